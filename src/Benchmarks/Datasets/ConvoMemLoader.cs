@@ -1,0 +1,279 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace AgentMem.Benchmarks.Datasets;
+
+/// <summary>
+/// Loads ConvoMem files: a JSON object with <c>evidenceItems[]</c> (question, answer,
+/// <c>message_evidences[]</c>, <c>conversations[]</c>) and, in pre-mixed test cases, a top-level
+/// <c>conversations[]</c> haystack shared by all items.
+/// </summary>
+/// <remarks>
+/// <para>
+/// With a top-level haystack, the file becomes one conversation (id = file stem, relative path
+/// without extension for directories) whose sessions are the haystack conversations; every item
+/// is a question on it (id <c>{stem}#{itemIndex}</c>). Without one, each item becomes its own
+/// conversation <c>{stem}#{itemIndex}</c> built from the item's <c>conversations</c>.
+/// </para>
+/// <para>
+/// Session <c>c{j}</c> is <c>conversations[j]</c>; turn <c>c{j}:{i}</c> is its <c>messages[i]</c>.
+/// Evidence turns are all turns whose speaker and text equal a message evidence after trimming;
+/// evidence sessions are the sessions of those turns plus, in haystack mode, the haystack
+/// sessions whose <c>id</c> matches one of the item's own conversations. Unmatched message
+/// evidences are counted in <see cref="DatasetDiagnostics.UnmatchedEvidenceMessages"/>. Items
+/// whose category mentions <c>abstention</c> are adversarial; a missing category reads as
+/// <c>uncategorized</c>. ConvoMem has no dates.
+/// </para>
+/// </remarks>
+public static class ConvoMemLoader
+{
+    /// <summary>Dataset kind name.</summary>
+    public const string Kind = "convomem";
+
+    /// <summary>Category used when an item has none.</summary>
+    public const string DefaultCategory = "uncategorized";
+
+    /// <summary>Reads and validates a ConvoMem file, or every <c>*.json</c> file under a directory.</summary>
+    /// <param name="path">A ConvoMem JSON file or a directory of them (searched recursively).</param>
+    /// <returns>The dataset.</returns>
+    /// <exception cref="DatasetFormatException">A file is not valid ConvoMem JSON, or the directory has none.</exception>
+    public static BenchmarkDataset Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Parse(path, Sources(path).Select(s => (s.Stem, s.File, File.ReadAllBytes(s.File))).ToList());
+    }
+
+    /// <summary>Reads and validates a ConvoMem file or directory asynchronously.</summary>
+    /// <param name="path">A ConvoMem JSON file or a directory of them (searched recursively).</param>
+    /// <param name="cancellationToken">Cancels file reads.</param>
+    /// <returns>The dataset.</returns>
+    /// <exception cref="DatasetFormatException">A file is not valid ConvoMem JSON, or the directory has none.</exception>
+    public static async Task<BenchmarkDataset> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var files = new List<(string Stem, string File, byte[] Bytes)>();
+        foreach ((string stem, string file) in Sources(path))
+        {
+            files.Add((stem, file, await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return Parse(path, files);
+    }
+
+    private static List<(string Stem, string File)> Sources(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"ConvoMem dataset not found: {path}", path);
+            }
+
+            return [(Path.GetFileNameWithoutExtension(path), path)];
+        }
+
+        IReadOnlyList<string> files = DatasetHash.JsonFilesIn(path);
+        if (files.Count == 0)
+        {
+            throw new DatasetFormatException($"{path}: directory contains no *.json files");
+        }
+
+        // Relative paths keep stems unique when several sub-folders hold e.g. batched_000.json.
+        return files
+            .Select(f => (Path.ChangeExtension(DatasetHash.RelativeName(path, f), null), f))
+            .ToList();
+    }
+
+    private static BenchmarkDataset Parse(string path, List<(string Stem, string File, byte[] Bytes)> files)
+    {
+        var diagnostics = new DiagnosticsBuilder();
+        var conversations = new List<BenchConversation>();
+        var questions = new List<BenchQuestion>();
+        var hashes = new List<(string Relative, byte[] Hash)>();
+        foreach ((string stem, string file, byte[] bytes) in files)
+        {
+            hashes.Add((Directory.Exists(path) ? DatasetHash.RelativeName(path, file) : file, SHA256.HashData(bytes)));
+            ParseFile(new JsonSource(file), stem, bytes, diagnostics, conversations, questions);
+        }
+
+        string sha = Directory.Exists(path) ? DatasetHash.Combine(hashes) : Convert.ToHexStringLower(hashes[0].Hash);
+        return new BenchmarkDataset(Kind, conversations, questions, Path.GetFullPath(path))
+        {
+            Sha256 = sha,
+            Diagnostics = diagnostics.Build(),
+        };
+    }
+
+    private static void ParseFile(
+        JsonSource src,
+        string stem,
+        byte[] bytes,
+        DiagnosticsBuilder diagnostics,
+        List<BenchConversation> conversations,
+        List<BenchQuestion> questions)
+    {
+        using JsonDocument doc = JsonSource.Parse(bytes, src.FilePath);
+        JsonElement root = src.Object(doc.RootElement, "$");
+        JsonElement items = src.RequiredArray(root, "evidenceItems", "$");
+        if (items.GetArrayLength() == 0)
+        {
+            throw src.Error("$.evidenceItems", "expected a non-empty array of evidence items but the array is empty");
+        }
+
+        BenchConversation? haystack = null;
+        List<string?> haystackSourceIds = [];
+        if (JsonSource.Optional(root, "conversations") is not null)
+        {
+            (List<BenchSession> sessions, haystackSourceIds) = ReadSessions(src, root, "$");
+            haystack = new BenchConversation(stem, sessions);
+            conversations.Add(haystack);
+        }
+
+        int index = 0;
+        foreach (JsonElement item in items.EnumerateArray())
+        {
+            string itemPath = JsonSource.Index("$.evidenceItems", index);
+            string id = string.Create(CultureInfo.InvariantCulture, $"{stem}#{index}");
+            index++;
+            src.Object(item, itemPath);
+            string question = src.String(item, "question", itemPath);
+            string? answer = src.OptionalScalar(item, "answer", itemPath);
+            string category = src.OptionalString(item, "category", itemPath) ?? DefaultCategory;
+
+            BenchConversation target;
+            var evidenceSessions = new List<string>();
+            if (haystack is null)
+            {
+                (List<BenchSession> sessions, _) = ReadSessions(src, item, itemPath);
+                target = new BenchConversation(id, sessions);
+                conversations.Add(target);
+            }
+            else
+            {
+                target = haystack;
+                // Still validate the item's own copies, and use their ids to locate evidence sessions.
+                (_, List<string?> itemSourceIds) = ReadSessions(src, item, itemPath, required: false);
+                for (int j = 0; j < haystackSourceIds.Count; j++)
+                {
+                    if (haystackSourceIds[j] is { } sourceId && itemSourceIds.Contains(sourceId))
+                    {
+                        evidenceSessions.Add(haystack.Sessions[j].Id);
+                    }
+                }
+            }
+
+            List<string> evidenceTurns = MatchEvidence(src, item, itemPath, id, target, diagnostics);
+            foreach (string turnId in evidenceTurns)
+            {
+                string sessionId = TurnIds.SessionOf(turnId);
+                if (!evidenceSessions.Contains(sessionId))
+                {
+                    evidenceSessions.Add(sessionId);
+                }
+            }
+
+            questions.Add(new BenchQuestion(
+                id,
+                target.Id,
+                question,
+                answer,
+                category,
+                category.Contains("abstention", StringComparison.OrdinalIgnoreCase),
+                evidenceTurns,
+                evidenceSessions,
+                QuestionDate: null,
+                AdversarialAnswer: null));
+        }
+    }
+
+    private static (List<BenchSession> Sessions, List<string?> SourceIds) ReadSessions(
+        JsonSource src,
+        JsonElement owner,
+        string ownerPath,
+        bool required = true)
+    {
+        var sessions = new List<BenchSession>();
+        var sourceIds = new List<string?>();
+        if (!required && JsonSource.Optional(owner, "conversations") is null)
+        {
+            return (sessions, sourceIds);
+        }
+
+        string listPath = JsonSource.Child(ownerPath, "conversations");
+        int j = 0;
+        foreach (JsonElement conversation in src.RequiredArray(owner, "conversations", ownerPath).EnumerateArray())
+        {
+            string conversationPath = JsonSource.Index(listPath, j);
+            src.Object(conversation, conversationPath);
+            sourceIds.Add(src.OptionalString(conversation, "id", conversationPath));
+            string sessionId = string.Create(CultureInfo.InvariantCulture, $"c{j}");
+            string messagesPath = JsonSource.Child(conversationPath, "messages");
+            var turns = new List<BenchTurn>();
+            int i = 0;
+            foreach (JsonElement message in src.RequiredArray(conversation, "messages", conversationPath).EnumerateArray())
+            {
+                string messagePath = JsonSource.Index(messagesPath, i);
+                src.Object(message, messagePath);
+                turns.Add(new BenchTurn(
+                    TurnIds.Create(sessionId, i),
+                    src.String(message, "speaker", messagePath),
+                    src.String(message, "text", messagePath)));
+                i++;
+            }
+
+            sessions.Add(new BenchSession(sessionId, null, turns));
+            j++;
+        }
+
+        return (sessions, sourceIds);
+    }
+
+    private static List<string> MatchEvidence(
+        JsonSource src,
+        JsonElement item,
+        string itemPath,
+        string questionId,
+        BenchConversation target,
+        DiagnosticsBuilder diagnostics)
+    {
+        var result = new List<string>();
+        if (JsonSource.Optional(item, "message_evidences") is not { } evidences)
+        {
+            return result;
+        }
+
+        string listPath = JsonSource.Child(itemPath, "message_evidences");
+        int e = 0;
+        foreach (JsonElement evidence in src.Array(evidences, listPath).EnumerateArray())
+        {
+            string evidencePath = JsonSource.Index(listPath, e++);
+            src.Object(evidence, evidencePath);
+            string speaker = src.String(evidence, "speaker", evidencePath).Trim();
+            string text = src.String(evidence, "text", evidencePath).Trim();
+            bool matched = false;
+            foreach (BenchSession session in target.Sessions)
+            {
+                foreach (BenchTurn turn in session.Turns)
+                {
+                    if (string.Equals(turn.Speaker.Trim(), speaker, StringComparison.Ordinal)
+                        && string.Equals(turn.Text.Trim(), text, StringComparison.Ordinal))
+                    {
+                        matched = true;
+                        if (!result.Contains(turn.Id))
+                        {
+                            result.Add(turn.Id);
+                        }
+                    }
+                }
+            }
+
+            if (!matched)
+            {
+                diagnostics.Unmatch($"{questionId}: message evidence {evidencePath} matches no turn");
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace AgentMem.Benchmarks.Datasets;
+
+/// <summary>
+/// Typed field access over a parsed dataset file; every mismatch becomes a
+/// <see cref="DatasetFormatException"/> naming the file and JSON path, so loaders stay declarative.
+/// </summary>
+internal sealed class JsonSource(string filePath)
+{
+    public string FilePath { get; } = filePath;
+
+    public static JsonDocument Parse(ReadOnlyMemory<byte> bytes, string filePath)
+    {
+        try
+        {
+            return JsonDocument.Parse(bytes);
+        }
+        catch (JsonException ex)
+        {
+            throw new DatasetFormatException(filePath, "$", "not valid JSON: " + ex.Message, ex);
+        }
+    }
+
+    public static string Child(string path, string name) => path + "." + name;
+
+    public static string Index(string path, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{path}[{index}]");
+
+    public DatasetFormatException Error(string path, string problem) => new(FilePath, path, problem);
+
+    public JsonElement Array(JsonElement element, string path) =>
+        element.ValueKind == JsonValueKind.Array ? element : throw WrongType(path, "an array", element);
+
+    public JsonElement Object(JsonElement element, string path) =>
+        element.ValueKind == JsonValueKind.Object ? element : throw WrongType(path, "an object", element);
+
+    /// <summary>A property that must be present and non-null.</summary>
+    public JsonElement Required(JsonElement obj, string name, string path)
+    {
+        if (!obj.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            throw Error(path, $"missing required field '{name}'");
+        }
+
+        return value;
+    }
+
+    /// <summary>A property that may be absent or null.</summary>
+    public static JsonElement? Optional(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    public JsonElement RequiredArray(JsonElement obj, string name, string path) =>
+        Array(Required(obj, name, path), Child(path, name));
+
+    public JsonElement RequiredObject(JsonElement obj, string name, string path) =>
+        Object(Required(obj, name, path), Child(path, name));
+
+    public string String(JsonElement obj, string name, string path) =>
+        AsString(Required(obj, name, path), Child(path, name));
+
+    public string? OptionalString(JsonElement obj, string name, string path) =>
+        Optional(obj, name) is { } value ? AsString(value, Child(path, name)) : null;
+
+    public string AsString(JsonElement element, string path) =>
+        element.ValueKind == JsonValueKind.String ? element.GetString()! : throw WrongType(path, "a string", element);
+
+    /// <summary>A string or number, as text: answers are sometimes bare numbers (LoCoMo <c>2022</c>).</summary>
+    public string? OptionalScalar(JsonElement obj, string name, string path)
+    {
+        if (Optional(obj, name) is not { } value)
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString()!,
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+            _ => throw WrongType(Child(path, name), "a string or number", value),
+        };
+    }
+
+    public int Int32(JsonElement obj, string name, string path)
+    {
+        JsonElement value = Required(obj, name, path);
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
+            ? result
+            : throw WrongType(Child(path, name), "an integer", value);
+    }
+
+    public bool OptionalBool(JsonElement obj, string name, string path)
+    {
+        if (Optional(obj, name) is not { } value)
+        {
+            return false;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw WrongType(Child(path, name), "a boolean", value),
+        };
+    }
+
+    /// <summary>An optional array of strings; absent or null gives an empty list.</summary>
+    public List<string> OptionalStringArray(JsonElement obj, string name, string path)
+    {
+        var result = new List<string>();
+        if (Optional(obj, name) is not { } value)
+        {
+            return result;
+        }
+
+        string arrayPath = Child(path, name);
+        int i = 0;
+        foreach (JsonElement item in Array(value, arrayPath).EnumerateArray())
+        {
+            result.Add(AsString(item, Index(arrayPath, i++)));
+        }
+
+        return result;
+    }
+
+    private DatasetFormatException WrongType(string path, string expected, JsonElement actual) =>
+        Error(path, $"expected {expected} but found {Describe(actual.ValueKind)}");
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+}

@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AgentMem.Benchmarks.Datasets;
+
+/// <summary>
+/// Loads LoCoMo (<c>locomo10.json</c>): a JSON array of samples, each with a <c>conversation</c>
+/// holding <c>session_N</c> turn arrays and <c>session_N_date_time</c> strings, and a <c>qa</c> list.
+/// </summary>
+/// <remarks>
+/// Sessions are ordered by N and get ids <c>DN</c>; turn ids are the <c>dia_id</c>s (<c>D3:7</c>);
+/// question ids are <c>{sample_id}#q{index}</c>. Category 5 questions are adversarial. Evidence
+/// strings holding several ids (<c>"D8:6; D9:17"</c>) are split; ids that only match after
+/// canonicalisation (<c>D:11:26</c>, <c>D30:05</c>) are repaired; ids matching no turn are dropped.
+/// Both are counted in <see cref="BenchmarkDataset.Diagnostics"/>.
+/// </remarks>
+public static partial class LocomoLoader
+{
+    /// <summary>Dataset kind name.</summary>
+    public const string Kind = "locomo";
+
+    private const int AdversarialCategory = 5;
+
+    private static readonly string[] DateFormats =
+    [
+        "h:mm tt 'on' d MMMM, yyyy",
+        "h:mm tt 'on' d MMMM yyyy",
+        "h:mm tt 'on' d MMM, yyyy",
+    ];
+
+    /// <summary>Reads and validates a LoCoMo file.</summary>
+    /// <param name="path">Path of <c>locomo10.json</c> (or a file of the same schema).</param>
+    /// <returns>The dataset.</returns>
+    /// <exception cref="DatasetFormatException">The file is not valid LoCoMo JSON.</exception>
+    public static BenchmarkDataset Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Parse(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads and validates a LoCoMo file asynchronously.</summary>
+    /// <param name="path">Path of <c>locomo10.json</c>.</param>
+    /// <param name="cancellationToken">Cancels the file read.</param>
+    /// <returns>The dataset.</returns>
+    /// <exception cref="DatasetFormatException">The file is not valid LoCoMo JSON.</exception>
+    public static async Task<BenchmarkDataset> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        return Parse(bytes, path);
+    }
+
+    private static BenchmarkDataset Parse(byte[] bytes, string path)
+    {
+        var src = new JsonSource(path);
+        var diagnostics = new DiagnosticsBuilder();
+        var conversations = new List<BenchConversation>();
+        var questions = new List<BenchQuestion>();
+
+        using (JsonDocument doc = JsonSource.Parse(bytes, path))
+        {
+            JsonElement root = src.Array(doc.RootElement, "$");
+            if (root.GetArrayLength() == 0)
+            {
+                throw src.Error("$", "expected a non-empty array of samples but the array is empty");
+            }
+
+            int index = 0;
+            foreach (JsonElement sample in root.EnumerateArray())
+            {
+                string samplePath = JsonSource.Index("$", index++);
+                src.Object(sample, samplePath);
+                string sampleId = src.String(sample, "sample_id", samplePath);
+                BenchConversation conversation = ReadConversation(src, sample, samplePath, sampleId);
+                conversations.Add(conversation);
+                ReadQuestions(src, sample, samplePath, conversation, diagnostics, questions);
+            }
+        }
+
+        return new BenchmarkDataset(Kind, conversations, questions, Path.GetFullPath(path))
+        {
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            Diagnostics = diagnostics.Build(),
+        };
+    }
+
+    private static BenchConversation ReadConversation(JsonSource src, JsonElement sample, string samplePath, string sampleId)
+    {
+        JsonElement conversation = src.RequiredObject(sample, "conversation", samplePath);
+        string conversationPath = JsonSource.Child(samplePath, "conversation");
+
+        var numbered = new List<(int Number, JsonProperty Property)>();
+        foreach (JsonProperty property in conversation.EnumerateObject())
+        {
+            Match match = SessionKey().Match(property.Name);
+            if (match.Success)
+            {
+                numbered.Add((int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), property));
+            }
+        }
+
+        if (numbered.Count == 0)
+        {
+            throw src.Error(conversationPath, "no 'session_N' turn arrays found");
+        }
+
+        var sessions = new List<BenchSession>(numbered.Count);
+        var seenTurnIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((int number, JsonProperty property) in numbered.OrderBy(p => p.Number))
+        {
+            string sessionPath = JsonSource.Child(conversationPath, property.Name);
+            string dateKey = property.Name + "_date_time";
+            string? dateText = src.OptionalString(conversation, dateKey, conversationPath);
+            DateTimeOffset? date = dateText is null
+                ? null
+                : ParseDate(src, dateText, JsonSource.Child(conversationPath, dateKey));
+
+            var turns = new List<BenchTurn>();
+            int t = 0;
+            foreach (JsonElement turn in src.Array(property.Value, sessionPath).EnumerateArray())
+            {
+                string turnPath = JsonSource.Index(sessionPath, t++);
+                src.Object(turn, turnPath);
+                string id = src.String(turn, "dia_id", turnPath);
+                if (!seenTurnIds.Add(id))
+                {
+                    throw src.Error(JsonSource.Child(turnPath, "dia_id"), $"duplicate turn id '{id}' in sample '{sampleId}'");
+                }
+
+                string speaker = src.String(turn, "speaker", turnPath);
+                string text = src.String(turn, "text", turnPath);
+                string? caption = src.OptionalString(turn, "blip_caption", turnPath);
+                // Images are not released; the caption is the only trace of what was shared.
+                if (!string.IsNullOrWhiteSpace(caption))
+                {
+                    text = text.Length == 0 ? $"[shares {caption.Trim()}]" : $"{text} [shares {caption.Trim()}]";
+                }
+
+                turns.Add(new BenchTurn(id, speaker, text));
+            }
+
+            sessions.Add(new BenchSession(string.Create(CultureInfo.InvariantCulture, $"D{number}"), date, turns));
+        }
+
+        return new BenchConversation(sampleId, sessions);
+    }
+
+    private static void ReadQuestions(
+        JsonSource src,
+        JsonElement sample,
+        string samplePath,
+        BenchConversation conversation,
+        DiagnosticsBuilder diagnostics,
+        List<BenchQuestion> questions)
+    {
+        var sessionOfTurn = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (BenchSession session in conversation.Sessions)
+        {
+            foreach (BenchTurn turn in session.Turns)
+            {
+                sessionOfTurn[turn.Id] = session.Id;
+            }
+        }
+
+        string qaPath = JsonSource.Child(samplePath, "qa");
+        int q = 0;
+        foreach (JsonElement item in src.RequiredArray(sample, "qa", samplePath).EnumerateArray())
+        {
+            string itemPath = JsonSource.Index(qaPath, q);
+            string questionId = string.Create(CultureInfo.InvariantCulture, $"{conversation.Id}#q{q}");
+            q++;
+            src.Object(item, itemPath);
+            string question = src.String(item, "question", itemPath);
+            int category = src.Int32(item, "category", itemPath);
+            bool adversarial = category == AdversarialCategory;
+            string? answer = src.OptionalScalar(item, "answer", itemPath);
+            if (answer is null && !adversarial)
+            {
+                throw src.Error(itemPath, "missing required field 'answer'");
+            }
+
+            string? adversarialAnswer = src.OptionalScalar(item, "adversarial_answer", itemPath);
+
+            var turnIds = new List<string>();
+            var sessionIds = new List<string>();
+            List<string> evidence = src.OptionalStringArray(item, "evidence", itemPath);
+            foreach (string entry in evidence)
+            {
+                foreach (string reference in EvidenceSeparators().Split(entry))
+                {
+                    if (reference.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    string? resolved = Resolve(reference, sessionOfTurn, out bool repaired);
+                    if (resolved is null)
+                    {
+                        diagnostics.Drop($"{questionId}: evidence '{reference}' matches no turn; ignored");
+                        continue;
+                    }
+
+                    if (repaired)
+                    {
+                        diagnostics.Repair($"{questionId}: evidence '{reference}' read as '{resolved}'");
+                    }
+
+                    if (!turnIds.Contains(resolved))
+                    {
+                        turnIds.Add(resolved);
+                        string sessionId = sessionOfTurn[resolved];
+                        if (!sessionIds.Contains(sessionId))
+                        {
+                            sessionIds.Add(sessionId);
+                        }
+                    }
+                }
+            }
+
+            questions.Add(new BenchQuestion(
+                questionId,
+                conversation.Id,
+                question,
+                answer,
+                category.ToString(CultureInfo.InvariantCulture),
+                adversarial,
+                turnIds,
+                sessionIds,
+                QuestionDate: null,
+                adversarialAnswer));
+        }
+    }
+
+    private static string? Resolve(string reference, Dictionary<string, string> sessionOfTurn, out bool repaired)
+    {
+        repaired = false;
+        if (sessionOfTurn.ContainsKey(reference))
+        {
+            return reference;
+        }
+
+        Match match = LooseTurnId().Match(reference);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        string canonical = string.Create(
+            CultureInfo.InvariantCulture,
+            $"D{int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)}:{int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)}");
+        repaired = sessionOfTurn.ContainsKey(canonical);
+        return repaired ? canonical : null;
+    }
+
+    private static DateTimeOffset ParseDate(JsonSource src, string text, string path)
+    {
+        string trimmed = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return DateTimeOffset.TryParseExact(
+            trimmed,
+            DateFormats,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal,
+            out DateTimeOffset date)
+            ? date
+            : throw src.Error(path, $"cannot parse date '{text}' (expected e.g. '1:56 pm on 8 May, 2023')");
+    }
+
+    [GeneratedRegex(@"^session_(\d+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex SessionKey();
+
+    [GeneratedRegex(@"[;,\s]+", RegexOptions.CultureInvariant)]
+    private static partial Regex EvidenceSeparators();
+
+    [GeneratedRegex(@"^D\s*:?\s*(\d{1,6})\s*:\s*(\d{1,6})$", RegexOptions.CultureInvariant)]
+    private static partial Regex LooseTurnId();
+}

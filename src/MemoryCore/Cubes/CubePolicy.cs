@@ -1,0 +1,17 @@
+namespace AgentMem.MemoryCore.Cubes;
+
+/// <summary>Per-cube policies. Limits of zero mean "no limit".</summary>
+public sealed record CubePolicy
+{
+    /// <summary>Whether adding content already present in the cube returns the existing memory instead of a copy.</summary>
+    public bool Deduplicate { get; init; } = true;
+
+    /// <summary>Days after which unrecalled memories may be archived by maintenance; 0 keeps them forever.</summary>
+    public int RetentionDays { get; init; }
+
+    /// <summary>Maximum number of live memories; 0 for no limit. Adds beyond it are refused.</summary>
+    public int MaxItems { get; init; }
+
+    /// <summary>Token budget for context built from this cube; 0 for the caller's default.</summary>
+    public int ContextTokenBudget { get; init; }
+}

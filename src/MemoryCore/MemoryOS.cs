@@ -1,0 +1,419 @@
+using System.Runtime.CompilerServices;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Search;
+using AgentMem.MemoryCore.Validation;
+
+namespace AgentMem.MemoryCore;
+
+/// <summary>
+/// The facade agents and hosts use: cubes, memories, versions and search. It validates input, checks
+/// cube grants, stamps ids, hashes, versions and times, and delegates persistence to an
+/// <see cref="IMemoryStore"/> and ranking to an <see cref="IRetriever"/>.
+/// Every call names the acting <see cref="Scope"/>; its tenant bounds everything the call can see.
+/// </summary>
+public sealed class MemoryOS : IAsyncDisposable
+{
+    private const int ListPageSize = 500;
+    private readonly IMemoryStore store;
+    private readonly IRetriever retriever;
+    private readonly MemoryOSOptions options;
+    private readonly TimeProvider time;
+
+    /// <summary>Creates the facade over a store and a retriever; it owns (and disposes) the store.</summary>
+    public MemoryOS(IMemoryStore store, IRetriever retriever, MemoryOSOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(retriever);
+        this.store = store;
+        this.retriever = retriever;
+        this.options = options ?? new MemoryOSOptions();
+        this.options.Validate();
+        time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The retriever used by <see cref="SearchAsync"/>.</summary>
+    public IRetriever Retriever => retriever;
+
+    /// <summary>The options in force.</summary>
+    public MemoryOSOptions Options => options;
+
+    /// <summary>Creates a cube owned by <paramref name="owner"/>. Names are unique within the tenant.</summary>
+    public async Task<MemCube> CreateCubeAsync(Scope owner, string name, string? description = null, CubePolicy? policy = null, IReadOnlyList<CubeGrant>? grants = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        string cubeName = ScopeNames.Require(name, "cube");
+        var now = time.GetUtcNow();
+        var cube = new MemCube
+        {
+            Id = MemoryId.NewId(now).ToString(),
+            Owner = owner,
+            Name = cubeName,
+            Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim(),
+            Policy = ValidatePolicy(policy ?? new CubePolicy()),
+            Grants = grants ?? [],
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.CreateCubeAsync(cube, Audit(owner, "cube.create", cube.Id, null, null, cubeName), cancellationToken).ConfigureAwait(false);
+        return cube;
+    }
+
+    /// <summary>Opens a cube by id or name; throws <see cref="CubeNotFoundException"/> if the tenant has none.</summary>
+    public Task<MemCube> OpenCubeAsync(Scope actor, string idOrName, CancellationToken cancellationToken = default) =>
+        ResolveCubeAsync(actor, idOrName, CubeAccess.Read, cancellationToken);
+
+    /// <summary>Opens the named cube, creating it (owned by <paramref name="actor"/>) if it does not exist.</summary>
+    public async Task<MemCube> GetOrCreateCubeAsync(Scope actor, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var existing = await store.FindCubeAsync(actor.Tenant, name, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            CubeAccessPolicy.Demand(existing, actor, CubeAccess.Read);
+            return existing;
+        }
+
+        try
+        {
+            return await CreateCubeAsync(actor, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (CubeAlreadyExistsException)
+        {
+            // Another writer created it between our lookup and insert.
+            return await ResolveCubeAsync(actor, name, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The tenant's cubes the actor can read.</summary>
+    public async Task<IReadOnlyList<MemCube>> ListCubesAsync(Scope actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var all = await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
+        return all.Where(c => (CubeAccessPolicy.Evaluate(c, actor) & CubeAccess.Read) != 0).ToList();
+    }
+
+    /// <summary>Replaces a cube's grants; only a scope with write access may do it.</summary>
+    public async Task<MemCube> SetGrantsAsync(Scope actor, string cube, IReadOnlyList<CubeGrant> grants, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(grants);
+        var current = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        var next = current with { Grants = grants.ToList(), UpdatedAt = time.GetUtcNow() };
+        await store.UpdateCubeAsync(next, Audit(actor, "cube.grants", next.Id, null, null, $"{grants.Count} grant(s)"), cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    /// <summary>Adds one memory; returns its id (or the existing id when de-duplicated).</summary>
+    public async Task<AddOutcome> AddAsync(Scope actor, string cube, MemoryDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var outcomes = await AddBatchAsync(actor, cube, [draft], cancellationToken).ConfigureAwait(false);
+        return outcomes[0];
+    }
+
+    /// <summary>
+    /// Adds memories atomically: every draft is validated first, then all are written in one
+    /// transaction, so a failure leaves none of them behind.
+    /// </summary>
+    public async Task<IReadOnlyList<AddOutcome>> AddBatchAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drafts);
+        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        if (drafts.Count == 0)
+        {
+            return [];
+        }
+
+        var now = time.GetUtcNow();
+        var items = new MemoryItem[drafts.Count];
+        for (int i = 0; i < drafts.Count; i++)
+        {
+            try
+            {
+                items[i] = BuildItem(actor, target, drafts[i], now);
+            }
+            catch (MemoryValidationException ex) when (drafts.Count > 1)
+            {
+                throw Rewrap(ex, $"Item {i} of the batch: {ex.Message} Nothing from this batch was stored.");
+            }
+        }
+
+        var addOptions = new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems);
+        return await store.AddAsync(actor.Tenant, items, addOptions, Audit(actor, "add", target.Id, null, 1, null), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The current version of a memory; throws <see cref="MemoryNotFoundException"/> if unknown in the tenant.</summary>
+    public async Task<MemoryItem> GetAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        var (item, _) = await LoadAsync(actor, id, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        return item;
+    }
+
+    /// <summary>
+    /// Writes a new version with the given changes; the previous version is kept as
+    /// <see cref="LifecycleState.Superseded"/> with the reason. Frozen and deleted memories are refused.
+    /// </summary>
+    public async Task<MemoryItem> UpdateAsync(Scope actor, MemoryId id, MemoryChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        EnsureWritable(current, "update");
+        string text = change.Text ?? current.Text;
+        ContentRules.ValidateText(text, options.MaxContentBytes);
+        var validFrom = change.ValidFrom ?? current.ValidFrom;
+        var validTo = change.ValidTo ?? current.ValidTo;
+        ContentRules.ValidateInterval(validFrom, validTo);
+        var now = time.GetUtcNow();
+        var next = current with
+        {
+            Text = text,
+            ContentHash = ContentRules.ComputeHash(current.Kind, text, current.Payload),
+            Tags = change.Tags is null ? current.Tags : ContentRules.NormalizeLabels(change.Tags, "tag"),
+            Keywords = change.Keywords is null ? current.Keywords : ContentRules.NormalizeLabels(change.Keywords, "keyword"),
+            Context = change.Context ?? current.Context,
+            Importance = change.Importance is { } imp ? ContentRules.ValidateUnit(imp, "importance") : current.Importance,
+            ValidFrom = validFrom,
+            ValidTo = validTo,
+            Links = change.Links ?? current.Links,
+            Version = current.Version + 1,
+            StateReason = null,
+            UpdatedAt = now,
+        };
+        string reason = string.IsNullOrWhiteSpace(change.Reason) ? "updated" : change.Reason.Trim();
+        await ReplaceAsync(actor, current, next, reason, "update", cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    /// <summary>
+    /// Moves a memory to <see cref="LifecycleState.Active"/>, <see cref="LifecycleState.Archived"/> or
+    /// <see cref="LifecycleState.Frozen"/> (freeze, unfreeze, archive, restore), as a new version.
+    /// </summary>
+    public async Task<MemoryItem> SetStateAsync(Scope actor, MemoryId id, LifecycleState state, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        if (state is not (LifecycleState.Active or LifecycleState.Archived or LifecycleState.Frozen))
+        {
+            throw new MemoryStateException($"A memory cannot be set to {state} directly; use UpdateAsync, DeleteAsync or PurgeAsync.");
+        }
+
+        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        if (current.State == state)
+        {
+            return current;
+        }
+
+        if (current.State == LifecycleState.Frozen && state != LifecycleState.Active)
+        {
+            throw new MemoryFrozenException($"Memory {id} is frozen; unfreeze it (set it Active) before moving it to {state}.");
+        }
+
+        var next = current with { State = state, StateReason = reason, Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
+        await ReplaceAsync(actor, current, next, reason ?? $"state {current.State} -> {state}", "state", cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    /// <summary>Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op.</summary>
+    public async Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        if (current.State == LifecycleState.Deleted)
+        {
+            return current;
+        }
+
+        EnsureWritable(current, "delete");
+        string why = string.IsNullOrWhiteSpace(reason) ? "deleted" : reason.Trim();
+        var next = current with { State = LifecycleState.Deleted, StateReason = why, Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
+        await ReplaceAsync(actor, current, next, why, "delete", cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    /// <summary>Hard delete: removes the memory and all its versions from every table and index.</summary>
+    public async Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        if (current.State == LifecycleState.Frozen)
+        {
+            throw new MemoryFrozenException($"Memory {id} is frozen and cannot be purged; unfreeze it first.");
+        }
+
+        bool removed = await store.PurgeAsync(actor.Tenant, id, Audit(actor, "purge", current.CubeId, id, current.Version, null), cancellationToken).ConfigureAwait(false);
+        if (!removed)
+        {
+            throw NotFound(id);
+        }
+    }
+
+    /// <summary>Every version of a memory, oldest first; superseded versions carry their reason.</summary>
+    public async Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(actor, id, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        return await store.GetHistoryAsync(actor.Tenant, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Streams the cube's memories in creation order.</summary>
+    public async IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
+        MemoryId? after = null;
+        while (true)
+        {
+            var page = await store.ListAsync(actor.Tenant, scoped, ListPageSize, after, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page)
+            {
+                yield return item;
+            }
+
+            if (page.Count < ListPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
+    /// <summary>Searches the cube with the configured retriever.</summary>
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(Scope actor, string cube, string query, int? k = null, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        ContentRules.ValidateText(query, options.MaxContentBytes, "query");
+        int take = k ?? options.DefaultSearchK;
+        if (take < 1 || take > options.MaxSearchK)
+        {
+            throw new MemoryValidationException($"k must be between 1 and {options.MaxSearchK}; got {take}.");
+        }
+
+        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
+        return await retriever.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Counts for the tenant, or for one cube.</summary>
+    public async Task<StoreStats> GetStatsAsync(Scope actor, string? cube = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        string? cubeId = null;
+        if (cube is not null)
+        {
+            cubeId = (await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false)).Id;
+        }
+
+        return await store.GetStatsAsync(actor.Tenant, cubeId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The audit trail of one memory (or the whole tenant), oldest first.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> GetAuditAsync(Scope actor, MemoryId? id = null, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (id is { } memoryId)
+        {
+            await LoadAsync(actor, memoryId, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await store.ReadAuditAsync(actor.Tenant, id, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => store.DisposeAsync();
+
+    private MemoryItem BuildItem(Scope actor, MemCube cube, MemoryDraft draft, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ContentRules.ValidateText(draft.Text, options.MaxContentBytes);
+        if (draft.Kind != MemoryKind.Plaintext && draft.Payload is null)
+        {
+            throw new MemoryValidationException($"A {draft.Kind} memory needs a payload reference (PayloadRef); only plaintext memories are text alone.");
+        }
+
+        if (draft.Payload is { } payload && (string.IsNullOrWhiteSpace(payload.Uri) || payload.SizeBytes < 0 || payload.Sha256.Length != 64))
+        {
+            throw new MemoryValidationException("The payload reference needs a URI, a non-negative size and a 64-character SHA-256.");
+        }
+
+        ContentRules.ValidateInterval(draft.ValidFrom, draft.ValidTo);
+        return new MemoryItem
+        {
+            Id = MemoryId.NewId(now),
+            CubeId = cube.Id,
+            Scope = draft.Session is null ? actor : actor.WithSession(draft.Session),
+            Kind = draft.Kind,
+            Text = draft.Text,
+            Payload = draft.Payload,
+            ContentHash = ContentRules.ComputeHash(draft.Kind, draft.Text, draft.Payload),
+            Provenance = new Provenance(draft.Source, Blank(draft.SourceRef), Blank(draft.Actor), now),
+            ValidFrom = draft.ValidFrom ?? now,
+            ValidTo = draft.ValidTo,
+            Tags = ContentRules.NormalizeLabels(draft.Tags, "tag"),
+            Keywords = ContentRules.NormalizeLabels(draft.Keywords, "keyword"),
+            Context = Blank(draft.Context),
+            Importance = ContentRules.ValidateUnit(draft.Importance, "importance"),
+            Links = draft.Links,
+            UpdatedAt = now,
+        };
+    }
+
+    private async Task ReplaceAsync(Scope actor, MemoryItem current, MemoryItem next, string reason, string action, CancellationToken cancellationToken)
+    {
+        var superseded = current with { State = LifecycleState.Superseded, StateReason = reason };
+        await store.ReplaceAsync(actor.Tenant, superseded, next, Audit(actor, action, current.CubeId, current.Id, next.Version, reason), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(MemoryItem Item, MemCube Cube)> LoadAsync(Scope actor, MemoryId id, CubeAccess needed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var item = await store.GetAsync(actor.Tenant, id, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
+        var cube = await store.FindCubeAsync(actor.Tenant, item.CubeId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
+        CubeAccessPolicy.Demand(cube, actor, needed);
+        return (item, cube);
+    }
+
+    private async Task<MemCube> ResolveCubeAsync(Scope actor, string idOrName, CubeAccess needed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (string.IsNullOrWhiteSpace(idOrName))
+        {
+            throw new MemoryValidationException("A cube id or name is required.");
+        }
+
+        var cube = await store.FindCubeAsync(actor.Tenant, idOrName.Trim(), cancellationToken).ConfigureAwait(false)
+            ?? throw new CubeNotFoundException($"No cube '{idOrName}' in tenant '{actor.Tenant}'. Create it first (agentmem cube create {idOrName}).");
+        CubeAccessPolicy.Demand(cube, actor, needed);
+        return cube;
+    }
+
+    private static void EnsureWritable(MemoryItem item, string operation)
+    {
+        switch (item.State)
+        {
+            case LifecycleState.Frozen:
+                throw new MemoryFrozenException($"Memory {item.Id} is frozen; cannot {operation} it. Unfreeze it first.");
+            case LifecycleState.Deleted:
+                throw new MemoryStateException($"Memory {item.Id} is deleted; cannot {operation} it. Restore it (set it Active) or purge it.");
+            default:
+                return;
+        }
+    }
+
+    private static CubePolicy ValidatePolicy(CubePolicy policy)
+    {
+        if (policy.RetentionDays < 0 || policy.MaxItems < 0 || policy.ContextTokenBudget < 0)
+        {
+            throw new MemoryValidationException("Cube policy limits must be zero (no limit) or positive.");
+        }
+
+        return policy;
+    }
+
+    private static MemoryValidationException Rewrap(MemoryValidationException ex, string message) =>
+        ex is ContentTooLargeException ? new ContentTooLargeException(message, ex) : new MemoryValidationException(message, ex);
+
+    private static MemoryNotFoundException NotFound(MemoryId id) => new($"No memory {id} in this tenant.");
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private AuditRecord Audit(Scope actor, string action, string? cubeId, MemoryId? memoryId, int? version, string? detail) =>
+        new(time.GetUtcNow(), actor.Tenant, actor.User, actor.Agent, action, cubeId, memoryId?.ToString(), version, detail);
+}

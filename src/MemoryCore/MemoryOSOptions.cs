@@ -1,0 +1,26 @@
+namespace AgentMem.MemoryCore;
+
+/// <summary>Options of the <see cref="MemoryOS"/> facade, with production defaults.</summary>
+public sealed class MemoryOSOptions
+{
+    /// <summary>Largest memory text accepted, in UTF-8 bytes (default 64 KiB).</summary>
+    public int MaxContentBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Results returned by search when the caller gives no k (default 10).</summary>
+    public int DefaultSearchK { get; set; } = 10;
+
+    /// <summary>Largest k a search may ask for (default 1,000); larger requests are refused, not truncated.</summary>
+    public int MaxSearchK { get; set; } = 1000;
+
+    /// <summary>Memories per store transaction when a caller adds a large batch (default 500).</summary>
+    public int BatchChunkSize { get; set; } = 500;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxContentBytes, 16, nameof(MaxContentBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DefaultSearchK, 1, nameof(DefaultSearchK));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSearchK, DefaultSearchK, nameof(MaxSearchK));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchChunkSize, 1, nameof(BatchChunkSize));
+    }
+}

@@ -1,0 +1,34 @@
+namespace AgentMem.MemoryCore.Model;
+
+/// <summary>
+/// A partial update: null members keep the current value. Every update writes a new version.
+/// </summary>
+public sealed record MemoryChange
+{
+    /// <summary>New text, or null to keep it.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>New tags, or null to keep them.</summary>
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>New keywords, or null to keep them.</summary>
+    public IReadOnlyList<string>? Keywords { get; init; }
+
+    /// <summary>New context sentence, or null to keep it.</summary>
+    public string? Context { get; init; }
+
+    /// <summary>New importance, or null to keep it.</summary>
+    public double? Importance { get; init; }
+
+    /// <summary>New event start, or null to keep it.</summary>
+    public DateTimeOffset? ValidFrom { get; init; }
+
+    /// <summary>New event end, or null to keep it.</summary>
+    public DateTimeOffset? ValidTo { get; init; }
+
+    /// <summary>New links, or null to keep them.</summary>
+    public IReadOnlyList<MemoryLink>? Links { get; init; }
+
+    /// <summary>Why the memory changed; recorded on the superseded version and in the audit log.</summary>
+    public string? Reason { get; init; }
+}

@@ -1,0 +1,62 @@
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.MemoryCore.Ports;
+
+/// <summary>
+/// Persistence port. Every method takes the tenant and an implementation must confine every read and
+/// write to it, whatever the other arguments say: that is the hard partition between tenants.
+/// Every multi-row write is atomic.
+/// </summary>
+public interface IMemoryStore : IAsyncDisposable
+{
+    /// <summary>Creates a cube. Throws <see cref="Errors.CubeAlreadyExistsException"/> if the name is taken in the tenant.</summary>
+    Task CreateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds a cube by id or name in the tenant; null if none.</summary>
+    Task<MemCube?> FindCubeAsync(string tenant, string idOrName, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the tenant's cubes by name.</summary>
+    Task<IReadOnlyList<MemCube>> ListCubesAsync(string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a cube's metadata (grants, policy, description).</summary>
+    Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Adds memories in one transaction: all are stored, or none. Items must all belong to
+    /// <paramref name="tenant"/>. Returns one outcome per item, in order.
+    /// </summary>
+    Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>The current version of a memory, or null if it is not in the tenant.</summary>
+    Task<MemoryItem?> GetAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default);
+
+    /// <summary>Current versions of several memories; missing ids are skipped.</summary>
+    Task<IReadOnlyList<MemoryItem>> GetManyAsync(string tenant, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes <paramref name="next"/> as the current version and keeps <paramref name="superseded"/> in the
+    /// history, atomically. Fails with <see cref="Errors.MemoryStateException"/> if the stored version is no
+    /// longer <paramref name="superseded"/>'s (a concurrent writer got there first).
+    /// </summary>
+    Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>All versions of a memory, oldest first (the last is the current one); empty if unknown.</summary>
+    Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default);
+
+    /// <summary>Current versions matching the filter in id (creation) order, after <paramref name="after"/> if given.</summary>
+    Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a memory and all its versions from every table and index. False if it was not there.</summary>
+    Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>Full-text (BM25) search.</summary>
+    Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts for a tenant, or one cube of it.</summary>
+    Task<StoreStats> GetStatsAsync(string tenant, string? cubeId, CancellationToken cancellationToken = default);
+
+    /// <summary>Audit lines of the tenant, oldest first, optionally for one memory.</summary>
+    Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.MemoryCore.Validation;
+
+/// <summary>Checks on memory content and the content hash used for de-duplication.</summary>
+public static class ContentRules
+{
+    /// <summary>Longest tag or keyword accepted.</summary>
+    public const int MaxLabelLength = 128;
+
+    /// <summary>
+    /// Throws unless <paramref name="text"/> is non-blank, well-formed UTF-16 and at most
+    /// <paramref name="maxUtf8Bytes"/> bytes once encoded as UTF-8.
+    /// </summary>
+    public static void ValidateText(string? text, int maxUtf8Bytes, string what = "memory text")
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new MemoryValidationException($"The {what} is empty or whitespace; there is nothing to remember.");
+        }
+
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new MemoryValidationException(
+                    $"The {what} is not valid UTF-16: unpaired surrogate U+{(int)c:X4} at index {i}.");
+            }
+        }
+
+        int bytes = Encoding.UTF8.GetByteCount(text);
+        if (bytes > maxUtf8Bytes)
+        {
+            throw new ContentTooLargeException(
+                $"The {what} is {bytes:N0} bytes of UTF-8; the limit is {maxUtf8Bytes:N0} bytes (MemoryOSOptions.MaxContentBytes). Split it into smaller memories.");
+        }
+    }
+
+    /// <summary>Trims labels, drops duplicates (case-insensitive) and rejects blank or overlong ones.</summary>
+    public static IReadOnlyList<string> NormalizeLabels(IReadOnlyList<string>? labels, string what)
+    {
+        if (labels is null || labels.Count == 0)
+        {
+            return [];
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var result = new List<string>(labels.Count);
+        foreach (string raw in labels)
+        {
+            string label = raw?.Trim() ?? string.Empty;
+            if (label.Length == 0)
+            {
+                throw new MemoryValidationException($"A {what} is empty.");
+            }
+
+            if (label.Length > MaxLabelLength)
+            {
+                throw new MemoryValidationException($"The {what} '{label[..20]}…' is {label.Length} characters; the limit is {MaxLabelLength}.");
+            }
+
+            ValidateText(label, MaxLabelLength * 4, what);
+            if (seen.Add(label))
+            {
+                result.Add(label);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is a finite number in [0, 1].</summary>
+    public static double ValidateUnit(double value, string what)
+    {
+        if (!double.IsFinite(value) || value < 0 || value > 1)
+        {
+            throw new MemoryValidationException($"The {what} must be between 0 and 1; got {value}.");
+        }
+
+        return value;
+    }
+
+    /// <summary>Throws if the event interval ends before it starts.</summary>
+    public static void ValidateInterval(DateTimeOffset? from, DateTimeOffset? to)
+    {
+        if (from is { } f && to is { } t && t < f)
+        {
+            throw new MemoryValidationException($"The event time ends ({t:O}) before it starts ({f:O}).");
+        }
+    }
+
+    /// <summary>
+    /// SHA-256 over kind, normalised text (trimmed, Unicode NFC) and payload hash, as lower-case hex.
+    /// Normalising makes visually identical text count as a duplicate.
+    /// </summary>
+    public static string ComputeHash(MemoryKind kind, string text, PayloadRef? payload)
+    {
+        string canonical = string.Concat(
+            ((int)kind).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "\n",
+            text.Trim().Normalize(NormalizationForm.FormC),
+            "\n",
+            payload?.Sha256 ?? string.Empty);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+}

@@ -1,0 +1,135 @@
+namespace AgentMem.Stores.Sqlite.Schema;
+
+/// <summary>
+/// The schema history. Never edit a released step: add a new one. Tests open a database written by
+/// version 1 (tests/Stores.Tests/Fixtures/schema_v1.sql) to prove every later step applies to real data.
+/// </summary>
+internal static class Migrations
+{
+    /// <summary>Written to <c>PRAGMA application_id</c> so we can tell our files from other SQLite files ("AGMM").</summary>
+    public const int ApplicationId = 0x41474D4D;
+
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "initial: cubes, memories, versions, tags, audit, fts5", """
+            CREATE TABLE schema_migrations(
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TEXT NOT NULL);
+
+            CREATE TABLE cubes(
+                tenant        TEXT NOT NULL,
+                id            TEXT NOT NULL,
+                name          TEXT NOT NULL,
+                owner_user    TEXT,
+                owner_agent   TEXT,
+                owner_session TEXT,
+                description   TEXT,
+                grants_json   TEXT NOT NULL,
+                policy_json   TEXT NOT NULL,
+                created_at    TEXT NOT NULL,
+                updated_at    TEXT NOT NULL,
+                PRIMARY KEY(tenant, id),
+                UNIQUE(tenant, name));
+
+            -- seq is an explicit rowid so the external-content FTS index survives VACUUM.
+            CREATE TABLE memories(
+                seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant        TEXT NOT NULL,
+                id            TEXT NOT NULL UNIQUE,
+                cube_id       TEXT NOT NULL,
+                user_id       TEXT,
+                agent_id      TEXT,
+                session_id    TEXT,
+                kind          INTEGER NOT NULL,
+                text          TEXT NOT NULL,
+                payload_json  TEXT,
+                content_hash  TEXT NOT NULL,
+                source_kind   INTEGER NOT NULL,
+                source_ref    TEXT,
+                actor         TEXT,
+                recorded_at   TEXT NOT NULL,
+                valid_from    TEXT,
+                valid_to      TEXT,
+                version       INTEGER NOT NULL,
+                state         INTEGER NOT NULL,
+                state_reason  TEXT,
+                tags_json     TEXT NOT NULL,
+                keywords_json TEXT NOT NULL,
+                context       TEXT,
+                importance    REAL NOT NULL,
+                updated_at    TEXT NOT NULL);
+            CREATE INDEX ix_memories_cube ON memories(tenant, cube_id, id);
+            CREATE INDEX ix_memories_hash ON memories(tenant, cube_id, content_hash);
+
+            CREATE TABLE memory_versions(
+                tenant        TEXT NOT NULL,
+                memory_id     TEXT NOT NULL,
+                version       INTEGER NOT NULL,
+                snapshot_json TEXT NOT NULL,
+                superseded_at TEXT NOT NULL,
+                PRIMARY KEY(memory_id, version));
+            CREATE INDEX ix_versions_tenant ON memory_versions(tenant, memory_id);
+
+            CREATE TABLE memory_tags(
+                tenant    TEXT NOT NULL,
+                memory_id TEXT NOT NULL,
+                tag       TEXT NOT NULL COLLATE NOCASE,
+                PRIMARY KEY(memory_id, tag));
+            CREATE INDEX ix_tags_tag ON memory_tags(tenant, tag);
+
+            CREATE TABLE audit_log(
+                seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant    TEXT NOT NULL,
+                at        TEXT NOT NULL,
+                user_id   TEXT,
+                agent_id  TEXT,
+                action    TEXT NOT NULL,
+                cube_id   TEXT,
+                memory_id TEXT,
+                version   INTEGER,
+                detail    TEXT);
+            CREATE INDEX ix_audit_memory ON audit_log(tenant, memory_id);
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+            CREATE VIRTUAL TABLE memories_fts USING fts5(
+                text, actor, tags_json, keywords_json, context,
+                content='memories', content_rowid='seq',
+                tokenize='porter unicode61 remove_diacritics 2');
+            CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+                INSERT INTO memories_fts(rowid, text, actor, tags_json, keywords_json, context)
+                VALUES (new.seq, new.text, new.actor, new.tags_json, new.keywords_json, new.context);
+            END;
+            CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+                INSERT INTO memories_fts(memories_fts, rowid, text, actor, tags_json, keywords_json, context)
+                VALUES ('delete', old.seq, old.text, old.actor, old.tags_json, old.keywords_json, old.context);
+            END;
+            CREATE TRIGGER memories_fts_update AFTER UPDATE OF text, actor, tags_json, keywords_json, context ON memories BEGIN
+                INSERT INTO memories_fts(memories_fts, rowid, text, actor, tags_json, keywords_json, context)
+                VALUES ('delete', old.seq, old.text, old.actor, old.tags_json, old.keywords_json, old.context);
+                INSERT INTO memories_fts(rowid, text, actor, tags_json, keywords_json, context)
+                VALUES (new.seq, new.text, new.actor, new.tags_json, new.keywords_json, new.context);
+            END;
+            """),
+        new(2, "forgetting-curve fields and typed links", """
+            ALTER TABLE memories ADD COLUMN strength REAL NOT NULL DEFAULT 1.0;
+            ALTER TABLE memories ADD COLUMN last_recalled_at TEXT;
+            ALTER TABLE memories ADD COLUMN recall_count INTEGER NOT NULL DEFAULT 0;
+
+            CREATE TABLE memory_links(
+                tenant    TEXT NOT NULL,
+                source_id TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                type      TEXT NOT NULL,
+                weight    REAL NOT NULL,
+                PRIMARY KEY(source_id, target_id, type));
+            CREATE INDEX ix_links_target ON memory_links(tenant, target_id);
+            """),
+    ];
+
+    /// <summary>The schema version this build writes.</summary>
+    public static int Latest => All[^1].Version;
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using AgentMem.MemoryCore.Errors;
+using Microsoft.Data.Sqlite;
+
+namespace AgentMem.Stores.Sqlite.Schema;
+
+/// <summary>Recognises AgentMem databases and brings them to the latest schema.</summary>
+internal static class SchemaManager
+{
+    private const int SqliteNotADatabase = 26;
+
+    /// <summary>
+    /// Checks the file is ours (or empty) and not from a newer version, then applies pending migrations,
+    /// each in its own transaction. Returns the schema version found before migrating (0 for a new file).
+    /// </summary>
+    public static int EnsureSchema(SqliteConnection connection, string path, bool readOnly)
+    {
+        int applicationId;
+        int version;
+        long objects;
+        try
+        {
+            applicationId = ScalarInt(connection, "PRAGMA application_id;");
+            version = ScalarInt(connection, "PRAGMA user_version;");
+            objects = ScalarInt(connection, "SELECT COUNT(*) FROM sqlite_master;");
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteNotADatabase)
+        {
+            throw new StoreFormatException($"'{path}' is not an AgentMem database (it is not a SQLite file at all).", ex);
+        }
+
+        bool fresh = applicationId == 0 && version == 0 && objects == 0;
+        if (!fresh && applicationId != Migrations.ApplicationId)
+        {
+            throw new StoreFormatException($"'{path}' is a SQLite database but not an AgentMem one (application_id {applicationId}). Point --db at an AgentMem file or a new path.");
+        }
+
+        if (version > Migrations.Latest)
+        {
+            throw new SchemaVersionException($"'{path}' has schema version {version}, written by a newer AgentMem; this build reads up to version {Migrations.Latest}. Upgrade AgentMem.");
+        }
+
+        if (version < Migrations.Latest)
+        {
+            if (readOnly)
+            {
+                throw new SchemaVersionException($"'{path}' has schema version {version} and needs migrating to {Migrations.Latest}; open it read-write once.");
+            }
+
+            Migrate(connection, version);
+        }
+
+        return version;
+    }
+
+    private static void Migrate(SqliteConnection connection, int from)
+    {
+        foreach (var migration in Migrations.All)
+        {
+            if (migration.Version <= from)
+            {
+                continue;
+            }
+
+            using var tx = connection.BeginTransaction();
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = migration.Sql;
+                cmd.ExecuteNonQuery();
+            }
+
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+                    INSERT INTO schema_migrations(version, name, applied_at) VALUES ($v, $n, $t);
+                    PRAGMA application_id = {Migrations.ApplicationId};
+                    PRAGMA user_version = {migration.Version};
+                    """);
+                cmd.Parameters.AddWithValue("$v", migration.Version);
+                cmd.Parameters.AddWithValue("$n", migration.Name);
+                cmd.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+                cmd.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+    }
+
+    private static int ScalarInt(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,30 @@
+namespace AgentMem.Stores.Sqlite;
+
+/// <summary>Options of <see cref="SqliteMemoryStore"/>.</summary>
+public sealed class SqliteStoreOptions
+{
+    /// <summary>Path of the database file; created if missing. Default <c>agentmem.db</c>.</summary>
+    public string Path { get; set; } = "agentmem.db";
+
+    /// <summary>
+    /// Flush to disk on every commit (SQLite <c>synchronous=FULL</c>), so an acknowledged write survives
+    /// power loss, not just a process crash. Default true; turn off only for throwaway benchmark databases.
+    /// </summary>
+    public bool DurableCommits { get; set; } = true;
+
+    /// <summary>How long a write waits for another process's lock before failing (default 10 s).</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Open read-only: no migrations, no writes.</summary>
+    public bool ReadOnly { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Path, nameof(Path));
+        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, "BusyTimeout must be between 0 and 1 hour.");
+        }
+    }
+}
