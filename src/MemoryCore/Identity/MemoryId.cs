@@ -9,6 +9,7 @@ namespace AgentMem.MemoryCore.Identity;
 /// followed by 80 bits of randomness, written as 26 Crockford base-32 characters. Sorting the text
 /// sorts by creation time, which keeps SQLite's B-tree appends cheap and listings chronological.
 /// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(MemoryIdJsonConverter))]
 public readonly struct MemoryId : IEquatable<MemoryId>, IComparable<MemoryId>, ISpanFormattable
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

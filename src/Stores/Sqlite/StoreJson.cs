@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AgentMem.MemoryCore.Identity;
 
 namespace AgentMem.Stores.Sqlite;
 
@@ -9,7 +8,7 @@ internal static class StoreJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter(), new MemoryIdJsonConverter() },
+        Converters = { new JsonStringEnumConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
@@ -17,13 +16,4 @@ internal static class StoreJson
 
     public static T Deserialize<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, Options) ?? throw new JsonException($"Stored JSON for {typeof(T).Name} is null.");
-
-    private sealed class MemoryIdJsonConverter : JsonConverter<MemoryId>
-    {
-        public override MemoryId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            MemoryId.Parse(reader.GetString() ?? string.Empty);
-
-        public override void Write(Utf8JsonWriter writer, MemoryId value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(value.ToString());
-    }
 }

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using AgentMem.Cli.Commands;
+using AgentMem.Cli.Output;
+
+namespace AgentMem.Cli;
+
+/// <summary>The <c>agentmem</c> command tree. A host: it parses, composes and prints; the logic lives in the libraries.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build(TextWriter stdout, TextWriter stderr, TerminalKind terminal)
+    {
+        var global = new GlobalOptions(terminal);
+        var root = new RootCommand("AgentMem: long-term memory for LLM agents (embedded SQLite store by default).");
+        global.AddTo(root);
+        root.Subcommands.Add(MemoryCommands.Add(global, stdout, stderr));
+        root.Subcommands.Add(MemoryCommands.Get(global, stdout, stderr));
+        root.Subcommands.Add(MemoryCommands.Update(global, stdout, stderr));
+        root.Subcommands.Add(MemoryCommands.History(global, stdout, stderr));
+        root.Subcommands.Add(MemoryCommands.Delete(global, stdout, stderr));
+        root.Subcommands.Add(MemoryCommands.State(global, stdout, stderr));
+        root.Subcommands.Add(ListCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(SearchCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(StatsCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(CubeCommands.Create(global, stdout, stderr));
+        root.Subcommands.Add(ImportCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(DemoCommand.Create(global, stdout, stderr));
+        return root;
+    }
+
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TerminalKind? terminal = null, CancellationToken cancellationToken = default)
+    {
+        var root = Build(stdout, stderr, terminal ?? TerminalKind.None);
+        var parse = root.Parse(args);
+        return parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary><c>cube create|list</c>, and the lazy creation of the cube named by <c>--cube</c> on first write.</summary>
+internal static class CubeCommands
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var name = new Argument<string>("name") { Description = "Cube name, unique in the tenant." };
+        var description = new Option<string?>("--description") { Description = "What the cube holds." };
+        var noDedupe = new Option<bool>("--no-dedupe") { Description = "Keep identical content as separate memories." };
+        var create = new Command("create", "Create a cube.") { name, description, noDedupe };
+        Verb.Bind(create, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe) };
+            var cube = await memory.CreateCubeAsync(ctx.Scope, parse.GetValue(name)!, parse.GetValue(description), policy, cancellationToken: ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(cube);
+            }
+            else
+            {
+                ctx.Output.Console.MarkupLine($"Created cube [bold]{Markup.Escape(cube.Name)}[/] ({cube.Id}).");
+            }
+
+            return 0;
+        });
+
+        var list = new Command("list", "List the cubes you can read.");
+        Verb.Bind(list, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var cubes = await memory.ListCubesAsync(ctx.Scope, ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new { cubes });
+                return 0;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("name", "id", "owner", "description");
+            foreach (var c in cubes)
+            {
+                table.AddRow(Markup.Escape(c.Name), c.Id, Markup.Escape(c.Owner.ToString()), Markup.Escape(c.Description ?? string.Empty));
+            }
+
+            ctx.Output.Console.Write(table);
+            return 0;
+        });
+
+        return new Command("cube", "Manage cubes.") { create, list };
+    }
+
+    /// <summary>Opens the <c>--cube</c> cube for a write, creating it on first use (with a notice).</summary>
+    public static async Task<MemCube> OpenForWriteAsync(MemoryOS memory, CliContext ctx, CancellationToken ct)
+    {
+        try
+        {
+            return await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
+        }
+        catch (CubeNotFoundException)
+        {
+            var cube = await memory.GetOrCreateCubeAsync(ctx.Scope, ctx.Cube, ct);
+            ctx.Output.Notice($"[grey]created cube '{Markup.Escape(cube.Name)}' in tenant '{Markup.Escape(ctx.Scope.Tenant)}'[/]");
+            return cube;
+        }
+    }
+}

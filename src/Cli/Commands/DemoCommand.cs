@@ -1,0 +1,98 @@
+using System.CommandLine;
+using AgentMem.MemoryCore.Import;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>demo</c>: imports the sample conversation (shipped inside the tool, from examples/) into a
+/// temporary database, runs a few searches and shows the counts.
+/// </summary>
+internal static class DemoCommand
+{
+    private const string SampleResource = "AgentMem.Cli.sample-conversation.json";
+
+    private static readonly string[] Queries =
+    [
+        "Where is Maya moving for her new job?",
+        "Is Biscuit cleared to fly?",
+        "When is Leo running his half marathon?",
+    ];
+
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var keep = new Option<bool>("--keep") { Description = "Keep the temporary database and print its path." };
+        var command = new Command("demo", "Import the sample conversation into a temporary database and search it.") { keep };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "agentmem-demo-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(dir);
+            var demo = ctx with { DbPath = Path.Combine(dir, "demo.db") };
+            try
+            {
+                ConversationDocument document;
+                await using (var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream(SampleResource)
+                    ?? throw new InvalidOperationException($"The sample conversation resource '{SampleResource}' is missing from the build."))
+                {
+                    document = await ConversationReader.ReadAsync(stream, "examples/conversations/sample-conversation.json", ct);
+                }
+
+                await using var memory = demo.OpenMemory();
+                demo.Output.Notice($"[grey]demo database: {Markup.Escape(demo.DbPath)}[/]");
+                var summary = await ImportCommand.RunAsync(memory, demo, document, 16, ct);
+                if (demo.Output.IsJson)
+                {
+                    demo.Output.WriteJsonLine(summary);
+                }
+                else
+                {
+                    demo.Output.Console.Write(new Rule($"[bold]Imported {summary.Turns} turns of '{Markup.Escape(document.Title ?? document.Id)}'[/]").LeftJustified());
+                }
+
+                foreach (string query in Queries)
+                {
+                    if (!demo.Output.IsJson)
+                    {
+                        demo.Output.Console.Write(new Rule($"search: [italic]{Markup.Escape(query)}[/]").LeftJustified());
+                    }
+
+                    var hits = await memory.SearchAsync(demo.Scope, demo.Cube, query, 3, cancellationToken: ct);
+                    SearchCommand.Write(demo.Output, memory, query, hits);
+                }
+
+                var stats = await memory.GetStatsAsync(demo.Scope, demo.Cube, ct);
+                if (!demo.Output.IsJson)
+                {
+                    demo.Output.Console.MarkupLine($"[green]Done.[/] {stats.ByState.Values.Sum()} memories in the cube, {stats.AuditRecords} audit records. Try: agentmem --db {Markup.Escape(demo.DbPath)} search \"dog\" (with --keep).");
+                }
+
+                return 0;
+            }
+            finally
+            {
+                if (parse.GetValue(keep))
+                {
+                    demo.Output.Notice($"kept {Markup.Escape(demo.DbPath)}");
+                }
+                else
+                {
+                    TryDelete(dir);
+                }
+            }
+        });
+        return command;
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless; the OS cleans it.
+        }
+    }
+}

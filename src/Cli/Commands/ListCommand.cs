@@ -1,0 +1,60 @@
+using System.CommandLine;
+using AgentMem.Cli.Output;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary><c>list</c>: memories of the cube in creation order.</summary>
+internal static class ListCommand
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var limit = new Option<int>("--limit") { Description = "Most memories to show (0 for all).", DefaultValueFactory = _ => 50 };
+        var states = new Option<string[]>("--state") { Description = "Only these states (repeatable; default active and frozen)." };
+        var tags = new Option<string[]>("--tag") { Description = "Only memories with one of these tags (repeatable)." };
+        var command = new Command("list", "List memories in creation order.") { limit, states, tags };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            int max = parse.GetValue(limit);
+            if (max < 0)
+            {
+                throw new MemoryCore.Errors.MemoryValidationException("--limit must be 0 (all) or positive.");
+            }
+
+            var filter = new MemoryFilter
+            {
+                States = parse.GetValue(states) is { Length: > 0 } s ? s.Select(Parsing.State).ToList() : MemoryFilter.LiveStates,
+                AnyTags = parse.GetValue(tags) is { Length: > 0 } t ? t : null,
+            };
+            await using var memory = ctx.OpenMemory();
+            var items = new List<MemoryItem>();
+            await foreach (var item in memory.ListAsync(ctx.Scope, ctx.Cube, filter, ct))
+            {
+                if (max > 0 && items.Count == max)
+                {
+                    break;
+                }
+
+                items.Add(item);
+            }
+
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new { count = items.Count, items });
+                return 0;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "state", "when", "actor", "text");
+            foreach (var item in items)
+            {
+                table.AddRow(item.Id.ToString(), item.State.ToString(), MemoryView.Time(item.ValidFrom), Markup.Escape(item.Provenance.Actor ?? string.Empty), Markup.Escape(MemoryView.Clip(item.Text, 70)));
+            }
+
+            ctx.Output.Console.Write(table);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,196 @@
+using System.CommandLine;
+using AgentMem.Cli.Output;
+using AgentMem.MemoryCore.Model;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>Verbs on single memories: add, get, update, history, delete, state.</summary>
+internal static class MemoryCommands
+{
+    public static Command Add(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var text = new Argument<string>("text") { Description = "What to remember." };
+        var tags = new Option<string[]>("--tag") { Description = "A tag (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var time = new Option<string?>("--time") { Description = "Event time (ISO 8601): when the fact holds from." };
+        var source = new Option<string?>("--source") { Description = "Source kind, optionally with a reference: conversation|document|tool|system|agent[:ref]." };
+        var actor = new Option<string?>("--actor") { Description = "Who said or wrote it." };
+        var session = new Option<string?>("--session") { Description = "Session the memory belongs to." };
+        var command = new Command("add", "Add a memory; prints its id.") { text, tags, time, source, actor, session };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var (kind, reference) = Parsing.Source(parse.GetValue(source));
+            var draft = new MemoryDraft(parse.GetValue(text) ?? string.Empty)
+            {
+                Tags = parse.GetValue(tags) ?? [],
+                ValidFrom = Parsing.Time(parse.GetValue(time)),
+                Source = kind,
+                SourceRef = reference,
+                Actor = parse.GetValue(actor),
+                Session = parse.GetValue(session),
+            };
+            await using var memory = ctx.OpenMemory();
+            var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
+            var outcome = await memory.AddAsync(ctx.Scope, cube.Id, draft, ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new { id = outcome.Id.ToString(), created = outcome.Created, cube = cube.Name });
+            }
+            else
+            {
+                ctx.Output.Out.WriteLine(outcome.Id.ToString());
+                if (!outcome.Created)
+                {
+                    ctx.Output.Notice("[yellow]already remembered:[/] the same content is in the cube; returned the existing id.");
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Get(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("id") { Description = "Memory id." };
+        var command = new Command("get", "Show the current version of a memory.") { id };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var item = await memory.GetAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(item);
+            }
+            else
+            {
+                ctx.Output.Console.Write(MemoryView.Details(item));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Update(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("id") { Description = "Memory id." };
+        var text = new Argument<string>("text") { Description = "The new text." };
+        var reason = new Option<string?>("--reason") { Description = "Why it changed (kept on the superseded version)." };
+        var tags = new Option<string[]?>("--tag") { Description = "Replace the tags (repeatable)." };
+        var command = new Command("update", "Write a new version of a memory; the old one is kept as superseded.") { id, text, reason, tags };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var change = new MemoryChange { Text = parse.GetValue(text), Reason = parse.GetValue(reason), Tags = parse.GetValue(tags) is { Length: > 0 } t ? t : null };
+            var item = await memory.UpdateAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), change, ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(item);
+            }
+            else
+            {
+                ctx.Output.Console.MarkupLine($"{item.Id} is now at version {item.Version}.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command History(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("id") { Description = "Memory id." };
+        var command = new Command("history", "List every version of a memory, oldest first.") { id };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var memoryId = Parsing.Id(parse.GetValue(id));
+            var versions = await memory.GetHistoryAsync(ctx.Scope, memoryId, ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new { id = memoryId.ToString(), versions });
+                return 0;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("version", "state", "reason", "written", "text");
+            foreach (var v in versions)
+            {
+                table.AddRow(
+                    v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    v.State.ToString(),
+                    Markup.Escape(v.StateReason ?? string.Empty),
+                    MemoryView.Time(v.UpdatedAt),
+                    Markup.Escape(MemoryView.Clip(v.Text, 80)));
+            }
+
+            ctx.Output.Console.Write(table);
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Delete(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("id") { Description = "Memory id." };
+        var purge = new Option<bool>("--purge") { Description = "Remove it and all its versions for good, instead of a soft delete." };
+        var reason = new Option<string?>("--reason") { Description = "Why (soft delete only)." };
+        var command = new Command("delete", "Soft-delete a memory (tombstone), or purge it with --purge.") { id, purge, reason };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var memoryId = Parsing.Id(parse.GetValue(id));
+            if (parse.GetValue(purge))
+            {
+                await memory.PurgeAsync(ctx.Scope, memoryId, ct);
+                if (ctx.Output.IsJson)
+                {
+                    ctx.Output.WriteJson(new { id = memoryId.ToString(), purged = true });
+                }
+                else
+                {
+                    ctx.Output.Console.MarkupLine($"Purged {memoryId}: it and its history are gone.");
+                }
+
+                return 0;
+            }
+
+            var item = await memory.DeleteAsync(ctx.Scope, memoryId, parse.GetValue(reason), ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new { id = memoryId.ToString(), purged = false, state = item.State, version = item.Version });
+            }
+            else
+            {
+                ctx.Output.Console.MarkupLine($"Deleted {memoryId} (soft: version {item.Version} is a tombstone; use --purge to remove it for good).");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command State(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("id") { Description = "Memory id." };
+        var state = new Argument<string>("state") { Description = "active, archived or frozen." };
+        var reason = new Option<string?>("--reason") { Description = "Why." };
+        var command = new Command("state", "Freeze, unfreeze, archive or restore a memory.") { id, state, reason };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var item = await memory.SetStateAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), Parsing.State(parse.GetValue(state)), parse.GetValue(reason), ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(item);
+            }
+            else
+            {
+                ctx.Output.Console.MarkupLine($"{item.Id} is {item.State} (version {item.Version}).");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

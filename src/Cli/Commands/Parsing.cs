@@ -1,0 +1,48 @@
+using System.Globalization;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>Parsing of verb arguments into domain values, with messages a person can act on.</summary>
+internal static class Parsing
+{
+    public static MemoryId Id(string? text) =>
+        MemoryId.TryParse(text?.Trim(), out var id)
+            ? id
+            : throw new MemoryValidationException($"'{text}' is not a memory id (26 characters, as printed by 'agentmem add').");
+
+    public static DateTimeOffset? Time(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+            ? value
+            : throw new MemoryValidationException($"'{text}' is not an ISO-8601 date/time (e.g. 2026-03-01 or 2026-03-01T14:30:00Z).");
+    }
+
+    /// <summary>Parses <c>kind</c> or <c>kind:reference</c>, e.g. <c>document:notes.md</c>.</summary>
+    public static (SourceKind Kind, string? Ref) Source(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (SourceKind.Conversation, null);
+        }
+
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        string kind = colon < 0 ? text : text[..colon];
+        string? reference = colon < 0 ? null : text[(colon + 1)..];
+        return Enum.TryParse<SourceKind>(kind, ignoreCase: true, out var parsed) && !int.TryParse(kind, out _)
+            ? (parsed, reference)
+            : throw new MemoryValidationException($"Unknown source kind '{kind}'; use one of {string.Join(", ", Enum.GetNames<SourceKind>()).ToLowerInvariant()}, optionally followed by :reference.");
+    }
+
+    public static LifecycleState State(string? text) =>
+        Enum.TryParse<LifecycleState>(text, ignoreCase: true, out var state) && !int.TryParse(text, out _)
+            ? state
+            : throw new MemoryValidationException($"Unknown state '{text}'; use one of {string.Join(", ", Enum.GetNames<LifecycleState>()).ToLowerInvariant()}.");
+}

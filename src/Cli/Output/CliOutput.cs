@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Output;
+
+/// <summary>
+/// Where verbs write: JSON documents (with <c>--json</c>) or Spectre tables for people. Diagnostics and
+/// notices go to standard error so standard output stays parseable.
+/// </summary>
+internal sealed class CliOutput
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static readonly JsonSerializerOptions JsonLineOptions = new(JsonOptions) { WriteIndented = false };
+
+    public CliOutput(TextWriter stdout, TextWriter stderr, bool json, TerminalKind terminal)
+    {
+        Out = stdout;
+        Err = stderr;
+        IsJson = json;
+        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = terminal.StdoutIsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal.StdoutIsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal.StdoutIsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stderr),
+            Ansi = terminal.StderrIsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal.StderrIsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal.StderrIsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+    }
+
+    public TextWriter Out { get; }
+
+    public TextWriter Err { get; }
+
+    public bool IsJson { get; }
+
+    /// <summary>Console for human-readable output on standard output.</summary>
+    public IAnsiConsole Console { get; }
+
+    /// <summary>Console for progress and notices on standard error.</summary>
+    public IAnsiConsole ErrorConsole { get; }
+
+    /// <summary>Writes one indented JSON document.</summary>
+    public void WriteJson<T>(T value)
+    {
+        Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+        Out.Flush();
+    }
+
+    /// <summary>Writes one compact JSON object on one line (NDJSON events).</summary>
+    public void WriteJsonLine<T>(T value)
+    {
+        Out.WriteLine(JsonSerializer.Serialize(value, JsonLineOptions));
+        Out.Flush();
+    }
+
+    /// <summary>A notice for people, on standard error (suppressed in JSON mode).</summary>
+    public void Notice(string markup)
+    {
+        if (!IsJson)
+        {
+            ErrorConsole.MarkupLine(markup);
+        }
+    }
+}

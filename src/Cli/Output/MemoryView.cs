@@ -1,0 +1,47 @@
+using AgentMem.MemoryCore.Model;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Output;
+
+/// <summary>Human-readable renderings of memories.</summary>
+internal static class MemoryView
+{
+    public static Table Details(MemoryItem item)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("field").AddColumn("value");
+        void Row(string name, string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                table.AddRow(Markup.Escape(name), Markup.Escape(value));
+            }
+        }
+
+        Row("id", item.Id.ToString());
+        Row("text", item.Text);
+        Row("kind", item.Kind.ToString());
+        Row("state", item.StateReason is null ? item.State.ToString() : $"{item.State} ({item.StateReason})");
+        Row("version", item.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Row("scope", item.Scope.ToString());
+        Row("source", $"{item.Provenance.Source}{(item.Provenance.SourceRef is { } r ? " " + r : string.Empty)}");
+        Row("actor", item.Provenance.Actor);
+        Row("valid from", Time(item.ValidFrom));
+        Row("valid to", Time(item.ValidTo));
+        Row("recorded at", Time(item.Provenance.RecordedAt));
+        Row("tags", string.Join(", ", item.Tags));
+        Row("keywords", string.Join(", ", item.Keywords));
+        Row("context", item.Context);
+        Row("links", string.Join(", ", item.Links.Select(l => $"{l.Type}→{l.Target}")));
+        Row("hash", item.ContentHash);
+        return table;
+    }
+
+    public static string Time(DateTimeOffset? value) =>
+        value is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
+
+    public static string Clip(string text, int max)
+    {
+        string flat = text.ReplaceLineEndings(" ");
+        return flat.Length <= max ? flat : string.Concat(flat.AsSpan(0, max - 1), "…");
+    }
+}
