@@ -47,9 +47,14 @@ internal static class Verb
         {
             context.Output.Err.WriteLine(JsonSerializer.Serialize(new { error = new { type, message } }, Output.CliOutput.JsonOptions));
         }
-        else
+        else if (context.Output.ErrorConsole.Profile.Capabilities.Ansi)
         {
             context.Output.ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        }
+        else
+        {
+            // Unwrapped, so scripts and logs see the message whole.
+            context.Output.Err.WriteLine($"error: {message}");
         }
     }
 }

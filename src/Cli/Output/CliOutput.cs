@@ -51,7 +51,7 @@ internal sealed class CliOutput
     /// <summary>Console for progress and notices on standard error.</summary>
     public IAnsiConsole ErrorConsole { get; }
 
-    /// <summary>Writes one indented JSON document.</summary>
+    /// <summary>Writes one JSON document on one line, so <c>--json</c> output is always line-delimited.</summary>
     public void WriteJson<T>(T value)
     {
         Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));

@@ -1,0 +1,141 @@
+using System.Text.Json;
+
+namespace AgentMem.Cli.Tests;
+
+public sealed class VerbTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public async Task Add_search_get_update_history_and_purge_work_end_to_end()
+    {
+        var (code, output, _) = await cli.RunAsync("add", "Melanie signed up for a pottery class", "--tag", "hobby", "--time", "2023-07-03", "--source", "conversation:D4:2", "--actor", "Melanie");
+        Assert.Equal(0, code);
+        string id = output.Trim();
+        Assert.Equal(26, id.Length);
+        await cli.RunAsync("add", "Caroline went to a support group");
+
+        var search = await cli.JsonAsync("search", "pottery class", "--k", "5");
+        Assert.Equal("bm25", search.GetProperty("retriever").GetString());
+        var top = search.GetProperty("hits")[0];
+        Assert.Equal(1, top.GetProperty("rank").GetInt32());
+        Assert.Equal(id, top.GetProperty("memory").GetProperty("id").GetString());
+        Assert.True(top.GetProperty("score").GetDouble() > 0);
+
+        var got = await cli.JsonAsync("get", id);
+        Assert.Equal("Melanie signed up for a pottery class", got.GetProperty("text").GetString());
+        Assert.Equal("hobby", got.GetProperty("tags")[0].GetString());
+        Assert.Equal("Melanie", got.GetProperty("provenance").GetProperty("actor").GetString());
+        Assert.Equal("D4:2", got.GetProperty("provenance").GetProperty("sourceRef").GetString());
+        Assert.StartsWith("2023-07-03T00:00:00", got.GetProperty("validFrom").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(0, (await cli.RunAsync("update", id, "Melanie finished her pottery class", "--reason", "course over")).Code);
+        var history = await cli.JsonAsync("history", id);
+        var versions = history.GetProperty("versions");
+        Assert.Equal(2, versions.GetArrayLength());
+        Assert.Equal("superseded", versions[0].GetProperty("state").GetString());
+        Assert.Equal("course over", versions[0].GetProperty("stateReason").GetString());
+        Assert.Equal("Melanie finished her pottery class", versions[1].GetProperty("text").GetString());
+
+        var purged = await cli.JsonAsync("delete", id, "--purge");
+        Assert.True(purged.GetProperty("purged").GetBoolean());
+        var (after, _, err) = await cli.RunAsync("get", id);
+        Assert.Equal(1, after);
+        Assert.Contains("No memory", err, StringComparison.Ordinal);
+        Assert.Equal(0, (await cli.JsonAsync("search", "pottery")).GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task Soft_delete_list_and_stats_report_states()
+    {
+        string a = (await cli.RunAsync("add", "first note")).Out.Trim();
+        await cli.RunAsync("add", "second note");
+        var deleted = await cli.JsonAsync("delete", a, "--reason", "obsolete");
+        Assert.Equal("deleted", deleted.GetProperty("state").GetString());
+
+        Assert.Equal(1, (await cli.JsonAsync("list")).GetProperty("count").GetInt32());
+        Assert.Equal(1, (await cli.JsonAsync("list", "--state", "deleted")).GetProperty("count").GetInt32());
+        var stats = (await cli.JsonAsync("stats")).GetProperty("stats");
+        Assert.Equal(1, stats.GetProperty("byState").GetProperty("active").GetInt64());
+        Assert.Equal(1, stats.GetProperty("byState").GetProperty("deleted").GetInt64());
+        Assert.Equal(1, stats.GetProperty("supersededVersions").GetInt64());
+    }
+
+    [Fact]
+    public async Task Adding_the_same_text_twice_returns_the_same_id()
+    {
+        var first = await cli.JsonAsync("add", "Bob likes chess");
+        var second = await cli.JsonAsync("add", "Bob likes chess");
+        Assert.True(first.GetProperty("created").GetBoolean());
+        Assert.False(second.GetProperty("created").GetBoolean());
+        Assert.Equal(first.GetProperty("id").GetString(), second.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Tenants_are_separate_from_the_command_line_too()
+    {
+        string id = (await cli.RunAsync("--tenant", "acme", "add", "acme only fact")).Out.Trim();
+        var (code, _, err) = await cli.RunAsync("--tenant", "globex", "get", id);
+        Assert.Equal(1, code);
+        Assert.Contains("No memory", err, StringComparison.Ordinal);
+        Assert.Equal(1, (await cli.RunAsync("--tenant", "globex", "search", "fact")).Code); // no cube 'default' in globex
+    }
+
+    [Theory]
+    [InlineData("add", "   ")]
+    [InlineData("get", "not-an-id")]
+    [InlineData("add", "x", "--time", "yesterday-ish")]
+    [InlineData("add", "x", "--source", "gossip")]
+    [InlineData("search", "anything", "--cube", "nope")]
+    [InlineData("search", "anything", "--k", "0")]
+    public async Task Bad_input_prints_an_error_and_exits_non_zero(params string[] args)
+    {
+        await cli.RunAsync("add", "seed so the default cube exists");
+        var (code, output, err) = await cli.RunAsync(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains("error:", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal); // a message, not a stack trace
+        Assert.True(output.Length == 0 || !output.Contains("error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Errors_are_json_with_json()
+    {
+        var (code, _, err) = await cli.RunAsync("get", "nope", "--json");
+        Assert.Equal(1, code);
+        using var doc = JsonDocument.Parse(err);
+        Assert.Equal("MemoryValidationException", doc.RootElement.GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_an_agentmem_database_is_refused()
+    {
+        await File.WriteAllTextAsync(cli.DbPath, "just some text, definitely not SQLite, and long enough to have a header.............................................");
+        var (code, _, err) = await cli.RunAsync("stats");
+        Assert.Equal(1, code);
+        Assert.Contains("not an AgentMem database", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cubes_can_be_created_listed_and_targeted()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "work", "--description", "job stuff")).Code);
+        Assert.Equal(1, (await cli.RunAsync("cube", "create", "work")).Code);
+        await cli.RunAsync("--cube", "work", "add", "standup at 9:30");
+        var cubes = (await cli.JsonAsync("cube", "list")).GetProperty("cubes");
+        Assert.Contains(cubes.EnumerateArray(), c => c.GetProperty("name").GetString() == "work");
+        Assert.Equal(1, (await cli.JsonAsync("--cube", "work", "search", "standup")).GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task Freezing_from_the_command_line_blocks_updates()
+    {
+        string id = (await cli.RunAsync("add", "contract signed on May 2")).Out.Trim();
+        Assert.Equal(0, (await cli.RunAsync("state", id, "frozen", "--reason", "legal hold")).Code);
+        var (code, _, err) = await cli.RunAsync("update", id, "contract never signed");
+        Assert.Equal(1, code);
+        Assert.Contains("frozen", err, StringComparison.Ordinal);
+    }
+}

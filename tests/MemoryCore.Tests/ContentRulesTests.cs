@@ -1,0 +1,65 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Validation;
+
+namespace AgentMem.MemoryCore.Tests;
+
+public sealed class ContentRulesTests
+{
+    [Fact]
+    public void The_limit_counts_utf8_bytes_not_characters()
+    {
+        ContentRules.ValidateText(new string('€', 10), 30); // 3 bytes each
+        Assert.Throws<ContentTooLargeException>(() => ContentRules.ValidateText(new string('€', 11), 30));
+    }
+
+    [Fact]
+    public void Paired_surrogates_are_fine_and_unpaired_ones_are_not()
+    {
+        ContentRules.ValidateText("emoji 😀 ok", 100);
+        var ex = Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateText("x\uD83D", 100));
+        Assert.Contains("index 1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hash_ignores_surrounding_whitespace_and_unicode_normalisation_but_not_kind()
+    {
+        string composed = "caf\u00e9";
+        string decomposed = "cafe\u0301";
+        Assert.Equal(ContentRules.ComputeHash(MemoryKind.Plaintext, composed, null), ContentRules.ComputeHash(MemoryKind.Plaintext, "  " + decomposed + "\n", null));
+        Assert.NotEqual(ContentRules.ComputeHash(MemoryKind.Plaintext, composed, null), ContentRules.ComputeHash(MemoryKind.Activation, composed, null));
+        Assert.NotEqual(ContentRules.ComputeHash(MemoryKind.Plaintext, "Café", null), ContentRules.ComputeHash(MemoryKind.Plaintext, composed, null));
+    }
+
+    [Fact]
+    public void Labels_are_trimmed_and_deduplicated_and_blank_ones_rejected()
+    {
+        Assert.Equal(["Work", "home"], ContentRules.NormalizeLabels([" Work", "work ", "home"], "tag"));
+        Assert.Throws<MemoryValidationException>(() => ContentRules.NormalizeLabels(["ok", " "], "tag"));
+        Assert.Throws<MemoryValidationException>(() => ContentRules.NormalizeLabels([new string('t', 129)], "tag"));
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Importance_outside_zero_to_one_is_rejected(double value) =>
+        Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateUnit(value, "importance"));
+
+    [Fact]
+    public void An_interval_may_not_end_before_it_starts()
+    {
+        var t = DateTimeOffset.UtcNow;
+        ContentRules.ValidateInterval(t, t);
+        Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateInterval(t, t.AddSeconds(-1)));
+    }
+
+    [Fact]
+    public void Scope_names_are_validated()
+    {
+        Assert.Throws<MemoryValidationException>(() => new Scope(" "));
+        Assert.Throws<MemoryValidationException>(() => new Scope("acme", user: "bad\nname"));
+        Assert.Null(new Scope("acme", user: "  ").User);
+        Assert.Equal("acme", new Scope(" acme ").Tenant);
+    }
+}

@@ -1,0 +1,293 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests;
+
+public sealed class MemoryLifecycleTests : IAsyncLifetime
+{
+    private readonly TestDatabase db = new();
+    private MemoryOS memory = null!;
+    private MemCube cube = null!;
+
+    public async Task InitializeAsync()
+    {
+        memory = db.OpenMemory();
+        cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+    }
+
+    public async Task DisposeAsync() => await db.DisposeAsync();
+
+    [Fact]
+    public async Task Add_then_get_returns_the_memory_with_provenance_and_event_time()
+    {
+        var when = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
+        var added = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice adopted a cat named Miso")
+        {
+            Tags = ["pets", "Pets", " home "],
+            ValidFrom = when,
+            Actor = "Alice",
+            SourceRef = "chat/1:4",
+            Session = "s1",
+        });
+
+        Assert.True(added.Created);
+        var item = await memory.GetAsync(TestDatabase.Alice, added.Id);
+        Assert.Equal("Alice adopted a cat named Miso", item.Text);
+        Assert.Equal(1, item.Version);
+        Assert.Equal(LifecycleState.Active, item.State);
+        Assert.Equal(["pets", "home"], item.Tags);
+        Assert.Equal(when, item.ValidFrom);
+        Assert.Equal("Alice", item.Provenance.Actor);
+        Assert.Equal("chat/1:4", item.Provenance.SourceRef);
+        Assert.Equal("s1", item.Scope.Session);
+        Assert.Equal(cube.Id, item.CubeId);
+        Assert.Equal(64, item.ContentHash.Length);
+    }
+
+    [Fact]
+    public async Task Update_writes_a_new_version_and_history_keeps_the_superseded_one_with_its_reason()
+    {
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice lives in Berlin"))).Id;
+        var v2 = await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "Alice lives in Munich", Reason = "she moved" });
+        var v3 = await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Tags = ["city"] });
+
+        Assert.Equal(2, v2.Version);
+        Assert.Equal(3, v3.Version);
+        var history = await memory.GetHistoryAsync(TestDatabase.Alice, id);
+        Assert.Equal([1, 2, 3], history.Select(h => h.Version));
+        Assert.Equal("Alice lives in Berlin", history[0].Text);
+        Assert.Equal(LifecycleState.Superseded, history[0].State);
+        Assert.Equal("she moved", history[0].StateReason);
+        Assert.Equal(LifecycleState.Superseded, history[1].State);
+        Assert.Equal("Alice lives in Munich", history[1].Text);
+        Assert.Equal(LifecycleState.Active, history[2].State);
+        Assert.Equal(["city"], history[2].Tags);
+
+        var current = await memory.GetAsync(TestDatabase.Alice, id);
+        Assert.Equal("Alice lives in Munich", current.Text);
+        Assert.Equal(3, current.Version);
+
+        // Search sees only the current text.
+        Assert.Empty(await memory.SearchAsync(TestDatabase.Alice, "notes", "Berlin"));
+        Assert.Equal(id, Assert.Single(await memory.SearchAsync(TestDatabase.Alice, "notes", "Munich")).Item.Id);
+    }
+
+    [Fact]
+    public async Task Soft_delete_leaves_a_tombstone_that_list_and_search_skip()
+    {
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The wifi password is hunter2"))).Id;
+        var deleted = await memory.DeleteAsync(TestDatabase.Alice, id, "secret");
+
+        Assert.Equal(LifecycleState.Deleted, deleted.State);
+        Assert.Equal(LifecycleState.Deleted, (await memory.GetAsync(TestDatabase.Alice, id)).State);
+        Assert.Empty(await memory.SearchAsync(TestDatabase.Alice, "notes", "wifi password"));
+        Assert.Empty(await ToListAsync(memory.ListAsync(TestDatabase.Alice, "notes")));
+        Assert.Single(await ToListAsync(memory.ListAsync(TestDatabase.Alice, "notes", new MemoryFilter { States = [LifecycleState.Deleted] })));
+        Assert.Equal(2, (await memory.GetHistoryAsync(TestDatabase.Alice, id)).Count);
+        await Assert.ThrowsAsync<MemoryStateException>(() => memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "x y" }));
+    }
+
+    [Fact]
+    public async Task Purge_removes_the_memory_from_every_table_and_the_full_text_index()
+    {
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("zanzibar holiday plans") { Tags = ["travel"] })).Id;
+        var other = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("links to the holiday") { Links = [new MemoryLink(id, "related")] })).Id;
+        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "zanzibar holiday plans, booked", Links = [new MemoryLink(other, "related")] });
+
+        await memory.PurgeAsync(TestDatabase.Alice, id);
+
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(TestDatabase.Alice, id));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetHistoryAsync(TestDatabase.Alice, id));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.PurgeAsync(TestDatabase.Alice, id));
+        var key = ("$id", (object)id.ToString());
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memories WHERE id = $id", key));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memory_versions WHERE memory_id = $id", key));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memory_tags WHERE memory_id = $id", key));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memory_links WHERE source_id = $id OR target_id = $id", key));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memories_fts WHERE memories_fts MATCH 'zanzibar'"));
+        Assert.Empty((await memory.GetAsync(TestDatabase.Alice, other)).Links);
+
+        // The audit trail records that a purge happened, never what was purged.
+        var audit = await memory.GetAuditAsync(TestDatabase.Alice);
+        Assert.Contains(audit, a => a.Action == "purge" && a.MemoryId == id.ToString());
+        Assert.DoesNotContain(audit, a => a.Detail?.Contains("zanzibar", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task Frozen_memories_refuse_writes_until_unfrozen()
+    {
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Signed contract terms"))).Id;
+        await memory.SetStateAsync(TestDatabase.Alice, id, LifecycleState.Frozen, "legal hold");
+
+        await Assert.ThrowsAsync<MemoryFrozenException>(() => memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "changed" }));
+        await Assert.ThrowsAsync<MemoryFrozenException>(() => memory.DeleteAsync(TestDatabase.Alice, id));
+        await Assert.ThrowsAsync<MemoryFrozenException>(() => memory.PurgeAsync(TestDatabase.Alice, id));
+        await Assert.ThrowsAsync<MemoryFrozenException>(() => memory.SetStateAsync(TestDatabase.Alice, id, LifecycleState.Archived));
+        Assert.Single(await memory.SearchAsync(TestDatabase.Alice, "notes", "contract"));
+
+        await memory.SetStateAsync(TestDatabase.Alice, id, LifecycleState.Active);
+        var updated = await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "Signed contract terms v2" });
+        Assert.Equal(4, updated.Version);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   \t\n")]
+    public async Task Blank_content_is_refused(string text)
+    {
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(text)));
+        Assert.Contains("empty", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Content_over_the_limit_and_broken_utf16_are_refused_with_typed_errors()
+    {
+        var big = new string('a', 64 * 1024 + 1);
+        var tooLarge = await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(big)));
+        Assert.Contains("65,536", tooLarge.Message, StringComparison.Ordinal);
+
+        // Exactly at the limit is fine (multi-byte characters count as their UTF-8 length).
+        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(new string('é', 32 * 1024)));
+
+        var broken = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("bad \uD800 surrogate")));
+        Assert.Contains("surrogate", broken.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("reversed \uDC00\uD800 pair")));
+
+        var small = new MemoryOS(db.OpenStore(), memory.Retriever, new MemoryOSOptions { MaxContentBytes = 32 });
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => small.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("this sentence is longer than thirty-two bytes")));
+    }
+
+    [Fact]
+    public async Task Unknown_ids_and_cubes_give_typed_errors()
+    {
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(TestDatabase.Alice, MemoryId.NewId()));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.UpdateAsync(TestDatabase.Alice, MemoryId.NewId(), new MemoryChange { Text = "x" }));
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.AddAsync(TestDatabase.Alice, "no-such-cube", new MemoryDraft("x")));
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.SearchAsync(TestDatabase.Alice, "no-such-cube", "x"));
+        await Assert.ThrowsAsync<CubeAlreadyExistsException>(() => memory.CreateCubeAsync(TestDatabase.Alice, "notes"));
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_bad_item_stores_nothing()
+    {
+        var drafts = Enumerable.Range(0, 50).Select(i => new MemoryDraft($"fact number {i}")).Append(new MemoryDraft(" ")).ToList();
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddBatchAsync(TestDatabase.Alice, "notes", drafts));
+        Assert.Contains("Item 50", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memories"));
+    }
+
+    [Fact]
+    public async Task A_batch_failing_inside_the_transaction_is_rolled_back_whole()
+    {
+        await using var store = db.OpenStore();
+        var now = DateTimeOffset.UtcNow;
+        MemoryItem Item(MemoryId id, string text) => new()
+        {
+            Id = id,
+            CubeId = cube.Id,
+            Scope = TestDatabase.Alice,
+            Text = text,
+            ContentHash = MemoryCore.Validation.ContentRules.ComputeHash(MemoryKind.Plaintext, text, null),
+            Provenance = new Provenance(SourceKind.Tool, null, null, now),
+            UpdatedAt = now,
+        };
+
+        var dup = MemoryId.NewId();
+        var batch = new[] { Item(MemoryId.NewId(), "first"), Item(dup, "second"), Item(dup, "third reuses an id") };
+        var audit = new AuditRecord(now, "acme", "alice", null, "add", cube.Id, null, 1, null);
+        await Assert.ThrowsAnyAsync<Exception>(() => store.AddAsync("acme", batch, new AddOptions(Deduplicate: false), audit));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memories"));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'add'"));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memories_fts WHERE memories_fts MATCH 'first'"));
+    }
+
+    [Fact]
+    public async Task Identical_content_is_deduplicated_within_a_cube_unless_the_policy_says_otherwise()
+    {
+        var a = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Bob's birthday is March 3"));
+        var b = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("  Bob's birthday is March 3 "));
+        Assert.False(b.Created);
+        Assert.Equal(a.Id, b.Id);
+
+        var batch = await memory.AddBatchAsync(TestDatabase.Alice, "notes", [new MemoryDraft("same twice"), new MemoryDraft("same twice")]);
+        Assert.Equal(batch[0].Id, batch[1].Id);
+
+        await memory.CreateCubeAsync(TestDatabase.Alice, "raw", policy: new CubePolicy { Deduplicate = false });
+        var c = await memory.AddAsync(TestDatabase.Alice, "raw", new MemoryDraft("Bob's birthday is March 3"));
+        var d = await memory.AddAsync(TestDatabase.Alice, "raw", new MemoryDraft("Bob's birthday is March 3"));
+        Assert.NotEqual(c.Id, d.Id);
+
+        // A deleted memory no longer blocks re-adding its content.
+        await memory.DeleteAsync(TestDatabase.Alice, a.Id);
+        Assert.True((await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Bob's birthday is March 3"))).Created);
+    }
+
+    [Fact]
+    public async Task Cube_item_limit_refuses_the_whole_batch()
+    {
+        await memory.CreateCubeAsync(TestDatabase.Alice, "small", policy: new CubePolicy { MaxItems = 3 });
+        await memory.AddBatchAsync(TestDatabase.Alice, "small", [new MemoryDraft("one"), new MemoryDraft("two")]);
+        await Assert.ThrowsAsync<CubeFullException>(() => memory.AddBatchAsync(TestDatabase.Alice, "small", [new MemoryDraft("three"), new MemoryDraft("four")]));
+        Assert.Equal(2, (await ToListAsync(memory.ListAsync(TestDatabase.Alice, "small"))).Count);
+    }
+
+    [Fact]
+    public async Task Grants_decide_who_else_may_read_or_write_a_cube()
+    {
+        var bob = new Scope("acme", "bob");
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("quarterly numbers"))).Id;
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.GetAsync(bob, id));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.SearchAsync(bob, "notes", "numbers"));
+
+        await memory.SetGrantsAsync(TestDatabase.Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Read)]);
+        Assert.Equal("quarterly numbers", (await memory.GetAsync(bob, id)).Text);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.AddAsync(bob, "notes", new MemoryDraft("bob was here")));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.DeleteAsync(bob, id));
+    }
+
+    [Fact]
+    public async Task Every_change_is_in_the_append_only_audit_log()
+    {
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("audit me"))).Id;
+        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "audit me again", Reason = "typo" });
+        await memory.DeleteAsync(TestDatabase.Alice, id);
+
+        var trail = await memory.GetAuditAsync(TestDatabase.Alice, id);
+        Assert.Equal(["add", "update", "delete"], trail.Select(a => a.Action));
+        Assert.All(trail, a => Assert.Equal("alice", a.User));
+        Assert.Equal([1, 2, 3], trail.Select(a => a.Version ?? 0));
+
+        using var raw = db.Raw();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "UPDATE audit_log SET action = 'forged'";
+        var ex = Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => cmd.ExecuteNonQuery());
+        Assert.Contains("append-only", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Activation_and_parametric_memories_need_a_payload_reference()
+    {
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("kv cache of the onboarding doc") { Kind = MemoryKind.Activation }));
+        var payload = new PayloadRef("file:///tmp/onboarding.cart", "application/x-agentmem-cartridge", 4096, new string('a', 64));
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("kv cache of the onboarding doc") { Kind = MemoryKind.Activation, Payload = payload })).Id;
+        var item = await memory.GetAsync(TestDatabase.Alice, id);
+        Assert.Equal(MemoryKind.Activation, item.Kind);
+        Assert.Equal(payload, item.Payload);
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
+    {
+        var list = new List<T>();
+        await foreach (var x in source)
+        {
+            list.Add(x);
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,121 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Stores.Tests;
+
+public sealed class SchemaTests
+{
+    [Fact]
+    public async Task A_version_1_database_is_migrated_and_its_data_stays_readable()
+    {
+        await using var db = new TestDatabase();
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "schema_v1.sql"));
+            cmd.ExecuteNonQuery();
+        }
+
+        await using (var store = SqliteMemoryStore.Open(db.FilePath))
+        {
+            Assert.Equal(1, store.SchemaVersionAtOpen);
+        }
+
+        Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("PRAGMA user_version"));
+        Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("SELECT MAX(version) FROM schema_migrations"));
+
+        var memory = db.OpenMemory();
+        var alice = new Scope("acme", "alice");
+        var bikeId = MemoryId.Parse("01HZX3Q8Y4V6N2K7M9P0R1S2T3");
+        var bike = await memory.GetAsync(alice, bikeId);
+        Assert.Equal("Alice keeps her bike in the garage now", bike.Text);
+        Assert.Equal(1.0, bike.Strength);
+        Assert.Equal(0, bike.RecallCount);
+
+        var history = await memory.GetHistoryAsync(alice, bikeId);
+        Assert.Equal("Alice keeps her bike in the basement", history[0].Text);
+        Assert.Equal("moved the bike", history[0].StateReason);
+
+        var hits = await memory.SearchAsync(alice, "notes", "peanut allergy");
+        Assert.Equal("Alice is allergic to peanuts", hits[0].Item.Text);
+
+        // What version 2 added works on the migrated file.
+        var linked = await memory.AddAsync(alice, "notes", new MemoryDraft("Alice's garage has a code lock") { Links = [new MemoryLink(bikeId, "related", 0.7)] });
+        Assert.Equal(bikeId, Assert.Single((await memory.GetAsync(alice, linked.Id)).Links).Target);
+        var updated = await memory.UpdateAsync(alice, bikeId, new MemoryChange { Text = "Alice sold her bike", Reason = "sold" });
+        Assert.Equal(3, updated.Version);
+    }
+
+    [Fact]
+    public async Task Opening_twice_does_not_migrate_twice()
+    {
+        await using var db = new TestDatabase();
+        await using (var first = SqliteMemoryStore.Open(db.FilePath))
+        {
+            Assert.Equal(0, first.SchemaVersionAtOpen);
+        }
+
+        await using var second = SqliteMemoryStore.Open(db.FilePath);
+        Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, second.SchemaVersionAtOpen);
+        Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal("wal", WalMode(db));
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_sqlite_is_refused_and_left_untouched()
+    {
+        await using var db = new TestDatabase();
+        await File.WriteAllTextAsync(db.FilePath, "these are my notes, not a database\n" + new string('x', 5000));
+        var before = await File.ReadAllBytesAsync(db.FilePath);
+
+        var ex = Assert.Throws<StoreFormatException>(() => SqliteMemoryStore.Open(db.FilePath));
+        Assert.Contains("not an AgentMem database", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(db.FilePath));
+    }
+
+    [Fact]
+    public async Task A_sqlite_file_of_another_application_is_refused()
+    {
+        await using var db = new TestDatabase();
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices(total) VALUES (9.5);";
+            cmd.ExecuteNonQuery();
+        }
+
+        var ex = Assert.Throws<StoreFormatException>(() => SqliteMemoryStore.Open(db.FilePath));
+        Assert.Contains("not an AgentMem one", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, db.Scalar("SELECT COUNT(*) FROM invoices"));
+    }
+
+    [Fact]
+    public async Task A_database_from_a_newer_version_is_refused_with_a_typed_error()
+    {
+        await using var db = new TestDatabase();
+        await using (SqliteMemoryStore.Open(db.FilePath))
+        {
+        }
+
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA user_version = 99;";
+            cmd.ExecuteNonQuery();
+        }
+
+        var ex = Assert.Throws<SchemaVersionException>(() => SqliteMemoryStore.Open(db.FilePath));
+        Assert.Contains("99", ex.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<StoreFormatException>(ex);
+    }
+
+    private static string WalMode(TestDatabase db)
+    {
+        using var raw = db.Raw();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode;";
+        return (string)cmd.ExecuteScalar()!;
+    }
+}
