@@ -15,7 +15,9 @@ internal sealed class JsonSource(string filePath)
     {
         try
         {
-            return JsonDocument.Parse(bytes);
+            // The in-memory parser, unlike the stream one, does not skip a UTF-8 byte-order mark.
+            ReadOnlySpan<byte> bom = [0xEF, 0xBB, 0xBF];
+            return JsonDocument.Parse(bytes.Span.StartsWith(bom) ? bytes[bom.Length..] : bytes);
         }
         catch (JsonException ex)
         {

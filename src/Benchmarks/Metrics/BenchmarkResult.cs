@@ -1,0 +1,24 @@
+namespace AgentMem.Benchmarks.Metrics;
+
+/// <summary>Aggregated outcome of a benchmark run, produced by <see cref="EvaluationAccumulator.Build"/>.</summary>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="Questions">All questions recorded, excluded ones included.</param>
+/// <param name="Ks">Cut-offs the recall-style metrics are reported at, ascending.</param>
+/// <param name="Overall">Metrics over the headline (non-excluded) questions.</param>
+/// <param name="ByCategory">Headline questions per category, categories in natural order (numbers numerically).</param>
+/// <param name="Excluded">Adversarial questions per category, reported apart from the headline numbers; empty when they are included.</param>
+/// <param name="Latency">Latency percentiles and ingest throughput.</param>
+/// <param name="Tokens">Mean context sizes over all questions.</param>
+public sealed record BenchmarkResult(
+    string Dataset,
+    int Questions,
+    IReadOnlyList<int> Ks,
+    MetricGroup Overall,
+    IReadOnlyDictionary<string, MetricGroup> ByCategory,
+    IReadOnlyDictionary<string, MetricGroup> Excluded,
+    LatencySummary Latency,
+    TokenSummary Tokens)
+{
+    /// <summary>Headline questions without gold evidence turns, left out of the turn-level metrics.</summary>
+    public int NoEvidence => Overall.Questions - Overall.Scored;
+}

@@ -1,0 +1,260 @@
+using AgentMem.Benchmarks.Datasets;
+
+namespace AgentMem.Benchmarks.Metrics;
+
+/// <summary>
+/// Collects per-question results and ingest timings during a run and aggregates them into a
+/// <see cref="BenchmarkResult"/>. Thread-safe, so a runner may record from parallel workers.
+/// </summary>
+/// <remarks>
+/// Adversarial questions are reported under <see cref="BenchmarkResult.Excluded"/> instead of the
+/// headline numbers unless <c>excludeAdversarial</c> is false. Questions without gold evidence
+/// turns are kept in the counts but left out of the turn-level means (likewise for sessions);
+/// <see cref="MetricGroup.Scored"/> gives each mean's denominator. Latency and token means cover
+/// every recorded question. MRR is taken over the whole ranked list.
+/// </remarks>
+public sealed class EvaluationAccumulator
+{
+    private readonly Lock gate = new();
+    private readonly List<Scored> results = [];
+    private readonly List<double> ingestLatencies = [];
+    private readonly int[] ks;
+    private readonly bool excludeAdversarial;
+    private readonly Func<string, string> sessionOf;
+    private long ingestItems;
+    private TimeSpan? ingestWallTime;
+
+    /// <summary>Creates an accumulator.</summary>
+    /// <param name="dataset">Dataset name for the result.</param>
+    /// <param name="ks">Cut-offs to report (default <see cref="DefaultKs"/>); each at least 1.</param>
+    /// <param name="excludeAdversarial">Report adversarial questions separately (default) rather than in the headline numbers.</param>
+    /// <param name="sessionOf">Maps a turn id to its session id; default <see cref="TurnIds.SessionOf"/>.</param>
+    public EvaluationAccumulator(
+        string dataset,
+        IEnumerable<int>? ks = null,
+        bool excludeAdversarial = true,
+        Func<string, string>? sessionOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        Dataset = dataset;
+        this.ks = (ks ?? DefaultKs).Distinct().Order().ToArray();
+        if (this.ks.Length == 0 || this.ks[0] < 1)
+        {
+            throw new ArgumentException("Need at least one cut-off, each at least 1.", nameof(ks));
+        }
+
+        this.excludeAdversarial = excludeAdversarial;
+        this.sessionOf = sessionOf ?? TurnIds.SessionOf;
+    }
+
+    /// <summary>Cut-offs used when none are given: 1, 5, 10, 20.</summary>
+    public static IReadOnlyList<int> DefaultKs { get; } = [1, 5, 10, 20];
+
+    /// <summary>Dataset name for the result.</summary>
+    public string Dataset { get; }
+
+    /// <summary>Questions recorded so far.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return results.Count;
+            }
+        }
+    }
+
+    /// <summary>Records one question's outcome.</summary>
+    /// <param name="result">The outcome.</param>
+    public void Add(QuestionResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        Scored scored = Score(result);
+        lock (gate)
+        {
+            results.Add(scored);
+        }
+    }
+
+    /// <summary>Records one ingest operation (e.g. one turn or one session batch).</summary>
+    /// <param name="latencyMs">Its wall-clock time in milliseconds.</param>
+    /// <param name="items">Items it ingested, for throughput.</param>
+    public void RecordIngest(double latencyMs, int items = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(latencyMs);
+        ArgumentOutOfRangeException.ThrowIfNegative(items);
+        lock (gate)
+        {
+            ingestLatencies.Add(latencyMs);
+            ingestItems += items;
+        }
+    }
+
+    /// <summary>
+    /// Sets the total wall-clock ingest time. Throughput is items over this time when set, and over
+    /// the sum of recorded ingest latencies otherwise, which undercounts throughput for parallel ingest.
+    /// </summary>
+    /// <param name="elapsed">Total ingest time.</param>
+    public void SetIngestWallTime(TimeSpan elapsed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(elapsed, TimeSpan.Zero);
+        lock (gate)
+        {
+            ingestWallTime = elapsed;
+        }
+    }
+
+    /// <summary>Aggregates everything recorded so far.</summary>
+    /// <returns>The aggregated result.</returns>
+    public BenchmarkResult Build()
+    {
+        Scored[] all;
+        double[] ingest;
+        long items;
+        TimeSpan? wall;
+        lock (gate)
+        {
+            all = results.ToArray();
+            ingest = ingestLatencies.ToArray();
+            items = ingestItems;
+            wall = ingestWallTime;
+        }
+
+        Scored[] headline = all.Where(s => !(excludeAdversarial && s.Result.IsAdversarial)).ToArray();
+        Scored[] excluded = all.Where(s => excludeAdversarial && s.Result.IsAdversarial).ToArray();
+
+        return new BenchmarkResult(
+            Dataset,
+            all.Length,
+            ks,
+            Group(headline),
+            ByCategory(headline),
+            ByCategory(excluded),
+            Latencies(all, ingest, items, wall),
+            new TokenSummary(
+                Mean(all.Select(s => (double?)s.Result.ContextTokens)),
+                Mean(all.Select(s => (double?)s.Result.FullContextTokens))));
+    }
+
+    private Scored Score(QuestionResult result)
+    {
+        var goldTurns = new HashSet<string>(result.GoldTurnIds, StringComparer.Ordinal);
+        var goldSessions = new HashSet<string>(result.GoldSessionIds, StringComparer.Ordinal);
+        IReadOnlyList<string> ranked = result.RankedTurnIds;
+        IReadOnlyList<string> rankedSessions = result.RankedSessionIds ?? ranked.Select(sessionOf).ToArray();
+
+        double[]? recall = null, anyHit = null, ndcg = null, sessionRecall = null;
+        double? mrr = null;
+        if (goldTurns.Count > 0)
+        {
+            recall = ks.Select(k => RetrievalMetrics.Recall(ranked, goldTurns, k)).ToArray();
+            anyHit = ks.Select(k => RetrievalMetrics.AnyHit(ranked, goldTurns, k)).ToArray();
+            ndcg = ks.Select(k => RetrievalMetrics.Ndcg(ranked, goldTurns, k)).ToArray();
+            mrr = RetrievalMetrics.ReciprocalRank(ranked, goldTurns);
+        }
+
+        if (goldSessions.Count > 0)
+        {
+            sessionRecall = ks.Select(k => RetrievalMetrics.SessionRecall(rankedSessions, goldSessions, k)).ToArray();
+        }
+
+        return new Scored(result, recall, anyHit, ndcg, sessionRecall, mrr);
+    }
+
+    private SortedDictionary<string, MetricGroup> ByCategory(Scored[] questions)
+    {
+        var groups = new SortedDictionary<string, MetricGroup>(CategoryComparer.Instance);
+        foreach (IGrouping<string, Scored> category in questions.GroupBy(s => s.Result.Category, StringComparer.Ordinal))
+        {
+            groups.Add(category.Key, Group(category.ToArray()));
+        }
+
+        return groups;
+    }
+
+    private MetricGroup Group(Scored[] questions)
+    {
+        Scored[] scored = questions.Where(s => s.Recall is not null).ToArray();
+        Scored[] sessionScored = questions.Where(s => s.SessionRecall is not null).ToArray();
+
+        SortedDictionary<int, double?> PerK(Scored[] source, Func<Scored, double[]> values)
+        {
+            var map = new SortedDictionary<int, double?>();
+            for (int i = 0; i < ks.Length; i++)
+            {
+                map[ks[i]] = Mean(source.Select(s => (double?)values(s)[i]));
+            }
+
+            return map;
+        }
+
+        Scored[] withQa = questions
+            .Where(s => s.Result.F1 is not null || s.Result.Bleu1 is not null || s.Result.JudgeScore is not null)
+            .ToArray();
+        QaSummary? qa = withQa.Length == 0
+            ? null
+            : new QaSummary(
+                withQa.Length,
+                Mean(withQa.Select(s => s.Result.F1)),
+                Mean(withQa.Select(s => s.Result.Bleu1)),
+                Mean(withQa.Select(s => s.Result.JudgeScore)));
+
+        return new MetricGroup(
+            questions.Length,
+            scored.Length,
+            sessionScored.Length,
+            PerK(scored, s => s.Recall!),
+            PerK(scored, s => s.AnyHit!),
+            PerK(sessionScored, s => s.SessionRecall!),
+            PerK(scored, s => s.Ndcg!),
+            Mean(scored.Select(s => s.Mrr)),
+            qa);
+    }
+
+    private static LatencySummary Latencies(Scored[] all, double[] ingest, long items, TimeSpan? wall)
+    {
+        double[] search = all.Select(s => s.Result.SearchLatencyMs).ToArray();
+        Array.Sort(search);
+        Array.Sort(ingest);
+        double seconds = wall?.TotalSeconds ?? (ingest.Sum() / 1000);
+        return new LatencySummary(
+            search.Length,
+            Percentile(search, 50),
+            Percentile(search, 95),
+            Percentile(search, 99),
+            ingest.Length,
+            Percentile(ingest, 50),
+            Percentile(ingest, 95),
+            Percentile(ingest, 99),
+            seconds > 0 ? items / seconds : null);
+    }
+
+    private static double? Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? null : Percentiles.FromSorted(sorted, p);
+
+    private static double? Mean(IEnumerable<double?> values)
+    {
+        double sum = 0;
+        int n = 0;
+        foreach (double? value in values)
+        {
+            if (value is { } v)
+            {
+                sum += v;
+                n++;
+            }
+        }
+
+        return n == 0 ? null : sum / n;
+    }
+
+    /// <summary>A recorded result with its per-k scores precomputed; arrays are null when the metric is undefined.</summary>
+    private sealed record Scored(
+        QuestionResult Result,
+        double[]? Recall,
+        double[]? AnyHit,
+        double[]? Ndcg,
+        double[]? SessionRecall,
+        double? Mrr);
+}

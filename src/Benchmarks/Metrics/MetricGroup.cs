@@ -1,0 +1,25 @@
+namespace AgentMem.Benchmarks.Metrics;
+
+/// <summary>
+/// Retrieval (and optional QA) metrics of a group of questions: overall, one category, or one
+/// excluded (adversarial) category. Means are null when no question in the group qualifies.
+/// </summary>
+/// <param name="Questions">Questions in the group.</param>
+/// <param name="Scored">Questions with gold evidence turns: the denominator of the turn-level metrics.</param>
+/// <param name="SessionScored">Questions with gold evidence sessions: the denominator of session recall.</param>
+/// <param name="Recall">Mean turn-level evidence recall@k, keyed by k.</param>
+/// <param name="AnyHitRecall">Mean any-hit recall@k, keyed by k.</param>
+/// <param name="SessionRecall">Mean session-level recall@k, keyed by k.</param>
+/// <param name="Ndcg">Mean NDCG@k, keyed by k.</param>
+/// <param name="Mrr">Mean reciprocal rank over the whole ranked list.</param>
+/// <param name="Qa">QA score means, or null when no question in the group has QA scores.</param>
+public sealed record MetricGroup(
+    int Questions,
+    int Scored,
+    int SessionScored,
+    IReadOnlyDictionary<int, double?> Recall,
+    IReadOnlyDictionary<int, double?> AnyHitRecall,
+    IReadOnlyDictionary<int, double?> SessionRecall,
+    IReadOnlyDictionary<int, double?> Ndcg,
+    double? Mrr,
+    QaSummary? Qa);

@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AgentMem.Benchmarks.Metrics;
+
+namespace AgentMem.Benchmarks.Reporting;
+
+/// <summary>
+/// Writes a <see cref="BenchmarkResult"/> and run manifest as JSON with snake_case keys, cut-offs
+/// as string keys (<c>"recall": {"1": 0.5, ...}</c>), numbers in invariant round-trip form and
+/// undefined metrics as <c>null</c>.
+/// </summary>
+public static class JsonReportWriter
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true };
+
+    /// <summary>Renders the report as a JSON string.</summary>
+    /// <param name="result">Aggregated result.</param>
+    /// <param name="manifest">
+    /// Run facts (dataset hash, git commit, configuration...). Values may be null, strings, booleans,
+    /// numbers, <see cref="JsonElement"/>s, or anything <see cref="JsonSerializer"/> can serialize.
+    /// </param>
+    /// <returns>The JSON document.</returns>
+    public static string Render(BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            Write(writer, result, manifest);
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n";
+    }
+
+    /// <summary>Writes the report to a file, creating its directory if needed.</summary>
+    /// <param name="path">Output file.</param>
+    /// <param name="result">Aggregated result.</param>
+    /// <param name="manifest">Run facts, as for <see cref="Render"/>.</param>
+    public static void Write(string path, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ReportFiles.WriteText(path, Render(result, manifest));
+    }
+
+    private static void Write(Utf8JsonWriter w, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest)
+    {
+        w.WriteStartObject();
+        w.WriteString("dataset", result.Dataset);
+        w.WriteNumber("questions", result.Questions);
+        w.WriteNumber("scored", result.Overall.Scored);
+        w.WriteNumber("no_evidence", result.NoEvidence);
+        w.WriteStartArray("ks");
+        foreach (int k in result.Ks)
+        {
+            w.WriteNumberValue(k);
+        }
+
+        w.WriteEndArray();
+        WriteMetrics(w, result.Overall);
+        WriteQa(w, result.Overall.Qa);
+
+        WriteGroups(w, "by_category", result.ByCategory);
+        WriteGroups(w, "excluded", result.Excluded);
+
+        LatencySummary latency = result.Latency;
+        w.WriteStartObject("latency_ms");
+        Number(w, "search_p50", latency.SearchP50);
+        Number(w, "search_p95", latency.SearchP95);
+        Number(w, "search_p99", latency.SearchP99);
+        Number(w, "ingest_p50", latency.IngestP50);
+        Number(w, "ingest_p95", latency.IngestP95);
+        Number(w, "ingest_p99", latency.IngestP99);
+        w.WriteNumber("search_count", latency.SearchCount);
+        w.WriteNumber("ingest_count", latency.IngestCount);
+        w.WriteEndObject();
+        Number(w, "ingest_items_per_s", latency.IngestItemsPerSecond);
+
+        w.WriteStartObject("tokens");
+        Number(w, "context_mean", result.Tokens.ContextMean);
+        Number(w, "full_context_mean", result.Tokens.FullContextMean);
+        w.WriteEndObject();
+
+        w.WritePropertyName("manifest");
+        w.WriteStartObject();
+        foreach ((string key, object? value) in manifest ?? new Dictionary<string, object?>())
+        {
+            w.WritePropertyName(key);
+            Value(w, value);
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteGroups(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, MetricGroup> groups)
+    {
+        w.WriteStartObject(name);
+        foreach ((string category, MetricGroup group) in groups)
+        {
+            w.WriteStartObject(category);
+            w.WriteNumber("n", group.Questions);
+            w.WriteNumber("scored", group.Scored);
+            WriteMetrics(w, group);
+            WriteQa(w, group.Qa);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteMetrics(Utf8JsonWriter w, MetricGroup group)
+    {
+        PerK(w, "recall", group.Recall);
+        PerK(w, "any_hit_recall", group.AnyHitRecall);
+        PerK(w, "session_recall", group.SessionRecall);
+        PerK(w, "ndcg", group.Ndcg);
+        Number(w, "mrr", group.Mrr);
+    }
+
+    private static void WriteQa(Utf8JsonWriter w, QaSummary? qa)
+    {
+        if (qa is null)
+        {
+            w.WriteNull("qa");
+            return;
+        }
+
+        w.WriteStartObject("qa");
+        w.WriteNumber("n", qa.Count);
+        Number(w, "f1", qa.F1);
+        Number(w, "bleu1", qa.Bleu1);
+        Number(w, "judge", qa.Judge);
+        w.WriteEndObject();
+    }
+
+    private static void PerK(Utf8JsonWriter w, string name, IReadOnlyDictionary<int, double?> values)
+    {
+        w.WriteStartObject(name);
+        foreach ((int k, double? value) in values)
+        {
+            Number(w, k.ToString(CultureInfo.InvariantCulture), value);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        w.WritePropertyName(name);
+        NumberValue(w, value);
+    }
+
+    // JSON has no NaN or infinity; an undefined number is null.
+    private static void NumberValue(Utf8JsonWriter w, double? value)
+    {
+        if (value is { } v && double.IsFinite(v))
+        {
+            w.WriteNumberValue(v);
+        }
+        else
+        {
+            w.WriteNullValue();
+        }
+    }
+
+    private static void Value(Utf8JsonWriter w, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                w.WriteNullValue();
+                break;
+            case string s:
+                w.WriteStringValue(s);
+                break;
+            case bool b:
+                w.WriteBooleanValue(b);
+                break;
+            case double d:
+                NumberValue(w, d);
+                break;
+            case float f:
+                NumberValue(w, f);
+                break;
+            case JsonElement element:
+                element.WriteTo(w);
+                break;
+            default:
+                JsonSerializer.Serialize(w, value, value.GetType());
+                break;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using AgentMem.Benchmarks.Metrics;
+
+namespace AgentMem.Benchmarks.Reporting;
+
+/// <summary>Writes a human-readable Markdown report: recall tables, latency, tokens, QA and the run manifest.</summary>
+public static class MarkdownReportWriter
+{
+    /// <summary>Renders the report as Markdown.</summary>
+    /// <param name="result">Aggregated result.</param>
+    /// <param name="manifest">Run facts shown as a key/value table.</param>
+    /// <returns>The Markdown text.</returns>
+    public static string Render(BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var md = new StringBuilder();
+        md.Append(CultureInfo.InvariantCulture, $"# Benchmark report: {Cell(result.Dataset)}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"{result.Questions} questions; {result.Overall.Scored} scored for retrieval, ");
+        md.Append(CultureInfo.InvariantCulture, $"{result.NoEvidence} without gold evidence, {result.Excluded.Values.Sum(g => g.Questions)} adversarial reported separately.\n\n");
+
+        md.Append("## Evidence recall@k by category\n\n");
+        md.Append("| Category | n | scored |");
+        foreach (int k in result.Ks)
+        {
+            md.Append(CultureInfo.InvariantCulture, $" R@{k} |");
+        }
+
+        md.Append(" MRR |\n|---|---:|---:|");
+        md.Append(string.Concat(Enumerable.Repeat("---:|", result.Ks.Count)));
+        md.Append("---:|\n");
+        RecallRow(md, "**overall**", result.Overall);
+        foreach ((string category, MetricGroup group) in result.ByCategory)
+        {
+            RecallRow(md, Cell(category), group);
+        }
+
+        foreach ((string category, MetricGroup group) in result.Excluded)
+        {
+            RecallRow(md, Cell(category) + " (excluded)", group);
+        }
+
+        md.Append("\n## Overall metrics by cut-off\n\n");
+        md.Append("| k | evidence recall | any-hit recall | session recall | NDCG |\n|---:|---:|---:|---:|---:|\n");
+        foreach (int k in result.Ks)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {k} | {ReportFormat.Score(result.Overall.Recall[k])} | {ReportFormat.Score(result.Overall.AnyHitRecall[k])} | {ReportFormat.Score(result.Overall.SessionRecall[k])} | {ReportFormat.Score(result.Overall.Ndcg[k])} |\n");
+        }
+
+        AnswerQuality(md, result);
+
+        LatencySummary latency = result.Latency;
+        md.Append("\n## Latency\n\n| Operation | n | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|\n");
+        md.Append(CultureInfo.InvariantCulture, $"| search | {latency.SearchCount} | {ReportFormat.Millis(latency.SearchP50)} | {ReportFormat.Millis(latency.SearchP95)} | {ReportFormat.Millis(latency.SearchP99)} |\n");
+        md.Append(CultureInfo.InvariantCulture, $"| ingest | {latency.IngestCount} | {ReportFormat.Millis(latency.IngestP50)} | {ReportFormat.Millis(latency.IngestP95)} | {ReportFormat.Millis(latency.IngestP99)} |\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"Ingest throughput: {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s\n");
+
+        md.Append("\n## Context tokens\n\n| Retrieved context (mean) | Full context (mean) |\n|---:|---:|\n");
+        md.Append(CultureInfo.InvariantCulture, $"| {ReportFormat.Whole(result.Tokens.ContextMean)} | {ReportFormat.Whole(result.Tokens.FullContextMean)} |\n");
+
+        if (manifest is { Count: > 0 })
+        {
+            md.Append("\n## Manifest\n\n| Key | Value |\n|---|---|\n");
+            foreach ((string key, object? value) in manifest)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| {Cell(key)} | {Cell(ReportFormat.Value(value))} |\n");
+            }
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>Writes the report to a file, creating its directory if needed.</summary>
+    /// <param name="path">Output file.</param>
+    /// <param name="result">Aggregated result.</param>
+    /// <param name="manifest">Run facts shown as a key/value table.</param>
+    public static void Write(string path, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ReportFiles.WriteText(path, Render(result, manifest));
+    }
+
+    private static void RecallRow(StringBuilder md, string label, MetricGroup group)
+    {
+        md.Append(CultureInfo.InvariantCulture, $"| {label} | {group.Questions} | {group.Scored} |");
+        foreach (double? value in group.Recall.Values)
+        {
+            md.Append(' ').Append(ReportFormat.Score(value)).Append(" |");
+        }
+
+        md.Append(' ').Append(ReportFormat.Score(group.Mrr)).Append(" |\n");
+    }
+
+    private static void AnswerQuality(StringBuilder md, BenchmarkResult result)
+    {
+        var rows = new List<(string Label, QaSummary Qa)>();
+        if (result.Overall.Qa is { } overall)
+        {
+            rows.Add(("**overall**", overall));
+        }
+
+        rows.AddRange(result.ByCategory.Where(g => g.Value.Qa is not null).Select(g => (Cell(g.Key), g.Value.Qa!)));
+        rows.AddRange(result.Excluded.Where(g => g.Value.Qa is not null).Select(g => (Cell(g.Key) + " (excluded)", g.Value.Qa!)));
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("\n## Answer quality\n\n| Category | n | F1 | BLEU-1 | Judge |\n|---|---:|---:|---:|---:|\n");
+        foreach ((string label, QaSummary qa) in rows)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {label} | {qa.Count} | {ReportFormat.Score(qa.F1)} | {ReportFormat.Score(qa.Bleu1)} | {ReportFormat.Score(qa.Judge)} |\n");
+        }
+    }
+
+    /// <summary>Makes text safe inside a table cell.</summary>
+    private static string Cell(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("|", "\\|", StringComparison.Ordinal)
+            .Replace("\r", " ", StringComparison.Ordinal)
+            .Replace("\n", " ", StringComparison.Ordinal);
+}

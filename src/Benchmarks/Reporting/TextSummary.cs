@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+using AgentMem.Benchmarks.Metrics;
+
+namespace AgentMem.Benchmarks.Reporting;
+
+/// <summary>Plain fixed-width summary of a result for terminals; no colour, so the CLI can add its own.</summary>
+public static class TextSummary
+{
+    private const int NumberWidth = 8;
+
+    /// <summary>Formats the summary: a recall@k table per category, then latency, tokens and QA lines.</summary>
+    /// <param name="result">Aggregated result.</param>
+    /// <returns>Multi-line text ending in a newline.</returns>
+    public static string Format(BenchmarkResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var rows = new List<(string Label, MetricGroup Group)> { ("overall", result.Overall) };
+        rows.AddRange(result.ByCategory.Select(g => (g.Key, g.Value)));
+        rows.AddRange(result.Excluded.Select(g => (g.Key + " (excluded)", g.Value)));
+        int labelWidth = Math.Max("category".Length, rows.Max(r => r.Label.Length));
+
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Dataset {result.Dataset}: {result.Questions} questions, {result.Overall.Scored} scored, ");
+        text.Append(CultureInfo.InvariantCulture, $"{result.NoEvidence} without evidence, {result.Excluded.Values.Sum(g => g.Questions)} excluded\n\n");
+
+        text.Append("category".PadRight(labelWidth)).Append(Column("scored"));
+        foreach (int k in result.Ks)
+        {
+            text.Append(Column(string.Create(CultureInfo.InvariantCulture, $"R@{k}")));
+        }
+
+        text.Append(Column("MRR")).Append('\n');
+        foreach ((string label, MetricGroup group) in rows)
+        {
+            text.Append(label.PadRight(labelWidth)).Append(Column(ReportFormat.Int(group.Scored)));
+            foreach (double? value in group.Recall.Values)
+            {
+                text.Append(Column(ReportFormat.Score(value)));
+            }
+
+            text.Append(Column(ReportFormat.Score(group.Mrr))).Append('\n');
+        }
+
+        LatencySummary latency = result.Latency;
+        text.Append('\n');
+        text.Append(CultureInfo.InvariantCulture, $"search ms   p50 {ReportFormat.Millis(latency.SearchP50)}  p95 {ReportFormat.Millis(latency.SearchP95)}  p99 {ReportFormat.Millis(latency.SearchP99)}  (n={latency.SearchCount})\n");
+        text.Append(CultureInfo.InvariantCulture, $"ingest ms   p50 {ReportFormat.Millis(latency.IngestP50)}  p95 {ReportFormat.Millis(latency.IngestP95)}  p99 {ReportFormat.Millis(latency.IngestP99)}  (n={latency.IngestCount}, {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s)\n");
+        text.Append(CultureInfo.InvariantCulture, $"tokens      context {ReportFormat.Whole(result.Tokens.ContextMean)}  full context {ReportFormat.Whole(result.Tokens.FullContextMean)}  (means)\n");
+        if (result.Overall.Qa is { } qa)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"qa          F1 {ReportFormat.Score(qa.F1)}  BLEU-1 {ReportFormat.Score(qa.Bleu1)}  judge {ReportFormat.Score(qa.Judge)}  (n={qa.Count})\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Column(string value) => value.PadLeft(NumberWidth);
+}

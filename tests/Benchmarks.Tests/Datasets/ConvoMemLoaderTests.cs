@@ -1,0 +1,119 @@
+using AgentMem.Benchmarks.Datasets;
+
+namespace AgentMem.Benchmarks.Tests.Datasets;
+
+public class ConvoMemLoaderTests
+{
+    // No top-level haystack: each item brings its own conversations.
+    private const string PerItem = """
+        {"evidenceItems": [
+          {"question": "How many kids?", "answer": 3, "category": "user_evidence",
+           "message_evidences": [{"speaker": "User", "text": "I have 3 kids. "}, {"speaker": "User", "text": "Never said"}],
+           "conversations": [
+             {"messages": [{"speaker": "User", "text": "Hi"}, {"speaker": "Assistant", "text": "Hello"}]},
+             {"messages": [{"speaker": "User", "text": "  I have 3 kids."}]}
+           ]},
+          {"question": "Phone number?", "answer": "Not mentioned", "category": "abstention_evidence",
+           "message_evidences": [], "conversations": [{"messages": [{"speaker": "User", "text": "Hi"}]}]}
+        ]}
+        """;
+
+    [Fact]
+    public void Shared_file_uses_the_top_level_haystack()
+    {
+        BenchmarkDataset data = ConvoMemLoader.Load(RepoPaths.ConvoMemFile);
+
+        Assert.Equal("convomem", data.Name);
+        BenchConversation haystack = Assert.Single(data.Conversations);
+        Assert.Equal("convomem_schema_locomo_category_3_reasoning_dataset_0", haystack.Id);
+        Assert.Equal(19, data.SessionCount);
+        Assert.Equal(419, data.TurnCount);
+        Assert.Equal(13, data.Questions.Count);
+        Assert.All(data.Questions, q => Assert.Equal(haystack.Id, q.ConversationId));
+        Assert.All(data.Questions, q => Assert.Equal("locomo_category_3", q.Category));
+        Assert.All(data.Questions, q => Assert.False(q.IsAdversarial));
+        Assert.Equal(0, data.Diagnostics.UnmatchedEvidenceMessages);
+
+        // Item 1's evidence sits in locomo_0_session_4 (c3) and locomo_0_session_3 (c2).
+        BenchQuestion item1 = data.Questions[1];
+        Assert.Equal(haystack.Id + "#1", item1.Id);
+        Assert.Equal(["c3:14", "c2:4"], item1.EvidenceTurnIds);
+        Assert.Equal(["c2", "c3"], item1.EvidenceSessionIds);
+        Assert.Equal(11, data.Questions.Count(q => q.EvidenceTurnIds.Count > 0));
+        Assert.Null(haystack.Sessions[0].Date);
+        Assert.Equal(DatasetHash.ComputeSha256(RepoPaths.ConvoMemFile), data.Sha256);
+    }
+
+    [Fact]
+    public async Task Directory_loads_every_json_file_with_a_combined_hash()
+    {
+        BenchmarkDataset data = await ConvoMemLoader.LoadAsync(RepoPaths.ConvoMemDirectory);
+
+        Assert.Single(data.Conversations);
+        Assert.Equal(13, data.Questions.Count);
+        Assert.Equal(DatasetHash.ComputeSha256(RepoPaths.ConvoMemDirectory), data.Sha256);
+        Assert.NotEqual(DatasetHash.ComputeSha256(RepoPaths.ConvoMemFile), data.Sha256);
+    }
+
+    [Fact]
+    public void Items_without_a_haystack_become_their_own_conversations()
+    {
+        using var dir = new TempDirectory();
+        string file = dir.Write("items.json", PerItem);
+
+        BenchmarkDataset data = ConvoMemLoader.Load(file);
+
+        Assert.Equal(["items#0", "items#1"], data.Conversations.Select(c => c.Id));
+        Assert.Equal(["c0", "c1"], data.Conversations[0].Sessions.Select(s => s.Id));
+        Assert.Equal(["c0:0", "c0:1"], data.Conversations[0].Sessions[0].Turns.Select(t => t.Id));
+
+        BenchQuestion kids = data.Questions[0];
+        Assert.Equal("items#0", kids.ConversationId);
+        Assert.Equal("3", kids.Answer);
+        Assert.Equal(["c1:0"], kids.EvidenceTurnIds);
+        Assert.Equal(["c1"], kids.EvidenceSessionIds);
+        Assert.False(kids.IsAdversarial);
+        Assert.True(data.Questions[1].IsAdversarial);
+        Assert.Equal(1, data.Diagnostics.UnmatchedEvidenceMessages);
+    }
+
+    [Theory]
+    [InlineData("truncated", "$", "not valid JSON")]
+    [InlineData("rootarray", "$", "expected an object but found an array")]
+    [InlineData("noitems", "$", "missing required field 'evidenceItems'")]
+    [InlineData("emptyitems", "$.evidenceItems", "array is empty")]
+    [InlineData("messagesstring", "$.evidenceItems[1].conversations[0].messages", "expected an array but found a string")]
+    [InlineData("noquestion", "$.evidenceItems[0]", "missing required field 'question'")]
+    public void Malformed_files_fail_with_file_path_and_problem(string variant, string jsonPath, string problem)
+    {
+        string content = variant switch
+        {
+            "truncated" => PerItem[..100],
+            "rootarray" => "[" + PerItem + "]",
+            "noitems" => """{"conversations": []}""",
+            "emptyitems" => """{"evidenceItems": []}""",
+            "messagesstring" => PerItem.Replace("""[{"messages": [{"speaker": "User", "text": "Hi"}]}]""", """[{"messages": "Hi"}]""", StringComparison.Ordinal),
+            "noquestion" => PerItem.Replace("\"question\": \"How many kids?\",", "", StringComparison.Ordinal),
+            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
+        };
+        using var dir = new TempDirectory();
+        string file = dir.Write(variant + ".json", content);
+
+        var ex = Assert.Throws<DatasetFormatException>(() => ConvoMemLoader.Load(file));
+
+        Assert.Equal(file, ex.FilePath);
+        Assert.Equal(jsonPath, ex.JsonPath);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Directory_without_json_files_fails_clearly()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("README.md", "nothing here");
+
+        var ex = Assert.Throws<DatasetFormatException>(() => ConvoMemLoader.Load(dir.Path));
+
+        Assert.Contains("no *.json files", ex.Message, StringComparison.Ordinal);
+    }
+}

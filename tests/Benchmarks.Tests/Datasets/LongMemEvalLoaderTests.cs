@@ -1,0 +1,110 @@
+using AgentMem.Benchmarks.Datasets;
+
+namespace AgentMem.Benchmarks.Tests.Datasets;
+
+public class LongMemEvalLoaderTests
+{
+    private const string Session = """[{"role": "user", "content": "I ran 5K.", "has_answer": true}, {"role": "assistant", "content": "Nice!"}]""";
+
+    private static string Question(string id, string sessionId = "s1", string session = Session, string date = "2023/05/20 (Sat) 02:21") => $$"""
+        {
+          "question_id": "{{id}}", "question_type": "single-session-user",
+          "question": "How far did I run?", "answer": 5, "question_date": "2023/06/01 (Thu) 00:58",
+          "haystack_session_ids": ["{{sessionId}}", "filler"], "haystack_dates": ["{{date}}", "2023/05/21 (Sun) 10:00"],
+          "haystack_sessions": [{{session}}, [{"role": "user", "content": "Hello"}]],
+          "answer_session_ids": ["{{sessionId}}", "missing"]
+        }
+        """;
+
+    [Fact]
+    public async Task Shared_sample_loads_one_conversation_per_question()
+    {
+        BenchmarkDataset data = await LongMemEvalLoader.LoadAsync(RepoPaths.LongMemEvalSample);
+
+        Assert.Equal("longmemeval", data.Name);
+        Assert.Equal(2, data.Conversations.Count);
+        Assert.Equal(4, data.SessionCount);
+        Assert.Equal(48, data.TurnCount);
+        Assert.Equal(2, data.Questions.Count);
+
+        BenchQuestion update = data.Questions[0];
+        Assert.Equal("6a1eabeb", update.Id);
+        Assert.Equal(update.Id, update.ConversationId);
+        Assert.Equal("knowledge-update", update.Category);
+        Assert.False(update.IsAdversarial);
+        Assert.Equal(["answer_a25d4a91_1:4", "answer_a25d4a91_2:0"], update.EvidenceTurnIds);
+        Assert.Equal(["answer_a25d4a91_1", "answer_a25d4a91_2"], update.EvidenceSessionIds);
+        Assert.Equal(new DateTimeOffset(2023, 6, 1, 0, 58, 0, TimeSpan.Zero), update.QuestionDate);
+        Assert.Equal(new DateTimeOffset(2023, 5, 25, 20, 21, 0, TimeSpan.Zero), data.Conversations[0].Sessions[0].Date);
+        Assert.Equal("user", data.Conversations[0].Sessions[0].Turns[0].Speaker);
+
+        BenchQuestion abstention = data.Questions[1];
+        Assert.True(abstention.IsAdversarial);
+        Assert.Equal("temporal-reasoning", abstention.Category);
+        Assert.Equal(DatasetHash.ComputeSha256(RepoPaths.LongMemEvalSample), data.Sha256);
+        Assert.Equal(DatasetDiagnostics.None, data.Diagnostics);
+    }
+
+    [Fact]
+    public void Small_file_maps_fields_and_shares_repeated_sessions()
+    {
+        using var dir = new TempDirectory();
+        string file = dir.Write("lme.json", $"[{Question("q1")}, {Question("q2_abs")}]");
+
+        BenchmarkDataset data = LongMemEvalLoader.Load(file);
+
+        BenchQuestion q1 = data.Questions[0];
+        Assert.Equal("5", q1.Answer);
+        Assert.Equal(["s1:0"], q1.EvidenceTurnIds);
+        Assert.Equal(["s1"], q1.EvidenceSessionIds);
+        Assert.True(data.Questions[1].IsAdversarial);
+        Assert.Equal(2, data.Diagnostics.DroppedEvidenceReferences); // "missing" answer session, twice
+        // Identical haystack sessions across questions share one turn list instead of duplicating text.
+        Assert.Same(data.Conversations[0].Sessions[0].Turns, data.Conversations[1].Sessions[0].Turns);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_is_accepted()
+    {
+        using var dir = new TempDirectory();
+        string file = Path.Combine(dir.Path, "bom.json");
+        File.WriteAllText(file, $"[{Question("q1")}]", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+
+        Assert.Single(LongMemEvalLoader.Load(file).Questions);
+    }
+
+    [Theory]
+    [InlineData("truncated", "$[0]", "not valid JSON")]
+    [InlineData("rootobject", "$", "expected a JSON array of questions")]
+    [InlineData("emptyfile", "$", "file is empty")]
+    [InlineData("empty", "$", "array is empty")]
+    [InlineData("noid", "$[1]", "missing required field 'question_id'")]
+    [InlineData("sessionstring", "$[0].haystack_sessions[0]", "expected an array but found a string")]
+    [InlineData("baddate", "$[0].haystack_dates[0]", "cannot parse date '20/05/2023'")]
+    [InlineData("lengths", "$[0]", "must have the same length")]
+    [InlineData("duplicate", "$[1].question_id", "duplicate question_id 'q1'")]
+    public async Task Malformed_files_fail_with_file_path_and_problem(string variant, string jsonPath, string problem)
+    {
+        string content = variant switch
+        {
+            "truncated" => "[" + Question("q1")[..40],
+            "rootobject" => Question("q1"),
+            "emptyfile" => "",
+            "empty" => " [ ] ",
+            "noid" => $"[{Question("q1")}, {Question("q2").Replace("\"question_id\": \"q2\",", "", StringComparison.Ordinal)}]",
+            "sessionstring" => $"[{Question("q1", session: "\"oops\"")}]",
+            "baddate" => $"[{Question("q1", date: "20/05/2023")}]",
+            "lengths" => $"[{Question("q1").Replace("[\"s1\", \"filler\"]", "[\"s1\"]", StringComparison.Ordinal)}]",
+            "duplicate" => $"[{Question("q1")}, {Question("q1")}]",
+            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
+        };
+        using var dir = new TempDirectory();
+        string file = dir.Write(variant + ".json", content);
+
+        var ex = await Assert.ThrowsAsync<DatasetFormatException>(() => LongMemEvalLoader.LoadAsync(file));
+
+        Assert.Equal(file, ex.FilePath);
+        Assert.Equal(jsonPath, ex.JsonPath);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+}

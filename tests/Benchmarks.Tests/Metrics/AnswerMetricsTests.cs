@@ -1,0 +1,52 @@
+using AgentMem.Benchmarks.Metrics;
+
+namespace AgentMem.Benchmarks.Tests.Metrics;
+
+public class AnswerMetricsTests
+{
+    [Theory]
+    [InlineData("The Cat, and a DOG!", "cat dog")]
+    [InlineData("  An   apple-pie  ", "applepie")]
+    [InlineData("7 May 2023", "7 may 2023")]
+    [InlineData("Theory", "theory")]
+    [InlineData("...", "")]
+    public void Normalize_lowercases_and_strips_punctuation_articles_and_spaces(string input, string expected)
+    {
+        Assert.Equal(expected, AnswerMetrics.Normalize(input));
+    }
+
+    [Fact]
+    public void F1_over_token_multisets()
+    {
+        // pred {cat, sat, on, mat}, gold {cat, on, mat}: P = 3/4, R = 1, F1 = 6/7.
+        Assert.Equal(6.0 / 7, AnswerMetrics.TokenF1("the cat sat on the mat", "a cat on a mat", stem: false), 12);
+        // pred {cat x3}, gold {cat, dog}: one shared token, P = 1/3, R = 1/2, F1 = 0.4.
+        Assert.Equal(0.4, AnswerMetrics.TokenF1("cat cat cat", "cat dog"), 12);
+    }
+
+    [Fact]
+    public void F1_stems_by_default()
+    {
+        Assert.Equal(1.0, AnswerMetrics.TokenF1("Running dogs", "run dog"), 12);
+        Assert.Equal(0.0, AnswerMetrics.TokenF1("Running dogs", "run dog", stem: false), 12);
+    }
+
+    [Fact]
+    public void F1_without_overlap_is_zero_even_for_two_empty_answers()
+    {
+        Assert.Equal(0, AnswerMetrics.TokenF1("blue", "red"));
+        Assert.Equal(0, AnswerMetrics.TokenF1("the", "a"));
+    }
+
+    [Fact]
+    public void Bleu1_is_clipped_precision_times_brevity_penalty()
+    {
+        // Exact prefix, half the reference length: p = 1, BP = exp(1 - 4/2).
+        Assert.Equal(Math.Exp(-1), AnswerMetrics.Bleu1("cat sat", "cat sat on mat"), 12);
+        // Longer than the reference: no penalty; "cat" clipped to its single reference count.
+        Assert.Equal(0.25, AnswerMetrics.Bleu1("cat cat cat cat", "cat dog"), 12);
+        Assert.Equal(0.75, AnswerMetrics.Bleu1("cat on mat today", "the cat on the mat"), 12);
+        Assert.Equal(1.0, AnswerMetrics.Bleu1("Paris", "paris."), 12);
+        Assert.Equal(0, AnswerMetrics.Bleu1("", "paris"));
+    }
+}

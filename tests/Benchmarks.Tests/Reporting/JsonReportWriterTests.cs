@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentMem.Benchmarks.Metrics;
+using AgentMem.Benchmarks.Reporting;
+
+namespace AgentMem.Benchmarks.Tests.Reporting;
+
+public class JsonReportWriterTests
+{
+    [Fact]
+    public void Report_has_the_agreed_shape_and_values()
+    {
+        using JsonDocument doc = JsonDocument.Parse(JsonReportWriter.Render(SampleRun.Result(), SampleRun.Manifest()));
+        JsonElement root = doc.RootElement;
+
+        Assert.Equal("toy", root.GetProperty("dataset").GetString());
+        Assert.Equal(4, root.GetProperty("questions").GetInt32());
+        Assert.Equal(1, root.GetProperty("no_evidence").GetInt32());
+        Assert.Equal(0.25, root.GetProperty("recall").GetProperty("1").GetDouble());
+        Assert.Equal(1.0, root.GetProperty("recall").GetProperty("3").GetDouble());
+        Assert.Equal(["1", "3"], root.GetProperty("any_hit_recall").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(0.5, root.GetProperty("session_recall").GetProperty("1").GetDouble());
+        Assert.True(root.GetProperty("ndcg").TryGetProperty("3", out _));
+        Assert.Equal(0.75, root.GetProperty("mrr").GetDouble());
+
+        JsonElement category2 = root.GetProperty("by_category").GetProperty("2");
+        Assert.Equal(2, category2.GetProperty("n").GetInt32());
+        Assert.Equal(0.0, category2.GetProperty("recall").GetProperty("1").GetDouble());
+        JsonElement excluded = root.GetProperty("excluded").GetProperty("5");
+        Assert.Equal(1, excluded.GetProperty("n").GetInt32());
+        Assert.Equal(1.0, excluded.GetProperty("recall").GetProperty("1").GetDouble());
+
+        JsonElement latency = root.GetProperty("latency_ms");
+        foreach (string key in new[] { "search_p50", "search_p95", "search_p99", "ingest_p50", "ingest_p95", "ingest_p99" })
+        {
+            Assert.Equal(JsonValueKind.Number, latency.GetProperty(key).ValueKind);
+        }
+
+        Assert.Equal(38.5, latency.GetProperty("search_p95").GetDouble());
+        Assert.Equal(5 / 0.03, root.GetProperty("ingest_items_per_s").GetDouble());
+        Assert.Equal(250, root.GetProperty("tokens").GetProperty("context_mean").GetDouble());
+        Assert.Equal(1000, root.GetProperty("tokens").GetProperty("full_context_mean").GetDouble());
+        Assert.Equal(0.75, root.GetProperty("qa").GetProperty("f1").GetDouble());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("qa").GetProperty("judge").ValueKind);
+
+        JsonElement manifest = root.GetProperty("manifest");
+        Assert.Equal("abc123", manifest.GetProperty("dataset_sha256").GetString());
+        Assert.Equal(20, manifest.GetProperty("top_k").GetInt32());
+        Assert.Equal(0.25, manifest.GetProperty("temperature").GetDouble());
+        Assert.False(manifest.GetProperty("dry_run").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, manifest.GetProperty("missing").ValueKind);
+        Assert.Equal("reader", manifest.GetProperty("models")[1].GetString());
+    }
+
+    [Fact]
+    public void Numbers_round_trip_exactly_whatever_the_current_culture()
+    {
+        CultureInfo original = CultureInfo.CurrentCulture;
+        try
+        {
+            // A comma decimal separator must not leak into the JSON.
+            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
+            var acc = new EvaluationAccumulator("round", [1]);
+            acc.Add(new QuestionResult("q", "c", false, ["a"], ["a", "b", "c"], ["s"], 1.0 / 3, 7, 9));
+            BenchmarkResult result = acc.Build();
+
+            using JsonDocument doc = JsonDocument.Parse(JsonReportWriter.Render(result));
+
+            Assert.Equal(result.Overall.Recall[1], doc.RootElement.GetProperty("recall").GetProperty("1").GetDouble());
+            Assert.Equal(1.0 / 3, doc.RootElement.GetProperty("latency_ms").GetProperty("search_p50").GetDouble());
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = original;
+        }
+    }
+
+    [Fact]
+    public void Undefined_metrics_are_null_and_qa_is_null_without_scores()
+    {
+        using JsonDocument doc = JsonDocument.Parse(JsonReportWriter.Render(new EvaluationAccumulator("empty").Build()));
+        JsonElement root = doc.RootElement;
+
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("recall").GetProperty("20").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("mrr").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("qa").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("ingest_items_per_s").ValueKind);
+        Assert.Empty(root.GetProperty("manifest").EnumerateObject());
+    }
+
+    [Fact]
+    public void Write_creates_the_directory_and_file()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "out", "report.json");
+
+        JsonReportWriter.Write(path, SampleRun.Result());
+
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+        Assert.Equal("toy", doc.RootElement.GetProperty("dataset").GetString());
+    }
+}
