@@ -24,6 +24,7 @@ internal static class CliApp
         root.Subcommands.Add(CubeCommands.Create(global, stdout, stderr));
         root.Subcommands.Add(ImportCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(BenchCommand.Create(global, stdout, stderr));
         return root;
     }
 

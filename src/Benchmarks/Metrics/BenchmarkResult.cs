@@ -21,4 +21,7 @@ public sealed record BenchmarkResult(
 {
     /// <summary>Headline questions without gold evidence turns, left out of the turn-level metrics.</summary>
     public int NoEvidence => Overall.Questions - Overall.Scored;
+
+    /// <summary>Answer quality of the full-context baseline (whole conversation as context), when QA ran.</summary>
+    public QaSummary? FullContextQa { get; init; }
 }

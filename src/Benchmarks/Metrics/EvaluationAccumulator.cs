@@ -146,7 +146,22 @@ public sealed class EvaluationAccumulator
 
         double[]? recall = null, anyHit = null, ndcg = null, sessionRecall = null;
         double? mrr = null;
-        if (goldTurns.Count > 0)
+        if (goldTurns.Count > 0 && result.RankedTurnGroups is { } groups)
+        {
+            recall = ks.Select(k => GroupRecall(groups, goldTurns, k)).ToArray();
+            anyHit = recall.Select(r => r > 0 ? 1.0 : 0.0).ToArray();
+            if (goldSessions.Count > 0)
+            {
+                ndcg = ks.Select(k => RetrievalMetrics.Ndcg(rankedSessions, goldSessions, k)).ToArray();
+                mrr = RetrievalMetrics.ReciprocalRank(rankedSessions, goldSessions);
+            }
+            else
+            {
+                ndcg = new double[ks.Length];
+                mrr = 0;
+            }
+        }
+        else if (goldTurns.Count > 0)
         {
             recall = ks.Select(k => RetrievalMetrics.Recall(ranked, goldTurns, k)).ToArray();
             anyHit = ks.Select(k => RetrievalMetrics.AnyHit(ranked, goldTurns, k)).ToArray();
@@ -160,6 +175,24 @@ public sealed class EvaluationAccumulator
         }
 
         return new Scored(result, recall, anyHit, ndcg, sessionRecall, mrr);
+    }
+
+    /// <summary>Fraction of gold turns inside the first <paramref name="k"/> groups.</summary>
+    private static double GroupRecall(IReadOnlyList<IReadOnlyList<string>> groups, HashSet<string> gold, int k)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < Math.Min(k, groups.Count); i++)
+        {
+            foreach (string turn in groups[i])
+            {
+                if (gold.Contains(turn))
+                {
+                    found.Add(turn);
+                }
+            }
+        }
+
+        return (double)found.Count / gold.Count;
     }
 
     private SortedDictionary<string, MetricGroup> ByCategory(Scored[] questions)

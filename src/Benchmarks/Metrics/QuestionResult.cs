@@ -29,6 +29,13 @@ public sealed record QuestionResult(
     /// </summary>
     public IReadOnlyList<string>? RankedSessionIds { get; init; }
 
+    /// <summary>
+    /// When each retrieved item covers several turns (session-level memories): the turns of each item,
+    /// best first. Recall@k then counts the gold turns inside the first k items, and NDCG and MRR are
+    /// taken over items against the gold sessions.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>>? RankedTurnGroups { get; init; }
+
     /// <summary>Token F1 of the generated answer, if QA was run.</summary>
     public double? F1 { get; init; }
 

@@ -47,8 +47,10 @@ public static class JsonReportWriter
     {
         w.WriteStartObject();
         w.WriteString("dataset", result.Dataset);
-        w.WriteNumber("questions", result.Questions);
-        w.WriteNumber("scored", result.Overall.Scored);
+        // "questions" is what the headline metrics average over: scored (with gold evidence), non-excluded.
+        w.WriteNumber("questions", result.Overall.Scored);
+        w.WriteNumber("questions_total", result.Questions);
+        w.WriteNumber("headline_questions", result.Overall.Questions);
         w.WriteNumber("no_evidence", result.NoEvidence);
         w.WriteStartArray("ks");
         foreach (int k in result.Ks)
@@ -59,6 +61,7 @@ public static class JsonReportWriter
         w.WriteEndArray();
         WriteMetrics(w, result.Overall);
         WriteQa(w, result.Overall.Qa);
+        WriteQa(w, result.FullContextQa, "qa_full_context");
 
         WriteGroups(w, "by_category", result.ByCategory);
         WriteGroups(w, "excluded", result.Excluded);
@@ -118,15 +121,15 @@ public static class JsonReportWriter
         Number(w, "mrr", group.Mrr);
     }
 
-    private static void WriteQa(Utf8JsonWriter w, QaSummary? qa)
+    private static void WriteQa(Utf8JsonWriter w, QaSummary? qa, string name = "qa")
     {
         if (qa is null)
         {
-            w.WriteNull("qa");
+            w.WriteNull(name);
             return;
         }
 
-        w.WriteStartObject("qa");
+        w.WriteStartObject(name);
         w.WriteNumber("n", qa.Count);
         Number(w, "f1", qa.F1);
         Number(w, "bleu1", qa.Bleu1);

@@ -14,7 +14,9 @@ public class JsonReportWriterTests
         JsonElement root = doc.RootElement;
 
         Assert.Equal("toy", root.GetProperty("dataset").GetString());
-        Assert.Equal(4, root.GetProperty("questions").GetInt32());
+        Assert.Equal(2, root.GetProperty("questions").GetInt32());
+        Assert.Equal(4, root.GetProperty("questions_total").GetInt32());
+        Assert.Equal(3, root.GetProperty("headline_questions").GetInt32());
         Assert.Equal(1, root.GetProperty("no_evidence").GetInt32());
         Assert.Equal(0.25, root.GetProperty("recall").GetProperty("1").GetDouble());
         Assert.Equal(1.0, root.GetProperty("recall").GetProperty("3").GetDouble());

@@ -1,0 +1,42 @@
+using AgentMem.Benchmarks.Metrics;
+
+namespace AgentMem.Benchmarks.Runner;
+
+/// <summary>Options of a benchmark run, with the defaults the README's numbers use.</summary>
+public sealed class BenchmarkOptions
+{
+    /// <summary>Cut-offs for recall-style metrics (default 1, 5, 10, 20).</summary>
+    public IReadOnlyList<int> Ks { get; set; } = EvaluationAccumulator.DefaultKs;
+
+    /// <summary>Turn- or session-level memories.</summary>
+    public Granularity Granularity { get; set; } = Granularity.Turn;
+
+    /// <summary>Evaluate only the first N questions (their conversations only are ingested); null for all.</summary>
+    public int? Limit { get; set; }
+
+    /// <summary>Count adversarial questions (LoCoMo category 5, LongMemEval abstention) in the headline numbers.</summary>
+    public bool IncludeAdversarial { get; set; }
+
+    /// <summary>Retrieved memories given to the reader as context, and counted for context tokens (default 10).</summary>
+    public int ContextK { get; set; } = 10;
+
+    /// <summary>Tenant the run writes in (each conversation gets its own cube).</summary>
+    public string Tenant { get; set; } = "bench";
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        if (Ks.Count == 0 || Ks.Any(k => k < 1 || k > 1000))
+        {
+            throw new ArgumentException("Ks must be a non-empty list of cut-offs between 1 and 1000.", nameof(Ks));
+        }
+
+        if (Limit is < 1)
+        {
+            throw new ArgumentException("Limit must be at least 1 when given.", nameof(Limit));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(ContextK, 1, nameof(ContextK));
+        ArgumentException.ThrowIfNullOrWhiteSpace(Tenant, nameof(Tenant));
+    }
+}

@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using AgentMem.Benchmarks.Datasets;
+using AgentMem.Benchmarks.Metrics;
+using AgentMem.Benchmarks.Qa;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Search;
+using AgentMem.MemoryCore.Text;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Benchmarks.Runner;
+
+/// <summary>
+/// Runs a conversational-memory benchmark through the public <see cref="MemoryOS"/> API: each
+/// conversation is ingested into its own cube (session date as event time), every question is
+/// searched, and retrieval (and, with <see cref="QaOptions"/>, answer) quality is measured.
+/// </summary>
+public sealed class BenchmarkRunner
+{
+    private readonly MemoryOS memory;
+    private readonly BenchmarkOptions options;
+    private readonly ITokenCounter tokens;
+    private readonly QaOptions? qa;
+
+    /// <summary>Creates a runner over a memory facade (normally on a fresh, throwaway database).</summary>
+    public BenchmarkRunner(MemoryOS memory, BenchmarkOptions options, ITokenCounter? tokenCounter = null, QaOptions? qa = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.memory = memory;
+        this.options = options;
+        tokens = tokenCounter ?? HeuristicTokenCounter.Instance;
+        this.qa = qa;
+    }
+
+    /// <summary>Ingests, searches and scores; <paramref name="hostManifest"/> entries (git commit, machine) are added to the manifest.</summary>
+    public async Task<BenchmarkRun> RunAsync(BenchmarkDataset dataset, IReadOnlyDictionary<string, object?>? hostManifest = null, IProgress<BenchmarkProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var questions = options.Limit is { } limit ? dataset.Questions.Take(limit).ToList() : dataset.Questions.ToList();
+        var needed = questions.Select(q => q.ConversationId).ToHashSet(StringComparer.Ordinal);
+        var conversations = dataset.Conversations.Where(c => needed.Contains(c.Id)).ToList();
+        var missing = needed.Except(conversations.Select(c => c.Id), StringComparer.Ordinal).FirstOrDefault();
+        if (missing is not null)
+        {
+            throw new DatasetFormatException($"Questions refer to conversation '{missing}', which the dataset does not contain.");
+        }
+
+        var scope = new Scope(options.Tenant);
+        var accumulator = new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
+        var baseline = qa is { FullContextBaseline: true } ? new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial) : null;
+        var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
+
+        int maxK = options.Ks.Max();
+        int done = 0;
+        foreach (var question in questions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var conversation = cubes[question.ConversationId];
+            var watch = Stopwatch.StartNew();
+            var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, Math.Max(maxK, options.ContextK), cancellationToken: cancellationToken).ConfigureAwait(false);
+            double searchMs = watch.Elapsed.TotalMilliseconds;
+
+            var top = hits.Take(maxK).Select(h => h.Item.Provenance.SourceRef ?? string.Empty).ToList();
+            string context = FormatContext(hits.Take(options.ContextK).Select(h => h.Item));
+            var result = options.Granularity == Granularity.Turn
+                ? QuestionResult.ForQuestion(question, top, searchMs, tokens.CountTokens(context), conversation.FullContextTokens)
+                : QuestionResult.ForQuestion(question, top.SelectMany(conversation.TurnsOf).ToList(), searchMs, tokens.CountTokens(context), conversation.FullContextTokens)
+                    with { RankedSessionIds = top, RankedTurnGroups = top.Select(conversation.TurnsOf).ToList() };
+            if (qa is not null)
+            {
+                var (f1, bleu, judge) = await AnswerAsync(question, context, cancellationToken).ConfigureAwait(false);
+                result = result with { F1 = f1, Bleu1 = bleu, JudgeScore = judge };
+                if (baseline is not null)
+                {
+                    var (bf1, bbleu, bjudge) = await AnswerAsync(question, conversation.FullContext, cancellationToken).ConfigureAwait(false);
+                    baseline.Add(result with { F1 = bf1, Bleu1 = bbleu, JudgeScore = bjudge });
+                }
+            }
+
+            accumulator.Add(result);
+            progress?.Report(new BenchmarkProgress("search", ++done, questions.Count));
+        }
+
+        var built = accumulator.Build();
+        if (baseline is not null)
+        {
+            built = built with { FullContextQa = baseline.Build().Overall.Qa };
+        }
+
+        return new BenchmarkRun(built, BuildManifest(dataset, questions.Count, conversations.Count, hostManifest));
+    }
+
+    private async Task<Dictionary<string, IngestedConversation>> IngestAsync(List<BenchConversation> conversations, Scope scope, EvaluationAccumulator accumulator, IProgress<BenchmarkProgress>? progress, CancellationToken cancellationToken)
+    {
+        int total = conversations.Sum(c => options.Granularity == Granularity.Turn ? c.Sessions.Sum(s => s.Turns.Count) : c.Sessions.Count);
+        int done = 0;
+        var wall = Stopwatch.StartNew();
+        var result = new Dictionary<string, IngestedConversation>(StringComparer.Ordinal);
+        foreach (var conversation in conversations)
+        {
+            var cube = await memory.CreateCubeAsync(scope, CubeName(conversation.Id), policy: new CubePolicy { Deduplicate = false }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var sessionTurns = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            var full = new StringBuilder();
+            foreach (var session in conversation.Sessions)
+            {
+                sessionTurns[session.Id] = session.Turns.Select(t => t.Id).ToList();
+                foreach (var turn in session.Turns)
+                {
+                    AppendLine(full, session.Date, turn.Speaker, turn.Text);
+                }
+
+                foreach (var draft in Drafts(session))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+
+                    // One add per memory, as an agent writes while the conversation goes on.
+                    var watch = Stopwatch.StartNew();
+                    await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false);
+                    accumulator.RecordIngest(watch.Elapsed.TotalMilliseconds);
+                    progress?.Report(new BenchmarkProgress("ingest", ++done, total));
+                }
+            }
+
+            string fullContext = full.ToString();
+            result[conversation.Id] = new IngestedConversation(cube.Id, sessionTurns, fullContext, tokens.CountTokens(fullContext));
+        }
+
+        accumulator.SetIngestWallTime(wall.Elapsed);
+        return result;
+    }
+
+    private IEnumerable<MemoryDraft> Drafts(BenchSession session)
+    {
+        if (options.Granularity == Granularity.Session)
+        {
+            if (session.Turns.Count == 0)
+            {
+                yield break;
+            }
+
+            var text = new StringBuilder();
+            foreach (var turn in session.Turns)
+            {
+                text.Append(turn.Speaker).Append(": ").Append(turn.Text).Append('\n');
+            }
+
+            yield return new MemoryDraft(text.ToString()) { SourceRef = session.Id, Session = session.Id, ValidFrom = session.Date };
+            yield break;
+        }
+
+        foreach (var turn in session.Turns)
+        {
+            if (string.IsNullOrWhiteSpace(turn.Text))
+            {
+                continue; // a turn with no text (e.g. an image without caption) holds nothing to retrieve
+            }
+
+            yield return new MemoryDraft(turn.Text) { Actor = turn.Speaker, SourceRef = turn.Id, Session = session.Id, ValidFrom = session.Date };
+        }
+    }
+
+    private async Task<(double? F1, double? Bleu, double? Judge)> AnswerAsync(BenchQuestion question, string context, CancellationToken cancellationToken)
+    {
+        string? gold = question.Answer;
+        var reply = await qa!.Reader.GetResponseAsync(
+            [new ChatMessage(ChatRole.System, QaPrompts.ReaderSystem), new ChatMessage(ChatRole.User, QaPrompts.ReaderUser(context, question.Question, question.QuestionDate))],
+            new ChatOptions { Temperature = 0, MaxOutputTokens = qa.MaxAnswerTokens, ModelId = qa.ReaderModel },
+            cancellationToken).ConfigureAwait(false);
+        string answer = reply.Text.Trim();
+        if (gold is null)
+        {
+            return (null, null, null);
+        }
+
+        double? judge = null;
+        if (qa.Judge is not null)
+        {
+            var verdict = await qa.Judge.GetResponseAsync(
+                [new ChatMessage(ChatRole.System, QaPrompts.JudgeSystem), new ChatMessage(ChatRole.User, QaPrompts.JudgeUser(question.Question, gold, answer))],
+                new ChatOptions { Temperature = 0, MaxOutputTokens = 8, ModelId = qa.JudgeModel },
+                cancellationToken).ConfigureAwait(false);
+            judge = QaPrompts.ParseVerdict(verdict.Text);
+        }
+
+        return (AnswerMetrics.TokenF1(answer, gold), AnswerMetrics.Bleu1(answer, gold), judge);
+    }
+
+    private static string FormatContext(IEnumerable<MemoryItem> items)
+    {
+        var sb = new StringBuilder();
+        foreach (var item in items)
+        {
+            AppendLine(sb, item.ValidFrom, item.Provenance.Actor, item.Text);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendLine(StringBuilder sb, DateTimeOffset? date, string? speaker, string text)
+    {
+        if (date is { } d)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"[{d:yyyy-MM-dd}] ");
+        }
+
+        if (!string.IsNullOrEmpty(speaker))
+        {
+            sb.Append(speaker).Append(": ");
+        }
+
+        sb.Append(text.TrimEnd()).Append('\n');
+    }
+
+    private static string CubeName(string conversationId)
+    {
+        // Cube names are limited to 128 characters; long ids keep a readable prefix and a unique hash.
+        string name = "conv-" + conversationId;
+        if (name.Length <= 128)
+        {
+            return name;
+        }
+
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(conversationId)))[..16];
+        return string.Concat(name.AsSpan(0, 100), "-", hash);
+    }
+
+    private Dictionary<string, object?> BuildManifest(BenchmarkDataset dataset, int questions, int conversations, IReadOnlyDictionary<string, object?>? host)
+    {
+        var manifest = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["dataset_kind"] = dataset.Name,
+            ["dataset_file"] = Path.GetFileName(dataset.SourcePath),
+            ["dataset_sha256"] = dataset.Sha256,
+            ["questions_evaluated"] = questions,
+            ["conversations_ingested"] = conversations,
+            ["granularity"] = options.Granularity.ToString().ToLowerInvariant(),
+            ["ks"] = string.Join(",", options.Ks),
+            ["context_k"] = options.ContextK,
+            ["limit"] = options.Limit,
+            ["adversarial_included_in_headline"] = options.IncludeAdversarial,
+            ["category_mapping"] = CategoryNames(dataset.Name),
+            ["retriever"] = memory.Retriever.Name,
+            ["retriever_config"] = memory.Retriever.Name == "bm25"
+                ? "SQLite FTS5 bm25, porter unicode61 tokenizer, column weights text=1.0 actor=0.6 tags=0.8 keywords=0.8 context=0.4; query: stop words removed, terms OR-ed"
+                : memory.Retriever.Name,
+            ["embedder"] = "none",
+            ["token_counter"] = tokens.Name,
+            ["ingest_mode"] = "one MemoryOS.AddAsync per memory (one transaction each)",
+            ["qa"] = qa is null ? "skipped (no chat endpoint configured)" : "on",
+            ["reader_model"] = qa?.ReaderModel,
+            ["judge_model"] = qa?.JudgeModel,
+            ["reader_prompt"] = qa is null ? null : QaPrompts.ReaderSystem,
+            ["judge_prompt"] = qa?.Judge is null ? null : QaPrompts.JudgeSystem,
+            ["evidence_dropped"] = dataset.Diagnostics.DroppedEvidenceReferences,
+            ["evidence_repaired"] = dataset.Diagnostics.RepairedEvidenceReferences,
+        };
+        if (host is not null)
+        {
+            foreach (var (key, value) in host)
+            {
+                manifest[key] = value;
+            }
+        }
+
+        return manifest;
+    }
+
+    private static string? CategoryNames(string datasetKind) => datasetKind switch
+    {
+        "locomo" => "1=multi-hop, 2=temporal, 3=open-domain, 4=single-hop, 5=adversarial",
+        "longmemeval" => "question_type as given; *_abs questions are abstention (adversarial)",
+        "convomem" => "evidence category as given",
+        _ => null,
+    };
+
+    private sealed record IngestedConversation(string CubeId, IReadOnlyDictionary<string, IReadOnlyList<string>> SessionTurns, string FullContext, long FullContextTokens)
+    {
+        /// <summary>The turns a session-level memory stands for, in order.</summary>
+        public IReadOnlyList<string> TurnsOf(string sessionId) => SessionTurns.TryGetValue(sessionId, out var ids) ? ids : [];
+    }
+}

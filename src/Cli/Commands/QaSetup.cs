@@ -1,0 +1,59 @@
+using AgentMem.Benchmarks.Qa;
+using AgentMem.MemoryCore.Errors;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>Builds QA options from flags or environment; owns the HTTP clients it creates.</summary>
+internal sealed class QaSetup : IDisposable
+{
+    private readonly List<IDisposable> owned = [];
+
+    private QaSetup()
+    {
+    }
+
+    /// <summary>Null when no endpoint is configured (offline).</summary>
+    public QaOptions? Options { get; private set; }
+
+    public static QaSetup FromOptions(string? baseUrl, string? model, string? apiKey, string? judgeModel)
+    {
+        var setup = new QaSetup();
+        baseUrl ??= Environment.GetEnvironmentVariable("AGENTMEM_QA_BASE_URL");
+        model ??= Environment.GetEnvironmentVariable("AGENTMEM_QA_MODEL");
+        apiKey ??= Environment.GetEnvironmentVariable("AGENTMEM_QA_API_KEY");
+        judgeModel ??= Environment.GetEnvironmentVariable("AGENTMEM_JUDGE_MODEL") ?? model;
+        if (string.IsNullOrWhiteSpace(baseUrl))
+        {
+            return setup;
+        }
+
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            throw new MemoryValidationException("QA mode needs a model: pass --qa-model or set AGENTMEM_QA_MODEL.");
+        }
+
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new MemoryValidationException($"'{baseUrl}' is not an http(s) URL for the chat endpoint.");
+        }
+
+        var reader = new OpenAICompatibleChatClient(uri, model, apiKey);
+        setup.owned.Add(reader);
+        var judge = string.Equals(judgeModel, model, StringComparison.Ordinal) ? reader : new OpenAICompatibleChatClient(uri, judgeModel!, apiKey);
+        if (!ReferenceEquals(judge, reader))
+        {
+            setup.owned.Add(judge);
+        }
+
+        setup.Options = new QaOptions { Reader = reader, ReaderModel = model, Judge = judge, JudgeModel = judgeModel };
+        return setup;
+    }
+
+    public void Dispose()
+    {
+        foreach (var d in owned)
+        {
+            d.Dispose();
+        }
+    }
+}

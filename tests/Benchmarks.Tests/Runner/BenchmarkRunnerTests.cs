@@ -1,0 +1,192 @@
+using AgentMem.Benchmarks.Datasets;
+using AgentMem.Benchmarks.Qa;
+using AgentMem.Benchmarks.Runner;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Sqlite;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Benchmarks.Tests.Runner;
+
+public sealed class BenchmarkRunnerTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset May = new(2023, 5, 8, 13, 56, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset June = new(2023, 6, 9, 10, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory temp = new();
+    private MemoryOS memory = null!;
+
+    public Task InitializeAsync()
+    {
+        var store = SqliteMemoryStore.Open(Path.Combine(temp.Path, "bench.db"));
+        memory = new MemoryOS(store, new Bm25Retriever(store));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        temp.Dispose();
+    }
+
+    /// <summary>Two conversations; questions whose words point at exactly one turn each.</summary>
+    private static BenchmarkDataset Toy()
+    {
+        var a = new BenchConversation("a",
+        [
+            new BenchSession("D1", May, [new("D1:1", "Ann", "I adopted a greyhound called Comet."), new("D1:2", "Ben", "Lovely, I prefer cats.")]),
+            new BenchSession("D2", June, [new("D2:1", "Ann", "Comet won a ribbon at the dog show."), new("D2:2", "Ben", "My sister moved to Oslo.")]),
+        ]);
+        var b = new BenchConversation("b",
+        [
+            new BenchSession("D1", May, [new("D1:1", "Cy", "The violin lessons start on Tuesday."), new("D1:2", "Di", "I will bring the sheet music.")]),
+        ]);
+        BenchQuestion Q(string id, string conv, string text, string answer, string category, params string[] evidence) =>
+            new(id, conv, text, answer, category, category == "5", evidence, evidence.Select(e => e.Split(':')[0]).Distinct().ToArray(), null, null);
+        return new BenchmarkDataset("locomo", [a, b],
+        [
+            Q("q1", "a", "What breed is the greyhound Comet?", "greyhound", "4", "D1:1"),
+            Q("q2", "a", "Where did Ben's sister move?", "Oslo", "4", "D2:2"),
+            Q("q3", "a", "What did Comet win at the show?", "a ribbon", "1", "D2:1", "D1:1"),
+            Q("q4", "b", "When do violin lessons start?", "Tuesday", "2", "D1:1"),
+            Q("q5", "b", "What is Di's favourite colour?", "not mentioned", "5", "D1:2"),
+        ], "toy.json") { Sha256 = new string('0', 64) };
+    }
+
+    [Fact]
+    public async Task Offline_run_ingests_each_conversation_into_its_own_cube_and_scores_retrieval()
+    {
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1, 2, 5] }).RunAsync(Toy());
+        var r = run.Result;
+
+        Assert.Equal(5, r.Questions);
+        Assert.Equal(4, r.Overall.Scored);
+        Assert.Equal(["1", "2", "4"], r.ByCategory.Keys);
+        Assert.Equal(1, Assert.Single(r.Excluded).Value.Questions);
+        Assert.Equal(1.0, r.ByCategory["2"].Recall[1]); // the violin turn is first: both cubes are kept apart
+        Assert.Equal(1.0, r.ByCategory["4"].Recall[1]);
+        Assert.Equal(1.0, r.ByCategory["1"].Recall[2]); // both Comet turns in the top 2
+        Assert.Null(r.Overall.Qa);
+        Assert.Equal(6, r.Latency.IngestCount); // one add per turn
+        Assert.Equal(5, r.Latency.SearchCount);
+        Assert.True(r.Tokens.FullContextMean > r.Tokens.ContextMean * 0.99);
+
+        var cubes = await memory.ListCubesAsync(new Scope("bench"));
+        Assert.Equal(["conv-a", "conv-b"], cubes.Select(c => c.Name));
+        Assert.Equal("skipped (no chat endpoint configured)", run.Manifest["qa"]);
+        Assert.Equal(new string('0', 64), run.Manifest["dataset_sha256"]);
+        Assert.Equal("1=multi-hop, 2=temporal, 3=open-domain, 4=single-hop, 5=adversarial", run.Manifest["category_mapping"]);
+        Assert.Equal(false, run.Manifest["adversarial_included_in_headline"]);
+    }
+
+    [Fact]
+    public async Task Limit_evaluates_the_first_questions_and_ingests_only_their_conversations()
+    {
+        var progress = new List<BenchmarkProgress>();
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 2 }).RunAsync(Toy(), progress: new Recorder(progress));
+        Assert.Equal(2, run.Result.Questions);
+        Assert.Single(await memory.ListCubesAsync(new Scope("bench")));
+        Assert.Equal(new BenchmarkProgress("ingest", 4, 4), progress.Last(p => p.Phase == "ingest"));
+        Assert.Equal(new BenchmarkProgress("search", 2, 2), progress[^1]);
+    }
+
+    [Fact]
+    public async Task Session_granularity_stores_one_memory_per_session_and_scores_turns_inside_sessions()
+    {
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1, 2], Granularity = Granularity.Session }).RunAsync(Toy());
+        Assert.Equal(3, run.Result.Latency.IngestCount);
+        Assert.Equal(1.0, run.Result.ByCategory["4"].Recall[2]);
+        Assert.Equal(1.0, run.Result.Overall.SessionRecall[2]);
+        Assert.Equal("session", run.Manifest["granularity"]);
+    }
+
+    [Fact]
+    public async Task Qa_mode_answers_from_retrieved_context_scores_f1_and_judge_and_runs_the_full_context_baseline()
+    {
+        var reader = new ScriptedChat(prompt =>
+        {
+            // Answer only if the evidence made it into the prompt, like a faithful reader would.
+            if (prompt.Contains("Oslo", StringComparison.Ordinal) && prompt.Contains("sister move", StringComparison.Ordinal))
+            {
+                return "Oslo";
+            }
+
+            return prompt.Contains("greyhound Comet", StringComparison.Ordinal) ? "a greyhound" : "Not mentioned.";
+        });
+        var judge = new ScriptedChat(prompt => prompt.Contains("Generated answer: Oslo", StringComparison.Ordinal) ? "CORRECT" : "WRONG");
+        var qa = new QaOptions { Reader = reader, ReaderModel = "scripted-reader", Judge = judge, JudgeModel = "scripted-judge" };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 2, ContextK = 1 }, qa: qa).RunAsync(Toy());
+
+        var summary = run.Result.Overall.Qa!;
+        Assert.Equal(2, summary.Count);
+        Assert.Equal((1.0 + 1.0) / 2, summary.F1!.Value, 6); // "a greyhound" normalises to "greyhound"
+        Assert.Equal(0.5, summary.Judge!.Value, 6);
+        Assert.NotNull(run.Result.FullContextQa);
+        Assert.Equal(4, reader.Prompts.Count); // retrieved context + full-context baseline, per question
+        Assert.Contains(reader.Prompts, p => p.Contains("[2023-06-09] Ben: My sister moved to Oslo.", StringComparison.Ordinal));
+        Assert.All(reader.Systems, s => Assert.Equal(QaPrompts.ReaderSystem, s));
+        Assert.Equal("scripted-judge", run.Manifest["judge_model"]);
+        Assert.Equal(QaPrompts.JudgeSystem, run.Manifest["judge_prompt"]);
+        Assert.Equal(QaPrompts.ReaderSystem, run.Manifest["reader_prompt"]);
+    }
+
+    [Theory]
+    [InlineData("CORRECT", 1.0)]
+    [InlineData("correct.", 1.0)]
+    [InlineData("WRONG", 0.0)]
+    [InlineData("INCORRECT", 0.0)]
+    [InlineData("I think it is correct but also wrong", 0.0)]
+    public void Judge_verdicts_are_parsed_strictly(string reply, double expected) =>
+        Assert.Equal(expected, QaPrompts.ParseVerdict(reply));
+
+    [Fact]
+    public async Task Questions_about_a_missing_conversation_fail_clearly()
+    {
+        var toy = Toy();
+        var broken = toy with { Conversations = [toy.Conversations[0]] };
+        var ex = await Assert.ThrowsAsync<DatasetFormatException>(() => new BenchmarkRunner(memory, new BenchmarkOptions()).RunAsync(broken));
+        Assert.Contains("'b'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [] }.Validate());
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [0, 5] }.Validate());
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Limit = 0 }.Validate());
+    }
+
+    private sealed class Recorder(List<BenchmarkProgress> sink) : IProgress<BenchmarkProgress>
+    {
+        public void Report(BenchmarkProgress value) => sink.Add(value);
+    }
+
+    /// <summary>A test double of a chat model: replies with a function of the user prompt, and records prompts.</summary>
+    private sealed class ScriptedChat(Func<string, string> reply) : IChatClient
+    {
+        public List<string> Prompts { get; } = [];
+
+        public List<string> Systems { get; } = [];
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var list = messages.ToList();
+            Systems.Add(list.First(m => m.Role == ChatRole.System).Text);
+            string user = list.Last(m => m.Role == ChatRole.User).Text;
+            Prompts.Add(user);
+            Assert.Equal(0f, options?.Temperature);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, reply(user))));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}

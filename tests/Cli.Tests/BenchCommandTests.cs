@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Xml.Linq;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary>The benchmark verbs on the real shared datasets, offline, on the embedded default.</summary>
+public sealed class BenchCommandTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static string Shared(params string[] parts) => Path.GetFullPath(ImportAndDemoTests.RepoFile(["..", "shared", "datasets", .. parts]));
+
+    [Fact]
+    public async Task Locomo_runs_offline_and_reports_1536_headline_questions_with_category_5_apart()
+    {
+        string json = Path.Combine(cli.Folder, "out.json");
+        string report = Path.Combine(cli.Folder, "report");
+        var (code, output, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--json", json, "--report", report);
+
+        Assert.True(code == 0, err);
+        Assert.Contains("QA mode skipped", err, StringComparison.Ordinal);
+        Assert.Contains("R@10", output, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var root = doc.RootElement;
+        Assert.Equal("locomo", root.GetProperty("dataset").GetString());
+        Assert.Equal(1536, root.GetProperty("questions").GetInt32());
+        Assert.Equal(1986, root.GetProperty("questions_total").GetInt32());
+        Assert.Equal(["1", "5", "10", "20"], root.GetProperty("recall").EnumerateObject().Select(p => p.Name));
+        double r10 = root.GetProperty("recall").GetProperty("10").GetDouble();
+        Assert.InRange(r10, 0.5, 1.0); // BM25 measured 0.597; a drop below 0.5 is a regression
+        Assert.Equal(["1", "2", "3", "4"], root.GetProperty("by_category").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(446, root.GetProperty("excluded").GetProperty("5").GetProperty("n").GetInt32());
+        Assert.True(root.GetProperty("latency_ms").GetProperty("search_p50").GetDouble() > 0);
+        Assert.True(root.GetProperty("tokens").GetProperty("full_context_mean").GetDouble() > root.GetProperty("tokens").GetProperty("context_mean").GetDouble());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("qa").ValueKind);
+
+        var manifest = root.GetProperty("manifest");
+        Assert.Equal(64, manifest.GetProperty("dataset_sha256").GetString()!.Length);
+        Assert.False(string.IsNullOrEmpty(manifest.GetProperty("git_commit").GetString()));
+        Assert.Equal("bm25", manifest.GetProperty("retriever").GetString());
+        Assert.False(manifest.GetProperty("adversarial_included_in_headline").GetBoolean());
+
+        Assert.True(File.Exists(Path.Combine(report, "report.md")));
+        Assert.True(File.Exists(Path.Combine(report, "result.json")));
+        var svg = XDocument.Load(Path.Combine(report, "recall.svg"));
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+    }
+
+    [Fact]
+    public async Task LongMemEval_and_ConvoMem_samples_run_offline()
+    {
+        string lme = Path.Combine(cli.Folder, "lme.json");
+        var (code, _, err) = await cli.RunAsync("bench", "longmemeval", Shared("longmemeval", "longmemeval_sample2.json"), "--json", lme);
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(lme)))
+        {
+            Assert.Equal(2, doc.RootElement.GetProperty("questions_total").GetInt32());
+            Assert.True(doc.RootElement.GetProperty("recall").TryGetProperty("10", out _));
+        }
+
+        string cm = Path.Combine(cli.Folder, "cm.json");
+        (code, _, err) = await cli.RunAsync("bench", "convomem", Shared("convomem"), "--json", cm, "--k", "5,10");
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(cm)))
+        {
+            Assert.Equal(13, doc.RootElement.GetProperty("questions_total").GetInt32());
+            Assert.Equal(["5", "10"], doc.RootElement.GetProperty("recall").EnumerateObject().Select(p => p.Name));
+        }
+    }
+
+    [Theory]
+    [InlineData("--k", "0,5")]
+    [InlineData("--granularity", "paragraph")]
+    [InlineData("--limit", "0")]
+    public async Task Bad_options_fail_with_a_message(string option, string value)
+    {
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), option, value);
+        Assert.Equal(1, code);
+        Assert.Contains("error:", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_broken_dataset_file_fails_with_its_name()
+    {
+        string path = Path.Combine(cli.Folder, "broken.json");
+        await File.WriteAllTextAsync(path, "[{\"sample_id\": \"x\"");
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", path);
+        Assert.Equal(1, code);
+        Assert.Contains("broken.json", err, StringComparison.Ordinal);
+    }
+}
