@@ -33,7 +33,7 @@ internal static class Verb
                 Report(context, ex.GetType().Name, ex.Message);
                 return UserError;
             }
-            catch (Exception ex) when (ex is FormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or JsonException)
+            catch (Exception ex) when (ex is FormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or JsonException or HttpRequestException)
             {
                 Report(context, ex.GetType().Name, ex.Message);
                 return UserError;

@@ -89,5 +89,7 @@ public sealed class BenchCommandTests : IDisposable
         var (code, _, err) = await cli.RunAsync("bench", "locomo", path);
         Assert.Equal(1, code);
         Assert.Contains("broken.json", err, StringComparison.Ordinal);
+        Assert.Contains("error: ", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
     }
 }

@@ -4,7 +4,7 @@ namespace AgentMem.Benchmarks.Datasets;
 /// A dataset file is not in the expected format. The message names the file, the JSON path
 /// (e.g. <c>$[3].qa[12].category</c>) and what is wrong.
 /// </summary>
-public sealed class DatasetFormatException : Exception
+public sealed class DatasetFormatException : AgentMem.MemoryCore.Errors.AgentMemException
 {
     /// <summary>Creates an exception with a generic message.</summary>
     public DatasetFormatException()

@@ -15,7 +15,7 @@ public class AgentMemException : Exception
     }
 
     /// <summary>Creates the exception with a message and cause.</summary>
-    public AgentMemException(string message, Exception innerException)
+    public AgentMemException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }
