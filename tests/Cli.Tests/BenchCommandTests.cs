@@ -92,4 +92,17 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("error: ", err, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Cancelling_a_run_exits_130_and_writes_no_partial_result()
+    {
+        string json = Path.Combine(cli.Folder, "cancelled.json");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        int code = await CliApp.RunAsync(["--db", cli.DbPath, "bench", "locomo", Shared("locomo", "locomo10.json"), "--json", json], stdout, stderr, Output.TerminalKind.None, cts.Token);
+        Assert.Equal(130, code);
+        Assert.False(File.Exists(json));
+        Assert.Contains("Cancelled", stderr.ToString(), StringComparison.Ordinal);
+    }
 }

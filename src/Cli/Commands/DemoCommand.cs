@@ -63,7 +63,10 @@ internal static class DemoCommand
                 var stats = await memory.GetStatsAsync(demo.Scope, demo.Cube, ct);
                 if (!demo.Output.IsJson)
                 {
-                    demo.Output.Console.MarkupLine($"[green]Done.[/] {stats.ByState.Values.Sum()} memories in the cube, {stats.AuditRecords} audit records. Try: agentmem --db {Markup.Escape(demo.DbPath)} search \"dog\" (with --keep).");
+                    string next = parse.GetValue(keep)
+                        ? $"Explore it: agentmem --db {Markup.Escape(demo.DbPath)} search \"Biscuit\""
+                        : "Run 'agentmem demo --keep' to keep the database and explore it.";
+                    demo.Output.Console.MarkupLine($"[green]Done.[/] {stats.ByState.Values.Sum()} memories in the cube, {stats.AuditRecords} audit records. {next}");
                 }
 
                 return 0;
