@@ -1,0 +1,150 @@
+namespace AgentMem.Retrieval.Vectors;
+
+/// <summary>
+/// Brute-force k-NN: vectors in one contiguous array, every query scans all of them with SIMD
+/// distances. Exact, so it is the reference the approximate indexes are tested against, and the right
+/// choice for small collections (a conversation's memories). Thread-safe: many readers, one writer.
+/// </summary>
+public sealed class ExactVectorIndex : IVectorIndex
+{
+    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<long, int> slots = [];
+    private float[] data;
+    private long[] keys;
+    private int count;
+
+    /// <summary>Creates an empty index.</summary>
+    public ExactVectorIndex(int dimension, VectorMetric metric, int initialCapacity = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(initialCapacity, 1);
+        Dimension = dimension;
+        Metric = metric;
+        data = new float[dimension * initialCapacity];
+        keys = new long[initialCapacity];
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <inheritdoc/>
+    public int Count
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return count;
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Add(long key, ReadOnlySpan<float> vector)
+    {
+        VectorDistance.Validate(vector, Dimension);
+        gate.EnterWriteLock();
+        try
+        {
+            if (!slots.TryGetValue(key, out int slot))
+            {
+                if (count == keys.Length)
+                {
+                    Array.Resize(ref keys, keys.Length * 2);
+                    Array.Resize(ref data, data.Length * 2);
+                }
+
+                slot = count++;
+                slots[key] = slot;
+                keys[slot] = key;
+            }
+
+            vector.CopyTo(data.AsSpan(slot * Dimension, Dimension));
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long key)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            if (!slots.Remove(key, out int slot))
+            {
+                return false;
+            }
+
+            // Keep the array dense: move the last vector into the hole.
+            int last = --count;
+            if (slot != last)
+            {
+                data.AsSpan(last * Dimension, Dimension).CopyTo(data.AsSpan(slot * Dimension, Dimension));
+                keys[slot] = keys[last];
+                slots[keys[slot]] = slot;
+            }
+
+            return true;
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null)
+    {
+        VectorDistance.Validate(query, Dimension, "query");
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        gate.EnterReadLock();
+        try
+        {
+            // Bounded max-heap of the k best so far: O(n log k).
+            var heap = new PriorityQueue<VectorMatch, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+            for (int i = 0; i < count; i++)
+            {
+                if (filter is not null && !filter(keys[i]))
+                {
+                    continue;
+                }
+
+                float d = VectorDistance.Compute(Metric, query, data.AsSpan(i * Dimension, Dimension));
+                if (heap.Count < k)
+                {
+                    heap.Enqueue(new VectorMatch(keys[i], d), d);
+                }
+                else if (heap.TryPeek(out _, out float worst) && d < worst)
+                {
+                    heap.EnqueueDequeue(new VectorMatch(keys[i], d), d);
+                }
+            }
+
+            var result = new VectorMatch[heap.Count];
+            for (int i = result.Length - 1; i >= 0; i--)
+            {
+                result[i] = heap.Dequeue();
+            }
+
+            return result;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => gate.Dispose();
+}

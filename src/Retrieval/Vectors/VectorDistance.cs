@@ -1,0 +1,72 @@
+using System.Numerics.Tensors;
+
+namespace AgentMem.Retrieval.Vectors;
+
+/// <summary>Distance kernels on <see cref="TensorPrimitives"/> (SIMD), each with a scalar reference twin for tests.</summary>
+public static class VectorDistance
+{
+    /// <summary>Distance between two vectors of equal length under <paramref name="metric"/>; smaller is closer.</summary>
+    public static float Compute(VectorMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
+    {
+        VectorMetric.L2 => SquaredL2(a, b),
+        VectorMetric.Cosine => 1f - TensorPrimitives.CosineSimilarity(a, b),
+        VectorMetric.InnerProduct => -TensorPrimitives.Dot(a, b),
+        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
+    };
+
+    /// <summary>Squared Euclidean distance.</summary>
+    public static float SquaredL2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        float d = TensorPrimitives.Distance(a, b);
+        return d * d;
+    }
+
+    /// <summary>Scalar reference of <see cref="Compute"/>, in double precision; for tests only.</summary>
+    public static float ComputeScalar(VectorMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, na = 0, nb = 0, l2 = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+            double diff = (double)a[i] - b[i];
+            l2 += diff * diff;
+        }
+
+        return metric switch
+        {
+            VectorMetric.L2 => (float)l2,
+            VectorMetric.Cosine => (float)(1 - (na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb))),
+            VectorMetric.InnerProduct => (float)-dot,
+            _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
+        };
+    }
+
+    /// <summary>Throws <see cref="VectorFormatException"/> unless the vector has the dimension and only finite values.</summary>
+    public static void Validate(ReadOnlySpan<float> vector, int dimension, string what = "vector")
+    {
+        if (vector.Length != dimension)
+        {
+            throw new VectorFormatException($"The {what} has {vector.Length} dimensions; the index holds {dimension}-dimensional vectors.");
+        }
+
+        for (int i = 0; i < vector.Length; i++)
+        {
+            if (!float.IsFinite(vector[i]))
+            {
+                throw new VectorFormatException($"The {what} has a non-finite value ({vector[i]}) at position {i}.");
+            }
+        }
+    }
+
+    /// <summary>Scales <paramref name="vector"/> in place to unit length (left as is if it is all zeros).</summary>
+    public static void Normalize(Span<float> vector)
+    {
+        float norm = TensorPrimitives.Norm(vector);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(vector, norm, vector);
+        }
+    }
+}
