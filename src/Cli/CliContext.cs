@@ -1,6 +1,7 @@
 using AgentMem.Cli.Output;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Stores.Sqlite;
 
@@ -9,10 +10,13 @@ namespace AgentMem.Cli;
 /// <summary>What every verb needs: the global options resolved, and the composition of the embedded default.</summary>
 internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOutput Output)
 {
-    /// <summary>Opens the store at <see cref="DbPath"/> and composes the facade (SQLite + BM25).</summary>
-    public MemoryOS OpenMemory()
-    {
-        var store = SqliteMemoryStore.Open(DbPath);
-        return new MemoryOS(store, new Bm25Retriever(store));
-    }
+    /// <summary>
+    /// Opens the store at <see cref="DbPath"/> and composes the embedded default: SQLite, with the hybrid
+    /// retriever (default), plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>).
+    /// </summary>
+    public MemoryOS OpenMemory() => Compose(SqliteMemoryStore.Open(DbPath));
+
+    /// <summary>The embedded default composition over an opened store.</summary>
+    public static MemoryOS Compose(SqliteMemoryStore store) =>
+        new(store, [new HybridRetriever(store), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly())]);
 }

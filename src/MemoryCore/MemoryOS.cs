@@ -20,23 +20,63 @@ public sealed class MemoryOS : IAsyncDisposable
     private const int ListPageSize = 500;
     private readonly IMemoryStore store;
     private readonly IRetriever retriever;
+    private readonly Dictionary<string, IRetriever> retrievers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<IMemoryChangeListener> listeners = [];
     private readonly MemoryOSOptions options;
     private readonly TimeProvider time;
 
     /// <summary>Creates the facade over a store and a retriever; it owns (and disposes) the store.</summary>
     public MemoryOS(IMemoryStore store, IRetriever retriever, MemoryOSOptions? options = null, TimeProvider? timeProvider = null)
+        : this(store, [retriever], options, timeProvider)
+    {
+    }
+
+    /// <summary>
+    /// Creates the facade with several retrievers, selectable by name in <see cref="SearchAsync"/>; the
+    /// first is the default. Retrievers that implement <see cref="IMemoryChangeListener"/> are told of writes.
+    /// </summary>
+    public MemoryOS(IMemoryStore store, IReadOnlyList<IRetriever> retrievers, MemoryOSOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(retriever);
+        ArgumentNullException.ThrowIfNull(retrievers);
+        if (retrievers.Count == 0)
+        {
+            throw new ArgumentException("At least one retriever is needed.", nameof(retrievers));
+        }
+
         this.store = store;
-        this.retriever = retriever;
+        retriever = retrievers[0];
+        foreach (var r in retrievers)
+        {
+            ArgumentNullException.ThrowIfNull(r);
+            if (!this.retrievers.TryAdd(r.Name, r))
+            {
+                throw new ArgumentException($"Two retrievers are named '{r.Name}'.", nameof(retrievers));
+            }
+
+            if (r is IMemoryChangeListener listener)
+            {
+                listeners.Add(listener);
+            }
+        }
+
         this.options = options ?? new MemoryOSOptions();
         this.options.Validate();
         time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>The retriever used by <see cref="SearchAsync"/>.</summary>
+    /// <summary>The default retriever used by <see cref="SearchAsync"/>.</summary>
     public IRetriever Retriever => retriever;
+
+    /// <summary>Names of the retrievers <see cref="SearchAsync"/> can use.</summary>
+    public IReadOnlyCollection<string> RetrieverNames => retrievers.Keys;
+
+    /// <summary>Adds a listener told after every committed write (e.g. an external index).</summary>
+    public void AddChangeListener(IMemoryChangeListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        listeners.Add(listener);
+    }
 
     /// <summary>The options in force.</summary>
     public MemoryOSOptions Options => options;
@@ -142,7 +182,13 @@ public sealed class MemoryOS : IAsyncDisposable
         }
 
         var addOptions = new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems);
-        return await store.AddAsync(actor.Tenant, items, addOptions, Audit(actor, "add", target.Id, null, 1, null), cancellationToken).ConfigureAwait(false);
+        var outcomes = await store.AddAsync(actor.Tenant, items, addOptions, Audit(actor, "add", target.Id, null, 1, null), cancellationToken).ConfigureAwait(false);
+        if (outcomes.Any(o => o.Created))
+        {
+            Notify(actor.Tenant, target.Id);
+        }
+
+        return outcomes;
     }
 
     /// <summary>The current version of a memory; throws <see cref="MemoryNotFoundException"/> if unknown in the tenant.</summary>
@@ -244,6 +290,8 @@ public sealed class MemoryOS : IAsyncDisposable
         {
             throw NotFound(id);
         }
+
+        Notify(actor.Tenant, current.CubeId);
     }
 
     /// <summary>Every version of a memory, oldest first; superseded versions carry their reason.</summary>
@@ -276,9 +324,15 @@ public sealed class MemoryOS : IAsyncDisposable
         }
     }
 
-    /// <summary>Searches the cube with the configured retriever.</summary>
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(Scope actor, string cube, string query, int? k = null, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
+    /// <summary>Searches the cube with the default retriever, or the one named <paramref name="retrieverName"/>.</summary>
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(Scope actor, string cube, string query, int? k = null, MemoryFilter? filter = null, string? retrieverName = null, CancellationToken cancellationToken = default)
     {
+        IRetriever chosen = retriever;
+        if (retrieverName is not null && !retrievers.TryGetValue(retrieverName, out chosen!))
+        {
+            throw new MemoryValidationException($"No retriever named '{retrieverName}'; available: {string.Join(", ", retrievers.Keys)}.");
+        }
+
         ContentRules.ValidateText(query, options.MaxContentBytes, "query");
         int take = k ?? options.DefaultSearchK;
         if (take < 1 || take > options.MaxSearchK)
@@ -288,7 +342,7 @@ public sealed class MemoryOS : IAsyncDisposable
 
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
-        return await retriever.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
+        return await chosen.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Counts for the tenant, or for one cube.</summary>
@@ -359,6 +413,15 @@ public sealed class MemoryOS : IAsyncDisposable
     {
         var superseded = current with { State = LifecycleState.Superseded, StateReason = reason };
         await store.ReplaceAsync(actor.Tenant, superseded, next, Audit(actor, action, current.CubeId, current.Id, next.Version, reason), cancellationToken).ConfigureAwait(false);
+        Notify(actor.Tenant, current.CubeId);
+    }
+
+    private void Notify(string tenant, string cubeId)
+    {
+        foreach (var listener in listeners)
+        {
+            listener.OnMemoriesChanged(tenant, cubeId);
+        }
     }
 
     private async Task<(MemoryItem Item, MemCube Cube)> LoadAsync(Scope actor, MemoryId id, CubeAccess needed, CancellationToken cancellationToken)

@@ -18,7 +18,7 @@ public sealed class VerbTests : IDisposable
         await cli.RunAsync("add", "Caroline went to a support group");
 
         var search = await cli.JsonAsync("search", "pottery class", "--k", "5");
-        Assert.Equal("bm25", search.GetProperty("retriever").GetString());
+        Assert.Equal("hybrid", search.GetProperty("retriever").GetString());
         var top = search.GetProperty("hits")[0];
         Assert.Equal(1, top.GetProperty("rank").GetInt32());
         Assert.Equal(id, top.GetProperty("memory").GetProperty("id").GetString());
@@ -45,6 +45,26 @@ public sealed class VerbTests : IDisposable
         Assert.Equal(1, after);
         Assert.Contains("No memory", err, StringComparison.Ordinal);
         Assert.Equal(0, (await cli.JsonAsync("search", "pottery")).GetProperty("count").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("hybrid")]
+    [InlineData("bm25")]
+    [InlineData("vector")]
+    public async Task Every_search_mode_finds_the_memory_and_explains_its_score(string mode)
+    {
+        string id = (await cli.RunAsync("add", "Melanie signed up for a pottery class", "--session", "s1")).Out.Trim();
+        await cli.RunAsync("add", "Caroline went to a support group", "--session", "s1");
+        var search = await cli.JsonAsync("search", "pottery classes", "--mode", mode);
+        Assert.Equal(mode, search.GetProperty("retriever").GetString());
+        var top = search.GetProperty("hits")[0];
+        Assert.Equal(id, top.GetProperty("memory").GetProperty("id").GetString());
+        Assert.True(top.GetProperty("components").EnumerateObject().Any());
+
+        var (code, output, _) = await cli.RunAsync("search", "pottery", "--mode", mode, "--explain");
+        Assert.Equal(0, code);
+        Assert.Contains(mode == "bm25" ? "bm25" : "fused", output, StringComparison.Ordinal);
+        Assert.Equal(1, (await cli.RunAsync("search", "pottery", "--mode", "telepathy")).Code);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.Benchmarks.Metrics;
 

@@ -20,14 +20,15 @@ public static class JsonReportWriter
     /// Run facts (dataset hash, git commit, configuration...). Values may be null, strings, booleans,
     /// numbers, <see cref="JsonElement"/>s, or anything <see cref="JsonSerializer"/> can serialize.
     /// </param>
+    /// <param name="baseline">Metrics of a baseline retriever from the same run, written under <c>baseline</c>.</param>
     /// <returns>The JSON document.</returns>
-    public static string Render(BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    public static string Render(BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null, BenchmarkResult? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            Write(writer, result, manifest);
+            Write(writer, result, manifest, baseline);
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n";
@@ -37,13 +38,14 @@ public static class JsonReportWriter
     /// <param name="path">Output file.</param>
     /// <param name="result">Aggregated result.</param>
     /// <param name="manifest">Run facts, as for <see cref="Render"/>.</param>
-    public static void Write(string path, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    /// <param name="baseline">Metrics of a baseline retriever from the same run, written under <c>baseline</c>.</param>
+    public static void Write(string path, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null, BenchmarkResult? baseline = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ReportFiles.WriteText(path, Render(result, manifest));
+        ReportFiles.WriteText(path, Render(result, manifest, baseline));
     }
 
-    private static void Write(Utf8JsonWriter w, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest)
+    private static void Write(Utf8JsonWriter w, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest, BenchmarkResult? baseline)
     {
         w.WriteStartObject();
         w.WriteString("dataset", result.Dataset);
@@ -65,6 +67,15 @@ public static class JsonReportWriter
 
         WriteGroups(w, "by_category", result.ByCategory);
         WriteGroups(w, "excluded", result.Excluded);
+        if (baseline is not null)
+        {
+            w.WriteStartObject("baseline");
+            w.WriteNumber("questions", baseline.Overall.Scored);
+            WriteMetrics(w, baseline.Overall);
+            WriteGroups(w, "by_category", baseline.ByCategory);
+            Number(w, "search_p50_ms", baseline.Latency.SearchP50);
+            w.WriteEndObject();
+        }
 
         LatencySummary latency = result.Latency;
         w.WriteStartObject("latency_ms");

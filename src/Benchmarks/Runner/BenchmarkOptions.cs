@@ -20,6 +20,12 @@ public sealed class BenchmarkOptions
     /// <summary>Retrieved memories given to the reader as context, and counted for context tokens (default 10).</summary>
     public int ContextK { get; set; } = 10;
 
+    /// <summary>Retriever to evaluate, by name (see <see cref="MemoryCore.MemoryOS.RetrieverNames"/>); null for the default.</summary>
+    public string? Retriever { get; set; }
+
+    /// <summary>A second retriever searched in the same run and reported beside the first (e.g. <c>bm25</c>); null for none.</summary>
+    public string? BaselineRetriever { get; set; }
+
     /// <summary>Tenant the run writes in (each conversation gets its own cube).</summary>
     public string Tenant { get; set; } = "bench";
 

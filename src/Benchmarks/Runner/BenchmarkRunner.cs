@@ -54,6 +54,7 @@ public sealed class BenchmarkRunner
         var scope = new Scope(options.Tenant);
         var accumulator = new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
         var baseline = qa is { FullContextBaseline: true } ? new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial) : null;
+        var retrieverBaseline = options.BaselineRetriever is null ? null : new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
         var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
 
         int maxK = options.Ks.Max();
@@ -63,15 +64,18 @@ public sealed class BenchmarkRunner
             cancellationToken.ThrowIfCancellationRequested();
             var conversation = cubes[question.ConversationId];
             var watch = Stopwatch.StartNew();
-            var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, Math.Max(maxK, options.ContextK), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, Math.Max(maxK, options.ContextK), retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
             double searchMs = watch.Elapsed.TotalMilliseconds;
+            if (retrieverBaseline is not null)
+            {
+                watch.Restart();
+                var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, Math.Max(maxK, options.ContextK), retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+                double baseMs = watch.Elapsed.TotalMilliseconds;
+                retrieverBaseline.Add(Score(question, baseHits, conversation, maxK, baseMs));
+            }
 
-            var top = hits.Take(maxK).Select(h => h.Item.Provenance.SourceRef ?? string.Empty).ToList();
+            var result = Score(question, hits, conversation, maxK, searchMs);
             string context = FormatContext(hits.Take(options.ContextK).Select(h => h.Item));
-            var result = options.Granularity == Granularity.Turn
-                ? QuestionResult.ForQuestion(question, top, searchMs, tokens.CountTokens(context), conversation.FullContextTokens)
-                : QuestionResult.ForQuestion(question, top.SelectMany(conversation.TurnsOf).ToList(), searchMs, tokens.CountTokens(context), conversation.FullContextTokens)
-                    with { RankedSessionIds = top, RankedTurnGroups = top.Select(conversation.TurnsOf).ToList() };
             if (qa is not null)
             {
                 var (f1, bleu, judge) = await AnswerAsync(question, context, cancellationToken).ConfigureAwait(false);
@@ -93,7 +97,7 @@ public sealed class BenchmarkRunner
             built = built with { FullContextQa = baseline.Build().Overall.Qa };
         }
 
-        return new BenchmarkRun(built, BuildManifest(dataset, questions.Count, conversations.Count, hostManifest));
+        return new BenchmarkRun(built, BuildManifest(dataset, questions.Count, conversations.Count, hostManifest)) { Baseline = retrieverBaseline?.Build() };
     }
 
     private async Task<Dictionary<string, IngestedConversation>> IngestAsync(List<BenchConversation> conversations, Scope scope, EvaluationAccumulator accumulator, IProgress<BenchmarkProgress>? progress, CancellationToken cancellationToken)
@@ -133,6 +137,16 @@ public sealed class BenchmarkRunner
 
         accumulator.SetIngestWallTime(wall.Elapsed);
         return result;
+    }
+
+    private QuestionResult Score(BenchQuestion question, IReadOnlyList<SearchHit> hits, IngestedConversation conversation, int maxK, double searchMs)
+    {
+        var top = hits.Take(maxK).Select(h => h.Item.Provenance.SourceRef ?? string.Empty).ToList();
+        long contextTokens = tokens.CountTokens(FormatContext(hits.Take(options.ContextK).Select(h => h.Item)));
+        return options.Granularity == Granularity.Turn
+            ? QuestionResult.ForQuestion(question, top, searchMs, contextTokens, conversation.FullContextTokens)
+            : QuestionResult.ForQuestion(question, top.SelectMany(conversation.TurnsOf).ToList(), searchMs, contextTokens, conversation.FullContextTokens)
+                with { RankedSessionIds = top, RankedTurnGroups = top.Select(conversation.TurnsOf).ToList() };
     }
 
     private IEnumerable<MemoryDraft> Drafts(BenchSession session)
@@ -230,6 +244,9 @@ public sealed class BenchmarkRunner
         return string.Concat(name.AsSpan(0, 100), "-", hash);
     }
 
+    /// <summary>How the evaluated retriever is configured, for the manifest (set by the host, which composed it).</summary>
+    public string? RetrieverConfiguration { get; init; }
+
     private Dictionary<string, object?> BuildManifest(BenchmarkDataset dataset, int questions, int conversations, IReadOnlyDictionary<string, object?>? host)
     {
         var manifest = new Dictionary<string, object?>(StringComparer.Ordinal)
@@ -245,11 +262,9 @@ public sealed class BenchmarkRunner
             ["limit"] = options.Limit,
             ["adversarial_included_in_headline"] = options.IncludeAdversarial,
             ["category_mapping"] = CategoryNames(dataset.Name),
-            ["retriever"] = memory.Retriever.Name,
-            ["retriever_config"] = memory.Retriever.Name == "bm25"
-                ? "SQLite FTS5 bm25, porter unicode61 tokenizer, column weights text=1.0 actor=0.6 tags=0.8 keywords=0.8 context=0.4; query: stop words removed, terms OR-ed"
-                : memory.Retriever.Name,
-            ["embedder"] = "none",
+            ["retriever"] = options.Retriever ?? memory.Retriever.Name,
+            ["baseline_retriever"] = options.BaselineRetriever,
+            ["retriever_config"] = RetrieverConfiguration,
             ["token_counter"] = tokens.Name,
             ["ingest_mode"] = "one MemoryOS.AddAsync per memory (one transaction each)",
             ["qa"] = qa is null ? "skipped (no chat endpoint configured)" : "on",

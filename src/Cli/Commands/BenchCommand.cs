@@ -7,7 +7,6 @@ using AgentMem.Benchmarks.Runner;
 using AgentMem.Cli.Output;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
-using AgentMem.Retrieval.Lexical;
 using AgentMem.Stores.Sqlite;
 using Spectre.Console;
 
@@ -42,7 +41,9 @@ internal static class BenchCommand
         var qaModel = new Option<string?>("--qa-model") { Description = "Reader model (env AGENTMEM_QA_MODEL)." };
         var qaKey = new Option<string?>("--qa-api-key") { Description = "API key (env AGENTMEM_QA_API_KEY)." };
         var judgeModel = new Option<string?>("--judge-model") { Description = "Judge model (env AGENTMEM_JUDGE_MODEL; default: the reader model)." };
-        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel };
+        var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
+        var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none.", DefaultValueFactory = _ => "bm25" };
+        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -57,6 +58,8 @@ internal static class BenchCommand
                 Limit = parse.GetValue(limit),
                 IncludeAdversarial = parse.GetValue(includeAdversarial),
                 ContextK = parse.GetValue(contextK),
+                Retriever = parse.GetValue(retriever),
+                BaselineRetriever = parse.GetValue(baseline) is { } b && !string.Equals(b, "none", StringComparison.OrdinalIgnoreCase) && !string.Equals(b, parse.GetValue(retriever), StringComparison.OrdinalIgnoreCase) ? b : null,
             };
             try
             {
@@ -81,23 +84,37 @@ internal static class BenchCommand
             string dbPath = explicitDb ?? Path.Combine(dir, "bench.db");
             try
             {
-                var store = SqliteMemoryStore.Open(dbPath);
-                await using var memory = new MemoryOS(store, new Bm25Retriever(store));
-                var runner = new BenchmarkRunner(memory, options, qa: qa.Options);
+                await using var memory = CliContext.Compose(SqliteMemoryStore.Open(dbPath));
+                foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
+                {
+                    if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+                    {
+                        throw new MemoryValidationException($"Unknown retriever '{name}'; use one of {string.Join(", ", memory.RetrieverNames)}.");
+                    }
+                }
+
+                var runner = new BenchmarkRunner(memory, options, qa: qa.Options) { RetrieverConfiguration = RetrieverConfiguration(options.Retriever) };
                 var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
 
+                ctx.Output.Out.Write($"Retriever: {options.Retriever}\n");
                 ctx.Output.Out.Write(TextSummary.Format(run.Result));
+                if (run.Baseline is not null)
+                {
+                    ctx.Output.Out.Write($"\nBaseline from the same run: {options.BaselineRetriever}\n");
+                    ctx.Output.Out.Write(TextSummary.Format(run.Baseline));
+                }
+
                 ctx.Output.Out.Flush();
                 if (parse.GetValue(json) is { } jsonPath)
                 {
-                    JsonReportWriter.Write(jsonPath, run.Result, run.Manifest);
+                    JsonReportWriter.Write(jsonPath, run.Result, run.Manifest, run.Baseline);
                     ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
                 }
 
                 if (parse.GetValue(report) is { } reportDir)
                 {
                     Directory.CreateDirectory(reportDir);
-                    JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, run.Manifest);
+                    JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, run.Manifest, run.Baseline);
                     MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, run.Manifest);
                     SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), run.Result, $"{kind}: recall@k by category");
                     ctx.Output.Notice($"[grey]wrote report to {Markup.Escape(Path.GetFullPath(reportDir))}[/]");
@@ -123,6 +140,16 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    private static string RetrieverConfiguration(string? name) => name?.ToLowerInvariant() switch
+    {
+        "bm25" => "SQLite FTS5 bm25, porter unicode61 tokenizer, column weights text=1.0 actor=0.6 tags=0.8 keywords=0.8 context=0.4; query: stop words removed, terms OR-ed",
+        "vector" => "hashing-v1 embedder (1024 dims: stemmed words, word pairs, char 3-5-grams; IDF fitted per cube), exact cosine",
+        _ => DescribeHybrid(new Retrieval.Hybrid.HybridOptions()),
+    };
+
+    private static string DescribeHybrid(Retrieval.Hybrid.HybridOptions o) => string.Create(CultureInfo.InvariantCulture,
+        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v1 vector {o.VectorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
 
     private static List<int> ParseKs(string text)
     {

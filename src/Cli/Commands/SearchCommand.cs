@@ -15,27 +15,30 @@ internal static class SearchCommand
     {
         var query = new Argument<string>("query") { Description = "What to look for." };
         var k = new Option<int>("--k") { Description = "How many results.", DefaultValueFactory = _ => 10 };
-        var command = new Command("search", "Search the cube (BM25 over the full-text index).") { query, k };
+        var mode = new Option<string?>("--mode") { Description = "hybrid (default), bm25 or vector." };
+        var explain = new Option<bool>("--explain") { Description = "Show every component of each score." };
+        var command = new Command("search", "Search the cube: hybrid (BM25 + neighbours + session + embeddings) by default.") { query, k, mode, explain };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             string text = parse.GetValue(query) ?? string.Empty;
-            var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), cancellationToken: ct);
-            Write(ctx.Output, memory, text, hits);
+            string? retriever = parse.GetValue(mode);
+            var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), retrieverName: retriever, cancellationToken: ct);
+            Write(ctx.Output, retriever ?? memory.Retriever.Name, text, hits, parse.GetValue(explain));
             return 0;
         });
         return command;
     }
 
     /// <summary>Prints hits as JSON or as a table; shared with the demo.</summary>
-    public static void Write(CliOutput output, MemoryOS memory, string query, IReadOnlyList<SearchHit> hits)
+    public static void Write(CliOutput output, string retriever, string query, IReadOnlyList<SearchHit> hits, bool explain = false)
     {
         if (output.IsJson)
         {
             output.WriteJson(new
             {
                 query,
-                retriever = memory.Retriever.Name,
+                retriever,
                 count = hits.Count,
                 hits = hits.Select((h, i) => new { rank = i + 1, score = h.Score, components = h.Components, memory = h.Item }),
             });
@@ -49,6 +52,11 @@ internal static class SearchCommand
         }
 
         var table = new Table().Border(TableBorder.Rounded).AddColumns("#", "score", "when", "actor", "text", "id");
+        if (explain)
+        {
+            table.AddColumn("components");
+        }
+
         for (int i = 0; i < hits.Count; i++)
         {
             MemoryItem item = hits[i].Item;
@@ -59,6 +67,10 @@ internal static class SearchCommand
                 Markup.Escape(item.Provenance.Actor ?? string.Empty),
                 Markup.Escape(MemoryView.Clip(item.Text, 70)),
                 item.Id.ToString());
+            if (explain)
+            {
+                table.Rows.Update(i, 6, new Text(string.Join("\n", hits[i].Components.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value:0.###}")))));
+            }
         }
 
         output.Console.Write(table);

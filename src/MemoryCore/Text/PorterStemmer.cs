@@ -1,11 +1,11 @@
-namespace AgentMem.Benchmarks.Metrics;
+namespace AgentMem.MemoryCore.Text;
 
 /// <summary>
 /// The original Porter (1980) suffix-stripping stemmer for lower-case English words, as used by
 /// LoCoMo's F1. NLTK's default mode adds a few extensions (irregular forms such as <c>dying</c>,
 /// <c>-logi</c>/<c>-bli</c> rules); those rare words may stem differently here.
 /// </summary>
-internal static class PorterStemmer
+public static class PorterStemmer
 {
     // Each step's rules; at every step the longest matching suffix decides, and if its condition
     // fails the word is left alone at that step (as in Porter's reference implementation).
@@ -28,6 +28,7 @@ internal static class PorterStemmer
         "ism", "ate", "iti", "ous", "ive", "ize",
     ];
 
+    /// <summary>The stem of a lower-case word; words of two letters or fewer are returned unchanged.</summary>
     public static string Stem(string word)
     {
         ArgumentNullException.ThrowIfNull(word);

@@ -1,6 +1,6 @@
-using AgentMem.Benchmarks.Metrics;
+using AgentMem.MemoryCore.Text;
 
-namespace AgentMem.Benchmarks.Tests.Metrics;
+namespace AgentMem.MemoryCore.Tests;
 
 public class PorterStemmerTests
 {

@@ -1,0 +1,80 @@
+namespace AgentMem.Retrieval.Hybrid;
+
+/// <summary>
+/// Weights and switches of <see cref="HybridRetriever"/>. The defaults are the embedded configuration
+/// measured in the README; a weight of 0 turns a signal off.
+/// </summary>
+public sealed class HybridOptions
+{
+    /// <summary>Name reported by the retriever (and used to select it), default <c>hybrid</c>.</summary>
+    public string Name { get; set; } = "hybrid";
+
+    /// <summary>How signals are combined.</summary>
+    public FusionMethod Fusion { get; set; } = FusionMethod.Weighted;
+
+    /// <summary>BM25 of the memory's own text (and speaker).</summary>
+    public float ItemWeight { get; set; } = 0.5f;
+
+    /// <summary>BM25 of the memory together with its neighbours in the same session (conversation context).</summary>
+    public float WindowWeight { get; set; } = 1.0f;
+
+    /// <summary>BM25 of the whole session the memory belongs to (a topical prior).</summary>
+    public float SessionWeight { get; set; } = 0.3f;
+
+    /// <summary>Cosine similarity of embeddings.</summary>
+    public float VectorWeight { get; set; } = 0.2f;
+
+    /// <summary>Boost for recent event times: weight × 2^(−age / half-life).</summary>
+    public float RecencyWeight { get; set; }
+
+    /// <summary>Half-life of the recency boost, in days.</summary>
+    public double RecencyHalfLifeDays { get; set; } = 30;
+
+    /// <summary>Boost by forgetting-curve retention R = e^(−t/S) (t days since last recall, S the memory's strength).</summary>
+    public float StrengthWeight { get; set; }
+
+    /// <summary>Neighbours on each side included in the window signal.</summary>
+    public int WindowRadius { get; set; } = 1;
+
+    /// <summary>The k of reciprocal rank fusion.</summary>
+    public int RrfK { get; set; } = 60;
+
+    /// <summary>Drop results whose content hash equals a better-ranked result's.</summary>
+    public bool CollapseDuplicates { get; set; } = true;
+
+    /// <summary>Maximal marginal relevance trade-off in (0, 1]; null turns MMR off. Lower values favour diversity.</summary>
+    public double? MmrLambda { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
+        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight) })
+        {
+            if (!float.IsFinite(value) || value < 0)
+            {
+                throw new ArgumentOutOfRangeException(name, value, "Weights must be finite and non-negative.");
+            }
+        }
+
+        if (ItemWeight + WindowWeight + SessionWeight + VectorWeight == 0)
+        {
+            throw new ArgumentException("At least one relevance signal (item, window, session or vector) needs a positive weight.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RrfK, 1, nameof(RrfK));
+        if (RecencyHalfLifeDays <= 0 || !double.IsFinite(RecencyHalfLifeDays))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RecencyHalfLifeDays), RecencyHalfLifeDays, "The half-life must be a positive number of days.");
+        }
+
+        if (MmrLambda is { } l && (l <= 0 || l > 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MmrLambda), l, "MMR lambda must be in (0, 1].");
+        }
+    }
+
+    /// <summary>Vector similarity alone (named <c>vector</c>).</summary>
+    public static HybridOptions VectorOnly() => new() { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, VectorWeight = 1 };
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Text;
+using AgentMem.MemoryCore.Text;
+
+namespace AgentMem.Retrieval.Lexical;
+
+/// <summary>
+/// The analysis every lexical signal shares: Unicode compatibility normalisation, split on anything
+/// that is not a letter or digit, lower-case, drop English function words, Porter-stem. Queries and
+/// documents go through the same steps, so their terms meet.
+/// </summary>
+public static class TextAnalyzer
+{
+    /// <summary>Longest token kept; longer ones are almost always noise (hashes, URLs).</summary>
+    public const int MaxTermLength = 64;
+
+    private const int MaxCachedStems = 200_000;
+    private static readonly ConcurrentDictionary<string, string> Stems = new(StringComparer.Ordinal);
+
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at",
+        "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could",
+        "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has",
+        "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if",
+        "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor",
+        "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out",
+        "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their",
+        "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to",
+        "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
+        "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves",
+        "s", "t", "d", "ll", "m", "re", "ve",
+    };
+
+    /// <summary>Whether <paramref name="word"/> (lower-case) is an English function word.</summary>
+    public static bool IsStopWord(string word) => StopWords.Contains(word);
+
+    /// <summary>Lower-case word tokens of <paramref name="text"/>, in order, stop words included, unstemmed.</summary>
+    public static List<string> Words(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var words = new List<string>();
+        var sb = new StringBuilder();
+        foreach (char c in text.Normalize(NormalizationForm.FormKC))
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                sb.Append(char.ToLowerInvariant(c));
+                continue;
+            }
+
+            Flush(sb, words);
+        }
+
+        Flush(sb, words);
+        return words;
+    }
+
+    /// <summary>Stemmed content terms of <paramref name="text"/>, in order, repeats kept (term frequency matters).</summary>
+    public static List<string> Terms(string text)
+    {
+        var words = Words(text);
+        var terms = new List<string>(words.Count);
+        foreach (string w in words)
+        {
+            if (!StopWords.Contains(w))
+            {
+                terms.Add(Stem(w));
+            }
+        }
+
+        return terms;
+    }
+
+    /// <summary>Porter stem, cached: the same few thousand words recur in every conversation.</summary>
+    public static string Stem(string word)
+    {
+        if (Stems.TryGetValue(word, out var stem))
+        {
+            return stem;
+        }
+
+        stem = PorterStemmer.Stem(word);
+        if (Stems.Count < MaxCachedStems)
+        {
+            Stems.TryAdd(word, stem);
+        }
+
+        return stem;
+    }
+
+    private static void Flush(StringBuilder sb, List<string> words)
+    {
+        if (sb.Length > 0 && sb.Length <= MaxTermLength)
+        {
+            words.Add(sb.ToString());
+        }
+
+        sb.Clear();
+    }
+}
