@@ -14,6 +14,12 @@ public sealed class BenchmarkOptions
     /// <summary>Evaluate only the first N questions (their conversations only are ingested); null for all.</summary>
     public int? Limit { get; set; }
 
+    /// <summary>
+    /// Only these conversations, by 1-based position in the dataset (e.g. held-out halves: 1–5 to tune,
+    /// 6–10 to report); null for all.
+    /// </summary>
+    public IReadOnlySet<int>? ConversationPositions { get; set; }
+
     /// <summary>Count adversarial questions (LoCoMo category 5, LongMemEval abstention) in the headline numbers.</summary>
     public bool IncludeAdversarial { get; set; }
 

@@ -42,7 +42,14 @@ public sealed class BenchmarkRunner
     public async Task<BenchmarkRun> RunAsync(BenchmarkDataset dataset, IReadOnlyDictionary<string, object?>? hostManifest = null, IProgress<BenchmarkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        var questions = options.Limit is { } limit ? dataset.Questions.Take(limit).ToList() : dataset.Questions.ToList();
+        IEnumerable<BenchQuestion> selected = dataset.Questions;
+        if (options.ConversationPositions is { } positions)
+        {
+            var chosen = dataset.Conversations.Where((_, i) => positions.Contains(i + 1)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+            selected = selected.Where(q => chosen.Contains(q.ConversationId));
+        }
+
+        var questions = options.Limit is { } limit ? selected.Take(limit).ToList() : selected.ToList();
         var needed = questions.Select(q => q.ConversationId).ToHashSet(StringComparer.Ordinal);
         var conversations = dataset.Conversations.Where(c => needed.Contains(c.Id)).ToList();
         var missing = needed.Except(conversations.Select(c => c.Id), StringComparer.Ordinal).FirstOrDefault();
@@ -260,6 +267,7 @@ public sealed class BenchmarkRunner
             ["ks"] = string.Join(",", options.Ks),
             ["context_k"] = options.ContextK,
             ["limit"] = options.Limit,
+            ["conversations"] = options.ConversationPositions is null ? "all" : string.Join(",", options.ConversationPositions.Order()),
             ["adversarial_included_in_headline"] = options.IncludeAdversarial,
             ["category_mapping"] = CategoryNames(dataset.Name),
             ["retriever"] = options.Retriever ?? memory.Retriever.Name,

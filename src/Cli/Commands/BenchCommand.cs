@@ -41,9 +41,10 @@ internal static class BenchCommand
         var qaModel = new Option<string?>("--qa-model") { Description = "Reader model (env AGENTMEM_QA_MODEL)." };
         var qaKey = new Option<string?>("--qa-api-key") { Description = "API key (env AGENTMEM_QA_API_KEY)." };
         var judgeModel = new Option<string?>("--judge-model") { Description = "Judge model (env AGENTMEM_JUDGE_MODEL; default: the reader model)." };
+        var conversations = new Option<string?>("--conversations") { Description = "Only these conversations, by 1-based position: e.g. 6-10 or 1,3,5." };
         var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
         var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none.", DefaultValueFactory = _ => "bm25" };
-        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline };
+        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -59,6 +60,7 @@ internal static class BenchCommand
                 IncludeAdversarial = parse.GetValue(includeAdversarial),
                 ContextK = parse.GetValue(contextK),
                 Retriever = parse.GetValue(retriever),
+                ConversationPositions = parse.GetValue(conversations) is { } spec ? ParsePositions(spec) : null,
                 BaselineRetriever = parse.GetValue(baseline) is { } b && !string.Equals(b, "none", StringComparison.OrdinalIgnoreCase) && !string.Equals(b, parse.GetValue(retriever), StringComparison.OrdinalIgnoreCase) ? b : null,
             };
             try
@@ -149,7 +151,30 @@ internal static class BenchCommand
     };
 
     private static string DescribeHybrid(Retrieval.Hybrid.HybridOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v1 vector {o.VectorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
+        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v1 vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
+
+    private static HashSet<int> ParsePositions(string spec)
+    {
+        var positions = new HashSet<int>();
+        foreach (string part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] ends = part.Split('-', StringSplitOptions.TrimEntries);
+            if (ends.Length is < 1 or > 2
+                || !int.TryParse(ends[0], NumberStyles.None, CultureInfo.InvariantCulture, out int from)
+                || !int.TryParse(ends[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int to)
+                || from < 1 || to < from)
+            {
+                throw new MemoryValidationException($"--conversations takes 1-based positions and ranges such as 6-10 or 1,3,5; '{part}' is not one.");
+            }
+
+            for (int i = from; i <= to; i++)
+            {
+                positions.Add(i);
+            }
+        }
+
+        return positions;
+    }
 
     private static List<int> ParseKs(string text)
     {

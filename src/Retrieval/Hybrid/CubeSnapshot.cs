@@ -23,6 +23,16 @@ internal sealed class CubeSnapshot
         Embeddings = embeddings;
         Dimension = dimension;
         EmbedQuery = embedQuery;
+        var actors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var memory in items)
+        {
+            if (memory.Provenance.Actor is { } name && !actors.ContainsKey(name))
+            {
+                actors[name] = [.. TextAnalyzer.Words(name)];
+            }
+        }
+
+        Actors = actors;
     }
 
     public MemoryItem[] Items { get; }
@@ -42,6 +52,9 @@ internal sealed class CubeSnapshot
     public int Dimension { get; }
 
     public Func<string, CancellationToken, Task<float[]>> EmbedQuery { get; }
+
+    /// <summary>Distinct actors of the cube with the lower-case words of their names.</summary>
+    public IReadOnlyDictionary<string, string[]> Actors { get; }
 
     public ReadOnlySpan<float> Row(int i) => Embeddings.AsSpan(i * Dimension, Dimension);
 

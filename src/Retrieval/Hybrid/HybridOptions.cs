@@ -24,6 +24,12 @@ public sealed class HybridOptions
     /// <summary>Cosine similarity of embeddings.</summary>
     public float VectorWeight { get; set; } = 0.2f;
 
+    /// <summary>
+    /// Boost for memories whose actor (speaker, author) the query names, e.g. "What did Caroline adopt?"
+    /// favours what Caroline said. Applied only to memories that already match the query.
+    /// </summary>
+    public float ActorWeight { get; set; } = 0.5f;
+
     /// <summary>Boost for recent event times: weight × 2^(−age / half-life).</summary>
     public float RecencyWeight { get; set; }
 
@@ -34,7 +40,7 @@ public sealed class HybridOptions
     public float StrengthWeight { get; set; }
 
     /// <summary>Neighbours on each side included in the window signal.</summary>
-    public int WindowRadius { get; set; } = 1;
+    public int WindowRadius { get; set; } = 2;
 
     /// <summary>The k of reciprocal rank fusion.</summary>
     public int RrfK { get; set; } = 60;
@@ -49,7 +55,7 @@ public sealed class HybridOptions
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
-        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight) })
+        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight) })
         {
             if (!float.IsFinite(value) || value < 0)
             {
@@ -76,5 +82,5 @@ public sealed class HybridOptions
     }
 
     /// <summary>Vector similarity alone (named <c>vector</c>).</summary>
-    public static HybridOptions VectorOnly() => new() { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, VectorWeight = 1 };
+    public static HybridOptions VectorOnly() => new() { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1 };
 }

@@ -106,7 +106,9 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
             ? WeightedFusion(n, (item, itemMax, options.ItemWeight), (window, windowMax, options.WindowWeight), (session, sessionMax, options.SessionWeight), (vector, 1f, options.VectorWeight))
             : RankFusion(n, allowed, (item, options.ItemWeight), (window, options.WindowWeight), (session, options.SessionWeight), (vector, options.VectorWeight));
 
+        var named = options.ActorWeight > 0 ? NamedActors(request.Query, snapshot) : null;
         var now = time.GetUtcNow();
+        var actor = new float[n];
         var recency = new float[n];
         var strength = new float[n];
         for (int i = 0; i < n; i++)
@@ -117,6 +119,11 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
             }
 
             var memory = snapshot.Items[i];
+            if (named is not null && memory.Provenance.Actor is { } who && named.Contains(who))
+            {
+                actor[i] = 1;
+            }
+
             if (options.RecencyWeight > 0)
             {
                 double ageDays = Math.Max(0, (now - (memory.ValidFrom ?? memory.Provenance.RecordedAt)).TotalDays);
@@ -129,7 +136,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
                 strength[i] = (float)Math.Exp(-sinceRecall / Math.Max(1e-6, memory.Strength));
             }
 
-            fused[i] += (options.RecencyWeight * recency[i]) + (options.StrengthWeight * strength[i]);
+            fused[i] += (options.ActorWeight * actor[i]) + (options.RecencyWeight * recency[i]) + (options.StrengthWeight * strength[i]);
         }
 
         var order = Enumerable.Range(0, n).Where(i => allowed[i] && fused[i] > 0).OrderByDescending(i => fused[i]).ThenBy(i => i).ToList();
@@ -144,6 +151,11 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
                 ["bm25_session"] = session[i],
                 ["vector"] = vector[i],
             };
+            if (named is { Count: > 0 })
+            {
+                components["actor"] = actor[i];
+            }
+
             if (options.RecencyWeight > 0)
             {
                 components["recency"] = recency[i];
@@ -159,6 +171,22 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
         }
 
         return hits;
+    }
+
+    /// <summary>The cube's actors the query names (every word of the actor's name appears in the query).</summary>
+    private static HashSet<string>? NamedActors(string query, CubeSnapshot snapshot)
+    {
+        var words = TextAnalyzer.Words(query).ToHashSet(StringComparer.Ordinal);
+        HashSet<string>? named = null;
+        foreach (var (name, nameWords) in snapshot.Actors)
+        {
+            if (nameWords.Length > 0 && nameWords.All(words.Contains))
+            {
+                (named ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+            }
+        }
+
+        return named;
     }
 
     private List<int> Select(List<int> order, CubeSnapshot snapshot, float[] fused, int k)
