@@ -74,7 +74,9 @@ internal sealed class CubeSnapshot
         for (int i = 0; i < items.Length; i++)
         {
             string? session = items[i].Scope.Session;
-            if (session is null)
+
+            // A deleted memory is a tombstone: findable on request, but it lends no context to others.
+            if (session is null || items[i].State == LifecycleState.Deleted)
             {
                 sessionOf[i] = -1;
                 continue;

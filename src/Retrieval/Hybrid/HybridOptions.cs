@@ -25,6 +25,12 @@ public sealed class HybridOptions
     public float VectorWeight { get; set; } = 0.2f;
 
     /// <summary>
+    /// Cosine similarity below which the vector signal counts as no match (hashed features of unrelated
+    /// texts collide at random, around ±0.03 for 1,024 dimensions).
+    /// </summary>
+    public float VectorMinSimilarity { get; set; } = 0.1f;
+
+    /// <summary>
     /// Boost for memories whose actor (speaker, author) the query names, e.g. "What did Caroline adopt?"
     /// favours what Caroline said. Applied only to memories that already match the query.
     /// </summary>
@@ -66,6 +72,11 @@ public sealed class HybridOptions
         if (ItemWeight + WindowWeight + SessionWeight + VectorWeight == 0)
         {
             throw new ArgumentException("At least one relevance signal (item, window, session or vector) needs a positive weight.");
+        }
+
+        if (!float.IsFinite(VectorMinSimilarity) || VectorMinSimilarity < 0 || VectorMinSimilarity >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(VectorMinSimilarity), VectorMinSimilarity, "The vector threshold must be in [0, 1).");
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));

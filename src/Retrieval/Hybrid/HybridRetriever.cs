@@ -86,7 +86,8 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
             float[] q = await snapshot.EmbedQuery(request.Query, cancellationToken).ConfigureAwait(false);
             for (int i = 0; i < n; i++)
             {
-                vector[i] = Math.Max(0, TensorPrimitives.Dot(q, snapshot.Row(i)));
+                float similarity = TensorPrimitives.Dot(q, snapshot.Row(i));
+                vector[i] = similarity >= options.VectorMinSimilarity ? similarity : 0;
             }
         }
 

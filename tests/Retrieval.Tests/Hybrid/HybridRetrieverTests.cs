@@ -1,0 +1,138 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Retrieval.Tests.Hybrid;
+
+public sealed class HybridRetrieverTests : IAsyncLifetime
+{
+    private static readonly Scope Me = new("acme", "alice");
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-hybrid-" + Guid.NewGuid().ToString("N"));
+    private MemoryOS memory = null!;
+    private HybridRetriever hybrid = null!;
+    private SqliteMemoryStore store = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        store = SqliteMemoryStore.Open(Path.Combine(folder, "h.db"));
+        hybrid = new HybridRetriever(store);
+        memory = new MemoryOS(store, [hybrid, new Bm25Retriever(store), new HybridRetriever(store, new HybridOptions { Name = "rrf", Fusion = FusionMethod.ReciprocalRank }), new HybridRetriever(store, new HybridOptions { Name = "mmr", MmrLambda = 0.3 })]);
+        await memory.CreateCubeAsync(Me, "chat");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private Task<IReadOnlyList<AddOutcome>> Conversation(string session, params (string Speaker, string Text)[] turns) =>
+        memory.AddBatchAsync(Me, "chat", turns.Select(t => new MemoryDraft(t.Text) { Actor = t.Speaker, Session = session }).ToList());
+
+    [Fact]
+    public async Task A_turn_is_found_through_the_words_of_its_neighbours()
+    {
+        // The answer turn ("Contemporary, ...") shares no content word with the question; its neighbour does.
+        var ids = await Conversation("s1",
+            ("Jon", "Which style of dance do you love most?"),
+            ("Gina", "Contemporary, it is so expressive and graceful."),
+            ("Jon", "Nice, I should try it sometime."));
+        await Conversation("s2", ("Jon", "The weather was awful today."), ("Gina", "Rain all week here too."));
+
+        var hybridHits = await memory.SearchAsync(Me, "chat", "Which style of dance is the favourite?", k: 2);
+        Assert.Contains(ids[1].Id, hybridHits.Select(h => h.Item.Id));
+        var bm25Hits = await memory.SearchAsync(Me, "chat", "Which style of dance is the favourite?", k: 10, retrieverName: "bm25");
+        Assert.DoesNotContain(ids[1].Id, bm25Hits.Select(h => h.Item.Id));
+    }
+
+    [Fact]
+    public async Task Memories_by_the_actor_the_query_names_are_preferred_and_explained()
+    {
+        var ids = await Conversation("s1", ("Melanie", "I adopted a puppy last week."), ("Caroline", "I adopted a kitten yesterday."));
+        var hits = await memory.SearchAsync(Me, "chat", "What did Caroline adopt?");
+        Assert.Equal(ids[1].Id, hits[0].Item.Id);
+        Assert.Equal(1, hits[0].Components["actor"]);
+        Assert.Equal(0, hits[1].Components["actor"]);
+        foreach (string key in new[] { "bm25_item", "bm25_window", "bm25_session", "vector", "fused" })
+        {
+            Assert.True(hits[0].Components.ContainsKey(key), key);
+        }
+
+        Assert.Equal(hits[0].Score, hits[0].Components["fused"], 5);
+    }
+
+    [Fact]
+    public async Task Writes_are_seen_by_the_next_search()
+    {
+        await Conversation("s1", ("Ann", "I like green tea."));
+        Assert.Single(await memory.SearchAsync(Me, "chat", "tea"));
+        var added = await memory.AddAsync(Me, "chat", new MemoryDraft("Ben prefers black tea.") { Session = "s1" });
+        Assert.Equal(2, (await memory.SearchAsync(Me, "chat", "tea")).Count);
+        await memory.DeleteAsync(Me, added.Id);
+        Assert.Single(await memory.SearchAsync(Me, "chat", "tea"));
+        var first = (await memory.SearchAsync(Me, "chat", "tea"))[0].Item.Id;
+        await memory.UpdateAsync(Me, first, new MemoryChange { Text = "I like coffee now." });
+        Assert.Empty(await memory.SearchAsync(Me, "chat", "tea"));
+        Assert.Single(await memory.SearchAsync(Me, "chat", "coffee"));
+    }
+
+    [Fact]
+    public async Task Filters_apply_to_every_signal()
+    {
+        var may = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        await memory.AddAsync(Me, "chat", new MemoryDraft("coffee with Sam") { Tags = ["social"], Session = "s1", ValidFrom = may });
+        var b = await memory.AddAsync(Me, "chat", new MemoryDraft("coffee beans order") { Tags = ["shopping"], Session = "s2", ValidFrom = may.AddMonths(1) });
+        Assert.Equal([b.Id], (await memory.SearchAsync(Me, "chat", "coffee", filter: new MemoryFilter { AnyTags = ["shopping"] })).Select(h => h.Item.Id));
+        Assert.Equal([b.Id], (await memory.SearchAsync(Me, "chat", "coffee", filter: new MemoryFilter { ValidFromOrAfter = may.AddDays(1) })).Select(h => h.Item.Id));
+        Assert.Equal([b.Id], (await memory.SearchAsync(Me, "chat", "coffee", filter: new MemoryFilter { Session = "s2" })).Select(h => h.Item.Id));
+        await memory.SetStateAsync(Me, b.Id, LifecycleState.Archived);
+        Assert.Single(await memory.SearchAsync(Me, "chat", "coffee"));
+        Assert.Equal([b.Id], (await memory.SearchAsync(Me, "chat", "coffee", filter: new MemoryFilter { States = [LifecycleState.Archived] })).Select(h => h.Item.Id));
+    }
+
+    [Fact]
+    public async Task Duplicates_collapse_and_mmr_diversifies()
+    {
+        await memory.CreateCubeAsync(Me, "raw", policy: new MemoryCore.Cubes.CubePolicy { Deduplicate = false });
+        var drafts = new[] { "pasta recipe with basil", "pasta recipe with basil", "pasta recipe with basil and garlic", "bike repair shop opens at nine" }
+            .Select(t => new MemoryDraft(t)).ToList();
+        await memory.AddBatchAsync(Me, "raw", drafts);
+        var hits = await memory.SearchAsync(Me, "raw", "pasta recipe", k: 10);
+        Assert.Equal(2, hits.Count); // two identical memories count once; the bike memory does not match
+        var mmr = await memory.SearchAsync(Me, "raw", "pasta recipe", k: 2, retrieverName: "mmr");
+        Assert.Equal(2, mmr.Count);
+        Assert.NotEqual(mmr[0].Item.ContentHash, mmr[1].Item.ContentHash);
+    }
+
+    [Fact]
+    public async Task Reciprocal_rank_fusion_ranks_the_same_evidence_first()
+    {
+        var ids = await Conversation("s1", ("Ann", "Comet won a ribbon at the dog show."), ("Ben", "My sister moved to Oslo."));
+        var weighted = await memory.SearchAsync(Me, "chat", "Which ribbon did Comet win?");
+        var rrf = await memory.SearchAsync(Me, "chat", "Which ribbon did Comet win?", retrieverName: "rrf");
+        Assert.Equal(ids[0].Id, weighted[0].Item.Id);
+        Assert.Equal(ids[0].Id, rrf[0].Item.Id);
+    }
+
+    [Fact]
+    public async Task An_empty_cube_or_a_query_without_matches_returns_nothing()
+    {
+        Assert.Empty(await memory.SearchAsync(Me, "chat", "anything"));
+        await Conversation("s1", ("Ann", "hello there"));
+        Assert.Empty(await memory.SearchAsync(Me, "chat", "zebra quantum"));
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { VectorWeight = -1 }.Validate());
+        Assert.Throws<ArgumentException>(() => new HybridOptions { ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, VectorWeight = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { MmrLambda = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { RecencyHalfLifeDays = 0 }.Validate());
+    }
+}

@@ -1,0 +1,52 @@
+using AgentMem.Retrieval.Lexical;
+
+namespace AgentMem.Retrieval.Tests.Lexical;
+
+public sealed class TextAnalysisAndBm25Tests
+{
+    [Fact]
+    public void Terms_are_stemmed_content_words_with_repeats_kept()
+    {
+        Assert.Equal(["carolin", "run", "river", "river"], TextAnalyzer.Terms("Caroline was running by the river, the RIVER!"));
+        Assert.Equal(["who", "are", "you"], TextAnalyzer.Words("Who are you?"));
+        Assert.Empty(TextAnalyzer.Terms("Who are you?"));
+    }
+
+    [Fact]
+    public void Bm25_scores_match_the_formula_on_a_hand_sized_corpus()
+    {
+        string[][] docs = [["cat", "sat"], ["dog", "sat", "sat", "mat"], ["cat", "cat", "cat", "dog", "bird", "bird"]];
+        var index = new Bm25Index(docs, k1: 1.2f, b: 0.75f);
+        var scores = new float[3];
+        float max = index.Score(["cat"], scores);
+
+        // N = 3, df(cat) = 2, idf = ln(1 + (3 - 2 + 0.5) / (2 + 0.5)); avgdl = 4.
+        double idf = Math.Log(1 + (1.5 / 2.5));
+        double Expected(int tf, int len) => idf * tf * 2.2 / (tf + (1.2 * (0.25 + (0.75 * len / 4.0))));
+        Assert.Equal(Expected(1, 2), scores[0], 5);
+        Assert.Equal(0, scores[1]);
+        Assert.Equal(Expected(3, 6), scores[2], 5);
+        Assert.Equal(scores.Max(), max);
+    }
+
+    [Fact]
+    public void Repeated_query_terms_count_once_and_unknown_terms_score_nothing()
+    {
+        var index = new Bm25Index([["apple"], ["pear"]]);
+        var once = new float[2];
+        var twice = new float[2];
+        index.Score(["apple"], once);
+        index.Score(["apple", "apple", "kiwi"], twice);
+        Assert.Equal(once, twice);
+        Assert.Equal(0f, index.Score(["kiwi"], new float[2]));
+    }
+
+    [Fact]
+    public void A_term_in_every_document_never_scores_negative()
+    {
+        var index = new Bm25Index([["the", "a"], ["the"], ["the", "b"]]);
+        var scores = new float[3];
+        index.Score(["the"], scores);
+        Assert.All(scores, s => Assert.True(s > 0));
+    }
+}

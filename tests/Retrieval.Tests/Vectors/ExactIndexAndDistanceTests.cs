@@ -1,0 +1,83 @@
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Tests.Vectors;
+
+public sealed class ExactIndexAndDistanceTests
+{
+    private static float[][] RandomVectors(int n, int dim, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)((rng.NextDouble() * 2) - 1)).ToArray()).ToArray();
+    }
+
+    [Theory]
+    [InlineData(VectorMetric.L2)]
+    [InlineData(VectorMetric.Cosine)]
+    [InlineData(VectorMetric.InnerProduct)]
+    public void Simd_distances_match_the_scalar_reference(VectorMetric metric)
+    {
+        var v = RandomVectors(50, 37, 7);
+        for (int i = 1; i < v.Length; i++)
+        {
+            float fast = VectorDistance.Compute(metric, v[0], v[i]);
+            float slow = VectorDistance.ComputeScalar(metric, v[0], v[i]);
+            Assert.True(Math.Abs(fast - slow) <= 1e-4f * Math.Max(1, Math.Abs(slow)), $"{metric}: {fast} vs {slow}");
+        }
+    }
+
+    [Theory]
+    [InlineData(VectorMetric.L2)]
+    [InlineData(VectorMetric.Cosine)]
+    [InlineData(VectorMetric.InnerProduct)]
+    public void Search_returns_exactly_the_nearest_in_order(VectorMetric metric)
+    {
+        var data = RandomVectors(500, 16, 11);
+        using var index = new ExactVectorIndex(16, metric, initialCapacity: 8);
+        for (int i = 0; i < data.Length; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        var query = RandomVectors(1, 16, 99)[0];
+        var expected = Enumerable.Range(0, data.Length).OrderBy(i => VectorDistance.ComputeScalar(metric, query, data[i])).Take(10).ToList();
+        var got = index.Search(query, 10);
+        Assert.Equal(expected, got.Select(m => (int)m.Key));
+        Assert.True(got.Zip(got.Skip(1)).All(p => p.First.Distance <= p.Second.Distance));
+    }
+
+    [Fact]
+    public void Filters_removals_and_replacements_are_honoured()
+    {
+        var data = RandomVectors(200, 8, 3);
+        using var index = new ExactVectorIndex(8, VectorMetric.L2);
+        for (int i = 0; i < data.Length; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        var evens = index.Search(data[1], 5, key => key % 2 == 0);
+        Assert.Equal(5, evens.Count);
+        Assert.All(evens, m => Assert.Equal(0, m.Key % 2));
+
+        Assert.True(index.Remove(1));
+        Assert.False(index.Remove(1));
+        Assert.Equal(199, index.Count);
+        Assert.DoesNotContain(index.Search(data[1], 10), m => m.Key == 1);
+
+        index.Add(2, data[1]);
+        Assert.Equal(2, index.Search(data[1], 1)[0].Key);
+        Assert.Equal(199, index.Count);
+        Assert.Equal(3, index.Search(data[0], 3, key => key is 0 or 2 or 4).Count);
+    }
+
+    [Fact]
+    public void Bad_vectors_are_refused_with_a_typed_error()
+    {
+        using var index = new ExactVectorIndex(4, VectorMetric.Cosine);
+        Assert.Throws<VectorFormatException>(() => index.Add(1, new float[3]));
+        Assert.Throws<VectorFormatException>(() => index.Add(1, [1, float.NaN, 0, 0]));
+        Assert.Throws<VectorFormatException>(() => index.Search([1, 2, 3, float.PositiveInfinity], 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.Search([1, 2, 3, 4], 0));
+        Assert.Empty(index.Search([1, 2, 3, 4], 3));
+    }
+}
