@@ -20,6 +20,7 @@ internal static class CliApp
         root.Subcommands.Add(MemoryCommands.State(global, stdout, stderr));
         root.Subcommands.Add(ListCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(SearchCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(ContextCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(StatsCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(CubeCommands.Create(global, stdout, stderr));
         root.Subcommands.Add(ImportCommand.Create(global, stdout, stderr));

@@ -68,6 +68,21 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Context_returns_the_whole_cube_when_it_fits_and_a_budgeted_selection_otherwise()
+    {
+        await cli.RunAsync("add", "Ann booked flights to Tokyo", "--session", "s1", "--actor", "Ann");
+        await cli.RunAsync("add", "Ben fixed the kitchen sink", "--session", "s1", "--actor", "Ben");
+        var whole = await cli.JsonAsync("context", "where is Ann flying", "--budget", "500");
+        Assert.True(whole.GetProperty("complete").GetBoolean());
+        Assert.Equal(2, whole.GetProperty("memories").GetInt32());
+        var tight = await cli.JsonAsync("context", "where is Ann flying to Tokyo", "--budget", "30");
+        Assert.False(tight.GetProperty("complete").GetBoolean());
+        Assert.Contains("Tokyo", tight.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.True(tight.GetProperty("tokens").GetInt32() <= 30);
+        Assert.Equal(1, (await cli.RunAsync("context", "x", "--budget", "0")).Code);
+    }
+
+    [Fact]
     public async Task Soft_delete_list_and_stats_report_states()
     {
         string a = (await cli.RunAsync("add", "first note")).Out.Trim();

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Search;
+
+namespace AgentMem.Retrieval.Context;
+
+/// <summary>
+/// Builds a token-budgeted context. When the whole cube fits, it returns everything: on short
+/// histories the full context beats any retrieval (as the ConvoMem study found). Otherwise it takes the
+/// best-ranked memories that fit, and renders them grouped by session and ordered by time, with dates.
+/// </summary>
+public static class ContextBuilder
+{
+    /// <summary>Builds the context for <paramref name="query"/> from the cube's memories.</summary>
+    public static async Task<BuiltContext> BuildContextAsync(this MemoryOS memory, Scope actor, string cube, string query, ContextOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        options ??= new ContextOptions();
+        options.Validate();
+        var all = new List<MemoryItem>();
+        long allTokens = 0;
+        bool fits = true;
+        await foreach (var item in memory.ListAsync(actor, cube, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            all.Add(item);
+            if (fits)
+            {
+                allTokens += options.TokenCounter.CountTokens(Line(item)) + 1;
+                fits = allTokens <= options.TokenBudget;
+            }
+        }
+
+        if (fits)
+        {
+            var whole = Render(all, options);
+            if (whole.Tokens <= options.TokenBudget)
+            {
+                return new BuiltContext(whole.Text, whole.Tokens, whole.Ordered, all.Count, IsComplete: true);
+            }
+        }
+
+        int k = Math.Min(options.Candidates, memory.Options.MaxSearchK);
+        var hits = await memory.SearchAsync(actor, cube, query, k, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Select(hits, all.Count, options);
+    }
+
+    /// <summary>Picks ranked hits greedily until the budget is spent (headers included), then renders them.</summary>
+    public static BuiltContext Select(IReadOnlyList<SearchHit> ranked, int cubeMemories, ContextOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(ranked);
+        ArgumentNullException.ThrowIfNull(options);
+        var chosen = new List<MemoryItem>();
+        (string Text, int Tokens, List<MemoryItem> Ordered) rendered = (string.Empty, 0, []);
+        foreach (var hit in ranked)
+        {
+            chosen.Add(hit.Item);
+            var attempt = Render(chosen, options);
+            if (attempt.Tokens > options.TokenBudget)
+            {
+                chosen.RemoveAt(chosen.Count - 1); // too big: skip it, a smaller one may still fit
+                continue;
+            }
+
+            rendered = attempt;
+        }
+
+        return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete: chosen.Count == cubeMemories && cubeMemories > 0);
+    }
+
+    private static (string Text, int Tokens, List<MemoryItem> Ordered) Render(List<MemoryItem> items, ContextOptions options)
+    {
+        // Sessions in the order they happened; memories in time order inside each.
+        var groups = items
+            .GroupBy(m => m.Scope.Session ?? string.Empty)
+            .Select(g => g.OrderBy(m => m.ValidFrom ?? m.Provenance.RecordedAt).ThenBy(m => m.Id).ToList())
+            .OrderBy(g => g[0].ValidFrom ?? g[0].Provenance.RecordedAt)
+            .ToList();
+        var sb = new StringBuilder();
+        var ordered = new List<MemoryItem>(items.Count);
+        foreach (var group in groups)
+        {
+            string? session = group[0].Scope.Session;
+            var date = group[0].ValidFrom;
+            sb.Append("## ").Append(session is null ? "Notes" : "Session " + session);
+            if (date is { } d)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" ({d:yyyy-MM-dd})");
+            }
+
+            sb.Append('\n');
+            foreach (var item in group)
+            {
+                sb.Append(Line(item)).Append('\n');
+                ordered.Add(item);
+            }
+        }
+
+        string text = sb.ToString();
+        return (text, options.TokenCounter.CountTokens(text), ordered);
+    }
+
+    private static string Line(MemoryItem item)
+    {
+        var sb = new StringBuilder();
+        if (item.ValidFrom is { } d)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"[{d:yyyy-MM-dd}] ");
+        }
+
+        if (item.Provenance.Actor is { } actor)
+        {
+            sb.Append(actor).Append(": ");
+        }
+
+        return sb.Append(item.Text.ReplaceLineEndings(" ").Trim()).ToString();
+    }
+}

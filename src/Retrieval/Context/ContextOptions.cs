@@ -1,0 +1,28 @@
+using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Text;
+
+namespace AgentMem.Retrieval.Context;
+
+/// <summary>How a context is built for a reader model.</summary>
+public sealed class ContextOptions
+{
+    /// <summary>Most tokens the context may take (default 2,000).</summary>
+    public int TokenBudget { get; set; } = 2000;
+
+    /// <summary>Counts tokens: exact with a tokenizer, else the documented <see cref="HeuristicTokenCounter"/> estimate.</summary>
+    public ITokenCounter TokenCounter { get; set; } = HeuristicTokenCounter.Instance;
+
+    /// <summary>Ranked candidates considered when the whole cube does not fit (default 200).</summary>
+    public int Candidates { get; set; } = 200;
+
+    /// <summary>Retriever used to rank, by name; null for the default.</summary>
+    public string? Retriever { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(TokenBudget, 16, nameof(TokenBudget));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 1, nameof(Candidates));
+        ArgumentNullException.ThrowIfNull(TokenCounter, nameof(TokenCounter));
+    }
+}

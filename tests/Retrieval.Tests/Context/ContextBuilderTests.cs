@@ -1,0 +1,66 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Context;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Retrieval.Tests.Context;
+
+public sealed class ContextBuilderTests : IAsyncLifetime
+{
+    private static readonly Scope Me = new("acme");
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-context-" + Guid.NewGuid().ToString("N"));
+    private MemoryOS memory = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        var store = SqliteMemoryStore.Open(Path.Combine(folder, "c.db"));
+        memory = new MemoryOS(store, new HybridRetriever(store));
+        await memory.CreateCubeAsync(Me, "chat");
+        var june = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var may = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // Added out of time order on purpose: the context must come out by session date.
+        await memory.AddBatchAsync(Me, "chat",
+        [
+            new MemoryDraft("Ann booked flights to Tokyo.") { Actor = "Ann", Session = "june", ValidFrom = june },
+            new MemoryDraft("Ben will water the plants while Ann travels.") { Actor = "Ben", Session = "june", ValidFrom = june },
+            new MemoryDraft("Ann started learning Japanese.") { Actor = "Ann", Session = "may", ValidFrom = may },
+            new MemoryDraft("Ben fixed the kitchen sink.") { Actor = "Ben", Session = "may", ValidFrom = may },
+        ]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task When_the_whole_cube_fits_everything_is_returned_by_session_and_time()
+    {
+        var built = await memory.BuildContextAsync(Me, "chat", "anything at all", new ContextOptions { TokenBudget = 1000 });
+        Assert.True(built.IsComplete);
+        Assert.Equal(4, built.Memories.Count);
+        Assert.True(built.Text.IndexOf("## Session may (2024-05-01)", StringComparison.Ordinal) < built.Text.IndexOf("## Session june (2024-06-01)", StringComparison.Ordinal));
+        Assert.Contains("[2024-05-01] Ann: Ann started learning Japanese.", built.Text, StringComparison.Ordinal);
+        Assert.True(built.Tokens <= 1000);
+    }
+
+    [Fact]
+    public async Task Over_budget_the_best_memories_that_fit_are_kept_and_the_budget_is_never_exceeded()
+    {
+        var built = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions { TokenBudget = 30 });
+        Assert.False(built.IsComplete);
+        Assert.True(built.Tokens <= 30, $"{built.Tokens} tokens");
+        Assert.Contains("Tokyo", built.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("sink", built.Text, StringComparison.Ordinal);
+        Assert.Equal(4, built.CubeMemories);
+    }
+
+    [Fact]
+    public void Bad_budgets_are_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ContextOptions { TokenBudget = 0 }.Validate());
+}
