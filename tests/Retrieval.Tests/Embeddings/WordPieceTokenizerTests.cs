@@ -139,6 +139,17 @@ public sealed class WordPieceTokenizerTests
         Assert.Equal(30522, FromVocab.Value.VocabularySize);
     }
 
+    [Theory]
+    [MemberData(nameof(Loaders))]
+    public void Special_tokens_in_the_text_are_kept_whole(string loader)
+    {
+        // [MASK]: line 104 → 103. Matched before normalisation, so "[mask]" (lower case) is ordinary text: "[" (line 1032 → 1031), "mask" (line 7309 → 7308), "]" (line 1034 → 1033).
+        WordPieceTokenizer tok = Get(loader);
+        Assert.Equal([Cls, Cls, 7592, 103, Sep], tok.EncodeToIds("[CLS] hello[MASK]"));
+        Assert.Equal([Cls, 1031, 7308, 1033, Sep], tok.EncodeToIds("[mask]"));
+        Assert.Equal([Cls, 7592, Sep], tok.EncodeToIds("hello[SEP]world", maxLength: 3));
+    }
+
     [Fact]
     public void Lower_casing_can_be_turned_off()
     {

@@ -11,6 +11,7 @@ namespace AgentMem.Retrieval.Embeddings.Tokenization;
 public sealed class WordPieceTokenizer
 {
     private readonly HashSet<int> _specialIds;
+    private readonly List<(string Token, int Id)> _specialTokens = [];
 
     /// <summary>Assembles a tokenizer from its stages.</summary>
     /// <exception cref="ModelFormatException">A special token is missing from the vocabulary.</exception>
@@ -26,13 +27,17 @@ public sealed class WordPieceTokenizer
         SeparatorId = RequireId(model, separatorToken);
         PaddingId = RequireId(model, paddingToken);
         _specialIds = [ClassificationId, SeparatorId, PaddingId, model.UnknownId];
-        foreach (string token in additionalSpecialTokens ?? [])
+        foreach (string token in (string[])[classificationToken, separatorToken, paddingToken, model.UnknownToken, .. additionalSpecialTokens ?? []])
         {
-            if (model.TokenToId(token) is int id)
+            if (model.TokenToId(token) is int id && !_specialTokens.Contains((token, id)))
             {
                 _specialIds.Add(id);
+                _specialTokens.Add((token, id));
             }
         }
+
+        // Longest first, so a special token that starts another one cannot shadow it.
+        _specialTokens.Sort((a, b) => b.Token.Length.CompareTo(a.Token.Length));
     }
 
     /// <summary>The normaliser, or null when text is used as is.</summary>
@@ -75,18 +80,27 @@ public sealed class WordPieceTokenizer
             ids.Add(ClassificationId);
         }
 
-        string normalized = Normalizer?.Normalize(text) ?? text;
-        var words = new List<PreToken>();
-        BertPreTokenizer.Split(normalized, words);
         int limit = maxLength == int.MaxValue ? int.MaxValue : maxLength - (addSpecialTokens ? 1 : 0);
-        foreach (PreToken word in words)
+        var words = new List<PreToken>();
+
+        // Special tokens written in the text ("[MASK]") are matched verbatim before normalisation, as HF does.
+        int segmentStart = 0;
+        for (int i = 0; i <= text.Length && ids.Count < limit; i++)
         {
-            Model.EncodeWord(normalized.AsSpan(word.Index, word.Length), ids);
-            if (ids.Count >= limit)
+            (string Token, int Id) special = i < text.Length ? MatchSpecial(text, i) : default;
+            if (i < text.Length && special.Token is null)
             {
-                ids.RemoveRange(limit, ids.Count - limit);
-                break;
+                continue;
             }
+
+            EncodeSegment(text[segmentStart..i], ids, words, limit);
+            if (special.Token is not null && ids.Count < limit)
+            {
+                ids.Add(special.Id);
+                i += special.Token.Length - 1;
+            }
+
+            segmentStart = i + 1;
         }
 
         if (addSpecialTokens)
@@ -178,6 +192,40 @@ public sealed class WordPieceTokenizer
         {
             throw new ModelFormatException($"The tokenizer file '{tokenizerJsonPath}' is not valid JSON: {ex.Message}", ex);
         }
+    }
+
+    private void EncodeSegment(string segment, List<int> ids, List<PreToken> words, int limit)
+    {
+        if (segment.Length == 0)
+        {
+            return;
+        }
+
+        string normalized = Normalizer?.Normalize(segment) ?? segment;
+        words.Clear();
+        BertPreTokenizer.Split(normalized, words);
+        foreach (PreToken word in words)
+        {
+            Model.EncodeWord(normalized.AsSpan(word.Index, word.Length), ids);
+            if (ids.Count >= limit)
+            {
+                ids.RemoveRange(limit, ids.Count - limit);
+                return;
+            }
+        }
+    }
+
+    private (string Token, int Id) MatchSpecial(string text, int index)
+    {
+        foreach ((string Token, int Id) special in _specialTokens)
+        {
+            if (string.CompareOrdinal(text, index, special.Token, 0, special.Token.Length) == 0 && index + special.Token.Length <= text.Length)
+            {
+                return special;
+            }
+        }
+
+        return default;
     }
 
     private static int RequireId(WordPieceModel model, string token) =>
