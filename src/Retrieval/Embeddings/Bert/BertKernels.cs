@@ -11,16 +11,16 @@ internal static class BertKernels
     /// <summary>y[t, o] = b[o] + Σ_i x[t, i] · w[o, i] for <paramref name="rows"/> rows; <paramref name="w"/> is PyTorch's [out, in].</summary>
     public static void Linear(ReadOnlySpan<float> x, int rows, int inDim, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int outDim, Span<float> y)
     {
-        for (int t = 0; t < rows; t++)
+        // Output-major: one weight row stays in L1 while the (smaller) activations stream from L2; the
+        // token-major order re-read the whole weight matrix from memory for every token.
+        for (int o = 0; o < outDim; o++)
         {
-            ReadOnlySpan<float> xr = x.Slice(t * inDim, inDim);
-            Span<float> yr = y.Slice(t * outDim, outDim);
-            for (int o = 0; o < outDim; o++)
+            ReadOnlySpan<float> wr = w.Slice(o * inDim, inDim);
+            float bias = b[o];
+            for (int t = 0; t < rows; t++)
             {
-                yr[o] = TensorPrimitives.Dot(w.Slice(o * inDim, inDim), xr);
+                y[(t * outDim) + o] = TensorPrimitives.Dot(wr, x.Slice(t * inDim, inDim)) + bias;
             }
-
-            TensorPrimitives.Add(yr, b, yr);
         }
     }
 
