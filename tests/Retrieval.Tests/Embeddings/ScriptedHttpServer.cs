@@ -9,7 +9,7 @@ namespace AgentMem.Retrieval.Tests.Embeddings;
 /// <summary>A loopback-only (127.0.0.1) HTTP server whose answers a test scripts per call.</summary>
 internal sealed class ScriptedHttpServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<int, ScriptedRequest, Task<ScriptedResponse>> _script;
     private readonly Task _loop;
     private int _calls;
@@ -17,10 +17,25 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
     public ScriptedHttpServer(Func<int, ScriptedRequest, Task<ScriptedResponse>> script)
     {
         _script = script;
-        int port = FreePort();
-        BaseUrl = new Uri($"http://127.0.0.1:{port}/v1/");
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
+        for (int attempt = 0; ; attempt++)
+        {
+            // The probed port can be taken again before we bind it (the box is shared): probe another one.
+            int port = FreePort();
+            var listener = new HttpListener();
+            try
+            {
+                listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+                listener.Start();
+                _listener = listener;
+                BaseUrl = new Uri($"http://127.0.0.1:{port}/v1/");
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                Abort(listener);
+            }
+        }
+
         _loop = Task.Run(LoopAsync);
     }
 
@@ -49,8 +64,7 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
+        Abort(_listener);
         try
         {
             await _loop.ConfigureAwait(false);
@@ -107,6 +121,19 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
         catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The client gave up (timeout test) or the server is stopping.
+        }
+    }
+
+    // Abort alone: the managed listener's Stop-then-Close removes its prefixes twice, and the second time
+    // re-binds the already freed port, failing with "address already in use" if anything took it meanwhile.
+    private static void Abort(HttpListener listener)
+    {
+        try
+        {
+            listener.Abort();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+        {
         }
     }
 
