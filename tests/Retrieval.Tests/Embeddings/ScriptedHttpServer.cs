@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace AgentMem.Retrieval.Tests.Embeddings;
+
+/// <summary>A loopback-only (127.0.0.1) HTTP server whose answers a test scripts per call.</summary>
+internal sealed class ScriptedHttpServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener;
+    private readonly Func<int, ScriptedRequest, Task<ScriptedResponse>> _script;
+    private readonly Task _loop;
+    private int _calls;
+
+    public ScriptedHttpServer(Func<int, ScriptedRequest, Task<ScriptedResponse>> script)
+    {
+        _script = script;
+        for (int attempt = 0; ; attempt++)
+        {
+            // The probed port can be taken again before we bind it (the box is shared): probe another one.
+            int port = FreePort();
+            var listener = new HttpListener();
+            try
+            {
+                listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+                listener.Start();
+                _listener = listener;
+                BaseUrl = new Uri($"http://127.0.0.1:{port}/v1/");
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                Abort(listener);
+            }
+        }
+
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public Uri BaseUrl { get; }
+
+    public ConcurrentQueue<ScriptedRequest> Requests { get; } = new();
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public static ScriptedResponse Json(object body, int status = 200) => new(status, JsonSerializer.Serialize(body));
+
+    /// <summary>An OpenAI-style answer embedding each input as [length, first char code, position in batch], in the given index order.</summary>
+    public static ScriptedResponse Embeddings(ScriptedRequest request, bool reverse = false, int extraDims = 0)
+    {
+        string[] inputs = request.Inputs;
+        var data = new List<object>();
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            int i = reverse ? inputs.Length - 1 - k : k;
+            float[] vector = [inputs[i].Length, inputs[i][0], i, .. new float[extraDims]];
+            data.Add(new { @object = "embedding", index = i, embedding = vector });
+        }
+
+        return Json(new { @object = "list", data, model = request.Model, usage = new { prompt_tokens = inputs.Length * 3, total_tokens = inputs.Length * 3 } });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Abort(_listener);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (HttpListenerException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            // Each request on its own task, so a scripted delay does not hold up the retry behind it.
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        try
+        {
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            string body = await reader.ReadToEndAsync().ConfigureAwait(false);
+            var request = new ScriptedRequest(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.Headers["Authorization"], body);
+            Requests.Enqueue(request);
+            int call = Interlocked.Increment(ref _calls) - 1;
+            ScriptedResponse response = await _script(call, request).ConfigureAwait(false);
+            context.Response.StatusCode = response.Status;
+            if (response.RetryAfterSeconds is int seconds)
+            {
+                context.Response.Headers["Retry-After"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            byte[] bytes = Encoding.UTF8.GetBytes(response.Body);
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength64 = bytes.Length;
+            await context.Response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
+            context.Response.Close();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client gave up (timeout test) or the server is stopping.
+        }
+    }
+
+    // Abort alone: the managed listener's Stop-then-Close removes its prefixes twice, and the second time
+    // re-binds the already freed port, failing with "address already in use" if anything took it meanwhile.
+    private static void Abort(HttpListener listener)
+    {
+        try
+        {
+            listener.Abort();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
+
+internal sealed record ScriptedRequest(string Method, string Path, string? Authorization, string Body)
+{
+    public string Model => JsonDocument.Parse(Body).RootElement.GetProperty("model").GetString()!;
+
+    public string[] Inputs => JsonDocument.Parse(Body).RootElement.GetProperty("input").Deserialize<string[]>()!;
+}
+
+internal sealed record ScriptedResponse(int Status, string Body, int? RetryAfterSeconds = null);
