@@ -10,13 +10,19 @@ namespace AgentMem.Cli;
 /// <summary>What every verb needs: the global options resolved, and the composition of the embedded default.</summary>
 internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOutput Output)
 {
+    /// <summary>The embedder the hybrid and vector retrievers use.</summary>
+    public EmbedderSpec Embedder { get; init; } = EmbedderSpec.Default;
+
     /// <summary>
     /// Opens the store at <see cref="DbPath"/> and composes the embedded default: SQLite, with the hybrid
     /// retriever (default), plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>).
     /// </summary>
     public MemoryOS OpenMemory() => Compose(SqliteMemoryStore.Open(DbPath));
 
-    /// <summary>The embedded default composition over an opened store.</summary>
-    public static MemoryOS Compose(SqliteMemoryStore store) =>
-        new(store, [new HybridRetriever(store), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly())]);
+    /// <summary>The composition over an opened store, with the configured embedder.</summary>
+    public MemoryOS Compose(SqliteMemoryStore store)
+    {
+        var embedder = Embedder.Create();
+        return new(store, [new HybridRetriever(store, embedder: embedder), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly(), embedder)]);
+    }
 }

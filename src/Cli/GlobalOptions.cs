@@ -19,6 +19,12 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
     public Option<bool> Json { get; } = new("--json") { Description = "Machine-readable JSON output.", Recursive = true };
 
+    public Option<string> Embedder { get; } = new("--embedder") { Description = "Embedder for the vector signal: hashing (default, no model), bert (local folder) or http (OpenAI-compatible). Env AGENTMEM_EMBEDDER.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") ?? "hashing", Recursive = true };
+
+    public Option<string?> EmbedderModel { get; } = new("--embedder-model") { Description = "bert: model folder; http: model name. Env AGENTMEM_EMBEDDER_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_MODEL"), Recursive = true };
+
+    public Option<string?> EmbedderUrl { get; } = new("--embedder-url") { Description = "http: API base URL (key in AGENTMEM_EMBEDDER_API_KEY). Env AGENTMEM_EMBEDDER_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_URL"), Recursive = true };
+
     public void AddTo(RootCommand root)
     {
         root.Options.Add(Db);
@@ -27,12 +33,16 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         root.Options.Add(Agent);
         root.Options.Add(Cube);
         root.Options.Add(Json);
+        root.Options.Add(Embedder);
+        root.Options.Add(EmbedderModel);
+        root.Options.Add(EmbedderUrl);
     }
 
     public CliContext Resolve(ParseResult parse, TextWriter stdout, TextWriter stderr)
     {
         var output = new CliOutput(stdout, stderr, parse.GetValue(Json), terminal);
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
-        return new CliContext(parse.GetValue(Db)!, scope, parse.GetValue(Cube)!, output);
+        var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
+        return new CliContext(parse.GetValue(Db)!, scope, parse.GetValue(Cube)!, output) { Embedder = embedder };
     }
 }

@@ -83,6 +83,21 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task A_local_bert_model_folder_can_serve_the_vector_signal()
+    {
+        string model = ImportAndDemoTests.RepoFile("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "tiny-bert");
+        await cli.RunAsync("add", "the cat sat on the mat");
+        await cli.RunAsync("add", "stock markets fell sharply");
+        var search = await cli.JsonAsync("--embedder", "bert", "--embedder-model", model, "search", "the cat", "--mode", "vector");
+        Assert.Equal("vector", search.GetProperty("retriever").GetString());
+        Assert.True(search.GetProperty("count").GetInt32() >= 1);
+        var (code, _, err) = await cli.RunAsync("--embedder", "bert", "--embedder-model", cli.Folder, "search", "cat");
+        Assert.Equal(1, code);
+        Assert.Contains("config.json", err, StringComparison.Ordinal);
+        Assert.Equal(1, (await cli.RunAsync("--embedder", "magic", "search", "cat")).Code);
+    }
+
+    [Fact]
     public async Task Soft_delete_list_and_stats_report_states()
     {
         string a = (await cli.RunAsync("add", "first note")).Out.Trim();

@@ -86,7 +86,7 @@ internal static class BenchCommand
             string dbPath = explicitDb ?? Path.Combine(dir, "bench.db");
             try
             {
-                await using var memory = CliContext.Compose(SqliteMemoryStore.Open(dbPath));
+                await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath));
                 foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
                 {
                     if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -95,7 +95,7 @@ internal static class BenchCommand
                     }
                 }
 
-                var runner = new BenchmarkRunner(memory, options, qa: qa.Options) { RetrieverConfiguration = RetrieverConfiguration(options.Retriever) };
+                var runner = new BenchmarkRunner(memory, options, qa: qa.Options) { RetrieverConfiguration = RetrieverConfiguration(options.Retriever) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}" };
                 var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
 
                 ctx.Output.Out.Write($"Retriever: {options.Retriever}\n");

@@ -1,0 +1,43 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.Retrieval.Embeddings.Bert;
+using AgentMem.Retrieval.Embeddings.Http;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Cli;
+
+/// <summary>Which embedder the vector signal uses: the model-free default, a local BERT folder, or an HTTP service.</summary>
+internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
+{
+    public static EmbedderSpec Default { get; } = new("hashing", null, null);
+
+    /// <summary>Null for the default hashing embedder (the hybrid retriever fits it per cube).</summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? Create()
+    {
+        switch (Kind.ToLowerInvariant())
+        {
+            case "hashing":
+                return null;
+            case "bert":
+                if (string.IsNullOrWhiteSpace(Model))
+                {
+                    throw new MemoryValidationException("--embedder bert needs --embedder-model: a folder with config.json, model.safetensors and vocab.txt or tokenizer.json.");
+                }
+
+                return BertSentenceEmbedder.Load(Model);
+            case "http":
+                if (string.IsNullOrWhiteSpace(Url) || !Uri.TryCreate(Url, UriKind.Absolute, out var uri) || string.IsNullOrWhiteSpace(Model))
+                {
+                    throw new MemoryValidationException("--embedder http needs --embedder-url (an OpenAI-compatible API base, e.g. http://localhost:11434/v1) and --embedder-model.");
+                }
+
+                return new OpenAICompatibleEmbeddingGenerator(new OpenAICompatibleEmbeddingOptions
+                {
+                    BaseUrl = uri,
+                    Model = Model,
+                    ApiKey = Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_API_KEY"),
+                });
+            default:
+                throw new MemoryValidationException($"Unknown embedder '{Kind}'; use hashing, bert or http.");
+        }
+    }
+}
