@@ -15,7 +15,7 @@ namespace AgentMem.Retrieval.Vectors;
 /// </list>
 /// Deleted nodes are written as they are (their slots are free for reuse after loading).
 /// </summary>
-public static class HnswFile
+internal static class HnswFile
 {
     /// <summary>The current format version; files of other versions are refused.</summary>
     public const int FormatVersion = 1;
@@ -203,22 +203,25 @@ public static class HnswFile
             throw Corrupt(path, "the entry point does not match the nodes");
         }
 
-        ValidateLinks(path, links0, n, stride0, n);
+        ValidateLinks(path, links0, n, stride0, levels, layerOf: _ => 0);
         for (int i = 0; i < n; i++)
         {
             if (upper[i] is { } links)
             {
-                ValidateLinks(path, links, levels[i], strideUp, n);
+                ValidateLinks(path, links, levels[i], strideUp, levels, layerOf: block => block + 1);
             }
         }
 
         return HnswIndex.FromGraph(new HnswGraph(dimension, metric, options, n, entry, maxLevel, vectors, keys, levels, deleted, links0, upper));
     }
 
-    private static void ValidateLinks(string path, int[] links, int blocks, int stride, int nodeCount)
+    /// <summary>Every link must name an existing node that has the layer the link is on (searches rely on it).</summary>
+    private static void ValidateLinks(string path, int[] links, int blocks, int stride, int[] levels, Func<int, int> layerOf)
     {
+        int nodeCount = levels.Length;
         for (int b = 0; b < blocks; b++)
         {
+            int layer = layerOf(b);
             int at = b * stride;
             int count = links[at];
             if (count < 0 || count >= stride)
@@ -228,9 +231,10 @@ public static class HnswFile
 
             for (int i = 1; i <= count; i++)
             {
-                if ((uint)links[at + i] >= (uint)nodeCount)
+                int target = links[at + i];
+                if ((uint)target >= (uint)nodeCount || levels[target] < layer)
                 {
-                    throw Corrupt(path, $"a link points at node {links[at + i]} of {nodeCount}");
+                    throw Corrupt(path, $"a link on layer {layer} points at node {target}, which is missing or lacks that layer");
                 }
             }
         }

@@ -51,6 +51,11 @@ public sealed class HnswIndex : IVectorIndex
 
     /// <summary>Creates an empty index.</summary>
     public HnswIndex(int dimension, VectorMetric metric, HnswOptions? options = null)
+        : this(dimension, metric, options, capacity: null)
+    {
+    }
+
+    private HnswIndex(int dimension, VectorMetric metric, HnswOptions? options, int? capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         if (!Enum.IsDefined(metric))
@@ -65,14 +70,14 @@ public sealed class HnswIndex : IVectorIndex
         kernelMetric = metric == VectorMetric.Cosine ? VectorMetric.InnerProduct : metric;
         levelMultiplier = 1 / Math.Log(Options.M);
         random = new Random(Options.Seed);
-        int capacity = Options.MaxElements ?? 1024;
-        slotOf = new Dictionary<long, int>(capacity);
-        vectors = new float[(long)capacity * dimension];
-        keys = new long[capacity];
-        levels = new int[capacity];
-        deleted = new bool[capacity];
-        links0 = new int[capacity * Layer0Stride];
-        upperLinks = new int[]?[capacity];
+        int slots = capacity ?? Options.MaxElements ?? 1024;
+        slotOf = new Dictionary<long, int>(slots);
+        vectors = new float[(long)slots * dimension];
+        keys = new long[slots];
+        levels = new int[slots];
+        deleted = new bool[slots];
+        links0 = new int[slots * Layer0Stride];
+        upperLinks = new int[]?[slots];
     }
 
     /// <inheritdoc/>
@@ -275,7 +280,8 @@ public sealed class HnswIndex : IVectorIndex
 
     internal static HnswIndex FromGraph(HnswGraph graph)
     {
-        var index = new HnswIndex(graph.Dimension, graph.Metric, graph.Options with { MaxElements = Math.Max(graph.NodeCount, 1) });
+        // Capacity 0: the graph's arrays replace the empty ones right away.
+        var index = new HnswIndex(graph.Dimension, graph.Metric, graph.Options, capacity: 0);
         index.vectors = graph.Vectors;
         index.keys = graph.Keys;
         index.levels = graph.Levels;
