@@ -3,32 +3,28 @@ namespace AgentMem.Retrieval.Vectors;
 /// <summary>
 /// A binary heap of (distance, node) pairs over reusable arrays, so graph searches do not allocate.
 /// A min-heap pops the closest first (the candidate queue); a max-heap keeps the farthest on top (the
-/// bounded result set, whose top is the distance a new node must beat).
+/// bounded result set, whose top is the distance a new node must beat). Both are min-heaps on a key:
+/// the max-heap stores negated distances, so the comparisons carry no branch on the heap's kind.
 /// </summary>
 internal sealed class DistanceHeap
 {
-    private readonly bool farthestOnTop;
+    private readonly float sign;
     private float[] distances = new float[64];
     private int[] nodes = new int[64];
 
-    public DistanceHeap(bool farthestOnTop) => this.farthestOnTop = farthestOnTop;
+    public DistanceHeap(bool farthestOnTop) => sign = farthestOnTop ? -1f : 1f;
 
     public int Count { get; private set; }
 
-    public float TopDistance => distances[0];
+    public float TopDistance => sign * distances[0];
 
     public int TopNode => nodes[0];
-
-    /// <summary>The entries in heap order (not sorted).</summary>
-    public ReadOnlySpan<float> Distances => distances.AsSpan(0, Count);
-
-    /// <summary>The nodes in heap order, matching <see cref="Distances"/>.</summary>
-    public ReadOnlySpan<int> Nodes => nodes.AsSpan(0, Count);
 
     public void Clear() => Count = 0;
 
     public void Push(int node, float distance)
     {
+        distance *= sign;
         if (Count == distances.Length)
         {
             Array.Resize(ref distances, Count * 2);
@@ -91,5 +87,5 @@ internal sealed class DistanceHeap
         nodes[i] = node;
     }
 
-    private bool Before(float a, float b) => farthestOnTop ? a > b : a < b;
+    private static bool Before(float a, float b) => a < b;
 }
