@@ -23,6 +23,7 @@ internal static class BenchCommand
             bench.Subcommands.Add(CreateFor(kind, g, stdout, stderr));
         }
 
+        bench.Subcommands.Add(AnnBenchCommand.Create(g, stdout, stderr));
         return bench;
     }
 

@@ -1,0 +1,749 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace AgentMem.Retrieval.Vectors;
+
+/// <summary>
+/// Approximate k-NN over a Hierarchical Navigable Small World graph (Malkov &amp; Yashunin, 2016):
+/// exponential level assignment, greedy descent through the upper layers, a beam search of width ef on
+/// layer 0, and the neighbour-selection heuristic (the paper's algorithm 4) both when linking a new node
+/// and when shrinking a node whose link list overflows.
+/// </summary>
+/// <remarks>
+/// <para>Storage: all vectors in one contiguous array; layer-0 links in one flat array with a fixed stride
+/// of 2M+1 ints per node (count, then ids); upper-layer links in one flat array per node covering its
+/// layers 1..level at a stride of M+1. Nodes are dense int slots mapped to the caller's long keys.</para>
+/// <para>Deletes: the node is marked deleted (never returned), and each of its neighbours that linked to
+/// it is repaired by re-selecting its links, with the heuristic, from its remaining links plus the deleted
+/// node's neighbours. The deleted node keeps its own outgoing links so that any node still pointing at it
+/// can route through it; its slot goes to a free list and the next new key reuses it, keeping the slot's
+/// level (itself a draw from the level distribution), so the graph never points at a layer a node lacks.
+/// Re-adding a key replaces its vector: the node is unlinked as above and inserted again in place.</para>
+/// <para>Filters are applied to results, not to traversal: rejected and deleted nodes are still expanded,
+/// and the search keeps going until it holds ef accepted nodes or runs out of reachable nodes, then scans
+/// whatever it did not reach, so it never returns fewer than k when k acceptable vectors exist.</para>
+/// <para>Cosine: vectors are stored normalised and compared by inner product (1 − a·b), the same
+/// distance <see cref="VectorMetric.Cosine"/> reports, without a norm per comparison.</para>
+/// <para>Thread safety: many concurrent searches, one writer (a reader-writer lock); searches use
+/// per-thread scratch buffers, so they allocate only their result list.</para>
+/// </remarks>
+public sealed class HnswIndex : IVectorIndex
+{
+    private const int MaxLevelCap = 30;
+
+    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+    private readonly Dictionary<long, int> slotOf;
+    private readonly Stack<int> freeSlots = new();
+    private readonly VectorMetric kernelMetric;
+    private readonly double levelMultiplier;
+    private Random random;
+
+    private float[] vectors;
+    private long[] keys;
+    private int[] levels;
+    private bool[] deleted;
+    private int[] links0;
+    private int[]?[] upperLinks;
+    private int nodeCount;
+    private int entryPoint = -1;
+    private int maxLevel = -1;
+
+    /// <summary>Creates an empty index.</summary>
+    public HnswIndex(int dimension, VectorMetric metric, HnswOptions? options = null)
+        : this(dimension, metric, options, capacity: null)
+    {
+    }
+
+    private HnswIndex(int dimension, VectorMetric metric, HnswOptions? options, int? capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+        }
+
+        Options = options ?? new HnswOptions();
+        Options.Validate();
+        Dimension = dimension;
+        Metric = metric;
+        kernelMetric = metric == VectorMetric.Cosine ? VectorMetric.InnerProduct : metric;
+        levelMultiplier = 1 / Math.Log(Options.M);
+        random = new Random(Options.Seed);
+        int slots = capacity ?? Options.MaxElements ?? 1024;
+        slotOf = new Dictionary<long, int>(slots);
+        vectors = new float[(long)slots * dimension];
+        keys = new long[slots];
+        levels = new int[slots];
+        deleted = new bool[slots];
+        links0 = new int[slots * Layer0Stride];
+        upperLinks = new int[]?[slots];
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <summary>The parameters the graph was built with.</summary>
+    public HnswOptions Options { get; }
+
+    /// <inheritdoc/>
+    public int Count
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return slotOf.Count;
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Bytes held by the index's own structures: vectors, links, keys, levels, flags and (estimated at
+    /// 24 bytes an entry) the key map. Capacity is counted, not just the used part.
+    /// </summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                long bytes = (vectors.LongLength * sizeof(float)) + (links0.LongLength * sizeof(int))
+                    + (keys.LongLength * sizeof(long)) + (levels.LongLength * sizeof(int)) + deleted.LongLength
+                    + (upperLinks.LongLength * IntPtr.Size) + (slotOf.Count * 24L);
+                for (int i = 0; i < nodeCount; i++)
+                {
+                    if (upperLinks[i] is { } links)
+                    {
+                        bytes += links.LongLength * sizeof(int);
+                    }
+                }
+
+                return bytes;
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    private int M => Options.M;
+
+    private int MaxLinks0 => 2 * Options.M;
+
+    private int Layer0Stride => (2 * Options.M) + 1;
+
+    private int UpperStride => Options.M + 1;
+
+    /// <summary>Reads an index written by <see cref="Save"/>; see <see cref="HnswFile"/> for the format.</summary>
+    /// <exception cref="VectorFormatException">The file is truncated, corrupt, or of another format or version.</exception>
+    public static HnswIndex Load(string path) => HnswFile.Read(path);
+
+    /// <summary>Writes the index to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    public void Save(string path)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            HnswFile.Write(this, path);
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Add(long key, ReadOnlySpan<float> vector)
+    {
+        VectorDistance.Validate(vector, Dimension);
+        gate.EnterWriteLock();
+        try
+        {
+            var scratch = HnswScratch.Current;
+            if (slotOf.TryGetValue(key, out int slot))
+            {
+                // Replace: take the node out of the graph (repairing its neighbours), then insert it again.
+                deleted[slot] = true;
+                Unlink(slot, scratch);
+                StoreVector(slot, vector);
+                Link(slot, scratch);
+                deleted[slot] = false;
+                return;
+            }
+
+            int level;
+            if (freeSlots.Count > 0)
+            {
+                slot = freeSlots.Pop();
+                level = levels[slot];
+            }
+            else
+            {
+                EnsureCapacity(nodeCount + 1);
+                slot = nodeCount++;
+                level = RandomLevel();
+                levels[slot] = level;
+                if (level > 0)
+                {
+                    upperLinks[slot] = new int[level * UpperStride];
+                }
+            }
+
+            keys[slot] = key;
+            slotOf[key] = slot;
+            StoreVector(slot, vector);
+            deleted[slot] = true; // not its own neighbour while linking
+            Link(slot, scratch);
+            deleted[slot] = false;
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long key)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            if (!slotOf.Remove(key, out int slot))
+            {
+                return false;
+            }
+
+            deleted[slot] = true;
+            Unlink(slot, HnswScratch.Current);
+            freeSlots.Push(slot);
+            return true;
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null) =>
+        Search(query, k, Options.EfSearch, filter);
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest vectors with an explicit beam width <paramref name="ef"/> (raised
+    /// to k when smaller): higher is slower and more accurate.
+    /// </summary>
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, int ef, Func<long, bool>? filter = null)
+    {
+        VectorDistance.Validate(query, Dimension, "query");
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ef, 1);
+        float[]? rented = null;
+        if (Metric == VectorMetric.Cosine)
+        {
+            rented = ArrayPool<float>.Shared.Rent(Dimension);
+            var normalised = rented.AsSpan(0, Dimension);
+            query.CopyTo(normalised);
+            VectorDistance.Normalize(normalised);
+            query = normalised;
+        }
+
+        gate.EnterReadLock();
+        try
+        {
+            return SearchLocked(query, k, Math.Max(ef, k), filter, HnswScratch.Current);
+        }
+        finally
+        {
+            gate.ExitReadLock();
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => gate.Dispose();
+
+    internal HnswGraph Snapshot() => new(Dimension, Metric, Options, nodeCount, entryPoint, maxLevel, vectors, keys, levels, deleted, links0, upperLinks);
+
+    internal static HnswIndex FromGraph(HnswGraph graph)
+    {
+        // Capacity 0: the graph's arrays replace the empty ones right away.
+        var index = new HnswIndex(graph.Dimension, graph.Metric, graph.Options, capacity: 0);
+        index.vectors = graph.Vectors;
+        index.keys = graph.Keys;
+        index.levels = graph.Levels;
+        index.deleted = graph.Deleted;
+        index.links0 = graph.Links0;
+        index.upperLinks = graph.UpperLinks;
+        index.nodeCount = graph.NodeCount;
+        index.entryPoint = graph.EntryPoint;
+        index.maxLevel = graph.MaxLevel;
+
+        // Level draws continue from a seed that depends on the size, so a reloaded index grows reproducibly.
+        index.random = new Random(HashCode.Combine(graph.Options.Seed, graph.NodeCount));
+        for (int slot = 0; slot < graph.NodeCount; slot++)
+        {
+            if (graph.Deleted[slot])
+            {
+                index.freeSlots.Push(slot);
+            }
+            else if (!index.slotOf.TryAdd(graph.Keys[slot], slot))
+            {
+                throw new VectorFormatException($"The index file lists key {graph.Keys[slot]} twice.");
+            }
+        }
+
+        return index;
+    }
+
+    private VectorMatch[] SearchLocked(ReadOnlySpan<float> query, int k, int ef, Func<long, bool>? filter, HnswScratch scratch)
+    {
+        if (entryPoint < 0)
+        {
+            return [];
+        }
+
+        int entry = GreedyDescent(query, entryPoint, maxLevel, 0, exclude: -1);
+        SearchLayer(query, entry, ef, 0, filter, exclude: -1, scratch);
+        var results = scratch.Results;
+        if (results.Count < k && results.Count < slotOf.Count)
+        {
+            // The walk did not reach enough acceptable nodes (a selective filter, or a region cut off by
+            // deletes): finish with a scan of the nodes it never saw, so k acceptable ones are not missed.
+            ScanUnvisited(query, k, filter, scratch);
+        }
+
+        while (results.Count > k)
+        {
+            results.Pop();
+        }
+
+        var matches = new VectorMatch[results.Count];
+        float offset = Metric == VectorMetric.Cosine ? 1f : 0f;
+        for (int i = matches.Length - 1; i >= 0; i--)
+        {
+            matches[i] = new VectorMatch(keys[results.TopNode], results.TopDistance + offset);
+            results.Pop();
+        }
+
+        return matches;
+    }
+
+    private void ScanUnvisited(ReadOnlySpan<float> query, int k, Func<long, bool>? filter, HnswScratch scratch)
+    {
+        var visited = scratch.Visited;
+        var results = scratch.Results;
+        for (int node = 0; node < nodeCount; node++)
+        {
+            if (visited.WasVisited(node) || !Accepts(node, filter))
+            {
+                continue;
+            }
+
+            float d = DistanceTo(query, node);
+            if (results.Count < k)
+            {
+                results.Push(node, d);
+            }
+            else if (d < results.TopDistance)
+            {
+                results.Pop();
+                results.Push(node, d);
+            }
+        }
+    }
+
+    /// <summary>Greedy walk from <paramref name="fromLayer"/> down to (not into) <paramref name="toLayer"/>: on each layer, move to any closer neighbour until none is.</summary>
+    private int GreedyDescent(ReadOnlySpan<float> query, int start, int fromLayer, int toLayer, int exclude)
+    {
+        int current = start;
+        float currentDistance = DistanceTo(query, current);
+        for (int layer = fromLayer; layer > toLayer; layer--)
+        {
+            bool moved = true;
+            while (moved)
+            {
+                moved = false;
+                var block = Links(current, layer);
+                int n = block[0];
+                for (int i = 1; i <= n; i++)
+                {
+                    int candidate = block[i];
+                    if (candidate == exclude)
+                    {
+                        continue;
+                    }
+
+                    float d = DistanceTo(query, candidate);
+                    if (d < currentDistance)
+                    {
+                        currentDistance = d;
+                        current = candidate;
+                        moved = true;
+                    }
+                }
+            }
+        }
+
+        return current;
+    }
+
+    /// <summary>
+    /// The paper's algorithm 2 on one layer, from one entry: leaves the (up to) <paramref name="ef"/>
+    /// closest accepted nodes in <c>scratch.Results</c>. Rejected nodes are still expanded, and while
+    /// fewer than ef are accepted the walk does not stop, so selective filters widen the search.
+    /// </summary>
+    private void SearchLayer(ReadOnlySpan<float> query, int entry, int ef, int layer, Func<long, bool>? filter, int exclude, HnswScratch scratch)
+    {
+        var visited = scratch.Visited;
+        var candidates = scratch.Candidates;
+        var results = scratch.Results;
+        visited.Reset(nodeCount);
+        candidates.Clear();
+        results.Clear();
+        if (exclude >= 0)
+        {
+            visited.TryVisit(exclude);
+        }
+
+        visited.TryVisit(entry);
+        float entryDistance = DistanceTo(query, entry);
+        candidates.Push(entry, entryDistance);
+        if (Accepts(entry, filter))
+        {
+            results.Push(entry, entryDistance);
+        }
+
+        ref int linkBase = ref MemoryMarshal.GetArrayDataReference(links0);
+        while (candidates.Count > 0)
+        {
+            int current = candidates.TopNode;
+            float currentDistance = candidates.TopDistance;
+            if (results.Count >= ef && currentDistance > results.TopDistance)
+            {
+                break;
+            }
+
+            candidates.Pop();
+            ReadOnlySpan<int> block = layer == 0
+                ? MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref linkBase, current * Layer0Stride), Layer0Stride)
+                : Links(current, layer);
+            int n = block[0];
+            for (int i = 1; i <= n; i++)
+            {
+                int neighbour = block[i];
+                if (!visited.TryVisit(neighbour))
+                {
+                    continue;
+                }
+
+                float d = DistanceTo(query, neighbour);
+                if (results.Count < ef || d < results.TopDistance)
+                {
+                    candidates.Push(neighbour, d);
+                    if (Accepts(neighbour, filter))
+                    {
+                        results.Push(neighbour, d);
+                        if (results.Count > ef)
+                        {
+                            results.Pop();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Inserts node <paramref name="slot"/> (vector stored, links empty) into every layer up to its level.</summary>
+    private void Link(int slot, HnswScratch scratch)
+    {
+        int level = levels[slot];
+        ClearLinks(slot);
+        if (entryPoint < 0)
+        {
+            entryPoint = slot;
+            maxLevel = level;
+            return;
+        }
+
+        ReadOnlySpan<float> vector = VectorOf(slot);
+        int entry = GreedyDescent(vector, entryPoint, maxLevel, level, exclude: slot);
+        for (int layer = Math.Min(level, maxLevel); layer >= 0; layer--)
+        {
+            SearchLayer(vector, entry, Options.EfConstruction, layer, filter: null, exclude: slot, scratch);
+            int found = SortResults(scratch);
+            if (found == 0)
+            {
+                continue; // only deleted nodes around: nothing to link to on this layer
+            }
+
+            entry = scratch.SelectNodes[0];
+            int chosen = SelectNeighbours(scratch, found, M);
+            var block = Links(slot, layer);
+            block[0] = chosen;
+            scratch.Chosen.AsSpan(0, chosen).CopyTo(block[1..]);
+            for (int i = 0; i < chosen; i++)
+            {
+                AddLink(block[1 + i], slot, layer, scratch);
+            }
+        }
+
+        if (level > maxLevel)
+        {
+            entryPoint = slot;
+            maxLevel = level;
+        }
+    }
+
+    /// <summary>Links <paramref name="from"/> to <paramref name="to"/>; if that overflows, keeps the heuristic's choice among old links and the new one.</summary>
+    private void AddLink(int from, int to, int layer, HnswScratch scratch)
+    {
+        var block = Links(from, layer);
+        int n = block[0];
+        int capacity = block.Length - 1;
+        if (block[1..(n + 1)].Contains(to))
+        {
+            return;
+        }
+
+        if (n < capacity)
+        {
+            block[n + 1] = to;
+            block[0] = n + 1;
+            return;
+        }
+
+        scratch.EnsureSelectionCapacity(n + 1);
+        var copy = scratch.LinkCopy.AsSpan(0, n + 1);
+        block.Slice(1, n).CopyTo(copy);
+        copy[n] = to;
+        ReselectLinks(from, layer, copy, scratch);
+    }
+
+    /// <summary>Rewrites a node's links on one layer as the heuristic's choice among <paramref name="candidates"/>.</summary>
+    private void ReselectLinks(int node, int layer, ReadOnlySpan<int> candidates, HnswScratch scratch)
+    {
+        scratch.EnsureSelectionCapacity(candidates.Length);
+        var nodes = scratch.SelectNodes.AsSpan(0, candidates.Length);
+        var distances = scratch.SelectDistances.AsSpan(0, candidates.Length);
+        var vector = VectorOf(node);
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            nodes[i] = candidates[i];
+            distances[i] = DistanceTo(vector, candidates[i]);
+        }
+
+        distances.Sort(nodes);
+        var block = Links(node, layer);
+        int chosen = SelectNeighbours(scratch, candidates.Length, block.Length - 1);
+        block[0] = chosen;
+        scratch.Chosen.AsSpan(0, chosen).CopyTo(block[1..]);
+    }
+
+    /// <summary>
+    /// The paper's algorithm 4 over <c>scratch.SelectNodes</c> (sorted closest first): keep a candidate
+    /// only if it is closer to the base than to every candidate already kept, which spreads links over
+    /// directions instead of spending them all on one dense cluster. Leaves the result in <c>scratch.Chosen</c>.
+    /// </summary>
+    private int SelectNeighbours(HnswScratch scratch, int count, int max)
+    {
+        var nodes = scratch.SelectNodes;
+        var distances = scratch.SelectDistances;
+        var chosen = scratch.Chosen;
+        var pruned = scratch.Pruned;
+        int kept = 0;
+        int prunedCount = 0;
+        for (int i = 0; i < count && kept < max; i++)
+        {
+            int candidate = nodes[i];
+            var candidateVector = VectorOf(candidate);
+            bool good = true;
+            for (int j = 0; j < kept; j++)
+            {
+                if (DistanceTo(candidateVector, chosen[j]) < distances[i])
+                {
+                    good = false;
+                    break;
+                }
+            }
+
+            if (good)
+            {
+                chosen[kept++] = candidate;
+            }
+            else
+            {
+                pruned[prunedCount++] = candidate;
+            }
+        }
+
+        if (Options.KeepPrunedConnections)
+        {
+            for (int i = 0; i < prunedCount && kept < max; i++)
+            {
+                chosen[kept++] = pruned[i];
+            }
+        }
+
+        return kept;
+    }
+
+    /// <summary>Moves <c>scratch.Results</c> into <c>scratch.SelectNodes/SelectDistances</c>, closest first.</summary>
+    private static int SortResults(HnswScratch scratch)
+    {
+        var results = scratch.Results;
+        int count = results.Count;
+        scratch.EnsureSelectionCapacity(count);
+        for (int i = count - 1; i >= 0; i--)
+        {
+            scratch.SelectNodes[i] = results.TopNode;
+            scratch.SelectDistances[i] = results.TopDistance;
+            results.Pop();
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Takes a node (already marked deleted) out of the graph: every neighbour that links to it drops the
+    /// link and re-selects, with the heuristic, from its other links plus the node's neighbours.
+    /// </summary>
+    private void Unlink(int slot, HnswScratch scratch)
+    {
+        for (int layer = 0; layer <= levels[slot]; layer++)
+        {
+            var own = Links(slot, layer);
+            int ownCount = own[0];
+            for (int i = 1; i <= ownCount; i++)
+            {
+                int neighbour = own[i];
+                if (deleted[neighbour])
+                {
+                    continue;
+                }
+
+                var theirs = Links(neighbour, layer);
+                int theirCount = theirs[0];
+                int at = theirs.Slice(1, theirCount).IndexOf(slot);
+                if (at < 0)
+                {
+                    continue;
+                }
+
+                // Candidates: their remaining links, then our other neighbours, without duplicates.
+                scratch.EnsureSelectionCapacity(theirCount + ownCount);
+                var pool = scratch.LinkCopy;
+                int size = 0;
+                for (int j = 1; j <= theirCount; j++)
+                {
+                    if (theirs[j] != slot)
+                    {
+                        pool[size++] = theirs[j];
+                    }
+                }
+
+                for (int j = 1; j <= ownCount; j++)
+                {
+                    int other = own[j];
+                    if (other != neighbour && !deleted[other] && !pool.AsSpan(0, size).Contains(other))
+                    {
+                        pool[size++] = other;
+                    }
+                }
+
+                ReselectLinks(neighbour, layer, pool.AsSpan(0, size), scratch);
+            }
+        }
+
+        if (slot == entryPoint)
+        {
+            ChooseNewEntryPoint(slot);
+        }
+    }
+
+    /// <summary>After the entry point is deleted: the live node with the highest level (a linear scan; deletes of the entry point are rare).</summary>
+    private void ChooseNewEntryPoint(int leaving)
+    {
+        entryPoint = -1;
+        maxLevel = -1;
+        for (int node = 0; node < nodeCount; node++)
+        {
+            if (node != leaving && !deleted[node] && levels[node] > maxLevel)
+            {
+                entryPoint = node;
+                maxLevel = levels[node];
+            }
+        }
+    }
+
+    private void ClearLinks(int slot)
+    {
+        links0[slot * Layer0Stride] = 0;
+        if (upperLinks[slot] is { } upper)
+        {
+            for (int i = 0; i < upper.Length; i += UpperStride)
+            {
+                upper[i] = 0;
+            }
+        }
+    }
+
+    private void StoreVector(int slot, ReadOnlySpan<float> vector)
+    {
+        var target = vectors.AsSpan(slot * Dimension, Dimension);
+        vector.CopyTo(target);
+        if (Metric == VectorMetric.Cosine)
+        {
+            VectorDistance.Normalize(target);
+        }
+    }
+
+    private int RandomLevel()
+    {
+        // floor(-ln(U) * mL), U uniform in (0, 1]: the exponentially decaying layer distribution.
+        double level = -Math.Log(1 - random.NextDouble()) * levelMultiplier;
+        return (int)Math.Min(level, MaxLevelCap);
+    }
+
+    private void EnsureCapacity(int needed)
+    {
+        if (needed <= keys.Length)
+        {
+            return;
+        }
+
+        int capacity = Math.Max(needed, keys.Length * 2);
+        Array.Resize(ref vectors, capacity * Dimension);
+        Array.Resize(ref keys, capacity);
+        Array.Resize(ref levels, capacity);
+        Array.Resize(ref deleted, capacity);
+        Array.Resize(ref links0, capacity * Layer0Stride);
+        Array.Resize(ref upperLinks, capacity);
+    }
+
+    private bool Accepts(int node, Func<long, bool>? filter) => !deleted[node] && (filter is null || filter(keys[node]));
+
+    private Span<int> Links(int node, int layer) => layer == 0
+        ? links0.AsSpan(node * Layer0Stride, Layer0Stride)
+        : upperLinks[node].AsSpan((layer - 1) * UpperStride, UpperStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<float> VectorOf(int node) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vectors), node * Dimension), Dimension);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float DistanceTo(ReadOnlySpan<float> query, int node) => VectorDistance.Compute(kernelMetric, query, VectorOf(node));
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary><c>bench ann</c> on SIFT10K from the shared data folder.</summary>
+public sealed class AnnBenchCommandTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static string Sift(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "ann", "siftsmall", name));
+
+    [Fact]
+    public async Task Hnsw_on_siftsmall_reaches_recall_at_10_of_0_95_at_ef_64()
+    {
+        string json = Path.Combine(cli.Folder, "ann.json");
+        var (code, output, err) = await cli.RunAsync(
+            "bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"),
+            "--index", "hnsw", "--M", "16", "--efc", "200", "--ef", "64", "--json", json);
+
+        Assert.True(code == 0, err);
+        Assert.Contains("recall@10", output, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var root = doc.RootElement;
+        Assert.Equal("hnsw", root.GetProperty("index").GetString());
+        Assert.Equal(10_000, root.GetProperty("vectors").GetInt32());
+        var row = Assert.Single(root.GetProperty("results").EnumerateArray());
+        Assert.Equal(64, row.GetProperty("ef").GetInt32());
+        Assert.True(row.GetProperty("recall_at_10").GetDouble() >= 0.95, row.ToString());
+        Assert.True(row.GetProperty("qps").GetDouble() > 0);
+        Assert.True(root.GetProperty("index_bytes").GetInt64() > 10_000L * 128 * 4);
+    }
+
+    [Fact]
+    public async Task Bad_vector_file_is_a_clean_error()
+    {
+        string bad = Path.Combine(cli.Folder, "bad.fvecs");
+        await File.WriteAllBytesAsync(bad, [1, 2, 3]);
+        var (code, _, err) = await cli.RunAsync("bench", "ann", "--base", bad, "--query", bad, "--gt", Sift("siftsmall_groundtruth.ivecs"));
+        Assert.Equal(1, code);
+        Assert.Contains("error:", err, StringComparison.Ordinal);
+        Assert.Contains("bad.fvecs", err, StringComparison.Ordinal);
+
+        (code, _, err) = await cli.RunAsync("bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"), "--index", "ivf");
+        Assert.Equal(1, code);
+        Assert.Contains("--index must be flat or hnsw", err, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,275 @@
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Tests.Vectors;
+
+public sealed class HnswIndexTests
+{
+    private const int Dim = 32;
+
+    [Theory]
+    [InlineData(VectorMetric.L2)]
+    [InlineData(VectorMetric.Cosine)]
+    [InlineData(VectorMetric.InnerProduct)]
+    public void Recall_at_10_against_brute_force_is_at_least_0_95_at_ef_64(VectorMetric metric)
+    {
+        bool unit = metric == VectorMetric.InnerProduct; // inner product is for normalised vectors
+        var (data, queries) = TestVectors.DataAndQueries(5000, 100, Dim, seed: 1, normalise: unit);
+        var (hnsw, exact) = TestVectors.Build(data, metric, new HnswOptions { M = 16, EfConstruction = 100, EfSearch = 64, Seed = 7 });
+        using (hnsw)
+        using (exact)
+        {
+            double recall = TestVectors.MeanRecall(hnsw, exact, queries, 10);
+            Assert.True(recall >= 0.95, $"{metric}: recall@10 {recall:F3}");
+
+            // Distances are the metric's, as the exact index reports them.
+            var q = queries[0];
+            var a = hnsw.Search(q, 1)[0];
+            var b = exact.Search(q, 1)[0];
+            if (a.Key == b.Key)
+            {
+                Assert.Equal(b.Distance, a.Distance, 1e-3f);
+            }
+        }
+    }
+
+    [Fact]
+    public void Very_selective_filter_returns_exactly_the_k_nearest_matching_vectors()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 30, Dim, seed: 2);
+        var (hnsw, exact) = TestVectors.Build(data, VectorMetric.L2, new HnswOptions { EfConstruction = 64 });
+        using (hnsw)
+        using (exact)
+        {
+            static bool OnePercent(long key) => key % 100 == 37; // 30 of 3,000 keys
+            foreach (var q in queries)
+            {
+                var expected = exact.Search(q, 10, OnePercent);
+                var actual = hnsw.Search(q, 10, OnePercent);
+                Assert.Equal(10, actual.Count);
+                Assert.All(actual, m => Assert.True(OnePercent(m.Key)));
+                Assert.Equal(expected.Select(m => m.Key), actual.Select(m => m.Key));
+            }
+
+            // Fewer matching keys than k: all of them, none invented.
+            var few = hnsw.Search(queries[0], 10, key => key is 5 or 1234 or 2999);
+            Assert.Equal([5L, 1234L, 2999L], few.Select(m => m.Key).Order());
+        }
+    }
+
+    [Fact]
+    public void Half_selective_filter_keeps_recall_and_only_returns_matching_keys()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 3);
+        var (hnsw, exact) = TestVectors.Build(data, VectorMetric.L2, new HnswOptions { EfConstruction = 64 });
+        using (hnsw)
+        using (exact)
+        {
+            static bool Even(long key) => key % 2 == 0;
+            foreach (var q in queries)
+            {
+                var actual = hnsw.Search(q, 10, Even);
+                Assert.Equal(10, actual.Count);
+                Assert.All(actual, m => Assert.True(Even(m.Key)));
+            }
+
+            Assert.True(TestVectors.MeanRecall(hnsw, exact, queries, 10, Even) >= 0.95);
+        }
+    }
+
+    [Fact]
+    public void Deleted_keys_are_never_returned_and_recall_stays_above_0_9_after_deleting_20_percent()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 100, Dim, seed: 4);
+        var (hnsw, exact) = TestVectors.Build(data, VectorMetric.L2, new HnswOptions { EfConstruction = 100 });
+        using (hnsw)
+        using (exact)
+        {
+            var removed = new HashSet<long>();
+            var random = new Random(44);
+            while (removed.Count < 600)
+            {
+                long key = random.Next(data.Length);
+                if (removed.Add(key))
+                {
+                    Assert.True(hnsw.Remove(key));
+                    Assert.True(exact.Remove(key));
+                }
+            }
+
+            Assert.False(hnsw.Remove(removed.First()));
+            Assert.Equal(2400, hnsw.Count);
+            foreach (var q in queries)
+            {
+                Assert.DoesNotContain(hnsw.Search(q, 10), m => removed.Contains(m.Key));
+            }
+
+            double recall = TestVectors.MeanRecall(hnsw, exact, queries, 10);
+            Assert.True(recall >= 0.9, $"recall after deletes {recall:F3}");
+
+            // New keys reuse the freed slots and are found.
+            var fresh = TestVectors.Clustered(300, Dim, seed: 44044);
+            for (int i = 0; i < fresh.Length; i++)
+            {
+                hnsw.Add(100_000 + i, fresh[i]);
+                exact.Add(100_000 + i, fresh[i]);
+            }
+
+            Assert.Equal(2700, hnsw.Count);
+            Assert.Equal(100_000 + 17, hnsw.Search(fresh[17], 1)[0].Key);
+            Assert.True(TestVectors.MeanRecall(hnsw, exact, queries, 10) >= 0.9);
+        }
+    }
+
+    [Fact]
+    public void Re_adding_a_key_replaces_its_vector()
+    {
+        var data = TestVectors.Clustered(1000, Dim, seed: 5);
+        var (hnsw, _) = TestVectors.Build(data, VectorMetric.L2);
+        using (hnsw)
+        {
+            var moved = TestVectors.Clustered(1, Dim, seed: 555)[0];
+            for (int d = 0; d < Dim; d++)
+            {
+                moved[d] += 50; // far away from everything
+            }
+
+            hnsw.Add(42, moved);
+            Assert.Equal(1000, hnsw.Count);
+            var hit = hnsw.Search(moved, 1)[0];
+            Assert.Equal(42, hit.Key);
+            Assert.Equal(0f, hit.Distance, 1e-3f);
+            Assert.DoesNotContain(hnsw.Search(data[42], 5), m => m.Key == 42);
+            Assert.Equal(43, hnsw.Search(data[43], 1)[0].Key);
+        }
+    }
+
+    [Fact]
+    public void Deleting_everything_then_adding_again_works()
+    {
+        using var hnsw = new HnswIndex(4, VectorMetric.L2);
+        for (int i = 0; i < 50; i++)
+        {
+            hnsw.Add(i, [i, 0, 0, 0]);
+        }
+
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.True(hnsw.Remove(i));
+        }
+
+        Assert.Equal(0, hnsw.Count);
+        Assert.Empty(hnsw.Search([1, 0, 0, 0], 3));
+        hnsw.Add(7, [7, 0, 0, 0]);
+        hnsw.Add(8, [8, 0, 0, 0]);
+        Assert.Equal([8L, 7L], hnsw.Search([9, 0, 0, 0], 5).Select(m => m.Key));
+    }
+
+    [Fact]
+    public void Bad_vectors_are_refused_with_VectorFormatException()
+    {
+        using var hnsw = new HnswIndex(3, VectorMetric.Cosine);
+        Assert.Throws<VectorFormatException>(() => hnsw.Add(1, [1, 2]));
+        Assert.Throws<VectorFormatException>(() => hnsw.Add(1, [1, float.NaN, 2]));
+        Assert.Throws<VectorFormatException>(() => hnsw.Add(1, [1, float.PositiveInfinity, 2]));
+        Assert.Throws<VectorFormatException>(() => hnsw.Search([1, 2, 3, 4], 1));
+        Assert.Throws<VectorFormatException>(() => hnsw.Search([float.NegativeInfinity, 2, 3], 1));
+        Assert.Equal(0, hnsw.Count);
+        Assert.Empty(hnsw.Search([1, 2, 3], 4));
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(8, VectorMetric.L2, new HnswOptions { M = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(8, VectorMetric.L2, new HnswOptions { EfConstruction = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(8, VectorMetric.L2, new HnswOptions { EfSearch = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(8, VectorMetric.L2, new HnswOptions { MaxElements = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(0, VectorMetric.L2));
+    }
+
+    [Fact]
+    public void Keep_pruned_connections_builds_a_working_graph()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(1500, 30, Dim, seed: 6);
+        var (hnsw, exact) = TestVectors.Build(data, VectorMetric.L2, new HnswOptions { EfConstruction = 64, KeepPrunedConnections = true, MaxElements = 16 });
+        using (hnsw)
+        using (exact)
+        {
+            Assert.True(TestVectors.MeanRecall(hnsw, exact, queries, 10) >= 0.95);
+            Assert.True(hnsw.MemoryBytes > 1500L * Dim * sizeof(float));
+        }
+    }
+
+    [Fact]
+    public void Searches_on_several_threads_while_another_thread_adds()
+    {
+        var data = TestVectors.Clustered(3000, Dim, seed: 8);
+        using var hnsw = new HnswIndex(Dim, VectorMetric.L2, new HnswOptions { EfConstruction = 48 });
+        for (int i = 0; i < 1000; i++)
+        {
+            hnsw.Add(i, data[i]);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        int searches = 0;
+        var readers = new Thread[3];
+        for (int t = 0; t < readers.Length; t++)
+        {
+            int seed = t;
+            readers[t] = new Thread(() =>
+            {
+                var random = new Random(seed);
+                try
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        int i = random.Next(1000);
+                        var result = hnsw.Search(data[i], 5);
+                        if (result.Count != 5 || result[0].Key != i)
+                        {
+                            throw new InvalidOperationException($"query {i} found {(result.Count > 0 ? result[0].Key : -1)}");
+                        }
+
+                        Interlocked.Increment(ref searches);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    errors.Enqueue(ex);
+                }
+            });
+            readers[t].Start();
+        }
+
+        var writer = new Thread(() =>
+        {
+            try
+            {
+                for (int i = 1000; i < data.Length; i++)
+                {
+                    hnsw.Add(i, data[i]);
+                    if (i % 10 == 0 && i >= 1010)
+                    {
+                        hnsw.Remove(i - 5);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                errors.Enqueue(ex);
+            }
+        });
+        writer.Start();
+        writer.Join();
+        stop.Cancel();
+        foreach (var r in readers)
+        {
+            r.Join();
+        }
+
+        Assert.Empty(errors);
+        Assert.True(searches > 0);
+        Assert.Equal(3000 - 199, hnsw.Count);
+    }
+}
