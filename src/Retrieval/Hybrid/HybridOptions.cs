@@ -51,6 +51,9 @@ public sealed class HybridOptions
     /// <summary>The k of reciprocal rank fusion.</summary>
     public int RrfK { get; set; } = 60;
 
+    /// <summary>Cubes whose in-memory indexes are kept; the least recently searched is dropped beyond this (default 32).</summary>
+    public int MaxCachedCubes { get; set; } = 32;
+
     /// <summary>Drop results whose content hash equals a better-ranked result's.</summary>
     public bool CollapseDuplicates { get; set; } = true;
 
@@ -81,6 +84,7 @@ public sealed class HybridOptions
 
         ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
         ArgumentOutOfRangeException.ThrowIfLessThan(RrfK, 1, nameof(RrfK));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCachedCubes, 1, nameof(MaxCachedCubes));
         if (RecencyHalfLifeDays <= 0 || !double.IsFinite(RecencyHalfLifeDays))
         {
             throw new ArgumentOutOfRangeException(nameof(RecencyHalfLifeDays), RecencyHalfLifeDays, "The half-life must be a positive number of days.");

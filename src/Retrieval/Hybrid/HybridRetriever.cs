@@ -27,6 +27,8 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
     private readonly EmbeddingCache cache = new();
     private readonly ConcurrentDictionary<(string Tenant, string Cube), long> generations = new();
     private readonly ConcurrentDictionary<(string Tenant, string Cube), (long Generation, Task<CubeSnapshot> Snapshot)> snapshots = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), long> lastUsed = new();
+    private long clock;
 
     /// <summary>Creates the retriever; with no embedder, the model-free <see cref="Embeddings.HashingEmbedder"/> is used.</summary>
     public HybridRetriever(IMemoryStore store, HybridOptions? options = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, TimeProvider? timeProvider = null)
@@ -47,6 +49,9 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
 
     /// <summary>The options in force.</summary>
     public HybridOptions Options => options;
+
+    /// <summary>Cubes whose indexes are in memory now (for tests and diagnostics).</summary>
+    internal int CachedCubes => snapshots.Count;
 
     /// <inheritdoc/>
     public void OnMemoriesChanged(string tenant, string cubeId) =>
@@ -283,6 +288,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
     private async Task<CubeSnapshot> GetSnapshotAsync(string tenant, string cubeId, CancellationToken cancellationToken)
     {
         var key = (tenant, cubeId);
+        lastUsed[key] = Interlocked.Increment(ref clock);
         long generation = generations.GetValueOrDefault(key);
         if (snapshots.TryGetValue(key, out var cached) && cached.Generation == generation && !cached.Snapshot.IsFaulted && !cached.Snapshot.IsCanceled)
         {
@@ -291,7 +297,23 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
 
         var build = BuildAsync(tenant, cubeId, cancellationToken);
         snapshots[key] = (generation, build);
+        EvictBeyondLimit();
         return await build.ConfigureAwait(false);
+    }
+
+    /// <summary>Bounds memory: a benchmark or a server may touch thousands of cubes, each with its own indexes.</summary>
+    private void EvictBeyondLimit()
+    {
+        while (snapshots.Count > options.MaxCachedCubes)
+        {
+            var oldest = lastUsed.OrderBy(p => p.Value).Select(p => p.Key).FirstOrDefault();
+            if (oldest == default || !snapshots.TryRemove(oldest, out _))
+            {
+                return;
+            }
+
+            lastUsed.TryRemove(oldest, out _);
+        }
     }
 
     private async Task<CubeSnapshot> BuildAsync(string tenant, string cubeId, CancellationToken cancellationToken)

@@ -135,4 +135,26 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { MmrLambda = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { RecencyHalfLifeDays = 0 }.Validate());
     }
+
+    [Fact]
+    public async Task Only_a_bounded_number_of_cube_indexes_are_kept_and_evicted_cubes_still_answer()
+    {
+        var small = new HybridRetriever(store, new HybridOptions { Name = "small", MaxCachedCubes = 2 });
+        var os = new MemoryOS(store, small);
+        for (int c = 0; c < 4; c++)
+        {
+            await os.CreateCubeAsync(Me, $"c{c}");
+            await os.AddAsync(Me, $"c{c}", new MemoryDraft($"cube {c} remembers the word zebra{c}"));
+        }
+
+        for (int round = 0; round < 2; round++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                var hit = Assert.Single(await os.SearchAsync(Me, $"c{c}", $"zebra{c}"));
+                Assert.Contains($"zebra{c}", hit.Item.Text, StringComparison.Ordinal);
+                Assert.True(small.CachedCubes <= 2);
+            }
+        }
+    }
 }
