@@ -34,7 +34,8 @@ public sealed class MemoryAgentOptions
 
     /// <summary>
     /// Model used to extract durable facts from each exchange as a JSON list; null stores the user's
-    /// message itself as the fact (the offline default).
+    /// message itself as the fact (the offline default). A reply that holds no valid JSON array yields no
+    /// facts; a failing call to the model throws, after the turn itself has been stored.
     /// </summary>
     public IChatClient? ExtractionClient { get; set; }
 
