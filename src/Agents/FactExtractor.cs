@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Agents;
+
+/// <summary>
+/// Asks a model for the durable facts in one exchange, as a JSON array of strings. Models wrap JSON in
+/// prose or code fences and sometimes return garbage, so the reply is searched for the array and
+/// validated; anything unusable yields no facts rather than an error, since the turn itself is stored.
+/// </summary>
+internal static class FactExtractor
+{
+    private const int MaxFactLength = 1000;
+
+    private const string Prompt =
+        "Extract the durable facts about the user from this exchange: preferences, plans, relationships, events with dates. " +
+        "Write each fact as one self-contained sentence. Reply with only a JSON array of strings, e.g. [\"The user has a cat named Miso.\"]; reply [] if there are none.";
+
+    public static async Task<IReadOnlyList<string>> ExtractAsync(IChatClient client, string userMessage, string reply, int maxFacts, CancellationToken cancellationToken)
+    {
+        List<ChatMessage> messages =
+        [
+            new(ChatRole.System, Prompt),
+            new(ChatRole.User, $"User: {userMessage}\nAssistant: {reply}"),
+        ];
+        var response = await client.GetResponseAsync(messages, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return Parse(response.Text, maxFacts);
+    }
+
+    /// <summary>The distinct, non-empty strings of the first JSON array in <paramref name="text"/>; none if there is no valid array.</summary>
+    public static IReadOnlyList<string> Parse(string? text, int maxFacts)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        int start = text.IndexOf('[', StringComparison.Ordinal);
+        int end = text.LastIndexOf(']');
+        if (start < 0 || end <= start)
+        {
+            return [];
+        }
+
+        JsonElement array;
+        try
+        {
+            using var doc = JsonDocument.Parse(text.AsMemory(start, end - start + 1));
+            array = doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+
+        var facts = new List<string>();
+        foreach (var element in array.EnumerateArray())
+        {
+            // Only strings count: numbers, objects or nulls mean the model ignored the format.
+            if (element.ValueKind != JsonValueKind.String || element.GetString()?.Trim() is not { Length: > 0 and <= MaxFactLength } fact)
+            {
+                continue;
+            }
+
+            if (!facts.Contains(fact, StringComparer.Ordinal) && facts.Count < maxFacts)
+            {
+                facts.Add(fact);
+            }
+        }
+
+        return facts;
+    }
+}

@@ -1,0 +1,54 @@
+using AgentMem.MemoryCore.Model;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Agents;
+
+/// <summary>How a <see cref="MemoryAgent"/> scopes, recalls and writes memories.</summary>
+public sealed class MemoryAgentOptions
+{
+    /// <summary>Tenant every user of this agent belongs to (a hard partition).</summary>
+    public string Tenant { get; set; } = Scope.DefaultTenant;
+
+    /// <summary>Name of the agent, recorded in the acting scope; optional.</summary>
+    public string? AgentName { get; set; }
+
+    /// <summary>
+    /// The cube to use for every user, created on first use; null (the default) gives each user a
+    /// private cube named <c>user-{userId}</c>. A shared cube belongs to the first user who touched it,
+    /// so others need grants to read it.
+    /// </summary>
+    public string? Cube { get; set; }
+
+    /// <summary>Instructions placed before the recalled memories in the system message.</summary>
+    public string Instructions { get; set; } =
+        "You are a helpful assistant with long-term memory. Use what you remember about the user when it helps, and do not invent memories.";
+
+    /// <summary>Token budget of the recalled context (default 2,000).</summary>
+    public int ContextTokenBudget { get; set; } = 2000;
+
+    /// <summary>Whether the model may call the memory tools during the turn (default true).</summary>
+    public bool EnableTools { get; set; } = true;
+
+    /// <summary>Most model round trips per turn when tools are enabled (default 5).</summary>
+    public int MaxToolIterations { get; set; } = 5;
+
+    /// <summary>
+    /// Model used to extract durable facts from each exchange as a JSON list; null stores the user's
+    /// message itself as the fact (the offline default). A reply that holds no valid JSON array yields no
+    /// facts; a failing call to the model throws, after the turn itself has been stored.
+    /// </summary>
+    public IChatClient? ExtractionClient { get; set; }
+
+    /// <summary>Most facts kept from one exchange (default 10); extra ones are dropped.</summary>
+    public int MaxFactsPerTurn { get; set; } = 10;
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Tenant, nameof(Tenant));
+        ArgumentNullException.ThrowIfNull(Instructions, nameof(Instructions));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ContextTokenBudget, 16, nameof(ContextTokenBudget));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxToolIterations, 1, nameof(MaxToolIterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFactsPerTurn, 0, nameof(MaxFactsPerTurn));
+    }
+}

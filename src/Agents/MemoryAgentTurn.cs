@@ -1,0 +1,16 @@
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Retrieval.Context;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Agents;
+
+/// <summary>The outcome of one <see cref="MemoryAgent.ChatAsync"/> turn.</summary>
+/// <param name="Response">The model's response, including any tool calls and results of the turn.</param>
+/// <param name="Context">The recalled context that was put in the system message.</param>
+/// <param name="Turn">The user message and the assistant reply as written back to memory.</param>
+/// <param name="Facts">The facts extracted from the exchange and written back (existing ids when already known).</param>
+public sealed record MemoryAgentTurn(ChatResponse Response, BuiltContext Context, IReadOnlyList<AddOutcome> Turn, IReadOnlyList<AddOutcome> Facts)
+{
+    /// <summary>The assistant's reply text.</summary>
+    public string Text => Response.Text;
+}

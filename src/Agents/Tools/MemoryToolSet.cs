@@ -1,0 +1,207 @@
+using System.ComponentModel;
+using System.Globalization;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Agents.Tools;
+
+/// <summary>
+/// The bodies of the memory tools, bound to one facade, acting scope and cube. The parameters'
+/// names and <see cref="DescriptionAttribute"/>s become the JSON schema the model sees, so they are
+/// written for a model to read. Bad arguments throw with a message that says how to fix the call.
+/// </summary>
+internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
+{
+    private static readonly string[] Modes = ["hybrid", "bm25", "vector"];
+
+    public async Task<IReadOnlyList<MemoryHitResult>> SearchAsync(
+        [Description("What to look for, in natural language or keywords.")] string query,
+        [Description("How many memories to return (1-50).")] int k = 5,
+        [Description("Ranking: hybrid (default; keywords, neighbours and embeddings), bm25 (keywords only) or vector (embeddings only).")] string? mode = null,
+        CancellationToken cancellationToken = default)
+    {
+        RequireText(query, "query");
+        if (k is < 1 or > 50)
+        {
+            throw new ArgumentException($"k must be between 1 and 50; got {k}.", nameof(k));
+        }
+
+        string? retriever = null;
+        if (!string.IsNullOrWhiteSpace(mode))
+        {
+            retriever = mode.Trim().ToLowerInvariant();
+            if (!Modes.Contains(retriever))
+            {
+                throw new ArgumentException($"mode must be hybrid, bm25 or vector; got '{mode}'.", nameof(mode));
+            }
+
+            // "hybrid" is the facade's default retriever; naming it explicitly would fail if it were registered under another name.
+            retriever = retriever == "hybrid" ? null : retriever;
+        }
+
+        try
+        {
+            var hits = await memory.SearchAsync(scope, cube, query, k, retrieverName: retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return hits.Select(h => new MemoryHitResult(h.Item.Id.ToString(), h.Item.Text, h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score)).ToList();
+        }
+        catch (CubeNotFoundException)
+        {
+            // Nothing has been remembered yet: an empty result, not an error the model must reason about.
+            return [];
+        }
+    }
+
+    public async Task<MemoryAddResult> AddAsync(
+        [Description("The fact or event to remember, as a self-contained sentence.")] string text,
+        [Description("Optional labels, e.g. [\"preference\", \"travel\"].")] string[]? tags = null,
+        [Description("Optional ISO-8601 date or date-time when the fact became true, e.g. 2024-05-07.")] string? eventTime = null,
+        [Description("Optional name of who said or wrote it.")] string? speaker = null,
+        CancellationToken cancellationToken = default)
+    {
+        RequireText(text, "text");
+        var draft = new MemoryDraft(text.Trim())
+        {
+            Tags = tags ?? [],
+            ValidFrom = ParseTime(eventTime, nameof(eventTime)),
+            Actor = speaker,
+            Source = SourceKind.Agent,
+        };
+        var target = await memory.GetOrCreateCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false);
+        var outcome = await memory.AddAsync(scope, target.Id, draft, cancellationToken).ConfigureAwait(false);
+        return new MemoryAddResult(outcome.Id.ToString(), outcome.Created);
+    }
+
+    public async Task<MemoryVersionResult> UpdateAsync(
+        [Description("Id of the memory to change (from memory_search).")] string id,
+        [Description("The corrected text that replaces the old one.")] string text,
+        [Description("Why it changed, e.g. 'user moved to Berlin'. Kept with the old version.")] string? reason = null,
+        CancellationToken cancellationToken = default)
+    {
+        var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
+        RequireText(text, "text");
+        var next = await memory.UpdateAsync(scope, memoryId, new MemoryChange { Text = text.Trim(), Reason = reason }, cancellationToken).ConfigureAwait(false);
+        return Version(next);
+    }
+
+    public async Task<MemoryDeleteResult> DeleteAsync(
+        [Description("Id of the memory to forget (from memory_search).")] string id,
+        [Description("Optional reason, kept in the history.")] string? reason = null,
+        [Description("true to erase the memory and its whole history for good; false (default) keeps a tombstone version.")] bool purge = false,
+        CancellationToken cancellationToken = default)
+    {
+        var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
+        if (purge)
+        {
+            await memory.PurgeAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
+            return new MemoryDeleteResult(memoryId.ToString(), Purged: true, Version: null);
+        }
+
+        var tombstone = await memory.DeleteAsync(scope, memoryId, reason, cancellationToken).ConfigureAwait(false);
+        return new MemoryDeleteResult(memoryId.ToString(), Purged: false, tombstone.Version);
+    }
+
+    public async Task<IReadOnlyList<MemoryVersionResult>> HistoryAsync(
+        [Description("Id of the memory (from memory_search).")] string id,
+        CancellationToken cancellationToken = default)
+    {
+        var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
+        var versions = await memory.GetHistoryAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
+        return versions.Select(Version).ToList();
+    }
+
+    public async Task<MemoryLinksResult> LinksAsync(
+        [Description("Id of the memory (from memory_search).")] string id,
+        CancellationToken cancellationToken = default)
+    {
+        var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
+        var item = await memory.GetAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
+        var outgoing = new List<MemoryLinkResult>(item.Links.Count);
+        foreach (var link in item.Links)
+        {
+            string? text = null;
+            try
+            {
+                text = (await memory.GetAsync(scope, link.Target, cancellationToken).ConfigureAwait(false)).Text;
+            }
+            catch (MemoryNotFoundException)
+            {
+                // A purged target leaves a dangling link; report it without text rather than fail.
+            }
+
+            outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text));
+        }
+
+        // The store keeps no reverse index, so incoming links are found by scanning the cube once.
+        var incoming = new List<MemoryLinkResult>();
+        await foreach (var other in memory.ListAsync(scope, cube, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var link in other.Links)
+            {
+                if (link.Target == memoryId && other.Id != memoryId)
+                {
+                    incoming.Add(new MemoryLinkResult(other.Id.ToString(), link.Type, link.Weight, other.Text));
+                }
+            }
+        }
+
+        return new MemoryLinksResult(memoryId.ToString(), outgoing, incoming);
+    }
+
+    /// <summary>Parses the id and checks the memory lives in this tool set's cube, so tools cannot reach other cubes.</summary>
+    private async Task<MemoryId> RequireInCubeAsync(string? id, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new ArgumentException("id is required: pass the 26-character id returned by memory_search or memory_add.", nameof(id));
+        }
+
+        if (!MemoryId.TryParse(id.Trim(), out var memoryId))
+        {
+            throw new ArgumentException($"'{id}' is not a memory id: expected the 26-character id returned by memory_search or memory_add, e.g. 01JD3Z5Q8Y4V6N2K7M9P0R1S2T.", nameof(id));
+        }
+
+        MemoryItem item;
+        string cubeId;
+        try
+        {
+            item = await memory.GetAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
+            cubeId = (await memory.OpenCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false)).Id;
+        }
+        catch (Exception ex) when (ex is CubeNotFoundException or MemoryNotFoundException)
+        {
+            throw UnknownId(memoryId);
+        }
+
+        return item.CubeId == cubeId ? memoryId : throw UnknownId(memoryId);
+    }
+
+    private MemoryNotFoundException UnknownId(MemoryId id) =>
+        new($"No memory {id} in cube '{cube}'. Use memory_search to find the ids of existing memories.");
+
+    private static void RequireText(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"{name} must not be empty.", name);
+        }
+    }
+
+    private static DateTimeOffset? ParseTime(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+            ? parsed
+            : throw new ArgumentException($"{name} '{value}' is not an ISO-8601 date or date-time; use e.g. 2024-05-07 or 2024-05-07T14:30:00Z.", name);
+    }
+
+    private static string? Date(DateTimeOffset? value) => value?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static MemoryVersionResult Version(MemoryItem item) =>
+        new(item.Id.ToString(), item.Version, item.Text, item.State.ToString(), item.StateReason, item.UpdatedAt.ToString("O", CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,56 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Agents.Tools;
+
+/// <summary>
+/// The memory tools an LLM can call, as <see cref="AIFunction"/>s bound to one memory, acting scope
+/// and cube. Hand them to any <see cref="IChatClient"/> through <see cref="ChatOptions.Tools"/>, to an
+/// MCP server, or to Semantic Kernel. Invalid calls throw exceptions whose messages tell the model how
+/// to fix the call.
+/// </summary>
+public static class MemoryTools
+{
+    /// <summary>Name of the search tool.</summary>
+    public const string Search = "memory_search";
+
+    /// <summary>Name of the add tool.</summary>
+    public const string Add = "memory_add";
+
+    /// <summary>Name of the update tool.</summary>
+    public const string Update = "memory_update";
+
+    /// <summary>Name of the delete tool.</summary>
+    public const string Delete = "memory_delete";
+
+    /// <summary>Name of the history tool.</summary>
+    public const string History = "memory_history";
+
+    /// <summary>Name of the links tool.</summary>
+    public const string Links = "memory_links";
+
+    /// <summary>
+    /// Creates the six memory tools acting as <paramref name="scope"/> on <paramref name="cube"/>
+    /// (created on the first <c>memory_add</c> if it does not exist).
+    /// </summary>
+    public static IReadOnlyList<AIFunction> Create(MemoryOS memory, Scope scope, string cube)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cube);
+        var set = new MemoryToolSet(memory, scope, cube.Trim());
+        return
+        [
+            Tool(set.SearchAsync, Search, "Search long-term memory for facts and past conversation relevant to a query. Returns the best matches, best first, with id, text, speaker, date and score. Search before answering questions about the user or the past."),
+            Tool(set.AddAsync, Add, "Remember a new fact or event for later conversations. Returns the memory id and whether it was new (false when the same text was already remembered)."),
+            Tool(set.UpdateAsync, Update, "Correct a remembered fact: replaces the text of the memory with this id and returns the new version. The old version is kept in the history with the reason."),
+            Tool(set.DeleteAsync, Delete, "Forget a memory by id. By default keeps a tombstone version in the history; with purge=true erases the memory and all its versions for good."),
+            Tool(set.HistoryAsync, History, "List every version of a memory, oldest first, with its state and the reason each version was replaced."),
+            Tool(set.LinksAsync, Links, "Show a memory's typed links: outgoing links to other memories, and incoming links from memories of the same cube that point to it."),
+        ];
+    }
+
+    private static AIFunction Tool(Delegate method, string name, string description) =>
+        AIFunctionFactory.Create(method, new AIFunctionFactoryOptions { Name = name, Description = description });
+}

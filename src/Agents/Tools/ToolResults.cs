@@ -1,0 +1,42 @@
+namespace AgentMem.Agents.Tools;
+
+/// <summary>One ranked memory returned by <c>memory_search</c>.</summary>
+/// <param name="Id">The memory id (26-character ULID).</param>
+/// <param name="Text">The memory's text.</param>
+/// <param name="Speaker">Who said or wrote it, if known.</param>
+/// <param name="Date">Event date (yyyy-MM-dd), if known.</param>
+/// <param name="Score">Relevance; larger is better, comparable only within one result list.</param>
+public sealed record MemoryHitResult(string Id, string Text, string? Speaker, string? Date, double Score);
+
+/// <summary>What <c>memory_add</c> returns.</summary>
+/// <param name="Id">The id of the memory (the existing one when the same content was already stored).</param>
+/// <param name="Created">False when the content was already in the cube.</param>
+public sealed record MemoryAddResult(string Id, bool Created);
+
+/// <summary>One version of a memory, as <c>memory_update</c> and <c>memory_history</c> return it.</summary>
+/// <param name="Id">The memory id (shared by all versions).</param>
+/// <param name="Version">Version number, from 1.</param>
+/// <param name="Text">The text of this version.</param>
+/// <param name="State">Lifecycle state: Active, Superseded, Deleted, ...</param>
+/// <param name="Reason">Why this version was superseded or deleted, if recorded.</param>
+/// <param name="UpdatedAt">When this version was written (ISO 8601).</param>
+public sealed record MemoryVersionResult(string Id, int Version, string Text, string State, string? Reason, string UpdatedAt);
+
+/// <summary>What <c>memory_delete</c> returns.</summary>
+/// <param name="Id">The memory id.</param>
+/// <param name="Purged">True when the memory was removed for good; false for a soft delete (tombstone version).</param>
+/// <param name="Version">The tombstone's version after a soft delete; null after a purge.</param>
+public sealed record MemoryDeleteResult(string Id, bool Purged, int? Version);
+
+/// <summary>One typed link between two memories.</summary>
+/// <param name="Id">The memory at the other end of the link.</param>
+/// <param name="Type">The relation, e.g. related, supports, contradicts, follows.</param>
+/// <param name="Weight">Strength of the relation, 0..1.</param>
+/// <param name="Text">The other memory's text, when it is still readable.</param>
+public sealed record MemoryLinkResult(string Id, string Type, double Weight, string? Text);
+
+/// <summary>What <c>memory_links</c> returns.</summary>
+/// <param name="Id">The memory asked about.</param>
+/// <param name="Outgoing">Links from this memory to others.</param>
+/// <param name="Incoming">Links from other memories of the same cube to this one.</param>
+public sealed record MemoryLinksResult(string Id, IReadOnlyList<MemoryLinkResult> Outgoing, IReadOnlyList<MemoryLinkResult> Incoming);

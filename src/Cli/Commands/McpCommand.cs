@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentMem.Agents.Tools;
+using AgentMem.Cli.Output;
+using AgentMem.MemoryCore.Errors;
+using Microsoft.Extensions.AI;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>mcp</c>: serves the memory tools over the Model Context Protocol on stdin/stdout, bound to the
+/// global --db, --tenant, --user, --agent and --cube options. Stdout carries only protocol messages,
+/// so nothing else may print there; the MCP SDK logs nowhere unless given a logger.
+/// </summary>
+internal static class McpCommand
+{
+    private const string CubesUri = "agentmem://cubes";
+
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("mcp", "Serve the memory tools (memory_search, memory_add, ...) to an MCP client over stdio.");
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var options = new McpServerOptions
+            {
+                ServerInfo = new Implementation { Name = "agentmem", Version = typeof(McpCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0" },
+                ServerInstructions = $"Long-term memory (cube '{ctx.Cube}'). Search it before answering questions about the user or the past; add durable facts worth remembering.",
+                ToolCollection = [],
+                ResourceCollection = [],
+            };
+            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube))
+            {
+                options.ToolCollection.Add(McpServerTool.Create(new ReportedErrors(tool)));
+            }
+
+            options.ResourceCollection.Add(McpServerResource.Create(
+                async (CancellationToken token) =>
+                {
+                    var cubes = await memory.ListCubesAsync(ctx.Scope, token);
+                    return JsonSerializer.Serialize(cubes.Select(c => new { id = c.Id, name = c.Name, description = c.Description }), CliOutput.JsonOptions);
+                },
+                new McpServerResourceCreateOptions { UriTemplate = CubesUri, Name = "cubes", Description = "The cubes of this tenant the acting user can read, as JSON.", MimeType = "application/json" }));
+
+            await using var transport = new StdioServerTransport("agentmem");
+            await using var server = McpServer.Create(transport, options);
+            ctx.Output.Notice($"[grey]agentmem MCP server on stdio: db {Spectre.Console.Markup.Escape(ctx.DbPath)}, cube '{Spectre.Console.Markup.Escape(ctx.Cube)}'[/]");
+            await server.RunAsync(ct);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The MCP SDK hides the message of any exception but <see cref="McpException"/>; the tools' messages
+    /// say how to fix a call, so input errors are passed on as <see cref="McpException"/>.
+    /// </summary>
+    private sealed class ReportedErrors(AIFunction inner) : DelegatingAIFunction(inner)
+    {
+        protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await base.InvokeCoreAsync(arguments, cancellationToken);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or AgentMemException)
+            {
+                throw new McpException(ex.Message, ex);
+            }
+        }
+    }
+}

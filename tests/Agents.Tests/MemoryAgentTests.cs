@@ -1,0 +1,146 @@
+using AgentMem.MemoryCore.Model;
+using Microsoft.Extensions.AI;
+using static AgentMem.Agents.Tests.ScriptedChatClient;
+
+namespace AgentMem.Agents.Tests;
+
+public sealed class MemoryAgentTests : IAsyncDisposable
+{
+    private static readonly Scope Ann = new(Scope.DefaultTenant, "ann");
+    private readonly TempMemory temp = new();
+
+    public ValueTask DisposeAsync() => temp.DisposeAsync();
+
+    [Fact]
+    public async Task Recalls_into_the_system_message_runs_a_tool_call_and_writes_the_turn_back()
+    {
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann adopted a cat named Miso") { Actor = "Ann" });
+        var model = new ScriptedChatClient(
+            Call("memory_search", new() { ["query"] = "cat name", ["k"] = 3 }),
+            Say("Your cat is called Miso."));
+        var agent = new MemoryAgent(model, temp.Memory);
+
+        var result = await agent.ChatAsync("ann", "What is my cat called?", "conv-1");
+
+        Assert.Equal("Your cat is called Miso.", result.Text);
+        Assert.Equal(2, model.Requests.Count);
+
+        // Before the turn: the recalled memory is in the system message, and the tools are offered.
+        var (first, options) = model.Requests[0];
+        Assert.Equal(ChatRole.System, first[0].Role);
+        Assert.Contains("Ann: Ann adopted a cat named Miso", first[0].Text, StringComparison.Ordinal);
+        Assert.Equal("What is my cat called?", first[^1].Text);
+        Assert.Contains(options!.Tools!, t => t.Name == "memory_search");
+
+        // The function-calling loop ran the search and gave the model its result.
+        var toolResult = model.Requests[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
+        Assert.Contains("Miso", toolResult.Result?.ToString(), StringComparison.Ordinal);
+
+        // After the turn: both sides of the exchange are memories in the conversation's session.
+        var stored = await temp.Memory.ListAsync(Ann, "user-ann").ToListAsync();
+        var user = Assert.Single(stored, m => m.Text == "What is my cat called?");
+        var assistant = Assert.Single(stored, m => m.Text == "Your cat is called Miso.");
+        Assert.Equal(("user", "conv-1"), (user.Provenance.Actor, user.Scope.Session));
+        Assert.Equal(("assistant", "conv-1"), (assistant.Provenance.Actor, assistant.Scope.Session));
+        Assert.Equal([user.Id, assistant.Id], result.Turn.Select(o => o.Id));
+
+        // Offline, the user's message is the fact.
+        Assert.Equal(user.Id, Assert.Single(result.Facts).Id);
+    }
+
+    [Fact]
+    public async Task The_next_turn_recalls_the_previous_one()
+    {
+        var model = new ScriptedChatClient(Say("Noted: you are vegetarian."), Say("Try a mushroom risotto."));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        await agent.ChatAsync("ann", "I am vegetarian.", "c1");
+        var second = await agent.ChatAsync("ann", "What should I cook tonight?", "c2");
+
+        var system = model.Requests[1].Messages[0].Text;
+        Assert.Contains("user: I am vegetarian.", system, StringComparison.Ordinal);
+        Assert.Contains("assistant: Noted: you are vegetarian.", system, StringComparison.Ordinal);
+        Assert.Null(model.Requests[1].Options?.Tools);
+        Assert.True(second.Context.IsComplete);
+    }
+
+    [Fact]
+    public async Task Users_have_separate_cubes()
+    {
+        var model = new ScriptedChatClient(Say("ok"), Say("ok"));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        await agent.ChatAsync("ann", "My locker code is 4711.");
+        await agent.ChatAsync("bob", "Hello.");
+
+        Assert.DoesNotContain("4711", model.Requests[1].Messages[0].Text, StringComparison.Ordinal);
+        Assert.Contains("(nothing yet)", model.Requests[1].Messages[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Extracted_facts_are_validated_and_stored()
+    {
+        var extractor = new ScriptedChatClient(Say("Here you go:\n```json\n[\"Ann is vegetarian.\", 42, \"\", \"Ann lives in Lyon.\", \"Ann is vegetarian.\"]\n```"));
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Good to know!")), temp.Memory, new MemoryAgentOptions { EnableTools = false, ExtractionClient = extractor });
+
+        var result = await agent.ChatAsync("ann", "I'm vegetarian and live in Lyon.");
+
+        Assert.Equal(2, result.Facts.Count);
+        var facts = await temp.Memory.ListAsync(Ann, "user-ann").Where(m => m.Tags.Contains("fact")).Select(m => m.Text).ToListAsync();
+        Assert.Equal(["Ann is vegetarian.", "Ann lives in Lyon."], facts);
+        Assert.Contains("Assistant: Good to know!", extractor.Requests[0].Messages[^1].Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[\"unterminated")]
+    [InlineData("{\"facts\": oops]")]
+    [InlineData("I could not find any facts.")]
+    [InlineData("")]
+    public async Task Broken_extraction_json_is_skipped_and_the_turn_is_kept(string extractorReply)
+    {
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Sure.")), temp.Memory,
+            new MemoryAgentOptions { EnableTools = false, ExtractionClient = new ScriptedChatClient(Say(extractorReply)) });
+
+        var result = await agent.ChatAsync("ann", "Remember that I like tea.");
+
+        Assert.Empty(result.Facts);
+        Assert.Equal(2, result.Turn.Count);
+        Assert.Equal(2, await temp.Memory.ListAsync(Ann, "user-ann").CountAsync());
+    }
+
+    [Fact]
+    public async Task A_bad_tool_call_is_reported_to_the_model_with_the_reason()
+    {
+        var model = new ScriptedChatClient(
+            Call("memory_history", new() { ["id"] = "not-an-id" }),
+            Say("Sorry, I could not find that memory."));
+        var agent = new MemoryAgent(model, temp.Memory);
+
+        var result = await agent.ChatAsync("ann", "Show the history of my note.");
+
+        Assert.Equal("Sorry, I could not find that memory.", result.Text);
+        var error = model.Requests[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
+        Assert.Contains("is not a memory id", error.Result?.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_configured_cube_is_created_on_first_use()
+    {
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("hi")), temp.Memory, new MemoryAgentOptions { Cube = "assistant-memory", Tenant = "acme", EnableTools = false });
+
+        await agent.ChatAsync("ann", "Hello there.");
+
+        var acme = new Scope("acme", "ann");
+        Assert.Equal(2, await temp.Memory.ListAsync(acme, "assistant-memory").CountAsync());
+    }
+
+    [Fact]
+    public async Task Rejects_empty_input_and_bad_options()
+    {
+        var agent = new MemoryAgent(new ScriptedChatClient(), temp.Memory);
+        await Assert.ThrowsAsync<ArgumentException>(() => agent.ChatAsync("ann", " "));
+        await Assert.ThrowsAsync<ArgumentException>(() => agent.ChatAsync("", "hi"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryAgent(new ScriptedChatClient(), temp.Memory, new MemoryAgentOptions { MaxToolIterations = 0 }));
+    }
+}

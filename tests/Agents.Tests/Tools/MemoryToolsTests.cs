@@ -1,0 +1,164 @@
+using System.Text.Json;
+using AgentMem.Agents.Tools;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using static AgentMem.Agents.Tests.Tools.ToolJson;
+
+namespace AgentMem.Agents.Tests.Tools;
+
+public sealed class MemoryToolsTests : IAsyncDisposable
+{
+    private static readonly Scope Ann = new("acme", "ann");
+    private readonly TempMemory temp = new();
+    private readonly IReadOnlyList<Microsoft.Extensions.AI.AIFunction> tools;
+
+    public MemoryToolsTests() => tools = MemoryTools.Create(temp.Memory, Ann, "notes");
+
+    public ValueTask DisposeAsync() => temp.DisposeAsync();
+
+    [Fact]
+    public void Exposes_six_named_tools_with_descriptions()
+    {
+        Assert.Equal(["memory_search", "memory_add", "memory_update", "memory_delete", "memory_history", "memory_links"], tools.Select(t => t.Name));
+        Assert.All(tools, t => Assert.False(string.IsNullOrWhiteSpace(t.Description)));
+    }
+
+    [Theory]
+    [InlineData("memory_search", "query", "What to look for")]
+    [InlineData("memory_search", "mode", "bm25")]
+    [InlineData("memory_add", "text", "The fact or event to remember")]
+    [InlineData("memory_add", "eventTime", "ISO-8601")]
+    [InlineData("memory_add", "speaker", "who said")]
+    [InlineData("memory_update", "reason", "Why it changed")]
+    [InlineData("memory_delete", "purge", "erase the memory")]
+    [InlineData("memory_history", "id", "Id of the memory")]
+    [InlineData("memory_links", "id", "Id of the memory")]
+    public void Schemas_name_and_describe_the_parameters(string tool, string parameter, string descriptionPart)
+    {
+        var schema = Find(tools, tool).JsonSchema;
+        var property = schema.GetProperty("properties").GetProperty(parameter);
+        Assert.Contains(descriptionPart, property.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("cancellationToken", schema.GetRawText(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Required_parameters_are_marked_required()
+    {
+        var required = Find(tools, "memory_add").JsonSchema.GetProperty("required").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(["text"], required);
+    }
+
+    [Fact]
+    public async Task Add_then_search_finds_the_memory_with_speaker_and_date()
+    {
+        var added = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann adopted a cat named Miso","tags":["pet"],"eventTime":"2024-05-07","speaker":"Ann"}""");
+        Assert.True(added.Created);
+        await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann works as a nurse in Lyon"}""");
+
+        foreach (var mode in new[] { "hybrid", "bm25", "vector" })
+        {
+            var hits = await CallAsync<List<MemoryHitResult>>(tools, "memory_search", $$"""{"query":"cat Miso","k":3,"mode":"{{mode}}"}""");
+            var top = hits[0];
+            Assert.Equal(added.Id, top.Id);
+            Assert.Equal("Ann", top.Speaker);
+            Assert.Equal("2024-05-07", top.Date);
+            Assert.True(top.Score > 0, $"{mode}: {top.Score}");
+        }
+
+        var item = await temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id));
+        Assert.Equal(["pet"], item.Tags);
+    }
+
+    [Fact]
+    public async Task Adding_the_same_text_twice_returns_the_existing_id()
+    {
+        var first = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann likes jazz"}""");
+        var second = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann likes jazz"}""");
+        Assert.Equal(first.Id, second.Id);
+        Assert.False(second.Created);
+    }
+
+    [Fact]
+    public async Task Search_before_anything_is_remembered_is_empty()
+    {
+        var hits = await CallAsync<List<MemoryHitResult>>(tools, "memory_search", """{"query":"anything"}""");
+        Assert.Empty(hits);
+    }
+
+    [Fact]
+    public async Task Update_history_and_delete_write_versions()
+    {
+        var added = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann lives in Paris"}""");
+        var updated = await CallAsync<MemoryVersionResult>(tools, "memory_update", $$"""{"id":"{{added.Id}}","text":"Ann lives in Berlin","reason":"moved in June"}""");
+        Assert.Equal(2, updated.Version);
+        Assert.Equal("Ann lives in Berlin", updated.Text);
+
+        var history = await CallAsync<List<MemoryVersionResult>>(tools, "memory_history", $$"""{"id":"{{added.Id}}"}""");
+        Assert.Equal([1, 2], history.Select(v => v.Version));
+        Assert.Equal("Superseded", history[0].State);
+        Assert.Equal("moved in June", history[0].Reason);
+
+        var deleted = await CallAsync<MemoryDeleteResult>(tools, "memory_delete", $$"""{"id":"{{added.Id}}","reason":"user asked"}""");
+        Assert.False(deleted.Purged);
+        Assert.Equal(3, deleted.Version);
+        Assert.Equal(LifecycleState.Deleted, (await temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id))).State);
+
+        var purged = await CallAsync<MemoryDeleteResult>(tools, "memory_delete", $$"""{"id":"{{added.Id}}","purge":true}""");
+        Assert.True(purged.Purged);
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id)));
+    }
+
+    [Fact]
+    public async Task Links_shows_outgoing_and_incoming_links()
+    {
+        var cat = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann adopted a cat"}""");
+        var catId = MemoryId.Parse(cat.Id);
+        var vet = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("Ann took the cat to the vet") { Links = [new MemoryLink(catId, "follows", 0.8)] });
+        var allergy = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("Ann is allergic to cats") { Links = [new MemoryLink(catId, "contradicts")] });
+
+        var fromVet = await CallAsync<MemoryLinksResult>(tools, "memory_links", $$"""{"id":"{{vet.Id}}"}""");
+        var link = Assert.Single(fromVet.Outgoing);
+        Assert.Equal((cat.Id, "follows", 0.8, "Ann adopted a cat"), (link.Id, link.Type, link.Weight, link.Text));
+        Assert.Empty(fromVet.Incoming);
+
+        var toCat = await CallAsync<MemoryLinksResult>(tools, "memory_links", $$"""{"id":"{{cat.Id}}"}""");
+        Assert.Empty(toCat.Outgoing);
+        Assert.Equal([vet.Id.ToString(), allergy.Id.ToString()], toCat.Incoming.Select(l => l.Id).Order(StringComparer.Ordinal));
+        Assert.Contains(toCat.Incoming, l => l.Type == "contradicts" && l.Text == "Ann is allergic to cats");
+    }
+
+    [Theory]
+    [InlineData("memory_update", """{"id":"not-an-id","text":"x"}""", "is not a memory id")]
+    [InlineData("memory_history", """{"id":""}""", "id is required")]
+    [InlineData("memory_add", """{"text":"   "}""", "text must not be empty")]
+    [InlineData("memory_add", """{"text":"x","eventTime":"last tuesday"}""", "not an ISO-8601 date")]
+    [InlineData("memory_search", """{"query":""}""", "query must not be empty")]
+    [InlineData("memory_search", """{"query":"x","mode":"fuzzy"}""", "mode must be hybrid, bm25 or vector")]
+    [InlineData("memory_search", """{"query":"x","k":0}""", "k must be between 1 and 50")]
+    public async Task Bad_arguments_throw_clear_errors(string tool, string json, string message)
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Find(tools, tool).InvokeAsync(Args(json)));
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_required_argument_is_an_error()
+    {
+        var ex = await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Find(tools, "memory_add").InvokeAsync(Args("{}")));
+        Assert.Contains("text", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_id_and_ids_from_other_cubes_are_not_found()
+    {
+        var unknown = MemoryId.NewId().ToString();
+        var ex = await Assert.ThrowsAsync<MemoryNotFoundException>(async () => await Find(tools, "memory_history").InvokeAsync(Args($$"""{"id":"{{unknown}}"}""")));
+        Assert.Contains($"No memory {unknown} in cube 'notes'", ex.Message, StringComparison.Ordinal);
+
+        var elsewhere = await temp.Memory.AddAsync(Ann, (await temp.Memory.GetOrCreateCubeAsync(Ann, "private")).Id, new MemoryDraft("secret"));
+        await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"creates the notes cube"}""");
+        await Assert.ThrowsAsync<MemoryNotFoundException>(async () => await Find(tools, "memory_delete").InvokeAsync(Args($$"""{"id":"{{elsewhere.Id}}","purge":true}""")));
+        Assert.Equal("secret", (await temp.Memory.GetAsync(Ann, elsewhere.Id)).Text);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary>Runs the real <c>agentmem mcp</c> process and talks to it with the MCP SDK's own stdio client.</summary>
+public sealed class McpServerTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Lists_tools_then_adds_and_finds_a_memory_over_stdio()
+    {
+        using var cli = new CliRunner();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var ct = timeout.Token;
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Name = "agentmem",
+            Command = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            Arguments = [Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "--user", "ann", "mcp"],
+        });
+        await using (var client = await McpClient.CreateAsync(transport, cancellationToken: ct))
+        {
+            Assert.Equal("agentmem", client.ServerInfo?.Name);
+            var tools = await client.ListToolsAsync(cancellationToken: ct);
+            Assert.Equal(["memory_add", "memory_delete", "memory_history", "memory_links", "memory_search", "memory_update"], tools.Select(t => t.Name).Order(StringComparer.Ordinal));
+            var search = tools.Single(t => t.Name == "memory_search");
+            Assert.Contains("query", search.JsonSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name));
+
+            var added = Json(await client.CallToolAsync("memory_add", new Dictionary<string, object?> { ["text"] = "Ann adopted a cat named Miso", ["speaker"] = "Ann", ["eventTime"] = "2024-05-07" }, cancellationToken: ct));
+            string id = added.GetProperty("id").GetString()!;
+            Assert.True(added.GetProperty("created").GetBoolean());
+
+            var hits = Json(await client.CallToolAsync("memory_search", new Dictionary<string, object?> { ["query"] = "what is the cat called", ["k"] = 3 }, cancellationToken: ct));
+            var top = hits.EnumerateArray().First();
+            Assert.Equal(id, top.GetProperty("id").GetString());
+            Assert.Equal("Ann adopted a cat named Miso", top.GetProperty("text").GetString());
+            Assert.Equal("2024-05-07", top.GetProperty("date").GetString());
+
+            // Input errors reach the client as tool errors with the tool's own message.
+            var bad = await client.CallToolAsync("memory_update", new Dictionary<string, object?> { ["id"] = "nope", ["text"] = "x" }, cancellationToken: ct);
+            Assert.True(bad.IsError);
+            Assert.Contains("is not a memory id", Text(bad), StringComparison.Ordinal);
+
+            // The cubes resource lists the cube the tools created.
+            var resources = await client.ListResourcesAsync(cancellationToken: ct);
+            Assert.Contains(resources, r => r.Uri == "agentmem://cubes");
+            var cubes = await client.ReadResourceAsync("agentmem://cubes", cancellationToken: ct);
+            Assert.Contains("\"default\"", Assert.IsType<TextResourceContents>(Assert.Single(cubes.Contents)).Text, StringComparison.Ordinal);
+        }
+
+        // What the server wrote is in the database, visible to the ordinary CLI.
+        var listed = await cli.JsonAsync("--user", "ann", "search", "Miso");
+        Assert.Contains("Miso", listed.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Writes_nothing_but_protocol_to_stdout()
+    {
+        using var cli = new CliRunner();
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "mcp" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start)!;
+        child.StandardInput.Close(); // end of input: the server stops without a client ever speaking
+        string stdout = await child.StandardOutput.ReadToEndAsync();
+        string stderr = await child.StandardError.ReadToEndAsync();
+        await child.WaitForExitAsync();
+
+        Assert.Equal(0, child.ExitCode);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Contains("MCP server on stdio", stderr, StringComparison.Ordinal);
+    }
+
+    private static string Text(CallToolResult result) =>
+        string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text));
+
+    private static JsonElement Json(CallToolResult result)
+    {
+        Assert.True(result.IsError is not true, Text(result));
+        using var doc = JsonDocument.Parse(Text(result));
+        return doc.RootElement.Clone();
+    }
+}
