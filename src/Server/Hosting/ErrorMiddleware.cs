@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Server.Hosting;
@@ -17,6 +18,11 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
         {
             await TooLarge(context).ConfigureAwait(false);
             return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is null)
+        {
+            context.Request.Body = new LimitedReadStream(context.Request.Body, options.MaxRequestBodyBytes);
         }
 
         try
