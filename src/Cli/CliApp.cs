@@ -26,6 +26,7 @@ internal static class CliApp
         root.Subcommands.Add(ImportCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(ServeCommand.Create(global, stdout, stderr));
         return root;
     }
 
