@@ -44,4 +44,64 @@ public sealed class KestrelTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Stopping_lets_in_flight_writes_finish_and_every_acknowledged_write_is_stored()
+    {
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        var acknowledged = new List<string>();
+        try
+        {
+            await app.StartAsync();
+            using var client = new HttpClient { BaseAddress = new Uri(Assert.Single(app.Urls)), Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+            await TestApp.AddAsync(client, "warm up the cube");
+            var writes = Enumerable.Range(0, 20)
+                .Select(i => client.PostAsJsonAsync("/v1/memories", new { text = $"concurrent write number {i}", cube = "notes" }))
+                .ToList();
+
+            // Stop while writes are in flight: those already accepted must complete, not be cut off.
+            await Task.WhenAny(writes);
+            var stopping = app.StopAsync();
+            foreach (var write in writes)
+            {
+                try
+                {
+                    var response = await write;
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        acknowledged.Add((await TestApp.ReadJsonAsync(response)).GetProperty("id").GetString()!);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Refused after shutdown began: never acknowledged, so nothing is owed.
+                }
+            }
+
+            await stopping;
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        Assert.NotEmpty(acknowledged);
+        await using (var memory = AgentMemServer.Compose(options.DbPath))
+        {
+            var scope = new MemoryCore.Model.Scope("tenant-a");
+            foreach (string id in acknowledged)
+            {
+                var item = await memory.GetAsync(scope, MemoryCore.Identity.MemoryId.Parse(id));
+                Assert.StartsWith("concurrent write", item.Text, StringComparison.Ordinal);
+            }
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
 }
