@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Server;
 
@@ -58,6 +59,9 @@ public static class AgentMemServer
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => Compose(options.DbPath));
+
+        // Per-request framework chatter is noise for a service whose errors already come back as problems.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -4,6 +4,8 @@ using AgentMem.Server;
 using AgentMem.Server.Auth;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace AgentMem.Cli.Commands;
 
@@ -52,7 +54,12 @@ internal static class ServeCommand
             }
 
             // The CLI's composition, so --embedder applies; a factory registration lets the host dispose it on stop.
-            await using var app = AgentMemServer.Build(options, b => b.Services.AddSingleton(_ => ctx.OpenMemory()));
+            // Logs go to stderr: stdout stays for command output, as with every other verb.
+            await using var app = AgentMemServer.Build(options, b =>
+            {
+                b.Services.AddSingleton(_ => ctx.OpenMemory());
+                b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            });
             await app.StartAsync(ct);
             string mode = options.RequireAuth ? $"{options.ApiKeys.Count} API key(s)" : $"no auth, tenant '{options.LocalTenant}', loopback only";
             ctx.Output.Err.WriteLine($"agentmem serving {Path.GetFullPath(ctx.DbPath)} on {string.Join(", ", app.Urls)} ({mode}); Ctrl-C stops.");
