@@ -1,0 +1,74 @@
+using System.CommandLine;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.Server;
+using AgentMem.Server.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>serve --urls URL [--api-key-file F]</c>: runs the REST service over the <c>--db</c> database.
+/// With a key file every <c>/v1</c> call needs a key and acts for the key's tenant. Without one, auth is
+/// off and every call acts for <c>--tenant</c>; that is allowed on loopback addresses only, so an
+/// unauthenticated service is never reachable from another machine.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line ('#' comments). Without it: no auth, --tenant only, loopback only." };
+        var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 1024 * 1024 };
+        var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var options = new ServerOptions { DbPath = ctx.DbPath, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody) };
+            options.Urls.Clear();
+            foreach (string url in (parse.GetValue(urls) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                options.Urls.Add(url);
+            }
+
+            if (parse.GetValue(keyFile) is { } file)
+            {
+                foreach (var entry in ApiKeyHasher.ParseKeyFile(await File.ReadAllLinesAsync(file.FullName, ct)))
+                {
+                    options.ApiKeys.Add(entry);
+                }
+            }
+            else
+            {
+                options.RequireAuth = false;
+            }
+
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                throw new MemoryValidationException(ex.Message, ex);
+            }
+
+            // The CLI's composition, so --embedder applies; a factory registration lets the host dispose it on stop.
+            // Logs go to stderr: stdout stays for command output, as with every other verb.
+            await using var app = AgentMemServer.Build(options, b =>
+            {
+                b.Services.AddSingleton(_ => ctx.OpenMemory());
+                b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            });
+            await app.StartAsync(ct);
+            string mode = options.RequireAuth ? $"{options.ApiKeys.Count} API key(s)" : $"no auth, tenant '{options.LocalTenant}', loopback only";
+            ctx.Output.Err.WriteLine($"agentmem serving {Path.GetFullPath(ctx.DbPath)} on {string.Join(", ", app.Urls)} ({mode}); Ctrl-C stops.");
+            ctx.Output.Err.Flush();
+
+            // Returns once Ctrl-C, SIGTERM or the caller's token stops the host; in-flight requests finish first.
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        return command;
+    }
+}

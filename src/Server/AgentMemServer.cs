@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgentMem.MemoryCore;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Server.Auth;
+using AgentMem.Server.Contracts;
+using AgentMem.Server.Endpoints;
+using AgentMem.Server.Hosting;
+using AgentMem.Stores.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentMem.Server;
+
+/// <summary>
+/// Builds the AgentMem REST service: a thin ASP.NET Core minimal API over one shared <see cref="MemoryOS"/>.
+/// The same application runs under Kestrel (<c>agentmem serve</c>) and under the ASP.NET test host.
+/// </summary>
+public static class AgentMemServer
+{
+    /// <summary>
+    /// Builds the application. <paramref name="configure"/> runs last on the builder, e.g. to swap Kestrel
+    /// for the test host (<c>builder.WebHost.UseTestServer()</c>) or to change logging.
+    /// The <see cref="MemoryOS"/> is opened here, so a bad database fails now rather than on the first request;
+    /// it is disposed when the application is disposed, after in-flight requests have drained.
+    /// </summary>
+    public static WebApplication Build(ServerOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = typeof(AgentMemServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+
+        // Stopping waits this long for in-flight requests, so a write that has started is finished, not cut.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+
+        // Binding failures (malformed JSON, wrong types) throw, so ErrorMiddleware answers them as problem details.
+        builder.Services.Configure<RouteHandlerOptions>(route => route.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(_ => Compose(options.DbPath));
+
+        // Per-request framework chatter is noise for a service whose errors already come back as problems.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        _ = app.Services.GetRequiredService<MemoryOS>();
+        app.UseMiddleware<ErrorMiddleware>();
+        app.UseStatusCodePages();
+        app.UseMiddleware<ApiKeyMiddleware>();
+
+        app.MapGet("/health", Health).WithName("Health").WithTags("Service");
+        app.MapOpenApi();
+        var v1 = app.MapGroup("/v1")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        CubeEndpoints.Map(v1);
+        MemoryEndpoints.Map(v1);
+        SearchEndpoints.Map(v1);
+        return app;
+    }
+
+    /// <summary>
+    /// The embedded default composition, as in the CLI: SQLite, with the hybrid retriever (default),
+    /// plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>), on the model-free embedder.
+    /// </summary>
+    public static MemoryOS Compose(string dbPath)
+    {
+        var store = SqliteMemoryStore.Open(dbPath);
+        return new MemoryOS(store, [new HybridRetriever(store), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly())]);
+    }
+
+    // Liveness only: no tenant, no key, nothing about the data.
+    private static Ok<HealthStatus> Health() => TypedResults.Ok(new HealthStatus("ok"));
+}

@@ -1,0 +1,17 @@
+namespace AgentMem.Server.Auth;
+
+/// <summary>One API key as kept at rest: the tenant it acts for and the SHA-256 (hex) of the key itself.</summary>
+/// <param name="Tenant">The tenant every call made with the key acts for.</param>
+/// <param name="Sha256">Lower- or upper-case hex SHA-256 of the key's UTF-8 bytes (see <see cref="ApiKeyHasher.Hash"/>).</param>
+public sealed record ApiKeyEntry(string Tenant, string Sha256)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> when the tenant is blank or the hash is not 64 hex digits.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Tenant, nameof(Tenant));
+        if (Sha256 is null || Sha256.Length != 64 || !Sha256.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException($"The key hash for tenant '{Tenant}' must be 64 hex digits (SHA-256).", nameof(Sha256));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Collections.Frozen;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentMem.Server.Auth;
+
+/// <summary>
+/// Resolves the calling tenant from the API key (<c>Authorization: Bearer KEY</c> or <c>X-Api-Key: KEY</c>)
+/// for every <c>/v1</c> request. The tenant comes only from here, never from the request body, so a
+/// key can never act for another tenant. Missing or unknown keys get 401 before any body is read.
+/// </summary>
+internal sealed class ApiKeyMiddleware
+{
+    private const string TenantItem = "agentmem.tenant";
+    private readonly RequestDelegate next;
+    private readonly FrozenDictionary<string, string> tenantsByHash;
+    private readonly ServerOptions options;
+
+    public ApiKeyMiddleware(RequestDelegate next, ServerOptions options)
+    {
+        this.next = next;
+        this.options = options;
+
+        // Looking up the hash, not the key, means timing differences reveal nothing about a valid key.
+        tenantsByHash = options.ApiKeys
+            .GroupBy(k => k.Sha256.ToLowerInvariant(), StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.First().Tenant, StringComparer.Ordinal);
+    }
+
+    /// <summary>The tenant the current request acts for; only set on authenticated <c>/v1</c> requests.</summary>
+    public static string TenantOf(HttpContext context) =>
+        context.Items[TenantItem] as string ?? throw new InvalidOperationException("The request has no authenticated tenant.");
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase))
+        {
+            return next(context);
+        }
+
+        string? key = ReadKey(context.Request);
+        if (key is not null && tenantsByHash.TryGetValue(ApiKeyHasher.Hash(key), out var tenant))
+        {
+            context.Items[TenantItem] = tenant;
+            return next(context);
+        }
+
+        if (key is null && !options.RequireAuth)
+        {
+            context.Items[TenantItem] = options.LocalTenant;
+            return next(context);
+        }
+
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Unauthorized",
+            detail: key is null ? "An API key is required: 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'." : "The API key is not valid.").ExecuteAsync(context);
+    }
+
+    private static string? ReadKey(HttpRequest request)
+    {
+        string? header = request.Headers.Authorization;
+        if (header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            string token = header["Bearer ".Length..].Trim();
+            return token.Length == 0 ? null : token;
+        }
+
+        string? apiKey = request.Headers["X-Api-Key"];
+        return string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim();
+    }
+}

@@ -1,0 +1,7 @@
+namespace AgentMem.Server.Contracts;
+
+/// <summary>Result of <c>POST /v1/search</c>.</summary>
+/// <param name="Query">The query.</param>
+/// <param name="Retriever">The retriever that ranked the hits.</param>
+/// <param name="Hits">Best first.</param>
+public sealed record SearchResponse(string Query, string Retriever, IReadOnlyList<SearchHitDto> Hits);

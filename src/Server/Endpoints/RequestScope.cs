@@ -1,0 +1,22 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Server.Auth;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentMem.Server.Endpoints;
+
+/// <summary>Builds the acting scope of a request: the tenant from the API key, user and agent from the request.</summary>
+internal static class RequestScope
+{
+    /// <summary>The cube used when a request names none, as in the CLI.</summary>
+    public const string DefaultCube = "default";
+
+    public static Scope For(HttpContext context, string? user, string? agent) =>
+        new(ApiKeyMiddleware.TenantOf(context), user, agent);
+
+    public static string Cube(string? cube) => string.IsNullOrWhiteSpace(cube) ? DefaultCube : cube;
+
+    public static MemoryId ParseId(string id) =>
+        MemoryId.TryParse(id, out var parsed) ? parsed : throw new MemoryValidationException($"'{id}' is not a memory id.");
+}

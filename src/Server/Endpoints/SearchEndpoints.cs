@@ -1,0 +1,51 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.Retrieval.Context;
+using AgentMem.Server.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace AgentMem.Server.Endpoints;
+
+/// <summary><c>/v1/search</c> (ranked hits) and <c>/v1/context</c> (a token-budgeted prompt context).</summary>
+internal static class SearchEndpoints
+{
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapPost("/search", SearchAsync).WithTags("Search").WithName("Search");
+        v1.MapPost("/context", ContextAsync).WithTags("Search").WithName("BuildContext");
+    }
+
+    private static async Task<Ok<SearchResponse>> SearchAsync(SearchMemoriesRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    {
+        var scope = RequestScope.For(context, request.User, request.Agent);
+        string query = request.Query ?? string.Empty;
+        var hits = await memory.SearchAsync(scope, RequestScope.Cube(request.Cube), query, request.K, retrieverName: request.Mode, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var dtos = hits.Select((h, i) => new SearchHitDto(i + 1, h.Score, MemoryDto.From(h.Item), request.Explain ? h.Components : null)).ToList();
+        return TypedResults.Ok(new SearchResponse(query, request.Mode ?? memory.Retriever.Name, dtos));
+    }
+
+    private static async Task<Ok<ContextResponse>> ContextAsync(ContextRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    {
+        var scope = RequestScope.For(context, request.User, request.Agent);
+        var options = new ContextOptions { Retriever = request.Mode };
+        if (request.Budget is { } budget)
+        {
+            options.TokenBudget = budget;
+        }
+
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new MemoryValidationException(ex.Message, ex);
+        }
+
+        var built = await memory.BuildContextAsync(scope, RequestScope.Cube(request.Cube), request.Query ?? string.Empty, options, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new ContextResponse(built.Text, built.Tokens, built.IsComplete, built.Memories.Select(m => m.Id.ToString()).ToList(), built.CubeMemories));
+    }
+}

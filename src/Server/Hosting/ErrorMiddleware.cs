@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace AgentMem.Server.Hosting;
+
+/// <summary>
+/// Turns exceptions into RFC 7807 problem details (<c>application/problem+json</c>): typed AgentMem
+/// errors and bad requests with their mapped status and message, anything else as a 500 whose
+/// details stay in the log. Also refuses declared bodies over the limit up front (413), which the
+/// test host, unlike Kestrel, does not enforce.
+/// </summary>
+internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions options, ILogger<ErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > options.MaxRequestBodyBytes)
+        {
+            await TooLarge(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is null)
+        {
+            context.Request.Body = new LimitedReadStream(context.Request.Body, options.MaxRequestBodyBytes);
+        }
+
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            var mapped = ProblemMapping.Map(ex);
+            if (mapped is null)
+            {
+                logger.LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            }
+
+            var (status, title) = mapped ?? (StatusCodes.Status500InternalServerError, "Internal error");
+            string detail = mapped is null ? "An unexpected error occurred; see the server log." : Detail(ex);
+            context.Response.Clear();
+            await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context).ConfigureAwait(false);
+        }
+    }
+
+    private Task TooLarge(HttpContext context) =>
+        Results.Problem(
+            statusCode: StatusCodes.Status413PayloadTooLarge,
+            title: "Request body too large",
+            detail: $"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes.").ExecuteAsync(context);
+
+    // Malformed JSON arrives wrapped: the JsonException underneath says where the document broke.
+    private static string Detail(Exception ex) =>
+        ex is BadHttpRequestException && ex.InnerException is System.Text.Json.JsonException json ? $"Malformed JSON: {json.Message}" : ex.Message;
+}

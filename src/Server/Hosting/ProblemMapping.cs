@@ -1,0 +1,21 @@
+using AgentMem.MemoryCore.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentMem.Server.Hosting;
+
+/// <summary>Maps AgentMem's typed errors to HTTP statuses, so every handler can just let them propagate.</summary>
+internal static class ProblemMapping
+{
+    /// <summary>The status and title for an exception, or null when it is not one the client caused.</summary>
+    public static (int Status, string Title)? Map(Exception exception) => exception switch
+    {
+        // Most specific first: ContentTooLargeException is a MemoryValidationException.
+        ContentTooLargeException => (StatusCodes.Status413PayloadTooLarge, "Content too large"),
+        MemoryValidationException => (StatusCodes.Status400BadRequest, "Invalid request"),
+        MemoryNotFoundException or CubeNotFoundException => (StatusCodes.Status404NotFound, "Not found"),
+        AccessDeniedException => (StatusCodes.Status403Forbidden, "Access denied"),
+        MemoryFrozenException or MemoryStateException or CubeAlreadyExistsException or CubeFullException => (StatusCodes.Status409Conflict, "Conflict"),
+        BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request"),
+        _ => null,
+    };
+}

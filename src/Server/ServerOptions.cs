@@ -1,0 +1,79 @@
+using System.Net;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Server.Auth;
+
+namespace AgentMem.Server;
+
+/// <summary>How the REST service runs: where the data lives, where it listens, who may call it.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The SQLite database file (created if missing; default <c>./agentmem.db</c>).</summary>
+    public string DbPath { get; set; } = "./agentmem.db";
+
+    /// <summary>Addresses Kestrel listens on (default <c>http://127.0.0.1:5080</c>). Port 0 picks a free port.</summary>
+    public IList<string> Urls { get; } = ["http://127.0.0.1:5080"];
+
+    /// <summary>API keys, stored only as SHA-256 hashes, each mapped to the tenant it acts for.</summary>
+    public IList<ApiKeyEntry> ApiKeys { get; } = [];
+
+    /// <summary>
+    /// When true (the default) every <c>/v1</c> call needs a key. When false, calls act for
+    /// <see cref="LocalTenant"/> without a key; <see cref="Validate"/> allows that on loopback addresses only.
+    /// </summary>
+    public bool RequireAuth { get; set; } = true;
+
+    /// <summary>The tenant used when <see cref="RequireAuth"/> is false (default <c>default</c>, the CLI's tenant).</summary>
+    public string LocalTenant { get; set; } = Scope.DefaultTenant;
+
+    /// <summary>Largest request body accepted, in bytes (default 1 MiB); larger bodies get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long shutdown waits for in-flight requests (writes included) to finish (default 30 s).</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work or are unsafe.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(DbPath, nameof(DbPath));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBodyBytes, 1024, nameof(MaxRequestBodyBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownTimeout, TimeSpan.Zero, nameof(ShutdownTimeout));
+        foreach (var entry in ApiKeys)
+        {
+            ArgumentNullException.ThrowIfNull(entry, nameof(ApiKeys));
+            entry.Validate();
+        }
+
+        if (RequireAuth && ApiKeys.Count == 0)
+        {
+            throw new ArgumentException("Authentication is required but no API keys are configured; add keys or disable auth on a loopback address.", nameof(ApiKeys));
+        }
+
+        if (!RequireAuth)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(LocalTenant, nameof(LocalTenant));
+
+            // Without keys anyone who can reach the port owns the data: only this machine may.
+            var remote = Urls.FirstOrDefault(u => !IsLoopback(u));
+            if (remote is not null)
+            {
+                throw new ArgumentException($"Refusing to serve without API keys on '{remote}': without keys only loopback addresses (127.0.0.1, [::1], localhost) are allowed.", nameof(RequireAuth));
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="url"/> names a loopback host.</summary>
+    public static bool IsLoopback(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using AgentMem.Cli.Output;
+using AgentMem.Server.Auth;
+
+namespace AgentMem.Cli.Tests;
+
+public sealed class ServeCommandTests
+{
+    [Fact]
+    public async Task Serve_without_keys_refuses_a_non_loopback_address()
+    {
+        using var cli = new CliRunner();
+        var (code, _, err) = await cli.RunAsync("serve", "--urls", "http://0.0.0.0:0");
+        Assert.Equal(1, code);
+        Assert.Contains("loopback", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_rejects_a_malformed_key_file()
+    {
+        using var cli = new CliRunner();
+        string file = Path.Combine(cli.Folder, "keys.txt");
+        await File.WriteAllTextAsync(file, "acme:not-a-hash\n");
+        var (code, _, err) = await cli.RunAsync("serve", "--urls", "http://127.0.0.1:0", "--api-key-file", file);
+        Assert.Equal(1, code);
+        Assert.Contains("line 1", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_key_file_answers_until_cancelled_and_data_lands_in_the_db()
+    {
+        using var cli = new CliRunner();
+        string key = ApiKeyHasher.NewKey();
+        string file = Path.Combine(cli.Folder, "keys.txt");
+        await File.WriteAllTextAsync(file, $"# test key\nacme:{ApiKeyHasher.Hash(key)}\n");
+        int port = FreePort();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var serving = Task.Run(() => CliApp.RunAsync(["--db", cli.DbPath, "serve", "--urls", $"http://127.0.0.1:{port}", "--api-key-file", file], stdout, stderr, TerminalKind.None, cts.Token));
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        await WaitForHealthAsync(client, serving);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v1/cubes")).StatusCode);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var added = await client.PostAsJsonAsync("/v1/memories", new { text = "Served memories land in the same database", cube = "default" });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+
+        await cts.CancelAsync();
+        Assert.Equal(0, await serving.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // The server stored it under the key's tenant; the CLI sees it there after shutdown.
+        var (code, output, _) = await cli.RunAsync("--tenant", "acme", "search", "same database", "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("Served memories", output, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient client, Task<int> serving)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.False(serving.IsCompleted, "serve exited early");
+            try
+            {
+                if ((await client.GetAsync("/health")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the service never became healthy");
+    }
+}

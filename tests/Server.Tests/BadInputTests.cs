@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+
+namespace AgentMem.Server.Tests;
+
+public sealed class BadInputTests
+{
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await TestApp.ReadJsonAsync(response);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+    }
+
+    [Fact]
+    public async Task Missing_or_wrong_key_is_401()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var none = app.Client(key: null);
+        var missing = await none.PostAsJsonAsync("/v1/memories", new { text = "x" });
+        await AssertProblemAsync(missing, HttpStatusCode.Unauthorized);
+        Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().Scheme);
+
+        using var wrong = app.Client("am_not_a_key");
+        await AssertProblemAsync(await wrong.GetAsync("/v1/cubes"), HttpStatusCode.Unauthorized);
+
+        // A key's hash is not a key.
+        using var hash = app.Client(Auth.ApiKeyHasher.Hash(TestApp.KeyA));
+        await AssertProblemAsync(await hash.GetAsync("/v1/cubes"), HttpStatusCode.Unauthorized);
+
+        // Malformed JSON without a key is still 401: auth comes before the body is read.
+        using var body = new StringContent("{not json", Encoding.UTF8, "application/json");
+        await AssertProblemAsync(await none.PostAsync("/v1/memories", body), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task X_Api_Key_header_works()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client(key: null);
+        client.DefaultRequestHeaders.Add("X-Api-Key", TestApp.KeyB);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/cubes")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Malformed_json_empty_text_bad_k_and_bad_ids_are_400()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        using var malformed = new StringContent("{\"text\": \"unterminated", Encoding.UTF8, "application/json");
+        await AssertProblemAsync(await client.PostAsync("/v1/memories", malformed), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories", new { text = "  " }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories/batch", new { items = Array.Empty<object>() }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories/batch", new { items = new[] { new { text = "fine" }, new { text = "" } } }), HttpStatusCode.BadRequest);
+        await TestApp.AddAsync(client, "something", cube: "default");
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/search", new { query = "something", k = 0 }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/search", new { query = "something", mode = "psychic" }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/search", new { query = "" }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/context", new { query = "x", budget = 1 }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.GetAsync("/v1/memories/not-an-id"), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.GetAsync("/v1/memories?limit=0"), HttpStatusCode.BadRequest);
+
+        // The failed batch stored nothing (atomic).
+        var list = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/memories?cube=default"));
+        Assert.Equal(1, list.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Unknown_id_is_404_and_frozen_or_deleted_conflicts_are_409()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string unknown = AgentMem.MemoryCore.Identity.MemoryId.NewId().ToString();
+        await AssertProblemAsync(await client.GetAsync($"/v1/memories/{unknown}"), HttpStatusCode.NotFound);
+
+        string id = await TestApp.AddAsync(client, "to be deleted");
+        await client.DeleteAsync($"/v1/memories/{id}");
+        await AssertProblemAsync(await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "revived" }), HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Oversized_bodies_are_413()
+    {
+        await using var app = await TestApp.StartAsync(maxBody: 4096);
+        using var client = app.Client();
+        var big = await client.PostAsJsonAsync("/v1/memories", new { text = new string('a', 10_000) });
+        await AssertProblemAsync(big, HttpStatusCode.RequestEntityTooLarge);
+
+        // With a declared Content-Length the body is refused before it is read.
+        using var declared = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"text\":\"" + new string('b', 10_000) + "\"}"));
+        declared.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        await AssertProblemAsync(await client.PostAsync("/v1/memories", declared), HttpStatusCode.RequestEntityTooLarge);
+
+        // Nothing was written: not even the default cube was created.
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/memories?cube=default")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Content_over_the_memory_limit_is_413()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+
+        // Under the 1 MiB body limit but over MemoryOS's 64 KiB content limit.
+        var big = await client.PostAsJsonAsync("/v1/memories", new { text = new string('a', 100_000) });
+        await AssertProblemAsync(big, HttpStatusCode.RequestEntityTooLarge);
+    }
+}

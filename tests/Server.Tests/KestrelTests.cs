@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Logging;
+
+namespace AgentMem.Server.Tests;
+
+public sealed class KestrelTests
+{
+    [Fact]
+    public async Task Real_kestrel_on_loopback_port_0_serves_add_and_search()
+    {
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        try
+        {
+            await app.StartAsync();
+            var address = new Uri(Assert.Single(app.Urls));
+            Assert.True(IPAddress.IsLoopback(IPAddress.Parse(address.Host)));
+            Assert.NotEqual(0, address.Port);
+
+            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+            string id = await TestApp.AddAsync(client, "The quarterly review moved to Thursday");
+            var search = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/search", new { query = "quarterly review", cube = "notes" }));
+            Assert.Equal(id, search.GetProperty("hits")[0].GetProperty("memory").GetProperty("id").GetString());
+
+            // Kestrel itself enforces the body limit on a streamed (no Content-Length) body.
+            using var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("{\"text\":\"" + new string('a', 2 * 1024 * 1024) + "\"}")));
+            chunked.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/memories") { Content = chunked };
+            request.Headers.TransferEncodingChunked = true;
+            var tooLarge = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Stopping_lets_in_flight_writes_finish_and_every_acknowledged_write_is_stored()
+    {
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        var acknowledged = new List<string>();
+        try
+        {
+            await app.StartAsync();
+            using var client = new HttpClient { BaseAddress = new Uri(Assert.Single(app.Urls)), Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+            await TestApp.AddAsync(client, "warm up the cube");
+            var writes = Enumerable.Range(0, 20)
+                .Select(i => client.PostAsJsonAsync("/v1/memories", new { text = $"concurrent write number {i}", cube = "notes" }))
+                .ToList();
+
+            // Stop while writes are in flight: those already accepted must complete, not be cut off.
+            await Task.WhenAny(writes);
+            var stopping = app.StopAsync();
+            foreach (var write in writes)
+            {
+                try
+                {
+                    var response = await write;
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        acknowledged.Add((await TestApp.ReadJsonAsync(response)).GetProperty("id").GetString()!);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Refused after shutdown began: never acknowledged, so nothing is owed.
+                }
+            }
+
+            await stopping;
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        Assert.NotEmpty(acknowledged);
+        await using (var memory = AgentMemServer.Compose(options.DbPath))
+        {
+            var scope = new MemoryCore.Model.Scope("tenant-a");
+            foreach (string id in acknowledged)
+            {
+                var item = await memory.GetAsync(scope, MemoryCore.Identity.MemoryId.Parse(id));
+                Assert.StartsWith("concurrent write", item.Text, StringComparison.Ordinal);
+            }
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace AgentMem.Server.Tests;
+
+public sealed class RoundTripTests
+{
+    [Fact]
+    public async Task Add_get_update_history_search_context_delete_and_purge()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+
+        var created = await client.PostAsJsonAsync("/v1/memories", new { text = "Caroline went to an LGBTQ support group", cube = "notes", actor = "Caroline", tags = new[] { "event" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        string id = (await TestApp.ReadJsonAsync(created)).GetProperty("id").GetString()!;
+        Assert.Equal($"/v1/memories/{id}", created.Headers.Location?.OriginalString);
+
+        var got = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"));
+        Assert.Equal("Caroline went to an LGBTQ support group", got.GetProperty("text").GetString());
+        Assert.Equal("Caroline", got.GetProperty("actor").GetString());
+        Assert.Equal(1, got.GetProperty("version").GetInt32());
+        Assert.Equal("active", got.GetProperty("state").GetString());
+        Assert.False(got.TryGetProperty("tenant", out _));
+
+        var updated = await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Caroline went to two support groups", reason = "second visit" });
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal(2, (await TestApp.ReadJsonAsync(updated)).GetProperty("version").GetInt32());
+
+        var history = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}/history"));
+        Assert.Equal(2, history.GetArrayLength());
+        Assert.Equal("superseded", history[0].GetProperty("state").GetString());
+        Assert.Equal("second visit", history[0].GetProperty("stateReason").GetString());
+
+        await client.PostAsJsonAsync("/v1/memories/batch", new { cube = "notes", items = new[] { new { text = "Melanie painted a sunrise" }, new { text = "Caroline is researching adoption agencies" } } });
+        var listed = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/memories?cube=notes&limit=2"));
+        Assert.Equal(2, listed.GetArrayLength());
+
+        foreach (string mode in new[] { "hybrid", "bm25", "vector" })
+        {
+            var search = await client.PostAsJsonAsync("/v1/search", new { query = "support groups", cube = "notes", k = 3, mode, explain = true });
+            Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+            var hits = (await TestApp.ReadJsonAsync(search)).GetProperty("hits");
+            Assert.Equal(id, hits[0].GetProperty("memory").GetProperty("id").GetString());
+            Assert.True(hits[0].GetProperty("components").EnumerateObject().Any(), mode);
+        }
+
+        var context = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/context", new { query = "support group", cube = "notes", budget = 500 }));
+        Assert.True(context.GetProperty("complete").GetBoolean());
+        Assert.Contains("two support groups", context.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, context.GetProperty("ids").GetArrayLength());
+
+        var deleted = await client.DeleteAsync($"/v1/memories/{id}?reason=wrong");
+        Assert.Equal("deleted", (await TestApp.ReadJsonAsync(deleted)).GetProperty("state").GetString());
+        var afterDelete = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/search", new { query = "support groups", cube = "notes" }));
+        Assert.DoesNotContain(afterDelete.GetProperty("hits").EnumerateArray(), h => h.GetProperty("memory").GetProperty("id").GetString() == id);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/memories/{id}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/memories/{id}?purge=true")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/memories/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/memories/{id}/history")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Cubes_are_created_and_listed_per_tenant()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var a = app.Client(TestApp.KeyA);
+        using var b = app.Client(TestApp.KeyB);
+
+        var created = await a.PostAsJsonAsync("/v1/cubes", new { name = "work", description = "job notes" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await a.PostAsJsonAsync("/v1/cubes", new { name = "work" })).StatusCode);
+
+        var cubesA = await TestApp.ReadJsonAsync(await a.GetAsync("/v1/cubes"));
+        Assert.Contains(cubesA.EnumerateArray(), c => c.GetProperty("name").GetString() == "work");
+        var cubesB = await TestApp.ReadJsonAsync(await b.GetAsync("/v1/cubes"));
+        Assert.Equal(0, cubesB.GetArrayLength());
+
+        // The same name in another tenant is another cube.
+        Assert.Equal(HttpStatusCode.Created, (await b.PostAsJsonAsync("/v1/cubes", new { name = "work" })).StatusCode);
+    }
+}
