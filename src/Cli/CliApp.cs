@@ -35,6 +35,7 @@ internal static class CliApp
     {
         var root = Build(stdout, stderr, terminal ?? TerminalKind.None);
         var parse = root.Parse(args);
-        return parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
+        // Ctrl-C cancels the token; allow longer than the service's 30 s drain so in-flight writes finish.
+        return parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = TimeSpan.FromSeconds(35) }, cancellationToken);
     }
 }
