@@ -46,6 +46,48 @@ public sealed class KestrelTests
     }
 
     [Fact]
+    public async Task Real_kestrel_keeps_tenants_apart_and_refuses_bad_requests()
+    {
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        try
+        {
+            await app.StartAsync();
+            var address = new Uri(Assert.Single(app.Urls));
+            using var a = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            a.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+            using var b = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            b.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyB);
+            using var anonymous = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+
+            string id = await TestApp.AddAsync(a, "tenant A's secret plan");
+            Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync($"/v1/memories/{id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await b.DeleteAsync($"/v1/memories/{id}?purge=true")).StatusCode);
+            var search = await b.PostAsJsonAsync("/v1/search", new { query = "secret plan", cube = "notes" });
+            // Tenant B has no cube "notes": 404, exactly as for a name that exists nowhere; never A's hits.
+            Assert.Equal(HttpStatusCode.NotFound, search.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await a.GetAsync($"/v1/memories/{id}")).StatusCode);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/v1/memories/{id}")).StatusCode);
+            using var malformed = new StringContent("{\"text\": ", System.Text.Encoding.UTF8, "application/json");
+            var bad = await a.PostAsync("/v1/memories", malformed);
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Stopping_lets_in_flight_writes_finish_and_every_acknowledged_write_is_stored()
     {
         string folder = TestApp.NewFolder();
