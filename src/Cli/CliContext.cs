@@ -1,8 +1,7 @@
 using AgentMem.Cli.Output;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
-using AgentMem.Retrieval.Hybrid;
-using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval;
 using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Cli;
@@ -22,7 +21,6 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     /// <summary>The composition over an opened store, with the configured embedder.</summary>
     public MemoryOS Compose(SqliteMemoryStore store)
     {
-        var embedder = Embedder.Create();
-        return new(store, [new HybridRetriever(store, embedder: embedder), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly(), embedder)]);
+        return new(store, DefaultRetrievers.Create(store, Embedder.Create()));
     }
 }

@@ -370,8 +370,16 @@ public sealed class MemoryOS : IAsyncDisposable
         return await store.ReadAuditAsync(actor.Tenant, id, limit, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => store.DisposeAsync();
+    /// <summary>Disposes the store and every retriever that holds resources (e.g. an embedder's HTTP client).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var r in retrievers.Values)
+        {
+            (r as IDisposable)?.Dispose();
+        }
+
+        await store.DisposeAsync().ConfigureAwait(false);
+    }
 
     private MemoryItem BuildItem(Scope actor, MemCube cube, MemoryDraft draft, DateTimeOffset now)
     {

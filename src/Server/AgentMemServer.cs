@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentMem.MemoryCore;
-using AgentMem.Retrieval.Hybrid;
-using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval;
 using AgentMem.Server.Auth;
 using AgentMem.Server.Contracts;
 using AgentMem.Server.Endpoints;
@@ -91,7 +90,7 @@ public static class AgentMemServer
     public static MemoryOS Compose(string dbPath)
     {
         var store = SqliteMemoryStore.Open(dbPath);
-        return new MemoryOS(store, [new HybridRetriever(store), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly())]);
+        return new MemoryOS(store, DefaultRetrievers.Create(store));
     }
 
     // Liveness only: no tenant, no key, nothing about the data.

@@ -16,7 +16,7 @@ namespace AgentMem.Retrieval.Hybrid;
 /// The per-cube indexes live in memory, are built on first search and rebuilt after writes
 /// (<see cref="IMemoryChangeListener"/>).
 /// </summary>
-public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
+public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDisposable
 {
     private const int ListPage = 5000;
     private static readonly IReadOnlyList<LifecycleState> IndexedStates = [LifecycleState.Active, LifecycleState.Archived, LifecycleState.Frozen, LifecycleState.Deleted];
@@ -24,15 +24,20 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
     private readonly HybridOptions options;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? embedder;
     private readonly TimeProvider time;
+    private readonly bool ownsEmbedder;
     private readonly EmbeddingCache cache = new();
     private readonly ConcurrentDictionary<(string Tenant, string Cube), long> generations = new();
     private readonly ConcurrentDictionary<(string Tenant, string Cube), (long Generation, Task<CubeSnapshot> Snapshot)> snapshots = new();
     private readonly ConcurrentDictionary<(string Tenant, string Cube), long> lastUsed = new();
     private long clock;
 
-    /// <summary>Creates the retriever; with no embedder, the model-free <see cref="Embeddings.HashingEmbedder"/> is used.</summary>
-    public HybridRetriever(IMemoryStore store, HybridOptions? options = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, TimeProvider? timeProvider = null)
+    /// <summary>
+    /// Creates the retriever; with no embedder, the model-free <see cref="Embeddings.HashingEmbedder"/> is used.
+    /// With <paramref name="ownsEmbedder"/>, disposing the retriever disposes the embedder.
+    /// </summary>
+    public HybridRetriever(IMemoryStore store, HybridOptions? options = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, TimeProvider? timeProvider = null, bool ownsEmbedder = false)
     {
+        this.ownsEmbedder = ownsEmbedder;
         ArgumentNullException.ThrowIfNull(store);
         this.store = store;
         this.options = options ?? new HybridOptions();
@@ -52,6 +57,15 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener
 
     /// <summary>Cubes whose indexes are in memory now (for tests and diagnostics).</summary>
     internal int CachedCubes => snapshots.Count;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (ownsEmbedder)
+        {
+            embedder?.Dispose();
+        }
+    }
 
     /// <inheritdoc/>
     public void OnMemoriesChanged(string tenant, string cubeId) =>
