@@ -136,6 +136,21 @@ public sealed class LlamaModelTests
     }
 
     [Fact]
+    public void Seeded_top_p_sampling_reproduces_llama2c_documented_sample()
+    {
+        // stories260K.md shows `./run ... -t 1.0 -p 0.9 -s 133742` (256 steps by default); the sampler copies llama2.c's
+        // xorshift generator and nucleus cut, so the same seed must give the same story.
+        string[] lines = File.ReadAllLines(RepoPaths.Shared("models", "stories260K", "stories260K.md"));
+        int start = Array.FindIndex(lines, l => l.Contains("-s 133742", StringComparison.Ordinal)) + 1;
+        int end = Array.FindIndex(lines, start, l => l.StartsWith("```", StringComparison.Ordinal));
+        string expected = string.Join("\n", lines[start..end]);
+
+        var generator = new Generator(Model.Value, Tokenizer.Value);
+        var result = generator.Generate(string.Empty, 256, new Sampler(512, temperature: 1f, topP: 0.9f, seed: 133742));
+        Assert.Equal(expected, result.Text);
+    }
+
+    [Fact]
     public void Steps_are_capped_by_the_context()
     {
         var generator = new Generator(Model.Value, Tokenizer.Value);
