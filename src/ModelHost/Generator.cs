@@ -39,6 +39,16 @@ public sealed class Generator
     /// </summary>
     public GenerationResult Generate(string prompt, int steps, Sampler sampler, KvCache cache, CancellationToken cancellationToken = default)
     {
+        int[] promptTokens = Prefill(prompt, cache, cancellationToken);
+        return Continue(promptTokens, promptTokens.Length - 1, steps, sampler, cache, cancellationToken);
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="prompt"/> (with BOS) and runs all but its last token into <paramref name="cache"/> (cleared first),
+    /// leaving the last token to be fed by <see cref="Continue"/>. Returns the prompt's tokens.
+    /// </summary>
+    public int[] Prefill(string prompt, KvCache cache, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(cache);
         int[] promptTokens = Tokenizer.Encode(prompt, bos: true);
@@ -54,7 +64,7 @@ public sealed class Generator
             Model.Forward(promptTokens[pos], pos, cache);
         }
 
-        return Continue(promptTokens, promptTokens.Length - 1, steps, sampler, cache, cancellationToken);
+        return promptTokens;
     }
 
     /// <summary>

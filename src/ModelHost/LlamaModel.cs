@@ -9,6 +9,7 @@ namespace AgentMem.ModelHost;
 public sealed class LlamaModel
 {
     private readonly LlamaWeights w;
+    private byte[]? fingerprint;
 
     /// <summary>Wraps loaded weights.</summary>
     public LlamaModel(LlamaConfig config, LlamaWeights weights)
@@ -29,6 +30,9 @@ public sealed class LlamaModel
         var checkpoint = Llama2cCheckpoint.Load(path);
         return new LlamaModel(checkpoint.Config, checkpoint.Weights);
     }
+
+    /// <summary>The model's <see cref="ModelFingerprint"/> (computed once), a copy the caller may keep.</summary>
+    public byte[] GetFingerprint() => (byte[])(fingerprint ??= ModelFingerprint.Compute(Config, w)).Clone();
 
     /// <summary>A fresh cache sized for this model.</summary>
     public KvCache CreateCache() => new(Config);
