@@ -135,6 +135,97 @@ public sealed class KvCartridge
         cache.Length = Count;
     }
 
+    /// <summary>
+    /// The same entries moved by <paramref name="offset"/> positions. RoPE is a rotation, so a key at p becomes the key at
+    /// p + offset by rotating it by offset · freq; values carry no position and are copied. Exact for layer 0; in deeper layers
+    /// the entries still reflect the context they were computed in, which is what composition accepts.
+    /// </summary>
+    public KvCartridge Rebase(int offset)
+    {
+        var pos = new int[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            long p = (long)positions[i] + offset;
+            if (p < 0 || p > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(offset), offset, $"position {positions[i]} would move to {p}.");
+            }
+
+            pos[i] = (int)p;
+        }
+
+        var k = new float[Layers][];
+        var v = new float[Layers][];
+        for (int l = 0; l < Layers; l++)
+        {
+            k[l] = (float[])keys[l].Clone();
+            v[l] = (float[])values[l].Clone();
+            for (int i = 0; i < Count; i++)
+            {
+                Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize);
+            }
+        }
+
+        return new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v);
+    }
+
+    /// <summary>
+    /// Lays <paramref name="parts"/> end to end (each re-based to follow the previous, the first to start at 0) in one cartridge,
+    /// e.g. a cached system prompt followed by a cached document. All parts must come from the same model.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The parts come from different models or shapes.</exception>
+    public static KvCartridge Compose(params IReadOnlyList<KvCartridge> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("nothing to compose.", nameof(parts));
+        }
+
+        var first = parts[0];
+        var tokens = new List<int>();
+        var positions = new List<int>();
+        var k = new List<float>[first.Layers];
+        var v = new List<float>[first.Layers];
+        for (int l = 0; l < first.Layers; l++)
+        {
+            k[l] = [];
+            v[l] = [];
+        }
+
+        foreach (var part in parts)
+        {
+            if (!part.fingerprint.AsSpan().SequenceEqual(first.fingerprint) || part.Layers != first.Layers || part.KvHeads != first.KvHeads || part.HeadSize != first.HeadSize)
+            {
+                throw new ModelFormatException("KV cartridges from different models cannot be composed.");
+            }
+
+            if (part.Count == 0)
+            {
+                continue;
+            }
+
+            var moved = part.Rebase(tokens.Count - part.positions[0]);
+            tokens.AddRange(moved.tokens);
+            positions.AddRange(moved.positions);
+            for (int l = 0; l < first.Layers; l++)
+            {
+                k[l].AddRange(moved.keys[l]);
+                v[l].AddRange(moved.values[l]);
+            }
+        }
+
+        var keys = new float[first.Layers][];
+        var values = new float[first.Layers][];
+        for (int l = 0; l < first.Layers; l++)
+        {
+            keys[l] = [.. k[l]];
+            values[l] = [.. v[l]];
+        }
+
+        return new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, [.. tokens], [.. positions], keys, values);
+    }
+
     /// <summary>Writes the cartridge to <paramref name="path"/>.</summary>
     public void Save(string path)
     {
