@@ -28,6 +28,7 @@ internal static class CliApp
         root.Subcommands.Add(BenchCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(McpCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(ModelCommand.Create(global, stdout, stderr));
         return root;
     }
 

@@ -1,0 +1,114 @@
+namespace AgentMem.ModelHost;
+
+/// <summary>
+/// Prompt → text with llama2.c's loop: BOS at position 0, the prompt prefilled token by token, then sampling until
+/// the requested number of new tokens, the context end, or a sampled BOS.
+/// </summary>
+public sealed class Generator
+{
+    /// <summary>Pairs a model with its tokenizer.</summary>
+    public Generator(LlamaModel model, SentencePieceBpeTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        if (tokenizer.VocabSize != model.Config.VocabSize)
+        {
+            throw new ModelFormatException($"tokenizer has {tokenizer.VocabSize} tokens but the model expects {model.Config.VocabSize}.");
+        }
+
+        Model = model;
+        Tokenizer = tokenizer;
+    }
+
+    /// <summary>The model.</summary>
+    public LlamaModel Model { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public SentencePieceBpeTokenizer Tokenizer { get; }
+
+    /// <summary>Generates up to <paramref name="steps"/> new tokens after <paramref name="prompt"/> in a fresh cache.</summary>
+    public GenerationResult Generate(string prompt, int steps, Sampler sampler, CancellationToken cancellationToken = default)
+    {
+        var cache = Model.CreateCache();
+        return Generate(prompt, steps, sampler, cache, cancellationToken);
+    }
+
+    /// <summary>
+    /// Generates up to <paramref name="steps"/> new tokens after <paramref name="prompt"/>, using <paramref name="cache"/> (cleared first).
+    /// The cache is left holding the prompt and every generated token that was fed back.
+    /// </summary>
+    public GenerationResult Generate(string prompt, int steps, Sampler sampler, KvCache cache, CancellationToken cancellationToken = default)
+    {
+        int[] promptTokens = Prefill(prompt, cache, cancellationToken);
+        return Continue(promptTokens, promptTokens.Length - 1, steps, sampler, cache, cancellationToken);
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="prompt"/> (with BOS) and runs all but its last token into <paramref name="cache"/> (cleared first),
+    /// leaving the last token to be fed by <see cref="Continue"/>. Returns the prompt's tokens.
+    /// </summary>
+    public int[] Prefill(string prompt, KvCache cache, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(cache);
+        int[] promptTokens = Tokenizer.Encode(prompt, bos: true);
+        if (promptTokens.Length > Model.Config.SeqLen)
+        {
+            throw new ArgumentException($"the prompt is {promptTokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(prompt));
+        }
+
+        cache.Clear();
+        for (int pos = 0; pos < promptTokens.Length - 1; pos++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Model.Forward(promptTokens[pos], pos, cache);
+        }
+
+        return promptTokens;
+    }
+
+    /// <summary>
+    /// Decodes up to <paramref name="steps"/> new tokens when positions 0 .. <paramref name="position"/>-1 are already in
+    /// <paramref name="cache"/> and <paramref name="history"/>[^1] is the token to feed at <paramref name="position"/>
+    /// (for example after importing a cartridge).
+    /// </summary>
+    public GenerationResult Continue(IReadOnlyList<int> history, int position, int steps, Sampler sampler, KvCache cache, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        if (history.Count == 0)
+        {
+            throw new ArgumentException("history needs at least the token to feed next.", nameof(history));
+        }
+
+        var generated = new List<int>(steps);
+        var bytes = new List<byte>(steps * 4);
+        int token = history[^1];
+        bool stoppedAtBos = false;
+        // The token sampled at position p sits at p + 1, so a context of SeqLen allows sampling up to position SeqLen - 1.
+        int end = Math.Min(position + steps, Model.Config.SeqLen);
+        for (int pos = position; pos < end; pos++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var logits = Model.Forward(token, pos, cache);
+            int next = sampler.Sample(logits);
+            if (next == SentencePieceBpeTokenizer.Bos)
+            {
+                stoppedAtBos = true;
+                break;
+            }
+
+            foreach (byte b in Tokenizer.DecodePiece(token, next))
+            {
+                bytes.Add(b);
+            }
+
+            generated.Add(next);
+            token = next;
+        }
+
+        return new GenerationResult([.. history], generated, System.Text.Encoding.UTF8.GetString([.. bytes]), stoppedAtBos);
+    }
+}

@@ -1,0 +1,137 @@
+namespace AgentMem.ModelHost;
+
+/// <summary>
+/// Picks the next token from logits like llama2.c: argmax at temperature 0, otherwise softmax(logits / T) then
+/// nucleus (top-p) or plain multinomial sampling, with llama2.c's xorshift generator so a seed reproduces its samples.
+/// </summary>
+public sealed class Sampler
+{
+    private readonly float[] probs;
+    private readonly (float Prob, int Index)[] candidates;
+    private ulong state;
+
+    /// <summary>Creates a sampler for a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
+    /// <param name="vocabSize">Number of logits per step.</param>
+    /// <param name="temperature">0 for greedy; higher is more random.</param>
+    /// <param name="topP">Nucleus mass in (0, 1); 0 or ≥ 1 samples from the whole distribution.</param>
+    /// <param name="seed">Random seed (non-zero; xorshift stays at zero forever).</param>
+    public Sampler(int vocabSize, float temperature = 0f, float topP = 0.9f, ulong seed = 42)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(temperature);
+        ArgumentOutOfRangeException.ThrowIfZero(seed);
+        Temperature = temperature;
+        TopP = topP;
+        state = seed;
+        probs = new float[vocabSize];
+        candidates = new (float, int)[vocabSize];
+    }
+
+    /// <summary>The sampling temperature.</summary>
+    public float Temperature { get; }
+
+    /// <summary>The nucleus mass.</summary>
+    public float TopP { get; }
+
+    /// <summary>Index of the largest value (the first on ties, as llama2.c).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Chooses the next token from <paramref name="logits"/>.</summary>
+    public int Sample(ReadOnlySpan<float> logits)
+    {
+        if (logits.Length != probs.Length)
+        {
+            throw new ArgumentException($"expected {probs.Length} logits, got {logits.Length}.", nameof(logits));
+        }
+
+        if (Temperature == 0f)
+        {
+            return ArgMax(logits);
+        }
+
+        var p = probs.AsSpan();
+        System.Numerics.Tensors.TensorPrimitives.Divide(logits, Temperature, p);
+        Kernels.Softmax(p);
+        float coin = NextFloat();
+        return TopP <= 0f || TopP >= 1f ? SampleMultinomial(p, coin) : SampleTopP(p, coin);
+    }
+
+    private static int SampleMultinomial(ReadOnlySpan<float> p, float coin)
+    {
+        float cdf = 0f;
+        for (int i = 0; i < p.Length; i++)
+        {
+            cdf += p[i];
+            if (coin < cdf)
+            {
+                return i;
+            }
+        }
+
+        return p.Length - 1; // rounding
+    }
+
+    private int SampleTopP(ReadOnlySpan<float> p, float coin)
+    {
+        // Tokens below this cannot be in the nucleus (llama2.c's cut to shorten the sort).
+        float cutoff = (1f - TopP) / (p.Length - 1);
+        int n = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] >= cutoff)
+            {
+                candidates[n++] = (p[i], i);
+            }
+        }
+
+        var c = candidates.AsSpan(0, n);
+        c.Sort(static (a, b) => b.Prob.CompareTo(a.Prob));
+        float cumulative = 0f;
+        int last = n - 1;
+        for (int i = 0; i < n; i++)
+        {
+            cumulative += c[i].Prob;
+            if (cumulative > TopP)
+            {
+                last = i;
+                break;
+            }
+        }
+
+        float r = coin * cumulative;
+        float cdf = 0f;
+        for (int i = 0; i <= last; i++)
+        {
+            cdf += c[i].Prob;
+            if (r < cdf)
+            {
+                return c[i].Index;
+            }
+        }
+
+        return c[last].Index;
+    }
+
+    // xorshift* as in llama2.c, so equal seeds give equal samples.
+    private uint NextUInt()
+    {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        return (uint)((state * 0x2545F4914F6CDD1DUL) >> 32);
+    }
+
+    private float NextFloat() => (NextUInt() >> 8) / 16777216.0f;
+}

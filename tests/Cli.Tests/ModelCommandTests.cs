@@ -1,0 +1,61 @@
+using System.Text.Json;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary><c>model generate</c> on stories260K from the shared data folder.</summary>
+public sealed class ModelCommandTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static string Stories(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "models", "stories260K", name));
+
+    [Fact]
+    public async Task Greedy_200_steps_prints_exactly_llama2c_output()
+    {
+        // The documented command, `model generate --model ../shared/models/stories260K/stories260K.bin --tokenizer
+        // ../shared/models/stories260K/tok512.bin --steps 200 --temperature 0` run from the repository root; the paths are
+        // resolved from the root here because tests run elsewhere and must not change the process-wide working directory.
+        var (code, output, err) = await cli.RunAsync(
+            "model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--steps", "200", "--temperature", "0");
+        Assert.True(code == 0, err);
+        Assert.Equal(await File.ReadAllTextAsync(Stories("stories260K.expected_t0_n200.txt")) + "\n", output);
+    }
+
+    [Fact]
+    public async Task Prompt_is_not_printed_and_json_reports_tokens()
+    {
+        var (code, output, err) = await cli.RunAsync(
+            "model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--prompt", "Once upon a time", "--steps", "12", "--temperature", "0", "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        string text = doc.RootElement.GetProperty("text").GetString()!;
+        Assert.StartsWith(", there was a little girl", text, StringComparison.Ordinal);
+        Assert.Equal(12, doc.RootElement.GetProperty("tokens").GetArrayLength());
+        Assert.Equal(5, doc.RootElement.GetProperty("promptTokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Bad_model_file_is_a_clean_error()
+    {
+        string bad = Path.Combine(cli.Folder, "bad.bin");
+        await File.WriteAllBytesAsync(bad, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+        var (code, _, err) = await cli.RunAsync("model", "generate", "--model", bad, "--tokenizer", Stories("tok512.bin"));
+        Assert.Equal(1, code);
+        Assert.Contains("error:", err, StringComparison.Ordinal);
+        Assert.Contains("llama2.c", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mismatched_tokenizer_and_missing_file_are_clean_errors()
+    {
+        var (code, _, err) = await cli.RunAsync("model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", ImportAndDemoTests.RepoFile("..", "shared", "models", "llama2-tokenizer", "tokenizer.bin"));
+        Assert.Equal(1, code);
+        Assert.Contains("tokenizer", err, StringComparison.OrdinalIgnoreCase);
+
+        (code, _, err) = await cli.RunAsync("model", "generate", "--model", Path.Combine(cli.Folder, "missing.bin"), "--tokenizer", Stories("tok512.bin"));
+        Assert.Equal(1, code);
+        Assert.Contains("missing.bin", err, StringComparison.Ordinal);
+    }
+}
