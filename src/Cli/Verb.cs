@@ -41,6 +41,19 @@ internal static class Verb
         });
     }
 
+    /// <summary>Runs an options object's validation, reporting its complaints as user errors (exit 1, no stack trace).</summary>
+    public static void Validate(Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new MemoryValidationException(ex.Message, ex);
+        }
+    }
+
     private static void Report(CliContext context, string type, string message)
     {
         if (context.Output.IsJson)

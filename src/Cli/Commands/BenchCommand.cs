@@ -64,14 +64,7 @@ internal static class BenchCommand
                 ConversationPositions = parse.GetValue(conversations) is { } spec ? ParsePositions(spec) : null,
                 BaselineRetriever = parse.GetValue(baseline) is { } b && !string.Equals(b, "none", StringComparison.OrdinalIgnoreCase) && !string.Equals(b, parse.GetValue(retriever), StringComparison.OrdinalIgnoreCase) ? b : null,
             };
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                throw new MemoryValidationException(ex.Message, ex);
-            }
+            Verb.Validate(options.Validate);
 
             string path = parse.GetValue(file)!;
             ctx.Output.Notice($"[grey]loading {Markup.Escape(path)}[/]");

@@ -17,14 +17,7 @@ internal static class ContextCommand
         {
             await using var memory = ctx.OpenMemory();
             var options = new ContextOptions { TokenBudget = parse.GetValue(budget), Retriever = parse.GetValue(mode) };
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                throw new MemoryCore.Errors.MemoryValidationException(ex.Message, ex);
-            }
+            Verb.Validate(options.Validate);
 
             var built = await memory.BuildContextAsync(ctx.Scope, ctx.Cube, parse.GetValue(query) ?? string.Empty, options, ct);
             if (ctx.Output.IsJson)

@@ -44,14 +44,7 @@ internal static class ServeCommand
                 options.RequireAuth = false;
             }
 
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                throw new MemoryValidationException(ex.Message, ex);
-            }
+            Verb.Validate(options.Validate);
 
             // The CLI's composition, so --embedder applies; a factory registration lets the host dispose it on stop.
             // Logs go to stderr: stdout stays for command output, as with every other verb.
