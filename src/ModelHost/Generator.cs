@@ -68,6 +68,66 @@ public sealed class Generator
     }
 
     /// <summary>
+    /// Prefills <paramref name="text"/> from BOS (every token, the last included) into <paramref name="cache"/> (cleared first)
+    /// and exports positions 0 .. n-1 as a cartridge whose <see cref="KvCartridge.Tokens"/> are the text's tokens.
+    /// </summary>
+    /// <exception cref="ArgumentException">The text does not fit the model's context.</exception>
+    public KvCartridge CreateCartridge(string text, KvCache cache, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(cache);
+        int[] tokens = Tokenizer.Encode(text, bos: true);
+        if (tokens.Length > Model.Config.SeqLen)
+        {
+            throw new ArgumentException($"the text is {tokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(text));
+        }
+
+        cache.Clear();
+        for (int pos = 0; pos < tokens.Length; pos++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Model.Forward(tokens[pos], pos, cache);
+        }
+
+        return KvCartridge.Export(Model, cache, tokens);
+    }
+
+    /// <summary>
+    /// Imports <paramref name="cartridge"/> into <paramref name="cache"/>, appends <paramref name="prompt"/>'s tokens (no BOS) after
+    /// the cartridge's tokens, and decodes up to <paramref name="steps"/> new tokens. With an empty prompt the result equals
+    /// <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the cartridge's text: the cartridge's last token is fed
+    /// again at its own position (rewriting the identical key and value) to get the logits that follow it.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The cartridge was made by another model or does not fit it.</exception>
+    /// <exception cref="ArgumentException">The cartridge is empty, or it and the prompt do not fit the model's context.</exception>
+    public GenerationResult Resume(KvCartridge cartridge, string prompt, int steps, Sampler sampler, KvCache cache, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cartridge);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(cache);
+        if (cartridge.Count == 0)
+        {
+            throw new ArgumentException("the cartridge holds no tokens; it needs at least BOS.", nameof(cartridge));
+        }
+
+        int[] extra = prompt.Length == 0 ? [] : Tokenizer.Encode(prompt, bos: false);
+        if (cartridge.Count + extra.Length > Model.Config.SeqLen)
+        {
+            throw new ArgumentException($"the cartridge ({cartridge.Count} tokens) and the prompt ({extra.Length} tokens) exceed the model's context of {Model.Config.SeqLen}.", nameof(prompt));
+        }
+
+        cartridge.ImportInto(Model, cache);
+        int[] history = [.. cartridge.Tokens, .. extra];
+        for (int pos = cartridge.Count; pos < history.Length - 1; pos++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Model.Forward(history[pos], pos, cache);
+        }
+
+        return Continue(history, history.Length - 1, steps, sampler, cache, cancellationToken);
+    }
+
+    /// <summary>
     /// Decodes up to <paramref name="steps"/> new tokens when positions 0 .. <paramref name="position"/>-1 are already in
     /// <paramref name="cache"/> and <paramref name="history"/>[^1] is the token to feed at <paramref name="position"/>
     /// (for example after importing a cartridge).

@@ -59,3 +59,79 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Contains("missing.bin", err, StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>model cartridge create|run</c> on stories260K.</summary>
+public sealed class ModelCartridgeCommandTests : IDisposable
+{
+    private const string Text = "Once upon a time, there was a little girl named Lily.";
+
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static string Stories(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "models", "stories260K", name));
+
+    private async Task<string> CreateAsync()
+    {
+        string textFile = Path.Combine(cli.Folder, "text.txt");
+        await File.WriteAllTextAsync(textFile, Text);
+        string cart = Path.Combine(cli.Folder, "story.amkv");
+        var (code, output, err) = await cli.RunAsync(
+            "model", "cartridge", "create", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--text-file", textFile, "--out", cart);
+        Assert.True(code == 0, err);
+        Assert.Contains("tokens", output, StringComparison.Ordinal);
+        return cart;
+    }
+
+    [Fact]
+    public async Task Model_cartridge_run_without_prompt_equals_generate_with_the_text()
+    {
+        string cart = await CreateAsync();
+        var (code, fromCartridge, err) = await cli.RunAsync(
+            "model", "cartridge", "run", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--cartridge", cart, "--steps", "60", "--temperature", "0");
+        Assert.True(code == 0, err);
+        (code, var direct, err) = await cli.RunAsync(
+            "model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--prompt", Text, "--steps", "60", "--temperature", "0");
+        Assert.True(code == 0, err);
+        Assert.Equal(direct, fromCartridge);
+        Assert.True(fromCartridge.Length > 20, fromCartridge);
+    }
+
+    [Fact]
+    public async Task Model_cartridge_run_with_sampling_and_prompt_is_reproducible_and_matches_token_count()
+    {
+        string cart = await CreateAsync();
+        string[] args = ["model", "cartridge", "run", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--cartridge", cart, "--prompt", "She liked", "--steps", "20", "--temperature", "0.8", "--seed", "7", "--json"];
+        var (code, first, err) = await cli.RunAsync(args);
+        Assert.True(code == 0, err);
+        (code, var second, err) = await cli.RunAsync(args);
+        Assert.True(code == 0, err);
+        Assert.Equal(first, second);
+        using var doc = JsonDocument.Parse(first);
+        int cartTokens = ModelHost.SentencePieceBpeTokenizer.Load(Stories("tok512.bin"), 512).Encode(Text).Length;
+        int promptTokens = ModelHost.SentencePieceBpeTokenizer.Load(Stories("tok512.bin"), 512).Encode("She liked", bos: false).Length;
+        Assert.Equal(cartTokens + promptTokens, doc.RootElement.GetProperty("promptTokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Model_cartridge_corrupted_or_garbage_is_a_clean_error()
+    {
+        string cart = await CreateAsync();
+        byte[] bytes = await File.ReadAllBytesAsync(cart);
+        bytes[bytes.Length / 2] ^= 0x5A;
+        string corrupt = Path.Combine(cli.Folder, "corrupt.amkv");
+        await File.WriteAllBytesAsync(corrupt, bytes);
+        var (code, _, err) = await cli.RunAsync(
+            "model", "cartridge", "run", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--cartridge", corrupt, "--steps", "5");
+        Assert.Equal(1, code);
+        Assert.Contains("error:", err, StringComparison.Ordinal);
+        Assert.Contains("checksum", err, StringComparison.Ordinal);
+
+        string garbage = Path.Combine(cli.Folder, "garbage.amkv");
+        await File.WriteAllTextAsync(garbage, "not a cartridge");
+        (code, _, err) = await cli.RunAsync(
+            "model", "cartridge", "run", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--cartridge", garbage, "--steps", "5");
+        Assert.Equal(1, code);
+        Assert.Contains("not a KV cartridge", err, StringComparison.Ordinal);
+    }
+}

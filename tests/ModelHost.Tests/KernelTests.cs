@@ -131,3 +131,52 @@ public sealed class KernelTests
         Close(b, a, 1e-5f);
     }
 }
+
+/// <summary>The parallel matrix–vector product is bit-identical to the serial one.</summary>
+public sealed class ParallelMatVecTests
+{
+    [Theory]
+    [InlineData(512, 288)]
+    [InlineData(1000, 300)]
+    [InlineData(32000, 288)]
+    [InlineData(37, 5)]
+    [InlineData(1, 7)]
+    public void Parallel_rows_are_bit_identical_to_serial(int rows, int cols)
+    {
+        var rng = new Random(rows * 31 + cols);
+        float[] w = new float[rows * cols];
+        float[] x = new float[cols];
+        for (int i = 0; i < w.Length; i++)
+        {
+            w[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        float[] serial = new float[rows], parallel = new float[rows], auto = new float[rows];
+        Kernels.MatVecSerial(serial, w, x);
+        Kernels.MatVecParallel(parallel, w, x);
+        Kernels.MatVec(auto, w, x);
+        for (int i = 0; i < rows; i++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(serial[i]), BitConverter.SingleToInt32Bits(parallel[i]));
+            Assert.Equal(BitConverter.SingleToInt32Bits(serial[i]), BitConverter.SingleToInt32Bits(auto[i]));
+        }
+    }
+
+    [Fact]
+    public void Parallel_path_rejects_a_short_matrix()
+    {
+        Assert.Throws<ArgumentException>(() => Kernels.MatVecParallel(new float[10], new float[49], new float[5]));
+    }
+
+    [Fact]
+    public void Threshold_keeps_stories260K_serial_and_the_15M_projections_parallel()
+    {
+        Assert.True(512 * 64 < Kernels.ParallelMinWeights);
+        Assert.True(288 * 288 >= Kernels.ParallelMinWeights);
+    }
+}

@@ -1,17 +1,127 @@
 using System.CommandLine;
+using System.Globalization;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.ModelHost;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>model</c>: run a local llama2.c-format model on the CPU. Subcommand <c>generate</c>.</summary>
+/// <summary><c>model</c>: run a local llama2.c-format model on the CPU. Subcommands <c>generate</c> and <c>cartridge create|run</c>.</summary>
 internal static class ModelCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("model", "Local LLaMA-family model (llama2.c checkpoint format) on the CPU.");
         command.Subcommands.Add(Generate(g, stdout, stderr));
+        var cartridge = new Command("cartridge", "Save a prefilled prompt as a KV cartridge and generate from it without prefilling again.");
+        cartridge.Subcommands.Add(CartridgeCreate(g, stdout, stderr));
+        cartridge.Subcommands.Add(CartridgeRun(g, stdout, stderr));
+        command.Subcommands.Add(cartridge);
         return command;
+    }
+
+    private static Command CartridgeCreate(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill from BOS (read whole, used verbatim).", Required = true };
+        var output = new Option<string>("--out") { Description = "Cartridge file to write.", Required = true };
+        var command = new Command("create", "Prefill a text from BOS and save the KV cache as a cartridge.") { model, tokenizer, textFile, output };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
+            var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            KvCartridge cart;
+            try
+            {
+                cart = generator.CreateCartridge(text, generator.Model.CreateCache(), ct);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new MemoryValidationException(ex.Message);
+            }
+
+            string path = parse.GetValue(output)!;
+            cart.Save(path);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new { cartridge = path, tokens = cart.Count });
+            }
+            else
+            {
+                ctx.Output.Out.WriteLine($"wrote {path} ({cart.Count.ToString(CultureInfo.InvariantCulture)} tokens)");
+                ctx.Output.Out.Flush();
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CartridgeRun(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin) the cartridge was made with.", Required = true };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var cartridge = new Option<string>("--cartridge")
+        {
+            Description = "One cartridge from `model cartridge create`. Only one: composing cartridges re-bases positions exactly only in layer 0, so a composition would not equal prefilling the joined text.",
+            Required = true,
+        };
+        var prompt = new Option<string>("--prompt") { Description = "Text appended after the cartridge's tokens (no BOS); without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
+        var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
+        var temperature = new Option<float>("--temperature") { Description = "0 = greedy; higher is more random.", DefaultValueFactory = _ => 1.0f };
+        var topp = new Option<float>("--topp") { Description = "Nucleus sampling mass in (0, 1); 0 or 1 samples the whole distribution.", DefaultValueFactory = _ => 0.9f };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed (non-zero) for reproducible sampling.", DefaultValueFactory = _ => 42UL };
+        var command = new Command("run", "Generate after a saved cartridge, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.")
+        {
+            model, tokenizer, cartridge, prompt, steps, temperature, topp, seed,
+        };
+        Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
+        {
+            int n = parse.GetValue(steps);
+            float t = parse.GetValue(temperature);
+            ulong s = parse.GetValue(seed);
+            if (n < 0 || t < 0 || float.IsNaN(t) || s == 0)
+            {
+                throw new MemoryValidationException("--steps and --temperature must be ≥ 0 and --seed non-zero.");
+            }
+
+            var cart = KvCartridge.Load(parse.GetValue(cartridge)!);
+            var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            GenerationResult result;
+            try
+            {
+                result = generator.Resume(cart, parse.GetValue(prompt)!, n, new Sampler(generator.Model.Config.VocabSize, t, parse.GetValue(topp), s), generator.Model.CreateCache(), ct);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new MemoryValidationException(ex.Message);
+            }
+
+            Write(ctx, result);
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static Generator Load(string modelPath, string tokenizerPath)
+    {
+        var llama = LlamaModel.Load(modelPath);
+        var tok = SentencePieceBpeTokenizer.Load(tokenizerPath, llama.Config.VocabSize);
+        return new Generator(llama, tok);
+    }
+
+    private static void Write(CliContext ctx, GenerationResult result)
+    {
+        if (ctx.Output.IsJson)
+        {
+            ctx.Output.WriteJson(new { text = result.Text, promptTokens = result.PromptTokens.Count, tokens = result.Tokens, stoppedAtBos = result.StoppedAtBos });
+        }
+        else
+        {
+            ctx.Output.Out.Write(result.Text);
+            ctx.Output.Out.Write('\n');
+            ctx.Output.Out.Flush();
+        }
     }
 
     private static Command Generate(GlobalOptions g, TextWriter stdout, TextWriter stderr)

@@ -1,0 +1,169 @@
+// ModelHost throughput harness: random-weight llama2.c checkpoints (fixed seed, temp folder), prefill/decode tokens/s,
+// memory bandwidth, decode's share of the bandwidth bound, and time-to-first-token after a 2k-token cartridge vs re-prefill.
+// Usage: dotnet run -c Release --project bench/ModelHost [-- --110m] [--context 2048] [--decode 64]
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using AgentMem.ModelHost;
+
+bool include110M = args.Contains("--110m");
+int context = ArgValue("--context", 2048);
+int decodeSteps = ArgValue("--decode", 64);
+string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-bench");
+Directory.CreateDirectory(folder);
+var inv = CultureInfo.InvariantCulture;
+
+Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}"));
+(double bw1, double bwAll) = Bandwidth();
+Console.WriteLine(string.Create(inv, $"memory bandwidth (sum of 512 MiB, best of 5): 1 thread {bw1:F1} GB/s, {Environment.ProcessorCount} threads {bwAll:F1} GB/s"));
+
+var rows = new List<string>();
+var shapes = new List<(string Name, LlamaConfig Config)>
+{
+    ("15M", new LlamaConfig(288, 768, 6, 6, 6, 32000, context + 64, true)),
+};
+if (include110M)
+{
+    shapes.Add(("110M", new LlamaConfig(768, 2048, 12, 12, 12, 32000, context + 64, true)));
+}
+
+foreach (var (name, config) in shapes)
+{
+    string path = Path.Combine(folder, $"random-{name}-seq{config.SeqLen}.bin");
+    long parameters = WriteCheckpoint(path, config, seed: 1234);
+    var model = LlamaModel.Load(path);
+    var rng = new Random(42);
+    int[] tokens = new int[context];
+    tokens[0] = 1;
+    for (int i = 1; i < tokens.Length; i++)
+    {
+        tokens[i] = rng.Next(3, config.VocabSize);
+    }
+
+    // Warm-up (JIT, page-in).
+    var cache = model.CreateCache();
+    for (int p = 0; p < 64; p++)
+    {
+        model.Forward(tokens[p], p, cache);
+    }
+
+    // Re-prefill: all context tokens, then the first sampled token (time to first token without a cartridge).
+    var sw = Stopwatch.StartNew();
+    int first = 0;
+    for (int p = 0; p < context; p++)
+    {
+        var logits = model.Forward(tokens[p], p, cache);
+        if (p == context - 1)
+        {
+            first = Sampler.ArgMax(logits);
+        }
+    }
+
+    double prefillS = sw.Elapsed.TotalSeconds;
+
+    // The cartridge of the first context-1 tokens, saved to disk.
+    string cartPath = Path.Combine(folder, $"random-{name}.amkv");
+    KvCartridge.Export(model, cache, tokens.AsSpan(0, context - 1).ToArray()).Save(cartPath);
+
+    // TTFT with a cartridge: load + import + feed the last token.
+    var cache2 = model.CreateCache();
+    sw.Restart();
+    KvCartridge.Load(cartPath).ImportInto(model, cache2);
+    int first2 = Sampler.ArgMax(model.Forward(tokens[context - 1], context - 1, cache2));
+    double ttftCartS = sw.Elapsed.TotalSeconds;
+    if (first2 != first)
+    {
+        throw new InvalidOperationException("cartridge resume disagrees with re-prefill.");
+    }
+
+    // Decode from a short context (position 16..16+N) so attention is small and weights dominate.
+    var cache3 = model.CreateCache();
+    for (int p = 0; p < 16; p++)
+    {
+        model.Forward(tokens[p], p, cache3);
+    }
+
+    int tok = tokens[16];
+    sw.Restart();
+    for (int p = 16; p < 16 + decodeSteps; p++)
+    {
+        tok = Sampler.ArgMax(model.Forward(tok, p, cache3));
+    }
+
+    double decodeTps = decodeSteps / sw.Elapsed.TotalSeconds;
+    double prefillTps = context / prefillS;
+    long c = config.Dim, h = config.HiddenDim, kv = config.KvDim;
+    long bytesPerToken = 4 * ((config.Layers * ((2 * c * c) + (2 * kv * c) + (3 * h * c) + (2 * c))) + c + ((long)config.VocabSize * c) + c);
+    double share = bytesPerToken * decodeTps / (bwAll * 1e9);
+    rows.Add(string.Create(inv, $"| {name} | {parameters / 1e6:F1}M | {bytesPerToken / 1e6:F1} MB | {prefillTps:F1} | {decodeTps:F1} | {share * 100:F0}% | {prefillS * 1000:F0} ms | {ttftCartS * 1000:F1} ms | {prefillS / ttftCartS:F0}× |"));
+}
+
+Console.WriteLine();
+Console.WriteLine(string.Create(inv, $"| model | params | weights read/token | prefill tok/s ({context} tok) | decode tok/s | decode / bandwidth bound | TTFT re-prefill {context} | TTFT cartridge load+import | speed-up |"));
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+foreach (string row in rows)
+{
+    Console.WriteLine(row);
+}
+
+int ArgValue(string flag, int fallback)
+{
+    int i = Array.IndexOf(args, flag);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static long WriteCheckpoint(string path, LlamaConfig c, int seed)
+{
+    long d = c.Dim, hd = c.HiddenDim, l = c.Layers, kv = c.KvDim, v = c.VocabSize;
+    long freqCis = (long)c.SeqLen * c.HeadSize;
+    long floats = (v * d) + (l * d) + (l * d * d) + (2 * l * kv * d) + (l * d * d) + (l * d) + (3 * l * hd * d) + d + freqCis;
+    long expected = (7 * 4) + (floats * 4);
+    if (File.Exists(path) && new FileInfo(path).Length == expected)
+    {
+        return floats - freqCis;
+    }
+
+    var rng = new Random(seed);
+    using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+    stream.Write(MemoryMarshal.AsBytes<int>([c.Dim, c.HiddenDim, c.Layers, c.Heads, c.KvHeads, c.VocabSize, c.SeqLen]));
+    float scale = 1f / MathF.Sqrt(c.Dim);
+    float[] chunk = new float[1 << 20];
+    for (long written = 0; written < floats; written += chunk.Length)
+    {
+        int n = (int)Math.Min(chunk.Length, floats - written);
+        for (int i = 0; i < n; i++)
+        {
+            chunk[i] = (float)((rng.NextDouble() * 2) - 1) * scale;
+        }
+
+        stream.Write(MemoryMarshal.AsBytes(chunk.AsSpan(0, n)));
+    }
+
+    return floats - freqCis;
+}
+
+static (double OneThread, double AllThreads) Bandwidth()
+{
+    float[] data = new float[128 << 20];
+    data.AsSpan().Fill(1f);
+    double best1 = 0, bestAll = 0;
+    int parts = Environment.ProcessorCount;
+    for (int run = 0; run < 5; run++)
+    {
+        var sw = Stopwatch.StartNew();
+        float s = TensorPrimitives.Sum(data);
+        best1 = Math.Max(best1, data.Length * 4.0 / sw.Elapsed.TotalSeconds / 1e9);
+        sw.Restart();
+        float[] sums = new float[parts];
+        Parallel.For(0, parts, p =>
+        {
+            int len = data.Length / parts;
+            sums[p] = TensorPrimitives.Sum(data.AsSpan(p * len, len));
+        });
+        bestAll = Math.Max(bestAll, data.Length * 4.0 / sw.Elapsed.TotalSeconds / 1e9);
+        GC.KeepAlive(s + sums[0]);
+    }
+
+    return (best1, bestAll);
+}
