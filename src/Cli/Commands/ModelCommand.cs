@@ -68,29 +68,21 @@ internal static class ModelCommand
         };
         var prompt = new Option<string>("--prompt") { Description = "Text appended after the cartridge's tokens (no BOS); without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
-        var temperature = new Option<float>("--temperature") { Description = "0 = greedy; higher is more random.", DefaultValueFactory = _ => 1.0f };
-        var topp = new Option<float>("--topp") { Description = "Nucleus sampling mass in (0, 1); 0 or 1 samples the whole distribution.", DefaultValueFactory = _ => 0.9f };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed (non-zero) for reproducible sampling.", DefaultValueFactory = _ => 42UL };
+        var sampling = new SamplingFlags();
         var command = new Command("run", "Generate after a saved cartridge, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.")
         {
-            model, tokenizer, cartridge, prompt, steps, temperature, topp, seed,
+            model, tokenizer, cartridge, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         };
         Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
-            float t = parse.GetValue(temperature);
-            ulong s = parse.GetValue(seed);
-            if (n < 0 || t < 0 || float.IsNaN(t) || s == 0)
-            {
-                throw new MemoryValidationException("--steps and --temperature must be ≥ 0 and --seed non-zero.");
-            }
 
             var cart = KvCartridge.Load(parse.GetValue(cartridge)!);
             var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
             GenerationResult result;
             try
             {
-                result = generator.Resume(cart, parse.GetValue(prompt)!, n, new Sampler(generator.Model.Config.VocabSize, t, parse.GetValue(topp), s), generator.Model.CreateCache(), ct);
+                result = generator.Resume(cart, parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), generator.Model.CreateCache(), ct);
             }
             catch (ArgumentException ex)
             {
@@ -130,40 +122,41 @@ internal static class ModelCommand
         var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Text to continue (not printed); BOS is always position 0.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate after the prompt (capped by the model's context).", DefaultValueFactory = _ => 256 };
-        var temperature = new Option<float>("--temperature") { Description = "0 = greedy; higher is more random.", DefaultValueFactory = _ => 1.0f };
-        var topp = new Option<float>("--topp") { Description = "Nucleus sampling mass in (0, 1); 0 or 1 samples the whole distribution.", DefaultValueFactory = _ => 0.9f };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed (non-zero) for reproducible sampling.", DefaultValueFactory = _ => 42UL };
+        var sampling = new SamplingFlags();
         var command = new Command("generate", "Generate text with llama2.c semantics; prints only the generated text.")
         {
-            model, tokenizer, prompt, steps, temperature, topp, seed,
+            model, tokenizer, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         };
         Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
-            float t = parse.GetValue(temperature);
-            ulong s = parse.GetValue(seed);
-            if (n < 0 || t < 0 || float.IsNaN(t) || s == 0)
+
+            var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            Write(ctx, generator.Generate(parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), ct));
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    /// <summary>The sampling flags shared by <c>generate</c> and <c>cartridge run</c>, with their validation.</summary>
+    private sealed class SamplingFlags
+    {
+        public Option<float> Temperature { get; } = new("--temperature") { Description = "0 = greedy; higher is more random.", DefaultValueFactory = _ => 1.0f };
+
+        public Option<float> TopP { get; } = new("--topp") { Description = "Nucleus sampling mass in (0, 1); 0 or 1 samples the whole distribution.", DefaultValueFactory = _ => 0.9f };
+
+        public Option<ulong> Seed { get; } = new("--seed") { Description = "Random seed (non-zero) for reproducible sampling.", DefaultValueFactory = _ => 42UL };
+
+        public Sampler Create(ParseResult parse, int steps, int vocabSize)
+        {
+            float t = parse.GetValue(Temperature);
+            ulong s = parse.GetValue(Seed);
+            if (steps < 0 || t < 0 || float.IsNaN(t) || s == 0)
             {
                 throw new MemoryValidationException("--steps and --temperature must be ≥ 0 and --seed non-zero.");
             }
 
-            var llama = LlamaModel.Load(parse.GetValue(model)!);
-            var tok = SentencePieceBpeTokenizer.Load(parse.GetValue(tokenizer)!, llama.Config.VocabSize);
-            var generator = new Generator(llama, tok);
-            var result = generator.Generate(parse.GetValue(prompt)!, n, new Sampler(llama.Config.VocabSize, t, parse.GetValue(topp), s), ct);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJson(new { text = result.Text, promptTokens = result.PromptTokens.Count, tokens = result.Tokens, stoppedAtBos = result.StoppedAtBos });
-            }
-            else
-            {
-                ctx.Output.Out.Write(result.Text);
-                ctx.Output.Out.Write('\n');
-                ctx.Output.Out.Flush();
-            }
-
-            return Task.FromResult(0);
-        });
-        return command;
+            return new Sampler(vocabSize, t, parse.GetValue(TopP), s);
+        }
     }
 }
