@@ -27,14 +27,26 @@ public sealed class KvCache
         Hb2 = new float[config.HiddenDim];
         Hb3 = new float[config.HiddenDim];
         Att = new float[config.SeqLen];
+        slotPositions = new int[config.SeqLen];
         Logits = new float[config.VocabSize];
     }
 
     /// <summary>The shape this cache was made for.</summary>
     public LlamaConfig Config { get; }
 
-    /// <summary>Number of leading positions whose keys and values are filled.</summary>
+    /// <summary>Number of leading slots whose keys and values are filled.</summary>
     public int Length { get; internal set; }
+
+    /// <summary>The RoPE position the key in <paramref name="slot"/> was rotated with (equal to the slot unless the cache was compressed or composed).</summary>
+    public int PositionOf(int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, Length);
+        return slotPositions[slot];
+    }
+
+    /// <summary>The position the next token continues from: one past the last filled slot's position (0 when empty).</summary>
+    public int NextPosition => Length == 0 ? 0 : slotPositions[Length - 1] + 1;
 
     /// <summary>Keys of layer <paramref name="layer"/> at <paramref name="position"/> (kvDim floats).</summary>
     public Span<float> Key(int layer, int position) => Keys[layer].AsSpan(position * Config.KvDim, Config.KvDim);
@@ -44,6 +56,15 @@ public sealed class KvCache
 
     /// <summary>Forgets every position (the buffers are overwritten as positions are filled again).</summary>
     public void Clear() => Length = 0;
+
+    /// <summary>Marks <paramref name="slot"/> as the last filled slot, holding position <paramref name="position"/>.</summary>
+    internal void SetFilled(int slot, int position)
+    {
+        slotPositions[slot] = position;
+        Length = slot + 1;
+    }
+
+    private readonly int[] slotPositions;
 
     internal float[][] Keys { get; }
 

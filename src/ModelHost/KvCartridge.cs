@@ -132,7 +132,11 @@ public sealed class KvCartridge
             values[l].CopyTo(cache.Values[l], 0);
         }
 
-        cache.Length = Count;
+        cache.Clear();
+        for (int i = 0; i < positions.Length; i++)
+        {
+            cache.SetFilled(i, positions[i]);
+        }
     }
 
     /// <summary>

@@ -40,19 +40,28 @@ public sealed class LlamaModel
     /// <summary>
     /// Runs <paramref name="token"/> at <paramref name="position"/>, storing its keys and values in <paramref name="cache"/>,
     /// and returns the next-token logits. The span is the cache's buffer: valid until the next call on the same cache.
-    /// Positions 0 .. position-1 of the cache must already be filled.
+    /// Positions 0 .. position-1 of the cache must already be filled. Same as <see cref="ForwardAt"/> with slot = position.
     /// </summary>
-    public ReadOnlySpan<float> Forward(int token, int position, KvCache cache)
+    public ReadOnlySpan<float> Forward(int token, int position, KvCache cache) => ForwardAt(token, position, position, cache);
+
+    /// <summary>
+    /// Runs <paramref name="token"/> with RoPE position <paramref name="position"/>, storing its keys and values in cache slot
+    /// <paramref name="slot"/> and attending over slots 0 .. slot. Slots and positions differ once a cache has been compressed
+    /// or composed from parts: each slot keeps the position its key was rotated with (<see cref="KvCache.PositionOf"/>).
+    /// Slots 0 .. slot-1 must already be filled. <paramref name="observer"/>, when given, sees every head's attention weights.
+    /// </summary>
+    public ReadOnlySpan<float> ForwardAt(int token, int position, int slot, KvCache cache, IAttentionObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
         var c = Config;
         ArgumentOutOfRangeException.ThrowIfNegative(token);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, c.VocabSize);
         ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(position, c.SeqLen);
-        if (position > cache.Length)
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, c.SeqLen);
+        if (slot > cache.Length)
         {
-            throw new ArgumentOutOfRangeException(nameof(position), position, $"positions 0..{position - 1} must be filled first; the cache holds {cache.Length}.");
+            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"slots 0..{slot - 1} must be filled first; the cache holds {cache.Length}.");
         }
 
         if (cache.Config.Dim != c.Dim || cache.Config.Layers != c.Layers || cache.Config.KvDim != c.KvDim || cache.Config.SeqLen != c.SeqLen
@@ -69,8 +78,8 @@ public sealed class LlamaModel
         for (int l = 0; l < c.Layers; l++)
         {
             Kernels.RmsNorm(xb, x, w.RmsAtt.AsSpan(l * dim, dim));
-            var k = cache.Key(l, position);
-            var v = cache.Value(l, position);
+            var k = cache.Key(l, slot);
+            var v = cache.Value(l, slot);
             Kernels.MatVec(q, w.Wq.AsSpan(l * dim * dim, dim * dim), xb);
             Kernels.MatVec(k, w.Wk.AsSpan(l * kvDim * dim, kvDim * dim), xb);
             Kernels.MatVec(v, w.Wv.AsSpan(l * kvDim * dim, kvDim * dim), xb);
@@ -83,16 +92,17 @@ public sealed class LlamaModel
             {
                 var qh = q.Slice(h * hs, hs);
                 int kvOffset = h / c.KvMul * hs;
-                var att = cache.Att.AsSpan(0, position + 1);
-                for (int t = 0; t <= position; t++)
+                var att = cache.Att.AsSpan(0, slot + 1);
+                for (int t = 0; t <= slot; t++)
                 {
                     att[t] = TensorPrimitives.Dot(qh, keys.Slice((t * kvDim) + kvOffset, hs)) * invSqrtHs;
                 }
 
                 Kernels.Softmax(att);
+                observer?.OnAttention(l, h, slot, att);
                 var outH = xb.Slice(h * hs, hs);
                 outH.Clear();
-                for (int t = 0; t <= position; t++)
+                for (int t = 0; t <= slot; t++)
                 {
                     // outH += att[t] · v_t, fused multiply-add over the head.
                     TensorPrimitives.MultiplyAdd(values.Slice((t * kvDim) + kvOffset, hs), att[t], outH, outH);
@@ -112,7 +122,7 @@ public sealed class LlamaModel
 
         Kernels.RmsNorm(x, x, w.RmsFinal);
         Kernels.MatVec(cache.Logits, w.Classifier, x);
-        cache.Length = position + 1;
+        cache.SetFilled(slot, position);
         return cache.Logits;
     }
 }
