@@ -42,8 +42,12 @@ public sealed class SchemaTests
         Assert.Equal("Alice is allergic to peanuts", hits[0].Item.Text);
 
         // What version 2 added works on the migrated file.
-        var linked = await memory.AddAsync(alice, "notes", new MemoryDraft("Alice's garage has a code lock") { Links = [new MemoryLink(bikeId, "related", 0.7)] });
-        Assert.Equal(bikeId, Assert.Single((await memory.GetAsync(alice, linked.Id)).Links).Target);
+        var linked = await memory.AddAsync(alice, "notes", new MemoryDraft("Alice's garage has a code lock") { Links = [new MemoryLink(bikeId, "related", 0.7, "both about Alice's things")] });
+        var link = Assert.Single((await memory.GetAsync(alice, linked.Id)).Links);
+        Assert.Equal(bikeId, link.Target);
+
+        // ...and so does what version 3 added: the link keeps its reason.
+        Assert.Equal("both about Alice's things", link.Reason);
         var updated = await memory.UpdateAsync(alice, bikeId, new MemoryChange { Text = "Alice sold her bike", Reason = "sold" });
         Assert.Equal(3, updated.Version);
     }

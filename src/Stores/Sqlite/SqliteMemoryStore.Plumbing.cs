@@ -137,7 +137,7 @@ public sealed partial class SqliteMemoryStore
             return;
         }
 
-        using var cmd = Command(conn, tx, "INSERT OR REPLACE INTO memory_links(tenant, source_id, target_id, type, weight) VALUES ($t, $s, $d, $y, $w);");
+        using var cmd = Command(conn, tx, "INSERT OR REPLACE INTO memory_links(tenant, source_id, target_id, type, weight, reason) VALUES ($t, $s, $d, $y, $w, $r);");
         foreach (var link in item.Links)
         {
             cmd.Parameters.Clear();
@@ -146,6 +146,7 @@ public sealed partial class SqliteMemoryStore
             cmd.Parameters.AddWithValue("$d", link.Target.ToString());
             cmd.Parameters.AddWithValue("$y", link.Type);
             cmd.Parameters.AddWithValue("$w", link.Weight);
+            cmd.Parameters.AddWithValue("$r", (object?)link.Reason ?? DBNull.Value);
             cmd.ExecuteNonQuery();
         }
     }
@@ -197,7 +198,7 @@ public sealed partial class SqliteMemoryStore
         var links = new Dictionary<string, List<MemoryLink>>(StringComparer.Ordinal);
         using (var linkCmd = Command(conn, null, string.Empty))
         {
-            var sql = new StringBuilder("SELECT source_id, target_id, type, weight FROM memory_links WHERE tenant = $t AND source_id IN (");
+            var sql = new StringBuilder("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = $t AND source_id IN (");
             linkCmd.Parameters.AddWithValue("$t", tenant);
             for (int i = 0; i < items.Count; i++)
             {
@@ -216,7 +217,7 @@ public sealed partial class SqliteMemoryStore
                     links[source] = list = [];
                 }
 
-                list.Add(new MemoryLink(MemoryId.Parse(r.GetString(1)), r.GetString(2), r.GetDouble(3)));
+                list.Add(new MemoryLink(MemoryId.Parse(r.GetString(1)), r.GetString(2), r.GetDouble(3), r.IsDBNull(4) ? null : r.GetString(4)));
             }
         }
 

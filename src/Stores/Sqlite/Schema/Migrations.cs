@@ -128,6 +128,9 @@ internal static class Migrations
                 PRIMARY KEY(source_id, target_id, type));
             CREATE INDEX ix_links_target ON memory_links(tenant, target_id);
             """),
+        new(3, "link reasons", """
+            ALTER TABLE memory_links ADD COLUMN reason TEXT;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
