@@ -17,23 +17,8 @@ public static class TextAnalyzer
     private const int MaxCachedStems = 200_000;
     private static readonly ConcurrentDictionary<string, string> Stems = new(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
-    {
-        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at",
-        "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could",
-        "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has",
-        "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if",
-        "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor",
-        "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out",
-        "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their",
-        "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to",
-        "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
-        "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves",
-        "s", "t", "d", "ll", "m", "re", "ve",
-    };
-
     /// <summary>Whether <paramref name="word"/> (lower-case) is an English function word.</summary>
-    public static bool IsStopWord(string word) => StopWords.Contains(word);
+    public static bool IsStopWord(string word) => EnglishStopWords.Contains(word);
 
     /// <summary>Lower-case word tokens of <paramref name="text"/>, in order, stop words included, unstemmed.</summary>
     public static List<string> Words(string text)
@@ -63,7 +48,7 @@ public static class TextAnalyzer
         var terms = new List<string>(words.Count);
         foreach (string w in words)
         {
-            if (!StopWords.Contains(w))
+            if (!EnglishStopWords.Contains(w))
             {
                 terms.Add(Stem(w));
             }

@@ -1,0 +1,150 @@
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Text;
+
+namespace AgentMem.MemoryCore.Links;
+
+/// <summary>
+/// Finds the notes a new note should link to within one cube: an inverted index from keyword stems and tags to notes,
+/// scored by the inverse document frequency of what they share (rare shared keywords mean a real connection, "today"
+/// does not). Link types come from simple rules: same speaker and ≥ 2 shared keywords → elaborates; a negation on one side
+/// only → contradicts; otherwise relates-to. Not thread-safe; <see cref="Notes.NoteKeeper"/> serialises access per cube.
+/// </summary>
+public sealed class NoteLinker
+{
+    private static readonly string[] Negations = ["not", "never", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "won't", "can't", "no longer", "anymore", "stopped", "quit"];
+    private readonly Dictionary<string, List<int>> postings = new(StringComparer.Ordinal);
+    private readonly List<Entry> notes = [];
+    private readonly Dictionary<MemoryId, int> slots = [];
+
+    /// <summary>Notes indexed.</summary>
+    public int Count => slots.Count;
+
+    /// <summary>Indexes (or re-indexes) <paramref name="item"/> by its keywords and tags.</summary>
+    public void Index(MemoryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        Remove(item.Id);
+        var features = Features(item.Keywords, item.Tags);
+        int slot = notes.Count;
+        notes.Add(new Entry(item.Id, item.Provenance.Actor, features, HasNegation(item.Text), item.State == LifecycleState.Active));
+        slots[item.Id] = slot;
+        foreach (string f in features)
+        {
+            if (!postings.TryGetValue(f, out var list))
+            {
+                postings[f] = list = [];
+            }
+
+            list.Add(slot);
+        }
+    }
+
+    /// <summary>Stops linking to <paramref name="id"/> (deleted, archived or superseded notes get no new links).</summary>
+    public void Remove(MemoryId id)
+    {
+        if (slots.Remove(id, out int slot))
+        {
+            notes[slot] = notes[slot] with { Live = false };
+        }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="max"/> links for a note with these attributes, best first, each with its type, a weight in (0, 1]
+    /// and the reason (what the notes share). Only candidates scoring at least <paramref name="minScore"/> (summed IDF) qualify.
+    /// </summary>
+    public IReadOnlyList<MemoryLink> Suggest(string text, string? actor, IReadOnlyList<string> keywords, IReadOnlyList<string> tags, int max, double minScore)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(keywords);
+        ArgumentNullException.ThrowIfNull(tags);
+        if (max <= 0 || slots.Count == 0)
+        {
+            return [];
+        }
+
+        var features = Features(keywords, tags);
+        var scores = new Dictionary<int, (double Score, List<string> Shared)>();
+        double n = slots.Count;
+        foreach (string f in features)
+        {
+            if (!postings.TryGetValue(f, out var list))
+            {
+                continue;
+            }
+
+            int live = list.Count(s => notes[s].Live);
+            if (live == 0)
+            {
+                continue;
+            }
+
+            // Tags are coarse topics: they count for less than a shared keyword of the same rarity.
+            double idf = Math.Log(1 + (n / live)) * (f.StartsWith('#') ? 0.3 : 1.0);
+            foreach (int s in list)
+            {
+                if (!notes[s].Live)
+                {
+                    continue;
+                }
+
+                var (score, shared) = scores.GetValueOrDefault(s, (0, []));
+                shared.Add(f);
+                scores[s] = (score + idf, shared);
+            }
+        }
+
+        bool negated = HasNegation(text);
+        var best = scores.Where(p => p.Value.Score >= minScore).OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key).Take(max).ToList();
+        if (best.Count == 0)
+        {
+            return [];
+        }
+
+        double top = best[0].Value.Score;
+        var links = new List<MemoryLink>(best.Count);
+        foreach (var (slot, (score, shared)) in best)
+        {
+            var other = notes[slot];
+            int sharedKeywords = shared.Count(f => !f.StartsWith('#'));
+            string type = negated != other.Negated && sharedKeywords >= 2 ? LinkTypes.Contradicts
+                : sharedKeywords >= 2 && actor is not null && string.Equals(actor, other.Actor, StringComparison.Ordinal) ? LinkTypes.Elaborates
+                : LinkTypes.RelatesTo;
+            string reason = "shares " + string.Join(", ", shared.Select(f => f.StartsWith('#') ? "tag " + f[1..] : f));
+            links.Add(new MemoryLink(other.Id, type, Math.Round(Math.Clamp(score / top, 0.05, 1.0) * Math.Min(1.0, score / (2 * minScore)), 3), reason));
+        }
+
+        return links;
+    }
+
+    /// <summary>Keyword stems (each word of a phrase, plus the phrase) and tags marked with '#'.</summary>
+    private static HashSet<string> Features(IReadOnlyList<string> keywords, IReadOnlyList<string> tags)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string k in keywords)
+        {
+            foreach (string w in k.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (w.Length > 2 && !EnglishStopWords.Contains(w))
+                {
+                    set.Add(PorterStemmer.Stem(w));
+                }
+            }
+        }
+
+        foreach (string t in tags)
+        {
+            set.Add("#" + t.ToLowerInvariant());
+        }
+
+        return set;
+    }
+
+    private static bool HasNegation(string text)
+    {
+        string lower = " " + text.ToLowerInvariant().Replace('’', '\'') + " ";
+        return Negations.Any(n => lower.Contains(" " + n + " ", StringComparison.Ordinal) || lower.Contains(" " + n + ".", StringComparison.Ordinal));
+    }
+
+    private sealed record Entry(MemoryId Id, string? Actor, HashSet<string> Features, bool Negated, bool Live);
+}

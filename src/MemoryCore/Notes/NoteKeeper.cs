@@ -1,0 +1,172 @@
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.MemoryCore.Notes;
+
+/// <summary>
+/// Adds memories as Zettelkasten notes (A-MEM) on top of <see cref="MemoryOS"/>: each note gets keywords, tags, a context
+/// sentence and a category from an <see cref="INoteExtractor"/>, typed links to the most related notes of its cube
+/// (<see cref="NoteLinker"/>), and its neighbours evolve: they get the back-link and, when strongly linked, the new note's
+/// tags, each as a new version whose reason says why. Writes go through <see cref="MemoryOS"/>, so access rules, history
+/// and audit apply as for any other write.
+/// </summary>
+public sealed class NoteKeeper : IDisposable
+{
+    private readonly MemoryOS memory;
+    private readonly INoteExtractor extractor;
+    private readonly NoteKeeperOptions options;
+    private readonly Dictionary<(string Tenant, string Cube), NoteLinker> linkers = [];
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    /// <summary>Adds notes to <paramref name="memory"/>, extracting attributes with <paramref name="extractor"/> (the rule-based one when null).</summary>
+    public NoteKeeper(MemoryOS memory, INoteExtractor? extractor = null, NoteKeeperOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        this.memory = memory;
+        this.extractor = extractor ?? new RuleNoteExtractor();
+        this.options = options ?? new NoteKeeperOptions();
+        this.options.Validate();
+    }
+
+    /// <summary>
+    /// Builds the note for <paramref name="draft"/> (its own keywords, tags and context are kept and extended), links it,
+    /// stores it and evolves its neighbours. Returns the outcome and the links the new note got.
+    /// </summary>
+    public async Task<NoteOutcome> AddAsync(Scope actor, string cube, MemoryDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(draft);
+        var target = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
+        var attributes = await extractor.ExtractAsync(new NoteInput(draft.Text, draft.Actor ?? actor.Agent ?? actor.User, draft.ValidFrom), cancellationToken).ConfigureAwait(false);
+        var keywords = Union(draft.Keywords, attributes.Keywords, int.MaxValue);
+        var tags = Union(draft.Tags, attributes.Tags, options.MaxTags);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
+            var links = linker.Suggest(draft.Text, draft.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
+            var note = draft with
+            {
+                Keywords = keywords,
+                Tags = tags,
+                Context = draft.Context ?? attributes.Context,
+                Links = [.. draft.Links, .. links],
+            };
+            var outcome = await memory.AddAsync(actor, target.Id, note, cancellationToken).ConfigureAwait(false);
+            if (!outcome.Created)
+            {
+                return new NoteOutcome(outcome, [], 0);
+            }
+
+            var stored = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
+            linker.Index(stored);
+            int evolved = 0;
+            foreach (var link in links)
+            {
+                if (await EvolveNeighbourAsync(actor, stored, link, cancellationToken).ConfigureAwait(false) is { } updated)
+                {
+                    linker.Index(updated);
+                    evolved++;
+                }
+            }
+
+            return new NoteOutcome(outcome, links, evolved);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>A note with the notes it links to, one hop (for <c>agentmem links</c>). Targets that are gone are left out.</summary>
+    public async Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        var note = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
+        var neighbours = new List<(MemoryLink Link, MemoryItem Target)>();
+        foreach (var link in note.Links)
+        {
+            try
+            {
+                neighbours.Add((link, await memory.GetAsync(actor, link.Target, cancellationToken).ConfigureAwait(false)));
+            }
+            catch (Errors.MemoryNotFoundException)
+            {
+                // A purged target: the link outlived it; nothing to show.
+            }
+        }
+
+        return new NoteNeighborhood(note, neighbours);
+    }
+
+    /// <summary>Forgets the cached link index of every cube (e.g. after bulk changes made without this keeper).</summary>
+    public void Reset()
+    {
+        gate.Wait();
+        try
+        {
+            linkers.Clear();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => gate.Dispose();
+
+    private async Task<MemoryItem?> EvolveNeighbourAsync(Scope actor, MemoryItem note, MemoryLink link, CancellationToken cancellationToken)
+    {
+        MemoryItem neighbour;
+        try
+        {
+            neighbour = await memory.GetAsync(actor, link.Target, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.MemoryNotFoundException)
+        {
+            return null;
+        }
+
+        if (neighbour.State != LifecycleState.Active || neighbour.Links.Any(l => l.Target == note.Id))
+        {
+            return null;
+        }
+
+        var back = new MemoryLink(note.Id, LinkTypes.Reverse(link.Type), link.Weight, link.Reason);
+        var change = new MemoryChange { Links = [.. neighbour.Links, back], Reason = $"evolved: linked from {note.Id} ({link.Type}; {link.Reason})" };
+        if (options.Evolve && link.Weight >= options.EvolveMinWeight)
+        {
+            var gained = note.Tags.Where(t => !neighbour.Tags.Contains(t, StringComparer.Ordinal)).Take(Math.Max(0, options.MaxTags - neighbour.Tags.Count)).ToList();
+            if (gained.Count > 0)
+            {
+                change = change with { Tags = [.. neighbour.Tags, .. gained], Reason = change.Reason + $"; tags += {string.Join(", ", gained)}" };
+            }
+        }
+
+        return await memory.UpdateAsync(actor, neighbour.Id, change, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<NoteLinker> LinkerAsync(Scope actor, MemCube cube, CancellationToken cancellationToken)
+    {
+        var key = (actor.Tenant, cube.Id);
+        if (linkers.TryGetValue(key, out var linker))
+        {
+            return linker;
+        }
+
+        linker = new NoteLinker();
+        await foreach (var item in memory.ListAsync(actor, cube.Id, new MemoryFilter { States = [LifecycleState.Active] }, cancellationToken).ConfigureAwait(false))
+        {
+            linker.Index(item);
+        }
+
+        linkers[key] = linker;
+        return linker;
+    }
+
+    private static List<string> Union(IReadOnlyList<string> first, IReadOnlyList<string> second, int max) =>
+        first.Concat(second).Select(s => s.Trim().ToLowerInvariant()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Take(max).ToList();
+}

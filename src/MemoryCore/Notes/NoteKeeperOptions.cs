@@ -1,0 +1,36 @@
+namespace AgentMem.MemoryCore.Notes;
+
+/// <summary>Settings of <see cref="NoteKeeper"/>; the defaults are the measured configuration.</summary>
+public sealed class NoteKeeperOptions
+{
+    /// <summary>Most links a new note gets (A-MEM's k nearest notes).</summary>
+    public int MaxLinks { get; set; } = 3;
+
+    /// <summary>Least summed IDF of shared keywords and tags for a link; lower links more, and more loosely.</summary>
+    public double MinLinkScore { get; set; } = 4.0;
+
+    /// <summary>Let a new note evolve its neighbours: they gain the back-link and, when strongly linked, its tags (a new version with the reason).</summary>
+    public bool Evolve { get; set; } = true;
+
+    /// <summary>Least link weight for a neighbour to take over the new note's tags.</summary>
+    public double EvolveMinWeight { get; set; } = 0.5;
+
+    /// <summary>Most tags a note carries after evolution.</summary>
+    public int MaxTags { get; set; } = 6;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxLinks, nameof(MaxLinks));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTags, 1, nameof(MaxTags));
+        if (!double.IsFinite(MinLinkScore) || MinLinkScore <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MinLinkScore), MinLinkScore, "The link threshold must be a positive number.");
+        }
+
+        if (!double.IsFinite(EvolveMinWeight) || EvolveMinWeight < 0 || EvolveMinWeight > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EvolveMinWeight), EvolveMinWeight, "The evolution threshold is a link weight in [0, 1].");
+        }
+    }
+}

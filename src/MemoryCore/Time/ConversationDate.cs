@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace AgentMem.MemoryCore.Time;
+
+/// <summary>
+/// Parses the date stamps conversation datasets and chat exports put on sessions, e.g. LoCoMo's
+/// "1:56 pm on 8 May, 2023", LongMemEval's "2023/05/20 (Sat) 02:21" and ISO 8601. Times are taken as UTC.
+/// </summary>
+public static class ConversationDate
+{
+    private static readonly string[] Formats =
+    [
+        "h:mm tt 'on' d MMMM, yyyy", "h:mm tt 'on' d MMM, yyyy", "h:mm tt 'on' d MMMM yyyy", "h:mm tt 'on' d MMM yyyy",
+        "h:mmtt 'on' d MMMM, yyyy", "h tt 'on' d MMMM, yyyy",
+        "yyyy/MM/dd '('ddd')' HH:mm", "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd",
+        "d MMMM, yyyy", "d MMMM yyyy", "MMMM d, yyyy",
+    ];
+
+    /// <summary>Parses <paramref name="text"/>; false when it matches none of the known formats.</summary>
+    public static bool TryParse(string? text, out DateTimeOffset value)
+    {
+        value = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        // Collapse runs of spaces and accept "PM"/"pm" alike (the invariant culture's AM/PM designators are upper case).
+        string normalized = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Replace(" am ", " AM ", StringComparison.Ordinal).Replace(" pm ", " PM ", StringComparison.Ordinal)
+            .Replace("am on", "AM on", StringComparison.Ordinal).Replace("pm on", "PM on", StringComparison.Ordinal);
+        return DateTimeOffset.TryParseExact(normalized, Formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    /// <summary>Parses <paramref name="text"/> or throws <see cref="FormatException"/> naming the expected formats.</summary>
+    public static DateTimeOffset Parse(string text) =>
+        TryParse(text, out var value) ? value : throw new FormatException($"cannot parse date '{text}' (expected e.g. '1:56 pm on 8 May, 2023', '2023/05/20 (Sat) 02:21' or ISO 8601).");
+}
