@@ -18,9 +18,9 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     /// </summary>
     public MemoryOS OpenMemory() => Compose(SqliteMemoryStore.Open(DbPath));
 
-    /// <summary>The composition over an opened store, with the configured embedder.</summary>
-    public MemoryOS Compose(SqliteMemoryStore store)
+    /// <summary>The composition over an opened store, with the configured embedder (and hybrid settings, the defaults when null).</summary>
+    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid = null)
     {
-        return new(store, DefaultRetrievers.Create(store, Embedder.Create()));
+        return new(store, DefaultRetrievers.Create(store, Embedder.Create(), hybrid));
     }
 }

@@ -11,11 +11,11 @@ public static class DefaultRetrievers
     /// <summary>
     /// <c>hybrid</c> (the default, first), <c>bm25</c> (the store's full-text index) and <c>vector</c>
     /// (embedding similarity alone). With no embedder, the model-free hashing embedder is used; a given
-    /// embedder is shared, and disposed with the hybrid retriever.
+    /// embedder is shared, and disposed with the hybrid retriever. <paramref name="hybrid"/> replaces the hybrid retriever's defaults.
     /// </summary>
-    public static IReadOnlyList<IRetriever> Create(IMemoryStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null) =>
+    public static IReadOnlyList<IRetriever> Create(IMemoryStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, HybridOptions? hybrid = null) =>
     [
-        new HybridRetriever(store, embedder: embedder, ownsEmbedder: true),
+        new HybridRetriever(store, hybrid, embedder: embedder, ownsEmbedder: true),
         new Bm25Retriever(store),
         new HybridRetriever(store, HybridOptions.VectorOnly(), embedder),
     ];

@@ -9,6 +9,43 @@ public static class TextSummary
 {
     private const int NumberWidth = 8;
 
+    /// <summary>
+    /// Recall@k of <paramref name="with"/> minus <paramref name="without"/>, per category, for an ablation in one run
+    /// (both results must come from the same questions).
+    /// </summary>
+    public static string FormatDifference(BenchmarkResult with, BenchmarkResult without, string withLabel, string withoutLabel)
+    {
+        ArgumentNullException.ThrowIfNull(with);
+        ArgumentNullException.ThrowIfNull(without);
+        var rows = new List<(string Label, MetricGroup With, MetricGroup? Without)> { ("overall", with.Overall, without.Overall) };
+        rows.AddRange(with.ByCategory.Select(g => (g.Key, g.Value, without.ByCategory.GetValueOrDefault(g.Key))));
+        int labelWidth = Math.Max("category".Length, rows.Max(r => r.Label.Length));
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Difference: {withLabel} minus {withoutLabel}\n\n");
+        text.Append("category".PadRight(labelWidth)).Append(Column("scored"));
+        foreach (int k in with.Ks)
+        {
+            text.Append(Column(string.Create(CultureInfo.InvariantCulture, $"ΔR@{k}")));
+        }
+
+        text.Append(Column("ΔMRR")).Append('\n');
+        foreach (var (label, a, b) in rows)
+        {
+            text.Append(label.PadRight(labelWidth)).Append(Column(ReportFormat.Int(a.Scored)));
+            foreach (int k in with.Ks)
+            {
+                text.Append(Column(Delta(a.Recall.GetValueOrDefault(k), b?.Recall.GetValueOrDefault(k))));
+            }
+
+            text.Append(Column(Delta(a.Mrr, b?.Mrr))).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string Delta(double? a, double? b) =>
+        a is { } x && b is { } y ? (x - y).ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a";
+
     /// <summary>Formats the summary: a recall@k table per category, then latency, tokens and QA lines.</summary>
     /// <param name="result">Aggregated result.</param>
     /// <returns>Multi-line text ending in a newline.</returns>

@@ -7,6 +7,7 @@ using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Notes;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
 using AgentMem.MemoryCore.Text;
@@ -132,7 +133,15 @@ public sealed class BenchmarkRunner
 
                     // One add per memory, as an agent writes while the conversation goes on.
                     var watch = Stopwatch.StartNew();
-                    await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false);
+                    if (Notes is null)
+                    {
+                        await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await Notes.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false);
+                    }
+
                     accumulator.RecordIngest(watch.Elapsed.TotalMilliseconds);
                     progress?.Report(new BenchmarkProgress("ingest", ++done, total));
                 }
@@ -253,6 +262,12 @@ public sealed class BenchmarkRunner
 
     /// <summary>How the evaluated retriever is configured, for the manifest (set by the host, which composed it).</summary>
     public string? RetrieverConfiguration { get; init; }
+
+    /// <summary>
+    /// When set, memories are ingested as Zettelkasten notes through this keeper (keywords, tags, context, links, evolution)
+    /// instead of plain adds; it must wrap the same <see cref="MemoryOS"/>.
+    /// </summary>
+    public NoteKeeper? Notes { get; init; }
 
     private Dictionary<string, object?> BuildManifest(BenchmarkDataset dataset, int questions, int conversations, IReadOnlyDictionary<string, object?>? host)
     {

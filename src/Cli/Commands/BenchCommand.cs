@@ -7,6 +7,7 @@ using AgentMem.Benchmarks.Runner;
 using AgentMem.Cli.Output;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Notes;
 using AgentMem.Stores.Sqlite;
 using Spectre.Console;
 
@@ -45,7 +46,9 @@ internal static class BenchCommand
         var conversations = new Option<string?>("--conversations") { Description = "Only these conversations, by 1-based position: e.g. 6-10 or 1,3,5." };
         var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
         var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none.", DefaultValueFactory = _ => "bm25" };
-        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations };
+        var features = new Option<string>("--features") { Description = "Memory-intelligence features: none, all, or a comma list of notes (keywords, tags, context, links, evolution at ingest), tags (tag matching in ranking), links (one-hop link expansion).", DefaultValueFactory = _ => "none" };
+        var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
+        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -75,43 +78,65 @@ internal static class BenchCommand
                 ctx.Output.Notice("[yellow]QA mode skipped:[/] no chat endpoint configured (set --qa-base-url and --qa-model, or AGENTMEM_QA_BASE_URL and AGENTMEM_QA_MODEL). Retrieval metrics still run.");
             }
 
+            var chosen = MemoryFeatures.Parse(parse.GetValue(features)!);
+            bool ablate = parse.GetValue(ablation);
+            if (ablate && chosen.IsNone)
+            {
+                chosen = MemoryFeatures.All;
+            }
+
             string? explicitDb = parse.GetValue(workDb);
-            string dir = explicitDb is null ? Path.Combine(Path.GetTempPath(), "agentmem-bench-" + Guid.NewGuid().ToString("N")[..8]) : string.Empty;
-            string dbPath = explicitDb ?? Path.Combine(dir, "bench.db");
+            if (ablate && explicitDb is not null)
+            {
+                throw new MemoryValidationException("--ablation runs twice on fresh databases; it cannot be combined with --work-db.");
+            }
+
+            string dir = Path.Combine(Path.GetTempPath(), "agentmem-bench-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
-                await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath));
-                foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
+                BenchmarkRun? retrievalOnly = null;
+                if (ablate)
                 {
-                    if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))
-                    {
-                        throw new MemoryValidationException($"Unknown retriever '{name}'; use one of {string.Join(", ", memory.RetrieverNames)}.");
-                    }
+                    ctx.Output.Notice("[grey]ablation 1/2: retrieval only[/]");
+                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), ct);
+                    ctx.Output.Notice($"[grey]ablation 2/2: with {chosen}[/]");
                 }
 
-                var runner = new BenchmarkRunner(memory, options, qa: qa.Options) { RetrieverConfiguration = RetrieverConfiguration(options.Retriever) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}" };
-                var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
-
-                ctx.Output.Out.Write($"Retriever: {options.Retriever}\n");
+                var run = await RunOnceAsync(ctx, dataset, options, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), ct);
+                ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
                 ctx.Output.Out.Write(TextSummary.Format(run.Result));
-                if (run.Baseline is not null)
+                var comparison = run.Baseline;
+                if (retrievalOnly is not null)
+                {
+                    comparison = retrievalOnly.Result;
+                    ctx.Output.Out.Write($"\nAblation from the same run: {options.Retriever}, retrieval only (no memory features)\n");
+                    ctx.Output.Out.Write(TextSummary.Format(retrievalOnly.Result));
+                    ctx.Output.Out.Write("\n" + TextSummary.FormatDifference(run.Result, retrievalOnly.Result, $"with {chosen}", "retrieval only"));
+                }
+                else if (run.Baseline is not null)
                 {
                     ctx.Output.Out.Write($"\nBaseline from the same run: {options.BaselineRetriever}\n");
                     ctx.Output.Out.Write(TextSummary.Format(run.Baseline));
                 }
 
                 ctx.Output.Out.Flush();
+                var manifest = run.Manifest;
+                if (!chosen.IsNone)
+                {
+                    manifest = new Dictionary<string, object?>(manifest, StringComparer.Ordinal) { ["memory_features"] = chosen.ToString(), ["ablation"] = ablate ? "baseline = same retriever without memory features" : null };
+                }
+
                 if (parse.GetValue(json) is { } jsonPath)
                 {
-                    JsonReportWriter.Write(jsonPath, run.Result, run.Manifest, run.Baseline);
+                    JsonReportWriter.Write(jsonPath, run.Result, manifest, comparison);
                     ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
                 }
 
                 if (parse.GetValue(report) is { } reportDir)
                 {
                     Directory.CreateDirectory(reportDir);
-                    JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, run.Manifest, run.Baseline);
-                    MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, run.Manifest);
+                    JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, manifest, comparison);
+                    MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, manifest);
                     SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), run.Result, $"{kind}: recall@k by category");
                     ctx.Output.Notice($"[grey]wrote report to {Markup.Escape(Path.GetFullPath(reportDir))}[/]");
                 }
@@ -120,32 +145,54 @@ internal static class BenchCommand
             }
             finally
             {
-                if (explicitDb is null)
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                try
                 {
-                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                    try
+                    if (Directory.Exists(dir))
                     {
                         Directory.Delete(dir, recursive: true);
                     }
-                    catch (IOException)
-                    {
-                        // A leftover temp folder is harmless.
-                    }
+                }
+                catch (IOException)
+                {
+                    // A leftover temp folder is harmless.
                 }
             }
         });
         return command;
     }
 
-    private static string RetrieverConfiguration(string? name) => name?.ToLowerInvariant() switch
+    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, QaOptions? qa, MemoryFeatures features, string dbPath, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
+        var hybrid = features.ApplyTo(new Retrieval.Hybrid.HybridOptions());
+        await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid);
+        foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
+        {
+            if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new MemoryValidationException($"Unknown retriever '{name}'; use one of {string.Join(", ", memory.RetrieverNames)}.");
+            }
+        }
+
+        using var notes = features.Notes ? new NoteKeeper(memory) : null;
+        var runner = new BenchmarkRunner(memory, options, qa: qa)
+        {
+            RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
+            Notes = notes,
+        };
+        return await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
+    }
+
+    private static string RetrieverConfiguration(string? name, Retrieval.Hybrid.HybridOptions hybrid) => name?.ToLowerInvariant() switch
     {
         "bm25" => "SQLite FTS5 bm25, porter unicode61 tokenizer, column weights text=1.0 actor=0.6 tags=0.8 keywords=0.8 context=0.4; query: stop words removed, terms OR-ed",
         "vector" => "hashing-v1 embedder (1024 dims: stemmed words, word pairs, char 3-5-grams; IDF fitted per cube), exact cosine",
-        _ => DescribeHybrid(new Retrieval.Hybrid.HybridOptions()),
+        _ => DescribeHybrid(hybrid),
     };
 
     private static string DescribeHybrid(Retrieval.Hybrid.HybridOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v1 vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
+        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v1 vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}, tags {o.TagWeight}, links {o.LinkWeight} (seeds {o.LinkSeeds}); in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
 
     private static HashSet<int> ParsePositions(string spec)
     {

@@ -64,6 +64,7 @@ public sealed class NoteLinker
         }
 
         var features = Features(keywords, tags);
+        var shown = Display(keywords);
         var scores = new Dictionary<int, (double Score, List<string> Shared)>();
         double n = slots.Count;
         foreach (string f in features)
@@ -110,7 +111,7 @@ public sealed class NoteLinker
             string type = negated != other.Negated && sharedKeywords >= 2 ? LinkTypes.Contradicts
                 : sharedKeywords >= 2 && actor is not null && string.Equals(actor, other.Actor, StringComparison.Ordinal) ? LinkTypes.Elaborates
                 : LinkTypes.RelatesTo;
-            string reason = "shares " + string.Join(", ", shared.Select(f => f.StartsWith('#') ? "tag " + f[1..] : f));
+            string reason = "shares " + string.Join(", ", shared.Select(f => f.StartsWith('#') ? "tag " + f[1..] : shown.GetValueOrDefault(f, f)));
             links.Add(new MemoryLink(other.Id, type, Math.Round(Math.Clamp(score / top, 0.05, 1.0) * Math.Min(1.0, score / (2 * minScore)), 3), reason));
         }
 
@@ -138,6 +139,18 @@ public sealed class NoteLinker
         }
 
         return set;
+    }
+
+    /// <summary>Stem → the word as the note wrote it, so reasons read "tahoe", not "taho".</summary>
+    private static Dictionary<string, string> Display(IReadOnlyList<string> keywords)
+    {
+        var shown = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string w in keywords.SelectMany(k => k.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            shown.TryAdd(PorterStemmer.Stem(w), w);
+        }
+
+        return shown;
     }
 
     private static bool HasNegation(string text)

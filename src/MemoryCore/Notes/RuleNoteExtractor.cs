@@ -19,6 +19,13 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
         "Sure", "Great", "Awesome", "Congrats", "Congratulations", "Sorry", "Well", "So", "Also", "And", "But", "Btw", "BTW",
     };
 
+    // Conversational filler that is long enough to look like a keyword but says nothing about the topic.
+    private static readonly HashSet<string> Fillers = new(StringComparer.Ordinal)
+    {
+        "thanks", "thank", "yeah", "awesome", "great", "really", "totally", "sure", "cool", "glad", "amazing", "wow", "okay", "definitely",
+        "absolutely", "hey", "also", "actually", "super", "pretty", "much", "lots", "always", "something", "anything", "everything", "things", "thing",
+    };
+
     private static readonly string[] PlanCues = ["will ", "going to ", "gonna ", "plan to ", "planning ", "hope to ", "want to ", "next "];
     private static readonly string[] PreferenceCues = ["i love ", "i like ", "i enjoy ", "i prefer ", "my favorite", "my favourite", "i hate ", "i don't like ", "fan of "];
     private static readonly string[] EventCues = ["yesterday", " ago", "last ", "went ", "did ", "had ", "got ", "was ", "were ", "took ", "made ", "just "];
@@ -50,7 +57,7 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
         }
 
         var words = WordPattern().Matches(text).Select(m => m.Value.ToLowerInvariant()).ToList();
-        foreach (string w in words.Where(w => w.Length >= 4 && !EnglishStopWords.Contains(w)).OrderByDescending(w => w.Length).ThenBy(w => w, StringComparer.Ordinal))
+        foreach (string w in words.Where(w => w.Length >= 4 && !EnglishStopWords.Contains(w) && w.IndexOfAny(['\'', '’']) < 0 && !Fillers.Contains(w)).OrderByDescending(w => w.Length).ThenBy(w => w, StringComparer.Ordinal))
         {
             if (keywords.Count >= MaxKeywords)
             {
@@ -73,10 +80,17 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
 
     private static void Add(List<string> keywords, HashSet<string> seenStems, string phrase)
     {
-        string key = string.Join(' ', phrase.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(PorterStemmer.Stem));
-        if (seenStems.Add(key))
+        // A word already covered by an entity ("patrick" in "patrick rothfuss") is not a keyword of its own.
+        var stems = phrase.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(PorterStemmer.Stem).ToList();
+        if (stems.Count == 1 && seenStems.Contains(stems[0]))
+        {
+            return;
+        }
+
+        if (seenStems.Add(string.Join(' ', stems)))
         {
             keywords.Add(phrase.ToLowerInvariant());
+            seenStems.UnionWith(stems);
         }
     }
 

@@ -56,6 +56,14 @@ internal sealed class CubeSnapshot
     /// <summary>Distinct actors of the cube with the lower-case words of their names.</summary>
     public IReadOnlyDictionary<string, string[]> Actors { get; }
 
+    /// <summary>BM25 over each memory's tags (tags are matched whole, not stemmed).</summary>
+    public Bm25Index TagIndex { get; private init; } = new([]);
+
+    /// <summary>Position of each memory in <see cref="Items"/>, for following links.</summary>
+    public IReadOnlyDictionary<MemoryCore.Identity.MemoryId, int> Positions => positions ??= Items.Select((m, i) => (m.Id, i)).ToDictionary(p => p.Id, p => p.i);
+
+    private Dictionary<MemoryCore.Identity.MemoryId, int>? positions;
+
     public ReadOnlySpan<float> Row(int i) => Embeddings.AsSpan(i * Dimension, Dimension);
 
     public static async Task<CubeSnapshot> BuildAsync(IReadOnlyList<MemoryItem> ordered, int windowRadius, bool vectors, IEmbeddingGenerator<string, Embedding<float>>? embedder, EmbeddingCache cache, CancellationToken cancellationToken)
@@ -155,7 +163,11 @@ internal sealed class CubeSnapshot
             }
         }
 
-        return new CubeSnapshot(items, new Bm25Index(own), new Bm25Index(window), new Bm25Index(sessionDocs), sessionOf, embeddings, dimension, embedQuery);
+        var tagDocs = items.Select(m => (IReadOnlyList<string>)m.Tags.Select(t => t.ToLowerInvariant()).ToList()).ToList();
+        return new CubeSnapshot(items, new Bm25Index(own), new Bm25Index(window), new Bm25Index(sessionDocs), sessionOf, embeddings, dimension, embedQuery)
+        {
+            TagIndex = new Bm25Index(tagDocs),
+        };
     }
 
     /// <summary>The text a memory is indexed by: speaker, text, tags, keywords and context.</summary>

@@ -45,6 +45,21 @@ public sealed class HybridOptions
     /// <summary>Boost by forgetting-curve retention R = e^(−t/S) (t days since last recall, S the memory's strength).</summary>
     public float StrengthWeight { get; set; }
 
+    /// <summary>
+    /// BM25 of the memory's tags against the tags the query's words map to in <see cref="MemoryCore.Notes.TagLexicon.Default"/>
+    /// ("What pets ..." meets notes tagged pet). 0 (off) by default; the memory-intelligence configuration turns it on.
+    /// </summary>
+    public float TagWeight { get; set; }
+
+    /// <summary>
+    /// One-hop link expansion: a memory linked from one of the <see cref="LinkSeeds"/> best results gains
+    /// weight × the seed's score × the link's weight (decaying with the link). 0 (off) by default.
+    /// </summary>
+    public float LinkWeight { get; set; }
+
+    /// <summary>How many of the best results spread score along their links.</summary>
+    public int LinkSeeds { get; set; } = 10;
+
     /// <summary>Neighbours on each side included in the window signal.</summary>
     public int WindowRadius { get; set; } = 2;
 
@@ -64,7 +79,7 @@ public sealed class HybridOptions
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
-        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight) })
+        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight) })
         {
             if (!float.IsFinite(value) || value < 0)
             {
@@ -83,6 +98,7 @@ public sealed class HybridOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LinkSeeds, 1, nameof(LinkSeeds));
         ArgumentOutOfRangeException.ThrowIfLessThan(RrfK, 1, nameof(RrfK));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCachedCubes, 1, nameof(MaxCachedCubes));
         if (RecencyHalfLifeDays <= 0 || !double.IsFinite(RecencyHalfLifeDays))

@@ -126,6 +126,17 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             ? WeightedFusion(n, (item, itemMax, options.ItemWeight), (window, windowMax, options.WindowWeight), (session, sessionMax, options.SessionWeight), (vector, 1f, options.VectorWeight))
             : RankFusion(n, allowed, (item, options.ItemWeight), (window, options.WindowWeight), (session, options.SessionWeight), (vector, options.VectorWeight));
 
+        var tag = new float[n];
+        if (options.TagWeight > 0 && QueryTags(request.Query) is { Count: > 0 } queryTags)
+        {
+            float tagMax = snapshot.TagIndex.Score(queryTags, tag);
+            if (tagMax > 0)
+            {
+                TensorPrimitives.MultiplyAdd(tag, options.TagWeight / tagMax, fused, fused);
+            }
+        }
+
+        var linked = options.LinkWeight > 0 ? ExpandLinks(snapshot, fused, allowed) : null;
         var named = options.ActorWeight > 0 ? NamedActors(request.Query, snapshot) : null;
         var now = time.GetUtcNow();
         var actor = new float[n];
@@ -186,11 +197,49 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
                 components["retention"] = strength[i];
             }
 
+            if (options.TagWeight > 0)
+            {
+                components["tags"] = tag[i];
+            }
+
+            if (linked is not null)
+            {
+                components["links"] = linked[i];
+            }
+
             components["fused"] = fused[i];
             hits.Add(new SearchHit(snapshot.Items[i], fused[i], components));
         }
 
         return hits;
+    }
+
+    /// <summary>Tags the query's words map to in the built-in lexicon, e.g. "Which pets ..." → pet.</summary>
+    private static List<string> QueryTags(string query) =>
+        TextAnalyzer.Words(query).Where(w => !TextAnalyzer.IsStopWord(w)).SelectMany(MemoryCore.Notes.TagLexicon.Default.TagsOfWord).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// One hop along links from the best results: each linked memory gains LinkWeight × seed score × link weight (the best
+    /// such contribution, not the sum, so a hub linked from many seeds does not swamp the ranking). Returns the added scores.
+    /// </summary>
+    private float[] ExpandLinks(CubeSnapshot snapshot, float[] fused, bool[] allowed)
+    {
+        int n = fused.Length;
+        var added = new float[n];
+        var seeds = Enumerable.Range(0, n).Where(i => allowed[i] && fused[i] > 0).OrderByDescending(i => fused[i]).Take(options.LinkSeeds);
+        foreach (int s in seeds)
+        {
+            foreach (var link in snapshot.Items[s].Links)
+            {
+                if (snapshot.Positions.TryGetValue(link.Target, out int t) && t != s)
+                {
+                    added[t] = Math.Max(added[t], (float)(options.LinkWeight * fused[s] * link.Weight));
+                }
+            }
+        }
+
+        TensorPrimitives.Add(fused, added, fused);
+        return added;
     }
 
     /// <summary>The cube's actors the query names (every word of the actor's name appears in the query).</summary>

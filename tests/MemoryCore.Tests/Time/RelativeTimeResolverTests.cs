@@ -1,0 +1,76 @@
+using AgentMem.MemoryCore.Time;
+
+namespace AgentMem.MemoryCore.Tests.Time;
+
+/// <summary>Relative dates resolved against LoCoMo-style session dates.</summary>
+public sealed class RelativeTimeResolverTests
+{
+    // Monday 8 May 2023, as LoCoMo writes it.
+    private static readonly DateTimeOffset Anchor = ConversationDate.Parse("1:56 pm on 8 May, 2023");
+
+    [Theory]
+    [InlineData("1:56 pm on 8 May, 2023", 2023, 5, 8, 13, 56)]
+    [InlineData("10:37 am on 27 June, 2023", 2023, 6, 27, 10, 37)]
+    [InlineData("7:00 pm on 1 January, 2024", 2024, 1, 1, 19, 0)]
+    [InlineData("2023/05/20 (Sat) 02:21", 2023, 5, 20, 2, 21)]
+    [InlineData("2023-05-20", 2023, 5, 20, 0, 0)]
+    public void Parses_conversation_date_formats(string text, int y, int mo, int d, int h, int mi)
+    {
+        Assert.True(ConversationDate.TryParse(text, out var date));
+        Assert.Equal(new DateTimeOffset(y, mo, d, h, mi, 0, TimeSpan.Zero), date);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("sometime last spring")]
+    [InlineData("13:56 pm on 8 May, 2023")]
+    public void Rejects_what_is_not_a_date(string text)
+    {
+        Assert.False(ConversationDate.TryParse(text, out _));
+        if (text.Length > 0)
+        {
+            var ex = Assert.Throws<FormatException>(() => ConversationDate.Parse(text));
+            Assert.Contains("1:56 pm on 8 May, 2023", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("I went to a support group yesterday.", "yesterday", "2023-05-07", "2023-05-07", TimeGranularity.Day)]
+    [InlineData("We did it the day before yesterday", "the day before yesterday", "2023-05-06", "2023-05-06", TimeGranularity.Day)]
+    [InlineData("I ran a charity race two days ago", "two days ago", "2023-05-06", "2023-05-06", TimeGranularity.Day)]
+    [InlineData("It happened 3 weeks ago", "3 weeks ago", "2023-04-17", "2023-04-23", TimeGranularity.Week)]
+    [InlineData("Last week I painted a sunrise", "Last week", "2023-05-01", "2023-05-07", TimeGranularity.Week)]
+    [InlineData("we went camping last weekend", "last weekend", "2023-05-06", "2023-05-07", TimeGranularity.Week)]
+    [InlineData("I'm moving next month", "next month", "2023-06-01", "2023-06-30", TimeGranularity.Month)]
+    [InlineData("a few months ago I started", "a few months ago", "2023-02-01", "2023-02-28", TimeGranularity.Month)]
+    [InlineData("I graduated last year", "last year", "2022-01-01", "2022-12-31", TimeGranularity.Year)]
+    [InlineData("last Friday was fun", "last Friday", "2023-05-05", "2023-05-05", TimeGranularity.Day)]
+    [InlineData("on Monday I met her", "on Monday", "2023-05-01", "2023-05-01", TimeGranularity.Day)]
+    [InlineData("see you next Monday", "next Monday", "2023-05-15", "2023-05-15", TimeGranularity.Day)]
+    [InlineData("We went to the beach last summer", "last summer", "2022-06-01", "2022-08-31", TimeGranularity.Season)]
+    [InlineData("in two weeks we fly", "in two weeks", "2023-05-22", "2023-05-28", TimeGranularity.Week)]
+    public void Resolves_relative_expressions_against_the_session_date(string text, string expression, string from, string to, TimeGranularity granularity)
+    {
+        var t = Assert.Single(RelativeTimeResolver.Resolve(text, Anchor));
+        Assert.Equal(expression, t.Expression);
+        Assert.Equal(text.IndexOf(expression, StringComparison.Ordinal), t.Start);
+        Assert.Equal(DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture), t.From);
+        Assert.Equal(DateOnly.Parse(to, System.Globalization.CultureInfo.InvariantCulture), t.To);
+        Assert.Equal(granularity, t.Granularity);
+    }
+
+    [Fact]
+    public void Annotates_each_expression_with_its_absolute_date_and_keeps_the_rest()
+    {
+        string text = "Yesterday I adopted a dog; last week I bought the leash.";
+        Assert.Equal("Yesterday [7 May 2023] I adopted a dog; last week [the week of 1 May 2023] I bought the leash.", RelativeTimeResolver.Annotate(text, Anchor));
+        Assert.Equal("No dates here.", RelativeTimeResolver.Annotate("No dates here.", Anchor));
+    }
+
+    [Fact]
+    public void Describes_each_granularity_readably()
+    {
+        var found = RelativeTimeResolver.Resolve("yesterday, last month, last summer, last year", Anchor);
+        Assert.Equal(["7 May 2023", "April 2023", "summer 2022", "2022"], found.Select(f => f.Describe()).ToArray());
+    }
+}

@@ -1,0 +1,82 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Retrieval.Tests.Hybrid;
+
+/// <summary>The memory-intelligence signals of the hybrid retriever: tag matching and one-hop link expansion.</summary>
+public sealed class NoteSignalsTests : IAsyncLifetime
+{
+    private static readonly Scope Me = new("acme", "alice");
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-notes-" + Guid.NewGuid().ToString("N"));
+    private MemoryOS memory = null!;
+    private SqliteMemoryStore store = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        store = SqliteMemoryStore.Open(Path.Combine(folder, "n.db"));
+        memory = new MemoryOS(store,
+        [
+            new HybridRetriever(store, new HybridOptions { Name = "plain" }),
+            new HybridRetriever(store, new HybridOptions { Name = "tags", TagWeight = 0.5f }),
+            new HybridRetriever(store, new HybridOptions { Name = "links", LinkWeight = 0.5f }),
+        ]);
+        await memory.CreateCubeAsync(Me, "chat");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_category_question_meets_notes_tagged_with_that_category()
+    {
+        var dog = await memory.AddAsync(Me, "chat", new MemoryDraft("Nate: this is Max, the new addition to our family!") { Tags = ["pet", "family"], Actor = "Nate" });
+        for (int i = 0; i < 5; i++)
+        {
+            await memory.AddAsync(Me, "chat", new MemoryDraft($"Nate has {i} new ideas for the game tournament") { Tags = ["game"], Actor = "Nate" });
+        }
+
+        // "puppy" is in no note; the lexicon maps it to the pet tag the first note carries.
+        var plain = await memory.SearchAsync(Me, "chat", "Does Nate have a puppy?", k: 3, retrieverName: "plain");
+        var tagged = await memory.SearchAsync(Me, "chat", "Does Nate have a puppy?", k: 3, retrieverName: "tags");
+        Assert.Equal(dog.Id, tagged[0].Item.Id);
+        Assert.True(tagged[0].Components["tags"] > 0);
+        Assert.DoesNotContain(dog.Id, plain.Take(1).Select(h => h.Item.Id));
+    }
+
+    [Fact]
+    public async Task A_linked_note_is_pulled_in_one_hop_with_a_score_below_its_seed()
+    {
+        var far = await memory.AddAsync(Me, "chat", new MemoryDraft("The mechanic replaced the whole gearbox.") { Actor = "Mechanic" });
+        var seed = await memory.AddAsync(Me, "chat", new MemoryDraft("Dave restored a vintage Mustang over the summer.")
+        {
+            Actor = "Dave",
+            Links = [new MemoryLink(far.Id, LinkTypes.Elaborates, 0.8, "shares mustang")],
+        });
+        await memory.AddAsync(Me, "chat", new MemoryDraft("Calvin bought a new guitar.") { Actor = "Calvin" });
+
+        var plain = await memory.SearchAsync(Me, "chat", "What did Dave restore?", k: 5, retrieverName: "plain");
+        Assert.DoesNotContain(far.Id, plain.Select(h => h.Item.Id));
+
+        var expanded = await memory.SearchAsync(Me, "chat", "What did Dave restore?", k: 5, retrieverName: "links");
+        Assert.Equal(seed.Id, expanded[0].Item.Id);
+        var pulled = Assert.Single(expanded, h => h.Item.Id == far.Id);
+        Assert.True(pulled.Components["links"] > 0);
+        Assert.True(pulled.Score < expanded[0].Score);
+    }
+
+    [Fact]
+    public void Negative_or_nonsense_weights_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { TagWeight = -1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { LinkWeight = float.NaN }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { LinkSeeds = 0 }.Validate());
+    }
+}

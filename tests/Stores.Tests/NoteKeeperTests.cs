@@ -1,0 +1,79 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Notes;
+using AgentMem.MemoryCore.Time;
+
+namespace AgentMem.Stores.Tests;
+
+/// <summary>Zettelkasten notes on a real store: attributes, typed links with reasons, evolution as versions.</summary>
+public sealed class NoteKeeperTests
+{
+    private static readonly DateTimeOffset May8 = ConversationDate.Parse("1:56 pm on 8 May, 2023");
+
+    [Fact]
+    public async Task Notes_get_attributes_and_links_and_neighbours_evolve_as_new_versions()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: new NoteKeeperOptions { MinLinkScore = 1.0 });
+
+        var first = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("We took the kids camping at Lake Tahoe yesterday.") { Actor = "Melanie", ValidFrom = May8 });
+        Assert.Empty(first.Links);
+        var stored = await memory.GetAsync(TestDatabase.Alice, first.Added.Id);
+        Assert.Contains("lake tahoe", stored.Keywords);
+        Assert.Contains("yesterday = 7 May 2023", stored.Context, StringComparison.Ordinal);
+        Assert.NotEmpty(stored.Tags);
+
+        await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The stock market fell sharply on Tuesday.") { Actor = "News" });
+        var second = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Camping at Lake Tahoe again, the kids loved the campfire.") { Actor = "Melanie", ValidFrom = May8.AddDays(30) });
+
+        var link = Assert.Single(second.Links);
+        Assert.Equal(first.Added.Id, link.Target);
+        Assert.Equal(LinkTypes.Elaborates, link.Type);
+        Assert.Contains("tahoe", link.Reason, StringComparison.Ordinal);
+        Assert.InRange(link.Weight, 0.05, 1.0);
+        Assert.Equal(1, second.Evolved);
+
+        // The neighbour got the back-link as a new version whose reason says why; version 1 is kept.
+        var evolved = await memory.GetAsync(TestDatabase.Alice, first.Added.Id);
+        Assert.Equal(2, evolved.Version);
+        var back = Assert.Single(evolved.Links);
+        Assert.Equal(second.Added.Id, back.Target);
+        var history = await memory.GetHistoryAsync(TestDatabase.Alice, first.Added.Id);
+        Assert.Contains(history, h => h.StateReason is { } r && r.StartsWith("evolved: linked from " + second.Added.Id, StringComparison.Ordinal));
+
+        var hood = await keeper.GetNeighborhoodAsync(TestDatabase.Alice, second.Added.Id);
+        Assert.Equal(first.Added.Id, Assert.Single(hood.Neighbours).Target.Id);
+    }
+
+    [Fact]
+    public async Task A_negated_restatement_is_linked_as_a_contradiction()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: new NoteKeeperOptions { MinLinkScore = 1.0 });
+        var likes = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("My sister Alice loves the sushi at Tokyo Garden.") { Actor = "Bob" });
+        var stopped = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("My sister Alice no longer eats the sushi at Tokyo Garden.") { Actor = "Bob" });
+        var link = Assert.Single(stopped.Links);
+        Assert.Equal(likes.Added.Id, link.Target);
+        Assert.Equal(LinkTypes.Contradicts, link.Type);
+        Assert.Equal(LinkTypes.Contradicts, Assert.Single((await memory.GetAsync(TestDatabase.Alice, likes.Added.Id)).Links).Type);
+    }
+
+    [Fact]
+    public async Task Unrelated_notes_stay_unlinked_and_bad_options_are_refused()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory);
+        await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The quarterly report is due in June.") { Actor = "Ann" });
+        var other = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Penguins huddle together to stay warm.") { Actor = "Ben" });
+        Assert.Empty(other.Links);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NoteKeeper(memory, options: new NoteKeeperOptions { MinLinkScore = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NoteKeeper(memory, options: new NoteKeeperOptions { EvolveMinWeight = 2 }));
+    }
+}
