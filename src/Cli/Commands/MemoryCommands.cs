@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AgentMem.Cli.Output;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
@@ -16,7 +17,8 @@ internal static class MemoryCommands
         var source = new Option<string?>("--source") { Description = "Source kind, optionally with a reference: conversation|document|tool|system|agent[:ref]." };
         var actor = new Option<string?>("--actor") { Description = "Who said or wrote it." };
         var session = new Option<string?>("--session") { Description = "Session the memory belongs to." };
-        var command = new Command("add", "Add a memory; prints its id.") { text, tags, time, source, actor, session };
+        var note = new Option<bool>("--note") { Description = "Add it as a Zettelkasten note: keywords, tags, context and links to related notes (neighbours evolve as new versions)." };
+        var command = new Command("add", "Add a memory; prints its id.") { text, tags, time, source, actor, session, note };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var (kind, reference) = Parsing.Source(parse.GetValue(source));
@@ -31,14 +33,31 @@ internal static class MemoryCommands
             };
             await using var memory = ctx.OpenMemory();
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
-            var outcome = await memory.AddAsync(ctx.Scope, cube.Id, draft, ct);
+            IReadOnlyList<MemoryLink> links = [];
+            AddOutcome outcome;
+            if (parse.GetValue(note))
+            {
+                using var keeper = new MemoryCore.Notes.NoteKeeper(memory);
+                var added = await keeper.AddAsync(ctx.Scope, cube.Id, draft, ct);
+                (outcome, links) = (added.Added, added.Links);
+            }
+            else
+            {
+                outcome = await memory.AddAsync(ctx.Scope, cube.Id, draft, ct);
+            }
+
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJson(new { id = outcome.Id.ToString(), created = outcome.Created, cube = cube.Name });
+                ctx.Output.WriteJson(new { id = outcome.Id.ToString(), created = outcome.Created, cube = cube.Name, links });
             }
             else
             {
                 ctx.Output.Out.WriteLine(outcome.Id.ToString());
+                foreach (var link in links)
+                {
+                    ctx.Output.Notice($"[grey]linked:[/] {link.Type} {link.Target} ({Markup.Escape(link.Reason ?? string.Empty)})");
+                }
+
                 if (!outcome.Created)
                 {
                     ctx.Output.Notice("[yellow]already remembered:[/] the same content is in the cube; returned the existing id.");

@@ -80,8 +80,8 @@ public sealed class NoteLinker
                 continue;
             }
 
-            // Tags are coarse topics: they count for less than a shared keyword of the same rarity.
-            double idf = Math.Log(1 + (n / live)) * (f.StartsWith('#') ? 0.3 : 1.0);
+            // Smoothed IDF (ln((N+1)/df) + 1) so a tiny cube can still link; tags are coarse topics and count for less.
+            double idf = (Math.Log((n + 1) / live) + 1) * (f.StartsWith('#') ? 0.3 : 1.0);
             foreach (int s in list)
             {
                 if (!notes[s].Live)

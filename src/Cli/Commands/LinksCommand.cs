@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Globalization;
+using AgentMem.Cli.Output;
+using AgentMem.MemoryCore.Notes;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary><c>links ID</c>: a note's Zettelkasten neighbourhood, one hop.</summary>
+internal static class LinksCommand
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("id") { Description = "Memory id." };
+        var command = new Command("links", "Show a memory's links (type, weight, reason) and the notes they point to.") { id };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            using var keeper = new NoteKeeper(memory);
+            var hood = await keeper.GetNeighborhoodAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new
+                {
+                    id = hood.Note.Id.ToString(),
+                    text = hood.Note.Text,
+                    keywords = hood.Note.Keywords,
+                    tags = hood.Note.Tags,
+                    context = hood.Note.Context,
+                    links = hood.Neighbours.Select(n => new { target = n.Target.Id.ToString(), type = n.Link.Type, weight = n.Link.Weight, reason = n.Link.Reason, text = n.Target.Text, state = n.Target.State.ToString() }),
+                });
+                return 0;
+            }
+
+            ctx.Output.Console.MarkupLine($"[bold]{hood.Note.Id}[/] {Markup.Escape(MemoryView.Clip(hood.Note.Text, 100))}");
+            if (hood.Note.Context is { } context)
+            {
+                ctx.Output.Console.MarkupLine($"[grey]context:[/] {Markup.Escape(context)}");
+            }
+
+            ctx.Output.Console.MarkupLine($"[grey]keywords:[/] {Markup.Escape(string.Join(", ", hood.Note.Keywords))}  [grey]tags:[/] {Markup.Escape(string.Join(", ", hood.Note.Tags))}");
+            if (hood.Neighbours.Count == 0)
+            {
+                ctx.Output.Console.MarkupLine("[grey]no links[/]");
+                return 0;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("type", "weight", "target", "reason", "text");
+            foreach (var (link, target) in hood.Neighbours)
+            {
+                table.AddRow(
+                    Markup.Escape(link.Type),
+                    link.Weight.ToString("0.00", CultureInfo.InvariantCulture),
+                    target.Id.ToString(),
+                    Markup.Escape(link.Reason ?? string.Empty),
+                    Markup.Escape(MemoryView.Clip(target.Text, 60)));
+            }
+
+            ctx.Output.Console.Write(table);
+            return 0;
+        });
+        return command;
+    }
+}
