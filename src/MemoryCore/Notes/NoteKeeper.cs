@@ -130,7 +130,7 @@ public sealed class NoteKeeper : IDisposable
             return null;
         }
 
-        if (neighbour.State != LifecycleState.Active || neighbour.Links.Any(l => l.Target == note.Id))
+        if (neighbour.State != LifecycleState.Active || neighbour.Links.Count >= options.MaxLinksPerNote || neighbour.Links.Any(l => l.Target == note.Id))
         {
             return null;
         }

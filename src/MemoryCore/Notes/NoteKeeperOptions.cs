@@ -9,6 +9,12 @@ public sealed class NoteKeeperOptions
     /// <summary>Least summed IDF of shared keywords and tags for a link; lower links more, and more loosely.</summary>
     public double MinLinkScore { get; set; } = 4.0;
 
+    /// <summary>
+    /// Most links a note keeps; a neighbour that has this many gets no back-link (a hub linked to everything says little,
+    /// and rewriting its growing link list on every add would make ingestion quadratic).
+    /// </summary>
+    public int MaxLinksPerNote { get; set; } = 12;
+
     /// <summary>Let a new note evolve its neighbours: they gain the back-link and, when strongly linked, its tags (a new version with the reason).</summary>
     public bool Evolve { get; set; } = true;
 
@@ -23,6 +29,7 @@ public sealed class NoteKeeperOptions
     {
         ArgumentOutOfRangeException.ThrowIfNegative(MaxLinks, nameof(MaxLinks));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxTags, 1, nameof(MaxTags));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxLinksPerNote, MaxLinks, nameof(MaxLinksPerNote));
         if (!double.IsFinite(MinLinkScore) || MinLinkScore <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MinLinkScore), MinLinkScore, "The link threshold must be a positive number.");
