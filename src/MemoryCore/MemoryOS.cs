@@ -391,7 +391,8 @@ public sealed class MemoryOS : IAsyncDisposable
     /// its successor). Superseded memories drop out of default retrieval but keep their history.
     /// Frozen, deleted and already superseded memories are refused.
     /// </summary>
-    public async Task<MemoryItem> SupersedeAsync(Scope actor, MemoryId id, string reason, IReadOnlyList<MemoryLink>? links = null, DateTimeOffset? validTo = null, CancellationToken cancellationToken = default)
+    /// <remarks>With <paramref name="keepValidity"/> the event interval is left as it is: for a merge, where the fact still holds in its survivor.</remarks>
+    public async Task<MemoryItem> SupersedeAsync(Scope actor, MemoryId id, string reason, IReadOnlyList<MemoryLink>? links = null, DateTimeOffset? validTo = null, bool keepValidity = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
@@ -416,7 +417,7 @@ public sealed class MemoryOS : IAsyncDisposable
         }
 
         string why = reason.Trim();
-        var next = current with { State = LifecycleState.Superseded, StateReason = why, ValidTo = end, Links = merged, Version = current.Version + 1, UpdatedAt = now };
+        var next = current with { State = LifecycleState.Superseded, StateReason = why, ValidTo = keepValidity ? current.ValidTo : end, Links = merged, Version = current.Version + 1, UpdatedAt = now };
         await ReplaceAsync(actor, current, next, why, "supersede", cancellationToken).ConfigureAwait(false);
         return next;
     }

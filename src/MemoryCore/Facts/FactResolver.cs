@@ -78,7 +78,7 @@ public sealed class FactResolver
             {
                 var target = decision.Target!.Value;
                 IReadOnlyList<MemoryLink> links = evidence is { } e ? [new MemoryLink(e, FactLinks.InvalidatedBy)] : [];
-                await memory.SupersedeAsync(actor, target, $"invalidated: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", links, fact.ValidFrom ?? now, cancellationToken).ConfigureAwait(false);
+                await memory.SupersedeAsync(actor, target, $"invalidated: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", links, fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new FactResolution(decision, null, target, candidates.Count);
             }
 
@@ -87,7 +87,7 @@ public sealed class FactResolver
                 var target = decision.Target!.Value;
                 var draft = fact with { Links = [.. fact.Links, new MemoryLink(target, FactLinks.Supersedes)] };
                 var added = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
-                await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, FactLinks.SupersededBy)], fact.ValidFrom ?? now, cancellationToken).ConfigureAwait(false);
+                await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, FactLinks.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new FactResolution(decision, added.Id, target, candidates.Count);
             }
 
