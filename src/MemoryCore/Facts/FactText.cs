@@ -81,7 +81,7 @@ public static class FactText
     public static string Canonical(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
-        return Irregular.TryGetValue(word, out var mapped) ? mapped : PorterStemmer.Stem(word);
+        return PorterStemmer.Stem(Irregular.TryGetValue(word, out var mapped) ? mapped : word);
     }
 
     /// <summary>The content terms of <paramref name="text"/>: canonical words without function or negation words.</summary>
