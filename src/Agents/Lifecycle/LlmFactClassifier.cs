@@ -118,6 +118,13 @@ public sealed class LlmFactClassifier : IFactClassifier
             return false;
         }
 
+        int bracket = reply.IndexOf('[', StringComparison.Ordinal);
+        if (bracket >= 0 && bracket < start)
+        {
+            problem = "it must be one JSON object (one decision), not an array";
+            return false;
+        }
+
         JsonElement root;
         try
         {
