@@ -145,10 +145,11 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Consolidation_does_not_merge_the_same_words_about_different_days()
+    public async Task Consolidation_does_not_merge_the_same_words_about_different_days_or_of_opposite_polarity()
     {
         await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now.AddDays(-7) });
         await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now });
+        await memory.AddAsync(Alice, "facts", Draft("Ann never went running in the park") with { ValidFrom = clock.Now });
         var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"]));
         Assert.Equal(0, result.Counts["merged"]);
     }

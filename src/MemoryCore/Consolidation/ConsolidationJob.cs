@@ -10,8 +10,11 @@ namespace AgentMem.MemoryCore.Consolidation;
 /// <summary>Options of <see cref="ConsolidationJob"/>.</summary>
 public sealed record ConsolidationOptions
 {
-    /// <summary>Term Jaccard (see <see cref="FactText.ContentTerms"/>) at or above which two memories are near-duplicates (default 0.85).</summary>
-    public double Similarity { get; init; } = 0.85;
+    /// <summary>
+    /// Term Jaccard (see <see cref="FactText.ContentTerms"/>) at or above which two memories are near-duplicates
+    /// (default 0.8: one extra term on four shared ones, e.g. a sentence restated with "on Monday" added).
+    /// </summary>
+    public double Similarity { get; init; } = 0.8;
 
     /// <summary>
     /// Lower Jaccard that suffices when both memories carry the same keywords (at least two, compared
@@ -37,7 +40,7 @@ public sealed record ConsolidationOptions
 
 /// <summary>
 /// <c>consolidation</c>: merges near-duplicate active memories of a cube. Two plaintext memories by the same
-/// actor, with event starts within <see cref="ConsolidationOptions.MaxEventGap"/>, are near-duplicates when
+/// actor and of the same polarity (both negated or neither), with event starts within <see cref="ConsolidationOptions.MaxEventGap"/>, are near-duplicates when
 /// their normalised content terms have a Jaccard similarity of at least <see cref="ConsolidationOptions.Similarity"/>
 /// (or <see cref="ConsolidationOptions.SimilarityWithSameKeywords"/> when their keywords are identical).
 /// The survivor is the one with more content (more terms; on a tie, the newer). The other becomes
@@ -193,6 +196,12 @@ public sealed class ConsolidationJob : IMaintenanceJob
     private bool Comparable(MemoryItem a, MemoryItem b)
     {
         if (!string.Equals(a.Provenance.Actor, b.Provenance.Actor, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        // Content terms drop negation words, so "went to Paris" and "never went to Paris" look alike: never merge them.
+        if (FactText.IsNegated(a.Text) != FactText.IsNegated(b.Text))
         {
             return false;
         }

@@ -54,7 +54,11 @@ public sealed class MaintenanceRunner
     }
 
     /// <summary>Runs the selected jobs on one cube, one after the other; returns one result per job.</summary>
-    public async Task<IReadOnlyList<MaintenanceJobResult>> RunAsync(MemoryOS memory, Scope actor, string cube, IReadOnlyCollection<string>? jobNames = null, bool dryRun = false, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// <paramref name="asOf"/> sets the instant the jobs treat as now (default: the facade's clock), e.g. to
+    /// preview with a dry run what forgetting would archive next month. Writes are still stamped with the clock.
+    /// </remarks>
+    public async Task<IReadOnlyList<MaintenanceJobResult>> RunAsync(MemoryOS memory, Scope actor, string cube, IReadOnlyCollection<string>? jobNames = null, bool dryRun = false, IProgress<MaintenanceProgress>? progress = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(memory);
         var selected = Select(jobNames);
@@ -63,7 +67,7 @@ public sealed class MaintenanceRunner
         {
             // Re-read the cube for each job: an earlier job may not change it, but the policy is read fresh.
             var target = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
-            var context = new MaintenanceContext(memory, actor, target, memory.TimeProvider.GetUtcNow(), dryRun);
+            var context = new MaintenanceContext(memory, actor, target, asOf ?? memory.TimeProvider.GetUtcNow(), dryRun);
             results.Add(await job.RunAsync(context, progress, cancellationToken).ConfigureAwait(false));
         }
 
