@@ -77,6 +77,55 @@ public sealed class MaintainCommandTests : IDisposable
         Assert.Equal(1, (await cli.RunAsync("maintain", "--cube", "missing")).Code);
         Assert.Equal(1, (await cli.RunAsync("maintain", "--cube", "a", "--as-of", "next tuesday")).Code);
         Assert.Equal(1, (await cli.RunAsync("cube", "create", "c", "--forget-below", "2")).Code);
+        var (noModel, _, why) = await cli.RunAsync("maintain", "--cube", "a", "--jobs", "summaries");
+        Assert.Equal(1, noModel);
+        Assert.Contains("needs a chat model", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Summaries_run_against_a_configured_chat_endpoint()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            await cli.RunAsync("add", $"Planning the garden, step {i}: tomatoes along the south wall", "--session", "s1", "--actor", "ann");
+        }
+
+        using var listener = new System.Net.HttpListener();
+        int port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        string? request = null;
+        var server = Task.Run(async () =>
+        {
+            var ctx = await listener.GetContextAsync();
+            using (var reader = new StreamReader(ctx.Request.InputStream))
+            {
+                request = await reader.ReadToEndAsync();
+            }
+
+            byte[] body = System.Text.Encoding.UTF8.GetBytes("{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Ann plans tomatoes along the south wall of her garden.\"}}]}");
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.OutputStream.WriteAsync(body);
+            ctx.Response.Close();
+        });
+
+        var lines = await Lines("maintain", "--jobs", "summaries", "--chat-url", $"http://127.0.0.1:{port}/v1", "--chat-model", "test-model");
+        await server;
+
+        var job = Assert.Single(lines, l => l.GetProperty("event").GetString() == "job");
+        Assert.Equal(1, Count(job, "summarized"));
+        Assert.Contains("tomatoes along the south wall", request, StringComparison.Ordinal);
+        string id = job.GetProperty("actions")[0].GetProperty("id").GetString()!;
+        var summary = await cli.JsonAsync("get", id);
+        Assert.Equal("Ann plans tomatoes along the south wall of her garden.", summary.GetProperty("text").GetString());
+        Assert.Equal(4, summary.GetProperty("links").GetArrayLength());
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        socket.Start();
+        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private async Task<List<JsonElement>> Lines(params string[] args)

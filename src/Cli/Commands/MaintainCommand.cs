@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using AgentMem.Agents.Lifecycle;
+using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
@@ -10,7 +12,7 @@ using Spectre.Console;
 namespace AgentMem.Cli.Commands;
 
 /// <summary>
-/// <c>maintain</c>: runs maintenance jobs (forgetting, consolidation) on the <c>--cube</c> cube, or on every
+/// <c>maintain</c>: runs maintenance jobs (forgetting, consolidation, and summaries with a chat model) on the <c>--cube</c> cube, or on every
 /// cube with <c>--all-cubes</c>. With <c>--json</c> it prints NDJSON: <c>progress</c> events, one <c>job</c>
 /// line per job and cube (counts and actions), and a final <c>done</c> line with the totals.
 /// </summary>
@@ -18,19 +20,31 @@ internal static class MaintainCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var runner = MaintenanceRunner.CreateDefault();
         var jobs = new Option<string[]>("--jobs")
         {
-            Description = $"Jobs to run, comma-separated or repeated (default: all): {string.Join(", ", runner.Jobs.Select(j => j.Name))}.",
+            Description = $"Jobs to run, comma-separated or repeated (default: all available): {string.Join(", ", MaintenanceRunner.CreateDefault().Jobs.Select(j => j.Name))}, and {SessionSummaryJob.JobName} when a chat model is configured.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var chatUrl = new Option<string?>("--chat-url") { Description = "OpenAI-compatible chat endpoint for the summaries job. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CHAT_BASE_URL") };
+        var chatModel = new Option<string?>("--chat-model") { Description = "Chat model for the summaries job (key in AGENTMEM_CHAT_API_KEY). Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CHAT_MODEL") };
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change; write nothing." };
         var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can read instead of the --cube cube." };
         var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this date/time (ISO 8601) instead of now, e.g. to preview forgetting." };
-        var command = new Command("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates).") { jobs, dryRun, allCubes, asOf };
+        var command = new Command("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates).") { jobs, dryRun, allCubes, asOf, chatUrl, chatModel };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var names = (parse.GetValue(jobs) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            using var chat = ChatClient(parse.GetValue(chatUrl), parse.GetValue(chatModel));
+            var runner = MaintenanceRunner.CreateDefault();
+            if (chat is not null)
+            {
+                runner.Register(new SessionSummaryJob(chat));
+            }
+            else if (names.Contains(SessionSummaryJob.JobName, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new MemoryValidationException($"The {SessionSummaryJob.JobName} job needs a chat model: pass --chat-url and --chat-model (or set AGENTMEM_CHAT_BASE_URL and AGENTMEM_CHAT_MODEL).");
+            }
+
             var selected = runner.Select(names);
             DateTimeOffset? instant = Parsing.Time(parse.GetValue(asOf));
             bool dry = parse.GetValue(dryRun);
@@ -119,6 +133,26 @@ internal static class MaintainCommand
         }
 
         return results;
+    }
+
+    private static OpenAICompatibleChatClient? ChatClient(string? url, string? model)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new MemoryValidationException($"'{url}' is not an http(s) URL for the chat endpoint.");
+        }
+
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            throw new MemoryValidationException("A chat endpoint needs a model: pass --chat-model or set AGENTMEM_CHAT_MODEL.");
+        }
+
+        return new OpenAICompatibleChatClient(uri, model, Environment.GetEnvironmentVariable("AGENTMEM_CHAT_API_KEY"));
     }
 
     /// <summary>Reports synchronously, on the job's thread, so lines come out in order.</summary>
