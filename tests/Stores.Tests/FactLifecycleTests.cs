@@ -88,6 +88,20 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restating_a_forgotten_fact_restores_it()
+    {
+        var resolver = new FactResolver(memory);
+        var first = await resolver.ResolveAsync(Alice, "facts", Draft("Ann's locker code is 4711."));
+        await memory.SetStateAsync(Alice, first.Stored!.Value, LifecycleState.Archived, "forgotten: test");
+
+        var again = await resolver.ResolveAsync(Alice, "facts", Draft("Ann's locker code is 4711."));
+
+        Assert.Equal((FactAction.Add, first.Stored), (again.Decision.Action, again.Stored));
+        var item = await memory.GetAsync(Alice, first.Stored.Value);
+        Assert.Equal((LifecycleState.Active, 1), (item.State, item.RecallCount));
+    }
+
+    [Fact]
     public async Task Decisions_naming_unknown_or_frozen_facts_become_adds()
     {
         var frozen = await memory.AddAsync(Alice, "facts", Draft("Ann lives in Paris."));
