@@ -1,5 +1,8 @@
+using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Tools;
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Context;
@@ -20,6 +23,12 @@ public sealed class MemoryAgent
 
     /// <summary>Speaker recorded on the assistant's replies.</summary>
     public const string AssistantSpeaker = "assistant";
+
+    /// <summary>Tag of the thought memories recorded after answers (Think-in-Memory).</summary>
+    public const string ThoughtTag = "thought";
+
+    /// <summary>Tag of the facts extracted from exchanges.</summary>
+    public const string FactTag = "fact";
 
     private readonly IChatClient chatClient;
     private readonly MemoryOS memory;
@@ -67,8 +76,24 @@ public sealed class MemoryAgent
         }
 
         var turn = await memory.AddBatchAsync(scope, cube.Id, exchange, cancellationToken).ConfigureAwait(false);
-        var facts = await WriteFactsAsync(scope, cube.Id, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
-        return new MemoryAgentTurn(response, context, turn, facts);
+        var (facts, resolutions) = await WriteFactsAsync(scope, cube.Id, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
+        var evidence = ThoughtRecorder.Evidence(context.Memories, reply, options.MaxThoughtSources);
+        MemoryId? thought = null;
+        if (evidence.Count > 0)
+        {
+            if (options.ReinforceRecalled)
+            {
+                await memory.RecordRecallAsync(scope, [.. evidence.Select(e => e.Id)], cancellationToken).ConfigureAwait(false);
+            }
+
+            if (options.RecordThoughts && !string.IsNullOrWhiteSpace(reply))
+            {
+                var draft = ThoughtRecorder.Draft(message, reply, evidence, conversationId, now, turn[0].Id) with { Actor = AssistantSpeaker };
+                thought = (await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false)).Id;
+            }
+        }
+
+        return new MemoryAgentTurn(response, context, turn, facts) { Resolutions = resolutions, Thought = thought, Evidence = [.. evidence.Select(e => e.Id)] };
     }
 
     private async Task<ChatResponse> RespondAsync(List<ChatMessage> messages, Scope scope, string cube, CancellationToken cancellationToken)
@@ -93,27 +118,46 @@ public sealed class MemoryAgent
         return await invoking.GetResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<AddOutcome>> WriteFactsAsync(Scope scope, string cubeId, string message, string reply, string? conversationId, DateTimeOffset now, IReadOnlyList<AddOutcome> turn, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<AddOutcome> Facts, IReadOnlyList<FactResolution> Resolutions)> WriteFactsAsync(Scope scope, string cubeId, string message, string reply, string? conversationId, DateTimeOffset now, IReadOnlyList<AddOutcome> turn, CancellationToken cancellationToken)
     {
         if (options.MaxFactsPerTurn == 0)
         {
-            return [];
+            return ([], []);
         }
 
         if (options.ExtractionClient is null)
         {
             // Offline, the user's own words are the fact; they are already stored as the turn's first memory.
-            return [turn[0]];
+            return ([turn[0]], []);
         }
 
         var facts = await FactExtractor.ExtractAsync(options.ExtractionClient, message, reply, options.MaxFactsPerTurn, cancellationToken).ConfigureAwait(false);
         if (facts.Count == 0)
         {
-            return [];
+            return ([], []);
         }
 
-        var drafts = facts.Select(f => Draft(f, UserSpeaker, conversationId, now, "fact") with { Source = SourceKind.Agent }).ToList();
-        return await memory.AddBatchAsync(scope, cubeId, drafts, cancellationToken).ConfigureAwait(false);
+        var drafts = facts.Select(f => Draft(f, UserSpeaker, conversationId, now, FactTag) with { Source = SourceKind.Agent, SourceRef = "turn:" + turn[0].Id }).ToList();
+        if (!options.ResolveFactConflicts)
+        {
+            return (await memory.AddBatchAsync(scope, cubeId, drafts, cancellationToken).ConfigureAwait(false), []);
+        }
+
+        IFactClassifier classifier = options.ConflictClient is null ? new RuleFactClassifier() : new LlmFactClassifier(options.ConflictClient);
+        var resolver = new FactResolver(memory, classifier, new FactResolverOptions { CandidateTags = [FactTag] });
+        var outcomes = new List<AddOutcome>();
+        var resolutions = new List<FactResolution>();
+        foreach (var draft in drafts)
+        {
+            var resolution = await resolver.ResolveAsync(scope, cubeId, draft, turn[0].Id, cancellationToken).ConfigureAwait(false);
+            resolutions.Add(resolution);
+            if (resolution.Stored is { } stored)
+            {
+                outcomes.Add(new AddOutcome(stored, resolution.Decision.Action is FactAction.Add or FactAction.Update));
+            }
+        }
+
+        return (outcomes, resolutions);
     }
 
     private string SystemMessage(BuiltContext context)

@@ -1,3 +1,4 @@
+using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 using Microsoft.Extensions.AI;
 
@@ -42,6 +43,36 @@ public sealed class MemoryAgentOptions
     /// <summary>Most facts kept from one exchange (default 10); extra ones are dropped.</summary>
     public int MaxFactsPerTurn { get; set; } = 10;
 
+    /// <summary>
+    /// Whether extracted facts are compared with the stored facts before they are written (default true):
+    /// ADD / UPDATE / DELETE / NOOP, so a changed fact supersedes the old one instead of contradicting it
+    /// (see <see cref="MemoryCore.Facts.FactResolver"/>). Off, facts are simply added.
+    /// </summary>
+    public bool ResolveFactConflicts { get; set; } = true;
+
+    /// <summary>
+    /// Model that classifies a new fact against the stored ones (<see cref="Lifecycle.LlmFactClassifier"/>);
+    /// null (the default) uses the offline rules (<see cref="MemoryCore.Facts.RuleFactClassifier"/>).
+    /// </summary>
+    public IChatClient? ConflictClient { get; set; }
+
+    /// <summary>
+    /// Whether each answer leaves a "thought" memory (Think-in-Memory, default true): the question and the
+    /// answer the agent drew from its recalled memories, tagged <see cref="MemoryAgent.ThoughtTag"/> and
+    /// linked to those memories, so later turns recall the conclusion instead of re-deriving it. Written
+    /// only when some recalled memory fed the answer.
+    /// </summary>
+    public bool RecordThoughts { get; set; } = true;
+
+    /// <summary>
+    /// Whether the recalled memories an answer drew on are reinforced on the forgetting curve (default true);
+    /// see <see cref="MemoryOS.RecordRecallAsync"/>.
+    /// </summary>
+    public bool ReinforceRecalled { get; set; } = true;
+
+    /// <summary>Most recalled memories a thought links to, best-supporting first (default 5).</summary>
+    public int MaxThoughtSources { get; set; } = 5;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
@@ -50,5 +81,6 @@ public sealed class MemoryAgentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextTokenBudget, 16, nameof(ContextTokenBudget));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxToolIterations, 1, nameof(MaxToolIterations));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFactsPerTurn, 0, nameof(MaxFactsPerTurn));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxThoughtSources, 1, nameof(MaxThoughtSources));
     }
 }

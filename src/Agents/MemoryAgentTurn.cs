@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Context;
 using Microsoft.Extensions.AI;
@@ -11,6 +13,15 @@ namespace AgentMem.Agents;
 /// <param name="Facts">The facts extracted from the exchange and written back (existing ids when already known).</param>
 public sealed record MemoryAgentTurn(ChatResponse Response, BuiltContext Context, IReadOnlyList<AddOutcome> Turn, IReadOnlyList<AddOutcome> Facts)
 {
+    /// <summary>How each extracted fact was reconciled with the stored ones (empty when conflicts are not resolved).</summary>
+    public IReadOnlyList<FactResolution> Resolutions { get; init; } = [];
+
+    /// <summary>The thought memory recorded for this answer, if one was.</summary>
+    public MemoryId? Thought { get; init; }
+
+    /// <summary>The recalled memories the answer drew on (linked from the thought and reinforced).</summary>
+    public IReadOnlyList<MemoryId> Evidence { get; init; } = [];
+
     /// <summary>The assistant's reply text.</summary>
     public string Text => Response.Text;
 }

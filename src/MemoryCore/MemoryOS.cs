@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
@@ -342,7 +343,104 @@ public sealed class MemoryOS : IAsyncDisposable
 
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
-        return await chosen.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
+        var hits = await chosen.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
+        if (options.ReinforceOnSearch && hits.Count > 0)
+        {
+            // The hits keep the counters they were ranked with; the store holds the reinforced ones.
+            await store.RecordRecallsAsync(actor.Tenant, hits.Select(h => h.Item.Id).ToList(), time.GetUtcNow(), Audit(actor, "recall", target.Id, null, null, "search"), cancellationToken).ConfigureAwait(false);
+        }
+
+        return hits;
+    }
+
+    /// <summary>
+    /// Records that the caller recalled (used) these memories now: each live one is reinforced on the
+    /// forgetting curve in place (strength, last-recalled time, recall count), with an audit line and no
+    /// new version, since a recall changes no content. Reading the memory's cube is enough. Ids the
+    /// tenant does not hold are refused; archived, superseded and deleted memories are skipped.
+    /// </summary>
+    public async Task<IReadOnlyList<RecallRecord>> RecordRecallAsync(Scope actor, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var items = await store.GetManyAsync(actor.Tenant, ids.Distinct().ToList(), cancellationToken).ConfigureAwait(false);
+        if (items.Count != ids.Distinct().Count())
+        {
+            var missing = ids.First(id => items.All(i => i.Id != id));
+            throw NotFound(missing);
+        }
+
+        foreach (string cubeId in items.Select(i => i.CubeId).Distinct(StringComparer.Ordinal))
+        {
+            var cube = await store.FindCubeAsync(actor.Tenant, cubeId, cancellationToken).ConfigureAwait(false) ?? throw new CubeNotFoundException($"No cube '{cubeId}' in tenant '{actor.Tenant}'.");
+            CubeAccessPolicy.Demand(cube, actor, CubeAccess.Read);
+        }
+
+        return await store.RecordRecallsAsync(actor.Tenant, items.Select(i => i.Id).ToList(), time.GetUtcNow(), Audit(actor, "recall", null, null, null, null), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Invalidates a fact: writes a new version in state <see cref="LifecycleState.Superseded"/> with the
+    /// reason, its event end (<see cref="MemoryItem.ValidTo"/>) set to <paramref name="validTo"/> (default
+    /// now, never before its start) and <paramref name="links"/> added (e.g. <see cref="FactLinks.SupersededBy"/>
+    /// its successor). Superseded memories drop out of default retrieval but keep their history.
+    /// Frozen, deleted and already superseded memories are refused.
+    /// </summary>
+    /// <remarks>With <paramref name="keepValidity"/> the event interval is left as it is: for a merge, where the fact still holds in its survivor.</remarks>
+    public async Task<MemoryItem> SupersedeAsync(Scope actor, MemoryId id, string reason, IReadOnlyList<MemoryLink>? links = null, DateTimeOffset? validTo = null, bool keepValidity = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        EnsureWritable(current, "supersede");
+        if (current.State == LifecycleState.Superseded)
+        {
+            throw new MemoryStateException($"Memory {id} is already superseded ({current.StateReason}).");
+        }
+
+        var now = time.GetUtcNow();
+        var end = validTo ?? now;
+        if (current.ValidFrom is { } from && end < from)
+        {
+            end = from;
+        }
+
+        var merged = current.Links.ToList();
+        foreach (var link in links ?? [])
+        {
+            merged.RemoveAll(l => l.Target == link.Target && string.Equals(l.Type, link.Type, StringComparison.Ordinal));
+            merged.Add(link);
+        }
+
+        string why = reason.Trim();
+        var next = current with { State = LifecycleState.Superseded, StateReason = why, ValidTo = keepValidity ? current.ValidTo : end, Links = merged, Version = current.Version + 1, UpdatedAt = now };
+        await ReplaceAsync(actor, current, next, why, "supersede", cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    /// <summary>Replaces a cube's policy (forgetting threshold, limits, de-duplication); only a scope with write access may do it.</summary>
+    public async Task<MemCube> SetPolicyAsync(Scope actor, string cube, CubePolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var current = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        var next = current with { Policy = ValidatePolicy(policy), UpdatedAt = time.GetUtcNow() };
+        await store.UpdateCubeAsync(next, Audit(actor, "cube.policy", next.Id, null, null, null), cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    /// <summary>The time source this facade stamps writes with (maintenance jobs use it for "now").</summary>
+    public TimeProvider TimeProvider => time;
+
+    /// <summary>Search that records no recall: for internal look-ups (candidates of a fact, duplicates).</summary>
+    internal async Task<IReadOnlyList<SearchHit>> SearchWithoutRecallAsync(Scope actor, string cube, string query, int k, MemoryFilter? filter, CancellationToken cancellationToken)
+    {
+        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
+        return await retriever.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, Math.Clamp(k, 1, options.MaxSearchK)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Counts for the tenant, or for one cube.</summary>
@@ -473,6 +571,11 @@ public sealed class MemoryOS : IAsyncDisposable
         if (policy.RetentionDays < 0 || policy.MaxItems < 0 || policy.ContextTokenBudget < 0)
         {
             throw new MemoryValidationException("Cube policy limits must be zero (no limit) or positive.");
+        }
+
+        if (policy.ForgettingThreshold is { } threshold && !(threshold > 0 && threshold < 1))
+        {
+            throw new MemoryValidationException($"The forgetting threshold is a retention strictly between 0 and 1 (or none); got {threshold}.");
         }
 
         return policy;

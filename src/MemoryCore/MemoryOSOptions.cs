@@ -15,6 +15,13 @@ public sealed class MemoryOSOptions
     /// <summary>Memories per store transaction when a caller adds a large batch (default 500).</summary>
     public int BatchChunkSize { get; set; } = 500;
 
+    /// <summary>
+    /// Whether <see cref="MemoryOS.SearchAsync"/> records a recall of every memory it returns, which
+    /// reinforces them on the forgetting curve (see <see cref="Forgetting.ForgettingCurve"/>). Off by
+    /// default, so benchmarks and read-only tools leave the store as they found it; agents turn it on.
+    /// </summary>
+    public bool ReinforceOnSearch { get; set; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for settings that cannot work.</summary>
     public void Validate()
     {

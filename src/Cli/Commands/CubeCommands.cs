@@ -14,11 +14,13 @@ internal static class CubeCommands
         var name = new Argument<string>("name") { Description = "Cube name, unique in the tenant." };
         var description = new Option<string?>("--description") { Description = "What the cube holds." };
         var noDedupe = new Option<bool>("--no-dedupe") { Description = "Keep identical content as separate memories." };
-        var create = new Command("create", "Create a cube.") { name, description, noDedupe };
+        var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold: 'maintain' archives memories whose retention e^(-t/S) falls below it (0..1; default: never forget)." };
+        var retentionDays = new Option<int>("--retention-days") { Description = "'maintain' archives memories not recalled for this many days (default 0: keep)." };
+        var create = new Command("create", "Create a cube.") { name, description, noDedupe, forgetBelow, retentionDays };
         Verb.Bind(create, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
-            var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe) };
+            var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = parse.GetValue(forgetBelow), RetentionDays = parse.GetValue(retentionDays) };
             var cube = await memory.CreateCubeAsync(ctx.Scope, parse.GetValue(name)!, parse.GetValue(description), policy, cancellationToken: ct);
             if (ctx.Output.IsJson)
             {

@@ -14,4 +14,11 @@ public sealed record CubePolicy
 
     /// <summary>Token budget for context built from this cube; 0 for the caller's default.</summary>
     public int ContextTokenBudget { get; init; }
+
+    /// <summary>
+    /// Retention (0..1, exclusive) below which the forgetting job archives an active memory, with
+    /// retention <c>e^(−t/S)</c> from <see cref="Forgetting.ForgettingCurve"/>; null (the default) never
+    /// forgets. Frozen memories are exempt, and forgetting archives: it never deletes.
+    /// </summary>
+    public double? ForgettingThreshold { get; init; }
 }

@@ -57,6 +57,18 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>Counts for a tenant, or one cube of it.</summary>
     Task<StoreStats> GetStatsAsync(string tenant, string? cubeId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records that live (active or frozen) memories were recalled at <paramref name="at"/>: in place, with
+    /// no new version, since a recall is not a content change. Each memory's strength grows by
+    /// <see cref="Forgetting.ForgettingCurve.Reinforce(MemoryItem, DateTimeOffset)"/>, its last-recalled time
+    /// becomes <paramref name="at"/> and its recall count goes up by one, atomically, with one audit line
+    /// per memory (<paramref name="audit"/> with the memory filled in). Unknown, other-tenant and
+    /// non-live ids are skipped; duplicates count once. Returns the new counters of the memories updated.
+    /// </summary>
+    /// <remarks>The default implementation throws <see cref="NotSupportedException"/>, for stores that do not track recalls.</remarks>
+    Task<IReadOnlyList<RecallRecord>> RecordRecallsAsync(string tenant, IReadOnlyList<MemoryId> ids, DateTimeOffset at, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not record recalls.");
+
     /// <summary>Audit lines of the tenant, oldest first, optionally for one memory.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default);
 }

@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using AgentMem.Agents.Lifecycle;
+using AgentMem.Benchmarks.Qa;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Maintenance;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>maintain</c>: runs maintenance jobs (forgetting, consolidation, and summaries with a chat model) on the <c>--cube</c> cube, or on every
+/// cube with <c>--all-cubes</c>. With <c>--json</c> it prints NDJSON: <c>progress</c> events, one <c>job</c>
+/// line per job and cube (counts and actions), and a final <c>done</c> line with the totals.
+/// </summary>
+internal static class MaintainCommand
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var jobs = new Option<string[]>("--jobs")
+        {
+            Description = $"Jobs to run, comma-separated or repeated (default: all available): {string.Join(", ", MaintenanceRunner.CreateDefault().Jobs.Select(j => j.Name))}, and {SessionSummaryJob.JobName} when a chat model is configured.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var chatUrl = new Option<string?>("--chat-url") { Description = "OpenAI-compatible chat endpoint for the summaries job. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CHAT_BASE_URL") };
+        var chatModel = new Option<string?>("--chat-model") { Description = "Chat model for the summaries job (key in AGENTMEM_CHAT_API_KEY). Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CHAT_MODEL") };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change; write nothing." };
+        var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can read instead of the --cube cube." };
+        var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this date/time (ISO 8601) instead of now, e.g. to preview forgetting." };
+        var command = new Command("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates).") { jobs, dryRun, allCubes, asOf, chatUrl, chatModel };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var names = (parse.GetValue(jobs) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            using var chat = ChatClient(parse.GetValue(chatUrl), parse.GetValue(chatModel));
+            var runner = MaintenanceRunner.CreateDefault();
+            if (chat is not null)
+            {
+                runner.Register(new SessionSummaryJob(chat));
+            }
+            else if (names.Contains(SessionSummaryJob.JobName, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new MemoryValidationException($"The {SessionSummaryJob.JobName} job needs a chat model: pass --chat-url and --chat-model (or set AGENTMEM_CHAT_BASE_URL and AGENTMEM_CHAT_MODEL).");
+            }
+
+            var selected = runner.Select(names);
+            DateTimeOffset? instant = Parsing.Time(parse.GetValue(asOf));
+            bool dry = parse.GetValue(dryRun);
+
+            await using var memory = ctx.OpenMemory();
+            IReadOnlyList<MemCube> cubes = parse.GetValue(allCubes)
+                ? await memory.ListCubesAsync(ctx.Scope, ct)
+                : [await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)];
+            var watch = Stopwatch.StartNew();
+            var results = new List<MaintenanceJobResult>();
+            foreach (var cube in cubes)
+            {
+                results.AddRange(await RunCubeAsync(memory, ctx, runner, selected.Select(j => j.Name).ToList(), cube, dry, instant, ct));
+            }
+
+            var totals = results.SelectMany(r => r.Counts)
+                .GroupBy(p => p.Key, StringComparer.Ordinal)
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .ToDictionary(p => p.Key, p => p.Sum(x => x.Value), StringComparer.Ordinal);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJsonLine(new { @event = "done", dryRun = dry, cubes = cubes.Count, jobs = selected.Select(j => j.Name), totals, seconds = watch.Elapsed.TotalSeconds });
+                return 0;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("cube", "job", "counts");
+            foreach (var r in results)
+            {
+                table.AddRow(Markup.Escape(r.Cube), r.Job, string.Join(", ", r.Counts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:N0}"))));
+            }
+
+            ctx.Output.Console.Write(table);
+            foreach (var r in results)
+            {
+                foreach (var a in r.Actions.Take(50))
+                {
+                    ctx.Output.Console.MarkupLine($"{(dry ? "would " : string.Empty)}{a.Kind} {a.Id?.ToString() ?? "(new)"}{(a.Other is { } o ? " -> " + o : string.Empty)}: {Markup.Escape(a.Reason)}");
+                }
+
+                if (r.Actions.Count > 50)
+                {
+                    ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"[grey]… {r.Actions.Count - 50:N0} more {Markup.Escape(r.Job)} actions (use --json for all)[/]");
+                }
+            }
+
+            ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"{(dry ? "Dry run: nothing written. " : string.Empty)}{cubes.Count:N0} cube(s), {selected.Count} job(s) in {watch.Elapsed.TotalSeconds:0.00} s.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<IReadOnlyList<MaintenanceJobResult>> RunCubeAsync(MemoryOS memory, CliContext ctx, MaintenanceRunner runner, List<string> jobNames, MemCube cube, bool dryRun, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        var results = new List<MaintenanceJobResult>();
+        foreach (string job in jobNames)
+        {
+            MaintenanceJobResult result;
+            if (ctx.Output.IsJson)
+            {
+                var progress = new Reporter(p => ctx.Output.WriteJsonLine(new { @event = "progress", cube = cube.Name, job = p.Job, done = p.Done, total = p.Total, counts = p.Counts }));
+                result = (await runner.RunAsync(memory, ctx.Scope, cube.Id, [job], dryRun, progress, asOf, ct))[0];
+                ctx.Output.WriteJsonLine(new { @event = "job", cube = result.Cube, job = result.Job, dryRun = result.DryRun, counts = result.Counts, actions = result.Actions });
+            }
+            else if (ctx.Output.ErrorConsole.Profile.Capabilities.Interactive)
+            {
+                result = await ctx.Output.ErrorConsole.Progress().AutoClear(true).StartAsync(async progress =>
+                {
+                    var task = progress.AddTask($"{Markup.Escape(job)} on {Markup.Escape(cube.Name)}", maxValue: 1);
+                    var reporter = new Reporter(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.Total ?? p.Done);
+                        task.Value = p.Done;
+                    });
+                    return (await runner.RunAsync(memory, ctx.Scope, cube.Id, [job], dryRun, reporter, asOf, ct))[0];
+                });
+            }
+            else
+            {
+                // Redirected output: a line when each job starts and ends instead of a redrawn bar.
+                ctx.Output.Err.WriteLine($"{job} on {cube.Name}: running");
+                result = (await runner.RunAsync(memory, ctx.Scope, cube.Id, [job], dryRun, null, asOf, ct))[0];
+                ctx.Output.Err.WriteLine($"{job} on {cube.Name}: {string.Join(", ", result.Counts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value}")))}");
+            }
+
+            results.Add(result);
+        }
+
+        return results;
+    }
+
+    private static OpenAICompatibleChatClient? ChatClient(string? url, string? model)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new MemoryValidationException($"'{url}' is not an http(s) URL for the chat endpoint.");
+        }
+
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            throw new MemoryValidationException("A chat endpoint needs a model: pass --chat-model or set AGENTMEM_CHAT_MODEL.");
+        }
+
+        return new OpenAICompatibleChatClient(uri, model, Environment.GetEnvironmentVariable("AGENTMEM_CHAT_API_KEY"));
+    }
+
+    /// <summary>Reports synchronously, on the job's thread, so lines come out in order.</summary>
+    private sealed class Reporter(Action<MaintenanceProgress> report) : IProgress<MaintenanceProgress>
+    {
+        public void Report(MaintenanceProgress value) => report(value);
+    }
+}

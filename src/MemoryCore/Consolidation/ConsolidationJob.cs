@@ -1,0 +1,251 @@
+using System.Globalization;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.MemoryCore.Consolidation;
+
+/// <summary>Options of <see cref="ConsolidationJob"/>.</summary>
+public sealed record ConsolidationOptions
+{
+    /// <summary>
+    /// Term Jaccard (see <see cref="FactText.ContentTerms"/>) at or above which two memories are near-duplicates
+    /// (default 0.8: one extra term on four shared ones, e.g. a sentence restated with "on Monday" added).
+    /// </summary>
+    public double Similarity { get; init; } = 0.8;
+
+    /// <summary>
+    /// Lower Jaccard that suffices when both memories carry the same keywords (at least two, compared
+    /// case-insensitively), since then the note extractor already judged them to be about the same thing (default 0.5).
+    /// </summary>
+    public double SimilarityWithSameKeywords { get; init; } = 0.5;
+
+    /// <summary>Memories with fewer content terms are never merged: short ones ("ok", "thanks") say too little to compare (default 3).</summary>
+    public int MinTerms { get; init; } = 3;
+
+    /// <summary>
+    /// Largest difference of event start (<see cref="MemoryItem.ValidFrom"/>) between two memories merged
+    /// (default one day): the same words about different days are different events.
+    /// </summary>
+    public TimeSpan MaxEventGap { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Memories with any of these tags are left alone (default <c>turn</c>: the agent's verbatim conversation log).</summary>
+    public IReadOnlyList<string> ExcludeTags { get; init; } = ["turn"];
+
+    /// <summary>Terms held by more memories than this are not used to find candidate pairs (they still count in the similarity).</summary>
+    public int MaxPostings { get; init; } = 1000;
+}
+
+/// <summary>
+/// <c>consolidation</c>: merges near-duplicate active memories of a cube. Two plaintext memories by the same
+/// actor and of the same polarity (both negated or neither), with event starts within <see cref="ConsolidationOptions.MaxEventGap"/>, are near-duplicates when
+/// their normalised content terms have a Jaccard similarity of at least <see cref="ConsolidationOptions.Similarity"/>
+/// (or <see cref="ConsolidationOptions.SimilarityWithSameKeywords"/> when their keywords are identical).
+/// The survivor is the one with more content (more terms; on a tie, the newer). The other becomes
+/// <see cref="LifecycleState.Superseded"/> with the reason and a <see cref="FactLinks.SupersededBy"/> link, its
+/// event interval untouched; the survivor gets a new version with a <see cref="FactLinks.Supersedes"/> link
+/// to it, the union of both memories' tags and keywords, the higher importance and the earlier event start.
+/// The absorbed memory keeps its own provenance, reachable through that link. Frozen memories are left alone.
+/// Counters: <c>examined</c>, <c>pairs</c> (compared), <c>merged</c>, <c>conflicts</c>.
+/// </summary>
+public sealed class ConsolidationJob : IMaintenanceJob
+{
+    /// <summary>The job's name.</summary>
+    public const string JobName = "consolidation";
+
+    private readonly ConsolidationOptions options;
+
+    /// <summary>Creates the job.</summary>
+    public ConsolidationJob(ConsolidationOptions? options = null)
+    {
+        this.options = options ?? new ConsolidationOptions();
+        if (this.options.Similarity is <= 0 or > 1 || this.options.SimilarityWithSameKeywords is <= 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Similarities are in (0, 1].");
+        }
+    }
+
+    /// <inheritdoc/>
+    public string Name => JobName;
+
+    /// <inheritdoc/>
+    public string Description => "Merge near-duplicate memories (normalised-term Jaccard); the fuller one survives, the other is superseded and linked.";
+
+    /// <inheritdoc/>
+    public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var counters = new MaintenanceCounters("examined", "pairs", "merged", "conflicts");
+        var actions = new List<MaintenanceAction>();
+        var items = new List<MemoryItem>();
+        var terms = new List<HashSet<string>>();
+        var filter = new MemoryFilter { States = [LifecycleState.Active], Kind = MemoryKind.Plaintext };
+        await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
+        {
+            counters.Add("examined");
+            if (item.Tags.Any(t => options.ExcludeTags.Contains(t, StringComparer.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            var t = FactText.ContentTerms(item.Text);
+            if (t.Count >= options.MinTerms)
+            {
+                items.Add(item);
+                terms.Add(t);
+            }
+        }
+
+        var pairs = FindPairs(items, terms, counters, cancellationToken);
+        progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
+
+        var absorbed = new HashSet<int>();
+        var survivors = new HashSet<int>();
+        foreach (var (i, j, similarity) in pairs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (absorbed.Contains(i) || absorbed.Contains(j))
+            {
+                continue;
+            }
+
+            var (keep, drop) = Survivor(items, terms, i, j);
+            if (survivors.Contains(drop))
+            {
+                continue; // it already absorbed another: keep chains one level deep
+            }
+
+            string reason = string.Create(CultureInfo.InvariantCulture, $"consolidated into {items[keep].Id}: near-duplicate (term similarity {similarity:0.00})");
+            if (!context.DryRun)
+            {
+                try
+                {
+                    await MergeAsync(context, items[keep].Id, items[drop], reason, cancellationToken).ConfigureAwait(false);
+                }
+                catch (AgentMemException ex) when (ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException)
+                {
+                    counters.Add("conflicts");
+                    continue;
+                }
+            }
+
+            absorbed.Add(drop);
+            survivors.Add(keep);
+            counters.Add("merged");
+            actions.Add(new MaintenanceAction("merge", items[drop].Id, items[keep].Id, reason));
+            progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
+        }
+
+        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+    }
+
+    private List<(int I, int J, double Similarity)> FindPairs(List<MemoryItem> items, List<HashSet<string>> terms, MaintenanceCounters counters, CancellationToken cancellationToken)
+    {
+        var postings = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
+        {
+            foreach (var term in terms[i])
+            {
+                if (!postings.TryGetValue(term, out var list))
+                {
+                    postings[term] = list = [];
+                }
+
+                list.Add(i);
+            }
+        }
+
+        var found = new List<(int, int, double)>();
+        var seen = new HashSet<int>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            seen.Clear();
+            foreach (var term in terms[i])
+            {
+                var list = postings[term];
+                if (list.Count > options.MaxPostings)
+                {
+                    continue;
+                }
+
+                foreach (int j in list)
+                {
+                    if (j <= i || !seen.Add(j) || !Comparable(items[i], items[j]))
+                    {
+                        continue;
+                    }
+
+                    counters.Add("pairs");
+                    double similarity = FactText.Jaccard(terms[i], terms[j]);
+                    double needed = SameKeywords(items[i], items[j]) ? Math.Min(options.Similarity, options.SimilarityWithSameKeywords) : options.Similarity;
+                    if (similarity >= needed)
+                    {
+                        found.Add((i, j, similarity));
+                    }
+                }
+            }
+        }
+
+        // Most similar first; ties in id order, so runs are reproducible.
+        return [.. found.OrderByDescending(p => p.Item3).ThenBy(p => p.Item1).ThenBy(p => p.Item2)];
+    }
+
+    private bool Comparable(MemoryItem a, MemoryItem b)
+    {
+        if (!string.Equals(a.Provenance.Actor, b.Provenance.Actor, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        // Content terms drop negation words, so "went to Paris" and "never went to Paris" look alike: never merge them.
+        if (FactText.IsNegated(a.Text) != FactText.IsNegated(b.Text))
+        {
+            return false;
+        }
+
+        var ta = a.ValidFrom ?? a.Provenance.RecordedAt;
+        var tb = b.ValidFrom ?? b.Provenance.RecordedAt;
+        return (ta - tb).Duration() <= options.MaxEventGap;
+    }
+
+    private static bool SameKeywords(MemoryItem a, MemoryItem b) =>
+        a.Keywords.Count >= 2 && a.Keywords.Count == b.Keywords.Count
+        && a.Keywords.ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(b.Keywords);
+
+    private static (int Keep, int Drop) Survivor(List<MemoryItem> items, List<HashSet<string>> terms, int i, int j)
+    {
+        if (terms[i].Count != terms[j].Count)
+        {
+            return terms[i].Count > terms[j].Count ? (i, j) : (j, i);
+        }
+
+        if (items[i].Text.Length != items[j].Text.Length)
+        {
+            return items[i].Text.Length > items[j].Text.Length ? (i, j) : (j, i);
+        }
+
+        // Ids are time-ordered: the larger is the newer.
+        return items[i].Id.CompareTo(items[j].Id) > 0 ? (i, j) : (j, i);
+    }
+
+    private static async Task MergeAsync(MaintenanceContext context, Identity.MemoryId keepId, MemoryItem drop, string reason, CancellationToken cancellationToken)
+    {
+        // Re-read the survivor: an earlier merge in this run may have given it a new version.
+        var keep = await context.Memory.GetAsync(context.Actor, keepId, cancellationToken).ConfigureAwait(false);
+        await context.Memory.SupersedeAsync(context.Actor, drop.Id, reason, [new MemoryLink(keep.Id, FactLinks.SupersededBy)], keepValidity: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? start = keep.ValidFrom is { } a && drop.ValidFrom is { } b ? (a < b ? a : b) : keep.ValidFrom ?? drop.ValidFrom;
+        var change = new MemoryChange
+        {
+            Tags = [.. keep.Tags.Union(drop.Tags, StringComparer.OrdinalIgnoreCase)],
+            Keywords = [.. keep.Keywords.Union(drop.Keywords, StringComparer.OrdinalIgnoreCase)],
+            Importance = Math.Max(keep.Importance, drop.Importance),
+            ValidFrom = keep.ValidTo is { } end && start > end ? keep.ValidFrom : start,
+            Links = [.. keep.Links, new MemoryLink(drop.Id, FactLinks.Supersedes)],
+            Reason = $"consolidated: absorbed near-duplicate {drop.Id}",
+        };
+        await context.Memory.UpdateAsync(context.Actor, keep.Id, change, cancellationToken).ConfigureAwait(false);
+    }
+}

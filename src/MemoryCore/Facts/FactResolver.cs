@@ -1,0 +1,149 @@
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.MemoryCore.Facts;
+
+/// <summary>The outcome of <see cref="FactResolver.ResolveAsync"/>.</summary>
+/// <param name="Decision">The decision applied (after validation: a decision naming no valid candidate becomes ADD).</param>
+/// <param name="Stored">The memory that now holds the fact: the new one for ADD and UPDATE, the known one for NOOP; null for DELETE.</param>
+/// <param name="Invalidated">The fact superseded by an UPDATE or invalidated by a DELETE.</param>
+/// <param name="Candidates">How many stored facts the new one was compared with.</param>
+public sealed record FactResolution(FactDecision Decision, MemoryId? Stored, MemoryId? Invalidated, int Candidates);
+
+/// <summary>Options of <see cref="FactResolver"/>.</summary>
+public sealed record FactResolverOptions
+{
+    /// <summary>How many nearest stored facts a new fact is compared with (default 5).</summary>
+    public int Candidates { get; init; } = 5;
+
+    /// <summary>Only memories with one of these tags are facts to compare with; null compares with every live memory.</summary>
+    public IReadOnlyList<string>? CandidateTags { get; init; }
+
+    /// <summary>Whether a NOOP records a recall of the known fact (being told again reinforces it; default true).</summary>
+    public bool ReinforceOnNoop { get; init; } = true;
+}
+
+/// <summary>
+/// Conflict-aware fact writes (Mem0): a new fact is compared with its nearest live facts in the cube and
+/// classified ADD / UPDATE / DELETE / NOOP. UPDATE stores the new fact linked
+/// <see cref="FactLinks.Supersedes"/> to the old, which becomes <see cref="LifecycleState.Superseded"/>
+/// (event end set, reason recorded, linked <see cref="FactLinks.SupersededBy"/> back); DELETE only
+/// invalidates the old fact. Nothing is hard-deleted: the chain stays in history
+/// (<see cref="FactChains.GetFactChainAsync"/>), and default search sees only the current fact.
+/// </summary>
+public sealed class FactResolver
+{
+    private readonly MemoryOS memory;
+    private readonly IFactClassifier classifier;
+    private readonly FactResolverOptions options;
+
+    /// <summary>Creates a resolver; <paramref name="classifier"/> defaults to the offline <see cref="RuleFactClassifier"/>.</summary>
+    public FactResolver(MemoryOS memory, IFactClassifier? classifier = null, FactResolverOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        this.memory = memory;
+        this.classifier = classifier ?? new RuleFactClassifier();
+        this.options = options ?? new FactResolverOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(this.options.Candidates, 1, nameof(FactResolverOptions.Candidates));
+    }
+
+    /// <summary>
+    /// Classifies <paramref name="fact"/> against the cube's facts and applies the decision.
+    /// <paramref name="evidence"/>, if given, is the memory the fact came from (e.g. the dialogue turn); a
+    /// DELETE links the invalidated fact to it.
+    /// </summary>
+    public async Task<FactResolution> ResolveAsync(Scope actor, string cube, MemoryDraft fact, MemoryId? evidence = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        var filter = new MemoryFilter { AnyTags = options.CandidateTags };
+        var hits = string.IsNullOrWhiteSpace(fact.Text)
+            ? []
+            : await memory.SearchWithoutRecallAsync(actor, cube, fact.Text, options.Candidates, filter, cancellationToken).ConfigureAwait(false);
+        var candidates = hits.Select(h => h.Item).ToList();
+        var decision = Validate(await classifier.ClassifyAsync(fact.Text, candidates, cancellationToken).ConfigureAwait(false), candidates);
+        var now = memory.TimeProvider.GetUtcNow();
+
+        switch (decision.Action)
+        {
+            case FactAction.Noop:
+                if (decision.Target is { } known && options.ReinforceOnNoop)
+                {
+                    await memory.RecordRecallAsync(actor, [known], cancellationToken).ConfigureAwait(false);
+                }
+
+                return new FactResolution(decision, decision.Target, null, candidates.Count);
+
+            case FactAction.Delete:
+            {
+                var target = decision.Target!.Value;
+                IReadOnlyList<MemoryLink> links = evidence is { } e ? [new MemoryLink(e, FactLinks.InvalidatedBy)] : [];
+                await memory.SupersedeAsync(actor, target, $"invalidated: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", links, fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return new FactResolution(decision, null, target, candidates.Count);
+            }
+
+            case FactAction.Update:
+            {
+                var target = decision.Target!.Value;
+                var draft = fact with { Links = [.. fact.Links, new MemoryLink(target, FactLinks.Supersedes)] };
+                var added = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+                await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, FactLinks.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return new FactResolution(decision, added.Id, target, candidates.Count);
+            }
+
+            default:
+            {
+                var added = await memory.AddAsync(actor, cube, fact, cancellationToken).ConfigureAwait(false);
+                if (!added.Created)
+                {
+                    await ReviveAsync(actor, added.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                return new FactResolution(decision, added.Id, null, candidates.Count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same text was already stored (de-duplicated) but is not among the live candidates: if it had been
+    /// forgotten (archived), being told it again restores it and counts as a recall.
+    /// </summary>
+    private async Task ReviveAsync(Scope actor, MemoryId id, CancellationToken cancellationToken)
+    {
+        var existing = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
+        if (existing.State == LifecycleState.Archived)
+        {
+            await memory.SetStateAsync(actor, id, LifecycleState.Active, "restated: restored from the archive", cancellationToken).ConfigureAwait(false);
+            await memory.RecordRecallAsync(actor, [id], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Keeps a decision only if it is applicable: its target must be one of the candidates, and an
+    /// UPDATE or DELETE must not target a frozen fact (frozen facts are immutable). Otherwise it becomes ADD.
+    /// </summary>
+    private static FactDecision Validate(FactDecision decision, List<MemoryItem> candidates)
+    {
+        if (decision.Action == FactAction.Add)
+        {
+            return decision with { Target = null };
+        }
+
+        var target = decision.Target is { } id ? candidates.Find(c => c.Id == id) : null;
+        if (target is null)
+        {
+            return decision.Action == FactAction.Noop && decision.Target is null
+                ? decision
+                : new FactDecision(FactAction.Add, null, $"{decision.Action} named no stored candidate; added instead", decision.Classifier);
+        }
+
+        if (decision.Action is FactAction.Update or FactAction.Delete && target.State != LifecycleState.Active)
+        {
+            return new FactDecision(FactAction.Add, null, $"{decision.Action} of a {target.State.ToString().ToLowerInvariant()} fact is not allowed; added instead", decision.Classifier);
+        }
+
+        return decision;
+    }
+
+    private static string Clip(string text) => text.Length <= 120 ? text.Trim() : text[..117].Trim() + "...";
+}

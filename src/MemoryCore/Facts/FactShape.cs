@@ -1,0 +1,140 @@
+namespace AgentMem.MemoryCore.Facts;
+
+/// <summary>
+/// A shallow parse of a one-sentence fact into subject, attribute and value, enough for the offline
+/// rules: <c>Ann's favourite colour is blue</c> → (ann, favourite colour, blue); <c>I live in Paris</c>
+/// → (i, live-in, paris). <see cref="Attribute"/> is set only for single-valued (functional) attributes,
+/// where a new value replaces the old one; for many-valued relations (<c>likes</c>, <c>has</c>) it is null.
+/// </summary>
+/// <param name="Subject">Canonical subject terms joined by spaces (first person is <c>i</c>; <c>the user</c> is <c>i</c> too).</param>
+/// <param name="Attribute">The functional attribute, or null.</param>
+/// <param name="Value">Canonical value terms joined by spaces.</param>
+/// <param name="Negated">Whether the sentence negates the relation.</param>
+/// <param name="Terms">All content terms (see <see cref="FactText.ContentTerms"/>).</param>
+public sealed record FactShape(string Subject, string? Attribute, string Value, bool Negated, IReadOnlySet<string> Terms)
+{
+    // Relation verbs whose object is single-valued, with the preposition that completes them.
+    private static readonly Dictionary<string, string> FunctionalVerbs = new(StringComparer.Ordinal)
+    {
+        ["live"] = "live-in", ["lives"] = "live-in", ["lived"] = "live-in", ["reside"] = "live-in", ["resides"] = "live-in",
+        ["move"] = "live-in", ["moved"] = "live-in", ["moves"] = "live-in",
+        ["work"] = "work-at", ["works"] = "work-at", ["worked"] = "work-at",
+        ["drive"] = "drive", ["drives"] = "drive",
+        ["married"] = "married-to",
+        ["called"] = "name", ["named"] = "name",
+    };
+
+    private static readonly HashSet<string> OtherVerbs = new(StringComparer.Ordinal)
+    {
+        "like", "likes", "liked", "love", "loves", "loved", "enjoy", "enjoys", "enjoyed", "prefer", "prefers", "preferred",
+        "hate", "hates", "hated", "have", "has", "had", "own", "owns", "owned", "play", "plays", "played",
+        "visit", "visits", "visited", "went", "go", "goes", "want", "wants", "wanted", "need", "needs", "study", "studies", "studied",
+        "eat", "eats", "ate", "speak", "speaks", "spoke", "know", "knows", "knew", "use", "uses", "used",
+    };
+
+    private static readonly HashSet<string> Copulas = new(StringComparer.Ordinal) { "is", "are", "was", "were", "am" };
+
+    private static readonly HashSet<string> Auxiliaries = new(StringComparer.Ordinal) { "does", "do", "did", "not", "no", "never", "longer", "also", "still", "now", "currently", "will", "would", "has", "have", "had" };
+
+    private static readonly HashSet<string> Possessives = new(StringComparer.Ordinal) { "my", "his", "her", "their", "our", "your" };
+
+    // Nouns that name many-valued relations: "Ann's friend is Bob" does not replace her other friends.
+    private static readonly HashSet<string> ManyValued = new(StringComparer.Ordinal)
+    {
+        "friend", "hobbi", "hobby", "pet", "child", "kid", "sister", "brother", "sibl", "cousin", "colleagu", "interest", "goal",
+    };
+
+    /// <summary>Parses <paramref name="text"/>; never fails (an unparsed sentence has no attribute).</summary>
+    public static FactShape Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var words = FactText.Words(text);
+        bool negated = words.Any(FactText.NegationWords.Contains);
+        var terms = FactText.ContentTerms(text);
+
+        for (int i = 0; i < words.Count; i++)
+        {
+            string w = words[i];
+            if (Copulas.Contains(w))
+            {
+                var subjectWords = words.Take(i).Where(x => !Auxiliaries.Contains(x)).ToList();
+                int next = SkipNegation(words, i + 1);
+
+                // "Ann is called Bea", "I am married to Bo", "I am living in Rome": the participle is the relation.
+                if (next < words.Count && FunctionalVerbs.TryGetValue(words[next], out var participle))
+                {
+                    return Make(subjectWords, participle, words.Skip(next + 1), negated, terms);
+                }
+
+                var (owner, attribute) = SplitPossessive(subjectWords);
+                bool functional = attribute.Count > 0 && !attribute.Any(a => ManyValued.Contains(FactText.Canonical(a)));
+                return new FactShape(Join(owner), functional ? Join(attribute) : null, Join(words.Skip(next)), negated, terms);
+            }
+
+            if (w is "has" or "have" or "had" && i + 1 < words.Count && FunctionalVerbs.ContainsKey(words[i + 1]))
+            {
+                continue; // "has moved to": the participle is the relation
+            }
+
+            if (FunctionalVerbs.TryGetValue(w, out var relation) || OtherVerbs.Contains(w))
+            {
+                var subjectWords = words.Take(i).Where(x => !Auxiliaries.Contains(x)).ToList();
+                if (subjectWords.Count == 0)
+                {
+                    continue;
+                }
+
+                return Make(subjectWords, relation, words.Skip(SkipNegation(words, i + 1)), negated, terms);
+            }
+        }
+
+        return new FactShape(string.Empty, null, Join(words), negated, terms);
+    }
+
+    private static FactShape Make(List<string> subjectWords, string? relation, IEnumerable<string> rest, bool negated, IReadOnlySet<string> terms)
+    {
+        // Prepositions after the verb belong to the relation ("lives in"), not the value.
+        var value = rest.SkipWhile(x => x is "in" or "at" or "for" or "to" or "as" or "with" or "on").ToList();
+        return new FactShape(Join(subjectWords), relation, Join(value), negated, terms);
+    }
+
+    private static (List<string> Owner, List<string> Attribute) SplitPossessive(List<string> subject)
+    {
+        int apostrophe = subject.IndexOf("'s");
+        if (apostrophe > 0)
+        {
+            return (subject.Take(apostrophe).ToList(), subject.Skip(apostrophe + 1).ToList());
+        }
+
+        if (subject.Count > 1 && Possessives.Contains(subject[0]))
+        {
+            return ([subject[0]], subject.Skip(1).ToList());
+        }
+
+        if (subject.Count > 2 && subject[^2] == "of")
+        {
+            // "the name of the user" → owner "the user", attribute "name"
+            return (subject.Skip(subject.Count - 1).ToList(), subject.Take(subject.Count - 2).ToList());
+        }
+
+        return (subject, []);
+    }
+
+    private static int SkipNegation(IReadOnlyList<string> words, int index)
+    {
+        while (index < words.Count && (FactText.NegationWords.Contains(words[index]) || words[index] is "also" or "still" or "now" or "currently" or "a" or "an"))
+        {
+            index++;
+        }
+
+        return index;
+    }
+
+    private static string Join(IEnumerable<string> words)
+    {
+        var canonical = words
+            .Where(w => w is not ("the" or "a" or "an" or "'s") && !FactText.NegationWords.Contains(w))
+            .Select(w => w is "user" ? "i" : FactText.Canonical(w));
+        return string.Join(' ', canonical).Trim();
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text;
+using AgentMem.MemoryCore.Text;
+
+namespace AgentMem.MemoryCore.Facts;
+
+/// <summary>
+/// Normalised word tokens for comparing short statements: lower case, contractions expanded
+/// (<c>doesn't</c> → <c>does not</c>), forms of <c>be</c>/<c>have</c>/<c>do</c> unified, Porter stems,
+/// function words dropped. Used by the rule classifier and by near-duplicate consolidation.
+/// </summary>
+public static class FactText
+{
+    /// <summary>Words that turn a statement into its negation.</summary>
+    public static readonly IReadOnlySet<string> NegationWords = new HashSet<string>(StringComparer.Ordinal) { "not", "no", "never", "longer", "anymore", "nobody", "nothing", "neither", "nor" };
+
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "about",
+        "that", "this", "these", "those", "it", "its", "is", "are", "was", "were", "am", "be", "been", "being",
+        "do", "does", "did", "done", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+        "very", "really", "also", "still", "just", "now", "then", "so", "too", "some", "any", "all", "s",
+    };
+
+    private static readonly Dictionary<string, string> Irregular = new(StringComparer.Ordinal)
+    {
+        ["has"] = "have", ["had"] = "have", ["having"] = "have",
+        ["went"] = "go", ["gone"] = "go", ["goes"] = "go",
+        ["lived"] = "live", ["lives"] = "live", ["living"] = "live",
+        ["moved"] = "move", ["bought"] = "buy", ["got"] = "get", ["gotten"] = "get",
+        ["me"] = "i", ["my"] = "i", ["mine"] = "i", ["myself"] = "i",
+        ["favorite"] = "favourite", ["color"] = "colour",
+    };
+
+    /// <summary>Lower-cased words with contractions expanded and the possessive <c>'s</c> kept as its own token.</summary>
+    public static IReadOnlyList<string> Words(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string s = text.ToLowerInvariant().Replace('\u2019', '\'').Replace('\u2018', '\'');
+        s = s.Replace("can't", "can not", StringComparison.Ordinal)
+             .Replace("won't", "will not", StringComparison.Ordinal)
+             .Replace("n't", " not", StringComparison.Ordinal)
+             .Replace("'m", " am", StringComparison.Ordinal)
+             .Replace("'re", " are", StringComparison.Ordinal)
+             .Replace("'ve", " have", StringComparison.Ordinal)
+             .Replace("'ll", " will", StringComparison.Ordinal)
+             .Replace("'d", " would", StringComparison.Ordinal)
+             .Replace("'s", " 's", StringComparison.Ordinal);
+        var words = new List<string>();
+        var current = new StringBuilder();
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (char.IsLetterOrDigit(c))
+            {
+                current.Append(c);
+                continue;
+            }
+
+            Flush();
+            if (c == '\'' && i + 1 < s.Length && s[i + 1] == 's' && (i + 2 == s.Length || !char.IsLetterOrDigit(s[i + 2])))
+            {
+                words.Add("'s");
+                i++;
+            }
+        }
+
+        Flush();
+        return words;
+
+        void Flush()
+        {
+            if (current.Length > 0)
+            {
+                words.Add(current.ToString());
+                current.Clear();
+            }
+        }
+    }
+
+    /// <summary>The canonical form of one word: irregular forms unified, then a Porter stem.</summary>
+    public static string Canonical(string word)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        return PorterStemmer.Stem(Irregular.TryGetValue(word, out var mapped) ? mapped : word);
+    }
+
+    /// <summary>The content terms of <paramref name="text"/>: canonical words without function or negation words.</summary>
+    public static HashSet<string> ContentTerms(string text)
+    {
+        var terms = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in Words(text))
+        {
+            if (w == "'s" || StopWords.Contains(w) || NegationWords.Contains(w))
+            {
+                continue;
+            }
+
+            terms.Add(Canonical(w));
+        }
+
+        return terms;
+    }
+
+    /// <summary>Whether <paramref name="text"/> negates what it states (<c>not</c>, <c>never</c>, <c>no longer</c>, …).</summary>
+    public static bool IsNegated(string text) => Words(text).Any(NegationWords.Contains);
+
+    /// <summary>Jaccard similarity |A∩B| / |A∪B| of two term sets; 1 for two empty sets.</summary>
+    public static double Jaccard(IReadOnlySet<string> a, IReadOnlySet<string> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Count == 0 && b.Count == 0)
+        {
+            return 1.0;
+        }
+
+        int common = a.Count <= b.Count ? a.Count(b.Contains) : b.Count(a.Contains);
+        return (double)common / (a.Count + b.Count - common);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.MemoryCore.Facts;
+
+/// <summary>
+/// The offline classifier: deterministic rules over <see cref="FactShape"/>s, tried against every
+/// candidate, strongest verdict first:
+/// <list type="number">
+/// <item><b>NOOP</b>: same polarity and near-identical content (term Jaccard ≥ <see cref="NoopSimilarity"/>),
+/// or the new fact's terms (at least two) are all in the old one: it adds nothing.</item>
+/// <item><b>DELETE</b>: the new fact is negated, the old one is not, and without the negation they say the
+/// same thing (Jaccard ≥ <see cref="NegationSimilarity"/>, or the same subject and attribute with the same or no value).</item>
+/// <item><b>UPDATE</b>: neither is negated and they share subject and a single-valued attribute with a different
+/// value (<c>I live in Paris</c> → <c>I moved to Berlin</c>); or the old fact's terms (at least two) are all in the
+/// new one, which refines it (<c>Ann has a cat</c> → <c>Ann has a cat named Miso</c>).</item>
+/// <item>Otherwise <b>ADD</b>.</item>
+/// </list>
+/// </summary>
+public sealed class RuleFactClassifier : IFactClassifier
+{
+    /// <summary>Term Jaccard at or above which two same-polarity facts are the same fact.</summary>
+    public double NoopSimilarity { get; init; } = 0.85;
+
+    /// <summary>Term Jaccard at or above which a negated fact contradicts a positive one.</summary>
+    public double NegationSimilarity { get; init; } = 0.6;
+
+    /// <inheritdoc/>
+    public string Name => "rules";
+
+    /// <inheritdoc/>
+    public Task<FactDecision> ClassifyAsync(string fact, IReadOnlyList<MemoryItem> candidates, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Classify(fact, candidates));
+
+    /// <summary>The synchronous form of <see cref="ClassifyAsync"/>.</summary>
+    public FactDecision Classify(string fact, IReadOnlyList<MemoryItem> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(candidates);
+        var next = FactShape.Parse(fact);
+        FactDecision? delete = null;
+        FactDecision? update = null;
+        foreach (var candidate in candidates)
+        {
+            var old = FactShape.Parse(candidate.Text);
+            double similarity = FactText.Jaccard(next.Terms, old.Terms);
+            string sim = similarity.ToString("0.00", CultureInfo.InvariantCulture);
+            if (next.Negated == old.Negated)
+            {
+                if (similarity >= NoopSimilarity || (next.Terms.Count >= 2 && next.Terms.IsSubsetOf(old.Terms)))
+                {
+                    return new FactDecision(FactAction.Noop, candidate.Id, $"already known (term similarity {sim})", Name);
+                }
+            }
+
+            bool sameSlot = next.Subject.Length > 0 && next.Attribute is not null
+                && string.Equals(next.Subject, old.Subject, StringComparison.Ordinal)
+                && string.Equals(next.Attribute, old.Attribute, StringComparison.Ordinal);
+            if (next.Negated && !old.Negated && delete is null
+                && (similarity >= NegationSimilarity || (sameSlot && (next.Value.Length == 0 || next.Value == old.Value))))
+            {
+                delete = new FactDecision(FactAction.Delete, candidate.Id, $"negates it (term similarity {sim})", Name);
+            }
+
+            if (!next.Negated && !old.Negated && update is null)
+            {
+                if (sameSlot && !string.Equals(next.Value, old.Value, StringComparison.Ordinal) && next.Value.Length > 0)
+                {
+                    update = new FactDecision(FactAction.Update, candidate.Id, $"new value of '{next.Subject} {next.Attribute}': '{old.Value}' -> '{next.Value}'", Name);
+                }
+                else if (old.Terms.Count >= 2 && old.Terms.IsSubsetOf(next.Terms) && next.Terms.Count > old.Terms.Count)
+                {
+                    update = new FactDecision(FactAction.Update, candidate.Id, "refines it with more detail", Name);
+                }
+            }
+        }
+
+        return delete ?? update ?? new FactDecision(FactAction.Add, null, candidates.Count == 0 ? "no related fact" : "no stored fact says this", Name);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.MemoryCore.Forgetting;
+
+/// <summary>
+/// <c>forgetting</c>: archives the cube's active memories that have faded. A memory fades when its
+/// retention <c>e^(−t/S)</c> (<see cref="ForgettingCurve"/>) is below the cube's
+/// <see cref="Cubes.CubePolicy.ForgettingThreshold"/>, or when it has not been recalled for more than the
+/// cube's <see cref="Cubes.CubePolicy.RetentionDays"/>. Archiving is a new version with the reason; the
+/// memory leaves default retrieval but can be restored, and nothing is deleted. Frozen memories are exempt.
+/// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen), <c>kept</c>, <c>conflicts</c> (changed meanwhile).
+/// </summary>
+public sealed class ForgettingJob : IMaintenanceJob
+{
+    /// <summary>The job's name.</summary>
+    public const string JobName = "forgetting";
+
+    private const int ProgressEvery = 200;
+
+    /// <inheritdoc/>
+    public string Name => JobName;
+
+    /// <inheritdoc/>
+    public string Description => "Archive memories whose forgetting-curve retention fell below the cube's threshold (frozen ones exempt).";
+
+    /// <inheritdoc/>
+    public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var counters = new MaintenanceCounters("examined", "archived", "exempt", "kept", "conflicts");
+        var actions = new List<MaintenanceAction>();
+        var policy = context.Cube.Policy;
+        if (policy.ForgettingThreshold is null && policy.RetentionDays <= 0)
+        {
+            // The cube never forgets: nothing to examine.
+            progress?.Report(new MaintenanceProgress(Name, 0, 0, counters.Snapshot()));
+            return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+        }
+
+        var faded = new List<(MemoryItem Item, string Reason)>();
+        var filter = new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Frozen] };
+        await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
+        {
+            counters.Add("examined");
+            if (item.State == LifecycleState.Frozen)
+            {
+                counters.Add("exempt");
+            }
+            else if (Why(item, policy.ForgettingThreshold, policy.RetentionDays, context.Now) is { } reason)
+            {
+                faded.Add((item, reason));
+            }
+            else
+            {
+                counters.Add("kept");
+            }
+
+            if (counters["examined"] % ProgressEvery == 0)
+            {
+                progress?.Report(new MaintenanceProgress(Name, counters["examined"], null, counters.Snapshot()));
+            }
+        }
+
+        foreach (var (item, reason) in faded)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!context.DryRun)
+            {
+                try
+                {
+                    await context.Memory.SetStateAsync(context.Actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false);
+                }
+                catch (AgentMemException ex) when (ex is MemoryStateException or MemoryFrozenException)
+                {
+                    counters.Add("conflicts"); // changed (or frozen) since it was listed: leave it for the next run
+                    continue;
+                }
+            }
+
+            counters.Add("archived");
+            actions.Add(new MaintenanceAction("archive", item.Id, null, reason));
+        }
+
+        progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
+        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+    }
+
+    /// <summary>Why <paramref name="item"/> should be forgotten at <paramref name="now"/> under the policy, or null to keep it.</summary>
+    public static string? Why(MemoryItem item, double? threshold, int retentionDays, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        double elapsed = ForgettingCurve.ElapsedDays(item, now);
+        double retention = ForgettingCurve.Retention(elapsed, item.Strength);
+        string since = item.LastRecalledAt is null ? "since recorded" : "since last recall";
+        if (threshold is { } th && retention < th)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"forgotten: retention {retention:0.####} < {th:0.####} (strength {item.Strength:0.##} d, {elapsed:0.#} d {since}, {item.RecallCount} recall(s))");
+        }
+
+        if (retentionDays > 0 && elapsed > retentionDays)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"forgotten: not recalled for {elapsed:0.#} d {since} (cube retention {retentionDays} d)");
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using AgentMem.MemoryCore.Forgetting;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Sqlite;
+
+/// <summary>Recall bookkeeping for the forgetting curve: in-place counter updates, no new versions.</summary>
+public sealed partial class SqliteMemoryStore
+{
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RecallRecord>> RecordRecallsAsync(string tenant, IReadOnlyList<MemoryId> ids, DateTimeOffset at, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(audit);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var distinct = ids.Distinct().ToList();
+        return await WriteAsync(tenant, (conn, tx) =>
+        {
+            // Read and write in one IMMEDIATE transaction, so concurrent recalls never lose an increment.
+            using var read = Command(conn, tx, $"""
+                SELECT cube_id, version, strength, importance, last_recalled_at, recorded_at, recall_count
+                FROM memories WHERE tenant = $t AND id = $id AND state IN ({(int)LifecycleState.Active}, {(int)LifecycleState.Frozen});
+                """);
+            using var write = Command(conn, tx, "UPDATE memories SET strength = $s, last_recalled_at = $at, recall_count = $n WHERE tenant = $t AND id = $id;");
+            var records = new List<RecallRecord>(distinct.Count);
+            foreach (var id in distinct)
+            {
+                read.Parameters.Clear();
+                read.Parameters.AddWithValue("$t", tenant);
+                read.Parameters.AddWithValue("$id", id.ToString());
+                string cube;
+                int version;
+                double strength;
+                double importance;
+                DateTimeOffset anchor;
+                int count;
+                using (var r = read.ExecuteReader())
+                {
+                    if (!r.Read())
+                    {
+                        continue;
+                    }
+
+                    cube = r.GetString(0);
+                    version = r.GetInt32(1);
+                    strength = r.GetDouble(2);
+                    importance = r.GetDouble(3);
+                    anchor = SqlValues.ParseTime(r.IsDBNull(4) ? r.GetString(5) : r.GetString(4));
+                    count = r.GetInt32(6);
+                }
+
+                double elapsed = Math.Max(0, (at - anchor).TotalDays);
+                double next = ForgettingCurve.Reinforce(strength, importance, elapsed);
+                write.Parameters.Clear();
+                write.Parameters.AddWithValue("$t", tenant);
+                write.Parameters.AddWithValue("$id", id.ToString());
+                write.Parameters.AddWithValue("$s", next);
+                write.Parameters.AddWithValue("$at", SqlValues.Time(at));
+                write.Parameters.AddWithValue("$n", count + 1);
+                write.ExecuteNonQuery();
+                string detail = string.Create(CultureInfo.InvariantCulture, $"strength {strength:0.###} -> {next:0.###} after {elapsed:0.##} d; recalls {count + 1}");
+                InsertAudit(conn, tx, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = audit.Detail is null ? detail : $"{audit.Detail}; {detail}" });
+                records.Add(new RecallRecord(id, next, at, count + 1));
+            }
+
+            return (IReadOnlyList<RecallRecord>)records;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,140 @@
+using AgentMem.Agents.Lifecycle;
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Model;
+using static AgentMem.Agents.Tests.ScriptedChatClient;
+
+namespace AgentMem.Agents.Tests.Lifecycle;
+
+public sealed class AgentLifecycleTests : IAsyncDisposable
+{
+    private static readonly Scope Ann = new(Scope.DefaultTenant, "ann");
+    private readonly TempMemory temp = new();
+
+    public ValueTask DisposeAsync() => temp.DisposeAsync();
+
+    [Fact]
+    public async Task A_changed_fact_supersedes_the_old_one_through_the_conflict_model()
+    {
+        var extractor = new ScriptedChatClient(Say("[\"Ann lives in Paris.\"]"), Say("[\"Ann lives in Berlin now.\"]"));
+        var conflicts = new ScriptedChatClient(Say("{\"action\":\"UPDATE\",\"id\":\"F1\",\"reason\":\"Ann moved\"}"));
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Nice city."), Say("Enjoy Berlin!")), temp.Memory,
+            new MemoryAgentOptions { EnableTools = false, ExtractionClient = extractor, ConflictClient = conflicts });
+
+        var first = await agent.ChatAsync("ann", "I live in Paris.");
+        var second = await agent.ChatAsync("ann", "I moved to Berlin.");
+
+        Assert.Equal(FactAction.Add, Assert.Single(first.Resolutions).Decision.Action); // no stored fact: no model call
+        var update = Assert.Single(second.Resolutions);
+        Assert.Equal((FactAction.Update, "Ann moved", "model"), (update.Decision.Action, update.Decision.Reason, update.Decision.Classifier));
+        Assert.Single(conflicts.Requests);
+        var paris = first.Facts[0].Id;
+        Assert.Equal(paris, update.Invalidated);
+        var current = await temp.Memory.GetCurrentFactAsync(Ann, paris);
+        Assert.Equal("Ann lives in Berlin now.", current!.Text);
+        Assert.Equal("turn:" + second.Turn[0].Id, current.Provenance.SourceRef);
+        var live = await temp.Memory.ListAsync(Ann, "user-ann").Where(m => m.Tags.Contains(MemoryAgent.FactTag)).Select(m => m.Text).ToListAsync();
+        Assert.Equal(["Ann lives in Berlin now."], live);
+    }
+
+    [Fact]
+    public async Task Offline_rules_resolve_conflicts_when_no_conflict_model_is_configured()
+    {
+        var extractor = new ScriptedChatClient(Say("[\"Ann has a dog.\"]"), Say("[\"Ann no longer has a dog.\"]"));
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Cute!"), Say("Sorry to hear.")), temp.Memory,
+            new MemoryAgentOptions { EnableTools = false, ExtractionClient = extractor, RecordThoughts = false });
+
+        var first = await agent.ChatAsync("ann", "I got a dog.");
+        var second = await agent.ChatAsync("ann", "My dog went to live with my parents.");
+
+        var delete = Assert.Single(second.Resolutions);
+        Assert.Equal((FactAction.Delete, "rules"), (delete.Decision.Action, delete.Decision.Classifier));
+        Assert.Empty(second.Facts);
+        Assert.Null(await temp.Memory.GetCurrentFactAsync(Ann, first.Facts[0].Id));
+        var old = await temp.Memory.GetAsync(Ann, first.Facts[0].Id);
+        Assert.Contains(old.Links, l => l.Type == FactLinks.InvalidatedBy && l.Target == second.Turn[0].Id);
+    }
+
+    [Fact]
+    public async Task An_answer_drawn_from_memory_leaves_a_linked_thought_and_reinforces_its_evidence()
+    {
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        var miso = await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann adopted a cat named Miso") { Actor = "Ann" });
+        var jazz = await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann likes jazz") { Actor = "Ann" });
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Your cat is called Miso.")), temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        var turn = await agent.ChatAsync("ann", "What is my cat called?", "c1");
+
+        Assert.Equal([miso.Id], turn.Evidence);
+        var thought = await temp.Memory.GetAsync(Ann, turn.Thought!.Value);
+        Assert.Equal("Thought: asked \"What is my cat called?\", I concluded: Your cat is called Miso.", thought.Text);
+        Assert.Equal([MemoryAgent.ThoughtTag], thought.Tags);
+        Assert.Equal((SourceKind.Agent, "turn:" + turn.Turn[0].Id, "c1"), (thought.Provenance.Source, thought.Provenance.SourceRef, thought.Scope.Session));
+        var link = Assert.Single(thought.Links);
+        Assert.Equal((miso.Id, FactLinks.DerivedFrom), (link.Target, link.Type));
+        Assert.Equal(1, (await temp.Memory.GetAsync(Ann, miso.Id)).RecallCount);
+        Assert.Equal(0, (await temp.Memory.GetAsync(Ann, jazz.Id)).RecallCount);
+    }
+
+    [Fact]
+    public async Task Thoughts_and_reinforcement_can_be_turned_off()
+    {
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        var miso = await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann adopted a cat named Miso"));
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Your cat is called Miso.")), temp.Memory,
+            new MemoryAgentOptions { EnableTools = false, RecordThoughts = false, ReinforceRecalled = false });
+
+        var turn = await agent.ChatAsync("ann", "What is my cat called?");
+
+        Assert.Null(turn.Thought);
+        Assert.DoesNotContain(await temp.Memory.ListAsync(Ann, "user-ann").ToListAsync(), m => m.Tags.Contains(MemoryAgent.ThoughtTag));
+        Assert.Equal(0, (await temp.Memory.GetAsync(Ann, miso.Id)).RecallCount);
+    }
+
+    [Fact]
+    public async Task Session_summaries_are_written_once_per_long_enough_session_with_provenance_links()
+    {
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var day = new DateTimeOffset(2024, 6, 1, 10, 0, 0, TimeSpan.Zero);
+        var s1 = new List<MemoryCore.Identity.MemoryId>();
+        string[] lines = ["I am planning a trip to Japan.", "Which month is best?", "Probably April for the cherry blossoms.", "Then I will book flights for April."];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            s1.Add((await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft(lines[i]) { Session = "s1", Actor = i % 2 == 0 ? "ann" : "assistant", ValidFrom = day.AddMinutes(i) })).Id);
+        }
+
+        await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("Hi") { Session = "s2" });
+        var model = new ScriptedChatClient(Say("Ann plans a trip to Japan in April 2024 for the cherry blossoms and will book flights."));
+        var job = new SessionSummaryJob(model);
+        var runner = new MaintenanceRunner([job]);
+
+        var dry = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes", ["summaries"], dryRun: true));
+        Assert.Equal(1, dry.Counts["summarized"]);
+        Assert.Empty(model.Requests);
+
+        var result = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal((2, 1, 1, 0), (result.Counts["sessions"], result.Counts["summarized"], result.Counts["skipped"], result.Counts["failed"]));
+        var summary = await temp.Memory.GetAsync(Ann, Assert.Single(result.Actions).Id!.Value);
+        Assert.Equal(("s1", "session:s1", day), (summary.Scope.Session, summary.Provenance.SourceRef, summary.ValidFrom!.Value));
+        Assert.Contains(SessionSummaryJob.SummaryTag, summary.Tags);
+        Assert.Equal(s1, summary.Links.Select(l => l.Target));
+        Assert.Contains("2024-06-01 ann: I am planning a trip to Japan.", model.Requests[0].Messages[1].Text, StringComparison.Ordinal);
+
+        var again = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal((0, 2), (again.Counts["summarized"], again.Counts["skipped"]));
+    }
+
+    [Fact]
+    public async Task An_empty_summary_is_not_stored()
+    {
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        for (int i = 0; i < 4; i++)
+        {
+            await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"line {i} about the garden") { Session = "s1" });
+        }
+
+        var result = Assert.Single(await new MaintenanceRunner([new SessionSummaryJob(new ScriptedChatClient(Say("   ")))]).RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal((0, 1), (result.Counts["summarized"], result.Counts["failed"]));
+        Assert.Equal(4, await temp.Memory.ListAsync(Ann, "notes").CountAsync());
+    }
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace AgentMem.Cli.Tests;
+
+public sealed class MaintainCommandTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public async Task Forgetting_previews_with_dry_run_then_archives_faded_memories_and_spares_frozen_ones()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes", "--forget-below", "0.1")).Code);
+        string faded = (await cli.RunAsync("add", "Parked on level 3", "--cube", "notes")).Out.Trim();
+        string frozen = (await cli.RunAsync("add", "Passport number X123", "--cube", "notes")).Out.Trim();
+        Assert.Equal(0, (await cli.RunAsync("state", frozen, "frozen", "--cube", "notes")).Code);
+        string later = DateTimeOffset.UtcNow.AddDays(30).ToString("O", CultureInfo.InvariantCulture);
+
+        var dry = await Lines("maintain", "--cube", "notes", "--jobs", "forgetting", "--dry-run", "--as-of", later);
+        var job = Assert.Single(dry, l => l.GetProperty("event").GetString() == "job");
+        Assert.True(job.GetProperty("dryRun").GetBoolean());
+        Assert.Equal((2, 1, 1), (Count(job, "examined"), Count(job, "archived"), Count(job, "exempt")));
+        Assert.Equal(faded, job.GetProperty("actions")[0].GetProperty("id").GetString());
+        Assert.Contains(dry, l => l.GetProperty("event").GetString() == "progress");
+        Assert.Equal("active", (await cli.JsonAsync("get", faded)).GetProperty("state").GetString());
+
+        var done = (await Lines("maintain", "--cube", "notes", "--jobs", "forgetting", "--as-of", later))[^1];
+        Assert.Equal("done", done.GetProperty("event").GetString());
+        Assert.Equal(1, done.GetProperty("totals").GetProperty("archived").GetInt32());
+
+        var archived = await cli.JsonAsync("get", faded);
+        Assert.Equal("archived", archived.GetProperty("state").GetString());
+        Assert.StartsWith("forgotten: retention", archived.GetProperty("stateReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("frozen", (await cli.JsonAsync("get", frozen)).GetProperty("state").GetString());
+
+        // Today nothing has faded yet: a run without --as-of archives nothing more.
+        var today = (await Lines("maintain", "--cube", "notes", "--jobs", "forgetting"))[^1];
+        Assert.Equal(0, today.GetProperty("totals").GetProperty("archived").GetInt32());
+    }
+
+    [Fact]
+    public async Task Consolidation_merges_near_duplicates_and_prints_a_table_for_people()
+    {
+        string first = (await cli.RunAsync("add", "Melanie signed up for a pottery class", "--actor", "Melanie")).Out.Trim();
+        string second = (await cli.RunAsync("add", "Melanie signed up for a pottery class on Monday", "--actor", "Melanie")).Out.Trim();
+        await cli.RunAsync("add", "Caroline went to a support group", "--actor", "Caroline");
+
+        var (code, output, error) = await cli.RunAsync("maintain", "--jobs", "consolidation,forgetting");
+        Assert.True(code == 0, error);
+        Assert.Contains("consolidation", output, StringComparison.Ordinal);
+        Assert.Contains("merged 1", output, StringComparison.Ordinal);
+        Assert.Contains($"merge {first} -> {second}", output, StringComparison.Ordinal);
+        Assert.Contains("consolidation on default: running", error, StringComparison.Ordinal);
+
+        var history = await cli.JsonAsync("history", first);
+        var versions = history.GetProperty("versions");
+        Assert.Equal("superseded", versions[versions.GetArrayLength() - 1].GetProperty("state").GetString());
+        var search = await cli.JsonAsync("search", "pottery class");
+        Assert.Equal(second, search.GetProperty("hits")[0].GetProperty("memory").GetProperty("id").GetString());
+        Assert.Equal(1, search.GetProperty("hits").EnumerateArray().Count(h => h.GetProperty("memory").GetProperty("text").GetString()!.Contains("pottery", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task All_cubes_runs_every_cube_and_bad_input_is_a_user_error()
+    {
+        await cli.RunAsync("add", "one", "--cube", "a");
+        await cli.RunAsync("add", "two", "--cube", "b");
+        var done = (await Lines("maintain", "--all-cubes", "--dry-run"))[^1];
+        Assert.Equal(2, done.GetProperty("cubes").GetInt32());
+        Assert.Equal(["forgetting", "consolidation"], done.GetProperty("jobs").EnumerateArray().Select(j => j.GetString()));
+
+        var (code, _, error) = await cli.RunAsync("maintain", "--cube", "a", "--jobs", "defrag");
+        Assert.Equal(1, code);
+        Assert.Contains("Unknown maintenance job(s): defrag", error, StringComparison.Ordinal);
+        Assert.Equal(1, (await cli.RunAsync("maintain", "--cube", "missing")).Code);
+        Assert.Equal(1, (await cli.RunAsync("maintain", "--cube", "a", "--as-of", "next tuesday")).Code);
+        Assert.Equal(1, (await cli.RunAsync("cube", "create", "c", "--forget-below", "2")).Code);
+        var (noModel, _, why) = await cli.RunAsync("maintain", "--cube", "a", "--jobs", "summaries");
+        Assert.Equal(1, noModel);
+        Assert.Contains("needs a chat model", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Summaries_run_against_a_configured_chat_endpoint()
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            await cli.RunAsync("add", $"Planning the garden, step {i}: tomatoes along the south wall", "--session", "s1", "--actor", "ann");
+        }
+
+        using var listener = new System.Net.HttpListener();
+        int port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        string? request = null;
+        var server = Task.Run(async () =>
+        {
+            var ctx = await listener.GetContextAsync();
+            using (var reader = new StreamReader(ctx.Request.InputStream))
+            {
+                request = await reader.ReadToEndAsync();
+            }
+
+            byte[] body = System.Text.Encoding.UTF8.GetBytes("{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Ann plans tomatoes along the south wall of her garden.\"}}]}");
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.OutputStream.WriteAsync(body);
+            ctx.Response.Close();
+        });
+
+        var lines = await Lines("maintain", "--jobs", "summaries", "--chat-url", $"http://127.0.0.1:{port}/v1", "--chat-model", "test-model");
+        await server;
+
+        var job = Assert.Single(lines, l => l.GetProperty("event").GetString() == "job");
+        Assert.Equal(1, Count(job, "summarized"));
+        Assert.Contains("tomatoes along the south wall", request, StringComparison.Ordinal);
+        string id = job.GetProperty("actions")[0].GetProperty("id").GetString()!;
+        var summary = await cli.JsonAsync("get", id);
+        Assert.Equal("Ann plans tomatoes along the south wall of her garden.", summary.GetProperty("text").GetString());
+        Assert.Equal(4, summary.GetProperty("links").GetArrayLength());
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        socket.Start();
+        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    private async Task<List<JsonElement>> Lines(params string[] args)
+    {
+        var (code, output, error) = await cli.RunAsync([.. args, "--json"]);
+        Assert.True(code == 0, $"exit {code}: {error}");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.Clone();
+        }).ToList();
+    }
+
+    private static int Count(JsonElement job, string name) => job.GetProperty("counts").GetProperty(name).GetInt32();
+}

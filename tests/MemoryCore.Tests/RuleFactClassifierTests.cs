@@ -1,0 +1,80 @@
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.MemoryCore.Tests;
+
+public sealed class RuleFactClassifierTests
+{
+    private readonly RuleFactClassifier rules = new();
+
+    [Theory]
+    [InlineData("Ann lives in Berlin.", "Ann lives in Paris.")]
+    [InlineData("I moved to Berlin.", "I live in Paris.")]
+    [InlineData("Ann's favourite colour is green.", "Ann's favorite color is blue.")]
+    [InlineData("My name is Bea.", "My name is Anna.")]
+    [InlineData("Ann works at Initech.", "Ann works for Globex.")]
+    [InlineData("Ann has a cat named Miso.", "Ann has a cat.")]
+    public void A_new_value_of_the_same_attribute_is_an_update(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [Fact("Ann likes jazz."), existing]);
+        Assert.Equal(FactAction.Update, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+        Assert.Equal("rules", decision.Classifier);
+    }
+
+    [Theory]
+    [InlineData("Ann no longer lives in Paris.", "Ann lives in Paris.")]
+    [InlineData("I don't have a cat anymore.", "I have a cat.")]
+    [InlineData("Ann is not vegetarian any more.", "Ann is vegetarian.")]
+    [InlineData("Ann doesn't work at Initech.", "Ann works at Initech.")]
+    public void A_negation_of_a_stored_fact_is_a_delete(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [existing]);
+        Assert.Equal(FactAction.Delete, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+    }
+
+    [Theory]
+    [InlineData("ann lives in paris", "Ann lives in Paris.")]
+    [InlineData("Ann has a cat.", "Ann has a cat named Miso.")]
+    [InlineData("Ann's favourite colour is blue!", "Ann's favourite colour is blue.")]
+    public void What_is_already_known_is_a_noop(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [existing]);
+        Assert.Equal(FactAction.Noop, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+    }
+
+    [Theory]
+    [InlineData("Ann likes tennis.", "Ann likes jazz.")] // many-valued relation
+    [InlineData("Ann's friend is Carl.", "Ann's friend is Bob.")] // many-valued attribute
+    [InlineData("Bob lives in Berlin.", "Ann lives in Paris.")] // another subject
+    [InlineData("Ann doesn't live in London.", "Ann lives in Paris.")] // negates another value
+    public void Unrelated_or_compatible_facts_are_added(string fact, string old)
+    {
+        var decision = rules.Classify(fact, [Fact(old)]);
+        Assert.Equal(FactAction.Add, decision.Action);
+        Assert.Null(decision.Target);
+    }
+
+    [Fact]
+    public void With_no_candidates_the_fact_is_added()
+    {
+        Assert.Equal(FactAction.Add, rules.Classify("Ann lives in Paris.", []).Action);
+    }
+
+    [Fact]
+    public void Text_normalisation_expands_contractions_and_unifies_forms()
+    {
+        Assert.Equal(["i", "do", "not", "have", "ann", "'s", "cat"], FactText.Words("I don't have Ann's cat"));
+        Assert.True(FactText.IsNegated("She isn't here"));
+        Assert.False(FactText.IsNegated("Nothingness is a word")); // whole words only
+        Assert.Equal(FactText.ContentTerms("Ann has cats"), FactText.ContentTerms("ann have a cat"));
+        Assert.Equal(0.5, FactText.Jaccard(new HashSet<string> { "a", "b" }, new HashSet<string> { "b", "c", "a", "d" }));
+    }
+
+    private static MemoryItem Fact(string text) => ForgettingCurveTests.Item(1, null, text);
+}

@@ -1,0 +1,179 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Consolidation;
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests;
+
+public sealed class FactLifecycleTests : IAsyncLifetime
+{
+    private static readonly Scope Alice = TestDatabase.Alice;
+    private readonly TestDatabase db = new();
+    private readonly ManualTime clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
+    private MemoryOS memory = null!;
+
+    public async Task InitializeAsync()
+    {
+        memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "facts");
+    }
+
+    public async Task DisposeAsync() => await db.DisposeAsync();
+
+    [Fact]
+    public async Task A_supersede_chain_keeps_history_and_the_current_fact_is_its_newest_member()
+    {
+        var resolver = new FactResolver(memory);
+        var a = await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Paris."));
+        clock.Advance(TimeSpan.FromDays(10));
+        var b = await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."));
+        clock.Advance(TimeSpan.FromDays(10));
+        var c = await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Rome."));
+
+        Assert.Equal(FactAction.Add, a.Decision.Action);
+        Assert.Equal((FactAction.Update, a.Stored), (b.Decision.Action, b.Invalidated));
+        Assert.Equal((FactAction.Update, b.Stored), (c.Decision.Action, c.Invalidated));
+
+        // The current fact of every member of the chain is C.
+        foreach (var id in new[] { a.Stored!.Value, b.Stored!.Value, c.Stored!.Value })
+        {
+            Assert.Equal(c.Stored, (await memory.GetCurrentFactAsync(Alice, id))!.Id);
+        }
+
+        var chain = await memory.GetFactChainAsync(Alice, b.Stored.Value);
+        Assert.Equal([a.Stored.Value, b.Stored.Value, c.Stored.Value], chain.Select(m => m.Id));
+        Assert.Equal([LifecycleState.Superseded, LifecycleState.Superseded, LifecycleState.Active], chain.Select(m => m.State));
+
+        // A's invalidation: event end set to when B became true, reason recorded, linked both ways.
+        var old = chain[0];
+        Assert.Equal(clock.Now.AddDays(-10), old.ValidTo);
+        Assert.Contains("superseded by " + b.Stored, old.StateReason, StringComparison.Ordinal);
+        Assert.Contains(old.Links, l => l.Type == FactLinks.SupersededBy && l.Target == b.Stored);
+        Assert.Contains(chain[1].Links, l => l.Type == FactLinks.Supersedes && l.Target == a.Stored);
+        var history = await memory.GetHistoryAsync(Alice, a.Stored.Value);
+        Assert.Equal(2, history.Count);
+        Assert.Equal("Ann lives in Paris.", history[0].Text);
+        Assert.Null(history[0].ValidTo);
+
+        // Default search sees only the current fact; asking for superseded states shows the rest.
+        var hits = await memory.SearchAsync(Alice, "facts", "where does Ann live");
+        Assert.Equal(c.Stored, Assert.Single(hits).Item.Id);
+        var all = await memory.SearchAsync(Alice, "facts", "Ann lives", filter: new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Superseded] });
+        Assert.Equal(3, all.Count);
+    }
+
+    [Fact]
+    public async Task A_delete_leaves_no_active_fact_and_a_repeat_is_a_noop_that_reinforces()
+    {
+        var resolver = new FactResolver(memory);
+        var cat = await resolver.ResolveAsync(Alice, "facts", Draft("Ann has a cat named Miso."));
+        clock.Advance(TimeSpan.FromDays(2));
+        var again = await resolver.ResolveAsync(Alice, "facts", Draft("ann has a cat named miso"));
+        Assert.Equal((FactAction.Noop, cat.Stored), (again.Decision.Action, again.Stored));
+        Assert.Equal(1, (await memory.GetAsync(Alice, cat.Stored!.Value)).RecallCount);
+
+        var turn = await memory.AddAsync(Alice, "facts", new MemoryDraft("user: my cat Miso ran away, I don't have a cat anymore") { Tags = ["turn"] });
+        var gone = await resolver.ResolveAsync(Alice, "facts", Draft("Ann doesn't have a cat anymore."), turn.Id);
+
+        Assert.Equal((FactAction.Delete, (MemoryCore.Identity.MemoryId?)null, cat.Stored), (gone.Decision.Action, gone.Stored, gone.Invalidated));
+        Assert.Null(await memory.GetCurrentFactAsync(Alice, cat.Stored.Value));
+        var old = await memory.GetAsync(Alice, cat.Stored.Value);
+        Assert.Equal(LifecycleState.Superseded, old.State);
+        Assert.Equal(clock.Now, old.ValidTo);
+        Assert.StartsWith("invalidated: \"Ann doesn't have a cat anymore.\"", old.StateReason, StringComparison.Ordinal);
+        Assert.Contains(old.Links, l => l.Type == FactLinks.InvalidatedBy && l.Target == turn.Id);
+        Assert.DoesNotContain(await memory.SearchAsync(Alice, "facts", "cat Miso"), h => h.Item.Tags.Contains("fact"));
+    }
+
+    [Fact]
+    public async Task Restating_a_forgotten_fact_restores_it()
+    {
+        var resolver = new FactResolver(memory);
+        var first = await resolver.ResolveAsync(Alice, "facts", Draft("Ann's locker code is 4711."));
+        await memory.SetStateAsync(Alice, first.Stored!.Value, LifecycleState.Archived, "forgotten: test");
+
+        var again = await resolver.ResolveAsync(Alice, "facts", Draft("Ann's locker code is 4711."));
+
+        Assert.Equal((FactAction.Add, first.Stored), (again.Decision.Action, again.Stored));
+        var item = await memory.GetAsync(Alice, first.Stored.Value);
+        Assert.Equal((LifecycleState.Active, 1), (item.State, item.RecallCount));
+    }
+
+    [Fact]
+    public async Task Decisions_naming_unknown_or_frozen_facts_become_adds()
+    {
+        var frozen = await memory.AddAsync(Alice, "facts", Draft("Ann lives in Paris."));
+        await memory.SetStateAsync(Alice, frozen.Id, LifecycleState.Frozen, "verified");
+
+        var update = await new FactResolver(memory).ResolveAsync(Alice, "facts", Draft("Ann lives in Oslo."));
+        Assert.Equal(FactAction.Add, update.Decision.Action);
+        Assert.Contains("frozen", update.Decision.Reason, StringComparison.Ordinal);
+        Assert.Equal(LifecycleState.Frozen, (await memory.GetAsync(Alice, frozen.Id)).State);
+
+        var rogue = new FixedClassifier(new FactDecision(FactAction.Delete, MemoryCore.Identity.MemoryId.NewId(), "trust me", "fixed"));
+        var outcome = await new FactResolver(memory, rogue).ResolveAsync(Alice, "facts", Draft("Ann lives in Oslo and Rome."));
+        Assert.Equal(FactAction.Add, outcome.Decision.Action);
+        Assert.NotNull(outcome.Stored);
+    }
+
+    [Fact]
+    public async Task Consolidation_merges_near_duplicates_into_the_fuller_one_and_leaves_the_rest()
+    {
+        var shortOne = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso") with { Tags = ["pets"], Actor = "Ann", Importance = 0.9 });
+        clock.Advance(TimeSpan.FromHours(1));
+        var longOne = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso yesterday") with { Tags = ["fact"], Actor = "Ann" });
+        var otherActor = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso.") with { Actor = "Bob" });
+        var turn = await memory.AddAsync(Alice, "facts", new MemoryDraft("Ann adopted a grey cat called Miso!") { Actor = "Ann", Tags = ["turn"] });
+        var frozen = await memory.AddAsync(Alice, "facts", Draft("Ann adopted the grey cat named Miso") with { Actor = "Ann" });
+        await memory.SetStateAsync(Alice, frozen.Id, LifecycleState.Frozen);
+
+        var job = new ConsolidationJob();
+        var dry = await job.RunAsync(new MaintenanceContext(memory, Alice, await memory.OpenCubeAsync(Alice, "facts"), clock.Now, DryRun: true));
+        Assert.Equal(1, dry.Counts["merged"]);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, shortOne.Id)).State);
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"]));
+        var merge = Assert.Single(result.Actions);
+        Assert.Equal((shortOne.Id, longOne.Id), (merge.Id!.Value, merge.Other!.Value));
+
+        var absorbed = await memory.GetAsync(Alice, shortOne.Id);
+        Assert.Equal(LifecycleState.Superseded, absorbed.State);
+        Assert.Null(absorbed.ValidTo); // merged, not contradicted
+        Assert.StartsWith($"consolidated into {longOne.Id}", absorbed.StateReason, StringComparison.Ordinal);
+        var survivor = await memory.GetAsync(Alice, longOne.Id);
+        Assert.Equal(2, survivor.Version);
+        Assert.Equal(["fact", "pets"], survivor.Tags.Order());
+        Assert.Equal(0.9, survivor.Importance);
+        Assert.Equal(absorbed.ValidFrom, survivor.ValidFrom);
+        Assert.Contains(survivor.Links, l => l.Type == FactLinks.Supersedes && l.Target == shortOne.Id);
+        Assert.Equal(longOne.Id, (await memory.GetCurrentFactAsync(Alice, shortOne.Id))!.Id);
+        foreach (var untouched in new[] { otherActor.Id, turn.Id })
+        {
+            Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, untouched)).State);
+        }
+
+        Assert.Equal(LifecycleState.Frozen, (await memory.GetAsync(Alice, frozen.Id)).State);
+        Assert.Equal(0, Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"])).Counts["merged"]);
+    }
+
+    [Fact]
+    public async Task Consolidation_does_not_merge_the_same_words_about_different_days_or_of_opposite_polarity()
+    {
+        await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now.AddDays(-7) });
+        await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now });
+        await memory.AddAsync(Alice, "facts", Draft("Ann never went running in the park") with { ValidFrom = clock.Now });
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"]));
+        Assert.Equal(0, result.Counts["merged"]);
+    }
+
+    private static MemoryDraft Draft(string text) => new(text) { Tags = ["fact"], Source = SourceKind.Agent };
+
+    private sealed class FixedClassifier(FactDecision decision) : IFactClassifier
+    {
+        public string Name => "fixed";
+
+        public Task<FactDecision> ClassifyAsync(string fact, IReadOnlyList<MemoryItem> candidates, CancellationToken cancellationToken = default) => Task.FromResult(decision);
+    }
+}

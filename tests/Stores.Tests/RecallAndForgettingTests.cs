@@ -1,0 +1,153 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Forgetting;
+using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests;
+
+public sealed class RecallAndForgettingTests : IAsyncDisposable
+{
+    private static readonly Scope Alice = TestDatabase.Alice;
+    private readonly TestDatabase db = new();
+    private readonly ManualTime clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
+
+    public ValueTask DisposeAsync() => db.DisposeAsync();
+
+    [Fact]
+    public async Task Recording_a_recall_updates_the_counters_in_place_with_an_audit_line_and_no_new_version()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice's locker code is 4711") { Importance = 0.5 })).Id;
+
+        clock.Advance(TimeSpan.FromDays(1));
+        var first = Assert.Single(await memory.RecordRecallAsync(Alice, [id, id]));
+        Assert.Equal(1 + (1.5 * (1 - Math.Exp(-1))), first.Strength, 9);
+        Assert.Equal(1, first.RecallCount);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        var second = Assert.Single(await memory.RecordRecallAsync(Alice, [id]));
+        Assert.Equal(2, second.RecallCount);
+        Assert.True(second.Strength > first.Strength && second.Strength - first.Strength < 0.05, "a recall an hour later adds little");
+
+        var item = await memory.GetAsync(Alice, id);
+        Assert.Equal((second.Strength, clock.Now, 2, 1), (item.Strength, item.LastRecalledAt!.Value, item.RecallCount, item.Version));
+        Assert.Single(await memory.GetHistoryAsync(Alice, id));
+        var audit = await memory.GetAuditAsync(Alice, id);
+        Assert.Equal(2, audit.Count(a => a.Action == "recall"));
+        Assert.Contains("strength 1 -> 1.948", audit.First(a => a.Action == "recall").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Recalls_skip_memories_that_are_not_live_and_refuse_ids_of_other_tenants()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var archived = (await memory.AddAsync(Alice, "notes", new MemoryDraft("old note"))).Id;
+        await memory.SetStateAsync(Alice, archived, LifecycleState.Archived);
+        Assert.Empty(await memory.RecordRecallAsync(Alice, [archived]));
+        Assert.Equal(0, (await memory.GetAsync(Alice, archived)).RecallCount);
+
+        var mallory = new Scope("evil", "mallory");
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.RecordRecallAsync(mallory, [archived]));
+    }
+
+    [Fact]
+    public async Task The_store_never_records_a_recall_across_tenants()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice's secret"))).Id;
+        var store = db.OpenStore();
+        var audit = new AuditRecord(clock.Now, "evil", null, null, "recall", null, null, null, null);
+
+        Assert.Empty(await store.RecordRecallsAsync("evil", [id], clock.Now, audit));
+        Assert.Equal(0, (await memory.GetAsync(Alice, id)).RecallCount);
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'recall'"));
+    }
+
+    [Fact]
+    public async Task Search_reinforces_what_it_returns_only_when_asked_to()
+    {
+        var plain = db.OpenMemory(time: clock);
+        await plain.CreateCubeAsync(Alice, "notes");
+        var id = (await plain.AddAsync(Alice, "notes", new MemoryDraft("Alice plays the cello"))).Id;
+        await plain.AddAsync(Alice, "notes", new MemoryDraft("Bob plays chess"));
+        clock.Advance(TimeSpan.FromDays(2));
+
+        Assert.Equal(id, (await plain.SearchAsync(Alice, "notes", "cello"))[0].Item.Id);
+        Assert.Equal(0, (await plain.GetAsync(Alice, id)).RecallCount);
+
+        var reinforcing = db.OpenMemory(new MemoryOSOptions { ReinforceOnSearch = true }, clock);
+        var hits = await reinforcing.SearchAsync(Alice, "notes", "cello");
+        Assert.Equal(id, Assert.Single(hits).Item.Id);
+        var after = await reinforcing.GetAsync(Alice, id);
+        Assert.Equal((1, clock.Now), (after.RecallCount, after.LastRecalledAt!.Value));
+        Assert.True(after.Strength > 1);
+        var recall = Assert.Single(await reinforcing.GetAuditAsync(Alice, id), a => a.Action == "recall");
+        Assert.StartsWith("search; strength 1 -> ", recall.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_forgetting_job_archives_faded_memories_spares_frozen_and_recalled_ones_and_deletes_nothing()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        var faded = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice parked on level 3"))).Id;
+        var frozen = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice's passport number is X123"))).Id;
+        var used = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice's dentist is Dr Who"))).Id;
+        await memory.SetStateAsync(Alice, frozen, LifecycleState.Frozen, "legal hold");
+        clock.Advance(TimeSpan.FromDays(1));
+        await memory.RecordRecallAsync(Alice, [used]); // S: 1 -> 1.948
+        clock.Advance(TimeSpan.FromDays(2)); // faded: e^-3 = 0.05; used: e^(-2/1.948) = 0.36
+
+        var runner = MaintenanceRunner.CreateDefault();
+        var dry = Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ForgettingJob.JobName], dryRun: true));
+        Assert.Equal(1, dry.Counts["archived"]);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, faded)).State);
+
+        var reports = new List<MaintenanceProgress>();
+        var result = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["FORGETTING"], progress: new SyncProgress(reports)));
+        Assert.Equal((3, 1, 1, 1), (result.Counts["examined"], result.Counts["archived"], result.Counts["exempt"], result.Counts["kept"]));
+        Assert.Equal(faded, Assert.Single(result.Actions).Id);
+        Assert.Equal(3, reports[^1].Done);
+
+        var archived = await memory.GetAsync(Alice, faded);
+        Assert.Equal(LifecycleState.Archived, archived.State);
+        Assert.StartsWith("forgotten: retention 0.0498 < 0.1", archived.StateReason, StringComparison.Ordinal);
+        Assert.Equal(2, (await memory.GetHistoryAsync(Alice, faded)).Count);
+        Assert.Equal(LifecycleState.Frozen, (await memory.GetAsync(Alice, frozen)).State);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, used)).State);
+        Assert.Empty(await memory.SearchAsync(Alice, "notes", "parked level"));
+        var stats = await memory.GetStatsAsync(Alice, "notes");
+        Assert.Equal(3, stats.ByState.Values.Sum());
+
+        // Restoring it is an ordinary state change; a second run finds nothing more to do.
+        await memory.SetStateAsync(Alice, faded, LifecycleState.Active, "needed again");
+        await memory.RecordRecallAsync(Alice, [faded]);
+        var again = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["forgetting"]));
+        Assert.Equal(0, again.Counts["archived"]);
+    }
+
+    [Fact]
+    public async Task A_cube_without_a_forgetting_policy_forgets_nothing_and_bad_thresholds_are_refused()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "keep");
+        await memory.AddAsync(Alice, "keep", new MemoryDraft("kept forever"));
+        clock.Advance(TimeSpan.FromDays(3650));
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "keep", ["forgetting"]));
+        Assert.Equal((0, 0), (result.Counts["examined"], result.Counts["archived"]));
+
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.SetPolicyAsync(Alice, "keep", new CubePolicy { ForgettingThreshold = 1.5 }));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "keep", ["defrag"]));
+    }
+
+    private sealed class SyncProgress(List<MaintenanceProgress> into) : IProgress<MaintenanceProgress>
+    {
+        public void Report(MaintenanceProgress value) => into.Add(value);
+    }
+}
