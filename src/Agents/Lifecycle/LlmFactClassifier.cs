@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using AgentMem.Agents.Structured;
 using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Model;
 using Microsoft.Extensions.AI;
@@ -73,75 +74,23 @@ public sealed class LlmFactClassifier : IFactClassifier
             new(ChatRole.User, $"EXISTING FACTS:\n{JsonSerializer.Serialize(shown)}\n\nNEW FACT:\n{JsonSerializer.Serialize(fact)}"),
         ];
         var chatOptions = new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(SchemaElement, "fact_decision", "The operation for the new fact."), Temperature = 0 };
-        string problem = "no reply";
-        for (int attempt = 1; attempt <= MaxAttempts; attempt++)
+        var (decided, problem) = await StructuredReply.AskAsync(client, messages, chatOptions, root => Validate(root, candidates), MaxAttempts, cancellationToken).ConfigureAwait(false);
+        if (decided is not null)
         {
-            string reply;
-            try
-            {
-                reply = (await client.GetResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false)).Text;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                problem = $"the model call failed ({ex.GetType().Name}: {ex.Message})";
-                break;
-            }
-
-            if (TryParse(reply, candidates, out var decision, out problem))
-            {
-                return decision;
-            }
-
-            messages.Add(new ChatMessage(ChatRole.Assistant, reply));
-            messages.Add(new ChatMessage(ChatRole.User, $"That reply is invalid: {problem}. Reply again with only the JSON object."));
+            return decided;
         }
 
         var ruled = await fallback.ClassifyAsync(fact, candidates, cancellationToken).ConfigureAwait(false);
         return ruled with { Classifier = $"{Name}->{ruled.Classifier}", Reason = $"{ruled.Reason} (model gave no valid decision: {problem})" };
     }
 
-    /// <summary>Validates one reply; on failure <paramref name="problem"/> says what was wrong, for the retry prompt.</summary>
-    internal bool TryParse(string? reply, IReadOnlyList<MemoryItem> candidates, out FactDecision decision, out string problem)
+    /// <summary>Checks one reply object: a known action, and an id among those shown when the action needs one.</summary>
+    private (FactDecision? Decision, string Problem) Validate(JsonElement root, IReadOnlyList<MemoryItem> candidates)
     {
-        decision = null!;
-        if (string.IsNullOrWhiteSpace(reply))
-        {
-            problem = "it is empty";
-            return false;
-        }
-
-        int start = reply.IndexOf('{', StringComparison.Ordinal);
-        int end = reply.LastIndexOf('}');
-        if (start < 0 || end <= start)
-        {
-            problem = "it holds no JSON object";
-            return false;
-        }
-
-        int bracket = reply.IndexOf('[', StringComparison.Ordinal);
-        if (bracket >= 0 && bracket < start)
-        {
-            problem = "it must be one JSON object (one decision), not an array";
-            return false;
-        }
-
-        JsonElement root;
-        try
-        {
-            using var doc = JsonDocument.Parse(reply.AsMemory(start, end - start + 1));
-            root = doc.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            problem = $"it is not valid JSON ({ex.Message})";
-            return false;
-        }
-
         if (root.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("action", out var actionElement) || actionElement.ValueKind != JsonValueKind.String)
         {
-            problem = "\"action\" must be one of ADD, UPDATE, DELETE, NOOP";
-            return false;
+            return (null, "\"action\" must be one of ADD, UPDATE, DELETE, NOOP");
         }
 
         FactAction? action = actionElement.GetString()?.Trim().ToUpperInvariant() switch
@@ -154,8 +103,7 @@ public sealed class LlmFactClassifier : IFactClassifier
         };
         if (action is not { } act)
         {
-            problem = $"\"action\" is '{Truncate(actionElement.GetString(), 40)}', not one of ADD, UPDATE, DELETE, NOOP";
-            return false;
+            return (null, $"\"action\" is '{Truncate(actionElement.GetString(), 40)}', not one of ADD, UPDATE, DELETE, NOOP");
         }
 
         MemoryItem? target = null;
@@ -164,33 +112,24 @@ public sealed class LlmFactClassifier : IFactClassifier
             string trimmed = shortId.Trim();
             if (trimmed.Length < 2 || (trimmed[0] is not ('F' or 'f')) || !int.TryParse(trimmed.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1 || n > candidates.Count)
             {
-                problem = $"\"id\" is '{Truncate(trimmed, 40)}', which is not one of the facts shown (F1..F{candidates.Count})";
-                return false;
+                return (null, $"\"id\" is '{Truncate(trimmed, 40)}', which is not one of the facts shown (F1..F{candidates.Count})");
             }
 
             target = candidates[n - 1];
         }
         else if (root.TryGetProperty("id", out idElement) && idElement.ValueKind is not (JsonValueKind.Null or JsonValueKind.String))
         {
-            problem = "\"id\" must be a string such as \"F1\", or null";
-            return false;
+            return (null, "\"id\" must be a string such as \"F1\", or null");
         }
 
         if (act is FactAction.Update or FactAction.Delete && target is null)
         {
-            problem = $"{act.ToString().ToUpperInvariant()} needs the \"id\" of the existing fact";
-            return false;
+            return (null, $"{act.ToString().ToUpperInvariant()} needs the \"id\" of the existing fact");
         }
 
         string reason = root.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? Truncate(r.GetString(), MaxReasonLength) : string.Empty;
-        decision = new FactDecision(act, act == FactAction.Add ? null : target?.Id, reason.Length == 0 ? "model decision" : reason, Name);
-        problem = string.Empty;
-        return true;
+        return (new FactDecision(act, act == FactAction.Add ? null : target?.Id, reason.Length == 0 ? "model decision" : reason, Name), string.Empty);
     }
 
-    private static string Truncate(string? text, int max)
-    {
-        string clean = new((text ?? string.Empty).Where(c => !char.IsControl(c)).ToArray());
-        return clean.Length <= max ? clean.Trim() : clean[..max].Trim();
-    }
+    private static string Truncate(string? text, int max) => StructuredReply.Clean(text, max);
 }
