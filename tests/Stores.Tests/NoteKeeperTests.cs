@@ -77,3 +77,36 @@ public sealed class NoteKeeperTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new NoteKeeper(memory, options: new NoteKeeperOptions { EvolveMinWeight = 2 }));
     }
 }
+
+/// <summary>The <c>linking</c> maintenance job over memories added without notes.</summary>
+public sealed class LinkingJobTests
+{
+    [Fact]
+    public async Task Plain_memories_become_linked_notes_and_a_dry_run_writes_nothing()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        var a = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Jolene found a dive spot near Phuket with her partner.") { Actor = "Jolene" });
+        var b = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Scuba lessons in Phuket went great, the dive spot was amazing.") { Actor = "Jolene" });
+        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The tax office closes at five.") { Actor = "Deb" });
+        var job = new LinkingJob(options: new NoteKeeperOptions { MinLinkScore = 2.0 });
+
+        var dry = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: true));
+        Assert.Equal(3, dry.Counts["examined"]);
+        Assert.True(dry.Counts["links"] >= 1);
+        Assert.Equal(1, (await memory.GetAsync(TestDatabase.Alice, a.Id)).Version);
+
+        var run = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
+        Assert.Contains(run.Actions, x => x.Id == b.Id && x.Other == a.Id);
+        var noted = await memory.GetAsync(TestDatabase.Alice, a.Id);
+        Assert.Contains("phuket", noted.Keywords);
+        Assert.NotNull(noted.Context);
+        Assert.Contains(noted.Links, l => l.Target == b.Id);
+        Assert.Contains((await memory.GetAsync(TestDatabase.Alice, b.Id)).Links, l => l.Target == a.Id);
+
+        // A second run finds nothing left to link.
+        var again = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
+        Assert.Equal(0, again.Counts["linked"]);
+    }
+}

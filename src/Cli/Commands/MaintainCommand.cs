@@ -30,7 +30,7 @@ internal static class MaintainCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change; write nothing." };
         var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can read instead of the --cube cube." };
         var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this date/time (ISO 8601) instead of now, e.g. to preview forgetting." };
-        var command = new Command("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates).") { jobs, dryRun, allCubes, asOf, chatUrl, chatModel };
+        var command = new Command("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates), linking (build notes and Zettelkasten links).") { jobs, dryRun, allCubes, asOf, chatUrl, chatModel };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var names = (parse.GetValue(jobs) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();

@@ -19,7 +19,7 @@ public sealed class MaintenanceRunner
     }
 
     /// <summary>The built-in jobs that need no model: <c>forgetting</c> and <c>consolidation</c>.</summary>
-    public static MaintenanceRunner CreateDefault() => new([new Forgetting.ForgettingJob(), new Consolidation.ConsolidationJob()]);
+    public static MaintenanceRunner CreateDefault() => new([new Forgetting.ForgettingJob(), new Consolidation.ConsolidationJob(), new Notes.LinkingJob()]);
 
     /// <summary>The registered jobs, in the order they run.</summary>
     public IReadOnlyList<IMaintenanceJob> Jobs => jobs;

@@ -63,17 +63,59 @@ public sealed class NoteKeeper : IDisposable
 
             var stored = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
             linker.Index(stored);
-            int evolved = 0;
-            foreach (var link in links)
+            return new NoteOutcome(outcome, links, await EvolveAllAsync(actor, stored, links, linker, cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Turns an existing memory into a linked note (the maintenance path for memories added without <see cref="AddAsync"/>):
+    /// missing keywords, tags and context are extracted, links to related notes are added, neighbours evolve. One new version
+    /// with the reason; null when it is not active or already has links. With <paramref name="dryRun"/>, nothing is written
+    /// and the links it would get are returned.
+    /// </summary>
+    public async Task<NoteOutcome?> LinkExistingAsync(Scope actor, MemoryId id, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var item = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
+        if (item.State != LifecycleState.Active || item.Links.Count > 0)
+        {
+            return null;
+        }
+
+        var target = await memory.OpenCubeAsync(actor, item.CubeId, cancellationToken).ConfigureAwait(false);
+        bool bare = item.Keywords.Count == 0 && item.Context is null;
+        var attributes = bare ? await extractor.ExtractAsync(new NoteInput(item.Text, item.Provenance.Actor, item.ValidFrom), cancellationToken).ConfigureAwait(false) : null;
+        var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, int.MaxValue);
+        var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, options.MaxTags);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
+            linker.Remove(item.Id); // never link a note to itself
+            var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
+            if (dryRun)
             {
-                if (await EvolveNeighbourAsync(actor, stored, link, cancellationToken).ConfigureAwait(false) is { } updated)
-                {
-                    linker.Index(updated);
-                    evolved++;
-                }
+                // Index what it would become (in memory only), so later notes of the same dry run can link to it.
+                linker.Index(item with { Keywords = keywords, Tags = tags });
+                return new NoteOutcome(new AddOutcome(item.Id, false), links, 0);
             }
 
-            return new NoteOutcome(outcome, links, evolved);
+            var change = new MemoryChange
+            {
+                Keywords = keywords,
+                Tags = tags,
+                Context = item.Context ?? attributes?.Context,
+                Links = links,
+                Reason = links.Count == 0 ? "note built: keywords, tags, context" : $"note built and linked to {links.Count} note(s)",
+            };
+            var updated = await memory.UpdateAsync(actor, item.Id, change, cancellationToken).ConfigureAwait(false);
+            linker.Index(updated);
+            int evolved = await EvolveAllAsync(actor, updated, links, linker, cancellationToken).ConfigureAwait(false);
+            return new NoteOutcome(new AddOutcome(item.Id, false), links, evolved);
         }
         finally
         {
@@ -117,6 +159,21 @@ public sealed class NoteKeeper : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => gate.Dispose();
+
+    private async Task<int> EvolveAllAsync(Scope actor, MemoryItem note, IReadOnlyList<MemoryLink> links, NoteLinker linker, CancellationToken cancellationToken)
+    {
+        int evolved = 0;
+        foreach (var link in links)
+        {
+            if (await EvolveNeighbourAsync(actor, note, link, cancellationToken).ConfigureAwait(false) is { } updated)
+            {
+                linker.Index(updated);
+                evolved++;
+            }
+        }
+
+        return evolved;
+    }
 
     private async Task<MemoryItem?> EvolveNeighbourAsync(Scope actor, MemoryItem note, MemoryLink link, CancellationToken cancellationToken)
     {
