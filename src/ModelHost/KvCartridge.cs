@@ -110,6 +110,14 @@ public sealed class KvCartridge
 
     private int KvDim => KvHeads * HeadSize;
 
+    /// <summary>Size of the file of a cartridge of <paramref name="entries"/> entries for a model shaped <paramref name="config"/>.</summary>
+    public static long FileBytesFor(LlamaConfig config, int entries)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfNegative(entries);
+        return TotalBytes(FormatVersion, config.Layers, config.KvDim, entries);
+    }
+
     /// <summary>
     /// Copies slots 0 .. <paramref name="tokens"/>.Count-1 of <paramref name="cache"/> with their positions, which
     /// <paramref name="model"/> filled from <paramref name="tokens"/>, as a root cartridge.
