@@ -43,6 +43,9 @@ public sealed class KvCartridge
     private const int ReadChunkBytes = 4 << 20;
     private static readonly byte[] Magic = "AMKVCART"u8.ToArray();
 
+    // Base id of entries that are neither from BOS nor a link (moved by Rebase, or an approximate composition): matches no id.
+    private static readonly byte[] DetachedId = [.. Enumerable.Repeat((byte)0xFF, IdBytes)];
+
     private readonly byte[] fingerprint;
     private readonly byte[] baseId;
     private readonly int[] tokens;
@@ -99,11 +102,17 @@ public sealed class KvCartridge
     /// </summary>
     public ReadOnlySpan<byte> Id => id ??= ComputeId();
 
-    /// <summary>The <see cref="Id"/> of the cartridge this one was computed on top of; all zeros for a root.</summary>
+    /// <summary>
+    /// The <see cref="Id"/> of the cartridge this one was computed on top of; all zeros for a root, all 0xFF for detached entries
+    /// (moved by <see cref="Rebase"/> or composed approximately), which can start no exact chain.
+    /// </summary>
     public ReadOnlySpan<byte> BaseId => baseId;
 
-    /// <summary>True when the entries were computed from BOS, not on top of a base.</summary>
+    /// <summary>True when the entries were computed from BOS (possibly compressed since), not on top of a base.</summary>
     public bool IsRoot => !baseId.AsSpan().ContainsAnyExcept((byte)0);
+
+    /// <summary>True when the entries were moved or composed approximately: neither a root nor a chain link.</summary>
+    public bool IsDetached => !baseId.AsSpan().ContainsAnyExcept((byte)0xFF);
 
     /// <summary>Size of the cartridge's file in bytes.</summary>
     public long FileBytes => TotalBytes(FormatVersion, Layers, KvDim, Count);
@@ -206,8 +215,8 @@ public sealed class KvCartridge
     /// <summary>
     /// The same entries moved by <paramref name="offset"/> positions. RoPE is a rotation, so a key at p becomes the key at
     /// p + offset by rotating it by offset · freq; values carry no position and are copied. Exact for layer 0; in deeper layers
-    /// the entries still reflect the context they were computed in, which is what composition accepts. The result is a root
-    /// only if it stays where it was (a moved chain link no longer follows its base).
+    /// the entries still reflect the context they were computed in, which is what composition accepts. Moved entries are
+    /// <see cref="IsDetached"/> (a moved root no longer starts at BOS's position, a moved link no longer follows its base).
     /// </summary>
     public KvCartridge Rebase(int offset)
     {
@@ -238,7 +247,9 @@ public sealed class KvCartridge
             }
         }
 
-        return new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])baseId.Clone(), offset == 0 ? id : null);
+        return offset == 0
+            ? new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])baseId.Clone(), id)
+            : new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])DetachedId.Clone(), null);
     }
 
     /// <summary>
@@ -303,7 +314,8 @@ public sealed class KvCartridge
             at += part.Count;
         }
 
-        byte[] link = chain ? new byte[IdBytes] : (byte[])first.baseId.Clone();
+        // An exact chain is as good as a root prefilled from BOS; anything else is detached.
+        byte[] link = chain ? new byte[IdBytes] : (byte[])DetachedId.Clone();
         return new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, tokens, positions, keys, values, link, null);
     }
 

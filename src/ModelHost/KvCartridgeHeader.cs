@@ -22,6 +22,9 @@ public sealed record KvCartridgeHeader(int Version, IReadOnlyList<int> Tokens, I
     /// <summary>True when the entries were computed from BOS, not on top of a base.</summary>
     public bool IsRoot => BaseId.All(c => c == '0');
 
+    /// <summary>True when the entries were moved or composed approximately (<see cref="KvCartridge.IsDetached"/>).</summary>
+    public bool IsDetached => BaseId.All(c => c == 'f');
+
     /// <summary>Number of transformer layers (set by <see cref="KvCartridge.Inspect"/>).</summary>
     public int Layers { get; init; }
 

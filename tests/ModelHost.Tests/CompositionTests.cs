@@ -70,6 +70,11 @@ public sealed class CompositionTests : IDisposable
         var b = generator.CreateCartridge(Stories.Tom, Stories.Model.CreateCache());
         Assert.False(KvCartridge.IsChain([a, b]));
         var composed = KvCartridge.Compose(a, b);
+        Assert.True(composed.IsDetached);
+        Assert.False(composed.IsRoot);
+        Assert.False(KvCartridge.IsChain([composed]));
+        Assert.True(a.Rebase(3).IsDetached);
+        Assert.True(a.Rebase(0).IsRoot);
         Assert.Equal(Enumerable.Range(0, a.Count + b.Count), composed.Positions);
         Assert.Equal([.. a.Tokens, .. b.Tokens], composed.Tokens);
 

@@ -81,7 +81,13 @@ public sealed class CompressionTests : IDisposable
         string path = Path.Combine(folder, "compressed.amkv");
         compressed.Save(path);
         var generator = Stories.Generator;
+        var copy = Stories.Model.CreateCache();
+        cache.CopyTo(copy);
+        Assert.Equal(cache.Length, copy.Length);
+        Assert.Equal(cache.NextPosition, copy.NextPosition);
         var inMemory = generator.Continue(tokens, tokens.Length - 1, 30, new Sampler(512, 0.8f, 0.9f, 7), cache);
+        var fromCopy = generator.Continue(tokens, tokens.Length - 1, 30, new Sampler(512, 0.8f, 0.9f, 7), copy);
+        Assert.Equal(inMemory.Tokens, fromCopy.Tokens);
         var reloaded = generator.Resume(KvCartridge.Load(path), string.Empty, 30, new Sampler(512, 0.8f, 0.9f, 7), Stories.Model.CreateCache());
         var direct = Stories.Model.CreateCache();
         KvCartridge.LoadInto(path, Stories.Model, direct);

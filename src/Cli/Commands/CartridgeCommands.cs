@@ -25,7 +25,7 @@ internal static class CartridgeCommands
                 ctx.Output.WriteJson(new
                 {
                     cartridge = path, version = h.Version, entries = h.Count, firstPosition = first, nextPosition = h.NextPosition, contiguous,
-                    id = h.Id, baseId = h.IsRoot ? null : h.BaseId, root = h.IsRoot, layers = h.Layers, kvHeads = h.KvHeads, headSize = h.HeadSize,
+                    id = h.Id, baseId = h.IsRoot ? null : h.BaseId, root = h.IsRoot, detached = h.IsDetached, layers = h.Layers, kvHeads = h.KvHeads, headSize = h.HeadSize,
                     fingerprint = h.Fingerprint, bytes = h.FileBytes,
                 });
             }
@@ -36,7 +36,7 @@ internal static class CartridgeCommands
                 o.WriteLine(string.Create(inv, $"version      {h.Version}"));
                 o.WriteLine(string.Create(inv, $"entries      {h.Count} (positions {first} .. {h.NextPosition - 1}, {(contiguous ? "contiguous" : "compressed: gaps")})"));
                 o.WriteLine($"id           {h.Id ?? "(version 1: not stored)"}");
-                o.WriteLine(h.IsRoot ? "chain        root (computed from BOS)" : $"chain        link on {h.BaseId}");
+                o.WriteLine(h.IsRoot ? "chain        root (computed from BOS)" : h.IsDetached ? "chain        detached (re-based or composed approximately)" : $"chain        link on {h.BaseId}");
                 o.WriteLine(string.Create(inv, $"shape        {h.Layers} layers, {h.KvHeads} kv heads × {h.HeadSize}"));
                 o.WriteLine($"model        {h.Fingerprint}");
                 o.WriteLine(string.Create(inv, $"bytes        {h.FileBytes}"));
