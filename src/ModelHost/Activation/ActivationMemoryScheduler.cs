@@ -17,7 +17,8 @@ namespace AgentMem.ModelHost.Activation;
 /// <remarks>
 /// Register the scheduler with <see cref="MemoryOS.AddChangeListener"/> to learn cheaply which cubes changed
 /// (<see cref="IsDirty"/>); <see cref="RefreshAsync"/> does the actual version comparison, so it is also correct without the hint
-/// (a separate process, or a restart, that missed the notifications).
+/// (a separate process, or a restart, that missed the notifications). The scheduler's own writes mark the cube too. Archived
+/// cartridge memories keep their files, so their history still points at what they encoded.
 /// </remarks>
 public sealed class ActivationMemoryScheduler : IMemoryChangeListener
 {
