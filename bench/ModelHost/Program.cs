@@ -69,7 +69,7 @@ foreach (var (name, config) in shapes)
     // TTFT with a cartridge: load + import + feed the last token.
     var cache2 = model.CreateCache();
     sw.Restart();
-    KvCartridge.Load(cartPath).ImportInto(model, cache2);
+    KvCartridge.LoadInto(cartPath, model, cache2);
     int first2 = Sampler.ArgMax(model.Forward(tokens[context - 1], context - 1, cache2));
     double ttftCartS = sw.Elapsed.TotalSeconds;
     if (first2 != first)

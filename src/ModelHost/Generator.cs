@@ -118,19 +118,63 @@ public sealed class Generator
 
         cartridge.ImportInto(Model, cache);
         int[] history = [.. cartridge.Tokens, .. extra];
-        for (int pos = cartridge.Count; pos < history.Length - 1; pos++)
+        // Entries may sit at positions other than their slots (a compressed or composed cartridge): the prompt follows the last one.
+        for (int i = 0; i < extra.Length - 1; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Model.Forward(history[pos], pos, cache);
+            Model.ForwardAt(extra[i], cache.NextPosition, cache.Length, cache);
         }
 
-        return Continue(history, history.Length - 1, steps, sampler, cache, cancellationToken);
+        int position = extra.Length == 0 ? cache.NextPosition - 1 : cache.NextPosition;
+        return Continue(history, position, steps, sampler, cache, cancellationToken);
     }
 
     /// <summary>
-    /// Decodes up to <paramref name="steps"/> new tokens when positions 0 .. <paramref name="position"/>-1 are already in
+    /// Imports the chain <paramref name="baseChain"/> (a root followed by its links, in order; often just one root), prefills
+    /// <paramref name="text"/> (no BOS) after it, and exports only the new entries as a link whose <see cref="KvCartridge.BaseId"/>
+    /// is the last part's id. Composing the chain and the link (<see cref="KvCartridge.Compose"/>) then equals prefilling all
+    /// their tokens in one go.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The base was made by another model or does not fit it.</exception>
+    /// <exception cref="ArgumentException">The parts are not a chain, the text is empty, or they do not fit the model's context.</exception>
+    public KvCartridge CreateCartridge(string text, IReadOnlyList<KvCartridge> baseChain, KvCache cache, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(baseChain);
+        ArgumentNullException.ThrowIfNull(cache);
+        if (!KvCartridge.IsChain(baseChain))
+        {
+            throw new ArgumentException("the base must be a chain: a root cartridge, then each link made on top of the one before, in order.", nameof(baseChain));
+        }
+
+        int[] tokens = Tokenizer.Encode(text, bos: false);
+        if (tokens.Length == 0)
+        {
+            throw new ArgumentException("the text encodes to no tokens.", nameof(text));
+        }
+
+        var context = baseChain.Count == 1 ? baseChain[0] : KvCartridge.Compose(baseChain);
+        if (context.Count + tokens.Length > Model.Config.SeqLen)
+        {
+            throw new ArgumentException($"the base ({context.Count} tokens) and the text ({tokens.Length} tokens) exceed the model's context of {Model.Config.SeqLen}.", nameof(text));
+        }
+
+        context.ImportInto(Model, cache);
+        foreach (int token in tokens)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Model.ForwardAt(token, cache.NextPosition, cache.Length, cache);
+        }
+
+        return KvCartridge.Export(Model, cache, context.Count, tokens, baseChain[^1]);
+    }
+
+    /// <summary>
+    /// Decodes up to <paramref name="steps"/> new tokens when the context before <paramref name="position"/> is already in
     /// <paramref name="cache"/> and <paramref name="history"/>[^1] is the token to feed at <paramref name="position"/>
-    /// (for example after importing a cartridge).
+    /// (for example after importing a cartridge). The token goes into the slot that already holds <paramref name="position"/>
+    /// (rewriting it and dropping later slots) or, for a position past the cache's last, into the next free slot, so compressed
+    /// caches whose slots and positions differ continue correctly. Decoding stops when the cache's slots run out.
     /// </summary>
     public GenerationResult Continue(IReadOnlyList<int> history, int position, int steps, Sampler sampler, KvCache cache, CancellationToken cancellationToken = default)
     {
@@ -147,12 +191,13 @@ public sealed class Generator
         var bytes = new List<byte>(steps * 4);
         int token = history[^1];
         bool stoppedAtBos = false;
-        // The token sampled at position p sits at p + 1, so a context of SeqLen allows sampling up to position SeqLen - 1.
-        int end = Math.Min(position + steps, Model.Config.SeqLen);
-        for (int pos = position; pos < end; pos++)
+        int slot = SlotFor(cache, position);
+        // The token sampled in slot s sits in s + 1, so a cache of SeqLen slots allows sampling up to slot SeqLen - 1.
+        int end = Math.Min(steps, Model.Config.SeqLen - slot);
+        for (int i = 0; i < end; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var logits = Model.Forward(token, pos, cache);
+            var logits = Model.ForwardAt(token, position + i, slot + i, cache);
             int next = sampler.Sample(logits);
             if (next == SentencePieceBpeTokenizer.Bos)
             {
@@ -170,5 +215,31 @@ public sealed class Generator
         }
 
         return new GenerationResult([.. history], generated, System.Text.Encoding.UTF8.GetString([.. bytes]), stoppedAtBos);
+    }
+
+    /// <summary>The slot that holds <paramref name="position"/>, or the next free slot for a position past the last one.</summary>
+    private static int SlotFor(KvCache cache, int position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (position >= cache.NextPosition)
+        {
+            return cache.Length;
+        }
+
+        for (int s = cache.Length - 1; s >= 0; s--)
+        {
+            int p = cache.PositionOf(s);
+            if (p == position)
+            {
+                return s;
+            }
+
+            if (p < position)
+            {
+                break;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(position), position, "the position is neither held by a slot of the cache nor past its last one.");
     }
 }

@@ -64,6 +64,70 @@ public sealed class KvCache
         Length = slot + 1;
     }
 
+    /// <summary>
+    /// Keeps only <paramref name="keptSlots"/> (strictly increasing filled slots), moved to the front in order: slot i of the result
+    /// holds what slot keptSlots[i] held, with the same RoPE position, so decoding continues with
+    /// <see cref="LlamaModel.ForwardAt"/>(token, <see cref="NextPosition"/>, <see cref="Length"/>). Used by cache compression.
+    /// </summary>
+    /// <exception cref="ArgumentException">The slots are not strictly increasing or not all filled.</exception>
+    public void Compact(ReadOnlySpan<int> keptSlots)
+    {
+        for (int i = 0; i < keptSlots.Length; i++)
+        {
+            if (keptSlots[i] < 0 || keptSlots[i] >= Length || (i > 0 && keptSlots[i] <= keptSlots[i - 1]))
+            {
+                throw new ArgumentException($"kept slots must be strictly increasing and below the filled length {Length}; [{i}] is {keptSlots[i]}.", nameof(keptSlots));
+            }
+        }
+
+        int kvDim = Config.KvDim;
+        for (int l = 0; l < Config.Layers; l++)
+        {
+            // Destinations never run ahead of sources (keptSlots[i] >= i), so copying front to back in place is safe.
+            for (int i = 0; i < keptSlots.Length; i++)
+            {
+                if (keptSlots[i] != i)
+                {
+                    Keys[l].AsSpan(keptSlots[i] * kvDim, kvDim).CopyTo(Keys[l].AsSpan(i * kvDim, kvDim));
+                    Values[l].AsSpan(keptSlots[i] * kvDim, kvDim).CopyTo(Values[l].AsSpan(i * kvDim, kvDim));
+                }
+            }
+        }
+
+        for (int i = 0; i < keptSlots.Length; i++)
+        {
+            slotPositions[i] = slotPositions[keptSlots[i]];
+        }
+
+        Length = keptSlots.Length;
+    }
+
+    /// <summary>Copies the filled slots (keys, values and positions) into <paramref name="destination"/>, replacing its contents.</summary>
+    public void CopyTo(KvCache destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Config.Layers != Config.Layers || destination.Config.KvDim != Config.KvDim || destination.Config.SeqLen < Length)
+        {
+            throw new ArgumentException("The destination cache has another shape.", nameof(destination));
+        }
+
+        int n = Length * Config.KvDim;
+        for (int l = 0; l < Config.Layers; l++)
+        {
+            Keys[l].AsSpan(0, n).CopyTo(destination.Keys[l]);
+            Values[l].AsSpan(0, n).CopyTo(destination.Values[l]);
+        }
+
+        destination.SetPositions(slotPositions.AsSpan(0, Length));
+    }
+
+    /// <summary>Declares slots 0 .. positions.Length-1 filled (their keys and values already written) with these RoPE positions.</summary>
+    internal void SetPositions(ReadOnlySpan<int> positions)
+    {
+        positions.CopyTo(slotPositions);
+        Length = positions.Length;
+    }
+
     private readonly int[] slotPositions;
 
     internal float[][] Keys { get; }

@@ -5,32 +5,56 @@ using System.Security.Cryptography;
 namespace AgentMem.ModelHost;
 
 /// <summary>
-/// A saved prefix of a <see cref="KvCache"/>: the keys (after RoPE) and values of positions 0 .. Count-1 with their token ids,
+/// Saved entries of a <see cref="KvCache"/>: the keys (after RoPE) and values of some slots with their tokens and RoPE positions,
 /// bound to the model that made them by its fingerprint, so a prefix is computed once and reloaded instead of prefilled again.
 /// </summary>
 /// <remarks>
-/// File layout (little-endian), version 1:
+/// <para>
+/// A cartridge is either a root (its entries were computed from BOS) or a link of a chain: made on top of a base cartridge, it holds
+/// only its own tokens' entries, computed after importing the base, and records the base's <see cref="Id"/> in <see cref="BaseId"/>.
+/// Composing a whole chain in order (<see cref="IsChain"/>) is exact: it equals prefilling the concatenated tokens. Composing
+/// independently made cartridges re-bases their positions (exact for layer 0 only; deeper layers keep the context they were
+/// computed in), which is an approximation.
+/// </para>
+/// <para>
+/// File layout (little-endian), version 2:
 /// <c>"AMKVCART"</c> magic (8 bytes), uint32 version, 32-byte model fingerprint, int32 layers, kv_heads, head_size,
 /// int32 dtype (0 = float32), float32 RoPE theta, int32 RoPE style (0 = adjacent pairs, llama2.c), int32 count,
-/// int32 tokens[count], int32 positions[count], float32 keys[layers][count][kv_dim], float32 values[layers][count][kv_dim],
-/// then uint32 CRC-32 of every preceding byte.
+/// 32-byte id (SHA-256 of the content), 32-byte base id (zeros for a root),
+/// int32 tokens[count], int32 positions[count] (strictly increasing), float32 keys[layers][count][kv_dim],
+/// float32 values[layers][count][kv_dim], then uint32 CRC-32 of every preceding byte.
+/// Version 1 files (no id and base id fields) are still read, as roots.
+/// </para>
 /// </remarks>
 public sealed class KvCartridge
 {
-    /// <summary>The current format version.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The format version this build writes.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>Media type of a cartridge file (for <c>PayloadRef</c>s).</summary>
+    public const string MediaType = "application/x-agentmem-cartridge";
 
     private const int FingerprintBytes = 32;
-    private const int HeaderBytes = 8 + 4 + FingerprintBytes + (4 * 4) + 4 + 4 + 4;
+    private const int IdBytes = 32;
+    private const int V1HeaderBytes = 8 + 4 + FingerprintBytes + (4 * 4) + 4 + 4 + 4;
+    private const int V2HeaderBytes = V1HeaderBytes + (2 * IdBytes);
+
+    // Large reads: few system calls, and each chunk is checksummed while it is still in the CPU's caches.
+    private const int ReadChunkBytes = 4 << 20;
     private static readonly byte[] Magic = "AMKVCART"u8.ToArray();
 
+    // Base id of entries that are neither from BOS nor a link (moved by Rebase, or an approximate composition): matches no id.
+    private static readonly byte[] DetachedId = [.. Enumerable.Repeat((byte)0xFF, IdBytes)];
+
     private readonly byte[] fingerprint;
+    private readonly byte[] baseId;
     private readonly int[] tokens;
     private readonly int[] positions;
     private readonly float[][] keys;
     private readonly float[][] values;
+    private byte[]? id;
 
-    private KvCartridge(byte[] fingerprint, int layers, int kvHeads, int headSize, float ropeTheta, int[] tokens, int[] positions, float[][] keys, float[][] values)
+    private KvCartridge(byte[] fingerprint, int layers, int kvHeads, int headSize, float ropeTheta, int[] tokens, int[] positions, float[][] keys, float[][] values, byte[] baseId, byte[]? id)
     {
         this.fingerprint = fingerprint;
         Layers = layers;
@@ -41,6 +65,8 @@ public sealed class KvCartridge
         this.positions = positions;
         this.keys = keys;
         this.values = values;
+        this.baseId = baseId;
+        this.id = id;
     }
 
     /// <summary>Number of transformer layers.</summary>
@@ -55,29 +81,72 @@ public sealed class KvCartridge
     /// <summary>RoPE base the keys were rotated with.</summary>
     public float RopeTheta { get; }
 
-    /// <summary>Number of cached positions.</summary>
+    /// <summary>Number of cached entries.</summary>
     public int Count => tokens.Length;
 
-    /// <summary>The token at each cached position.</summary>
+    /// <summary>The token of each cached entry.</summary>
     public IReadOnlyList<int> Tokens => tokens;
 
-    /// <summary>The position of each cached entry (0 .. Count-1 for a cartridge exported from a cache).</summary>
+    /// <summary>The RoPE position of each cached entry, strictly increasing (0 .. Count-1 for a root exported from a whole prefix).</summary>
     public IReadOnlyList<int> Positions => positions;
+
+    /// <summary>The position a continuation starts at: one past the last entry's position (0 when empty).</summary>
+    public int NextPosition => Count == 0 ? 0 : positions[^1] + 1;
 
     /// <summary>Fingerprint of the model that computed the cache.</summary>
     public ReadOnlySpan<byte> Fingerprint => fingerprint;
 
+    /// <summary>
+    /// SHA-256 of the content (shape, fingerprint, base id, tokens, positions, keys, values): names this cartridge in a chain.
+    /// Read from the file for version-2 files; computed on first use otherwise.
+    /// </summary>
+    public ReadOnlySpan<byte> Id => id ??= ComputeId();
+
+    /// <summary>
+    /// The <see cref="Id"/> of the cartridge this one was computed on top of; all zeros for a root, all 0xFF for detached entries
+    /// (moved by <see cref="Rebase"/> or composed approximately), which can start no exact chain.
+    /// </summary>
+    public ReadOnlySpan<byte> BaseId => baseId;
+
+    /// <summary>True when the entries were computed from BOS (possibly compressed since), not on top of a base.</summary>
+    public bool IsRoot => !baseId.AsSpan().ContainsAnyExcept((byte)0);
+
+    /// <summary>True when the entries were moved or composed approximately: neither a root nor a chain link.</summary>
+    public bool IsDetached => !baseId.AsSpan().ContainsAnyExcept((byte)0xFF);
+
+    /// <summary>Size of the cartridge's file in bytes.</summary>
+    public long FileBytes => TotalBytes(FormatVersion, Layers, KvDim, Count);
+
     private int KvDim => KvHeads * HeadSize;
 
-    /// <summary>Copies positions 0 .. <paramref name="tokens"/>.Count-1 of <paramref name="cache"/>, which <paramref name="model"/> filled from <paramref name="tokens"/>.</summary>
-    public static KvCartridge Export(LlamaModel model, KvCache cache, IReadOnlyList<int> tokens)
+    /// <summary>Size of the file of a cartridge of <paramref name="entries"/> entries for a model shaped <paramref name="config"/>.</summary>
+    public static long FileBytesFor(LlamaConfig config, int entries)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfNegative(entries);
+        return TotalBytes(FormatVersion, config.Layers, config.KvDim, entries);
+    }
+
+    /// <summary>
+    /// Copies slots 0 .. <paramref name="tokens"/>.Count-1 of <paramref name="cache"/> with their positions, which
+    /// <paramref name="model"/> filled from <paramref name="tokens"/>, as a root cartridge.
+    /// </summary>
+    public static KvCartridge Export(LlamaModel model, KvCache cache, IReadOnlyList<int> tokens) => Export(model, cache, 0, tokens, null);
+
+    /// <summary>
+    /// Copies slots <paramref name="firstSlot"/> .. firstSlot + <paramref name="tokens"/>.Count-1 of <paramref name="cache"/> with
+    /// their positions. With <paramref name="baseCartridge"/> the result is a chain link: slots 0 .. firstSlot-1 must hold the whole
+    /// chain that ends with that cartridge (imported), and only the entries computed on top of it are kept.
+    /// </summary>
+    public static KvCartridge Export(LlamaModel model, KvCache cache, int firstSlot, IReadOnlyList<int> tokens, KvCartridge? baseCartridge)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tokens);
-        if (tokens.Count > cache.Length)
+        ArgumentOutOfRangeException.ThrowIfNegative(firstSlot);
+        if (firstSlot + tokens.Count > cache.Length)
         {
-            throw new ArgumentException($"{tokens.Count} tokens but the cache holds only {cache.Length} positions.", nameof(tokens));
+            throw new ArgumentException($"slots {firstSlot} .. {firstSlot + tokens.Count - 1} requested but the cache holds only {cache.Length}.", nameof(tokens));
         }
 
         var c = model.Config;
@@ -86,63 +155,68 @@ public sealed class KvCartridge
         var v = new float[c.Layers][];
         for (int l = 0; l < c.Layers; l++)
         {
-            k[l] = cache.Keys[l].AsSpan(0, n * c.KvDim).ToArray();
-            v[l] = cache.Values[l].AsSpan(0, n * c.KvDim).ToArray();
+            k[l] = cache.Keys[l].AsSpan(firstSlot * c.KvDim, n * c.KvDim).ToArray();
+            v[l] = cache.Values[l].AsSpan(firstSlot * c.KvDim, n * c.KvDim).ToArray();
         }
 
         var pos = new int[n];
         for (int i = 0; i < n; i++)
         {
-            pos[i] = i;
+            pos[i] = cache.PositionOf(firstSlot + i);
         }
 
-        return new KvCartridge(model.GetFingerprint(), c.Layers, c.KvHeads, c.HeadSize, LlamaConfig.RopeTheta, [.. tokens], pos, k, v);
+        byte[] link = baseCartridge is null ? new byte[IdBytes] : baseCartridge.Id.ToArray();
+        return new KvCartridge(model.GetFingerprint(), c.Layers, c.KvHeads, c.HeadSize, LlamaConfig.RopeTheta, [.. tokens], pos, k, v, link, null);
     }
 
     /// <summary>
-    /// Loads this prefix into <paramref name="cache"/> (replacing its contents) so decoding continues at position Count.
+    /// True when <paramref name="parts"/> form a chain in order: the first a root, each next one made on top of the previous.
+    /// Composing such parts is exact; anything else is re-based and approximate.
+    /// </summary>
+    public static bool IsChain(IReadOnlyList<KvCartridge> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0 || !parts[0].IsRoot)
+        {
+            return false;
+        }
+
+        for (int i = 1; i < parts.Count; i++)
+        {
+            if (!parts[i].BaseId.SequenceEqual(parts[i - 1].Id))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Loads the entries into slots 0 .. Count-1 of <paramref name="cache"/> (replacing its contents), keeping their positions,
+    /// so decoding continues at <see cref="NextPosition"/> in slot Count.
     /// </summary>
     /// <exception cref="ModelFormatException">The cartridge was made by another model or for another shape.</exception>
     public void ImportInto(LlamaModel model, KvCache cache)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cache);
-        var c = model.Config;
-        if (!CryptographicOperations.FixedTimeEquals(fingerprint, model.GetFingerprint()))
-        {
-            throw new ModelFormatException($"KV cartridge was made by another model (fingerprint {Convert.ToHexString(fingerprint)[..16]}…, this model {Convert.ToHexString(model.GetFingerprint())[..16]}…).");
-        }
-
-        if (Layers != c.Layers || KvHeads != c.KvHeads || HeadSize != c.HeadSize || RopeTheta != LlamaConfig.RopeTheta || Count > c.SeqLen)
-        {
-            throw new ModelFormatException($"KV cartridge shape (layers {Layers}, kv heads {KvHeads}, head size {HeadSize}, {Count} positions) does not fit the model.");
-        }
-
-        for (int i = 0; i < positions.Length; i++)
-        {
-            if (positions[i] != i)
-            {
-                throw new ModelFormatException("KV cartridge positions are not 0 .. Count-1; only whole prefixes can be imported.");
-            }
-        }
-
+        EnsureFits(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, Count, model, cache, "KV cartridge");
+        int n = Count * KvDim;
         for (int l = 0; l < Layers; l++)
         {
-            keys[l].CopyTo(cache.Keys[l], 0);
-            values[l].CopyTo(cache.Values[l], 0);
+            keys[l].AsSpan(0, n).CopyTo(cache.Keys[l]);
+            values[l].AsSpan(0, n).CopyTo(cache.Values[l]);
         }
 
-        cache.Clear();
-        for (int i = 0; i < positions.Length; i++)
-        {
-            cache.SetFilled(i, positions[i]);
-        }
+        cache.SetPositions(positions);
     }
 
     /// <summary>
     /// The same entries moved by <paramref name="offset"/> positions. RoPE is a rotation, so a key at p becomes the key at
     /// p + offset by rotating it by offset · freq; values carry no position and are copied. Exact for layer 0; in deeper layers
-    /// the entries still reflect the context they were computed in, which is what composition accepts.
+    /// the entries still reflect the context they were computed in, which is what composition accepts. Moved entries are
+    /// <see cref="IsDetached"/> (a moved root no longer starts at BOS's position, a moved link no longer follows its base).
     /// </summary>
     public KvCartridge Rebase(int offset)
     {
@@ -164,18 +238,24 @@ public sealed class KvCartridge
         {
             k[l] = (float[])keys[l].Clone();
             v[l] = (float[])values[l].Clone();
-            for (int i = 0; i < Count; i++)
+            if (offset != 0)
             {
-                Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize);
+                for (int i = 0; i < Count; i++)
+                {
+                    Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize);
+                }
             }
         }
 
-        return new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v);
+        return offset == 0
+            ? new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])baseId.Clone(), id)
+            : new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])DetachedId.Clone(), null);
     }
 
     /// <summary>
-    /// Lays <paramref name="parts"/> end to end (each re-based to follow the previous, the first to start at 0) in one cartridge,
-    /// e.g. a cached system prompt followed by a cached document. All parts must come from the same model.
+    /// Lays <paramref name="parts"/> end to end in one cartridge. A chain (<see cref="IsChain"/>) is laid as is, which is exact.
+    /// Otherwise each part is re-based to follow the previous one (the first to start at 0): an approximation, since only layer 0
+    /// of an independently computed part is independent of its context. All parts must come from the same model.
     /// </summary>
     /// <exception cref="ModelFormatException">The parts come from different models or shapes.</exception>
     public static KvCartridge Compose(params IReadOnlyList<KvCartridge> parts)
@@ -187,120 +267,282 @@ public sealed class KvCartridge
         }
 
         var first = parts[0];
-        var tokens = new List<int>();
-        var positions = new List<int>();
-        var k = new List<float>[first.Layers];
-        var v = new List<float>[first.Layers];
-        for (int l = 0; l < first.Layers; l++)
-        {
-            k[l] = [];
-            v[l] = [];
-        }
-
         foreach (var part in parts)
         {
             if (!part.fingerprint.AsSpan().SequenceEqual(first.fingerprint) || part.Layers != first.Layers || part.KvHeads != first.KvHeads || part.HeadSize != first.HeadSize)
             {
                 throw new ModelFormatException("KV cartridges from different models cannot be composed.");
             }
-
-            if (part.Count == 0)
-            {
-                continue;
-            }
-
-            var moved = part.Rebase(tokens.Count - part.positions[0]);
-            tokens.AddRange(moved.tokens);
-            positions.AddRange(moved.positions);
-            for (int l = 0; l < first.Layers; l++)
-            {
-                k[l].AddRange(moved.keys[l]);
-                v[l].AddRange(moved.values[l]);
-            }
         }
 
+        bool chain = IsChain(parts);
+        int total = parts.Sum(p => p.Count);
+        int kvDim = first.KvDim;
+        var tokens = new int[total];
+        var positions = new int[total];
         var keys = new float[first.Layers][];
         var values = new float[first.Layers][];
         for (int l = 0; l < first.Layers; l++)
         {
-            keys[l] = [.. k[l]];
-            values[l] = [.. v[l]];
+            keys[l] = new float[total * kvDim];
+            values[l] = new float[total * kvDim];
         }
 
-        return new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, [.. tokens], [.. positions], keys, values);
+        int at = 0;
+        foreach (var original in parts)
+        {
+            if (original.Count == 0)
+            {
+                continue;
+            }
+
+            int next = at == 0 ? 0 : positions[at - 1] + 1;
+            var part = chain ? original : original.Rebase(next - original.positions[0]);
+            if (at > 0 && part.positions[0] <= positions[at - 1])
+            {
+                throw new ModelFormatException($"KV cartridge chain positions overlap: a link starts at {part.positions[0]} after {positions[at - 1]}.");
+            }
+
+            part.tokens.CopyTo(tokens, at);
+            part.positions.CopyTo(positions, at);
+            for (int l = 0; l < first.Layers; l++)
+            {
+                part.keys[l].CopyTo(keys[l], at * kvDim);
+                part.values[l].CopyTo(values[l], at * kvDim);
+            }
+
+            at += part.Count;
+        }
+
+        // An exact chain is as good as a root prefilled from BOS; anything else is detached.
+        byte[] link = chain ? new byte[IdBytes] : (byte[])DetachedId.Clone();
+        return new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, tokens, positions, keys, values, link, null);
     }
 
     /// <summary>Writes the cartridge to <paramref name="path"/>.</summary>
     public void Save(string path)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         WriteTo(stream);
     }
 
-    /// <summary>Reads a cartridge from <paramref name="path"/>.</summary>
-    /// <exception cref="ModelFormatException">Wrong magic or version, truncated, inconsistent or failing its checksum.</exception>
-    public static KvCartridge Load(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return Read(File.ReadAllBytes(path), path);
-    }
-
-    /// <summary>Writes the cartridge to <paramref name="stream"/>.</summary>
+    /// <summary>Writes the cartridge to <paramref name="stream"/> (header, arrays and checksum, without an intermediate copy of the payload).</summary>
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        byte[] data = new byte[TotalBytes(Layers, KvDim, Count)];
-        var span = data.AsSpan();
-        Magic.CopyTo(span);
+        var crc = new System.IO.Hashing.Crc32();
+        Span<byte> header = stackalloc byte[V2HeaderBytes];
+        Magic.CopyTo(header);
         int o = Magic.Length;
-        BinaryPrimitives.WriteInt32LittleEndian(span[o..], FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[o..], FormatVersion);
         o += 4;
-        fingerprint.CopyTo(span[o..]);
+        fingerprint.CopyTo(header[o..]);
         o += FingerprintBytes;
         foreach (int value in (ReadOnlySpan<int>)[Layers, KvHeads, HeadSize, 0])
         {
-            BinaryPrimitives.WriteInt32LittleEndian(span[o..], value);
+            BinaryPrimitives.WriteInt32LittleEndian(header[o..], value);
             o += 4;
         }
 
-        BinaryPrimitives.WriteSingleLittleEndian(span[o..], RopeTheta);
-        BinaryPrimitives.WriteInt32LittleEndian(span[(o + 4)..], 0);
-        BinaryPrimitives.WriteInt32LittleEndian(span[(o + 8)..], Count);
+        BinaryPrimitives.WriteSingleLittleEndian(header[o..], RopeTheta);
+        BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], 0);
+        BinaryPrimitives.WriteInt32LittleEndian(header[(o + 8)..], Count);
         o += 12;
-        o = Put(span, o, MemoryMarshal.AsBytes(tokens.AsSpan()));
-        o = Put(span, o, MemoryMarshal.AsBytes(positions.AsSpan()));
+        Id.CopyTo(header[o..]);
+        o += IdBytes;
+        baseId.CopyTo(header[o..]);
+        Emit(stream, crc, header);
+        Emit(stream, crc, MemoryMarshal.AsBytes(tokens.AsSpan()));
+        Emit(stream, crc, MemoryMarshal.AsBytes(positions.AsSpan()));
         foreach (var layer in keys)
         {
-            o = Put(span, o, MemoryMarshal.AsBytes(layer.AsSpan()));
+            Emit(stream, crc, MemoryMarshal.AsBytes(layer.AsSpan()));
         }
 
         foreach (var layer in values)
         {
-            o = Put(span, o, MemoryMarshal.AsBytes(layer.AsSpan()));
+            Emit(stream, crc, MemoryMarshal.AsBytes(layer.AsSpan()));
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(span[o..], Crc32.Append(0, span[..o]));
-        stream.Write(data);
+        Span<byte> tail = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
+        stream.Write(tail);
+    }
+
+    /// <summary>Reads a cartridge from <paramref name="path"/> with large reads straight into its arrays, checksumming as it reads.</summary>
+    /// <exception cref="ModelFormatException">Wrong magic or version, truncated, inconsistent or failing its checksum.</exception>
+    public static KvCartridge Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = new ChecksummedFile(path);
+        var h = ReadHeader(file, path);
+        var (tokens, positions) = ReadTokens(file, h, path);
+        int n = h.Count * h.KvDim;
+        var k = new float[h.Layers][];
+        var v = new float[h.Layers][];
+        for (int l = 0; l < h.Layers; l++)
+        {
+            k[l] = GC.AllocateUninitializedArray<float>(n);
+            file.Read(MemoryMarshal.AsBytes(k[l].AsSpan()));
+        }
+
+        for (int l = 0; l < h.Layers; l++)
+        {
+            v[l] = GC.AllocateUninitializedArray<float>(n);
+            file.Read(MemoryMarshal.AsBytes(v[l].AsSpan()));
+        }
+
+        file.VerifyChecksum();
+        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id);
+    }
+
+    /// <summary>
+    /// Reads the cartridge at <paramref name="path"/> straight into slots 0 .. Count-1 of <paramref name="cache"/> (the fastest way
+    /// to resume: no copy of the payload is kept), after checking it fits <paramref name="model"/>. Returns its tokens and positions.
+    /// A file that does not fit leaves the cache untouched; one that fails while reading leaves it empty.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Malformed, corrupt, or made by another model or for another shape.</exception>
+    public static KvCartridgeHeader LoadInto(string path, LlamaModel model, KvCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(cache);
+        using var file = new ChecksummedFile(path);
+        var h = ReadHeader(file, path);
+        EnsureFits(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, h.Count, model, cache, path);
+        var (tokens, positions) = ReadTokens(file, h, path);
+        cache.Clear();
+        int n = h.Count * h.KvDim;
+        for (int l = 0; l < h.Layers; l++)
+        {
+            file.Read(MemoryMarshal.AsBytes(cache.Keys[l].AsSpan(0, n)));
+        }
+
+        for (int l = 0; l < h.Layers; l++)
+        {
+            file.Read(MemoryMarshal.AsBytes(cache.Values[l].AsSpan(0, n)));
+        }
+
+        file.VerifyChecksum();
+        cache.SetPositions(positions);
+        return new KvCartridgeHeader(h.Version, tokens, positions, h.Id, h.BaseId);
+    }
+
+    /// <summary>Reads only the header, tokens and positions of the cartridge at <paramref name="path"/> (no payload, no checksum).</summary>
+    /// <exception cref="ModelFormatException">Wrong magic or version, or inconsistent sizes.</exception>
+    public static KvCartridgeHeader Inspect(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = new ChecksummedFile(path);
+        var h = ReadHeader(file, path);
+        var (tokens, positions) = ReadTokens(file, h, path);
+        return new KvCartridgeHeader(h.Version, tokens, positions, h.Id, h.BaseId)
+        {
+            Layers = h.Layers,
+            KvHeads = h.KvHeads,
+            HeadSize = h.HeadSize,
+            Fingerprint = Convert.ToHexStringLower(h.Fingerprint),
+            FileBytes = file.Length,
+        };
     }
 
     /// <summary>Parses a cartridge from its bytes; <paramref name="source"/> names it in error messages.</summary>
     /// <exception cref="ModelFormatException">Wrong magic or version, truncated, inconsistent or failing its checksum.</exception>
     public static KvCartridge Read(ReadOnlySpan<byte> data, string source = "KV cartridge")
     {
+        var h = ParseHeader(data[..Math.Min(data.Length, V2HeaderBytes)], data.Length, source);
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
+        uint actual = System.IO.Hashing.Crc32.HashToUInt32(data[..^4]);
+        if (stored != actual)
+        {
+            throw ChecksumMismatch(source, stored, actual);
+        }
+
+        int o = h.HeaderBytes;
+        int[] tokens = MemoryMarshal.Cast<byte, int>(data.Slice(o, h.Count * 4)).ToArray();
+        o += h.Count * 4;
+        int[] positions = MemoryMarshal.Cast<byte, int>(data.Slice(o, h.Count * 4)).ToArray();
+        o += h.Count * 4;
+        EnsureIncreasing(positions, source);
+        int layerBytes = h.Count * h.KvDim * 4;
+        var k = new float[h.Layers][];
+        var v = new float[h.Layers][];
+        for (int l = 0; l < h.Layers; l++)
+        {
+            k[l] = MemoryMarshal.Cast<byte, float>(data.Slice(o, layerBytes)).ToArray();
+            o += layerBytes;
+        }
+
+        for (int l = 0; l < h.Layers; l++)
+        {
+            v[l] = MemoryMarshal.Cast<byte, float>(data.Slice(o, layerBytes)).ToArray();
+            o += layerBytes;
+        }
+
+        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id);
+    }
+
+    private static void EnsureFits(byte[] fingerprint, int layers, int kvHeads, int headSize, float theta, int count, LlamaModel model, KvCache cache, string source)
+    {
+        var c = model.Config;
+        if (!CryptographicOperations.FixedTimeEquals(fingerprint, model.GetFingerprint()))
+        {
+            throw new ModelFormatException($"{source}: KV cartridge was made by another model (fingerprint {Convert.ToHexString(fingerprint)[..16]}…, this model {Convert.ToHexString(model.GetFingerprint())[..16]}…).");
+        }
+
+        if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || theta != LlamaConfig.RopeTheta || count > c.SeqLen
+            || cache.Config.Layers != c.Layers || cache.Config.KvDim != c.KvDim || cache.Config.SeqLen < count)
+        {
+            throw new ModelFormatException($"{source}: KV cartridge shape (layers {layers}, kv heads {kvHeads}, head size {headSize}, {count} entries) does not fit the model or cache.");
+        }
+    }
+
+    private static Header ReadHeader(ChecksummedFile file, string source)
+    {
+        Span<byte> head = stackalloc byte[V2HeaderBytes];
+        int available = (int)Math.Min(file.Length, V1HeaderBytes);
+        file.Read(head[..available]);
+        if (available == V1HeaderBytes && BinaryPrimitives.ReadInt32LittleEndian(head[8..]) >= 2 && file.Length >= V2HeaderBytes)
+        {
+            file.Read(head[V1HeaderBytes..]);
+            available = V2HeaderBytes;
+        }
+
+        return ParseHeader(head[..available], file.Length, source);
+    }
+
+    private static (int[] Tokens, int[] Positions) ReadTokens(ChecksummedFile file, Header h, string source)
+    {
+        var tokens = new int[h.Count];
+        var positions = new int[h.Count];
+        file.Read(MemoryMarshal.AsBytes(tokens.AsSpan()));
+        file.Read(MemoryMarshal.AsBytes(positions.AsSpan()));
+        EnsureIncreasing(positions, source);
+        return (tokens, positions);
+    }
+
+    private static Header ParseHeader(ReadOnlySpan<byte> data, long length, string source)
+    {
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("KV cartridges are little-endian; this platform is not.");
         }
 
-        if (data.Length < HeaderBytes + 4 || !data[..Magic.Length].SequenceEqual(Magic))
+        if (data.Length < V1HeaderBytes || length < V1HeaderBytes + 4 || !data[..Magic.Length].SequenceEqual(Magic))
         {
             throw new ModelFormatException($"{source}: not a KV cartridge (bad magic or too short).");
         }
 
         int version = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
-        if (version != FormatVersion)
+        if (version is not (1 or FormatVersion))
         {
-            throw new ModelFormatException($"{source}: KV cartridge format version {version}; this build reads version {FormatVersion}.");
+            throw new ModelFormatException($"{source}: KV cartridge format version {version}; this build reads versions 1 and {FormatVersion}.");
+        }
+
+        int headerBytes = version == 1 ? V1HeaderBytes : V2HeaderBytes;
+        if (data.Length < headerBytes)
+        {
+            throw new ModelFormatException($"{source}: KV cartridge header is truncated.");
         }
 
         int o = 12;
@@ -324,47 +566,124 @@ public sealed class KvCartridge
             throw new ModelFormatException($"{source}: unsupported dtype {dtype} or RoPE style {ropeStyle}; only float32 and adjacent-pair RoPE are supported.");
         }
 
+        byte[]? id = null;
+        byte[] baseId = new byte[IdBytes];
+        if (version >= 2)
+        {
+            id = data.Slice(o, IdBytes).ToArray();
+            baseId = data.Slice(o + IdBytes, IdBytes).ToArray();
+        }
+
         int kvDim = kvHeads * headSize;
-        long total = TotalBytes(layers, kvDim, count);
-        if (data.Length != total)
+        long total = TotalBytes(version, layers, kvDim, count);
+        if (length != total)
         {
-            throw new ModelFormatException($"{source}: KV cartridge is {data.Length} bytes but its header needs {total}; truncated or corrupt.");
+            throw new ModelFormatException($"{source}: KV cartridge is {length} bytes but its header needs {total}; truncated or corrupt.");
         }
 
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
-        uint actual = Crc32.Append(0, data[..^4]);
-        if (stored != actual)
-        {
-            throw new ModelFormatException($"{source}: KV cartridge checksum mismatch (stored {stored:x8}, computed {actual:x8}); the file is corrupt.");
-        }
-
-        int[] tokens = MemoryMarshal.Cast<byte, int>(data.Slice(o, count * 4)).ToArray();
-        o += count * 4;
-        int[] positions = MemoryMarshal.Cast<byte, int>(data.Slice(o, count * 4)).ToArray();
-        o += count * 4;
-        int layerBytes = count * kvDim * 4;
-        var k = new float[layers][];
-        var v = new float[layers][];
-        for (int l = 0; l < layers; l++)
-        {
-            k[l] = MemoryMarshal.Cast<byte, float>(data.Slice(o, layerBytes)).ToArray();
-            o += layerBytes;
-        }
-
-        for (int l = 0; l < layers; l++)
-        {
-            v[l] = MemoryMarshal.Cast<byte, float>(data.Slice(o, layerBytes)).ToArray();
-            o += layerBytes;
-        }
-
-        return new KvCartridge(fp, layers, kvHeads, headSize, theta, tokens, positions, k, v);
+        return new Header(version, headerBytes, fp, layers, kvHeads, headSize, theta, count, id, baseId);
     }
 
-    private static long TotalBytes(int layers, int kvDim, int count) => HeaderBytes + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
-
-    private static int Put(Span<byte> destination, int offset, ReadOnlySpan<byte> source)
+    private static void EnsureIncreasing(int[] positions, string source)
     {
-        source.CopyTo(destination[offset..]);
-        return offset + source.Length;
+        for (int i = 0; i < positions.Length; i++)
+        {
+            if (positions[i] < 0 || (i > 0 && positions[i] <= positions[i - 1]))
+            {
+                throw new ModelFormatException($"{source}: KV cartridge positions must be non-negative and strictly increasing; entry {i} is {positions[i]}.");
+            }
+        }
+    }
+
+    private static ModelFormatException ChecksumMismatch(string source, uint stored, uint actual) =>
+        new($"{source}: KV cartridge checksum mismatch (stored {stored:x8}, computed {actual:x8}); the file is corrupt.");
+
+    private static long TotalBytes(int version, int layers, int kvDim, int count) =>
+        (version == 1 ? V1HeaderBytes : V2HeaderBytes) + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
+
+    private static void Emit(Stream stream, System.IO.Hashing.Crc32 crc, ReadOnlySpan<byte> bytes)
+    {
+        crc.Append(bytes);
+        stream.Write(bytes);
+    }
+
+    private byte[] ComputeId()
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(fingerprint);
+        Span<int> shape = [Layers, KvHeads, HeadSize, BitConverter.SingleToInt32Bits(RopeTheta), Count];
+        sha.AppendData(MemoryMarshal.AsBytes(shape));
+        sha.AppendData(baseId);
+        sha.AppendData(MemoryMarshal.AsBytes(tokens.AsSpan()));
+        sha.AppendData(MemoryMarshal.AsBytes(positions.AsSpan()));
+        foreach (var layer in keys)
+        {
+            sha.AppendData(MemoryMarshal.AsBytes(layer.AsSpan()));
+        }
+
+        foreach (var layer in values)
+        {
+            sha.AppendData(MemoryMarshal.AsBytes(layer.AsSpan()));
+        }
+
+        return sha.GetHashAndReset();
+    }
+
+    private sealed record Header(int Version, int HeaderBytes, byte[] Fingerprint, int Layers, int KvHeads, int HeadSize, float Theta, int Count, byte[]? Id, byte[] BaseId)
+    {
+        public int KvDim => KvHeads * HeadSize;
+    }
+
+    /// <summary>A cartridge file read front to back in large chunks, each appended to a running CRC-32 as it arrives.</summary>
+    private sealed class ChecksummedFile : IDisposable
+    {
+        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        private readonly System.IO.Hashing.Crc32 crc = new();
+        private readonly string path;
+        private long offset;
+
+        public ChecksummedFile(string path)
+        {
+            this.path = path;
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+            Length = RandomAccess.GetLength(handle);
+        }
+
+        public long Length { get; }
+
+        public void Read(Span<byte> destination)
+        {
+            while (!destination.IsEmpty)
+            {
+                var chunk = destination[..Math.Min(destination.Length, ReadChunkBytes)];
+                int got = RandomAccess.Read(handle, chunk, offset);
+                if (got <= 0)
+                {
+                    throw new ModelFormatException($"{path}: KV cartridge is truncated at byte {offset}.");
+                }
+
+                crc.Append(chunk[..got]);
+                offset += got;
+                destination = destination[got..];
+            }
+        }
+
+        public void VerifyChecksum()
+        {
+            uint actual = crc.GetCurrentHashAsUInt32();
+            Span<byte> tail = stackalloc byte[4];
+            if (RandomAccess.Read(handle, tail, offset) != 4 || offset + 4 != Length)
+            {
+                throw new ModelFormatException($"{path}: KV cartridge is truncated or has trailing bytes.");
+            }
+
+            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(tail);
+            if (stored != actual)
+            {
+                throw ChecksumMismatch(path, stored, actual);
+            }
+        }
+
+        public void Dispose() => handle.Dispose();
     }
 }

@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.ModelHost;
+using AgentMem.ModelHost.Activation;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>model</c>: run a local llama2.c-format model on the CPU. Subcommands <c>generate</c> and <c>cartridge create|run</c>.</summary>
+/// <summary><c>model</c>: run a local llama2.c-format model on the CPU. Subcommands <c>generate</c> and <c>cartridge create|run|inspect|compress|promote</c>.</summary>
 internal static class ModelCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
@@ -15,6 +16,9 @@ internal static class ModelCommand
         var cartridge = new Command("cartridge", "Save a prefilled prompt as a KV cartridge and generate from it without prefilling again.");
         cartridge.Subcommands.Add(CartridgeCreate(g, stdout, stderr));
         cartridge.Subcommands.Add(CartridgeRun(g, stdout, stderr));
+        cartridge.Subcommands.Add(CartridgeCommands.Inspect(g, stdout, stderr));
+        cartridge.Subcommands.Add(CartridgeCommands.Compress(g, stdout, stderr));
+        cartridge.Subcommands.Add(CartridgeCommands.Promote(g, stdout, stderr));
         command.Subcommands.Add(cartridge);
         return command;
     }
@@ -23,17 +27,25 @@ internal static class ModelCommand
     {
         var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
         var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
-        var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill from BOS (read whole, used verbatim).", Required = true };
+        var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill (read whole, used verbatim): from BOS, or after the --base chain.", Required = true };
         var output = new Option<string>("--out") { Description = "Cartridge file to write.", Required = true };
-        var command = new Command("create", "Prefill a text from BOS and save the KV cache as a cartridge.") { model, tokenizer, textFile, output };
+        var bases = new Option<string[]>("--base")
+        {
+            Description = "Make a chain link: the text is prefilled after these cartridges (a root, then its links in order; repeatable) and only its own entries are saved. Running the chain plus the link equals prefilling all the texts.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.") { model, tokenizer, textFile, output, bases };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
             var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            var chain = (parse.GetValue(bases) ?? []).Select(KvCartridge.Load).ToList();
             KvCartridge cart;
             try
             {
-                cart = generator.CreateCartridge(text, generator.Model.CreateCache(), ct);
+                cart = chain.Count == 0
+                    ? generator.CreateCartridge(text, generator.Model.CreateCache(), ct)
+                    : generator.CreateCartridge(text, chain, generator.Model.CreateCache(), ct);
             }
             catch (ArgumentException ex)
             {
@@ -42,13 +54,15 @@ internal static class ModelCommand
 
             string path = parse.GetValue(output)!;
             cart.Save(path);
+            string id = Convert.ToHexStringLower(cart.Id);
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJson(new { cartridge = path, tokens = cart.Count });
+                ctx.Output.WriteJson(new { cartridge = path, tokens = cart.Count, id, baseId = cart.IsRoot ? null : Convert.ToHexStringLower(cart.BaseId) });
             }
             else
             {
-                ctx.Output.Out.WriteLine($"wrote {path} ({cart.Count.ToString(CultureInfo.InvariantCulture)} tokens)");
+                string link = cart.IsRoot ? string.Empty : $", link on {Convert.ToHexStringLower(cart.BaseId)[..16]}";
+                ctx.Output.Out.WriteLine($"wrote {path} ({cart.Count.ToString(CultureInfo.InvariantCulture)} tokens, id {id[..16]}{link})");
                 ctx.Output.Out.Flush();
             }
 
@@ -61,23 +75,44 @@ internal static class ModelCommand
     {
         var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin) the cartridge was made with.", Required = true };
         var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
-        var cartridge = new Option<string>("--cartridge")
+        var cartridge = new Option<string[]>("--cartridge")
         {
-            Description = "One cartridge from `model cartridge create`. Only one: composing cartridges re-bases positions exactly only in layer 0, so a composition would not equal prefilling the joined text.",
-            Required = true,
+            Description = "A cartridge from `model cartridge create` (repeatable: composed in order). A chain (root, then links made with --base) composes exactly; independent cartridges are re-based, which is exact only in layer 0, so the result approximates prefilling the joined texts (a notice says so).",
+            AllowMultipleArgumentsPerToken = false,
         };
+        var memoryId = new Option<string?>("--memory") { Description = "Id of an activation memory (from `model cartridge promote`) whose cartridge to run, instead of --cartridge." };
         var prompt = new Option<string>("--prompt") { Description = "Text appended after the cartridge's tokens (no BOS); without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
-        var command = new Command("run", "Generate after a saved cartridge, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.")
+        var command = new Command("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.")
         {
-            model, tokenizer, cartridge, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
+            model, tokenizer, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         };
-        Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
+            string[] files = parse.GetValue(cartridge) ?? [];
+            string? id = parse.GetValue(memoryId);
+            if ((files.Length == 0) == (id is null))
+            {
+                throw new MemoryValidationException("Give either --cartridge (one or more) or --memory, not both.");
+            }
 
-            var cart = KvCartridge.Load(parse.GetValue(cartridge)!);
+            if (id is not null)
+            {
+                await using var memory = ctx.OpenMemory();
+                var item = await memory.GetAsync(ctx.Scope, Parsing.Id(id), ct);
+                files = [ActivationMemoryScheduler.ResolveCartridgeFile(item)];
+            }
+
+            var parts = files.Select(KvCartridge.Load).ToList();
+            bool exact = parts.Count == 1 || KvCartridge.IsChain(parts);
+            if (!exact)
+            {
+                ctx.Output.Notice("[yellow]approximate:[/] these cartridges are not one chain, so they were re-based; only layer 0 is exact (make links with `cartridge create --base` for an exact composition).");
+            }
+
+            var cart = parts.Count == 1 ? parts[0] : KvCartridge.Compose(parts);
             var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
             GenerationResult result;
             try
@@ -89,24 +124,31 @@ internal static class ModelCommand
                 throw new MemoryValidationException(ex.Message);
             }
 
-            Write(ctx, result);
-            return Task.FromResult(0);
+            Write(ctx, result, exact);
+            return 0;
         });
         return command;
     }
 
-    private static Generator Load(string modelPath, string tokenizerPath)
+    internal static Generator Load(string modelPath, string tokenizerPath)
     {
         var llama = LlamaModel.Load(modelPath);
         var tok = SentencePieceBpeTokenizer.Load(tokenizerPath, llama.Config.VocabSize);
         return new Generator(llama, tok);
     }
 
-    private static void Write(CliContext ctx, GenerationResult result)
+    private static void Write(CliContext ctx, GenerationResult result, bool? exact = null)
     {
         if (ctx.Output.IsJson)
         {
-            ctx.Output.WriteJson(new { text = result.Text, promptTokens = result.PromptTokens.Count, tokens = result.Tokens, stoppedAtBos = result.StoppedAtBos });
+            if (exact is { } e)
+            {
+                ctx.Output.WriteJson(new { text = result.Text, promptTokens = result.PromptTokens.Count, tokens = result.Tokens, stoppedAtBos = result.StoppedAtBos, exact = e });
+            }
+            else
+            {
+                ctx.Output.WriteJson(new { text = result.Text, promptTokens = result.PromptTokens.Count, tokens = result.Tokens, stoppedAtBos = result.StoppedAtBos });
+            }
         }
         else
         {

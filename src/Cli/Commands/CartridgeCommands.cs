@@ -1,0 +1,206 @@
+using System.CommandLine;
+using System.Globalization;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.ModelHost;
+using AgentMem.ModelHost.Activation;
+using AgentMem.ModelHost.Compression;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary><c>model cartridge inspect|compress|promote</c>: look into a cartridge, compress one to a budget, promote a cube's memories.</summary>
+internal static class CartridgeCommands
+{
+    public static Command Inspect(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var cartridge = new Option<string>("--cartridge") { Description = "Cartridge file.", Required = true };
+        var command = new Command("inspect", "Show a cartridge's header: version, entries, positions, chain ids, model fingerprint (reads no payload).") { cartridge };
+        Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
+        {
+            string path = parse.GetValue(cartridge)!;
+            var h = KvCartridge.Inspect(path);
+            bool contiguous = h.Count == 0 || h.Positions[^1] - h.Positions[0] == h.Count - 1;
+            int first = h.Count == 0 ? 0 : h.Positions[0];
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new
+                {
+                    cartridge = path, version = h.Version, entries = h.Count, firstPosition = first, nextPosition = h.NextPosition, contiguous,
+                    id = h.Id, baseId = h.IsRoot ? null : h.BaseId, root = h.IsRoot, detached = h.IsDetached, layers = h.Layers, kvHeads = h.KvHeads, headSize = h.HeadSize,
+                    fingerprint = h.Fingerprint, bytes = h.FileBytes,
+                });
+            }
+            else
+            {
+                var o = ctx.Output.Out;
+                var inv = CultureInfo.InvariantCulture;
+                o.WriteLine(string.Create(inv, $"version      {h.Version}"));
+                o.WriteLine(string.Create(inv, $"entries      {h.Count} (positions {first} .. {h.NextPosition - 1}, {(contiguous ? "contiguous" : "compressed: gaps")})"));
+                o.WriteLine($"id           {h.Id ?? "(version 1: not stored)"}");
+                o.WriteLine(h.IsRoot ? "chain        root (computed from BOS)" : h.IsDetached ? "chain        detached (re-based or composed approximately)" : $"chain        link on {h.BaseId}");
+                o.WriteLine(string.Create(inv, $"shape        {h.Layers} layers, {h.KvHeads} kv heads × {h.HeadSize}"));
+                o.WriteLine($"model        {h.Fingerprint}");
+                o.WriteLine(string.Create(inv, $"bytes        {h.FileBytes}"));
+                o.Flush();
+            }
+
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    public static Command Compress(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill from BOS (read whole, used verbatim).", Required = true };
+        var output = new Option<string?>("--out") { Description = "Compressed cartridge file to write (optional: without it only the quality is measured)." };
+        var defaults = new KvCompressionOptions();
+        var budget = new Option<int>("--budget") { Description = "Cache entries to keep.", Required = true };
+        var method = new Option<string>("--method") { Description = "snapkv (attention of the last prompt tokens, pooled) or h2o (attention accumulated over the whole prefill).", DefaultValueFactory = _ => "snapkv" };
+        var sinks = new Option<int>("--sinks") { Description = "Leading entries always kept.", DefaultValueFactory = _ => defaults.Sinks };
+        var window = new Option<int>("--window") { Description = "Trailing entries always kept.", DefaultValueFactory = _ => defaults.RecentWindow };
+        var evalSteps = new Option<int>("--eval-steps") { Description = "Greedy continuation tokens over which to compare the compressed cache with the full one (0: skip).", DefaultValueFactory = _ => 64 };
+        var command = new Command("compress", "Prefill a text, keep a budget of KV entries (sinks + recent window + most attended), save them as a cartridge and report the quality cost.")
+        {
+            model, tokenizer, textFile, output, budget, method, sinks, window, evalSteps,
+        };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var options = new KvCompressionOptions
+            {
+                Budget = parse.GetValue(budget),
+                Sinks = parse.GetValue(sinks),
+                RecentWindow = parse.GetValue(window),
+                Method = parse.GetValue(method)?.ToLowerInvariant() switch
+                {
+                    "snapkv" => KvCompressionMethod.SnapKv,
+                    "h2o" => KvCompressionMethod.H2O,
+                    var other => throw new MemoryValidationException($"unknown --method '{other}'; use snapkv or h2o."),
+                },
+            };
+            int steps = parse.GetValue(evalSteps);
+            if (steps < 0)
+            {
+                throw new MemoryValidationException("--eval-steps must be ≥ 0.");
+            }
+
+            KvCompressor compressor = null!;
+            Verb.Validate(() => compressor = new KvCompressor(options));
+            string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct);
+            var generator = ModelCommand.Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            var llama = generator.Model;
+            int[] tokens = generator.Tokenizer.Encode(text, bos: true);
+            if (tokens.Length > llama.Config.SeqLen || tokens.Length < 2)
+            {
+                throw new MemoryValidationException($"the text is {tokens.Length} tokens; it needs 2 .. {llama.Config.SeqLen}.");
+            }
+
+            var cache = llama.CreateCache();
+            int[] kept = compressor.PrefillAndCompress(llama, tokens, cache, ct);
+            var cart = KvCartridge.Export(llama, cache, [.. kept.Select(s => tokens[s])]);
+            string? path = parse.GetValue(output);
+            if (path is not null)
+            {
+                cart.Save(path);
+            }
+
+            ContinuationQuality? quality = null;
+            if (steps > 0)
+            {
+                // Same setting as a resumed cartridge: everything but the last token cached, the last one fed first.
+                quality = CacheComparison.Compare(
+                    llama,
+                    () =>
+                    {
+                        var c = llama.CreateCache();
+                        for (int p = 0; p < tokens.Length - 1; p++)
+                        {
+                            llama.Forward(tokens[p], p, c);
+                        }
+
+                        return c;
+                    },
+                    () =>
+                    {
+                        var c = llama.CreateCache();
+                        compressor.PrefillAndCompress(llama, tokens[..^1], c, ct);
+                        return c;
+                    },
+                    tokens[^1],
+                    Math.Min(steps, llama.Config.SeqLen - tokens.Length));
+            }
+
+            long fullBytes = KvCartridge.FileBytesFor(llama.Config, tokens.Length);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new { cartridge = path, tokens = tokens.Length, kept = kept.Length, bytes = cart.FileBytes, fullBytes, method = options.Method.ToString(), quality });
+            }
+            else
+            {
+                var o = ctx.Output.Out;
+                var inv = CultureInfo.InvariantCulture;
+                o.WriteLine(string.Create(inv, $"kept {kept.Length} of {tokens.Length} entries ({options.Method}, sinks {options.Sinks}, window {options.RecentWindow}): {cart.FileBytes} bytes vs {fullBytes}{(path is null ? string.Empty : $", wrote {path}")}"));
+                if (quality is { } q)
+                {
+                    o.WriteLine(string.Create(inv, $"vs full cache over {q.Steps} greedy tokens: top-1 agreement {q.Top1Agreement:P1}, mean KL {q.MeanKl:F4} nats, perplexity {q.CandidatePerplexity:F3} (full {q.ReferencePerplexity:F3}), free-running greedy: {q.GreedyMatches:P1} same, first {q.GreedyCommonPrefix} identical"));
+                }
+
+                o.Flush();
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Promote(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var defaults = new ActivationSchedulerOptions();
+        var top = new Option<int>("--top") { Description = "Plaintext memories to promote (by recall count, then strength, then recency).", DefaultValueFactory = _ => defaults.TopN };
+        var folder = new Option<string>("--dir") { Description = "Folder for cartridge files.", DefaultValueFactory = _ => defaults.Folder };
+        var reserve = new Option<int>("--reserve") { Description = "Context positions left free after the cartridge.", DefaultValueFactory = _ => defaults.ReserveTokens };
+        var command = new Command("promote", "Encode the --cube cube's most recalled memories as a cartridge activation memory; archives a stale one (a source changed) and rebuilds.")
+        {
+            model, tokenizer, top, folder, reserve,
+        };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var options = new ActivationSchedulerOptions { TopN = parse.GetValue(top), Folder = parse.GetValue(folder)!, ReserveTokens = parse.GetValue(reserve) };
+            Verb.Validate(options.Validate);
+            var generator = ModelCommand.Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            await using var memory = ctx.OpenMemory();
+            var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
+            var scheduler = new ActivationMemoryScheduler(memory, generator, options);
+            var result = await scheduler.PromoteAsync(ctx.Scope, cube.Id, ct);
+            string? id = result.Cartridge?.Id.ToString();
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new
+                {
+                    id, built = result.Built, tokens = result.Tokens, file = result.Cartridge?.Payload?.Uri,
+                    sources = result.Sources.Select(s => new { id = s.Id.ToString(), version = s.Version }),
+                    invalidated = result.Invalidated.Select(i => new { id = i.Id.ToString(), reason = i.StateReason }),
+                });
+            }
+            else
+            {
+                var o = ctx.Output.Out;
+                foreach (var i in result.Invalidated)
+                {
+                    o.WriteLine($"archived {i.Id}: {i.StateReason}");
+                }
+
+                o.WriteLine(id is null
+                    ? "no plaintext memory fits the model's context; nothing promoted"
+                    : string.Create(CultureInfo.InvariantCulture, $"{id} {(result.Built ? "built" : "still valid")}: {result.Sources.Count} memories, {result.Tokens} tokens, {result.Cartridge!.Payload!.Uri}"));
+                o.Flush();
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+}

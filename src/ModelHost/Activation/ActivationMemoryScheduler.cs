@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.ModelHost.Activation;
+
+/// <summary>
+/// Keeps a cube's most recalled plaintext memories as activation memory: renders the top memories (by recall count, then
+/// strength, then recency) as text, prefills it into a KV cartridge file, and records an <see cref="MemoryKind.Activation"/>
+/// memory whose payload is the file and whose provenance lists the source memories with their versions. When a source changes
+/// (new version, deleted, archived) the cartridge memory is archived with the reason and rebuilt on the next promotion.
+/// </summary>
+/// <remarks>
+/// Register the scheduler with <see cref="MemoryOS.AddChangeListener"/> to learn cheaply which cubes changed
+/// (<see cref="IsDirty"/>); <see cref="RefreshAsync"/> does the actual version comparison, so it is also correct without the hint
+/// (a separate process, or a restart, that missed the notifications). The scheduler's own writes mark the cube too. Archived
+/// cartridge memories keep their files, so their history still points at what they encoded.
+/// </remarks>
+public sealed class ActivationMemoryScheduler : IMemoryChangeListener
+{
+    /// <summary>Tag carried by every activation memory this scheduler writes.</summary>
+    public const string Tag = "activation-cartridge";
+
+    /// <summary>Link type from an activation memory to each plaintext memory it encodes.</summary>
+    public const string EncodesLink = "encodes";
+
+    /// <summary>Separator between rendered memories.</summary>
+    public const string Separator = "\n";
+
+    private readonly MemoryOS memory;
+    private readonly Generator generator;
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), bool> dirty = new();
+
+    /// <summary>Creates a scheduler over <paramref name="memory"/> that makes cartridges with <paramref name="generator"/>.</summary>
+    public ActivationMemoryScheduler(MemoryOS memory, Generator generator, ActivationSchedulerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(generator);
+        Options = options ?? new ActivationSchedulerOptions();
+        Options.Validate();
+        this.memory = memory;
+        this.generator = generator;
+    }
+
+    /// <summary>The settings.</summary>
+    public ActivationSchedulerOptions Options { get; }
+
+    /// <inheritdoc />
+    public void OnMemoriesChanged(string tenant, string cubeId) => dirty[(tenant, cubeId)] = true;
+
+    /// <summary>True when the cube changed since its last refresh in this process (a hint; <see cref="RefreshAsync"/> decides).</summary>
+    public bool IsDirty(string tenant, string cubeId) => dirty.ContainsKey((tenant, cubeId));
+
+    /// <summary>The plaintext memories that would be promoted, best first (before fitting them into the context).</summary>
+    public async Task<IReadOnlyList<MemoryItem>> RankAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
+    {
+        var all = new List<MemoryItem>();
+        await foreach (var item in memory.ListAsync(actor, cube, new MemoryFilter { Kind = MemoryKind.Plaintext }, cancellationToken).ConfigureAwait(false))
+        {
+            all.Add(item);
+        }
+
+        // Recall count first (what agents actually use), then strength of the forgetting curve, then recency.
+        return [.. all
+            .OrderByDescending(m => m.RecallCount)
+            .ThenByDescending(m => m.Strength)
+            .ThenByDescending(m => m.LastRecalledAt ?? DateTimeOffset.MinValue)
+            .ThenByDescending(m => m.UpdatedAt)
+            .ThenByDescending(m => m.Id.ToString(), StringComparer.Ordinal)
+            .Take(Options.TopN)];
+    }
+
+    /// <summary>
+    /// Archives every active cartridge memory of the cube whose sources changed since it was made (a new version, deleted, archived
+    /// or purged), with the reason. Returns the archived versions.
+    /// </summary>
+    public async Task<IReadOnlyList<MemoryItem>> RefreshAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var invalidated = new List<MemoryItem>();
+        foreach (var item in await ListCartridgesAsync(actor, cube, cancellationToken).ConfigureAwait(false))
+        {
+            dirty.TryRemove((actor.Tenant, item.CubeId), out _);
+            string? reason = await StaleReasonAsync(actor, item, cancellationToken).ConfigureAwait(false);
+            if (reason is not null)
+            {
+                invalidated.Add(await memory.SetStateAsync(actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return invalidated;
+    }
+
+    /// <summary>
+    /// Refreshes the cube, then makes sure its current top memories are in a valid cartridge: keeps the existing one when it encodes
+    /// exactly the current selection at the current versions, otherwise archives it and builds a new one.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The model and tokenizer cannot make a cartridge.</exception>
+    public async Task<ActivationPromotion> PromoteAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var invalidated = new List<MemoryItem>(await RefreshAsync(actor, cube, cancellationToken).ConfigureAwait(false));
+        var (sources, text, tokens) = Fit(await RankAsync(actor, cube, cancellationToken).ConfigureAwait(false));
+        string wanted = ActivationSources.Format(sources);
+        MemoryItem? current = null;
+        foreach (var item in await ListCartridgesAsync(actor, cube, cancellationToken).ConfigureAwait(false))
+        {
+            if (current is null && sources.Count > 0 && item.Provenance.SourceRef == wanted && PayloadIsIntact(item))
+            {
+                current = item;
+                continue;
+            }
+
+            string reason = sources.Count == 0 ? "no plaintext memory to encode any more" : "replaced: the cube's most recalled memories changed";
+            invalidated.Add(await memory.SetStateAsync(actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (current is not null)
+        {
+            return new ActivationPromotion(current, false, sources, invalidated, tokens);
+        }
+
+        if (sources.Count == 0)
+        {
+            return new ActivationPromotion(null, false, sources, invalidated, 0);
+        }
+
+        var cartridge = generator.CreateCartridge(text, generator.Model.CreateCache(), cancellationToken);
+        var payload = Write(cartridge, actor, cube);
+        string preview = text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 117), "...");
+        var draft = new MemoryDraft($"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {preview.ReplaceLineEndings(" / ")}")
+        {
+            Kind = MemoryKind.Activation,
+            Payload = payload,
+            Source = SourceKind.System,
+            SourceRef = wanted,
+            Actor = Options.Actor,
+            Tags = [Tag],
+            Context = $"model fingerprint {Convert.ToHexStringLower(generator.Model.GetFingerprint())[..16]}",
+            Links = [.. sources.Select(s => new MemoryLink(s.Id, EncodesLink))],
+        };
+        var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+        var added = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
+        return new ActivationPromotion(added, true, sources, invalidated, cartridge.Count);
+    }
+
+    /// <summary>
+    /// The local file of activation memory <paramref name="item"/>, after checking it is a live activation memory and that the
+    /// file's size and SHA-256 still match its payload reference.
+    /// </summary>
+    /// <exception cref="MemoryStateException">The memory is not an active activation memory (for example archived as stale).</exception>
+    /// <exception cref="ModelFormatException">The file is missing or no longer matches the reference.</exception>
+    public static string ResolveCartridgeFile(MemoryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.Kind != MemoryKind.Activation || item.Payload is null)
+        {
+            throw new MemoryStateException($"Memory {item.Id} is a {item.Kind} memory, not an activation memory (KV cartridge).");
+        }
+
+        if (item.State is not (LifecycleState.Active or LifecycleState.Frozen))
+        {
+            throw new MemoryStateException($"Activation memory {item.Id} is {item.State}{(item.StateReason is null ? string.Empty : $" ({item.StateReason})")}; promote the cube again to rebuild it.");
+        }
+
+        string path = LocalPath(item.Payload);
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException($"{path}: the cartridge file of activation memory {item.Id} is missing.");
+        }
+
+        if (!PayloadIsIntact(item))
+        {
+            throw new ModelFormatException($"{path}: the cartridge file no longer matches activation memory {item.Id} (size or SHA-256 differ).");
+        }
+
+        return path;
+    }
+
+    private static string LocalPath(PayloadRef payload) =>
+        Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : payload.Uri;
+
+    private static bool PayloadIsIntact(MemoryItem item)
+    {
+        if (item.Payload is not { } payload)
+        {
+            return false;
+        }
+
+        string path = LocalPath(payload);
+        if (!File.Exists(path) || new FileInfo(path).Length != payload.SizeBytes)
+        {
+            return false;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return string.Equals(Convert.ToHexStringLower(SHA256.HashData(stream)), payload.Sha256, StringComparison.Ordinal);
+    }
+
+    private async Task<List<MemoryItem>> ListCartridgesAsync(Scope actor, string cube, CancellationToken cancellationToken)
+    {
+        var result = new List<MemoryItem>();
+        var filter = new MemoryFilter { Kind = MemoryKind.Activation, AnyTags = [Tag], States = [LifecycleState.Active] };
+        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(item);
+        }
+
+        return result;
+    }
+
+    private async Task<string?> StaleReasonAsync(Scope actor, MemoryItem cartridge, CancellationToken cancellationToken)
+    {
+        var sources = ActivationSources.Parse(cartridge.Provenance.SourceRef);
+        if (sources.Count == 0)
+        {
+            return "its provenance lists no source memories";
+        }
+
+        foreach (var (id, version) in sources)
+        {
+            MemoryItem current;
+            try
+            {
+                current = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MemoryNotFoundException)
+            {
+                return $"source memory {id} was purged";
+            }
+
+            if (current.Version != version)
+            {
+                return $"source memory {id} changed (v{version} -> v{current.Version}, now {current.State})";
+            }
+        }
+
+        return PayloadIsIntact(cartridge) ? null : "its cartridge file is missing or altered";
+    }
+
+    /// <summary>The ranked memories that fit the context (best first, dropping any that overflow), rendered in creation order.</summary>
+    private (IReadOnlyList<MemoryItem> Sources, string Text, int Tokens) Fit(IReadOnlyList<MemoryItem> ranked)
+    {
+        int limit = generator.Model.Config.SeqLen - Options.ReserveTokens;
+        var chosen = new List<MemoryItem>();
+        string text = string.Empty;
+        int tokens = 0;
+        foreach (var candidate in ranked)
+        {
+            var trial = chosen.Append(candidate).OrderBy(m => m.Id.ToString(), StringComparer.Ordinal).ToList();
+            string rendered = string.Join(Separator, trial.Select(m => m.Text.Trim()));
+            int count = generator.Tokenizer.Encode(rendered, bos: true).Length;
+            if (count <= limit)
+            {
+                chosen = trial;
+                text = rendered;
+                tokens = count;
+            }
+        }
+
+        return (chosen, text, tokens);
+    }
+
+    private PayloadRef Write(KvCartridge cartridge, Scope actor, string cube)
+    {
+        string folder = Path.GetFullPath(Options.Folder);
+        Directory.CreateDirectory(folder);
+        string id = Convert.ToHexStringLower(cartridge.Id)[..24];
+        string safeCube = string.Concat(cube.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        string path = Path.Combine(folder, $"{actor.Tenant}-{safeCube}-{id}.amkv");
+        string temp = path + ".tmp";
+        // Written next to its final name and moved, so a reader never sees half a file under the name a memory points at.
+        cartridge.Save(temp);
+        File.Move(temp, path, overwrite: true);
+        byte[] sha;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
+        {
+            sha = SHA256.HashData(stream);
+        }
+
+        return new PayloadRef(new Uri(path).AbsoluteUri, KvCartridge.MediaType, new FileInfo(path).Length, Convert.ToHexStringLower(sha));
+    }
+}

@@ -1,0 +1,109 @@
+namespace AgentMem.ModelHost;
+
+/// <summary>
+/// Measures what an approximate cache (compressed, or composed from independent cartridges) costs: decodes the same continuation
+/// from a reference cache and a candidate cache and compares the next-token distributions step by step.
+/// </summary>
+public static class CacheComparison
+{
+    /// <summary>
+    /// Compares <paramref name="steps"/> continuation tokens. Each factory returns a fresh cache ready to be fed
+    /// <paramref name="firstToken"/> at its <see cref="KvCache.NextPosition"/> in slot <see cref="KvCache.Length"/>; each is called
+    /// twice (teacher-forced run on the reference's greedy tokens, then free-running greedy runs).
+    /// </summary>
+    public static ContinuationQuality Compare(LlamaModel model, Func<KvCache> reference, Func<KvCache> candidate, int firstToken, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+
+        var refCache = reference();
+        var candCache = candidate();
+        int n = Math.Min(steps, Math.Min(model.Config.SeqLen - refCache.Length, model.Config.SeqLen - candCache.Length));
+        if (n < 1)
+        {
+            throw new ArgumentException("no room left in the caches to decode.", nameof(steps));
+        }
+
+        int vocab = model.Config.VocabSize;
+        var p = new double[vocab];
+        var q = new double[vocab];
+        int agree = 0;
+        double kl = 0, refNll = 0, candNll = 0;
+        int token = firstToken;
+        for (int i = 0; i < n; i++)
+        {
+            var refLogits = model.ForwardAt(token, refCache.NextPosition, refCache.Length, refCache);
+            int next = Sampler.ArgMax(refLogits);
+            LogSoftmax(refLogits, p);
+            var candLogits = model.ForwardAt(token, candCache.NextPosition, candCache.Length, candCache);
+            if (Sampler.ArgMax(candLogits) == next)
+            {
+                agree++;
+            }
+
+            LogSoftmax(candLogits, q);
+            for (int v = 0; v < vocab; v++)
+            {
+                kl += Math.Exp(p[v]) * (p[v] - q[v]);
+            }
+
+            refNll -= p[next];
+            candNll -= q[next];
+            token = next;
+        }
+
+        int[] a = Greedy(model, reference(), firstToken, n);
+        int[] b = Greedy(model, candidate(), firstToken, n);
+        int matches = 0, prefix = 0;
+        bool diverged = false;
+        for (int i = 0; i < n; i++)
+        {
+            if (a[i] == b[i])
+            {
+                matches++;
+                prefix += diverged ? 0 : 1;
+            }
+            else
+            {
+                diverged = true;
+            }
+        }
+
+        return new ContinuationQuality(n, (double)agree / n, kl / n, Math.Exp(refNll / n), Math.Exp(candNll / n), (double)matches / n, prefix);
+    }
+
+    private static int[] Greedy(LlamaModel model, KvCache cache, int token, int n)
+    {
+        var tokens = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            token = Sampler.ArgMax(model.ForwardAt(token, cache.NextPosition, cache.Length, cache));
+            tokens[i] = token;
+        }
+
+        return tokens;
+    }
+
+    private static void LogSoftmax(ReadOnlySpan<float> logits, double[] result)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float x in logits)
+        {
+            max = Math.Max(max, x);
+        }
+
+        double sum = 0;
+        foreach (float x in logits)
+        {
+            sum += Math.Exp(x - max);
+        }
+
+        double log = max + Math.Log(sum);
+        for (int v = 0; v < logits.Length; v++)
+        {
+            result[v] = logits[v] - log;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace AgentMem.ModelHost.Compression;
+
+/// <summary>Settings of <see cref="KvCompressor"/>, with defaults that suit prompts of a few hundred tokens.</summary>
+public sealed class KvCompressionOptions
+{
+    /// <summary>Slots to keep (the token budget). A cache no longer than this is left as it is.</summary>
+    public int Budget { get; set; } = 256;
+
+    /// <summary>Leading slots always kept (attention sinks: models park attention on the first tokens; default 4).</summary>
+    public int Sinks { get; set; } = 4;
+
+    /// <summary>Trailing slots always kept (the recent window; default 16). At least 1, so a cartridge's last token survives.</summary>
+    public int RecentWindow { get; set; } = 16;
+
+    /// <summary>How the other slots are scored (default <see cref="KvCompressionMethod.SnapKv"/>).</summary>
+    public KvCompressionMethod Method { get; set; } = KvCompressionMethod.SnapKv;
+
+    /// <summary>SnapKV: how many of the last prompt tokens' queries vote (default 16).</summary>
+    public int ObservationWindow { get; set; } = 16;
+
+    /// <summary>SnapKV: width of the average pooling over slot scores, odd (default 7; 1 turns pooling off).</summary>
+    public int PoolKernel { get; set; } = 7;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Sinks, nameof(Sinks));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RecentWindow, 1, nameof(RecentWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Budget, Sinks + RecentWindow, nameof(Budget));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ObservationWindow, 1, nameof(ObservationWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PoolKernel, 1, nameof(PoolKernel));
+        if (PoolKernel % 2 == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PoolKernel), PoolKernel, "the pooling kernel must be odd, so it is centred on a slot.");
+        }
+
+        if (!Enum.IsDefined(Method))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Method), Method, "unknown compression method.");
+        }
+    }
+}

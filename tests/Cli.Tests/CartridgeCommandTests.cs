@@ -1,0 +1,134 @@
+using System.Text.Json;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary><c>model cartridge create --base|run (several)|inspect|compress|promote|run --memory</c> on stories260K.</summary>
+public sealed class CartridgeCommandTests : IDisposable
+{
+    private const string First = "Once upon a time, there was a little girl named Lily. She loved to play in the park.";
+    private const string Second = "One day she found a small cat under a tree.";
+
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static string Stories(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "models", "stories260K", name));
+
+    private static string[] ModelArgs => ["--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin")];
+
+    private async Task<string> CreateAsync(string name, string text, params string[] extra)
+    {
+        string textFile = Path.Combine(cli.Folder, name + ".txt");
+        await File.WriteAllTextAsync(textFile, text);
+        string cart = Path.Combine(cli.Folder, name + ".amkv");
+        var (code, _, err) = await cli.RunAsync(["model", "cartridge", "create", .. ModelArgs, "--text-file", textFile, "--out", cart, .. extra]);
+        Assert.True(code == 0, err);
+        return cart;
+    }
+
+    [Fact]
+    public async Task A_chain_runs_exactly_like_the_root_with_the_link_text_as_prompt()
+    {
+        string root = await CreateAsync("root", First);
+        string link = await CreateAsync("link", Second, "--base", root);
+
+        var chained = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", root, "--cartridge", link, "--steps", "30", "--temperature", "0"]);
+        Assert.True(chained.GetProperty("exact").GetBoolean());
+        // The link's tokens are the prompt's tokens (no BOS), so the chain must decode as the root followed by that prompt.
+        var prompted = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", root, "--prompt", Second, "--steps", "30", "--temperature", "0"]);
+        Assert.Equal(prompted.GetProperty("text").GetString(), chained.GetProperty("text").GetString());
+        Assert.Equal(prompted.GetProperty("promptTokens").GetInt32(), chained.GetProperty("promptTokens").GetInt32());
+
+        var inspect = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", link);
+        Assert.Equal(2, inspect.GetProperty("version").GetInt32());
+        Assert.False(inspect.GetProperty("root").GetBoolean());
+        var rootInfo = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", root);
+        Assert.Equal(rootInfo.GetProperty("id").GetString(), inspect.GetProperty("baseId").GetString());
+        Assert.Equal(rootInfo.GetProperty("nextPosition").GetInt32(), inspect.GetProperty("firstPosition").GetInt32());
+
+        var (code, text, err) = await cli.RunAsync("model", "cartridge", "inspect", "--cartridge", link);
+        Assert.True(code == 0, err);
+        Assert.Contains("link on " + rootInfo.GetProperty("id").GetString(), text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Independent_cartridges_compose_with_a_notice_and_a_broken_chain_is_refused_at_create()
+    {
+        string a = await CreateAsync("a", First);
+        string b = await CreateAsync("b", Second);
+        var (code, output, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", a, "--cartridge", b, "--steps", "10", "--temperature", "0"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("approximate", err, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(output));
+
+        string c = await CreateAsync("c", Second, "--base", a);
+        string textFile = Path.Combine(cli.Folder, "d.txt");
+        await File.WriteAllTextAsync(textFile, "The end.");
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "create", .. ModelArgs, "--text-file", textFile, "--out", Path.Combine(cli.Folder, "d.amkv"), "--base", c]);
+        Assert.Equal(1, code);
+        Assert.Contains("chain", err, StringComparison.Ordinal);
+
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--steps", "5"]);
+        Assert.Equal(1, code);
+        Assert.Contains("--cartridge", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compress_writes_a_smaller_cartridge_that_runs_and_reports_quality()
+    {
+        string textFile = Path.Combine(cli.Folder, "long.txt");
+        await File.WriteAllTextAsync(textFile, string.Join(" ", Enumerable.Repeat(First + " " + Second, 3)));
+        string full = await CreateAsync("full", await File.ReadAllTextAsync(textFile));
+        string small = Path.Combine(cli.Folder, "small.amkv");
+        var result = await cli.JsonAsync(["model", "cartridge", "compress", .. ModelArgs, "--text-file", textFile, "--budget", "40", "--out", small, "--eval-steps", "16"]);
+        Assert.Equal(40, result.GetProperty("kept").GetInt32());
+        Assert.Equal(new FileInfo(small).Length, result.GetProperty("bytes").GetInt64());
+        Assert.Equal(new FileInfo(full).Length, result.GetProperty("fullBytes").GetInt64());
+        Assert.True(new FileInfo(small).Length < new FileInfo(full).Length / 2);
+        var quality = result.GetProperty("quality");
+        Assert.Equal(16, quality.GetProperty("steps").GetInt32());
+        Assert.InRange(quality.GetProperty("top1Agreement").GetDouble(), 0, 1);
+
+        var inspect = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", small);
+        Assert.False(inspect.GetProperty("contiguous").GetBoolean());
+        var (code, output, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", small, "--steps", "10", "--temperature", "0"]);
+        Assert.True(code == 0, err);
+        Assert.False(string.IsNullOrWhiteSpace(output));
+
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "compress", .. ModelArgs, "--text-file", textFile, "--budget", "10", "--method", "h2o"]);
+        Assert.Equal(1, code);
+        Assert.Contains("Budget", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Promote_makes_an_activation_memory_that_run_accepts_by_id_and_an_edit_invalidates_it()
+    {
+        var first = await cli.JsonAsync("add", First);
+        await cli.JsonAsync("add", Second);
+        string dir = Path.Combine(cli.Folder, "carts");
+        var promoted = await cli.JsonAsync(["model", "cartridge", "promote", .. ModelArgs, "--top", "2", "--dir", dir]);
+        Assert.True(promoted.GetProperty("built").GetBoolean());
+        string id = promoted.GetProperty("id").GetString()!;
+        Assert.Equal(2, promoted.GetProperty("sources").GetArrayLength());
+        Assert.Single(Directory.GetFiles(dir, "*.amkv"));
+
+        var viaMemory = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--memory", id, "--steps", "20", "--temperature", "0"]);
+        var viaGenerate = await cli.JsonAsync(["model", "generate", .. ModelArgs, "--prompt", First + "\n" + Second, "--steps", "20", "--temperature", "0"]);
+        Assert.Equal(viaGenerate.GetProperty("text").GetString(), viaMemory.GetProperty("text").GetString());
+
+        var again = await cli.JsonAsync(["model", "cartridge", "promote", .. ModelArgs, "--top", "2", "--dir", dir]);
+        Assert.False(again.GetProperty("built").GetBoolean());
+        Assert.Equal(id, again.GetProperty("id").GetString());
+
+        var (code, _, err) = await cli.RunAsync("update", first.GetProperty("id").GetString()!, "Once upon a time there was a boy.");
+        Assert.True(code == 0, err);
+        var rebuilt = await cli.JsonAsync(["model", "cartridge", "promote", .. ModelArgs, "--top", "2", "--dir", dir]);
+        Assert.True(rebuilt.GetProperty("built").GetBoolean());
+        Assert.Equal(id, rebuilt.GetProperty("invalidated")[0].GetProperty("id").GetString());
+        Assert.Contains("changed", rebuilt.GetProperty("invalidated")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--memory", id, "--steps", "5"]);
+        Assert.Equal(1, code);
+        Assert.Contains("Archived", err, StringComparison.Ordinal);
+    }
+}

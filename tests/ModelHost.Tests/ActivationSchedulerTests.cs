@@ -1,0 +1,165 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+using AgentMem.ModelHost.Activation;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace AgentMem.ModelHost.Tests;
+
+/// <summary>The activation memory scheduler over a real SQLite store and stories260K.</summary>
+public sealed class ActivationSchedulerTests : IAsyncLifetime
+{
+    private static readonly Scope Alice = new("acme", "alice");
+
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-tests", Guid.NewGuid().ToString("N"));
+    private MemoryOS memory = null!;
+
+    private string DbPath => Path.Combine(folder, "memory.db");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        var store = SqliteMemoryStore.Open(DbPath);
+        memory = new MemoryOS(store, new Bm25Retriever(store));
+        await memory.CreateCubeAsync(Alice, "stories");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private ActivationMemoryScheduler CreateScheduler(int top)
+    {
+        var scheduler = new ActivationMemoryScheduler(memory, Stories.Generator, new ActivationSchedulerOptions { TopN = top, Folder = Path.Combine(folder, "carts") });
+        memory.AddChangeListener(scheduler);
+        return scheduler;
+    }
+
+    private async Task<List<MemoryItem>> AddAsync(params string[] texts)
+    {
+        var items = new List<MemoryItem>();
+        foreach (string text in texts)
+        {
+            var outcome = await memory.AddAsync(Alice, "stories", new MemoryDraft(text));
+            items.Add(await memory.GetAsync(Alice, outcome.Id));
+        }
+
+        return items;
+    }
+
+    /// <summary>Recall counts are written by recall paths below the facade; set them in the file directly.</summary>
+    private void SetRecallCount(MemoryItem item, int count)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE memories SET recall_count = $n WHERE id = $id";
+        command.Parameters.AddWithValue("$n", count);
+        command.Parameters.AddWithValue("$id", item.Id.ToString());
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    [Fact]
+    public async Task Promotes_the_most_recalled_memories_into_a_cartridge_memory_with_payload_and_provenance()
+    {
+        var items = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night, Stories.Tom, "The dog barked at the moon.");
+        SetRecallCount(items[3], 9);
+        SetRecallCount(items[1], 4);
+        var scheduler = CreateScheduler(top: 2);
+
+        var result = await scheduler.PromoteAsync(Alice, "stories");
+        Assert.True(result.Built);
+        Assert.Equal([items[1].Id, items[3].Id], result.Sources.Select(s => s.Id)); // rendered in creation order
+        var cart = result.Cartridge!;
+        Assert.Equal(MemoryKind.Activation, cart.Kind);
+        Assert.Contains(ActivationMemoryScheduler.Tag, cart.Tags);
+        Assert.Equal(KvCartridge.MediaType, cart.Payload!.MediaType);
+        Assert.Equal($"encodes:{items[1].Id}@1,{items[3].Id}@1", cart.Provenance.SourceRef);
+        Assert.Equal(SourceKind.System, cart.Provenance.Source);
+        Assert.Equal([items[1].Id, items[3].Id], cart.Links.Where(l => l.Type == ActivationMemoryScheduler.EncodesLink).Select(l => l.Target));
+
+        string path = ActivationMemoryScheduler.ResolveCartridgeFile(await memory.GetAsync(Alice, cart.Id));
+        Assert.Equal(new FileInfo(path).Length, cart.Payload.SizeBytes);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), cart.Payload.Sha256);
+        var loaded = KvCartridge.Load(path);
+        Assert.Equal(Stories.Tokenizer.Encode(Stories.Ball + "\n" + Stories.Tom), loaded.Tokens);
+        Assert.Equal(loaded.Count, result.Tokens);
+
+        // The cartridge resumes like a prefill of the rendered memories.
+        var resumed = Stories.Generator.Resume(loaded, string.Empty, 20, new Sampler(512, 0f), Stories.Model.CreateCache());
+        var direct = Stories.Generator.Generate(Stories.Ball + "\n" + Stories.Tom, 20, new Sampler(512, 0f));
+        Assert.Equal(direct.Tokens, resumed.Tokens);
+
+        // Nothing changed: the same memory is still valid.
+        var again = await scheduler.PromoteAsync(Alice, "stories");
+        Assert.False(again.Built);
+        Assert.Equal(cart.Id, again.Cartridge!.Id);
+        Assert.Empty(again.Invalidated);
+    }
+
+    [Fact]
+    public async Task A_changed_source_invalidates_the_cartridge_and_the_next_run_rebuilds_it()
+    {
+        var items = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night);
+        var scheduler = CreateScheduler(top: 3);
+        var first = await scheduler.PromoteAsync(Alice, "stories");
+        var cube = await memory.OpenCubeAsync(Alice, "stories");
+
+        await memory.UpdateAsync(Alice, items[1].Id, new MemoryChange { Text = "Lily gave the cat a fish.", Reason = "fixed" });
+        Assert.True(scheduler.IsDirty(Alice.Tenant, cube.Id));
+
+        var invalidated = await scheduler.RefreshAsync(Alice, "stories");
+        var stale = Assert.Single(invalidated);
+        Assert.Equal(first.Cartridge!.Id, stale.Id);
+        Assert.Equal(LifecycleState.Archived, stale.State);
+        Assert.Contains($"source memory {items[1].Id} changed (v1 -> v2", stale.StateReason, StringComparison.Ordinal);
+        Assert.Throws<MemoryStateException>(() => ActivationMemoryScheduler.ResolveCartridgeFile(stale));
+        Assert.Equal(2, (await memory.GetHistoryAsync(Alice, stale.Id)).Count);
+
+        var rebuilt = await scheduler.PromoteAsync(Alice, "stories");
+        Assert.True(rebuilt.Built);
+        Assert.NotEqual(first.Cartridge.Id, rebuilt.Cartridge!.Id);
+        Assert.Contains($"{items[1].Id}@2", rebuilt.Cartridge.Provenance.SourceRef, StringComparison.Ordinal);
+        string path = ActivationMemoryScheduler.ResolveCartridgeFile(rebuilt.Cartridge);
+        Assert.Equal(Stories.Tokenizer.Encode(string.Join("\n", Stories.Lily, "Lily gave the cat a fish.", Stories.Night)), KvCartridge.Load(path).Tokens);
+
+        // A deleted source is a change too; the rebuilt cartridge leaves it out.
+        await memory.DeleteAsync(Alice, items[0].Id);
+        var afterDelete = await scheduler.PromoteAsync(Alice, "stories");
+        Assert.True(afterDelete.Built);
+        Assert.Contains(afterDelete.Invalidated, i => i.Id == rebuilt.Cartridge.Id && i.StateReason!.Contains("now Deleted", StringComparison.Ordinal));
+        Assert.DoesNotContain(afterDelete.Sources, s => s.Id == items[0].Id);
+    }
+
+    [Fact]
+    public async Task Without_recalls_the_most_recent_memories_are_chosen_and_an_altered_file_is_detected()
+    {
+        var items = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night);
+        var scheduler = CreateScheduler(top: 2);
+        var result = await scheduler.PromoteAsync(Alice, "stories");
+        Assert.Equal([items[1].Id, items[2].Id], result.Sources.Select(s => s.Id));
+
+        string path = ActivationMemoryScheduler.ResolveCartridgeFile(result.Cartridge!);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(path, bytes);
+        Assert.Throws<ModelFormatException>(() => ActivationMemoryScheduler.ResolveCartridgeFile(result.Cartridge!));
+        var invalidated = Assert.Single(await scheduler.RefreshAsync(Alice, "stories"));
+        Assert.Contains("altered", invalidated.StateReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Source_references_round_trip()
+    {
+        var id = AgentMem.MemoryCore.Identity.MemoryId.NewId(DateTimeOffset.UnixEpoch);
+        Assert.Equal([(id, 3)], ActivationSources.Parse($"encodes:{id}@3"));
+        Assert.Empty(ActivationSources.Parse("D3:7"));
+        Assert.Empty(ActivationSources.Parse(null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ActivationSchedulerOptions { TopN = 0 }.Validate());
+    }
+}

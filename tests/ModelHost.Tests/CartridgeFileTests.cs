@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+
+namespace AgentMem.ModelHost.Tests;
+
+/// <summary>Version 2 files: direct loading into a cache, inspection, and reading version 1 files.</summary>
+public sealed class CartridgeFileTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-tests", Guid.NewGuid().ToString("N"));
+
+    public CartridgeFileTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void LoadInto_fills_the_cache_like_Load_and_ImportInto()
+    {
+        var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        string path = Path.Combine(folder, "c.amkv");
+        cartridge.Save(path);
+        Assert.Equal(cartridge.FileBytes, new FileInfo(path).Length);
+
+        var viaLoad = Stories.Model.CreateCache();
+        KvCartridge.Load(path).ImportInto(Stories.Model, viaLoad);
+        var direct = Stories.Model.CreateCache();
+        var header = KvCartridge.LoadInto(path, Stories.Model, direct);
+        Assert.Equal(cartridge.Tokens, header.Tokens);
+        Assert.Equal(Convert.ToHexStringLower(cartridge.Id), header.Id);
+        Assert.True(header.IsRoot);
+        Assert.Equal(viaLoad.Length, direct.Length);
+        for (int l = 0; l < Stories.Model.Config.Layers; l++)
+        {
+            for (int s = 0; s < direct.Length; s++)
+            {
+                Assert.Equal(viaLoad.Key(l, s).ToArray(), direct.Key(l, s).ToArray());
+                Assert.Equal(viaLoad.Value(l, s).ToArray(), direct.Value(l, s).ToArray());
+            }
+        }
+
+        var inspected = KvCartridge.Inspect(path);
+        Assert.Equal(2, inspected.Version);
+        Assert.Equal(cartridge.Count, inspected.Count);
+        Assert.Equal(5, inspected.Layers);
+        Assert.Equal(new FileInfo(path).Length, inspected.FileBytes);
+        Assert.Equal(Convert.ToHexStringLower(Stories.Model.GetFingerprint()), inspected.Fingerprint);
+    }
+
+    [Fact]
+    public void Corrupt_file_leaves_the_cache_empty_and_foreign_model_leaves_it_untouched()
+    {
+        var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        string path = Path.Combine(folder, "c.amkv");
+        cartridge.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        string bad = Path.Combine(folder, "bad.amkv");
+        File.WriteAllBytes(bad, bytes);
+        var cache = Stories.Model.CreateCache();
+        Stories.Model.Forward(1, 0, cache);
+        Assert.Contains("checksum", Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(bad, Stories.Model, cache)).Message, StringComparison.Ordinal);
+        Assert.Equal(0, cache.Length);
+        Assert.Contains("checksum", Assert.Throws<ModelFormatException>(() => KvCartridge.Load(bad)).Message, StringComparison.Ordinal);
+
+        File.WriteAllBytes(bad, bytes[..^9]);
+        Assert.Contains("truncated", Assert.Throws<ModelFormatException>(() => KvCartridge.Load(bad)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Version_1_files_still_load_as_roots_and_decode_the_same()
+    {
+        var generator = Stories.Generator;
+        var cartridge = generator.CreateCartridge(Stories.Tom, Stories.Model.CreateCache());
+        using var stream = new MemoryStream();
+        cartridge.WriteTo(stream);
+        string path = Path.Combine(folder, "v1.amkv");
+        File.WriteAllBytes(path, ToVersion1(stream.ToArray()));
+
+        var v1 = KvCartridge.Load(path);
+        Assert.True(v1.IsRoot);
+        Assert.Equal(cartridge.Tokens, v1.Tokens);
+        Assert.Equal(cartridge.Id.ToArray(), v1.Id.ToArray()); // computed from the content, as version 2 stores it
+        Assert.Equal(1, KvCartridge.Inspect(path).Version);
+        Assert.Null(KvCartridge.Inspect(path).Id);
+        var a = generator.Resume(v1, string.Empty, 20, new Sampler(512, 0f), Stories.Model.CreateCache());
+        var b = generator.Resume(cartridge, string.Empty, 20, new Sampler(512, 0f), Stories.Model.CreateCache());
+        Assert.Equal(b.Tokens, a.Tokens);
+
+        // Re-saving writes the current version.
+        string again = Path.Combine(folder, "v2.amkv");
+        v1.Save(again);
+        Assert.Equal(KvCartridge.FormatVersion, KvCartridge.Inspect(again).Version);
+    }
+
+    /// <summary>The version-1 layout: the version-2 file without its two 32-byte ids, with the checksum recomputed.</summary>
+    private static byte[] ToVersion1(byte[] v2)
+    {
+        const int v1Header = 72;
+        byte[] v1 = [.. v2.AsSpan(0, v1Header), .. v2.AsSpan(v1Header + 64, v2.Length - v1Header - 64 - 4), 0, 0, 0, 0];
+        BinaryPrimitives.WriteInt32LittleEndian(v1.AsSpan(8), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(v1.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(v1.AsSpan(0, v1.Length - 4)));
+        return v1;
+    }
+}

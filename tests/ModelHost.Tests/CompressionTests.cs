@@ -1,0 +1,136 @@
+using AgentMem.ModelHost.Compression;
+
+namespace AgentMem.ModelHost.Tests;
+
+/// <summary>Cache compression to a token budget: what is kept, lossless within budget, and compressed cartridges.</summary>
+public sealed class CompressionTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-tests", Guid.NewGuid().ToString("N"));
+
+    public CompressionTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static int[] Prompt => Stories.Tokenizer.Encode(Stories.Lily + " " + Stories.Tom);
+
+    [Theory]
+    [InlineData(KvCompressionMethod.SnapKv)]
+    [InlineData(KvCompressionMethod.H2O)]
+    public void Kept_set_has_the_sinks_the_window_and_exactly_the_budget(KvCompressionMethod method)
+    {
+        int[] tokens = Prompt;
+        var compressor = new KvCompressor(new KvCompressionOptions { Budget = 40, Sinks = 4, RecentWindow = 8, Method = method });
+        var cache = Stories.Model.CreateCache();
+        int[] kept = compressor.PrefillAndCompress(Stories.Model, tokens, cache);
+
+        Assert.Equal(40, kept.Length);
+        Assert.Equal(40, cache.Length);
+        Assert.Equal(kept.Order().Distinct(), kept);
+        Assert.Equal([0, 1, 2, 3], kept[..4]);
+        Assert.Equal(Enumerable.Range(tokens.Length - 8, 8), kept[^8..]);
+        for (int s = 0; s < kept.Length; s++)
+        {
+            Assert.Equal(kept[s], cache.PositionOf(s)); // positions are kept while slots shift
+        }
+
+        Assert.Equal(tokens.Length, cache.NextPosition);
+    }
+
+    [Fact]
+    public void Compacted_slots_hold_the_entries_of_the_kept_positions()
+    {
+        int[] tokens = Prompt;
+        var full = Stories.PrefillAllButLast([.. tokens, 0]);
+        var compressor = new KvCompressor(new KvCompressionOptions { Budget = 30, Sinks = 2, RecentWindow = 4 });
+        var cache = Stories.Model.CreateCache();
+        int[] kept = compressor.PrefillAndCompress(Stories.Model, tokens, cache);
+        for (int s = 0; s < kept.Length; s++)
+        {
+            Assert.Equal(full.Key(3, kept[s]).ToArray(), cache.Key(3, s).ToArray());
+            Assert.Equal(full.Value(3, kept[s]).ToArray(), cache.Value(3, s).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Budget_at_least_the_length_is_lossless()
+    {
+        int[] tokens = Prompt;
+        var compressor = new KvCompressor(new KvCompressionOptions { Budget = tokens.Length - 1 });
+        var cache = Stories.Model.CreateCache();
+        int[] kept = compressor.PrefillAndCompress(Stories.Model, tokens[..^1], cache);
+        Assert.Equal(tokens.Length - 1, kept.Length);
+
+        var generator = Stories.Generator;
+        var compressed = generator.Continue(tokens, cache.NextPosition, 30, new Sampler(512, 0f), cache);
+        var direct = generator.Continue(tokens, tokens.Length - 1, 30, new Sampler(512, 0f), Stories.PrefillAllButLast(tokens));
+        Assert.Equal(direct.Tokens, compressed.Tokens);
+    }
+
+    [Fact]
+    public void Compressed_cache_decodes_and_its_cartridge_is_smaller_and_reloads_to_identical_decoding()
+    {
+        int[] tokens = Prompt;
+        var compressor = new KvCompressor(new KvCompressionOptions { Budget = tokens.Length / 2, Sinks = 4, RecentWindow = 16 });
+        var cache = Stories.Model.CreateCache();
+        int[] kept = compressor.PrefillAndCompress(Stories.Model, tokens, cache);
+        var compressed = KvCartridge.Export(Stories.Model, cache, [.. kept.Select(s => tokens[s])]);
+        var full = Stories.Generator.CreateCartridge(Stories.Lily + " " + Stories.Tom, Stories.Model.CreateCache());
+        Assert.Equal(kept, compressed.Positions);
+        Assert.True(compressed.FileBytes < full.FileBytes * 0.6, $"{compressed.FileBytes} vs {full.FileBytes}");
+
+        string path = Path.Combine(folder, "compressed.amkv");
+        compressed.Save(path);
+        var generator = Stories.Generator;
+        var copy = Stories.Model.CreateCache();
+        cache.CopyTo(copy);
+        Assert.Equal(cache.Length, copy.Length);
+        Assert.Equal(cache.NextPosition, copy.NextPosition);
+        var inMemory = generator.Continue(tokens, tokens.Length - 1, 30, new Sampler(512, 0.8f, 0.9f, 7), cache);
+        var fromCopy = generator.Continue(tokens, tokens.Length - 1, 30, new Sampler(512, 0.8f, 0.9f, 7), copy);
+        Assert.Equal(inMemory.Tokens, fromCopy.Tokens);
+        var reloaded = generator.Resume(KvCartridge.Load(path), string.Empty, 30, new Sampler(512, 0.8f, 0.9f, 7), Stories.Model.CreateCache());
+        var direct = Stories.Model.CreateCache();
+        KvCartridge.LoadInto(path, Stories.Model, direct);
+        var viaLoadInto = generator.Continue(tokens, tokens.Length - 1, 30, new Sampler(512, 0.8f, 0.9f, 7), direct);
+        Assert.Equal(30, inMemory.Tokens.Count);
+        Assert.Equal(inMemory.Tokens, reloaded.Tokens);
+        Assert.Equal(inMemory.Tokens, viaLoadInto.Tokens);
+    }
+
+    [Fact]
+    public void Quality_of_an_identical_cache_is_perfect_and_a_tiny_budget_costs_something()
+    {
+        int[] tokens = Prompt;
+        var same = CacheComparison.Compare(Stories.Model, () => Stories.PrefillAllButLast(tokens), () => Stories.PrefillAllButLast(tokens), tokens[^1], 20);
+        Assert.Equal(1.0, same.Top1Agreement);
+        Assert.Equal(0.0, same.MeanKl, 9);
+        Assert.Equal(20, same.GreedyCommonPrefix);
+
+        var compressor = new KvCompressor(new KvCompressionOptions { Budget = 8, Sinks = 2, RecentWindow = 2 });
+        var tiny = CacheComparison.Compare(
+            Stories.Model,
+            () => Stories.PrefillAllButLast(tokens),
+            () =>
+            {
+                var c = Stories.Model.CreateCache();
+                compressor.PrefillAndCompress(Stories.Model, tokens[..^1], c);
+                return c;
+            },
+            tokens[^1],
+            20);
+        Assert.True(tiny.MeanKl > 0);
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { Budget = 10, Sinks = 8, RecentWindow = 8 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { RecentWindow = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { PoolKernel = 4 }));
+        var cache = Stories.Model.CreateCache();
+        Stories.Model.Forward(1, 0, cache);
+        Stories.Model.Forward(5, 1, cache);
+        Assert.Throws<ArgumentException>(() => cache.Compact([1, 0]));
+        Assert.Throws<ArgumentException>(() => cache.Compact([2]));
+    }
+}
