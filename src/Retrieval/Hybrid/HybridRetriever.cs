@@ -163,8 +163,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
 
             if (options.StrengthWeight > 0)
             {
-                double sinceRecall = Math.Max(0, (now - (memory.LastRecalledAt ?? memory.Provenance.RecordedAt)).TotalDays);
-                strength[i] = (float)Math.Exp(-sinceRecall / Math.Max(1e-6, memory.Strength));
+                strength[i] = (float)MemoryCore.Forgetting.ForgettingCurve.Retention(memory, now);
             }
 
             fused[i] += (options.ActorWeight * actor[i]) + (options.RecencyWeight * recency[i]) + (options.StrengthWeight * strength[i]);
