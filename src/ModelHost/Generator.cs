@@ -1,7 +1,7 @@
 namespace AgentMem.ModelHost;
 
 /// <summary>
-/// Prompt → text with llama2.c's loop: BOS at position 0, the prompt prefilled token by token, then sampling until
+/// Prompt → text with llama2.c's loop: BOS at position 0, the prompt prefilled in one batch (<see cref="LlamaModel.Prefill"/>), then sampling until
 /// the requested number of new tokens, the context end, or a sampled BOS.
 /// </summary>
 public sealed class Generator
@@ -58,11 +58,7 @@ public sealed class Generator
         }
 
         cache.Clear();
-        for (int pos = 0; pos < promptTokens.Length - 1; pos++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Model.Forward(promptTokens[pos], pos, cache);
-        }
+        Model.Prefill(promptTokens.AsSpan(0, promptTokens.Length - 1), 0, cache, cancellationToken); // batched (runtime)
 
         return promptTokens;
     }
@@ -83,11 +79,7 @@ public sealed class Generator
         }
 
         cache.Clear();
-        for (int pos = 0; pos < tokens.Length; pos++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Model.Forward(tokens[pos], pos, cache);
-        }
+        Model.Prefill(tokens, 0, cache, cancellationToken); // batched (runtime)
 
         return KvCartridge.Export(Model, cache, tokens);
     }
