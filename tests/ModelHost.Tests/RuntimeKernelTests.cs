@@ -77,7 +77,7 @@ public sealed class RuntimeKernelTests
     [InlineData(3, 7, 5)]
     [InlineData(70, 33, 29)]
     [InlineData(130, 300, 96)] // several token tiles and row blocks, parallel
-    public void MatMul_matches_scalar_and_equals_row_by_row_MatVec(int tokens, int rows, int cols)
+    public void MatMul_matches_scalar_and_row_by_row_MatVec(int tokens, int rows, int cols)
     {
         var rng = new Random((tokens * 1000) + rows);
         var w = Random(rng, rows * cols);
@@ -92,7 +92,7 @@ public sealed class RuntimeKernelTests
         for (int t = 0; t < tokens; t++)
         {
             Kernels.MatVec(row, w, x.AsSpan(t * cols, cols));
-            Assert.Equal(row, a.AsSpan(t * rows, rows).ToArray());
+            Assert.True(MaxRelDiff(row, a.AsSpan(t * rows, rows).ToArray()) < 1e-5);
         }
     }
 
