@@ -98,8 +98,16 @@ public sealed partial class LlamaModel
         options ??= new ModelLoadOptions();
         LlamaConfig config;
         LlamaWeights weights;
-        var checkpoint = Llama2cCheckpoint.Load(path);
-        (config, weights) = (checkpoint.Config, checkpoint.Weights);
+        if (Directory.Exists(path))
+        {
+            var hf = HuggingFaceCheckpoint.Load(path);
+            (config, weights) = (hf.Config, hf.Weights);
+        }
+        else
+        {
+            var checkpoint = Llama2cCheckpoint.Load(path);
+            (config, weights) = (checkpoint.Config, checkpoint.Weights);
+        }
 
         if (options.MaxSequenceLength is { } max)
         {
