@@ -7,13 +7,14 @@ namespace AgentMem.ModelHost;
 public sealed class Generator
 {
     /// <summary>Pairs a model with its tokenizer.</summary>
-    public Generator(LlamaModel model, SentencePieceBpeTokenizer tokenizer)
+    public Generator(LlamaModel model, ITokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (tokenizer.VocabSize != model.Config.VocabSize)
+        // A Hugging Face model's embedding table may be padded past its tokenizer (Qwen2); more tokens than rows is an error.
+        if (tokenizer.VocabSize > model.Config.VocabSize)
         {
-            throw new ModelFormatException($"tokenizer has {tokenizer.VocabSize} tokens but the model expects {model.Config.VocabSize}.");
+            throw new ModelFormatException($"tokenizer has {tokenizer.VocabSize} tokens but the model has only {model.Config.VocabSize}.");
         }
 
         Model = model;
@@ -24,7 +25,7 @@ public sealed class Generator
     public LlamaModel Model { get; }
 
     /// <summary>The tokenizer.</summary>
-    public SentencePieceBpeTokenizer Tokenizer { get; }
+    public ITokenizer Tokenizer { get; }
 
     /// <summary>Generates up to <paramref name="steps"/> new tokens after <paramref name="prompt"/> in a fresh cache.</summary>
     public GenerationResult Generate(string prompt, int steps, Sampler sampler, CancellationToken cancellationToken = default)
@@ -51,7 +52,7 @@ public sealed class Generator
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(cache);
-        int[] promptTokens = Tokenizer.Encode(prompt, bos: true);
+        int[] promptTokens = Tokenizer.EncodeToIds(prompt, bos: true);
         if (promptTokens.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the prompt is {promptTokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(prompt));
@@ -72,7 +73,7 @@ public sealed class Generator
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(cache);
-        int[] tokens = Tokenizer.Encode(text, bos: true);
+        int[] tokens = Tokenizer.EncodeToIds(text, bos: true);
         if (tokens.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the text is {tokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(text));
@@ -102,7 +103,7 @@ public sealed class Generator
             throw new ArgumentException("the cartridge holds no tokens; it needs at least BOS.", nameof(cartridge));
         }
 
-        int[] extra = prompt.Length == 0 ? [] : Tokenizer.Encode(prompt, bos: false);
+        int[] extra = prompt.Length == 0 ? [] : Tokenizer.EncodeToIds(prompt, bos: false);
         if (cartridge.Count + extra.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the cartridge ({cartridge.Count} tokens) and the prompt ({extra.Length} tokens) exceed the model's context of {Model.Config.SeqLen}.", nameof(prompt));
@@ -146,7 +147,7 @@ public sealed class Generator
             cancellationToken.ThrowIfCancellationRequested();
             var logits = Model.Forward(token, pos, cache);
             int next = sampler.Sample(logits);
-            if (next == SentencePieceBpeTokenizer.Bos)
+            if (Tokenizer.IsEndOfText(next))
             {
                 stoppedAtBos = true;
                 break;

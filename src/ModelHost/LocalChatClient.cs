@@ -35,7 +35,7 @@ public sealed class LocalChatClient : IChatClient
     private readonly ChatClientMetadata metadata;
 
     /// <summary>Wraps <paramref name="model"/> and <paramref name="tokenizer"/>; <paramref name="modelId"/> names the model in responses.</summary>
-    public LocalChatClient(LlamaModel model, SentencePieceBpeTokenizer tokenizer, string modelId = "llama2c")
+    public LocalChatClient(LlamaModel model, ITokenizer tokenizer, string modelId = "llama2c")
     {
         generator = new Generator(model, tokenizer);
         ArgumentException.ThrowIfNullOrEmpty(modelId);
@@ -119,7 +119,7 @@ public sealed class LocalChatClient : IChatClient
 
         return serviceType.IsInstanceOfType(this) ? this
             : serviceType == typeof(LlamaModel) ? generator.Model
-            : serviceType == typeof(SentencePieceBpeTokenizer) ? generator.Tokenizer
+            : serviceType.IsInstanceOfType(generator.Tokenizer) ? generator.Tokenizer
             : null;
     }
 
@@ -173,7 +173,7 @@ public sealed class LocalChatClient : IChatClient
 
             cancellationToken.ThrowIfCancellationRequested();
             int next = sampler.Sample(generator.Model.Forward(token, pos, cache));
-            if (next == SentencePieceBpeTokenizer.Bos)
+            if (generator.Tokenizer.IsEndOfText(next))
             {
                 FinishReason = ChatFinishReason.Stop;
                 done = true;
