@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -108,7 +109,7 @@ internal static partial class Kernels
             void Block(int b)
             {
                 int start = b * MatMulRowBlock, end = Math.Min(rows, start + MatMulRowBlock);
-                float[] scratch = new float[(end - start) * cols];
+                float[] scratch = ArrayPool<float>.Shared.Rent((end - start) * cols); // pooled: a fresh block per call would churn the LOH
                 for (int i = start; i < end; i++)
                 {
                     var dst = scratch.AsSpan((i - start) * cols, cols);
@@ -120,6 +121,8 @@ internal static partial class Kernels
                 {
                     MultiplyRowBlock(pScratch, start, end - start, (float*)xAddr, tokens, (float*)oAddr, rows, cols);
                 }
+
+                ArrayPool<float>.Shared.Return(scratch);
             }
 
             Run(blocks, (long)rows * cols * tokens, Block);
