@@ -14,7 +14,7 @@ string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-bench");
 Directory.CreateDirectory(folder);
 var inv = CultureInfo.InvariantCulture;
 
-Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}"));
+Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, load average {LoadAverage()}"));
 (double bw1, double bwAll) = Bandwidth();
 Console.WriteLine(string.Create(inv, $"memory bandwidth (sum of 512 MiB, best of 5): 1 thread {bw1:F1} GB/s, {Environment.ProcessorCount} threads {bwAll:F1} GB/s"));
 
@@ -143,6 +143,12 @@ static double Decode(LlamaModel model, int[] tokens, int steps)
 
     return steps / sw.Elapsed.TotalSeconds;
 }
+
+Console.WriteLine();
+Console.WriteLine($"load average at the end: {LoadAverage()} (other processes on a shared machine slow every column)");
+
+// The 1/5/15-minute load averages on Linux, else "n/a": a table taken while the machine was busy is not comparable to a quiet one.
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 int ArgValue(string flag, int fallback)
 {

@@ -2,7 +2,7 @@ namespace AgentMem.ModelHost;
 
 /// <summary>
 /// Prompt → text with llama2.c's loop: BOS at position 0, the prompt prefilled in one batch (<see cref="LlamaModel.Prefill"/>), then sampling until
-/// the requested number of new tokens, the context end, or a sampled BOS.
+/// the requested number of new tokens, the context end, or a sampled end-of-text token (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c).
 /// </summary>
 public sealed class Generator
 {
