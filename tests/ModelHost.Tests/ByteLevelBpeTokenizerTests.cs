@@ -152,11 +152,22 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     public void Round_trips_unicode_emoji_and_whitespace(string style)
     {
         var tok = Load(style);
-        foreach (string text in new[]
-        {
+        string[] texts =
+        [
             "hello world", "héllo wörld, ça va?", "日本語のテキストです。", "emoji 🎉👍🏽 and a family 👨‍👩‍👧 ok", "  leading and trailing  ",
             "tabs\tand\nnewlines\r\n\n  indented", "", " ", "numbers 1234567 and 3.14", "mixed [NOTE] added token", "I'd've, you'll, it's",
-        })
+            "hello<|endoftext|>world", "Hello  World!!  2024-11-23\n\n\tend",
+        ];
+
+        // AGENTMEM_DUMP_TOKENIZERS=DIR keeps each style's tokenizer.json and our ids, for Fixtures/hf_tokenizers_js_check.mjs.
+        if (Environment.GetEnvironmentVariable("AGENTMEM_DUMP_TOKENIZERS") is { Length: > 0 } dump)
+        {
+            Directory.CreateDirectory(dump);
+            File.Copy(Path.Combine(folder, "tokenizer.json"), Path.Combine(dump, $"{style}.tokenizer.json"), overwrite: true);
+            File.WriteAllText(Path.Combine(dump, $"{style}.expected.json"), JsonSerializer.Serialize(texts.Select(t => new { text = t, ids = tok.EncodeToIds(t, bos: false) })));
+        }
+
+        foreach (string text in texts.Where(t => !t.Contains("<|", StringComparison.Ordinal)))
         {
             int[] ids = tok.EncodeToIds(text, bos: false);
             Assert.Equal(text, tok.Decode(ids));
