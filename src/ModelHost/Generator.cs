@@ -53,6 +53,11 @@ public sealed class Generator
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(cache);
         int[] promptTokens = Tokenizer.EncodeToIds(prompt, bos: true);
+        if (promptTokens.Length == 0)
+        {
+            throw new ArgumentException("the prompt is empty and the tokenizer has no BOS token to start from.", nameof(prompt));
+        }
+
         if (promptTokens.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the prompt is {promptTokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(prompt));

@@ -252,7 +252,7 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Generator_and_chat_client_run_on_a_byte_level_tokenizer()
+    public async Task Generator_and_chat_client_run_on_a_byte_level_tokenizer()
     {
         var tok = Load("qwen2");
         var config = TinyHf.Config(tied: true, theta: 1e6f, eps: 1e-6f, bias: true) with { VocabSize = tok.VocabSize + 5 }; // padded, as Qwen2
@@ -263,5 +263,9 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         int[] shown = [.. result.Tokens.Where(t => t < tok.VocabSize)];
         Assert.Equal(tok.Decode(shown), result.Text);
         Assert.Throws<ModelFormatException>(() => new Generator(new LlamaModel(TinyHf.Config(tied: false), TinyHf.Weights(TinyHf.Config(tied: false), 1)), tok));
+        Assert.Throws<ArgumentException>(() => generator.Generate(string.Empty, 4, new Sampler(config.VocabSize, 0f))); // no BOS, nothing to start from
+        using var client = new LocalChatClient(model, tok, "tiny-qwen2");
+        var response = await client.GetResponseAsync([new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "hello world")], new Microsoft.Extensions.AI.ChatOptions { Temperature = 0, MaxOutputTokens = 12 });
+        Assert.Equal(result.Text, response.Text);
     }
 }
