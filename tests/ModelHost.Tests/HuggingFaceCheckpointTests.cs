@@ -61,6 +61,14 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         output.WriteLine($"{variant} ({dtype}): max |HF − llama2.c layout| = {diff:E3}");
         Assert.True(diff < 1e-5, $"max diff {diff}");
 
+        // Same weights, different layout and RoPE: the fingerprints must differ (a cartridge of one is refused by the other);
+        // the llama2.c-layout model keeps the plain llama2.c fingerprint when it has llama2.c's defaults.
+        Assert.NotEqual(llama2c.GetFingerprint(), hf.GetFingerprint());
+        if (variant == "llama")
+        {
+            Assert.Equal(ModelFingerprint.Compute(config, weights), llama2c.GetFingerprint());
+        }
+
         // Batched prefill on the HF model agrees too.
         var last = hf.Prefill(TinyHf.Tokens, 0, hf.CreateCache()).ToArray();
         Assert.True(TinyHf.MaxDiff([actual[^1]], [last]) < 1e-5);
