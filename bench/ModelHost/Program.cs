@@ -14,11 +14,12 @@ string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-bench");
 Directory.CreateDirectory(folder);
 var inv = CultureInfo.InvariantCulture;
 
-Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}"));
+Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, load average {LoadAverage()}"));
 (double bw1, double bwAll) = Bandwidth();
 Console.WriteLine(string.Create(inv, $"memory bandwidth (sum of 512 MiB, best of 5): 1 thread {bw1:F1} GB/s, {Environment.ProcessorCount} threads {bwAll:F1} GB/s"));
 
 var rows = new List<string>();
+var decodeRows = new List<string>();
 var shapes = new List<(string Name, LlamaConfig Config)>
 {
     ("15M", new LlamaConfig(288, 768, 6, 6, 6, 32000, context + 64, true)),
@@ -47,6 +48,8 @@ foreach (var (name, config) in shapes)
     {
         model.Forward(tokens[p], p, cache);
     }
+
+    model.Prefill(tokens.AsSpan(0, 64), 0, model.CreateCache());
 
     // Re-prefill: all context tokens, then the first sampled token (time to first token without a cartridge).
     var sw = Stopwatch.StartNew();
@@ -77,35 +80,75 @@ foreach (var (name, config) in shapes)
         throw new InvalidOperationException("cartridge resume disagrees with re-prefill.");
     }
 
-    // Decode from a short context (position 16..16+N) so attention is small and weights dominate.
-    var cache3 = model.CreateCache();
-    for (int p = 0; p < 16; p++)
-    {
-        model.Forward(tokens[p], p, cache3);
-    }
-
-    int tok = tokens[16];
+    // Batched prefill (LlamaModel.Prefill: matrix–matrix products per chunk of 128 tokens), same tokens, fresh cache.
+    var cacheB = model.CreateCache();
     sw.Restart();
-    for (int p = 16; p < 16 + decodeSteps; p++)
+    int firstB = Sampler.ArgMax(model.Prefill(tokens, 0, cacheB));
+    double batchedS = sw.Elapsed.TotalSeconds;
+    if (firstB != first)
     {
-        tok = Sampler.ArgMax(model.Forward(tok, p, cache3));
+        throw new InvalidOperationException("batched prefill disagrees with token-by-token prefill.");
     }
 
-    double decodeTps = decodeSteps / sw.Elapsed.TotalSeconds;
+    double decodeTps = Decode(model, tokens, decodeSteps);
+    var int8 = new LlamaModel(model.Config, Llama2cCheckpoint.Load(path).Weights, WeightQuantization.Int8PerRow);
+    double int8DecodeTps = Decode(int8, tokens, decodeSteps);
+    var cacheQ = int8.CreateCache();
+    sw.Restart();
+    int firstQ = Sampler.ArgMax(int8.Prefill(tokens, 0, cacheQ));
+    double int8BatchedS = sw.Elapsed.TotalSeconds;
+
     double prefillTps = context / prefillS;
-    long c = config.Dim, h = config.HiddenDim, kv = config.KvDim;
-    long bytesPerToken = 4 * ((config.Layers * ((2 * c * c) + (2 * kv * c) + (3 * h * c) + (2 * c))) + c + ((long)config.VocabSize * c) + c);
+    long bytesPerToken = model.WeightBytesPerToken;
+    long int8BytesPerToken = int8.WeightBytesPerToken;
     double share = bytesPerToken * decodeTps / (bwAll * 1e9);
-    rows.Add(string.Create(inv, $"| {name} | {parameters / 1e6:F1}M | {bytesPerToken / 1e6:F1} MB | {prefillTps:F1} | {decodeTps:F1} | {share * 100:F0}% | {prefillS * 1000:F0} ms | {ttftCartS * 1000:F1} ms | {prefillS / ttftCartS:F0}× |"));
+    double int8Share = int8BytesPerToken * int8DecodeTps / (bwAll * 1e9);
+    rows.Add(string.Create(inv, $"| {name} | {parameters / 1e6:F1}M | {prefillTps:F1} | {context / batchedS:F1} | {prefillS / batchedS:F1}× | {context / int8BatchedS:F1} | {prefillS * 1000:F0} ms | {batchedS * 1000:F0} ms | {ttftCartS * 1000:F1} ms | {batchedS / ttftCartS:F0}× |"));
+    decodeRows.Add(string.Create(inv, $"| {name} | f32 | {bytesPerToken / 1e6:F1} MB | {decodeTps:F1} | {share * 100:F0}% |"));
+    decodeRows.Add(string.Create(inv, $"| {name} | int8 per-row | {int8BytesPerToken / 1e6:F1} MB | {int8DecodeTps:F1} | {int8Share * 100:F0}% |"));
+    Console.WriteLine(string.Create(inv, $"{name}: int8 batched prefill first token {(firstQ == first ? "equals" : "differs from")} f32's"));
 }
 
 Console.WriteLine();
-Console.WriteLine(string.Create(inv, $"| model | params | weights read/token | prefill tok/s ({context} tok) | decode tok/s | decode / bandwidth bound | TTFT re-prefill {context} | TTFT cartridge load+import | speed-up |"));
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+Console.WriteLine(string.Create(inv, $"| model | params | prefill tok/s token-by-token ({context} tok) | batched prefill tok/s | batched speed-up | int8 batched prefill tok/s | TTFT re-prefill token-by-token | TTFT batched re-prefill | TTFT cartridge load+import | cartridge vs batched |"));
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
 foreach (string row in rows)
 {
     Console.WriteLine(row);
 }
+
+Console.WriteLine();
+Console.WriteLine("| model | weights | weights read/token | decode tok/s | decode / bandwidth bound |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (string row in decodeRows)
+{
+    Console.WriteLine(row);
+}
+
+// Greedy decode of `steps` tokens at positions 16.. (short context, so weights dominate), after a token-by-token warm-up.
+static double Decode(LlamaModel model, int[] tokens, int steps)
+{
+    var cache = model.CreateCache();
+    for (int p = 0; p < 16; p++)
+    {
+        model.Forward(tokens[p], p, cache);
+    }
+
+    int tok = tokens[16];
+    var sw = Stopwatch.StartNew();
+    for (int p = 16; p < 16 + steps; p++)
+    {
+        tok = Sampler.ArgMax(model.Forward(tok, p, cache));
+    }
+
+    return steps / sw.Elapsed.TotalSeconds;
+}
+
+Console.WriteLine();
+Console.WriteLine($"load average at the end: {LoadAverage()} (other processes on a shared machine slow every column)");
+
+// The 1/5/15-minute load averages on Linux, else "n/a": a table taken while the machine was busy is not comparable to a quiet one.
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 int ArgValue(string flag, int fallback)
 {

@@ -1,19 +1,20 @@
 namespace AgentMem.ModelHost;
 
 /// <summary>
-/// Prompt → text with llama2.c's loop: BOS at position 0, the prompt prefilled token by token, then sampling until
-/// the requested number of new tokens, the context end, or a sampled BOS.
+/// Prompt → text with llama2.c's loop: BOS at position 0, the prompt prefilled in one batch (<see cref="LlamaModel.Prefill"/>), then sampling until
+/// the requested number of new tokens, the context end, or a sampled end-of-text token (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c).
 /// </summary>
 public sealed class Generator
 {
     /// <summary>Pairs a model with its tokenizer.</summary>
-    public Generator(LlamaModel model, SentencePieceBpeTokenizer tokenizer)
+    public Generator(LlamaModel model, ITokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (tokenizer.VocabSize != model.Config.VocabSize)
+        // A Hugging Face model's embedding table may be padded past its tokenizer (Qwen2); more tokens than rows is an error.
+        if (tokenizer.VocabSize > model.Config.VocabSize)
         {
-            throw new ModelFormatException($"tokenizer has {tokenizer.VocabSize} tokens but the model expects {model.Config.VocabSize}.");
+            throw new ModelFormatException($"tokenizer has {tokenizer.VocabSize} tokens but the model has only {model.Config.VocabSize}.");
         }
 
         Model = model;
@@ -24,7 +25,7 @@ public sealed class Generator
     public LlamaModel Model { get; }
 
     /// <summary>The tokenizer.</summary>
-    public SentencePieceBpeTokenizer Tokenizer { get; }
+    public ITokenizer Tokenizer { get; }
 
     /// <summary>Generates up to <paramref name="steps"/> new tokens after <paramref name="prompt"/> in a fresh cache.</summary>
     public GenerationResult Generate(string prompt, int steps, Sampler sampler, CancellationToken cancellationToken = default)
@@ -51,18 +52,19 @@ public sealed class Generator
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(cache);
-        int[] promptTokens = Tokenizer.Encode(prompt, bos: true);
+        int[] promptTokens = Tokenizer.EncodeToIds(prompt, bos: true);
+        if (promptTokens.Length == 0)
+        {
+            throw new ArgumentException("the prompt is empty and the tokenizer has no BOS token to start from.", nameof(prompt));
+        }
+
         if (promptTokens.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the prompt is {promptTokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(prompt));
         }
 
         cache.Clear();
-        for (int pos = 0; pos < promptTokens.Length - 1; pos++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Model.Forward(promptTokens[pos], pos, cache);
-        }
+        Model.Prefill(promptTokens.AsSpan(0, promptTokens.Length - 1), 0, cache, cancellationToken); // batched (runtime)
 
         return promptTokens;
     }
@@ -76,18 +78,14 @@ public sealed class Generator
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(cache);
-        int[] tokens = Tokenizer.Encode(text, bos: true);
+        int[] tokens = Tokenizer.EncodeToIds(text, bos: true);
         if (tokens.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the text is {tokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(text));
         }
 
         cache.Clear();
-        for (int pos = 0; pos < tokens.Length; pos++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Model.Forward(tokens[pos], pos, cache);
-        }
+        Model.Prefill(tokens, 0, cache, cancellationToken); // batched (runtime)
 
         return KvCartridge.Export(Model, cache, tokens);
     }
@@ -110,7 +108,7 @@ public sealed class Generator
             throw new ArgumentException("the cartridge holds no tokens; it needs at least BOS.", nameof(cartridge));
         }
 
-        int[] extra = prompt.Length == 0 ? [] : Tokenizer.Encode(prompt, bos: false);
+        int[] extra = prompt.Length == 0 ? [] : Tokenizer.EncodeToIds(prompt, bos: false);
         if (cartridge.Count + extra.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the cartridge ({cartridge.Count} tokens) and the prompt ({extra.Length} tokens) exceed the model's context of {Model.Config.SeqLen}.", nameof(prompt));
@@ -147,7 +145,7 @@ public sealed class Generator
             throw new ArgumentException("the base must be a chain: a root cartridge, then each link made on top of the one before, in order.", nameof(baseChain));
         }
 
-        int[] tokens = Tokenizer.Encode(text, bos: false);
+        int[] tokens = Tokenizer.EncodeToIds(text, bos: false);
         if (tokens.Length == 0)
         {
             throw new ArgumentException("the text encodes to no tokens.", nameof(text));
@@ -199,7 +197,7 @@ public sealed class Generator
             cancellationToken.ThrowIfCancellationRequested();
             var logits = Model.ForwardAt(token, position + i, slot + i, cache);
             int next = sampler.Sample(logits);
-            if (next == SentencePieceBpeTokenizer.Bos)
+            if (Tokenizer.IsEndOfText(next))
             {
                 stoppedAtBos = true;
                 break;

@@ -6,7 +6,7 @@ namespace AgentMem.ModelHost;
 /// The vectorised kernels of the forward pass, on spans and <see cref="TensorPrimitives"/>.
 /// Each has a plain-loop twin in <see cref="ScalarKernels"/> that tests compare against.
 /// </summary>
-internal static class Kernels
+internal static partial class Kernels
 {
     /// <summary>o = weight ⊙ x / sqrt(mean(x²) + eps). <paramref name="o"/> may alias <paramref name="x"/>.</summary>
     public static void RmsNorm(Span<float> o, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float eps = LlamaConfig.RmsEps)
@@ -94,19 +94,31 @@ internal static class Kernels
     /// Rotary embedding on adjacent pairs (llama2.c): pair (v[i], v[i+1]) turns by position · 10000^(−(i mod headSize)/headSize).
     /// Scalar because the angle per pair needs cos/sin; it is O(dim) against the O(dim²) matvecs.
     /// </summary>
-    public static void Rope(Span<float> v, int position, int headSize)
+    public static void Rope(Span<float> v, int position, int headSize) => Rope(v, position, headSize, LlamaConfig.RopeTheta, RopeStyle.Interleaved);
+
+    /// <summary>
+    /// Rotary embedding of every head in <paramref name="v"/> (a whole number of heads of <paramref name="headSize"/>), with base
+    /// <paramref name="theta"/>. <see cref="RopeStyle.Interleaved"/> turns (v[2i], v[2i+1]) of each head; <see cref="RopeStyle.Half"/>
+    /// turns (v[i], v[i + headSize/2]) (Hugging Face <c>rotate_half</c>); pair i's angle is position · θ^(−2i/headSize) in both.
+    /// </summary>
+    public static void Rope(Span<float> v, int position, int headSize, float theta, RopeStyle style)
     {
-        for (int i = 0; i < v.Length; i += 2)
+        int half = headSize / 2;
+        for (int i = 0; i < half; i++)
         {
-            int headDim = i % headSize;
-            float freq = 1f / MathF.Pow(LlamaConfig.RopeTheta, headDim / (float)headSize);
+            float freq = 1f / MathF.Pow(theta, 2 * i / (float)headSize);
             float angle = position * freq;
             float fcr = MathF.Cos(angle);
             float fci = MathF.Sin(angle);
-            float v0 = v[i];
-            float v1 = v[i + 1];
-            v[i] = (v0 * fcr) - (v1 * fci);
-            v[i + 1] = (v0 * fci) + (v1 * fcr);
+            int a = style == RopeStyle.Interleaved ? 2 * i : i;
+            int b = style == RopeStyle.Interleaved ? (2 * i) + 1 : i + half;
+            for (int h = 0; h + headSize <= v.Length; h += headSize)
+            {
+                float v0 = v[h + a];
+                float v1 = v[h + b];
+                v[h + a] = (v0 * fcr) - (v1 * fci);
+                v[h + b] = (v0 * fci) + (v1 * fcr);
+            }
         }
     }
 

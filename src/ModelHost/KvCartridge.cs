@@ -166,7 +166,7 @@ public sealed class KvCartridge
         }
 
         byte[] link = baseCartridge is null ? new byte[IdBytes] : baseCartridge.Id.ToArray();
-        return new KvCartridge(model.GetFingerprint(), c.Layers, c.KvHeads, c.HeadSize, LlamaConfig.RopeTheta, [.. tokens], pos, k, v, link, null);
+        return new KvCartridge(model.GetFingerprint(), c.Layers, c.KvHeads, c.HeadSize, c.RopeBase, [.. tokens], pos, k, v, link, null);
     }
 
     /// <summary>
@@ -242,7 +242,8 @@ public sealed class KvCartridge
             {
                 for (int i = 0; i < Count; i++)
                 {
-                    Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize);
+                    // Re-basing assumes llama2.c's interleaved RoPE pairs; Hugging Face (rotate_half) models compose exactly through chains only.
+                    Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize, RopeTheta, RopeStyle.Interleaved);
                 }
             }
         }
@@ -490,7 +491,7 @@ public sealed class KvCartridge
             throw new ModelFormatException($"{source}: KV cartridge was made by another model (fingerprint {Convert.ToHexString(fingerprint)[..16]}…, this model {Convert.ToHexString(model.GetFingerprint())[..16]}…).");
         }
 
-        if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || theta != LlamaConfig.RopeTheta || count > c.SeqLen
+        if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || theta != c.RopeBase || count > c.SeqLen
             || cache.Config.Layers != c.Layers || cache.Config.KvDim != c.KvDim || cache.Config.SeqLen < count)
         {
             throw new ModelFormatException($"{source}: KV cartridge shape (layers {layers}, kv heads {kvHeads}, head size {headSize}, {count} entries) does not fit the model or cache.");

@@ -1,6 +1,19 @@
 namespace AgentMem.ModelHost;
 
-/// <summary>Hyper-parameters of a LLaMA-family model, as stored in the llama2.c checkpoint header.</summary>
+/// <summary>Which elements of a head RoPE rotates together.</summary>
+public enum RopeStyle
+{
+    /// <summary>Adjacent pairs (v[2i], v[2i+1]): llama2.c and Meta's original LLaMA layout.</summary>
+    Interleaved,
+
+    /// <summary>
+    /// Pairs (v[i], v[i + headSize/2]) — Hugging Face's <c>rotate_half</c> (GPT-NeoX layout), used by LLaMA, Qwen2 and SmolLM
+    /// checkpoints in the transformers format. Same frequencies as <see cref="Interleaved"/>; q/k rows are permuted between the two.
+    /// </summary>
+    Half,
+}
+
+/// <summary>Hyper-parameters of a LLaMA-family model, as stored in the llama2.c checkpoint header or a Hugging Face <c>config.json</c>.</summary>
 /// <param name="Dim">Width of the residual stream.</param>
 /// <param name="HiddenDim">Width of the SwiGLU feed-forward layer.</param>
 /// <param name="Layers">Number of transformer blocks.</param>
@@ -20,9 +33,21 @@ public sealed record LlamaConfig(int Dim, int HiddenDim, int Layers, int Heads, 
     /// <summary>How many query heads share one key/value head.</summary>
     public int KvMul => Heads / KvHeads;
 
-    /// <summary>RMSNorm epsilon used by llama2.c.</summary>
+    /// <summary>RMSNorm epsilon used by llama2.c (the default of <see cref="NormEpsilon"/>).</summary>
     public const float RmsEps = 1e-5f;
 
-    /// <summary>RoPE base frequency used by llama2.c.</summary>
+    /// <summary>RoPE base frequency used by llama2.c (the default of <see cref="RopeBase"/>).</summary>
     public const float RopeTheta = 10000f;
+
+    /// <summary>Which pairs RoPE rotates: <see cref="RopeStyle.Interleaved"/> for llama2.c checkpoints, <see cref="RopeStyle.Half"/> for Hugging Face ones.</summary>
+    public RopeStyle RopeStyle { get; init; } = RopeStyle.Interleaved;
+
+    /// <summary>RoPE base frequency θ (pair i of a head turns by position · θ^(−2i/headSize)); 10000 for llama2.c, e.g. 1e6 for Qwen2.</summary>
+    public float RopeBase { get; init; } = RopeTheta;
+
+    /// <summary>RMSNorm epsilon; 1e-5 for llama2.c, <c>rms_norm_eps</c> for Hugging Face models.</summary>
+    public float NormEpsilon { get; init; } = RmsEps;
+
+    /// <summary>True when the q/k/v projections have bias vectors (Qwen2); <see cref="LlamaWeights.Bq"/> etc. are then set.</summary>
+    public bool QkvBias { get; init; }
 }

@@ -28,5 +28,15 @@ public sealed record LlamaWeights(
     float[] W2,
     float[] W3,
     float[] RmsFinal,
-    float[] Classifier);
+    float[] Classifier)
+{
+    /// <summary>[layers × dim] query bias (Qwen2), or null when the model has none.</summary>
+    public float[]? Bq { get; init; }
+
+    /// <summary>[layers × kv_dim] key bias (Qwen2), or null.</summary>
+    public float[]? Bk { get; init; }
+
+    /// <summary>[layers × kv_dim] value bias (Qwen2), or null.</summary>
+    public float[]? Bv { get; init; }
+}
 #pragma warning restore CA1819

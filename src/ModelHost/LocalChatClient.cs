@@ -17,8 +17,8 @@ namespace AgentMem.ModelHost;
 /// <para>
 /// Options: <see cref="ChatOptions.MaxOutputTokens"/> (default 256, capped by the context), <see cref="ChatOptions.Temperature"/>
 /// (default 1; 0 is greedy), <see cref="ChatOptions.TopP"/> (default 0.9), <see cref="ChatOptions.Seed"/> (default: derived from the
-/// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state). Generation stops, as llama2.c, when BOS is
-/// sampled (finish reason <see cref="ChatFinishReason.Stop"/>) or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
+/// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state). Generation stops when the tokenizer's
+/// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face) (finish reason <see cref="ChatFinishReason.Stop"/>) or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
 /// </para>
 /// <para>
 /// Streaming yields one update per generated token (text may be empty while a multi-byte UTF-8 character is incomplete; it is
@@ -35,7 +35,7 @@ public sealed class LocalChatClient : IChatClient
     private readonly ChatClientMetadata metadata;
 
     /// <summary>Wraps <paramref name="model"/> and <paramref name="tokenizer"/>; <paramref name="modelId"/> names the model in responses.</summary>
-    public LocalChatClient(LlamaModel model, SentencePieceBpeTokenizer tokenizer, string modelId = "llama2c")
+    public LocalChatClient(LlamaModel model, ITokenizer tokenizer, string modelId = "llama2c")
     {
         generator = new Generator(model, tokenizer);
         ArgumentException.ThrowIfNullOrEmpty(modelId);
@@ -119,7 +119,7 @@ public sealed class LocalChatClient : IChatClient
 
         return serviceType.IsInstanceOfType(this) ? this
             : serviceType == typeof(LlamaModel) ? generator.Model
-            : serviceType == typeof(SentencePieceBpeTokenizer) ? generator.Tokenizer
+            : serviceType.IsInstanceOfType(generator.Tokenizer) ? generator.Tokenizer
             : null;
     }
 
@@ -173,7 +173,7 @@ public sealed class LocalChatClient : IChatClient
 
             cancellationToken.ThrowIfCancellationRequested();
             int next = sampler.Sample(generator.Model.Forward(token, pos, cache));
-            if (next == SentencePieceBpeTokenizer.Bos)
+            if (generator.Tokenizer.IsEndOfText(next))
             {
                 FinishReason = ChatFinishReason.Stop;
                 done = true;

@@ -4,7 +4,7 @@ namespace AgentMem.ModelHost;
 /// Plain-loop reference twins of <see cref="Kernels"/>, written straight from llama2.c's run.c.
 /// Not used for inference; tests check the vectorised kernels against these within float tolerances.
 /// </summary>
-internal static class ScalarKernels
+internal static partial class ScalarKernels
 {
     public static void RmsNorm(Span<float> o, ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float eps = LlamaConfig.RmsEps)
     {
@@ -71,6 +71,23 @@ internal static class ScalarKernels
         }
     }
 
+    /// <summary>Hugging Face <c>apply_rotary_pos_emb</c> per head, literally: v·cos + rotate_half(v)·sin, in double precision.</summary>
+    public static void RopeHalf(Span<float> v, int position, int headSize, double theta)
+    {
+        int half = headSize / 2;
+        for (int h = 0; h < v.Length; h += headSize)
+        {
+            var head = v.Slice(h, headSize).ToArray();
+            for (int d = 0; d < headSize; d++)
+            {
+                // transformers: inv_freq[i] = θ^(−2i/headSize); emb = cat(freqs, freqs); rotate_half(x) = cat(−x2, x1).
+                double angle = position * Math.Pow(theta, -2.0 * (d % half) / headSize);
+                double rotated = d < half ? -head[d + half] : head[d - half];
+                v[h + d] = (float)((head[d] * Math.Cos(angle)) + (rotated * Math.Sin(angle)));
+            }
+        }
+    }
+
     public static void SwiGlu(Span<float> h1, ReadOnlySpan<float> h3)
     {
         for (int i = 0; i < h1.Length; i++)
@@ -78,6 +95,40 @@ internal static class ScalarKernels
             float val = h1[i];
             val *= 1f / (1f + MathF.Exp(-val));
             h1[i] = val * h3[i];
+        }
+    }
+
+    /// <summary>o[t, i] = Σ_j w[i, j] · x[t, j], triple loop in double precision.</summary>
+    public static void MatMul(Span<float> o, ReadOnlySpan<float> w, ReadOnlySpan<float> x, int tokens, int rows, int cols)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                double val = 0;
+                for (int j = 0; j < cols; j++)
+                {
+                    val += (double)w[(i * cols) + j] * x[(t * cols) + j];
+                }
+
+                o[(t * rows) + i] = (float)val;
+            }
+        }
+    }
+
+    /// <summary>o[i] = scale[i] · Σ_j q[i, j] · x[j] in double precision.</summary>
+    public static void MatVecInt8(Span<float> o, ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scales, ReadOnlySpan<float> x)
+    {
+        int n = x.Length;
+        for (int i = 0; i < o.Length; i++)
+        {
+            double val = 0;
+            for (int j = 0; j < n; j++)
+            {
+                val += q[(i * n) + j] * (double)x[j];
+            }
+
+            o[i] = (float)(scales[i] * val);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace AgentMem.ModelHost;
 /// SentencePiece-BPE tokenizer read from llama2.c's <c>tokenizer.bin</c> (int32 max_token_length, then per token:
 /// float32 score, int32 length, UTF-8 bytes). Encodes and decodes exactly as llama2.c's run.c.
 /// </summary>
-public sealed class SentencePieceBpeTokenizer
+public sealed class SentencePieceBpeTokenizer : ITokenizer
 {
     /// <summary>Id of the beginning-of-sequence token.</summary>
     public const int Bos = 1;
@@ -148,6 +148,21 @@ public sealed class SentencePieceBpeTokenizer
     /// <summary>Encodes without BOS or EOS: the ids the text itself becomes.</summary>
     public int[] EncodeToIds(string text) => Encode(text, bos: false, eos: false);
 
+    /// <summary>Encodes with BOS when <paramref name="bos"/> is true, without EOS (see <see cref="Encode"/>).</summary>
+    public int[] EncodeToIds(string text, bool bos) => Encode(text, bos, eos: false);
+
+    /// <inheritdoc />
+    public int BosId => Bos;
+
+    /// <inheritdoc />
+    public int EosId => Eos;
+
+    /// <summary>True for BOS: llama2.c's run.c stops when the model starts a new sequence.</summary>
+    public bool IsEndOfText(int token) => token == Bos;
+
+    /// <inheritdoc />
+    string ITokenizer.Decode(IReadOnlyList<int> ids) => Decode(ids);
+
     /// <summary>Number of tokens <paramref name="text"/> becomes, without BOS or EOS.</summary>
     public int CountTokens(string text) => EncodeToIds(text).Length;
 
@@ -157,6 +172,11 @@ public sealed class SentencePieceBpeTokenizer
     /// </summary>
     public ReadOnlySpan<byte> DecodePiece(int previous, int token)
     {
+        if ((uint)token >= (uint)pieces.Length)
+        {
+            return [];
+        }
+
         ReadOnlySpan<byte> piece = pieces[token];
         if (previous == Bos && piece.Length > 0 && piece[0] == (byte)' ')
         {

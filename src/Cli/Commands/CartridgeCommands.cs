@@ -89,7 +89,7 @@ internal static class CartridgeCommands
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct);
             var generator = ModelCommand.Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
             var llama = generator.Model;
-            int[] tokens = generator.Tokenizer.Encode(text, bos: true);
+            int[] tokens = generator.Tokenizer.EncodeToIds(text, bos: true);
             if (tokens.Length > llama.Config.SeqLen || tokens.Length < 2)
             {
                 throw new MemoryValidationException($"the text is {tokens.Length} tokens; it needs 2 .. {llama.Config.SeqLen}.");

@@ -1,0 +1,629 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AgentMem.ModelHost;
+
+/// <summary>
+/// Byte-level BPE tokenizer read from a Hugging Face <c>tokenizer.json</c> (GPT-2, Qwen2, SmolLM, LLaMA-3 style): optional Unicode
+/// normalisation (NFC/NFKC/…), added and special tokens matched first (longest first), then the pre-tokenizer — a regex
+/// <c>Split</c>, <c>Digits</c> and/or <c>ByteLevel</c> (GPT-2's regex when <c>use_regex</c>) — maps each piece's UTF-8 bytes to
+/// GPT-2's printable byte↔unicode alphabet, and merges adjacent symbols by merge rank until no ranked pair is left.
+/// </summary>
+/// <remarks>
+/// Other tokenizer.json models (WordPiece, Unigram, or BPE without a ByteLevel pre-tokenizer such as SentencePiece-style
+/// Metaspace/byte-fallback files) are refused with a <see cref="ModelFormatException"/>. Regexes run on .NET's engine: the
+/// patterns of these tokenizers use only constructs it shares with the Rust one (<c>\p{L}</c>, <c>\p{N}</c>, <c>(?i:…)</c>,
+/// lookahead), but letters outside the BMP are not <c>\p{L}</c> to .NET and group with punctuation instead.
+/// </remarks>
+public sealed partial class ByteLevelBpeTokenizer : ITokenizer
+{
+    /// <summary>GPT-2's pre-tokenizer regex (ByteLevel with <c>use_regex: true</c>).</summary>
+    public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+    private const int MaxCachedWords = 1 << 16;
+
+    private static readonly char[] ByteToChar = CreateByteToChar();
+    private static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c, b)).ToDictionary(p => p.c, p => (byte)p.b);
+
+    private readonly Dictionary<string, int> vocab;
+    private readonly Dictionary<(string, string), int> ranks;
+    private readonly byte[][] pieces;
+    private readonly bool[] special;
+    private readonly (string Content, int Id)[] added; // longest first
+    private readonly List<Func<string, IEnumerable<string>>> preTokenizers;
+    private readonly NormalizationForm? normalization;
+    private readonly bool ignoreMerges;
+    private readonly int unk;
+    private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
+
+    private ByteLevelBpeTokenizer(Dictionary<string, int> vocab, Dictionary<(string, string), int> ranks, (string Content, int Id, bool Special)[] addedTokens,
+        List<Func<string, IEnumerable<string>>> preTokenizers, NormalizationForm? normalization, bool ignoreMerges, int unk, int bos, int eos)
+    {
+        this.vocab = vocab;
+        this.ranks = ranks;
+        this.preTokenizers = preTokenizers;
+        this.normalization = normalization;
+        this.ignoreMerges = ignoreMerges;
+        this.unk = unk;
+        BosId = bos;
+        EosId = eos;
+        int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, addedTokens.Length == 0 ? 0 : addedTokens.Max(a => a.Id) + 1);
+        VocabSize = size;
+        pieces = new byte[size][];
+        special = new bool[size];
+        foreach (var (token, id) in vocab)
+        {
+            pieces[id] = TokenBytes(token);
+        }
+
+        foreach (var (content, id, isSpecial) in addedTokens)
+        {
+            pieces[id] = isSpecial ? [] : Encoding.UTF8.GetBytes(content);
+            special[id] = isSpecial;
+        }
+
+        for (int i = 0; i < size; i++)
+        {
+            pieces[i] ??= [];
+        }
+
+        added = [.. addedTokens.OrderByDescending(a => a.Content.Length).ThenBy(a => a.Id).Select(a => (a.Content, a.Id))];
+    }
+
+    /// <inheritdoc />
+    public int VocabSize { get; }
+
+    /// <inheritdoc />
+    public int BosId { get; }
+
+    /// <inheritdoc />
+    public int EosId { get; }
+
+    /// <summary>
+    /// Loads <paramref name="path"/>. BOS and EOS are the tokens named by <paramref name="bosToken"/> / <paramref name="eosToken"/>,
+    /// else by <c>bos_token</c> / <c>eos_token</c> of a <c>tokenizer_config.json</c> beside it; −1 when neither names one.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Malformed JSON, a model other than byte-level BPE, unsupported pre-tokenizer or normalizer, or inconsistent vocabulary/merges.</exception>
+    public static ByteLevelBpeTokenizer Load(string path, string? bosToken = null, string? eosToken = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
+            {
+                throw new ModelFormatException($"{path}: no \"model\" object; not a Hugging Face tokenizer.json.");
+            }
+
+            string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : (model.TryGetProperty("merges", out _) ? "BPE" : "?");
+            if (type != "BPE")
+            {
+                throw new ModelFormatException($"{path}: unsupported model type '{type}'; only byte-level BPE tokenizers are supported.");
+            }
+
+            var vocab = ReadVocab(path, model);
+            var ranks = ReadMerges(path, model, vocab);
+            var addedTokens = ReadAdded(path, root);
+            var pre = ReadPreTokenizer(path, root);
+            var norm = ReadNormalizer(path, root);
+            foreach (char c in ByteToChar)
+            {
+                if (!vocab.ContainsKey(c.ToString()))
+                {
+                    throw new ModelFormatException($"{path}: the vocabulary lacks the byte-level symbol '{c}' (byte 0x{(int)CharToByte[c]:X2}); not a byte-level BPE vocabulary.");
+                }
+            }
+
+            bool ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
+            int unk = model.TryGetProperty("unk_token", out var u) && u.ValueKind == JsonValueKind.String && vocab.TryGetValue(u.GetString()!, out int unkId) ? unkId : -1;
+
+            // BOS/EOS by name: explicit, else tokenizer_config.json.
+            string? configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "tokenizer_config.json");
+            (string? cfgBos, string? cfgEos) = File.Exists(configPath) ? ReadSpecialNames(configPath) : (null, null);
+            int Find(string? name, string what)
+            {
+                if (name is null)
+                {
+                    return -1;
+                }
+
+                foreach (var a in addedTokens)
+                {
+                    if (a.Content == name)
+                    {
+                        return a.Id;
+                    }
+                }
+
+                return vocab.TryGetValue(name, out int id) ? id : throw new ModelFormatException($"{path}: the {what} token '{name}' is not in the vocabulary.");
+            }
+
+            int bos = Find(bosToken ?? cfgBos, "BOS");
+            int eos = Find(eosToken ?? cfgEos, "EOS");
+            return new ByteLevelBpeTokenizer(vocab, ranks, addedTokens, pre, norm, ignoreMerges, unk, bos, eos);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool IsEndOfText(int token) => token >= 0 && token == EosId;
+
+    /// <summary>Whether <paramref name="id"/> is an added token marked special (prints nothing).</summary>
+    public bool IsSpecial(int id) => (uint)id < (uint)special.Length && special[id];
+
+    /// <summary>Id of a vocabulary or added token's exact string, or −1.</summary>
+    public int TokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        foreach (var a in added)
+        {
+            if (a.Content == token)
+            {
+                return a.Id;
+            }
+        }
+
+        return vocab.TryGetValue(token, out int id) ? id : -1;
+    }
+
+    /// <inheritdoc />
+    public int[] EncodeToIds(string text, bool bos)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(text.Length / 3 + 2);
+        if (bos && BosId >= 0)
+        {
+            ids.Add(BosId);
+        }
+
+        int start = 0;
+        while (start < text.Length)
+        {
+            // The next added/special token occurrence (earliest, then longest) splits the text; the rest goes through BPE.
+            int best = -1, bestAt = text.Length;
+            for (int i = 0; i < added.Length; i++)
+            {
+                int at = text.IndexOf(added[i].Content, start, StringComparison.Ordinal);
+                if (at >= 0 && at < bestAt)
+                {
+                    (best, bestAt) = (i, at);
+                }
+            }
+
+            if (bestAt > start)
+            {
+                EncodeSegment(text[start..bestAt], ids);
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            ids.Add(added[best].Id);
+            start = bestAt + added[best].Content.Length;
+        }
+
+        return [.. ids];
+    }
+
+    /// <inheritdoc />
+    public int CountTokens(string text) => EncodeToIds(text, bos: false).Length;
+
+    /// <inheritdoc />
+    public ReadOnlySpan<byte> DecodePiece(int previous, int token) => (uint)token < (uint)pieces.Length ? pieces[token] : [];
+
+    /// <inheritdoc />
+    public string Decode(IReadOnlyList<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var bytes = new List<byte>(ids.Count * 4);
+        int previous = -1;
+        foreach (int id in ids)
+        {
+            foreach (byte b in DecodePiece(previous, id))
+            {
+                bytes.Add(b);
+            }
+
+            previous = id;
+        }
+
+        return Encoding.UTF8.GetString([.. bytes]);
+    }
+
+    private void EncodeSegment(string segment, List<int> ids)
+    {
+        if (normalization is { } form)
+        {
+            segment = segment.Normalize(form);
+        }
+
+        IEnumerable<string> parts = [segment];
+        foreach (var step in preTokenizers)
+        {
+            parts = parts.SelectMany(step).ToList();
+        }
+
+        foreach (string word in parts)
+        {
+            if (word.Length == 0)
+            {
+                continue;
+            }
+
+            if (!cache.TryGetValue(word, out int[]? wordIds))
+            {
+                wordIds = Bpe(word);
+                if (cache.Count < MaxCachedWords)
+                {
+                    cache.TryAdd(word, wordIds);
+                }
+            }
+
+            ids.AddRange(wordIds);
+        }
+    }
+
+    /// <summary>Byte-level symbols of one pre-tokenized word (already mapped to GPT-2's alphabet), merged by rank.</summary>
+    private int[] Bpe(string word)
+    {
+        if (ignoreMerges && vocab.TryGetValue(word, out int whole))
+        {
+            return [whole];
+        }
+
+        var symbols = new List<string>(word.Length);
+        foreach (char c in word)
+        {
+            symbols.Add(c.ToString());
+        }
+
+        while (symbols.Count > 1)
+        {
+            int bestRank = int.MaxValue, bestAt = -1;
+            for (int i = 0; i < symbols.Count - 1; i++)
+            {
+                if (ranks.TryGetValue((symbols[i], symbols[i + 1]), out int rank) && rank < bestRank)
+                {
+                    (bestRank, bestAt) = (rank, i);
+                }
+            }
+
+            if (bestAt < 0)
+            {
+                break;
+            }
+
+            // Merge every occurrence of the best pair, left to right (GPT-2's bpe()).
+            string left = symbols[bestAt], right = symbols[bestAt + 1];
+            var merged = new List<string>(symbols.Count);
+            for (int i = 0; i < symbols.Count; i++)
+            {
+                if (i < symbols.Count - 1 && symbols[i] == left && symbols[i + 1] == right)
+                {
+                    merged.Add(left + right);
+                    i++;
+                }
+                else
+                {
+                    merged.Add(symbols[i]);
+                }
+            }
+
+            symbols = merged;
+        }
+
+        var result = new int[symbols.Count];
+        for (int i = 0; i < symbols.Count; i++)
+        {
+            result[i] = vocab.TryGetValue(symbols[i], out int id) ? id : unk >= 0 ? unk : throw new InvalidOperationException($"symbol '{symbols[i]}' has no id and the tokenizer has no unk token.");
+        }
+
+        return result;
+    }
+
+    /// <summary>A piece's text in the byte-level alphabet → its bytes (characters outside the alphabet as UTF-8).</summary>
+    private static byte[] TokenBytes(string token)
+    {
+        var bytes = new List<byte>(token.Length);
+        foreach (char c in token)
+        {
+            if (CharToByte.TryGetValue(c, out byte b))
+            {
+                bytes.Add(b);
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+            }
+        }
+
+        return [.. bytes];
+    }
+
+    /// <summary>
+    /// GPT-2's bytes_to_unicode: printable Latin-1 bytes ('!'..'~', '¡'..'¬', '®'..'ÿ') map to themselves, the other 68 bytes
+    /// to U+0100 upwards in byte order, so every byte has a visible, non-space character.
+    /// </summary>
+    private static char[] CreateByteToChar()
+    {
+        var map = new char[256];
+        int next = 0;
+        for (int b = 0; b < 256; b++)
+        {
+            bool printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            map[b] = printable ? (char)b : (char)(256 + next++);
+        }
+
+        return map;
+    }
+
+    /// <summary>Maps a piece's UTF-8 bytes to the byte-level alphabet.</summary>
+    private static string ToByteLevel(string piece)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(piece);
+        var chars = new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            chars[i] = ByteToChar[bytes[i]];
+        }
+
+        return new string(chars);
+    }
+
+    private static IEnumerable<string> SplitIsolated(Regex regex, string text)
+    {
+        int last = 0;
+        foreach (Match m in regex.Matches(text))
+        {
+            if (m.Length == 0)
+            {
+                continue;
+            }
+
+            if (m.Index > last)
+            {
+                yield return text[last..m.Index];
+            }
+
+            yield return m.Value;
+            last = m.Index + m.Length;
+        }
+
+        if (last < text.Length)
+        {
+            yield return text[last..];
+        }
+    }
+
+    private static Dictionary<string, int> ReadVocab(string path, JsonElement model)
+    {
+        if (!model.TryGetProperty("vocab", out var v) || v.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelFormatException($"{path}: model.vocab is missing or not an object.");
+        }
+
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var p in v.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
+            {
+                throw new ModelFormatException($"{path}: vocab entry '{p.Name}' has no valid id.");
+            }
+
+            vocab[p.Name] = id;
+        }
+
+        return vocab;
+    }
+
+    private static Dictionary<(string, string), int> ReadMerges(string path, JsonElement model, Dictionary<string, int> vocab)
+    {
+        if (!model.TryGetProperty("merges", out var m) || m.ValueKind != JsonValueKind.Array)
+        {
+            throw new ModelFormatException($"{path}: model.merges is missing or not an array.");
+        }
+
+        var ranks = new Dictionary<(string, string), int>();
+        int rank = 0;
+        foreach (var e in m.EnumerateArray())
+        {
+            string? a, b;
+            if (e.ValueKind == JsonValueKind.String)
+            {
+                // "left right": split at the first space (byte-level symbols never contain a space).
+                string s = e.GetString()!;
+                int space = s.IndexOf(' ', StringComparison.Ordinal);
+                (a, b) = space > 0 ? (s[..space], s[(space + 1)..]) : (null, null);
+            }
+            else if (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 2 && e[0].ValueKind == JsonValueKind.String && e[1].ValueKind == JsonValueKind.String)
+            {
+                (a, b) = (e[0].GetString(), e[1].GetString());
+            }
+            else
+            {
+                (a, b) = (null, null);
+            }
+
+            if (string.IsNullOrEmpty(a) || string.IsNullOrEmpty(b))
+            {
+                throw new ModelFormatException($"{path}: merge #{rank} ({e}) is not a pair of symbols.");
+            }
+
+            if (!vocab.ContainsKey(a + b))
+            {
+                throw new ModelFormatException($"{path}: merge #{rank} '{a} {b}' produces '{a + b}', which is not in the vocabulary.");
+            }
+
+            ranks.TryAdd((a, b), rank++);
+        }
+
+        return ranks;
+    }
+
+    private static (string Content, int Id, bool Special)[] ReadAdded(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("added_tokens", out var a) || a.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (a.ValueKind != JsonValueKind.Array)
+        {
+            throw new ModelFormatException($"{path}: added_tokens is not an array.");
+        }
+
+        var list = new List<(string, int, bool)>();
+        foreach (var e in a.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("id", out var id) || !id.TryGetInt32(out int i) || i < 0
+                || !e.TryGetProperty("content", out var c) || c.ValueKind != JsonValueKind.String || c.GetString()!.Length == 0)
+            {
+                throw new ModelFormatException($"{path}: added token {e} needs an id and non-empty content.");
+            }
+
+            bool isSpecial = e.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True;
+            list.Add((c.GetString()!, i, isSpecial));
+        }
+
+        return [.. list];
+    }
+
+    private static NormalizationForm? ReadNormalizer(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("normalizer", out var n) || n.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        string type = n.TryGetProperty("type", out var t) ? t.GetString() ?? "?" : "?";
+        return type switch
+        {
+            "NFC" => NormalizationForm.FormC,
+            "NFD" => NormalizationForm.FormD,
+            "NFKC" => NormalizationForm.FormKC,
+            "NFKD" => NormalizationForm.FormKD,
+            "Sequence" when n.TryGetProperty("normalizers", out var list) && list.GetArrayLength() == 0 => null,
+            _ => throw new ModelFormatException($"{path}: unsupported normalizer '{type}' (supported: none, NFC, NFD, NFKC, NFKD)."),
+        };
+    }
+
+    private static List<Func<string, IEnumerable<string>>> ReadPreTokenizer(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("pre_tokenizer", out var p) || p.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelFormatException($"{path}: unsupported pre_tokenizer: none; only ByteLevel BPE tokenizers are supported.");
+        }
+
+        var steps = new List<Func<string, IEnumerable<string>>>();
+        var items = p.TryGetProperty("type", out var t) && t.GetString() == "Sequence" && p.TryGetProperty("pretokenizers", out var seq)
+            ? seq.EnumerateArray().ToList() : [p];
+        bool byteLevel = false;
+        foreach (var item in items)
+        {
+            string type = item.TryGetProperty("type", out var it) ? it.GetString() ?? "?" : "?";
+            switch (type)
+            {
+                case "Split":
+                {
+                    string? pattern = item.TryGetProperty("pattern", out var pat) && pat.ValueKind == JsonValueKind.Object
+                        ? (pat.TryGetProperty("Regex", out var r) ? r.GetString() : pat.TryGetProperty("String", out var s) ? Regex.Escape(s.GetString() ?? string.Empty) : null) : null;
+                    string behavior = item.TryGetProperty("behavior", out var bh) ? bh.GetString() ?? "?" : "?";
+                    bool invert = item.TryGetProperty("invert", out var inv) && inv.ValueKind == JsonValueKind.True;
+                    if (pattern is null || behavior != "Isolated" || invert)
+                    {
+                        throw new ModelFormatException($"{path}: unsupported Split pre-tokenizer (behavior '{behavior}', invert {invert}); only Isolated regex splits are supported.");
+                    }
+
+                    Regex regex;
+                    try
+                    {
+                        regex = new Regex(pattern, RegexOptions.CultureInvariant);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw new ModelFormatException($"{path}: the Split regex cannot be compiled by .NET ({e.Message}).", e);
+                    }
+
+                    steps.Add(s => SplitIsolated(regex, s));
+                    break;
+                }
+
+                case "Digits":
+                {
+                    bool individual = item.TryGetProperty("individual_digits", out var d) && d.ValueKind == JsonValueKind.True;
+                    var regex = individual ? SingleDigit() : DigitRun();
+                    steps.Add(s => SplitIsolated(regex, s));
+                    break;
+                }
+
+                case "ByteLevel":
+                {
+                    bool prefix = item.TryGetProperty("add_prefix_space", out var ap) && ap.ValueKind == JsonValueKind.True;
+                    bool useRegex = !item.TryGetProperty("use_regex", out var ur) || ur.ValueKind != JsonValueKind.False;
+                    var gpt2 = Gpt2();
+                    steps.Add(s =>
+                    {
+                        // add_prefix_space: a leading space for every piece that does not start with one (as tokenizers does).
+                        if (prefix && !s.StartsWith(' '))
+                        {
+                            s = " " + s;
+                        }
+
+                        return (useRegex ? SplitIsolated(gpt2, s) : [s]).Select(ToByteLevel);
+                    });
+                    byteLevel = true;
+                    break;
+                }
+
+                default:
+                    throw new ModelFormatException($"{path}: unsupported pre_tokenizer '{type}' (supported: ByteLevel, Split, Digits, Sequence of these).");
+            }
+        }
+
+        if (!byteLevel || !items[^1].TryGetProperty("type", out var last) || last.GetString() != "ByteLevel")
+        {
+            throw new ModelFormatException($"{path}: unsupported pre_tokenizer: a ByteLevel step must come last; this is not a byte-level BPE tokenizer.");
+        }
+
+        return steps;
+    }
+
+    private static (string? Bos, string? Eos) ReadSpecialNames(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            static string? Name(JsonElement root, string key) =>
+                !root.TryGetProperty(key, out var v) ? null
+                : v.ValueKind == JsonValueKind.String ? v.GetString()
+                : v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) ? c.GetString() : null;
+            return (Name(doc.RootElement, "bos_token"), Name(doc.RootElement, "eos_token"));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    [GeneratedRegex(Gpt2Pattern, RegexOptions.CultureInvariant)]
+    private static partial Regex Gpt2();
+
+    [GeneratedRegex(@"\p{N}", RegexOptions.CultureInvariant)]
+    private static partial Regex SingleDigit();
+
+    [GeneratedRegex(@"\p{N}+", RegexOptions.CultureInvariant)]
+    private static partial Regex DigitRun();
+}

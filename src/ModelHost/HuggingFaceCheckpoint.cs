@@ -1,0 +1,287 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace AgentMem.ModelHost;
+
+/// <summary>
+/// Loader of Hugging Face transformers checkpoints of the LLaMA family — <c>config.json</c> plus <c>model.safetensors</c> or shards
+/// listed in <c>model.safetensors.index.json</c> — for <c>model_type</c> <c>llama</c> (LLaMA, SmolLM, TinyLlama…) and <c>qwen2</c>
+/// (q/k/v biases). Weights are converted to float32 (F32, F16 and BF16 are accepted); the q/k rows stay in Hugging Face order,
+/// so the model uses <see cref="RopeStyle.Half"/> (rotate_half) RoPE with the config's <c>rope_theta</c> and <c>rms_norm_eps</c>.
+/// Anything the runtime would compute differently (rope_scaling, other activations, o_proj/MLP biases, a head_dim that is not
+/// hidden/heads, sliding windows) is refused with a <see cref="ModelFormatException"/> rather than loaded and run wrongly.
+/// </summary>
+public sealed class HuggingFaceCheckpoint
+{
+    private HuggingFaceCheckpoint(LlamaConfig config, LlamaWeights weights, string modelType)
+    {
+        Config = config;
+        Weights = weights;
+        ModelType = modelType;
+    }
+
+    /// <summary>The hyper-parameters from <c>config.json</c>.</summary>
+    public LlamaConfig Config { get; }
+
+    /// <summary>The weights (float32), stacked per layer like llama2.c's.</summary>
+    public LlamaWeights Weights { get; }
+
+    /// <summary>The config's <c>model_type</c> (<c>llama</c> or <c>qwen2</c>).</summary>
+    public string ModelType { get; }
+
+    /// <summary>Loads the checkpoint in <paramref name="folder"/>.</summary>
+    /// <exception cref="ModelFormatException">Missing or malformed config or weights, unsupported architecture or dtype, missing tensors or wrong shapes.</exception>
+    public static HuggingFaceCheckpoint Load(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string configPath = Path.Combine(folder, "config.json");
+        if (!File.Exists(configPath))
+        {
+            throw new ModelFormatException($"{folder}: no config.json; not a Hugging Face model folder.");
+        }
+
+        (LlamaConfig config, string modelType) = ReadConfig(configPath);
+        var shards = OpenWeights(folder);
+        try
+        {
+            var weights = ReadWeights(config, modelType, shards);
+            return new HuggingFaceCheckpoint(config, weights, modelType);
+        }
+        finally
+        {
+            foreach (var shard in shards.Values.Distinct())
+            {
+                shard.Dispose();
+            }
+        }
+    }
+
+    private static (LlamaConfig Config, string ModelType) ReadConfig(string path)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new ModelFormatException($"{path}: not a JSON object.");
+            }
+
+            string modelType = String(root, "model_type") ?? string.Empty;
+            string architectures = root.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
+                ? string.Join(", ", a.EnumerateArray().Select(e => e.ToString())) : "(none)";
+            if (modelType is not ("llama" or "qwen2"))
+            {
+                throw new ModelFormatException($"{path}: unsupported architecture: model_type '{modelType}' (architectures {architectures}); supported: llama (LLaMA, SmolLM), qwen2.");
+            }
+
+            int dim = Int(root, "hidden_size", path);
+            int hidden = Int(root, "intermediate_size", path);
+            int layers = Int(root, "num_hidden_layers", path);
+            int heads = Int(root, "num_attention_heads", path);
+            int kvHeads = root.TryGetProperty("num_key_value_heads", out var kvh) && kvh.ValueKind == JsonValueKind.Number ? kvh.GetInt32() : heads;
+            int vocab = Int(root, "vocab_size", path);
+            int seqLen = root.TryGetProperty("max_position_embeddings", out var mpe) && mpe.ValueKind == JsonValueKind.Number ? mpe.GetInt32() : 2048;
+            float eps = Float(root, "rms_norm_eps", 1e-6f);
+            float theta = Float(root, "rope_theta", 10000f);
+            bool tied = root.TryGetProperty("tie_word_embeddings", out var tie) && tie.ValueKind == JsonValueKind.True;
+            if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0
+                || dim % heads != 0 || heads % kvHeads != 0 || (dim / heads) % 2 != 0)
+            {
+                throw new ModelFormatException($"{path}: inconsistent shape (hidden_size={dim} intermediate_size={hidden} layers={layers} heads={heads} kv_heads={kvHeads} vocab={vocab} max_position_embeddings={seqLen}).");
+            }
+
+            if (root.TryGetProperty("head_dim", out var hd) && hd.ValueKind == JsonValueKind.Number && hd.GetInt32() != dim / heads)
+            {
+                throw new ModelFormatException($"{path}: head_dim {hd.GetInt32()} differs from hidden_size/num_attention_heads = {dim / heads}; not supported.");
+            }
+
+            string act = String(root, "hidden_act") ?? "silu";
+            if (act != "silu")
+            {
+                throw new ModelFormatException($"{path}: hidden_act '{act}' is not supported (only silu / SwiGLU).");
+            }
+
+            if (root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind != JsonValueKind.Null)
+            {
+                string kind = rs.ValueKind == JsonValueKind.Object ? String(rs, "rope_type") ?? String(rs, "type") ?? "?" : rs.ToString();
+                throw new ModelFormatException($"{path}: rope_scaling '{kind}' is not supported (plain RoPE only).");
+            }
+
+            foreach (string flag in new[] { "attention_bias", "mlp_bias", "use_sliding_window" })
+            {
+                if (root.TryGetProperty(flag, out var f) && f.ValueKind == JsonValueKind.True)
+                {
+                    throw new ModelFormatException($"{path}: {flag} = true is not supported.");
+                }
+            }
+
+            var config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, tied)
+            {
+                RopeStyle = RopeStyle.Half,
+                RopeBase = theta,
+                NormEpsilon = eps,
+                QkvBias = modelType == "qwen2",
+            };
+            return (config, modelType);
+        }
+    }
+
+    private static Dictionary<string, SafetensorsReader> OpenWeights(string folder)
+    {
+        string single = Path.Combine(folder, "model.safetensors");
+        string index = Path.Combine(folder, "model.safetensors.index.json");
+        var byTensor = new Dictionary<string, SafetensorsReader>(StringComparer.Ordinal);
+        if (File.Exists(single))
+        {
+            var reader = SafetensorsReader.Open(single);
+            foreach (string name in reader.Tensors.Keys)
+            {
+                byTensor[name] = reader;
+            }
+
+            return byTensor;
+        }
+
+        if (!File.Exists(index))
+        {
+            throw new ModelFormatException($"{folder}: neither model.safetensors nor model.safetensors.index.json (pytorch_model.bin is not supported).");
+        }
+
+        var readers = new Dictionary<string, SafetensorsReader>(StringComparer.Ordinal);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(index));
+            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            {
+                throw new ModelFormatException($"{index}: no weight_map object.");
+            }
+
+            foreach (var entry in map.EnumerateObject())
+            {
+                string file = entry.Value.GetString() ?? string.Empty;
+                if (file.Length == 0 || Path.GetFileName(file) != file)
+                {
+                    throw new ModelFormatException($"{index}: tensor '{entry.Name}' maps to '{file}', which is not a file name in the folder.");
+                }
+
+                if (!readers.TryGetValue(file, out var reader))
+                {
+                    reader = SafetensorsReader.Open(Path.Combine(folder, file));
+                    readers[file] = reader;
+                }
+
+                if (!reader.Tensors.ContainsKey(entry.Name))
+                {
+                    throw new ModelFormatException($"{index}: tensor '{entry.Name}' is mapped to {file}, which does not contain it.");
+                }
+
+                byTensor[entry.Name] = reader;
+            }
+
+            return byTensor;
+        }
+        catch (Exception e)
+        {
+            foreach (var r in readers.Values)
+            {
+                r.Dispose();
+            }
+
+            if (e is JsonException or InvalidOperationException)
+            {
+                throw new ModelFormatException($"{index}: malformed index ({e.Message}).", e);
+            }
+
+            throw;
+        }
+    }
+
+    private static LlamaWeights ReadWeights(LlamaConfig c, string modelType, Dictionary<string, SafetensorsReader> shards)
+    {
+        long d = c.Dim, h = c.HiddenDim, kv = c.KvDim, l = c.Layers, v = c.VocabSize;
+        if (v * d > Array.MaxLength || l * h * d > Array.MaxLength || l * d * d > Array.MaxLength)
+        {
+            throw new ModelFormatException("tensors larger than one .NET array are not supported (model too large for this runtime).");
+        }
+
+        void Read(string name, long[] shape, Span<float> destination)
+        {
+            if (!shards.TryGetValue(name, out var reader))
+            {
+                throw new ModelFormatException($"missing tensor '{name}' (model_type {modelType}); the safetensors files do not contain it.");
+            }
+
+            reader.Read(name, shape, destination);
+        }
+
+        float[] Stack(string suffix, long rows, long cols)
+        {
+            long size = rows * cols;
+            var all = new float[l * size];
+            for (int layer = 0; layer < l; layer++)
+            {
+                long[] shape = cols == 1 ? [rows] : [rows, cols];
+                Read(string.Create(CultureInfo.InvariantCulture, $"model.layers.{layer}.{suffix}"), shape, all.AsSpan((int)(layer * size), (int)size));
+            }
+
+            return all;
+        }
+
+        var embedding = new float[v * d];
+        Read("model.embed_tokens.weight", [v, d], embedding);
+        var rmsAtt = Stack("input_layernorm.weight", d, 1);
+        var wq = Stack("self_attn.q_proj.weight", d, d);
+        var wk = Stack("self_attn.k_proj.weight", kv, d);
+        var wv = Stack("self_attn.v_proj.weight", kv, d);
+        var wo = Stack("self_attn.o_proj.weight", d, d);
+        var rmsFfn = Stack("post_attention_layernorm.weight", d, 1);
+        var w1 = Stack("mlp.gate_proj.weight", h, d);
+        var w2 = Stack("mlp.down_proj.weight", d, h);
+        var w3 = Stack("mlp.up_proj.weight", h, d);
+        var rmsFinal = new float[d];
+        Read("model.norm.weight", [d], rmsFinal);
+        float[] classifier;
+        if (c.SharedClassifier)
+        {
+            classifier = embedding;
+        }
+        else
+        {
+            classifier = new float[v * d];
+            Read("lm_head.weight", [v, d], classifier);
+        }
+
+        var weights = new LlamaWeights(embedding, rmsAtt, wq, wk, wv, wo, rmsFfn, w1, w2, w3, rmsFinal, classifier);
+        if (c.QkvBias)
+        {
+            weights = weights with { Bq = Stack("self_attn.q_proj.bias", d, 1), Bk = Stack("self_attn.k_proj.bias", kv, 1), Bv = Stack("self_attn.v_proj.bias", kv, 1) };
+        }
+
+        return weights;
+    }
+
+    private static string? String(JsonElement e, string name) => e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+
+    private static int Int(JsonElement e, string name, string path)
+    {
+        if (!e.TryGetProperty(name, out var p) || p.ValueKind != JsonValueKind.Number || !p.TryGetInt32(out int value))
+        {
+            throw new ModelFormatException($"{path}: missing or non-integer '{name}'.");
+        }
+
+        return value;
+    }
+
+    private static float Float(JsonElement e, string name, float fallback) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? (float)p.GetDouble() : fallback;
+}

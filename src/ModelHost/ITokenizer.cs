@@ -1,0 +1,39 @@
+namespace AgentMem.ModelHost;
+
+/// <summary>
+/// What the generator and chat client need from a tokenizer: implemented by <see cref="SentencePieceBpeTokenizer"/> (llama2.c
+/// <c>tokenizer.bin</c>) and <see cref="ByteLevelBpeTokenizer"/> (Hugging Face <c>tokenizer.json</c>, GPT-2 / Qwen2 / SmolLM style).
+/// Implementations are immutable and safe to share between threads.
+/// </summary>
+public interface ITokenizer
+{
+    /// <summary>Number of token ids the tokenizer can produce (one past the largest id).</summary>
+    int VocabSize { get; }
+
+    /// <summary>Id of the beginning-of-sequence token, or −1 when the tokenizer has none (Qwen2).</summary>
+    int BosId { get; }
+
+    /// <summary>Id of the end-of-sequence token, or −1 when it has none.</summary>
+    int EosId { get; }
+
+    /// <summary>Encodes <paramref name="text"/>, preceded by BOS when <paramref name="bos"/> is true and the tokenizer has one.</summary>
+    int[] EncodeToIds(string text, bool bos);
+
+    /// <summary>Decodes ids to text (BOS and special tokens print nothing; invalid UTF-8 becomes U+FFFD).</summary>
+    string Decode(IReadOnlyList<int> ids);
+
+    /// <summary>Number of tokens <paramref name="text"/> becomes, without BOS.</summary>
+    int CountTokens(string text);
+
+    /// <summary>
+    /// The bytes <paramref name="token"/> prints as after <paramref name="previous"/> (UTF-8; a character may span several tokens,
+    /// so callers decode incrementally). Ids outside the vocabulary print nothing.
+    /// </summary>
+    ReadOnlySpan<byte> DecodePiece(int previous, int token);
+
+    /// <summary>
+    /// Whether sampling <paramref name="token"/> ends a generation: BOS for llama2.c's story models (as run.c), the EOS token for
+    /// Hugging Face tokenizers.
+    /// </summary>
+    bool IsEndOfText(int token);
+}

@@ -1,0 +1,271 @@
+using System.Text;
+using System.Text.Json;
+
+namespace AgentMem.ModelHost.Tests;
+
+/// <summary>Byte-level BPE from tokenizer.json files the tests write (GPT-2, Qwen2 and SmolLM pre-tokenizer styles).</summary>
+public sealed class ByteLevelBpeTokenizerTests : IDisposable
+{
+    private static readonly string[] Merges = ["h e", "l l", "he ll", "hell o", "Ġ w", "o r", "l d", "Ġw or", "Ġwor ld", "2 0"];
+    private const string QwenPattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    private readonly string folder = Path.Combine(Path.GetTempPath(), $"agentmem-bpe-{Guid.NewGuid():N}");
+
+    public ByteLevelBpeTokenizerTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    /// <summary>GPT-2's bytes_to_unicode, written out independently of the tokenizer: (byte, char) in vocabulary-id order.</summary>
+    private static List<(int Byte, char Char)> ByteAlphabet()
+    {
+        var bs = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToList();
+        var cs = new List<int>(bs);
+        int n = 0;
+        for (int b = 0; b < 256; b++)
+        {
+            if (!bs.Contains(b))
+            {
+                bs.Add(b);
+                cs.Add(256 + n++);
+            }
+        }
+
+        return [.. bs.Zip(cs, (b, c) => (b, (char)c))];
+    }
+
+    private static int ByteId(byte b) => ByteAlphabet().FindIndex(p => p.Byte == b);
+
+    private static Dictionary<string, int> Vocab()
+    {
+        var vocab = new Dictionary<string, int>();
+        foreach (var (_, c) in ByteAlphabet())
+        {
+            vocab[c.ToString()] = vocab.Count;
+        }
+
+        foreach (string m in Merges)
+        {
+            vocab[m.Replace(" ", string.Empty, StringComparison.Ordinal)] = vocab.Count;
+        }
+
+        return vocab;
+    }
+
+    private static object PreTokenizer(string style) => style switch
+    {
+        "gpt2" => new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
+        "qwen2" => new
+        {
+            type = "Sequence",
+            pretokenizers = new object[]
+            {
+                new { type = "Split", pattern = new { Regex = QwenPattern }, behavior = "Isolated", invert = false },
+                new { type = "ByteLevel", add_prefix_space = false, trim_offsets = false, use_regex = false },
+            },
+        },
+        "smollm" => new
+        {
+            type = "Sequence",
+            pretokenizers = new object[]
+            {
+                new { type = "Digits", individual_digits = true },
+                new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
+            },
+        },
+        _ => throw new ArgumentException(style),
+    };
+
+    private string Write(string style = "gpt2", Func<string, string>? edit = null, bool arrayMerges = false, string name = "tokenizer.json")
+    {
+        var vocab = Vocab();
+        int next = vocab.Count;
+        var doc = new Dictionary<string, object?>
+        {
+            ["version"] = "1.0",
+            ["added_tokens"] = new object[]
+            {
+                new { id = next, content = "<|endoftext|>", single_word = false, lstrip = false, rstrip = false, normalized = false, special = true },
+                new { id = next + 1, content = "<|im_end|>", single_word = false, lstrip = false, rstrip = false, normalized = false, special = true },
+                new { id = next + 2, content = "[NOTE]", single_word = false, lstrip = false, rstrip = false, normalized = true, special = false },
+            },
+            ["normalizer"] = style == "qwen2" ? new { type = "NFC" } : null,
+            ["pre_tokenizer"] = PreTokenizer(style),
+            ["post_processor"] = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = false, use_regex = false },
+            ["decoder"] = new { type = "ByteLevel", add_prefix_space = true, trim_offsets = true, use_regex = true },
+            ["model"] = new Dictionary<string, object?>
+            {
+                ["type"] = "BPE",
+                ["dropout"] = null,
+                ["unk_token"] = null,
+                ["byte_fallback"] = false,
+                ["vocab"] = vocab,
+                ["merges"] = arrayMerges ? Merges.Select(m => m.Split(' ')).ToArray() : Merges,
+            },
+        };
+        string json = JsonSerializer.Serialize(doc);
+        string path = Path.Combine(folder, name);
+        File.WriteAllText(path, edit is null ? json : edit(json));
+        return path;
+    }
+
+    private ByteLevelBpeTokenizer Load(string style = "gpt2") => ByteLevelBpeTokenizer.Load(Write(style), eosToken: "<|endoftext|>");
+
+    [Fact]
+    public void Merges_apply_by_rank_and_words_split_like_gpt2()
+    {
+        var tok = Load();
+        var v = Vocab();
+        Assert.Equal(new[] { v["hello"], v["Ġworld"] }, tok.EncodeToIds("hello world", bos: false));
+        // "  world" → " " (\s+(?!\S)) then " world"; "!" is a single byte.
+        Assert.Equal(new[] { v["hello"], ByteId((byte)' '), v["Ġworld"], ByteId((byte)'!') }, tok.EncodeToIds("hello  world!", bos: false));
+        // "hell" exists but "hello" merges further; "helo" stops at "he" + "l" + "o".
+        Assert.Equal(new[] { v["he"], ByteId((byte)'l'), ByteId((byte)'o') }, tok.EncodeToIds("helo", bos: false));
+        Assert.Equal(4, tok.CountTokens("hello  world!"));
+        Assert.Equal(Vocab().Count + 3, tok.VocabSize);
+    }
+
+    [Fact]
+    public void Merges_as_pairs_of_strings_load_the_same()
+    {
+        var a = ByteLevelBpeTokenizer.Load(Write());
+        var b = ByteLevelBpeTokenizer.Load(Write(arrayMerges: true, name: "pairs.json"));
+        Assert.Equal(a.EncodeToIds("hello world 2024", false), b.EncodeToIds("hello world 2024", false));
+    }
+
+    [Fact]
+    public void Digits_follow_each_style()
+    {
+        var v = Vocab();
+        int d(char c) => ByteId((byte)c);
+        // GPT-2: " 2024" is one piece → "Ġ" "20" "2" "4"; Qwen2's \p{N} and SmolLM's Digits isolate every digit.
+        Assert.Equal(new[] { d(' '), v["20"], d('2'), d('4') }, Load("gpt2").EncodeToIds(" 2024", false));
+        Assert.Equal(new[] { d(' '), d('2'), d('0'), d('2'), d('4') }, Load("qwen2").EncodeToIds(" 2024", false));
+        Assert.Equal(new[] { d(' '), d('2'), d('0'), d('2'), d('4') }, Load("smollm").EncodeToIds(" 2024", false));
+        // Qwen2's pattern keeps a leading non-letter with a word and splits contractions case-insensitively.
+        Assert.Equal(new[] { v["hello"], d('\''), d('S') }, Load("qwen2").EncodeToIds("hello'S", false));
+    }
+
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("qwen2")]
+    [InlineData("smollm")]
+    public void Round_trips_unicode_emoji_and_whitespace(string style)
+    {
+        var tok = Load(style);
+        string[] texts =
+        [
+            "hello world", "héllo wörld, ça va?", "日本語のテキストです。", "emoji 🎉👍🏽 and a family 👨‍👩‍👧 ok", "  leading and trailing  ",
+            "tabs\tand\nnewlines\r\n\n  indented", "", " ", "numbers 1234567 and 3.14", "mixed [NOTE] added token", "I'd've, you'll, it's",
+            "hello<|endoftext|>world", "Hello  World!!  2024-11-23\n\n\tend",
+        ];
+
+        // AGENTMEM_DUMP_TOKENIZERS=DIR keeps each style's tokenizer.json and our ids, for Fixtures/hf_tokenizers_js_check.mjs.
+        if (Environment.GetEnvironmentVariable("AGENTMEM_DUMP_TOKENIZERS") is { Length: > 0 } dump)
+        {
+            Directory.CreateDirectory(dump);
+            File.Copy(Path.Combine(folder, "tokenizer.json"), Path.Combine(dump, $"{style}.tokenizer.json"), overwrite: true);
+            File.WriteAllText(Path.Combine(dump, $"{style}.expected.json"), JsonSerializer.Serialize(texts.Select(t => new { text = t, ids = tok.EncodeToIds(t, bos: false) })));
+        }
+
+        foreach (string text in texts.Where(t => !t.Contains("<|", StringComparison.Ordinal)))
+        {
+            int[] ids = tok.EncodeToIds(text, bos: false);
+            Assert.Equal(text, tok.Decode(ids));
+
+            // Piece by piece (as the generator decodes) gives the same bytes.
+            var bytes = new List<byte>();
+            int prev = -1;
+            foreach (int id in ids)
+            {
+                bytes.AddRange(tok.DecodePiece(prev, id).ToArray());
+                prev = id;
+            }
+
+            Assert.Equal(text, Encoding.UTF8.GetString([.. bytes]));
+        }
+    }
+
+    [Fact]
+    public void Special_and_added_tokens_are_matched_whole_and_specials_print_nothing()
+    {
+        var tok = Load();
+        int eot = tok.TokenToId("<|endoftext|>"), imEnd = tok.TokenToId("<|im_end|>"), note = tok.TokenToId("[NOTE]");
+        int[] ids = tok.EncodeToIds("hello<|endoftext|>world<|im_end|>[NOTE]", bos: false);
+        Assert.Equal(new[] { Vocab()["hello"], eot }, ids[..2]);
+        Assert.Contains(imEnd, ids);
+        Assert.Equal(note, ids[^1]);
+        Assert.True(tok.IsSpecial(eot));
+        Assert.False(tok.IsSpecial(note));
+        Assert.Equal("helloworld[NOTE]", tok.Decode(ids));
+        Assert.Equal(eot, tok.EosId);
+        Assert.True(tok.IsEndOfText(eot));
+        Assert.False(tok.IsEndOfText(imEnd));
+        Assert.Equal(-1, tok.BosId);
+        Assert.Equal(tok.EncodeToIds("hello", bos: false), tok.EncodeToIds("hello", bos: true)); // no BOS to add
+        Assert.True(tok.DecodePiece(-1, 100_000).IsEmpty);
+    }
+
+    [Fact]
+    public void Bos_and_eos_come_from_tokenizer_config_json()
+    {
+        string path = Write();
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"bos_token": {"content": "<|im_end|>"}, "eos_token": "<|endoftext|>"}""");
+        var tok = ByteLevelBpeTokenizer.Load(path);
+        Assert.Equal(tok.TokenToId("<|im_end|>"), tok.BosId);
+        Assert.Equal(tok.TokenToId("<|endoftext|>"), tok.EosId);
+        Assert.Equal(tok.BosId, tok.EncodeToIds("hello", bos: true)[0]);
+        Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.Load(path, eosToken: "<nope>"));
+    }
+
+    [Fact]
+    public void Nfc_normalizer_composes_before_bpe()
+    {
+        var tok = Load("qwen2");
+        Assert.Equal(tok.EncodeToIds("caf\u00e9", false), tok.EncodeToIds("cafe\u0301", false));
+        Assert.NotEqual(Load("gpt2").EncodeToIds("caf\u00e9", false), Load("gpt2").EncodeToIds("cafe\u0301", false));
+    }
+
+    [Fact]
+    public void WordPiece_tokenizer_json_is_refused_as_unsupported_model_type()
+    {
+        var e = Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.Load(RepoPaths.Shared("models", "all-MiniLM-L6-v2-tokenizer", "tokenizer.json")));
+        Assert.Contains("unsupported model type 'WordPiece'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_files_fail_clearly()
+    {
+        void Fails(Func<string, string> edit, string expect)
+        {
+            var e = Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.Load(Write(edit: edit)));
+            Assert.Contains(expect, e.Message, StringComparison.Ordinal);
+        }
+
+        Fails(j => j[..^5], "not valid JSON");
+        Fails(j => j.Replace("\"model\":", "\"modelx\":", StringComparison.Ordinal), "no \"model\" object");
+        Fails(j => j.Replace("\"merges\":", "\"mergesx\":", StringComparison.Ordinal), "model.merges is missing");
+        Fails(j => j.Replace("\"he ll\"", "\"he lx\"", StringComparison.Ordinal), "merge #2 'he lx'");
+        Fails(j => j.Replace("\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true", "\"type\":\"Metaspace\",\"add_prefix_space\":false,\"trim_offsets\":true", StringComparison.Ordinal), "unsupported pre_tokenizer 'Metaspace'");
+        Fails(j => j.Replace("\"\\u0120\":", "\"nope\":", StringComparison.Ordinal), "lacks the byte-level symbol");
+        Fails(j => j.Replace("\"normalizer\":null", "\"normalizer\":{\"type\":\"Lowercase\"}", StringComparison.Ordinal), "unsupported normalizer 'Lowercase'");
+        Fails(j => j.Replace("\"type\":\"BPE\"", "\"type\":\"Unigram\"", StringComparison.Ordinal), "unsupported model type 'Unigram'");
+    }
+
+    [Fact]
+    public async Task Generator_and_chat_client_run_on_a_byte_level_tokenizer()
+    {
+        var tok = Load("qwen2");
+        var config = TinyHf.Config(tied: true, theta: 1e6f, eps: 1e-6f, bias: true) with { VocabSize = tok.VocabSize + 5 }; // padded, as Qwen2
+        var model = new LlamaModel(config, TinyHf.Weights(config, 21));
+        var generator = new Generator(model, tok);
+        var result = generator.Generate("hello world", 12, new Sampler(config.VocabSize, 0f));
+        Assert.Equal(tok.EncodeToIds("hello world", bos: false), result.PromptTokens);
+        int[] shown = [.. result.Tokens.Where(t => t < tok.VocabSize)];
+        Assert.Equal(tok.Decode(shown), result.Text);
+        Assert.Throws<ModelFormatException>(() => new Generator(new LlamaModel(TinyHf.Config(tied: false), TinyHf.Weights(TinyHf.Config(tied: false), 1)), tok));
+        Assert.Throws<ArgumentException>(() => generator.Generate(string.Empty, 4, new Sampler(config.VocabSize, 0f))); // no BOS, nothing to start from
+        using var client = new LocalChatClient(model, tok, "tiny-qwen2");
+        var response = await client.GetResponseAsync([new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "hello world")], new Microsoft.Extensions.AI.ChatOptions { Temperature = 0, MaxOutputTokens = 12 });
+        Assert.Equal(result.Text, response.Text);
+    }
+}
