@@ -43,7 +43,8 @@ public sealed class CompositionTests : IDisposable
         Assert.Equal(Enumerable.Range(0, all.Length), composed.Positions);
         Assert.True(composed.IsRoot);
 
-        // Bit-exact, not merely the same argmax: the chain's entries are the entries a single prefill computes.
+        // The chain's entries are the entries a single prefill computes, up to float summation order (the batched prefill
+        // blocks its matrix products by chunk, so a chain split elsewhere rounds differently in the last bits).
         var fromChain = Stories.Model.CreateCache();
         composed.ImportInto(Stories.Model, fromChain);
         var single = Stories.PrefillAllButLast([.. all, 0]);
@@ -51,8 +52,8 @@ public sealed class CompositionTests : IDisposable
         {
             for (int s = 0; s < all.Length; s++)
             {
-                Assert.True(single.Key(l, s).SequenceEqual(fromChain.Key(l, s)), $"key layer {l} slot {s} of {all.Length}, c1 {c1.Count} c2 {c2.Count}");
-                Assert.True(single.Value(l, s).SequenceEqual(fromChain.Value(l, s)), $"value layer {l} slot {s} of {all.Length}, c1 {c1.Count} c2 {c2.Count}");
+                Assert.True(MaxAbsDiff(single.Key(l, s), fromChain.Key(l, s)) < 1e-4, $"key layer {l} slot {s} of {all.Length}, c1 {c1.Count} c2 {c2.Count}");
+                Assert.True(MaxAbsDiff(single.Value(l, s), fromChain.Value(l, s)) < 1e-4, $"value layer {l} slot {s} of {all.Length}, c1 {c1.Count} c2 {c2.Count}");
             }
         }
 
@@ -99,5 +100,16 @@ public sealed class CompositionTests : IDisposable
         Assert.Throws<ArgumentException>(() => generator.CreateCartridge(string.Empty, [c1], Stories.Model.CreateCache()));
         var c2 = generator.CreateCartridge(Stories.Ball, [c1], Stories.Model.CreateCache());
         Assert.Throws<ArgumentException>(() => generator.CreateCartridge(Stories.Night, [c2], Stories.Model.CreateCache()));
+    }
+
+    private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        float max = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        }
+
+        return max;
     }
 }
