@@ -46,7 +46,7 @@ internal static class BenchCommand
         var conversations = new Option<string?>("--conversations") { Description = "Only these conversations, by 1-based position: e.g. 6-10 or 1,3,5." };
         var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
         var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none.", DefaultValueFactory = _ => "bm25" };
-        var features = new Option<string>("--features") { Description = "Memory-intelligence features: none, all, or a comma list of notes (keywords, tags, context, links, evolution at ingest), tags (tag matching in ranking), links (one-hop link expansion).", DefaultValueFactory = _ => "none" };
+        var features = new Option<string>("--features") { Description = "Memory-intelligence features: none, all, or a comma list of notes (keywords, tags, context, links, evolution at ingest), tags (tag matching in ranking), links (one-hop link expansion), time (time-aware ranking of when-questions).", DefaultValueFactory = _ => "none" };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
@@ -192,7 +192,7 @@ internal static class BenchCommand
     };
 
     private static string DescribeHybrid(Retrieval.Hybrid.HybridOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v1 vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}, tags {o.TagWeight}, links {o.LinkWeight} (seeds {o.LinkSeeds}); in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
+        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v1 vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}, tags {o.TagWeight}, links {o.LinkWeight} (seeds {o.LinkSeeds}), time {o.TimeWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
 
     private static HashSet<int> ParsePositions(string spec)
     {

@@ -6,9 +6,10 @@ namespace AgentMem.Cli.Commands;
 /// <summary>
 /// Which memory-intelligence features a benchmark run uses, so an ablation can switch them one by one:
 /// <c>notes</c> (ingest as Zettelkasten notes: keywords, tags, context, links, evolution), <c>tags</c> (tag matching in
-/// ranking) and <c>links</c> (one-hop link expansion; needs notes to have links to follow).
+/// ranking), <c>links</c> (one-hop link expansion; needs notes to have links to follow) and <c>time</c> (time-aware ranking
+/// of "when" questions).
 /// </summary>
-internal sealed record MemoryFeatures(bool Notes, bool Tags, bool Links)
+internal sealed record MemoryFeatures(bool Notes, bool Tags, bool Links, bool Time)
 {
     /// <summary>Tag weight used when <see cref="Tags"/> is on.</summary>
     public const float TagWeight = 0.3f;
@@ -16,13 +17,16 @@ internal sealed record MemoryFeatures(bool Notes, bool Tags, bool Links)
     /// <summary>Link-expansion weight used when <see cref="Links"/> is on.</summary>
     public const float LinkWeight = 0.3f;
 
-    public static MemoryFeatures None { get; } = new(false, false, false);
+    /// <summary>Time weight used when <see cref="Time"/> is on (chosen on LoCoMo conversations 1–5).</summary>
+    public const float TimeWeight = 0.3f;
 
-    public static MemoryFeatures All { get; } = new(true, true, true);
+    public static MemoryFeatures None { get; } = new(false, false, false, false);
 
-    public bool IsNone => !Notes && !Tags && !Links;
+    public static MemoryFeatures All { get; } = new(true, true, true, true);
 
-    /// <summary>Parses none, all, or a comma list of notes, tags, links.</summary>
+    public bool IsNone => !Notes && !Tags && !Links && !Time;
+
+    /// <summary>Parses none, all, or a comma list of notes, tags, links, time.</summary>
     public static MemoryFeatures Parse(string text)
     {
         string spec = text.Trim().ToLowerInvariant();
@@ -44,7 +48,8 @@ internal sealed record MemoryFeatures(bool Notes, bool Tags, bool Links)
                 "notes" => result with { Notes = true },
                 "tags" => result with { Tags = true },
                 "links" => result with { Links = true },
-                _ => throw new MemoryValidationException($"--features takes none, all, or a comma list of notes, tags, links; '{part}' is not one."),
+                "time" => result with { Time = true },
+                _ => throw new MemoryValidationException($"--features takes none, all, or a comma list of notes, tags, links, time; '{part}' is not one."),
             };
         }
 
@@ -61,8 +66,9 @@ internal sealed record MemoryFeatures(bool Notes, bool Tags, bool Links)
     {
         options.TagWeight = Tags ? TagWeight : 0;
         options.LinkWeight = Links ? LinkWeight : 0;
+        options.TimeWeight = Time ? TimeWeight : 0;
         return options;
     }
 
-    public override string ToString() => IsNone ? "none" : string.Join(",", new[] { Notes ? "notes" : null, Tags ? "tags" : null, Links ? "links" : null }.Where(s => s is not null));
+    public override string ToString() => IsNone ? "none" : string.Join(",", new[] { Notes ? "notes" : null, Tags ? "tags" : null, Links ? "links" : null, Time ? "time" : null }.Where(s => s is not null));
 }

@@ -59,6 +59,9 @@ internal sealed class CubeSnapshot
     /// <summary>BM25 over each memory's tags (tags are matched whole, not stemmed).</summary>
     public Bm25Index TagIndex { get; private init; } = new([]);
 
+    /// <summary>Whether each memory's text mentions a time (for time-aware ranking).</summary>
+    public bool[] MentionsTime { get; private init; } = [];
+
     /// <summary>Position of each memory in <see cref="Items"/>, for following links.</summary>
     public IReadOnlyDictionary<MemoryCore.Identity.MemoryId, int> Positions => positions ??= Items.Select((m, i) => (m.Id, i)).ToDictionary(p => p.Id, p => p.i);
 
@@ -167,6 +170,7 @@ internal sealed class CubeSnapshot
         return new CubeSnapshot(items, new Bm25Index(own), new Bm25Index(window), new Bm25Index(sessionDocs), sessionOf, embeddings, dimension, embedQuery)
         {
             TagIndex = new Bm25Index(tagDocs),
+            MentionsTime = items.Select(m => MemoryCore.Time.TemporalCues.MentionsTime(m.Text)).ToArray(),
         };
     }
 

@@ -57,6 +57,12 @@ public sealed class HybridOptions
     /// </summary>
     public float LinkWeight { get; set; }
 
+    /// <summary>
+    /// Time-aware ranking: for a question about when something happened ("When did ...", "What year ..."), memories that
+    /// mention a time (<see cref="MemoryCore.Time.TemporalCues"/>) get their score multiplied by 1 + weight. 0 (off) by default.
+    /// </summary>
+    public float TimeWeight { get; set; }
+
     /// <summary>How many of the best results spread score along their links.</summary>
     public int LinkSeeds { get; set; } = 10;
 
@@ -79,7 +85,7 @@ public sealed class HybridOptions
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
-        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight) })
+        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight), (nameof(TimeWeight), TimeWeight) })
         {
             if (!float.IsFinite(value) || value < 0)
             {

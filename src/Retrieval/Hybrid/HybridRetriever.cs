@@ -137,6 +137,17 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         }
 
         var linked = options.LinkWeight > 0 ? ExpandLinks(snapshot, fused, allowed) : null;
+        bool asksWhen = options.TimeWeight > 0 && MemoryCore.Time.TemporalCues.AsksWhen(request.Query);
+        if (asksWhen)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (snapshot.MentionsTime[i])
+                {
+                    fused[i] *= 1 + options.TimeWeight;
+                }
+            }
+        }
         var named = options.ActorWeight > 0 ? NamedActors(request.Query, snapshot) : null;
         var now = time.GetUtcNow();
         var actor = new float[n];
@@ -204,6 +215,11 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             if (linked is not null)
             {
                 components["links"] = linked[i];
+            }
+
+            if (asksWhen)
+            {
+                components["time"] = snapshot.MentionsTime[i] ? options.TimeWeight : 0;
             }
 
             components["fused"] = fused[i];

@@ -74,3 +74,25 @@ public sealed class RelativeTimeResolverTests
         Assert.Equal(["7 May 2023", "April 2023", "summer 2022", "2022"], found.Select(f => f.Describe()).ToArray());
     }
 }
+
+/// <summary>The cues time-aware ranking uses.</summary>
+public sealed class TemporalCuesTests
+{
+    [Theory]
+    [InlineData("I painted that sunrise last year", true)]
+    [InlineData("We met two weeks ago", true)]
+    [InlineData("See you on Friday", true)]
+    [InlineData("It was back in 2019", true)]
+    [InlineData("I love painting sunrises", false)]
+    [InlineData("Maybe later", false)]
+    public void Mentions_time(string text, bool expected) => Assert.Equal(expected, TemporalCues.MentionsTime(text));
+
+    [Theory]
+    [InlineData("When did Melanie paint a sunrise?", true)]
+    [InlineData("What year did John move?", true)]
+    [InlineData("How long ago was the trip?", true)]
+    [InlineData("So when was the party?", true)]
+    [InlineData("What did Melanie paint?", false)]
+    [InlineData("Where does whenever live?", false)]
+    public void Asks_when(string query, bool expected) => Assert.Equal(expected, TemporalCues.AsksWhen(query));
+}

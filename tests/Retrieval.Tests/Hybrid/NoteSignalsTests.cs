@@ -80,3 +80,42 @@ public sealed class NoteSignalsTests : IAsyncLifetime
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { LinkSeeds = 0 }.Validate());
     }
 }
+
+/// <summary>Time-aware ranking of "when" questions.</summary>
+public sealed class TimeAwareRankingTests : IAsyncLifetime
+{
+    private static readonly Scope Me = new("acme", "alice");
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-time-" + Guid.NewGuid().ToString("N"));
+    private MemoryOS memory = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        var store = SqliteMemoryStore.Open(Path.Combine(folder, "t.db"));
+        memory = new MemoryOS(store, [new HybridRetriever(store, new HybridOptions { Name = "plain" }), new HybridRetriever(store, new HybridOptions { Name = "time", TimeWeight = 0.5f })]);
+        await memory.CreateCubeAsync(Me, "chat");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_when_question_prefers_the_memory_that_says_when_and_other_questions_are_untouched()
+    {
+        var undated = await memory.AddAsync(Me, "chat", new MemoryDraft("Melanie painted a sunrise, a sunrise over the lake, such a sunrise!") { Actor = "Melanie" });
+        var dated = await memory.AddAsync(Me, "chat", new MemoryDraft("Melanie painted the lake sunrise last year.") { Actor = "Melanie" });
+
+        var plain = await memory.SearchAsync(Me, "chat", "When did Melanie paint a sunrise?", k: 2, retrieverName: "plain");
+        Assert.Equal(undated.Id, plain[0].Item.Id);
+        var timed = await memory.SearchAsync(Me, "chat", "When did Melanie paint a sunrise?", k: 2, retrieverName: "time");
+        Assert.Equal(dated.Id, timed[0].Item.Id);
+        Assert.Equal(0.5, timed[0].Components["time"], 3);
+
+        var what = await memory.SearchAsync(Me, "chat", "What did Melanie paint over the lake?", k: 2, retrieverName: "time");
+        Assert.False(what[0].Components.ContainsKey("time"));
+    }
+}
