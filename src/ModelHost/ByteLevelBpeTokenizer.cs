@@ -89,15 +89,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     public static ByteLevelBpeTokenizer Load(string path, string? bosToken = null, string? eosToken = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        JsonDocument doc = JsonFile.Parse(path);
 
         using (doc)
         {

@@ -58,15 +58,7 @@ public sealed class HuggingFaceCheckpoint
 
     private static (LlamaConfig Config, string ModelType) ReadConfig(string path)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path}: not valid JSON ({e.Message}).", e);
-        }
+        JsonDocument doc = JsonFile.Parse(path);
 
         using (doc)
         {
