@@ -44,6 +44,6 @@ public sealed class AnnBenchCommandTests : IDisposable
 
         (code, _, err) = await cli.RunAsync("bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"), "--index", "ivf");
         Assert.Equal(1, code);
-        Assert.Contains("--index must be flat or hnsw", err, StringComparison.Ordinal);
+        Assert.Contains("--index must be flat, hnsw or spann", err, StringComparison.Ordinal);
     }
 }
