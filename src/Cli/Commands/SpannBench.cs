@@ -28,7 +28,7 @@ internal static class SpannBench
 
     public static int Run(Settings s, TextWriter output, CancellationToken ct)
     {
-        var options = new SpannOptions { HeadFraction = s.HeadFraction, ReadsInFlight = s.ReadsInFlight, VerifyPostingsOnOpen = false };
+        var options = new SpannOptions { HeadFraction = s.HeadFraction, ReadsInFlight = s.ReadsInFlight, RngFactor = s.RngFactor, ClosureEpsilon = s.ClosureEpsilon, VerifyPostingsOnOpen = false };
         try
         {
             options.Validate();
@@ -44,6 +44,8 @@ internal static class SpannBench
             ["setting_name"] = "probes",
             ["search_epsilon"] = s.Epsilon,
             ["reads_in_flight"] = s.ReadsInFlight,
+            ["rng_factor"] = s.RngFactor,
+            ["closure_epsilon"] = s.ClosureEpsilon,
         };
         if (s.Mode is "build" or "both")
         {
@@ -128,8 +130,8 @@ internal static class SpannBench
 
         long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         long rssAfter = Rss();
-        result["vectors"] ??= index.Count;
-        result["dimension"] ??= index.Dimension;
+        result.TryAdd("vectors", index.Count);
+        result.TryAdd("dimension", index.Dimension);
         result["open_seconds"] = Math.Round(openSeconds, 2);
         result["raw_vector_bytes"] = raw;
         result["resident_bytes"] = rssAfter - rssBefore;
@@ -218,6 +220,8 @@ internal static class SpannBench
         double HeadFraction,
         int ReadsInFlight,
         bool DropCaches,
+        float RngFactor,
+        float ClosureEpsilon,
         VectorMetric Metric,
         string? Json);
 }

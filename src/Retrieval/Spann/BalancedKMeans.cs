@@ -5,8 +5,8 @@ namespace AgentMem.Retrieval.Spann;
 /// <summary>
 /// Hierarchical balanced k-means (SPANN §3.2): the vectors are split into at most
 /// <see cref="SpannOptions.KMeansBranching"/> clusters, each cluster again, until a cluster holds no
-/// more than the leaf size; the leaf centroids become the heads. The assignment cost is
-/// d(x, c) + λ·(|c| / expected size)·(mean assignment distance), which pushes points away from
+/// fewer than two leaves' worth of vectors; the leaf centroids become the heads. The assignment cost is
+/// d(x, c) + λ·(|c| / fair share)·(mean gap between a point's two nearest centroids), which pushes points away from
 /// crowded clusters, so the leaves come out of similar size and no posting list is huge.
 /// </summary>
 /// <remarks>
@@ -37,13 +37,14 @@ internal static class BalancedKMeans
                 var members = level[n];
                 next[n] = [];
                 done[n] = [];
-                if (members.Length <= leafSize)
+                // Below two leaves' worth a node is a leaf: splitting it would leave heads with a handful of vectors.
+                if (members.Length < 2 * leafSize)
                 {
                     done[n].Add(Mean(data, dimension, members));
                     return;
                 }
 
-                int k = Math.Min(options.KMeansBranching, (members.Length + leafSize - 1) / leafSize);
+                int k = Math.Min(options.KMeansBranching, members.Length / leafSize);
                 var rng = new Random(DeterministicSeed(options.Seed, depth, n));
                 var groups = Split(data, dimension, members, k, options, rng, inner);
                 foreach (var g in groups)
@@ -104,15 +105,15 @@ internal static class BalancedKMeans
 
         var assign = new int[sample.Length];
         var sizes = new int[k];
-        double meanDistance = 0;
+        double gap = 0;
         for (int iteration = 0; iteration < options.KMeansIterations; iteration++)
         {
-            meanDistance = Assign(data, dimension, sample, centroids, k, sizes, iteration == 0 ? 0 : options.BalanceLambda, meanDistance, assign, parallel);
+            gap = Assign(data, dimension, sample, centroids, k, sizes, iteration == 0 ? 0 : options.BalanceLambda, gap, assign, parallel);
             Recompute(data, dimension, sample, assign, centroids, k, sizes, rng);
         }
 
         var finalAssign = new int[members.Length];
-        Assign(data, dimension, members, centroids, k, sizes, options.BalanceLambda, meanDistance, finalAssign, parallel);
+        Assign(data, dimension, members, centroids, k, sizes, options.BalanceLambda, gap, finalAssign, parallel);
         var counts = new int[k];
         foreach (int a in finalAssign)
         {
@@ -157,15 +158,25 @@ internal static class BalancedKMeans
         return mean;
     }
 
-    private static double Assign(float[] data, int dimension, int[] members, float[] centroids, int k, int[] sizes, double lambda, double meanDistance, int[] assign, ParallelOptions parallel)
+    /// <summary>
+    /// Assigns each member to the centroid of least cost d + penalty[c], where penalty[c] =
+    /// λ·gap·(share of c / fair share) and gap is the mean distance between a point's best and second-best
+    /// centroid in the previous pass. Scaling by the gap, not by the distance itself, matters in high
+    /// dimensions: distances there share a large common offset, and a penalty proportional to them would
+    /// swamp the differences that decide the assignment. Returns the mean gap of this pass.
+    /// </summary>
+    private static double Assign(float[] data, int dimension, int[] members, float[] centroids, int k, int[] sizes, double lambda, double gap, int[] assign, ParallelOptions parallel)
     {
-        double expected = members.Length / (double)k;
+        long sized = 0;
+        foreach (int size in sizes)
+        {
+            sized += size;
+        }
 
-        // Penalty per member of a cluster, in distance units: λ·mean distance at the expected size.
         var penalty = new float[k];
         for (int c = 0; c < k; c++)
         {
-            penalty[c] = (float)(lambda * meanDistance * (sizes[c] / Math.Max(1.0, expected)));
+            penalty[c] = sized == 0 ? 0 : (float)(lambda * gap * (sizes[c] * (double)k / sized));
         }
 
         // Per-block partial sums added in block order: the same total whatever the thread schedule.
@@ -179,26 +190,35 @@ internal static class BalancedKMeans
                 var row = data.AsSpan(members[i] * dimension, dimension);
                 int best = 0;
                 float bestCost = float.MaxValue;
-                float bestDistance = 0;
+                float nearest = float.MaxValue;
+                float second = float.MaxValue;
                 for (int c = 0; c < k; c++)
                 {
                     float d = VectorDistance.SquaredL2(row, centroids.AsSpan(c * dimension, dimension));
+                    if (d < nearest)
+                    {
+                        second = nearest;
+                        nearest = d;
+                    }
+                    else if (d < second)
+                    {
+                        second = d;
+                    }
+
                     float cost = d + penalty[c];
                     if (cost < bestCost)
                     {
                         bestCost = cost;
                         best = c;
-                        bestDistance = d;
                     }
                 }
 
                 assign[i] = best;
-                local += bestDistance;
+                local += k > 1 ? second - nearest : 0;
             }
 
             partial[block] = local;
         });
-        double total = partial.Sum();
 
         Array.Clear(sizes);
         foreach (int a in assign)
@@ -206,7 +226,7 @@ internal static class BalancedKMeans
             sizes[a]++;
         }
 
-        return total / Math.Max(1, members.Length);
+        return partial.Sum() / Math.Max(1, members.Length);
     }
 
     private static void Recompute(float[] data, int dimension, int[] members, int[] assign, float[] centroids, int k, int[] sizes, Random rng)

@@ -6,7 +6,7 @@ namespace AgentMem.Retrieval.Spann;
 /// SPANN's posting-list expansion: a vector is written to up to <see cref="SpannOptions.MaxReplicas"/> of
 /// its nearest heads, so a query near a cluster boundary finds it whichever side it probes. Candidates
 /// are taken closest first and accepted under two rules: the ε closure (d(x, c) ≤ d(x, c₁) + ε·|d(x, c₁)|)
-/// and the RNG rule (reject c_j when an accepted c_i has d(c_i, c_j) &lt; d(x, c_j): c_i already covers
+/// and the RNG rule (reject c_j when an accepted c_i has f·d(c_i, c_j) &lt; d(x, c_j), f = <see cref="SpannOptions.RngFactor"/>: c_i already covers
 /// that direction, so a replica in c_j would mostly duplicate work for the same queries).
 /// </summary>
 internal static class ClosureAssignment
@@ -61,7 +61,7 @@ internal static class ClosureAssignment
             bool covered = false;
             for (int i = 0; i < accepted && !covered; i++)
             {
-                covered = distance(scratch.AsSpan(i * dimension, dimension), candidate) < c.Distance;
+                covered = options.RngFactor * distance(scratch.AsSpan(i * dimension, dimension), candidate) < c.Distance;
             }
 
             if (covered)

@@ -92,7 +92,7 @@ internal static class SpannBuilder
         var assigned = new int[(long)n * r];
         var assignedDistance = new float[(long)n * r];
         var replicas = new byte[n];
-        int ef = Math.Max(options.CandidateHeads, headOptions.EfSearch);
+        int ef = options.CandidateHeads; // the beam is the candidate list: a wider one costs build time for little
         float Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
         {
             VectorMetric.L2 => VectorDistance.SquaredL2(a, b),

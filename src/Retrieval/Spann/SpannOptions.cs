@@ -23,10 +23,11 @@ public sealed record SpannOptions
     public int KMeansIterations { get; init; } = 8;
 
     /// <summary>
-    /// λ of the balanced assignment cost d(x, c) + λ·|c|·mean distance/expected size: larger values trade
-    /// cluster quality for equal cluster sizes. 0 is plain k-means.
+    /// λ of the balanced assignment cost d(x, c) + λ·(|c| / fair share)·g, g the mean gap between a
+    /// point's nearest and second-nearest centroid: larger values trade cluster quality for equal
+    /// cluster sizes; 0 is plain k-means.
     /// </summary>
-    public double BalanceLambda { get; init; } = 1.0;
+    public double BalanceLambda { get; init; } = 0.5;
 
     /// <summary>Largest number of vectors sampled to fit one k-means node (assignment uses all of them).</summary>
     public int KMeansSample { get; init; } = 50_000;
@@ -42,6 +43,13 @@ public sealed record SpannOptions
     /// distance (squared for L2). Bounds how far a replica may go.
     /// </summary>
     public float ClosureEpsilon { get; init; } = 0.5f;
+
+    /// <summary>
+    /// Factor of the RNG rule: candidate c_j is rejected when factor·d(c_i, c_j) &lt; d(x, c_j) for an accepted
+    /// c_i (index distance, squared for L2). 1 is the plain rule; larger values reject more eagerly, smaller
+    /// ones keep more replicas (useful when heads are close together relative to the points' spread).
+    /// </summary>
+    public float RngFactor { get; init; } = 1.0f;
 
     /// <summary>Most entries a posting keeps at build time; the farthest from its head are cut beyond it.</summary>
     public int PostingCap { get; init; } = 256;
@@ -112,6 +120,11 @@ public sealed record SpannOptions
         if (!(SearchEpsilon >= 0 && float.IsFinite(SearchEpsilon)))
         {
             throw new ArgumentOutOfRangeException(nameof(SearchEpsilon), SearchEpsilon, "ε must be finite and non-negative.");
+        }
+
+        if (!(RngFactor > 0 && float.IsFinite(RngFactor)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RngFactor), RngFactor, "The RNG factor must be finite and positive.");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(PostingCap, 1, nameof(PostingCap));

@@ -63,7 +63,7 @@ public sealed class SpannIndexTests : IDisposable
     {
         var (all, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 8);
         var initial = all[..2500];
-        using var index = SpannIndex.Build(Path.Combine(folder, "b"), VectorMetric.L2, Rows(initial), options: Small with { SplitThreshold = 24 });
+        using var index = SpannIndex.Build(Path.Combine(folder, "b"), VectorMetric.L2, Rows(initial), options: Small with { SplitThreshold = 16 });
         using var exact = new ExactVectorIndex(Dim, VectorMetric.L2);
         for (int i = 0; i < initial.Length; i++)
         {
