@@ -40,8 +40,8 @@ internal static class AnnBenchCommand
         var eps = new Option<float>("--eps") { Description = "SPANN: query-aware pruning ε on the index distance (squared for l2).", DefaultValueFactory = _ => 0.6f };
         var headFraction = new Option<double>("--head-fraction") { Description = "SPANN: heads as a fraction of the vectors.", DefaultValueFactory = _ => 0.1 };
         var inFlight = new Option<int>("--reads-in-flight") { Description = "SPANN: posting reads in flight per query (1: synchronous).", DefaultValueFactory = _ => 1 };
-        var rngFactor = new Option<float>("--rng-factor") { Description = "SPANN: factor of the RNG rule in closure assignment (squared distances for l2).", DefaultValueFactory = _ => 1f };
-        var closureEps = new Option<float>("--closure-eps") { Description = "SPANN: closure ε: replicas only in heads within d1 + ε·d1 (squared for l2).", DefaultValueFactory = _ => 0.5f };
+        var rngFactor = new Option<float>("--rng-factor") { Description = "SPANN: factor of the RNG rule in closure assignment (squared distances for l2).", DefaultValueFactory = _ => 4f };
+        var closureEps = new Option<float>("--closure-eps") { Description = "SPANN: closure ε: replicas only in heads within d1 + ε·d1 (squared for l2).", DefaultValueFactory = _ => 1f };
         var dropCaches = new Option<bool>("--drop-caches") { Description = "SPANN: drop the OS page cache after opening (root) and report a cold pass." };
         var command = new Command("ann", "Vector-index benchmark: recall@10, single-thread QPS, build time and memory on .fvecs/.ivecs data.")
         {

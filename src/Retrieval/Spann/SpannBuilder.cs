@@ -77,6 +77,57 @@ internal static class SpannBuilder
             }
         }
 
+        // Flat refinement: each vector to its nearest head (through a head HNSW), heads to their members' mean.
+        for (int pass = 0; pass < options.RefineIterations; pass++)
+        {
+            using var probe = new HnswIndex(d, metric, headOptions with { MaxElements = headCount });
+            for (int h = 0; h < headCount; h++)
+            {
+                probe.Add(h, centroids.AsSpan(h * d, d));
+            }
+
+            var nearest = new int[n];
+            Parallel.For(0, n, parallel, i => nearest[i] = (int)probe.Search(data.AsSpan(i * d, d), 1, 32)[0].Key);
+            var sums = new double[(long)headCount * d];
+            var counts = new int[headCount];
+            for (int i = 0; i < n; i++)
+            {
+                int h = nearest[i];
+                counts[h]++;
+                var row = data.AsSpan(i * d, d);
+                long at = (long)h * d;
+                for (int j = 0; j < d; j++)
+                {
+                    sums[at + j] += row[j];
+                }
+            }
+
+            int survivors = 0;
+            for (int h = 0; h < headCount; h++)
+            {
+                if (counts[h] == 0)
+                {
+                    continue; // a head nobody is nearest to: dropped
+                }
+
+                for (int j = 0; j < d; j++)
+                {
+                    centroids[((long)survivors * d) + j] = (float)(sums[((long)h * d) + j] / counts[h]);
+                }
+
+                survivors++;
+            }
+
+            headCount = survivors;
+            if (metric == VectorMetric.Cosine)
+            {
+                for (int h = 0; h < headCount; h++)
+                {
+                    VectorDistance.Normalize(centroids.AsSpan(h * d, d));
+                }
+            }
+        }
+
         phases["kmeans"] = watch.Elapsed.TotalSeconds;
 
         // 2. Head index (the HNSW takes one writer at a time).

@@ -29,6 +29,12 @@ public sealed record SpannOptions
     /// </summary>
     public double BalanceLambda { get; init; } = 0.5;
 
+    /// <summary>
+    /// Flat Lloyd passes over all vectors after the hierarchy (nearest head by the head HNSW, then new
+    /// centroids): they undo the top levels' early, irrevocable cuts through clusters.
+    /// </summary>
+    public int RefineIterations { get; init; } = 1;
+
     /// <summary>Largest number of vectors sampled to fit one k-means node (assignment uses all of them).</summary>
     public int KMeansSample { get; init; } = 50_000;
 
@@ -46,8 +52,9 @@ public sealed record SpannOptions
 
     /// <summary>
     /// Factor of the RNG rule: candidate c_j is rejected when factor·d(c_i, c_j) &lt; d(x, c_j) for an accepted
-    /// c_i (index distance, squared for L2). 1 is the plain rule; larger values reject more eagerly, smaller
-    /// ones keep more replicas (useful when heads are close together relative to the points' spread).
+    /// c_i (index distance, squared for L2). 1 is the plain rule; larger values keep more replicas. With
+    /// squared L2 in high dimensions d(x, c_j) ≈ d(x, c_i) + d(c_i, c_j) (the offsets are nearly
+    /// orthogonal), so the plain rule rejects almost every second head; a factor of 2–4 restores replicas.
     /// </summary>
     public float RngFactor { get; init; } = 1.0f;
 
@@ -109,6 +116,7 @@ public sealed record SpannOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(KMeansSample, 16, nameof(KMeansSample));
+        ArgumentOutOfRangeException.ThrowIfNegative(RefineIterations, nameof(RefineIterations));
         ArgumentOutOfRangeException.ThrowIfLessThan(CandidateHeads, 1, nameof(CandidateHeads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReplicas, 1, nameof(MaxReplicas));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxReplicas, CandidateHeads, nameof(MaxReplicas));
