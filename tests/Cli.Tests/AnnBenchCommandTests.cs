@@ -44,6 +44,26 @@ public sealed class AnnBenchCommandTests : IDisposable
 
         (code, _, err) = await cli.RunAsync("bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"), "--index", "ivf");
         Assert.Equal(1, code);
-        Assert.Contains("--index must be flat or hnsw", err, StringComparison.Ordinal);
+        Assert.Contains("--index must be flat, hnsw or spann", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Spann_on_siftsmall_builds_then_searches_from_disk_and_reports_memory()
+    {
+        string json = Path.Combine(cli.Folder, "spann.json");
+        string dir = Path.Combine(cli.Folder, "spann-index");
+        var (code, output, err) = await cli.RunAsync(
+            "bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"),
+            "--index", "spann", "--spann-dir", dir, "--probes", "16", "--head-fraction", "0.05", "--json", json);
+
+        Assert.True(code == 0, err);
+        Assert.Contains("spann search", output, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var root = doc.RootElement;
+        Assert.Equal(10_000, root.GetProperty("vectors").GetInt32());
+        var row = Assert.Single(root.GetProperty("results").EnumerateArray());
+        Assert.True(row.GetProperty("recall_at_10").GetDouble() >= 0.8, row.ToString());
+        Assert.True(root.GetProperty("index_memory_bytes").GetInt64() > 0);
+        Assert.True(root.GetProperty("disk_bytes").GetInt64() > 10_000L * 128 * 4);
     }
 }

@@ -28,25 +28,62 @@ internal static class AnnBenchCommand
         var baseFile = new Option<string>("--base") { Description = "Base vectors (.fvecs).", Required = true };
         var queryFile = new Option<string>("--query") { Description = "Query vectors (.fvecs).", Required = true };
         var truthFile = new Option<string>("--gt") { Description = "Ground-truth neighbour ids per query (.ivecs, at least 10 per row).", Required = true };
-        var indexKind = new Option<string>("--index") { Description = "flat (exact) or hnsw.", DefaultValueFactory = _ => "hnsw" };
+        var indexKind = new Option<string>("--index") { Description = "flat (exact), hnsw or spann (disk).", DefaultValueFactory = _ => "hnsw" };
         var m = new Option<int>("--M") { Description = "HNSW links per node (2M on layer 0).", DefaultValueFactory = _ => 16 };
         var efc = new Option<int>("--efc") { Description = "HNSW efConstruction.", DefaultValueFactory = _ => 200 };
         var efs = new Option<string>("--ef") { Description = "HNSW search beam widths to sweep, comma-separated.", DefaultValueFactory = _ => "16,32,64,128" };
         var metricName = new Option<string>("--metric") { Description = "l2, cosine or ip.", DefaultValueFactory = _ => "l2" };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
+        var spannDir = new Option<string?>("--spann-dir") { Description = "SPANN: index folder (default: a temporary folder)." };
+        var spannMode = new Option<string>("--spann-mode") { Description = "SPANN: build, search (open an existing index) or both.", DefaultValueFactory = _ => "both" };
+        var probes = new Option<string>("--probes") { Description = "SPANN: most postings probed per query, comma-separated sweep.", DefaultValueFactory = _ => "8,16,32,64" };
+        var eps = new Option<float>("--eps") { Description = "SPANN: query-aware pruning ε on the index distance (squared for l2).", DefaultValueFactory = _ => 0.6f };
+        var headFraction = new Option<double>("--head-fraction") { Description = "SPANN: heads as a fraction of the vectors.", DefaultValueFactory = _ => 0.1 };
+        var inFlight = new Option<int>("--reads-in-flight") { Description = "SPANN: posting reads in flight per query (1: synchronous).", DefaultValueFactory = _ => 1 };
+        var rngFactor = new Option<float>("--rng-factor") { Description = "SPANN: factor of the RNG rule in closure assignment (squared distances for l2).", DefaultValueFactory = _ => 4f };
+        var closureEps = new Option<float>("--closure-eps") { Description = "SPANN: closure ε: replicas only in heads within d1 + ε·d1 (squared for l2).", DefaultValueFactory = _ => 1f };
+        var dropCaches = new Option<bool>("--drop-caches") { Description = "SPANN: drop the OS page cache after opening (root) and report a cold pass." };
         var command = new Command("ann", "Vector-index benchmark: recall@10, single-thread QPS, build time and memory on .fvecs/.ivecs data.")
         {
-            baseFile, queryFile, truthFile, indexKind, m, efc, efs, metricName, json,
+            baseFile, queryFile, truthFile, indexKind, m, efc, efs, metricName, json, spannDir, spannMode, probes, eps, headFraction, inFlight, dropCaches, rngFactor, closureEps,
         };
         Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
         {
             string kind = parse.GetValue(indexKind)!.ToLowerInvariant();
-            if (kind is not ("flat" or "hnsw"))
+            if (kind is not ("flat" or "hnsw" or "spann"))
             {
-                throw new MemoryValidationException($"--index must be flat or hnsw, not '{kind}'.");
+                throw new MemoryValidationException($"--index must be flat, hnsw or spann, not '{kind}'.");
             }
 
             var metric = ParseMetric(parse.GetValue(metricName)!);
+            if (kind == "spann")
+            {
+                string mode = parse.GetValue(spannMode)!;
+                if (mode is not ("build" or "search" or "both"))
+                {
+                    throw new MemoryValidationException($"--spann-mode must be build, search or both, not '{mode}'.");
+                }
+
+                var settings = new SpannBench.Settings(
+                    mode,
+                    parse.GetValue(spannDir) ?? Path.Combine(Path.GetTempPath(), "agentmem-spann-bench"),
+                    parse.GetValue(baseFile)!,
+                    parse.GetValue(queryFile)!,
+                    parse.GetValue(truthFile)!,
+                    ParseEfs(parse.GetValue(probes)!),
+                    parse.GetValue(eps),
+                    parse.GetValue(headFraction),
+                    parse.GetValue(inFlight),
+                    parse.GetValue(dropCaches),
+                    parse.GetValue(rngFactor),
+                    parse.GetValue(closureEps),
+                    metric,
+                    parse.GetValue(json));
+                int code = SpannBench.Run(settings, ctx.Output.Out, ct);
+                ctx.Output.Out.Flush();
+                return Task.FromResult(code);
+            }
+
             var options = new HnswOptions { M = parse.GetValue(m), EfConstruction = parse.GetValue(efc), MaxElements = null };
             try
             {

@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Embeddings;
 using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval.Spann;
+using AgentMem.Retrieval.Vectors;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Hybrid;
@@ -68,6 +70,33 @@ internal sealed class CubeSnapshot
     private Dictionary<MemoryCore.Identity.MemoryId, int>? positions;
 
     public ReadOnlySpan<float> Row(int i) => Embeddings.AsSpan(i * Dimension, Dimension);
+
+    /// <summary>
+    /// A SPANN index over the embeddings (keys are row numbers), built on first use. Its folder is
+    /// deleted right after the build: the open file handle keeps the postings readable, and the space
+    /// is freed once the snapshot is collected (on systems that refuse to delete open files the
+    /// temporary folder stays).
+    /// </summary>
+    public SpannIndex AnnIndex() => LazyInitializer.EnsureInitialized(ref ann, ref annLock, () =>
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-ann-" + Guid.NewGuid().ToString("N"));
+        var index = SpannIndex.Build(folder, VectorMetric.InnerProduct, new VectorRows<float>(Dimension, Items.Length, Embeddings), options: new SpannOptions { VerifyPostingsOnOpen = false });
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return index;
+    });
+
+    private SpannIndex? ann;
+    private object? annLock;
 
     public static async Task<CubeSnapshot> BuildAsync(IReadOnlyList<MemoryItem> ordered, int windowRadius, bool vectors, IEmbeddingGenerator<string, Embedding<float>>? embedder, EmbeddingCache cache, CancellationToken cancellationToken)
     {

@@ -81,6 +81,17 @@ public sealed class HybridOptions
     /// <summary>Maximal marginal relevance trade-off in (0, 1]; null turns MMR off. Lower values favour diversity.</summary>
     public double? MmrLambda { get; set; }
 
+    /// <summary>
+    /// Cubes with more memories than this take the vector signal's candidates from a per-cube
+    /// <see cref="Spann.SpannIndex"/> (built on first use, on disk in a temporary folder) instead of
+    /// scoring every embedding; memories it does not return get no vector score. Null (the default):
+    /// always score exhaustively.
+    /// </summary>
+    public int? AnnThreshold { get; set; }
+
+    /// <summary>Nearest embeddings taken from the ANN index when <see cref="AnnThreshold"/> applies (at least the request's k).</summary>
+    public int AnnCandidates { get; set; } = 200;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
@@ -112,6 +123,12 @@ public sealed class HybridOptions
             throw new ArgumentOutOfRangeException(nameof(RecencyHalfLifeDays), RecencyHalfLifeDays, "The half-life must be a positive number of days.");
         }
 
+        if (AnnThreshold is { } threshold)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1, nameof(AnnThreshold));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(AnnCandidates, 1, nameof(AnnCandidates));
         if (MmrLambda is { } l && (l <= 0 || l > 1))
         {
             throw new ArgumentOutOfRangeException(nameof(MmrLambda), l, "MMR lambda must be in (0, 1].");

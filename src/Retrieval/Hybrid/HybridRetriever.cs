@@ -103,10 +103,23 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         if (options.VectorWeight > 0 && snapshot.Dimension > 0)
         {
             float[] q = await snapshot.EmbedQuery(request.Query, cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < n; i++)
+            if (options.AnnThreshold is { } threshold && n > threshold)
             {
-                float similarity = TensorPrimitives.Dot(q, snapshot.Row(i));
-                vector[i] = similarity >= options.VectorMinSimilarity ? similarity : 0;
+                // A big cube: only the ANN index's nearest embeddings get a vector score.
+                foreach (var match in snapshot.AnnIndex().Search(q, Math.Min(n, Math.Max(options.AnnCandidates, request.K))))
+                {
+                    int i = (int)match.Key;
+                    float similarity = TensorPrimitives.Dot(q, snapshot.Row(i));
+                    vector[i] = similarity >= options.VectorMinSimilarity ? similarity : 0;
+                }
+            }
+            else
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    float similarity = TensorPrimitives.Dot(q, snapshot.Row(i));
+                    vector[i] = similarity >= options.VectorMinSimilarity ? similarity : 0;
+                }
             }
         }
 

@@ -276,6 +276,30 @@ public sealed class HnswIndex : IVectorIndex
     /// <inheritdoc/>
     public void Dispose() => gate.Dispose();
 
+    /// <summary>
+    /// Copies the stored vector of <paramref name="key"/> (normalised for cosine) into
+    /// <paramref name="destination"/>; false when the key is absent. Lets a SPANN head index serve
+    /// head vectors without keeping a second copy of them.
+    /// </summary>
+    internal bool TryCopyVector(long key, Span<float> destination)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            if (!slotOf.TryGetValue(key, out int slot))
+            {
+                return false;
+            }
+
+            vectors.AsSpan(slot * Dimension, Dimension).CopyTo(destination);
+            return true;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
     internal HnswGraph Snapshot() => new(Dimension, Metric, Options, nodeCount, entryPoint, maxLevel, vectors, keys, levels, deleted, links0, upperLinks);
 
     internal static HnswIndex FromGraph(HnswGraph graph)

@@ -157,4 +157,32 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
             }
         }
     }
+
+    [Fact]
+    public async Task Above_the_ann_threshold_vector_search_uses_a_spann_index_with_the_same_top_hits()
+    {
+        var topics = new[] { "tea", "coffee", "hiking", "piano", "garden", "chess", "sailing", "pottery" };
+        var drafts = new List<MemoryDraft>();
+        for (int i = 0; i < 240; i++)
+        {
+            string topic = topics[i % topics.Length];
+            drafts.Add(new MemoryDraft($"note {i} about {topic} and {topics[(i / 8) % topics.Length]} number{i % 13}") { Session = $"s{i % 5}" });
+        }
+
+        await memory.AddBatchAsync(Me, "chat", drafts);
+        var exact = new HybridRetriever(store, HybridOptions.VectorOnly());
+        var ann = new HybridRetriever(store, new HybridOptions { Name = "vector-ann", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = 100, AnnCandidates = 50 });
+        var os = new MemoryOS(store, [exact, ann]);
+        foreach (string query in new[] { "piano and chess", "coffee number7", "sailing hiking" })
+        {
+            var want = await os.SearchAsync(Me, "chat", query, k: 5, retrieverName: "vector");
+            var got = await os.SearchAsync(Me, "chat", query, k: 5, retrieverName: "vector-ann");
+            Assert.True(want.Count > 0, $"no exact hits for '{query}'");
+            Assert.Equal(want.Count, got.Count);
+            Assert.Equal(want[0].Item.Id, got[0].Item.Id);
+            Assert.True(want.Select(h => h.Item.Id).Intersect(got.Select(h => h.Item.Id)).Count() >= 4);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { AnnThreshold = 0 }.Validate());
+    }
 }

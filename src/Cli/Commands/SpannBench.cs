@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.Retrieval.Spann;
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>bench ann --index spann</c>: builds a <see cref="SpannIndex"/> into a folder and/or opens it and
+/// measures recall@10 and single-thread per-query latency (p50/p95) over a sweep of probe counts.
+/// </summary>
+/// <remarks>
+/// Resident memory is measured in the search phase, which loads only the queries and ground truth
+/// before its baseline: process RSS and managed heap before and after opening the index and running
+/// the queries. Run the build and the search as separate processes (<c>--spann-mode build</c>, then
+/// <c>search</c>) so the freed build data cannot hide the index's allocations. The OS page cache over
+/// the postings file is not process memory and is not counted; <c>--drop-caches</c> empties it first
+/// (root only) and reports the first, cold pass separately.
+/// </remarks>
+internal static class SpannBench
+{
+    private const int K = 10;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static int Run(Settings s, TextWriter output, CancellationToken ct)
+    {
+        var options = new SpannOptions { HeadFraction = s.HeadFraction, ReadsInFlight = s.ReadsInFlight, RngFactor = s.RngFactor, ClosureEpsilon = s.ClosureEpsilon, VerifyPostingsOnOpen = false };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new MemoryValidationException($"Invalid SPANN option: {ex.Message}", ex);
+        }
+
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["index"] = $"agentmem spann heads={s.HeadFraction.ToString(CultureInfo.InvariantCulture)}N",
+            ["setting_name"] = "probes",
+            ["search_epsilon"] = s.Epsilon,
+            ["reads_in_flight"] = s.ReadsInFlight,
+            ["rng_factor"] = s.RngFactor,
+            ["closure_epsilon"] = s.ClosureEpsilon,
+        };
+        if (s.Mode is "build" or "both")
+        {
+            Build(s, options, result, output);
+        }
+
+        if (s.Mode is "search" or "both")
+        {
+            Search(s, options, result, output, ct);
+        }
+
+        if (s.Json is { } path)
+        {
+            if (s.Mode == "search" && File.Exists(path))
+            {
+                // Keep the build phase's figures when the search runs as a second process.
+                foreach (var p in JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path))!)
+                {
+                    result.TryAdd(p.Key, p.Value);
+                }
+            }
+
+            File.WriteAllText(path, JsonSerializer.Serialize(result, JsonOptions));
+        }
+
+        return 0;
+    }
+
+    private static void Build(Settings s, SpannOptions options, Dictionary<string, object?> result, TextWriter output)
+    {
+        var data = VecsFile.ReadFvecs(s.Base);
+        var watch = Stopwatch.StartNew();
+        using var index = SpannIndex.Build(s.Directory, s.Metric, data, options: options);
+        double seconds = watch.Elapsed.TotalSeconds;
+        var phases = SpannIndex.LastBuildPhases;
+        result["vectors"] = data.Count;
+        result["dimension"] = data.Dimension;
+        result["build_seconds"] = Math.Round(seconds, 2);
+        result["build_threads"] = options.BuildThreads ?? Environment.ProcessorCount;
+        result["build_phases"] = phases;
+        result["postings"] = index.PostingCount;
+        result["disk_bytes"] = index.DiskBytes;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"spann build: {data.Count} x {data.Dimension} in {seconds:F1} s ({string.Join(", ", phases.Select(p => $"{p.Key} {p.Value:0.##}"))}); {index.PostingCount} postings, {index.DiskBytes / 1048576.0:F0} MiB on disk"));
+    }
+
+    private static void Search(Settings s, SpannOptions options, Dictionary<string, object?> result, TextWriter output, CancellationToken ct)
+    {
+        var queries = VecsFile.ReadFvecs(s.Query);
+        var truth = VecsFile.ReadIvecs(s.Truth);
+        if (truth.Count < queries.Count || truth.Dimension < K)
+        {
+            throw new VectorFormatException($"The ground truth has {truth.Count} rows of {truth.Dimension} ids; {queries.Count} rows of at least {K} are needed.");
+        }
+
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        long rssBefore = Rss();
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var open = Stopwatch.StartNew();
+        using var index = SpannIndex.Open(s.Directory, options, queries.Dimension);
+        double openSeconds = open.Elapsed.TotalSeconds;
+        long raw = (long)index.Count * index.Dimension * sizeof(float);
+        var rows = new List<Dictionary<string, object>>();
+        if (s.DropCaches)
+        {
+            bool dropped = DropCaches();
+            result["cold_cache"] = dropped ? "dropped" : "not permitted";
+            if (dropped)
+            {
+                var cold = Measure(index, queries, truth, s.Probes.Max(), s.Epsilon, ct);
+                cold["setting"] = $"{s.Probes.Max()} (cold cache, first pass)";
+                rows.Add(cold);
+            }
+        }
+
+        foreach (int probes in s.Probes)
+        {
+            _ = Measure(index, queries, truth, probes, s.Epsilon, ct); // warm-up pass
+            var row = Measure(index, queries, truth, probes, s.Epsilon, ct);
+            row["setting"] = probes;
+            rows.Add(row);
+        }
+
+        long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        long rssAfter = Rss();
+        result.TryAdd("vectors", index.Count);
+        result.TryAdd("dimension", index.Dimension);
+        result["open_seconds"] = Math.Round(openSeconds, 2);
+        result["raw_vector_bytes"] = raw;
+        result["resident_bytes"] = rssAfter - rssBefore;
+        result["resident_note"] = "process RSS growth over open + all queries, measured in a process that holds no base vectors; the OS page cache of the postings file is not included";
+        result["managed_heap_bytes"] = heapAfter - heapBefore;
+        result["index_memory_bytes"] = index.MemoryBytes;
+        result["process_rss_bytes"] = rssAfter;
+        result["disk_bytes"] = index.DiskBytes;
+        result["results"] = rows;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"spann search: {index.Count} vectors, {index.PostingCount} postings; open {openSeconds:F1} s; RSS +{(rssAfter - rssBefore) / 1048576.0:F0} MiB ({(rssAfter - rssBefore) / (double)raw:P1} of raw), managed heap +{(heapAfter - heapBefore) / 1048576.0:F0} MiB, index structures {index.MemoryBytes / 1048576.0:F0} MiB, disk {index.DiskBytes / 1048576.0:F0} MiB"));
+        output.WriteLine("| probes | recall@10 | p50 ms | p95 ms |");
+        output.WriteLine("|---|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {row["setting"]} | {row["recall_at_10"]:F4} | {row["p50_ms"]:F3} | {row["p95_ms"]:F3} |"));
+        }
+    }
+
+    private static Dictionary<string, object> Measure(SpannIndex index, VectorRows<float> queries, VectorRows<int> truth, int probes, float epsilon, CancellationToken ct)
+    {
+        var times = new double[queries.Count];
+        int hits = 0;
+        for (int q = 0; q < queries.Count; q++)
+        {
+            ct.ThrowIfCancellationRequested();
+            long start = Stopwatch.GetTimestamp();
+            var found = index.Search(queries.Row(q), K, probes, epsilon);
+            times[q] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            var expected = truth.Row(q)[..K];
+            foreach (var match in found)
+            {
+                if (expected.Contains((int)match.Key))
+                {
+                    hits++;
+                }
+            }
+        }
+
+        Array.Sort(times);
+        return new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["recall_at_10"] = Math.Round(hits / (double)(K * queries.Count), 4),
+            ["p50_ms"] = Math.Round(Percentile(times, 0.50), 3),
+            ["p95_ms"] = Math.Round(Percentile(times, 0.95), 3),
+        };
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(p * sorted.Length))];
+
+    /// <summary>Current resident set size (VmRSS) of this process.</summary>
+    private static long Rss()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return Environment.WorkingSet;
+    }
+
+    private static bool DropCaches()
+    {
+        try
+        {
+            File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What the command line asked for.</summary>
+    public sealed record Settings(
+        string Mode,
+        string Directory,
+        string Base,
+        string Query,
+        string Truth,
+        List<int> Probes,
+        float Epsilon,
+        double HeadFraction,
+        int ReadsInFlight,
+        bool DropCaches,
+        float RngFactor,
+        float ClosureEpsilon,
+        VectorMetric Metric,
+        string? Json);
+}

@@ -1,0 +1,341 @@
+using System.Diagnostics;
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Spann;
+
+/// <summary>
+/// The offline build of a <see cref="SpannIndex"/>: heads from hierarchical balanced k-means, the head
+/// HNSW, closure assignment of every vector (parallel), the posting cap, and the page-aligned postings
+/// file; then the first checkpoint.
+/// </summary>
+internal static class SpannBuilder
+{
+    /// <summary>Seconds per build phase of the last build on this thread (for benchmarks).</summary>
+    [ThreadStatic]
+    private static Dictionary<string, double>? lastPhases;
+
+    public static IReadOnlyDictionary<string, double> LastPhases => lastPhases ?? [];
+
+    public static SpannIndex Build(string directory, VectorMetric metric, VectorRows<float> vectors, IReadOnlyList<long>? keys, SpannOptions options)
+    {
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+        }
+
+        int n = vectors.Count;
+        int d = vectors.Dimension;
+        if (keys is not null && keys.Count != n)
+        {
+            throw new ArgumentException($"{keys.Count} keys for {n} vectors.", nameof(keys));
+        }
+
+        var phases = lastPhases = new Dictionary<string, double>(StringComparer.Ordinal);
+        var watch = Stopwatch.StartNew();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.BuildThreads ?? Environment.ProcessorCount };
+        float[] data = vectors.Data;
+        Parallel.For(0, n, parallel, i => VectorDistance.Validate(vectors.Row(i), d));
+        if (metric == VectorMetric.Cosine)
+        {
+            data = (float[])data.Clone();
+            Parallel.For(0, n, parallel, i => VectorDistance.Normalize(data.AsSpan(i * d, d)));
+        }
+
+        var seenKeys = new HashSet<long>();
+        for (int i = 0; i < n; i++)
+        {
+            if (!seenKeys.Add(keys?[i] ?? i))
+            {
+                throw new ArgumentException($"Key {keys?[i] ?? i} appears twice.", nameof(keys));
+            }
+        }
+
+        seenKeys = null;
+        var headOptions = options.HeadIndex;
+        var headIndex = new HnswIndex(d, metric, headOptions with { MaxElements = Math.Max(1, (int)(n * options.HeadFraction * 1.2) + 16) });
+        var table = new PostingTable();
+        var versions = new Dictionary<long, int>(n);
+        if (n == 0)
+        {
+            return Write(directory, d, metric, options, headIndex, table, versions, null);
+        }
+
+        // 1. Heads: leaves of the balanced k-means tree, each about 1/HeadFraction vectors.
+        int leafSize = Math.Max(1, (int)Math.Round(1 / options.HeadFraction));
+        var rows = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            rows[i] = i;
+        }
+
+        float[] centroids = BalancedKMeans.Leaves(data, d, rows, leafSize, options, out int headCount);
+        if (metric == VectorMetric.Cosine)
+        {
+            for (int h = 0; h < headCount; h++)
+            {
+                VectorDistance.Normalize(centroids.AsSpan(h * d, d));
+            }
+        }
+
+        // Flat refinement: each vector to its nearest head (through a head HNSW), heads to their members' mean.
+        for (int pass = 0; pass < options.RefineIterations; pass++)
+        {
+            using var probe = new HnswIndex(d, metric, headOptions with { MaxElements = headCount });
+            for (int h = 0; h < headCount; h++)
+            {
+                probe.Add(h, centroids.AsSpan(h * d, d));
+            }
+
+            var nearest = new int[n];
+            Parallel.For(0, n, parallel, i => nearest[i] = (int)probe.Search(data.AsSpan(i * d, d), 1, 32)[0].Key);
+            var sums = new double[(long)headCount * d];
+            var counts = new int[headCount];
+            for (int i = 0; i < n; i++)
+            {
+                int h = nearest[i];
+                counts[h]++;
+                var row = data.AsSpan(i * d, d);
+                long at = (long)h * d;
+                for (int j = 0; j < d; j++)
+                {
+                    sums[at + j] += row[j];
+                }
+            }
+
+            int survivors = 0;
+            for (int h = 0; h < headCount; h++)
+            {
+                if (counts[h] == 0)
+                {
+                    continue; // a head nobody is nearest to: dropped
+                }
+
+                for (int j = 0; j < d; j++)
+                {
+                    centroids[((long)survivors * d) + j] = (float)(sums[((long)h * d) + j] / counts[h]);
+                }
+
+                survivors++;
+            }
+
+            headCount = survivors;
+            if (metric == VectorMetric.Cosine)
+            {
+                for (int h = 0; h < headCount; h++)
+                {
+                    VectorDistance.Normalize(centroids.AsSpan(h * d, d));
+                }
+            }
+        }
+
+        phases["kmeans"] = watch.Elapsed.TotalSeconds;
+
+        // 2. Head index (the HNSW takes one writer at a time).
+        for (int h = 0; h < headCount; h++)
+        {
+            headIndex.Add(h, centroids.AsSpan(h * d, d));
+        }
+
+        phases["head_hnsw"] = watch.Elapsed.TotalSeconds - phases["kmeans"];
+
+        // 3. Closure assignment, in parallel over vectors.
+        int r = options.MaxReplicas;
+        var assigned = new int[(long)n * r];
+        var assignedDistance = new float[(long)n * r];
+        var replicas = new byte[n];
+        int ef = options.CandidateHeads; // the beam is the candidate list: a wider one costs build time for little
+        float Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
+        {
+            VectorMetric.L2 => VectorDistance.SquaredL2(a, b),
+            VectorMetric.Cosine => 1f - VectorDistance.Dot(a, b),
+            _ => -VectorDistance.Dot(a, b),
+        };
+        bool HeadVector(long key, Span<float> into)
+        {
+            centroids.AsSpan((int)key * d, d).CopyTo(into);
+            return true;
+        }
+
+        Parallel.For(0, n, parallel, () => new float[(r + 1) * d], (i, _, scratch) =>
+        {
+            var x = data.AsSpan(i * d, d);
+            var candidates = headIndex.Search(x, options.CandidateHeads, ef);
+            int count = ClosureAssignment.Choose(candidates, HeadVector, Distance, options, assigned.AsSpan(i * r, r), assignedDistance.AsSpan(i * r, r), scratch, d);
+            replicas[i] = (byte)count;
+            return scratch;
+        }, _ => { });
+        phases["assign"] = watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"];
+
+        // 4. Posting lists: closest first, capped; an entry is only cut while its vector keeps another replica.
+        var sizes = new int[headCount];
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < replicas[i]; j++)
+            {
+                sizes[assigned[(i * r) + j]]++;
+            }
+        }
+
+        var members = new (int Row, float Distance)[headCount][];
+        for (int h = 0; h < headCount; h++)
+        {
+            members[h] = new (int, float)[sizes[h]];
+        }
+
+        Array.Clear(sizes);
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < replicas[i]; j++)
+            {
+                int h = assigned[(i * r) + j];
+                members[h][sizes[h]++] = (i, assignedDistance[(i * r) + j]);
+            }
+        }
+
+        assigned = [];
+        assignedDistance = [];
+        Parallel.For(0, headCount, parallel, h => Array.Sort(members[h], (a, b) => a.Distance.CompareTo(b.Distance)));
+        var kept = new int[headCount];
+        long cut = 0;
+        for (int h = 0; h < headCount; h++)
+        {
+            var list = members[h];
+            int keep = list.Length;
+            for (int j = list.Length - 1; j >= 0 && keep > options.PostingCap; j--)
+            {
+                if (replicas[list[j].Row] > 1)
+                {
+                    replicas[list[j].Row]--;
+                    list[j].Row = -1;
+                    keep--;
+                    cut++;
+                }
+            }
+
+            kept[h] = keep;
+        }
+
+        phases["cap"] = watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"] - phases["assign"];
+
+        // 5. The postings file, serialised in parallel (extents are allocated atomically at the end).
+        string postingsPath = Prepare(directory, out var indexId);
+        var file = PostingFile.Create(postingsPath, d, metric, indexId);
+        var offsets = new long[headCount];
+        var capacities = new int[headCount];
+        var checksums = new uint[headCount];
+        int entrySize = PostingLayout.EntrySize(d);
+        try
+        {
+            Parallel.For(0, headCount, parallel, () => Array.Empty<byte>(), (h, _, buffer) =>
+            {
+                long bytes = PostingLayout.ExtentBytes(kept[h], entrySize);
+                if (buffer.Length < bytes)
+                {
+                    buffer = new byte[bytes];
+                }
+
+                var span = buffer.AsSpan(0, (int)bytes);
+                span.Clear();
+                int at = 0;
+                foreach (var (row, _) in members[h])
+                {
+                    if (row >= 0)
+                    {
+                        PostingLayout.Write(span.Slice(at, entrySize), keys?[row] ?? row, 1, data.AsSpan(row * d, d));
+                        at += entrySize;
+                    }
+                }
+
+                long offset = file.Allocate(bytes);
+                file.Write(span, offset);
+                offsets[h] = offset;
+                capacities[h] = (int)bytes;
+                checksums[h] = Crc32.Compute(span[..at]);
+                return buffer;
+            }, _ => { });
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+
+        for (int h = 0; h < headCount; h++)
+        {
+            bool alive = kept[h] > 0;
+            table.Add(offsets[h], capacities[h], kept[h], checksums[h], alive, isDirty: false);
+            if (!alive)
+            {
+                headIndex.Remove(h);
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            versions[keys?[i] ?? i] = 1;
+        }
+
+        phases["write"] = watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"] - phases["assign"] - phases["cap"];
+        phases["heads"] = headCount;
+        phases["replicas_per_vector"] = (double)kept.Sum(x => (long)x) / n;
+        phases["entries_cut"] = cut;
+        return Write(directory, d, metric, options, headIndex, table, versions, (file, indexId));
+    }
+
+    /// <summary>The first checkpoint: head file, meta, empty log; returns the opened index.</summary>
+    public static SpannIndex Write(string directory, int dimension, VectorMetric metric, SpannOptions options, HnswIndex headIndex, PostingTable table, Dictionary<long, int> versions, (PostingFile File, Guid Id)? written)
+    {
+        PostingFile file;
+        Guid indexId;
+        if (written is { } w)
+        {
+            (file, indexId) = w;
+        }
+        else
+        {
+            file = PostingFile.Create(Prepare(directory, out indexId), dimension, metric, indexId);
+        }
+
+        try
+        {
+            file.Flush();
+            headIndex.Save(SpannMeta.HeadFile(directory, 1));
+            var meta = new SpannMeta
+            {
+                Dimension = dimension,
+                Metric = metric,
+                IndexId = indexId,
+                HeadGeneration = 1,
+                PostingsGeneration = 1,
+                WalSequence = 0,
+                PostingsEnd = file.End,
+                Postings = table,
+                Versions = versions,
+            };
+            meta.Write(directory);
+            var wal = SpannWal.Create(directory, indexId, dimension, options.FsyncWrites);
+            return new SpannIndex(directory, options, meta, headIndex, file, wal);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates the folder, removes an earlier index's files, and names the first postings file.</summary>
+    private static string Prepare(string directory, out Guid indexId)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (string pattern in new[] { SpannMeta.FileName, "heads.*.hnsw", "postings.*.spp", SpannWal.FileName, "*.tmp" })
+        {
+            foreach (string old in Directory.EnumerateFiles(directory, pattern))
+            {
+                File.Delete(old);
+            }
+        }
+
+        indexId = Guid.NewGuid();
+        return SpannMeta.PostingsFile(directory, 1);
+    }
+}

@@ -1,0 +1,485 @@
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Spann;
+
+/// <summary>SPFresh-style updates, posting maintenance and checkpoints of <see cref="SpannIndex"/>.</summary>
+/// <remarks>
+/// <para>Every update is appended to the write-ahead log and flushed before it is applied, and between
+/// checkpoints the postings file only grows (appends go past the checkpointed entry counts, moved or
+/// split postings get new extents at the end). The last checkpoint therefore stays intact on disk, and
+/// reopening after a crash replays the log on top of it.</para>
+/// <para>Inserts run the closure assignment against the current heads and append to each chosen
+/// posting (moving it to a larger extent when its pages are full). Deletes only change the key's
+/// version label; postings drop stale entries when they are next rewritten. A posting with more entries
+/// than <see cref="SpannOptions.SplitThreshold"/> is rewritten without its stale entries and, if still
+/// too big, split by 2-means into two new postings; then LIRE reassigns only the boundary vectors —
+/// those of the split posting now closer to another head than to their new one, and those of nearby
+/// postings now closer to a new head than to their own. A posting found with fewer than
+/// <see cref="SpannOptions.MergeThreshold"/> live entries (by a search or a rewrite) is dissolved and its
+/// vectors reinserted. Splits and merges run inline, under the writer lock.</para>
+/// </remarks>
+public sealed partial class SpannIndex
+{
+    private bool postingsDirty;
+
+    /// <inheritdoc/>
+    public void Add(long key, ReadOnlySpan<float> vector)
+    {
+        VectorDistance.Validate(vector, Dimension);
+        var v = vector.ToArray();
+        if (Metric == VectorMetric.Cosine)
+        {
+            VectorDistance.Normalize(v);
+        }
+
+        gate.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            wal.Append(++walSequence, SpannWal.Operation.Insert, key, v);
+            ApplyInsert(key, v);
+            ProcessMerges();
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long key)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!versions.TryGetValue(key, out int version) || version <= 0)
+            {
+                return false;
+            }
+
+            wal.Append(++walSequence, SpannWal.Operation.Delete, key, default);
+            ApplyDelete(key);
+            ProcessMerges();
+            return true;
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Makes the current state the on-disk checkpoint: postings flushed, new head file, new meta file
+    /// (atomic rename), log emptied. Updates are durable without it (the log); it bounds replay time.
+    /// </summary>
+    public void Checkpoint()
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            CheckpointLocked();
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Reads every posting, dissolves those with fewer than <see cref="SpannOptions.MergeThreshold"/>
+    /// live entries and rewrites those that are mostly stale; returns the number of postings merged.
+    /// </summary>
+    public int MergeSmallPostings()
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            int merged = 0;
+            for (int p = 0; p < postings.Length; p++)
+            {
+                if (!postings.IsAlive(p))
+                {
+                    continue;
+                }
+
+                var live = ReadLive(p);
+                if (live.Count < Options.MergeThreshold && heads.Count > 1)
+                {
+                    Merge(p, live);
+                    merged++;
+                }
+                else if (live.Count * 2 < postings.Count(p))
+                {
+                    Rewrite(p, live);
+                }
+            }
+
+            return merged;
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Every key with a current-version entry in some live posting (tests: split and merge lose nothing).</summary>
+    internal HashSet<long> KeysInPostings()
+    {
+        gate.EnterReadLock();
+        try
+        {
+            var found = new HashSet<long>();
+            for (int p = 0; p < postings.Length; p++)
+            {
+                if (postings.IsAlive(p))
+                {
+                    foreach (var e in ReadLive(p))
+                    {
+                        found.Add(e.Key);
+                    }
+                }
+            }
+
+            return found;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Splits and merges done since open (tests and diagnostics).</summary>
+    internal (int Splits, int Merges, int Reassigned) Maintenance => (splits, merges, reassigned);
+
+    private int splits;
+    private int merges;
+    private int reassigned;
+
+    private void Replay(List<SpannWal.Entry> replay)
+    {
+        foreach (var e in replay)
+        {
+            walSequence = e.Sequence;
+            if (e.Operation == SpannWal.Operation.Insert)
+            {
+                ApplyInsert(e.Key, e.Vector!);
+            }
+            else if (versions.TryGetValue(e.Key, out int v) && v > 0)
+            {
+                ApplyDelete(e.Key);
+            }
+        }
+
+        ProcessMerges();
+    }
+
+    private void ApplyInsert(long key, float[] v)
+    {
+        int old = versions.GetValueOrDefault(key);
+        if (old <= 0)
+        {
+            liveCount++;
+        }
+
+        int version = Math.Abs(old) + 1;
+        versions[key] = version;
+        Place(key, version, v);
+    }
+
+    private void ApplyDelete(long key)
+    {
+        versions[key] = -Math.Abs(versions[key]);
+        liveCount--;
+        postingsDirty = true;
+    }
+
+    /// <summary>Closure-assigns one entry to the current heads and appends it; splits what overflows.</summary>
+    private void Place(long key, int version, float[] v)
+    {
+        postingsDirty = true;
+        if (heads.Count == 0)
+        {
+            NewPosting(v, [new LiveEntry(key, version, v)]);
+            return;
+        }
+
+        var candidates = heads.Search(v, Options.CandidateHeads, Math.Max(Options.CandidateHeads, Options.HeadIndex.EfSearch));
+        Span<int> chosen = stackalloc int[Options.MaxReplicas];
+        Span<float> distances = stackalloc float[Options.MaxReplicas];
+        var scratch = new float[(Options.MaxReplicas + 1) * Dimension];
+        int count = ClosureAssignment.Choose(candidates, heads.TryCopyVector, HeadDistance, Options, chosen, distances, scratch, Dimension);
+        for (int i = 0; i < count; i++)
+        {
+            Append(chosen[i], key, version, v);
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (postings.IsAlive(chosen[i]) && postings.Count(chosen[i]) > Options.SplitThreshold)
+            {
+                Split(chosen[i]);
+            }
+        }
+    }
+
+    private void Append(int p, long key, int version, float[] v)
+    {
+        int count = postings.Count(p);
+        var entry = new byte[entrySize];
+        PostingLayout.Write(entry, key, version, v);
+        if ((long)(count + 1) * entrySize <= postings.CapacityBytes(p))
+        {
+            file.Write(entry, postings.Offset(p) + ((long)count * entrySize));
+            postings.SetCount(p, count + 1);
+            return;
+        }
+
+        // Full: move to an extent twice the size at the end (the old one stays intact for the checkpoint).
+        int bytes = count * entrySize;
+        long capacity = PostingLayout.ExtentBytes(Math.Max(count + 1, 2 * count), entrySize);
+        var buffer = new byte[capacity];
+        file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
+        entry.CopyTo(buffer.AsSpan(bytes));
+        long offset = file.Allocate(capacity);
+        file.Write(buffer, offset);
+        garbageBytes += postings.CapacityBytes(p);
+        postings.Move(p, offset, (int)capacity, count + 1);
+    }
+
+    private readonly record struct LiveEntry(long Key, int Version, float[] Vector);
+
+    /// <summary>The posting's entries that carry their key's current version, one per key.</summary>
+    private List<LiveEntry> ReadLive(int p)
+    {
+        int count = postings.Count(p);
+        var buffer = new byte[count * entrySize];
+        file.Read(buffer, postings.Offset(p));
+        var live = new List<LiveEntry>(count);
+        var seen = new HashSet<long>();
+        for (int i = 0; i < count; i++)
+        {
+            var entry = buffer.AsSpan(i * entrySize, entrySize);
+            long key = PostingLayout.Key(entry);
+            int version = PostingLayout.Version(entry);
+            if (versions.TryGetValue(key, out int current) && current == version && seen.Add(key))
+            {
+                live.Add(new LiveEntry(key, version, PostingLayout.Vector(entry, Dimension).ToArray()));
+            }
+        }
+
+        return live;
+    }
+
+    /// <summary>Writes the live entries to a new extent (garbage collection of stale replicas).</summary>
+    private void Rewrite(int p, List<LiveEntry> live)
+    {
+        var (offset, capacity) = WriteExtent(live);
+        garbageBytes += postings.CapacityBytes(p);
+        postings.Move(p, offset, capacity, live.Count);
+        postingsDirty = true;
+    }
+
+    private (long Offset, int Capacity) WriteExtent(List<LiveEntry> live)
+    {
+        long capacity = PostingLayout.ExtentBytes(live.Count, entrySize);
+        var buffer = new byte[capacity];
+        for (int i = 0; i < live.Count; i++)
+        {
+            PostingLayout.Write(buffer.AsSpan(i * entrySize, entrySize), live[i].Key, live[i].Version, live[i].Vector);
+        }
+
+        long offset = file.Allocate(capacity);
+        file.Write(buffer, offset);
+        return (offset, (int)capacity);
+    }
+
+    private int NewPosting(float[] centroid, List<LiveEntry> live)
+    {
+        var (offset, capacity) = WriteExtent(live);
+        int id = postings.Add(offset, capacity, live.Count, 0, isAlive: true, isDirty: true);
+        heads.Add(id, centroid);
+        return id;
+    }
+
+    private void KillPosting(int p)
+    {
+        heads.Remove(p);
+        garbageBytes += postings.CapacityBytes(p);
+        postings.Kill(p);
+    }
+
+    /// <summary>SPFresh split with LIRE: 2-means into two new postings, then reassign the boundary vectors.</summary>
+    private void Split(int p)
+    {
+        var live = ReadLive(p);
+        if (live.Count <= Options.SplitThreshold)
+        {
+            Rewrite(p, live); // it was stale entries, not live ones, that filled it
+            if (live.Count < Options.MergeThreshold)
+            {
+                mergeCandidates.Enqueue(p);
+            }
+
+            return;
+        }
+
+        var data = new float[live.Count * Dimension];
+        for (int i = 0; i < live.Count; i++)
+        {
+            live[i].Vector.CopyTo(data, i * Dimension);
+        }
+
+        var rows = Enumerable.Range(0, live.Count).ToArray();
+        var rng = new Random(BalancedKMeans.DeterministicSeed(Options.Seed, -1, p));
+        var groups = BalancedKMeans.Split(data, Dimension, rows, 2, Options, rng, new ParallelOptions { MaxDegreeOfParallelism = 1 });
+        if (groups[0].Length == 0 || groups[1].Length == 0)
+        {
+            Rewrite(p, live); // identical vectors: nothing to separate
+            return;
+        }
+
+        var oldHead = new float[Dimension];
+        heads.TryCopyVector(p, oldHead);
+        KillPosting(p);
+        var newIds = new int[2];
+        var centres = new float[2][];
+        for (int g = 0; g < 2; g++)
+        {
+            centres[g] = BalancedKMeans.Mean(data, Dimension, groups[g]);
+            if (Metric == VectorMetric.Cosine)
+            {
+                VectorDistance.Normalize(centres[g]);
+            }
+
+            newIds[g] = NewPosting(centres[g], [.. groups[g].Select(i => live[i])]);
+        }
+
+        splits++;
+
+        // LIRE: only vectors whose nearest head may have changed are reassigned.
+        var moved = new Dictionary<long, float[]>();
+        for (int g = 0; g < 2; g++)
+        {
+            foreach (int i in groups[g])
+            {
+                var v = live[i].Vector;
+                if (HeadDistance(v, centres[g]) > HeadDistance(v, oldHead))
+                {
+                    moved.TryAdd(live[i].Key, v); // it moved away from its head: another may now be nearer
+                }
+            }
+        }
+
+        if (Options.ReassignNeighbours > 0 && heads.Count > 2)
+        {
+            foreach (var near in heads.Search(oldHead, Options.ReassignNeighbours + 2))
+            {
+                int n = (int)near.Key;
+                if (n == newIds[0] || n == newIds[1] || !postings.IsAlive(n))
+                {
+                    continue;
+                }
+
+                var head = new float[Dimension];
+                heads.TryCopyVector(n, head);
+                foreach (var e in ReadLive(n))
+                {
+                    float own = HeadDistance(e.Vector, head);
+                    if (HeadDistance(e.Vector, centres[0]) < own || HeadDistance(e.Vector, centres[1]) < own)
+                    {
+                        moved.TryAdd(e.Key, e.Vector); // a new head is nearer than its own
+                    }
+                }
+            }
+        }
+
+        foreach (var (key, v) in moved)
+        {
+            if (versions.TryGetValue(key, out int version) && version > 0)
+            {
+                versions[key] = version + 1;
+                reassigned++;
+                Place(key, version + 1, v);
+            }
+        }
+    }
+
+    /// <summary>Dissolves a tiny posting: its head goes, its live vectors are reinserted elsewhere.</summary>
+    private void Merge(int p, List<LiveEntry> live)
+    {
+        KillPosting(p);
+        merges++;
+        foreach (var e in live)
+        {
+            int version = versions[e.Key] + 1;
+            versions[e.Key] = version;
+            Place(e.Key, version, e.Vector);
+        }
+    }
+
+    private void ProcessMerges()
+    {
+        while (mergeCandidates.TryDequeue(out int p))
+        {
+            if (!postings.IsAlive(p) || heads.Count <= 1)
+            {
+                continue;
+            }
+
+            var live = ReadLive(p);
+            if (live.Count < Options.MergeThreshold)
+            {
+                Merge(p, live);
+            }
+        }
+    }
+
+    private float HeadDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => ReportedDistance(Kernel(a, b));
+
+    private void CheckpointLocked()
+    {
+        file.Flush();
+        var buffer = Array.Empty<byte>();
+        for (int p = 0; p < postings.Length; p++)
+        {
+            if (!postings.IsDirty(p))
+            {
+                continue;
+            }
+
+            int bytes = postings.Count(p) * entrySize;
+            if (buffer.Length < bytes)
+            {
+                buffer = new byte[bytes];
+            }
+
+            file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
+            postings.MarkClean(p, Crc32.Compute(buffer.AsSpan(0, bytes)));
+        }
+
+        long generation = headGeneration + 1;
+        heads.Save(SpannMeta.HeadFile(directory, generation));
+        var meta = new SpannMeta
+        {
+            Dimension = Dimension,
+            Metric = Metric,
+            IndexId = indexId,
+            HeadGeneration = generation,
+            PostingsGeneration = postingsGeneration,
+            WalSequence = walSequence,
+            PostingsEnd = file.End,
+            Postings = postings,
+            Versions = versions,
+        };
+        meta.Write(directory);
+        string old = SpannMeta.HeadFile(directory, headGeneration);
+        headGeneration = generation;
+        checkpointSequence = walSequence;
+        postingsDirty = false;
+        wal.Reset(indexId);
+        File.Delete(old);
+    }
+}

@@ -1,0 +1,461 @@
+using System.Collections.Concurrent;
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Spann;
+
+/// <summary>
+/// A disk-resident approximate k-NN index after SPANN (Chen et al., NeurIPS 2021) with SPFresh-style
+/// online updates (Xu et al., SOSP 2023). In memory: the heads (centroids of a hierarchical balanced
+/// k-means, about <see cref="SpannOptions.HeadFraction"/> of the vectors) in an <see cref="HnswIndex"/>,
+/// the posting table (offset, size, count per posting) and one version label per key. On disk: every
+/// vector at full precision, replicated into the posting lists of up to
+/// <see cref="SpannOptions.MaxReplicas"/> nearby heads (<see cref="ClosureAssignment"/>), each posting
+/// page-aligned in one file read with <see cref="RandomAccess"/>.
+/// </summary>
+/// <remarks>
+/// <para>Search: the nearest heads from the HNSW, pruned query-aware — postings whose head distance
+/// exceeds d₁ + ε·|d₁| (d₁ the nearest head's distance; for L2 the <em>squared</em> distance, so ε=0.6
+/// is a radius factor of √1.6 ≈ 1.26) are skipped, and at most <see cref="SpannOptions.MaxProbes"/> are
+/// read, several in flight. Entries whose version label is not the key's current one (deleted or
+/// replaced) are skipped, replicas are de-duplicated by key, and the survivors are ranked by their exact
+/// distance on the full-precision vectors read from disk.</para>
+/// <para>Updates: see the <c>SpannIndex.Updates</c> part: insert appends to the chosen postings, delete
+/// bumps the version label, an over-full posting is split by 2-means with LIRE reassignment of boundary
+/// vectors, tiny postings are merged, and every update is in a write-ahead log before it is applied.</para>
+/// <para>Thread safety: many concurrent searches, one writer (a reader-writer lock), like
+/// <see cref="HnswIndex"/>.</para>
+/// </remarks>
+public sealed partial class SpannIndex : IVectorIndex
+{
+    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+    private readonly string directory;
+    private readonly Guid indexId;
+    private readonly PostingTable postings;
+    private readonly Dictionary<long, int> versions;
+    private readonly ConcurrentQueue<int> mergeCandidates = new();
+    private readonly int entrySize;
+    private HnswIndex heads;
+    private PostingFile file;
+    private SpannWal wal;
+    private long headGeneration;
+    private long postingsGeneration;
+    private long walSequence;
+    private long checkpointSequence;
+    private long garbageBytes;
+    private int liveCount;
+    private bool disposed;
+
+    internal SpannIndex(string directory, SpannOptions options, SpannMeta meta, HnswIndex heads, PostingFile file, SpannWal wal)
+    {
+        this.directory = directory;
+        Options = options;
+        Dimension = meta.Dimension;
+        Metric = meta.Metric;
+        indexId = meta.IndexId;
+        postings = meta.Postings;
+        versions = meta.Versions;
+        this.heads = heads;
+        this.file = file;
+        this.wal = wal;
+        headGeneration = meta.HeadGeneration;
+        postingsGeneration = meta.PostingsGeneration;
+        walSequence = meta.WalSequence;
+        checkpointSequence = meta.WalSequence;
+        entrySize = PostingLayout.EntrySize(meta.Dimension);
+        foreach (int v in versions.Values)
+        {
+            if (v > 0)
+            {
+                liveCount++;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <summary>The options in force (search defaults, update thresholds).</summary>
+    public SpannOptions Options { get; }
+
+    /// <inheritdoc/>
+    public int Count
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return liveCount;
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Live posting lists (= heads).</summary>
+    public int PostingCount => heads.Count;
+
+    /// <summary>Bytes of the postings file in use (the on-disk part; not resident memory).</summary>
+    public long DiskBytes => file.End;
+
+    /// <summary>
+    /// Bytes of the index's resident structures: the head HNSW (vectors and links), the posting table
+    /// and the version labels (estimated at 24 bytes a key, the dictionary's entry size). The postings
+    /// file, and the OS page cache over it, are not counted.
+    /// </summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return heads.MemoryBytes + postings.MemoryBytes + (versions.Count * 24L);
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Seconds per phase (and head/replica counts) of the last <see cref="Build"/> on this thread.</summary>
+    public static IReadOnlyDictionary<string, double> LastBuildPhases => SpannBuilder.LastPhases;
+
+    /// <summary>Creates an empty index in <paramref name="directory"/> (created if missing; any index there is replaced).</summary>
+    public static SpannIndex Create(string directory, int dimension, VectorMetric metric, SpannOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (!Enum.IsDefined(metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+        }
+
+        options ??= new SpannOptions();
+        options.Validate();
+        return SpannBuilder.Write(directory, dimension, metric, options, new HnswIndex(dimension, metric, options.HeadIndex), new PostingTable(), [], null);
+    }
+
+    /// <summary>
+    /// Builds an index over <paramref name="vectors"/> (keys: <paramref name="keys"/>, or the row numbers)
+    /// in <paramref name="directory"/>: hierarchical balanced k-means, head HNSW, closure assignment,
+    /// page-aligned postings. Multi-threaded where it pays (k-means, assignment).
+    /// </summary>
+    public static SpannIndex Build(string directory, VectorMetric metric, VectorRows<float> vectors, IReadOnlyList<long>? keys = null, SpannOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        options ??= new SpannOptions();
+        options.Validate();
+        return SpannBuilder.Build(directory, metric, vectors, keys, options);
+    }
+
+    /// <summary>
+    /// Opens the index in <paramref name="directory"/> and replays its write-ahead log. With
+    /// <paramref name="expectedDimension"/>, an index of another dimension is refused.
+    /// </summary>
+    /// <exception cref="VectorFormatException">A file is missing, truncated, corrupt, of another index or format version, or of another dimension.</exception>
+    public static SpannIndex Open(string directory, SpannOptions? options = null, int? expectedDimension = null)
+    {
+        options ??= new SpannOptions();
+        options.Validate();
+        var meta = SpannMeta.Read(directory, expectedDimension);
+        PostingFile? file = null;
+        SpannWal? wal = null;
+        try
+        {
+            file = PostingFile.Open(SpannMeta.PostingsFile(directory, meta.PostingsGeneration), meta.Dimension, meta.Metric, meta.IndexId, meta.PostingsEnd);
+            var heads = LoadHeads(directory, meta);
+            CheckPostings(meta, file, options.VerifyPostingsOnOpen, heads);
+            var replay = new List<SpannWal.Entry>();
+            wal = SpannWal.Open(directory, meta.IndexId, meta.Dimension, options.FsyncWrites, meta.WalSequence, replay);
+            var index = new SpannIndex(directory, options, meta, heads, file, wal);
+            index.Replay(replay);
+            return index;
+        }
+        catch
+        {
+            file?.Dispose();
+            wal?.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null) =>
+        Search(query, k, Options.MaxProbes, Options.SearchEpsilon, filter);
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest vectors, probing at most <paramref name="maxProbes"/> postings
+    /// whose head is within d₁ + <paramref name="epsilon"/>·|d₁| of the query (index distance: squared
+    /// for L2). A filter is applied to the probed candidates only, so fewer than k may come back.
+    /// </summary>
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, int maxProbes, float epsilon, Func<long, bool>? filter = null)
+    {
+        VectorDistance.Validate(query, Dimension, "query");
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxProbes, 1);
+        if (!(epsilon >= 0 && float.IsFinite(epsilon)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be finite and non-negative.");
+        }
+
+        var scratch = SpannScratch.For(Dimension);
+        var q = scratch.Query;
+        query.CopyTo(q);
+        if (Metric == VectorMetric.Cosine)
+        {
+            VectorDistance.Normalize(q);
+        }
+
+        gate.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            var near = heads.Search(q, maxProbes, Math.Max(maxProbes, Options.HeadIndex.EfSearch));
+            if (near.Count == 0)
+            {
+                return [];
+            }
+
+            float first = near[0].Distance;
+            float limit = first + (epsilon * Math.Abs(first));
+            var probe = scratch.Probes;
+            probe.Clear();
+            foreach (var h in near)
+            {
+                if (h.Distance > limit)
+                {
+                    break;
+                }
+
+                int p = (int)h.Key;
+                if (postings.IsAlive(p) && postings.Count(p) > 0)
+                {
+                    probe.Add(p);
+                }
+            }
+
+            scratch.Seen.Clear();
+            scratch.Top.Clear();
+            scratch.TopKeys.Clear();
+            if (Options.ReadsInFlight <= 1 || probe.Count == 1)
+            {
+                var buffer = scratch.Buffer(0, MaxBytes(probe));
+                foreach (int p in probe)
+                {
+                    int bytes = postings.Count(p) * entrySize;
+                    file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
+                    ScanPosting(p, buffer.AsSpan(0, bytes), q, k, filter, scratch);
+                }
+            }
+            else
+            {
+                ReadPipelined(probe, q, k, filter, scratch);
+            }
+
+            var top = scratch.Top;
+            var results = new VectorMatch[top.Count];
+            for (int i = top.Count - 1; i >= 0; i--)
+            {
+                results[i] = new VectorMatch(scratch.TopKeys[top.TopNode], ReportedDistance(top.TopDistance));
+                top.Pop();
+            }
+
+            return results;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Writes a checkpoint (if anything changed) and closes the files.</summary>
+    public void Dispose()
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            if (walSequence != checkpointSequence || postingsDirty)
+            {
+                CheckpointLocked();
+            }
+
+            disposed = true;
+            file.Dispose();
+            wal.Dispose();
+            heads.Dispose();
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+
+        gate.Dispose();
+    }
+
+    private static HnswIndex LoadHeads(string directory, SpannMeta meta)
+    {
+        string path = SpannMeta.HeadFile(directory, meta.HeadGeneration);
+        if (!File.Exists(path))
+        {
+            throw new VectorFormatException($"The SPANN head file '{path}' is missing.");
+        }
+
+        var heads = HnswIndex.Load(path);
+        if (heads.Dimension != meta.Dimension || heads.Metric != meta.Metric)
+        {
+            heads.Dispose();
+            throw new VectorFormatException($"The SPANN head file '{path}' holds {heads.Dimension}-dimensional {heads.Metric} vectors; the index is {meta.Dimension}-dimensional {meta.Metric}.");
+        }
+
+        return heads;
+    }
+
+    private static void CheckPostings(SpannMeta meta, PostingFile file, bool verify, HnswIndex heads)
+    {
+        int size = PostingLayout.EntrySize(meta.Dimension);
+        var table = meta.Postings;
+        int alive = 0;
+        var probe = new float[meta.Dimension];
+        byte[] buffer = [];
+        for (int p = 0; p < table.Length; p++)
+        {
+            if (!table.IsAlive(p))
+            {
+                continue;
+            }
+
+            alive++;
+            long offset = table.Offset(p);
+            if (offset < PostingLayout.PageSize || offset % PostingLayout.PageSize != 0 || table.Count(p) < 0
+                || (long)table.Count(p) * size > table.CapacityBytes(p) || offset + table.CapacityBytes(p) > meta.PostingsEnd)
+            {
+                throw new VectorFormatException($"The SPANN meta file describes posting {p} outside the postings file (corrupt or foreign).");
+            }
+
+            if (!heads.TryCopyVector(p, probe))
+            {
+                throw new VectorFormatException($"The SPANN head file has no head for posting {p} (it belongs to another checkpoint).");
+            }
+
+            if (verify)
+            {
+                int bytes = table.Count(p) * size;
+                if (buffer.Length < bytes)
+                {
+                    buffer = new byte[bytes];
+                }
+
+                file.Read(buffer.AsSpan(0, bytes), offset);
+                if (Crc32.Compute(buffer.AsSpan(0, bytes)) != table.Checksum(p))
+                {
+                    throw new VectorFormatException($"The SPANN postings file '{file.Path}' is corrupt: posting {p} fails its CRC.");
+                }
+            }
+        }
+
+        if (alive != heads.Count)
+        {
+            throw new VectorFormatException($"The SPANN head file has {heads.Count} heads; the meta file has {alive} postings (files of different checkpoints or indexes).");
+        }
+    }
+
+    private int MaxBytes(List<int> probe)
+    {
+        int max = 0;
+        foreach (int p in probe)
+        {
+            max = Math.Max(max, postings.Count(p) * entrySize);
+        }
+
+        return max;
+    }
+
+    /// <summary>Several posting reads in flight: scan posting i while reads i+1 … i+w−1 are under way.</summary>
+    private void ReadPipelined(List<int> probe, float[] q, int k, Func<long, bool>? filter, SpannScratch scratch)
+    {
+        int window = Math.Min(Options.ReadsInFlight, probe.Count);
+        var pending = new Task[window];
+        int max = MaxBytes(probe);
+        for (int i = 0; i < window; i++)
+        {
+            pending[i] = Start(i);
+        }
+
+        for (int i = 0; i < probe.Count; i++)
+        {
+            int slot = i % window;
+            pending[slot].GetAwaiter().GetResult();
+            int p = probe[i];
+            ScanPosting(p, scratch.Buffer(slot, max).AsSpan(0, postings.Count(p) * entrySize), q, k, filter, scratch);
+            if (i + window < probe.Count)
+            {
+                pending[slot] = Start(i + window);
+            }
+        }
+
+        Task Start(int i)
+        {
+            int p = probe[i];
+            var buffer = scratch.Buffer(i % window, max);
+            return file.ReadAsync(buffer.AsMemory(0, postings.Count(p) * entrySize), postings.Offset(p)).AsTask();
+        }
+    }
+
+    private void ScanPosting(int posting, ReadOnlySpan<byte> data, float[] q, int k, Func<long, bool>? filter, SpannScratch scratch)
+    {
+        var top = scratch.Top;
+        var seen = scratch.Seen;
+        int live = 0;
+        for (int at = 0; at + entrySize <= data.Length; at += entrySize)
+        {
+            var entry = data.Slice(at, entrySize);
+            long key = PostingLayout.Key(entry);
+            if (!versions.TryGetValue(key, out int version) || version != PostingLayout.Version(entry))
+            {
+                continue; // deleted or replaced: a stale replica, collected when the posting is next rewritten
+            }
+
+            live++;
+            if (!seen.Add(key) || (filter is not null && !filter(key)))
+            {
+                continue;
+            }
+
+            float d = Kernel(q, PostingLayout.Vector(entry, Dimension));
+            if (top.Count < k)
+            {
+                scratch.TopKeys.Add(key);
+                top.Push(scratch.TopKeys.Count - 1, d);
+            }
+            else if (d < top.TopDistance)
+            {
+                int slot = top.TopNode;
+                top.Pop();
+                scratch.TopKeys[slot] = key;
+                top.Push(slot, d);
+            }
+        }
+
+        if (live < Options.MergeThreshold)
+        {
+            mergeCandidates.Enqueue(posting);
+        }
+    }
+
+    /// <summary>Distance on stored vectors: squared L2, or −dot (cosine vectors are normalised, reported as 1 − dot).</summary>
+    private float Kernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
+        Metric == VectorMetric.L2 ? VectorDistance.SquaredL2(a, b) : -VectorDistance.Dot(a, b);
+
+    private float ReportedDistance(float kernel) => Metric == VectorMetric.Cosine ? 1f + kernel : kernel;
+}

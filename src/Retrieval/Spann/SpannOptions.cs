@@ -1,0 +1,152 @@
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Spann;
+
+/// <summary>
+/// Build, search and update parameters of a <see cref="SpannIndex"/> (names follow the SPANN and SPFresh
+/// papers where they have one). Defaults suit 10⁴–10⁶ vectors of a few hundred dimensions.
+/// </summary>
+/// <remarks>
+/// Distances: every threshold here is on the index's own distance (<see cref="VectorMetric"/>), which
+/// for <see cref="VectorMetric.L2"/> is the <em>squared</em> Euclidean distance. The ε factors are
+/// therefore applied to squared L2: (1+ε)·d² corresponds to a radius factor of √(1+ε).
+/// </remarks>
+public sealed record SpannOptions
+{
+    /// <summary>Heads (posting lists) as a fraction of the vectors at build time; SPANN uses 0.1–0.2.</summary>
+    public double HeadFraction { get; init; } = 0.1;
+
+    /// <summary>Children per node of the hierarchical k-means (the k of each level).</summary>
+    public int KMeansBranching { get; init; } = 32;
+
+    /// <summary>Lloyd iterations per k-means node.</summary>
+    public int KMeansIterations { get; init; } = 8;
+
+    /// <summary>
+    /// λ of the balanced assignment cost d(x, c) + λ·(|c| / fair share)·g, g the mean gap between a
+    /// point's nearest and second-nearest centroid: larger values trade cluster quality for equal
+    /// cluster sizes; 0 is plain k-means.
+    /// </summary>
+    public double BalanceLambda { get; init; } = 0.5;
+
+    /// <summary>
+    /// Flat Lloyd passes over all vectors after the hierarchy (nearest head by the head HNSW, then new
+    /// centroids): they undo the top levels' early, irrevocable cuts through clusters.
+    /// </summary>
+    public int RefineIterations { get; init; } = 1;
+
+    /// <summary>Largest number of vectors sampled to fit one k-means node (assignment uses all of them).</summary>
+    public int KMeansSample { get; init; } = 50_000;
+
+    /// <summary>Nearest heads examined when assigning a vector (closure candidates); the paper uses 64.</summary>
+    public int CandidateHeads { get; init; } = 64;
+
+    /// <summary>Most postings a vector is written to (replicas); the paper uses 8.</summary>
+    public int MaxReplicas { get; init; } = 8;
+
+    /// <summary>
+    /// A candidate head is only accepted when d(x, head) ≤ (1+ε)·d(x, nearest head), on the index's
+    /// distance (squared for L2). Bounds how far a replica may go.
+    /// </summary>
+    public float ClosureEpsilon { get; init; } = 0.5f;
+
+    /// <summary>
+    /// Factor of the RNG rule: candidate c_j is rejected when factor·d(c_i, c_j) &lt; d(x, c_j) for an accepted
+    /// c_i (index distance, squared for L2). 1 is the plain rule; larger values keep more replicas. With
+    /// squared L2 in high dimensions d(x, c_j) ≈ d(x, c_i) + d(c_i, c_j) (the offsets are nearly
+    /// orthogonal), so the plain rule rejects almost every second head; a factor of 2–4 restores replicas.
+    /// </summary>
+    public float RngFactor { get; init; } = 1.0f;
+
+    /// <summary>Most entries a posting keeps at build time; the farthest from its head are cut beyond it.</summary>
+    public int PostingCap { get; init; } = 256;
+
+    /// <summary>Default number of postings probed per query (the cap of query-aware pruning).</summary>
+    public int MaxProbes { get; init; } = 64;
+
+    /// <summary>
+    /// Query-aware pruning: postings whose head is farther than (1+ε)·d(q, nearest head) are skipped
+    /// (index distance, i.e. squared for L2).
+    /// </summary>
+    public float SearchEpsilon { get; init; } = 0.6f;
+
+    /// <summary>Posting reads issued at once per query (RandomAccess, thread pool).</summary>
+    public int ReadsInFlight { get; init; } = 8;
+
+    /// <summary>Parameters of the in-memory HNSW over the heads.</summary>
+    public HnswOptions HeadIndex { get; init; } = new() { M = 16, EfConstruction = 100, EfSearch = 128 };
+
+    /// <summary>A posting is split (2-means, LIRE reassignment) when its live entries exceed this.</summary>
+    public int SplitThreshold { get; init; } = 384;
+
+    /// <summary>A posting with fewer live entries than this is merged into its nearest neighbour posting.</summary>
+    public int MergeThreshold { get; init; } = 4;
+
+    /// <summary>Neighbour postings whose entries LIRE re-examines after a split.</summary>
+    public int ReassignNeighbours { get; init; } = 8;
+
+    /// <summary>
+    /// Flush every write-ahead-log record to the OS before an update returns (survives a killed process);
+    /// with <see cref="FsyncWrites"/> also to the device (survives power loss, much slower).
+    /// </summary>
+    public bool FsyncWrites { get; init; }
+
+    /// <summary>Verify the CRC of every posting at open (reads the whole postings file once).</summary>
+    public bool VerifyPostingsOnOpen { get; init; } = true;
+
+    /// <summary>Threads for the build (k-means, closure assignment); null: all processors.</summary>
+    public int? BuildThreads { get; init; }
+
+    /// <summary>Seed of the k-means sampling, so a build is reproducible.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values the index cannot work with.</summary>
+    public void Validate()
+    {
+        if (!(HeadFraction > 0 && HeadFraction <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(HeadFraction), HeadFraction, "The head fraction must be in (0, 1].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(KMeansBranching, 2, nameof(KMeansBranching));
+        ArgumentOutOfRangeException.ThrowIfLessThan(KMeansIterations, 1, nameof(KMeansIterations));
+        if (!(BalanceLambda >= 0 && double.IsFinite(BalanceLambda)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BalanceLambda), BalanceLambda, "λ must be finite and non-negative.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(KMeansSample, 16, nameof(KMeansSample));
+        ArgumentOutOfRangeException.ThrowIfNegative(RefineIterations, nameof(RefineIterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CandidateHeads, 1, nameof(CandidateHeads));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxReplicas, 1, nameof(MaxReplicas));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxReplicas, CandidateHeads, nameof(MaxReplicas));
+        if (!(ClosureEpsilon >= 0 && float.IsFinite(ClosureEpsilon)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ClosureEpsilon), ClosureEpsilon, "ε must be finite and non-negative.");
+        }
+
+        if (!(SearchEpsilon >= 0 && float.IsFinite(SearchEpsilon)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SearchEpsilon), SearchEpsilon, "ε must be finite and non-negative.");
+        }
+
+        if (!(RngFactor > 0 && float.IsFinite(RngFactor)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RngFactor), RngFactor, "The RNG factor must be finite and positive.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(PostingCap, 1, nameof(PostingCap));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxProbes, 1, nameof(MaxProbes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadsInFlight, 1, nameof(ReadsInFlight));
+        ArgumentNullException.ThrowIfNull(HeadIndex, nameof(HeadIndex));
+        HeadIndex.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(SplitThreshold, 2, nameof(SplitThreshold));
+        ArgumentOutOfRangeException.ThrowIfNegative(MergeThreshold, nameof(MergeThreshold));
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(MergeThreshold, SplitThreshold / 2, nameof(MergeThreshold));
+        ArgumentOutOfRangeException.ThrowIfNegative(ReassignNeighbours, nameof(ReassignNeighbours));
+        if (BuildThreads is { } threads)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(BuildThreads));
+        }
+    }
+}

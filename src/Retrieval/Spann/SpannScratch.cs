@@ -1,0 +1,56 @@
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Spann;
+
+/// <summary>
+/// Per-thread search buffers (query copy, posting read buffers, the result heap, the de-duplication
+/// set), so a search allocates only its result array once the buffers have grown to the posting sizes.
+/// Read buffers are whole pages, matching the page-aligned extents.
+/// </summary>
+internal sealed class SpannScratch
+{
+    [ThreadStatic]
+    private static SpannScratch? current;
+
+    private readonly List<byte[]> buffers = [];
+
+    private SpannScratch(int dimension) => Query = new float[dimension];
+
+    public float[] Query { get; }
+
+    public List<int> Probes { get; } = [];
+
+    public HashSet<long> Seen { get; } = [];
+
+    /// <summary>The k best so far, farthest on top; nodes index <see cref="TopKeys"/>.</summary>
+    public DistanceHeap Top { get; } = new(farthestOnTop: true);
+
+    public List<long> TopKeys { get; } = [];
+
+    public static SpannScratch For(int dimension)
+    {
+        var s = current;
+        if (s is null || s.Query.Length != dimension)
+        {
+            s = current = new SpannScratch(dimension);
+        }
+
+        return s;
+    }
+
+    /// <summary>Read buffer number <paramref name="slot"/>, at least <paramref name="bytes"/> long (rounded up to pages).</summary>
+    public byte[] Buffer(int slot, int bytes)
+    {
+        while (buffers.Count <= slot)
+        {
+            buffers.Add([]);
+        }
+
+        if (buffers[slot].Length < bytes)
+        {
+            buffers[slot] = new byte[PostingLayout.ExtentBytes(1, Math.Max(1, bytes))];
+        }
+
+        return buffers[slot];
+    }
+}

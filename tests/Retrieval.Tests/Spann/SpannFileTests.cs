@@ -1,0 +1,141 @@
+using System.Buffers.Binary;
+using AgentMem.Retrieval.Spann;
+using AgentMem.Retrieval.Tests.Vectors;
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Tests.Spann;
+
+/// <summary>Bad files are refused at open time with <see cref="VectorFormatException"/> and a message that says what is wrong.</summary>
+public sealed class SpannFileTests : IDisposable
+{
+    private const int Dim = 16;
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-spann-file-tests", Guid.NewGuid().ToString("N"));
+
+    public SpannFileTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private string BuildIndex(string name, int seed = 21)
+    {
+        var (data, _) = TestVectors.DataAndQueries(600, 0, Dim, seed);
+        string dir = Path.Combine(folder, name);
+        using (SpannIndex.Build(dir, VectorMetric.L2, SpannIndexTests.Rows(data), options: SpannIndexTests.Small))
+        {
+        }
+
+        return dir;
+    }
+
+    private static string Postings(string dir) => Directory.GetFiles(dir, "postings.*.spp").Single();
+
+    private static string Meta(string dir) => Path.Combine(dir, "spann.meta");
+
+    private static void Expect(string dir, string fragment, int? dimension = null)
+    {
+        var error = Assert.Throws<VectorFormatException>(() => SpannIndex.Open(dir, SpannIndexTests.Small, dimension).Dispose());
+        Assert.Contains(fragment, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void A_clean_index_reopens()
+    {
+        string dir = BuildIndex("ok");
+        using var index = SpannIndex.Open(dir, SpannIndexTests.Small, Dim);
+        Assert.Equal(600, index.Count);
+    }
+
+    [Fact]
+    public void A_truncated_postings_file_is_refused()
+    {
+        string dir = BuildIndex("t");
+        using (var f = new FileStream(Postings(dir), FileMode.Open))
+        {
+            f.SetLength(f.Length - 4096);
+        }
+
+        Expect(dir, "truncated");
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_a_posting_fails_its_crc()
+    {
+        string dir = BuildIndex("c");
+        using (var f = new FileStream(Postings(dir), FileMode.Open))
+        {
+            f.Position = 4096 + 40;
+            int b = f.ReadByte();
+            f.Position = 4096 + 40;
+            f.WriteByte((byte)(b ^ 0x5A));
+        }
+
+        Expect(dir, "CRC");
+    }
+
+    [Fact]
+    public void A_corrupt_or_truncated_meta_file_is_refused()
+    {
+        string dir = BuildIndex("m");
+        byte[] meta = File.ReadAllBytes(Meta(dir));
+        meta[meta.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(Meta(dir), meta);
+        Expect(dir, "corrupt");
+        File.WriteAllBytes(Meta(dir), meta[..(meta.Length - 10)]);
+        Expect(dir, "truncated");
+        File.WriteAllBytes(Meta(dir), [1, 2, 3]);
+        Expect(dir, "not a SPANN meta file");
+        File.Delete(Meta(dir));
+        Expect(dir, "no SPANN index");
+    }
+
+    [Fact]
+    public void Files_of_another_index_are_refused()
+    {
+        string a = BuildIndex("a", seed: 1);
+        string b = BuildIndex("b", seed: 2);
+        File.Copy(Postings(b), Postings(a), overwrite: true);
+        Expect(a, "another index");
+
+        string c = BuildIndex("c2", seed: 3);
+        File.Copy(Path.Combine(b, "wal.log"), Path.Combine(c, "wal.log"), overwrite: true);
+        Expect(c, "another index");
+
+        string d = BuildIndex("d", seed: 4);
+        string heads = Directory.GetFiles(d, "heads.*.hnsw").Single();
+        File.Copy(Directory.GetFiles(b, "heads.*.hnsw").Single(), heads, overwrite: true);
+        Expect(d, "head");
+    }
+
+    [Fact]
+    public void Another_format_version_is_refused()
+    {
+        string dir = BuildIndex("v");
+        byte[] meta = File.ReadAllBytes(Meta(dir));
+        BinaryPrimitives.WriteInt32LittleEndian(meta.AsSpan(8), 99);
+        File.WriteAllBytes(Meta(dir), meta);
+        Expect(dir, "version 99");
+
+        string dir2 = BuildIndex("v2");
+        using (var f = new FileStream(Postings(dir2), FileMode.Open))
+        {
+            f.Position = 8;
+            f.Write([7, 0, 0, 0]);
+        }
+
+        Expect(dir2, "postings file");
+    }
+
+    [Fact]
+    public void A_dimension_mismatch_is_refused()
+    {
+        string dir = BuildIndex("dim");
+        Expect(dir, "16-dimensional", dimension: 32);
+    }
+
+    [Fact]
+    public void A_missing_head_file_is_refused()
+    {
+        string dir = BuildIndex("h");
+        File.Delete(Directory.GetFiles(dir, "heads.*.hnsw").Single());
+        Expect(dir, "missing");
+    }
+}

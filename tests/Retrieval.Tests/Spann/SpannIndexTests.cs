@@ -1,0 +1,251 @@
+using AgentMem.Retrieval.Spann;
+using AgentMem.Retrieval.Tests.Vectors;
+using AgentMem.Retrieval.Vectors;
+
+namespace AgentMem.Retrieval.Tests.Spann;
+
+public sealed class SpannIndexTests : IDisposable
+{
+    private const int Dim = 24;
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-spann-tests", Guid.NewGuid().ToString("N"));
+
+    public SpannIndexTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    internal static SpannOptions Small => new()
+    {
+        HeadFraction = 0.1,
+        PostingCap = 64,
+        SplitThreshold = 48,
+        MergeThreshold = 3,
+        MaxProbes = 32,
+        VerifyPostingsOnOpen = true,
+        BuildThreads = 2,
+        HeadIndex = new HnswOptions { M = 8, EfConstruction = 48, EfSearch = 64, Seed = 5 },
+    };
+
+    internal static VectorRows<float> Rows(float[][] data)
+    {
+        var flat = new float[data.Length * data[0].Length];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i].CopyTo(flat, i * data[0].Length);
+        }
+
+        return new VectorRows<float>(data[0].Length, data.Length, flat);
+    }
+
+    [Theory]
+    [InlineData(VectorMetric.L2)]
+    [InlineData(VectorMetric.Cosine)]
+    public void Build_then_search_matches_brute_force(VectorMetric metric)
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 7);
+        using var index = SpannIndex.Build(Path.Combine(folder, "a"), metric, Rows(data), options: Small);
+        using var exact = new ExactVectorIndex(Dim, metric);
+        for (int i = 0; i < data.Length; i++)
+        {
+            exact.Add(i, data[i]);
+        }
+
+        Assert.Equal(3000, index.Count);
+        Assert.InRange(index.PostingCount, 200, 400);
+        Assert.True(TestVectors.MeanRecall(index, exact, queries, 10) >= 0.9);
+
+        // Distances are the exact ones, in the index's convention.
+        var hit = index.Search(queries[0], 1)[0];
+        Assert.Equal(VectorDistance.Compute(metric, queries[0], data[hit.Key]), hit.Distance, 3);
+    }
+
+    [Fact]
+    public void Recall_holds_after_20_percent_inserts_and_10_percent_deletes()
+    {
+        var (all, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 8);
+        var initial = all[..2500];
+        using var index = SpannIndex.Build(Path.Combine(folder, "b"), VectorMetric.L2, Rows(initial), options: Small with { SplitThreshold = 16 });
+        using var exact = new ExactVectorIndex(Dim, VectorMetric.L2);
+        for (int i = 0; i < initial.Length; i++)
+        {
+            exact.Add(i, initial[i]);
+        }
+
+        double before = TestVectors.MeanRecall(index, exact, queries, 10);
+        for (int i = 2500; i < 3000; i++)
+        {
+            index.Add(i, all[i]);
+            exact.Add(i, all[i]);
+        }
+
+        var random = new Random(3);
+        var deleted = new HashSet<long>();
+        while (deleted.Count < 300)
+        {
+            long key = random.Next(3000);
+            if (deleted.Add(key))
+            {
+                Assert.True(index.Remove(key));
+                exact.Remove(key);
+            }
+        }
+
+        Assert.False(index.Remove(deleted.First()));
+        Assert.Equal(2700, index.Count);
+        double after = TestVectors.MeanRecall(index, exact, queries, 10);
+        Assert.True(before >= 0.9, $"recall before updates {before}");
+        Assert.True(after >= 0.88, $"recall after updates {after}");
+        foreach (var q in queries)
+        {
+            Assert.DoesNotContain(index.Search(q, 20), m => deleted.Contains(m.Key));
+        }
+
+        Assert.True(index.Maintenance.Splits > 0, "the inserts should have split some postings");
+    }
+
+    [Fact]
+    public void Splits_and_merges_keep_every_live_vector_findable()
+    {
+        var (data, _) = TestVectors.DataAndQueries(1500, 0, Dim, seed: 9);
+        using var index = SpannIndex.Build(Path.Combine(folder, "c"), VectorMetric.L2, Rows(data[..500]), options: Small with { SplitThreshold = 24, MergeThreshold = 6 });
+        var live = new Dictionary<long, float[]>();
+        for (int i = 0; i < 500; i++)
+        {
+            live[i] = data[i];
+        }
+
+        for (int i = 500; i < 1500; i++)
+        {
+            index.Add(i, data[i]);
+            live[i] = data[i];
+        }
+
+        Assert.True(index.Maintenance.Splits > 10);
+        for (int i = 0; i < 1500; i += 10)
+        {
+            for (int j = i; j < i + 8; j++)
+            {
+                Assert.True(index.Remove(j));
+                live.Remove(j);
+            }
+        }
+
+        int merged = index.MergeSmallPostings();
+        Assert.True(merged > 0, "deleting 80% should leave tiny postings to merge");
+        Assert.Equal(live.Count, index.Count);
+        Assert.Equal(live.Keys.Order(), index.KeysInPostings().Order());
+        foreach (var (key, v) in live)
+        {
+            var top = index.Search(v, 1, maxProbes: 64, epsilon: 10f);
+            Assert.Equal(key, top[0].Key);
+            Assert.Equal(0f, top[0].Distance, 4);
+        }
+    }
+
+    [Fact]
+    public void Reopening_after_an_abandoned_writer_keeps_acknowledged_updates()
+    {
+        var (data, _) = TestVectors.DataAndQueries(1200, 0, Dim, seed: 10);
+        string dir = Path.Combine(folder, "d");
+        var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..800]), options: Small);
+        for (int i = 800; i < 1000; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        index.Checkpoint();
+        for (int i = 1000; i < 1200; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        for (int i = 0; i < 100; i++)
+        {
+            index.Remove(i * 7);
+        }
+
+        index.Add(5, data[6]); // a replaced vector
+        int expected = index.Count;
+
+        // No Dispose, no checkpoint: like a killed process, only the flushed log survives.
+        using var reopened = SpannIndex.Open(dir, Small);
+        Assert.Equal(expected, reopened.Count);
+        for (int i = 0; i < 1200; i++)
+        {
+            var top = reopened.Search(data[i], 1, maxProbes: 64, epsilon: 10f);
+            Assert.True(top.Count == 1, $"no result for {i}; {reopened.PostingCount} postings, {reopened.Count} live");
+            if (i % 7 == 0 && i < 700)
+            {
+                Assert.NotEqual(i, top[0].Key);
+            }
+            else if (i != 5 && i != 6)
+            {
+                Assert.Equal(i, top[0].Key);
+            }
+        }
+
+        Assert.Contains(reopened.Search(data[6], 2), m => m.Key == 5 && m.Distance == 0);
+        GC.KeepAlive(index);
+    }
+
+    [Fact]
+    public void A_torn_log_tail_is_ignored_and_dispose_checkpoints()
+    {
+        var (data, _) = TestVectors.DataAndQueries(600, 0, Dim, seed: 12);
+        string dir = Path.Combine(folder, "e");
+        var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..500]), options: Small);
+        for (int i = 500; i < 600; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        // A crash in the middle of writing the next record: half a record of junk at the end.
+        using (var log = new FileStream(Path.Combine(dir, "wal.log"), FileMode.Append))
+        {
+            log.Write(new byte[] { 200, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7 });
+        }
+
+        using (var reopened = SpannIndex.Open(dir, Small))
+        {
+            Assert.Equal(600, reopened.Count);
+            reopened.Add(1000, data[0]);
+        }
+
+        using var again = SpannIndex.Open(dir, Small);
+        Assert.Equal(601, again.Count);
+        Assert.Equal(28, new FileInfo(Path.Combine(dir, "wal.log")).Length); // the clean close checkpointed and emptied the log
+        GC.KeepAlive(index);
+    }
+
+    [Fact]
+    public void An_empty_index_grows_from_inserts()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(400, 10, Dim, seed: 13);
+        using var index = SpannIndex.Create(Path.Combine(folder, "f"), Dim, VectorMetric.L2, Small);
+        Assert.Empty(index.Search(queries[0], 5));
+        for (int i = 0; i < data.Length; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        Assert.Equal(400, index.Count);
+        Assert.True(index.PostingCount > 1);
+        foreach (var q in queries)
+        {
+            Assert.Equal(5, index.Search(q, 5).Count);
+        }
+    }
+
+    [Fact]
+    public void Bad_vectors_and_options_are_rejected()
+    {
+        using var index = SpannIndex.Create(Path.Combine(folder, "g"), Dim, VectorMetric.L2, Small);
+        Assert.Throws<VectorFormatException>(() => index.Add(1, new float[Dim + 1]));
+        var nan = new float[Dim];
+        nan[3] = float.NaN;
+        Assert.Throws<VectorFormatException>(() => index.Add(1, nan));
+        Assert.Throws<VectorFormatException>(() => index.Search(new float[3], 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MaxReplicas = 0 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { HeadFraction = 0 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MergeThreshold = 40 }).Validate());
+    }
+}
