@@ -13,31 +13,12 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "common"))
+from vecs import read_vecs, write_vecs  # noqa: E402  (shared .fvecs/.ivecs format)
+
 K = 10
 MIN_TIMED = 0.2  # seconds per timed window, repeating the query set, as the C# side does
 WINDOWS = 5  # timed windows per ef; the fastest counts (filters out other load), as the C# side does
-
-
-def read_vecs(path, dtype):
-    raw = np.fromfile(path, dtype=np.int32)
-    if raw.size == 0:
-        sys.exit(f"{path}: empty")
-    dim = int(raw[0])
-    if dim < 1 or raw.size % (dim + 1) != 0:
-        sys.exit(f"{path}: not a whole number of {dim}-dimensional rows")
-    rows = raw.reshape(-1, dim + 1)
-    if not (rows[:, 0] == dim).all():
-        sys.exit(f"{path}: rows of different dimensions")
-    return np.ascontiguousarray(rows[:, 1:]).view(dtype)
-
-
-def write_vecs(path, array):
-    array = np.ascontiguousarray(array)
-    n, dim = array.shape
-    out = np.empty((n, dim + 1), dtype=np.int32)
-    out[:, 0] = dim
-    out[:, 1:] = array.view(np.int32)
-    out.tofile(path)
 
 
 def gen(args):

@@ -13,30 +13,10 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "common"))
+from vecs import read_vecs, write_vecs  # noqa: E402  (shared .fvecs/.ivecs format)
+
 K = 10
-
-
-def read_vecs(path, dtype):
-    raw = np.fromfile(path, dtype=np.int32)
-    if raw.size == 0:
-        sys.exit(f"{path}: empty")
-    dim = int(raw[0])
-    if dim < 1 or raw.size % (dim + 1) != 0:
-        sys.exit(f"{path}: not a whole number of {dim}-dimensional rows")
-    rows = raw.reshape(-1, dim + 1)
-    return np.ascontiguousarray(rows[:, 1:]).view(dtype)
-
-
-def write_vecs(path, array):
-    array = np.ascontiguousarray(array)
-    n, dim = array.shape
-    with open(path, "wb") as f:
-        for start in range(0, n, 100_000):
-            block = array[start:start + 100_000]
-            out = np.empty((len(block), dim + 1), dtype=np.int32)
-            out[:, 0] = dim
-            out[:, 1:] = block.view(np.int32)
-            out.tofile(f)
 
 
 def rss_bytes():
