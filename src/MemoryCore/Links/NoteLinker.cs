@@ -14,6 +14,7 @@ public sealed class NoteLinker
 {
     private static readonly string[] Negations = ["not", "never", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "won't", "can't", "no longer", "anymore", "stopped", "quit"];
     private readonly Dictionary<string, List<int>> postings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> liveCounts = new(StringComparer.Ordinal);
     private readonly List<Entry> notes = [];
     private readonly Dictionary<MemoryId, int> slots = [];
 
@@ -27,7 +28,8 @@ public sealed class NoteLinker
         Remove(item.Id);
         var features = Features(item.Keywords, item.Tags);
         int slot = notes.Count;
-        notes.Add(new Entry(item.Id, item.Provenance.Actor, features, HasNegation(item.Text), item.State == LifecycleState.Active));
+        bool live = item.State == LifecycleState.Active;
+        notes.Add(new Entry(item.Id, item.Provenance.Actor, features, HasNegation(item.Text), live));
         slots[item.Id] = slot;
         foreach (string f in features)
         {
@@ -37,15 +39,23 @@ public sealed class NoteLinker
             }
 
             list.Add(slot);
+            if (live)
+            {
+                liveCounts[f] = liveCounts.GetValueOrDefault(f) + 1;
+            }
         }
     }
 
     /// <summary>Stops linking to <paramref name="id"/> (deleted, archived or superseded notes get no new links).</summary>
     public void Remove(MemoryId id)
     {
-        if (slots.Remove(id, out int slot))
+        if (slots.Remove(id, out int slot) && notes[slot].Live)
         {
             notes[slot] = notes[slot] with { Live = false };
+            foreach (string f in notes[slot].Features)
+            {
+                liveCounts[f]--;
+            }
         }
     }
 
@@ -74,7 +84,7 @@ public sealed class NoteLinker
                 continue;
             }
 
-            int live = list.Count(s => notes[s].Live);
+            int live = liveCounts.GetValueOrDefault(f);
             if (live == 0)
             {
                 continue;
