@@ -42,10 +42,17 @@ internal static class AnnBenchCommand
         var inFlight = new Option<int>("--reads-in-flight") { Description = "SPANN: posting reads in flight per query (1: synchronous).", DefaultValueFactory = _ => 1 };
         var rngFactor = new Option<float>("--rng-factor") { Description = "SPANN: factor of the RNG rule in closure assignment (squared distances for l2).", DefaultValueFactory = _ => 4f };
         var closureEps = new Option<float>("--closure-eps") { Description = "SPANN: closure ε: replicas only in heads within d1 + ε·d1 (squared for l2).", DefaultValueFactory = _ => 1f };
+        var codeBytes = new Option<int?>("--code-bytes") { Description = "SPANN: bytes of the in-memory PQ code per entry (default dimension/8; 0: none, scan postings from disk)." };
+        var rerank = new Option<int>("--rerank") { Description = "SPANN: candidates by code distance re-ranked on full vectors read from disk.", DefaultValueFactory = _ => 100 };
+        var refine = new Option<int>("--refine") { Description = "SPANN: flat Lloyd passes over all vectors after the hierarchical k-means.", DefaultValueFactory = _ => 1 };
+        var balance = new Option<double>("--balance") { Description = "SPANN: λ of the balanced k-means (0: plain k-means).", DefaultValueFactory = _ => 0.5 };
+        var postingCap = new Option<int>("--posting-cap") { Description = "SPANN: most entries a posting keeps at build time.", DefaultValueFactory = _ => 256 };
+        var branching = new Option<int>("--branching") { Description = "SPANN: children per k-means node (at least N / leaf size: one flat k-means level).", DefaultValueFactory = _ => 32 };
+        var kmeansSample = new Option<int>("--kmeans-sample") { Description = "SPANN: vectors sampled to fit one k-means node.", DefaultValueFactory = _ => 50_000 };
         var dropCaches = new Option<bool>("--drop-caches") { Description = "SPANN: drop the OS page cache after opening (root) and report a cold pass." };
         var command = new Command("ann", "Vector-index benchmark: recall@10, single-thread QPS, build time and memory on .fvecs/.ivecs data.")
         {
-            baseFile, queryFile, truthFile, indexKind, m, efc, efs, metricName, json, spannDir, spannMode, probes, eps, headFraction, inFlight, dropCaches, rngFactor, closureEps,
+            baseFile, queryFile, truthFile, indexKind, m, efc, efs, metricName, json, spannDir, spannMode, probes, eps, headFraction, inFlight, dropCaches, rngFactor, closureEps, codeBytes, rerank, refine, balance, postingCap, branching, kmeansSample,
         };
         Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
         {
@@ -77,6 +84,13 @@ internal static class AnnBenchCommand
                     parse.GetValue(dropCaches),
                     parse.GetValue(rngFactor),
                     parse.GetValue(closureEps),
+                    parse.GetValue(codeBytes),
+                    parse.GetValue(rerank),
+                    parse.GetValue(refine),
+                    parse.GetValue(balance),
+                    parse.GetValue(postingCap),
+                    parse.GetValue(branching),
+                    parse.GetValue(kmeansSample),
                     metric,
                     parse.GetValue(json));
                 int code = SpannBench.Run(settings, ctx.Output.Out, ct);

@@ -28,7 +28,21 @@ internal static class SpannBench
 
     public static int Run(Settings s, TextWriter output, CancellationToken ct)
     {
-        var options = new SpannOptions { HeadFraction = s.HeadFraction, ReadsInFlight = s.ReadsInFlight, RngFactor = s.RngFactor, ClosureEpsilon = s.ClosureEpsilon, VerifyPostingsOnOpen = false };
+        var options = new SpannOptions
+        {
+            HeadFraction = s.HeadFraction,
+            ReadsInFlight = s.ReadsInFlight,
+            RngFactor = s.RngFactor,
+            ClosureEpsilon = s.ClosureEpsilon,
+            CodeBytes = s.CodeBytes,
+            RerankDepth = s.RerankDepth,
+            RefineIterations = s.RefineIterations,
+            BalanceLambda = s.BalanceLambda,
+            PostingCap = s.PostingCap,
+            KMeansBranching = s.Branching,
+            KMeansSample = s.KMeansSample,
+            VerifyPostingsOnOpen = false,
+        };
         try
         {
             options.Validate();
@@ -46,6 +60,12 @@ internal static class SpannBench
             ["reads_in_flight"] = s.ReadsInFlight,
             ["rng_factor"] = s.RngFactor,
             ["closure_epsilon"] = s.ClosureEpsilon,
+            ["rerank_depth"] = s.RerankDepth,
+            ["refine_iterations"] = s.RefineIterations,
+            ["balance_lambda"] = s.BalanceLambda,
+            ["posting_cap"] = s.PostingCap,
+            ["kmeans_branching"] = s.Branching,
+            ["kmeans_sample"] = s.KMeansSample,
         };
         if (s.Mode is "build" or "both")
         {
@@ -106,6 +126,7 @@ internal static class SpannBench
         var open = Stopwatch.StartNew();
         using var index = SpannIndex.Open(s.Directory, options, queries.Dimension);
         double openSeconds = open.Elapsed.TotalSeconds;
+        result["code_bytes"] = index.CodeBytes;
         long raw = (long)index.Count * index.Dimension * sizeof(float);
         var rows = new List<Dictionary<string, object>>();
         if (s.DropCaches)
@@ -222,6 +243,13 @@ internal static class SpannBench
         bool DropCaches,
         float RngFactor,
         float ClosureEpsilon,
+        int? CodeBytes,
+        int RerankDepth,
+        int RefineIterations,
+        double BalanceLambda,
+        int PostingCap,
+        int Branching,
+        int KMeansSample,
         VectorMetric Metric,
         string? Json);
 }

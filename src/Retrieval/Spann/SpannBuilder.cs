@@ -57,7 +57,7 @@ internal static class SpannBuilder
         var versions = new Dictionary<long, int>(n);
         if (n == 0)
         {
-            return Write(directory, d, metric, options, headIndex, table, versions, null);
+            return Write(directory, d, metric, options, headIndex, table, versions, null, null);
         }
 
         // 1. Heads: leaves of the balanced k-means tree, each about 1/HeadFraction vectors.
@@ -276,14 +276,49 @@ internal static class SpannBuilder
         }
 
         phases["write"] = watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"] - phases["assign"] - phases["cap"];
+
+        // 6. In-memory PQ codes, entry for entry in the postings' disk order.
+        PostingCodes? codes = null;
+        int m = options.CodeBytesFor(d);
+        if (m > 0 && n >= options.MinCodeTrainingVectors)
+        {
+            double before = watch.Elapsed.TotalSeconds;
+            var sample = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                sample[i] = i;
+            }
+
+            new Random(BalancedKMeans.DeterministicSeed(options.Seed, 11, n)).Shuffle(sample);
+            sample = sample[..Math.Min(n, options.KMeansSample)];
+            var quantizer = ProductQuantizer.Train(data, d, sample, m, options.KMeansIterations, options.Seed, parallel);
+            codes = new PostingCodes(quantizer);
+            for (int h = 0; h < headCount; h++)
+            {
+                codes.Reserve(h, kept[h]); // the shared arrays grow here; the parallel fill touches one posting each
+            }
+
+            Parallel.For(0, headCount, parallel, h =>
+            {
+                foreach (var (row, _) in members[h])
+                {
+                    if (row >= 0)
+                    {
+                        codes.Append(h, keys?[row] ?? row, 1, data.AsSpan(row * d, d));
+                    }
+                }
+            });
+            phases["codes"] = watch.Elapsed.TotalSeconds - before;
+        }
+
         phases["heads"] = headCount;
         phases["replicas_per_vector"] = (double)kept.Sum(x => (long)x) / n;
         phases["entries_cut"] = cut;
-        return Write(directory, d, metric, options, headIndex, table, versions, (file, indexId));
+        return Write(directory, d, metric, options, headIndex, table, versions, (file, indexId), codes);
     }
 
     /// <summary>The first checkpoint: head file, meta, empty log; returns the opened index.</summary>
-    public static SpannIndex Write(string directory, int dimension, VectorMetric metric, SpannOptions options, HnswIndex headIndex, PostingTable table, Dictionary<long, int> versions, (PostingFile File, Guid Id)? written)
+    public static SpannIndex Write(string directory, int dimension, VectorMetric metric, SpannOptions options, HnswIndex headIndex, PostingTable table, Dictionary<long, int> versions, (PostingFile File, Guid Id)? written, PostingCodes? codes)
     {
         PostingFile file;
         Guid indexId;
@@ -300,6 +335,7 @@ internal static class SpannBuilder
         {
             file.Flush();
             headIndex.Save(SpannMeta.HeadFile(directory, 1));
+            codes?.Write(PostingCodes.FileFor(directory, 1), indexId, 1, table.Length);
             var meta = new SpannMeta
             {
                 Dimension = dimension,
@@ -311,10 +347,11 @@ internal static class SpannBuilder
                 PostingsEnd = file.End,
                 Postings = table,
                 Versions = versions,
+                HasCodes = codes is not null,
             };
             meta.Write(directory);
             var wal = SpannWal.Create(directory, indexId, dimension, options.FsyncWrites);
-            return new SpannIndex(directory, options, meta, headIndex, file, wal);
+            return new SpannIndex(directory, options, meta, headIndex, file, wal, codes);
         }
         catch
         {
@@ -327,7 +364,7 @@ internal static class SpannBuilder
     private static string Prepare(string directory, out Guid indexId)
     {
         Directory.CreateDirectory(directory);
-        foreach (string pattern in new[] { SpannMeta.FileName, "heads.*.hnsw", "postings.*.spp", SpannWal.FileName, "*.tmp" })
+        foreach (string pattern in new[] { SpannMeta.FileName, "heads.*.hnsw", "postings.*.spp", "codes.*.pq", SpannWal.FileName, "*.tmp" })
         {
             foreach (string old in Directory.EnumerateFiles(directory, pattern))
             {

@@ -234,6 +234,7 @@ public sealed partial class SpannIndex
         {
             file.Write(entry, postings.Offset(p) + ((long)count * entrySize));
             postings.SetCount(p, count + 1);
+            codes?.Append(p, key, version, v);
             return;
         }
 
@@ -247,6 +248,7 @@ public sealed partial class SpannIndex
         file.Write(buffer, offset);
         garbageBytes += postings.CapacityBytes(p);
         postings.Move(p, offset, (int)capacity, count + 1);
+        codes?.Append(p, key, version, v);
     }
 
     private readonly record struct LiveEntry(long Key, int Version, float[] Vector);
@@ -279,7 +281,24 @@ public sealed partial class SpannIndex
         var (offset, capacity) = WriteExtent(live);
         garbageBytes += postings.CapacityBytes(p);
         postings.Move(p, offset, capacity, live.Count);
+        MirrorCodes(p, live);
         postingsDirty = true;
+    }
+
+    /// <summary>Makes the in-memory codes of posting <paramref name="p"/> those of <paramref name="live"/>, in disk order.</summary>
+    private void MirrorCodes(int p, List<LiveEntry> live)
+    {
+        if (codes is null)
+        {
+            return;
+        }
+
+        codes.Clear(p);
+        codes.Reserve(p, live.Count);
+        foreach (var e in live)
+        {
+            codes.Append(p, e.Key, e.Version, e.Vector);
+        }
     }
 
     private (long Offset, int Capacity) WriteExtent(List<LiveEntry> live)
@@ -300,6 +319,7 @@ public sealed partial class SpannIndex
     {
         var (offset, capacity) = WriteExtent(live);
         int id = postings.Add(offset, capacity, live.Count, 0, isAlive: true, isDirty: true);
+        MirrorCodes(id, live);
         heads.Add(id, centroid);
         return id;
     }
@@ -309,6 +329,7 @@ public sealed partial class SpannIndex
         heads.Remove(p);
         garbageBytes += postings.CapacityBytes(p);
         postings.Kill(p);
+        codes?.Clear(p);
     }
 
     /// <summary>SPFresh split with LIRE: 2-means into two new postings, then reassign the boundary vectors.</summary>
@@ -462,6 +483,7 @@ public sealed partial class SpannIndex
 
         long generation = headGeneration + 1;
         heads.Save(SpannMeta.HeadFile(directory, generation));
+        codes?.Write(PostingCodes.FileFor(directory, generation), indexId, generation, postings.Length);
         var meta = new SpannMeta
         {
             Dimension = Dimension,
@@ -473,13 +495,16 @@ public sealed partial class SpannIndex
             PostingsEnd = file.End,
             Postings = postings,
             Versions = versions,
+            HasCodes = codes is not null,
         };
         meta.Write(directory);
         string old = SpannMeta.HeadFile(directory, headGeneration);
+        string oldCodes = PostingCodes.FileFor(directory, headGeneration);
         headGeneration = generation;
         checkpointSequence = walSequence;
         postingsDirty = false;
         wal.Reset(indexId);
         File.Delete(old);
+        File.Delete(oldCodes);
     }
 }

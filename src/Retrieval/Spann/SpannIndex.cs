@@ -10,7 +10,9 @@ namespace AgentMem.Retrieval.Spann;
 /// the posting table (offset, size, count per posting) and one version label per key. On disk: every
 /// vector at full precision, replicated into the posting lists of up to
 /// <see cref="SpannOptions.MaxReplicas"/> nearby heads (<see cref="ClosureAssignment"/>), each posting
-/// page-aligned in one file read with <see cref="RandomAccess"/>.
+/// page-aligned in one file read with <see cref="RandomAccess"/>. Optionally (by default after
+/// <see cref="Build"/>), in memory too: a product-quantisation code, key and version label per posting
+/// entry (<see cref="SpannOptions.CodeBytes"/>), so that probing a posting costs no disk read.
 /// </summary>
 /// <remarks>
 /// <para>Search: the nearest heads from the HNSW, pruned query-aware — postings whose head distance
@@ -18,7 +20,10 @@ namespace AgentMem.Retrieval.Spann;
 /// is a radius factor of √1.6 ≈ 1.26) are skipped, and at most <see cref="SpannOptions.MaxProbes"/> are
 /// read, several in flight. Entries whose version label is not the key's current one (deleted or
 /// replaced) are skipped, replicas are de-duplicated by key, and the survivors are ranked by their exact
-/// distance on the full-precision vectors read from disk.</para>
+/// distance on the full-precision vectors read from disk. With codes, the probed entries are instead
+/// ranked by their code distance in memory (one m×256 look-up table per query), and only the best
+/// <see cref="SpannOptions.RerankDepth"/> full-precision vectors are read from disk and ranked exactly;
+/// version, replica and filter checks run only for entries good enough to enter that candidate list.</para>
 /// <para>Updates: see the <c>SpannIndex.Updates</c> part: insert appends to the chosen postings, delete
 /// bumps the version label, an over-full posting is split by 2-means with LIRE reassignment of boundary
 /// vectors, tiny postings are merged, and every update is in a write-ahead log before it is applied.</para>
@@ -34,6 +39,7 @@ public sealed partial class SpannIndex : IVectorIndex
     private readonly Dictionary<long, int> versions;
     private readonly ConcurrentQueue<int> mergeCandidates = new();
     private readonly int entrySize;
+    private readonly PostingCodes? codes;
     private HnswIndex heads;
     private PostingFile file;
     private SpannWal wal;
@@ -45,9 +51,10 @@ public sealed partial class SpannIndex : IVectorIndex
     private int liveCount;
     private bool disposed;
 
-    internal SpannIndex(string directory, SpannOptions options, SpannMeta meta, HnswIndex heads, PostingFile file, SpannWal wal)
+    internal SpannIndex(string directory, SpannOptions options, SpannMeta meta, HnswIndex heads, PostingFile file, SpannWal wal, PostingCodes? codes)
     {
         this.directory = directory;
+        this.codes = codes;
         Options = options;
         Dimension = meta.Dimension;
         Metric = meta.Metric;
@@ -103,10 +110,13 @@ public sealed partial class SpannIndex : IVectorIndex
     /// <summary>Bytes of the postings file in use (the on-disk part; not resident memory).</summary>
     public long DiskBytes => file.End;
 
+    /// <summary>Bytes of the in-memory code per posting entry (0: the index keeps no codes and scans postings from disk).</summary>
+    public int CodeBytes => codes?.CodeSize ?? 0;
+
     /// <summary>
-    /// Bytes of the index's resident structures: the head HNSW (vectors and links), the posting table
-    /// and the version labels (estimated at 24 bytes a key, the dictionary's entry size). The postings
-    /// file, and the OS page cache over it, are not counted.
+    /// Bytes of the index's resident structures: the head HNSW (vectors and links), the posting table,
+    /// the version labels (estimated at 24 bytes a key, the dictionary's entry size) and the in-memory
+    /// codes with their keys and labels. The postings file, and the OS page cache over it, are not counted.
     /// </summary>
     public long MemoryBytes
     {
@@ -115,7 +125,7 @@ public sealed partial class SpannIndex : IVectorIndex
             gate.EnterReadLock();
             try
             {
-                return heads.MemoryBytes + postings.MemoryBytes + (versions.Count * 24L);
+                return heads.MemoryBytes + postings.MemoryBytes + (versions.Count * 24L) + (codes?.MemoryBytes ?? 0);
             }
             finally
             {
@@ -138,7 +148,7 @@ public sealed partial class SpannIndex : IVectorIndex
 
         options ??= new SpannOptions();
         options.Validate();
-        return SpannBuilder.Write(directory, dimension, metric, options, new HnswIndex(dimension, metric, options.HeadIndex), new PostingTable(), [], null);
+        return SpannBuilder.Write(directory, dimension, metric, options, new HnswIndex(dimension, metric, options.HeadIndex), new PostingTable(), [], null, null);
     }
 
     /// <summary>
@@ -171,9 +181,10 @@ public sealed partial class SpannIndex : IVectorIndex
             file = PostingFile.Open(SpannMeta.PostingsFile(directory, meta.PostingsGeneration), meta.Dimension, meta.Metric, meta.IndexId, meta.PostingsEnd);
             var heads = LoadHeads(directory, meta);
             CheckPostings(meta, file, options.VerifyPostingsOnOpen, heads);
+            var codes = meta.HasCodes ? PostingCodes.Read(PostingCodes.FileFor(directory, meta.HeadGeneration), meta.IndexId, meta.HeadGeneration, meta.Dimension, meta.Postings) : null;
             var replay = new List<SpannWal.Entry>();
             wal = SpannWal.Open(directory, meta.IndexId, meta.Dimension, options.FsyncWrites, meta.WalSequence, replay);
-            var index = new SpannIndex(directory, options, meta, heads, file, wal);
+            var index = new SpannIndex(directory, options, meta, heads, file, wal, codes);
             index.Replay(replay);
             return index;
         }
@@ -192,13 +203,21 @@ public sealed partial class SpannIndex : IVectorIndex
     /// <summary>
     /// The <paramref name="k"/> nearest vectors, probing at most <paramref name="maxProbes"/> postings
     /// whose head is within d₁ + <paramref name="epsilon"/>·|d₁| of the query (index distance: squared
-    /// for L2). A filter is applied to the probed candidates only, so fewer than k may come back.
+    /// for L2). With in-memory codes, the probed entries are ranked by code distance and the best
+    /// <paramref name="rerankDepth"/> (default <see cref="SpannOptions.RerankDepth"/>, at least k) are
+    /// read from disk and ranked exactly. A filter is applied to the probed candidates only, so fewer
+    /// than k may come back.
     /// </summary>
-    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, int maxProbes, float epsilon, Func<long, bool>? filter = null)
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, int maxProbes, float epsilon, Func<long, bool>? filter = null, int? rerankDepth = null)
     {
         VectorDistance.Validate(query, Dimension, "query");
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxProbes, 1);
+        if (rerankDepth is { } depth)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1, nameof(rerankDepth));
+        }
+
         if (!(epsilon >= 0 && float.IsFinite(epsilon)))
         {
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be finite and non-negative.");
@@ -243,7 +262,12 @@ public sealed partial class SpannIndex : IVectorIndex
             scratch.Seen.Clear();
             scratch.Top.Clear();
             scratch.TopKeys.Clear();
-            if (Options.ReadsInFlight <= 1 || probe.Count == 1)
+            if (codes is not null)
+            {
+                RankByCodes(probe, q, Math.Max(k, rerankDepth ?? Options.RerankDepth), filter, scratch);
+                Rerank(q, k, scratch);
+            }
+            else if (Options.ReadsInFlight <= 1 || probe.Count == 1)
             {
                 var buffer = scratch.Buffer(0, MaxBytes(probe));
                 foreach (int p in probe)
@@ -450,6 +474,117 @@ public sealed partial class SpannIndex : IVectorIndex
         if (live < Options.MergeThreshold)
         {
             mergeCandidates.Enqueue(posting);
+        }
+    }
+
+    /// <summary>
+    /// Ranks the probed postings' entries by code distance (ADC) in memory, keeping the best
+    /// <paramref name="depth"/> live, unique, filter-passing entries in <see cref="SpannScratch.Candidates"/>.
+    /// Version, duplicate and filter checks run only for entries that would enter the candidate heap.
+    /// </summary>
+    private void RankByCodes(List<int> probe, float[] q, int depth, Func<long, bool>? filter, SpannScratch scratch)
+    {
+        var c = codes!;
+        var quantizer = c.Quantizer;
+        var table = scratch.Table(quantizer.TableLength);
+        quantizer.DistanceTable(q, Metric, table);
+        var heap = scratch.CandidateHeap;
+        var entries = scratch.Candidates;
+        var inHeap = scratch.Seen;
+        heap.Clear();
+        entries.Clear();
+        foreach (int p in probe)
+        {
+            int count = c.Count(p);
+            var distances = scratch.Distances(count);
+            ProductQuantizer.Scan(table, c.Codes(p), c.CodeSize, distances);
+            if (count < 4 * Options.MergeThreshold)
+            {
+                CheckSmall(p, count);
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                float d = distances[i];
+                if (heap.Count == depth && d >= heap.TopDistance)
+                {
+                    continue;
+                }
+
+                long key = c.Key(p, i);
+                if (!versions.TryGetValue(key, out int version) || version != c.Version(p, i) || inHeap.Contains(key) || (filter is not null && !filter(key)))
+                {
+                    continue;
+                }
+
+                if (heap.Count == depth)
+                {
+                    int slot = heap.TopNode;
+                    heap.Pop();
+                    inHeap.Remove(c.Key(entries[slot].Posting, entries[slot].Entry));
+                    entries[slot] = (p, i);
+                    heap.Push(slot, d);
+                }
+                else
+                {
+                    entries.Add((p, i));
+                    heap.Push(entries.Count - 1, d);
+                }
+
+                inHeap.Add(key);
+            }
+        }
+    }
+
+    /// <summary>A posting too small to be worth its head is queued for merging (the code path reads no posting to notice).</summary>
+    private void CheckSmall(int p, int count)
+    {
+        int live = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (versions.TryGetValue(codes!.Key(p, i), out int version) && version == codes.Version(p, i))
+            {
+                live++;
+            }
+        }
+
+        if (live < Options.MergeThreshold)
+        {
+            mergeCandidates.Enqueue(p);
+        }
+    }
+
+    /// <summary>Reads the candidates' full-precision vectors from the postings file and keeps the k exactly nearest in <see cref="SpannScratch.Top"/>.</summary>
+    private void Rerank(float[] q, int k, SpannScratch scratch)
+    {
+        var entries = scratch.Candidates;
+        var heap = scratch.CandidateHeap;
+        var top = scratch.Top;
+        var buffer = scratch.Buffer(0, entrySize).AsSpan(0, entrySize);
+        while (heap.Count > 0)
+        {
+            var (p, i) = entries[heap.TopNode];
+            heap.Pop();
+            file.Read(buffer, postings.Offset(p) + ((long)i * entrySize));
+            long key = PostingLayout.Key(buffer);
+            if (key != codes!.Key(p, i))
+            {
+                throw new InvalidOperationException($"The SPANN codes of posting {p} disagree with the postings file '{file.Path}' at entry {i} (key {key}, expected {codes.Key(p, i)}).");
+            }
+
+            float d = Kernel(q, PostingLayout.Vector(buffer, Dimension));
+            if (top.Count < k)
+            {
+                scratch.TopKeys.Add(key);
+                top.Push(scratch.TopKeys.Count - 1, d);
+            }
+            else if (d < top.TopDistance)
+            {
+                int slot = top.TopNode;
+                top.Pop();
+                scratch.TopKeys[slot] = key;
+                top.Push(slot, d);
+            }
         }
     }
 

@@ -14,8 +14,9 @@ internal sealed class SpannMeta
 {
     public const string FileName = "spann.meta";
     private const ulong Magic = 0x4154454D50534D41; // "AMSPMETA"
-    private const int FormatVersion = 1;
-    private const int FixedBytes = 8 + 4 + 4 + 4 + 16 + 8 + 8 + 8 + 8 + 4 + 4;
+    private const int FormatVersion = 2;
+    private const int FixedBytesV1 = 8 + 4 + 4 + 4 + 16 + 8 + 8 + 8 + 8 + 4 + 4;
+    private const int FixedBytes = FixedBytesV1 + 4;
     private const int PostingBytes = 8 + 4 + 4 + 4 + 1;
     private const int KeyBytes = 8 + 4;
 
@@ -42,6 +43,9 @@ internal sealed class SpannMeta
     /// <summary>Key → version label; negative: deleted at version −v (kept so a re-added key gets a fresh label).</summary>
     public required Dictionary<long, int> Versions { get; init; }
 
+    /// <summary>The checkpoint has a codes file (codes.{HeadGeneration}.pq) of in-memory PQ codes; version 1 files never do.</summary>
+    public bool HasCodes { get; init; }
+
     public static string HeadFile(string directory, long generation) => Path.Combine(directory, $"heads.{generation}.hnsw");
 
     public static string PostingsFile(string directory, long generation) => Path.Combine(directory, $"postings.{generation}.spp");
@@ -62,6 +66,7 @@ internal sealed class SpannMeta
         BinaryPrimitives.WriteInt64LittleEndian(s[60..], PostingsEnd);
         BinaryPrimitives.WriteInt32LittleEndian(s[68..], Postings.Length);
         BinaryPrimitives.WriteInt32LittleEndian(s[72..], Versions.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(s[76..], HasCodes ? 1 : 0);
         int at = FixedBytes;
         for (int p = 0; p < Postings.Length; p++)
         {
@@ -108,20 +113,21 @@ internal sealed class SpannMeta
             throw new VectorFormatException($"'{path}' is not a SPANN meta file (bad magic).");
         }
 
-        if (s.Length < FixedBytes + 4)
+        if (s.Length < FixedBytesV1 + 4)
         {
             throw new VectorFormatException($"The SPANN meta file '{path}' is truncated ({s.Length} bytes).");
         }
 
         int version = BinaryPrimitives.ReadInt32LittleEndian(s[8..]);
-        if (version != FormatVersion)
+        if (version is not (1 or FormatVersion))
         {
-            throw new VectorFormatException($"The SPANN meta file '{path}' has format version {version}; this build reads version {FormatVersion}.");
+            throw new VectorFormatException($"The SPANN meta file '{path}' has format version {version}; this build reads versions 1 and {FormatVersion}.");
         }
 
+        int fixedBytes = version == 1 ? FixedBytesV1 : FixedBytes;
         int postings = BinaryPrimitives.ReadInt32LittleEndian(s[68..]);
         int keys = BinaryPrimitives.ReadInt32LittleEndian(s[72..]);
-        long expected = postings < 0 || keys < 0 ? -1 : FixedBytes + ((long)postings * PostingBytes) + ((long)keys * KeyBytes) + 4;
+        long expected = postings < 0 || keys < 0 || s.Length < fixedBytes + 4 ? -1 : fixedBytes + ((long)postings * PostingBytes) + ((long)keys * KeyBytes) + 4;
         if (expected != s.Length)
         {
             throw new VectorFormatException($"The SPANN meta file '{path}' is truncated or corrupt: {s.Length} bytes, its counts need {expected}.");
@@ -150,7 +156,7 @@ internal sealed class SpannMeta
         }
 
         var table = new PostingTable();
-        int at = FixedBytes;
+        int at = fixedBytes;
         for (int p = 0; p < postings; p++)
         {
             long offset = BinaryPrimitives.ReadInt64LittleEndian(s[at..]);
@@ -179,6 +185,7 @@ internal sealed class SpannMeta
             PostingsEnd = BinaryPrimitives.ReadInt64LittleEndian(s[60..]),
             Postings = table,
             Versions = versions,
+            HasCodes = version > 1 && BinaryPrimitives.ReadInt32LittleEndian(s[76..]) != 0,
         };
     }
 }

@@ -70,6 +70,22 @@ public sealed record SpannOptions
     /// </summary>
     public float SearchEpsilon { get; init; } = 0.6f;
 
+    /// <summary>
+    /// Bytes of the in-memory product-quantisation code kept per posting entry (PQ subspaces of 256
+    /// centroids each, trained at <see cref="SpannIndex.Build"/>); null: dimension / 8 (48 for 384
+    /// dimensions); 0: no codes, every probed posting is read from disk and scanned at full precision.
+    /// With codes, a search ranks the probed entries in memory and reads only the best
+    /// <see cref="RerankDepth"/> vectors from disk. An index made by <see cref="SpannIndex.Create"/>, or
+    /// built from fewer than <see cref="MinCodeTrainingVectors"/> vectors, has no codes.
+    /// </summary>
+    public int? CodeBytes { get; init; }
+
+    /// <summary>Vectors the codebooks need before <see cref="SpannIndex.Build"/> trains them.</summary>
+    public int MinCodeTrainingVectors { get; init; } = 1_024;
+
+    /// <summary>Candidates by code distance whose full-precision vectors are read from disk and re-ranked (with codes).</summary>
+    public int RerankDepth { get; init; } = 100;
+
     /// <summary>Posting reads issued at once per query (RandomAccess, thread pool).</summary>
     public int ReadsInFlight { get; init; } = 8;
 
@@ -99,6 +115,9 @@ public sealed record SpannOptions
 
     /// <summary>Seed of the k-means sampling, so a build is reproducible.</summary>
     public int Seed { get; init; } = 42;
+
+    /// <summary>Code bytes per entry for vectors of <paramref name="dimension"/> dimensions (0: none).</summary>
+    public int CodeBytesFor(int dimension) => Math.Min(dimension, CodeBytes ?? Math.Max(1, dimension / 8));
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values the index cannot work with.</summary>
     public void Validate()
@@ -138,6 +157,13 @@ public sealed record SpannOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(PostingCap, 1, nameof(PostingCap));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxProbes, 1, nameof(MaxProbes));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadsInFlight, 1, nameof(ReadsInFlight));
+        if (CodeBytes is { } codeBytes)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(codeBytes, nameof(CodeBytes));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinCodeTrainingVectors, ProductQuantizer.Centroids, nameof(MinCodeTrainingVectors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RerankDepth, 1, nameof(RerankDepth));
         ArgumentNullException.ThrowIfNull(HeadIndex, nameof(HeadIndex));
         HeadIndex.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(SplitThreshold, 2, nameof(SplitThreshold));

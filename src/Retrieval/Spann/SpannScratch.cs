@@ -27,6 +27,36 @@ internal sealed class SpannScratch
 
     public List<long> TopKeys { get; } = [];
 
+    /// <summary>Code-ranked candidates (posting, entry), worst on top of <see cref="CandidateHeap"/>.</summary>
+    public List<(int Posting, int Entry)> Candidates { get; } = [];
+
+    public DistanceHeap CandidateHeap { get; } = new(farthestOnTop: true);
+
+    private float[] table = [];
+    private float[] distances = [];
+
+    /// <summary>The query's ADC table (<paramref name="length"/> floats).</summary>
+    public Span<float> Table(int length)
+    {
+        if (table.Length < length)
+        {
+            table = new float[length];
+        }
+
+        return table.AsSpan(0, length);
+    }
+
+    /// <summary>Code distances of one posting's entries.</summary>
+    public Span<float> Distances(int count)
+    {
+        if (distances.Length < count)
+        {
+            distances = new float[Math.Max(count, distances.Length * 2)];
+        }
+
+        return distances.AsSpan(0, count);
+    }
+
     public static SpannScratch For(int dimension)
     {
         var s = current;

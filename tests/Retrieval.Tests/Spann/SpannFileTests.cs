@@ -132,6 +132,26 @@ public sealed class SpannFileTests : IDisposable
     }
 
     [Fact]
+    public void A_corrupt_missing_or_foreign_codes_file_is_refused()
+    {
+        string dir = BuildIndex("pq");
+        string codes = Directory.GetFiles(dir, "codes.*.pq").Single();
+        byte[] bytes = File.ReadAllBytes(codes);
+        bytes[bytes.Length / 2] ^= 0x33;
+        File.WriteAllBytes(codes, bytes);
+        Expect(dir, "codes file");
+        File.WriteAllBytes(codes, bytes[..100]);
+        Expect(dir, "codes file");
+        File.Delete(codes);
+        Expect(dir, "missing");
+
+        string other = BuildIndex("pq2", seed: 5);
+        string mine = BuildIndex("pq3", seed: 6);
+        File.Copy(Directory.GetFiles(other, "codes.*.pq").Single(), Directory.GetFiles(mine, "codes.*.pq").Single(), overwrite: true);
+        Expect(mine, "another index");
+    }
+
+    [Fact]
     public void A_missing_head_file_is_refused()
     {
         string dir = BuildIndex("h");

@@ -22,6 +22,7 @@ public sealed class SpannIndexTests : IDisposable
         MaxProbes = 32,
         VerifyPostingsOnOpen = true,
         BuildThreads = 2,
+        MinCodeTrainingVectors = 256, // so that the small builds below keep in-memory codes
         HeadIndex = new HnswOptions { M = 8, EfConstruction = 48, EfSearch = 64, Seed = 5 },
     };
 
@@ -37,12 +38,14 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Theory]
-    [InlineData(VectorMetric.L2)]
-    [InlineData(VectorMetric.Cosine)]
-    public void Build_then_search_matches_brute_force(VectorMetric metric)
+    [InlineData(VectorMetric.L2, null)]
+    [InlineData(VectorMetric.Cosine, null)]
+    [InlineData(VectorMetric.L2, 0)]
+    public void Build_then_search_matches_brute_force(VectorMetric metric, int? codeBytes)
     {
         var (data, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 7);
-        using var index = SpannIndex.Build(Path.Combine(folder, "a"), metric, Rows(data), options: Small);
+        using var index = SpannIndex.Build(Path.Combine(folder, "a"), metric, Rows(data), options: Small with { CodeBytes = codeBytes });
+        Assert.Equal(codeBytes ?? Dim / 8, index.CodeBytes);
         using var exact = new ExactVectorIndex(Dim, metric);
         for (int i = 0; i < data.Length; i++)
         {
@@ -58,12 +61,14 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Equal(VectorDistance.Compute(metric, queries[0], data[hit.Key]), hit.Distance, 3);
     }
 
-    [Fact]
-    public void Recall_holds_after_20_percent_inserts_and_10_percent_deletes()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0)]
+    public void Recall_holds_after_20_percent_inserts_and_10_percent_deletes(int? codeBytes)
     {
         var (all, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 8);
         var initial = all[..2500];
-        using var index = SpannIndex.Build(Path.Combine(folder, "b"), VectorMetric.L2, Rows(initial), options: Small with { SplitThreshold = 16 });
+        using var index = SpannIndex.Build(Path.Combine(folder, "b"), VectorMetric.L2, Rows(initial), options: Small with { SplitThreshold = 16, CodeBytes = codeBytes });
         using var exact = new ExactVectorIndex(Dim, VectorMetric.L2);
         for (int i = 0; i < initial.Length; i++)
         {
@@ -184,7 +189,58 @@ public sealed class SpannIndexTests : IDisposable
         }
 
         Assert.Contains(reopened.Search(data[6], 2), m => m.Key == 5 && m.Distance == 0);
+        Assert.Equal(Dim / 8, reopened.CodeBytes);
         GC.KeepAlive(index);
+    }
+
+    [Fact]
+    public void Codes_are_checkpointed_and_reloaded_with_the_same_results()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(1500, 20, Dim, seed: 14);
+        string dir = Path.Combine(folder, "codes");
+        var before = new List<IReadOnlyList<VectorMatch>>();
+        using (var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..1000]), options: Small with { SplitThreshold = 16 }))
+        {
+            for (int i = 1000; i < 1500; i++)
+            {
+                index.Add(i, data[i]); // appends, moves and splits all update the in-memory codes
+            }
+
+            Assert.True(index.Maintenance.Splits > 0);
+            index.Checkpoint();
+            before.AddRange(queries.Select(q => index.Search(q, 10)));
+        }
+
+        Assert.Single(Directory.GetFiles(dir, "codes.*.pq")); // the previous checkpoint's codes are gone
+        using var reopened = SpannIndex.Open(dir, Small);
+        for (int i = 0; i < queries.Length; i++)
+        {
+            Assert.Equal(before[i].Select(m => m.Key), reopened.Search(queries[i], 10).Select(m => m.Key));
+        }
+    }
+
+    [Fact]
+    public void A_deeper_rerank_never_lowers_recall()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 15);
+        using var index = SpannIndex.Build(Path.Combine(folder, "depth"), VectorMetric.L2, Rows(data), options: Small);
+        using var exact = new ExactVectorIndex(Dim, VectorMetric.L2);
+        for (int i = 0; i < data.Length; i++)
+        {
+            exact.Add(i, data[i]);
+        }
+
+        double Recall(int depth) => queries.Average(q =>
+        {
+            var truth = exact.Search(q, 10).Select(m => m.Key).ToHashSet();
+            return index.Search(q, 10, 32, 10f, rerankDepth: depth).Count(m => truth.Contains(m.Key)) / 10.0;
+        });
+
+        double shallow = Recall(10);
+        double deep = Recall(200);
+        Assert.True(deep >= shallow, $"depth 200 gave {deep}, depth 10 {shallow}");
+        Assert.True(deep >= 0.95, $"depth 200 gave {deep}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.Search(queries[0], 10, 32, 1f, rerankDepth: 0));
     }
 
     [Fact]
@@ -247,5 +303,8 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MaxReplicas = 0 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { HeadFraction = 0 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MergeThreshold = 40 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { CodeBytes = -1 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { RerankDepth = 0 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MinCodeTrainingVectors = 10 }).Validate());
     }
 }
