@@ -5,7 +5,8 @@
 # build time. Steps whose output already exists in WORK are skipped, so an interrupted run resumes.
 #   bench/Spann/run.sh                       # 1,000,000 x 384 (about 1.5 GB of data under WORK)
 #   N=100000 CLUSTERS=1000 bench/Spann/run.sh # quick iteration
-# Environment: N, CLUSTERS, WORK (default /tmp/spann-bench), HEAD_FRACTION, PROBES, NPROBE, EF, HNSW_EFC.
+# Environment: N, CLUSTERS, WORK (default /tmp/spann-bench), HEAD_FRACTION, PROBES, EPS, CODE_BYTES, RERANK,
+# REFINE, BALANCE, POSTING_CAP (ours), NPROBE (FAISS), EF, HNSW_EFC (hnswlib).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -14,10 +15,16 @@ PY=/usr/bin/python3
 N=${N:-1000000}
 CLUSTERS=${CLUSTERS:-10000}
 WORK=${WORK:-/tmp/spann-bench}
-HEAD_FRACTION=${HEAD_FRACTION:-0.01}
-PROBES=${PROBES:-8,16,32,64}
-NPROBE=${NPROBE:-1,4,16,64}
-EF=${EF:-16,32,64,128,256}
+HEAD_FRACTION=${HEAD_FRACTION:-0.002}
+PROBES=${PROBES:-64,128,256,384,512}
+EPS=${EPS:-10}
+CODE_BYTES=${CODE_BYTES:-32}
+RERANK=${RERANK:-150}
+REFINE=${REFINE:-2}
+BALANCE=${BALANCE:-0.5}
+POSTING_CAP=${POSTING_CAP:-1024}
+NPROBE=${NPROBE:-4,16,64,128,256}
+EF=${EF:-32,64,128,256,512}
 HNSW_EFC=${HNSW_EFC:-100}
 
 if ! $PY -c "import faiss, hnswlib, numpy" 2>/dev/null; then
@@ -33,7 +40,7 @@ if [ ! -f "$WORK/groundtruth.ivecs" ]; then
 fi
 
 dotnet build src/Cli -c Release -v q -nologo >&2
-CLI=(dotnet src/Cli/bin/Release/net10.0/AgentMem.Cli.dll bench ann --index spann --base "$WORK/base.fvecs" --query "$WORK/query.fvecs" --gt "$WORK/groundtruth.ivecs" --metric l2 --spann-dir "$WORK/spann" --head-fraction "$HEAD_FRACTION" --probes "$PROBES" --json "$WORK/ours.json")
+CLI=(dotnet src/Cli/bin/Release/net10.0/AgentMem.Cli.dll bench ann --index spann --base "$WORK/base.fvecs" --query "$WORK/query.fvecs" --gt "$WORK/groundtruth.ivecs" --metric l2 --spann-dir "$WORK/spann" --head-fraction "$HEAD_FRACTION" --probes "$PROBES" --eps "$EPS" --code-bytes "$CODE_BYTES" --rerank "$RERANK" --refine "$REFINE" --balance "$BALANCE" --posting-cap "$POSTING_CAP" --json "$WORK/ours.json")
 if [ ! -f "$WORK/ours.json" ]; then
   echo "== AgentMem SPANN build" >&2
   "${CLI[@]}" --spann-mode build >&2

@@ -80,14 +80,16 @@ internal static class SpannBuilder
         // Flat refinement: each vector to its nearest head (through a head HNSW), heads to their members' mean.
         for (int pass = 0; pass < options.RefineIterations; pass++)
         {
-            using var probe = new HnswIndex(d, metric, headOptions with { MaxElements = headCount });
+            using IVectorIndex probe = headCount <= options.ExactHeadLimit
+                ? new ExactVectorIndex(d, metric, headCount)
+                : new HnswIndex(d, metric, headOptions with { MaxElements = headCount, EfSearch = 32 });
             for (int h = 0; h < headCount; h++)
             {
                 probe.Add(h, centroids.AsSpan(h * d, d));
             }
 
             var nearest = new int[n];
-            Parallel.For(0, n, parallel, i => nearest[i] = (int)probe.Search(data.AsSpan(i * d, d), 1, 32)[0].Key);
+            Parallel.For(0, n, parallel, i => nearest[i] = (int)probe.Search(data.AsSpan(i * d, d), 1)[0].Key);
             var sums = new double[(long)headCount * d];
             var counts = new int[headCount];
             for (int i = 0; i < n; i++)
@@ -130,10 +132,16 @@ internal static class SpannBuilder
 
         phases["kmeans"] = watch.Elapsed.TotalSeconds;
 
-        // 2. Head index (the HNSW takes one writer at a time).
+        // 2. Head index (the HNSW takes one writer at a time), searched exactly while small (see HeadIndex).
         for (int h = 0; h < headCount; h++)
         {
             headIndex.Add(h, centroids.AsSpan(h * d, d));
+        }
+
+        using var exactHeads = headCount <= options.ExactHeadLimit ? new ExactVectorIndex(d, metric, headCount) : null;
+        for (int h = 0; exactHeads is not null && h < headCount; h++)
+        {
+            exactHeads.Add(h, centroids.AsSpan(h * d, d));
         }
 
         phases["head_hnsw"] = watch.Elapsed.TotalSeconds - phases["kmeans"];
@@ -159,7 +167,7 @@ internal static class SpannBuilder
         Parallel.For(0, n, parallel, () => new float[(r + 1) * d], (i, _, scratch) =>
         {
             var x = data.AsSpan(i * d, d);
-            var candidates = headIndex.Search(x, options.CandidateHeads, ef);
+            var candidates = exactHeads?.Search(x, options.CandidateHeads) ?? headIndex.Search(x, options.CandidateHeads, ef);
             int count = ClosureAssignment.Choose(candidates, HeadVector, Distance, options, assigned.AsSpan(i * r, r), assignedDistance.AsSpan(i * r, r), scratch, d);
             replicas[i] = (byte)count;
             return scratch;

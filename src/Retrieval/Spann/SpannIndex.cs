@@ -40,7 +40,7 @@ public sealed partial class SpannIndex : IVectorIndex
     private readonly ConcurrentQueue<int> mergeCandidates = new();
     private readonly int entrySize;
     private readonly PostingCodes? codes;
-    private HnswIndex heads;
+    private HeadIndex heads;
     private PostingFile file;
     private SpannWal wal;
     private long headGeneration;
@@ -61,7 +61,7 @@ public sealed partial class SpannIndex : IVectorIndex
         indexId = meta.IndexId;
         postings = meta.Postings;
         versions = meta.Versions;
-        this.heads = heads;
+        this.heads = new HeadIndex(heads, options.ExactHeadLimit, Enumerable.Range(0, meta.Postings.Length).Where(meta.Postings.IsAlive));
         this.file = file;
         this.wal = wal;
         headGeneration = meta.HeadGeneration;

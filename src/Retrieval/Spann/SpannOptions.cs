@@ -89,6 +89,13 @@ public sealed record SpannOptions
     /// <summary>Posting reads issued at once per query (RandomAccess, thread pool).</summary>
     public int ReadsInFlight { get; init; } = 8;
 
+    /// <summary>
+    /// Up to this many heads, head searches (queries, inserts, the build's assignment) scan every head
+    /// exactly instead of walking the HNSW: heads of overlapping clusters are the graph's hard case, and
+    /// a missed head is a posting not probed. 0: always the HNSW.
+    /// </summary>
+    public int ExactHeadLimit { get; init; } = 8_192;
+
     /// <summary>Parameters of the in-memory HNSW over the heads.</summary>
     public HnswOptions HeadIndex { get; init; } = new() { M = 16, EfConstruction = 100, EfSearch = 128 };
 
@@ -164,6 +171,7 @@ public sealed record SpannOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MinCodeTrainingVectors, ProductQuantizer.Centroids, nameof(MinCodeTrainingVectors));
         ArgumentOutOfRangeException.ThrowIfLessThan(RerankDepth, 1, nameof(RerankDepth));
+        ArgumentOutOfRangeException.ThrowIfNegative(ExactHeadLimit, nameof(ExactHeadLimit));
         ArgumentNullException.ThrowIfNull(HeadIndex, nameof(HeadIndex));
         HeadIndex.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(SplitThreshold, 2, nameof(SplitThreshold));

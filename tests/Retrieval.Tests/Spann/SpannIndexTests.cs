@@ -38,13 +38,14 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Theory]
-    [InlineData(VectorMetric.L2, null)]
-    [InlineData(VectorMetric.Cosine, null)]
-    [InlineData(VectorMetric.L2, 0)]
-    public void Build_then_search_matches_brute_force(VectorMetric metric, int? codeBytes)
+    [InlineData(VectorMetric.L2, null, 8192)]
+    [InlineData(VectorMetric.Cosine, null, 8192)]
+    [InlineData(VectorMetric.L2, 0, 8192)]
+    [InlineData(VectorMetric.L2, null, 0)] // heads searched through the HNSW
+    public void Build_then_search_matches_brute_force(VectorMetric metric, int? codeBytes, int exactHeadLimit)
     {
         var (data, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 7);
-        using var index = SpannIndex.Build(Path.Combine(folder, "a"), metric, Rows(data), options: Small with { CodeBytes = codeBytes });
+        using var index = SpannIndex.Build(Path.Combine(folder, "a"), metric, Rows(data), options: Small with { CodeBytes = codeBytes, ExactHeadLimit = exactHeadLimit });
         Assert.Equal(codeBytes ?? Dim / 8, index.CodeBytes);
         using var exact = new ExactVectorIndex(Dim, metric);
         for (int i = 0; i < data.Length; i++)
@@ -62,13 +63,13 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData(0)]
-    public void Recall_holds_after_20_percent_inserts_and_10_percent_deletes(int? codeBytes)
+    [InlineData(null, 8192)]
+    [InlineData(0, 0)]
+    public void Recall_holds_after_20_percent_inserts_and_10_percent_deletes(int? codeBytes, int exactHeadLimit)
     {
         var (all, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 8);
         var initial = all[..2500];
-        using var index = SpannIndex.Build(Path.Combine(folder, "b"), VectorMetric.L2, Rows(initial), options: Small with { SplitThreshold = 16, CodeBytes = codeBytes });
+        using var index = SpannIndex.Build(Path.Combine(folder, "b"), VectorMetric.L2, Rows(initial), options: Small with { SplitThreshold = 16, CodeBytes = codeBytes, ExactHeadLimit = exactHeadLimit });
         using var exact = new ExactVectorIndex(Dim, VectorMetric.L2);
         for (int i = 0; i < initial.Length; i++)
         {
@@ -111,7 +112,7 @@ public sealed class SpannIndexTests : IDisposable
     public void Splits_and_merges_keep_every_live_vector_findable()
     {
         var (data, _) = TestVectors.DataAndQueries(1500, 0, Dim, seed: 9);
-        using var index = SpannIndex.Build(Path.Combine(folder, "c"), VectorMetric.L2, Rows(data[..500]), options: Small with { SplitThreshold = 24, MergeThreshold = 6 });
+        using var index = SpannIndex.Build(Path.Combine(folder, "c"), VectorMetric.L2, Rows(data[..500]), options: Small with { SplitThreshold = 24, MergeThreshold = 6, ExactHeadLimit = 60 }); // splits grow the heads past the exact limit
         var live = new Dictionary<long, float[]>();
         for (int i = 0; i < 500; i++)
         {
@@ -305,6 +306,7 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MergeThreshold = 40 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { CodeBytes = -1 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { RerankDepth = 0 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { ExactHeadLimit = -1 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MinCodeTrainingVectors = 10 }).Validate());
     }
 }
