@@ -151,6 +151,28 @@ def run_hnswlib(args):
     json.dump(result, open(args.json, "w"), indent=2)
 
 
+def pq_check(args):
+    """How much of the true top-10 a PQ code ranking keeps in its top R over the WHOLE base (FAISS
+    IndexPQ, exhaustive ADC): an upper bound on what code ranking + exact re-rank of R candidates loses."""
+    import faiss
+
+    faiss.omp_set_num_threads(args.build_threads)
+    base = read_vecs(args.base, np.float32)
+    queries = read_vecs(args.query, np.float32)[:args.queries]
+    truth = read_vecs(args.gt, np.int32)[:args.queries, :K]
+    sample = base[np.random.default_rng(1).choice(len(base), 60000, replace=False)]
+    depths = (100, 200, 500, 1000)
+    print("| code bytes (m) | " + " | ".join(f"R={r}" for r in depths) + " |")
+    print("|---:|" + "---:|" * len(depths))
+    for m in (int(x) for x in args.m.split(",")):
+        pq = faiss.IndexPQ(base.shape[1], m, 8)
+        pq.train(sample)
+        pq.add(base)
+        _, found = pq.search(queries, max(depths))
+        kept = [np.mean([len(set(truth[i]) & set(found[i, :r].tolist())) / K for i in range(len(queries))]) for r in depths]
+        print(f"| {m} | " + " | ".join(f"{x:.4f}" for x in kept) + " |", flush=True)
+
+
 def compare(args):
     runs = [json.load(open(p)) for p in args.json]
     first = runs[0]
@@ -206,6 +228,12 @@ def main():
     sub.choices["hnswlib"].add_argument("--M", type=int, default=16)
     sub.choices["hnswlib"].add_argument("--efc", type=int, default=100)
     sub.choices["hnswlib"].add_argument("--ef", default="16,32,64,128,256")
+    pc = sub.add_parser("pqcheck")
+    for a in ("--base", "--query", "--gt"):
+        pc.add_argument(a, required=True)
+    pc.add_argument("--m", default="16,24,32,48")
+    pc.add_argument("--queries", type=int, default=300)
+    pc.add_argument("--build-threads", type=int, default=2)
     c = sub.add_parser("compare")
     c.add_argument("json", nargs="+")
     args = parser.parse_args()
@@ -213,6 +241,8 @@ def main():
         gen(args)
     elif args.command == "compare":
         compare(args)
+    elif args.command == "pqcheck":
+        pq_check(args)
     else:
         args.fn(args)
 

@@ -438,7 +438,6 @@ public sealed partial class SpannIndex : IVectorIndex
 
     private void ScanPosting(int posting, ReadOnlySpan<byte> data, float[] q, int k, Func<long, bool>? filter, SpannScratch scratch)
     {
-        var top = scratch.Top;
         var seen = scratch.Seen;
         int live = 0;
         for (int at = 0; at + entrySize <= data.Length; at += entrySize)
@@ -456,19 +455,7 @@ public sealed partial class SpannIndex : IVectorIndex
                 continue;
             }
 
-            float d = Kernel(q, PostingLayout.Vector(entry, Dimension));
-            if (top.Count < k)
-            {
-                scratch.TopKeys.Add(key);
-                top.Push(scratch.TopKeys.Count - 1, d);
-            }
-            else if (d < top.TopDistance)
-            {
-                int slot = top.TopNode;
-                top.Pop();
-                scratch.TopKeys[slot] = key;
-                top.Push(slot, d);
-            }
+            scratch.Offer(key, Kernel(q, PostingLayout.Vector(entry, Dimension)), k);
         }
 
         if (live < Options.MergeThreshold)
@@ -559,7 +546,6 @@ public sealed partial class SpannIndex : IVectorIndex
     {
         var entries = scratch.Candidates;
         var heap = scratch.CandidateHeap;
-        var top = scratch.Top;
         var buffer = scratch.Buffer(0, entrySize).AsSpan(0, entrySize);
         while (heap.Count > 0)
         {
@@ -572,19 +558,7 @@ public sealed partial class SpannIndex : IVectorIndex
                 throw new InvalidOperationException($"The SPANN codes of posting {p} disagree with the postings file '{file.Path}' at entry {i} (key {key}, expected {codes.Key(p, i)}).");
             }
 
-            float d = Kernel(q, PostingLayout.Vector(buffer, Dimension));
-            if (top.Count < k)
-            {
-                scratch.TopKeys.Add(key);
-                top.Push(scratch.TopKeys.Count - 1, d);
-            }
-            else if (d < top.TopDistance)
-            {
-                int slot = top.TopNode;
-                top.Pop();
-                scratch.TopKeys[slot] = key;
-                top.Push(slot, d);
-            }
+            scratch.Offer(key, Kernel(q, PostingLayout.Vector(buffer, Dimension)), k);
         }
     }
 

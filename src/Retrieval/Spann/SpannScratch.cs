@@ -27,6 +27,23 @@ internal sealed class SpannScratch
 
     public List<long> TopKeys { get; } = [];
 
+    /// <summary>Keeps <paramref name="key"/> among the <paramref name="k"/> best in <see cref="Top"/> if it is near enough.</summary>
+    public void Offer(long key, float distance, int k)
+    {
+        if (Top.Count < k)
+        {
+            TopKeys.Add(key);
+            Top.Push(TopKeys.Count - 1, distance);
+        }
+        else if (distance < Top.TopDistance)
+        {
+            int slot = Top.TopNode;
+            Top.Pop();
+            TopKeys[slot] = key;
+            Top.Push(slot, distance);
+        }
+    }
+
     /// <summary>Code-ranked candidates (posting, entry), worst on top of <see cref="CandidateHeap"/>.</summary>
     public List<(int Posting, int Entry)> Candidates { get; } = [];
 
