@@ -52,6 +52,37 @@ public sealed class SchemaTests
         Assert.Equal(3, updated.Version);
     }
 
+    [Theory]
+    [InlineData("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = 'acme' AND source_id IN ('a', 'b') ORDER BY source_id, rowid", "source_id=?")]
+    [InlineData("DELETE FROM memory_links WHERE tenant = 'acme' AND source_id = 'a'", "source_id=?")]
+    [InlineData("DELETE FROM memory_links WHERE tenant = 'acme' AND target_id = 'a'", "target_id=?")]
+    [InlineData("DELETE FROM memory_tags WHERE tenant = 'acme' AND memory_id = 'a'", "memory_id=?")]
+    [InlineData("SELECT snapshot_json FROM memory_versions WHERE tenant = 'acme' AND memory_id = 'a' ORDER BY version", "memory_id=?")]
+    public async Task Per_memory_lookups_that_every_read_and_update_makes_search_an_index_on_the_memory_not_the_whole_tenant(string statement, string keyUse)
+    {
+        // The shapes SqliteMemoryStore runs per memory (reading links, rewriting tags and links on update, history).
+        // A plan that searches only "tenant=?" scans every row of the tenant, so updates slow down as the file grows.
+        await using var db = new TestDatabase();
+        await using (SqliteMemoryStore.Open(db.FilePath))
+        {
+        }
+
+        using var raw = db.Raw();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + statement;
+        var plan = new List<string>();
+        using (var reader = cmd.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, step => step.StartsWith("SEARCH", StringComparison.Ordinal) && step.Contains(keyUse, StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Opening_twice_does_not_migrate_twice()
     {

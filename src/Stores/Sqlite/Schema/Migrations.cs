@@ -131,6 +131,14 @@ internal static class Migrations
         new(3, "link reasons", """
             ALTER TABLE memory_links ADD COLUMN reason TEXT;
             """),
+
+        // Every update deletes and rewrites a memory's tags and outgoing links, and every read fetches its links. Without
+        // these, SQLite answered "tenant = ? AND memory_id = ?" through the (tenant, tag) and (tenant, target_id) indexes,
+        // scanning the whole tenant: updates slowed down linearly as the database grew.
+        new(4, "indexes for per-memory tag and link lookups", """
+            CREATE INDEX ix_tags_memory ON memory_tags(tenant, memory_id);
+            CREATE INDEX ix_links_source ON memory_links(tenant, source_id);
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
