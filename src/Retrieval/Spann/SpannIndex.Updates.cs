@@ -463,6 +463,7 @@ public sealed partial class SpannIndex
     private void CheckpointLocked()
     {
         file.Flush();
+        TrainCodesIfDue();
         var buffer = Array.Empty<byte>();
         for (int p = 0; p < postings.Length; p++)
         {

@@ -39,7 +39,7 @@ public sealed partial class SpannIndex : IVectorIndex
     private readonly Dictionary<long, int> versions;
     private readonly ConcurrentQueue<int> mergeCandidates = new();
     private readonly int entrySize;
-    private readonly PostingCodes? codes;
+    private PostingCodes? codes;
     private HeadIndex heads;
     private PostingFile file;
     private SpannWal wal;

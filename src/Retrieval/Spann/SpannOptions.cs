@@ -76,11 +76,12 @@ public sealed record SpannOptions
     /// dimensions); 0: no codes, every probed posting is read from disk and scanned at full precision.
     /// With codes, a search ranks the probed entries in memory and reads only the best
     /// <see cref="RerankDepth"/> vectors from disk. An index made by <see cref="SpannIndex.Create"/>, or
-    /// built from fewer than <see cref="MinCodeTrainingVectors"/> vectors, has no codes.
+    /// built from fewer than <see cref="MinCodeTrainingVectors"/> vectors, has no codes until the first
+    /// <see cref="SpannIndex.Checkpoint"/> that finds that many live vectors trains them.
     /// </summary>
     public int? CodeBytes { get; init; }
 
-    /// <summary>Vectors the codebooks need before <see cref="SpannIndex.Build"/> trains them.</summary>
+    /// <summary>Live vectors the codebooks need before <see cref="SpannIndex.Build"/> or a checkpoint trains them.</summary>
     public int MinCodeTrainingVectors { get; init; } = 1_024;
 
     /// <summary>Candidates by code distance whose full-precision vectors are read from disk and re-ranked (with codes).</summary>

@@ -221,6 +221,70 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void An_index_created_empty_gets_codes_at_the_first_checkpoint_with_enough_vectors()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(1200, 30, Dim, seed: 16);
+        string dir = Path.Combine(folder, "late-codes");
+        using var exact = new ExactVectorIndex(Dim, VectorMetric.L2);
+        var before = new List<IReadOnlyList<VectorMatch>>();
+        using (var index = SpannIndex.Create(dir, Dim, VectorMetric.L2, Small))
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                index.Add(i, data[i]);
+            }
+
+            index.Checkpoint();
+            Assert.Equal(0, index.CodeBytes); // 200 live vectors: below MinCodeTrainingVectors (256)
+
+            for (int i = 200; i < data.Length; i++)
+            {
+                index.Add(i, data[i]);
+            }
+
+            for (int i = 0; i < data.Length; i += 10)
+            {
+                Assert.True(index.Remove(i)); // stale entries stay in the postings; their codes must too
+            }
+
+            for (int i = 0; i < data.Length; i++)
+            {
+                if (i % 10 != 0)
+                {
+                    exact.Add(i, data[i]);
+                }
+            }
+
+            double withoutCodes = Recall(index);
+            index.Checkpoint();
+            Assert.Equal(Dim / 8, index.CodeBytes);
+            double withCodes = Recall(index);
+            Assert.True(withCodes >= 0.9 && withCodes >= withoutCodes - 0.05, $"recall@10 {withCodes} with codes, {withoutCodes} without");
+
+            for (int i = 0; i < 50; i++)
+            {
+                index.Add(5000 + i, data[i]); // later inserts are encoded as they come
+                exact.Add(5000 + i, data[i]);
+            }
+
+            before.AddRange(queries.Select(q => index.Search(q, 10)));
+        }
+
+        using var reopened = SpannIndex.Open(dir, Small);
+        Assert.Equal(Dim / 8, reopened.CodeBytes);
+        for (int i = 0; i < queries.Length; i++)
+        {
+            Assert.Equal(before[i].Select(m => m.Key), reopened.Search(queries[i], 10).Select(m => m.Key));
+        }
+
+        double Recall(SpannIndex index) => queries.Average(q =>
+        {
+            var truth = exact.Search(q, 10).Select(m => m.Key).ToHashSet();
+            return index.Search(q, 10).Count(m => truth.Contains(m.Key)) / 10.0;
+        });
+    }
+
+    [Fact]
     public void A_deeper_rerank_never_lowers_recall()
     {
         var (data, queries) = TestVectors.DataAndQueries(3000, 50, Dim, seed: 15);
