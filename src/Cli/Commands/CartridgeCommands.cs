@@ -50,8 +50,7 @@ internal static class CartridgeCommands
 
     public static Command Compress(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var modelFlags = new ModelFlags();
         var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill from BOS (read whole, used verbatim).", Required = true };
         var output = new Option<string?>("--out") { Description = "Compressed cartridge file to write (optional: without it only the quality is measured)." };
         var defaults = new KvCompressionOptions();
@@ -62,7 +61,7 @@ internal static class CartridgeCommands
         var evalSteps = new Option<int>("--eval-steps") { Description = "Greedy continuation tokens over which to compare the compressed cache with the full one (0: skip).", DefaultValueFactory = _ => 64 };
         var command = new Command("compress", "Prefill a text, keep a budget of KV entries (sinks + recent window + most attended), save them as a cartridge and report the quality cost.")
         {
-            model, tokenizer, textFile, output, budget, method, sinks, window, evalSteps,
+            modelFlags.Model, modelFlags.Tokenizer, textFile, output, budget, method, sinks, window, evalSteps,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
@@ -87,7 +86,7 @@ internal static class CartridgeCommands
             KvCompressor compressor = null!;
             Verb.Validate(() => compressor = new KvCompressor(options));
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct);
-            var generator = ModelCommand.Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            var generator = modelFlags.Load(parse);
             var llama = generator.Model;
             int[] tokens = generator.Tokenizer.EncodeToIds(text, bos: true);
             if (tokens.Length > llama.Config.SeqLen || tokens.Length < 2)
@@ -155,21 +154,20 @@ internal static class CartridgeCommands
 
     public static Command Promote(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var modelFlags = new ModelFlags();
         var defaults = new ActivationSchedulerOptions();
         var top = new Option<int>("--top") { Description = "Plaintext memories to promote (by recall count, then strength, then recency).", DefaultValueFactory = _ => defaults.TopN };
         var folder = new Option<string>("--dir") { Description = "Folder for cartridge files.", DefaultValueFactory = _ => defaults.Folder };
         var reserve = new Option<int>("--reserve") { Description = "Context positions left free after the cartridge.", DefaultValueFactory = _ => defaults.ReserveTokens };
         var command = new Command("promote", "Encode the --cube cube's most recalled memories as a cartridge activation memory; archives a stale one (a source changed) and rebuilds.")
         {
-            model, tokenizer, top, folder, reserve,
+            modelFlags.Model, modelFlags.Tokenizer, top, folder, reserve,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new ActivationSchedulerOptions { TopN = parse.GetValue(top), Folder = parse.GetValue(folder)!, ReserveTokens = parse.GetValue(reserve) };
             Verb.Validate(options.Validate);
-            var generator = ModelCommand.Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            var generator = modelFlags.Load(parse);
             await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
             var scheduler = new ActivationMemoryScheduler(memory, generator, options);

@@ -6,12 +6,12 @@ using AgentMem.ModelHost.Activation;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>model</c>: run a local llama2.c-format model on the CPU. Subcommands <c>generate</c> and <c>cartridge create|run|inspect|compress|promote</c>.</summary>
+/// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> and <c>cartridge create|run|inspect|compress|promote</c>.</summary>
 internal static class ModelCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("model", "Local LLaMA-family model (llama2.c checkpoint format) on the CPU.");
+        var command = new Command("model", "Local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU.");
         command.Subcommands.Add(Generate(g, stdout, stderr));
         var cartridge = new Command("cartridge", "Save a prefilled prompt as a KV cartridge and generate from it without prefilling again.");
         cartridge.Subcommands.Add(CartridgeCreate(g, stdout, stderr));
@@ -25,8 +25,7 @@ internal static class ModelCommand
 
     private static Command CartridgeCreate(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var modelFlags = new ModelFlags();
         var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill (read whole, used verbatim): from BOS, or after the --base chain.", Required = true };
         var output = new Option<string>("--out") { Description = "Cartridge file to write.", Required = true };
         var bases = new Option<string[]>("--base")
@@ -34,11 +33,11 @@ internal static class ModelCommand
             Description = "Make a chain link: the text is prefilled after these cartridges (a root, then its links in order; repeatable) and only its own entries are saved. Running the chain plus the link equals prefilling all the texts.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.") { model, tokenizer, textFile, output, bases };
+        var command = new Command("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.") { modelFlags.Model, modelFlags.Tokenizer, textFile, output, bases };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
-            var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            var generator = modelFlags.Load(parse);
             var chain = (parse.GetValue(bases) ?? []).Select(KvCartridge.Load).ToList();
             KvCartridge cart;
             try
@@ -73,8 +72,7 @@ internal static class ModelCommand
 
     private static Command CartridgeRun(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin) the cartridge was made with.", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var modelFlags = new ModelFlags("the cartridge was made with");
         var cartridge = new Option<string[]>("--cartridge")
         {
             Description = "A cartridge from `model cartridge create` (repeatable: composed in order). A chain (root, then links made with --base) composes exactly; independent cartridges are re-based, which is exact only in layer 0, so the result approximates prefilling the joined texts (a notice says so).",
@@ -86,7 +84,7 @@ internal static class ModelCommand
         var sampling = new SamplingFlags();
         var command = new Command("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.")
         {
-            model, tokenizer, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
+            modelFlags.Model, modelFlags.Tokenizer, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
@@ -113,7 +111,7 @@ internal static class ModelCommand
             }
 
             var cart = parts.Count == 1 ? parts[0] : KvCartridge.Compose(parts);
-            var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            var generator = modelFlags.Load(parse);
             GenerationResult result;
             try
             {
@@ -128,13 +126,6 @@ internal static class ModelCommand
             return 0;
         });
         return command;
-    }
-
-    internal static Generator Load(string modelPath, string tokenizerPath)
-    {
-        var llama = LlamaModel.Load(modelPath);
-        var tok = SentencePieceBpeTokenizer.Load(tokenizerPath, llama.Config.VocabSize);
-        return new Generator(llama, tok);
     }
 
     private static void Write(CliContext ctx, GenerationResult result, bool? exact = null)
@@ -160,20 +151,19 @@ internal static class ModelCommand
 
     private static Command Generate(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string>("--model") { Description = "llama2.c checkpoint (.bin).", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "llama2.c tokenizer.bin matching the model's vocabulary.", Required = true };
+        var modelFlags = new ModelFlags();
         var prompt = new Option<string>("--prompt") { Description = "Text to continue (not printed); BOS is always position 0.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate after the prompt (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
         var command = new Command("generate", "Generate text with llama2.c semantics; prints only the generated text.")
         {
-            model, tokenizer, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
+            modelFlags.Model, modelFlags.Tokenizer, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         };
         Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
 
-            var generator = Load(parse.GetValue(model)!, parse.GetValue(tokenizer)!);
+            var generator = modelFlags.Load(parse);
             Write(ctx, generator.Generate(parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), ct));
             return Task.FromResult(0);
         });

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.ModelHost;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// The <c>--model</c> and <c>--tokenizer</c> flags of every model verb, and loading what they name: a llama2.c checkpoint
+/// with its <c>tokenizer.bin</c>, or a Hugging Face LLaMA/Qwen2/SmolLM folder, whose <c>tokenizer.json</c> is used unless
+/// another tokenizer is named.
+/// </summary>
+internal sealed class ModelFlags
+{
+    /// <summary>Flags whose model help ends with <paramref name="modelNote"/> (e.g. "the cartridge was made with").</summary>
+    public ModelFlags(string? modelNote = null)
+    {
+        string note = modelNote is null ? string.Empty : " " + modelNote;
+        Model = new Option<string>("--model") { Description = $"llama2.c checkpoint (.bin) or Hugging Face folder (config.json + safetensors){note}.", Required = true };
+        Tokenizer = new Option<string?>("--tokenizer") { Description = "llama2.c tokenizer.bin, or a tokenizer.json; needed with a .bin checkpoint, defaults to the folder's tokenizer.json." };
+    }
+
+    public Option<string> Model { get; }
+
+    public Option<string?> Tokenizer { get; }
+
+    /// <summary>Loads the model and its tokenizer.</summary>
+    public Generator Load(ParseResult parse)
+    {
+        string modelPath = parse.GetValue(Model)!;
+        string? named = parse.GetValue(Tokenizer);
+        if (!File.Exists(modelPath) && !Directory.Exists(modelPath))
+        {
+            throw new MemoryValidationException($"--model '{modelPath}' is neither a checkpoint file nor a model folder.");
+        }
+
+        bool folder = Directory.Exists(modelPath);
+        string tokenizerPath = named ?? (folder
+            ? Path.Combine(modelPath, "tokenizer.json")
+            : throw new MemoryValidationException("--tokenizer is needed with a llama2.c checkpoint: the tokenizer.bin matching its vocabulary."));
+        if (!File.Exists(tokenizerPath))
+        {
+            throw new MemoryValidationException(named is null
+                ? $"the model folder has no tokenizer.json ('{tokenizerPath}'); name one with --tokenizer."
+                : $"--tokenizer '{tokenizerPath}' does not exist.");
+        }
+
+        var model = LlamaModel.Load(modelPath);
+        ITokenizer tokenizer = tokenizerPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+            ? ByteLevelBpeTokenizer.Load(tokenizerPath)
+            : SentencePieceBpeTokenizer.Load(tokenizerPath, model.Config.VocabSize);
+        return new Generator(model, tokenizer);
+    }
+}

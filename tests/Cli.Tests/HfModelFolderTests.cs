@@ -1,0 +1,81 @@
+using System.Text.Json;
+using AgentMem.ModelHost;
+using AgentMem.ModelHost.Tests;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary><c>model</c> verbs on a Hugging Face folder (config.json, safetensors, tokenizer.json) that the test writes.</summary>
+public sealed class HfModelFolderTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    /// <summary>
+    /// A tiny LLaMA folder with a byte-level BPE tokenizer.json: the 256 byte symbols, 9 merges and BOS "&lt;s&gt;", as many
+    /// tokens as the model's embedding rows.
+    /// </summary>
+    private string WriteFolder()
+    {
+        var vocab = new Dictionary<string, int>();
+        int shifted = 0;
+        for (int b = 0; b < 256; b++)
+        {
+            // GPT-2's byte-to-symbol map: printable Latin-1 bytes stand for themselves, the rest for U+0100 onwards.
+            bool printable = b is (>= '!' and <= '~') or (>= 0xA1 and <= 0xAC) or (>= 0xAE and <= 0xFF);
+            vocab[((char)(printable ? b : 256 + shifted++)).ToString()] = vocab.Count;
+        }
+
+        string[] merges = ["h e", "l l", "Ġ w", "o r", "l d", "he ll", "hell o", "Ġw or", "Ġwor ld"];
+        foreach (string merge in merges)
+        {
+            vocab[merge.Replace(" ", string.Empty, StringComparison.Ordinal)] = vocab.Count;
+        }
+
+        var config = TinyHf.Config(tied: false) with { VocabSize = vocab.Count + 1 };
+        string folder = TinyHf.WriteFolder(config, TinyHf.Weights(config, seed: 11), "llama", root: Path.Combine(cli.Folder, "tiny-hf"));
+        var tokenizer = new
+        {
+            version = "1.0",
+            added_tokens = new[] { new { id = vocab.Count, content = "<s>", single_word = false, lstrip = false, rstrip = false, normalized = false, special = true } },
+            normalizer = (object?)null,
+            pre_tokenizer = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
+            post_processor = (object?)null,
+            decoder = new { type = "ByteLevel", add_prefix_space = true, trim_offsets = true, use_regex = true },
+            model = new { type = "BPE", dropout = (object?)null, unk_token = (object?)null, byte_fallback = false, vocab, merges },
+        };
+        File.WriteAllText(Path.Combine(folder, "tokenizer.json"), JsonSerializer.Serialize(tokenizer));
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{ "bos_token": "<s>" }""");
+        return folder;
+    }
+
+    [Fact]
+    public async Task Generate_from_a_folder_uses_its_tokenizer_json_and_matches_the_library()
+    {
+        string folder = WriteFolder();
+        var (code, output, err) = await cli.RunAsync("model", "generate", "--model", folder, "--prompt", "hello world", "--steps", "8", "--temperature", "0", "--json");
+        Assert.True(code == 0, err);
+
+        int expectedVocab = LlamaModel.Load(folder).Config.VocabSize;
+        var expected = new Generator(LlamaModel.Load(folder), ByteLevelBpeTokenizer.Load(Path.Combine(folder, "tokenizer.json")))
+            .Generate("hello world", 8, new Sampler(expectedVocab, temperature: 0, topP: 0.9f, seed: 42));
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(expected.Tokens, doc.RootElement.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()));
+        Assert.Equal(3, doc.RootElement.GetProperty("promptTokens").GetInt32()); // <s>, hello, Ġworld
+        Assert.Equal(expected.Text, doc.RootElement.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task A_checkpoint_file_without_tokenizer_and_a_folder_without_tokenizer_json_are_clean_errors()
+    {
+        string folder = WriteFolder();
+        File.Delete(Path.Combine(folder, "tokenizer.json"));
+        var (code, _, err) = await cli.RunAsync("model", "generate", "--model", folder);
+        Assert.NotEqual(0, code);
+        Assert.Contains("tokenizer.json", err, StringComparison.Ordinal);
+
+        (code, _, err) = await cli.RunAsync("model", "generate", "--model", Path.Combine(folder, "model.safetensors"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--tokenizer is needed", err, StringComparison.Ordinal);
+    }
+}
