@@ -28,12 +28,12 @@ internal sealed class ModelFlags
     {
         string modelPath = parse.GetValue(Model)!;
         string? named = parse.GetValue(Tokenizer);
-        if (!File.Exists(modelPath) && !Directory.Exists(modelPath))
+        bool folder = Directory.Exists(modelPath);
+        if (!folder && !File.Exists(modelPath))
         {
             throw new MemoryValidationException($"--model '{modelPath}' is neither a checkpoint file nor a model folder.");
         }
 
-        bool folder = Directory.Exists(modelPath);
         string tokenizerPath = named ?? (folder
             ? Path.Combine(modelPath, "tokenizer.json")
             : throw new MemoryValidationException("--tokenizer is needed with a llama2.c checkpoint: the tokenizer.bin matching its vocabulary."));
