@@ -75,6 +75,12 @@ public sealed class HybridOptions
     /// <summary>Cubes whose in-memory indexes are kept; the least recently searched is dropped beyond this (default 32).</summary>
     public int MaxCachedCubes { get; set; } = 32;
 
+    /// <summary>
+    /// The pre-incremental engine, kept as the workload benchmark's reference: every write marks the cube stale and the
+    /// next search rebuilds all of its indexes from the store (O(cube) per search after a write). Off by default.
+    /// </summary>
+    public bool RebuildOnWrite { get; set; }
+
     /// <summary>Drop results whose content hash equals a better-ranked result's.</summary>
     public bool CollapseDuplicates { get; set; } = true;
 
