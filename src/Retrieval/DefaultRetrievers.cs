@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval.State;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval;
@@ -10,13 +11,22 @@ public static class DefaultRetrievers
 {
     /// <summary>
     /// <c>hybrid</c> (the default, first), <c>bm25</c> (the store's full-text index) and <c>vector</c>
-    /// (embedding similarity alone). With no embedder, the model-free hashing embedder is used; a given
-    /// embedder is shared, and disposed with the hybrid retriever. <paramref name="hybrid"/> replaces the hybrid retriever's defaults.
+    /// (embedding similarity alone). The hybrid and vector retrievers share one <see cref="RetrievalState"/>: one set
+    /// of per-cube indexes following the store's change feed. With no embedder, the model-free hashing embedder is
+    /// used; a given embedder is disposed with the state. <paramref name="hybrid"/> replaces the hybrid retriever's
+    /// defaults; <paramref name="state"/> the state's.
     /// </summary>
-    public static IReadOnlyList<IRetriever> Create(IMemoryStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, HybridOptions? hybrid = null) =>
-    [
-        new HybridRetriever(store, hybrid, embedder: embedder, ownsEmbedder: true),
-        new Bm25Retriever(store),
-        new HybridRetriever(store, HybridOptions.VectorOnly(), embedder),
-    ];
+    public static IReadOnlyList<IRetriever> Create(IMemoryStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, HybridOptions? hybrid = null, RetrievalStateOptions? state = null)
+    {
+        hybrid ??= new HybridOptions();
+        state ??= new RetrievalStateOptions();
+        state.WindowRadius = hybrid.WindowRadius;
+        var shared = new RetrievalState(store, embedder, state, ownsEmbedder: true) { RebuildOnWrite = hybrid.RebuildOnWrite };
+        return
+        [
+            new HybridRetriever(shared, hybrid),
+            new Bm25Retriever(store),
+            new HybridRetriever(shared, HybridOptions.VectorOnly()),
+        ];
+    }
 }

@@ -69,6 +69,30 @@ public interface IMemoryStore : IAsyncDisposable
     Task<IReadOnlyList<RecallRecord>> RecordRecallsAsync(string tenant, IReadOnlyList<MemoryId> ids, DateTimeOffset at, AuditRecord audit, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"{GetType().Name} does not record recalls.");
 
+    /// <summary>
+    /// The change feed's last sequence number for one cube (0 when nothing was ever written to it). A cheap call made
+    /// before every search, so derived indexes learn of other processes' writes.
+    /// </summary>
+    Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Change-feed entries of one cube with a sequence above <paramref name="afterSequence"/>, oldest first, at most
+    /// <paramref name="limit"/>. Every committed add, update, state change, recall, delete and purge appears here.
+    /// </summary>
+    Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Persisted embeddings of a cube's memories under <paramref name="embedder"/> (an identity naming model, version and
+    /// dimension): those of <paramref name="ids"/>, or of the whole cube when null. Unknown ids are skipped.
+    /// </summary>
+    Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores (or replaces) embeddings under <paramref name="embedder"/>. An embedding of a memory that no longer exists
+    /// (purged meanwhile, perhaps by another process) is dropped, never stored. Embeddings leave with their memory on purge.
+    /// </summary>
+    Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default);
+
     /// <summary>Audit lines of the tenant, oldest first, optionally for one memory.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default);
 }

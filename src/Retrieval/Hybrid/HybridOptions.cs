@@ -72,9 +72,6 @@ public sealed class HybridOptions
     /// <summary>The k of reciprocal rank fusion.</summary>
     public int RrfK { get; set; } = 60;
 
-    /// <summary>Cubes whose in-memory indexes are kept; the least recently searched is dropped beyond this (default 32).</summary>
-    public int MaxCachedCubes { get; set; } = 32;
-
     /// <summary>
     /// The pre-incremental engine, kept as the workload benchmark's reference: every write marks the cube stale and the
     /// next search rebuilds all of its indexes from the store (O(cube) per search after a write). Off by default.
@@ -88,10 +85,11 @@ public sealed class HybridOptions
     public double? MmrLambda { get; set; }
 
     /// <summary>
-    /// Cubes with more memories than this take the vector signal's candidates from a per-cube
-    /// <see cref="Spann.SpannIndex"/> (built on first use, on disk in a temporary folder) instead of
-    /// scoring every embedding; memories it does not return get no vector score. Null (the default):
-    /// always score exhaustively.
+    /// For a retriever that makes its own <see cref="State.RetrievalState"/>: cubes with more embeddings than this take
+    /// the vector signal's candidates from a per-cube <see cref="Spann.SpannIndex"/>, built once when the cube crosses
+    /// the threshold and then updated insert by insert and delete by delete; memories it does not return get no vector
+    /// score. Null (the default): always score exhaustively. A shared state takes its own
+    /// <see cref="State.RetrievalStateOptions.AnnThreshold"/>.
     /// </summary>
     public int? AnnThreshold { get; set; }
 
@@ -123,7 +121,6 @@ public sealed class HybridOptions
         ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
         ArgumentOutOfRangeException.ThrowIfLessThan(LinkSeeds, 1, nameof(LinkSeeds));
         ArgumentOutOfRangeException.ThrowIfLessThan(RrfK, 1, nameof(RrfK));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCachedCubes, 1, nameof(MaxCachedCubes));
         if (RecencyHalfLifeDays <= 0 || !double.IsFinite(RecencyHalfLifeDays))
         {
             throw new ArgumentOutOfRangeException(nameof(RecencyHalfLifeDays), RecencyHalfLifeDays, "The half-life must be a positive number of days.");

@@ -1,75 +1,74 @@
-using System.Collections.Concurrent;
 using System.Numerics.Tensors;
-using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
+using AgentMem.Retrieval.Hybrid.Signals;
 using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval.State;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Hybrid;
 
 /// <summary>
-/// Hybrid retrieval over one cube: BM25 of each memory, BM25 of each memory with its session
-/// neighbours, BM25 of its whole session, and embedding similarity, fused by weighted sum or
-/// reciprocal rank; then optional recency and memory-strength boosts, filters (scope, time, tags,
-/// state), near-duplicate collapsing and MMR. Each hit explains its score component by component.
-/// The per-cube indexes live in memory, are built on first search and rebuilt after writes
-/// (<see cref="IMemoryChangeListener"/>).
+/// Hybrid retrieval over one cube, as a list of named steps fused in one place: relevance signals (BM25 of each memory,
+/// of each memory with its session neighbours, of its whole session, and embedding similarity) combined by weighted sum
+/// or reciprocal rank; then boosts (tags, links, time, named actor, recency, retention); then filters (scope, time,
+/// tags, state), near-duplicate collapsing and MMR. Each hit explains its score component by component.
+/// The cube's indexes come from a <see cref="RetrievalState"/>, which follows the store's change feed, so every search
+/// sees every committed write of any process and a write costs only what it touched.
 /// </summary>
-public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDisposable
+public sealed class HybridRetriever : IRetriever, IDisposable
 {
-    private const int ListPage = 5000;
-    private static readonly IReadOnlyList<LifecycleState> IndexedStates = [LifecycleState.Active, LifecycleState.Archived, LifecycleState.Frozen, LifecycleState.Deleted];
-    private readonly IMemoryStore store;
+    private static readonly IRelevanceSignal[] RelevanceSignals = [new ItemSignal(), new WindowSignal(), new SessionSignal(), new VectorSignal()];
+    private static readonly IScoreBoost[] Boosts = [new TagBoost(), new LinkBoost(), new TimeBoost(), new MemoryBoosts()];
     private readonly HybridOptions options;
-    private readonly IEmbeddingGenerator<string, Embedding<float>>? embedder;
     private readonly TimeProvider time;
-    private readonly bool ownsEmbedder;
-    private readonly EmbeddingCache cache = new();
-    private readonly ConcurrentDictionary<(string Tenant, string Cube), long> generations = new();
-    private readonly ConcurrentDictionary<(string Tenant, string Cube), (long Generation, Task<CubeSnapshot> Snapshot)> snapshots = new();
-    private readonly ConcurrentDictionary<(string Tenant, string Cube), long> lastUsed = new();
-    private long clock;
+    private readonly bool ownsState;
 
     /// <summary>
-    /// Creates the retriever; with no embedder, the model-free <see cref="Embeddings.HashingEmbedder"/> is used.
-    /// With <paramref name="ownsEmbedder"/>, disposing the retriever disposes the embedder.
+    /// Creates the retriever with a state of its own; with no embedder, the model-free <see cref="Embeddings.HashingEmbedder"/>
+    /// is used. With <paramref name="ownsEmbedder"/>, disposing the retriever disposes the embedder.
     /// </summary>
     public HybridRetriever(IMemoryStore store, HybridOptions? options = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, TimeProvider? timeProvider = null, bool ownsEmbedder = false)
+        : this(new RetrievalState(store, embedder, StateOptions(options), ownsEmbedder) { RebuildOnWrite = options?.RebuildOnWrite ?? false }, options, timeProvider)
     {
-        this.ownsEmbedder = ownsEmbedder;
-        ArgumentNullException.ThrowIfNull(store);
-        this.store = store;
+        ownsState = true;
+    }
+
+    /// <summary>Creates the retriever over a shared <paramref name="state"/> (several retrievers, one set of indexes).</summary>
+    public HybridRetriever(RetrievalState state, HybridOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        State = state;
         this.options = options ?? new HybridOptions();
         this.options.Validate();
-        this.embedder = embedder;
+        if (this.options.WindowRadius != state.Options.WindowRadius)
+        {
+            throw new ArgumentException($"The hybrid options' window radius ({this.options.WindowRadius}) differs from the shared state's ({state.Options.WindowRadius}).", nameof(options));
+        }
+
         time = timeProvider ?? TimeProvider.System;
     }
 
     /// <inheritdoc/>
     public string Name => options.Name;
 
-    /// <summary>The embedder's model id (for manifests), or the default's.</summary>
-    public string EmbedderName => embedder?.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? $"hashing-v1-{Embeddings.HashingEmbedder.DefaultDimension}-idf";
+    /// <summary>The embedder identity the vectors were made with (for manifests).</summary>
+    public string EmbedderName => State.EmbedderId;
 
     /// <summary>The options in force.</summary>
     public HybridOptions Options => options;
 
-    /// <summary>Cubes whose indexes are in memory now (for tests and diagnostics).</summary>
-    internal int CachedCubes => snapshots.Count;
+    /// <summary>The per-cube indexes this retriever searches.</summary>
+    public RetrievalState State { get; }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (ownsEmbedder)
+        if (ownsState)
         {
-            embedder?.Dispose();
+            State.Dispose();
         }
     }
-
-    /// <inheritdoc/>
-    public void OnMemoriesChanged(string tenant, string cubeId) =>
-        generations.AddOrUpdate((tenant, cubeId), 1, (_, g) => g + 1);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
@@ -80,237 +79,104 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             throw new ArgumentException("The hybrid retriever searches one cube: set Filter.CubeId.", nameof(request));
         }
 
-        var snapshot = await GetSnapshotAsync(request.Tenant, request.Filter.CubeId, cancellationToken).ConfigureAwait(false);
-        int n = snapshot.Items.Length;
-        if (n == 0)
-        {
-            return [];
-        }
-
         var terms = TextAnalyzer.Terms(request.Query);
         if (terms.Count == 0)
         {
             terms = TextAnalyzer.Words(request.Query);
         }
 
-        var item = new float[n];
-        var window = new float[n];
-        var sessionDocs = new float[Math.Max(1, snapshot.SessionIndex.DocumentCount)];
-        var vector = new float[n];
-        float itemMax = options.ItemWeight > 0 ? snapshot.ItemIndex.Score(terms, item) : 0;
-        float windowMax = options.WindowWeight > 0 ? snapshot.WindowIndex.Score(terms, window) : 0;
-        float sessionMax = options.SessionWeight > 0 && snapshot.SessionIndex.DocumentCount > 0 ? snapshot.SessionIndex.Score(terms, sessionDocs) : 0;
-        if (options.VectorWeight > 0 && snapshot.Dimension > 0)
-        {
-            float[] q = await snapshot.EmbedQuery(request.Query, cancellationToken).ConfigureAwait(false);
-            if (options.AnnThreshold is { } threshold && n > threshold)
-            {
-                // A big cube: only the ANN index's nearest embeddings get a vector score.
-                foreach (var match in snapshot.AnnIndex().Search(q, Math.Min(n, Math.Max(options.AnnCandidates, request.K))))
-                {
-                    int i = (int)match.Key;
-                    float similarity = TensorPrimitives.Dot(q, snapshot.Row(i));
-                    vector[i] = similarity >= options.VectorMinSimilarity ? similarity : 0;
-                }
-            }
-            else
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    float similarity = TensorPrimitives.Dot(q, snapshot.Row(i));
-                    vector[i] = similarity >= options.VectorMinSimilarity ? similarity : 0;
-                }
-            }
-        }
-
-        var session = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            session[i] = snapshot.SessionOf[i] >= 0 ? sessionDocs[snapshot.SessionOf[i]] : 0;
-        }
-
-        var allowed = new bool[n];
-        for (int i = 0; i < n; i++)
-        {
-            allowed[i] = FilterMatcher.Matches(request.Filter, snapshot.Items[i]);
-        }
-
-        var fused = options.Fusion == FusionMethod.Weighted
-            ? WeightedFusion(n, (item, itemMax, options.ItemWeight), (window, windowMax, options.WindowWeight), (session, sessionMax, options.SessionWeight), (vector, 1f, options.VectorWeight))
-            : RankFusion(n, allowed, (item, options.ItemWeight), (window, options.WindowWeight), (session, options.SessionWeight), (vector, options.VectorWeight));
-
-        var tag = new float[n];
-        if (options.TagWeight > 0 && QueryTags(request.Query) is { Count: > 0 } queryTags)
-        {
-            float tagMax = snapshot.TagIndex.Score(queryTags, tag);
-            if (tagMax > 0)
-            {
-                TensorPrimitives.MultiplyAdd(tag, options.TagWeight / tagMax, fused, fused);
-            }
-        }
-
-        var linked = options.LinkWeight > 0 ? ExpandLinks(snapshot, fused, allowed) : null;
-        bool asksWhen = options.TimeWeight > 0 && MemoryCore.Time.TemporalCues.AsksWhen(request.Query);
-        if (asksWhen)
-        {
-            for (int i = 0; i < n; i++)
-            {
-                if (snapshot.MentionsTime[i])
-                {
-                    fused[i] *= 1 + options.TimeWeight;
-                }
-            }
-        }
-        var named = options.ActorWeight > 0 ? NamedActors(request.Query, snapshot) : null;
+        bool vectors = options.VectorWeight > 0 || options.MmrLambda is not null;
+        float[]? rawQuery = vectors && !string.IsNullOrWhiteSpace(request.Query) ? await State.EmbedQueryAsync(request.Query, cancellationToken).ConfigureAwait(false) : null;
         var now = time.GetUtcNow();
-        var actor = new float[n];
-        var recency = new float[n];
-        var strength = new float[n];
-        for (int i = 0; i < n; i++)
+        return await State.WithCubeAsync(request.Tenant, request.Filter.CubeId, cube => Score(cube, request, terms, rawQuery, now), cancellationToken).ConfigureAwait(false);
+    }
+
+    private List<SearchHit> Score(CubeIndex cube, SearchRequest request, IReadOnlyList<string> terms, float[]? rawQuery, DateTimeOffset now)
+    {
+        if (cube.Count == 0)
         {
-            if (!allowed[i] || fused[i] <= 0)
-            {
-                continue;
-            }
-
-            var memory = snapshot.Items[i];
-            if (named is not null && memory.Provenance.Actor is { } who && named.Contains(who))
-            {
-                actor[i] = 1;
-            }
-
-            if (options.RecencyWeight > 0)
-            {
-                double ageDays = Math.Max(0, (now - (memory.ValidFrom ?? memory.Provenance.RecordedAt)).TotalDays);
-                recency[i] = (float)Math.Pow(2, -ageDays / options.RecencyHalfLifeDays);
-            }
-
-            if (options.StrengthWeight > 0)
-            {
-                strength[i] = (float)MemoryCore.Forgetting.ForgettingCurve.Retention(memory, now);
-            }
-
-            fused[i] += (options.ActorWeight * actor[i]) + (options.RecencyWeight * recency[i]) + (options.StrengthWeight * strength[i]);
+            return [];
         }
 
-        var order = Enumerable.Range(0, n).Where(i => allowed[i] && fused[i] > 0).OrderByDescending(i => fused[i]).ThenBy(i => i).ToList();
-        var chosen = Select(order, snapshot, fused, request.K);
+        float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? cube.Vectors.PrepareQuery(rawQuery) : null;
+        var context = new ScoringContext(cube, request, options, terms, query, now);
+        var scored = new List<(IRelevanceSignal, float[], float)>(RelevanceSignals.Length);
+        foreach (var signal in RelevanceSignals)
+        {
+            var scores = new float[context.Slots];
+            float max = signal.Weight(options) > 0 ? signal.Score(context, scores) : 0;
+            context.Components[signal.Name] = scores;
+            scored.Add((signal, scores, max));
+        }
+
+        SignalFusion.Fuse(context, scored);
+        foreach (var boost in Boosts)
+        {
+            if (boost.Applies(context))
+            {
+                boost.Apply(context);
+            }
+        }
+
+        var chosen = Select(context, request.K);
         var hits = new List<SearchHit>(chosen.Count);
         foreach (int i in chosen)
         {
-            var components = new Dictionary<string, double>(StringComparer.Ordinal)
+            var components = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (name, values) in context.Components)
             {
-                ["bm25_item"] = item[i],
-                ["bm25_window"] = window[i],
-                ["bm25_session"] = session[i],
-                ["vector"] = vector[i],
-            };
-            if (named is { Count: > 0 })
-            {
-                components["actor"] = actor[i];
+                components[name] = values[i];
             }
 
-            if (options.RecencyWeight > 0)
-            {
-                components["recency"] = recency[i];
-            }
-
-            if (options.StrengthWeight > 0)
-            {
-                components["retention"] = strength[i];
-            }
-
-            if (options.TagWeight > 0)
-            {
-                components["tags"] = tag[i];
-            }
-
-            if (linked is not null)
-            {
-                components["links"] = linked[i];
-            }
-
-            if (asksWhen)
-            {
-                components["time"] = snapshot.MentionsTime[i] ? options.TimeWeight : 0;
-            }
-
-            components["fused"] = fused[i];
-            hits.Add(new SearchHit(snapshot.Items[i], fused[i], components));
+            components["fused"] = context.Fused[i];
+            hits.Add(new SearchHit(cube.ItemAt(i)!, context.Fused[i], components));
         }
 
         return hits;
     }
 
-    /// <summary>Tags the query's words map to in the built-in lexicon, e.g. "Which pets ..." → pet.</summary>
-    private static List<string> QueryTags(string query) =>
-        TextAnalyzer.Words(query).Where(w => !TextAnalyzer.IsStopWord(w)).SelectMany(MemoryCore.Notes.TagLexicon.Default.TagsOfWord).Distinct(StringComparer.Ordinal).ToList();
-
-    /// <summary>
-    /// One hop along links from the best results: each linked memory gains LinkWeight × seed score × link weight (the best
-    /// such contribution, not the sum, so a hub linked from many seeds does not swamp the ranking). Returns the added scores.
-    /// </summary>
-    private float[] ExpandLinks(CubeSnapshot snapshot, float[] fused, bool[] allowed)
+    /// <summary>The best k, collapsing exact duplicates and, with MMR, trading relevance against redundancy.</summary>
+    private List<int> Select(ScoringContext context, int k)
     {
-        int n = fused.Length;
-        var added = new float[n];
-        var seeds = Enumerable.Range(0, n).Where(i => allowed[i] && fused[i] > 0).OrderByDescending(i => fused[i]).Take(options.LinkSeeds);
-        foreach (int s in seeds)
+        int pool = options.MmrLambda is null ? k : Math.Max(k * 5, 50);
+        int want = pool + (options.CollapseDuplicates ? pool + 16 : 0);
+        while (true)
         {
-            foreach (var link in snapshot.Items[s].Links)
+            var order = TopSlots.Best(context, want);
+            var seenHashes = new HashSet<string>(StringComparer.Ordinal);
+            var candidates = new List<int>();
+            foreach (int i in order)
             {
-                if (snapshot.Positions.TryGetValue(link.Target, out int t) && t != s)
+                if (options.CollapseDuplicates && !seenHashes.Add(context.Cube.ItemAt(i)!.ContentHash))
                 {
-                    added[t] = Math.Max(added[t], (float)(options.LinkWeight * fused[s] * link.Weight));
+                    continue;
+                }
+
+                candidates.Add(i);
+                if (candidates.Count == pool)
+                {
+                    break;
                 }
             }
-        }
 
-        TensorPrimitives.Add(fused, added, fused);
-        return added;
-    }
-
-    /// <summary>The cube's actors the query names (every word of the actor's name appears in the query).</summary>
-    private static HashSet<string>? NamedActors(string query, CubeSnapshot snapshot)
-    {
-        var words = TextAnalyzer.Words(query).ToHashSet(StringComparer.Ordinal);
-        HashSet<string>? named = null;
-        foreach (var (name, nameWords) in snapshot.Actors)
-        {
-            if (nameWords.Length > 0 && nameWords.All(words.Contains))
+            // Too many duplicates among the best: look further down before settling for fewer than asked.
+            if (candidates.Count < pool && order.Count == want)
             {
-                (named ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
-            }
-        }
-
-        return named;
-    }
-
-    private List<int> Select(List<int> order, CubeSnapshot snapshot, float[] fused, int k)
-    {
-        var seenHashes = new HashSet<string>(StringComparer.Ordinal);
-        var candidates = new List<int>();
-        foreach (int i in order)
-        {
-            if (options.CollapseDuplicates && !seenHashes.Add(snapshot.Items[i].ContentHash))
-            {
+                want *= 4;
                 continue;
             }
 
-            candidates.Add(i);
-            if (options.MmrLambda is null && candidates.Count == k)
-            {
-                break;
-            }
+            return options.MmrLambda is { } lambda && context.Cube.Vectors.Dimension > 0
+                ? Mmr(context, candidates, k, lambda)
+                : candidates.Count > k ? candidates.GetRange(0, k) : candidates;
         }
+    }
 
-        if (options.MmrLambda is not { } lambda || snapshot.Dimension == 0)
-        {
-            return candidates.Count > k ? candidates.GetRange(0, k) : candidates;
-        }
-
-        // MMR over the best few times k candidates: relevance (scaled to [0,1]) against similarity to what is already chosen.
-        var pool = candidates.Take(Math.Max(k * 5, 50)).ToList();
+    /// <summary>MMR over the candidates: relevance (scaled to [0,1]) against similarity to what is already chosen.</summary>
+    private static List<int> Mmr(ScoringContext context, List<int> pool, int k, double lambda)
+    {
+        var fused = context.Fused;
+        var vectors = context.Cube.Vectors;
         float top = pool.Count > 0 ? fused[pool[0]] : 1;
         var selected = new List<int>();
         while (selected.Count < k && pool.Count > 0)
@@ -322,7 +188,10 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
                 double redundancy = 0;
                 foreach (int s in selected)
                 {
-                    redundancy = Math.Max(redundancy, TensorPrimitives.Dot(snapshot.Row(c), snapshot.Row(s)));
+                    if (vectors.Has(c) && vectors.Has(s))
+                    {
+                        redundancy = Math.Max(redundancy, TensorPrimitives.Dot(vectors.Row(c), vectors.Row(s)));
+                    }
                 }
 
                 double score = (lambda * fused[c] / top) - ((1 - lambda) * redundancy);
@@ -340,90 +209,5 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         return selected;
     }
 
-    private static float[] WeightedFusion(int n, params (float[] Scores, float Max, float Weight)[] signals)
-    {
-        var fused = new float[n];
-        foreach (var (scores, max, weight) in signals)
-        {
-            if (weight <= 0 || max <= 0)
-            {
-                continue;
-            }
-
-            TensorPrimitives.MultiplyAdd(scores, weight / max, fused, fused);
-        }
-
-        return fused;
-    }
-
-    private float[] RankFusion(int n, bool[] allowed, params (float[] Scores, float Weight)[] signals)
-    {
-        var fused = new float[n];
-        foreach (var (scores, weight) in signals)
-        {
-            if (weight <= 0)
-            {
-                continue;
-            }
-
-            var ranked = Enumerable.Range(0, n).Where(i => allowed[i] && scores[i] > 0).OrderByDescending(i => scores[i]).ToList();
-            for (int r = 0; r < ranked.Count; r++)
-            {
-                fused[ranked[r]] += weight / (options.RrfK + r + 1);
-            }
-        }
-
-        return fused;
-    }
-
-    private async Task<CubeSnapshot> GetSnapshotAsync(string tenant, string cubeId, CancellationToken cancellationToken)
-    {
-        var key = (tenant, cubeId);
-        lastUsed[key] = Interlocked.Increment(ref clock);
-        long generation = generations.GetValueOrDefault(key);
-        if (snapshots.TryGetValue(key, out var cached) && cached.Generation == generation && !cached.Snapshot.IsFaulted && !cached.Snapshot.IsCanceled)
-        {
-            return await cached.Snapshot.ConfigureAwait(false);
-        }
-
-        var build = BuildAsync(tenant, cubeId, cancellationToken);
-        snapshots[key] = (generation, build);
-        EvictBeyondLimit();
-        return await build.ConfigureAwait(false);
-    }
-
-    /// <summary>Bounds memory: a benchmark or a server may touch thousands of cubes, each with its own indexes.</summary>
-    private void EvictBeyondLimit()
-    {
-        while (snapshots.Count > options.MaxCachedCubes)
-        {
-            var oldest = lastUsed.OrderBy(p => p.Value).Select(p => p.Key).FirstOrDefault();
-            if (oldest == default || !snapshots.TryRemove(oldest, out _))
-            {
-                return;
-            }
-
-            lastUsed.TryRemove(oldest, out _);
-        }
-    }
-
-    private async Task<CubeSnapshot> BuildAsync(string tenant, string cubeId, CancellationToken cancellationToken)
-    {
-        var items = new List<MemoryItem>();
-        var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
-        MemoryCore.Identity.MemoryId? after = null;
-        while (true)
-        {
-            var page = await store.ListAsync(tenant, filter, ListPage, after, cancellationToken).ConfigureAwait(false);
-            items.AddRange(page);
-            if (page.Count < ListPage)
-            {
-                break;
-            }
-
-            after = page[^1].Id;
-        }
-
-        return await CubeSnapshot.BuildAsync(items, options.WindowRadius, options.VectorWeight > 0 || options.MmrLambda is not null, embedder, cache, cancellationToken).ConfigureAwait(false);
-    }
+    private static RetrievalStateOptions StateOptions(HybridOptions? options) => new() { WindowRadius = options?.WindowRadius ?? 2, AnnThreshold = options?.AnnThreshold };
 }

@@ -395,8 +395,14 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
     public async Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audit);
-        return await WriteAsync(tenant, (conn, tx) =>
+        bool purged = await WriteAsync(tenant, (conn, tx) =>
         {
+            // Freed pages are zeroed (secure_delete), so the text does not linger in the file's free list.
+            using (var secure = Command(conn, tx, "PRAGMA secure_delete = ON;"))
+            {
+                secure.ExecuteNonQuery();
+            }
+
             // The FTS row goes with the memories row (trigger); links are removed in both directions.
             int removed = DeleteWhere(conn, tx, "memories", "id", tenant, id);
             if (removed == 0)
@@ -411,7 +417,30 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             InsertAudit(conn, tx, audit);
             return true;
         }, cancellationToken).ConfigureAwait(false);
+        if (purged)
+        {
+            ScrubWriteAheadLog();
+        }
+
+        return purged;
     }
+
+    /// <summary>
+    /// The write-ahead log still holds the page images from before the purge: copy them into the database and truncate
+    /// the log. Another process reading at this moment keeps the log alive; then it is truncated by the next purge or
+    /// checkpoint (<see cref="LastPurgeCheckpointComplete"/> says which).
+    /// </summary>
+    private void ScrubWriteAheadLog()
+    {
+        using var connection = OpenConnection();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+        using var r = cmd.ExecuteReader();
+        LastPurgeCheckpointComplete = r.Read() && r.GetInt64(0) == 0;
+    }
+
+    /// <summary>Whether the write-ahead log was emptied after the last purge (false while another connection held it).</summary>
+    public bool LastPurgeCheckpointComplete { get; private set; } = true;
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default)

@@ -137,25 +137,28 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Only_a_bounded_number_of_cube_indexes_are_kept_and_evicted_cubes_still_answer()
+    public async Task Cube_indexes_stay_within_the_byte_budget_and_evicted_cubes_still_answer()
     {
-        var small = new HybridRetriever(store, new HybridOptions { Name = "small", MaxCachedCubes = 2 });
+        using var state = new AgentMem.Retrieval.State.RetrievalState(store, options: new AgentMem.Retrieval.State.RetrievalStateOptions { CacheBytes = 1 << 20 });
+        var small = new HybridRetriever(state, new HybridOptions { Name = "small" });
         var os = new MemoryOS(store, small);
         for (int c = 0; c < 4; c++)
         {
             await os.CreateCubeAsync(Me, $"c{c}");
-            await os.AddAsync(Me, $"c{c}", new MemoryDraft($"cube {c} remembers the word zebra{c}"));
+            await os.AddBatchAsync(Me, $"c{c}", Enumerable.Range(0, 150).Select(i => new MemoryDraft($"cube {c} line {i} remembers the word zebra{c}x{i} and some filler words {i * 7}")).ToList());
         }
 
         for (int round = 0; round < 2; round++)
         {
             for (int c = 0; c < 4; c++)
             {
-                var hit = Assert.Single(await os.SearchAsync(Me, $"c{c}", $"zebra{c}"));
-                Assert.Contains($"zebra{c}", hit.Item.Text, StringComparison.Ordinal);
-                Assert.True(small.CachedCubes <= 2);
+                var hit = (await os.SearchAsync(Me, $"c{c}", $"zebra{c}x5"))[0];
+                Assert.Contains($"zebra{c}x5 ", hit.Item.Text, StringComparison.Ordinal);
+                Assert.True(state.CachedBytes <= state.Options.CacheBytes || state.CachedCubes == 1, $"{state.CachedBytes} bytes in {state.CachedCubes} cubes");
             }
         }
+
+        Assert.True(state.CachedCubes < 4, "the budget evicted nothing");
     }
 
     [Fact]

@@ -40,10 +40,11 @@ public sealed class NoteSignalsTests : IAsyncLifetime
         var dog = await memory.AddAsync(Me, "chat", new MemoryDraft("Nate: this is Max, the new addition to our family!") { Tags = ["pet", "family"], Actor = "Nate" });
         for (int i = 0; i < 5; i++)
         {
-            await memory.AddAsync(Me, "chat", new MemoryDraft($"Nate has {i} new ideas for the game tournament") { Tags = ["game"], Actor = "Nate" });
+            await memory.AddAsync(Me, "chat", new MemoryDraft($"Nate has {i} new ideas for the game tournament, Nate says") { Tags = ["game"], Actor = "Nate" });
         }
 
-        // "puppy" is in no note; the lexicon maps it to the pet tag the first note carries.
+        // "puppy" is in no note; the lexicon maps it to the pet tag the first note carries. The other notes name Nate
+        // twice, so on words alone they outrank it.
         var plain = await memory.SearchAsync(Me, "chat", "Does Nate have a puppy?", k: 3, retrieverName: "plain");
         var tagged = await memory.SearchAsync(Me, "chat", "Does Nate have a puppy?", k: 3, retrieverName: "tags");
         Assert.Equal(dog.Id, tagged[0].Item.Id);

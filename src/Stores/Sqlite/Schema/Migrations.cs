@@ -139,6 +139,47 @@ internal static class Migrations
             CREATE INDEX ix_tags_memory ON memory_tags(tenant, memory_id);
             CREATE INDEX ix_links_source ON memory_links(tenant, source_id);
             """),
+
+        // The change feed: every committed write to a memory row appends (seq, tenant, cube, memory, op) in the same
+        // transaction, by trigger, so no write path can forget it. Indexes in any process catch up from their last seq;
+        // op 1 (purged) is how another process's purge reaches them. Existing rows are seeded as upserts.
+        // Persisted embeddings are keyed by memory and embedder identity and carry the hash of the text they embed, so a
+        // restart re-embeds nothing unchanged; they leave with their memory (purge) by trigger too.
+        new(5, "change feed and persisted embeddings", """
+            CREATE TABLE memory_changes(
+                seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+                tenant    TEXT NOT NULL,
+                cube_id   TEXT NOT NULL,
+                memory_id TEXT NOT NULL,
+                op        INTEGER NOT NULL);
+            CREATE INDEX ix_changes_cube ON memory_changes(tenant, cube_id, seq);
+            INSERT INTO memory_changes(tenant, cube_id, memory_id, op) SELECT tenant, cube_id, id, 0 FROM memories ORDER BY seq;
+            CREATE TRIGGER memory_changes_insert AFTER INSERT ON memories BEGIN
+                INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (new.tenant, new.cube_id, new.id, 0);
+            END;
+            CREATE TRIGGER memory_changes_update AFTER UPDATE ON memories BEGIN
+                INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (new.tenant, new.cube_id, new.id, 0);
+            END;
+            CREATE TRIGGER memory_changes_delete AFTER DELETE ON memories BEGIN
+                INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (old.tenant, old.cube_id, old.id, 1);
+            END;
+
+            CREATE TABLE memory_embeddings(
+                tenant    TEXT NOT NULL,
+                cube_id   TEXT NOT NULL,
+                memory_id TEXT NOT NULL,
+                embedder  TEXT NOT NULL,
+                text_hash TEXT NOT NULL,
+                vector    BLOB NOT NULL,
+                PRIMARY KEY(memory_id, embedder));
+            CREATE INDEX ix_embeddings_cube ON memory_embeddings(tenant, cube_id, embedder);
+            CREATE TRIGGER memory_embeddings_purge AFTER DELETE ON memories BEGIN
+                DELETE FROM memory_embeddings WHERE memory_id = old.id;
+            END;
+
+            -- A purged memory's terms must leave the full-text index's pages at once, not at the next segment merge.
+            INSERT INTO memories_fts(memories_fts, rank) VALUES ('secure-delete', 1);
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

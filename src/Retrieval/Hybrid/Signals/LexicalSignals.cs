@@ -1,0 +1,51 @@
+namespace AgentMem.Retrieval.Hybrid.Signals;
+
+/// <summary>BM25 of each memory alone.</summary>
+internal sealed class ItemSignal : IRelevanceSignal
+{
+    public string Name => "bm25_item";
+
+    public float Weight(HybridOptions options) => options.ItemWeight;
+
+    public float Score(ScoringContext context, float[] scores) => context.Cube.ItemIndex.Score(context.Terms, scores);
+}
+
+/// <summary>BM25 of each memory with its session neighbours: a turn answered in the next one still matches.</summary>
+internal sealed class WindowSignal : IRelevanceSignal
+{
+    public string Name => "bm25_window";
+
+    public float Weight(HybridOptions options) => options.WindowWeight;
+
+    public float Score(ScoringContext context, float[] scores) => context.Cube.WindowIndex.Score(context.Terms, scores);
+}
+
+/// <summary>BM25 of each memory's whole session, given to every member of it.</summary>
+internal sealed class SessionSignal : IRelevanceSignal
+{
+    public string Name => "bm25_session";
+
+    public float Weight(HybridOptions options) => options.SessionWeight;
+
+    public float Score(ScoringContext context, float[] scores)
+    {
+        var cube = context.Cube;
+        var sessionScores = new float[Math.Max(1, cube.SessionIndex.Capacity)];
+        float max = cube.SessionIndex.Score(context.Terms, sessionScores);
+        if (max <= 0)
+        {
+            return 0;
+        }
+
+        for (int s = 0; s < scores.Length; s++)
+        {
+            int session = cube.SessionOf(s);
+            if (session >= 0)
+            {
+                scores[s] = sessionScores[session];
+            }
+        }
+
+        return max;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Numerics.Tensors;
+
+namespace AgentMem.Retrieval.Hybrid.Signals;
+
+/// <summary>
+/// One hop along links from the best results: each linked memory gains LinkWeight × seed score × link weight (the
+/// best such contribution, not the sum, so a hub linked from many seeds does not swamp the ranking).
+/// </summary>
+internal sealed class LinkBoost : IScoreBoost
+{
+    public bool Applies(ScoringContext context) => context.Options.LinkWeight > 0;
+
+    public void Apply(ScoringContext context)
+    {
+        var fused = context.Fused;
+        var added = new float[context.Slots];
+        context.Components["links"] = added;
+        foreach (int s in TopSlots.Best(context, context.Options.LinkSeeds))
+        {
+            foreach (var link in context.Cube.ItemAt(s)!.Links)
+            {
+                if (context.Cube.TryGetSlot(link.Target, out int t) && t != s)
+                {
+                    added[t] = Math.Max(added[t], (float)(context.Options.LinkWeight * fused[s] * link.Weight));
+                }
+            }
+        }
+
+        TensorPrimitives.Add(fused, added, fused);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Numerics.Tensors;
+using AgentMem.Retrieval.Lexical;
+
+namespace AgentMem.Retrieval.Hybrid.Signals;
+
+/// <summary>The query's words mapped through the tag lexicon meet the memories' tags ("Does Nate have a puppy?" → pet).</summary>
+internal sealed class TagBoost : IScoreBoost
+{
+    public bool Applies(ScoringContext context) => context.Options.TagWeight > 0;
+
+    public void Apply(ScoringContext context)
+    {
+        var tag = new float[context.Slots];
+        context.Components["tags"] = tag;
+        var queryTags = TextAnalyzer.Words(context.Request.Query).Where(w => !TextAnalyzer.IsStopWord(w))
+            .SelectMany(MemoryCore.Notes.TagLexicon.Default.TagsOfWord).Distinct(StringComparer.Ordinal).ToList();
+        if (queryTags.Count == 0)
+        {
+            return;
+        }
+
+        float max = context.Cube.TagIndex.Score(queryTags, tag);
+        if (max > 0)
+        {
+            TensorPrimitives.MultiplyAdd(tag, context.Options.TagWeight / max, context.Fused, context.Fused);
+        }
+    }
+}

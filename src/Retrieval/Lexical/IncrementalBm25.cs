@@ -1,0 +1,263 @@
+namespace AgentMem.Retrieval.Lexical;
+
+/// <summary>
+/// A BM25 index whose documents can be set, replaced and removed one at a time, scoring exactly as
+/// <see cref="Bm25Index"/> does over the same live documents (same IDF, k1, b and average length), which is its
+/// reference twin in the tests. Documents are small integers chosen by the caller (slots); a replaced or removed
+/// document's old postings are left in place, recognised as stale by a per-document stamp, and a term's list is
+/// compacted once its stale entries outnumber its live ones, so every update costs O(terms of the document).
+/// Not thread-safe: the owner serialises writers against readers.
+/// </summary>
+public sealed class IncrementalBm25
+{
+    private readonly Dictionary<string, int> termIds = new(StringComparer.Ordinal);
+    private readonly List<string> terms = [];
+    private readonly float k1;
+    private readonly float b;
+    private Posting[] postings = new Posting[256];
+    private DocTerm[]?[] docTerms = new DocTerm[]?[256];
+    private int[] docLength = new int[256];
+    private int[] docStamp = new int[256];
+    private long totalLength;
+    private long postingEntries;
+    private long docTermEntries;
+
+    /// <summary>Creates an empty index.</summary>
+    public IncrementalBm25(float k1 = 1.2f, float b = 0.75f)
+    {
+        this.k1 = k1;
+        this.b = b;
+    }
+
+    /// <summary>Live documents.</summary>
+    public int DocumentCount { get; private set; }
+
+    /// <summary>One past the highest document number ever set: the length a score buffer needs.</summary>
+    public int Capacity { get; private set; }
+
+    /// <summary>Distinct terms ever seen.</summary>
+    public int TermCount => terms.Count;
+
+    /// <summary>Approximate bytes held (posting entries, per-document term lists, per-document arrays, terms), kept as running counts.</summary>
+    public long EstimatedBytes => (postingEntries * 12L) + (docTermEntries * 8L) + ((long)docLength.Length * 40) + (terms.Count * 96L);
+
+    /// <summary>Whether <paramref name="doc"/> is live.</summary>
+    public bool Contains(int doc) => doc >= 0 && doc < Capacity && docTerms[doc] is not null;
+
+    /// <summary>Sets (or replaces) document <paramref name="doc"/> to the analysed terms <paramref name="document"/>, repeats counting.</summary>
+    public void Set(int doc, IReadOnlyList<string> document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var counts = new Dictionary<int, int>(document.Count);
+        foreach (string term in document)
+        {
+            int id = TermId(term);
+            counts[id] = counts.GetValueOrDefault(id) + 1;
+        }
+
+        SetCounts(doc, counts, document.Count);
+    }
+
+    /// <summary>Sets (or replaces) a document from term counts (term → frequency, frequencies ≥ 1).</summary>
+    public void Set(int doc, IReadOnlyDictionary<string, int> termCounts)
+    {
+        ArgumentNullException.ThrowIfNull(termCounts);
+        var counts = new Dictionary<int, int>(termCounts.Count);
+        int length = 0;
+        foreach (var (term, tf) in termCounts)
+        {
+            if (tf > 0)
+            {
+                counts[TermId(term)] = tf;
+                length += tf;
+            }
+        }
+
+        SetCounts(doc, counts, length);
+    }
+
+    /// <summary>Removes a document; false if it was not live.</summary>
+    public bool Remove(int doc)
+    {
+        if (!Contains(doc))
+        {
+            return false;
+        }
+
+        foreach (var dt in docTerms[doc]!)
+        {
+            ref var p = ref postings[dt.Term];
+            p.Live--;
+            p.Stale++;
+        }
+
+        totalLength -= docLength[doc];
+        docTermEntries -= docTerms[doc]!.Length;
+        docLength[doc] = 0;
+        docTerms[doc] = null;
+        docStamp[doc] = unchecked(docStamp[doc] + 1);
+        DocumentCount--;
+        return true;
+    }
+
+    /// <summary>
+    /// Adds each live document's BM25 score for <paramref name="queryTerms"/> (distinct terms count once) into
+    /// <paramref name="scores"/> (length ≥ <see cref="Capacity"/>, cleared by the caller) and returns the best score.
+    /// </summary>
+    public float Score(IReadOnlyList<string> queryTerms, Span<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(queryTerms);
+        if (scores.Length < Capacity)
+        {
+            throw new ArgumentException("The score buffer is shorter than the index's capacity.", nameof(scores));
+        }
+
+        if (DocumentCount == 0)
+        {
+            return 0;
+        }
+
+        float avg = Math.Max(1f, totalLength / (float)DocumentCount);
+        Span<int> seen = queryTerms.Count <= 64 ? stackalloc int[queryTerms.Count] : new int[queryTerms.Count];
+        int distinct = 0;
+        float max = 0;
+        foreach (string term in queryTerms)
+        {
+            if (!termIds.TryGetValue(term, out int id) || seen[..distinct].Contains(id))
+            {
+                continue;
+            }
+
+            seen[distinct++] = id;
+            ref var p = ref postings[id];
+            if (p.Live == 0)
+            {
+                continue;
+            }
+
+            float idf = MathF.Log(1 + ((DocumentCount - p.Live + 0.5f) / (p.Live + 0.5f)));
+            var entries = p.Entries.AsSpan(0, p.Count);
+            foreach (var e in entries)
+            {
+                if (docStamp[e.Doc] != e.Stamp || docTerms[e.Doc] is null)
+                {
+                    continue;
+                }
+
+                float norm = k1 * (1 - b + (b * docLength[e.Doc] / avg));
+                float s = scores[e.Doc] += idf * e.Tf * (k1 + 1) / (e.Tf + norm);
+                if (s > max)
+                {
+                    max = s;
+                }
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>The live documents containing <paramref name="term"/> (for tests and diagnostics).</summary>
+    public int DocumentFrequency(string term) => termIds.TryGetValue(term, out int id) ? postings[id].Live : 0;
+
+    private int TermId(string term)
+    {
+        if (!termIds.TryGetValue(term, out int id))
+        {
+            id = terms.Count;
+            termIds[term] = id;
+            terms.Add(term);
+            if (id == postings.Length)
+            {
+                Array.Resize(ref postings, id * 2);
+            }
+        }
+
+        return id;
+    }
+
+    private void SetCounts(int doc, Dictionary<int, int> counts, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(doc);
+        EnsureDoc(doc);
+        Remove(doc);
+        int stamp = docStamp[doc];
+        var list = new DocTerm[counts.Count];
+        int i = 0;
+        foreach (var (term, tf) in counts)
+        {
+            list[i++] = new DocTerm(term, tf);
+            ref var p = ref postings[term];
+            if (p.Stale > p.Live && p.Stale > 8)
+            {
+                Compact(ref p);
+            }
+
+            p.Append(new Entry(doc, stamp, tf));
+            p.Live++;
+        }
+
+        docTerms[doc] = list;
+        docTermEntries += list.Length;
+        postingEntries += list.Length;
+        docLength[doc] = length;
+        totalLength += length;
+        DocumentCount++;
+        Capacity = Math.Max(Capacity, doc + 1);
+    }
+
+    private void Compact(ref Posting p)
+    {
+        int kept = 0;
+        for (int i = 0; i < p.Count; i++)
+        {
+            var e = p.Entries[i];
+            if (docStamp[e.Doc] == e.Stamp && docTerms[e.Doc] is not null)
+            {
+                p.Entries[kept++] = e;
+            }
+        }
+
+        postingEntries -= p.Count - kept;
+        p.Count = kept;
+        p.Stale = 0;
+    }
+
+    private void EnsureDoc(int doc)
+    {
+        if (doc < docLength.Length)
+        {
+            return;
+        }
+
+        int size = Math.Max(doc + 1, docLength.Length * 2);
+        Array.Resize(ref docLength, size);
+        Array.Resize(ref docStamp, size);
+        Array.Resize(ref docTerms, size);
+    }
+
+    private readonly record struct DocTerm(int Term, int Tf);
+
+    private readonly record struct Entry(int Doc, int Stamp, int Tf);
+
+    private struct Posting
+    {
+        public Entry[] Entries;
+        public int Count;
+        public int Live;
+        public int Stale;
+
+        public void Append(Entry e)
+        {
+            if (Entries is null)
+            {
+                Entries = new Entry[2];
+            }
+            else if (Count == Entries.Length)
+            {
+                Array.Resize(ref Entries, Count * 2);
+            }
+
+            Entries[Count++] = e;
+        }
+    }
+}

@@ -1,0 +1,363 @@
+using System.Collections.Concurrent;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Retrieval.Embeddings;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Retrieval.State;
+
+/// <summary>
+/// Per-cube retrieval indexes derived from the store and kept in step with it through the store's change feed: before
+/// every search the cube's index reads the feed from its last sequence and applies only what changed (any process's
+/// adds, updates and purges), so a write costs O(what it touched) and another process's purge is gone before the next
+/// search returns. Embeddings are persisted in the store under the embedder's identity and the embedded text's hash,
+/// so a new process or an evicted cube re-embeds nothing unchanged. Indexes are cached under a byte budget with LRU
+/// eviction. One instance may serve several retrievers (hybrid, vector) over the same store and embedder.
+/// </summary>
+public sealed class RetrievalState : IDisposable
+{
+    private const int ListPage = 5000;
+    private const int FetchChunk = 500;
+    private static readonly IReadOnlyList<LifecycleState> IndexedStates = [LifecycleState.Active, LifecycleState.Archived, LifecycleState.Frozen, LifecycleState.Deleted];
+    private readonly IMemoryStore store;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? embedder;
+    private readonly HashingEmbedder? hashing;
+    private readonly bool ownsEmbedder;
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), CubeEntry> cubes = new();
+    private long clock;
+
+    /// <summary>
+    /// Creates the state over <paramref name="store"/>. With no <paramref name="embedder"/>, the model-free
+    /// <see cref="HashingEmbedder"/> is used (its stored vectors are corpus-independent; the cube's IDF weighs the query).
+    /// </summary>
+    public RetrievalState(IMemoryStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, RetrievalStateOptions? options = null, bool ownsEmbedder = false)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        this.store = store;
+        Options = options ?? new RetrievalStateOptions();
+        Options.Validate();
+        this.embedder = embedder is HashingEmbedder { IsFitted: false } plain ? null : embedder;
+        hashing = this.embedder is null ? (embedder as HashingEmbedder ?? new HashingEmbedder()) : null;
+        this.ownsEmbedder = ownsEmbedder;
+        var meta = this.embedder?.GetService<EmbeddingGeneratorMetadata>();
+        EmbedderId = hashing is not null
+            ? $"hashing-v2-{hashing.Dimension}"
+            : $"{meta?.ProviderName ?? this.embedder!.GetType().Name}/{meta?.DefaultModelId ?? "default"}/{meta?.DefaultModelDimensions?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
+    }
+
+    /// <summary>The options in force.</summary>
+    public RetrievalStateOptions Options { get; }
+
+    /// <summary>The embedder identity stored with every persisted vector (model, version, dimension).</summary>
+    public string EmbedderId { get; }
+
+    /// <summary>Reference mode for benchmarks: any change rebuilds the whole cube from the store and re-embeds it (the old engine).</summary>
+    public bool RebuildOnWrite { get; init; }
+
+    /// <summary>Cubes whose indexes are in memory.</summary>
+    public int CachedCubes => cubes.Values.Count(c => c.Index is not null);
+
+    /// <summary>Estimated bytes of all cached indexes.</summary>
+    public long CachedBytes => cubes.Values.Sum(c => c.Bytes);
+
+    /// <summary>Texts embedded by this instance (not read back from the store): for tests that prove nothing is re-embedded.</summary>
+    public long EmbeddedTexts => Interlocked.Read(ref embeddedTexts);
+
+    private long embeddedTexts;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var (_, entry) in cubes)
+        {
+            entry.Index?.Dispose();
+            entry.Index = null;
+        }
+
+        if (ownsEmbedder)
+        {
+            embedder?.Dispose();
+        }
+    }
+
+    /// <summary>The raw embedding of a query, before the cube's weighting (<see cref="VectorColumn.PrepareQuery"/>).</summary>
+    internal async Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken)
+    {
+        if (hashing is not null)
+        {
+            return hashing.Embed(query);
+        }
+
+        var generated = await embedder!.GenerateAsync([query], null, cancellationToken).ConfigureAwait(false);
+        return generated[0].Vector.ToArray();
+    }
+
+    /// <summary>Whether query vectors are weighted by the cube's bucket IDF (the hashing embedder).</summary>
+    internal bool WeightsBuckets => hashing is not null;
+
+    /// <summary>
+    /// Brings the cube's index up to the store's latest change, then runs <paramref name="work"/> on it while no other
+    /// caller can change it. Builds the index on first use (from the store and its persisted embeddings).
+    /// </summary>
+    internal async Task<T> WithCubeAsync<T>(string tenant, string cubeId, Func<CubeIndex, T> work, CancellationToken cancellationToken)
+    {
+        var key = (tenant, cubeId);
+        var entry = cubes.GetOrAdd(key, _ => new CubeEntry());
+        await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        T result;
+        try
+        {
+            entry.LastUsed = Interlocked.Increment(ref clock);
+            long head = await store.GetChangeSequenceAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
+            if (entry.Index is null || (RebuildOnWrite && entry.Index.Sequence != head))
+            {
+                entry.Index?.Dispose();
+                entry.Index = null;
+                entry.Index = await BuildAsync(tenant, cubeId, head, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await CatchUpAsync(tenant, cubeId, entry.Index, head, cancellationToken).ConfigureAwait(false);
+            }
+
+            result = work(entry.Index);
+            entry.Bytes = entry.Index.EstimatedBytes;
+        }
+        catch
+        {
+            // A half-applied batch must not be searched: the next caller rebuilds from the store.
+            entry.Index?.Dispose();
+            entry.Index = null;
+            entry.Bytes = 0;
+            throw;
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+
+        EvictOverBudget(key);
+        return result;
+    }
+
+    /// <summary>Drops every cached index (they reopen from the store and its persisted embeddings).</summary>
+    public void Clear()
+    {
+        foreach (var (_, entry) in cubes)
+        {
+            if (entry.Gate.Wait(0))
+            {
+                entry.Index?.Dispose();
+                entry.Index = null;
+                entry.Bytes = 0;
+                entry.Gate.Release();
+            }
+        }
+    }
+
+    private async Task<CubeIndex> BuildAsync(string tenant, string cubeId, long head, CancellationToken cancellationToken)
+    {
+        var index = new CubeIndex(Options.WindowRadius, WeightsBuckets, Options.AnnThreshold) { Sequence = head };
+        var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
+        var stored = RebuildOnWrite || !Options.PersistEmbeddings
+            ? new Dictionary<MemoryId, StoredEmbedding>()
+            : (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
+        MemoryId? after = null;
+        while (true)
+        {
+            var page = await store.ListAsync(tenant, filter, ListPage, after, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(tenant, cubeId, index, page, stored, cancellationToken).ConfigureAwait(false);
+            if (page.Count < ListPage)
+            {
+                break;
+            }
+
+            after = page[^1].Id;
+        }
+
+        return index;
+    }
+
+    private async Task CatchUpAsync(string tenant, string cubeId, CubeIndex index, long head, CancellationToken cancellationToken)
+    {
+        while (index.Sequence < head)
+        {
+            var changes = await store.ReadChangesAsync(tenant, cubeId, index.Sequence, Options.ChangeBatch, cancellationToken).ConfigureAwait(false);
+            if (changes.Count == 0)
+            {
+                index.Sequence = head;
+                break;
+            }
+
+            // Latest entry per memory wins; purges are applied at once, the rest re-read as they are now.
+            var latest = new Dictionary<MemoryId, bool>();
+            foreach (var change in changes)
+            {
+                latest[change.MemoryId] = change.Purged;
+            }
+
+            var reread = new List<MemoryId>(latest.Count);
+            foreach (var (id, purged) in latest)
+            {
+                if (purged)
+                {
+                    index.Remove(id);
+                }
+                else
+                {
+                    reread.Add(id);
+                }
+            }
+
+            for (int start = 0; start < reread.Count; start += FetchChunk)
+            {
+                var ids = reread.GetRange(start, Math.Min(FetchChunk, reread.Count - start));
+                var items = await store.GetManyAsync(tenant, ids, cancellationToken).ConfigureAwait(false);
+                var found = new HashSet<MemoryId>(items.Select(i => i.Id));
+                foreach (var id in ids)
+                {
+                    if (!found.Contains(id))
+                    {
+                        index.Remove(id); // purged after this feed entry was written; its purge entry follows
+                    }
+                }
+
+                var inCube = items.Where(i => string.Equals(i.CubeId, cubeId, StringComparison.Ordinal)).ToList();
+                var stored = RebuildOnWrite || !Options.PersistEmbeddings
+                    ? new Dictionary<MemoryId, StoredEmbedding>()
+                    : (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, inCube.Where(i => CubeIndex.IsIndexed(i.State)).Select(i => i.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
+                await IndexAsync(tenant, cubeId, index, inCube, stored, cancellationToken).ConfigureAwait(false);
+            }
+
+            index.Sequence = changes[^1].Sequence;
+        }
+    }
+
+    /// <summary>Upserts <paramref name="items"/>, reusing stored vectors whose text hash still matches and embedding (and persisting) the rest.</summary>
+    private async Task IndexAsync(string tenant, string cubeId, CubeIndex index, IReadOnlyList<MemoryItem> items, Dictionary<MemoryId, StoredEmbedding> stored, CancellationToken cancellationToken)
+    {
+        var texts = new string[items.Count];
+        var vectors = new float[]?[items.Count];
+        var missing = new List<int>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (!CubeIndex.IsIndexed(items[i].State))
+            {
+                continue;
+            }
+
+            texts[i] = IndexedText.Describe(items[i]);
+            if (stored.TryGetValue(items[i].Id, out var e) && e.TextHash == IndexedText.Hash(texts[i]))
+            {
+                vectors[i] = e.Vector;
+            }
+            else if (index.TryGetSlot(items[i].Id, out int slot) && index.DescribedAt(slot) == texts[i] && index.Vectors.Has(slot))
+            {
+                vectors[i] = index.Vectors.Row(slot).ToArray();
+            }
+            else
+            {
+                missing.Add(i);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var fresh = new List<StoredEmbedding>(missing.Count);
+            for (int start = 0; start < missing.Count; start += Options.EmbedBatch)
+            {
+                var batch = missing.GetRange(start, Math.Min(Options.EmbedBatch, missing.Count - start));
+                var embedded = await EmbedAsync(batch.Select(i => texts[i]).ToList(), cancellationToken).ConfigureAwait(false);
+                for (int j = 0; j < batch.Count; j++)
+                {
+                    vectors[batch[j]] = embedded[j];
+                    fresh.Add(new StoredEmbedding(items[batch[j]].Id, IndexedText.Hash(texts[batch[j]]), embedded[j]));
+                }
+            }
+
+            Interlocked.Add(ref embeddedTexts, missing.Count);
+            if (Options.PersistEmbeddings && !RebuildOnWrite)
+            {
+                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, fresh, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (!CubeIndex.IsIndexed(items[i].State))
+            {
+                index.Remove(items[i].Id);
+                continue;
+            }
+
+            index.Upsert(items[i], texts[i], vectors[i], vectors[i] is not null);
+        }
+    }
+
+    private async Task<float[][]> EmbedAsync(List<string> texts, CancellationToken cancellationToken)
+    {
+        if (hashing is not null)
+        {
+            var rows = new float[texts.Count][];
+            for (int i = 0; i < texts.Count; i++)
+            {
+                rows[i] = hashing.Embed(texts[i]);
+            }
+
+            return rows;
+        }
+
+        var generated = await embedder!.GenerateAsync(texts, null, cancellationToken).ConfigureAwait(false);
+        if (generated.Count != texts.Count)
+        {
+            throw new Vectors.VectorFormatException($"The embedder returned {generated.Count} vectors for {texts.Count} texts.");
+        }
+
+        return generated.Select(g => g.Vector.ToArray()).ToArray();
+    }
+
+    private void EvictOverBudget((string, string) keep)
+    {
+        long total = 0;
+        foreach (var (_, entry) in cubes)
+        {
+            total += entry.Bytes;
+        }
+
+        if (total <= Options.CacheBytes)
+        {
+            return;
+        }
+
+        foreach (var (key, entry) in cubes.OrderBy(c => c.Value.LastUsed))
+        {
+            if (total <= Options.CacheBytes)
+            {
+                break;
+            }
+
+            if (key == keep || entry.Index is null || !entry.Gate.Wait(0))
+            {
+                continue;
+            }
+
+            total -= entry.Bytes;
+            entry.Index.Dispose();
+            entry.Index = null;
+            entry.Bytes = 0;
+            entry.Gate.Release();
+        }
+    }
+
+    private sealed class CubeEntry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public CubeIndex? Index { get; set; }
+
+        public long Bytes { get; set; }
+
+        public long LastUsed { get; set; }
+    }
+}

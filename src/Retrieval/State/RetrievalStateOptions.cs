@@ -1,0 +1,49 @@
+namespace AgentMem.Retrieval.State;
+
+/// <summary>Settings of <see cref="RetrievalState"/>: how much memory per-cube indexes may hold, and how they are built.</summary>
+public sealed class RetrievalStateOptions
+{
+    /// <summary>Default byte budget for all cached cube indexes together (256 MiB).</summary>
+    public const long DefaultCacheBytes = 256L << 20;
+
+    /// <summary>
+    /// Bytes all cached cube indexes may hold together; beyond it the least recently searched cubes are evicted (their
+    /// embeddings stay persisted, so reopening one re-embeds nothing). The cube being searched is always kept, even
+    /// alone over budget.
+    /// </summary>
+    public long CacheBytes { get; set; } = DefaultCacheBytes;
+
+    /// <summary>Neighbours on each side of a memory in its session's window document.</summary>
+    public int WindowRadius { get; set; } = 2;
+
+    /// <summary>Change-feed entries read per round trip while catching up.</summary>
+    public int ChangeBatch { get; set; } = 2000;
+
+    /// <summary>Texts per call to the embedder.</summary>
+    public int EmbedBatch { get; set; } = 64;
+
+    /// <summary>
+    /// Persist computed embeddings in the store (keyed by memory, embedder identity and text hash) so another process
+    /// or a restart never re-embeds unchanged text. On by default.
+    /// </summary>
+    public bool PersistEmbeddings { get; set; } = true;
+
+    /// <summary>
+    /// Cubes with more embeddings than this answer the vector signal through a SPANN index (postings on disk, codes in
+    /// memory) kept in step with every insert and delete, instead of scoring every embedding. Null (default): exact.
+    /// </summary>
+    public int? AnnThreshold { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(CacheBytes, 1 << 20, nameof(CacheBytes));
+        ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ChangeBatch, 1, nameof(ChangeBatch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(EmbedBatch, 1, nameof(EmbedBatch));
+        if (AnnThreshold is { } threshold)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1, nameof(AnnThreshold));
+        }
+    }
+}

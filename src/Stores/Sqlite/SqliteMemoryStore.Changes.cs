@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Sqlite;
+
+/// <summary>The change feed (written by triggers, schema v5) and persisted embeddings.</summary>
+public sealed partial class SqliteMemoryStore
+{
+    private const int EmbeddingIdChunk = 500;
+
+    /// <inheritdoc/>
+    public Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        return ReadAsync(conn =>
+        {
+            using var cmd = Command(conn, null, "SELECT MAX(seq) FROM memory_changes WHERE tenant = $t AND cube_id = $c;");
+            cmd.Parameters.AddWithValue("$t", tenant);
+            cmd.Parameters.AddWithValue("$c", cubeId);
+            return cmd.ExecuteScalar() is long seq ? seq : 0L;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return ReadAsync<IReadOnlyList<MemoryChangeRecord>>(conn =>
+        {
+            using var cmd = Command(conn, null, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = $t AND cube_id = $c AND seq > $after ORDER BY seq LIMIT $n;");
+            cmd.Parameters.AddWithValue("$t", tenant);
+            cmd.Parameters.AddWithValue("$c", cubeId);
+            cmd.Parameters.AddWithValue("$after", afterSequence);
+            cmd.Parameters.AddWithValue("$n", limit);
+            var changes = new List<MemoryChangeRecord>();
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                changes.Add(new MemoryChangeRecord(r.GetInt64(0), cubeId, MemoryId.Parse(r.GetString(1)), r.GetInt64(2) == 1));
+            }
+
+            return changes;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        return ReadAsync<IReadOnlyList<StoredEmbedding>>(conn =>
+        {
+            var result = new List<StoredEmbedding>(ids?.Count ?? 1024);
+            const string Select = "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = $t AND cube_id = $c AND embedder = $e";
+            int chunks = ids is null ? 1 : (ids.Count + EmbeddingIdChunk - 1) / EmbeddingIdChunk;
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                using var cmd = Command(conn, null, string.Empty);
+                cmd.Parameters.AddWithValue("$t", tenant);
+                cmd.Parameters.AddWithValue("$c", cubeId);
+                cmd.Parameters.AddWithValue("$e", embedder);
+                var sql = new StringBuilder(Select);
+                if (ids is not null)
+                {
+                    sql.Append(" AND memory_id IN (");
+                    int start = chunk * EmbeddingIdChunk, end = Math.Min(ids.Count, start + EmbeddingIdChunk);
+                    for (int i = start; i < end; i++)
+                    {
+                        string name = string.Create(CultureInfo.InvariantCulture, $"$id{i - start}");
+                        sql.Append(i == start ? string.Empty : ",").Append(name);
+                        cmd.Parameters.AddWithValue(name, ids[i].ToString());
+                    }
+
+                    sql.Append(')');
+                }
+
+                cmd.CommandText = sql.Append(';').ToString();
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    result.Add(new StoredEmbedding(MemoryId.Parse(r.GetString(0)), r.GetString(1), EmbeddingBlob.Decode((byte[])r.GetValue(2))));
+                }
+            }
+
+            return result;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Count == 0)
+        {
+            return;
+        }
+
+        await WriteAsync(tenant, (conn, tx) =>
+        {
+            // Only for a memory still in the cube: a purge committed meanwhile (any process) must not be undone here.
+            using var cmd = Command(conn, tx, """
+                INSERT OR REPLACE INTO memory_embeddings(tenant, cube_id, memory_id, embedder, text_hash, vector)
+                SELECT $t, $c, $id, $e, $h, $v WHERE EXISTS (SELECT 1 FROM memories WHERE tenant = $t AND cube_id = $c AND id = $id);
+                """);
+            cmd.Parameters.AddWithValue("$t", tenant);
+            cmd.Parameters.AddWithValue("$c", cubeId);
+            cmd.Parameters.AddWithValue("$e", embedder);
+            var id = cmd.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+            var hash = cmd.Parameters.Add("$h", Microsoft.Data.Sqlite.SqliteType.Text);
+            var vector = cmd.Parameters.Add("$v", Microsoft.Data.Sqlite.SqliteType.Blob);
+            foreach (var e in embeddings)
+            {
+                ArgumentNullException.ThrowIfNull(e);
+                id.Value = e.MemoryId.ToString();
+                hash.Value = e.TextHash;
+                vector.Value = EmbeddingBlob.Encode(e.Vector);
+                cmd.ExecuteNonQuery();
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}

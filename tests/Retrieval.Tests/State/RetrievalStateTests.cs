@@ -1,0 +1,143 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Search;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.State;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Retrieval.Tests.State;
+
+public sealed class RetrievalStateTests : IAsyncLifetime
+{
+    private static readonly Scope Me = new("acme", "alice");
+    private static readonly string[] Words = ["tea", "coffee", "hiking", "piano", "garden", "chess", "sailing", "pottery", "dog", "museum", "painting", "camping", "yesterday", "Paris", "guitar", "marathon"];
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-state-" + Guid.NewGuid().ToString("N"));
+    private SqliteMemoryStore store = null!;
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        store = SqliteMemoryStore.Open(Path.Combine(folder, "s.db"));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Incremental_indexes_rank_exactly_as_a_full_rebuild_through_adds_updates_deletes_state_changes_and_purges()
+    {
+        var features = new HybridOptions { TagWeight = 0.3f, LinkWeight = 0.1f, TimeWeight = 0.2f, StrengthWeight = 0.05f };
+        using var incremental = new HybridRetriever(store, features);
+        using var rebuilt = new HybridRetriever(store, new HybridOptions { Name = "rebuilt", TagWeight = 0.3f, LinkWeight = 0.1f, TimeWeight = 0.2f, StrengthWeight = 0.05f, RebuildOnWrite = true });
+        await using var os = new MemoryOS(store, [incremental, rebuilt]);
+        await os.CreateCubeAsync(Me, "chat");
+        var random = new Random(7);
+        var ids = new List<MemoryId>();
+        for (int round = 0; round < 12; round++)
+        {
+            var drafts = Enumerable.Range(0, 15).Select(i => new MemoryDraft(Sentence(random)) { Actor = random.Next(2) == 0 ? "Ann" : "Bob", Session = $"s{random.Next(4)}", Tags = random.Next(3) == 0 ? ["pet"] : [] }).ToList();
+            ids.AddRange((await os.AddBatchAsync(Me, "chat", drafts)).Select(o => o.Id));
+            for (int op = 0; op < 6 && ids.Count > 10; op++)
+            {
+                var id = ids[random.Next(ids.Count)];
+                switch (random.Next(5))
+                {
+                    case 0:
+                        await os.UpdateAsync(Me, id, new MemoryChange { Text = Sentence(random), Links = [new MemoryLink(ids[random.Next(ids.Count)], "relates-to", 0.7)] });
+                        break;
+                    case 1:
+                        await os.DeleteAsync(Me, id);
+                        ids.Remove(id); // a tombstone takes no more edits
+                        break;
+                    case 2:
+                        await os.SetStateAsync(Me, id, LifecycleState.Archived);
+                        ids.Remove(id);
+                        break;
+                    case 3:
+                        await os.PurgeAsync(Me, id);
+                        ids.Remove(id);
+                        break;
+                    default:
+                        await os.RecordRecallAsync(Me, [id]);
+                        break;
+                }
+            }
+
+            foreach (string query in new[] { "When did Ann go hiking?", "Bob piano chess", "Does Ann have a dog?", Words[random.Next(Words.Length)] })
+            {
+                var want = await os.SearchAsync(Me, "chat", query, k: 10, retrieverName: "rebuilt");
+                var got = await os.SearchAsync(Me, "chat", query, k: 10, retrieverName: "hybrid");
+                AssertSameRanking(want, got, query);
+            }
+        }
+
+        Assert.Equal(1, incremental.State.CachedCubes);
+    }
+
+    [Fact]
+    public async Task A_new_state_reuses_persisted_embeddings_and_embeds_only_changed_text()
+    {
+        await using var os = new MemoryOS(store, new HybridRetriever(store));
+        await os.CreateCubeAsync(Me, "chat");
+        var added = await os.AddBatchAsync(Me, "chat", Enumerable.Range(0, 40).Select(i => new MemoryDraft($"{Sentence(new Random(i))} number{i}")).ToList());
+        Assert.NotEmpty(await os.SearchAsync(Me, "chat", "tea"));
+
+        // Another process (or a restart): a fresh state over the same file.
+        using var fresh = new RetrievalState(store);
+        var second = new HybridRetriever(fresh);
+        var request = new SearchRequest(Me.Tenant, "tea number3", new MemoryFilter { CubeId = (await os.OpenCubeAsync(Me, "chat")).Id }, 5);
+        Assert.NotEmpty(await second.SearchAsync(request));
+        Assert.Equal(0, fresh.EmbeddedTexts);
+
+        await os.UpdateAsync(Me, added[3].Id, new MemoryChange { Text = "a completely new sentence about the quokkathon" });
+        var hits = await second.SearchAsync(request with { Query = "quokkathon" });
+        Assert.Equal(added[3].Id, hits[0].Item.Id);
+        Assert.Equal(1, fresh.EmbeddedTexts);
+    }
+
+    [Fact]
+    public async Task A_second_store_instance_sees_adds_updates_and_purges_made_through_the_first()
+    {
+        await using var writer = new MemoryOS(store, new HybridRetriever(store));
+        await writer.CreateCubeAsync(Me, "chat");
+        await writer.AddAsync(Me, "chat", new MemoryDraft("Ann likes tea in the garden"));
+        await using var otherStore = SqliteMemoryStore.Open(store.Path);
+        await using var reader = new MemoryOS(otherStore, new HybridRetriever(otherStore));
+        Assert.Single(await reader.SearchAsync(Me, "chat", "garden tea"));
+
+        var added = await writer.AddAsync(Me, "chat", new MemoryDraft("Bob bought a quokkaphone yesterday"));
+        Assert.Equal(added.Id, (await reader.SearchAsync(Me, "chat", "quokkaphone"))[0].Item.Id);
+
+        await writer.UpdateAsync(Me, added.Id, new MemoryChange { Text = "Bob returned the zebrafone" });
+        Assert.Empty(await reader.SearchAsync(Me, "chat", "quokkaphone"));
+        Assert.Equal(added.Id, (await reader.SearchAsync(Me, "chat", "zebrafone"))[0].Item.Id);
+
+        await writer.PurgeAsync(Me, added.Id);
+        Assert.Empty(await reader.SearchAsync(Me, "chat", "zebrafone"));
+        Assert.DoesNotContain(await reader.SearchAsync(Me, "chat", "Bob returned"), h => h.Item.Id == added.Id);
+    }
+
+    private static void AssertSameRanking(IReadOnlyList<SearchHit> want, IReadOnlyList<SearchHit> got, string query)
+    {
+        Assert.True(want.Count == got.Count, $"'{query}': {want.Count} hits after a rebuild, {got.Count} incrementally");
+        for (int i = 0; i < want.Count; i++)
+        {
+            Assert.True(Math.Abs(want[i].Score - got[i].Score) < 1e-4, $"'{query}' rank {i}: {want[i].Score} vs {got[i].Score}");
+            bool tied = (i > 0 && Math.Abs(want[i].Score - want[i - 1].Score) < 1e-4) || (i + 1 < want.Count && Math.Abs(want[i].Score - want[i + 1].Score) < 1e-4);
+            if (!tied)
+            {
+                Assert.Equal(want[i].Item.Id, got[i].Item.Id);
+            }
+        }
+    }
+
+    private static string Sentence(Random random) =>
+        string.Join(' ', Enumerable.Range(0, 4 + random.Next(6)).Select(_ => Words[random.Next(Words.Length)]));
+}
