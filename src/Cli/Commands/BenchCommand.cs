@@ -13,7 +13,7 @@ using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>bench locomo|longmemeval|convomem FILE</c>: the conversational-memory benchmark runner.</summary>
+/// <summary><c>bench locomo|longmemeval|convomem FILE</c>: the conversational-memory benchmark runner (and the other bench verbs' home).</summary>
 internal static class BenchCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
@@ -25,6 +25,8 @@ internal static class BenchCommand
         }
 
         bench.Subcommands.Add(AnnBenchCommand.Create(g, stdout, stderr));
+        bench.Subcommands.Add(WorkloadBenchCommand.Create(g, stdout, stderr));
+        bench.Subcommands.Add(WorkloadProbeCommand.Create(g, stdout, stderr));
         return bench;
     }
 
@@ -233,7 +235,8 @@ internal static class BenchCommand
         return ks.Distinct().Order().ToList();
     }
 
-    private static async Task<BenchmarkRun> WithProgressAsync(CliOutput output, Func<IProgress<BenchmarkProgress>, CancellationToken, Task<BenchmarkRun>> run, CancellationToken ct)
+    /// <summary>Runs a benchmark with a progress display on standard error: bars on a terminal, a line per 10 % of each phase otherwise.</summary>
+    internal static async Task<T> WithProgressAsync<T>(CliOutput output, Func<IProgress<BenchmarkProgress>, CancellationToken, Task<T>> run, CancellationToken ct)
     {
         if (output.ErrorConsole.Profile.Capabilities.Interactive)
         {

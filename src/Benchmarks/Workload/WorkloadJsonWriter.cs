@@ -1,0 +1,108 @@
+using System.Text;
+using System.Text.Json;
+using AgentMem.Benchmarks.Metrics;
+using AgentMem.Benchmarks.Reporting;
+
+namespace AgentMem.Benchmarks.Workload;
+
+/// <summary>
+/// Writes a <see cref="WorkloadResult"/> as JSON with snake_case keys, latencies in milliseconds and undefined values as
+/// <c>null</c>, in the layout of the other benchmark reports (a <c>manifest</c> object last).
+/// </summary>
+public static class WorkloadJsonWriter
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true };
+
+    /// <summary>Renders the result as a JSON string.</summary>
+    /// <param name="result">The run's result.</param>
+    /// <returns>The JSON document, ending in a newline.</returns>
+    public static string Render(WorkloadResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("benchmark", "workload");
+            w.WriteNumber("pid", result.ProcessId);
+            w.WriteStartArray("rows");
+            foreach (var row in result.Rows)
+            {
+                WriteRow(w, row);
+            }
+
+            w.WriteEndArray();
+            w.WritePropertyName("manifest");
+            JsonSerializer.Serialize(w, result.Manifest);
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n";
+    }
+
+    /// <summary>Writes the result to a file, creating its directory if needed.</summary>
+    /// <param name="path">Output file.</param>
+    /// <param name="result">The run's result.</param>
+    public static void Write(string path, WorkloadResult result)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ReportFiles.WriteText(path, Render(result));
+    }
+
+    private static void WriteRow(Utf8JsonWriter w, WorkloadRow row)
+    {
+        w.WriteStartObject();
+        w.WriteString("engine", row.Engine);
+        w.WriteNumber("size", row.Size);
+        w.WriteNumber("memories", row.Memories);
+        w.WriteNumber("iterations", row.Iterations);
+        w.WriteNumber("grow_ms", row.GrowMs);
+        Percentiles(w, "add_ms", row.AfterWrite.IngestP50, row.AfterWrite.IngestP95, row.AfterWrite.IngestP99);
+        Percentiles(w, "search_after_write_ms", row.AfterWrite.SearchP50, row.AfterWrite.SearchP95, row.AfterWrite.SearchP99);
+        Percentiles(w, "steady_search_ms", row.Steady.SearchP50, row.Steady.SearchP95, row.Steady.SearchP99);
+        Number(w, "after_write_to_steady", row.AfterWriteToSteady);
+        w.WriteNumber("fresh_hit_misses", row.FreshHitMisses);
+        if (row.Cold is { } cold)
+        {
+            w.WriteStartObject("cold");
+            w.WriteNumber("pid", cold.ProcessId);
+            w.WriteNumber("open_ms", cold.OpenMs);
+            w.WriteNumber("first_search_ms", cold.FirstSearchMs);
+            w.WriteNumber("open_and_first_search_ms", cold.OpenAndFirstSearchMs);
+            w.WriteNumber("child_wall_ms", cold.WallMs);
+            w.WriteNumber("hits", cold.Hits);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("cold");
+        }
+
+        w.WriteStartObject("resident_bytes_per_memory");
+        w.WriteNumber("gc_heap", row.HeapBytesPerMemory);
+        w.WriteNumber("working_set", row.WorkingSetBytesPerMemory);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void Percentiles(Utf8JsonWriter w, string name, double? p50, double? p95, double? p99)
+    {
+        w.WriteStartObject(name);
+        Number(w, "p50", p50);
+        Number(w, "p95", p95);
+        Number(w, "p99", p99);
+        w.WriteEndObject();
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v && double.IsFinite(v))
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+}

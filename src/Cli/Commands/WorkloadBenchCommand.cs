@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Globalization;
+using AgentMem.Benchmarks.Datasets;
+using AgentMem.Benchmarks.Workload;
+using AgentMem.Cli.Output;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.Stores.Sqlite;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>bench workload</c>: the agent's add-then-search loop on one growing cube (Benchmarks' <see cref="WorkloadRunner"/>),
+/// default engine beside the full-rebuild reference. This host composes the engines and launches the cold probes.
+/// </summary>
+internal static class WorkloadBenchCommand
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var defaults = new WorkloadOptions();
+        var dataset = new Option<string>("--dataset") { Description = "LoCoMo file whose turns are replayed and whose questions are the queries.", DefaultValueFactory = _ => Path.Combine("..", "shared", "datasets", "locomo", "locomo10.json") };
+        var sizes = new Option<string>("--sizes") { Description = "Cube sizes to measure at, ascending, comma-separated.", DefaultValueFactory = _ => string.Join(",", defaults.Sizes) };
+        var iterations = new Option<int>("--iterations") { Description = "Measured add-then-search rounds, and steady searches, per size.", DefaultValueFactory = _ => defaults.Iterations };
+        var referenceMax = new Option<int>("--reference-max") { Description = "Run the full-rebuild reference at the sizes up to this one (0: not at all).", DefaultValueFactory = _ => defaults.ReferenceMax };
+        var referenceIterations = new Option<int>("--reference-iterations") { Description = "Measured rounds per size for the reference (each search after a write rebuilds the cube).", DefaultValueFactory = _ => defaults.ReferenceIterations };
+        var batch = new Option<int>("--batch") { Description = "Memories per batch add while the cube grows between sizes.", DefaultValueFactory = _ => defaults.BatchSize };
+        var k = new Option<int>("--k") { Description = "Results asked for by every search.", DefaultValueFactory = _ => defaults.K };
+        var work = new Option<string?>("--work") { Description = "Folder for the engines' database files, kept afterwards (default: a temporary folder, deleted)." };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
+        var command = new Command("workload", "Add-then-search workload on one growing cube: add and search-after-write latency, steady search, cold first search in a new process, resident memory per memory; default engine beside the full-rebuild reference.")
+        {
+            dataset, sizes, iterations, referenceMax, referenceIterations, batch, k, work, json,
+        };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var options = new WorkloadOptions
+            {
+                Sizes = ParseSizes(parse.GetValue(sizes)!),
+                Iterations = parse.GetValue(iterations),
+                ReferenceMax = parse.GetValue(referenceMax),
+                ReferenceIterations = parse.GetValue(referenceIterations),
+                BatchSize = parse.GetValue(batch),
+                K = parse.GetValue(k),
+                WorkDirectory = parse.GetValue(work),
+                Open = (dbPath, hybrid) => ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid),
+                ColdProbe = WorkloadProbeLauncher.For(ctx.Embedder),
+            };
+            Verb.Validate(options.Validate);
+
+            string path = parse.GetValue(dataset)!;
+            ctx.Output.Notice($"[grey]loading {Markup.Escape(path)}[/]");
+            var data = await LocomoLoader.LoadAsync(path, ct);
+            var host = RunEnvironment.Describe();
+            string embedder = ctx.Embedder.Kind + (ctx.Embedder.Model is { } m ? " " + m : string.Empty);
+            host["embedder"] = embedder;
+            host["composition"] = "SQLite store, DefaultRetrievers (hybrid first) as the CLI composes them; engines differ only in HybridOptions.RebuildOnWrite";
+
+            var result = await BenchCommand.WithProgressAsync(ctx.Output, (progress, token) => new WorkloadRunner(options).RunAsync(data, host, progress, token), ct);
+            ctx.Output.Out.Write($"Workload: {Path.GetFileName(data.SourcePath)} turns replayed into one cube, its questions as queries, k {options.K}; embedder {embedder}\n\n");
+            ctx.Output.Out.Write(WorkloadTable.Format(result));
+            ctx.Output.Out.Flush();
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                WorkloadJsonWriter.Write(jsonPath, result);
+                ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<int> ParseSizes(string text)
+    {
+        var sizes = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1)
+            {
+                throw new MemoryValidationException($"--sizes takes positive integers separated by commas, e.g. 1000,10000,100000; '{part}' is not one.");
+            }
+
+            sizes.Add(size);
+        }
+
+        return sizes;
+    }
+}

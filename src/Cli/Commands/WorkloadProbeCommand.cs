@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>bench workload-probe</c> (hidden): the cold half of <c>bench workload</c>, run in a child process. Opens the
+/// database with the CLI's composition, searches once, and prints one JSON line with the times measured in here.
+/// </summary>
+internal static class WorkloadProbeCommand
+{
+    public const string Name = "workload-probe";
+
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var query = new Option<string>("--query") { Description = "The first search.", Required = true };
+        var k = new Option<int>("--k") { Description = "Results asked for.", DefaultValueFactory = _ => 10 };
+        var rebuild = new Option<bool>("--rebuild-on-write") { Description = "Compose the full-rebuild reference engine." };
+        var command = new Command(Name, "Internal: open + first search timed in this process, for bench workload's cold column.") { query, k, rebuild };
+        command.Hidden = true;
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            // Timed from before the store opens: a restarted agent pays for the open as well as the first search.
+            var watch = Stopwatch.StartNew();
+            await using var memory = ctx.Compose(SqliteMemoryStore.Open(ctx.DbPath), new HybridOptions { RebuildOnWrite = parse.GetValue(rebuild) });
+            double openMs = watch.Elapsed.TotalMilliseconds;
+            watch.Restart();
+            var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, parse.GetValue(query)!, parse.GetValue(k), cancellationToken: ct);
+            double searchMs = watch.Elapsed.TotalMilliseconds;
+            var line = new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                ["pid"] = Environment.ProcessId,
+                ["open_ms"] = openMs,
+                ["first_search_ms"] = searchMs,
+                ["hits"] = hits.Count,
+            };
+            ctx.Output.Out.WriteLine(JsonSerializer.Serialize(line));
+            ctx.Output.Out.Flush();
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The probe's arguments for a request, after the executable (and its dll when run through <c>dotnet</c>).</summary>
+    public static IEnumerable<string> Arguments(Benchmarks.Workload.ColdProbeRequest request, EmbedderSpec embedder)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        yield return "bench";
+        yield return Name;
+        yield return "--db";
+        yield return request.DbPath;
+        yield return "--tenant";
+        yield return request.Tenant;
+        yield return "--cube";
+        yield return request.Cube;
+        yield return "--query";
+        yield return request.Query;
+        yield return "--k";
+        yield return request.K.ToString(CultureInfo.InvariantCulture);
+        if (request.Engine.RebuildOnWrite)
+        {
+            yield return "--rebuild-on-write";
+        }
+
+        // The child composes the same embedder as the parent: a cold start of a different engine would not be comparable.
+        yield return "--embedder";
+        yield return embedder.Kind;
+        if (embedder.Model is { } model)
+        {
+            yield return "--embedder-model";
+            yield return model;
+        }
+
+        if (embedder.Url is { } url)
+        {
+            yield return "--embedder-url";
+            yield return url;
+        }
+    }
+}

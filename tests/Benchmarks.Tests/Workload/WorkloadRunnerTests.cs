@@ -1,0 +1,71 @@
+using AgentMem.Benchmarks.Workload;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Benchmarks.Tests.Workload;
+
+public sealed class WorkloadRunnerTests
+{
+    [Fact]
+    public async Task Grows_one_cube_per_engine_through_the_sizes_and_asks_the_host_for_each_cold_probe()
+    {
+        var opened = new List<(string Db, bool Rebuild)>();
+        var probes = new List<ColdProbeRequest>();
+        var options = new WorkloadOptions
+        {
+            Sizes = [6, 12],
+            Iterations = 3,
+            ReferenceMax = 6,
+            ReferenceIterations = 2,
+            BatchSize = 2,
+            Open = (db, hybrid) =>
+            {
+                opened.Add((db, hybrid.RebuildOnWrite));
+                var store = SqliteMemoryStore.Open(db);
+                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
+            },
+            ColdProbe = async (request, ct) =>
+            {
+                // In process here (the CLI starts a child); what matters is that the file holds the cube at that size.
+                probes.Add(request);
+                var store = SqliteMemoryStore.Open(request.DbPath);
+                await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: request.Engine.CreateHybridOptions()));
+                var hits = await memory.SearchAsync(new Scope(request.Tenant), request.Cube, request.Query, request.K, cancellationToken: ct);
+                return new ColdProbeResult(Environment.ProcessId, 0, 1, hits.Count, 1);
+            },
+        };
+
+        var result = await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy());
+
+        Assert.Equal([("default", 6, 3), ("default", 12, 3), ("full-rebuild", 6, 2)], result.Rows.Select(r => (r.Engine, r.Size, r.Iterations)));
+        Assert.All(result.Rows, r => Assert.Equal(r.Size, r.Memories));
+        Assert.All(result.Rows, r => Assert.Equal(0, r.FreshHitMisses));
+        Assert.All(result.Rows, r => Assert.Equal(r.Iterations, r.AfterWrite.IngestCount));
+        Assert.All(result.Rows, r => Assert.Equal(r.Iterations, r.Steady.SearchCount));
+        Assert.All(result.Rows, r => Assert.True(r.AfterWriteToSteady > 0));
+        Assert.Equal([false, true], opened.Select(o => o.Rebuild));
+        Assert.Equal(3, probes.Count);
+        Assert.Equal([false, false, true], probes.Select(p => p.Engine.RebuildOnWrite));
+        Assert.All(probes, p => Assert.Equal("workload", p.Cube));
+
+        // No work folder was asked for: the temporary one is gone.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Assert.All(opened, o => Assert.False(Directory.Exists(Path.GetDirectoryName(o.Db))));
+    }
+
+    [Fact]
+    public void Sizes_must_leave_room_for_the_measured_rounds()
+    {
+        static MemoryOS Open(string db, HybridOptions hybrid) => throw new InvalidOperationException("not opened in this test");
+        Assert.Throws<ArgumentException>(() => new WorkloadRunner(new WorkloadOptions { Sizes = [100, 140], Iterations = 50, Open = Open }));
+        Assert.Throws<ArgumentException>(() => new WorkloadRunner(new WorkloadOptions { Sizes = [20], Iterations = 50, Open = Open }));
+        Assert.Throws<ArgumentException>(() => new WorkloadRunner(new WorkloadOptions { Sizes = [100], Iterations = 50 }));
+
+        // The reference runs only up to ReferenceMax, with its own round count.
+        var options = new WorkloadOptions { Sizes = [100, 1_000], Iterations = 50, ReferenceMax = 100, ReferenceIterations = 10, Open = Open };
+        Assert.Equal([("default", 2, 50), ("full-rebuild", 1, 10)], options.Plan().Select(p => (p.Engine.Name, p.Sizes.Count, p.Iterations)));
+    }
+}
