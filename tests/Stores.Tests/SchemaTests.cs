@@ -58,6 +58,10 @@ public sealed class SchemaTests
     [InlineData("DELETE FROM memory_links WHERE tenant = 'acme' AND target_id = 'a'", "target_id=?")]
     [InlineData("DELETE FROM memory_tags WHERE tenant = 'acme' AND memory_id = 'a'", "memory_id=?")]
     [InlineData("SELECT snapshot_json FROM memory_versions WHERE tenant = 'acme' AND memory_id = 'a' ORDER BY version", "memory_id=?")]
+    [InlineData("SELECT m.id FROM memories m WHERE +m.tenant = 'acme' AND m.id IN ('a', 'b')", "(id=?)")]
+    [InlineData("SELECT MAX(seq) FROM memory_changes WHERE tenant = 'acme' AND cube_id = 'c'", "cube_id=?")]
+    [InlineData("SELECT seq, memory_id, op FROM memory_changes WHERE tenant = 'acme' AND cube_id = 'c' AND seq > 5 ORDER BY seq LIMIT 10", "seq>?")]
+    [InlineData("SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = 'acme' AND cube_id = 'c' AND embedder = 'e' AND memory_id IN ('a', 'b')", "memory_id=?")]
     public async Task Per_memory_lookups_that_every_read_and_update_makes_search_an_index_on_the_memory_not_the_whole_tenant(string statement, string keyUse)
     {
         // The shapes SqliteMemoryStore runs per memory (reading links, rewriting tags and links on update, history).

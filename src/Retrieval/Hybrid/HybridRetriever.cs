@@ -88,7 +88,24 @@ public sealed class HybridRetriever : IRetriever, IDisposable
         bool vectors = options.VectorWeight > 0 || options.MmrLambda is not null;
         float[]? rawQuery = vectors && !string.IsNullOrWhiteSpace(request.Query) ? await State.EmbedQueryAsync(request.Query, cancellationToken).ConfigureAwait(false) : null;
         var now = time.GetUtcNow();
-        return await State.WithCubeAsync(request.Tenant, request.Filter.CubeId, cube => Score(cube, request, terms, rawQuery, now), cancellationToken).ConfigureAwait(false);
+        var scored = await State.WithCubeAsync(request.Tenant, request.Filter.CubeId, cube => Score(cube, request, terms, rawQuery, now), cancellationToken).ConfigureAwait(false);
+        if (scored.Count == 0)
+        {
+            return scored;
+        }
+
+        // The index keeps no text: read the hits back as the store has them now. One purged since scoring is dropped.
+        var full = (await State.Store.GetManyAsync(request.Tenant, scored.Select(h => h.Item.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(i => i.Id);
+        var hits = new List<SearchHit>(scored.Count);
+        foreach (var hit in scored)
+        {
+            if (full.TryGetValue(hit.Item.Id, out var item))
+            {
+                hits.Add(hit with { Item = item });
+            }
+        }
+
+        return hits;
     }
 
     private List<SearchHit> Score(CubeIndex cube, SearchRequest request, IReadOnlyList<string> terms, float[]? rawQuery, DateTimeOffset now)
@@ -98,7 +115,7 @@ public sealed class HybridRetriever : IRetriever, IDisposable
             return [];
         }
 
-        float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? cube.Vectors.PrepareQuery(rawQuery) : null;
+        float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? VectorColumn.PrepareQuery(rawQuery) : null;
         var context = new ScoringContext(cube, request, options, terms, query, now);
         var scored = new List<(IRelevanceSignal, float[], float)>(RelevanceSignals.Length);
         foreach (var signal in RelevanceSignals)
@@ -143,11 +160,11 @@ public sealed class HybridRetriever : IRetriever, IDisposable
         while (true)
         {
             var order = TopSlots.Best(context, want);
-            var seenHashes = new HashSet<string>(StringComparer.Ordinal);
+            var seenHashes = new HashSet<ulong>();
             var candidates = new List<int>();
             foreach (int i in order)
             {
-                if (options.CollapseDuplicates && !seenHashes.Add(context.Cube.ItemAt(i)!.ContentHash))
+                if (options.CollapseDuplicates && !seenHashes.Add(context.Cube.ContentKey(i)))
                 {
                     continue;
                 }

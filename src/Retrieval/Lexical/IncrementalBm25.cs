@@ -135,7 +135,7 @@ public sealed class IncrementalBm25
                 continue;
             }
 
-            float idf = MathF.Log(1 + ((DocumentCount - p.Live + 0.5f) / (p.Live + 0.5f)));
+            float idf = Idf(DocumentCount, p.Live);
             var entries = p.Entries.AsSpan(0, p.Count);
             foreach (var e in entries)
             {
@@ -155,6 +155,44 @@ public sealed class IncrementalBm25
 
         return max;
     }
+
+    /// <summary>Term-frequency saturation.</summary>
+    public float K1 => k1;
+
+    /// <summary>Length normalisation strength.</summary>
+    public float B => b;
+
+    /// <summary>Length (in terms) of a live document, 0 otherwise.</summary>
+    public int DocumentLength(int doc) => Contains(doc) ? docLength[doc] : 0;
+
+    /// <summary>Appends each live document containing <paramref name="term"/> with its term frequency to <paramref name="into"/>.</summary>
+    public void CollectPostings(string term, List<(int Doc, int Tf)> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        if (!termIds.TryGetValue(term, out int id) || postings[id].Live == 0)
+        {
+            return;
+        }
+
+        ref var p = ref postings[id];
+        foreach (var e in p.Entries.AsSpan(0, p.Count))
+        {
+            if (docStamp[e.Doc] == e.Stamp && docTerms[e.Doc] is not null)
+            {
+                into.Add((e.Doc, e.Tf));
+            }
+        }
+    }
+
+    /// <summary>
+    /// One term's BM25 contribution, the formula every score here uses: Robertson–Spärck Jones IDF with Lucene's +1
+    /// smoothing, saturation k1 and length normalisation b against the average document length.
+    /// </summary>
+    public static float TermScore(int documents, int documentFrequency, int tf, float length, float averageLength, float k1, float b) =>
+        Idf(documents, documentFrequency) * tf * (k1 + 1) / (tf + (k1 * (1 - b + (b * length / averageLength))));
+
+    /// <summary>The smoothed IDF of a term found in <paramref name="documentFrequency"/> of <paramref name="documents"/> documents.</summary>
+    public static float Idf(int documents, int documentFrequency) => MathF.Log(1 + ((documents - documentFrequency + 0.5f) / (documentFrequency + 0.5f)));
 
     /// <summary>The live documents containing <paramref name="term"/> (for tests and diagnostics).</summary>
     public int DocumentFrequency(string term) => termIds.TryGetValue(term, out int id) ? postings[id].Live : 0;

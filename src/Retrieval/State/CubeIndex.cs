@@ -5,11 +5,12 @@ using AgentMem.Retrieval.Lexical;
 namespace AgentMem.Retrieval.State;
 
 /// <summary>
-/// Everything the hybrid retriever scores one cube with, maintained write by write: memories by slot, four BM25
-/// indexes (each memory; each memory with its ±<c>windowRadius</c> session neighbours; each session; tags), who is
-/// named, which texts mention a time, and the embeddings. An upsert or removal touches only the memory, the windows
-/// of its neighbours and its session, never the whole cube. Not thread-safe: <see cref="RetrievalState"/> serialises
-/// access per cube.
+/// Everything the hybrid retriever scores one cube with, maintained write by write: a slim copy of each memory (no
+/// text: hits are read back from the store), BM25 over each memory, the memories of each session in creation order,
+/// tags, who is named, which texts mention a time, and the embeddings. The window signal (a memory with its
+/// ±radius session neighbours) and the session signal are computed at query time from the memories' own postings,
+/// exactly as BM25 over those concatenated documents would score them, so a write touches only its own postings and
+/// the lengths of its neighbourhood. Not thread-safe: <see cref="RetrievalState"/> serialises access per cube.
 /// </summary>
 internal sealed class CubeIndex : IDisposable
 {
@@ -19,21 +20,23 @@ internal sealed class CubeIndex : IDisposable
     private readonly Dictionary<string, int> sessionIds = new(StringComparer.Ordinal);
     private readonly List<SessionState> sessions = [];
     private readonly Dictionary<string, ActorEntry> actors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> interned = new(StringComparer.Ordinal);
     private MemoryItem?[] items = new MemoryItem?[64];
-    private List<string>?[] ownTerms = new List<string>?[64];
-    private string?[] described = new string?[64];
+    private ulong[] textHash = new ulong[64];
+    private ulong[] contentKey = new ulong[64];
     private int[] sessionOf = new int[64];
+    private int[] positionInSession = new int[64];
+    private int[] windowLength = new int[64];
     private bool[] mentionsTime = new bool[64];
-    private long textBytes;
+    private long windowTotal;
+    private long sessionTotal;
+    private int liveSessions;
 
-    public CubeIndex(int windowRadius, bool weightBuckets, int? annThreshold = null)
+    public CubeIndex(int windowRadius, int? annThreshold = null)
     {
         this.windowRadius = windowRadius;
-        Vectors = new VectorColumn(weightBuckets, annThreshold);
+        Vectors = new VectorColumn(annThreshold);
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => Vectors.Dispose();
 
     /// <summary>The change-feed position this index reflects.</summary>
     public long Sequence { get; set; }
@@ -44,41 +47,51 @@ internal sealed class CubeIndex : IDisposable
     /// <summary>Memories indexed.</summary>
     public int Count => slotOf.Count;
 
+    /// <summary>BM25 over each memory's indexed text.</summary>
     public IncrementalBm25 ItemIndex { get; } = new();
 
-    public IncrementalBm25 WindowIndex { get; } = new();
-
-    public IncrementalBm25 SessionIndex { get; } = new();
-
+    /// <summary>BM25 over each memory's tags (matched whole, lower-case).</summary>
     public IncrementalBm25 TagIndex { get; } = new();
 
     public VectorColumn Vectors { get; }
 
+    /// <summary>Sessions with at least one member; one past the highest session number.</summary>
+    public int SessionCapacity => sessions.Count;
+
     /// <summary>Approximate resident bytes, for the cache's budget.</summary>
     public long EstimatedBytes =>
-        ItemIndex.EstimatedBytes + WindowIndex.EstimatedBytes + SessionIndex.EstimatedBytes + TagIndex.EstimatedBytes + Vectors.EstimatedBytes
-        + (items.Length * 40L) + (slotOf.Count * 48L) + textBytes + (sessions.Count * 256L);
+        ItemIndex.EstimatedBytes + TagIndex.EstimatedBytes + Vectors.EstimatedBytes + (items.Length * 56L) + (slotOf.Count * (48L + SlimItemBytes))
+        + (sessions.Count * 96L) + (interned.Count * 64L);
 
     /// <summary>Distinct actors of the cube with the lower-case words of their names.</summary>
     public IEnumerable<KeyValuePair<string, string[]>> Actors => actors.Select(a => new KeyValuePair<string, string[]>(a.Key, a.Value.Words));
 
+    private const long SlimItemBytes = 360;
+
+    public void Dispose() => Vectors.Dispose();
+
+    /// <summary>The slim copy of the memory in <paramref name="slot"/>: every field but text, keywords, context and hash.</summary>
     public MemoryItem? ItemAt(int slot) => slot < Capacity ? items[slot] : null;
 
-    public string? DescribedAt(int slot) => slot < Capacity ? described[slot] : null;
+    /// <summary>A 64-bit key of the memory's content hash, for collapsing exact duplicates.</summary>
+    public ulong ContentKey(int slot) => contentKey[slot];
 
     public bool MentionsTime(int slot) => mentionsTime[slot];
 
-    /// <summary>The session document a slot belongs to, or −1.</summary>
+    /// <summary>The session a slot belongs to, or −1.</summary>
     public int SessionOf(int slot) => sessionOf[slot];
 
     public bool TryGetSlot(MemoryId id, out int slot) => slotOf.TryGetValue(id, out slot);
+
+    /// <summary>Whether the slot's indexed text hashes to <paramref name="describedText"/>'s.</summary>
+    public bool SameText(int slot, string describedText) => items[slot] is not null && textHash[slot] == Fnv(describedText);
 
     /// <summary>Whether a memory in <paramref name="state"/> is searchable at all (superseded versions are not).</summary>
     public static bool IsIndexed(LifecycleState state) => state is LifecycleState.Active or LifecycleState.Archived or LifecycleState.Frozen or LifecycleState.Deleted;
 
     /// <summary>
     /// Adds or replaces a memory. <paramref name="describedText"/> is <see cref="IndexedText.Describe"/> of it;
-    /// <paramref name="vector"/> its embedding, or null to leave the vector signal without it (yet).
+    /// <paramref name="vector"/> its embedding when <paramref name="hasVector"/>.
     /// </summary>
     public void Upsert(MemoryItem item, string describedText, ReadOnlySpan<float> vector, bool hasVector)
     {
@@ -88,11 +101,14 @@ internal sealed class CubeIndex : IDisposable
             return;
         }
 
-        if (slotOf.TryGetValue(item.Id, out int existing) && described[existing] == describedText
-            && items[existing]!.Scope.Session == item.Scope.Session && (items[existing]!.State == LifecycleState.Deleted) == (item.State == LifecycleState.Deleted))
+        var slim = Slim(item);
+        if (slotOf.TryGetValue(item.Id, out int existing) && textHash[existing] == Fnv(describedText)
+            && items[existing]!.Scope.Session == item.Scope.Session && (items[existing]!.State == LifecycleState.Deleted) == (item.State == LifecycleState.Deleted)
+            && items[existing]!.Tags.SequenceEqual(item.Tags, StringComparer.Ordinal))
         {
             // Same indexed text and place: a recall, a state change between live states, new links. Nothing to re-score.
-            items[existing] = item;
+            items[existing] = slim;
+            contentKey[existing] = Fnv(item.ContentHash);
             if (hasVector)
             {
                 Vectors.Set(existing, vector);
@@ -106,15 +122,13 @@ internal sealed class CubeIndex : IDisposable
         Ensure(slot);
         Capacity = Math.Max(Capacity, slot + 1);
         slotOf[item.Id] = slot;
-        items[slot] = item;
-        described[slot] = describedText;
-        textBytes += 2L * describedText.Length + 200;
-        var own = TextAnalyzer.Terms(describedText);
-        ownTerms[slot] = own;
+        items[slot] = slim;
+        textHash[slot] = Fnv(describedText);
+        contentKey[slot] = Fnv(item.ContentHash);
         mentionsTime[slot] = MemoryCore.Time.TemporalCues.MentionsTime(item.Text);
-        ItemIndex.Set(slot, own);
+        ItemIndex.Set(slot, TextAnalyzer.Terms(describedText));
         TagIndex.Set(slot, item.Tags.Select(t => t.ToLowerInvariant()).ToList());
-        if (item.Provenance.Actor is { } actor)
+        if (slim.Provenance.Actor is { } actor)
         {
             if (actors.TryGetValue(actor, out var entry))
             {
@@ -127,11 +141,12 @@ internal sealed class CubeIndex : IDisposable
         }
 
         // A deleted memory is a tombstone: findable on request, but it lends no context to others.
-        string? session = item.State == LifecycleState.Deleted ? null : item.Scope.Session;
+        string? session = item.State == LifecycleState.Deleted ? null : slim.Scope.Session;
         if (session is null)
         {
             sessionOf[slot] = -1;
-            WindowIndex.Set(slot, own);
+            windowLength[slot] = ItemIndex.DocumentLength(slot);
+            windowTotal += windowLength[slot];
         }
         else
         {
@@ -157,6 +172,10 @@ internal sealed class CubeIndex : IDisposable
         {
             LeaveSession(slot);
         }
+        else
+        {
+            windowTotal -= windowLength[slot];
+        }
 
         if (item.Provenance.Actor is { } actor && actors.TryGetValue(actor, out var entry) && --entry.Count == 0)
         {
@@ -164,17 +183,129 @@ internal sealed class CubeIndex : IDisposable
         }
 
         ItemIndex.Remove(slot);
-        WindowIndex.Remove(slot);
         TagIndex.Remove(slot);
         Vectors.Remove(slot);
-        textBytes -= 2L * described[slot]!.Length + 200;
         items[slot] = null;
-        described[slot] = null;
-        ownTerms[slot] = null;
+        textHash[slot] = 0;
+        windowLength[slot] = 0;
         sessionOf[slot] = -1;
         mentionsTime[slot] = false;
         freeSlots.Push(slot);
         return true;
+    }
+
+    /// <summary>
+    /// BM25 of each memory's window document (its own terms plus those of its ±radius session neighbours) for the
+    /// query, computed from the memories' postings: the same scores a BM25 index over the materialised windows gives.
+    /// Returns the best score.
+    /// </summary>
+    public float ScoreWindows(IReadOnlyList<string> queryTerms, float[] scores)
+    {
+        int documents = ItemIndex.DocumentCount;
+        if (documents == 0)
+        {
+            return 0;
+        }
+
+        float avg = Math.Max(1f, windowTotal / (float)documents);
+        var tf = new int[Capacity];
+        var touched = new List<int>();
+        var postings = new List<(int Doc, int Tf)>();
+        float max = 0;
+        foreach (string term in Distinct(queryTerms))
+        {
+            postings.Clear();
+            ItemIndex.CollectPostings(term, postings);
+            foreach (var (doc, f) in postings)
+            {
+                int s = sessionOf[doc];
+                if (s < 0)
+                {
+                    Touch(doc, f, tf, touched);
+                    continue;
+                }
+
+                var members = sessions[s].Members;
+                int p = positionInSession[doc];
+                for (int q = Math.Max(0, p - windowRadius), end = Math.Min(members.Count - 1, p + windowRadius); q <= end; q++)
+                {
+                    Touch(members[q], f, tf, touched);
+                }
+            }
+
+            foreach (int w in touched)
+            {
+                float score = scores[w] += IncrementalBm25.TermScore(documents, touched.Count, tf[w], windowLength[w], avg, ItemIndex.K1, ItemIndex.B);
+                max = Math.Max(max, score);
+                tf[w] = 0;
+            }
+
+            touched.Clear();
+        }
+
+        return max;
+    }
+
+    /// <summary>BM25 of each session's concatenated memories for the query, into <paramref name="sessionScores"/> (by session). Returns the best.</summary>
+    public float ScoreSessions(IReadOnlyList<string> queryTerms, float[] sessionScores)
+    {
+        if (liveSessions == 0)
+        {
+            return 0;
+        }
+
+        float avg = Math.Max(1f, sessionTotal / (float)liveSessions);
+        var tf = new int[sessions.Count];
+        var touched = new List<int>();
+        var postings = new List<(int Doc, int Tf)>();
+        float max = 0;
+        foreach (string term in Distinct(queryTerms))
+        {
+            postings.Clear();
+            ItemIndex.CollectPostings(term, postings);
+            foreach (var (doc, f) in postings)
+            {
+                if (sessionOf[doc] is int s and >= 0)
+                {
+                    Touch(s, f, tf, touched);
+                }
+            }
+
+            foreach (int s in touched)
+            {
+                float score = sessionScores[s] += IncrementalBm25.TermScore(liveSessions, touched.Count, tf[s], sessions[s].Length, avg, ItemIndex.K1, ItemIndex.B);
+                max = Math.Max(max, score);
+                tf[s] = 0;
+            }
+
+            touched.Clear();
+        }
+
+        return max;
+    }
+
+    private static void Touch(int doc, int f, int[] tf, List<int> touched)
+    {
+        if (tf[doc] == 0)
+        {
+            touched.Add(doc);
+        }
+
+        tf[doc] += f;
+    }
+
+    private static List<string> Distinct(IReadOnlyList<string> terms)
+    {
+        var distinct = new List<string>(terms.Count);
+        foreach (string t in terms)
+        {
+            if (!distinct.Contains(t))
+            {
+                distinct.Add(t);
+            }
+        }
+
+        return distinct;
     }
 
     private void JoinSession(int slot, string session)
@@ -187,6 +318,11 @@ internal sealed class CubeIndex : IDisposable
         }
 
         var state = sessions[s];
+        if (state.Members.Count == 0)
+        {
+            liveSessions++;
+        }
+
         sessionOf[slot] = s;
 
         // Members stay in creation (id) order; a new memory is nearly always the last.
@@ -198,12 +334,10 @@ internal sealed class CubeIndex : IDisposable
         }
 
         state.Members.Insert(at, slot);
-        foreach (string term in ownTerms[slot]!)
-        {
-            state.Terms[term] = state.Terms.GetValueOrDefault(term) + 1;
-        }
-
-        SessionIndex.Set(s, state.Terms);
+        int length = ItemIndex.DocumentLength(slot);
+        state.Length += length;
+        sessionTotal += length;
+        Renumber(state, at);
         RefreshWindows(state, at);
     }
 
@@ -211,52 +345,88 @@ internal sealed class CubeIndex : IDisposable
     {
         int s = sessionOf[slot];
         var state = sessions[s];
-        int at = state.Members.IndexOf(slot);
+        int at = positionInSession[slot];
         state.Members.RemoveAt(at);
-        foreach (string term in ownTerms[slot]!)
-        {
-            if (--state.Terms[term] == 0)
-            {
-                state.Terms.Remove(term);
-            }
-        }
-
+        int length = ItemIndex.DocumentLength(slot);
+        state.Length -= length;
+        sessionTotal -= length;
         if (state.Members.Count == 0)
         {
-            SessionIndex.Remove(s);
-        }
-        else
-        {
-            SessionIndex.Set(s, state.Terms);
+            liveSessions--;
         }
 
+        windowTotal -= windowLength[slot];
+        windowLength[slot] = 0;
         sessionOf[slot] = -1;
+        Renumber(state, at);
         RefreshWindows(state, at);
     }
 
-    /// <summary>Re-derives the window documents of the members within the radius of position <paramref name="at"/>.</summary>
+    private void Renumber(SessionState state, int from)
+    {
+        for (int p = from; p < state.Members.Count; p++)
+        {
+            positionInSession[state.Members[p]] = p;
+        }
+    }
+
+    /// <summary>Re-derives the window lengths of the members within the radius of position <paramref name="at"/>.</summary>
     private void RefreshWindows(SessionState state, int at)
     {
         var members = state.Members;
         int from = Math.Max(0, at - windowRadius), to = Math.Min(members.Count - 1, at + windowRadius);
         for (int p = from; p <= to; p++)
         {
-            var doc = new List<string>(ownTerms[members[p]]!);
-            for (int o = 1; o <= windowRadius; o++)
+            int length = 0;
+            for (int q = Math.Max(0, p - windowRadius), end = Math.Min(members.Count - 1, p + windowRadius); q <= end; q++)
             {
-                if (p - o >= 0)
-                {
-                    doc.AddRange(ownTerms[members[p - o]]!);
-                }
-
-                if (p + o < members.Count)
-                {
-                    doc.AddRange(ownTerms[members[p + o]]!);
-                }
+                length += ItemIndex.DocumentLength(members[q]);
             }
 
-            WindowIndex.Set(members[p], doc);
+            windowTotal += length - windowLength[members[p]];
+            windowLength[members[p]] = length;
         }
+    }
+
+    /// <summary>The memory without what scoring never reads (text, keywords, context, hash); strings shared per cube.</summary>
+    private MemoryItem Slim(MemoryItem item) => item with
+    {
+        Text = string.Empty,
+        Keywords = [],
+        Context = null,
+        ContentHash = string.Empty,
+        StateReason = null,
+        CubeId = Intern(item.CubeId)!,
+        Scope = new Scope(Intern(item.Scope.Tenant)!, Intern(item.Scope.User), Intern(item.Scope.Agent), Intern(item.Scope.Session)),
+        Provenance = item.Provenance with { Actor = Intern(item.Provenance.Actor), SourceRef = Intern(item.Provenance.SourceRef) },
+        Tags = item.Tags.Count == 0 ? [] : item.Tags.Select(t => Intern(t)!).ToArray(),
+        Links = item.Links.Count == 0 ? [] : item.Links.ToArray(),
+    };
+
+    private string? Intern(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!interned.TryGetValue(value, out var shared))
+        {
+            interned[value] = shared = value;
+        }
+
+        return shared;
+    }
+
+    private static ulong Fnv(string text)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in text)
+        {
+            h = (h ^ c) * 1099511628211UL;
+        }
+
+        return h;
     }
 
     private void Ensure(int slot)
@@ -268,9 +438,11 @@ internal sealed class CubeIndex : IDisposable
 
         int size = Math.Max(slot + 1, items.Length * 2);
         Array.Resize(ref items, size);
-        Array.Resize(ref ownTerms, size);
-        Array.Resize(ref described, size);
+        Array.Resize(ref textHash, size);
+        Array.Resize(ref contentKey, size);
         Array.Resize(ref sessionOf, size);
+        Array.Resize(ref positionInSession, size);
+        Array.Resize(ref windowLength, size);
         Array.Resize(ref mentionsTime, size);
     }
 
@@ -278,7 +450,7 @@ internal sealed class CubeIndex : IDisposable
     {
         public List<int> Members { get; } = [];
 
-        public Dictionary<string, int> Terms { get; } = new(StringComparer.Ordinal);
+        public long Length { get; set; }
     }
 
     private sealed class ActorEntry(string[] words)

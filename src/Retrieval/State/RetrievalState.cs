@@ -29,7 +29,7 @@ public sealed class RetrievalState : IDisposable
 
     /// <summary>
     /// Creates the state over <paramref name="store"/>. With no <paramref name="embedder"/>, the model-free
-    /// <see cref="HashingEmbedder"/> is used (its stored vectors are corpus-independent; the cube's IDF weighs the query).
+    /// <see cref="HashingEmbedder"/> is used, unfitted: its vectors depend on the text alone, so they are stored once.
     /// </summary>
     public RetrievalState(IMemoryStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, RetrievalStateOptions? options = null, bool ownsEmbedder = false)
     {
@@ -48,6 +48,9 @@ public sealed class RetrievalState : IDisposable
 
     /// <summary>The options in force.</summary>
     public RetrievalStateOptions Options { get; }
+
+    /// <summary>The store the indexes follow.</summary>
+    public IMemoryStore Store => store;
 
     /// <summary>The embedder identity stored with every persisted vector (model, version, dimension).</summary>
     public string EmbedderId { get; }
@@ -81,7 +84,7 @@ public sealed class RetrievalState : IDisposable
         }
     }
 
-    /// <summary>The raw embedding of a query, before the cube's weighting (<see cref="VectorColumn.PrepareQuery"/>).</summary>
+    /// <summary>The embedding of a query as the embedder gives it (normalised later by <see cref="VectorColumn.PrepareQuery"/>).</summary>
     internal async Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken)
     {
         if (hashing is not null)
@@ -92,9 +95,6 @@ public sealed class RetrievalState : IDisposable
         var generated = await embedder!.GenerateAsync([query], null, cancellationToken).ConfigureAwait(false);
         return generated[0].Vector.ToArray();
     }
-
-    /// <summary>Whether query vectors are weighted by the cube's bucket IDF (the hashing embedder).</summary>
-    internal bool WeightsBuckets => hashing is not null;
 
     /// <summary>
     /// Brings the cube's index up to the store's latest change, then runs <paramref name="work"/> on it while no other
@@ -158,7 +158,7 @@ public sealed class RetrievalState : IDisposable
 
     private async Task<CubeIndex> BuildAsync(string tenant, string cubeId, long head, CancellationToken cancellationToken)
     {
-        var index = new CubeIndex(Options.WindowRadius, WeightsBuckets, Options.AnnThreshold) { Sequence = head };
+        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold) { Sequence = head };
         var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
         var stored = RebuildOnWrite || !Options.PersistEmbeddings
             ? new Dictionary<MemoryId, StoredEmbedding>()
@@ -252,7 +252,7 @@ public sealed class RetrievalState : IDisposable
             {
                 vectors[i] = e.Vector;
             }
-            else if (index.TryGetSlot(items[i].Id, out int slot) && index.DescribedAt(slot) == texts[i] && index.Vectors.Has(slot))
+            else if (index.TryGetSlot(items[i].Id, out int slot) && index.SameText(slot, texts[i]) && index.Vectors.Has(slot))
             {
                 vectors[i] = index.Vectors.Row(slot).ToArray();
             }

@@ -277,7 +277,8 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
 
         return await ReadAsync(conn =>
         {
-            var sql = new StringBuilder($"SELECT {MemoryRows.Columns} FROM memories m WHERE m.tenant = $t AND m.id IN (");
+            // "+m.tenant": without it SQLite answers through (tenant, cube_id, id) and scans the whole tenant for a few ids.
+            var sql = new StringBuilder($"SELECT {MemoryRows.Columns} FROM memories m WHERE +m.tenant = $t AND m.id IN (");
             using var cmd = Command(conn, null, string.Empty);
             cmd.Parameters.AddWithValue("$t", tenant);
             for (int i = 0; i < ids.Count; i++)

@@ -17,7 +17,7 @@ internal sealed class WindowSignal : IRelevanceSignal
 
     public float Weight(HybridOptions options) => options.WindowWeight;
 
-    public float Score(ScoringContext context, float[] scores) => context.Cube.WindowIndex.Score(context.Terms, scores);
+    public float Score(ScoringContext context, float[] scores) => context.Cube.ScoreWindows(context.Terms, scores);
 }
 
 /// <summary>BM25 of each memory's whole session, given to every member of it.</summary>
@@ -30,8 +30,8 @@ internal sealed class SessionSignal : IRelevanceSignal
     public float Score(ScoringContext context, float[] scores)
     {
         var cube = context.Cube;
-        var sessionScores = new float[Math.Max(1, cube.SessionIndex.Capacity)];
-        float max = cube.SessionIndex.Score(context.Terms, sessionScores);
+        var sessionScores = new float[Math.Max(1, cube.SessionCapacity)];
+        float max = cube.ScoreSessions(context.Terms, sessionScores);
         if (max <= 0)
         {
             return 0;

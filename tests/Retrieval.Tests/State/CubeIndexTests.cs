@@ -1,0 +1,109 @@
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval.State;
+
+namespace AgentMem.Retrieval.Tests.State;
+
+public sealed class CubeIndexTests
+{
+    private static readonly string[] Words = ["tea", "coffee", "hiking", "piano", "garden", "chess", "sailing", "pottery", "dog", "museum"];
+
+    [Fact]
+    public void Window_and_session_scores_equal_bm25_over_the_materialised_documents_through_random_writes()
+    {
+        const int Radius = 2;
+        var random = new Random(11);
+        using var index = new CubeIndex(Radius);
+        var live = new Dictionary<MemoryId, MemoryItem>();
+        var ids = new List<MemoryId>();
+        for (int step = 0; step < 600; step++)
+        {
+            if (ids.Count > 20 && random.NextDouble() < 0.3)
+            {
+                var id = ids[random.Next(ids.Count)];
+                if (random.Next(2) == 0)
+                {
+                    index.Remove(id);
+                    live.Remove(id);
+                    ids.Remove(id);
+                }
+                else
+                {
+                    // An edit: new text, maybe a tombstone (which leaves its session).
+                    var item = live[id] with { Text = Sentence(random), State = random.Next(4) == 0 ? LifecycleState.Deleted : LifecycleState.Active, Version = live[id].Version + 1 };
+                    live[id] = item;
+                    index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
+                }
+            }
+            else
+            {
+                var item = Item(Sentence(random), random.Next(5) == 0 ? null : $"s{random.Next(6)}");
+                live[item.Id] = item;
+                ids.Add(item.Id);
+                index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
+            }
+
+            if (step % 50 == 49)
+            {
+                AssertMatchesMaterialised(index, live, [Words[random.Next(Words.Length)], Words[random.Next(Words.Length)]], Radius);
+            }
+        }
+    }
+
+    private static void AssertMatchesMaterialised(CubeIndex index, Dictionary<MemoryId, MemoryItem> live, List<string> query, int radius)
+    {
+        var ordered = live.Values.OrderBy(m => m.Id).ToList();
+        var own = ordered.ToDictionary(m => m.Id, m => TextAnalyzer.Terms(IndexedText.Describe(m)));
+        var sessions = ordered.Where(m => m.State != LifecycleState.Deleted && m.Scope.Session is not null).GroupBy(m => m.Scope.Session!).ToDictionary(g => g.Key, g => g.ToList());
+        var windows = new List<IReadOnlyList<string>>();
+        foreach (var m in ordered)
+        {
+            if (m.State == LifecycleState.Deleted || m.Scope.Session is null)
+            {
+                windows.Add(own[m.Id]);
+                continue;
+            }
+
+            var members = sessions[m.Scope.Session];
+            int p = members.IndexOf(m);
+            windows.Add(members.Skip(Math.Max(0, p - radius)).Take(Math.Min(members.Count, p + radius + 1) - Math.Max(0, p - radius)).SelectMany(x => own[x.Id]).ToList());
+        }
+
+        var terms = query.Select(TextAnalyzer.Stem).ToList();
+        var expected = new float[Math.Max(1, ordered.Count)];
+        float expectedMax = new Bm25Index(windows).Score(terms, expected);
+        var actual = new float[index.Capacity];
+        Assert.Equal(expectedMax, index.ScoreWindows(terms, actual), 1e-4f);
+        for (int i = 0; i < ordered.Count; i++)
+        {
+            Assert.True(index.TryGetSlot(ordered[i].Id, out int slot));
+            Assert.Equal(expected[i], actual[slot], 1e-4f);
+        }
+
+        var sessionNames = sessions.Keys.ToList();
+        var sessionExpected = new float[Math.Max(1, sessionNames.Count)];
+        float sessionMax = new Bm25Index(sessionNames.Select(n => (IReadOnlyList<string>)sessions[n].SelectMany(x => own[x.Id]).ToList()).ToList()).Score(terms, sessionExpected);
+        var sessionActual = new float[Math.Max(1, index.SessionCapacity)];
+        Assert.Equal(sessionMax, index.ScoreSessions(terms, sessionActual), 1e-4f);
+        for (int s = 0; s < sessionNames.Count; s++)
+        {
+            Assert.True(index.TryGetSlot(sessions[sessionNames[s]][0].Id, out int slot));
+            Assert.Equal(sessionExpected[s], sessionActual[index.SessionOf(slot)], 1e-4f);
+        }
+    }
+
+    private static MemoryItem Item(string text, string? session) => new()
+    {
+        Id = MemoryId.NewId(),
+        CubeId = "c",
+        Scope = new Scope("acme", "alice", session: session),
+        Text = text,
+        ContentHash = text,
+        Provenance = new Provenance(SourceKind.Conversation, null, "Ann", DateTimeOffset.UnixEpoch),
+        UpdatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    private static string Sentence(Random random) =>
+        string.Join(' ', Enumerable.Range(0, 2 + random.Next(6)).Select(_ => Words[random.Next(Words.Length)]));
+}
