@@ -81,15 +81,18 @@ public sealed class HybridOptions
     /// <summary>Drop results whose content hash equals a better-ranked result's.</summary>
     public bool CollapseDuplicates { get; set; } = true;
 
-    /// <summary>Maximal marginal relevance trade-off in (0, 1]; null turns MMR off. Lower values favour diversity.</summary>
+    /// <summary>
+    /// Maximal marginal relevance trade-off in (0, 1]; null turns MMR off. Lower values favour diversity. Redundancy is
+    /// measured on the embeddings held in memory: a cube served by its SPANN index (rows on disk) ranks by relevance alone.
+    /// </summary>
     public double? MmrLambda { get; set; }
 
     /// <summary>
     /// For a retriever that makes its own <see cref="State.RetrievalState"/>: cubes with more embeddings than this take
     /// the vector signal's candidates from a per-cube <see cref="Spann.SpannIndex"/>, built once when the cube crosses
     /// the threshold and then updated insert by insert and delete by delete; memories it does not return get no vector
-    /// score. Null (the default): always score exhaustively. A shared state takes its own
-    /// <see cref="State.RetrievalStateOptions.AnnThreshold"/>.
+    /// score. Null (the default): the state's default, <see cref="State.RetrievalStateOptions.DefaultAnnThreshold"/>. A shared
+    /// state takes its own <see cref="State.RetrievalStateOptions.AnnThreshold"/>.
     /// </summary>
     public int? AnnThreshold { get; set; }
 

@@ -205,7 +205,7 @@ public sealed class HybridRetriever : IRetriever, IDisposable
                 double redundancy = 0;
                 foreach (int s in selected)
                 {
-                    if (vectors.Has(c) && vectors.Has(s))
+                    if (vectors.HasRow(c) && vectors.HasRow(s))
                     {
                         redundancy = Math.Max(redundancy, TensorPrimitives.Dot(vectors.Row(c), vectors.Row(s)));
                     }
@@ -226,5 +226,5 @@ public sealed class HybridRetriever : IRetriever, IDisposable
         return selected;
     }
 
-    private static RetrievalStateOptions StateOptions(HybridOptions? options) => new() { WindowRadius = options?.WindowRadius ?? 2, AnnThreshold = options?.AnnThreshold };
+    private static RetrievalStateOptions StateOptions(HybridOptions? options) => new() { WindowRadius = options?.WindowRadius ?? 2, AnnThreshold = options?.AnnThreshold ?? RetrievalStateOptions.DefaultAnnThreshold };
 }

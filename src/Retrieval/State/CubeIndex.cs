@@ -32,10 +32,22 @@ internal sealed class CubeIndex : IDisposable
     private long sessionTotal;
     private int liveSessions;
 
-    public CubeIndex(int windowRadius, int? annThreshold = null)
+    public CubeIndex(int windowRadius, int? annThreshold = null, string? annFolder = null)
     {
         this.windowRadius = windowRadius;
-        Vectors = new VectorColumn(annThreshold);
+        Vectors = new VectorColumn(annThreshold, annFolder);
+    }
+
+    /// <summary>The stable 64-bit key a memory's vector has in ANN indexes (FNV-1a of its id; collisions are detected).</summary>
+    public static long VectorKey(MemoryId id)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char c in id.ToString())
+        {
+            h = (h ^ c) * 1099511628211UL;
+        }
+
+        return (long)(h & long.MaxValue);
     }
 
     /// <summary>The change-feed position this index reflects.</summary>
@@ -111,7 +123,7 @@ internal sealed class CubeIndex : IDisposable
             contentKey[existing] = Fnv(item.ContentHash);
             if (hasVector)
             {
-                Vectors.Set(existing, vector);
+                Vectors.Set(existing, VectorKey(item.Id), vector);
             }
 
             return;
@@ -155,7 +167,16 @@ internal sealed class CubeIndex : IDisposable
 
         if (hasVector)
         {
-            Vectors.Set(slot, vector);
+            Vectors.Set(slot, VectorKey(item.Id), vector);
+        }
+    }
+
+    /// <summary>Records that a reopened ANN index already holds this memory's vector.</summary>
+    public void MarkVectorIndexed(MemoryId id)
+    {
+        if (slotOf.TryGetValue(id, out int slot))
+        {
+            Vectors.MarkIndexed(slot, VectorKey(id));
         }
     }
 

@@ -72,10 +72,9 @@ public sealed class RetrievalState : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var (_, entry) in cubes)
+        foreach (var (key, entry) in cubes)
         {
-            entry.Index?.Dispose();
-            entry.Index = null;
+            Close(key, entry);
         }
 
         if (ownsEmbedder)
@@ -118,9 +117,12 @@ public sealed class RetrievalState : IDisposable
             }
             else
             {
+                long before = entry.Index.Sequence;
                 await CatchUpAsync(tenant, cubeId, entry.Index, head, cancellationToken).ConfigureAwait(false);
+                entry.UpdatesSinceCheckpoint += (int)Math.Min(int.MaxValue, head - before);
             }
 
+            AdvanceVectors(tenant, cubeId, entry);
             result = work(entry.Index);
             entry.Bytes = entry.Index.EstimatedBytes;
         }
@@ -141,42 +143,195 @@ public sealed class RetrievalState : IDisposable
         return result;
     }
 
-    /// <summary>Drops every cached index (they reopen from the store and its persisted embeddings).</summary>
+    /// <summary>Drops every cached index (they reopen from the store, its persisted embeddings and the index folder).</summary>
     public void Clear()
     {
-        foreach (var (_, entry) in cubes)
+        foreach (var (key, entry) in cubes)
         {
             if (entry.Gate.Wait(0))
             {
-                entry.Index?.Dispose();
-                entry.Index = null;
-                entry.Bytes = 0;
+                Close(key, entry);
                 entry.Gate.Release();
             }
         }
     }
 
+    /// <summary>
+    /// Waits until every background ANN build has finished and taken over (benchmarks and tests that need deterministic
+    /// latencies). Searches never wait: until a build is done they score exactly.
+    /// </summary>
+    public async Task WaitForIndexesAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var (key, entry) in cubes)
+        {
+            if (entry.Index?.Vectors.Building == true)
+            {
+                await entry.Index.Vectors.WaitForBuildAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (entry.Index is not null)
+                    {
+                        AdvanceVectors(key.Tenant, key.Cube, entry);
+                    }
+                }
+                finally
+                {
+                    entry.Gate.Release();
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether the cube's vector signal is served by its SPANN index now (for tests and diagnostics).</summary>
+    public bool ServesThroughAnn(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Vectors.UsesAnn == true;
+
+    /// <summary>SPANN builds started for the cube by this instance (0 when it reopened a persisted index).</summary>
+    public int AnnBuilds(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) ? e.Index?.Vectors.AnnBuilds ?? 0 : 0;
+
+    /// <summary>The folder holding a cube's persisted indexes, or null without an <see cref="RetrievalStateOptions.IndexDirectory"/>.</summary>
+    public string? CubeFolder(string tenant, string cubeId)
+    {
+        if (Options.IndexDirectory is null)
+        {
+            return null;
+        }
+
+        // Tenants are free text: a hash keeps the folder name safe and fixed-length.
+        string tenantKey = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tenant)).AsSpan(0, 8)).ToLowerInvariant();
+        return Path.Combine(Options.IndexDirectory, tenantKey, cubeId);
+    }
+
+    /// <summary>Starts or completes the cube's SPANN build, and checkpoints the index (then its sequence) when due.</summary>
+    private void AdvanceVectors(string tenant, string cubeId, CubeEntry entry)
+    {
+        var index = entry.Index!;
+        bool served = index.Vectors.UsesAnn;
+        index.Vectors.Advance();
+        bool tookOver = !served && index.Vectors.UsesAnn;
+        if (index.Vectors.UsesAnn && (tookOver || entry.UpdatesSinceCheckpoint >= Options.CheckpointEvery))
+        {
+            Checkpoint(tenant, cubeId, index);
+            entry.UpdatesSinceCheckpoint = 0;
+        }
+    }
+
+    private void Checkpoint(string tenant, string cubeId, CubeIndex index)
+    {
+        index.Vectors.Checkpoint();
+        if (CubeFolder(tenant, cubeId) is { } folder && !RebuildOnWrite)
+        {
+            new VectorTierFile(VectorTierFile.CurrentFormat, EmbedderId, index.Vectors.Dimension, index.Sequence).Write(folder);
+        }
+    }
+
+    private void Close((string Tenant, string Cube) key, CubeEntry entry)
+    {
+        if (entry.Index is { } index)
+        {
+            if (index.Vectors.UsesAnn)
+            {
+                Checkpoint(key.Tenant, key.Cube, index);
+            }
+
+            index.Dispose();
+        }
+
+        entry.Index = null;
+        entry.Bytes = 0;
+    }
+
     private async Task<CubeIndex> BuildAsync(string tenant, string cubeId, long head, CancellationToken cancellationToken)
     {
-        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold) { Sequence = head };
-        var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
-        var stored = RebuildOnWrite || !Options.PersistEmbeddings
-            ? new Dictionary<MemoryId, StoredEmbedding>()
-            : (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
-        MemoryId? after = null;
-        while (true)
+        string? folder = RebuildOnWrite ? null : CubeFolder(tenant, cubeId);
+        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann")) { Sequence = head };
+        try
         {
-            var page = await store.ListAsync(tenant, filter, ListPage, after, cancellationToken).ConfigureAwait(false);
-            await IndexAsync(tenant, cubeId, index, page, stored, cancellationToken).ConfigureAwait(false);
-            if (page.Count < ListPage)
+            // A persisted SPANN index: reopen it and take from the store only the vectors that changed since its checkpoint.
+            HashSet<MemoryId>? changed = null;
+            var tier = folder is null ? null : VectorTierFile.Read(folder);
+            if (tier is not null && tier.Embedder == EmbedderId && tier.Sequence <= head && index.Vectors.TryOpen(tier.Dimension))
+            {
+                changed = await ChangedSinceAsync(tenant, cubeId, tier.Sequence, head, cancellationToken).ConfigureAwait(false);
+            }
+            else if (folder is not null && tier is not null)
+            {
+                VectorTierFile.Delete(folder); // another embedder, or unreadable: rebuilt when the cube is big enough
+            }
+
+            var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
+            var stored = RebuildOnWrite || !Options.PersistEmbeddings || changed is not null
+                ? new Dictionary<MemoryId, StoredEmbedding>()
+                : (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
+            MemoryId? after = null;
+            while (true)
+            {
+                var page = await store.ListAsync(tenant, filter, ListPage, after, cancellationToken).ConfigureAwait(false);
+                if (changed is null)
+                {
+                    await IndexAsync(tenant, cubeId, index, page, stored, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var fresh = page.Where(i => changed.Contains(i.Id)).ToList();
+                    var same = page.Where(i => !changed.Contains(i.Id)).ToList();
+                    foreach (var item in same)
+                    {
+                        index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
+                        index.MarkVectorIndexed(item.Id);
+                    }
+
+                    var freshStored = (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, fresh.Select(i => i.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
+                    await IndexAsync(tenant, cubeId, index, fresh, freshStored, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (page.Count < ListPage)
+                {
+                    break;
+                }
+
+                after = page[^1].Id;
+            }
+
+            // Changed since the checkpoint and no longer searchable (purged, superseded): out of the ANN index too.
+            foreach (var id in changed ?? [])
+            {
+                if (!index.TryGetSlot(id, out _))
+                {
+                    index.Vectors.RemoveKey(CubeIndex.VectorKey(id));
+                }
+            }
+
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Memories with a change-feed entry in (<paramref name="after"/>, <paramref name="head"/>].</summary>
+    private async Task<HashSet<MemoryId>> ChangedSinceAsync(string tenant, string cubeId, long after, long head, CancellationToken cancellationToken)
+    {
+        var changed = new HashSet<MemoryId>();
+        while (after < head)
+        {
+            var changes = await store.ReadChangesAsync(tenant, cubeId, after, Options.ChangeBatch, cancellationToken).ConfigureAwait(false);
+            if (changes.Count == 0)
             {
                 break;
             }
 
-            after = page[^1].Id;
+            foreach (var change in changes)
+            {
+                changed.Add(change.MemoryId);
+            }
+
+            after = changes[^1].Sequence;
         }
 
-        return index;
+        return changed;
     }
 
     private async Task CatchUpAsync(string tenant, string cubeId, CubeIndex index, long head, CancellationToken cancellationToken)
@@ -343,9 +498,7 @@ public sealed class RetrievalState : IDisposable
             }
 
             total -= entry.Bytes;
-            entry.Index.Dispose();
-            entry.Index = null;
-            entry.Bytes = 0;
+            Close(key, entry);
             entry.Gate.Release();
         }
     }
@@ -359,5 +512,7 @@ public sealed class RetrievalState : IDisposable
         public long Bytes { get; set; }
 
         public long LastUsed { get; set; }
+
+        public int UpdatesSinceCheckpoint { get; set; }
     }
 }

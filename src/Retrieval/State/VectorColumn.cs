@@ -1,31 +1,46 @@
 using System.Numerics.Tensors;
+using AgentMem.Retrieval.Spann;
+using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.State;
 
 /// <summary>
-/// A cube's embeddings by slot, L2-normalised, scored exactly.
+/// A cube's embeddings by slot, in one of two tiers. <b>Exact</b>: L2-normalised rows in memory (in fixed-size blocks,
+/// so growth never copies or churns the large-object heap), every row scored. <b>SPANN</b>: past the threshold, a SPANN
+/// index (posting lists on disk, codes in memory) built once in the background from a copy of the rows, then kept in
+/// step insert by insert and delete by delete (writes made during the build are replayed onto it before it takes
+/// over); once it serves, the rows are dropped. The index lives in the cube's folder under the state's index directory
+/// with the change-feed sequence of its last checkpoint, so a new process reopens it and replays only the feed after
+/// that sequence.
 /// </summary>
 /// <remarks>
-/// The hashing embedder's vectors are no longer IDF-weighted per cube: unweighted vectors rank LoCoMo exactly as well
-/// (R@10 0.769 both ways, measured in one run), and they never change as the corpus grows, so they can be persisted
-/// once per text and reused by every process.
+/// The hashing embedder's vectors are not IDF-weighted per cube: unweighted vectors rank LoCoMo exactly as well
+/// (R@10 0.769 both ways, measured in one run), and they never change as the corpus grows, so they are stored once.
 /// </remarks>
 internal sealed class VectorColumn : IDisposable
 {
+    private const int BlockRows = 256;
     private readonly int? annThreshold;
-    private Spann.SpannIndex? ann;
-    private string? annFolder;
-    private float[] rows = [];
+    private readonly string annFolder;
+    private readonly bool temporaryFolder;
+    private readonly List<float[]> blocks = [];
+    private readonly Dictionary<long, int> slotOfKey = [];
     private bool[] present = [];
+    private long[] keyOf = [];
+    private SpannIndex? ann;
+    private Task<SpannIndex>? building;
+    private List<(long Key, float[]? Vector)>? pendingDuringBuild;
 
     /// <summary>
-    /// Creates an empty column. Above <paramref name="annThreshold"/> vectors, a SPANN index over the rows (keys: slots) is
-    /// built once and then kept in step insert by insert and delete by delete.
+    /// Creates an empty column. With <paramref name="annThreshold"/>, a cube with more vectors answers through SPANN,
+    /// kept in <paramref name="annFolder"/> (a temporary folder, deleted on dispose, when null).
     /// </summary>
-    public VectorColumn(int? annThreshold = null) => this.annThreshold = annThreshold;
-
-    /// <summary>Whether the column answers through its SPANN index.</summary>
-    public bool UsesAnn => ann is not null;
+    public VectorColumn(int? annThreshold = null, string? annFolder = null)
+    {
+        this.annThreshold = annThreshold;
+        temporaryFolder = annFolder is null;
+        this.annFolder = annFolder ?? Path.Combine(Path.GetTempPath(), "agentmem-ann-" + Guid.NewGuid().ToString("N"));
+    }
 
     /// <summary>Vector length, 0 until the first vector arrives.</summary>
     public int Dimension { get; private set; }
@@ -33,14 +48,29 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>Slots holding a vector.</summary>
     public int Count { get; private set; }
 
-    public long EstimatedBytes => (rows.Length * 4L) + present.Length;
+    /// <summary>Whether the column answers through its SPANN index.</summary>
+    public bool UsesAnn => ann is not null;
+
+    /// <summary>Whether a SPANN build is running in the background.</summary>
+    public bool Building => building is { IsCompleted: false };
+
+    /// <summary>SPANN builds this column started (0 when it reopened a persisted index).</summary>
+    public int AnnBuilds { get; private set; }
+
+    /// <summary>The folder of the SPANN index.</summary>
+    public string AnnFolder => annFolder;
+
+    public long EstimatedBytes => (blocks.Count * (long)BlockRows * Dimension * 4) + (present.Length * 9L) + (slotOfKey.Count * 24L) + (ann?.MemoryBytes ?? 0);
 
     public bool Has(int slot) => slot < present.Length && present[slot];
 
-    public ReadOnlySpan<float> Row(int slot) => rows.AsSpan(slot * Dimension, Dimension);
+    /// <summary>Whether the slot's row is in memory (exact tier, or while SPANN is being built).</summary>
+    public bool HasRow(int slot) => Has(slot) && ann is null;
 
-    /// <summary>Stores <paramref name="vector"/> (normalised here) for <paramref name="slot"/>, replacing any previous one.</summary>
-    public void Set(int slot, ReadOnlySpan<float> vector)
+    public ReadOnlySpan<float> Row(int slot) => blocks[slot / BlockRows].AsSpan((slot % BlockRows) * Dimension, Dimension);
+
+    /// <summary>Stores <paramref name="vector"/> (normalised here) for <paramref name="slot"/> under the memory's <paramref name="key"/>.</summary>
+    public void Set(int slot, long key, ReadOnlySpan<float> vector)
     {
         if (Dimension == 0)
         {
@@ -48,29 +78,41 @@ internal sealed class VectorColumn : IDisposable
         }
         else if (vector.Length != Dimension)
         {
-            throw new Vectors.VectorFormatException($"The cube's vectors have {Dimension} dimensions; this one has {vector.Length}. Was the embedder changed without re-embedding?");
+            throw new VectorFormatException($"The cube's vectors have {Dimension} dimensions; this one has {vector.Length}. Was the embedder changed without re-embedding?");
         }
 
         Remove(slot);
         Ensure(slot);
-        var row = rows.AsSpan(slot * Dimension, Dimension);
-        vector.CopyTo(row);
-        float norm = TensorPrimitives.Norm(row);
-        if (norm > 0)
+        var normalized = Normalize(vector);
+        if (slotOfKey.TryGetValue(key, out int other) && other != slot)
         {
-            TensorPrimitives.Divide(row, norm, row);
+            throw new VectorFormatException($"Two memories of the cube map to vector key {key}; run 'agentmem index rebuild'.");
         }
 
         present[slot] = true;
+        keyOf[slot] = key;
+        slotOfKey[key] = slot;
         Count++;
-
         if (ann is not null)
         {
-            ann.Add(slot, row);
+            ann.Add(key, normalized);
+            return;
         }
-        else if (annThreshold is { } threshold && Count > threshold)
+
+        normalized.CopyTo(RowSpan(slot));
+        pendingDuringBuild?.Add((key, normalized));
+    }
+
+    /// <summary>Marks a slot as holding a vector that the reopened SPANN index already has (no row in memory).</summary>
+    public void MarkIndexed(int slot, long key)
+    {
+        Ensure(slot);
+        if (!present[slot])
         {
-            BuildAnn();
+            present[slot] = true;
+            keyOf[slot] = key;
+            slotOfKey[key] = slot;
+            Count++;
         }
     }
 
@@ -81,29 +123,29 @@ internal sealed class VectorColumn : IDisposable
             return;
         }
 
-        rows.AsSpan(slot * Dimension, Dimension).Clear();
-        present[slot] = false;
-        Count--;
-        ann?.Remove(slot);
-    }
-
-    /// <summary>The query, normalised, as scored against this column.</summary>
-    public static float[] PrepareQuery(ReadOnlySpan<float> raw)
-    {
-        var q = raw.ToArray();
-        float norm = TensorPrimitives.Norm(q);
-        if (norm > 0)
+        long key = keyOf[slot];
+        if (ann is null)
         {
-            TensorPrimitives.Divide(q, norm, q);
+            RowSpan(slot).Clear();
         }
 
-        return q;
+        present[slot] = false;
+        slotOfKey.Remove(key);
+        Count--;
+        ann?.Remove(key);
+        pendingDuringBuild?.Add((key, null));
     }
+
+    /// <summary>Removes a key that no slot holds any more (a memory purged while the index was closed).</summary>
+    public void RemoveKey(long key) => ann?.Remove(key);
+
+    /// <summary>The query, normalised, as scored against this column.</summary>
+    public static float[] PrepareQuery(ReadOnlySpan<float> raw) => Normalize(raw);
 
     /// <summary>Writes each present slot's similarity to <paramref name="query"/> (prepared) when at least <paramref name="minSimilarity"/>.</summary>
     public void ScoreExact(ReadOnlySpan<float> query, Span<float> scores, float minSimilarity)
     {
-        if (query.Length != Dimension)
+        if (query.Length != Dimension || ann is not null)
         {
             return;
         }
@@ -113,31 +155,125 @@ internal sealed class VectorColumn : IDisposable
         {
             if (present[s])
             {
-                float sim = TensorPrimitives.Dot(query, rows.AsSpan(s * Dimension, Dimension));
+                float sim = TensorPrimitives.Dot(query, Row(s));
                 scores[s] = sim >= minSimilarity ? sim : 0;
             }
         }
     }
 
-    /// <summary>The <paramref name="k"/> slots nearest to the prepared query through the SPANN index.</summary>
-    public IEnumerable<int> SearchAnn(ReadOnlySpan<float> query, int k)
+    /// <summary>The <paramref name="k"/> nearest slots to the prepared query through SPANN, with their (exact) similarities.</summary>
+    public List<(int Slot, float Similarity)> SearchAnn(ReadOnlySpan<float> query, int k)
     {
-        var matches = ann!.Search(query, Math.Min(k, Count));
-        var slots = new int[matches.Count];
-        for (int i = 0; i < slots.Length; i++)
+        var matches = ann!.Search(query, Math.Max(1, Math.Min(k, Count)));
+        var result = new List<(int, float)>(matches.Count);
+        foreach (var m in matches)
         {
-            slots[i] = (int)matches[i].Key;
+            if (slotOfKey.TryGetValue(m.Key, out int slot))
+            {
+                result.Add((slot, -m.Distance)); // inner-product distance is −dot
+            }
         }
 
-        return slots;
+        return result;
+    }
+
+    /// <summary>
+    /// Advances the tier: starts the background SPANN build once past the threshold, and when a build has finished,
+    /// replays the writes made meanwhile onto it, makes it serve and drops the rows. Called by the owner under its lock.
+    /// </summary>
+    public void Advance()
+    {
+        if (building is { IsCompleted: true } done)
+        {
+            building = null;
+            var index = done.GetAwaiter().GetResult(); // a failed build surfaces here, once; the exact tier keeps serving
+            foreach (var (key, vector) in pendingDuringBuild!)
+            {
+                if (vector is null)
+                {
+                    index.Remove(key);
+                }
+                else
+                {
+                    index.Add(key, vector);
+                }
+            }
+
+            pendingDuringBuild = null;
+            ann = index;
+            blocks.Clear();
+            return;
+        }
+
+        if (ann is not null || building is not null || annThreshold is not { } threshold || Count <= threshold)
+        {
+            return;
+        }
+
+        var keys = new List<long>(Count);
+        var data = new float[(long)Count * Dimension];
+        for (int s = 0; s < present.Length; s++)
+        {
+            if (present[s])
+            {
+                Row(s).CopyTo(data.AsSpan(keys.Count * Dimension));
+                keys.Add(keyOf[s]);
+            }
+        }
+
+        int dimension = Dimension;
+        string folder = annFolder;
+        pendingDuringBuild = [];
+        AnnBuilds++;
+        building = Task.Run(() => SpannIndex.Build(folder, VectorMetric.InnerProduct, new VectorRows<float>(dimension, keys.Count, data), keys, new SpannOptions { VerifyPostingsOnOpen = false }));
+    }
+
+    /// <summary>Waits for a background build to finish (it is applied by the next <see cref="Advance"/>).</summary>
+    public Task WaitForBuildAsync() => building ?? Task.CompletedTask;
+
+    /// <summary>Writes the SPANN index's checkpoint (its write-ahead log already holds every update since the last one).</summary>
+    public void Checkpoint() => ann?.Checkpoint();
+
+    /// <summary>Reopens a persisted SPANN index; false (and nothing changed) when there is none or it cannot be read.</summary>
+    public bool TryOpen(int dimension)
+    {
+        if (temporaryFolder || !File.Exists(Path.Combine(annFolder, SpannMeta.FileName)))
+        {
+            return false;
+        }
+
+        try
+        {
+            ann = SpannIndex.Open(annFolder!, new SpannOptions { VerifyPostingsOnOpen = false }, dimension);
+            Dimension = dimension;
+            return true;
+        }
+        catch (VectorFormatException)
+        {
+            return false;
+        }
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (building is not null)
+        {
+            try
+            {
+                building.GetAwaiter().GetResult().Dispose();
+            }
+            catch (VectorFormatException)
+            {
+            }
+            catch (IOException)
+            {
+            }
+        }
+
         ann?.Dispose();
         ann = null;
-        if (annFolder is not null)
+        if (temporaryFolder)
         {
             try
             {
@@ -147,35 +283,38 @@ internal sealed class VectorColumn : IDisposable
             {
                 // A leftover temporary folder is harmless.
             }
-        }
-    }
-
-    private void BuildAnn()
-    {
-        var keys = new List<long>(Count);
-        var data = new float[Count * Dimension];
-        for (int s = 0; s < present.Length; s++)
-        {
-            if (present[s])
+            catch (UnauthorizedAccessException)
             {
-                rows.AsSpan(s * Dimension, Dimension).CopyTo(data.AsSpan(keys.Count * Dimension));
-                keys.Add(s);
             }
         }
-
-        annFolder = Path.Combine(Path.GetTempPath(), "agentmem-ann-" + Guid.NewGuid().ToString("N"));
-        ann = Spann.SpannIndex.Build(annFolder, Vectors.VectorMetric.InnerProduct, new Vectors.VectorRows<float>(Dimension, keys.Count, data), keys, new Spann.SpannOptions { VerifyPostingsOnOpen = false });
     }
+
+    private static float[] Normalize(ReadOnlySpan<float> raw)
+    {
+        var v = raw.ToArray();
+        float norm = TensorPrimitives.Norm(v);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(v, norm, v);
+        }
+
+        return v;
+    }
+
+    private Span<float> RowSpan(int slot) => blocks[slot / BlockRows].AsSpan((slot % BlockRows) * Dimension, Dimension);
 
     private void Ensure(int slot)
     {
-        if (slot < present.Length)
+        if (slot >= present.Length)
         {
-            return;
+            int size = Math.Max(slot + 1, Math.Max(64, present.Length * 2));
+            Array.Resize(ref present, size);
+            Array.Resize(ref keyOf, size);
         }
 
-        int size = Math.Max(slot + 1, Math.Max(64, present.Length * 2));
-        Array.Resize(ref present, size);
-        Array.Resize(ref rows, size * Dimension);
+        while (ann is null && blocks.Count <= slot / BlockRows)
+        {
+            blocks.Add(new float[BlockRows * Dimension]);
+        }
     }
 }

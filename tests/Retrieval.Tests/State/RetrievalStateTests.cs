@@ -4,6 +4,7 @@ using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
 using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.Lexical;
 using AgentMem.Retrieval.State;
 using AgentMem.Stores.Sqlite;
 
@@ -122,6 +123,71 @@ public sealed class RetrievalStateTests : IAsyncLifetime
         await writer.PurgeAsync(Me, added.Id);
         Assert.Empty(await reader.SearchAsync(Me, "chat", "zebrafone"));
         Assert.DoesNotContain(await reader.SearchAsync(Me, "chat", "Bob returned"), h => h.Item.Id == added.Id);
+    }
+
+    [Fact]
+    public async Task Above_the_threshold_a_cube_is_searched_through_spann_with_the_exact_signal_s_hits_and_survives_restart_inserts_and_deletes()
+    {
+        string indexes = Path.Combine(folder, "s.db.index");
+        var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes };
+        var vectorOnly = HybridOptions.VectorOnly();
+        await using var writer = new MemoryOS(store, new Bm25Retriever(store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(3);
+        var added = await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 600).Select(i => new MemoryDraft($"{Sentence(random)} {Sentence(random)} item{i % 97}")).ToList());
+        var queries = Enumerable.Range(0, 30).Select(_ => $"{Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]} item{random.Next(97)}").ToList();
+
+        using var exactState = new RetrievalState(store, options: new RetrievalStateOptions { AnnThreshold = null });
+        var exact = new HybridRetriever(exactState, vectorOnly);
+        var state = new RetrievalState(store, options: annOptions);
+        var ann = new HybridRetriever(state, vectorOnly);
+        Task<IReadOnlyList<SearchHit>> Search(HybridRetriever r, string q) => r.SearchAsync(new SearchRequest(Me.Tenant, q, new MemoryFilter { CubeId = cube.Id }, 10));
+
+        await Search(ann, "warm up");
+        await state.WaitForIndexesAsync();
+        Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.Equal(1, state.AnnBuilds(Me.Tenant, cube.Id));
+        Assert.True(await RecallAsync() >= 0.95);
+
+        // Inserts, updates and deletes reach the index without a rebuild.
+        var fresh = await writer.AddAsync(Me, "big", new MemoryDraft("the quokka plays the theremin at midnight"));
+        await writer.UpdateAsync(Me, added[5].Id, new MemoryChange { Text = "a wombat learns the bassoon" });
+        await writer.PurgeAsync(Me, added[6].Id);
+        Assert.Equal(fresh.Id, (await Search(ann, "quokka theremin midnight"))[0].Item.Id);
+        Assert.Equal(added[5].Id, (await Search(ann, "wombat bassoon"))[0].Item.Id);
+        Assert.DoesNotContain(await Search(ann, queries[0]), h => h.Item.Id == added[6].Id);
+        Assert.Equal(1, state.AnnBuilds(Me.Tenant, cube.Id));
+        Assert.True(await RecallAsync() >= 0.95);
+        var before = (await Search(ann, queries[1])).Select(h => h.Item.Id).ToList();
+
+        // A restart: the index reopens from its folder (no build, no embedding) and replays what changed while closed.
+        state.Dispose();
+        await writer.PurgeAsync(Me, added[7].Id);
+        var gone = added[7].Id;
+        var late = await writer.AddAsync(Me, "big", new MemoryDraft("an axolotl repairs the harpsichord"));
+        state = new RetrievalState(store, options: annOptions);
+        ann = new HybridRetriever(state, vectorOnly);
+        Assert.Equal(late.Id, (await Search(ann, "axolotl harpsichord"))[0].Item.Id);
+        Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.Equal(0, state.AnnBuilds(Me.Tenant, cube.Id));
+        Assert.Equal(1, state.EmbeddedTexts); // only the memory added while no index was open
+        Assert.Equal(before.Where(id => id != gone), (await Search(ann, queries[1])).Select(h => h.Item.Id).Where(id => id != late.Id).Take(before.Count(id => id != gone)));
+        Assert.True(await RecallAsync() >= 0.95);
+        state.Dispose();
+
+        async Task<double> RecallAsync()
+        {
+            int found = 0, wanted = 0;
+            foreach (string q in queries)
+            {
+                var want = (await Search(exact, q)).Select(h => h.Item.Id).ToHashSet();
+                var got = (await Search(ann, q)).Select(h => h.Item.Id);
+                wanted += want.Count;
+                found += got.Count(want.Contains);
+            }
+
+            return found / (double)wanted;
+        }
     }
 
     private static void AssertSameRanking(IReadOnlyList<SearchHit> want, IReadOnlyList<SearchHit> got, string query)

@@ -22,9 +22,8 @@ internal sealed class VectorSignal : IRelevanceSignal
         }
 
         // A big cube: only the ANN index's nearest embeddings get a vector score (exact, from the row).
-        foreach (int slot in vectors.SearchAnn(q, Math.Max(context.Options.AnnCandidates, context.Request.K)))
+        foreach (var (slot, similarity) in vectors.SearchAnn(q, Math.Max(context.Options.AnnCandidates, context.Request.K)))
         {
-            float similarity = System.Numerics.Tensors.TensorPrimitives.Dot(q, vectors.Row(slot));
             scores[slot] = similarity >= context.Options.VectorMinSimilarity ? similarity : 0;
         }
 
