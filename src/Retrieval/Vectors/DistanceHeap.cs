@@ -27,6 +27,7 @@ internal sealed class DistanceHeap
 
     public void Clear() => Count = 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Push(int node, float distance)
     {
         distance *= sign;
@@ -57,6 +58,7 @@ internal sealed class DistanceHeap
         Unsafe.Add(ref n, i) = node;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pop()
     {
         int last = --Count;

@@ -71,6 +71,7 @@ public static class VectorDistance
     }
 
     /// <summary>The 512-bit loop of <see cref="SquaredL2(ref float, ref float, int)"/>; the caller checks Vector512 is accelerated.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float SquaredL2512(ref float a, ref float b, int length)
     {
         int i = 0;
@@ -107,6 +108,7 @@ public static class VectorDistance
     }
 
     /// <summary>The 256-bit loop of <see cref="SquaredL2(ref float, ref float, int)"/>; the caller checks Vector256 is accelerated.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float SquaredL2256(ref float a, ref float b, int length)
     {
         int i = 0;
@@ -165,6 +167,7 @@ public static class VectorDistance
     }
 
     /// <summary>The 512-bit loop of <see cref="Dot(ref float, ref float, int)"/>; the caller checks Vector512 is accelerated.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Dot512(ref float a, ref float b, int length)
     {
         int i = 0;
@@ -195,6 +198,7 @@ public static class VectorDistance
     }
 
     /// <summary>The 256-bit loop of <see cref="Dot(ref float, ref float, int)"/>; the caller checks Vector256 is accelerated.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Dot256(ref float a, ref float b, int length)
     {
         int i = 0;
