@@ -26,16 +26,17 @@ mkdir -p "$WORK"
 echo "work folder: $WORK" >&2
 dotnet build src/Cli -c Release -v q -nologo >&2
 CLI=(dotnet src/Cli/bin/Release/net10.0/AgentMem.Cli.dll bench ann)
+# Native runs right after ours on each set, so the two compared most closely see the same machine load.
 NATIVE="$WORK/hnswlib_native"
 g++ -O3 -march=native -std=c++17 -w -o "$NATIVE" $HERE/hnswlib_native.cpp -lpthread
 
 echo "== siftsmall" >&2
 "${CLI[@]}" --base $SIFT/siftsmall_base.fvecs --query $SIFT/siftsmall_query.fvecs --gt $SIFT/siftsmall_groundtruth.ivecs \
   --index hnsw --M 16 --efc 200 --ef 16,32,64,128 --metric l2 --json "$WORK/sift_ours.json" >&2
-$PY $HERE/hnswlib_ref.py run --base $SIFT/siftsmall_base.fvecs --query $SIFT/siftsmall_query.fvecs --gt $SIFT/siftsmall_groundtruth.ivecs \
-  --M 16 --efc 200 --ef 16,32,64,128 --metric l2 --json "$WORK/sift_ref.json"
 "$NATIVE" --base $SIFT/siftsmall_base.fvecs --query $SIFT/siftsmall_query.fvecs --gt $SIFT/siftsmall_groundtruth.ivecs \
   --M 16 --efc 200 --ef 16,32,64,128 --metric l2 --json "$WORK/sift_native.json"
+$PY $HERE/hnswlib_ref.py run --base $SIFT/siftsmall_base.fvecs --query $SIFT/siftsmall_query.fvecs --gt $SIFT/siftsmall_groundtruth.ivecs \
+  --M 16 --efc 200 --ef 16,32,64,128 --metric l2 --json "$WORK/sift_ref.json"
 
 echo "== synthetic ${SYN_N} x 384 (generating)" >&2
 mkdir -p "$WORK/synth"
@@ -44,10 +45,10 @@ $PY $HERE/hnswlib_ref.py gen --out "$WORK/synth" --n "$SYN_N"
 echo "generated in $(( $(date +%s) - start )) s" >&2
 "${CLI[@]}" --base "$WORK/synth/base.fvecs" --query "$WORK/synth/query.fvecs" --gt "$WORK/synth/groundtruth.ivecs" \
   --index hnsw --M 16 --efc "$SYN_EFC" --ef "$SYN_EF" --metric ip --json "$WORK/synth_ours.json" >&2
-$PY $HERE/hnswlib_ref.py run --base "$WORK/synth/base.fvecs" --query "$WORK/synth/query.fvecs" --gt "$WORK/synth/groundtruth.ivecs" \
-  --M 16 --efc "$SYN_EFC" --ef "$SYN_EF" --metric ip --json "$WORK/synth_ref.json"
 "$NATIVE" --base "$WORK/synth/base.fvecs" --query "$WORK/synth/query.fvecs" --gt "$WORK/synth/groundtruth.ivecs" \
   --M 16 --efc "$SYN_EFC" --ef "$SYN_EF" --metric ip --json "$WORK/synth_native.json"
+$PY $HERE/hnswlib_ref.py run --base "$WORK/synth/base.fvecs" --query "$WORK/synth/query.fvecs" --gt "$WORK/synth/groundtruth.ivecs" \
+  --M 16 --efc "$SYN_EFC" --ef "$SYN_EF" --metric ip --json "$WORK/synth_ref.json"
 rm -rf "$WORK/synth"
 
 $PY $HERE/hnswlib_ref.py compare --ours "$WORK/sift_ours.json" --ref "$WORK/sift_ref.json" --native "$WORK/sift_native.json" --title "siftsmall (SIFT10K, L2)"
