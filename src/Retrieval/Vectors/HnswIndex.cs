@@ -40,8 +40,12 @@ public sealed unsafe class HnswIndex : IVectorIndex
     // The hot methods carry AggressiveOptimization: they are fully optimised from their first call, not
     // after tiering, which otherwise spends a small build's first ~20% in unoptimised loops.
 
-    /// <summary>Cache lines of a neighbour's vector prefetched ahead of its distance (the rest follow by the hardware prefetcher).</summary>
-    private const int PrefetchLines = 8;
+    /// <summary>
+    /// Most cache lines of the next neighbour's vector prefetched while the current one is measured: the
+    /// whole row up to 512 floats. On the 100K x 384 set, back to back, the whole row built ~20% and searched
+    /// ~5% faster than the first line alone (what hnswlib prefetches); the hardware prefetcher trails behind.
+    /// </summary>
+    private const int PrefetchLines = 32;
 
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<long, int> slotOf;
