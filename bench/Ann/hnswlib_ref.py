@@ -3,7 +3,8 @@
 
   gen     writes the clustered synthetic set (base/query .fvecs, brute-force top-100 .ivecs)
   run     builds hnswlib on .fvecs data, sweeps ef, writes JSON in the schema of `agentmem bench ann`
-  compare prints ours and hnswlib side by side, with our QPS / hnswlib QPS at equal recall
+  compare prints ours, native hnswlib (hnswlib_native.cpp) and python hnswlib side by side, with our
+          QPS / their QPS at equal recall
 """
 import argparse
 import json
@@ -109,28 +110,47 @@ def qps_at(curve, recall):
     return None
 
 
+def ratio_at_equal_recall(row, curve, best_so_far):
+    """Our QPS / the other side's QPS at our recall; blank where a smaller ef of ours already got there."""
+    if row["recall_at_10"] <= best_so_far:
+        return "(smaller ef reached it)"
+    matched = qps_at(curve, row["recall_at_10"])
+    return f"{row['qps'] / matched:.2f}" if matched else "n/a (outside its range)"
+
+
 def compare(args):
     ours = json.load(open(args.ours))
     ref = json.load(open(args.ref))
+    native = json.load(open(args.native)) if args.native else None
     print(f"\n### {args.title}: {ours['vectors']} x {ours['dimension']}, {ours['queries']} queries, "
           f"metric {ours['metric']}, M={ours['m']}, efConstruction={ours['ef_construction']}, single thread\n")
-    print(f"build: AgentMem {ours['build_seconds']:.2f} s, hnswlib {ref['build_seconds']:.2f} s "
-          f"(ratio {ref['build_seconds'] / ours['build_seconds']:.2f}); AgentMem index {ours['index_bytes'] / 2**20:.1f} MiB\n")
-    print("| ef | AgentMem recall@10 | AgentMem QPS | hnswlib recall@10 | hnswlib QPS | QPS ratio (same ef) | QPS ratio at equal recall |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    by_ef = {r["ef"]: r for r in ref["results"]}
+    build = f"build: AgentMem {ours['build_seconds']:.2f} s"
+    if native:
+        build += (f", native hnswlib {native['build_seconds']:.2f} s (AgentMem / native time "
+                  f"{ours['build_seconds'] / native['build_seconds']:.2f})")
+    build += (f", python hnswlib {ref['build_seconds']:.2f} s (AgentMem / python time "
+              f"{ours['build_seconds'] / ref['build_seconds']:.2f}); AgentMem index {ours['index_bytes'] / 2**20:.1f} MiB\n")
+    print(build)
+    sides = ([("native", native)] if native else []) + [("python", ref)]
+    head = "| ef | AgentMem R@10 | AgentMem QPS |"
+    for name, _ in sides:
+        head += f" {name} R@10 | {name} QPS |"
+    for name, _ in sides:
+        head += f" ours/{name} QPS, same ef | ours/{name} QPS, equal recall |"
+    print(head)
+    print("|" + "---:|" * (3 + 4 * len(sides)))
+    by_ef = [{r["ef"]: r for r in side["results"]} for _, side in sides]
     best_so_far = -1.0
     for row in ours["results"]:
-        other = by_ef.get(row["ef"])
-        matched = qps_at(ref["results"], row["recall_at_10"])
-        same = f"{row['qps'] / other['qps']:.2f}" if other else "-"
-        if row["recall_at_10"] <= best_so_far:
-            equal = "(a smaller ef already reached this recall)"
-        else:
-            equal = f"{row['qps'] / matched:.2f}" if matched else "n/a (recall outside hnswlib's range)"
+        line = f"| {row['ef']} | {row['recall_at_10']:.4f} | {row['qps']:.0f} |"
+        others = [table.get(row["ef"]) for table in by_ef]
+        for other in others:
+            line += f" {other['recall_at_10']:.4f} | {other['qps']:.0f} |" if other else " - | - |"
+        for other, (_, side) in zip(others, sides):
+            same = f"{row['qps'] / other['qps']:.2f}" if other else "-"
+            line += f" {same} | {ratio_at_equal_recall(row, side['results'], best_so_far)} |"
         best_so_far = max(best_so_far, row["recall_at_10"])
-        print(f"| {row['ef']} | {row['recall_at_10']:.4f} | {row['qps']:.0f} | "
-              f"{other['recall_at_10'] if other else '-'} | {other['qps'] if other else '-'} | {same} | {equal} |")
+        print(line)
 
 
 def main():
@@ -153,7 +173,8 @@ def main():
     r.add_argument("--ef", default="16,32,64,128")
     c = sub.add_parser("compare")
     c.add_argument("--ours", required=True)
-    c.add_argument("--ref", required=True)
+    c.add_argument("--ref", required=True, help="python hnswlib's JSON")
+    c.add_argument("--native", help="native hnswlib's JSON (hnswlib_native.cpp)")
     c.add_argument("--title", required=True)
     args = parser.parse_args()
     {"gen": gen, "run": run, "compare": compare}[args.command](args)

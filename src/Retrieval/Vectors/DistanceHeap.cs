@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace AgentMem.Retrieval.Vectors;
 
 /// <summary>
@@ -5,6 +8,8 @@ namespace AgentMem.Retrieval.Vectors;
 /// A min-heap pops the closest first (the candidate queue); a max-heap keeps the farthest on top (the
 /// bounded result set, whose top is the distance a new node must beat). Both are min-heaps on a key:
 /// the max-heap stores negated distances, so the comparisons carry no branch on the heap's kind.
+/// Indexing is unchecked (references into the arrays): every index is kept below <see cref="Count"/>,
+/// and Count never exceeds the arrays' length.
 /// </summary>
 internal sealed class DistanceHeap
 {
@@ -16,12 +21,13 @@ internal sealed class DistanceHeap
 
     public int Count { get; private set; }
 
-    public float TopDistance => sign * distances[0];
+    public float TopDistance => sign * MemoryMarshal.GetArrayDataReference(distances);
 
-    public int TopNode => nodes[0];
+    public int TopNode => MemoryMarshal.GetArrayDataReference(nodes);
 
     public void Clear() => Count = 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Push(int node, float distance)
     {
         distance *= sign;
@@ -31,24 +37,28 @@ internal sealed class DistanceHeap
             Array.Resize(ref nodes, Count * 2);
         }
 
+        ref float d = ref MemoryMarshal.GetArrayDataReference(distances);
+        ref int n = ref MemoryMarshal.GetArrayDataReference(nodes);
         int i = Count++;
         while (i > 0)
         {
             int parent = (i - 1) >> 1;
-            if (!Before(distance, distances[parent]))
+            float parentDistance = Unsafe.Add(ref d, parent);
+            if (!Before(distance, parentDistance))
             {
                 break;
             }
 
-            distances[i] = distances[parent];
-            nodes[i] = nodes[parent];
+            Unsafe.Add(ref d, i) = parentDistance;
+            Unsafe.Add(ref n, i) = Unsafe.Add(ref n, parent);
             i = parent;
         }
 
-        distances[i] = distance;
-        nodes[i] = node;
+        Unsafe.Add(ref d, i) = distance;
+        Unsafe.Add(ref n, i) = node;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pop()
     {
         int last = --Count;
@@ -57,8 +67,10 @@ internal sealed class DistanceHeap
             return;
         }
 
-        float distance = distances[last];
-        int node = nodes[last];
+        ref float d = ref MemoryMarshal.GetArrayDataReference(distances);
+        ref int n = ref MemoryMarshal.GetArrayDataReference(nodes);
+        float distance = Unsafe.Add(ref d, last);
+        int node = Unsafe.Add(ref n, last);
         int i = 0;
         while (true)
         {
@@ -68,23 +80,25 @@ internal sealed class DistanceHeap
                 break;
             }
 
-            if (child + 1 < last && Before(distances[child + 1], distances[child]))
+            float childDistance = Unsafe.Add(ref d, child);
+            if (child + 1 < last && Before(Unsafe.Add(ref d, child + 1), childDistance))
             {
                 child++;
+                childDistance = Unsafe.Add(ref d, child);
             }
 
-            if (!Before(distances[child], distance))
+            if (!Before(childDistance, distance))
             {
                 break;
             }
 
-            distances[i] = distances[child];
-            nodes[i] = nodes[child];
+            Unsafe.Add(ref d, i) = childDistance;
+            Unsafe.Add(ref n, i) = Unsafe.Add(ref n, child);
             i = child;
         }
 
-        distances[i] = distance;
-        nodes[i] = node;
+        Unsafe.Add(ref d, i) = distance;
+        Unsafe.Add(ref n, i) = node;
     }
 
     private static bool Before(float a, float b) => a < b;

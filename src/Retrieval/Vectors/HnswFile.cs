@@ -55,7 +55,7 @@ internal static class HnswFile
                 w.Write(MemoryMarshal.AsBytes(g.Keys.AsSpan(0, n)));
                 w.Write(MemoryMarshal.AsBytes(g.Levels.AsSpan(0, n)));
                 w.Write(MemoryMarshal.AsBytes(g.Deleted.AsSpan(0, n)));
-                w.Write(MemoryMarshal.AsBytes(g.Vectors.AsSpan(0, n * g.Dimension)));
+                w.Write(MemoryMarshal.AsBytes(g.Vectors.Span[..(n * g.Dimension)]));
                 w.Write(MemoryMarshal.AsBytes(g.Links0.AsSpan(0, n * ((2 * g.Options.M) + 1))));
                 for (int i = 0; i < n; i++)
                 {

@@ -8,7 +8,7 @@ internal sealed record HnswGraph(
     int NodeCount,
     int EntryPoint,
     int MaxLevel,
-    float[] Vectors,
+    ReadOnlyMemory<float> Vectors,
     long[] Keys,
     int[] Levels,
     bool[] Deleted,

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace AgentMem.Retrieval.Vectors;
 
@@ -13,7 +14,11 @@ namespace AgentMem.Retrieval.Vectors;
 /// <remarks>
 /// <para>Storage: all vectors in one contiguous array; layer-0 links in one flat array with a fixed stride
 /// of 2M+1 ints per node (count, then ids); upper-layer links in one flat array per node covering its
-/// layers 1..level at a stride of M+1. Nodes are dense int slots mapped to the caller's long keys.</para>
+/// layers 1..level at a stride of M+1. Nodes are dense int slots mapped to the caller's long keys.
+/// The vector and layer-0 arrays live on the pinned object heap, the vectors from a 64-byte boundary, so
+/// the search loop reads them by pointer without bounds checks and prefetches the next neighbour's
+/// vector while it computes the current one (the graph is far larger than cache; memory latency, not
+/// arithmetic, is what a search mostly waits on).</para>
 /// <para>Deletes: the node is marked deleted (never returned), and each of its neighbours that linked to
 /// it is repaired by re-selecting its links, with the heuristic, from its remaining links plus the deleted
 /// node's neighbours. The deleted node keeps its own outgoing links so that any node still pointing at it
@@ -28,18 +33,33 @@ namespace AgentMem.Retrieval.Vectors;
 /// <para>Thread safety: many concurrent searches, one writer (a reader-writer lock); searches use
 /// per-thread scratch buffers, so they allocate only their result list.</para>
 /// </remarks>
-public sealed class HnswIndex : IVectorIndex
+public sealed unsafe class HnswIndex : IVectorIndex
 {
     private const int MaxLevelCap = 30;
+
+    // The hot methods carry AggressiveOptimization: they are fully optimised from their first call, not
+    // after tiering, which otherwise spends a small build's first ~20% in unoptimised loops.
+
+    /// <summary>
+    /// Most cache lines of the next neighbour's vector prefetched while the current one is measured: the
+    /// whole row up to 512 floats. On the 100K x 384 set, back to back, the whole row built ~20% and searched
+    /// ~5% faster than the first line alone (what hnswlib prefetches); the hardware prefetcher trails behind.
+    /// </summary>
+    private const int PrefetchLines = 32;
 
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<long, int> slotOf;
     private readonly Stack<int> freeSlots = new();
     private readonly VectorMetric kernelMetric;
+    private readonly bool kernelIsL2;
     private readonly double levelMultiplier;
     private Random random;
 
+    // Row r of the vectors starts at vectors[vectorOffset + r * Dimension] (vectorBase points there).
     private float[] vectors;
+    private int vectorOffset;
+    private float* vectorBase;
+    private int* linkBase;
     private long[] keys;
     private int[] levels;
     private bool[] deleted;
@@ -68,15 +88,17 @@ public sealed class HnswIndex : IVectorIndex
         Dimension = dimension;
         Metric = metric;
         kernelMetric = metric == VectorMetric.Cosine ? VectorMetric.InnerProduct : metric;
+        kernelIsL2 = kernelMetric == VectorMetric.L2;
         levelMultiplier = 1 / Math.Log(Options.M);
         random = new Random(Options.Seed);
         int slots = capacity ?? Options.MaxElements ?? 1024;
         slotOf = new Dictionary<long, int>(slots);
-        vectors = new float[(long)slots * dimension];
+        vectors = [];
+        links0 = [];
+        AllocateStorage(slots, ReadOnlySpan<float>.Empty, ReadOnlySpan<int>.Empty);
         keys = new long[slots];
         levels = new int[slots];
         deleted = new bool[slots];
-        links0 = new int[slots * Layer0Stride];
         upperLinks = new int[]?[slots];
     }
 
@@ -291,7 +313,7 @@ public sealed class HnswIndex : IVectorIndex
                 return false;
             }
 
-            vectors.AsSpan(slot * Dimension, Dimension).CopyTo(destination);
+            VectorOf(slot).CopyTo(destination);
             return true;
         }
         finally
@@ -300,17 +322,18 @@ public sealed class HnswIndex : IVectorIndex
         }
     }
 
-    internal HnswGraph Snapshot() => new(Dimension, Metric, Options, nodeCount, entryPoint, maxLevel, vectors, keys, levels, deleted, links0, upperLinks);
+    internal HnswGraph Snapshot() =>
+        new(Dimension, Metric, Options, nodeCount, entryPoint, maxLevel, vectors.AsMemory(vectorOffset, nodeCount * Dimension), keys, levels, deleted, links0, upperLinks);
 
     internal static HnswIndex FromGraph(HnswGraph graph)
     {
         // Capacity 0: the graph's arrays replace the empty ones right away.
         var index = new HnswIndex(graph.Dimension, graph.Metric, graph.Options, capacity: 0);
-        index.vectors = graph.Vectors;
+        // Copied into pinned, aligned storage: the search loop reads it by pointer.
+        index.AllocateStorage(graph.Keys.Length, graph.Vectors.Span, graph.Links0);
         index.keys = graph.Keys;
         index.levels = graph.Levels;
         index.deleted = graph.Deleted;
-        index.links0 = graph.Links0;
         index.upperLinks = graph.UpperLinks;
         index.nodeCount = graph.NodeCount;
         index.entryPoint = graph.EntryPoint;
@@ -366,6 +389,7 @@ public sealed class HnswIndex : IVectorIndex
         return matches;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanUnvisited(ReadOnlySpan<float> query, int k, Func<long, bool>? filter, HnswScratch scratch)
     {
         var visited = scratch.Visited;
@@ -391,6 +415,7 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     /// <summary>Greedy walk from <paramref name="fromLayer"/> down to (not into) <paramref name="toLayer"/>: on each layer, move to any closer neighbour until none is.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int GreedyDescent(ReadOnlySpan<float> query, int start, int fromLayer, int toLayer, int exclude)
     {
         int current = start;
@@ -430,6 +455,7 @@ public sealed class HnswIndex : IVectorIndex
     /// closest accepted nodes in <c>scratch.Results</c>. Rejected nodes are still expanded, and while
     /// fewer than ef are accepted the walk does not stop, so selective filters widen the search.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SearchLayer(ReadOnlySpan<float> query, int entry, int ef, int layer, Func<long, bool>? filter, int exclude, HnswScratch scratch)
     {
         var visited = scratch.Visited;
@@ -451,7 +477,13 @@ public sealed class HnswIndex : IVectorIndex
             results.Push(entry, entryDistance);
         }
 
-        ref int linkBase = ref MemoryMarshal.GetArrayDataReference(links0);
+        // Unvisited neighbours of the node being expanded: collected first (their vectors prefetched as
+        // they are found), then measured, each while the next one's vector is on its way from memory.
+        int* pending = stackalloc int[Math.Max(Layer0Stride, UpperStride)];
+
+        // Upper-layer link arrays are ordinary, movable ones: their blocks are copied here, not pointed at.
+        int* upperCopy = stackalloc int[UpperStride];
+        ref float q = ref MemoryMarshal.GetReference(query);
         while (candidates.Count > 0)
         {
             int current = candidates.TopNode;
@@ -462,22 +494,38 @@ public sealed class HnswIndex : IVectorIndex
             }
 
             candidates.Pop();
-            ReadOnlySpan<int> block = layer == 0
-                ? MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref linkBase, current * Layer0Stride), Layer0Stride)
-                : Links(current, layer);
+            int* block = linkBase + ((nint)current * Layer0Stride);
+            if (layer > 0)
+            {
+                Links(current, layer).CopyTo(new Span<int>(upperCopy, UpperStride));
+                block = upperCopy;
+            }
+
             int n = block[0];
+            int count = 0;
             for (int i = 1; i <= n; i++)
             {
                 int neighbour = block[i];
-                if (!visited.TryVisit(neighbour))
+                if (visited.TryVisit(neighbour))
                 {
-                    continue;
+                    Prefetch(VectorPointer(neighbour));
+                    pending[count++] = neighbour;
+                }
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                if (i + 1 < count)
+                {
+                    PrefetchVector(pending[i + 1]);
                 }
 
-                float d = DistanceTo(query, neighbour);
+                int neighbour = pending[i];
+                float d = Distance(ref q, neighbour);
                 if (results.Count < ef || d < results.TopDistance)
                 {
                     candidates.Push(neighbour, d);
+                    Prefetch(linkBase + ((nint)candidates.TopNode * Layer0Stride));
                     if (Accepts(neighbour, filter))
                     {
                         results.Push(neighbour, d);
@@ -492,6 +540,7 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     /// <summary>Inserts node <paramref name="slot"/> (vector stored, links empty) into every layer up to its level.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Link(int slot, HnswScratch scratch)
     {
         int level = levels[slot];
@@ -533,6 +582,7 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     /// <summary>Links <paramref name="from"/> to <paramref name="to"/>; if that overflows, keeps the heuristic's choice among old links and the new one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddLink(int from, int to, int layer, HnswScratch scratch)
     {
         var block = Links(from, layer);
@@ -558,12 +608,18 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     /// <summary>Rewrites a node's links on one layer as the heuristic's choice among <paramref name="candidates"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReselectLinks(int node, int layer, ReadOnlySpan<int> candidates, HnswScratch scratch)
     {
         scratch.EnsureSelectionCapacity(candidates.Length);
         var nodes = scratch.SelectNodes.AsSpan(0, candidates.Length);
         var distances = scratch.SelectDistances.AsSpan(0, candidates.Length);
         var vector = VectorOf(node);
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            Prefetch(VectorPointer(candidates[i]));
+        }
+
         for (int i = 0; i < candidates.Length; i++)
         {
             nodes[i] = candidates[i];
@@ -582,6 +638,7 @@ public sealed class HnswIndex : IVectorIndex
     /// only if it is closer to the base than to every candidate already kept, which spreads links over
     /// directions instead of spending them all on one dense cluster. Leaves the result in <c>scratch.Chosen</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SelectNeighbours(HnswScratch scratch, int count, int max)
     {
         var nodes = scratch.SelectNodes;
@@ -727,7 +784,7 @@ public sealed class HnswIndex : IVectorIndex
 
     private void StoreVector(int slot, ReadOnlySpan<float> vector)
     {
-        var target = vectors.AsSpan(slot * Dimension, Dimension);
+        var target = vectors.AsSpan(vectorOffset + (slot * Dimension), Dimension);
         vector.CopyTo(target);
         if (Metric == VectorMetric.Cosine)
         {
@@ -750,12 +807,33 @@ public sealed class HnswIndex : IVectorIndex
         }
 
         int capacity = Math.Max(needed, keys.Length * 2);
-        Array.Resize(ref vectors, capacity * Dimension);
+        AllocateStorage(capacity, vectors.AsSpan(vectorOffset, nodeCount * Dimension), links0.AsSpan(0, nodeCount * Layer0Stride));
         Array.Resize(ref keys, capacity);
         Array.Resize(ref levels, capacity);
         Array.Resize(ref deleted, capacity);
-        Array.Resize(ref links0, capacity * Layer0Stride);
         Array.Resize(ref upperLinks, capacity);
+    }
+
+    /// <summary>
+    /// New pinned vector and layer-0 arrays for <paramref name="capacity"/> nodes, holding a copy of
+    /// <paramref name="oldVectors"/> and <paramref name="oldLinks"/>. The pinned object heap never moves
+    /// them, so the raw pointers stay valid for the arrays' lifetime; the vector rows start on a 64-byte
+    /// boundary (16 spare floats give room to shift), so a row of a multiple of 16 floats never
+    /// straddles more cache lines than it fills.
+    /// </summary>
+    private void AllocateStorage(int capacity, ReadOnlySpan<float> oldVectors, ReadOnlySpan<int> oldLinks)
+    {
+        var newVectors = GC.AllocateUninitializedArray<float>((capacity * Dimension) + 16, pinned: true);
+        float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(newVectors));
+        int offset = (int)((64 - ((nuint)start & 63)) & 63) / sizeof(float);
+        oldVectors.CopyTo(newVectors.AsSpan(offset));
+        var newLinks = GC.AllocateArray<int>(capacity * Layer0Stride, pinned: true);
+        oldLinks.CopyTo(newLinks);
+        vectors = newVectors;
+        vectorOffset = offset;
+        vectorBase = start + offset;
+        links0 = newLinks;
+        linkBase = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(newLinks));
     }
 
     private bool Accepts(int node, Func<long, bool>? filter) => !deleted[node] && (filter is null || filter(keys[node]));
@@ -765,9 +843,41 @@ public sealed class HnswIndex : IVectorIndex
         : upperLinks[node].AsSpan((layer - 1) * UpperStride, UpperStride);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ReadOnlySpan<float> VectorOf(int node) =>
-        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(vectors), node * Dimension), Dimension);
+    private ReadOnlySpan<float> VectorOf(int node) => new(VectorPointer(node), Dimension);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float DistanceTo(ReadOnlySpan<float> query, int node) => VectorDistance.Compute(kernelMetric, query, VectorOf(node));
+    private float* VectorPointer(int node) => vectorBase + ((nint)node * Dimension);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float DistanceTo(ReadOnlySpan<float> query, int node) => Distance(ref MemoryMarshal.GetReference(query), node);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Distance(ref float query, int node) => kernelIsL2
+        ? VectorDistance.SquaredL2(ref query, ref *VectorPointer(node), Dimension)
+        : -VectorDistance.Dot(ref query, ref *VectorPointer(node), Dimension);
+
+    /// <summary>Starts loading the first <see cref="PrefetchLines"/> cache lines of a node's vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchVector(int node)
+    {
+        if (Sse.IsSupported)
+        {
+            byte* row = (byte*)VectorPointer(node);
+            int lines = Math.Min(PrefetchLines, ((Dimension * sizeof(float)) + 63) >> 6);
+            for (int i = 0; i < lines; i++)
+            {
+                Sse.Prefetch0(row + (i << 6));
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(void* address)
+    {
+        // x86 only: .NET exposes no portable prefetch; elsewhere the hardware prefetcher is all there is.
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(address);
+        }
+    }
 }

@@ -1,34 +1,40 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace AgentMem.Retrieval.Vectors;
 
 /// <summary>
-/// Which graph nodes a search has already seen: one int stamp per node, and a generation number that
-/// moves on for every search, so starting a search costs nothing instead of clearing an array.
+/// Which graph nodes a search has already seen: one 16-bit stamp per node, and a generation number that
+/// moves on for every search, so starting a search costs nothing instead of clearing an array. 16 bits
+/// halve the stamps' cache footprint (it is touched once per neighbour); the array is cleared once every
+/// 65,535 searches when the generation wraps.
 /// </summary>
 internal sealed class VisitedSet
 {
-    private int[] stamps = [];
-    private int generation;
+    private ushort[] stamps = [];
+    private ushort generation;
 
     /// <summary>Starts a new search over nodes 0..<paramref name="nodeCount"/>-1.</summary>
     public void Reset(int nodeCount)
     {
         if (stamps.Length < nodeCount)
         {
-            stamps = new int[Math.Max(nodeCount, stamps.Length * 2)];
+            stamps = new ushort[Math.Max(nodeCount, stamps.Length * 2)];
             generation = 0;
         }
 
-        if (++generation == int.MaxValue)
+        if (++generation == ushort.MaxValue)
         {
             Array.Clear(stamps);
             generation = 1;
         }
     }
 
-    /// <summary>Marks a node; false if this search had already marked it.</summary>
+    /// <summary>Marks a node (0 ≤ node &lt; the count given to <see cref="Reset"/>; unchecked); false if this search had already marked it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryVisit(int node)
     {
-        ref int stamp = ref stamps[node];
+        ref ushort stamp = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(stamps), (nint)(uint)node);
         if (stamp == generation)
         {
             return false;
