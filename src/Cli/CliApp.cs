@@ -23,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(SearchCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ContextCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(StatsCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(IndexCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(MaintainCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(CubeCommands.Create(global, stdout, stderr));
         root.Subcommands.Add(ImportCommand.Create(global, stdout, stderr));

@@ -16,6 +16,14 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     /// <summary>Byte budget of the per-cube search indexes, in MiB.</summary>
     public int CacheMb { get; init; } = (int)(RetrievalStateOptions.DefaultCacheBytes >> 20);
 
+    /// <summary>A tuning knob from the environment (documented in the README), or null when unset.</summary>
+    private static int? EnvInt(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
+            ? int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) && value > 0
+                ? value
+                : throw new MemoryCore.Errors.MemoryValidationException($"{name} must be a positive whole number; got '{text}'.")
+            : null;
+
     /// <summary>The index folder beside the database: <c>agentmem.db</c> keeps <c>agentmem.db.index/</c>.</summary>
     public static string IndexDirectoryOf(string dbPath) => Path.GetFullPath(dbPath) + ".index";
 
@@ -26,10 +34,21 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     public MemoryOS OpenMemory() => Compose(SqliteMemoryStore.Open(DbPath));
 
     /// <summary>The composition over an opened store, with the configured embedder (and hybrid settings, the defaults when null).</summary>
-    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid = null)
+    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid = null) => Compose(store, hybrid, out _);
+
+    /// <summary>The composition, also handing out the retrieval state its hybrid and vector retrievers share.</summary>
+    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var state = new RetrievalStateOptions { IndexDirectory = IndexDirectoryOf(store.Path), CacheBytes = (long)CacheMb << 20 };
-        return new(store, DefaultRetrievers.Create(store, Embedder.Create(), hybrid, state));
+        var options = new RetrievalStateOptions
+        {
+            IndexDirectory = IndexDirectoryOf(store.Path),
+            CacheBytes = (long)CacheMb << 20,
+            AnnThreshold = EnvInt("AGENTMEM_ANN_THRESHOLD") ?? RetrievalStateOptions.DefaultAnnThreshold,
+            CheckpointEvery = EnvInt("AGENTMEM_CHECKPOINT_EVERY") ?? new RetrievalStateOptions().CheckpointEvery,
+        };
+        var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid, options);
+        state = ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State;
+        return new(store, retrievers);
     }
 }

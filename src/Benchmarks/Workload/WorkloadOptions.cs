@@ -40,6 +40,18 @@ public sealed class WorkloadOptions
     public Func<string, HybridOptions, MemoryOS>? Open { get; set; }
 
     /// <summary>
+    /// Called after the cube has grown to a size and before the timed rounds: the host lets background index work (an
+    /// ANN build the growth triggered) finish, so the rounds measure the steady state rather than the build. Null: none.
+    /// </summary>
+    public Func<MemoryOS, CancellationToken, Task>? Settle { get; set; }
+
+    /// <summary>
+    /// Called before the cold probe: the host closes what this process holds open (persisted indexes are owned by one
+    /// process at a time), as a restart would. Null: none.
+    /// </summary>
+    public Func<MemoryOS, Task>? Release { get; set; }
+
+    /// <summary>
     /// Opens the database in a fresh process and times open and first search there (a restart); null skips the cold
     /// columns. The host owns process launching; the benchmark only asks.
     /// </summary>

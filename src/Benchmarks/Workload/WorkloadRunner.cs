@@ -110,6 +110,14 @@ public sealed class WorkloadRunner
                 progress?.Report(new BenchmarkProgress($"grow {label}", (int)count, growTarget));
             }
 
+            if (options.Settle is { } settle)
+            {
+                progress?.Report(new BenchmarkProgress($"settle {label}", 0, 1));
+                await memory.SearchAsync(scope, cube.Id, queries.Next(), k, cancellationToken: ct).ConfigureAwait(false);
+                await settle(memory, ct).ConfigureAwait(false);
+                progress?.Report(new BenchmarkProgress($"settle {label}", 1, 1));
+            }
+
             double growMs = grow.Elapsed.TotalMilliseconds;
             var adds = new List<double>(iterations);
             var afterWrite = new List<double>(iterations);
@@ -161,6 +169,11 @@ public sealed class WorkloadRunner
             ColdProbeResult? cold = null;
             if (options.ColdProbe is { } probe)
             {
+                if (options.Release is { } release)
+                {
+                    await release(memory).ConfigureAwait(false);
+                }
+
                 progress?.Report(new BenchmarkProgress($"cold probe {label}", 0, 1));
                 cold = await probe(new ColdProbeRequest(dbPath, options.Tenant, options.CubeName, queries.Next(), k, engine), ct).ConfigureAwait(false);
                 progress?.Report(new BenchmarkProgress($"cold probe {label}", 1, 1));

@@ -33,6 +33,7 @@ internal static class WorkloadBenchCommand
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
+            var states = new System.Runtime.CompilerServices.ConditionalWeakTable<AgentMem.MemoryCore.MemoryOS, Retrieval.State.RetrievalState>();
             var options = new WorkloadOptions
             {
                 Sizes = ParseSizes(parse.GetValue(sizes)!),
@@ -42,7 +43,22 @@ internal static class WorkloadBenchCommand
                 BatchSize = parse.GetValue(batch),
                 K = parse.GetValue(k),
                 WorkDirectory = parse.GetValue(work),
-                Open = (dbPath, hybrid) => ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid),
+                Open = (dbPath, hybrid) =>
+                {
+                    var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid, out var state);
+                    states.Add(memory, state);
+                    return memory;
+                },
+                Settle = (memory, token) => states.TryGetValue(memory, out var state) ? state.WaitForIndexesAsync(token) : Task.CompletedTask,
+                Release = memory =>
+                {
+                    if (states.TryGetValue(memory, out var state))
+                    {
+                        state.Clear();
+                    }
+
+                    return Task.CompletedTask;
+                },
                 ColdProbe = WorkloadProbeLauncher.For(ctx.Embedder),
             };
             Verb.Validate(options.Validate);

@@ -183,6 +183,101 @@ public sealed class RetrievalState : IDisposable
         }
     }
 
+    /// <summary>
+    /// Compares the cube's derived data with the store after catching up with the change feed: every searchable memory
+    /// indexed, persisted embeddings present and current, and (for a SPANN-served cube) the index's keys equal to the
+    /// searchable memories' keys. Reads every posting of the index: a maintenance operation, not a search-path one.
+    /// </summary>
+    public async Task<IndexReport> VerifyAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
+    {
+        var items = await ListIndexedAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
+        var stored = (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
+        int missing = 0, stale = 0;
+        foreach (var item in items)
+        {
+            if (!stored.TryGetValue(item.Id, out var e))
+            {
+                missing++;
+            }
+            else if (e.TextHash != IndexedText.Hash(IndexedText.Describe(item)))
+            {
+                stale++;
+            }
+        }
+
+        var expectedKeys = items.Select(i => CubeIndex.VectorKey(i.Id)).ToHashSet();
+        return await WithCubeAsync(tenant, cubeId, index =>
+        {
+            int indexed = items.Count(i => index.TryGetSlot(i.Id, out _));
+            if (!index.Vectors.UsesAnn)
+            {
+                return new IndexReport(cubeId, items.Count, indexed, missing, stale, index.Vectors.Building ? "building" : "exact", 0, 0);
+            }
+
+            var keys = index.Vectors.IndexedKeys();
+            return new IndexReport(cubeId, items.Count, indexed, missing, stale, "spann", expectedKeys.Count(k => !keys.Contains(k)), keys.Count(k => !expectedKeys.Contains(k)));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rebuilds the cube's derived data from the store: drops its persisted index folder and cached index, re-embeds
+    /// every searchable memory (replacing its persisted embedding), rebuilds the index and, above the threshold, its
+    /// SPANN index (waited for and checkpointed). Reports progress as (done, total) embedded memories.
+    /// </summary>
+    public async Task<IndexReport> RebuildAsync(string tenant, string cubeId, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var key = (tenant, cubeId);
+        var entry = cubes.GetOrAdd(key, _ => new CubeEntry());
+        await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            entry.Index?.Dispose();
+            entry.Index = null;
+            entry.Bytes = 0;
+            if (CubeFolder(tenant, cubeId) is { } folder && Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            var items = await ListIndexedAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
+            for (int start = 0; start < items.Count; start += 1000)
+            {
+                var batch = items.GetRange(start, Math.Min(1000, items.Count - start));
+                var texts = batch.Select(IndexedText.Describe).ToList();
+                var vectors = await EmbedAsync(texts, cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref embeddedTexts, batch.Count);
+                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, batch.Select((item, i) => new StoredEmbedding(item.Id, IndexedText.Hash(texts[i]), vectors[i])).ToList(), cancellationToken).ConfigureAwait(false);
+                progress?.Report((start + batch.Count, items.Count));
+            }
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+
+        await WithCubeAsync<int>(tenant, cubeId, _ => 0, cancellationToken).ConfigureAwait(false);
+        await WaitForIndexesAsync(cancellationToken).ConfigureAwait(false);
+        return await VerifyAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<List<MemoryItem>> ListIndexedAsync(string tenant, string cubeId, CancellationToken cancellationToken)
+    {
+        var items = new List<MemoryItem>();
+        var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
+        MemoryId? after = null;
+        while (true)
+        {
+            var page = await store.ListAsync(tenant, filter, ListPage, after, cancellationToken).ConfigureAwait(false);
+            items.AddRange(page);
+            if (page.Count < ListPage)
+            {
+                return items;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
     /// <summary>Whether the cube's vector signal is served by its SPANN index now (for tests and diagnostics).</summary>
     public bool ServesThroughAnn(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Vectors.UsesAnn == true;
 
@@ -219,7 +314,7 @@ public sealed class RetrievalState : IDisposable
     private void Checkpoint(string tenant, string cubeId, CubeIndex index)
     {
         index.Vectors.Checkpoint();
-        if (CubeFolder(tenant, cubeId) is { } folder && !RebuildOnWrite)
+        if (CubeFolder(tenant, cubeId) is { } folder && !RebuildOnWrite && index.Vectors.OwnsFolder)
         {
             new VectorTierFile(VectorTierFile.CurrentFormat, EmbedderId, index.Vectors.Dimension, index.Sequence).Write(folder);
         }
@@ -245,6 +340,11 @@ public sealed class RetrievalState : IDisposable
     {
         string? folder = RebuildOnWrite ? null : CubeFolder(tenant, cubeId);
         var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann")) { Sequence = head };
+        if (!index.Vectors.OwnsFolder)
+        {
+            folder = null; // another process owns the persisted index; this one keeps a private one
+        }
+
         try
         {
             // A persisted SPANN index: reopen it and take from the store only the vectors that changed since its checkpoint.

@@ -23,6 +23,7 @@ internal sealed class VectorColumn : IDisposable
     private readonly int? annThreshold;
     private readonly string annFolder;
     private readonly bool temporaryFolder;
+    private readonly FileStream? folderLock;
     private readonly List<float[]> blocks = [];
     private readonly Dictionary<long, int> slotOfKey = [];
     private bool[] present = [];
@@ -38,9 +39,21 @@ internal sealed class VectorColumn : IDisposable
     public VectorColumn(int? annThreshold = null, string? annFolder = null)
     {
         this.annThreshold = annThreshold;
-        temporaryFolder = annFolder is null;
-        this.annFolder = annFolder ?? Path.Combine(Path.GetTempPath(), "agentmem-ann-" + Guid.NewGuid().ToString("N"));
+        if (annFolder is not null && TryLock(annFolder) is { } held)
+        {
+            folderLock = held;
+            this.annFolder = annFolder;
+        }
+        else
+        {
+            // No folder, or another process owns it (one writer per index): this process keeps a private index.
+            temporaryFolder = true;
+            this.annFolder = Path.Combine(Path.GetTempPath(), "agentmem-ann-" + Guid.NewGuid().ToString("N"));
+        }
     }
+
+    /// <summary>Whether this column owns the persisted folder it was given (false: another process holds it).</summary>
+    public bool OwnsFolder => folderLock is not null;
 
     /// <summary>Vector length, 0 until the first vector arrives.</summary>
     public int Dimension { get; private set; }
@@ -228,6 +241,9 @@ internal sealed class VectorColumn : IDisposable
         building = Task.Run(() => SpannIndex.Build(folder, VectorMetric.InnerProduct, new VectorRows<float>(dimension, keys.Count, data), keys, new SpannOptions { VerifyPostingsOnOpen = false }));
     }
 
+    /// <summary>Every key the SPANN index holds a current entry for (reads every posting: verification only).</summary>
+    public HashSet<long> IndexedKeys() => ann?.KeysInPostings() ?? [];
+
     /// <summary>Waits for a background build to finish (it is applied by the next <see cref="Advance"/>).</summary>
     public Task WaitForBuildAsync() => building ?? Task.CompletedTask;
 
@@ -256,6 +272,25 @@ internal sealed class VectorColumn : IDisposable
 
     /// <inheritdoc/>
     public void Dispose()
+    {
+        DisposeIndex();
+        folderLock?.Dispose();
+    }
+
+    private static FileStream? TryLock(string folder)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+            return new FileStream(Path.Combine(folder, "owner.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private void DisposeIndex()
     {
         if (building is not null)
         {

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+using AgentMem.Retrieval.State;
+using AgentMem.Stores.Sqlite;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>index verify</c> and <c>index rebuild</c>: the derived search data (persisted embeddings, the index folder beside the
+/// database) compared with, or rebuilt from, the store, for the <c>--cube</c> cube or every cube of the tenant.
+/// </summary>
+internal static class IndexCommand
+{
+    /// <summary>Exit code of <c>index verify</c> when some derived data disagrees with the store.</summary>
+    public const int DriftExitCode = 3;
+
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("index", "Check or rebuild the search indexes derived from the store (embeddings and the index folder beside the database).");
+        command.Subcommands.Add(Verify(g, stdout, stderr));
+        command.Subcommands.Add(Rebuild(g, stdout, stderr));
+        return command;
+    }
+
+    private static Command Verify(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
+        var command = new Command("verify", $"Compare index contents with the store and report drift (exit code {DriftExitCode} when there is any).") { all };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.Compose(SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
+            var reports = new List<IndexReport>();
+            foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
+            {
+                reports.Add(await state.VerifyAsync(ctx.Scope.Tenant, cube.Id, ct));
+            }
+
+            Write(ctx, reports, "verify");
+            return reports.Any(r => r.Drift) ? DriftExitCode : 0;
+        });
+        return command;
+    }
+
+    private static Command Rebuild(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
+        var command = new Command("rebuild", "Re-embed every memory and rebuild the cube's indexes from the store (the store is the truth).") { all };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.Compose(SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
+            var reports = new List<IndexReport>();
+            foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
+            {
+                var progress = new Progress<(int Done, int Total)>(p => ctx.Output.Notice($"[grey]{Markup.Escape(cube.Name)}: embedded {p.Done:N0} / {p.Total:N0}[/]"));
+                reports.Add(await state.RebuildAsync(ctx.Scope.Tenant, cube.Id, progress, ct));
+            }
+
+            Write(ctx, reports, "rebuild");
+            return reports.Any(r => r.Drift) ? DriftExitCode : 0;
+        });
+        return command;
+    }
+
+    private static async Task<IReadOnlyList<MemoryCore.Cubes.MemCube>> CubesAsync(CliContext ctx, MemoryCore.MemoryOS memory, bool all, CancellationToken ct) =>
+        all ? await memory.ListCubesAsync(ctx.Scope, ct) : [await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)];
+
+    private static void Write(CliContext ctx, List<IndexReport> reports, string action)
+    {
+        if (ctx.Output.IsJson)
+        {
+            foreach (var r in reports)
+            {
+                ctx.Output.WriteJson(new { action, cube = r.CubeId, memories = r.Memories, indexed = r.Indexed, embeddings_missing = r.EmbeddingsMissing, embeddings_stale = r.EmbeddingsStale, tier = r.Tier, ann_missing = r.AnnMissing, ann_extra = r.AnnExtra, drift = r.Drift });
+            }
+
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("cube", "memories", "indexed", "embeddings missing", "embeddings stale", "vector tier", "ann missing", "ann extra", "drift");
+        foreach (var r in reports)
+        {
+            table.AddRow(Markup.Escape(r.CubeId), N(r.Memories), N(r.Indexed), N(r.EmbeddingsMissing), N(r.EmbeddingsStale), r.Tier, N(r.AnnMissing), N(r.AnnExtra), r.Drift ? "[red]yes[/]" : "no");
+        }
+
+        ctx.Output.Console.Write(table);
+    }
+
+    private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+}
