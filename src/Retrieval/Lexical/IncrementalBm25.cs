@@ -39,7 +39,7 @@ public sealed class IncrementalBm25
     public int TermCount => terms.Count;
 
     /// <summary>Approximate bytes held (posting entries, per-document term lists, per-document arrays, terms), kept as running counts.</summary>
-    public long EstimatedBytes => (postingEntries * 12L) + (docTermEntries * 8L) + ((long)docLength.Length * 40) + (terms.Count * 96L);
+    public long EstimatedBytes => (postingEntries * 12L) + (docTermEntries * 8L) + ((long)docLength.Length * 40) + (terms.Count * 96L) + (postings.Length * 24L);
 
     /// <summary>Whether <paramref name="doc"/> is live.</summary>
     public bool Contains(int doc) => doc >= 0 && doc < Capacity && docTerms[doc] is not null;

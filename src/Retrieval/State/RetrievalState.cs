@@ -61,8 +61,8 @@ public sealed class RetrievalState : IDisposable
     /// <summary>Cubes whose indexes are in memory.</summary>
     public int CachedCubes => cubes.Values.Count(c => c.Index is not null);
 
-    /// <summary>Estimated bytes of all cached indexes.</summary>
-    public long CachedBytes => cubes.Values.Sum(c => c.Bytes);
+    /// <summary>Estimated bytes of all cached indexes, with the bookkeeping of every cube ever opened.</summary>
+    public long CachedBytes => cubes.Values.Sum(c => c.Bytes + CubeEntry.Overhead);
 
     /// <summary>Texts embedded by this instance (not read back from the store): for tests that prove nothing is re-embedded.</summary>
     public long EmbeddedTexts => Interlocked.Read(ref embeddedTexts);
@@ -577,7 +577,7 @@ public sealed class RetrievalState : IDisposable
         long total = 0;
         foreach (var (_, entry) in cubes)
         {
-            total += entry.Bytes;
+            total += entry.Bytes + CubeEntry.Overhead;
         }
 
         if (total <= Options.CacheBytes)
@@ -605,6 +605,9 @@ public sealed class RetrievalState : IDisposable
 
     private sealed class CubeEntry
     {
+        /// <summary>An entry's own bytes (semaphore, dictionary slot, key strings), kept after its index is evicted.</summary>
+        public const long Overhead = 320;
+
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public CubeIndex? Index { get; set; }

@@ -73,7 +73,7 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>The folder of the SPANN index.</summary>
     public string AnnFolder => annFolder;
 
-    public long EstimatedBytes => (blocks.Count * (long)BlockRows * Dimension * 4) + (present.Length * 9L) + (slotOfKey.Count * 24L) + (ann?.MemoryBytes ?? 0);
+    public long EstimatedBytes => (blocks.Sum(b => (long)b.Length) * 4) + (present.Length * 9L) + (slotOfKey.Count * 24L) + (ann?.MemoryBytes ?? 0);
 
     public bool Has(int slot) => slot < present.Length && present[slot];
 
@@ -347,7 +347,40 @@ internal sealed class VectorColumn : IDisposable
             Array.Resize(ref keyOf, size);
         }
 
-        while (ann is null && blocks.Count <= slot / BlockRows)
+        if (ann is not null)
+        {
+            return;
+        }
+
+        // The first block doubles from 16 rows (small cubes stay small); later blocks are fixed, so growth never copies much.
+        if (slot < BlockRows)
+        {
+            if (blocks.Count == 0)
+            {
+                blocks.Add(new float[Math.Max(16, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)slot + 1)) * Dimension]);
+            }
+            else if (blocks[0].Length < (slot + 1) * Dimension)
+            {
+                var grown = new float[Math.Min(BlockRows, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)slot + 1)) * Dimension];
+                blocks[0].CopyTo(grown, 0);
+                blocks[0] = grown;
+            }
+
+            return;
+        }
+
+        if (blocks.Count == 0)
+        {
+            blocks.Add(new float[BlockRows * Dimension]);
+        }
+        else if (blocks[0].Length < BlockRows * Dimension)
+        {
+            var full = new float[BlockRows * Dimension];
+            blocks[0].CopyTo(full, 0);
+            blocks[0] = full;
+        }
+
+        while (blocks.Count <= slot / BlockRows)
         {
             blocks.Add(new float[BlockRows * Dimension]);
         }

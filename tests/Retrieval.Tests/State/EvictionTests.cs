@@ -1,0 +1,80 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Search;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval.State;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Retrieval.Tests.State;
+
+public sealed class EvictionTests : IAsyncLifetime
+{
+    private const int Cubes = 2000;
+    private static readonly Scope Me = new("acme", "alice");
+    private static readonly string[] Words = ["tea", "coffee", "hiking", "piano", "garden", "chess", "sailing", "pottery", "dog", "museum", "guitar", "marathon"];
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-evict-" + Guid.NewGuid().ToString("N"));
+    private SqliteMemoryStore store = null!;
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        store = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = Path.Combine(folder, "e.db"), DurableCommits = false });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Two_thousand_cubes_searched_under_a_64_MiB_budget_stay_within_it_and_rank_as_without_eviction()
+    {
+        await using var writer = new MemoryOS(store, new Bm25Retriever(store));
+        var random = new Random(5);
+        var cubeIds = new string[Cubes];
+        for (int c = 0; c < Cubes; c++)
+        {
+            cubeIds[c] = (await writer.CreateCubeAsync(Me, $"user{c}")).Id;
+            await writer.AddBatchAsync(Me, $"user{c}", Enumerable.Range(0, 12).Select(i => new MemoryDraft($"user {c} said {Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]} note{i}") { Session = $"s{i / 4}", Actor = "Ann" }).ToList());
+        }
+
+        const long Budget = 64L << 20;
+        var queries = Enumerable.Range(0, Cubes).Select(c => $"{Words[c % Words.Length]} note{c % 12}").ToArray();
+        var budgeted = new List<(MemoryCore.Identity.MemoryId, double)[]>(Cubes);
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        long heapPeak = 0;
+        using (var state = new RetrievalState(store, options: new RetrievalStateOptions { CacheBytes = Budget }))
+        {
+            var retriever = new HybridRetriever(state);
+            for (int c = 0; c < Cubes; c++)
+            {
+                budgeted.Add([.. (await retriever.SearchAsync(new SearchRequest(Me.Tenant, queries[c], new MemoryFilter { CubeId = cubeIds[c] }, 5))).Select(h => (h.Item.Id, Math.Round(h.Score, 5)))]);
+                Assert.True(state.CachedBytes <= Budget, $"{state.CachedBytes:N0} estimated bytes cached after cube {c}");
+                if (c % 250 == 249)
+                {
+                    heapPeak = Math.Max(heapPeak, GC.GetTotalMemory(forceFullCollection: true) - heapBefore);
+                }
+            }
+
+            Assert.True(state.CachedCubes < Cubes, "nothing was evicted: the budget was not exercised");
+        }
+
+        // Measured, not only estimated: the managed heap held by the cached indexes stays within the budget.
+        Assert.True(heapPeak <= Budget, $"heap grew by {heapPeak:N0} bytes");
+
+        using var unbounded = new RetrievalState(store, options: new RetrievalStateOptions { CacheBytes = 1L << 40 });
+        var reference = new HybridRetriever(unbounded);
+        for (int c = 0; c < Cubes; c++)
+        {
+            var want = await reference.SearchAsync(new SearchRequest(Me.Tenant, queries[c], new MemoryFilter { CubeId = cubeIds[c] }, 5));
+            Assert.Equal(want.Select(h => (h.Item.Id, Math.Round(h.Score, 5))), budgeted[c]);
+        }
+
+        Assert.Equal(Cubes, unbounded.CachedCubes);
+    }
+}
