@@ -97,7 +97,7 @@ public sealed class HybridOptions
     public int? AnnThreshold { get; set; }
 
     /// <summary>Nearest embeddings taken from the ANN index when <see cref="AnnThreshold"/> applies (at least the request's k).</summary>
-    public int AnnCandidates { get; set; } = 200;
+    public int AnnCandidates { get; set; } = 100;
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()

@@ -116,11 +116,11 @@ public sealed class HybridRetriever : IRetriever, IDisposable
         }
 
         float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? VectorColumn.PrepareQuery(rawQuery) : null;
-        var context = new ScoringContext(cube, request, options, terms, query, now);
+        using var context = new ScoringContext(cube, request, options, terms, query, now);
         var scored = new List<(IRelevanceSignal, float[], float)>(RelevanceSignals.Length);
         foreach (var signal in RelevanceSignals)
         {
-            var scores = new float[context.Slots];
+            var scores = context.Rent();
             float max = signal.Weight(options) > 0 ? signal.Score(context, scores) : 0;
             context.Components[signal.Name] = scores;
             scored.Add((signal, scores, max));

@@ -28,6 +28,9 @@ internal sealed class CubeIndex : IDisposable
     private int[] positionInSession = new int[64];
     private int[] windowLength = new int[64];
     private bool[] mentionsTime = new bool[64];
+    private sbyte[] stateOf = new sbyte[64];
+    private int[] actorOf = new int[64];
+    private readonly Dictionary<string, int> actorIds = new(StringComparer.Ordinal);
     private long windowTotal;
     private long sessionTotal;
     private int liveSessions;
@@ -90,6 +93,15 @@ internal sealed class CubeIndex : IDisposable
 
     public bool MentionsTime(int slot) => mentionsTime[slot];
 
+    /// <summary>The slot's lifecycle state as an int, or −1 for an empty slot.</summary>
+    public int StateAt(int slot) => slot < Capacity && items[slot] is not null ? stateOf[slot] : -1;
+
+    /// <summary>The slot's actor number (see <see cref="ActorNumber"/>), or −1 when it has none.</summary>
+    public int ActorAt(int slot) => actorOf[slot];
+
+    /// <summary>A small number per distinct actor name of the cube (stable while the index lives), or −1 if unknown.</summary>
+    public int ActorNumber(string actor) => actorIds.TryGetValue(actor, out int n) ? n : -1;
+
     /// <summary>The session a slot belongs to, or −1.</summary>
     public int SessionOf(int slot) => sessionOf[slot];
 
@@ -120,6 +132,7 @@ internal sealed class CubeIndex : IDisposable
         {
             // Same indexed text and place: a recall, a state change between live states, new links. Nothing to re-score.
             items[existing] = slim;
+            stateOf[existing] = (sbyte)item.State;
             contentKey[existing] = Fnv(item.ContentHash);
             if (hasVector)
             {
@@ -135,6 +148,8 @@ internal sealed class CubeIndex : IDisposable
         Capacity = Math.Max(Capacity, slot + 1);
         slotOf[item.Id] = slot;
         items[slot] = slim;
+        stateOf[slot] = (sbyte)item.State;
+        actorOf[slot] = slim.Provenance.Actor is { } who ? ActorId(who) : -1;
         textHash[slot] = Fnv(describedText);
         contentKey[slot] = Fnv(item.ContentHash);
         mentionsTime[slot] = MemoryCore.Time.TemporalCues.MentionsTime(item.Text);
@@ -229,7 +244,8 @@ internal sealed class CubeIndex : IDisposable
         }
 
         float avg = Math.Max(1f, windowTotal / (float)documents);
-        var tf = new int[Capacity];
+        var tf = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, Capacity));
+        Array.Clear(tf, 0, Capacity);
         var touched = new List<int>();
         var postings = new List<(int Doc, int Tf)>();
         float max = 0;
@@ -264,6 +280,7 @@ internal sealed class CubeIndex : IDisposable
             touched.Clear();
         }
 
+        System.Buffers.ArrayPool<int>.Shared.Return(tf);
         return max;
     }
 
@@ -424,6 +441,16 @@ internal sealed class CubeIndex : IDisposable
         Links = item.Links.Count == 0 ? [] : item.Links.ToArray(),
     };
 
+    private int ActorId(string actor)
+    {
+        if (!actorIds.TryGetValue(actor, out int n))
+        {
+            actorIds[actor] = n = actorIds.Count;
+        }
+
+        return n;
+    }
+
     private string? Intern(string? value)
     {
         if (value is null)
@@ -465,6 +492,8 @@ internal sealed class CubeIndex : IDisposable
         Array.Resize(ref positionInSession, size);
         Array.Resize(ref windowLength, size);
         Array.Resize(ref mentionsTime, size);
+        Array.Resize(ref stateOf, size);
+        Array.Resize(ref actorOf, size);
     }
 
     private sealed class SessionState

@@ -37,7 +37,7 @@ internal sealed class SessionSignal : IRelevanceSignal
             return 0;
         }
 
-        for (int s = 0; s < scores.Length; s++)
+        for (int s = 0; s < context.Slots; s++)
         {
             int session = cube.SessionOf(s);
             if (session >= 0)

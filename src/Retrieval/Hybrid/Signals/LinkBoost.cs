@@ -13,7 +13,7 @@ internal sealed class LinkBoost : IScoreBoost
     public void Apply(ScoringContext context)
     {
         var fused = context.Fused;
-        var added = new float[context.Slots];
+        var added = context.Rent();
         context.Components["links"] = added;
         foreach (int s in TopSlots.Best(context, context.Options.LinkSeeds))
         {
@@ -26,6 +26,6 @@ internal sealed class LinkBoost : IScoreBoost
             }
         }
 
-        TensorPrimitives.Add(fused, added, fused);
+        TensorPrimitives.Add(fused.AsSpan(0, context.Slots), added.AsSpan(0, context.Slots), fused.AsSpan(0, context.Slots));
     }
 }

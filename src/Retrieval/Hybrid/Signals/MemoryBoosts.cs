@@ -15,9 +15,24 @@ internal sealed class MemoryBoosts : IScoreBoost
     {
         var o = context.Options;
         var named = o.ActorWeight > 0 ? NamedActors(context) : null;
-        var actor = new float[context.Slots];
-        var recency = new float[context.Slots];
-        var strength = new float[context.Slots];
+        if (named is null && o.RecencyWeight <= 0 && o.StrengthWeight <= 0)
+        {
+            return; // the query names no actor of the cube and the other boosts are off
+        }
+
+        // Actor numbers the query names, as flags: a per-slot int compare instead of a string lookup.
+        var namedNumbers = new bool[context.Cube.Actors.Count()];
+        foreach (string who in named ?? [])
+        {
+            if (context.Cube.ActorNumber(who) is int n and >= 0 && n < namedNumbers.Length)
+            {
+                namedNumbers[n] = true;
+            }
+        }
+
+        float[] actor = named is not null ? context.Rent() : [];
+        float[] recency = o.RecencyWeight > 0 ? context.Rent() : [];
+        float[] strength = o.StrengthWeight > 0 ? context.Rent() : [];
         if (named is { Count: > 0 })
         {
             context.Components["actor"] = actor;
@@ -41,12 +56,18 @@ internal sealed class MemoryBoosts : IScoreBoost
                 continue;
             }
 
-            var memory = context.Cube.ItemAt(i)!;
-            if (named is not null && memory.Provenance.Actor is { } who && named.Contains(who))
+            if (named is not null && context.Cube.ActorAt(i) is int who and >= 0 && who < namedNumbers.Length && namedNumbers[who])
             {
                 actor[i] = 1;
             }
 
+            if (o.RecencyWeight <= 0 && o.StrengthWeight <= 0)
+            {
+                fused[i] += o.ActorWeight * actor[i];
+                continue;
+            }
+
+            var memory = context.Cube.ItemAt(i)!;
             if (o.RecencyWeight > 0)
             {
                 double ageDays = Math.Max(0, (context.Now - (memory.ValidFrom ?? memory.Provenance.RecordedAt)).TotalDays);
@@ -58,7 +79,7 @@ internal sealed class MemoryBoosts : IScoreBoost
                 strength[i] = (float)ForgettingCurve.Retention(memory, context.Now);
             }
 
-            fused[i] += (o.ActorWeight * actor[i]) + (o.RecencyWeight * recency[i]) + (o.StrengthWeight * strength[i]);
+            fused[i] += (named is not null ? o.ActorWeight * actor[i] : 0) + (o.RecencyWeight > 0 ? o.RecencyWeight * recency[i] : 0) + (o.StrengthWeight > 0 ? o.StrengthWeight * strength[i] : 0);
         }
     }
 

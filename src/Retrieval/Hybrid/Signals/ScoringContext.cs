@@ -1,3 +1,5 @@
+using System.Buffers;
+using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Search;
 using AgentMem.Retrieval.State;
 
@@ -7,8 +9,10 @@ namespace AgentMem.Retrieval.Hybrid.Signals;
 /// One search in progress over one cube: the query, its analysed terms and vector, and per-slot score arrays that the
 /// signal steps fill and the fusion combines. Every array has <see cref="Slots"/> entries, indexed by the cube's slots.
 /// </summary>
-internal sealed class ScoringContext
+internal sealed class ScoringContext : IDisposable
 {
+    private readonly List<float[]> rented = [];
+    private readonly bool[]? allowedStates;
     private bool[]? allowed;
 
     public ScoringContext(CubeIndex cube, SearchRequest request, HybridOptions options, IReadOnlyList<string> terms, float[]? queryVector, DateTimeOffset now)
@@ -20,7 +24,38 @@ internal sealed class ScoringContext
         QueryVector = queryVector;
         Now = now;
         Slots = cube.Capacity;
-        Fused = new float[Slots];
+        Fused = Rent();
+
+        // The common filter (the cube and a set of states) is answered from the per-slot state, not the item.
+        var f = request.Filter;
+        if (f.User is null && f.Agent is null && f.Session is null && f.Kind is null && f.AnyTags is not { Count: > 0 } && f.ValidFromOrAfter is null && f.ValidFromBefore is null)
+        {
+            allowedStates = new bool[Enum.GetValues<LifecycleState>().Max(s => (int)s) + 1];
+            foreach (var state in f.States.Count > 0 ? f.States : Enum.GetValues<LifecycleState>())
+            {
+                allowedStates[(int)state] = true;
+            }
+        }
+    }
+
+    /// <summary>A cleared per-slot array from the shared pool, returned when the search ends (no large-object churn per search).</summary>
+    public float[] Rent()
+    {
+        var array = ArrayPool<float>.Shared.Rent(Math.Max(1, Slots));
+        Array.Clear(array, 0, Slots);
+        rented.Add(array);
+        return array;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var array in rented)
+        {
+            ArrayPool<float>.Shared.Return(array);
+        }
+
+        rented.Clear();
     }
 
     public CubeIndex Cube { get; }
@@ -42,12 +77,17 @@ internal sealed class ScoringContext
     /// <summary>The fused score so far.</summary>
     public float[] Fused { get; }
 
-    /// <summary>Each step's per-slot contribution, by component name, for explanations.</summary>
+    /// <summary>Each step's per-slot contribution (arrays from <see cref="Rent"/>, possibly longer than <see cref="Slots"/>), by component name, for explanations.</summary>
     public Dictionary<string, float[]> Components { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Whether the slot holds a memory that passes the request's filter (evaluated once per slot, on demand).</summary>
     public bool Allowed(int slot)
     {
+        if (allowedStates is not null)
+        {
+            return Cube.StateAt(slot) is int state and >= 0 && allowedStates[state];
+        }
+
         allowed ??= new bool[Slots];
         evaluated ??= new bool[Slots];
         if (!evaluated[slot])

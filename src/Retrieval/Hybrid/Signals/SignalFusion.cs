@@ -20,14 +20,14 @@ internal static class SignalFusion
             {
                 if (max > 0)
                 {
-                    TensorPrimitives.MultiplyAdd(scores, weight / max, fused, fused);
+                    TensorPrimitives.MultiplyAdd(scores.AsSpan(0, context.Slots), weight / max, fused.AsSpan(0, context.Slots), fused.AsSpan(0, context.Slots));
                 }
 
                 continue;
             }
 
             var ranked = new List<int>();
-            for (int i = 0; i < scores.Length; i++)
+            for (int i = 0; i < context.Slots; i++)
             {
                 if (scores[i] > 0 && context.Allowed(i))
                 {

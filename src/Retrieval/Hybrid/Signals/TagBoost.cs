@@ -10,7 +10,7 @@ internal sealed class TagBoost : IScoreBoost
 
     public void Apply(ScoringContext context)
     {
-        var tag = new float[context.Slots];
+        var tag = context.Rent();
         context.Components["tags"] = tag;
         var queryTags = TextAnalyzer.Words(context.Request.Query).Where(w => !TextAnalyzer.IsStopWord(w))
             .SelectMany(MemoryCore.Notes.TagLexicon.Default.TagsOfWord).Distinct(StringComparer.Ordinal).ToList();
@@ -22,7 +22,7 @@ internal sealed class TagBoost : IScoreBoost
         float max = context.Cube.TagIndex.Score(queryTags, tag);
         if (max > 0)
         {
-            TensorPrimitives.MultiplyAdd(tag, context.Options.TagWeight / max, context.Fused, context.Fused);
+            TensorPrimitives.MultiplyAdd(tag.AsSpan(0, context.Slots), context.Options.TagWeight / max, context.Fused.AsSpan(0, context.Slots), context.Fused.AsSpan(0, context.Slots));
         }
     }
 }

@@ -7,7 +7,7 @@ internal sealed class TimeBoost : IScoreBoost
 
     public void Apply(ScoringContext context)
     {
-        var time = new float[context.Slots];
+        var time = context.Rent();
         context.Components["time"] = time;
         for (int i = 0; i < context.Slots; i++)
         {
