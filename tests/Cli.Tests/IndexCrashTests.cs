@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace AgentMem.Cli.Tests;
@@ -33,12 +32,12 @@ public sealed class IndexCrashTests : IDisposable
 
         for (int life = 0; life < 2; life++)
         {
-            int port = FreePort();
+            int port = LocalService.FreePort();
             using var server = StartServer(port);
             try
             {
                 using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-                await WaitForHealthAsync(client, server);
+                await LocalService.WaitForHealthAsync(client, () => server.HasExited);
                 for (int i = 0; i < writesBeforeKill; i++)
                 {
                     string token = $"crashtoken{life}x{i}q{seed}";
@@ -93,34 +92,5 @@ public sealed class IndexCrashTests : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForHealthAsync(HttpClient client, Process server)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            Assert.False(server.HasExited, "serve exited early");
-            try
-            {
-                if ((await client.GetAsync("/health")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("serve did not answer /health");
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using AgentMem.Cli.Output;
 using AgentMem.Server.Auth;
 
@@ -36,14 +35,14 @@ public sealed class ServeCommandTests
         string key = ApiKeyHasher.NewKey();
         string file = Path.Combine(cli.Folder, "keys.txt");
         await File.WriteAllTextAsync(file, $"# test key\nacme:{ApiKeyHasher.Hash(key)}\n");
-        int port = FreePort();
+        int port = LocalService.FreePort();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var serving = Task.Run(() => CliApp.RunAsync(["--db", cli.DbPath, "serve", "--urls", $"http://127.0.0.1:{port}", "--api-key-file", file], stdout, stderr, TerminalKind.None, cts.Token));
 
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        await WaitForHealthAsync(client, serving);
+        await LocalService.WaitForHealthAsync(client, () => serving.IsCompleted);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/v1/cubes")).StatusCode);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var added = await client.PostAsJsonAsync("/v1/memories", new { text = "Served memories land in the same database", cube = "default" });
@@ -56,34 +55,5 @@ public sealed class ServeCommandTests
         var (code, output, _) = await cli.RunAsync("--tenant", "acme", "search", "same database", "--json");
         Assert.Equal(0, code);
         Assert.Contains("Served memories", output, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForHealthAsync(HttpClient client, Task<int> serving)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            Assert.False(serving.IsCompleted, "serve exited early");
-            try
-            {
-                if ((await client.GetAsync("/health")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the service never became healthy");
     }
 }

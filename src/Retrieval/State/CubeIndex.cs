@@ -42,16 +42,7 @@ internal sealed class CubeIndex : IDisposable
     }
 
     /// <summary>The stable 64-bit key a memory's vector has in ANN indexes (FNV-1a of its id; collisions are detected).</summary>
-    public static long VectorKey(MemoryId id)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (char c in id.ToString())
-        {
-            h = (h ^ c) * 1099511628211UL;
-        }
-
-        return (long)(h & long.MaxValue);
-    }
+    public static long VectorKey(MemoryId id) => (long)(Fnv(id.ToString()) & long.MaxValue);
 
     /// <summary>The change-feed position this index reflects.</summary>
     public long Sequence { get; set; }

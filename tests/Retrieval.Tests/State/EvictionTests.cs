@@ -9,32 +9,17 @@ using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Retrieval.Tests.State;
 
-public sealed class EvictionTests : IAsyncLifetime
+public sealed class EvictionTests : TempStore
 {
     private const int Cubes = 2000;
     private static readonly Scope Me = new("acme", "alice");
     private static readonly string[] Words = ["tea", "coffee", "hiking", "piano", "garden", "chess", "sailing", "pottery", "dog", "museum", "guitar", "marathon"];
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-evict-" + Guid.NewGuid().ToString("N"));
-    private SqliteMemoryStore store = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(folder);
-        store = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = Path.Combine(folder, "e.db"), DurableCommits = false });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await store.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
+    protected override bool Durable => false;
 
     [Fact]
     public async Task Two_thousand_cubes_searched_under_a_64_MiB_budget_stay_within_it_and_rank_as_without_eviction()
     {
-        await using var writer = new MemoryOS(store, new Bm25Retriever(store));
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
         var random = new Random(5);
         var cubeIds = new string[Cubes];
         for (int c = 0; c < Cubes; c++)
@@ -48,7 +33,7 @@ public sealed class EvictionTests : IAsyncLifetime
         var budgeted = new List<(MemoryCore.Identity.MemoryId, double)[]>(Cubes);
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         long heapPeak = 0;
-        using (var state = new RetrievalState(store, options: new RetrievalStateOptions { CacheBytes = Budget }))
+        using (var state = new RetrievalState(Store, options: new RetrievalStateOptions { CacheBytes = Budget }))
         {
             var retriever = new HybridRetriever(state);
             for (int c = 0; c < Cubes; c++)
@@ -67,7 +52,7 @@ public sealed class EvictionTests : IAsyncLifetime
         // Measured, not only estimated: the managed heap held by the cached indexes stays within the budget.
         Assert.True(heapPeak <= Budget, $"heap grew by {heapPeak:N0} bytes");
 
-        using var unbounded = new RetrievalState(store, options: new RetrievalStateOptions { CacheBytes = 1L << 40 });
+        using var unbounded = new RetrievalState(Store, options: new RetrievalStateOptions { CacheBytes = 1L << 40 });
         var reference = new HybridRetriever(unbounded);
         for (int c = 0; c < Cubes; c++)
         {

@@ -10,34 +10,17 @@ using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Retrieval.Tests.State;
 
-public sealed class RetrievalStateTests : IAsyncLifetime
+public sealed class RetrievalStateTests : TempStore
 {
     private static readonly Scope Me = new("acme", "alice");
     private static readonly string[] Words = ["tea", "coffee", "hiking", "piano", "garden", "chess", "sailing", "pottery", "dog", "museum", "painting", "camping", "yesterday", "Paris", "guitar", "marathon"];
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-state-" + Guid.NewGuid().ToString("N"));
-    private SqliteMemoryStore store = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(folder);
-        store = SqliteMemoryStore.Open(Path.Combine(folder, "s.db"));
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await store.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
-
     [Fact]
     public async Task Incremental_indexes_rank_exactly_as_a_full_rebuild_through_adds_updates_deletes_state_changes_and_purges()
     {
         var features = new HybridOptions { TagWeight = 0.3f, LinkWeight = 0.1f, TimeWeight = 0.2f, StrengthWeight = 0.05f };
-        using var incremental = new HybridRetriever(store, features);
-        using var rebuilt = new HybridRetriever(store, new HybridOptions { Name = "rebuilt", TagWeight = 0.3f, LinkWeight = 0.1f, TimeWeight = 0.2f, StrengthWeight = 0.05f, RebuildOnWrite = true });
-        await using var os = new MemoryOS(store, [incremental, rebuilt]);
+        using var incremental = new HybridRetriever(Store, features);
+        using var rebuilt = new HybridRetriever(Store, new HybridOptions { Name = "rebuilt", TagWeight = 0.3f, LinkWeight = 0.1f, TimeWeight = 0.2f, StrengthWeight = 0.05f, RebuildOnWrite = true });
+        await using var os = new MemoryOS(Store, [incremental, rebuilt]);
         await os.CreateCubeAsync(Me, "chat");
         var random = new Random(7);
         var ids = new List<MemoryId>();
@@ -85,13 +68,13 @@ public sealed class RetrievalStateTests : IAsyncLifetime
     [Fact]
     public async Task A_new_state_reuses_persisted_embeddings_and_embeds_only_changed_text()
     {
-        await using var os = new MemoryOS(store, new HybridRetriever(store));
+        await using var os = new MemoryOS(Store, new HybridRetriever(Store));
         await os.CreateCubeAsync(Me, "chat");
         var added = await os.AddBatchAsync(Me, "chat", Enumerable.Range(0, 40).Select(i => new MemoryDraft($"{Sentence(new Random(i))} number{i}")).ToList());
         Assert.NotEmpty(await os.SearchAsync(Me, "chat", "tea"));
 
         // Another process (or a restart): a fresh state over the same file.
-        using var fresh = new RetrievalState(store);
+        using var fresh = new RetrievalState(Store);
         var second = new HybridRetriever(fresh);
         var request = new SearchRequest(Me.Tenant, "tea number3", new MemoryFilter { CubeId = (await os.OpenCubeAsync(Me, "chat")).Id }, 5);
         Assert.NotEmpty(await second.SearchAsync(request));
@@ -106,10 +89,10 @@ public sealed class RetrievalStateTests : IAsyncLifetime
     [Fact]
     public async Task A_second_store_instance_sees_adds_updates_and_purges_made_through_the_first()
     {
-        await using var writer = new MemoryOS(store, new HybridRetriever(store));
+        await using var writer = new MemoryOS(Store, new HybridRetriever(Store));
         await writer.CreateCubeAsync(Me, "chat");
         await writer.AddAsync(Me, "chat", new MemoryDraft("Ann likes tea in the garden"));
-        await using var otherStore = SqliteMemoryStore.Open(store.Path);
+        await using var otherStore = SqliteMemoryStore.Open(Store.Path);
         await using var reader = new MemoryOS(otherStore, new HybridRetriever(otherStore));
         Assert.Single(await reader.SearchAsync(Me, "chat", "garden tea"));
 
@@ -128,18 +111,18 @@ public sealed class RetrievalStateTests : IAsyncLifetime
     [Fact]
     public async Task Above_the_threshold_a_cube_is_searched_through_spann_with_the_exact_signal_s_hits_and_survives_restart_inserts_and_deletes()
     {
-        string indexes = Path.Combine(folder, "s.db.index");
+        string indexes = Path.Combine(Folder, "s.db.index");
         var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes };
         var vectorOnly = HybridOptions.VectorOnly();
-        await using var writer = new MemoryOS(store, new Bm25Retriever(store));
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
         var cube = await writer.CreateCubeAsync(Me, "big");
         var random = new Random(3);
         var added = await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 600).Select(i => new MemoryDraft($"{Sentence(random)} {Sentence(random)} item{i % 97}")).ToList());
         var queries = Enumerable.Range(0, 30).Select(_ => $"{Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]} item{random.Next(97)}").ToList();
 
-        using var exactState = new RetrievalState(store, options: new RetrievalStateOptions { AnnThreshold = null });
+        using var exactState = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = null });
         var exact = new HybridRetriever(exactState, vectorOnly);
-        var state = new RetrievalState(store, options: annOptions);
+        var state = new RetrievalState(Store, options: annOptions);
         var ann = new HybridRetriever(state, vectorOnly);
         Task<IReadOnlyList<SearchHit>> Search(HybridRetriever r, string q) => r.SearchAsync(new SearchRequest(Me.Tenant, q, new MemoryFilter { CubeId = cube.Id }, 10));
 
@@ -165,7 +148,7 @@ public sealed class RetrievalStateTests : IAsyncLifetime
         await writer.PurgeAsync(Me, added[7].Id);
         var gone = added[7].Id;
         var late = await writer.AddAsync(Me, "big", new MemoryDraft("an axolotl repairs the harpsichord"));
-        state = new RetrievalState(store, options: annOptions);
+        state = new RetrievalState(Store, options: annOptions);
         ann = new HybridRetriever(state, vectorOnly);
         Assert.Equal(late.Id, (await Search(ann, "axolotl harpsichord"))[0].Item.Id);
         Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
