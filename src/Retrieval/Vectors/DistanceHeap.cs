@@ -26,6 +26,27 @@ internal sealed class DistanceHeap
 
     public int Count { get; private set; }
 
+    /// <summary>
+    /// The entries, for a hot loop that runs the heap from locals (<see cref="SiftUp"/>, <see cref="Reinsert"/>
+    /// on this reference and its own count, then <see cref="SetCount"/>): valid until the next growth.
+    /// </summary>
+    internal ref Entry Items => ref MemoryMarshal.GetArrayDataReference(entries);
+
+    /// <summary>Entries the heap holds without growing.</summary>
+    internal int Capacity => entries.Length;
+
+    /// <summary>Room for <paramref name="capacity"/> entries, keeping the current ones.</summary>
+    internal void EnsureCapacity(int capacity)
+    {
+        if (entries.Length < capacity)
+        {
+            Array.Resize(ref entries, Math.Max(capacity, entries.Length * 2));
+        }
+    }
+
+    /// <summary>Hands back the count of a heap run from locals through <see cref="Items"/>.</summary>
+    internal void SetCount(int count) => Count = count;
+
     public float TopDistance => sign * MemoryMarshal.GetArrayDataReference(entries).Key;
 
     public int TopNode => MemoryMarshal.GetArrayDataReference(entries).Node;
@@ -64,7 +85,7 @@ internal sealed class DistanceHeap
 
     /// <summary>Fills the hole at the root of a heap of <paramref name="count"/> entries with <paramref name="item"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Reinsert(ref Entry e, int count, Entry item)
+    internal static void Reinsert(ref Entry e, int count, Entry item)
     {
         // Down to a leaf along the smaller child (one comparison a level, no test against item) ...
         int hole = 0;
@@ -88,8 +109,9 @@ internal sealed class DistanceHeap
         SiftUp(ref e, hole, item);
     }
 
+    /// <summary>Puts <paramref name="item"/> in the hole at <paramref name="i"/> (a push when i is the count), moving it up as far as it belongs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SiftUp(ref Entry e, int i, Entry item)
+    internal static void SiftUp(ref Entry e, int i, Entry item)
     {
         while (i > 0)
         {
@@ -107,11 +129,54 @@ internal sealed class DistanceHeap
         Unsafe.Add(ref e, i) = item;
     }
 
+    /// <summary>
+    /// Writes the (up to) <paramref name="k"/> entries of smallest distance, closest first, and empties
+    /// the heap; returns how many. One pass with an insertion into a short sorted list: a search's result
+    /// set holds ef entries of which k are wanted, and popping ef − k of them cost more than the pass.
+    /// </summary>
+    public int DrainClosest(int k, Span<float> distances, Span<int> nodes)
+    {
+        int taken = 0;
+        ref Entry e = ref MemoryMarshal.GetArrayDataReference(entries);
+        for (int i = 0; i < Count; i++)
+        {
+            ref Entry entry = ref Unsafe.Add(ref e, i);
+            float distance = sign * entry.Key;
+            int at = taken;
+            if (at == k)
+            {
+                if (!(distance < distances[k - 1]))
+                {
+                    continue;
+                }
+
+                at--;
+            }
+            else
+            {
+                taken++;
+            }
+
+            for (; at > 0 && distance < distances[at - 1]; at--)
+            {
+                distances[at] = distances[at - 1];
+                nodes[at] = nodes[at - 1];
+            }
+
+            distances[at] = distance;
+            nodes[at] = entry.Node;
+        }
+
+        Count = 0;
+        return taken;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow() => Array.Resize(ref entries, entries.Length * 2);
 
+    /// <summary>A heap entry: the key (the distance, negated in a farthest-on-top heap) and the node.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private readonly struct Entry(float key, int node)
+    internal readonly struct Entry(float key, int node)
     {
         public readonly float Key = key;
         public readonly int Node = node;

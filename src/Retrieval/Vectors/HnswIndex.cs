@@ -373,17 +373,13 @@ public sealed unsafe class HnswIndex : IVectorIndex
             ScanUnvisited(query, k, filter, scratch);
         }
 
-        while (results.Count > k)
-        {
-            results.Pop();
-        }
-
-        var matches = new VectorMatch[results.Count];
+        scratch.EnsureSelectionCapacity(k);
+        int found = results.DrainClosest(k, scratch.SelectDistances, scratch.SelectNodes);
+        var matches = new VectorMatch[found];
         float offset = Metric == VectorMetric.Cosine ? 1f : 0f;
-        for (int i = matches.Length - 1; i >= 0; i--)
+        for (int i = 0; i < found; i++)
         {
-            matches[i] = new VectorMatch(keys[results.TopNode], results.TopDistance + offset);
-            results.Pop();
+            matches[i] = new VectorMatch(keys[scratch.SelectNodes[i]], scratch.SelectDistances[i] + offset);
         }
 
         return matches;
@@ -497,28 +493,47 @@ public sealed unsafe class HnswIndex : IVectorIndex
         ref float q = ref MemoryMarshal.GetReference(query);
 
         float entryDistance = TKernel.Distance(ref q, ref *(vectorsAt + ((nint)entry * dimension)), dimension);
-        candidates.Push(entry, entryDistance);
+
+        // Both heaps run from local references and counts (written back at the end): through the objects,
+        // every push reloaded their array, count and sign. Keys: the distance in the candidate min-heap,
+        // the negated distance in the result heap (farthest on top). The result heap never holds more than
+        // ef; the candidate heap gets room for a whole link block before each expansion, so no push grows.
+        int maxLinks = Math.Max(stride0, upperStride) - 1;
+        results.EnsureCapacity(ef);
+        candidates.EnsureCapacity(1 + maxLinks);
+        ref DistanceHeap.Entry found = ref results.Items;
+        ref DistanceHeap.Entry queue = ref candidates.Items;
+        int foundCount = 0;
+        int queueCount = 1;
+        queue = new DistanceHeap.Entry(entryDistance, entry);
         if (Accepts(entry, filter))
         {
-            results.Push(entry, entryDistance);
+            found = new DistanceHeap.Entry(-entryDistance, entry);
+            foundCount = 1;
         }
 
         // Unvisited neighbours of the node being expanded: collected first (their vectors prefetched as
         // they are found), then measured, each while the next one's vector is on its way from memory.
-        int* pending = stackalloc int[Math.Max(stride0, upperStride)];
+        int* pending = stackalloc int[maxLinks + 1];
 
         // Upper-layer link arrays are ordinary, movable ones: their blocks are copied here, not pointed at.
         int* upperCopy = stackalloc int[upperStride];
-        while (candidates.Count > 0)
+        while (queueCount > 0)
         {
-            int current = candidates.TopNode;
-            float currentDistance = candidates.TopDistance;
-            if (results.Count >= ef && currentDistance > results.TopDistance)
+            int current = queue.Node;
+
+            // Stop when the closest unexpanded node is farther than the farthest of a full result set.
+            if (foundCount >= ef && queue.Key > -found.Key)
             {
                 break;
             }
 
-            candidates.Pop();
+            queueCount--;
+            if (queueCount > 0)
+            {
+                DistanceHeap.Reinsert(ref queue, queueCount, Unsafe.Add(ref queue, queueCount));
+            }
+
             int* block = linksAt + ((nint)current * stride0);
             if (layer > 0)
             {
@@ -540,6 +555,12 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 }
             }
 
+            if (queueCount + count > candidates.Capacity)
+            {
+                candidates.EnsureCapacity(queueCount + count);
+                queue = ref candidates.Items;
+            }
+
             for (int i = 0; i < count; i++)
             {
                 if (i + 1 < count && Sse.IsSupported)
@@ -553,25 +574,29 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
                 int neighbour = pending[i];
                 float d = TKernel.Distance(ref q, ref *(vectorsAt + ((nint)neighbour * dimension)), dimension);
-                if (results.Count < ef || d < results.TopDistance)
+                if (foundCount < ef || d < -found.Key)
                 {
-                    candidates.Push(neighbour, d);
-                    Prefetch(linksAt + ((nint)candidates.TopNode * stride0));
+                    DistanceHeap.SiftUp(ref queue, queueCount++, new DistanceHeap.Entry(d, neighbour));
+                    Prefetch(linksAt + ((nint)queue.Node * stride0));
                     if (!Unsafe.Add(ref isDeleted, (nint)(uint)neighbour) && (filter is null || filter(keys[neighbour])))
                     {
                         // Full: the new entry displaces the farthest in one pass, not a push and a pop.
-                        if (results.Count < ef)
+                        var item = new DistanceHeap.Entry(-d, neighbour);
+                        if (foundCount < ef)
                         {
-                            results.Push(neighbour, d);
+                            DistanceHeap.SiftUp(ref found, foundCount++, item);
                         }
                         else
                         {
-                            results.ReplaceTop(neighbour, d);
+                            DistanceHeap.Reinsert(ref found, foundCount, item);
                         }
                     }
                 }
             }
         }
+
+        candidates.SetCount(queueCount);
+        results.SetCount(foundCount);
     }
 
     /// <summary>Inserts node <paramref name="slot"/> (vector stored, links empty) into every layer up to its level.</summary>

@@ -62,6 +62,33 @@ public sealed class DistanceHeapTests
         Assert.Equal(expected, drained);
     }
 
+    [Theory]
+    [InlineData(false, 10)]
+    [InlineData(true, 10)]
+    [InlineData(true, 1)]
+    [InlineData(true, 500)]
+    public void DrainClosest_gives_the_k_closest_in_order_and_empties_the_heap(bool farthestOnTop, int k)
+    {
+        var random = new Random(k);
+        var heap = new DistanceHeap(farthestOnTop);
+        var reference = new List<(float Distance, int Node)>();
+        for (int node = 0; node < 300; node++)
+        {
+            float distance = (float)random.NextDouble();
+            heap.Push(node, distance);
+            reference.Add((distance, node));
+        }
+
+        var distances = new float[k];
+        var nodes = new int[k];
+        int taken = heap.DrainClosest(k, distances, nodes);
+        var expected = reference.OrderBy(r => r.Distance).Take(k).ToList();
+        Assert.Equal(expected.Count, taken);
+        Assert.Equal(expected.Select(e => e.Distance), distances.Take(taken));
+        Assert.Equal(expected.Select(e => e.Node), nodes.Take(taken));
+        Assert.Equal(0, heap.Count);
+    }
+
     private static (float Distance, int Node) Top(List<(float Distance, int Node)> items, bool farthestOnTop) =>
         farthestOnTop ? items.MaxBy(i => i.Distance) : items.MinBy(i => i.Distance);
 }
