@@ -507,10 +507,9 @@ public sealed partial class SpannIndex : IVectorIndex
                 if (heap.Count == depth)
                 {
                     int slot = heap.TopNode;
-                    heap.Pop();
                     inHeap.Remove(c.Key(entries[slot].Posting, entries[slot].Entry));
                     entries[slot] = (p, i);
-                    heap.Push(slot, d);
+                    heap.ReplaceTop(slot, d);
                 }
                 else
                 {

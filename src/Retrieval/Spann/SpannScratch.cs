@@ -38,9 +38,8 @@ internal sealed class SpannScratch
         else if (distance < Top.TopDistance)
         {
             int slot = Top.TopNode;
-            Top.Pop();
             TopKeys[slot] = key;
-            Top.Push(slot, distance);
+            Top.ReplaceTop(slot, distance);
         }
     }
 

@@ -373,17 +373,13 @@ public sealed unsafe class HnswIndex : IVectorIndex
             ScanUnvisited(query, k, filter, scratch);
         }
 
-        while (results.Count > k)
-        {
-            results.Pop();
-        }
-
-        var matches = new VectorMatch[results.Count];
+        scratch.EnsureSelectionCapacity(k);
+        int found = results.DrainClosest(k, scratch.SelectDistances, scratch.SelectNodes);
+        var matches = new VectorMatch[found];
         float offset = Metric == VectorMetric.Cosine ? 1f : 0f;
-        for (int i = matches.Length - 1; i >= 0; i--)
+        for (int i = 0; i < found; i++)
         {
-            matches[i] = new VectorMatch(keys[results.TopNode], results.TopDistance + offset);
-            results.Pop();
+            matches[i] = new VectorMatch(keys[scratch.SelectNodes[i]], scratch.SelectDistances[i] + offset);
         }
 
         return matches;
@@ -408,8 +404,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             }
             else if (d < results.TopDistance)
             {
-                results.Pop();
-                results.Push(node, d);
+                results.ReplaceTop(node, d);
             }
         }
     }
@@ -455,8 +450,22 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// closest accepted nodes in <c>scratch.Results</c>. Rejected nodes are still expanded, and while
     /// fewer than ef are accepted the walk does not stop, so selective filters widen the search.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SearchLayer(ReadOnlySpan<float> query, int entry, int ef, int layer, Func<long, bool>? filter, int exclude, HnswScratch scratch)
+    {
+        // One loop per metric: the kernel is a type argument, so the JIT inlines it with no test per call.
+        if (kernelIsL2)
+        {
+            SearchLayer<L2Kernel>(query, entry, ef, layer, filter, exclude, scratch);
+        }
+        else
+        {
+            SearchLayer<NegatedDotKernel>(query, entry, ef, layer, filter, exclude, scratch);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SearchLayer<TKernel>(ReadOnlySpan<float> query, int entry, int ef, int layer, Func<long, bool>? filter, int exclude, HnswScratch scratch)
+        where TKernel : struct, IDistanceKernel
     {
         var visited = scratch.Visited;
         var candidates = scratch.Candidates;
@@ -470,34 +479,65 @@ public sealed unsafe class HnswIndex : IVectorIndex
         }
 
         visited.TryVisit(entry);
-        float entryDistance = DistanceTo(query, entry);
-        candidates.Push(entry, entryDistance);
+
+        // Everything the loop reads per neighbour, in locals: fields would be reloaded after every store.
+        int dimension = Dimension;
+        float* vectorsAt = vectorBase;
+        int* linksAt = linkBase;
+        int stride0 = Layer0Stride;
+        int upperStride = UpperStride;
+        int rowLines = Math.Min(PrefetchLines, ((dimension * sizeof(float)) + 63) >> 6);
+        ref ushort stamps = ref visited.Stamps;
+        ushort generation = visited.Generation;
+        ref bool isDeleted = ref MemoryMarshal.GetArrayDataReference(deleted);
+        ref float q = ref MemoryMarshal.GetReference(query);
+
+        float entryDistance = TKernel.Distance(ref q, ref *(vectorsAt + ((nint)entry * dimension)), dimension);
+
+        // Both heaps run from local references and counts (written back at the end): through the objects,
+        // every push reloaded their array, count and sign. Keys: the distance in the candidate min-heap,
+        // the negated distance in the result heap (farthest on top). The result heap never holds more than
+        // ef; the candidate heap gets room for a whole link block before each expansion, so no push grows.
+        int maxLinks = Math.Max(stride0, upperStride) - 1;
+        results.EnsureCapacity(ef);
+        candidates.EnsureCapacity(1 + maxLinks);
+        ref DistanceHeap.Entry found = ref results.Items;
+        ref DistanceHeap.Entry queue = ref candidates.Items;
+        int foundCount = 0;
+        int queueCount = 1;
+        queue = new DistanceHeap.Entry(entryDistance, entry);
         if (Accepts(entry, filter))
         {
-            results.Push(entry, entryDistance);
+            found = new DistanceHeap.Entry(-entryDistance, entry);
+            foundCount = 1;
         }
 
         // Unvisited neighbours of the node being expanded: collected first (their vectors prefetched as
         // they are found), then measured, each while the next one's vector is on its way from memory.
-        int* pending = stackalloc int[Math.Max(Layer0Stride, UpperStride)];
+        int* pending = stackalloc int[maxLinks + 1];
 
         // Upper-layer link arrays are ordinary, movable ones: their blocks are copied here, not pointed at.
-        int* upperCopy = stackalloc int[UpperStride];
-        ref float q = ref MemoryMarshal.GetReference(query);
-        while (candidates.Count > 0)
+        int* upperCopy = stackalloc int[upperStride];
+        while (queueCount > 0)
         {
-            int current = candidates.TopNode;
-            float currentDistance = candidates.TopDistance;
-            if (results.Count >= ef && currentDistance > results.TopDistance)
+            int current = queue.Node;
+
+            // Stop when the closest unexpanded node is farther than the farthest of a full result set.
+            if (foundCount >= ef && queue.Key > -found.Key)
             {
                 break;
             }
 
-            candidates.Pop();
-            int* block = linkBase + ((nint)current * Layer0Stride);
+            queueCount--;
+            if (queueCount > 0)
+            {
+                DistanceHeap.Reinsert(ref queue, queueCount, Unsafe.Add(ref queue, queueCount));
+            }
+
+            int* block = linksAt + ((nint)current * stride0);
             if (layer > 0)
             {
-                Links(current, layer).CopyTo(new Span<int>(upperCopy, UpperStride));
+                Links(current, layer).CopyTo(new Span<int>(upperCopy, upperStride));
                 block = upperCopy;
             }
 
@@ -506,37 +546,57 @@ public sealed unsafe class HnswIndex : IVectorIndex
             for (int i = 1; i <= n; i++)
             {
                 int neighbour = block[i];
-                if (visited.TryVisit(neighbour))
+                ref ushort stamp = ref Unsafe.Add(ref stamps, (nint)(uint)neighbour);
+                if (stamp != generation)
                 {
-                    Prefetch(VectorPointer(neighbour));
+                    stamp = generation;
+                    Prefetch(vectorsAt + ((nint)neighbour * dimension));
                     pending[count++] = neighbour;
                 }
             }
 
+            if (queueCount + count > candidates.Capacity)
+            {
+                candidates.EnsureCapacity(queueCount + count);
+                queue = ref candidates.Items;
+            }
+
             for (int i = 0; i < count; i++)
             {
-                if (i + 1 < count)
+                if (i + 1 < count && Sse.IsSupported)
                 {
-                    PrefetchVector(pending[i + 1]);
+                    byte* row = (byte*)(vectorsAt + ((nint)pending[i + 1] * dimension));
+                    for (int line = 0; line < rowLines; line++)
+                    {
+                        Sse.Prefetch0(row + (line << 6));
+                    }
                 }
 
                 int neighbour = pending[i];
-                float d = Distance(ref q, neighbour);
-                if (results.Count < ef || d < results.TopDistance)
+                float d = TKernel.Distance(ref q, ref *(vectorsAt + ((nint)neighbour * dimension)), dimension);
+                if (foundCount < ef || d < -found.Key)
                 {
-                    candidates.Push(neighbour, d);
-                    Prefetch(linkBase + ((nint)candidates.TopNode * Layer0Stride));
-                    if (Accepts(neighbour, filter))
+                    DistanceHeap.SiftUp(ref queue, queueCount++, new DistanceHeap.Entry(d, neighbour));
+                    Prefetch(linksAt + ((nint)queue.Node * stride0));
+                    if (!Unsafe.Add(ref isDeleted, (nint)(uint)neighbour) && (filter is null || filter(keys[neighbour])))
                     {
-                        results.Push(neighbour, d);
-                        if (results.Count > ef)
+                        // Full: the new entry displaces the farthest in one pass, not a push and a pop.
+                        var item = new DistanceHeap.Entry(-d, neighbour);
+                        if (foundCount < ef)
                         {
-                            results.Pop();
+                            DistanceHeap.SiftUp(ref found, foundCount++, item);
+                        }
+                        else
+                        {
+                            DistanceHeap.Reinsert(ref found, foundCount, item);
                         }
                     }
                 }
             }
         }
+
+        candidates.SetCount(queueCount);
+        results.SetCount(foundCount);
     }
 
     /// <summary>Inserts node <paramref name="slot"/> (vector stored, links empty) into every layer up to its level.</summary>
@@ -856,21 +916,6 @@ public sealed unsafe class HnswIndex : IVectorIndex
         ? VectorDistance.SquaredL2(ref query, ref *VectorPointer(node), Dimension)
         : -VectorDistance.Dot(ref query, ref *VectorPointer(node), Dimension);
 
-    /// <summary>Starts loading the first <see cref="PrefetchLines"/> cache lines of a node's vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchVector(int node)
-    {
-        if (Sse.IsSupported)
-        {
-            byte* row = (byte*)VectorPointer(node);
-            int lines = Math.Min(PrefetchLines, ((Dimension * sizeof(float)) + 63) >> 6);
-            for (int i = 0; i < lines; i++)
-            {
-                Sse.Prefetch0(row + (i << 6));
-            }
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(void* address)
     {
@@ -879,5 +924,24 @@ public sealed unsafe class HnswIndex : IVectorIndex
         {
             Sse.Prefetch0(address);
         }
+    }
+
+    /// <summary>A distance kernel as a type: generic code over a struct kernel gets it inlined.</summary>
+    private interface IDistanceKernel
+    {
+        static abstract float Distance(ref float a, ref float b, int length);
+    }
+
+    private readonly struct L2Kernel : IDistanceKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Distance(ref float a, ref float b, int length) => VectorDistance.SquaredL2(ref a, ref b, length);
+    }
+
+    /// <summary>Inner product as a distance (smaller is closer), for ip and normalised cosine.</summary>
+    private readonly struct NegatedDotKernel : IDistanceKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float Distance(ref float a, ref float b, int length) => -VectorDistance.Dot(ref a, ref b, length);
     }
 }

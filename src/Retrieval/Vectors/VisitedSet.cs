@@ -45,4 +45,10 @@ internal sealed class VisitedSet
     }
 
     public bool WasVisited(int node) => stamps[node] == generation;
+
+    /// <summary>The stamp of node 0, for a search loop that marks nodes itself (as <see cref="TryVisit"/> does) from locals.</summary>
+    public ref ushort Stamps => ref MemoryMarshal.GetArrayDataReference(stamps);
+
+    /// <summary>The stamp meaning "visited" in the current search.</summary>
+    public ushort Generation => generation;
 }
