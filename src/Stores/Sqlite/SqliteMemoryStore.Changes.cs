@@ -127,6 +127,6 @@ public sealed partial class SqliteMemoryStore
             }
 
             return 0;
-        }, cancellationToken).ConfigureAwait(false);
+        }, durable: false, cancellationToken).ConfigureAwait(false); // recomputable: no fsync on the search path
     }
 }

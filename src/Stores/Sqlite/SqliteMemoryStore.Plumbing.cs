@@ -39,7 +39,14 @@ public sealed partial class SqliteMemoryStore
     }
 
     /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction; any exception rolls everything back.</summary>
-    private async Task<T> WriteAsync<T>(string tenant, Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    private Task<T> WriteAsync<T>(string tenant, Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken) =>
+        WriteAsync(tenant, work, durable: options.DurableCommits, cancellationToken);
+
+    /// <summary>
+    /// <see cref="WriteAsync{T}(string, Func{SqliteConnection, SqliteTransaction, T}, CancellationToken)"/>, choosing
+    /// whether the commit waits for the disk: derived data (embeddings) that can be recomputed need not.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(string tenant, Func<SqliteConnection, SqliteTransaction, T> work, bool durable, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         if (options.ReadOnly)
@@ -51,6 +58,11 @@ public sealed partial class SqliteMemoryStore
         try
         {
             using var connection = OpenConnection();
+            if (durable != options.DurableCommits)
+            {
+                Execute(connection, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+            }
+
             using var tx = connection.BeginTransaction(deferred: false);
             var result = work(connection, tx);
             cancellationToken.ThrowIfCancellationRequested();
