@@ -46,6 +46,7 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
             CacheBytes = (long)CacheMb << 20,
             AnnThreshold = EnvInt("AGENTMEM_ANN_THRESHOLD") ?? RetrievalStateOptions.DefaultAnnThreshold,
             CheckpointEvery = EnvInt("AGENTMEM_CHECKPOINT_EVERY") ?? new RetrievalStateOptions().CheckpointEvery,
+            SnapshotMinimum = EnvInt("AGENTMEM_SNAPSHOT_MINIMUM") ?? new RetrievalStateOptions().SnapshotMinimum,
         };
         var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid, options);
         state = ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State;

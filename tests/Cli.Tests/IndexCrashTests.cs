@@ -86,6 +86,7 @@ public sealed class IndexCrashTests : IDisposable
 
         start.Environment["AGENTMEM_ANN_THRESHOLD"] = "120";
         start.Environment["AGENTMEM_CHECKPOINT_EVERY"] = "10";
+        start.Environment["AGENTMEM_SNAPSHOT_MINIMUM"] = "50"; // snapshots written (and killed mid-write) too
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

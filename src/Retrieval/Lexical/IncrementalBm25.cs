@@ -165,6 +165,24 @@ public sealed class IncrementalBm25
     /// <summary>Length (in terms) of a live document, 0 otherwise.</summary>
     public int DocumentLength(int doc) => Contains(doc) ? docLength[doc] : 0;
 
+    /// <summary>The terms of a live document with their frequencies (empty when it is not live).</summary>
+    public IReadOnlyList<(string Term, int Tf)> DocumentTerms(int doc)
+    {
+        if (!Contains(doc))
+        {
+            return [];
+        }
+
+        var list = docTerms[doc]!;
+        var result = new (string, int)[list.Length];
+        for (int i = 0; i < list.Length; i++)
+        {
+            result[i] = (terms[list[i].Term], list[i].Tf);
+        }
+
+        return result;
+    }
+
     /// <summary>Appends each live document containing <paramref name="term"/> with its term frequency to <paramref name="into"/>.</summary>
     public void CollectPostings(string term, List<(int Doc, int Tf)> into)
     {

@@ -44,6 +44,9 @@ internal sealed class CubeIndex : IDisposable
     /// <summary>The stable 64-bit key a memory's vector has in ANN indexes (FNV-1a of its id; collisions are detected).</summary>
     public static long VectorKey(MemoryId id) => (long)(Fnv(id.ToString()) & long.MaxValue);
 
+    /// <summary>Whether this index was restored from a snapshot (not built from the store).</summary>
+    public bool Restored { get; set; }
+
     /// <summary>The change-feed position this index reflects.</summary>
     public long Sequence { get; set; }
 
@@ -134,18 +137,43 @@ internal sealed class CubeIndex : IDisposable
         }
 
         Remove(item.Id);
+        int slot = Insert(slim, Fnv(describedText), Fnv(item.ContentHash), MemoryCore.Time.TemporalCues.MentionsTime(item.Text), slot => ItemIndex.Set(slot, TextAnalyzer.Terms(describedText)));
+        if (hasVector)
+        {
+            Vectors.Set(slot, VectorKey(item.Id), vector);
+        }
+    }
+
+    /// <summary>Adds a memory read back from a snapshot (<see cref="CubeIndexFile"/>): its analysis was saved with it.</summary>
+    public void Restore(MemoryItem slim, ulong savedTextHash, ulong savedContentKey, bool savedMentionsTime, IReadOnlyDictionary<string, int> termCounts)
+    {
+        Remove(slim.Id);
+        Insert(Slim(slim), savedTextHash, savedContentKey, savedMentionsTime, slot => ItemIndex.Set(slot, termCounts));
+    }
+
+    /// <summary>The live memories in creation order with what a snapshot keeps of each.</summary>
+    public IEnumerable<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, IReadOnlyList<(string Term, int Tf)> Terms)> Export()
+    {
+        foreach (var (id, slot) in slotOf.OrderBy(p => p.Key))
+        {
+            yield return (items[slot]!, textHash[slot], contentKey[slot], mentionsTime[slot], ItemIndex.DocumentTerms(slot));
+        }
+    }
+
+    private int Insert(MemoryItem slim, ulong hash, ulong content, bool time, Action<int> setTerms)
+    {
         int slot = freeSlots.Count > 0 ? freeSlots.Pop() : Capacity;
         Ensure(slot);
         Capacity = Math.Max(Capacity, slot + 1);
-        slotOf[item.Id] = slot;
+        slotOf[slim.Id] = slot;
         items[slot] = slim;
-        stateOf[slot] = (sbyte)item.State;
+        stateOf[slot] = (sbyte)slim.State;
         actorOf[slot] = slim.Provenance.Actor is { } who ? ActorId(who) : -1;
-        textHash[slot] = Fnv(describedText);
-        contentKey[slot] = Fnv(item.ContentHash);
-        mentionsTime[slot] = MemoryCore.Time.TemporalCues.MentionsTime(item.Text);
-        ItemIndex.Set(slot, TextAnalyzer.Terms(describedText));
-        TagIndex.Set(slot, item.Tags.Select(t => t.ToLowerInvariant()).ToList());
+        textHash[slot] = hash;
+        contentKey[slot] = content;
+        mentionsTime[slot] = time;
+        setTerms(slot);
+        TagIndex.Set(slot, slim.Tags.Select(t => t.ToLowerInvariant()).ToList());
         if (slim.Provenance.Actor is { } actor)
         {
             if (actors.TryGetValue(actor, out var entry))
@@ -159,7 +187,7 @@ internal sealed class CubeIndex : IDisposable
         }
 
         // A deleted memory is a tombstone: findable on request, but it lends no context to others.
-        string? session = item.State == LifecycleState.Deleted ? null : slim.Scope.Session;
+        string? session = slim.State == LifecycleState.Deleted ? null : slim.Scope.Session;
         if (session is null)
         {
             sessionOf[slot] = -1;
@@ -171,9 +199,15 @@ internal sealed class CubeIndex : IDisposable
             JoinSession(slot, session);
         }
 
-        if (hasVector)
+        return slot;
+    }
+
+    /// <summary>Sets the vector of an indexed memory.</summary>
+    public void SetVector(MemoryId id, ReadOnlySpan<float> vector)
+    {
+        if (slotOf.TryGetValue(id, out int slot))
         {
-            Vectors.Set(slot, VectorKey(item.Id), vector);
+            Vectors.Set(slot, VectorKey(id), vector);
         }
     }
 
@@ -425,6 +459,7 @@ internal sealed class CubeIndex : IDisposable
         Context = null,
         ContentHash = string.Empty,
         StateReason = null,
+        Payload = null,
         CubeId = Intern(item.CubeId)!,
         Scope = new Scope(Intern(item.Scope.Tenant)!, Intern(item.Scope.User), Intern(item.Scope.Agent), Intern(item.Scope.Session)),
         Provenance = item.Provenance with { Actor = Intern(item.Provenance.Actor), SourceRef = Intern(item.Provenance.SourceRef) },

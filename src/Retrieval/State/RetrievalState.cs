@@ -114,6 +114,11 @@ public sealed class RetrievalState : IDisposable
                 entry.Index?.Dispose();
                 entry.Index = null;
                 entry.Index = await BuildAsync(tenant, cubeId, head, cancellationToken).ConfigureAwait(false);
+                await CatchUpAsync(tenant, cubeId, entry.Index, head, cancellationToken).ConfigureAwait(false); // from a snapshot's sequence
+                if (!entry.Index.Restored && entry.Index.Count >= Options.SnapshotMinimum)
+                {
+                    entry.UpdatesSinceCheckpoint = Options.CheckpointEvery; // built the slow way: snapshot it now
+                }
             }
             else
             {
@@ -281,6 +286,9 @@ public sealed class RetrievalState : IDisposable
     /// <summary>Whether the cube's vector signal is served by its SPANN index now (for tests and diagnostics).</summary>
     public bool ServesThroughAnn(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Vectors.UsesAnn == true;
 
+    /// <summary>Whether the cube's cached index was restored from its snapshot rather than built from the store.</summary>
+    public bool RestoredFromSnapshot(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Restored == true;
+
     /// <summary>SPANN builds started for the cube by this instance (0 when it reopened a persisted index).</summary>
     public int AnnBuilds(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) ? e.Index?.Vectors.AnnBuilds ?? 0 : 0;
 
@@ -304,27 +312,83 @@ public sealed class RetrievalState : IDisposable
         bool served = index.Vectors.UsesAnn;
         index.Vectors.Advance();
         bool tookOver = !served && index.Vectors.UsesAnn;
-        if (index.Vectors.UsesAnn && (tookOver || entry.UpdatesSinceCheckpoint >= Options.CheckpointEvery))
+        if ((index.Vectors.UsesAnn || index.Count >= Options.SnapshotMinimum) && (tookOver || entry.UpdatesSinceCheckpoint >= Options.CheckpointEvery))
         {
             Checkpoint(tenant, cubeId, index);
             entry.UpdatesSinceCheckpoint = 0;
         }
     }
 
+    /// <summary>
+    /// Checkpoints the SPANN index, then writes the lexical snapshot and <c>vectors.json</c> at the same sequence (the
+    /// snapshot only for cubes big enough to be worth it). Each file is replaced atomically; a crash between them leaves
+    /// sequences that disagree, and the next open then builds from the store instead.
+    /// </summary>
     private void Checkpoint(string tenant, string cubeId, CubeIndex index)
     {
         index.Vectors.Checkpoint();
-        if (CubeFolder(tenant, cubeId) is { } folder && !RebuildOnWrite && index.Vectors.OwnsFolder)
+        if (CubeFolder(tenant, cubeId) is not { } folder || RebuildOnWrite || !index.Vectors.OwnsFolder)
+        {
+            return;
+        }
+
+        if (index.Count >= Options.SnapshotMinimum)
+        {
+            CubeIndexFile.Write(folder, index, EmbedderId, Options.WindowRadius);
+        }
+
+        if (index.Vectors.UsesAnn)
         {
             new VectorTierFile(VectorTierFile.CurrentFormat, EmbedderId, index.Vectors.Dimension, index.Sequence).Write(folder);
         }
+    }
+
+    /// <summary>
+    /// Restores a cube from its snapshot when one matches (with the SPANN index checkpointed at the same sequence, or with
+    /// exact vectors read back from the persisted embeddings). False leaves <paramref name="index"/> partly filled: discard it.
+    /// </summary>
+    private async Task<bool> TryRestoreAsync(string tenant, string cubeId, string folder, CubeIndex index, long head, CancellationToken cancellationToken)
+    {
+        var tier = VectorTierFile.Read(folder);
+        if (CubeIndexFile.TryRead(folder, index, EmbedderId, Options.WindowRadius) is not { } sequence || sequence > head)
+        {
+            return false;
+        }
+
+        var restored = index.Export().Select(e => e.Slim.Id).ToList();
+        if (tier is not null)
+        {
+            if (tier.Embedder != EmbedderId || tier.Sequence != sequence || !index.Vectors.TryOpen(tier.Dimension))
+            {
+                return false;
+            }
+
+            foreach (var id in restored)
+            {
+                index.MarkVectorIndexed(id);
+            }
+
+            return true;
+        }
+
+        // Exact vectors: the persisted embeddings of the restored memories. One written after the snapshot belongs to
+        // a memory the feed changed since, which the catch-up re-indexes with its current text.
+        foreach (var e in await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (index.TryGetSlot(e.MemoryId, out _))
+            {
+                index.SetVector(e.MemoryId, e.Vector);
+            }
+        }
+
+        return true;
     }
 
     private void Close((string Tenant, string Cube) key, CubeEntry entry)
     {
         if (entry.Index is { } index)
         {
-            if (index.Vectors.UsesAnn)
+            if (index.Vectors.UsesAnn || (index.Count >= Options.SnapshotMinimum && entry.UpdatesSinceCheckpoint > 0))
             {
                 Checkpoint(key.Tenant, key.Cube, index);
             }
@@ -343,6 +407,22 @@ public sealed class RetrievalState : IDisposable
         if (!index.Vectors.OwnsFolder)
         {
             folder = null; // another process owns the persisted index; this one keeps a private one
+        }
+
+        if (folder is not null)
+        {
+            if (await TryRestoreAsync(tenant, cubeId, folder, index, head, cancellationToken).ConfigureAwait(false))
+            {
+                index.Restored = true;
+                return index;
+            }
+
+            index.Dispose();
+            index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, Path.Combine(folder, "spann")) { Sequence = head };
+            if (!index.Vectors.OwnsFolder)
+            {
+                folder = null;
+            }
         }
 
         try

@@ -48,6 +48,12 @@ public sealed class RetrievalStateOptions
     /// <summary>Updates applied to a cube's SPANN index between checkpoints (its write-ahead log covers the rest).</summary>
     public int CheckpointEvery { get; set; } = 5_000;
 
+    /// <summary>
+    /// Cubes with at least this many memories keep a snapshot of their index (<c>lexical.snap</c>) in the index folder,
+    /// written with each checkpoint, so a new process restores them instead of re-reading and re-analysing every memory.
+    /// </summary>
+    public int SnapshotMinimum { get; set; } = 2_000;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
@@ -56,6 +62,7 @@ public sealed class RetrievalStateOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ChangeBatch, 1, nameof(ChangeBatch));
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbedBatch, 1, nameof(EmbedBatch));
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointEvery, 1, nameof(CheckpointEvery));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SnapshotMinimum, 1, nameof(SnapshotMinimum));
         if (AnnThreshold is { } threshold)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1, nameof(AnnThreshold));

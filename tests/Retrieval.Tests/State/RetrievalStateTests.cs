@@ -112,7 +112,7 @@ public sealed class RetrievalStateTests : TempStore
     public async Task Above_the_threshold_a_cube_is_searched_through_spann_with_the_exact_signal_s_hits_and_survives_restart_inserts_and_deletes()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
-        var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes };
+        var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, SnapshotMinimum = 100 };
         var vectorOnly = HybridOptions.VectorOnly();
         await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
         var cube = await writer.CreateCubeAsync(Me, "big");
@@ -152,11 +152,30 @@ public sealed class RetrievalStateTests : TempStore
         ann = new HybridRetriever(state, vectorOnly);
         Assert.Equal(late.Id, (await Search(ann, "axolotl harpsichord"))[0].Item.Id);
         Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.True(state.RestoredFromSnapshot(Me.Tenant, cube.Id));
         Assert.Equal(0, state.AnnBuilds(Me.Tenant, cube.Id));
         Assert.Equal(1, state.EmbeddedTexts); // only the memory added while no index was open
         Assert.Equal(before.Where(id => id != gone), (await Search(ann, queries[1])).Select(h => h.Item.Id).Where(id => id != late.Id).Take(before.Count(id => id != gone)));
         Assert.True(await RecallAsync() >= 0.95);
+        var lexical = new HybridOptions { Name = "lexical", VectorWeight = 0 };
+        var restoredHybrid = await new HybridRetriever(state, lexical).SearchAsync(new SearchRequest(Me.Tenant, queries[2], new MemoryFilter { CubeId = cube.Id }, 10));
         state.Dispose();
+
+        // The restored lexical index ranks exactly as one built from the store.
+        using var fromStore = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = null });
+        var rebuilt = await new HybridRetriever(fromStore, lexical).SearchAsync(new SearchRequest(Me.Tenant, queries[2], new MemoryFilter { CubeId = cube.Id }, 10));
+        Assert.NotEmpty(rebuilt);
+        Assert.Equal(rebuilt.Select(h => (h.Item.Id, Math.Round(h.Score, 4))), restoredHybrid.Select(h => (h.Item.Id, Math.Round(h.Score, 4))));
+
+        // A damaged snapshot is ignored: the cube is built from the store instead.
+        string snapshot = Directory.EnumerateFiles(indexes, "lexical.snap", SearchOption.AllDirectories).Single();
+        var bytes = await File.ReadAllBytesAsync(snapshot);
+        bytes[bytes.Length / 2] ^= 0x5A;
+        await File.WriteAllBytesAsync(snapshot, bytes);
+        using var afterDamage = new RetrievalState(Store, options: annOptions);
+        var again = await new HybridRetriever(afterDamage, lexical).SearchAsync(new SearchRequest(Me.Tenant, queries[2], new MemoryFilter { CubeId = cube.Id }, 10));
+        Assert.False(afterDamage.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        Assert.Equal(rebuilt.Select(h => (h.Item.Id, Math.Round(h.Score, 4))), again.Select(h => (h.Item.Id, Math.Round(h.Score, 4))));
 
         async Task<double> RecallAsync()
         {
