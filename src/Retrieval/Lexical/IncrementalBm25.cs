@@ -76,6 +76,22 @@ public sealed class IncrementalBm25
         SetCounts(doc, counts, length);
     }
 
+    /// <summary>Sets a document from distinct terms and their frequencies (≥ 1), as saved by <see cref="DocumentTerms"/>.</summary>
+    public void SetDistinct(int doc, string[] distinctTerms, int[] frequencies)
+    {
+        ArgumentNullException.ThrowIfNull(distinctTerms);
+        ArgumentNullException.ThrowIfNull(frequencies);
+        var counts = new Dictionary<int, int>(distinctTerms.Length);
+        int length = 0;
+        for (int i = 0; i < distinctTerms.Length; i++)
+        {
+            counts[TermId(distinctTerms[i])] = frequencies[i];
+            length += frequencies[i];
+        }
+
+        SetCounts(doc, counts, length);
+    }
+
     /// <summary>Removes a document; false if it was not live.</summary>
     public bool Remove(int doc)
     {

@@ -21,6 +21,7 @@ internal sealed class CubeIndex : IDisposable
     private readonly List<SessionState> sessions = [];
     private readonly Dictionary<string, ActorEntry> actors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> interned = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string?, string?, string?), Scope> scopes = [];
     private MemoryItem?[] items = new MemoryItem?[64];
     private ulong[] textHash = new ulong[64];
     private ulong[] contentKey = new ulong[64];
@@ -144,11 +145,14 @@ internal sealed class CubeIndex : IDisposable
         }
     }
 
-    /// <summary>Adds a memory read back from a snapshot (<see cref="CubeIndexFile"/>): its analysis was saved with it.</summary>
-    public void Restore(MemoryItem slim, ulong savedTextHash, ulong savedContentKey, bool savedMentionsTime, IReadOnlyDictionary<string, int> termCounts)
+    /// <summary>
+    /// Adds a memory read back from a snapshot (<see cref="CubeIndexFile"/>): already slim, its strings and scope this
+    /// cube's shared instances, its analysis saved with it (distinct terms with their frequencies).
+    /// </summary>
+    public void Restore(MemoryItem slim, ulong savedTextHash, ulong savedContentKey, bool savedMentionsTime, string[] terms, int[] frequencies)
     {
         Remove(slim.Id);
-        Insert(Slim(slim), savedTextHash, savedContentKey, savedMentionsTime, slot => ItemIndex.Set(slot, termCounts));
+        Insert(slim, savedTextHash, savedContentKey, savedMentionsTime, slot => ItemIndex.SetDistinct(slot, terms, frequencies));
     }
 
     /// <summary>The live memories in creation order with what a snapshot keeps of each.</summary>
@@ -173,7 +177,7 @@ internal sealed class CubeIndex : IDisposable
         contentKey[slot] = content;
         mentionsTime[slot] = time;
         setTerms(slot);
-        TagIndex.Set(slot, slim.Tags.Select(t => t.ToLowerInvariant()).ToList());
+        TagIndex.Set(slot, slim.Tags.Count == 0 ? [] : slim.Tags.Select(t => t.ToLowerInvariant()).ToList());
         if (slim.Provenance.Actor is { } actor)
         {
             if (actors.TryGetValue(actor, out var entry))
@@ -461,7 +465,7 @@ internal sealed class CubeIndex : IDisposable
         StateReason = null,
         Payload = null,
         CubeId = Intern(item.CubeId)!,
-        Scope = new Scope(Intern(item.Scope.Tenant)!, Intern(item.Scope.User), Intern(item.Scope.Agent), Intern(item.Scope.Session)),
+        Scope = SharedScope(item.Scope.Tenant, item.Scope.User, item.Scope.Agent, item.Scope.Session),
         Provenance = item.Provenance with { Actor = Intern(item.Provenance.Actor), SourceRef = Intern(item.Provenance.SourceRef) },
         Tags = item.Tags.Count == 0 ? [] : item.Tags.Select(t => Intern(t)!).ToArray(),
         Links = item.Links.Count == 0 ? [] : item.Links.ToArray(),
@@ -477,7 +481,20 @@ internal sealed class CubeIndex : IDisposable
         return n;
     }
 
-    private string? Intern(string? value)
+    /// <summary>One <see cref="Scope"/> instance per distinct scope of the cube (most memories share a handful).</summary>
+    public Scope SharedScope(string tenant, string? user, string? agent, string? session)
+    {
+        var key = (Intern(tenant)!, Intern(user), Intern(agent), Intern(session));
+        if (!scopes.TryGetValue(key, out var scope))
+        {
+            scopes[key] = scope = new Scope(key.Item1, key.Item2, key.Item3, key.Item4);
+        }
+
+        return scope;
+    }
+
+    /// <summary>The cube's shared instance of <paramref name="value"/>.</summary>
+    public string? Intern(string? value)
     {
         if (value is null)
         {

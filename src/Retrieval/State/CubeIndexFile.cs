@@ -142,7 +142,7 @@ internal static class CubeIndexFile
             var strings = new string[r.ReadInt32()];
             for (int i = 0; i < strings.Length; i++)
             {
-                strings[i] = r.ReadString();
+                strings[i] = index.Intern(r.ReadString())!;
             }
 
             int count = r.ReadInt32();
@@ -150,7 +150,7 @@ internal static class CubeIndexFile
             {
                 var id = MemoryId.Parse(r.ReadString());
                 string cube = Deref(r, strings)!;
-                var scope = new Scope(Deref(r, strings)!, Deref(r, strings), Deref(r, strings), Deref(r, strings));
+                var scope = index.SharedScope(Deref(r, strings)!, Deref(r, strings), Deref(r, strings), Deref(r, strings));
                 var kind = (MemoryKind)r.ReadByte();
                 var state = (LifecycleState)r.ReadByte();
                 int version = r.ReadInt32();
@@ -177,10 +177,12 @@ internal static class CubeIndexFile
                 ulong textHash = r.ReadUInt64();
                 ulong contentKey = r.ReadUInt64();
                 bool time = r.ReadBoolean();
-                var terms = new Dictionary<string, int>(StringComparer.Ordinal);
-                for (int t = r.ReadInt32(); t > 0; t--)
+                var terms = new string[r.ReadInt32()];
+                var frequencies = new int[terms.Length];
+                for (int t = 0; t < terms.Length; t++)
                 {
-                    terms[Deref(r, strings)!] = r.ReadInt32();
+                    terms[t] = Deref(r, strings)!;
+                    frequencies[t] = r.ReadInt32();
                 }
 
                 var item = new MemoryItem
@@ -196,15 +198,15 @@ internal static class CubeIndexFile
                     ValidTo = validTo,
                     Version = version,
                     State = state,
-                    Tags = tags,
+                    Tags = tags.Length == 0 ? [] : tags,
                     Importance = importance,
                     Strength = strength,
                     LastRecalledAt = lastRecalled,
                     RecallCount = recalls,
-                    Links = links,
+                    Links = links.Length == 0 ? [] : links,
                     UpdatedAt = updated,
                 };
-                index.Restore(item, textHash, contentKey, time, terms);
+                index.Restore(item, textHash, contentKey, time, terms, frequencies);
             }
 
             index.Sequence = sequence;
