@@ -173,8 +173,8 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         }
 
         await memory.AddBatchAsync(Me, "chat", drafts);
-        var exact = new HybridRetriever(store, new HybridOptions { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = int.MaxValue });
-        var ann = new HybridRetriever(store, new HybridOptions { Name = "vector-ann", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = 100, AnnCandidates = 50 });
+        using var exact = new HybridRetriever(store, new HybridOptions { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = int.MaxValue });
+        using var ann = new HybridRetriever(store, new HybridOptions { Name = "vector-ann", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = 100, AnnCandidates = 50 });
         var os = new MemoryOS(store, [exact, ann]);
         await os.SearchAsync(Me, "chat", "warm up", retrieverName: "vector-ann");
         await ann.State.WaitForIndexesAsync();
