@@ -293,6 +293,10 @@ public sealed class MemoryOS : IAsyncDisposable
         }
 
         Notify(actor.Tenant, current.CubeId);
+        foreach (var listener in listeners)
+        {
+            listener.OnMemoryPurged(actor.Tenant, current.CubeId, id);
+        }
     }
 
     /// <summary>Every version of a memory, oldest first; superseded versions carry their reason.</summary>

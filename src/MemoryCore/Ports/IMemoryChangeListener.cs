@@ -8,4 +8,12 @@ public interface IMemoryChangeListener
 {
     /// <summary>Memories of <paramref name="cubeId"/> in <paramref name="tenant"/> were added, changed or removed.</summary>
     void OnMemoriesChanged(string tenant, string cubeId);
+
+    /// <summary>
+    /// A memory was purged (after <see cref="OnMemoriesChanged"/>): derived data kept on disk (snapshots, caches) must not
+    /// outlive it. The default does nothing, for listeners that keep nothing of memories' content.
+    /// </summary>
+    void OnMemoryPurged(string tenant, string cubeId, Identity.MemoryId id)
+    {
+    }
 }

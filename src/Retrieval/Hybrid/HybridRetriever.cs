@@ -16,7 +16,7 @@ namespace AgentMem.Retrieval.Hybrid;
 /// The cube's indexes come from a <see cref="RetrievalState"/>, which follows the store's change feed, so every search
 /// sees every committed write of any process and a write costs only what it touched.
 /// </summary>
-public sealed class HybridRetriever : IRetriever, IDisposable
+public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDisposable
 {
     private static readonly IRelevanceSignal[] RelevanceSignals = [new ItemSignal(), new WindowSignal(), new SessionSignal(), new VectorSignal()];
     private static readonly IScoreBoost[] Boosts = [new TagBoost(), new LinkBoost(), new TimeBoost(), new MemoryBoosts()];
@@ -69,6 +69,15 @@ public sealed class HybridRetriever : IRetriever, IDisposable
             State.Dispose();
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Nothing to do: every search catches up with the store's change feed itself.</remarks>
+    public void OnMemoriesChanged(string tenant, string cubeId)
+    {
+    }
+
+    /// <inheritdoc/>
+    public void OnMemoryPurged(string tenant, string cubeId, MemoryCore.Identity.MemoryId id) => State.OnPurged(tenant, cubeId);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)

@@ -224,6 +224,15 @@ internal sealed class CubeIndex : IDisposable
         }
     }
 
+    /// <summary>Records that a reopened ANN index holds every indexed memory's vector (restored at its checkpoint).</summary>
+    public void MarkAllVectorsIndexed()
+    {
+        foreach (var (id, slot) in slotOf)
+        {
+            Vectors.MarkIndexed(slot, VectorKey(id));
+        }
+    }
+
     /// <summary>Removes a memory (purged, superseded); false if it was not indexed.</summary>
     public bool Remove(MemoryId id)
     {

@@ -114,8 +114,8 @@ public sealed class RetrievalState : IDisposable
                 entry.Index?.Dispose();
                 entry.Index = null;
                 entry.Index = await BuildAsync(tenant, cubeId, head, cancellationToken).ConfigureAwait(false);
-                await CatchUpAsync(tenant, cubeId, entry.Index, head, cancellationToken).ConfigureAwait(false); // from a snapshot's sequence
-                if (!entry.Index.Restored && entry.Index.Count >= Options.SnapshotMinimum)
+                bool purged = await CatchUpAsync(tenant, cubeId, entry.Index, head, cancellationToken).ConfigureAwait(false); // from a snapshot's sequence
+                if (purged || (!entry.Index.Restored && entry.Index.Count >= Options.SnapshotMinimum))
                 {
                     entry.UpdatesSinceCheckpoint = Options.CheckpointEvery; // built the slow way: snapshot it now
                 }
@@ -123,8 +123,10 @@ public sealed class RetrievalState : IDisposable
             else
             {
                 long before = entry.Index.Sequence;
-                await CatchUpAsync(tenant, cubeId, entry.Index, head, cancellationToken).ConfigureAwait(false);
-                entry.UpdatesSinceCheckpoint += (int)Math.Min(int.MaxValue, head - before);
+                bool purged = await CatchUpAsync(tenant, cubeId, entry.Index, head, cancellationToken).ConfigureAwait(false);
+
+                // A purge must not survive in the snapshot on disk: checkpoint now rather than after N updates.
+                entry.UpdatesSinceCheckpoint = purged ? Options.CheckpointEvery : entry.UpdatesSinceCheckpoint + (int)Math.Min(int.MaxValue, head - before);
             }
 
             AdvanceVectors(tenant, cubeId, entry);
@@ -286,6 +288,24 @@ public sealed class RetrievalState : IDisposable
     /// <summary>Whether the cube's vector signal is served by its SPANN index now (for tests and diagnostics).</summary>
     public bool ServesThroughAnn(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Vectors.UsesAnn == true;
 
+    /// <summary>
+    /// Told by this process's <see cref="MemoryCore.MemoryOS"/> that a memory of the cube was purged: the cube's snapshot
+    /// on disk still holds the memory's analysed terms, so it is deleted now (the next open builds from the store, or the
+    /// owning process writes a fresh one at its next search, which applies the purge and checkpoints at once).
+    /// </summary>
+    public void OnPurged(string tenant, string cubeId)
+    {
+        if (CubeFolder(tenant, cubeId) is { } folder && File.Exists(Path.Combine(folder, CubeIndexFile.FileName)))
+        {
+            CubeIndexFile.Delete(folder);
+        }
+
+        if (cubes.TryGetValue((tenant, cubeId), out var entry))
+        {
+            entry.UpdatesSinceCheckpoint = Options.CheckpointEvery;
+        }
+    }
+
     /// <summary>Whether the cube's cached index was restored from its snapshot rather than built from the store.</summary>
     public bool RestoredFromSnapshot(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Restored == true;
 
@@ -355,7 +375,6 @@ public sealed class RetrievalState : IDisposable
             return false;
         }
 
-        var restored = index.Export().Select(e => e.Slim.Id).ToList();
         if (tier is not null)
         {
             if (tier.Embedder != EmbedderId || tier.Sequence != sequence || !index.Vectors.TryOpen(tier.Dimension))
@@ -363,11 +382,7 @@ public sealed class RetrievalState : IDisposable
                 return false;
             }
 
-            foreach (var id in restored)
-            {
-                index.MarkVectorIndexed(id);
-            }
-
+            index.MarkAllVectorsIndexed();
             return true;
         }
 
@@ -514,8 +529,10 @@ public sealed class RetrievalState : IDisposable
         return changed;
     }
 
-    private async Task CatchUpAsync(string tenant, string cubeId, CubeIndex index, long head, CancellationToken cancellationToken)
+    /// <summary>Applies the feed up to <paramref name="head"/>; true when it removed a purged memory.</summary>
+    private async Task<bool> CatchUpAsync(string tenant, string cubeId, CubeIndex index, long head, CancellationToken cancellationToken)
     {
+        bool purged = false;
         while (index.Sequence < head)
         {
             var changes = await store.ReadChangesAsync(tenant, cubeId, index.Sequence, Options.ChangeBatch, cancellationToken).ConfigureAwait(false);
@@ -533,11 +550,12 @@ public sealed class RetrievalState : IDisposable
             }
 
             var reread = new List<MemoryId>(latest.Count);
-            foreach (var (id, purged) in latest)
+            foreach (var (id, gone) in latest)
             {
-                if (purged)
+                if (gone)
                 {
                     index.Remove(id);
+                    purged = true;
                 }
                 else
                 {
@@ -567,6 +585,8 @@ public sealed class RetrievalState : IDisposable
 
             index.Sequence = changes[^1].Sequence;
         }
+
+        return purged;
     }
 
     /// <summary>Upserts <paramref name="items"/>, reusing stored vectors whose text hash still matches and embedding (and persisting) the rest.</summary>

@@ -192,6 +192,44 @@ public sealed class RetrievalStateTests : TempStore
         }
     }
 
+    [Fact]
+    public async Task A_purge_leaves_no_trace_in_the_snapshot_whether_the_owner_is_open_or_not()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 10 };
+        var needle = System.Text.Encoding.UTF8.GetBytes("xylophonequasar");
+        var random = new Random(9);
+        await using var plain = new MemoryOS(Store, new Bm25Retriever(Store)); // another process: no index of its own
+        var cube = await plain.CreateCubeAsync(Me, "c");
+        await plain.AddBatchAsync(Me, "c", Enumerable.Range(0, 40).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        var first = await plain.AddAsync(Me, "c", new MemoryDraft("the xylophonequasar sits in the attic with a zebrafonequark"));
+        var second = await plain.AddAsync(Me, "c", new MemoryDraft("another xylophonequasar hides in the cellar"));
+        var request = new SearchRequest(Me.Tenant, "xylophonequasar", new MemoryFilter { CubeId = cube.Id }, 5);
+
+        // The owner is open when another process purges: its next search applies the purge and rewrites the snapshot.
+        using (var owner = new RetrievalState(Store, options: options))
+        {
+            Assert.Equal(2, (await new HybridRetriever(owner).SearchAsync(request)).Count);
+            Assert.True(SnapshotHolds(needle));
+            Assert.True(SnapshotHolds(System.Text.Encoding.UTF8.GetBytes("zebrafonequark")));
+            await plain.PurgeAsync(Me, first.Id);
+            Assert.Single(await new HybridRetriever(owner).SearchAsync(request));
+            Assert.False(SnapshotHolds(System.Text.Encoding.UTF8.GetBytes("zebrafonequark")));
+        }
+
+        // Nobody has the cube open: the purging process (composed with the index folder) deletes the snapshot itself.
+        using var purger = new RetrievalState(Store, options: options);
+        await using (var withIndex = new MemoryOS(Store, new HybridRetriever(purger)))
+        {
+            Assert.True(SnapshotHolds(needle));
+            await withIndex.PurgeAsync(Me, second.Id);
+            Assert.False(SnapshotHolds(needle));
+        }
+
+        bool SnapshotHolds(byte[] token) => Directory.EnumerateFiles(indexes, CubeIndexFile.FileName, SearchOption.AllDirectories)
+            .Any(f => File.ReadAllBytes(f).AsSpan().IndexOf(token) >= 0);
+    }
+
     private static void AssertSameRanking(IReadOnlyList<SearchHit> want, IReadOnlyList<SearchHit> got, string query)
     {
         Assert.True(want.Count == got.Count, $"'{query}': {want.Count} hits after a rebuild, {got.Count} incrementally");
