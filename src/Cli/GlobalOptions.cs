@@ -25,7 +25,7 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
     public Option<string?> EmbedderUrl { get; } = new("--embedder-url") { Description = "http: API base URL (key in AGENTMEM_EMBEDDER_API_KEY). Env AGENTMEM_EMBEDDER_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_URL"), Recursive = true };
 
-    public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "Memory for per-cube search indexes, in MiB (least recently searched cubes are evicted beyond it). Env AGENTMEM_CACHE_MB.", DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("AGENTMEM_CACHE_MB"), out int mb) ? mb : (int)(Retrieval.State.RetrievalStateOptions.DefaultCacheBytes >> 20), Recursive = true };
+    public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "Memory for per-cube search indexes, in MiB (least recently searched cubes are evicted beyond it). Env AGENTMEM_CACHE_MB.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CACHE_MB") is not { Length: > 0 } env ? (int)(Retrieval.State.RetrievalStateOptions.DefaultCacheBytes >> 20) : int.TryParse(env, out int mb) ? mb : 0, Recursive = true };
 
     public void AddTo(RootCommand root)
     {
@@ -39,6 +39,13 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         root.Options.Add(EmbedderModel);
         root.Options.Add(EmbedderUrl);
         root.Options.Add(CacheMb);
+        CacheMb.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--cache-mb (or AGENTMEM_CACHE_MB) must be a whole number of MiB, at least 1.");
+            }
+        });
     }
 
     public CliContext Resolve(ParseResult parse, TextWriter stdout, TextWriter stderr)
@@ -46,12 +53,6 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         var output = new CliOutput(stdout, stderr, parse.GetValue(Json), terminal);
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
         var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
-        int cacheMb = parse.GetValue(CacheMb);
-        if (cacheMb < 1)
-        {
-            throw new MemoryCore.Errors.MemoryValidationException($"--cache-mb must be at least 1; got {cacheMb}.");
-        }
-
-        return new CliContext(parse.GetValue(Db)!, scope, parse.GetValue(Cube)!, output) { Embedder = embedder, CacheMb = cacheMb };
+        return new CliContext(parse.GetValue(Db)!, scope, parse.GetValue(Cube)!, output) { Embedder = embedder, CacheMb = parse.GetValue(CacheMb) };
     }
 }
