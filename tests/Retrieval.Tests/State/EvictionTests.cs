@@ -9,6 +9,7 @@ using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Retrieval.Tests.State;
 
+[Collection(HeapMeasuringCollection.Name)]
 public sealed class EvictionTests : TempStore
 {
     private const int Cubes = 2000;
