@@ -13,7 +13,8 @@ public static class DefaultRetrievers
     /// <c>hybrid</c> (the default, first), <c>bm25</c> (the store's full-text index) and <c>vector</c>
     /// (embedding similarity alone). The hybrid and vector retrievers share one <see cref="RetrievalState"/>: one set
     /// of per-cube indexes following the store's change feed. With no embedder, the model-free hashing embedder is
-    /// used; a given embedder is disposed with the state. <paramref name="hybrid"/> replaces the hybrid retriever's
+    /// used; a given embedder is disposed with the state, and the state with the first retriever (so disposing the
+    /// <c>MemoryOS</c> that holds them checkpoints every open index). <paramref name="hybrid"/> replaces the hybrid retriever's
     /// defaults; <paramref name="state"/> the state's.
     /// </summary>
     public static IReadOnlyList<IRetriever> Create(IMemoryStore store, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, HybridOptions? hybrid = null, RetrievalStateOptions? state = null)
@@ -24,7 +25,7 @@ public static class DefaultRetrievers
         var shared = new RetrievalState(store, embedder, state, ownsEmbedder: true) { RebuildOnWrite = hybrid.RebuildOnWrite };
         return
         [
-            new HybridRetriever(shared, hybrid),
+            new HybridRetriever(shared, hybrid, ownsState: true), // disposed with the host's MemoryOS: indexes are checkpointed on close
             new Bm25Retriever(store),
             new HybridRetriever(shared, HybridOptions.VectorOnly()),
         ];

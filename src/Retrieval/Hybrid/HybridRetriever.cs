@@ -29,13 +29,16 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     /// is used. With <paramref name="ownsEmbedder"/>, disposing the retriever disposes the embedder.
     /// </summary>
     public HybridRetriever(IMemoryStore store, HybridOptions? options = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, TimeProvider? timeProvider = null, bool ownsEmbedder = false)
-        : this(new RetrievalState(store, embedder, StateOptions(options), ownsEmbedder) { RebuildOnWrite = options?.RebuildOnWrite ?? false }, options, timeProvider)
+        : this(new RetrievalState(store, embedder, StateOptions(options), ownsEmbedder) { RebuildOnWrite = options?.RebuildOnWrite ?? false }, options, timeProvider, ownsState: true)
     {
-        ownsState = true;
     }
 
-    /// <summary>Creates the retriever over a shared <paramref name="state"/> (several retrievers, one set of indexes).</summary>
-    public HybridRetriever(RetrievalState state, HybridOptions? options = null, TimeProvider? timeProvider = null)
+    /// <summary>
+    /// Creates the retriever over a shared <paramref name="state"/> (several retrievers, one set of indexes). With
+    /// <paramref name="ownsState"/>, disposing the retriever disposes the state (which checkpoints its indexes); give
+    /// ownership to exactly one of the retrievers sharing it.
+    /// </summary>
+    public HybridRetriever(RetrievalState state, HybridOptions? options = null, TimeProvider? timeProvider = null, bool ownsState = false)
     {
         ArgumentNullException.ThrowIfNull(state);
         State = state;
@@ -47,6 +50,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         }
 
         time = timeProvider ?? TimeProvider.System;
+        this.ownsState = ownsState;
     }
 
     /// <inheritdoc/>

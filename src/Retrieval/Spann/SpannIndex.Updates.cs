@@ -464,6 +464,7 @@ public sealed partial class SpannIndex
     {
         file.Flush();
         TrainCodesIfDue();
+        string? replacedPostings = CompactPostingsIfDue();
         var buffer = Array.Empty<byte>();
         for (int p = 0; p < postings.Length; p++)
         {
@@ -507,5 +508,67 @@ public sealed partial class SpannIndex
         wal.Reset(indexId);
         File.Delete(old);
         File.Delete(oldCodes);
+        if (replacedPostings is not null)
+        {
+            File.Delete(replacedPostings);
+        }
+    }
+
+    /// <summary>
+    /// Grown postings move to new extents and leave the old ones behind (they must stay intact until the next
+    /// checkpoint, for crash recovery), so the file only grows. When at least half of it is such garbage, the live
+    /// extents are copied, packed, into the next postings generation; the checkpoint's meta then names it, and the old
+    /// file is deleted after that. A crash before the meta is written leaves the old generation in force. Returns the
+    /// replaced file's path, or null when nothing was compacted.
+    /// </summary>
+    private string? CompactPostingsIfDue()
+    {
+        if (garbageBytes < Options.CompactionMinimumBytes || garbageBytes * 2 < file.End)
+        {
+            return null;
+        }
+
+        long generation = postingsGeneration + 1;
+        var packed = PostingFile.Create(SpannMeta.PostingsFile(directory, generation), Dimension, Metric, indexId);
+        try
+        {
+            var buffer = Array.Empty<byte>();
+            for (int p = 0; p < postings.Length; p++)
+            {
+                if (!postings.IsAlive(p))
+                {
+                    continue;
+                }
+
+                int count = postings.Count(p);
+                long capacity = PostingLayout.ExtentBytes(count, entrySize);
+                if (buffer.Length < capacity)
+                {
+                    buffer = new byte[capacity];
+                }
+
+                var extent = buffer.AsSpan(0, (int)capacity);
+                extent.Clear();
+                file.Read(extent[..(count * entrySize)], postings.Offset(p));
+                long offset = packed.Allocate(capacity);
+                packed.Write(extent, offset);
+                postings.Move(p, offset, (int)capacity, count);
+                postings.MarkClean(p, Crc32.Compute(extent[..(count * entrySize)]));
+            }
+
+            packed.Flush();
+        }
+        catch
+        {
+            packed.Dispose();
+            throw;
+        }
+
+        string replaced = file.Path;
+        file.Dispose();
+        file = packed;
+        postingsGeneration = generation;
+        garbageBytes = 0;
+        return replaced;
     }
 }

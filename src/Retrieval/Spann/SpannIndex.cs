@@ -76,6 +76,16 @@ public sealed partial class SpannIndex : IVectorIndex
                 liveCount++;
             }
         }
+
+        // Extents no live posting uses, left by growth and splits before the last checkpoint (see compaction).
+        garbageBytes = file.End - PostingLayout.PageSize;
+        for (int p = 0; p < postings.Length; p++)
+        {
+            if (postings.IsAlive(p))
+            {
+                garbageBytes -= postings.CapacityBytes(p);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -186,6 +196,12 @@ public sealed partial class SpannIndex : IVectorIndex
             wal = SpannWal.Open(directory, meta.IndexId, meta.Dimension, options.FsyncWrites, meta.WalSequence, replay);
             var index = new SpannIndex(directory, options, meta, heads, file, wal, codes);
             index.Replay(replay);
+            if (replay.Count >= options.CheckpointAfterReplay)
+            {
+                // Replaying is far slower than appending (splits redo their work): never pay for the same log twice.
+                index.Checkpoint();
+            }
+
             return index;
         }
         catch

@@ -115,6 +115,18 @@ public sealed record SpannOptions
     /// </summary>
     public bool FsyncWrites { get; init; }
 
+    /// <summary>
+    /// A reopened index whose write-ahead log held at least this many updates checkpoints as soon as it has replayed
+    /// them, so a process that is killed again does not replay them again.
+    /// </summary>
+    public int CheckpointAfterReplay { get; init; } = 256;
+
+    /// <summary>
+    /// A checkpoint packs the postings into a new file when the extents left behind by growth and splits are at least
+    /// this many bytes and at least half the file.
+    /// </summary>
+    public long CompactionMinimumBytes { get; init; } = 16L << 20;
+
     /// <summary>Verify the CRC of every posting at open (reads the whole postings file once).</summary>
     public bool VerifyPostingsOnOpen { get; init; } = true;
 
@@ -130,6 +142,16 @@ public sealed record SpannOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values the index cannot work with.</summary>
     public void Validate()
     {
+        if (CheckpointAfterReplay < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointAfterReplay), CheckpointAfterReplay, "Must be at least 1.");
+        }
+
+        if (CompactionMinimumBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CompactionMinimumBytes), CompactionMinimumBytes, "Must not be negative.");
+        }
+
         if (!(HeadFraction > 0 && HeadFraction <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(HeadFraction), HeadFraction, "The head fraction must be in (0, 1].");

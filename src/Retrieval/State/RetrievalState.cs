@@ -25,6 +25,7 @@ public sealed class RetrievalState : IDisposable
     private readonly HashingEmbedder? hashing;
     private readonly bool ownsEmbedder;
     private readonly ConcurrentDictionary<(string Tenant, string Cube), CubeEntry> cubes = new();
+    private bool disposed;
     private long clock;
 
     /// <summary>
@@ -72,6 +73,12 @@ public sealed class RetrievalState : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         foreach (var (key, entry) in cubes)
         {
             Close(key, entry);

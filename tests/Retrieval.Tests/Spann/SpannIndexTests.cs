@@ -338,6 +338,70 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_long_log_is_replayed_once_then_checkpointed()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(900, 10, Dim, seed: 21);
+        string dir = Path.Combine(folder, "replay");
+        var crashed = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..500]), options: Small);
+        for (int i = 500; i < 900; i++)
+        {
+            crashed.Add(i, data[i]);
+        }
+
+        // Killed without a checkpoint: the next open replays 400 updates and checkpoints at once.
+        var options = Small with { CheckpointAfterReplay = 100 };
+        var reopened = SpannIndex.Open(dir, options);
+        Assert.Equal(900, reopened.Count);
+        Assert.Equal(28, new FileInfo(Path.Combine(dir, "wal.log")).Length);
+        var want = queries.Select(q => reopened.Search(q, 5).Select(m => m.Key).ToArray()).ToList();
+
+        // Killed again before any new update: nothing is left to replay, and it answers the same.
+        using var again = SpannIndex.Open(dir, options);
+        Assert.Equal(900, again.Count);
+        Assert.Equal(want, queries.Select(q => again.Search(q, 5).Select(m => m.Key).ToArray()).ToList());
+        GC.KeepAlive(crashed);
+        GC.KeepAlive(reopened);
+    }
+
+    [Fact]
+    public void A_checkpoint_packs_the_postings_file_once_half_of_it_is_garbage()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);
+        string dir = Path.Combine(folder, "compact");
+        var options = Small with { SplitThreshold = 32, CompactionMinimumBytes = 0 };
+        List<long[]> want;
+        long grown;
+        using (var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..300]), options: options with { CompactionMinimumBytes = long.MaxValue }))
+        {
+            for (int i = 300; i < 3000; i++)
+            {
+                index.Add(i, data[i]);
+            }
+
+            for (int i = 0; i < 3000; i += 3)
+            {
+                index.Remove(i);
+            }
+
+            grown = new FileInfo(Directory.GetFiles(dir, "postings.*.spp").Single()).Length;
+            want = queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList();
+        }
+
+        // Reopened with compaction allowed: the checkpoint writes the next generation, packed, and deletes the old one.
+        using (var index = SpannIndex.Open(dir, options))
+        {
+            index.Checkpoint();
+            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+        }
+
+        var packed = new FileInfo(Directory.GetFiles(dir, "postings.*.spp").Single());
+        Assert.True(packed.Length * 2 <= grown, $"{grown:N0} bytes before, {packed.Length:N0} after");
+        using var verified = SpannIndex.Open(dir, options with { VerifyPostingsOnOpen = true });
+        Assert.Equal(2000, verified.Count);
+        Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+    }
+
+    [Fact]
     public void An_empty_index_grows_from_inserts()
     {
         var (data, queries) = TestVectors.DataAndQueries(400, 10, Dim, seed: 13);

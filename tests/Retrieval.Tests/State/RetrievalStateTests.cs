@@ -193,6 +193,25 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task Disposing_the_memory_os_of_the_default_retrievers_checkpoints_their_shared_state()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var random = new Random(11);
+        await using (var os = new MemoryOS(Store, DefaultRetrievers.Create(Store, state: new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 10 })))
+        {
+            await os.CreateCubeAsync(Me, "c");
+            await os.AddBatchAsync(Me, "c", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+            Assert.NotEmpty(await os.SearchAsync(Me, "c", "tea"));
+            await os.AddAsync(Me, "c", new MemoryDraft("the last words before zorblax"));
+            Assert.NotEmpty(await os.SearchAsync(Me, "c", "zorblax"));
+        }
+
+        // The snapshot was written on close, at the cube's latest change: the last write is in it.
+        string snapshot = Directory.EnumerateFiles(indexes, CubeIndexFile.FileName, SearchOption.AllDirectories).Single();
+        Assert.True(File.ReadAllBytes(snapshot).AsSpan().IndexOf("zorblax"u8) >= 0);
+    }
+
+    [Fact]
     public async Task A_purge_leaves_no_trace_in_the_snapshot_whether_the_owner_is_open_or_not()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
