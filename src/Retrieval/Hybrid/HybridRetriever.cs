@@ -169,37 +169,10 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     private List<int> Select(ScoringContext context, int k)
     {
         int pool = options.MmrLambda is null ? k : Math.Max(k * 5, 50);
-        int want = pool + (options.CollapseDuplicates ? pool + 16 : 0);
-        while (true)
-        {
-            var order = TopSlots.Best(context, want);
-            var seenHashes = new HashSet<ulong>();
-            var candidates = new List<int>();
-            foreach (int i in order)
-            {
-                if (options.CollapseDuplicates && !seenHashes.Add(context.Cube.ContentKey(i)))
-                {
-                    continue;
-                }
-
-                candidates.Add(i);
-                if (candidates.Count == pool)
-                {
-                    break;
-                }
-            }
-
-            // Too many duplicates among the best: look further down before settling for fewer than asked.
-            if (candidates.Count < pool && order.Count == want)
-            {
-                want *= 4;
-                continue;
-            }
-
-            return options.MmrLambda is { } lambda && context.Cube.Vectors.Dimension > 0
-                ? Mmr(context, candidates, k, lambda)
-                : candidates.Count > k ? candidates.GetRange(0, k) : candidates;
-        }
+        var candidates = TopSlots.Best(context, pool, options.CollapseDuplicates);
+        return options.MmrLambda is { } lambda && context.Cube.Vectors.Dimension > 0
+            ? Mmr(context, candidates, k, lambda)
+            : candidates.Count > k ? candidates.GetRange(0, k) : candidates;
     }
 
     /// <summary>MMR over the candidates: relevance (scaled to [0,1]) against similarity to what is already chosen.</summary>

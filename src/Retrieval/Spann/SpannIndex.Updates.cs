@@ -154,6 +154,10 @@ public sealed partial class SpannIndex
     /// <summary>Splits and merges done since open (tests and diagnostics).</summary>
     internal (int Splits, int Merges, int Reassigned) Maintenance => (splits, merges, reassigned);
 
+    private readonly Queue<int> splitQueue = new();
+    private readonly HashSet<int> queuedSplits = [];
+    private readonly Dictionary<int, int> unsplittableUntil = [];
+    private bool splitting;
     private int splits;
     private int merges;
     private int reassigned;
@@ -218,12 +222,46 @@ public sealed partial class SpannIndex
 
         for (int i = 0; i < count; i++)
         {
-            if (postings.IsAlive(chosen[i]) && postings.Count(chosen[i]) > Options.SplitThreshold)
+            if (postings.IsAlive(chosen[i]) && postings.Count(chosen[i]) > SplitLimit(chosen[i]) && queuedSplits.Add(chosen[i]))
             {
-                Split(chosen[i]);
+                splitQueue.Enqueue(chosen[i]);
             }
         }
+
+        if (!splitting)
+        {
+            DrainSplits();
+        }
     }
+
+    /// <summary>
+    /// Splits queued overflowing postings, at most <see cref="SpannOptions.SplitsPerUpdate"/> per update. A split
+    /// reassigns vectors, which can overflow neighbours in turn; those splits are queued, not run recursively, so one
+    /// insert never cascades (near-duplicate vectors once made a single insert split for 44 s). What is left waits for
+    /// the next update; an overflowing posting stays correct, only larger to read.
+    /// </summary>
+    private void DrainSplits()
+    {
+        splitting = true;
+        try
+        {
+            for (int done = 0; done < Options.SplitsPerUpdate && splitQueue.TryDequeue(out int p); done++)
+            {
+                queuedSplits.Remove(p);
+                if (postings.IsAlive(p) && postings.Count(p) > SplitLimit(p))
+                {
+                    Split(p);
+                }
+            }
+        }
+        finally
+        {
+            splitting = false;
+        }
+    }
+
+    /// <summary>The entry count above which a posting is split: the threshold, or more for one that could not be separated.</summary>
+    private int SplitLimit(int p) => unsplittableUntil.TryGetValue(p, out int limit) ? Math.Max(limit, Options.SplitThreshold) : Options.SplitThreshold;
 
     private void Append(int p, long key, int version, float[] v)
     {
@@ -330,6 +368,7 @@ public sealed partial class SpannIndex
         garbageBytes += postings.CapacityBytes(p);
         postings.Kill(p);
         codes?.Clear(p);
+        unsplittableUntil.Remove(p);
     }
 
     /// <summary>SPFresh split with LIRE: 2-means into two new postings, then reassign the boundary vectors.</summary>
@@ -358,7 +397,9 @@ public sealed partial class SpannIndex
         var groups = BalancedKMeans.Split(data, Dimension, rows, 2, Options, rng, new ParallelOptions { MaxDegreeOfParallelism = 1 });
         if (groups[0].Length == 0 || groups[1].Length == 0)
         {
-            Rewrite(p, live); // identical vectors: nothing to separate
+            // Identical vectors: nothing to separate. Not tried again before the posting has doubled.
+            Rewrite(p, live);
+            unsplittableUntil[p] = 2 * live.Count;
             return;
         }
 

@@ -61,7 +61,7 @@ public sealed partial class SpannIndex : IVectorIndex
         indexId = meta.IndexId;
         postings = meta.Postings;
         versions = meta.Versions;
-        this.heads = new HeadIndex(heads, options.ExactHeadLimit, Enumerable.Range(0, meta.Postings.Length).Where(meta.Postings.IsAlive));
+        this.heads = new HeadIndex(heads, options.ExactHeadLimit);
         this.file = file;
         this.wal = wal;
         headGeneration = meta.HeadGeneration;

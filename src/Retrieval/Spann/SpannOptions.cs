@@ -103,6 +103,12 @@ public sealed record SpannOptions
     /// <summary>A posting is split (2-means, LIRE reassignment) when its live entries exceed this.</summary>
     public int SplitThreshold { get; init; } = 384;
 
+    /// <summary>
+    /// Most posting splits one update performs (its own and those its reassignments cause); the rest are queued for
+    /// the next updates, so no single insert pays for a cascade.
+    /// </summary>
+    public int SplitsPerUpdate { get; init; } = 2;
+
     /// <summary>A posting with fewer live entries than this is merged into its nearest neighbour posting.</summary>
     public int MergeThreshold { get; init; } = 4;
 
@@ -142,6 +148,11 @@ public sealed record SpannOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values the index cannot work with.</summary>
     public void Validate()
     {
+        if (SplitsPerUpdate < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SplitsPerUpdate), SplitsPerUpdate, "Must be at least 1.");
+        }
+
         if (CheckpointAfterReplay < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(CheckpointAfterReplay), CheckpointAfterReplay, "Must be at least 1.");

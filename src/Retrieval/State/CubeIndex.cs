@@ -308,9 +308,11 @@ internal sealed class CubeIndex : IDisposable
                 }
             }
 
+            // The term's IDF once, then BM25's saturation per window (IncrementalBm25.TermScore, hoisted).
+            var saturation = new Bm25Saturation(IncrementalBm25.Idf(documents, touched.Count), ItemIndex.K1, ItemIndex.B, avg);
             foreach (int w in touched)
             {
-                float score = scores[w] += IncrementalBm25.TermScore(documents, touched.Count, tf[w], windowLength[w], avg, ItemIndex.K1, ItemIndex.B);
+                float score = scores[w] += saturation.Score(tf[w], windowLength[w]);
                 max = Math.Max(max, score);
                 tf[w] = 0;
             }
@@ -347,9 +349,10 @@ internal sealed class CubeIndex : IDisposable
                 }
             }
 
+            var saturation = new Bm25Saturation(IncrementalBm25.Idf(liveSessions, touched.Count), ItemIndex.K1, ItemIndex.B, avg);
             foreach (int s in touched)
             {
-                float score = sessionScores[s] += IncrementalBm25.TermScore(liveSessions, touched.Count, tf[s], sessions[s].Length, avg, ItemIndex.K1, ItemIndex.B);
+                float score = sessionScores[s] += saturation.Score(tf[s], sessions[s].Length);
                 max = Math.Max(max, score);
                 tf[s] = 0;
             }

@@ -299,6 +299,52 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public void Dispose() => gate.Dispose();
 
     /// <summary>
+    /// The <paramref name="k"/> nearest live vectors by scanning every stored row (no graph walk), with the distance
+    /// <see cref="VectorDistance.Compute"/> reports. For small sets where a graph's misses cost more than a scan (SPANN
+    /// heads): the rows are read where the graph keeps them, so no second copy is needed.
+    /// </summary>
+    internal IReadOnlyList<VectorMatch> SearchExhaustive(ReadOnlySpan<float> query, int k)
+    {
+        VectorDistance.Validate(query, Dimension, "query");
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        gate.EnterReadLock();
+        try
+        {
+            // Bounded max-heap of the k best so far.
+            var heap = new PriorityQueue<VectorMatch, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+            for (int node = 0; node < nodeCount; node++)
+            {
+                if (deleted[node])
+                {
+                    continue;
+                }
+
+                float d = VectorDistance.Compute(Metric, query, VectorOf(node));
+                if (heap.Count < k)
+                {
+                    heap.Enqueue(new VectorMatch(keys[node], d), d);
+                }
+                else if (heap.TryPeek(out _, out float worst) && d < worst)
+                {
+                    heap.EnqueueDequeue(new VectorMatch(keys[node], d), d);
+                }
+            }
+
+            var result = new VectorMatch[heap.Count];
+            for (int i = result.Length - 1; i >= 0; i--)
+            {
+                result[i] = heap.Dequeue();
+            }
+
+            return result;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
     /// Copies the stored vector of <paramref name="key"/> (normalised for cosine) into
     /// <paramref name="destination"/>; false when the key is absent. Lets a SPANN head index serve
     /// head vectors without keeping a second copy of them.

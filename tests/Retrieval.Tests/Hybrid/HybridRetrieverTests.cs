@@ -110,6 +110,26 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Collapsing_many_copies_keeps_the_best_ranked_copy_of_each_text_as_a_sort_would()
+    {
+        await memory.CreateCubeAsync(Me, "copies", policy: new MemoryCore.Cubes.CubePolicy { Deduplicate = false });
+        var random = new Random(3);
+        string[] texts = ["pasta recipe with basil", "pasta with garlic and basil", "a recipe for pasta salad", "basil grows well in pots", "pasta night on friday"];
+        var drafts = Enumerable.Range(0, 300).Select(i => new MemoryDraft(i % 4 == 0 ? $"pasta note number {i}" : texts[random.Next(texts.Length)]) { Session = $"s{i % 7}" }).ToList();
+        await memory.AddBatchAsync(Me, "copies", drafts);
+        var cube = (await memory.ListCubesAsync(Me)).Single(c => c.Name == "copies");
+
+        // The reference: every hit, uncollapsed, in ranked order; then the first of each content, as a full sort gives.
+        using var uncollapsed = new HybridRetriever(store, new HybridOptions { CollapseDuplicates = false });
+        var all = await uncollapsed.SearchAsync(new MemoryCore.Search.SearchRequest(Me.Tenant, "pasta recipe basil", new MemoryFilter { CubeId = cube.Id }, 300));
+        var want = all.DistinctBy(h => h.Item.ContentHash).Take(12).Select(h => h.Item.Id).ToList();
+
+        var got = await hybrid.SearchAsync(new MemoryCore.Search.SearchRequest(Me.Tenant, "pasta recipe basil", new MemoryFilter { CubeId = cube.Id }, 12));
+        Assert.Equal(12, got.Count);
+        Assert.Equal(want, got.Select(h => h.Item.Id).ToList());
+    }
+
+    [Fact]
     public async Task Reciprocal_rank_fusion_ranks_the_same_evidence_first()
     {
         var ids = await Conversation("s1", ("Ann", "Comet won a ribbon at the dog show."), ("Ben", "My sister moved to Oslo."));

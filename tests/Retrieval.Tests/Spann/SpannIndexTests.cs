@@ -402,6 +402,38 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void Near_duplicate_inserts_split_a_bounded_number_of_times_and_stay_findable()
+    {
+        var (data, _) = TestVectors.DataAndQueries(1000, 0, Dim, seed: 23);
+        using var index = SpannIndex.Build(Path.Combine(folder, "dups"), VectorMetric.InnerProduct, Rows(Normalised(data)), options: Small);
+        var random = new Random(4);
+        var common = Normalised([data[0]])[0];
+        int inserts = 1500, mostSplitsInOneInsert = 0;
+        for (int i = 0; i < inserts; i++)
+        {
+            // The same text with one word changed: one shared direction plus a little of its own.
+            var v = common.Select(x => x + (0.05f * (float)((random.NextDouble() * 2) - 1))).ToArray();
+            int before = index.Maintenance.Splits;
+            index.Add(10_000 + i, Normalised([v])[0]);
+            mostSplitsInOneInsert = Math.Max(mostSplitsInOneInsert, index.Maintenance.Splits - before);
+        }
+
+        // At most SplitsPerUpdate per insert, never a cascade; every near-duplicate is still there to be found.
+        Assert.InRange(mostSplitsInOneInsert, 1, MaxSplits);
+        Assert.Equal(2500, index.Count);
+        var found = index.Search(common, 200).Count(m => m.Key >= 10_000);
+        Assert.True(found >= 190, $"{found} of the 200 nearest are near-duplicates");
+    }
+
+    private static int MaxSplits => Small.SplitsPerUpdate;
+
+    private static float[][] Normalised(float[][] rows) => rows.Select(r =>
+    {
+        float norm = MathF.Sqrt(r.Sum(x => x * x));
+        return r.Select(x => x / norm).ToArray();
+    }).ToArray();
+
+    [Fact]
     public void An_empty_index_grows_from_inserts()
     {
         var (data, queries) = TestVectors.DataAndQueries(400, 10, Dim, seed: 13);
