@@ -273,6 +273,11 @@ internal sealed class CubeIndex : IDisposable
     /// query, computed from the memories' postings: the same scores a BM25 index over the materialised windows gives.
     /// Returns the best score.
     /// </summary>
+    /// <remarks>
+    /// A term's window frequencies are gathered one of two ways, whichever touches less: each posting added to its
+    /// 2·radius+1 windows (rare terms), or the postings' frequencies laid on their sessions and summed with a sliding
+    /// window along each session touched (common terms, such as a speaker's name in every other turn).
+    /// </remarks>
     public float ScoreWindows(IReadOnlyList<string> queryTerms, float[] scores)
     {
         int documents = ItemIndex.DocumentCount;
@@ -282,31 +287,47 @@ internal sealed class CubeIndex : IDisposable
         }
 
         float avg = Math.Max(1f, windowTotal / (float)documents);
-        var tf = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, Capacity));
+        var pool = System.Buffers.ArrayPool<int>.Shared;
+        var tf = pool.Rent(Math.Max(1, Capacity));
+        var ownTf = pool.Rent(Math.Max(1, Capacity));
+        var sessionSeen = pool.Rent(Math.Max(1, sessions.Count));
         Array.Clear(tf, 0, Capacity);
+        Array.Clear(ownTf, 0, Capacity);
+        Array.Clear(sessionSeen, 0, sessions.Count);
         var touched = new List<int>();
+        var touchedSessions = new List<int>();
         var postings = new List<(int Doc, int Tf)>();
         float max = 0;
         foreach (string term in Distinct(queryTerms))
         {
             postings.Clear();
             ItemIndex.CollectPostings(term, postings);
-            foreach (var (doc, f) in postings)
+            long sessionMembers = 0;
+            foreach (var (doc, _) in postings)
             {
-                int s = sessionOf[doc];
-                if (s < 0)
+                if (sessionOf[doc] is int s and >= 0 && sessionSeen[s] == 0)
                 {
-                    Touch(doc, f, tf, touched);
-                    continue;
-                }
-
-                var members = sessions[s].Members;
-                int p = positionInSession[doc];
-                for (int q = Math.Max(0, p - windowRadius), end = Math.Min(members.Count - 1, p + windowRadius); q <= end; q++)
-                {
-                    Touch(members[q], f, tf, touched);
+                    sessionSeen[s] = 1;
+                    touchedSessions.Add(s);
+                    sessionMembers += sessions[s].Members.Count;
                 }
             }
+
+            if (sessionMembers < (long)postings.Count * ((2 * windowRadius) + 1))
+            {
+                SlideWindows(postings, touchedSessions, ownTf, tf, touched);
+            }
+            else
+            {
+                ScatterWindows(postings, tf, touched);
+            }
+
+            foreach (int s in touchedSessions)
+            {
+                sessionSeen[s] = 0;
+            }
+
+            touchedSessions.Clear();
 
             // The term's IDF once, then BM25's saturation per window (IncrementalBm25.TermScore, hoisted).
             var saturation = new Bm25Saturation(IncrementalBm25.Idf(documents, touched.Count), ItemIndex.K1, ItemIndex.B, avg);
@@ -320,8 +341,81 @@ internal sealed class CubeIndex : IDisposable
             touched.Clear();
         }
 
-        System.Buffers.ArrayPool<int>.Shared.Return(tf);
+        pool.Return(tf);
+        pool.Return(ownTf);
+        pool.Return(sessionSeen);
         return max;
+    }
+
+    /// <summary>Adds each posting's frequency to the windows around it.</summary>
+    private void ScatterWindows(List<(int Doc, int Tf)> postings, int[] tf, List<int> touched)
+    {
+        foreach (var (doc, f) in postings)
+        {
+            int s = sessionOf[doc];
+            if (s < 0)
+            {
+                Touch(doc, f, tf, touched);
+                continue;
+            }
+
+            var members = sessions[s].Members;
+            int p = positionInSession[doc];
+            for (int q = Math.Max(0, p - windowRadius), end = Math.Min(members.Count - 1, p + windowRadius); q <= end; q++)
+            {
+                Touch(members[q], f, tf, touched);
+            }
+        }
+    }
+
+    /// <summary>Lays the postings' frequencies on their sessions, then sums each window with one slide along each session.</summary>
+    private void SlideWindows(List<(int Doc, int Tf)> postings, List<int> touchedSessions, int[] ownTf, int[] tf, List<int> touched)
+    {
+        foreach (var (doc, f) in postings)
+        {
+            if (sessionOf[doc] < 0)
+            {
+                Touch(doc, f, tf, touched); // no session: its window is itself
+            }
+            else
+            {
+                ownTf[doc] = f;
+            }
+        }
+
+        foreach (int s in touchedSessions)
+        {
+            var members = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sessions[s].Members);
+            int sum = 0;
+            for (int q = 0; q < Math.Min(windowRadius, members.Length); q++)
+            {
+                sum += ownTf[members[q]];
+            }
+
+            for (int p = 0; p < members.Length; p++)
+            {
+                if (p + windowRadius < members.Length)
+                {
+                    sum += ownTf[members[p + windowRadius]];
+                }
+
+                if (p - windowRadius - 1 >= 0)
+                {
+                    sum -= ownTf[members[p - windowRadius - 1]];
+                }
+
+                if (sum > 0)
+                {
+                    tf[members[p]] = sum;
+                    touched.Add(members[p]);
+                }
+            }
+        }
+
+        foreach (var (doc, _) in postings)
+        {
+            ownTf[doc] = 0;
+        }
     }
 
     /// <summary>BM25 of each session's concatenated memories for the query, into <paramref name="sessionScores"/> (by session). Returns the best.</summary>

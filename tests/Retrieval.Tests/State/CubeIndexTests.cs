@@ -38,7 +38,8 @@ public sealed class CubeIndexTests
             }
             else
             {
-                var item = Item(Sentence(random), random.Next(5) == 0 ? null : $"s{random.Next(6)}");
+                // A rare word too, so both ways of gathering window frequencies run (scatter for rare, slide for common terms).
+                var item = Item(Sentence(random) + (random.Next(25) == 0 ? " quokka" : string.Empty), random.Next(5) == 0 ? null : $"s{random.Next(6)}");
                 live[item.Id] = item;
                 ids.Add(item.Id);
                 index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
@@ -46,7 +47,8 @@ public sealed class CubeIndexTests
 
             if (step % 50 == 49)
             {
-                AssertMatchesMaterialised(index, live, [Words[random.Next(Words.Length)], Words[random.Next(Words.Length)]], Radius);
+                AssertMatchesMaterialised(index, live, [Words[random.Next(Words.Length)], Words[random.Next(Words.Length)], "quokka"], Radius);
+                AssertMatchesMaterialised(index, live, ["quokka"], Radius);
             }
         }
     }
