@@ -212,6 +212,40 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task Closing_rewrites_the_snapshot_only_when_the_index_moved_past_it()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 10 };
+        var random = new Random(12);
+        await using var plain = new MemoryOS(Store, new Bm25Retriever(Store)); // another process: no index of its own
+        var cube = await plain.CreateCubeAsync(Me, "c");
+        await plain.AddBatchAsync(Me, "c", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        var request = new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 5);
+        using (var first = new RetrievalState(Store, options: options))
+        {
+            await new HybridRetriever(first).SearchAsync(request); // built from the store: snapshotted
+        }
+
+        string snapshot = Directory.EnumerateFiles(indexes, CubeIndexFile.FileName, SearchOption.AllDirectories).Single();
+        var written = File.GetLastWriteTimeUtc(snapshot);
+        using (var restored = new RetrievalState(Store, options: options))
+        {
+            await new HybridRetriever(restored).SearchAsync(request);
+            Assert.True(restored.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        }
+
+        Assert.Equal(written, File.GetLastWriteTimeUtc(snapshot)); // nothing new: not rewritten
+
+        await plain.AddAsync(Me, "c", new MemoryDraft("a late zqwvx arrives"));
+        using (var caughtUp = new RetrievalState(Store, options: options))
+        {
+            Assert.Single(await new HybridRetriever(caughtUp).SearchAsync(request with { Query = "zqwvx" }));
+        }
+
+        Assert.True(File.ReadAllBytes(snapshot).AsSpan().IndexOf("zqwvx"u8) >= 0, "the write caught up after the restore is in the snapshot");
+    }
+
+    [Fact]
     public async Task A_purge_leaves_no_trace_in_the_snapshot_whether_the_owner_is_open_or_not()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
