@@ -111,33 +111,16 @@ public sealed class ExactVectorIndex : IVectorIndex
         gate.EnterReadLock();
         try
         {
-            // Bounded max-heap of the k best so far: O(n log k).
-            var heap = new PriorityQueue<VectorMatch, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+            var nearest = new NearestMatches(k);
             for (int i = 0; i < count; i++)
             {
-                if (filter is not null && !filter(keys[i]))
+                if (filter is null || filter(keys[i]))
                 {
-                    continue;
-                }
-
-                float d = VectorDistance.Compute(Metric, query, data.AsSpan(i * Dimension, Dimension));
-                if (heap.Count < k)
-                {
-                    heap.Enqueue(new VectorMatch(keys[i], d), d);
-                }
-                else if (heap.TryPeek(out _, out float worst) && d < worst)
-                {
-                    heap.EnqueueDequeue(new VectorMatch(keys[i], d), d);
+                    nearest.Offer(keys[i], VectorDistance.Compute(Metric, query, data.AsSpan(i * Dimension, Dimension)));
                 }
             }
 
-            var result = new VectorMatch[heap.Count];
-            for (int i = result.Length - 1; i >= 0; i--)
-            {
-                result[i] = heap.Dequeue();
-            }
-
-            return result;
+            return nearest.ToArray();
         }
         finally
         {

@@ -310,33 +310,16 @@ public sealed unsafe class HnswIndex : IVectorIndex
         gate.EnterReadLock();
         try
         {
-            // Bounded max-heap of the k best so far.
-            var heap = new PriorityQueue<VectorMatch, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+            var nearest = new NearestMatches(k);
             for (int node = 0; node < nodeCount; node++)
             {
-                if (deleted[node])
+                if (!deleted[node])
                 {
-                    continue;
-                }
-
-                float d = VectorDistance.Compute(Metric, query, VectorOf(node));
-                if (heap.Count < k)
-                {
-                    heap.Enqueue(new VectorMatch(keys[node], d), d);
-                }
-                else if (heap.TryPeek(out _, out float worst) && d < worst)
-                {
-                    heap.EnqueueDequeue(new VectorMatch(keys[node], d), d);
+                    nearest.Offer(keys[node], VectorDistance.Compute(Metric, query, VectorOf(node)));
                 }
             }
 
-            var result = new VectorMatch[heap.Count];
-            for (int i = result.Length - 1; i >= 0; i--)
-            {
-                result[i] = heap.Dequeue();
-            }
-
-            return result;
+            return nearest.ToArray();
         }
         finally
         {
