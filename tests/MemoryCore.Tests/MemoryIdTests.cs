@@ -67,4 +67,22 @@ public sealed class MemoryIdTests
         Assert.Equal(id, System.Text.Json.JsonSerializer.Deserialize<MemoryId>("\"01HZX3Q8Y4V6N2K7M9P0R1S2T3\""));
         Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<MemoryId>("\"nope\""));
     }
+
+    [Fact]
+    public void The_binary_form_round_trips_and_sorts_like_the_ids()
+    {
+        var ids = Enumerable.Range(0, 50).Select(i => MemoryId.NewId(DateTimeOffset.UnixEpoch.AddDays(i % 7).AddTicks(i))).ToList();
+        var bytes = ids.Select(id =>
+        {
+            var b = new byte[MemoryId.ByteLength];
+            id.WriteBytes(b);
+            return b;
+        }).ToList();
+        Assert.Equal(ids, bytes.Select(b => MemoryId.FromBytes(b)));
+        var byId = Enumerable.Range(0, ids.Count).OrderBy(i => ids[i]).ToList();
+        var byBytes = Enumerable.Range(0, ids.Count).OrderBy(i => bytes[i], Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b))).ToList();
+        Assert.Equal(byId, byBytes);
+        Assert.ThrowsAny<ArgumentException>(() => MemoryId.FromBytes(new byte[15]));
+        Assert.ThrowsAny<ArgumentException>(() => ids[0].WriteBytes(new byte[15]));
+    }
 }

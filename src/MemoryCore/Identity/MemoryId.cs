@@ -100,6 +100,17 @@ public readonly struct MemoryId : IEquatable<MemoryId>, IComparable<MemoryId>, I
         return true;
     }
 
+    /// <summary>Bytes of the binary form (<see cref="WriteBytes"/>).</summary>
+    public const int ByteLength = 16;
+
+    /// <summary>Writes the 16-byte big-endian binary form (byte order = id order), for compact files.</summary>
+    /// <exception cref="ArgumentException">The destination is shorter than <see cref="ByteLength"/>.</exception>
+    public void WriteBytes(Span<byte> destination) => BinaryPrimitives.WriteUInt128BigEndian(destination, value);
+
+    /// <summary>Reads the binary form <see cref="WriteBytes"/> wrote.</summary>
+    /// <exception cref="ArgumentException">Fewer than <see cref="ByteLength"/> bytes.</exception>
+    public static MemoryId FromBytes(ReadOnlySpan<byte> source) => new(BinaryPrimitives.ReadUInt128BigEndian(source));
+
     private static int DecodeChar(char c)
     {
         c = char.ToUpperInvariant(c);

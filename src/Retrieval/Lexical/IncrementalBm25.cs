@@ -81,15 +81,45 @@ public sealed class IncrementalBm25
     {
         ArgumentNullException.ThrowIfNull(distinctTerms);
         ArgumentNullException.ThrowIfNull(frequencies);
-        var counts = new Dictionary<int, int>(distinctTerms.Length);
-        int length = 0;
-        for (int i = 0; i < distinctTerms.Length; i++)
+        if (frequencies.Length != distinctTerms.Length)
         {
-            counts[TermId(distinctTerms[i])] = frequencies[i];
+            throw new ArgumentException($"{distinctTerms.Length} terms but {frequencies.Length} frequencies.", nameof(frequencies));
+        }
+
+        var ids = new int[distinctTerms.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = TermId(distinctTerms[i]);
+            if (Array.IndexOf(ids, ids[i], 0, i) >= 0)
+            {
+                throw new ArgumentException($"The term '{distinctTerms[i]}' is listed twice.", nameof(distinctTerms));
+            }
+        }
+
+        SetDistinctIds(doc, ids, frequencies);
+    }
+
+    /// <summary>The id of <paramref name="term"/>, assigned on first sight: lets a bulk loader resolve each distinct string once.</summary>
+    internal int InternTerm(string term) => TermId(term);
+
+    /// <summary>
+    /// Sets a document from distinct term ids (<see cref="InternTerm"/>) and their frequencies (≥ 1): the bulk-restore
+    /// path, no per-document dictionary and no string hashing.
+    /// </summary>
+    internal void SetDistinctIds(int doc, ReadOnlySpan<int> termIds, ReadOnlySpan<int> frequencies)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(doc);
+        EnsureDoc(doc);
+        Remove(doc);
+        DocTerm[] list = termIds.Length == 0 ? [] : new DocTerm[termIds.Length];
+        int length = 0;
+        for (int i = 0; i < list.Length; i++)
+        {
+            list[i] = new DocTerm(termIds[i], frequencies[i]);
             length += frequencies[i];
         }
 
-        SetCounts(doc, counts, length);
+        Attach(doc, list, length);
     }
 
     /// <summary>Removes a document; false if it was not live.</summary>
@@ -252,19 +282,29 @@ public sealed class IncrementalBm25
         ArgumentOutOfRangeException.ThrowIfNegative(doc);
         EnsureDoc(doc);
         Remove(doc);
-        int stamp = docStamp[doc];
         var list = new DocTerm[counts.Count];
         int i = 0;
         foreach (var (term, tf) in counts)
         {
             list[i++] = new DocTerm(term, tf);
-            ref var p = ref postings[term];
+        }
+
+        Attach(doc, list, length);
+    }
+
+    /// <summary>Makes a removed (or new) document live with its term list: one posting entry per term.</summary>
+    private void Attach(int doc, DocTerm[] list, int length)
+    {
+        int stamp = docStamp[doc];
+        foreach (var dt in list)
+        {
+            ref var p = ref postings[dt.Term];
             if (p.Stale > p.Live && p.Stale > 8)
             {
                 Compact(ref p);
             }
 
-            p.Append(new Entry(doc, stamp, tf));
+            p.Append(new Entry(doc, stamp, dt.Tf));
             p.Live++;
         }
 

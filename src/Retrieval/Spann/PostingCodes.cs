@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.Spann;
@@ -115,10 +116,10 @@ internal sealed class PostingCodes
         string temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
-            uint crc = Crc32.Initial;
+            var crc = new Crc32();
             void Put(ReadOnlySpan<byte> bytes)
             {
-                crc = Crc32.Append(crc, bytes);
+                crc.Append(bytes);
                 stream.Write(bytes);
             }
 
@@ -157,7 +158,7 @@ internal sealed class PostingCodes
             }
 
             Span<byte> tail = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(tail, Crc32.Finish(crc));
+            BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
             stream.Write(tail);
             stream.Flush(flushToDisk: true);
         }
@@ -179,7 +180,7 @@ internal sealed class PostingCodes
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         long remaining = stream.Length - 4;
-        uint crc = Crc32.Initial;
+        var crc = new Crc32();
         void Take(Span<byte> into)
         {
             if (into.Length > remaining)
@@ -188,7 +189,7 @@ internal sealed class PostingCodes
             }
 
             stream.ReadExactly(into);
-            crc = Crc32.Append(crc, into);
+            crc.Append(into);
             remaining -= into.Length;
         }
 
@@ -263,7 +264,7 @@ internal sealed class PostingCodes
         }
 
         stream.ReadExactly(word);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(word) != Crc32.Finish(crc))
+        if (BinaryPrimitives.ReadUInt32LittleEndian(word) != crc.GetCurrentHashAsUInt32())
         {
             throw new VectorFormatException($"The SPANN codes file '{path}' is corrupt (CRC mismatch).");
         }

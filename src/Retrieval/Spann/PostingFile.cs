@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using AgentMem.Retrieval.Vectors;
 using Microsoft.Win32.SafeHandles;
 
@@ -43,7 +44,7 @@ internal sealed class PostingFile : IDisposable
             BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), (int)metric);
             BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(20), PostingLayout.EntrySize(dimension));
             indexId.TryWriteBytes(header.AsSpan(24, 16));
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(40), Crc32.Compute(header.AsSpan(0, 40)));
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(40), Crc32.HashToUInt32(header.AsSpan(0, 40)));
             RandomAccess.Write(handle, header, 0);
             return new PostingFile(handle, path, PostingLayout.PageSize);
         }
@@ -78,7 +79,7 @@ internal sealed class PostingFile : IDisposable
                 throw new VectorFormatException($"'{path}' is not a SPANN postings file (bad magic).");
             }
 
-            if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(40)) != Crc32.Compute(header.AsSpan(0, 40)))
+            if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(40)) != Crc32.HashToUInt32(header.AsSpan(0, 40)))
             {
                 throw new VectorFormatException($"The SPANN postings file '{path}' has a corrupt header (CRC mismatch).");
             }

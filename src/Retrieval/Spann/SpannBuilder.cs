@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Hashing;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.Spann;
@@ -80,7 +81,7 @@ internal static class SpannBuilder
         // Flat refinement: each vector to its nearest head (through a head HNSW), heads to their members' mean.
         for (int pass = 0; pass < options.RefineIterations; pass++)
         {
-            using IVectorIndex probe = headCount <= options.ExactHeadLimit
+            using IVectorIndex probe = headCount <= ExactAssignmentLimit(options)
                 ? new ExactVectorIndex(d, metric, headCount)
                 : new HnswIndex(d, metric, headOptions with { MaxElements = headCount, EfSearch = 32 });
             for (int h = 0; h < headCount; h++)
@@ -138,7 +139,7 @@ internal static class SpannBuilder
             headIndex.Add(h, centroids.AsSpan(h * d, d));
         }
 
-        using var exactHeads = headCount <= options.ExactHeadLimit ? new ExactVectorIndex(d, metric, headCount) : null;
+        using var exactHeads = headCount <= ExactAssignmentLimit(options) ? new ExactVectorIndex(d, metric, headCount) : null;
         for (int h = 0; exactHeads is not null && h < headCount; h++)
         {
             exactHeads.Add(h, centroids.AsSpan(h * d, d));
@@ -258,7 +259,7 @@ internal static class SpannBuilder
                 file.Write(span, offset);
                 offsets[h] = offset;
                 capacities[h] = (int)bytes;
-                checksums[h] = Crc32.Compute(span[..at]);
+                checksums[h] = Crc32.HashToUInt32(span[..at]);
                 return buffer;
             }, _ => { });
         }
@@ -369,6 +370,9 @@ internal static class SpannBuilder
     }
 
     /// <summary>Creates the folder, removes an earlier index's files, and names the first postings file.</summary>
+    /// <summary>Heads up to which the build assigns vectors by an exact scan: done once, offline, it can afford more than a query.</summary>
+    private static int ExactAssignmentLimit(SpannOptions options) => Math.Max(options.ExactHeadLimit, 8_192);
+
     private static string Prepare(string directory, out Guid indexId)
     {
         Directory.CreateDirectory(directory);

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.Spann;
@@ -210,14 +211,16 @@ public sealed partial class SpannIndex
             return;
         }
 
-        var candidates = heads.Search(v, Options.CandidateHeads, Math.Max(Options.CandidateHeads, Options.HeadIndex.EfSearch));
+        var candidates = heads.SearchForInsert(v, Options.CandidateHeads, Math.Max(Options.CandidateHeads, Options.HeadIndex.EfSearch));
         Span<int> chosen = stackalloc int[Options.MaxReplicas];
         Span<float> distances = stackalloc float[Options.MaxReplicas];
         var scratch = new float[(Options.MaxReplicas + 1) * Dimension];
         int count = ClosureAssignment.Choose(candidates, heads.TryCopyVector, HeadDistance, Options, chosen, distances, scratch, Dimension);
+        Span<byte> code = stackalloc byte[codes?.CodeSize ?? 0];
+        codes?.Quantizer.Encode(v, code); // once for all replicas
         for (int i = 0; i < count; i++)
         {
-            Append(chosen[i], key, version, v);
+            Append(chosen[i], key, version, v, code);
         }
 
         for (int i = 0; i < count; i++)
@@ -263,7 +266,7 @@ public sealed partial class SpannIndex
     /// <summary>The entry count above which a posting is split: the threshold, or more for one that could not be separated.</summary>
     private int SplitLimit(int p) => unsplittableUntil.TryGetValue(p, out int limit) ? Math.Max(limit, Options.SplitThreshold) : Options.SplitThreshold;
 
-    private void Append(int p, long key, int version, float[] v)
+    private void Append(int p, long key, int version, float[] v, ReadOnlySpan<byte> code)
     {
         int count = postings.Count(p);
         var entry = new byte[entrySize];
@@ -272,7 +275,7 @@ public sealed partial class SpannIndex
         {
             file.Write(entry, postings.Offset(p) + ((long)count * entrySize));
             postings.SetCount(p, count + 1);
-            codes?.Append(p, key, version, v);
+            codes?.Append(p, key, version, code);
             return;
         }
 
@@ -286,7 +289,7 @@ public sealed partial class SpannIndex
         file.Write(buffer, offset);
         garbageBytes += postings.CapacityBytes(p);
         postings.Move(p, offset, (int)capacity, count + 1);
-        codes?.Append(p, key, version, v);
+        codes?.Append(p, key, version, code);
     }
 
     private readonly record struct LiveEntry(long Key, int Version, float[] Vector);
@@ -521,7 +524,7 @@ public sealed partial class SpannIndex
             }
 
             file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
-            postings.MarkClean(p, Crc32.Compute(buffer.AsSpan(0, bytes)));
+            postings.MarkClean(p, Crc32.HashToUInt32(buffer.AsSpan(0, bytes)));
         }
 
         long generation = headGeneration + 1;
@@ -594,7 +597,7 @@ public sealed partial class SpannIndex
                 long offset = packed.Allocate(capacity);
                 packed.Write(extent, offset);
                 postings.Move(p, offset, (int)capacity, count);
-                postings.MarkClean(p, Crc32.Compute(extent[..(count * entrySize)]));
+                postings.MarkClean(p, Crc32.HashToUInt32(extent[..(count * entrySize)]));
             }
 
             packed.Flush();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Hashing;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.Spann;
@@ -251,7 +252,7 @@ public sealed partial class SpannIndex : IVectorIndex
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            var near = heads.Search(q, maxProbes, Math.Max(maxProbes, Options.HeadIndex.EfSearch));
+            var near = heads.Search(q, maxProbes, Math.Max(maxProbes, Options.HeadSearchEf));
             if (near.Count == 0)
             {
                 return [];
@@ -397,7 +398,7 @@ public sealed partial class SpannIndex : IVectorIndex
                 }
 
                 file.Read(buffer.AsSpan(0, bytes), offset);
-                if (Crc32.Compute(buffer.AsSpan(0, bytes)) != table.Checksum(p))
+                if (Crc32.HashToUInt32(buffer.AsSpan(0, bytes)) != table.Checksum(p))
                 {
                     throw new VectorFormatException($"The SPANN postings file '{file.Path}' is corrupt: posting {p} fails its CRC.");
                 }

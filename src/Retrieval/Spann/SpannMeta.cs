@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.Spann;
@@ -85,7 +86,7 @@ internal sealed class SpannMeta
             at += KeyBytes;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(s[at..], Crc32.Compute(s[..at]));
+        BinaryPrimitives.WriteUInt32LittleEndian(s[at..], Crc32.HashToUInt32(s[..at]));
         string path = Path.Combine(directory, FileName);
         string temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -133,7 +134,7 @@ internal sealed class SpannMeta
             throw new VectorFormatException($"The SPANN meta file '{path}' is truncated or corrupt: {s.Length} bytes, its counts need {expected}.");
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(s[^4..]) != Crc32.Compute(s[..^4]))
+        if (BinaryPrimitives.ReadUInt32LittleEndian(s[^4..]) != Crc32.HashToUInt32(s[..^4]))
         {
             throw new VectorFormatException($"The SPANN meta file '{path}' is corrupt (CRC mismatch).");
         }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using AgentMem.Retrieval.Vectors;
 
@@ -69,7 +70,7 @@ internal sealed class SpannWal : IDisposable
             else
             {
                 stream.ReadExactly(header);
-                if (BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic || BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(24)) != Crc32.Compute(header.AsSpan(0, 24)))
+                if (BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic || BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(24)) != Crc32.HashToUInt32(header.AsSpan(0, 24)))
                 {
                     throw new VectorFormatException($"'{path}' is not a SPANN write-ahead log (bad magic or header CRC).");
                 }
@@ -98,7 +99,7 @@ internal sealed class SpannWal : IDisposable
                 }
 
                 var body = buffer.AsSpan(8, length);
-                if (BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(4)) != Crc32.Compute(body))
+                if (BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(4)) != Crc32.HashToUInt32(body))
                 {
                     break;
                 }
@@ -154,7 +155,7 @@ internal sealed class SpannWal : IDisposable
             MemoryMarshal.AsBytes(vector).CopyTo(body[17..]);
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(s[4..], Crc32.Compute(body));
+        BinaryPrimitives.WriteUInt32LittleEndian(s[4..], Crc32.HashToUInt32(body));
         stream.Write(s);
 
         // To the OS at least: a killed process then loses nothing it acknowledged.
@@ -182,7 +183,7 @@ internal sealed class SpannWal : IDisposable
         var header = new byte[HeaderBytes];
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
         indexId.TryWriteBytes(header.AsSpan(8, 16));
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Crc32.Compute(header.AsSpan(0, 24)));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Crc32.HashToUInt32(header.AsSpan(0, 24)));
         stream.Write(header);
     }
 }

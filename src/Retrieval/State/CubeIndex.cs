@@ -147,12 +147,13 @@ internal sealed class CubeIndex : IDisposable
 
     /// <summary>
     /// Adds a memory read back from a snapshot (<see cref="CubeIndexFile"/>): already slim, its strings and scope this
-    /// cube's shared instances, its analysis saved with it (distinct terms with their frequencies).
+    /// cube's shared instances, its analysis saved with it (distinct term ids of <see cref="ItemIndex"/>, resolved once
+    /// per snapshot string, with their frequencies).
     /// </summary>
-    public void Restore(MemoryItem slim, ulong savedTextHash, ulong savedContentKey, bool savedMentionsTime, string[] terms, int[] frequencies)
+    public void Restore(MemoryItem slim, ulong savedTextHash, ulong savedContentKey, bool savedMentionsTime, int[] termIds, int[] frequencies)
     {
         Remove(slim.Id);
-        Insert(slim, savedTextHash, savedContentKey, savedMentionsTime, slot => ItemIndex.SetDistinct(slot, terms, frequencies));
+        Insert(slim, savedTextHash, savedContentKey, savedMentionsTime, slot => ItemIndex.SetDistinctIds(slot, termIds, frequencies));
     }
 
     /// <summary>The live memories in creation order with what a snapshot keeps of each.</summary>
@@ -177,7 +178,15 @@ internal sealed class CubeIndex : IDisposable
         contentKey[slot] = content;
         mentionsTime[slot] = time;
         setTerms(slot);
-        TagIndex.Set(slot, slim.Tags.Count == 0 ? [] : slim.Tags.Select(t => t.ToLowerInvariant()).ToList());
+        if (slim.Tags.Count == 0)
+        {
+            TagIndex.SetDistinctIds(slot, [], []); // most memories: an empty tag document, without building one
+        }
+        else
+        {
+            TagIndex.Set(slot, slim.Tags.Select(t => t.ToLowerInvariant()).ToList());
+        }
+
         if (slim.Provenance.Actor is { } actor)
         {
             if (actors.TryGetValue(actor, out var entry))
@@ -287,16 +296,13 @@ internal sealed class CubeIndex : IDisposable
         }
 
         float avg = Math.Max(1f, windowTotal / (float)documents);
-        var pool = System.Buffers.ArrayPool<int>.Shared;
-        var tf = pool.Rent(Math.Max(1, Capacity));
-        var ownTf = pool.Rent(Math.Max(1, Capacity));
-        var sessionSeen = pool.Rent(Math.Max(1, sessions.Count));
-        Array.Clear(tf, 0, Capacity);
-        Array.Clear(ownTf, 0, Capacity);
-        Array.Clear(sessionSeen, 0, sessions.Count);
-        var touched = new List<int>();
-        var touchedSessions = new List<int>();
-        var postings = new List<(int Doc, int Tf)>();
+        var scratch = TermScratch.Take(Capacity, sessions.Count);
+        var tf = scratch.Tf;
+        var ownTf = scratch.OwnTf;
+        var sessionSeen = scratch.Seen;
+        var touched = scratch.Touched;
+        var touchedSessions = scratch.TouchedGroups;
+        var postings = scratch.Postings;
         float max = 0;
         foreach (string term in Distinct(queryTerms))
         {
@@ -341,9 +347,7 @@ internal sealed class CubeIndex : IDisposable
             touched.Clear();
         }
 
-        pool.Return(tf);
-        pool.Return(ownTf);
-        pool.Return(sessionSeen);
+        scratch.Release();
         return max;
     }
 
@@ -427,9 +431,10 @@ internal sealed class CubeIndex : IDisposable
         }
 
         float avg = Math.Max(1f, sessionTotal / (float)liveSessions);
-        var tf = new int[sessions.Count];
-        var touched = new List<int>();
-        var postings = new List<(int Doc, int Tf)>();
+        var scratch = TermScratch.Take(Capacity, sessions.Count);
+        var tf = scratch.Seen;
+        var touched = scratch.TouchedGroups;
+        var postings = scratch.Postings;
         float max = 0;
         foreach (string term in Distinct(queryTerms))
         {
@@ -454,6 +459,7 @@ internal sealed class CubeIndex : IDisposable
             touched.Clear();
         }
 
+        scratch.Release();
         return max;
     }
 
@@ -572,7 +578,7 @@ internal sealed class CubeIndex : IDisposable
         Payload = null,
         CubeId = Intern(item.CubeId)!,
         Scope = SharedScope(item.Scope.Tenant, item.Scope.User, item.Scope.Agent, item.Scope.Session),
-        Provenance = item.Provenance with { Actor = Intern(item.Provenance.Actor), SourceRef = Intern(item.Provenance.SourceRef) },
+        Provenance = item.Provenance with { Actor = Intern(item.Provenance.Actor) }, // a source reference is nearly always unique: not interned
         Tags = item.Tags.Count == 0 ? [] : item.Tags.Select(t => Intern(t)!).ToArray(),
         Links = item.Links.Count == 0 ? [] : item.Links.ToArray(),
     };

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Text;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
@@ -9,19 +10,21 @@ namespace AgentMem.Retrieval.State;
 /// hash, content key, time flag and analysed terms) at one change-feed sequence, written together with the SPANN
 /// checkpoint at the same sequence, so a new process restores the cube without re-reading and re-analysing every memory,
 /// then catches up from the feed. Layout: "AMCI", format (int32), window radius (int32), embedder (string), sequence
-/// (int64), a string table, the memories in creation order, and a CRC-32 of everything before it. Anything unexpected
+/// (int64), a string table, the memories in creation order (ids in their 16-byte form, strings and terms as string-table
+/// indices), and a CRC-32 of everything before it. Anything unexpected
 /// (magic, format, radius, embedder, checksum, truncation) makes <see cref="TryRead"/> return null: the cube is then
 /// built from the store as if there were no snapshot.
 /// </summary>
 internal static class CubeIndexFile
 {
     public const string FileName = "lexical.snap";
-    private const int Format = 1;
+    private const int Format = 2; // 2: binary ids (format 1 snapshots are rebuilt from the store once)
     private static readonly byte[] Magic = "AMCI"u8.ToArray();
 
     public static void Write(string cubeFolder, CubeIndex index, string embedder, int windowRadius)
     {
         var strings = new Dictionary<string, int>(StringComparer.Ordinal);
+        var id = new byte[MemoryId.ByteLength];
         using var body = new MemoryStream();
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
@@ -29,7 +32,8 @@ internal static class CubeIndexFile
             w.Write(rows.Count);
             foreach (var (item, textHash, contentKey, time, terms) in rows)
             {
-                w.Write(item.Id.ToString());
+                item.Id.WriteBytes(id);
+                w.Write(id);
                 Ref(w, strings, item.CubeId);
                 Ref(w, strings, item.Scope.Tenant);
                 Ref(w, strings, item.Scope.User);
@@ -53,7 +57,8 @@ internal static class CubeIndexFile
                 w.Write(item.Links.Count);
                 foreach (var link in item.Links)
                 {
-                    w.Write(link.Target.ToString());
+                    link.Target.WriteBytes(id);
+                    w.Write(id);
                     Ref(w, strings, link.Type);
                     w.Write(link.Weight);
                     Ref(w, strings, link.Reason);
@@ -96,10 +101,12 @@ internal static class CubeIndexFile
                 }
             }
 
-            uint crc = Vectors.Crc32.Append(Vectors.Crc32.Append(Vectors.Crc32.Initial, head.GetBuffer().AsSpan(0, (int)head.Length)), body.GetBuffer().AsSpan(0, (int)body.Length));
+            var crc = new Crc32();
+            crc.Append(head.GetBuffer().AsSpan(0, (int)head.Length));
+            crc.Append(body.GetBuffer().AsSpan(0, (int)body.Length));
             file.Write(head.GetBuffer(), 0, (int)head.Length);
             file.Write(body.GetBuffer(), 0, (int)body.Length);
-            file.Write(BitConverter.GetBytes(Vectors.Crc32.Finish(crc)));
+            file.Write(BitConverter.GetBytes(crc.GetCurrentHashAsUInt32()));
             file.Flush(flushToDisk: true);
         }
 
@@ -125,7 +132,7 @@ internal static class CubeIndexFile
             return null;
         }
 
-        if (bytes.Length < 8 || Vectors.Crc32.Compute(bytes.AsSpan(0, bytes.Length - 4)) != BitConverter.ToUInt32(bytes, bytes.Length - 4))
+        if (bytes.Length < 8 || Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)) != BitConverter.ToUInt32(bytes, bytes.Length - 4))
         {
             return null;
         }
@@ -142,46 +149,83 @@ internal static class CubeIndexFile
             var strings = new string[r.ReadInt32()];
             for (int i = 0; i < strings.Length; i++)
             {
-                strings[i] = index.Intern(r.ReadString())!;
+                strings[i] = r.ReadString();
             }
+
+            // Each table string is interned (scope parts, actors, tags) or resolved to a term id at most once.
+            var shared = new bool[strings.Length];
+            var termIds = new int[strings.Length]; // a string's term id in the index, + 1 (0: not resolved yet)
+            string? Shared(int at)
+            {
+                if (at < 0)
+                {
+                    return null;
+                }
+
+                if (!shared[at])
+                {
+                    strings[at] = index.Intern(strings[at])!;
+                    shared[at] = true;
+                }
+
+                return strings[at];
+            }
+
+            (int Tenant, int User, int Agent, int Session) lastScope = (-2, -2, -2, -2);
+            Scope? scope = null;
+            Span<byte> idBytes = stackalloc byte[MemoryId.ByteLength];
 
             int count = r.ReadInt32();
             for (int n = 0; n < count; n++)
             {
-                var id = MemoryId.Parse(r.ReadString());
+                var id = ReadId(r, idBytes);
                 string cube = Deref(r, strings)!;
-                var scope = index.SharedScope(Deref(r, strings)!, Deref(r, strings), Deref(r, strings), Deref(r, strings));
+                var scopeRefs = (r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
+                if (scope is null || scopeRefs != lastScope)
+                {
+                    scope = index.SharedScope(Shared(scopeRefs.Item1)!, Shared(scopeRefs.Item2), Shared(scopeRefs.Item3), Shared(scopeRefs.Item4));
+                    lastScope = scopeRefs; // memories come in creation order: runs of one session
+                }
+
                 var kind = (MemoryKind)r.ReadByte();
                 var state = (LifecycleState)r.ReadByte();
                 int version = r.ReadInt32();
                 var validFrom = ReadTime(r);
                 var validTo = ReadTime(r);
-                var tags = new string[r.ReadInt32()];
+                int tagCount = r.ReadInt32();
+                string[] tags = tagCount == 0 ? [] : new string[tagCount];
                 for (int t = 0; t < tags.Length; t++)
                 {
-                    tags[t] = Deref(r, strings)!;
+                    tags[t] = Shared(r.ReadInt32())!;
                 }
 
                 double importance = r.ReadDouble();
                 double strength = r.ReadDouble();
                 var lastRecalled = ReadTime(r);
                 int recalls = r.ReadInt32();
-                var links = new MemoryLink[r.ReadInt32()];
+                int linkCount = r.ReadInt32();
+                MemoryLink[] links = linkCount == 0 ? [] : new MemoryLink[linkCount];
                 for (int l = 0; l < links.Length; l++)
                 {
-                    links[l] = new MemoryLink(MemoryId.Parse(r.ReadString()), Deref(r, strings)!, r.ReadDouble(), Deref(r, strings));
+                    links[l] = new MemoryLink(ReadId(r, idBytes), Deref(r, strings)!, r.ReadDouble(), Deref(r, strings));
                 }
 
-                var provenance = new Provenance((SourceKind)r.ReadByte(), Deref(r, strings), Deref(r, strings), ReadTime(r)!.Value);
+                var provenance = new Provenance((SourceKind)r.ReadByte(), Deref(r, strings), Shared(r.ReadInt32()), ReadTime(r)!.Value);
                 var updated = ReadTime(r)!.Value;
                 ulong textHash = r.ReadUInt64();
                 ulong contentKey = r.ReadUInt64();
                 bool time = r.ReadBoolean();
-                var terms = new string[r.ReadInt32()];
+                var terms = new int[r.ReadInt32()];
                 var frequencies = new int[terms.Length];
                 for (int t = 0; t < terms.Length; t++)
                 {
-                    terms[t] = Deref(r, strings)!;
+                    int at = r.ReadInt32();
+                    if (termIds[at] == 0)
+                    {
+                        termIds[at] = index.ItemIndex.InternTerm(strings[at]) + 1;
+                    }
+
+                    terms[t] = termIds[at] - 1;
                     frequencies[t] = r.ReadInt32();
                 }
 
@@ -234,6 +278,16 @@ internal static class CubeIndexFile
         }
 
         w.Write(id);
+    }
+
+    private static MemoryId ReadId(BinaryReader r, Span<byte> buffer)
+    {
+        if (r.Read(buffer) != buffer.Length)
+        {
+            throw new EndOfStreamException();
+        }
+
+        return MemoryId.FromBytes(buffer);
     }
 
     private static string? Deref(BinaryReader r, string[] strings)

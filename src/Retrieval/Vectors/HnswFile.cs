@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 
 namespace AgentMem.Retrieval.Vectors;
@@ -254,13 +255,13 @@ internal static class HnswFile
     /// <summary>Writes bytes and keeps their running CRC-32.</summary>
     private sealed class ChecksumWriter(Stream stream)
     {
-        private uint state = Crc32.Initial;
+        private readonly Crc32 state = new();
 
-        public uint Checksum => Crc32.Finish(state);
+        public uint Checksum => state.GetCurrentHashAsUInt32();
 
         public void Write(ReadOnlySpan<byte> bytes)
         {
-            state = Crc32.Append(state, bytes);
+            state.Append(bytes);
             stream.Write(bytes);
         }
     }
@@ -268,14 +269,14 @@ internal static class HnswFile
     /// <summary>Reads exactly the requested bytes (or throws <see cref="EndOfStreamException"/>) and keeps their running CRC-32.</summary>
     private sealed class ChecksumReader(Stream stream)
     {
-        private uint state = Crc32.Initial;
+        private readonly Crc32 state = new();
 
-        public uint Checksum => Crc32.Finish(state);
+        public uint Checksum => state.GetCurrentHashAsUInt32();
 
         public void Read(Span<byte> bytes)
         {
             stream.ReadExactly(bytes);
-            state = Crc32.Append(state, bytes);
+            state.Append(bytes);
         }
     }
 }
