@@ -71,6 +71,13 @@ public static class WorkloadJsonWriter
             w.WriteNumber("open_and_first_search_ms", cold.OpenAndFirstSearchMs);
             w.WriteNumber("child_wall_ms", cold.WallMs);
             w.WriteNumber("hits", cold.Hits);
+            w.WriteStartArray("samples_open_and_first_search_ms");
+            foreach (double sample in row.ColdSamplesMs)
+            {
+                w.WriteNumberValue(sample);
+            }
+
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         else

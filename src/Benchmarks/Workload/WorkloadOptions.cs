@@ -57,6 +57,9 @@ public sealed class WorkloadOptions
     /// </summary>
     public Func<ColdProbeRequest, CancellationToken, Task<ColdProbeResult>>? ColdProbe { get; set; }
 
+    /// <summary>Fresh processes per size for the cold columns: the median is reported, every sample kept (one process is at the mercy of the machine's noise).</summary>
+    public int ColdProbes { get; set; } = 3;
+
     /// <summary>The engines to run and, for each, its sizes and measured rounds.</summary>
     /// <returns>The default engine at every size, then the reference at the sizes up to <see cref="ReferenceMax"/>.</returns>
     internal IReadOnlyList<(WorkloadEngine Engine, IReadOnlyList<int> Sizes, int Iterations)> Plan()
@@ -87,6 +90,7 @@ public sealed class WorkloadOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Iterations, 1, nameof(Iterations));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReferenceIterations, 1, nameof(ReferenceIterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ColdProbes, 1, nameof(ColdProbes));
         ArgumentOutOfRangeException.ThrowIfNegative(ReferenceMax, nameof(ReferenceMax));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(K, 1, nameof(K));

@@ -54,7 +54,7 @@ public static class WorkloadTable
         text.Append('\n')
             .Append("Times in ms. add: one AddAsync (its own transaction). s-a-w: the search right after that add. steady: searches with no\n")
             .Append("write in between. saw/steady: s-a-w p50 over steady p50. fresh miss: rounds whose added memory a search for its own text\n")
-            .Append("did not return. cold: open + first search inside a new process on the same file; child: that process's wall time.\n")
+            .Append("did not return. cold: open + first search inside a new process on the same file (median of the probes); child: that process's wall time.\n")
             .Append("heap / WS B/mem: GC heap and working-set growth from the empty cube, per memory.\n");
         return text.ToString();
     }

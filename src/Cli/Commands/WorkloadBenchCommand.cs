@@ -23,13 +23,14 @@ internal static class WorkloadBenchCommand
         var iterations = new Option<int>("--iterations") { Description = "Measured add-then-search rounds, and steady searches, per size.", DefaultValueFactory = _ => defaults.Iterations };
         var referenceMax = new Option<int>("--reference-max") { Description = "Run the full-rebuild reference at the sizes up to this one (0: not at all).", DefaultValueFactory = _ => defaults.ReferenceMax };
         var referenceIterations = new Option<int>("--reference-iterations") { Description = "Measured rounds per size for the reference (each search after a write rebuilds the cube).", DefaultValueFactory = _ => defaults.ReferenceIterations };
+        var coldProbes = new Option<int>("--cold-probes") { Description = "Fresh processes timed per size for the cold columns (the median is reported).", DefaultValueFactory = _ => defaults.ColdProbes };
         var batch = new Option<int>("--batch") { Description = "Memories per batch add while the cube grows between sizes.", DefaultValueFactory = _ => defaults.BatchSize };
         var k = new Option<int>("--k") { Description = "Results asked for by every search.", DefaultValueFactory = _ => defaults.K };
         var work = new Option<string?>("--work") { Description = "Folder for the engines' database files, kept afterwards (default: a temporary folder, deleted)." };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
         var command = new Command("workload", "Add-then-search workload on one growing cube: add and search-after-write latency, steady search, cold first search in a new process, resident memory per memory; default engine beside the full-rebuild reference.")
         {
-            dataset, sizes, iterations, referenceMax, referenceIterations, batch, k, work, json,
+            dataset, sizes, iterations, referenceMax, referenceIterations, coldProbes, batch, k, work, json,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
@@ -40,6 +41,7 @@ internal static class WorkloadBenchCommand
                 Iterations = parse.GetValue(iterations),
                 ReferenceMax = parse.GetValue(referenceMax),
                 ReferenceIterations = parse.GetValue(referenceIterations),
+                ColdProbes = parse.GetValue(coldProbes),
                 BatchSize = parse.GetValue(batch),
                 K = parse.GetValue(k),
                 WorkDirectory = parse.GetValue(work),

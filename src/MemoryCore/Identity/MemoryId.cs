@@ -111,6 +111,16 @@ public readonly struct MemoryId : IEquatable<MemoryId>, IComparable<MemoryId>, I
     /// <exception cref="ArgumentException">Fewer than <see cref="ByteLength"/> bytes.</exception>
     public static MemoryId FromBytes(ReadOnlySpan<byte> source) => new(BinaryPrimitives.ReadUInt128BigEndian(source));
 
+    /// <summary>The 26 Crockford base-32 digits of <paramref name="v"/>, most significant first, into <paramref name="into"/>.</summary>
+    private static void Format(UInt128 v, Span<char> into)
+    {
+        for (int i = TextLength - 1; i >= 0; i--)
+        {
+            into[i] = Alphabet[(int)(uint)(v & 31)];
+            v >>= 5;
+        }
+    }
+
     private static int DecodeChar(char c)
     {
         c = char.ToUpperInvariant(c);
@@ -124,17 +134,7 @@ public readonly struct MemoryId : IEquatable<MemoryId>, IComparable<MemoryId>, I
     }
 
     /// <inheritdoc/>
-    public override string ToString()
-    {
-        return string.Create(TextLength, value, static (span, v) =>
-        {
-            for (int i = TextLength - 1; i >= 0; i--)
-            {
-                span[i] = Alphabet[(int)(uint)(v & 31)];
-                v >>= 5;
-            }
-        });
-    }
+    public override string ToString() => string.Create(TextLength, value, static (span, v) => Format(v, span));
 
     /// <inheritdoc/>
     public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
@@ -148,7 +148,7 @@ public readonly struct MemoryId : IEquatable<MemoryId>, IComparable<MemoryId>, I
             return false;
         }
 
-        ToString().AsSpan().CopyTo(destination);
+        Format(value, destination);
         charsWritten = TextLength;
         return true;
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace AgentMem.Retrieval.Lexical;
 
 /// <summary>
@@ -76,41 +77,33 @@ public sealed class IncrementalBm25
         SetCounts(doc, counts, length);
     }
 
-    /// <summary>Sets a document from distinct terms and their frequencies (≥ 1), as saved by <see cref="DocumentTerms"/>.</summary>
-    public void SetDistinct(int doc, string[] distinctTerms, int[] frequencies)
-    {
-        ArgumentNullException.ThrowIfNull(distinctTerms);
-        ArgumentNullException.ThrowIfNull(frequencies);
-        if (frequencies.Length != distinctTerms.Length)
-        {
-            throw new ArgumentException($"{distinctTerms.Length} terms but {frequencies.Length} frequencies.", nameof(frequencies));
-        }
-
-        var ids = new int[distinctTerms.Length];
-        for (int i = 0; i < ids.Length; i++)
-        {
-            ids[i] = TermId(distinctTerms[i]);
-            if (Array.IndexOf(ids, ids[i], 0, i) >= 0)
-            {
-                throw new ArgumentException($"The term '{distinctTerms[i]}' is listed twice.", nameof(distinctTerms));
-            }
-        }
-
-        SetDistinctIds(doc, ids, frequencies);
-    }
-
     /// <summary>The id of <paramref name="term"/>, assigned on first sight: lets a bulk loader resolve each distinct string once.</summary>
     internal int InternTerm(string term) => TermId(term);
 
-    /// <summary>
-    /// Sets a document from distinct term ids (<see cref="InternTerm"/>) and their frequencies (≥ 1): the bulk-restore
-    /// path, no per-document dictionary and no string hashing.
-    /// </summary>
-    internal void SetDistinctIds(int doc, ReadOnlySpan<int> termIds, ReadOnlySpan<int> frequencies)
+    /// <summary>Sets (or replaces) document <paramref name="doc"/> as an empty one (it counts as a document; most memories have no tags).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void SetEmpty(int doc)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(doc);
         EnsureDoc(doc);
         Remove(doc);
+        Attach(doc, [], 0);
+    }
+
+    /// <summary>
+    /// Bulk restore, step 1: makes <paramref name="doc"/> live with its distinct term ids and frequencies but leaves the
+    /// postings to <see cref="RestorePosting"/>. For an index that was empty before the restore began.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void RestoreDocument(int doc, ReadOnlySpan<int> termIds, ReadOnlySpan<int> frequencies)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(doc);
+        EnsureDoc(doc);
+        if (docTerms[doc] is not null)
+        {
+            throw new InvalidOperationException($"Document {doc} is already live: a bulk restore needs an empty index.");
+        }
+
         DocTerm[] list = termIds.Length == 0 ? [] : new DocTerm[termIds.Length];
         int length = 0;
         for (int i = 0; i < list.Length; i++)
@@ -119,8 +112,49 @@ public sealed class IncrementalBm25
             length += frequencies[i];
         }
 
-        Attach(doc, list, length);
+        docTerms[doc] = list;
+        docTermEntries += list.Length;
+        docLength[doc] = length;
+        totalLength += length;
+        DocumentCount++;
+        Capacity = Math.Max(Capacity, doc + 1);
     }
+
+    /// <summary>
+    /// Bulk restore, step 2: the whole posting list of <paramref name="termId"/> (live documents restored in step 1), in
+    /// one exact-size array: no growth, no per-append cache miss. Returns false when an entry names a document that
+    /// is not live (a damaged snapshot).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal bool RestorePosting(int termId, ReadOnlySpan<int> docs, ReadOnlySpan<int> frequencies)
+    {
+        ref var p = ref postings[termId];
+        if (p.Count != 0 || termId >= terms.Count)
+        {
+            return false;
+        }
+
+        var entries = new Entry[docs.Length];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            int doc = docs[i];
+            if ((uint)doc >= (uint)Capacity || docTerms[doc] is null)
+            {
+                return false;
+            }
+
+            entries[i] = new Entry(doc, docStamp[doc], frequencies[i]);
+        }
+
+        p.Entries = entries;
+        p.Count = entries.Length;
+        p.Live = entries.Length;
+        postingEntries += entries.Length;
+        return true;
+    }
+
+    /// <summary>Whether a bulk restore put exactly one posting entry behind every document's term (no term left out).</summary>
+    internal bool RestoreIsConsistent => postingEntries == docTermEntries;
 
     /// <summary>Removes a document; false if it was not live.</summary>
     public bool Remove(int doc)
@@ -293,6 +327,7 @@ public sealed class IncrementalBm25
     }
 
     /// <summary>Makes a removed (or new) document live with its term list: one posting entry per term.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Attach(int doc, DocTerm[] list, int length)
     {
         int stamp = docStamp[doc];

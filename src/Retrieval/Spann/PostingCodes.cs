@@ -18,6 +18,7 @@ internal sealed class PostingCodes
 
     private byte[][] codes = [];
     private long[][] keys = [];
+    private long allocatedEntries;
     private int[][] labels = [];
     private int[] counts = [];
 
@@ -33,13 +34,8 @@ internal sealed class PostingCodes
     {
         get
         {
-            long bytes = Quantizer.MemoryBytes + (counts.LongLength * 40);
-            for (int p = 0; p < codes.Length; p++)
-            {
-                bytes += (codes[p]?.LongLength ?? 0) + ((keys[p]?.LongLength ?? 0) * sizeof(long)) + ((labels[p]?.LongLength ?? 0) * sizeof(int));
-            }
-
-            return bytes;
+            // A running count: summing every posting's arrays cost 0.1 ms per search at 6,000 postings.
+            return Quantizer.MemoryBytes + (counts.LongLength * 40) + (allocatedEntries * (CodeSize + sizeof(long) + sizeof(int)));
         }
     }
 
@@ -76,6 +72,7 @@ internal sealed class PostingCodes
         if (posting < counts.Length)
         {
             counts[posting] = 0;
+            allocatedEntries -= keys[posting].Length;
             codes[posting] = [];
             keys[posting] = [];
             labels[posting] = [];
@@ -104,6 +101,7 @@ internal sealed class PostingCodes
         if (keys[posting].Length < entries)
         {
             int capacity = Math.Max(entries, Math.Max(4, keys[posting].Length * 2));
+            allocatedEntries += capacity - keys[posting].Length;
             Array.Resize(ref keys[posting], capacity);
             Array.Resize(ref labels[posting], capacity);
             Array.Resize(ref codes[posting], capacity * CodeSize);

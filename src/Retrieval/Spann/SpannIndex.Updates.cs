@@ -211,7 +211,7 @@ public sealed partial class SpannIndex
             return;
         }
 
-        var candidates = heads.SearchForInsert(v, Options.CandidateHeads, Math.Max(Options.CandidateHeads, Options.HeadIndex.EfSearch));
+        var candidates = heads.SearchForInsert(v, Options.CandidateHeads, Options.CandidateHeads); // beam = candidates: closure picks a few of them
         Span<int> chosen = stackalloc int[Options.MaxReplicas];
         Span<float> distances = stackalloc float[Options.MaxReplicas];
         var scratch = new float[(Options.MaxReplicas + 1) * Dimension];

@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
@@ -10,28 +11,33 @@ namespace AgentMem.Retrieval.State;
 /// hash, content key, time flag and analysed terms) at one change-feed sequence, written together with the SPANN
 /// checkpoint at the same sequence, so a new process restores the cube without re-reading and re-analysing every memory,
 /// then catches up from the feed. Layout: "AMCI", format (int32), window radius (int32), embedder (string), sequence
-/// (int64), a string table, the memories in creation order (ids in their 16-byte form, strings and terms as string-table
-/// indices), and a CRC-32 of everything before it. Anything unexpected
-/// (magic, format, radius, embedder, checksum, truncation) makes <see cref="TryRead"/> return null: the cube is then
-/// built from the store as if there were no snapshot.
+/// (int64), a string table, the memories in creation order (ids in their 16-byte form, strings as 7-bit encoded
+/// string-table indices, each memory's distinct terms with their frequencies), then every term's posting list (rows in
+/// ascending order, delta-encoded), and a CRC-32 of everything before it. The posting lists are redundant with the
+/// per-memory terms on purpose: restoring them term by term fills each list once, in order, where appending memory
+/// by memory touched a different list on every term (at 100k memories, 1.5 million scattered appends). Anything
+/// unexpected (magic, format, radius, embedder, checksum, truncation, inconsistency) makes <see cref="TryRead"/>
+/// return null: the cube is then built from the store as if there were no snapshot.
 /// </summary>
 internal static class CubeIndexFile
 {
     public const string FileName = "lexical.snap";
-    private const int Format = 2; // 2: binary ids (format 1 snapshots are rebuilt from the store once)
+    private const int Format = 3; // 3: compact integers and posting lists (older snapshots are rebuilt from the store once)
     private static readonly byte[] Magic = "AMCI"u8.ToArray();
 
     public static void Write(string cubeFolder, CubeIndex index, string embedder, int windowRadius)
     {
         var strings = new Dictionary<string, int>(StringComparer.Ordinal);
+        var termPostings = new List<List<(int Row, int Tf)>?>();
         var id = new byte[MemoryId.ByteLength];
         using var body = new MemoryStream();
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             var rows = index.Export().ToList();
             w.Write(rows.Count);
-            foreach (var (item, textHash, contentKey, time, terms) in rows)
+            for (int row = 0; row < rows.Count; row++)
             {
+                var (item, textHash, contentKey, time, terms) = rows[row];
                 item.Id.WriteBytes(id);
                 w.Write(id);
                 Ref(w, strings, item.CubeId);
@@ -44,7 +50,7 @@ internal static class CubeIndexFile
                 w.Write(item.Version);
                 Time(w, item.ValidFrom);
                 Time(w, item.ValidTo);
-                w.Write(item.Tags.Count);
+                w.Write7BitEncodedInt(item.Tags.Count);
                 foreach (string tag in item.Tags)
                 {
                     Ref(w, strings, tag);
@@ -54,7 +60,7 @@ internal static class CubeIndexFile
                 w.Write(item.Strength);
                 Time(w, item.LastRecalledAt);
                 w.Write(item.RecallCount);
-                w.Write(item.Links.Count);
+                w.Write7BitEncodedInt(item.Links.Count);
                 foreach (var link in item.Links)
                 {
                     link.Target.WriteBytes(id);
@@ -72,11 +78,36 @@ internal static class CubeIndexFile
                 w.Write(textHash);
                 w.Write(contentKey);
                 w.Write(time);
-                w.Write(terms.Count);
+                w.Write7BitEncodedInt(terms.Count);
                 foreach (var (term, tf) in terms)
                 {
-                    Ref(w, strings, term);
-                    w.Write(tf);
+                    int at = Ref(w, strings, term);
+                    w.Write7BitEncodedInt(tf);
+                    while (termPostings.Count <= at)
+                    {
+                        termPostings.Add(null);
+                    }
+
+                    (termPostings[at] ??= []).Add((row, tf));
+                }
+            }
+
+            w.Write7BitEncodedInt(termPostings.Count(p => p is not null));
+            for (int at = 0; at < termPostings.Count; at++)
+            {
+                if (termPostings[at] is not { } list)
+                {
+                    continue;
+                }
+
+                w.Write7BitEncodedInt(at);
+                w.Write7BitEncodedInt(list.Count);
+                int previous = 0;
+                foreach (var (row, tf) in list)
+                {
+                    w.Write7BitEncodedInt(row - previous);
+                    w.Write7BitEncodedInt(tf);
+                    previous = row;
                 }
             }
         }
@@ -113,7 +144,10 @@ internal static class CubeIndexFile
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>Restores the snapshot into <paramref name="index"/> (empty) and returns its sequence, or null when there is none usable.</summary>
+    /// <summary>
+    /// Restores the snapshot into <paramref name="index"/> (empty) and returns its sequence, or null when there is none
+    /// usable; null can leave <paramref name="index"/> partly filled (the checksum is known only at the end): discard it.
+    /// </summary>
     public static long? TryRead(string cubeFolder, CubeIndex index, string embedder, int windowRadius)
     {
         string path = Path.Combine(cubeFolder, FileName);
@@ -122,25 +156,10 @@ internal static class CubeIndexFile
             return null;
         }
 
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
-        if (bytes.Length < 8 || Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)) != BitConverter.ToUInt32(bytes, bytes.Length - 4))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 4), Encoding.UTF8);
-            if (!r.ReadBytes(4).AsSpan().SequenceEqual(Magic) || r.ReadInt32() != Format || r.ReadInt32() != windowRadius || r.ReadString() != embedder)
+            using var r = new SnapshotReader(path);
+            if (r.ReadInt32() != BitConverter.ToInt32(Magic) || r.ReadInt32() != Format || r.ReadInt32() != windowRadius || r.ReadString() != embedder)
             {
                 return null;
             }
@@ -152,124 +171,183 @@ internal static class CubeIndexFile
                 strings[i] = r.ReadString();
             }
 
-            // Each table string is interned (scope parts, actors, tags) or resolved to a term id at most once.
-            var shared = new bool[strings.Length];
-            var termIds = new int[strings.Length]; // a string's term id in the index, + 1 (0: not resolved yet)
-            string? Shared(int at)
+            if (!RestoreMemories(r, strings, index) || !r.Finish())
             {
-                if (at < 0)
-                {
-                    return null;
-                }
-
-                if (!shared[at])
-                {
-                    strings[at] = index.Intern(strings[at])!;
-                    shared[at] = true;
-                }
-
-                return strings[at];
-            }
-
-            (int Tenant, int User, int Agent, int Session) lastScope = (-2, -2, -2, -2);
-            Scope? scope = null;
-            Span<byte> idBytes = stackalloc byte[MemoryId.ByteLength];
-
-            int count = r.ReadInt32();
-            for (int n = 0; n < count; n++)
-            {
-                var id = ReadId(r, idBytes);
-                string cube = Deref(r, strings)!;
-                var scopeRefs = (r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32());
-                if (scope is null || scopeRefs != lastScope)
-                {
-                    scope = index.SharedScope(Shared(scopeRefs.Item1)!, Shared(scopeRefs.Item2), Shared(scopeRefs.Item3), Shared(scopeRefs.Item4));
-                    lastScope = scopeRefs; // memories come in creation order: runs of one session
-                }
-
-                var kind = (MemoryKind)r.ReadByte();
-                var state = (LifecycleState)r.ReadByte();
-                int version = r.ReadInt32();
-                var validFrom = ReadTime(r);
-                var validTo = ReadTime(r);
-                int tagCount = r.ReadInt32();
-                string[] tags = tagCount == 0 ? [] : new string[tagCount];
-                for (int t = 0; t < tags.Length; t++)
-                {
-                    tags[t] = Shared(r.ReadInt32())!;
-                }
-
-                double importance = r.ReadDouble();
-                double strength = r.ReadDouble();
-                var lastRecalled = ReadTime(r);
-                int recalls = r.ReadInt32();
-                int linkCount = r.ReadInt32();
-                MemoryLink[] links = linkCount == 0 ? [] : new MemoryLink[linkCount];
-                for (int l = 0; l < links.Length; l++)
-                {
-                    links[l] = new MemoryLink(ReadId(r, idBytes), Deref(r, strings)!, r.ReadDouble(), Deref(r, strings));
-                }
-
-                var provenance = new Provenance((SourceKind)r.ReadByte(), Deref(r, strings), Shared(r.ReadInt32()), ReadTime(r)!.Value);
-                var updated = ReadTime(r)!.Value;
-                ulong textHash = r.ReadUInt64();
-                ulong contentKey = r.ReadUInt64();
-                bool time = r.ReadBoolean();
-                var terms = new int[r.ReadInt32()];
-                var frequencies = new int[terms.Length];
-                for (int t = 0; t < terms.Length; t++)
-                {
-                    int at = r.ReadInt32();
-                    if (termIds[at] == 0)
-                    {
-                        termIds[at] = index.ItemIndex.InternTerm(strings[at]) + 1;
-                    }
-
-                    terms[t] = termIds[at] - 1;
-                    frequencies[t] = r.ReadInt32();
-                }
-
-                var item = new MemoryItem
-                {
-                    Id = id,
-                    CubeId = cube,
-                    Scope = scope,
-                    Kind = kind,
-                    Text = string.Empty,
-                    ContentHash = string.Empty,
-                    Provenance = provenance,
-                    ValidFrom = validFrom,
-                    ValidTo = validTo,
-                    Version = version,
-                    State = state,
-                    Tags = tags.Length == 0 ? [] : tags,
-                    Importance = importance,
-                    Strength = strength,
-                    LastRecalledAt = lastRecalled,
-                    RecallCount = recalls,
-                    Links = links.Length == 0 ? [] : links,
-                    UpdatedAt = updated,
-                };
-                index.Restore(item, textHash, contentKey, time, terms, frequencies);
+                return null;
             }
 
             index.Sequence = sequence;
             return sequence;
         }
-        catch (Exception ex) when (ex is EndOfStreamException or FormatException or ArgumentException or IndexOutOfRangeException or MemoryCore.Errors.AgentMemException)
+        catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or MemoryCore.Errors.AgentMemException)
         {
-            return null;
+            return null; // EndOfStreamException is an IOException
         }
     }
 
     public static void Delete(string cubeFolder) => File.Delete(Path.Combine(cubeFolder, FileName));
 
-    private static void Ref(BinaryWriter w, Dictionary<string, int> strings, string? value)
+    /// <summary>The memories, then the posting lists; false on anything inconsistent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool RestoreMemories(SnapshotReader r, string[] strings, CubeIndex index)
+    {
+        // Each table string is interned (scope parts, actors, tags) or resolved to a term id at most once.
+        var shared = new bool[strings.Length];
+        var termIds = new int[strings.Length]; // a string's term id in the index, + 1 (0: not resolved yet)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        string? Shared(int reference)
+        {
+            if (reference == 0)
+            {
+                return null;
+            }
+
+            int at = reference - 1;
+            if (!shared[at])
+            {
+                strings[at] = index.Intern(strings[at])!;
+                shared[at] = true;
+            }
+
+            return strings[at];
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        int TermId(int at)
+        {
+            if (termIds[at] == 0)
+            {
+                termIds[at] = index.ItemIndex.InternTerm(strings[at]) + 1;
+            }
+
+            return termIds[at] - 1;
+        }
+
+        int count = r.ReadInt32();
+        if (count < 0)
+        {
+            return false;
+        }
+
+        index.Reserve(count);
+        var terms = new int[64];
+        var frequencies = new int[64];
+        (int Tenant, int User, int Agent, int Session) lastScope = (-1, -1, -1, -1);
+        Scope? scope = null;
+        for (int n = 0; n < count; n++)
+        {
+            var id = r.ReadId();
+            string cube = Deref(r, strings)!;
+            var scopeRefs = (r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), r.Read7BitEncodedInt());
+            if (scope is null || scopeRefs != lastScope)
+            {
+                scope = index.SharedScope(Shared(scopeRefs.Item1)!, Shared(scopeRefs.Item2), Shared(scopeRefs.Item3), Shared(scopeRefs.Item4));
+                lastScope = scopeRefs; // memories come in creation order: runs of one session
+            }
+
+            var kind = (MemoryKind)r.ReadByte();
+            var state = (LifecycleState)r.ReadByte();
+            int version = r.ReadInt32();
+            var validFrom = ReadTime(r);
+            var validTo = ReadTime(r);
+            int tagCount = r.Read7BitEncodedInt();
+            string[] tags = tagCount == 0 ? [] : new string[tagCount];
+            for (int t = 0; t < tags.Length; t++)
+            {
+                tags[t] = Shared(r.Read7BitEncodedInt())!;
+            }
+
+            double importance = r.ReadDouble();
+            double strength = r.ReadDouble();
+            var lastRecalled = ReadTime(r);
+            int recalls = r.ReadInt32();
+            int linkCount = r.Read7BitEncodedInt();
+            MemoryLink[] links = linkCount == 0 ? [] : new MemoryLink[linkCount];
+            for (int l = 0; l < links.Length; l++)
+            {
+                links[l] = new MemoryLink(r.ReadId(), Deref(r, strings)!, r.ReadDouble(), Deref(r, strings));
+            }
+
+            var source = (SourceKind)r.ReadByte();
+            _ = Deref(r, strings); // the source reference: not kept in the slim copy (see CubeIndex.Slim)
+            var provenance = new Provenance(source, null, Shared(r.Read7BitEncodedInt()), ReadTime(r)!.Value);
+            var updated = ReadTime(r)!.Value;
+            ulong textHash = r.ReadUInt64();
+            ulong contentKey = r.ReadUInt64();
+            bool time = r.ReadBoolean();
+            int termCount = r.Read7BitEncodedInt();
+            if (terms.Length < termCount)
+            {
+                terms = new int[termCount];
+                frequencies = new int[termCount];
+            }
+
+            for (int t = 0; t < termCount; t++)
+            {
+                terms[t] = TermId(r.Read7BitEncodedInt() - 1);
+                frequencies[t] = r.Read7BitEncodedInt();
+            }
+
+            var item = new MemoryItem
+            {
+                Id = id,
+                CubeId = cube,
+                Scope = scope,
+                Kind = kind,
+                Text = string.Empty,
+                ContentHash = string.Empty,
+                Provenance = provenance,
+                ValidFrom = validFrom,
+                ValidTo = validTo,
+                Version = version,
+                State = state,
+                Tags = tags,
+                Importance = importance,
+                Strength = strength,
+                LastRecalledAt = lastRecalled,
+                RecallCount = recalls,
+                Links = links,
+                UpdatedAt = updated,
+            };
+            if (index.TryGetSlot(id, out _) || index.Restore(item, textHash, contentKey, time, terms.AsSpan(0, termCount), frequencies.AsSpan(0, termCount)) != n)
+            {
+                return false; // a repeated id, or slots not handed out in order: not a snapshot of one index
+            }
+        }
+
+        int postingLists = r.Read7BitEncodedInt();
+        var docs = new List<int>();
+        var tfs = new List<int>();
+        for (int p = 0; p < postingLists; p++)
+        {
+            int term = TermId(r.Read7BitEncodedInt());
+            int entries = r.Read7BitEncodedInt();
+            docs.Clear();
+            tfs.Clear();
+            int row = 0;
+            for (int e = 0; e < entries; e++)
+            {
+                row += r.Read7BitEncodedInt();
+                docs.Add(row);
+                tfs.Add(r.Read7BitEncodedInt());
+            }
+
+            if (!index.ItemIndex.RestorePosting(term, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(docs), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(tfs)))
+            {
+                return false;
+            }
+        }
+
+        return index.ItemIndex.RestoreIsConsistent;
+    }
+
+    /// <summary>A string-table reference: 0 for null, else the index + 1, 7-bit encoded. Returns the index.</summary>
+    private static int Ref(BinaryWriter w, Dictionary<string, int> strings, string? value)
     {
         if (value is null)
         {
-            w.Write(-1);
-            return;
+            w.Write7BitEncodedInt(0);
+            return -1;
         }
 
         if (!strings.TryGetValue(value, out int id))
@@ -277,23 +355,15 @@ internal static class CubeIndexFile
             strings[value] = id = strings.Count;
         }
 
-        w.Write(id);
+        w.Write7BitEncodedInt(id + 1);
+        return id;
     }
 
-    private static MemoryId ReadId(BinaryReader r, Span<byte> buffer)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string? Deref(SnapshotReader r, string[] strings)
     {
-        if (r.Read(buffer) != buffer.Length)
-        {
-            throw new EndOfStreamException();
-        }
-
-        return MemoryId.FromBytes(buffer);
-    }
-
-    private static string? Deref(BinaryReader r, string[] strings)
-    {
-        int id = r.ReadInt32();
-        return id < 0 ? null : strings[id];
+        int reference = r.Read7BitEncodedInt();
+        return reference == 0 ? null : strings[reference - 1];
     }
 
     private static void Time(BinaryWriter w, DateTimeOffset? value)
@@ -306,6 +376,7 @@ internal static class CubeIndexFile
         }
     }
 
-    private static DateTimeOffset? ReadTime(BinaryReader r) =>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static DateTimeOffset? ReadTime(SnapshotReader r) =>
         r.ReadBoolean() ? new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(r.ReadInt16())) : null;
 }

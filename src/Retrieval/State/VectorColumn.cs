@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Vectors;
 
@@ -31,6 +32,14 @@ internal sealed class VectorColumn : IDisposable
     private SpannIndex? ann;
     private Task<SpannIndex>? building;
     private List<(long Key, float[]? Vector)>? pendingDuringBuild;
+
+    // SPANN updates not applied yet, in order (null vector: delete). Applied on a pool thread while the caller goes on
+    // (the search after a write scores its lexical signals meanwhile), and by any reader of the index first.
+    private readonly Queue<(long Key, float[]? Vector)> annQueue = new();
+    private readonly Lock annQueueLock = new();
+    private readonly Lock annApplyGate = new();
+    private bool annDraining;
+    private Exception? annFailure;
 
     /// <summary>
     /// Creates an empty column. With <paramref name="annThreshold"/>, a cube with more vectors answers through SPANN,
@@ -108,7 +117,7 @@ internal sealed class VectorColumn : IDisposable
         Count++;
         if (ann is not null)
         {
-            ann.Add(key, normalized);
+            EnqueueAnn(key, normalized);
             return;
         }
 
@@ -116,7 +125,19 @@ internal sealed class VectorColumn : IDisposable
         pendingDuringBuild?.Add((key, normalized));
     }
 
+    /// <summary>Room for slots below <paramref name="slots"/> and <paramref name="keys"/> keys, before marking a restored index's vectors.</summary>
+    public void Reserve(int slots, int keys)
+    {
+        if (slots > 0 && ann is not null)
+        {
+            Ensure(slots - 1);
+        }
+
+        slotOfKey.EnsureCapacity(keys);
+    }
+
     /// <summary>Marks a slot as holding a vector that the reopened SPANN index already has (no row in memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MarkIndexed(int slot, long key)
     {
         Ensure(slot);
@@ -145,12 +166,39 @@ internal sealed class VectorColumn : IDisposable
         present[slot] = false;
         slotOfKey.Remove(key);
         Count--;
-        ann?.Remove(key);
+        if (ann is not null)
+        {
+            EnqueueAnn(key, null);
+        }
+
         pendingDuringBuild?.Add((key, null));
     }
 
     /// <summary>Removes a key that no slot holds any more (a memory purged while the index was closed).</summary>
-    public void RemoveKey(long key) => ann?.Remove(key);
+    public void RemoveKey(long key)
+    {
+        if (ann is not null)
+        {
+            EnqueueAnn(key, null);
+        }
+    }
+
+    /// <summary>Applies every queued SPANN update now (on this thread, or by waiting for the pool thread's current one).</summary>
+    public void FlushAnn()
+    {
+        lock (annApplyGate)
+        {
+            while (TryPeekAnn(out var op))
+            {
+                ApplyAnn(op);
+            }
+        }
+
+        if (annFailure is { } failure)
+        {
+            throw new InvalidOperationException($"An update of the cube's SPANN index failed: {failure.Message}", failure);
+        }
+    }
 
     /// <summary>The query, normalised, as scored against this column.</summary>
     public static float[] PrepareQuery(ReadOnlySpan<float> raw) => Normalize(raw);
@@ -177,6 +225,7 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>The <paramref name="k"/> nearest slots to the prepared query through SPANN, with their (exact) similarities.</summary>
     public List<(int Slot, float Similarity)> SearchAnn(ReadOnlySpan<float> query, int k)
     {
+        FlushAnn();
         var matches = ann!.Search(query, Math.Max(1, Math.Min(k, Count)));
         var result = new List<(int, float)>(matches.Count);
         foreach (var m in matches)
@@ -242,13 +291,21 @@ internal sealed class VectorColumn : IDisposable
     }
 
     /// <summary>Every key the SPANN index holds a current entry for (reads every posting: verification only).</summary>
-    public HashSet<long> IndexedKeys() => ann?.KeysInPostings() ?? [];
+    public HashSet<long> IndexedKeys()
+    {
+        FlushAnn();
+        return ann?.KeysInPostings() ?? [];
+    }
 
     /// <summary>Waits for a background build to finish (it is applied by the next <see cref="Advance"/>).</summary>
     public Task WaitForBuildAsync() => building ?? Task.CompletedTask;
 
     /// <summary>Writes the SPANN index's checkpoint (its write-ahead log already holds every update since the last one).</summary>
-    public void Checkpoint() => ann?.Checkpoint();
+    public void Checkpoint()
+    {
+        FlushAnn();
+        ann?.Checkpoint();
+    }
 
     /// <summary>Reopens a persisted SPANN index; false (and nothing changed) when there is none or it cannot be read.</summary>
     public bool TryOpen(int dimension)
@@ -292,6 +349,18 @@ internal sealed class VectorColumn : IDisposable
 
     private void DisposeIndex()
     {
+        if (ann is not null)
+        {
+            try
+            {
+                FlushAnn(); // what was queued reaches the index (and its log) before it closes
+            }
+            catch (InvalidOperationException)
+            {
+                // A failed update already failed every search since; the index is rebuilt from the store's feed next time.
+            }
+        }
+
         if (building is not null)
         {
             try
@@ -334,6 +403,92 @@ internal sealed class VectorColumn : IDisposable
         }
 
         return v;
+    }
+
+    private void EnqueueAnn(long key, float[]? vector)
+    {
+        bool start = false;
+        int queued;
+        lock (annQueueLock)
+        {
+            annQueue.Enqueue((key, vector));
+            queued = annQueue.Count;
+            if (!annDraining)
+            {
+                annDraining = start = true;
+            }
+        }
+
+        if (start)
+        {
+            _ = Task.Run(DrainAnn);
+        }
+
+        if (queued > 1_024)
+        {
+            FlushAnn(); // a bulk catch-up: keep the queue (and its vectors in memory) bounded
+        }
+    }
+
+    private void DrainAnn()
+    {
+        while (true)
+        {
+            lock (annApplyGate)
+            {
+                if (!TryPeekAnn(out var op))
+                {
+                    lock (annQueueLock)
+                    {
+                        if (annQueue.Count == 0)
+                        {
+                            annDraining = false;
+                            return;
+                        }
+                    }
+
+                    continue;
+                }
+
+                ApplyAnn(op);
+            }
+        }
+    }
+
+    private bool TryPeekAnn(out (long Key, float[]? Vector) op)
+    {
+        lock (annQueueLock)
+        {
+            return annQueue.TryPeek(out op);
+        }
+    }
+
+    /// <summary>Applies the queue's head and removes it (the caller holds the apply gate). A failure empties the queue and is kept for the next reader.</summary>
+    private void ApplyAnn((long Key, float[]? Vector) op)
+    {
+        try
+        {
+            if (annFailure is null)
+            {
+                if (op.Vector is null)
+                {
+                    ann!.Remove(op.Key);
+                }
+                else
+                {
+                    ann!.Add(op.Key, op.Vector);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or VectorFormatException or ObjectDisposedException or UnauthorizedAccessException)
+        {
+            annFailure = ex;
+        }
+
+        lock (annQueueLock)
+        {
+            annQueue.Dequeue();
+        }
     }
 
     private Span<float> RowSpan(int slot) => blocks[slot / BlockRows].AsSpan((slot % BlockRows) * Dimension, Dimension);

@@ -21,6 +21,7 @@ public sealed class WorkloadRunnerTests
             ReferenceMax = 6,
             ReferenceIterations = 2,
             BatchSize = 2,
+            ColdProbes = 1,
             Open = (db, hybrid) =>
             {
                 opened.Add((db, hybrid.RebuildOnWrite));
@@ -54,6 +55,32 @@ public sealed class WorkloadRunnerTests
         // No work folder was asked for: the temporary one is gone.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Assert.All(opened, o => Assert.False(Directory.Exists(Path.GetDirectoryName(o.Db))));
+    }
+
+    [Fact]
+    public async Task The_cold_columns_report_the_median_of_the_probes_and_keep_every_sample()
+    {
+        var times = new Queue<double>([5, 1, 3]);
+        var options = new WorkloadOptions
+        {
+            Sizes = [6],
+            Iterations = 2,
+            ReferenceMax = 0,
+            BatchSize = 2,
+            ColdProbes = 3,
+            Open = (db, hybrid) =>
+            {
+                var store = SqliteMemoryStore.Open(db);
+                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
+            },
+            ColdProbe = (request, ct) => Task.FromResult(new ColdProbeResult(Environment.ProcessId, 0, times.Dequeue(), 1, 1)),
+        };
+
+        var row = Assert.Single((await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy())).Rows);
+
+        Assert.Equal(3, row.Cold!.OpenAndFirstSearchMs);
+        Assert.Equal([5.0, 1.0, 3.0], row.ColdSamplesMs);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WorkloadOptions { ColdProbes = 0, Open = options.Open }.Validate());
     }
 
     [Fact]
