@@ -127,6 +127,20 @@ public sealed partial class SpannIndex
     }
 
     /// <summary>Every key with a current-version entry in some live posting (tests: split and merge lose nothing).</summary>
+    /// <summary>Whether <paramref name="key"/> has a live entry (inserted and not deleted since).</summary>
+    public bool Contains(long key)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            return versions.TryGetValue(key, out int version) && version > 0;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
     internal HashSet<long> KeysInPostings()
     {
         gate.EnterReadLock();

@@ -246,6 +246,21 @@ internal sealed class CubeIndex : IDisposable
         }
     }
 
+    /// <summary>Indexed memories with no vector yet (waiting for the background embedder).</summary>
+    public List<MemoryId> WithoutVector()
+    {
+        var ids = new List<MemoryId>();
+        foreach (var (id, slot) in slotOf)
+        {
+            if (!Vectors.Has(slot))
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
     /// <summary>Sets the vector of an indexed memory.</summary>
     public void SetVector(MemoryId id, ReadOnlySpan<float> vector)
     {
@@ -264,7 +279,7 @@ internal sealed class CubeIndex : IDisposable
         }
     }
 
-    /// <summary>Records that a reopened ANN index holds every indexed memory's vector (restored at its checkpoint).</summary>
+    /// <summary>Records, for every indexed memory, that the reopened ANN index holds its vector (those it has: see <see cref="VectorColumn.MarkIndexed"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void MarkAllVectorsIndexed()
     {

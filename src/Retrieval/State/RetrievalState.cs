@@ -15,7 +15,7 @@ namespace AgentMem.Retrieval.State;
 /// so a new process or an evicted cube re-embeds nothing unchanged. Indexes are cached under a byte budget with LRU
 /// eviction. One instance may serve several retrievers (hybrid, vector) over the same store and embedder.
 /// </summary>
-public sealed class RetrievalState : IDisposable
+public sealed partial class RetrievalState : IDisposable
 {
     private const int ListPage = 5000;
     private const int FetchChunk = 500;
@@ -79,6 +79,7 @@ public sealed class RetrievalState : IDisposable
         }
 
         disposed = true;
+        StopBacklog();
         foreach (var (key, entry) in cubes)
         {
             Close(key, entry);
@@ -458,6 +459,7 @@ public sealed class RetrievalState : IDisposable
             if (await TryRestoreAsync(tenant, cubeId, folder, index, head, cancellationToken).ConfigureAwait(false))
             {
                 index.Restored = true;
+                DeferWithoutVector(tenant, cubeId, index);
                 return index;
             }
 
@@ -526,6 +528,7 @@ public sealed class RetrievalState : IDisposable
                 }
             }
 
+            DeferWithoutVector(tenant, cubeId, index);
             return index;
         }
         catch
@@ -644,6 +647,13 @@ public sealed class RetrievalState : IDisposable
             {
                 missing.Add(i);
             }
+        }
+
+        if (missing.Count > Options.InlineEmbedLimit && hashing is null && !RebuildOnWrite)
+        {
+            // Too many for a model to embed before answering (a new embedder, an import): lexical now, vectors later.
+            Defer(tenant, cubeId, missing.Select(i => items[i].Id));
+            missing.Clear();
         }
 
         if (missing.Count > 0)

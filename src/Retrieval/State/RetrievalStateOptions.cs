@@ -23,6 +23,18 @@ public sealed class RetrievalStateOptions
     public int EmbedBatch { get; set; } = 64;
 
     /// <summary>
+    /// Most texts a model embedder embeds inline while a cube is built or catches up. Beyond it (a new embedder, an
+    /// import from another process) the memories are indexed lexically at once and embedded in the background, persisted
+    /// and added to the vector signal as they come (<see cref="RetrievalState.PendingEmbeddings"/>, <see cref="EmbeddingProgress"/>);
+    /// search keeps answering from the lexical signals meanwhile. 0 keeps a slow model off the write path entirely. The
+    /// hashing embedder always embeds inline: it is as fast as reading a stored vector.
+    /// </summary>
+    public int InlineEmbedLimit { get; set; } = 256;
+
+    /// <summary>Told after every background batch (and each deferral) how many memories wait and how many were embedded.</summary>
+    public IProgress<EmbeddingProgress>? EmbeddingProgress { get; set; }
+
+    /// <summary>
     /// Persist computed embeddings in the store (keyed by memory, embedder identity and text hash) so another process
     /// or a restart never re-embeds unchanged text. On by default.
     /// </summary>
@@ -61,6 +73,7 @@ public sealed class RetrievalStateOptions
         ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
         ArgumentOutOfRangeException.ThrowIfLessThan(ChangeBatch, 1, nameof(ChangeBatch));
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbedBatch, 1, nameof(EmbedBatch));
+        ArgumentOutOfRangeException.ThrowIfNegative(InlineEmbedLimit, nameof(InlineEmbedLimit));
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointEvery, 1, nameof(CheckpointEvery));
         ArgumentOutOfRangeException.ThrowIfLessThan(SnapshotMinimum, 1, nameof(SnapshotMinimum));
         if (AnnThreshold is { } threshold)

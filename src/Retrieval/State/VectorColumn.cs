@@ -136,10 +136,18 @@ internal sealed class VectorColumn : IDisposable
         slotOfKey.EnsureCapacity(keys);
     }
 
-    /// <summary>Marks a slot as holding a vector that the reopened SPANN index already has (no row in memory).</summary>
+    /// <summary>
+    /// Marks a slot as holding the vector the reopened SPANN index has for <paramref name="key"/> (no row in memory);
+    /// false, and nothing marked, when the index has none (a memory still waiting for its embedding at the checkpoint).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void MarkIndexed(int slot, long key)
+    public bool MarkIndexed(int slot, long key)
     {
+        if (ann is null || !ann.Contains(key))
+        {
+            return false;
+        }
+
         Ensure(slot);
         if (!present[slot])
         {
@@ -148,6 +156,8 @@ internal sealed class VectorColumn : IDisposable
             slotOfKey[key] = slot;
             Count++;
         }
+
+        return true;
     }
 
     public void Remove(int slot)

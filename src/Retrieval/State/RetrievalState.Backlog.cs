@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Retrieval.State;
+
+/// <summary>
+/// The background embedder of <see cref="RetrievalState"/>: memories whose embedding a build or catch-up did not compute
+/// inline (more than <see cref="RetrievalStateOptions.InlineEmbedLimit"/> at once, e.g. every memory after the embedder
+/// changed) are indexed lexically at once and queued here; one pool task embeds them in batches, persists the vectors,
+/// and adds them to the cube's vector signal if the memory still has the text that was embedded.
+/// </summary>
+public sealed partial class RetrievalState
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), ConcurrentDictionary<MemoryId, byte>> backlog = new();
+    private readonly Lock backlogLock = new();
+    private readonly CancellationTokenSource backlogStop = new();
+    private Task backlogTask = Task.CompletedTask;
+    private bool backlogRunning;
+    private long backgroundEmbedded;
+
+    /// <summary>Searchable memories waiting for the background embedder (all cubes).</summary>
+    public long PendingEmbeddings => backlog.Values.Sum(s => (long)s.Count);
+
+    /// <summary>Memories the background embedder has added to the vector signal since this state was created.</summary>
+    public long BackgroundEmbedded => Interlocked.Read(ref backgroundEmbedded);
+
+    /// <summary>Why the background embedder stopped (the embedder or the store failed), or null; pending memories stay queued and are retried by <see cref="WaitForEmbeddingsAsync"/> or the next deferral.</summary>
+    public Exception? BackgroundEmbeddingError { get; private set; }
+
+    /// <summary>Waits until no memory waits for the background embedder.</summary>
+    /// <exception cref="InvalidOperationException">The background embedder failed; the memories it could not embed stay queued.</exception>
+    public async Task WaitForEmbeddingsAsync(CancellationToken cancellationToken = default)
+    {
+        while (PendingEmbeddings > 0)
+        {
+            Task running;
+            lock (backlogLock)
+            {
+                BackgroundEmbeddingError = null; // a wait is a retry
+                StartBacklogLocked();
+                running = backlogTask;
+            }
+
+            await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (BackgroundEmbeddingError is { } error)
+            {
+                throw new InvalidOperationException($"The background embedder failed with {PendingEmbeddings} memories still waiting: {error.Message}", error);
+            }
+        }
+    }
+
+    /// <summary>Queues memories of a cube for the background embedder and makes sure it runs.</summary>
+    private void Defer(string tenant, string cubeId, IEnumerable<MemoryId> ids)
+    {
+        var pending = backlog.GetOrAdd((tenant, cubeId), _ => new ConcurrentDictionary<MemoryId, byte>());
+        foreach (var id in ids)
+        {
+            pending.TryAdd(id, 0);
+        }
+
+        lock (backlogLock)
+        {
+            if (BackgroundEmbeddingError is null)
+            {
+                StartBacklogLocked();
+            }
+        }
+
+        Options.EmbeddingProgress?.Report(new EmbeddingProgress(PendingEmbeddings, BackgroundEmbedded));
+    }
+
+    /// <summary>Queues the cube's indexed memories that have no vector (queued before a restart, or deferred by this build).</summary>
+    private void DeferWithoutVector(string tenant, string cubeId, CubeIndex index)
+    {
+        var without = index.WithoutVector();
+        if (without.Count > 0)
+        {
+            Defer(tenant, cubeId, without);
+        }
+    }
+
+    private void StartBacklogLocked()
+    {
+        if (!backlogRunning && !disposed)
+        {
+            backlogRunning = true;
+            backlogTask = Task.Run(() => DrainBacklogAsync(backlogStop.Token));
+        }
+    }
+
+    private async Task DrainBacklogAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var next = backlog.FirstOrDefault(p => !p.Value.IsEmpty);
+            if (next.Value is null)
+            {
+                lock (backlogLock)
+                {
+                    if (backlog.Values.All(s => s.IsEmpty))
+                    {
+                        backlogRunning = false;
+                        return;
+                    }
+                }
+
+                continue;
+            }
+
+            var ids = next.Value.Keys.Take(Options.EmbedBatch).ToList();
+            try
+            {
+                await EmbedPendingAsync(next.Key.Tenant, next.Key.Cube, ids, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                lock (backlogLock)
+                {
+                    if (!cancellationToken.IsCancellationRequested)
+                    {
+                        BackgroundEmbeddingError = ex;
+                    }
+
+                    backlogRunning = false;
+                }
+
+                return;
+            }
+
+            foreach (var id in ids)
+            {
+                next.Value.TryRemove(id, out _);
+            }
+
+            Options.EmbeddingProgress?.Report(new EmbeddingProgress(PendingEmbeddings, BackgroundEmbedded));
+        }
+    }
+
+    /// <summary>Embeds (or finds persisted) the memories' current text, persists it, and adds the vectors to the cube if it is open and the text still matches.</summary>
+    private async Task EmbedPendingAsync(string tenant, string cubeId, List<MemoryId> ids, CancellationToken cancellationToken)
+    {
+        var items = (await store.GetManyAsync(tenant, ids, cancellationToken).ConfigureAwait(false))
+            .Where(i => string.Equals(i.CubeId, cubeId, StringComparison.Ordinal) && CubeIndex.IsIndexed(i.State))
+            .ToList();
+        if (items.Count == 0)
+        {
+            return; // purged or moved since they were queued
+        }
+
+        var texts = items.Select(IndexedText.Describe).ToList();
+        var stored = Options.PersistEmbeddings
+            ? (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, items.Select(i => i.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId)
+            : [];
+        var vectors = new float[items.Count][];
+        var missing = new List<int>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (stored.TryGetValue(items[i].Id, out var e) && e.TextHash == IndexedText.Hash(texts[i]))
+            {
+                vectors[i] = e.Vector; // another process got there first
+            }
+            else
+            {
+                missing.Add(i);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var embedded = await EmbedAsync(missing.Select(i => texts[i]).ToList(), cancellationToken).ConfigureAwait(false);
+            for (int j = 0; j < missing.Count; j++)
+            {
+                vectors[missing[j]] = embedded[j];
+            }
+
+            Interlocked.Add(ref embeddedTexts, missing.Count);
+            if (Options.PersistEmbeddings)
+            {
+                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, missing.Select(i => new StoredEmbedding(items[i].Id, IndexedText.Hash(texts[i]), vectors[i])).ToList(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (cubes.TryGetValue((tenant, cubeId), out var entry))
+        {
+            await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (entry.Index is { } index)
+                {
+                    for (int i = 0; i < items.Count; i++)
+                    {
+                        if (index.TryGetSlot(items[i].Id, out int slot) && index.SameText(slot, texts[i]))
+                        {
+                            index.SetVector(items[i].Id, vectors[i]);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+
+        Interlocked.Add(ref backgroundEmbedded, items.Count);
+    }
+
+    /// <summary>Stops the background embedder (what it had not embedded is embedded by the next process that opens the cube).</summary>
+    private void StopBacklog()
+    {
+        backlogStop.Cancel();
+        try
+        {
+            backlogTask.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Cancelled mid-batch: nothing half-applied (vectors are added under the cube's gate, after persisting).
+        }
+
+        backlogStop.Dispose();
+    }
+}

@@ -1,0 +1,120 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Embeddings;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.State;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Retrieval.Tests.State;
+
+/// <summary>A changed (slow) embedder re-embeds in the background while search answers from the lexical signals.</summary>
+public sealed class BackgroundEmbeddingTests : TempStore
+{
+    private static readonly Scope Me = new("acme", "alice");
+    private static readonly string[] Hobbies = ["pottery", "hiking", "chess", "sailing", "piano", "camping"];
+
+    [Fact]
+    public async Task A_new_embedder_reembeds_in_the_background_with_progress_while_search_stays_lexical()
+    {
+        var embedder = new GatedEmbedder();
+        var reports = new List<EmbeddingProgress>();
+        var options = new RetrievalStateOptions { InlineEmbedLimit = 8, EmbedBatch = 16, EmbeddingProgress = new SynchronousProgress<EmbeddingProgress>(reports.Add) };
+        using var state = new RetrievalState(Store, embedder, options);
+        await using var os = new MemoryOS(Store, [new HybridRetriever(Store), new HybridRetriever(state, new HybridOptions { Name = "model" })]);
+        await os.CreateCubeAsync(Me, "chat");
+        await os.AddBatchAsync(Me, "chat", Enumerable.Range(0, 60).Select(i => new MemoryDraft($"On day {i} Ann talked about {Hobbies[i % Hobbies.Length]} with Bob") { Session = $"s{i / 10}" }).ToList());
+
+        // The embedder is held: the search answers at once, lexically, with every memory queued.
+        var hits = await os.SearchAsync(Me, "chat", "pottery", 5, retrieverName: "model");
+        Assert.Equal(5, hits.Count);
+        Assert.All(hits, h => Assert.Contains("pottery", h.Item.Text, StringComparison.Ordinal));
+        Assert.All(hits, h => Assert.Equal(0, h.Components.GetValueOrDefault("vector")));
+        Assert.Equal(60, state.PendingEmbeddings);
+
+        embedder.Open.SetResult();
+        await state.WaitForEmbeddingsAsync();
+        Assert.Equal(0, state.PendingEmbeddings);
+        Assert.Equal(60, state.BackgroundEmbedded);
+        Assert.Equal(60, (await Store.GetEmbeddingsAsync(Me.Tenant, (await os.ListCubesAsync(Me))[0].Id, state.EmbedderId, null)).Count);
+        Assert.Equal(new EmbeddingProgress(0, 60), reports[^1]);
+        Assert.True(reports.Count >= 4); // one per batch of 16, and the deferral
+
+        hits = await os.SearchAsync(Me, "chat", "pottery", 5, retrieverName: "model");
+        Assert.All(hits, h => Assert.True(h.Components.GetValueOrDefault("vector") > 0));
+
+        // Persisted: another process with the same embedder embeds nothing.
+        var otherStore = Stores.Sqlite.SqliteMemoryStore.Open(Path.Combine(Folder, "s.db"));
+        using var again = new RetrievalState(otherStore, embedder, options);
+        await using var reader = new MemoryOS(otherStore, new HybridRetriever(again));
+        Assert.NotEmpty(await reader.SearchAsync(Me, "chat", "chess", 5));
+        Assert.Equal(0, again.PendingEmbeddings);
+        Assert.Equal(0, again.EmbeddedTexts); // documents: read back, not embedded (the query is embedded, and not counted)
+        Assert.Equal(0, again.BackgroundEmbedded);
+    }
+
+    [Fact]
+    public async Task A_failing_embedder_leaves_the_memories_queued_and_a_wait_retries_them()
+    {
+        var embedder = new GatedEmbedder { Fail = true };
+        embedder.Open.SetResult();
+        using var state = new RetrievalState(Store, embedder, new RetrievalStateOptions { InlineEmbedLimit = 0, EmbedBatch = 10 });
+        await using var os = new MemoryOS(Store, new HybridRetriever(state));
+        await os.CreateCubeAsync(Me, "chat");
+        await os.AddBatchAsync(Me, "chat", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"Note {i} about {Hobbies[i % Hobbies.Length]}")).ToList());
+        Assert.NotEmpty(await os.SearchAsync(Me, "chat", "hiking", 3));
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => state.WaitForEmbeddingsAsync());
+        Assert.IsType<HttpRequestException>(failure.InnerException);
+        Assert.Equal(30, state.PendingEmbeddings);
+
+        embedder.Fail = false;
+        await state.WaitForEmbeddingsAsync();
+        Assert.Equal(0, state.PendingEmbeddings);
+        Assert.Equal(30, state.BackgroundEmbedded);
+    }
+
+    /// <summary>A model-like embedder (not the hashing one) whose document batches wait for <see cref="Open"/>; single texts (queries) pass.</summary>
+    private sealed class GatedEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly HashingEmbedder inner = new(64);
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-gated", null, "gated-v1", 64);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public volatile bool Fail;
+
+        public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var texts = values.ToList();
+            if (texts.Count > 1)
+            {
+                await Open.Task.WaitAsync(cancellationToken);
+                if (Fail)
+                {
+                    throw new HttpRequestException("The embedding service is down.");
+                }
+            }
+
+            return new GeneratedEmbeddings<Embedding<float>>(texts.Select(t => new Embedding<float>(inner.Embed(t))));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        private readonly Lock gate = new();
+
+        public void Report(T value)
+        {
+            lock (gate)
+            {
+                report(value);
+            }
+        }
+    }
+}
