@@ -24,6 +24,9 @@ public sealed class HybridOptions
     /// <summary>Cosine similarity of embeddings.</summary>
     public float VectorWeight { get; set; } = 0.2f;
 
+    /// <summary>Memories from which the vector signal is scored on a second thread beside the lexical ones (tests set it to 0).</summary>
+    internal int ParallelVectorMinimum { get; set; } = 5_000;
+
     /// <summary>
     /// Cosine similarity below which the vector signal counts as no match (hashed features of unrelated
     /// texts collide at random, around ±0.03 for 1,024 dimensions).

@@ -66,6 +66,34 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task Scoring_the_vector_signal_beside_the_lexical_ones_ranks_exactly_as_one_after_the_other()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(9);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 500).Select(i => new MemoryDraft($"{Sentence(random)} item{i % 53}") { Session = $"s{i / 12}", Actor = i % 2 == 0 ? "Ann" : "Bob" }).ToList());
+        foreach (int? threshold in new int?[] { null, 200 }) // the exact scan, then SPANN
+        {
+            using var state = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = threshold, IndexDirectory = threshold is null ? null : indexes });
+            var sideBySide = new HybridRetriever(state, new HybridOptions { ParallelVectorMinimum = 0 });
+            var inTurn = new HybridRetriever(state, new HybridOptions { Name = "in-turn", ParallelVectorMinimum = int.MaxValue });
+            Task<IReadOnlyList<SearchHit>> Search(HybridRetriever r, string q) => r.SearchAsync(new SearchRequest(Me.Tenant, q, new MemoryFilter { CubeId = cube.Id }, 10));
+            await Search(inTurn, "warm up");
+            await state.WaitForIndexesAsync();
+            Assert.Equal(threshold is not null, state.ServesThroughAnn(Me.Tenant, cube.Id));
+            for (int q = 0; q < 25; q++)
+            {
+                string query = $"Did {(q % 2 == 0 ? "Ann" : "Bob")} {Words[random.Next(Words.Length)]} item{random.Next(53)}?";
+                var want = await Search(inTurn, query);
+                var got = await Search(sideBySide, query);
+                Assert.Equal(want.Select(h => (h.Item.Id, h.Score)), got.Select(h => (h.Item.Id, h.Score)));
+                Assert.Contains(got, h => h.Components["vector"] > 0);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_new_state_reuses_persisted_embeddings_and_embeds_only_changed_text()
     {
         await using var os = new MemoryOS(Store, new HybridRetriever(Store));
