@@ -16,6 +16,9 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     /// <summary>Byte budget of the per-cube search indexes, in MiB.</summary>
     public int CacheMb { get; init; } = (int)(RetrievalStateOptions.DefaultCacheBytes >> 20);
 
+    /// <summary>Whether model embeddings are computed in the background (the service), rather than before a command answers.</summary>
+    public bool EmbedInBackground { get; init; }
+
     /// <summary>A tuning knob from the environment (documented in the README), or null when unset.</summary>
     private static int? EnvInt(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
@@ -47,6 +50,9 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
             AnnThreshold = EnvInt("AGENTMEM_ANN_THRESHOLD") ?? RetrievalStateOptions.DefaultAnnThreshold,
             CheckpointEvery = EnvInt("AGENTMEM_CHECKPOINT_EVERY") ?? new RetrievalStateOptions().CheckpointEvery,
             SnapshotMinimum = EnvInt("AGENTMEM_SNAPSHOT_MINIMUM") ?? new RetrievalStateOptions().SnapshotMinimum,
+            // A long-running service keeps a local model off the write path (vectors arrive in the background); a one-shot
+            // command has no background to wait for, so it embeds what it needs before answering.
+            InlineEmbedLimit = EmbedInBackground && Embedder.EmbedsInBackground ? 0 : int.MaxValue,
         };
         var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid, options);
         state = ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State;

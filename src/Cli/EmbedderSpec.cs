@@ -1,14 +1,18 @@
 using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Embeddings.Bert;
 using AgentMem.Retrieval.Embeddings.Http;
+using AgentMem.Retrieval.Embeddings.Onnx;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Cli;
 
-/// <summary>Which embedder the vector signal uses: the model-free default, a local BERT folder, or an HTTP service.</summary>
+/// <summary>Which embedder the vector signal uses: the model-free default, a packaged or local ONNX sentence model, a local BERT folder, or an HTTP service.</summary>
 internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
 {
     public static EmbedderSpec Default { get; } = new("hashing", null, null);
+
+    /// <summary>Whether the model is too slow to embed on the write path (its vectors are computed in the background).</summary>
+    public bool EmbedsInBackground => Kind.ToLowerInvariant() is "arctic" or "minilm" or "onnx" or "bert";
 
     /// <summary>Null for the default hashing embedder (the hybrid retriever fits it per cube).</summary>
     public IEmbeddingGenerator<string, Embedding<float>>? Create()
@@ -24,6 +28,16 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
                 }
 
                 return BertSentenceEmbedder.Load(Model);
+            case "arctic":
+            case "minilm":
+                return OnnxSentenceEmbedder.LoadPackaged(Kind);
+            case "onnx":
+                if (string.IsNullOrWhiteSpace(Model))
+                {
+                    throw new MemoryValidationException("--embedder onnx needs --embedder-model: a sentence-transformer folder with model.onnx and vocab.txt.");
+                }
+
+                return OnnxSentenceEmbedder.LoadFolder(Model, SentenceModelCard.FromFolder(Model));
             case "http":
                 if (string.IsNullOrWhiteSpace(Url) || !Uri.TryCreate(Url, UriKind.Absolute, out var uri) || string.IsNullOrWhiteSpace(Model))
                 {
@@ -37,7 +51,7 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
                     ApiKey = Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_API_KEY"),
                 });
             default:
-                throw new MemoryValidationException($"Unknown embedder '{Kind}'; use hashing, bert or http.");
+                throw new MemoryValidationException($"Unknown embedder '{Kind}'; use hashing, arctic, minilm, onnx, bert or http.");
         }
     }
 }

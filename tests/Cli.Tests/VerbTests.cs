@@ -98,6 +98,17 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task The_packaged_arctic_model_serves_the_vector_signal_offline()
+    {
+        await cli.RunAsync("add", "My dog Rex passed away last spring.");
+        await cli.RunAsync("add", "The pasta recipe needs fresh basil and garlic.");
+        var search = await cli.JsonAsync("--embedder", "arctic", "search", "When did the pet die?", "--mode", "vector");
+        var top = search.GetProperty("hits")[0];
+        Assert.Equal("My dog Rex passed away last spring.", top.GetProperty("memory").GetProperty("text").GetString());
+        Assert.True(top.GetProperty("components").GetProperty("vector").GetDouble() > search.GetProperty("hits")[1].GetProperty("components").GetProperty("vector").GetDouble());
+    }
+
+    [Fact]
     public async Task Soft_delete_list_and_stats_report_states()
     {
         string a = (await cli.RunAsync("add", "first note")).Out.Trim();

@@ -64,6 +64,10 @@ public sealed class BenchmarkRunner
         var baseline = qa is { FullContextBaseline: true } ? new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial) : null;
         var retrieverBaseline = options.BaselineRetriever is null ? null : new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
         var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
+        if (AfterIngest is { } afterIngest)
+        {
+            await afterIngest(scope.Tenant, cubes.Values.Select(c => c.CubeId).ToList(), cancellationToken).ConfigureAwait(false);
+        }
 
         int maxK = options.Ks.Max();
         int done = 0;
@@ -259,6 +263,12 @@ public sealed class BenchmarkRunner
         string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(conversationId)))[..16];
         return string.Concat(name.AsSpan(0, 100), "-", hash);
     }
+
+    /// <summary>
+    /// Called with the tenant and the cubes once every conversation is ingested, before the first question: a host whose
+    /// embedder works in the background waits here for every vector (<c>--wait-for-embeddings</c>), so runs are repeatable.
+    /// </summary>
+    public Func<string, IReadOnlyList<string>, CancellationToken, Task>? AfterIngest { get; init; }
 
     /// <summary>How the evaluated retriever is configured, for the manifest (set by the host, which composed it).</summary>
     public string? RetrieverConfiguration { get; init; }

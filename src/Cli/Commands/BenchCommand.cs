@@ -49,8 +49,10 @@ internal static class BenchCommand
         var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
         var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none.", DefaultValueFactory = _ => "bm25" };
         var features = new Option<string>("--features") { Description = "Memory-intelligence features: none, all, or a comma list of notes (keywords, tags, context, links, evolution at ingest), tags (tag matching in ranking), links (one-hop link expansion), time (time-aware ranking of when-questions).", DefaultValueFactory = _ => "none" };
+        var vectorWeight = new Option<float?>("--vector-weight") { Description = "Weight of the vector signal in the hybrid's fusion (default: HybridOptions' 0.2, chosen with the hashing embedder)." };
+        var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), build every cube and wait for all vectors before the first question, so the run is repeatable." };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
-        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation };
+        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -100,11 +102,11 @@ internal static class BenchCommand
                 if (ablate)
                 {
                     ctx.Output.Notice("[grey]ablation 1/2: retrieval only[/]");
-                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), ct);
+                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), ct);
                     ctx.Output.Notice($"[grey]ablation 2/2: with {chosen}[/]");
                 }
 
-                var run = await RunOnceAsync(ctx, dataset, options, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), ct);
+                var run = await RunOnceAsync(ctx, dataset, options, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), ct);
                 ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
                 ctx.Output.Out.Write(TextSummary.Format(run.Result));
                 var comparison = run.Baseline;
@@ -164,11 +166,34 @@ internal static class BenchCommand
         return command;
     }
 
-    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, QaOptions? qa, MemoryFeatures features, string dbPath, CancellationToken ct)
+    /// <summary>Builds every cube's index and waits until the background embedder has given every memory its vector.</summary>
+    private static async Task WaitForEmbeddingsAsync(CliContext ctx, Retrieval.State.RetrievalState state, string tenant, IReadOnlyList<string> cubes, CancellationToken ct)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (string cube in cubes)
+        {
+            await state.PrepareAsync(tenant, cube, ct);
+        }
+
+        await state.WaitForEmbeddingsAsync(ct);
+        ctx.Output.Notice($"[grey]indexed and embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
+    }
+
+    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, QaOptions? qa, MemoryFeatures features, string dbPath, bool waitForEmbeddings, float? vectorWeight, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
         var hybrid = features.ApplyTo(new Retrieval.Hybrid.HybridOptions());
-        await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid);
+        if (vectorWeight is { } weight)
+        {
+            if (!(weight >= 0 && float.IsFinite(weight)))
+            {
+                throw new MemoryValidationException($"--vector-weight must be a finite number ≥ 0; {weight} is not.");
+            }
+
+            hybrid.VectorWeight = weight;
+        }
+
+        await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid, out var state);
         foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
         {
             if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))
@@ -182,6 +207,7 @@ internal static class BenchCommand
         {
             RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
             Notes = notes,
+            AfterIngest = waitForEmbeddings ? (tenant, cubes, token) => WaitForEmbeddingsAsync(ctx, state, tenant, cubes, token) : null,
         };
         return await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
     }

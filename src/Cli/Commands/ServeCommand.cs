@@ -50,7 +50,7 @@ internal static class ServeCommand
             // Logs go to stderr: stdout stays for command output, as with every other verb.
             await using var app = AgentMemServer.Build(options, b =>
             {
-                b.Services.AddSingleton(_ => ctx.OpenMemory());
+                b.Services.AddSingleton(_ => (ctx with { EmbedInBackground = true }).OpenMemory());
                 b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             });
             await app.StartAsync(ct);

@@ -28,6 +28,10 @@ public sealed partial class RetrievalState
     /// <summary>Why the background embedder stopped (the embedder or the store failed), or null; pending memories stay queued and are retried by <see cref="WaitForEmbeddingsAsync"/> or the next deferral.</summary>
     public Exception? BackgroundEmbeddingError { get; private set; }
 
+    /// <summary>Builds (or catches up) the cube's index now, queueing what it must embed, as a first search would.</summary>
+    public Task PrepareAsync(string tenant, string cubeId, CancellationToken cancellationToken = default) =>
+        WithCubeAsync(tenant, cubeId, _ => 0, cancellationToken);
+
     /// <summary>Waits until no memory waits for the background embedder.</summary>
     /// <exception cref="InvalidOperationException">The background embedder failed; the memories it could not embed stay queued.</exception>
     public async Task WaitForEmbeddingsAsync(CancellationToken cancellationToken = default)

