@@ -144,7 +144,7 @@ public sealed class EvaluationAccumulator
         IReadOnlyList<string> ranked = result.RankedTurnIds;
         IReadOnlyList<string> rankedSessions = result.RankedSessionIds ?? ranked.Select(sessionOf).ToArray();
 
-        double[]? recall = null, anyHit = null, ndcg = null, sessionRecall = null;
+        double[]? recall = null, anyHit = null, ndcg = null, sessionRecall = null, sessionAny = null, sessionAll = null;
         double? mrr = null;
         if (goldTurns.Count > 0 && result.RankedTurnGroups is { } groups)
         {
@@ -172,9 +172,11 @@ public sealed class EvaluationAccumulator
         if (goldSessions.Count > 0)
         {
             sessionRecall = ks.Select(k => RetrievalMetrics.SessionRecall(rankedSessions, goldSessions, k)).ToArray();
+            sessionAny = ks.Select(k => RetrievalMetrics.SessionRecallAny(rankedSessions, goldSessions, k)).ToArray();
+            sessionAll = ks.Select(k => RetrievalMetrics.SessionRecallAll(rankedSessions, goldSessions, k)).ToArray();
         }
 
-        return new Scored(result, recall, anyHit, ndcg, sessionRecall, mrr);
+        return new Scored(result, recall, anyHit, ndcg, sessionRecall, sessionAny, sessionAll, mrr);
     }
 
     /// <summary>Fraction of gold turns inside the first <paramref name="k"/> groups.</summary>
@@ -240,6 +242,8 @@ public sealed class EvaluationAccumulator
             PerK(scored, s => s.Recall!),
             PerK(scored, s => s.AnyHit!),
             PerK(sessionScored, s => s.SessionRecall!),
+            PerK(sessionScored, s => s.SessionAny!),
+            PerK(sessionScored, s => s.SessionAll!),
             PerK(scored, s => s.Ndcg!),
             Mean(scored.Select(s => s.Mrr)),
             qa);
@@ -289,5 +293,7 @@ public sealed class EvaluationAccumulator
         double[]? AnyHit,
         double[]? Ndcg,
         double[]? SessionRecall,
+        double[]? SessionAny,
+        double[]? SessionAll,
         double? Mrr);
 }

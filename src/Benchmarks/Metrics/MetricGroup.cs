@@ -10,6 +10,8 @@ namespace AgentMem.Benchmarks.Metrics;
 /// <param name="Recall">Mean turn-level evidence recall@k, keyed by k.</param>
 /// <param name="AnyHitRecall">Mean any-hit recall@k, keyed by k.</param>
 /// <param name="SessionRecall">Mean session-level recall@k, keyed by k.</param>
+/// <param name="SessionRecallAny">LongMemEval's recall_any@k: share of questions with at least one gold session in the top k.</param>
+/// <param name="SessionRecallAll">LongMemEval's recall_all@k: share of questions with every gold session in the top k.</param>
 /// <param name="Ndcg">Mean NDCG@k, keyed by k.</param>
 /// <param name="Mrr">Mean reciprocal rank over the whole ranked list.</param>
 /// <param name="Qa">QA score means, or null when no question in the group has QA scores.</param>
@@ -20,6 +22,8 @@ public sealed record MetricGroup(
     IReadOnlyDictionary<int, double?> Recall,
     IReadOnlyDictionary<int, double?> AnyHitRecall,
     IReadOnlyDictionary<int, double?> SessionRecall,
+    IReadOnlyDictionary<int, double?> SessionRecallAny,
+    IReadOnlyDictionary<int, double?> SessionRecallAll,
     IReadOnlyDictionary<int, double?> Ndcg,
     double? Mrr,
     QaSummary? Qa);

@@ -70,6 +70,30 @@ public static class RetrievalMetrics
     }
 
     /// <summary>
+    /// LongMemEval's recall_any@k on sessions: 1 when at least one gold session is among the first k entries, else 0.
+    /// </summary>
+    /// <param name="rankedSessionIds">Session id of each retrieved item, best first.</param>
+    /// <param name="goldSessions">Gold evidence session ids (non-empty).</param>
+    /// <param name="k">Cut-off in retrieved items (at least 1).</param>
+    public static double SessionRecallAny(IReadOnlyList<string> rankedSessionIds, IReadOnlySet<string> goldSessions, int k)
+    {
+        Validate(rankedSessionIds, goldSessions, k);
+        return DistinctHits(rankedSessionIds, goldSessions, k) > 0 ? 1 : 0;
+    }
+
+    /// <summary>
+    /// LongMemEval's recall_all@k on sessions: 1 when every gold session is among the first k entries, else 0.
+    /// </summary>
+    /// <param name="rankedSessionIds">Session id of each retrieved item, best first.</param>
+    /// <param name="goldSessions">Gold evidence session ids (non-empty).</param>
+    /// <param name="k">Cut-off in retrieved items (at least 1).</param>
+    public static double SessionRecallAll(IReadOnlyList<string> rankedSessionIds, IReadOnlySet<string> goldSessions, int k)
+    {
+        Validate(rankedSessionIds, goldSessions, k);
+        return DistinctHits(rankedSessionIds, goldSessions, k) == goldSessions.Count ? 1 : 0;
+    }
+
+    /// <summary>
     /// NDCG@k with binary relevance: DCG = sum over top-k positions i (1-based) holding a not yet
     /// seen gold id of 1 / log2(i + 1), divided by the ideal DCG of min(k, |gold|) hits at the top.
     /// </summary>

@@ -128,6 +128,8 @@ public static class JsonReportWriter
         PerK(w, "recall", group.Recall);
         PerK(w, "any_hit_recall", group.AnyHitRecall);
         PerK(w, "session_recall", group.SessionRecall);
+        PerK(w, "session_recall_any", group.SessionRecallAny);
+        PerK(w, "session_recall_all", group.SessionRecallAll);
         PerK(w, "ndcg", group.Ndcg);
         Number(w, "mrr", group.Mrr);
     }

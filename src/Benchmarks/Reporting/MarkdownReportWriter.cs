@@ -41,10 +41,10 @@ public static class MarkdownReportWriter
         }
 
         md.Append("\n## Overall metrics by cut-off\n\n");
-        md.Append("| k | evidence recall | any-hit recall | session recall | NDCG |\n|---:|---:|---:|---:|---:|\n");
+        md.Append("| k | evidence recall | any-hit recall | session recall (mean) | session recall_any | session recall_all | NDCG |\n|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (int k in result.Ks)
         {
-            md.Append(CultureInfo.InvariantCulture, $"| {k} | {ReportFormat.Score(result.Overall.Recall[k])} | {ReportFormat.Score(result.Overall.AnyHitRecall[k])} | {ReportFormat.Score(result.Overall.SessionRecall[k])} | {ReportFormat.Score(result.Overall.Ndcg[k])} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| {k} | {ReportFormat.Score(result.Overall.Recall[k])} | {ReportFormat.Score(result.Overall.AnyHitRecall[k])} | {ReportFormat.Score(result.Overall.SessionRecall[k])} | {ReportFormat.Score(result.Overall.SessionRecallAny[k])} | {ReportFormat.Score(result.Overall.SessionRecallAll[k])} | {ReportFormat.Score(result.Overall.Ndcg[k])} |\n");
         }
 
         AnswerQuality(md, result);

@@ -79,6 +79,28 @@ public static class TextSummary
             text.Append(Column(ReportFormat.Score(group.Mrr))).Append('\n');
         }
 
+        if (result.Overall.SessionScored > 0)
+        {
+            // LongMemEval's own session metrics beside the mean: any (one gold session in the top k), all (every one).
+            text.Append('\n').Append(string.Create(CultureInfo.InvariantCulture, $"sessions, {result.Overall.SessionScored} scored").PadRight(labelWidth + NumberWidth));
+            foreach (int k in result.Ks)
+            {
+                text.Append(Column(string.Create(CultureInfo.InvariantCulture, $"@{k}")));
+            }
+
+            text.Append('\n');
+            foreach (var (label, values) in new[] { ("recall (mean)", result.Overall.SessionRecall), ("recall_any", result.Overall.SessionRecallAny), ("recall_all", result.Overall.SessionRecallAll) })
+            {
+                text.Append(label.PadRight(labelWidth + NumberWidth));
+                foreach (int k in result.Ks)
+                {
+                    text.Append(Column(ReportFormat.Score(values.GetValueOrDefault(k))));
+                }
+
+                text.Append('\n');
+            }
+        }
+
         LatencySummary latency = result.Latency;
         text.Append('\n');
         text.Append(CultureInfo.InvariantCulture, $"search ms   p50 {ReportFormat.Millis(latency.SearchP50)}  p95 {ReportFormat.Millis(latency.SearchP95)}  p99 {ReportFormat.Millis(latency.SearchP99)}  (n={latency.SearchCount})\n");

@@ -26,6 +26,9 @@ public class EvaluationAccumulatorTests
         Assert.Equal(0.5, overall.AnyHitRecall[1]!.Value, Tolerance);
         Assert.Equal(0.5, overall.SessionRecall[1]!.Value, Tolerance);
         Assert.Equal(1.0, overall.SessionRecall[3]!.Value, Tolerance);
+        Assert.Equal(overall.SessionRecall[1], overall.SessionRecallAny[1]); // one gold session per question: any = all = mean
+        Assert.Equal(overall.SessionRecall[1], overall.SessionRecallAll[1]);
+        Assert.Equal(1.0, overall.SessionRecallAll[3]!.Value, Tolerance);
         // q1: (1 + 1/log2 4) / (1 + 1/log2 3) = 0.919721; q2: 1/log2 3 = 0.630930.
         Assert.Equal(0.775325271, overall.Ndcg[3]!.Value, 9);
         Assert.Equal(0.5, overall.Ndcg[1]!.Value, Tolerance);

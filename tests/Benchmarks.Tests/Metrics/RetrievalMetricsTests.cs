@@ -48,6 +48,19 @@ public class RetrievalMetricsTests
     }
 
     [Fact]
+    public void Recall_any_and_all_count_a_question_once_per_cut_off_like_longmemeval()
+    {
+        HashSet<string> gold = Set("D1", "D3");
+        string[] ranked = ["D2", "D3", "D3", "D1"];
+
+        Assert.Equal(0.0, RetrievalMetrics.SessionRecallAny(ranked, gold, 1));
+        Assert.Equal(1.0, RetrievalMetrics.SessionRecallAny(ranked, gold, 2));
+        Assert.Equal(0.0, RetrievalMetrics.SessionRecallAll(ranked, gold, 3)); // D3 twice is still one of two
+        Assert.Equal(1.0, RetrievalMetrics.SessionRecallAll(ranked, gold, 4));
+        Assert.Throws<ArgumentException>(() => RetrievalMetrics.SessionRecallAll(ranked, new HashSet<string>(), 4));
+    }
+
+    [Fact]
     public void Ndcg_uses_binary_gains_and_an_ideal_over_min_k_and_gold()
     {
         // DCG = 1/log2(3) + 1/log2(5) = 1.061606; IDCG(3 gold) = 1 + 1/log2(3) + 1/log2(4) = 2.130930.
