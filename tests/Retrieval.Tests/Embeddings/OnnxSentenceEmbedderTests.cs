@@ -68,5 +68,65 @@ public sealed class OnnxSentenceEmbedderTests
         }
     }
 
+    /// <summary>
+    /// The fixture is the same models run without ONNX Runtime: the graph executed node by node in numpy, the text split by
+    /// a WordPiece tokeniser written in Python (Fixtures/onnx_sentence_reference.py).
+    /// </summary>
+    [Theory]
+    [InlineData("arctic")]
+    [InlineData("minilm")]
+    public void Twenty_sentences_match_an_independent_numpy_run_of_the_same_model(string name)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.RepoRoot, "tests", "Retrieval.Tests", "Embeddings", "Fixtures", "onnx-sentence-reference.json")));
+        var sentences = json.RootElement.GetProperty("sentences").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        var reference = json.RootElement.GetProperty("models").GetProperty(name);
+        Assert.Equal(20, sentences.Length);
+
+        using var embedder = OnnxSentenceEmbedder.LoadPackaged(name);
+        var vectors = embedder.Embed(sentences);
+        var expectedIds = reference.GetProperty("token_ids").EnumerateArray().ToArray();
+        var expectedVectors = reference.GetProperty("vectors").EnumerateArray().ToArray();
+        for (int i = 0; i < sentences.Length; i++)
+        {
+            Assert.Equal(expectedIds[i].EnumerateArray().Select(e => e.GetInt32()), embedder.TokenIds(sentences[i]));
+            var expected = expectedVectors[i].EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            Assert.Equal(expected.Length, vectors[i].Length);
+            for (int d = 0; d < expected.Length; d++)
+            {
+                Assert.True(Math.Abs(expected[d] - vectors[i][d]) <= 1e-4, $"{name}, sentence {i}, dimension {d}: {vectors[i][d]} vs {expected[d]}");
+            }
+        }
+
+        // Queries carry the model's prefix, as the reference applied it.
+        var queries = embedder.Embed(sentences[..3], query: true);
+        var expectedQueries = reference.GetProperty("query_vectors").EnumerateArray().ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            var expected = expectedQueries[i].EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            Assert.All(Enumerable.Range(0, expected.Length), d => Assert.True(Math.Abs(expected[d] - queries[i][d]) <= 1e-4));
+        }
+
+        // Sentences 0 and 1 are a paraphrase, 0 and 2 unrelated.
+        Assert.True(Dot(vectors[0], vectors[1]) > Dot(vectors[0], vectors[2]));
+    }
+
+    [Fact]
+    public void A_packaged_model_can_be_written_out_and_loaded_from_its_folder_with_the_same_vectors()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-onnx-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            OnnxSentenceEmbedder.ExportPackaged("minilm", folder);
+            using var packaged = OnnxSentenceEmbedder.LoadPackaged("minilm");
+            using var fromFolder = OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder));
+            Assert.Equal(SentencePooling.Mean, fromFolder.Card.Pooling); // no 1_Pooling/config.json: the library's default
+            Assert.Equal(packaged.Embed(["a cat on a mat"])[0], fromFolder.Embed(["a cat on a mat"])[0]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static float Dot(float[] a, float[] b) => System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
 }

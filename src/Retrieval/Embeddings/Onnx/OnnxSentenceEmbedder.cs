@@ -68,7 +68,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             takesTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
             OutputName = output.Key;
             Dimension = output.Value.Dimensions[2];
-            tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true });
+            tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true }); // uncased BERT strips accents too
         }
         catch
         {
@@ -94,27 +94,46 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <exception cref="ModelFormatException">An unknown name, or the host does not ship the package.</exception>
     public static OnnxSentenceEmbedder LoadPackaged(string name, OnnxEmbedderOptions? options = null)
     {
+        var (assembly, prefix, card) = PackagedAssembly(name);
+        byte[] model = ReadResource(assembly, $"{prefix}.Resources.model.onnx");
+        using var vocabulary = new MemoryStream(ReadResource(assembly, $"{prefix}.Resources.vocab.txt"));
+        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "0";
+        return new OnnxSentenceEmbedder(model, vocabulary, card, version, options ?? new OnnxEmbedderOptions(), prefix);
+    }
+
+    private static (Assembly Assembly, string ResourcePrefix, SentenceModelCard Card) PackagedAssembly(string name)
+    {
         ArgumentNullException.ThrowIfNull(name);
         if (!Packaged.TryGetValue(name, out var entry))
         {
             throw new ModelFormatException($"No packaged model is called '{name}'; use {string.Join(" or ", Packaged.Keys)}.");
         }
 
-        Assembly assembly;
         try
         {
-            assembly = Assembly.Load(entry.Assembly);
+            return (Assembly.Load(entry.Assembly), entry.Assembly, entry.Card);
         }
         catch (FileNotFoundException)
         {
             throw new ModelFormatException($"The packaged model '{name}' needs the NuGet package {entry.Assembly} beside this program; add a PackageReference to it.");
         }
-
-        byte[] model = ReadResource(assembly, $"{entry.Assembly}.Resources.model.onnx");
-        using var vocabulary = new MemoryStream(ReadResource(assembly, $"{entry.Assembly}.Resources.vocab.txt"));
-        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "0";
-        return new OnnxSentenceEmbedder(model, vocabulary, entry.Card, version, options ?? new OnnxEmbedderOptions(), entry.Assembly);
     }
+
+    /// <summary>Writes a packaged model's <c>model.onnx</c> and <c>vocab.txt</c> into <paramref name="folder"/> (created), for tools outside .NET.</summary>
+    /// <exception cref="ModelFormatException">An unknown name, or the host does not ship the package.</exception>
+    public static void ExportPackaged(string name, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var (assembly, prefix, _) = PackagedAssembly(name);
+        Directory.CreateDirectory(folder);
+        foreach (string file in new[] { "model.onnx", "vocab.txt" })
+        {
+            File.WriteAllBytes(Path.Combine(folder, file), ReadResource(assembly, $"{prefix}.Resources.{file}"));
+        }
+    }
+
+    /// <summary>The token ids a text is encoded to ([CLS] … [SEP], cut at <see cref="OnnxEmbedderOptions.MaxTokens"/>).</summary>
+    internal IReadOnlyList<int> TokenIds(string text) => tokenizer.EncodeToIds(text, options.MaxTokens, addSpecialTokens: true, out _, out _);
 
     /// <summary>Loads <c>model.onnx</c> and <c>vocab.txt</c> from <paramref name="folder"/>, pooled and prefixed as <paramref name="card"/> says.</summary>
     /// <exception cref="ModelFormatException">The folder or a file is missing, or the model is not a BERT-style encoder.</exception>
