@@ -32,7 +32,7 @@ public sealed class BackgroundEmbeddingTests : TempStore
         Assert.Equal(60, state.PendingEmbeddings);
 
         embedder.Open.SetResult();
-        await state.WaitForEmbeddingsAsync();
+        await state.WaitForEmbeddingsAsync().WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(0, state.PendingEmbeddings);
         Assert.Equal(60, state.BackgroundEmbedded);
         Assert.Equal(60, (await Store.GetEmbeddingsAsync(Me.Tenant, (await os.ListCubesAsync(Me))[0].Id, state.EmbedderId, null)).Count);
@@ -63,12 +63,12 @@ public sealed class BackgroundEmbeddingTests : TempStore
         await os.AddBatchAsync(Me, "chat", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"Note {i} about {Hobbies[i % Hobbies.Length]}")).ToList());
         Assert.NotEmpty(await os.SearchAsync(Me, "chat", "hiking", 3));
 
-        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => state.WaitForEmbeddingsAsync());
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => state.WaitForEmbeddingsAsync().WaitAsync(TimeSpan.FromMinutes(2)));
         Assert.IsType<HttpRequestException>(failure.InnerException);
         Assert.Equal(30, state.PendingEmbeddings);
 
         embedder.Fail = false;
-        await state.WaitForEmbeddingsAsync();
+        await state.WaitForEmbeddingsAsync().WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(0, state.PendingEmbeddings);
         Assert.Equal(30, state.BackgroundEmbedded);
     }

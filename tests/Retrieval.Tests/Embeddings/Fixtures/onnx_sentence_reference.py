@@ -2,7 +2,7 @@
 """Independent reference for OnnxSentenceEmbedder: the same ONNX sentence model, run without ONNX Runtime.
 
 The graph is read with the `onnx` package (Debian python3-onnx) and executed node by node in numpy; the text is
-tokenised by a plain BERT WordPiece implementation written here. Pooling and prefixes follow the model cards
+tokenised by the plain-Python BERT WordPiece of bert_reference.py. Pooling and prefixes follow the model cards
 (arctic-embed-xs: [CLS], query instruction; all-MiniLM-L6-v2: mean). Writes the token ids and unit vectors of fixed
 sentences as JSON, the fixture tests/Retrieval.Tests/Embeddings/Fixtures/onnx-sentence-reference.json.
 
@@ -15,12 +15,15 @@ The committed fixture was made with:
 """
 import json
 import math
+import os
 import sys
-import unicodedata
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bert_reference  # noqa: E402  (the shared tokenizer)
 
 SENTENCES = [
     "The puppy is sleeping on the sofa.",
@@ -46,67 +49,15 @@ SENTENCES = [
 ]
 
 
-# --- BERT uncased WordPiece tokeniser -------------------------------------------------------------------------------
+# --- tokeniser: the plain-Python BERT basic tokenizer + WordPiece of bert_reference.py, beside this script ----------
 
 def load_vocab(path):
     with open(path, encoding="utf-8") as f:
         return {line.rstrip("\n"): i for i, line in enumerate(f)}
 
 
-def is_punctuation(ch):
-    cp = ord(ch)
-    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
-        return True
-    return unicodedata.category(ch).startswith("P")
-
-
-def basic_tokens(text):
-    text = "".join(" " if unicodedata.category(c) in ("Zs",) or c in "\t\n\r" else c for c in text
-                   if not (ord(c) == 0 or ord(c) == 0xFFFD or (unicodedata.category(c).startswith("C") and c not in "\t\n\r")))
-    # CJK characters would be split here; the fixture sentences have none.
-    text = unicodedata.normalize("NFD", text.lower())
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    tokens = []
-    for word in text.split():
-        current = ""
-        for ch in word:
-            if is_punctuation(ch):
-                if current:
-                    tokens.append(current)
-                    current = ""
-                tokens.append(ch)
-            else:
-                current += ch
-        if current:
-            tokens.append(current)
-    return tokens
-
-
-def wordpiece(token, vocab, max_chars=100):
-    if len(token) > max_chars:
-        return [vocab["[UNK]"]]
-    ids, start = [], 0
-    while start < len(token):
-        end, found = len(token), None
-        while start < end:
-            piece = token[start:end] if start == 0 else "##" + token[start:end]
-            if piece in vocab:
-                found = vocab[piece]
-                break
-            end -= 1
-        if found is None:
-            return [vocab["[UNK]"]]
-        ids.append(found)
-        start = end
-    return ids
-
-
 def encode(text, vocab, max_tokens=512):
-    ids = [vocab["[CLS]"]]
-    for token in basic_tokens(text):
-        ids.extend(wordpiece(token, vocab))
-    ids = ids[: max_tokens - 1]
-    return ids + [vocab["[SEP]"]]
+    return bert_reference.encode(text, vocab, max_tokens)
 
 
 # --- a numpy interpreter for the operators these graphs use (opset 11) -----------------------------------------------
