@@ -79,6 +79,8 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("--k", "0,5")]
     [InlineData("--granularity", "paragraph")]
     [InlineData("--limit", "0")]
+    [InlineData("--fusion", "bogus")]
+    [InlineData("--vector-weight", "-1")]
     public async Task Bad_options_fail_with_a_message(string option, string value)
     {
         var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), option, value);
