@@ -36,11 +36,23 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     /// </summary>
     public MemoryOS OpenMemory() => Compose(SqliteMemoryStore.Open(DbPath));
 
+    /// <summary>The name of the hashing-embedder hybrid a benchmark compares a sentence model against.</summary>
+    public const string HashingBaselineName = "hybrid-hashing";
+
+    /// <summary>The hybrid retriever's settings for the configured embedder: a sentence model's vectors weigh more than hashed ones.</summary>
+    public Retrieval.Hybrid.HybridOptions DefaultHybrid() => Embedder.IsSentenceModel ? Retrieval.Hybrid.HybridOptions.ForSentenceEmbedder() : new();
+
     /// <summary>The composition over an opened store, with the configured embedder (and hybrid settings, the defaults when null).</summary>
     public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid = null) => Compose(store, hybrid, out _);
 
     /// <summary>The composition, also handing out the retrieval state its hybrid and vector retrievers share.</summary>
-    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state)
+    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state) => Compose(store, hybrid, hashingBaseline: false, out state);
+
+    /// <summary>
+    /// The composition; with <paramref name="hashingBaseline"/> and a sentence-model embedder, also a hybrid retriever named
+    /// <c>hybrid-hashing</c> with the default hashing embedder and its own in-memory indexes (a benchmark's side-by-side reference).
+    /// </summary>
+    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
     {
         ArgumentNullException.ThrowIfNull(store);
         var options = new RetrievalStateOptions
@@ -54,8 +66,13 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
             // command has no background to wait for, so it embeds what it needs before answering.
             InlineEmbedLimit = EmbedInBackground && Embedder.EmbedsInBackground ? 0 : int.MaxValue,
         };
-        var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid, options);
+        var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid ?? DefaultHybrid(), options);
         state = ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State;
+        if (hashingBaseline && Embedder.IsSentenceModel)
+        {
+            retrievers = [.. retrievers, new Retrieval.Hybrid.HybridRetriever(store, new Retrieval.Hybrid.HybridOptions { Name = HashingBaselineName })];
+        }
+
         return new(store, retrievers);
     }
 }

@@ -12,6 +12,9 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
     public static EmbedderSpec Default { get; } = new("hashing", null, null);
 
     /// <summary>Whether the model is too slow to embed on the write path (its vectors are computed in the background).</summary>
+    /// <summary>Whether the vectors come from a sentence model (anything but the lexical hashing embedder).</summary>
+    public bool IsSentenceModel => !Kind.Equals("hashing", StringComparison.OrdinalIgnoreCase);
+
     public bool EmbedsInBackground => Kind.ToLowerInvariant() is "arctic" or "minilm" or "onnx" or "bert";
 
     /// <summary>Null for the default hashing embedder (the hybrid retriever fits it per cube).</summary>

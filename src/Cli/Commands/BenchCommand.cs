@@ -47,10 +47,10 @@ internal static class BenchCommand
         var judgeModel = new Option<string?>("--judge-model") { Description = "Judge model (env AGENTMEM_JUDGE_MODEL; default: the reader model)." };
         var conversations = new Option<string?>("--conversations") { Description = "Only these conversations, by 1-based position: e.g. 6-10 or 1,3,5." };
         var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
-        var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none.", DefaultValueFactory = _ => "bm25" };
+        var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none (default: hybrid-hashing, the hybrid with the hashing embedder, when --embedder is a sentence model; else bm25)." };
         var features = new Option<string>("--features") { Description = "Memory-intelligence features: none, all, or a comma list of notes (keywords, tags, context, links, evolution at ingest), tags (tag matching in ranking), links (one-hop link expansion), time (time-aware ranking of when-questions).", DefaultValueFactory = _ => "none" };
         var fusion = new Option<string?>("--fusion") { Description = "How the hybrid fuses its signals: weighted (default: each scaled by its best, then summed) or rrf (reciprocal rank)." };
-        var vectorWeight = new Option<float?>("--vector-weight") { Description = "Weight of the vector signal in the hybrid's fusion (default: HybridOptions' 0.2, chosen with the hashing embedder)." };
+        var vectorWeight = new Option<float?>("--vector-weight") { Description = "Weight of the vector signal in the hybrid's fusion (default: 0.2 with the hashing embedder, 0.5 with a sentence model)." };
         var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), build every cube and wait for all vectors before the first question, so the run is repeatable." };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion };
@@ -70,7 +70,7 @@ internal static class BenchCommand
                 ContextK = parse.GetValue(contextK),
                 Retriever = parse.GetValue(retriever),
                 ConversationPositions = parse.GetValue(conversations) is { } spec ? ParsePositions(spec) : null,
-                BaselineRetriever = parse.GetValue(baseline) is { } b && !string.Equals(b, "none", StringComparison.OrdinalIgnoreCase) && !string.Equals(b, parse.GetValue(retriever), StringComparison.OrdinalIgnoreCase) ? b : null,
+                BaselineRetriever = (parse.GetValue(baseline) ?? (ctx.Embedder.IsSentenceModel ? CliContext.HashingBaselineName : "bm25")) is var b && !string.Equals(b, "none", StringComparison.OrdinalIgnoreCase) && !string.Equals(b, parse.GetValue(retriever), StringComparison.OrdinalIgnoreCase) ? b : null,
             };
             Verb.Validate(options.Validate);
 
@@ -183,7 +183,7 @@ internal static class BenchCommand
     private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, QaOptions? qa, MemoryFeatures features, string dbPath, bool waitForEmbeddings, float? vectorWeight, string? fusion, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
-        var hybrid = features.ApplyTo(new Retrieval.Hybrid.HybridOptions());
+        var hybrid = features.ApplyTo(ctx.DefaultHybrid());
         if (vectorWeight is { } weight)
         {
             if (!(weight >= 0 && float.IsFinite(weight)))
@@ -201,7 +201,7 @@ internal static class BenchCommand
             var other => throw new MemoryValidationException($"--fusion must be weighted or rrf, not '{other}'."),
         };
 
-        await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid, out var state);
+        await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state);
         foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
         {
             if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))

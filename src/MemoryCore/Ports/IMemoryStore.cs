@@ -93,6 +93,35 @@ public interface IMemoryStore : IAsyncDisposable
     /// </summary>
     Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many memories of the tenant (or of one cube) in <paramref name="states"/> have no embedding stored under
+    /// <paramref name="embedder"/>: the work a background embedder still has (for <c>stats</c> and health reports).
+    /// The default reads every memory and embedding; a store should answer it with one query.
+    /// </summary>
+    async Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
+    {
+        long missing = 0;
+        var cubes = cubeId is null ? (await ListCubesAsync(tenant, cancellationToken).ConfigureAwait(false)).Select(c => c.Id).ToList() : [cubeId];
+        foreach (string cube in cubes)
+        {
+            var embedded = (await GetEmbeddingsAsync(tenant, cube, embedder, null, cancellationToken).ConfigureAwait(false)).Select(e => e.MemoryId).ToHashSet();
+            MemoryId? after = null;
+            while (true)
+            {
+                var page = await ListAsync(tenant, new MemoryFilter { CubeId = cube, States = [.. states] }, 1000, after, cancellationToken).ConfigureAwait(false);
+                missing += page.Count(m => !embedded.Contains(m.Id));
+                if (page.Count < 1000)
+                {
+                    break;
+                }
+
+                after = page[^1].Id;
+            }
+        }
+
+        return missing;
+    }
+
     /// <summary>Audit lines of the tenant, oldest first, optionally for one memory.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default);
 }

@@ -130,26 +130,26 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
 
         float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? VectorColumn.PrepareQuery(rawQuery) : null;
         using var context = new ScoringContext(cube, request, options, terms, query, now);
-        var scored = new List<(IRelevanceSignal, float[], float)>(RelevanceSignals.Length);
+        var scored = new List<(IRelevanceSignal, float[], SignalRange)>(RelevanceSignals.Length);
         foreach (var signal in RelevanceSignals)
         {
             var scores = context.Rent();
             context.Components[signal.Name] = scores;
-            scored.Add((signal, scores, 0));
+            scored.Add((signal, scores, SignalRange.None));
         }
 
         // In a big cube the vector signal (a SPANN search, or a scan of every row) runs beside the lexical ones: it reads
         // only the vector column and writes only its own array. In a small one the handoff would cost more than it saves.
         int vector = Array.FindIndex(RelevanceSignals, s => s is VectorSignal);
         var aside = query is not null && options.VectorWeight > 0 && cube.Count >= options.ParallelVectorMinimum
-            ? OffloadedWork<float>.Start(() => RelevanceSignals[vector].Score(context, scored[vector].Item2))
+            ? OffloadedWork<SignalRange>.Start(() => RelevanceSignals[vector].Score(context, scored[vector].Item2))
             : null;
         for (int i = 0; i < scored.Count; i++)
         {
             var (signal, scores, _) = scored[i];
             if (i != vector || aside is null)
             {
-                scored[i] = (signal, scores, signal.Weight(options) > 0 ? signal.Score(context, scores) : 0);
+                scored[i] = (signal, scores, signal.Weight(options) > 0 ? signal.Score(context, scores) : SignalRange.None);
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Sqlite;
@@ -46,6 +47,33 @@ public sealed partial class SqliteMemoryStore
             }
 
             return changes;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count == 0)
+        {
+            return Task.FromResult(0L);
+        }
+
+        // States are enum numbers, written into the SQL; everything else is a parameter.
+        string inStates = string.Join(", ", states.Distinct().Select(s => ((int)s).ToString(CultureInfo.InvariantCulture)));
+        return ReadAsync(conn =>
+        {
+            using var cmd = Command(conn, null, $"SELECT COUNT(*) FROM memories m WHERE m.tenant = $t{(cubeId is null ? string.Empty : " AND m.cube_id = $c")} AND m.state IN ({inStates}) AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.memory_id = m.id AND e.embedder = $e);");
+            cmd.Parameters.AddWithValue("$t", tenant);
+            cmd.Parameters.AddWithValue("$e", embedder);
+            if (cubeId is not null)
+            {
+                cmd.Parameters.AddWithValue("$c", cubeId);
+            }
+
+            return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
         }, cancellationToken);
     }
 

@@ -38,7 +38,7 @@ public sealed class SemanticHybridTests : TempStore
     {
         using var arctic = OnnxSentenceEmbedder.LoadPackaged("arctic");
         using var semanticState = new RetrievalState(Store, arctic);
-        var semantic = new HybridRetriever(semanticState, new HybridOptions { Name = "semantic" });
+        var semantic = new HybridRetriever(semanticState, Semantic());
         var lexical = new HybridRetriever(Store, new HybridOptions { Name = "lexical", VectorWeight = 0 });
         await using var os = new MemoryOS(Store, [semantic, lexical]);
         await os.CreateCubeAsync(Me, "life");
@@ -51,5 +51,12 @@ public sealed class SemanticHybridTests : TempStore
             Assert.Equal(ids[i], bySense[0].Item.Id);
             Assert.True(byWords.Count == 0 || byWords[0].Item.Id != ids[i], $"the lexical hybrid found '{Pairs[i].Memory}' by its words");
         }
+    }
+
+    private static HybridOptions Semantic()
+    {
+        var options = HybridOptions.ForSentenceEmbedder();
+        options.Name = "semantic";
+        return options;
     }
 }

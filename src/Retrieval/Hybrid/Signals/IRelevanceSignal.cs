@@ -9,6 +9,6 @@ internal interface IRelevanceSignal
     /// <summary>This signal's weight under <paramref name="options"/> (0: skipped).</summary>
     float Weight(HybridOptions options);
 
-    /// <summary>Writes each slot's score into <paramref name="scores"/> (cleared) and returns the best score.</summary>
-    float Score(ScoringContext context, float[] scores);
+    /// <summary>Writes each slot's raw score into <paramref name="scores"/> (cleared) and returns the range the fusion scales it by.</summary>
+    SignalRange Score(ScoringContext context, float[] scores);
 }

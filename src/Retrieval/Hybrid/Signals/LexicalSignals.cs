@@ -7,7 +7,7 @@ internal sealed class ItemSignal : IRelevanceSignal
 
     public float Weight(HybridOptions options) => options.ItemWeight;
 
-    public float Score(ScoringContext context, float[] scores) => context.Cube.ItemIndex.Score(context.Terms, scores);
+    public SignalRange Score(ScoringContext context, float[] scores) => SignalRange.UpTo(context.Cube.ItemIndex.Score(context.Terms, scores));
 }
 
 /// <summary>BM25 of each memory with its session neighbours: a turn answered in the next one still matches.</summary>
@@ -17,7 +17,7 @@ internal sealed class WindowSignal : IRelevanceSignal
 
     public float Weight(HybridOptions options) => options.WindowWeight;
 
-    public float Score(ScoringContext context, float[] scores) => context.Cube.ScoreWindows(context.Terms, scores);
+    public SignalRange Score(ScoringContext context, float[] scores) => SignalRange.UpTo(context.Cube.ScoreWindows(context.Terms, scores));
 }
 
 /// <summary>BM25 of each memory's whole session, given to every member of it.</summary>
@@ -27,14 +27,14 @@ internal sealed class SessionSignal : IRelevanceSignal
 
     public float Weight(HybridOptions options) => options.SessionWeight;
 
-    public float Score(ScoringContext context, float[] scores)
+    public SignalRange Score(ScoringContext context, float[] scores)
     {
         var cube = context.Cube;
         var sessionScores = new float[Math.Max(1, cube.SessionCapacity)];
         float max = cube.ScoreSessions(context.Terms, sessionScores);
         if (max <= 0)
         {
-            return 0;
+            return SignalRange.None;
         }
 
         for (int s = 0; s < context.Slots; s++)
@@ -46,6 +46,6 @@ internal sealed class SessionSignal : IRelevanceSignal
             }
         }
 
-        return max;
+        return SignalRange.UpTo(max);
     }
 }

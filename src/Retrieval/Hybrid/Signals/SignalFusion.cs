@@ -2,13 +2,14 @@ using System.Numerics.Tensors;
 
 namespace AgentMem.Retrieval.Hybrid.Signals;
 
-/// <summary>The one place relevance signals are combined: weighted sum of max-normalised scores, or reciprocal rank fusion.</summary>
+/// <summary>The one place relevance signals are combined: weighted sum of range-scaled scores, or reciprocal rank fusion.</summary>
 internal static class SignalFusion
 {
-    public static void Fuse(ScoringContext context, IReadOnlyList<(IRelevanceSignal Signal, float[] Scores, float Max)> signals)
+    public static void Fuse(ScoringContext context, IReadOnlyList<(IRelevanceSignal Signal, float[] Scores, SignalRange Range)> signals)
     {
-        var fused = context.Fused;
-        foreach (var (signal, scores, max) in signals)
+        var fused = context.Fused.AsSpan(0, context.Slots);
+        float[]? scratch = null;
+        foreach (var (signal, scores, range) in signals)
         {
             float weight = signal.Weight(context.Options);
             if (weight <= 0)
@@ -18,11 +19,25 @@ internal static class SignalFusion
 
             if (context.Options.Fusion == FusionMethod.Weighted)
             {
-                if (max > 0)
+                if (range.IsEmpty)
                 {
-                    TensorPrimitives.MultiplyAdd(scores.AsSpan(0, context.Slots), weight / max, fused.AsSpan(0, context.Slots), fused.AsSpan(0, context.Slots));
+                    continue;
                 }
 
+                var raw = scores.AsSpan(0, context.Slots);
+                float scale = weight / (range.High - range.Low);
+                if (range.Low <= 0)
+                {
+                    TensorPrimitives.MultiplyAdd(raw, scale, fused, fused);
+                    continue;
+                }
+
+                // fused += scale · max(0, score − low): scores below the range's floor add nothing.
+                scratch ??= context.Rent();
+                var shifted = scratch.AsSpan(0, context.Slots);
+                TensorPrimitives.Subtract(raw, range.Low, shifted);
+                TensorPrimitives.Max(shifted, 0f, shifted);
+                TensorPrimitives.MultiplyAdd(shifted, scale, fused, fused);
                 continue;
             }
 

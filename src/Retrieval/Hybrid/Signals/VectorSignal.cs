@@ -1,33 +1,51 @@
 namespace AgentMem.Retrieval.Hybrid.Signals;
 
-/// <summary>Cosine similarity of the query and memory embeddings, floored at <see cref="HybridOptions.VectorMinSimilarity"/>.</summary>
+/// <summary>
+/// Cosine similarity of the query and memory embeddings, floored at <see cref="HybridOptions.VectorMinSimilarity"/>, fused
+/// over the range from the <see cref="HybridOptions.VectorRangeDepth"/>-th best similarity to the best.
+/// </summary>
 internal sealed class VectorSignal : IRelevanceSignal
 {
     public string Name => "vector";
 
     public float Weight(HybridOptions options) => options.VectorWeight;
 
-    public float Score(ScoringContext context, float[] scores)
+    public SignalRange Score(ScoringContext context, float[] scores)
     {
         if (context.QueryVector is not { } q)
         {
-            return 0;
+            return SignalRange.None;
         }
 
+        var options = context.Options;
         var vectors = context.Cube.Vectors;
+        var best = new TopSimilarities(options.VectorRangeDepth);
         if (!vectors.UsesAnn)
         {
-            vectors.ScoreExact(q, scores, context.Options.VectorMinSimilarity);
-            return 1f;
+            vectors.ScoreExact(q, scores, options.VectorMinSimilarity);
+            if (options.VectorRangeDepth > 0)
+            {
+                for (int s = 0; s < context.Slots; s++)
+                {
+                    best.Offer(scores[s]);
+                }
+            }
         }
-
-        // A big cube: only the ANN index's nearest embeddings get a vector score (exact, from the row).
-        foreach (var (slot, similarity) in vectors.SearchAnn(q, Math.Max(context.Options.AnnCandidates, context.Request.K)))
+        else
         {
-            scores[slot] = similarity >= context.Options.VectorMinSimilarity ? similarity : 0;
+            // A big cube: only the ANN index's nearest embeddings get a vector score (exact, from the row).
+            foreach (var (slot, similarity) in vectors.SearchAnn(q, Math.Max(Math.Max(options.AnnCandidates, options.VectorRangeDepth), context.Request.K)))
+            {
+                float score = similarity >= options.VectorMinSimilarity ? similarity : 0;
+                scores[slot] = score;
+                best.Offer(score);
+            }
         }
 
-        // Weighted fusion divides by the signal's best; cosine is already on [0, 1], as before.
-        return 1f;
+        float high = options.VectorRangeDepth > 0 ? best.Best : Max(scores, context.Slots);
+        float low = options.VectorRangeDepth > 0 ? best.Lowest : 0;
+        return low < high ? new SignalRange(low, high) : SignalRange.UpTo(high);
     }
+
+    private static float Max(float[] scores, int count) => count == 0 ? 0 : Math.Max(0, System.Numerics.Tensors.TensorPrimitives.Max(scores.AsSpan(0, count)));
 }
