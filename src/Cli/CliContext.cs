@@ -65,6 +65,7 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
             // A long-running service keeps a local model off the write path (vectors arrive in the background); a one-shot
             // command has no background to wait for, so it embeds what it needs before answering.
             InlineEmbedLimit = EmbedInBackground && Embedder.EmbedsInBackground ? 0 : int.MaxValue,
+            QueueAfterWrites = EmbedInBackground && Embedder.EmbedsInBackground,
         };
         var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid ?? DefaultHybrid(), options);
         state = ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State;

@@ -15,7 +15,8 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
     /// <summary>Whether the vectors come from a sentence model (anything but the lexical hashing embedder).</summary>
     public bool IsSentenceModel => !Kind.Equals("hashing", StringComparison.OrdinalIgnoreCase);
 
-    public bool EmbedsInBackground => Kind.ToLowerInvariant() is "arctic" or "minilm" or "onnx" or "bert";
+    /// <summary>Whether a long-running service should embed off the write path: every model is slow next to a write.</summary>
+    public bool EmbedsInBackground => IsSentenceModel;
 
     /// <summary>Null for the default hashing embedder (the hybrid retriever fits it per cube).</summary>
     public IEmbeddingGenerator<string, Embedding<float>>? Create()

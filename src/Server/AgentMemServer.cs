@@ -64,7 +64,15 @@ public static class AgentMemServer
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        _ = app.Services.GetRequiredService<MemoryOS>();
+        var memory = app.Services.GetRequiredService<MemoryOS>();
+        if (EmbeddingQueue.Of(memory) is { } state)
+        {
+            // Work a previous run left (stopped or killed before every memory had its vector) resumes without waiting for a search.
+            var tenants = options.RequireAuth ? options.ApiKeys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal).ToList() : [options.LocalTenant];
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer));
+            app.Lifetime.ApplicationStarted.Register(() => _ = EmbeddingQueue.ResumeAsync(state, tenants, log, app.Lifetime.ApplicationStopping));
+        }
+
         app.UseMiddleware<ErrorMiddleware>();
         app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
@@ -93,6 +101,8 @@ public static class AgentMemServer
         return new MemoryOS(store, DefaultRetrievers.Create(store));
     }
 
-    // Liveness only: no tenant, no key, nothing about the data.
-    private static Ok<HealthStatus> Health() => TypedResults.Ok(new HealthStatus("ok"));
+    // Liveness, and the embedding queue's counts: no tenant, no key, nothing about the data.
+    private static Ok<HealthStatus> Health(MemoryOS memory) => TypedResults.Ok(new HealthStatus("ok", EmbeddingQueue.Of(memory) is { } state
+        ? new EmbeddingHealth(state.EmbedderId, state.PendingEmbeddings, state.BackgroundEmbedded, state.BackgroundEmbeddingError?.Message)
+        : null));
 }

@@ -20,18 +20,19 @@ internal static class SearchCommand
         var command = new Command("search", "Search the cube: hybrid (BM25 + neighbours + session + embeddings) by default.") { query, k, mode, explain };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
+            await using var memory = ctx.Compose(Stores.Sqlite.SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
             string text = parse.GetValue(query) ?? string.Empty;
             string? retriever = parse.GetValue(mode);
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), retrieverName: retriever, cancellationToken: ct);
-            Write(ctx.Output, retriever ?? memory.Retriever.Name, text, hits, parse.GetValue(explain));
+            var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
+            Write(ctx.Output, retriever ?? memory.Retriever.Name, text, hits, parse.GetValue(explain), state.PendingEmbeddingsIn(ctx.Scope.Tenant, cube.Id));
             return 0;
         });
         return command;
     }
 
-    /// <summary>Prints hits as JSON or as a table; shared with the demo.</summary>
-    public static void Write(CliOutput output, string retriever, string query, IReadOnlyList<SearchHit> hits, bool explain = false)
+    /// <summary>Prints hits as JSON or as a table (with how many memories still wait for a vector); shared with the demo.</summary>
+    public static void Write(CliOutput output, string retriever, string query, IReadOnlyList<SearchHit> hits, bool explain = false, long pendingEmbeddings = 0)
     {
         if (output.IsJson)
         {
@@ -40,9 +41,15 @@ internal static class SearchCommand
                 query,
                 retriever,
                 count = hits.Count,
+                pending_embeddings = pendingEmbeddings,
                 hits = hits.Select((h, i) => new { rank = i + 1, score = h.Score, components = h.Components, memory = h.Item }),
             });
             return;
+        }
+
+        if (pendingEmbeddings > 0)
+        {
+            output.Console.MarkupLine($"[grey]{pendingEmbeddings:N0} memories still wait for a vector: found by their words until it arrives[/]");
         }
 
         if (hits.Count == 0)

@@ -13,11 +13,22 @@ internal static class StatsCommand
         var command = new Command("stats", "Show counts of memories, versions and audit records.") { all };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
+            var store = Stores.Sqlite.SqliteMemoryStore.Open(ctx.DbPath);
+            await using var memory = ctx.Compose(store, null, out var retrieval);
             var stats = await memory.GetStatsAsync(ctx.Scope, parse.GetValue(all) ? null : ctx.Cube, ct);
+
+            // The embedding queue's durable record: memories with no stored vector for the configured model (the hashing
+            // embedder has no queue: it embeds as memories are indexed).
+            long? waiting = null;
+            if (ctx.Embedder.IsSentenceModel)
+            {
+                string? cubeId = parse.GetValue(all) ? null : (await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)).Id;
+                waiting = await store.CountWithoutEmbeddingAsync(ctx.Scope.Tenant, cubeId, retrieval.EmbedderId, Retrieval.State.RetrievalState.IndexedStates, ct);
+            }
+
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJson(new { db = Path.GetFullPath(ctx.DbPath), tenant = ctx.Scope.Tenant, cube = parse.GetValue(all) ? null : ctx.Cube, stats });
+                ctx.Output.WriteJson(new { db = Path.GetFullPath(ctx.DbPath), tenant = ctx.Scope.Tenant, cube = parse.GetValue(all) ? null : ctx.Cube, stats, embeddings = waiting is { } w ? new { embedder = retrieval.EmbedderId, waiting = w } : null });
                 return 0;
             }
 
@@ -32,6 +43,11 @@ internal static class StatsCommand
             foreach (var (kind, n) in stats.ByKind.OrderBy(p => p.Key))
             {
                 table.AddRow($"live {kind.ToString().ToLowerInvariant()}", n.ToString("N0", CultureInfo.InvariantCulture));
+            }
+
+            if (waiting is { } pending)
+            {
+                table.AddRow($"waiting for a vector ({Markup.Escape(retrieval.EmbedderId)})", pending.ToString("N0", CultureInfo.InvariantCulture));
             }
 
             table.AddRow("superseded versions", stats.SupersededVersions.ToString("N0", CultureInfo.InvariantCulture));

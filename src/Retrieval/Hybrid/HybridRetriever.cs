@@ -75,10 +75,11 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     }
 
     /// <inheritdoc/>
-    /// <remarks>Nothing to do: every search catches up with the store's change feed itself.</remarks>
-    public void OnMemoriesChanged(string tenant, string cubeId)
-    {
-    }
+    /// <remarks>
+    /// Every search catches up with the store's change feed itself; a state that embeds off the write path
+    /// (<see cref="RetrievalStateOptions.QueueAfterWrites"/>) also catches up in the background, to queue new vectors.
+    /// </remarks>
+    public void OnMemoriesChanged(string tenant, string cubeId) => State.OnCubeWritten(tenant, cubeId);
 
     /// <inheritdoc/>
     public void OnMemoryPurged(string tenant, string cubeId, MemoryCore.Identity.MemoryId id) => State.OnPurged(tenant, cubeId);

@@ -16,7 +16,10 @@ public sealed partial class RetrievalState
     private readonly Lock backlogLock = new();
     private readonly CancellationTokenSource backlogStop = new();
     private Task backlogTask = Task.CompletedTask;
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), byte> written = new();
     private bool backlogRunning;
+    private bool catchUpRunning;
+    private Task catchUpTask = Task.CompletedTask;
     private long backgroundEmbedded;
 
     /// <summary>Searchable memories waiting for the background embedder (all cubes).</summary>
@@ -27,6 +30,96 @@ public sealed partial class RetrievalState
 
     /// <summary>Why the background embedder stopped (the embedder or the store failed), or null; pending memories stay queued and are retried by <see cref="WaitForEmbeddingsAsync"/> or the next deferral.</summary>
     public Exception? BackgroundEmbeddingError { get; private set; }
+
+    /// <summary>
+    /// Told after a committed write to the cube. With <see cref="RetrievalStateOptions.QueueAfterWrites"/> and a model
+    /// embedder, the cube catches up with the store in the background, which queues the new memories for their vectors;
+    /// otherwise nothing happens until the next search. Cheap: the caller is the writer.
+    /// </summary>
+    public void OnCubeWritten(string tenant, string cubeId)
+    {
+        if (!Options.QueueAfterWrites || hashing is not null || disposed)
+        {
+            return;
+        }
+
+        written.TryAdd((tenant, cubeId), 0);
+        lock (backlogLock)
+        {
+            if (!catchUpRunning && !disposed)
+            {
+                catchUpRunning = true;
+                catchUpTask = Task.Run(() => CatchUpWrittenAsync(backlogStop.Token));
+            }
+        }
+    }
+
+    private async Task CatchUpWrittenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var next = written.Keys.FirstOrDefault();
+            if (next == default)
+            {
+                lock (backlogLock)
+                {
+                    if (written.IsEmpty)
+                    {
+                        catchUpRunning = false;
+                        return;
+                    }
+                }
+
+                continue;
+            }
+
+            written.TryRemove(next, out _);
+            try
+            {
+                await PrepareAsync(next.Tenant, next.Cube, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The next search of the cube catches up (and reports) instead; a purged cube simply has nothing to do.
+                BackgroundEmbeddingError ??= ex;
+            }
+        }
+
+        lock (backlogLock)
+        {
+            catchUpRunning = false;
+        }
+    }
+
+    /// <summary>Memories of one cube waiting for the background embedder (0 for a cube this state has not opened).</summary>
+    public long PendingEmbeddingsIn(string tenant, string cubeId) => backlog.TryGetValue((tenant, cubeId), out var pending) ? pending.Count : 0;
+
+    /// <summary>
+    /// Picks up the embedding work a previous process left (it stopped, or was killed, before every memory had a vector):
+    /// opens each of the tenant's cubes whose searchable memories lack a stored embedding for this embedder, which queues
+    /// exactly those memories. The store is the queue's durable record: a memory is queued from the moment it is committed
+    /// until its embedding is, so nothing is lost by a crash, and an embedding stored before it is never computed again.
+    /// Returns the number of memories queued. A host calls it once at start, per tenant it serves.
+    /// </summary>
+    public async Task<long> ResumeEmbeddingAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        long queued = 0;
+        foreach (var cube in await store.ListCubesAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            if (await store.CountWithoutEmbeddingAsync(tenant, cube.Id, EmbedderId, IndexedStates, cancellationToken).ConfigureAwait(false) > 0)
+            {
+                await PrepareAsync(tenant, cube.Id, cancellationToken).ConfigureAwait(false);
+                queued += PendingEmbeddingsIn(tenant, cube.Id);
+            }
+        }
+
+        return queued;
+    }
 
     /// <summary>Builds (or catches up) the cube's index now, queueing what it must embed, as a first search would.</summary>
     public Task PrepareAsync(string tenant, string cubeId, CancellationToken cancellationToken = default) =>
@@ -214,13 +307,16 @@ public sealed partial class RetrievalState
     private void StopBacklog()
     {
         backlogStop.Cancel();
-        try
+        foreach (var task in new[] { catchUpTask, backlogTask })
         {
-            backlogTask.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Cancelled mid-batch: nothing half-applied (vectors are added under the cube's gate, after persisting).
+            try
+            {
+                task.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Cancelled mid-batch: nothing half-applied (vectors are added under the cube's gate, after persisting).
+            }
         }
 
         backlogStop.Dispose();

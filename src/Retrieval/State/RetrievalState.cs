@@ -19,7 +19,6 @@ public sealed partial class RetrievalState : IDisposable
 {
     private const int ListPage = 5000;
     private const int FetchChunk = 500;
-    private static readonly IReadOnlyList<LifecycleState> IndexedStates = [LifecycleState.Active, LifecycleState.Archived, LifecycleState.Frozen, LifecycleState.Deleted];
     private readonly IMemoryStore store;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? embedder;
     private readonly HashingEmbedder? hashing;
@@ -46,6 +45,9 @@ public sealed partial class RetrievalState : IDisposable
             ? $"hashing-v2-{hashing.Dimension}"
             : $"{meta?.ProviderName ?? this.embedder!.GetType().Name}/{meta?.DefaultModelId ?? "default"}/{meta?.DefaultModelDimensions?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
     }
+
+    /// <summary>The lifecycle states whose memories are indexed, and so embedded.</summary>
+    public static IReadOnlyList<LifecycleState> IndexedStates { get; } = [LifecycleState.Active, LifecycleState.Archived, LifecycleState.Frozen, LifecycleState.Deleted];
 
     /// <summary>The options in force.</summary>
     public RetrievalStateOptions Options { get; }

@@ -31,6 +31,13 @@ public sealed class RetrievalStateOptions
     /// </summary>
     public int InlineEmbedLimit { get; set; } = 256;
 
+    /// <summary>
+    /// With a model embedder, catch a cube up in the background after each committed write (rather than at its next
+    /// search), so new memories join the embedding queue at once. Meant for long-running services, with
+    /// <see cref="InlineEmbedLimit"/> 0; off by default (a one-shot command has no background to wait for).
+    /// </summary>
+    public bool QueueAfterWrites { get; set; }
+
     /// <summary>Told after every background batch (and each deferral) how many memories wait and how many were embedded.</summary>
     public IProgress<EmbeddingProgress>? EmbeddingProgress { get; set; }
 

@@ -4,4 +4,5 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Query">The query.</param>
 /// <param name="Retriever">The retriever that ranked the hits.</param>
 /// <param name="Hits">Best first.</param>
-public sealed record SearchResponse(string Query, string Retriever, IReadOnlyList<SearchHitDto> Hits);
+/// <param name="PendingEmbeddings">Memories of the cube still waiting for a vector: found through words only until it arrives.</param>
+public sealed record SearchResponse(string Query, string Retriever, IReadOnlyList<SearchHitDto> Hits, long PendingEmbeddings = 0);

@@ -2,6 +2,7 @@ using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Context;
 using AgentMem.Server.Contracts;
+using AgentMem.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,7 +25,14 @@ internal static class SearchEndpoints
         string query = request.Query ?? string.Empty;
         var hits = await memory.SearchAsync(scope, RequestScope.Cube(request.Cube), query, request.K, retrieverName: request.Mode, cancellationToken: cancellationToken).ConfigureAwait(false);
         var dtos = hits.Select((h, i) => new SearchHitDto(i + 1, h.Score, MemoryDto.From(h.Item), request.Explain ? h.Components : null)).ToList();
-        return TypedResults.Ok(new SearchResponse(query, request.Mode ?? memory.Retriever.Name, dtos));
+        long pending = 0;
+        if (EmbeddingQueue.Of(memory) is { } state)
+        {
+            var cube = await memory.OpenCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
+            pending = state.PendingEmbeddingsIn(scope.Tenant, cube.Id);
+        }
+
+        return TypedResults.Ok(new SearchResponse(query, request.Mode ?? memory.Retriever.Name, dtos, pending));
     }
 
     private static async Task<Ok<ContextResponse>> ContextAsync(ContextRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)

@@ -1,0 +1,8 @@
+namespace AgentMem.Server.Contracts;
+
+/// <summary>The background embedder's progress, as counts over every tenant (no data, no tenant names).</summary>
+/// <param name="Embedder">The embedder's identity (model, version, dimension).</param>
+/// <param name="Pending">Memories searchable lexically but still waiting for a vector.</param>
+/// <param name="Embedded">Memories given a vector in the background since the service started.</param>
+/// <param name="Error">Why the background embedder stopped (it retries on the next write), or null.</param>
+public sealed record EmbeddingHealth(string Embedder, long Pending, long Embedded, string? Error);
