@@ -1,5 +1,4 @@
 using AgentMem.MemoryCore.Errors;
-using AgentMem.Retrieval.Embeddings.Bert;
 using AgentMem.Retrieval.Embeddings.Http;
 using AgentMem.Retrieval.Embeddings.Onnx;
 using Microsoft.Extensions.AI;
@@ -25,13 +24,6 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
         {
             case "hashing":
                 return null;
-            case "bert":
-                if (string.IsNullOrWhiteSpace(Model))
-                {
-                    throw new MemoryValidationException("--embedder bert needs --embedder-model: a folder with config.json, model.safetensors and vocab.txt or tokenizer.json.");
-                }
-
-                return BertSentenceEmbedder.Load(Model);
             case "arctic":
             case "minilm":
                 return OnnxSentenceEmbedder.LoadPackaged(Kind);
@@ -55,7 +47,9 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
                     ApiKey = Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_API_KEY"),
                 });
             default:
-                throw new MemoryValidationException($"Unknown embedder '{Kind}'; use hashing, arctic, minilm, onnx, bert or http.");
+                throw new MemoryValidationException(Kind.Equals("bert", StringComparison.OrdinalIgnoreCase)
+                    ? "--embedder bert was removed: BERT-family models run on ONNX Runtime. Use --embedder onnx --embedder-model FOLDER (model.onnx + vocab.txt; export a Hugging Face model with optimum-cli export onnx), or arctic / minilm."
+                    : $"Unknown embedder '{Kind}'; use hashing, arctic, minilm, onnx or http.");
         }
     }
 }

@@ -19,9 +19,9 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
     public Option<bool> Json { get; } = new("--json") { Description = "Machine-readable JSON output.", Recursive = true };
 
-    public Option<string> Embedder { get; } = new("--embedder") { Description = "Embedder for the vector signal: hashing (default, no model), arctic or minilm (sentence models shipped in NuGet packages, on ONNX Runtime), onnx (a local model.onnx + vocab.txt folder), bert (local safetensors folder) or http (OpenAI-compatible). Env AGENTMEM_EMBEDDER.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") ?? "hashing", Recursive = true };
+    public Option<string> Embedder { get; } = new("--embedder") { Description = "Embedder for the vector signal: hashing (default, no model), arctic or minilm (sentence models shipped in NuGet packages, on ONNX Runtime), onnx (a local model.onnx + vocab.txt folder) or http (OpenAI-compatible). Env AGENTMEM_EMBEDDER.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") ?? "hashing", Recursive = true };
 
-    public Option<string?> EmbedderModel { get; } = new("--embedder-model") { Description = "onnx or bert: model folder; http: model name. Env AGENTMEM_EMBEDDER_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_MODEL"), Recursive = true };
+    public Option<string?> EmbedderModel { get; } = new("--embedder-model") { Description = "onnx: model folder; http: model name. Env AGENTMEM_EMBEDDER_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_MODEL"), Recursive = true };
 
     public Option<string?> EmbedderUrl { get; } = new("--embedder-url") { Description = "http: API base URL (key in AGENTMEM_EMBEDDER_API_KEY). Env AGENTMEM_EMBEDDER_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_URL"), Recursive = true };
 

@@ -83,18 +83,22 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
-    public async Task A_local_bert_model_folder_can_serve_the_vector_signal()
+    public async Task A_local_onnx_model_folder_can_serve_the_vector_signal()
     {
-        string model = ImportAndDemoTests.RepoFile("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "tiny-bert");
+        string model = Path.Combine(cli.Folder, "minilm");
+        Retrieval.Embeddings.Onnx.OnnxSentenceEmbedder.ExportPackaged("minilm", model);
         await cli.RunAsync("add", "the cat sat on the mat");
         await cli.RunAsync("add", "stock markets fell sharply");
-        var search = await cli.JsonAsync("--embedder", "bert", "--embedder-model", model, "search", "the cat", "--mode", "vector");
+        var search = await cli.JsonAsync("--embedder", "onnx", "--embedder-model", model, "search", "a kitten resting on a rug", "--mode", "vector");
         Assert.Equal("vector", search.GetProperty("retriever").GetString());
-        Assert.True(search.GetProperty("count").GetInt32() >= 1);
-        var (code, _, err) = await cli.RunAsync("--embedder", "bert", "--embedder-model", cli.Folder, "search", "cat");
+        Assert.Contains("cat", search.GetProperty("hits")[0].GetProperty("memory").GetProperty("text").GetString(), StringComparison.Ordinal);
+        var (code, _, err) = await cli.RunAsync("--embedder", "onnx", "--embedder-model", cli.Folder, "search", "cat");
         Assert.Equal(1, code);
-        Assert.Contains("config.json", err, StringComparison.Ordinal);
+        Assert.Contains("model.onnx", err, StringComparison.Ordinal);
         Assert.Equal(1, (await cli.RunAsync("--embedder", "magic", "search", "cat")).Code);
+        (code, _, err) = await cli.RunAsync("--embedder", "bert", "search", "cat");
+        Assert.Equal(1, code);
+        Assert.Contains("--embedder onnx", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -85,6 +85,16 @@ public static class WorkloadJsonWriter
             w.WriteNull("cold");
         }
 
+        if (row.Drain is { } drain)
+        {
+            w.WriteStartObject("embedding_drain");
+            w.WriteNumber("after_last_write_ms", drain.AfterLastWriteMs);
+            w.WriteNumber("since_growth_start_ms", drain.SinceGrowthStartMs);
+            w.WriteNumber("embedded", drain.Embedded);
+            w.WriteNumber("per_second", drain.PerSecond);
+            w.WriteEndObject();
+        }
+
         w.WriteStartObject("resident_bytes_per_memory");
         w.WriteNumber("gc_heap", row.HeapBytesPerMemory);
         w.WriteNumber("working_set", row.WorkingSetBytesPerMemory);

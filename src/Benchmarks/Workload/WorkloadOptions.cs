@@ -46,6 +46,13 @@ public sealed class WorkloadOptions
     public Func<MemoryOS, CancellationToken, Task>? Settle { get; set; }
 
     /// <summary>
+    /// With an embedder that works in the background: waits until no memory of the engine waits for a vector and returns
+    /// how many the queue has embedded so far (a running total). The runner times it after each growth and reports the
+    /// drain; the timed rounds then start with every vector in place. Null: no background embedder.
+    /// </summary>
+    public Func<MemoryOS, CancellationToken, Task<long>>? DrainEmbeddings { get; set; }
+
+    /// <summary>
     /// Called before the cold probe: the host closes what this process holds open (persisted indexes are owned by one
     /// process at a time), as a restart would. Null: none.
     /// </summary>

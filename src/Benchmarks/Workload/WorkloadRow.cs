@@ -29,6 +29,12 @@ public sealed record WorkloadRow(
     double HeapBytesPerMemory,
     double WorkingSetBytesPerMemory)
 {
+    /// <summary>
+    /// With a background embedder: from the last write of the growth to the moment no memory waits for a vector (the
+    /// queue's drain after a burst of writes), and how many memories it embedded meanwhile. Null without one.
+    /// </summary>
+    public EmbeddingDrain? Drain { get; init; }
+
     /// <summary>Median search after a write over median steady search: what a write costs the next search.</summary>
     public double? AfterWriteToSteady => AfterWrite.SearchP50 is { } after && Steady.SearchP50 is { } steady && steady > 0 ? after / steady : null;
 }

@@ -90,6 +90,7 @@ public sealed class WorkloadRunner
         var (heapBefore, workingSetBefore) = Resident();
 
         long count = 0;
+        long embeddedBefore = 0;
         foreach (int size in sizes)
         {
             string label = $"{engine.Name} {size.ToString("N0", CultureInfo.InvariantCulture)}";
@@ -108,6 +109,19 @@ public sealed class WorkloadRunner
                 await memory.AddBatchAsync(scope, cube.Id, batch, ct).ConfigureAwait(false);
                 count += n;
                 progress?.Report(new BenchmarkProgress($"grow {label}", (int)count, growTarget));
+            }
+
+            double lastWriteMs = grow.Elapsed.TotalMilliseconds;
+            EmbeddingDrain? drain = null;
+            if (options.DrainEmbeddings is { } drainEmbeddings)
+            {
+                progress?.Report(new BenchmarkProgress($"embedding queue {label}", 0, 1));
+                await memory.SearchAsync(scope, cube.Id, queries.Next(), k, cancellationToken: ct).ConfigureAwait(false);
+                long embedded = await drainEmbeddings(memory, ct).ConfigureAwait(false);
+                double drained = grow.Elapsed.TotalMilliseconds;
+                drain = new EmbeddingDrain(drained - lastWriteMs, drained, embedded - embeddedBefore);
+                embeddedBefore = embedded;
+                progress?.Report(new BenchmarkProgress($"embedding queue {label}", 1, 1));
             }
 
             if (options.Settle is { } settle)
@@ -198,7 +212,7 @@ public sealed class WorkloadRunner
                 cold,
                 coldSamples.Select(c => c.OpenAndFirstSearchMs).ToList(),
                 (heap - heapBefore) / perMemory,
-                (workingSet - workingSetBefore) / perMemory));
+                (workingSet - workingSetBefore) / perMemory) { Drain = drain });
         }
     }
 

@@ -56,6 +56,18 @@ public static class WorkloadTable
             .Append("write in between. saw/steady: s-a-w p50 over steady p50. fresh miss: rounds whose added memory a search for its own text\n")
             .Append("did not return. cold: open + first search inside a new process on the same file (median of the probes); child: that process's wall time.\n")
             .Append("heap / WS B/mem: GC heap and working-set growth from the empty cube, per memory.\n");
+        var drained = result.Rows.Where(r => r.Drain is not null).ToList();
+        if (drained.Count > 0)
+        {
+            text.Append('\n').Append("Background embedding queue (adds return before their vectors exist; the timed rounds start once it is empty):\n");
+            foreach (var row in drained)
+            {
+                var d = row.Drain!;
+                text.Append(string.Create(CultureInfo.InvariantCulture,
+                    $"  {row.Engine} at {row.Memories:N0}: empty {d.AfterLastWriteMs / 1000:0.0} s after the last write, {d.SinceGrowthStartMs / 1000:0.0} s after the growth's first; {d.Embedded:N0} embedded, {d.PerSecond:0} memories/s\n"));
+            }
+        }
+
         return text.ToString();
     }
 

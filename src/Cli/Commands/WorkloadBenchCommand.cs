@@ -35,6 +35,7 @@ internal static class WorkloadBenchCommand
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var states = new System.Runtime.CompilerServices.ConditionalWeakTable<AgentMem.MemoryCore.MemoryOS, Retrieval.State.RetrievalState>();
+            var host = ctx with { EmbedInBackground = true };
             var options = new WorkloadOptions
             {
                 Sizes = ParseSizes(parse.GetValue(sizes)!),
@@ -47,11 +48,13 @@ internal static class WorkloadBenchCommand
                 WorkDirectory = parse.GetValue(work),
                 Open = (dbPath, hybrid) =>
                 {
-                    var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid, out var state);
+                    // A model embedder works as the service runs it: adds return at once, vectors follow in the background.
+                    var memory = host.Compose(SqliteMemoryStore.Open(dbPath), hybrid, out var state);
                     states.Add(memory, state);
                     return memory;
                 },
                 Settle = (memory, token) => states.TryGetValue(memory, out var state) ? state.WaitForIndexesAsync(token) : Task.CompletedTask,
+                DrainEmbeddings = ctx.Embedder.EmbedsInBackground ? DrainAsync : null,
                 Release = memory =>
                 {
                     if (states.TryGetValue(memory, out var state))
@@ -63,17 +66,29 @@ internal static class WorkloadBenchCommand
                 },
                 ColdProbe = WorkloadProbeLauncher.For(ctx.Embedder),
             };
+
+            async Task<long> DrainAsync(AgentMem.MemoryCore.MemoryOS memory, CancellationToken token)
+            {
+                if (!states.TryGetValue(memory, out var state))
+                {
+                    return 0;
+                }
+
+                await state.WaitForEmbeddingsAsync(token);
+                return state.BackgroundEmbedded;
+            }
+
             Verb.Validate(options.Validate);
 
             string path = parse.GetValue(dataset)!;
             ctx.Output.Notice($"[grey]loading {Markup.Escape(path)}[/]");
             var data = await LocomoLoader.LoadAsync(path, ct);
-            var host = RunEnvironment.Describe();
+            var environment = RunEnvironment.Describe();
             string embedder = ctx.Embedder.Kind + (ctx.Embedder.Model is { } m ? " " + m : string.Empty);
-            host["embedder"] = embedder;
-            host["composition"] = "SQLite store, DefaultRetrievers (hybrid first) as the CLI composes them; engines differ only in HybridOptions.RebuildOnWrite";
+            environment["embedder"] = embedder;
+            environment["composition"] = "SQLite store, DefaultRetrievers (hybrid first) as the service composes them (a model embedder embeds in the background); engines differ only in HybridOptions.RebuildOnWrite";
 
-            var result = await BenchCommand.WithProgressAsync(ctx.Output, (progress, token) => new WorkloadRunner(options).RunAsync(data, host, progress, token), ct);
+            var result = await BenchCommand.WithProgressAsync(ctx.Output, (progress, token) => new WorkloadRunner(options).RunAsync(data, environment, progress, token), ct);
             ctx.Output.Out.Write($"Workload: {Path.GetFileName(data.SourcePath)} turns replayed into one cube, its questions as queries, k {options.K}; embedder {embedder}\n\n");
             ctx.Output.Out.Write(WorkloadTable.Format(result));
             ctx.Output.Out.Flush();

@@ -10,7 +10,7 @@ namespace AgentMem.Retrieval.Embeddings;
 /// word (so typos and inflections still overlap); each is hashed (FNV-1a, 64-bit) to one of
 /// <see cref="Dimension"/> buckets with a hashed sign, weighted by 1 + ln(tf) and, once fitted on a
 /// corpus, by the bucket's inverse document frequency; the vector is L2-normalised.
-/// It measures surface overlap, not meaning; a neural encoder (BertSentenceEmbedder) or an HTTP
+/// It measures surface overlap, not meaning; a sentence model (OnnxSentenceEmbedder) or an HTTP
 /// embedder can replace it behind the same interface.
 /// </summary>
 public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<float>>

@@ -7,14 +7,6 @@ internal static class RepoPaths
 
     public static string RepoRoot => Root.Value;
 
-    /// <summary>The shared MiniLM tokenizer folder (../shared relative to the repo root; never copied into the repo).</summary>
-    public static string MiniLmTokenizer => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "models", "all-MiniLM-L6-v2-tokenizer"));
-
-    /// <summary>The committed tiny-BERT fixture (read in place from the source tree).</summary>
-    public static string TinyBertFixture => Path.Combine(RepoRoot, "tests", "Retrieval.Tests", "Embeddings", "Fixtures", "tiny-bert");
-
-    public static string ReferenceScript => Path.Combine(RepoRoot, "tests", "Retrieval.Tests", "Embeddings", "Fixtures", "bert_reference.py");
-
     private static string FindRoot()
     {
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -2,7 +2,7 @@
 """Independent reference for OnnxSentenceEmbedder: the same ONNX sentence model, run without ONNX Runtime.
 
 The graph is read with the `onnx` package (Debian python3-onnx) and executed node by node in numpy; the text is
-tokenised by the plain-Python BERT WordPiece of bert_reference.py. Pooling and prefixes follow the model cards
+tokenised by the plain-Python BERT WordPiece of wordpiece_reference.py. Pooling and prefixes follow the model cards
 (arctic-embed-xs: [CLS], query instruction; all-MiniLM-L6-v2: mean). Writes the token ids and unit vectors of fixed
 sentences as JSON, the fixture tests/Retrieval.Tests/Embeddings/Fixtures/onnx-sentence-reference.json.
 
@@ -23,7 +23,7 @@ import onnx
 from onnx import numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bert_reference  # noqa: E402  (the shared tokenizer)
+import wordpiece_reference  # noqa: E402  (the shared tokenizer)
 
 SENTENCES = [
     "The puppy is sleeping on the sofa.",
@@ -49,7 +49,7 @@ SENTENCES = [
 ]
 
 
-# --- tokeniser: the plain-Python BERT basic tokenizer + WordPiece of bert_reference.py, beside this script ----------
+# --- tokeniser: the plain-Python BERT basic tokenizer + WordPiece of wordpiece_reference.py, beside this script ----------
 
 def load_vocab(path):
     with open(path, encoding="utf-8") as f:
@@ -57,7 +57,7 @@ def load_vocab(path):
 
 
 def encode(text, vocab, max_tokens=512):
-    return bert_reference.encode(text, vocab, max_tokens)
+    return wordpiece_reference.encode(text, vocab, max_tokens)
 
 
 # --- a numpy interpreter for the operators these graphs use (opset 11) -----------------------------------------------
