@@ -13,6 +13,9 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     /// <summary>The embedder the hybrid and vector retrievers use.</summary>
     public EmbedderSpec Embedder { get; init; } = EmbedderSpec.Default;
 
+    /// <summary>Whether the user chose the embedder (<c>--embedder</c> or <c>AGENTMEM_EMBEDDER</c>) rather than taking the default.</summary>
+    public bool EmbedderChosen { get; init; }
+
     /// <summary>Byte budget of the per-cube search indexes, in MiB.</summary>
     public int CacheMb { get; init; } = (int)(RetrievalStateOptions.DefaultCacheBytes >> 20);
 

@@ -53,6 +53,7 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         var output = new CliOutput(stdout, stderr, parse.GetValue(Json), terminal);
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
         var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
-        return new CliContext(parse.GetValue(Db)!, scope, parse.GetValue(Cube)!, output) { Embedder = embedder, CacheMb = parse.GetValue(CacheMb) };
+        bool chosen = parse.GetResult(Embedder) is { Implicit: false } || Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") is not null;
+        return new CliContext(parse.GetValue(Db)!, scope, parse.GetValue(Cube)!, output) { Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb) };
     }
 }

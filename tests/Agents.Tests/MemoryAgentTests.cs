@@ -4,12 +4,15 @@ using static AgentMem.Agents.Tests.ScriptedChatClient;
 
 namespace AgentMem.Agents.Tests;
 
-public sealed class MemoryAgentTests : IAsyncDisposable
+public sealed class MemoryAgentTests : IAsyncLifetime
 {
     private static readonly Scope Ann = new(Scope.DefaultTenant, "ann");
     private readonly TempMemory temp = new();
 
-    public ValueTask DisposeAsync() => temp.DisposeAsync();
+    // xunit v2 calls IAsyncLifetime, not IAsyncDisposable, on a test class: the temporary database is removed here.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => temp.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Recalls_into_the_system_message_runs_a_tool_call_and_writes_the_turn_back()

@@ -63,8 +63,27 @@ public sealed class ImportAndDemoTests : IDisposable
         // --json output is one JSON document per line.
         var docs = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var searches = docs.Where(d => d.TryGetProperty("hits", out _)).ToList();
-        Assert.Equal(3, searches.Count);
-        Assert.Contains("Lisbon", searches[0].GetProperty("hits")[0].GetProperty("memory").GetProperty("text").GetString(), StringComparison.Ordinal);
-        Assert.Contains("cleared to fly", searches[1].GetProperty("hits")[0].GetProperty("memory").GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(5, searches.Count);
+        string Top(int i) => searches[i].GetProperty("hits")[0].GetProperty("memory").GetProperty("text").GetString()!;
+        Assert.Contains("Lisbon", Top(0), StringComparison.Ordinal);
+        Assert.Contains("cleared to fly", Top(1), StringComparison.Ordinal);
+
+        // The paraphrases share no content word with their answers: the demo's packaged sentence model finds them.
+        Assert.Contains("seagulls on Carcavelos beach", Top(3), StringComparison.Ordinal);
+        Assert.Contains("rabies shot", Top(4), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_demo_with_the_hashing_embedder_misses_the_paraphrases()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await CliApp.RunAsync(["--embedder", "hashing", "demo", "--json"], stdout, stderr, Output.TerminalKind.None);
+        Assert.True(code == 0, stderr.ToString());
+        var searches = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).Where(d => d.TryGetProperty("hits", out _)).ToList();
+        string Top(int i) => searches[i].GetProperty("hits") is { } hits && hits.GetArrayLength() > 0 ? hits[0].GetProperty("memory").GetProperty("text").GetString()! : string.Empty;
+        Assert.Contains("cleared to fly", Top(1), StringComparison.Ordinal); // words still work
+        Assert.DoesNotContain("seagulls", Top(3), StringComparison.Ordinal);
+        Assert.DoesNotContain("rabies", Top(4), StringComparison.Ordinal);
     }
 }

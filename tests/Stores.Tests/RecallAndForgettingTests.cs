@@ -8,13 +8,16 @@ using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Tests;
 
-public sealed class RecallAndForgettingTests : IAsyncDisposable
+public sealed class RecallAndForgettingTests : IAsyncLifetime
 {
     private static readonly Scope Alice = TestDatabase.Alice;
     private readonly TestDatabase db = new();
     private readonly ManualTime clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
 
-    public ValueTask DisposeAsync() => db.DisposeAsync();
+    // xunit v2 calls IAsyncLifetime, not IAsyncDisposable, on a test class: the temporary database is removed here.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => db.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Recording_a_recall_updates_the_counters_in_place_with_an_audit_line_and_no_new_version()

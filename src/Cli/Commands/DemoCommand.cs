@@ -17,7 +17,17 @@ internal static class DemoCommand
         "Where is Maya moving for her new job?",
         "Is Biscuit cleared to fly?",
         "When is Leo running his half marathon?",
+
+        // Paraphrases: no content word in common with the turn that answers them; the sentence model finds it.
+        "What does the puppy do by the ocean on weekends?",
+        "Which medical check did the beagle need?",
     ];
+
+    /// <summary>
+    /// The demo's embedder unless the user picks one: the packaged arctic-embed-xs model, so the first run shows search by
+    /// meaning offline (the README's measurements: +2.2 points LoCoMo R@10 over hashing, 1.7 s against 0.5 s for the demo).
+    /// </summary>
+    public static EmbedderSpec DemoEmbedder { get; } = new("arctic", null, null);
 
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
@@ -27,7 +37,7 @@ internal static class DemoCommand
         {
             string dir = Path.Combine(Path.GetTempPath(), "agentmem-demo-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
-            var demo = ctx with { DbPath = Path.Combine(dir, "demo.db") };
+            var demo = ctx with { DbPath = Path.Combine(dir, "demo.db"), Embedder = ctx.EmbedderChosen ? ctx.Embedder : DemoEmbedder };
             try
             {
                 ConversationDocument document;
@@ -64,7 +74,7 @@ internal static class DemoCommand
                 if (!demo.Output.IsJson)
                 {
                     string next = parse.GetValue(keep)
-                        ? $"Explore it: agentmem --db {Markup.Escape(demo.DbPath)} search \"Biscuit\""
+                        ? $"Explore it: agentmem --db {Markup.Escape(demo.DbPath)} --embedder {Markup.Escape(demo.Embedder.Kind)} search \"Biscuit\""
                         : "Run 'agentmem demo --keep' to keep the database and explore it.";
                     demo.Output.Console.MarkupLine($"[green]Done.[/] {stats.ByState.Values.Sum()} memories in the cube, {stats.AuditRecords} audit records. {next}");
                 }

@@ -6,12 +6,15 @@ using static AgentMem.Agents.Tests.ScriptedChatClient;
 
 namespace AgentMem.Agents.Tests.Lifecycle;
 
-public sealed class AgentLifecycleTests : IAsyncDisposable
+public sealed class AgentLifecycleTests : IAsyncLifetime
 {
     private static readonly Scope Ann = new(Scope.DefaultTenant, "ann");
     private readonly TempMemory temp = new();
 
-    public ValueTask DisposeAsync() => temp.DisposeAsync();
+    // xunit v2 calls IAsyncLifetime, not IAsyncDisposable, on a test class: the temporary database is removed here.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => temp.DisposeAsync().AsTask();
 
     [Fact]
     public async Task A_changed_fact_supersedes_the_old_one_through_the_conflict_model()

@@ -7,7 +7,7 @@ using static AgentMem.Agents.Tests.Tools.ToolJson;
 
 namespace AgentMem.Agents.Tests.Tools;
 
-public sealed class MemoryToolsTests : IAsyncDisposable
+public sealed class MemoryToolsTests : IAsyncLifetime
 {
     private static readonly Scope Ann = new("acme", "ann");
     private readonly TempMemory temp = new();
@@ -15,7 +15,10 @@ public sealed class MemoryToolsTests : IAsyncDisposable
 
     public MemoryToolsTests() => tools = MemoryTools.Create(temp.Memory, Ann, "notes");
 
-    public ValueTask DisposeAsync() => temp.DisposeAsync();
+    // xunit v2 calls IAsyncLifetime, not IAsyncDisposable, on a test class: the temporary database is removed here.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => temp.DisposeAsync().AsTask();
 
     [Fact]
     public void Exposes_six_named_tools_with_descriptions()
