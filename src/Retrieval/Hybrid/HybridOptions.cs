@@ -32,7 +32,7 @@ public sealed class HybridOptions
     /// model's cosines crowd into a narrow band (0.2–0.5 for unrelated and related turns alike), so dividing by the best
     /// alone would give every memory nearly the same vector score. Memories below that depth get no vector credit.
     /// 0 (the default, right for the hashing embedder's sparse similarities and for the vector-only retriever, which must
-    /// rank every memory) scales by the best similarity alone; <see cref="ForSentenceEmbedder"/> sets 100.
+    /// rank every memory) takes the cosine as it is; <see cref="ForSentenceEmbedder"/> sets 100.
     /// </summary>
     public int VectorRangeDepth { get; set; }
 

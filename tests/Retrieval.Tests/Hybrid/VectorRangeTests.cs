@@ -47,7 +47,7 @@ public sealed class VectorRangeTests : TempStore
         var embedder = new BandEmbedder(cosines);
         using var state = new AgentMem.Retrieval.State.RetrievalState(Store, embedder);
         var semantic = ForSentences();
-        await using var os = new MemoryOS(Store, [new HybridRetriever(state, semantic), new HybridRetriever(state, new HybridOptions { Name = "by-best" })]);
+        await using var os = new MemoryOS(Store, [new HybridRetriever(state, semantic), new HybridRetriever(state, new HybridOptions { Name = "as-is" })]);
         await os.CreateCubeAsync(Me, "c");
         var ids = (await os.AddBatchAsync(Me, "c", cosines.Select((_, i) => new MemoryDraft(BandEmbedder.Text(i)) { Session = $"s{i}" }).ToList())).Select(o => o.Id).ToList();
 
@@ -60,9 +60,10 @@ public sealed class VectorRangeTests : TempStore
         Assert.Equal(0.5 * (0.92 - 0.90) / (1.00 - 0.90), hits[2].Score, 3);
         Assert.Equal(1.00, hits[0].Components["vector"], 3); // explanations keep the raw cosine
 
-        // Scaled by the best alone (the hashing default), the same cosines all score within 10 % of each other.
-        var byBest = await os.SearchAsync(Me, "c", BandEmbedder.Query, 10, retrieverName: "by-best");
+        // Taken as they are (the hashing default), the same cosines all score within 10 % of each other.
+        var byBest = await os.SearchAsync(Me, "c", BandEmbedder.Query, 10, retrieverName: "as-is");
         Assert.Equal(5, byBest.Count);
+        Assert.Equal(0.2, byBest[0].Score, 4); // weight × cosine
         Assert.True(byBest[^1].Score / byBest[0].Score > 0.89);
     }
 

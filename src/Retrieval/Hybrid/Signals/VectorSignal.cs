@@ -2,7 +2,7 @@ namespace AgentMem.Retrieval.Hybrid.Signals;
 
 /// <summary>
 /// Cosine similarity of the query and memory embeddings, floored at <see cref="HybridOptions.VectorMinSimilarity"/>, fused
-/// over the range from the <see cref="HybridOptions.VectorRangeDepth"/>-th best similarity to the best.
+/// over the range from the <see cref="HybridOptions.VectorRangeDepth"/>-th best similarity to the best (or as it is, with depth 0).
 /// </summary>
 internal sealed class VectorSignal : IRelevanceSignal
 {
@@ -42,10 +42,12 @@ internal sealed class VectorSignal : IRelevanceSignal
             }
         }
 
-        float high = options.VectorRangeDepth > 0 ? best.Best : Max(scores, context.Slots);
-        float low = options.VectorRangeDepth > 0 ? best.Lowest : 0;
+        if (options.VectorRangeDepth == 0)
+        {
+            return SignalRange.UpTo(1f); // the cosine as it is: already on [0, 1]
+        }
+
+        float high = best.Best, low = best.Lowest;
         return low < high ? new SignalRange(low, high) : SignalRange.UpTo(high);
     }
-
-    private static float Max(float[] scores, int count) => count == 0 ? 0 : Math.Max(0, System.Numerics.Tensors.TensorPrimitives.Max(scores.AsSpan(0, count)));
 }
