@@ -116,24 +116,6 @@ public sealed class EmbeddingQueueCrashTests : IDisposable
         return default;
     }
 
-    private Process StartServer(int port, string modelUrl)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "--embedder", "http", "--embedder-url", modelUrl, "--embedder-model", "fake", "serve", "--urls", $"http://127.0.0.1:{port}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private Process StartServer(int port, string modelUrl) =>
+        LocalService.StartCli(["--db", cli.DbPath, "--embedder", "http", "--embedder-url", modelUrl, "--embedder-model", "fake", "serve", "--urls", $"http://127.0.0.1:{port}"]);
 }

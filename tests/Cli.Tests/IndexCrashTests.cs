@@ -71,27 +71,12 @@ public sealed class IndexCrashTests : IDisposable
 
     private static readonly string[] Words = ["tea", "coffee", "hiking", "piano", "garden", "chess", "sailing", "pottery", "dog", "museum"];
 
-    private Process StartServer(int port)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+    private Process StartServer(int port) => LocalService.StartCli(
+        ["--db", cli.DbPath, "serve", "--urls", $"http://127.0.0.1:{port}"],
+        new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "serve", "--urls", $"http://127.0.0.1:{port}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["AGENTMEM_ANN_THRESHOLD"] = "120";
-        start.Environment["AGENTMEM_CHECKPOINT_EVERY"] = "10";
-        start.Environment["AGENTMEM_SNAPSHOT_MINIMUM"] = "50"; // snapshots written (and killed mid-write) too
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+            ["AGENTMEM_ANN_THRESHOLD"] = "120",
+            ["AGENTMEM_CHECKPOINT_EVERY"] = "10",
+            ["AGENTMEM_SNAPSHOT_MINIMUM"] = "50", // snapshots written (and killed mid-write) too
+        });
 }
