@@ -20,7 +20,7 @@ internal static class DemoCommand
 
         // Paraphrases: no content word in common with the turn that answers them; the sentence model finds it.
         "What does the puppy do by the ocean on weekends?",
-        "Which medical check did the beagle need?",
+        "Which injection did the animal receive?",
     ];
 
     /// <summary>
