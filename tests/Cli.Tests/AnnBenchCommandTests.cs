@@ -9,7 +9,7 @@ public sealed class AnnBenchCommandTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    private static string Sift(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "ann", "siftsmall", name));
+    private static string Sift(string name) => Path.GetFullPath(RepoPaths.File("..", "shared", "ann", "siftsmall", name));
 
     [Fact]
     public async Task Hnsw_on_siftsmall_reaches_recall_at_10_of_0_95_at_ef_64()

@@ -10,7 +10,7 @@ public sealed class BenchCommandTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    private static string Shared(params string[] parts) => Path.GetFullPath(ImportAndDemoTests.RepoFile(["..", "shared", "datasets", .. parts]));
+    private static string Shared(params string[] parts) => Path.GetFullPath(RepoPaths.File(["..", "shared", "datasets", .. parts]));
 
     [Fact]
     public async Task Locomo_runs_offline_and_reports_1536_headline_questions_with_category_5_apart()

@@ -12,7 +12,7 @@ public sealed class CartridgeCommandTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    private static string Stories(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "models", "stories260K", name));
+    private static string Stories(string name) => Path.GetFullPath(RepoPaths.File("..", "shared", "models", "stories260K", name));
 
     private static string[] ModelArgs => ["--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin")];
 

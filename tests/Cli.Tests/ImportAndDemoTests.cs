@@ -8,21 +8,10 @@ public sealed class ImportAndDemoTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    internal static string RepoFile(params string[] parts)
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "AgentMem.sln")))
-        {
-            dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repo root not found");
-        }
-
-        return Path.Combine([dir, .. parts]);
-    }
-
     [Fact]
     public async Task Import_reports_each_committed_batch_then_a_summary()
     {
-        var (code, output, err) = await cli.RunAsync("import", "conversation", RepoFile("examples", "conversations", "sample-conversation.json"), "--batch-size", "10", "--json");
+        var (code, output, err) = await cli.RunAsync("import", "conversation", RepoPaths.File("examples", "conversations", "sample-conversation.json"), "--batch-size", "10", "--json");
         Assert.True(code == 0, err);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(4, lines.Count(l => l.GetProperty("event").GetString() == "batch"));
@@ -38,7 +27,7 @@ public sealed class ImportAndDemoTests : IDisposable
         Assert.Equal("s2", hit.GetProperty("scope").GetProperty("session").GetString());
 
         // Importing again adds nothing new: every turn is already remembered.
-        var again = await cli.RunAsync("import", "conversation", RepoFile("examples", "conversations", "sample-conversation.json"), "--json");
+        var again = await cli.RunAsync("import", "conversation", RepoPaths.File("examples", "conversations", "sample-conversation.json"), "--json");
         Assert.Contains("\"created\":0", again.Out, StringComparison.Ordinal);
     }
 

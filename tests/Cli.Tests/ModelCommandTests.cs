@@ -9,7 +9,7 @@ public sealed class ModelCommandTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    private static string Stories(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "models", "stories260K", name));
+    private static string Stories(string name) => Path.GetFullPath(RepoPaths.File("..", "shared", "models", "stories260K", name));
 
     [Fact]
     public async Task Greedy_200_steps_prints_exactly_llama2c_output()
@@ -50,7 +50,7 @@ public sealed class ModelCommandTests : IDisposable
     [Fact]
     public async Task Mismatched_tokenizer_and_missing_file_are_clean_errors()
     {
-        var (code, _, err) = await cli.RunAsync("model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", ImportAndDemoTests.RepoFile("..", "shared", "models", "llama2-tokenizer", "tokenizer.bin"));
+        var (code, _, err) = await cli.RunAsync("model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", RepoPaths.File("..", "shared", "models", "llama2-tokenizer", "tokenizer.bin"));
         Assert.Equal(1, code);
         Assert.Contains("tokenizer", err, StringComparison.OrdinalIgnoreCase);
 
@@ -69,7 +69,7 @@ public sealed class ModelCartridgeCommandTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    private static string Stories(string name) => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "models", "stories260K", name));
+    private static string Stories(string name) => Path.GetFullPath(RepoPaths.File("..", "shared", "models", "stories260K", name));
 
     private async Task<string> CreateAsync()
     {

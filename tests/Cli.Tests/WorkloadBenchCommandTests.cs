@@ -13,7 +13,7 @@ public sealed class WorkloadBenchCommandTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    private static string Locomo => Path.GetFullPath(ImportAndDemoTests.RepoFile("..", "shared", "datasets", "locomo", "locomo10.json"));
+    private static string Locomo => Path.GetFullPath(RepoPaths.File("..", "shared", "datasets", "locomo", "locomo10.json"));
 
     [Fact]
     public async Task A_small_run_reports_both_engines_at_each_size_and_probes_cold_in_a_child_process()

@@ -100,7 +100,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
 
     private static float[][] Fixture(string variant)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(RepoPaths.Fixture("hf_reference_logits.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(ModelHostFixtures.Path("hf_reference_logits.json")));
         return [.. doc.RootElement.GetProperty(variant).EnumerateArray().Select(r => r.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray())];
     }
 
@@ -131,7 +131,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
             string folder = Write(config, weights, modelType, dtype);
             string outFile = Path.Combine(folder, "reference.json");
             var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string a in new[] { RepoPaths.Fixture("hf_reference_forward.py"), folder, string.Join(",", TinyHf.Tokens), outFile })
+            foreach (string a in new[] { ModelHostFixtures.Path("hf_reference_forward.py"), folder, string.Join(",", TinyHf.Tokens), outFile })
             {
                 psi.ArgumentList.Add(a);
             }
@@ -165,7 +165,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
 
         if (Environment.GetEnvironmentVariable("AGENTMEM_REGENERATE_FIXTURES") == "1")
         {
-            File.WriteAllText(RepoPaths.Fixture("hf_reference_logits.json"), JsonSerializer.Serialize(all));
+            File.WriteAllText(ModelHostFixtures.Path("hf_reference_logits.json"), JsonSerializer.Serialize(all));
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class LlamaModelTests
     [Fact]
     public void Logits_match_committed_oracle_fixture()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(RepoPaths.Fixture("oracle_logits_stories260K.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(ModelHostFixtures.Path("oracle_logits_stories260K.json")));
         var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToArray();
         int last = rows.Max(r => r.GetProperty("position").GetInt32());
         var logits = GreedyLogits(last + 1);

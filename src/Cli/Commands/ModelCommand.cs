@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.ModelHost;
-using AgentMem.ModelHost.Activation;
+using AgentMem.Agents.Activation;
 
 namespace AgentMem.Cli.Commands;
 

@@ -77,7 +77,7 @@ public sealed class OnnxSentenceEmbedderTests
     [InlineData("minilm")]
     public void Twenty_sentences_match_an_independent_numpy_run_of_the_same_model(string name)
     {
-        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.RepoRoot, "tests", "Retrieval.Tests", "Embeddings", "Fixtures", "onnx-sentence-reference.json")));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "Retrieval.Tests", "Embeddings", "Fixtures", "onnx-sentence-reference.json")));
         var sentences = json.RootElement.GetProperty("sentences").EnumerateArray().Select(e => e.GetString()!).ToArray();
         var reference = json.RootElement.GetProperty("models").GetProperty(name);
         Assert.Equal(20, sentences.Length);

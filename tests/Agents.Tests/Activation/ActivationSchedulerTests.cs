@@ -1,12 +1,13 @@
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
-using AgentMem.ModelHost.Activation;
+using AgentMem.Agents.Activation;
+using AgentMem.ModelHost;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Stores.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace AgentMem.ModelHost.Tests;
+namespace AgentMem.Agents.Tests.Activation;
 
 /// <summary>The activation memory scheduler over a real SQLite store and stories260K.</summary>
 public sealed class ActivationSchedulerTests : IAsyncLifetime

@@ -1,6 +1,6 @@
 using AgentMem.MemoryCore.Model;
 
-namespace AgentMem.ModelHost.Activation;
+namespace AgentMem.Agents.Activation;
 
 /// <summary>What <see cref="ActivationMemoryScheduler.PromoteAsync"/> did.</summary>
 /// <param name="Cartridge">The current activation memory of the cube, or null when no plaintext memory fits the context.</param>

@@ -2,7 +2,7 @@ using System.Globalization;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 
-namespace AgentMem.ModelHost.Activation;
+namespace AgentMem.Agents.Activation;
 
 /// <summary>
 /// The plaintext memories an activation memory encodes, as recorded in its <see cref="Provenance.SourceRef"/>:

@@ -6,7 +6,9 @@ using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 
-namespace AgentMem.ModelHost.Activation;
+using AgentMem.ModelHost;
+
+namespace AgentMem.Agents.Activation;
 
 /// <summary>
 /// Keeps a cube's most recalled plaintext memories as activation memory: renders the top memories (by recall count, then

@@ -1,4 +1,4 @@
-namespace AgentMem.ModelHost.Activation;
+namespace AgentMem.Agents.Activation;
 
 /// <summary>Settings of <see cref="ActivationMemoryScheduler"/>, with defaults and validation.</summary>
 public sealed class ActivationSchedulerOptions
