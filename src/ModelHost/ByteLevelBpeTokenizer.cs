@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text;
+using AgentMem.Common;
 
 namespace AgentMem.ModelHost;
 

@@ -1,3 +1,5 @@
+using AgentMem.Common;
+
 namespace AgentMem.ModelHost;
 
 /// <summary>

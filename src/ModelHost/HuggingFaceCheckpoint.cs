@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using AgentMem.Common;
 
 namespace AgentMem.ModelHost;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentMem.Common;
 
 namespace AgentMem.ModelHost;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using AgentMem.Common;
 
 namespace AgentMem.ModelHost;
 

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Security.Cryptography;
+using AgentMem.Common;
 
 namespace AgentMem.ModelHost;
 

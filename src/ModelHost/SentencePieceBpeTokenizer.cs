@@ -1,4 +1,5 @@
 using System.Text;
+using AgentMem.Common;
 
 namespace AgentMem.ModelHost;
 

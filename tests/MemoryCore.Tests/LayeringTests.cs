@@ -11,14 +11,15 @@ public sealed class LayeringTests
     // What each src project may reference (AgentMem projects only); hosts may reference everything below them.
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
-        ["MemoryCore"] = [],
-        ["ModelHost"] = [],
-        ["Stores"] = ["MemoryCore"],
-        ["Retrieval"] = ["MemoryCore"],
-        ["Agents"] = ["MemoryCore", "Retrieval", "ModelHost"],
-        ["Benchmarks"] = ["MemoryCore", "Retrieval", "Agents"],
-        ["Server"] = ["MemoryCore", "Stores", "Retrieval", "Agents", "ModelHost"],
-        ["Cli"] = ["MemoryCore", "Stores", "Retrieval", "Agents", "ModelHost", "Benchmarks", "Server"],
+        ["Common"] = [],
+        ["MemoryCore"] = ["Common"],
+        ["ModelHost"] = ["Common"],
+        ["Stores"] = ["MemoryCore", "Common"],
+        ["Retrieval"] = ["MemoryCore", "Common"],
+        ["Agents"] = ["MemoryCore", "Retrieval", "ModelHost", "Common"],
+        ["Benchmarks"] = ["MemoryCore", "Retrieval", "Agents", "Common"],
+        ["Server"] = ["MemoryCore", "Stores", "Retrieval", "Agents", "ModelHost", "Common"],
+        ["Cli"] = ["MemoryCore", "Stores", "Retrieval", "Agents", "ModelHost", "Benchmarks", "Server", "Common"],
     };
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using AgentMem.Common;
 
 namespace AgentMem.ModelHost.Tests;
 

@@ -1,3 +1,5 @@
+using AgentMem.Common;
+
 namespace AgentMem.ModelHost.Tests;
 
 /// <summary>The llama2.c checkpoint reader: header, sizes, and refusal of bad files.</summary>

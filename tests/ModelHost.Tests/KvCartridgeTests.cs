@@ -1,3 +1,5 @@
+using AgentMem.Common;
+
 namespace AgentMem.ModelHost.Tests;
 
 /// <summary>KV cartridges: export a prefilled prefix, reload it, continue decoding; refuse corrupt or foreign files.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using AgentMem.Common;
 using Xunit.Abstractions;
 
 namespace AgentMem.ModelHost.Tests;

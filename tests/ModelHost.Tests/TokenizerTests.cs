@@ -1,3 +1,5 @@
+using AgentMem.Common;
+
 namespace AgentMem.ModelHost.Tests;
 
 /// <summary>llama2.c tokenizer.bin: loading, llama2.c-compatible encode/decode, and refusal of bad files.</summary>

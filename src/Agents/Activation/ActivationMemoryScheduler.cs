@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore;
 
 using AgentMem.ModelHost;
+using AgentMem.Common;
 
 namespace AgentMem.Agents.Activation;
 

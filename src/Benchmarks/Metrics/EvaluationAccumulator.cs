@@ -1,4 +1,5 @@
 using AgentMem.Benchmarks.Datasets;
+using AgentMem.Common.Metrics;
 
 namespace AgentMem.Benchmarks.Metrics;
 

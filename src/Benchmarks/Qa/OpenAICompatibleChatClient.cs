@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using AgentMem.Common.Http;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Benchmarks.Qa;
@@ -15,6 +16,8 @@ namespace AgentMem.Benchmarks.Qa;
 public sealed class OpenAICompatibleChatClient : IChatClient
 {
     private const int MaxAttempts = 4;
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private readonly HttpClient http;
     private readonly Uri endpoint;
     private readonly string model;
@@ -56,13 +59,12 @@ public sealed class OpenAICompatibleChatClient : IChatClient
                 return ParseResponse(text);
             }
 
-            bool retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-            if (!retryable || attempt == MaxAttempts)
+            if (!RetryTiming.IsRetryable(response.StatusCode) || attempt == MaxAttempts)
             {
                 throw new HttpRequestException($"Chat endpoint {endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase}: {Clip(text)}", null, response.StatusCode);
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500 * Math.Pow(2, attempt - 1)), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(RetryTiming.Delay(attempt - 1, FirstRetryDelay, MaxRetryDelay, response.Headers.RetryAfter?.Delta), cancellationToken).ConfigureAwait(false);
         }
     }
 

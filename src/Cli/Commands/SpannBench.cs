@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AgentMem.Common.Metrics;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Vectors;
@@ -195,12 +196,10 @@ internal static class SpannBench
         return new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["recall_at_10"] = Math.Round(hits / (double)(K * queries.Count), 4),
-            ["p50_ms"] = Math.Round(Percentile(times, 0.50), 3),
-            ["p95_ms"] = Math.Round(Percentile(times, 0.95), 3),
+            ["p50_ms"] = Math.Round(Percentiles.FromSorted(times, 50), 3),
+            ["p95_ms"] = Math.Round(Percentiles.FromSorted(times, 95), 3),
         };
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Floor(p * sorted.Length))];
 
     /// <summary>Current resident set size (VmRSS) of this process.</summary>
     private static long Rss()

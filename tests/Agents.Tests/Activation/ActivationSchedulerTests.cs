@@ -1,7 +1,8 @@
-using AgentMem.MemoryCore;
+using AgentMem.Agents.Activation;
+using AgentMem.Common;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
-using AgentMem.Agents.Activation;
+using AgentMem.MemoryCore;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Stores.Sqlite;

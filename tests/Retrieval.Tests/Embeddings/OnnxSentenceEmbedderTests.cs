@@ -1,5 +1,6 @@
-using AgentMem.Retrieval.Embeddings;
+using AgentMem.Common;
 using AgentMem.Retrieval.Embeddings.Onnx;
+using AgentMem.Retrieval.Embeddings;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Tests.Embeddings;

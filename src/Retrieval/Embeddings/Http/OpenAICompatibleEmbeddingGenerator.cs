@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using AgentMem.Common.Http;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Embeddings.Http;
@@ -172,8 +173,7 @@ public sealed class OpenAICompatibleEmbeddingGenerator : IEmbeddingGenerator<str
 
                 status = response.StatusCode;
                 failure = string.Create(CultureInfo.InvariantCulture, $"answered {(int)response.StatusCode} {response.ReasonPhrase}: {Clip(text)}");
-                bool retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-                if (!retryable)
+                if (!RetryTiming.IsRetryable(response.StatusCode))
                 {
                     throw new EmbeddingServiceException($"The embedding endpoint {_endpoint} {failure}", status);
                 }
@@ -196,13 +196,7 @@ public sealed class OpenAICompatibleEmbeddingGenerator : IEmbeddingGenerator<str
                 throw new EmbeddingServiceException(string.Create(CultureInfo.InvariantCulture, $"The embedding endpoint {_endpoint} {failure} (gave up after {attempt + 1} attempts)."), status, cause);
             }
 
-            TimeSpan delay = _options.RetryBaseDelay * Math.Pow(2, attempt);
-            if (retryAfter is TimeSpan ra && ra > delay)
-            {
-                delay = ra;
-            }
-
-            await Task.Delay(delay < _options.MaxRetryDelay ? delay : _options.MaxRetryDelay, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(RetryTiming.Delay(attempt, _options.RetryBaseDelay, _options.MaxRetryDelay, retryAfter), cancellationToken).ConfigureAwait(false);
         }
     }
 

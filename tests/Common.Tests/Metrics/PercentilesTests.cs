@@ -1,6 +1,6 @@
-using AgentMem.Benchmarks.Metrics;
+using AgentMem.Common.Metrics;
 
-namespace AgentMem.Benchmarks.Tests.Metrics;
+namespace AgentMem.Common.Tests.Metrics;
 
 public class PercentilesTests
 {

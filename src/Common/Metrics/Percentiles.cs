@@ -1,4 +1,4 @@
-namespace AgentMem.Benchmarks.Metrics;
+namespace AgentMem.Common.Metrics;
 
 /// <summary>
 /// Percentiles by linear interpolation between closest ranks (NumPy's default, Excel's

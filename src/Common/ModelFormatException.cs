@@ -1,4 +1,4 @@
-namespace AgentMem.ModelHost;
+namespace AgentMem.Common;
 
 /// <summary>
 /// A model, tokenizer or cartridge file is malformed: wrong header, truncated, inconsistent sizes, bad checksum or a different model.

@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace AgentMem.Common.Http;
+
+/// <summary>
+/// When an HTTP call to a model service is worth retrying, and how long to wait: 429 and 5xx answers (and failures to
+/// connect or time out, decided by the caller) are retried with exponential backoff, honouring a longer Retry-After,
+/// capped; other 4xx answers are the caller's mistake and fail at once. One policy for every client in AgentMem.
+/// </summary>
+public static class RetryTiming
+{
+    /// <summary>Whether an answer with <paramref name="status"/> may succeed if sent again.</summary>
+    public static bool IsRetryable(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    /// <summary>The wait before retry number <paramref name="attempt"/> + 1 (0: after the first failure).</summary>
+    /// <param name="attempt">Failed attempts so far, minus one (0 for the first retry).</param>
+    /// <param name="baseDelay">The first wait; each later one doubles.</param>
+    /// <param name="maxDelay">The longest wait.</param>
+    /// <param name="retryAfter">The server's Retry-After, used when longer than the backoff (still capped).</param>
+    public static TimeSpan Delay(int attempt, TimeSpan baseDelay, TimeSpan maxDelay, TimeSpan? retryAfter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(attempt);
+        TimeSpan delay = baseDelay * Math.Pow(2, Math.Min(attempt, 30));
+        if (retryAfter is { } after && after > delay)
+        {
+            delay = after;
+        }
+
+        return delay < maxDelay ? delay : maxDelay;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Net;
+using AgentMem.Common.Http;
+
+namespace AgentMem.Common.Tests.Http;
+
+public sealed class RetryTimingTests
+{
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests, true)]
+    [InlineData(HttpStatusCode.InternalServerError, true)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, true)]
+    [InlineData(HttpStatusCode.BadRequest, false)]
+    [InlineData(HttpStatusCode.Unauthorized, false)]
+    [InlineData(HttpStatusCode.NotFound, false)]
+    public void Only_throttling_and_server_errors_are_retried(HttpStatusCode status, bool retryable) =>
+        Assert.Equal(retryable, RetryTiming.IsRetryable(status));
+
+    [Fact]
+    public void Waits_double_honour_a_longer_retry_after_and_stop_at_the_cap()
+    {
+        var first = TimeSpan.FromMilliseconds(500);
+        var cap = TimeSpan.FromSeconds(5);
+        Assert.Equal([500, 1000, 2000, 4000, 5000, 5000], Enumerable.Range(0, 6).Select(a => RetryTiming.Delay(a, first, cap).TotalMilliseconds));
+        Assert.Equal(3000, RetryTiming.Delay(0, first, cap, TimeSpan.FromSeconds(3)).TotalMilliseconds);
+        Assert.Equal(1000, RetryTiming.Delay(1, first, cap, TimeSpan.FromMilliseconds(10)).TotalMilliseconds); // a shorter Retry-After does not shorten the backoff
+        Assert.Equal(5000, RetryTiming.Delay(0, first, cap, TimeSpan.FromMinutes(10)).TotalMilliseconds);
+        Assert.Equal(5000, RetryTiming.Delay(200, first, cap).TotalMilliseconds); // no overflow for a long run of failures
+        Assert.Throws<ArgumentOutOfRangeException>(() => RetryTiming.Delay(-1, first, cap));
+    }
+}
