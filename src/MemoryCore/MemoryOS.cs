@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
@@ -22,7 +23,7 @@ public sealed class MemoryOS : IAsyncDisposable
     private readonly IMemoryStore store;
     private readonly IRetriever retriever;
     private readonly Dictionary<string, IRetriever> retrievers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<IMemoryChangeListener> listeners = [];
+    private ImmutableArray<IMemoryChangeListener> listeners = [];
     private readonly MemoryOSOptions options;
     private readonly TimeProvider time;
 
@@ -33,7 +34,7 @@ public sealed class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>
-    /// Creates the facade with several retrievers, selectable by name in <see cref="SearchAsync"/>; the
+    /// Creates the facade with several retrievers, selectable by name in <see cref="SearchAsync(Scope, string, string, SearchOptions, CancellationToken)"/>; the
     /// first is the default. Retrievers that implement <see cref="IMemoryChangeListener"/> are told of writes.
     /// </summary>
     public MemoryOS(IMemoryStore store, IReadOnlyList<IRetriever> retrievers, MemoryOSOptions? options = null, TimeProvider? timeProvider = null)
@@ -57,7 +58,7 @@ public sealed class MemoryOS : IAsyncDisposable
 
             if (r is IMemoryChangeListener listener)
             {
-                listeners.Add(listener);
+                listeners = listeners.Add(listener);
             }
         }
 
@@ -66,17 +67,34 @@ public sealed class MemoryOS : IAsyncDisposable
         time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>The default retriever used by <see cref="SearchAsync"/>.</summary>
-    public IRetriever Retriever => retriever;
+    /// <summary>The name of the default retriever (the one <see cref="SearchAsync(Scope, string, string, SearchOptions, CancellationToken)"/> uses unless told otherwise).</summary>
+    public string DefaultRetrieverName => retriever.Name;
 
-    /// <summary>Names of the retrievers <see cref="SearchAsync"/> can use.</summary>
+    /// <summary>Names of the retrievers <see cref="SearchAsync(Scope, string, string, SearchOptions, CancellationToken)"/> can use.</summary>
     public IReadOnlyCollection<string> RetrieverNames => retrievers.Keys;
 
-    /// <summary>Adds a listener told after every committed write (e.g. an external index).</summary>
-    public void AddChangeListener(IMemoryChangeListener listener)
+    /// <summary>
+    /// Adds a listener told after every committed write (e.g. an external index), until the returned handle is disposed.
+    /// Safe from any thread: a write tells the listeners registered when it committed.
+    /// </summary>
+    public IDisposable AddChangeListener(IMemoryChangeListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        listeners.Add(listener);
+        ImmutableInterlocked.Update(ref listeners, (all, added) => all.Add(added), listener);
+        return new ListenerRegistration(this, listener);
+    }
+
+    private sealed class ListenerRegistration(MemoryOS owner, IMemoryChangeListener listener) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                ImmutableInterlocked.Update(ref owner.listeners, (all, removed) => all.Remove(removed), listener);
+            }
+        }
     }
 
     /// <summary>The options in force.</summary>
@@ -330,25 +348,30 @@ public sealed class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>Searches the cube with the default retriever, or the one named <paramref name="retrieverName"/>.</summary>
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(Scope actor, string cube, string query, int? k = null, MemoryFilter? filter = null, string? retrieverName = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SearchHit>> SearchAsync(Scope actor, string cube, string query, int? k = null, MemoryFilter? filter = null, string? retrieverName = null, CancellationToken cancellationToken = default) =>
+        SearchAsync(actor, cube, query, new SearchOptions { K = k, Filter = filter, Retriever = retrieverName }, cancellationToken);
+
+    /// <summary>Searches the cube as <paramref name="search"/> says, with or without recording the hits as recalled.</summary>
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(Scope actor, string cube, string query, SearchOptions search, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(search);
         IRetriever chosen = retriever;
-        if (retrieverName is not null && !retrievers.TryGetValue(retrieverName, out chosen!))
+        if (search.Retriever is { } retrieverName && !retrievers.TryGetValue(retrieverName, out chosen!))
         {
             throw new MemoryValidationException($"No retriever named '{retrieverName}'; available: {string.Join(", ", retrievers.Keys)}.");
         }
 
         ContentRules.ValidateText(query, options.MaxContentBytes, "query");
-        int take = k ?? options.DefaultSearchK;
+        int take = search.K ?? options.DefaultSearchK;
         if (take < 1 || take > options.MaxSearchK)
         {
             throw new MemoryValidationException($"k must be between 1 and {options.MaxSearchK}; got {take}.");
         }
 
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
-        var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
+        var scoped = (search.Filter ?? new MemoryFilter()) with { CubeId = target.Id };
         var hits = await chosen.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
-        if (options.ReinforceOnSearch && hits.Count > 0)
+        if ((search.RecordRecall ?? options.ReinforceOnSearch) && hits.Count > 0)
         {
             // The hits keep the counters they were ranked with; the store holds the reinforced ones.
             await store.RecordRecallsAsync(actor.Tenant, hits.Select(h => h.Item.Id).ToList(), time.GetUtcNow(), Audit(actor, "recall", target.Id, null, null, "search"), cancellationToken).ConfigureAwait(false);
@@ -438,14 +461,6 @@ public sealed class MemoryOS : IAsyncDisposable
 
     /// <summary>The time source this facade stamps writes with (maintenance jobs use it for "now").</summary>
     public TimeProvider TimeProvider => time;
-
-    /// <summary>Search that records no recall: for internal look-ups (candidates of a fact, duplicates).</summary>
-    internal async Task<IReadOnlyList<SearchHit>> SearchWithoutRecallAsync(Scope actor, string cube, string query, int k, MemoryFilter? filter, CancellationToken cancellationToken)
-    {
-        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
-        var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
-        return await retriever.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, Math.Clamp(k, 1, options.MaxSearchK)), cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>Counts for the tenant, or for one cube.</summary>
     public async Task<StoreStats> GetStatsAsync(Scope actor, string? cube = null, CancellationToken cancellationToken = default)

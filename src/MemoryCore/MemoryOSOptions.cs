@@ -16,7 +16,7 @@ public sealed class MemoryOSOptions
     public int BatchChunkSize { get; set; } = 500;
 
     /// <summary>
-    /// Whether <see cref="MemoryOS.SearchAsync"/> records a recall of every memory it returns, which
+    /// Whether <see cref="MemoryOS.SearchAsync(Model.Scope, string, string, Search.SearchOptions, CancellationToken)"/> records a recall of every memory it returns, which
     /// reinforces them on the forgetting curve (see <see cref="Forgetting.ForgettingCurve"/>). Off by
     /// default, so benchmarks and read-only tools leave the store as they found it; agents turn it on.
     /// </summary>

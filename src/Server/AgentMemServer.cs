@@ -58,14 +58,16 @@ public static class AgentMemServer
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => Compose(options.DbPath));
+        builder.Services.AddSingleton(services => services.GetRequiredService<ServerComposition>().Memory);
 
         // Per-request framework chatter is noise for a service whose errors already come back as problems.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        var memory = app.Services.GetRequiredService<MemoryOS>();
-        if (EmbeddingQueue.Of(memory) is { } state)
+        var composition = app.Services.GetRequiredService<ServerComposition>();
+        _ = app.Services.GetRequiredService<MemoryOS>(); // opened now (a bad database fails here), and disposed with the application
+        if (composition.Embeddings is { } state)
         {
             // Work a previous run left (stopped or killed before every memory had its vector) resumes without waiting for a search.
             var tenants = options.RequireAuth ? options.ApiKeys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal).ToList() : [options.LocalTenant];
@@ -95,14 +97,15 @@ public static class AgentMemServer
     /// The embedded default composition, as in the CLI: SQLite, with the hybrid retriever (default),
     /// plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>), on the model-free embedder.
     /// </summary>
-    public static MemoryOS Compose(string dbPath)
+    public static ServerComposition Compose(string dbPath)
     {
         var store = SqliteMemoryStore.Open(dbPath);
-        return new MemoryOS(store, DefaultRetrievers.Create(store));
+        var retrievers = DefaultRetrievers.Create(store);
+        return new ServerComposition(new MemoryOS(store, retrievers), ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State);
     }
 
     // Liveness, and the embedding queue's counts: no tenant, no key, nothing about the data.
-    private static Ok<HealthStatus> Health(MemoryOS memory) => TypedResults.Ok(new HealthStatus("ok", EmbeddingQueue.Of(memory) is { } state
+    private static Ok<HealthStatus> Health(ServerComposition composition) => TypedResults.Ok(new HealthStatus("ok", composition.Embeddings is { } state
         ? new EmbeddingHealth(state.EmbedderId, state.PendingEmbeddings, state.BackgroundEmbedded, state.BackgroundEmbeddingError?.Message)
         : null));
 }

@@ -157,7 +157,7 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
         Assert.Contains("surrogate", broken.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("reversed \uDC00\uD800 pair")));
 
-        var small = new MemoryOS(db.OpenStore(), memory.Retriever, new MemoryOSOptions { MaxContentBytes = 32 });
+        var small = new MemoryOS(db.OpenStore(), new AgentMem.Retrieval.Lexical.Bm25Retriever(db.OpenStore()), new MemoryOSOptions { MaxContentBytes = 32 });
         await Assert.ThrowsAsync<ContentTooLargeException>(() => small.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("this sentence is longer than thirty-two bytes")));
     }
 

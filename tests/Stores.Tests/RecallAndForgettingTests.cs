@@ -1,10 +1,12 @@
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Search;
 
 namespace AgentMem.Stores.Tests;
 
@@ -92,6 +94,65 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         Assert.True(after.Strength > 1);
         var recall = Assert.Single(await reinforcing.GetAuditAsync(Alice, id), a => a.Action == "recall");
         Assert.StartsWith("search; strength 1 -> ", recall.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_search_can_say_whether_its_hits_count_as_recalled()
+    {
+        var memory = db.OpenMemory(new MemoryOSOptions { ReinforceOnSearch = true }, clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice plays the cello on Sundays"))).Id;
+
+        // An internal look-up (as a fact's candidates are found) leaves the forgetting curve alone, whatever the default.
+        Assert.Single(await memory.SearchAsync(Alice, "notes", "cello", new SearchOptions { RecordRecall = false }));
+        Assert.Equal(0, (await memory.GetAsync(Alice, id)).RecallCount);
+
+        Assert.Single(await memory.SearchAsync(Alice, "notes", "cello", new SearchOptions { K = 3 }));
+        Assert.Equal(1, (await memory.GetAsync(Alice, id)).RecallCount);
+
+        var plain = db.OpenMemory(time: clock);
+        Assert.Single(await plain.SearchAsync(Alice, "notes", "cello", new SearchOptions { RecordRecall = true }));
+        Assert.Equal(2, (await plain.GetAsync(Alice, id)).RecallCount);
+    }
+
+    [Fact]
+    public async Task A_change_listener_hears_writes_until_its_registration_is_disposed()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var heard = new CountingListener();
+        var registration = memory.AddChangeListener(heard);
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("first"));
+        registration.Dispose();
+        registration.Dispose(); // twice is harmless
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("second"));
+        Assert.Equal(1, heard.Changes);
+
+        // Registering and leaving from many threads while writes go on loses nobody who stays.
+        var stays = new CountingListener();
+        using var kept = memory.AddChangeListener(stays);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                memory.AddChangeListener(new CountingListener()).Dispose();
+            }
+        })));
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("third"));
+        Assert.Equal(1, stays.Changes);
+    }
+
+    private sealed class CountingListener : IMemoryChangeListener
+    {
+        private int changes;
+
+        public int Changes => Volatile.Read(ref changes);
+
+        public void OnMemoriesChanged(string tenant, string cubeId) => Interlocked.Increment(ref changes);
+
+        public void OnMemoryPurged(string tenant, string cubeId, MemoryId id)
+        {
+        }
     }
 
     [Fact]

@@ -295,7 +295,7 @@ public sealed class BenchmarkRunner
             ["conversations"] = options.ConversationPositions is null ? "all" : string.Join(",", options.ConversationPositions.Order()),
             ["adversarial_included_in_headline"] = options.IncludeAdversarial,
             ["category_mapping"] = CategoryNames(dataset.Name),
-            ["retriever"] = options.Retriever ?? memory.Retriever.Name,
+            ["retriever"] = options.Retriever ?? memory.DefaultRetrieverName,
             ["baseline_retriever"] = options.BaselineRetriever,
             ["retriever_config"] = RetrieverConfiguration,
             ["token_counter"] = tokens.Name,

@@ -67,7 +67,7 @@ internal static class DemoCommand
                     }
 
                     var hits = await memory.SearchAsync(demo.Scope, demo.Cube, query, 3, cancellationToken: ct);
-                    SearchCommand.Write(demo.Output, memory.Retriever.Name, query, hits);
+                    SearchCommand.Write(demo.Output, memory.DefaultRetrieverName, query, hits);
                 }
 
                 var stats = await memory.GetStatsAsync(demo.Scope, demo.Cube, ct);

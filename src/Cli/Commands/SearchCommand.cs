@@ -25,7 +25,7 @@ internal static class SearchCommand
             string? retriever = parse.GetValue(mode);
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), retrieverName: retriever, cancellationToken: ct);
             var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
-            Write(ctx.Output, retriever ?? memory.Retriever.Name, text, hits, parse.GetValue(explain), state.PendingEmbeddingsIn(ctx.Scope.Tenant, cube.Id));
+            Write(ctx.Output, retriever ?? memory.DefaultRetrieverName, text, hits, parse.GetValue(explain), state.PendingEmbeddingsIn(ctx.Scope.Tenant, cube.Id));
             return 0;
         });
         return command;

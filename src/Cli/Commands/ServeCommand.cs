@@ -50,7 +50,11 @@ internal static class ServeCommand
             // Logs go to stderr: stdout stays for command output, as with every other verb.
             await using var app = AgentMemServer.Build(options, b =>
             {
-                b.Services.AddSingleton(_ => (ctx with { EmbedInBackground = true }).OpenMemory());
+                b.Services.AddSingleton(_ =>
+                {
+                    var memory = (ctx with { EmbedInBackground = true }).Compose(Stores.Sqlite.SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
+                    return new ServerComposition(memory, state);
+                });
                 b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             });
             await app.StartAsync(ct);

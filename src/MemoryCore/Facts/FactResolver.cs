@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Search;
 
 namespace AgentMem.MemoryCore.Facts;
 
@@ -59,7 +60,7 @@ public sealed class FactResolver
         var filter = new MemoryFilter { AnyTags = options.CandidateTags };
         var hits = string.IsNullOrWhiteSpace(fact.Text)
             ? []
-            : await memory.SearchWithoutRecallAsync(actor, cube, fact.Text, options.Candidates, filter, cancellationToken).ConfigureAwait(false);
+            : await memory.SearchAsync(actor, cube, fact.Text, new SearchOptions { K = options.Candidates, Filter = filter, RecordRecall = false }, cancellationToken).ConfigureAwait(false);
         var candidates = hits.Select(h => h.Item).ToList();
         var decision = Validate(await classifier.ClassifyAsync(fact.Text, candidates, cancellationToken).ConfigureAwait(false), candidates);
         var now = memory.TimeProvider.GetUtcNow();

@@ -19,20 +19,21 @@ internal static class SearchEndpoints
         v1.MapPost("/context", ContextAsync).WithTags("Search").WithName("BuildContext");
     }
 
-    private static async Task<Ok<SearchResponse>> SearchAsync(SearchMemoriesRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<Ok<SearchResponse>> SearchAsync(SearchMemoriesRequest request, ServerComposition composition, HttpContext context, CancellationToken cancellationToken)
     {
+        var memory = composition.Memory;
         var scope = RequestScope.For(context, request.User, request.Agent);
         string query = request.Query ?? string.Empty;
         var hits = await memory.SearchAsync(scope, RequestScope.Cube(request.Cube), query, request.K, retrieverName: request.Mode, cancellationToken: cancellationToken).ConfigureAwait(false);
         var dtos = hits.Select((h, i) => new SearchHitDto(i + 1, h.Score, MemoryDto.From(h.Item), request.Explain ? h.Components : null)).ToList();
         long pending = 0;
-        if (EmbeddingQueue.Of(memory) is { } state)
+        if (composition.Embeddings is { } state)
         {
             var cube = await memory.OpenCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
             pending = state.PendingEmbeddingsIn(scope.Tenant, cube.Id);
         }
 
-        return TypedResults.Ok(new SearchResponse(query, request.Mode ?? memory.Retriever.Name, dtos, pending));
+        return TypedResults.Ok(new SearchResponse(query, request.Mode ?? memory.DefaultRetrieverName, dtos, pending));
     }
 
     private static async Task<Ok<ContextResponse>> ContextAsync(ContextRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)

@@ -1,16 +1,11 @@
-using AgentMem.MemoryCore;
-using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.State;
 using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Server.Hosting;
 
-/// <summary>The service's view of the background embedder: the default retriever's state, and resuming its work at start.</summary>
+/// <summary>Resumes, at start, the embedding work a previous run of the service left.</summary>
 internal static class EmbeddingQueue
 {
-    /// <summary>The retrieval state behind the default retriever, when it is a hybrid one (it holds the embedding queue).</summary>
-    public static RetrievalState? Of(MemoryOS memory) => (memory.Retriever as HybridRetriever)?.State;
-
     /// <summary>Queues, tenant by tenant, the memories a previous run left without a vector; failures are logged, not thrown.</summary>
     public static async Task ResumeAsync(RetrievalState state, IReadOnlyList<string> tenants, ILogger log, CancellationToken cancellationToken)
     {
