@@ -321,11 +321,42 @@ public sealed class KvCartridge
         return new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, tokens, positions, keys, values, link, null);
     }
 
-    /// <summary>Writes the cartridge to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes the cartridge to <paramref name="path"/> crash-safely: into a temporary file beside it, flushed to disk, then
+    /// renamed over the name, so a reader (or a restart after a crash) sees the old file or the whole new one, never half.
+    /// </summary>
     public void Save(string path)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        WriteTo(stream);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                WriteTo(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch when (TryDelete(temp))
+        {
+            throw; // unreachable: the filter cleans up and lets the original exception through
+        }
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The folder itself may be gone; the original failure is the one to report.
+        }
+
+        return false;
     }
 
     /// <summary>Writes the cartridge to <paramref name="stream"/> (header, arrays and checksum, without an intermediate copy of the payload).</summary>

@@ -13,6 +13,23 @@ public sealed class CartridgeFileTests : IDisposable
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
     [Fact]
+    public void Save_replaces_a_file_whole_and_leaves_no_temporary_behind()
+    {
+        string path = Path.Combine(folder, "c.amkv");
+        var first = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        first.Save(path);
+        var second = Stories.Generator.CreateCartridge(Stories.Tom, Stories.Model.CreateCache());
+        second.Save(path);
+        Assert.Equal(second.Tokens, KvCartridge.Load(path).Tokens);
+        Assert.Equal(["c.amkv"], Directory.GetFiles(folder).Select(Path.GetFileName));
+
+        // A write that fails (here: into a folder that is not there) leaves nothing under the name and no temporary.
+        string missing = Path.Combine(folder, "absent", "d.amkv");
+        Assert.Throws<DirectoryNotFoundException>(() => second.Save(missing));
+        Assert.Equal(["c.amkv"], Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void LoadInto_fills_the_cache_like_Load_and_ImportInto()
     {
         var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());

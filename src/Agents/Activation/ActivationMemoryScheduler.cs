@@ -268,17 +268,19 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         return (chosen, text, tokens);
     }
 
+    private static string FileSafe(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+
     private PayloadRef Write(KvCartridge cartridge, Scope actor, string cube)
     {
         string folder = Path.GetFullPath(Options.Folder);
         Directory.CreateDirectory(folder);
         string id = Convert.ToHexStringLower(cartridge.Id)[..24];
-        string safeCube = string.Concat(cube.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
-        string path = Path.Combine(folder, $"{actor.Tenant}-{safeCube}-{id}.amkv");
-        string temp = path + ".tmp";
-        // Written next to its final name and moved, so a reader never sees half a file under the name a memory points at.
-        cartridge.Save(temp);
-        File.Move(temp, path, overwrite: true);
+        // Tenant and cube names become part of a file name: only letters, digits, '-' and '_' survive, so no name can
+        // leave the folder or collide with another's path syntax.
+        string path = Path.Combine(folder, $"{FileSafe(actor.Tenant)}-{FileSafe(cube)}-{id}.amkv");
+
+        // Save writes beside the final name and renames, so a reader never sees half a file under the name a memory points at.
+        cartridge.Save(path);
         byte[] sha;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
         {
