@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using AgentMem.Benchmarks.Ann;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Vectors;
 using Spectre.Console;
@@ -11,18 +9,11 @@ namespace AgentMem.Cli.Commands;
 
 /// <summary>
 /// <c>bench ann</c>: recall@10 and single-thread QPS of a vector index on .fvecs/.ivecs data (SIFT-style
-/// base, queries and ground truth), sweeping HNSW's ef. The numbers bench/Ann compares with hnswlib.
+/// base, queries and ground truth), sweeping HNSW's ef. The numbers bench/Ann compares with hnswlib. The measuring lives
+/// in Benchmarks (<see cref="AnnBenchmark"/>, <see cref="SpannBenchmark"/>); this verb only binds the options.
 /// </summary>
 internal static class AnnBenchCommand
 {
-    private const int K = 10;
-
-    /// <summary>Minimum span of one timed window, repeating the query set, so small query sets still give a stable QPS.</summary>
-    private static readonly TimeSpan MinTimed = TimeSpan.FromSeconds(0.2);
-
-    /// <summary>Timed windows per ef; the fastest counts, which filters out other load on a shared machine (hnswlib_ref.py does the same).</summary>
-    private const int Windows = 5;
-
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
         var baseFile = new Option<string>("--base") { Description = "Base vectors (.fvecs).", Required = true };
@@ -71,7 +62,7 @@ internal static class AnnBenchCommand
                     throw new MemoryValidationException($"--spann-mode must be build, search or both, not '{mode}'.");
                 }
 
-                var settings = new SpannBench.Settings(
+                var settings = new SpannBenchmark.Settings(
                     mode,
                     parse.GetValue(spannDir) ?? Path.Combine(Path.GetTempPath(), "agentmem-spann-bench"),
                     parse.GetValue(baseFile)!,
@@ -93,7 +84,7 @@ internal static class AnnBenchCommand
                     parse.GetValue(kmeansSample),
                     metric,
                     parse.GetValue(json));
-                int code = SpannBench.Run(settings, ctx.Output.Out, ct);
+                int code = SpannBenchmark.Run(settings, ctx.Output.Out, ct);
                 ctx.Output.Out.Flush();
                 return Task.FromResult(code);
             }
@@ -108,135 +99,19 @@ internal static class AnnBenchCommand
                 throw new MemoryValidationException($"Invalid HNSW option: {ex.Message}", ex);
             }
 
-            List<int> efList = kind == "hnsw" ? ParseEfs(parse.GetValue(efs)!) : [0];
             ctx.Output.Notice("[grey]loading vectors[/]");
-            var data = VecsFile.ReadFvecs(parse.GetValue(baseFile)!);
-            var queries = VecsFile.ReadFvecs(parse.GetValue(queryFile)!);
-            var truth = VecsFile.ReadIvecs(parse.GetValue(truthFile)!);
-            if (queries.Dimension != data.Dimension)
+            var result = AnnBenchmark.Run(kind, metric, options, kind == "hnsw" ? ParseEfs(parse.GetValue(efs)!) : [0], parse.GetValue(baseFile)!, parse.GetValue(queryFile)!, parse.GetValue(truthFile)!, ct);
+            ctx.Output.Out.Write(AnnBenchmark.Format(result));
+            ctx.Output.Out.Flush();
+            if (parse.GetValue(json) is { } jsonPath)
             {
-                throw new VectorFormatException($"The queries have {queries.Dimension} dimensions; the base vectors have {data.Dimension}.");
-            }
-
-            if (truth.Count < queries.Count || truth.Dimension < K)
-            {
-                throw new VectorFormatException($"The ground truth has {truth.Count} rows of {truth.Dimension} ids; {queries.Count} rows of at least {K} are needed.");
-            }
-
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            long workingSetBefore = Environment.WorkingSet;
-            var build = Stopwatch.StartNew();
-            IVectorIndex index = kind == "hnsw"
-                ? new HnswIndex(data.Dimension, metric, options with { MaxElements = Math.Max(1, data.Count) })
-                : new ExactVectorIndex(data.Dimension, metric, Math.Max(1, data.Count));
-            using (index)
-            {
-                for (int i = 0; i < data.Count; i++)
-                {
-                    if ((i & 1023) == 0)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                    }
-
-                    index.Add(i, data.Row(i));
-                }
-
-                double buildSeconds = build.Elapsed.TotalSeconds;
-                GC.Collect();
-                long workingSetDelta = Environment.WorkingSet - workingSetBefore;
-
-                // Flat: the vectors and keys it holds (its key map estimated at 24 bytes an entry).
-                long indexBytes = index is HnswIndex hnsw ? hnsw.MemoryBytes : ((long)data.Count * data.Dimension * sizeof(float)) + (data.Count * (8L + 24));
-
-                var rows = new List<AnnRow>();
-                foreach (int ef in efList)
-                {
-                    rows.Add(Measure(index, ef, queries, truth, ct));
-                }
-
-                var result = new AnnResult(
-                    kind,
-                    MetricName(metric),
-                    data.Count,
-                    data.Dimension,
-                    queries.Count,
-                    kind == "hnsw" ? options.M : null,
-                    kind == "hnsw" ? options.EfConstruction : null,
-                    Math.Round(buildSeconds, 3),
-                    indexBytes,
-                    workingSetDelta,
-                    rows);
-                ctx.Output.Out.Write(Format(result));
-                ctx.Output.Out.Flush();
-                if (parse.GetValue(json) is { } jsonPath)
-                {
-                    File.WriteAllText(jsonPath, JsonSerializer.Serialize(result, JsonOptions));
-                    ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
-                }
+                File.WriteAllText(jsonPath, AnnBenchmark.ToJson(result));
+                ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
             }
 
             return Task.FromResult(0);
         });
         return command;
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    private static AnnRow Measure(IVectorIndex index, int ef, VectorRows<float> queries, VectorRows<int> truth, CancellationToken ct)
-    {
-        var hnsw = index as HnswIndex;
-        int hits = 0;
-
-        // The first pass is both the warm-up and the recall count; timing repeats the set until MinTimed.
-        for (int q = 0; q < queries.Count; q++)
-        {
-            var found = hnsw is null ? index.Search(queries.Row(q), K) : hnsw.Search(queries.Row(q), K, ef);
-            var expected = truth.Row(q)[..K];
-            foreach (var match in found)
-            {
-                if (expected.Contains((int)match.Key))
-                {
-                    hits++;
-                }
-            }
-        }
-
-        double qps = 0;
-        for (int window = 0; window < Windows; window++)
-        {
-            long searched = 0;
-            var watch = Stopwatch.StartNew();
-            do
-            {
-                ct.ThrowIfCancellationRequested();
-                for (int q = 0; q < queries.Count; q++)
-                {
-                    _ = hnsw is null ? index.Search(queries.Row(q), K) : hnsw.Search(queries.Row(q), K, ef);
-                }
-
-                searched += queries.Count;
-            }
-            while (watch.Elapsed < MinTimed);
-            qps = Math.Max(qps, searched / watch.Elapsed.TotalSeconds);
-        }
-
-        return new AnnRow(hnsw is null ? null : ef, Math.Round(hits / (double)(K * queries.Count), 4), Math.Round(qps, 1));
-    }
-
-    private static string Format(AnnResult r)
-    {
-        var text = new System.Text.StringBuilder();
-        var c = CultureInfo.InvariantCulture;
-        text.AppendLine(c, $"{r.Index} {r.Metric}: {r.Vectors} x {r.Dimension}, {r.Queries} queries; build {r.BuildSeconds:F2} s; index {r.IndexBytes / 1048576.0:F1} MiB; working set +{r.WorkingSetDeltaBytes / 1048576.0:F1} MiB");
-        text.AppendLine("| index | ef | recall@10 | QPS (1 thread) |");
-        text.AppendLine("|---|---:|---:|---:|");
-        foreach (var row in r.Results)
-        {
-            text.AppendLine(c, $"| {r.Index} | {(row.Ef is { } ef ? ef.ToString(c) : "-")} | {row.RecallAt10:F4} | {row.Qps:F0} |");
-        }
-
-        return text.ToString();
     }
 
     private static VectorMetric ParseMetric(string name) => name.ToLowerInvariant() switch
@@ -245,13 +120,6 @@ internal static class AnnBenchCommand
         "cosine" => VectorMetric.Cosine,
         "ip" => VectorMetric.InnerProduct,
         _ => throw new MemoryValidationException($"--metric must be l2, cosine or ip, not '{name}'."),
-    };
-
-    private static string MetricName(VectorMetric metric) => metric switch
-    {
-        VectorMetric.L2 => "l2",
-        VectorMetric.Cosine => "cosine",
-        _ => "ip",
     };
 
     private static List<int> ParseEfs(string text)
@@ -274,19 +142,4 @@ internal static class AnnBenchCommand
 
         return list;
     }
-
-    private sealed record AnnRow(int? Ef, [property: JsonPropertyName("recall_at_10")] double RecallAt10, double Qps);
-
-    private sealed record AnnResult(
-        string Index,
-        string Metric,
-        int Vectors,
-        int Dimension,
-        int Queries,
-        int? M,
-        int? EfConstruction,
-        double BuildSeconds,
-        long IndexBytes,
-        long WorkingSetDeltaBytes,
-        IReadOnlyList<AnnRow> Results);
 }

@@ -261,6 +261,13 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null) =>
         Search(query, k, Options.EfSearch, filter);
 
+    /// <inheritdoc/>
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, VectorSearchOptions options, Func<long, bool>? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Search(query, k, options.BeamWidth ?? Options.EfSearch, filter);
+    }
+
     /// <summary>
     /// The <paramref name="k"/> nearest vectors with an explicit beam width <paramref name="ef"/> (raised
     /// to k when smaller): higher is slower and more accurate.

@@ -27,4 +27,10 @@ public interface IVectorIndex : IDisposable
     /// returned, and the search keeps going until it has k of them or has seen every candidate.
     /// </summary>
     IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null);
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest with per-search settings (<see cref="VectorSearchOptions"/>), so a caller can tune
+    /// any index without knowing its type; an index with nothing to tune answers as <see cref="Search(ReadOnlySpan{float}, int, Func{long, bool}?)"/>.
+    /// </summary>
+    IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, VectorSearchOptions options, Func<long, bool>? filter = null) => Search(query, k, filter);
 }

@@ -65,6 +65,40 @@ public sealed class HnswIndexTests
     }
 
     [Fact]
+    public void Search_settings_pass_through_the_interface_and_an_index_without_them_ignores_them()
+    {
+        var data = TestVectors.Clustered(2000, Dim, seed: 77);
+        var queries = TestVectors.Clustered(50, Dim, seed: 78);
+        using var graph = new HnswIndex(Dim, VectorMetric.L2, new HnswOptions { M = 4, EfConstruction = 16, EfSearch = 10 });
+        using var exact = new ExactVectorIndex(Dim, VectorMetric.L2, data.Length);
+        for (int i = 0; i < data.Length; i++)
+        {
+            graph.Add(i, data[i]);
+            exact.Add(i, data[i]);
+        }
+
+        IVectorIndex viaInterface = graph;
+        double Recall(int? beam)
+        {
+            int hits = 0;
+            foreach (var q in queries)
+            {
+                var truth = exact.Search(q, 10).Select(m => m.Key).ToHashSet();
+                hits += viaInterface.Search(q, 10, new VectorSearchOptions { BeamWidth = beam }).Count(m => truth.Contains(m.Key));
+            }
+
+            return hits / (10.0 * queries.Length);
+        }
+
+        // The same beam through the interface as through the concrete overload, and a wider beam finds more.
+        Assert.Equal(graph.Search(queries[0], 10, 200).Select(m => m.Key), viaInterface.Search(queries[0], 10, new VectorSearchOptions { BeamWidth = 200 }).Select(m => m.Key));
+        Assert.True(Recall(200) > Recall(null), $"beam 200 {Recall(200)} vs default {Recall(null)}");
+
+        IVectorIndex flat = exact;
+        Assert.Equal(exact.Search(queries[1], 10).Select(m => m.Key), flat.Search(queries[1], 10, new VectorSearchOptions { BeamWidth = 1 }).Select(m => m.Key));
+    }
+
+    [Fact]
     public void Very_selective_filter_returns_exactly_the_k_nearest_matching_vectors()
     {
         var (data, queries) = TestVectors.DataAndQueries(3000, 30, Dim, seed: 2);

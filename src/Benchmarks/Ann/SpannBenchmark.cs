@@ -7,7 +7,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Vectors;
 
-namespace AgentMem.Cli.Commands;
+namespace AgentMem.Benchmarks.Ann;
 
 /// <summary>
 /// <c>bench ann --index spann</c>: builds a <see cref="SpannIndex"/> into a folder and/or opens it and
@@ -21,12 +21,13 @@ namespace AgentMem.Cli.Commands;
 /// the postings file is not process memory and is not counted; <c>--drop-caches</c> empties it first
 /// (root only) and reports the first, cold pass separately.
 /// </remarks>
-internal static class SpannBench
+public static class SpannBenchmark
 {
     private const int K = 10;
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>Builds and/or searches as <paramref name="s"/> says, writing the table to <paramref name="output"/>; returns the exit code.</summary>
     public static int Run(Settings s, TextWriter output, CancellationToken ct)
     {
         var options = new SpannOptions
@@ -229,6 +230,27 @@ internal static class SpannBench
     }
 
     /// <summary>What the command line asked for.</summary>
+    /// <param name="Mode">build, search or both.</param>
+    /// <param name="Directory">The index folder.</param>
+    /// <param name="Base">Base vectors (.fvecs).</param>
+    /// <param name="Query">Query vectors (.fvecs).</param>
+    /// <param name="Truth">Ground-truth ids (.ivecs).</param>
+    /// <param name="Probes">Most postings probed per query, swept.</param>
+    /// <param name="Epsilon">Query-aware pruning ε.</param>
+    /// <param name="HeadFraction">Heads as a fraction of the vectors.</param>
+    /// <param name="ReadsInFlight">Posting reads in flight per query.</param>
+    /// <param name="DropCaches">Drop the OS page cache before a cold pass (root).</param>
+    /// <param name="RngFactor">Factor of the RNG rule in closure assignment.</param>
+    /// <param name="ClosureEpsilon">Closure ε.</param>
+    /// <param name="CodeBytes">Bytes of the in-memory PQ code per entry (null: dimension/8).</param>
+    /// <param name="RerankDepth">Candidates re-ranked on full vectors.</param>
+    /// <param name="RefineIterations">Flat Lloyd passes after the hierarchical k-means.</param>
+    /// <param name="BalanceLambda">λ of the balanced k-means.</param>
+    /// <param name="PostingCap">Most entries a posting keeps at build time.</param>
+    /// <param name="Branching">Children per k-means node.</param>
+    /// <param name="KMeansSample">Vectors sampled per k-means node.</param>
+    /// <param name="Metric">The distance.</param>
+    /// <param name="Json">A JSON result file, or null.</param>
     public sealed record Settings(
         string Mode,
         string Directory,
