@@ -22,14 +22,7 @@ internal static class CubeCommands
             await using var memory = ctx.OpenMemory();
             var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = parse.GetValue(forgetBelow), RetentionDays = parse.GetValue(retentionDays) };
             var cube = await memory.CreateCubeAsync(ctx.Scope, parse.GetValue(name)!, parse.GetValue(description), policy, cancellationToken: ct);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJson(cube);
-            }
-            else
-            {
-                ctx.Output.Console.MarkupLine($"Created cube [bold]{Markup.Escape(cube.Name)}[/] ({cube.Id}).");
-            }
+            ctx.Output.Result(cube, $"Created cube [bold]{Markup.Escape(cube.Name)}[/] ({cube.Id}).");
 
             return 0;
         });

@@ -77,14 +77,7 @@ internal static class MemoryCommands
         {
             await using var memory = ctx.OpenMemory();
             var item = await memory.GetAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJson(item);
-            }
-            else
-            {
-                ctx.Output.Console.Write(MemoryView.Details(item));
-            }
+            ctx.Output.Result(item, console => console.Write(MemoryView.Details(item)));
 
             return 0;
         });
@@ -103,14 +96,7 @@ internal static class MemoryCommands
             await using var memory = ctx.OpenMemory();
             var change = new MemoryChange { Text = parse.GetValue(text), Reason = parse.GetValue(reason), Tags = parse.GetValue(tags) is { Length: > 0 } t ? t : null };
             var item = await memory.UpdateAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), change, ct);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJson(item);
-            }
-            else
-            {
-                ctx.Output.Console.MarkupLine($"{item.Id} is now at version {item.Version}.");
-            }
+            ctx.Output.Result(item, $"{item.Id} is now at version {item.Version}.");
 
             return 0;
         });
@@ -162,27 +148,13 @@ internal static class MemoryCommands
             if (parse.GetValue(purge))
             {
                 await memory.PurgeAsync(ctx.Scope, memoryId, ct);
-                if (ctx.Output.IsJson)
-                {
-                    ctx.Output.WriteJson(new { id = memoryId.ToString(), purged = true });
-                }
-                else
-                {
-                    ctx.Output.Console.MarkupLine($"Purged {memoryId}: it and its history are gone.");
-                }
+                ctx.Output.Result(new { id = memoryId.ToString(), purged = true }, $"Purged {memoryId}: it and its history are gone.");
 
                 return 0;
             }
 
             var item = await memory.DeleteAsync(ctx.Scope, memoryId, parse.GetValue(reason), ct);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJson(new { id = memoryId.ToString(), purged = false, state = item.State, version = item.Version });
-            }
-            else
-            {
-                ctx.Output.Console.MarkupLine($"Deleted {memoryId} (soft: version {item.Version} is a tombstone; use --purge to remove it for good).");
-            }
+            ctx.Output.Result(new { id = memoryId.ToString(), purged = false, state = item.State, version = item.Version }, $"Deleted {memoryId} (soft: version {item.Version} is a tombstone; use --purge to remove it for good).");
 
             return 0;
         });
@@ -199,14 +171,7 @@ internal static class MemoryCommands
         {
             await using var memory = ctx.OpenMemory();
             var item = await memory.SetStateAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), Parsing.State(parse.GetValue(state)), parse.GetValue(reason), ct);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJson(item);
-            }
-            else
-            {
-                ctx.Output.Console.MarkupLine($"{item.Id} is {item.State} (version {item.Version}).");
-            }
+            ctx.Output.Result(item, $"{item.Id} is {item.State} (version {item.Version}).");
 
             return 0;
         });

@@ -65,6 +65,33 @@ internal sealed class CliOutput
         Out.Flush();
     }
 
+    /// <summary>A verb's result, written once: <paramref name="json"/> as one JSON line with <c>--json</c>, else the markup line for people.</summary>
+    public void Result<T>(T json, string markup)
+    {
+        if (IsJson)
+        {
+            WriteJson(json);
+        }
+        else
+        {
+            Console.MarkupLine(markup);
+        }
+    }
+
+    /// <summary>A verb's result, written once: <paramref name="json"/> as one JSON line with <c>--json</c>, else what <paramref name="human"/> renders.</summary>
+    public void Result<T>(T json, Action<IAnsiConsole> human)
+    {
+        ArgumentNullException.ThrowIfNull(human);
+        if (IsJson)
+        {
+            WriteJson(json);
+        }
+        else
+        {
+            human(Console);
+        }
+    }
+
     /// <summary>A notice for people, on standard error (suppressed in JSON mode).</summary>
     public void Notice(string markup)
     {
