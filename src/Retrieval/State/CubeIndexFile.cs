@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -137,7 +138,9 @@ internal static class CubeIndexFile
             crc.Append(body.GetBuffer().AsSpan(0, (int)body.Length));
             file.Write(head.GetBuffer(), 0, (int)head.Length);
             file.Write(body.GetBuffer(), 0, (int)body.Length);
-            file.Write(BitConverter.GetBytes(crc.GetCurrentHashAsUInt32()));
+            Span<byte> stored = stackalloc byte[sizeof(uint)];
+            BinaryPrimitives.WriteUInt32LittleEndian(stored, crc.GetCurrentHashAsUInt32()); // as the reader reads it, on any machine
+            file.Write(stored);
             file.Flush(flushToDisk: true);
         }
 
