@@ -8,12 +8,11 @@ namespace AgentMem.Agents.Tests;
 /// <summary>A real SQLite-backed MemoryOS in a temporary folder, removed on dispose.</summary>
 internal sealed class TempMemory : IAsyncDisposable
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-agents-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder folder = new("agents");
 
     public TempMemory()
     {
-        Directory.CreateDirectory(folder);
-        var store = SqliteMemoryStore.Open(Path.Combine(folder, "a.db"));
+        var store = SqliteMemoryStore.Open(folder.File("a.db"));
         Memory = new MemoryOS(store, [new HybridRetriever(store), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly())]);
     }
 
@@ -22,7 +21,6 @@ internal sealed class TempMemory : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Memory.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        folder.Dispose();
     }
 }

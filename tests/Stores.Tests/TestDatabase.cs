@@ -13,12 +13,12 @@ internal sealed class TestDatabase : IAsyncDisposable
 
     public TestDatabase()
     {
-        Folder = Path.Combine(Path.GetTempPath(), "agentmem-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Folder);
-        FilePath = Path.Combine(Folder, "memory.db");
+        FilePath = folder.File("memory.db");
     }
 
-    public string Folder { get; }
+    private readonly TempFolder folder = new("stores");
+
+    public string Folder => folder.Path;
 
     public string FilePath { get; }
 
@@ -67,13 +67,6 @@ internal sealed class TestDatabase : IAsyncDisposable
             await d.DisposeAsync();
         }
 
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        folder.Dispose();
     }
 }

@@ -5,7 +5,9 @@ namespace AgentMem.Retrieval.Tests.State;
 /// <summary>A SQLite store in a fresh temporary folder, removed with everything beside it (the index folder too).</summary>
 public abstract class TempStore : IAsyncLifetime
 {
-    protected string Folder { get; } = Path.Combine(Path.GetTempPath(), "agentmem-state-" + Guid.NewGuid().ToString("N"));
+    private readonly TempFolder folder = new("state");
+
+    protected string Folder => folder.Path;
 
     protected SqliteMemoryStore Store { get; private set; } = null!;
 
@@ -14,15 +16,13 @@ public abstract class TempStore : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Directory.CreateDirectory(Folder);
-        Store = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = Path.Combine(Folder, "s.db"), DurableCommits = Durable });
+        Store = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = folder.File("s.db"), DurableCommits = Durable });
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
         await Store.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(Folder, recursive: true);
+        folder.Dispose();
     }
 }
