@@ -6,14 +6,11 @@ namespace AgentMem.Cli.Tests;
 /// <summary>Runs the CLI in-process with captured output, against a database in a temporary folder.</summary>
 internal sealed class CliRunner : IDisposable
 {
-    public CliRunner()
-    {
-        Folder = Path.Combine(Path.GetTempPath(), "agentmem-cli-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Folder);
-        DbPath = Path.Combine(Folder, "cli.db");
-    }
+    private readonly TempFolder folder = new("cli");
 
-    public string Folder { get; }
+    public CliRunner() => DbPath = folder.File("cli.db");
+
+    public string Folder => folder.Path;
 
     public string DbPath { get; }
 
@@ -33,15 +30,5 @@ internal sealed class CliRunner : IDisposable
         return doc.RootElement.Clone();
     }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => folder.Dispose();
 }
