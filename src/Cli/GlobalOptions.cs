@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentMem.Cli.Output;
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Cli;
@@ -19,6 +20,8 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
     public Option<bool> Json { get; } = new("--json") { Description = "Machine-readable JSON output.", Recursive = true };
 
+    public Option<bool> Debug { get; } = new("--debug") { Description = "On an unexpected error, print the stack trace too.", Recursive = true };
+
     public Option<string> Embedder { get; } = new("--embedder") { Description = "Embedder for the vector signal: hashing (default, no model), arctic or minilm (sentence models shipped in NuGet packages, on ONNX Runtime), onnx (a local model.onnx + vocab.txt folder) or http (OpenAI-compatible). Env AGENTMEM_EMBEDDER.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") ?? "hashing", Recursive = true };
 
     public Option<string?> EmbedderModel { get; } = new("--embedder-model") { Description = "onnx: model folder; http: model name. Env AGENTMEM_EMBEDDER_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_MODEL"), Recursive = true };
@@ -35,6 +38,7 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         root.Options.Add(Agent);
         root.Options.Add(Cube);
         root.Options.Add(Json);
+        root.Options.Add(Debug);
         root.Options.Add(Embedder);
         root.Options.Add(EmbedderModel);
         root.Options.Add(EmbedderUrl);
@@ -48,12 +52,36 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         });
     }
 
+    /// <summary>The output settings alone: they cannot fail, so even a bad option is reported in the mode asked for.</summary>
+    public CliOutput ResolveOutput(ParseResult parse, TextWriter stdout, TextWriter stderr) => new(stdout, stderr, parse.GetValue(Json), terminal);
+
     public CliContext Resolve(ParseResult parse, TextWriter stdout, TextWriter stderr)
     {
-        var output = new CliOutput(stdout, stderr, parse.GetValue(Json), terminal);
+        var output = ResolveOutput(parse, stdout, stderr);
+        string db = parse.GetValue(Db)!;
+        ValidateDatabasePath(db);
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
         var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
         bool chosen = parse.GetResult(Embedder) is { Implicit: false } || Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") is not null;
-        return new CliContext(parse.GetValue(Db)!, scope, parse.GetValue(Cube)!, output) { Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb) };
+        return new CliContext(db, scope, parse.GetValue(Cube)!, output) { Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb) };
+    }
+
+    /// <summary>Refuses, before anything is created, a <c>--db</c> that cannot be a SQLite file.</summary>
+    private static void ValidateDatabasePath(string db)
+    {
+        if (string.IsNullOrWhiteSpace(db))
+        {
+            throw new MemoryValidationException("--db needs a file path, e.g. ./agentmem.db.");
+        }
+
+        if (db.Contains("://", StringComparison.Ordinal))
+        {
+            throw new MemoryValidationException($"--db takes the path of a SQLite file; '{db}' is a URL. Only the embedded SQLite store is available.");
+        }
+
+        if (Directory.Exists(db))
+        {
+            throw new MemoryValidationException($"--db names a folder ('{db}'); give the path of a database file, e.g. {Path.Combine(db, "agentmem.db")}.");
+        }
     }
 }

@@ -14,29 +14,43 @@ internal static class Verb
     /// <summary>Exit code after Ctrl-C, as shells expect (128 + SIGINT).</summary>
     public const int Cancelled = 130;
 
+    /// <summary>Exit code for an error the user did not cause (a bug or the environment): reported in one paragraph, the stack only with --debug.</summary>
+    public const int InternalError = 2;
+
     public static void Bind(Command command, GlobalOptions global, TextWriter stdout, TextWriter stderr, Func<CliContext, ParseResult, CancellationToken, Task<int>> body)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var context = global.Resolve(parse, stdout, stderr);
+            var output = global.ResolveOutput(parse, stdout, stderr);
             try
             {
-                return await body(context, parse, cancellationToken);
+                return await body(global.Resolve(parse, stdout, stderr), parse, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Report(context, "Cancelled", "Cancelled; every batch reported as committed is stored.");
+                Report(output, "Cancelled", "Cancelled; every batch reported as committed is stored.");
                 return Cancelled;
             }
             catch (AgentMemException ex)
             {
-                Report(context, ex.GetType().Name, ex.Message);
+                Report(output, ex.GetType().Name, ex.Message);
                 return UserError;
             }
             catch (Exception ex) when (ex is FormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or JsonException or HttpRequestException)
             {
-                Report(context, ex.GetType().Name, ex.Message);
+                Report(output, ex.GetType().Name, ex.Message);
                 return UserError;
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex) when (!parse.GetValue(global.Debug))
+            {
+                // The database file cannot be opened or used (not a database, a device, read-only, locked, corrupt).
+                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message} (--debug shows where).");
+                return UserError;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !parse.GetValue(global.Debug))
+            {
+                Report(output, ex.GetType().Name, $"Unexpected error: {ex.Message} (--debug prints the stack trace; please report it).");
+                return InternalError;
             }
         });
     }
@@ -54,20 +68,20 @@ internal static class Verb
         }
     }
 
-    private static void Report(CliContext context, string type, string message)
+    private static void Report(Output.CliOutput output, string type, string message)
     {
-        if (context.Output.IsJson)
+        if (output.IsJson)
         {
-            context.Output.Err.WriteLine(JsonSerializer.Serialize(new { error = new { type, message } }, Output.CliOutput.JsonOptions));
+            output.Err.WriteLine(JsonSerializer.Serialize(new { error = new { type, message } }, Output.CliOutput.JsonOptions));
         }
-        else if (context.Output.ErrorConsole.Profile.Capabilities.Ansi)
+        else if (output.ErrorConsole.Profile.Capabilities.Ansi)
         {
-            context.Output.ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+            output.ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
         }
         else
         {
             // Unwrapped, so scripts and logs see the message whole.
-            context.Output.Err.WriteLine($"error: {message}");
+            output.Err.WriteLine($"error: {message}");
         }
     }
 }

@@ -8,6 +8,41 @@ public sealed class VerbTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("url")]
+    [InlineData("device")]
+    [InlineData("empty-tenant")]
+    [InlineData("long-tenant")]
+    public async Task Bad_global_options_exit_1_with_one_message_and_no_stack_trace(string kind)
+    {
+        string folder = Path.Combine(cli.Folder, "a-folder");
+        Directory.CreateDirectory(folder);
+        string[] args = kind switch
+        {
+            "folder" => ["--db", folder, "stats"],
+            "url" => ["--db", "postgresql://db.example/agentmem", "stats"],
+            "device" => ["--db", "/dev/null", "stats"],
+            "empty-tenant" => ["--db", cli.DbPath, "--tenant", "", "stats"],
+            _ => ["--db", cli.DbPath, "--tenant", new string('t', 5000), "stats"],
+        };
+        if (kind == "device" && !File.Exists("/dev/null"))
+        {
+            return; // not a Unix machine: there is no device file to point at
+        }
+
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await CliApp.RunAsync(args, stdout, stderr, Output.TerminalKind.None);
+        Assert.Equal(1, code);
+
+        string err = stderr.ToString();
+        Assert.StartsWith("error: ", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(Directory.Exists("postgresql:")); // a URL is refused before anything is created, not taken for a relative path
+    }
+
     [Fact]
     public async Task Add_search_get_update_history_and_purge_work_end_to_end()
     {
