@@ -155,11 +155,12 @@ public sealed class MemoryOS : IAsyncDisposable
         return all.Where(c => (CubeAccessPolicy.Evaluate(c, actor) & CubeAccess.Read) != 0).ToList();
     }
 
-    /// <summary>Replaces a cube's grants; only a scope with write access may do it.</summary>
+    /// <summary>Replaces a cube's grants; only its owner may (a grantee, even with write access, cannot change who has access).</summary>
     public async Task<MemCube> SetGrantsAsync(Scope actor, string cube, IReadOnlyList<CubeGrant> grants, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grants);
-        var current = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        CubeAccessPolicy.DemandOwner(current, actor, "change its grants");
         var next = current with { Grants = grants.ToList(), UpdatedAt = time.GetUtcNow() };
         await store.UpdateCubeAsync(next, Audit(actor, "cube.grants", next.Id, null, null, $"{grants.Count} grant(s)"), cancellationToken).ConfigureAwait(false);
         return next;
@@ -475,16 +476,26 @@ public sealed class MemoryOS : IAsyncDisposable
         return await store.GetStatsAsync(actor.Tenant, cubeId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The audit trail of one memory (or the whole tenant), oldest first.</summary>
+    /// <summary>
+    /// The audit trail of one memory (which the actor must be able to read), or of the tenant: then only the records of
+    /// cubes the actor can read, and the actor's own records that name no cube (the trail is checked like the data it
+    /// describes). Oldest first; <paramref name="limit"/> bounds the records read, before that filter.
+    /// </summary>
     public async Task<IReadOnlyList<AuditRecord>> GetAuditAsync(Scope actor, MemoryId? id = null, int limit = 1000, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (id is { } memoryId)
         {
             await LoadAsync(actor, memoryId, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+            return await store.ReadAuditAsync(actor.Tenant, id, limit, cancellationToken).ConfigureAwait(false);
         }
 
-        return await store.ReadAuditAsync(actor.Tenant, id, limit, cancellationToken).ConfigureAwait(false);
+        var readable = (await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false))
+            .Where(c => (CubeAccessPolicy.Evaluate(c, actor) & CubeAccess.Read) == CubeAccess.Read)
+            .Select(c => c.Id)
+            .ToHashSet(StringComparer.Ordinal);
+        var all = await store.ReadAuditAsync(actor.Tenant, null, limit, cancellationToken).ConfigureAwait(false);
+        return all.Where(r => r.CubeId is { } cubeId ? readable.Contains(cubeId) : string.Equals(r.User, actor.User, StringComparison.Ordinal) && string.Equals(r.Agent, actor.Agent, StringComparison.Ordinal)).ToList();
     }
 
     /// <summary>Disposes the store and every retriever that holds resources (e.g. an embedder's HTTP client).</summary>

@@ -251,6 +251,45 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_tenant_audit_trail_shows_only_cubes_the_reader_can_read()
+    {
+        var bob = new Scope("acme", "bob");
+        await memory.CreateCubeAsync(bob, "bob-private");
+        await memory.AddAsync(bob, "bob-private", new MemoryDraft("bob's secret plans"));
+        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("alice's note"));
+
+        var bobCube = (await memory.OpenCubeAsync(bob, "bob-private")).Id;
+        var alices = await memory.GetAuditAsync(TestDatabase.Alice);
+        Assert.NotEmpty(alices);
+        Assert.DoesNotContain(alices, r => r.CubeId == bobCube);
+        Assert.Contains(await memory.GetAuditAsync(bob), r => r.CubeId == bobCube && r.Action == "add");
+
+        // A grant opens the trail with the data.
+        await memory.SetGrantsAsync(bob, "bob-private", [new CubeGrant("alice", null, CubeAccess.Read)]);
+        Assert.Contains(await memory.GetAuditAsync(TestDatabase.Alice), r => r.CubeId == bobCube);
+    }
+
+    [Fact]
+    public async Task Only_the_owner_changes_grants_a_writer_grantee_cannot()
+    {
+        var bob = new Scope("acme", "bob");
+        var carol = new Scope("acme", "carol");
+        await memory.SetGrantsAsync(TestDatabase.Alice, "notes", [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
+        Assert.True((await memory.AddAsync(bob, "notes", new MemoryDraft("bob can write"))).Created);
+
+        // Bob may write, but not grant himself or others anything, nor revoke the grants (or lock Alice out).
+        var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => memory.SetGrantsAsync(bob, "notes", [new CubeGrant("carol", null, CubeAccess.ReadWrite)]));
+        Assert.Contains("owner", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.SetGrantsAsync(bob, "notes", []));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.SearchAsync(carol, "notes", "bob"));
+        Assert.Single((await memory.OpenCubeAsync(TestDatabase.Alice, "notes")).Grants);
+
+        // The owner can revoke.
+        await memory.SetGrantsAsync(TestDatabase.Alice, "notes", []);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.AddAsync(bob, "notes", new MemoryDraft("not any more")));
+    }
+
+    [Fact]
     public async Task Every_change_is_in_the_append_only_audit_log()
     {
         var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("audit me"))).Id;

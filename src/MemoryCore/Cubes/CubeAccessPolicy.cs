@@ -36,6 +36,26 @@ public static class CubeAccessPolicy
         return access;
     }
 
+    /// <summary>Whether the actor is the cube's owner (same tenant, and the owner's user and agent, where set, match).</summary>
+    public static bool IsOwner(MemCube cube, Scope actor)
+    {
+        ArgumentNullException.ThrowIfNull(cube);
+        ArgumentNullException.ThrowIfNull(actor);
+        return string.Equals(cube.Owner.Tenant, actor.Tenant, StringComparison.Ordinal) && Matches(cube.Owner.User, actor.User) && Matches(cube.Owner.Agent, actor.Agent);
+    }
+
+    /// <summary>
+    /// Throws <see cref="AccessDeniedException"/> unless the actor owns the cube: who may read or write it is the owner's
+    /// decision, so a grantee (even with write access) cannot grant itself more, revoke others, or lock the owner out.
+    /// </summary>
+    public static void DemandOwner(MemCube cube, Scope actor, string change)
+    {
+        if (!IsOwner(cube, actor))
+        {
+            throw new AccessDeniedException($"Only the owner of cube '{cube.Name}' ({cube.Owner}) may {change}; scope {actor} is not.");
+        }
+    }
+
     /// <summary>Throws <see cref="AccessDeniedException"/> unless the actor has <paramref name="needed"/>.</summary>
     public static void Demand(MemCube cube, Scope actor, CubeAccess needed)
     {
