@@ -81,6 +81,38 @@ public sealed class McpServerTests
         Assert.Contains("MCP server on stdio", stderr, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_piped_client_that_closes_stdin_at_once_still_gets_every_answer()
+    {
+        using var cli = new CliRunner();
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "mcp" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start)!;
+        var stderrTask = child.StandardError.ReadToEndAsync();
+        await child.StandardInput.WriteAsync(
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"pipe\",\"version\":\"1\"}}}\n" +
+            "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n" +
+            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n");
+        child.StandardInput.Close(); // as `printf ... | agentmem mcp` does: the requests, then end of input at once
+        string stdout = await child.StandardOutput.ReadToEndAsync();
+        await stderrTask;
+        await child.WaitForExitAsync();
+
+        Assert.Equal(0, child.ExitCode);
+        var answers = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        Assert.Equal([1, 2], answers.Select(a => a.GetProperty("id").GetInt32()).Order());
+        Assert.Contains("memory_search", answers.Single(a => a.GetProperty("id").GetInt32() == 2).GetRawText(), StringComparison.Ordinal);
+    }
+
     private static string Text(CallToolResult result) =>
         string.Concat(result.Content.OfType<TextContentBlock>().Select(b => b.Text));
 

@@ -45,7 +45,9 @@ internal static class McpCommand
                 },
                 new McpServerResourceCreateOptions { UriTemplate = CubesUri, Name = "cubes", Description = "The cubes of this tenant the acting user can read, as JSON.", MimeType = "application/json" }));
 
-            await using var transport = new StdioServerTransport("agentmem");
+            // stdio, but the end of input waits for the answers to what was read before it (a piped client closes at once).
+            var stdio = new Mcp.DrainingStdio(Console.OpenStandardInput(), Console.OpenStandardOutput());
+            await using var transport = new StreamServerTransport(stdio.Input, stdio.Output, "agentmem");
             await using var server = McpServer.Create(transport, options);
             ctx.Output.Notice($"[grey]agentmem MCP server on stdio: db {Spectre.Console.Markup.Escape(ctx.DbPath)}, cube '{Spectre.Console.Markup.Escape(ctx.Cube)}'[/]");
             await server.RunAsync(ct);

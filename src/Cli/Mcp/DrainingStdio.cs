@@ -1,0 +1,123 @@
+namespace AgentMem.Cli.Mcp;
+
+/// <summary>
+/// The stdio streams of <c>agentmem mcp</c>, watched by a <see cref="RequestLedger"/>: when the client closes standard
+/// input, the end of input is held back until every request read before it has been answered (bounded by
+/// <see cref="DrainTimeout"/>), so a client that pipes its requests and closes at once still gets every reply.
+/// </summary>
+internal sealed class DrainingStdio
+{
+    /// <summary>The longest the end of input waits for answers still being computed.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly RequestLedger ledger = new();
+
+    public DrainingStdio(Stream input, Stream output)
+    {
+        Input = new WatchedInput(input, ledger);
+        Output = new WatchedOutput(output, ledger);
+    }
+
+    /// <summary>Standard input as the transport reads it.</summary>
+    public Stream Input { get; }
+
+    /// <summary>Standard output as the transport writes it.</summary>
+    public Stream Output { get; }
+
+    private sealed class WatchedInput(Stream inner, RequestLedger ledger) : Stream
+    {
+        private readonly LineScanner lines = new(line => ledger.OnClientLine(line));
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            int read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read > 0)
+            {
+                lines.Feed(buffer.Span[..read]);
+                return read;
+            }
+
+            // End of input: answer what was asked before reporting it (a final line without a newline counts too).
+            lines.Feed("\n"u8);
+            try
+            {
+                await ledger.AllAnswered.WaitAsync(DrainTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A request that never finishes must not keep the process alive forever.
+            }
+
+            return 0;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private sealed class WatchedOutput(Stream inner, RequestLedger ledger) : Stream
+    {
+        private readonly LineScanner lines = new(line => ledger.OnServerLine(line));
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            inner.Flush();
+            lines.Feed(buffer.AsSpan(offset, count));
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+            // Counted once written and flushed: the answer has left the process when the input may end.
+            lines.Feed(buffer.Span);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
