@@ -1,10 +1,19 @@
 namespace AgentMem.Server.Auth;
 
-/// <summary>One API key as kept at rest: the tenant it acts for and the SHA-256 (hex) of the key itself.</summary>
+/// <summary>
+/// One API key as kept at rest: the tenant it acts for, the SHA-256 (hex) of the key itself, and optionally the user and
+/// agent it is bound to (then every call made with it acts as them: a request naming another user or agent is refused).
+/// </summary>
 /// <param name="Tenant">The tenant every call made with the key acts for.</param>
 /// <param name="Sha256">Lower- or upper-case hex SHA-256 of the key's UTF-8 bytes (see <see cref="ApiKeyHasher.Hash"/>).</param>
 public sealed record ApiKeyEntry(string Tenant, string Sha256)
 {
+    /// <summary>The user every call with this key acts as, or null (the request names its user).</summary>
+    public string? User { get; init; }
+
+    /// <summary>The agent every call with this key acts as, or null (the request names its agent).</summary>
+    public string? Agent { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when the tenant is blank or the hash is not 64 hex digits.</summary>
     public void Validate()
     {

@@ -8,7 +8,7 @@ namespace AgentMem.Server.Auth;
 /// configuration does not leak working keys. Keys should be long random strings (see <see cref="NewKey"/>),
 /// which is why a plain, unsalted hash is enough.
 /// </summary>
-public static class ApiKeyHasher
+public static partial class ApiKeyHasher
 {
     /// <summary>Lower-case hex SHA-256 of the key's UTF-8 bytes, the form <see cref="ApiKeyEntry.Sha256"/> expects.</summary>
     public static string Hash(string key)
@@ -22,8 +22,10 @@ public static class ApiKeyHasher
         "am_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>
-    /// Parses a key file: one <c>tenant:sha256hex</c> per line; blank lines and lines starting with
-    /// <c>#</c> are ignored. Throws <see cref="FormatException"/> naming the bad line.
+    /// Parses a key file: one <c>tenant:sha256hex</c> per line, optionally followed by <c>user=NAME</c> and <c>agent=NAME</c>
+    /// (a key bound to that user and agent); blank lines and lines starting with <c>#</c> are ignored. Two lines may name
+    /// the same tenant, so a key is rotated without downtime (add the new one, move clients, remove the old one). Throws
+    /// <see cref="FormatException"/> naming the bad line.
     /// </summary>
     public static IReadOnlyList<ApiKeyEntry> ParseKeyFile(IEnumerable<string> lines)
     {
@@ -39,8 +41,12 @@ public static class ApiKeyHasher
                 continue;
             }
 
-            int colon = line.LastIndexOf(':');
-            var entry = colon <= 0 ? null : new ApiKeyEntry(line[..colon].Trim(), line[(colon + 1)..].Trim());
+            var match = KeyLine().Match(line);
+            var entry = !match.Success ? null : new ApiKeyEntry(match.Groups["tenant"].Value.Trim(), match.Groups["hash"].Value)
+            {
+                User = Attribute(match, "user"),
+                Agent = Attribute(match, "agent"),
+            };
             try
             {
                 entry?.Validate();
@@ -50,9 +56,29 @@ public static class ApiKeyHasher
                 entry = null;
             }
 
-            entries.Add(entry ?? throw new FormatException($"Key file line {number}: expected 'tenant:sha256hex' (64 hex digits)."));
+            entries.Add(entry ?? throw new FormatException($"Key file line {number}: expected 'tenant:sha256hex' (64 hex digits), optionally followed by ' user=NAME' and ' agent=NAME'."));
         }
 
         return entries;
+    }
+
+    // The 64 hex digits anchor the line, so a tenant may contain ':' or spaces; bound names may not contain spaces.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<tenant>.+):(?<hash>[0-9A-Fa-f]{64})(?:\s+(?<key>user|agent)=(?<value>\S+))*\s*$")]
+    private static partial System.Text.RegularExpressions.Regex KeyLine();
+
+    private static string? Attribute(System.Text.RegularExpressions.Match match, string name)
+    {
+        var keys = match.Groups["key"].Captures;
+        var values = match.Groups["value"].Captures;
+        string? found = null;
+        for (int i = 0; i < keys.Count; i++)
+        {
+            if (keys[i].Value == name)
+            {
+                found = found is null ? values[i].Value : throw new FormatException($"'{name}=' is given twice.");
+            }
+        }
+
+        return found;
     }
 }

@@ -10,9 +10,9 @@ namespace AgentMem.Server.Auth;
 /// </summary>
 internal sealed class ApiKeyMiddleware
 {
-    private const string TenantItem = "agentmem.tenant";
+    private const string KeyItem = "agentmem.key";
     private readonly RequestDelegate next;
-    private readonly FrozenDictionary<string, string> tenantsByHash;
+    private readonly FrozenDictionary<string, ApiKeyEntry> keysByHash;
     private readonly ServerOptions options;
 
     public ApiKeyMiddleware(RequestDelegate next, ServerOptions options)
@@ -21,14 +21,14 @@ internal sealed class ApiKeyMiddleware
         this.options = options;
 
         // Looking up the hash, not the key, means timing differences reveal nothing about a valid key.
-        tenantsByHash = options.ApiKeys
+        keysByHash = options.ApiKeys
             .GroupBy(k => k.Sha256.ToLowerInvariant(), StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => g.First().Tenant, StringComparer.Ordinal);
+            .ToFrozenDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
     }
 
-    /// <summary>The tenant the current request acts for; only set on authenticated <c>/v1</c> requests.</summary>
-    public static string TenantOf(HttpContext context) =>
-        context.Items[TenantItem] as string ?? throw new InvalidOperationException("The request has no authenticated tenant.");
+    /// <summary>The key (tenant, and the user and agent it may be bound to) the current request acts with; only set on <c>/v1</c> requests.</summary>
+    public static ApiKeyEntry KeyOf(HttpContext context) =>
+        context.Items[KeyItem] as ApiKeyEntry ?? throw new InvalidOperationException("The request has no authenticated tenant.");
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -38,15 +38,15 @@ internal sealed class ApiKeyMiddleware
         }
 
         string? key = ReadKey(context.Request);
-        if (key is not null && tenantsByHash.TryGetValue(ApiKeyHasher.Hash(key), out var tenant))
+        if (key is not null && keysByHash.TryGetValue(ApiKeyHasher.Hash(key), out var entry))
         {
-            context.Items[TenantItem] = tenant;
+            context.Items[KeyItem] = entry;
             return next(context);
         }
 
         if (key is null && !options.RequireAuth)
         {
-            context.Items[TenantItem] = options.LocalTenant;
+            context.Items[KeyItem] = new ApiKeyEntry(options.LocalTenant, new string('0', 64));
             return next(context);
         }
 

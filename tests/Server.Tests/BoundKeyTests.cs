@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using AgentMem.Server.Auth;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
+
+namespace AgentMem.Server.Tests;
+
+/// <summary>Identity from credentials: a key bound to a user acts as that user only, whatever the request says.</summary>
+public sealed class BoundKeyTests
+{
+    private const string AliceKey = "am_test_key_bound_to_alice";
+    private const string AnyUserKey = "am_test_key_for_any_user";
+
+    [Fact]
+    public async Task A_user_bound_key_acts_as_its_user_and_cannot_claim_another()
+    {
+        string folder = TestApp.NewFolder();
+        var options = new ServerOptions { DbPath = Path.Combine(folder, "server.db") };
+        foreach (var entry in ApiKeyHasher.ParseKeyFile([
+            "# tenant-a: one key for alice alone, one for a trusted gateway that names the user",
+            $"tenant-a:{ApiKeyHasher.Hash(AliceKey)} user=alice",
+            $"tenant-a:{ApiKeyHasher.Hash(AnyUserKey)}",
+        ]))
+        {
+            options.ApiKeys.Add(entry);
+        }
+
+        using var cleanup = new FolderCleanup(folder);
+        await using var app = AgentMemServer.Build(options, b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Logging.ClearProviders();
+        });
+        await app.StartAsync();
+        using var gateway = app.GetTestClient();
+        gateway.DefaultRequestHeaders.Authorization = new("Bearer", AnyUserKey);
+        using var alice = app.GetTestClient();
+        alice.DefaultRequestHeaders.Authorization = new("Bearer", AliceKey);
+
+        // Bob's private cube and Alice's, made through the gateway key (which may name any user).
+        Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/cubes", new { name = "bob-diary", user = "bob" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/memories", new { text = "bob's secret: the surprise party is Friday", cube = "bob-diary", user = "bob" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/cubes", new { name = "alice-notes", user = "alice" })).StatusCode);
+
+        // Alice's key writes and searches her cube without naming anyone: it acts as alice.
+        Assert.Equal(HttpStatusCode.Created, (await alice.PostAsJsonAsync("/v1/memories", new { text = "alice likes green tea", cube = "alice-notes" })).StatusCode);
+        var mine = await TestApp.ReadJsonAsync(await alice.PostAsJsonAsync("/v1/search", new { query = "green tea", cube = "alice-notes" }));
+        Assert.Equal(1, mine.GetProperty("hits").GetArrayLength());
+
+        // It cannot read Bob's cube, and cannot claim to be Bob (or anyone else) to get in.
+        var bobs = await alice.PostAsJsonAsync("/v1/search", new { query = "surprise party", cube = "bob-diary" });
+        Assert.Equal(HttpStatusCode.Forbidden, bobs.StatusCode);
+        var claimed = await alice.PostAsJsonAsync("/v1/search", new { query = "surprise party", cube = "bob-diary", user = "bob" });
+        Assert.Equal(HttpStatusCode.Forbidden, claimed.StatusCode);
+        Assert.Contains("acts as user 'alice' only", await claimed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Naming itself is fine.
+        Assert.Equal(HttpStatusCode.OK, (await alice.PostAsJsonAsync("/v1/search", new { query = "green tea", cube = "alice-notes", user = "alice" })).StatusCode);
+    }
+
+    [Fact]
+    public void Key_file_lines_bind_users_and_agents_and_bad_ones_name_their_line()
+    {
+        string hash = ApiKeyHasher.Hash("k");
+        var entries = ApiKeyHasher.ParseKeyFile([$"team: one:{hash} user=ann agent=planner", $"plain:{hash}"]);
+        Assert.Equal(("team: one", "ann", "planner"), (entries[0].Tenant, entries[0].User, entries[0].Agent));
+        Assert.Equal(("plain", (string?)null, (string?)null), (entries[1].Tenant, entries[1].User, entries[1].Agent));
+        var bad = Assert.Throws<FormatException>(() => ApiKeyHasher.ParseKeyFile(["# fine", $"t:{hash} role=admin"]));
+        Assert.Contains("line 2", bad.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class FolderCleanup(string folder) : IDisposable
+    {
+        public void Dispose()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
