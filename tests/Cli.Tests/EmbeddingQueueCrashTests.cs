@@ -21,12 +21,19 @@ public sealed class EmbeddingQueueCrashTests : IDisposable
     [Fact(Timeout = 240_000)]
     public async Task A_killed_service_resumes_its_embedding_queue_and_embeds_no_stored_vector_again()
     {
-        using var model = new FakeEmbeddingService(TimeSpan.FromMilliseconds(400));
+        // A slow model: each batch is answered after 400 ms; every request is recorded as it arrives.
+        await using var model = new ScriptedHttpServer(async (_, request) =>
+        {
+            await Task.Delay(400);
+            return ScriptedHttpServer.Embeddings(request);
+        });
+        string modelUrl = model.BaseUrl.ToString();
+        List<string> Embedded() => [.. model.Requests.SelectMany(r => r.Inputs)];
         var texts = Enumerable.Range(0, Memories).Select(i => $"note {i} about {Words[i % Words.Length]} and {Words[(i * 7) % Words.Length]}").ToList();
 
         // First life: every write is acknowledged before its vector exists; the process dies with the queue part done.
         int port = LocalService.FreePort();
-        using (var server = StartServer(port, model.BaseUrl))
+        using (var server = StartServer(port, modelUrl))
         {
             try
             {
@@ -48,15 +55,15 @@ public sealed class EmbeddingQueueCrashTests : IDisposable
             }
         }
 
-        var firstLife = model.Embedded.ToList();
-        long waiting = await WaitingAsync(model.BaseUrl);
+        var firstLife = Embedded();
+        long waiting = await WaitingAsync(modelUrl);
         Assert.InRange(waiting, 1, Memories - Batch);
         Assert.Equal(firstLife.Count, firstLife.Distinct().Count()); // nothing was embedded twice in the first life
 
         // Second life: no request but /health; the service resumes the queue by itself.
-        model.Embedded.Clear();
+        model.Requests.Clear();
         port = LocalService.FreePort();
-        using (var server = StartServer(port, model.BaseUrl))
+        using (var server = StartServer(port, modelUrl))
         {
             try
             {
@@ -72,8 +79,8 @@ public sealed class EmbeddingQueueCrashTests : IDisposable
             }
         }
 
-        var secondLife = model.Embedded.ToList();
-        Assert.Equal(0, await WaitingAsync(model.BaseUrl));
+        var secondLife = Embedded();
+        Assert.Equal(0, await WaitingAsync(modelUrl));
 
         // Exactly the memories without a stored vector were embedded again, each once.
         Assert.Equal(waiting, secondLife.Count);

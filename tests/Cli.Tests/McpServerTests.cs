@@ -59,18 +59,7 @@ public sealed class McpServerTests
     public async Task Writes_nothing_but_protocol_to_stdout()
     {
         using var cli = new CliRunner();
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "mcp" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var child = Process.Start(start)!;
+        using var child = StartMcp(cli);
         child.StandardInput.Close(); // end of input: the server stops without a client ever speaking
         string stdout = await child.StandardOutput.ReadToEndAsync();
         string stderr = await child.StandardError.ReadToEndAsync();
@@ -85,18 +74,7 @@ public sealed class McpServerTests
     public async Task A_piped_client_that_closes_stdin_at_once_still_gets_every_answer()
     {
         using var cli = new CliRunner();
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "mcp" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var child = Process.Start(start)!;
+        using var child = StartMcp(cli);
         var stderrTask = child.StandardError.ReadToEndAsync();
         await child.StandardInput.WriteAsync(
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"pipe\",\"version\":\"1\"}}}\n" +
@@ -111,6 +89,23 @@ public sealed class McpServerTests
         var answers = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
         Assert.Equal([1, 2], answers.Select(a => a.GetProperty("id").GetInt32()).Order());
         Assert.Contains("memory_search", answers.Single(a => a.GetProperty("id").GetInt32() == 2).GetRawText(), StringComparison.Ordinal);
+    }
+
+    /// <summary><c>agentmem mcp</c> as a child process with all three standard streams redirected.</summary>
+    private static Process StartMcp(CliRunner cli)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "mcp" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
     }
 
     private static string Text(CallToolResult result) =>

@@ -15,8 +15,8 @@ public sealed class BoundKeyTests
     [Fact]
     public async Task A_user_bound_key_acts_as_its_user_and_cannot_claim_another()
     {
-        string folder = TestApp.NewFolder();
-        var options = new ServerOptions { DbPath = Path.Combine(folder, "server.db") };
+        using var folder = new TempFolder("server");
+        var options = new ServerOptions { DbPath = folder.File("server.db") };
         foreach (var entry in ApiKeyHasher.ParseKeyFile([
             "# tenant-a: one key for alice alone, one for a trusted gateway that names the user",
             $"tenant-a:{ApiKeyHasher.Hash(AliceKey)} user=alice",
@@ -26,7 +26,6 @@ public sealed class BoundKeyTests
             options.ApiKeys.Add(entry);
         }
 
-        using var cleanup = new FolderCleanup(folder);
         await using var app = AgentMemServer.Build(options, b =>
         {
             b.WebHost.UseTestServer();
@@ -68,20 +67,5 @@ public sealed class BoundKeyTests
         Assert.Equal(("plain", (string?)null, (string?)null), (entries[1].Tenant, entries[1].User, entries[1].Agent));
         var bad = Assert.Throws<FormatException>(() => ApiKeyHasher.ParseKeyFile(["# fine", $"t:{hash} role=admin"]));
         Assert.Contains("line 2", bad.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class FolderCleanup(string folder) : IDisposable
-    {
-        public void Dispose()
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 }

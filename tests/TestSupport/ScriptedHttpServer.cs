@@ -4,16 +4,17 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace AgentMem.Retrieval.Tests.Embeddings;
+namespace AgentMem.TestSupport;
 
 /// <summary>A loopback-only (127.0.0.1) HTTP server whose answers a test scripts per call.</summary>
-internal sealed class ScriptedHttpServer : IAsyncDisposable
+public sealed class ScriptedHttpServer : IAsyncDisposable
 {
     private readonly HttpListener _listener;
     private readonly Func<int, ScriptedRequest, Task<ScriptedResponse>> _script;
     private readonly Task _loop;
     private int _calls;
 
+    /// <summary>Starts listening; <paramref name="script"/> answers call number n (from 0) to each request.</summary>
     public ScriptedHttpServer(Func<int, ScriptedRequest, Task<ScriptedResponse>> script)
     {
         _script = script;
@@ -39,12 +40,16 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
         _loop = Task.Run(LoopAsync);
     }
 
+    /// <summary>The API base, <c>http://127.0.0.1:PORT/v1/</c>.</summary>
     public Uri BaseUrl { get; }
 
+    /// <summary>Every request, in arrival order, recorded as it arrives (before the script answers).</summary>
     public ConcurrentQueue<ScriptedRequest> Requests { get; } = new();
 
+    /// <summary>Requests received so far.</summary>
     public int Calls => Volatile.Read(ref _calls);
 
+    /// <summary>A JSON answer with <paramref name="status"/>.</summary>
     public static ScriptedResponse Json(object body, int status = 200) => new(status, JsonSerializer.Serialize(body));
 
     /// <summary>An OpenAI-style answer embedding each input as [length, first char code, position in batch], in the given index order.</summary>
@@ -62,6 +67,7 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
         return Json(new { @object = "list", data, model = request.Model, usage = new { prompt_tokens = inputs.Length * 3, total_tokens = inputs.Length * 3 } });
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         Abort(_listener);
@@ -145,11 +151,22 @@ internal sealed class ScriptedHttpServer : IAsyncDisposable
     }
 }
 
-internal sealed record ScriptedRequest(string Method, string Path, string? Authorization, string Body)
+/// <summary>A request as the server received it.</summary>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Path">The absolute path.</param>
+/// <param name="Authorization">The Authorization header, if any.</param>
+/// <param name="Body">The body text.</param>
+public sealed record ScriptedRequest(string Method, string Path, string? Authorization, string Body)
 {
+    /// <summary>The body's <c>model</c>.</summary>
     public string Model => JsonDocument.Parse(Body).RootElement.GetProperty("model").GetString()!;
 
+    /// <summary>The body's <c>input</c> texts.</summary>
     public string[] Inputs => JsonDocument.Parse(Body).RootElement.GetProperty("input").Deserialize<string[]>()!;
 }
 
-internal sealed record ScriptedResponse(int Status, string Body, int? RetryAfterSeconds = null);
+/// <summary>A scripted answer.</summary>
+/// <param name="Status">The HTTP status.</param>
+/// <param name="Body">The JSON body.</param>
+/// <param name="RetryAfterSeconds">A Retry-After header, if any.</param>
+public sealed record ScriptedResponse(int Status, string Body, int? RetryAfterSeconds = null);
