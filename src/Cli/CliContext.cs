@@ -67,8 +67,8 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
             SnapshotMinimum = EnvInt("AGENTMEM_SNAPSHOT_MINIMUM") ?? new RetrievalStateOptions().SnapshotMinimum,
             // A long-running service keeps a local model off the write path (vectors arrive in the background); a one-shot
             // command has no background to wait for, so it embeds what it needs before answering.
-            InlineEmbedLimit = EmbedInBackground && Embedder.EmbedsInBackground ? 0 : int.MaxValue,
-            QueueAfterWrites = EmbedInBackground && Embedder.EmbedsInBackground,
+            InlineEmbedLimit = EmbedInBackground && Embedder.IsSentenceModel ? 0 : int.MaxValue,
+            QueueAfterWrites = EmbedInBackground && Embedder.IsSentenceModel,
         };
         var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid ?? DefaultHybrid(), options);
         state = ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State;

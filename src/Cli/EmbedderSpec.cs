@@ -11,11 +11,12 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
     public static EmbedderSpec Default { get; } = new("hashing", null, null);
 
     /// <summary>Whether the model is too slow to embed on the write path (its vectors are computed in the background).</summary>
-    /// <summary>Whether the vectors come from a sentence model (anything but the lexical hashing embedder).</summary>
+    /// <summary>
+    /// Whether the vectors come from a sentence model (anything but the lexical hashing embedder): it gets the sentence
+    /// fusion weights, and a long-running service embeds with it off the write path (every model is slow next to a write).
+    /// </summary>
     public bool IsSentenceModel => !Kind.Equals("hashing", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Whether a long-running service should embed off the write path: every model is slow next to a write.</summary>
-    public bool EmbedsInBackground => IsSentenceModel;
 
     /// <summary>Null for the default hashing embedder (the hybrid retriever fits it per cube).</summary>
     public IEmbeddingGenerator<string, Embedding<float>>? Create()

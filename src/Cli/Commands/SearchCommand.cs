@@ -24,8 +24,8 @@ internal static class SearchCommand
             string text = parse.GetValue(query) ?? string.Empty;
             string? retriever = parse.GetValue(mode);
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), retrieverName: retriever, cancellationToken: ct);
-            var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
-            Write(ctx.Output, retriever ?? memory.DefaultRetrieverName, text, hits, parse.GetValue(explain), state.PendingEmbeddingsIn(ctx.Scope.Tenant, cube.Id));
+            long pending = state.PendingEmbeddings > 0 ? state.PendingEmbeddingsIn(ctx.Scope.Tenant, (await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)).Id) : 0;
+            Write(ctx.Output, retriever ?? memory.DefaultRetrieverName, text, hits, parse.GetValue(explain), pending);
             return 0;
         });
         return command;

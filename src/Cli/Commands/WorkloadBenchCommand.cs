@@ -54,7 +54,7 @@ internal static class WorkloadBenchCommand
                     return memory;
                 },
                 Settle = (memory, token) => states.TryGetValue(memory, out var state) ? state.WaitForIndexesAsync(token) : Task.CompletedTask,
-                DrainEmbeddings = ctx.Embedder.EmbedsInBackground ? DrainAsync : null,
+                DrainEmbeddings = ctx.Embedder.IsSentenceModel ? DrainAsync : null,
                 Release = memory =>
                 {
                     if (states.TryGetValue(memory, out var state))

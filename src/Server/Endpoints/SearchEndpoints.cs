@@ -27,8 +27,9 @@ internal static class SearchEndpoints
         var hits = await memory.SearchAsync(scope, RequestScope.Cube(request.Cube), query, request.K, retrieverName: request.Mode, cancellationToken: cancellationToken).ConfigureAwait(false);
         var dtos = hits.Select((h, i) => new SearchHitDto(i + 1, h.Score, MemoryDto.From(h.Item), request.Explain ? h.Components : null)).ToList();
         long pending = 0;
-        if (composition.Embeddings is { } state)
+        if (composition.Embeddings is { PendingEmbeddings: > 0 } state)
         {
+            // Only while something waits: resolving the cube's id costs a read that an idle queue does not need.
             var cube = await memory.OpenCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
             pending = state.PendingEmbeddingsIn(scope.Tenant, cube.Id);
         }
