@@ -13,6 +13,6 @@ internal readonly record struct SignalRange(float Low, float High)
     /// <summary>Scores in (0, <paramref name="best"/>].</summary>
     public static SignalRange UpTo(float best) => new(0, best);
 
-    /// <summary>Whether any score can contribute (a range needs High above Low, and Low at least 0).</summary>
+    /// <summary>Whether no score can contribute (High is not above Low).</summary>
     public bool IsEmpty => !(High > Low);
 }
