@@ -362,7 +362,7 @@ public sealed class MemoryOS : IAsyncDisposable
             throw new MemoryValidationException($"No retriever named '{retrieverName}'; available: {string.Join(", ", retrievers.Keys)}.");
         }
 
-        ContentRules.ValidateText(query, options.MaxContentBytes, "query");
+        ContentRules.ValidateText(query, options.MaxQueryBytes, "query");
         int take = search.K ?? options.DefaultSearchK;
         if (take < 1 || take > options.MaxSearchK)
         {

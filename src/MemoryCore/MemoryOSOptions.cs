@@ -3,8 +3,15 @@ namespace AgentMem.MemoryCore;
 /// <summary>Options of the <see cref="MemoryOS"/> facade, with production defaults.</summary>
 public sealed class MemoryOSOptions
 {
-    /// <summary>Largest memory text accepted, in UTF-8 bytes (default 64 KiB).</summary>
-    public int MaxContentBytes { get; set; } = 64 * 1024;
+    /// <summary>
+    /// Largest memory text accepted, in UTF-8 bytes (default 4 MiB): a pasted log, file or long answer is stored whole;
+    /// the retrieval state indexes a long text as passages, so a fact in its middle is still found. Anything larger is
+    /// refused with <see cref="Errors.ContentTooLargeException"/>, never cut; importers skip or split such items by option.
+    /// </summary>
+    public int MaxContentBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest search query accepted, in UTF-8 bytes (default 64 KiB).</summary>
+    public int MaxQueryBytes { get; set; } = 64 * 1024;
 
     /// <summary>Results returned by search when the caller gives no k (default 10).</summary>
     public int DefaultSearchK { get; set; } = 10;
@@ -26,6 +33,7 @@ public sealed class MemoryOSOptions
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxContentBytes, 16, nameof(MaxContentBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueryBytes, 16, nameof(MaxQueryBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultSearchK, 1, nameof(DefaultSearchK));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSearchK, DefaultSearchK, nameof(MaxSearchK));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchChunkSize, 1, nameof(BatchChunkSize));

@@ -25,8 +25,8 @@ public sealed class ServerOptions
     /// <summary>The tenant used when <see cref="RequireAuth"/> is false (default <c>default</c>, the CLI's tenant).</summary>
     public string LocalTenant { get; set; } = Scope.DefaultTenant;
 
-    /// <summary>Largest request body accepted, in bytes (default 1 MiB); larger bodies get 413.</summary>
-    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary>Largest request body accepted, in bytes (default 16 MiB: room for a memory at the 4 MiB content limit, JSON-escaped); larger bodies get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>How long shutdown waits for in-flight requests (writes included) to finish (default 30 s).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);

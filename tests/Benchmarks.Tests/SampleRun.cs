@@ -13,10 +13,10 @@ internal static class SampleRun
     public static EvaluationAccumulator Create(bool excludeAdversarial = true)
     {
         var acc = new EvaluationAccumulator("toy", [3, 1, 3], excludeAdversarial);
-        acc.Add(new QuestionResult("q1", "1", false, ["S1:0", "S9:0", "S1:1"], ["S1:0", "S1:1"], ["S1"], 10, 100, 1000) { F1 = 0.5 });
-        acc.Add(new QuestionResult("q2", "2", false, ["S2:0", "S3:1"], ["S3:1"], ["S3"], 20, 200, 1000) { F1 = 1.0, Bleu1 = 0.8 });
-        acc.Add(new QuestionResult("q3", "2", false, ["S1:0"], [], [], 30, 300, 1000));
-        acc.Add(new QuestionResult("q4", "5", true, ["S5:0"], ["S5:0"], ["S5"], 40, 400, 1000) { F1 = 0.0 });
+        acc.Add(new QuestionResult("q1", "1", false, ["S1:0", "S9:0", "S1:1"], ["S1:0", "S1:1"], ["S1"], 10, 100, 1000) { F1 = 0.5, WholeContextTokens = 300 });
+        acc.Add(new QuestionResult("q2", "2", false, ["S2:0", "S3:1"], ["S3:1"], ["S3"], 20, 200, 1000) { F1 = 1.0, Bleu1 = 0.8, WholeContextTokens = 400 });
+        acc.Add(new QuestionResult("q3", "2", false, ["S1:0"], [], [], 30, 300, 1000) { WholeContextTokens = 500 });
+        acc.Add(new QuestionResult("q4", "5", true, ["S5:0"], ["S5:0"], ["S5"], 40, 400, 1000) { F1 = 0.0, WholeContextTokens = 600 });
         acc.RecordIngest(5, 2);
         acc.RecordIngest(15, 2);
         acc.RecordIngest(10, 1);

@@ -32,6 +32,44 @@ public sealed class ImportAndDemoTests : IDisposable
     }
 
     [Fact]
+    public async Task A_conversation_with_a_350_KB_pasted_log_imports_whole_and_a_fact_from_the_log_s_middle_is_found()
+    {
+        var random = new Random(21);
+        var log = new System.Text.StringBuilder();
+        string[] parts = ["gateway", "scheduler", "billing", "auth", "cache", "worker"];
+        while (log.Length < 350_000)
+        {
+            if (log.Length > 170_000 && log.Length < 175_000 && !log.ToString().Contains("quarantine", StringComparison.Ordinal))
+            {
+                log.Append("2026-03-01T09:14:02Z WARN [deploy] the nightly job now writes its quarantine bucket to s3://acme-quarantine-7\n");
+            }
+
+            log.Append(System.Globalization.CultureInfo.InvariantCulture, $"2026-03-01T09:{random.Next(60):00}:{random.Next(60):00}Z INFO [{parts[random.Next(parts.Length)]}] request {random.Next(100_000, 999_999)} done in {random.Next(1, 900)} ms\n");
+        }
+
+        var turns = new List<object>();
+        for (int i = 0; i < 20; i++)
+        {
+            turns.Add(new { speaker = i % 2 == 0 ? "user" : "assistant", text = $"Turn {i}: the {parts[i % parts.Length]} service needs another look at its retries." });
+        }
+
+        turns.Insert(10, new { speaker = "user", text = "Here is the whole log from last night:\n" + log });
+        string path = Path.Combine(cli.Folder, "long.json");
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { format = "agentmem.conversation.v1", id = "ops", sessions = new[] { new { id = "s1", turns } } }));
+
+        var (code, output, err) = await cli.RunAsync("--embedder", "hashing", "import", "conversation", path, "--json");
+        Assert.True(code == 0, err);
+        var done = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.Equal(21, done.GetProperty("created").GetInt32());
+        Assert.Equal(0, done.GetProperty("oversized").GetArrayLength());
+
+        var hit = (await cli.JsonAsync("--embedder", "hashing", "search", "where does the nightly job put its quarantine bucket", "--k", "3")).GetProperty("hits")[0];
+        Assert.Equal("ops/s1:11", hit.GetProperty("memory").GetProperty("provenance").GetProperty("sourceRef").GetString());
+        Assert.True(hit.GetProperty("memory").GetProperty("text").GetString()!.Length > 340_000);
+        Assert.Contains("s3://acme-quarantine-7", hit.GetProperty("passage").GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_of_a_broken_file_fails_cleanly_and_stores_nothing()
     {
         string path = Path.Combine(cli.Folder, "broken.json");

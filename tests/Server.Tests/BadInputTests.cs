@@ -101,11 +101,11 @@ public sealed class BadInputTests
     [Fact]
     public async Task Content_over_the_memory_limit_is_413()
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(maxBody: 16L * 1024 * 1024);
         using var client = app.Client();
 
-        // Under the 1 MiB body limit but over MemoryOS's 64 KiB content limit.
-        var big = await client.PostAsJsonAsync("/v1/memories", new { text = new string('a', 100_000) });
+        // Under the 16 MiB body limit but over MemoryOS's 4 MiB content limit.
+        var big = await client.PostAsJsonAsync("/v1/memories", new { text = new string('a', (4 * 1024 * 1024) + 1) });
         await AssertProblemAsync(big, HttpStatusCode.RequestEntityTooLarge);
     }
 }

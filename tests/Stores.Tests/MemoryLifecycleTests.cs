@@ -146,12 +146,12 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Content_over_the_limit_and_broken_utf16_are_refused_with_typed_errors()
     {
-        var big = new string('a', 64 * 1024 + 1);
+        var big = new string('a', (4 * 1024 * 1024) + 1);
         var tooLarge = await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(big)));
-        Assert.Contains("65,536", tooLarge.Message, StringComparison.Ordinal);
+        Assert.Contains("4,194,304", tooLarge.Message, StringComparison.Ordinal);
 
         // Exactly at the limit is fine (multi-byte characters count as their UTF-8 length).
-        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(new string('é', 32 * 1024)));
+        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(new string('é', 2 * 1024 * 1024)));
 
         var broken = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("bad \uD800 surrogate")));
         Assert.Contains("surrogate", broken.Message, StringComparison.Ordinal);

@@ -135,7 +135,10 @@ public sealed class EvaluationAccumulator
             Latencies(all, ingest, items, wall),
             new TokenSummary(
                 Mean(all.Select(s => (double?)s.Result.ContextTokens)),
-                Mean(all.Select(s => (double?)s.Result.FullContextTokens))));
+                Mean(all.Select(s => (double?)s.Result.FullContextTokens)))
+            {
+                WholeMemoriesMean = Mean(all.Select(s => (double?)s.Result.WholeContextTokens)),
+            });
     }
 
     private Scored Score(QuestionResult result)

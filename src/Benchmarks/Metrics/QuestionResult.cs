@@ -36,6 +36,9 @@ public sealed record QuestionResult(
     /// </summary>
     public IReadOnlyList<IReadOnlyList<string>>? RankedTurnGroups { get; init; }
 
+    /// <summary>Tokens of the same retrieved memories given whole (no passage excerpts); 0 when not measured.</summary>
+    public long WholeContextTokens { get; init; }
+
     /// <summary>Token F1 of the generated answer, if QA was run.</summary>
     public double? F1 { get; init; }
 

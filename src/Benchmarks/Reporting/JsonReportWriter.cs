@@ -92,6 +92,7 @@ public static class JsonReportWriter
 
         w.WriteStartObject("tokens");
         Number(w, "context_mean", result.Tokens.ContextMean);
+        Number(w, "whole_memories_mean", result.Tokens.WholeMemoriesMean);
         Number(w, "full_context_mean", result.Tokens.FullContextMean);
         w.WriteEndObject();
 

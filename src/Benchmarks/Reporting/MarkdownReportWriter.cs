@@ -55,8 +55,8 @@ public static class MarkdownReportWriter
         md.Append(CultureInfo.InvariantCulture, $"| ingest | {latency.IngestCount} | {ReportFormat.Millis(latency.IngestP50)} | {ReportFormat.Millis(latency.IngestP95)} | {ReportFormat.Millis(latency.IngestP99)} |\n\n");
         md.Append(CultureInfo.InvariantCulture, $"Ingest throughput: {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s\n");
 
-        md.Append("\n## Context tokens\n\n| Retrieved context (mean) | Full context (mean) |\n|---:|---:|\n");
-        md.Append(CultureInfo.InvariantCulture, $"| {ReportFormat.Whole(result.Tokens.ContextMean)} | {ReportFormat.Whole(result.Tokens.FullContextMean)} |\n");
+        md.Append("\n## Context tokens\n\n| Retrieved context, passages (mean) | Same memories whole (mean) | Full context (mean) |\n|---:|---:|---:|\n");
+        md.Append(CultureInfo.InvariantCulture, $"| {ReportFormat.Whole(result.Tokens.ContextMean)} | {ReportFormat.Whole(result.Tokens.WholeMemoriesMean)} | {ReportFormat.Whole(result.Tokens.FullContextMean)} |\n");
 
         if (manifest is { Count: > 0 })
         {

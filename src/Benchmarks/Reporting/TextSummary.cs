@@ -105,7 +105,7 @@ public static class TextSummary
         text.Append('\n');
         text.Append(CultureInfo.InvariantCulture, $"search ms   p50 {ReportFormat.Millis(latency.SearchP50)}  p95 {ReportFormat.Millis(latency.SearchP95)}  p99 {ReportFormat.Millis(latency.SearchP99)}  (n={latency.SearchCount})\n");
         text.Append(CultureInfo.InvariantCulture, $"ingest ms   p50 {ReportFormat.Millis(latency.IngestP50)}  p95 {ReportFormat.Millis(latency.IngestP95)}  p99 {ReportFormat.Millis(latency.IngestP99)}  (n={latency.IngestCount}, {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s)\n");
-        text.Append(CultureInfo.InvariantCulture, $"tokens      context {ReportFormat.Whole(result.Tokens.ContextMean)}  full context {ReportFormat.Whole(result.Tokens.FullContextMean)}  (means)\n");
+        text.Append(CultureInfo.InvariantCulture, $"tokens      context {ReportFormat.Whole(result.Tokens.ContextMean)}  (whole memories {ReportFormat.Whole(result.Tokens.WholeMemoriesMean)})  full context {ReportFormat.Whole(result.Tokens.FullContextMean)}  (means)\n");
         if (result.Overall.Qa is { } qa)
         {
             text.Append(CultureInfo.InvariantCulture, $"qa          F1 {ReportFormat.Score(qa.F1)}  BLEU-1 {ReportFormat.Score(qa.Bleu1)}  judge {ReportFormat.Score(qa.Judge)}  (n={qa.Count})\n");

@@ -26,6 +26,7 @@ public sealed class BenchmarkRunner
     private readonly BenchmarkOptions options;
     private readonly ITokenCounter tokens;
     private readonly QaOptions? qa;
+    private readonly List<string> oversized = [];
 
     /// <summary>Creates a runner over a memory facade (normally on a fresh, throwaway database).</summary>
     public BenchmarkRunner(MemoryOS memory, BenchmarkOptions options, ITokenCounter? tokenCounter = null, QaOptions? qa = null)
@@ -63,6 +64,7 @@ public sealed class BenchmarkRunner
         var accumulator = new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
         var baseline = qa is { FullContextBaseline: true } ? new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial) : null;
         var retrieverBaseline = options.BaselineRetriever is null ? null : new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
+        oversized.Clear();
         var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
         if (AfterIngest is { } afterIngest)
         {
@@ -87,7 +89,7 @@ public sealed class BenchmarkRunner
             }
 
             var result = Score(question, hits, conversation, maxK, searchMs);
-            string context = FormatContext(hits.Take(options.ContextK).Select(h => h.Item));
+            string context = FormatContext(hits.Take(options.ContextK), passages: true);
             if (qa is not null)
             {
                 var (f1, bleu, judge) = await AnswerAsync(question, context, cancellationToken).ConfigureAwait(false);
@@ -134,6 +136,14 @@ public sealed class BenchmarkRunner
                 foreach (var draft in Drafts(session))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    int bytes = Encoding.UTF8.GetByteCount(draft.Text);
+                    if (bytes > memory.Options.MaxContentBytes)
+                    {
+                        // One item over the hard limit costs its own questions, not the run: skipped, listed in the manifest.
+                        oversized.Add(string.Create(CultureInfo.InvariantCulture, $"{conversation.Id}/{draft.SourceRef} ({bytes:N0} bytes)"));
+                        progress?.Report(new BenchmarkProgress("ingest", ++done, total));
+                        continue;
+                    }
 
                     // One add per memory, as an agent writes while the conversation goes on.
                     var watch = Stopwatch.StartNew();
@@ -162,11 +172,14 @@ public sealed class BenchmarkRunner
     private QuestionResult Score(BenchQuestion question, IReadOnlyList<SearchHit> hits, IngestedConversation conversation, int maxK, double searchMs)
     {
         var top = hits.Take(maxK).Select(h => h.Item.Provenance.SourceRef ?? string.Empty).ToList();
-        long contextTokens = tokens.CountTokens(FormatContext(hits.Take(options.ContextK).Select(h => h.Item)));
-        return options.Granularity == Granularity.Turn
+        var context = hits.Take(options.ContextK).ToList();
+        long contextTokens = tokens.CountTokens(FormatContext(context, passages: true));
+        long wholeTokens = tokens.CountTokens(FormatContext(context, passages: false));
+        var result = options.Granularity == Granularity.Turn
             ? QuestionResult.ForQuestion(question, top, searchMs, contextTokens, conversation.FullContextTokens)
             : QuestionResult.ForQuestion(question, top.SelectMany(conversation.TurnsOf).ToList(), searchMs, contextTokens, conversation.FullContextTokens)
                 with { RankedSessionIds = top, RankedTurnGroups = top.Select(conversation.TurnsOf).ToList() };
+        return result with { WholeContextTokens = wholeTokens };
     }
 
     private IEnumerable<MemoryDraft> Drafts(BenchSession session)
@@ -225,12 +238,14 @@ public sealed class BenchmarkRunner
         return (AnswerMetrics.TokenF1(answer, gold), AnswerMetrics.Bleu1(answer, gold), judge);
     }
 
-    private static string FormatContext(IEnumerable<MemoryItem> items)
+    /// <summary>The reader's context: each hit on a line, a long memory as its matched passage when <paramref name="passages"/>.</summary>
+    private static string FormatContext(IEnumerable<SearchHit> hits, bool passages)
     {
         var sb = new StringBuilder();
-        foreach (var item in items)
+        foreach (var hit in hits)
         {
-            AppendLine(sb, item.ValidFrom, item.Provenance.Actor, item.Text);
+            var item = hit.Item;
+            AppendLine(sb, item.ValidFrom, item.Provenance.Actor, passages ? hit.Excerpt : item.Text);
         }
 
         return sb.ToString();
@@ -307,6 +322,9 @@ public sealed class BenchmarkRunner
             ["judge_prompt"] = qa?.Judge is null ? null : QaPrompts.JudgeSystem,
             ["evidence_dropped"] = dataset.Diagnostics.DroppedEvidenceReferences,
             ["evidence_repaired"] = dataset.Diagnostics.RepairedEvidenceReferences,
+            ["max_content_bytes"] = memory.Options.MaxContentBytes,
+            ["oversized_turns_skipped"] = oversized.Count,
+            ["oversized_turns"] = oversized.Count == 0 ? null : string.Join("; ", oversized),
         };
         if (host is not null)
         {

@@ -110,6 +110,11 @@ internal static class BenchCommand
                 var run = await RunOnceAsync(ctx, dataset, options, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), ct);
                 ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
                 ctx.Output.Out.Write(TextSummary.Format(run.Result));
+                if (run.Manifest.TryGetValue("oversized_turns_skipped", out var skipped) && skipped is int count && count > 0)
+                {
+                    ctx.Output.Out.Write(string.Create(CultureInfo.InvariantCulture, $"skipped     {count} turn(s) over the {run.Manifest["max_content_bytes"]:N0}-byte content limit: {run.Manifest["oversized_turns"]}\n"));
+                }
+
                 var comparison = run.Baseline;
                 if (retrievalOnly is not null)
                 {

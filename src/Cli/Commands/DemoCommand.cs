@@ -49,7 +49,7 @@ internal static class DemoCommand
 
                 await using var memory = demo.OpenMemory();
                 demo.Output.Notice($"[grey]demo database: {Markup.Escape(demo.DbPath)}[/]");
-                var summary = await ImportCommand.RunAsync(memory, demo, document, 16, ct);
+                var summary = await ImportCommand.RunAsync(memory, demo, document, 16, MemoryCore.Import.OversizePolicy.Skip, ct);
                 if (demo.Output.IsJson)
                 {
                     demo.Output.WriteJsonLine(summary);

@@ -18,7 +18,12 @@ internal static class ImportCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "A conversation file in the agentmem.conversation.v1 format (see docs/conversation-format.md)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Turns per transaction.", DefaultValueFactory = _ => 100 };
-        var conversation = new Command("conversation", "Import a conversation: one memory per turn.") { file, batchSize };
+        var oversize = new Option<OversizePolicy>("--oversize")
+        {
+            Description = "What to do with a turn over the content limit (4 MiB by default): skip it and say so, or split it at paragraph boundaries.",
+            DefaultValueFactory = _ => OversizePolicy.Skip,
+        };
+        var conversation = new Command("conversation", "Import a conversation: one memory per turn.") { file, batchSize, oversize };
         Verb.Bind(conversation, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             int size = parse.GetValue(batchSize);
@@ -29,7 +34,7 @@ internal static class ImportCommand
 
             var document = await ConversationReader.ReadFileAsync(parse.GetValue(file)!.FullName, ct);
             await using var memory = ctx.OpenMemory();
-            var summary = await RunAsync(memory, ctx, document, size, ct);
+            var summary = await RunAsync(memory, ctx, document, size, parse.GetValue(oversize), ct);
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJsonLine(summary);
@@ -37,6 +42,12 @@ internal static class ImportCommand
             else
             {
                 ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Imported [bold]{summary.Turns:N0}[/] turns of '{Markup.Escape(summary.Conversation)}' into cube '{Markup.Escape(summary.Cube)}': {summary.Created:N0} new, {summary.Duplicates:N0} already known, in {summary.Seconds:0.00} s.");
+                foreach (var turn in summary.Oversized)
+                {
+                    ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, turn.Parts == 0
+                        ? $"[yellow]Skipped[/] turn '{Markup.Escape(turn.TurnId)}': {turn.Bytes:N0} bytes, over the {memory.Options.MaxContentBytes:N0}-byte content limit (--oversize split stores it in parts)."
+                        : $"Split turn '{Markup.Escape(turn.TurnId)}' ({turn.Bytes:N0} bytes) into {turn.Parts} memories.");
+                }
             }
 
             return 0;
@@ -45,11 +56,11 @@ internal static class ImportCommand
     }
 
     /// <summary>Imports with progress (a bar for people, NDJSON events with --json).</summary>
-    public static async Task<ImportSummary> RunAsync(MemoryOS memory, CliContext ctx, ConversationDocument document, int batchSize, CancellationToken ct)
+    public static async Task<ImportSummary> RunAsync(MemoryOS memory, CliContext ctx, ConversationDocument document, int batchSize, OversizePolicy oversize, CancellationToken ct)
     {
         var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
         var watch = Stopwatch.StartNew();
-        IReadOnlyList<MemoryCore.Ports.AddOutcome> outcomes;
+        ImportResult outcomes;
         if (ctx.Output.IsJson)
         {
             outcomes = await ConversationImporter.ImportAsync(memory, ctx.Scope, cube.Id, document, batchSize, (batch, _) =>
@@ -63,7 +74,7 @@ internal static class ImportCommand
                     ids = batch.Outcomes.Select(o => o.Id.ToString()),
                 });
                 return Task.CompletedTask;
-            }, ct);
+            }, oversize, ct);
         }
         else if (ctx.Output.ErrorConsole.Profile.Capabilities.Interactive)
         {
@@ -74,7 +85,7 @@ internal static class ImportCommand
                 {
                     task.Value = batch.TurnsDone;
                     return Task.CompletedTask;
-                }, ct);
+                }, oversize, ct);
             });
         }
         else
@@ -91,13 +102,20 @@ internal static class ImportCommand
                 }
 
                 return Task.CompletedTask;
-            }, ct);
+            }, oversize, ct);
         }
 
-        int created = outcomes.Count(o => o.Created);
-        return new ImportSummary("done", document.Id, cube.Name, outcomes.Count, created, outcomes.Count - created, watch.Elapsed.TotalSeconds);
+        int created = outcomes.Outcomes.Count(o => o.Created);
+        return new ImportSummary("done", document.Id, cube.Name, outcomes.Outcomes.Count, created, outcomes.Outcomes.Count - created, watch.Elapsed.TotalSeconds)
+        {
+            Oversized = outcomes.Oversized,
+        };
     }
 
-    /// <summary>The final line of an import.</summary>
-    internal sealed record ImportSummary(string Event, string Conversation, string Cube, int Turns, int Created, int Duplicates, double Seconds);
+    /// <summary>The final line of an import: <see cref="Turns"/> counts memories written (a split turn counts each part).</summary>
+    internal sealed record ImportSummary(string Event, string Conversation, string Cube, int Turns, int Created, int Duplicates, double Seconds)
+    {
+        /// <summary>Turns over the content limit, skipped or split.</summary>
+        public IReadOnlyList<OversizedTurn> Oversized { get; init; } = [];
+    }
 }

@@ -42,7 +42,14 @@ internal static class SearchCommand
                 retriever,
                 count = hits.Count,
                 pending_embeddings = pendingEmbeddings,
-                hits = hits.Select((h, i) => new { rank = i + 1, score = h.Score, components = h.Components, memory = h.Item }),
+                hits = hits.Select((h, i) => new
+                {
+                    rank = i + 1,
+                    score = h.Score,
+                    components = h.Components,
+                    passage = h.Passage is { } p ? new { start = p.Start, length = p.Length, text = h.Excerpt } : null,
+                    memory = h.Item,
+                }),
             });
             return;
         }
@@ -72,11 +79,12 @@ internal static class SearchCommand
                 hits[i].Score.ToString("0.00", CultureInfo.InvariantCulture),
                 MemoryView.Time(item.ValidFrom),
                 Markup.Escape(item.Provenance.Actor ?? string.Empty),
-                Markup.Escape(MemoryView.Clip(item.Text, 70)),
+                Markup.Escape(MemoryView.Clip(hits[i].Passage is null ? item.Text : "… " + hits[i].Excerpt.Trim(), 70)),
                 item.Id.ToString());
             if (explain)
             {
-                table.Rows.Update(i, 6, new Text(string.Join("\n", hits[i].Components.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value:0.###}")))));
+                string passage = hits[i].Passage is { } p ? string.Create(CultureInfo.InvariantCulture, $"\npassage chars {p.Start:N0}–{p.End:N0} of {item.Text.Length:N0}") : string.Empty;
+                table.Rows.Update(i, 6, new Text(string.Join("\n", hits[i].Components.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value:0.###}"))) + passage));
             }
         }
 

@@ -21,7 +21,7 @@ internal static class ServeCommand
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Without it: no auth, --tenant only, loopback only." };
-        var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 1024 * 1024 };
+        var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {

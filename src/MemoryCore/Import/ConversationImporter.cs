@@ -1,5 +1,7 @@
+using System.Text;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.MemoryCore.Import;
 
@@ -7,29 +9,52 @@ namespace AgentMem.MemoryCore.Import;
 /// <param name="BatchIndex">Zero-based batch number.</param>
 /// <param name="TurnsDone">Turns imported so far, this batch included.</param>
 /// <param name="TurnsTotal">Turns in the conversation.</param>
-/// <param name="Outcomes">One outcome per turn of the batch, in order.</param>
+/// <param name="Outcomes">One outcome per memory of the batch, in order.</param>
 public sealed record ImportBatch(int BatchIndex, int TurnsDone, int TurnsTotal, IReadOnlyList<AddOutcome> Outcomes);
+
+/// <summary>What an import did with turns over <see cref="MemoryOSOptions.MaxContentBytes"/>.</summary>
+public enum OversizePolicy
+{
+    /// <summary>Leave the turn out and report it; the rest of the conversation is imported.</summary>
+    Skip,
+
+    /// <summary>Store the turn as several memories, cut at paragraph or sentence boundaries, each under the limit.</summary>
+    Split,
+}
+
+/// <summary>A turn over the content limit, and what became of it.</summary>
+/// <param name="TurnId">The turn's id in the conversation.</param>
+/// <param name="Bytes">Its text's UTF-8 length.</param>
+/// <param name="Parts">Memories it was split into; 0 when it was skipped.</param>
+public sealed record OversizedTurn(string TurnId, int Bytes, int Parts);
+
+/// <summary>The outcome of an import.</summary>
+/// <param name="Outcomes">One outcome per memory written, in conversation order (a split turn has one per part).</param>
+/// <param name="Oversized">Turns over the content limit, skipped or split, in conversation order.</param>
+public sealed record ImportResult(IReadOnlyList<AddOutcome> Outcomes, IReadOnlyList<OversizedTurn> Oversized);
 
 /// <summary>
 /// Turns a conversation into plaintext memories, one per turn, in batches of <c>batchSize</c> turns;
-/// each batch is one transaction, and is reported only after it committed.
+/// each batch is one transaction, and is reported only after it committed. A turn over the content limit does not stop
+/// the import: it is skipped or split (<see cref="OversizePolicy"/>) and listed in the result.
 /// </summary>
 public static class ConversationImporter
 {
-    /// <summary>Imports every turn; returns the outcomes of all turns in order.</summary>
-    public static async Task<IReadOnlyList<AddOutcome>> ImportAsync(
+    /// <summary>Imports every turn; returns the outcomes of all memories written, in order, and the oversized turns.</summary>
+    public static async Task<ImportResult> ImportAsync(
         MemoryOS memory,
         Scope actor,
         string cube,
         ConversationDocument conversation,
         int batchSize = 100,
         Func<ImportBatch, CancellationToken, Task>? onBatchCommitted = null,
+        OversizePolicy oversize = OversizePolicy.Skip,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var drafts = ToDrafts(conversation);
+        var (drafts, oversized) = FitToLimit(ToDrafts(conversation), memory.Options.MaxContentBytes, oversize);
         var all = new List<AddOutcome>(drafts.Count);
         int batchIndex = 0;
         for (int start = 0; start < drafts.Count; start += batchSize)
@@ -46,7 +71,50 @@ public static class ConversationImporter
             batchIndex++;
         }
 
-        return all;
+        return new ImportResult(all, oversized);
+    }
+
+    /// <summary>
+    /// The drafts with every text over <paramref name="maxBytes"/> skipped or split, and the list of those turns. A part
+    /// keeps the turn's speaker, session and time, and its source reference gains <c>#part{n}</c>.
+    /// </summary>
+    public static (List<MemoryDraft> Drafts, List<OversizedTurn> Oversized) FitToLimit(List<MemoryDraft> drafts, int maxBytes, OversizePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(drafts);
+        var kept = new List<MemoryDraft>(drafts.Count);
+        var oversized = new List<OversizedTurn>();
+        foreach (var draft in drafts)
+        {
+            int bytes = Encoding.UTF8.GetByteCount(draft.Text);
+            if (bytes <= maxBytes)
+            {
+                kept.Add(draft);
+                continue;
+            }
+
+            string turn = draft.SourceRef ?? $"#{kept.Count + oversized.Count}";
+            if (policy == OversizePolicy.Skip)
+            {
+                oversized.Add(new OversizedTurn(turn, bytes, 0));
+                continue;
+            }
+
+            // A UTF-16 character is at most 3 UTF-8 bytes (a surrogate pair, 2 characters, is 4), and a passage is at most
+            // twice its target: so parts of maxBytes / 6 target characters always fit.
+            int written = 0;
+            foreach (var part in PassageSplitter.Split(draft.Text, Math.Max(16, maxBytes / 6)))
+            {
+                string text = part.Of(draft.Text)!;
+                if (!string.IsNullOrWhiteSpace(text))
+                {
+                    kept.Add(draft with { Text = text, SourceRef = $"{turn}#part{++written}" });
+                }
+            }
+
+            oversized.Add(new OversizedTurn(turn, bytes, written));
+        }
+
+        return (kept, oversized);
     }
 
     /// <summary>The memory drafts for a conversation: speaker as actor, session as scope, session date as event time.</summary>

@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.MemoryCore.Search;
 
@@ -6,4 +7,14 @@ namespace AgentMem.MemoryCore.Search;
 /// <param name="Item">The memory.</param>
 /// <param name="Score">Final relevance; larger is better. Comparable only within one result list.</param>
 /// <param name="Components">Named parts of the score (e.g. <c>bm25</c>, <c>vector</c>, <c>recency</c>).</param>
-public sealed record SearchHit(MemoryItem Item, double Score, IReadOnlyDictionary<string, double> Components);
+public sealed record SearchHit(MemoryItem Item, double Score, IReadOnlyDictionary<string, double> Components)
+{
+    /// <summary>
+    /// For a memory indexed as passages (a long text), the passage of <see cref="MemoryItem.Text"/> that matched the
+    /// query best; null for a short memory, or when no passage matched better than the whole text.
+    /// </summary>
+    public TextSpan? Passage { get; init; }
+
+    /// <summary>The matched passage's text when there is one, else the whole memory text.</summary>
+    public string Excerpt => Passage is { } p && p.Of(Item.Text) is { } text ? text : Item.Text;
+}

@@ -40,7 +40,7 @@ public static class ContentRules
         if (bytes > maxUtf8Bytes)
         {
             throw new ContentTooLargeException(
-                $"The {what} is {bytes:N0} bytes of UTF-8; the limit is {maxUtf8Bytes:N0} bytes (MemoryOSOptions.MaxContentBytes). Split it into smaller memories.");
+                $"The {what} is {bytes:N0} bytes of UTF-8; the limit is {maxUtf8Bytes:N0} bytes (MemoryOSOptions.{(what == "query" ? "MaxQueryBytes" : "MaxContentBytes")}).{(what == "query" ? string.Empty : " Split it into smaller memories.")}");
         }
     }
 

@@ -9,7 +9,8 @@ namespace AgentMem.Retrieval.Context;
 /// <summary>
 /// Builds a token-budgeted context. When the whole cube fits, it returns everything: on short
 /// histories the full context beats any retrieval (as the ConvoMem study found). Otherwise it takes the
-/// best-ranked memories that fit, and renders them grouped by session and ordered by time, with dates.
+/// best-ranked memories that fit, and renders them grouped by session and ordered by time, with dates; a long memory
+/// found by one of its passages is given as that passage (<see cref="ContextOptions.Passages"/>).
 /// </summary>
 public static class ContextBuilder
 {
@@ -27,14 +28,14 @@ public static class ContextBuilder
             all.Add(item);
             if (fits)
             {
-                allTokens += options.TokenCounter.CountTokens(Line(item)) + 1;
+                allTokens += options.TokenCounter.CountTokens(Line(item, item.Text)) + 1;
                 fits = allTokens <= options.TokenBudget;
             }
         }
 
         if (fits)
         {
-            var whole = Render(all, options);
+            var whole = Render(all.Select(i => (i, i.Text)).ToList(), options);
             if (whole.Tokens <= options.TokenBudget)
             {
                 return new BuiltContext(whole.Text, whole.Tokens, whole.Ordered, all.Count, IsComplete: true);
@@ -51,11 +52,11 @@ public static class ContextBuilder
     {
         ArgumentNullException.ThrowIfNull(ranked);
         ArgumentNullException.ThrowIfNull(options);
-        var chosen = new List<MemoryItem>();
+        var chosen = new List<(MemoryItem, string)>();
         (string Text, int Tokens, List<MemoryItem> Ordered) rendered = (string.Empty, 0, []);
         foreach (var hit in ranked)
         {
-            chosen.Add(hit.Item);
+            chosen.Add((hit.Item, options.Passages ? PassageText(hit) : hit.Item.Text));
             var attempt = Render(chosen, options);
             if (attempt.Tokens > options.TokenBudget)
             {
@@ -69,20 +70,31 @@ public static class ContextBuilder
         return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete: chosen.Count == cubeMemories && cubeMemories > 0);
     }
 
-    private static (string Text, int Tokens, List<MemoryItem> Ordered) Render(List<MemoryItem> items, ContextOptions options)
+    /// <summary>The hit's matched passage with "…" where its memory's text goes on, or the whole text.</summary>
+    private static string PassageText(SearchHit hit)
+    {
+        if (hit.Passage is not { } span || span.Of(hit.Item.Text) is not { } passage)
+        {
+            return hit.Item.Text;
+        }
+
+        return (span.Start > 0 ? "… " : string.Empty) + passage.Trim() + (span.End < hit.Item.Text.Length ? " …" : string.Empty);
+    }
+
+    private static (string Text, int Tokens, List<MemoryItem> Ordered) Render(List<(MemoryItem Item, string Text)> entries, ContextOptions options)
     {
         // Sessions in the order they happened; memories in time order inside each.
-        var groups = items
-            .GroupBy(m => m.Scope.Session ?? string.Empty)
-            .Select(g => g.OrderBy(m => m.ValidFrom ?? m.Provenance.RecordedAt).ThenBy(m => m.Id).ToList())
-            .OrderBy(g => g[0].ValidFrom ?? g[0].Provenance.RecordedAt)
+        var groups = entries
+            .GroupBy(e => e.Item.Scope.Session ?? string.Empty)
+            .Select(g => g.OrderBy(e => e.Item.ValidFrom ?? e.Item.Provenance.RecordedAt).ThenBy(e => e.Item.Id).ToList())
+            .OrderBy(g => g[0].Item.ValidFrom ?? g[0].Item.Provenance.RecordedAt)
             .ToList();
         var sb = new StringBuilder();
-        var ordered = new List<MemoryItem>(items.Count);
+        var ordered = new List<MemoryItem>(entries.Count);
         foreach (var group in groups)
         {
-            string? session = group[0].Scope.Session;
-            var date = group[0].ValidFrom;
+            string? session = group[0].Item.Scope.Session;
+            var date = group[0].Item.ValidFrom;
             sb.Append("## ").Append(session is null ? "Notes" : "Session " + session);
             if (date is { } d)
             {
@@ -90,9 +102,9 @@ public static class ContextBuilder
             }
 
             sb.Append('\n');
-            foreach (var item in group)
+            foreach (var (item, shown) in group)
             {
-                sb.Append(Line(item)).Append('\n');
+                sb.Append(Line(item, shown)).Append('\n');
                 ordered.Add(item);
             }
         }
@@ -101,7 +113,7 @@ public static class ContextBuilder
         return (text, options.TokenCounter.CountTokens(text), ordered);
     }
 
-    private static string Line(MemoryItem item)
+    private static string Line(MemoryItem item, string text)
     {
         var sb = new StringBuilder();
         if (item.ValidFrom is { } d)
@@ -114,6 +126,6 @@ public static class ContextBuilder
             sb.Append(actor).Append(": ");
         }
 
-        return sb.Append(item.Text.ReplaceLineEndings(" ").Trim()).ToString();
+        return sb.Append(text.ReplaceLineEndings(" ").Trim()).ToString();
     }
 }

@@ -15,6 +15,12 @@ public sealed class ContextOptions
     /// <summary>Ranked candidates considered when the whole cube does not fit (default 200).</summary>
     public int Candidates { get; set; } = 200;
 
+    /// <summary>
+    /// Whether a long memory found by one of its passages contributes that passage (marked with "…" where text was left
+    /// out) instead of its whole text (default true): the budget buys the facts that matched, not the rest of a long answer.
+    /// </summary>
+    public bool Passages { get; set; } = true;
+
     /// <summary>Retriever used to rank, by name; null for the default.</summary>
     public string? Retriever { get; set; }
 

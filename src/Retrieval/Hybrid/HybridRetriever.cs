@@ -179,7 +179,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             }
 
             components["fused"] = context.Fused[i];
-            hits.Add(new SearchHit(cube.ItemAt(i)!, context.Fused[i], components));
+            hits.Add(new SearchHit(cube.ItemAt(i)!, context.Fused[i], components) { Passage = context.PassageOf(i) });
         }
 
         return hits;

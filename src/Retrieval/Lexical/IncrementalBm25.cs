@@ -184,20 +184,28 @@ public sealed class IncrementalBm25
     /// Adds each live document's BM25 score for <paramref name="queryTerms"/> (distinct terms count once) into
     /// <paramref name="scores"/> (length ≥ <see cref="Capacity"/>, cleared by the caller) and returns the best score.
     /// </summary>
-    public float Score(IReadOnlyList<string> queryTerms, Span<float> scores)
+    public float Score(IReadOnlyList<string> queryTerms, Span<float> scores) => Score(queryTerms, scores, this);
+
+    /// <summary>
+    /// Scores this index's documents as if each were a document of <paramref name="statistics"/>' corpus: IDF from its
+    /// document count and document frequencies, length normalisation against its average length. Passages of long
+    /// memories are scored so, against the cube's memories, which puts a passage and a short memory on one scale.
+    /// </summary>
+    public float Score(IReadOnlyList<string> queryTerms, Span<float> scores, IncrementalBm25 statistics)
     {
         ArgumentNullException.ThrowIfNull(queryTerms);
+        ArgumentNullException.ThrowIfNull(statistics);
         if (scores.Length < Capacity)
         {
             throw new ArgumentException("The score buffer is shorter than the index's capacity.", nameof(scores));
         }
 
-        if (DocumentCount == 0)
+        if (DocumentCount == 0 || statistics.DocumentCount == 0)
         {
             return 0;
         }
 
-        float avg = Math.Max(1f, totalLength / (float)DocumentCount);
+        float avg = statistics.AverageLength;
         Span<int> seen = queryTerms.Count <= 64 ? stackalloc int[queryTerms.Count] : new int[queryTerms.Count];
         int distinct = 0;
         float max = 0;
@@ -210,12 +218,13 @@ public sealed class IncrementalBm25
 
             seen[distinct++] = id;
             ref var p = ref postings[id];
-            if (p.Live == 0)
+            int frequency = ReferenceEquals(statistics, this) ? p.Live : statistics.DocumentFrequency(term);
+            if (p.Live == 0 || frequency == 0)
             {
                 continue;
             }
 
-            float idf = Idf(DocumentCount, p.Live);
+            float idf = Idf(statistics.DocumentCount, frequency);
             var entries = p.Entries.AsSpan(0, p.Count);
             foreach (var e in entries)
             {
@@ -235,6 +244,9 @@ public sealed class IncrementalBm25
 
         return max;
     }
+
+    /// <summary>Mean length of the live documents, at least 1.</summary>
+    public float AverageLength => DocumentCount == 0 ? 1f : Math.Max(1f, totalLength / (float)DocumentCount);
 
     /// <summary>Term-frequency saturation.</summary>
     public float K1 => k1;

@@ -37,10 +37,11 @@ internal sealed class CubeIndex : IDisposable
     private long sessionTotal;
     private int liveSessions;
 
-    public CubeIndex(int windowRadius, int? annThreshold = null, string? annFolder = null)
+    public CubeIndex(int windowRadius, int? annThreshold = null, string? annFolder = null, int passageChars = RetrievalStateOptions.DefaultPassageChars)
     {
         this.windowRadius = windowRadius;
         Vectors = new VectorColumn(annThreshold, annFolder);
+        Passages = new PassageColumn(passageChars);
     }
 
     /// <summary>The stable 64-bit key a memory's vector has in ANN indexes (FNV-1a of its id; collisions are detected).</summary>
@@ -71,12 +72,15 @@ internal sealed class CubeIndex : IDisposable
 
     public VectorColumn Vectors { get; }
 
+    /// <summary>BM25 over the passages of long memories (see <see cref="PassageColumn"/>).</summary>
+    public PassageColumn Passages { get; }
+
     /// <summary>Sessions with at least one member; one past the highest session number.</summary>
     public int SessionCapacity => sessions.Count;
 
     /// <summary>Approximate resident bytes, for the cache's budget.</summary>
     public long EstimatedBytes =>
-        ItemIndex.EstimatedBytes + TagIndex.EstimatedBytes + Vectors.EstimatedBytes + (items.Length * 56L) + (slotOf.Count * (48L + SlimItemBytes))
+        ItemIndex.EstimatedBytes + TagIndex.EstimatedBytes + Vectors.EstimatedBytes + Passages.EstimatedBytes + (items.Length * 56L) + (slotOf.Count * (48L + SlimItemBytes))
         + (sessions.Count * 96L) + (interned.Count * 64L);
 
     /// <summary>Distinct actors of the cube with the lower-case words of their names.</summary>
@@ -146,6 +150,7 @@ internal sealed class CubeIndex : IDisposable
         Remove(item.Id);
         int slot = Claim(slim, Fnv(describedText), Fnv(item.ContentHash), MemoryCore.Time.TemporalCues.MentionsTime(item.Text));
         ItemIndex.Set(slot, TextAnalyzer.Terms(describedText));
+        Passages.Set(slot, item.Text);
         Attach(slot, slim);
         if (hasVector)
         {
@@ -178,11 +183,11 @@ internal sealed class CubeIndex : IDisposable
     }
 
     /// <summary>The live memories in creation order with what a snapshot keeps of each.</summary>
-    public IEnumerable<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, IReadOnlyList<(string Term, int Tf)> Terms)> Export()
+    public IEnumerable<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, IReadOnlyList<(string Term, int Tf)> Terms, IReadOnlyList<(MemoryCore.Text.TextSpan Span, IReadOnlyList<(string Term, int Tf)> Terms)> Passages)> Export()
     {
         foreach (var (id, slot) in slotOf.OrderBy(p => p.Key))
         {
-            yield return (items[slot]!, textHash[slot], contentKey[slot], mentionsTime[slot], ItemIndex.DocumentTerms(slot));
+            yield return (items[slot]!, textHash[slot], contentKey[slot], mentionsTime[slot], ItemIndex.DocumentTerms(slot), Passages.Export(slot));
         }
     }
 
@@ -314,6 +319,7 @@ internal sealed class CubeIndex : IDisposable
         }
 
         ItemIndex.Remove(slot);
+        Passages.Remove(slot);
         TagIndex.Remove(slot);
         Vectors.Remove(slot);
         items[slot] = null;

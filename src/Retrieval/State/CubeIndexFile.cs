@@ -14,7 +14,8 @@ namespace AgentMem.Retrieval.State;
 /// then catches up from the feed. Layout: "AMCI", format (int32), window radius (int32), embedder (string), sequence
 /// (int64), a string table, the memories in creation order (ids in their 16-byte form, strings as 7-bit encoded
 /// string-table indices, each memory's distinct terms with their frequencies), then every term's posting list (rows in
-/// ascending order, delta-encoded), and a CRC-32 of everything before it. The posting lists are redundant with the
+/// ascending order, delta-encoded), then the passages of long memories (row, then each passage's start, length and
+/// terms with frequencies), and a CRC-32 of everything before it; the passage size follows the window radius in the header. The posting lists are redundant with the
 /// per-memory terms on purpose: restoring them term by term fills each list once, in order, where appending memory
 /// by memory touched a different list on every term (at 100k memories, 1.5 million scattered appends). Anything
 /// unexpected (magic, format, radius, embedder, checksum, truncation, inconsistency) makes <see cref="TryRead"/>
@@ -23,10 +24,16 @@ namespace AgentMem.Retrieval.State;
 internal static class CubeIndexFile
 {
     public const string FileName = "lexical.snap";
-    private const int Format = 3; // 3: compact integers and posting lists (older snapshots are rebuilt from the store once)
+    private const int Format = 4; // 3: compact integers and posting lists; 4: passages of long memories (older snapshots are rebuilt from the store once)
     private static readonly byte[] Magic = "AMCI"u8.ToArray();
 
     public static void Write(string cubeFolder, CubeIndex index, string embedder, int windowRadius)
+    {
+        var rows = index.Export().ToList();
+        Write(cubeFolder, index.Sequence, rows, index.Passages.PassageChars, embedder, windowRadius);
+    }
+
+    private static void Write(string cubeFolder, long sequence, List<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, IReadOnlyList<(string Term, int Tf)> Terms, IReadOnlyList<(MemoryCore.Text.TextSpan Span, IReadOnlyList<(string Term, int Tf)> Terms)> Passages)> rows, int passageChars, string embedder, int windowRadius)
     {
         var strings = new Dictionary<string, int>(StringComparer.Ordinal);
         var termPostings = new List<List<(int Row, int Tf)>?>();
@@ -34,11 +41,10 @@ internal static class CubeIndexFile
         using var body = new MemoryStream();
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
-            var rows = index.Export().ToList();
             w.Write(rows.Count);
             for (int row = 0; row < rows.Count; row++)
             {
-                var (item, textHash, contentKey, time, terms) = rows[row];
+                var (item, textHash, contentKey, time, terms, _) = rows[row];
                 item.Id.WriteBytes(id);
                 w.Write(id);
                 Ref(w, strings, item.CubeId);
@@ -111,6 +117,30 @@ internal static class CubeIndexFile
                     previous = row;
                 }
             }
+
+            w.Write7BitEncodedInt(rows.Count(r => r.Passages.Count > 0));
+            for (int row = 0; row < rows.Count; row++)
+            {
+                var passages = rows[row].Passages;
+                if (passages.Count == 0)
+                {
+                    continue;
+                }
+
+                w.Write7BitEncodedInt(row);
+                w.Write7BitEncodedInt(passages.Count);
+                foreach (var (span, passageTerms) in passages)
+                {
+                    w.Write7BitEncodedInt(span.Start);
+                    w.Write7BitEncodedInt(span.Length);
+                    w.Write7BitEncodedInt(passageTerms.Count);
+                    foreach (var (term, tf) in passageTerms)
+                    {
+                        Ref(w, strings, term);
+                        w.Write7BitEncodedInt(tf);
+                    }
+                }
+            }
         }
 
         Directory.CreateDirectory(cubeFolder);
@@ -124,8 +154,9 @@ internal static class CubeIndexFile
                 w.Write(Magic);
                 w.Write(Format);
                 w.Write(windowRadius);
+                w.Write(passageChars);
                 w.Write(embedder);
-                w.Write(index.Sequence);
+                w.Write(sequence);
                 w.Write(strings.Count);
                 foreach (var (text, _) in strings.OrderBy(p => p.Value))
                 {
@@ -162,7 +193,7 @@ internal static class CubeIndexFile
         try
         {
             using var r = new SnapshotReader(path);
-            if (r.ReadInt32() != BitConverter.ToInt32(Magic) || r.ReadInt32() != Format || r.ReadInt32() != windowRadius || r.ReadString() != embedder)
+            if (r.ReadInt32() != BitConverter.ToInt32(Magic) || r.ReadInt32() != Format || r.ReadInt32() != windowRadius || r.ReadInt32() != index.Passages.PassageChars || r.ReadString() != embedder)
             {
                 return null;
             }
@@ -174,7 +205,7 @@ internal static class CubeIndexFile
                 strings[i] = r.ReadString();
             }
 
-            if (!RestoreMemories(r, strings, index) || !r.Finish())
+            if (!RestoreMemories(r, strings, index) || !RestorePassages(r, strings, index) || !r.Finish())
             {
                 return null;
             }
@@ -342,6 +373,42 @@ internal static class CubeIndexFile
         }
 
         return index.ItemIndex.RestoreIsConsistent;
+    }
+
+    /// <summary>The passages of long memories; false on anything inconsistent (a row that is not a memory, an empty passage).</summary>
+    private static bool RestorePassages(SnapshotReader r, string[] strings, CubeIndex index)
+    {
+        int memories = r.Read7BitEncodedInt();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int m = 0; m < memories; m++)
+        {
+            int row = r.Read7BitEncodedInt();
+            int passages = r.Read7BitEncodedInt();
+            if (index.ItemAt(row) is null || passages < 1 || index.Passages.PassagesOf(row).Length > 0)
+            {
+                return false;
+            }
+
+            for (int p = 0; p < passages; p++)
+            {
+                var span = new MemoryCore.Text.TextSpan(r.Read7BitEncodedInt(), r.Read7BitEncodedInt());
+                int termCount = r.Read7BitEncodedInt();
+                counts.Clear();
+                for (int t = 0; t < termCount; t++)
+                {
+                    counts[Deref(r, strings) ?? throw new FormatException("A passage term is null.")] = r.Read7BitEncodedInt();
+                }
+
+                if (span.Length < 1)
+                {
+                    return false;
+                }
+
+                index.Passages.Restore(row, span, counts);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A string-table reference: 0 for null, else the index + 1, 7-bit encoded. Returns the index.</summary>

@@ -456,7 +456,7 @@ public sealed partial class RetrievalState : IDisposable
     private async Task<CubeIndex> BuildAsync(string tenant, string cubeId, long head, CancellationToken cancellationToken)
     {
         string? folder = RebuildOnWrite ? null : CubeFolder(tenant, cubeId);
-        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann")) { Sequence = head };
+        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann"), Options.PassageChars) { Sequence = head };
         if (!index.Vectors.OwnsFolder)
         {
             folder = null; // another process owns the persisted index; this one keeps a private one
@@ -472,7 +472,7 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             index.Dispose();
-            index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, Path.Combine(folder, "spann")) { Sequence = head };
+            index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, Path.Combine(folder, "spann"), Options.PassageChars) { Sequence = head };
             if (!index.Vectors.OwnsFolder)
             {
                 folder = null;

@@ -16,6 +16,16 @@ public sealed class RetrievalStateOptions
     /// <summary>Neighbours on each side of a memory in its session's window document.</summary>
     public int WindowRadius { get; set; } = 2;
 
+    /// <summary>Default <see cref="PassageChars"/>: about 200 tokens of English.</summary>
+    public const int DefaultPassageChars = 1000;
+
+    /// <summary>
+    /// Target length, in characters, of the passages a long memory (over 1.5 times this) is indexed as, cut at paragraph
+    /// or sentence boundaries: its lexical score is then its best passage's (or its whole text's, if higher), and a hit
+    /// names that passage, so a fact inside a long answer is found and quoted without the rest.
+    /// </summary>
+    public int PassageChars { get; set; } = DefaultPassageChars;
+
     /// <summary>Change-feed entries read per round trip while catching up.</summary>
     public int ChangeBatch { get; set; } = 2000;
 
@@ -78,6 +88,7 @@ public sealed class RetrievalStateOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(CacheBytes, 1 << 20, nameof(CacheBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PassageChars, 100, nameof(PassageChars));
         ArgumentOutOfRangeException.ThrowIfLessThan(ChangeBatch, 1, nameof(ChangeBatch));
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbedBatch, 1, nameof(EmbedBatch));
         ArgumentOutOfRangeException.ThrowIfNegative(InlineEmbedLimit, nameof(InlineEmbedLimit));

@@ -25,7 +25,10 @@ internal static class SearchEndpoints
         var scope = RequestScope.For(context, request.User, request.Agent);
         string query = request.Query ?? string.Empty;
         var hits = await memory.SearchAsync(scope, RequestScope.Cube(request.Cube), query, request.K, retrieverName: request.Mode, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var dtos = hits.Select((h, i) => new SearchHitDto(i + 1, h.Score, MemoryDto.From(h.Item), request.Explain ? h.Components : null)).ToList();
+        var dtos = hits.Select((h, i) => new SearchHitDto(i + 1, h.Score, MemoryDto.From(h.Item), request.Explain ? h.Components : null)
+        {
+            Passage = h.Passage is { } p ? new PassageDto(p.Start, p.Length, h.Excerpt) : null,
+        }).ToList();
         long pending = 0;
         if (composition.Embeddings is { PendingEmbeddings: > 0 } state)
         {

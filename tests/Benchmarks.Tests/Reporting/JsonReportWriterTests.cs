@@ -42,6 +42,7 @@ public class JsonReportWriterTests
         Assert.Equal(5 / 0.03, root.GetProperty("ingest_items_per_s").GetDouble());
         Assert.Equal(250, root.GetProperty("tokens").GetProperty("context_mean").GetDouble());
         Assert.Equal(1000, root.GetProperty("tokens").GetProperty("full_context_mean").GetDouble());
+        Assert.Equal(450, root.GetProperty("tokens").GetProperty("whole_memories_mean").GetDouble());
         Assert.Equal(0.75, root.GetProperty("qa").GetProperty("f1").GetDouble());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("qa").GetProperty("judge").ValueKind);
 

@@ -15,7 +15,7 @@ public class MarkdownReportWriterTests
         Assert.Contains("| 2 | 2 | 1 | 0.000 | 1.000 | 0.500 |", md, StringComparison.Ordinal);
         Assert.Contains("| 5 (excluded) | 1 | 1 | 1.000 | 1.000 | 1.000 |", md, StringComparison.Ordinal);
         Assert.Contains("| search | 4 | 25.0 | 38.5 | 39.7 |", md, StringComparison.Ordinal);
-        Assert.Contains("| 250 | 1000 |", md, StringComparison.Ordinal);
+        Assert.Contains("| 250 | 450 | 1000 |", md, StringComparison.Ordinal);
         Assert.Contains("## Answer quality", md, StringComparison.Ordinal);
         Assert.Contains("| git_commit | deadbeef |", md, StringComparison.Ordinal);
         Assert.Contains("| note | pipes \\| and newlines |", md, StringComparison.Ordinal);

@@ -19,7 +19,7 @@ public class TextSummaryTests
         Assert.Equal(header.IndexOf("R@3", StringComparison.Ordinal) + 3, overall.IndexOf("1.000", StringComparison.Ordinal) + 5);
         Assert.Contains("0.250", overall, StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("search ms   p50 25.0  p95 38.5  p99 39.7", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("tokens      context 250  full context 1000", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("tokens      context 250  (whole memories 450)  full context 1000", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("qa          F1 0.750", StringComparison.Ordinal));
         Assert.EndsWith("\n", text, StringComparison.Ordinal);
     }

@@ -80,6 +80,24 @@ internal sealed class ScoringContext : IDisposable
     /// <summary>Each step's per-slot contribution (arrays from <see cref="Rent"/>, possibly longer than <see cref="Slots"/>), by component name, for explanations.</summary>
     public Dictionary<string, float[]> Components { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The best-matching passage of each long memory (a passage number of <see cref="CubeIndex.Passages"/>), filled by
+    /// the item signal; null when the cube has no long memories.
+    /// </summary>
+    public int[]? BestPassage { get; private set; }
+
+    /// <summary>A per-slot array of passage numbers, all −1, kept as <see cref="BestPassage"/>.</summary>
+    public int[] StartPassages()
+    {
+        BestPassage = new int[Math.Max(1, Slots)];
+        Array.Fill(BestPassage, -1);
+        return BestPassage;
+    }
+
+    /// <summary>The span of the passage that matched best in the memory of <paramref name="slot"/>, if any.</summary>
+    public MemoryCore.Text.TextSpan? PassageOf(int slot) =>
+        BestPassage is { } best && best[slot] >= 0 ? Cube.Passages.SpanOf(best[slot]) : null;
+
     /// <summary>Whether the slot holds a memory that passes the request's filter (evaluated once per slot, on demand).</summary>
     public bool Allowed(int slot)
     {
