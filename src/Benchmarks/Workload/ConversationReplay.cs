@@ -15,19 +15,21 @@ public sealed class ConversationReplay
     private readonly List<(string ConversationId, BenchSession Session, BenchTurn Turn)> turns = [];
     private int position;
 
-    /// <summary>Prepares the stream; turns without text are skipped (nothing to retrieve).</summary>
+    /// <summary>Prepares the stream; turns without text, or shorter than <paramref name="minChars"/>, are skipped.</summary>
     /// <param name="dataset">The dataset whose turns are replayed.</param>
-    /// <exception cref="ArgumentException">The dataset has no turn with text.</exception>
-    public ConversationReplay(BenchmarkDataset dataset)
+    /// <param name="minChars">Shortest turn replayed, in characters (0: all); a cube of long texts only replays long turns.</param>
+    /// <exception cref="ArgumentException">The dataset has no turn with text of that length.</exception>
+    public ConversationReplay(BenchmarkDataset dataset, int minChars = 0)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentOutOfRangeException.ThrowIfNegative(minChars);
         foreach (var conversation in dataset.Conversations)
         {
             foreach (var session in conversation.Sessions)
             {
                 foreach (var turn in session.Turns)
                 {
-                    if (!string.IsNullOrWhiteSpace(turn.Text))
+                    if (!string.IsNullOrWhiteSpace(turn.Text) && turn.Text.Length >= minChars)
                     {
                         turns.Add((conversation.Id, session, turn));
                     }
@@ -37,7 +39,7 @@ public sealed class ConversationReplay
 
         if (turns.Count == 0)
         {
-            throw new ArgumentException($"The dataset '{dataset.SourcePath}' has no turn with text to replay.", nameof(dataset));
+            throw new ArgumentException(minChars > 0 ? $"The dataset '{dataset.SourcePath}' has no turn of {minChars} characters or more to replay." : $"The dataset '{dataset.SourcePath}' has no turn with text to replay.", nameof(dataset));
         }
     }
 

@@ -21,6 +21,9 @@ public sealed class WorkloadOptions
     /// <summary>Memories per <see cref="MemoryOS.AddBatchAsync"/> call while the cube grows between sizes.</summary>
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>Shortest turn replayed, in characters (default 0: every turn); e.g. 1,500 makes a cube of long texts only.</summary>
+    public int MinTurnChars { get; set; }
+
     /// <summary>Results asked for by every search.</summary>
     public int K { get; set; } = 10;
 
@@ -89,6 +92,7 @@ public sealed class WorkloadOptions
             throw new ArgumentException("The host must say how to open a memory facade (Open).", nameof(Open));
         }
 
+        ArgumentOutOfRangeException.ThrowIfNegative(MinTurnChars, nameof(MinTurnChars));
         ArgumentNullException.ThrowIfNull(Sizes, nameof(Sizes));
         if (Sizes.Count == 0)
         {

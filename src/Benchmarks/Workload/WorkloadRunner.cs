@@ -77,7 +77,7 @@ public sealed class WorkloadRunner
     private async Task RunEngineAsync(MemoryOS memory, WorkloadEngine engine, IReadOnlyList<int> sizes, int iterations, BenchmarkDataset dataset, string dbPath, List<WorkloadRow> rows, IProgress<BenchmarkProgress>? progress, CancellationToken ct)
     {
         // Both engines see the same memories and the same queries in the same order.
-        var replay = new ConversationReplay(dataset);
+        var replay = new ConversationReplay(dataset, options.MinTurnChars);
         var queries = new QueryCycle(dataset);
         var scope = new Scope(options.Tenant);
         int k = options.K;
@@ -240,6 +240,7 @@ public sealed class WorkloadRunner
             ["reference_iterations"] = options.ReferenceIterations,
             ["grow_batch_size"] = options.BatchSize,
             ["k"] = options.K,
+            ["min_turn_chars"] = options.MinTurnChars,
             ["memories"] = "dataset turns replayed in order, every conversation in one cube; session ids '{conversation}/{session}', '#passN' from the second pass; de-duplication off",
             ["queries"] = "dataset questions' text, cycled",
             ["round"] = "AddAsync of one memory (timed), then SearchAsync of the next question (timed), then an untimed SearchAsync of the added text that must return the added memory",

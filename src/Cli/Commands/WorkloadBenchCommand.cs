@@ -26,11 +26,12 @@ internal static class WorkloadBenchCommand
         var coldProbes = new Option<int>("--cold-probes") { Description = "Fresh processes timed per size for the cold columns (the median is reported).", DefaultValueFactory = _ => defaults.ColdProbes };
         var batch = new Option<int>("--batch") { Description = "Memories per batch add while the cube grows between sizes.", DefaultValueFactory = _ => defaults.BatchSize };
         var k = new Option<int>("--k") { Description = "Results asked for by every search.", DefaultValueFactory = _ => defaults.K };
+        var minChars = new Option<int>("--min-chars") { Description = "Replay only turns of at least this many characters (e.g. 1500 for a cube of long texts).", DefaultValueFactory = _ => 0 };
         var work = new Option<string?>("--work") { Description = "Folder for the engines' database files, kept afterwards (default: a temporary folder, deleted)." };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
         var command = new Command("workload", "Add-then-search workload on one growing cube: add and search-after-write latency, steady search, cold first search in a new process, resident memory per memory; default engine beside the full-rebuild reference.")
         {
-            dataset, sizes, iterations, referenceMax, referenceIterations, coldProbes, batch, k, work, json,
+            dataset, sizes, iterations, referenceMax, referenceIterations, coldProbes, batch, k, minChars, work, json,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
@@ -45,6 +46,7 @@ internal static class WorkloadBenchCommand
                 ColdProbes = parse.GetValue(coldProbes),
                 BatchSize = parse.GetValue(batch),
                 K = parse.GetValue(k),
+                MinTurnChars = parse.GetValue(minChars),
                 WorkDirectory = parse.GetValue(work),
                 Open = (dbPath, hybrid) =>
                 {
