@@ -85,12 +85,16 @@ internal sealed class JsonSource(string filePath)
         };
     }
 
-    public int Int32(JsonElement obj, string name, string path)
+    /// <summary>A required integer, or a non-empty string (generated datasets name their categories), as invariant text.</summary>
+    public string Int32OrString(JsonElement obj, string name, string path)
     {
         JsonElement value = Required(obj, name, path);
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int result)
-            ? result
-            : throw WrongType(Child(path, name), "an integer", value);
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt32(out int result) => result.ToString(CultureInfo.InvariantCulture),
+            JsonValueKind.String when value.GetString() is { Length: > 0 } text => text,
+            _ => throw WrongType(Child(path, name), "an integer or a non-empty string", value),
+        };
     }
 
     public bool OptionalBool(JsonElement obj, string name, string path)

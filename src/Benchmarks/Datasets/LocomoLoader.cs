@@ -11,7 +11,9 @@ namespace AgentMem.Benchmarks.Datasets;
 /// </summary>
 /// <remarks>
 /// Sessions are ordered by N and get ids <c>DN</c>; turn ids are the <c>dia_id</c>s (<c>D3:7</c>);
-/// question ids are <c>{sample_id}#q{index}</c>. Category 5 questions are adversarial. Evidence
+/// question ids are <c>{sample_id}#q{index}</c>. Categories are integers in LoCoMo; a string category
+/// (as <c>LocomoJsonWriter</c> writes for generated sets) is kept as is. Category 5
+/// questions are adversarial. Evidence
 /// strings holding several ids (<c>"D8:6; D9:17"</c>) are split; ids that only match after
 /// canonicalisation (<c>D:11:26</c>, <c>D30:05</c>) are repaired; ids matching no turn are dropped.
 /// Both are counted in <see cref="BenchmarkDataset.Diagnostics"/>.
@@ -21,7 +23,7 @@ public static partial class LocomoLoader
     /// <summary>Dataset kind name.</summary>
     public const string Kind = "locomo";
 
-    private const int AdversarialCategory = 5;
+    private const string AdversarialCategory = "5";
 
     private static readonly string[] DateFormats =
     [
@@ -173,7 +175,7 @@ public static partial class LocomoLoader
             q++;
             src.Object(item, itemPath);
             string question = src.String(item, "question", itemPath);
-            int category = src.Int32(item, "category", itemPath);
+            string category = src.Int32OrString(item, "category", itemPath);
             bool adversarial = category == AdversarialCategory;
             string? answer = src.OptionalScalar(item, "answer", itemPath);
             if (answer is null && !adversarial)
@@ -224,7 +226,7 @@ public static partial class LocomoLoader
                 conversation.Id,
                 question,
                 answer,
-                category.ToString(CultureInfo.InvariantCulture),
+                category,
                 adversarial,
                 turnIds,
                 sessionIds,

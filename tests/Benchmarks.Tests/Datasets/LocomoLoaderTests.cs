@@ -125,7 +125,8 @@ public class LocomoLoaderTests
     [InlineData("empty", "$", "array is empty")]
     [InlineData("rootobject", "$", "expected an array but found an object")]
     [InlineData("noqa", "$[0]", "missing required field 'qa'")]
-    [InlineData("categorystring", "$[0].qa[0].category", "expected an integer but found a string")]
+    [InlineData("categorybool", "$[0].qa[0].category", "expected an integer or a non-empty string but found a boolean")]
+    [InlineData("categoryempty", "$[0].qa[0].category", "expected an integer or a non-empty string but found a string")]
     [InlineData("turnsobject", "$[0].conversation.session_2", "expected an array but found an object")]
     [InlineData("baddate", "$[0].conversation.session_1_date_time", "cannot parse date 'yesterday at noon'")]
     [InlineData("noanswer", "$[0].qa[0]", "missing required field 'answer'")]
@@ -140,7 +141,8 @@ public class LocomoLoaderTests
             "empty" => "[]",
             "rootobject" => "{\"sample_id\": \"x\"}",
             "noqa" => ValidSample.Replace("\"qa\":", "\"qa_removed\":", StringComparison.Ordinal),
-            "categorystring" => ValidSample.Replace("\"category\": 2", "\"category\": \"two\"", StringComparison.Ordinal),
+            "categorybool" => ValidSample.Replace("\"category\": 2", "\"category\": true", StringComparison.Ordinal),
+            "categoryempty" => ValidSample.Replace("\"category\": 2", "\"category\": \"\"", StringComparison.Ordinal),
             "turnsobject" => ValidSample.Replace("\"session_2\": [{\"speaker\": \"Bob\", \"dia_id\": \"D2:1\", \"text\": \"Later.\"}]", "\"session_2\": {\"speaker\": \"Bob\"}", StringComparison.Ordinal),
             "baddate" => ValidSample.Replace("1:56 pm on 8 May, 2023", "yesterday at noon", StringComparison.Ordinal),
             "noanswer" => ValidSample.Replace("\"answer\": 2022, ", "", StringComparison.Ordinal),
