@@ -29,6 +29,7 @@ internal static class CliApp
         root.Subcommands.Add(ImportCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(DatasetCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(McpCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ModelCommand.Create(global, stdout, stderr));

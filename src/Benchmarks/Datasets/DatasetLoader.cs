@@ -3,8 +3,11 @@ namespace AgentMem.Benchmarks.Datasets;
 /// <summary>Entry point that picks a loader by dataset kind name.</summary>
 public static class DatasetLoader
 {
-    /// <summary>Known dataset kinds: <c>locomo</c>, <c>longmemeval</c>, <c>convomem</c>.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [LocomoLoader.Kind, LongMemEvalLoader.Kind, ConvoMemLoader.Kind];
+    /// <summary>
+    /// Known dataset kinds: <c>locomo</c>, <c>longmemeval</c>, <c>convomem</c>, and <c>longchat</c> (the generated set of
+    /// long technical conversations, read from the LoCoMo-format file <see cref="Synthetic.LocomoJsonWriter"/> writes).
+    /// </summary>
+    public static IReadOnlyList<string> Kinds { get; } = [LocomoLoader.Kind, LongMemEvalLoader.Kind, ConvoMemLoader.Kind, Synthetic.LongChatGenerator.Kind];
 
     /// <summary>Loads a dataset, blocking until done.</summary>
     /// <param name="kind">One of <see cref="Kinds"/> (case-insensitive).</param>
@@ -16,6 +19,7 @@ public static class DatasetLoader
     {
         LocomoLoader.Kind => LocomoLoader.Load(path),
         LongMemEvalLoader.Kind => LongMemEvalLoader.Load(path),
+        Synthetic.LongChatGenerator.Kind => LocomoLoader.Load(path) with { Name = Synthetic.LongChatGenerator.Kind },
         _ => ConvoMemLoader.Load(path),
     };
 
@@ -31,6 +35,7 @@ public static class DatasetLoader
         {
             LocomoLoader.Kind => LocomoLoader.LoadAsync(path, cancellationToken),
             LongMemEvalLoader.Kind => LongMemEvalLoader.LoadAsync(path, cancellationToken),
+            Synthetic.LongChatGenerator.Kind => LoadLongChatAsync(path, cancellationToken),
             _ => ConvoMemLoader.LoadAsync(path, cancellationToken),
         };
 
@@ -38,6 +43,9 @@ public static class DatasetLoader
     /// <param name="path">Dataset file or directory.</param>
     /// <returns>64 lower-case hex digits.</returns>
     public static string ComputeSha256(string path) => DatasetHash.ComputeSha256(path);
+
+    private static async Task<BenchmarkDataset> LoadLongChatAsync(string path, CancellationToken cancellationToken) =>
+        (await LocomoLoader.LoadAsync(path, cancellationToken).ConfigureAwait(false)) with { Name = Synthetic.LongChatGenerator.Kind };
 
     private static string Normalize(string kind)
     {

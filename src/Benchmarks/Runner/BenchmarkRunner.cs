@@ -342,6 +342,7 @@ public sealed class BenchmarkRunner
         "locomo" => "1=multi-hop, 2=temporal, 3=open-domain, 4=single-hop, 5=adversarial",
         "longmemeval" => "question_type as given; *_abs questions are abstention (adversarial)",
         "convomem" => "evidence category as given",
+        "longchat" => "assistant-fact, user-fact, updated-fact, two-facts, giant-message (docs/longchat.md)",
         _ => null,
     };
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AgentMem.Benchmarks.Datasets;
+using AgentMem.Benchmarks.Datasets.Synthetic;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.Benchmarks.Reporting;
 using AgentMem.Benchmarks.Runner;
@@ -32,7 +33,10 @@ internal static class BenchCommand
 
     private static Command CreateFor(string kind, GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var file = new Argument<string>("file") { Description = $"The {kind} dataset file (or folder, for convomem)." };
+        bool generated = kind == LongChatGenerator.Kind;
+        var file = generated
+            ? new Argument<string>("file") { Description = "A file written by `agentmem dataset longchat` (default: the set generated with seed 7, in memory).", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => string.Empty }
+            : new Argument<string>("file") { Description = $"The {kind} dataset file (or folder, for convomem)." };
         var ks = new Option<string>("--k") { Description = "Cut-offs for recall@k, comma-separated.", DefaultValueFactory = _ => "1,5,10,20" };
         var granularity = new Option<string>("--granularity") { Description = "turn or session: what one memory holds.", DefaultValueFactory = _ => "turn" };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N questions." };
@@ -75,8 +79,8 @@ internal static class BenchCommand
             Verb.Validate(options.Validate);
 
             string path = parse.GetValue(file)!;
-            ctx.Output.Notice($"[grey]loading {Markup.Escape(path)}[/]");
-            var dataset = await DatasetLoader.LoadAsync(kind, path, ct);
+            ctx.Output.Notice(path.Length == 0 ? "[grey]generating longchat (seed 7)[/]" : $"[grey]loading {Markup.Escape(path)}[/]");
+            var dataset = generated && path.Length == 0 ? LongChatGenerator.Generate(new LongChatOptions()) : await DatasetLoader.LoadAsync(kind, path, ct);
             using var qa = QaSetup.FromOptions(parse.GetValue(qaUrl), parse.GetValue(qaModel), parse.GetValue(qaKey), parse.GetValue(judgeModel));
             if (qa.Options is null)
             {
