@@ -81,6 +81,13 @@ public sealed class HybridOptions
     /// <summary>How many of the best results spread score along their links.</summary>
     public int LinkSeeds { get; set; } = 10;
 
+    /// <summary>
+    /// Mean memory length, in content terms, up to which the window and session signals keep their full weight; beyond
+    /// it they are scaled by this over the cube's mean length (see <c>ScoringContext.NeighbourScale</c>). Default 50:
+    /// LoCoMo's turns average about 10 terms (unchanged), the longchat set's messages several hundred. 0 turns it off.
+    /// </summary>
+    public float NeighbourReferenceLength { get; set; } = 50;
+
     /// <summary>Neighbours on each side included in the window signal.</summary>
     public int WindowRadius { get; set; } = 2;
 
@@ -118,7 +125,7 @@ public sealed class HybridOptions
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
-        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight), (nameof(TimeWeight), TimeWeight) })
+        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight), (nameof(TimeWeight), TimeWeight), (nameof(NeighbourReferenceLength), NeighbourReferenceLength) })
         {
             if (!float.IsFinite(value) || value < 0)
             {

@@ -150,7 +150,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             var (signal, scores, _) = scored[i];
             if (i != vector || aside is null)
             {
-                scored[i] = (signal, scores, signal.Weight(options) > 0 ? signal.Score(context, scores) : SignalRange.None);
+                scored[i] = (signal, scores, signal.Weight(context) > 0 ? signal.Score(context, scores) : SignalRange.None);
             }
         }
 

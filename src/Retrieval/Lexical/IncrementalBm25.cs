@@ -9,7 +9,7 @@ namespace AgentMem.Retrieval.Lexical;
 /// compacted once its stale entries outnumber its live ones, so every update costs O(terms of the document).
 /// Not thread-safe: the owner serialises writers against readers.
 /// </summary>
-public sealed class IncrementalBm25
+public sealed class IncrementalBm25 : IBm25Statistics
 {
     private readonly Dictionary<string, int> termIds = new(StringComparer.Ordinal);
     private readonly List<string> terms = [];
@@ -187,11 +187,11 @@ public sealed class IncrementalBm25
     public float Score(IReadOnlyList<string> queryTerms, Span<float> scores) => Score(queryTerms, scores, this);
 
     /// <summary>
-    /// Scores this index's documents as if each were a document of <paramref name="statistics"/>' corpus: IDF from its
-    /// document count and document frequencies, length normalisation against its average length. Passages of long
-    /// memories are scored so, against the cube's memories, which puts a passage and a short memory on one scale.
+    /// Scores this index's documents as members of the corpus <paramref name="statistics"/> describes: IDF from its
+    /// document count and document frequencies, length normalisation against its average length (a cube's passages and
+    /// short memories are scored as one corpus so).
     /// </summary>
-    public float Score(IReadOnlyList<string> queryTerms, Span<float> scores, IncrementalBm25 statistics)
+    public float Score(IReadOnlyList<string> queryTerms, Span<float> scores, IBm25Statistics statistics)
     {
         ArgumentNullException.ThrowIfNull(queryTerms);
         ArgumentNullException.ThrowIfNull(statistics);
@@ -244,6 +244,9 @@ public sealed class IncrementalBm25
 
         return max;
     }
+
+    /// <summary>Total length, in terms, of the live documents.</summary>
+    public long TotalLength => totalLength;
 
     /// <summary>Mean length of the live documents, at least 1.</summary>
     public float AverageLength => DocumentCount == 0 ? 1f : Math.Max(1f, totalLength / (float)DocumentCount);

@@ -37,11 +37,11 @@ internal sealed class CubeIndex : IDisposable
     private long sessionTotal;
     private int liveSessions;
 
-    public CubeIndex(int windowRadius, int? annThreshold = null, string? annFolder = null, int passageChars = RetrievalStateOptions.DefaultPassageChars)
+    public CubeIndex(int windowRadius, int? annThreshold = null, string? annFolder = null, int passageChars = RetrievalStateOptions.DefaultPassageChars, int vectorPassageChars = RetrievalStateOptions.DefaultVectorPassageChars)
     {
         this.windowRadius = windowRadius;
         Vectors = new VectorColumn(annThreshold, annFolder);
-        Passages = new PassageColumn(passageChars);
+        Passages = new PassageColumn(passageChars, vectorPassageChars);
     }
 
     /// <summary>The stable 64-bit key a memory's vector has in ANN indexes (FNV-1a of its id; collisions are detected).</summary>
@@ -141,7 +141,7 @@ internal sealed class CubeIndex : IDisposable
             contentKey[existing] = Fnv(item.ContentHash);
             if (hasVector)
             {
-                Vectors.Set(existing, VectorKey(item.Id), vector);
+                SetVectors(existing, item.Id, vector);
             }
 
             return;
@@ -150,11 +150,11 @@ internal sealed class CubeIndex : IDisposable
         Remove(item.Id);
         int slot = Claim(slim, Fnv(describedText), Fnv(item.ContentHash), MemoryCore.Time.TemporalCues.MentionsTime(item.Text));
         ItemIndex.Set(slot, TextAnalyzer.Terms(describedText));
-        Passages.Set(slot, item.Text);
+        Passages.Set(slot, item.Text, ItemIndex);
         Attach(slot, slim);
         if (hasVector)
         {
-            Vectors.Set(slot, VectorKey(item.Id), vector);
+            SetVectors(slot, item.Id, vector);
         }
     }
 
@@ -266,13 +266,57 @@ internal sealed class CubeIndex : IDisposable
         return ids;
     }
 
-    /// <summary>Sets the vector of an indexed memory.</summary>
+    /// <summary>Sets the vector of an indexed memory (for a long one, its own vector then its passages', concatenated).</summary>
     public void SetVector(MemoryId id, ReadOnlySpan<float> vector)
     {
         if (slotOf.TryGetValue(id, out int slot))
         {
-            Vectors.Set(slot, VectorKey(id), vector);
+            SetVectors(slot, id, vector);
         }
+    }
+
+    /// <summary>The memory's embedding as stored: its own vector, then its passage groups' vectors when it has them.</summary>
+    public float[] FullVector(int slot)
+    {
+        var passages = Passages.VectorsOf(slot);
+        var own = Vectors.Row(slot);
+        var all = new float[own.Length + passages.Length];
+        own.CopyTo(all);
+        passages.CopyTo(all, own.Length);
+        return all;
+    }
+
+    /// <summary>Sets only the passage vectors of a long memory from its stored embedding (its own vector is in the ANN index).</summary>
+    public void SetPassageVectors(MemoryId id, ReadOnlySpan<float> vector)
+    {
+        int passages = slotOf.TryGetValue(id, out int slot) ? Passages.VectorGroupCount(slot) : 0;
+        if (passages > 0 && Vectors.Dimension > 0 && vector.Length == Vectors.Dimension * (passages + 1))
+        {
+            Passages.SetVectors(slot, vector[Vectors.Dimension..], Vectors.Dimension);
+        }
+    }
+
+    /// <summary>Memories indexed as passages (long texts).</summary>
+    public List<MemoryId> LongMemories() => slotOf.Where(p => Passages.PassagesOf(p.Value).Length > 0).Select(p => p.Key).ToList();
+
+    /// <summary>
+    /// Splits an embedding as <see cref="FullVector"/> lays it out: the memory's own vector goes to <see cref="Vectors"/>,
+    /// its passages' to <see cref="Passages"/>. A vector of any other length goes whole to the column, which refuses a
+    /// wrong dimension.
+    /// </summary>
+    private void SetVectors(int slot, MemoryId id, ReadOnlySpan<float> vector)
+    {
+        int passages = Passages.VectorGroupCount(slot);
+        int dimension = Vectors.Dimension > 0 ? Vectors.Dimension
+            : passages > 0 && vector.Length % (passages + 1) == 0 ? vector.Length / (passages + 1) : vector.Length;
+        if (passages == 0 || vector.Length != dimension * (passages + 1))
+        {
+            Vectors.Set(slot, VectorKey(id), vector);
+            return;
+        }
+
+        Vectors.Set(slot, VectorKey(id), vector[..dimension]);
+        Passages.SetVectors(slot, vector[dimension..], dimension);
     }
 
     /// <summary>Records that a reopened ANN index already holds this memory's vector.</summary>

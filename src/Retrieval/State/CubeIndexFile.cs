@@ -404,7 +404,7 @@ internal static class CubeIndexFile
                     return false;
                 }
 
-                index.Passages.Restore(row, span, counts);
+                index.Passages.Restore(row, span, counts, index.ItemIndex);
             }
         }
 

@@ -20,6 +20,14 @@ public static class IndexedText
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The hash a memory's stored embedding is checked against: <see cref="Hash"/> of the described text, or, for a long
+    /// memory embedded with its passages, of the described text and <paramref name="passageLayout"/> (the passage sizes),
+    /// so a change of either re-embeds it while a short memory's hash stays what it always was.
+    /// </summary>
+    public static string EmbeddingHash(string describedText, string? passageLayout) =>
+        passageLayout is null ? Hash(describedText) : Hash(describedText + "\n\u0000passages " + passageLayout);
+
     /// <summary>A short, stable hash of <paramref name="text"/> (SHA-256, first 16 bytes, hex).</summary>
     public static string Hash(string text)
     {

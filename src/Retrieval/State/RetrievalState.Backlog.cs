@@ -253,7 +253,7 @@ public sealed partial class RetrievalState
         var missing = new List<int>();
         for (int i = 0; i < items.Count; i++)
         {
-            if (stored.TryGetValue(items[i].Id, out var e) && e.TextHash == IndexedText.Hash(texts[i]))
+            if (stored.TryGetValue(items[i].Id, out var e) && e.TextHash == EmbeddingHashOf(items[i], texts[i]))
             {
                 vectors[i] = e.Vector; // another process got there first
             }
@@ -265,7 +265,7 @@ public sealed partial class RetrievalState
 
         if (missing.Count > 0)
         {
-            var embedded = await EmbedAsync(missing.Select(i => texts[i]).ToList(), cancellationToken).ConfigureAwait(false);
+            var embedded = await EmbedMemoriesAsync(missing.Select(i => items[i]).ToList(), missing.Select(i => texts[i]).ToList(), cancellationToken).ConfigureAwait(false);
             for (int j = 0; j < missing.Count; j++)
             {
                 vectors[missing[j]] = embedded[j];
@@ -274,7 +274,7 @@ public sealed partial class RetrievalState
             Interlocked.Add(ref embeddedTexts, missing.Count);
             if (Options.PersistEmbeddings)
             {
-                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, missing.Select(i => new StoredEmbedding(items[i].Id, IndexedText.Hash(texts[i]), vectors[i])).ToList(), cancellationToken).ConfigureAwait(false);
+                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, missing.Select(i => new StoredEmbedding(items[i].Id, EmbeddingHashOf(items[i], texts[i]), vectors[i])).ToList(), cancellationToken).ConfigureAwait(false);
             }
         }
 

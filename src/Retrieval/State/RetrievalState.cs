@@ -228,7 +228,7 @@ public sealed partial class RetrievalState : IDisposable
             {
                 missing++;
             }
-            else if (e.TextHash != IndexedText.Hash(IndexedText.Describe(item)))
+            else if (e.TextHash != EmbeddingHashOf(item, IndexedText.Describe(item)))
             {
                 stale++;
             }
@@ -273,9 +273,9 @@ public sealed partial class RetrievalState : IDisposable
             {
                 var batch = items.GetRange(start, Math.Min(1000, items.Count - start));
                 var texts = batch.Select(IndexedText.Describe).ToList();
-                var vectors = await EmbedAsync(texts, cancellationToken).ConfigureAwait(false);
+                var vectors = await EmbedMemoriesAsync(batch, texts, cancellationToken).ConfigureAwait(false);
                 Interlocked.Add(ref embeddedTexts, batch.Count);
-                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, batch.Select((item, i) => new StoredEmbedding(item.Id, IndexedText.Hash(texts[i]), vectors[i])).ToList(), cancellationToken).ConfigureAwait(false);
+                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, batch.Select((item, i) => new StoredEmbedding(item.Id, EmbeddingHashOf(item, texts[i]), vectors[i])).ToList(), cancellationToken).ConfigureAwait(false);
                 progress?.Report((start + batch.Count, items.Count));
             }
         }
@@ -420,12 +420,15 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             index.MarkAllVectorsIndexed();
+            await LoadPassageVectorsAsync(tenant, cubeId, index, index.LongMemories(), cancellationToken).ConfigureAwait(false);
             return true;
         }
 
         // Exact vectors: the persisted embeddings of the restored memories. One written after the snapshot belongs to
         // a memory the feed changed since, which the catch-up re-indexes with its current text.
-        foreach (var e in await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false))
+        // Short memories first: their vectors fix the column's dimension, by which a long memory's concatenated vectors split.
+        var embeddings = await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false);
+        foreach (var e in embeddings.OrderBy(e => index.TryGetSlot(e.MemoryId, out int slot) && index.Passages.PassagesOf(slot).Length > 0))
         {
             if (index.TryGetSlot(e.MemoryId, out _))
             {
@@ -434,6 +437,23 @@ public sealed partial class RetrievalState : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A cube whose own vectors live in its SPANN index keeps its long memories' passage vectors in memory only: they are
+    /// read back from the persisted embeddings (the passage part of each) when the cube is reopened.
+    /// </summary>
+    private async Task LoadPassageVectorsAsync(string tenant, string cubeId, CubeIndex index, List<MemoryId> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0 || !Options.PersistEmbeddings)
+        {
+            return;
+        }
+
+        foreach (var e in await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, ids, cancellationToken).ConfigureAwait(false))
+        {
+            index.SetPassageVectors(e.MemoryId, e.Vector);
+        }
     }
 
     private void Close((string Tenant, string Cube) key, CubeEntry entry)
@@ -456,7 +476,7 @@ public sealed partial class RetrievalState : IDisposable
     private async Task<CubeIndex> BuildAsync(string tenant, string cubeId, long head, CancellationToken cancellationToken)
     {
         string? folder = RebuildOnWrite ? null : CubeFolder(tenant, cubeId);
-        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann"), Options.PassageChars) { Sequence = head };
+        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann"), Options.PassageChars, Options.VectorPassageChars) { Sequence = head };
         if (!index.Vectors.OwnsFolder)
         {
             folder = null; // another process owns the persisted index; this one keeps a private one
@@ -472,7 +492,7 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             index.Dispose();
-            index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, Path.Combine(folder, "spann"), Options.PassageChars) { Sequence = head };
+            index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, Path.Combine(folder, "spann"), Options.PassageChars, Options.VectorPassageChars) { Sequence = head };
             if (!index.Vectors.OwnsFolder)
             {
                 folder = null;
@@ -514,6 +534,8 @@ public sealed partial class RetrievalState : IDisposable
                         index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
                         index.MarkVectorIndexed(item.Id);
                     }
+
+                    await LoadPassageVectorsAsync(tenant, cubeId, index, same.Where(i => PassageColumn.IsLong(i.Text.Length, Options.VectorPassageChars)).Select(i => i.Id).ToList(), cancellationToken).ConfigureAwait(false);
 
                     var freshStored = (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, fresh.Select(i => i.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
                     await IndexAsync(tenant, cubeId, index, fresh, freshStored, cancellationToken).ConfigureAwait(false);
@@ -643,13 +665,14 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             texts[i] = IndexedText.Describe(items[i]);
-            if (stored.TryGetValue(items[i].Id, out var e) && e.TextHash == IndexedText.Hash(texts[i]))
+            if (stored.TryGetValue(items[i].Id, out var e) && e.TextHash == EmbeddingHashOf(items[i], texts[i]))
             {
                 vectors[i] = e.Vector;
             }
-            else if (index.TryGetSlot(items[i].Id, out int slot) && index.SameText(slot, texts[i]) && index.Vectors.Has(slot))
+            else if (index.TryGetSlot(items[i].Id, out int slot) && index.SameText(slot, texts[i]) && index.Vectors.HasRow(slot)
+                && index.FullVector(slot) is var held && held.Length == index.Vectors.Dimension * (1 + index.Passages.VectorGroupCount(slot)))
             {
-                vectors[i] = index.Vectors.Row(slot).ToArray();
+                vectors[i] = held;
             }
             else
             {
@@ -670,11 +693,11 @@ public sealed partial class RetrievalState : IDisposable
             for (int start = 0; start < missing.Count; start += Options.EmbedBatch)
             {
                 var batch = missing.GetRange(start, Math.Min(Options.EmbedBatch, missing.Count - start));
-                var embedded = await EmbedAsync(batch.Select(i => texts[i]).ToList(), cancellationToken).ConfigureAwait(false);
+                var embedded = await EmbedMemoriesAsync(batch.Select(i => items[i]).ToList(), batch.Select(i => texts[i]).ToList(), cancellationToken).ConfigureAwait(false);
                 for (int j = 0; j < batch.Count; j++)
                 {
                     vectors[batch[j]] = embedded[j];
-                    fresh.Add(new StoredEmbedding(items[batch[j]].Id, IndexedText.Hash(texts[batch[j]]), embedded[j]));
+                    fresh.Add(new StoredEmbedding(items[batch[j]].Id, EmbeddingHashOf(items[batch[j]], texts[batch[j]]), embedded[j]));
                 }
             }
 
@@ -695,6 +718,53 @@ public sealed partial class RetrievalState : IDisposable
 
             index.Upsert(items[i], texts[i], vectors[i], vectors[i] is not null);
         }
+    }
+
+    /// <summary>
+    /// The hash a memory's stored embedding must carry to be current: of its described text, and for a long memory (one
+    /// indexed as passages) of the passage size too, since its embedding holds its passages' vectors.
+    /// </summary>
+    private string EmbeddingHashOf(MemoryItem item, string describedText) =>
+        PassageColumn.IsLong(item.Text.Length, Options.VectorPassageChars)
+            ? IndexedText.EmbeddingHash(describedText, $"{Options.PassageChars}/{Options.VectorPassageChars}")
+            : IndexedText.EmbeddingHash(describedText, null);
+
+    /// <summary>
+    /// Each memory's embedding: the vector of its described text, followed, for a long memory, by one vector per passage
+    /// (concatenated, as <see cref="CubeIndex.FullVector"/> lays it out). Texts go to the embedder in batches of
+    /// <see cref="RetrievalStateOptions.EmbedBatch"/>.
+    /// </summary>
+    private async Task<float[][]> EmbedMemoriesAsync(List<MemoryItem> items, List<string> describedTexts, CancellationToken cancellationToken)
+    {
+        var texts = new List<string>(items.Count);
+        var parts = new int[items.Count];
+        for (int i = 0; i < items.Count; i++)
+        {
+            texts.Add(describedTexts[i]);
+            var passages = PassageColumn.VectorSpans(items[i].Text, Options.PassageChars, Options.VectorPassageChars);
+            foreach (var span in passages)
+            {
+                texts.Add(span.Of(items[i].Text)!);
+            }
+
+            parts[i] = 1 + passages.Count;
+        }
+
+        var rows = new List<float[]>(texts.Count);
+        for (int start = 0; start < texts.Count; start += Options.EmbedBatch)
+        {
+            rows.AddRange(await EmbedAsync(texts.GetRange(start, Math.Min(Options.EmbedBatch, texts.Count - start)), cancellationToken).ConfigureAwait(false));
+        }
+
+        var result = new float[items.Count][];
+        int at = 0;
+        for (int i = 0; i < items.Count; i++)
+        {
+            result[i] = parts[i] == 1 ? rows[at] : rows.GetRange(at, parts[i]).SelectMany(r => r).ToArray();
+            at += parts[i];
+        }
+
+        return result;
     }
 
     private async Task<float[][]> EmbedAsync(List<string> texts, CancellationToken cancellationToken)

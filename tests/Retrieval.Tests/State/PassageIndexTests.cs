@@ -118,6 +118,67 @@ public sealed class PassageIndexTests : TempStore
         Assert.NotNull(after[0].Passage);
     }
 
+    [Fact]
+    public async Task A_long_memory_is_embedded_with_its_passage_groups_once_and_found_by_its_nearest_group()
+    {
+        var embedder = new CountingEmbedder();
+        var options = new RetrievalStateOptions();
+        await using var writer = new MemoryOS(Store, new AgentMem.Retrieval.Lexical.Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        var random = new Random(17);
+        string log = Log(random, 30_000, "the canary rollout owner is Priya");
+        var longOne = await writer.AddAsync(Me, "c", new MemoryDraft(log));
+        await writer.AddBatchAsync(Me, "c", Enumerable.Range(0, 20).Select(_ => new MemoryDraft(ShortTurn(random))).ToList());
+        int groups = PassageColumn.VectorSpans(log, options.PassageChars, options.VectorPassageChars).Count;
+        Assert.InRange(groups, 20, 40);
+
+        var request = new SearchRequest(Me.Tenant, "canary rollout owner Priya", new MemoryFilter { CubeId = cube.Id }, 5);
+        using (var state = new RetrievalState(Store, embedder, options))
+        {
+            var hits = await new HybridRetriever(state, new HybridOptions { ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, VectorWeight = 1, ActorWeight = 0, VectorMinSimilarity = 0 }).SearchAsync(request);
+            Assert.Equal(longOne.Id, hits[0].Item.Id);
+            Assert.Contains("Priya", hits[0].Excerpt, StringComparison.Ordinal); // the nearest group, found by the vector alone
+            Assert.InRange(hits[0].Excerpt.Length, 100, options.VectorPassageChars * 5 / 4);
+        }
+
+        // Every text embedded once: the memories' own texts, the long one's groups, and the query.
+        Assert.Equal(21 + groups + 1, embedder.Texts);
+        var stored = await Store.GetEmbeddingsAsync(Me.Tenant, cube.Id, "counting/v1/9", [longOne.Id]);
+        Assert.Equal(9 * (1 + groups), Assert.Single(stored).Vector.Length);
+
+        // A new state takes every vector from the store: only the query is embedded.
+        using (var again = new RetrievalState(Store, embedder, options))
+        {
+            var hits = await new HybridRetriever(again, new HybridOptions { ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, VectorWeight = 1, ActorWeight = 0, VectorMinSimilarity = 0 }).SearchAsync(request);
+            Assert.Equal(longOne.Id, hits[0].Item.Id);
+        }
+
+        Assert.Equal(21 + groups + 2, embedder.Texts);
+    }
+
+    [Fact]
+    public async Task Neighbour_signals_keep_their_weight_among_chat_turns_and_fade_among_long_texts()
+    {
+        using var hybrid = new HybridRetriever(Store);
+        await using var os = new MemoryOS(Store, hybrid);
+        var chat = await os.CreateCubeAsync(Me, "chat");
+        var docs = await os.CreateCubeAsync(Me, "docs");
+        var random = new Random(19);
+        await os.AddBatchAsync(Me, "chat", Enumerable.Range(0, 40).Select(i => new MemoryDraft(ShortTurn(random)) { Session = $"s{i / 8}" }).ToList());
+        await os.AddBatchAsync(Me, "docs", Enumerable.Range(0, 10).Select(i => new MemoryDraft(Log(random, 8_000, null)) { Session = $"s{i / 5}" }).ToList());
+
+        var options = new HybridOptions();
+        float Scale(AgentMem.Retrieval.State.CubeIndex index, string cube) =>
+            new AgentMem.Retrieval.Hybrid.Signals.ScoringContext(index, new SearchRequest(Me.Tenant, "q", new MemoryFilter { CubeId = cube }, 5), options, ["q"], null, DateTimeOffset.UtcNow).NeighbourScale;
+        Assert.Equal(1f, await hybrid.State.WithCubeAsync(Me.Tenant, chat.Id, index => Scale(index, chat.Id), default));
+        float docsScale = await hybrid.State.WithCubeAsync(Me.Tenant, docs.Id, index => Scale(index, docs.Id), default);
+        Assert.InRange(docsScale, 0.01f, 0.2f);
+
+        // Off, the weights are what the options say.
+        options.NeighbourReferenceLength = 0;
+        Assert.Equal(1f, await hybrid.State.WithCubeAsync(Me.Tenant, docs.Id, index => Scale(index, docs.Id), default));
+    }
+
     private static string ShortTurn(Random random) =>
         string.Create(CultureInfo.InvariantCulture, $"The {Components[random.Next(Components.Length)]} {Verbs[random.Next(Verbs.Length)]} again, can you check the {Components[random.Next(Components.Length)]} region settings?");
 
@@ -144,5 +205,44 @@ public sealed class PassageIndexTests : TempStore
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// A model-like embedder (not the hashing one, which the state runs inline) that counts the texts it embeds. Like a
+    /// sentence model it reads only the start of a text (500 characters); its dimensions count a few topic words.
+    /// </summary>
+    private sealed class CountingEmbedder : Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>
+    {
+        private static readonly string[] Topics = ["canary", "rollout", "owner", "priya", "billing", "cache", "queue", "region"];
+        private readonly Microsoft.Extensions.AI.EmbeddingGeneratorMetadata metadata = new("counting", null, "v1", Topics.Length + 1);
+        private int texts;
+
+        public int Texts => Volatile.Read(ref texts);
+
+        public Task<Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>> GenerateAsync(IEnumerable<string> values, Microsoft.Extensions.AI.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var list = values.ToList();
+            Interlocked.Add(ref texts, list.Count);
+            return Task.FromResult(new Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>(list.Select(t => new Microsoft.Extensions.AI.Embedding<float>(Embed(t)))));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose()
+        {
+        }
+
+        private static float[] Embed(string text)
+        {
+            var words = AgentMem.Retrieval.Lexical.TextAnalyzer.Words(text.Length > 500 ? text[..500] : text);
+            var v = new float[Topics.Length + 1];
+            for (int i = 0; i < Topics.Length; i++)
+            {
+                v[i] = words.Count(w => w == Topics[i]);
+            }
+
+            v[^1] = 0.1f; // no text is the zero vector
+            return v;
+        }
     }
 }

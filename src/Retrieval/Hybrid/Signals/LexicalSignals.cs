@@ -1,44 +1,50 @@
 namespace AgentMem.Retrieval.Hybrid.Signals;
 
 /// <summary>
-/// BM25 of each memory alone; a long memory scores as its best passage when that beats its whole text (a fact in one
-/// paragraph of a long answer is not buried by the rest), and the passage is remembered for the hit.
+/// BM25 of each memory alone. In a cube with long memories the corpus is their passages plus the short memories, and a
+/// long memory scores as its best passage (a fact in one paragraph of a long answer is not buried by the rest), which
+/// is remembered for the hit.
 /// </summary>
 internal sealed class ItemSignal : IRelevanceSignal
 {
     public string Name => "bm25_item";
 
-    public float Weight(HybridOptions options) => options.ItemWeight;
+    public float Weight(ScoringContext context) => context.Options.ItemWeight;
 
     public SignalRange Score(ScoringContext context, float[] scores)
     {
         var cube = context.Cube;
-        float max = cube.ItemIndex.Score(context.Terms, scores);
-        if (cube.Passages.Count > 0)
+        if (cube.Passages.Count == 0)
         {
-            max = Math.Max(max, cube.Passages.RaiseToBestPassage(context.Terms, cube.ItemIndex, scores, context.StartPassages()));
+            return SignalRange.UpTo(cube.ItemIndex.Score(context.Terms, scores));
         }
 
-        return SignalRange.UpTo(max);
+        var corpus = cube.Passages.Statistics(cube.ItemIndex);
+        cube.ItemIndex.Score(context.Terms, scores, corpus);
+        cube.Passages.ScoreBestPassages(context.Terms, corpus, scores, context.StartPassages());
+        return SignalRange.UpTo(System.Numerics.Tensors.TensorPrimitives.Max(scores.AsSpan(0, Math.Max(1, context.Slots))));
     }
 }
 
-/// <summary>BM25 of each memory with its session neighbours: a turn answered in the next one still matches.</summary>
+/// <summary>
+/// BM25 of each memory with its session neighbours: a turn answered in the next one still matches. Weighed down in a
+/// cube of long texts (<see cref="ScoringContext.NeighbourScale"/>).
+/// </summary>
 internal sealed class WindowSignal : IRelevanceSignal
 {
     public string Name => "bm25_window";
 
-    public float Weight(HybridOptions options) => options.WindowWeight;
+    public float Weight(ScoringContext context) => context.Options.WindowWeight * context.NeighbourScale;
 
     public SignalRange Score(ScoringContext context, float[] scores) => SignalRange.UpTo(context.Cube.ScoreWindows(context.Terms, scores));
 }
 
-/// <summary>BM25 of each memory's whole session, given to every member of it.</summary>
+/// <summary>BM25 of each memory's whole session, given to every member of it; weighed down in a cube of long texts like the window.</summary>
 internal sealed class SessionSignal : IRelevanceSignal
 {
     public string Name => "bm25_session";
 
-    public float Weight(HybridOptions options) => options.SessionWeight;
+    public float Weight(ScoringContext context) => context.Options.SessionWeight * context.NeighbourScale;
 
     public SignalRange Score(ScoringContext context, float[] scores)
     {

@@ -94,9 +94,32 @@ internal sealed class ScoringContext : IDisposable
         return BestPassage;
     }
 
-    /// <summary>The span of the passage that matched best in the memory of <paramref name="slot"/>, if any.</summary>
+    /// <summary>
+    /// The passage of each long memory nearest the query vector, filled by the vector signal (its own array: that signal
+    /// may run beside the lexical ones); null when no passage has a vector.
+    /// </summary>
+    public MemoryCore.Text.TextSpan[]? NearestPassage { get; private set; }
+
+    /// <summary>A per-slot array of spans, all empty, kept as <see cref="NearestPassage"/>.</summary>
+    public MemoryCore.Text.TextSpan[] StartNearestPassages() => NearestPassage = new MemoryCore.Text.TextSpan[Math.Max(1, Slots)];
+
+    /// <summary>
+    /// The span of the passage that matched best in the memory of <paramref name="slot"/>: by words when one matched,
+    /// else by meaning; null for a short memory.
+    /// </summary>
     public MemoryCore.Text.TextSpan? PassageOf(int slot) =>
-        BestPassage is { } best && best[slot] >= 0 ? Cube.Passages.SpanOf(best[slot]) : null;
+        BestPassage is { } best && best[slot] >= 0 ? Cube.Passages.SpanOf(best[slot])
+        : NearestPassage is { } nearest && nearest[slot].Length > 0 ? nearest[slot]
+        : null;
+
+    /// <summary>
+    /// How much the neighbour signals (window, session) count in this cube, in (0, 1]: 1 while its memories are as short
+    /// as chat turns, falling as <see cref="HybridOptions.NeighbourReferenceLength"/> over their mean length in terms
+    /// beyond it. Lending a memory its neighbours' words finds the answer to a question asked one turn earlier; among
+    /// 3,000-word answers, a window of five matches nearly anything and buries the one paragraph that holds the fact.
+    /// </summary>
+    public float NeighbourScale =>
+        Options.NeighbourReferenceLength <= 0 ? 1f : Math.Min(1f, Options.NeighbourReferenceLength / Cube.ItemIndex.AverageLength);
 
     /// <summary>Whether the slot holds a memory that passes the request's filter (evaluated once per slot, on demand).</summary>
     public bool Allowed(int slot)

@@ -11,7 +11,7 @@ internal static class SignalFusion
         float[]? scratch = null;
         foreach (var (signal, scores, range) in signals)
         {
-            float weight = signal.Weight(context.Options);
+            float weight = signal.Weight(context);
             if (weight <= 0)
             {
                 continue;

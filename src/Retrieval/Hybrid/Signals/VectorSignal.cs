@@ -3,12 +3,14 @@ namespace AgentMem.Retrieval.Hybrid.Signals;
 /// <summary>
 /// Cosine similarity of the query and memory embeddings, floored at <see cref="HybridOptions.VectorMinSimilarity"/>, fused
 /// over the range from the <see cref="HybridOptions.VectorRangeDepth"/>-th best similarity to the best (or as it is, with depth 0).
+/// A long memory takes the similarity of its nearest passage when that is higher than its own vector's (a sentence model
+/// reads only the first few hundred tokens of a text, and a fact may sit anywhere in it).
 /// </summary>
 internal sealed class VectorSignal : IRelevanceSignal
 {
     public string Name => "vector";
 
-    public float Weight(HybridOptions options) => options.VectorWeight;
+    public float Weight(ScoringContext context) => context.Options.VectorWeight;
 
     public SignalRange Score(ScoringContext context, float[] scores)
     {
@@ -20,9 +22,15 @@ internal sealed class VectorSignal : IRelevanceSignal
         var options = context.Options;
         var vectors = context.Cube.Vectors;
         var best = new TopSimilarities(options.VectorRangeDepth);
+        var passages = context.Cube.Passages;
         if (!vectors.UsesAnn)
         {
             vectors.ScoreExact(q, scores, options.VectorMinSimilarity);
+            if (passages.VectorRows > 0)
+            {
+                passages.RaiseByVectors(q, scores, options.VectorMinSimilarity, context.StartNearestPassages());
+            }
+
             if (options.VectorRangeDepth > 0)
             {
                 for (int s = 0; s < context.Slots; s++)
@@ -34,11 +42,22 @@ internal sealed class VectorSignal : IRelevanceSignal
         else
         {
             // A big cube: only the ANN index's nearest embeddings get a vector score (exact, from the row).
+            var offered = new HashSet<int>();
             foreach (var (slot, similarity) in vectors.SearchAnn(q, Math.Max(Math.Max(options.AnnCandidates, options.VectorRangeDepth), context.Request.K)))
             {
-                float score = similarity >= options.VectorMinSimilarity ? similarity : 0;
-                scores[slot] = score;
-                best.Offer(score);
+                scores[slot] = similarity >= options.VectorMinSimilarity ? similarity : 0;
+                offered.Add(slot);
+            }
+
+            // Passage vectors are held in memory and scanned exactly, whatever serves the memories' own vectors.
+            if (passages.VectorRows > 0)
+            {
+                offered.UnionWith(passages.RaiseByVectors(q, scores, options.VectorMinSimilarity, context.StartNearestPassages()));
+            }
+
+            foreach (int slot in offered)
+            {
+                best.Offer(scores[slot]);
             }
         }
 
