@@ -44,7 +44,10 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         try
         {
             var hits = await memory.SearchAsync(scope, cube, query, k, retrieverName: retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return hits.Select(h => new MemoryHitResult(h.Item.Id.ToString(), h.Item.Text, h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score)).ToList();
+            // A long memory is given as its matched passage: a pasted 300 KB log would otherwise fill the model's context.
+            return hits.Select(h => h.Passage is null
+                ? new MemoryHitResult(h.Item.Id.ToString(), h.Item.Text, h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score)
+                : new MemoryHitResult(h.Item.Id.ToString(), "… " + h.Excerpt.Trim() + " …", h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score) { FullLength = h.Item.Text.Length }).ToList();
         }
         catch (CubeNotFoundException)
         {

@@ -2,11 +2,15 @@ namespace AgentMem.Agents.Tools;
 
 /// <summary>One ranked memory returned by <c>memory_search</c>.</summary>
 /// <param name="Id">The memory id (26-character ULID).</param>
-/// <param name="Text">The memory's text.</param>
+/// <param name="Text">The memory's text; for a long memory, the passage that matched, between "…" marks.</param>
 /// <param name="Speaker">Who said or wrote it, if known.</param>
 /// <param name="Date">Event date (yyyy-MM-dd), if known.</param>
 /// <param name="Score">Relevance; larger is better, comparable only within one result list.</param>
-public sealed record MemoryHitResult(string Id, string Text, string? Speaker, string? Date, double Score);
+public sealed record MemoryHitResult(string Id, string Text, string? Speaker, string? Date, double Score)
+{
+    /// <summary>Characters in the whole memory when <see cref="Text"/> is a passage of it; null when it is the whole text.</summary>
+    public int? FullLength { get; init; }
+}
 
 /// <summary>What <c>memory_add</c> returns.</summary>
 /// <param name="Id">The id of the memory (the existing one when the same content was already stored).</param>

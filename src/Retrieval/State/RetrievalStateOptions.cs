@@ -19,8 +19,8 @@ public sealed class RetrievalStateOptions
     /// <summary>Default <see cref="PassageChars"/>: two or three sentences, about 70 tokens of English.</summary>
     public const int DefaultPassageChars = 300;
 
-    /// <summary>Default <see cref="VectorPassageChars"/>: about 230 tokens of English, inside a small sentence model's window.</summary>
-    public const int DefaultVectorPassageChars = 1000;
+    /// <summary>Default <see cref="VectorPassageChars"/>: one vector per passage.</summary>
+    public const int DefaultVectorPassageChars = DefaultPassageChars;
 
     /// <summary>
     /// Target length, in characters, of the passages a long memory (over 1.5 times this) is indexed as, cut at paragraph
@@ -33,7 +33,9 @@ public sealed class RetrievalStateOptions
     /// <summary>
     /// Target length, in characters, of the stretches of a long memory embedded together (consecutive passages, up to
     /// 1.25 times this): each gets a vector beside the memory's own, and the memory's vector similarity is the nearest
-    /// one's. Texts up to 1.5 times this are covered by the memory's own vector alone.
+    /// one's. Texts up to 1.5 times this are covered by the memory's own vector alone. The default embeds every passage:
+    /// on the longchat set with arctic-embed-xs, R@10 0.657 against 0.608 with stretches of 1,000 characters (the vector
+    /// alone 0.599 against 0.507), for about three times the embedding work; raise it to trade quality for ingest speed.
     /// </summary>
     public int VectorPassageChars { get; set; } = DefaultVectorPassageChars;
 
