@@ -20,7 +20,24 @@ public class DatasetLoaderTests
     {
         Assert.Equal("convomem", DatasetLoader.Load("convomem", RepoPaths.ConvoMemFile).Name);
         Assert.Equal(2, DatasetLoader.Load("longmemeval", RepoPaths.LongMemEvalSample).Questions.Count);
-        Assert.Equal(["locomo", "longmemeval", "convomem"], DatasetLoader.Kinds);
+        Assert.Equal(["locomo", "longmemeval", "convomem", "longchat"], DatasetLoader.Kinds);
+    }
+
+    [Fact]
+    public async Task Longchat_loads_the_file_the_generator_writes_under_its_own_name()
+    {
+        using var dir = new TempDirectory();
+        var generated = AgentMem.Benchmarks.Datasets.Synthetic.LongChatGenerator.Generate(new AgentMem.Benchmarks.Datasets.Synthetic.LongChatOptions { Conversations = 1, IncludeGiantMessage = false });
+        string path = Path.Combine(dir.Path, "longchat.json");
+        using (var file = File.Create(path))
+        {
+            AgentMem.Benchmarks.Datasets.Synthetic.LocomoJsonWriter.Write(generated, file);
+        }
+
+        var loaded = await DatasetLoader.LoadAsync("longchat", path);
+        Assert.Equal("longchat", loaded.Name);
+        Assert.Equal(generated.Questions.Count, loaded.Questions.Count);
+        Assert.Equal(generated.TurnCount, DatasetLoader.Load("longchat", path).TurnCount);
     }
 
     [Fact]
@@ -28,7 +45,7 @@ public class DatasetLoaderTests
     {
         var ex = Assert.Throws<ArgumentException>(() => DatasetLoader.Load("squad", "x.json"));
 
-        Assert.Contains("locomo, longmemeval, convomem", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("locomo, longmemeval, convomem, longchat", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
