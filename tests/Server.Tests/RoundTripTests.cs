@@ -62,6 +62,32 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public async Task A_long_memory_comes_back_with_the_passage_that_matched()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; text.Length < 20_000; i++)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"Step {i}: the worker drained its queue and flushed the cache again.\n");
+            if (i == 150)
+            {
+                text.Append("The staging cluster moved to region eu-west-3 for the Paris office.\n");
+            }
+        }
+
+        string id = await TestApp.AddAsync(client, text.ToString());
+        await TestApp.AddAsync(client, "The worker queue is fine today.");
+        var result = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/search", new { query = "which region is the staging cluster in", cube = "notes" }));
+        var top = result.GetProperty("hits")[0];
+        Assert.Equal(id, top.GetProperty("memory").GetProperty("id").GetString());
+        var passage = top.GetProperty("passage");
+        Assert.Contains("eu-west-3", passage.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.InRange(passage.GetProperty("start").GetInt32(), 5_000, 15_000);
+        Assert.True(passage.GetProperty("length").GetInt32() < 1_000);
+    }
+
+    [Fact]
     public async Task Cubes_are_created_and_listed_per_tenant()
     {
         await using var app = await TestApp.StartAsync();
