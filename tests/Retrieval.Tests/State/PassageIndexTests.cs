@@ -157,6 +157,36 @@ public sealed class PassageIndexTests : TempStore
     }
 
     [Fact]
+    public async Task A_cube_served_through_spann_reopens_with_its_passage_vectors_from_the_store()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { AnnThreshold = 60, IndexDirectory = indexes, SnapshotMinimum = 50 };
+        await using var writer = new MemoryOS(Store, new AgentMem.Retrieval.Lexical.Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(23);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 120).Select(_ => new MemoryDraft(ShortTurn(random))).ToList());
+        var longOne = await writer.AddAsync(Me, "big", new MemoryDraft(Log(random, 20_000, "the canary rollout owner is Priya Raman from the platform team")));
+        var request = new SearchRequest(Me.Tenant, "who owns the canary rollout, Priya Raman?", new MemoryFilter { CubeId = cube.Id }, 5);
+
+        var state = new RetrievalState(Store, options: options);
+        await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(request);
+        await state.WaitForIndexesAsync();
+        Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+        var before = await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(request);
+        Assert.Equal(longOne.Id, before[0].Item.Id);
+        Assert.Contains("Priya", before[0].Excerpt, StringComparison.Ordinal);
+        state.Dispose();
+
+        using var reopened = new RetrievalState(Store, options: options);
+        var after = await new HybridRetriever(reopened, HybridOptions.VectorOnly()).SearchAsync(request);
+        Assert.True(reopened.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.True(reopened.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        Assert.Equal(0, reopened.EmbeddedTexts);
+        Assert.Equal(longOne.Id, after[0].Item.Id);
+        Assert.Equal(before[0].Passage, after[0].Passage);
+    }
+
+    [Fact]
     public async Task Neighbour_signals_keep_their_weight_among_chat_turns_and_fade_among_long_texts()
     {
         using var hybrid = new HybridRetriever(Store);
