@@ -47,7 +47,7 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             // A long memory is given as its matched passage: a pasted 300 KB log would otherwise fill the model's context.
             return hits.Select(h => h.Passage is null
                 ? new MemoryHitResult(h.Item.Id.ToString(), h.Item.Text, h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score)
-                : new MemoryHitResult(h.Item.Id.ToString(), "… " + h.Excerpt.Trim() + " …", h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score) { FullLength = h.Item.Text.Length }).ToList();
+                : new MemoryHitResult(h.Item.Id.ToString(), h.MarkedExcerpt, h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score) { FullLength = h.Item.Text.Length }).ToList();
         }
         catch (CubeNotFoundException)
         {

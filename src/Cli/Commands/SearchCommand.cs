@@ -79,7 +79,7 @@ internal static class SearchCommand
                 hits[i].Score.ToString("0.00", CultureInfo.InvariantCulture),
                 MemoryView.Time(item.ValidFrom),
                 Markup.Escape(item.Provenance.Actor ?? string.Empty),
-                Markup.Escape(MemoryView.Clip(hits[i].Passage is null ? item.Text : "… " + hits[i].Excerpt.Trim(), 70)),
+                Markup.Escape(MemoryView.Clip(hits[i].MarkedExcerpt, 70)),
                 item.Id.ToString());
             if (explain)
             {

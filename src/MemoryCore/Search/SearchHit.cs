@@ -17,4 +17,13 @@ public sealed record SearchHit(MemoryItem Item, double Score, IReadOnlyDictionar
 
     /// <summary>The matched passage's text when there is one, else the whole memory text.</summary>
     public string Excerpt => Passage is { } p && p.Of(Item.Text) is { } text ? text : Item.Text;
+
+    /// <summary>
+    /// <see cref="Excerpt"/> for a reader: a passage trimmed, with "…" on each side where the memory's text goes on; the
+    /// whole text as it is otherwise.
+    /// </summary>
+    public string MarkedExcerpt =>
+        Passage is { } p && p.Of(Item.Text) is { } text
+            ? (p.Start > 0 ? "… " : string.Empty) + text.Trim() + (p.End < Item.Text.Length ? " …" : string.Empty)
+            : Item.Text;
 }

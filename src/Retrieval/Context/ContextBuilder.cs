@@ -56,7 +56,7 @@ public static class ContextBuilder
         (string Text, int Tokens, List<MemoryItem> Ordered) rendered = (string.Empty, 0, []);
         foreach (var hit in ranked)
         {
-            chosen.Add((hit.Item, options.Passages ? PassageText(hit) : hit.Item.Text));
+            chosen.Add((hit.Item, options.Passages ? hit.MarkedExcerpt : hit.Item.Text));
             var attempt = Render(chosen, options);
             if (attempt.Tokens > options.TokenBudget)
             {
@@ -68,17 +68,6 @@ public static class ContextBuilder
         }
 
         return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete: chosen.Count == cubeMemories && cubeMemories > 0);
-    }
-
-    /// <summary>The hit's matched passage with "…" where its memory's text goes on, or the whole text.</summary>
-    private static string PassageText(SearchHit hit)
-    {
-        if (hit.Passage is not { } span || span.Of(hit.Item.Text) is not { } passage)
-        {
-            return hit.Item.Text;
-        }
-
-        return (span.Start > 0 ? "… " : string.Empty) + passage.Trim() + (span.End < hit.Item.Text.Length ? " …" : string.Empty);
     }
 
     private static (string Text, int Tokens, List<MemoryItem> Ordered) Render(List<(MemoryItem Item, string Text)> entries, ContextOptions options)

@@ -43,12 +43,6 @@ internal sealed class PassageColumn
     /// <summary>Passages indexed.</summary>
     public int Count => Index.DocumentCount;
 
-    /// <summary>Memories indexed as passages.</summary>
-    public int Memories => passagesOf.Count;
-
-    /// <summary>One past the highest passage number in use.</summary>
-    public int Capacity => capacity;
-
     public long EstimatedBytes => Index.EstimatedBytes + (slotOf.Length * 20L) + (passagesOf.Count * 48L) + (wholeFrequency.Count * 64L) + (wholeOf.Count * 64L)
         + ((long)vectorRows * ((vectorDimension * 4L) + 24));
 
@@ -238,8 +232,6 @@ internal sealed class PassageColumn
     public ReadOnlySpan<int> PassagesOf(int slot) => passagesOf.TryGetValue(slot, out var list) ? list : [];
 
     public TextSpan SpanOf(int passage) => spans[passage];
-
-    public int SlotOf(int passage) => slotOf[passage];
 
     /// <summary>
     /// Indexes <paramref name="text"/> (a memory's text) as passages of <paramref name="slot"/>, replacing any it had; a
