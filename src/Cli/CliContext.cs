@@ -3,13 +3,17 @@ using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval;
 using AgentMem.Retrieval.State;
-using AgentMem.Stores.Sqlite;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Locations;
 
 namespace AgentMem.Cli;
 
 /// <summary>What every verb needs: the global options resolved, and the composition of the embedded default.</summary>
-internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOutput Output)
+internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, CliOutput Output)
 {
+    /// <summary>Where this process keeps the indexes derived from <see cref="Db"/> (<c>--index-dir</c>); null for the location's default.</summary>
+    public string? IndexDirectory { get; init; }
+
     /// <summary>The embedder the hybrid and vector retrievers use.</summary>
     public EmbedderSpec Embedder { get; init; } = EmbedderSpec.Default;
 
@@ -30,14 +34,17 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
                 : throw new MemoryCore.Errors.MemoryValidationException($"{name} must be a positive whole number; got '{text}'.")
             : null;
 
-    /// <summary>The index folder beside the database: <c>agentmem.db</c> keeps <c>agentmem.db.index/</c>.</summary>
-    public static string IndexDirectoryOf(string dbPath) => Path.GetFullPath(dbPath) + ".index";
+    /// <summary>Opens (creating and migrating as needed) the store at <see cref="Db"/>.</summary>
+    public IMemoryStore OpenStore() => Db.Open();
 
     /// <summary>
-    /// Opens the store at <see cref="DbPath"/> and composes the embedded default: SQLite, with the hybrid
-    /// retriever (default), plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>).
+    /// Opens the store at <see cref="Db"/> and composes it with the hybrid retriever (default), plain BM25 (<c>bm25</c>)
+    /// and embedding similarity alone (<c>vector</c>).
     /// </summary>
-    public MemoryOS OpenMemory() => Compose(SqliteMemoryStore.Open(DbPath));
+    public MemoryOS OpenMemory() => Compose(OpenStore());
+
+    /// <summary>The index folder for a store at <paramref name="location"/>: <c>--index-dir</c> for <see cref="Db"/>, else the location's default.</summary>
+    public string IndexDirectoryFor(StoreLocation location) => location == Db && IndexDirectory is { } chosen ? Path.GetFullPath(chosen) : location.DefaultIndexDirectory;
 
     /// <summary>The name of the hashing-embedder hybrid a benchmark compares a sentence model against.</summary>
     public const string HashingBaselineName = "hybrid-hashing";
@@ -46,21 +53,24 @@ internal sealed record CliContext(string DbPath, Scope Scope, string Cube, CliOu
     public Retrieval.Hybrid.HybridOptions DefaultHybrid() => Embedder.IsSentenceModel ? Retrieval.Hybrid.HybridOptions.ForSentenceEmbedder() : new();
 
     /// <summary>The composition over an opened store, with the configured embedder (and hybrid settings, the defaults when null).</summary>
-    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid = null) => Compose(store, hybrid, out _);
+    public MemoryOS Compose(IMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid = null) => Compose(store, hybrid, out _);
 
     /// <summary>The composition, also handing out the retrieval state its hybrid and vector retrievers share.</summary>
-    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state) => Compose(store, hybrid, hashingBaseline: false, out state);
+    public MemoryOS Compose(IMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state) => Compose(store, hybrid, hashingBaseline: false, out state);
 
     /// <summary>
     /// The composition; with <paramref name="hashingBaseline"/> and a sentence-model embedder, also a hybrid retriever named
     /// <c>hybrid-hashing</c> with the default hashing embedder and its own in-memory indexes (a benchmark's side-by-side reference).
+    /// The store is the one at <see cref="Db"/> (its indexes in <see cref="IndexDirectoryFor"/>), or, for a SQLite store
+    /// opened elsewhere (a benchmark's own database), beside its file.
     /// </summary>
-    public MemoryOS Compose(SqliteMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
+    public MemoryOS Compose(IMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
     {
         ArgumentNullException.ThrowIfNull(store);
+        var location = store is Stores.Sqlite.SqliteMemoryStore sqlite ? new SqliteLocation(sqlite.Path) : Db;
         var options = new RetrievalStateOptions
         {
-            IndexDirectory = IndexDirectoryOf(store.Path),
+            IndexDirectory = IndexDirectoryFor(location),
             CacheBytes = (long)CacheMb << 20,
             AnnThreshold = EnvInt("AGENTMEM_ANN_THRESHOLD") ?? RetrievalStateOptions.DefaultAnnThreshold,
             CheckpointEvery = EnvInt("AGENTMEM_CHECKPOINT_EVERY") ?? new RetrievalStateOptions().CheckpointEvery,

@@ -1,14 +1,16 @@
 using System.CommandLine;
 using AgentMem.Cli.Output;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
+using AgentMem.Stores.Locations;
 
 namespace AgentMem.Cli;
 
 /// <summary>Options accepted by every verb, before or after it.</summary>
 internal sealed class GlobalOptions(TerminalKind terminal)
 {
-    public Option<string> Db { get; } = new("--db") { Description = "Database file (created if missing).", DefaultValueFactory = _ => "./agentmem.db", Recursive = true };
+    public Option<string> Db { get; } = new("--db") { Description = "Database: a SQLite file (created if missing) or a postgresql:// URI. Env AGENTMEM_DB.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_DB") is { Length: > 0 } env ? env : "./agentmem.db", Recursive = true };
+
+    public Option<string?> IndexDir { get; } = new("--index-dir") { Description = "Folder for this process's search indexes (derived from the database, rebuilt when lost). Default: beside a SQLite file; for PostgreSQL a folder per database in the user's cache. Env AGENTMEM_INDEX_DIR.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_INDEX_DIR") is { Length: > 0 } env ? env : null, Recursive = true };
 
     public Option<string> Tenant { get; } = new("--tenant") { Description = "Tenant: a hard partition of the data.", DefaultValueFactory = _ => Scope.DefaultTenant, Recursive = true };
 
@@ -33,6 +35,7 @@ internal sealed class GlobalOptions(TerminalKind terminal)
     public void AddTo(RootCommand root)
     {
         root.Options.Add(Db);
+        root.Options.Add(IndexDir);
         root.Options.Add(Tenant);
         root.Options.Add(User);
         root.Options.Add(Agent);
@@ -58,30 +61,10 @@ internal sealed class GlobalOptions(TerminalKind terminal)
     public CliContext Resolve(ParseResult parse, TextWriter stdout, TextWriter stderr)
     {
         var output = ResolveOutput(parse, stdout, stderr);
-        string db = parse.GetValue(Db)!;
-        ValidateDatabasePath(db);
+        var db = StoreLocation.Parse(parse.GetValue(Db)!);
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
         var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
         bool chosen = parse.GetResult(Embedder) is { Implicit: false } || Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") is not null;
-        return new CliContext(db, scope, parse.GetValue(Cube)!, output) { Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb) };
-    }
-
-    /// <summary>Refuses, before anything is created, a <c>--db</c> that cannot be a SQLite file.</summary>
-    private static void ValidateDatabasePath(string db)
-    {
-        if (string.IsNullOrWhiteSpace(db))
-        {
-            throw new MemoryValidationException("--db needs a file path, e.g. ./agentmem.db.");
-        }
-
-        if (db.Contains("://", StringComparison.Ordinal))
-        {
-            throw new MemoryValidationException($"--db takes the path of a SQLite file; '{db}' is a URL. Only the embedded SQLite store is available.");
-        }
-
-        if (Directory.Exists(db))
-        {
-            throw new MemoryValidationException($"--db names a folder ('{db}'); give the path of a database file, e.g. {Path.Combine(db, "agentmem.db")}.");
-        }
+        return new CliContext(db, scope, parse.GetValue(Cube)!, output) { IndexDirectory = parse.GetValue(IndexDir), Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb) };
     }
 }

@@ -6,7 +6,6 @@ using AgentMem.Server.Auth;
 using AgentMem.Server.Contracts;
 using AgentMem.Server.Endpoints;
 using AgentMem.Server.Hosting;
-using AgentMem.Stores.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -57,7 +56,7 @@ public static class AgentMemServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(_ => Compose(options.DbPath));
+        builder.Services.AddSingleton(_ => Compose(options.Db));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerComposition>().Memory);
 
         // Per-request framework chatter is noise for a service whose errors already come back as problems.
@@ -94,12 +93,13 @@ public static class AgentMemServer
     }
 
     /// <summary>
-    /// The embedded default composition, as in the CLI: SQLite, with the hybrid retriever (default),
-    /// plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>), on the model-free embedder.
+    /// The default composition, as in the CLI: the store at <paramref name="db"/> (a SQLite file or a <c>postgresql://</c> URI),
+    /// with the hybrid retriever (default), plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>), on the
+    /// model-free embedder.
     /// </summary>
-    public static ServerComposition Compose(string dbPath)
+    public static ServerComposition Compose(string db)
     {
-        var store = SqliteMemoryStore.Open(dbPath);
+        var store = Stores.Locations.StoreLocation.Parse(db).Open();
         var retrievers = DefaultRetrievers.Create(store);
         return new ServerComposition(new MemoryOS(store, retrievers), ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State);
     }

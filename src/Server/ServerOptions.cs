@@ -7,8 +7,8 @@ namespace AgentMem.Server;
 /// <summary>How the REST service runs: where the data lives, where it listens, who may call it.</summary>
 public sealed class ServerOptions
 {
-    /// <summary>The SQLite database file (created if missing; default <c>./agentmem.db</c>).</summary>
-    public string DbPath { get; set; } = "./agentmem.db";
+    /// <summary>The database: a SQLite file (created if missing; default <c>./agentmem.db</c>) or a <c>postgresql://</c> URI.</summary>
+    public string Db { get; set; } = "./agentmem.db";
 
     /// <summary>Addresses Kestrel listens on (default <c>http://127.0.0.1:5080</c>). Port 0 picks a free port.</summary>
     public IList<string> Urls { get; } = ["http://127.0.0.1:5080"];
@@ -34,7 +34,7 @@ public sealed class ServerOptions
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work or are unsafe.</summary>
     public void Validate()
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(DbPath, nameof(DbPath));
+        ArgumentException.ThrowIfNullOrWhiteSpace(Db, nameof(Db));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBodyBytes, 1024, nameof(MaxRequestBodyBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownTimeout, TimeSpan.Zero, nameof(ShutdownTimeout));
         foreach (var entry in ApiKeys)

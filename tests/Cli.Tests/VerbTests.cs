@@ -21,7 +21,7 @@ public sealed class VerbTests : IDisposable
         string[] args = kind switch
         {
             "folder" => ["--db", folder, "stats"],
-            "url" => ["--db", "postgresql://db.example/agentmem", "stats"],
+            "url" => ["--db", "mysql://db.example/agentmem", "stats"],
             "device" => ["--db", "/dev/null", "stats"],
             "empty-tenant" => ["--db", cli.DbPath, "--tenant", "", "stats"],
             _ => ["--db", cli.DbPath, "--tenant", new string('t', 5000), "stats"],
@@ -40,7 +40,7 @@ public sealed class VerbTests : IDisposable
         Assert.StartsWith("error: ", err, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.False(Directory.Exists("postgresql:")); // a URL is refused before anything is created, not taken for a relative path
+        Assert.False(Directory.Exists("mysql:")); // a URL is refused before anything is created, not taken for a relative path
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class BoundKeyTests
     public async Task A_user_bound_key_acts_as_its_user_and_cannot_claim_another()
     {
         using var folder = new TempFolder("server");
-        var options = new ServerOptions { DbPath = folder.File("server.db") };
+        var options = new ServerOptions { Db = folder.File("server.db") };
         foreach (var entry in ApiKeyHasher.ParseKeyFile([
             "# tenant-a: one key for alice alone, one for a trusted gateway that names the user",
             $"tenant-a:{ApiKeyHasher.Hash(AliceKey)} user=alice",

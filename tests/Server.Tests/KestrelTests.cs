@@ -133,7 +133,7 @@ public sealed class KestrelTests
         }
 
         Assert.NotEmpty(acknowledged);
-        await using (var memory = AgentMemServer.Compose(options.DbPath).Memory)
+        await using (var memory = AgentMemServer.Compose(options.Db).Memory)
         {
             var scope = new MemoryCore.Model.Scope("tenant-a");
             foreach (string id in acknowledged)

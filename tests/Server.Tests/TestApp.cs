@@ -29,7 +29,7 @@ internal sealed class TestApp : IAsyncDisposable
 
     public static ServerOptions Options(string folder, long maxBody = 1024 * 1024)
     {
-        var options = new ServerOptions { DbPath = Path.Combine(folder, "server.db"), MaxRequestBodyBytes = maxBody };
+        var options = new ServerOptions { Db = Path.Combine(folder, "server.db"), MaxRequestBodyBytes = maxBody };
         options.ApiKeys.Add(new ApiKeyEntry("tenant-a", ApiKeyHasher.Hash(KeyA)));
         options.ApiKeys.Add(new ApiKeyEntry("tenant-b", ApiKeyHasher.Hash(KeyB)));
         return options;

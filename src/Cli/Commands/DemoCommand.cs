@@ -37,7 +37,7 @@ internal static class DemoCommand
         {
             string dir = Path.Combine(Path.GetTempPath(), "agentmem-demo-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
-            var demo = ctx with { DbPath = Path.Combine(dir, "demo.db"), Embedder = ctx.EmbedderChosen ? ctx.Embedder : DemoEmbedder };
+            var demo = ctx with { Db = new Stores.Locations.SqliteLocation(Path.Combine(dir, "demo.db")), IndexDirectory = null, Embedder = ctx.EmbedderChosen ? ctx.Embedder : DemoEmbedder };
             try
             {
                 ConversationDocument document;
@@ -48,7 +48,7 @@ internal static class DemoCommand
                 }
 
                 await using var memory = demo.OpenMemory();
-                demo.Output.Notice($"[grey]demo database: {Markup.Escape(demo.DbPath)}[/]");
+                demo.Output.Notice($"[grey]demo database: {Markup.Escape(demo.Db.Display)}[/]");
                 var summary = await ImportCommand.RunAsync(memory, demo, document, 16, MemoryCore.Import.OversizePolicy.Skip, ct);
                 if (demo.Output.IsJson)
                 {
@@ -74,7 +74,7 @@ internal static class DemoCommand
                 if (!demo.Output.IsJson)
                 {
                     string next = parse.GetValue(keep)
-                        ? $"Explore it: agentmem --db {Markup.Escape(demo.DbPath)} --embedder {Markup.Escape(demo.Embedder.Kind)} search \"Biscuit\""
+                        ? $"Explore it: agentmem --db {Markup.Escape(demo.Db.Display)} --embedder {Markup.Escape(demo.Embedder.Kind)} search \"Biscuit\""
                         : "Run 'agentmem demo --keep' to keep the database and explore it.";
                     demo.Output.Console.MarkupLine($"[green]Done.[/] {stats.ByState.Values.Sum()} memories in the cube, {stats.AuditRecords} audit records. {next}");
                 }
@@ -85,7 +85,7 @@ internal static class DemoCommand
             {
                 if (parse.GetValue(keep))
                 {
-                    demo.Output.Notice($"kept {Markup.Escape(demo.DbPath)}");
+                    demo.Output.Notice($"kept {Markup.Escape(demo.Db.Display)}");
                 }
                 else
                 {

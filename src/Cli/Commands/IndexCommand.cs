@@ -29,7 +29,7 @@ internal static class IndexCommand
         var command = new Command("verify", $"Compare index contents with the store and report drift (exit code {DriftExitCode} when there is any).") { all };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            await using var memory = ctx.Compose(SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
+            await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
             var reports = new List<IndexReport>();
             foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
             {
@@ -48,7 +48,7 @@ internal static class IndexCommand
         var command = new Command("rebuild", "Re-embed every memory and rebuild the cube's indexes from the store (the store is the truth).") { all };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            await using var memory = ctx.Compose(SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
+            await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
             var reports = new List<IndexReport>();
             foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
             {

@@ -20,7 +20,7 @@ internal static class SearchCommand
         var command = new Command("search", "Search the cube: hybrid (BM25 + neighbours + session + embeddings) by default.") { query, k, mode, explain };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            await using var memory = ctx.Compose(Stores.Sqlite.SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
+            await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
             string text = parse.GetValue(query) ?? string.Empty;
             string? retriever = parse.GetValue(mode);
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), retrieverName: retriever, cancellationToken: ct);

@@ -25,7 +25,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            var options = new ServerOptions { DbPath = ctx.DbPath, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody) };
+            var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody) };
             options.Urls.Clear();
             foreach (string url in (parse.GetValue(urls) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -52,14 +52,14 @@ internal static class ServeCommand
             {
                 b.Services.AddSingleton(_ =>
                 {
-                    var memory = (ctx with { EmbedInBackground = true }).Compose(Stores.Sqlite.SqliteMemoryStore.Open(ctx.DbPath), null, out var state);
+                    var memory = (ctx with { EmbedInBackground = true }).Compose(ctx.OpenStore(), null, out var state);
                     return new ServerComposition(memory, state);
                 });
                 b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             });
             await app.StartAsync(ct);
             string mode = options.RequireAuth ? $"{options.ApiKeys.Count} API key(s)" : $"no auth, tenant '{options.LocalTenant}', loopback only";
-            ctx.Output.Err.WriteLine($"agentmem serving {Path.GetFullPath(ctx.DbPath)} on {string.Join(", ", app.Urls)} ({mode}); Ctrl-C stops.");
+            ctx.Output.Err.WriteLine($"agentmem serving {ctx.Db.Display} on {string.Join(", ", app.Urls)} ({mode}); Ctrl-C stops.");
             ctx.Output.Err.Flush();
 
             // Returns once Ctrl-C, SIGTERM or the caller's token stops the host; in-flight requests finish first.

@@ -13,7 +13,7 @@ internal static class StatsCommand
         var command = new Command("stats", "Show counts of memories, versions and audit records.") { all };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            var store = Stores.Sqlite.SqliteMemoryStore.Open(ctx.DbPath);
+            var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var retrieval);
             var stats = await memory.GetStatsAsync(ctx.Scope, parse.GetValue(all) ? null : ctx.Cube, ct);
 
@@ -28,12 +28,12 @@ internal static class StatsCommand
 
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJson(new { db = Path.GetFullPath(ctx.DbPath), tenant = ctx.Scope.Tenant, cube = parse.GetValue(all) ? null : ctx.Cube, stats, embeddings = waiting is { } w ? new { embedder = retrieval.EmbedderId, waiting = w } : null });
+                ctx.Output.WriteJson(new { db = ctx.Db.Display, tenant = ctx.Scope.Tenant, cube = parse.GetValue(all) ? null : ctx.Cube, stats, embeddings = waiting is { } w ? new { embedder = retrieval.EmbedderId, waiting = w } : null });
                 return 0;
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("measure", "value");
-            table.AddRow("database", Markup.Escape(Path.GetFullPath(ctx.DbPath)));
+            table.AddRow("database", Markup.Escape(ctx.Db.Display));
             table.AddRow("cubes", stats.Cubes.ToString(CultureInfo.InvariantCulture));
             foreach (var (state, n) in stats.ByState.OrderBy(p => p.Key))
             {

@@ -26,7 +26,7 @@ internal static class WorkloadProbeCommand
         {
             // Timed from before the store opens: a restarted agent pays for the open as well as the first search.
             var watch = Stopwatch.StartNew();
-            await using var memory = ctx.Compose(SqliteMemoryStore.Open(ctx.DbPath), WithRebuild(ctx.DefaultHybrid(), parse.GetValue(rebuild)));
+            await using var memory = ctx.Compose(ctx.OpenStore(), WithRebuild(ctx.DefaultHybrid(), parse.GetValue(rebuild)));
             double openMs = watch.Elapsed.TotalMilliseconds;
             watch.Restart();
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, parse.GetValue(query)!, parse.GetValue(k), cancellationToken: ct);
