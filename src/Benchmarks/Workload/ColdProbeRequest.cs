@@ -1,7 +1,7 @@
 namespace AgentMem.Benchmarks.Workload;
 
-/// <summary>What a cold probe opens and searches: the benchmark's cube, in its database file, with the same engine.</summary>
-/// <param name="DbPath">Full path of the database file the parent process has written.</param>
+/// <summary>What a cold probe opens and searches: the benchmark's cube, in its database, with the same engine.</summary>
+/// <param name="DbPath">The database the parent process has written: a file's full path, or a URI for a server store.</param>
 /// <param name="Tenant">Tenant of the cube.</param>
 /// <param name="Cube">Cube name.</param>
 /// <param name="Query">The first (and only) query.</param>

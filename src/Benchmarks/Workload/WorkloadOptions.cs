@@ -37,7 +37,13 @@ public sealed class WorkloadOptions
     public string? WorkDirectory { get; set; }
 
     /// <summary>
-    /// Opens a memory facade over a new database file with the given hybrid options: the host composes (store, embedder,
+    /// The store engines to run on, each with every engine of <see cref="Plan"/> (default: a SQLite file). With more than
+    /// one, rows are labelled with the store's name and the stores run one after the other in this order.
+    /// </summary>
+    public IReadOnlyList<WorkloadStore> Stores { get; set; } = [WorkloadStore.SqliteFile];
+
+    /// <summary>
+    /// Opens a memory facade over a new database (a location one of <see cref="Stores"/> made) with the given hybrid options: the host composes (store, embedder,
     /// retrievers) exactly as it does for its users, so the benchmark measures that composition.
     /// </summary>
     public Func<string, HybridOptions, MemoryOS>? Open { get; set; }
@@ -93,6 +99,12 @@ public sealed class WorkloadOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(MinTurnChars, nameof(MinTurnChars));
+        ArgumentNullException.ThrowIfNull(Stores, nameof(Stores));
+        if (Stores.Count == 0 || Stores.Any(s => s is null) || Stores.Select(s => s.Name).Distinct(StringComparer.Ordinal).Count() != Stores.Count)
+        {
+            throw new ArgumentException("Give at least one store, each with its own name.", nameof(Stores));
+        }
+
         ArgumentNullException.ThrowIfNull(Sizes, nameof(Sizes));
         if (Sizes.Count == 0)
         {

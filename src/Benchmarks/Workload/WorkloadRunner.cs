@@ -48,18 +48,31 @@ public sealed class WorkloadRunner
         var rows = new List<WorkloadRow>();
         try
         {
-            foreach (var (engine, sizes, iterations) in options.Plan())
+            foreach (var store in options.Stores)
             {
-                string dbPath = Path.Combine(directory, engine.Name + ".db");
-                DeleteDatabase(dbPath);
-                var memory = options.Open!(dbPath, engine.CreateHybridOptions());
-                try
+                foreach (var (engine, sizes, iterations) in options.Plan())
                 {
-                    await RunEngineAsync(memory, engine, sizes, iterations, dataset, dbPath, rows, progress, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    await memory.DisposeAsync().ConfigureAwait(false);
+                    string label = options.Stores.Count > 1 ? $"{store.Name} {engine.Name}" : engine.Name;
+                    string database = await store.CreateAsync(engine.Name, directory, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        var memory = options.Open!(database, engine.CreateHybridOptions());
+                        try
+                        {
+                            await RunEngineAsync(memory, engine, label, sizes, iterations, dataset, database, rows, progress, cancellationToken).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            await memory.DisposeAsync().ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        if (!keep)
+                        {
+                            await store.DeleteAsync(database, CancellationToken.None).ConfigureAwait(false);
+                        }
+                    }
                 }
             }
         }
@@ -74,7 +87,7 @@ public sealed class WorkloadRunner
         return new WorkloadResult(rows, Environment.ProcessId, BuildManifest(dataset, hostManifest, keep ? directory : null));
     }
 
-    private async Task RunEngineAsync(MemoryOS memory, WorkloadEngine engine, IReadOnlyList<int> sizes, int iterations, BenchmarkDataset dataset, string dbPath, List<WorkloadRow> rows, IProgress<BenchmarkProgress>? progress, CancellationToken ct)
+    private async Task RunEngineAsync(MemoryOS memory, WorkloadEngine engine, string engineLabel, IReadOnlyList<int> sizes, int iterations, BenchmarkDataset dataset, string dbPath, List<WorkloadRow> rows, IProgress<BenchmarkProgress>? progress, CancellationToken ct)
     {
         // Both engines see the same memories and the same queries in the same order.
         var replay = new ConversationReplay(dataset, options.MinTurnChars);
@@ -93,7 +106,7 @@ public sealed class WorkloadRunner
         long embeddedBefore = 0;
         foreach (int size in sizes)
         {
-            string label = $"{engine.Name} {size.ToString("N0", CultureInfo.InvariantCulture)}";
+            string label = $"{engineLabel} {size.ToString("N0", CultureInfo.InvariantCulture)}";
             var grow = Stopwatch.StartNew();
             int growTarget = size - iterations;
             while (count < growTarget)
@@ -202,7 +215,7 @@ public sealed class WorkloadRunner
             }
 
             rows.Add(new WorkloadRow(
-                engine.Name,
+                engineLabel,
                 size,
                 memories,
                 iterations,
@@ -258,15 +271,6 @@ public sealed class WorkloadRunner
         }
 
         return manifest;
-    }
-
-    private static void DeleteDatabase(string dbPath)
-    {
-        // A kept work folder may hold a previous run's database; every engine starts empty.
-        foreach (string suffix in new[] { string.Empty, "-wal", "-shm" })
-        {
-            File.Delete(dbPath + suffix);
-        }
     }
 
     private static void TryDelete(string directory)

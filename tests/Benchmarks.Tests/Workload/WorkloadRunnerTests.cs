@@ -95,4 +95,46 @@ public sealed class WorkloadRunnerTests
         var options = new WorkloadOptions { Sizes = [100, 1_000], Iterations = 50, ReferenceMax = 100, ReferenceIterations = 10, Open = Open };
         Assert.Equal([("default", 2, 50), ("full-rebuild", 1, 10)], options.Plan().Select(p => (p.Engine.Name, p.Sizes.Count, p.Iterations)));
     }
+
+    [Fact]
+    public async Task Each_store_runs_every_engine_on_a_database_of_its_own_labelled_with_the_store_and_removed_afterwards()
+    {
+        var made = new List<string>();
+        var deleted = new List<string>();
+        WorkloadStore Store(string name) => new(
+            name,
+            async (engine, directory, ct) =>
+            {
+                string db = await WorkloadStore.SqliteFile.CreateAsync($"{name}-{engine}", directory, ct);
+                made.Add(db);
+                return db;
+            },
+            (db, ct) =>
+            {
+                deleted.Add(db);
+                return Task.CompletedTask;
+            });
+        var options = new WorkloadOptions
+        {
+            Sizes = [6],
+            Iterations = 2,
+            ReferenceMax = 0,
+            BatchSize = 3,
+            ColdProbes = 1,
+            Stores = [Store("one"), Store("two")],
+            Open = (db, hybrid) =>
+            {
+                var store = SqliteMemoryStore.Open(db);
+                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
+            },
+        };
+
+        var result = await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy());
+
+        Assert.Equal(["one default", "two default"], result.Rows.Select(r => r.Engine));
+        Assert.All(result.Rows, r => Assert.Equal(6, r.Memories));
+        Assert.Equal(2, made.Distinct().Count());
+        Assert.Equal(made, deleted);
+        Assert.Throws<ArgumentException>(() => new WorkloadOptions { Stores = [Store("same"), Store("same")], Open = options.Open }.Validate());
+    }
 }
