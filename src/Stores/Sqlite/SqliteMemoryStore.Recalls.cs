@@ -1,4 +1,3 @@
-using System.Globalization;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
@@ -64,8 +63,7 @@ public sealed partial class SqliteMemoryStore
                 write.Parameters.AddWithValue("$at", SqlValues.Time(at));
                 write.Parameters.AddWithValue("$n", count + 1);
                 write.ExecuteNonQuery();
-                string detail = string.Create(CultureInfo.InvariantCulture, $"strength {strength:0.###} -> {next:0.###} after {elapsed:0.##} d; recalls {count + 1}");
-                InsertAudit(conn, tx, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = audit.Detail is null ? detail : $"{audit.Detail}; {detail}" });
+                InsertAudit(conn, tx, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = RecallAuditDetail.Describe(audit.Detail, strength, next, elapsed, count + 1) });
                 records.Add(new RecallRecord(id, next, at, count + 1));
             }
 
