@@ -1,0 +1,389 @@
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.InMemory;
+
+/// <summary>
+/// A thread-safe store that keeps everything in process memory and nothing on disk: for fast tests of
+/// <c>MemoryOS</c> and everything built on it, and for ephemeral agents whose memories need not outlive the process.
+/// It behaves as <c>SqliteMemoryStore</c> does (the same store contract): every query is confined to one tenant, every
+/// multi-row write is atomic (checked whole, then applied under one lock), versions, the append-only audit log, recalls,
+/// the change feed, embeddings and BM25 lexical search over Porter-stemmed terms all work alike. Items it returns are
+/// immutable copies. Stores opened over one <see cref="InMemoryDatabase"/> share its contents, as stores over one file do.
+/// </summary>
+public sealed partial class InMemoryMemoryStore : IMemoryStore
+{
+    /// <summary>The states whose content counts as present in a cube (for de-duplication and item limits), as in SQLite.</summary>
+    private static readonly LifecycleState[] ContentStates = [LifecycleState.Active, LifecycleState.Archived, LifecycleState.Frozen];
+
+    private volatile bool disposed;
+
+    /// <summary>Creates a store over a new, empty database of its own.</summary>
+    public InMemoryMemoryStore()
+        : this(new InMemoryDatabase())
+    {
+    }
+
+    /// <summary>Creates a store over <paramref name="database"/>, sharing its contents with every other store over it.</summary>
+    public InMemoryMemoryStore(InMemoryDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        Database = database;
+    }
+
+    /// <summary>The contents this store reads and writes; open another store over it with <see cref="InMemoryDatabase.OpenStore"/>.</summary>
+    public InMemoryDatabase Database { get; }
+
+    /// <inheritdoc/>
+    public Task CreateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(cube);
+        ArgumentNullException.ThrowIfNull(audit);
+        string tenant = cube.Owner.Tenant;
+        var data = Database.Require(tenant);
+
+        // A name may not be another cube's id either, so a look-up by id or name is never ambiguous.
+        if (data.Cubes.Values.Any(c => c.Name == cube.Name || c.Id == cube.Name) || data.Cubes.ContainsKey(cube.Id))
+        {
+            throw new CubeAlreadyExistsException($"A cube named '{cube.Name}' already exists in tenant '{tenant}'.");
+        }
+
+        data.Cubes[cube.Id] = ImmutableCopy.Of(cube);
+        data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        return 0;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<MemCube?> FindCubeAsync(string tenant, string idOrName, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(idOrName);
+        var data = Database.Find(tenant);
+        if (data is null)
+        {
+            return null;
+        }
+
+        // An id match wins over a name match.
+        return data.Cubes.GetValueOrDefault(idOrName) ?? data.Cubes.Values.FirstOrDefault(c => c.Name == idOrName);
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemCube>> ListCubesAsync(string tenant, CancellationToken cancellationToken = default) => Run<IReadOnlyList<MemCube>>(() =>
+        Database.Find(tenant) is { } data ? [.. data.Cubes.Values.OrderBy(c => c.Name, StringComparer.Ordinal)] : [], cancellationToken);
+
+    /// <inheritdoc/>
+    public Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(cube);
+        ArgumentNullException.ThrowIfNull(audit);
+        string tenant = cube.Owner.Tenant;
+        var data = Database.Find(tenant);
+        if (data is null || !data.Cubes.TryGetValue(cube.Id, out var current))
+        {
+            throw new CubeNotFoundException($"No cube '{cube.Id}' in tenant '{tenant}'.");
+        }
+
+        // Only the metadata changes: a cube keeps its name, owner and creation time.
+        data.Cubes[cube.Id] = ImmutableCopy.Of(current with { Description = cube.Description, Grants = cube.Grants, Policy = cube.Policy, UpdatedAt = cube.UpdatedAt });
+        data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        return 0;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default) => Run<IReadOnlyList<AddOutcome>>(() =>
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(audit);
+        foreach (var item in items)
+        {
+            ArgumentNullException.ThrowIfNull(item);
+            RequireTenant(tenant, item);
+        }
+
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var data = Database.Find(tenant);
+        var outcomes = new AddOutcome[items.Count];
+        var created = new List<MemoryItem>(items.Count);
+        var cubes = new HashSet<string>(StringComparer.Ordinal);
+        var batchHashes = new Dictionary<(string Cube, string Hash), MemoryId>();
+        var batchIds = new HashSet<MemoryId>();
+
+        // Check the whole batch before changing anything: a failure leaves the database as it was.
+        for (int i = 0; i < items.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = items[i];
+            if (cubes.Add(item.CubeId) && (data is null || !data.Cubes.ContainsKey(item.CubeId)))
+            {
+                throw new CubeNotFoundException($"No cube '{item.CubeId}' in tenant '{tenant}'.");
+            }
+
+            if (options.Deduplicate)
+            {
+                if (batchHashes.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
+                {
+                    outcomes[i] = new AddOutcome(earlier, false);
+                    continue;
+                }
+
+                if (FindContent(data!, item.CubeId, item.ContentHash) is { } existing)
+                {
+                    outcomes[i] = new AddOutcome(existing, false);
+                    continue;
+                }
+
+                batchHashes[(item.CubeId, item.ContentHash)] = item.Id;
+            }
+
+            if (Database.MemoriesById.ContainsKey(item.Id) || !batchIds.Add(item.Id))
+            {
+                throw new MemoryStateException($"A memory with id {item.Id} already exists; ids are unique. Nothing from this batch was stored.");
+            }
+
+            created.Add(item);
+            outcomes[i] = new AddOutcome(item.Id, true);
+        }
+
+        if (options.MaxLiveItems > 0)
+        {
+            foreach (string cube in cubes)
+            {
+                long live = data!.Memories.Values.Count(m => m.Current.CubeId == cube && ContentStates.Contains(m.Current.State))
+                    + created.Count(m => m.CubeId == cube && ContentStates.Contains(m.State));
+                if (live > options.MaxLiveItems)
+                {
+                    throw new CubeFullException($"Cube {cube} would hold {live:N0} live memories; its policy allows {options.MaxLiveItems:N0}. Nothing from this batch was stored.");
+                }
+            }
+        }
+
+        foreach (var item in created)
+        {
+            var stored = new StoredMemory(tenant, ImmutableCopy.OfCurrent(item));
+            data!.Memories[item.Id] = stored;
+            Database.MemoriesById[item.Id] = stored;
+            AppendChange(data, item.CubeId, item.Id, purged: false);
+            data.Audit.Add(ImmutableCopy.Of(audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version }, tenant));
+        }
+
+        return outcomes;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<MemoryItem?> GetAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        var items = await GetManyAsync(tenant, [id], cancellationToken).ConfigureAwait(false);
+        return items.Count == 0 ? null : items[0];
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryItem>> GetManyAsync(string tenant, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken = default) => Run<IReadOnlyList<MemoryItem>>(() =>
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var data = Database.Find(tenant);
+        if (data is null)
+        {
+            return [];
+        }
+
+        var found = new List<MemoryItem>(ids.Count);
+        foreach (var id in ids.Distinct())
+        {
+            if (data.Memories.TryGetValue(id, out var stored))
+            {
+                found.Add(stored.Current);
+            }
+        }
+
+        return found;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(superseded);
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(audit);
+        RequireTenant(tenant, superseded);
+        RequireTenant(tenant, next);
+        if (superseded.Id != next.Id || next.Version != superseded.Version + 1)
+        {
+            throw new ArgumentException("The next version must have the same id and the following version number.", nameof(next));
+        }
+
+        var data = Database.Find(tenant);
+        if (data is null || !data.Memories.TryGetValue(next.Id, out var stored) || stored.Current.Version != superseded.Version)
+        {
+            throw new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry.");
+        }
+
+        // A new version changes content and state, never where the memory lives, whose it is or where it came from.
+        var current = stored.Current;
+        stored.History.Add(ImmutableCopy.Of(superseded));
+        stored.Current = ImmutableCopy.OfCurrent(next with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance });
+        AppendChange(data, current.CubeId, current.Id, purged: false);
+        data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        return 0;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default) => Run<IReadOnlyList<MemoryItem>>(() =>
+        Database.Find(tenant) is { } data && data.Memories.TryGetValue(id, out var stored) ? [.. stored.History, stored.Current] : [], cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default) => Run<IReadOnlyList<MemoryItem>>(() =>
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var data = Database.Find(tenant);
+        if (data is null)
+        {
+            return [];
+        }
+
+        var page = new List<MemoryItem>(Math.Min(limit, 1024));
+        foreach (var (id, stored) in data.Memories)
+        {
+            if ((after is not { } cursor || id.CompareTo(cursor) > 0) && FilterMatch.Matches(stored.Current, filter))
+            {
+                page.Add(stored.Current);
+                if (page.Count == limit)
+                {
+                    break;
+                }
+            }
+        }
+
+        return page;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        var data = Database.Find(tenant);
+        if (data is null || !data.Memories.Remove(id, out var stored))
+        {
+            return false;
+        }
+
+        // Versions, tags and embeddings go with the row; links to it leave the memories that pointed at it.
+        Database.MemoriesById.Remove(id);
+        foreach (var other in data.Memories.Values)
+        {
+            if (other.Current.Links.Any(l => l.Target == id))
+            {
+                other.Current = ImmutableCopy.OfCurrent(other.Current with { Links = [.. other.Current.Links.Where(l => l.Target != id)] });
+            }
+        }
+
+        AppendChange(data, stored.Current.CubeId, id, purged: true);
+        data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        return true;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoreStats> GetStatsAsync(string tenant, string? cubeId, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        var data = Database.Find(tenant);
+        if (data is null)
+        {
+            return new StoreStats(0, new Dictionary<LifecycleState, long>(), new Dictionary<MemoryKind, long>(), 0, 0, null);
+        }
+
+        var memories = data.Memories.Values.Where(m => cubeId is null || m.Current.CubeId == cubeId).ToList();
+        return new StoreStats(
+            cubeId is null ? data.Cubes.Count : (data.Cubes.ContainsKey(cubeId) ? 1 : 0),
+            memories.GroupBy(m => m.Current.State).ToDictionary(g => g.Key, g => (long)g.Count()),
+            memories.Where(m => ContentStates.Contains(m.Current.State)).GroupBy(m => m.Current.Kind).ToDictionary(g => g.Key, g => (long)g.Count()),
+            memories.Sum(m => (long)m.History.Count),
+            cubeId is null ? data.Audit.Count : data.Audit.Count(a => a.CubeId == cubeId),
+            null);
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default) => Run<IReadOnlyList<AuditRecord>>(() =>
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (Database.Find(tenant) is not { } data)
+        {
+            return [];
+        }
+
+        string? wanted = memoryId?.ToString();
+        return [.. data.Audit.Where(a => wanted is null || a.MemoryId == wanted).Take(limit)];
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        // The contents belong to the database, not to this handle: other stores over it keep them.
+        disposed = true;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under the database's lock, as a completed task: nothing here waits for I/O. A failure,
+    /// argument checks included, comes back in the task, as from the SQLite store's async methods.
+    /// </summary>
+    private Task<T> Run<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(disposed, this);
+            lock (Database.Gate)
+            {
+                return Task.FromResult(work());
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<T>(ex);
+        }
+    }
+
+    private static void RequireTenant(string tenant, MemoryItem item)
+    {
+        if (!string.Equals(item.Scope.Tenant, tenant, StringComparison.Ordinal))
+        {
+            throw new AccessDeniedException($"Memory {item.Id} belongs to tenant '{item.Scope.Tenant}', not '{tenant}'; writes never cross tenants.");
+        }
+    }
+
+    private static MemoryId? FindContent(TenantData data, string cubeId, string contentHash)
+    {
+        foreach (var stored in data.Memories.Values)
+        {
+            var item = stored.Current;
+            if (item.CubeId == cubeId && item.ContentHash == contentHash && ContentStates.Contains(item.State))
+            {
+                return item.Id;
+            }
+        }
+
+        return null;
+    }
+
+    private void AppendChange(TenantData data, string cubeId, MemoryId id, bool purged)
+    {
+        if (!data.Changes.TryGetValue(cubeId, out var feed))
+        {
+            data.Changes[cubeId] = feed = [];
+        }
+
+        feed.Add(new MemoryChangeRecord(++Database.LastChangeSequence, cubeId, id, purged));
+    }
+}
