@@ -61,20 +61,6 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_store_never_records_a_recall_across_tenants()
-    {
-        var memory = db.OpenMemory(time: clock);
-        await memory.CreateCubeAsync(Alice, "notes");
-        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice's secret"))).Id;
-        var store = db.OpenStore();
-        var audit = new AuditRecord(clock.Now, "evil", null, null, "recall", null, null, null, null);
-
-        Assert.Empty(await store.RecordRecallsAsync("evil", [id], clock.Now, audit));
-        Assert.Equal(0, (await memory.GetAsync(Alice, id)).RecallCount);
-        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'recall'"));
-    }
-
-    [Fact]
     public async Task Search_reinforces_what_it_returns_only_when_asked_to()
     {
         var plain = db.OpenMemory(time: clock);

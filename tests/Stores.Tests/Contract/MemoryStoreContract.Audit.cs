@@ -1,0 +1,41 @@
+using AgentMem.MemoryCore.Cubes;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>The append-only audit log: every write's lines, oldest first, per tenant or per memory.</summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task Every_write_leaves_its_audit_lines_oldest_first_and_a_memory_filter_reads_its_own()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        s.Now = s.Now.AddMinutes(1);
+        var a = s.Item(cube, "audit me");
+        var b = s.Item(cube, "audit me too");
+        await s.AddAsync([a, b]);
+        s.Now = s.Now.AddMinutes(1);
+        var a2 = await s.ReplaceAsync((await s.Store.GetAsync(s.Tenant, a.Id))!, m => m with { Text = "audit me again" }, "typo");
+        s.Now = s.Now.AddMinutes(1);
+        await s.Store.RecordRecallsAsync(s.Tenant, [a.Id], s.Now, s.Audit("recall", detail: "search"));
+        s.Now = s.Now.AddMinutes(1);
+        Assert.True(await s.PurgeAsync((await s.Store.GetAsync(s.Tenant, b.Id))!));
+        s.Now = s.Now.AddMinutes(1);
+        await s.Store.UpdateCubeAsync(cube with { Policy = new CubePolicy { MaxItems = 5 } }, s.Audit("cube.policy", cube.Id));
+
+        var trail = await s.Store.ReadAuditAsync(s.Tenant);
+        Assert.Equal(["cube.create", "add", "add", "update", "recall", "purge", "cube.policy"], trail.Select(r => r.Action));
+        Assert.Equal([null, a.Id.ToString(), b.Id.ToString(), a.Id.ToString(), a.Id.ToString(), b.Id.ToString(), null], trail.Select(r => r.MemoryId));
+        Assert.Equal([null, 1, 1, 2, 2, 1, null], trail.Select(r => r.Version));
+        Assert.All(trail, r => Assert.Equal((s.Tenant, "alice", cube.Id), (r.Tenant, r.User, r.CubeId)));
+        Assert.Equal(trail.Select(r => r.At).Order(), trail.Select(r => r.At));
+        Assert.Equal(StoreScenario.Start.AddMinutes(5), trail[^1].At);
+        Assert.Equal("typo", trail[3].Detail);
+        Assert.StartsWith("search", trail[4].Detail, StringComparison.Ordinal);
+
+        Assert.Equal(["add", "update", "recall"], (await s.Store.ReadAuditAsync(s.Tenant, a.Id)).Select(r => r.Action));
+        Assert.Equal(["add", "purge"], (await s.Store.ReadAuditAsync(s.Tenant, b.Id)).Select(r => r.Action));
+        Assert.Equal(["cube.create", "add"], (await s.Store.ReadAuditAsync(s.Tenant, limit: 2)).Select(r => r.Action));
+        Assert.Equal(["add"], (await s.Store.ReadAuditAsync(s.Tenant, a2.Id, limit: 1)).Select(r => r.Action));
+    }
+}

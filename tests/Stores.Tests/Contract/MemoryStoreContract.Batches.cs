@@ -1,0 +1,111 @@
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>Batches are all-or-nothing; content-hash de-duplication returns the memory already there.</summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task A_batch_over_the_cube_item_limit_stores_nothing()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("small");
+        var limit = new AddOptions(Deduplicate: true, MaxLiveItems: 3);
+        await s.AddAsync([s.Item(cube, "one"), s.Item(cube, "two")], limit);
+        long sequence = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
+
+        await Assert.ThrowsAsync<CubeFullException>(() => s.AddAsync([s.Item(cube, "three"), s.Item(cube, "four")], limit));
+
+        await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 2, sequence, "four");
+
+        // A duplicate takes no room; a batch that fits is stored.
+        var fits = await s.AddAsync([s.Item(cube, "one"), s.Item(cube, "three")], limit);
+        Assert.Equal([false, true], fits.Select(o => o.Created));
+        Assert.Equal(3, (await s.ListAllAsync(cube.Id)).Count);
+    }
+
+    [SkippableFact]
+    public async Task A_batch_with_a_repeated_id_stores_nothing()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var second = s.Item(cube, "second");
+        var batch = new[] { s.Item(cube, "first"), second, s.Item(cube, "third reuses an id") with { Id = second.Id } };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => s.AddAsync(batch));
+
+        await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 0, expectedSequence: 0, "first");
+    }
+
+    [SkippableFact]
+    public async Task A_batch_naming_a_cube_the_tenant_lacks_stores_nothing()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var foreignCube = await s.CreateCubeAsync("theirs", tenant: StoreScenario.NewTenant());
+        var batch = new[] { s.Item(cube, "first"), s.Item(cube, "second") with { CubeId = foreignCube.Id } };
+
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => s.AddAsync(batch));
+
+        await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 0, expectedSequence: 0, "first");
+        Assert.Empty(await s.Store.ListAsync(foreignCube.Owner.Tenant, StoreScenario.AllStates(), 10));
+    }
+
+    [SkippableFact]
+    public async Task A_batch_holding_another_tenants_memory_is_refused_whole()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var theirs = await s.CreateCubeAsync("notes", tenant: StoreScenario.NewTenant());
+        var batch = new[] { s.Item(cube, "first"), s.Item(theirs, "smuggled") };
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() => s.Store.AddAsync(s.Tenant, batch, new AddOptions(false), s.Audit("add")));
+
+        await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 0, expectedSequence: 0, "first");
+        Assert.Empty(await s.Store.ListAsync(theirs.Owner.Tenant, StoreScenario.AllStates(), 10));
+    }
+
+    [SkippableFact]
+    public async Task Deduplication_returns_the_memory_already_holding_the_content_in_the_cube()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var other = await s.CreateCubeAsync("other");
+        var dedupe = new AddOptions(Deduplicate: true);
+        var original = s.Item(cube, "Bob's birthday is March 3");
+        Assert.True(Assert.Single(await s.AddAsync([original], dedupe)).Created);
+        int auditLines = (await s.Store.ReadAuditAsync(s.Tenant)).Count;
+
+        Assert.Equal(new AddOutcome(original.Id, false), Assert.Single(await s.AddAsync([s.Item(cube, original.Text)], dedupe)));
+        Assert.Single(await s.ListAllAsync(cube.Id));
+        Assert.Equal(auditLines, (await s.Store.ReadAuditAsync(s.Tenant)).Count);
+
+        // Within one batch the first copy is stored and the next ones point at it.
+        var twice = s.Item(cube, "same twice");
+        var batch = await s.AddAsync([twice, s.Item(cube, "same twice"), s.Item(cube, "something else")], dedupe);
+        Assert.Equal([new AddOutcome(twice.Id, true), new AddOutcome(twice.Id, false)], batch.Take(2));
+        Assert.True(batch[2].Created);
+
+        // Another cube, or a batch that does not ask for it, gets a copy.
+        Assert.True(Assert.Single(await s.AddAsync([s.Item(other, original.Text)], dedupe)).Created);
+        Assert.True(Assert.Single(await s.AddAsync([s.Item(cube, "Bob's birthday is March 3")])).Created);
+
+        // Deleted content no longer blocks a re-add; archived content still does (it is kept, just out of default reads).
+        var deleted = await s.SetStateAsync(await s.AddAsync(cube, "a deleted fact"), LifecycleState.Deleted, "wrong");
+        Assert.True(Assert.Single(await s.AddAsync([s.Item(cube, deleted.Text)], dedupe)).Created);
+        var archived = await s.SetStateAsync(await s.AddAsync(cube, "an archived fact"), LifecycleState.Archived, "faded");
+        Assert.Equal(new AddOutcome(archived.Id, false), Assert.Single(await s.AddAsync([s.Item(cube, archived.Text)], dedupe)));
+    }
+
+    private static async Task AssertBatchLeftNothingAsync(StoreScenario s, MemCube cube, int expectedMemories, long expectedSequence, string word)
+    {
+        Assert.Equal(expectedMemories, (await s.ListAllAsync()).Count);
+        Assert.Equal(expectedMemories, (await s.Store.ReadAuditAsync(s.Tenant)).Count(a => a.Action == "add"));
+        Assert.Equal(expectedSequence, await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
+        Assert.Empty(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([word], StoreScenario.AllStates(), 10)));
+        Assert.Equal(expectedMemories, (await s.Store.GetStatsAsync(s.Tenant, null)).ByState.Values.Sum());
+    }
+}

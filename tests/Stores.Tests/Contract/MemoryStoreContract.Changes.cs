@@ -1,0 +1,51 @@
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>The change feed: per cube, increasing sequence numbers, every committed write, purges marked.</summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task The_change_feed_holds_every_add_update_state_change_recall_and_purge_in_order()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var other = await s.CreateCubeAsync("other");
+        Assert.Equal(0, await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
+        Assert.Empty(await s.Store.ReadChangesAsync(s.Tenant, cube.Id, 0, 10));
+
+        var sequences = new List<long>();
+        async Task Step(Func<Task> write)
+        {
+            await write();
+            sequences.Add(await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
+        }
+
+        MemoryItem a = null!, b = null!;
+        await Step(async () => a = await s.AddAsync(cube, "first note"));
+        await Step(async () => b = await s.AddAsync(cube, "second note"));
+        await Step(async () => a = await s.ReplaceAsync(a, m => m with { Text = "first note, edited" }));
+        await Step(async () => a = await s.SetStateAsync(a, LifecycleState.Archived, "faded"));
+        await Step(() => s.Store.RecordRecallsAsync(s.Tenant, [b.Id], s.Now.AddDays(1), s.Audit("recall")));
+        await Step(() => s.PurgeAsync(b));
+
+        Assert.True(sequences[0] > 0);
+        Assert.True(sequences.Zip(sequences.Skip(1)).All(p => p.Second > p.First), $"sequences must grow: {string.Join(", ", sequences)}");
+        var feed = await s.Store.ReadChangesAsync(s.Tenant, cube.Id, 0, 100);
+        Assert.Equal(sequences, feed.Select(c => c.Sequence));
+        Assert.Equal([a.Id, b.Id, a.Id, a.Id, b.Id, b.Id], feed.Select(c => c.MemoryId));
+        Assert.Equal([false, false, false, false, false, true], feed.Select(c => c.Purged));
+        Assert.All(feed, c => Assert.Equal(cube.Id, c.CubeId));
+
+        Assert.Equal(sequences.Take(2), (await s.Store.ReadChangesAsync(s.Tenant, cube.Id, 0, 2)).Select(c => c.Sequence));
+        Assert.Equal(sequences.Skip(3), (await s.Store.ReadChangesAsync(s.Tenant, cube.Id, sequences[2], 100)).Select(c => c.Sequence));
+        Assert.Empty(await s.Store.ReadChangesAsync(s.Tenant, cube.Id, sequences[^1], 100));
+
+        // Another cube's writes are in its own feed, further along the same sequence.
+        var elsewhere = await s.AddAsync(other, "in the other cube");
+        Assert.Equal(sequences[^1], await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
+        var otherChange = Assert.Single(await s.Store.ReadChangesAsync(s.Tenant, other.Id, 0, 100));
+        Assert.Equal((elsewhere.Id, other.Id, false), (otherChange.MemoryId, otherChange.CubeId, otherChange.Purged));
+        Assert.True(otherChange.Sequence > sequences[^1]);
+    }
+}

@@ -1,0 +1,105 @@
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>Cubes: create, find by id or name, list by name, update metadata, unique names.</summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task A_cube_is_found_by_id_or_name_and_cubes_are_listed_by_name()
+    {
+        await using var s = await StartAsync();
+        var zeta = await s.CreateCubeAsync("zeta");
+        var alpha = await s.CreateCubeAsync("alpha");
+
+        var byId = await s.Store.FindCubeAsync(s.Tenant, zeta.Id);
+        Assert.Equal(("zeta", zeta.Owner, zeta.CreatedAt), (byId!.Name, byId.Owner, byId.CreatedAt));
+        var byName = await s.Store.FindCubeAsync(s.Tenant, "alpha");
+        Assert.Equal(alpha.Id, byName!.Id);
+        Assert.Equal(alpha.Policy, byName.Policy);
+        Assert.Empty(byName.Grants);
+        Assert.Null(await s.Store.FindCubeAsync(s.Tenant, "missing"));
+        Assert.Equal(["alpha", "zeta"], (await s.Store.ListCubesAsync(s.Tenant)).Select(c => c.Name));
+    }
+
+    [SkippableFact]
+    public async Task Updating_a_cube_replaces_its_description_grants_and_policy()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        s.Now = s.Now.AddHours(1);
+        var policy = new CubePolicy { Deduplicate = false, MaxItems = 10, RetentionDays = 30, ContextTokenBudget = 2000, ForgettingThreshold = 0.2 };
+        var updated = cube with { Description = "shared notes", Grants = [new CubeGrant("bob", null, CubeAccess.Read), new CubeGrant(null, "planner", CubeAccess.ReadWrite)], Policy = policy, UpdatedAt = s.Now };
+        await s.Store.UpdateCubeAsync(updated, s.Audit("cube.grants", cube.Id));
+
+        var found = await s.Store.FindCubeAsync(s.Tenant, cube.Id);
+        Assert.Equal("shared notes", found!.Description);
+        Assert.Equal(updated.Grants, found.Grants);
+        Assert.Equal(policy, found.Policy);
+        Assert.Equal((s.Now, cube.CreatedAt), (found.UpdatedAt, found.CreatedAt));
+
+        var unknown = cube with { Id = MemoryCore.Identity.MemoryId.NewId().ToString() };
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.UpdateCubeAsync(unknown, s.Audit("cube.grants", unknown.Id)));
+    }
+
+    [SkippableFact]
+    public async Task A_cube_name_is_unique_in_its_tenant_and_may_not_be_another_cubes_id()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        await Assert.ThrowsAsync<CubeAlreadyExistsException>(() => s.CreateCubeAsync("notes"));
+
+        // Otherwise a look-up by id or name could mean two cubes.
+        await Assert.ThrowsAsync<CubeAlreadyExistsException>(() => s.CreateCubeAsync(notes.Id));
+        Assert.Equal([notes.Id], (await s.Store.ListCubesAsync(s.Tenant)).Select(c => c.Id));
+
+        // Names are per tenant.
+        string other = StoreScenario.NewTenant();
+        var same = await s.CreateCubeAsync("notes", tenant: other);
+        Assert.Equal(same.Id, (await s.Store.FindCubeAsync(other, "notes"))!.Id);
+        Assert.Equal(notes.Id, (await s.Store.FindCubeAsync(s.Tenant, "notes"))!.Id);
+    }
+
+    [SkippableFact]
+    public async Task What_a_caller_passed_in_or_got_back_cannot_change_what_the_store_holds()
+    {
+        await using var s = await StartAsync();
+        CubeGrant[] grants = [new CubeGrant("bob", null, CubeAccess.Read)];
+        var cube = await s.CreateCubeAsync("notes");
+        await s.Store.UpdateCubeAsync(cube with { Grants = grants }, s.Audit("cube.grants", cube.Id));
+        grants[0] = new CubeGrant("mallory", null, CubeAccess.ReadWrite);
+
+        string[] tags = ["work"];
+        string[] keywords = ["budget"];
+        var links = new List<MemoryLink> { new(MemoryCore.Identity.MemoryId.NewId(), "related") };
+        var item = s.Item(cube, "quarterly budget") with { Tags = tags, Keywords = keywords, Links = links };
+        await s.AddAsync([item]);
+        tags[0] = "changed";
+        keywords[0] = "changed";
+        links.Clear();
+
+        var read = (await s.Store.GetAsync(s.Tenant, item.Id))!;
+        Assert.Equal(["work"], read.Tags);
+        Assert.Equal(["budget"], read.Keywords);
+        Assert.Single(read.Links);
+        TryOverwrite(read.Tags, "changed");
+        TryOverwrite(read.Keywords, "changed");
+        TryOverwrite((await s.Store.FindCubeAsync(s.Tenant, cube.Id))!.Grants, new CubeGrant("mallory", null, CubeAccess.ReadWrite));
+
+        var again = (await s.Store.GetAsync(s.Tenant, item.Id))!;
+        Assert.Equal(["work"], again.Tags);
+        Assert.Equal(["budget"], again.Keywords);
+        Assert.Equal("bob", Assert.Single((await s.Store.FindCubeAsync(s.Tenant, cube.Id))!.Grants).User);
+    }
+
+    /// <summary>Writes into a returned list if its type allows it (an array does; a read-only list does not).</summary>
+    private static void TryOverwrite<T>(IReadOnlyList<T> list, T value)
+    {
+        if (list is IList<T> { IsReadOnly: false, Count: > 0 } writable)
+        {
+            writable[0] = value;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>
+/// Lexical (BM25) search. Queries use the exact words of the memories, so the tests hold whatever stemmer an engine
+/// applies; scores are only compared with each other.
+/// </summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task A_memory_holding_the_query_words_is_found_best_first()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var items = Enumerable.Range(0, 30).Select(i => s.Item(cube, $"We talked about the weather, lunch and the meeting on day {i}.")).ToList();
+        var best = s.Item(cube, "My passport number ends in 4471 and the passport expires next spring.");
+        var partial = s.Item(cube, "The meeting about the passport office was moved.");
+        items.Insert(11, best);
+        items.Insert(20, partial);
+        await s.AddAsync(items);
+        var inCube = new MemoryFilter { CubeId = cube.Id };
+
+        var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["passport", "expires"], inCube, 10));
+
+        Assert.Equal([best.Id, partial.Id], hits.Select(h => h.Item.Id));
+        Assert.True(hits[0].Score > hits[1].Score && hits[1].Score > 0, $"scores {hits[0].Score}, {hits[1].Score}");
+        Assert.Equal(best.Text, hits[0].Item.Text);
+        Assert.Equal([best.Id], (await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["passport", "expires"], inCube, 1))).Select(h => h.Item.Id));
+        Assert.Equal(10, (await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["weather"], inCube, 10))).Count);
+        Assert.Empty(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["zeppelin"], inCube, 10)));
+        Assert.Empty(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([], inCube, 10)));
+        Assert.Empty(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["  "], inCube, 10)));
+    }
+
+    [SkippableFact]
+    public async Task Lexical_search_respects_the_filter_and_sees_only_current_versions()
+    {
+        await using var s = await StartAsync();
+        var chat = await s.CreateCubeAsync("chat");
+        var other = await s.CreateCubeAsync("other");
+        var social = await s.AddAsync(chat, "coffee with Sam", m => m with { Tags = ["social"], Scope = new Scope(s.Tenant, "alice", null, "s1") });
+        var shopping = await s.AddAsync(chat, "coffee beans order", m => m with { Tags = ["shopping"], Scope = new Scope(s.Tenant, "alice", null, "s2") });
+        var elsewhere = await s.AddAsync(other, "coffee in the other cube");
+
+        async Task<IEnumerable<string>> Texts(string word, MemoryFilter filter) =>
+            (await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([word], filter, 10))).Select(h => h.Item.Text).Order(StringComparer.Ordinal);
+
+        Assert.Equal([shopping.Text, social.Text], await Texts("coffee", new MemoryFilter { CubeId = chat.Id }));
+        Assert.Equal([social.Text], await Texts("coffee", new MemoryFilter { CubeId = chat.Id, AnyTags = ["SOCIAL"] }));
+        Assert.Equal([shopping.Text], await Texts("coffee", new MemoryFilter { Session = "s2" }));
+        Assert.Equal([elsewhere.Text], await Texts("coffee", new MemoryFilter { CubeId = other.Id }));
+        Assert.Equal(3, (await Texts("coffee", new MemoryFilter())).Count());
+
+        await s.ReplaceAsync(social, m => m with { Text = "tea with Sam" });
+        Assert.Equal([shopping.Text], await Texts("coffee", new MemoryFilter { CubeId = chat.Id }));
+        Assert.Equal(["tea with Sam"], await Texts("tea", new MemoryFilter { CubeId = chat.Id }));
+
+        await s.SetStateAsync(shopping, LifecycleState.Deleted, "done");
+        Assert.Empty(await Texts("coffee", new MemoryFilter { CubeId = chat.Id }));
+        Assert.Equal([shopping.Text], await Texts("coffee", new MemoryFilter { CubeId = chat.Id, States = [LifecycleState.Deleted] }));
+    }
+
+    [SkippableFact]
+    public async Task Speaker_tags_keywords_and_context_are_searchable_as_well_as_text()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var speaker = await s.AddAsync(cube, "I finally adopted a puppy!", m => m with { Provenance = m.Provenance with { Actor = "Caroline" } });
+        var tagged = await s.AddAsync(cube, "Planted tomatoes today", m => m with { Tags = ["gardening"] });
+        var keyworded = await s.AddAsync(cube, "Saw Saturn's rings last night", m => m with { Keywords = ["telescope"] });
+        var situated = await s.AddAsync(cube, "Bought a new hat", m => m with { Context = "Said during the Lisbon trip." });
+        await s.AddAsync(cube, "Nothing to see here");
+
+        foreach (var (word, expected) in new[] { ("caroline", speaker), ("gardening", tagged), ("telescope", keyworded), ("lisbon", situated) })
+        {
+            var hit = Assert.Single(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([word], new MemoryFilter { CubeId = cube.Id }, 10)));
+            Assert.Equal(expected.Id, hit.Item.Id);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData("\"passport")]
+    [InlineData("passport AND NOT (")]
+    [InlineData("pass* OR NEAR(x y)")]
+    [InlineData("column:filter ^start")]
+    [InlineData("'; DROP TABLE memories; --")]
+    public async Task Index_syntax_in_a_term_is_taken_as_words(string term)
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var memory = await s.AddAsync(cube, "The passport is in the drawer");
+
+        var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([term], new MemoryFilter { CubeId = cube.Id }, 10));
+
+        if (term == "\"passport")
+        {
+            Assert.Equal(memory.Id, Assert.Single(hits).Item.Id);
+        }
+
+        Assert.Equal(memory.Id, Assert.Single(await s.ListAllAsync()).Id);
+    }
+}

@@ -1,0 +1,90 @@
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>Memories: add, get, get-many, list with filters and paging; every member round-trips, links and tags included.</summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task An_added_memory_reads_back_with_every_member_links_tags_and_keywords_included()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var target = await s.AddAsync(cube, "the onboarding document");
+        var payload = new PayloadRef("file:///tmp/onboarding.cart", "application/x-agentmem-cartridge", 4096, new string('a', 64));
+        var berlin = TimeSpan.FromHours(2);
+        var item = s.Item(cube, "kv cache of the onboarding doc", MemoryKind.Activation, payload) with
+        {
+            Scope = new Scope(s.Tenant, "alice", "planner", "s1"),
+            Provenance = new Provenance(SourceKind.Document, "doc/7", "Alice", s.Now),
+            ValidFrom = new DateTimeOffset(2025, 2, 26, 10, 0, 0, berlin),
+            ValidTo = new DateTimeOffset(2025, 2, 28, 18, 30, 0, berlin),
+            Tags = ["pets", "home"],
+            Keywords = ["onboarding", "kv cache"],
+            Context = "Saved while Alice was onboarding.",
+            Importance = 0.8,
+            Strength = 2.5,
+            LastRecalledAt = s.Now.AddHours(-2),
+            RecallCount = 3,
+            StateReason = "imported",
+            Links = [new MemoryLink(target.Id, "supports", 0.7, "same document"), new MemoryLink(target.Id, "follows")],
+        };
+
+        var outcome = Assert.Single(await s.AddAsync([item]));
+
+        Assert.Equal(new AddOutcome(item.Id, true), outcome);
+        StoreScenario.AssertSameMemory(item, (await s.Store.GetAsync(s.Tenant, item.Id))!);
+        StoreScenario.AssertSameMemory(item, Assert.Single(await s.Store.ListAsync(s.Tenant, new MemoryFilter { Kind = MemoryKind.Activation }, 10)));
+    }
+
+    [SkippableFact]
+    public async Task Get_many_returns_the_memories_found_in_the_order_asked_once_each()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var a = await s.AddAsync(cube, "first");
+        await s.AddAsync(cube, "second");
+        var c = await s.AddAsync(cube, "third");
+
+        Assert.Equal([c.Id, a.Id], (await s.Store.GetManyAsync(s.Tenant, [c.Id, MemoryId.NewId(), a.Id, c.Id])).Select(m => m.Id));
+        Assert.Empty(await s.Store.GetManyAsync(s.Tenant, []));
+        Assert.Null(await s.Store.GetAsync(s.Tenant, MemoryId.NewId()));
+    }
+
+    [SkippableFact]
+    public async Task List_filters_by_cube_scope_kind_tags_and_event_time_and_pages_after_an_id()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        var other = await s.CreateCubeAsync("other");
+        var may = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        var june = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var payload = new PayloadRef("file:///tmp/a.lora", "application/x-lora", 10, new string('b', 64));
+        var m1 = s.Item(notes, "one") with { Scope = new Scope(s.Tenant, "alice", "planner", "s1"), Tags = ["Work"], ValidFrom = may };
+        var m2 = s.Item(notes, "two") with { Scope = new Scope(s.Tenant, "bob", null, "s2"), Tags = ["home"], ValidFrom = june };
+        var m3 = s.Item(notes, "three", MemoryKind.Parametric, payload) with { Scope = new Scope(s.Tenant, "alice", null, "s2"), ValidFrom = null };
+        var m4 = s.Item(other, "four");
+        await s.AddAsync([m1, m2, m3, m4]);
+
+        async Task<IEnumerable<MemoryId>> Ids(MemoryFilter filter, int limit = 100, MemoryId? after = null) =>
+            (await s.Store.ListAsync(s.Tenant, filter, limit, after)).Select(m => m.Id);
+
+        Assert.Equal([m1.Id, m2.Id, m3.Id, m4.Id], await Ids(new MemoryFilter()));
+        Assert.Equal([m1.Id, m2.Id, m3.Id], await Ids(new MemoryFilter { CubeId = notes.Id }));
+        Assert.Equal([m1.Id, m3.Id], await Ids(new MemoryFilter { User = "alice", CubeId = notes.Id }));
+        Assert.Equal([m1.Id], await Ids(new MemoryFilter { Agent = "planner" }));
+        Assert.Equal([m2.Id, m3.Id], await Ids(new MemoryFilter { Session = "s2" }));
+        Assert.Equal([m3.Id], await Ids(new MemoryFilter { Kind = MemoryKind.Parametric }));
+        Assert.Equal([m1.Id], await Ids(new MemoryFilter { AnyTags = ["WORK"] }));
+        Assert.Equal([m1.Id, m2.Id], await Ids(new MemoryFilter { AnyTags = ["home", "work"] }));
+        Assert.Equal([m2.Id], await Ids(new MemoryFilter { ValidFromOrAfter = june, CubeId = notes.Id }));
+        Assert.Equal([m1.Id], await Ids(new MemoryFilter { ValidFromBefore = june }));
+
+        Assert.Equal([m1.Id, m2.Id], await Ids(new MemoryFilter(), limit: 2));
+        Assert.Equal([m3.Id, m4.Id], await Ids(new MemoryFilter(), limit: 2, after: m2.Id));
+        Assert.Equal([m4.Id], await Ids(new MemoryFilter { Session = null }, limit: 5, after: m3.Id));
+        Assert.Empty(await Ids(new MemoryFilter(), after: m4.Id));
+    }
+}
