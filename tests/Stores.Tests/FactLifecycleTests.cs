@@ -10,17 +10,16 @@ namespace AgentMem.Stores.Tests;
 public sealed class FactLifecycleTests : IAsyncLifetime
 {
     private static readonly Scope Alice = TestDatabase.Alice;
-    private readonly TestDatabase db = new();
     private readonly ManualTime clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
     private MemoryOS memory = null!;
 
     public async Task InitializeAsync()
     {
-        memory = db.OpenMemory(time: clock);
+        memory = InMemoryMemory.Open(time: clock);
         await memory.CreateCubeAsync(Alice, "facts");
     }
 
-    public async Task DisposeAsync() => await db.DisposeAsync();
+    public async Task DisposeAsync() => await memory.DisposeAsync();
 
     [Fact]
     public async Task A_supersede_chain_keeps_history_and_the_current_fact_is_its_newest_member()
