@@ -171,13 +171,15 @@ public sealed partial class SqliteMemoryStore
         return cmd.ExecuteNonQuery();
     }
 
-    private static void InsertAudit(SqliteConnection conn, SqliteTransaction tx, AuditRecord audit)
+    // The line is filed under the tenant the call is bound to, never the one the record names: a mismatched record must
+    // not write into another tenant's trail.
+    private static void InsertAudit(SqliteConnection conn, SqliteTransaction tx, string tenant, AuditRecord audit)
     {
         using var cmd = Command(conn, tx, """
             INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
             VALUES ($t, $at, $u, $a, $act, $c, $m, $v, $d);
             """);
-        cmd.Parameters.AddWithValue("$t", audit.Tenant);
+        cmd.Parameters.AddWithValue("$t", tenant);
         cmd.Parameters.AddWithValue("$at", SqlValues.Time(audit.At));
         cmd.Parameters.AddWithValue("$u", SqlValues.OrNull(audit.User));
         cmd.Parameters.AddWithValue("$a", SqlValues.OrNull(audit.Agent));

@@ -63,7 +63,7 @@ public sealed partial class SqliteMemoryStore
                 write.Parameters.AddWithValue("$at", SqlValues.Time(at));
                 write.Parameters.AddWithValue("$n", count + 1);
                 write.ExecuteNonQuery();
-                InsertAudit(conn, tx, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = RecallAuditDetail.Describe(audit.Detail, strength, next, elapsed, count + 1) });
+                InsertAudit(conn, tx, tenant, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = RecallAuditDetail.Describe(audit.Detail, strength, next, elapsed, count + 1) });
                 records.Add(new RecallRecord(id, next, at, count + 1));
             }
 

@@ -122,7 +122,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
                 """);
             BindCube(insert, cube);
             insert.ExecuteNonQuery();
-            InsertAudit(conn, tx, audit);
+            InsertAudit(conn, tx, cube.Owner.Tenant, audit);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -175,7 +175,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
                 throw new CubeNotFoundException($"No cube '{cube.Id}' in tenant '{cube.Owner.Tenant}'.");
             }
 
-            InsertAudit(conn, tx, audit);
+            InsertAudit(conn, tx, cube.Owner.Tenant, audit);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -238,7 +238,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
                 insert.ExecuteNonQuery();
                 WriteTags(conn, tx, tenant, item);
                 WriteLinks(conn, tx, tenant, item);
-                InsertAudit(conn, tx, audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version });
+                InsertAudit(conn, tx, tenant, audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version });
                 createdPerCube[item.CubeId] = createdInCube + 1;
                 outcomes[i] = new AddOutcome(item.Id, true);
             }
@@ -338,7 +338,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             WriteTags(conn, tx, tenant, next);
             DeleteWhere(conn, tx, "memory_links", "source_id", tenant, next.Id);
             WriteLinks(conn, tx, tenant, next);
-            InsertAudit(conn, tx, audit);
+            InsertAudit(conn, tx, tenant, audit);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -415,7 +415,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             DeleteWhere(conn, tx, "memory_tags", "memory_id", tenant, id);
             DeleteWhere(conn, tx, "memory_links", "source_id", tenant, id);
             DeleteWhere(conn, tx, "memory_links", "target_id", tenant, id);
-            InsertAudit(conn, tx, audit);
+            InsertAudit(conn, tx, tenant, audit);
             return true;
         }, cancellationToken).ConfigureAwait(false);
         if (purged)

@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Tests.Contract;
 
@@ -37,5 +38,19 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(["add", "purge"], (await s.Store.ReadAuditAsync(s.Tenant, b.Id)).Select(r => r.Action));
         Assert.Equal(["cube.create", "add"], (await s.Store.ReadAuditAsync(s.Tenant, limit: 2)).Select(r => r.Action));
         Assert.Equal(["add"], (await s.Store.ReadAuditAsync(s.Tenant, a2.Id, limit: 1)).Select(r => r.Action));
+    }
+
+    [SkippableFact]
+    public async Task An_audit_record_naming_another_tenant_is_filed_under_the_tenant_the_call_is_bound_to()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        string other = StoreScenario.NewTenant();
+        var item = s.Item(cube, "a write whose audit record names another tenant");
+
+        await s.Store.AddAsync(s.Tenant, [item], new AddOptions(Deduplicate: false), s.Audit("add", cube.Id, tenant: other));
+
+        Assert.Empty(await s.Store.ReadAuditAsync(other));
+        Assert.Equal(["add"], (await s.Store.ReadAuditAsync(s.Tenant, item.Id)).Select(r => r.Action));
     }
 }
