@@ -1,5 +1,6 @@
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using AgentMem.Stores.Common;
 using Microsoft.Data.Sqlite;
 
 namespace AgentMem.Stores.Sqlite;

@@ -5,6 +5,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 using Microsoft.Data.Sqlite;
 
 namespace AgentMem.Stores.Sqlite;

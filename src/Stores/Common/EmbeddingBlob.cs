@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using AgentMem.MemoryCore.Errors;
 
-namespace AgentMem.Stores.Sqlite;
+namespace AgentMem.Stores.Common;
 
 /// <summary>
-/// The <c>memory_embeddings.vector</c> encoding: a format byte, the dimension (int32 LE), then either every component
+/// The <c>memory_embeddings.vector</c> encoding (SQLite BLOB and PostgreSQL bytea alike): a format byte, the dimension (int32 LE), then either every component
 /// (f32 LE) or, for sparse vectors such as the hashing embedder's (a few hundred of 1,024 buckets set), the non-zero
 /// components as (u16 index, f32 value) pairs, whichever is smaller. Exact in both forms.
 /// </summary>

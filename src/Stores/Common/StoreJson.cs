@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace AgentMem.Stores.Sqlite;
+namespace AgentMem.Stores.Common;
 
-/// <summary>JSON settings for the columns and snapshots the store writes (stable, enum names as text).</summary>
+/// <summary>JSON settings for the columns and snapshots every store writes (stable, enum names as text).</summary>
 internal static class StoreJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
