@@ -1,3 +1,5 @@
+using AgentMem.Stores.Common;
+
 namespace AgentMem.Stores.Sqlite.Schema;
 
 /// <summary>
