@@ -1,0 +1,15 @@
+namespace AgentMem.Stores.Postgres;
+
+/// <summary>How times and optional values are bound as parameters.</summary>
+internal static class PgValues
+{
+    /// <summary>
+    /// A time for a <c>timestamptz</c> parameter: Npgsql writes only UTC offsets. The server keeps microseconds, so the
+    /// last tick (100 ns) of a .NET time does not survive a round trip.
+    /// </summary>
+    public static DateTimeOffset Time(DateTimeOffset value) => value.ToUniversalTime();
+
+    public static object TimeOrNull(DateTimeOffset? value) => value is { } v ? Time(v) : DBNull.Value;
+
+    public static object OrNull(string? value) => value is null ? DBNull.Value : value;
+}

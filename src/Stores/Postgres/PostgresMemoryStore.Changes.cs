@@ -1,0 +1,208 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentMem.Stores.Postgres;
+
+/// <summary>The change feed (written by trigger, numbered per cube in commit order), its notifications, and persisted embeddings.</summary>
+public sealed partial class PostgresMemoryStore
+{
+    /// <summary>The channel every committed memory write notifies, with payload <c>tenant:cubeId</c>.</summary>
+    public const string ChangeChannel = "agentmem_changes";
+
+    /// <inheritdoc/>
+    /// <remarks>Sequence numbers count per cube (1, 2, 3, … in commit order), read from one row: a single index lookup.</remarks>
+    public Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        return ReadAsync(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, "SELECT seq FROM change_counters WHERE tenant = @t AND cube_id = @c;");
+            cmd.Parameters.AddWithValue("t", tenant);
+            cmd.Parameters.AddWithValue("c", cubeId);
+            return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long seq ? seq : 0L;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return ReadAsync<IReadOnlyList<MemoryChangeRecord>>(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = @t AND cube_id = @c AND seq > @after ORDER BY seq LIMIT @n;");
+            cmd.Parameters.AddWithValue("t", tenant);
+            cmd.Parameters.AddWithValue("c", cubeId);
+            cmd.Parameters.AddWithValue("after", afterSequence);
+            cmd.Parameters.AddWithValue("n", limit);
+            var changes = new List<MemoryChangeRecord>();
+            var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var rScope = r.ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                changes.Add(new MemoryChangeRecord(r.GetInt64(0), cubeId, MemoryId.Parse(r.GetString(1)), r.GetInt32(2) == 1));
+            }
+
+            return changes;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cubes whose memories another process (or this one) changed, as the database announces them: a way to wake a node at
+    /// once instead of at its next poll. Opens one dedicated connection for as long as it is enumerated; ends by throwing
+    /// when <paramref name="cancellationToken"/> fires or the connection is lost (listen again then). Notifications carry
+    /// tenant and cube ids, never content, and may be coalesced; the store's readers never depend on them, since every
+    /// search first compares <see cref="GetChangeSequenceAsync"/> with what it has applied.
+    /// </summary>
+    public async IAsyncEnumerable<PostgresChangeNotice> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var notices = Channel.CreateUnbounded<PostgresChangeNotice>(new UnboundedChannelOptions { SingleReader = true });
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        connection.Notification += (_, e) =>
+        {
+            if (PostgresChangeNotice.TryParse(e.Payload, out var notice))
+            {
+                notices.Writer.TryWrite(notice);
+            }
+        };
+        using (var listen = new NpgsqlCommand($"LISTEN {ChangeChannel};", connection))
+        {
+            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            while (true)
+            {
+                while (notices.Reader.TryRead(out var notice))
+                {
+                    yield return notice;
+                }
+
+                await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (connection.FullState == System.Data.ConnectionState.Open)
+            {
+                // The connection goes back to the pool: it must not keep receiving notifications there.
+                using var unlisten = new NpgsqlCommand("UNLISTEN *;", connection);
+                await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        ArgumentNullException.ThrowIfNull(states);
+        if (states.Count == 0)
+        {
+            return Task.FromResult(0L);
+        }
+
+        return ReadAsync(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, $"SELECT count(*) FROM memories m WHERE m.tenant = @t{(cubeId is null ? string.Empty : " AND m.cube_id = @c")} AND m.state = ANY(@s) AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.tenant = m.tenant AND e.memory_id = m.id AND e.embedder = @e);");
+            cmd.Parameters.AddWithValue("t", tenant);
+            cmd.Parameters.AddWithValue("e", embedder);
+            cmd.Parameters.AddWithValue("s", states.Select(s => (int)s).Distinct().ToArray());
+            if (cubeId is not null)
+            {
+                cmd.Parameters.AddWithValue("c", cubeId);
+            }
+
+            return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        return ReadAsync<IReadOnlyList<StoredEmbedding>>(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, ids is null
+                ? "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = @t AND cube_id = @c AND embedder = @e ORDER BY memory_id;"
+                : "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = @t AND cube_id = @c AND embedder = @e AND memory_id = ANY(@ids) ORDER BY memory_id;");
+            cmd.Parameters.AddWithValue("t", tenant);
+            cmd.Parameters.AddWithValue("c", cubeId);
+            cmd.Parameters.AddWithValue("e", embedder);
+            if (ids is not null)
+            {
+                cmd.Parameters.AddWithValue("ids", ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).ToArray());
+            }
+
+            var result = new List<StoredEmbedding>(ids?.Count ?? 1024);
+            var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var rScope = r.ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                result.Add(new StoredEmbedding(MemoryId.Parse(r.GetString(0)), r.GetString(1), EmbeddingBlob.Decode(r.GetFieldValue<byte[]>(2))));
+            }
+
+            return result;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        if (embeddings.Count == 0)
+        {
+            return;
+        }
+
+        // The last embedding of a memory in the batch wins, as SQLite's INSERT OR REPLACE in order.
+        var latest = new Dictionary<MemoryId, StoredEmbedding>();
+        foreach (var e in embeddings)
+        {
+            ArgumentNullException.ThrowIfNull(e);
+            latest[e.MemoryId] = e;
+        }
+
+        string[] ids = [.. latest.Keys.Select(k => k.ToString())];
+        string[] hashes = [.. latest.Values.Select(e => e.TextHash)];
+        byte[][] vectors = [.. latest.Values.Select(e => EmbeddingBlob.Encode(e.Vector))];
+
+        // An upsert: running it twice stores the same thing, so retries need no ledger.
+        await RunAsync(tenant, async (conn, tx, ct) =>
+        {
+            // Only for a memory still in the cube. FOR KEY SHARE waits for a concurrent purge of it and then skips it, so
+            // a purge committed meanwhile (any node) is never undone here.
+            using var cmd = Command(conn, tx, """
+                INSERT INTO memory_embeddings(tenant, cube_id, memory_id, embedder, text_hash, vector)
+                SELECT @t, @c, e.id, @e, e.hash, e.vector
+                FROM unnest(@ids, @hashes, @vectors) AS e(id, hash, vector)
+                JOIN (SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND id = ANY(@ids) FOR KEY SHARE) live ON live.id = e.id
+                ON CONFLICT (tenant, memory_id, embedder) DO UPDATE SET cube_id = excluded.cube_id, text_hash = excluded.text_hash, vector = excluded.vector;
+                """);
+            cmd.Parameters.AddWithValue("t", tenant);
+            cmd.Parameters.AddWithValue("c", cubeId);
+            cmd.Parameters.AddWithValue("e", embedder);
+            cmd.Parameters.AddWithValue("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, ids);
+            cmd.Parameters.AddWithValue("hashes", NpgsqlDbType.Array | NpgsqlDbType.Text, hashes);
+            cmd.Parameters.AddWithValue("vectors", NpgsqlDbType.Array | NpgsqlDbType.Bytea, vectors);
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, TransactionKind.IdempotentWrite, cancellationToken).ConfigureAwait(false);
+    }
+}

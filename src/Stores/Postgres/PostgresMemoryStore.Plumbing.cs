@@ -1,0 +1,341 @@
+using System.Data;
+using AgentMem.Common.Http;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentMem.Stores.Postgres;
+
+/// <summary>Tenant-bound transactions, retries, the write ledger and row helpers shared by the store's operations.</summary>
+public sealed partial class PostgresMemoryStore
+{
+    private const string CubeColumns = "tenant, id, name, owner_user, owner_agent, owner_session, description, grants_json::text, policy_json::text, created_at, updated_at";
+
+    /// <summary>How long a write's ledger row is kept: far longer than any retry loop lasts.</summary>
+    private const string LedgerRetention = "1 hour";
+
+    private int simulatedLostCommits;
+
+    /// <summary>Work done inside one tenant-bound transaction.</summary>
+    internal delegate Task<T> TransactionWork<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+
+    private enum TransactionKind
+    {
+        /// <summary>A consistent snapshot (REPEATABLE READ); retried freely.</summary>
+        Read,
+
+        /// <summary>A write whose repetition changes nothing (an upsert); retried freely.</summary>
+        IdempotentWrite,
+
+        /// <summary>A write recorded in <c>write_ledger</c>, so a retry after an unacknowledged commit returns the first result.</summary>
+        LedgeredWrite,
+    }
+
+    /// <summary>
+    /// Test hook: the next <paramref name="count"/> ledgered writes commit and then fail as if the connection dropped before
+    /// the server's acknowledgement arrived, the one failure after which a client cannot know whether its write happened.
+    /// </summary>
+    internal void SimulateLostCommitAcknowledgements(int count) => Volatile.Write(ref simulatedLostCommits, count);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction bound to <paramref name="tenant"/> by row-level security, as every
+    /// operation does: raw SQL run here sees and writes only that tenant's rows, whatever it says.
+    /// </summary>
+    internal Task<T> InTenantTransactionAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
+        RunAsync(tenant, work, TransactionKind.Read, cancellationToken);
+
+    private Task<T> ReadAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
+        RunAsync(tenant, work, TransactionKind.Read, cancellationToken);
+
+    private Task<T> WriteAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
+        RunAsync(tenant, work, TransactionKind.LedgeredWrite, cancellationToken);
+
+    /// <summary>
+    /// One operation with retries. Transient failures (see <see cref="PostgresTransientErrors"/>) are tried again after a
+    /// backoff with jitter; before re-running a ledgered write, the ledger is asked whether an earlier attempt committed
+    /// after all (its acknowledgement lost), and if so its result is returned and nothing is written again.
+    /// </summary>
+    private async Task<T> RunAsync<T>(string tenant, TransactionWork<T> work, TransactionKind kind, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        Guid writeId = kind == TransactionKind.LedgeredWrite ? Guid.NewGuid() : Guid.Empty;
+        for (int attempt = 0; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                if (attempt > 0 && kind == TransactionKind.LedgeredWrite)
+                {
+                    var (found, earlier) = await FindLedgerResultAsync<T>(tenant, writeId, cancellationToken).ConfigureAwait(false);
+                    if (found)
+                    {
+                        return earlier!;
+                    }
+                }
+
+                return await AttemptAsync(tenant, work, kind, writeId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (attempt < options.MaxRetries && !cancellationToken.IsCancellationRequested && PostgresTransientErrors.IsTransient(ex))
+            {
+                await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<T> AttemptAsync<T>(string tenant, TransactionWork<T> work, TransactionKind kind, Guid writeId, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var isolation = kind == TransactionKind.Read ? IsolationLevel.RepeatableRead : IsolationLevel.ReadCommitted;
+        var tx = await connection.BeginTransactionAsync(isolation, cancellationToken).ConfigureAwait(false);
+        await using var txScope = tx.ConfigureAwait(false);
+
+        // Transaction-local (true): the setting ends with the transaction, so a pooled connection never carries it on.
+        using (var bind = new NpgsqlCommand("SELECT set_config('agentmem.tenant', @t, true);", connection, tx))
+        {
+            bind.Parameters.AddWithValue("t", tenant);
+            await bind.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        T result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
+        if (kind == TransactionKind.LedgeredWrite)
+        {
+            using var ledger = new NpgsqlCommand($"""
+                INSERT INTO write_ledger(tenant, write_id, result) VALUES (@t, @w, @r);
+                DELETE FROM write_ledger WHERE tenant = @t AND at < now() - interval '{LedgerRetention}';
+                """, connection, tx);
+            ledger.Parameters.AddWithValue("t", tenant);
+            ledger.Parameters.AddWithValue("w", writeId);
+            ledger.Parameters.AddWithValue("r", NpgsqlDbType.Jsonb, StoreJson.Serialize(result));
+            await ledger.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Cancellation is honoured up to here and not during COMMIT: a cancelled commit would leave the outcome unknown.
+        cancellationToken.ThrowIfCancellationRequested();
+        await tx.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        if (kind == TransactionKind.LedgeredWrite && TakeSimulatedLostCommit())
+        {
+            throw new NpgsqlException("Simulated: the connection was lost after COMMIT was sent.", new IOException("simulated connection loss"));
+        }
+
+        return result;
+    }
+
+    private bool TakeSimulatedLostCommit()
+    {
+        while (true)
+        {
+            int left = Volatile.Read(ref simulatedLostCommits);
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref simulatedLostCommits, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
+    private Task<(bool Found, T? Result)> FindLedgerResultAsync<T>(string tenant, Guid writeId, CancellationToken cancellationToken) =>
+        AttemptAsync<(bool, T?)>(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = new NpgsqlCommand("SELECT result::text FROM write_ledger WHERE tenant = @t AND write_id = @w;", conn, tx);
+            cmd.Parameters.AddWithValue("t", tenant);
+            cmd.Parameters.AddWithValue("w", writeId);
+            return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is string json ? (true, StoreJson.Deserialize<T>(json)) : (false, default);
+        }, TransactionKind.Read, Guid.Empty, cancellationToken);
+
+    /// <summary>The shared exponential backoff, with up to half of it again at random so two nodes that collided do not retry in step.</summary>
+    private TimeSpan RetryDelay(int attempt)
+    {
+        var delay = RetryTiming.Delay(attempt, options.RetryBaseDelay, options.RetryMaxDelay);
+        return delay + (delay * (Random.Shared.NextDouble() / 2));
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string sql) => new(sql, connection, tx);
+
+    private static void RequireTenant(string tenant, MemoryItem item)
+    {
+        if (!string.Equals(item.Scope.Tenant, tenant, StringComparison.Ordinal))
+        {
+            throw new AccessDeniedException($"Memory {item.Id} belongs to tenant '{item.Scope.Tenant}', not '{tenant}'; writes never cross tenants.");
+        }
+    }
+
+    private static async Task<long> CountLiveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, string cubeId, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, $"SELECT count(*) FROM memories WHERE tenant = @t AND cube_id = @c AND state IN {LiveStatesSql};");
+        cmd.Parameters.AddWithValue("t", tenant);
+        cmd.Parameters.AddWithValue("c", cubeId);
+        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    private static async Task WriteTagsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, MemoryItem item, CancellationToken ct)
+    {
+        if (item.Tags.Count == 0)
+        {
+            return;
+        }
+
+        // Array order is insertion order, so the first spelling of a tag wins, as with SQLite's INSERT OR IGNORE.
+        using var cmd = Command(conn, tx, """
+            INSERT INTO memory_tags(tenant, memory_id, tag) SELECT @t, @m, tag FROM unnest(@tags) WITH ORDINALITY AS x(tag, n) ORDER BY n
+            ON CONFLICT (tenant, memory_id, lower(tag)) DO NOTHING;
+            """);
+        cmd.Parameters.AddWithValue("t", tenant);
+        cmd.Parameters.AddWithValue("m", item.Id.ToString());
+        cmd.Parameters.AddWithValue("tags", item.Tags.ToArray());
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task WriteLinksAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, MemoryItem item, CancellationToken ct)
+    {
+        if (item.Links.Count == 0)
+        {
+            return;
+        }
+
+        // SQLite's INSERT OR REPLACE: a repeated (target, type) keeps its last weight and reason, at its last position.
+        var last = new Dictionary<(MemoryId, string), int>();
+        for (int i = 0; i < item.Links.Count; i++)
+        {
+            last[(item.Links[i].Target, item.Links[i].Type)] = i;
+        }
+
+        using var cmd = Command(conn, tx, """
+            INSERT INTO memory_links(tenant, source_id, target_id, type, weight, reason) VALUES (@t, @s, @d, @y, @w, @r)
+            ON CONFLICT (tenant, source_id, target_id, type) DO UPDATE SET weight = excluded.weight, reason = excluded.reason;
+            """);
+        foreach (int i in last.Values.Order())
+        {
+            var link = item.Links[i];
+            cmd.Parameters.Clear();
+            cmd.Parameters.AddWithValue("t", tenant);
+            cmd.Parameters.AddWithValue("s", item.Id.ToString());
+            cmd.Parameters.AddWithValue("d", link.Target.ToString());
+            cmd.Parameters.AddWithValue("y", link.Type);
+            cmd.Parameters.AddWithValue("w", link.Weight);
+            cmd.Parameters.AddWithValue("r", NpgsqlDbType.Text, PgValues.OrNull(link.Reason));
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> DeleteWhereAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string table, string column, string tenant, MemoryId id, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, $"DELETE FROM {table} WHERE tenant = @t AND {column} = @id;");
+        cmd.Parameters.AddWithValue("t", tenant);
+        cmd.Parameters.AddWithValue("id", id.ToString());
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task InsertAuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, AuditRecord audit, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, """
+            INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
+            VALUES (@t, @at, @u, @a, @act, @c, @m, @v, @d);
+            """);
+        cmd.Parameters.AddWithValue("t", audit.Tenant);
+        cmd.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, PgValues.Time(audit.At));
+        cmd.Parameters.AddWithValue("u", NpgsqlDbType.Text, PgValues.OrNull(audit.User));
+        cmd.Parameters.AddWithValue("a", NpgsqlDbType.Text, PgValues.OrNull(audit.Agent));
+        cmd.Parameters.AddWithValue("act", audit.Action);
+        cmd.Parameters.AddWithValue("c", NpgsqlDbType.Text, PgValues.OrNull(audit.CubeId));
+        cmd.Parameters.AddWithValue("m", NpgsqlDbType.Text, PgValues.OrNull(audit.MemoryId));
+        cmd.Parameters.AddWithValue("v", NpgsqlDbType.Integer, audit.Version is { } v ? v : DBNull.Value);
+        cmd.Parameters.AddWithValue("d", NpgsqlDbType.Text, PgValues.OrNull(audit.Detail));
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads memories from <paramref name="cmd"/> and attaches their links (one extra query).</summary>
+    private static async Task<List<MemoryItem>> ReadItemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlCommand cmd, string tenant, CancellationToken ct, Action<NpgsqlDataReader>? perRow = null)
+    {
+        var items = new List<MemoryItem>();
+        var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await using (r.ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                items.Add(PostgresMemoryRows.Read(r));
+                perRow?.Invoke(r);
+            }
+        }
+
+        if (items.Count == 0)
+        {
+            return items;
+        }
+
+        var links = new Dictionary<string, List<MemoryLink>>(StringComparer.Ordinal);
+        using (var linkCmd = Command(conn, tx, "SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = @t AND source_id = ANY(@s) ORDER BY source_id, position;"))
+        {
+            linkCmd.Parameters.AddWithValue("t", tenant);
+            linkCmd.Parameters.AddWithValue("s", items.Select(i => i.Id.ToString()).Distinct().ToArray());
+            var lr = await linkCmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var lrScope = lr.ConfigureAwait(false);
+            while (await lr.ReadAsync(ct).ConfigureAwait(false))
+            {
+                string source = lr.GetString(0);
+                if (!links.TryGetValue(source, out var list))
+                {
+                    links[source] = list = [];
+                }
+
+                list.Add(new MemoryLink(MemoryId.Parse(lr.GetString(1)), lr.GetString(2), lr.GetDouble(3), lr.IsDBNull(4) ? null : lr.GetString(4)));
+            }
+        }
+
+        if (links.Count == 0)
+        {
+            return items;
+        }
+
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (links.TryGetValue(items[i].Id.ToString(), out var list))
+            {
+                items[i] = items[i] with { Links = list };
+            }
+        }
+
+        return items;
+    }
+
+    private static void BindCube(NpgsqlCommand cmd, MemCube cube)
+    {
+        cmd.Parameters.AddWithValue("t", cube.Owner.Tenant);
+        cmd.Parameters.AddWithValue("id", cube.Id);
+        cmd.Parameters.AddWithValue("n", cube.Name);
+        cmd.Parameters.AddWithValue("u", NpgsqlDbType.Text, PgValues.OrNull(cube.Owner.User));
+        cmd.Parameters.AddWithValue("a", NpgsqlDbType.Text, PgValues.OrNull(cube.Owner.Agent));
+        cmd.Parameters.AddWithValue("s", NpgsqlDbType.Text, PgValues.OrNull(cube.Owner.Session));
+        cmd.Parameters.AddWithValue("d", NpgsqlDbType.Text, PgValues.OrNull(cube.Description));
+        cmd.Parameters.AddWithValue("g", NpgsqlDbType.Jsonb, StoreJson.Serialize(cube.Grants));
+        cmd.Parameters.AddWithValue("p", NpgsqlDbType.Jsonb, StoreJson.Serialize(cube.Policy));
+        cmd.Parameters.AddWithValue("c", NpgsqlDbType.TimestampTz, PgValues.Time(cube.CreatedAt));
+        cmd.Parameters.AddWithValue("m", NpgsqlDbType.TimestampTz, PgValues.Time(cube.UpdatedAt));
+    }
+
+    private static MemCube ReadCube(NpgsqlDataReader r)
+    {
+        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        return new MemCube
+        {
+            Owner = new Scope(r.GetString(0), S(3), S(4), S(5)),
+            Id = r.GetString(1),
+            Name = r.GetString(2),
+            Description = S(6),
+            Grants = StoreJson.Deserialize<CubeGrant[]>(r.GetString(7)),
+            Policy = StoreJson.Deserialize<CubePolicy>(r.GetString(8)),
+            CreatedAt = r.GetFieldValue<DateTimeOffset>(9),
+            UpdatedAt = r.GetFieldValue<DateTimeOffset>(10),
+        };
+    }
+}

@@ -1,0 +1,73 @@
+namespace AgentMem.Stores.Postgres;
+
+/// <summary>Options of <see cref="PostgresMemoryStore"/>.</summary>
+public sealed class PostgresStoreOptions
+{
+    /// <summary>
+    /// Where the database is: a URI (<c>postgresql://user:password@host:port/database?sslmode=require</c>, also
+    /// <c>postgres://</c>) or an Npgsql keyword string (<c>Host=...;Username=...;Database=...</c>). Required.
+    /// </summary>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>Most connections the store's pool opens to the server (default 32).</summary>
+    public int MaxPoolSize { get; set; } = 32;
+
+    /// <summary>How long one SQL command may run before it is cancelled (default 30 s).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long opening a connection may take (default 15 s).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How many times an operation that failed transiently (lost connection, serialization failure, deadlock) is tried
+    /// again; 0 never retries (default 4). A retried write is never applied twice.
+    /// </summary>
+    public int MaxRetries { get; set; } = 4;
+
+    /// <summary>The wait before the first retry; each later one doubles (default 50 ms).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest wait between two attempts (default 2 s).</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The <c>application_name</c> the server shows for the store's connections (default <c>agentmem</c>).</summary>
+    public string ApplicationName { get; set; } = "agentmem";
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work, saying which and why.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException("ConnectionString is required: a postgresql://user@host:port/database URI or an Npgsql keyword string.", nameof(ConnectionString));
+        }
+
+        // Parses the connection string, so a malformed one fails here with the reason rather than at first use.
+        _ = PostgresConnectionString.ToKeywordForm(ConnectionString);
+        if (MaxPoolSize is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPoolSize), MaxPoolSize, "MaxPoolSize must be between 1 and 1000.");
+        }
+
+        RequireBetween(CommandTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(CommandTimeout));
+        RequireBetween(ConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(ConnectTimeout));
+        if (MaxRetries is < 0 or > 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries must be between 0 and 20.");
+        }
+
+        RequireBetween(RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(RetryBaseDelay));
+        RequireBetween(RetryMaxDelay, RetryBaseDelay, TimeSpan.FromMinutes(5), nameof(RetryMaxDelay));
+        if (string.IsNullOrWhiteSpace(ApplicationName) || ApplicationName.Length > 63)
+        {
+            throw new ArgumentException("ApplicationName must be 1 to 63 characters (the server truncates longer names).", nameof(ApplicationName));
+        }
+    }
+
+    private static void RequireBetween(TimeSpan value, TimeSpan min, TimeSpan max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
+        }
+    }
+}

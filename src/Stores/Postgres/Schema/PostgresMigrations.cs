@@ -1,0 +1,220 @@
+using AgentMem.Stores.Common;
+
+namespace AgentMem.Stores.Postgres.Schema;
+
+/// <summary>
+/// The PostgreSQL schema history (its own numbering, independent of SQLite's). Never edit a released step: add a new one.
+/// Every step runs as the connecting role, so it may not need a superuser; every table but <c>schema_migrations</c> is
+/// bound to one tenant per transaction by row-level security.
+/// </summary>
+internal static class PostgresMigrations
+{
+    /// <summary>The transaction-scoped advisory lock taken while migrating, so nodes starting together migrate once ("AGMM", 1).</summary>
+    public const long AdvisoryLockKey = 0x41474D4D_00000001;
+
+    /// <summary>The tables step 1 creates: finding one of them in a database without our <c>schema_migrations</c> means it is not ours.</summary>
+    public static readonly IReadOnlyList<string> Tables =
+    [
+        "cubes", "memories", "memory_versions", "memory_tags", "memory_links", "audit_log",
+        "change_counters", "memory_changes", "memory_embeddings", "write_ledger",
+    ];
+
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "initial: cubes, memories, versions, tags, links, audit, full text, change feed, embeddings, write ledger, row-level security", """
+            CREATE TABLE schema_migrations(
+                version    integer PRIMARY KEY,
+                name       text NOT NULL,
+                applied_at timestamptz NOT NULL);
+
+            -- Ids, tenants and names compare and sort byte-wise ("C"), as in SQLite, whatever the database's collation.
+            CREATE TABLE cubes(
+                tenant        text COLLATE "C" NOT NULL,
+                id            text COLLATE "C" NOT NULL,
+                name          text COLLATE "C" NOT NULL,
+                owner_user    text,
+                owner_agent   text,
+                owner_session text,
+                description   text,
+                grants_json   jsonb NOT NULL,
+                policy_json   jsonb NOT NULL,
+                created_at    timestamptz NOT NULL,
+                updated_at    timestamptz NOT NULL,
+                PRIMARY KEY (tenant, id),
+                UNIQUE (tenant, name));
+
+            -- search_vector: English stemming over the fields SQLite's FTS5 indexes, weighted like its bm25() call:
+            -- text A (1.0), tags and keywords B (0.8), actor C (0.6), context D (0.4).
+            CREATE TABLE memories(
+                tenant           text COLLATE "C" NOT NULL,
+                id               text COLLATE "C" NOT NULL,
+                cube_id          text COLLATE "C" NOT NULL,
+                user_id          text,
+                agent_id         text,
+                session_id       text,
+                kind             integer NOT NULL,
+                text             text NOT NULL,
+                payload_json     jsonb,
+                content_hash     text COLLATE "C" NOT NULL,
+                source_kind      integer NOT NULL,
+                source_ref       text,
+                actor            text,
+                recorded_at      timestamptz NOT NULL,
+                valid_from       timestamptz,
+                valid_to         timestamptz,
+                version          integer NOT NULL,
+                state            integer NOT NULL,
+                state_reason     text,
+                tags_json        jsonb NOT NULL,
+                keywords_json    jsonb NOT NULL,
+                context          text,
+                importance       double precision NOT NULL,
+                strength         double precision NOT NULL DEFAULT 1.0,
+                last_recalled_at timestamptz,
+                recall_count     integer NOT NULL DEFAULT 0,
+                updated_at       timestamptz NOT NULL,
+                search_vector    tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('english'::regconfig, text), 'A') ||
+                    setweight(to_tsvector('english'::regconfig, tags_json), 'B') ||
+                    setweight(to_tsvector('english'::regconfig, keywords_json), 'B') ||
+                    setweight(to_tsvector('english'::regconfig, coalesce(actor, '')), 'C') ||
+                    setweight(to_tsvector('english'::regconfig, coalesce(context, '')), 'D')) STORED,
+                PRIMARY KEY (tenant, id),
+                FOREIGN KEY (tenant, cube_id) REFERENCES cubes(tenant, id));
+            CREATE INDEX ix_memories_cube ON memories(tenant, cube_id, id);
+            CREATE INDEX ix_memories_hash ON memories(tenant, cube_id, content_hash);
+            CREATE INDEX ix_memories_search ON memories USING gin(search_vector);
+
+            CREATE TABLE memory_versions(
+                tenant        text COLLATE "C" NOT NULL,
+                memory_id     text COLLATE "C" NOT NULL,
+                version       integer NOT NULL,
+                snapshot_json jsonb NOT NULL,
+                superseded_at timestamptz NOT NULL,
+                PRIMARY KEY (tenant, memory_id, version));
+
+            -- Tags match case-insensitively (SQLite: COLLATE NOCASE); the first spelling of a tag is kept.
+            CREATE TABLE memory_tags(
+                tenant    text COLLATE "C" NOT NULL,
+                memory_id text COLLATE "C" NOT NULL,
+                tag       text NOT NULL);
+            CREATE UNIQUE INDEX ux_tags_memory ON memory_tags(tenant, memory_id, lower(tag));
+            CREATE INDEX ix_tags_tag ON memory_tags(tenant, lower(tag));
+
+            -- position keeps the links in the order they were written (SQLite: rowid).
+            CREATE TABLE memory_links(
+                tenant    text COLLATE "C" NOT NULL,
+                source_id text COLLATE "C" NOT NULL,
+                target_id text COLLATE "C" NOT NULL,
+                type      text NOT NULL,
+                weight    double precision NOT NULL,
+                reason    text,
+                position  bigint GENERATED ALWAYS AS IDENTITY,
+                PRIMARY KEY (tenant, source_id, target_id, type));
+            CREATE INDEX ix_links_target ON memory_links(tenant, target_id);
+
+            CREATE TABLE audit_log(
+                seq       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant    text COLLATE "C" NOT NULL,
+                at        timestamptz NOT NULL,
+                user_id   text,
+                agent_id  text,
+                action    text NOT NULL,
+                cube_id   text COLLATE "C",
+                memory_id text COLLATE "C",
+                version   integer,
+                detail    text);
+            CREATE INDEX ix_audit_tenant ON audit_log(tenant, seq);
+            CREATE INDEX ix_audit_memory ON audit_log(tenant, memory_id, seq);
+            CREATE FUNCTION agentmem_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+            END $$;
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION agentmem_audit_append_only();
+            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+                FOR EACH STATEMENT EXECUTE FUNCTION agentmem_audit_append_only();
+
+            -- The change feed. A cube's counter row is locked by the write that bumps it until that write commits, so
+            -- sequence numbers are handed out in commit order per cube: a reader that saw N never later finds a new entry
+            -- at or below N (a plain sequence would not promise that). The trigger covers every write path; the
+            -- notification wakes other nodes, but readers poll the counter and never depend on it.
+            CREATE TABLE change_counters(
+                tenant  text COLLATE "C" NOT NULL,
+                cube_id text COLLATE "C" NOT NULL,
+                seq     bigint NOT NULL,
+                PRIMARY KEY (tenant, cube_id));
+            CREATE TABLE memory_changes(
+                tenant    text COLLATE "C" NOT NULL,
+                cube_id   text COLLATE "C" NOT NULL,
+                seq       bigint NOT NULL,
+                memory_id text COLLATE "C" NOT NULL,
+                op        integer NOT NULL,
+                PRIMARY KEY (tenant, cube_id, seq));
+            CREATE FUNCTION agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                row_tenant text;
+                row_cube   text;
+                row_id     text;
+                next_seq   bigint;
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    row_tenant := OLD.tenant; row_cube := OLD.cube_id; row_id := OLD.id;
+                ELSE
+                    row_tenant := NEW.tenant; row_cube := NEW.cube_id; row_id := NEW.id;
+                END IF;
+                INSERT INTO change_counters AS c(tenant, cube_id, seq) VALUES (row_tenant, row_cube, 1)
+                    ON CONFLICT (tenant, cube_id) DO UPDATE SET seq = c.seq + 1
+                    RETURNING c.seq INTO next_seq;
+                INSERT INTO memory_changes(tenant, cube_id, seq, memory_id, op)
+                    VALUES (row_tenant, row_cube, next_seq, row_id, CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END);
+                PERFORM pg_notify('agentmem_changes', row_tenant || ':' || row_cube);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER memories_change_feed AFTER INSERT OR UPDATE OR DELETE ON memories
+                FOR EACH ROW EXECUTE FUNCTION agentmem_record_change();
+
+            -- The foreign key makes a purge take the memory's embeddings with it, and makes an embedding write wait for
+            -- (or fail after) a concurrent purge instead of leaving an orphan behind.
+            CREATE TABLE memory_embeddings(
+                tenant    text COLLATE "C" NOT NULL,
+                cube_id   text COLLATE "C" NOT NULL,
+                memory_id text COLLATE "C" NOT NULL,
+                embedder  text NOT NULL,
+                text_hash text NOT NULL,
+                vector    bytea NOT NULL,
+                PRIMARY KEY (tenant, memory_id, embedder),
+                FOREIGN KEY (tenant, memory_id) REFERENCES memories(tenant, id) ON DELETE CASCADE);
+            CREATE INDEX ix_embeddings_cube ON memory_embeddings(tenant, cube_id, embedder);
+
+            -- One row per committed write, with its result, so a write retried after an unacknowledged commit returns
+            -- what the first attempt did instead of doing it again. Rows older than an hour are pruned.
+            CREATE TABLE write_ledger(
+                tenant   text COLLATE "C" NOT NULL,
+                write_id uuid NOT NULL,
+                result   jsonb NOT NULL,
+                at       timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (tenant, write_id));
+            CREATE INDEX ix_write_ledger_at ON write_ledger(tenant, at);
+
+            -- Tenant isolation, second line: every statement of the store also says "tenant = @t", but the database
+            -- itself only shows a transaction the rows of the tenant it was bound to (set_config('agentmem.tenant', t,
+            -- true)). FORCE binds the owning role too; superusers and BYPASSRLS roles are not bound (the store reports it).
+            DO $$
+            DECLARE
+                t text;
+            BEGIN
+                FOREACH t IN ARRAY ARRAY['cubes', 'memories', 'memory_versions', 'memory_tags', 'memory_links', 'audit_log',
+                                         'change_counters', 'memory_changes', 'memory_embeddings', 'write_ledger']
+                LOOP
+                    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+                    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+                    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant = current_setting(''agentmem.tenant'', true)) WITH CHECK (tenant = current_setting(''agentmem.tenant'', true))', t);
+                END LOOP;
+            END $$;
+            """),
+    ];
+
+    /// <summary>The schema version this build writes.</summary>
+    public static int Latest => All[^1].Version;
+}

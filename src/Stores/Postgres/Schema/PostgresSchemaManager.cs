@@ -1,0 +1,124 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.Stores.Common;
+using Npgsql;
+
+namespace AgentMem.Stores.Postgres.Schema;
+
+/// <summary>
+/// Recognises AgentMem databases and brings them to the latest schema. Several nodes may open one database at once:
+/// each step runs in its own transaction under a transaction-scoped advisory lock and re-reads the version first, so
+/// exactly one node applies it and the others find it done.
+/// </summary>
+internal static class PostgresSchemaManager
+{
+    private static readonly string[] MigrationColumns = ["applied_at", "name", "version"];
+
+    /// <summary>
+    /// Checks the database is ours (or has none of our tables) and not from a newer version, then applies pending steps.
+    /// Returns the schema version found before migrating (0 for a new database).
+    /// </summary>
+    public static async Task<int> EnsureSchemaAsync(NpgsqlConnection connection, string location, CancellationToken cancellationToken)
+    {
+        int? versionAtOpen = null;
+        while (true)
+        {
+            var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var txScope = tx.ConfigureAwait(false);
+            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k);", connection, tx))
+            {
+                lockCmd.Parameters.AddWithValue("k", PostgresMigrations.AdvisoryLockKey);
+                await lockCmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            int version = await ReadVersionAsync(connection, tx, location, cancellationToken).ConfigureAwait(false);
+            versionAtOpen ??= version;
+            if (version > PostgresMigrations.Latest)
+            {
+                throw new SchemaVersionException(
+                    $"The database {location} has schema version {version}, written by a newer AgentMem; this build reads up to version {PostgresMigrations.Latest}. Upgrade AgentMem.");
+            }
+
+            if (version == PostgresMigrations.Latest)
+            {
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return versionAtOpen.Value;
+            }
+
+            Migration step = PostgresMigrations.All.First(m => m.Version == version + 1);
+            using (var apply = new NpgsqlCommand(step.Sql, connection, tx))
+            {
+                await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using (var record = new NpgsqlCommand("INSERT INTO schema_migrations(version, name, applied_at) VALUES (@v, @n, now());", connection, tx))
+            {
+                record.Parameters.AddWithValue("v", step.Version);
+                record.Parameters.AddWithValue("n", step.Name);
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The version in <c>schema_migrations</c> (0 when absent), after checking the tables found are ours.</summary>
+    private static async Task<int> ReadVersionAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string location, CancellationToken cancellationToken)
+    {
+        var columns = new List<string>();
+        using (var cmd = new NpgsqlCommand(
+            """
+                SELECT a.attname::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = 'schema_migrations' AND a.attnum > 0 AND NOT a.attisdropped
+                ORDER BY 1;
+                """,
+            connection,
+            tx))
+        {
+            var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var rScope = r.ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                columns.Add(r.GetString(0));
+            }
+        }
+
+        if (columns.Count == 0)
+        {
+            string? foreign = await FirstExistingTableAsync(connection, tx, cancellationToken).ConfigureAwait(false);
+            return foreign is null
+                ? 0
+                : throw new StoreFormatException(
+                    $"The database {location} has a table '{foreign}' but no AgentMem schema_migrations table: it is not an AgentMem database. Use an empty database or schema.");
+        }
+
+        if (!columns.SequenceEqual(MigrationColumns, StringComparer.Ordinal))
+        {
+            throw new StoreFormatException(
+                $"The database {location} has a schema_migrations table that is not AgentMem's (columns {string.Join(", ", columns)}). Use an empty database or schema.");
+        }
+
+        using var read = new NpgsqlCommand("SELECT coalesce(max(version), 0), (SELECT name FROM schema_migrations WHERE version = 1) FROM schema_migrations;", connection, tx);
+        var rows = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var rowsScope = rows.ConfigureAwait(false);
+        await rows.ReadAsync(cancellationToken).ConfigureAwait(false);
+        int version = rows.GetInt32(0);
+        string? first = rows.IsDBNull(1) ? null : rows.GetString(1);
+        if (version > 0 && !string.Equals(first, PostgresMigrations.All[0].Name, StringComparison.Ordinal))
+        {
+            throw new StoreFormatException(
+                $"The database {location} has a schema_migrations table written by another application (step 1 is '{first}'). Use an empty database or schema.");
+        }
+
+        return version;
+    }
+
+    private static async Task<string?> FirstExistingTableAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
+    {
+        using var cmd = new NpgsqlCommand(
+            "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname = ANY(@names) ORDER BY 1 LIMIT 1;",
+            connection,
+            tx);
+        cmd.Parameters.AddWithValue("names", PostgresMigrations.Tables.ToArray());
+        return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+}
