@@ -1,0 +1,327 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Postgres;
+using Npgsql;
+using static AgentMem.Stores.Tests.Postgres.PostgresTestData;
+
+namespace AgentMem.Stores.Tests.Postgres;
+
+/// <summary>Every <see cref="IMemoryStore"/> method against a real server, and what the database itself enforces.</summary>
+public sealed class PostgresMemoryStoreTests
+{
+    [SkippableFact]
+    public async Task Every_store_method_round_trips()
+    {
+        await using var store = await PostgresTestServer.OpenAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create", cube.Id));
+
+        Assert.Equal(cube.Id, (await store.FindCubeAsync(tenant, "notes"))!.Id);
+        var found = (await store.FindCubeAsync(tenant, cube.Id))!;
+        Assert.Equal(cube.Grants, found.Grants);
+        Assert.Equal(cube.Policy, found.Policy);
+        Assert.Equal(cube.CreatedAt, found.CreatedAt);
+        Assert.Equal(cube.Owner, found.Owner);
+        Assert.Null(await store.FindCubeAsync(tenant, "missing"));
+        await Assert.ThrowsAsync<CubeAlreadyExistsException>(() => store.CreateCubeAsync(Cube(tenant), Audit(tenant, "cube.create")));
+        await store.UpdateCubeAsync(cube with { Description = "renamed" }, Audit(tenant, "cube.update", cube.Id));
+        Assert.Equal("renamed", Assert.Single(await store.ListCubesAsync(tenant)).Description);
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => store.UpdateCubeAsync(Cube(tenant, "ghost"), Audit(tenant, "cube.update")));
+
+        var target = Item(cube, "The target of a link");
+        var item = Item(cube, "Alice prefers tea in the morning", o =>
+        {
+            o.Tags = ["drinks", "Morning"];
+            o.Keywords = ["tea"];
+            o.Context = "breakfast talk";
+            o.Actor = "Alice";
+            o.Session = "s1";
+            o.Links = [new MemoryLink(target.Id, "related", 0.5, "shared words"), new MemoryLink(target.Id, "supports")];
+        });
+        var outcomes = await store.AddAsync(tenant, [target, item, Item(cube, "Alice prefers tea in the morning")], new AddOptions(Deduplicate: true), Audit(tenant, "add"));
+        Assert.Equal([new AddOutcome(target.Id, true), new AddOutcome(item.Id, true), new AddOutcome(item.Id, false)], outcomes);
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => store.AddAsync(tenant, [Item(Cube(tenant, "nope"), "x")], new AddOptions(true), Audit(tenant, "add")));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => store.AddAsync(PostgresTestServer.NewTenant(), [Item(cube, "y")], new AddOptions(true), Audit(tenant, "add")));
+
+        var got = (await store.GetAsync(tenant, item.Id))!;
+        Assert.Equal(item.Text, got.Text);
+        Assert.Equal(item.Scope, got.Scope);
+        Assert.Equal(item.Provenance, got.Provenance);
+        Assert.Equal(item.ValidFrom, got.ValidFrom);
+        Assert.Equal(item.UpdatedAt, got.UpdatedAt);
+        Assert.Equal(item.Tags, got.Tags);
+        Assert.Equal(item.Keywords, got.Keywords);
+        Assert.Equal(item.Context, got.Context);
+        Assert.Equal(item.Importance, got.Importance);
+        Assert.Equal(item.Links, got.Links);
+        Assert.Null(await store.GetAsync(tenant, MemoryId.NewId()));
+        Assert.Equal([item.Id, target.Id], (await store.GetManyAsync(tenant, [item.Id, MemoryId.NewId(), target.Id])).Select(m => m.Id));
+
+        var superseded = got with { State = LifecycleState.Superseded, StateReason = "edited" };
+        var next = got with { Version = 2, Text = "Alice prefers green tea", ContentHash = Hash("Alice prefers green tea"), Tags = ["drinks"], Links = [], UpdatedAt = Now.AddMinutes(1) };
+        await store.ReplaceAsync(tenant, superseded, next, Audit(tenant, "update", cube.Id));
+        await Assert.ThrowsAsync<MemoryStateException>(() => store.ReplaceAsync(tenant, superseded, next, Audit(tenant, "update", cube.Id)));
+        var history = await store.GetHistoryAsync(tenant, item.Id);
+        Assert.Equal([1, 2], history.Select(h => h.Version));
+        Assert.Equal(LifecycleState.Superseded, history[0].State);
+        Assert.Equal("Alice prefers tea in the morning", history[0].Text);
+        Assert.Equal(item.Links, history[0].Links);
+        Assert.Empty(history[1].Links);
+        Assert.Empty(await store.GetHistoryAsync(tenant, MemoryId.NewId()));
+
+        var listed = await store.ListAsync(tenant, new MemoryFilter { CubeId = cube.Id }, 10);
+        Assert.Equal([target.Id, item.Id], listed.Select(m => m.Id));
+        Assert.Equal([item.Id], (await store.ListAsync(tenant, new MemoryFilter { CubeId = cube.Id }, 10, after: target.Id)).Select(m => m.Id));
+        Assert.Equal([item.Id], (await store.ListAsync(tenant, new MemoryFilter { AnyTags = ["DRINKS"] }, 10)).Select(m => m.Id));
+        Assert.Empty(await store.ListAsync(tenant, new MemoryFilter { AnyTags = ["morning"] }, 10)); // the tag left with version 1
+        Assert.Equal([item.Id], (await store.ListAsync(tenant, new MemoryFilter { Session = "s1", User = "alice", Agent = "agent-1", Kind = MemoryKind.Plaintext }, 10)).Select(m => m.Id));
+        Assert.Equal(2, (await store.ListAsync(tenant, new MemoryFilter { ValidFromOrAfter = Now.AddDays(-2), ValidFromBefore = Now }, 10)).Count);
+        Assert.Empty(await store.ListAsync(tenant, new MemoryFilter { ValidFromOrAfter = Now }, 10));
+
+        var hits = await store.SearchLexicalAsync(tenant, new LexicalQuery(["green", "unrelated"], new MemoryFilter { CubeId = cube.Id }, 5));
+        Assert.Equal(item.Id, Assert.Single(hits).Item.Id);
+        Assert.True(hits[0].Score > 0);
+
+        var recalls = await store.RecordRecallsAsync(tenant, [item.Id, item.Id, MemoryId.NewId()], Now.AddDays(3), Audit(tenant, "recall"));
+        var recall = Assert.Single(recalls);
+        Assert.Equal(1, recall.RecallCount);
+        Assert.True(recall.Strength > 1.0);
+        var recalled = (await store.GetAsync(tenant, item.Id))!;
+        Assert.Equal(Now.AddDays(3), recalled.LastRecalledAt);
+        Assert.Equal(recall.Strength, recalled.Strength);
+        Assert.Equal(2, recalled.Version); // in place, no new version
+
+        const string embedder = "hash-16";
+        await store.PutEmbeddingsAsync(tenant, cube.Id, embedder, [new StoredEmbedding(item.Id, "h1", [1f, 0f, 0f, 2.5f]), new StoredEmbedding(MemoryId.NewId(), "h2", [1f])]);
+        var embeddings = await store.GetEmbeddingsAsync(tenant, cube.Id, embedder, null);
+        var embedding = Assert.Single(embeddings);
+        Assert.Equal([1f, 0f, 0f, 2.5f], embedding.Vector);
+        Assert.Equal("h1", embedding.TextHash);
+        Assert.Single(await store.GetEmbeddingsAsync(tenant, cube.Id, embedder, [item.Id, MemoryId.NewId()]));
+        Assert.Equal(1, await store.CountWithoutEmbeddingAsync(tenant, cube.Id, embedder, MemoryFilter.LiveStates));
+        Assert.Equal(1, await store.CountWithoutEmbeddingAsync(tenant, null, embedder, MemoryFilter.LiveStates));
+        Assert.Equal(0, await store.CountWithoutEmbeddingAsync(tenant, null, embedder, []));
+
+        var stats = await store.GetStatsAsync(tenant, cube.Id);
+        Assert.Equal(1, stats.Cubes);
+        Assert.Equal(2, stats.ByState[LifecycleState.Active]);
+        Assert.Equal(2, stats.ByKind[MemoryKind.Plaintext]);
+        Assert.Equal(1, stats.SupersededVersions);
+        Assert.Null(stats.StorageBytes);
+
+        long before = await store.GetChangeSequenceAsync(tenant, cube.Id);
+        Assert.True(await store.PurgeAsync(tenant, item.Id, Audit(tenant, "purge", cube.Id) with { MemoryId = item.Id.ToString() }));
+        Assert.False(await store.PurgeAsync(tenant, item.Id, Audit(tenant, "purge", cube.Id)));
+        Assert.Null(await store.GetAsync(tenant, item.Id));
+        Assert.Empty(await store.GetEmbeddingsAsync(tenant, cube.Id, embedder, null));
+        Assert.Empty(await store.GetHistoryAsync(tenant, item.Id));
+        var purge = Assert.Single(await store.ReadChangesAsync(tenant, cube.Id, before, 10));
+        Assert.True(purge.Purged);
+        Assert.Equal(item.Id, purge.MemoryId);
+        Assert.Equal(before + 1, await store.GetChangeSequenceAsync(tenant, cube.Id));
+
+        // add target, add item, replace item, recall item, purge item: one entry each, numbered from 1.
+        var feed = await store.ReadChangesAsync(tenant, cube.Id, 0, 100);
+        Assert.Equal([1L, 2, 3, 4, 5], feed.Select(c => c.Sequence));
+        Assert.Equal([target.Id, item.Id, item.Id, item.Id, item.Id], feed.Select(c => c.MemoryId));
+        Assert.Equal(0, await store.GetChangeSequenceAsync(tenant, MemoryId.NewId().ToString()));
+
+        // Audit lines of the purged memory stay (they hold no content), in order.
+        var audit = await store.ReadAuditAsync(tenant);
+        Assert.Equal(["cube.create", "cube.update", "add", "add", "update", "recall", "purge"], audit.Select(a => a.Action));
+        Assert.Equal(["add", "recall", "purge"], (await store.ReadAuditAsync(tenant, item.Id)).Select(a => a.Action));
+        Assert.Equal(3, (await store.ReadAuditAsync(tenant, limit: 3)).Count);
+    }
+
+    [SkippableFact]
+    public async Task Lexical_search_stems_english_and_never_reads_terms_as_query_syntax()
+    {
+        await using var store = await PostgresTestServer.OpenAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var meeting = Item(cube, "We had a long meeting about the budget");
+        var tagged = Item(cube, "Quarterly numbers", o => o.Tags = ["meetings"]);
+        var other = Item(cube, "Bob walked the dog");
+        await store.AddAsync(tenant, [meeting, tagged, other], new AddOptions(true), Audit(tenant, "add"));
+
+        async Task<List<MemoryId>> Search(params string[] terms) =>
+            (await store.SearchLexicalAsync(tenant, new LexicalQuery(terms, new MemoryFilter(), 10))).Select(h => h.Item.Id).ToList();
+
+        Assert.Equal([meeting.Id, tagged.Id], await Search("meetings"));
+        Assert.Equal([other.Id], await Search("walking", "dogs"));
+
+        // As tsquery syntax these would be a prefix match, an OR and a negation; here they are words and punctuation.
+        Assert.Empty(await Search("budg:*"));
+        Assert.Empty(await Search("budget | dog"));
+        Assert.Equal([other.Id], await Search("!dog"));
+        Assert.Empty(await Search("'", "|", "!!", "(", "\\", ":*", "&"));
+        Assert.Empty(await Search("the", "  ", string.Empty));
+        Assert.Empty(await Search());
+        Assert.Empty(await store.SearchLexicalAsync(PostgresTestServer.NewTenant(), new LexicalQuery(["meeting"], new MemoryFilter(), 10)));
+    }
+
+    [SkippableFact]
+    public async Task Row_level_security_hides_other_tenants_from_an_unscoped_query()
+    {
+        await using var store = await PostgresTestServer.OpenAsync();
+        Assert.True(store.RowLevelSecurityEnforced, "the test role must be an ordinary role (.ci/postgres creates one)");
+        string a = PostgresTestServer.NewTenant(), b = PostgresTestServer.NewTenant();
+        foreach (string tenant in new[] { a, b })
+        {
+            var cube = Cube(tenant);
+            await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+            await store.AddAsync(tenant, [Item(cube, $"secret of {tenant}", o => o.Tags = ["secret"])], new AddOptions(true), Audit(tenant, "add"));
+        }
+
+        // Deliberately no "WHERE tenant": only the database's policy stands between tenant A and B's rows.
+        var seen = await store.InTenantTransactionAsync(a, async (conn, tx, ct) =>
+        {
+            var tenants = new List<string>();
+            foreach (string table in new[] { "memories", "cubes", "memory_tags", "audit_log", "memory_changes", "change_counters", "write_ledger" })
+            {
+                await using var cmd = new NpgsqlCommand($"SELECT tenant FROM {table};", conn, tx);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    tenants.Add(r.GetString(0));
+                }
+            }
+
+            return tenants;
+        }, CancellationToken.None);
+        Assert.NotEmpty(seen);
+        Assert.All(seen, t => Assert.Equal(a, t));
+
+        // Writes are bound too: a row for another tenant is refused by the policy's WITH CHECK.
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => store.InTenantTransactionAsync(a, async (conn, tx, ct) =>
+        {
+            await using var cmd = new NpgsqlCommand("UPDATE cubes SET tenant = @b;", conn, tx);
+            cmd.Parameters.AddWithValue("b", b);
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, CancellationToken.None));
+        Assert.Equal("42501", refused.SqlState);
+
+        // A connection bound to no tenant sees nothing at all, even as the tables' owner.
+        await using var raw = await PostgresTestServer.RawAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM memories;", raw);
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    [SkippableFact]
+    public async Task The_database_refuses_to_change_or_delete_audit_lines()
+    {
+        await using var store = await PostgresTestServer.OpenAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        await store.CreateCubeAsync(Cube(tenant), Audit(tenant, "cube.create"));
+        foreach (string sql in new[] { "UPDATE audit_log SET detail = 'forged';", "DELETE FROM audit_log;", "TRUNCATE audit_log;" })
+        {
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => store.InTenantTransactionAsync(tenant, async (conn, tx, ct) =>
+            {
+                await using var cmd = new NpgsqlCommand(sql, conn, tx);
+                return await cmd.ExecuteNonQueryAsync(ct);
+            }, CancellationToken.None));
+            Assert.Contains("append-only", ex.MessageText, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("cube.create", Assert.Single(await store.ReadAuditAsync(tenant)).Action);
+    }
+
+    [SkippableFact]
+    public async Task An_add_retried_after_a_lost_commit_acknowledgement_returns_the_first_outcomes_and_writes_once()
+    {
+        await using var store = await PostgresTestServer.OpenAsync(o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(1));
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var existing = Item(cube, "already here");
+        await store.AddAsync(tenant, [existing], new AddOptions(true), Audit(tenant, "add"));
+        long sequence = await store.GetChangeSequenceAsync(tenant, cube.Id);
+
+        // The first attempt commits, then "loses" the acknowledgement; the retry finds its ledger row.
+        store.SimulateLostCommitAcknowledgements(1);
+        var fresh = Item(cube, "new fact");
+        var outcomes = await store.AddAsync(tenant, [fresh, Item(cube, "already here")], new AddOptions(true), Audit(tenant, "add"));
+
+        Assert.Equal([new AddOutcome(fresh.Id, true), new AddOutcome(existing.Id, false)], outcomes);
+        Assert.Equal(2, (await store.ListAsync(tenant, new MemoryFilter(), 10)).Count);
+        Assert.Equal(sequence + 1, await store.GetChangeSequenceAsync(tenant, cube.Id));
+        Assert.Single(await store.ReadAuditAsync(tenant, fresh.Id));
+
+        // Recalls too: counted once, with the first attempt's result.
+        store.SimulateLostCommitAcknowledgements(1);
+        var recall = Assert.Single(await store.RecordRecallsAsync(tenant, [fresh.Id], Now.AddDays(1), Audit(tenant, "recall")));
+        Assert.Equal(1, recall.RecallCount);
+        Assert.Equal(1, (await store.GetAsync(tenant, fresh.Id))!.RecallCount);
+
+        // And a purge still reports that it removed the memory.
+        store.SimulateLostCommitAcknowledgements(1);
+        Assert.True(await store.PurgeAsync(tenant, fresh.Id, Audit(tenant, "purge")));
+    }
+
+    [SkippableFact]
+    public async Task The_same_add_made_again_by_the_caller_is_recognised_not_duplicated()
+    {
+        await using var store = await PostgresTestServer.OpenAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var items = new[] { Item(cube, "one"), Item(cube, "two") };
+        foreach (bool deduplicate in new[] { true, false })
+        {
+            Assert.All(await store.AddAsync(tenant, items, new AddOptions(deduplicate), Audit(tenant, "add")), o => Assert.Contains(o.Id, items.Select(i => i.Id)));
+        }
+
+        var again = await store.AddAsync(tenant, items, new AddOptions(false), Audit(tenant, "add"));
+        Assert.Equal(items.Select(i => new AddOutcome(i.Id, false)), again);
+        Assert.Equal(2, (await store.ListAsync(tenant, new MemoryFilter(), 10)).Count);
+        Assert.Equal(2, await store.GetChangeSequenceAsync(tenant, cube.Id));
+        Assert.Equal(3, (await store.ReadAuditAsync(tenant)).Count); // cube.create and two adds
+
+        // The same id with other content is not the same write.
+        await Assert.ThrowsAsync<MemoryStateException>(() => store.AddAsync(tenant, [items[0] with { Text = "changed", ContentHash = Hash("changed") }], new AddOptions(true), Audit(tenant, "add")));
+    }
+
+    [SkippableFact]
+    public async Task Max_live_items_refuses_the_whole_batch()
+    {
+        await using var store = await PostgresTestServer.OpenAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        await store.AddAsync(tenant, [Item(cube, "a"), Item(cube, "b")], new AddOptions(true, MaxLiveItems: 3), Audit(tenant, "add"));
+        await Assert.ThrowsAsync<CubeFullException>(() => store.AddAsync(tenant, [Item(cube, "c"), Item(cube, "d")], new AddOptions(true, MaxLiveItems: 3), Audit(tenant, "add")));
+        Assert.Equal(2, (await store.ListAsync(tenant, new MemoryFilter(), 10)).Count);
+        Assert.Equal(2, await store.GetChangeSequenceAsync(tenant, cube.Id));
+    }
+
+    [SkippableFact]
+    public async Task Listen_reports_writes_of_another_store()
+    {
+        await using var listener = await PostgresTestServer.OpenAsync();
+        await using var writer = await PostgresTestServer.OpenAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await writer.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var notices = listener.ListenAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        var next = notices.MoveNextAsync().AsTask(); // starts listening
+        await Task.Delay(200);
+        await writer.AddAsync(tenant, [Item(cube, "wake up")], new AddOptions(true), Audit(tenant, "add"));
+        while (await next)
+        {
+            if (notices.Current == new PostgresChangeNotice(tenant, cube.Id))
+            {
+                return;
+            }
+
+            next = notices.MoveNextAsync().AsTask();
+        }
+
+        Assert.Fail("no notification");
+    }
+}
