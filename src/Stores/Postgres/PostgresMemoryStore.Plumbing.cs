@@ -62,7 +62,16 @@ public sealed partial class PostgresMemoryStore
     /// </summary>
     private async Task<T> RunAsync<T>(string tenant, TransactionWork<T> work, TransactionKind kind, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        // As in the SQLite store, a blank tenant is refused for writes and simply matches nothing on reads.
+        if (kind == TransactionKind.Read)
+        {
+            ArgumentNullException.ThrowIfNull(tenant);
+        }
+        else
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        }
+
         ObjectDisposedException.ThrowIf(disposed, this);
         Guid writeId = kind == TransactionKind.LedgeredWrite ? Guid.NewGuid() : Guid.Empty;
         for (int attempt = 0; ; attempt++)
