@@ -4,7 +4,7 @@ namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>
 /// One entry of a store's change feed: a committed write to one memory of one cube. Sequence numbers grow
-/// monotonically across the whole store and are assigned in the write's own transaction, so a reader that has
+/// monotonically per cube, in commit order (a store may share one sequence across its cubes), and are assigned in the write's own transaction, so a reader that has
 /// applied every entry up to <see cref="Sequence"/> is exactly in step with the store at that point.
 /// </summary>
 /// <param name="Sequence">Position in the feed (1-based, increasing, with gaps allowed).</param>

@@ -245,13 +245,14 @@ public sealed partial class PostgresMemoryStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private static async Task InsertAuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, AuditRecord audit, CancellationToken ct)
+    // Filed under the tenant the call is bound to (row-level security would refuse any other), never the record's.
+    private static async Task InsertAuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, AuditRecord audit, CancellationToken ct)
     {
         using var cmd = Command(conn, tx, """
             INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
             VALUES (@t, @at, @u, @a, @act, @c, @m, @v, @d);
             """);
-        cmd.Parameters.AddWithValue("t", audit.Tenant);
+        cmd.Parameters.AddWithValue("t", tenant);
         cmd.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, PgValues.Time(audit.At));
         cmd.Parameters.AddWithValue("u", NpgsqlDbType.Text, PgValues.OrNull(audit.User));
         cmd.Parameters.AddWithValue("a", NpgsqlDbType.Text, PgValues.OrNull(audit.Agent));

@@ -82,8 +82,7 @@ public sealed partial class PostgresMemoryStore
                 write.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, PgValues.Time(at));
                 write.Parameters.AddWithValue("n", count + 1);
                 await write.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                string detail = string.Create(CultureInfo.InvariantCulture, $"strength {strength:0.###} -> {next:0.###} after {elapsed:0.##} d; recalls {count + 1}");
-                await InsertAuditAsync(conn, tx, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = audit.Detail is null ? detail : $"{audit.Detail}; {detail}" }, ct).ConfigureAwait(false);
+                await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = RecallAuditDetail.Describe(audit.Detail, strength, next, elapsed, count + 1) }, ct).ConfigureAwait(false);
                 records.Add(new RecallRecord(id, next, at, count + 1));
             }
 

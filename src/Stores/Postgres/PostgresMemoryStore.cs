@@ -159,7 +159,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                 throw CubeTaken(cube, ex);
             }
 
-            await InsertAuditAsync(conn, tx, audit, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, cube.Owner.Tenant, audit, ct).ConfigureAwait(false);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -214,7 +214,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                 throw new CubeNotFoundException($"No cube '{cube.Id}' in tenant '{cube.Owner.Tenant}'.");
             }
 
-            await InsertAuditAsync(conn, tx, audit, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, cube.Owner.Tenant, audit, ct).ConfigureAwait(false);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -281,7 +281,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 await WriteTagsAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
                 await WriteLinksAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
-                await InsertAuditAsync(conn, tx, audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version }, ct).ConfigureAwait(false);
+                await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version }, ct).ConfigureAwait(false);
                 outcomes[i] = new AddOutcome(item.Id, true);
             }
 
@@ -377,7 +377,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             await WriteTagsAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
             await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, next.Id, ct).ConfigureAwait(false);
             await WriteLinksAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
-            await InsertAuditAsync(conn, tx, audit, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -456,7 +456,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, id, ct).ConfigureAwait(false);
             await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
             await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
-            await InsertAuditAsync(conn, tx, audit, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -41,11 +41,11 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(sequences.Skip(3), (await s.Store.ReadChangesAsync(s.Tenant, cube.Id, sequences[2], 100)).Select(c => c.Sequence));
         Assert.Empty(await s.Store.ReadChangesAsync(s.Tenant, cube.Id, sequences[^1], 100));
 
-        // Another cube's writes are in its own feed, further along the same sequence.
+        // Another cube's writes are in its own feed (numbered per cube: a store may share one sequence across cubes or not).
         var elsewhere = await s.AddAsync(other, "in the other cube");
         Assert.Equal(sequences[^1], await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
         var otherChange = Assert.Single(await s.Store.ReadChangesAsync(s.Tenant, other.Id, 0, 100));
         Assert.Equal((elsewhere.Id, other.Id, false), (otherChange.MemoryId, otherChange.CubeId, otherChange.Purged));
-        Assert.True(otherChange.Sequence > sequences[^1]);
+        Assert.True(otherChange.Sequence > 0);
     }
 }

@@ -10,24 +10,8 @@ namespace AgentMem.Stores.Tests.Postgres;
 /// </summary>
 internal static class PostgresTestServer
 {
-    public const string SkipReason = "set AGENTMEM_TEST_POSTGRES to a PostgreSQL URI (.ci/postgres up DIR prints one)";
-
     /// <summary>The server's URI; skips the test (or fails it, where required) when none is configured.</summary>
-    public static string Uri()
-    {
-        string? uri = Environment.GetEnvironmentVariable("AGENTMEM_TEST_POSTGRES");
-        if (string.IsNullOrWhiteSpace(uri))
-        {
-            if (Environment.GetEnvironmentVariable("AGENTMEM_REQUIRE_POSTGRES") == "1")
-            {
-                Assert.Fail($"AGENTMEM_REQUIRE_POSTGRES=1 but no server is configured: {SkipReason}.");
-            }
-
-            Skip.If(true, SkipReason);
-        }
-
-        return uri!;
-    }
+    public static string Uri() => PostgresServer.UriOrSkip();
 
     /// <summary>A tenant no other test uses.</summary>
     public static string NewTenant() => "t" + Guid.NewGuid().ToString("N")[..16];
