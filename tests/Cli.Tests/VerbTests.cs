@@ -11,6 +11,7 @@ public sealed class VerbTests : IDisposable
     [Theory]
     [InlineData("folder")]
     [InlineData("url")]
+    [InlineData("postgres-down")]
     [InlineData("device")]
     [InlineData("empty-tenant")]
     [InlineData("long-tenant")]
@@ -22,6 +23,7 @@ public sealed class VerbTests : IDisposable
         {
             "folder" => ["--db", folder, "stats"],
             "url" => ["--db", "mysql://db.example/agentmem", "stats"],
+            "postgres-down" => ["--db", "postgresql://agentmem@127.0.0.1:1/agentmem", "stats"], // nothing listens on port 1
             "device" => ["--db", "/dev/null", "stats"],
             "empty-tenant" => ["--db", cli.DbPath, "--tenant", "", "stats"],
             _ => ["--db", cli.DbPath, "--tenant", new string('t', 5000), "stats"],

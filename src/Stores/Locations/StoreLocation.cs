@@ -22,6 +22,11 @@ public abstract record StoreLocation
             throw new MemoryValidationException("The database needs a file path (e.g. ./agentmem.db) or a postgresql:// URI.");
         }
 
+        if (PostgresLocation.IsPostgresUri(text))
+        {
+            return PostgresLocation.FromUri(text);
+        }
+
         if (text.Contains("://", StringComparison.Ordinal))
         {
             string scheme = text[..text.IndexOf("://", StringComparison.Ordinal)];

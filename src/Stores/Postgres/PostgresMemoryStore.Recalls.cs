@@ -1,4 +1,3 @@
-using System.Globalization;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;

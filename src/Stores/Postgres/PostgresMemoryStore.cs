@@ -64,7 +64,8 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
     /// <summary>
     /// Opens the database, creating and migrating the schema as needed (several nodes may do this at once). Throws
     /// <see cref="StoreFormatException"/> for a database holding tables of the same names that are not AgentMem's and
-    /// <see cref="SchemaVersionException"/> for a schema newer than this build.
+    /// <see cref="SchemaVersionException"/> for a schema newer than this build, and <see cref="StoreUnavailableException"/> when
+    /// the server cannot be reached or refuses the connection (after the transient-failure retries).
     /// </summary>
     public static async Task<PostgresMemoryStore> OpenAsync(PostgresStoreOptions options, CancellationToken cancellationToken = default)
     {
@@ -113,6 +114,12 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+        catch (NpgsqlException ex)
+        {
+            // Down, refusing, unknown database, bad credentials: one clear error naming where, never the password.
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw new StoreUnavailableException($"Cannot open the PostgreSQL database {location}: {ex.Message}", ex);
         }
         catch
         {

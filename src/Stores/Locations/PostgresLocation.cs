@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Postgres;
+
+namespace AgentMem.Stores.Locations;
+
+/// <summary>
+/// A PostgreSQL database shared by every node that names it. Each node keeps the search indexes it derives from the
+/// database in a local cache folder and catches up from the store's change feed.
+/// </summary>
+public sealed record PostgresLocation : StoreLocation
+{
+    private PostgresLocation(string connectionString, string display)
+    {
+        ConnectionString = connectionString;
+        Display = display;
+    }
+
+    /// <summary>The connection string as the user gave it (URI or keywords); may hold a password, so never log it.</summary>
+    public string ConnectionString { get; }
+
+    /// <inheritdoc/>
+    public override string Display { get; }
+
+    /// <summary>Whether <paramref name="text"/> is a <c>postgresql://</c> or <c>postgres://</c> URI.</summary>
+    public static bool IsPostgresUri(string text) => PostgresConnectionString.IsUri(text);
+
+    /// <summary>Parses a URI; <see cref="MemoryValidationException"/> (never echoing a password) when it is malformed.</summary>
+    public static PostgresLocation FromUri(string uri)
+    {
+        try
+        {
+            string keywords = PostgresConnectionString.ToKeywordForm(uri);
+            return new PostgresLocation(uri, PostgresConnectionString.Display(keywords));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new MemoryValidationException(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// <c>$XDG_CACHE_HOME/agentmem/indexes/HOST-PORT-DB-HASH</c> (or under <c>~/.cache</c>): per database, so nodes on one
+    /// machine naming the same database share it as processes share a SQLite file's folder, and different databases never
+    /// meet.
+    /// </summary>
+    public override string DefaultIndexDirectory
+    {
+        get
+        {
+            string cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+                ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? home : Path.GetTempPath(), ".cache");
+            string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Display)))[..12];
+            string readable = new([.. Display["postgresql://".Length..].Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-')]);
+            return Path.Combine(cache, "agentmem", "indexes", $"{readable.Trim('-')}-{hash}");
+        }
+    }
+
+    /// <inheritdoc/>
+    public override IMemoryStore Open() => PostgresMemoryStore.Open(new PostgresStoreOptions { ConnectionString = ConnectionString });
+}
