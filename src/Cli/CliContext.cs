@@ -68,9 +68,21 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     {
         ArgumentNullException.ThrowIfNull(store);
         var location = store is Stores.Sqlite.SqliteMemoryStore sqlite ? new SqliteLocation(sqlite.Path) : Db;
+        return Compose(store, IndexDirectoryFor(location), hybrid, hashingBaseline, out state);
+    }
+
+    /// <summary>Opens the store at <paramref name="location"/> (not necessarily <see cref="Db"/>: a benchmark's own database) and composes it, its indexes where that location keeps them.</summary>
+    public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return Compose(location.Open(), IndexDirectoryFor(location), hybrid, hashingBaseline: false, out state);
+    }
+
+    private MemoryOS Compose(IMemoryStore store, string indexDirectory, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
+    {
         var options = new RetrievalStateOptions
         {
-            IndexDirectory = IndexDirectoryFor(location),
+            IndexDirectory = indexDirectory,
             CacheBytes = (long)CacheMb << 20,
             AnnThreshold = EnvInt("AGENTMEM_ANN_THRESHOLD") ?? RetrievalStateOptions.DefaultAnnThreshold,
             CheckpointEvery = EnvInt("AGENTMEM_CHECKPOINT_EVERY") ?? new RetrievalStateOptions().CheckpointEvery,

@@ -72,6 +72,15 @@ public static class AgentMemServer
             var tenants = options.RequireAuth ? options.ApiKeys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal).ToList() : [options.LocalTenant];
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer));
             app.Lifetime.ApplicationStarted.Register(() => _ = EmbeddingQueue.ResumeAsync(state, tenants, log, app.Lifetime.ApplicationStopping));
+            if (state.Store is Stores.Postgres.PostgresMemoryStore shared)
+            {
+                // Other nodes write to the same database: their notices bring this node's indexes into step between searches.
+                app.Lifetime.ApplicationStarted.Register(() => _ = ChangeWatcher.RunAsync(shared, state, log, app.Lifetime.ApplicationStopping));
+                if (!shared.RowLevelSecurityEnforced)
+                {
+                    log.LogWarning("The PostgreSQL role of {Location} bypasses row-level security (a superuser or BYPASSRLS): tenant isolation rests on the service's queries alone. Connect as an ordinary role.", shared.Location);
+                }
+            }
         }
 
         app.UseMiddleware<ErrorMiddleware>();

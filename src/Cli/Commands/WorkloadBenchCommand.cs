@@ -4,7 +4,7 @@ using AgentMem.Benchmarks.Datasets;
 using AgentMem.Benchmarks.Workload;
 using AgentMem.Cli.Output;
 using AgentMem.MemoryCore.Errors;
-using AgentMem.Stores.Sqlite;
+using AgentMem.Stores.Locations;
 using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
@@ -29,9 +29,10 @@ internal static class WorkloadBenchCommand
         var minChars = new Option<int>("--min-chars") { Description = "Replay only turns of at least this many characters (e.g. 1500 for a cube of long texts).", DefaultValueFactory = _ => 0 };
         var work = new Option<string?>("--work") { Description = "Folder for the engines' database files, kept afterwards (default: a temporary folder, deleted)." };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
+        var postgres = new Option<string?>("--postgres") { Description = "Also run every engine on this PostgreSQL server (a postgresql:// URI), after SQLite, in the same table: each engine gets a database of its own there, created and dropped (the role needs CREATEDB)." };
         var command = new Command("workload", "Add-then-search workload on one growing cube: add and search-after-write latency, steady search, cold first search in a new process, resident memory per memory; default engine beside the full-rebuild reference.")
         {
-            dataset, sizes, iterations, referenceMax, referenceIterations, coldProbes, batch, k, minChars, work, json,
+            dataset, sizes, iterations, referenceMax, referenceIterations, coldProbes, batch, k, minChars, work, json, postgres,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
@@ -48,10 +49,11 @@ internal static class WorkloadBenchCommand
                 K = parse.GetValue(k),
                 MinTurnChars = parse.GetValue(minChars),
                 WorkDirectory = parse.GetValue(work),
-                Open = (dbPath, hybrid) =>
+                Stores = parse.GetValue(postgres) is { } server ? [WorkloadStore.SqliteFile, PostgresStore(server)] : [WorkloadStore.SqliteFile],
+                Open = (db, hybrid) =>
                 {
                     // A model embedder works as the service runs it: adds return at once, vectors follow in the background.
-                    var memory = host.Compose(SqliteMemoryStore.Open(dbPath), hybrid, out var state);
+                    var memory = host.Compose(StoreLocation.Parse(db), hybrid, out var state);
                     states.Add(memory, state);
                     return memory;
                 },
@@ -88,7 +90,8 @@ internal static class WorkloadBenchCommand
             var environment = RunEnvironment.Describe();
             string embedder = ctx.Embedder.Kind + (ctx.Embedder.Model is { } m ? " " + m : string.Empty);
             environment["embedder"] = embedder;
-            environment["composition"] = "SQLite store, DefaultRetrievers (hybrid first) as the service composes them (a model embedder embeds in the background); engines differ only in HybridOptions.RebuildOnWrite";
+            environment["stores"] = string.Join(", ", options.Stores.Select(s => s.Name));
+            environment["composition"] = "each store as --db opens it, DefaultRetrievers (hybrid first) as the service composes them (a model embedder embeds in the background); engines differ only in HybridOptions.RebuildOnWrite";
 
             var result = await BenchCommand.WithProgressAsync(ctx.Output, (progress, token) => new WorkloadRunner(options).RunAsync(data, environment, progress, token), ct);
             ctx.Output.Out.Write($"Workload: {Path.GetFileName(data.SourcePath)} turns replayed into one cube, its questions as queries, k {options.K}; embedder {embedder}\n\n");
@@ -103,6 +106,37 @@ internal static class WorkloadBenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A database per engine on a PostgreSQL server, named after the server's database, the run and the engine; dropped
+    /// afterwards with the node-local indexes derived from it.
+    /// </summary>
+    private static WorkloadStore PostgresStore(string uri)
+    {
+        if (StoreLocation.Parse(uri) is not PostgresLocation server)
+        {
+            throw new MemoryValidationException($"--postgres takes a postgresql:// URI; '{uri}' is not one.");
+        }
+
+        string run = Guid.NewGuid().ToString("N")[..8];
+        return new WorkloadStore(
+            "postgres",
+            async (engine, _, ct) =>
+            {
+                var database = server.WithDatabase($"{server.Database}_workload_{run}_{engine.Replace('-', '_')}");
+                await database.CreateDatabaseAsync(ct);
+                return database.ConnectionString;
+            },
+            async (db, ct) =>
+            {
+                var database = PostgresLocation.FromUri(db);
+                await database.DropDatabaseAsync(ct);
+                if (Directory.Exists(database.DefaultIndexDirectory))
+                {
+                    Directory.Delete(database.DefaultIndexDirectory, recursive: true);
+                }
+            });
     }
 
     private static List<int> ParseSizes(string text)

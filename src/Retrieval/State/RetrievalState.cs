@@ -328,6 +328,9 @@ public sealed partial class RetrievalState : IDisposable
         }
     }
 
+    /// <summary>The change-feed sequence the cube's cached index has applied, or null when this instance holds no index for it.</summary>
+    public long? AppliedSequence(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index is { } index ? index.Sequence : null;
+
     /// <summary>Whether the cube's cached index was restored from its snapshot rather than built from the store.</summary>
     public bool RestoredFromSnapshot(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Restored == true;
 

@@ -3,6 +3,7 @@ using System.Text;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Stores.Postgres;
+using Npgsql;
 
 namespace AgentMem.Stores.Locations;
 
@@ -58,6 +59,52 @@ public sealed record PostgresLocation : StoreLocation
             return Path.Combine(cache, "agentmem", "indexes", $"{readable.Trim('-')}-{hash}");
         }
     }
+
+    /// <summary>The name of the database this location names.</summary>
+    public string Database => new NpgsqlConnectionStringBuilder(PostgresConnectionString.ToKeywordForm(ConnectionString)).Database
+        ?? throw new MemoryValidationException($"{Display} names no database.");
+
+    /// <summary>Another database on the same server, with the same credentials and settings.</summary>
+    public PostgresLocation WithDatabase(string database)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(database);
+        return FromUri(new UriBuilder(ConnectionString) { Path = "/" + Uri.EscapeDataString(database) }.Uri.AbsoluteUri);
+    }
+
+    /// <summary>
+    /// Creates the (empty) database this location names, through the server's <c>postgres</c> maintenance database: for
+    /// benchmarks and tests that need a database of their own (the role needs <c>CREATEDB</c>).
+    /// </summary>
+    public Task CreateDatabaseAsync(CancellationToken cancellationToken = default) =>
+        MaintainAsync($"CREATE DATABASE {QuoteIdentifier(Database)}", cancellationToken);
+
+    /// <summary>Drops the database this location names, closing other sessions on it; nothing happens if it does not exist.</summary>
+    public async Task DropDatabaseAsync(CancellationToken cancellationToken = default)
+    {
+        NpgsqlConnection.ClearAllPools(); // this process's idle connections to it would otherwise keep it open
+        await MaintainAsync($"DROP DATABASE IF EXISTS {QuoteIdentifier(Database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task MaintainAsync(string sql, CancellationToken cancellationToken)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(PostgresConnectionString.ToKeywordForm(ConnectionString)) { Database = "postgres", Pooling = false };
+        try
+        {
+            var connection = new NpgsqlConnection(admin.ConnectionString);
+            await using (connection.ConfigureAwait(false))
+            {
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new StoreUnavailableException($"PostgreSQL at {Display} refused '{sql}': {ex.Message}", ex);
+        }
+    }
+
+    private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <inheritdoc/>
     public override IMemoryStore Open() => PostgresMemoryStore.Open(new PostgresStoreOptions { ConnectionString = ConnectionString });
