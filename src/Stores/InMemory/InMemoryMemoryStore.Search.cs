@@ -34,7 +34,7 @@ public sealed partial class InMemoryMemoryStore
         for (int r = 0; r < rows.Count; r++)
         {
             var item = rows[r].Current;
-            if (frequencies[r].Any(f => f > 0) && FilterMatch.Matches(item, query.Filter))
+            if (frequencies[r].Any(f => f > 0) && MemoryFilterMatch.Matches(query.Filter, item))
             {
                 matches.Add(new LexicalMatch(item, Bm25Ranking.Score(idfs, frequencies[r], rows[r].Document.Length, averageLength)));
             }

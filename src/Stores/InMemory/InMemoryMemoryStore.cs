@@ -252,7 +252,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         var page = new List<MemoryItem>(Math.Min(limit, 1024));
         foreach (var (id, stored) in data.Memories)
         {
-            if ((after is not { } cursor || id.CompareTo(cursor) > 0) && FilterMatch.Matches(stored.Current, filter))
+            if ((after is not { } cursor || id.CompareTo(cursor) > 0) && MemoryFilterMatch.Matches(filter, stored.Current))
             {
                 page.Add(stored.Current);
                 if (page.Count == limit)

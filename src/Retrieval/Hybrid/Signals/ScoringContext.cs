@@ -1,5 +1,6 @@
 using System.Buffers;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
 using AgentMem.Retrieval.State;
 
@@ -134,7 +135,7 @@ internal sealed class ScoringContext : IDisposable
         if (!evaluated[slot])
         {
             evaluated[slot] = true;
-            allowed[slot] = Cube.ItemAt(slot) is { } item && FilterMatcher.Matches(Request.Filter, item);
+            allowed[slot] = Cube.ItemAt(slot) is { } item && MemoryFilterMatch.Matches(Request.Filter, item);
         }
 
         return allowed[slot];
