@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 
 namespace AgentMem.Stores.InMemory;
 
@@ -18,10 +19,7 @@ public sealed partial class InMemoryMemoryStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default) => Run<IReadOnlyList<MemoryChangeRecord>>(() =>
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        StoreArguments.RequireChangeRead(tenant, cubeId, afterSequence, limit);
         if (Database.Find(tenant)?.Changes.GetValueOrDefault(cubeId) is not { } feed)
         {
             return [];
@@ -48,9 +46,7 @@ public sealed partial class InMemoryMemoryStore
     /// <inheritdoc/>
     public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default) => Run(() =>
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
-        ArgumentNullException.ThrowIfNull(states);
+        StoreArguments.RequireEmbeddingCount(tenant, embedder, states);
         if (states.Count == 0 || Database.Find(tenant) is not { } data)
         {
             return 0L;
@@ -63,9 +59,7 @@ public sealed partial class InMemoryMemoryStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default) => Run<IReadOnlyList<StoredEmbedding>>(() =>
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
         if (Database.Find(tenant) is not { } data)
         {
             return [];
@@ -90,9 +84,7 @@ public sealed partial class InMemoryMemoryStore
     public Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default) => Run(() =>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
-        ArgumentNullException.ThrowIfNull(embeddings);
+        StoreArguments.RequireEmbeddingWrite(cubeId, embedder, embeddings);
         foreach (var embedding in embeddings)
         {
             ArgumentNullException.ThrowIfNull(embedding);

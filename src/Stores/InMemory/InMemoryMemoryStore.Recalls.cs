@@ -1,7 +1,7 @@
-using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 
 namespace AgentMem.Stores.InMemory;
 
@@ -11,8 +11,7 @@ public sealed partial class InMemoryMemoryStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<RecallRecord>> RecordRecallsAsync(string tenant, IReadOnlyList<MemoryId> ids, DateTimeOffset at, AuditRecord audit, CancellationToken cancellationToken = default) => Run<IReadOnlyList<RecallRecord>>(() =>
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        ArgumentNullException.ThrowIfNull(audit);
+        StoreArguments.RequireRecalls(ids, audit);
         if (ids.Count == 0 || Database.Find(tenant) is not { } data)
         {
             return [];
@@ -27,15 +26,11 @@ public sealed partial class InMemoryMemoryStore
             }
 
             var item = stored.Current;
-            var anchor = item.LastRecalledAt ?? item.Provenance.RecordedAt;
-            double elapsed = Math.Max(0, (at - anchor).TotalDays);
-            double strength = ForgettingCurve.Reinforce(item.Strength, item.Importance, elapsed);
-            int count = item.RecallCount + 1;
-            stored.Current = item with { Strength = strength, LastRecalledAt = at.ToUniversalTime(), RecallCount = count };
+            var recall = RecallReinforcement.Apply(id, item.CubeId, item.Version, item.Strength, item.Importance, item.LastRecalledAt ?? item.Provenance.RecordedAt, item.RecallCount, at);
+            stored.Current = item with { Strength = recall.StrengthAfter, LastRecalledAt = at.ToUniversalTime(), RecallCount = recall.RecallCount };
             AppendChange(data, item.CubeId, id, purged: false);
-            var line = audit with { CubeId = item.CubeId, MemoryId = id.ToString(), Version = item.Version, Detail = RecallAuditDetail.Describe(audit.Detail, item.Strength, strength, elapsed, count) };
-            data.Audit.Add(ImmutableCopy.Of(line, tenant));
-            records.Add(new RecallRecord(id, strength, at, count));
+            data.Audit.Add(ImmutableCopy.Of(recall.AuditLine(audit), tenant));
+            records.Add(recall.Record());
         }
 
         return records;

@@ -3,6 +3,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 
 namespace AgentMem.Stores.InMemory;
 
@@ -101,7 +102,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         foreach (var item in items)
         {
             ArgumentNullException.ThrowIfNull(item);
-            RequireTenant(tenant, item);
+            StoreArguments.RequireTenant(tenant, item);
         }
 
         if (items.Count == 0)
@@ -113,7 +114,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         var outcomes = new AddOutcome[items.Count];
         var created = new List<MemoryItem>(items.Count);
         var cubes = new HashSet<string>(StringComparer.Ordinal);
-        var batchHashes = new Dictionary<(string Cube, string Hash), MemoryId>();
+        var deduplication = new BatchDeduplication();
         var batchIds = new HashSet<MemoryId>();
 
         // Check the whole batch before changing anything: a failure leaves the database as it was.
@@ -126,21 +127,10 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
                 throw new CubeNotFoundException($"No cube '{item.CubeId}' in tenant '{tenant}'.");
             }
 
-            if (options.Deduplicate)
+            if (options.Deduplicate && deduplication.Duplicate(item, candidate => FindContent(data!, candidate.CubeId, candidate.ContentHash)) is { } duplicate)
             {
-                if (batchHashes.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
-                {
-                    outcomes[i] = new AddOutcome(earlier, false);
-                    continue;
-                }
-
-                if (FindContent(data!, item.CubeId, item.ContentHash) is { } existing)
-                {
-                    outcomes[i] = new AddOutcome(existing, false);
-                    continue;
-                }
-
-                batchHashes[(item.CubeId, item.ContentHash)] = item.Id;
+                outcomes[i] = duplicate;
+                continue;
             }
 
             if (Database.MemoriesById.ContainsKey(item.Id) || !batchIds.Add(item.Id))
@@ -152,16 +142,13 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             outcomes[i] = new AddOutcome(item.Id, true);
         }
 
-        if (options.MaxLiveItems > 0)
+        if (LiveItemLimit.Applies(options))
         {
             foreach (string cube in cubes)
             {
                 long live = data!.Memories.Values.Count(m => m.Current.CubeId == cube && ContentStates.Contains(m.Current.State))
                     + created.Count(m => m.CubeId == cube && ContentStates.Contains(m.State));
-                if (live > options.MaxLiveItems)
-                {
-                    throw new CubeFullException($"Cube {cube} would hold {live:N0} live memories; its policy allows {options.MaxLiveItems:N0}. Nothing from this batch was stored.");
-                }
+                LiveItemLimit.Check(cube, live, options);
             }
         }
 
@@ -209,16 +196,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
     /// <inheritdoc/>
     public Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
     {
-        ArgumentNullException.ThrowIfNull(superseded);
-        ArgumentNullException.ThrowIfNull(next);
-        ArgumentNullException.ThrowIfNull(audit);
-        RequireTenant(tenant, superseded);
-        RequireTenant(tenant, next);
-        if (superseded.Id != next.Id || next.Version != superseded.Version + 1)
-        {
-            throw new ArgumentException("The next version must have the same id and the following version number.", nameof(next));
-        }
-
+        StoreArguments.RequireReplace(tenant, superseded, next, audit);
         var data = Database.Find(tenant);
         if (data is null || !data.Memories.TryGetValue(next.Id, out var stored) || stored.Current.Version != superseded.Version)
         {
@@ -352,14 +330,6 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         catch (Exception ex)
         {
             return Task.FromException<T>(ex);
-        }
-    }
-
-    private static void RequireTenant(string tenant, MemoryItem item)
-    {
-        if (!string.Equals(item.Scope.Tenant, tenant, StringComparison.Ordinal))
-        {
-            throw new AccessDeniedException($"Memory {item.Id} belongs to tenant '{item.Scope.Tenant}', not '{tenant}'; writes never cross tenants.");
         }
     }
 

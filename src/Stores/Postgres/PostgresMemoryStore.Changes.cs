@@ -33,10 +33,7 @@ public sealed partial class PostgresMemoryStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        StoreArguments.RequireChangeRead(tenant, cubeId, afterSequence, limit);
         return ReadAsync<IReadOnlyList<MemoryChangeRecord>>(tenant, async (conn, tx, ct) =>
         {
             using var cmd = Command(conn, tx, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = @t AND cube_id = @c AND seq > @after ORDER BY seq LIMIT @n;");
@@ -107,9 +104,7 @@ public sealed partial class PostgresMemoryStore
     /// <inheritdoc/>
     public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
-        ArgumentNullException.ThrowIfNull(states);
+        StoreArguments.RequireEmbeddingCount(tenant, embedder, states);
         if (states.Count == 0)
         {
             return Task.FromResult(0L);
@@ -133,9 +128,7 @@ public sealed partial class PostgresMemoryStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
         return ReadAsync<IReadOnlyList<StoredEmbedding>>(tenant, async (conn, tx, ct) =>
         {
             using var cmd = Command(conn, tx, ids is null
@@ -164,9 +157,7 @@ public sealed partial class PostgresMemoryStore
     /// <inheritdoc/>
     public async Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
-        ArgumentNullException.ThrowIfNull(embeddings);
+        StoreArguments.RequireEmbeddingWrite(cubeId, embedder, embeddings);
         if (embeddings.Count == 0)
         {
             return;

@@ -171,14 +171,6 @@ public sealed partial class PostgresMemoryStore
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string sql) => new(sql, connection, tx);
 
-    private static void RequireTenant(string tenant, MemoryItem item)
-    {
-        if (!string.Equals(item.Scope.Tenant, tenant, StringComparison.Ordinal))
-        {
-            throw new AccessDeniedException($"Memory {item.Id} belongs to tenant '{item.Scope.Tenant}', not '{tenant}'; writes never cross tenants.");
-        }
-    }
-
     private static async Task<long> CountLiveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, string cubeId, CancellationToken ct)
     {
         using var cmd = Command(conn, tx, $"SELECT count(*) FROM memories WHERE tenant = @t AND cube_id = @c AND state IN {LiveStatesSql};");

@@ -1,7 +1,7 @@
-using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 using NpgsqlTypes;
 
 namespace AgentMem.Stores.Postgres;
@@ -12,8 +12,7 @@ public sealed partial class PostgresMemoryStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<RecallRecord>> RecordRecallsAsync(string tenant, IReadOnlyList<MemoryId> ids, DateTimeOffset at, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        ArgumentNullException.ThrowIfNull(audit);
+        StoreArguments.RequireRecalls(ids, audit);
         if (ids.Count == 0)
         {
             return [];
@@ -72,17 +71,16 @@ public sealed partial class PostgresMemoryStore
                     count = r.GetInt32(5);
                 }
 
-                double elapsed = Math.Max(0, (at - anchor).TotalDays);
-                double next = ForgettingCurve.Reinforce(strength, importance, elapsed);
+                var recall = RecallReinforcement.Apply(id, cube, version, strength, importance, anchor, count, at);
                 write.Parameters.Clear();
                 write.Parameters.AddWithValue("t", tenant);
                 write.Parameters.AddWithValue("id", id.ToString());
-                write.Parameters.AddWithValue("s", next);
+                write.Parameters.AddWithValue("s", recall.StrengthAfter);
                 write.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, PgValues.Time(at));
-                write.Parameters.AddWithValue("n", count + 1);
+                write.Parameters.AddWithValue("n", recall.RecallCount);
                 await write.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = RecallAuditDetail.Describe(audit.Detail, strength, next, elapsed, count + 1) }, ct).ConfigureAwait(false);
-                records.Add(new RecallRecord(id, next, at, count + 1));
+                await InsertAuditAsync(conn, tx, tenant, recall.AuditLine(audit), ct).ConfigureAwait(false);
+                records.Add(recall.Record());
             }
 
             return records;

@@ -229,14 +229,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(audit);
-        foreach (var item in items)
-        {
-            RequireTenant(tenant, item);
-        }
-
+        StoreArguments.RequireAdd(tenant, items, options, audit);
         if (items.Count == 0)
         {
             return [];
@@ -249,7 +242,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             await LockChangeCountersAsync(conn, tx, tenant, cubes, ct).ConfigureAwait(false);
 
             var outcomes = new AddOutcome[items.Count];
-            var batchHashes = new Dictionary<(string Cube, string Hash), MemoryId>();
+            var deduplication = new BatchDeduplication();
             using var findId = Command(conn, tx, "SELECT cube_id, content_hash FROM memories WHERE tenant = @t AND id = @id;");
             using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND content_hash = @h AND state IN {LiveStatesSql} LIMIT 1;");
             using var insert = Command(conn, tx, PostgresMemoryRows.InsertSql);
@@ -263,25 +256,10 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                     continue;
                 }
 
-                if (options.Deduplicate)
+                if (options.Deduplicate && await deduplication.DuplicateAsync(item, FindStoredContentAsync).ConfigureAwait(false) is { } duplicate)
                 {
-                    if (batchHashes.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
-                    {
-                        outcomes[i] = new AddOutcome(earlier, false);
-                        continue;
-                    }
-
-                    findHash.Parameters.Clear();
-                    findHash.Parameters.AddWithValue("t", tenant);
-                    findHash.Parameters.AddWithValue("c", item.CubeId);
-                    findHash.Parameters.AddWithValue("h", item.ContentHash);
-                    if (await findHash.ExecuteScalarAsync(ct).ConfigureAwait(false) is string existing)
-                    {
-                        outcomes[i] = new AddOutcome(MemoryId.Parse(existing), false);
-                        continue;
-                    }
-
-                    batchHashes[(item.CubeId, item.ContentHash)] = item.Id;
+                    outcomes[i] = duplicate;
+                    continue;
                 }
 
                 PostgresMemoryRows.Bind(insert, item);
@@ -292,19 +270,24 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                 outcomes[i] = new AddOutcome(item.Id, true);
             }
 
-            if (options.MaxLiveItems > 0)
+            if (LiveItemLimit.Applies(options))
             {
                 foreach (string cube in cubes)
                 {
-                    long live = await CountLiveAsync(conn, tx, tenant, cube, ct).ConfigureAwait(false);
-                    if (live > options.MaxLiveItems)
-                    {
-                        throw new CubeFullException($"Cube {cube} would hold {live:N0} live memories; its policy allows {options.MaxLiveItems:N0}. Nothing from this batch was stored.");
-                    }
+                    LiveItemLimit.Check(cube, await CountLiveAsync(conn, tx, tenant, cube, ct).ConfigureAwait(false), options);
                 }
             }
 
             return outcomes;
+
+            async Task<MemoryId?> FindStoredContentAsync(MemoryItem item)
+            {
+                findHash.Parameters.Clear();
+                findHash.Parameters.AddWithValue("t", tenant);
+                findHash.Parameters.AddWithValue("c", item.CubeId);
+                findHash.Parameters.AddWithValue("h", item.ContentHash);
+                return await findHash.ExecuteScalarAsync(ct).ConfigureAwait(false) is string existing ? MemoryId.Parse(existing) : null;
+            }
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -329,33 +312,14 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             using var cmd = Command(conn, tx, $"SELECT {PostgresMemoryRows.Columns} FROM memories m WHERE m.tenant = @t AND m.id = ANY(@ids);");
             cmd.Parameters.AddWithValue("t", tenant);
             cmd.Parameters.AddWithValue("ids", ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).ToArray());
-            var byId = (await ReadItemsAsync(conn, tx, cmd, tenant, ct).ConfigureAwait(false)).ToDictionary(m => m.Id);
-            var ordered = new List<MemoryItem>(byId.Count);
-            foreach (var id in ids)
-            {
-                if (byId.Remove(id, out var item))
-                {
-                    ordered.Add(item);
-                }
-            }
-
-            return ordered;
+            return RequestedOrder.Arrange(ids, await ReadItemsAsync(conn, tx, cmd, tenant, ct).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(superseded);
-        ArgumentNullException.ThrowIfNull(next);
-        ArgumentNullException.ThrowIfNull(audit);
-        RequireTenant(tenant, superseded);
-        RequireTenant(tenant, next);
-        if (superseded.Id != next.Id || next.Version != superseded.Version + 1)
-        {
-            throw new ArgumentException("The next version must have the same id and the following version number.", nameof(next));
-        }
-
+        StoreArguments.RequireReplace(tenant, superseded, next, audit);
         await WriteAsync(tenant, async (conn, tx, ct) =>
         {
             // The version check in the WHERE is the optimistic lock: of two writers of the same version, the second waits

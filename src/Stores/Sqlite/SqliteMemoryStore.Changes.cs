@@ -29,10 +29,7 @@ public sealed partial class SqliteMemoryStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        StoreArguments.RequireChangeRead(tenant, cubeId, afterSequence, limit);
         return ReadAsync<IReadOnlyList<MemoryChangeRecord>>(conn =>
         {
             using var cmd = Command(conn, null, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = $t AND cube_id = $c AND seq > $after ORDER BY seq LIMIT $n;");
@@ -54,9 +51,7 @@ public sealed partial class SqliteMemoryStore
     /// <inheritdoc/>
     public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
-        ArgumentNullException.ThrowIfNull(states);
+        StoreArguments.RequireEmbeddingCount(tenant, embedder, states);
         if (states.Count == 0)
         {
             return Task.FromResult(0L);
@@ -81,9 +76,7 @@ public sealed partial class SqliteMemoryStore
     /// <inheritdoc/>
     public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
         return ReadAsync<IReadOnlyList<StoredEmbedding>>(conn =>
         {
             var result = new List<StoredEmbedding>(ids?.Count ?? 1024);
@@ -125,9 +118,7 @@ public sealed partial class SqliteMemoryStore
     /// <inheritdoc/>
     public async Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
-        ArgumentNullException.ThrowIfNull(embeddings);
+        StoreArguments.RequireEmbeddingWrite(cubeId, embedder, embeddings);
         if (embeddings.Count == 0)
         {
             return;

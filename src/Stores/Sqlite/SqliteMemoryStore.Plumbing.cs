@@ -98,14 +98,6 @@ public sealed partial class SqliteMemoryStore
         return cmd;
     }
 
-    private static void RequireTenant(string tenant, MemoryItem item)
-    {
-        if (!string.Equals(item.Scope.Tenant, tenant, StringComparison.Ordinal))
-        {
-            throw new AccessDeniedException($"Memory {item.Id} belongs to tenant '{item.Scope.Tenant}', not '{tenant}'; writes never cross tenants.");
-        }
-    }
-
     private static void RequireCube(SqliteConnection conn, SqliteTransaction tx, string tenant, string cubeId)
     {
         using var cmd = Command(conn, tx, "SELECT 1 FROM cubes WHERE tenant = $t AND id = $c;");

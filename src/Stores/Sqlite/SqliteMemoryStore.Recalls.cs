@@ -1,7 +1,7 @@
-using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 
 namespace AgentMem.Stores.Sqlite;
 
@@ -11,8 +11,7 @@ public sealed partial class SqliteMemoryStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<RecallRecord>> RecordRecallsAsync(string tenant, IReadOnlyList<MemoryId> ids, DateTimeOffset at, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        ArgumentNullException.ThrowIfNull(audit);
+        StoreArguments.RequireRecalls(ids, audit);
         if (ids.Count == 0)
         {
             return [];
@@ -54,17 +53,16 @@ public sealed partial class SqliteMemoryStore
                     count = r.GetInt32(6);
                 }
 
-                double elapsed = Math.Max(0, (at - anchor).TotalDays);
-                double next = ForgettingCurve.Reinforce(strength, importance, elapsed);
+                var recall = RecallReinforcement.Apply(id, cube, version, strength, importance, anchor, count, at);
                 write.Parameters.Clear();
                 write.Parameters.AddWithValue("$t", tenant);
                 write.Parameters.AddWithValue("$id", id.ToString());
-                write.Parameters.AddWithValue("$s", next);
+                write.Parameters.AddWithValue("$s", recall.StrengthAfter);
                 write.Parameters.AddWithValue("$at", SqlValues.Time(at));
-                write.Parameters.AddWithValue("$n", count + 1);
+                write.Parameters.AddWithValue("$n", recall.RecallCount);
                 write.ExecuteNonQuery();
-                InsertAudit(conn, tx, tenant, audit with { CubeId = cube, MemoryId = id.ToString(), Version = version, Detail = RecallAuditDetail.Describe(audit.Detail, strength, next, elapsed, count + 1) });
-                records.Add(new RecallRecord(id, next, at, count + 1));
+                InsertAudit(conn, tx, tenant, recall.AuditLine(audit));
+                records.Add(recall.Record());
             }
 
             return (IReadOnlyList<RecallRecord>)records;

@@ -184,14 +184,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(audit);
-        foreach (var item in items)
-        {
-            RequireTenant(tenant, item);
-        }
-
+        StoreArguments.RequireAdd(tenant, items, options, audit);
         if (items.Count == 0)
         {
             return [];
@@ -200,7 +193,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
         return await WriteAsync(tenant, (conn, tx) =>
         {
             var outcomes = new AddOutcome[items.Count];
-            var batchHashes = new Dictionary<(string Cube, string Hash), MemoryId>();
+            var deduplication = new BatchDeduplication();
             var createdPerCube = new Dictionary<string, int>(StringComparer.Ordinal);
             using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = $t AND cube_id = $c AND content_hash = $h AND state IN {LiveStatesSql} LIMIT 1;");
             using var insert = Command(conn, tx, MemoryRows.InsertSql);
@@ -214,25 +207,10 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
                     createdPerCube[item.CubeId] = 0;
                 }
 
-                if (options.Deduplicate)
+                if (options.Deduplicate && deduplication.Duplicate(item, FindStoredContent) is { } duplicate)
                 {
-                    if (batchHashes.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
-                    {
-                        outcomes[i] = new AddOutcome(earlier, false);
-                        continue;
-                    }
-
-                    findHash.Parameters.Clear();
-                    findHash.Parameters.AddWithValue("$t", tenant);
-                    findHash.Parameters.AddWithValue("$c", item.CubeId);
-                    findHash.Parameters.AddWithValue("$h", item.ContentHash);
-                    if (findHash.ExecuteScalar() is string existing)
-                    {
-                        outcomes[i] = new AddOutcome(MemoryId.Parse(existing), false);
-                        continue;
-                    }
-
-                    batchHashes[(item.CubeId, item.ContentHash)] = item.Id;
+                    outcomes[i] = duplicate;
+                    continue;
                 }
 
                 MemoryRows.Bind(insert, item);
@@ -244,19 +222,24 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
                 outcomes[i] = new AddOutcome(item.Id, true);
             }
 
-            if (options.MaxLiveItems > 0)
+            if (LiveItemLimit.Applies(options))
             {
                 foreach (var (cube, _) in createdPerCube)
                 {
-                    long live = CountLive(conn, tx, tenant, cube);
-                    if (live > options.MaxLiveItems)
-                    {
-                        throw new CubeFullException($"Cube {cube} would hold {live:N0} live memories; its policy allows {options.MaxLiveItems:N0}. Nothing from this batch was stored.");
-                    }
+                    LiveItemLimit.Check(cube, CountLive(conn, tx, tenant, cube), options);
                 }
             }
 
             return (IReadOnlyList<AddOutcome>)outcomes;
+
+            MemoryId? FindStoredContent(MemoryItem item)
+            {
+                findHash.Parameters.Clear();
+                findHash.Parameters.AddWithValue("$t", tenant);
+                findHash.Parameters.AddWithValue("$c", item.CubeId);
+                findHash.Parameters.AddWithValue("$h", item.ContentHash);
+                return findHash.ExecuteScalar() is string existing ? MemoryId.Parse(existing) : null;
+            }
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -290,33 +273,14 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             }
 
             cmd.CommandText = sql.Append(");").ToString();
-            var byId = ReadItems(conn, cmd, tenant).ToDictionary(m => m.Id);
-            var ordered = new List<MemoryItem>(byId.Count);
-            foreach (var id in ids)
-            {
-                if (byId.Remove(id, out var item))
-                {
-                    ordered.Add(item);
-                }
-            }
-
-            return (IReadOnlyList<MemoryItem>)ordered;
+            return (IReadOnlyList<MemoryItem>)RequestedOrder.Arrange(ids, ReadItems(conn, cmd, tenant));
         }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(superseded);
-        ArgumentNullException.ThrowIfNull(next);
-        ArgumentNullException.ThrowIfNull(audit);
-        RequireTenant(tenant, superseded);
-        RequireTenant(tenant, next);
-        if (superseded.Id != next.Id || next.Version != superseded.Version + 1)
-        {
-            throw new ArgumentException("The next version must have the same id and the following version number.", nameof(next));
-        }
-
+        StoreArguments.RequireReplace(tenant, superseded, next, audit);
         await WriteAsync(tenant, (conn, tx) =>
         {
             using var update = Command(conn, tx, $"UPDATE memories SET {MemoryRows.MutableAssignments} WHERE tenant = $tenant AND id = $id AND version = $expected;");

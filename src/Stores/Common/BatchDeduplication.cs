@@ -1,0 +1,52 @@
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Common;
+
+/// <summary>
+/// The de-duplication decision of one add batch (<see cref="AddOptions.Deduplicate"/>): an item whose content is
+/// already live in its cube, or came earlier in the same batch, is not stored; the outcome names the memory that holds
+/// that content. The look-up of stored content is the store's; the order of the checks and the batch's memory are here.
+/// </summary>
+internal sealed class BatchDeduplication
+{
+    private readonly Dictionary<(string Cube, string Hash), MemoryId> firstInBatch = [];
+
+    /// <summary>
+    /// The outcome for <paramref name="item"/> when it duplicates content, or null when it is to be stored (it is then
+    /// remembered for the rest of the batch). <paramref name="findStored"/> is asked only when the batch has no earlier copy.
+    /// </summary>
+    public AddOutcome? Duplicate(MemoryItem item, Func<MemoryItem, MemoryId?> findStored)
+    {
+        if (firstInBatch.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
+        {
+            return new AddOutcome(earlier, false);
+        }
+
+        if (findStored(item) is { } existing)
+        {
+            return new AddOutcome(existing, false);
+        }
+
+        firstInBatch[(item.CubeId, item.ContentHash)] = item.Id;
+        return null;
+    }
+
+    /// <summary><see cref="Duplicate"/> for a store whose look-up waits for a server.</summary>
+    public async Task<AddOutcome?> DuplicateAsync(MemoryItem item, Func<MemoryItem, Task<MemoryId?>> findStored)
+    {
+        if (firstInBatch.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
+        {
+            return new AddOutcome(earlier, false);
+        }
+
+        if (await findStored(item).ConfigureAwait(false) is { } existing)
+        {
+            return new AddOutcome(existing, false);
+        }
+
+        firstInBatch[(item.CubeId, item.ContentHash)] = item.Id;
+        return null;
+    }
+}

@@ -1,0 +1,91 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Common;
+
+/// <summary>
+/// The argument checks every store makes before it touches its data, so each store refuses the same calls with the
+/// same exceptions and messages.
+/// </summary>
+internal static class StoreArguments
+{
+    /// <summary>Refuses an item of another tenant than the call's: writes never cross tenants.</summary>
+    public static void RequireTenant(string tenant, MemoryItem item)
+    {
+        if (!string.Equals(item.Scope.Tenant, tenant, StringComparison.Ordinal))
+        {
+            throw new AccessDeniedException($"Memory {item.Id} belongs to tenant '{item.Scope.Tenant}', not '{tenant}'; writes never cross tenants.");
+        }
+    }
+
+    /// <summary>The checks of an add: every argument given, every item of the call's tenant.</summary>
+    public static void RequireAdd(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(audit);
+        foreach (var item in items)
+        {
+            RequireTenant(tenant, item);
+        }
+    }
+
+    /// <summary>The checks of a replace: both versions of the call's tenant, <paramref name="next"/> the same memory one version on.</summary>
+    public static void RequireReplace(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit)
+    {
+        ArgumentNullException.ThrowIfNull(superseded);
+        ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(audit);
+        RequireTenant(tenant, superseded);
+        RequireTenant(tenant, next);
+        if (superseded.Id != next.Id || next.Version != superseded.Version + 1)
+        {
+            throw new ArgumentException("The next version must have the same id and the following version number.", nameof(next));
+        }
+    }
+
+    /// <summary>The checks of a change-feed read.</summary>
+    public static void RequireChangeRead(string tenant, string cubeId, long afterSequence, int limit)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+    }
+
+    /// <summary>The checks of a count of memories lacking an embedding.</summary>
+    public static void RequireEmbeddingCount(string tenant, string embedder, IReadOnlyCollection<LifecycleState> states)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        ArgumentNullException.ThrowIfNull(states);
+    }
+
+    /// <summary>The checks of an embedding read.</summary>
+    public static void RequireEmbeddingRead(string tenant, string cubeId, string embedder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+    }
+
+    /// <summary>
+    /// The checks of an embedding write that the SQL stores make before anything else (the tenant is checked when the
+    /// write starts, so an empty batch never needs one).
+    /// </summary>
+    public static void RequireEmbeddingWrite(string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
+        ArgumentNullException.ThrowIfNull(embeddings);
+    }
+
+    /// <summary>The checks of a recall: every argument given.</summary>
+    public static void RequireRecalls(IReadOnlyList<MemoryId> ids, AuditRecord audit)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(audit);
+    }
+}
