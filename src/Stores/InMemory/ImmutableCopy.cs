@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 
 namespace AgentMem.Stores.InMemory;
 
@@ -29,17 +30,7 @@ internal static class ImmutableCopy
     /// A current version: like <see cref="Of(MemoryItem)"/>, but with one link per target and type, the last listed
     /// winning and moving to the end (the SQLite store's links table replaces such a row).
     /// </summary>
-    public static MemoryItem OfCurrent(MemoryItem item)
-    {
-        var links = new List<MemoryLink>(item.Links.Count);
-        foreach (var link in item.Links)
-        {
-            links.RemoveAll(l => l.Target == link.Target && string.Equals(l.Type, link.Type, StringComparison.Ordinal));
-            links.Add(link);
-        }
-
-        return Of(item with { Links = links });
-    }
+    public static MemoryItem OfCurrent(MemoryItem item) => Of(item with { Links = LinkReplacement.LastPerTargetAndType(item.Links) });
 
     /// <summary>A cube with its grants made immutable and its times in UTC.</summary>
     public static MemCube Of(MemCube cube) => cube with

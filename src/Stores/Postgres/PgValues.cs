@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>How times and optional values are bound as parameters.</summary>
@@ -12,4 +14,7 @@ internal static class PgValues
     public static object TimeOrNull(DateTimeOffset? value) => value is { } v ? Time(v) : DBNull.Value;
 
     public static object OrNull(string? value) => value is null ? DBNull.Value : value;
+
+    /// <summary>Reads a non-null <c>timestamptz</c> column (for the shared row readers).</summary>
+    public static DateTimeOffset ReadTime(DbDataReader r, int ordinal) => r.GetFieldValue<DateTimeOffset>(ordinal);
 }

@@ -1,4 +1,3 @@
-using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Stores.Common;
 using Npgsql;
@@ -18,7 +17,7 @@ internal static class PostgresMemoryRows
         """;
 
     /// <summary>Number of columns in <see cref="Columns"/>.</summary>
-    public const int ColumnCount = 27;
+    public const int ColumnCount = MemoryRowReader.ColumnCount;
 
     /// <summary>Assignments of every column that a new version may change (for UPDATE).</summary>
     public const string MutableAssignments = """
@@ -74,34 +73,5 @@ internal static class PostgresMemoryRows
     }
 
     /// <summary>Reads the row at the reader's position (columns as in <see cref="Columns"/>); links are added later.</summary>
-    public static MemoryItem Read(NpgsqlDataReader r)
-    {
-        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        DateTimeOffset? Time(int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
-
-        return new MemoryItem
-        {
-            Id = MemoryId.Parse(r.GetString(0)),
-            CubeId = r.GetString(1),
-            Scope = new Scope(r.GetString(2), Text(3), Text(4), Text(5)),
-            Kind = (MemoryKind)r.GetInt32(6),
-            Text = r.GetString(7),
-            Payload = Text(8) is { } payload ? StoreJson.Deserialize<PayloadRef>(payload) : null,
-            ContentHash = r.GetString(9),
-            Provenance = new Provenance((SourceKind)r.GetInt32(10), Text(11), Text(12), r.GetFieldValue<DateTimeOffset>(13)),
-            ValidFrom = Time(14),
-            ValidTo = Time(15),
-            Version = r.GetInt32(16),
-            State = (LifecycleState)r.GetInt32(17),
-            StateReason = Text(18),
-            Tags = StoreJson.Deserialize<string[]>(r.GetString(19)),
-            Keywords = StoreJson.Deserialize<string[]>(r.GetString(20)),
-            Context = Text(21),
-            Importance = r.GetDouble(22),
-            Strength = r.GetDouble(23),
-            LastRecalledAt = Time(24),
-            RecallCount = r.GetInt32(25),
-            UpdatedAt = r.GetFieldValue<DateTimeOffset>(26),
-        };
-    }
+    public static MemoryItem Read(NpgsqlDataReader r) => MemoryRowReader.Read(r, 0, PgValues.ReadTime);
 }

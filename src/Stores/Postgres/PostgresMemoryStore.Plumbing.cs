@@ -204,20 +204,13 @@ public sealed partial class PostgresMemoryStore
             return;
         }
 
-        // SQLite's INSERT OR REPLACE: a repeated (target, type) keeps its last weight and reason, at its last position.
-        var last = new Dictionary<(MemoryId, string), int>();
-        for (int i = 0; i < item.Links.Count; i++)
-        {
-            last[(item.Links[i].Target, item.Links[i].Type)] = i;
-        }
-
         using var cmd = Command(conn, tx, """
             INSERT INTO memory_links(tenant, source_id, target_id, type, weight, reason) VALUES (@t, @s, @d, @y, @w, @r)
             ON CONFLICT (tenant, source_id, target_id, type) DO UPDATE SET weight = excluded.weight, reason = excluded.reason;
             """);
-        foreach (int i in last.Values.Order())
+        // SQLite's INSERT OR REPLACE: a repeated (target, type) keeps its last weight and reason, at its last position.
+        foreach (var link in LinkReplacement.LastPerTargetAndType(item.Links))
         {
-            var link = item.Links[i];
             cmd.Parameters.Clear();
             cmd.Parameters.AddWithValue("t", tenant);
             cmd.Parameters.AddWithValue("s", item.Id.ToString());
@@ -275,7 +268,7 @@ public sealed partial class PostgresMemoryStore
             return items;
         }
 
-        var links = new Dictionary<string, List<MemoryLink>>(StringComparer.Ordinal);
+        var links = new LinksBySource();
         using (var linkCmd = Command(conn, tx, "SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = @t AND source_id = ANY(@s) ORDER BY source_id, position;"))
         {
             linkCmd.Parameters.AddWithValue("t", tenant);
@@ -284,29 +277,11 @@ public sealed partial class PostgresMemoryStore
             await using var lrScope = lr.ConfigureAwait(false);
             while (await lr.ReadAsync(ct).ConfigureAwait(false))
             {
-                string source = lr.GetString(0);
-                if (!links.TryGetValue(source, out var list))
-                {
-                    links[source] = list = [];
-                }
-
-                list.Add(new MemoryLink(MemoryId.Parse(lr.GetString(1)), lr.GetString(2), lr.GetDouble(3), lr.IsDBNull(4) ? null : lr.GetString(4)));
+                links.Add(lr);
             }
         }
 
-        if (links.Count == 0)
-        {
-            return items;
-        }
-
-        for (int i = 0; i < items.Count; i++)
-        {
-            if (links.TryGetValue(items[i].Id.ToString(), out var list))
-            {
-                items[i] = items[i] with { Links = list };
-            }
-        }
-
+        links.AttachTo(items);
         return items;
     }
 
@@ -325,19 +300,5 @@ public sealed partial class PostgresMemoryStore
         cmd.Parameters.AddWithValue("m", NpgsqlDbType.TimestampTz, PgValues.Time(cube.UpdatedAt));
     }
 
-    private static MemCube ReadCube(NpgsqlDataReader r)
-    {
-        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        return new MemCube
-        {
-            Owner = new Scope(r.GetString(0), S(3), S(4), S(5)),
-            Id = r.GetString(1),
-            Name = r.GetString(2),
-            Description = S(6),
-            Grants = StoreJson.Deserialize<CubeGrant[]>(r.GetString(7)),
-            Policy = StoreJson.Deserialize<CubePolicy>(r.GetString(8)),
-            CreatedAt = r.GetFieldValue<DateTimeOffset>(9),
-            UpdatedAt = r.GetFieldValue<DateTimeOffset>(10),
-        };
-    }
+    private static MemCube ReadCube(NpgsqlDataReader r) => CubeRowReader.Read(r, PgValues.ReadTime);
 }

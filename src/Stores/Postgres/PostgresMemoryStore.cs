@@ -372,14 +372,13 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             cmd.Parameters.AddWithValue("id", id.ToString());
             var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await using var rScope = r.ConfigureAwait(false);
-            var versions = new List<MemoryItem>();
+            var snapshots = new List<string>();
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                versions.Add(StoreJson.Deserialize<MemoryItem>(r.GetString(0)));
+                snapshots.Add(r.GetString(0));
             }
 
-            versions.Add(now[0]);
-            return versions;
+            return VersionHistory.Assemble(snapshots, now[0]);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -459,13 +458,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             cmd.CommandText = sql.ToString();
             var scores = new List<double>();
             var items = await ReadItemsAsync(conn, tx, cmd, tenant, ct, r => scores.Add(r.GetDouble(PostgresMemoryRows.ColumnCount))).ConfigureAwait(false);
-            var matches = new List<LexicalMatch>(items.Count);
-            for (int i = 0; i < items.Count; i++)
-            {
-                matches.Add(new LexicalMatch(items[i], scores[i]));
-            }
-
-            return matches;
+            return LexicalMatches.Pair(items, scores);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -547,8 +540,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             var list = new List<AuditRecord>();
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-                list.Add(new AuditRecord(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), S(2), S(3), r.GetString(4), S(5), S(6), r.IsDBNull(7) ? null : r.GetInt32(7), S(8)));
+                list.Add(AuditRowReader.Read(r, PgValues.ReadTime));
             }
 
             return list;

@@ -1,4 +1,3 @@
-using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Stores.Common;
 using Microsoft.Data.Sqlite;
@@ -17,7 +16,7 @@ internal static class MemoryRows
         """;
 
     /// <summary>Number of columns in <see cref="Columns"/>.</summary>
-    public const int ColumnCount = 27;
+    public const int ColumnCount = MemoryRowReader.ColumnCount;
 
     /// <summary>Assignments of every column that a new version may change (for UPDATE).</summary>
     public const string MutableAssignments = """
@@ -73,34 +72,5 @@ internal static class MemoryRows
     }
 
     /// <summary>Reads the row at the reader's position (columns as in <see cref="Columns"/>, from <paramref name="offset"/>); links are added later.</summary>
-    public static MemoryItem Read(SqliteDataReader r, int offset = 0)
-    {
-        string? Text(int i) => r.IsDBNull(offset + i) ? null : r.GetString(offset + i);
-        DateTimeOffset? Time(int i) => Text(i) is { } s ? SqlValues.ParseTime(s) : null;
-
-        return new MemoryItem
-        {
-            Id = MemoryId.Parse(r.GetString(offset)),
-            CubeId = r.GetString(offset + 1),
-            Scope = new Scope(r.GetString(offset + 2), Text(3), Text(4), Text(5)),
-            Kind = (MemoryKind)r.GetInt32(offset + 6),
-            Text = r.GetString(offset + 7),
-            Payload = Text(8) is { } payload ? StoreJson.Deserialize<PayloadRef>(payload) : null,
-            ContentHash = r.GetString(offset + 9),
-            Provenance = new Provenance((SourceKind)r.GetInt32(offset + 10), Text(11), Text(12), SqlValues.ParseTime(r.GetString(offset + 13))),
-            ValidFrom = Time(14),
-            ValidTo = Time(15),
-            Version = r.GetInt32(offset + 16),
-            State = (LifecycleState)r.GetInt32(offset + 17),
-            StateReason = Text(18),
-            Tags = StoreJson.Deserialize<string[]>(r.GetString(offset + 19)),
-            Keywords = StoreJson.Deserialize<string[]>(r.GetString(offset + 20)),
-            Context = Text(21),
-            Importance = r.GetDouble(offset + 22),
-            Strength = r.GetDouble(offset + 23),
-            LastRecalledAt = Time(24),
-            RecallCount = r.GetInt32(offset + 25),
-            UpdatedAt = SqlValues.ParseTime(r.GetString(offset + 26)),
-        };
-    }
+    public static MemoryItem Read(SqliteDataReader r, int offset = 0) => MemoryRowReader.Read(r, offset, SqlValues.ReadTime);
 }

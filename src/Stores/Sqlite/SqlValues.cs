@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 
 namespace AgentMem.Stores.Sqlite;
@@ -14,4 +15,7 @@ internal static class SqlValues
 
     public static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    /// <summary>Reads a non-null time column (for the shared row readers).</summary>
+    public static DateTimeOffset ReadTime(DbDataReader r, int ordinal) => ParseTime(r.GetString(ordinal));
 }

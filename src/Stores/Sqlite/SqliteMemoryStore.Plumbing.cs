@@ -202,7 +202,7 @@ public sealed partial class SqliteMemoryStore
             return items;
         }
 
-        var links = new Dictionary<string, List<MemoryLink>>(StringComparer.Ordinal);
+        var links = new LinksBySource();
         using (var linkCmd = Command(conn, null, string.Empty))
         {
             var sql = new StringBuilder("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = $t AND source_id IN (");
@@ -218,29 +218,11 @@ public sealed partial class SqliteMemoryStore
             using var r = linkCmd.ExecuteReader();
             while (r.Read())
             {
-                string source = r.GetString(0);
-                if (!links.TryGetValue(source, out var list))
-                {
-                    links[source] = list = [];
-                }
-
-                list.Add(new MemoryLink(MemoryId.Parse(r.GetString(1)), r.GetString(2), r.GetDouble(3), r.IsDBNull(4) ? null : r.GetString(4)));
+                links.Add(r);
             }
         }
 
-        if (links.Count == 0)
-        {
-            return items;
-        }
-
-        for (int i = 0; i < items.Count; i++)
-        {
-            if (links.TryGetValue(items[i].Id.ToString(), out var list))
-            {
-                items[i] = items[i] with { Links = list };
-            }
-        }
-
+        links.AttachTo(items);
         return items;
     }
 
@@ -259,19 +241,5 @@ public sealed partial class SqliteMemoryStore
         cmd.Parameters.AddWithValue("$m", SqlValues.Time(cube.UpdatedAt));
     }
 
-    private static MemCube ReadCube(SqliteDataReader r)
-    {
-        string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        return new MemCube
-        {
-            Owner = new Scope(r.GetString(0), S(3), S(4), S(5)),
-            Id = r.GetString(1),
-            Name = r.GetString(2),
-            Description = S(6),
-            Grants = StoreJson.Deserialize<CubeGrant[]>(r.GetString(7)),
-            Policy = StoreJson.Deserialize<CubePolicy>(r.GetString(8)),
-            CreatedAt = SqlValues.ParseTime(r.GetString(9)),
-            UpdatedAt = SqlValues.ParseTime(r.GetString(10)),
-        };
-    }
+    private static MemCube ReadCube(SqliteDataReader r) => CubeRowReader.Read(r, SqlValues.ReadTime);
 }

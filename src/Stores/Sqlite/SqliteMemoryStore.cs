@@ -323,14 +323,13 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             cmd.Parameters.AddWithValue("$t", tenant);
             cmd.Parameters.AddWithValue("$id", id.ToString());
             using var r = cmd.ExecuteReader();
-            var versions = new List<MemoryItem>();
+            var snapshots = new List<string>();
             while (r.Read())
             {
-                versions.Add(StoreJson.Deserialize<MemoryItem>(r.GetString(0)));
+                snapshots.Add(r.GetString(0));
             }
 
-            versions.Add(current);
-            return (IReadOnlyList<MemoryItem>)versions;
+            return (IReadOnlyList<MemoryItem>)VersionHistory.Assemble(snapshots, current);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -432,13 +431,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             cmd.CommandText = sql.ToString();
             var scores = new List<double>();
             var items = ReadItems(conn, cmd, tenant, r => scores.Add(r.GetDouble(MemoryRows.ColumnCount)));
-            var matches = new List<LexicalMatch>(items.Count);
-            for (int i = 0; i < items.Count; i++)
-            {
-                matches.Add(new LexicalMatch(items[i], scores[i]));
-            }
-
-            return (IReadOnlyList<LexicalMatch>)matches;
+            return (IReadOnlyList<LexicalMatch>)LexicalMatches.Pair(items, scores);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -516,8 +509,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             var list = new List<AuditRecord>();
             while (r.Read())
             {
-                string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-                list.Add(new AuditRecord(SqlValues.ParseTime(r.GetString(0)), r.GetString(1), S(2), S(3), r.GetString(4), S(5), S(6), r.IsDBNull(7) ? null : r.GetInt32(7), S(8)));
+                list.Add(AuditRowReader.Read(r, SqlValues.ReadTime));
             }
 
             return (IReadOnlyList<AuditRecord>)list;
