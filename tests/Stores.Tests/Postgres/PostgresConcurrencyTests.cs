@@ -16,9 +16,7 @@ public sealed class PostgresConcurrencyTests
         await using var nodeA = await PostgresTestServer.OpenAsync();
         await using var nodeB = await PostgresTestServer.OpenAsync();
         await using var readerNode = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await nodeA.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(nodeA);
 
         const int WritersPerNode = 4, AddsPerWriter = 15;
         using var done = new CancellationTokenSource();
@@ -76,9 +74,7 @@ public sealed class PostgresConcurrencyTests
     {
         await using var nodeA = await PostgresTestServer.OpenAsync();
         await using var nodeB = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await nodeA.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(nodeA);
 
         for (int round = 0; round < 10; round++)
         {
@@ -106,9 +102,7 @@ public sealed class PostgresConcurrencyTests
     {
         await using var nodeA = await PostgresTestServer.OpenAsync();
         await using var nodeB = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await nodeA.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(nodeA);
 
         for (int round = 0; round < 10; round++)
         {
@@ -128,9 +122,7 @@ public sealed class PostgresConcurrencyTests
     {
         await using var nodeA = await PostgresTestServer.OpenAsync();
         await using var nodeB = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await nodeA.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(nodeA);
         var items = new[] { Item(cube, "first"), Item(cube, "second") };
         await nodeA.AddAsync(tenant, items, new AddOptions(true), Audit(tenant, "add"));
 

@@ -140,9 +140,7 @@ public sealed class PostgresMemoryStoreTests
     public async Task Lexical_search_stems_english_and_never_reads_terms_as_query_syntax()
     {
         await using var store = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
         var meeting = Item(cube, "We had a long meeting about the budget");
         var tagged = Item(cube, "Quarterly numbers", o => o.Tags = ["meetings"]);
         var other = Item(cube, "Bob walked the dog");
@@ -234,9 +232,7 @@ public sealed class PostgresMemoryStoreTests
     public async Task An_add_retried_after_a_lost_commit_acknowledgement_returns_the_first_outcomes_and_writes_once()
     {
         await using var store = await PostgresTestServer.OpenAsync(o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(1));
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
         var existing = Item(cube, "already here");
         await store.AddAsync(tenant, [existing], new AddOptions(true), Audit(tenant, "add"));
         long sequence = await store.GetChangeSequenceAsync(tenant, cube.Id);
@@ -266,9 +262,7 @@ public sealed class PostgresMemoryStoreTests
     public async Task The_same_add_made_again_by_the_caller_is_recognised_not_duplicated()
     {
         await using var store = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
         var items = new[] { Item(cube, "one"), Item(cube, "two") };
         foreach (bool deduplicate in new[] { true, false })
         {
@@ -289,9 +283,7 @@ public sealed class PostgresMemoryStoreTests
     public async Task Max_live_items_refuses_the_whole_batch()
     {
         await using var store = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
         await store.AddAsync(tenant, [Item(cube, "a"), Item(cube, "b")], new AddOptions(true, MaxLiveItems: 3), Audit(tenant, "add"));
         await Assert.ThrowsAsync<CubeFullException>(() => store.AddAsync(tenant, [Item(cube, "c"), Item(cube, "d")], new AddOptions(true, MaxLiveItems: 3), Audit(tenant, "add")));
         Assert.Equal(2, (await store.ListAsync(tenant, new MemoryFilter(), 10)).Count);
@@ -303,9 +295,7 @@ public sealed class PostgresMemoryStoreTests
     {
         await using var listener = await PostgresTestServer.OpenAsync();
         await using var writer = await PostgresTestServer.OpenAsync();
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await writer.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(writer);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var notices = listener.ListenAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);

@@ -91,9 +91,7 @@ public sealed class PostgresMigrationTests
             o.CommandTimeout = TimeSpan.FromSeconds(5);
             o.ApplicationName = "agentmem-test";
         });
-        string tenant = PostgresTestServer.NewTenant();
-        var cube = Cube(tenant);
-        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
 
         // More concurrent operations than connections: they queue for the pool, none fails.
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>

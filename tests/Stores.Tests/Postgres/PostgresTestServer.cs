@@ -1,3 +1,4 @@
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.Stores.Postgres;
 using Npgsql;
 
@@ -15,6 +16,15 @@ internal static class PostgresTestServer
 
     /// <summary>A tenant no other test uses.</summary>
     public static string NewTenant() => "t" + Guid.NewGuid().ToString("N")[..16];
+
+    /// <summary>A tenant no other test uses, holding one new cube (<see cref="PostgresTestData.Cube"/>) created through <paramref name="store"/>.</summary>
+    public static async Task<(string Tenant, MemCube Cube)> NewCubeAsync(PostgresMemoryStore store)
+    {
+        string tenant = NewTenant();
+        var cube = PostgresTestData.Cube(tenant);
+        await store.CreateCubeAsync(cube, PostgresTestData.Audit(tenant, "cube.create"));
+        return (tenant, cube);
+    }
 
     /// <summary>Opens a store on the shared database (a pool of its own, like another node).</summary>
     public static Task<PostgresMemoryStore> OpenAsync(Action<PostgresStoreOptions>? configure = null)
