@@ -21,13 +21,16 @@ public sealed partial class PostgresMemoryStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        return ReadAsync(tenant, async (conn, tx, ct) =>
-        {
-            using var cmd = Command(conn, tx, "SELECT seq FROM change_counters WHERE tenant = @t AND cube_id = @c;");
-            cmd.Parameters.AddWithValue("t", tenant);
-            cmd.Parameters.AddWithValue("c", cubeId);
-            return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long seq ? seq : 0L;
-        }, cancellationToken);
+        return ReadInOneTripAsync(
+            tenant,
+            "SELECT seq FROM change_counters WHERE tenant = @t AND cube_id = @c;",
+            p =>
+            {
+                p.AddWithValue("t", tenant);
+                p.AddWithValue("c", cubeId);
+            },
+            value => value is long seq ? seq : 0L,
+            cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -52,6 +52,41 @@ public sealed partial class PostgresMemoryStore
     private Task<T> ReadAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
         RunAsync(tenant, work, TransactionKind.Read, cancellationToken);
 
+    /// <summary>
+    /// A read of one statement in one round trip, for the calls every search makes: the tenant binding and the statement
+    /// travel as one batch, which PostgreSQL runs as one implicit transaction, so the transaction-local binding holds for
+    /// the statement and ends with it (no BEGIN, no COMMIT). Retried like any read.
+    /// </summary>
+    private async Task<T> ReadInOneTripAsync<T>(string tenant, string sql, Action<NpgsqlParameterCollection> bind, Func<object?, T> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        for (int attempt = 0; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionScope = connection.ConfigureAwait(false);
+                using var batch = new NpgsqlBatch(connection);
+                var binding = new NpgsqlBatchCommand("SELECT set_config('agentmem.tenant', @t, true);");
+                binding.Parameters.AddWithValue("t", tenant);
+                var statement = new NpgsqlBatchCommand(sql);
+                bind(statement.Parameters);
+                batch.BatchCommands.Add(binding);
+                batch.BatchCommands.Add(statement);
+                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false); // past the binding's row
+                return read(await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetValue(0) : null);
+            }
+            catch (Exception ex) when (attempt < options.MaxRetries && !cancellationToken.IsCancellationRequested && PostgresTransientErrors.IsTransient(ex))
+            {
+                await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private Task<T> WriteAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
         RunAsync(tenant, work, TransactionKind.LedgeredWrite, cancellationToken);
 
