@@ -6,6 +6,7 @@ using AgentMem.Server.Auth;
 using AgentMem.Server.Contracts;
 using AgentMem.Server.Endpoints;
 using AgentMem.Server.Hosting;
+using AgentMem.Server.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -54,7 +55,7 @@ public static class AgentMemServer
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddAgentMemOpenApi();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => Compose(options.Db));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerComposition>().Memory);
@@ -87,14 +88,16 @@ public static class AgentMemServer
         app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
 
-        app.MapGet("/health", Health).WithName("Health").WithTags("Service");
+        app.MapGet("/health", Health).WithName("Health").WithTags("Service")
+            .WithSummary("Check the service is up")
+            .WithDescription("Liveness, and the background embedder's counts over every tenant (no data, no tenant names). Needs no API key.");
         app.MapOpenApi();
+
+        // What any /v1 call can answer; each route adds the problems only it can cause (404, 409, 413 for bodies).
         var v1 = app.MapGroup("/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         CubeEndpoints.Map(v1);
         MemoryEndpoints.Map(v1);
         SearchEndpoints.Map(v1);

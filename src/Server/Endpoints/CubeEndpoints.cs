@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.Server.Contracts;
+using AgentMem.Server.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,8 +15,16 @@ internal static class CubeEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         var cubes = v1.MapGroup("/cubes").WithTags("Cubes");
-        cubes.MapPost("/", CreateAsync).WithName("CreateCube");
-        cubes.MapGet("/", ListAsync).WithName("ListCubes");
+        cubes.MapPost("/", CreateAsync).WithName("CreateCube")
+            .WithSummary("Create a cube")
+            .WithDescription("Creates a named cube owned by the acting user and agent. Names are unique within the tenant. "
+                + "Adding a memory to a cube that does not exist creates it too, with the default policy.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithRequestExample("""{"name":"support","description":"Facts from support conversations","deduplicate":true,"user":"caroline"}""");
+        cubes.MapGet("/", ListAsync).WithName("ListCubes")
+            .WithSummary("List cubes")
+            .WithDescription("The tenant's cubes that the acting user and agent may read.");
     }
 
     private static async Task<Created<CubeDto>> CreateAsync(CreateCubeRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Server.Contracts;
+using AgentMem.Server.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,13 +20,45 @@ internal static class MemoryEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         var memories = v1.MapGroup("/memories").WithTags("Memories");
-        memories.MapPost("/", AddAsync).WithName("AddMemory");
-        memories.MapPost("/batch", AddBatchAsync).WithName("AddMemories");
-        memories.MapGet("/", ListAsync).WithName("ListMemories");
-        memories.MapGet("/{id}", GetAsync).WithName("GetMemory");
-        memories.MapPatch("/{id}", UpdateAsync).WithName("UpdateMemory");
-        memories.MapDelete("/{id}", DeleteAsync).WithName("DeleteMemory");
-        memories.MapGet("/{id}/history", HistoryAsync).WithName("MemoryHistory");
+        memories.MapPost("/", AddAsync).WithName("AddMemory")
+            .WithSummary("Add a memory")
+            .WithDescription("Stores one plaintext memory in the cube (default `default`, created on first write). "
+                + "201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithRequestExample("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
+        memories.MapPost("/batch", AddBatchAsync).WithName("AddMemories")
+            .WithSummary("Add memories in one batch")
+            .WithDescription("Stores every item atomically: all or none. The outcomes come back in the items' order.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithRequestExample("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
+        memories.MapGet("/", ListAsync).WithName("ListMemories")
+            .WithSummary("List memories")
+            .WithDescription("The cube's memories, current versions only; `limit` 1..1000 (default 100). Without `state`, active and frozen ones.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        memories.MapGet("/{id}", GetAsync).WithName("GetMemory")
+            .WithSummary("Get a memory")
+            .WithDescription("The current version of one memory.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        memories.MapPatch("/{id}", UpdateAsync).WithName("UpdateMemory")
+            .WithSummary("Update a memory")
+            .WithDescription("Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. "
+                + "Frozen and deleted memories cannot be updated (409).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithRequestExample("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
+        memories.MapDelete("/{id}", DeleteAsync).WithName("DeleteMemory")
+            .WithSummary("Delete or purge a memory")
+            .WithDescription("By default a soft delete: a tombstone version (returned) that keeps the history. "
+                + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        memories.MapGet("/{id}/history", HistoryAsync).WithName("MemoryHistory")
+            .WithSummary("Get a memory's history")
+            .WithDescription("Every version of the memory, oldest first, tombstone included.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static async Task<Results<Created<AddedMemory>, Ok<AddedMemory>>> AddAsync(AddMemoryRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)

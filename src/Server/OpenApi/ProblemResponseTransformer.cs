@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace AgentMem.Server.OpenApi;
+
+/// <summary>
+/// Replaces the generic reason phrases of problem responses (<c>Bad Request</c>, ...) with when this service answers them,
+/// as in <c>ProblemMapping</c> and <c>ApiKeyMiddleware</c>.
+/// </summary>
+internal sealed class ProblemResponseTransformer : IOpenApiOperationTransformer
+{
+    private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
+    {
+        [Code(StatusCodes.Status400BadRequest)] = "Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON.",
+        [Code(StatusCodes.Status401Unauthorized)] = "Missing or unknown API key.",
+        [Code(StatusCodes.Status403Forbidden)] = "The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent.",
+        [Code(StatusCodes.Status404NotFound)] = "No such memory or cube in this tenant (another tenant's data answers the same).",
+        [Code(StatusCodes.Status409Conflict)] = "The memory is frozen or deleted, the cube name is taken, or the cube is full.",
+        [Code(StatusCodes.Status413PayloadTooLarge)] = "The request body is over the service's limit, or a memory's text is over the content limit.",
+    };
+
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (Descriptions.TryGetValue(status, out string? description) && response is OpenApiResponse concrete)
+            {
+                concrete.Description = description;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static string Code(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json;
+
+namespace AgentMem.Server.Tests;
+
+/// <summary>The served OpenAPI document is complete enough to generate clients from (see clients/ and .ci/clients).</summary>
+public sealed class OpenApiDocumentTests
+{
+    private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
+
+    private static async Task<JsonElement> DocumentAsync()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client(key: null);
+        var response = await client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await TestApp.ReadJsonAsync(response);
+    }
+
+    private static IEnumerable<(string Path, string Method, JsonElement Operation)> Operations(JsonElement document) =>
+        from path in document.GetProperty("paths").EnumerateObject()
+        from method in path.Value.EnumerateObject()
+        where Methods.Contains(method.Name)
+        select (path.Name, method.Name, method.Value);
+
+    [Fact]
+    public async Task Bearer_scheme_is_declared()
+    {
+        var schemes = (await DocumentAsync()).GetProperty("components").GetProperty("securitySchemes");
+        var bearer = schemes.GetProperty("Bearer");
+        Assert.Equal("http", bearer.GetProperty("type").GetString());
+        Assert.Equal("bearer", bearer.GetProperty("scheme").GetString());
+        var header = schemes.GetProperty("ApiKeyHeader");
+        Assert.Equal("apiKey", header.GetProperty("type").GetString());
+        Assert.Equal("X-Api-Key", header.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Every_v1_operation_is_documented_secured_and_answers_401()
+    {
+        var document = await DocumentAsync();
+        var v1 = Operations(document).Where(o => o.Path.StartsWith("/v1/", StringComparison.Ordinal)).ToList();
+        Assert.True(v1.Count >= 11, $"only {v1.Count} /v1 operations");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (path, method, operation) in v1)
+        {
+            string where = $"{method} {path}";
+            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("summary").GetString()), where);
+            Assert.False(string.IsNullOrWhiteSpace(operation.GetProperty("description").GetString()), where);
+            Assert.True(ids.Add(operation.GetProperty("operationId").GetString()!), $"{where}: duplicate operationId");
+
+            var security = operation.GetProperty("security").EnumerateArray().SelectMany(r => r.EnumerateObject().Select(s => s.Name)).ToList();
+            Assert.Contains("Bearer", security);
+
+            var unauthorized = operation.GetProperty("responses").GetProperty("401");
+            Assert.Equal("#/components/schemas/ProblemDetails", unauthorized.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+            if (operation.TryGetProperty("requestBody", out var body))
+            {
+                Assert.True(body.GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _), $"{where}: no request example");
+                Assert.True(operation.GetProperty("responses").TryGetProperty("413", out _), $"{where}: no 413");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Operation_ids_are_the_published_ones()
+    {
+        // Generated clients name their methods after these; renaming one breaks every client.
+        var ids = Operations(await DocumentAsync()).Select(o => o.Operation.GetProperty("operationId").GetString()).Order(StringComparer.Ordinal);
+        string[] expected = ["AddMemories", "AddMemory", "BuildContext", "CreateCube", "DeleteMemory", "GetMemory", "Health", "ListCubes", "ListMemories", "MemoryHistory", "Search", "UpdateMemory"];
+        Assert.Equal(expected, ids);
+    }
+
+    [Fact]
+    public async Task Health_is_open_and_the_server_url_has_no_trailing_slash()
+    {
+        var document = await DocumentAsync();
+        var health = document.GetProperty("paths").GetProperty("/health").GetProperty("get");
+        Assert.False(health.TryGetProperty("security", out var security) && security.GetArrayLength() > 0, "/health must need no key");
+        Assert.False(document.TryGetProperty("security", out _), "no document-wide security: it would cover /health");
+
+        foreach (var server in document.GetProperty("servers").EnumerateArray())
+        {
+            Assert.False(server.GetProperty("url").GetString()!.EndsWith('/'), server.GetProperty("url").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Every_tag_in_use_has_a_description()
+    {
+        var document = await DocumentAsync();
+        var described = document.GetProperty("tags").EnumerateArray()
+            .Where(t => !string.IsNullOrWhiteSpace(t.GetProperty("description").GetString()))
+            .Select(t => t.GetProperty("name").GetString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var (path, method, operation) in Operations(document))
+        {
+            foreach (var tag in operation.GetProperty("tags").EnumerateArray())
+            {
+                Assert.True(described.Contains(tag.GetString()), $"{method} {path}: tag '{tag.GetString()}' has no description");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Numbers_are_documented_as_numbers_only()
+    {
+        var budget = (await DocumentAsync()).GetProperty("components").GetProperty("schemas").GetProperty("ContextRequest").GetProperty("properties").GetProperty("budget");
+        var types = budget.GetProperty("type").EnumerateArray().Select(t => t.GetString()).ToList();
+        Assert.Contains("integer", types);
+        Assert.DoesNotContain("string", types);
+        Assert.False(budget.TryGetProperty("pattern", out _));
+    }
+}
