@@ -110,4 +110,16 @@ public sealed class OpenApiDocumentTests
         Assert.DoesNotContain("string", types);
         Assert.False(budget.TryGetProperty("pattern", out _));
     }
+
+    [Fact]
+    public async Task Members_that_may_be_null_are_not_required()
+    {
+        // The service leaves nulls out of its JSON, so a nullable member may be absent.
+        var memory = (await DocumentAsync()).GetProperty("components").GetProperty("schemas").GetProperty("MemoryDto");
+        var required = memory.GetProperty("required").EnumerateArray().Select(r => r.GetString()).ToList();
+        Assert.Contains("id", required);
+        Assert.Contains("text", required);
+        Assert.DoesNotContain("stateReason", required);
+        Assert.DoesNotContain("validFrom", required);
+    }
 }

@@ -11,5 +11,6 @@ internal static class OpenApiSetup
         options.AddDocumentTransformer<ApiKeySecurityTransformer>();
         options.AddOperationTransformer<ProblemResponseTransformer>();
         options.AddSchemaTransformer<NumericSchemaTransformer>();
+        options.AddSchemaTransformer<NullableMemberSchemaTransformer>();
     });
 }
