@@ -1,0 +1,146 @@
+"""AgentMem REST client on the standard library alone (urllib, json).
+
+One method per operation of the OpenAPI document (``OPERATIONS`` maps its operation ids to the methods, and the
+round-trip test checks the document against it). Answers come back as the parsed JSON (dicts and lists); an error
+answer raises ``AgentMemError`` with the status and the RFC 7807 problem document.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+__all__ = ["AgentMemClient", "AgentMemError", "OPERATIONS"]
+
+# operationId in /openapi/v1.json -> method name here.
+OPERATIONS = {
+    "Health": "health",
+    "CreateCube": "create_cube",
+    "ListCubes": "list_cubes",
+    "AddMemory": "add",
+    "AddMemories": "add_batch",
+    "ListMemories": "list_memories",
+    "GetMemory": "get",
+    "UpdateMemory": "update",
+    "DeleteMemory": "delete",
+    "MemoryHistory": "history",
+    "Search": "search",
+    "BuildContext": "context",
+}
+
+
+class AgentMemError(Exception):
+    """A non-success answer: ``status`` and the problem document (``title``, ``detail``, ...)."""
+
+    def __init__(self, status: int, problem: dict[str, Any] | None):
+        self.status = status
+        self.problem = problem or {}
+        self.title = self.problem.get("title")
+        self.detail = self.problem.get("detail")
+        super().__init__(f"AgentMem answered {status}: {self.title or 'error'}" + (f" ({self.detail})" if self.detail else ""))
+
+
+def _fields(**values: Any) -> dict[str, Any]:
+    # Members left as None are left out: the service treats an absent member as "default" / "unchanged".
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class AgentMemClient:
+    """A client for one AgentMem service. ``api_key`` goes out as ``Authorization: Bearer KEY``."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.last_status: int | None = None
+
+    # --- transport -------------------------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
+        """Sends one call; returns the parsed JSON (None for an empty answer) and sets ``last_status``."""
+        url = self.base_url + path
+        params = {k: ("true" if v is True else "false" if v is False else v) for k, v in (query or {}).items() if v is not None}
+        if params:
+            url += "?" + urllib.parse.urlencode(params)
+        headers = {"Accept": "application/json, application/problem+json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        if self.api_key is not None:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as response:
+                self.last_status = response.status
+                return self._parse(response.read())
+        except urllib.error.HTTPError as error:
+            self.last_status = error.code
+            with error:
+                problem = self._parse(error.read())
+            raise AgentMemError(error.code, problem if isinstance(problem, dict) else None) from None
+
+    @staticmethod
+    def _parse(raw: bytes) -> Any:
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _id(memory_id: str) -> str:
+        return urllib.parse.quote(memory_id, safe="")
+
+    # --- operations --------------------------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self.request("GET", "/health")
+
+    def create_cube(self, name: str, description: str | None = None, deduplicate: bool | None = None,
+                    user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        return self.request("POST", "/v1/cubes", _fields(name=name, description=description, deduplicate=deduplicate, user=user, agent=agent))
+
+    def list_cubes(self, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        return self.request("GET", "/v1/cubes", query={"user": user, "agent": agent})
+
+    def add(self, text: str, cube: str | None = None, user: str | None = None, agent: str | None = None, **memory: Any) -> dict[str, Any]:
+        """Adds one memory; ``memory`` takes the other members of NewMemory (actor, session, tags, importance, ...)."""
+        return self.request("POST", "/v1/memories", _fields(text=text, cube=cube, user=user, agent=agent, **memory))
+
+    def add_batch(self, items: list[dict[str, Any]], cube: str | None = None, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        return self.request("POST", "/v1/memories/batch", _fields(items=items, cube=cube, user=user, agent=agent))
+
+    def list_memories(self, cube: str | None = None, limit: int | None = None, state: str | None = None,
+                      user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        return self.request("GET", "/v1/memories", query={"cube": cube, "limit": limit, "state": state, "user": user, "agent": agent})
+
+    def get(self, memory_id: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        return self.request("GET", f"/v1/memories/{self._id(memory_id)}", query={"user": user, "agent": agent})
+
+    def update(self, memory_id: str, user: str | None = None, agent: str | None = None, **changes: Any) -> dict[str, Any]:
+        """Writes a new version; ``changes`` takes text, reason, tags, keywords, context, importance, validFrom, validTo."""
+        return self.request("PATCH", f"/v1/memories/{self._id(memory_id)}", _fields(user=user, agent=agent, **changes))
+
+    def delete(self, memory_id: str, reason: str | None = None, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        """Soft delete: returns the tombstone version."""
+        return self.request("DELETE", f"/v1/memories/{self._id(memory_id)}", query={"reason": reason, "user": user, "agent": agent})
+
+    def purge(self, memory_id: str, user: str | None = None, agent: str | None = None) -> None:
+        """Removes every version for good (204)."""
+        self.request("DELETE", f"/v1/memories/{self._id(memory_id)}", query={"purge": True, "user": user, "agent": agent})
+
+    def history(self, memory_id: str, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/history", query={"user": user, "agent": agent})
+
+    def search(self, query: str, cube: str | None = None, k: int | None = None, mode: str | None = None, explain: bool = False,
+               user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        return self.request("POST", "/v1/search", _fields(query=query, cube=cube, k=k, mode=mode, explain=explain or None, user=user, agent=agent))
+
+    def context(self, query: str, cube: str | None = None, budget: int | None = None, mode: str | None = None,
+                user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        return self.request("POST", "/v1/context", _fields(query=query, cube=cube, budget=budget, mode=mode, user=user, agent=agent))

@@ -1,0 +1,106 @@
+"""Round trip against a running service (.ci/clients starts one): AGENTMEM_URL and AGENTMEM_KEY name it.
+
+The steps share state through the class and run in name order (unittest sorts them), hence the numbers.
+    AGENTMEM_URL=... AGENTMEM_KEY=... python3 -m unittest -v test_roundtrip
+"""
+
+import json
+import os
+import random
+import time
+import unittest
+import urllib.request
+
+from agentmem_client import OPERATIONS, AgentMemClient, AgentMemError
+
+BASE_URL = os.environ.get("AGENTMEM_URL")
+API_KEY = os.environ.get("AGENTMEM_KEY")
+if not BASE_URL or not API_KEY:
+    raise RuntimeError("Set AGENTMEM_URL and AGENTMEM_KEY to a running service and one of its keys (.ci/clients does).")
+
+
+class RoundTrip(unittest.TestCase):
+    client = AgentMemClient(BASE_URL, API_KEY)
+    # A cube of its own per run, so a reused database never mixes runs.
+    cube = f"py-roundtrip-{int(time.time() * 1000)}-{random.randrange(10**6)}"
+    memory_id = ""
+
+    def test_00_client_covers_every_operation_of_the_document(self):
+        with urllib.request.urlopen(BASE_URL.rstrip("/") + "/openapi/v1.json", timeout=30) as response:
+            document = json.load(response)
+        ids = {op["operationId"] for item in document["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op}
+        self.assertEqual(ids, set(OPERATIONS))
+        for method in OPERATIONS.values():
+            self.assertTrue(callable(getattr(AgentMemClient, method, None)), method)
+
+    def test_01_health_needs_no_key(self):
+        self.assertEqual(AgentMemClient(BASE_URL).health()["status"], "ok")
+
+    def test_02_create_and_list_a_cube(self):
+        created = self.client.create_cube(self.cube, description="Python round trip")
+        self.assertEqual(self.client.last_status, 201)
+        self.assertEqual(created["name"], self.cube)
+        self.assertIn(self.cube, [c["name"] for c in self.client.list_cubes()])
+        with self.assertRaises(AgentMemError) as taken:
+            self.client.create_cube(self.cube)
+        self.assertEqual(taken.exception.status, 409)
+
+    def test_03_add_and_deduplicate(self):
+        added = self.client.add("Caroline went to an LGBTQ support group", cube=self.cube, actor="Caroline", session="s1", tags=["event"])
+        self.assertEqual(self.client.last_status, 201)
+        self.assertTrue(added["created"])
+        type(self).memory_id = added["id"]
+        again = self.client.add("Caroline went to an LGBTQ support group", cube=self.cube)
+        self.assertEqual(self.client.last_status, 200)
+        self.assertEqual(again, {"id": self.memory_id, "created": False})
+
+    def test_04_batch_add(self):
+        outcomes = self.client.add_batch([{"text": "Melanie paints sunsets", "actor": "Melanie"},
+                                          {"text": "Caroline is moving to Sweden", "actor": "Caroline"}], cube=self.cube)
+        self.assertEqual(len(outcomes), 2)
+        self.assertTrue(all(o["created"] for o in outcomes))
+
+    def test_05_search_with_explain(self):
+        found = self.client.search("support group", cube=self.cube, k=3, mode="hybrid", explain=True)
+        self.assertEqual(found["retriever"], "hybrid")
+        top = found["hits"][0]
+        self.assertEqual(top["rank"], 1)
+        self.assertEqual(top["memory"]["id"], self.memory_id)
+        self.assertTrue(top["components"], "explain gave no score components")
+
+    def test_06_context(self):
+        context = self.client.context("What did Caroline do?", cube=self.cube, budget=500)
+        self.assertIn(self.memory_id, context["ids"])
+        self.assertIn("support group", context["text"])
+        self.assertTrue(0 < context["tokens"] <= 500)
+
+    def test_07_update_and_history(self):
+        updated = self.client.update(self.memory_id, text="Caroline went to two LGBTQ support groups", reason="corrected")
+        self.assertEqual(updated["version"], 2)
+        history = self.client.history(self.memory_id)
+        self.assertEqual([v["version"] for v in history], [1, 2])
+        self.assertEqual(history[0]["text"], "Caroline went to an LGBTQ support group")
+        self.assertEqual(self.client.get(self.memory_id)["text"], "Caroline went to two LGBTQ support groups")
+
+    def test_08_delete_and_purge(self):
+        tombstone = self.client.delete(self.memory_id, reason="round trip")
+        self.assertEqual(tombstone["state"], "deleted")
+        self.assertIsNone(self.client.purge(self.memory_id))
+        self.assertEqual(self.client.last_status, 204)
+        with self.assertRaises(AgentMemError) as gone:
+            self.client.get(self.memory_id)
+        self.assertEqual(gone.exception.status, 404)
+        self.assertEqual(gone.exception.problem["status"], 404)
+
+    def test_09_401_without_a_key_and_with_a_wrong_key(self):
+        with self.assertRaises(AgentMemError) as anonymous:
+            AgentMemClient(BASE_URL).list_cubes()
+        self.assertEqual(anonymous.exception.status, 401)
+        with self.assertRaises(AgentMemError) as wrong:
+            AgentMemClient(BASE_URL, API_KEY + "-wrong").search("x", cube=self.cube)
+        self.assertEqual(wrong.exception.status, 401)
+        self.assertIn("not valid", wrong.exception.detail)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
