@@ -44,3 +44,11 @@ public sealed record MemoryLinkResult(string Id, string Type, double Weight, str
 /// <param name="Outgoing">Links from this memory to others.</param>
 /// <param name="Incoming">Links from other memories of the same cube to this one.</param>
 public sealed record MemoryLinksResult(string Id, IReadOnlyList<MemoryLinkResult> Outgoing, IReadOnlyList<MemoryLinkResult> Incoming);
+
+/// <summary>What <c>core_memory_append</c> and <c>core_memory_replace</c> return: the block after the edit.</summary>
+/// <param name="Name">The block's name.</param>
+/// <param name="Text">The block's whole text now.</param>
+/// <param name="Chars">Characters in the block now.</param>
+/// <param name="Limit">Most characters the block may hold.</param>
+/// <param name="Version">The block memory's version after the edit.</param>
+public sealed record CoreBlockResult(string Name, string Text, int Chars, int Limit, int Version);

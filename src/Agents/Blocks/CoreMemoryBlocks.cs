@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Agents.Blocks;
+
+/// <summary>
+/// Core memory blocks (as in Letta/MemGPT): named, size-limited texts, such as what the agent is
+/// (<c>persona</c>) and who the user is (<c>human</c>), that are always in the model's context and
+/// that the model edits itself. Each block is an ordinary plaintext memory of the user's cube, tagged
+/// <see cref="BlockTag"/> and <c>core-block:NAME</c> and scoped to the acting user and agent, so it is
+/// listed, versioned, audited and exported like any memory; every edit is a new version.
+/// </summary>
+public sealed class CoreMemoryBlocks
+{
+    /// <summary>Tag carried by every block memory.</summary>
+    public const string BlockTag = "core-block";
+
+    private readonly MemoryOS memory;
+    private readonly CoreBlockOptions options;
+
+    /// <summary>Creates the blocks over <paramref name="memory"/>, which the caller keeps owning.</summary>
+    public CoreMemoryBlocks(MemoryOS memory, CoreBlockOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        this.options = options ?? new CoreBlockOptions();
+        this.options.Validate();
+        this.memory = memory;
+    }
+
+    /// <summary>The block names that may be written, in display order.</summary>
+    public IReadOnlyList<string> Names => [.. options.Names];
+
+    /// <summary>Most characters one block may hold.</summary>
+    public int Limit => options.Limit;
+
+    /// <summary>The tag that marks the block named <paramref name="name"/>.</summary>
+    public static string NameTag(string name) => BlockTag + ":" + name;
+
+    /// <summary>
+    /// The existing blocks of <paramref name="actor"/> (its user and agent) in <paramref name="cube"/>, in the
+    /// order of <see cref="CoreBlockOptions.Names"/>; blocks never written are left out, and none when the cube
+    /// does not exist yet.
+    /// </summary>
+    public async Task<IReadOnlyList<CoreBlock>> ListAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cube);
+        var found = new Dictionary<string, CoreBlock>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var item in memory.ListAsync(actor, cube, BlockFilter(actor), cancellationToken).ConfigureAwait(false))
+            {
+                // The oldest memory of a name wins, should a race ever have created two.
+                if (Owns(actor, item) && BlockName(item) is { } name && !found.ContainsKey(name))
+                {
+                    found[name] = ToBlock(name, item);
+                }
+            }
+        }
+        catch (CubeNotFoundException)
+        {
+            return [];
+        }
+
+        return [.. options.Names.Where(found.ContainsKey).Select(n => found[n])];
+    }
+
+    /// <summary>
+    /// Appends <paramref name="text"/> as a new line of the block <paramref name="name"/>, creating the block
+    /// (and the cube) if missing. Throws <see cref="MemoryValidationException"/> for an unknown name, empty
+    /// text, or a result longer than the limit.
+    /// </summary>
+    public async Task<CoreBlock> AppendAsync(Scope actor, string cube, string name, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cube);
+        string canonical = RequireName(name);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new MemoryValidationException($"Nothing to append to core block '{canonical}': the text is empty.");
+        }
+
+        string addition = text.Trim();
+        var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            RequireWithinLimit(canonical, addition.Length);
+            return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
+        }
+
+        string next = current.Text.Length == 0 ? addition : current.Text + "\n" + addition;
+        RequireWithinLimit(canonical, next.Length);
+        return await WriteAsync(actor, current, next, "core block append", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Replaces every occurrence of <paramref name="oldText"/> (ordinal match) in the block <paramref name="name"/>
+    /// with <paramref name="newText"/>, as a new version. An empty <paramref name="newText"/> deletes the
+    /// passage; a block left empty is deleted (a tombstone version) and returned with empty text. Throws
+    /// <see cref="MemoryValidationException"/> for an unknown name, text not found, or a result over the limit.
+    /// </summary>
+    public async Task<CoreBlock> ReplaceAsync(Scope actor, string cube, string name, string oldText, string newText, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cube);
+        string canonical = RequireName(name);
+        if (string.IsNullOrEmpty(oldText))
+        {
+            throw new MemoryValidationException($"Say which text of core block '{canonical}' to replace: the old text is empty.");
+        }
+
+        var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
+        if (current is null || !current.Text.Contains(oldText, StringComparison.Ordinal))
+        {
+            string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
+            throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
+        }
+
+        string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
+        RequireWithinLimit(canonical, next.Length);
+        if (next.Length == 0)
+        {
+            // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
+            var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", cancellationToken).ConfigureAwait(false);
+            return current with { Text = string.Empty, Version = tombstone.Version };
+        }
+
+        return await WriteAsync(actor, current, next, "core block replace", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The system-prompt section showing <paramref name="blocks"/>: a heading, then each block between
+    /// <c>&lt;name&gt;</c> markers with its size and limit; empty when there are no blocks.
+    /// </summary>
+    public static string Render(IReadOnlyList<CoreBlock> blocks)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        if (blocks.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var text = new StringBuilder("# Core memory\n");
+        foreach (var block in blocks)
+        {
+            // The size tells the model how much room is left before an append is refused.
+            text.Append(CultureInfo.InvariantCulture, $"<{block.Name} chars=\"{block.Text.Length}/{block.Limit}\">\n")
+                .Append(block.Text)
+                .Append(CultureInfo.InvariantCulture, $"\n</{block.Name}>\n");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private async Task<CoreBlock?> FindAsync(Scope actor, string cube, string name, CancellationToken cancellationToken)
+    {
+        var blocks = await ListAsync(actor, cube, cancellationToken).ConfigureAwait(false);
+        return blocks.FirstOrDefault(b => b.Name == name);
+    }
+
+    private async Task<CoreBlock> CreateAsync(Scope actor, string cube, string name, string text, CancellationToken cancellationToken)
+    {
+        var target = await memory.GetOrCreateCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
+        var outcome = await memory.AddAsync(actor, target.Id, Draft(name, text), cancellationToken).ConfigureAwait(false);
+        if (outcome.Created)
+        {
+            return ToBlock(name, await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false));
+        }
+
+        // The cube de-duplicated the text against another memory; a block needs its own memory, so it is
+        // created under a unique placeholder and given its text as version 2.
+        string placeholder = $"Core memory block '{name}' ({Guid.NewGuid():N})";
+        var created = await memory.AddAsync(actor, target.Id, Draft(name, placeholder), cancellationToken).ConfigureAwait(false);
+        var next = await memory.UpdateAsync(actor, created.Id, new MemoryChange { Text = text, Reason = "core block append" }, cancellationToken).ConfigureAwait(false);
+        return ToBlock(name, next);
+    }
+
+    private async Task<CoreBlock> WriteAsync(Scope actor, CoreBlock current, string text, string reason, CancellationToken cancellationToken)
+    {
+        var next = await memory.UpdateAsync(actor, current.Id, new MemoryChange { Text = text, Reason = reason }, cancellationToken).ConfigureAwait(false);
+        return ToBlock(current.Name, next);
+    }
+
+    private static MemoryDraft Draft(string name, string text) => new(text)
+    {
+        Tags = [BlockTag, NameTag(name)],
+        Source = SourceKind.Agent,
+        Context = $"Core memory block '{name}'.",
+    };
+
+    private static MemoryFilter BlockFilter(Scope actor) => new() { AnyTags = [BlockTag], User = actor.User, Agent = actor.Agent };
+
+    // The store filters by user and agent only when they are set; a scope without an agent must not see an agent's blocks.
+    private static bool Owns(Scope actor, MemoryItem item) =>
+        string.Equals(item.Scope.User, actor.User, StringComparison.Ordinal) && string.Equals(item.Scope.Agent, actor.Agent, StringComparison.Ordinal);
+
+    private string? BlockName(MemoryItem item)
+    {
+        foreach (string tag in item.Tags)
+        {
+            if (tag.StartsWith(BlockTag + ":", StringComparison.Ordinal) && options.Names.Contains(tag[(BlockTag.Length + 1)..]))
+            {
+                return tag[(BlockTag.Length + 1)..];
+            }
+        }
+
+        return null;
+    }
+
+    private CoreBlock ToBlock(string name, MemoryItem item) => new(name, item.Text, options.Limit, item.Id, item.Version);
+
+    private string RequireName(string? name)
+    {
+        string wanted = name?.Trim() ?? string.Empty;
+        return options.Names.FirstOrDefault(n => string.Equals(n, wanted, StringComparison.OrdinalIgnoreCase))
+            ?? throw new MemoryValidationException($"There is no core block '{name}'; the blocks are {string.Join(", ", options.Names)}.");
+    }
+
+    private void RequireWithinLimit(string name, int length)
+    {
+        if (length > options.Limit)
+        {
+            throw new MemoryValidationException(string.Create(CultureInfo.InvariantCulture,
+                $"Core block '{name}' would hold {length:N0} characters; its limit is {options.Limit:N0}. Shorten the text, or replace part of the block first."));
+        }
+    }
+
+    private static string Clip(string text) => text.Length <= 200 ? text : text[..200] + "…";
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using AgentMem.Agents.Blocks;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Agents.Tools;
+
+/// <summary>
+/// The bodies of the core block tools, bound to one set of blocks, acting scope and cube. Errors
+/// (unknown block, text not found, over the limit) throw with a message that says how to fix the call.
+/// </summary>
+internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, string cube)
+{
+    public async Task<CoreBlockResult> AppendAsync(
+        [Description("Name of the block to add to, e.g. human (about the user) or persona (about yourself).")] string name,
+        [Description("The text to add as a new line of the block: a short, self-contained statement.")] string text,
+        CancellationToken cancellationToken = default)
+    {
+        var block = await blocks.AppendAsync(scope, cube, name, text, cancellationToken).ConfigureAwait(false);
+        return Result(block);
+    }
+
+    public async Task<CoreBlockResult> ReplaceAsync(
+        [Description("Name of the block to edit.")] string name,
+        [Description("The exact text in the block to replace, copied from the block.")] string old_text,
+        [Description("The text to put in its place; empty to delete the old text.")] string new_text,
+        CancellationToken cancellationToken = default)
+    {
+        var block = await blocks.ReplaceAsync(scope, cube, name, old_text, new_text, cancellationToken).ConfigureAwait(false);
+        return Result(block);
+    }
+
+    private static CoreBlockResult Result(CoreBlock block) => new(block.Name, block.Text, block.Text.Length, block.Limit, block.Version);
+}

@@ -1,0 +1,123 @@
+using AgentMem.Agents.Blocks;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Agents.Tests.Blocks;
+
+public sealed class CoreMemoryBlocksTests : IAsyncLifetime
+{
+    private static readonly Scope Ann = new(Scope.DefaultTenant, "ann");
+    private readonly TempMemory temp = new();
+    private readonly CoreMemoryBlocks blocks;
+
+    public CoreMemoryBlocksTests() => blocks = new CoreMemoryBlocks(temp.Memory, new CoreBlockOptions { Limit = 60 });
+
+    // xunit v2 calls IAsyncLifetime, not IAsyncDisposable, on a test class: the temporary database is removed here.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => temp.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task Append_creates_the_block_as_a_tagged_plaintext_memory_then_adds_lines()
+    {
+        Assert.Empty(await blocks.ListAsync(Ann, "user-ann"));
+
+        var created = await blocks.AppendAsync(Ann, "user-ann", "human", "Name: Ann.");
+        var grown = await blocks.AppendAsync(Ann, "user-ann", "human", "  Vegetarian. ");
+
+        Assert.Equal(("human", "Name: Ann.", 1, 60), (created.Name, created.Text, created.Version, created.Limit));
+        Assert.Equal(("Name: Ann.\nVegetarian.", 2, created.Id), (grown.Text, grown.Version, grown.Id));
+        var item = await temp.Memory.GetAsync(Ann, created.Id);
+        Assert.Equal(MemoryKind.Plaintext, item.Kind);
+        Assert.Equal(["core-block", "core-block:human"], item.Tags);
+        Assert.Equal([grown], await blocks.ListAsync(Ann, "user-ann"));
+    }
+
+    [Fact]
+    public async Task Replace_writes_a_new_version_kept_in_the_history()
+    {
+        await blocks.AppendAsync(Ann, "user-ann", "human", "Lives in Lyon. Likes tea.");
+
+        var moved = await blocks.ReplaceAsync(Ann, "user-ann", "human", "Lyon", "Berlin");
+
+        Assert.Equal(("Lives in Berlin. Likes tea.", 2), (moved.Text, moved.Version));
+        var history = await temp.Memory.GetHistoryAsync(Ann, moved.Id);
+        Assert.Equal(["Lives in Lyon. Likes tea.", "Lives in Berlin. Likes tea."], history.Select(v => v.Text));
+        Assert.Equal(LifecycleState.Superseded, history[0].State);
+        Assert.Equal("core block replace", history[0].StateReason);
+    }
+
+    [Fact]
+    public async Task Replacing_everything_deletes_the_block_and_keeps_its_history()
+    {
+        var block = await blocks.AppendAsync(Ann, "user-ann", "persona", "I am terse.");
+
+        var emptied = await blocks.ReplaceAsync(Ann, "user-ann", "persona", "I am terse.", "");
+
+        Assert.Equal((string.Empty, 2), (emptied.Text, emptied.Version));
+        Assert.Empty(await blocks.ListAsync(Ann, "user-ann"));
+        Assert.Equal(2, (await temp.Memory.GetHistoryAsync(Ann, block.Id)).Count);
+    }
+
+    [Fact]
+    public async Task Errors_name_the_problem()
+    {
+        await blocks.AppendAsync(Ann, "user-ann", "human", "Name: Ann.");
+
+        var unknown = await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.AppendAsync(Ann, "user-ann", "diary", "x"));
+        Assert.Contains("no core block 'diary'; the blocks are persona, human", unknown.Message, StringComparison.Ordinal);
+
+        var tooLong = await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.AppendAsync(Ann, "user-ann", "human", new string('x', 50)));
+        Assert.Contains("would hold 61 characters; its limit is 60", tooLong.Message, StringComparison.Ordinal);
+
+        var missing = await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.ReplaceAsync(Ann, "user-ann", "human", "Bob", "Ann"));
+        Assert.Contains("\"Bob\" does not occur in core block 'human'", missing.Message, StringComparison.Ordinal);
+
+        await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.ReplaceAsync(Ann, "user-ann", "persona", "a", "b"));
+        Assert.Equal("Name: Ann.", Assert.Single(await blocks.ListAsync(Ann, "user-ann")).Text);
+    }
+
+    [Fact]
+    public async Task Text_already_stored_elsewhere_still_gets_its_own_block()
+    {
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        var fact = await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann is vegetarian."));
+
+        var block = await blocks.AppendAsync(Ann, "user-ann", "human", "Ann is vegetarian.");
+
+        Assert.NotEqual(fact.Id, block.Id);
+        Assert.Equal("Ann is vegetarian.", block.Text);
+        Assert.Equal(["core-block", "core-block:human"], (await temp.Memory.GetAsync(Ann, block.Id)).Tags);
+    }
+
+    [Fact]
+    public async Task Blocks_belong_to_one_user_and_agent()
+    {
+        var helper = new Scope(Scope.DefaultTenant, "ann", "helper");
+        await blocks.AppendAsync(Ann, "user-ann", "human", "Seen by the plain scope.");
+        await blocks.AppendAsync(helper, "user-ann", "human", "Seen by the helper agent.");
+
+        Assert.Equal("Seen by the plain scope.", Assert.Single(await blocks.ListAsync(Ann, "user-ann")).Text);
+        Assert.Equal("Seen by the helper agent.", Assert.Single(await blocks.ListAsync(helper, "user-ann")).Text);
+    }
+
+    [Fact]
+    public void Render_shows_each_block_with_its_size_and_limit()
+    {
+        var id = MemoryCore.Identity.MemoryId.NewId(DateTimeOffset.UnixEpoch);
+        string text = CoreMemoryBlocks.Render([new CoreBlock("persona", "I am terse.", 60, id, 1), new CoreBlock("human", "Name: Ann.", 60, id, 3)]);
+
+        Assert.Equal("# Core memory\n<persona chars=\"11/60\">\nI am terse.\n</persona>\n<human chars=\"10/60\">\nName: Ann.\n</human>", text);
+        Assert.Equal(string.Empty, CoreMemoryBlocks.Render([]));
+    }
+
+    [Theory]
+    [InlineData("has space")]
+    [InlineData("")]
+    public void Options_refuse_bad_names_and_limits(string name)
+    {
+        Assert.Throws<ArgumentException>(() => new CoreBlockOptions { Names = [name] }.Validate());
+        Assert.Throws<ArgumentException>(() => new CoreBlockOptions { Names = ["a", "a"] }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CoreBlockOptions { Limit = 0 }.Validate());
+    }
+}
