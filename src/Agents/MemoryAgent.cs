@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using AgentMem.Agents.Blocks;
 using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Tools;
 using AgentMem.MemoryCore;
@@ -12,8 +14,9 @@ namespace AgentMem.Agents;
 
 /// <summary>
 /// A chat agent with long-term memory over any <see cref="IChatClient"/>. Each turn it recalls a
-/// token-budgeted context from the user's cube into the system message, lets the model call the
-/// memory tools, and writes the exchange (and the facts extracted from it) back as memories.
+/// token-budgeted context from the user's cube into the system message, after the user's core memory
+/// blocks (see <see cref="CoreMemoryBlocks"/>), lets the model call the memory and block tools, and
+/// writes the exchange (and the facts extracted from it) back as memories.
 /// The memories are the conversation state: the agent keeps nothing between turns itself.
 /// </summary>
 public sealed class MemoryAgent
@@ -34,6 +37,7 @@ public sealed class MemoryAgent
     private readonly MemoryOS memory;
     private readonly MemoryAgentOptions options;
     private readonly TimeProvider time;
+    private readonly CoreMemoryBlocks? coreBlocks;
 
     /// <summary>Creates the agent. It does not own <paramref name="chatClient"/> or <paramref name="memory"/>; the caller disposes them.</summary>
     public MemoryAgent(IChatClient chatClient, MemoryOS memory, MemoryAgentOptions? options = null, TimeProvider? timeProvider = null)
@@ -45,28 +49,102 @@ public sealed class MemoryAgent
         this.chatClient = chatClient;
         this.memory = memory;
         time = timeProvider ?? TimeProvider.System;
+        coreBlocks = this.options.CoreBlocks is null ? null : new CoreMemoryBlocks(memory, this.options.CoreBlocks);
     }
 
     /// <summary>
     /// Runs one turn for <paramref name="userId"/>: recall, respond (with tool calls if enabled), write back.
     /// <paramref name="conversationId"/> becomes the session of the memories written, so the context
-    /// shows earlier turns grouped by conversation.
+    /// shows earlier turns grouped by conversation. A turn cancelled before the model has answered writes
+    /// nothing back (see <see cref="ChatStreamingAsync"/> for the rule).
     /// </summary>
     public async Task<MemoryAgentTurn> ChatAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
+        var prepared = await PrepareAsync(userId, message, cancellationToken).ConfigureAwait(false);
+        var response = await prepared.Client.GetResponseAsync(prepared.Messages, prepared.Options, cancellationToken).ConfigureAwait(false);
+        return await WriteBackAsync(prepared, message, conversationId, response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one turn like <see cref="ChatAsync"/>, yielding the reply's text as the model streams it, then one
+    /// final update whose <see cref="MemoryAgentUpdate.Completed"/> is the turn as written back. Tool calls are
+    /// run between the streamed pieces exactly as in <see cref="ChatAsync"/>, so both give the same memories.
+    /// </summary>
+    /// <remarks>
+    /// Write-back (the user message, the reply, extracted facts and the thought) starts only after the stream
+    /// has completed. <b>A cancelled turn writes nothing back</b>: when <paramref name="cancellationToken"/> is
+    /// cancelled, or the caller stops enumerating, before the final text arrived, neither the user message nor
+    /// the partial reply is stored. Tool calls the model already made (e.g. <c>memory_add</c> or
+    /// <c>core_memory_append</c>) are its own actions and have taken effect. Cancelling during write-back stops
+    /// it between steps: the exchange is stored in one transaction, then the facts, then the thought.
+    /// </remarks>
+    public IAsyncEnumerable<MemoryAgentUpdate> ChatStreamingAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
+    {
+        // Checked here, not in the iterator, so bad arguments throw at the call rather than at the first MoveNext.
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(message);
+        return StreamAsync(userId, message, conversationId, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<MemoryAgentUpdate> StreamAsync(string userId, string message, string? conversationId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareAsync(userId, message, cancellationToken).ConfigureAwait(false);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in prepared.Client.GetStreamingResponseAsync(prepared.Messages, prepared.Options, cancellationToken).ConfigureAwait(false))
+        {
+            updates.Add(update);
+            if (!string.IsNullOrEmpty(update.Text))
+            {
+                yield return new MemoryAgentUpdate(update.Text, null);
+            }
+        }
+
+        // A client that ends its stream quietly on cancellation must not get a partial reply stored.
+        cancellationToken.ThrowIfCancellationRequested();
+        var turn = await WriteBackAsync(prepared, message, conversationId, updates.ToChatResponse(), cancellationToken).ConfigureAwait(false);
+        yield return new MemoryAgentUpdate(null, turn);
+    }
+
+    private async Task<PreparedTurn> PrepareAsync(string userId, string message, CancellationToken cancellationToken)
+    {
         var scope = new Scope(options.Tenant, userId, options.AgentName);
         var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? "user-" + userId, cancellationToken).ConfigureAwait(false);
-
+        var blocks = coreBlocks is null ? [] : await coreBlocks.ListAsync(scope, cube.Id, cancellationToken).ConfigureAwait(false);
         var context = await memory.BuildContextAsync(scope, cube.Id, message, new ContextOptions { TokenBudget = options.ContextTokenBudget }, cancellationToken).ConfigureAwait(false);
         List<ChatMessage> messages =
         [
-            new(ChatRole.System, SystemMessage(context)),
+            new(ChatRole.System, SystemMessage(blocks, context)),
             new(ChatRole.User, message),
         ];
-        var response = await RespondAsync(messages, scope, cube.Name, cancellationToken).ConfigureAwait(false);
+        if (!options.EnableTools)
+        {
+            return new PreparedTurn(scope, cube.Id, context, messages, chatClient, null);
+        }
 
+        List<AITool> tools = [.. MemoryTools.Create(memory, scope, cube.Name)];
+        if (coreBlocks is not null)
+        {
+            tools.AddRange(CoreBlockTools.Create(coreBlocks, scope, cube.Name));
+        }
+
+        // Not disposed on purpose: disposing a delegating client disposes the caller's inner client.
+#pragma warning disable CA2000
+        var invoking = new FunctionInvokingChatClient(chatClient)
+        {
+            MaximumIterationsPerRequest = options.MaxToolIterations,
+
+            // The tools' error messages say how to fix the call, so the model should see them.
+            IncludeDetailedErrors = true,
+        };
+#pragma warning restore CA2000
+        return new PreparedTurn(scope, cube.Id, context, messages, invoking, new ChatOptions { Tools = tools });
+    }
+
+    private async Task<MemoryAgentTurn> WriteBackAsync(PreparedTurn prepared, string message, string? conversationId, ChatResponse response, CancellationToken cancellationToken)
+    {
+        var (scope, cubeId, context) = (prepared.Scope, prepared.CubeId, prepared.Context);
         var now = time.GetUtcNow();
         List<MemoryDraft> exchange = [Draft(message, UserSpeaker, conversationId, now, "turn")];
         string reply = response.Text;
@@ -75,8 +153,8 @@ public sealed class MemoryAgent
             exchange.Add(Draft(reply, AssistantSpeaker, conversationId, now, "turn"));
         }
 
-        var turn = await memory.AddBatchAsync(scope, cube.Id, exchange, cancellationToken).ConfigureAwait(false);
-        var (facts, resolutions) = await WriteFactsAsync(scope, cube.Id, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
+        var turn = await memory.AddBatchAsync(scope, cubeId, exchange, cancellationToken).ConfigureAwait(false);
+        var (facts, resolutions) = await WriteFactsAsync(scope, cubeId, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
         var evidence = ThoughtRecorder.Evidence(context.Memories, reply, options.MaxThoughtSources);
         MemoryId? thought = null;
         if (evidence.Count > 0)
@@ -89,33 +167,11 @@ public sealed class MemoryAgent
             if (options.RecordThoughts && !string.IsNullOrWhiteSpace(reply))
             {
                 var draft = ThoughtRecorder.Draft(message, reply, evidence, conversationId, now, turn[0].Id) with { Actor = AssistantSpeaker };
-                thought = (await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false)).Id;
+                thought = (await memory.AddAsync(scope, cubeId, draft, cancellationToken).ConfigureAwait(false)).Id;
             }
         }
 
         return new MemoryAgentTurn(response, context, turn, facts) { Resolutions = resolutions, Thought = thought, Evidence = [.. evidence.Select(e => e.Id)] };
-    }
-
-    private async Task<ChatResponse> RespondAsync(List<ChatMessage> messages, Scope scope, string cube, CancellationToken cancellationToken)
-    {
-        if (!options.EnableTools)
-        {
-            return await chatClient.GetResponseAsync(messages, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-
-        var chatOptions = new ChatOptions { Tools = [.. MemoryTools.Create(memory, scope, cube)] };
-
-        // Not disposed on purpose: disposing a delegating client disposes the caller's inner client.
-#pragma warning disable CA2000
-        var invoking = new FunctionInvokingChatClient(chatClient)
-        {
-            MaximumIterationsPerRequest = options.MaxToolIterations,
-
-            // The tools' error messages say how to fix the call, so the model should see them.
-            IncludeDetailedErrors = true,
-        };
-#pragma warning restore CA2000
-        return await invoking.GetResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(IReadOnlyList<AddOutcome> Facts, IReadOnlyList<FactResolution> Resolutions)> WriteFactsAsync(Scope scope, string cubeId, string message, string reply, string? conversationId, DateTimeOffset now, IReadOnlyList<AddOutcome> turn, CancellationToken cancellationToken)
@@ -160,11 +216,30 @@ public sealed class MemoryAgent
         return (outcomes, resolutions);
     }
 
-    private string SystemMessage(BuiltContext context)
+    private string SystemMessage(IReadOnlyList<CoreBlock> blocks, BuiltContext context)
     {
         string recalled = string.IsNullOrWhiteSpace(context.Text) ? "(nothing yet)" : context.Text.TrimEnd();
-        return $"{options.Instructions}\n\n# What you remember about this user\n{recalled}";
+        return coreBlocks is null
+            ? $"{options.Instructions}\n\n# What you remember about this user\n{recalled}"
+            : $"{options.Instructions}\n\n{CoreSection(blocks)}\n\n# What you remember about this user\n{recalled}";
     }
+
+    private string CoreSection(IReadOnlyList<CoreBlock> blocks)
+    {
+        string section = blocks.Count == 0 ? "# Core memory\n(empty)" : CoreMemoryBlocks.Render(blocks);
+        if (!options.EnableTools)
+        {
+            return section;
+        }
+
+        // Without a hint the model does not know the blocks it has never written exist.
+        var unwritten = coreBlocks!.Names.Where(n => blocks.All(b => b.Name != n)).ToList();
+        string hint = "Keep these blocks current with core_memory_append and core_memory_replace.";
+        return unwritten.Count == 0 ? $"{section}\n{hint}" : $"{section}\n{hint} Blocks not written yet: {string.Join(", ", unwritten)}.";
+    }
+
+    /// <summary>What one turn needs between recall and write-back.</summary>
+    private sealed record PreparedTurn(Scope Scope, string CubeId, BuiltContext Context, List<ChatMessage> Messages, IChatClient Client, ChatOptions? Options);
 
     private static MemoryDraft Draft(string text, string speaker, string? session, DateTimeOffset now, string tag) =>
         new(text.Trim()) { Actor = speaker, Session = session, ValidFrom = now, Tags = [tag] };

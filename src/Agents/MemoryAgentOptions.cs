@@ -1,3 +1,4 @@
+using AgentMem.Agents.Blocks;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 using Microsoft.Extensions.AI;
@@ -73,6 +74,13 @@ public sealed class MemoryAgentOptions
     /// <summary>Most recalled memories a thought links to, best-supporting first (default 5).</summary>
     public int MaxThoughtSources { get; set; } = 5;
 
+    /// <summary>
+    /// The core memory blocks shown in every system message and edited by the model through
+    /// <c>core_memory_append</c> and <c>core_memory_replace</c> (default: <c>persona</c> and <c>human</c>,
+    /// 2,000 characters each); null disables blocks and their tools. See <see cref="CoreMemoryBlocks"/>.
+    /// </summary>
+    public CoreBlockOptions? CoreBlocks { get; set; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
@@ -82,5 +90,6 @@ public sealed class MemoryAgentOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxToolIterations, 1, nameof(MaxToolIterations));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFactsPerTurn, 0, nameof(MaxFactsPerTurn));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxThoughtSources, 1, nameof(MaxThoughtSources));
+        CoreBlocks?.Validate();
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Agents.Tests;
@@ -20,8 +22,32 @@ internal sealed class ScriptedChatClient(params ChatMessage[] script) : IChatCli
         return Task.FromResult(new ChatResponse(reply));
     }
 
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException();
+    /// <summary>Streams the next scripted reply: its text word by word, its other contents (tool calls) in one update.</summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reply = (await GetResponseAsync(messages, options, cancellationToken)).Messages[0];
+        string messageId = "msg-" + Requests.Count;
+        var others = reply.Contents.Where(c => c is not TextContent).ToList();
+        if (others.Count > 0)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, others) { MessageId = messageId };
+        }
+
+        foreach (string piece in Regex.Split(reply.Text, @"(?<= )"))
+        {
+            // Lets a test cancel between pieces, as a network stream would.
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (piece.Length > 0)
+            {
+                StreamedPieces++;
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { MessageId = messageId };
+            }
+        }
+    }
+
+    /// <summary>Text pieces streamed so far.</summary>
+    public int StreamedPieces { get; private set; }
 
     public object? GetService(Type serviceType, object? serviceKey = null) => null;
 
