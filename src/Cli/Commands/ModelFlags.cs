@@ -24,14 +24,15 @@ internal sealed class ModelFlags
     public Option<string?> Tokenizer { get; }
 
     /// <summary>Loads the model and its tokenizer.</summary>
-    public Generator Load(ParseResult parse)
+    public Generator Load(ParseResult parse) => Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), "--model");
+
+    /// <summary>Loads the model at <paramref name="modelPath"/> (named <paramref name="flag"/> in errors) and its tokenizer.</summary>
+    public static Generator Load(string modelPath, string? named, string flag)
     {
-        string modelPath = parse.GetValue(Model)!;
-        string? named = parse.GetValue(Tokenizer);
         bool folder = Directory.Exists(modelPath);
         if (!folder && !File.Exists(modelPath))
         {
-            throw new MemoryValidationException($"--model '{modelPath}' is neither a checkpoint file nor a model folder.");
+            throw new MemoryValidationException($"{flag} '{modelPath}' is neither a checkpoint file nor a model folder.");
         }
 
         string tokenizerPath = named ?? (folder
