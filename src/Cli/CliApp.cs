@@ -33,6 +33,7 @@ internal static class CliApp
         root.Subcommands.Add(McpCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ModelCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(ChatCommand.Create(global, stdout, stderr));
         return root;
     }
 
@@ -40,7 +41,9 @@ internal static class CliApp
     {
         var root = Build(stdout, stderr, terminal ?? TerminalKind.None);
         var parse = root.Parse(args);
-        // Ctrl-C cancels the token; allow longer than the service's 30 s drain so in-flight writes finish.
-        return parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = TimeSpan.FromSeconds(35) }, cancellationToken);
+        // Ctrl-C cancels the token; allow longer than the service's 30 s drain so in-flight writes finish. An interactive
+        // chat handles Ctrl-C itself (it stops a reply, not the program).
+        TimeSpan? termination = ChatCommand.HandlesCtrlC(parse) ? null : TimeSpan.FromSeconds(35);
+        return parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = termination }, cancellationToken);
     }
 }

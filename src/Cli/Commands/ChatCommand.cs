@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using AgentMem.Agents;
+using AgentMem.Agents.Blocks;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>chat</c>: talk to an agent that remembers, over an OpenAI-compatible endpoint or the local model host. Each user has a
+/// cube (<c>chat-USER</c> unless <c>--cube</c> names one); <see cref="MemoryAgent"/> recalls from it into the prompt and writes
+/// each completed turn back. Interactive by default (replies stream as they arrive; Ctrl-C stops a reply, not the chat), or
+/// one turn with <c>--message</c>.
+/// </summary>
+internal static class ChatCommand
+{
+    /// <summary>The user chatting when <c>--user</c> is not given.</summary>
+    public const string DefaultUser = "me";
+
+    private const string MessageFlag = "--message";
+
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var modelFlags = new ChatModelFlags();
+        var message = new Option<string?>(MessageFlag, "-m") { Description = "Send this one message, print the reply, and exit (no prompt)." };
+        var command = new Command("chat", "Chat with an agent that remembers you across runs: recalls from your cube into the prompt, edits its core memory blocks, writes each turn back. Slash commands: " + ChatSlashCommands.Help + ".") { message };
+        foreach (var option in modelFlags.All)
+        {
+            command.Options.Add(option);
+        }
+
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            string userId = ctx.Scope.User ?? DefaultUser;
+            var scope = new Scope(ctx.Scope.Tenant, userId, ctx.Scope.Agent);
+            string cube = parse.GetResult(g.Cube) is { Implicit: false } ? ctx.Cube : "chat-" + userId;
+            using var chat = modelFlags.Create(parse);
+            await using var memory = ctx.OpenMemory();
+            var agent = new MemoryAgent(chat, memory, new MemoryAgentOptions { Tenant = scope.Tenant, AgentName = scope.Agent, Cube = cube });
+            string endpoint = parse.GetValue(modelFlags.LocalModel) ?? parse.GetValue(modelFlags.BaseUrl)!;
+            // Each run is its own conversation; the memories, not the process, carry what was said before.
+            string conversation = "chat-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+            var session = new ChatSession(agent, userId, conversation, endpoint);
+
+            if (parse.GetValue(message) is { } text)
+            {
+                return await OneTurnAsync(ctx, session, text, ct);
+            }
+
+            var commands = new ChatSlashCommands(memory, new CoreMemoryBlocks(memory), scope, cube, ctx.Output.Out);
+            return await InteractiveAsync(ctx, session, commands, $"{userId} in cube {cube}", ct);
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Whether this invocation handles Ctrl-C itself: an interactive chat stops the reply in progress instead of the program,
+    /// so the parser's own handling (cancel everything, exit 130) must stay out of its way.
+    /// </summary>
+    public static bool HandlesCtrlC(ParseResult parse) => parse.CommandResult.Command.Name == "chat"
+        && !parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Any(o => o.Option.Name == MessageFlag);
+
+    private static async Task<int> OneTurnAsync(CliContext ctx, ChatSession session, string message, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            throw new MemoryCore.Errors.MemoryValidationException("--message needs some text.");
+        }
+
+        var turn = await session.TurnAsync(message, ctx.Output.IsJson ? null : ctx.Output.Out, ct);
+        if (ctx.Output.IsJson)
+        {
+            ctx.Output.WriteJson(new
+            {
+                reply = turn.Text,
+                conversation = session.ConversationId,
+                memoriesWritten = turn.Turn.Select(o => o.Id),
+                facts = turn.Facts.Select(o => o.Id),
+                thought = turn.Thought,
+                recalled = turn.Context.Memories.Count,
+            });
+        }
+        else
+        {
+            await ctx.Output.Out.WriteLineAsync();
+            await ctx.Output.Out.FlushAsync(ct);
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> InteractiveAsync(CliContext ctx, ChatSession session, ChatSlashCommands commands, string who, CancellationToken ct)
+    {
+        var output = ctx.Output.Out;
+        var errors = ctx.Output.Err;
+        CancellationTokenSource? reply = null;
+        // Ctrl-C during a reply stops that reply; at the prompt it ends the program as usual (nothing is in flight then).
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            if (Volatile.Read(ref reply) is { } running)
+            {
+                signal.Cancel = true;
+                running.Cancel();
+            }
+        });
+
+        await errors.WriteLineAsync($"chatting as {who}. {ChatSlashCommands.Help}");
+        while (true)
+        {
+            await errors.WriteAsync("> ");
+            await errors.FlushAsync(ct);
+            string? line = await Console.In.ReadLineAsync(ct);
+            if (line is null)
+            {
+                return 0;
+            }
+
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            if (ChatSlashCommands.IsCommand(line))
+            {
+                if (!await commands.RunAsync(line, ct))
+                {
+                    return 0;
+                }
+
+                continue;
+            }
+
+            using var running = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Volatile.Write(ref reply, running);
+            try
+            {
+                await session.TurnAsync(line, output, running.Token);
+                await output.WriteLineAsync();
+            }
+            catch (OperationCanceledException) when (running.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                await errors.WriteLineAsync();
+                await errors.WriteLineAsync("[reply stopped; nothing from this turn was stored]");
+            }
+            catch (HttpRequestException ex)
+            {
+                // The endpoint may come back: say so and keep the chat open.
+                await errors.WriteLineAsync($"error: {ex.Message}");
+            }
+            finally
+            {
+                Volatile.Write(ref reply, null);
+            }
+
+            await output.FlushAsync(ct);
+        }
+    }
+}

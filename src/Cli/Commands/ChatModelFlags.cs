@@ -1,0 +1,65 @@
+using System.CommandLine;
+using AgentMem.Benchmarks.Qa;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.ModelHost;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// The flags naming the model <c>chat</c> talks to: an OpenAI-compatible endpoint (<c>--base-url</c> and <c>--model</c>, key from
+/// the environment) or the local model host (<c>--local-model</c>, <c>--tokenizer</c>), exactly one of the two.
+/// </summary>
+internal sealed class ChatModelFlags
+{
+    /// <summary>The environment variable read first for the endpoint's key.</summary>
+    public const string ApiKeyVariable = "AGENTMEM_CHAT_API_KEY";
+
+    public Option<string?> BaseUrl { get; } = new("--base-url") { Description = "OpenAI-compatible API base, e.g. http://127.0.0.1:11434/v1 (Ollama). Key in AGENTMEM_CHAT_API_KEY, else OPENAI_API_KEY. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => Env("AGENTMEM_CHAT_BASE_URL") };
+
+    public Option<string?> Model { get; } = new("--model") { Description = "Model name at the endpoint. Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => Env("AGENTMEM_CHAT_MODEL") };
+
+    public Option<string?> LocalModel { get; } = new("--local-model") { Description = "Run a local model on the CPU instead: a llama2.c checkpoint (.bin, with --tokenizer) or a Hugging Face folder." };
+
+    public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "With --local-model: llama2.c tokenizer.bin or a tokenizer.json (default: the folder's tokenizer.json)." };
+
+    public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, Tokenizer];
+
+    /// <summary>Creates the chat client the flags name; a user error when they name none, both, or something unusable.</summary>
+    public IChatClient Create(ParseResult parse)
+    {
+        string? local = parse.GetValue(LocalModel);
+        string? url = parse.GetValue(BaseUrl);
+        // The environment's endpoint is a default, so an explicit --local-model wins over it; two explicit choices are a mistake.
+        if (local is not null && parse.GetResult(BaseUrl) is { Implicit: false })
+        {
+            throw new MemoryValidationException("Give either --local-model or --base-url, not both.");
+        }
+
+        if (local is not null)
+        {
+            var generator = ModelFlags.Load(local, parse.GetValue(Tokenizer), "--local-model");
+            return new LocalChatClient(generator.Model, generator.Tokenizer, Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(local)));
+        }
+
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            throw new MemoryValidationException("chat needs a model: pass --base-url URL --model NAME (or set AGENTMEM_CHAT_BASE_URL and AGENTMEM_CHAT_MODEL), or --local-model PATH.");
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new MemoryValidationException($"--base-url '{url}' is not an http(s) URL.");
+        }
+
+        string? model = parse.GetValue(Model);
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            throw new MemoryValidationException($"--base-url {url} needs a model name: pass --model NAME or set AGENTMEM_CHAT_MODEL.");
+        }
+
+        return new OpenAICompatibleChatClient(uri, model, Env(ApiKeyVariable) ?? Env("OPENAI_API_KEY"));
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+}
