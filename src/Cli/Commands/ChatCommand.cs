@@ -35,13 +35,13 @@ internal static class ChatCommand
             string userId = ctx.Scope.User ?? DefaultUser;
             var scope = new Scope(ctx.Scope.Tenant, userId, ctx.Scope.Agent);
             string cube = parse.GetResult(g.Cube) is { Implicit: false } ? ctx.Cube : "chat-" + userId;
-            using var chat = modelFlags.Create(parse);
+            var model = modelFlags.Create(parse);
+            using var chat = model.Client;
             await using var memory = ctx.OpenMemory();
-            var agent = new MemoryAgent(chat, memory, new MemoryAgentOptions { Tenant = scope.Tenant, AgentName = scope.Agent, Cube = cube });
-            string endpoint = parse.GetValue(modelFlags.LocalModel) ?? parse.GetValue(modelFlags.BaseUrl)!;
+            var agent = new MemoryAgent(chat, memory, AgentOptions(scope, cube, model));
             // Each run is its own conversation; the memories, not the process, carry what was said before.
             string conversation = "chat-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-            var session = new ChatSession(agent, userId, conversation, endpoint);
+            var session = new ChatSession(agent, userId, conversation, model.Endpoint);
 
             if (parse.GetValue(message) is { } text)
             {
@@ -60,6 +60,21 @@ internal static class ChatCommand
     /// </summary>
     public static bool HandlesCtrlC(ParseResult parse) => parse.CommandResult.Command.Name == "chat"
         && !parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Any(o => o.Option.Name == MessageFlag);
+
+    private static MemoryAgentOptions AgentOptions(Scope scope, string cube, ChatModel model)
+    {
+        var options = new MemoryAgentOptions { Tenant = scope.Tenant, AgentName = scope.Agent, Cube = cube };
+        if (model.LocalContextTokens is { } context)
+        {
+            // The local host cannot call tools, and a small model's context must hold the prompt and the reply: a short
+            // instruction and a recall budget of an eighth of the context leave most of it to the conversation.
+            options.EnableTools = false;
+            options.Instructions = "You remember the user.";
+            options.ContextTokenBudget = Math.Max(16, context / 8);
+        }
+
+        return options;
+    }
 
     private static async Task<int> OneTurnAsync(CliContext ctx, ChatSession session, string message, CancellationToken ct)
     {
@@ -143,9 +158,9 @@ internal static class ChatCommand
                 await errors.WriteLineAsync();
                 await errors.WriteLineAsync("[reply stopped; nothing from this turn was stored]");
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException or MemoryCore.Errors.AgentMemException)
             {
-                // The endpoint may come back: say so and keep the chat open.
+                // The endpoint may come back, and a shorter message may fit: say so and keep the chat open.
                 await errors.WriteLineAsync($"error: {ex.Message}");
             }
             finally

@@ -2,7 +2,6 @@ using System.CommandLine;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.ModelHost;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Cli.Commands;
 
@@ -26,7 +25,7 @@ internal sealed class ChatModelFlags
     public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, Tokenizer];
 
     /// <summary>Creates the chat client the flags name; a user error when they name none, both, or something unusable.</summary>
-    public IChatClient Create(ParseResult parse)
+    public ChatModel Create(ParseResult parse)
     {
         string? local = parse.GetValue(LocalModel);
         string? url = parse.GetValue(BaseUrl);
@@ -39,7 +38,8 @@ internal sealed class ChatModelFlags
         if (local is not null)
         {
             var generator = ModelFlags.Load(local, parse.GetValue(Tokenizer), "--local-model");
-            return new LocalChatClient(generator.Model, generator.Tokenizer, Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(local)));
+            var client = new LocalChatClient(generator.Model, generator.Tokenizer, Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(local)));
+            return new ChatModel(client, local, generator.Model.Config.SeqLen);
         }
 
         if (string.IsNullOrWhiteSpace(url))
@@ -58,7 +58,7 @@ internal sealed class ChatModelFlags
             throw new MemoryValidationException($"--base-url {url} needs a model name: pass --model NAME or set AGENTMEM_CHAT_MODEL.");
         }
 
-        return new OpenAICompatibleChatClient(uri, model, Env(ApiKeyVariable) ?? Env("OPENAI_API_KEY"));
+        return new ChatModel(new OpenAICompatibleChatClient(uri, model, Env(ApiKeyVariable) ?? Env("OPENAI_API_KEY")), url, null);
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

@@ -37,12 +37,17 @@ internal sealed class ChatSession(MemoryAgent agent, string userId, string conve
         {
             throw new HttpRequestException($"cannot reach the chat endpoint {endpoint}: {ex.Message}", ex);
         }
+        catch (ArgumentException ex)
+        {
+            // The local model host refuses a prompt longer than its context.
+            throw new MemoryValidationException($"{endpoint} cannot take this turn: {ex.Message}", ex);
+        }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Not ours: the HTTP client's own timeout.
             throw new HttpRequestException($"the chat endpoint {endpoint} did not answer in time.", ex);
         }
 
-        return completed ?? throw new MemoryValidationException("the agent ended the turn without completing it.");
+        return completed ?? throw new InvalidOperationException("the agent ended the turn without completing it.");
     }
 }

@@ -43,7 +43,8 @@ internal sealed class ChatSlashCommands(MemoryOS memory, CoreMemoryBlocks blocks
                     await output.WriteLineAsync($"forgot {forgotten.Id}: {MemoryView.Clip(forgotten.Text, 70)}").ConfigureAwait(false);
                     break;
                 case "/blocks":
-                    await output.WriteLineAsync(CoreMemoryBlocks.Render(await blocks.ListAsync(scope, cube, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+                    var written = await blocks.ListAsync(scope, cube, cancellationToken).ConfigureAwait(false);
+                    await output.WriteLineAsync(written.Count == 0 ? "(no core memory blocks written yet)" : CoreMemoryBlocks.Render(written)).ConfigureAwait(false);
                     break;
                 default:
                     await output.WriteLineAsync(Help).ConfigureAwait(false);
