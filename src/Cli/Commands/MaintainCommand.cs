@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using AgentMem.Agents.Clients;
 using AgentMem.Agents.Lifecycle;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore;

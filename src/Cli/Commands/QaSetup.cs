@@ -1,3 +1,4 @@
+using AgentMem.Agents.Clients;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore.Errors;
 

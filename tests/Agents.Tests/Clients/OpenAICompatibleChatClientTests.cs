@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using AgentMem.Benchmarks.Qa;
+using AgentMem.Agents.Clients;
 using Microsoft.Extensions.AI;
 
-namespace AgentMem.Benchmarks.Tests.Qa;
+namespace AgentMem.Agents.Tests.Clients;
 
 /// <summary>Talks to a scripted HTTP server on loopback, so the real request and parsing code runs.</summary>
 public sealed class OpenAICompatibleChatClientTests : IDisposable
