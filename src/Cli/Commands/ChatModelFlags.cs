@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentMem.Benchmarks.Qa;
+using AgentMem.Agents.Clients;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.ModelHost;
 

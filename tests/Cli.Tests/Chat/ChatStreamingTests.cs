@@ -61,6 +61,7 @@ public sealed class ChatStreamingTests
         await chat.WaitForOutputAsync("Once ", seconds: 30);
         chat.Interrupt();
         await chat.WaitForErrorAsync("reply stopped", seconds: 30);
+        Assert.DoesNotContain("upon", chat.Out, StringComparison.Ordinal);
         Assert.True(Assert.Single(server.Requests).Stream, "the CLI should ask for a streamed reply");
 
         // Still chatting: a slash command answers, and there is nothing in memory from the stopped turn.
