@@ -112,7 +112,13 @@ public sealed class MemoryAgent
         var scope = new Scope(options.Tenant, userId, options.AgentName);
         var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? "user-" + userId, cancellationToken).ConfigureAwait(false);
         var blocks = coreBlocks is null ? [] : await coreBlocks.ListAsync(scope, cube.Id, cancellationToken).ConfigureAwait(false);
-        var context = await memory.BuildContextAsync(scope, cube.Id, message, new ContextOptions { TokenBudget = options.ContextTokenBudget }, cancellationToken).ConfigureAwait(false);
+        var context = await memory.BuildContextAsync(scope, cube.Id, message, new ContextOptions
+        {
+            TokenBudget = options.ContextTokenBudget,
+
+            // The blocks are in the system message already; recalling them again would spend the budget twice.
+            ExcludeTags = coreBlocks is null ? [] : [CoreMemoryBlocks.BlockTag],
+        }, cancellationToken).ConfigureAwait(false);
         List<ChatMessage> messages =
         [
             new(ChatRole.System, SystemMessage(blocks, context)),

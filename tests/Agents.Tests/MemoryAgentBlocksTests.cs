@@ -30,6 +30,9 @@ public sealed class MemoryAgentBlocksTests : IAsyncLifetime
         Assert.True(core > 0, system);
         Assert.True(core < system.IndexOf("# What you remember about this user", StringComparison.Ordinal));
         Assert.Contains("Blocks not written yet: persona.", system, StringComparison.Ordinal);
+
+        // The block is in the prompt once: recall leaves block memories out (ContextOptions.ExcludeTags).
+        Assert.Equal(core, system.LastIndexOf("Name: Ann. Vegetarian.", StringComparison.Ordinal) - "# Core memory\n<human chars=\"22/2000\">\n".Length);
         Assert.Contains(model.Requests[0].Options!.Tools!, t => t.Name == "core_memory_append");
         Assert.Contains(model.Requests[0].Options!.Tools!, t => t.Name == "core_memory_replace");
     }

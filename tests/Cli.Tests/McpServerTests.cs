@@ -24,7 +24,7 @@ public sealed class McpServerTests
         {
             Assert.Equal("agentmem", client.ServerInfo?.Name);
             var tools = await client.ListToolsAsync(cancellationToken: ct);
-            Assert.Equal(["memory_add", "memory_delete", "memory_history", "memory_links", "memory_search", "memory_update"], tools.Select(t => t.Name).Order(StringComparer.Ordinal));
+            Assert.Equal(["core_memory_append", "core_memory_replace", "memory_add", "memory_delete", "memory_history", "memory_links", "memory_search", "memory_update"], tools.Select(t => t.Name).Order(StringComparer.Ordinal));
             var search = tools.Single(t => t.Name == "memory_search");
             Assert.Contains("query", search.JsonSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name));
 
@@ -37,6 +37,12 @@ public sealed class McpServerTests
             Assert.Equal(id, top.GetProperty("id").GetString());
             Assert.Equal("Ann adopted a cat named Miso", top.GetProperty("text").GetString());
             Assert.Equal("2024-05-07", top.GetProperty("date").GetString());
+
+            // The core memory blocks are editable here too, and stored as memories with versions.
+            await client.CallToolAsync("core_memory_append", new Dictionary<string, object?> { ["name"] = "human", ["text"] = "Ann lives in Bergen." }, cancellationToken: ct);
+            var block = await client.CallToolAsync("core_memory_replace", new Dictionary<string, object?> { ["name"] = "human", ["old_text"] = "Bergen", ["new_text"] = "Oslo" }, cancellationToken: ct);
+            Assert.NotEqual(true, block.IsError);
+            Assert.Equal(("Ann lives in Oslo.", 2), (Json(block).GetProperty("text").GetString(), Json(block).GetProperty("version").GetInt32()));
 
             // Input errors reach the client as tool errors with the tool's own message.
             var bad = await client.CallToolAsync("memory_update", new Dictionary<string, object?> { ["id"] = "nope", ["text"] = "x" }, cancellationToken: ct);

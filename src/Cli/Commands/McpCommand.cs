@@ -32,7 +32,8 @@ internal static class McpCommand
                 ToolCollection = [],
                 ResourceCollection = [],
             };
-            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube))
+            // The agent's core memory blocks are editable over MCP as in `agentmem chat` (and, being memories, searchable).
+            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube).Concat(CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), ctx.Scope, ctx.Cube)))
             {
                 options.ToolCollection.Add(McpServerTool.Create(new ReportedErrors(tool)));
             }

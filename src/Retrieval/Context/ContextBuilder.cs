@@ -25,6 +25,11 @@ public static class ContextBuilder
         bool fits = true;
         await foreach (var item in memory.ListAsync(actor, cube, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
+            if (options.Excludes(item))
+            {
+                continue;
+            }
+
             all.Add(item);
             if (fits)
             {
@@ -56,6 +61,11 @@ public static class ContextBuilder
         (string Text, int Tokens, List<MemoryItem> Ordered) rendered = (string.Empty, 0, []);
         foreach (var hit in ranked)
         {
+            if (options.Excludes(hit.Item))
+            {
+                continue;
+            }
+
             chosen.Add((hit.Item, options.Passages ? hit.MarkedExcerpt : hit.Item.Text));
             var attempt = Render(chosen, options);
             if (attempt.Tokens > options.TokenBudget)

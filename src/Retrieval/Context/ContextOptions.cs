@@ -21,8 +21,21 @@ public sealed class ContextOptions
     /// </summary>
     public bool Passages { get; set; } = true;
 
+    /// <summary>
+    /// Memories carrying any of these tags (compared ignoring case) are left out: text the reader already gets elsewhere,
+    /// such as an agent's core memory blocks rendered into its system message. Empty by default.
+    /// </summary>
+    public IReadOnlyCollection<string> ExcludeTags { get; set; } = [];
+
     /// <summary>Retriever used to rank, by name; null for the default.</summary>
     public string? Retriever { get; set; }
+
+    /// <summary>Whether <paramref name="item"/> is left out by <see cref="ExcludeTags"/>.</summary>
+    public bool Excludes(MemoryCore.Model.MemoryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return ExcludeTags.Count > 0 && item.Tags.Any(tag => ExcludeTags.Contains(tag, StringComparer.OrdinalIgnoreCase));
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
@@ -30,5 +43,6 @@ public sealed class ContextOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(TokenBudget, 16, nameof(TokenBudget));
         ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 1, nameof(Candidates));
         ArgumentNullException.ThrowIfNull(TokenCounter, nameof(TokenCounter));
+        ArgumentNullException.ThrowIfNull(ExcludeTags, nameof(ExcludeTags));
     }
 }

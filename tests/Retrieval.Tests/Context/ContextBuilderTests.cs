@@ -63,4 +63,24 @@ public sealed class ContextBuilderTests : IAsyncLifetime
     [Fact]
     public void Bad_budgets_are_refused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new ContextOptions { TokenBudget = 0 }.Validate());
+
+    [Fact]
+    public async Task Memories_with_an_excluded_tag_are_left_out_whether_the_cube_fits_or_is_searched()
+    {
+        await memory.AddAsync(Me, "chat", new MemoryDraft("Ann lives in Osaka and flies to Tokyo often.") { Tags = ["Core-Block", "core-block:human"] });
+        var options = new ContextOptions { TokenBudget = 1000, ExcludeTags = ["core-block"] };
+
+        var whole = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", options);
+        Assert.True(whole.IsComplete);
+        Assert.Equal(4, whole.Memories.Count);
+        Assert.DoesNotContain("Osaka", whole.Text, StringComparison.Ordinal);
+
+        options.TokenBudget = 30;
+        var searched = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to Tokyo from Osaka?", options);
+        Assert.DoesNotContain("Osaka", searched.Text, StringComparison.Ordinal);
+        Assert.Contains("Tokyo", searched.Text, StringComparison.Ordinal);
+
+        // Without the exclusion the tagged memory is recalled like any other.
+        Assert.Contains("Osaka", (await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions { TokenBudget = 1000 })).Text, StringComparison.Ordinal);
+    }
 }
