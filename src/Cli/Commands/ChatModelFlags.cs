@@ -47,10 +47,7 @@ internal sealed class ChatModelFlags
             throw new MemoryValidationException("chat needs a model: pass --base-url URL --model NAME (or set AGENTMEM_CHAT_BASE_URL and AGENTMEM_CHAT_MODEL), or --local-model PATH.");
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new MemoryValidationException($"--base-url '{url}' is not an http(s) URL.");
-        }
+        var uri = ChatEndpointUrl.Parse(url, "--base-url");
 
         string? model = parse.GetValue(Model);
         if (string.IsNullOrWhiteSpace(model))

@@ -143,10 +143,7 @@ internal static class MaintainCommand
             return null;
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new MemoryValidationException($"'{url}' is not an http(s) URL for the chat endpoint.");
-        }
+        var uri = ChatEndpointUrl.Parse(url, "--chat-url");
 
         if (string.IsNullOrWhiteSpace(model))
         {

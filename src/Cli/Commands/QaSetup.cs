@@ -33,10 +33,7 @@ internal sealed class QaSetup : IDisposable
             throw new MemoryValidationException("QA mode needs a model: pass --qa-model or set AGENTMEM_QA_MODEL.");
         }
 
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new MemoryValidationException($"'{baseUrl}' is not an http(s) URL for the chat endpoint.");
-        }
+        var uri = ChatEndpointUrl.Parse(baseUrl, "--qa-base-url");
 
         var reader = new OpenAICompatibleChatClient(uri, model, apiKey);
         setup.owned.Add(reader);
