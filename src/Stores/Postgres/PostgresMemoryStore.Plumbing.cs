@@ -61,28 +61,40 @@ public sealed partial class PostgresMemoryStore
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ObjectDisposedException.ThrowIf(disposed, this);
-        for (int attempt = 0; ; attempt++)
+        return await RetryTransientAsync(async _ =>
+        {
+            var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var batch = new NpgsqlBatch(connection);
+            var binding = new NpgsqlBatchCommand("SELECT set_config('agentmem.tenant', @t, true);");
+            binding.Parameters.AddWithValue("t", tenant);
+            var statement = new NpgsqlBatchCommand(sql);
+            bind(statement.Parameters);
+            batch.BatchCommands.Add(binding);
+            batch.BatchCommands.Add(statement);
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false); // past the binding's row
+            return read(await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetValue(0) : null);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> (given its 0-based number) until it succeeds, trying again after a backoff with
+    /// jitter when it fails transiently (see <see cref="PostgresTransientErrors"/>), at most <see cref="PostgresStoreOptions.MaxRetries"/> times.
+    /// </summary>
+    private async Task<T> RetryTransientAsync<T>(Func<int, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        for (int n = 0; ; n++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using var connectionScope = connection.ConfigureAwait(false);
-                using var batch = new NpgsqlBatch(connection);
-                var binding = new NpgsqlBatchCommand("SELECT set_config('agentmem.tenant', @t, true);");
-                binding.Parameters.AddWithValue("t", tenant);
-                var statement = new NpgsqlBatchCommand(sql);
-                bind(statement.Parameters);
-                batch.BatchCommands.Add(binding);
-                batch.BatchCommands.Add(statement);
-                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using var readerScope = reader.ConfigureAwait(false);
-                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false); // past the binding's row
-                return read(await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetValue(0) : null);
+                return await attempt(n).ConfigureAwait(false);
             }
-            catch (Exception ex) when (attempt < options.MaxRetries && !cancellationToken.IsCancellationRequested && PostgresTransientErrors.IsTransient(ex))
+            catch (Exception ex) when (n < options.MaxRetries && !cancellationToken.IsCancellationRequested && PostgresTransientErrors.IsTransient(ex))
             {
-                await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(RetryDelay(n), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -109,27 +121,19 @@ public sealed partial class PostgresMemoryStore
 
         ObjectDisposedException.ThrowIf(disposed, this);
         Guid writeId = kind == TransactionKind.LedgeredWrite ? Guid.NewGuid() : Guid.Empty;
-        for (int attempt = 0; ; attempt++)
+        return await RetryTransientAsync(async attempt =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
+            if (attempt > 0 && kind == TransactionKind.LedgeredWrite)
             {
-                if (attempt > 0 && kind == TransactionKind.LedgeredWrite)
+                var (found, earlier) = await FindLedgerResultAsync<T>(tenant, writeId, cancellationToken).ConfigureAwait(false);
+                if (found)
                 {
-                    var (found, earlier) = await FindLedgerResultAsync<T>(tenant, writeId, cancellationToken).ConfigureAwait(false);
-                    if (found)
-                    {
-                        return earlier!;
-                    }
+                    return earlier!;
                 }
+            }
 
-                return await AttemptAsync(tenant, work, kind, writeId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < options.MaxRetries && !cancellationToken.IsCancellationRequested && PostgresTransientErrors.IsTransient(ex))
-            {
-                await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
-            }
-        }
+            return await AttemptAsync(tenant, work, kind, writeId, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<T> AttemptAsync<T>(string tenant, TransactionWork<T> work, TransactionKind kind, Guid writeId, CancellationToken cancellationToken)
