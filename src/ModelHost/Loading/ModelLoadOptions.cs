@@ -24,4 +24,7 @@ public sealed record ModelLoadOptions
     /// <c>max_position_embeddings</c> (32k and more) would make every <see cref="KvCache"/> very large. Null keeps the checkpoint's.
     /// </summary>
     public int? MaxSequenceLength { get; init; }
+
+    /// <summary>Where the forward pass runs; <see cref="ComputeBackendKind.Cpu"/> by default.</summary>
+    public ComputeBackendKind Backend { get; init; }
 }

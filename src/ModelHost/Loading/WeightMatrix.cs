@@ -1,10 +1,12 @@
+using AgentMem.ModelHost.Backends;
+
 namespace AgentMem.ModelHost;
 
 /// <summary>
 /// One stacked projection ([layers × rows × cols] row-major), held either as float32 or as per-row int8 with float scales;
 /// the model calls <see cref="MatVec"/> / <see cref="MatMul"/> and does not care which.
 /// </summary>
-internal sealed class WeightMatrix
+internal sealed class WeightMatrix : DeviceMatrix
 {
     private readonly float[]? f;
     private readonly sbyte[]? q;
@@ -32,11 +34,20 @@ internal sealed class WeightMatrix
         Cols = cols;
     }
 
-    public int Layers { get; }
+    public override int Layers { get; }
 
-    public int Rows { get; }
+    public override int Rows { get; }
 
-    public int Cols { get; }
+    public override int Cols { get; }
+
+    /// <summary>The float32 weights, or null when int8.</summary>
+    public float[]? Floats => f;
+
+    /// <summary>The int8 weights, or null when float32.</summary>
+    public sbyte[]? Int8 => q;
+
+    /// <summary>The int8 rows' scales [layers × rows], or null when float32.</summary>
+    public float[]? Scales => scales;
 
     public bool IsInt8 => q is not null;
 

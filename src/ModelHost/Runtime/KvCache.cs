@@ -1,22 +1,33 @@
+using AgentMem.ModelHost.Backends;
+
 namespace AgentMem.ModelHost;
 
 /// <summary>
 /// Keys and values of one sequence, per layer [seqLen × kvDim] (keys after RoPE), plus the scratch buffers of the forward pass.
 /// One cache is one conversation: not thread-safe, and reusable across models only of the same shape.
+/// A model on a device backend keeps the keys and values in device memory as well: the host arrays are brought up to date
+/// (downloaded) before any host code reads them, and slots the device lacks are uploaded, in one copy per layer, before it
+/// runs; so a cache moves freely between models on different backends, and cartridges save and load on the host as before.
 /// </summary>
-public sealed class KvCache
+public sealed class KvCache : IDisposable
 {
+    private CacheState? state;
+
+    // Leading slots whose host copy / device copy is current (device: of the bound state's backend, when that is not host memory).
+    private int hostValid;
+    private int deviceValid;
+
     /// <summary>Allocates an empty cache for <paramref name="config"/>.</summary>
     public KvCache(LlamaConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
-        Keys = new float[config.Layers][];
-        Values = new float[config.Layers][];
+        HostKeys = new float[config.Layers][];
+        HostValues = new float[config.Layers][];
         for (int l = 0; l < config.Layers; l++)
         {
-            Keys[l] = new float[config.SeqLen * config.KvDim];
-            Values[l] = new float[config.SeqLen * config.KvDim];
+            HostKeys[l] = new float[config.SeqLen * config.KvDim];
+            HostValues[l] = new float[config.SeqLen * config.KvDim];
         }
 
         X = new float[config.Dim];
@@ -55,13 +66,105 @@ public sealed class KvCache
     public Span<float> Value(int layer, int position) => Values[layer].AsSpan(position * Config.KvDim, Config.KvDim);
 
     /// <summary>Forgets every position (the buffers are overwritten as positions are filled again).</summary>
-    public void Clear() => Length = 0;
+    public void Clear()
+    {
+        Length = 0;
+        hostValid = 0;
+        deviceValid = 0;
+    }
+
+    /// <summary>Frees the device copy, if a device model used this cache (the host arrays stay usable).</summary>
+    public void Dispose()
+    {
+        if (state is not null)
+        {
+            SyncHost();
+            state.Dispose();
+            state = null;
+        }
+    }
 
     /// <summary>Marks <paramref name="slot"/> as the last filled slot, holding position <paramref name="position"/>.</summary>
     internal void SetFilled(int slot, int position)
     {
         slotPositions[slot] = position;
         Length = slot + 1;
+        if (OnDevice)
+        {
+            deviceValid = slot + 1;
+            hostValid = Math.Min(hostValid, slot);
+        }
+        else
+        {
+            hostValid = slot + 1;
+        }
+    }
+
+    /// <summary>True while bound to a backend whose memory is not the host's.</summary>
+    private bool OnDevice => state is { Backend.IsHostMemory: false };
+
+    /// <summary>
+    /// This cache's buffers on <paramref name="backend"/>, created on first use. Binding another backend first brings the host
+    /// arrays up to date and frees the previous device copy.
+    /// </summary>
+    internal CacheState Bind(IComputeBackend backend)
+    {
+        if (state?.Backend == backend)
+        {
+            return state;
+        }
+
+        Dispose();
+        state = CacheState.Create(backend, this);
+        hostValid = Length;
+        deviceValid = backend.IsHostMemory ? Length : 0;
+        return state;
+    }
+
+    /// <summary>
+    /// Before a device backend writes slots from <paramref name="slot"/>: uploads the slots 0 .. slot-1 it lacks, one copy per
+    /// layer for keys and one for values.
+    /// </summary>
+    internal void PrepareDevice(int slot)
+    {
+        if (!OnDevice || deviceValid >= slot)
+        {
+            return;
+        }
+
+        int kvDim = Config.KvDim, from = deviceValid * kvDim, n = (slot - deviceValid) * kvDim;
+        for (int l = 0; l < Config.Layers; l++)
+        {
+            state!.Backend.CopyToDevice(HostKeys[l].AsSpan(from, n), state.Keys[l].Slice(from, n));
+            state.Backend.CopyToDevice(HostValues[l].AsSpan(from, n), state.Values[l].Slice(from, n));
+        }
+
+        deviceValid = slot;
+    }
+
+    /// <summary>Host code is about to read or write the arrays: bring them up to date, and re-upload everything afterwards.</summary>
+    private void HostAccess()
+    {
+        SyncHost();
+        deviceValid = 0;
+    }
+
+    /// <summary>Downloads the filled slots the host copy lacks (device backends only).</summary>
+    private void SyncHost()
+    {
+        if (!OnDevice || hostValid >= Length)
+        {
+            return;
+        }
+
+        int kvDim = Config.KvDim, from = hostValid * kvDim, n = (Length - hostValid) * kvDim;
+        for (int l = 0; l < Config.Layers; l++)
+        {
+            state!.Backend.CopyToHost(state.Keys[l].Slice(from, n), HostKeys[l].AsSpan(from, n));
+            state.Backend.CopyToHost(state.Values[l].Slice(from, n), HostValues[l].AsSpan(from, n));
+        }
+
+        hostValid = Length;
     }
 
     /// <summary>
@@ -100,6 +203,8 @@ public sealed class KvCache
         }
 
         Length = keptSlots.Length;
+        hostValid = Length;
+        deviceValid = 0;
     }
 
     /// <summary>Copies the filled slots (keys, values and positions) into <paramref name="destination"/>, replacing its contents.</summary>
@@ -121,18 +226,44 @@ public sealed class KvCache
         destination.SetPositions(slotPositions.AsSpan(0, Length));
     }
 
-    /// <summary>Declares slots 0 .. positions.Length-1 filled (their keys and values already written) with these RoPE positions.</summary>
+    /// <summary>Declares slots 0 .. positions.Length-1 filled (their keys and values already written on the host) with these RoPE positions.</summary>
     internal void SetPositions(ReadOnlySpan<int> positions)
     {
         positions.CopyTo(slotPositions);
         Length = positions.Length;
+        hostValid = Length;
+        deviceValid = 0;
     }
 
     private readonly int[] slotPositions;
 
-    internal float[][] Keys { get; }
+    /// <summary>
+    /// Per layer keys for host code (cartridges, compression, comparison): current on the host, and since the caller may write
+    /// them, the device copy (if any) is re-uploaded before the next device step.
+    /// </summary>
+    internal float[][] Keys
+    {
+        get
+        {
+            HostAccess();
+            return HostKeys;
+        }
+    }
 
-    internal float[][] Values { get; }
+    /// <summary>Per layer values for host code; see <see cref="Keys"/>.</summary>
+    internal float[][] Values
+    {
+        get
+        {
+            HostAccess();
+            return HostValues;
+        }
+    }
+
+    /// <summary>The host arrays themselves, with no synchronisation (the CPU backend's own buffers).</summary>
+    internal float[][] HostKeys { get; }
+
+    internal float[][] HostValues { get; }
 
     // Scratch of the forward pass; kept here so decoding allocates nothing per token.
     internal float[] X { get; }
@@ -153,3 +284,4 @@ public sealed class KvCache
 
     internal float[] Logits { get; }
 }
+

@@ -1,6 +1,7 @@
-using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using AgentMem.Common;
+using AgentMem.ModelHost.Backends;
+using AgentMem.ModelHost.Backends.Cpu;
 
 namespace AgentMem.ModelHost;
 
@@ -8,11 +9,17 @@ namespace AgentMem.ModelHost;
 /// LLaMA forward pass with llama2.c semantics: RMSNorm, RoPE (adjacent pairs for llama2.c checkpoints, rotate_half for Hugging Face
 /// ones; base and epsilon from <see cref="LlamaConfig"/>), grouped-query attention (optional q/k/v biases, Qwen2), SwiGLU
 /// feed-forward, shared or separate classifier. Immutable and shareable; per-sequence state lives in a <see cref="KvCache"/>.
+/// One driver runs decode and batched prefill through a compute backend (<see cref="ComputeBackendKind"/>): the host's cores,
+/// or ILGPU with the weights and the KV cache in device memory.
 /// </summary>
-public sealed partial class LlamaModel
+public sealed partial class LlamaModel : IDisposable
 {
     private readonly LlamaWeights w;
     private readonly WeightMatrix wq, wk, wv, wo, w1, w2, w3, classifier;
+    private readonly IComputeBackend backend;
+    private readonly DeviceMatrix dwq, dwk, dwv, dwo, dw1, dw2, dw3, dClassifier;
+    private readonly DeviceBuffer rmsAtt, rmsFfn, rmsFinal;
+    private readonly DeviceBuffer? bq, bk, bv;
     private byte[]? fingerprint;
 
     /// <summary>Wraps loaded weights (float32).</summary>
@@ -24,7 +31,22 @@ public sealed partial class LlamaModel
     /// <summary>Wraps loaded weights, quantising the large matrices when <paramref name="quantization"/> asks for it.</summary>
     /// <exception cref="ModelFormatException">A tensor's size does not match <paramref name="config"/>.</exception>
     public LlamaModel(LlamaConfig config, LlamaWeights weights, WeightQuantization quantization)
+        : this(config, weights, quantization, ComputeBackendKind.Cpu)
     {
+    }
+
+    /// <summary>Wraps loaded weights on the backend <paramref name="backendKind"/> (weights are copied to the device there).</summary>
+    /// <exception cref="ModelFormatException">A tensor's size does not match <paramref name="config"/>.</exception>
+    /// <exception cref="NotSupportedException">The backend cannot start (e.g. ILGPU finds no usable accelerator).</exception>
+    public LlamaModel(LlamaConfig config, LlamaWeights weights, WeightQuantization quantization, ComputeBackendKind backendKind)
+        : this(config, weights, quantization, backendKind == ComputeBackendKind.Cpu ? CpuBackend.Instance : Backends.Ilgpu.IlgpuBackend.Shared)
+    {
+    }
+
+    /// <summary>Wraps loaded weights on <paramref name="backend"/>.</summary>
+    internal LlamaModel(LlamaConfig config, LlamaWeights weights, WeightQuantization quantization, IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(weights);
         Config = config;
@@ -65,6 +87,40 @@ public sealed partial class LlamaModel
             (wq, wk, wv, wo, w1, w2, w3, classifier) = (wq.QuantizeInt8(), wk.QuantizeInt8(), wv.QuantizeInt8(), wo.QuantizeInt8(),
                 w1.QuantizeInt8(), w2.QuantizeInt8(), w3.QuantizeInt8(), classifier.QuantizeInt8());
             w = weights with { Wq = [], Wk = [], Wv = [], Wo = [], W1 = [], W2 = [], W3 = [], Classifier = config.SharedClassifier ? weights.TokenEmbedding : [] };
+        }
+
+        this.backend = backend;
+        (dwq, dwk, dwv, dwo) = (backend.Upload(wq), backend.Upload(wk), backend.Upload(wv), backend.Upload(wo));
+        (dw1, dw2, dw3, dClassifier) = (backend.Upload(w1), backend.Upload(w2), backend.Upload(w3), backend.Upload(classifier));
+        (rmsAtt, rmsFfn, rmsFinal) = (backend.Upload(w.RmsAtt), backend.Upload(w.RmsFfn), backend.Upload(w.RmsFinal));
+        if (config.QkvBias)
+        {
+            (bq, bk, bv) = (backend.Upload(w.Bq!), backend.Upload(w.Bk!), backend.Upload(w.Bv!));
+        }
+    }
+
+    /// <summary>Which backend runs the forward pass.</summary>
+    public ComputeBackendKind Backend => backend.IsHostMemory ? ComputeBackendKind.Cpu : ComputeBackendKind.Ilgpu;
+
+    /// <summary>What runs the kernels, for people (e.g. "ILGPU on Cuda: NVIDIA H200", or ILGPU's CPU accelerator).</summary>
+    public string BackendDescription => backend.Device;
+
+    /// <summary>Frees the weights' device copies (nothing for the CPU backend); the model is unusable afterwards on a device.</summary>
+    public void Dispose()
+    {
+        if (backend.IsHostMemory)
+        {
+            return;
+        }
+
+        foreach (var m in new[] { dwq, dwk, dwv, dwo, dw1, dw2, dw3, dClassifier })
+        {
+            m.Dispose();
+        }
+
+        foreach (var b in new[] { rmsAtt, rmsFfn, rmsFinal, bq, bk, bv })
+        {
+            b?.Dispose();
         }
     }
 
@@ -116,7 +172,7 @@ public sealed partial class LlamaModel
             config = config with { SeqLen = Math.Min(config.SeqLen, max) };
         }
 
-        return new LlamaModel(config, weights, options.Quantization);
+        return new LlamaModel(config, weights, options.Quantization, options.Backend);
     }
 
     /// <summary>Loads a llama2.c checkpoint.</summary>
@@ -154,90 +210,71 @@ public sealed partial class LlamaModel
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         CheckCache(cache, slot, 1);
 
-        int dim = c.Dim, kvDim = c.KvDim, hs = c.HeadSize;
-        Span<float> x = cache.X, xb = cache.Xb, xb2 = cache.Xb2, q = cache.Q, hb = cache.Hb, hb2 = cache.Hb2;
-        w.TokenEmbedding.AsSpan(token * dim, dim).CopyTo(x);
-        float invSqrtHs = 1f / MathF.Sqrt(hs);
-
-        for (int l = 0; l < c.Layers; l++)
-        {
-            Kernels.RmsNorm(xb, x, w.RmsAtt.AsSpan(l * dim, dim), c.NormEpsilon);
-            var k = cache.Key(l, slot);
-            var v = cache.Value(l, slot);
-            wq.MatVec(q, l, xb);
-            wk.MatVec(k, l, xb);
-            wv.MatVec(v, l, xb);
-            AddBiases(l, q, k, v, 1);
-            Kernels.Rope(q, position, hs, c.RopeBase, c.RopeStyle);
-            Kernels.Rope(k, position, hs, c.RopeBase, c.RopeStyle);
-
-            var keys = cache.Keys[l].AsSpan();
-            var values = cache.Values[l].AsSpan();
-            for (int h = 0; h < c.Heads; h++)
-            {
-                var att = cache.Att.AsSpan(0, slot + 1);
-                Attend(q.Slice(h * hs, hs), keys, values, kvDim, h / c.KvMul * hs, att, xb.Slice(h * hs, hs), invSqrtHs);
-                observer?.OnAttention(l, h, slot, att);
-            }
-
-            wo.MatVec(xb2, l, xb);
-            TensorPrimitives.Add(x, xb2, x);
-
-            Kernels.RmsNorm(xb, x, w.RmsFfn.AsSpan(l * dim, dim), c.NormEpsilon);
-            w1.MatVec(hb, l, xb);
-            w3.MatVec(hb2, l, xb);
-            Kernels.SwiGlu(hb, hb2, cache.Hb3);
-            w2.MatVec(xb, l, hb);
-            TensorPrimitives.Add(x, xb, x);
-        }
-
-        Kernels.RmsNorm(x, x, w.RmsFinal, c.NormEpsilon);
-        classifier.MatVec(cache.Logits, 0, x);
-        cache.SetFilled(slot, position);
-        return cache.Logits;
+        var state = cache.Bind(backend);
+        cache.PrepareDevice(slot);
+        ReadOnlySpan<int> one = [token];
+        RunBlock(one, position, slot, cache, state, state.Decode, observer);
+        return FinishLogits(cache, state, state.Decode.X.Slice(0, c.Dim));
     }
 
     /// <summary>
-    /// One head's attention for one query: att[t] = softmax(q·k_t/√hs) over slots 0 .. att.Length-1, then outH = Σ att[t]·v_t.
-    /// Leaves the weights in <paramref name="att"/> for an observer.
+    /// The forward pass of a block of tokens (positions <paramref name="startPosition"/>.., slots <paramref name="startSlot"/>..)
+    /// through every layer on the backend, keys and values straight into their cache slots ([n × kvDim] is the cache's own
+    /// layout). Leaves the residual stream in <c>scratch.X</c>.
     /// </summary>
-    private static void Attend(ReadOnlySpan<float> qh, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int kvDim, int kvOffset, Span<float> att, Span<float> outH, float invSqrtHs)
+    private void RunBlock(ReadOnlySpan<int> tokens, int startPosition, int startSlot, KvCache cache, CacheState state, ScratchSet scratch, IAttentionObserver? observer, CancellationToken cancellationToken = default)
     {
-        int hs = qh.Length;
-        for (int t = 0; t < att.Length; t++)
+        var c = Config;
+        var b = backend;
+        int n = tokens.Length, dim = c.Dim, kvDim = c.KvDim, hidden = c.HiddenDim, hs = c.HeadSize;
+        DeviceView x = scratch.X.Slice(0, n * dim), xb = scratch.Xb.Slice(0, n * dim), q = scratch.Q.Slice(0, n * dim), tmp = scratch.Tmp.Slice(0, n * dim);
+        DeviceView hb = scratch.Hb.Slice(0, n * hidden), hb2 = scratch.Hb2.Slice(0, n * hidden);
+        b.Embed(x, w.TokenEmbedding, tokens, dim);
+        for (int l = 0; l < c.Layers; l++)
         {
-            att[t] = TensorPrimitives.Dot(qh, keys.Slice((t * kvDim) + kvOffset, hs)) * invSqrtHs;
+            cancellationToken.ThrowIfCancellationRequested();
+            b.RmsNorm(xb, x, rmsAtt.Slice(l * dim, dim), n, c.NormEpsilon);
+            var k = state.Keys[l].Slice((long)startSlot * kvDim, n * kvDim);
+            var v = state.Values[l].Slice((long)startSlot * kvDim, n * kvDim);
+            b.MatMul(q, dwq, l, xb, n);
+            b.MatMul(k, dwk, l, xb, n);
+            b.MatMul(v, dwv, l, xb, n);
+            if (c.QkvBias)
+            {
+                b.AddBias(q, bq!.Slice(l * dim, dim), n);
+                b.AddBias(k, bk!.Slice(l * kvDim, kvDim), n);
+                b.AddBias(v, bv!.Slice(l * kvDim, kvDim), n);
+            }
+
+            b.Rope(q, n, startPosition, hs, c.RopeBase, c.RopeStyle);
+            b.Rope(k, n, startPosition, hs, c.RopeBase, c.RopeStyle);
+            b.Attention(new AttentionArgs(q, state.Keys[l].View, state.Values[l].View, xb, n, startSlot, c, l, observer));
+            b.MatMulAdd(x, dwo, l, xb, n, tmp);
+
+            b.RmsNorm(xb, x, rmsFfn.Slice(l * dim, dim), n, c.NormEpsilon);
+            b.MatMul(hb, dw1, l, xb, n);
+            b.MatMul(hb2, dw3, l, xb, n);
+            b.SwiGlu(hb, hb2);
+            b.MatMulAdd(x, dw2, l, hb, n, tmp);
         }
 
-        Kernels.Softmax(att);
-        outH.Clear();
-        for (int t = 0; t < att.Length; t++)
+        for (int t = 0; t < n; t++)
         {
-            // outH += att[t] · v_t, fused multiply-add over the head.
-            TensorPrimitives.MultiplyAdd(values.Slice((t * kvDim) + kvOffset, hs), att[t], outH, outH);
+            cache.SetFilled(startSlot + t, startPosition + t);
         }
     }
 
-    private void AddBiases(int layer, Span<float> q, Span<float> k, Span<float> v, int tokens)
+    /// <summary>Final norm and classifier on one row of the residual stream; the logits land in the cache's host buffer.</summary>
+    private ReadOnlySpan<float> FinishLogits(KvCache cache, CacheState state, DeviceView last)
     {
-        if (!Config.QkvBias)
+        backend.RmsNorm(last, last, rmsFinal.View, 1, Config.NormEpsilon);
+        backend.MatMul(state.Logits.View, dClassifier, 0, last, 1);
+        if (!backend.IsHostMemory)
         {
-            return;
+            backend.CopyToHost(state.Logits.View, cache.Logits);
         }
 
-        int dim = Config.Dim, kvDim = Config.KvDim;
-        var bq = w.Bq.AsSpan(layer * dim, dim);
-        var bk = w.Bk.AsSpan(layer * kvDim, kvDim);
-        var bv = w.Bv.AsSpan(layer * kvDim, kvDim);
-        for (int t = 0; t < tokens; t++)
-        {
-            var qt = q.Slice(t * dim, dim);
-            var kt = k.Slice(t * kvDim, kvDim);
-            var vt = v.Slice(t * kvDim, kvDim);
-            TensorPrimitives.Add(qt, bq, qt);
-            TensorPrimitives.Add(kt, bk, kt);
-            TensorPrimitives.Add(vt, bv, vt);
-        }
+        return cache.Logits;
     }
 
     private void CheckCache(KvCache cache, int slot, int count)
