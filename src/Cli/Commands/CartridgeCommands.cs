@@ -61,7 +61,7 @@ internal static class CartridgeCommands
         var evalSteps = new Option<int>("--eval-steps") { Description = "Greedy continuation tokens over which to compare the compressed cache with the full one (0: skip).", DefaultValueFactory = _ => 64 };
         var command = new Command("compress", "Prefill a text, keep a budget of KV entries (sinks + recent window + most attended), save them as a cartridge and report the quality cost.")
         {
-            modelFlags.Model, modelFlags.Tokenizer, textFile, output, budget, method, sinks, window, evalSteps,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, textFile, output, budget, method, sinks, window, evalSteps,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
@@ -86,7 +86,7 @@ internal static class CartridgeCommands
             KvCompressor compressor = null!;
             Verb.Validate(() => compressor = new KvCompressor(options));
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct);
-            var generator = modelFlags.Load(parse);
+            var generator = modelFlags.Load(parse, stderr);
             var llama = generator.Model;
             int[] tokens = generator.Tokenizer.EncodeToIds(text, bos: true);
             if (tokens.Length > llama.Config.SeqLen || tokens.Length < 2)
@@ -161,13 +161,13 @@ internal static class CartridgeCommands
         var reserve = new Option<int>("--reserve") { Description = "Context positions left free after the cartridge.", DefaultValueFactory = _ => defaults.ReserveTokens };
         var command = new Command("promote", "Encode the --cube cube's most recalled memories as a cartridge activation memory; archives a stale one (a source changed) and rebuilds.")
         {
-            modelFlags.Model, modelFlags.Tokenizer, top, folder, reserve,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, top, folder, reserve,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new ActivationSchedulerOptions { TopN = parse.GetValue(top), Folder = parse.GetValue(folder)!, ReserveTokens = parse.GetValue(reserve) };
             Verb.Validate(options.Validate);
-            var generator = modelFlags.Load(parse);
+            var generator = modelFlags.Load(parse, stderr);
             await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
             var scheduler = new ActivationMemoryScheduler(memory, generator, options);

@@ -33,11 +33,11 @@ internal static class ModelCommand
             Description = "Make a chain link: the text is prefilled after these cartridges (a root, then its links in order; repeatable) and only its own entries are saved. Running the chain plus the link equals prefilling all the texts.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.") { modelFlags.Model, modelFlags.Tokenizer, textFile, output, bases };
+        var command = new Command("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.") { modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, textFile, output, bases };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
-            var generator = modelFlags.Load(parse);
+            var generator = modelFlags.Load(parse, stderr);
             var chain = (parse.GetValue(bases) ?? []).Select(KvCartridge.Load).ToList();
             KvCartridge cart;
             try
@@ -84,7 +84,7 @@ internal static class ModelCommand
         var sampling = new SamplingFlags();
         var command = new Command("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.")
         {
-            modelFlags.Model, modelFlags.Tokenizer, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
@@ -111,7 +111,7 @@ internal static class ModelCommand
             }
 
             var cart = parts.Count == 1 ? parts[0] : KvCartridge.Compose(parts);
-            var generator = modelFlags.Load(parse);
+            var generator = modelFlags.Load(parse, stderr);
             GenerationResult result;
             try
             {
@@ -157,13 +157,13 @@ internal static class ModelCommand
         var sampling = new SamplingFlags();
         var command = new Command("generate", "Generate text with llama2.c semantics; prints only the generated text.")
         {
-            modelFlags.Model, modelFlags.Tokenizer, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         };
         Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
 
-            var generator = modelFlags.Load(parse);
+            var generator = modelFlags.Load(parse, stderr);
             Write(ctx, generator.Generate(parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), ct));
             return Task.FromResult(0);
         });

@@ -17,17 +17,35 @@ internal sealed class ModelFlags
         string note = modelNote is null ? string.Empty : " " + modelNote;
         Model = new Option<string>("--model") { Description = $"llama2.c checkpoint (.bin) or Hugging Face folder (config.json + safetensors){note}.", Required = true };
         Tokenizer = new Option<string?>("--tokenizer") { Description = "llama2.c tokenizer.bin, or a tokenizer.json; needed with a .bin checkpoint, defaults to the folder's tokenizer.json." };
+        Backend = new Option<string>("--backend")
+        {
+            Description = "Where the forward pass runs: cpu (default), or ilgpu (ILGPU kernels: a CUDA GPU when present, else ILGPU's CPU accelerator; stderr says which).",
+            DefaultValueFactory = _ => "cpu",
+        };
+        Backend.AcceptOnlyFromAmong("cpu", "ilgpu");
     }
 
     public Option<string> Model { get; }
 
     public Option<string?> Tokenizer { get; }
 
+    public Option<string> Backend { get; }
+
     /// <summary>Loads the model and its tokenizer.</summary>
-    public Generator Load(ParseResult parse) => Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), "--model");
+    public Generator Load(ParseResult parse, TextWriter? log = null)
+    {
+        var kind = parse.GetValue(Backend) == "ilgpu" ? ComputeBackendKind.Ilgpu : ComputeBackendKind.Cpu;
+        var generator = Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), "--model", kind);
+        if (kind != ComputeBackendKind.Cpu)
+        {
+            log?.WriteLine($"backend: {generator.Model.BackendDescription}");
+        }
+
+        return generator;
+    }
 
     /// <summary>Loads the model at <paramref name="modelPath"/> (named <paramref name="flag"/> in errors) and its tokenizer.</summary>
-    public static Generator Load(string modelPath, string? named, string flag)
+    public static Generator Load(string modelPath, string? named, string flag, ComputeBackendKind backend = ComputeBackendKind.Cpu)
     {
         bool folder = Directory.Exists(modelPath);
         if (!folder && !File.Exists(modelPath))
@@ -45,7 +63,16 @@ internal sealed class ModelFlags
                 : $"--tokenizer '{tokenizerPath}' does not exist.");
         }
 
-        var model = LlamaModel.Load(modelPath);
+        LlamaModel model;
+        try
+        {
+            model = LlamaModel.Load(modelPath, new ModelLoadOptions { Backend = backend });
+        }
+        catch (NotSupportedException e)
+        {
+            throw new MemoryValidationException($"--backend {backend.ToString().ToLowerInvariant()}: {e.Message}");
+        }
+
         ITokenizer tokenizer = tokenizerPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
             ? ByteLevelBpeTokenizer.Load(tokenizerPath)
             : SentencePieceBpeTokenizer.Load(tokenizerPath, model.Config.VocabSize);
