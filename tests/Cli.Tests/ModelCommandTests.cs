@@ -24,6 +24,26 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Greedy_200_steps_on_the_ilgpu_backend_prints_exactly_llama2c_output()
+    {
+        // Same command with --backend ilgpu: a CUDA GPU when present, else ILGPU's CPU accelerator (CI), named on stderr.
+        var (code, output, err) = await cli.RunAsync(
+            "model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--steps", "200", "--temperature", "0", "--backend", "ilgpu");
+        Assert.True(code == 0, err);
+        Assert.Equal(await File.ReadAllTextAsync(Stories("stories260K.expected_t0_n200.txt")) + "\n", output);
+        Assert.Contains("backend: ILGPU", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_backend_is_refused()
+    {
+        var (code, _, err) = await cli.RunAsync(
+            "model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--backend", "tpu");
+        Assert.NotEqual(0, code);
+        Assert.Contains("tpu", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Prompt_is_not_printed_and_json_reports_tokens()
     {
         var (code, output, err) = await cli.RunAsync(

@@ -1,0 +1,172 @@
+using AgentMem.ModelHost;
+using AgentMem.ModelHost.Backends.Ilgpu;
+
+namespace AgentMem.ModelHost.Tests.Backends;
+
+/// <summary>
+/// stories260K on the ILGPU backend (ILGPU's CPU accelerator) against the CPU backend: logits within 1e-4 relative
+/// (max |Δ| ÷ max |cpu logit|) token by token, batched prefill, int8 weights, and KV caches and cartridges that move between
+/// the backends and continue with the same greedy tokens.
+/// </summary>
+public sealed class IlgpuModelTests : IClassFixture<IlgpuModelTests.Models>, IDisposable
+{
+    private const float LogitTolerance = 1e-4f;
+    private const string Prompt = "Once upon a time, there was a little girl named Lily. She loved to play";
+    private readonly Models models;
+    private readonly string folder = Directory.CreateTempSubdirectory("agentmem-ilgpu-").FullName;
+
+    public IlgpuModelTests(Models models) => this.models = models;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Decode_logits_match_the_cpu_backend(bool quantized)
+    {
+        var (cpu, gpu) = quantized ? (models.CpuInt8, models.GpuInt8) : (models.Cpu, models.Gpu);
+        var cpuCache = cpu.CreateCache();
+        var gpuCache = gpu.CreateCache();
+        int token = 1;
+        for (int p = 0; p < 24; p++)
+        {
+            float[] expected = cpu.Forward(token, p, cpuCache).ToArray();
+            float[] actual = gpu.Forward(token, p, gpuCache).ToArray();
+            AssertLogitsClose(expected, actual, $"position {p}");
+            token = ArgMax(expected);
+        }
+
+        Assert.Contains("CPU accelerator", gpu.BackendDescription, StringComparison.Ordinal);
+        Assert.Equal(ComputeBackendKind.Ilgpu, gpu.Backend);
+    }
+
+    [Fact]
+    public void Batched_prefill_matches_the_cpu_backend_in_logits_and_cache()
+    {
+        int[] tokens = Stories.Tokenizer.Encode(Stories.Lily, bos: true, eos: false).ToArray();
+        var cpuCache = models.Cpu.CreateCache();
+        var gpuCache = models.Gpu.CreateCache();
+        float[] expected = models.Cpu.Prefill(tokens, 0, cpuCache).ToArray();
+        float[] actual = models.Gpu.Prefill(tokens, 0, gpuCache).ToArray();
+        AssertLogitsClose(expected, actual, "prefill");
+        Assert.Equal(tokens.Length, gpuCache.Length);
+        for (int l = 0; l < models.Cpu.Config.Layers; l++)
+        {
+            // Reading the keys on the host downloads them from the device.
+            float worst = 0f;
+            for (int s = 0; s < tokens.Length; s++)
+            {
+                var a = cpuCache.Key(l, s);
+                var b = gpuCache.Key(l, s);
+                for (int i = 0; i < a.Length; i++)
+                {
+                    worst = Math.Max(worst, MathF.Abs(a[i] - b[i]) / Math.Max(1f, MathF.Abs(a[i])));
+                }
+            }
+
+            Assert.True(worst <= LogitTolerance, $"layer {l} keys differ by {worst:E2}");
+        }
+    }
+
+    [Fact]
+    public void A_cartridge_made_on_one_backend_continues_identically_on_the_other()
+    {
+        var cpuGen = new Generator(models.Cpu, Stories.Tokenizer);
+        var gpuGen = new Generator(models.Gpu, Stories.Tokenizer);
+        var reference = cpuGen.Generate(Prompt, 40, new Sampler(512, 0f, 0.9f, 7));
+
+        foreach (var (maker, runner, name) in new[] { (cpuGen, gpuGen, "cpu→ilgpu"), (gpuGen, cpuGen, "ilgpu→cpu") })
+        {
+            var cache = maker.Model.CreateCache();
+            int[] prompt = maker.Prefill(Prompt, cache);
+            string path = Path.Combine(folder, $"{name.Replace('→', '-')}.amkv");
+            KvCartridge.Export(maker.Model, cache, prompt[..^1]).Save(path);
+
+            var fresh = runner.Model.CreateCache();
+            KvCartridge.LoadInto(path, runner.Model, fresh);
+            var resumed = runner.Continue(prompt, prompt.Length - 1, 40, new Sampler(512, 0f, 0.9f, 7), fresh);
+            Assert.True(reference.Tokens.SequenceEqual(resumed.Tokens), $"{name}: {resumed.Text}");
+        }
+    }
+
+    [Fact]
+    public void A_cache_handed_between_backends_mid_conversation_decodes_as_on_one()
+    {
+        var cpuCache = models.Cpu.CreateCache();
+        int token = 1;
+        var expected = new List<int>();
+        for (int p = 0; p < 30; p++)
+        {
+            token = ArgMax(models.Cpu.Forward(token, p, cpuCache));
+            expected.Add(token);
+        }
+
+        using var shared = models.Cpu.CreateCache();
+        token = 1;
+        var actual = new List<int>();
+        for (int p = 0; p < 30; p++)
+        {
+            var model = p / 10 % 2 == 0 ? models.Cpu : models.Gpu; // cpu, ilgpu, cpu: each switch moves the cache
+            token = ArgMax(model.Forward(token, p, shared));
+            actual.Add(token);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    private static void AssertLogitsClose(float[] expected, float[] actual, string where)
+    {
+        float scale = expected.Max(MathF.Abs);
+        float worst = 0f;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            worst = Math.Max(worst, MathF.Abs(expected[i] - actual[i]));
+        }
+
+        Assert.True(worst <= LogitTolerance * scale, $"{where}: max |Δlogit| {worst:E2} > {LogitTolerance:E0} × {scale:F2}");
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>stories260K on both backends (ILGPU on its CPU accelerator), float32 and int8.</summary>
+    public sealed class Models : IDisposable
+    {
+        private readonly IlgpuBackend backend = IlgpuBackend.Create("cpu");
+
+        public Models()
+        {
+            var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+            Cpu = new LlamaModel(checkpoint.Config, checkpoint.Weights);
+            CpuInt8 = new LlamaModel(checkpoint.Config, checkpoint.Weights, WeightQuantization.Int8PerRow);
+            Gpu = new LlamaModel(checkpoint.Config, checkpoint.Weights, WeightQuantization.None, backend);
+            GpuInt8 = new LlamaModel(checkpoint.Config, checkpoint.Weights, WeightQuantization.Int8PerRow, backend);
+        }
+
+        public LlamaModel Cpu { get; }
+
+        public LlamaModel CpuInt8 { get; }
+
+        public LlamaModel Gpu { get; }
+
+        public LlamaModel GpuInt8 { get; }
+
+        public void Dispose()
+        {
+            Gpu.Dispose();
+            GpuInt8.Dispose();
+            backend.Dispose();
+        }
+    }
+}
