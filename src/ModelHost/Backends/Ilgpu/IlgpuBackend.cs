@@ -211,7 +211,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         lock (gate)
         {
             var ss = Scratch(ref rowSums, rows).SubView(0, rows);
-            int chunk = ChunkFor(rows, dim, 1);
+            int chunk = ChunkFor(rows, dim, 32);
             if (chunk < dim)
             {
                 ss.MemSetToZero();

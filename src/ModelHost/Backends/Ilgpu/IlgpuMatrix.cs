@@ -41,7 +41,7 @@ internal sealed class IlgpuMatrix : DeviceMatrix
             var t = new float[size];
             for (int l = 0; l < m.Layers; l++)
             {
-                Transpose(f.AsSpan((int)(l * size), (int)size), t, m.Rows, m.Cols);
+                Transpose(f, (int)(l * size), t, m.Rows, m.Cols);
                 dev.View.SubView(l * size, size).CopyFromCPU(ref t[0], size);
             }
 
@@ -53,7 +53,7 @@ internal sealed class IlgpuMatrix : DeviceMatrix
         var qt = new sbyte[size];
         for (int l = 0; l < m.Layers; l++)
         {
-            Transpose(q.AsSpan((int)(l * size), (int)size), qt, m.Rows, m.Cols);
+            Transpose(q, (int)(l * size), qt, m.Rows, m.Cols);
             qd.View.SubView(l * size, size).CopyFromCPU(ref qt[0], size);
         }
 
@@ -69,15 +69,26 @@ internal sealed class IlgpuMatrix : DeviceMatrix
         base.Dispose(disposing);
     }
 
-    private static void Transpose<T>(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols)
+    /// <summary>destination[j, r] = source[r, j], in 32 × 32 tiles (both sides stay in cache) spread over the cores.</summary>
+    private static void Transpose<T>(T[] source, int offset, T[] destination, int rows, int cols)
     {
-        for (int r = 0; r < rows; r++)
+        const int Tile = 32;
+        int rowTiles = (rows + Tile - 1) / Tile;
+        Parallel.For(0, rowTiles, rt =>
         {
-            var row = source.Slice(r * cols, cols);
-            for (int j = 0; j < cols; j++)
+            int r0 = rt * Tile, r1 = Math.Min(rows, r0 + Tile);
+            for (int j0 = 0; j0 < cols; j0 += Tile)
             {
-                destination[(j * rows) + r] = row[j];
+                int j1 = Math.Min(cols, j0 + Tile);
+                for (int r = r0; r < r1; r++)
+                {
+                    int from = offset + (r * cols);
+                    for (int j = j0; j < j1; j++)
+                    {
+                        destination[((long)j * rows) + r] = source[from + j];
+                    }
+                }
             }
-        }
+        });
     }
 }
