@@ -1,13 +1,45 @@
-// ModelHost throughput harness: random-weight llama2.c checkpoints (fixed seed, temp folder), prefill/decode tokens/s,
-// memory bandwidth, decode's share of the bandwidth bound, and time-to-first-token after a 2k-token cartridge vs re-prefill.
-// Usage: dotnet run -c Release --project bench/ModelHost [-- --110m] [--context 2048] [--decode 64]
+// ModelHost throughput harness: random-weight llama2.c checkpoints (fixed seed, temp folder) or in-memory weights, prefill/decode
+// tokens/s, memory bandwidth (host, and the device's with --backend ilgpu), decode's share of the bandwidth bound, and
+// time-to-first-token after a 2k-token cartridge vs re-prefill.
+// Usage: dotnet run -c Release --project bench/ModelHost [-- --help] (flags are listed in Usage below and in README.md)
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using AgentMem.ModelHost;
+using AgentMem.ModelHost.Bench;
 
+const string Usage = """
+    usage: AgentMem.ModelHost.Bench [--backend cpu|ilgpu] [--110m] [--1b] [--no-15m] [--context 2048] [--decode 64]
+                                    [--no-token-by-token] [--no-int8] [--decode-only] [--help]
+      --backend cpu|ilgpu   where the models run (default cpu); ilgpu also measures the device copy bandwidth
+      --110m, --1b          add the stories110M shape / a TinyLlama-like 1.1B shape (built in memory, no file)
+      --no-15m              leave out the stories15M shape
+      --no-token-by-token   skip the token-by-token prefill (TTFT then compares the cartridge with batched prefill only)
+      --no-int8             skip the int8 per-row model
+      --decode-only         only the decode table (no prefill, no TTFT)
+    """;
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+
+string backendArg = ArgString("--backend", "cpu");
+ComputeBackendKind backend = backendArg switch
+{
+    "cpu" => ComputeBackendKind.Cpu,
+    "ilgpu" => ComputeBackendKind.Ilgpu,
+    _ => throw new ArgumentException($"--backend {backendArg}: expected cpu or ilgpu."),
+};
+bool onDevice = backend == ComputeBackendKind.Ilgpu;
+bool include15M = !args.Contains("--no-15m");
 bool include110M = args.Contains("--110m");
+bool include1B = args.Contains("--1b");
+bool tokenByToken = !args.Contains("--no-token-by-token");
+bool withInt8 = !args.Contains("--no-int8");
+bool decodeOnly = args.Contains("--decode-only");
 int context = ArgValue("--context", 2048);
 int decodeSteps = ArgValue("--decode", 64);
 string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-bench");
@@ -17,23 +49,68 @@ var inv = CultureInfo.InvariantCulture;
 Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, load average {LoadAverage()}"));
 (double bw1, double bwAll) = Bandwidth();
 Console.WriteLine(string.Create(inv, $"memory bandwidth (sum of 512 MiB, best of 5): 1 thread {bw1:F1} GB/s, {Environment.ProcessorCount} threads {bwAll:F1} GB/s"));
+double boundBw = bwAll;
+if (onDevice)
+{
+    // Measured before any model exists: its own ILGPU context and accelerator, disposed before the backend starts its own.
+    var dev = DeviceBandwidth.Measure();
+    Console.WriteLine(string.Create(inv, $"device copy bandwidth ({dev.Device}, {dev.BufferBytes / (double)(1 << 20):F0} MiB → {dev.BufferBytes / (double)(1 << 20):F0} MiB, read + written, best of 5): {dev.GBps:F1} GB/s"));
+    boundBw = dev.GBps;
+}
+
+// What runs the kernels, from a tiny probe model (also fails fast when the backend cannot start).
+try
+{
+    using var probe = new LlamaModel(ProbeConfig(), ZeroWeights(ProbeConfig()), WeightQuantization.None, backend);
+    Console.WriteLine($"backend: {probe.BackendDescription}");
+}
+catch (NotSupportedException e)
+{
+    Console.Error.WriteLine($"backend {backendArg} cannot start: {e.Message}");
+    return 2;
+}
 
 var rows = new List<string>();
 var decodeRows = new List<string>();
-var shapes = new List<(string Name, LlamaConfig Config)>
+var shapes = new List<(string Name, LlamaConfig Config)>();
+if (include15M)
 {
-    ("15M", new LlamaConfig(288, 768, 6, 6, 6, 32000, context + 64, true)),
-};
+    shapes.Add(("15M", new LlamaConfig(288, 768, 6, 6, 6, 32000, context + 64, true)));
+}
+
 if (include110M)
 {
     shapes.Add(("110M", new LlamaConfig(768, 2048, 12, 12, 12, 32000, context + 64, true)));
 }
 
+if (include1B)
+{
+    // TinyLlama-1.1B's shape (grouped-query attention, untied classifier).
+    shapes.Add(("1B", new LlamaConfig(2048, 5632, 22, 32, 4, 32000, context + 64, false)));
+}
+
+(double Tps, double Share)? decode1B = null;
 foreach (var (name, config) in shapes)
 {
+    // CPU runs of the llama2.c shapes read the checkpoint file as before; the 1B shape (4.4 GB) and every ILGPU run build the
+    // weights in memory (parallel, one seeded Random per chunk: reproducible, and fast on many cores).
+    bool fromFile = !onDevice && name != "1B";
     string path = Path.Combine(folder, $"random-{name}-seq{config.SeqLen}.bin");
-    long parameters = WriteCheckpoint(path, config, seed: 1234);
-    var model = LlamaModel.Load(path);
+    LlamaWeights weights;
+    long parameters;
+    var swLoad = Stopwatch.StartNew();
+    if (fromFile)
+    {
+        parameters = WriteCheckpoint(path, config, seed: 1234);
+        weights = Llama2cCheckpoint.Load(path).Weights;
+    }
+    else
+    {
+        (weights, parameters) = RandomWeights.Create(config, seed: 1234);
+        Console.WriteLine(string.Create(inv, $"{name}: {parameters / 1e6:F1}M random weights built in memory in {swLoad.Elapsed.TotalSeconds:F1} s"));
+    }
+
+    using var model = new LlamaModel(config, weights, WeightQuantization.None, backend);
     var rng = new Random(42);
     int[] tokens = new int[context];
     tokens[0] = 1;
@@ -42,6 +119,82 @@ foreach (var (name, config) in shapes)
         tokens[i] = rng.Next(3, config.VocabSize);
     }
 
+    int firstF32 = -1;
+    Func<string, string>? prefillRow = decodeOnly ? null : PrefillAndTtft(name, parameters, model, tokens, out firstF32);
+    double decodeTps = Decode(model, tokens, decodeSteps);
+    long bytesPerToken = model.WeightBytesPerToken;
+    double share = bytesPerToken * decodeTps / (boundBw * 1e9);
+    decodeRows.Add(string.Create(inv, $"| {name} | f32 | {bytesPerToken / 1e6:F1} MB | {decodeTps:F1} | {share * 100:F0}% |"));
+    if (name == "1B")
+    {
+        decode1B = (decodeTps, share);
+    }
+
+    string int8Prefill = "–";
+    if (withInt8)
+    {
+        try
+        {
+            using var int8 = new LlamaModel(config, weights, WeightQuantization.Int8PerRow, backend);
+            double int8DecodeTps = Decode(int8, tokens, decodeSteps);
+            long int8BytesPerToken = int8.WeightBytesPerToken;
+            double int8Share = int8BytesPerToken * int8DecodeTps / (boundBw * 1e9);
+            decodeRows.Add(string.Create(inv, $"| {name} | int8 per-row | {int8BytesPerToken / 1e6:F1} MB | {int8DecodeTps:F1} | {int8Share * 100:F0}% |"));
+            if (!decodeOnly)
+            {
+                (int firstQ, double int8BatchedS) = Batched(int8, tokens, int8.CreateCache(), new Stopwatch());
+                int8Prefill = (context / int8BatchedS).ToString("F1", inv);
+                Console.WriteLine($"{name}: int8 batched prefill first token {(firstQ == firstF32 ? "equals" : "differs from")} f32's");
+            }
+        }
+        catch (NotSupportedException e)
+        {
+            decodeRows.Add($"| {name} | int8 per-row | – | not supported on this backend ({e.Message}) | – |");
+        }
+    }
+
+    if (prefillRow is not null)
+    {
+        rows.Add(prefillRow(int8Prefill));
+    }
+}
+
+if (!decodeOnly)
+{
+    Console.WriteLine();
+    Console.WriteLine(string.Create(inv, $"| model | params | prefill tok/s token-by-token ({context} tok) | batched prefill tok/s | batched speed-up | int8 batched prefill tok/s | TTFT re-prefill token-by-token | TTFT batched re-prefill | TTFT cartridge load+import | cartridge vs batched | warm cache: TTFT batched re-prefill | warm cache: TTFT cartridge | warm: cartridge vs batched |"));
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    foreach (string row in rows)
+    {
+        Console.WriteLine(row);
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(onDevice
+    ? "| model | weights | weights read/token | decode tok/s | decode / device copy bandwidth bound |"
+    : "| model | weights | weights read/token | decode tok/s | decode / bandwidth bound |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (string row in decodeRows)
+{
+    Console.WriteLine(row);
+}
+
+Console.WriteLine();
+Console.WriteLine($"load average at the end: {LoadAverage()} (other processes on a shared machine slow every column)");
+if (decode1B is { } d1)
+{
+    Console.WriteLine(onDevice
+        ? string.Create(inv, $"gpu decode 1B: {d1.Tps:F1} tok/s, {d1.Share * 100:F0}% of the device copy bandwidth bound")
+        : string.Create(inv, $"cpu decode 1B: {d1.Tps:F1} tok/s, {d1.Share * 100:F0}% of the host bandwidth bound"));
+}
+
+return 0;
+
+// Token-by-token (optional) and batched re-prefill, then TTFT through a cartridge of the first context-1 tokens; all must agree on
+// the first token (`first`). Returns the prefill table's row, given the int8 batched prefill column.
+Func<string, string> PrefillAndTtft(string name, long parameters, LlamaModel model, int[] tokens, out int first)
+{
     // Warm-up (JIT, page-in).
     var cache = model.CreateCache();
     for (int p = 0; p < 64; p++)
@@ -51,19 +204,34 @@ foreach (var (name, config) in shapes)
 
     model.Prefill(tokens.AsSpan(0, 64), 0, model.CreateCache());
 
-    // Re-prefill: all context tokens, then the first sampled token (time to first token without a cartridge).
-    var sw = Stopwatch.StartNew();
-    int first = 0;
-    for (int p = 0; p < context; p++)
+    var sw = new Stopwatch();
+    first = 0;
+    double prefillS = double.NaN;
+    if (tokenByToken)
     {
-        var logits = model.Forward(tokens[p], p, cache);
-        if (p == context - 1)
+        // Re-prefill: all context tokens, then the first sampled token (time to first token without a cartridge).
+        sw.Restart();
+        for (int p = 0; p < context; p++)
         {
-            first = Sampler.ArgMax(logits);
+            var logits = model.Forward(tokens[p], p, cache);
+            if (p == context - 1)
+            {
+                first = Sampler.ArgMax(logits);
+            }
         }
+
+        prefillS = sw.Elapsed.TotalSeconds;
     }
 
-    double prefillS = sw.Elapsed.TotalSeconds;
+    // Batched prefill (LlamaModel.Prefill: matrix–matrix products per chunk of 128 tokens), same tokens, fresh cache. With
+    // token-by-token prefill it runs after the cartridge (as it always has); without, first, so its cache feeds the cartridge.
+    var cacheB = model.CreateCache();
+    double batchedS = 0;
+    if (!tokenByToken)
+    {
+        (first, batchedS) = Batched(model, tokens, cacheB, sw);
+        cache = cacheB;
+    }
 
     // The cartridge of the first context-1 tokens, saved to disk.
     string cartPath = Path.Combine(folder, $"random-{name}.amkv");
@@ -80,14 +248,13 @@ foreach (var (name, config) in shapes)
         throw new InvalidOperationException("cartridge resume disagrees with re-prefill.");
     }
 
-    // Batched prefill (LlamaModel.Prefill: matrix–matrix products per chunk of 128 tokens), same tokens, fresh cache.
-    var cacheB = model.CreateCache();
-    sw.Restart();
-    int firstB = Sampler.ArgMax(model.Prefill(tokens, 0, cacheB));
-    double batchedS = sw.Elapsed.TotalSeconds;
-    if (firstB != first)
+    if (tokenByToken)
     {
-        throw new InvalidOperationException("batched prefill disagrees with token-by-token prefill.");
+        (int firstB, batchedS) = Batched(model, tokens, cacheB, sw);
+        if (firstB != first)
+        {
+            throw new InvalidOperationException("batched prefill disagrees with token-by-token prefill.");
+        }
     }
 
     // The same two paths into caches that already exist (a server keeps a pool of KV caches, as vLLM preallocates its
@@ -109,39 +276,18 @@ foreach (var (name, config) in shapes)
         }
     }
 
-    double decodeTps = Decode(model, tokens, decodeSteps);
-    var int8 = new LlamaModel(model.Config, Llama2cCheckpoint.Load(path).Weights, WeightQuantization.Int8PerRow);
-    double int8DecodeTps = Decode(int8, tokens, decodeSteps);
-    var cacheQ = int8.CreateCache();
+    string tbtTps = tokenByToken ? (context / prefillS).ToString("F1", inv) : "–";
+    string speedUp = tokenByToken ? (prefillS / batchedS).ToString("F1", inv) + "×" : "–";
+    string tbtMs = tokenByToken ? (prefillS * 1000).ToString("F0", inv) + " ms" : "–";
+    return int8Prefill => string.Create(inv, $"| {name} | {parameters / 1e6:F1}M | {tbtTps} | {context / batchedS:F1} | {speedUp} | {int8Prefill} | {tbtMs} | {batchedS * 1000:F0} ms | {ttftCartS * 1000:F1} ms | {batchedS / ttftCartS:F0}× | {warmBatchedS * 1000:F0} ms | {warmCartS * 1000:F1} ms | {warmBatchedS / warmCartS:F0}× |");
+}
+
+// Batched prefill of all tokens into `cache` from position 0: the first token and the seconds it took.
+static (int First, double Seconds) Batched(LlamaModel model, int[] tokens, KvCache cache, Stopwatch sw)
+{
     sw.Restart();
-    int firstQ = Sampler.ArgMax(int8.Prefill(tokens, 0, cacheQ));
-    double int8BatchedS = sw.Elapsed.TotalSeconds;
-
-    double prefillTps = context / prefillS;
-    long bytesPerToken = model.WeightBytesPerToken;
-    long int8BytesPerToken = int8.WeightBytesPerToken;
-    double share = bytesPerToken * decodeTps / (bwAll * 1e9);
-    double int8Share = int8BytesPerToken * int8DecodeTps / (bwAll * 1e9);
-    rows.Add(string.Create(inv, $"| {name} | {parameters / 1e6:F1}M | {prefillTps:F1} | {context / batchedS:F1} | {prefillS / batchedS:F1}× | {context / int8BatchedS:F1} | {prefillS * 1000:F0} ms | {batchedS * 1000:F0} ms | {ttftCartS * 1000:F1} ms | {batchedS / ttftCartS:F0}× | {warmBatchedS * 1000:F0} ms | {warmCartS * 1000:F1} ms | {warmBatchedS / warmCartS:F0}× |"));
-    decodeRows.Add(string.Create(inv, $"| {name} | f32 | {bytesPerToken / 1e6:F1} MB | {decodeTps:F1} | {share * 100:F0}% |"));
-    decodeRows.Add(string.Create(inv, $"| {name} | int8 per-row | {int8BytesPerToken / 1e6:F1} MB | {int8DecodeTps:F1} | {int8Share * 100:F0}% |"));
-    Console.WriteLine(string.Create(inv, $"{name}: int8 batched prefill first token {(firstQ == first ? "equals" : "differs from")} f32's"));
-}
-
-Console.WriteLine();
-Console.WriteLine(string.Create(inv, $"| model | params | prefill tok/s token-by-token ({context} tok) | batched prefill tok/s | batched speed-up | int8 batched prefill tok/s | TTFT re-prefill token-by-token | TTFT batched re-prefill | TTFT cartridge load+import | cartridge vs batched | warm cache: TTFT batched re-prefill | warm cache: TTFT cartridge | warm: cartridge vs batched |"));
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-foreach (string row in rows)
-{
-    Console.WriteLine(row);
-}
-
-Console.WriteLine();
-Console.WriteLine("| model | weights | weights read/token | decode tok/s | decode / bandwidth bound |");
-Console.WriteLine("|---|---|---|---|---|");
-foreach (string row in decodeRows)
-{
-    Console.WriteLine(row);
+    int first = Sampler.ArgMax(model.Prefill(tokens, 0, cache));
+    return (first, sw.Elapsed.TotalSeconds);
 }
 
 // Greedy decode of `steps` tokens at positions 16.. (short context, so weights dominate), after a token-by-token warm-up.
@@ -163,16 +309,29 @@ static double Decode(LlamaModel model, int[] tokens, int steps)
     return steps / sw.Elapsed.TotalSeconds;
 }
 
-Console.WriteLine();
-Console.WriteLine($"load average at the end: {LoadAverage()} (other processes on a shared machine slow every column)");
-
 // The 1/5/15-minute load averages on Linux, else "n/a": a table taken while the machine was busy is not comparable to a quiet one.
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+static LlamaConfig ProbeConfig() => new(64, 64, 1, 2, 2, 32, 8, true);
+
+static LlamaWeights ZeroWeights(LlamaConfig c)
+{
+    int d = c.Dim, kv = c.KvDim, h = c.HiddenDim;
+    float[] emb = new float[c.VocabSize * d];
+    return new LlamaWeights(emb, new float[d], new float[d * d], new float[kv * d], new float[kv * d], new float[d * d],
+        new float[d], new float[h * d], new float[d * h], new float[h * d], new float[d], emb);
+}
 
 int ArgValue(string flag, int fallback)
 {
     int i = Array.IndexOf(args, flag);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+string ArgString(string flag, string fallback)
+{
+    int i = Array.IndexOf(args, flag);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
 static long WriteCheckpoint(string path, LlamaConfig c, int seed)
