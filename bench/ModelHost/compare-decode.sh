@@ -26,6 +26,8 @@ for i in $(seq 1 "$runs"); do
     dotnet "$tmp/$which/AgentMem.ModelHost.Bench.dll" "${harness_args[@]}" > "$tmp/$which.$i.txt"
   done
 done
+# The raw outputs stay in /tmp/compare-decode-last/ for a look at the other columns.
+rm -rf /tmp/compare-decode-last && mkdir -p /tmp/compare-decode-last && cp "$tmp"/*.txt /tmp/compare-decode-last/
 
 # Decode table rows look like "| 15M | f32 | 60.8 MB | 290.8 | 68% |": the fourth column is tok/s.
 median() { # which model weights
