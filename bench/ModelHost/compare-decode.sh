@@ -35,17 +35,20 @@ median() { # which model weights
     awk -F'|' -v m=" $2 " -v w=" $3 " '$2 == m && $3 == w { gsub(/ /, "", $5); print $5 }' "$tmp/$1.$i.txt"
   done | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+best() { for i in $(seq 1 "$runs"); do awk -F'|' -v m=" $2 " -v w=" $3 " '$2 == m && $3 == w { gsub(/ /, "", $5); print $5 }' "$tmp/$1.$i.txt"; done | sort -g | tail -1; }
 all() { for i in $(seq 1 "$runs"); do awk -F'|' -v m=" $2 " -v w=" $3 " '$2 == m && $3 == w { gsub(/ /, "", $5); printf "%s ", $5 }' "$tmp/$1.$i.txt"; done; }
 
 echo
 echo "harness args: ${harness_args[*]}; $runs runs each, alternating old/new; load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| model | weights | old $(git -C "$root" rev-parse --short "$base") median tok/s (runs) | new median tok/s (runs) | new / old |"
-echo "|---|---|---|---|---|"
+echo "| model | weights | old $(git -C "$root" rev-parse --short "$base") median tok/s (runs) | new median tok/s (runs) | new / old (median) | best old → new | new / old (best) |"
+echo "|---|---|---|---|---|---|---|"
 for row in "15M f32" "15M int8 per-row" "110M f32" "110M int8 per-row"; do
   m=${row%% *}; w=${row#* }
   o=$(median old "$m" "$w"); n=$(median new "$m" "$w")
   [ "$o" = n/a ] && [ "$n" = n/a ] && continue
   ratio=$(awk -v o="$o" -v n="$n" 'BEGIN { if (o > 0 && n > 0) printf "%.2f", n / o; else print "n/a" }')
-  echo "| $m | $w | $o ($(all old "$m" "$w" | xargs)) | $n ($(all new "$m" "$w" | xargs)) | $ratio |"
+  bo=$(best old "$m" "$w"); bn=$(best new "$m" "$w")
+  bratio=$(awk -v o="$bo" -v n="$bn" 'BEGIN { if (o > 0 && n > 0) printf "%.2f", n / o; else print "n/a" }')
+  echo "| $m | $w | $o ($(all old "$m" "$w" | xargs)) | $n ($(all new "$m" "$w" | xargs)) | $ratio | $bo → $bn | $bratio |"
 done

@@ -148,8 +148,10 @@ internal sealed class CpuBackend : IComputeBackend
             observer?.OnAttention(layer, h, slot, weights);
         }
 
+        // Batched prefill spreads (token, head) items over the cores; one decoded token stays on the calling thread, as it did
+        // before the seam (its heads are too little work to pay for a Parallel.For barrier per layer).
         long work = (long)items * (startSlot + n) * hs;
-        int parts = observer is null && work >= Kernels.ParallelMinWeights && Environment.ProcessorCount > 1 ? Math.Min(items, Environment.ProcessorCount * 4) : 1;
+        int parts = n > 1 && observer is null && work >= Kernels.ParallelMinWeights && Environment.ProcessorCount > 1 ? Math.Min(items, Environment.ProcessorCount * 4) : 1;
         if (parts == 1)
         {
             float[] att = ArrayPool<float>.Shared.Rent(startSlot + n);
