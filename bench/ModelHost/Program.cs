@@ -11,13 +11,16 @@ using AgentMem.ModelHost.Bench;
 
 const string Usage = """
     usage: AgentMem.ModelHost.Bench [--backend cpu|ilgpu] [--110m] [--1b] [--no-15m] [--context 2048] [--decode 64]
-                                    [--no-token-by-token] [--no-int8] [--decode-only] [--help]
+                                    [--no-token-by-token] [--no-int8] [--decode-only] [--stories DIR] [--help]
       --backend cpu|ilgpu   where the models run (default cpu); ilgpu also measures the device copy bandwidth
       --110m, --1b          add the stories110M shape / a TinyLlama-like 1.1B shape (built in memory, no file)
       --no-15m              leave out the stories15M shape
       --no-token-by-token   skip the token-by-token prefill (TTFT then compares the cartridge with batched prefill only)
       --no-int8             skip the int8 per-row model
       --decode-only         only the decode table (no prefill, no TTFT)
+      --stories DIR         first check the backend on stories260K (DIR holds stories260K.bin, tok512.bin and
+                            stories260K.expected_t0_n200.txt): 200 greedy tokens must equal llama2.c's text, and the logits
+                            of every step must be within 1e-4 (relative to the largest) of the CPU backend's
     """;
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -42,6 +45,12 @@ bool withInt8 = !args.Contains("--no-int8");
 bool decodeOnly = args.Contains("--decode-only");
 int context = ArgValue("--context", 2048);
 int decodeSteps = ArgValue("--decode", 64);
+if (context < 64 || decodeSteps < 1)
+{
+    Console.Error.WriteLine($"--context must be at least 64 (the warm-up prefills 64 tokens) and --decode at least 1; got {context} and {decodeSteps}.");
+    return 2;
+}
+
 string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-bench");
 Directory.CreateDirectory(folder);
 var inv = CultureInfo.InvariantCulture;
@@ -68,6 +77,12 @@ catch (NotSupportedException e)
 {
     Console.Error.WriteLine($"backend {backendArg} cannot start: {e.Message}");
     return 2;
+}
+
+string? storiesDir = ArgString("--stories", string.Empty) is { Length: > 0 } sd ? sd : null;
+if (storiesDir is not null && !CheckStories(storiesDir, backend))
+{
+    return 3;
 }
 
 var rows = new List<string>();
@@ -310,6 +325,39 @@ static double Decode(LlamaModel model, int[] tokens, int steps)
 }
 
 // The 1/5/15-minute load averages on Linux, else "n/a": a table taken while the machine was busy is not comparable to a quiet one.
+// stories260K on the chosen backend against llama2.c's exact greedy text and the CPU backend's logits, step by step.
+static bool CheckStories(string dir, ComputeBackendKind backend)
+{
+    var inv = CultureInfo.InvariantCulture;
+    var checkpoint = Llama2cCheckpoint.Load(Path.Combine(dir, "stories260K.bin"));
+    var tokenizer = SentencePieceBpeTokenizer.Load(Path.Combine(dir, "tok512.bin"), checkpoint.Config.VocabSize);
+    string expected = File.ReadAllText(Path.Combine(dir, "stories260K.expected_t0_n200.txt"));
+    var cpu = new LlamaModel(checkpoint.Config, checkpoint.Weights);
+    using var model = new LlamaModel(checkpoint.Config, checkpoint.Weights, WeightQuantization.None, backend);
+    using var cpuCache = cpu.CreateCache();
+    using var cache = model.CreateCache();
+    int token = 1, steps = 0;
+    float worst = 0f;
+    for (int p = 0; p < 200 && p < checkpoint.Config.SeqLen; p++, steps++)
+    {
+        var a = cpu.Forward(token, p, cpuCache);
+        var b = model.Forward(token, p, cache);
+        float scale = TensorPrimitives.MaxMagnitude(a);
+        for (int i = 0; i < a.Length; i++)
+        {
+            worst = Math.Max(worst, MathF.Abs(a[i] - b[i]) / MathF.Abs(scale));
+        }
+
+        token = TensorPrimitives.IndexOfMax(b);
+    }
+
+    string text = new Generator(model, tokenizer).Generate(string.Empty, 200, new Sampler(checkpoint.Config.VocabSize, 0f, 0.9f, 42)).Text;
+    bool same = text == expected;
+    int at = Enumerable.Range(0, Math.Min(text.Length, expected.Length)).FirstOrDefault(i => text[i] != expected[i], Math.Min(text.Length, expected.Length));
+    Console.WriteLine(string.Create(inv, $"stories260K on {model.BackendDescription}: greedy 200 tokens {(same ? "identical to llama2.c's text" : $"DIFFER from llama2.c's text at character {at}")}; max |Δlogit| / max |logit| over {steps} steps vs the CPU backend: {worst:E2} ({(worst <= 1e-4f ? "within" : "OVER")} 1e-4)"));
+    return same && worst <= 1e-4f;
+}
+
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static LlamaConfig ProbeConfig() => new(64, 64, 1, 2, 2, 32, 8, true);

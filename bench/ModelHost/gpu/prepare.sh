@@ -14,6 +14,11 @@ rm -rf .gpu/bench
 dotnet publish bench/ModelHost -c Release -o .gpu/bench --self-contained false -p:UseAppHost=false >/dev/null
 echo "published bench/ModelHost to .gpu/bench"
 
+# stories260K (1 MB) for the exactness check the device run starts with; ../shared does not travel to the device machine.
+mkdir -p .gpu/stories
+cp ../shared/models/stories260K/stories260K.bin ../shared/models/stories260K/tok512.bin ../shared/models/stories260K/stories260K.expected_t0_n200.txt .gpu/stories/
+echo "copied stories260K into .gpu/stories"
+
 root=$(dirname "$(readlink -f "$(command -v dotnet)")")
 # The runtime version the published harness asks for (runtimeconfig.json), e.g. 10.0.0, rolls forward to the newest installed patch.
 wanted=$(sed -n 's/.*"version": *"\([0-9.]*\)".*/\1/p' .gpu/bench/AgentMem.ModelHost.Bench.runtimeconfig.json | head -1)

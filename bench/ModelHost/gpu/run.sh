@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../../.."
   || { echo "no .gpu/: run bench/ModelHost/gpu/prepare.sh on the development machine and carry .gpu" >&2; exit 1; }
 
 dry=false
-args=(--backend ilgpu --110m --1b --no-token-by-token --context 2048 --decode 64)
+args=(--backend ilgpu --stories .gpu/stories --110m --1b --no-token-by-token --context 2048 --decode 64)
 if [ "${1:-}" = --dry ]; then dry=true; shift; fi
 if [ "${1:-}" = -- ]; then shift; args=("$@"); fi
 
