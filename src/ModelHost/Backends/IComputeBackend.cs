@@ -2,7 +2,8 @@ namespace AgentMem.ModelHost.Backends;
 
 /// <summary>
 /// The seam between the LLaMA forward pass (<see cref="LlamaModel"/>: one driver for decode and batched prefill) and the
-/// hardware: memory, transfers and the operations the forward pass needs. Activations are row-major [rows × width] views;
+/// hardware: memory, transfers and the operations the forward pass needs, at the grain that lets a device fuse them (the
+/// q/k/v projections with RoPE and the cache store; the gated feed-forward). Activations are row-major [rows × width] views;
 /// operations on one backend run in call order (a device backend may queue them; <see cref="CopyToHost"/> waits for them).
 /// Implementations: <see cref="Cpu.CpuBackend"/> (today's kernels) and <see cref="Ilgpu.IlgpuBackend"/>.
 /// </summary>
@@ -47,18 +48,18 @@ internal interface IComputeBackend
     /// </summary>
     void MatMulAdd(DeviceView residual, DeviceMatrix w, int layer, DeviceView x, int tokens, DeviceView scratch);
 
-    /// <summary>v[t] += bias for each of <paramref name="rows"/> rows of bias.Length floats.</summary>
-    void AddBias(DeviceView v, DeviceView bias, int rows);
+    /// <summary>Matrices of equal layers and columns stacked by rows (for <see cref="AttentionInputs"/> and <see cref="GatedFeedForward"/>).</summary>
+    DeviceMatrix UploadStack(IReadOnlyList<WeightMatrix> parts);
 
-    /// <summary>
-    /// Rotary embedding of <paramref name="rows"/> rows (row t at position <paramref name="startPosition"/> + t), every head of
-    /// <paramref name="headSize"/> in a row, base <paramref name="theta"/>, pairs as <paramref name="style"/> says.
-    /// </summary>
-    void Rope(DeviceView v, int rows, int startPosition, int headSize, float theta, RopeStyle style);
+    /// <summary>q, k, v projections, biases, RoPE, and k, v into their cache slots (see <see cref="ProjectionArgs"/>).</summary>
+    void AttentionInputs(in ProjectionArgs args);
 
     /// <summary>Causal attention over a layer's cache (see <see cref="AttentionArgs"/>).</summary>
     void Attention(in AttentionArgs args);
 
-    /// <summary>h1 = silu(h1) ⊙ h3, element-wise over the views (same length).</summary>
-    void SwiGlu(DeviceView h1, DeviceView h3);
+    /// <summary>
+    /// h[t] = silu(W1·x[t]) ⊙ (W3·x[t]) with <paramref name="w13"/> the stacked w1|w3; h and <paramref name="scratch"/> are
+    /// [tokens × hidden] (scratch is the backend's to use).
+    /// </summary>
+    void GatedFeedForward(DeviceView h, DeviceMatrix w13, int layer, DeviceView x, int tokens, DeviceView scratch);
 }

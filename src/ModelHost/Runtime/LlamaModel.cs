@@ -17,9 +17,9 @@ public sealed partial class LlamaModel : IDisposable
     private readonly LlamaWeights w;
     private readonly WeightMatrix wq, wk, wv, wo, w1, w2, w3, classifier;
     private readonly IComputeBackend backend;
-    private readonly DeviceMatrix dwq, dwk, dwv, dwo, dw1, dw2, dw3, dClassifier;
+    private readonly DeviceMatrix dwqkv, dwo, dw13, dw2, dClassifier;
     private readonly DeviceBuffer rmsAtt, rmsFfn, rmsFinal;
-    private readonly DeviceBuffer? bq, bk, bv;
+    private readonly DeviceBuffer? qkvBias;
     private byte[]? fingerprint;
 
     /// <summary>Wraps loaded weights (float32).</summary>
@@ -90,12 +90,12 @@ public sealed partial class LlamaModel : IDisposable
         }
 
         this.backend = backend;
-        (dwq, dwk, dwv, dwo) = (backend.Upload(wq), backend.Upload(wk), backend.Upload(wv), backend.Upload(wo));
-        (dw1, dw2, dw3, dClassifier) = (backend.Upload(w1), backend.Upload(w2), backend.Upload(w3), backend.Upload(classifier));
+        (dwqkv, dwo) = (backend.UploadStack([wq, wk, wv]), backend.Upload(wo));
+        (dw13, dw2, dClassifier) = (backend.UploadStack([w1, w3]), backend.Upload(w2), backend.Upload(classifier));
         (rmsAtt, rmsFfn, rmsFinal) = (backend.Upload(w.RmsAtt), backend.Upload(w.RmsFfn), backend.Upload(w.RmsFinal));
         if (config.QkvBias)
         {
-            (bq, bk, bv) = (backend.Upload(w.Bq!), backend.Upload(w.Bk!), backend.Upload(w.Bv!));
+            qkvBias = backend.Upload(StackBiases(config, w));
         }
     }
 
@@ -113,12 +113,12 @@ public sealed partial class LlamaModel : IDisposable
             return;
         }
 
-        foreach (var m in new[] { dwq, dwk, dwv, dwo, dw1, dw2, dw3, dClassifier })
+        foreach (var m in new[] { dwqkv, dwo, dw13, dw2, dClassifier })
         {
             m.Dispose();
         }
 
-        foreach (var b in new[] { rmsAtt, rmsFfn, rmsFinal, bq, bk, bv })
+        foreach (var b in new[] { rmsAtt, rmsFfn, rmsFinal, qkvBias })
         {
             b?.Dispose();
         }
@@ -226,7 +226,7 @@ public sealed partial class LlamaModel : IDisposable
     {
         var c = Config;
         var b = backend;
-        int n = tokens.Length, dim = c.Dim, kvDim = c.KvDim, hidden = c.HiddenDim, hs = c.HeadSize;
+        int n = tokens.Length, dim = c.Dim, kvDim = c.KvDim, hidden = c.HiddenDim;
         DeviceView x = scratch.X.Slice(0, n * dim), xb = scratch.Xb.Slice(0, n * dim), q = scratch.Q.Slice(0, n * dim), tmp = scratch.Tmp.Slice(0, n * dim);
         DeviceView hb = scratch.Hb.Slice(0, n * hidden), hb2 = scratch.Hb2.Slice(0, n * hidden);
         b.Embed(x, w.TokenEmbedding, tokens, dim);
@@ -236,25 +236,13 @@ public sealed partial class LlamaModel : IDisposable
             b.RmsNorm(xb, x, rmsAtt.Slice(l * dim, dim), n, c.NormEpsilon);
             var k = state.Keys[l].Slice((long)startSlot * kvDim, n * kvDim);
             var v = state.Values[l].Slice((long)startSlot * kvDim, n * kvDim);
-            b.MatMul(q, dwq, l, xb, n);
-            b.MatMul(k, dwk, l, xb, n);
-            b.MatMul(v, dwv, l, xb, n);
-            if (c.QkvBias)
-            {
-                b.AddBias(q, bq!.Slice(l * dim, dim), n);
-                b.AddBias(k, bk!.Slice(l * kvDim, kvDim), n);
-                b.AddBias(v, bv!.Slice(l * kvDim, kvDim), n);
-            }
-
-            b.Rope(q, n, startPosition, hs, c.RopeBase, c.RopeStyle);
-            b.Rope(k, n, startPosition, hs, c.RopeBase, c.RopeStyle);
+            var bias = qkvBias?.Slice((long)l * (dim + (2 * kvDim)), dim + (2 * kvDim));
+            b.AttentionInputs(new ProjectionArgs(xb, dwqkv, l, bias, q, k, v, n, startPosition, c));
             b.Attention(new AttentionArgs(q, state.Keys[l].View, state.Values[l].View, xb, n, startSlot, c, l, observer));
             b.MatMulAdd(x, dwo, l, xb, n, tmp);
 
             b.RmsNorm(xb, x, rmsFfn.Slice(l * dim, dim), n, c.NormEpsilon);
-            b.MatMul(hb, dw1, l, xb, n);
-            b.MatMul(hb2, dw3, l, xb, n);
-            b.SwiGlu(hb, hb2);
+            b.GatedFeedForward(hb, dw13, l, xb, n, hb2);
             b.MatMulAdd(x, dw2, l, hb, n, tmp);
         }
 
@@ -262,6 +250,21 @@ public sealed partial class LlamaModel : IDisposable
         {
             cache.SetFilled(startSlot + t, startPosition + t);
         }
+    }
+
+    /// <summary>Per layer bq | bk | bv, one contiguous slice per layer (what <see cref="ProjectionArgs.Bias"/> takes).</summary>
+    private static float[] StackBiases(LlamaConfig c, LlamaWeights weights)
+    {
+        int dim = c.Dim, kvDim = c.KvDim, width = dim + (2 * kvDim);
+        var stacked = new float[c.Layers * width];
+        for (int l = 0; l < c.Layers; l++)
+        {
+            weights.Bq.AsSpan(l * dim, dim).CopyTo(stacked.AsSpan(l * width));
+            weights.Bk.AsSpan(l * kvDim, kvDim).CopyTo(stacked.AsSpan((l * width) + dim));
+            weights.Bv.AsSpan(l * kvDim, kvDim).CopyTo(stacked.AsSpan((l * width) + dim + kvDim));
+        }
+
+        return stacked;
     }
 
     /// <summary>Final norm and classifier on one row of the residual stream; the logits land in the cache's host buffer.</summary>

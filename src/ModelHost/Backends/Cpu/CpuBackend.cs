@@ -37,6 +37,8 @@ internal sealed class CpuBackend : IComputeBackend
 
     public DeviceMatrix Upload(WeightMatrix matrix) => matrix;
 
+    public DeviceMatrix UploadStack(IReadOnlyList<WeightMatrix> parts) => new CpuStack(parts);
+
     public void CopyToDevice(ReadOnlySpan<float> source, DeviceView destination) => source.CopyTo(Span(destination));
 
     public void CopyToHost(DeviceView source, Span<float> destination) => Span(source).CopyTo(destination);
@@ -82,7 +84,34 @@ internal sealed class CpuBackend : IComputeBackend
         TensorPrimitives.Add(r, Span(scratch)[..r.Length], r);
     }
 
-    public void AddBias(DeviceView v, DeviceView bias, int rows)
+    public void AttentionInputs(in ProjectionArgs args)
+    {
+        var c = args.Config;
+        var parts = ((CpuStack)args.Wqkv).Parts;
+        int n = args.Tokens, dim = c.Dim, kvDim = c.KvDim;
+        MatMul(args.Q, parts[0], args.Layer, args.X, n);
+        MatMul(args.K, parts[1], args.Layer, args.X, n);
+        MatMul(args.V, parts[2], args.Layer, args.X, n);
+        if (args.Bias is { } bias)
+        {
+            AddBias(args.Q, bias.Slice(0, dim), n);
+            AddBias(args.K, bias.Slice(dim, kvDim), n);
+            AddBias(args.V, bias.Slice(dim + kvDim, kvDim), n);
+        }
+
+        Rope(args.Q, n, args.StartPosition, c.HeadSize, c.RopeBase, c.RopeStyle);
+        Rope(args.K, n, args.StartPosition, c.HeadSize, c.RopeBase, c.RopeStyle);
+    }
+
+    public void GatedFeedForward(DeviceView h, DeviceMatrix w13, int layer, DeviceView x, int tokens, DeviceView scratch)
+    {
+        var parts = ((CpuStack)w13).Parts;
+        MatMul(h, parts[0], layer, x, tokens);
+        MatMul(scratch, parts[1], layer, x, tokens);
+        SwiGlu(h, scratch);
+    }
+
+    private static void AddBias(DeviceView v, DeviceView bias, int rows)
     {
         var vs = Span(v);
         var b = Span(bias);
@@ -93,7 +122,7 @@ internal sealed class CpuBackend : IComputeBackend
         }
     }
 
-    public void Rope(DeviceView v, int rows, int startPosition, int headSize, float theta, RopeStyle style)
+    private static void Rope(DeviceView v, int rows, int startPosition, int headSize, float theta, RopeStyle style)
     {
         var vs = Span(v);
         int width = v.Length / rows;
@@ -103,7 +132,7 @@ internal sealed class CpuBackend : IComputeBackend
         }
     }
 
-    public void SwiGlu(DeviceView h1, DeviceView h3)
+    private static void SwiGlu(DeviceView h1, DeviceView h3)
     {
         var a = Span(h1);
         var b = Span(h3);

@@ -29,17 +29,17 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> matMulF32;
     private readonly Action<KernelConfig, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> matMulInt8;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> sumSquares;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> normalize;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> addBias;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> rope;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecF32;
+    private readonly Action<KernelConfig, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecInt8;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> rmsNorm;
+    private readonly RopeStoreLauncher ropeStore;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float> scores;
     private readonly Action<KernelConfig, ArrayView<float>, int, int, int, int> softmax;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int> mix;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>> swiGlu;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int> mix;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> swiGlu;
 
     private readonly Dictionary<(int HeadSize, float Theta), RopeTable> ropeTables = [];
-    private MemoryBuffer1D<float, Stride1D.Dense>? rowSums;
+    private MemoryBuffer1D<float, Stride1D.Dense>? stacked;
     private MemoryBuffer1D<float, Stride1D.Dense>? attention;
 
     private IlgpuBackend(Context context, Accelerator accelerator, int? splitThreads)
@@ -48,6 +48,11 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         this.accelerator = accelerator;
         bool gpu = accelerator.AcceleratorType != AcceleratorType.CPU;
         groupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
+        if (!int.IsPow2(groupSize))
+        {
+            throw new NotSupportedException($"ILGPU device '{accelerator.Name}' allows {accelerator.MaxNumThreadsPerGroup} threads per group; the RMSNorm reduction needs a power of two.");
+        }
+
         maxGroups = Math.Max(1, accelerator.NumMultiprocessors) * (gpu ? 32 : 4);
 
         // Split a product's inner dimension until this many threads are busy (a GPU needs tens of thousands in flight to
@@ -59,14 +64,14 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
         matMulF32 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.MatMulF32);
         matMulInt8 = accelerator.LoadStreamKernel<ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.MatMulInt8);
-        sumSquares = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.SumSquares);
-        normalize = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(IlgpuKernels.Normalize);
-        addBias = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.AddBias);
-        rope = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.Rope);
+        matVecF32 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVecF32);
+        matVecInt8 = accelerator.LoadStreamKernel<ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVecInt8);
+        rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(IlgpuKernels.RmsNorm);
+        ropeStore = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(IlgpuKernels.RopeStore).Invoke;
         scores = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float>(IlgpuKernels.Scores);
         softmax = accelerator.LoadStreamKernel<ArrayView<float>, int, int, int, int>(IlgpuKernels.Softmax);
-        mix = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(IlgpuKernels.Mix);
-        swiGlu = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>>(IlgpuKernels.SwiGlu);
+        mix = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(IlgpuKernels.Mix);
+        swiGlu = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.SwiGlu);
     }
 
     /// <summary>The process-wide backend on the preferred device (created on first use; <see cref="DeviceVariable"/> can force one).</summary>
@@ -129,7 +134,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
     public void Dispose()
     {
-        rowSums?.Dispose();
+        stacked?.Dispose();
         attention?.Dispose();
         foreach (var t in ropeTables.Values)
         {
@@ -207,18 +212,10 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
     public void RmsNorm(DeviceView o, DeviceView x, DeviceView gain, int rows, float eps)
     {
-        int dim = gain.Length;
         lock (gate)
         {
-            var ss = Scratch(ref rowSums, rows).SubView(0, rows);
-            int chunk = ChunkFor(rows, dim, 32);
-            if (chunk < dim)
-            {
-                ss.MemSetToZero();
-            }
-
-            sumSquares(Config((long)rows * ((dim + chunk - 1) / chunk)), IlgpuBuffer.Of(x), ss, rows, dim, chunk);
-            normalize(Config((long)rows * dim), IlgpuBuffer.Of(x), ss, IlgpuBuffer.Of(gain), IlgpuBuffer.Of(o), rows, dim, eps);
+            // One group per row: groups of a grid-stride loop over rows.
+            rmsNorm(new KernelConfig(Math.Clamp(rows, 1, maxGroups), groupSize), IlgpuBuffer.Of(x), IlgpuBuffer.Of(gain), IlgpuBuffer.Of(o), rows, gain.Length, eps);
         }
     }
 
@@ -226,21 +223,39 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
     public void MatMulAdd(DeviceView residual, DeviceMatrix w, int layer, DeviceView x, int tokens, DeviceView scratch) => Product(residual, w, layer, x, tokens, accumulate: true);
 
-    public void AddBias(DeviceView v, DeviceView bias, int rows)
+    public DeviceMatrix UploadStack(IReadOnlyList<WeightMatrix> parts)
     {
         lock (gate)
         {
-            addBias(Config((long)rows * bias.Length), IlgpuBuffer.Of(v), IlgpuBuffer.Of(bias), rows, bias.Length);
+            return IlgpuMatrix.UploadStack(accelerator, parts);
         }
     }
 
-    public void Rope(DeviceView v, int rows, int startPosition, int headSize, float theta, RopeStyle style)
+    public void AttentionInputs(in ProjectionArgs args)
     {
-        int width = v.Length / rows;
+        var c = args.Config;
+        int n = args.Tokens, dim = c.Dim, kvDim = c.KvDim, width = dim + (2 * kvDim);
         lock (gate)
         {
-            var table = RopeTableFor(headSize, theta, startPosition + rows);
-            rope(Config((long)rows * (width / headSize) * (headSize / 2)), IlgpuBuffer.Of(v), table.Cos.View, table.Sin.View, rows, width, headSize, startPosition, style == RopeStyle.Interleaved ? 0 : 1);
+            // One product over the stacked q|k|v rows, then one kernel for bias, RoPE and the stores.
+            var s = Scratch(ref stacked, (long)n * width).SubView(0, (long)n * width);
+            Product(s, (IlgpuMatrix)args.Wqkv, args.Layer, IlgpuBuffer.Of(args.X), n, accumulate: false);
+            var table = RopeTableFor(c.HeadSize, c.RopeBase, args.StartPosition + n);
+            var bias = args.Bias is { } bv ? IlgpuBuffer.Of(bv) : s.SubView(0, 1);
+            ropeStore(Config((long)n * ((dim / 2) + (kvDim / 2) + kvDim)), s, bias, args.Bias is null ? 0 : 1, table.Cos.View, table.Sin.View,
+                IlgpuBuffer.Of(args.Q), IlgpuBuffer.Of(args.K), IlgpuBuffer.Of(args.V), n, dim, kvDim, c.HeadSize, args.StartPosition, c.RopeStyle == RopeStyle.Interleaved ? 0 : 1);
+        }
+    }
+
+    public void GatedFeedForward(DeviceView h, DeviceMatrix w13, int layer, DeviceView x, int tokens, DeviceView scratch)
+    {
+        var m = (IlgpuMatrix)w13;
+        int hidden = m.Rows / 2;
+        lock (gate)
+        {
+            var s = Scratch(ref stacked, (long)tokens * m.Rows).SubView(0, (long)tokens * m.Rows);
+            Product(s, m, layer, IlgpuBuffer.Of(x), tokens, accumulate: false);
+            swiGlu(Config((long)tokens * hidden), s, IlgpuBuffer.Of(h), tokens, hidden);
         }
     }
 
@@ -253,9 +268,9 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
             var att = Scratch(ref attention, (long)n * heads * span).SubView(0, (long)n * heads * span);
             var q = IlgpuBuffer.Of(args.Q);
             scores(Config((long)n * heads * span), q, IlgpuBuffer.Of(args.Keys), att, n, heads, c.KvMul, c.HeadSize, c.KvDim, args.StartSlot, span, 1f / MathF.Sqrt(c.HeadSize));
-            softmax(Config((long)n * heads), att, n, heads, args.StartSlot, span);
             if (args.Observer is { } observer)
             {
+                softmax(Config((long)n * heads), att, n, heads, args.StartSlot, span);
                 // Observers (cache compression's attention scores) read the weights on the host, token by token, head by head.
                 accelerator.DefaultStream.Synchronize();
                 var host = new float[att.Length];
@@ -269,15 +284,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
                 }
             }
 
-            mix(Config((long)n * c.Dim), att, IlgpuBuffer.Of(args.Values), IlgpuBuffer.Of(args.Output), n, heads, c.KvMul, c.HeadSize, c.KvDim, args.StartSlot, span);
-        }
-    }
-
-    public void SwiGlu(DeviceView h1, DeviceView h3)
-    {
-        lock (gate)
-        {
-            swiGlu(Config(h1.Length), IlgpuBuffer.Of(h1), IlgpuBuffer.Of(h3));
+            mix(Config((long)n * c.Dim), att, IlgpuBuffer.Of(args.Values), IlgpuBuffer.Of(args.Output), n, heads, c.KvMul, c.HeadSize, c.KvDim, args.StartSlot, span, args.Observer is null ? 0 : 1);
         }
     }
 
@@ -293,31 +300,54 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
     private void Product(DeviceView o, DeviceMatrix w, int layer, DeviceView x, int tokens, bool accumulate)
     {
         var m = (IlgpuMatrix)w;
-        long size = (long)m.Rows * m.Cols;
         if ((long)tokens * m.Rows > o.Length || (long)tokens * m.Cols > x.Length)
         {
             throw new ArgumentException($"a product of {tokens} tokens × [{m.Rows} × {m.Cols}] needs {(long)tokens * m.Cols} inputs and {(long)tokens * m.Rows} outputs; {x.Length} and {o.Length} given.");
         }
 
+        lock (gate)
+        {
+            Product(IlgpuBuffer.Of(o).SubView(0, (long)tokens * m.Rows), m, layer, IlgpuBuffer.Of(x), tokens, accumulate);
+        }
+    }
+
+    /// <summary>o (+)= W[layer]·x for each token, queued (the caller holds the lock): the decode kernel for one token, the tiled one for more.</summary>
+    private void Product(ArrayView<float> o, IlgpuMatrix m, int layer, ArrayView<float> x, int tokens, bool accumulate)
+    {
+        long size = (long)m.Rows * m.Cols;
         int tiles = (tokens + 3) / 4;
         int chunk = ChunkFor(m.Rows * tiles, m.Cols, 64);
         int chunks = (m.Cols + chunk - 1) / chunk;
-        lock (gate)
+        if (chunks > 1 && !accumulate)
         {
-            var ov = IlgpuBuffer.Of(o).SubView(0, (long)tokens * m.Rows);
-            if (chunks > 1 && !accumulate)
-            {
-                ov.MemSetToZero();
-            }
+            o.MemSetToZero();
+        }
 
-            var config = Config((long)m.Rows * chunks * tiles);
-            if (m.Floats is { } f)
+        var config = Config((long)m.Rows * chunks * tiles);
+        int add = accumulate ? 1 : 0;
+        if (m.Floats is { } f)
+        {
+            var wl = f.View.SubView(layer * size, size);
+            if (tokens == 1)
             {
-                matMulF32(config, f.View.SubView(layer * size, size), IlgpuBuffer.Of(x), ov, m.Rows, m.Cols, tokens, chunk, accumulate ? 1 : 0);
+                matVecF32(config, wl, x, o, m.Rows, m.Cols, chunk, add);
             }
             else
             {
-                matMulInt8(config, m.Int8!.View.SubView(layer * size, size), m.Scales!.View.SubView((long)layer * m.Rows, m.Rows), IlgpuBuffer.Of(x), ov, m.Rows, m.Cols, tokens, chunk, accumulate ? 1 : 0);
+                matMulF32(config, wl, x, o, m.Rows, m.Cols, tokens, chunk, add);
+            }
+        }
+        else
+        {
+            var ql = m.Int8!.View.SubView(layer * size, size);
+            var sl = m.Scales!.View.SubView((long)layer * m.Rows, m.Rows);
+            if (tokens == 1)
+            {
+                matVecInt8(config, ql, sl, x, o, m.Rows, m.Cols, chunk, add);
+            }
+            else
+            {
+                matMulInt8(config, ql, sl, x, o, m.Rows, m.Cols, tokens, chunk, add);
             }
         }
     }
@@ -368,6 +398,10 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         ropeTables[(headSize, theta)] = table;
         return table;
     }
+
+    /// <summary>The RoPE-and-store kernel's launcher (more parameters than a named Action type takes).</summary>
+    private delegate void RopeStoreLauncher(KernelConfig config, ArrayView<float> s, ArrayView<float> bias, int hasBias, ArrayView<float> cos, ArrayView<float> sin,
+        ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, int tokens, int dim, int kvDim, int headSize, int startPosition, int style);
 
     private static void Check(int hostLength, DeviceView view)
     {

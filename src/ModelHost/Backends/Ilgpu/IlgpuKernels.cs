@@ -4,10 +4,12 @@ using ILGPU.Algorithms;
 namespace AgentMem.ModelHost.Backends.Ilgpu;
 
 /// <summary>
-/// The ILGPU kernels of the forward pass. Every kernel is a grid-stride loop over independent work items with no group
-/// barriers or warp shuffles: reductions are either sequential per item or split and combined with atomic adds. That keeps
-/// them fast on ILGPU's CPU accelerator (which emulates barriers with OS threads) so CI can run every kernel; on a GPU the
-/// layouts keep neighbouring threads on neighbouring addresses (matrices are stored transposed: [cols × rows]).
+/// The ILGPU kernels of the forward pass. Every kernel but <see cref="RmsNorm"/> is a grid-stride loop over independent work
+/// items with no group barriers or warp shuffles: reductions are either sequential per item or split and combined with
+/// atomic adds. That keeps them fast on ILGPU's CPU accelerator (which emulates a barrier with OS threads, ~0.1 ms each) so CI
+/// can run every kernel; on a GPU the layouts keep neighbouring threads on neighbouring addresses (matrices are stored
+/// transposed: [cols × rows]). Kernels are fused where a decode step would otherwise pay a launch for little work: q|k|v and
+/// w1|w3 are stacked products; bias, RoPE and the cache stores are one kernel; softmax is folded into the weighted sum.
 /// </summary>
 internal static class IlgpuKernels
 {
@@ -116,71 +118,157 @@ internal static class IlgpuKernels
         }
     }
 
-    /// <summary>ss[row] (+)= Σ x[row, j]² over chunks of the row (atomic when a row has several chunks; ss zeroed then).</summary>
-    public static void SumSquares(ArrayView<float> x, ArrayView<float> ss, int rows, int dim, int chunk)
+    /// <summary>
+    /// One decoded token's product (the hot loop of decode): o[r] (+)= Σ_{j in chunk} wT[j, r] · x[j], four independent loads
+    /// per step so each thread keeps several memory requests in flight.
+    /// </summary>
+    public static void MatVecF32(ArrayView<float> wT, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int chunk, int accumulate)
     {
-        int chunks = (dim + chunk - 1) / chunk;
+        int chunks = (cols + chunk - 1) / chunk;
         for (int i = Grid.GlobalIndex.X; i < rows * chunks; i += Stride)
         {
-            int row = i / chunks, c = i % chunks;
-            int j0 = c * chunk, j1 = Math.Min(dim, j0 + chunk);
+            int r = i % rows, c = i / rows;
+            int j = c * chunk, j1 = Math.Min(cols, j + chunk);
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+            for (; j + 3 < j1; j += 4)
+            {
+                long at = ((long)j * rows) + r;
+                a0 += wT[at] * x[j];
+                a1 += wT[at + rows] * x[j + 1];
+                a2 += wT[at + (2L * rows)] * x[j + 2];
+                a3 += wT[at + (3L * rows)] * x[j + 3];
+            }
+
+            for (; j < j1; j++)
+            {
+                a0 += wT[((long)j * rows) + r] * x[j];
+            }
+
+            Put(o, r, (a0 + a1) + (a2 + a3), chunks, accumulate);
+        }
+    }
+
+    /// <summary><see cref="MatVecF32"/> over per-row int8 weights with one scale per output row.</summary>
+    public static void MatVecInt8(ArrayView<sbyte> wT, ArrayView<float> scales, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int chunk, int accumulate)
+    {
+        int chunks = (cols + chunk - 1) / chunk;
+        for (int i = Grid.GlobalIndex.X; i < rows * chunks; i += Stride)
+        {
+            int r = i % rows, c = i / rows;
+            int j = c * chunk, j1 = Math.Min(cols, j + chunk);
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+            for (; j + 3 < j1; j += 4)
+            {
+                long at = ((long)j * rows) + r;
+                a0 += wT[at] * x[j];
+                a1 += wT[at + rows] * x[j + 1];
+                a2 += wT[at + (2L * rows)] * x[j + 2];
+                a3 += wT[at + (3L * rows)] * x[j + 3];
+            }
+
+            for (; j < j1; j++)
+            {
+                a0 += wT[((long)j * rows) + r] * x[j];
+            }
+
+            Put(o, r, ((a0 + a1) + (a2 + a3)) * scales[r], chunks, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// RMSNorm, one group per row (grid-stride over rows): the group sums the row's squares in shared memory (a tree of
+    /// barriers; the group size must be a power of two ≤ 256), then writes o = (x · 1/√(ss/dim + eps)) · gain.
+    /// </summary>
+    public static void RmsNorm(ArrayView<float> x, ArrayView<float> gain, ArrayView<float> o, int rows, int dim, float eps)
+    {
+        var partial = SharedMemory.Allocate<float>(256);
+        int tid = Group.IdxX, size = Group.DimX;
+        for (int row = Grid.IdxX; row < rows; row += Grid.DimX)
+        {
             long b = (long)row * dim;
             float s = 0f;
-            for (int j = j0; j < j1; j++)
+            for (int j = tid; j < dim; j += size)
             {
                 float v = x[b + j];
                 s += v * v;
             }
 
-            if (chunks > 1)
+            partial[tid] = s;
+            Group.Barrier();
+            for (int half = size / 2; half > 0; half /= 2)
             {
-                Atomic.Add(ref ss[row], s);
+                if (tid < half)
+                {
+                    partial[tid] += partial[tid + half];
+                }
+
+                Group.Barrier();
             }
-            else
+
+            float scale = 1f / XMath.Sqrt((partial[0] / dim) + eps);
+            for (int j = tid; j < dim; j += size)
             {
-                ss[row] = s;
+                o[b + j] = x[b + j] * scale * gain[j];
             }
-        }
-    }
 
-    /// <summary>o[row, j] = (x[row, j] · 1/√(ss[row]/dim + eps)) · gain[j], the CPU kernel's order of operations.</summary>
-    public static void Normalize(ArrayView<float> x, ArrayView<float> ss, ArrayView<float> gain, ArrayView<float> o, int rows, int dim, float eps)
-    {
-        for (int i = Grid.GlobalIndex.X; i < rows * dim; i += Stride)
-        {
-            int row = i / dim, j = i % dim;
-            float scale = 1f / XMath.Sqrt((ss[row] / dim) + eps);
-            o[i] = x[i] * scale * gain[j];
-        }
-    }
-
-    /// <summary>v[row, j] += bias[j].</summary>
-    public static void AddBias(ArrayView<float> v, ArrayView<float> bias, int rows, int width)
-    {
-        for (int i = Grid.GlobalIndex.X; i < rows * width; i += Stride)
-        {
-            v[i] += bias[i % width];
+            Group.Barrier(); // partial[0] is read by all before the next row overwrites it
         }
     }
 
     /// <summary>
-    /// RoPE with host-computed tables cos/sin [positions × headSize/2] (the CPU kernel's own angles): item (row, head, pair)
-    /// turns pair i of that head at position startPosition + row. style 0 = interleaved (2i, 2i+1), 1 = half (i, i + hs/2).
+    /// The attention inputs from a stacked q|k|v product s [tokens × (dim + 2·kvDim)]: adds the stacked bias when
+    /// <paramref name="hasBias"/>, turns q and k by RoPE (cos/sin tables computed on the host) and writes q to
+    /// <paramref name="q"/> and k, v to their cache slots. Items: per token dim/2 q pairs, kvDim/2 k pairs, kvDim v values.
     /// </summary>
-    public static void Rope(ArrayView<float> v, ArrayView<float> cos, ArrayView<float> sin, int rows, int width, int headSize, int startPosition, int style)
+    public static void RopeStore(ArrayView<float> s, ArrayView<float> bias, int hasBias, ArrayView<float> cos, ArrayView<float> sin, ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, int tokens, int dim, int kvDim, int headSize, int startPosition, int style)
     {
-        int half = headSize / 2, heads = width / headSize;
-        for (int i = Grid.GlobalIndex.X; i < rows * heads * half; i += Stride)
+        int half = headSize / 2, qPairs = dim / 2, kPairs = kvDim / 2, per = qPairs + kPairs + kvDim, width = dim + (2 * kvDim);
+        for (int i = Grid.GlobalIndex.X; i < tokens * per; i += Stride)
         {
-            int p = i % half, rest = i / half, h = rest % heads, row = rest / heads;
-            int a = style == 0 ? 2 * p : p;
-            int b = style == 0 ? (2 * p) + 1 : p + half;
-            long at = ((long)row * width) + (h * headSize);
-            long table = ((long)(startPosition + row) * half) + p;
+            int t = i / per, e = i % per;
+            long row = (long)t * width;
+            if (e >= qPairs + kPairs)
+            {
+                int j = e - qPairs - kPairs;
+                v[((long)t * kvDim) + j] = s[row + dim + kvDim + j] + (hasBias != 0 ? bias[dim + kvDim + j] : 0f);
+                continue;
+            }
+
+            bool isQ = e < qPairs;
+            int pair = isQ ? e : e - qPairs;
+            int h = pair / half, p = pair % half;
+            int a = (h * headSize) + (style == 0 ? 2 * p : p);
+            int b = (h * headSize) + (style == 0 ? (2 * p) + 1 : p + half);
+            int from = isQ ? 0 : dim;
+            float v0 = s[row + from + a] + (hasBias != 0 ? bias[from + a] : 0f);
+            float v1 = s[row + from + b] + (hasBias != 0 ? bias[from + b] : 0f);
+            long table = ((long)(startPosition + t) * half) + p;
             float fcr = cos[table], fci = sin[table];
-            float v0 = v[at + a], v1 = v[at + b];
-            v[at + a] = (v0 * fcr) - (v1 * fci);
-            v[at + b] = (v0 * fci) + (v1 * fcr);
+            float r0 = (v0 * fcr) - (v1 * fci);
+            float r1 = (v0 * fci) + (v1 * fcr);
+            if (isQ)
+            {
+                q[((long)t * dim) + a] = r0;
+                q[((long)t * dim) + b] = r1;
+            }
+            else
+            {
+                k[((long)t * kvDim) + a] = r0;
+                k[((long)t * kvDim) + b] = r1;
+            }
+        }
+    }
+
+    /// <summary>h[t, i] = (g · σ(g)) · u with g = s[t, i], u = s[t, hidden + i] from a stacked w1|w3 product (the CPU kernel's order).</summary>
+    public static void SwiGlu(ArrayView<float> s, ArrayView<float> h, int tokens, int hidden)
+    {
+        for (int i = Grid.GlobalIndex.X; i < tokens * hidden; i += Stride)
+        {
+            int t = i / hidden, j = i % hidden;
+            long row = (long)t * 2 * hidden;
+            float g = s[row + j];
+            float sig = 1f / (1f + XMath.Exp(-g));
+            h[i] = g * sig * s[row + hidden + j];
         }
     }
 
@@ -238,8 +326,12 @@ internal static class IlgpuKernels
         }
     }
 
-    /// <summary>o[t, h·hs + d] = Σ_s att[t, h, s] · v[s, (h / kvMul)·hs + d] (item (t, h, d), d fastest: neighbours read neighbours).</summary>
-    public static void Mix(ArrayView<float> att, ArrayView<float> values, ArrayView<float> o, int tokens, int heads, int kvMul, int headSize, int kvDim, int startSlot, int span)
+    /// <summary>
+    /// o[t, h·hs + d] = Σ_s w[t, h, s] · v[s, (h / kvMul)·hs + d] (item (t, h, d), d fastest: neighbours read neighbours). With
+    /// <paramref name="normalized"/> = 0, att holds raw scores and each item takes their softmax itself (max, Σ exp: the row is
+    /// shared by the head's items, so it is read from cache), saving a launch; with 1, att already holds the weights.
+    /// </summary>
+    public static void Mix(ArrayView<float> att, ArrayView<float> values, ArrayView<float> o, int tokens, int heads, int kvMul, int headSize, int kvDim, int startSlot, int span, int normalized)
     {
         int dim = heads * headSize;
         for (int i = Grid.GlobalIndex.X; i < tokens * dim; i += Stride)
@@ -248,24 +340,32 @@ internal static class IlgpuKernels
             int n = startSlot + t + 1;
             long ab = ((long)((t * heads) + h)) * span;
             long vb = (h / kvMul * headSize) + d;
+            float max = 0f, inv = 1f;
+            if (normalized == 0)
+            {
+                max = att[ab];
+                for (int s = 1; s < n; s++)
+                {
+                    max = XMath.Max(max, att[ab + s]);
+                }
+
+                float sum = 0f;
+                for (int s = 0; s < n; s++)
+                {
+                    sum += XMath.Exp(att[ab + s] - max);
+                }
+
+                inv = 1f / sum;
+            }
+
             float acc = 0f;
             for (int s = 0; s < n; s++)
             {
-                acc += att[ab + s] * values[((long)s * kvDim) + vb];
+                float w = normalized == 0 ? XMath.Exp(att[ab + s] - max) * inv : att[ab + s];
+                acc += w * values[((long)s * kvDim) + vb];
             }
 
             o[i] = acc;
-        }
-    }
-
-    /// <summary>h1 = (h1 · σ(h1)) · h3, the CPU kernel's order.</summary>
-    public static void SwiGlu(ArrayView<float> h1, ArrayView<float> h3)
-    {
-        for (int i = Grid.GlobalIndex.X; i < h1.IntLength; i += Stride)
-        {
-            float a = h1[i];
-            float sig = 1f / (1f + XMath.Exp(-a));
-            h1[i] = a * sig * h3[i];
         }
     }
 }

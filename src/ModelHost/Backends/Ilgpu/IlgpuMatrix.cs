@@ -32,33 +32,63 @@ internal sealed class IlgpuMatrix : DeviceMatrix
     public MemoryBuffer1D<float, Stride1D.Dense>? Scales { get; }
 
     /// <summary>Transposes each layer on the host (one layer at a time) and copies it to the device.</summary>
-    public static IlgpuMatrix Upload(Accelerator accelerator, WeightMatrix m)
+    public static IlgpuMatrix Upload(Accelerator accelerator, WeightMatrix m) => UploadStack(accelerator, [m]);
+
+    /// <summary>
+    /// Stacks <paramref name="parts"/> by rows (same layers, columns and storage) into one transposed matrix per layer,
+    /// [cols × Σ rows], so one product computes them all.
+    /// </summary>
+    public static IlgpuMatrix UploadStack(Accelerator accelerator, IReadOnlyList<WeightMatrix> parts)
     {
-        long size = (long)m.Rows * m.Cols;
-        if (m.Floats is { } f)
+        var first = parts[0];
+        int layers = first.Layers, cols = first.Cols, rows = 0;
+        foreach (var p in parts)
         {
-            var dev = accelerator.Allocate1D<float>(m.Layers * size);
-            var t = new float[size];
-            for (int l = 0; l < m.Layers; l++)
+            if (p.Layers != layers || p.Cols != cols || p.IsInt8 != first.IsInt8)
             {
-                Transpose(f, (int)(l * size), t, m.Rows, m.Cols);
+                throw new ArgumentException("stacked matrices need the same layers, columns and storage.", nameof(parts));
+            }
+
+            rows += p.Rows;
+        }
+
+        long size = (long)rows * cols;
+        if (!first.IsInt8)
+        {
+            var dev = accelerator.Allocate1D<float>(layers * size);
+            var t = new float[size];
+            for (int l = 0; l < layers; l++)
+            {
+                int offset = 0;
+                foreach (var p in parts)
+                {
+                    Transpose(p.Floats!, (int)(l * (long)p.Rows * cols), t, p.Rows, cols, rows, offset);
+                    offset += p.Rows;
+                }
+
                 dev.View.SubView(l * size, size).CopyFromCPU(ref t[0], size);
             }
 
-            return new IlgpuMatrix(m.Layers, m.Rows, m.Cols, dev, null, null);
+            return new IlgpuMatrix(layers, rows, cols, dev, null, null);
         }
 
-        var q = m.Int8!;
-        var qd = accelerator.Allocate1D<sbyte>(m.Layers * size);
+        var qd = accelerator.Allocate1D<sbyte>(layers * size);
         var qt = new sbyte[size];
-        for (int l = 0; l < m.Layers; l++)
+        var scales = new float[(long)layers * rows];
+        for (int l = 0; l < layers; l++)
         {
-            Transpose(q, (int)(l * size), qt, m.Rows, m.Cols);
+            int offset = 0;
+            foreach (var p in parts)
+            {
+                Transpose(p.Int8!, (int)(l * (long)p.Rows * cols), qt, p.Rows, cols, rows, offset);
+                p.Scales.AsSpan(l * p.Rows, p.Rows).CopyTo(scales.AsSpan((l * rows) + offset));
+                offset += p.Rows;
+            }
+
             qd.View.SubView(l * size, size).CopyFromCPU(ref qt[0], size);
         }
 
-        var sd = accelerator.Allocate1D(m.Scales!);
-        return new IlgpuMatrix(m.Layers, m.Rows, m.Cols, null, qd, sd);
+        return new IlgpuMatrix(layers, rows, cols, null, qd, accelerator.Allocate1D(scales));
     }
 
     protected override void Dispose(bool disposing)
@@ -69,8 +99,11 @@ internal sealed class IlgpuMatrix : DeviceMatrix
         base.Dispose(disposing);
     }
 
-    /// <summary>destination[j, r] = source[r, j], in 32 × 32 tiles (both sides stay in cache) spread over the cores.</summary>
-    private static void Transpose<T>(T[] source, int offset, T[] destination, int rows, int cols)
+    /// <summary>
+    /// destination[j, rowOffset + r] = source[offset + r·cols + j] for a [rows × cols] block into a [cols × stackRows] matrix,
+    /// in 32 × 32 tiles (both sides stay in cache) spread over the cores.
+    /// </summary>
+    private static void Transpose<T>(T[] source, int offset, T[] destination, int rows, int cols, int stackRows, int rowOffset)
     {
         const int Tile = 32;
         int rowTiles = (rows + Tile - 1) / Tile;
@@ -85,7 +118,7 @@ internal sealed class IlgpuMatrix : DeviceMatrix
                     int from = offset + (r * cols);
                     for (int j = j0; j < j1; j++)
                     {
-                        destination[((long)j * rows) + r] = source[from + j];
+                        destination[((long)j * stackRows) + rowOffset + r] = source[from + j];
                     }
                 }
             }
