@@ -11,7 +11,7 @@ internal static class ModelCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
-        var command = new Command("model", "Local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU.");
+        var command = new Command("model", "Local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU, or with --backend ilgpu on a GPU.");
         command.Subcommands.Add(Generate(g, stdout, stderr));
         var cartridge = new Command("cartridge", "Save a prefilled prompt as a KV cartridge and generate from it without prefilling again.");
         cartridge.Subcommands.Add(CartridgeCreate(g, stdout, stderr));
