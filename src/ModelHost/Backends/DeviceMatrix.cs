@@ -4,13 +4,13 @@ namespace AgentMem.ModelHost.Backends;
 /// A stacked weight matrix ([layers × rows × cols], row-major as loaded) in one backend's memory and layout: the CPU backend
 /// keeps <see cref="WeightMatrix"/> as is; ILGPU stores it transposed on the device.
 /// </summary>
-internal abstract class DeviceMatrix : IDisposable
+internal abstract class DeviceMatrix(int layers, int rows, int cols) : IDisposable
 {
-    public abstract int Layers { get; }
+    public int Layers { get; } = layers;
 
-    public abstract int Rows { get; }
+    public int Rows { get; } = rows;
 
-    public abstract int Cols { get; }
+    public int Cols { get; } = cols;
 
     /// <inheritdoc />
     public void Dispose()

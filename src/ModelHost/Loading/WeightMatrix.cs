@@ -13,6 +13,7 @@ internal sealed class WeightMatrix : DeviceMatrix
     private readonly float[]? scales;
 
     public WeightMatrix(float[] data, int layers, int rows, int cols)
+        : base(layers, rows, cols)
     {
         if ((long)layers * rows * cols != data.Length)
         {
@@ -20,25 +21,14 @@ internal sealed class WeightMatrix : DeviceMatrix
         }
 
         f = data;
-        Layers = layers;
-        Rows = rows;
-        Cols = cols;
     }
 
     private WeightMatrix(sbyte[] q, float[] scales, int layers, int rows, int cols)
+        : base(layers, rows, cols)
     {
         this.q = q;
         this.scales = scales;
-        Layers = layers;
-        Rows = rows;
-        Cols = cols;
     }
-
-    public override int Layers { get; }
-
-    public override int Rows { get; }
-
-    public override int Cols { get; }
 
     /// <summary>The float32 weights, or null when int8.</summary>
     public float[]? Floats => f;

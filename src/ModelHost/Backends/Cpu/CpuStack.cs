@@ -1,13 +1,7 @@
 namespace AgentMem.ModelHost.Backends.Cpu;
 
 /// <summary>Stacked matrices on the CPU: the parts themselves, multiplied one after the other.</summary>
-internal sealed class CpuStack(IReadOnlyList<WeightMatrix> parts) : DeviceMatrix
+internal sealed class CpuStack(IReadOnlyList<WeightMatrix> parts) : DeviceMatrix(parts[0].Layers, parts.Sum(p => p.Rows), parts[0].Cols)
 {
     public IReadOnlyList<WeightMatrix> Parts { get; } = parts;
-
-    public override int Layers => Parts[0].Layers;
-
-    public override int Rows => Parts.Sum(p => p.Rows);
-
-    public override int Cols => Parts[0].Cols;
 }

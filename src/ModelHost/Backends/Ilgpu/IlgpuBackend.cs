@@ -27,10 +27,10 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
     private readonly int maxGroups;
     private readonly int targetThreads;
 
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> matMulF32;
-    private readonly Action<KernelConfig, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int> matMulInt8;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecF32;
-    private readonly Action<KernelConfig, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecInt8;
+    private readonly Action<KernelConfig, FloatWeights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int, int> matMulF32;
+    private readonly Action<KernelConfig, Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int, int> matMulInt8;
+    private readonly Action<KernelConfig, FloatWeights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecF32;
+    private readonly Action<KernelConfig, Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecInt8;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> rmsNorm;
     private readonly RopeStoreLauncher ropeStore;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float> scores;
@@ -62,10 +62,10 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
             ? $"ILGPU on {accelerator.AcceleratorType}: {accelerator.Name} ({accelerator.NumMultiprocessors} multiprocessors, {accelerator.MemorySize >> 20} MiB)"
             : $"ILGPU CPU accelerator (no GPU found; {accelerator.NumMultiprocessors} multiprocessor(s), {accelerator.MaxNumThreadsPerGroup} threads per group)";
 
-        matMulF32 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.MatMulF32);
-        matMulInt8 = accelerator.LoadStreamKernel<ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.MatMulInt8);
-        matVecF32 = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVecF32);
-        matVecInt8 = accelerator.LoadStreamKernel<ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVecInt8);
+        matMulF32 = accelerator.LoadStreamKernel<FloatWeights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.MatMul);
+        matMulInt8 = accelerator.LoadStreamKernel<Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.MatMul);
+        matVecF32 = accelerator.LoadStreamKernel<FloatWeights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVec);
+        matVecInt8 = accelerator.LoadStreamKernel<Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVec);
         rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(IlgpuKernels.RmsNorm);
         ropeStore = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(IlgpuKernels.RopeStore).Invoke;
         scores = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float>(IlgpuKernels.Scores);
@@ -330,11 +330,11 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
             var wl = f.View.SubView(layer * size, size);
             if (tokens == 1)
             {
-                matVecF32(config, wl, x, o, m.Rows, m.Cols, chunk, add);
+                matVecF32(config, new FloatWeights(wl), x, 0, x, o, m.Rows, m.Cols, chunk, add);
             }
             else
             {
-                matMulF32(config, wl, x, o, m.Rows, m.Cols, tokens, chunk, add);
+                matMulF32(config, new FloatWeights(wl), x, 0, x, o, m.Rows, m.Cols, tokens, chunk, add);
             }
         }
         else
@@ -343,11 +343,11 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
             var sl = m.Scales!.View.SubView((long)layer * m.Rows, m.Rows);
             if (tokens == 1)
             {
-                matVecInt8(config, ql, sl, x, o, m.Rows, m.Cols, chunk, add);
+                matVecInt8(config, new Int8Weights(ql), sl, 1, x, o, m.Rows, m.Cols, chunk, add);
             }
             else
             {
-                matMulInt8(config, ql, sl, x, o, m.Rows, m.Cols, tokens, chunk, add);
+                matMulInt8(config, new Int8Weights(ql), sl, 1, x, o, m.Rows, m.Cols, tokens, chunk, add);
             }
         }
     }

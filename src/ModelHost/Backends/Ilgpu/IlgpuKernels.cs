@@ -16,10 +16,12 @@ internal static class IlgpuKernels
     private static int Stride => Grid.DimX * Group.DimX;
 
     /// <summary>
-    /// o[t, r] (+)= Σ_{j in chunk} wT[j, r] · x[t, j] for items (r, chunk, 4-token tile), r fastest. With one chunk each output
-    /// has one writer (plain store, deterministic); with several, partial sums meet by atomic add into a zeroed or residual o.
+    /// o[t, r] (+)= scale[r] · Σ_{j in chunk} wT[j, r] · x[t, j] for items (r, chunk, 4-token tile), r fastest (scales only when
+    /// <paramref name="scaled"/>: int8 rows). With one chunk each output has one writer (plain store, deterministic); with
+    /// several, partial sums meet by atomic add into a zeroed or residual o.
     /// </summary>
-    public static void MatMulF32(ArrayView<float> wT, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int tokens, int chunk, int accumulate)
+    public static void MatMul<TWeights>(TWeights wT, ArrayView<float> scales, int scaled, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int tokens, int chunk, int accumulate)
+        where TWeights : struct, IWeightView
     {
         int chunks = (cols + chunk - 1) / chunk;
         int tiles = (tokens + 3) / 4;
@@ -32,7 +34,7 @@ internal static class IlgpuKernels
             long x0 = (long)t0 * cols;
             for (int j = j0; j < j1; j++)
             {
-                float w = wT[((long)j * rows) + r];
+                float w = wT.At(((long)j * rows) + r);
                 a0 += w * x[x0 + j];
                 if (n > 1)
                 {
@@ -48,41 +50,7 @@ internal static class IlgpuKernels
                 }
             }
 
-            Store(o, ((long)t0 * rows) + r, rows, n, a0, a1, a2, a3, chunks, accumulate);
-        }
-    }
-
-    /// <summary><see cref="MatMulF32"/> over per-row int8 weights (transposed) with one float scale per output row.</summary>
-    public static void MatMulInt8(ArrayView<sbyte> wT, ArrayView<float> scales, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int tokens, int chunk, int accumulate)
-    {
-        int chunks = (cols + chunk - 1) / chunk;
-        int tiles = (tokens + 3) / 4;
-        int total = rows * chunks * tiles;
-        for (int i = Grid.GlobalIndex.X; i < total; i += Stride)
-        {
-            int r = i % rows, rest = i / rows, c = rest % chunks, t0 = rest / chunks * 4;
-            int j0 = c * chunk, j1 = Math.Min(cols, j0 + chunk), n = Math.Min(4, tokens - t0);
-            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-            long x0 = (long)t0 * cols;
-            for (int j = j0; j < j1; j++)
-            {
-                float w = wT[((long)j * rows) + r];
-                a0 += w * x[x0 + j];
-                if (n > 1)
-                {
-                    a1 += w * x[x0 + cols + j];
-                    if (n > 2)
-                    {
-                        a2 += w * x[x0 + (2 * cols) + j];
-                        if (n > 3)
-                        {
-                            a3 += w * x[x0 + (3 * cols) + j];
-                        }
-                    }
-                }
-            }
-
-            float s = scales[r];
+            float s = scaled != 0 ? scales[r] : 1f;
             Store(o, ((long)t0 * rows) + r, rows, n, a0 * s, a1 * s, a2 * s, a3 * s, chunks, accumulate);
         }
     }
@@ -119,10 +87,11 @@ internal static class IlgpuKernels
     }
 
     /// <summary>
-    /// One decoded token's product (the hot loop of decode): o[r] (+)= Σ_{j in chunk} wT[j, r] · x[j], four independent loads
-    /// per step so each thread keeps several memory requests in flight.
+    /// One decoded token's product (the hot loop of decode): o[r] (+)= scale[r] · Σ_{j in chunk} wT[j, r] · x[j], four
+    /// independent loads per step so each thread keeps several memory requests in flight.
     /// </summary>
-    public static void MatVecF32(ArrayView<float> wT, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int chunk, int accumulate)
+    public static void MatVec<TWeights>(TWeights wT, ArrayView<float> scales, int scaled, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int chunk, int accumulate)
+        where TWeights : struct, IWeightView
     {
         int chunks = (cols + chunk - 1) / chunk;
         for (int i = Grid.GlobalIndex.X; i < rows * chunks; i += Stride)
@@ -133,45 +102,18 @@ internal static class IlgpuKernels
             for (; j + 3 < j1; j += 4)
             {
                 long at = ((long)j * rows) + r;
-                a0 += wT[at] * x[j];
-                a1 += wT[at + rows] * x[j + 1];
-                a2 += wT[at + (2L * rows)] * x[j + 2];
-                a3 += wT[at + (3L * rows)] * x[j + 3];
+                a0 += wT.At(at) * x[j];
+                a1 += wT.At(at + rows) * x[j + 1];
+                a2 += wT.At(at + (2L * rows)) * x[j + 2];
+                a3 += wT.At(at + (3L * rows)) * x[j + 3];
             }
 
             for (; j < j1; j++)
             {
-                a0 += wT[((long)j * rows) + r] * x[j];
+                a0 += wT.At(((long)j * rows) + r) * x[j];
             }
 
-            Put(o, r, (a0 + a1) + (a2 + a3), chunks, accumulate);
-        }
-    }
-
-    /// <summary><see cref="MatVecF32"/> over per-row int8 weights with one scale per output row.</summary>
-    public static void MatVecInt8(ArrayView<sbyte> wT, ArrayView<float> scales, ArrayView<float> x, ArrayView<float> o, int rows, int cols, int chunk, int accumulate)
-    {
-        int chunks = (cols + chunk - 1) / chunk;
-        for (int i = Grid.GlobalIndex.X; i < rows * chunks; i += Stride)
-        {
-            int r = i % rows, c = i / rows;
-            int j = c * chunk, j1 = Math.Min(cols, j + chunk);
-            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
-            for (; j + 3 < j1; j += 4)
-            {
-                long at = ((long)j * rows) + r;
-                a0 += wT[at] * x[j];
-                a1 += wT[at + rows] * x[j + 1];
-                a2 += wT[at + (2L * rows)] * x[j + 2];
-                a3 += wT[at + (3L * rows)] * x[j + 3];
-            }
-
-            for (; j < j1; j++)
-            {
-                a0 += wT[((long)j * rows) + r] * x[j];
-            }
-
-            Put(o, r, ((a0 + a1) + (a2 + a3)) * scales[r], chunks, accumulate);
+            Put(o, r, ((a0 + a1) + (a2 + a3)) * (scaled != 0 ? scales[r] : 1f), chunks, accumulate);
         }
     }
 

@@ -10,20 +10,12 @@ namespace AgentMem.ModelHost.Backends.Ilgpu;
 internal sealed class IlgpuMatrix : DeviceMatrix
 {
     private IlgpuMatrix(int layers, int rows, int cols, MemoryBuffer1D<float, Stride1D.Dense>? floats, MemoryBuffer1D<sbyte, Stride1D.Dense>? int8, MemoryBuffer1D<float, Stride1D.Dense>? scales)
+        : base(layers, rows, cols)
     {
-        Layers = layers;
-        Rows = rows;
-        Cols = cols;
         Floats = floats;
         Int8 = int8;
         Scales = scales;
     }
-
-    public override int Layers { get; }
-
-    public override int Rows { get; }
-
-    public override int Cols { get; }
 
     public MemoryBuffer1D<float, Stride1D.Dense>? Floats { get; }
 
