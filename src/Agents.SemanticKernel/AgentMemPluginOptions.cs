@@ -1,0 +1,22 @@
+using AgentMem.Agents.Blocks;
+
+namespace AgentMem.Agents.SemanticKernel;
+
+/// <summary>Options for the AgentMem Semantic Kernel plugin.</summary>
+public sealed class AgentMemPluginOptions
+{
+    /// <summary>
+    /// The plugin's name (default <see cref="AgentMemPlugin.DefaultName"/>). Semantic Kernel offers the
+    /// functions to the model as <c>{plugin}-{function}</c>, for example <c>agentmem-memory_search</c>.
+    /// </summary>
+    public string PluginName { get; set; } = AgentMemPlugin.DefaultName;
+
+    /// <summary>The plugin's description, shown where Semantic Kernel lists plugins.</summary>
+    public string? Description { get; set; } = "Long-term memory: search, remember, correct and forget facts about the user and past conversations.";
+
+    /// <summary>
+    /// When set, the core memory block tools (<c>core_memory_append</c>, <c>core_memory_replace</c>)
+    /// on these blocks are added to the plugin beside the six memory tools.
+    /// </summary>
+    public CoreMemoryBlocks? CoreBlocks { get; set; }
+}
