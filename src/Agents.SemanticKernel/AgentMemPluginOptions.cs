@@ -7,7 +7,8 @@ public sealed class AgentMemPluginOptions
 {
     /// <summary>
     /// The plugin's name (default <see cref="AgentMemPlugin.DefaultName"/>). Semantic Kernel offers the
-    /// functions to the model as <c>{plugin}-{function}</c>, for example <c>agentmem-memory_search</c>.
+    /// functions to the model under the plugin's name: <c>agentmem_memory_search</c> through an
+    /// <c>IChatClient</c>, <c>agentmem-memory_search</c> through Semantic Kernel's own connectors.
     /// </summary>
     public string PluginName { get; set; } = AgentMemPlugin.DefaultName;
 
