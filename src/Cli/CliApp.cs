@@ -27,6 +27,7 @@ internal static class CliApp
         root.Subcommands.Add(MaintainCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(CubeCommands.Create(global, stdout, stderr));
         root.Subcommands.Add(ImportCommand.Create(global, stdout, stderr));
+        root.Subcommands.Add(ExportCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(DatasetCommand.Create(global, stdout, stderr));

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Import;
+using AgentMem.MemoryCore.Ports;
 using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
@@ -52,7 +54,79 @@ internal static class ImportCommand
 
             return 0;
         });
-        return new Command("import", "Import data.") { conversation };
+        return new Command("import", "Import data.") { conversation, CreateCube(g, stdout, stderr), CreateMem0(g, stdout, stderr) };
+    }
+
+    /// <summary><c>import cube FILE [--cube NEW_NAME]</c>: restores an <c>agentmem export</c> file exactly, all or nothing.</summary>
+    private static Command CreateCube(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "A file written by 'agentmem export' (format agentmem.cube, see docs/formats.md)." };
+        var command = new Command("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused.") { file };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            CubeArchive archive;
+            using (var reader = new StreamReader(parse.GetValue(file)!.FullName, System.Text.Encoding.UTF8))
+            {
+                archive = await CubeArchiveReader.ReadAsync(reader, ctx.Scope.Tenant, ct);
+            }
+
+            if (parse.GetResult(g.Cube) is { Implicit: false })
+            {
+                archive = archive with { Cube = archive.Cube with { Name = ctx.Cube } };
+            }
+
+            var store = ctx.OpenStore();
+            await using var memory = ctx.Compose(store, null, out var state);
+            var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", archive.Cube.Id, null, null, $"agentmem.cube v{CubeArchive.FormatVersion}");
+            await store.RestoreCubeAsync(archive.Cube, archive.Memories, audit, ct);
+            int embedded = 0;
+            if (archive.Embeddings is { Vectors.Count: > 0 } e)
+            {
+                await store.PutEmbeddingsAsync(ctx.Scope.Tenant, archive.Cube.Id, e.Embedder, [.. e.Vectors.Values], ct);
+                embedded = e.Vectors.Count;
+            }
+
+            int versions = archive.Memories.Sum(h => h.Count);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJsonLine(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded });
+            }
+            else
+            {
+                ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Restored cube '{Markup.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary><c>import mem0 FILE --cube C</c>: memories exported from Mem0, in one transaction.</summary>
+    private static Command CreateMem0(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "Mem0 memories as JSON (get_all/export: a list, or {\"results\": [...]})." };
+        var command = new Command("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance).") { file };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            string json = await File.ReadAllTextAsync(parse.GetValue(file)!.FullName, ct);
+            var store = ctx.OpenStore();
+            await using var memory = ctx.Compose(store, null, out _);
+            var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
+            var items = Mem0Reader.Read(json, ctx.Scope.Tenant, cube.Id);
+            var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", cube.Id, null, null, "mem0");
+            var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false), audit, ct);
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJsonLine(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) });
+            }
+            else
+            {
+                ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.");
+            }
+
+            return 0;
+        });
+        return command;
     }
 
     /// <summary>Imports with progress (a bar for people, NDJSON events with --json).</summary>

@@ -122,6 +122,16 @@ public interface IMemoryStore : IAsyncDisposable
         return missing;
     }
 
+    /// <summary>
+    /// Restores a cube exactly as exported, in one transaction: creates <paramref name="cube"/> and writes every memory's
+    /// versions (oldest first, the last the current one) with their ids, version numbers, states and timestamps as given.
+    /// Refuses the whole batch, writing nothing, if the cube's name or id is taken in the tenant
+    /// (<see cref="Errors.CubeAlreadyExistsException"/>) or any memory id is already stored (<see cref="Errors.MemoryStateException"/>).
+    /// </summary>
+    /// <remarks>The default implementation throws <see cref="NotSupportedException"/>, for stores that cannot restore.</remarks>
+    Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} cannot restore an exported cube.");
+
     /// <summary>Audit lines of the tenant, oldest first, optionally for one memory.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default);
 }

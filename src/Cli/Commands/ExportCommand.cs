@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using AgentMem.MemoryCore.Export;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>export [--out FILE] [--embeddings]</c>: the <c>--cube</c> cube as <c>agentmem.cube</c> JSON Lines (docs/formats.md),
+/// every memory with all its versions, to a file or standard output.
+/// </summary>
+internal static class ExportCommand
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var output = new Option<FileInfo?>("--out") { Description = "File to write (standard output when omitted)." };
+        var embeddings = new Option<bool>("--embeddings") { Description = "Also export the persisted embeddings of the configured embedder (base64 float32)." };
+        var command = new Command("export", "Export a cube (all memories, versions, links, tags, notes) as agentmem.cube JSON Lines.") { output, embeddings };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var store = ctx.OpenStore();
+            await using var memory = ctx.Compose(store, null, out var state);
+            var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
+            var archive = await CubeArchiveWriter.ReadAsync(store, cube, parse.GetValue(embeddings) ? state.EmbedderId : null, ct);
+            if (parse.GetValue(output) is { } file)
+            {
+                string temp = file.FullName + ".tmp";
+                await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    await CubeArchiveWriter.WriteAsync(archive, stream, ct);
+                }
+
+                File.Move(temp, file.FullName, overwrite: true);
+                if (ctx.Output.IsJson)
+                {
+                    ctx.Output.WriteJsonLine(new { cube = cube.Name, file = file.FullName, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) });
+                }
+                else
+                {
+                    ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{Markup.Escape(cube.Name)}' to {Markup.Escape(file.FullName)}.");
+                }
+            }
+            else
+            {
+                using var buffer = new MemoryStream();
+                await CubeArchiveWriter.WriteAsync(archive, buffer, ct);
+                await ctx.Output.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+                await ctx.Output.Out.FlushAsync(ct);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

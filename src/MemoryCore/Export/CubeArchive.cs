@@ -1,0 +1,25 @@
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.MemoryCore.Export;
+
+/// <summary>A whole cube as the <c>agentmem.cube</c> export format carries it (see docs/formats.md).</summary>
+/// <param name="Cube">The cube's metadata.</param>
+/// <param name="Memories">Every memory of the cube, by id, each with all its versions oldest first.</param>
+/// <param name="Embeddings">Persisted embeddings, when exported; null otherwise.</param>
+public sealed record CubeArchive(MemCube Cube, IReadOnlyList<IReadOnlyList<MemoryItem>> Memories, ArchivedEmbeddings? Embeddings = null)
+{
+    /// <summary>The format name written on the header line.</summary>
+    public const string FormatName = "agentmem.cube";
+
+    /// <summary>The format version this build reads and writes.</summary>
+    public const int FormatVersion = 1;
+}
+
+/// <summary>Embeddings of a cube under one embedder.</summary>
+/// <param name="Embedder">The embedder identity (model, version and dimension) they were computed with.</param>
+/// <param name="Dimensions">Length of every vector.</param>
+/// <param name="Vectors">The vectors, keyed by memory.</param>
+public sealed record ArchivedEmbeddings(string Embedder, int Dimensions, IReadOnlyDictionary<MemoryId, StoredEmbedding> Vectors);

@@ -1,0 +1,255 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text.Json;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.MemoryCore.Export;
+
+/// <summary>
+/// Reads the <c>agentmem.cube</c> JSON Lines format back into a <see cref="CubeArchive"/>. Any problem (bad JSON, a
+/// missing or mistyped field, an unknown format version) is a <see cref="MemoryValidationException"/> naming the line.
+/// </summary>
+public static class CubeArchiveReader
+{
+    /// <summary>Reads an archive. <paramref name="tenant"/> replaces the tenant the file names (imports land in the caller's tenant).</summary>
+    public static async Task<CubeArchive> ReadAsync(TextReader reader, string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        int lineNumber = 0;
+        string? line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        lineNumber++;
+        if (line is null)
+        {
+            throw new MemoryValidationException("line 1: the file is empty; expected an agentmem.cube header.");
+        }
+
+        MemCube cube;
+        ArchivedEmbeddingsHeader? embeddingHeader;
+        int expected;
+        using (var header = Parse(line, lineNumber))
+        {
+            var root = header.RootElement;
+            cube = Guard(lineNumber, () =>
+            {
+                string format = Str(root, "format");
+                if (format != CubeArchive.FormatName)
+                {
+                    throw new MemoryValidationException($"the format is '{format}', not '{CubeArchive.FormatName}'.");
+                }
+
+                int version = root.GetProperty("version").GetInt32();
+                if (version != CubeArchive.FormatVersion)
+                {
+                    throw new MemoryValidationException($"format version {version} is not supported (this build reads version {CubeArchive.FormatVersion}).");
+                }
+
+                return ReadCube(root.GetProperty("cube"), tenant);
+            });
+            expected = Guard(lineNumber, () => root.GetProperty("memories").GetInt32());
+            embeddingHeader = Guard(lineNumber, () => root.GetProperty("embeddings") is { ValueKind: JsonValueKind.Object } e
+                ? new ArchivedEmbeddingsHeader(Str(e, "model"), e.GetProperty("dimensions").GetInt32())
+                : null);
+        }
+
+        var memories = new List<IReadOnlyList<MemoryItem>>();
+        var vectors = new Dictionary<MemoryId, StoredEmbedding>();
+        MemoryId? previous = null;
+        while ((line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)) is not null)
+        {
+            lineNumber++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            using var doc = Parse(line, lineNumber);
+            var root = doc.RootElement;
+            int n = lineNumber;
+            var history = Guard(n, () =>
+            {
+                var id = MemoryId.Parse(Str(root, "id"));
+                if (previous is { } p && id.CompareTo(p) <= 0)
+                {
+                    throw new MemoryValidationException($"memory {id} is out of order or repeated (memories are sorted by id).");
+                }
+
+                var versions = new List<MemoryItem>();
+                foreach (var v in root.GetProperty("versions").EnumerateArray())
+                {
+                    var item = ReadVersion(v, id, cube.Id, tenant);
+                    if (item.Version != (versions.Count == 0 ? item.Version : versions[^1].Version + 1) || item.Version < 1)
+                    {
+                        throw new MemoryValidationException($"memory {id}: versions must be consecutive and ascending from 1 or more.");
+                    }
+
+                    versions.Add(item);
+                }
+
+                if (versions.Count == 0)
+                {
+                    throw new MemoryValidationException($"memory {id} has no versions.");
+                }
+
+                if (root.TryGetProperty("embedding", out var e) && e.ValueKind == JsonValueKind.Object)
+                {
+                    if (embeddingHeader is null)
+                    {
+                        throw new MemoryValidationException($"memory {id} has an embedding but the header declares none.");
+                    }
+
+                    var vector = Decode(Str(e, "vector"));
+                    if (vector.Length != embeddingHeader.Dimensions)
+                    {
+                        throw new MemoryValidationException($"memory {id}: the embedding has {vector.Length} dimensions, the header says {embeddingHeader.Dimensions}.");
+                    }
+
+                    vectors[id] = new StoredEmbedding(id, Str(e, "textHash"), vector);
+                }
+
+                previous = id;
+                return (IReadOnlyList<MemoryItem>)versions;
+            });
+            memories.Add(history);
+        }
+
+        if (memories.Count != expected)
+        {
+            throw new MemoryValidationException($"line {lineNumber}: the header announces {expected} memories but the file holds {memories.Count} (truncated?).");
+        }
+
+        var embeddings = embeddingHeader is null ? null : new ArchivedEmbeddings(embeddingHeader.Model, embeddingHeader.Dimensions, vectors);
+        return new CubeArchive(cube, memories, embeddings);
+    }
+
+    private sealed record ArchivedEmbeddingsHeader(string Model, int Dimensions);
+
+    private static JsonDocument Parse(string line, int lineNumber)
+    {
+        try
+        {
+            return JsonDocument.Parse(line);
+        }
+        catch (JsonException ex)
+        {
+            throw new MemoryValidationException($"line {lineNumber}: not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    private static T Guard<T>(int lineNumber, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (MemoryValidationException ex)
+        {
+            throw new MemoryValidationException($"line {lineNumber}: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or AgentMemException)
+        {
+            throw new MemoryValidationException($"line {lineNumber}: {ex.Message}", ex);
+        }
+    }
+
+    private static MemCube ReadCube(JsonElement c, string tenant)
+    {
+        var grants = c.GetProperty("grants").EnumerateArray()
+            .Select(g => new CubeGrant(OptStr(g, "user"), OptStr(g, "agent"), Enum<CubeAccess>(g, "access")))
+            .ToList();
+        var p = c.GetProperty("policy");
+        return new MemCube
+        {
+            Id = Str(c, "id"),
+            Name = ScopeNames.Require(Str(c, "name"), "cube"),
+            Description = OptStr(c, "description"),
+            Owner = ReadScope(c.GetProperty("owner"), tenant),
+            Grants = grants,
+            Policy = new CubePolicy
+            {
+                Deduplicate = p.GetProperty("deduplicate").GetBoolean(),
+                RetentionDays = p.GetProperty("retentionDays").GetInt32(),
+                MaxItems = p.GetProperty("maxItems").GetInt32(),
+                ContextTokenBudget = p.GetProperty("contextTokenBudget").GetInt32(),
+                ForgettingThreshold = p.GetProperty("forgettingThreshold") is { ValueKind: JsonValueKind.Number } f ? f.GetDouble() : null,
+            },
+            CreatedAt = Time(c, "createdAt")!.Value,
+            UpdatedAt = Time(c, "updatedAt")!.Value,
+        };
+    }
+
+    private static MemoryItem ReadVersion(JsonElement v, MemoryId id, string cubeId, string tenant)
+    {
+        var prov = v.GetProperty("provenance");
+        var payload = v.GetProperty("payload") is { ValueKind: JsonValueKind.Object } p
+            ? new PayloadRef(Str(p, "uri"), Str(p, "mediaType"), p.GetProperty("sizeBytes").GetInt64(), Str(p, "sha256"))
+            : null;
+        return new MemoryItem
+        {
+            Id = id,
+            CubeId = cubeId,
+            Version = v.GetProperty("version").GetInt32(),
+            State = Enum<LifecycleState>(v, "state"),
+            StateReason = OptStr(v, "stateReason"),
+            Kind = Enum<MemoryKind>(v, "kind"),
+            Text = Str(v, "text"),
+            Payload = payload,
+            ContentHash = Str(v, "contentHash"),
+            Scope = ReadScope(v.GetProperty("scope"), tenant),
+            Provenance = new Provenance(Enum<SourceKind>(prov, "source"), OptStr(prov, "sourceRef"), OptStr(prov, "actor"), Time(prov, "recordedAt")!.Value),
+            ValidFrom = Time(v, "validFrom"),
+            ValidTo = Time(v, "validTo"),
+            Tags = Strings(v, "tags"),
+            Keywords = Strings(v, "keywords"),
+            Context = OptStr(v, "context"),
+            Importance = v.GetProperty("importance").GetDouble(),
+            Strength = v.GetProperty("strength").GetDouble(),
+            LastRecalledAt = Time(v, "lastRecalledAt"),
+            RecallCount = v.GetProperty("recallCount").GetInt32(),
+            Links = [.. v.GetProperty("links").EnumerateArray().Select(l => new MemoryLink(MemoryId.Parse(Str(l, "target")), Str(l, "type"), l.GetProperty("weight").GetDouble(), OptStr(l, "reason")))],
+            UpdatedAt = Time(v, "updatedAt")!.Value,
+        };
+    }
+
+    private static Scope ReadScope(JsonElement s, string tenant) => new(tenant, OptStr(s, "user"), OptStr(s, "agent"), OptStr(s, "session"));
+
+    private static string Str(JsonElement e, string name) =>
+        e.GetProperty(name).GetString() ?? throw new MemoryValidationException($"'{name}' must not be null.");
+
+    private static string? OptStr(JsonElement e, string name) => e.GetProperty(name).GetString();
+
+    private static List<string> Strings(JsonElement e, string name) =>
+        [.. e.GetProperty(name).EnumerateArray().Select(s => s.GetString() ?? throw new MemoryValidationException($"'{name}' holds a null."))];
+
+    private static DateTimeOffset? Time(JsonElement e, string name) =>
+        e.GetProperty(name).GetString() is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : null;
+
+    private static T Enum<T>(JsonElement e, string name)
+        where T : struct, Enum
+    {
+        string s = Str(e, name);
+        return System.Enum.TryParse<T>(s, ignoreCase: true, out var value) && !int.TryParse(s, CultureInfo.InvariantCulture, out _)
+            ? value
+            : throw new MemoryValidationException($"'{name}' is '{s}', not a known {typeof(T).Name}.");
+    }
+
+    private static float[] Decode(string base64)
+    {
+        var bytes = Convert.FromBase64String(base64);
+        if (bytes.Length % sizeof(float) != 0)
+        {
+            throw new MemoryValidationException("the embedding's length is not a whole number of float32 values.");
+        }
+
+        var vector = new float[bytes.Length / sizeof(float)];
+        for (int i = 0; i < vector.Length; i++)
+        {
+            vector[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+        }
+
+        return vector;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Validation;
+
+namespace AgentMem.MemoryCore.Import;
+
+/// <summary>
+/// Reads memories exported from Mem0 (<c>get_all</c> / export: a JSON array, or an object with a <c>results</c> array, of
+/// objects with <c>id</c>, <c>memory</c>, <c>hash</c>, <c>metadata</c>, <c>categories</c>, <c>created_at</c>,
+/// <c>updated_at</c>, <c>user_id</c>, <c>agent_id</c>, <c>run_id</c>) into memory items of one cube.
+/// </summary>
+/// <remarks>
+/// Mapping: <c>memory</c> is the text; <c>user_id</c>, <c>agent_id</c> and <c>run_id</c> become the scope's user, agent
+/// and session; <c>id</c> is kept as the provenance reference <c>mem0:ID</c> (source <see cref="SourceKind.Document"/>,
+/// actor <c>actor_id</c> when given, else <c>mem0</c>); <c>created_at</c> is the recorded time (and the new id's time),
+/// <c>updated_at</c> the version's time; <c>categories</c> become tags; each <c>metadata</c> entry becomes a tag
+/// <c>mem0.meta.KEY=VALUE</c> (non-string values as compact JSON); <c>hash</c> becomes the tag <c>mem0.hash=HASH</c>;
+/// every memory is tagged <c>mem0</c>.
+/// </remarks>
+public static class Mem0Reader
+{
+    /// <summary>Reads a Mem0 export file into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>.</summary>
+    public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new MemoryValidationException($"Not a Mem0 export: invalid JSON: {ex.Message}", ex);
+        }
+
+        using (doc)
+        {
+            var list = doc.RootElement.ValueKind switch
+            {
+                JsonValueKind.Array => doc.RootElement,
+                JsonValueKind.Object when doc.RootElement.TryGetProperty("results", out var r) && r.ValueKind == JsonValueKind.Array => r,
+                _ => throw new MemoryValidationException("Not a Mem0 export: expected a JSON array of memories or an object with a 'results' array."),
+            };
+            var items = new List<MemoryItem>();
+            int index = 0;
+            foreach (var m in list.EnumerateArray())
+            {
+                try
+                {
+                    items.Add(ReadOne(m, tenant, cubeId));
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException or AgentMemException)
+                {
+                    throw new MemoryValidationException($"Mem0 memory #{index + 1}: {ex.Message}", ex);
+                }
+
+                index++;
+            }
+
+            return items;
+        }
+    }
+
+    private static MemoryItem ReadOne(JsonElement m, string tenant, string cubeId)
+    {
+        string id = Text(m, "id") ?? throw new MemoryValidationException("'id' is missing.");
+        string text = Text(m, "memory") ?? throw new MemoryValidationException($"'memory' is missing (id {id}).");
+        var created = Time(m, "created_at") ?? throw new MemoryValidationException($"'created_at' is missing (id {id}).");
+        var updated = Time(m, "updated_at") ?? created;
+        var tags = new List<string> { "mem0" };
+        if (m.TryGetProperty("categories", out var cats) && cats.ValueKind == JsonValueKind.Array)
+        {
+            tags.AddRange(cats.EnumerateArray().Select(c => c.GetString()).OfType<string>());
+        }
+
+        if (m.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in meta.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+            {
+                tags.Add($"mem0.meta.{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}");
+            }
+        }
+
+        if (Text(m, "hash") is { } hash)
+        {
+            tags.Add($"mem0.hash={hash}");
+        }
+
+        return new MemoryItem
+        {
+            Id = MemoryId.NewId(created),
+            CubeId = cubeId,
+            Scope = new Scope(tenant, Text(m, "user_id"), Text(m, "agent_id"), Text(m, "run_id")),
+            Text = text,
+            ContentHash = ContentRules.ComputeHash(MemoryKind.Plaintext, text, null),
+            Provenance = new Provenance(SourceKind.Document, $"mem0:{id}", Text(m, "actor_id") ?? "mem0", created),
+            Tags = [.. tags.Distinct(StringComparer.OrdinalIgnoreCase)],
+            UpdatedAt = updated,
+        };
+    }
+
+    private static string? Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+
+    private static DateTimeOffset? Time(JsonElement e, string name) =>
+        Text(e, name) is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : null;
+}
