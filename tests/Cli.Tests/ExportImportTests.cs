@@ -1,0 +1,151 @@
+using System.Text.Json;
+
+namespace AgentMem.Cli.Tests;
+
+public sealed class ExportImportTests : IDisposable
+{
+    private readonly CliRunner source = new();
+    private readonly CliRunner target = new();
+
+    public void Dispose()
+    {
+        source.Dispose();
+        target.Dispose();
+    }
+
+    private static async Task<string> AddAsync(CliRunner cli, params string[] args) =>
+        (await cli.JsonAsync(["add", .. args, "--cube", "work"])).GetProperty("id").GetString()!;
+
+    private async Task<string> SeedAsync()
+    {
+        string first = await AddAsync(source, "Dave restored a vintage Ford Mustang with his dad", "--actor", "Dave", "--note", "--time", "2023-05-08", "--tag", "cars");
+        await AddAsync(source, "The Ford Mustang restoration needed a new engine", "--actor", "Dave", "--note", "--session", "s1");
+        string third = await AddAsync(source, "Dave's favourite colour is blue", "--tag", "prefs", "--source", "document:notes.txt");
+        string fourth = await AddAsync(source, "Dave lives in Ohio");
+        string fifth = await AddAsync(source, "Dave once owned a bicycle shop");
+        await source.JsonAsync("update", third, "Dave's favourite colour is green", "--reason", "he changed his mind", "--tag", "prefs", "--tag", "colour", "--cube", "work");
+        await source.JsonAsync("update", third, "Dave's favourite colour is dark green", "--cube", "work");
+        await source.JsonAsync("delete", fourth, "--reason", "wrong", "--cube", "work");
+        await source.JsonAsync("state", fifth, "archived", "--reason", "old", "--cube", "work");
+        await source.JsonAsync("state", first, "frozen", "--cube", "work");
+        string file = Path.Combine(source.Folder, "work.jsonl");
+        var (code, _, err) = await source.RunAsync("export", "--cube", "work", "--out", file);
+        Assert.True(code == 0, err);
+        return file;
+    }
+
+    [Fact]
+    public async Task An_export_imported_into_a_new_database_exports_byte_identical()
+    {
+        string exported = await SeedAsync();
+        var lines = await File.ReadAllLinesAsync(exported);
+        Assert.Equal(6, lines.Length);
+        using (var header = JsonDocument.Parse(lines[0]))
+        {
+            Assert.Equal("agentmem.cube", header.RootElement.GetProperty("format").GetString());
+            Assert.Equal(1, header.RootElement.GetProperty("version").GetInt32());
+        }
+
+        Assert.Contains(lines, l => l.Contains("\"state\":\"deleted\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"state\":\"archived\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"state\":\"superseded\"", StringComparison.Ordinal) && l.Contains("\"version\":3", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"links\":[{", StringComparison.Ordinal));
+
+        var (code, _, err) = await target.RunAsync("import", "cube", exported);
+        Assert.True(code == 0, err);
+        string again = Path.Combine(target.Folder, "again.jsonl");
+        (code, _, err) = await target.RunAsync("export", "--cube", "work", "--out", again);
+        Assert.True(code == 0, err);
+        Assert.Equal(await File.ReadAllBytesAsync(exported), await File.ReadAllBytesAsync(again));
+
+        // Embeddings option writes a header entry either way, and the file still re-imports.
+        (code, var stdout, err) = await target.RunAsync("export", "--cube", "work", "--embeddings");
+        Assert.True(code == 0, err);
+        Assert.Contains("\"embeddings\":{\"model\":", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Importing_into_the_same_database_is_refused_as_an_id_clash_and_writes_nothing()
+    {
+        string exported = await SeedAsync();
+        var (code, _, err) = await source.RunAsync("import", "cube", exported, "--cube", "copy");
+        Assert.Equal(1, code);
+        Assert.Contains("already", err, StringComparison.Ordinal);
+        var cubes = await source.RunAsync("cube", "list");
+        Assert.DoesNotContain("copy", cubes.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_lines_and_unknown_versions_are_refused_naming_the_line_and_nothing_is_written()
+    {
+        string exported = await SeedAsync();
+        var lines = await File.ReadAllLinesAsync(exported);
+
+        string broken = Path.Combine(target.Folder, "broken.jsonl");
+        await File.WriteAllLinesAsync(broken, [.. lines[..4], lines[4][..^5], lines[5]]);
+        var (code, _, err) = await target.RunAsync("import", "cube", broken);
+        Assert.Equal(1, code);
+        Assert.Contains("line 5", err, StringComparison.Ordinal);
+
+        string missingField = Path.Combine(target.Folder, "missing.jsonl");
+        await File.WriteAllLinesAsync(missingField, [.. lines[..2], lines[2].Replace("\"contentHash\"", "\"nope\"", StringComparison.Ordinal), .. lines[3..]]);
+        (code, _, err) = await target.RunAsync("import", "cube", missingField);
+        Assert.Equal(1, code);
+        Assert.Contains("line 3", err, StringComparison.Ordinal);
+
+        string future = Path.Combine(target.Folder, "future.jsonl");
+        await File.WriteAllLinesAsync(future, [lines[0].Replace("\"version\":1", "\"version\":99", StringComparison.Ordinal), .. lines[1..]]);
+        (code, _, err) = await target.RunAsync("import", "cube", future);
+        Assert.Equal(1, code);
+        Assert.Contains("line 1", err, StringComparison.Ordinal);
+        Assert.Contains("99", err, StringComparison.Ordinal);
+
+        string truncated = Path.Combine(target.Folder, "truncated.jsonl");
+        await File.WriteAllLinesAsync(truncated, lines[..3]);
+        (code, _, err) = await target.RunAsync("import", "cube", truncated);
+        Assert.Equal(1, code);
+        Assert.Contains("announces", err, StringComparison.Ordinal);
+
+        var list = await target.RunAsync("cube", "list");
+        Assert.DoesNotContain("work", list.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_mem0_export_imports_with_every_field_mapped()
+    {
+        string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");
+        var (code, _, err) = await target.RunAsync("import", "mem0", sample, "--cube", "mem0");
+        Assert.True(code == 0, err);
+        string exported = Path.Combine(target.Folder, "mem0.jsonl");
+        (code, _, err) = await target.RunAsync("export", "--cube", "mem0", "--out", exported);
+        Assert.True(code == 0, err);
+        var memories = (await File.ReadAllLinesAsync(exported))[1..]
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("versions")[0].Clone())
+            .ToDictionary(v => v.GetProperty("provenance").GetProperty("sourceRef").GetString()!);
+        Assert.Equal(2, memories.Count);
+
+        var first = memories["mem0:3f1c2a9e-8b7d-4c21-9a55-0e6f1d2b7c40"];
+        Assert.Equal("Prefers vegetarian restaurants and is allergic to peanuts", first.GetProperty("text").GetString());
+        var scope = first.GetProperty("scope");
+        Assert.Equal("alice", scope.GetProperty("user").GetString());
+        Assert.Equal("travel-bot", scope.GetProperty("agent").GetString());
+        Assert.Equal("run-42", scope.GetProperty("session").GetString());
+        Assert.Equal("2024-07-20T17:15:30.1234560Z", first.GetProperty("provenance").GetProperty("recordedAt").GetString());
+        Assert.Equal("2024-07-21T15:00:00.0000000Z", first.GetProperty("updatedAt").GetString());
+        Assert.Equal("document", first.GetProperty("provenance").GetProperty("source").GetString());
+        var tags = first.GetProperty("tags").EnumerateArray().Select(t => t.GetString()).ToList();
+        Assert.Contains("mem0", tags);
+        Assert.Contains("food", tags);
+        Assert.Contains("health", tags);
+        Assert.Contains("mem0.meta.source=onboarding", tags);
+        Assert.Contains("mem0.meta.confidence=0.9", tags);
+        Assert.Contains("mem0.hash=d41d8cd98f00b204e9800998ecf8427e", tags);
+        Assert.Equal("active", first.GetProperty("state").GetString());
+
+        var second = memories["mem0:9a8b7c6d-5e4f-4321-8765-0fedcba98765"];
+        Assert.Equal("Lives in Lisbon", second.GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("scope").GetProperty("agent").ValueKind);
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("scope").GetProperty("session").ValueKind);
+        Assert.Equal("2024-07-22T09:00:00.0000000Z", second.GetProperty("updatedAt").GetString());
+    }
+}
