@@ -58,10 +58,25 @@ public sealed class ExportImportTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Equal(await File.ReadAllBytesAsync(exported), await File.ReadAllBytesAsync(again));
 
-        // Embeddings option writes a header entry either way, and the file still re-imports.
-        (code, var stdout, err) = await target.RunAsync("export", "--cube", "work", "--embeddings");
+    }
+
+    [Fact]
+    public async Task Embeddings_travel_with_the_export_and_round_trip_byte_identical()
+    {
+        await SeedAsync();
+        await source.JsonAsync("search", "Mustang engine", "--cube", "work");
+        string exported = Path.Combine(source.Folder, "with-vectors.jsonl");
+        var (code, _, err) = await source.RunAsync("export", "--cube", "work", "--embeddings", "--out", exported);
         Assert.True(code == 0, err);
-        Assert.Contains("\"embeddings\":{\"model\":", stdout, StringComparison.Ordinal);
+        string text = await File.ReadAllTextAsync(exported);
+        Assert.Contains("\"embeddings\":{\"model\":", text, StringComparison.Ordinal);
+        Assert.Contains("\"embedding\":{\"textHash\":", text, StringComparison.Ordinal);
+
+        (code, _, err) = await target.RunAsync("import", "cube", exported);
+        Assert.True(code == 0, err);
+        (code, var again, err) = await target.RunAsync("export", "--cube", "work", "--embeddings");
+        Assert.True(code == 0, err);
+        Assert.Equal(text, again);
     }
 
     [Fact]

@@ -114,7 +114,7 @@ internal static class ImportCommand
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
             var items = Mem0Reader.Read(json, ctx.Scope.Tenant, cube.Id);
             var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", cube.Id, null, null, "mem0");
-            var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false), audit, ct);
+            var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false, cube.Policy.MaxItems), audit, ct);
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJsonLine(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) });

@@ -1,3 +1,4 @@
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
@@ -43,6 +44,39 @@ internal static class StoreArguments
         if (superseded.Id != next.Id || next.Version != superseded.Version + 1)
         {
             throw new ArgumentException("The next version must have the same id and the following version number.", nameof(next));
+        }
+    }
+
+    /// <summary>
+    /// The checks of a restore: every history non-empty, of the cube's tenant and cube, one id, consecutive versions oldest
+    /// first; no id twice.
+    /// </summary>
+    public static void RequireRestore(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit)
+    {
+        ArgumentNullException.ThrowIfNull(cube);
+        ArgumentNullException.ThrowIfNull(histories);
+        ArgumentNullException.ThrowIfNull(audit);
+        var ids = new HashSet<MemoryId>();
+        foreach (var history in histories)
+        {
+            if (history is null || history.Count == 0)
+            {
+                throw new ArgumentException("Every memory needs at least one version.", nameof(histories));
+            }
+
+            if (!ids.Add(history[0].Id))
+            {
+                throw new ArgumentException($"Memory {history[0].Id} appears twice.", nameof(histories));
+            }
+
+            for (int i = 0; i < history.Count; i++)
+            {
+                RequireTenant(cube.Owner.Tenant, history[i]);
+                if (history[i].Id != history[0].Id || history[i].CubeId != cube.Id || history[i].Version != history[0].Version + i)
+                {
+                    throw new ArgumentException($"Memory {history[0].Id}: versions must share the id and cube and be consecutive, oldest first.", nameof(histories));
+                }
+            }
         }
     }
 

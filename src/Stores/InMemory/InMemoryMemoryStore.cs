@@ -165,6 +165,43 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
+    public Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        StoreArguments.RequireRestore(cube, histories, audit);
+        string tenant = cube.Owner.Tenant;
+        var data = Database.Require(tenant);
+
+        // Check everything before changing anything: a refusal leaves the database as it was.
+        if (data.Cubes.Values.FirstOrDefault(c => c.Name == cube.Name || c.Id == cube.Name || c.Name == cube.Id) is { } taken || data.Cubes.TryGetValue(cube.Id, out taken))
+        {
+            throw new CubeAlreadyExistsException($"Cube '{taken.Name}' in tenant '{tenant}' already has the name or id of the imported cube ('{cube.Name}', {cube.Id}).");
+        }
+
+        foreach (var history in histories)
+        {
+            if (Database.MemoriesById.ContainsKey(history[0].Id))
+            {
+                throw new MemoryStateException($"Memory {history[0].Id} is already stored in this database; an import never overwrites.");
+            }
+        }
+
+        data.Cubes[cube.Id] = ImmutableCopy.Of(cube);
+        data.Audit.Add(ImmutableCopy.Of(audit with { CubeId = cube.Id }, tenant));
+        foreach (var history in histories)
+        {
+            var current = history[^1];
+            var stored = new StoredMemory(tenant, ImmutableCopy.OfCurrent(current));
+            stored.History.AddRange(history.Take(history.Count - 1).Select(ImmutableCopy.Of));
+            data.Memories[current.Id] = stored;
+            Database.MemoriesById[current.Id] = stored;
+            AppendChange(data, cube.Id, current.Id, purged: false);
+            data.Audit.Add(ImmutableCopy.Of(audit with { CubeId = cube.Id, MemoryId = current.Id.ToString(), Version = current.Version }, tenant));
+        }
+
+        return 0;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
     public async Task<MemoryItem?> GetAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default)
     {
         var items = await GetManyAsync(tenant, [id], cancellationToken).ConfigureAwait(false);

@@ -12,27 +12,8 @@ public sealed partial class SqliteMemoryStore
     /// <inheritdoc/>
     public async Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(cube);
-        ArgumentNullException.ThrowIfNull(histories);
-        ArgumentNullException.ThrowIfNull(audit);
+        StoreArguments.RequireRestore(cube, histories, audit);
         string tenant = cube.Owner.Tenant;
-        foreach (var history in histories)
-        {
-            if (history.Count == 0)
-            {
-                throw new ArgumentException("Every memory needs at least one version.", nameof(histories));
-            }
-
-            for (int i = 0; i < history.Count; i++)
-            {
-                StoreArguments.RequireTenant(tenant, history[i]);
-                if (history[i].Id != history[0].Id || history[i].CubeId != cube.Id || history[i].Version != history[0].Version + i)
-                {
-                    throw new ArgumentException($"Memory {history[0].Id}: versions must share the id and cube and be consecutive, oldest first.", nameof(histories));
-                }
-            }
-        }
-
         await WriteAsync(tenant, (conn, tx) =>
         {
             using (var exists = Command(conn, tx, "SELECT name FROM cubes WHERE tenant = $t AND (name = $n OR id = $n OR name = $id OR id = $id);"))
