@@ -128,9 +128,7 @@ public interface IMemoryStore : IAsyncDisposable
     /// Refuses the whole batch, writing nothing, if the cube's name or id is taken in the tenant
     /// (<see cref="Errors.CubeAlreadyExistsException"/>) or any memory id is already stored (<see cref="Errors.MemoryStateException"/>).
     /// </summary>
-    /// <remarks>The default implementation throws <see cref="NotSupportedException"/>, for stores that cannot restore.</remarks>
-    Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException($"{GetType().Name} cannot restore an exported cube.");
+    Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default);
 
     /// <summary>Audit lines of the tenant, oldest first, optionally for one memory.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default);

@@ -12,7 +12,6 @@ public abstract partial class MemoryStoreContract
     public async Task Restore_writes_every_version_as_given_and_refuses_clashes_writing_nothing()
     {
         await using var s = await StartAsync();
-        Skip.If(s.Backend is PostgresBackend, "The PostgreSQL store does not implement RestoreCubeAsync yet.");
         var cube = new MemCube { Id = MemoryId.NewId().ToString(), Owner = s.Alice, Name = "restored", CreatedAt = s.Now, UpdatedAt = s.Now };
         var other = s.Item(cube, "Bob likes tea");
         var v1 = s.Item(cube, "Alice lives in Berlin") with { Tags = ["home"], Keywords = ["berlin"], Context = "where Alice lives", State = LifecycleState.Superseded, StateReason = "she moved" };
