@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
@@ -7,6 +8,7 @@ using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
+using AgentMem.MemoryCore.Telemetry;
 using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore;
@@ -46,7 +48,7 @@ public sealed class MemoryOS : IAsyncDisposable
             throw new ArgumentException("At least one retriever is needed.", nameof(retrievers));
         }
 
-        this.store = store;
+        this.store = new InstrumentedMemoryStore(store);
         retriever = retrievers[0];
         foreach (var r in retrievers)
         {
@@ -201,12 +203,24 @@ public sealed class MemoryOS : IAsyncDisposable
             }
         }
 
+        using var activity = MemoryCoreTelemetry.Source.StartActivity("memory.add");
+        if (activity is not null)
+        {
+            activity.SetTag(MemoryCoreTelemetry.TenantTag, actor.Tenant);
+            activity.SetTag(MemoryCoreTelemetry.CubeTag, target.Id);
+            activity.SetTag("agentmem.batch_size", items.Length);
+        }
+
         var addOptions = new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems);
         var outcomes = await store.AddAsync(actor.Tenant, items, addOptions, Audit(actor, "add", target.Id, null, 1, null), cancellationToken).ConfigureAwait(false);
-        if (outcomes.Any(o => o.Created))
+        int created = outcomes.Count(o => o.Created);
+        if (created > 0)
         {
+            MemoryCoreTelemetry.MemoriesAdded.Add(created, new KeyValuePair<string, object?>(MemoryCoreTelemetry.TenantTag, actor.Tenant));
             Notify(actor.Tenant, target.Id);
         }
+
+        activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, created);
 
         return outcomes;
     }
@@ -225,7 +239,9 @@ public sealed class MemoryOS : IAsyncDisposable
     public async Task<MemoryItem> UpdateAsync(Scope actor, MemoryId id, MemoryChange change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
+        using var activity = StartMemoryActivity("memory.update", actor, id);
         var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(MemoryCoreTelemetry.CubeTag, current.CubeId);
         EnsureWritable(current, "update");
         string text = change.Text ?? current.Text;
         ContentRules.ValidateText(text, options.MaxContentBytes);
@@ -283,7 +299,9 @@ public sealed class MemoryOS : IAsyncDisposable
     /// <summary>Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op.</summary>
     public async Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason = null, CancellationToken cancellationToken = default)
     {
+        using var activity = StartMemoryActivity("memory.delete", actor, id);
         var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(MemoryCoreTelemetry.CubeTag, current.CubeId);
         if (current.State == LifecycleState.Deleted)
         {
             return current;
@@ -369,9 +387,20 @@ public sealed class MemoryOS : IAsyncDisposable
             throw new MemoryValidationException($"k must be between 1 and {options.MaxSearchK}; got {take}.");
         }
 
+        using var activity = MemoryCoreTelemetry.Source.StartActivity("memory.search");
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag(MemoryCoreTelemetry.TenantTag, actor.Tenant);
+            activity.SetTag(MemoryCoreTelemetry.CubeTag, target.Id);
+            activity.SetTag(MemoryCoreTelemetry.RetrieverTag, chosen.Name);
+            activity.SetTag("agentmem.k", take);
+        }
+
+        MemoryCoreTelemetry.Searches.Add(1, new KeyValuePair<string, object?>(MemoryCoreTelemetry.RetrieverTag, chosen.Name));
         var scoped = (search.Filter ?? new MemoryFilter()) with { CubeId = target.Id };
         var hits = await chosen.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, hits.Count);
         if ((search.RecordRecall ?? options.ReinforceOnSearch) && hits.Count > 0)
         {
             // The hits keep the counters they were ranked with; the store holds the reinforced ones.
@@ -543,6 +572,18 @@ public sealed class MemoryOS : IAsyncDisposable
             Links = draft.Links,
             UpdatedAt = now,
         };
+    }
+
+    private static Activity? StartMemoryActivity(string name, Scope actor, MemoryId id)
+    {
+        var activity = MemoryCoreTelemetry.Source.StartActivity(name);
+        if (activity is not null)
+        {
+            activity.SetTag(MemoryCoreTelemetry.TenantTag, actor?.Tenant);
+            activity.SetTag("agentmem.memory_id", id.ToString());
+        }
+
+        return activity;
     }
 
     private async Task ReplaceAsync(Scope actor, MemoryItem current, MemoryItem next, string reason, string action, CancellationToken cancellationToken)
