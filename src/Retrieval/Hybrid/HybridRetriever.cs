@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
 using AgentMem.Retrieval.Hybrid.Signals;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Retrieval.State;
+using AgentMem.Retrieval.Telemetry;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Hybrid;
@@ -93,6 +95,30 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             throw new ArgumentException("The hybrid retriever searches one cube: set Filter.CubeId.", nameof(request));
         }
 
+        long start = Stopwatch.GetTimestamp();
+        using var activity = RetrievalTelemetry.Source.StartActivity("retrieval.search");
+        if (activity is not null)
+        {
+            activity.SetTag("agentmem.cube", request.Filter.CubeId);
+            activity.SetTag("agentmem.k", request.K);
+        }
+
+        try
+        {
+            return await SearchCoreAsync(request, activity, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (RetrievalTelemetry.SearchDuration.Enabled)
+            {
+                RetrievalTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, new KeyValuePair<string, object?>("agentmem.retriever", Name));
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<SearchHit>> SearchCoreAsync(SearchRequest request, Activity? activity, CancellationToken cancellationToken)
+    {
+
         var terms = TextAnalyzer.Terms(request.Query);
         if (terms.Count == 0)
         {
@@ -102,9 +128,17 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         bool vectors = options.VectorWeight > 0 || options.MmrLambda is not null;
         float[]? rawQuery = vectors && !string.IsNullOrWhiteSpace(request.Query) ? await State.EmbedQueryAsync(request.Query, cancellationToken).ConfigureAwait(false) : null;
         var now = time.GetUtcNow();
-        var scored = await State.WithCubeAsync(request.Tenant, request.Filter.CubeId, cube => Score(cube, request, terms, rawQuery, now), cancellationToken).ConfigureAwait(false);
+        int candidates = 0;
+        var scored = await State.WithCubeAsync(request.Tenant, request.Filter.CubeId!, cube =>
+        {
+            candidates = cube.Count;
+            return Score(cube, request, terms, rawQuery, now);
+        }, cancellationToken).ConfigureAwait(false);
+        RetrievalTelemetry.Candidates.Record(candidates);
+        activity?.SetTag(RetrievalTelemetry.CandidateCountTag, candidates);
         if (scored.Count == 0)
         {
+            activity?.SetTag(RetrievalTelemetry.HitCountTag, 0);
             return scored;
         }
 
@@ -119,6 +153,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             }
         }
 
+        activity?.SetTag(RetrievalTelemetry.HitCountTag, hits.Count);
         return hits;
     }
 

@@ -40,6 +40,7 @@ public sealed partial class RetrievalState : IDisposable
         this.embedder = embedder is HashingEmbedder { IsFitted: false } plain ? null : embedder;
         hashing = this.embedder is null ? (embedder as HashingEmbedder ?? new HashingEmbedder()) : null;
         this.ownsEmbedder = ownsEmbedder;
+        Telemetry.RetrievalTelemetry.Track(this);
         var meta = this.embedder?.GetService<EmbeddingGeneratorMetadata>();
         EmbedderId = hashing is not null
             ? $"hashing-v2-{hashing.Dimension}"
@@ -81,6 +82,7 @@ public sealed partial class RetrievalState : IDisposable
         }
 
         disposed = true;
+        Telemetry.RetrievalTelemetry.Untrack(this);
         StopBacklog();
         foreach (var (key, entry) in cubes)
         {
