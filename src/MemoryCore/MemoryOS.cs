@@ -216,7 +216,7 @@ public sealed class MemoryOS : IAsyncDisposable
         int created = outcomes.Count(o => o.Created);
         if (created > 0)
         {
-            MemoryCoreTelemetry.MemoriesAdded.Add(created, new KeyValuePair<string, object?>(MemoryCoreTelemetry.TenantTag, actor.Tenant));
+            MemoryCoreTelemetry.MemoriesAdded.Add(created);
             Notify(actor.Tenant, target.Id);
         }
 

@@ -62,6 +62,7 @@ public static class AgentMemServer
 
         // Per-request framework chatter is noise for a service whose errors already come back as problems.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.AddAgentMemTelemetry(options);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -92,6 +93,7 @@ public static class AgentMemServer
             .WithSummary("Check the service is up")
             .WithDescription("Liveness, and the background embedder's counts over every tenant (no data, no tenant names). Needs no API key.");
         app.MapOpenApi();
+        app.MapAgentMemMetrics(options);
 
         // What any /v1 call can answer; each route adds the problems only it can cause (404, 409, 413 for bodies).
         var v1 = app.MapGroup("/v1")

@@ -28,6 +28,12 @@ public sealed class ServerOptions
     /// <summary>Largest request body accepted, in bytes (default 16 MiB: room for a memory at the 4 MiB content limit, JSON-escaped); larger bodies get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// When true, metrics (AgentMem's meters and ASP.NET Core's) are served for Prometheus to scrape at <c>/metrics</c>,
+    /// without an API key. Off by default. OTLP export needs no option: it is on when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// </summary>
+    public bool PrometheusMetrics { get; set; }
+
     /// <summary>How long shutdown waits for in-flight requests (writes included) to finish (default 30 s).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Console;
 namespace AgentMem.Cli.Commands;
 
 /// <summary>
-/// <c>serve --urls URL [--api-key-file F]</c>: runs the REST service over the <c>--db</c> database.
+/// <c>serve --urls URL [--api-key-file F] [--metrics]</c>: runs the REST service over the <c>--db</c> database.
 /// With a key file every <c>/v1</c> call needs a key and acts for the key's tenant. Without one, auth is
 /// off and every call acts for <c>--tenant</c>; that is allowed on loopback addresses only, so an
 /// unauthenticated service is never reachable from another machine.
@@ -22,10 +22,11 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Without it: no auth, --tenant only, loopback only." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
-        var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody };
+        var metrics = new Option<bool>("--metrics") { Description = "Serve metrics for Prometheus at /metrics (no API key needed). OTLP export is on when OTEL_EXPORTER_OTLP_ENDPOINT is set." };
+        var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody, metrics };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody) };
+            var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody), PrometheusMetrics = parse.GetValue(metrics) };
             options.Urls.Clear();
             foreach (string url in (parse.GetValue(urls) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
