@@ -17,6 +17,7 @@ public sealed class LayeringTests
         ["Stores"] = ["MemoryCore", "Common"],
         ["Retrieval"] = ["MemoryCore", "Common"],
         ["Agents"] = ["MemoryCore", "Retrieval", "ModelHost", "Common"],
+        ["Agents.SemanticKernel"] = ["Agents", "MemoryCore", "Common"],
         ["Benchmarks"] = ["MemoryCore", "Retrieval", "Agents", "Common"],
         ["Server"] = ["MemoryCore", "Stores", "Retrieval", "Agents", "ModelHost", "Common"],
         ["Cli"] = ["MemoryCore", "Stores", "Retrieval", "Agents", "ModelHost", "Benchmarks", "Server", "Common"],

@@ -31,7 +31,8 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
     private readonly Action<KernelConfig, Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int, int> matMulInt8;
     private readonly Action<KernelConfig, FloatWeights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecF32;
     private readonly Action<KernelConfig, Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int> matVecInt8;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> rmsNorm;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> sumSquares;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> normalize;
     private readonly RopeStoreLauncher ropeStore;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float> scores;
     private readonly Action<KernelConfig, ArrayView<float>, int, int, int, int> softmax;
@@ -40,6 +41,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
     private readonly Dictionary<(int HeadSize, float Theta), RopeTable> ropeTables = [];
     private MemoryBuffer1D<float, Stride1D.Dense>? stacked;
+    private MemoryBuffer1D<float, Stride1D.Dense>? rowSums;
     private MemoryBuffer1D<float, Stride1D.Dense>? attention;
 
     private IlgpuBackend(Context context, Accelerator accelerator, int? splitThreads)
@@ -48,10 +50,6 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         this.accelerator = accelerator;
         bool gpu = accelerator.AcceleratorType != AcceleratorType.CPU;
         groupSize = Math.Min(256, accelerator.MaxNumThreadsPerGroup);
-        if (!int.IsPow2(groupSize))
-        {
-            throw new NotSupportedException($"ILGPU device '{accelerator.Name}' allows {accelerator.MaxNumThreadsPerGroup} threads per group; the RMSNorm reduction needs a power of two.");
-        }
 
         maxGroups = Math.Max(1, accelerator.NumMultiprocessors) * (gpu ? 32 : 4);
 
@@ -66,7 +64,8 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         matMulInt8 = accelerator.LoadStreamKernel<Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(IlgpuKernels.MatMul);
         matVecF32 = accelerator.LoadStreamKernel<FloatWeights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVec);
         matVecInt8 = accelerator.LoadStreamKernel<Int8Weights, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int, int, int, int>(IlgpuKernels.MatVec);
-        rmsNorm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(IlgpuKernels.RmsNorm);
+        sumSquares = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(IlgpuKernels.SumSquares);
+        normalize = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(IlgpuKernels.Normalize);
         ropeStore = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(IlgpuKernels.RopeStore).Invoke;
         scores = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, float>(IlgpuKernels.Scores);
         softmax = accelerator.LoadStreamKernel<ArrayView<float>, int, int, int, int>(IlgpuKernels.Softmax);
@@ -135,6 +134,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
     public void Dispose()
     {
         stacked?.Dispose();
+        rowSums?.Dispose();
         attention?.Dispose();
         foreach (var t in ropeTables.Values)
         {
@@ -212,10 +212,18 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
     public void RmsNorm(DeviceView o, DeviceView x, DeviceView gain, int rows, float eps)
     {
+        int dim = gain.Length;
         lock (gate)
         {
-            // One group per row: groups of a grid-stride loop over rows.
-            rmsNorm(new KernelConfig(Math.Clamp(rows, 1, maxGroups), groupSize), IlgpuBuffer.Of(x), IlgpuBuffer.Of(gain), IlgpuBuffer.Of(o), rows, gain.Length, eps);
+            var ss = Scratch(ref rowSums, rows).SubView(0, rows);
+            int chunk = ChunkFor(rows, dim, 32);
+            if (chunk < dim)
+            {
+                ss.MemSetToZero();
+            }
+
+            sumSquares(Config((long)rows * ((dim + chunk - 1) / chunk)), IlgpuBuffer.Of(x), ss, rows, dim, chunk);
+            normalize(Config((long)rows * dim), IlgpuBuffer.Of(x), ss, IlgpuBuffer.Of(gain), IlgpuBuffer.Of(o), rows, dim, eps);
         }
     }
 

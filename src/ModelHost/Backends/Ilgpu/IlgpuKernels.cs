@@ -4,8 +4,8 @@ using ILGPU.Algorithms;
 namespace AgentMem.ModelHost.Backends.Ilgpu;
 
 /// <summary>
-/// The ILGPU kernels of the forward pass. Every kernel but <see cref="RmsNorm"/> is a grid-stride loop over independent work
-/// items with no group barriers or warp shuffles: reductions are either sequential per item or split and combined with
+/// The ILGPU kernels of the forward pass. Every kernel is a grid-stride loop over independent work items with no group
+/// barriers or warp shuffles: reductions are either sequential per item or split and combined with
 /// atomic adds. That keeps them fast on ILGPU's CPU accelerator (which emulates a barrier with OS threads, ~0.1 ms each) so CI
 /// can run every kernel; on a GPU the layouts keep neighbouring threads on neighbouring addresses (matrices are stored
 /// transposed: [cols × rows]). Kernels are fused where a decode step would otherwise pay a launch for little work: q|k|v and
@@ -117,43 +117,41 @@ internal static class IlgpuKernels
         }
     }
 
-    /// <summary>
-    /// RMSNorm, one group per row (grid-stride over rows): the group sums the row's squares in shared memory (a tree of
-    /// barriers; the group size must be a power of two ≤ 256), then writes o = (x · 1/√(ss/dim + eps)) · gain.
-    /// </summary>
-    public static void RmsNorm(ArrayView<float> x, ArrayView<float> gain, ArrayView<float> o, int rows, int dim, float eps)
+    /// <summary>ss[row] (+)= Σ x[row, j]² over chunks of the row (atomic when a row has several chunks; ss zeroed then).</summary>
+    public static void SumSquares(ArrayView<float> x, ArrayView<float> ss, int rows, int dim, int chunk)
     {
-        var partial = SharedMemory.Allocate<float>(256);
-        int tid = Group.IdxX, size = Group.DimX;
-        for (int row = Grid.IdxX; row < rows; row += Grid.DimX)
+        int chunks = (dim + chunk - 1) / chunk;
+        for (int i = Grid.GlobalIndex.X; i < rows * chunks; i += Stride)
         {
+            int row = i / chunks, c = i % chunks;
+            int j0 = c * chunk, j1 = Math.Min(dim, j0 + chunk);
             long b = (long)row * dim;
             float s = 0f;
-            for (int j = tid; j < dim; j += size)
+            for (int j = j0; j < j1; j++)
             {
                 float v = x[b + j];
                 s += v * v;
             }
 
-            partial[tid] = s;
-            Group.Barrier();
-            for (int half = size / 2; half > 0; half /= 2)
+            if (chunks > 1)
             {
-                if (tid < half)
-                {
-                    partial[tid] += partial[tid + half];
-                }
-
-                Group.Barrier();
+                Atomic.Add(ref ss[row], s);
             }
-
-            float scale = 1f / XMath.Sqrt((partial[0] / dim) + eps);
-            for (int j = tid; j < dim; j += size)
+            else
             {
-                o[b + j] = x[b + j] * scale * gain[j];
+                ss[row] = s;
             }
+        }
+    }
 
-            Group.Barrier(); // partial[0] is read by all before the next row overwrites it
+    /// <summary>o[row, j] = (x[row, j] · 1/√(ss[row]/dim + eps)) · gain[j], the CPU kernel's order of operations.</summary>
+    public static void Normalize(ArrayView<float> x, ArrayView<float> ss, ArrayView<float> gain, ArrayView<float> o, int rows, int dim, float eps)
+    {
+        for (int i = Grid.GlobalIndex.X; i < rows * dim; i += Stride)
+        {
+            int row = i / dim, j = i % dim;
+            float scale = 1f / XMath.Sqrt((ss[row] / dim) + eps);
+            o[i] = x[i] * scale * gain[j];
         }
     }
 
