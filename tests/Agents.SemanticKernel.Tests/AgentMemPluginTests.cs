@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using FunctionResultContent = Microsoft.Extensions.AI.FunctionResultContent;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
-using static AgentMem.Agents.SemanticKernel.Tests.ScriptedChatClient;
+using static AgentMem.Agents.Tests.ScriptedChatClient;
 
 namespace AgentMem.Agents.SemanticKernel.Tests;
 

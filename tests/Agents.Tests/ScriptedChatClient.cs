@@ -49,7 +49,7 @@ internal sealed class ScriptedChatClient(params ChatMessage[] script) : IChatCli
     /// <summary>Text pieces streamed so far.</summary>
     public int StreamedPieces { get; private set; }
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
 
     public void Dispose()
     {
@@ -57,6 +57,8 @@ internal sealed class ScriptedChatClient(params ChatMessage[] script) : IChatCli
 
     public static ChatMessage Say(string text) => new(ChatRole.Assistant, text);
 
-    public static ChatMessage Call(string tool, Dictionary<string, object?> arguments) =>
-        new(ChatRole.Assistant, [new FunctionCallContent("call-" + tool, tool, arguments)]);
+    public static ChatMessage Call(string tool, Dictionary<string, object?> arguments) => Call("call-" + tool, tool, arguments);
+
+    public static ChatMessage Call(string id, string tool, Dictionary<string, object?> arguments) =>
+        new(ChatRole.Assistant, [new FunctionCallContent(id, tool, arguments)]);
 }
