@@ -9,10 +9,9 @@ namespace AgentMem.ModelHost.Backends;
 /// </summary>
 internal sealed class CacheState : IDisposable
 {
-    private readonly List<DeviceBuffer> owned = [];
     private ScratchSet? prefill;
 
-    private CacheState(IComputeBackend backend, KvCache cache)
+    public CacheState(IComputeBackend backend, KvCache cache)
     {
         Backend = backend;
         var c = cache.Config;
@@ -26,19 +25,19 @@ internal sealed class CacheState : IDisposable
                 Values[l] = CpuBackend.Wrap(cache.HostValues[l]);
             }
 
-            Decode = new ScratchSet(CpuBackend.Wrap(cache.X), CpuBackend.Wrap(cache.Xb), CpuBackend.Wrap(cache.Q), CpuBackend.Wrap(cache.Xb2), CpuBackend.Wrap(cache.Hb), CpuBackend.Wrap(cache.Hb2), null);
+            Decode = new ScratchSet(CpuBackend.Wrap(cache.X), CpuBackend.Wrap(cache.Xb), CpuBackend.Wrap(cache.Q), CpuBackend.Wrap(cache.Xb2), CpuBackend.Wrap(cache.Hb), CpuBackend.Wrap(cache.Hb2), pooled: false);
             Logits = CpuBackend.Wrap(cache.Logits);
             return;
         }
 
         for (int l = 0; l < c.Layers; l++)
         {
-            Keys[l] = Own(backend.Allocate(c.SeqLen * c.KvDim));
-            Values[l] = Own(backend.Allocate(c.SeqLen * c.KvDim));
+            Keys[l] = backend.Allocate(c.SeqLen * c.KvDim);
+            Values[l] = backend.Allocate(c.SeqLen * c.KvDim);
         }
 
         Decode = ScratchSet.Allocate(backend, c, 1);
-        Logits = Own(backend.Allocate(c.VocabSize));
+        Logits = backend.Allocate(c.VocabSize);
     }
 
     public IComputeBackend Backend { get; }
@@ -51,8 +50,6 @@ internal sealed class CacheState : IDisposable
     public ScratchSet Decode { get; }
 
     public DeviceBuffer Logits { get; }
-
-    public static CacheState Create(IComputeBackend backend, KvCache cache) => new(backend, cache);
 
     /// <summary>
     /// Scratch for <paramref name="tokens"/> rows: the decode set for one token; for more, pooled host arrays (CPU, returned on
@@ -83,23 +80,13 @@ internal sealed class CacheState : IDisposable
     public void Dispose()
     {
         prefill?.Release();
-        if (!Backend.IsHostMemory)
-        {
-            Decode.Release();
-        }
+        Decode.Release(); // wrapped host arrays: a no-op
 
-        foreach (var b in owned)
+        // Device memory is freed; wrapped host arrays ignore it.
+        foreach (var b in Keys.Concat(Values).Append(Logits))
         {
             b.Dispose();
         }
-
-        owned.Clear();
-    }
-
-    private DeviceBuffer Own(DeviceBuffer b)
-    {
-        owned.Add(b);
-        return b;
     }
 }
 
@@ -107,7 +94,7 @@ internal sealed class CacheState : IDisposable
 /// Activations of a block of tokens: X the residual stream, Xb the normed input / attention output, Q the queries, Tmp a
 /// product before it is added, Hb and Hb2 the feed-forward halves. Pooled sets go back to the pool on dispose.
 /// </summary>
-internal sealed class ScratchSet(DeviceBuffer x, DeviceBuffer xb, DeviceBuffer q, DeviceBuffer tmp, DeviceBuffer hb, DeviceBuffer hb2, bool? pooled) : IDisposable
+internal sealed class ScratchSet(DeviceBuffer x, DeviceBuffer xb, DeviceBuffer q, DeviceBuffer tmp, DeviceBuffer hb, DeviceBuffer hb2, bool pooled) : IDisposable
 {
     public DeviceBuffer X { get; } = x;
 
@@ -131,7 +118,7 @@ internal sealed class ScratchSet(DeviceBuffer x, DeviceBuffer xb, DeviceBuffer q
     /// <summary>Returns pooled arrays; sets owned by a <see cref="CacheState"/> stay until <see cref="Release"/>.</summary>
     public void Dispose()
     {
-        if (pooled == true)
+        if (pooled)
         {
             Release();
         }

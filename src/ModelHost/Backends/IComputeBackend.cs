@@ -9,9 +9,6 @@ namespace AgentMem.ModelHost.Backends;
 /// </summary>
 internal interface IComputeBackend
 {
-    /// <summary>Short name: <c>cpu</c> or <c>ilgpu</c>.</summary>
-    string Name { get; }
-
     /// <summary>What runs the kernels, for people: e.g. "ILGPU on Cuda: NVIDIA H200".</summary>
     string Device { get; }
 

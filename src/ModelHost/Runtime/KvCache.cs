@@ -115,7 +115,7 @@ public sealed class KvCache : IDisposable
         }
 
         Dispose();
-        state = CacheState.Create(backend, this);
+        state = new CacheState(backend, this);
         hostValid = Length;
         deviceValid = backend.IsHostMemory ? Length : 0;
         return state;

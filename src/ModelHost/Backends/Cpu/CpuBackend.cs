@@ -16,8 +16,6 @@ internal sealed class CpuBackend : IComputeBackend
     {
     }
 
-    public string Name => "cpu";
-
     public string Device => $"CPU, TensorPrimitives on {Environment.ProcessorCount} threads";
 
     public bool IsHostMemory => true;

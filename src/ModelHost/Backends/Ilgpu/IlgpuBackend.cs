@@ -76,14 +76,9 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
     /// <summary>The process-wide backend on the preferred device (created on first use; <see cref="DeviceVariable"/> can force one).</summary>
     public static IlgpuBackend Shared => SharedInstance.Value;
 
-    public string Name => "ilgpu";
-
     public string Device { get; }
 
     public bool IsHostMemory => false;
-
-    /// <summary>True when the kernels run on a GPU rather than the CPU accelerator.</summary>
-    public bool IsGpu => accelerator.AcceleratorType != AcceleratorType.CPU;
 
     /// <summary>
     /// A backend on <paramref name="device"/>: <c>cpu</c> (the CPU accelerator), <c>cuda</c> (fails without a CUDA device), or
@@ -293,15 +288,6 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
             }
 
             mix(Config((long)n * c.Dim), att, IlgpuBuffer.Of(args.Values), IlgpuBuffer.Of(args.Output), n, heads, c.KvMul, c.HeadSize, c.KvDim, args.StartSlot, span, args.Observer is null ? 0 : 1);
-        }
-    }
-
-    /// <summary>Waits until every queued kernel has finished (benchmarks time with it).</summary>
-    public void Synchronize()
-    {
-        lock (gate)
-        {
-            accelerator.DefaultStream.Synchronize();
         }
     }
 
