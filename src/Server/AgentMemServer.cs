@@ -88,6 +88,7 @@ public static class AgentMemServer
         app.UseMiddleware<ErrorMiddleware>();
         app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseMiddleware<EnumQueryCasing>();
 
         app.MapGet("/health", Health).WithName("Health").WithTags("Service")
             .WithSummary("Check the service is up")

@@ -45,6 +45,15 @@ public sealed record MemoryDto(
     string? Context,
     double Importance)
 {
+    /// <summary>Plaintext, activation (a KV cartridge) or parametric (a weight delta).</summary>
+    public MemoryKind Kind { get; init; }
+
+    /// <summary>The binary payload of an activation or parametric memory; absent for plaintext.</summary>
+    public PayloadDto? Payload { get; init; }
+
+    /// <summary>How many typed links the memory has (<c>GET /v1/memories/{id}/links</c> lists them).</summary>
+    public int LinkCount { get; init; }
+
     /// <summary>The API view of a stored version. The tenant is left out: the caller's key already names it.</summary>
     public static MemoryDto From(MemoryItem item)
     {
@@ -69,6 +78,11 @@ public sealed record MemoryDto(
             item.Tags,
             item.Keywords,
             item.Context,
-            item.Importance);
+            item.Importance)
+        {
+            Kind = item.Kind,
+            Payload = PayloadDto.From(item.Payload),
+            LinkCount = item.Links.Count,
+        };
     }
 }

@@ -11,11 +11,13 @@ using Microsoft.AspNetCore.Routing;
 
 namespace AgentMem.Server.Endpoints;
 
-/// <summary><c>/v1/memories</c>: add, batch add, get, update, delete, purge, history and list.</summary>
+/// <summary><c>/v1/memories</c>: add, batch add, get, update, delete, purge, history, audit trail, links and list.</summary>
 internal static class MemoryEndpoints
 {
     private const int DefaultListLimit = 100;
     private const int MaxListLimit = 1000;
+    private const int DefaultAuditLimit = 200;
+    private const int MaxAuditLimit = 1000;
 
     public static void Map(RouteGroupBuilder v1)
     {
@@ -35,7 +37,8 @@ internal static class MemoryEndpoints
             .WithRequestExample("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
         memories.MapGet("/", ListAsync).WithName("ListMemories")
             .WithSummary("List memories")
-            .WithDescription("The cube's memories, current versions only; `limit` 1..1000 (default 100). Without `state`, active and frozen ones.")
+            .WithDescription("The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100). Without `state`, active and frozen ones. "
+                + "`kind` keeps one kind (e.g. `activation` for KV cartridges, `parametric` for weight deltas); `tag` keeps those carrying that tag.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}", GetAsync).WithName("GetMemory")
             .WithSummary("Get a memory")
@@ -58,6 +61,17 @@ internal static class MemoryEndpoints
         memories.MapGet("/{id}/history", HistoryAsync).WithName("MemoryHistory")
             .WithSummary("Get a memory's history")
             .WithDescription("Every version of the memory, oldest first, tombstone included.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        memories.MapGet("/{id}/audit", AuditAsync).WithName("MemoryAudit")
+            .WithSummary("Get a memory's audit trail")
+            .WithDescription("Who did what to the memory and when (add, update, state changes, delete), oldest first; `limit` 1..1000 (default 200) "
+                + "bounds the records read. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        memories.MapGet("/{id}/links", LinksAsync).WithName("MemoryLinks")
+            .WithSummary("Get a memory's links")
+            .WithDescription("The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
+                + "memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller "
+                + "may not read are left out and counted in `hidden`. Readable exactly when the memory is.")
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
@@ -125,7 +139,43 @@ internal static class MemoryEndpoints
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(versions.Select(MemoryDto.From).ToList());
     }
 
-    private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, LifecycleState? state, string? user, string? agent, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> AuditAsync(string id, MemoryOS memory, HttpContext context, int? limit, string? user, string? agent, CancellationToken cancellationToken)
+    {
+        int take = limit ?? DefaultAuditLimit;
+        if (take < 1 || take > MaxAuditLimit)
+        {
+            throw new MemoryValidationException($"limit must be between 1 and {MaxAuditLimit}; got {take}.");
+        }
+
+        // The facade checks the caller may read the memory before it reads the trail.
+        var records = await memory.GetAuditAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), take, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok<IReadOnlyList<AuditEntryDto>>(records.Select(AuditEntryDto.From).ToList());
+    }
+
+    private static async Task<Ok<MemoryLinksResponse>> LinksAsync(string id, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
+    {
+        var scope = RequestScope.For(context, user, agent);
+        var item = await memory.GetAsync(scope, RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
+        var links = new List<MemoryLinkDto>(item.Links.Count);
+        int hidden = 0;
+        foreach (var link in item.Links)
+        {
+            try
+            {
+                // Each target is read as the caller: a link never reveals a memory its cube's grants would not.
+                var target = await memory.GetAsync(scope, link.Target, cancellationToken).ConfigureAwait(false);
+                links.Add(new MemoryLinkDto(link.Type, link.Weight, link.Reason, MemoryDto.From(target)));
+            }
+            catch (Exception ex) when (ex is MemoryNotFoundException or AccessDeniedException)
+            {
+                hidden++;
+            }
+        }
+
+        return TypedResults.Ok(new MemoryLinksResponse(item.Id.ToString(), links, hidden));
+    }
+
+    private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)
     {
         int take = limit ?? DefaultListLimit;
         if (take < 1 || take > MaxListLimit)
@@ -133,7 +183,12 @@ internal static class MemoryEndpoints
             throw new MemoryValidationException($"limit must be between 1 and {MaxListLimit}; got {take}.");
         }
 
-        var filter = state is { } s ? new MemoryFilter { States = [s] } : null;
+        var filter = new MemoryFilter
+        {
+            States = state is { } s ? [s] : MemoryFilter.LiveStates,
+            Kind = kind,
+            AnyTags = string.IsNullOrWhiteSpace(tag) ? null : [tag.Trim()],
+        };
         var items = new List<MemoryDto>(Math.Min(take, DefaultListLimit));
         await foreach (var item in memory.ListAsync(RequestScope.For(context, user, agent), RequestScope.Cube(cube), filter, cancellationToken).ConfigureAwait(false))
         {

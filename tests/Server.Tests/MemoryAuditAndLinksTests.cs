@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text.Json;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentMem.Server.Tests;
+
+/// <summary>The routes the inspector reads beyond the basic ones: audit trail, links, and the kind and tag filters of the list.</summary>
+public sealed class MemoryAuditAndLinksTests
+{
+    private static async Task<(TestApp App, InspectorSeed Seed)> StartAsync()
+    {
+        var app = await TestApp.StartAsync();
+        var seed = await InspectorSeed.WriteAsync(app.App.Services.GetRequiredService<MemoryOS>(), new Scope("tenant-a"));
+        return (app, seed);
+    }
+
+    [Fact]
+    public async Task Audit_trail_lists_the_memorys_writes_oldest_first_without_the_tenant()
+    {
+        var (app, seed) = await StartAsync();
+        await using var _ = app;
+        using var client = app.Client();
+
+        var audit = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Tomatoes}/audit"));
+        var rows = audit.EnumerateArray().ToList();
+        Assert.Equal(["add", "update"], rows.Select(r => r.GetProperty("action").GetString()));
+        Assert.Equal([1, 2], rows.Select(r => r.GetProperty("version").GetInt32()));
+        Assert.All(rows, r => Assert.Equal(seed.Tomatoes.ToString(), r.GetProperty("memoryId").GetString()));
+        Assert.Equal("linked to related notes", rows[1].GetProperty("detail").GetString());
+        Assert.All(rows, r => Assert.False(r.TryGetProperty("tenant", out JsonElement _)));
+
+        var limited = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Tomatoes}/audit?limit=1"));
+        Assert.Equal("add", Assert.Single(limited.EnumerateArray().ToList()).GetProperty("action").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/v1/memories/{seed.Tomatoes}/audit?limit=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/memories/not-an-id/audit")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Links_carry_the_linked_memories_current_versions()
+    {
+        var (app, seed) = await StartAsync();
+        await using var _ = app;
+        using var client = app.Client();
+
+        var response = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Tomatoes}/links"));
+        Assert.Equal(seed.Tomatoes.ToString(), response.GetProperty("id").GetString());
+        Assert.Equal(0, response.GetProperty("hidden").GetInt32());
+        var links = response.GetProperty("links").EnumerateArray().ToList();
+        Assert.Equal(["elaborates", "relates-to"], links.Select(l => l.GetProperty("type").GetString()));
+        Assert.Equal(seed.Watering.ToString(), links[0].GetProperty("target").GetProperty("id").GetString());
+        Assert.Contains("watering", links[0].GetProperty("target").GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0.8, links[0].GetProperty("weight").GetDouble(), 6);
+        Assert.Equal("shared keywords: tomatoes, fence", links[0].GetProperty("reason").GetString());
+        Assert.Equal(seed.Shed.ToString(), links[1].GetProperty("target").GetProperty("id").GetString());
+
+        // An activation memory's links are the plaintext memories it encodes: its sources.
+        var cartridge = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Cartridge}/links"));
+        var sources = cartridge.GetProperty("links").EnumerateArray().ToList();
+        Assert.All(sources, s => Assert.Equal("encodes", s.GetProperty("type").GetString()));
+        Assert.Equal([seed.Tomatoes.ToString(), seed.Watering.ToString()], sources.Select(s => s.GetProperty("target").GetProperty("id").GetString()));
+        Assert.Equal(2, sources[0].GetProperty("target").GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task Audit_and_links_are_readable_exactly_when_the_memory_is()
+    {
+        var (app, seed) = await StartAsync();
+        await using var _ = app;
+        var memory = app.App.Services.GetRequiredService<MemoryOS>();
+
+        // Bob's private cube in the same tenant, and a note in the shared cube that links into it.
+        var bob = new Scope("tenant-a", "bob");
+        await memory.CreateCubeAsync(bob, "bob-private");
+        var secret = (await memory.AddAsync(bob, "bob-private", new MemoryDraft("Bob's surprise party is on Friday"))).Id;
+        var pointer = (await memory.AddAsync(new Scope("tenant-a"), InspectorSeed.Cube, new MemoryDraft("Something is planned for Friday")
+        {
+            Links = [new MemoryLink(secret, "relates-to"), new MemoryLink(seed.Shed, "relates-to")],
+        })).Id;
+
+        using var a = app.Client();
+        using var b = app.Client(TestApp.KeyB);
+        foreach (string route in new[] { "", "/history", "/audit", "/links" })
+        {
+            // Another tenant's id answers 404, like an id that exists nowhere; a cube the caller may not read, 403, like the memory itself.
+            Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync($"/v1/memories/{seed.Tomatoes}{route}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await a.GetAsync($"/v1/memories/{MemoryCore.Identity.MemoryId.NewId()}{route}")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await a.GetAsync($"/v1/memories/{secret}{route}?user=alice")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await a.GetAsync($"/v1/memories/{secret}{route}?user=bob")).StatusCode);
+        }
+
+        // Alice reads the pointer, but its link into Bob's cube shows only as a count, never as Bob's memory.
+        var alices = await TestApp.ReadJsonAsync(await a.GetAsync($"/v1/memories/{pointer}/links?user=alice"));
+        Assert.Equal(1, alices.GetProperty("hidden").GetInt32());
+        Assert.Equal(seed.Shed.ToString(), Assert.Single(alices.GetProperty("links").EnumerateArray().ToList()).GetProperty("target").GetProperty("id").GetString());
+        Assert.DoesNotContain("surprise", alices.GetRawText(), StringComparison.Ordinal);
+        var bobs = await TestApp.ReadJsonAsync(await a.GetAsync($"/v1/memories/{pointer}/links?user=bob"));
+        Assert.Equal(0, bobs.GetProperty("hidden").GetInt32());
+        Assert.Equal(2, bobs.GetProperty("links").GetArrayLength());
+
+        // A purge removes the links to the purged memory with it.
+        await memory.PurgeAsync(new Scope("tenant-a"), seed.Shed);
+        var afterPurge = await TestApp.ReadJsonAsync(await a.GetAsync($"/v1/memories/{pointer}/links?user=bob"));
+        Assert.Equal(secret.ToString(), Assert.Single(afterPurge.GetProperty("links").EnumerateArray().ToList()).GetProperty("target").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task List_filters_by_kind_and_tag_and_shows_payload_and_provenance()
+    {
+        var (app, seed) = await StartAsync();
+        await using var _ = app;
+        using var client = app.Client();
+
+        var all = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}"));
+        Assert.Equal(4, all.GetArrayLength());
+
+        var activationResponse = await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=activation");
+        Assert.True(activationResponse.IsSuccessStatusCode, await activationResponse.Content.ReadAsStringAsync());
+        var activation = await TestApp.ReadJsonAsync(activationResponse);
+        var cartridge = Assert.Single(activation.EnumerateArray().ToList());
+        Assert.Equal(seed.Cartridge.ToString(), cartridge.GetProperty("id").GetString());
+        Assert.Equal("activation", cartridge.GetProperty("kind").GetString());
+        Assert.Equal("system", cartridge.GetProperty("source").GetString());
+        Assert.Equal($"encodes:{seed.Tomatoes}@2,{seed.Watering}@1", cartridge.GetProperty("sourceRef").GetString());
+        Assert.Equal(2, cartridge.GetProperty("linkCount").GetInt32());
+        var payload = cartridge.GetProperty("payload");
+        Assert.Equal("application/x-agentmem-cartridge", payload.GetProperty("mediaType").GetString());
+        Assert.Equal(48_640, payload.GetProperty("sizeBytes").GetInt64());
+        Assert.Equal(new string('a', 64), payload.GetProperty("sha256").GetString());
+
+        var plaintext = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=plaintext"));
+        Assert.Equal(3, plaintext.GetArrayLength());
+        Assert.All(plaintext.EnumerateArray(), m => Assert.False(m.TryGetProperty("payload", out JsonElement _)));
+        Assert.Equal(0, (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=parametric"))).GetArrayLength());
+
+        var planned = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&tag=plan"));
+        Assert.Equal(seed.Tomatoes.ToString(), Assert.Single(planned.EnumerateArray().ToList()).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=sideways")).StatusCode);
+
+        // Enum values bind in the document's spelling (camelCase) as well as the C# member names.
+        Assert.Single((await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=Activation&state=active"))).EnumerateArray());
+        Assert.Equal(0, (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&state=archived"))).GetArrayLength());
+    }
+}
