@@ -6,6 +6,7 @@ using AgentMem.Server.Auth;
 using AgentMem.Server.Contracts;
 using AgentMem.Server.Endpoints;
 using AgentMem.Server.Hosting;
+using AgentMem.Server.Inspector;
 using AgentMem.Server.OpenApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -89,6 +90,7 @@ public static class AgentMemServer
         app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<EnumQueryCasing>();
+        app.UseInspector();
 
         app.MapGet("/health", Health).WithName("Health").WithTags("Service")
             .WithSummary("Check the service is up")
