@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace AgentMem.Server.Tests;
+
+/// <summary>
+/// The web inspector end to end: a real Kestrel on loopback, Debian's Chromium driven headless by Playwright (which cannot
+/// download browsers here). Without Chromium the test is skipped with the reason; with <c>AGENTMEM_REQUIRE_CHROMIUM=1</c>
+/// (set by <c>.ci/run</c>, which installs it) a missing Chromium fails it.
+/// </summary>
+public sealed class InspectorBrowserTests(ITestOutputHelper output)
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+    private const string RequireVariable = "AGENTMEM_REQUIRE_CHROMIUM";
+
+    // Set to 1 to refresh the README's screenshot from this run.
+    private const string UpdateScreenshotVariable = "AGENTMEM_UPDATE_SCREENSHOTS";
+
+    [SkippableFact]
+    public async Task Key_prompt_cube_search_memory_and_link_work_in_chromium()
+    {
+        RequireChromium();
+        var clock = Stopwatch.StartNew();
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        try
+        {
+            await app.StartAsync();
+            string baseUrl = Assert.Single(app.Urls);
+            var seed = await InspectorSeed.WriteAsync(app.Services.GetRequiredService<MemoryOS>(), new Scope("tenant-a"));
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
+            await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
+            {
+                ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+                Locale = "en-GB",
+                TimezoneId = "UTC",
+            });
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout(15_000);
+            var problems = new List<string>();
+            page.PageError += (_, error) => problems.Add("page error: " + error);
+            page.Console += (_, message) =>
+            {
+                // The refused key's 401 is expected; anything else (a script error, a CSP refusal) is a defect.
+                if (message.Type == "error" && !message.Text.Contains("status of 401", StringComparison.Ordinal))
+                {
+                    problems.Add("console: " + message.Text);
+                }
+            };
+            output.WriteLine($"service and browser up after {clock.Elapsed.TotalSeconds:0.0} s");
+
+            // Load: the page asks for a key; a wrong one is refused (401) and asked for again.
+            await page.GotoAsync(baseUrl + "/ui");
+            var dialog = page.GetByTestId("key-dialog");
+            await Expect(dialog).ToBeVisibleAsync();
+            await page.GetByTestId("key-input").FillAsync("am_not_a_valid_key");
+            await page.GetByTestId("key-submit").ClickAsync();
+            await Expect(page.Locator("#key-message")).ToContainTextAsync("refused");
+            await Expect(dialog).ToBeVisibleAsync();
+            await page.GetByTestId("key-input").FillAsync(TestApp.KeyA);
+            await page.GetByTestId("key-submit").ClickAsync();
+            await Expect(dialog).ToBeHiddenAsync();
+
+            // The cube: its memories, and the activation memory with its two sources.
+            await page.GetByTestId("cube-link").Filter(new LocatorFilterOptions { HasText = InspectorSeed.Cube }).ClickAsync();
+            await Expect(page.GetByTestId("memory-row")).ToHaveCountAsync(4);
+            var cartridge = page.GetByTestId("binary-row");
+            await Expect(cartridge).ToHaveAttributeAsync("data-id", seed.Cartridge.ToString());
+            await Expect(cartridge.GetByTestId("source-link")).ToHaveCountAsync(2);
+            await page.GetByTestId("filter-kind").SelectOptionAsync(new SelectOptionValue { Value = "activation" });
+            await page.GetByTestId("filter-apply").ClickAsync();
+            await Expect(page.GetByTestId("memory-row")).ToHaveCountAsync(1);
+            await Expect(page.GetByTestId("memory-row")).ToHaveAttributeAsync("data-id", seed.Cartridge.ToString());
+
+            // Search: the hits with their score and each score component, as the API reports them.
+            const string query = "tomatoes fence";
+            await page.GetByTestId("search-input").FillAsync(query);
+            await page.GetByTestId("search-submit").ClickAsync();
+            var expected = await SearchAsync(baseUrl, query);
+            var hits = page.GetByTestId("search-hit");
+            await Expect(hits).ToHaveCountAsync(expected.Count);
+            var top = expected[0];
+            await Expect(hits.First.GetByTestId("hit-score")).ToHaveTextAsync(top.Score.ToString("F4", CultureInfo.InvariantCulture));
+            var components = hits.First.GetByTestId("hit-component");
+            await Expect(components).ToHaveCountAsync(top.Components.Count);
+            Assert.True(top.Components.Count > 0, "the search asked for explain but the API returned no components");
+            foreach (var (name, value) in top.Components)
+            {
+                await Expect(hits.First.Locator($"[data-testid=hit-component][data-name='{name}']")).ToContainTextAsync(value.ToString("F4", CultureInfo.InvariantCulture));
+            }
+
+            // Open a memory: its text, both versions and both audit rows, and its two links drawn as graph nodes.
+            await hits.Filter(new LocatorFilterOptions { HasText = "Caroline planted" }).GetByTestId("hit-link").ClickAsync();
+            var view = page.GetByTestId("memory-view");
+            await Expect(view).ToHaveAttributeAsync("data-id", seed.Tomatoes.ToString());
+            await Expect(page.GetByTestId("memory-text")).ToHaveTextAsync("Caroline planted tomatoes along the south fence");
+            await Expect(page.GetByTestId("history-row")).ToHaveCountAsync(2);
+            await Expect(page.GetByTestId("audit-row")).ToHaveCountAsync(2);
+            await Expect(page.GetByTestId("audit-row").Nth(0)).ToContainTextAsync("add");
+            await Expect(page.GetByTestId("audit-row").Nth(1)).ToContainTextAsync("linked to related notes");
+            await Expect(page.GetByTestId("graph-node")).ToHaveCountAsync(2);
+            await Expect(page.GetByTestId("provenance")).ToContainTextAsync("D1:3");
+            await SaveScreenshotAsync(page);
+
+            // Follow a link: clicking a graph node opens the linked memory.
+            await page.Locator($"[data-testid=graph-node][data-id='{seed.Watering}'] circle").ClickAsync();
+            await Expect(view).ToHaveAttributeAsync("data-id", seed.Watering.ToString());
+            await Expect(page.GetByTestId("memory-text")).ToHaveTextAsync("The tomatoes by the fence need watering every evening in July");
+            await Expect(page.GetByTestId("link-row")).ToHaveCountAsync(1);
+
+            // And back through the breadcrumb to the activation memory, whose sources open their memories.
+            await page.GetByTestId("crumbs").GetByRole(AriaRole.Link, new LocatorGetByRoleOptions { Name = InspectorSeed.Cube }).ClickAsync();
+            await page.GetByTestId("binary-link").ClickAsync();
+            await Expect(view).ToHaveAttributeAsync("data-id", seed.Cartridge.ToString());
+            await Expect(page.GetByTestId("provenance")).ToContainTextAsync("application/x-agentmem-cartridge");
+            await page.GetByTestId("provenance").GetByTestId("source-link").Filter(new LocatorFilterOptions { HasText = "Caroline planted" }).ClickAsync();
+            await Expect(view).ToHaveAttributeAsync("data-id", seed.Tomatoes.ToString());
+
+            Assert.Empty(problems);
+            output.WriteLine($"whole test {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static void RequireChromium()
+    {
+        if (File.Exists(ChromiumPath))
+        {
+            return;
+        }
+
+        if (Environment.GetEnvironmentVariable(RequireVariable) == "1")
+        {
+            throw new InvalidOperationException($"{RequireVariable}=1 but {ChromiumPath} is missing: CI must run the browser test (apt-get install chromium).");
+        }
+
+        Skip.If(true, $"{ChromiumPath} is missing: install Debian's chromium (apt-get install chromium) to run the inspector's browser test");
+    }
+
+    private static async Task<List<(double Score, Dictionary<string, double> Components)>> SearchAsync(string baseUrl, string query)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+        var response = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/search", new { cube = InspectorSeed.Cube, query, k = 10, explain = true }));
+        return response.GetProperty("hits").EnumerateArray()
+            .Select(h => (h.GetProperty("score").GetDouble(), h.GetProperty("components").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble())))
+            .ToList();
+    }
+
+    // The screenshot is a test artefact (TestResults/, ignored by git); the README's copy changes only when asked to.
+    private async Task SaveScreenshotAsync(IPage page)
+    {
+        string artefact = RepoPaths.File("tests", "Server.Tests", "TestResults", "inspector", "inspector.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = artefact, FullPage = true });
+        output.WriteLine($"screenshot: {artefact}");
+        if (Environment.GetEnvironmentVariable(UpdateScreenshotVariable) == "1")
+        {
+            string docs = RepoPaths.File("docs", "images", "inspector.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(docs)!);
+            File.Copy(artefact, docs, overwrite: true);
+            output.WriteLine($"README screenshot updated: {docs}");
+        }
+    }
+}
