@@ -57,7 +57,7 @@ export interface paths {
         };
         /**
          * List memories
-         * @description The cube's memories, current versions only; `limit` 1..1000 (default 100). Without `state`, active and frozen ones.
+         * @description The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100). Without `state`, active and frozen ones. `kind` keeps one kind (e.g. `activation` for KV cartridges, `parametric` for weight deltas); `tag` keeps those carrying that tag.
          */
         get: operations["ListMemories"];
         put?: never;
@@ -132,6 +132,46 @@ export interface paths {
          * @description Every version of the memory, oldest first, tombstone included.
          */
         get: operations["MemoryHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memories/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a memory's audit trail
+         * @description Who did what to the memory and when (add, update, state changes, delete), oldest first; `limit` 1..1000 (default 200) bounds the records read. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.
+         */
+        get: operations["MemoryAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memories/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a memory's links
+         * @description The memory's typed links, one hop, each with the current version of the memory it points to; for an activation memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller may not read are left out and counted in `hidden`. Readable exactly when the memory is.
+         */
+        get: operations["MemoryLinks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -240,6 +280,31 @@ export interface components {
              * @description Importance 0..1 (default 0.5).
              */
             importance?: null | number;
+        };
+        /** @description One line of a memory's audit trail: who did what, when. It never holds memory content. */
+        AuditEntryDto: {
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            at: string;
+            /** @description Acting user, if any. */
+            user?: null | string;
+            /** @description Acting agent, if any. */
+            agent?: null | string;
+            /** @description What was done, e.g. `add`, `update`, `state`, `delete`, `recall`. */
+            action: string;
+            /** @description The cube acted on. */
+            cubeId?: null | string;
+            /** @description The memory acted on. */
+            memoryId?: null | string;
+            /**
+             * Format: int32
+             * @description The version written, if any.
+             */
+            version?: null | number;
+            /** @description A short reason or note. */
+            detail?: null | string;
         };
         /** @description Body of `POST /v1/context`. */
         ContextRequest: {
@@ -399,6 +464,45 @@ export interface components {
              * @description Importance 0..1.
              */
             importance: number;
+            /** @description Plaintext, activation (a KV cartridge) or parametric (a weight delta). */
+            kind: components["schemas"]["MemoryKind"];
+            payload?: null | components["schemas"]["PayloadDto"];
+            /**
+             * Format: int32
+             * @description How many typed links the memory has (`GET /v1/memories/{id}/links` lists them).
+             */
+            linkCount: number;
+        };
+        /**
+         * @description The three kinds of memory a MemCube holds.
+         * @enum {unknown}
+         */
+        MemoryKind: "plaintext" | "activation" | "parametric";
+        /** @description One typed link from a memory, with the current version of the memory it points to. */
+        MemoryLinkDto: {
+            /** @description The relation, e.g. `relates-to`, `elaborates`, `supersedes`, or `encodes` (an activation memory's source). */
+            type: string;
+            /**
+             * Format: double
+             * @description Strength of the relation, 0..1.
+             */
+            weight: number;
+            /** @description Why the link exists, when recorded. */
+            reason?: null | string;
+            /** @description The linked memory, current version. */
+            target: components["schemas"]["MemoryDto"];
+        };
+        /** @description A memory's links, one hop, as `GET /v1/memories/{id}/links` returns them. */
+        MemoryLinksResponse: {
+            /** @description The memory whose links these are. */
+            id: string;
+            /** @description Each link whose target the caller may read, in the memory's order. */
+            links: components["schemas"]["MemoryLinkDto"][];
+            /**
+             * Format: int32
+             * @description Links left out: the target was purged, or lies in a cube the caller may not read.
+             */
+            hidden: number;
         };
         /** @description One memory to add (plaintext; binary kinds are not offered over REST yet). */
         NewMemory: {
@@ -447,6 +551,20 @@ export interface components {
             length: number;
             /** @description The passage itself. */
             text: string;
+        };
+        /** @description Where the binary payload of an activation or parametric memory lives. */
+        PayloadDto: {
+            /** @description A file path or URI. */
+            uri: string;
+            /** @description Its format, e.g. `application/x-agentmem-cartridge`. */
+            mediaType: string;
+            /**
+             * Format: int64
+             * @description Its length in bytes.
+             */
+            sizeBytes: number;
+            /** @description Lower-case hex SHA-256 of its bytes. */
+            sha256: string;
         };
         ProblemDetails: {
             type?: null | string;
@@ -710,6 +828,8 @@ export interface operations {
                 cube?: string;
                 limit?: number;
                 state?: components["schemas"]["LifecycleState"];
+                kind?: components["schemas"]["MemoryKind"];
+                tag?: string;
                 user?: string;
                 agent?: string;
             };
@@ -1194,6 +1314,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemoryDto"][];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MemoryAudit: {
+        parameters: {
+            query?: {
+                limit?: number;
+                user?: string;
+                agent?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryDto"][];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MemoryLinks: {
+        parameters: {
+            query?: {
+                user?: string;
+                agent?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryLinksResponse"];
                 };
             };
             /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */

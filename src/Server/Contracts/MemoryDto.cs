@@ -46,13 +46,13 @@ public sealed record MemoryDto(
     double Importance)
 {
     /// <summary>Plaintext, activation (a KV cartridge) or parametric (a weight delta).</summary>
-    public MemoryKind Kind { get; init; }
+    public required MemoryKind Kind { get; init; }
 
     /// <summary>The binary payload of an activation or parametric memory; absent for plaintext.</summary>
     public PayloadDto? Payload { get; init; }
 
     /// <summary>How many typed links the memory has (<c>GET /v1/memories/{id}/links</c> lists them).</summary>
-    public int LinkCount { get; init; }
+    public required int LinkCount { get; init; }
 
     /// <summary>The API view of a stored version. The tenant is left out: the caller's key already names it.</summary>
     public static MemoryDto From(MemoryItem item)
