@@ -67,7 +67,7 @@ public sealed class OpenApiDocumentTests
     {
         // Generated clients name their methods after these; renaming one breaks every client.
         var ids = Operations(await DocumentAsync()).Select(o => o.Operation.GetProperty("operationId").GetString()).Order(StringComparer.Ordinal);
-        string[] expected = ["AddMemories", "AddMemory", "BuildContext", "CreateCube", "DeleteMemory", "GetMemory", "Health", "ListCubes", "ListMemories", "MemoryHistory", "Search", "UpdateMemory"];
+        string[] expected = ["AddMemories", "AddMemory", "BuildContext", "CreateCube", "DeleteMemory", "GetMemory", "Health", "ListCubes", "ListMemories", "MemoryAudit", "MemoryHistory", "MemoryLinks", "Search", "UpdateMemory"];
         Assert.Equal(expected, ids);
     }
 
