@@ -27,6 +27,8 @@ OPERATIONS = {
     "UpdateMemory": "update",
     "DeleteMemory": "delete",
     "MemoryHistory": "history",
+    "MemoryAudit": "audit",
+    "MemoryLinks": "links",
     "Search": "search",
     "BuildContext": "context",
 }
@@ -116,8 +118,8 @@ class AgentMemClient:
         return self.request("POST", "/v1/memories/batch", _fields(items=items, cube=cube, user=user, agent=agent))
 
     def list_memories(self, cube: str | None = None, limit: int | None = None, state: str | None = None,
-                      user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
-        return self.request("GET", "/v1/memories", query={"cube": cube, "limit": limit, "state": state, "user": user, "agent": agent})
+                      user: str | None = None, agent: str | None = None, kind: str | None = None, tag: str | None = None) -> list[dict[str, Any]]:
+        return self.request("GET", "/v1/memories", query={"cube": cube, "limit": limit, "state": state, "kind": kind, "tag": tag, "user": user, "agent": agent})
 
     def get(self, memory_id: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         return self.request("GET", f"/v1/memories/{self._id(memory_id)}", query={"user": user, "agent": agent})
@@ -136,6 +138,14 @@ class AgentMemClient:
 
     def history(self, memory_id: str, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         return self.request("GET", f"/v1/memories/{self._id(memory_id)}/history", query={"user": user, "agent": agent})
+
+    def audit(self, memory_id: str, limit: int | None = None, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        """Who did what to the memory and when, oldest first (no content)."""
+        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/audit", query={"limit": limit, "user": user, "agent": agent})
+
+    def links(self, memory_id: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        """The memory's links, each with the linked memory; links the caller may not follow are only counted (``hidden``)."""
+        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/links", query={"user": user, "agent": agent})
 
     def search(self, query: str, cube: str | None = None, k: int | None = None, mode: str | None = None, explain: bool = False,
                user: str | None = None, agent: str | None = None) -> dict[str, Any]:

@@ -81,6 +81,13 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual([v["version"] for v in history], [1, 2])
         self.assertEqual(history[0]["text"], "Caroline went to an LGBTQ support group")
         self.assertEqual(self.client.get(self.memory_id)["text"], "Caroline went to two LGBTQ support groups")
+        self.assertEqual([(a["action"], a["version"]) for a in self.client.audit(self.memory_id)], [("add", 1), ("update", 2)])
+        links = self.client.links(self.memory_id)
+        self.assertEqual((links["id"], links["links"], links["hidden"]), (self.memory_id, [], 0))
+        plaintext = self.client.list_memories(self.cube, kind="plaintext")
+        self.assertIn(self.memory_id, [m["id"] for m in plaintext])
+        self.assertTrue(all(m["kind"] == "plaintext" for m in plaintext))
+        self.assertEqual(self.client.list_memories(self.cube, kind="activation"), [])
 
     def test_08_delete_and_purge(self):
         tombstone = self.client.delete(self.memory_id, reason="round trip")
