@@ -5,12 +5,12 @@
 //     dotnet run --project examples/semantic-kernel -- [database file] [message ...]
 //
 // The key, if the server needs one, goes in AGENTMEM_CHAT_API_KEY, else OPENAI_API_KEY.
-using AgentMem.Agents.Clients;
 using AgentMem.Agents.SemanticKernel;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Lexical;
+using AgentMem.Retrieval.OpenAICompatible;
 using AgentMem.Stores.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +29,7 @@ if (string.IsNullOrWhiteSpace(baseUrl) || string.IsNullOrWhiteSpace(modelName) |
 string? apiKey = Environment.GetEnvironmentVariable("AGENTMEM_CHAT_API_KEY") is { Length: > 0 } key ? key : Environment.GetEnvironmentVariable("OPENAI_API_KEY");
 string dbPath = args.Length > 0 ? args[0] : "sk-example.db";
 string[] messages = args.Length > 1 ? args[1..] : ["Please remember that my cat is called Miso.", "What is my cat called?"];
-IChatClient model = new OpenAICompatibleChatClient(endpoint, modelName, apiKey, timeout: TimeSpan.FromSeconds(60));
+IChatClient model = OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = endpoint, Model = modelName, ApiKey = apiKey, Timeout = TimeSpan.FromSeconds(60) });
 
 // --- README "Semantic Kernel" snippet: start ---
 var store = SqliteMemoryStore.Open(dbPath);

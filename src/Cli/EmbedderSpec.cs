@@ -1,6 +1,6 @@
 using AgentMem.MemoryCore.Errors;
-using AgentMem.Retrieval.Embeddings.Http;
 using AgentMem.Retrieval.Embeddings.Onnx;
+using AgentMem.Retrieval.OpenAICompatible;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Cli;
@@ -41,11 +41,12 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
                     throw new MemoryValidationException("--embedder http needs --embedder-url (an OpenAI-compatible API base, e.g. http://localhost:11434/v1) and --embedder-model.");
                 }
 
-                return new OpenAICompatibleEmbeddingGenerator(new OpenAICompatibleEmbeddingOptions
+                return OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions
                 {
                     BaseUrl = uri,
                     Model = Model,
                     ApiKey = Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_API_KEY"),
+                    Timeout = TimeSpan.FromSeconds(60),
                 });
             default:
                 throw new MemoryValidationException(Kind.Equals("bert", StringComparison.OrdinalIgnoreCase)

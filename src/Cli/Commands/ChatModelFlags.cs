@@ -1,7 +1,7 @@
 using System.CommandLine;
-using AgentMem.Agents.Clients;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.ModelHost;
+using AgentMem.Retrieval.OpenAICompatible;
 
 namespace AgentMem.Cli.Commands;
 
@@ -55,7 +55,8 @@ internal sealed class ChatModelFlags
             throw new MemoryValidationException($"--base-url {url} needs a model name: pass --model NAME or set AGENTMEM_CHAT_MODEL.");
         }
 
-        return new ChatModel(new OpenAICompatibleChatClient(uri, model, Env(ApiKeyVariable) ?? Env("OPENAI_API_KEY")), url, null);
+        var options = new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = Env(ApiKeyVariable) ?? Env("OPENAI_API_KEY") };
+        return new ChatModel(OpenAICompatibleClients.CreateChatClient(options), url, null);
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

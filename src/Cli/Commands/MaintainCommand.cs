@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using AgentMem.Agents.Clients;
 using AgentMem.Agents.Lifecycle;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Maintenance;
+using AgentMem.Retrieval.OpenAICompatible;
+using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
@@ -136,7 +137,7 @@ internal static class MaintainCommand
         return results;
     }
 
-    private static OpenAICompatibleChatClient? ChatClient(string? url, string? model)
+    private static IChatClient? ChatClient(string? url, string? model)
     {
         if (string.IsNullOrWhiteSpace(url))
         {
@@ -150,7 +151,7 @@ internal static class MaintainCommand
             throw new MemoryValidationException("A chat endpoint needs a model: pass --chat-model or set AGENTMEM_CHAT_MODEL.");
         }
 
-        return new OpenAICompatibleChatClient(uri, model, Environment.GetEnvironmentVariable("AGENTMEM_CHAT_API_KEY"));
+        return OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = Environment.GetEnvironmentVariable("AGENTMEM_CHAT_API_KEY") });
     }
 
     /// <summary>Reports synchronously, on the job's thread, so lines come out in order.</summary>

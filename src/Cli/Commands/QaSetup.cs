@@ -1,6 +1,6 @@
-using AgentMem.Agents.Clients;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.Retrieval.OpenAICompatible;
 
 namespace AgentMem.Cli.Commands;
 
@@ -35,9 +35,9 @@ internal sealed class QaSetup : IDisposable
 
         var uri = ChatEndpointUrl.Parse(baseUrl, "--qa-base-url");
 
-        var reader = new OpenAICompatibleChatClient(uri, model, apiKey);
+        var reader = OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = apiKey });
         setup.owned.Add(reader);
-        var judge = string.Equals(judgeModel, model, StringComparison.Ordinal) ? reader : new OpenAICompatibleChatClient(uri, judgeModel!, apiKey);
+        var judge = string.Equals(judgeModel, model, StringComparison.Ordinal) ? reader : OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = uri, Model = judgeModel!, ApiKey = apiKey });
         if (!ReferenceEquals(judge, reader))
         {
             setup.owned.Add(judge);

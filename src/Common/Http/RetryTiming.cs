@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 
 namespace AgentMem.Common.Http;
@@ -27,5 +28,31 @@ public static class RetryTiming
         }
 
         return delay < maxDelay ? delay : maxDelay;
+    }
+
+    /// <summary>
+    /// A Retry-After header's wait: delta-seconds or an HTTP date (RFC 9110); null when absent or unreadable.
+    /// A date in the past is no wait.
+    /// </summary>
+    /// <param name="value">The header's value.</param>
+    /// <param name="now">The current time, for the date form.</param>
+    public static TimeSpan? ParseRetryAfter(string? value, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
+        {
+            return TimeSpan.FromSeconds(Math.Min(seconds, int.MaxValue));
+        }
+
+        if (DateTimeOffset.TryParseExact(value.Trim(), "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset date))
+        {
+            return date > now ? date - now : TimeSpan.Zero;
+        }
+
+        return null;
     }
 }

@@ -27,4 +27,16 @@ public sealed class RetryTimingTests
         Assert.Equal(5000, RetryTiming.Delay(200, first, cap).TotalMilliseconds); // no overflow for a long run of failures
         Assert.Throws<ArgumentOutOfRangeException>(() => RetryTiming.Delay(-1, first, cap));
     }
+
+    [Fact]
+    public void Retry_after_is_read_as_seconds_or_an_http_date()
+    {
+        var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal(TimeSpan.FromSeconds(7), RetryTiming.ParseRetryAfter("7", now));
+        Assert.Equal(TimeSpan.FromSeconds(30), RetryTiming.ParseRetryAfter("Sun, 01 Mar 2026 12:00:30 GMT", now));
+        Assert.Equal(TimeSpan.Zero, RetryTiming.ParseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", now)); // already past
+        Assert.Null(RetryTiming.ParseRetryAfter(null, now));
+        Assert.Null(RetryTiming.ParseRetryAfter("soon", now));
+        Assert.Null(RetryTiming.ParseRetryAfter("-3", now));
+    }
 }

@@ -1,15 +1,18 @@
 using System.Net;
 using AgentMem.Retrieval.Embeddings;
-using AgentMem.Retrieval.Embeddings.Http;
+using AgentMem.Retrieval.OpenAICompatible;
 using Microsoft.Extensions.AI;
 
-namespace AgentMem.Retrieval.Tests.Embeddings;
+namespace AgentMem.Retrieval.Tests.OpenAICompatible;
 
-/// <summary>The HTTP embedder against a scripted loopback server (127.0.0.1 only; nothing leaves the machine).</summary>
-public sealed class OpenAICompatibleEmbeddingGeneratorTests
+/// <summary>
+/// The HTTP embedder (<see cref="OpenAICompatibleClients.CreateEmbeddingGenerator"/>: the OpenAI SDK behind M.E.AI, with
+/// batching and checks around it) against a scripted loopback server (127.0.0.1 only; nothing leaves the machine).
+/// </summary>
+public sealed class EmbeddingGeneratorTests
 {
-    private static OpenAICompatibleEmbeddingGenerator Client(ScriptedHttpServer server, int batchSize = 64, int maxRetries = 3, int? dimensions = null, double timeoutSeconds = 5) =>
-        new(new OpenAICompatibleEmbeddingOptions
+    private static IEmbeddingGenerator<string, Embedding<float>> Client(ScriptedHttpServer server, int batchSize = 64, int maxRetries = 3, int? dimensions = null, double timeoutSeconds = 5) =>
+        OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions
         {
             BaseUrl = server.BaseUrl,
             Model = "test-embed",
@@ -18,7 +21,7 @@ public sealed class OpenAICompatibleEmbeddingGeneratorTests
             MaxRetries = maxRetries,
             Dimensions = dimensions,
             Timeout = TimeSpan.FromSeconds(timeoutSeconds),
-            RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+            FirstRetryDelay = TimeSpan.FromMilliseconds(5),
         });
 
     private static Task<ScriptedResponse> Ok(ScriptedRequest r, bool reverse = false) => Task.FromResult(ScriptedHttpServer.Embeddings(r, reverse));
@@ -48,6 +51,11 @@ public sealed class OpenAICompatibleEmbeddingGeneratorTests
         }
 
         Assert.Equal(15, result.Usage!.InputTokenCount);
+
+        // The SDK asks for base64 vectors (a quarter of the JSON) and reads either form; no dimensions unless configured.
+        using var body = System.Text.Json.JsonDocument.Parse(server.Requests.First().Body);
+        Assert.Equal("base64", body.RootElement.GetProperty("encoding_format").GetString());
+        Assert.False(body.RootElement.TryGetProperty("dimensions", out _));
         Assert.Equal("test-embed", client.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId);
     }
 
@@ -129,12 +137,13 @@ public sealed class OpenAICompatibleEmbeddingGeneratorTests
     }
 
     [Theory]
-    [InlineData("not json", "not JSON")]
+    [InlineData("not json", "answered something unusable: 'not json' is an invalid JSON literal")]
     [InlineData("""{"data":[]}""", "0 embeddings for 1 inputs")]
     [InlineData("""{"data":[{"index":3,"embedding":[1,2]}]}""", "index 3")]
-    [InlineData("""{"data":[{"index":0,"embedding":"AAAA"}]}""", "base64")]
-    [InlineData("""{"data":[{"index":0,"embedding":[1,"x"]}]}""", "non-number")]
-    [InlineData("""{"error":"x"}""", "no 'data' array")]
+    [InlineData("""{"data":[{"index":0,"embedding":"AAAA"}]}""", "not a valid Base64 string")]
+    [InlineData("""{"data":[{"index":0,"embedding":[1,"x"]}]}""", "not a valid JSON array of float values")]
+    [InlineData("""{"error":"x"}""", "0 embeddings for 1 inputs")]
+    [InlineData("""{"data":[{"index":0,"embedding":[1,2]},{"index":0,"embedding":[3,4]}]}""", "2 embeddings for 1 inputs")]
     public async Task Unusable_answers_are_errors(string body, string expectedText)
     {
         await using var server = new ScriptedHttpServer((_, _) => Task.FromResult(new ScriptedResponse(200, body)));
@@ -163,12 +172,56 @@ public sealed class OpenAICompatibleEmbeddingGeneratorTests
         var server = new ScriptedHttpServer((_, r) => Ok(r));
         Uri url = server.BaseUrl;
         await server.DisposeAsync(); // nothing listens on the port any more
-        using var client = new OpenAICompatibleEmbeddingGenerator(new OpenAICompatibleEmbeddingOptions
+        using var client = OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions
         {
-            BaseUrl = url, Model = "m", MaxRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+            BaseUrl = url, Model = "m", MaxRetries = 1, FirstRetryDelay = TimeSpan.FromMilliseconds(1),
         });
         var ex = await Assert.ThrowsAsync<EmbeddingServiceException>(() => client.GenerateAsync(["hello"]));
         Assert.Contains("could not be reached", ex.Message, StringComparison.Ordinal);
         Assert.Null(ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task Base64_answers_are_decoded_and_a_repeated_index_is_an_error()
+    {
+        float[] expected = [0.5f, -2f, 3.25f];
+        string base64 = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(expected.AsSpan()));
+        await using var server = new ScriptedHttpServer((call, _) => Task.FromResult(call == 0
+            ? new ScriptedResponse(200, $$"""{"data":[{"index":0,"embedding":"{{base64}}"}],"model":"m"}""")
+            : new ScriptedResponse(200, """{"data":[{"index":1,"embedding":[1,2,3]},{"index":1,"embedding":[4,5,6]}],"model":"m"}""")));
+        using var client = Client(server);
+        Assert.Equal(expected, (await client.GenerateAsync(["hello"]))[0].Vector.ToArray());
+        var ex = await Assert.ThrowsAsync<EmbeddingServiceException>(() => client.GenerateAsync(["a", "b"]));
+        Assert.Contains("repeated index 1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_key_no_authorization_header_is_sent_and_retry_after_is_waited()
+    {
+        await using var server = new ScriptedHttpServer((call, r) => call == 0
+            ? Task.FromResult(new ScriptedResponse(429, """{"error":{"message":"slow down"}}""", RetryAfterSeconds: 1))
+            : Ok(r));
+        using var client = OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions
+        {
+            BaseUrl = server.BaseUrl, Model = "local", FirstRetryDelay = TimeSpan.FromMilliseconds(1),
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await client.GenerateAsync(["hello"]);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"retried after {clock.Elapsed}, before the 1 s Retry-After");
+        Assert.Equal(2, server.Calls);
+        Assert.All(server.Requests, r => Assert.Null(r.Authorization));
+    }
+
+    [Fact]
+    public void Options_that_cannot_work_are_refused()
+    {
+        var good = new OpenAICompatibleOptions { BaseUrl = new Uri("http://127.0.0.1:1/v1"), Model = "m" };
+        good.Validate();
+        Assert.Throws<ArgumentException>(() => new OpenAICompatibleOptions { BaseUrl = new Uri("ftp://x/"), Model = "m" }.Validate());
+        Assert.Throws<ArgumentException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = " " }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", BatchSize = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", MaxRetries = -1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", Timeout = TimeSpan.Zero }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", Dimensions = 0 }));
     }
 }

@@ -2,13 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using AgentMem.Agents.Clients;
 using Microsoft.Extensions.AI;
 
-namespace AgentMem.Agents.Tests.Clients;
+namespace AgentMem.Retrieval.Tests.OpenAICompatible;
 
 /// <summary>Streaming and tool calls against loopback servers, so the real request, SSE and parsing code runs.</summary>
-public sealed class OpenAICompatibleChatClientStreamingTests
+public sealed class ChatClientStreamingTests
 {
     private static string Sse(params object[] chunks) =>
         string.Concat(chunks.Select(c => "data: " + JsonSerializer.Serialize(c) + "\n\n")) + "data: [DONE]\n\n";
@@ -28,7 +27,7 @@ public sealed class OpenAICompatibleChatClientStreamingTests
             Delta(new { }, "tool_calls"),
             new { id = "chatcmpl-1", choices = Array.Empty<object>(), usage = new { prompt_tokens = 20, completion_tokens = 9 } });
         await using var server = new ScriptedHttpServer((_, _) => Task.FromResult(new ScriptedResponse(200, body)));
-        using var client = new OpenAICompatibleChatClient(server.BaseUrl, "tiny");
+        using var client = ChatClientFactory.Create(server.BaseUrl);
         var search = AIFunctionFactory.Create((string query, int k) => query, "memory_search", "Search memory.");
 
         var updates = await client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "My cat?")], new ChatOptions { Tools = [search] }).ToListAsync();
@@ -59,7 +58,7 @@ public sealed class OpenAICompatibleChatClientStreamingTests
             "{\"model\":\"tiny\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"It is 4 degrees in Oslo.\"},\"finish_reason\":\"stop\"}]}",
         };
         await using var server = new ScriptedHttpServer((call, _) => Task.FromResult(new ScriptedResponse(200, answers[call])));
-        using var inner = new OpenAICompatibleChatClient(server.BaseUrl, "tiny");
+        using var inner = ChatClientFactory.Create(server.BaseUrl);
         using var client = new FunctionInvokingChatClient(inner);
         var lookup = AIFunctionFactory.Create((string city) => $"4 degrees in {city}", "lookup", "Weather by city.");
 
@@ -71,9 +70,11 @@ public sealed class OpenAICompatibleChatClientStreamingTests
         Assert.Equal(3, messages.GetArrayLength());
         var call = messages[1];
         Assert.Equal("assistant", call.GetProperty("role").GetString());
-        Assert.Equal(JsonValueKind.Null, call.GetProperty("content").ValueKind);
+        // No text with the call: the SDK leaves content out (the API allows that or null when tool_calls are present).
+        Assert.True(!call.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null, call.ToString());
         Assert.Equal("call_9", call.GetProperty("tool_calls")[0].GetProperty("id").GetString());
-        Assert.Equal("{\"city\":\"Oslo\"}", call.GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString());
+        using var arguments = JsonDocument.Parse(call.GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString()!);
+        Assert.Equal("Oslo", Assert.Single(arguments.RootElement.EnumerateObject(), p => p.Name == "city").Value.GetString());
         var result = messages[2];
         Assert.Equal(("tool", "call_9"), (result.GetProperty("role").GetString(), result.GetProperty("tool_call_id").GetString()));
         Assert.Contains("4 degrees in Oslo", result.GetProperty("content").GetString(), StringComparison.Ordinal);
@@ -106,7 +107,7 @@ public sealed class OpenAICompatibleChatClientStreamingTests
             context.Response.Close();
         });
 
-        using var client = new OpenAICompatibleChatClient(baseUrl, "tiny");
+        using var client = ChatClientFactory.Create(baseUrl);
         var texts = new List<string>();
         await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")]))
         {
@@ -124,7 +125,7 @@ public sealed class OpenAICompatibleChatClientStreamingTests
     {
         string body = "data: {\"error\":{\"message\":\"model crashed\"}}\n\n";
         await using var server = new ScriptedHttpServer((call, _) => Task.FromResult(call == 0 ? new ScriptedResponse(503, "{}") : new ScriptedResponse(200, body)));
-        using var client = new OpenAICompatibleChatClient(server.BaseUrl, "tiny");
+        using var client = ChatClientFactory.Create(server.BaseUrl);
 
         var ex = await Assert.ThrowsAsync<HttpRequestException>(async () => await client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")]).ToListAsync());
 
