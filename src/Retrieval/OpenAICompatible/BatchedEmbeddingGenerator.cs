@@ -37,6 +37,7 @@ internal sealed class BatchedEmbeddingGenerator : IEmbeddingGenerator<string, Em
 
     /// <inheritdoc/>
     /// <exception cref="EmbeddingInputException">An input is null, empty or whitespace.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="options"/> names a model other than the configured one.</exception>
     /// <exception cref="EmbeddingServiceException">The service failed after retries, refused the request, or answered something unusable.</exception>
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, Microsoft.Extensions.AI.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -49,6 +50,12 @@ internal sealed class BatchedEmbeddingGenerator : IEmbeddingGenerator<string, Em
                 // OpenAI rejects empty strings with a 400; saying which input is more useful.
                 throw new EmbeddingInputException(string.Create(CultureInfo.InvariantCulture, $"Input {i} is empty or whitespace; there is nothing to embed."));
             }
+        }
+
+        if (options?.ModelId is { } model && model != _options.Model)
+        {
+            // The SDK's embedding client is bound to one model; sending another would need another client.
+            throw new NotSupportedException($"This generator embeds with '{_options.Model}'; create another for '{model}'.");
         }
 
         int? dimensions = options?.Dimensions ?? _options.Dimensions;

@@ -154,7 +154,7 @@ public sealed class EmbeddingGeneratorTests
     }
 
     [Fact]
-    public async Task Empty_input_fails_before_any_request_and_cancellation_is_honoured()
+    public async Task Empty_input_or_another_model_fails_before_any_request_and_cancellation_is_honoured()
     {
         await using var server = new ScriptedHttpServer((_, r) => Ok(r));
         using var client = Client(server);
@@ -163,6 +163,8 @@ public sealed class EmbeddingGeneratorTests
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GenerateAsync(["ok"], cancellationToken: cts.Token));
+        await Assert.ThrowsAsync<NotSupportedException>(() => client.GenerateAsync(["ok"], new EmbeddingGenerationOptions { ModelId = "other" }));
+        Assert.Equal(0, server.Calls);
         Assert.Empty(await client.GenerateAsync([]));
     }
 
