@@ -403,8 +403,15 @@ public sealed class MemoryOS : IAsyncDisposable
         activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, hits.Count);
         if ((search.RecordRecall ?? options.ReinforceOnSearch) && hits.Count > 0)
         {
-            // The hits keep the counters they were ranked with; the store holds the reinforced ones.
-            await store.RecordRecallsAsync(actor.Tenant, hits.Select(h => h.Item.Id).ToList(), time.GetUtcNow(), Audit(actor, "recall", target.Id, null, null, "search"), cancellationToken).ConfigureAwait(false);
+            // The hits keep the counters they were ranked with; the store holds the reinforced ones. On a full disk the
+            // reinforcement is skipped rather than failing the search: a read must keep working while writes cannot.
+            try
+            {
+                await store.RecordRecallsAsync(actor.Tenant, hits.Select(h => h.Item.Id).ToList(), time.GetUtcNow(), Audit(actor, "recall", target.Id, null, null, "search"), cancellationToken).ConfigureAwait(false);
+            }
+            catch (StorageFullException)
+            {
+            }
         }
 
         return hits;

@@ -15,6 +15,7 @@ internal static class ProblemMapping
         MemoryNotFoundException or CubeNotFoundException => (StatusCodes.Status404NotFound, "Not found"),
         AccessDeniedException => (StatusCodes.Status403Forbidden, "Access denied"),
         MemoryFrozenException or MemoryStateException or CubeAlreadyExistsException or CubeFullException => (StatusCodes.Status409Conflict, "Conflict"),
+        StorageFullException => (StatusCodes.Status507InsufficientStorage, "Insufficient storage"),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request"),
         _ => null,
     };

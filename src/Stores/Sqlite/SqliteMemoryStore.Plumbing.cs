@@ -74,11 +74,19 @@ public sealed partial class SqliteMemoryStore
         {
             throw Damaged(ex);
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteFull)
+        {
+            throw Full(ex);
+        }
         finally
         {
             writeGate.Release();
         }
     }
+
+    // SQLITE_FULL: the transaction was rolled back, so the database is as it was; the caller can free space and retry.
+    private StorageFullException Full(SqliteException ex) =>
+        new($"The disk holding the database '{options.Path}' is full; the write was not made. Free space and retry. ({ex.Message})", ex);
 
     private StoreFormatException Damaged(SqliteException ex) =>
         new($"The database '{options.Path}' is damaged or was replaced by a non-AgentMem file: {ex.Message}", ex);

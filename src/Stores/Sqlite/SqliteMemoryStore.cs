@@ -21,6 +21,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
 {
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
+    private const int SqliteFull = 13;
     private const string LiveStatesSql = "(0, 1, 3)"; // Active, Archived, Frozen: the states that hold content worth de-duplicating.
 
     private readonly string connectionString;
