@@ -49,7 +49,17 @@ internal static class DiskFullPhase
                 stored.Add(JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!);
             }
 
-            bool readsWork = stored.Count > 0 && await api.GetAsync(stored[0]) is not null && await api.SearchAsync("full", "filler w42") == 200;
+            bool getWorks = stored.Count > 0 && await api.GetAsync(stored[0]) is not null;
+            int searchStatus = await api.SearchAsync("full", "filler w42");
+            bool readsWork = getWorks && searchStatus == 200;
+            if (!readsWork)
+            {
+                Console.WriteLine($"  reads while full: GET {(getWorks ? "ok" : "failed")}, search {searchStatus}");
+                foreach (string line in service.Log.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(6))
+                {
+                    Console.WriteLine($"  service log: {line}");
+                }
+            }
             File.Delete(ballast);
             var (afterId, afterStatus) = await api.AddAsync("full", "written after space was freed");
             bool recovered = afterId is not null && await api.GetAsync(afterId) is not null;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
@@ -709,7 +710,15 @@ public sealed partial class RetrievalState : IDisposable
             Interlocked.Add(ref embeddedTexts, missing.Count);
             if (Options.PersistEmbeddings && !RebuildOnWrite)
             {
-                await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, fresh, cancellationToken).ConfigureAwait(false);
+                // Persisted embeddings are a cache (recomputed when missing): on a full disk the search goes on with the
+                // vectors in hand rather than failing a read because a write could not be made.
+                try
+                {
+                    await store.PutEmbeddingsAsync(tenant, cubeId, EmbedderId, fresh, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageFullException)
+                {
+                }
             }
         }
 
