@@ -57,7 +57,7 @@ internal static class FileFuzzPhase
                 File.WriteAllBytes(path, damaged);
                 string? finding = null;
                 var work = Task.Run(() => target.Read(readPath));
-                if (!work.Wait(HangLimit) && !work.IsCompleted)
+                if (Task.WhenAny(work, Task.Delay(HangLimit)).GetAwaiter().GetResult() != work)
                 {
                     finding = $"no answer within {HangLimit.TotalSeconds:0} s (hang)";
                 }

@@ -26,7 +26,7 @@ internal static class FormatSamples
         string db = Path.Combine(folder, "valid.db");
         string conversation = Path.Combine(repoRoot, "examples", "conversations", "sample-conversation.json");
         string cube = Path.Combine(folder, "valid.cube.jsonl");
-        RunCli(options.CliDll, "--db", db, "import", conversation);
+        RunCli(options.CliDll, "--db", db, "import", "conversation", conversation);
         RunCli(options.CliDll, "--db", db, "export", "--out", cube);
         targets.Add(new FormatTarget("SQLite database", db, ReadDatabase));
         targets.Add(new FormatTarget("cube archive (agentmem.cube)", cube,

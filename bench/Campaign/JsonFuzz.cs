@@ -23,7 +23,7 @@ internal sealed class JsonFuzz(Random random)
         3 => Strings[random.Next(Strings.Length)],
         4 => new string((char)random.Next(32, 0xD7FF), random.Next(0, 64)),
         5 => new JsonArray([.. Enumerable.Range(0, random.Next(4)).Select(_ => RandomValue(depth - 1))]),
-        _ => new JsonObject(Enumerable.Range(0, random.Next(5)).Select(i => KeyValuePair.Create(RandomKey(i), RandomValue(depth - 1)))),
+        _ => RandomObject(depth),
     };
 
     /// <summary>The valid document with one to three of its values replaced, removed, added to, blown up or retyped.</summary>
@@ -102,6 +102,17 @@ internal sealed class JsonFuzz(Random random)
                 random.NextBytes(garbage);
                 return garbage;
         }
+    }
+
+    private JsonObject RandomObject(int depth)
+    {
+        var o = new JsonObject();
+        for (int i = random.Next(5); i > 0; i--)
+        {
+            o[RandomKey(i)] = RandomValue(depth - 1); // the indexer, so a repeated key overwrites rather than throws
+        }
+
+        return o;
     }
 
     private string RandomKey(int i) => random.Next(3) switch
