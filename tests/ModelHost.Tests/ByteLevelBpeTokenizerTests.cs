@@ -76,9 +76,14 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         _ => throw new ArgumentException(style),
     };
 
-    private string Write(string style = "gpt2", Func<string, string>? edit = null, bool arrayMerges = false, string name = "tokenizer.json")
+    private string Write(string style = "gpt2", Func<string, string>? edit = null, bool arrayMerges = false, string name = "tokenizer.json", string? unmergedWord = null, bool ignoreMerges = false)
     {
         var vocab = Vocab();
+        if (unmergedWord is not null)
+        {
+            vocab[unmergedWord] = vocab.Count; // in the vocabulary, but no merge produces it
+        }
+
         int next = vocab.Count;
         var doc = new Dictionary<string, object?>
         {
@@ -99,6 +104,7 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
                 ["dropout"] = null,
                 ["unk_token"] = null,
                 ["byte_fallback"] = false,
+                ["ignore_merges"] = ignoreMerges,
                 ["vocab"] = vocab,
                 ["merges"] = arrayMerges ? Merges.Select(m => m.Split(' ')).ToArray() : Merges,
             },
@@ -204,6 +210,46 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         Assert.Equal(-1, tok.BosId);
         Assert.Equal(tok.EncodeToIds("hello", bos: false), tok.EncodeToIds("hello", bos: true)); // no BOS to add
         Assert.True(tok.DecodePiece(-1, 100_000).IsEmpty);
+    }
+
+    [Fact]
+    public void A_vocabulary_word_no_merge_reaches_is_split_unless_ignore_merges()
+    {
+        int d(char c) => ByteId((byte)c);
+        var v = Vocab();
+
+        // Hugging Face BPE only merges: "helo" is he + l + o even though "helo" is an entry; LLaMA-3's ignore_merges takes the entry.
+        var merging = ByteLevelBpeTokenizer.Load(Write(unmergedWord: "helo"));
+        Assert.Equal(new[] { v["he"], d('l'), d('o') }, merging.EncodeToIds("helo", false));
+        var ignoring = ByteLevelBpeTokenizer.Load(Write(unmergedWord: "helo", ignoreMerges: true, name: "ignore.json"));
+        Assert.Equal(new[] { ignoring.TokenToId("helo") }, ignoring.EncodeToIds("helo", false));
+        Assert.Equal(new[] { v["hello"], v["Ġworld"] }, ignoring.EncodeToIds("hello world", false)); // other words still merge
+    }
+
+    [Fact]
+    public void Long_inputs_encode_word_by_word()
+    {
+        var tok = Load();
+        var v = Vocab();
+        string text = string.Concat(Enumerable.Repeat("hello world ", 20_000));
+        int[] ids = tok.EncodeToIds(text, false);
+        // "hello", then " world" (one token) and " hello" (Ġ + hello: no merge makes "Ġh") alternate, and the final " ".
+        Assert.Equal(1 + 20_000 + (2 * 19_999) + 1, ids.Length);
+        Assert.Equal(new[] { v["hello"], v["Ġworld"], ByteId((byte)' '), v["hello"], v["Ġworld"] }, ids[..5]);
+        Assert.Equal(text, tok.Decode(ids));
+        Assert.Equal(ids.Length, tok.CountTokens(text));
+    }
+
+    [Fact]
+    public void A_lone_surrogate_is_encoded_as_its_three_wtf8_bytes()
+    {
+        // Invalid UTF-16 that Hugging Face's Rust tokenizer cannot even receive. The library writes the code unit's three bytes
+        // (ED A0 BD), as its tiktoken does; our former merging turned it into U+FFFD (EF BF BD) first. Either decodes to U+FFFD.
+        var tok = Load();
+        int d(int b) => ByteId((byte)b);
+        int[] ids = tok.EncodeToIds("x\ud83dy", false);
+        Assert.Equal(new[] { d('x'), d(0xED), d(0xA0), d(0xBD), d('y') }, ids);
+        Assert.DoesNotContain("\ud83d", tok.Decode(ids), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,18 +1,23 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text;
 using AgentMem.Common;
+using Microsoft.ML.Tokenizers;
 
 namespace AgentMem.ModelHost;
 
 /// <summary>
 /// Byte-level BPE tokenizer read from a Hugging Face <c>tokenizer.json</c> (GPT-2, Qwen2, SmolLM, LLaMA-3 style): optional Unicode
 /// normalisation (NFC/NFKC/…), added and special tokens matched first (longest first), then the pre-tokenizer — a regex
-/// <c>Split</c>, <c>Digits</c> and/or <c>ByteLevel</c> (GPT-2's regex when <c>use_regex</c>) — maps each piece's UTF-8 bytes to
-/// GPT-2's printable byte↔unicode alphabet, and merges adjacent symbols by merge rank until no ranked pair is left.
+/// <c>Split</c>, <c>Digits</c> and/or <c>ByteLevel</c> (GPT-2's regex when <c>use_regex</c>) — cuts the text into words, and
+/// Microsoft.ML.Tokenizers' byte-level <see cref="BpeTokenizer"/> maps each word's UTF-8 bytes to GPT-2's printable
+/// byte↔unicode alphabet and merges adjacent symbols by merge rank.
 /// </summary>
 /// <remarks>
+/// The file is read here because the library has no <c>tokenizer.json</c> reader for BPE, and its pre-tokenizers cannot
+/// express a <c>Sequence</c> of <c>Split</c>/<c>Digits</c>/<c>ByteLevel</c> with <c>add_prefix_space</c>; the merging is the
+/// library's (see <c>README.md</c> beside this file for how the two were checked to give the same ids).
+///
 /// Other tokenizer.json models (WordPiece, Unigram, or BPE without a ByteLevel pre-tokenizer such as SentencePiece-style
 /// Metaspace/byte-fallback files) are refused with a <see cref="ModelFormatException"/>. Regexes run on .NET's engine: the
 /// patterns of these tokenizers use only constructs it shares with the Rust one (<c>\p{L}</c>, <c>\p{N}</c>, <c>(?i:…)</c>,
@@ -23,31 +28,28 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     /// <summary>GPT-2's pre-tokenizer regex (ByteLevel with <c>use_regex: true</c>).</summary>
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    private const int MaxCachedWords = 1 << 16;
-
     private static readonly char[] ByteToChar = CreateByteToChar();
     private static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c, b)).ToDictionary(p => p.c, p => (byte)p.b);
 
     private readonly Dictionary<string, int> vocab;
-    private readonly Dictionary<(string, string), int> ranks;
+    private readonly BpeTokenizer model;
     private readonly byte[][] pieces;
     private readonly bool[] special;
     private readonly (string Content, int Id)[] added; // longest first
     private readonly List<Func<string, IEnumerable<string>>> preTokenizers;
     private readonly NormalizationForm? normalization;
     private readonly bool ignoreMerges;
-    private readonly int unk;
-    private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
 
-    private ByteLevelBpeTokenizer(Dictionary<string, int> vocab, Dictionary<(string, string), int> ranks, (string Content, int Id, bool Special)[] addedTokens,
-        List<Func<string, IEnumerable<string>>> preTokenizers, NormalizationForm? normalization, bool ignoreMerges, int unk, int bos, int eos)
+    private ByteLevelBpeTokenizer(Dictionary<string, int> vocab, List<string> merges, (string Content, int Id, bool Special)[] addedTokens,
+        List<Func<string, IEnumerable<string>>> preTokenizers, NormalizationForm? normalization, bool ignoreMerges, string? unkToken, int bos, int eos)
     {
         this.vocab = vocab;
-        this.ranks = ranks;
         this.preTokenizers = preTokenizers;
         this.normalization = normalization;
         this.ignoreMerges = ignoreMerges;
-        this.unk = unk;
+
+        // Words arrive pre-tokenized (EncodeSegment), so the library only maps bytes and merges: no pre-tokenizer, normalizer or specials of its own.
+        model = BpeTokenizer.Create(new BpeOptions(vocab) { Merges = merges, ByteLevel = true, UnknownToken = unkToken });
         BosId = bos;
         EosId = eos;
         int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, addedTokens.Length == 0 ? 0 : addedTokens.Max(a => a.Id) + 1);
@@ -107,7 +109,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             }
 
             var vocab = ReadVocab(path, model);
-            var ranks = ReadMerges(path, model, vocab);
+            var merges = ReadMerges(path, model, vocab);
             var addedTokens = ReadAdded(path, root);
             var pre = ReadPreTokenizer(path, root);
             var norm = ReadNormalizer(path, root);
@@ -120,7 +122,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             }
 
             bool ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
-            int unk = model.TryGetProperty("unk_token", out var u) && u.ValueKind == JsonValueKind.String && vocab.TryGetValue(u.GetString()!, out int unkId) ? unkId : -1;
+            string? unk = model.TryGetProperty("unk_token", out var u) && u.ValueKind == JsonValueKind.String && vocab.ContainsKey(u.GetString()!) ? u.GetString() : null;
 
             // BOS/EOS by name: explicit, else tokenizer_config.json.
             string? configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "tokenizer_config.json");
@@ -145,7 +147,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
 
             int bos = Find(bosToken ?? cfgBos, "BOS");
             int eos = Find(eosToken ?? cfgEos, "EOS");
-            return new ByteLevelBpeTokenizer(vocab, ranks, addedTokens, pre, norm, ignoreMerges, unk, bos, eos);
+            return new ByteLevelBpeTokenizer(vocab, merges, addedTokens, pre, norm, ignoreMerges, unk, bos, eos);
         }
     }
 
@@ -256,75 +258,15 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
                 continue;
             }
 
-            if (!cache.TryGetValue(word, out int[]? wordIds))
+            // ignore_merges (LLaMA-3): a word that is a vocabulary entry is that entry, whatever the merges would make of it.
+            if (ignoreMerges && vocab.TryGetValue(ToByteLevel(word), out int whole))
             {
-                wordIds = Bpe(word);
-                if (cache.Count < MaxCachedWords)
-                {
-                    cache.TryAdd(word, wordIds);
-                }
+                ids.Add(whole);
+                continue;
             }
 
-            ids.AddRange(wordIds);
+            ids.AddRange(model.EncodeToIds(word, considerPreTokenization: false, considerNormalization: false));
         }
-    }
-
-    /// <summary>Byte-level symbols of one pre-tokenized word (already mapped to GPT-2's alphabet), merged by rank.</summary>
-    private int[] Bpe(string word)
-    {
-        if (ignoreMerges && vocab.TryGetValue(word, out int whole))
-        {
-            return [whole];
-        }
-
-        var symbols = new List<string>(word.Length);
-        foreach (char c in word)
-        {
-            symbols.Add(c.ToString());
-        }
-
-        while (symbols.Count > 1)
-        {
-            int bestRank = int.MaxValue, bestAt = -1;
-            for (int i = 0; i < symbols.Count - 1; i++)
-            {
-                if (ranks.TryGetValue((symbols[i], symbols[i + 1]), out int rank) && rank < bestRank)
-                {
-                    (bestRank, bestAt) = (rank, i);
-                }
-            }
-
-            if (bestAt < 0)
-            {
-                break;
-            }
-
-            // Merge every occurrence of the best pair, left to right (GPT-2's bpe()).
-            string left = symbols[bestAt], right = symbols[bestAt + 1];
-            var merged = new List<string>(symbols.Count);
-            for (int i = 0; i < symbols.Count; i++)
-            {
-                if (i < symbols.Count - 1 && symbols[i] == left && symbols[i + 1] == right)
-                {
-                    merged.Add(left + right);
-                    i++;
-                }
-                else
-                {
-                    merged.Add(symbols[i]);
-                }
-            }
-
-            symbols = merged;
-        }
-
-        var result = new int[symbols.Count];
-        for (int i = 0; i < symbols.Count; i++)
-        {
-            result[i] = vocab.TryGetValue(symbols[i], out int id) ? id : unk >= 0 ? unk : throw new InvalidOperationException($"symbol '{symbols[i]}' has no id and the tokenizer has no unk token.");
-        }
-
-        return result;
     }
 
     /// <summary>A piece's text in the byte-level alphabet → its bytes (characters outside the alphabet as UTF-8).</summary>
@@ -422,14 +364,16 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         return vocab;
     }
 
-    private static Dictionary<(string, string), int> ReadMerges(string path, JsonElement model, Dictionary<string, int> vocab)
+    /// <summary>The merges as <c>"left right"</c> strings in rank order (a repeated pair keeps its first rank), each checked against the vocabulary.</summary>
+    private static List<string> ReadMerges(string path, JsonElement model, Dictionary<string, int> vocab)
     {
         if (!model.TryGetProperty("merges", out var m) || m.ValueKind != JsonValueKind.Array)
         {
             throw new ModelFormatException($"{path}: model.merges is missing or not an array.");
         }
 
-        var ranks = new Dictionary<(string, string), int>();
+        var merges = new List<string>();
+        var seen = new HashSet<(string, string)>();
         int rank = 0;
         foreach (var e in m.EnumerateArray())
         {
@@ -460,10 +404,15 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
                 throw new ModelFormatException($"{path}: merge #{rank} '{a} {b}' produces '{a + b}', which is not in the vocabulary.");
             }
 
-            ranks.TryAdd((a, b), rank++);
+            if (seen.Add((a, b)))
+            {
+                merges.Add(a + " " + b);
+            }
+
+            rank++;
         }
 
-        return ranks;
+        return merges;
     }
 
     private static (string Content, int Id, bool Special)[] ReadAdded(string path, JsonElement root)
@@ -575,7 +524,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
                             s = " " + s;
                         }
 
-                        return (useRegex ? SplitIsolated(gpt2, s) : [s]).Select(ToByteLevel);
+                        return useRegex ? SplitIsolated(gpt2, s) : [s];
                     });
                     byteLevel = true;
                     break;
