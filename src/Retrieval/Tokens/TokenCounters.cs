@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentMem.Common;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Text;
+using AgentMem.Retrieval.Embeddings.Onnx;
 using Microsoft.ML.Tokenizers;
 
 namespace AgentMem.Retrieval.Tokens;
@@ -78,8 +79,11 @@ public static class TokenCounters
         throw new ArgumentException($"Unknown tokenizer '{spec}': use {SpecHelp}.", nameof(spec));
     }
 
-    private static TokenizerTokenCounter WordPiece(string vocab) =>
-        new(BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true }), $"wordpiece ({Path.GetFullPath(vocab)})");
+    private static TokenizerTokenCounter WordPiece(string vocab)
+    {
+        using var stream = File.OpenRead(vocab);
+        return new(UncasedBertTokenizer.Create(stream), $"wordpiece ({Path.GetFullPath(vocab)})");
+    }
 
     /// <summary>A WordPiece tokenizer.json: its <c>model.vocab</c> (token → id) written out in id order as a vocab.txt for the library.</summary>
     private static TokenizerTokenCounter WordPieceFromJson(string path)
@@ -105,7 +109,7 @@ public static class TokenCounters
         }
 
         using var lines = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', byId.Values) + "\n"));
-        return new TokenizerTokenCounter(BertTokenizer.Create(lines, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true }), $"wordpiece ({Path.GetFullPath(path)})");
+        return new TokenizerTokenCounter(UncasedBertTokenizer.Create(lines), $"wordpiece ({Path.GetFullPath(path)})");
     }
 
     private static string ModelType(string path)

@@ -69,7 +69,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             takesTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
             OutputName = output.Key;
             Dimension = output.Value.Dimensions[2];
-            tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true }); // uncased BERT strips accents too
+            tokenizer = UncasedBertTokenizer.Create(vocabulary);
         }
         catch
         {

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using AgentMem.Retrieval.Embeddings.Onnx;
+
+namespace AgentMem.Retrieval.Tests.Embeddings;
+
+/// <summary>
+/// The embedder's WordPiece (Microsoft.ML.Tokenizers' <c>BertTokenizer</c>, configured as <see cref="OnnxSentenceEmbedder"/>
+/// configures it) gives the ids of an independent plain-Python BERT tokenizer (<c>Fixtures/wordpiece_reference.py</c>) on every
+/// LoCoMo turn, with the all-MiniLM-L6-v2 vocabulary: the proof that replaced our own WordPiece's 185k-token check.
+/// </summary>
+public sealed class WordPieceLocomoEquivalenceTests
+{
+    [SkippableFact]
+    public void Every_locomo_turn_gets_the_reference_ids()
+    {
+        PythonReference.Require();
+        string vocab = RepoPaths.Shared("models", "all-MiniLM-L6-v2-tokenizer", "vocab.txt");
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-wordpiece-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            // The packaged model's vocabulary is the published all-MiniLM-L6-v2 one, so the embedder itself is what is checked.
+            OnnxSentenceEmbedder.ExportPackaged("minilm", folder);
+            Assert.Equal(File.ReadAllLines(vocab), File.ReadAllLines(Path.Combine(folder, "vocab.txt"))); // same tokens, line endings aside
+
+            var texts = LocomoTurns.Texts;
+            var options = new OnnxEmbedderOptions();
+            string input = Path.Combine(folder, "texts.json"), output = Path.Combine(folder, "ids.json");
+            File.WriteAllText(input, JsonSerializer.Serialize(texts));
+            PythonReference.Run(RepoPaths.File("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "wordpiece_ids.py"), vocab, input, options.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), output);
+            var expected = JsonSerializer.Deserialize<int[][]>(File.ReadAllText(output))!;
+
+            using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm", options);
+            Assert.Equal(texts.Count, expected.Length);
+            long tokens = 0;
+            for (int i = 0; i < texts.Count; i++)
+            {
+                var ids = embedder.TokenIds(texts[i]);
+                Assert.True(expected[i].SequenceEqual(ids), $"turn {i} ({texts[i]}): reference {string.Join(",", expected[i])}, library {string.Join(",", ids)}");
+                tokens += ids.Count - 2; // without [CLS] and [SEP]
+            }
+
+            Assert.True(texts.Count > 5_800 && tokens > 150_000, $"{texts.Count} turns, {tokens} tokens");
+            Console.WriteLine($"WordPiece equivalence: {texts.Count} LoCoMo turns, {tokens} tokens (+{2 * texts.Count} [CLS]/[SEP])");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
