@@ -115,6 +115,7 @@ public sealed class MemoryAgent
         var context = await memory.BuildContextAsync(scope, cube.Id, message, new ContextOptions
         {
             TokenBudget = options.ContextTokenBudget,
+            TokenCounter = options.TokenCounter, // null: the builder's default
 
             // The blocks are in the system message already; recalling them again would spend the budget twice.
             ExcludeTags = coreBlocks is null ? [] : [CoreMemoryBlocks.BlockTag],

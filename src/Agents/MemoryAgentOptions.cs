@@ -28,6 +28,12 @@ public sealed class MemoryAgentOptions
     /// <summary>Token budget of the recalled context (default 2,000).</summary>
     public int ContextTokenBudget { get; set; } = 2000;
 
+    /// <summary>
+    /// Counts the recalled context's tokens against <see cref="ContextTokenBudget"/>; null (the default) uses the context
+    /// builder's default, o200k_base (see <see cref="Retrieval.Context.ContextOptions.TokenCounter"/>).
+    /// </summary>
+    public MemoryCore.Ports.ITokenCounter? TokenCounter { get; set; }
+
     /// <summary>Whether the model may call the memory tools during the turn (default true).</summary>
     public bool EnableTools { get; set; } = true;
 

@@ -69,6 +69,7 @@ public static class AgentMemServer
         var app = builder.Build();
         var composition = app.Services.GetRequiredService<ServerComposition>();
         _ = app.Services.GetRequiredService<MemoryOS>(); // opened now (a bad database fails here), and disposed with the application
+        _ = options.TokenCounter; // loaded now, so the first /v1/context does not wait for the vocabulary
         if (composition.Embeddings is { } state)
         {
             // Work a previous run left (stopped or killed before every memory had its vector) resumes without waiting for a search.

@@ -1,5 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Tokens;
 using AgentMem.Server.Auth;
 
 namespace AgentMem.Server;
@@ -33,6 +36,18 @@ public sealed class ServerOptions
     /// without an API key. Off by default. OTLP export needs no option: it is on when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
     /// </summary>
     public bool PrometheusMetrics { get; set; }
+
+    /// <summary>
+    /// Counts the tokens of <c>POST /v1/context</c>'s budget (default: o200k_base, exact for GPT-4o and later, loaded once per
+    /// process on first use). <c>agentmem serve --tokenizer</c> sets it; see <see cref="TokenCounters"/> for the others.
+    /// Setting null restores the default.
+    /// </summary>
+    [AllowNull]
+    public ITokenCounter TokenCounter
+    {
+        get => field ??= TokenCounters.Create(TokenCounters.DefaultSpec);
+        set;
+    }
 
     /// <summary>How long shutdown waits for in-flight requests (writes included) to finish (default 30 s).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);

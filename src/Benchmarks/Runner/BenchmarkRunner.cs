@@ -11,6 +11,7 @@ using AgentMem.MemoryCore.Notes;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
 using AgentMem.MemoryCore.Text;
+using AgentMem.Retrieval.Tokens;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Benchmarks.Runner;
@@ -28,7 +29,10 @@ public sealed class BenchmarkRunner
     private readonly QaOptions? qa;
     private readonly List<string> oversized = [];
 
-    /// <summary>Creates a runner over a memory facade (normally on a fresh, throwaway database).</summary>
+    /// <summary>
+    /// Creates a runner over a memory facade (normally on a fresh, throwaway database). Context sizes are counted with
+    /// <paramref name="tokenCounter"/>, default o200k_base (exact; its name goes into the manifest's <c>token_counter</c>).
+    /// </summary>
     public BenchmarkRunner(MemoryOS memory, BenchmarkOptions options, ITokenCounter? tokenCounter = null, QaOptions? qa = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
@@ -36,7 +40,7 @@ public sealed class BenchmarkRunner
         options.Validate();
         this.memory = memory;
         this.options = options;
-        tokens = tokenCounter ?? HeuristicTokenCounter.Instance;
+        tokens = tokenCounter ?? TokenCounters.Create(TokenCounters.DefaultSpec);
         this.qa = qa;
     }
 

@@ -57,7 +57,8 @@ internal static class BenchCommand
         var vectorWeight = new Option<float?>("--vector-weight") { Description = "Weight of the vector signal in the hybrid's fusion (default: 0.2 with the hashing embedder, 0.5 with a sentence model)." };
         var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), build every cube and wait for all vectors before the first question, so the run is repeatable." };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
-        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion };
+        var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
+        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -77,6 +78,7 @@ internal static class BenchCommand
                 BaselineRetriever = (parse.GetValue(baseline) ?? (ctx.Embedder.IsSentenceModel ? CliContext.HashingBaselineName : "bm25")) is var b && !string.Equals(b, "none", StringComparison.OrdinalIgnoreCase) && !string.Equals(b, parse.GetValue(retriever), StringComparison.OrdinalIgnoreCase) ? b : null,
             };
             Verb.Validate(options.Validate);
+            var counter = TokenizerOption.Resolve(parse.GetValue(tokenizer));
 
             string path = parse.GetValue(file)!;
             ctx.Output.Notice(path.Length == 0 ? "[grey]generating longchat (seed 7)[/]" : $"[grey]loading {Markup.Escape(path)}[/]");
@@ -107,11 +109,11 @@ internal static class BenchCommand
                 if (ablate)
                 {
                     ctx.Output.Notice("[grey]ablation 1/2: retrieval only[/]");
-                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), ct);
+                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), ct);
                     ctx.Output.Notice($"[grey]ablation 2/2: with {chosen}[/]");
                 }
 
-                var run = await RunOnceAsync(ctx, dataset, options, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), ct);
+                var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), ct);
                 ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
                 ctx.Output.Out.Write(TextSummary.Format(run.Result));
                 if (run.Manifest.TryGetValue("oversized_turns_skipped", out var skipped) && skipped is int count && count > 0)
@@ -189,7 +191,7 @@ internal static class BenchCommand
         ctx.Output.Notice($"[grey]indexed and embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
     }
 
-    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, QaOptions? qa, MemoryFeatures features, string dbPath, bool waitForEmbeddings, float? vectorWeight, string? fusion, CancellationToken ct)
+    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, string dbPath, bool waitForEmbeddings, float? vectorWeight, string? fusion, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
         var hybrid = features.ApplyTo(ctx.DefaultHybrid());
@@ -220,7 +222,7 @@ internal static class BenchCommand
         }
 
         using var notes = features.Notes ? new NoteKeeper(memory) : null;
-        var runner = new BenchmarkRunner(memory, options, qa: qa)
+        var runner = new BenchmarkRunner(memory, options, counter, qa)
         {
             RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
             Notes = notes,

@@ -24,7 +24,8 @@ internal static class ChatCommand
     {
         var modelFlags = new ChatModelFlags();
         var message = new Option<string?>(MessageFlag, "-m") { Description = "Send this one message, print the reply, and exit (no prompt)." };
-        var command = new Command("chat", "Chat with an agent that remembers you across runs: recalls from your cube into the prompt, edits its core memory blocks, writes each turn back. Slash commands: " + ChatSlashCommands.Help + ".") { message };
+        var tokenizer = TokenizerOption.Create("the recalled context's token budget");
+        var command = new Command("chat", "Chat with an agent that remembers you across runs: recalls from your cube into the prompt, edits its core memory blocks, writes each turn back. Slash commands: " + ChatSlashCommands.Help + ".") { message, tokenizer };
         foreach (var option in modelFlags.All)
         {
             command.Options.Add(option);
@@ -35,17 +36,20 @@ internal static class ChatCommand
             string userId = ctx.Scope.User ?? DefaultUser;
             var scope = new Scope(ctx.Scope.Tenant, userId, ctx.Scope.Agent);
             string cube = parse.GetResult(g.Cube) is { Implicit: false } ? ctx.Cube : "chat-" + userId;
+            var counter = ResolveCounter(parse.GetValue(tokenizer));
             var model = modelFlags.Create(parse);
             using var chat = model.Client;
             await using var memory = ctx.OpenMemory();
-            var agent = new MemoryAgent(chat, memory, AgentOptions(scope, cube, model));
+            var options = AgentOptions(scope, cube, model);
+            options.TokenCounter = counter;
+            var agent = new MemoryAgent(chat, memory, options);
             // Each run is its own conversation; the memories, not the process, carry what was said before.
             string conversation = "chat-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
             var session = new ChatSession(agent, userId, conversation, model.Endpoint);
 
             if (parse.GetValue(message) is { } text)
             {
-                return await OneTurnAsync(ctx, session, text, ct);
+                return await OneTurnAsync(ctx, session, text, counter.Name, ct);
             }
 
             var commands = new ChatSlashCommands(memory, new CoreMemoryBlocks(memory), scope, cube, ctx.Output.Out);
@@ -60,6 +64,20 @@ internal static class ChatCommand
     /// </summary>
     public static bool HandlesCtrlC(ParseResult parse) => parse.CommandResult.Command.Name == "chat"
         && !parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Any(o => o.Option.Name == MessageFlag);
+
+    /// <summary>
+    /// The counter <c>--tokenizer</c> names. Before the local model's tokenizer became <c>--model-tokenizer</c> on this verb it
+    /// was <c>--tokenizer</c>: a llama2.c <c>tokenizer.bin</c> given the old way is told where it goes.
+    /// </summary>
+    private static MemoryCore.Ports.ITokenCounter ResolveCounter(string? spec)
+    {
+        if (spec is not null && spec.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) && File.Exists(spec))
+        {
+            throw new MemoryCore.Errors.MemoryValidationException($"--tokenizer on chat counts the recalled context's tokens ({Retrieval.Tokens.TokenCounters.SpecHelp}); name the local model's tokenizer.bin with --model-tokenizer.");
+        }
+
+        return TokenizerOption.Resolve(spec);
+    }
 
     private static MemoryAgentOptions AgentOptions(Scope scope, string cube, ChatModel model)
     {
@@ -76,7 +94,7 @@ internal static class ChatCommand
         return options;
     }
 
-    private static async Task<int> OneTurnAsync(CliContext ctx, ChatSession session, string message, CancellationToken ct)
+    private static async Task<int> OneTurnAsync(CliContext ctx, ChatSession session, string message, string tokenizer, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(message))
         {
@@ -94,6 +112,8 @@ internal static class ChatCommand
                 facts = turn.Facts.Select(o => o.Id),
                 thought = turn.Thought,
                 recalled = turn.Context.Memories.Count,
+                recalledTokens = turn.Context.Tokens,
+                tokenizer,
             });
         }
         else

@@ -7,7 +7,9 @@ namespace AgentMem.Cli.Commands;
 
 /// <summary>
 /// The flags naming the model <c>chat</c> talks to: an OpenAI-compatible endpoint (<c>--base-url</c> and <c>--model</c>, key from
-/// the environment) or the local model host (<c>--local-model</c>, <c>--tokenizer</c>), exactly one of the two.
+/// the environment) or the local model host (<c>--local-model</c>, <c>--model-tokenizer</c>), exactly one of the two. The local
+/// model's tokenizer is <c>--model-tokenizer</c> here, not the model verbs' <c>--tokenizer</c>: on <c>chat</c>, <c>--tokenizer</c>
+/// names what counts the recalled context's budget (<see cref="TokenizerOption"/>).
 /// </summary>
 internal sealed class ChatModelFlags
 {
@@ -18,11 +20,11 @@ internal sealed class ChatModelFlags
 
     public Option<string?> Model { get; } = new("--model") { Description = "Model name at the endpoint. Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => Env("AGENTMEM_CHAT_MODEL") };
 
-    public Option<string?> LocalModel { get; } = new("--local-model") { Description = "Run a local model on the CPU instead: a llama2.c checkpoint (.bin, with --tokenizer) or a Hugging Face folder." };
+    public Option<string?> LocalModel { get; } = new("--local-model") { Description = "Run a local model on the CPU instead: a llama2.c checkpoint (.bin, with --model-tokenizer) or a Hugging Face folder." };
 
-    public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "With --local-model: llama2.c tokenizer.bin or a tokenizer.json (default: the folder's tokenizer.json)." };
+    public Option<string?> ModelTokenizer { get; } = new("--model-tokenizer") { Description = "With --local-model: llama2.c tokenizer.bin or a tokenizer.json (default: the folder's tokenizer.json). The model verbs call it --tokenizer." };
 
-    public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, Tokenizer];
+    public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, ModelTokenizer];
 
     /// <summary>Creates the chat client the flags name; a user error when they name none, both, or something unusable.</summary>
     public ChatModel Create(ParseResult parse)
@@ -37,7 +39,7 @@ internal sealed class ChatModelFlags
 
         if (local is not null)
         {
-            var generator = ModelFlags.Load(local, parse.GetValue(Tokenizer), "--local-model");
+            var generator = ModelFlags.Load(local, parse.GetValue(ModelTokenizer), "--local-model", "--model-tokenizer");
             var client = new LocalChatClient(generator.Model, generator.Tokenizer, Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(local)));
             return new ChatModel(client, local, generator.Model.Config.SeqLen);
         }

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>context QUERY --budget N</c>: the token-budgeted context a reader model would get.</summary>
+/// <summary><c>context QUERY --budget N [--tokenizer o200k|cl100k|heuristic|FOLDER]</c>: the token-budgeted context a reader model would get.</summary>
 internal static class ContextCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
@@ -12,22 +12,23 @@ internal static class ContextCommand
         var query = new Argument<string>("query") { Description = "What the context is for." };
         var budget = new Option<int>("--budget") { Description = "Token budget.", DefaultValueFactory = _ => 2000 };
         var mode = new Option<string?>("--mode") { Description = "Retriever used when the cube does not fit: hybrid (default), bm25 or vector." };
-        var command = new Command("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time.") { query, budget, mode };
+        var tokenizer = TokenizerOption.Create();
+        var command = new Command("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time.") { query, budget, mode, tokenizer };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
-            var options = new ContextOptions { TokenBudget = parse.GetValue(budget), Retriever = parse.GetValue(mode) };
+            var options = new ContextOptions { TokenBudget = parse.GetValue(budget), Retriever = parse.GetValue(mode), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
             Verb.Validate(options.Validate);
+            await using var memory = ctx.OpenMemory();
 
             var built = await memory.BuildContextAsync(ctx.Scope, ctx.Cube, parse.GetValue(query) ?? string.Empty, options, ct);
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJson(new { tokens = built.Tokens, complete = built.IsComplete, memories = built.Memories.Count, cubeMemories = built.CubeMemories, text = built.Text, ids = built.Memories.Select(m => m.Id.ToString()) });
+                ctx.Output.WriteJson(new { tokens = built.Tokens, tokenizer = options.TokenCounter.Name, complete = built.IsComplete, memories = built.Memories.Count, cubeMemories = built.CubeMemories, text = built.Text, ids = built.Memories.Select(m => m.Id.ToString()) });
                 return 0;
             }
 
             ctx.Output.Out.Write(built.Text);
-            ctx.Output.Notice($"[grey]{built.Tokens} tokens (estimate), {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
+            ctx.Output.Notice($"[grey]{built.Tokens} tokens ({Markup.Escape(options.TokenCounter.Name)}), {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
             return 0;
         });
         return command;

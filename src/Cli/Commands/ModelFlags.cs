@@ -35,7 +35,7 @@ internal sealed class ModelFlags
     public Generator Load(ParseResult parse, TextWriter? log = null)
     {
         var kind = parse.GetValue(Backend) == "ilgpu" ? ComputeBackendKind.Ilgpu : ComputeBackendKind.Cpu;
-        var generator = Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), "--model", kind);
+        var generator = Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), "--model", "--tokenizer", kind);
         if (kind != ComputeBackendKind.Cpu)
         {
             log?.WriteLine($"backend: {generator.Model.BackendDescription}");
@@ -44,8 +44,11 @@ internal sealed class ModelFlags
         return generator;
     }
 
-    /// <summary>Loads the model at <paramref name="modelPath"/> (named <paramref name="flag"/> in errors) and its tokenizer.</summary>
-    public static Generator Load(string modelPath, string? named, string flag, ComputeBackendKind backend = ComputeBackendKind.Cpu)
+    /// <summary>
+    /// Loads the model at <paramref name="modelPath"/> and its tokenizer (<paramref name="named"/>, else the folder's); errors name
+    /// the flags as the verb spells them, <paramref name="flag"/> and <paramref name="tokenizerFlag"/>.
+    /// </summary>
+    public static Generator Load(string modelPath, string? named, string flag, string tokenizerFlag, ComputeBackendKind backend = ComputeBackendKind.Cpu)
     {
         bool folder = Directory.Exists(modelPath);
         if (!folder && !File.Exists(modelPath))
@@ -55,12 +58,12 @@ internal sealed class ModelFlags
 
         string tokenizerPath = named ?? (folder
             ? Path.Combine(modelPath, "tokenizer.json")
-            : throw new MemoryValidationException("--tokenizer is needed with a llama2.c checkpoint: the tokenizer.bin matching its vocabulary."));
+            : throw new MemoryValidationException($"{tokenizerFlag} is needed with a llama2.c checkpoint: the tokenizer.bin matching its vocabulary."));
         if (!File.Exists(tokenizerPath))
         {
             throw new MemoryValidationException(named is null
-                ? $"the model folder has no tokenizer.json ('{tokenizerPath}'); name one with --tokenizer."
-                : $"--tokenizer '{tokenizerPath}' does not exist.");
+                ? $"the model folder has no tokenizer.json ('{tokenizerPath}'); name one with {tokenizerFlag}."
+                : $"{tokenizerFlag} '{tokenizerPath}' does not exist.");
         }
 
         LlamaModel model;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Console;
 namespace AgentMem.Cli.Commands;
 
 /// <summary>
-/// <c>serve --urls URL [--api-key-file F] [--metrics]</c>: runs the REST service over the <c>--db</c> database.
+/// <c>serve --urls URL [--api-key-file F] [--metrics] [--tokenizer SPEC]</c>: runs the REST service over the <c>--db</c> database.
 /// With a key file every <c>/v1</c> call needs a key and acts for the key's tenant. Without one, auth is
 /// off and every call acts for <c>--tenant</c>; that is allowed on loopback addresses only, so an
 /// unauthenticated service is never reachable from another machine.
@@ -23,10 +23,11 @@ internal static class ServeCommand
         var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Without it: no auth, --tenant only, loopback only." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var metrics = new Option<bool>("--metrics") { Description = "Serve metrics for Prometheus at /metrics (no API key needed). OTLP export is on when OTEL_EXPORTER_OTLP_ENDPOINT is set." };
-        var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody, metrics };
+        var tokenizer = TokenizerOption.Create("the token budget of /v1/context");
+        var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody, metrics, tokenizer };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody), PrometheusMetrics = parse.GetValue(metrics) };
+            var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody), PrometheusMetrics = parse.GetValue(metrics), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
             options.Urls.Clear();
             foreach (string url in (parse.GetValue(urls) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -60,7 +61,7 @@ internal static class ServeCommand
             });
             await app.StartAsync(ct);
             string mode = options.RequireAuth ? $"{options.ApiKeys.Count} API key(s)" : $"no auth, tenant '{options.LocalTenant}', loopback only";
-            ctx.Output.Err.WriteLine($"agentmem serving {ctx.Db.Display} on {string.Join(", ", app.Urls)} ({mode}); Ctrl-C stops.");
+            ctx.Output.Err.WriteLine($"agentmem serving {ctx.Db.Display} on {string.Join(", ", app.Urls)} ({mode}; tokens counted by {options.TokenCounter.Name}); Ctrl-C stops.");
             ctx.Output.Err.Flush();
 
             // Returns once Ctrl-C, SIGTERM or the caller's token stops the host; in-flight requests finish first.

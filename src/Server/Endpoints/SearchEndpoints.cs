@@ -26,7 +26,8 @@ internal static class SearchEndpoints
         v1.MapPost("/context", ContextAsync).WithTags("Search").WithName("BuildContext")
             .WithSummary("Build prompt context")
             .WithDescription("Text ready for a prompt within a token `budget` (default 2,000, at least 16): the whole cube when it fits, "
-                + "else the memories the retriever ranks best; grouped by session, in time order.")
+                + "else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's "
+                + "tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithRequestExample("""{"cube":"support","query":"What does Caroline do?","budget":500}""");
@@ -53,10 +54,10 @@ internal static class SearchEndpoints
         return TypedResults.Ok(new SearchResponse(query, request.Mode ?? memory.DefaultRetrieverName, dtos, pending));
     }
 
-    private static async Task<Ok<ContextResponse>> ContextAsync(ContextRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<Ok<ContextResponse>> ContextAsync(ContextRequest request, MemoryOS memory, ServerOptions server, HttpContext context, CancellationToken cancellationToken)
     {
         var scope = RequestScope.For(context, request.User, request.Agent);
-        var options = new ContextOptions { Retriever = request.Mode };
+        var options = new ContextOptions { Retriever = request.Mode, TokenCounter = server.TokenCounter };
         if (request.Budget is { } budget)
         {
             options.TokenBudget = budget;
@@ -72,6 +73,6 @@ internal static class SearchEndpoints
         }
 
         var built = await memory.BuildContextAsync(scope, RequestScope.Cube(request.Cube), request.Query ?? string.Empty, options, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new ContextResponse(built.Text, built.Tokens, built.IsComplete, built.Memories.Select(m => m.Id.ToString()).ToList(), built.CubeMemories));
+        return TypedResults.Ok(new ContextResponse(built.Text, built.Tokens, built.IsComplete, built.Memories.Select(m => m.Id.ToString()).ToList(), built.CubeMemories, options.TokenCounter.Name));
     }
 }
