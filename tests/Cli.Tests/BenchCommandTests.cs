@@ -46,6 +46,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal("bm25", manifest.GetProperty("baseline_retriever").GetString());
         Assert.Contains("window", manifest.GetProperty("retriever_config").GetString(), StringComparison.Ordinal);
         Assert.False(manifest.GetProperty("adversarial_included_in_headline").GetBoolean());
+        Assert.StartsWith("o200k_base", manifest.GetProperty("token_counter").GetString(), StringComparison.Ordinal); // the default, exact
 
         Assert.True(File.Exists(Path.Combine(report, "report.md")));
         Assert.True(File.Exists(Path.Combine(report, "result.json")));
@@ -57,11 +58,12 @@ public sealed class BenchCommandTests : IDisposable
     public async Task LongMemEval_and_ConvoMem_samples_run_offline()
     {
         string lme = Path.Combine(cli.Folder, "lme.json");
-        var (code, _, err) = await cli.RunAsync("bench", "longmemeval", Shared("longmemeval", "longmemeval_sample2.json"), "--json", lme);
+        var (code, _, err) = await cli.RunAsync("bench", "longmemeval", Shared("longmemeval", "longmemeval_sample2.json"), "--json", lme, "--tokenizer", "cl100k");
         Assert.True(code == 0, err);
         using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(lme)))
         {
             Assert.Equal(2, doc.RootElement.GetProperty("questions_total").GetInt32());
+            Assert.StartsWith("cl100k_base", doc.RootElement.GetProperty("manifest").GetProperty("token_counter").GetString(), StringComparison.Ordinal);
             Assert.True(doc.RootElement.GetProperty("recall").TryGetProperty("10", out _));
         }
 
@@ -81,6 +83,7 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("--limit", "0")]
     [InlineData("--fusion", "bogus")]
     [InlineData("--vector-weight", "-1")]
+    [InlineData("--tokenizer", "gpt5")]
     public async Task Bad_options_fail_with_a_message(string option, string value)
     {
         var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), option, value);

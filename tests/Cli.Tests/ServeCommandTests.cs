@@ -18,6 +18,15 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_refuses_an_unknown_tokenizer_in_one_line()
+    {
+        using var cli = new CliRunner();
+        var (code, _, err) = await cli.RunAsync("serve", "--urls", "http://127.0.0.1:0", "--tokenizer", "gpt5");
+        Assert.Equal(1, code);
+        Assert.Equal("error: --tokenizer: Unknown tokenizer 'gpt5': use " + Retrieval.Tokens.TokenCounters.SpecHelp + ".", err.TrimEnd());
+    }
+
+    [Fact]
     public async Task Serve_rejects_a_malformed_key_file()
     {
         using var cli = new CliRunner();
@@ -39,7 +48,7 @@ public sealed class ServeCommandTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var serving = Task.Run(() => CliApp.RunAsync(["--db", cli.DbPath, "serve", "--urls", $"http://127.0.0.1:{port}", "--api-key-file", file], stdout, stderr, TerminalKind.None, cts.Token));
+        var serving = Task.Run(() => CliApp.RunAsync(["--db", cli.DbPath, "serve", "--urls", $"http://127.0.0.1:{port}", "--api-key-file", file, "--tokenizer", "cl100k"], stdout, stderr, TerminalKind.None, cts.Token));
 
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         await LocalService.WaitForHealthAsync(client, () => serving.IsCompleted);
@@ -47,6 +56,9 @@ public sealed class ServeCommandTests
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var added = await client.PostAsJsonAsync("/v1/memories", new { text = "Served memories land in the same database", cube = "default" });
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var context = await client.PostAsJsonAsync("/v1/context", new { query = "database", cube = "default" });
+        Assert.Equal(HttpStatusCode.OK, context.StatusCode);
+        Assert.StartsWith("cl100k_base", (await context.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("tokenizer").GetString(), StringComparison.Ordinal);
 
         await cts.CancelAsync();
         Assert.Equal(0, await serving.WaitAsync(TimeSpan.FromSeconds(30)));

@@ -42,10 +42,12 @@ internal sealed class TestApp : IAsyncDisposable
         return folder;
     }
 
-    public static async Task<TestApp> StartAsync(long maxBody = 1024 * 1024)
+    public static async Task<TestApp> StartAsync(long maxBody = 1024 * 1024, Action<ServerOptions>? configure = null)
     {
         string folder = NewFolder();
-        var app = AgentMemServer.Build(Options(folder, maxBody), b =>
+        var options = Options(folder, maxBody);
+        configure?.Invoke(options);
+        var app = AgentMemServer.Build(options, b =>
         {
             b.WebHost.UseTestServer();
             b.Logging.ClearProviders();

@@ -28,7 +28,7 @@ internal static class ContextCommand
             }
 
             ctx.Output.Out.Write(built.Text);
-            ctx.Output.Notice($"[grey]{built.Tokens} tokens ({Markup.Escape(options.TokenCounter.Name)}), {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
+            ctx.Output.Notice($"[grey]{built.Tokens} tokens by {Markup.Escape(options.TokenCounter.Name)}, {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
             return 0;
         });
         return command;

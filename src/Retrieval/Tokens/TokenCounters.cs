@@ -76,7 +76,9 @@ public static class TokenCounters
                 : throw new ModelFormatException($"{json}: a '{model}' tokenizer.json cannot count tokens here (supported: WordPiece{(byteLevelBpe is null ? string.Empty : ", byte-level BPE")}).");
         }
 
-        throw new ArgumentException($"Unknown tokenizer '{spec}': use {SpecHelp}.", nameof(spec));
+        throw new ArgumentException(Directory.Exists(spec)
+            ? $"The folder '{spec}' holds no tokenizer.json or vocab.txt: use {SpecHelp}."
+            : $"Unknown tokenizer '{spec}': use {SpecHelp}.", nameof(spec));
     }
 
     private static TokenizerTokenCounter WordPiece(string vocab)
