@@ -73,6 +73,7 @@ class RoundTrip(unittest.TestCase):
         self.assertIn(self.memory_id, context["ids"])
         self.assertIn("support group", context["text"])
         self.assertTrue(0 < context["tokens"] <= 500)
+        self.assertTrue(context["tokenizer"].startswith("o200k_base"))  # the service's default counter
 
     def test_07_update_and_history(self):
         updated = self.client.update(self.memory_id, text="Caroline went to two LGBTQ support groups", reason="corrected")

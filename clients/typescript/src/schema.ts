@@ -211,7 +211,7 @@ export interface paths {
         put?: never;
         /**
          * Build prompt context
-         * @description Text ready for a prompt within a token `budget` (default 2,000, at least 16): the whole cube when it fits, else the memories the retriever ranks best; grouped by session, in time order.
+         * @description Text ready for a prompt within a token `budget` (default 2,000, at least 16): the whole cube when it fits, else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.
          */
         post: operations["BuildContext"];
         delete?: never;
@@ -330,7 +330,7 @@ export interface components {
             text: string;
             /**
              * Format: int32
-             * @description Its size (estimate).
+             * @description Its size in tokens, as `tokenizer` counts them.
              */
             tokens: number;
             /** @description True when the whole cube fitted. */
@@ -342,6 +342,8 @@ export interface components {
              * @description Live memories in the cube.
              */
             cubeMemories: number;
+            /** @description The token counter the budget was spent in, e.g. `o200k_base (tiktoken, Microsoft.ML.Tokenizers)`. */
+            tokenizer: string;
         };
         /** @description Body of `POST /v1/cubes`. */
         CreateCubeRequest: {

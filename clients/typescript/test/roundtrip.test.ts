@@ -69,6 +69,7 @@ test("context", async () => {
   assert.ok(context.ids.includes(id));
   assert.match(context.text, /support group/);
   assert.ok(context.tokens > 0 && context.tokens <= 500);
+  assert.match(context.tokenizer, /^o200k_base/); // the service's default counter
 });
 
 test("update makes a new version, history keeps both", async () => {

@@ -2,7 +2,7 @@ namespace AgentMem.Server.Contracts;
 
 /// <summary>Result of <c>POST /v1/context</c>: text ready for a prompt.</summary>
 /// <param name="Text">Memories grouped by session, in time order.</param>
-/// <param name="Tokens">Its size in tokens, as <paramref name="Tokenizer"/> counts them.</param>
+/// <param name="Tokens">Its size in tokens, as <c>tokenizer</c> counts them.</param>
 /// <param name="Complete">True when the whole cube fitted.</param>
 /// <param name="Ids">The memories included, in rendered order.</param>
 /// <param name="CubeMemories">Live memories in the cube.</param>
