@@ -168,6 +168,26 @@ public sealed class MemoryOS : IAsyncDisposable
         return next;
     }
 
+    /// <summary>
+    /// Deletes a cube for good: its memories with their versions, links, embeddings and change feed, and the cube itself
+    /// (<see cref="IMemoryStore.DeleteCubeAsync"/>). Only the owner may: a grantee cannot destroy what it was lent. One
+    /// audit line (<c>cube.delete</c>, naming the cube, no content) outlives it. Frozen memories do not hold the cube back:
+    /// deleting a cube is the owner's explicit decision about all of it. Returns how many memories were removed.
+    /// </summary>
+    public async Task<int> DeleteCubeAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
+    {
+        var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        CubeAccessPolicy.DemandOwner(current, actor, "delete it");
+        int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cancellationToken).ConfigureAwait(false)
+            ?? throw new CubeNotFoundException($"No cube '{cube}' in tenant '{actor.Tenant}' (deleted meanwhile?).");
+        foreach (var listener in listeners)
+        {
+            listener.OnCubeDeleted(actor.Tenant, current.Id);
+        }
+
+        return removed;
+    }
+
     /// <summary>Adds one memory; returns its id (or the existing id when de-duplicated).</summary>
     public async Task<AddOutcome> AddAsync(Scope actor, string cube, MemoryDraft draft, CancellationToken cancellationToken = default)
     {
@@ -315,7 +335,14 @@ public sealed class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>Hard delete: removes the memory and all its versions from every table and index.</summary>
-    public async Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
+    public Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
+        PurgeAsync(actor, id, null, cancellationToken);
+
+    /// <summary>
+    /// Hard delete with a reason for the audit line (e.g. the cube's TTL); the reason must hold no memory content, since
+    /// the audit line outlives the memory.
+    /// </summary>
+    public async Task PurgeAsync(Scope actor, MemoryId id, string? reason, CancellationToken cancellationToken = default)
     {
         var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
         if (current.State == LifecycleState.Frozen)
@@ -323,7 +350,7 @@ public sealed class MemoryOS : IAsyncDisposable
             throw new MemoryFrozenException($"Memory {id} is frozen and cannot be purged; unfreeze it first.");
         }
 
-        bool removed = await store.PurgeAsync(actor.Tenant, id, Audit(actor, "purge", current.CubeId, id, current.Version, null), cancellationToken).ConfigureAwait(false);
+        bool removed = await store.PurgeAsync(actor.Tenant, id, Audit(actor, "purge", current.CubeId, id, current.Version, Blank(reason)), cancellationToken).ConfigureAwait(false);
         if (!removed)
         {
             throw NotFound(id);
@@ -526,12 +553,29 @@ public sealed class MemoryOS : IAsyncDisposable
             return await store.ReadAuditAsync(actor.Tenant, id, limit, cancellationToken).ConfigureAwait(false);
         }
 
-        var readable = (await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false))
+        var cubes = await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
+        var existing = cubes.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var readable = cubes
             .Where(c => (CubeAccessPolicy.Evaluate(c, actor) & CubeAccess.Read) == CubeAccess.Read)
             .Select(c => c.Id)
             .ToHashSet(StringComparer.Ordinal);
         var all = await store.ReadAuditAsync(actor.Tenant, null, limit, cancellationToken).ConfigureAwait(false);
-        return all.Where(r => r.CubeId is { } cubeId ? readable.Contains(cubeId) : string.Equals(r.User, actor.User, StringComparison.Ordinal) && string.Equals(r.Agent, actor.Agent, StringComparison.Ordinal)).ToList();
+
+        // A deleted cube's lines (its cube.delete line above all) have no cube left to check them against: like lines
+        // that name no cube, the actor sees only its own.
+        return all.Where(r => r.CubeId is { } cubeId && existing.Contains(cubeId) ? readable.Contains(cubeId) : IsOwn(r, actor)).ToList();
+    }
+
+    /// <summary>
+    /// The audit trail of one cube, which the actor must be able to read (an unreadable cube is refused as
+    /// <see cref="AccessDeniedException"/>, like its data). Oldest first; <paramref name="limit"/> bounds the records read
+    /// from the tenant's trail, before the filter to the cube.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditRecord>> GetCubeAuditAsync(Scope actor, string cube, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        var all = await store.ReadAuditAsync(actor.Tenant, null, limit, cancellationToken).ConfigureAwait(false);
+        return all.Where(r => string.Equals(r.CubeId, target.Id, StringComparison.Ordinal)).ToList();
     }
 
     /// <summary>Disposes the store and every retriever that holds resources (e.g. an embedder's HTTP client).</summary>
@@ -646,7 +690,7 @@ public sealed class MemoryOS : IAsyncDisposable
 
     private static CubePolicy ValidatePolicy(CubePolicy policy)
     {
-        if (policy.RetentionDays < 0 || policy.MaxItems < 0 || policy.ContextTokenBudget < 0)
+        if (policy.RetentionDays < 0 || policy.HardDeleteAfterDays < 0 || policy.MaxItems < 0 || policy.ContextTokenBudget < 0)
         {
             throw new MemoryValidationException("Cube policy limits must be zero (no limit) or positive.");
         }
@@ -661,6 +705,9 @@ public sealed class MemoryOS : IAsyncDisposable
 
     private static MemoryValidationException Rewrap(MemoryValidationException ex, string message) =>
         ex is ContentTooLargeException ? new ContentTooLargeException(message, ex) : new MemoryValidationException(message, ex);
+
+    private static bool IsOwn(AuditRecord record, Scope actor) =>
+        string.Equals(record.User, actor.User, StringComparison.Ordinal) && string.Equals(record.Agent, actor.Agent, StringComparison.Ordinal);
 
     private static MemoryNotFoundException NotFound(MemoryId id) => new($"No memory {id} in this tenant.");
 

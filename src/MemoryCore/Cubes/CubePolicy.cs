@@ -9,6 +9,14 @@ public sealed record CubePolicy
     /// <summary>Days after which unrecalled memories may be archived by maintenance; 0 keeps them forever.</summary>
     public int RetentionDays { get; init; }
 
+    /// <summary>
+    /// Days after which maintenance hard-deletes (purges) a memory, counted from when it was first recorded
+    /// (<see cref="Model.Provenance.RecordedAt"/>): updates, archiving and recalls do not extend it, so nothing a job does
+    /// can postpone the deadline. 0 (the default) never deletes. Frozen memories are exempt (a legal hold). Unlike
+    /// <see cref="RetentionDays"/>, which archives, this removes the memory with its versions, links and embeddings.
+    /// </summary>
+    public int HardDeleteAfterDays { get; init; }
+
     /// <summary>Maximum number of live memories; 0 for no limit. Adds beyond it are refused.</summary>
     public int MaxItems { get; init; }
 

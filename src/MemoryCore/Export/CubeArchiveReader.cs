@@ -172,6 +172,9 @@ public static class CubeArchiveReader
             {
                 Deduplicate = p.GetProperty("deduplicate").GetBoolean(),
                 RetentionDays = p.GetProperty("retentionDays").GetInt32(),
+
+                // Added later: archives written before it have no such field and never hard-delete.
+                HardDeleteAfterDays = p.TryGetProperty("hardDeleteAfterDays", out var ttl) ? ttl.GetInt32() : 0,
                 MaxItems = p.GetProperty("maxItems").GetInt32(),
                 ContextTokenBudget = p.GetProperty("contextTokenBudget").GetInt32(),
                 ForgettingThreshold = p.GetProperty("forgettingThreshold") is { ValueKind: JsonValueKind.Number } f ? f.GetDouble() : null,

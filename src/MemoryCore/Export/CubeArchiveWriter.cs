@@ -114,6 +114,7 @@ public static class CubeArchiveWriter
         w.WriteStartObject("policy");
         w.WriteBoolean("deduplicate", cube.Policy.Deduplicate);
         w.WriteNumber("retentionDays", cube.Policy.RetentionDays);
+        w.WriteNumber("hardDeleteAfterDays", cube.Policy.HardDeleteAfterDays);
         w.WriteNumber("maxItems", cube.Policy.MaxItems);
         w.WriteNumber("contextTokenBudget", cube.Policy.ContextTokenBudget);
         if (cube.Policy.ForgettingThreshold is { } threshold)

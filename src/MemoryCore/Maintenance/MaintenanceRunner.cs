@@ -18,8 +18,11 @@ public sealed class MaintenanceRunner
         }
     }
 
-    /// <summary>The built-in jobs that need no model: <c>forgetting</c> and <c>consolidation</c>.</summary>
-    public static MaintenanceRunner CreateDefault() => new([new Forgetting.ForgettingJob(), new Consolidation.ConsolidationJob(), new Notes.LinkingJob()]);
+    /// <summary>
+    /// The built-in jobs that need no model: <c>expiry</c> (the TTL; first, so nothing is archived or merged only to be
+    /// purged), <c>forgetting</c>, <c>consolidation</c> and <c>linking</c>.
+    /// </summary>
+    public static MaintenanceRunner CreateDefault() => new([new Forgetting.ExpiryJob(), new Forgetting.ForgettingJob(), new Consolidation.ConsolidationJob(), new Notes.LinkingJob()]);
 
     /// <summary>The registered jobs, in the order they run.</summary>
     public IReadOnlyList<IMaintenanceJob> Jobs => jobs;

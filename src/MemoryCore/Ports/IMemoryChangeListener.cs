@@ -16,4 +16,12 @@ public interface IMemoryChangeListener
     void OnMemoryPurged(string tenant, string cubeId, Identity.MemoryId id)
     {
     }
+
+    /// <summary>
+    /// A cube was deleted with all its memories: derived state of it (cached indexes, snapshots and index files on disk)
+    /// must go. The default does nothing, for listeners that keep nothing per cube.
+    /// </summary>
+    void OnCubeDeleted(string tenant, string cubeId)
+    {
+    }
 }

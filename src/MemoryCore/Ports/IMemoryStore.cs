@@ -24,6 +24,15 @@ public interface IMemoryStore : IAsyncDisposable
     Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Deletes a cube and everything the store keeps for it, in one transaction: its memories with every version, tag,
+    /// link (in both directions, so memories of other cubes lose their links into it), embedding and change-feed entry,
+    /// then the cube row itself. The audit log is append-only and keeps its lines; <paramref name="audit"/> (which must
+    /// hold no memory content) is appended and outlives the cube. Returns how many memories were removed, or null when
+    /// the tenant has no cube <paramref name="cubeId"/> (then nothing is written).
+    /// </summary>
+    Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Adds memories in one transaction: all are stored, or none. Items must all belong to
     /// <paramref name="tenant"/>. Returns one outcome per item, in order.
     /// </summary>

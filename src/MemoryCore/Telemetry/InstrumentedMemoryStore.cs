@@ -48,6 +48,9 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default) =>
         Timed("List", Stopwatch.GetTimestamp(), inner.ListAsync(tenant, filter, limit, after, cancellationToken));
 
+    public Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        Timed("DeleteCube", Stopwatch.GetTimestamp(), inner.DeleteCubeAsync(tenant, cubeId, audit, cancellationToken));
+
     public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("Purge", Stopwatch.GetTimestamp(), inner.PurgeAsync(tenant, id, audit, cancellationToken));
 

@@ -87,6 +87,9 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     public void OnMemoryPurged(string tenant, string cubeId, MemoryCore.Identity.MemoryId id) => State.OnPurged(tenant, cubeId);
 
     /// <inheritdoc/>
+    public void OnCubeDeleted(string tenant, string cubeId) => State.OnCubeDeleted(tenant, cubeId);
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -331,6 +331,38 @@ public sealed partial class RetrievalState : IDisposable
         }
     }
 
+    /// <summary>
+    /// Told by this process's <see cref="MemoryCore.MemoryOS"/> that the cube was deleted: its cached index is dropped
+    /// without a checkpoint, its pending embeddings are forgotten and its index folder (snapshot, SPANN files) is removed.
+    /// Waits for a search running on the cube to finish first, so nothing writes into the folder after it is gone.
+    /// Another process's copy of the cube's index is never searched again (the cube no longer resolves) and cube ids are
+    /// never reused; its folder goes when that process deletes it or the index directory is cleaned.
+    /// </summary>
+    public void OnCubeDeleted(string tenant, string cubeId)
+    {
+        var key = (tenant, cubeId);
+        backlog.TryRemove(key, out _);
+        if (cubes.TryRemove(key, out var entry))
+        {
+            entry.Gate.Wait();
+            try
+            {
+                entry.Index?.Dispose();
+                entry.Index = null;
+                entry.Bytes = 0;
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
+        }
+
+        if (CubeFolder(tenant, cubeId) is { } folder && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>The change-feed sequence the cube's cached index has applied, or null when this instance holds no index for it.</summary>
     public long? AppliedSequence(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index is { } index ? index.Sequence : null;
 

@@ -1,0 +1,94 @@
+using System.Globalization;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.MemoryCore.Forgetting;
+
+/// <summary>
+/// <c>expiry</c>: the cube's TTL. Hard-deletes (purges) every memory recorded more than the cube's
+/// <see cref="Cubes.CubePolicy.HardDeleteAfterDays"/> ago, in any state but frozen (a frozen memory is a legal hold and
+/// is kept until unfrozen). The age runs from <see cref="Provenance.RecordedAt"/>, so updates, archiving by
+/// <see cref="ForgettingJob"/> and recalls never postpone it. Each purge leaves one audit line without content.
+/// Counters: <c>examined</c>, <c>purged</c>, <c>exempt</c> (frozen), <c>kept</c>, <c>conflicts</c> (changed or gone meanwhile).
+/// </summary>
+public sealed class ExpiryJob : IMaintenanceJob
+{
+    /// <summary>The job's name.</summary>
+    public const string JobName = "expiry";
+
+    /// <summary>Every state a memory can be in: the TTL applies to all of them (frozen ones are counted as exempt).</summary>
+    private static readonly LifecycleState[] AllStates = Enum.GetValues<LifecycleState>();
+
+    /// <inheritdoc/>
+    public string Name => JobName;
+
+    /// <inheritdoc/>
+    public string Description => "Hard-delete memories older than the cube's hard-delete-after-days TTL (frozen ones exempt).";
+
+    /// <summary>Whether <paramref name="item"/> has outlived a TTL of <paramref name="days"/> at <paramref name="now"/> (never when days is 0).</summary>
+    public static bool IsExpired(MemoryItem item, int days, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return days > 0 && now - item.Provenance.RecordedAt > TimeSpan.FromDays(days);
+    }
+
+    /// <inheritdoc/>
+    public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var counters = new MaintenanceCounters("examined", "purged", "exempt", "kept", "conflicts");
+        var actions = new List<MaintenanceAction>();
+        int days = context.Cube.Policy.HardDeleteAfterDays;
+        if (days <= 0)
+        {
+            progress?.Report(new MaintenanceProgress(Name, 0, 0, counters.Snapshot()));
+            return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+        }
+
+        // Listed first, purged after: purging while paging would shift the pages under the listing.
+        var expired = new List<MemoryItem>();
+        var filter = new MemoryFilter { States = AllStates };
+        await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
+        {
+            counters.Add("examined");
+            if (!IsExpired(item, days, context.Now))
+            {
+                counters.Add("kept");
+            }
+            else if (item.State == LifecycleState.Frozen)
+            {
+                counters.Add("exempt");
+            }
+            else
+            {
+                expired.Add(item);
+            }
+        }
+
+        string reason = string.Create(CultureInfo.InvariantCulture, $"expired: cube TTL {days} d");
+        foreach (var item in expired)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!context.DryRun)
+            {
+                try
+                {
+                    await context.Memory.PurgeAsync(context.Actor, item.Id, reason, cancellationToken).ConfigureAwait(false);
+                }
+                catch (AgentMemException ex) when (ex is MemoryFrozenException or MemoryNotFoundException)
+                {
+                    counters.Add("conflicts"); // frozen or purged since it was listed
+                    continue;
+                }
+            }
+
+            counters.Add("purged");
+            actions.Add(new MaintenanceAction("purge", item.Id, null, reason));
+        }
+
+        progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
+        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+    }
+}
