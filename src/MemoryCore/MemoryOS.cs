@@ -513,11 +513,20 @@ public sealed class MemoryOS : IAsyncDisposable
         return next;
     }
 
-    /// <summary>Replaces a cube's policy (forgetting threshold, limits, de-duplication); only a scope with write access may do it.</summary>
+    /// <summary>
+    /// Replaces a cube's policy (forgetting threshold, limits, de-duplication); only a scope with write access may do it,
+    /// and only the owner may change <see cref="CubePolicy.HardDeleteAfterDays"/>: a TTL destroys data, as deleting the
+    /// cube does.
+    /// </summary>
     public async Task<MemCube> SetPolicyAsync(Scope actor, string cube, CubePolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        if (policy.HardDeleteAfterDays != current.Policy.HardDeleteAfterDays)
+        {
+            CubeAccessPolicy.DemandOwner(current, actor, "change its hard-delete TTL");
+        }
+
         var next = current with { Policy = ValidatePolicy(policy), UpdatedAt = time.GetUtcNow() };
         await store.UpdateCubeAsync(next, Audit(actor, "cube.policy", next.Id, null, null, null), cancellationToken).ConfigureAwait(false);
         return next;

@@ -17,9 +17,15 @@ public sealed partial class PostgresMemoryStore
         ArgumentNullException.ThrowIfNull(audit);
         return await WriteAsync(tenant, async (conn, tx, ct) =>
         {
-            if (await DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct).ConfigureAwait(false) == 0)
+            // Locked first: memories reference the cube row, so it is deleted last.
+            using (var exists = Command(conn, tx, "SELECT 1 FROM cubes WHERE tenant = @t AND id = @c FOR UPDATE;"))
             {
-                return (int?)null;
+                exists.Parameters.AddWithValue("t", tenant);
+                exists.Parameters.AddWithValue("c", cubeId);
+                if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+                {
+                    return (int?)null;
+                }
             }
 
             const string OfCube = "SELECT id FROM memories WHERE tenant = @t AND cube_id = @c";
@@ -30,6 +36,7 @@ public sealed partial class PostgresMemoryStore
             await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_embeddings WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
             await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_changes WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
             await DeleteCubeRowsAsync(conn, tx, "DELETE FROM change_counters WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+            await DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
             await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return (int?)memories;
         }, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,107 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Forgetting;
+using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Stores.Tests;
+
+/// <summary>Governance through the facade: who may read the audit, delete a cube or set its TTL, and what the TTL purges.</summary>
+public sealed class GovernanceTests : IAsyncLifetime
+{
+    private static readonly Scope Alice = new("acme", "alice");
+    private static readonly Scope Bob = new("acme", "bob");
+    private static readonly Scope Carol = new("acme", "carol");
+    private readonly ManualTime clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
+    private MemoryOS memory = null!;
+
+    public async Task InitializeAsync()
+    {
+        memory = InMemoryMemory.Open(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
+    }
+
+    public async Task DisposeAsync() => await memory.DisposeAsync();
+
+    [Fact]
+    public async Task The_audit_of_a_cube_is_refused_to_a_scope_that_cannot_read_it()
+    {
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("quarterly numbers"));
+
+        Assert.Contains(await memory.GetCubeAuditAsync(Bob, "notes"), r => r.Action == "add");
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.GetCubeAuditAsync(Carol, "notes"));
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.GetCubeAuditAsync(Alice, "nowhere"));
+        Assert.DoesNotContain(await memory.GetAuditAsync(Carol), r => r.Action == "add");
+    }
+
+    [Fact]
+    public async Task Only_the_owner_deletes_a_cube_and_its_audit_line_outlives_it()
+    {
+        var note = await memory.AddAsync(Alice, "notes", new MemoryDraft("doomed note"));
+
+        var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => memory.DeleteCubeAsync(Bob, "notes"));
+        Assert.Contains("owner", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.DeleteCubeAsync(Carol, "notes"));
+        string cubeId = (await memory.OpenCubeAsync(Alice, "notes")).Id;
+
+        Assert.Equal(1, await memory.DeleteCubeAsync(Alice, "notes"));
+
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.SearchAsync(Bob, "notes", "doomed"));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, note.Id));
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.DeleteCubeAsync(Alice, "notes"));
+        var line = Assert.Single(await memory.GetAuditAsync(Alice), r => r.Action == "cube.delete");
+        Assert.Equal((cubeId, "notes", (string?)null), (line.CubeId, line.Detail, line.MemoryId));
+        Assert.DoesNotContain(await memory.GetAuditAsync(Bob), r => r.Action == "cube.delete");
+    }
+
+    [Fact]
+    public async Task Only_the_owner_sets_the_hard_delete_ttl_and_negative_days_are_refused()
+    {
+        await memory.SetPolicyAsync(Bob, "notes", new CubePolicy { RetentionDays = 30 });
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.SetPolicyAsync(Bob, "notes", new CubePolicy { RetentionDays = 30, HardDeleteAfterDays = 1 }));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.SetPolicyAsync(Alice, "notes", new CubePolicy { HardDeleteAfterDays = -1 }));
+
+        var set = await memory.SetPolicyAsync(Alice, "notes", new CubePolicy { RetentionDays = 30, HardDeleteAfterDays = 90 });
+        Assert.Equal(90, set.Policy.HardDeleteAfterDays);
+        Assert.Equal(90, (await memory.OpenCubeAsync(Bob, "notes")).Policy.HardDeleteAfterDays);
+    }
+
+    [Fact]
+    public async Task The_ttl_purges_exactly_the_memories_recorded_longer_ago_than_it_in_any_state_but_frozen()
+    {
+        var old = await memory.AddAsync(Alice, "notes", new MemoryDraft("recorded first"));
+        var oldArchived = await memory.AddAsync(Alice, "notes", new MemoryDraft("recorded first, archived"));
+        var oldFrozen = await memory.AddAsync(Alice, "notes", new MemoryDraft("recorded first, on hold"));
+        clock.Advance(TimeSpan.FromDays(5));
+        var young = await memory.AddAsync(Alice, "notes", new MemoryDraft("recorded five days later"));
+
+        // An update and a state change later on do not restart the clock.
+        clock.Advance(TimeSpan.FromDays(4));
+        await memory.UpdateAsync(Alice, old.Id, new MemoryChange { Text = "recorded first, edited" });
+        await memory.SetStateAsync(Alice, oldArchived.Id, LifecycleState.Archived, "faded");
+        await memory.SetStateAsync(Alice, oldFrozen.Id, LifecycleState.Frozen, "legal hold");
+        await memory.SetPolicyAsync(Alice, "notes", new CubePolicy { HardDeleteAfterDays = 7 });
+        clock.Advance(TimeSpan.FromDays(1)); // 10 days after the first three, 5 after the young one
+
+        var runner = MaintenanceRunner.CreateDefault();
+        var dry = Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName], dryRun: true));
+        Assert.Equal(2, dry.Counts["purged"]);
+        Assert.Equal(4L, (await memory.GetStatsAsync(Alice, "notes")).ByState.Values.Sum());
+
+        var done = Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName]));
+        Assert.Equal((4, 2, 1, 1), (done.Counts["examined"], done.Counts["purged"], done.Counts["exempt"], done.Counts["kept"]));
+        Assert.Equal([old.Id, oldArchived.Id], done.Actions.Select(a => a.Id!.Value).Order());
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, old.Id));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, oldArchived.Id));
+        Assert.Equal(LifecycleState.Frozen, (await memory.GetAsync(Alice, oldFrozen.Id)).State);
+        Assert.Equal("recorded five days later", (await memory.GetAsync(Alice, young.Id)).Text);
+        Assert.Equal(2, (await memory.GetAuditAsync(Alice)).Count(r => r.Action == "purge" && r.Detail == "expired: cube TTL 7 d"));
+
+        // A TTL of 0 never deletes.
+        await memory.SetPolicyAsync(Alice, "notes", new CubePolicy());
+        clock.Advance(TimeSpan.FromDays(3650));
+        Assert.Equal(0, Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName])).Counts["purged"]);
+    }
+}
