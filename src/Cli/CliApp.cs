@@ -16,6 +16,7 @@ internal static class CliApp
         root.Subcommands.Add(MemoryCommands.Get(global, stdout, stderr));
         root.Subcommands.Add(MemoryCommands.Update(global, stdout, stderr));
         root.Subcommands.Add(MemoryCommands.History(global, stdout, stderr));
+        root.Subcommands.Add(AuditCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(LinksCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(MemoryCommands.Delete(global, stdout, stderr));
         root.Subcommands.Add(MemoryCommands.State(global, stdout, stderr));

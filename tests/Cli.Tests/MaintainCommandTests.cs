@@ -69,7 +69,7 @@ public sealed class MaintainCommandTests : IDisposable
         await cli.RunAsync("add", "two", "--cube", "b");
         var done = (await Lines("maintain", "--all-cubes", "--dry-run"))[^1];
         Assert.Equal(2, done.GetProperty("cubes").GetInt32());
-        Assert.Equal(["forgetting", "consolidation", "linking"], done.GetProperty("jobs").EnumerateArray().Select(j => j.GetString()));
+        Assert.Equal(["expiry", "forgetting", "consolidation", "linking"], done.GetProperty("jobs").EnumerateArray().Select(j => j.GetString()));
 
         var (code, _, error) = await cli.RunAsync("maintain", "--cube", "a", "--jobs", "defrag");
         Assert.Equal(1, code);

@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>cube create|list</c>, and the lazy creation of the cube named by <c>--cube</c> on first write.</summary>
+/// <summary><c>cube create|list</c> (grants, policy and delete have files of their own), and the lazy creation of the cube named by <c>--cube</c> on first write.</summary>
 internal static class CubeCommands
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
@@ -16,11 +16,12 @@ internal static class CubeCommands
         var noDedupe = new Option<bool>("--no-dedupe") { Description = "Keep identical content as separate memories." };
         var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold: 'maintain' archives memories whose retention e^(-t/S) falls below it (0..1; default: never forget)." };
         var retentionDays = new Option<int>("--retention-days") { Description = "'maintain' archives memories not recalled for this many days (default 0: keep)." };
-        var create = new Command("create", "Create a cube.") { name, description, noDedupe, forgetBelow, retentionDays };
+        var hardDelete = new Option<int>("--hard-delete-after-days") { Description = "TTL: 'maintain' and the service purge memories recorded more than this many days ago, frozen ones excepted (default 0: never)." };
+        var create = new Command("create", "Create a cube.") { name, description, noDedupe, forgetBelow, retentionDays, hardDelete };
         Verb.Bind(create, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
-            var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = parse.GetValue(forgetBelow), RetentionDays = parse.GetValue(retentionDays) };
+            var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = parse.GetValue(forgetBelow), RetentionDays = parse.GetValue(retentionDays), HardDeleteAfterDays = parse.GetValue(hardDelete) };
             var cube = await memory.CreateCubeAsync(ctx.Scope, parse.GetValue(name)!, parse.GetValue(description), policy, cancellationToken: ct);
             ctx.Output.Result(cube, $"Created cube [bold]{Markup.Escape(cube.Name)}[/] ({cube.Id}).");
 
@@ -48,7 +49,13 @@ internal static class CubeCommands
             return 0;
         });
 
-        return new Command("cube", "Manage cubes.") { create, list };
+        var cube = new Command("cube", "Manage cubes: create, list, grants, policy, delete.") { create, list, CubePolicyCommands.Create(g, stdout, stderr), CubeDeleteCommand.Create(g, stdout, stderr) };
+        foreach (var grants in CubeGrantCommands.Create(g, stdout, stderr))
+        {
+            cube.Subcommands.Add(grants);
+        }
+
+        return cube;
     }
 
     /// <summary>Opens the <c>--cube</c> cube for a write, creating it on first use (with a notice).</summary>

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using AgentMem.MemoryCore.Errors;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>audit [--memory ID] [--cube C] [--limit N]</c>: who did what, when, checked like the data it describes (a memory or
+/// cube you cannot read is refused; the tenant's trail shows the cubes you can read).
+/// </summary>
+internal static class AuditCommand
+{
+    private const int MaxLimit = 100_000;
+
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var memoryId = new Option<string?>("--memory") { Description = "Only this memory's trail." };
+        var limit = new Option<int>("--limit") { Description = $"Most records read, oldest first (1..{MaxLimit}).", DefaultValueFactory = _ => 1000 };
+        var command = new Command("audit", "Show the audit trail: of a memory (--memory), a cube (--cube given), or every cube you can read.") { memoryId, limit };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            int take = parse.GetValue(limit);
+            if (take < 1 || take > MaxLimit)
+            {
+                throw new MemoryValidationException($"--limit must be between 1 and {MaxLimit}; got {take}.");
+            }
+
+            string? id = parse.GetValue(memoryId);
+            bool cubeGiven = parse.GetResult(g.Cube) is { Implicit: false };
+            await using var memory = ctx.OpenMemory();
+            var records = id is not null
+                ? await memory.GetAuditAsync(ctx.Scope, Parsing.Id(id), take, ct)
+                : cubeGiven
+                    ? await memory.GetCubeAuditAsync(ctx.Scope, ctx.Cube, take, ct)
+                    : await memory.GetAuditAsync(ctx.Scope, null, take, ct);
+            ctx.Output.Result(new { records }, console =>
+            {
+                var table = new Table().Border(TableBorder.Rounded).AddColumns("at", "user", "agent", "action", "cube", "memory", "version", "detail");
+                foreach (var r in records)
+                {
+                    table.AddRow(r.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.User ?? ""), Markup.Escape(r.Agent ?? ""), Markup.Escape(r.Action),
+                        r.CubeId ?? "", r.MemoryId ?? "", r.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", Markup.Escape(r.Detail ?? ""));
+                }
+
+                console.Write(table);
+            });
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary><c>cube grants NAME</c>, <c>cube grant NAME</c>, <c>cube revoke NAME</c>: who besides the owner may read or write a cube.</summary>
+internal static class CubeGrantCommands
+{
+    public static IEnumerable<Command> Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        yield return Show(g, stdout, stderr);
+        yield return Grant(g, stdout, stderr);
+        yield return Revoke(g, stdout, stderr);
+    }
+
+    private static Command Show(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var name = new Argument<string>("name") { Description = "Cube (id or name)." };
+        var command = new Command("grants", "Show a cube's owner and grants (needs read access).") { name };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
+            Write(ctx, cube);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Grant(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var name = new Argument<string>("name") { Description = "Cube (id or name)." };
+        var (toUser, toAgent) = Grantee();
+        var access = new Option<string>("--access") { Description = "read, write or readwrite.", Required = true };
+        var command = new Command("grant", "Give a user and/or agent access to a cube (owner only); replaces their earlier grant.") { name, toUser, toAgent, access };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var grantee = RequireGrantee(parse.GetValue(toUser), parse.GetValue(toAgent));
+            var level = ParseAccess(parse.GetValue(access));
+            await using var memory = ctx.OpenMemory();
+            var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
+            var grants = cube.Grants.Where(x => !Same(x, grantee)).Append(new CubeGrant(grantee.User, grantee.Agent, level)).ToList();
+            Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, grants, ct));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Revoke(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var name = new Argument<string>("name") { Description = "Cube (id or name)." };
+        var (toUser, toAgent) = Grantee();
+        var command = new Command("revoke", "Remove the grant of a user and/or agent (owner only).") { name, toUser, toAgent };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            var grantee = RequireGrantee(parse.GetValue(toUser), parse.GetValue(toAgent));
+            await using var memory = ctx.OpenMemory();
+            var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
+            if (!cube.Grants.Any(x => Same(x, grantee)))
+            {
+                throw new MemoryValidationException($"Cube '{cube.Name}' has no grant for {Describe(grantee.User, grantee.Agent)}; 'agentmem cube grants {cube.Name}' lists them.");
+            }
+
+            Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, cube.Grants.Where(x => !Same(x, grantee)).ToList(), ct));
+            return 0;
+        });
+        return command;
+    }
+
+    // --user and --agent name the acting scope (global options), so the grantee has options of its own.
+    private static (Option<string?> User, Option<string?> Agent) Grantee() =>
+        (new Option<string?>("--to-user") { Description = "The user granted (omit for any user)." },
+         new Option<string?>("--to-agent") { Description = "The agent granted (omit for any agent)." });
+
+    private static (string? User, string? Agent) RequireGrantee(string? user, string? agent)
+    {
+        string? u = string.IsNullOrWhiteSpace(user) ? null : user.Trim();
+        string? a = string.IsNullOrWhiteSpace(agent) ? null : agent.Trim();
+        if (u is null && a is null)
+        {
+            throw new MemoryValidationException("Name the grantee with --to-user and/or --to-agent (a grant to nobody in particular would open the cube to the whole tenant).");
+        }
+
+        return (u, a);
+    }
+
+    private static CubeAccess ParseAccess(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "read" => CubeAccess.Read,
+        "write" => CubeAccess.Write,
+        "readwrite" or "read-write" or "rw" => CubeAccess.ReadWrite,
+        _ => throw new MemoryValidationException($"'{text}' is not an access level; use read, write or readwrite."),
+    };
+
+    private static bool Same(CubeGrant grant, (string? User, string? Agent) grantee) =>
+        string.Equals(grant.User, grantee.User, StringComparison.Ordinal) && string.Equals(grant.Agent, grantee.Agent, StringComparison.Ordinal);
+
+    private static string Describe(string? user, string? agent) => $"user {user ?? "*"}, agent {agent ?? "*"}";
+
+    private static void Write(CliContext ctx, MemCube cube)
+    {
+        var grants = cube.Grants.Select(x => new { user = x.User, agent = x.Agent, access = x.Access.ToString().ToLowerInvariant() }).ToList();
+        ctx.Output.Result(new { cube = cube.Name, id = cube.Id, owner = new { user = cube.Owner.User, agent = cube.Owner.Agent }, grants }, console =>
+        {
+            console.MarkupLine($"Cube [bold]{Markup.Escape(cube.Name)}[/], owner {Markup.Escape(Describe(cube.Owner.User, cube.Owner.Agent))}.");
+            if (cube.Grants.Count == 0)
+            {
+                console.MarkupLine("No grants: only the owner has access.");
+                return;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("user", "agent", "access");
+            foreach (var x in cube.Grants)
+            {
+                table.AddRow(Markup.Escape(x.User ?? "*"), Markup.Escape(x.Agent ?? "*"), x.Access.ToString().ToLowerInvariant());
+            }
+
+            console.Write(table);
+        });
+    }
+}

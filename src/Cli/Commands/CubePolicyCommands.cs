@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Globalization;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using Spectre.Console;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary><c>cube policy show|set NAME</c>: retention (archive), the hard-delete TTL, forgetting, limits, de-duplication.</summary>
+internal static class CubePolicyCommands
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var showName = new Argument<string>("name") { Description = "Cube (id or name)." };
+        var show = new Command("show", "Show a cube's policy.") { showName };
+        Verb.Bind(show, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.OpenMemory();
+            var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(showName)!, ct);
+            Write(ctx, cube);
+            return 0;
+        });
+
+        var name = new Argument<string>("name") { Description = "Cube (id or name)." };
+        var retention = new Option<int?>("--retention-days") { Description = "'maintain' archives memories not recalled for this many days (0: keep)." };
+        var hardDelete = new Option<int?>("--hard-delete-after-days") { Description = "TTL: 'maintain' and the service purge memories recorded more than this many days ago, frozen ones excepted (0: never; owner only)." };
+        var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold between 0 and 1 (0: never forget)." };
+        var maxItems = new Option<int?>("--max-items") { Description = "Most live memories the cube takes (0: no limit)." };
+        var dedupe = new Option<bool?>("--dedupe") { Description = "true: identical content is stored once; false: kept as separate memories." };
+        var set = new Command("set", "Change a cube's policy; options not given keep their value (write access; the TTL is the owner's).") { name, retention, hardDelete, forgetBelow, maxItems, dedupe };
+        Verb.Bind(set, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            int? r = parse.GetValue(retention), h = parse.GetValue(hardDelete), m = parse.GetValue(maxItems);
+            double? f = parse.GetValue(forgetBelow);
+            bool? d = parse.GetValue(dedupe);
+            if (r is null && h is null && m is null && f is null && d is null)
+            {
+                throw new MemoryValidationException("Nothing to change: give at least one of --retention-days, --hard-delete-after-days, --forget-below, --max-items, --dedupe.");
+            }
+
+            await using var memory = ctx.OpenMemory();
+            var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
+            var policy = cube.Policy with
+            {
+                RetentionDays = r ?? cube.Policy.RetentionDays,
+                HardDeleteAfterDays = h ?? cube.Policy.HardDeleteAfterDays,
+                MaxItems = m ?? cube.Policy.MaxItems,
+                ForgettingThreshold = f is null ? cube.Policy.ForgettingThreshold : f == 0 ? null : f,
+                Deduplicate = d ?? cube.Policy.Deduplicate,
+            };
+            Write(ctx, await memory.SetPolicyAsync(ctx.Scope, cube.Id, policy, ct));
+            return 0;
+        });
+
+        return new Command("policy", "Show or change a cube's policy.") { show, set };
+    }
+
+    private static void Write(CliContext ctx, MemCube cube)
+    {
+        var p = cube.Policy;
+        ctx.Output.Result(new { cube = cube.Name, id = cube.Id, policy = p }, console =>
+        {
+            console.MarkupLine($"Cube [bold]{Markup.Escape(cube.Name)}[/]:");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("setting", "value");
+            table.AddRow("retention-days (archive)", Days(p.RetentionDays, "keep"));
+            table.AddRow("hard-delete-after-days (TTL)", Days(p.HardDeleteAfterDays, "never"));
+            table.AddRow("forget-below", p.ForgettingThreshold?.ToString(CultureInfo.InvariantCulture) ?? "never");
+            table.AddRow("max-items", p.MaxItems == 0 ? "no limit" : p.MaxItems.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("dedupe", p.Deduplicate ? "true" : "false");
+            console.Write(table);
+        });
+    }
+
+    private static string Days(int days, string none) => days == 0 ? $"0 ({none})" : days.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,105 @@
+namespace AgentMem.Cli.Tests;
+
+/// <summary>cube grants/grant/revoke, cube policy, cube delete and audit: what they print, who they refuse, and bad input.</summary>
+public sealed class GovernanceVerbTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public async Task The_owner_grants_and_revokes_a_writer_grantee_cannot_change_grants()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes", "--user", "alice")).Code);
+        var granted = await cli.JsonAsync("cube", "grant", "notes", "--to-user", "bob", "--access", "readwrite", "--user", "alice");
+        var grant = Assert.Single(granted.GetProperty("grants").EnumerateArray());
+        Assert.Equal(("bob", "readwrite"), (grant.GetProperty("user").GetString(), grant.GetProperty("access").GetString()));
+
+        Assert.Equal(0, (await cli.RunAsync("add", "bob writes here", "--cube", "notes", "--user", "bob")).Code);
+        var refused = await cli.RunAsync("cube", "grant", "notes", "--to-user", "carol", "--access", "read", "--user", "bob");
+        AssertUserError(refused, "owner");
+
+        var shown = await cli.JsonAsync("cube", "grants", "notes", "--user", "bob");
+        Assert.Single(shown.GetProperty("grants").EnumerateArray());
+        var revoked = await cli.JsonAsync("cube", "revoke", "notes", "--to-user", "bob", "--user", "alice");
+        Assert.Empty(revoked.GetProperty("grants").EnumerateArray());
+        AssertUserError(await cli.RunAsync("cube", "grants", "notes", "--user", "bob"), "no read access");
+    }
+
+    [Fact]
+    public async Task Policy_set_and_show_round_trip_and_the_ttl_is_run_by_maintain()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);
+        var set = await cli.JsonAsync("cube", "policy", "set", "notes", "--retention-days", "30", "--hard-delete-after-days", "7");
+        Assert.Equal((30, 7), (set.GetProperty("policy").GetProperty("retentionDays").GetInt32(), set.GetProperty("policy").GetProperty("hardDeleteAfterDays").GetInt32()));
+        var shown = await cli.JsonAsync("cube", "policy", "show", "notes");
+        Assert.Equal(7, shown.GetProperty("policy").GetProperty("hardDeleteAfterDays").GetInt32());
+
+        string id = (await cli.RunAsync("add", "short-lived", "--cube", "notes")).Out.Trim();
+        string later = DateTimeOffset.UtcNow.AddDays(8).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var done = await cli.RunAsync("maintain", "--cube", "notes", "--jobs", "expiry", "--as-of", later, "--json");
+        Assert.Equal(0, done.Code);
+        Assert.Contains("\"purged\":1", done.Out.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        AssertUserError(await cli.RunAsync("get", id), "No memory");
+    }
+
+    [Fact]
+    public async Task Cube_delete_needs_yes_and_the_owner_and_leaves_an_audit_line()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes", "--user", "alice")).Code);
+        Assert.Equal(0, (await cli.RunAsync("add", "doomed", "--cube", "notes", "--user", "alice")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "grant", "notes", "--to-user", "bob", "--access", "readwrite", "--user", "alice")).Code);
+
+        AssertUserError(await cli.RunAsync("cube", "delete", "notes", "--user", "alice"), "--yes");
+        AssertUserError(await cli.RunAsync("cube", "delete", "notes", "--yes", "--user", "bob"), "owner");
+        var deleted = await cli.JsonAsync("cube", "delete", "notes", "--yes", "--user", "alice");
+        Assert.Equal(1, deleted.GetProperty("memories").GetInt32());
+
+        AssertUserError(await cli.RunAsync("search", "doomed", "--cube", "notes", "--user", "alice"), "No cube");
+        var audit = await cli.JsonAsync("audit", "--user", "alice");
+        Assert.Contains(audit.GetProperty("records").EnumerateArray(), r => r.GetProperty("action").GetString() == "cube.delete");
+    }
+
+    [Fact]
+    public async Task Audit_of_a_cube_or_memory_you_cannot_read_is_refused()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "private", "--user", "alice")).Code);
+        string id = (await cli.RunAsync("add", "alice only", "--cube", "private", "--user", "alice")).Out.Trim();
+
+        var mine = await cli.JsonAsync("audit", "--cube", "private", "--user", "alice");
+        Assert.Contains(mine.GetProperty("records").EnumerateArray(), r => r.GetProperty("action").GetString() == "add");
+        AssertUserError(await cli.RunAsync("audit", "--cube", "private", "--user", "bob"), "no read access");
+        AssertUserError(await cli.RunAsync("audit", "--memory", id, "--user", "bob"), "no read access");
+        var tenant = await cli.JsonAsync("audit", "--user", "bob");
+        Assert.Empty(tenant.GetProperty("records").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("cube", "grant", "notes", "--access", "read")]
+    [InlineData("cube", "grant", "notes", "--to-user", "bob", "--access", "admin")]
+    [InlineData("cube", "revoke", "notes", "--to-user", "nobody")]
+    [InlineData("cube", "policy", "set", "notes")]
+    [InlineData("cube", "policy", "set", "notes", "--hard-delete-after-days", "-1")]
+    [InlineData("cube", "policy", "set", "notes", "--forget-below", "2")]
+    [InlineData("cube", "policy", "show", "missing")]
+    [InlineData("cube", "delete", "missing", "--yes")]
+    [InlineData("audit", "--limit", "0")]
+    [InlineData("audit", "--memory", "not-an-id")]
+    [InlineData("audit", "--cube", "missing")]
+    public async Task Bad_input_exits_non_zero_with_one_paragraph_and_no_stack_trace(params string[] args)
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);
+        var (code, output, error) = await cli.RunAsync(args);
+        Assert.NotEqual(0, code);
+        Assert.Equal(string.Empty, output);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static void AssertUserError((int Code, string Out, string Err) run, string fragment)
+    {
+        Assert.True(run.Code == 1, $"exit {run.Code}: {run.Err}");
+        Assert.Contains(fragment, run.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Err, StringComparison.Ordinal);
+    }
+}
