@@ -188,6 +188,39 @@ public sealed class MemoryOS : IAsyncDisposable
         return removed;
     }
 
+    /// <summary>
+    /// The TTL sweep a service runs in the background: for every cube of <paramref name="tenant"/> with a
+    /// <see cref="CubePolicy.HardDeleteAfterDays"/>, runs the <see cref="Forgetting.ExpiryJob"/> as the cube's owner (who
+    /// set the TTL), so each purge is audited under the owner. Returns how many memories were purged in all.
+    /// </summary>
+    /// <remarks>A system entry point: it acts for each owner, so only hosts call it, never on a request's behalf.</remarks>
+    public async Task<int> SweepExpiredAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        var job = new Forgetting.ExpiryJob();
+        int purged = 0;
+        foreach (var cube in await store.ListCubesAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            if (cube.Policy.HardDeleteAfterDays <= 0)
+            {
+                continue;
+            }
+
+            var context = new Maintenance.MaintenanceContext(this, cube.Owner, cube, time.GetUtcNow(), DryRun: false);
+            try
+            {
+                var result = await job.RunAsync(context, cancellationToken: cancellationToken).ConfigureAwait(false);
+                purged += result.Counts["purged"];
+            }
+            catch (CubeNotFoundException)
+            {
+                // Deleted while the sweep ran: nothing left to expire.
+            }
+        }
+
+        return purged;
+    }
+
     /// <summary>Adds one memory; returns its id (or the existing id when de-duplicated).</summary>
     public async Task<AddOutcome> AddAsync(Scope actor, string cube, MemoryDraft draft, CancellationToken cancellationToken = default)
     {

@@ -70,11 +70,16 @@ public static class AgentMemServer
         var composition = app.Services.GetRequiredService<ServerComposition>();
         _ = app.Services.GetRequiredService<MemoryOS>(); // opened now (a bad database fails here), and disposed with the application
         _ = options.TokenCounter; // loaded now, so the first /v1/context does not wait for the vocabulary
+        var tenants = options.RequireAuth ? options.ApiKeys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal).ToList() : [options.LocalTenant];
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer));
+        if (options.ExpirySweepInterval > TimeSpan.Zero)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => _ = ExpirySweep.RunAsync(composition.Memory, tenants, options.ExpirySweepInterval, log, app.Lifetime.ApplicationStopping));
+        }
+
         if (composition.Embeddings is { } state)
         {
             // Work a previous run left (stopped or killed before every memory had its vector) resumes without waiting for a search.
-            var tenants = options.RequireAuth ? options.ApiKeys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal).ToList() : [options.LocalTenant];
-            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer));
             app.Lifetime.ApplicationStarted.Register(() => _ = EmbeddingQueue.ResumeAsync(state, tenants, log, app.Lifetime.ApplicationStopping));
             if (state.Store is Stores.Postgres.PostgresMemoryStore shared)
             {
@@ -107,6 +112,7 @@ public static class AgentMemServer
         CubeEndpoints.Map(v1);
         MemoryEndpoints.Map(v1);
         SearchEndpoints.Map(v1);
+        AuditEndpoints.Map(v1);
         return app;
     }
 

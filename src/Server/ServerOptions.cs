@@ -52,12 +52,20 @@ public sealed class ServerOptions
     /// <summary>How long shutdown waits for in-flight requests (writes included) to finish (default 30 s).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often the service runs the cubes' hard-delete TTL (<c>CubePolicy.HardDeleteAfterDays</c>) in the background,
+    /// over the tenants of its API keys (or the local tenant); the first sweep runs at start. Default hourly;
+    /// <see cref="TimeSpan.Zero"/> turns the sweep off (then only <c>agentmem maintain</c> applies the TTL).
+    /// </summary>
+    public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work or are unsafe.</summary>
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Db, nameof(Db));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBodyBytes, 1024, nameof(MaxRequestBodyBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownTimeout, TimeSpan.Zero, nameof(ShutdownTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ExpirySweepInterval, TimeSpan.Zero, nameof(ExpirySweepInterval));
         foreach (var entry in ApiKeys)
         {
             ArgumentNullException.ThrowIfNull(entry, nameof(ApiKeys));

@@ -104,4 +104,22 @@ public sealed class GovernanceTests : IAsyncLifetime
         clock.Advance(TimeSpan.FromDays(3650));
         Assert.Equal(0, Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName])).Counts["purged"]);
     }
+
+    [Fact]
+    public async Task The_service_sweep_applies_every_cubes_ttl_as_its_owner_and_counts_what_it_purged()
+    {
+        await memory.CreateCubeAsync(Bob, "bobs", policy: new CubePolicy { HardDeleteAfterDays = 1 });
+        await memory.AddAsync(Bob, "bobs", new MemoryDraft("bob's old note"));
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("alice keeps hers (no TTL)"));
+        clock.Advance(TimeSpan.FromDays(2));
+        var fresh = await memory.AddAsync(Bob, "bobs", new MemoryDraft("bob's new note"));
+
+        Assert.Equal(1, await memory.SweepExpiredAsync("acme"));
+
+        Assert.Equal([fresh.Id], await memory.ListAsync(Bob, "bobs").Select(m => m.Id).ToListAsync());
+        Assert.Single(await memory.ListAsync(Alice, "notes").ToListAsync());
+        var purge = Assert.Single(await memory.GetAuditAsync(Bob), r => r.Action == "purge");
+        Assert.Equal("bob", purge.User);
+        Assert.Equal(0, await memory.SweepExpiredAsync("acme"));
+    }
 }

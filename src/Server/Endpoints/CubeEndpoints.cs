@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace AgentMem.Server.Endpoints;
 
-/// <summary><c>/v1/cubes</c>: create and list the tenant's cubes.</summary>
+/// <summary><c>/v1/cubes</c>: create, list and delete the tenant's cubes; read and change their grants and policy.</summary>
 internal static class CubeEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
@@ -25,6 +25,72 @@ internal static class CubeEndpoints
         cubes.MapGet("/", ListAsync).WithName("ListCubes")
             .WithSummary("List cubes")
             .WithDescription("The tenant's cubes that the acting user and agent may read.");
+        cubes.MapDelete("/{cube}", DeleteAsync).WithName("DeleteCube")
+            .WithSummary("Delete a cube")
+            .WithDescription("Deletes the cube (id or name) with every memory in it, their history, links, embeddings and change feed, for good. "
+                + "Only the owner may (403 otherwise); an unknown cube answers 404. One audit line without content outlives the cube.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        cubes.MapGet("/{cube}/grants", GetGrantsAsync).WithName("GetCubeGrants")
+            .WithSummary("Get a cube's grants")
+            .WithDescription("The cube's owner and the access given to others. Needs read access (403), unknown cubes 404.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        cubes.MapPut("/{cube}/grants", SetGrantsAsync).WithName("SetCubeGrants")
+            .WithSummary("Replace a cube's grants")
+            .WithDescription("Replaces the whole list of grants (empty revokes all). Only the owner may: a grantee, even a writer, gets 403.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithRequestExample("""{"grants":[{"user":"bob","agent":null,"access":"read"}],"user":"caroline"}""");
+        cubes.MapGet("/{cube}/policy", GetPolicyAsync).WithName("GetCubePolicy")
+            .WithSummary("Get a cube's policy")
+            .WithDescription("Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        cubes.MapPut("/{cube}/policy", SetPolicyAsync).WithName("SetCubePolicy")
+            .WithSummary("Change a cube's policy")
+            .WithDescription("Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories "
+                + "are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithRequestExample("""{"retentionDays":90,"hardDeleteAfterDays":365,"user":"caroline"}""");
+    }
+
+    private static async Task<Ok<CubeDeletedDto>> DeleteAsync(string cube, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
+    {
+        int removed = await memory.DeleteCubeAsync(RequestScope.For(context, user, agent), cube, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new CubeDeletedDto(cube, removed));
+    }
+
+    private static async Task<Ok<CubeGrantsDto>> GetGrantsAsync(string cube, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
+    {
+        var found = await memory.OpenCubeAsync(RequestScope.For(context, user, agent), cube, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(CubeGrantsDto.From(found));
+    }
+
+    private static async Task<Ok<CubeGrantsDto>> SetGrantsAsync(string cube, SetGrantsRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    {
+        var grants = (request.Grants ?? throw new MemoryCore.Errors.MemoryValidationException("'grants' is required (an empty list revokes every grant)."))
+            .Select(g => (g ?? throw new MemoryCore.Errors.MemoryValidationException("Grants must not be null.")).ToGrant())
+            .ToList();
+        var updated = await memory.SetGrantsAsync(RequestScope.For(context, request.User, request.Agent), cube, grants, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(CubeGrantsDto.From(updated));
+    }
+
+    private static async Task<Ok<CubePolicyDto>> GetPolicyAsync(string cube, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
+    {
+        var found = await memory.OpenCubeAsync(RequestScope.For(context, user, agent), cube, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(CubePolicyDto.From(found.Policy));
+    }
+
+    private static async Task<Ok<CubePolicyDto>> SetPolicyAsync(string cube, SetPolicyRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    {
+        var scope = RequestScope.For(context, request.User, request.Agent);
+        var current = await memory.OpenCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false);
+        var updated = await memory.SetPolicyAsync(scope, current.Id, request.Apply(current.Policy), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(CubePolicyDto.From(updated.Policy));
     }
 
     private static async Task<Created<CubeDto>> CreateAsync(CreateCubeRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)

@@ -1,0 +1,45 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.Server.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace AgentMem.Server.Endpoints;
+
+/// <summary><c>/v1/audit</c>: the audit trail of a memory, a cube or the tenant, checked like the data it describes.</summary>
+internal static class AuditEndpoints
+{
+    private const int DefaultLimit = 200;
+    private const int MaxLimit = 1000;
+
+    public static void Map(RouteGroupBuilder v1)
+    {
+        v1.MapGet("/audit", ReadAsync).WithName("ReadAudit").WithTags("Audit")
+            .WithSummary("Read the audit trail")
+            .WithDescription("Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the "
+                + "memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of "
+                + "every cube the caller can read and its own lines that name no cube or a deleted cube. `limit` 1..1000 (default 200) bounds "
+                + "the records read before that filter.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> ReadAsync(MemoryOS memoryOS, HttpContext context, string? cube, string? memory, int? limit, string? user, string? agent, CancellationToken cancellationToken)
+    {
+        int take = limit ?? DefaultLimit;
+        if (take < 1 || take > MaxLimit)
+        {
+            throw new MemoryValidationException($"limit must be between 1 and {MaxLimit}; got {take}.");
+        }
+
+        var scope = RequestScope.For(context, user, agent);
+        var records = !string.IsNullOrWhiteSpace(memory)
+            ? await memoryOS.GetAuditAsync(scope, RequestScope.ParseId(memory), take, cancellationToken).ConfigureAwait(false)
+            : !string.IsNullOrWhiteSpace(cube)
+                ? await memoryOS.GetCubeAuditAsync(scope, cube, take, cancellationToken).ConfigureAwait(false)
+                : await memoryOS.GetAuditAsync(scope, null, take, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok<IReadOnlyList<AuditEntryDto>>(records.Select(AuditEntryDto.From).ToList());
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace AgentMem.Server.Tests;
+
+/// <summary>Grants, policy, audit and cube delete over REST: owners decide, grantees and strangers get 403, unknown cubes 404.</summary>
+public sealed class GovernanceEndpointTests
+{
+    [Fact]
+    public async Task Only_the_owner_changes_grants_a_writer_grantee_gets_403()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        await CreateAsync(client);
+
+        var granted = await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { grants = new[] { new { user = "bob", access = "readwrite" } }, user = "alice" });
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        var shown = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes/shared/grants?user=bob"));
+        Assert.Equal("alice", shown.GetProperty("ownerUser").GetString());
+        Assert.Equal("readwrite", Assert.Single(shown.GetProperty("grants").EnumerateArray().ToList()).GetProperty("access").GetString());
+
+        var refused = await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { grants = Array.Empty<object>(), user = "bob" });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("owner", (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/v1/cubes/shared/grants?user=carol")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/cubes/missing/grants?user=alice")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { grants = new[] { new { user = "bob", access = "admin" } }, user = "alice" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { user = "alice" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Policy_reads_and_merges_and_the_ttl_is_the_owners()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        await CreateAsync(client);
+        await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { grants = new[] { new { user = "bob", access = "readwrite" } }, user = "alice" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { hardDeleteAfterDays = 1, user = "bob" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { retentionDays = 30, user = "bob" })).StatusCode);
+        var set = await TestApp.ReadJsonAsync(await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { hardDeleteAfterDays = 365, user = "alice" }));
+        Assert.Equal((30, 365), (set.GetProperty("retentionDays").GetInt32(), set.GetProperty("hardDeleteAfterDays").GetInt32()));
+        var shown = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes/shared/policy?user=bob"));
+        Assert.Equal(365, shown.GetProperty("hardDeleteAfterDays").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { retentionDays = -1, user = "alice" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/v1/cubes/shared/policy?user=carol")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/cubes/missing/policy")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Audit_is_checked_like_the_data_it_describes()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        await CreateAsync(client);
+        var added = await client.PostAsJsonAsync("/v1/memories", new { text = "alice only", cube = "shared", user = "alice" });
+        string id = (await TestApp.ReadJsonAsync(added)).GetProperty("id").GetString()!;
+
+        var cube = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/audit?cube=shared&user=alice"));
+        Assert.Contains(cube.EnumerateArray(), r => r.GetProperty("action").GetString() == "add");
+        Assert.Single((await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/audit?memory={id}&user=alice"))).EnumerateArray());
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/v1/audit?cube=shared&user=carol")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/v1/audit?memory={id}&user=carol")).StatusCode);
+        Assert.Empty((await TestApp.ReadJsonAsync(await client.GetAsync("/v1/audit?user=carol"))).EnumerateArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/audit?cube=missing")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/audit?memory=not-an-id")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/audit?limit=0")).StatusCode);
+
+        // Another tenant's key finds nothing of it.
+        using var other = app.Client(TestApp.KeyB);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync("/v1/audit?cube=shared")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/v1/audit?memory={id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Only_the_owner_deletes_a_cube_then_it_is_gone()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        await CreateAsync(client);
+        await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { grants = new[] { new { user = "bob", access = "readwrite" } }, user = "alice" });
+        await client.PostAsJsonAsync("/v1/memories", new { text = "doomed otters", cube = "shared", user = "alice" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.DeleteAsync("/v1/cubes/shared?user=bob")).StatusCode);
+        using var other = app.Client(TestApp.KeyB);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.DeleteAsync("/v1/cubes/shared")).StatusCode);
+        var deleted = await TestApp.ReadJsonAsync(await client.DeleteAsync("/v1/cubes/shared?user=alice"));
+        Assert.Equal(1, deleted.GetProperty("memories").GetInt32());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/v1/cubes/shared?user=alice")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync("/v1/search", new { query = "otters", cube = "shared", user = "alice" })).StatusCode);
+        var audit = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/audit?user=alice"));
+        Assert.Contains(audit.EnumerateArray(), r => r.GetProperty("action").GetString() == "cube.delete");
+    }
+
+    private static async Task CreateAsync(HttpClient client)
+    {
+        var created = await client.PostAsJsonAsync("/v1/cubes", new { name = "shared", user = "alice" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
+}
