@@ -31,6 +31,12 @@ OPERATIONS = {
     "MemoryLinks": "links",
     "Search": "search",
     "BuildContext": "context",
+    "DeleteCube": "delete_cube",
+    "GetCubeGrants": "get_grants",
+    "SetCubeGrants": "set_grants",
+    "GetCubePolicy": "get_policy",
+    "SetCubePolicy": "set_policy",
+    "ReadAudit": "read_audit",
 }
 
 
@@ -154,3 +160,27 @@ class AgentMemClient:
     def context(self, query: str, cube: str | None = None, budget: int | None = None, mode: str | None = None,
                 user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         return self.request("POST", "/v1/context", _fields(query=query, cube=cube, budget=budget, mode=mode, user=user, agent=agent))
+
+    def delete_cube(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        """Deletes the cube with all its memories for good (owner only); returns ``{"cube", "memories"}``."""
+        return self.request("DELETE", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}", query={"user": user, "agent": agent})
+
+    def get_grants(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        """The cube's owner and grants."""
+        return self.request("GET", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/grants", query={"user": user, "agent": agent})
+
+    def set_grants(self, cube: str, grants: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        """Replaces the whole list of grants (``{"user", "agent", "access": "read"|"write"|"readwrite"}``); owner only."""
+        return self.request("PUT", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/grants", _fields(grants=grants, user=user, agent=agent))
+
+    def get_policy(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        return self.request("GET", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/policy", query={"user": user, "agent": agent})
+
+    def set_policy(self, cube: str, user: str | None = None, agent: str | None = None, **policy: Any) -> dict[str, Any]:
+        """Changes the members given (retentionDays, hardDeleteAfterDays, maxItems, contextTokenBudget, forgettingThreshold, deduplicate)."""
+        return self.request("PUT", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/policy", _fields(user=user, agent=agent, **policy))
+
+    def read_audit(self, cube: str | None = None, memory_id: str | None = None, limit: int | None = None,
+                   user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        """The audit trail of a memory, a cube, or every cube the caller can read, oldest first (no content)."""
+        return self.request("GET", "/v1/audit", query={"cube": cube, "memory": memory_id, "limit": limit, "user": user, "agent": agent})

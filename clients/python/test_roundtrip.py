@@ -109,6 +109,34 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(wrong.exception.status, 401)
         self.assertIn("not valid", wrong.exception.detail)
 
+    def test_10_grants_policy_audit_and_cube_delete(self):
+        cube = self.cube + "-gov"
+        self.client.create_cube(cube, user="alice")
+        granted = self.client.set_grants(cube, [{"user": "bob", "access": "readwrite"}], user="alice")
+        self.assertEqual([g["user"] for g in granted["grants"]], ["bob"])
+        self.assertEqual(self.client.get_grants(cube, user="bob")["ownerUser"], "alice")
+        with self.assertRaises(AgentMemError) as grantee:
+            self.client.set_grants(cube, [], user="bob")
+        self.assertEqual(grantee.exception.status, 403)
+
+        policy = self.client.set_policy(cube, user="alice", retentionDays=30, hardDeleteAfterDays=365)
+        self.assertEqual((policy["retentionDays"], policy["hardDeleteAfterDays"]), (30, 365))
+        self.assertEqual(self.client.get_policy(cube, user="bob")["hardDeleteAfterDays"], 365)
+
+        self.client.add("governed note", cube=cube, user="alice")
+        self.assertIn("add", [r["action"] for r in self.client.read_audit(cube=cube, user="alice")])
+        with self.assertRaises(AgentMemError) as stranger:
+            self.client.read_audit(cube=cube, user="carol")
+        self.assertEqual(stranger.exception.status, 403)
+
+        with self.assertRaises(AgentMemError) as not_owner:
+            self.client.delete_cube(cube, user="bob")
+        self.assertEqual(not_owner.exception.status, 403)
+        self.assertEqual(self.client.delete_cube(cube, user="alice")["memories"], 1)
+        with self.assertRaises(AgentMemError) as gone:
+            self.client.get_policy(cube, user="alice")
+        self.assertEqual(gone.exception.status, 404)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
