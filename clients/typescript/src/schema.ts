@@ -48,6 +48,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cubes/{cube}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a cube
+         * @description Deletes the cube (id or name) with every memory in it, their history, links, embeddings and change feed, for good. Only the owner may (403 otherwise); an unknown cube answers 404. One audit line without content outlives the cube.
+         */
+        delete: operations["DeleteCube"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cubes/{cube}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a cube's grants
+         * @description The cube's owner and the access given to others. Needs read access (403), unknown cubes 404.
+         */
+        get: operations["GetCubeGrants"];
+        /**
+         * Replace a cube's grants
+         * @description Replaces the whole list of grants (empty revokes all). Only the owner may: a grantee, even a writer, gets 403.
+         */
+        put: operations["SetCubeGrants"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cubes/{cube}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a cube's policy
+         * @description Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access.
+         */
+        get: operations["GetCubePolicy"];
+        /**
+         * Change a cube's policy
+         * @description Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).
+         */
+        put: operations["SetCubePolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/memories": {
         parameters: {
             query?: never;
@@ -220,6 +288,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit trail
+         * @description Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of every cube the caller can read and its own lines that name no cube or a deleted cube. `limit` 1..1000 (default 200) bounds the records read before that filter.
+         */
+        get: operations["ReadAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -358,6 +446,16 @@ export interface components {
             /** @description The owning agent. */
             agent?: null | string;
         };
+        /** @description What `DELETE /v1/cubes/{cube}` removed. */
+        CubeDeletedDto: {
+            /** @description The cube deleted, as named in the request. */
+            cube: string;
+            /**
+             * Format: int32
+             * @description How many memories went with it.
+             */
+            memories: number;
+        };
         /** @description A cube, as the API returns it. */
         CubeDto: {
             /** @description Cube id. */
@@ -377,6 +475,56 @@ export interface components {
              * @description When it was created.
              */
             createdAt: string;
+        };
+        /** @description Access given to a user and/or agent besides the cube's owner. */
+        CubeGrantDto: {
+            /** @description The user granted, or null for any user. */
+            user?: null | string;
+            /** @description The agent granted, or null for any agent. */
+            agent?: null | string;
+            /** @description `read`, `write` or `readwrite`. */
+            access: string;
+        };
+        /** @description Who may use a cube: its owner, who alone may change the grants, and the grants. */
+        CubeGrantsDto: {
+            /** @description Cube name. */
+            cube: string;
+            /** @description Owning user. */
+            ownerUser?: null | string;
+            /** @description Owning agent. */
+            ownerAgent?: null | string;
+            /** @description Access given to others. */
+            grants: components["schemas"]["CubeGrantDto"][];
+        };
+        /** @description A cube's policy. Limits of zero mean none. */
+        CubePolicyDto: {
+            /** @description Whether identical content is stored once. */
+            deduplicate: boolean;
+            /**
+             * Format: int32
+             * @description Maintenance archives memories not recalled for this many days (0: keep).
+             */
+            retentionDays: number;
+            /**
+             * Format: int32
+             * @description TTL: memories recorded more than this many days ago are purged, frozen ones excepted (0: never).
+             */
+            hardDeleteAfterDays: number;
+            /**
+             * Format: int32
+             * @description Most live memories the cube takes.
+             */
+            maxItems: number;
+            /**
+             * Format: int32
+             * @description Token budget for context built from the cube (0: the caller's).
+             */
+            contextTokenBudget: number;
+            /**
+             * Format: double
+             * @description Retention (0..1) below which maintenance archives a memory; null never forgets.
+             */
+            forgettingThreshold?: null | number;
         };
         /** @description The background embedder's progress, as counts over every tenant (no data, no tenant names). */
         EmbeddingHealth: {
@@ -634,6 +782,49 @@ export interface components {
              */
             pendingEmbeddings?: number;
         };
+        /** @description Body of `PUT /v1/cubes/{cube}/grants`: the complete new list (it replaces the old one). */
+        SetGrantsRequest: {
+            /** @description Every grant the cube should have; empty revokes them all. */
+            grants?: null | components["schemas"]["CubeGrantDto"][];
+            /** @description The acting user (must be the owner). */
+            user?: null | string;
+            /** @description The acting agent. */
+            agent?: null | string;
+        };
+        /** @description Body of `PUT /v1/cubes/{cube}/policy`: members left out keep their value. */
+        SetPolicyRequest: {
+            /** @description Whether identical content is stored once. */
+            deduplicate?: null | boolean;
+            /**
+             * Format: int32
+             * @description Archive after this many days without recall (0: keep).
+             */
+            retentionDays?: null | number;
+            /**
+             * Format: int32
+             * @description TTL in days (0: never); only the owner may change it.
+             */
+            hardDeleteAfterDays?: null | number;
+            /**
+             * Format: int32
+             * @description Most live memories (0: no limit).
+             */
+            maxItems?: null | number;
+            /**
+             * Format: int32
+             * @description Token budget for context (0: the caller's).
+             */
+            contextTokenBudget?: null | number;
+            /**
+             * Format: double
+             * @description Forgetting threshold between 0 and 1; 0 turns forgetting off.
+             */
+            forgettingThreshold?: null | number;
+            /** @description The acting user. */
+            user?: null | string;
+            /** @description The acting agent. */
+            agent?: null | string;
+        };
         /** @enum {unknown} */
         SourceKind: "conversation" | "document" | "tool" | "system" | "agent" | null;
         /** @description Body of `PATCH /v1/memories/{id}`: null members keep their value; every update is a new version. */
@@ -806,6 +997,350 @@ export interface operations {
             };
             /** @description The memory is frozen or deleted, the cube name is taken, or the cube is full. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DeleteCube: {
+        parameters: {
+            query?: {
+                user?: string;
+                agent?: string;
+            };
+            header?: never;
+            path: {
+                cube: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CubeDeletedDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetCubeGrants: {
+        parameters: {
+            query?: {
+                user?: string;
+                agent?: string;
+            };
+            header?: never;
+            path: {
+                cube: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CubeGrantsDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SetCubeGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cube: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grants": [
+                 *         {
+                 *           "user": "bob",
+                 *           "agent": null,
+                 *           "access": "read"
+                 *         }
+                 *       ],
+                 *       "user": "caroline"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetGrantsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CubeGrantsDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetCubePolicy: {
+        parameters: {
+            query?: {
+                user?: string;
+                agent?: string;
+            };
+            header?: never;
+            path: {
+                cube: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CubePolicyDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SetCubePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cube: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "retentionDays": 90,
+                 *       "hardDeleteAfterDays": 365,
+                 *       "user": "caroline"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetPolicyRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CubePolicyDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1624,6 +2159,68 @@ export interface operations {
             };
             /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ReadAudit: {
+        parameters: {
+            query?: {
+                cube?: string;
+                memory?: string;
+                limit?: number;
+                user?: string;
+                agent?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryDto"][];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
