@@ -240,6 +240,33 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task Deleting_a_cube_drops_its_cached_index_and_removes_its_index_folder_and_a_search_is_refused()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var random = new Random(13);
+        var retrievers = DefaultRetrievers.Create(Store, state: new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 10 });
+        var state = ((HybridRetriever)retrievers[0]).State;
+        await using var os = new MemoryOS(Store, retrievers);
+        var doomed = await os.CreateCubeAsync(Me, "doomed");
+        var kept = await os.CreateCubeAsync(Me, "kept");
+        await os.AddBatchAsync(Me, "doomed", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        await os.AddBatchAsync(Me, "kept", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        Assert.NotEmpty(await os.SearchAsync(Me, "doomed", "tea"));
+        Assert.NotEmpty(await os.SearchAsync(Me, "kept", "tea"));
+        state.Clear(); // checkpoints both cubes: their folders exist now
+        string folder = state.CubeFolder(Me.Tenant, doomed.Id)!;
+        Assert.True(Directory.Exists(folder));
+
+        await os.DeleteCubeAsync(Me, "doomed");
+
+        Assert.False(Directory.Exists(folder));
+        Assert.Null(state.AppliedSequence(Me.Tenant, doomed.Id));
+        Assert.True(Directory.Exists(state.CubeFolder(Me.Tenant, kept.Id)));
+        await Assert.ThrowsAsync<MemoryCore.Errors.CubeNotFoundException>(() => os.SearchAsync(Me, "doomed", "tea"));
+        Assert.NotEmpty(await os.SearchAsync(Me, "kept", "tea"));
+    }
+
+    [Fact]
     public async Task Closing_rewrites_the_snapshot_only_when_the_index_moved_past_it()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
