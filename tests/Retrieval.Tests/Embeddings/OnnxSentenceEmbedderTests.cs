@@ -48,6 +48,7 @@ public sealed class OnnxSentenceEmbedderTests
         Assert.Equal(prefixed, asQuery[0].Vector.ToArray());
         Assert.NotEqual(asText[0].Vector.ToArray(), asQuery[0].Vector.ToArray());
         Assert.StartsWith("snowflake-arctic-embed-xs@", embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId);
+        Assert.EndsWith("+t2", embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId); // vectors from the older token split are keyed apart
     }
 
     [Fact]

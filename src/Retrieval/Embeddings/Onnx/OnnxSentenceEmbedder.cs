@@ -38,6 +38,9 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     private readonly EmbeddingGeneratorMetadata metadata;
     private readonly bool takesTokenTypes;
 
+    /// <summary>Changes whenever the same weights would see different token ids for the same text.</summary>
+    internal const string TokenizationRevision = "t2";
+
     private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, SentenceModelCard card, string version, OnnxEmbedderOptions options, string source)
     {
         options.Validate();
@@ -77,7 +80,10 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             throw;
         }
 
-        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}", Dimension);
+        // The tokenisation revision is part of the model id, so vectors persisted under an older split are keyed apart and
+        // recomputed by the background queue instead of being mixed with new ones (t2: BERT's punctuation split, which keeps
+        // ASCII symbols such as '+' that the library's default split dropped).
+        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}", Dimension);
     }
 
     /// <summary>The model card in force (pooling, prefixes).</summary>
