@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Import;
 using AgentMem.MemoryCore.Ports;
@@ -30,11 +29,11 @@ internal static class FormatSamples
         RunCli(options.CliDll, "--db", db, "export", "--out", cube);
         targets.Add(new FormatTarget("SQLite database", db, ReadDatabase));
         targets.Add(new FormatTarget("cube archive (agentmem.cube)", cube,
-            path => { using var reader = new StreamReader(path, Encoding.UTF8); CubeArchiveReader.ReadAsync(reader, "default").GetAwaiter().GetResult(); }));
+            path => CubeArchiveReader.ReadFileAsync(path, "default").GetAwaiter().GetResult()));
         targets.Add(new FormatTarget("conversation import", conversation,
             path => ConversationReader.ReadFileAsync(path).GetAwaiter().GetResult()));
         string mem0 = Path.Combine(repoRoot, "tests", "Cli.Tests", "Fixtures", "mem0-export.json");
-        targets.Add(new FormatTarget("Mem0 import", mem0, path => Mem0Reader.Read(File.ReadAllText(path), "default", "cube1")));
+        targets.Add(new FormatTarget("Mem0 import", mem0, path => Mem0Reader.ReadFile(path, "default", "cube1")));
 
         var random = new Random(options.Seed);
         string hnsw = Path.Combine(folder, "valid.hnsw");

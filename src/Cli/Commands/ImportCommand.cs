@@ -64,11 +64,7 @@ internal static class ImportCommand
         var command = new Command("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused.") { file };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            CubeArchive archive;
-            using (var reader = new StreamReader(parse.GetValue(file)!.FullName, System.Text.Encoding.UTF8))
-            {
-                archive = await CubeArchiveReader.ReadAsync(reader, ctx.Scope.Tenant, ct);
-            }
+            var archive = await CubeArchiveReader.ReadFileAsync(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, ct);
 
             if (parse.GetResult(g.Cube) is { Implicit: false })
             {
@@ -108,11 +104,10 @@ internal static class ImportCommand
         var command = new Command("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance).") { file };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
-            string json = await File.ReadAllTextAsync(parse.GetValue(file)!.FullName, ct);
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out _);
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
-            var items = Mem0Reader.Read(json, ctx.Scope.Tenant, cube.Id);
+            var items = Mem0Reader.ReadFile(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, cube.Id);
             var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", cube.Id, null, null, "mem0");
             var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false, cube.Policy.MaxItems), audit, ct);
             if (ctx.Output.IsJson)

@@ -6,6 +6,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.MemoryCore.Export;
 
@@ -15,6 +16,30 @@ namespace AgentMem.MemoryCore.Export;
 /// </summary>
 public static class CubeArchiveReader
 {
+    /// <summary>
+    /// Reads the archive file at <paramref name="path"/>: bytes that are not UTF-8 are refused with their position (a
+    /// lenient decode would restore them silently as U+FFFD, not "exactly"); errors name the file.
+    /// </summary>
+    public static async Task<CubeArchive> ReadFileAsync(string path, string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        byte[] bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        if (Utf8Validation.DescribeInvalid(bytes) is { } invalid)
+        {
+            throw new MemoryValidationException($"{path}: not an agentmem.cube archive: {invalid}.");
+        }
+
+        using var reader = new StreamReader(new MemoryStream(bytes, writable: false), System.Text.Encoding.UTF8);
+        try
+        {
+            return await ReadAsync(reader, tenant, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MemoryValidationException ex)
+        {
+            throw new MemoryValidationException($"{path}: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Reads an archive. <paramref name="tenant"/> replaces the tenant the file names (imports land in the caller's tenant).</summary>
     public static async Task<CubeArchive> ReadAsync(TextReader reader, string tenant, CancellationToken cancellationToken = default)
     {

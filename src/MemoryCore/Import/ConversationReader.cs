@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.MemoryCore.Import;
 
@@ -27,10 +28,24 @@ public static class ConversationReader
     public static async Task<ConversationDocument> ReadAsync(Stream stream, string sourceName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        byte[] bytes;
+        using (var buffer = new MemoryStream())
+        {
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            bytes = buffer.ToArray();
+        }
+
+        // The JSON parser accepts invalid UTF-8 inside strings and only fails when one is read, untyped and without a
+        // position; checking first names the byte.
+        if (Utf8Validation.DescribeInvalid(bytes) is { } invalid)
+        {
+            throw new ConversationFormatException($"{sourceName}: not UTF-8 text: {invalid}.");
+        }
+
         JsonDocument json;
         try
         {
-            json = await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
+            json = await JsonDocument.ParseAsync(new MemoryStream(bytes, writable: false), default, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException ex)
         {
@@ -39,7 +54,15 @@ public static class ConversationReader
 
         using (json)
         {
-            return Parse(json.RootElement, sourceName);
+            try
+            {
+                return Parse(json.RootElement, sourceName);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Valid UTF-8 can still hold a string that does not decode: an escaped lone surrogate such as "\ud800".
+                throw new ConversationFormatException($"{sourceName}: a string cannot be decoded ({ex.Message}).", ex);
+            }
         }
     }
 

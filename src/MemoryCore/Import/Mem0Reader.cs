@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Text;
 using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore.Import;
@@ -22,7 +23,36 @@ namespace AgentMem.MemoryCore.Import;
 /// </remarks>
 public static class Mem0Reader
 {
-    /// <summary>Reads a Mem0 export file into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>.</summary>
+    /// <summary>
+    /// Reads the Mem0 export file at <paramref name="path"/>: bytes that are not UTF-8 are refused with their position
+    /// (a lenient decode would import them silently as U+FFFD); errors name the file.
+    /// </summary>
+    public static IReadOnlyList<MemoryItem> ReadFile(string path, string tenant, string cubeId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        if (Utf8Validation.DescribeInvalid(bytes) is { } invalid)
+        {
+            throw new MemoryValidationException($"{path}: not a Mem0 export: {invalid}.");
+        }
+
+        var text = bytes.AsSpan();
+        if (text.StartsWith(System.Text.Encoding.UTF8.Preamble))
+        {
+            text = text[System.Text.Encoding.UTF8.Preamble.Length..];
+        }
+
+        try
+        {
+            return Read(System.Text.Encoding.UTF8.GetString(text), tenant, cubeId);
+        }
+        catch (MemoryValidationException ex)
+        {
+            throw new MemoryValidationException($"{path}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads a Mem0 export (its text) into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>.</summary>
     public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId)
     {
         ArgumentNullException.ThrowIfNull(json);

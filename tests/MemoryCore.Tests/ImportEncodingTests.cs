@@ -1,0 +1,160 @@
+using System.Text;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Export;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Import;
+using AgentMem.MemoryCore.Model;
+using AgentMem.TestSupport;
+
+namespace AgentMem.MemoryCore.Tests;
+
+/// <summary>
+/// Import files whose bytes are not UTF-8 (a bad byte, a multi-byte sequence cut off at the end, an encoded surrogate),
+/// hold an escaped lone surrogate, or hold NUL. Each reader refuses them with its typed error naming the file (and the
+/// byte, line and column where the text stops being UTF-8), or reads them; never an untyped "cannot transcode" error
+/// (the failure campaign's finding in <see cref="ConversationReader"/>) and never a silent U+FFFD.
+/// </summary>
+public sealed class ImportEncodingTests : IDisposable
+{
+    private const string Marker = "MARKER";
+    private static readonly DateTimeOffset At = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private readonly TempFolder folder = new("import-encoding");
+
+    public static TheoryData<string, byte[], bool> InvalidBytes => new()
+    {
+        { "a lead byte without its continuation", [0xC3, 0x28], false },
+        { "a UTF-8 encoded surrogate", [0xED, 0xA0, 0x80], false },
+        { "an overlong encoding of '/'", [0xC0, 0xAF], false },
+        { "a multi-byte sequence cut off at the end of the file", [0xE2, 0x82], true },
+    };
+
+    public void Dispose() => folder.Dispose();
+
+    [Theory]
+    [MemberData(nameof(InvalidBytes))]
+    public async Task A_conversation_file_that_is_not_UTF8_is_a_format_error_naming_file_and_byte(string what, byte[] bad, bool atEnd)
+    {
+        var (path, offset) = Craft("conversation.json", ConversationJson(), bad, atEnd);
+        var ex = await Assert.ThrowsAsync<ConversationFormatException>(() => ConversationReader.ReadFileAsync(path));
+        AssertNames(ex, path, offset, what);
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidBytes))]
+    public void A_mem0_file_that_is_not_UTF8_is_a_validation_error_naming_file_and_byte(string what, byte[] bad, bool atEnd)
+    {
+        var (path, offset) = Craft("mem0.json", Mem0Json(), bad, atEnd);
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.ReadFile(path, "acme", "cube1"));
+        AssertNames(ex, path, offset, what);
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidBytes))]
+    public async Task A_cube_archive_that_is_not_UTF8_is_a_validation_error_naming_file_and_byte(string what, byte[] bad, bool atEnd)
+    {
+        var (path, offset) = Craft("cube.jsonl", await ArchiveJsonl(), bad, atEnd);
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(path, "acme"));
+        AssertNames(ex, path, offset, what);
+    }
+
+    [Fact]
+    public async Task An_escaped_lone_surrogate_is_a_typed_error_in_every_reader()
+    {
+        var conversation = Craft("conversation.json", ConversationJson(), "\\ud800"u8.ToArray(), false).Path;
+        var ex = await Assert.ThrowsAsync<ConversationFormatException>(() => ConversationReader.ReadFileAsync(conversation));
+        Assert.Contains(conversation, ex.Message, StringComparison.Ordinal);
+
+        var mem0 = Craft("mem0.json", Mem0Json(), "\\ud800"u8.ToArray(), false).Path;
+        Assert.Throws<MemoryValidationException>(() => Mem0Reader.ReadFile(mem0, "acme", "cube1"));
+
+        var cube = Craft("cube.jsonl", await ArchiveJsonl(), "\\ud800"u8.ToArray(), false).Path;
+        await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
+    }
+
+    [Fact]
+    public async Task A_raw_NUL_byte_is_invalid_JSON_and_an_escaped_one_is_kept_as_text()
+    {
+        var conversation = Craft("conversation.json", ConversationJson(), [0x00], false).Path;
+        await Assert.ThrowsAsync<ConversationFormatException>(() => ConversationReader.ReadFileAsync(conversation));
+        var mem0 = Craft("mem0.json", Mem0Json(), [0x00], false).Path;
+        Assert.Throws<MemoryValidationException>(() => Mem0Reader.ReadFile(mem0, "acme", "cube1"));
+        var cube = Craft("cube.jsonl", await ArchiveJsonl(), [0x00], false).Path;
+        await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
+
+        var escaped = Craft("conversation-nul.json", ConversationJson(), "\\u0000"u8.ToArray(), false).Path;
+        var doc = await ConversationReader.ReadFileAsync(escaped);
+        Assert.Contains('\0', doc.Sessions[0].Turns[0].Text);
+        var items = Mem0Reader.ReadFile(Craft("mem0-nul.json", Mem0Json(), "\\u0000"u8.ToArray(), false).Path, "acme", "cube1");
+        Assert.Contains('\0', items[0].Text);
+    }
+
+    [Fact]
+    public async Task A_byte_order_mark_is_still_accepted()
+    {
+        byte[] bom = [.. Encoding.UTF8.Preamble];
+        string conversation = folder.File("bom.json");
+        await File.WriteAllBytesAsync(conversation, [.. bom, .. Encoding.UTF8.GetBytes(ConversationJson().Replace(Marker, "ok", StringComparison.Ordinal))]);
+        Assert.Equal("x", (await ConversationReader.ReadFileAsync(conversation)).Id);
+
+        string mem0 = folder.File("bom-mem0.json");
+        await File.WriteAllBytesAsync(mem0, [.. bom, .. Encoding.UTF8.GetBytes(Mem0Json().Replace(Marker, "ok", StringComparison.Ordinal))]);
+        Assert.Single(Mem0Reader.ReadFile(mem0, "acme", "cube1"));
+
+        string cube = folder.File("bom-cube.jsonl");
+        await File.WriteAllBytesAsync(cube, [.. bom, .. Encoding.UTF8.GetBytes((await ArchiveJsonl()).Replace(Marker, "ok", StringComparison.Ordinal))]);
+        Assert.Single((await CubeArchiveReader.ReadFileAsync(cube, "acme")).Memories);
+    }
+
+    private static void AssertNames(Exception ex, string path, int offset, string what)
+    {
+        Assert.True(ex.Message.Contains(path, StringComparison.Ordinal), $"{what}: '{ex.Message}' does not name the file");
+        Assert.True(ex.Message.Contains($"invalid UTF-8 at byte {offset} ", StringComparison.Ordinal), $"{what}: '{ex.Message}' does not name byte {offset}");
+        Assert.Contains("line ", ex.Message, StringComparison.Ordinal);
+    }
+
+    // The valid text with the marker replaced by the bad bytes (or, atEnd, the marker removed and the bytes appended).
+    private (string Path, int Offset) Craft(string name, string text, byte[] bad, bool atEnd)
+    {
+        byte[] valid = Encoding.UTF8.GetBytes(text);
+        int at = valid.AsSpan().IndexOf(Encoding.UTF8.GetBytes(Marker));
+        Assert.True(at >= 0);
+        byte[] bytes = atEnd
+            ? [.. valid[..at], .. valid[(at + Marker.Length)..], .. bad]
+            : [.. valid[..at], .. bad, .. valid[(at + Marker.Length)..]];
+        string path = folder.File(name);
+        File.WriteAllBytes(path, bytes);
+        return (path, atEnd ? valid.Length - Marker.Length : at);
+    }
+
+    private static string ConversationJson() =>
+        """
+        {"format":"agentmem.conversation.v1","id":"x","sessions":[
+          {"id":"s1","turns":[{"speaker":"A","text":"caf MARKER au lait"}]}
+        ]}
+        """;
+
+    private static string Mem0Json() =>
+        """
+        [{"id":"m1","memory":"Likes MARKER tea","created_at":"2024-07-22T09:00:00Z","user_id":"alice"}]
+        """;
+
+    private static async Task<string> ArchiveJsonl()
+    {
+        var owner = new Scope("acme", "alice");
+        var cube = new MemCube { Id = "cube1", Name = "notes", Owner = owner, CreatedAt = At, UpdatedAt = At };
+        var item = new MemoryItem
+        {
+            Id = MemoryId.NewId(At),
+            CubeId = cube.Id,
+            Scope = owner,
+            Text = "Likes MARKER tea",
+            ContentHash = "h",
+            Provenance = new Provenance(SourceKind.Document, null, "alice", At),
+            UpdatedAt = At,
+        };
+        using var stream = new MemoryStream();
+        await CubeArchiveWriter.WriteAsync(new CubeArchive(cube, [[item]]), stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
