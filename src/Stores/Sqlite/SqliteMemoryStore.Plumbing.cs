@@ -33,9 +33,13 @@ public sealed partial class SqliteMemoryStore
             using var connection = OpenConnection();
             return Task.FromResult(work(connection));
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        catch (SqliteException ex) when (SqliteErrors.IsDamagedFile(ex))
         {
             throw Damaged(ex);
+        }
+        catch (Exception ex) when (IsUndecodable(ex))
+        {
+            throw Undecodable(ex);
         }
     }
 
@@ -70,13 +74,17 @@ public sealed partial class SqliteMemoryStore
             tx.Commit();
             return result;
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        catch (SqliteException ex) when (SqliteErrors.IsDamagedFile(ex))
         {
             throw Damaged(ex);
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteFull)
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Full)
         {
             throw Full(ex);
+        }
+        catch (Exception ex) when (IsUndecodable(ex))
+        {
+            throw Undecodable(ex);
         }
         finally
         {
@@ -90,6 +98,14 @@ public sealed partial class SqliteMemoryStore
 
     private StoreFormatException Damaged(SqliteException ex) =>
         new($"The database '{options.Path}' is damaged or was replaced by a non-AgentMem file: {ex.Message}", ex);
+
+    // Inside the store's work every parsed value (timestamps, ids, JSON columns, typed columns) comes from the file, so a
+    // value that does not parse is a damaged row (SQLite checks pages, not what the text in them means).
+    private static bool IsUndecodable(Exception ex) =>
+        ex is FormatException or System.Text.Json.JsonException or InvalidCastException or OverflowException;
+
+    private StoreFormatException Undecodable(Exception ex) =>
+        new($"The database '{options.Path}' holds a value that does not decode (a damaged row): {ex.Message}", ex);
 
     private static void Execute(SqliteConnection connection, string sql)
     {

@@ -19,9 +19,6 @@ namespace AgentMem.Stores.Sqlite;
 /// </summary>
 public sealed partial class SqliteMemoryStore : IMemoryStore
 {
-    private const int SqliteCorrupt = 11;
-    private const int SqliteNotADatabase = 26;
-    private const int SqliteFull = 13;
     private const string LiveStatesSql = "(0, 1, 3)"; // Active, Archived, Frozen: the states that hold content worth de-duplicating.
 
     private readonly string connectionString;
@@ -92,7 +89,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
 
             return new SqliteMemoryStore(resolved, cs, version);
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteNotADatabase or SqliteCorrupt)
+        catch (SqliteException ex) when (SqliteErrors.IsDamagedFile(ex))
         {
             SqliteConnection.ClearAllPools();
             throw new StoreFormatException($"'{resolved.Path}' is not an AgentMem database or is damaged: {ex.Message}", ex);

@@ -7,8 +7,6 @@ namespace AgentMem.Stores.Sqlite.Schema;
 /// <summary>Recognises AgentMem databases and brings them to the latest schema.</summary>
 internal static class SchemaManager
 {
-    private const int SqliteNotADatabase = 26;
-
     /// <summary>
     /// Checks the file is ours (or empty) and not from a newer version, then applies pending migrations,
     /// each in its own transaction. Returns the schema version found before migrating (0 for a new file).
@@ -24,9 +22,13 @@ internal static class SchemaManager
             version = ScalarInt(connection, "PRAGMA user_version;");
             objects = ScalarInt(connection, "SELECT COUNT(*) FROM sqlite_master;");
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteNotADatabase)
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.NotADatabase)
         {
-            throw new StoreFormatException($"'{path}' is not an AgentMem database (it is not a SQLite file at all).", ex);
+            throw new StoreFormatException($"'{path}' is not an AgentMem database (it is not a SQLite file at all, or its header is damaged).", ex);
+        }
+        catch (SqliteException ex) when (SqliteErrors.IsDamagedFile(ex))
+        {
+            throw new StoreFormatException($"'{path}' is not a usable database: its header or schema is damaged ({ex.Message}). Restore it from a backup or an export.", ex);
         }
 
         bool fresh = applicationId == 0 && version == 0 && objects == 0;
@@ -47,7 +49,16 @@ internal static class SchemaManager
                 throw new SchemaVersionException($"'{path}' has schema version {version} and needs migrating to {Migrations.Latest}; open it read-write once.");
             }
 
-            Migrate(connection, version);
+            try
+            {
+                Migrate(connection, version);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Error || SqliteErrors.IsDamagedFile(ex))
+            {
+                // The migrations are tested from every version; one failing on a file that says it is version N means
+                // the file is not what its header claims (a damaged user_version, or tables changed outside AgentMem).
+                throw new StoreFormatException($"'{path}' says it has schema version {version}, but migrating it to {Migrations.Latest} failed ({ex.Message}); the file is damaged or was changed outside AgentMem.", ex);
+            }
         }
 
         return version;
