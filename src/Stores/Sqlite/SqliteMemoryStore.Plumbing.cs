@@ -22,6 +22,11 @@ public sealed partial class SqliteMemoryStore
         connection.Open();
         Execute(connection, string.Create(CultureInfo.InvariantCulture,
             $"PRAGMA synchronous = {(options.DurableCommits ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds};"));
+        if (options.MaxPageCount is { } pages)
+        {
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count = {pages};"));
+        }
+
         return connection;
     }
 

@@ -59,6 +59,7 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
             DurableCommits = options.DurableCommits,
             BusyTimeout = options.BusyTimeout,
             ReadOnly = options.ReadOnly,
+            MaxPageCount = options.MaxPageCount,
         };
         if (!resolved.ReadOnly && System.IO.Path.GetDirectoryName(resolved.Path) is { Length: > 0 } dir)
         {

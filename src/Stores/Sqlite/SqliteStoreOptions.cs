@@ -18,6 +18,12 @@ public sealed class SqliteStoreOptions
     /// <summary>Open read-only: no migrations, no writes.</summary>
     public bool ReadOnly { get; set; }
 
+    /// <summary>
+    /// A cap on the database's size in pages (SQLite <c>max_page_count</c>), set on every connection; a write that needs
+    /// more fails as on a full disk (SQLITE_FULL). For tests of the disk-full path that cannot fill a real disk.
+    /// </summary>
+    internal long? MaxPageCount { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {

@@ -1,0 +1,110 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace AgentMem.Stores.Tests;
+
+/// <summary>
+/// The disk-full path without a full disk: SQLite's <c>max_page_count</c> (the store's internal
+/// <see cref="SqliteStoreOptions.MaxPageCount"/>) makes a write that needs a new page fail with SQLITE_FULL, as ENOSPC would.
+/// The write is refused with <see cref="StorageFullException"/>, nothing half-written stays, reads and search keep
+/// answering (search skips its recall reinforcement), and once there is room again writes succeed.
+/// </summary>
+public sealed class StorageFullTests : IAsyncDisposable
+{
+    private readonly TestDatabase db = new();
+
+    public async ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        await db.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_full_database_refuses_writes_with_a_typed_error_and_keeps_answering_reads()
+    {
+        var earlier = new Dictionary<MemoryId, string>();
+        await using (var memory = Open(maxPages: null))
+        {
+            await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+            for (int i = 0; i < 10; i++)
+            {
+                string text = $"Alice planted tomato number {i} in the garden";
+                earlier[(await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(text))).Id] = text;
+            }
+        }
+
+        SqliteConnection.ClearAllPools(); // pooled connections keep the page cap they were opened with
+        long pages = db.Scalar("PRAGMA page_count");
+        int accepted = 0;
+        StorageFullException? full = null;
+        await using (var memory = Open(maxPages: pages + 2, reinforce: true))
+        {
+            for (int i = 0; i < 50 && full is null; i++)
+            {
+                try
+                {
+                    await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft($"Filler {i}: " + new string((char)('a' + (i % 26)), 6000)));
+                    accepted++;
+                }
+                catch (StorageFullException ex)
+                {
+                    full = ex;
+                }
+            }
+
+            Assert.NotNull(full);
+            Assert.Contains(db.FilePath, full.Message, StringComparison.Ordinal);
+            Assert.Contains("full", full.Message, StringComparison.Ordinal);
+
+            // Reads and search still answer on the full database (search's recall reinforcement is skipped if it cannot be written).
+            foreach (var (id, text) in earlier)
+            {
+                Assert.Equal(text, (await memory.GetAsync(TestDatabase.Alice, id)).Text);
+            }
+
+            var hits = await memory.SearchAsync(TestDatabase.Alice, "notes", "tomato garden");
+            Assert.NotEmpty(hits);
+
+            // A second refused write leaves the database as consistent as the first.
+            await Assert.ThrowsAsync<StorageFullException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Still no room " + new string('z', 6000))));
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.Equal("ok", IntegrityCheck());
+        Assert.Equal(10 + accepted, db.Scalar("SELECT COUNT(*) FROM memories"));
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM memories WHERE text LIKE 'Still no room%'"));
+
+        // With room again (no cap), writes succeed and everything written before is intact.
+        await using (var memory = Open(maxPages: null))
+        {
+            var added = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice harvested the tomatoes " + new string('t', 6000)));
+            Assert.StartsWith("Alice harvested", (await memory.GetAsync(TestDatabase.Alice, added.Id)).Text, StringComparison.Ordinal);
+            foreach (var (id, text) in earlier)
+            {
+                Assert.Equal(text, (await memory.GetAsync(TestDatabase.Alice, id)).Text);
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.Equal("ok", IntegrityCheck());
+    }
+
+    private MemoryOS Open(long? maxPages, bool reinforce = false)
+    {
+        var store = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = db.FilePath, MaxPageCount = maxPages });
+        return new MemoryOS(store, new Bm25Retriever(store), new MemoryOSOptions { ReinforceOnSearch = reinforce });
+    }
+
+    private string IntegrityCheck()
+    {
+        using var raw = db.Raw();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "PRAGMA integrity_check;";
+        return (string)cmd.ExecuteScalar()!;
+    }
+}
