@@ -1,14 +1,7 @@
 using System.Runtime.CompilerServices;
-using AgentMem.Agents.Blocks;
 using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Tools;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Facts;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Context;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Agents;
 

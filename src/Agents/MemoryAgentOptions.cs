@@ -1,8 +1,3 @@
-using AgentMem.Agents.Blocks;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Model;
-using Microsoft.Extensions.AI;
-
 namespace AgentMem.Agents;
 
 /// <summary>How a <see cref="MemoryAgent"/> scopes, recalls and writes memories.</summary>

@@ -1,8 +1,4 @@
-using AgentMem.MemoryCore.Facts;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Context;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Agents;
 

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using AgentMem.Cli.Commands;
-using AgentMem.Cli.Output;
 
 namespace AgentMem.Cli;
 

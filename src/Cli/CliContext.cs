@@ -1,10 +1,5 @@
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval;
 using AgentMem.Retrieval.State;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Locations;
 
 namespace AgentMem.Cli;
 

@@ -1,7 +1,4 @@
-using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Embeddings.Onnx;
-using AgentMem.Retrieval.OpenAICompatible;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Cli;
 

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore.Model;
-using AgentMem.Stores.Locations;
-
 namespace AgentMem.Cli;
 
 /// <summary>Options accepted by every verb, before or after it.</summary>

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-using AgentMem.ModelHost;
-
 namespace AgentMem.Cli;
 
 /// <summary>

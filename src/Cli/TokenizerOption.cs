@@ -1,6 +1,3 @@
-using System.CommandLine;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Tokens;
 
 namespace AgentMem.Cli;

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
-using AgentMem.MemoryCore.Errors;
-using Spectre.Console;
-
 namespace AgentMem.Cli;
 
 /// <summary>Wires a verb's body to System.CommandLine with uniform error reporting and exit codes.</summary>

@@ -1,13 +1,6 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Facts;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Search;
 using AgentMem.MemoryCore.Telemetry;
 using AgentMem.MemoryCore.Validation;
 

@@ -1,8 +1,4 @@
-using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Hybrid;
-using AgentMem.Retrieval.Lexical;
-using AgentMem.Retrieval.State;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval;
 

@@ -1,21 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AgentMem.MemoryCore;
 using AgentMem.Retrieval;
-using AgentMem.Server.Auth;
-using AgentMem.Server.Contracts;
 using AgentMem.Server.Endpoints;
 using AgentMem.Server.Hosting;
 using AgentMem.Server.Inspector;
-using AgentMem.Server.OpenApi;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Server;
 

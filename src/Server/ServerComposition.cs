@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore;
-using AgentMem.Retrieval.State;
-
 namespace AgentMem.Server;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Tokens;
-using AgentMem.Server.Auth;
 
 namespace AgentMem.Server;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AgentMem.Stores;
 
 /// <summary>The note every store writes on a recall's audit line, so audit trails read the same whichever store wrote them.</summary>

@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore;
 
 using AgentMem.ModelHost;
 using AgentMem.Common;

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Agents.Activation;
 
 /// <summary>What <see cref="ActivationMemoryScheduler.PromoteAsync"/> did.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Agents.Activation;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-
 namespace AgentMem.Agents.Blocks;
 
 /// <summary>One core memory block as it stands now: a named, size-limited text always shown to the model.</summary>

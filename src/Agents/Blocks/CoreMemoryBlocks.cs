@@ -1,9 +1,4 @@
-using System.Globalization;
 using System.Text;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Agents.Blocks;
 

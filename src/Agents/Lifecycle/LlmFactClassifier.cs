@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using AgentMem.Agents.Structured;
-using AgentMem.MemoryCore.Facts;
-using AgentMem.MemoryCore.Model;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Agents.Lifecycle;
 

@@ -1,9 +1,5 @@
 using System.Text;
-using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Maintenance;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Agents.Lifecycle;
 

@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Facts;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Agents.Lifecycle;
 
 /// <summary>

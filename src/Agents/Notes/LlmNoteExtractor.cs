@@ -1,7 +1,5 @@
-using System.Text.Json;
 using AgentMem.Agents.Structured;
 using AgentMem.MemoryCore.Notes;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Agents.Notes;
 

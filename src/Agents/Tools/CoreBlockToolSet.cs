@@ -1,6 +1,4 @@
 using System.ComponentModel;
-using AgentMem.Agents.Blocks;
-using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Agents.Tools;
 

@@ -1,9 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Agents.Tools;
 

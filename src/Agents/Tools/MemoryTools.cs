@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Model;
-using Microsoft.Extensions.AI;
-
 namespace AgentMem.Agents.Tools;
 
 /// <summary>

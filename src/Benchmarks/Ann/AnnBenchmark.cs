@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Benchmarks.Ann;

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using AgentMem.Common.Metrics;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Vectors;

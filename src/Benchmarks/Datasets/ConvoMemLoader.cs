@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json;
-
 namespace AgentMem.Benchmarks.Datasets;
 
 /// <summary>

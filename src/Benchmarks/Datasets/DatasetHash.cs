@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace AgentMem.Benchmarks.Datasets;
 
 /// <summary>Content hashes of dataset sources, for run manifests.</summary>

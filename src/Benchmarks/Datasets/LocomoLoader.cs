@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-
 namespace AgentMem.Benchmarks.Datasets;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.Benchmarks.Metrics;

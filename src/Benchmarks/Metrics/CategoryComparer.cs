@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AgentMem.Benchmarks.Metrics;
 
 /// <summary>Orders categories naturally: integers numerically (so 10 follows 9) before other names, which sort ordinally.</summary>

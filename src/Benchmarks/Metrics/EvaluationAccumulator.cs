@@ -1,6 +1,3 @@
-using AgentMem.Benchmarks.Datasets;
-using AgentMem.Common.Metrics;
-
 namespace AgentMem.Benchmarks.Metrics;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using AgentMem.Common.Metrics;
-
 namespace AgentMem.Benchmarks.Metrics;
 
 /// <summary>Search and ingest latency percentiles (milliseconds) and ingest throughput; null when nothing was recorded.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.Benchmarks.Datasets;
-
 namespace AgentMem.Benchmarks.Metrics;
 
 /// <summary>What a benchmark run observed for one question; input to <see cref="EvaluationAccumulator"/>.</summary>

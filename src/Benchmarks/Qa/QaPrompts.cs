@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace AgentMem.Benchmarks.Qa;
 
 /// <summary>The prompts of QA mode; their exact text is recorded in every run manifest.</summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using AgentMem.Benchmarks.Metrics;
-
 namespace AgentMem.Benchmarks.Reporting;
 
 /// <summary>

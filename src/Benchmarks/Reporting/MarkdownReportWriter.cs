@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using AgentMem.Benchmarks.Metrics;
-
 namespace AgentMem.Benchmarks.Reporting;
 
 /// <summary>Writes a human-readable Markdown report: recall tables, latency, tokens, QA and the run manifest.</summary>

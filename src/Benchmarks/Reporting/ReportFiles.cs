@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace AgentMem.Benchmarks.Reporting;
 
 /// <summary>Shared file output for the report writers.</summary>

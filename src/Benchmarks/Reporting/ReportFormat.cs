@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-
 namespace AgentMem.Benchmarks.Reporting;
 
 /// <summary>Invariant number and value formatting shared by the human-readable reports.</summary>

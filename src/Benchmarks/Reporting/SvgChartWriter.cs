@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Xml.Linq;
-using AgentMem.Benchmarks.Metrics;
 
 namespace AgentMem.Benchmarks.Reporting;
 

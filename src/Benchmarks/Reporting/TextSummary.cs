@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using AgentMem.Benchmarks.Metrics;
-
 namespace AgentMem.Benchmarks.Reporting;
 
 /// <summary>Plain fixed-width summary of a result for terminals; no colour, so the CLI can add its own.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.Benchmarks.Metrics;
-
 namespace AgentMem.Benchmarks.Runner;
 
 /// <summary>Options of a benchmark run, with the defaults the README's numbers use.</summary>

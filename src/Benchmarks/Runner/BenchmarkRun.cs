@@ -1,5 +1,3 @@
-using AgentMem.Benchmarks.Metrics;
-
 namespace AgentMem.Benchmarks.Runner;
 
 /// <summary>The outcome of a run: aggregated metrics and the manifest that makes them reproducible.</summary>

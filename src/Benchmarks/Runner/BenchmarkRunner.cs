@@ -1,12 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using AgentMem.Benchmarks.Datasets;
-using AgentMem.Benchmarks.Metrics;
 using AgentMem.Benchmarks.Qa;
-using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Notes;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;

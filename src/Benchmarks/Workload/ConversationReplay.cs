@@ -1,7 +1,3 @@
-using System.Globalization;
-using AgentMem.Benchmarks.Datasets;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Benchmarks.Workload;
 
 /// <summary>

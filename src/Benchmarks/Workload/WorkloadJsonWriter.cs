@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using AgentMem.Benchmarks.Metrics;
 using AgentMem.Benchmarks.Reporting;
 
 namespace AgentMem.Benchmarks.Workload;

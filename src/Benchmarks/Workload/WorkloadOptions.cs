@@ -1,4 +1,3 @@
-using AgentMem.MemoryCore;
 using AgentMem.Retrieval.Hybrid;
 
 namespace AgentMem.Benchmarks.Workload;

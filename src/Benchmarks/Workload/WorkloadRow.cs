@@ -1,5 +1,3 @@
-using AgentMem.Benchmarks.Metrics;
-
 namespace AgentMem.Benchmarks.Workload;
 
 /// <summary>One engine at one cube size: the measured add-then-search loop, steady searches, a cold start and memory growth.</summary>

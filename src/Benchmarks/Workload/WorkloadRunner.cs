@@ -1,11 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using AgentMem.Benchmarks.Datasets;
-using AgentMem.Benchmarks.Metrics;
 using AgentMem.Benchmarks.Runner;
-using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Benchmarks.Workload;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace AgentMem.Benchmarks.Workload;
 
 /// <summary>The workload result as a fixed-width text table, one row per engine and size (no colour; the CLI may add its own).</summary>

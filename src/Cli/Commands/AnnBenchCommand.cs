@@ -1,9 +1,5 @@
-using System.CommandLine;
-using System.Globalization;
 using AgentMem.Benchmarks.Ann;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Vectors;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using AgentMem.MemoryCore.Errors;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary>

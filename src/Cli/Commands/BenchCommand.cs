@@ -1,16 +1,8 @@
-using System.CommandLine;
-using System.Globalization;
 using AgentMem.Benchmarks.Datasets;
 using AgentMem.Benchmarks.Datasets.Synthetic;
-using AgentMem.Benchmarks.Qa;
 using AgentMem.Benchmarks.Reporting;
 using AgentMem.Benchmarks.Runner;
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Notes;
-using AgentMem.Stores.Sqlite;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,9 +1,6 @@
-using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentMem.Agents;
 using AgentMem.Agents.Blocks;
-using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary>The one check every verb that talks to an OpenAI-compatible chat endpoint makes on its base URL.</summary>

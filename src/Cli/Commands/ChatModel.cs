@@ -1,5 +1,3 @@
-using Microsoft.Extensions.AI;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary>The model <c>chat</c> talks to, as <see cref="ChatModelFlags"/> resolved it.</summary>

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.ModelHost;
-using AgentMem.Retrieval.OpenAICompatible;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary>

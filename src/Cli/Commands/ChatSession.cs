@@ -1,5 +1,4 @@
 using AgentMem.Agents;
-using AgentMem.MemoryCore.Errors;
 
 namespace AgentMem.Cli.Commands;
 

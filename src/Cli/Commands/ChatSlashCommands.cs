@@ -1,9 +1,4 @@
 using AgentMem.Agents.Blocks;
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using AgentMem.Retrieval.Context;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

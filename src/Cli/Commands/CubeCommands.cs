@@ -1,9 +1,3 @@
-using System.CommandLine;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary><c>cube create|list</c> (grants, policy and delete have files of their own), and the lazy creation of the cube named by <c>--cube</c> on first write.</summary>

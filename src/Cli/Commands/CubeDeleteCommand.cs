@@ -1,7 +1,3 @@
-using System.CommandLine;
-using AgentMem.MemoryCore.Errors;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary><c>cube delete NAME --yes</c>: deletes a cube with all its memories, for good (owner only).</summary>

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary><c>cube grants NAME</c>, <c>cube grant NAME</c>, <c>cube revoke NAME</c>: who besides the owner may read or write a cube.</summary>

@@ -1,9 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary><c>cube policy show|set NAME</c>: retention (archive), the hard-delete TTL, forgetting, limits, de-duplication.</summary>

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using AgentMem.Benchmarks.Datasets.Synthetic;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using AgentMem.MemoryCore.Import;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,7 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
 using AgentMem.MemoryCore.Export;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,11 +1,5 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Import;
-using AgentMem.MemoryCore.Ports;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,8 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
 using AgentMem.Retrieval.State;
-using AgentMem.Stores.Sqlite;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,8 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using AgentMem.Cli.Output;
 using AgentMem.MemoryCore.Notes;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

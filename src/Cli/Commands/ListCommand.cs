@@ -1,9 +1,3 @@
-using System.CommandLine;
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary><c>list</c>: memories of the cube in creation order.</summary>

@@ -1,15 +1,5 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
 using AgentMem.Agents.Lifecycle;
-using AgentMem.Benchmarks.Qa;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Maintenance;
-using AgentMem.Retrieval.OpenAICompatible;
-using Microsoft.Extensions.AI;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

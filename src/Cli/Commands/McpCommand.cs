@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Text.Json;
 using AgentMem.Agents.Tools;
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore.Errors;
-using Microsoft.Extensions.AI;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;

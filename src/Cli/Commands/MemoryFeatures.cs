@@ -1,4 +1,3 @@
-using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Hybrid;
 
 namespace AgentMem.Cli.Commands;

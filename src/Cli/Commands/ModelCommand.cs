@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.ModelHost;
 using AgentMem.Agents.Activation;
 
 namespace AgentMem.Cli.Commands;

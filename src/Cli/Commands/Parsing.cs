@@ -1,7 +1,4 @@
-using System.Globalization;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,7 +1,3 @@
-using AgentMem.Benchmarks.Qa;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.Retrieval.OpenAICompatible;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary>Builds QA options from flags or environment; owns the HTTP clients it creates.</summary>

@@ -1,10 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Search;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,5 +1,3 @@
-using System.CommandLine;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.Server;
 using AgentMem.Server.Auth;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary><c>stats</c>: counts for the tenant, or the cube given with <c>--cube</c>.</summary>

@@ -1,11 +1,5 @@
-using System.CommandLine;
-using System.Globalization;
 using AgentMem.Benchmarks.Datasets;
 using AgentMem.Benchmarks.Workload;
-using AgentMem.Cli.Output;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.Stores.Locations;
-using Spectre.Console;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,9 +1,4 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using AgentMem.Retrieval.Hybrid;
-using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Text.Json;
 using AgentMem.Benchmarks.Workload;
-using AgentMem.MemoryCore.Errors;
 
 namespace AgentMem.Cli.Commands;
 

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using Spectre.Console;
-
 namespace AgentMem.Cli.Output;
 
 /// <summary>Human-readable renderings of memories.</summary>

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Cubes;
 
 /// <summary>Decides what an acting scope may do with a cube.</summary>

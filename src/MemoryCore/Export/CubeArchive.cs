@@ -1,8 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Export;
 
 /// <summary>A whole cube as the <c>agentmem.cube</c> export format carries it (see docs/formats.md).</summary>

@@ -1,13 +1,3 @@
-using System.Buffers.Binary;
-using System.Globalization;
-using System.Text.Json;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Text;
-
 namespace AgentMem.MemoryCore.Export;
 
 /// <summary>

@@ -1,10 +1,4 @@
-using System.Buffers.Binary;
-using System.Globalization;
 using System.Text.Encodings.Web;
-using System.Text.Json;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.MemoryCore.Export;
 

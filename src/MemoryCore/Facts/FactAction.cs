@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>What to do with a new fact, given the facts already stored (the Mem0 operations).</summary>

@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Search;
-
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>The outcome of <see cref="FactResolver.ResolveAsync"/>.</summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using AgentMem.MemoryCore.Text;
-
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>Decides ADD / UPDATE / DELETE / NOOP for a new fact against its nearest stored facts.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using System.Globalization;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Maintenance;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Forgetting;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Forgetting;
 
 /// <summary>

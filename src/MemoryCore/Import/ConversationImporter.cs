@@ -1,8 +1,3 @@
-using System.Text;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Text;
-
 namespace AgentMem.MemoryCore.Import;
 
 /// <summary>A batch the importer has committed: its turns are durably stored once this is reported.</summary>

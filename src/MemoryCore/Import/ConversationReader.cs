@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Text;
-
 namespace AgentMem.MemoryCore.Import;
 
 /// <summary>Reads and validates <c>agentmem.conversation.v1</c> files; errors name the JSON path at fault.</summary>

@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Text;
 using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore.Import;

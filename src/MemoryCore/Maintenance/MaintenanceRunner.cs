@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Maintenance;
 
 /// <summary>A registry of maintenance jobs that runs a selection of them, in registration order, on cubes.</summary>

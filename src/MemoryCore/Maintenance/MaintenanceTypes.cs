@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Maintenance;
 
 /// <summary>What a job runs on.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-
 namespace AgentMem.MemoryCore.Model;
 
 /// <summary>A typed, weighted edge from one memory to another (Zettelkasten links, evidence, contradictions).</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-
 namespace AgentMem.MemoryCore.Model;
 
 /// <summary>Validation of tenant, user, agent, session and cube names.</summary>

@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Maintenance;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Notes;
 
 /// <summary>

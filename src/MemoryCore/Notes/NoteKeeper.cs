@@ -1,8 +1,4 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Links;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.MemoryCore.Notes;
 

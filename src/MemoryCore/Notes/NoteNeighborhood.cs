@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Notes;
 
 /// <summary>A note and the notes its links point to, one hop.</summary>

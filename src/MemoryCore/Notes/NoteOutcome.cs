@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Notes;
 
 /// <summary>What adding a note did.</summary>

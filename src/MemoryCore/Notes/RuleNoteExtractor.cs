@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
-using AgentMem.MemoryCore.Text;
 using AgentMem.MemoryCore.Time;
 
 namespace AgentMem.MemoryCore.Notes;

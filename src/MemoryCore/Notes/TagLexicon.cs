@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.MemoryCore.Notes;
 

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Search;
-
 namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>Finds the memories most relevant to a query. Implementations live in AgentMem.Retrieval.</summary>

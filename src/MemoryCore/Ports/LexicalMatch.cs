@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>A full-text match with its BM25 relevance (higher is better).</summary>

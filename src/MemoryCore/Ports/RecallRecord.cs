@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-
 namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>A memory's forgetting-curve counters after a recall was recorded.</summary>

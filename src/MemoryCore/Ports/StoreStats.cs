@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>Counts over one tenant (optionally one cube).</summary>

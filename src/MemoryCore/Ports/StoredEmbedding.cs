@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-
 namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Text;
-
 namespace AgentMem.MemoryCore.Search;
 
 /// <summary>A retrieved memory with its score and, for explanations, the score's components.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Search;
 
 /// <summary>How <see cref="MemoryOS.SearchAsync(Model.Scope, string, string, SearchOptions, CancellationToken)"/> searches.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Search;
 
 /// <summary>A retrieval request inside one tenant.</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Telemetry;
 
 /// <summary>

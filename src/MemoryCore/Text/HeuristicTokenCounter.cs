@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.MemoryCore.Text;
 
 /// <summary>

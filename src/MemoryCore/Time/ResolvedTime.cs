@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AgentMem.MemoryCore.Time;
 
 /// <summary>How precise a resolved time expression is.</summary>

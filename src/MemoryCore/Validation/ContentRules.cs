@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.MemoryCore.Validation;
 

@@ -1,7 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using AgentMem.Common;
 
 namespace AgentMem.ModelHost;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using AgentMem.Common;
-
 namespace AgentMem.ModelHost;
 
 /// <summary>Reads the JSON files of model folders (config.json, tokenizer.json, shard indexes) with one error shape.</summary>

@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using AgentMem.Common;
-
 namespace AgentMem.ModelHost;
 
 /// <summary>

@@ -1,9 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Text.Json;
-using AgentMem.Common;
 using Microsoft.Win32.SafeHandles;
 
 namespace AgentMem.ModelHost;

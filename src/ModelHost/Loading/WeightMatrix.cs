@@ -1,5 +1,3 @@
-using AgentMem.ModelHost.Backends;
-
 namespace AgentMem.ModelHost;
 
 /// <summary>

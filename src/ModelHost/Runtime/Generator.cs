@@ -1,5 +1,3 @@
-using AgentMem.Common;
-
 namespace AgentMem.ModelHost;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using AgentMem.Common;
-using AgentMem.ModelHost.Backends;
 using AgentMem.ModelHost.Backends.Cpu;
 
 namespace AgentMem.ModelHost;

@@ -1,7 +1,4 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using System.Text;
-using AgentMem.Common;
 using Microsoft.ML.Tokenizers;
 
 namespace AgentMem.ModelHost;

@@ -1,6 +1,3 @@
-using System.Text;
-using AgentMem.Common;
-
 namespace AgentMem.ModelHost;
 
 /// <summary>

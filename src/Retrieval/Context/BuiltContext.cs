@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Retrieval.Context;
 
 /// <summary>A context ready for a prompt.</summary>

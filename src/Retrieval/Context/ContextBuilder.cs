@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text;
 using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Search;
 
 namespace AgentMem.Retrieval.Context;
 

@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Text;
 using AgentMem.Retrieval.Tokens;
 
 namespace AgentMem.Retrieval.Context;

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-
 namespace AgentMem.Retrieval.Embeddings;
 
 /// <summary>Input an embedder refuses: empty or whitespace-only text, or no inputs where some are required.</summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using AgentMem.MemoryCore.Errors;
-
 namespace AgentMem.Retrieval.Embeddings;
 
 /// <summary>An embedding service that failed, refused the request, or answered something unusable (wrong count, index or dimension).</summary>

@@ -1,7 +1,3 @@
-using AgentMem.Retrieval.Lexical;
-using AgentMem.Retrieval.Vectors;
-using Microsoft.Extensions.AI;
-
 namespace AgentMem.Retrieval.Embeddings;
 
 /// <summary>

@@ -1,12 +1,5 @@
-using System.Diagnostics;
-using System.Numerics.Tensors;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Search;
 using AgentMem.Retrieval.Hybrid.Signals;
-using AgentMem.Retrieval.Lexical;
-using AgentMem.Retrieval.State;
 using AgentMem.Retrieval.Telemetry;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Hybrid;
 

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Search;
-
 namespace AgentMem.Retrieval.Lexical;
 
 /// <summary>

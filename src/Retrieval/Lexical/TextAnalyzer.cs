@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
-using AgentMem.MemoryCore.Text;
-
 namespace AgentMem.Retrieval.Lexical;
 
 /// <summary>

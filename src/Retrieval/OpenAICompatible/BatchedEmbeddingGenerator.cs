@@ -1,6 +1,4 @@
-using System.Globalization;
 using AgentMem.Retrieval.Embeddings;
-using Microsoft.Extensions.AI;
 using OpenAI.Embeddings;
 
 namespace AgentMem.Retrieval.OpenAICompatible;

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using Microsoft.Extensions.AI;
 using ChatCompletionOptions = OpenAI.Chat.ChatCompletionOptions;
 using StreamingChatCompletionUpdate = OpenAI.Chat.StreamingChatCompletionUpdate;
 

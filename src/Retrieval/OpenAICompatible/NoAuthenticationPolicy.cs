@@ -1,5 +1,3 @@
-using System.ClientModel.Primitives;
-
 namespace AgentMem.Retrieval.OpenAICompatible;
 
 /// <summary>

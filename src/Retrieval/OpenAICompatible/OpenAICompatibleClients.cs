@@ -1,5 +1,3 @@
-using System.ClientModel.Primitives;
-using Microsoft.Extensions.AI;
 using OpenAI;
 
 namespace AgentMem.Retrieval.OpenAICompatible;

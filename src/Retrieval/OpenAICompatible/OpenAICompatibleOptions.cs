@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AgentMem.Retrieval.OpenAICompatible;
 
 /// <summary>

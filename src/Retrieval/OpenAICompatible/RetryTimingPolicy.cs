@@ -1,6 +1,4 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
-using System.Net;
 using AgentMem.Common.Http;
 
 namespace AgentMem.Retrieval.OpenAICompatible;

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
-using AgentMem.Retrieval.Vectors;
-
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
-using AgentMem.Retrieval.Vectors;
 using Microsoft.Win32.SafeHandles;
 
 namespace AgentMem.Retrieval.Spann;

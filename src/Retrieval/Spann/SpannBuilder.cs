@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.IO.Hashing;
-using AgentMem.Retrieval.Vectors;
-
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.IO.Hashing;
-using AgentMem.Retrieval.Vectors;
-
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>SPFresh-style updates, posting maintenance and checkpoints of <see cref="SpannIndex"/>.</summary>

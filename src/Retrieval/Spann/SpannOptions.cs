@@ -1,5 +1,3 @@
-using AgentMem.Retrieval.Vectors;
-
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
-using AgentMem.Retrieval.Vectors;
-
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Runtime.CompilerServices;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.Retrieval.Lexical;
-
 namespace AgentMem.Retrieval.State;
 
 /// <summary>

@@ -1,10 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Runtime.CompilerServices;
-using System.Text;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Retrieval.State;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Retrieval.State;
 

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Text;
-using AgentMem.Retrieval.Lexical;
-
 namespace AgentMem.Retrieval.State;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Retrieval.State;
 
 /// <summary>

@@ -1,10 +1,4 @@
-using System.Collections.Concurrent;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Embeddings;
-using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.State;
 

@@ -1,7 +1,4 @@
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using AgentMem.Retrieval.Spann;
-using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.State;
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
-using AgentMem.Retrieval.State;
 
 namespace AgentMem.Retrieval.Telemetry;
 

@@ -1,9 +1,6 @@
 using System.Text.Json;
 using AgentMem.Common;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Text;
 using AgentMem.Retrieval.Embeddings.Onnx;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentMem.Retrieval.Tokens;
 

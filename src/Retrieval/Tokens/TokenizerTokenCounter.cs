@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-using Microsoft.ML.Tokenizers;
-
 namespace AgentMem.Retrieval.Tokens;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
-
 namespace AgentMem.Retrieval.Vectors;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-
 namespace AgentMem.Retrieval.Vectors;
 
 /// <summary>A vector of the wrong dimension or with NaN/infinity, or an index file that is corrupt or of another format.</summary>

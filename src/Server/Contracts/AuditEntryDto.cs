@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>One line of a memory's audit trail: who did what, when. It never holds memory content.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>A cube, as the API returns it.</summary>

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Access given to a user and/or agent besides the cube's owner.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Who may use a cube: its owner, who alone may change the grants, and the grants.</summary>

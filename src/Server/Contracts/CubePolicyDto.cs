@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>A cube's policy. Limits of zero mean none.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>One version of one memory, as the API returns it.</summary>

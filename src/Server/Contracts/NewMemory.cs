@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>One memory to add (plaintext; binary kinds are not offered over REST yet).</summary>

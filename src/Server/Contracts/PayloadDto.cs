@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Where the binary payload of an activation or parametric memory lives.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>PUT /v1/cubes/{cube}/policy</c>: members left out keep their value.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>PATCH /v1/memories/{id}</c>: null members keep their value; every update is a new version.</summary>

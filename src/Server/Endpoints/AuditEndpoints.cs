@@ -1,11 +1,3 @@
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.Server.Contracts;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
-
 namespace AgentMem.Server.Endpoints;
 
 /// <summary><c>/v1/audit</c>: the audit trail of a memory, a cube or the tenant, checked like the data it describes.</summary>

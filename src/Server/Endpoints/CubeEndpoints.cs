@@ -1,12 +1,3 @@
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.Server.Contracts;
-using AgentMem.Server.OpenApi;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
-
 namespace AgentMem.Server.Endpoints;
 
 /// <summary><c>/v1/cubes</c>: create, list and delete the tenant's cubes; read and change their grants and policy.</summary>

@@ -1,14 +1,3 @@
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Server.Contracts;
-using AgentMem.Server.OpenApi;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
-
 namespace AgentMem.Server.Endpoints;
 
 /// <summary><c>/v1/memories</c>: add, batch add, get, update, delete, purge, history, audit trail, links and list.</summary>

@@ -1,8 +1,4 @@
-using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.Server.Auth;
-using Microsoft.AspNetCore.Http;
 
 namespace AgentMem.Server.Endpoints;
 

@@ -1,13 +1,5 @@
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Context;
-using AgentMem.Server.Contracts;
 using AgentMem.Server.Hosting;
-using AgentMem.Server.OpenApi;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 
 namespace AgentMem.Server.Endpoints;
 

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using AgentMem.Retrieval.State;
 using AgentMem.Stores.Postgres;
-using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Server.Hosting;
 

@@ -1,6 +1,3 @@
-using AgentMem.Retrieval.State;
-using Microsoft.Extensions.Logging;
-
 namespace AgentMem.Server.Hosting;
 
 /// <summary>Resumes, at start, the embedding work a previous run of the service left.</summary>

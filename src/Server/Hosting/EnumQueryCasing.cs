@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
 namespace AgentMem.Server.Hosting;

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore;
-using Microsoft.Extensions.Logging;
-
 namespace AgentMem.Server.Hosting;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-using Microsoft.AspNetCore.Http;
-
 namespace AgentMem.Server.Hosting;
 
 /// <summary>Maps AgentMem's typed errors to HTTP statuses, so every handler can just let them propagate.</summary>

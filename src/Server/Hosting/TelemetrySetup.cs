@@ -1,7 +1,5 @@
 using AgentMem.MemoryCore.Telemetry;
 using AgentMem.Retrieval.Telemetry;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;

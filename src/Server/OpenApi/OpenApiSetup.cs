@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-
 namespace AgentMem.Server.OpenApi;
 
 /// <summary>Registers the OpenAPI document (<c>/openapi/v1.json</c>) with the service's own transformers.</summary>

@@ -1,6 +1,3 @@
-using System.Data.Common;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Data.Common;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using AgentMem.MemoryCore.Errors;
 
 namespace AgentMem.Stores.Common;
 

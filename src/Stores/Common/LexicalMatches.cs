@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>Pairs the memories a lexical search read with the scores read beside them.</summary>

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>

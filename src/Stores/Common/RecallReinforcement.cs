@@ -1,6 +1,4 @@
 using AgentMem.MemoryCore.Forgetting;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Common;
 

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>Puts memories read in any order back in the order a caller asked for them.</summary>

@@ -1,9 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>

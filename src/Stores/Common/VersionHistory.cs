@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Model;
-
 namespace AgentMem.Stores.Common;
 
 /// <summary>A memory's history as the SQL stores keep it: JSON snapshots of the superseded versions, then the current row.</summary>

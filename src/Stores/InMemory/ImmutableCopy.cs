@@ -1,8 +1,4 @@
 using System.Collections.Immutable;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
 
 namespace AgentMem.Stores.InMemory;
 

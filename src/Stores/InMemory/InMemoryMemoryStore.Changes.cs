@@ -1,8 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>The change feed and persisted embeddings.</summary>

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>Deleting a cube with everything kept for it.</summary>

@@ -1,8 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>Recall bookkeeping for the forgetting curve: counters updated in place, no new versions.</summary>

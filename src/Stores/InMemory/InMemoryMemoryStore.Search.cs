@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>Full-text search: BM25 over analysed terms, as the SQLite store's FTS5 index ranks them.</summary>

@@ -1,10 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>

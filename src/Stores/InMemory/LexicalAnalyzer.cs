@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.Stores.InMemory;

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Ports;
-
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>One tenant's partition of an <see cref="InMemoryDatabase"/>: nothing here is reachable from another tenant.</summary>

@@ -1,9 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Ports;
 using AgentMem.Stores.Postgres;
-using Npgsql;
 
 namespace AgentMem.Stores.Locations;
 

@@ -1,4 +1,3 @@
-using AgentMem.MemoryCore.Ports;
 using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Stores.Locations;

@@ -1,5 +1,3 @@
-using System.Data.Common;
-
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>How times and optional values are bound as parameters.</summary>

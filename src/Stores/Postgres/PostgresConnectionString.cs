@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Npgsql;
-
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Text;
-using AgentMem.MemoryCore.Ports;
-using Npgsql;
-using NpgsqlTypes;
-
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>

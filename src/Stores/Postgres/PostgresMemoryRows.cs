@@ -1,8 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using AgentMem.Stores.Common;
-using Npgsql;
-using NpgsqlTypes;
-
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>Maps <see cref="MemoryItem"/> to and from the <c>memories</c> table (same columns as SQLite's, native types).</summary>

@@ -1,11 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace AgentMem.Stores.Postgres;
 

@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-using Npgsql;
-
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>Deleting a cube with everything kept for it, in one transaction.</summary>

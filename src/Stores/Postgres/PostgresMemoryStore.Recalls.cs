@@ -1,9 +1,3 @@
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-using NpgsqlTypes;
-
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>Recall bookkeeping for the forgetting curve: in-place counter updates, no new versions.</summary>

@@ -1,11 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-using Npgsql;
-using NpgsqlTypes;
-
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>Restoring an exported cube: every row written as given, in one transaction (the change-feed trigger records each).</summary>

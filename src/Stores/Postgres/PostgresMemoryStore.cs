@@ -1,15 +1,5 @@
-using System.Globalization;
-using System.Text;
 using AgentMem.Common.Http;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
 using AgentMem.Stores.Postgres.Schema;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace AgentMem.Stores.Postgres;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text;
-using AgentMem.MemoryCore.Ports;
-using Microsoft.Data.Sqlite;
-
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>

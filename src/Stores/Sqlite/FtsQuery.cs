@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>Turns plain terms into an FTS5 MATCH expression that cannot carry operators.</summary>

@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Model;
-using AgentMem.Stores.Common;
-using Microsoft.Data.Sqlite;
-
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>Maps <see cref="MemoryItem"/> to and from the <c>memories</c> table.</summary>

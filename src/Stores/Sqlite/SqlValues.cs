@@ -1,6 +1,3 @@
-using System.Data.Common;
-using System.Globalization;
-
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>How times and optional values are written to and read from columns.</summary>

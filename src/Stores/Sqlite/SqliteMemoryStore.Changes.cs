@@ -1,10 +1,3 @@
-using System.Globalization;
-using System.Text;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>The change feed (written by triggers, schema v5) and persisted embeddings.</summary>

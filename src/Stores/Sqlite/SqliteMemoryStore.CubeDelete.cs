@@ -1,6 +1,3 @@
-using AgentMem.MemoryCore.Ports;
-using Microsoft.Data.Sqlite;
-
 namespace AgentMem.Stores.Sqlite;
 
 public sealed partial class SqliteMemoryStore

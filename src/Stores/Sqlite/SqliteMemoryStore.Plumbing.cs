@@ -1,13 +1,3 @@
-using System.Globalization;
-using System.Text;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-using Microsoft.Data.Sqlite;
-
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>Connections, transactions and row helpers shared by the store's operations.</summary>

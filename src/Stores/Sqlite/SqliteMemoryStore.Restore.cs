@@ -1,9 +1,3 @@
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
-
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>Restoring an exported cube: every row written as given, in one transaction.</summary>

@@ -1,13 +1,4 @@
-using System.Globalization;
-using System.Text;
-using AgentMem.MemoryCore.Cubes;
-using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Identity;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.Stores.Common;
 using AgentMem.Stores.Sqlite.Schema;
-using Microsoft.Data.Sqlite;
 
 namespace AgentMem.Stores.Sqlite;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AgentMem.Benchmarks.Datasets.Synthetic;
 
 /// <summary>

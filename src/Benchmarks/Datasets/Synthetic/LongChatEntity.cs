@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace AgentMem.Benchmarks.Datasets.Synthetic;
 
 /// <summary>A thing facts are about: a software component or a project milestone.</summary>

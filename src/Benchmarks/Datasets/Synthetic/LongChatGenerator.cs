@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-
 namespace AgentMem.Benchmarks.Datasets.Synthetic;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AgentMem.Benchmarks.Datasets.Synthetic;
 
 /// <summary>Settings of <see cref="LongChatGenerator"/>; the defaults produce the reference "longchat" set.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace AgentMem.Benchmarks.Datasets.Synthetic;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Numerics.Tensors;
-
 namespace AgentMem.ModelHost.Backends.Cpu;
 
 /// <summary>

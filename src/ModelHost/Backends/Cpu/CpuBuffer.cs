@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace AgentMem.ModelHost.Backends.Cpu;
 
 /// <summary>A host array as a <see cref="DeviceBuffer"/>; pooled ones go back to <see cref="ArrayPool{T}.Shared"/> when disposed.</summary>

@@ -1,7 +1,4 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
 using ILGPU;
-using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 

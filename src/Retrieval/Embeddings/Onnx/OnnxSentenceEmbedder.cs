@@ -1,9 +1,6 @@
-using System.Numerics.Tensors;
 using System.Reflection;
 using AgentMem.Common;
-using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentMem.Retrieval.Embeddings.Onnx;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentMem.Retrieval.Embeddings.Onnx;
 

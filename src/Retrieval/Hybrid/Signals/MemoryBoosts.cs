@@ -1,5 +1,4 @@
 using AgentMem.MemoryCore.Forgetting;
-using AgentMem.Retrieval.Lexical;
 
 namespace AgentMem.Retrieval.Hybrid.Signals;
 

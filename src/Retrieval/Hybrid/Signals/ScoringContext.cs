@@ -1,9 +1,3 @@
-using System.Buffers;
-using AgentMem.MemoryCore.Model;
-using AgentMem.MemoryCore.Ports;
-using AgentMem.MemoryCore.Search;
-using AgentMem.Retrieval.State;
-
 namespace AgentMem.Retrieval.Hybrid.Signals;
 
 /// <summary>

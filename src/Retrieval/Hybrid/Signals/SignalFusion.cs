@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace AgentMem.Retrieval.Hybrid.Signals;
 
 /// <summary>The one place relevance signals are combined: weighted sum of range-scaled scores, or reciprocal rank fusion.</summary>

@@ -1,6 +1,3 @@
-using System.Numerics.Tensors;
-using AgentMem.Retrieval.Lexical;
-
 namespace AgentMem.Retrieval.Hybrid.Signals;
 
 /// <summary>The query's words mapped through the tag lexicon meet the memories' tags ("Does Nate have a puppy?" → pet).</summary>

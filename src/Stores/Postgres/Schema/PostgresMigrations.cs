@@ -1,5 +1,3 @@
-using AgentMem.Stores.Common;
-
 namespace AgentMem.Stores.Postgres.Schema;
 
 /// <summary>

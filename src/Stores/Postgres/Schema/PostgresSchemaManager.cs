@@ -1,7 +1,3 @@
-using AgentMem.MemoryCore.Errors;
-using AgentMem.Stores.Common;
-using Npgsql;
-
 namespace AgentMem.Stores.Postgres.Schema;
 
 /// <summary>

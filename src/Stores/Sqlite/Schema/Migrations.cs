@@ -1,5 +1,3 @@
-using AgentMem.Stores.Common;
-
 namespace AgentMem.Stores.Sqlite.Schema;
 
 /// <summary>

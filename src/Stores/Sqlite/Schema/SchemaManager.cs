@@ -1,7 +1,3 @@
-using System.Globalization;
-using AgentMem.MemoryCore.Errors;
-using Microsoft.Data.Sqlite;
-
 namespace AgentMem.Stores.Sqlite.Schema;
 
 /// <summary>Recognises AgentMem databases and brings them to the latest schema.</summary>
