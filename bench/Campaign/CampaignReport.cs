@@ -1,3 +1,4 @@
+using AgentMem.Bench;
 using System.Globalization;
 using System.Text;
 

@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using AgentMem.Bench;
 using AgentMem.ModelHost;
 using AgentMem.ModelHost.Bench;
 
@@ -55,7 +56,7 @@ string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-bench");
 Directory.CreateDirectory(folder);
 var inv = CultureInfo.InvariantCulture;
 
-Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, load average {LoadAverage()}"));
+Console.WriteLine(string.Create(inv, $"cores {Environment.ProcessorCount}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}, load average {MachineFacts.LoadAverage()}"));
 (double bw1, double bwAll) = Bandwidth();
 Console.WriteLine(string.Create(inv, $"memory bandwidth (sum of 512 MiB, best of 5): 1 thread {bw1:F1} GB/s, {Environment.ProcessorCount} threads {bwAll:F1} GB/s"));
 double boundBw = bwAll;
@@ -196,7 +197,7 @@ foreach (string row in decodeRows)
 }
 
 Console.WriteLine();
-Console.WriteLine($"load average at the end: {LoadAverage()} (other processes on a shared machine slow every column)");
+Console.WriteLine($"load average at the end: {MachineFacts.LoadAverage()} (other processes on a shared machine slow every column)");
 if (decode1B is { } d1)
 {
     Console.WriteLine(onDevice
@@ -358,7 +359,6 @@ static bool CheckStories(string dir, ComputeBackendKind backend)
     return same && worst <= 1e-4f;
 }
 
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static LlamaConfig ProbeConfig() => new(64, 64, 1, 2, 2, 32, 8, true);
 

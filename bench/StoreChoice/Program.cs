@@ -1,3 +1,4 @@
+using AgentMem.Bench;
 using AgentMem.StoreChoice.Bench;
 
 // LiteDB or SQLite as the embedded store: ingest, search without FTS, durability under kill -9, two writers.

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace AgentMem.Campaign.Bench;
+namespace AgentMem.Bench;
 
-/// <summary>The machine line printed with the table, and the load average the campaign ran under.</summary>
+/// <summary>The machine line a bench harness prints with its table, and the load average it ran under (shared by the harnesses under bench/).</summary>
 internal static class MachineFacts
 {
     public static string Describe()
