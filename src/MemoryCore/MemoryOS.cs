@@ -12,7 +12,7 @@ namespace AgentMem.MemoryCore;
 /// <see cref="IMemoryStore"/> and ranking to an <see cref="IRetriever"/>.
 /// Every call names the acting <see cref="Scope"/>; its tenant bounds everything the call can see.
 /// </summary>
-public sealed class MemoryOS : IAsyncDisposable
+public sealed partial class MemoryOS : IAsyncDisposable
 {
     private const int ListPageSize = 500;
     private readonly IMemoryStore store;

@@ -56,6 +56,13 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>Removes a memory and all its versions from every table and index. False if it was not there.</summary>
     Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes several memories like <see cref="PurgeAsync"/>, in one transaction, under one audit line (forgetting a user):
+    /// ids not there are skipped. Returns how many were removed. A store that can leave freed content behind (free pages,
+    /// a write-ahead log, full-text segments) scrubs it before returning.
+    /// </summary>
+    Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default);
+
     /// <summary>Full-text (BM25) search.</summary>
     Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default);
 

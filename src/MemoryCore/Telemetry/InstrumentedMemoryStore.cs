@@ -48,6 +48,9 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("Purge", Stopwatch.GetTimestamp(), inner.PurgeAsync(tenant, id, audit, cancellationToken));
 
+    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        Timed("PurgeMany", Stopwatch.GetTimestamp(), inner.PurgeManyAsync(tenant, ids, audit, cancellationToken));
+
     public Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default) =>
         Timed("SearchLexical", Stopwatch.GetTimestamp(), inner.SearchLexicalAsync(tenant, query, cancellationToken));
 

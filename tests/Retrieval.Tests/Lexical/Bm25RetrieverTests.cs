@@ -79,6 +79,8 @@ public sealed class Bm25RetrieverTests
 
         public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default) => throw new NotSupportedException();

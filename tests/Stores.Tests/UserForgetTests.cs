@@ -1,0 +1,70 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.Stores.Tests;
+
+/// <summary><see cref="MemoryOS.ForgetUserAsync"/> through the facade: what goes, what stays, who may, and the one audit line.</summary>
+public sealed class UserForgetTests : IAsyncLifetime
+{
+    private static readonly Scope Owner = new("acme");
+    private static readonly Scope Alice = new("acme", "alice");
+    private static readonly Scope Bob = new("acme", "bob");
+    private static readonly Scope Carol = new("acme", "carol");
+    private MemoryOS memory = null!;
+
+    public async Task InitializeAsync()
+    {
+        memory = InMemoryMemory.Open();
+        await memory.CreateCubeAsync(Alice, "notes");
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
+        await memory.CreateCubeAsync(Bob, "diary");
+    }
+
+    public async Task DisposeAsync() => await memory.DisposeAsync();
+
+    [Fact]
+    public async Task Forgetting_a_user_removes_their_memories_in_every_cube_and_what_was_derived_from_them()
+    {
+        var told = await memory.AddAsync(Bob, "notes", new MemoryDraft("bob's secret plan zebra"));
+        var frozen = await memory.AddAsync(Bob, "notes", new MemoryDraft("bob's frozen fact"));
+        await memory.SetStateAsync(Bob, frozen.Id, LifecycleState.Frozen);
+        var diary = await memory.AddAsync(Bob, "diary", new MemoryDraft("dear diary"));
+        await memory.UpdateAsync(Bob, diary.Id, new MemoryChange { Text = "dear diary, again" });
+        var own = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's own note"));
+        var related = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice relates") { Links = [new MemoryLink(told.Id, "relates-to")] });
+        var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: zebra plan") { Links = [new MemoryLink(told.Id, FactLinks.DerivedFrom)] });
+        var summaryOfSummary = await memory.AddAsync(Alice, "notes", new MemoryDraft("digest") { Links = [new MemoryLink(summary.Id, FactLinks.DerivedFrom)] });
+
+        var result = await memory.ForgetUserAsync(Bob, "bob");
+
+        Assert.Equal((3, 2, 2, 5), (result.Written, result.Derived, result.Cubes, result.Total));
+        foreach (var gone in new[] { told.Id, frozen.Id, diary.Id, summary.Id, summaryOfSummary.Id })
+        {
+            await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, gone));
+        }
+
+        Assert.Equal("alice's own note", (await memory.GetAsync(Alice, own.Id)).Text);
+        Assert.Empty((await memory.GetAsync(Alice, related.Id)).Links);
+        Assert.Empty(await memory.SearchAsync(Alice, "notes", "zebra"));
+    }
+
+    [Fact]
+    public async Task Only_the_tenant_owner_scope_or_the_user_may_forget_and_one_content_free_audit_line_remains()
+    {
+        await memory.AddAsync(Bob, "notes", new MemoryDraft("bob's secret plan zebra"));
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.ForgetUserAsync(Carol, "bob"));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => memory.ForgetUserAsync(Alice, "bob"));
+        var result = await memory.ForgetUserAsync(Owner, "bob");
+
+        Assert.Equal(1, result.Total);
+        var line = Assert.Single(await memory.GetAuditAsync(Owner), r => r.Action == "user.forget");
+        Assert.Equal((null, null), (line.CubeId, line.MemoryId));
+        Assert.Equal("user 'bob': 1 written, 0 derived, 1 cube(s)", line.Detail);
+        Assert.DoesNotContain(await memory.GetAuditAsync(Owner), r => r.Action == "purge");
+        Assert.Equal(0, (await memory.ForgetUserAsync(Owner, "bob")).Total);
+    }
+}
