@@ -18,6 +18,7 @@ internal static class CliApp
         root.Subcommands.Add(LinksCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(MemoryCommands.Delete(global, stdout, stderr));
         root.Subcommands.Add(MemoryCommands.State(global, stdout, stderr));
+        root.Subcommands.Add(ForgetCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ListCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(SearchCommand.Create(global, stdout, stderr));
         root.Subcommands.Add(ContextCommand.Create(global, stdout, stderr));

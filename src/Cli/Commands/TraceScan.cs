@@ -1,0 +1,94 @@
+using System.Text;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>One file that still holds a token, and how it was encoded there.</summary>
+/// <param name="Path">The file.</param>
+/// <param name="Encoding">utf-8, utf-16le or utf-16be.</param>
+internal sealed record TraceHit(string Path, string Encoding);
+
+/// <summary>
+/// Scans files byte by byte for a token, as UTF-8 and UTF-16 (both byte orders), as given and lower-cased (full-text
+/// indexes fold case): the check behind <c>forget --verify</c>, which must see what SQLite's free pages, its write-ahead
+/// log and the index files still hold, not what a query returns.
+/// </summary>
+internal static class TraceScan
+{
+    private const int ChunkBytes = 1 << 20;
+
+    /// <summary>Every file under <paramref name="roots"/> (folders, recursively, or single files) that holds <paramref name="token"/>.</summary>
+    public static IReadOnlyList<TraceHit> Find(IEnumerable<string> roots, string token)
+    {
+        var patterns = Patterns(token);
+        var hits = new List<TraceHit>();
+        foreach (string file in Files(roots).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            if (FirstMatch(file, patterns) is { } encoding)
+            {
+                hits.Add(new TraceHit(file, encoding));
+            }
+        }
+
+        return hits;
+    }
+
+    private static List<(string Encoding, byte[] Bytes)> Patterns(string token)
+    {
+        var result = new List<(string, byte[])>();
+        foreach (string form in new[] { token, token.ToLowerInvariant() }.Distinct(StringComparer.Ordinal))
+        {
+            result.Add(("utf-8", Encoding.UTF8.GetBytes(form)));
+            result.Add(("utf-16le", Encoding.Unicode.GetBytes(form)));
+            result.Add(("utf-16be", Encoding.BigEndianUnicode.GetBytes(form)));
+        }
+
+        return result;
+    }
+
+    private static IEnumerable<string> Files(IEnumerable<string> roots)
+    {
+        foreach (string root in roots)
+        {
+            if (File.Exists(root))
+            {
+                yield return Path.GetFullPath(root);
+            }
+            else if (Directory.Exists(root))
+            {
+                foreach (string file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.ReparsePoint }))
+                {
+                    yield return Path.GetFullPath(file);
+                }
+            }
+        }
+    }
+
+    // Chunks overlap by the longest pattern less one byte, so a token split across a chunk boundary is still seen.
+    private static string? FirstMatch(string file, List<(string Encoding, byte[] Bytes)> patterns)
+    {
+        int overlap = patterns.Max(p => p.Bytes.Length) - 1;
+        var buffer = new byte[ChunkBytes + overlap];
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+        int kept = 0;
+        while (true)
+        {
+            int read = stream.ReadAtLeast(buffer.AsSpan(kept, ChunkBytes), ChunkBytes, throwOnEndOfStream: false);
+            var window = buffer.AsSpan(0, kept + read);
+            foreach (var (encoding, bytes) in patterns)
+            {
+                if (window.IndexOf(bytes) >= 0)
+                {
+                    return encoding;
+                }
+            }
+
+            if (read < ChunkBytes)
+            {
+                return null;
+            }
+
+            kept = Math.Min(overlap, window.Length);
+            window[^kept..].CopyTo(buffer);
+        }
+    }
+}

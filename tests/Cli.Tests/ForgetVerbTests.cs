@@ -1,0 +1,84 @@
+using System.Text;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary>
+/// <c>forget --user U</c>: the user's memories and what was derived from them leave every file of the data directory
+/// (database, write-ahead log, index folders, cartridge files), another user's stay, and <c>--verify</c> proves it.
+/// </summary>
+public sealed class ForgetVerbTests : IDisposable
+{
+    private const string Token = "quokkazenith7731";
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public async Task Forget_needs_yes_and_a_user()
+    {
+        var refused = await cli.RunAsync("forget", "--user", "ursula");
+        Assert.Equal((1, true), (refused.Code, refused.Err.Contains("--yes", StringComparison.Ordinal)));
+        var anonymous = await cli.RunAsync("forget", "--yes");
+        Assert.Equal((1, true), (anonymous.Code, anonymous.Err.Contains("--user", StringComparison.Ordinal)));
+    }
+
+    [Fact(Timeout = 180_000)]
+    public async Task Forget_then_verify_finds_no_trace_of_the_user_s_token_in_any_file_and_the_other_user_keeps_theirs()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "journal")).Code);
+        string first = (await cli.RunAsync("add", $"Ursula's locker code is {Token}", "--cube", "notes", "--user", "ursula")).Out.Trim();
+        Assert.Equal(0, (await cli.RunAsync("update", first, $"Ursula changed her locker code, it was {Token}", "--user", "ursula")).Code);
+        Assert.Equal(0, (await cli.RunAsync("add", $"{Token} is also the wifi password", "--cube", "journal", "--user", "ursula")).Code);
+        Assert.Equal(0, (await cli.RunAsync("add", "Victor waters the ferns on Fridays", "--cube", "notes", "--user", "victor")).Code);
+        Assert.Equal(0, (await cli.RunAsync("search", Token, "--cube", "notes", "--user", "ursula")).Code);
+        Assert.Equal(0, (await cli.RunAsync("search", Token, "--cube", "journal", "--user", "ursula")).Code);
+        string cartridge = await AddDerivedAsync(MemoryId.Parse(first));
+
+        Assert.Equal(3, (await cli.RunAsync("forget", "--verify", Token)).Code);
+        var done = await cli.JsonAsync("forget", "--user", "ursula", "--yes", "--verify", Token);
+
+        var forgot = done.GetProperty("forgot");
+        Assert.Equal((2, 2, 2, 1), (forgot.GetProperty("written").GetInt32(), forgot.GetProperty("derived").GetInt32(), forgot.GetProperty("cubes").GetInt32(), forgot.GetProperty("cartridges").GetInt32()));
+        Assert.Empty(done.GetProperty("verify").GetProperty("traces").EnumerateArray());
+        Assert.False(File.Exists(cartridge));
+        Assert.Empty(RawScan(cli.Folder));
+        var kept = await cli.JsonAsync("search", "ferns", "--cube", "notes", "--user", "victor");
+        Assert.Contains("Victor waters the ferns", kept.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, (await cli.RunAsync("forget", "--verify", Token)).Code);
+        Assert.Empty(RawScan(cli.Folder));
+    }
+
+    // A session summary and an activation memory (with its cartridge file, which holds the text) made from the first memory.
+    private async Task<string> AddDerivedAsync(MemoryId source)
+    {
+        var system = new Scope(Scope.DefaultTenant, agent: "summarizer");
+        string file = Path.Combine(cli.Folder, "cartridges", "default-notes-0001.amkv");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, $"kv cache of: {Token}");
+        await using var store = SqliteMemoryStore.Open(cli.DbPath);
+        await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store));
+        await memory.AddAsync(new Scope(Scope.DefaultTenant), "notes", new MemoryDraft($"Summary: the locker code {Token} changed") { Links = [new MemoryLink(source, FactLinks.DerivedFrom)] });
+        await memory.AddAsync(system, "notes", new MemoryDraft($"KV cartridge of 1 memories: {Token}")
+        {
+            Kind = MemoryKind.Activation,
+            Payload = new PayloadRef(new Uri(file).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(file).Length, new string('0', 64)),
+            Links = [new MemoryLink(source, "encodes")],
+        });
+        return file;
+    }
+
+    private static List<string> RawScan(string folder)
+    {
+        byte[][] patterns = [Encoding.UTF8.GetBytes(Token), Encoding.Unicode.GetBytes(Token), Encoding.BigEndianUnicode.GetBytes(Token)];
+        return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => File.ReadAllBytes(f) is var bytes && patterns.Any(p => bytes.AsSpan().IndexOf(p) >= 0))
+            .ToList();
+    }
+}
