@@ -37,6 +37,7 @@ OPERATIONS = {
     "GetCubePolicy": "get_policy",
     "SetCubePolicy": "set_policy",
     "ReadAudit": "read_audit",
+    "ForgetUser": "forget_user",
 }
 
 
@@ -164,6 +165,11 @@ class AgentMemClient:
     def delete_cube(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """Deletes the cube with all its memories for good (owner only); returns ``{"cube", "memories"}``."""
         return self.request("DELETE", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}", query={"user": user, "agent": agent})
+
+    def forget_user(self, user: str) -> dict[str, Any]:
+        """Forgets ``user`` in every cube of the tenant (their memories and what was derived from them), for good; the key
+        must be the tenant's (unbound) or bound to that user. Returns ``{"user", "written", "derived", "cubes", "cartridges"}``."""
+        return self.request("POST", f"/v1/users/{urllib.parse.quote(user, safe='')}/forget")
 
     def get_grants(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """The cube's owner and grants."""

@@ -138,5 +138,15 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(gone.exception.status, 404)
 
 
+    def test_11_forget_a_user(self):
+        cube = self.cube + "-forget"
+        self.client.create_cube(cube)
+        self.client.add("erin's secret", cube=cube, user="erin")
+        kept = self.client.add("frank's note", cube=cube, user="frank")
+        forgot = self.client.forget_user("erin")
+        self.assertEqual((forgot["user"], forgot["written"]), ("erin", 1))
+        self.assertEqual(self.client.get(kept["id"], user="frank")["text"], "frank's note")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

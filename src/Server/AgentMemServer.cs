@@ -103,6 +103,7 @@ public static class AgentMemServer
         MemoryEndpoints.Map(v1);
         SearchEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
+        UserEndpoints.Map(v1);
         return app;
     }
 

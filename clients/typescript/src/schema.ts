@@ -308,6 +308,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{user}/forget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forget a user
+         * @description Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key (the tenant's owner) may forget anyone, a key bound to a user only that user (403 otherwise). One audit line (`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.
+         */
+        post: operations["ForgetUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -858,6 +878,31 @@ export interface components {
             user?: null | string;
             /** @description The acting agent. */
             agent?: null | string;
+        };
+        /** @description What `POST /v1/users/{user}/forget` removed: counts only. */
+        UserForgottenDto: {
+            /** @description The user forgotten. */
+            user: string;
+            /**
+             * Format: int32
+             * @description Memories the user wrote, with all their versions.
+             */
+            written: number;
+            /**
+             * Format: int32
+             * @description Memories derived from those (summaries, activation cartridges), by anyone.
+             */
+            derived: number;
+            /**
+             * Format: int32
+             * @description Cubes that lost at least one memory.
+             */
+            cubes: number;
+            /**
+             * Format: int32
+             * @description Local cartridge files of removed activation memories that were deleted.
+             */
+            cartridges: number;
         };
     };
     responses: never;
@@ -2221,6 +2266,55 @@ export interface operations {
             };
             /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ForgetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserForgottenDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,7 @@ internal sealed class DocumentInfoTransformer : IOpenApiDocumentTransformer
         ["Memories"] = "Add, read, update, delete and purge memories. Every change is a new version; history keeps them all.",
         ["Search"] = "Ranked retrieval over a cube (hybrid, BM25 or vector) and token-budgeted prompt context.",
         ["Audit"] = "Who did what, when: the audit trail of a memory, a cube or the tenant, readable like the data it describes and never holding content.",
+        ["Users"] = "Forgetting a user: their memories and everything derived from them, in every cube of the tenant, with one content-free audit line.",
     };
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
