@@ -1,0 +1,38 @@
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>Purging many memories at once (forgetting a user): all of each goes, others stay, one audit line.</summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task Purging_many_removes_each_memory_with_its_versions_links_and_embeddings_under_one_audit_line()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        var diary = await s.CreateCubeAsync("diary");
+        var kept = await s.AddAsync(notes, "kept note about otters");
+        var a = await s.AddAsync(notes, "forgotten note about otters", m => m with { Tags = ["pets"] });
+        a = await s.ReplaceAsync(a, m => m with { Text = "forgotten note about otters, edited" });
+        var b = await s.AddAsync(diary, "forgotten diary entry");
+        kept = await s.ReplaceAsync(kept, m => m with { Links = [new MemoryLink(a.Id, "related")] });
+        await s.Store.PutEmbeddingsAsync(s.Tenant, notes.Id, "m1", [new StoredEmbedding(a.Id, "ha", [1f, 0f]), new StoredEmbedding(kept.Id, "hk", [0f, 1f])]);
+        int auditBefore = (await s.Store.ReadAuditAsync(s.Tenant)).Count;
+
+        Assert.Equal(2, await s.Store.PurgeManyAsync(s.Tenant, [a.Id, b.Id, a.Id, MemoryId.NewId(s.Now)], s.Audit("user.forget", detail: "2 written")));
+
+        Assert.Null(await s.Store.GetAsync(s.Tenant, a.Id));
+        Assert.Null(await s.Store.GetAsync(s.Tenant, b.Id));
+        Assert.Empty(await s.Store.GetHistoryAsync(s.Tenant, a.Id));
+        Assert.Equal([kept.Id], (await s.Store.GetEmbeddingsAsync(s.Tenant, notes.Id, "m1", null)).Select(e => e.MemoryId));
+        var lexical = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["otters"], StoreScenario.AllStates(), 10));
+        Assert.Equal([kept.Id], lexical.Select(m => m.Item.Id));
+        Assert.Empty((await s.Store.GetAsync(s.Tenant, kept.Id))!.Links);
+        var trail = await s.Store.ReadAuditAsync(s.Tenant);
+        Assert.Equal(auditBefore + 1, trail.Count);
+        Assert.Equal(("user.forget", "2 written"), (trail[^1].Action, trail[^1].Detail));
+        Assert.Equal(0, await s.Store.PurgeManyAsync(s.Tenant, [a.Id], s.Audit("user.forget")));
+    }
+}
