@@ -9,12 +9,15 @@ internal sealed record TraceHit(string Path, string Encoding);
 
 /// <summary>
 /// Scans files byte by byte for a token, as UTF-8 and UTF-16 (both byte orders), as given and lower-cased (full-text
-/// indexes fold case): the check behind <c>forget --verify</c>, which must see what SQLite's free pages, its write-ahead
+/// indexes fold case), and for a long token its lower-cased second half too: the check behind <c>forget --verify</c>, which must see what SQLite's free pages, its write-ahead
 /// log and the index files still hold, not what a query returns.
 /// </summary>
 internal static class TraceScan
 {
     private const int ChunkBytes = 1 << 20;
+
+    // Tokens this long are also looked for by their second half (at least 6 characters).
+    private const int MinTailScan = 12;
 
     /// <summary>Every file under <paramref name="roots"/> (folders, recursively, or single files) that holds <paramref name="token"/>.</summary>
     public static IReadOnlyList<TraceHit> Find(IEnumerable<string> roots, string token)
@@ -40,6 +43,14 @@ internal static class TraceScan
             result.Add(("utf-8", Encoding.UTF8.GetBytes(form)));
             result.Add(("utf-16le", Encoding.Unicode.GetBytes(form)));
             result.Add(("utf-16be", Encoding.BigEndianUnicode.GetBytes(form)));
+        }
+
+        // FTS5 stores a term prefix-compressed against the term before it on the page, so a lower-cased token may be there
+        // only as its tail; a long token's second half is still specific enough to count.
+        string lower = token.ToLowerInvariant();
+        if (lower.Length >= MinTailScan)
+        {
+            result.Add(("utf-8, tail", Encoding.UTF8.GetBytes(lower[(lower.Length / 2)..])));
         }
 
         return result;
