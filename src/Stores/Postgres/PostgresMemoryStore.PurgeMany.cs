@@ -17,21 +17,32 @@ public sealed partial class PostgresMemoryStore
             int removed = 0;
             foreach (var id in ids.Distinct())
             {
-                // Embeddings go with the memories row (foreign key); links are removed in both directions.
-                if (await DeleteWhereAsync(conn, tx, "memories", "id", tenant, id, ct).ConfigureAwait(false) == 0)
+                if (await DeleteMemoryRowsAsync(conn, tx, tenant, id, ct).ConfigureAwait(false))
                 {
-                    continue;
+                    removed++;
                 }
-
-                removed++;
-                await DeleteWhereAsync(conn, tx, "memory_versions", "memory_id", tenant, id, ct).ConfigureAwait(false);
-                await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, id, ct).ConfigureAwait(false);
-                await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
-                await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
             }
 
             await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return removed;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes one memory with its versions, tags and links in both directions (embeddings go with the memories row, by
+    /// foreign key); false when the tenant has no such memory.
+    /// </summary>
+    private static async Task<bool> DeleteMemoryRowsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, MemoryId id, CancellationToken ct)
+    {
+        if (await DeleteWhereAsync(conn, tx, "memories", "id", tenant, id, ct).ConfigureAwait(false) == 0)
+        {
+            return false;
+        }
+
+        await DeleteWhereAsync(conn, tx, "memory_versions", "memory_id", tenant, id, ct).ConfigureAwait(false);
+        await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, id, ct).ConfigureAwait(false);
+        await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
+        await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
+        return true;
     }
 }

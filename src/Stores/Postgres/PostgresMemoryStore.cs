@@ -405,17 +405,11 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         ArgumentNullException.ThrowIfNull(audit);
         return await WriteAsync(tenant, async (conn, tx, ct) =>
         {
-            // Embeddings go with the memories row (foreign key); links are removed in both directions.
-            int removed = await DeleteWhereAsync(conn, tx, "memories", "id", tenant, id, ct).ConfigureAwait(false);
-            if (removed == 0)
+            if (!await DeleteMemoryRowsAsync(conn, tx, tenant, id, ct).ConfigureAwait(false))
             {
                 return false;
             }
 
-            await DeleteWhereAsync(conn, tx, "memory_versions", "memory_id", tenant, id, ct).ConfigureAwait(false);
-            await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, id, ct).ConfigureAwait(false);
-            await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
-            await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
             await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);

@@ -14,10 +14,7 @@ public sealed partial class SqliteMemoryStore
         ArgumentNullException.ThrowIfNull(audit);
         int? removed = await WriteAsync(tenant, (conn, tx) =>
         {
-            using (var secure = Command(conn, tx, "PRAGMA secure_delete = ON;"))
-            {
-                secure.ExecuteNonQuery();
-            }
+            EnableSecureDelete(conn, tx);
 
             if (DeleteCubeRows(conn, tx, "DELETE FROM cubes WHERE tenant = $t AND id = $c;", tenant, cubeId) == 0)
             {

@@ -18,25 +18,14 @@ public sealed partial class SqliteMemoryStore
         ArgumentNullException.ThrowIfNull(audit);
         int purged = await WriteAsync(tenant, (conn, tx) =>
         {
-            using (var secure = Command(conn, tx, "PRAGMA secure_delete = ON;"))
-            {
-                secure.ExecuteNonQuery();
-            }
-
+            EnableSecureDelete(conn, tx);
             int removed = 0;
             foreach (var id in ids.Distinct())
             {
-                // The FTS row and the embeddings go with the memories row (triggers); links are removed in both directions.
-                if (DeleteWhere(conn, tx, "memories", "id", tenant, id) == 0)
+                if (DeleteMemoryRows(conn, tx, tenant, id))
                 {
-                    continue;
+                    removed++;
                 }
-
-                removed++;
-                DeleteWhere(conn, tx, "memory_versions", "memory_id", tenant, id);
-                DeleteWhere(conn, tx, "memory_tags", "memory_id", tenant, id);
-                DeleteWhere(conn, tx, "memory_links", "source_id", tenant, id);
-                DeleteWhere(conn, tx, "memory_links", "target_id", tenant, id);
             }
 
             if (removed > 0)

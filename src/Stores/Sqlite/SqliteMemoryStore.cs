@@ -352,23 +352,12 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
         ArgumentNullException.ThrowIfNull(audit);
         bool purged = await WriteAsync(tenant, (conn, tx) =>
         {
-            // Freed pages are zeroed (secure_delete), so the text does not linger in the file's free list.
-            using (var secure = Command(conn, tx, "PRAGMA secure_delete = ON;"))
-            {
-                secure.ExecuteNonQuery();
-            }
-
-            // The FTS row goes with the memories row (trigger); links are removed in both directions.
-            int removed = DeleteWhere(conn, tx, "memories", "id", tenant, id);
-            if (removed == 0)
+            EnableSecureDelete(conn, tx);
+            if (!DeleteMemoryRows(conn, tx, tenant, id))
             {
                 return false;
             }
 
-            DeleteWhere(conn, tx, "memory_versions", "memory_id", tenant, id);
-            DeleteWhere(conn, tx, "memory_tags", "memory_id", tenant, id);
-            DeleteWhere(conn, tx, "memory_links", "source_id", tenant, id);
-            DeleteWhere(conn, tx, "memory_links", "target_id", tenant, id);
             InsertAudit(conn, tx, tenant, audit);
             return true;
         }, cancellationToken).ConfigureAwait(false);
@@ -378,6 +367,31 @@ public sealed partial class SqliteMemoryStore : IMemoryStore
         }
 
         return purged;
+    }
+
+    /// <summary>Freed pages and cells are zeroed for the rest of the transaction, so deleted text does not linger in the file's free list.</summary>
+    private static void EnableSecureDelete(SqliteConnection conn, SqliteTransaction tx)
+    {
+        using var secure = Command(conn, tx, "PRAGMA secure_delete = ON;");
+        secure.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Deletes one memory with its versions, tags and links in both directions (the FTS row and the embeddings go with the
+    /// memories row, by trigger); false when the tenant has no such memory.
+    /// </summary>
+    private static bool DeleteMemoryRows(SqliteConnection conn, SqliteTransaction tx, string tenant, MemoryId id)
+    {
+        if (DeleteWhere(conn, tx, "memories", "id", tenant, id) == 0)
+        {
+            return false;
+        }
+
+        DeleteWhere(conn, tx, "memory_versions", "memory_id", tenant, id);
+        DeleteWhere(conn, tx, "memory_tags", "memory_id", tenant, id);
+        DeleteWhere(conn, tx, "memory_links", "source_id", tenant, id);
+        DeleteWhere(conn, tx, "memory_links", "target_id", tenant, id);
+        return true;
     }
 
     /// <summary>
