@@ -44,8 +44,43 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     /// <summary>The name of the hashing-embedder hybrid a benchmark compares a sentence model against.</summary>
     public const string HashingBaselineName = "hybrid-hashing";
 
-    /// <summary>The hybrid retriever's settings for the configured embedder: a sentence model's vectors weigh more than hashed ones.</summary>
-    public Retrieval.Hybrid.HybridOptions DefaultHybrid() => Embedder.IsSentenceModel ? Retrieval.Hybrid.HybridOptions.ForSentenceEmbedder() : new();
+    /// <summary><c>--reranker</c>: auto, none, or a model file.</summary>
+    public string Reranker { get; init; } = "auto";
+
+    /// <summary>
+    /// The hybrid retriever's settings for the configured embedder: a sentence model's vectors weigh more than hashed ones,
+    /// and the arctic model's searches are reranked by the packaged model unless <c>--reranker</c> says otherwise.
+    /// </summary>
+    public Retrieval.Hybrid.HybridOptions DefaultHybrid()
+    {
+        var reranker = ResolveReranker();
+        if (Embedder.IsSentenceModel)
+        {
+            return Retrieval.Hybrid.HybridOptions.ForSentenceEmbedder(reranker);
+        }
+
+        return new Retrieval.Hybrid.HybridOptions { Reranker = reranker };
+    }
+
+    private Retrieval.Hybrid.Reranking.RerankModel? ResolveReranker()
+    {
+        switch (Reranker.Trim().ToLowerInvariant())
+        {
+            case "auto" or "":
+                return Embedder.Kind.Equals("arctic", StringComparison.OrdinalIgnoreCase) ? Retrieval.Hybrid.Reranking.RerankModel.ArcticLocomo : null;
+            case "none":
+                return null;
+            default:
+                try
+                {
+                    return Retrieval.Hybrid.Reranking.RerankModel.LoadFile(Reranker);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    throw new MemoryCore.Errors.MemoryValidationException($"--reranker: {e.Message} Use auto, none or a model file written by bench/Reranker/train.py.");
+                }
+        }
+    }
 
     /// <summary>The composition over an opened store, with the configured embedder (and hybrid settings, the defaults when null).</summary>
     public MemoryOS Compose(IMemoryStore store, Retrieval.Hybrid.HybridOptions? hybrid = null) => Compose(store, hybrid, out _);

@@ -25,6 +25,8 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
     public Option<string?> EmbedderUrl { get; } = new("--embedder-url") { Description = "http: API base URL (key in AGENTMEM_EMBEDDER_API_KEY). Env AGENTMEM_EMBEDDER_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_URL"), Recursive = true };
 
+    public Option<string> Reranker { get; } = new("--reranker") { Description = "Learned reranking of the hybrid's best candidates: auto (the packaged model with --embedder arctic, none otherwise), none, or a model file (see bench/Reranker). Env AGENTMEM_RERANKER.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_RERANKER") is { Length: > 0 } env ? env : "auto", Recursive = true };
+
     public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "Memory for per-cube search indexes, in MiB (least recently searched cubes are evicted beyond it). Env AGENTMEM_CACHE_MB.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CACHE_MB") is not { Length: > 0 } env ? (int)(Retrieval.State.RetrievalStateOptions.DefaultCacheBytes >> 20) : int.TryParse(env, out int mb) ? mb : 0, Recursive = true };
 
     public void AddTo(RootCommand root)
@@ -40,6 +42,7 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         root.Options.Add(Embedder);
         root.Options.Add(EmbedderModel);
         root.Options.Add(EmbedderUrl);
+        root.Options.Add(Reranker);
         root.Options.Add(CacheMb);
         CacheMb.Validators.Add(result =>
         {
@@ -60,6 +63,6 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
         var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
         bool chosen = parse.GetResult(Embedder) is { Implicit: false } || Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") is not null;
-        return new CliContext(db, scope, parse.GetValue(Cube)!, output) { IndexDirectory = parse.GetValue(IndexDir), Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb) };
+        return new CliContext(db, scope, parse.GetValue(Cube)!, output) { IndexDirectory = parse.GetValue(IndexDir), Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb), Reranker = parse.GetValue(Reranker)! };
     }
 }

@@ -30,12 +30,20 @@ public sealed class BenchmarkOptions
     /// <summary>A second retriever searched in the same run and reported beside the first (e.g. <c>bm25</c>); null for none.</summary>
     public string? BaselineRetriever { get; set; }
 
+    /// <summary>Hits each search asks for; null for the largest k (at least <see cref="ContextK"/>). A feature dump for training a reranker asks for its depth.</summary>
+    public int? SearchK { get; set; }
+
     /// <summary>Tenant the run writes in (each conversation gets its own cube).</summary>
     public string Tenant { get; set; } = "bench";
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
+        if (SearchK is < 1 or > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SearchK), SearchK, "A search asks for 1 to 10,000 hits.");
+        }
+
         if (Ks.Count == 0 || Ks.Any(k => k < 1 || k > 1000))
         {
             throw new ArgumentException("Ks must be a non-empty list of cut-offs between 1 and 1000.", nameof(Ks));

@@ -69,18 +69,24 @@ public sealed class BenchmarkRunner
         }
 
         int maxK = options.Ks.Max();
+        int searchK = options.SearchK ?? Math.Max(maxK, options.ContextK);
         int done = 0;
         foreach (var question in questions)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var conversation = cubes[question.ConversationId];
             var watch = Stopwatch.StartNew();
-            var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, Math.Max(maxK, options.ContextK), retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
             double searchMs = watch.Elapsed.TotalMilliseconds;
+            if (AfterSearch is { } afterSearch)
+            {
+                await afterSearch(question, hits, cancellationToken).ConfigureAwait(false);
+            }
+
             if (retrieverBaseline is not null)
             {
                 watch.Restart();
-                var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, Math.Max(maxK, options.ContextK), retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
                 double baseMs = watch.Elapsed.TotalMilliseconds;
                 retrieverBaseline.Add(Score(question, baseHits, conversation, maxK, baseMs));
             }
@@ -281,6 +287,9 @@ public sealed class BenchmarkRunner
     /// embedder works in the background waits here for every vector (<c>--wait-for-embeddings</c>), so runs are repeatable.
     /// </summary>
     public Func<string, IReadOnlyList<string>, CancellationToken, Task>? AfterIngest { get; init; }
+
+    /// <summary>Called with each question and the evaluated retriever's hits (e.g. to dump reranker features for training).</summary>
+    public Func<BenchQuestion, IReadOnlyList<SearchHit>, CancellationToken, Task>? AfterSearch { get; init; }
 
     /// <summary>How the evaluated retriever is configured, for the manifest (set by the host, which composed it).</summary>
     public string? RetrieverConfiguration { get; init; }

@@ -48,9 +48,10 @@ internal static class BenchCommand
         var fusion = new Option<string?>("--fusion") { Description = "How the hybrid fuses its signals: weighted (default: each scaled by its best, then summed) or rrf (reciprocal rank)." };
         var vectorWeight = new Option<float?>("--vector-weight") { Description = "Weight of the vector signal in the hybrid's fusion (default: 0.2 with the hashing embedder, 0.5 with a sentence model)." };
         var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), build every cube and wait for all vectors before the first question, so the run is repeatable." };
+        var rerankFeatures = new Option<string?>("--rerank-features") { Description = "Write every question's reranker features (the hybrid's best candidates, each with its features) to this JSON-lines file, to train a reranker with bench/Reranker/train.py." };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
-        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer };
+        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -101,11 +102,11 @@ internal static class BenchCommand
                 if (ablate)
                 {
                     ctx.Output.Notice("[grey]ablation 1/2: retrieval only[/]");
-                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), ct);
+                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), null, ct);
                     ctx.Output.Notice($"[grey]ablation 2/2: with {chosen}[/]");
                 }
 
-                var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), ct);
+                var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), parse.GetValue(rerankFeatures), ct);
                 ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
                 ctx.Output.Out.Write(TextSummary.Format(run.Result));
                 if (run.Manifest.TryGetValue("oversized_turns_skipped", out var skipped) && skipped is int count && count > 0)
@@ -183,10 +184,17 @@ internal static class BenchCommand
         ctx.Output.Notice($"[grey]indexed and embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
     }
 
-    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, string dbPath, bool waitForEmbeddings, float? vectorWeight, string? fusion, CancellationToken ct)
+    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, string dbPath, bool waitForEmbeddings, float? vectorWeight, string? fusion, string? featureDump, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
         var hybrid = features.ApplyTo(ctx.DefaultHybrid());
+        if (featureDump is not null)
+        {
+            // Every candidate the reranker would see comes back, each with its features as score components.
+            hybrid.ReportRerankFeatures = true;
+            options.SearchK = Math.Max(hybrid.RerankDepth, options.Ks.Max());
+        }
+
         if (vectorWeight is { } weight)
         {
             if (!(weight >= 0 && float.IsFinite(weight)))
@@ -214,13 +222,21 @@ internal static class BenchCommand
         }
 
         using var notes = features.Notes ? new NoteKeeper(memory) : null;
+        await using var dump = featureDump is null ? null : RerankFeatureWriter.Create(featureDump, dataset);
         var runner = new BenchmarkRunner(memory, options, counter, qa)
         {
             RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
             Notes = notes,
             AfterIngest = waitForEmbeddings ? (tenant, cubes, token) => WaitForEmbeddingsAsync(ctx, state, tenant, cubes, token) : null,
+            AfterSearch = dump is null ? null : dump.WriteAsync,
         };
-        return await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
+        var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
+        if (dump is not null)
+        {
+            ctx.Output.Notice($"[grey]reranker features of {dump.Questions} questions written to {Markup.Escape(featureDump!)}[/]");
+        }
+
+        return run;
     }
 
     private static string RetrieverConfiguration(string? name, Retrieval.Hybrid.HybridOptions hybrid) => name?.ToLowerInvariant() switch

@@ -123,6 +123,26 @@ public sealed class HybridOptions
     /// <summary>Nearest embeddings taken from the ANN index when <see cref="AnnThreshold"/> applies (at least the request's k).</summary>
     public int AnnCandidates { get; set; } = 100;
 
+    /// <summary>
+    /// A learned second stage that rescores the best <see cref="RerankDepth"/> candidates (see <see cref="Reranking.RerankModel"/>);
+    /// null (the default) keeps the fused order. It needs the vector signal: the CLI sets the packaged
+    /// <see cref="Reranking.RerankModel.ArcticLocomo"/> for the arctic embedder. It embeds a second query (the query without
+    /// the names of the cube's actors it mentions), about one more query embedding per search.
+    /// </summary>
+    public Reranking.RerankModel? Reranker { get; set; }
+
+    /// <summary>How many of the fused order's best candidates the reranker rescores (at least the request's k).</summary>
+    public int RerankDepth { get; set; } = 100;
+
+    /// <summary>
+    /// Report every reranker feature of the candidates as a score component <c>rerank.NAME</c> (for training a model; see
+    /// <c>bench/Reranker</c>), with or without a <see cref="Reranker"/>.
+    /// </summary>
+    public bool ReportRerankFeatures { get; set; }
+
+    /// <summary>Whether searches compute reranker features (a model is set, or features are reported).</summary>
+    internal bool Reranks => Reranker is not null || ReportRerankFeatures;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
@@ -160,6 +180,7 @@ public sealed class HybridOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(AnnCandidates, 1, nameof(AnnCandidates));
         ArgumentOutOfRangeException.ThrowIfNegative(VectorRangeDepth, nameof(VectorRangeDepth));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RerankDepth, 1, nameof(RerankDepth));
         if (MmrLambda is { } l && (l <= 0 || l > 1))
         {
             throw new ArgumentOutOfRangeException(nameof(MmrLambda), l, "MMR lambda must be in (0, 1].");
@@ -172,7 +193,7 @@ public sealed class HybridOptions
     /// <summary>
     /// The defaults with the vector signal set for a sentence-embedding model (such as the packaged arctic-embed-xs):
     /// weight 0.5 over the range from the 100th best similarity to the best, chosen on LoCoMo conversations 1–5 and
-    /// checked on 6–10 (see the README's retrieval table).
+    /// checked on 6–10 (see the README's retrieval table); <paramref name="reranker"/>, when given, rescores the best candidates.
     /// </summary>
-    public static HybridOptions ForSentenceEmbedder() => new() { VectorWeight = 0.5f, VectorRangeDepth = 100 };
+    public static HybridOptions ForSentenceEmbedder(Reranking.RerankModel? reranker = null) => new() { VectorWeight = 0.5f, VectorRangeDepth = 100, Reranker = reranker };
 }

@@ -1,3 +1,4 @@
+using AgentMem.Retrieval.Hybrid.Reranking;
 using AgentMem.Retrieval.Hybrid.Signals;
 using AgentMem.Retrieval.Telemetry;
 
@@ -123,12 +124,20 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
 
         bool vectors = options.VectorWeight > 0 || options.MmrLambda is not null;
         float[]? rawQuery = vectors && !string.IsNullOrWhiteSpace(request.Query) ? await State.EmbedQueryAsync(request.Query, cancellationToken).ConfigureAwait(false) : null;
+        float[]? rawTopic = null;
+        if (options.Reranks && rawQuery is not null)
+        {
+            // The topic query drops the names of the cube's actors the query mentions; without any, it is the query itself.
+            string? topic = await State.WithCubeAsync(request.Tenant, request.Filter.CubeId!, cube => QueryTopic.WithoutActors(request.Query, MemoryBoosts.NamedActors(cube, request.Query)), cancellationToken).ConfigureAwait(false);
+            rawTopic = string.IsNullOrWhiteSpace(topic) ? rawQuery : await State.EmbedQueryAsync(topic, cancellationToken).ConfigureAwait(false);
+        }
+
         var now = time.GetUtcNow();
         int candidates = 0;
         var scored = await State.WithCubeAsync(request.Tenant, request.Filter.CubeId!, cube =>
         {
             candidates = cube.Count;
-            return Score(cube, request, terms, rawQuery, now);
+            return Score(cube, request, terms, rawQuery, rawTopic, now);
         }, cancellationToken).ConfigureAwait(false);
         RetrievalTelemetry.Candidates.Record(candidates);
         activity?.SetTag(RetrievalTelemetry.CandidateCountTag, candidates);
@@ -153,7 +162,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         return hits;
     }
 
-    private List<SearchHit> Score(CubeIndex cube, SearchRequest request, IReadOnlyList<string> terms, float[]? rawQuery, DateTimeOffset now)
+    private List<SearchHit> Score(CubeIndex cube, SearchRequest request, IReadOnlyList<string> terms, float[]? rawQuery, float[]? rawTopic, DateTimeOffset now)
     {
         if (cube.Count == 0)
         {
@@ -161,7 +170,8 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         }
 
         float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? VectorColumn.PrepareQuery(rawQuery) : null;
-        using var context = new ScoringContext(cube, request, options, terms, query, now);
+        float[]? topic = query is not null && rawTopic is not null ? (ReferenceEquals(rawTopic, rawQuery) ? query : VectorColumn.PrepareQuery(rawTopic)) : null;
+        using var context = new ScoringContext(cube, request, options, terms, query, now) { TopicVector = topic };
         var scored = new List<(IRelevanceSignal, float[], SignalRange)>(RelevanceSignals.Length);
         foreach (var signal in RelevanceSignals)
         {
@@ -199,6 +209,11 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             }
         }
 
+        if (options.Reranks)
+        {
+            Rerank(context, scored);
+        }
+
         var chosen = Select(context, request.K);
         var hits = new List<SearchHit>(chosen.Count);
         foreach (int i in chosen)
@@ -217,6 +232,36 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     }
 
     /// <summary>The best k, collapsing exact duplicates and, with MMR, trading relevance against redundancy.</summary>
+    private static void Rerank(ScoringContext context, List<(IRelevanceSignal Signal, float[] Scores, SignalRange Range)> scored)
+    {
+        (float[] Scores, SignalRange Range) Of<TSignal>() where TSignal : IRelevanceSignal
+        {
+            var (_, scores, range) = scored.First(s => s.Signal is TSignal);
+            return (scores, range);
+        }
+
+        var item = Of<ItemSignal>();
+        var window = Of<WindowSignal>();
+        var session = Of<SessionSignal>();
+        var vector = Of<VectorSignal>();
+        bool hasVector = context.QueryVector is not null && context.Options.VectorWeight > 0;
+        float[]? topicScores = null;
+        var topicRange = SignalRange.None;
+        if (hasVector && context.TopicVector is { } topic && !ReferenceEquals(topic, context.QueryVector))
+        {
+            topicScores = context.Rent();
+            topicRange = VectorSignal.Similarities(context, topic, topicScores, () => new MemoryCore.Text.TextSpan[Math.Max(1, context.Slots)]);
+        }
+
+        LearnedRerank.Apply(context, new LearnedRerank.Inputs(
+            item.Scores, item.Range,
+            window.Scores, window.Range,
+            session.Scores, session.Range,
+            hasVector ? vector.Scores : null, hasVector ? vector.Range : SignalRange.None,
+            topicScores, topicRange,
+            MemoryBoosts.NamedActors(context.Cube, context.Request.Query)?.Count ?? 0));
+    }
+
     private List<int> Select(ScoringContext context, int k)
     {
         int pool = options.MmrLambda is null ? k : Math.Max(k * 5, 50);

@@ -105,6 +105,20 @@ internal sealed class CubeIndex : IDisposable
     /// <summary>The session a slot belongs to, or −1.</summary>
     public int SessionOf(int slot) => sessionOf[slot];
 
+    /// <summary>The slot <paramref name="offset"/> places after <paramref name="slot"/> in its session (before, when negative), or −1.</summary>
+    public int SessionNeighbour(int slot, int offset)
+    {
+        int s = sessionOf[slot];
+        if (s < 0)
+        {
+            return -1;
+        }
+
+        var members = sessions[s].Members;
+        int p = positionInSession[slot] + offset;
+        return p >= 0 && p < members.Count ? members[p] : -1;
+    }
+
     public bool TryGetSlot(MemoryId id, out int slot) => slotOf.TryGetValue(id, out slot);
 
     /// <summary>Whether the slot's indexed text hashes to <paramref name="describedText"/>'s.</summary>

@@ -13,7 +13,7 @@ internal sealed class MemoryBoosts : IScoreBoost
     public void Apply(ScoringContext context)
     {
         var o = context.Options;
-        var named = o.ActorWeight > 0 ? NamedActors(context) : null;
+        var named = o.ActorWeight > 0 ? NamedActors(context.Cube, context.Request.Query) : null;
         if (named is null && o.RecencyWeight <= 0 && o.StrengthWeight <= 0)
         {
             return; // the query names no actor of the cube and the other boosts are off
@@ -82,12 +82,12 @@ internal sealed class MemoryBoosts : IScoreBoost
         }
     }
 
-    /// <summary>The cube's actors the query names (every word of the actor's name appears in the query).</summary>
-    private static HashSet<string>? NamedActors(ScoringContext context)
+    /// <summary>The cube's actors the query names (every word of the actor's name appears in the query), or null for none.</summary>
+    public static HashSet<string>? NamedActors(CubeIndex cube, string query)
     {
-        var words = TextAnalyzer.Words(context.Request.Query).ToHashSet(StringComparer.Ordinal);
+        var words = TextAnalyzer.Words(query).ToHashSet(StringComparer.Ordinal);
         HashSet<string>? named = null;
-        foreach (var (name, nameWords) in context.Cube.Actors)
+        foreach (var (name, nameWords) in cube.Actors)
         {
             if (nameWords.Length > 0 && nameWords.All(words.Contains))
             {

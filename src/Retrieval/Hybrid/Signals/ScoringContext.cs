@@ -65,6 +65,9 @@ internal sealed class ScoringContext : IDisposable
     /// <summary>The query vector prepared for the cube's column, or null when vectors are off.</summary>
     public float[]? QueryVector { get; }
 
+    /// <summary>The prepared vector of the query without the actor names it mentions (for the reranker), or null.</summary>
+    public float[]? TopicVector { get; init; }
+
     public DateTimeOffset Now { get; }
 
     public int Slots { get; }

@@ -15,4 +15,7 @@ internal readonly record struct SignalRange(float Low, float High)
 
     /// <summary>Whether no score can contribute (High is not above Low).</summary>
     public bool IsEmpty => !(High > Low);
+
+    /// <summary><paramref name="score"/> on [0, 1] as the fusion sees it (0 for an empty range).</summary>
+    public float Scale(float score) => IsEmpty ? 0 : Math.Max(0, (score - Low) / (High - Low));
 }

@@ -12,13 +12,15 @@ internal sealed class VectorSignal : IRelevanceSignal
 
     public float Weight(ScoringContext context) => context.Options.VectorWeight;
 
-    public SignalRange Score(ScoringContext context, float[] scores)
-    {
-        if (context.QueryVector is not { } q)
-        {
-            return SignalRange.None;
-        }
+    public SignalRange Score(ScoringContext context, float[] scores) =>
+        context.QueryVector is { } q ? Similarities(context, q, scores, context.StartNearestPassages) : SignalRange.None;
 
+    /// <summary>
+    /// Each memory's similarity to <paramref name="q"/> (a prepared query vector) into <paramref name="scores"/>, and the range the
+    /// fusion scales it by. <paramref name="nearestPassages"/> gives the array where long memories note their nearest passage.
+    /// </summary>
+    public static SignalRange Similarities(ScoringContext context, float[] q, float[] scores, Func<MemoryCore.Text.TextSpan[]> nearestPassages)
+    {
         var options = context.Options;
         var vectors = context.Cube.Vectors;
         var best = new TopSimilarities(options.VectorRangeDepth);
@@ -28,7 +30,7 @@ internal sealed class VectorSignal : IRelevanceSignal
             vectors.ScoreExact(q, scores, options.VectorMinSimilarity);
             if (passages.VectorRows > 0)
             {
-                passages.RaiseByVectors(q, scores, options.VectorMinSimilarity, context.StartNearestPassages());
+                passages.RaiseByVectors(q, scores, options.VectorMinSimilarity, nearestPassages());
             }
 
             if (options.VectorRangeDepth > 0)
@@ -52,7 +54,7 @@ internal sealed class VectorSignal : IRelevanceSignal
             // Passage vectors are held in memory and scanned exactly, whatever serves the memories' own vectors.
             if (passages.VectorRows > 0)
             {
-                offered.UnionWith(passages.RaiseByVectors(q, scores, options.VectorMinSimilarity, context.StartNearestPassages()));
+                offered.UnionWith(passages.RaiseByVectors(q, scores, options.VectorMinSimilarity, nearestPassages()));
             }
 
             foreach (int slot in offered)
