@@ -124,6 +124,9 @@ public sealed partial class LlamaModel : IDisposable
     /// <summary>The model's hyper-parameters.</summary>
     public LlamaConfig Config { get; }
 
+    /// <summary>The weights the model runs on (large matrices emptied when quantised): what the training graph reads.</summary>
+    internal LlamaWeights Weights => w;
+
     /// <summary>How the large matrices are stored.</summary>
     public WeightQuantization Quantization { get; }
 

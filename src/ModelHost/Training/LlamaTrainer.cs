@@ -1,0 +1,94 @@
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>
+/// Forward and backward passes of a LLaMA model over a token sequence for training LoRA pairs and KV prefixes (cartridges)
+/// with frozen base weights, in float32 on the host: <see cref="Logits"/>, <see cref="ComputeLoss"/> and
+/// <see cref="ComputeGradients"/>. The forward computes what <see cref="LlamaModel"/> computes for the same tokens (checked
+/// against it to 1e-4 on stories260K). Holds the activations of the last pass: one trainer per thread.
+/// </summary>
+public sealed class LlamaTrainer
+{
+    private readonly TrainingGraph<float> graph;
+
+    /// <summary>A trainer on <paramref name="model"/>'s float32 weights (shared, not copied).</summary>
+    /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
+    public LlamaTrainer(LlamaModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Quantization != WeightQuantization.None)
+        {
+            throw new NotSupportedException("training needs the float32 weights; load the model without quantisation.");
+        }
+
+        graph = new TrainingGraph<float>(ModelTensors<float>.From(model.Config, model.Weights));
+    }
+
+    /// <summary>A trainer on <paramref name="weights"/> (shared, not copied).</summary>
+    /// <exception cref="ModelFormatException">A tensor's size does not match <paramref name="config"/>.</exception>
+    public LlamaTrainer(LlamaConfig config, LlamaWeights weights)
+    {
+        graph = new TrainingGraph<float>(ModelTensors<float>.From(config, weights));
+    }
+
+    /// <summary>The model's hyper-parameters.</summary>
+    public LlamaConfig Config => graph.Config;
+
+    /// <summary>
+    /// The logits [tokens × vocab] of every position of <paramref name="tokens"/>, run at positions
+    /// <paramref name="startPosition"/>, +1, … after <paramref name="prefix"/> (when given) with <paramref name="lora"/> applied.
+    /// </summary>
+    public float[] Logits(ReadOnlySpan<int> tokens, int startPosition, LoraParameters? lora = null, KvPrefixParameters? prefix = null)
+        => (float[])Run(tokens, startPosition, lora, prefix).Clone();
+
+    /// <summary>The loss of the sequence (forward only).</summary>
+    public float ComputeLoss(ReadOnlySpan<int> tokens, int startPosition, TrainingLoss loss, LoraParameters? lora = null, KvPrefixParameters? prefix = null)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        var logits = Run(tokens, startPosition, lora, prefix);
+        return loss.Evaluate<float>(logits, tokens.Length, Config.VocabSize, new float[logits.Length]);
+    }
+
+    /// <summary>
+    /// Forward and backward: returns the loss and ADDS its gradients to <paramref name="loraGradients"/> (a
+    /// <see cref="LoraParameters.CreateGradientBuffer"/> of <paramref name="lora"/>) and <paramref name="prefixGradients"/> (a
+    /// <see cref="KvPrefixParameters.CreateGradientBuffer"/> of <paramref name="prefix"/>), so several sequences can be summed
+    /// into one step; clear them between steps. Either buffer may be null when its gradients are not wanted.
+    /// </summary>
+    /// <exception cref="ArgumentException">A gradient buffer does not have its parameters' shape.</exception>
+    public float ComputeGradients(
+        ReadOnlySpan<int> tokens,
+        int startPosition,
+        TrainingLoss loss,
+        LoraParameters? lora = null,
+        KvPrefixParameters? prefix = null,
+        LoraParameters? loraGradients = null,
+        KvPrefixParameters? prefixGradients = null)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (loraGradients is not null && (lora is null || !lora.SameShape(loraGradients)))
+        {
+            throw new ArgumentException("the LoRA gradient buffer must have the LoRA parameters' shape.", nameof(loraGradients));
+        }
+
+        if (prefixGradients is not null && (prefix is null || prefix.Length != prefixGradients.Length || prefix.Config.KvDim != prefixGradients.Config.KvDim))
+        {
+            throw new ArgumentException("the prefix gradient buffer must have the prefix's shape.", nameof(prefixGradients));
+        }
+
+        var logits = Run(tokens, startPosition, lora, prefix);
+        var dLogits = new float[logits.Length];
+        float value = loss.Evaluate<float>(logits, tokens.Length, Config.VocabSize, dLogits);
+        graph.Backward(dLogits, loraGradients?.Set, prefixGradients?.Set);
+        return value;
+    }
+
+    private float[] Run(ReadOnlySpan<int> tokens, int startPosition, LoraParameters? lora, KvPrefixParameters? prefix)
+    {
+        if (startPosition + tokens.Length > Config.SeqLen)
+        {
+            throw new ArgumentOutOfRangeException(nameof(startPosition), startPosition, $"positions {startPosition}..{startPosition + tokens.Length - 1} exceed the context of {Config.SeqLen}.");
+        }
+
+        return graph.Forward(tokens, startPosition, lora?.Set, prefix?.Set);
+    }
+}

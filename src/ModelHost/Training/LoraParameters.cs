@@ -1,0 +1,146 @@
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>
+/// Trainable LoRA pairs for chosen projections of every layer: for (layer, target), y = W·x + (alpha/rank)·B·(A·x) with
+/// A [rank × in] and B [out × rank], plain row-major float arrays (the layout an adapter file stores). Also serves as a
+/// gradient buffer of the same shape (<see cref="CreateGradientBuffer"/>).
+/// </summary>
+public sealed class LoraParameters
+{
+    private readonly List<float[]> tensors = [];
+
+    private LoraParameters(LlamaConfig config, int rank, float alpha, LoraTarget[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rank);
+        if (!float.IsFinite(alpha) || alpha <= 0f)
+        {
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be positive.");
+        }
+
+        Config = config;
+        Rank = rank;
+        Alpha = alpha;
+        Targets = targets;
+        Set = new LoraSet<float>(config, rank, alpha / rank);
+        for (int l = 0; l < config.Layers; l++)
+        {
+            foreach (var target in targets)
+            {
+                Set.Add(l, target);
+                tensors.Add(Set.A(l, target)!);
+                tensors.Add(Set.B(l, target)!);
+            }
+        }
+    }
+
+    /// <summary>The model shape the pairs fit.</summary>
+    public LlamaConfig Config { get; }
+
+    /// <summary>Inner dimension r of every pair.</summary>
+    public int Rank { get; }
+
+    /// <summary>LoRA alpha; the update is scaled by <see cref="Scale"/> = alpha / rank.</summary>
+    public float Alpha { get; }
+
+    /// <summary>alpha / rank.</summary>
+    public float Scale => Alpha / Rank;
+
+    /// <summary>The adapted projections (the same in every layer), in the order given.</summary>
+    public IReadOnlyList<LoraTarget> Targets { get; }
+
+    /// <summary>
+    /// Every A and B, layer by layer, target by target, A before B: the order an optimiser and a gradient buffer of the
+    /// same shape agree on.
+    /// </summary>
+    public IReadOnlyList<float[]> Tensors => tensors;
+
+    /// <summary>The float pairs as the training graph reads them.</summary>
+    internal LoraSet<float> Set { get; }
+
+    /// <summary>
+    /// New pairs on <paramref name="targets"/> of every layer, initialised as LoRA prescribes so training starts from the base
+    /// model: B = 0, A uniform in ±1/√in (Kaiming-uniform with a = √5, what PEFT uses), from a <paramref name="seed"/>ed stream.
+    /// </summary>
+    /// <exception cref="ArgumentException">No target, or one given twice.</exception>
+    public static LoraParameters Create(LlamaConfig config, int rank, float alpha, IEnumerable<LoraTarget> targets, int seed)
+    {
+        var p = Zeros(config, rank, alpha, targets);
+        var random = new Random(seed);
+        foreach (var (layer, target) in p.Pairs())
+        {
+            var a = p.A(layer, target);
+            float bound = 1f / MathF.Sqrt(InputSize(config, target));
+            for (int i = 0; i < a.Length; i++)
+            {
+                a[i] = (float)(((random.NextDouble() * 2) - 1) * bound);
+            }
+        }
+
+        return p;
+    }
+
+    /// <summary>New pairs with A = B = 0 (a gradient buffer, or parameters to be filled by the caller).</summary>
+    /// <exception cref="ArgumentException">No target, or one given twice.</exception>
+    public static LoraParameters Zeros(LlamaConfig config, int rank, float alpha, IEnumerable<LoraTarget> targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        LoraTarget[] list = [.. targets];
+        if (list.Length == 0 || list.Distinct().Count() != list.Length)
+        {
+            throw new ArgumentException("give each target once, and at least one.", nameof(targets));
+        }
+
+        return new LoraParameters(config, rank, alpha, list);
+    }
+
+    /// <summary>Zeroed pairs of the same shape, rank, alpha and targets: what <see cref="LlamaTrainer"/> adds gradients into.</summary>
+    public LoraParameters CreateGradientBuffer() => new(Config, Rank, Alpha, [.. Targets]);
+
+    /// <summary>Sets every value to zero (between steps, for a gradient buffer).</summary>
+    public void Clear()
+    {
+        foreach (var t in tensors)
+        {
+            Array.Clear(t);
+        }
+    }
+
+    /// <summary>A [rank × in] of (layer, target), row-major.</summary>
+    /// <exception cref="KeyNotFoundException">That projection is not adapted.</exception>
+    public float[] A(int layer, LoraTarget target) => Set.A(layer, target) ?? throw new KeyNotFoundException($"no LoRA pair on {target} of layer {layer}.");
+
+    /// <summary>B [out × rank] of (layer, target), row-major.</summary>
+    /// <exception cref="KeyNotFoundException">That projection is not adapted.</exception>
+    public float[] B(int layer, LoraTarget target) => Set.B(layer, target) ?? throw new KeyNotFoundException($"no LoRA pair on {target} of layer {layer}.");
+
+    /// <summary>Input width of <paramref name="target"/>'s base matrix (columns of A).</summary>
+    public static int InputSize(LlamaConfig config, LoraTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return LoraSet<float>.Shape(config, target).Cols;
+    }
+
+    /// <summary>Output width of <paramref name="target"/>'s base matrix (rows of B).</summary>
+    public static int OutputSize(LlamaConfig config, LoraTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return LoraSet<float>.Shape(config, target).Rows;
+    }
+
+    /// <summary>True when the shapes, rank and targets are those of <paramref name="other"/> (a gradient buffer for it).</summary>
+    internal bool SameShape(LoraParameters other) =>
+        other.Config.Layers == Config.Layers && other.Config.Dim == Config.Dim && other.Config.KvDim == Config.KvDim
+        && other.Config.HiddenDim == Config.HiddenDim && other.Rank == Rank && other.Targets.SequenceEqual(Targets);
+
+    private IEnumerable<(int Layer, LoraTarget Target)> Pairs()
+    {
+        for (int l = 0; l < Config.Layers; l++)
+        {
+            foreach (var target in Targets)
+            {
+                yield return (l, target);
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+using System.Numerics;
+
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>
+/// The LLaMA forward pass over a whole token sequence (teacher forcing) that keeps every activation the backward pass needs
+/// (the tape), and that backward pass (<see cref="Backward"/>), generic over the precision: float to train, double to check
+/// gradients against finite differences. Computes what <see cref="LlamaModel"/> computes — embedding, RMSNorm, q/k/v with
+/// optional biases, RoPE in either layout, grouped-query attention, SwiGLU, tied or separate classifier — plus LoRA pairs on
+/// any projection and a KV prefix (a cartridge: keys after RoPE and values per layer) that every position attends to before
+/// the causal sequence. Base weights are frozen: only LoRA and prefix gradients are produced.
+/// One graph holds one tape: not thread-safe; <see cref="Backward"/> differentiates the last <see cref="Forward"/>.
+/// </summary>
+internal sealed partial class TrainingGraph<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ModelTensors<T> m;
+    private readonly LayerTape[] tape;
+    private int n;
+    private int startPosition;
+    private LoraSet<T>? lora;
+    private PrefixSet<T>? prefix;
+    private T[] xLast = [];
+    private T[] rFinal = [];
+    private T[] xFinal = [];
+
+    public TrainingGraph(ModelTensors<T> model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        m = model;
+        tape = new LayerTape[model.Config.Layers];
+    }
+
+    public LlamaConfig Config => m.Config;
+
+    /// <summary>Logits [n × vocab] of the last <see cref="Forward"/> (the tape's array).</summary>
+    public T[] Logits { get; private set; } = [];
+
+    /// <summary>Number of positions of the last <see cref="Forward"/>.</summary>
+    public int Positions => n;
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions <paramref name="start"/>, +1, … after <paramref name="prefix"/> (when given),
+    /// with <paramref name="lora"/> applied (when given), and returns the logits [n × vocab] of every position.
+    /// </summary>
+    public T[] Forward(ReadOnlySpan<int> tokens, int start, LoraSet<T>? lora, PrefixSet<T>? prefix)
+    {
+        var c = m.Config;
+        if (tokens.IsEmpty)
+        {
+            throw new ArgumentException("at least one token is needed.", nameof(tokens));
+        }
+
+        foreach (int token in tokens)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(token, nameof(tokens));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, c.VocabSize, nameof(tokens));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        if (lora is not null && (lora.Config.Layers != c.Layers || lora.Config.Dim != c.Dim || lora.Config.KvDim != c.KvDim || lora.Config.HiddenDim != c.HiddenDim))
+        {
+            throw new ArgumentException("the LoRA parameters were made for a model of another shape.", nameof(lora));
+        }
+
+        if (prefix is not null && (prefix.Keys.Length != c.Layers || prefix.Keys[0].Length != prefix.Length * c.KvDim))
+        {
+            throw new ArgumentException("the KV prefix was made for a model of another shape.", nameof(prefix));
+        }
+
+        this.lora = lora;
+        this.prefix = prefix;
+        n = tokens.Length;
+        startPosition = start;
+        int dim = c.Dim, kvDim = c.KvDim, hidden = c.HiddenDim;
+        T eps = T.CreateTruncating(c.NormEpsilon);
+        var x = new T[n * dim];
+        for (int t = 0; t < n; t++)
+        {
+            m.Embedding.AsSpan(tokens[t] * dim, dim).CopyTo(x.AsSpan(t * dim, dim));
+        }
+
+        for (int l = 0; l < c.Layers; l++)
+        {
+            var lt = tape[l] = new LayerTape(n, dim, kvDim, hidden, c.Heads, (prefix?.Length ?? 0) + n) { XIn = x };
+            TapeKernels.RmsNorm(lt.Xn1, lt.R1, x, m.RmsAtt, l * dim, n, dim, eps);
+            Project(lt.Q, l, LoraTarget.Q, m.Bq, lt.Xn1, lt);
+            Project(lt.K, l, LoraTarget.K, m.Bk, lt.Xn1, lt);
+            Project(lt.V, l, LoraTarget.V, m.Bv, lt.Xn1, lt);
+            T theta = T.CreateTruncating(c.RopeBase);
+            for (int t = 0; t < n; t++)
+            {
+                TapeKernels.Rope(lt.Q.AsSpan(t * dim, dim), start + t, c.HeadSize, theta, c.RopeStyle, inverse: false);
+                TapeKernels.Rope(lt.K.AsSpan(t * kvDim, kvDim), start + t, c.HeadSize, theta, c.RopeStyle, inverse: false);
+            }
+
+            Attention(l, lt);
+            var attnOut = new T[n * dim];
+            Project(attnOut, l, LoraTarget.O, null, lt.O, lt);
+            lt.XMid = new T[n * dim];
+            TensorPrimitives.Add<T>(x, attnOut, lt.XMid);
+
+            TapeKernels.RmsNorm(lt.Xn2, lt.R2, lt.XMid, m.RmsFfn, l * dim, n, dim, eps);
+            Project(lt.H1, l, LoraTarget.W1, null, lt.Xn2, lt);
+            Project(lt.H3, l, LoraTarget.W3, null, lt.Xn2, lt);
+
+            // g = silu(h1) ⊙ h3 in Kernels.SwiGlu's order: h1·σ(h1), then ·h3.
+            TensorPrimitives.Sigmoid<T>(lt.H1, lt.G);
+            TensorPrimitives.Multiply<T>(lt.H1, lt.G, lt.G);
+            TensorPrimitives.Multiply<T>(lt.G, lt.H3, lt.G);
+            var ffnOut = new T[n * dim];
+            Project(ffnOut, l, LoraTarget.W2, null, lt.G, lt);
+            x = new T[n * dim];
+            TensorPrimitives.Add<T>(lt.XMid, ffnOut, x);
+        }
+
+        xLast = x;
+        rFinal = new T[n];
+        xFinal = new T[n * dim];
+        TapeKernels.RmsNorm(xFinal, rFinal, xLast, m.RmsFinal, 0, n, dim, eps);
+        Logits = new T[n * c.VocabSize];
+        TapeKernels.MatMul(Logits, m.Classifier, 0, xFinal, n, c.VocabSize, dim);
+        return Logits;
+    }
+
+    /// <summary>y = W[layer]·x (+ bias) + scale·B·(A·x), keeping A·x on the tape for the LoRA gradients.</summary>
+    private void Project(T[] y, int layer, LoraTarget target, T[]? bias, T[] x, LayerTape lt)
+    {
+        var (rows, cols) = LoraSet<T>.Shape(m.Config, target);
+        TapeKernels.MatMul(y, m.Matrix(target), layer * rows * cols, x, n, rows, cols);
+        if (bias is not null)
+        {
+            var b = bias.AsSpan(layer * rows, rows);
+            for (int t = 0; t < n; t++)
+            {
+                var row = y.AsSpan(t * rows, rows);
+                TensorPrimitives.Add(row, b, row);
+            }
+        }
+
+        if (lora?.A(layer, target) is { } a && lora.B(layer, target) is { } bMatrix)
+        {
+            int r = lora.Rank;
+            var u = new T[n * r];
+            TapeKernels.MatMul(u, a, 0, x, n, r, cols);
+            var delta = new T[n * rows];
+            TapeKernels.MatMul(delta, bMatrix, 0, u, n, rows, r);
+            TensorPrimitives.MultiplyAdd(delta, lora.Scale, y, y);
+            lt.LoraInputs[(int)target] = u;
+        }
+    }
+
+    /// <summary>
+    /// Grouped-query attention of every (position, head): over the prefix's entries, then the sequence's keys up to its own
+    /// position; the weights stay on the tape.
+    /// </summary>
+    private void Attention(int layer, LayerTape lt)
+    {
+        var c = m.Config;
+        int heads = c.Heads, hs = c.HeadSize, dim = c.Dim, kvMul = c.KvMul, p = prefix?.Length ?? 0, span = lt.Span;
+        T invSqrtHs = T.One / T.Sqrt(T.CreateTruncating(hs));
+        long work = (long)n * heads * (p + n) * hs * 2;
+        TapeKernels.For(n * heads, work, i =>
+        {
+            int t = i / heads, h = i % heads, kvOffset = h / kvMul * hs, count = p + t + 1;
+            var att = lt.Att.AsSpan(((t * heads) + h) * span, count);
+            var q = lt.Q.AsSpan((t * dim) + (h * hs), hs);
+            for (int j = 0; j < count; j++)
+            {
+                att[j] = TensorPrimitives.Dot<T>(q, Row(lt.K, layer, j, kvOffset, keys: true)) * invSqrtHs;
+            }
+
+            TapeKernels.Softmax(att);
+            var o = lt.O.AsSpan((t * dim) + (h * hs), hs);
+            o.Clear();
+            for (int j = 0; j < count; j++)
+            {
+                TensorPrimitives.MultiplyAdd(Row(lt.V, layer, j, kvOffset, keys: false), att[j], o, o);
+            }
+        });
+    }
+
+    /// <summary>Key or value head of attention entry <paramref name="j"/>: a prefix entry below the prefix length, else a sequence row.</summary>
+    private ReadOnlySpan<T> Row(T[] sequence, int layer, int j, int kvOffset, bool keys)
+    {
+        int kvDim = m.Config.KvDim, hs = m.Config.HeadSize, p = prefix?.Length ?? 0;
+        return j < p
+            ? (keys ? prefix!.Keys[layer] : prefix!.Values[layer]).AsSpan((j * kvDim) + kvOffset, hs)
+            : sequence.AsSpan(((j - p) * kvDim) + kvOffset, hs);
+    }
+
+    /// <summary>One layer's saved activations, each [n × width] row per position.</summary>
+    private sealed class LayerTape(int n, int dim, int kvDim, int hidden, int heads, int span)
+    {
+        /// <summary>Attention entries per (position, head) row of <see cref="Att"/>: prefix length + n.</summary>
+        public int Span { get; } = span;
+
+        public required T[] XIn { get; init; }
+
+        public T[] R1 { get; } = new T[n];
+
+        public T[] Xn1 { get; } = new T[n * dim];
+
+        /// <summary>Queries after RoPE.</summary>
+        public T[] Q { get; } = new T[n * dim];
+
+        /// <summary>Keys after RoPE.</summary>
+        public T[] K { get; } = new T[n * kvDim];
+
+        public T[] V { get; } = new T[n * kvDim];
+
+        /// <summary>Softmax weights [n × heads × span] (entries past a position's own are unused).</summary>
+        public T[] Att { get; } = new T[n * heads * span];
+
+        /// <summary>Attention output, heads concatenated (the input of Wo).</summary>
+        public T[] O { get; } = new T[n * dim];
+
+        public T[] XMid { get; set; } = [];
+
+        public T[] R2 { get; } = new T[n];
+
+        public T[] Xn2 { get; } = new T[n * dim];
+
+        public T[] H1 { get; } = new T[n * hidden];
+
+        public T[] H3 { get; } = new T[n * hidden];
+
+        public T[] G { get; } = new T[n * hidden];
+
+        /// <summary>Per target, A·x [n × rank] of the LoRA pair (null when the target is not adapted).</summary>
+        public T[]?[] LoraInputs { get; } = new T[]?[LoraSet<T>.TargetCount];
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>
+/// The step loop shared by LoRA and KV-prefix training: clear gradients, compute loss and gradients, clip by global norm,
+/// take an <see cref="AdamW"/> step at the <see cref="CosineSchedule"/>'s rate, report; cancellable between steps.
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>
+    /// Runs <paramref name="schedule"/>.TotalSteps steps. <paramref name="computeLossAndGradients"/> returns the loss and adds
+    /// its gradients into <paramref name="gradients"/> (zeroed before each call; the optimiser's parameters in the same order),
+    /// e.g. through <see cref="LlamaTrainer.ComputeGradients"/>. Returns each step's loss.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (parameters keep the steps done).</exception>
+    /// <exception cref="ArithmeticException">A loss came back NaN or infinite.</exception>
+    public static float[] Run(
+        Func<float> computeLossAndGradients,
+        IReadOnlyList<float[]> gradients,
+        AdamW optimizer,
+        CosineSchedule schedule,
+        float maxGradientNorm,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(computeLossAndGradients);
+        ArgumentNullException.ThrowIfNull(gradients);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(schedule);
+        var clock = Stopwatch.StartNew();
+        var losses = new float[schedule.TotalSteps];
+        for (int step = 0; step < schedule.TotalSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var g in gradients)
+            {
+                Array.Clear(g);
+            }
+
+            float loss = computeLossAndGradients();
+            if (!float.IsFinite(loss))
+            {
+                throw new ArithmeticException($"the loss at step {step + 1} is {loss}.");
+            }
+
+            float norm = GradientClipping.ClipByGlobalNorm(gradients, maxGradientNorm);
+            float lr = schedule.LearningRate(step);
+            optimizer.Step(gradients, lr);
+            losses[step] = loss;
+            progress?.Report(new TrainingProgress(step + 1, schedule.TotalSteps, loss, lr, norm, clock.Elapsed));
+        }
+
+        return losses;
+    }
+}
