@@ -78,6 +78,148 @@ public sealed class TrainingGradientCheckTests
         Check(config, graph, lora, null, prefix, gradients, tensors);
     }
 
+    [Fact]
+    public void Float_gradients_through_the_public_trainer_agree_with_the_double_graph()
+    {
+        var config = TinyTrainingModel.Config(RopeStyle.Half, tied: false);
+        var weights = TinyTrainingModel.Weights(config);
+        int[] tokens = TinyTrainingModel.Tokens(Positions, seed: 5);
+        var lora = LoraParameters.Create(config, 2, 4f, [LoraTarget.Q, LoraTarget.O, LoraTarget.W2], seed: 3);
+        var random = new Random(14);
+        foreach (var b in lora.Tensors.Where((_, i) => i % 2 == 1))
+        {
+            for (int i = 0; i < b.Length; i++)
+            {
+                b[i] = (float)(random.NextDouble() - 0.5);
+            }
+        }
+
+        var prefix = new KvPrefixParameters(config, PrefixLength);
+        foreach (var t in prefix.Tensors)
+        {
+            for (int i = 0; i < t.Length; i++)
+            {
+                t[i] = (float)((random.NextDouble() * 2) - 1);
+            }
+        }
+
+        var loss = CrossEntropyLoss.ForNextTokens(tokens);
+        var loraGrad = lora.CreateGradientBuffer();
+        var prefixGrad = prefix.CreateGradientBuffer();
+        float value = new LlamaTrainer(config, weights).ComputeGradients(tokens, Start, loss, lora, prefix, loraGrad, prefixGrad);
+
+        // The same parameters in double.
+        var dLora = new LoraSet<double>(config, 2, 2.0);
+        var dPrefix = new PrefixSet<double>(config, PrefixLength);
+        var dLoraGrad = new LoraSet<double>(config, 2, 2.0);
+        var dPrefixGrad = new PrefixSet<double>(config, PrefixLength);
+        var pairs = new List<(float[] Grad, double[] DoubleGrad)>();
+        for (int l = 0; l < config.Layers; l++)
+        {
+            foreach (var target in lora.Targets)
+            {
+                dLora.Add(l, target);
+                dLoraGrad.Add(l, target);
+                Copy(lora.A(l, target), dLora.A(l, target)!);
+                Copy(lora.B(l, target), dLora.B(l, target)!);
+                pairs.Add((loraGrad.A(l, target), dLoraGrad.A(l, target)!));
+                pairs.Add((loraGrad.B(l, target), dLoraGrad.B(l, target)!));
+            }
+
+            Copy(prefix.Keys(l), dPrefix.Keys[l]);
+            Copy(prefix.Values(l), dPrefix.Values[l]);
+            pairs.Add((prefixGrad.Keys(l), dPrefixGrad.Keys[l]));
+            pairs.Add((prefixGrad.Values(l), dPrefixGrad.Values[l]));
+        }
+
+        var graph = new TrainingGraph<double>(ModelTensors<double>.From(config, weights));
+        var logits = graph.Forward(tokens, Start, dLora, dPrefix);
+        var dLogits = new double[logits.Length];
+        double expected = loss.Evaluate<double>(logits, Positions, config.VocabSize, dLogits);
+        graph.Backward(dLogits, dLoraGrad, dPrefixGrad);
+
+        Assert.Equal(expected, value, 1e-5);
+        double worst = pairs.Max(p => RelativeError([.. p.Grad.Select(x => (double)x)], p.DoubleGrad));
+        output.WriteLine($"float vs double: loss {value} vs {expected}, worst tensor relative error {worst:E2}");
+        Assert.True(worst < 1e-4, $"worst {worst}");
+
+        static void Copy(float[] from, double[] to)
+        {
+            for (int i = 0; i < from.Length; i++)
+            {
+                to[i] = from[i];
+            }
+        }
+    }
+
+    [Fact]
+    public void Gradients_on_stories260K_match_finite_differences_at_sampled_coordinates()
+    {
+        // Big enough for the parallel kernels (projections, attention over KV heads) that the tiny model never reaches.
+        var model = Stories.Model;
+        var config = model.Config;
+        var graph = new TrainingGraph<double>(ModelTensors<double>.From(config, model.Weights));
+        int[] story = Stories.Tokenizer.Encode(Stories.Lily);
+        int[] context = story[..8], tokens = story[8..32];
+        var cache = model.CreateCache();
+        model.Prefill(context, 0, cache);
+        var floatPrefix = KvPrefixParameters.FromCache(cache, context.Length);
+        var prefix = new PrefixSet<double>(config, context.Length);
+        var prefixGrad = new PrefixSet<double>(config, context.Length);
+        var lora = new LoraSet<double>(config, 2, 1.0);
+        var loraGrad = new LoraSet<double>(config, 2, 1.0);
+        var random = new Random(21);
+        var tensors = new List<(string Kind, double[] Value, double[] Gradient)>();
+        for (int l = 0; l < config.Layers; l++)
+        {
+            for (int i = 0; i < prefix.Keys[l].Length; i++)
+            {
+                (prefix.Keys[l][i], prefix.Values[l][i]) = (floatPrefix.Keys(l)[i], floatPrefix.Values(l)[i]);
+            }
+
+            tensors.Add(("prefix keys", prefix.Keys[l], prefixGrad.Keys[l]));
+            tensors.Add(("prefix values", prefix.Values[l], prefixGrad.Values[l]));
+            foreach (var target in new[] { LoraTarget.Q, LoraTarget.W2 })
+            {
+                lora.Add(l, target);
+                loraGrad.Add(l, target);
+                Fill(lora.A(l, target)!, random, 0.1);
+                Fill(lora.B(l, target)!, random, 0.1);
+                tensors.Add(($"A.{target}", lora.A(l, target)!, loraGrad.A(l, target)!));
+                tensors.Add(($"B.{target}", lora.B(l, target)!, loraGrad.B(l, target)!));
+            }
+        }
+
+        var loss = CrossEntropyLoss.ForNextTokens(tokens);
+        var logits = graph.Forward(tokens, context.Length, lora, prefix);
+        var dLogits = new double[logits.Length];
+        loss.Evaluate<double>(logits, tokens.Length, config.VocabSize, dLogits);
+        graph.Backward(dLogits, loraGrad, prefixGrad);
+
+        double Loss() => loss.Evaluate<double>(graph.Forward(tokens, context.Length, lora, prefix), tokens.Length, config.VocabSize, new double[dLogits.Length]);
+        var analytic = new List<double>();
+        var numeric = new List<double>();
+        foreach (var (kind, value, gradient) in tensors.Where((_, i) => i % 3 == 0))
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                int i = random.Next(value.Length);
+                double saved = value[i];
+                value[i] = saved + Step;
+                double plus = Loss();
+                value[i] = saved - Step;
+                double minus = Loss();
+                value[i] = saved;
+                analytic.Add(gradient[i]);
+                numeric.Add((plus - minus) / (2 * Step));
+            }
+        }
+
+        double error = RelativeError([.. analytic], [.. numeric]);
+        output.WriteLine($"stories260K: {analytic.Count} sampled coordinates, relative error {error:E2}");
+        Assert.True(error <= Bound, $"relative error {error}");
+    }
+
     private void Check(LlamaConfig config, TrainingGraph<double> graph, LoraSet<double> lora, LoraSet<double>? loraGrad, PrefixSet<double>? prefix, PrefixSet<double>? prefixGrad, List<(string Kind, double[] Value, double[] Gradient)> tensors)
     {
         int[] tokens = TinyTrainingModel.Tokens(Positions, seed: 5);
