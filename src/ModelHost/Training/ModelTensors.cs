@@ -86,6 +86,45 @@ internal sealed class ModelTensors<T>
         _ => W3,
     };
 
+    /// <summary>
+    /// In float, <paramref name="stacked"/> ([layers × rows × cols]) with each layer transposed to [cols × rows], made on first
+    /// use and kept: input gradients (Wᵀ·dy) then run through the same tiled product as the forward instead of a row-by-row
+    /// multiply–add, at the cost of a second copy of the frozen matrices. Null in double, where the plain loop is kept.
+    /// </summary>
+    public T[]? Transposed(T[] stacked, int rows, int cols)
+    {
+        if (typeof(T) != typeof(float))
+        {
+            return null;
+        }
+
+        lock (transposed)
+        {
+            if (transposed.TryGetValue(stacked, out var cached))
+            {
+                return cached;
+            }
+
+            var t = new T[stacked.Length];
+            int size = rows * cols;
+            for (int offset = 0; offset < stacked.Length; offset += size)
+            {
+                for (int i = 0; i < rows; i++)
+                {
+                    for (int j = 0; j < cols; j++)
+                    {
+                        t[offset + (j * rows) + i] = stacked[offset + (i * cols) + j];
+                    }
+                }
+            }
+
+            transposed[stacked] = t;
+            return t;
+        }
+    }
+
+    private readonly Dictionary<T[], T[]> transposed = new(ReferenceEqualityComparer.Instance);
+
     private static T[] Convert(float[] source, long expected, string name)
     {
         if (source.LongLength != expected)

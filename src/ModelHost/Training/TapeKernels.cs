@@ -30,10 +30,26 @@ internal static class TapeKernels
         }
     }
 
-    /// <summary>y[t, i] = Σ_j w[i, j] · x[t, j] for t &lt; n (w at <paramref name="wOffset"/>).</summary>
+    /// <summary>
+    /// y[t, i] = Σ_j w[i, j] · x[t, j] for t &lt; n (w at <paramref name="wOffset"/>). In float, several positions go through the
+    /// inference model's register-tiled <see cref="Kernels.MatMul"/> (the batched prefill's product: same sums, several times
+    /// faster than a dot product per row and position); double, for gradient checks, uses the plain loop.
+    /// </summary>
     public static void MatMul<T>(T[] y, T[] w, int wOffset, T[] x, int n, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && n > 1)
+        {
+            Kernels.MatMul(
+                MemoryMarshal.Cast<T, float>(y.AsSpan(0, n * rows)),
+                MemoryMarshal.Cast<T, float>(w.AsSpan(wOffset, rows * cols)),
+                MemoryMarshal.Cast<T, float>(x.AsSpan(0, n * cols)),
+                n,
+                rows,
+                cols);
+            return;
+        }
+
         For(n, (long)n * rows * cols, t =>
         {
             var ws = w.AsSpan(wOffset, rows * cols);
@@ -46,10 +62,21 @@ internal static class TapeKernels
         });
     }
 
-    /// <summary>dx[t, j] += Σ_i dy[t, i] · w[i, j]: the input gradient of <see cref="MatMul{T}"/>.</summary>
-    public static void MatMulTransposedAdd<T>(T[] dx, T[] w, int wOffset, T[] dy, int n, int rows, int cols)
+    /// <summary>
+    /// dx[t, j] += Σ_i dy[t, i] · w[i, j]: the input gradient of <see cref="MatMul{T}"/>. With <paramref name="wTransposed"/>
+    /// (the same matrices transposed, same offset) it is the tiled product Wᵀ·dy added to dx.
+    /// </summary>
+    public static void MatMulTransposedAdd<T>(T[] dx, T[] w, int wOffset, T[] dy, int n, int rows, int cols, T[]? wTransposed = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (wTransposed is not null && n > 1)
+        {
+            var product = new T[n * cols];
+            MatMul(product, wTransposed, wOffset, dy, n, cols, rows);
+            TensorPrimitives.Add(dx.AsSpan(0, n * cols), product, dx.AsSpan(0, n * cols));
+            return;
+        }
+
         For(n, (long)n * rows * cols, t =>
         {
             var ws = w.AsSpan(wOffset, rows * cols);

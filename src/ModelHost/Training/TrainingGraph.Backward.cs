@@ -29,7 +29,7 @@ internal sealed partial class TrainingGraph<T>
 
         int dim = c.Dim, kvDim = c.KvDim, hidden = c.HiddenDim;
         var dXFinal = new T[n * dim];
-        TapeKernels.MatMulTransposedAdd(dXFinal, m.Classifier, 0, dLogits, n, c.VocabSize, dim);
+        TapeKernels.MatMulTransposedAdd(dXFinal, m.Classifier, 0, dLogits, n, c.VocabSize, dim, m.Transposed(m.Classifier, c.VocabSize, dim));
         var dx = new T[n * dim];
         TapeKernels.RmsNormBackwardAdd(dx, dXFinal, xLast, rFinal, m.RmsFinal, 0, n, dim);
 
@@ -81,7 +81,8 @@ internal sealed partial class TrainingGraph<T>
         var (rows, cols) = LoraSet<T>.Shape(m.Config, target);
         if (dx is not null)
         {
-            TapeKernels.MatMulTransposedAdd(dx, m.Matrix(target), layer * rows * cols, dy, n, rows, cols);
+            var w = m.Matrix(target);
+            TapeKernels.MatMulTransposedAdd(dx, w, layer * rows * cols, dy, n, rows, cols, m.Transposed(w, rows, cols));
         }
 
         if (lora?.A(layer, target) is not { } a || lora.B(layer, target) is not { } b)
