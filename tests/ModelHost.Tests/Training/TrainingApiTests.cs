@@ -1,0 +1,94 @@
+using AgentMem.ModelHost.Training;
+
+namespace AgentMem.ModelHost.Tests.Training;
+
+/// <summary>The trainables' containers, gradient buffers and the trainer's argument checks.</summary>
+public sealed class TrainingApiTests
+{
+    [Fact]
+    public void LoRA_starts_with_B_zero_and_A_seeded_within_its_bound()
+    {
+        var config = TinyTrainingModel.Config();
+        var a = LoraParameters.Create(config, 4, 8f, [LoraTarget.Q, LoraTarget.W2], seed: 5);
+        var same = LoraParameters.Create(config, 4, 8f, [LoraTarget.Q, LoraTarget.W2], seed: 5);
+        var other = LoraParameters.Create(config, 4, 8f, [LoraTarget.Q, LoraTarget.W2], seed: 6);
+        Assert.Equal(2f, a.Scale);
+        Assert.Equal(config.Layers * 2 * 2, a.Tensors.Count);
+        Assert.Same(a.A(0, LoraTarget.Q), a.Tensors[0]);
+        Assert.Same(a.B(0, LoraTarget.Q), a.Tensors[1]);
+        Assert.Equal(4 * config.Dim, a.A(1, LoraTarget.Q).Length);
+        Assert.Equal(4 * config.HiddenDim, a.A(1, LoraTarget.W2).Length);
+        Assert.Equal(config.Dim * 4, a.B(1, LoraTarget.W2).Length);
+        Assert.All(a.Tensors.Where((_, i) => i % 2 == 1), b => Assert.All(b, v => Assert.Equal(0f, v)));
+        float bound = 1f / MathF.Sqrt(config.HiddenDim);
+        Assert.All(a.A(1, LoraTarget.W2), v => Assert.InRange(v, -bound, bound));
+        Assert.Contains(a.A(0, LoraTarget.Q), v => v != 0f);
+        Assert.Equal(a.A(1, LoraTarget.W2), same.A(1, LoraTarget.W2));
+        Assert.NotEqual(a.A(1, LoraTarget.W2), other.A(1, LoraTarget.W2));
+        Assert.Throws<KeyNotFoundException>(() => a.A(0, LoraTarget.K));
+        Assert.Throws<ArgumentException>(() => LoraParameters.Create(config, 4, 8f, [LoraTarget.Q, LoraTarget.Q], seed: 1));
+        Assert.Equal(config.KvDim, LoraParameters.OutputSize(config, LoraTarget.V));
+    }
+
+    [Fact]
+    public void Prefix_copies_a_cache_with_its_positions_and_writes_back()
+    {
+        var config = TinyTrainingModel.Config();
+        var model = new LlamaModel(config, TinyTrainingModel.Weights(config));
+        var cache = model.CreateCache();
+        model.Prefill(TinyTrainingModel.Tokens(6, seed: 1), 0, cache);
+        cache.Compact([0, 2, 5]);
+        var prefix = KvPrefixParameters.FromCache(cache, 3);
+        Assert.Equal([0, 2, 5], prefix.Positions);
+        Assert.Equal(6, prefix.NextPosition);
+        Assert.Equal(cache.Key(1, 2).ToArray(), prefix.Keys(1).AsSpan(2 * config.KvDim, config.KvDim).ToArray());
+        Assert.Equal(2 * config.Layers, prefix.Tensors.Count);
+
+        var back = model.CreateCache();
+        prefix.WriteTo(back);
+        Assert.Equal(3, back.Length);
+        Assert.Equal(5, back.PositionOf(2));
+        Assert.Equal(cache.Value(0, 1).ToArray(), back.Value(0, 1).ToArray());
+    }
+
+    [Fact]
+    public void Gradients_add_up_across_calls_and_buffers_must_match()
+    {
+        var config = TinyTrainingModel.Config();
+        var trainer = new LlamaTrainer(config, TinyTrainingModel.Weights(config));
+        int[] tokens = TinyTrainingModel.Tokens(8, seed: 2);
+        var loss = CrossEntropyLoss.ForNextTokens(tokens, firstPosition: 2);
+        Assert.Equal(5, loss.Count);
+        var lora = LoraParameters.Create(config, 2, 2f, [LoraTarget.V], seed: 1);
+        var grad = lora.CreateGradientBuffer();
+        trainer.ComputeGradients(tokens, 0, loss, lora, loraGradients: grad);
+        float[] once = [.. grad.B(1, LoraTarget.V)];
+        Assert.Contains(once, v => v != 0f);
+        trainer.ComputeGradients(tokens, 0, loss, lora, loraGradients: grad);
+        var twice = grad.B(1, LoraTarget.V);
+        for (int i = 0; i < once.Length; i++)
+        {
+            // Added position by position onto the first call's sums, so equal within float rounding.
+            Assert.Equal(2 * once[i], twice[i], 1e-6f);
+        }
+
+        grad.Clear();
+        Assert.All(grad.B(1, LoraTarget.V), v => Assert.Equal(0f, v));
+
+        var wrong = LoraParameters.Zeros(config, 2, 2f, [LoraTarget.Q]);
+        Assert.Throws<ArgumentException>(() => trainer.ComputeGradients(tokens, 0, loss, lora, loraGradients: wrong));
+        var prefix = new KvPrefixParameters(config, 2);
+        Assert.Throws<ArgumentException>(() => trainer.ComputeGradients(tokens, 2, loss, prefix: prefix, prefixGradients: new KvPrefixParameters(config, 3)));
+        Assert.Throws<ArgumentException>(() => trainer.ComputeLoss(tokens.AsSpan(0, 5), 0, loss));
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Logits([config.VocabSize], 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Logits(tokens, config.SeqLen - 4));
+    }
+
+    [Fact]
+    public void A_quantised_model_cannot_be_trained()
+    {
+        var config = TinyTrainingModel.Config();
+        var model = new LlamaModel(config, TinyTrainingModel.Weights(config), WeightQuantization.Int8PerRow);
+        Assert.Throws<NotSupportedException>(() => new LlamaTrainer(model));
+    }
+}
