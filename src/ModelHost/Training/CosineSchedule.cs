@@ -39,13 +39,14 @@ public sealed class CosineSchedule
             return PeakLearningRate * (step + 1) / WarmupSteps;
         }
 
-        int decaySteps = TotalSteps - WarmupSteps;
-        double progress = decaySteps <= 1 ? 1.0 : Math.Min(1.0, (step - WarmupSteps) / (double)(decaySteps - 1));
-        if (decaySteps == 1)
+        if (step >= TotalSteps)
         {
-            progress = 0.0; // a single decay step runs at the peak
+            return MinLearningRate;
         }
 
+        // Progress runs 0 → 1 from the first decay step to the last, so the last step uses the minimum (one decay step: the peak).
+        int decaySteps = TotalSteps - WarmupSteps;
+        double progress = decaySteps <= 1 ? 0.0 : (step - WarmupSteps) / (double)(decaySteps - 1);
         return (float)(MinLearningRate + ((PeakLearningRate - MinLearningRate) * 0.5 * (1 + Math.Cos(Math.PI * progress))));
     }
 }

@@ -9,7 +9,7 @@ public sealed class LoraParameters
 {
     private readonly List<float[]> tensors = [];
 
-    private LoraParameters(LlamaConfig config, int rank, float alpha, LoraTarget[] targets)
+    private LoraParameters(LlamaConfig config, int rank, float alpha, LoraTarget[] targets, int[] layers)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rank);
@@ -22,8 +22,9 @@ public sealed class LoraParameters
         Rank = rank;
         Alpha = alpha;
         Targets = targets;
+        Layers = layers;
         Set = new LoraSet<float>(config, rank, alpha / rank);
-        for (int l = 0; l < config.Layers; l++)
+        foreach (int l in layers)
         {
             foreach (var target in targets)
             {
@@ -46,11 +47,14 @@ public sealed class LoraParameters
     /// <summary>alpha / rank.</summary>
     public float Scale => Alpha / Rank;
 
-    /// <summary>The adapted projections (the same in every layer), in the order given.</summary>
+    /// <summary>The adapted projections (the same in every adapted layer), in the order given.</summary>
     public IReadOnlyList<LoraTarget> Targets { get; }
 
+    /// <summary>The adapted layers, ascending (all of them unless chosen at creation).</summary>
+    public IReadOnlyList<int> Layers { get; }
+
     /// <summary>
-    /// Every A and B, layer by layer, target by target, A before B: the order an optimiser and a gradient buffer of the
+    /// Every A and B, adapted layer by layer, target by target, A before B: the order an optimiser and a gradient buffer of the
     /// same shape agree on.
     /// </summary>
     public IReadOnlyList<float[]> Tensors => tensors;
@@ -59,13 +63,14 @@ public sealed class LoraParameters
     internal LoraSet<float> Set { get; }
 
     /// <summary>
-    /// New pairs on <paramref name="targets"/> of every layer, initialised as LoRA prescribes so training starts from the base
-    /// model: B = 0, A uniform in ±1/√in (Kaiming-uniform with a = √5, what PEFT uses), from a <paramref name="seed"/>ed stream.
+    /// New pairs on <paramref name="targets"/> of every layer (or of <paramref name="layers"/>), initialised as LoRA prescribes so
+    /// training starts from the base model: B = 0, A uniform in ±1/√in (Kaiming-uniform with a = √5, what PEFT uses), from a
+    /// <paramref name="seed"/>ed stream.
     /// </summary>
-    /// <exception cref="ArgumentException">No target, or one given twice.</exception>
-    public static LoraParameters Create(LlamaConfig config, int rank, float alpha, IEnumerable<LoraTarget> targets, int seed)
+    /// <exception cref="ArgumentException">No target or layer, one given twice, or a layer the model lacks.</exception>
+    public static LoraParameters Create(LlamaConfig config, int rank, float alpha, IEnumerable<LoraTarget> targets, int seed, IEnumerable<int>? layers = null)
     {
-        var p = Zeros(config, rank, alpha, targets);
+        var p = Zeros(config, rank, alpha, targets, layers);
         var random = new Random(seed);
         foreach (var (layer, target) in p.Pairs())
         {
@@ -80,10 +85,11 @@ public sealed class LoraParameters
         return p;
     }
 
-    /// <summary>New pairs with A = B = 0 (a gradient buffer, or parameters to be filled by the caller).</summary>
-    /// <exception cref="ArgumentException">No target, or one given twice.</exception>
-    public static LoraParameters Zeros(LlamaConfig config, int rank, float alpha, IEnumerable<LoraTarget> targets)
+    /// <summary>New pairs with A = B = 0 (a gradient buffer, or parameters to be filled by the caller); layers as <see cref="Create"/>.</summary>
+    /// <exception cref="ArgumentException">No target or layer, one given twice, or a layer the model lacks.</exception>
+    public static LoraParameters Zeros(LlamaConfig config, int rank, float alpha, IEnumerable<LoraTarget> targets, IEnumerable<int>? layers = null)
     {
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(targets);
         LoraTarget[] list = [.. targets];
         if (list.Length == 0 || list.Distinct().Count() != list.Length)
@@ -91,11 +97,17 @@ public sealed class LoraParameters
             throw new ArgumentException("give each target once, and at least one.", nameof(targets));
         }
 
-        return new LoraParameters(config, rank, alpha, list);
+        int[] chosen = layers is null ? [.. Enumerable.Range(0, config.Layers)] : [.. layers.Order()];
+        if (chosen.Length == 0 || chosen.Distinct().Count() != chosen.Length || chosen[0] < 0 || chosen[^1] >= config.Layers)
+        {
+            throw new ArgumentException($"give each layer once, at least one, all below {config.Layers}.", nameof(layers));
+        }
+
+        return new LoraParameters(config, rank, alpha, list, chosen);
     }
 
-    /// <summary>Zeroed pairs of the same shape, rank, alpha and targets: what <see cref="LlamaTrainer"/> adds gradients into.</summary>
-    public LoraParameters CreateGradientBuffer() => new(Config, Rank, Alpha, [.. Targets]);
+    /// <summary>Zeroed pairs of the same shape, rank, alpha, targets and layers: what <see cref="LlamaTrainer"/> adds gradients into.</summary>
+    public LoraParameters CreateGradientBuffer() => new(Config, Rank, Alpha, [.. Targets], [.. Layers]);
 
     /// <summary>Sets every value to zero (between steps, for a gradient buffer).</summary>
     public void Clear()
@@ -131,11 +143,11 @@ public sealed class LoraParameters
     /// <summary>True when the shapes, rank and targets are those of <paramref name="other"/> (a gradient buffer for it).</summary>
     internal bool SameShape(LoraParameters other) =>
         other.Config.Layers == Config.Layers && other.Config.Dim == Config.Dim && other.Config.KvDim == Config.KvDim
-        && other.Config.HiddenDim == Config.HiddenDim && other.Rank == Rank && other.Targets.SequenceEqual(Targets);
+        && other.Config.HiddenDim == Config.HiddenDim && other.Rank == Rank && other.Targets.SequenceEqual(Targets) && other.Layers.SequenceEqual(Layers);
 
     private IEnumerable<(int Layer, LoraTarget Target)> Pairs()
     {
-        for (int l = 0; l < Config.Layers; l++)
+        foreach (int l in Layers)
         {
             foreach (var target in Targets)
             {

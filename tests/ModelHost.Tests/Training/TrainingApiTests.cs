@@ -28,6 +28,20 @@ public sealed class TrainingApiTests
         Assert.Throws<KeyNotFoundException>(() => a.A(0, LoraTarget.K));
         Assert.Throws<ArgumentException>(() => LoraParameters.Create(config, 4, 8f, [LoraTarget.Q, LoraTarget.Q], seed: 1));
         Assert.Equal(config.KvDim, LoraParameters.OutputSize(config, LoraTarget.V));
+
+        // Only layer 1: layer 0 has no pair, and the logits with B = 0 are the base model's.
+        var one = LoraParameters.Create(config, 2, 2f, [LoraTarget.O], seed: 1, layers: [1]);
+        Assert.Equal([1], one.Layers);
+        Assert.Equal(2, one.Tensors.Count);
+        Assert.Throws<KeyNotFoundException>(() => one.A(0, LoraTarget.O));
+        Assert.Throws<ArgumentException>(() => LoraParameters.Create(config, 2, 2f, [LoraTarget.O], seed: 1, layers: [config.Layers]));
+        var trainer = new LlamaTrainer(config, TinyTrainingModel.Weights(config));
+        int[] tokens = TinyTrainingModel.Tokens(6, seed: 1);
+        one.B(1, LoraTarget.O)[0] = 1f;
+        var grad = one.CreateGradientBuffer();
+        trainer.ComputeGradients(tokens, 0, CrossEntropyLoss.ForNextTokens(tokens), one, loraGradients: grad);
+        Assert.Contains(grad.A(1, LoraTarget.O), v => v != 0f);
+        Assert.Throws<ArgumentException>(() => trainer.ComputeGradients(tokens, 0, CrossEntropyLoss.ForNextTokens(tokens), one, loraGradients: LoraParameters.Zeros(config, 2, 2f, [LoraTarget.O])));
     }
 
     [Fact]
