@@ -102,6 +102,68 @@ public sealed class TrainingForwardTests
         Assert.NotEqual(trainer.Logits(tokens, 0), trainer.Logits(tokens, 0, lora));
     }
 
+    [Fact]
+    public void LoRA_forward_equals_LlamaModel_with_the_pairs_merged_into_the_weights()
+    {
+        var config = TinyTrainingModel.Config(RopeStyle.Half, tied: false);
+        var weights = TinyTrainingModel.Weights(config);
+        var lora = LoraParameters.Create(config, 3, 6f, Enum.GetValues<LoraTarget>(), seed: 2);
+        var random = new Random(3);
+        foreach (var b in lora.Tensors.Where((_, i) => i % 2 == 1))
+        {
+            for (int i = 0; i < b.Length; i++)
+            {
+                b[i] = (float)(random.NextDouble() - 0.5);
+            }
+        }
+
+        // W' = W + (alpha/r)·B·A per layer and target.
+        var merged = weights with
+        {
+            Wq = (float[])weights.Wq.Clone(), Wk = (float[])weights.Wk.Clone(), Wv = (float[])weights.Wv.Clone(), Wo = (float[])weights.Wo.Clone(),
+            W1 = (float[])weights.W1.Clone(), W2 = (float[])weights.W2.Clone(), W3 = (float[])weights.W3.Clone(),
+        };
+        foreach (var target in lora.Targets)
+        {
+            float[] w = target switch
+            {
+                LoraTarget.Q => merged.Wq, LoraTarget.K => merged.Wk, LoraTarget.V => merged.Wv, LoraTarget.O => merged.Wo,
+                LoraTarget.W1 => merged.W1, LoraTarget.W2 => merged.W2, _ => merged.W3,
+            };
+            int rows = LoraParameters.OutputSize(config, target), cols = LoraParameters.InputSize(config, target);
+            foreach (int l in lora.Layers)
+            {
+                float[] a = lora.A(l, target), b = lora.B(l, target);
+                for (int i = 0; i < rows; i++)
+                {
+                    for (int j = 0; j < cols; j++)
+                    {
+                        double delta = 0;
+                        for (int k = 0; k < lora.Rank; k++)
+                        {
+                            delta += (double)b[(i * lora.Rank) + k] * a[(k * cols) + j];
+                        }
+
+                        w[(l * rows * cols) + (i * cols) + j] += (float)(lora.Scale * delta);
+                    }
+                }
+            }
+        }
+
+        var model = new LlamaModel(config, merged);
+        int[] tokens = TinyTrainingModel.Tokens(12, seed: 6);
+        var cache = model.CreateCache();
+        var expected = new float[tokens.Length][];
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            expected[t] = model.Forward(tokens[t], t, cache).ToArray();
+        }
+
+        double diff = MaxDiff(expected, new LlamaTrainer(config, weights).Logits(tokens, 0, lora), config.VocabSize);
+        output.WriteLine($"LoRA on all seven projections vs merged weights: max diff {diff:E3}");
+        Assert.True(diff < Tolerance, $"max diff {diff}");
+    }
+
     private static double MaxDiff(float[][] expected, float[] logits, int vocab)
     {
         Assert.Equal(expected.Length * vocab, logits.Length);
