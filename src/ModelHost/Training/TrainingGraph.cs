@@ -33,7 +33,7 @@ internal sealed partial class TrainingGraph<T>
 
     public LlamaConfig Config => m.Config;
 
-    /// <summary>Logits [n × vocab] of the last <see cref="Forward"/> (the tape's array).</summary>
+    /// <summary>Logits [n × vocab] of the last <see cref="Forward"/> (the tape's array, overwritten by the next).</summary>
     public T[] Logits { get; private set; } = [];
 
     /// <summary>Number of positions of the last <see cref="Forward"/>.</summary>
@@ -72,17 +72,34 @@ internal sealed partial class TrainingGraph<T>
         this.prefix = prefix;
         n = tokens.Length;
         startPosition = start;
-        int dim = c.Dim, kvDim = c.KvDim, hidden = c.HiddenDim;
+        int dim = c.Dim, kvDim = c.KvDim, hidden = c.HiddenDim, span = (prefix?.Length ?? 0) + n;
         T eps = T.CreateTruncating(c.NormEpsilon);
-        var x = new T[n * dim];
+        if (tape[0] is not { } first || first.N != n || first.Span != span)
+        {
+            // A new shape: new buffers. Steps over the same sequence and prefix length reuse them (each is fully rewritten
+            // below), which keeps a training loop from allocating the tape, large-object-heap arrays included, every step.
+            for (int l = 0; l < c.Layers; l++)
+            {
+                tape[l] = new LayerTape(n, dim, kvDim, hidden, c.Heads, span);
+            }
+
+            xLast = new T[n * dim];
+            rFinal = new T[n];
+            xFinal = new T[n * dim];
+            Logits = new T[n * c.VocabSize];
+        }
+
+        var x = tape[0].XIn;
         for (int t = 0; t < n; t++)
         {
             m.Embedding.AsSpan(tokens[t] * dim, dim).CopyTo(x.AsSpan(t * dim, dim));
         }
 
+        var delta = new T[n * dim];
         for (int l = 0; l < c.Layers; l++)
         {
-            var lt = tape[l] = new LayerTape(n, dim, kvDim, hidden, c.Heads, (prefix?.Length ?? 0) + n) { XIn = x };
+            var lt = tape[l];
+            Array.Clear(lt.LoraInputs);
             TapeKernels.RmsNorm(lt.Xn1, lt.R1, x, m.RmsAtt, l * dim, n, dim, eps);
             Project(lt.Q, l, LoraTarget.Q, m.Bq, lt.Xn1, lt);
             Project(lt.K, l, LoraTarget.K, m.Bk, lt.Xn1, lt);
@@ -95,10 +112,8 @@ internal sealed partial class TrainingGraph<T>
             }
 
             Attention(l, lt);
-            var attnOut = new T[n * dim];
-            Project(attnOut, l, LoraTarget.O, null, lt.O, lt);
-            lt.XMid = new T[n * dim];
-            TensorPrimitives.Add<T>(x, attnOut, lt.XMid);
+            Project(delta, l, LoraTarget.O, null, lt.O, lt);
+            TensorPrimitives.Add<T>(x, delta, lt.XMid);
 
             TapeKernels.RmsNorm(lt.Xn2, lt.R2, lt.XMid, m.RmsFfn, l * dim, n, dim, eps);
             Project(lt.H1, l, LoraTarget.W1, null, lt.Xn2, lt);
@@ -108,17 +123,12 @@ internal sealed partial class TrainingGraph<T>
             TensorPrimitives.Sigmoid<T>(lt.H1, lt.G);
             TensorPrimitives.Multiply<T>(lt.H1, lt.G, lt.G);
             TensorPrimitives.Multiply<T>(lt.G, lt.H3, lt.G);
-            var ffnOut = new T[n * dim];
-            Project(ffnOut, l, LoraTarget.W2, null, lt.G, lt);
-            x = new T[n * dim];
-            TensorPrimitives.Add<T>(lt.XMid, ffnOut, x);
+            Project(delta, l, LoraTarget.W2, null, lt.G, lt);
+            x = l + 1 < c.Layers ? tape[l + 1].XIn : xLast;
+            TensorPrimitives.Add<T>(lt.XMid, delta, x);
         }
 
-        xLast = x;
-        rFinal = new T[n];
-        xFinal = new T[n * dim];
         TapeKernels.RmsNorm(xFinal, rFinal, xLast, m.RmsFinal, 0, n, dim, eps);
-        Logits = new T[n * c.VocabSize];
         TapeKernels.MatMul(Logits, m.Classifier, 0, xFinal, n, c.VocabSize, dim);
         return Logits;
     }
@@ -143,9 +153,9 @@ internal sealed partial class TrainingGraph<T>
             int r = lora.Rank;
             var u = new T[n * r];
             TapeKernels.MatMul(u, a, 0, x, n, r, cols);
-            var delta = new T[n * rows];
-            TapeKernels.MatMul(delta, bMatrix, 0, u, n, rows, r);
-            TensorPrimitives.MultiplyAdd(delta, lora.Scale, y, y);
+            var update = new T[n * rows];
+            TapeKernels.MatMul(update, bMatrix, 0, u, n, rows, r);
+            TensorPrimitives.MultiplyAdd(update, lora.Scale, y, y);
             lt.LoraInputs[(int)target] = u;
         }
     }
@@ -189,13 +199,17 @@ internal sealed partial class TrainingGraph<T>
             : sequence.AsSpan(((j - p) * kvDim) + kvOffset, hs);
     }
 
-    /// <summary>One layer's saved activations, each [n × width] row per position.</summary>
+    /// <summary>One layer's saved activations, each [n × width] row per position; reused while the shape stays.</summary>
     private sealed class LayerTape(int n, int dim, int kvDim, int hidden, int heads, int span)
     {
+        /// <summary>Number of positions.</summary>
+        public int N { get; } = n;
+
         /// <summary>Attention entries per (position, head) row of <see cref="Att"/>: prefix length + n.</summary>
         public int Span { get; } = span;
 
-        public required T[] XIn { get; init; }
+        /// <summary>The residual stream entering the layer.</summary>
+        public T[] XIn { get; } = new T[n * dim];
 
         public T[] R1 { get; } = new T[n];
 
@@ -215,7 +229,8 @@ internal sealed partial class TrainingGraph<T>
         /// <summary>Attention output, heads concatenated (the input of Wo).</summary>
         public T[] O { get; } = new T[n * dim];
 
-        public T[] XMid { get; set; } = [];
+        /// <summary>The residual stream after attention.</summary>
+        public T[] XMid { get; } = new T[n * dim];
 
         public T[] R2 { get; } = new T[n];
 
