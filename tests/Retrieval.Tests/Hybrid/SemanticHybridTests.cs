@@ -53,9 +53,27 @@ public sealed class SemanticHybridTests : TempStore
         }
     }
 
-    private static HybridOptions Semantic()
+    [Fact]
+    public async Task The_packaged_reranker_keeps_each_paraphrase_first()
     {
-        var options = HybridOptions.ForSentenceEmbedder();
+        using var arctic = OnnxSentenceEmbedder.LoadPackaged("arctic");
+        using var state = new RetrievalState(Store, arctic);
+        var reranked = new HybridRetriever(state, Semantic(AgentMem.Retrieval.Hybrid.Reranking.RerankModel.ArcticLocomo));
+        await using var os = new MemoryOS(Store, [reranked]);
+        await os.CreateCubeAsync(Me, "life");
+        var ids = (await os.AddBatchAsync(Me, "life", Pairs.Select(p => new MemoryDraft(p.Memory)).Concat(Distractors.Select(d => new MemoryDraft(d))).ToList())).Select(o => o.Id).ToList();
+
+        for (int i = 0; i < Pairs.Length; i++)
+        {
+            var hits = await os.SearchAsync(Me, "life", Pairs[i].Question, 3);
+            Assert.Equal(ids[i], hits[0].Item.Id);
+            Assert.True(hits[0].Components.ContainsKey("rerank"));
+        }
+    }
+
+    private static HybridOptions Semantic(AgentMem.Retrieval.Hybrid.Reranking.RerankModel? reranker = null)
+    {
+        var options = HybridOptions.ForSentenceEmbedder(reranker);
         options.Name = "semantic";
         return options;
     }

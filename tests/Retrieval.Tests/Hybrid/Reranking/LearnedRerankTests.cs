@@ -1,0 +1,79 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.Hybrid.Reranking;
+using AgentMem.Retrieval.Tests.State;
+
+namespace AgentMem.Retrieval.Tests.Hybrid.Reranking;
+
+public sealed class LearnedRerankTests : TempStore
+{
+    private static readonly Scope Me = new("acme", "ann");
+
+    private static readonly (string Speaker, string Text)[] Turns =
+    [
+        ("Caroline", "The garden tomatoes finally turned red."),
+        ("Melanie", "My garden needs water every day in summer."),
+        ("Caroline", "I planted basil beside the garden tomatoes."),
+        ("Melanie", "We visited a public garden downtown."),
+        ("Caroline", "Garden work relaxes me after a long week."),
+        ("Melanie", "The pottery class starts on Monday."),
+    ];
+
+    private async Task<MemoryOS> SeedAsync(params HybridRetriever[] retrievers)
+    {
+        var os = new MemoryOS(Store, retrievers);
+        await os.CreateCubeAsync(Me, "chat");
+        await os.AddBatchAsync(Me, "chat", Turns.Select(t => new MemoryDraft(t.Text) { Actor = t.Speaker, Session = "s1" }).ToList());
+        return os;
+    }
+
+    [Fact]
+    public async Task A_model_orders_the_candidates_by_its_own_score()
+    {
+        // A model that ranks by the opposite of the fused score must return the fused order reversed.
+        var reverse = RerankModel.Load(new MemoryStream("""{"name":"reverse","features":["hybrid"],"mean":[0],"scale":[1],"linear":[-1]}"""u8.ToArray()), "reverse");
+        await using var os = await SeedAsync(
+            new HybridRetriever(Store, new HybridOptions { Name = "plain" }),
+            new HybridRetriever(Store, new HybridOptions { Name = "reranked", Reranker = reverse }));
+
+        var plain = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "plain");
+        var reranked = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "reranked");
+
+        Assert.True(plain.Count >= 4);
+        Assert.Equal(plain.Select(h => h.Item.Id).Reverse(), reranked.Select(h => h.Item.Id));
+        foreach (var hit in reranked)
+        {
+            var before = plain.Single(p => p.Item.Id == hit.Item.Id);
+            Assert.Equal(before.Score, hit.Components[RerankFeatureNames.Hybrid], 5);
+            Assert.Equal(-hit.Components[RerankFeatureNames.Hybrid], hit.Components["rerank"], 5);
+            Assert.InRange(hit.Score, double.Epsilon, 1);
+        }
+    }
+
+    [Fact]
+    public async Task Reported_features_describe_each_candidate()
+    {
+        await using var os = await SeedAsync(new HybridRetriever(Store, new HybridOptions { ReportRerankFeatures = true }));
+
+        var hits = await os.SearchAsync(Me, "chat", "What did Caroline plant beside the tomatoes?", 10);
+
+        Assert.NotEmpty(hits);
+        Assert.All(hits, h => Assert.Equal(RerankFeatureNames.Names.Count, h.Components.Keys.Count(k => k.StartsWith("rerank.", StringComparison.Ordinal))));
+        var basil = hits.Single(h => h.Item.Text.Contains("basil", StringComparison.Ordinal));
+        Assert.Equal(1, basil.Components["rerank.actor"]);
+        Assert.Equal(1, basil.Components["rerank.named_actors"]);
+        Assert.Equal(1, basil.Components["rerank.coverage"], 5); // caroline, plant, tomato: all in "Caroline I planted basil beside the garden tomatoes"
+        Assert.Equal(0, basil.Components["rerank.item_rank"]); // log(1 + 0): the best BM25 match
+        Assert.Equal(basil.Score, basil.Components["rerank.hybrid"], 5); // no model: the fused order stands
+        Assert.All(hits.Where(h => h.Item.Provenance.Actor == "Melanie"), h => Assert.Equal(0, h.Components["rerank.actor"]));
+    }
+
+    [Fact]
+    public void Ranks_break_ties_by_slot()
+    {
+        float[] scores = [0.5f, 0.9f, 0.5f, 0f, 0.9f];
+        var ranks = RerankFeatures.Ranks(scores, [0, 1, 2, 3, 4], scores.Length);
+        Assert.Equal([2, 0, 3, 4, 1], ranks);
+    }
+}
