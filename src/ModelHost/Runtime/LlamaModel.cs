@@ -5,7 +5,9 @@ namespace AgentMem.ModelHost;
 /// <summary>
 /// LLaMA forward pass with llama2.c semantics: RMSNorm, RoPE (adjacent pairs for llama2.c checkpoints, rotate_half for Hugging Face
 /// ones; base and epsilon from <see cref="LlamaConfig"/>), grouped-query attention (optional q/k/v biases, Qwen2), SwiGLU
-/// feed-forward, shared or separate classifier. Immutable and shareable; per-sequence state lives in a <see cref="KvCache"/>.
+/// feed-forward, shared or separate classifier. Shareable; per-sequence state lives in a <see cref="KvCache"/>. LoRA adapters
+/// are attached to a view that shares the weights (<see cref="WithAdapters"/>) or folded into them (<see cref="Merge"/>, the one
+/// operation that changes a model after loading).
 /// One driver runs decode and batched prefill through a compute backend (<see cref="ComputeBackendKind"/>): the host's cores,
 /// or ILGPU with the weights and the KV cache in device memory.
 /// </summary>
@@ -17,7 +19,6 @@ public sealed partial class LlamaModel : IDisposable
     private readonly DeviceMatrix dwqkv, dwo, dw13, dw2, dClassifier;
     private readonly DeviceBuffer rmsAtt, rmsFfn, rmsFinal;
     private readonly DeviceBuffer? qkvBias;
-    private byte[]? fingerprint;
 
     /// <summary>Wraps loaded weights (float32).</summary>
     public LlamaModel(LlamaConfig config, LlamaWeights weights)
@@ -80,7 +81,8 @@ public sealed partial class LlamaModel : IDisposable
         if (quantization == WeightQuantization.Int8PerRow)
         {
             // The fingerprint is taken from the float weights before they are dropped, then marked as int8 (see GetFingerprint).
-            fingerprint = Tag(ComputeFingerprint(), "int8-per-row", []);
+            shared.FloatFingerprint = ComputeFingerprint();
+            shared.BaseFingerprint = Tag(shared.FloatFingerprint, "int8-per-row", []);
             (wq, wk, wv, wo, w1, w2, w3, classifier) = (wq.QuantizeInt8(), wk.QuantizeInt8(), wv.QuantizeInt8(), wo.QuantizeInt8(),
                 w1.QuantizeInt8(), w2.QuantizeInt8(), w3.QuantizeInt8(), classifier.QuantizeInt8());
             w = weights with { Wq = [], Wk = [], Wv = [], Wo = [], W1 = [], W2 = [], W3 = [], Classifier = config.SharedClassifier ? weights.TokenEmbedding : [] };
@@ -181,9 +183,10 @@ public sealed partial class LlamaModel : IDisposable
 
     /// <summary>
     /// The model's <see cref="ModelFingerprint"/> (computed once), a copy the caller may keep. Models with Hugging Face RoPE,
-    /// biases, a non-default θ or ε, or int8 weights hash those in as well, so their caches are never mistaken for another's.
+    /// biases, a non-default θ or ε, or int8 weights hash those in as well, so their caches are never mistaken for another's;
+    /// so do attached and merged LoRA adapters (by content, in any order: attaching an adapter or merging it gives the same).
     /// </summary>
-    public byte[] GetFingerprint() => (byte[])(fingerprint ??= ComputeFingerprint()).Clone();
+    public byte[] GetFingerprint() => EffectiveFingerprint();
 
     /// <summary>A fresh cache sized for this model.</summary>
     public KvCache CreateCache() => new(Config);

@@ -61,6 +61,13 @@ internal sealed class CpuBackend : IComputeBackend
 
     public void MatMul(DeviceView o, DeviceMatrix w, int layer, DeviceView x, int tokens)
     {
+        if (w is CpuLoraMatrix adapted)
+        {
+            MatMul(o, adapted.Base, layer, x, tokens);
+            adapted.AddUpdates(Span(o), layer, Span(x), tokens);
+            return;
+        }
+
         var m = (WeightMatrix)w;
         if (tokens == 1)
         {

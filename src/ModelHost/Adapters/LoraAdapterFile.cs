@@ -1,0 +1,341 @@
+using System.Buffers.Binary;
+
+namespace AgentMem.ModelHost;
+
+/// <summary>
+/// The <c>.amlora</c> file of a <see cref="LoraAdapter"/>: written crash-safely, read with every problem reported as a
+/// <see cref="ModelFormatException"/> that names the file (bad magic, unknown or newer version, truncated, implausible header,
+/// checksum mismatch, or — when a model is given — another model or shape).
+/// </summary>
+/// <remarks>
+/// Layout (little-endian), version 1: <c>"AMLORA\0\0"</c> magic (8 bytes), uint32 version, 32-byte base-model fingerprint,
+/// int32 layers, dim, kv_dim, hidden_dim, rank, float32 alpha, int32 target mask (bit i = <see cref="LoraTarget"/> i),
+/// int32 dtype (0 = float32), int32 metadata count then per entry int32 byte length + UTF-8 key and int32 byte length +
+/// UTF-8 value (keys in ordinal order), int32 source count then per source int32 byte length + UTF-8 id, the tensors
+/// (targets in enum order; per target, layers in order; per layer A [rank × in] then B [out × rank], float32 row-major),
+/// then uint32 CRC-32 of every preceding byte.
+/// </remarks>
+public static class LoraAdapterFile
+{
+    /// <summary>The format version this build writes (and the only one it reads).</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>File name extension.</summary>
+    public const string Extension = ".amlora";
+
+    /// <summary>Media type of an adapter file (for <c>PayloadRef</c>s).</summary>
+    public const string MediaType = "application/x-agentmem-lora";
+
+    private const int FixedHeaderBytes = 8 + 4 + LoraAdapter.FingerprintBytes + (5 * 4) + 4 + 4 + 4;
+    private const int MaxEntries = 1 << 16;
+    private const int MaxStringBytes = 1 << 20;
+    private static readonly byte[] Magic = "AMLORA\0\0"u8.ToArray();
+
+    /// <summary>
+    /// Writes <paramref name="adapter"/> to <paramref name="path"/> crash-safely: into a temporary file beside it, flushed to
+    /// disk, then renamed over the name, so a reader sees the old file or the whole new one, never half.
+    /// </summary>
+    public static void Save(LoraAdapter adapter, string path)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                WriteTo(adapter, stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch when (TryDelete(temp))
+        {
+            throw; // unreachable: the filter cleans up and lets the original exception through
+        }
+    }
+
+    /// <summary>Writes <paramref name="adapter"/> in the file format to <paramref name="stream"/> (header, tensors, checksum).</summary>
+    public static void WriteTo(LoraAdapter adapter, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("LoRA adapter files are little-endian; this platform is not.");
+        }
+
+        var crc = new System.IO.Hashing.Crc32();
+        Span<byte> header = stackalloc byte[FixedHeaderBytes];
+        Magic.CopyTo(header);
+        int o = Magic.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(header[o..], FormatVersion);
+        o += 4;
+        adapter.BaseFingerprint.CopyTo(header[o..]);
+        o += LoraAdapter.FingerprintBytes;
+        foreach (int value in (ReadOnlySpan<int>)[adapter.Layers, adapter.Dim, adapter.KvDim, adapter.HiddenDim, adapter.Rank])
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(header[o..], value);
+            o += 4;
+        }
+
+        BinaryPrimitives.WriteSingleLittleEndian(header[o..], adapter.Alpha);
+        BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], adapter.TargetMask);
+        BinaryPrimitives.WriteInt32LittleEndian(header[(o + 8)..], 0);
+        Emit(stream, crc, header);
+        EmitInt(stream, crc, adapter.Metadata.Count);
+        foreach (var (key, value) in adapter.Metadata)
+        {
+            EmitString(stream, crc, key);
+            EmitString(stream, crc, value);
+        }
+
+        EmitInt(stream, crc, adapter.Sources.Count);
+        foreach (string source in adapter.Sources)
+        {
+            EmitString(stream, crc, source);
+        }
+
+        foreach (var tensor in adapter.Tensors())
+        {
+            Emit(stream, crc, MemoryMarshal.AsBytes(tensor.AsSpan()));
+        }
+
+        Span<byte> tail = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
+        stream.Write(tail);
+    }
+
+    /// <summary>Reads the adapter at <paramref name="path"/>, checking its checksum.</summary>
+    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated, inconsistent or corrupt.</exception>
+    public static LoraAdapter Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ModelFormatException($"{path}: LoRA adapter file not found.");
+        }
+
+        return Read(data, path);
+    }
+
+    /// <summary>Reads the adapter at <paramref name="path"/> and checks it was trained on <paramref name="model"/> and fits its shape.</summary>
+    /// <exception cref="ModelFormatException">Malformed, corrupt, or made for another model or shape.</exception>
+    public static LoraAdapter Load(string path, LlamaModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var adapter = Load(path);
+        adapter.EnsureFits(model);
+        return adapter;
+    }
+
+    /// <summary>Parses an adapter from its bytes; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated, inconsistent or corrupt.</exception>
+    public static LoraAdapter Read(ReadOnlySpan<byte> data, string source = "LoRA adapter")
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("LoRA adapter files are little-endian; this platform is not.");
+        }
+
+        if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw new ModelFormatException($"{source}: not a LoRA adapter file (bad magic or too short).");
+        }
+
+        if (data.Length < 12)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({data.Length} bytes).");
+        }
+
+        int version = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
+        if (version != FormatVersion)
+        {
+            string why = version > FormatVersion ? " (written by a newer AgentMem?)" : string.Empty;
+            throw new ModelFormatException($"{source}: LoRA adapter format version {version}{why}; this build reads version {FormatVersion}.");
+        }
+
+        if (data.Length < FixedHeaderBytes + 4)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({data.Length} bytes; the header alone is {FixedHeaderBytes}).");
+        }
+
+        int o = 12;
+        var fingerprint = data.Slice(o, LoraAdapter.FingerprintBytes);
+        o += LoraAdapter.FingerprintBytes;
+        int layers = ReadInt(data, ref o), dim = ReadInt(data, ref o), kvDim = ReadInt(data, ref o), hidden = ReadInt(data, ref o), rank = ReadInt(data, ref o);
+        float alpha = BinaryPrimitives.ReadSingleLittleEndian(data[o..]);
+        o += 4;
+        int mask = ReadInt(data, ref o), dtype = ReadInt(data, ref o);
+        const int Limit = 1 << 20;
+        if (layers is <= 0 or > 4096 || dim is <= 0 or > Limit || kvDim is <= 0 or > Limit || hidden is <= 0 or > Limit || rank is <= 0 or > LoraAdapter.MaxRank
+            || mask is <= 0 or >= 1 << 7 || !float.IsFinite(alpha))
+        {
+            throw new ModelFormatException($"{source}: implausible LoRA adapter header (layers {layers}, dim {dim}, kv dim {kvDim}, hidden {hidden}, rank {rank}, alpha {alpha}, target mask {mask}); the file is corrupt.");
+        }
+
+        if (dtype != 0)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter dtype {dtype} is not supported; only float32 (0) is.");
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        int count = ReadCount(data, ref o, source, "metadata entries");
+        for (int i = 0; i < count; i++)
+        {
+            string key = ReadString(data, ref o, source);
+            metadata[key] = ReadString(data, ref o, source);
+        }
+
+        var sources = new List<string>();
+        count = ReadCount(data, ref o, source, "sources");
+        for (int i = 0; i < count; i++)
+        {
+            sources.Add(ReadString(data, ref o, source));
+        }
+
+        var targets = Enum.GetValues<LoraTarget>().Where(t => (mask & (1 << (int)t)) != 0).ToList();
+
+        // Sizes are checked before anything is allocated, so a corrupt header cannot make us reserve gigabytes.
+        long floats = 0;
+        foreach (var t in targets)
+        {
+            long inSize = t == LoraTarget.W2 ? hidden : dim;
+            long outSize = t switch { LoraTarget.K or LoraTarget.V => kvDim, LoraTarget.W1 or LoraTarget.W3 => hidden, _ => dim };
+            floats += (long)layers * rank * (inSize + outSize);
+        }
+
+        long total = o + (4L * floats) + 4;
+        if (data.Length < total)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({data.Length} bytes; its header needs {total}).");
+        }
+
+        if (data.Length > total)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file has {data.Length - total} bytes past its end ({total}); the file is corrupt.");
+        }
+
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
+        uint actual = System.IO.Hashing.Crc32.HashToUInt32(data[..^4]);
+        if (stored != actual)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter checksum mismatch (stored {stored:x8}, computed {actual:x8}); the file is corrupt.");
+        }
+
+        LoraAdapter adapter;
+        try
+        {
+            adapter = new LoraAdapter(layers, dim, kvDim, hidden, rank, alpha, targets, fingerprint, metadata, sources) { Origin = source };
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ModelFormatException($"{source}: inconsistent LoRA adapter header: {ex.Message}", ex);
+        }
+
+        foreach (var tensor in adapter.Tensors())
+        {
+            int bytes = tensor.Length * 4;
+            MemoryMarshal.Cast<byte, float>(data.Slice(o, bytes)).CopyTo(tensor);
+            o += bytes;
+        }
+
+        return adapter;
+    }
+
+    private static int ReadInt(ReadOnlySpan<byte> data, ref int offset)
+    {
+        int value = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
+        offset += 4;
+        return value;
+    }
+
+    private static int ReadCount(ReadOnlySpan<byte> data, ref int offset, string source, string what)
+    {
+        if (offset + 4 > data.Length - 4)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated in its header ({what}).");
+        }
+
+        int count = ReadInt(data, ref offset);
+        if (count is < 0 or > MaxEntries)
+        {
+            throw new ModelFormatException($"{source}: implausible LoRA adapter header ({count} {what}); the file is corrupt.");
+        }
+
+        return count;
+    }
+
+    private static string ReadString(ReadOnlySpan<byte> data, ref int offset, string source)
+    {
+        if (offset + 4 > data.Length - 4)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated in its header (metadata or sources).");
+        }
+
+        int length = ReadInt(data, ref offset);
+        if (length is < 0 or > MaxStringBytes)
+        {
+            throw new ModelFormatException($"{source}: implausible LoRA adapter header (a string of {length} bytes); the file is corrupt.");
+        }
+
+        if (offset + length > data.Length - 4)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated in its header (metadata or sources).");
+        }
+
+        string value;
+        try
+        {
+            value = new UTF8Encoding(false, true).GetString(data.Slice(offset, length));
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter header holds invalid UTF-8; the file is corrupt.", ex);
+        }
+
+        offset += length;
+        return value;
+    }
+
+    private static void Emit(Stream stream, System.IO.Hashing.Crc32 crc, ReadOnlySpan<byte> bytes)
+    {
+        crc.Append(bytes);
+        stream.Write(bytes);
+    }
+
+    private static void EmitInt(Stream stream, System.IO.Hashing.Crc32 crc, int value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        Emit(stream, crc, bytes);
+    }
+
+    private static void EmitString(Stream stream, System.IO.Hashing.Crc32 crc, string value)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(value);
+        EmitInt(stream, crc, bytes.Length);
+        Emit(stream, crc, bytes);
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The folder itself may be gone; the original failure is the one to report.
+        }
+
+        return false;
+    }
+}

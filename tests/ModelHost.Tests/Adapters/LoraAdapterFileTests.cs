@@ -1,0 +1,140 @@
+using System.Buffers.Binary;
+using AgentMem.Common;
+
+namespace AgentMem.ModelHost.Tests.Adapters;
+
+/// <summary>The <c>.amlora</c> file: round trip, and a clear refusal for every kind of bad file.</summary>
+public sealed class LoraAdapterFileTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), $"agentmem-lora-{Guid.NewGuid():N}");
+
+    public LoraAdapterFileTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void Round_trip_keeps_header_metadata_sources_and_tensors()
+    {
+        var adapter = LoraTestAdapters.Random(Stories.Model, 4, seed: 1, targets: [LoraTarget.V, LoraTarget.Q, LoraTarget.W2], alpha: 8f);
+        string path = Save(adapter);
+        var loaded = LoraAdapterFile.Load(path, Stories.Model);
+        Assert.Equal(4, loaded.Rank);
+        Assert.Equal(8f, loaded.Alpha);
+        Assert.Equal(2f, loaded.Scale);
+        Assert.Equal([LoraTarget.Q, LoraTarget.V, LoraTarget.W2], loaded.Targets);
+        Assert.Equal((5, 64, 32, adapter.HiddenDim), (loaded.Layers, loaded.Dim, loaded.KvDim, loaded.HiddenDim));
+        Assert.True(loaded.BaseFingerprint.SequenceEqual(Stories.Model.GetFingerprint()));
+        Assert.Equal(adapter.Metadata, loaded.Metadata);
+        Assert.Equal(["memory-a@1", "memory-b@3"], loaded.Sources);
+        Assert.Equal(adapter.ComputeId(), loaded.ComputeId());
+        Assert.Equal(adapter.GetB(LoraTarget.W2, 4), loaded.GetB(LoraTarget.W2, 4));
+        Assert.Equal(4 * adapter.HiddenDim, loaded.GetA(LoraTarget.W2, 0).Length);
+        Assert.Equal(64 * 4, loaded.GetB(LoraTarget.W2, 0).Length);
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+    }
+
+    [Fact]
+    public void Wrong_magic_is_refused()
+    {
+        string path = Save(Small());
+        var bytes = File.ReadAllBytes(path);
+        bytes[0] = (byte)'X';
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path));
+        Assert.Contains("not a LoRA adapter", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Newer_version_is_refused()
+    {
+        string path = Save(Small());
+        var bytes = File.ReadAllBytes(path);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 2);
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path));
+        Assert.Contains("version 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("newer", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(500)]
+    [InlineData(60)]
+    public void Truncated_file_is_refused(int keep)
+    {
+        string path = Save(Small());
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..Math.Min(keep, bytes.Length - 1)]);
+        var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path));
+        Assert.True(ex.Message.Contains("truncated", StringComparison.Ordinal) || ex.Message.Contains("bad magic", StringComparison.Ordinal), ex.Message);
+    }
+
+    [Fact]
+    public void Cut_tail_is_truncated_and_a_flipped_tensor_byte_fails_the_checksum()
+    {
+        string path = Save(Small());
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^7]);
+        Assert.Contains("truncated", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path)).Message, StringComparison.Ordinal);
+
+        bytes[^100] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("checksum mismatch", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Implausible_header_is_refused_without_allocating()
+    {
+        string path = Save(Small());
+        var bytes = File.ReadAllBytes(path);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8 + 4 + 32 + 16), 100_000); // rank
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("implausible", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Adapter_of_another_model_is_refused_when_loaded_against_a_model()
+    {
+        var c = Stories.Model.Config;
+        var other = new LoraAdapter(c.Layers, c.Dim, c.KvDim, c.HiddenDim, 2, 2f, [LoraTarget.Q], new byte[32]);
+        string path = Save(other);
+        _ = LoraAdapterFile.Load(path); // well-formed on its own
+        var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path, Stories.Model));
+        Assert.Contains("another model", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ModelFormatException>(() => Stories.Model.WithAdapters(other));
+    }
+
+    [Fact]
+    public void Adapter_of_another_shape_is_refused()
+    {
+        var c = Stories.Model.Config;
+        var fp = Stories.Model.GetFingerprint();
+        var wrong = new LoraAdapter(c.Layers - 1, c.Dim, c.KvDim, c.HiddenDim, 2, 2f, [LoraTarget.Q], fp);
+        string path = Save(wrong);
+        var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path, Stories.Model));
+        Assert.Contains("shape", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ModelFormatException>(() => Stories.Model.WithAdapters(wrong));
+
+        var adapter = LoraAdapter.Create(Stories.Model, 2, 2f, [LoraTarget.K]);
+        Assert.Throws<ArgumentException>(() => adapter.SetWeights(LoraTarget.K, 0, new float[2 * 64], new float[64 * 2]));
+        adapter.SetWeights(LoraTarget.K, 0, new float[2 * 64], new float[32 * 2]);
+        Assert.Throws<ArgumentException>(() => adapter.GetA(LoraTarget.Q, 0));
+    }
+
+    [Fact]
+    public void Missing_file_is_a_format_error()
+    {
+        var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(Path.Combine(folder, "none.amlora")));
+        Assert.Contains("not found", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static LoraAdapter Small() => LoraTestAdapters.Random(Stories.Model, 2, seed: 7, targets: [LoraTarget.Q, LoraTarget.O]);
+
+    private string Save(LoraAdapter adapter)
+    {
+        string path = Path.Combine(folder, $"{Guid.NewGuid():N}{LoraAdapterFile.Extension}");
+        LoraAdapterFile.Save(adapter, path);
+        return path;
+    }
+}
