@@ -146,6 +146,23 @@ public sealed class LoraAdapter
         return new LoraAdapter(c.Layers, c.Dim, c.KvDim, c.HiddenDim, rank, alpha, targets, model.AdapterFingerprint(), metadata, sources);
     }
 
+    /// <summary>
+    /// A copy with <paramref name="sources"/> as its source ids (the same shape, fingerprint, metadata and tensor values, in arrays
+    /// of its own): how a host records what an already trained adapter was trained from.
+    /// </summary>
+    public LoraAdapter WithSources(IEnumerable<string> sources)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        var copy = new LoraAdapter(Layers, Dim, KvDim, HiddenDim, Rank, Alpha, targets, baseFingerprint, Metadata, sources) { Origin = Origin };
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i].CopyTo(copy.a[i], 0);
+            b[i].CopyTo(copy.b[i], 0);
+        }
+
+        return copy;
+    }
+
     /// <summary>True when the adapter has an A and a B for <paramref name="target"/>.</summary>
     public bool Adapts(LoraTarget target) => (uint)target < 7 && slot[(int)target] >= 0;
 

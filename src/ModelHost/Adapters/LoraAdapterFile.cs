@@ -140,79 +140,8 @@ public static class LoraAdapterFile
     public static LoraAdapter Read(ReadOnlySpan<byte> data, string source = "LoRA adapter")
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (!BitConverter.IsLittleEndian)
-        {
-            throw new PlatformNotSupportedException("LoRA adapter files are little-endian; this platform is not.");
-        }
-
-        if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
-        {
-            throw new ModelFormatException($"{source}: not a LoRA adapter file (bad magic or too short).");
-        }
-
-        if (data.Length < 12)
-        {
-            throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({data.Length} bytes).");
-        }
-
-        int version = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
-        if (version != FormatVersion)
-        {
-            string why = version > FormatVersion ? " (written by a newer AgentMem?)" : string.Empty;
-            throw new ModelFormatException($"{source}: LoRA adapter format version {version}{why}; this build reads version {FormatVersion}.");
-        }
-
-        if (data.Length < FixedHeaderBytes + 4)
-        {
-            throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({data.Length} bytes; the header alone is {FixedHeaderBytes}).");
-        }
-
-        int o = 12;
-        var fingerprint = data.Slice(o, LoraAdapter.FingerprintBytes);
-        o += LoraAdapter.FingerprintBytes;
-        int layers = ReadInt(data, ref o), dim = ReadInt(data, ref o), kvDim = ReadInt(data, ref o), hidden = ReadInt(data, ref o), rank = ReadInt(data, ref o);
-        float alpha = BinaryPrimitives.ReadSingleLittleEndian(data[o..]);
-        o += 4;
-        int mask = ReadInt(data, ref o), dtype = ReadInt(data, ref o);
-        const int Limit = 1 << 20;
-        if (layers is <= 0 or > 4096 || dim is <= 0 or > Limit || kvDim is <= 0 or > Limit || hidden is <= 0 or > Limit || rank is <= 0 or > LoraAdapter.MaxRank
-            || mask is <= 0 or >= 1 << 7 || !float.IsFinite(alpha))
-        {
-            throw new ModelFormatException($"{source}: implausible LoRA adapter header (layers {layers}, dim {dim}, kv dim {kvDim}, hidden {hidden}, rank {rank}, alpha {alpha}, target mask {mask}); the file is corrupt.");
-        }
-
-        if (dtype != 0)
-        {
-            throw new ModelFormatException($"{source}: LoRA adapter dtype {dtype} is not supported; only float32 (0) is.");
-        }
-
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        int count = ReadCount(data, ref o, source, "metadata entries");
-        for (int i = 0; i < count; i++)
-        {
-            string key = ReadString(data, ref o, source);
-            metadata[key] = ReadString(data, ref o, source);
-        }
-
-        var sources = new List<string>();
-        count = ReadCount(data, ref o, source, "sources");
-        for (int i = 0; i < count; i++)
-        {
-            sources.Add(ReadString(data, ref o, source));
-        }
-
-        var targets = Enum.GetValues<LoraTarget>().Where(t => (mask & (1 << (int)t)) != 0).ToList();
-
-        // Sizes are checked before anything is allocated, so a corrupt header cannot make us reserve gigabytes.
-        long floats = 0;
-        foreach (var t in targets)
-        {
-            long inSize = t == LoraTarget.W2 ? hidden : dim;
-            long outSize = t switch { LoraTarget.K or LoraTarget.V => kvDim, LoraTarget.W1 or LoraTarget.W3 => hidden, _ => dim };
-            floats += (long)layers * rank * (inSize + outSize);
-        }
-
-        long total = o + (4L * floats) + 4;
+        var (h, o) = ParseHeader(data, data.Length, source) ?? throw new InvalidOperationException("a whole file never needs more bytes.");
+        long total = o + (4L * TensorFloats(h)) + 4;
         if (data.Length < total)
         {
             throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({data.Length} bytes; its header needs {total}).");
@@ -233,7 +162,8 @@ public static class LoraAdapterFile
         LoraAdapter adapter;
         try
         {
-            adapter = new LoraAdapter(layers, dim, kvDim, hidden, rank, alpha, targets, fingerprint, metadata, sources) { Origin = source };
+            // Allocated only now: the sizes were checked against the file's length above.
+            adapter = new LoraAdapter(h.Layers, h.Dim, h.KvDim, h.HiddenDim, h.Rank, h.Alpha, h.Targets, Convert.FromHexString(h.Fingerprint), h.Metadata, h.Sources) { Origin = source };
         }
         catch (ArgumentException ex)
         {
@@ -250,6 +180,153 @@ public static class LoraAdapterFile
         return adapter;
     }
 
+    /// <summary>
+    /// Reads only the header, metadata and sources of the adapter at <paramref name="path"/> (not the tensors, not the checksum):
+    /// cheap whatever the adapter's size. <see cref="Load(string)"/> is what checks a file whole.
+    /// </summary>
+    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated or implausible header.</exception>
+    public static LoraAdapterHeader Inspect(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException($"{path}: LoRA adapter file not found.");
+        }
+
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = RandomAccess.GetLength(handle);
+
+        // The header's length is not known before it is parsed: read a prefix, and a longer one when that was not enough.
+        for (int want = 1 << 14; ; want *= 4)
+        {
+            var prefix = new byte[(int)Math.Min(length, want)];
+            int got = 0;
+            while (got < prefix.Length)
+            {
+                int n = RandomAccess.Read(handle, prefix.AsSpan(got), got);
+                if (n <= 0)
+                {
+                    throw new ModelFormatException($"{path}: LoRA adapter file is truncated at byte {got}.");
+                }
+
+                got += n;
+            }
+
+            if (ParseHeader(prefix, length, path) is { } parsed)
+            {
+                return parsed.Header with { FileBytes = length };
+            }
+        }
+    }
+
+    /// <summary>Floats of all A and B tensors of an adapter with header <paramref name="h"/> (long: checked before allocating).</summary>
+    private static long TensorFloats(LoraAdapterHeader h)
+    {
+        long floats = 0;
+        foreach (var t in h.Targets)
+        {
+            long inSize = t == LoraTarget.W2 ? h.HiddenDim : h.Dim;
+            long outSize = t switch { LoraTarget.K or LoraTarget.V => h.KvDim, LoraTarget.W1 or LoraTarget.W3 => h.HiddenDim, _ => h.Dim };
+            floats += (long)h.Layers * h.Rank * (inSize + outSize);
+        }
+
+        return floats;
+    }
+
+    /// <summary>
+    /// Parses the header from <paramref name="data"/>, the first bytes of a file of <paramref name="fileLength"/> bytes. Returns the
+    /// header and the offset of the first tensor, or null when the prefix ends inside the header (read more and call again).
+    /// </summary>
+    private static (LoraAdapterHeader Header, int TensorOffset)? ParseHeader(ReadOnlySpan<byte> data, long fileLength, string source)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("LoRA adapter files are little-endian; this platform is not.");
+        }
+
+        if (data.Length < Magic.Length || !data[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw new ModelFormatException($"{source}: not a LoRA adapter file (bad magic or too short).");
+        }
+
+        if (fileLength < 12)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({fileLength} bytes).");
+        }
+
+        int version = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
+        if (version != FormatVersion)
+        {
+            string why = version > FormatVersion ? " (written by a newer AgentMem?)" : string.Empty;
+            throw new ModelFormatException($"{source}: LoRA adapter format version {version}{why}; this build reads version {FormatVersion}.");
+        }
+
+        if (fileLength < FixedHeaderBytes + 4)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter file is truncated ({fileLength} bytes; the header alone is {FixedHeaderBytes}).");
+        }
+
+        if (data.Length < FixedHeaderBytes)
+        {
+            return null;
+        }
+
+        int o = 12;
+        string fingerprint = Convert.ToHexStringLower(data.Slice(o, LoraAdapter.FingerprintBytes));
+        o += LoraAdapter.FingerprintBytes;
+        int layers = ReadInt(data, ref o), dim = ReadInt(data, ref o), kvDim = ReadInt(data, ref o), hidden = ReadInt(data, ref o), rank = ReadInt(data, ref o);
+        float alpha = BinaryPrimitives.ReadSingleLittleEndian(data[o..]);
+        o += 4;
+        int mask = ReadInt(data, ref o), dtype = ReadInt(data, ref o);
+        const int Limit = 1 << 20;
+        if (layers is <= 0 or > 4096 || dim is <= 0 or > Limit || kvDim is <= 0 or > Limit || hidden is <= 0 or > Limit || rank is <= 0 or > LoraAdapter.MaxRank
+            || mask is <= 0 or >= 1 << 7 || !float.IsFinite(alpha))
+        {
+            throw new ModelFormatException($"{source}: implausible LoRA adapter header (layers {layers}, dim {dim}, kv dim {kvDim}, hidden {hidden}, rank {rank}, alpha {alpha}, target mask {mask}); the file is corrupt.");
+        }
+
+        if (dtype != 0)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter dtype {dtype} is not supported; only float32 (0) is.");
+        }
+
+        var reader = new HeaderReader(source, fileLength);
+        var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (!reader.Count(data, ref o, "metadata entries", out int count))
+        {
+            return null;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.String(data, ref o, out string? key) || !reader.String(data, ref o, out string? value))
+            {
+                return null;
+            }
+
+            metadata[key] = value;
+        }
+
+        var sources = new List<string>();
+        if (!reader.Count(data, ref o, "sources", out count))
+        {
+            return null;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.String(data, ref o, out string? id))
+            {
+                return null;
+            }
+
+            sources.Add(id);
+        }
+
+        var targets = Enum.GetValues<LoraTarget>().Where(t => (mask & (1 << (int)t)) != 0).ToList();
+        return (new LoraAdapterHeader(version, fingerprint, layers, dim, kvDim, hidden, rank, alpha, targets, metadata, sources), o);
+    }
+
     private static int ReadInt(ReadOnlySpan<byte> data, ref int offset)
     {
         int value = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
@@ -257,52 +334,69 @@ public static class LoraAdapterFile
         return value;
     }
 
-    private static int ReadCount(ReadOnlySpan<byte> data, ref int offset, string source, string what)
+
+    /// <summary>The variable part of the header, read from a prefix of a file: false means "the prefix ends here, read more".</summary>
+    private readonly struct HeaderReader(string source, long fileLength)
     {
-        if (offset + 4 > data.Length - 4)
+        public bool Count(ReadOnlySpan<byte> data, ref int offset, string what, out int count)
         {
-            throw new ModelFormatException($"{source}: LoRA adapter file is truncated in its header ({what}).");
+            count = 0;
+            if (!Available(data, offset, 4))
+            {
+                return false;
+            }
+
+            count = ReadInt(data, ref offset);
+            if (count is < 0 or > MaxEntries)
+            {
+                throw new ModelFormatException($"{source}: implausible LoRA adapter header ({count} {what}); the file is corrupt.");
+            }
+
+            return true;
         }
 
-        int count = ReadInt(data, ref offset);
-        if (count is < 0 or > MaxEntries)
+        public bool String(ReadOnlySpan<byte> data, ref int offset, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
         {
-            throw new ModelFormatException($"{source}: implausible LoRA adapter header ({count} {what}); the file is corrupt.");
+            value = null;
+            if (!Available(data, offset, 4))
+            {
+                return false;
+            }
+
+            int length = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
+            if (length is < 0 or > MaxStringBytes)
+            {
+                throw new ModelFormatException($"{source}: implausible LoRA adapter header (a string of {length} bytes); the file is corrupt.");
+            }
+
+            if (!Available(data, offset + 4, length))
+            {
+                return false;
+            }
+
+            try
+            {
+                value = new UTF8Encoding(false, true).GetString(data.Slice(offset + 4, length));
+            }
+            catch (DecoderFallbackException ex)
+            {
+                throw new ModelFormatException($"{source}: LoRA adapter header holds invalid UTF-8; the file is corrupt.", ex);
+            }
+
+            offset += 4 + length;
+            return true;
         }
 
-        return count;
-    }
-
-    private static string ReadString(ReadOnlySpan<byte> data, ref int offset, string source)
-    {
-        if (offset + 4 > data.Length - 4)
+        /// <summary>True when bytes [offset, offset + count) are in the prefix; throws when they are past the file's header area.</summary>
+        private bool Available(ReadOnlySpan<byte> data, int offset, int count)
         {
-            throw new ModelFormatException($"{source}: LoRA adapter file is truncated in its header (metadata or sources).");
-        }
+            if ((long)offset + count > fileLength - 4)
+            {
+                throw new ModelFormatException($"{source}: LoRA adapter file is truncated in its header (metadata or sources).");
+            }
 
-        int length = ReadInt(data, ref offset);
-        if (length is < 0 or > MaxStringBytes)
-        {
-            throw new ModelFormatException($"{source}: implausible LoRA adapter header (a string of {length} bytes); the file is corrupt.");
+            return offset + count <= data.Length;
         }
-
-        if (offset + length > data.Length - 4)
-        {
-            throw new ModelFormatException($"{source}: LoRA adapter file is truncated in its header (metadata or sources).");
-        }
-
-        string value;
-        try
-        {
-            value = new UTF8Encoding(false, true).GetString(data.Slice(offset, length));
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw new ModelFormatException($"{source}: LoRA adapter header holds invalid UTF-8; the file is corrupt.", ex);
-        }
-
-        offset += length;
-        return value;
     }
 
     private static void Emit(Stream stream, System.IO.Hashing.Crc32 crc, ReadOnlySpan<byte> bytes)

@@ -34,6 +34,26 @@ public sealed class LoraAdapterFileTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_reads_a_long_header_without_the_tensors()
+    {
+        var metadata = new Dictionary<string, string> { ["recipe"] = new string('x', 40_000), ["lr"] = "2e-4" };
+        var adapter = LoraAdapter.Create(Stories.Model, 4, 4f, [LoraTarget.Q, LoraTarget.W1], metadata).WithSources(["m1@2", "m2@1"]);
+        string path = Save(adapter);
+        var header = LoraAdapterFile.Inspect(path);
+        Assert.Equal((1, 4, 4f, 1f), (header.Version, header.Rank, header.Alpha, header.Scale));
+        Assert.Equal([LoraTarget.Q, LoraTarget.W1], header.Targets);
+        Assert.Equal(["m1@2", "m2@1"], header.Sources);
+        Assert.Equal(40_000, header.Metadata["recipe"].Length);
+        Assert.Equal(Convert.ToHexStringLower(Stories.Model.GetFingerprint()), header.Fingerprint);
+        Assert.Equal(new FileInfo(path).Length, header.FileBytes);
+        Assert.Equal(adapter.ComputeId(), LoraAdapterFile.Load(path).ComputeId());
+
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..30_000]); // ends inside the metadata
+        Assert.Contains("truncated", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Inspect(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Wrong_magic_is_refused()
     {
         string path = Save(Small());
