@@ -13,7 +13,8 @@ public sealed partial class MemoryOS
     /// <summary>
     /// Forgets <paramref name="user"/> in every cube of the actor's tenant: every memory whose scope names the user (all
     /// its versions, links, tags, embeddings and index entries) and every memory derived from one of them, transitively
-    /// (linked <c>encodes</c> or <c>derived-from</c>), with the local cartridge files of the activation memories among them. Frozen
+    /// (linked <c>encodes</c> or <c>derived-from</c>), with the local cartridge and adapter files of the activation and parametric
+    /// memories among them. Frozen
     /// memories are removed too: erasure is not something a freeze may hold back. Only a tenant-wide scope (no user, no
     /// agent: the owner of the tenant) or the user themself may do it, whatever the cubes' grants say.
     /// </summary>
@@ -60,7 +61,7 @@ public sealed partial class MemoryOS
         await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], Audit(actor, "user.forget", null, null, null, detail), cancellationToken).ConfigureAwait(false);
 
         int files = 0;
-        foreach (var item in removed.Where(i => i.Kind == MemoryKind.Activation))
+        foreach (var item in removed.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
         {
             files += DeleteLocalPayload(item.Payload) ? 1 : 0;
         }
@@ -103,8 +104,8 @@ public sealed partial class MemoryOS
         return items;
     }
 
-    // Only a local file (file: URI) is deleted, and only for an activation memory: its KV cartridge was computed from the
-    // forgotten text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.
+    // Only a local file (file: URI) is deleted, and only for an activation or parametric memory: its KV cartridge or LoRA
+    // adapter was computed from the forgotten text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.
     private static bool DeleteLocalPayload(PayloadRef? payload)
     {
         if (payload is null || !Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) || !uri.IsFile || !File.Exists(uri.LocalPath))

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 
 using AgentMem.ModelHost;
 using AgentMem.Common;
@@ -83,7 +82,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         foreach (var item in await ListCartridgesAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
             dirty.TryRemove((actor.Tenant, item.CubeId), out _);
-            string? reason = await StaleReasonAsync(actor, item, cancellationToken).ConfigureAwait(false);
+            var (reason, _) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, "cartridge", cancellationToken).ConfigureAwait(false);
             if (reason is not null)
             {
                 invalidated.Add(await memory.SetStateAsync(actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false));
@@ -107,7 +106,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         MemoryItem? current = null;
         foreach (var item in await ListCartridgesAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
-            if (current is null && sources.Count > 0 && item.Provenance.SourceRef == wanted && PayloadIsIntact(item))
+            if (current is null && sources.Count > 0 && item.Provenance.SourceRef == wanted && DerivedPayloads.IsIntact(item))
             {
                 current = item;
                 continue;
@@ -165,38 +164,18 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
             throw new MemoryStateException($"Activation memory {item.Id} is {item.State}{(item.StateReason is null ? string.Empty : $" ({item.StateReason})")}; promote the cube again to rebuild it.");
         }
 
-        string path = LocalPath(item.Payload);
+        string path = DerivedPayloads.LocalPath(item.Payload);
         if (!File.Exists(path))
         {
             throw new ModelFormatException($"{path}: the cartridge file of activation memory {item.Id} is missing.");
         }
 
-        if (!PayloadIsIntact(item))
+        if (!DerivedPayloads.IsIntact(item))
         {
             throw new ModelFormatException($"{path}: the cartridge file no longer matches activation memory {item.Id} (size or SHA-256 differ).");
         }
 
         return path;
-    }
-
-    private static string LocalPath(PayloadRef payload) =>
-        Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : payload.Uri;
-
-    private static bool PayloadIsIntact(MemoryItem item)
-    {
-        if (item.Payload is not { } payload)
-        {
-            return false;
-        }
-
-        string path = LocalPath(payload);
-        if (!File.Exists(path) || new FileInfo(path).Length != payload.SizeBytes)
-        {
-            return false;
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return string.Equals(Convert.ToHexStringLower(SHA256.HashData(stream)), payload.Sha256, StringComparison.Ordinal);
     }
 
     private async Task<List<MemoryItem>> ListCartridgesAsync(Scope actor, string cube, CancellationToken cancellationToken)
@@ -209,35 +188,6 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         }
 
         return result;
-    }
-
-    private async Task<string?> StaleReasonAsync(Scope actor, MemoryItem cartridge, CancellationToken cancellationToken)
-    {
-        var sources = ActivationSources.Parse(cartridge.Provenance.SourceRef);
-        if (sources.Count == 0)
-        {
-            return "its provenance lists no source memories";
-        }
-
-        foreach (var (id, version) in sources)
-        {
-            MemoryItem current;
-            try
-            {
-                current = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
-            }
-            catch (MemoryNotFoundException)
-            {
-                return $"source memory {id} was purged";
-            }
-
-            if (current.Version != version)
-            {
-                return $"source memory {id} changed (v{version} -> v{current.Version}, now {current.State})";
-            }
-        }
-
-        return PayloadIsIntact(cartridge) ? null : "its cartridge file is missing or altered";
     }
 
     /// <summary>The ranked memories that fit the context (best first, dropping any that overflow), rendered in creation order.</summary>
@@ -263,25 +213,15 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         return (chosen, text, tokens);
     }
 
-    private static string FileSafe(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
-
     private PayloadRef Write(KvCartridge cartridge, Scope actor, string cube)
     {
         string folder = Path.GetFullPath(Options.Folder);
         Directory.CreateDirectory(folder);
         string id = Convert.ToHexStringLower(cartridge.Id)[..24];
-        // Tenant and cube names become part of a file name: only letters, digits, '-' and '_' survive, so no name can
-        // leave the folder or collide with another's path syntax.
-        string path = Path.Combine(folder, $"{FileSafe(actor.Tenant)}-{FileSafe(cube)}-{id}.amkv");
+        string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cube)}-{id}.amkv");
 
         // Save writes beside the final name and renames, so a reader never sees half a file under the name a memory points at.
         cartridge.Save(path);
-        byte[] sha;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
-        {
-            sha = SHA256.HashData(stream);
-        }
-
-        return new PayloadRef(new Uri(path).AbsoluteUri, KvCartridge.MediaType, new FileInfo(path).Length, Convert.ToHexStringLower(sha));
+        return DerivedPayloads.Describe(path, KvCartridge.MediaType);
     }
 }

@@ -1,7 +1,7 @@
 namespace AgentMem.Agents.Activation;
 
 /// <summary>
-/// The plaintext memories an activation memory encodes, as recorded in its <see cref="Provenance.SourceRef"/>:
+/// The memories an activation memory encodes (or a parametric memory was trained from), as recorded in its <see cref="Provenance.SourceRef"/>:
 /// <c>encodes:ID@VERSION,ID@VERSION,...</c> in rendering order. Versions make a later edit of a source detectable.
 /// </summary>
 public static class ActivationSources

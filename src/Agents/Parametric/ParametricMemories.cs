@@ -1,0 +1,236 @@
+using System.Security.Cryptography;
+
+using AgentMem.Agents.Activation;
+using AgentMem.Common;
+using AgentMem.ModelHost;
+
+namespace AgentMem.Agents.Parametric;
+
+/// <summary>
+/// Parametric memory: a LoRA adapter trained from some of a cube's memories, kept as an <c>.amlora</c> file and recorded as a
+/// <see cref="MemoryKind.Parametric"/> memory whose payload is the file and whose provenance lists the source memories with
+/// their versions (the same <c>encodes:ID@VERSION,…</c> reference and <c>encodes</c> links as activation memories). Training is
+/// not done here: <see cref="RegisterAsync"/> takes an adapter already trained.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Staleness is the activation memories' (<c>DerivedPayloads</c>): a source with a new version (edited, deleted, archived), a
+/// purged source, or a missing or altered file. <see cref="RefreshAsync"/> archives a stale adapter memory with the reason.
+/// </para>
+/// <para>
+/// An adapter holds what it was trained from, so it must not outlive a purged source. Registered as a change listener
+/// (<see cref="MemoryOS.AddChangeListener"/>), this class deletes, when a memory is purged, every adapter file of the tenant
+/// whose header lists that memory among its sources; <see cref="RefreshAsync"/> deletes it too (for a purge done by another
+/// process); forgetting a user (<see cref="MemoryOS.ForgetUserAsync"/>) removes the adapter memories derived from the user's
+/// memories with their files. Adapters of a deleted cube are deleted with it.
+/// </para>
+/// </remarks>
+public sealed class ParametricMemories : IMemoryChangeListener
+{
+    /// <summary>Tag carried by every parametric memory this class writes.</summary>
+    public const string Tag = "lora-adapter";
+
+    /// <summary>Link type from a parametric memory to each memory it was trained from (what forgetting a user follows).</summary>
+    public const string EncodesLink = ActivationMemoryScheduler.EncodesLink;
+
+    private readonly MemoryOS memory;
+
+    /// <summary>Creates the helper over <paramref name="memory"/>.</summary>
+    public ParametricMemories(MemoryOS memory, ParametricMemoryOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        Options = options ?? new ParametricMemoryOptions();
+        Options.Validate();
+        this.memory = memory;
+    }
+
+    /// <summary>The settings.</summary>
+    public ParametricMemoryOptions Options { get; }
+
+    /// <summary>
+    /// Saves <paramref name="adapter"/> (trained from <paramref name="sources"/>, at the versions given) as an adapter file whose
+    /// header lists the sources as <c>ID@VERSION</c>, and records a parametric memory in <paramref name="cube"/> pointing at it.
+    /// Returns the new memory.
+    /// </summary>
+    /// <exception cref="MemoryValidationException">No sources.</exception>
+    /// <exception cref="MemoryNotFoundException">A source does not exist (or the actor cannot read it).</exception>
+    public async Task<MemoryItem> RegisterAsync(Scope actor, string cube, LoraAdapter adapter, IReadOnlyList<MemoryItem> sources, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count == 0)
+        {
+            throw new MemoryValidationException("A parametric memory needs the memories its adapter was trained from.");
+        }
+
+        foreach (var source in sources)
+        {
+            // Existence and read access; the versions recorded are the ones the adapter was trained on, checked by RefreshAsync.
+            _ = await memory.GetAsync(actor, source.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Files are named by the cube's id (what change notifications carry), not by the name the caller used.
+        var cubeInfo = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
+        string sourceRef = ActivationSources.Format(sources);
+        var recorded = adapter.WithSources(sources.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Id}@{s.Version}")));
+        var payload = Write(recorded, actor, cubeInfo.Id, sourceRef);
+        string text = string.Join(" / ", sources.Select(s => s.Text.Trim()));
+        string preview = (text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 117), "...")).ReplaceLineEndings(" / ");
+        string recipe = adapter.Metadata.Count == 0 ? string.Empty : "; " + string.Join(", ", adapter.Metadata.Select(kv => $"{kv.Key}={kv.Value}"));
+        var draft = new MemoryDraft($"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {preview}")
+        {
+            Kind = MemoryKind.Parametric,
+            Payload = payload,
+            Source = SourceKind.System,
+            SourceRef = sourceRef,
+            Actor = Options.Actor,
+            Tags = [Tag],
+            Context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}"),
+            Links = [.. sources.Select(s => new MemoryLink(s.Id, EncodesLink))],
+        };
+        var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+        return await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Archives every active parametric memory of the cube whose sources changed since its adapter was trained (a new version,
+    /// deleted, archived or purged) or whose file is missing or altered, with the reason; an adapter with a purged source also
+    /// loses its file. Returns the archived versions.
+    /// </summary>
+    public async Task<IReadOnlyList<MemoryItem>> RefreshAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var archived = new List<MemoryItem>();
+        var filter = new MemoryFilter { Kind = MemoryKind.Parametric, AnyTags = [Tag], States = [LifecycleState.Active] };
+        var items = new List<MemoryItem>();
+        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(item);
+        }
+
+        foreach (var item in items)
+        {
+            var (reason, purged) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, "adapter", cancellationToken).ConfigureAwait(false);
+            if (reason is null)
+            {
+                continue;
+            }
+
+            if (purged && item.Payload is { } payload)
+            {
+                File.Delete(DerivedPayloads.LocalPath(payload));
+            }
+
+            archived.Add(await memory.SetStateAsync(actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false));
+        }
+
+        return archived;
+    }
+
+    /// <summary>
+    /// The local adapter file of parametric memory <paramref name="item"/>, after checking it is a live parametric memory and that
+    /// the file's size and SHA-256 still match its payload reference.
+    /// </summary>
+    /// <exception cref="MemoryStateException">The memory is not an active parametric memory (for example archived as stale).</exception>
+    /// <exception cref="ModelFormatException">The file is missing or no longer matches the reference.</exception>
+    public static string ResolveAdapterFile(MemoryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.Kind != MemoryKind.Parametric || item.Payload is null)
+        {
+            throw new MemoryStateException($"Memory {item.Id} is a {item.Kind} memory, not a parametric memory (LoRA adapter).");
+        }
+
+        if (item.State is not (LifecycleState.Active or LifecycleState.Frozen))
+        {
+            throw new MemoryStateException($"Parametric memory {item.Id} is {item.State}{(item.StateReason is null ? string.Empty : $" ({item.StateReason})")}; train and register a new adapter.");
+        }
+
+        string path = DerivedPayloads.LocalPath(item.Payload);
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException($"{path}: the adapter file of parametric memory {item.Id} is missing.");
+        }
+
+        if (!DerivedPayloads.IsIntact(item))
+        {
+            throw new ModelFormatException($"{path}: the adapter file no longer matches parametric memory {item.Id} (size or SHA-256 differ).");
+        }
+
+        return path;
+    }
+
+    /// <summary>The adapter of parametric memory <paramref name="item"/>, checked against <paramref name="model"/>.</summary>
+    /// <exception cref="MemoryStateException">The memory is not an active parametric memory.</exception>
+    /// <exception cref="ModelFormatException">The file is missing, altered, corrupt, or for another model.</exception>
+    public static LoraAdapter LoadAdapter(MemoryItem item, LlamaModel model) => LoraAdapterFile.Load(ResolveAdapterFile(item), model);
+
+    /// <inheritdoc />
+    public void OnMemoriesChanged(string tenant, string cubeId)
+    {
+        // Nothing to do at once: an edit or a delete writes a new version, which RefreshAsync compares.
+    }
+
+    /// <inheritdoc />
+    public void OnMemoryPurged(string tenant, string cubeId, MemoryId id)
+    {
+        string prefix = DerivedPayloads.FileSafe(tenant) + "-";
+        string marker = id + "@";
+        foreach (string path in AdapterFiles())
+        {
+            if (!Path.GetFileName(path).StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            try
+            {
+                // The header lists the sources; reading it is cheap whatever the adapter's size.
+                if (LoraAdapterFile.Inspect(path).Sources.Any(s => s.StartsWith(marker, StringComparison.Ordinal)))
+                {
+                    File.Delete(path);
+                }
+            }
+            catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException)
+            {
+                // Not ours to judge here: an unreadable file is reported when its memory is used.
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnCubeDeleted(string tenant, string cubeId)
+    {
+        string prefix = $"{DerivedPayloads.FileSafe(tenant)}-{DerivedPayloads.FileSafe(cubeId)}-";
+        foreach (string path in AdapterFiles())
+        {
+            // Exactly prefix + 24 hex digits: cube "b" must not take cube "b-c"'s files with it.
+            string name = Path.GetFileNameWithoutExtension(path);
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && name.Length == prefix.Length + 24 && name[prefix.Length..].All(char.IsAsciiHexDigitLower))
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    private string[] AdapterFiles()
+    {
+        string folder = Path.GetFullPath(Options.Folder);
+        return Directory.Exists(folder) ? Directory.GetFiles(folder, "*" + LoraAdapterFile.Extension) : [];
+    }
+
+    private PayloadRef Write(LoraAdapter adapter, Scope actor, string cubeId, string sourceRef)
+    {
+        string folder = Path.GetFullPath(Options.Folder);
+        Directory.CreateDirectory(folder);
+
+        // Content and sources both name the file: the same weights registered from other memories are another memory.
+        byte[] id = SHA256.HashData([.. adapter.ComputeId(), .. System.Text.Encoding.UTF8.GetBytes(sourceRef)]);
+        string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cubeId)}-{Convert.ToHexStringLower(id)[..24]}{LoraAdapterFile.Extension}");
+
+        // Save writes beside the final name and renames, so a reader never sees half a file under the name a memory points at.
+        LoraAdapterFile.Save(adapter, path);
+        return DerivedPayloads.Describe(path, LoraAdapterFile.MediaType);
+    }
+}

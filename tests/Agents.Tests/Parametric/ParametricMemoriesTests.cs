@@ -1,0 +1,207 @@
+using AgentMem.Agents.Parametric;
+using AgentMem.Common;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+using AgentMem.ModelHost;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace AgentMem.Agents.Tests.Parametric;
+
+/// <summary>Parametric memories (LoRA adapter files) over a real SQLite store and stories260K: provenance, staleness, purge.</summary>
+public sealed class ParametricMemoriesTests : IAsyncLifetime
+{
+    private static readonly Scope Alice = new("acme", "alice");
+
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-parametric-tests", Guid.NewGuid().ToString("N"));
+    private MemoryOS memory = null!;
+
+    private string AdapterFolder => Path.Combine(folder, "adapters");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(folder);
+        var store = SqliteMemoryStore.Open(Path.Combine(folder, "memory.db"));
+        memory = new MemoryOS(store, new Bm25Retriever(store));
+        await memory.CreateCubeAsync(Alice, "stories");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task Registers_an_adapter_as_a_parametric_memory_with_payload_provenance_and_links()
+    {
+        var sources = await AddAsync(Stories.Lily, Stories.Ball);
+        var parametric = Create(listen: false);
+        var adapter = RandomAdapter(seed: 1);
+
+        var item = await parametric.RegisterAsync(Alice, "stories", adapter, sources);
+        Assert.Equal(MemoryKind.Parametric, item.Kind);
+        Assert.Equal(LoraAdapterFile.MediaType, item.Payload!.MediaType);
+        Assert.Equal($"encodes:{sources[0].Id}@1,{sources[1].Id}@1", item.Provenance.SourceRef);
+        Assert.Equal(sources.Select(s => s.Id), item.Links.Where(l => l.Type == ParametricMemories.EncodesLink).Select(l => l.Target));
+        Assert.Contains(ParametricMemories.Tag, item.Tags);
+        Assert.StartsWith("LoRA adapter (rank 4, q,k,v,o,w1,w2,w3) trained on 2 memories", item.Text, StringComparison.Ordinal);
+
+        string path = ParametricMemories.ResolveAdapterFile(item);
+        Assert.Equal(AdapterFolder, Path.GetDirectoryName(path));
+        Assert.EndsWith(LoraAdapterFile.Extension, path, StringComparison.Ordinal);
+        var loaded = ParametricMemories.LoadAdapter(item, Stories.Model);
+        Assert.Equal(sources.Select(s => $"{s.Id}@1"), loaded.Sources);
+        Assert.Equal(adapter.ComputeId(), loaded.ComputeId());
+        Assert.Equal("100", loaded.Metadata["steps"]);
+        Assert.NotNull(Stories.Model.WithAdapters(loaded));
+        Assert.Empty(await parametric.RefreshAsync(Alice, "stories"));
+    }
+
+    [Fact]
+    public async Task An_edited_or_deleted_source_makes_the_adapter_memory_stale()
+    {
+        var sources = await AddAsync(Stories.Lily, Stories.Ball, Stories.Tom);
+        var parametric = Create(listen: true);
+        var first = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 2), sources[..2]);
+        var second = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 3), sources[2..]);
+
+        await memory.UpdateAsync(Alice, sources[1].Id, new MemoryChange { Text = "Lily gave the cat a fish.", Reason = "fixed" });
+        var stale = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Equal(first.Id, stale.Id);
+        Assert.Equal(LifecycleState.Archived, stale.State);
+        Assert.Contains($"source memory {sources[1].Id} changed (v1 -> v2", stale.StateReason, StringComparison.Ordinal);
+        Assert.Throws<MemoryStateException>(() => ParametricMemories.ResolveAdapterFile(stale));
+        Assert.True(File.Exists(new Uri(stale.Payload!.Uri).LocalPath)); // archived, not purged: its history still points at it
+
+        await memory.DeleteAsync(Alice, sources[2].Id);
+        var deleted = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Equal(second.Id, deleted.Id);
+        Assert.Contains("now Deleted", deleted.StateReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_altered_adapter_file_is_detected()
+    {
+        var sources = await AddAsync(Stories.Night);
+        var parametric = Create(listen: false);
+        var item = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 4), sources);
+        string path = ParametricMemories.ResolveAdapterFile(item);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(path, bytes);
+        Assert.Throws<ModelFormatException>(() => ParametricMemories.LoadAdapter(item, Stories.Model));
+        Assert.Contains("adapter file is missing or altered", Assert.Single(await parametric.RefreshAsync(Alice, "stories")).StateReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Purging_a_source_deletes_the_adapter_file_at_once_and_the_memory_goes_stale()
+    {
+        var sources = await AddAsync(Stories.Lily, Stories.Ball, Stories.Tom);
+        var parametric = Create(listen: true);
+        var trained = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 5), sources[..2]);
+        var other = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 6), sources[2..]);
+        string otherPath = ParametricMemories.ResolveAdapterFile(other);
+        Assert.Equal(2, AdapterFilesInDataDirectory().Length);
+
+        await memory.PurgeAsync(Alice, sources[0].Id);
+        Assert.Equal([otherPath], AdapterFilesInDataDirectory()); // scanned right after the purge: only the unrelated adapter is left
+        var stale = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Equal(trained.Id, stale.Id);
+        Assert.Contains($"source memory {sources[0].Id} was purged", stale.StateReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_the_listener_a_refresh_after_a_purge_deletes_the_file()
+    {
+        var sources = await AddAsync(Stories.Lily);
+        var parametric = Create(listen: false);
+        await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 7), sources);
+        await memory.PurgeAsync(Alice, sources[0].Id);
+        Assert.Single(AdapterFilesInDataDirectory());
+        Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Empty(AdapterFilesInDataDirectory());
+    }
+
+    [Fact]
+    public async Task Forgetting_the_user_removes_the_adapter_memory_and_its_file()
+    {
+        var sources = await AddAsync(Stories.Lily, Stories.Ball);
+        var parametric = Create(listen: false);
+        var item = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 8), sources);
+        var result = await memory.ForgetUserAsync(Alice, "alice");
+        Assert.Equal(1, result.PayloadFiles);
+        Assert.Empty(AdapterFilesInDataDirectory());
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(new Scope("acme"), item.Id));
+    }
+
+    [Fact]
+    public async Task Deleting_the_cube_deletes_its_adapter_files_only()
+    {
+        await memory.CreateCubeAsync(Alice, "stories-2");
+        var sources = await AddAsync(Stories.Lily);
+        var parametric = Create(listen: true);
+        await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 9), sources);
+        var outcome = await memory.AddAsync(Alice, "stories-2", new MemoryDraft(Stories.Tom));
+        var kept = await parametric.RegisterAsync(Alice, "stories-2", RandomAdapter(seed: 10), [await memory.GetAsync(Alice, outcome.Id)]);
+        await memory.DeleteCubeAsync(Alice, "stories");
+        Assert.Equal([ParametricMemories.ResolveAdapterFile(kept)], AdapterFilesInDataDirectory());
+    }
+
+    [Fact]
+    public async Task Registering_needs_sources()
+    {
+        var parametric = Create(listen: false);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 11), []));
+    }
+
+    private static LoraAdapter RandomAdapter(int seed)
+    {
+        var rng = new Random(seed);
+        var adapter = LoraAdapter.Create(Stories.Model, 4, 8f, Enum.GetValues<LoraTarget>(), new Dictionary<string, string> { ["steps"] = "100" });
+        foreach (var t in adapter.Targets)
+        {
+            for (int l = 0; l < adapter.Layers; l++)
+            {
+                foreach (var values in new[] { adapter.GetA(t, l), adapter.GetB(t, l) })
+                {
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        values[i] = (float)(rng.NextDouble() - 0.5) * 0.2f;
+                    }
+                }
+            }
+        }
+
+        return adapter;
+    }
+
+    /// <summary>Every adapter file anywhere under the data directory (the database's folder).</summary>
+    private string[] AdapterFilesInDataDirectory() => Directory.GetFiles(folder, "*" + LoraAdapterFile.Extension, SearchOption.AllDirectories);
+
+    private ParametricMemories Create(bool listen)
+    {
+        var parametric = new ParametricMemories(memory, new ParametricMemoryOptions { Folder = AdapterFolder });
+        if (listen)
+        {
+            memory.AddChangeListener(parametric);
+        }
+
+        return parametric;
+    }
+
+    private async Task<List<MemoryItem>> AddAsync(params string[] texts)
+    {
+        var items = new List<MemoryItem>();
+        foreach (string text in texts)
+        {
+            var outcome = await memory.AddAsync(Alice, "stories", new MemoryDraft(text));
+            items.Add(await memory.GetAsync(Alice, outcome.Id));
+        }
+
+        return items;
+    }
+}
