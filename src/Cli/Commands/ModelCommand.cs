@@ -2,7 +2,7 @@ using AgentMem.Agents.Activation;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> and <c>cartridge create|run|inspect|compress|promote</c>.</summary>
+/// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> (with <c>--adapter</c>), <c>cartridge create|run|inspect|compress|promote</c> and <c>adapter info</c>.</summary>
 internal static class ModelCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
@@ -16,6 +16,9 @@ internal static class ModelCommand
         cartridge.Subcommands.Add(CartridgeCommands.Compress(g, stdout, stderr));
         cartridge.Subcommands.Add(CartridgeCommands.Promote(g, stdout, stderr));
         command.Subcommands.Add(cartridge);
+        var adapter = new Command("adapter", "LoRA adapter files (.amlora): parametric memory applied at inference with `generate --adapter`.");
+        adapter.Subcommands.Add(AdapterCommands.Info(g, stdout, stderr));
+        command.Subcommands.Add(adapter);
         return command;
     }
 
@@ -151,15 +154,16 @@ internal static class ModelCommand
         var prompt = new Option<string>("--prompt") { Description = "Text to continue (not printed); BOS is always position 0.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate after the prompt (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
+        var adapters = AdapterCommands.AdapterOption();
         var command = new Command("generate", "Generate text with llama2.c semantics; prints only the generated text.")
         {
-            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed, adapters,
         };
         Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
 
-            var generator = modelFlags.Load(parse, stderr);
+            var generator = AdapterCommands.Attach(modelFlags.Load(parse, stderr), parse.GetValue(adapters) ?? []);
             Write(ctx, generator.Generate(parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), ct));
             return Task.FromResult(0);
         });
