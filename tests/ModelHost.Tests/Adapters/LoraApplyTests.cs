@@ -30,6 +30,20 @@ public sealed class LoraApplyTests
     }
 
     [Fact]
+    public void Cartridges_of_the_plain_model_are_refused_by_an_adapted_view()
+    {
+        var model = Stories.Model;
+        int[] prompt = Prompt;
+        var cache = model.CreateCache();
+        model.Prefill(prompt, 0, cache);
+        var cartridge = KvCartridge.Export(model, cache, prompt);
+        var adapted = model.WithAdapters(Random(model, 2, seed: 71));
+        var ex = Assert.Throws<AgentMem.Common.ModelFormatException>(() => cartridge.ImportInto(adapted, adapted.CreateCache()));
+        Assert.Contains("another model", ex.Message, StringComparison.Ordinal);
+        cartridge.ImportInto(model.WithAdapters(), model.CreateCache()); // no adapters: the plain model's fingerprint again
+    }
+
+    [Fact]
     public void Each_target_alone_changes_the_logits()
     {
         var model = Stories.Model;
@@ -181,10 +195,15 @@ public sealed class LoraApplyTests
             return (n - 1) / sw.Elapsed.TotalSeconds;
         }
 
-        _ = Rate(model);
-        _ = Rate(adapted);
-        double plain = Rate(model), withAdapter = Rate(adapted);
-        output.WriteLine($"decode: base {plain:F0} tok/s, rank-8 adapter on all 7 targets {withAdapter:F0} tok/s ({withAdapter / plain:P0})");
+        // Interleaved rounds, best of each: the machine is shared, and the best round is the one least disturbed.
+        double plain = 0, withAdapter = 0;
+        for (int round = 0; round < 6; round++)
+        {
+            plain = Math.Max(plain, Rate(model));
+            withAdapter = Math.Max(withAdapter, Rate(adapted));
+        }
+
+        output.WriteLine($"decode (best of 6 × 255 tokens): base {plain:F0} tok/s, rank-8 adapter on all 7 targets {withAdapter:F0} tok/s ({withAdapter / plain:P0})");
         Assert.True(withAdapter > 0);
     }
 
