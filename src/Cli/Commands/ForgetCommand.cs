@@ -38,7 +38,7 @@ internal static class ForgetCommand
                 forgot = new { user = result.User, written = result.Written, derived = result.Derived, cubes = result.Cubes, cartridges = result.PayloadFiles };
                 if (token is null)
                 {
-                    ctx.Output.Result(forgot, $"Forgot user [bold]{Markup.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge file(s) deleted.");
+                    ctx.Output.Result(forgot, $"Forgot user [bold]{Markup.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge or adapter file(s) deleted.");
                     return 0;
                 }
             }
