@@ -197,8 +197,13 @@ public static class LoraAdapterFile
         long length = RandomAccess.GetLength(handle);
 
         // The header's length is not known before it is parsed: read a prefix, and a longer one when that was not enough.
-        for (int want = 1 << 14; ; want *= 4)
+        for (long want = 1 << 14; ; want *= 4)
         {
+            if (want > 1 << 30)
+            {
+                throw new ModelFormatException($"{path}: implausible LoRA adapter header (over 256 MiB of metadata and sources); the file is corrupt.");
+            }
+
             var prefix = new byte[(int)Math.Min(length, want)];
             int got = 0;
             while (got < prefix.Length)
