@@ -102,14 +102,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
     {
         ArgumentNullException.ThrowIfNull(actor);
         var archived = new List<MemoryItem>();
-        var filter = new MemoryFilter { Kind = MemoryKind.Parametric, AnyTags = [Tag], States = [LifecycleState.Active] };
-        var items = new List<MemoryItem>();
-        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
-        {
-            items.Add(item);
-        }
-
-        foreach (var item in items)
+        foreach (var item in await ListAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
             var (reason, purged) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, "adapter", cancellationToken).ConfigureAwait(false);
             if (reason is null)
@@ -126,6 +119,23 @@ public sealed class ParametricMemories : IMemoryChangeListener
         }
 
         return archived;
+    }
+
+    /// <summary>
+    /// The cube's active parametric memories written by this class, oldest first (call <see cref="RefreshAsync"/> first to drop
+    /// stale ones); <see cref="LoadAdapter"/> turns each into an adapter for <see cref="LlamaModel.WithAdapters"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<MemoryItem>> ListAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var filter = new MemoryFilter { Kind = MemoryKind.Parametric, AnyTags = [Tag], States = [LifecycleState.Active] };
+        var items = new List<MemoryItem>();
+        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(item);
+        }
+
+        return items;
     }
 
     /// <summary>

@@ -59,6 +59,7 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
         Assert.Equal("100", loaded.Metadata["steps"]);
         Assert.NotNull(Stories.Model.WithAdapters(loaded));
         Assert.Empty(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Equal([item.Id], (await parametric.ListAsync(Alice, "stories")).Select(m => m.Id));
     }
 
     [Fact]
@@ -74,6 +75,7 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
         Assert.Equal(first.Id, stale.Id);
         Assert.Equal(LifecycleState.Archived, stale.State);
         Assert.Contains($"source memory {sources[1].Id} changed (v1 -> v2", stale.StateReason, StringComparison.Ordinal);
+        Assert.Equal([second.Id], (await parametric.ListAsync(Alice, "stories")).Select(m => m.Id));
         Assert.Throws<MemoryStateException>(() => ParametricMemories.ResolveAdapterFile(stale));
         Assert.True(File.Exists(new Uri(stale.Payload!.Uri).LocalPath)); // archived, not purged: its history still points at it
 
