@@ -135,6 +135,13 @@ public sealed class HybridOptions
     public int RerankDepth { get; set; } = 100;
 
     /// <summary>
+    /// Cubes with fewer memories keep the fused order. The packaged model was fitted on conversations of 369–689 memories;
+    /// in a cube of a few dozen its rank and standardised features fall outside what it saw (the demo's 30-turn conversation
+    /// put a confirmation without the asked-for city above the turn naming it). Default 100.
+    /// </summary>
+    public int RerankMinimumMemories { get; set; } = 100;
+
+    /// <summary>
     /// Report every reranker feature of the candidates as a score component <c>rerank.NAME</c> (for training a model; see
     /// <c>bench/Reranker</c>), with or without a <see cref="Reranker"/>.
     /// </summary>
@@ -181,6 +188,7 @@ public sealed class HybridOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(AnnCandidates, 1, nameof(AnnCandidates));
         ArgumentOutOfRangeException.ThrowIfNegative(VectorRangeDepth, nameof(VectorRangeDepth));
         ArgumentOutOfRangeException.ThrowIfLessThan(RerankDepth, 1, nameof(RerankDepth));
+        ArgumentOutOfRangeException.ThrowIfNegative(RerankMinimumMemories, nameof(RerankMinimumMemories));
         if (MmrLambda is { } l && (l <= 0 || l > 1))
         {
             throw new ArgumentOutOfRangeException(nameof(MmrLambda), l, "MMR lambda must be in (0, 1].");

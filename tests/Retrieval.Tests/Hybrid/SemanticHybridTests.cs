@@ -58,7 +58,9 @@ public sealed class SemanticHybridTests : TempStore
     {
         using var arctic = OnnxSentenceEmbedder.LoadPackaged("arctic");
         using var state = new RetrievalState(Store, arctic);
-        var reranked = new HybridRetriever(state, Semantic(AgentMem.Retrieval.Hybrid.Reranking.RerankModel.ArcticLocomo));
+        var options = Semantic(AgentMem.Retrieval.Hybrid.Reranking.RerankModel.ArcticLocomo);
+        options.RerankMinimumMemories = 1; // twelve memories: below the default, so the model would not run
+        var reranked = new HybridRetriever(state, options);
         await using var os = new MemoryOS(Store, [reranked]);
         await os.CreateCubeAsync(Me, "life");
         var ids = (await os.AddBatchAsync(Me, "life", Pairs.Select(p => new MemoryDraft(p.Memory)).Concat(Distractors.Select(d => new MemoryDraft(d))).ToList())).Select(o => o.Id).ToList();

@@ -22,6 +22,11 @@ internal static class LearnedRerank
     public static void Apply(ScoringContext context, Inputs inputs)
     {
         var options = context.Options;
+        if (!options.ReportRerankFeatures && context.Cube.Count < options.RerankMinimumMemories)
+        {
+            return; // too small for the model: the fused order stands
+        }
+
         var candidates = TopSlots.Best(context, Math.Max(options.RerankDepth, context.Request.K), options.CollapseDuplicates);
         if (candidates.Count == 0)
         {
@@ -44,7 +49,7 @@ internal static class LearnedRerank
             }
         }
 
-        if (options.Reranker is not { } model)
+        if (options.Reranker is not { } model || context.Cube.Count < options.RerankMinimumMemories)
         {
             return;
         }

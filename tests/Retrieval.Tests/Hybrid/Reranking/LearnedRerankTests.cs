@@ -35,7 +35,7 @@ public sealed class LearnedRerankTests : TempStore
         var reverse = RerankModel.Load(new MemoryStream("""{"name":"reverse","features":["hybrid"],"mean":[0],"scale":[1],"linear":[-1]}"""u8.ToArray()), "reverse");
         await using var os = await SeedAsync(
             new HybridRetriever(Store, new HybridOptions { Name = "plain" }),
-            new HybridRetriever(Store, new HybridOptions { Name = "reranked", Reranker = reverse }));
+            new HybridRetriever(Store, new HybridOptions { Name = "reranked", Reranker = reverse, RerankMinimumMemories = 1 }));
 
         var plain = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "plain");
         var reranked = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "reranked");
@@ -67,6 +67,21 @@ public sealed class LearnedRerankTests : TempStore
         Assert.Equal(0, basil.Components["rerank.item_rank"]); // log(1 + 0): the best BM25 match
         Assert.Equal(basil.Score, basil.Components["rerank.hybrid"], 5); // no model: the fused order stands
         Assert.All(hits.Where(h => h.Item.Provenance.Actor == "Melanie"), h => Assert.Equal(0, h.Components["rerank.actor"]));
+    }
+
+    [Fact]
+    public async Task A_cube_below_the_minimum_keeps_the_fused_order()
+    {
+        var reverse = RerankModel.Load(new MemoryStream("""{"features":["hybrid"],"mean":[0],"scale":[1],"linear":[-1]}"""u8.ToArray()), "reverse");
+        await using var os = await SeedAsync(
+            new HybridRetriever(Store, new HybridOptions { Name = "plain" }),
+            new HybridRetriever(Store, new HybridOptions { Name = "reranked", Reranker = reverse, RerankMinimumMemories = Turns.Length + 1 }));
+
+        var plain = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "plain");
+        var reranked = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "reranked");
+
+        Assert.Equal(plain.Select(h => h.Item.Id), reranked.Select(h => h.Item.Id));
+        Assert.All(reranked, h => Assert.False(h.Components.ContainsKey("rerank")));
     }
 
     [Fact]
