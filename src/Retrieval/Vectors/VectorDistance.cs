@@ -2,8 +2,8 @@ using System.Runtime.Intrinsics;
 
 namespace AgentMem.Retrieval.Vectors;
 
-/// <summary>Distance kernels (hand-written 512/256-bit FMA loops, <see cref="TensorPrimitives"/> for cosine), each with a scalar reference twin for tests.</summary>
-public static class VectorDistance
+/// <summary>Distance kernels (one FMA loop per kernel, run at 512 or 256 bits, <see cref="TensorPrimitives"/> for cosine), each with a scalar reference twin for tests.</summary>
+public static partial class VectorDistance
 {
     /// <summary>Distance between two vectors of equal length under <paramref name="metric"/>; smaller is closer.</summary>
     public static float Compute(VectorMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
@@ -51,180 +51,99 @@ public static class VectorDistance
     /// are themselves AggressiveOptimization, so the inlined kernels are optimised from the first call.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SquaredL2(ref float a, ref float b, int length)
-    {
-        if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
-        {
-            return SquaredL2512(ref a, ref b, length);
-        }
-
-        if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
-        {
-            return SquaredL2256(ref a, ref b, length);
-        }
-
-        float sum = 0;
-        for (int i = 0; i < length; i++)
-        {
-            float d = Unsafe.Add(ref a, i) - Unsafe.Add(ref b, i);
-            sum += d * d;
-        }
-
-        return sum;
-    }
-
-    /// <summary>The 512-bit loop of <see cref="SquaredL2(ref float, ref float, int)"/>; the caller checks Vector512 is accelerated.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SquaredL2512(ref float a, ref float b, int length)
-    {
-        int i = 0;
-        var s0 = Vector512<float>.Zero;
-        var s1 = Vector512<float>.Zero;
-        var s2 = Vector512<float>.Zero;
-        var s3 = Vector512<float>.Zero;
-        for (; i <= length - 64; i += 64)
-        {
-            var d0 = Vector512.LoadUnsafe(ref a, (nuint)i) - Vector512.LoadUnsafe(ref b, (nuint)i);
-            var d1 = Vector512.LoadUnsafe(ref a, (nuint)(i + 16)) - Vector512.LoadUnsafe(ref b, (nuint)(i + 16));
-            var d2 = Vector512.LoadUnsafe(ref a, (nuint)(i + 32)) - Vector512.LoadUnsafe(ref b, (nuint)(i + 32));
-            var d3 = Vector512.LoadUnsafe(ref a, (nuint)(i + 48)) - Vector512.LoadUnsafe(ref b, (nuint)(i + 48));
-            s0 = Vector512.FusedMultiplyAdd(d0, d0, s0);
-            s1 = Vector512.FusedMultiplyAdd(d1, d1, s1);
-            s2 = Vector512.FusedMultiplyAdd(d2, d2, s2);
-            s3 = Vector512.FusedMultiplyAdd(d3, d3, s3);
-        }
-
-        for (; i <= length - 16; i += 16)
-        {
-            var d = Vector512.LoadUnsafe(ref a, (nuint)i) - Vector512.LoadUnsafe(ref b, (nuint)i);
-            s0 = Vector512.FusedMultiplyAdd(d, d, s0);
-        }
-
-        float sum = Vector512.Sum((s0 + s1) + (s2 + s3));
-        for (; i < length; i++)
-        {
-            float d = Unsafe.Add(ref a, i) - Unsafe.Add(ref b, i);
-            sum += d * d;
-        }
-
-        return sum;
-    }
-
-    /// <summary>The 256-bit loop of <see cref="SquaredL2(ref float, ref float, int)"/>; the caller checks Vector256 is accelerated.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SquaredL2256(ref float a, ref float b, int length)
-    {
-        int i = 0;
-        var s0 = Vector256<float>.Zero;
-        var s1 = Vector256<float>.Zero;
-        var s2 = Vector256<float>.Zero;
-        var s3 = Vector256<float>.Zero;
-        for (; i <= length - 32; i += 32)
-        {
-            var d0 = Vector256.LoadUnsafe(ref a, (nuint)i) - Vector256.LoadUnsafe(ref b, (nuint)i);
-            var d1 = Vector256.LoadUnsafe(ref a, (nuint)(i + 8)) - Vector256.LoadUnsafe(ref b, (nuint)(i + 8));
-            var d2 = Vector256.LoadUnsafe(ref a, (nuint)(i + 16)) - Vector256.LoadUnsafe(ref b, (nuint)(i + 16));
-            var d3 = Vector256.LoadUnsafe(ref a, (nuint)(i + 24)) - Vector256.LoadUnsafe(ref b, (nuint)(i + 24));
-            s0 = Vector256.FusedMultiplyAdd(d0, d0, s0);
-            s1 = Vector256.FusedMultiplyAdd(d1, d1, s1);
-            s2 = Vector256.FusedMultiplyAdd(d2, d2, s2);
-            s3 = Vector256.FusedMultiplyAdd(d3, d3, s3);
-        }
-
-        for (; i <= length - 8; i += 8)
-        {
-            var d = Vector256.LoadUnsafe(ref a, (nuint)i) - Vector256.LoadUnsafe(ref b, (nuint)i);
-            s0 = Vector256.FusedMultiplyAdd(d, d, s0);
-        }
-
-        float sum = Vector256.Sum((s0 + s1) + (s2 + s3));
-        for (; i < length; i++)
-        {
-            float d = Unsafe.Add(ref a, i) - Unsafe.Add(ref b, i);
-            sum += d * d;
-        }
-
-        return sum;
-    }
+    internal static float SquaredL2(ref float a, ref float b, int length) =>
+        Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count ? SquaredL2<Lanes512, Vector512<float>>(ref a, ref b, length)
+        : Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count ? SquaredL2<Lanes256, Vector256<float>>(ref a, ref b, length)
+        : SquaredL2Tail(ref a, ref b, 0, length, 0f);
 
     /// <summary>Dot product on <paramref name="length"/> floats from two references, unchecked (see <see cref="SquaredL2(ref float, ref float, int)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Dot(ref float a, ref float b, int length)
+    internal static float Dot(ref float a, ref float b, int length) =>
+        Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count ? Dot<Lanes512, Vector512<float>>(ref a, ref b, length)
+        : Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count ? Dot<Lanes256, Vector256<float>>(ref a, ref b, length)
+        : DotTail(ref a, ref b, 0, length, 0f);
+
+    /// <summary>
+    /// The squared-L2 loop at one vector width: four fused multiply-add accumulators over blocks of four
+    /// vectors, then single vectors, then a scalar tail. Written once for every width; the JIT compiles it
+    /// apart for each <typeparamref name="TLanes"/> (a struct), so the width's operations inline to the
+    /// same instructions the hand-written 512- and 256-bit loops had. The caller checks the width is accelerated.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float SquaredL2<TLanes, TVector>(ref float a, ref float b, int length)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
     {
-        if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
+        int width = Unsafe.SizeOf<TVector>() / sizeof(float);
+        int i = 0;
+        TVector s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; i <= length - (4 * width); i += 4 * width)
         {
-            return Dot512(ref a, ref b, length);
+            var d0 = TLanes.Difference(ref a, ref b, (nuint)i);
+            var d1 = TLanes.Difference(ref a, ref b, (nuint)(i + width));
+            var d2 = TLanes.Difference(ref a, ref b, (nuint)(i + (2 * width)));
+            var d3 = TLanes.Difference(ref a, ref b, (nuint)(i + (3 * width)));
+            s0 = TLanes.MultiplyAdd(d0, d0, s0);
+            s1 = TLanes.MultiplyAdd(d1, d1, s1);
+            s2 = TLanes.MultiplyAdd(d2, d2, s2);
+            s3 = TLanes.MultiplyAdd(d3, d3, s3);
         }
 
-        if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
+        for (; i <= length - width; i += width)
         {
-            return Dot256(ref a, ref b, length);
+            var d = TLanes.Difference(ref a, ref b, (nuint)i);
+            s0 = TLanes.MultiplyAdd(d, d, s0);
         }
 
-        float sum = 0;
-        for (int i = 0; i < length; i++)
+        return SquaredL2Tail(ref a, ref b, i, length, TLanes.Sum(s0, s1, s2, s3));
+    }
+
+    /// <summary>The dot-product loop at one vector width; the same blocks as <see cref="SquaredL2{TLanes, TVector}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Dot<TLanes, TVector>(ref float a, ref float b, int length)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
+    {
+        int width = Unsafe.SizeOf<TVector>() / sizeof(float);
+        int i = 0;
+        TVector s0 = default, s1 = default, s2 = default, s3 = default;
+        for (; i <= length - (4 * width); i += 4 * width)
         {
-            sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+            s0 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)i), TLanes.Load(ref b, (nuint)i), s0);
+            s1 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)(i + width)), TLanes.Load(ref b, (nuint)(i + width)), s1);
+            s2 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)(i + (2 * width))), TLanes.Load(ref b, (nuint)(i + (2 * width))), s2);
+            s3 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)(i + (3 * width))), TLanes.Load(ref b, (nuint)(i + (3 * width))), s3);
+        }
+
+        for (; i <= length - width; i += width)
+        {
+            s0 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)i), TLanes.Load(ref b, (nuint)i), s0);
+        }
+
+        return DotTail(ref a, ref b, i, length, TLanes.Sum(s0, s1, s2, s3));
+    }
+
+    /// <summary>
+    /// Adds the squared differences of floats <paramref name="from"/> to <paramref name="length"/> to
+    /// <paramref name="sum"/>, one at a time: the whole of the path without SIMD and the tail of the vector loops.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float SquaredL2Tail(ref float a, ref float b, int from, int length, float sum)
+    {
+        for (int i = from; i < length; i++)
+        {
+            float d = Unsafe.Add(ref a, i) - Unsafe.Add(ref b, i);
+            sum += d * d;
         }
 
         return sum;
     }
 
-    /// <summary>The 512-bit loop of <see cref="Dot(ref float, ref float, int)"/>; the caller checks Vector512 is accelerated.</summary>
+    /// <summary>Adds the products of floats <paramref name="from"/> to <paramref name="length"/> to <paramref name="sum"/> (see <see cref="SquaredL2Tail"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Dot512(ref float a, ref float b, int length)
+    private static float DotTail(ref float a, ref float b, int from, int length, float sum)
     {
-        int i = 0;
-        var s0 = Vector512<float>.Zero;
-        var s1 = Vector512<float>.Zero;
-        var s2 = Vector512<float>.Zero;
-        var s3 = Vector512<float>.Zero;
-        for (; i <= length - 64; i += 64)
-        {
-            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i), s0);
-            s1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)(i + 16)), Vector512.LoadUnsafe(ref b, (nuint)(i + 16)), s1);
-            s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)(i + 32)), Vector512.LoadUnsafe(ref b, (nuint)(i + 32)), s2);
-            s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)(i + 48)), Vector512.LoadUnsafe(ref b, (nuint)(i + 48)), s3);
-        }
-
-        for (; i <= length - 16; i += 16)
-        {
-            s0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i), s0);
-        }
-
-        float sum = Vector512.Sum((s0 + s1) + (s2 + s3));
-        for (; i < length; i++)
-        {
-            sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
-        }
-
-        return sum;
-    }
-
-    /// <summary>The 256-bit loop of <see cref="Dot(ref float, ref float, int)"/>; the caller checks Vector256 is accelerated.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Dot256(ref float a, ref float b, int length)
-    {
-        int i = 0;
-        var s0 = Vector256<float>.Zero;
-        var s1 = Vector256<float>.Zero;
-        var s2 = Vector256<float>.Zero;
-        var s3 = Vector256<float>.Zero;
-        for (; i <= length - 32; i += 32)
-        {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), s0);
-            s1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)(i + 8)), Vector256.LoadUnsafe(ref b, (nuint)(i + 8)), s1);
-            s2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)(i + 16)), Vector256.LoadUnsafe(ref b, (nuint)(i + 16)), s2);
-            s3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)(i + 24)), Vector256.LoadUnsafe(ref b, (nuint)(i + 24)), s3);
-        }
-
-        for (; i <= length - 8; i += 8)
-        {
-            s0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), s0);
-        }
-
-        float sum = Vector256.Sum((s0 + s1) + (s2 + s3));
-        for (; i < length; i++)
+        for (int i = from; i < length; i++)
         {
             sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
         }
