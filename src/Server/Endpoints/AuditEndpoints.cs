@@ -8,14 +8,12 @@ internal static class AuditEndpoints
 
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapGet("/audit", ReadAsync).WithName("ReadAudit").WithTags("Audit")
-            .WithSummary("Read the audit trail")
-            .WithDescription("Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the "
+        v1.MapGet("/audit", ReadAsync).WithTags("Audit")
+            .Describe("ReadAudit", "Read the audit trail", "Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the "
                 + "memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of "
                 + "every cube the caller can read and its own lines that name no cube or a deleted cube. `limit` 1..1000 (default 200) bounds "
                 + "the records read before that filter.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
     }
 
     private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> ReadAsync(MemoryOS memoryOS, HttpContext context, string? cube, string? memory, int? limit, string? user, string? agent, CancellationToken cancellationToken)

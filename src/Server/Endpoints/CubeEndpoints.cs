@@ -6,46 +6,31 @@ internal static class CubeEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         var cubes = v1.MapGroup("/cubes").WithTags("Cubes");
-        cubes.MapPost("/", CreateAsync).WithName("CreateCube")
-            .WithSummary("Create a cube")
-            .WithDescription("Creates a named cube owned by the acting user and agent. Names are unique within the tenant. "
+        cubes.MapPost("/", CreateAsync)
+            .Describe("CreateCube", "Create a cube", "Creates a named cube owned by the acting user and agent. Names are unique within the tenant. "
                 + "Adding a memory to a cube that does not exist creates it too, with the default policy.")
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
             .WithRequestExample("""{"name":"support","description":"Facts from support conversations","deduplicate":true,"user":"caroline"}""");
-        cubes.MapGet("/", ListAsync).WithName("ListCubes")
-            .WithSummary("List cubes")
-            .WithDescription("The tenant's cubes that the acting user and agent may read.");
-        cubes.MapDelete("/{cube}", DeleteAsync).WithName("DeleteCube")
-            .WithSummary("Delete a cube")
-            .WithDescription("Deletes the cube (id or name) with every memory in it, their history, links, embeddings and change feed, for good. "
+        cubes.MapGet("/", ListAsync)
+            .Describe("ListCubes", "List cubes", "The tenant's cubes that the acting user and agent may read.");
+        cubes.MapDelete("/{cube}", DeleteAsync)
+            .Describe("DeleteCube", "Delete a cube", "Deletes the cube (id or name) with every memory in it, their history, links, embeddings and change feed, for good. "
                 + "Only the owner may (403 otherwise); an unknown cube answers 404. One audit line without content outlives the cube.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        cubes.MapGet("/{cube}/grants", GetGrantsAsync).WithName("GetCubeGrants")
-            .WithSummary("Get a cube's grants")
-            .WithDescription("The cube's owner and the access given to others. Needs read access (403), unknown cubes 404.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        cubes.MapPut("/{cube}/grants", SetGrantsAsync).WithName("SetCubeGrants")
-            .WithSummary("Replace a cube's grants")
-            .WithDescription("Replaces the whole list of grants (empty revokes all). Only the owner may: a grantee, even a writer, gets 403.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        cubes.MapGet("/{cube}/grants", GetGrantsAsync)
+            .Describe("GetCubeGrants", "Get a cube's grants", "The cube's owner and the access given to others. Needs read access (403), unknown cubes 404.")
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        cubes.MapPut("/{cube}/grants", SetGrantsAsync)
+            .Describe("SetCubeGrants", "Replace a cube's grants", "Replaces the whole list of grants (empty revokes all). Only the owner may: a grantee, even a writer, gets 403.")
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
             .WithRequestExample("""{"grants":[{"user":"bob","agent":null,"access":"read"}],"user":"caroline"}""");
-        cubes.MapGet("/{cube}/policy", GetPolicyAsync).WithName("GetCubePolicy")
-            .WithSummary("Get a cube's policy")
-            .WithDescription("Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        cubes.MapPut("/{cube}/policy", SetPolicyAsync).WithName("SetCubePolicy")
-            .WithSummary("Change a cube's policy")
-            .WithDescription("Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories "
+        cubes.MapGet("/{cube}/policy", GetPolicyAsync)
+            .Describe("GetCubePolicy", "Get a cube's policy", "Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access.")
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        cubes.MapPut("/{cube}/policy", SetPolicyAsync)
+            .Describe("SetCubePolicy", "Change a cube's policy", "Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories "
                 + "are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
             .WithRequestExample("""{"retentionDays":90,"hardDeleteAfterDays":365,"user":"caroline"}""");
     }
 

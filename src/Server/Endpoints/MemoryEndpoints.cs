@@ -11,54 +11,40 @@ internal static class MemoryEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         var memories = v1.MapGroup("/memories").WithTags("Memories");
-        memories.MapPost("/", AddAsync).WithName("AddMemory")
-            .WithSummary("Add a memory")
-            .WithDescription("Stores one plaintext memory in the cube (default `default`, created on first write). "
+        memories.MapPost("/", AddAsync)
+            .Describe("AddMemory", "Add a memory", "Stores one plaintext memory in the cube (default `default`, created on first write). "
                 + "201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there.")
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
             .WithRequestExample("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
-        memories.MapPost("/batch", AddBatchAsync).WithName("AddMemories")
-            .WithSummary("Add memories in one batch")
-            .WithDescription("Stores every item atomically: all or none. The outcomes come back in the items' order.")
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        memories.MapPost("/batch", AddBatchAsync)
+            .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none. The outcomes come back in the items' order.")
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
             .WithRequestExample("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
-        memories.MapGet("/", ListAsync).WithName("ListMemories")
-            .WithSummary("List memories")
-            .WithDescription("The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100). Without `state`, active and frozen ones. "
+        memories.MapGet("/", ListAsync)
+            .Describe("ListMemories", "List memories", "The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100). Without `state`, active and frozen ones. "
                 + "`kind` keeps one kind (e.g. `activation` for KV cartridges, `parametric` for weight deltas); `tag` keeps those carrying that tag.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        memories.MapGet("/{id}", GetAsync).WithName("GetMemory")
-            .WithSummary("Get a memory")
-            .WithDescription("The current version of one memory.")
+        memories.MapGet("/{id}", GetAsync)
+            .Describe("GetMemory", "Get a memory", "The current version of one memory.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        memories.MapPatch("/{id}", UpdateAsync).WithName("UpdateMemory")
-            .WithSummary("Update a memory")
-            .WithDescription("Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. "
+        memories.MapPatch("/{id}", UpdateAsync)
+            .Describe("UpdateMemory", "Update a memory", "Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. "
                 + "Frozen and deleted memories cannot be updated (409).")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
             .WithRequestExample("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
-        memories.MapDelete("/{id}", DeleteAsync).WithName("DeleteMemory")
-            .WithSummary("Delete or purge a memory")
-            .WithDescription("By default a soft delete: a tombstone version (returned) that keeps the history. "
+        memories.MapDelete("/{id}", DeleteAsync)
+            .Describe("DeleteMemory", "Delete or purge a memory", "By default a soft delete: a tombstone version (returned) that keeps the history. "
                 + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        memories.MapGet("/{id}/history", HistoryAsync).WithName("MemoryHistory")
-            .WithSummary("Get a memory's history")
-            .WithDescription("Every version of the memory, oldest first, tombstone included.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        memories.MapGet("/{id}/history", HistoryAsync)
+            .Describe("MemoryHistory", "Get a memory's history", "Every version of the memory, oldest first, tombstone included.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        memories.MapGet("/{id}/audit", AuditAsync).WithName("MemoryAudit")
-            .WithSummary("Get a memory's audit trail")
-            .WithDescription("Who did what to the memory and when (add, update, state changes, delete), oldest first; `limit` 1..1000 (default 200) "
+        memories.MapGet("/{id}/audit", AuditAsync)
+            .Describe("MemoryAudit", "Get a memory's audit trail", "Who did what to the memory and when (add, update, state changes, delete), oldest first; `limit` 1..1000 (default 200) "
                 + "bounds the records read. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        memories.MapGet("/{id}/links", LinksAsync).WithName("MemoryLinks")
-            .WithSummary("Get a memory's links")
-            .WithDescription("The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
+        memories.MapGet("/{id}/links", LinksAsync)
+            .Describe("MemoryLinks", "Get a memory's links", "The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
                 + "memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller "
                 + "may not read are left out and counted in `hidden`. Readable exactly when the memory is.")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -6,9 +6,8 @@ internal static class UserEndpoints
     public static void Map(RouteGroupBuilder v1)
     {
         var users = v1.MapGroup("/users").WithTags("Users");
-        users.MapPost("/{user}/forget", ForgetAsync).WithName("ForgetUser")
-            .WithSummary("Forget a user")
-            .WithDescription("Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and "
+        users.MapPost("/{user}/forget", ForgetAsync)
+            .Describe("ForgetUser", "Forget a user", "Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and "
                 + "index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; "
                 + "on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key "
                 + "(the tenant's owner) may forget anyone, a key bound to a user only that user (403 otherwise). One audit line "
