@@ -30,25 +30,19 @@ public sealed partial class SpannIndex
             VectorDistance.Normalize(v);
         }
 
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             wal.Append(++walSequence, SpannWal.Operation.Insert, key, v);
             ApplyInsert(key, v);
             ProcessMerges();
         }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
     }
 
     /// <inheritdoc/>
     public bool Remove(long key)
     {
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             if (!versions.TryGetValue(key, out int version) || version <= 0)
@@ -61,10 +55,6 @@ public sealed partial class SpannIndex
             ProcessMerges();
             return true;
         }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
     }
 
     /// <summary>
@@ -73,15 +63,10 @@ public sealed partial class SpannIndex
     /// </summary>
     public void Checkpoint()
     {
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             CheckpointLocked();
-        }
-        finally
-        {
-            gate.ExitWriteLock();
         }
     }
 
@@ -91,8 +76,7 @@ public sealed partial class SpannIndex
     /// </summary>
     public int MergeSmallPostings()
     {
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             int merged = 0;
@@ -117,31 +101,21 @@ public sealed partial class SpannIndex
 
             return merged;
         }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
     }
 
     /// <summary>Every key with a current-version entry in some live posting (tests: split and merge lose nothing).</summary>
     /// <summary>Whether <paramref name="key"/> has a live entry (inserted and not deleted since).</summary>
     public bool Contains(long key)
     {
-        gate.EnterReadLock();
-        try
+        using (gate.Read())
         {
             return versions.TryGetValue(key, out int version) && version > 0;
-        }
-        finally
-        {
-            gate.ExitReadLock();
         }
     }
 
     internal HashSet<long> KeysInPostings()
     {
-        gate.EnterReadLock();
-        try
+        using (gate.Read())
         {
             var found = new HashSet<long>();
             for (int p = 0; p < postings.Length; p++)
@@ -156,10 +130,6 @@ public sealed partial class SpannIndex
             }
 
             return found;
-        }
-        finally
-        {
-            gate.ExitReadLock();
         }
     }
 

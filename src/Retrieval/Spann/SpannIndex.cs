@@ -99,14 +99,9 @@ public sealed partial class SpannIndex : IVectorIndex
     {
         get
         {
-            gate.EnterReadLock();
-            try
+            using (gate.Read())
             {
                 return liveCount;
-            }
-            finally
-            {
-                gate.ExitReadLock();
             }
         }
     }
@@ -129,14 +124,9 @@ public sealed partial class SpannIndex : IVectorIndex
     {
         get
         {
-            gate.EnterReadLock();
-            try
+            using (gate.Read())
             {
                 return heads.MemoryBytes + postings.MemoryBytes + (versions.Count * 24L) + (codes?.MemoryBytes ?? 0);
-            }
-            finally
-            {
-                gate.ExitReadLock();
             }
         }
     }
@@ -244,8 +234,7 @@ public sealed partial class SpannIndex : IVectorIndex
             VectorDistance.Normalize(q);
         }
 
-        gate.EnterReadLock();
-        try
+        using (gate.Read())
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             var near = heads.Search(q, maxProbes, Math.Max(maxProbes, Options.HeadSearchEf));
@@ -305,17 +294,12 @@ public sealed partial class SpannIndex : IVectorIndex
 
             return results;
         }
-        finally
-        {
-            gate.ExitReadLock();
-        }
     }
 
     /// <summary>Writes a checkpoint (if anything changed) and closes the files.</summary>
     public void Dispose()
     {
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             if (disposed)
             {
@@ -331,10 +315,6 @@ public sealed partial class SpannIndex : IVectorIndex
             file.Dispose();
             wal.Dispose();
             heads.Dispose();
-        }
-        finally
-        {
-            gate.ExitWriteLock();
         }
 
         gate.Dispose();

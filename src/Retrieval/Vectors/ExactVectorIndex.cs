@@ -35,14 +35,9 @@ public sealed class ExactVectorIndex : IVectorIndex
     {
         get
         {
-            gate.EnterReadLock();
-            try
+            using (gate.Read())
             {
                 return count;
-            }
-            finally
-            {
-                gate.ExitReadLock();
             }
         }
     }
@@ -51,8 +46,7 @@ public sealed class ExactVectorIndex : IVectorIndex
     public void Add(long key, ReadOnlySpan<float> vector)
     {
         VectorDistance.Validate(vector, Dimension);
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             if (!slots.TryGetValue(key, out int slot))
             {
@@ -69,17 +63,12 @@ public sealed class ExactVectorIndex : IVectorIndex
 
             vector.CopyTo(data.AsSpan(slot * Dimension, Dimension));
         }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
     }
 
     /// <inheritdoc/>
     public bool Remove(long key)
     {
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             if (!slots.Remove(key, out int slot))
             {
@@ -97,10 +86,6 @@ public sealed class ExactVectorIndex : IVectorIndex
 
             return true;
         }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
     }
 
     /// <inheritdoc/>
@@ -108,8 +93,7 @@ public sealed class ExactVectorIndex : IVectorIndex
     {
         VectorDistance.Validate(query, Dimension, "query");
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        gate.EnterReadLock();
-        try
+        using (gate.Read())
         {
             var nearest = new NearestMatches(k);
             for (int i = 0; i < count; i++)
@@ -121,10 +105,6 @@ public sealed class ExactVectorIndex : IVectorIndex
             }
 
             return nearest.ToArray();
-        }
-        finally
-        {
-            gate.ExitReadLock();
         }
     }
 

@@ -113,14 +113,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         get
         {
-            gate.EnterReadLock();
-            try
+            using (gate.Read())
             {
                 return slotOf.Count;
-            }
-            finally
-            {
-                gate.ExitReadLock();
             }
         }
     }
@@ -133,8 +128,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         get
         {
-            gate.EnterReadLock();
-            try
+            using (gate.Read())
             {
                 long bytes = (vectors.LongLength * sizeof(float)) + (links0.LongLength * sizeof(int))
                     + (keys.LongLength * sizeof(long)) + (levels.LongLength * sizeof(int)) + deleted.LongLength
@@ -148,10 +142,6 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 }
 
                 return bytes;
-            }
-            finally
-            {
-                gate.ExitReadLock();
             }
         }
     }
@@ -171,14 +161,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <summary>Writes the index to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     public void Save(string path)
     {
-        gate.EnterReadLock();
-        try
+        using (gate.Read())
         {
             HnswFile.Write(this, path);
-        }
-        finally
-        {
-            gate.ExitReadLock();
         }
     }
 
@@ -186,8 +171,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public void Add(long key, ReadOnlySpan<float> vector)
     {
         VectorDistance.Validate(vector, Dimension);
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             var scratch = HnswScratch.Current;
             if (slotOf.TryGetValue(key, out int slot))
@@ -226,17 +210,12 @@ public sealed unsafe class HnswIndex : IVectorIndex
             Link(slot, scratch);
             deleted[slot] = false;
         }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
     }
 
     /// <inheritdoc/>
     public bool Remove(long key)
     {
-        gate.EnterWriteLock();
-        try
+        using (gate.Write())
         {
             if (!slotOf.Remove(key, out int slot))
             {
@@ -247,10 +226,6 @@ public sealed unsafe class HnswIndex : IVectorIndex
             Unlink(slot, HnswScratch.Current);
             freeSlots.Push(slot);
             return true;
-        }
-        finally
-        {
-            gate.ExitWriteLock();
         }
     }
 
@@ -311,8 +286,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         VectorDistance.Validate(query, Dimension, "query");
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        gate.EnterReadLock();
-        try
+        using (gate.Read())
         {
             var nearest = new NearestMatches(k);
             for (int node = 0; node < nodeCount; node++)
@@ -325,10 +299,6 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
             return nearest.ToArray();
         }
-        finally
-        {
-            gate.ExitReadLock();
-        }
     }
 
     /// <summary>
@@ -338,8 +308,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// </summary>
     internal bool TryCopyVector(long key, Span<float> destination)
     {
-        gate.EnterReadLock();
-        try
+        using (gate.Read())
         {
             if (!slotOf.TryGetValue(key, out int slot))
             {
@@ -348,10 +317,6 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
             VectorOf(slot).CopyTo(destination);
             return true;
-        }
-        finally
-        {
-            gate.ExitReadLock();
         }
     }
 
