@@ -33,7 +33,7 @@ internal static class HnswFile
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                var w = new ChecksumWriter(stream);
+                var w = new ChecksummedStream(stream);
                 w.Write(Magic);
                 Span<int> header = stackalloc int[HeaderInts];
                 header[0] = FormatVersion;
@@ -96,7 +96,7 @@ internal static class HnswFile
 
     private static HnswIndex Read(FileStream stream, string path)
     {
-        var r = new ChecksumReader(stream);
+        var r = new ChecksummedStream(stream);
         Span<byte> magic = stackalloc byte[8];
         r.Read(magic);
         if (!magic.SequenceEqual(Magic))
@@ -248,8 +248,11 @@ internal static class HnswFile
         }
     }
 
-    /// <summary>Writes bytes and keeps their running CRC-32.</summary>
-    private sealed class ChecksumWriter(Stream stream)
+    /// <summary>
+    /// Writes bytes, or reads exactly the requested bytes (or throws <see cref="EndOfStreamException"/>), and keeps
+    /// the running CRC-32 of what went through: the file's body is checksummed the same way in both directions.
+    /// </summary>
+    private sealed class ChecksummedStream(Stream stream)
     {
         private readonly Crc32 state = new();
 
@@ -260,14 +263,6 @@ internal static class HnswFile
             state.Append(bytes);
             stream.Write(bytes);
         }
-    }
-
-    /// <summary>Reads exactly the requested bytes (or throws <see cref="EndOfStreamException"/>) and keeps their running CRC-32.</summary>
-    private sealed class ChecksumReader(Stream stream)
-    {
-        private readonly Crc32 state = new();
-
-        public uint Checksum => state.GetCurrentHashAsUInt32();
 
         public void Read(Span<byte> bytes)
         {
