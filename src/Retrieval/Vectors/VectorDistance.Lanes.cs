@@ -5,8 +5,8 @@ namespace AgentMem.Retrieval.Vectors;
 public static partial class VectorDistance
 {
     /// <summary>
-    /// The operations the distance loops need at one SIMD width. The runtime's own generic vector
-    /// interface is internal, so the kernels name these four; each is one intrinsic, inlined away.
+    /// The operations the distance loop needs at one SIMD width. The runtime's own generic vector
+    /// interface is internal, so the loop names these four; each is one intrinsic or two, inlined away.
     /// </summary>
     internal interface ILanes<TVector>
         where TVector : struct
@@ -19,6 +19,47 @@ public static partial class VectorDistance
 
         /// <summary>The sum of every lane of the four accumulators, added pairwise first as the loops always have.</summary>
         static abstract float Sum(TVector s0, TVector s1, TVector s2, TVector s3);
+    }
+
+    /// <summary>What one metric adds to its sum for a pair of rows, a vector of lanes at a time or one float at a time.</summary>
+    internal interface ITerm
+    {
+        static abstract TVector Accumulate<TLanes, TVector>(ref float a, ref float b, nuint offset, TVector sum)
+            where TLanes : struct, ILanes<TVector>
+            where TVector : struct;
+
+        static abstract float Accumulate(float a, float b, float sum);
+    }
+
+    /// <summary>Squared L2: the square of each difference.</summary>
+    internal readonly struct SquaredDifference : ITerm
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Accumulate<TLanes, TVector>(ref float a, ref float b, nuint offset, TVector sum)
+            where TLanes : struct, ILanes<TVector>
+            where TVector : struct
+        {
+            var d = TLanes.Difference(ref a, ref b, offset);
+            return TLanes.MultiplyAdd(d, d, sum);
+        }
+
+        public static float Accumulate(float a, float b, float sum)
+        {
+            float d = a - b;
+            return sum + (d * d);
+        }
+    }
+
+    /// <summary>Dot product: the product of each pair.</summary>
+    internal readonly struct Product : ITerm
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVector Accumulate<TLanes, TVector>(ref float a, ref float b, nuint offset, TVector sum)
+            where TLanes : struct, ILanes<TVector>
+            where TVector : struct =>
+            TLanes.MultiplyAdd(TLanes.Load(ref a, offset), TLanes.Load(ref b, offset), sum);
+
+        public static float Accumulate(float a, float b, float sum) => sum + (a * b);
     }
 
     /// <summary>512-bit lanes (AVX-512).</summary>

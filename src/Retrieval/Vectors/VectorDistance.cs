@@ -46,31 +46,35 @@ public static partial class VectorDistance
     /// from two references, unchecked: the HNSW hot loop reads rows of its own storage, whose bounds it knows.
     /// </summary>
     /// <remarks>
-    /// This and the width kernels are AggressiveInlining, not AggressiveOptimization: marked the latter, the
+    /// This and the loop it runs are AggressiveInlining, not AggressiveOptimization: marked the latter, the
     /// 512-bit kernel stayed a call per distance in the HNSW search loop (seen with perf); the hot callers
     /// are themselves AggressiveOptimization, so the inlined kernels are optimised from the first call.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SquaredL2(ref float a, ref float b, int length) =>
-        Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count ? SquaredL2<Lanes512, Vector512<float>>(ref a, ref b, length)
-        : Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count ? SquaredL2<Lanes256, Vector256<float>>(ref a, ref b, length)
-        : SquaredL2Tail(ref a, ref b, 0, length, 0f);
+    internal static float SquaredL2(ref float a, ref float b, int length) => Sum<SquaredDifference>(ref a, ref b, length);
 
     /// <summary>Dot product on <paramref name="length"/> floats from two references, unchecked (see <see cref="SquaredL2(ref float, ref float, int)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Dot(ref float a, ref float b, int length) =>
-        Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count ? Dot<Lanes512, Vector512<float>>(ref a, ref b, length)
-        : Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count ? Dot<Lanes256, Vector256<float>>(ref a, ref b, length)
-        : DotTail(ref a, ref b, 0, length, 0f);
+    internal static float Dot(ref float a, ref float b, int length) => Sum<Product>(ref a, ref b, length);
+
+    /// <summary>The sum of <typeparamref name="TTerm"/> over the two rows, at the widest accelerated width that fits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sum<TTerm>(ref float a, ref float b, int length)
+        where TTerm : struct, ITerm =>
+        Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count ? Sum<TTerm, Lanes512, Vector512<float>>(ref a, ref b, length)
+        : Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count ? Sum<TTerm, Lanes256, Vector256<float>>(ref a, ref b, length)
+        : Tail<TTerm>(ref a, ref b, 0, length, 0f);
 
     /// <summary>
-    /// The squared-L2 loop at one vector width: four fused multiply-add accumulators over blocks of four
-    /// vectors, then single vectors, then a scalar tail. Written once for every width; the JIT compiles it
-    /// apart for each <typeparamref name="TLanes"/> (a struct), so the width's operations inline to the
-    /// same instructions the hand-written 512- and 256-bit loops had. The caller checks the width is accelerated.
+    /// The distance loop, written once for both metrics and every width: four fused multiply-add accumulators over
+    /// blocks of four vectors, then single vectors, then a scalar tail. The JIT compiles it apart for each
+    /// <typeparamref name="TTerm"/> and <typeparamref name="TLanes"/> (structs), so the term's and the width's
+    /// operations inline to the same instructions the hand-written loops per metric and width had. The caller checks
+    /// the width is accelerated.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float SquaredL2<TLanes, TVector>(ref float a, ref float b, int length)
+    internal static float Sum<TTerm, TLanes, TVector>(ref float a, ref float b, int length)
+        where TTerm : struct, ITerm
         where TLanes : struct, ILanes<TVector>
         where TVector : struct
     {
@@ -79,73 +83,31 @@ public static partial class VectorDistance
         TVector s0 = default, s1 = default, s2 = default, s3 = default;
         for (; i <= length - (4 * width); i += 4 * width)
         {
-            var d0 = TLanes.Difference(ref a, ref b, (nuint)i);
-            var d1 = TLanes.Difference(ref a, ref b, (nuint)(i + width));
-            var d2 = TLanes.Difference(ref a, ref b, (nuint)(i + (2 * width)));
-            var d3 = TLanes.Difference(ref a, ref b, (nuint)(i + (3 * width)));
-            s0 = TLanes.MultiplyAdd(d0, d0, s0);
-            s1 = TLanes.MultiplyAdd(d1, d1, s1);
-            s2 = TLanes.MultiplyAdd(d2, d2, s2);
-            s3 = TLanes.MultiplyAdd(d3, d3, s3);
+            s0 = TTerm.Accumulate<TLanes, TVector>(ref a, ref b, (nuint)i, s0);
+            s1 = TTerm.Accumulate<TLanes, TVector>(ref a, ref b, (nuint)(i + width), s1);
+            s2 = TTerm.Accumulate<TLanes, TVector>(ref a, ref b, (nuint)(i + (2 * width)), s2);
+            s3 = TTerm.Accumulate<TLanes, TVector>(ref a, ref b, (nuint)(i + (3 * width)), s3);
         }
 
         for (; i <= length - width; i += width)
         {
-            var d = TLanes.Difference(ref a, ref b, (nuint)i);
-            s0 = TLanes.MultiplyAdd(d, d, s0);
+            s0 = TTerm.Accumulate<TLanes, TVector>(ref a, ref b, (nuint)i, s0);
         }
 
-        return SquaredL2Tail(ref a, ref b, i, length, TLanes.Sum(s0, s1, s2, s3));
-    }
-
-    /// <summary>The dot-product loop at one vector width; the same blocks as <see cref="SquaredL2{TLanes, TVector}"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Dot<TLanes, TVector>(ref float a, ref float b, int length)
-        where TLanes : struct, ILanes<TVector>
-        where TVector : struct
-    {
-        int width = Unsafe.SizeOf<TVector>() / sizeof(float);
-        int i = 0;
-        TVector s0 = default, s1 = default, s2 = default, s3 = default;
-        for (; i <= length - (4 * width); i += 4 * width)
-        {
-            s0 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)i), TLanes.Load(ref b, (nuint)i), s0);
-            s1 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)(i + width)), TLanes.Load(ref b, (nuint)(i + width)), s1);
-            s2 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)(i + (2 * width))), TLanes.Load(ref b, (nuint)(i + (2 * width))), s2);
-            s3 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)(i + (3 * width))), TLanes.Load(ref b, (nuint)(i + (3 * width))), s3);
-        }
-
-        for (; i <= length - width; i += width)
-        {
-            s0 = TLanes.MultiplyAdd(TLanes.Load(ref a, (nuint)i), TLanes.Load(ref b, (nuint)i), s0);
-        }
-
-        return DotTail(ref a, ref b, i, length, TLanes.Sum(s0, s1, s2, s3));
+        return Tail<TTerm>(ref a, ref b, i, length, TLanes.Sum(s0, s1, s2, s3));
     }
 
     /// <summary>
-    /// Adds the squared differences of floats <paramref name="from"/> to <paramref name="length"/> to
-    /// <paramref name="sum"/>, one at a time: the whole of the path without SIMD and the tail of the vector loops.
+    /// Adds <typeparamref name="TTerm"/> of floats <paramref name="from"/> to <paramref name="length"/> to
+    /// <paramref name="sum"/>, one at a time: the whole of the path without SIMD and the tail of the vector loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float SquaredL2Tail(ref float a, ref float b, int from, int length, float sum)
+    private static float Tail<TTerm>(ref float a, ref float b, int from, int length, float sum)
+        where TTerm : struct, ITerm
     {
         for (int i = from; i < length; i++)
         {
-            float d = Unsafe.Add(ref a, i) - Unsafe.Add(ref b, i);
-            sum += d * d;
-        }
-
-        return sum;
-    }
-
-    /// <summary>Adds the products of floats <paramref name="from"/> to <paramref name="length"/> to <paramref name="sum"/> (see <see cref="SquaredL2Tail"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float DotTail(ref float a, ref float b, int from, int length, float sum)
-    {
-        for (int i = from; i < length; i++)
-        {
-            sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+            sum = TTerm.Accumulate(Unsafe.Add(ref a, i), Unsafe.Add(ref b, i), sum);
         }
 
         return sum;

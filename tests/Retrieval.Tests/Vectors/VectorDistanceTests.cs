@@ -74,14 +74,14 @@ public sealed class VectorDistanceTests
                 Assert.InRange(VectorDistance.Dot(ref rx, ref ry, length), dot - tolerance, dot + tolerance);
                 if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && length >= 16)
                 {
-                    Assert.InRange(VectorDistance.SquaredL2<VectorDistance.Lanes512, System.Runtime.Intrinsics.Vector512<float>>(ref rx, ref ry, length), l2 - tolerance, l2 + tolerance);
-                    Assert.InRange(VectorDistance.Dot<VectorDistance.Lanes512, System.Runtime.Intrinsics.Vector512<float>>(ref rx, ref ry, length), dot - tolerance, dot + tolerance);
+                    Assert.InRange(VectorDistance.Sum<VectorDistance.SquaredDifference, VectorDistance.Lanes512, System.Runtime.Intrinsics.Vector512<float>>(ref rx, ref ry, length), l2 - tolerance, l2 + tolerance);
+                    Assert.InRange(VectorDistance.Sum<VectorDistance.Product, VectorDistance.Lanes512, System.Runtime.Intrinsics.Vector512<float>>(ref rx, ref ry, length), dot - tolerance, dot + tolerance);
                 }
 
                 if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && length >= 8)
                 {
-                    Assert.InRange(VectorDistance.SquaredL2<VectorDistance.Lanes256, System.Runtime.Intrinsics.Vector256<float>>(ref rx, ref ry, length), l2 - tolerance, l2 + tolerance);
-                    Assert.InRange(VectorDistance.Dot<VectorDistance.Lanes256, System.Runtime.Intrinsics.Vector256<float>>(ref rx, ref ry, length), dot - tolerance, dot + tolerance);
+                    Assert.InRange(VectorDistance.Sum<VectorDistance.SquaredDifference, VectorDistance.Lanes256, System.Runtime.Intrinsics.Vector256<float>>(ref rx, ref ry, length), l2 - tolerance, l2 + tolerance);
+                    Assert.InRange(VectorDistance.Sum<VectorDistance.Product, VectorDistance.Lanes256, System.Runtime.Intrinsics.Vector256<float>>(ref rx, ref ry, length), dot - tolerance, dot + tolerance);
                 }
             }
         }
