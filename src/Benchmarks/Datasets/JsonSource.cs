@@ -29,6 +29,25 @@ internal sealed class JsonSource(string filePath)
 
     public DatasetFormatException Error(string path, string problem) => new(FilePath, path, problem);
 
+    /// <summary>
+    /// A date written in one of <paramref name="formats"/> (UTC unless it says otherwise), runs of spaces folded
+    /// to one first; otherwise an error quoting <paramref name="original"/> and an <paramref name="example"/>.
+    /// </summary>
+    /// <param name="text">The text to parse, as the loader prepared it (e.g. without a weekday).</param>
+    /// <param name="original">The text as the file has it, for the error.</param>
+    /// <param name="formats">The exact formats the dataset writes dates in.</param>
+    /// <param name="path">Where the date stands, for the error.</param>
+    /// <param name="example">A date as the dataset writes it, for the error.</param>
+    public DateTimeOffset Date(string text, string original, string[] formats, string path, string example) =>
+        DateTimeOffset.TryParseExact(
+            string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
+            formats,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal,
+            out DateTimeOffset date)
+            ? date
+            : throw Error(path, $"cannot parse date '{original}' (expected e.g. '{example}')");
+
     public JsonElement Array(JsonElement element, string path) =>
         element.ValueKind == JsonValueKind.Array ? element : throw WrongType(path, "an array", element);
 

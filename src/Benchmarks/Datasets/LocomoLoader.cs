@@ -251,18 +251,8 @@ public static partial class LocomoLoader
         return repaired ? canonical : null;
     }
 
-    private static DateTimeOffset ParseDate(JsonSource src, string text, string path)
-    {
-        string trimmed = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return DateTimeOffset.TryParseExact(
-            trimmed,
-            DateFormats,
-            CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal,
-            out DateTimeOffset date)
-            ? date
-            : throw src.Error(path, $"cannot parse date '{text}' (expected e.g. '1:56 pm on 8 May, 2023')");
-    }
+    private static DateTimeOffset ParseDate(JsonSource src, string text, string path) =>
+        src.Date(text, text, DateFormats, path, "1:56 pm on 8 May, 2023");
 
     [GeneratedRegex(@"^session_(\d+)$", RegexOptions.CultureInvariant)]
     private static partial Regex SessionKey();

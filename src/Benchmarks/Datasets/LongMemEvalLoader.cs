@@ -19,6 +19,8 @@ public static partial class LongMemEvalLoader
 
     private const string AbstentionSuffix = "_abs";
 
+    private static readonly string[] DateFormats = ["yyyy/MM/dd HH:mm", "yyyy/MM/dd H:mm", "yyyy/MM/dd HH:mm:ss", "yyyy/MM/dd"];
+
     /// <summary>Reads and validates a LongMemEval file, blocking until done.</summary>
     /// <param name="path">Path of a LongMemEval JSON file.</param>
     /// <returns>The dataset.</returns>
@@ -239,19 +241,9 @@ public static partial class LongMemEvalLoader
         return turns;
     }
 
-    private static DateTimeOffset ParseDate(JsonSource src, string text, string path)
-    {
-        // The weekday in "2023/05/20 (Sat) 02:21" is redundant; dropping it avoids rejecting a date over a mislabelled day.
-        string withoutWeekday = string.Join(' ', Weekday().Replace(text, " ").Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return DateTimeOffset.TryParseExact(
-            withoutWeekday,
-            ["yyyy/MM/dd HH:mm", "yyyy/MM/dd H:mm", "yyyy/MM/dd HH:mm:ss", "yyyy/MM/dd"],
-            CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal,
-            out DateTimeOffset date)
-            ? date
-            : throw src.Error(path, $"cannot parse date '{text}' (expected e.g. '2023/05/20 (Sat) 02:21')");
-    }
+    // The weekday in "2023/05/20 (Sat) 02:21" is redundant; dropping it avoids rejecting a date over a mislabelled day.
+    private static DateTimeOffset ParseDate(JsonSource src, string text, string path) =>
+        src.Date(Weekday().Replace(text, " "), text, DateFormats, path, "2023/05/20 (Sat) 02:21");
 
     [GeneratedRegex(@"\(\s*[A-Za-z]{3,9}\s*\)", RegexOptions.CultureInvariant)]
     private static partial Regex Weekday();
