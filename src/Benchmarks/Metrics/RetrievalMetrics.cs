@@ -52,7 +52,7 @@ public static class RetrievalMetrics
             sessions[i] = sessionOf(rankedTurnIds[i]);
         }
 
-        return (double)DistinctHits(sessions, goldSessions, k) / goldSessions.Count;
+        return Recall(sessions, goldSessions, k);
     }
 
     /// <summary>
@@ -65,8 +65,8 @@ public static class RetrievalMetrics
     /// <returns>Recall in [0, 1].</returns>
     public static double SessionRecall(IReadOnlyList<string> rankedSessionIds, IReadOnlySet<string> goldSessions, int k)
     {
-        Validate(rankedSessionIds, goldSessions, k);
-        return (double)DistinctHits(rankedSessionIds, goldSessions, k) / goldSessions.Count;
+        // Recall over session ids: the same fraction as turn-level recall, over other ids.
+        return Recall(rankedSessionIds, goldSessions, k);
     }
 
     /// <summary>
@@ -77,8 +77,7 @@ public static class RetrievalMetrics
     /// <param name="k">Cut-off in retrieved items (at least 1).</param>
     public static double SessionRecallAny(IReadOnlyList<string> rankedSessionIds, IReadOnlySet<string> goldSessions, int k)
     {
-        Validate(rankedSessionIds, goldSessions, k);
-        return DistinctHits(rankedSessionIds, goldSessions, k) > 0 ? 1 : 0;
+        return AnyHit(rankedSessionIds, goldSessions, k);
     }
 
     /// <summary>
