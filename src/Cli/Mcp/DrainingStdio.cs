@@ -1,3 +1,5 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Cli.Mcp;
 
 /// <summary>
@@ -24,19 +26,11 @@ internal sealed class DrainingStdio
     /// <summary>Standard output as the transport writes it.</summary>
     public Stream Output { get; }
 
-    private sealed class WatchedInput(Stream inner, RequestLedger ledger) : Stream
+    private sealed class WatchedInput(Stream inner, RequestLedger ledger) : ForwardOnlyStream
     {
         private readonly LineScanner lines = new(line => ledger.OnClientLine(line));
 
         public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
@@ -62,34 +56,13 @@ internal sealed class DrainingStdio
 
             return 0;
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private sealed class WatchedOutput(Stream inner, RequestLedger ledger) : Stream
+    private sealed class WatchedOutput(Stream inner, RequestLedger ledger) : ForwardOnlyStream
     {
         private readonly LineScanner lines = new(line => ledger.OnServerLine(line));
 
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
         public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override void Write(byte[] buffer, int offset, int count)
         {
@@ -107,17 +80,8 @@ internal sealed class DrainingStdio
             lines.Feed(buffer.Span);
         }
 
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
         public override void Flush() => inner.Flush();
 
         public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -1,20 +1,16 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Server.Hosting;
 
 /// <summary>
 /// A request body that fails with 413 once more than the limit has been read. Kestrel enforces the
 /// limit itself; this covers servers that do not (the ASP.NET test host) for bodies without a Content-Length.
 /// </summary>
-internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
+internal sealed class LimitedReadStream(Stream inner, long limit) : ForwardOnlyStream
 {
     private long read;
 
     public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -26,19 +22,6 @@ internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private int Count(int n)
     {
