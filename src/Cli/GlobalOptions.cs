@@ -31,19 +31,12 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
     public void AddTo(RootCommand root)
     {
-        root.Options.Add(Db);
-        root.Options.Add(IndexDir);
-        root.Options.Add(Tenant);
-        root.Options.Add(User);
-        root.Options.Add(Agent);
-        root.Options.Add(Cube);
-        root.Options.Add(Json);
-        root.Options.Add(Debug);
-        root.Options.Add(Embedder);
-        root.Options.Add(EmbedderModel);
-        root.Options.Add(EmbedderUrl);
-        root.Options.Add(Reranker);
-        root.Options.Add(CacheMb);
+        Option[] options = [Db, IndexDir, Tenant, User, Agent, Cube, Json, Debug, Embedder, EmbedderModel, EmbedderUrl, Reranker, CacheMb];
+        foreach (Option option in options)
+        {
+            root.Options.Add(option);
+        }
+
         CacheMb.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 1)
