@@ -1,3 +1,5 @@
+using AgentMem.Common.Traces;
+
 namespace AgentMem.Cli.Commands;
 
 /// <summary>

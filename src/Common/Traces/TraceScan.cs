@@ -1,18 +1,14 @@
 using System.Text;
 
-namespace AgentMem.Cli.Commands;
-
-/// <summary>One file that still holds a token, and how it was encoded there.</summary>
-/// <param name="Path">The file.</param>
-/// <param name="Encoding">utf-8, utf-16le or utf-16be.</param>
-internal sealed record TraceHit(string Path, string Encoding);
+namespace AgentMem.Common.Traces;
 
 /// <summary>
 /// Scans files byte by byte for a token, as UTF-8 and UTF-16 (both byte orders), as given and lower-cased (full-text
 /// indexes fold case), and for a long token its lower-cased second half too: the check behind <c>forget --verify</c>, which must see what SQLite's free pages, its write-ahead
-/// log and the index files still hold, not what a query returns.
+/// log and the index files still hold, not what a query returns. Tests use it too (a purge's and PostgreSQL's data
+/// files), so there is one scanner.
 /// </summary>
-internal static class TraceScan
+public static class TraceScan
 {
     private const int ChunkBytes = 1 << 20;
 
