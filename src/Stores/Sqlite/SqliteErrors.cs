@@ -22,10 +22,14 @@ internal static class SqliteErrors
     /// True for SQLITE_CORRUPT, SQLITE_NOTADB and the SQLITE_ERROR answers that can only come from the file's own bytes:
     /// "unsupported file format" (a schema format number in the header beyond what SQLite reads) and "malformed database
     /// schema". SQLite gives these no code of their own, so the message is the only way to tell them from a bad statement.
+    /// "No such column" and "no such table" count too: the store's statements are fixed and tested against the schema its
+    /// migrations write, so they mean the schema text in the file changed under it (a flipped bit in a column's name).
     /// </summary>
     public static bool IsDamagedFile(SqliteException ex) =>
         ex.SqliteErrorCode is Corrupt or NotADatabase
         || (ex.SqliteErrorCode == Error
             && (ex.Message.Contains("unsupported file format", StringComparison.OrdinalIgnoreCase)
-                || ex.Message.Contains("malformed database schema", StringComparison.OrdinalIgnoreCase)));
+                || ex.Message.Contains("malformed database schema", StringComparison.OrdinalIgnoreCase)
+                || ex.Message.Contains("no such column", StringComparison.OrdinalIgnoreCase)
+                || ex.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase)));
 }
