@@ -1,4 +1,3 @@
-using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Forgetting;
 
 namespace AgentMem.MemoryCore;
@@ -6,10 +5,6 @@ namespace AgentMem.MemoryCore;
 /// <summary>Forgetting a user: the right to erasure.</summary>
 public sealed partial class MemoryOS
 {
-    // Link types by which a memory is made from others' content: an activation memory "encodes" its sources (and previews
-    // their text), a summary or thought is "derived-from" its evidence. Such a memory carries the forgotten text on.
-    private static readonly HashSet<string> DerivationLinks = new(StringComparer.Ordinal) { "encodes", FactLinks.DerivedFrom };
-
     /// <summary>
     /// Forgets <paramref name="user"/> in every cube of the actor's tenant: every memory whose scope names the user (all
     /// its versions, links, tags, embeddings and index entries) and every memory derived from one of them, transitively
@@ -21,9 +16,10 @@ public sealed partial class MemoryOS
     /// <remarks>
     /// One audit line, <c>user.forget</c>, outlives it, naming the user and the counts: the user id is an identifier the
     /// caller chose, not content, and a record of erasure must say whose data was erased. No memory id, text or cube name
-    /// of the forgotten data is written. On SQLite, freed pages are zeroed, the full-text index merged and the
-    /// write-ahead log truncated once at the end (<see cref="IMemoryStore.PurgeManyAsync"/>); change listeners drop the
-    /// persisted indexes of the affected cubes (<see cref="IMemoryChangeListener.OnMemoryPurged"/>).
+    /// of the forgotten data is written. The removal itself is a purge's (<see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/>
+    /// shares it): the store scrubs what the memories left (<see cref="IMemoryStore.PurgeManyAsync"/>: neighbours' snapshots,
+    /// audit details, free pages, logs) and change listeners drop the persisted indexes of the affected cubes
+    /// (<see cref="IMemoryChangeListener.OnMemoryPurged"/>).
     /// </remarks>
     /// <exception cref="AccessDeniedException">The actor is neither tenant-wide nor <paramref name="user"/>.</exception>
     public async Task<UserForgetResult> ForgetUserAsync(Scope actor, string user, CancellationToken cancellationToken = default)
@@ -37,46 +33,12 @@ public sealed partial class MemoryOS
         }
 
         var all = await ListEverythingAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
-        var written = all.Where(i => string.Equals(i.Scope.User, who, StringComparison.Ordinal)).Select(i => i.Id).ToHashSet();
-        var doomed = new HashSet<MemoryId>(written);
-
-        // Derivations can chain (a summary of summaries): repeat until nothing new links to a doomed memory.
-        bool grew = true;
-        while (grew)
-        {
-            grew = false;
-            foreach (var item in all)
-            {
-                if (!doomed.Contains(item.Id) && item.Links.Any(l => DerivationLinks.Contains(l.Type) && doomed.Contains(l.Target)))
-                {
-                    doomed.Add(item.Id);
-                    grew = true;
-                }
-            }
-        }
-
+        var written = all.Where(i => string.Equals(i.Scope.User, who, StringComparison.Ordinal)).Select(i => i.Id).ToList();
+        var doomed = await WithDerivationsAsync(actor.Tenant, written, cancellationToken).ConfigureAwait(false);
         var removed = all.Where(i => doomed.Contains(i.Id)).ToList();
         var cubes = removed.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).ToList();
         string detail = $"user '{who}': {written.Count} written, {doomed.Count - written.Count} derived, {cubes.Count} cube(s)";
-        await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], Audit(actor, "user.forget", null, null, null, detail), cancellationToken).ConfigureAwait(false);
-
-        int files = 0;
-        foreach (var item in removed.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
-        {
-            files += DeleteLocalPayload(item.Payload) ? 1 : 0;
-        }
-
-        foreach (string cubeId in cubes)
-        {
-            Notify(actor.Tenant, cubeId);
-            var first = removed.First(i => string.Equals(i.CubeId, cubeId, StringComparison.Ordinal)).Id;
-            foreach (var listener in listeners)
-            {
-                // One call per cube is enough: a listener drops the cube's persisted index, not one memory's entry.
-                listener.OnMemoryPurged(actor.Tenant, cubeId, first);
-            }
-        }
-
+        var (_, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken).ConfigureAwait(false);
         return new UserForgetResult(who, written.Count, doomed.Count - written.Count, cubes.Count, files);
     }
 
@@ -102,18 +64,5 @@ public sealed partial class MemoryOS
         }
 
         return items;
-    }
-
-    // Only a local file (file: URI) is deleted, and only for an activation or parametric memory: its KV cartridge or LoRA
-    // adapter was computed from the forgotten text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.
-    private static bool DeleteLocalPayload(PayloadRef? payload)
-    {
-        if (payload is null || !Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) || !uri.IsFile || !File.Exists(uri.LocalPath))
-        {
-            return false;
-        }
-
-        File.Delete(uri.LocalPath);
-        return true;
     }
 }

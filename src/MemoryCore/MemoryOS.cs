@@ -360,35 +360,6 @@ public sealed partial class MemoryOS : IAsyncDisposable
         return next;
     }
 
-    /// <summary>Hard delete: removes the memory and all its versions from every table and index.</summary>
-    public Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
-        PurgeAsync(actor, id, null, cancellationToken);
-
-    /// <summary>
-    /// Hard delete with a reason for the audit line (e.g. the cube's TTL); the reason must hold no memory content, since
-    /// the audit line outlives the memory.
-    /// </summary>
-    public async Task PurgeAsync(Scope actor, MemoryId id, string? reason, CancellationToken cancellationToken = default)
-    {
-        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        if (current.State == LifecycleState.Frozen)
-        {
-            throw new MemoryFrozenException($"Memory {id} is frozen and cannot be purged; unfreeze it first.");
-        }
-
-        bool removed = await store.PurgeAsync(actor.Tenant, id, Audit(actor, "purge", current.CubeId, id, current.Version, Blank(reason)), cancellationToken).ConfigureAwait(false);
-        if (!removed)
-        {
-            throw NotFound(id);
-        }
-
-        Notify(actor.Tenant, current.CubeId);
-        foreach (var listener in listeners)
-        {
-            listener.OnMemoryPurged(actor.Tenant, current.CubeId, id);
-        }
-    }
-
     /// <summary>Every version of a memory, oldest first; superseded versions carry their reason.</summary>
     public async Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
     {

@@ -309,6 +309,38 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_audit_log_lets_a_detail_be_redacted_to_the_marker_and_refuses_every_other_change()
+    {
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("audit me"))).Id;
+        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "audit me again", Reason = "a reason with content" });
+
+        using var raw = db.Raw();
+        foreach (string forged in new[]
+        {
+            "UPDATE audit_log SET detail = 'forged' WHERE action = 'update'",
+            "UPDATE audit_log SET detail = '{\"redacted\":true}', action = 'forged' WHERE action = 'update'",
+            "UPDATE audit_log SET detail = '{\"redacted\":true}', memory_id = NULL WHERE action = 'update'",
+            "DELETE FROM audit_log WHERE action = 'update'",
+        })
+        {
+            using var cmd = raw.CreateCommand();
+            cmd.CommandText = forged;
+            var ex = Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => cmd.ExecuteNonQuery());
+            Assert.Contains("append-only", ex.Message, StringComparison.Ordinal);
+        }
+
+        using (var redact = raw.CreateCommand())
+        {
+            redact.CommandText = "UPDATE audit_log SET detail = '{\"redacted\":true}' WHERE action = 'update'";
+            Assert.Equal(1, redact.ExecuteNonQuery());
+        }
+
+        var trail = await memory.GetAuditAsync(TestDatabase.Alice, id);
+        Assert.Equal(["add", "update"], trail.Select(a => a.Action));
+        Assert.Equal(AuditRecord.RedactedDetail, trail[1].Detail);
+    }
+
+    [Fact]
     public async Task Activation_and_parametric_memories_need_a_payload_reference()
     {
         await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("kv cache of the onboarding doc") { Kind = MemoryKind.Activation }));

@@ -1,11 +1,14 @@
 using System.Text;
+using AgentMem.Common.Traces;
+using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Stores.Tests;
 
 /// <summary>
-/// Forgetting a user on SQLite leaves no byte of their text in the file: not in free pages (secure_delete), not in the
-/// write-ahead log (truncated) and not in the full-text index, whose segments keep a deleted term until they are merged.
+/// Forgetting a user, or purging one memory, on SQLite leaves no byte of the text in the files: not in free pages
+/// (secure_delete, VACUUM), not in the write-ahead log (truncated), not in the full-text index (whose segments keep a
+/// deleted term until they are merged), not in neighbours' snapshots or audit details. The scan is forget --verify's.
 /// </summary>
 public sealed class SqliteForgetTraceTests : IAsyncDisposable
 {
@@ -37,17 +40,39 @@ public sealed class SqliteForgetTraceTests : IAsyncDisposable
         await memory.ForgetUserAsync(Owner, "ursula");
 
         Assert.False(FullTextHolds());
-        Assert.DoesNotContain(Directory.EnumerateFiles(db.Folder, "*", SearchOption.AllDirectories), Holds);
+        Assert.Empty(TraceScan.Find([db.Folder], Token));
         Assert.Equal(24, db.Scalar("SELECT count(*) FROM memories"));
     }
 
-    private bool FullTextHolds() => db.Scalar("SELECT count(*) FROM memories_fts_data WHERE instr(block, $t) > 0", ("$t", Encoding.UTF8.GetBytes(Tail))) > 0;
-
-    private static bool Holds(string file)
+    [Fact]
+    public async Task No_file_of_the_database_holds_a_purged_memory_s_token_its_versions_neighbours_or_audit_lines_held()
     {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.GetBuffer().AsSpan(0, (int)copy.Length).IndexOf(Encoding.UTF8.GetBytes(Tail)) >= 0;
+        var memory = db.OpenMemory(new MemoryOSOptions());
+        var ursula = new Scope("acme", "ursula");
+        await memory.CreateCubeAsync(Owner, "shared");
+        var secret = await memory.AddAsync(ursula, "shared", new MemoryDraft($"ursula's passphrase is {Token}"));
+        await memory.UpdateAsync(ursula, secret.Id, new MemoryChange { Text = $"ursula's passphrase is still {Token}", Reason = $"retyped {Token}" });
+        var neighbour = await memory.AddAsync(ursula, "shared", new MemoryDraft("ursula keeps passphrases in a notebook"));
+        await memory.UpdateAsync(ursula, neighbour.Id, new MemoryChange
+        {
+            Links = [new MemoryLink(secret.Id, "related", 0.9, $"shares {Token}")],
+            Reason = $"evolved: linked from {secret.Id} (related; shares {Token})",
+        });
+        await memory.UpdateAsync(ursula, neighbour.Id, new MemoryChange { Importance = 0.8, Reason = "reweighed" });
+        for (int i = 0; i < 24; i++)
+        {
+            await memory.AddAsync(new Scope("acme", "victor"), "shared", new MemoryDraft($"victor note {i} about the garden"));
+        }
+
+        Assert.NotEmpty(TraceScan.Find([db.Folder], Token));
+
+        await memory.PurgeAsync(ursula, secret.Id);
+
+        Assert.False(FullTextHolds());
+        Assert.Empty(TraceScan.Find([db.Folder], Token));
+        Assert.Equal(3, (await memory.GetHistoryAsync(ursula, neighbour.Id)).Count);
+        Assert.Equal(25, db.Scalar("SELECT count(*) FROM memories"));
     }
+
+    private bool FullTextHolds() => db.Scalar("SELECT count(*) FROM memories_fts_data WHERE instr(block, $t) > 0", ("$t", Encoding.UTF8.GetBytes(Tail))) > 0;
 }

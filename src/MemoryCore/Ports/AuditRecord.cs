@@ -1,8 +1,10 @@
 namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>
-/// One line of the append-only audit log: who did what, when. It never holds memory content, so a
-/// purge leaves nothing of the memory behind but the fact that it was purged.
+/// One line of the append-only audit log: who did what, when. Its detail is a reason a caller may have written freely
+/// (an update's reason, a note's evolution naming the keywords it shares with another), so a purge redacts the details of
+/// the purged memories' lines, and of every line naming one, to <see cref="RedactedDetail"/> in its own transaction: the
+/// one change the log allows. The purge then leaves nothing of the memory behind but the fact that it was purged.
 /// </summary>
 /// <param name="At">When the action happened.</param>
 /// <param name="Tenant">The tenant acted in.</param>
@@ -22,4 +24,8 @@ public sealed record AuditRecord(
     string? CubeId,
     string? MemoryId,
     int? Version,
-    string? Detail);
+    string? Detail)
+{
+    /// <summary>The detail a purge leaves on a line that was about, or named, a purged memory; stores refuse any other change to a line.</summary>
+    public const string RedactedDetail = "{\"redacted\":true}";
+}

@@ -53,15 +53,28 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>Current versions matching the filter in id (creation) order, after <paramref name="after"/> if given.</summary>
     Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a memory and all its versions from every table and index. False if it was not there.</summary>
+    /// <summary>
+    /// Removes a memory and all its versions from every table and index, as <see cref="PurgeManyAsync"/> does with one id.
+    /// False if it was not there.
+    /// </summary>
     Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes several memories like <see cref="PurgeAsync"/>, in one transaction, under one audit line (forgetting a user):
-    /// ids not there are skipped. Returns how many were removed. A store that can leave freed content behind (free pages,
-    /// a write-ahead log, full-text segments) scrubs it before returning.
+    /// Removes several memories, in one transaction, under one audit line (forgetting a user, a purge with what was derived
+    /// from it): ids not there are skipped. Returns how many were removed. With them go their versions, tags, embeddings,
+    /// index entries and links in both directions; in the memories left, links to them leave every version snapshot and a
+    /// state reason naming one is redacted; the details of audit lines about or naming one become
+    /// <see cref="AuditRecord.RedactedDetail"/> (before <paramref name="audit"/> is appended). A store that can leave freed
+    /// content behind (free pages, a write-ahead log, full-text segments, dead row versions) scrubs it before returning.
     /// </summary>
     Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ids of the tenant's memories (any state, any cube) with a link of one of <paramref name="linkTypes"/> to one of
+    /// <paramref name="targets"/>: what was made from them (an activation memory <c>encodes</c> its sources, a summary is
+    /// <c>derived-from</c> its evidence). Each id once, in no particular order.
+    /// </summary>
+    Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string> linkTypes, CancellationToken cancellationToken = default);
 
     /// <summary>Full-text (BM25) search.</summary>
     Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default);

@@ -1,20 +1,50 @@
 namespace AgentMem.Stores.InMemory;
 
+/// <summary>Purging memories: one memory, or many at once (forgetting a user, a memory with what was derived from it).</summary>
 public sealed partial class InMemoryMemoryStore
 {
+    /// <inheritdoc/>
+    public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return PurgeAndScrub(tenant, [id], audit, auditWhenNone: false) > 0;
+    }, cancellationToken);
+
     /// <inheritdoc/>
     public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(audit);
+        return PurgeAndScrub(tenant, ids, audit, auditWhenNone: true);
+    }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string> linkTypes, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(linkTypes);
+        var wanted = targets.ToHashSet();
+        var types = linkTypes.ToHashSet(StringComparer.Ordinal);
+        if (Database.Find(tenant) is not { } data)
+        {
+            return (IReadOnlyList<MemoryId>)[];
+        }
+
+        return [.. data.Memories.Values.Where(m => m.Current.Links.Any(l => wanted.Contains(l.Target) && types.Contains(l.Type))).Select(m => m.Current.Id)];
+    }, cancellationToken);
+
+    // As the SQL stores do in one transaction: the memories go with their history, embeddings and change-feed entry; what
+    // the others keep of them is scrubbed (PurgedReferences); the audit line comes last, after the redaction.
+    private int PurgeAndScrub(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone)
+    {
         var data = Database.Find(tenant);
         if (data is null)
         {
             return 0;
         }
 
-        var removed = new HashSet<MemoryId>();
-        foreach (var id in ids)
+        var removed = new List<MemoryId>();
+        foreach (var id in ids.Distinct())
         {
             if (data.Memories.Remove(id, out var stored))
             {
@@ -24,16 +54,39 @@ public sealed partial class InMemoryMemoryStore
             }
         }
 
-        // Links to the removed memories leave the memories that pointed at them, as a single purge does.
-        foreach (var other in data.Memories.Values)
+        if (removed.Count > 0)
         {
-            if (other.Current.Links.Any(l => removed.Contains(l.Target)))
+            foreach (var other in data.Memories.Values)
             {
-                other.Current = ImmutableCopy.OfCurrent(other.Current with { Links = [.. other.Current.Links.Where(l => !removed.Contains(l.Target))] });
+                // The current version loses its links to them as a snapshot does, and a reason naming one is redacted.
+                if (PurgedReferences.Scrub(other.Current, removed) is { } current)
+                {
+                    other.Current = ImmutableCopy.OfCurrent(current);
+                }
+
+                for (int i = 0; i < other.History.Count; i++)
+                {
+                    if (PurgedReferences.Scrub(other.History[i], removed) is { } snapshot)
+                    {
+                        other.History[i] = ImmutableCopy.Of(snapshot);
+                    }
+                }
+            }
+
+            for (int i = 0; i < data.Audit.Count; i++)
+            {
+                if (PurgedReferences.Redact(data.Audit[i], removed) is { } redacted)
+                {
+                    data.Audit[i] = redacted;
+                }
             }
         }
 
-        data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        if (removed.Count > 0 || auditWhenNone)
+        {
+            data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        }
+
         return removed.Count;
-    }, cancellationToken);
+    }
 }

@@ -274,31 +274,6 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
-    {
-        ArgumentNullException.ThrowIfNull(audit);
-        var data = Database.Find(tenant);
-        if (data is null || !data.Memories.Remove(id, out var stored))
-        {
-            return false;
-        }
-
-        // Versions, tags and embeddings go with the row; links to it leave the memories that pointed at it.
-        Database.MemoriesById.Remove(id);
-        foreach (var other in data.Memories.Values)
-        {
-            if (other.Current.Links.Any(l => l.Target == id))
-            {
-                other.Current = ImmutableCopy.OfCurrent(other.Current with { Links = [.. other.Current.Links.Where(l => l.Target != id)] });
-            }
-        }
-
-        AppendChange(data, stored.Current.CubeId, id, purged: true);
-        data.Audit.Add(ImmutableCopy.Of(audit, tenant));
-        return true;
-    }, cancellationToken);
-
-    /// <inheritdoc/>
     public Task<StoreStats> GetStatsAsync(string tenant, string? cubeId, CancellationToken cancellationToken = default) => Run(() =>
     {
         var data = Database.Find(tenant);

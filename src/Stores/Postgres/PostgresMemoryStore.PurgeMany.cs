@@ -1,31 +1,65 @@
 namespace AgentMem.Stores.Postgres;
 
-/// <summary>Purging many memories at once (forgetting a user).</summary>
+/// <summary>Purging memories: one memory, or many at once (forgetting a user, a memory with what was derived from it).</summary>
 public sealed partial class PostgresMemoryStore
 {
+    // The tables whose rows a purge deletes or rewrites; their dead row versions hold the old text until a vacuum.
+    private const string PurgedTables = "memories, memory_versions, memory_tags, memory_links, memory_embeddings, audit_log";
+
+    /// <inheritdoc/>
+    /// <remarks>The same transaction, scrubbing and vacuum as <see cref="PurgeManyAsync"/>; nothing is written when the memory is not there.</remarks>
+    public async Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return await PurgeAndScrubAsync(tenant, [id], audit, auditWhenNone: false, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
     /// <inheritdoc/>
     /// <remarks>
-    /// One transaction; like a single purge, PostgreSQL frees the rows' space (and the old row images holding the text) at
-    /// the next vacuum, which autovacuum runs by itself.
+    /// One transaction: the rows go, the neighbours' snapshots and reasons and the audit details are scrubbed
+    /// (<see cref="PurgedReferences"/>). PostgreSQL keeps the deleted and rewritten rows' old versions in the table files
+    /// until a vacuum, so after the commit the store runs <c>VACUUM</c> on the tables it touched (it cannot run inside a
+    /// transaction). A vacuum removes only what no open transaction can still see, and only a table's owner may vacuum it
+    /// (others get a warning, not an error); what a vacuum cannot reach is listed in docs/data-directory.md.
     /// </remarks>
     public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(audit);
-        return await WriteAsync(tenant, async (conn, tx, ct) =>
+        return await PurgeAndScrubAsync(tenant, ids, audit, auditWhenNone: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken)
+    {
+        int purged = await WriteAsync(tenant, async (conn, tx, ct) =>
         {
-            int removed = 0;
+            var removed = new List<MemoryId>();
             foreach (var id in ids.Distinct())
             {
                 if (await DeleteMemoryRowsAsync(conn, tx, tenant, id, ct).ConfigureAwait(false))
                 {
-                    removed++;
+                    removed.Add(id);
                 }
             }
 
-            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
-            return removed;
+            if (removed.Count > 0)
+            {
+                await ScrubReferencesAsync(conn, tx, tenant, removed, ct).ConfigureAwait(false);
+            }
+
+            if (removed.Count > 0 || auditWhenNone)
+            {
+                await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
+            }
+
+            return removed.Count;
         }, cancellationToken).ConfigureAwait(false);
+        if (purged > 0)
+        {
+            await VacuumPurgedTablesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return purged;
     }
 
     /// <summary>
@@ -44,5 +78,65 @@ public sealed partial class PostgresMemoryStore
         await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
         await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// What the memories left say of the purged ones: snapshots that link to or name them are rewritten, current state
+    /// reasons naming them are redacted, and audit details about or naming them become <see cref="AuditRecord.RedactedDetail"/>
+    /// (the one update the audit log's trigger lets through).
+    /// </summary>
+    private static async Task ScrubReferencesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, IReadOnlyList<MemoryId> purged, CancellationToken ct)
+    {
+        string[] names = [.. purged.Select(id => id.ToString())];
+        var snapshots = new List<(string MemoryId, int Version, string Json)>();
+        using (var find = Command(conn, tx, """
+            SELECT memory_id, version, snapshot_json::text FROM memory_versions
+            WHERE tenant = @t AND EXISTS (SELECT 1 FROM unnest(@ids) AS p(id) WHERE strpos(snapshot_json::text, p.id) > 0);
+            """))
+        {
+            find.Parameters.AddWithValue("t", tenant);
+            find.Parameters.AddWithValue("ids", names);
+            var r = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using var rScope = r.ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                snapshots.Add((r.GetString(0), r.GetInt32(1), r.GetString(2)));
+            }
+        }
+
+        foreach (var (memoryId, version, json) in snapshots)
+        {
+            if (PurgedReferences.Scrub(StoreJson.Deserialize<MemoryItem>(json), purged) is { } scrubbed)
+            {
+                using var rewrite = Command(conn, tx, "UPDATE memory_versions SET snapshot_json = @j WHERE tenant = @t AND memory_id = @m AND version = @v;");
+                rewrite.Parameters.AddWithValue("j", NpgsqlDbType.Jsonb, StoreJson.Serialize(scrubbed));
+                rewrite.Parameters.AddWithValue("t", tenant);
+                rewrite.Parameters.AddWithValue("m", memoryId);
+                rewrite.Parameters.AddWithValue("v", version);
+                await rewrite.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+
+        using var redact = Command(conn, tx, """
+            UPDATE memories SET state_reason = @reason
+                WHERE tenant = @t AND EXISTS (SELECT 1 FROM unnest(@ids) AS p(id) WHERE strpos(state_reason, p.id) > 0);
+            UPDATE audit_log SET detail = @redacted
+                WHERE tenant = @t AND detail IS NOT NULL AND detail <> @redacted
+                  AND (memory_id = ANY(@ids) OR EXISTS (SELECT 1 FROM unnest(@ids) AS p(id) WHERE strpos(detail, p.id) > 0));
+            """);
+        redact.Parameters.AddWithValue("reason", PurgedReferences.RedactedReason);
+        redact.Parameters.AddWithValue("redacted", AuditRecord.RedactedDetail);
+        redact.Parameters.AddWithValue("t", tenant);
+        redact.Parameters.AddWithValue("ids", names);
+        await redact.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the dead row versions a purge left (outside any transaction: VACUUM cannot run in one).</summary>
+    private async Task VacuumPurgedTablesAsync(CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var vacuum = new NpgsqlCommand($"VACUUM {PurgedTables};", connection);
+        await vacuum.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

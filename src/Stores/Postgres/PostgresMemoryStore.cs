@@ -397,26 +397,6 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The rows are deleted at once; PostgreSQL frees their space (and the old row images holding the text) at the next
-    /// vacuum, which autovacuum runs by itself. Audit lines of the memory stay: they never held its content.
-    /// </remarks>
-    public async Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(audit);
-        return await WriteAsync(tenant, async (conn, tx, ct) =>
-        {
-            if (!await DeleteMemoryRowsAsync(conn, tx, tenant, id, ct).ConfigureAwait(false))
-            {
-                return false;
-            }
-
-            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>
     /// PostgreSQL full-text search with the English configuration (stemming, stop words dropped): each term is matched as a
     /// phrase, terms are OR-ed, and the score is <c>ts_rank_cd</c> with the field weights of SQLite's bm25() call and
     /// length normalisation, higher is better. Scores are not comparable with SQLite's BM25 values.

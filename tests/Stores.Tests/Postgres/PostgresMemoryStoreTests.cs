@@ -215,7 +215,14 @@ public sealed class PostgresMemoryStoreTests
         await using var store = await PostgresTestServer.OpenAsync();
         string tenant = PostgresTestServer.NewTenant();
         await store.CreateCubeAsync(Cube(tenant), Audit(tenant, "cube.create"));
-        foreach (string sql in new[] { "UPDATE audit_log SET detail = 'forged';", "DELETE FROM audit_log;", "TRUNCATE audit_log;" })
+        foreach (string sql in new[]
+        {
+            "UPDATE audit_log SET detail = 'forged';",
+            "UPDATE audit_log SET detail = '{\"redacted\":true}', action = 'forged';",
+            "UPDATE audit_log SET detail = '{\"redacted\":true}', memory_id = 'x';",
+            "DELETE FROM audit_log;",
+            "TRUNCATE audit_log;",
+        })
         {
             var ex = await Assert.ThrowsAsync<PostgresException>(() => store.InTenantTransactionAsync(tenant, async (conn, tx, ct) =>
             {
@@ -226,6 +233,14 @@ public sealed class PostgresMemoryStoreTests
         }
 
         Assert.Equal("cube.create", Assert.Single(await store.ReadAuditAsync(tenant)).Action);
+
+        // The one change let through: a purge redacting a detail to the fixed marker.
+        Assert.Equal(1, await store.InTenantTransactionAsync(tenant, async (conn, tx, ct) =>
+        {
+            await using var cmd = new NpgsqlCommand("UPDATE audit_log SET detail = '{\"redacted\":true}';", conn, tx);
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, CancellationToken.None));
+        Assert.Equal(AuditRecord.RedactedDetail, Assert.Single(await store.ReadAuditAsync(tenant)).Detail);
     }
 
     [SkippableFact]

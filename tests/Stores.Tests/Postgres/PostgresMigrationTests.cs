@@ -39,7 +39,8 @@ public sealed class PostgresMigrationTests
         try
         {
             Assert.Equal(1, stores.Count(s => s.SchemaVersionAtOpen == 0));
-            Assert.All(stores, s => Assert.True(s.SchemaVersionAtOpen is 0 || s.SchemaVersionAtOpen == PostgresMemoryStore.LatestSchemaVersion));
+            // A node that came in between two steps another node applied saw the version in between; exactly one found it new.
+            Assert.All(stores, s => Assert.InRange(s.SchemaVersionAtOpen, 0, PostgresMemoryStore.LatestSchemaVersion));
             string tenant = PostgresTestServer.NewTenant();
             await stores[0].CreateCubeAsync(Cube(tenant), Audit(tenant, "cube.create"));
             Assert.Single(await stores[^1].ListCubesAsync(tenant));

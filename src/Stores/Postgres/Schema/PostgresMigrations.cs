@@ -211,6 +211,28 @@ internal static class PostgresMigrations
                 END LOOP;
             END $$;
             """),
+
+        // An audit detail is a reason a caller wrote freely (an update's reason, a note's evolution naming the keywords it
+        // shares with another note), so a purge must be able to redact the details of the lines about the purged memory
+        // and of lines naming it. The log stays append-only for everything else: the one update let through sets the
+        // detail to the fixed marker (AuditRecord.RedactedDetail) and changes nothing else; deletes and truncation are
+        // still refused.
+        new(2, "audit details can be redacted by a purge, nothing else changes", """
+            CREATE FUNCTION agentmem_audit_redact_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.detail IS NOT DISTINCT FROM '{"redacted":true}'
+                   AND (NEW.seq, NEW.tenant, NEW.at, NEW.user_id, NEW.agent_id, NEW.action, NEW.cube_id, NEW.memory_id, NEW.version)
+                       IS NOT DISTINCT FROM (OLD.seq, OLD.tenant, OLD.at, OLD.user_id, OLD.agent_id, OLD.action, OLD.cube_id, OLD.memory_id, OLD.version) THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'audit_log is append-only: only a purge may redact a detail' USING ERRCODE = 'insufficient_privilege';
+            END $$;
+            DROP TRIGGER audit_log_no_update ON audit_log;
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION agentmem_audit_redact_only();
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                FOR EACH ROW EXECUTE FUNCTION agentmem_audit_append_only();
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

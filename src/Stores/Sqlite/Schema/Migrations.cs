@@ -180,6 +180,20 @@ internal static class Migrations
             -- A purged memory's terms must leave the full-text index's pages at once, not at the next segment merge.
             INSERT INTO memories_fts(memories_fts, rank) VALUES ('secure-delete', 1);
             """),
+
+        // An audit detail is a reason a caller wrote freely (an update's reason, a note's evolution naming the keywords it
+        // shares with another note), so a purge must be able to redact the details of the lines about the purged memory
+        // and of lines naming it. The log stays append-only for everything else: the one update let through sets the
+        // detail to the fixed marker (AuditRecord.RedactedDetail) and changes nothing else; deletes are still refused.
+        new(6, "audit details can be redacted by a purge, nothing else changes", """
+            DROP TRIGGER audit_log_no_update;
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                WHEN NOT (new.detail IS '{"redacted":true}'
+                    AND new.seq IS old.seq AND new.tenant IS old.tenant AND new.at IS old.at
+                    AND new.user_id IS old.user_id AND new.agent_id IS old.agent_id AND new.action IS old.action
+                    AND new.cube_id IS old.cube_id AND new.memory_id IS old.memory_id AND new.version IS old.version)
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only a purge may redact a detail'); END;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

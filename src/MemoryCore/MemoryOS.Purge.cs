@@ -1,0 +1,109 @@
+using AgentMem.MemoryCore.Facts;
+
+namespace AgentMem.MemoryCore;
+
+/// <summary>Hard deletes: a memory with what was derived from it, shared by a purge and by forgetting a user.</summary>
+public sealed partial class MemoryOS
+{
+    // Link types by which a memory is made from others' content: an activation memory "encodes" its sources (previews their
+    // text, and its cartridge holds their token ids), a summary or thought is "derived-from" its evidence. Such a memory
+    // carries the purged text on, so it goes too.
+    private static readonly string[] DerivationLinks = ["encodes", FactLinks.DerivedFrom];
+
+    /// <summary>Hard delete: removes the memory and all its versions from every table and index, with what was derived from it.</summary>
+    public Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
+        PurgeAsync(actor, id, null, cancellationToken);
+
+    /// <summary>
+    /// Hard delete with a reason for the audit line (e.g. the cube's TTL); the reason must hold no memory content, since
+    /// the audit line outlives the memory.
+    /// </summary>
+    /// <remarks>
+    /// Every memory derived from this one, transitively (an activation memory that <c>encodes</c> it, a summary
+    /// <c>derived-from</c> it, a summary of that summary), is purged with it in the same transaction, whatever its cube or
+    /// state, and the local cartridge files of the activation memories among them are deleted: each holds the purged text
+    /// (a preview, token ids that decode back to it, a summary's words). Rebuilding them without the source would need the
+    /// model that built them; deleting them is complete, and the scheduler builds a new one from the sources still there.
+    /// The audit line (<c>purge</c>, naming the memory) counts them, without their ids or text. The store also strips
+    /// the memory from the neighbours' version snapshots and redacts audit details that held or named it
+    /// (<see cref="IMemoryStore.PurgeManyAsync"/>).
+    /// </remarks>
+    public async Task PurgeAsync(Scope actor, MemoryId id, string? reason, CancellationToken cancellationToken = default)
+    {
+        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        if (current.State == LifecycleState.Frozen)
+        {
+            throw new MemoryFrozenException($"Memory {id} is frozen and cannot be purged; unfreeze it first.");
+        }
+
+        var doomed = await WithDerivationsAsync(actor.Tenant, [id], cancellationToken).ConfigureAwait(false);
+        doomed.Remove(id);
+        var derived = doomed.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. doomed], cancellationToken).ConfigureAwait(false);
+        string? detail = Blank(reason);
+        if (derived.Count > 0)
+        {
+            string count = $"{derived.Count} derived memor{(derived.Count == 1 ? "y" : "ies")} purged with it";
+            detail = detail is null ? count : $"{detail}; {count}";
+        }
+
+        var (removed, _) = await PurgeWithCleanUpAsync(actor, [current, .. derived], Audit(actor, "purge", current.CubeId, id, current.Version, detail), cancellationToken).ConfigureAwait(false);
+        if (removed == 0)
+        {
+            throw NotFound(id);
+        }
+    }
+
+    /// <summary><paramref name="seeds"/> and the ids of every memory of the tenant derived from them, transitively (a summary of summaries).</summary>
+    private async Task<HashSet<MemoryId>> WithDerivationsAsync(string tenant, IReadOnlyCollection<MemoryId> seeds, CancellationToken cancellationToken)
+    {
+        var doomed = new HashSet<MemoryId>(seeds);
+        var frontier = doomed.ToList();
+        while (frontier.Count > 0)
+        {
+            var sources = await store.FindLinkSourcesAsync(tenant, frontier, DerivationLinks, cancellationToken).ConfigureAwait(false);
+            frontier = [.. sources.Where(doomed.Add)];
+        }
+
+        return doomed;
+    }
+
+    /// <summary>
+    /// Purges <paramref name="removed"/> in one store transaction under <paramref name="audit"/>, deletes the cartridge and adapter
+    /// files of the activation and parametric memories among them and tells the listeners of every cube touched. Returns how many memories the
+    /// store removed and how many files were deleted.
+    /// </summary>
+    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken)
+    {
+        int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, cancellationToken).ConfigureAwait(false);
+        int files = 0;
+        foreach (var item in removed.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
+        {
+            files += DeleteLocalPayload(item.Payload) ? 1 : 0;
+        }
+
+        foreach (var cube in removed.GroupBy(i => i.CubeId, StringComparer.Ordinal))
+        {
+            Notify(actor.Tenant, cube.Key);
+            foreach (var listener in listeners)
+            {
+                // One call per cube is enough: a listener drops the cube's persisted index, not one memory's entry.
+                listener.OnMemoryPurged(actor.Tenant, cube.Key, cube.First().Id);
+            }
+        }
+
+        return (memories, files);
+    }
+
+    // Only a local file (file: URI) is deleted, and only for an activation or parametric memory: its KV cartridge or LoRA
+    // adapter was computed from the purged text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.
+    private static bool DeleteLocalPayload(PayloadRef? payload)
+    {
+        if (payload is null || !Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) || !uri.IsFile || !File.Exists(uri.LocalPath))
+        {
+            return false;
+        }
+
+        File.Delete(uri.LocalPath);
+        return true;
+    }
+}

@@ -1,0 +1,77 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests;
+
+/// <summary>
+/// <see cref="MemoryOS.PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> reaches what was made from the memory, as
+/// forgetting a user does: activation memories that encode it (with their cartridge files) and summaries derived from it,
+/// transitively; memories merely related to it stay, without the link.
+/// </summary>
+public sealed class PurgeDerivedTests : IAsyncDisposable
+{
+    private static readonly Scope Alice = new("acme", "alice");
+    private readonly TestDatabase db = new();
+
+    public ValueTask DisposeAsync() => db.DisposeAsync();
+
+    [Fact]
+    public async Task Purging_a_source_purges_its_activation_memories_with_their_cartridges_and_its_summaries_and_counts_them_in_the_audit()
+    {
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(Alice, "notes");
+        await memory.CreateCubeAsync(Alice, "cache");
+        var source = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's locker code is wombat7731"));
+        var kept = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice likes tea"));
+        string cartridge = Path.Combine(db.Folder, "cartridges", "cache-0001.amkv");
+        Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
+        await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
+        var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge of 2 memories: alice's locker code is wombat7731 ...")
+        {
+            Kind = MemoryKind.Activation,
+            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, new string('0', 64)),
+            Links = [new MemoryLink(source.Id, "encodes"), new MemoryLink(kept.Id, "encodes")],
+        });
+        var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: the locker code is wombat7731") { Links = [new MemoryLink(source.Id, FactLinks.DerivedFrom)] });
+        var digest = await memory.AddAsync(Alice, "notes", new MemoryDraft("digest of summaries") { Links = [new MemoryLink(summary.Id, FactLinks.DerivedFrom)] });
+        await memory.SetStateAsync(Alice, digest.Id, LifecycleState.Frozen);
+        var related = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice has a locker") { Links = [new MemoryLink(source.Id, "related")] });
+
+        await memory.PurgeAsync(Alice, source.Id, "user asked");
+
+        foreach (var gone in new[] { source.Id, activation.Id, summary.Id, digest.Id })
+        {
+            await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, gone));
+        }
+
+        Assert.False(File.Exists(cartridge));
+        Assert.Equal("alice likes tea", (await memory.GetAsync(Alice, kept.Id)).Text);
+        Assert.Empty((await memory.GetAsync(Alice, related.Id)).Links);
+        Assert.Empty(await memory.SearchAsync(Alice, "notes", "wombat7731"));
+        Assert.Empty(await memory.SearchAsync(Alice, "cache", "wombat7731"));
+        var trail = await memory.GetAuditAsync(Alice);
+        var line = Assert.Single(trail, a => a.Action == "purge");
+        Assert.Equal((source.Id.ToString(), "user asked; 3 derived memories purged with it"), (line.MemoryId, line.Detail));
+        Assert.DoesNotContain(trail, a => (a.Detail ?? string.Empty).Contains("wombat", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_purge_with_nothing_derived_writes_the_reason_alone_and_a_frozen_memory_is_still_refused()
+    {
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(Alice, "notes");
+        var plain = await memory.AddAsync(Alice, "notes", new MemoryDraft("a plain note"));
+        var frozen = await memory.AddAsync(Alice, "notes", new MemoryDraft("a frozen note"));
+        await memory.SetStateAsync(Alice, frozen.Id, LifecycleState.Frozen);
+
+        await memory.PurgeAsync(Alice, plain.Id);
+        await Assert.ThrowsAsync<MemoryFrozenException>(() => memory.PurgeAsync(Alice, frozen.Id));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.PurgeAsync(Alice, plain.Id));
+
+        var line = Assert.Single(await memory.GetAuditAsync(Alice), a => a.Action == "purge");
+        Assert.Equal((plain.Id.ToString(), (string?)null), (line.MemoryId, line.Detail));
+    }
+}
