@@ -18,9 +18,10 @@ public sealed partial class PostgresMemoryStore
     /// <remarks>
     /// One transaction: the rows go, the neighbours' snapshots and reasons and the audit details are scrubbed
     /// (<see cref="PurgedReferences"/>). PostgreSQL keeps the deleted and rewritten rows' old versions in the table files
-    /// until a vacuum, so after the commit the store runs <c>VACUUM</c> on the tables it touched (it cannot run inside a
-    /// transaction). A vacuum removes only what no open transaction can still see, and only a table's owner may vacuum it
-    /// (others get a warning, not an error); what a vacuum cannot reach is listed in docs/data-directory.md.
+    /// until a vacuum, so after the commit the store runs <see cref="PostgresStoreOptions.PurgeVacuum"/> on the tables it
+    /// touched (it cannot run inside a transaction). A vacuum removes only what no open transaction can still see, and only
+    /// a table's owner may vacuum it (others get a warning, not an error). The write-ahead log is out of its reach:
+    /// PostgreSQL recycles segments without zeroing them, so the text can stay in <c>pg_wal</c> until a segment is reused.
     /// </remarks>
     public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default)
     {
@@ -131,12 +132,39 @@ public sealed partial class PostgresMemoryStore
         await redact.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Whether the vacuum after the last purge ran (false when it gave up: another session held a lock on a table past
+    /// <see cref="VacuumLockTimeout"/>, or the server refused). The purge itself is committed either way; the old row
+    /// versions then stay until the next purge's vacuum, autovacuum or an operator's.
+    /// </summary>
+    public bool LastVacuumComplete { get; private set; } = true;
+
+    // A VACUUM (FULL) waiting for its exclusive lock would queue every later reader of the table behind it: it waits this
+    // long at most, then gives up (LastVacuumComplete).
+    private static readonly TimeSpan VacuumLockTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Removes the dead row versions a purge left (outside any transaction: VACUUM cannot run in one).</summary>
     private async Task VacuumPurgedTablesAsync(CancellationToken cancellationToken)
     {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var vacuum = new NpgsqlCommand($"VACUUM {PurgedTables};", connection);
-        await vacuum.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        string vacuum = options.PurgeVacuum == PostgresPurgeVacuum.Full ? "VACUUM (FULL)" : "VACUUM";
+        try
+        {
+            var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using (var limit = new NpgsqlCommand($"SET lock_timeout = {(int)VacuumLockTimeout.TotalMilliseconds};", connection))
+            {
+                await limit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // No command timeout: rewriting a large table takes as long as it takes; the lock wait is what is bounded.
+            using var run = new NpgsqlCommand($"{vacuum} {PurgedTables};", connection) { CommandTimeout = 0 };
+            await run.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            LastVacuumComplete = true;
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } || !cancellationToken.IsCancellationRequested)
+        {
+            // lock_not_available, a lost connection, a refused vacuum: the purge is committed; say the scrub is unfinished.
+            LastVacuumComplete = false;
+        }
     }
 }

@@ -33,6 +33,13 @@ public sealed class PostgresStoreOptions
     /// <summary>The <c>application_name</c> the server shows for the store's connections (default <c>agentmem</c>).</summary>
     public string ApplicationName { get; set; } = "agentmem";
 
+    /// <summary>
+    /// The vacuum run after every purge (one memory, one with what was derived from it, or a forgotten user) on the tables
+    /// it touched (default <see cref="PostgresPurgeVacuum.Full"/>: no byte of the purged text stays in them). See
+    /// <see cref="PostgresPurgeVacuum"/> for the cost.
+    /// </summary>
+    public PostgresPurgeVacuum PurgeVacuum { get; set; } = PostgresPurgeVacuum.Full;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work, saying which and why.</summary>
     public void Validate()
     {
@@ -57,6 +64,11 @@ public sealed class PostgresStoreOptions
 
         RequireBetween(RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(RetryBaseDelay));
         RequireBetween(RetryMaxDelay, RetryBaseDelay, TimeSpan.FromMinutes(5), nameof(RetryMaxDelay));
+        if (!Enum.IsDefined(PurgeVacuum))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PurgeVacuum), PurgeVacuum, "PurgeVacuum must be Full or Plain.");
+        }
+
         if (string.IsNullOrWhiteSpace(ApplicationName) || ApplicationName.Length > 63)
         {
             throw new ArgumentException("ApplicationName must be 1 to 63 characters (the server truncates longer names).", nameof(ApplicationName));
