@@ -132,7 +132,7 @@ internal static class MemoryCommands
     public static Command Delete(GlobalOptions g, TextWriter stdout, TextWriter stderr)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        var purge = new Option<bool>("--purge") { Description = "Remove it and all its versions for good, instead of a soft delete." };
+        var purge = new Option<bool>("--purge") { Description = "Remove it and all its versions for good, with what was derived from it (activation memories, summaries), instead of a soft delete." };
         var reason = new Option<string?>("--reason") { Description = "Why (soft delete only)." };
         var command = new Command("delete", "Soft-delete a memory (tombstone), or purge it with --purge.") { id, purge, reason };
         Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
