@@ -12,6 +12,7 @@ public sealed class VerbTests : IDisposable
     [InlineData("folder")]
     [InlineData("url")]
     [InlineData("postgres-down")]
+    [InlineData("postgres-unknown-host")]
     [InlineData("device")]
     [InlineData("empty-tenant")]
     [InlineData("long-tenant")]
@@ -24,6 +25,7 @@ public sealed class VerbTests : IDisposable
             "folder" => ["--db", folder, "stats"],
             "url" => ["--db", "mysql://db.example/agentmem", "stats"],
             "postgres-down" => ["--db", "postgresql://agentmem@127.0.0.1:1/agentmem", "stats"], // nothing listens on port 1
+            "postgres-unknown-host" => ["--db", "postgresql://host.invalid/db", "stats"], // .invalid never resolves (RFC 6761)
             "device" => ["--db", "/dev/null", "stats"],
             "empty-tenant" => ["--db", cli.DbPath, "--tenant", "", "stats"],
             _ => ["--db", cli.DbPath, "--tenant", new string('t', 5000), "stats"],
@@ -43,6 +45,8 @@ public sealed class VerbTests : IDisposable
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.False(Directory.Exists("mysql:")); // a URL is refused before anything is created, not taken for a relative path
+        Assert.False(Directory.Exists("postgresql:")); // a postgresql:// URI is a server to connect to, never a local path
+        Assert.Equal([folder], Directory.EnumerateFileSystemEntries(cli.Folder)); // nothing created, not even the database file
     }
 
     [Fact]
