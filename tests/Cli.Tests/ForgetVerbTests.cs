@@ -55,6 +55,25 @@ public sealed class ForgetVerbTests : IDisposable
         Assert.Empty(RawScan(cli.Folder));
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task Purging_one_memory_then_verify_finds_no_trace_of_its_token_nor_of_what_was_derived_from_it()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);
+        string first = (await cli.RunAsync("add", $"Ursula's locker code is {Token}", "--cube", "notes", "--user", "ursula")).Out.Trim();
+        Assert.Equal(0, (await cli.RunAsync("update", first, $"Ursula changed her locker code, it was {Token}", "--user", "ursula", "--reason", $"retyped {Token}")).Code);
+        Assert.Equal(0, (await cli.RunAsync("add", "Victor waters the ferns on Fridays", "--cube", "notes", "--user", "victor")).Code);
+        Assert.Equal(0, (await cli.RunAsync("search", Token, "--cube", "notes", "--user", "ursula")).Code);
+        string cartridge = await AddDerivedAsync(MemoryId.Parse(first));
+        Assert.Equal(3, (await cli.RunAsync("forget", "--verify", Token)).Code);
+
+        Assert.Equal(0, (await cli.RunAsync("delete", first, "--purge", "--user", "ursula")).Code);
+
+        Assert.False(File.Exists(cartridge));
+        Assert.Equal(0, (await cli.RunAsync("forget", "--verify", Token)).Code);
+        var kept = await cli.JsonAsync("search", "ferns", "--cube", "notes", "--user", "victor");
+        Assert.Contains("Victor waters the ferns", kept.ToString(), StringComparison.Ordinal);
+    }
+
     // A session summary and an activation memory (with its cartridge file, which holds the text) made from the first memory.
     private async Task<string> AddDerivedAsync(MemoryId source)
     {
