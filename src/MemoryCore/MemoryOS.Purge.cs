@@ -53,6 +53,54 @@ public sealed partial class MemoryOS
         }
     }
 
+    /// <summary>
+    /// Hard-deletes several memories, each with what was derived from it, in one store transaction under one audit line
+    /// (<c>purge</c>, with the count and <paramref name="reason"/>, which must hold no memory content): what a TTL sweep
+    /// needs, since the clean-up after a purge (SQLite's VACUUM, PostgreSQL's VACUUM FULL) then runs once, not per memory.
+    /// Memories that are frozen, or gone since they were listed, are skipped and returned.
+    /// </summary>
+    /// <returns>The ids purged and the ids skipped.</returns>
+    public async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var purged = new List<MemoryId>();
+        var skipped = new List<MemoryId>();
+        var items = new List<MemoryItem>();
+        foreach (var id in ids.Distinct())
+        {
+            try
+            {
+                var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+                if (current.State == LifecycleState.Frozen)
+                {
+                    skipped.Add(id);
+                    continue;
+                }
+
+                items.Add(current);
+                purged.Add(id);
+            }
+            catch (MemoryNotFoundException)
+            {
+                skipped.Add(id);
+            }
+        }
+
+        if (items.Count == 0)
+        {
+            return (purged, skipped);
+        }
+
+        var doomed = await WithDerivationsAsync(actor.Tenant, purged, cancellationToken).ConfigureAwait(false);
+        doomed.ExceptWith(purged);
+        var derived = doomed.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. doomed], cancellationToken).ConfigureAwait(false);
+        string detail = string.Create(CultureInfo.InvariantCulture, $"{items.Count} memor{(items.Count == 1 ? "y" : "ies")}, {derived.Count} derived");
+        detail = Blank(reason) is { } why ? $"{why}; {detail}" : detail;
+        string? cube = items.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).Count() == 1 ? items[0].CubeId : null;
+        await PurgeWithCleanUpAsync(actor, [.. items, .. derived], Audit(actor, "purge", cube, null, null, detail), cancellationToken).ConfigureAwait(false);
+        return (purged, skipped);
+    }
+
     /// <summary><paramref name="seeds"/> and the ids of every memory of the tenant derived from them, transitively (a summary of summaries).</summary>
     private async Task<HashSet<MemoryId>> WithDerivationsAsync(string tenant, IReadOnlyCollection<MemoryId> seeds, CancellationToken cancellationToken)
     {

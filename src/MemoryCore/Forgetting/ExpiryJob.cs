@@ -62,24 +62,23 @@ public sealed class ExpiryJob : IMaintenanceJob
         }
 
         string reason = string.Create(CultureInfo.InvariantCulture, $"expired: cube TTL {days} d");
-        foreach (var item in expired)
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<MemoryId> purged = expired.Select(i => i.Id).ToList();
+        if (!context.DryRun && purged.Count > 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!context.DryRun)
+            // One purge for the whole sweep: its clean-up (VACUUM) runs once, not once per expired memory.
+            var (done, skipped) = await context.Memory.PurgeManyAsync(context.Actor, purged, reason, cancellationToken).ConfigureAwait(false);
+            purged = done;
+            for (int i = 0; i < skipped.Count; i++)
             {
-                try
-                {
-                    await context.Memory.PurgeAsync(context.Actor, item.Id, reason, cancellationToken).ConfigureAwait(false);
-                }
-                catch (AgentMemException ex) when (ex is MemoryFrozenException or MemoryNotFoundException)
-                {
-                    counters.Add("conflicts"); // frozen or purged since it was listed
-                    continue;
-                }
+                counters.Add("conflicts"); // frozen or purged since it was listed
             }
+        }
 
+        foreach (var id in purged)
+        {
             counters.Add("purged");
-            actions.Add(new MaintenanceAction("purge", item.Id, null, reason));
+            actions.Add(new MaintenanceAction("purge", id, null, reason));
         }
 
         progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
