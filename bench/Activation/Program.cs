@@ -1,6 +1,7 @@
 // Activation-memory quality harness on stories260K: what cache compression (SnapKV / H2O at 25/50/75% budgets) and composing
 // independently made cartridges cost, against a full prefill of the same tokens, and a check that chained cartridges cost nothing.
 // Usage: dotnet run -c Release --project bench/Activation [-- --steps 64 --model M --tokenizer T]
+//        ... -- --self-study [--train-steps 300 --lr 0.02 --init first|spaced ...]: trained cartridges vs compression (SelfStudyBench.cs)
 using System.Globalization;
 using AgentMem.ModelHost;
 using AgentMem.ModelHost.Compression;
@@ -24,6 +25,11 @@ string[] stories =
     "Anna found a shiny stone in the garden. She showed it to her brother Max. Max said it was a magic stone. They made a wish together and ran to the window. They saw a rainbow in the sky. Anna and Max laughed and put the stone in a special box.",
     "The sun was hot and the bird was thirsty. It flew over the trees to look for water. It found a little pond, but a big frog sat next to it. The bird was scared, but the frog was friendly. The frog said, you can drink here. The bird drank the water and sang a happy song.",
 ];
+
+if (args.Contains("--self-study"))
+{
+    return SelfStudyBench.Run(model, tokenizer, stories, args);
+}
 
 Console.WriteLine(string.Create(inv, $"stories260K (dim {model.Config.Dim}, {model.Config.Layers} layers, seq_len {model.Config.SeqLen}); {steps} greedy continuation tokens per case; means over cases."));
 Console.WriteLine();

@@ -43,6 +43,7 @@ public sealed class KvCartridge
 
     // Base id of entries that are neither from BOS nor a link (moved by Rebase, or an approximate composition): matches no id.
     private static readonly byte[] DetachedId = [.. Enumerable.Repeat((byte)0xFF, IdBytes)];
+    private static readonly IReadOnlyDictionary<string, string> EmptyRecipe = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     private readonly byte[] fingerprint;
     private readonly byte[] baseId;
@@ -51,6 +52,7 @@ public sealed class KvCartridge
     private readonly float[][] keys;
     private readonly float[][] values;
     private byte[]? id;
+    private SortedDictionary<string, string>? recipe;
 
     private KvCartridge(byte[] fingerprint, int layers, int kvHeads, int headSize, float ropeTheta, int[] tokens, int[] positions, float[][] keys, float[][] values, byte[] baseId, byte[]? id)
     {
@@ -112,6 +114,15 @@ public sealed class KvCartridge
     /// <summary>True when the entries were moved or composed approximately: neither a root nor a chain link.</summary>
     public bool IsDetached => !baseId.AsSpan().ContainsAnyExcept((byte)0xFF);
 
+    /// <summary>
+    /// True when the entries were trained (self-study) rather than computed from their tokens: they stand for a corpus, and
+    /// <see cref="Recipe"/> says how they were made.
+    /// </summary>
+    public bool IsTrained => recipe is not null;
+
+    /// <summary>How a trained cartridge was made (settings, corpus size and hash …), sorted by key; empty when not trained.</summary>
+    public IReadOnlyDictionary<string, string> Recipe => recipe ?? EmptyRecipe;
+
     /// <summary>Size of the cartridge's file in bytes.</summary>
     public long FileBytes => TotalBytes(FormatVersion, Layers, KvDim, Count);
 
@@ -165,6 +176,28 @@ public sealed class KvCartridge
 
         byte[] link = baseCartridge is null ? new byte[IdBytes] : baseCartridge.Id.ToArray();
         return new KvCartridge(model.GetFingerprint(), c.Layers, c.KvHeads, c.HeadSize, c.RopeBase, [.. tokens], pos, k, v, link, null);
+    }
+
+    /// <summary>
+    /// The same entries marked trained, with <paramref name="recipe"/> (how they were made) saved alongside. Keys are non-empty
+    /// and hold neither '=' nor a line break; values hold no line break (the recipe is stored as "key=value" lines).
+    /// </summary>
+    /// <exception cref="ArgumentException">A key or value cannot be stored.</exception>
+    public KvCartridge AsTrained(IReadOnlyDictionary<string, string> recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in recipe)
+        {
+            if (string.IsNullOrEmpty(key) || key.AsSpan().IndexOfAny('=', '\n', '\r') >= 0 || value is null || value.AsSpan().IndexOfAny('\n', '\r') >= 0)
+            {
+                throw new ArgumentException($"recipe entry '{key}' cannot be stored: keys need text without '=' or line breaks, values text without line breaks.", nameof(recipe));
+            }
+
+            sorted[key] = value;
+        }
+
+        return new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, tokens, positions, keys, values, baseId, id) { recipe = sorted };
     }
 
     /// <summary>

@@ -1,0 +1,97 @@
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>Settings of <see cref="SelfStudyTrainer"/>: the prefix size, the synthetic data, and the optimiser.</summary>
+public sealed class SelfStudyOptions
+{
+    /// <summary>Entries of the trained prefix per layer (P): the cartridge's size in tokens. Required.</summary>
+    public int PrefixTokens { get; set; }
+
+    /// <summary>Optimiser steps (default 200).</summary>
+    public int Steps { get; set; } = 200;
+
+    /// <summary>Peak AdamW learning rate (default 0.02, the cartridges paper's).</summary>
+    public float LearningRate { get; set; } = 0.02f;
+
+    /// <summary>Linear warm-up steps of the cosine schedule (default 10).</summary>
+    public int WarmupSteps { get; set; } = 10;
+
+    /// <summary>AdamW decoupled weight decay (default 0: decay would pull real keys and values toward zero).</summary>
+    public float WeightDecay { get; set; }
+
+    /// <summary>Global gradient-norm bound (default 1).</summary>
+    public float MaxGradientNorm { get; set; } = 1f;
+
+    /// <summary>Tokens of each synthetic training sequence, the corpus chunk that seeds it included (default 48).</summary>
+    public int SequenceLength { get; set; } = 48;
+
+    /// <summary>Sequences whose gradients are averaged into one step (default 4).</summary>
+    public int SequencesPerStep { get; set; } = 4;
+
+    /// <summary>
+    /// Distinct synthetic sequences generated before training and cycled through (default 128). Generation is cheap next to
+    /// training, but a fixed pool keeps the teacher's distributions computed once.
+    /// </summary>
+    public int SyntheticSequences { get; set; } = 128;
+
+    /// <summary>Corpus tokens that start each synthetic sequence, from a random offset (default 16; 0 starts from nothing).</summary>
+    public int ChunkSize { get; set; } = 16;
+
+    /// <summary>Sampling temperature of the synthesis (default 1: the model's own distribution).</summary>
+    public float Temperature { get; set; } = 1f;
+
+    /// <summary>Which real entries the prefix starts from (default <see cref="SelfStudyInitialization.FirstTokens"/>).</summary>
+    public SelfStudyInitialization Initialization { get; set; } = SelfStudyInitialization.FirstTokens;
+
+    /// <summary>Seed of the chunk offsets and the samplers: the same seed, corpus and model give the same cartridge.</summary>
+    public ulong Seed { get; set; } = 1;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting that cannot work.</summary>
+    public void Validate()
+    {
+        if (PrefixTokens < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PrefixTokens), PrefixTokens, "the prefix needs at least 2 entries (the first and the last corpus entry).");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
+        if (!float.IsFinite(LearningRate) || LearningRate <= 0f)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be a positive number.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(WarmupSteps, nameof(WarmupSteps));
+        if (WarmupSteps > Steps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"warm-up cannot be longer than the {Steps} steps.");
+        }
+
+        if (!float.IsFinite(WeightDecay) || WeightDecay < 0f)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "weight decay must be zero or positive.");
+        }
+
+        if (!float.IsFinite(MaxGradientNorm) || MaxGradientNorm <= 0f)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxGradientNorm), MaxGradientNorm, "the gradient-norm bound must be positive.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(SequenceLength, 2, nameof(SequenceLength));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SequencesPerStep, nameof(SequencesPerStep));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SyntheticSequences, nameof(SyntheticSequences));
+        ArgumentOutOfRangeException.ThrowIfNegative(ChunkSize, nameof(ChunkSize));
+        if (ChunkSize >= SequenceLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ChunkSize), ChunkSize, $"the corpus chunk must be shorter than the {SequenceLength}-token sequence, so something is sampled.");
+        }
+
+        if (!float.IsFinite(Temperature) || Temperature <= 0f)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "the synthesis temperature must be positive (0 would make every sequence from one chunk identical).");
+        }
+
+        if (!Enum.IsDefined(Initialization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Initialization), Initialization, "unknown initialisation.");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>
+/// Self-study (the cartridges paper, issue 17): trains a P-entry KV prefix to stand in for a whole corpus in context. The model
+/// writes its own training data (a random corpus chunk, then tokens sampled with the whole corpus in context), and the prefix is
+/// fitted by KL(teacher ‖ student) on every next-token distribution of those sequences, where the teacher is the model with the
+/// whole corpus's cache and the student the model with the prefix. Both see the sequences at the same positions, right after the
+/// corpus, which is also where a continuation of the saved cartridge starts (its last entry is the corpus's last), so what is
+/// trained is what is run.
+/// </summary>
+public sealed class SelfStudyTrainer
+{
+    private readonly LlamaModel model;
+
+    /// <summary>A trainer for <paramref name="model"/> (float32 weights) with <paramref name="options"/> (validated here).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option cannot work.</exception>
+    /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
+    public SelfStudyTrainer(LlamaModel model, SelfStudyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (model.Quantization != WeightQuantization.None)
+        {
+            throw new NotSupportedException("self-study needs the float32 weights; load the model without quantisation.");
+        }
+
+        this.model = model;
+        Options = options;
+    }
+
+    /// <summary>The settings.</summary>
+    public SelfStudyOptions Options { get; }
+
+    /// <summary>
+    /// Trains a prefix for <paramref name="corpus"/> (its tokens, BOS first as a prefill would have them). Deterministic for a
+    /// given seed, corpus and model.
+    /// </summary>
+    /// <exception cref="ArgumentException">The corpus is not longer than the prefix, or corpus plus a sequence exceed the context.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled (between sequences of the synthesis or between steps).</exception>
+    public SelfStudyResult Train(IReadOnlyList<int> corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        var o = Options;
+        var c = model.Config;
+        int n = corpus.Count;
+        if (n <= o.PrefixTokens)
+        {
+            throw new ArgumentException($"the corpus has {n} tokens; a {o.PrefixTokens}-entry prefix must be shorter than it.", nameof(corpus));
+        }
+
+        if (n + o.SequenceLength > c.SeqLen)
+        {
+            throw new ArgumentException($"the corpus ({n} tokens) and a {o.SequenceLength}-token sequence do not fit the context of {c.SeqLen}.", nameof(corpus));
+        }
+
+        if (o.ChunkSize > n)
+        {
+            throw new ArgumentException($"chunks of {o.ChunkSize} tokens do not fit the {n}-token corpus.", nameof(corpus));
+        }
+
+        var clock = Stopwatch.StartNew();
+        int[] text = [.. corpus];
+        using var teacher = model.CreateCache();
+        model.Prefill(text, 0, teacher, cancellationToken);
+
+        int[] kept = InitialSlots(n, o.PrefixTokens, o.Initialization);
+        var prefix = InitialPrefix(teacher, kept);
+        var gradients = prefix.CreateGradientBuffer();
+        var (sequences, losses) = Synthesize(text, teacher, cancellationToken);
+
+        var trainer = new LlamaTrainer(model);
+        var optimizer = new AdamW(prefix.Tensors, weightDecay: o.WeightDecay);
+        var schedule = new CosineSchedule(o.LearningRate, o.WarmupSteps, o.Steps);
+        int next = 0;
+        float scale = 1f / o.SequencesPerStep;
+        var curve = TrainingLoop.Run(
+            () =>
+            {
+                float total = 0f;
+                for (int s = 0; s < o.SequencesPerStep; s++, next = (next + 1) % sequences.Length)
+                {
+                    total += trainer.ComputeGradients(sequences[next], n, losses[next], prefix: prefix, prefixGradients: gradients);
+                }
+
+                // The mean over the step's sequences, so the learning rate does not depend on how many there are.
+                foreach (var g in gradients.Tensors)
+                {
+                    TensorPrimitives.Multiply(g, scale, g);
+                }
+
+                return total * scale;
+            },
+            gradients.Tensors,
+            optimizer,
+            schedule,
+            o.MaxGradientNorm,
+            progress,
+            cancellationToken);
+
+        clock.Stop();
+        return new SelfStudyResult(prefix, [.. kept.Select(i => text[i])], curve, clock.Elapsed, Recipe(text, curve));
+    }
+
+    /// <summary>The corpus slots a prefix of <paramref name="p"/> entries starts from; always ends with the last, so continuations start after the corpus.</summary>
+    internal static int[] InitialSlots(int n, int p, SelfStudyInitialization initialization) => initialization switch
+    {
+        SelfStudyInitialization.FirstTokens => [.. Enumerable.Range(0, p - 1), n - 1],
+        _ => [.. Enumerable.Range(0, p).Select(i => (int)Math.Round((double)i * (n - 1) / (p - 1)))],
+    };
+
+    private KvPrefixParameters InitialPrefix(KvCache teacher, int[] kept)
+    {
+        using var copy = model.CreateCache();
+        teacher.CopyTo(copy);
+        copy.Compact(kept);
+        return KvPrefixParameters.FromCache(copy, kept.Length);
+    }
+
+    // Sequence i: a corpus chunk at a seeded offset, then tokens sampled with the whole corpus in context; the teacher's next-token
+    // distribution at every one of its positions, recorded on the way (the sequence sits at positions n, n+1, … after the corpus).
+    private (int[][] Sequences, KlDivergenceLoss[] Losses) Synthesize(int[] text, KvCache teacher, CancellationToken cancellationToken)
+    {
+        var o = Options;
+        var c = model.Config;
+        int n = text.Length;
+        var random = new Random(unchecked((int)o.Seed ^ (int)(o.Seed >> 32)));
+        var sequences = new int[o.SyntheticSequences][];
+        var losses = new KlDivergenceLoss[o.SyntheticSequences];
+        using var cache = model.CreateCache();
+        var logits = new float[o.SequenceLength * c.VocabSize];
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            teacher.CopyTo(cache);
+            var sampler = new Sampler(c.VocabSize, o.Temperature, topP: 1f, seed: unchecked((o.Seed * 1_000_003UL) + (ulong)i));
+            var sequence = new int[o.SequenceLength];
+            int start = random.Next(0, n - o.ChunkSize + 1);
+            text.AsSpan(start, o.ChunkSize).CopyTo(sequence);
+            int token = o.ChunkSize > 0 ? sequence[0] : sampler.Sample(model.Forward(text[^1], n - 1, ForgetLast(cache)));
+            sequence[0] = token;
+            for (int t = 0; t < o.SequenceLength; t++)
+            {
+                var row = model.Forward(sequence[t], n + t, cache);
+                row.CopyTo(logits.AsSpan(t * c.VocabSize, c.VocabSize));
+                if (t + 1 < o.SequenceLength && t + 1 >= o.ChunkSize)
+                {
+                    sequence[t + 1] = sampler.Sample(row);
+                }
+            }
+
+            sequences[i] = sequence;
+            losses[i] = KlDivergenceLoss.FromLogits(logits, c.VocabSize);
+        }
+
+        return (sequences, losses);
+    }
+
+    // Without a chunk the first token is sampled from the corpus's last position: drop that slot and compute it again for its logits.
+    private static KvCache ForgetLast(KvCache cache)
+    {
+        cache.Compact([.. Enumerable.Range(0, cache.Length - 1)]);
+        return cache;
+    }
+
+    private Dictionary<string, string> Recipe(int[] text, float[] curve)
+    {
+        var o = Options;
+        var inv = CultureInfo.InvariantCulture;
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["method"] = "self-study",
+            ["prefix_tokens"] = o.PrefixTokens.ToString(inv),
+            ["steps"] = o.Steps.ToString(inv),
+            ["learning_rate"] = o.LearningRate.ToString("R", inv),
+            ["warmup_steps"] = o.WarmupSteps.ToString(inv),
+            ["weight_decay"] = o.WeightDecay.ToString("R", inv),
+            ["max_gradient_norm"] = o.MaxGradientNorm.ToString("R", inv),
+            ["sequence_length"] = o.SequenceLength.ToString(inv),
+            ["sequences_per_step"] = o.SequencesPerStep.ToString(inv),
+            ["synthetic_sequences"] = o.SyntheticSequences.ToString(inv),
+            ["chunk_size"] = o.ChunkSize.ToString(inv),
+            ["temperature"] = o.Temperature.ToString("R", inv),
+            ["initialization"] = o.Initialization == SelfStudyInitialization.FirstTokens ? "first-tokens" : "evenly-spaced",
+            ["seed"] = o.Seed.ToString(inv),
+            ["corpus_tokens"] = text.Length.ToString(inv),
+            ["corpus_sha256"] = Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text.AsSpan()))),
+            ["final_loss"] = curve[^1].ToString("R", inv),
+        };
+    }
+}
