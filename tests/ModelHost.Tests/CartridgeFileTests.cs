@@ -3,7 +3,7 @@ using AgentMem.Common;
 
 namespace AgentMem.ModelHost.Tests;
 
-/// <summary>Version 2 files: direct loading into a cache, inspection, and reading version 1 files.</summary>
+/// <summary>Current files: direct loading into a cache, inspection, and reading version 1 files.</summary>
 public sealed class CartridgeFileTests : IDisposable
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-tests", Guid.NewGuid().ToString("N"));
@@ -55,7 +55,7 @@ public sealed class CartridgeFileTests : IDisposable
         }
 
         var inspected = KvCartridge.Inspect(path);
-        Assert.Equal(2, inspected.Version);
+        Assert.Equal(KvCartridge.FormatVersion, inspected.Version);
         Assert.Equal(cartridge.Count, inspected.Count);
         Assert.Equal(5, inspected.Layers);
         Assert.Equal(new FileInfo(path).Length, inspected.FileBytes);
@@ -108,11 +108,12 @@ public sealed class CartridgeFileTests : IDisposable
         Assert.Equal(KvCartridge.FormatVersion, KvCartridge.Inspect(again).Version);
     }
 
-    /// <summary>The version-1 layout: the version-2 file without its two 32-byte ids, with the checksum recomputed.</summary>
-    private static byte[] ToVersion1(byte[] v2)
+    /// <summary>The version-1 layout: an untrained version-3 file without its two 32-byte ids, flags and recipe length, with the checksum recomputed.</summary>
+    private static byte[] ToVersion1(byte[] v3)
     {
         const int v1Header = 72;
-        byte[] v1 = [.. v2.AsSpan(0, v1Header), .. v2.AsSpan(v1Header + 64, v2.Length - v1Header - 64 - 4), 0, 0, 0, 0];
+        const int dropped = 64 + 8;
+        byte[] v1 = [.. v3.AsSpan(0, v1Header), .. v3.AsSpan(v1Header + dropped, v3.Length - v1Header - dropped - 4), 0, 0, 0, 0];
         BinaryPrimitives.WriteInt32LittleEndian(v1.AsSpan(8), 1);
         BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(v1.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(v1.AsSpan(0, v1.Length - 4)));
         return v1;

@@ -15,19 +15,19 @@ namespace AgentMem.ModelHost;
 /// computed in), which is an approximation.
 /// </para>
 /// <para>
-/// File layout (little-endian), version 2:
+/// File layout (little-endian), version 3:
 /// <c>"AMKVCART"</c> magic (8 bytes), uint32 version, 32-byte model fingerprint, int32 layers, kv_heads, head_size,
 /// int32 dtype (0 = float32), float32 RoPE theta, int32 RoPE style (0 = adjacent pairs, llama2.c), int32 count,
-/// 32-byte id (SHA-256 of the content), 32-byte base id (zeros for a root),
-/// int32 tokens[count], int32 positions[count] (strictly increasing), float32 keys[layers][count][kv_dim],
+/// 32-byte id (SHA-256 of the content), 32-byte base id (zeros for a root), int32 flags (bit 0 = trained), int32 recipe_bytes,
+/// the recipe (UTF-8 "key=value\n" lines in key order; trained cartridges only), int32 tokens[count], int32 positions[count] (strictly increasing), float32 keys[layers][count][kv_dim],
 /// float32 values[layers][count][kv_dim], then uint32 CRC-32 of every preceding byte.
-/// Version 1 files (no id and base id fields) are still read, as roots.
+/// Version 2 files (no flags, no recipe) and version 1 files (no id and base id either, read as roots) are still read.
 /// </para>
 /// </remarks>
 public sealed class KvCartridge
 {
     /// <summary>The format version this build writes.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     /// <summary>Media type of a cartridge file (for <c>PayloadRef</c>s).</summary>
     public const string MediaType = "application/x-agentmem-cartridge";
@@ -36,6 +36,9 @@ public sealed class KvCartridge
     private const int IdBytes = 32;
     private const int V1HeaderBytes = 8 + 4 + FingerprintBytes + (4 * 4) + 4 + 4 + 4;
     private const int V2HeaderBytes = V1HeaderBytes + (2 * IdBytes);
+    private const int V3HeaderBytes = V2HeaderBytes + 4 + 4;
+    private const int TrainedFlag = 1;
+    private const int MaxRecipeBytes = 1 << 20;
 
     // Large reads: few system calls, and each chunk is checksummed while it is still in the CPU's caches.
     private const int ReadChunkBytes = 4 << 20;
@@ -124,7 +127,7 @@ public sealed class KvCartridge
     public IReadOnlyDictionary<string, string> Recipe => recipe ?? EmptyRecipe;
 
     /// <summary>Size of the cartridge's file in bytes.</summary>
-    public long FileBytes => TotalBytes(FormatVersion, Layers, KvDim, Count);
+    public long FileBytes => TotalBytes(FormatVersion, Layers, KvDim, Count, RecipeBytes().Length);
 
     private int KvDim => KvHeads * HeadSize;
 
@@ -133,7 +136,7 @@ public sealed class KvCartridge
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfNegative(entries);
-        return TotalBytes(FormatVersion, config.Layers, config.KvDim, entries);
+        return TotalBytes(FormatVersion, config.Layers, config.KvDim, entries, 0);
     }
 
     /// <summary>
@@ -279,9 +282,10 @@ public sealed class KvCartridge
             }
         }
 
+        // Trained entries stay trained wherever they sit.
         return offset == 0
-            ? new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])baseId.Clone(), id)
-            : new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])DetachedId.Clone(), null);
+            ? new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])baseId.Clone(), id) { recipe = recipe }
+            : new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])DetachedId.Clone(), null) { recipe = recipe };
     }
 
     /// <summary>
@@ -348,7 +352,23 @@ public sealed class KvCartridge
 
         // An exact chain is as good as a root prefilled from BOS; anything else is detached.
         byte[] link = chain ? new byte[IdBytes] : (byte[])DetachedId.Clone();
-        return new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, tokens, positions, keys, values, link, null);
+        var composed = new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, tokens, positions, keys, values, link, null);
+        if (!parts.Any(p => p.IsTrained))
+        {
+            return composed;
+        }
+
+        // A composition with trained parts is trained: its recipe keeps each trained part's, prefixed by the part's index.
+        var recipe = new Dictionary<string, string>(StringComparer.Ordinal) { ["composed_parts"] = parts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        for (int i = 0; i < parts.Count; i++)
+        {
+            foreach (var (key, value) in parts[i].Recipe)
+            {
+                recipe[string.Create(System.Globalization.CultureInfo.InvariantCulture, $"part{i}.{key}")] = value;
+            }
+        }
+
+        return composed.AsTrained(recipe);
     }
 
     /// <summary>
@@ -394,7 +414,8 @@ public sealed class KvCartridge
     {
         ArgumentNullException.ThrowIfNull(stream);
         var crc = new System.IO.Hashing.Crc32();
-        Span<byte> header = stackalloc byte[V2HeaderBytes];
+        byte[] recipeBytes = RecipeBytes();
+        Span<byte> header = stackalloc byte[V3HeaderBytes];
         Magic.CopyTo(header);
         int o = Magic.Length;
         BinaryPrimitives.WriteInt32LittleEndian(header[o..], FormatVersion);
@@ -414,7 +435,11 @@ public sealed class KvCartridge
         Id.CopyTo(header[o..]);
         o += IdBytes;
         baseId.CopyTo(header[o..]);
+        o += IdBytes;
+        BinaryPrimitives.WriteInt32LittleEndian(header[o..], IsTrained ? TrainedFlag : 0);
+        BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], recipeBytes.Length);
         Emit(stream, crc, header);
+        Emit(stream, crc, recipeBytes);
         Emit(stream, crc, MemoryMarshal.AsBytes(tokens.AsSpan()));
         Emit(stream, crc, MemoryMarshal.AsBytes(positions.AsSpan()));
         foreach (var layer in keys)
@@ -439,7 +464,7 @@ public sealed class KvCartridge
         ArgumentNullException.ThrowIfNull(path);
         using var file = new ChecksummedFile(path);
         var h = ReadHeader(file, path);
-        var (tokens, positions) = ReadTokens(file, h, path);
+        var (recipe, tokens, positions) = ReadTokens(file, h, path);
         int n = h.Count * h.KvDim;
         var k = new float[h.Layers][];
         var v = new float[h.Layers][];
@@ -456,7 +481,7 @@ public sealed class KvCartridge
         }
 
         file.VerifyChecksum();
-        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id);
+        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id) { recipe = recipe };
     }
 
     /// <summary>
@@ -473,7 +498,7 @@ public sealed class KvCartridge
         using var file = new ChecksummedFile(path);
         var h = ReadHeader(file, path);
         EnsureFits(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, h.Count, model, cache, path);
-        var (tokens, positions) = ReadTokens(file, h, path);
+        var (recipe, tokens, positions) = ReadTokens(file, h, path);
         cache.Clear();
         int n = h.Count * h.KvDim;
         for (int l = 0; l < h.Layers; l++)
@@ -488,7 +513,7 @@ public sealed class KvCartridge
 
         file.VerifyChecksum();
         cache.SetPositions(positions);
-        return new KvCartridgeHeader(h.Version, tokens, positions, h.Id, h.BaseId);
+        return new KvCartridgeHeader(h.Version, tokens, positions, h.Id, h.BaseId) { IsTrained = recipe is not null, Recipe = recipe ?? EmptyRecipe };
     }
 
     /// <summary>Reads only the header, tokens and positions of the cartridge at <paramref name="path"/> (no payload, no checksum).</summary>
@@ -498,9 +523,11 @@ public sealed class KvCartridge
         ArgumentNullException.ThrowIfNull(path);
         using var file = new ChecksummedFile(path);
         var h = ReadHeader(file, path);
-        var (tokens, positions) = ReadTokens(file, h, path);
+        var (recipe, tokens, positions) = ReadTokens(file, h, path);
         return new KvCartridgeHeader(h.Version, tokens, positions, h.Id, h.BaseId)
         {
+            IsTrained = recipe is not null,
+            Recipe = recipe ?? EmptyRecipe,
             Layers = h.Layers,
             KvHeads = h.KvHeads,
             HeadSize = h.HeadSize,
@@ -513,7 +540,7 @@ public sealed class KvCartridge
     /// <exception cref="ModelFormatException">Wrong magic or version, truncated, inconsistent or failing its checksum.</exception>
     public static KvCartridge Read(ReadOnlySpan<byte> data, string source = "KV cartridge")
     {
-        var h = ParseHeader(data[..Math.Min(data.Length, V2HeaderBytes)], data.Length, source);
+        var h = ParseHeader(data[..Math.Min(data.Length, V3HeaderBytes)], data.Length, source);
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
         uint actual = System.IO.Hashing.Crc32.HashToUInt32(data[..^4]);
         if (stored != actual)
@@ -522,6 +549,8 @@ public sealed class KvCartridge
         }
 
         int o = h.HeaderBytes;
+        var recipe = h.IsTrained ? ParseRecipe(data.Slice(o, h.RecipeBytes), source) : null;
+        o += h.RecipeBytes;
         int[] tokens = MemoryMarshal.Cast<byte, int>(data.Slice(o, h.Count * 4)).ToArray();
         o += h.Count * 4;
         int[] positions = MemoryMarshal.Cast<byte, int>(data.Slice(o, h.Count * 4)).ToArray();
@@ -542,7 +571,7 @@ public sealed class KvCartridge
             o += layerBytes;
         }
 
-        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id);
+        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id) { recipe = recipe };
     }
 
     private static void EnsureFits(byte[] fingerprint, int layers, int kvHeads, int headSize, float theta, int count, LlamaModel model, KvCache cache, string source)
@@ -562,27 +591,71 @@ public sealed class KvCartridge
 
     private static Header ReadHeader(ChecksummedFile file, string source)
     {
-        Span<byte> head = stackalloc byte[V2HeaderBytes];
+        Span<byte> head = stackalloc byte[V3HeaderBytes];
         int available = (int)Math.Min(file.Length, V1HeaderBytes);
         file.Read(head[..available]);
-        if (available == V1HeaderBytes && BinaryPrimitives.ReadInt32LittleEndian(head[8..]) >= 2 && file.Length >= V2HeaderBytes)
+        if (available == V1HeaderBytes)
         {
-            file.Read(head[V1HeaderBytes..]);
-            available = V2HeaderBytes;
+            // The rest of the header as long as the version says (unknown versions are refused by ParseHeader).
+            int version = BinaryPrimitives.ReadInt32LittleEndian(head[8..]);
+            int wanted = version == 2 ? V2HeaderBytes : version == 3 ? V3HeaderBytes : V1HeaderBytes;
+            int more = (int)Math.Min(wanted, file.Length) - V1HeaderBytes;
+            if (more > 0)
+            {
+                file.Read(head.Slice(V1HeaderBytes, more));
+                available += more;
+            }
         }
 
         return ParseHeader(head[..available], file.Length, source);
     }
 
-    private static (int[] Tokens, int[] Positions) ReadTokens(ChecksummedFile file, Header h, string source)
+    private static (SortedDictionary<string, string>? Recipe, int[] Tokens, int[] Positions) ReadTokens(ChecksummedFile file, Header h, string source)
     {
+        SortedDictionary<string, string>? recipe = null;
+        if (h.RecipeBytes > 0 || h.IsTrained)
+        {
+            var bytes = new byte[h.RecipeBytes];
+            file.Read(bytes);
+            recipe = ParseRecipe(bytes, source);
+        }
+
         var tokens = new int[h.Count];
         var positions = new int[h.Count];
         file.Read(MemoryMarshal.AsBytes(tokens.AsSpan()));
         file.Read(MemoryMarshal.AsBytes(positions.AsSpan()));
         EnsureIncreasing(positions, source);
-        return (tokens, positions);
+        return (recipe, tokens, positions);
     }
+
+    private static SortedDictionary<string, string> ParseRecipe(ReadOnlySpan<byte> bytes, string source)
+    {
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new ModelFormatException($"{source}: the trained KV cartridge's recipe is not valid UTF-8.");
+        }
+
+        var recipe = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || !recipe.TryAdd(line[..eq], line[(eq + 1)..]))
+            {
+                throw new ModelFormatException($"{source}: the trained KV cartridge's recipe has a malformed or repeated entry '{line}'.");
+            }
+        }
+
+        return recipe;
+    }
+
+    // The recipe as UTF-8 "key=value" lines in key order (empty when not trained).
+    private byte[] RecipeBytes() =>
+        recipe is null ? [] : System.Text.Encoding.UTF8.GetBytes(string.Concat(recipe.Select(e => $"{e.Key}={e.Value}\n")));
 
     private static Header ParseHeader(ReadOnlySpan<byte> data, long length, string source)
     {
@@ -597,12 +670,12 @@ public sealed class KvCartridge
         }
 
         int version = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
-        if (version is not (1 or FormatVersion))
+        if (version is not (1 or 2 or FormatVersion))
         {
-            throw new ModelFormatException($"{source}: KV cartridge format version {version}; this build reads versions 1 and {FormatVersion}.");
+            throw new ModelFormatException($"{source}: KV cartridge format version {version}; this build reads versions 1 to {FormatVersion}.");
         }
 
-        int headerBytes = version == 1 ? V1HeaderBytes : V2HeaderBytes;
+        int headerBytes = version switch { 1 => V1HeaderBytes, 2 => V2HeaderBytes, _ => V3HeaderBytes };
         if (data.Length < headerBytes)
         {
             throw new ModelFormatException($"{source}: KV cartridge header is truncated.");
@@ -637,14 +710,30 @@ public sealed class KvCartridge
             baseId = data.Slice(o + IdBytes, IdBytes).ToArray();
         }
 
+        int flags = 0, recipeBytes = 0;
+        if (version >= 3)
+        {
+            flags = BinaryPrimitives.ReadInt32LittleEndian(data[(o + (2 * IdBytes))..]);
+            recipeBytes = BinaryPrimitives.ReadInt32LittleEndian(data[(o + (2 * IdBytes) + 4)..]);
+            if ((flags & ~TrainedFlag) != 0)
+            {
+                throw new ModelFormatException($"{source}: KV cartridge has unknown flags {flags:x8}; a newer build wrote it.");
+            }
+
+            if (recipeBytes < 0 || recipeBytes > MaxRecipeBytes || (recipeBytes > 0 && (flags & TrainedFlag) == 0))
+            {
+                throw new ModelFormatException($"{source}: KV cartridge recipe length {recipeBytes} is implausible or belongs to no trained cartridge.");
+            }
+        }
+
         int kvDim = kvHeads * headSize;
-        long total = TotalBytes(version, layers, kvDim, count);
+        long total = TotalBytes(version, layers, kvDim, count, recipeBytes);
         if (length != total)
         {
             throw new ModelFormatException($"{source}: KV cartridge is {length} bytes but its header needs {total}; truncated or corrupt.");
         }
 
-        return new Header(version, headerBytes, fp, layers, kvHeads, headSize, theta, count, id, baseId);
+        return new Header(version, headerBytes, fp, layers, kvHeads, headSize, theta, count, id, baseId, (flags & TrainedFlag) != 0, recipeBytes);
     }
 
     private static void EnsureIncreasing(int[] positions, string source)
@@ -661,8 +750,8 @@ public sealed class KvCartridge
     private static ModelFormatException ChecksumMismatch(string source, uint stored, uint actual) =>
         new($"{source}: KV cartridge checksum mismatch (stored {stored:x8}, computed {actual:x8}); the file is corrupt.");
 
-    private static long TotalBytes(int version, int layers, int kvDim, int count) =>
-        (version == 1 ? V1HeaderBytes : V2HeaderBytes) + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
+    private static long TotalBytes(int version, int layers, int kvDim, int count, int recipeBytes) =>
+        (version switch { 1 => V1HeaderBytes, 2 => V2HeaderBytes, _ => V3HeaderBytes }) + recipeBytes + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
 
     private static void Emit(Stream stream, System.IO.Hashing.Crc32 crc, ReadOnlySpan<byte> bytes)
     {
@@ -692,7 +781,7 @@ public sealed class KvCartridge
         return sha.GetHashAndReset();
     }
 
-    private sealed record Header(int Version, int HeaderBytes, byte[] Fingerprint, int Layers, int KvHeads, int HeadSize, float Theta, int Count, byte[]? Id, byte[] BaseId)
+    private sealed record Header(int Version, int HeaderBytes, byte[] Fingerprint, int Layers, int KvHeads, int HeadSize, float Theta, int Count, byte[]? Id, byte[] BaseId, bool IsTrained, int RecipeBytes)
     {
         public int KvDim => KvHeads * HeadSize;
     }

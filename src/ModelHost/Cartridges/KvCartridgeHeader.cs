@@ -25,6 +25,12 @@ public sealed record KvCartridgeHeader(int Version, IReadOnlyList<int> Tokens, I
     /// <summary>True when the entries were moved or composed approximately (<see cref="KvCartridge.IsDetached"/>).</summary>
     public bool IsDetached => BaseId.All(c => c == 'f');
 
+    /// <summary>True for a trained (self-study) cartridge, whose entries stand for a corpus (<see cref="KvCartridge.IsTrained"/>).</summary>
+    public bool IsTrained { get; init; }
+
+    /// <summary>How a trained cartridge was made; empty otherwise.</summary>
+    public IReadOnlyDictionary<string, string> Recipe { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Number of transformer layers (set by <see cref="KvCartridge.Inspect"/>).</summary>
     public int Layers { get; init; }
 

@@ -1,0 +1,206 @@
+using System.Buffers.Binary;
+using AgentMem.ModelHost.Training;
+using AgentMem.Common;
+
+namespace AgentMem.ModelHost.Tests.Training;
+
+/// <summary>
+/// Self-study on stories260K with a few steps (the measured run is bench/Activation --self-study): the prefix, the trained
+/// cartridge file (round trip, refusals, older versions), composition.
+/// </summary>
+public sealed class SelfStudyTests : IDisposable
+{
+    // One small training shared by the tests: 8 entries, 4 synthetic sequences seen every step, 8 steps.
+    private static readonly Lazy<(int[] Corpus, SelfStudyResult Result)> Trained = new(() => Train(Stories.Lily, seed: 3));
+
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "agentmem-modelhost-tests", Guid.NewGuid().ToString("N"));
+
+    public SelfStudyTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void Options_refuse_settings_that_cannot_work_naming_them()
+    {
+        Assert.Equal("PrefixTokens", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions().Validate()).ParamName);
+        Assert.Equal("ChunkSize", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, ChunkSize = 48 }.Validate()).ParamName);
+        Assert.Equal("WarmupSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, Steps = 5, WarmupSteps = 6 }.Validate()).ParamName);
+        Assert.Equal("Temperature", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, Temperature = 0f }.Validate()).ParamName);
+        Assert.Equal("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, LearningRate = float.NaN }.Validate()).ParamName);
+        new SelfStudyOptions { PrefixTokens = 4 }.Validate();
+
+        int[] corpus = Stories.Tokenizer.Encode(Stories.Ball);
+        var trainer = new SelfStudyTrainer(Stories.Model, new SelfStudyOptions { PrefixTokens = corpus.Length });
+        Assert.Contains("shorter", Assert.Throws<ArgumentException>(() => trainer.Train(corpus)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Training_lowers_the_KL_and_the_prefix_ends_at_the_corpus_last_position()
+    {
+        var (corpus, result) = Trained.Value;
+        Assert.Equal(8, result.Prefix.Length);
+        Assert.Equal([.. Enumerable.Range(0, 7), corpus.Length - 1], result.Prefix.Positions);
+        Assert.Equal([.. corpus[..7], corpus[^1]], result.Tokens);
+        Assert.Equal(8, result.Losses.Count);
+        Assert.True(result.Losses[^1] < result.Losses[0], $"loss {result.Losses[0]} → {result.Losses[^1]}");
+        Assert.Equal(corpus.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Recipe["corpus_tokens"]);
+        using var cache = result.CreateCache(Stories.Model);
+        Assert.Equal(corpus.Length, cache.NextPosition);
+
+        // Same seed, corpus and model: the same prefix.
+        var again = Train(Stories.Lily, seed: 3).Result;
+        Assert.Equal(result.Prefix.Keys(4), again.Prefix.Keys(4));
+    }
+
+    [Fact]
+    public void Trained_cartridge_round_trips_with_its_flag_and_recipe_and_runs()
+    {
+        var (_, result) = Trained.Value;
+        var cartridge = result.ToCartridge(Stories.Model);
+        Assert.True(cartridge.IsTrained);
+        string path = Path.Combine(folder, "t.amkv");
+        cartridge.Save(path);
+        Assert.Equal(cartridge.FileBytes, new FileInfo(path).Length);
+
+        var loaded = KvCartridge.Load(path);
+        Assert.True(loaded.IsTrained);
+        Assert.Equal(result.Recipe.OrderBy(e => e.Key, StringComparer.Ordinal), loaded.Recipe);
+        Assert.Equal(result.Prefix.Positions, loaded.Positions);
+        using (var a = new MemoryStream())
+        {
+            loaded.WriteTo(a);
+            Assert.Equal(File.ReadAllBytes(path), a.ToArray());
+        }
+
+        var header = KvCartridge.Inspect(path);
+        Assert.True(header.IsTrained);
+        Assert.Equal("self-study", header.Recipe["method"]);
+        using var cache = Stories.Model.CreateCache();
+        Assert.True(KvCartridge.LoadInto(path, Stories.Model, cache).IsTrained);
+        var generated = Stories.Generator.Resume(loaded, " Lily", 8, new Sampler(512, 0f), Stories.Model.CreateCache());
+        Assert.Equal(8, generated.Tokens.Count);
+
+        // A plain cartridge is not trained and has no recipe.
+        var plain = Stories.Generator.CreateCartridge(Stories.Tom, Stories.Model.CreateCache());
+        Assert.False(plain.IsTrained);
+        Assert.Empty(plain.Recipe);
+    }
+
+    [Fact]
+    public void Corrupted_truncated_foreign_and_newer_trained_cartridges_are_refused_clearly()
+    {
+        var cartridge = Trained.Value.Result.ToCartridge(Stories.Model);
+        using var stream = new MemoryStream();
+        cartridge.WriteTo(stream);
+        byte[] good = stream.ToArray();
+        const int recipeStart = 72 + 64 + 8;
+
+        byte[] recipe = (byte[])good.Clone();
+        recipe[recipeStart + 3] ^= 0x01; // inside the recipe text
+        Assert.Contains("checksum", Refused(recipe), StringComparison.Ordinal);
+        byte[] payload = (byte[])good.Clone();
+        payload[good.Length - 40] ^= 0x10;
+        Assert.Contains("checksum", Refused(payload), StringComparison.Ordinal);
+
+        Assert.Contains("truncated", Refused(good[..^5]), StringComparison.Ordinal);
+        Assert.Contains("truncated", Refused(good[..(recipeStart + 10)]), StringComparison.Ordinal);
+
+        Assert.Contains("version 4", Refused(WithInt(good, 8, 4)), StringComparison.Ordinal);
+        Assert.Contains("unknown flags", Refused(WithInt(good, 72 + 64, 3)), StringComparison.Ordinal);
+        Assert.Contains("recipe length", Refused(WithInt(good, 72 + 64 + 4, -1)), StringComparison.Ordinal);
+
+        var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+        var embedding = (float[])checkpoint.Weights.TokenEmbedding.Clone();
+        embedding[0] += 0.5f;
+        var other = new LlamaModel(checkpoint.Config, checkpoint.Weights with { TokenEmbedding = embedding, Classifier = embedding });
+        string path = Path.Combine(folder, "t.amkv");
+        cartridge.Save(path);
+        Assert.Contains("another model", Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(path, other, other.CreateCache())).Message, StringComparison.Ordinal);
+        Assert.Contains("another model", Assert.Throws<ModelFormatException>(() => KvCartridge.Load(path).ImportInto(other, other.CreateCache())).Message, StringComparison.Ordinal);
+
+        string Refused(byte[] bytes)
+        {
+            string message = Assert.Throws<ModelFormatException>(() => KvCartridge.Read(bytes)).Message;
+            string file = Path.Combine(folder, "bad.amkv");
+            File.WriteAllBytes(file, bytes);
+            Assert.Throws<ModelFormatException>(() => KvCartridge.Load(file));
+            if (!message.Contains("checksum", StringComparison.Ordinal))
+            {
+                // Inspect reads the header and tokens only; it does not checksum the payload.
+                Assert.Throws<ModelFormatException>(() => KvCartridge.Inspect(file));
+            }
+
+            return message;
+        }
+    }
+
+    [Fact]
+    public void Version_2_files_still_load_untrained()
+    {
+        var plain = Stories.Generator.CreateCartridge(Stories.Tom, Stories.Model.CreateCache());
+        using var stream = new MemoryStream();
+        plain.WriteTo(stream);
+        byte[] v3 = stream.ToArray();
+        Assert.Equal(KvCartridge.FormatVersion, BinaryPrimitives.ReadInt32LittleEndian(v3.AsSpan(8)));
+
+        // Version 2: no flags and recipe length (8 bytes after the ids), checksum recomputed.
+        const int v2Header = 72 + 64;
+        byte[] v2 = [.. v3.AsSpan(0, v2Header), .. v3.AsSpan(v2Header + 8, v3.Length - v2Header - 8 - 4), 0, 0, 0, 0];
+        BinaryPrimitives.WriteInt32LittleEndian(v2.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(v2.AsSpan(v2.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(v2.AsSpan(0, v2.Length - 4)));
+        var read = KvCartridge.Read(v2);
+        Assert.False(read.IsTrained);
+        Assert.Equal(plain.Tokens, read.Tokens);
+        Assert.Equal(plain.Id.ToArray(), read.Id.ToArray());
+        string path = Path.Combine(folder, "v2.amkv");
+        File.WriteAllBytes(path, v2);
+        Assert.Equal(2, KvCartridge.Inspect(path).Version);
+        Assert.False(KvCartridge.Inspect(path).IsTrained);
+    }
+
+    [Fact]
+    public void Two_trained_cartridges_compose_by_concatenation_and_run()
+    {
+        var (lilyCorpus, lily) = Trained.Value;
+        var (_, tom) = Train(Stories.Tom, seed: 4);
+        var a = lily.ToCartridge(Stories.Model);
+        var b = tom.ToCartridge(Stories.Model);
+        var composed = KvCartridge.Compose(a, b);
+        Assert.Equal(a.Count + b.Count, composed.Count);
+        Assert.True(composed.IsTrained);
+        Assert.Equal("2", composed.Recipe["composed_parts"]);
+        Assert.Equal(a.Recipe["corpus_sha256"], composed.Recipe["part0.corpus_sha256"]);
+        Assert.Equal(b.Recipe["corpus_sha256"], composed.Recipe["part1.corpus_sha256"]);
+        Assert.Equal(lilyCorpus.Length, composed.Positions[a.Count]); // b follows a's last entry
+
+        string path = Path.Combine(folder, "ab.amkv");
+        composed.Save(path);
+        var generated = Stories.Generator.Resume(KvCartridge.Load(path), " Tom", 8, new Sampler(512, 0f), Stories.Model.CreateCache());
+        Assert.Equal(8, generated.Tokens.Count);
+    }
+
+    private static (int[] Corpus, SelfStudyResult Result) Train(string text, ulong seed)
+    {
+        int[] corpus = Stories.Tokenizer.Encode(text);
+        var options = new SelfStudyOptions
+        {
+            PrefixTokens = 8,
+            Steps = 8,
+            WarmupSteps = 1,
+            LearningRate = 0.02f,
+            SequenceLength = 16,
+            ChunkSize = 4,
+            SequencesPerStep = 4,
+            SyntheticSequences = 4,
+            Seed = seed,
+        };
+        return (corpus, new SelfStudyTrainer(Stories.Model, options).Train(corpus));
+    }
+
+    private static byte[] WithInt(byte[] bytes, int offset, int value)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(copy.AsSpan(offset), value);
+        return copy;
+    }
+}
