@@ -41,7 +41,7 @@ internal static class SelfStudyBench
             SequencesPerStep = int.Parse(Arg(args, "--seqs-per-step", "4"), inv),
             SyntheticSequences = int.Parse(Arg(args, "--synthetic", "256"), inv),
             ChunkSize = int.Parse(Arg(args, "--chunk", "16"), inv),
-            Initialization = Arg(args, "--init", "first") == "spaced" ? SelfStudyInitialization.EvenlySpaced : SelfStudyInitialization.FirstTokens,
+            Initialization = Arg(args, "--init", "spaced") == "first" ? SelfStudyInitialization.FirstTokens : SelfStudyInitialization.EvenlySpaced,
             Seed = ulong.Parse(Arg(args, "--seed", "1"), inv),
         });
         var sample = options(2);
@@ -61,8 +61,7 @@ internal static class SelfStudyBench
             Row($"trained (self-study)", p, percent, Measure(model, full, () => result.CreateCache(model), steps), $"{result.Elapsed.TotalSeconds:F1} s (loss {result.Losses[0]:F3} → {result.Losses[^1]:F3})");
 
             // The same entries before training: what the training itself adds.
-            var init = trainer.Options.Initialization;
-            int[] slots = init == SelfStudyInitialization.FirstTokens ? [.. Enumerable.Range(0, p - 1), n - 1] : [.. Enumerable.Range(0, p).Select(i => (int)Math.Round((double)i * (n - 1) / (p - 1)))];
+            int[] slots = [.. result.Prefix.Positions];
             Row($"its initialisation, untrained", p, percent, Measure(model, full, () => Kept(model, full, slots), steps), "");
             foreach (var method in new[] { KvCompressionMethod.SnapKv, KvCompressionMethod.H2O })
             {

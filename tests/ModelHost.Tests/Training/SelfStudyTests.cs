@@ -39,8 +39,11 @@ public sealed class SelfStudyTests : IDisposable
     {
         var (corpus, result) = Trained.Value;
         Assert.Equal(8, result.Prefix.Length);
-        Assert.Equal([.. Enumerable.Range(0, 7), corpus.Length - 1], result.Prefix.Positions);
-        Assert.Equal([.. corpus[..7], corpus[^1]], result.Tokens);
+        // Evenly spaced (the default): the first and the last corpus entries included.
+        Assert.Equal(0, result.Prefix.Positions[0]);
+        Assert.Equal(corpus.Length - 1, result.Prefix.Positions[^1]);
+        Assert.Equal(result.Prefix.Positions.Select(p => corpus[p]), result.Tokens);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 9], SelfStudyTrainer.InitialSlots(10, 8, SelfStudyInitialization.FirstTokens));
         Assert.Equal(8, result.Losses.Count);
         Assert.True(result.Losses[^1] < result.Losses[0], $"loss {result.Losses[0]} → {result.Losses[^1]}");
         Assert.Equal(corpus.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Recipe["corpus_tokens"]);
