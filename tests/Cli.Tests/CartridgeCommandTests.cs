@@ -40,7 +40,7 @@ public sealed class CartridgeCommandTests : IDisposable
         Assert.Equal(prompted.GetProperty("promptTokens").GetInt32(), chained.GetProperty("promptTokens").GetInt32());
 
         var inspect = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", link);
-        Assert.Equal(2, inspect.GetProperty("version").GetInt32());
+        Assert.Equal(3, inspect.GetProperty("version").GetInt32());
         Assert.False(inspect.GetProperty("root").GetBoolean());
         var rootInfo = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", root);
         Assert.Equal(rootInfo.GetProperty("id").GetString(), inspect.GetProperty("baseId").GetString());
@@ -130,5 +130,38 @@ public sealed class CartridgeCommandTests : IDisposable
         (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--memory", id, "--steps", "5"]);
         Assert.Equal(1, code);
         Assert.Contains("Archived", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_writes_a_trained_cartridge_that_inspect_marks_and_run_loads_and_refuses_bad_sizes()
+    {
+        string textFile = Path.Combine(cli.Folder, "corpus.txt");
+        await File.WriteAllTextAsync(textFile, First + " " + Second);
+        string trained = Path.Combine(cli.Folder, "trained.amkv");
+        var result = await cli.JsonAsync(["model", "cartridge", "train", .. ModelArgs, "--text-file", textFile, "--tokens", "8", "--steps", "3", "--seq-len", "12", "--seed", "7", "--out", trained]);
+        Assert.Equal(8, result.GetProperty("entries").GetInt32());
+        Assert.True(result.GetProperty("trained").GetBoolean());
+
+        var inspect = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", trained);
+        Assert.True(inspect.GetProperty("trained").GetBoolean());
+        Assert.Equal("3", inspect.GetProperty("recipe").GetProperty("steps").GetString());
+        Assert.Equal("7", inspect.GetProperty("recipe").GetProperty("seed").GetString());
+        var (code, output, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", trained, "--steps", "10", "--temperature", "0"]);
+        Assert.True(code == 0, err);
+        Assert.False(string.IsNullOrWhiteSpace(output));
+
+        // Two trained cartridges compose like any others.
+        string again = Path.Combine(cli.Folder, "again.amkv");
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "train", .. ModelArgs, "--text-file", textFile, "--tokens", "6", "--steps", "2", "--seq-len", "12", "--out", again]);
+        Assert.True(code == 0, err);
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", trained, "--cartridge", again, "--steps", "5", "--temperature", "0"]);
+        Assert.True(code == 0, err);
+
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "train", .. ModelArgs, "--text-file", textFile, "--tokens", "500", "--steps", "2", "--out", again]);
+        Assert.Equal(1, code);
+        Assert.Contains("shorter", err, StringComparison.Ordinal);
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "train", .. ModelArgs, "--text-file", textFile, "--tokens", "1", "--out", again]);
+        Assert.Equal(1, code);
+        Assert.Contains("PrefixTokens", err, StringComparison.Ordinal);
     }
 }

@@ -22,7 +22,7 @@ internal static class CartridgeCommands
                 {
                     cartridge = path, version = h.Version, entries = h.Count, firstPosition = first, nextPosition = h.NextPosition, contiguous,
                     id = h.Id, baseId = h.IsRoot ? null : h.BaseId, root = h.IsRoot, detached = h.IsDetached, layers = h.Layers, kvHeads = h.KvHeads, headSize = h.HeadSize,
-                    fingerprint = h.Fingerprint, bytes = h.FileBytes,
+                    fingerprint = h.Fingerprint, bytes = h.FileBytes, trained = h.IsTrained, recipe = h.IsTrained ? h.Recipe : null,
                 });
             }
             else
@@ -36,6 +36,15 @@ internal static class CartridgeCommands
                 o.WriteLine(string.Create(inv, $"shape        {h.Layers} layers, {h.KvHeads} kv heads × {h.HeadSize}"));
                 o.WriteLine($"model        {h.Fingerprint}");
                 o.WriteLine(string.Create(inv, $"bytes        {h.FileBytes}"));
+                if (h.IsTrained)
+                {
+                    o.WriteLine("trained      yes (self-study); recipe:");
+                    foreach (var (key, value) in h.Recipe)
+                    {
+                        o.WriteLine($"  {key} = {value}");
+                    }
+                }
+
                 o.Flush();
             }
 

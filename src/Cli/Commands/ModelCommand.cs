@@ -2,7 +2,7 @@ using AgentMem.Agents.Activation;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> (with <c>--adapter</c>), <c>cartridge create|run|inspect|compress|promote</c> and <c>adapter info</c>.</summary>
+/// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> (with <c>--adapter</c>), <c>cartridge create|run|inspect|compress|promote|train</c> and <c>adapter info</c>.</summary>
 internal static class ModelCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
@@ -15,6 +15,7 @@ internal static class ModelCommand
         cartridge.Subcommands.Add(CartridgeCommands.Inspect(g, stdout, stderr));
         cartridge.Subcommands.Add(CartridgeCommands.Compress(g, stdout, stderr));
         cartridge.Subcommands.Add(CartridgeCommands.Promote(g, stdout, stderr));
+        cartridge.Subcommands.Add(CartridgeTrainCommand.Create(g, stdout, stderr));
         command.Subcommands.Add(cartridge);
         var adapter = new Command("adapter", "LoRA adapter files (.amlora): parametric memory applied at inference with `generate --adapter`.");
         adapter.Subcommands.Add(AdapterCommands.Info(g, stdout, stderr));
