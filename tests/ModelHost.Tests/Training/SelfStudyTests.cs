@@ -56,6 +56,20 @@ public sealed class SelfStudyTests : IDisposable
     }
 
     [Fact]
+    public void Sequences_can_start_without_a_corpus_chunk_and_training_is_cancellable()
+    {
+        int[] corpus = Stories.Tokenizer.Encode(Stories.Ball);
+        var options = new SelfStudyOptions { PrefixTokens = 4, Steps = 2, WarmupSteps = 0, SequenceLength = 8, ChunkSize = 0, SyntheticSequences = 2, SequencesPerStep = 2 };
+        var result = new SelfStudyTrainer(Stories.Model, options).Train(corpus);
+        Assert.All(result.Losses, l => Assert.True(float.IsFinite(l)));
+        Assert.Equal("0", result.Recipe["chunk_size"]);
+
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => new SelfStudyTrainer(Stories.Model, options).Train(corpus, cancellationToken: cancelled.Token));
+    }
+
+    [Fact]
     public void Trained_cartridge_round_trips_with_its_flag_and_recipe_and_runs()
     {
         var (_, result) = Trained.Value;
