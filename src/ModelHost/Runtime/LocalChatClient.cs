@@ -4,14 +4,24 @@ using Microsoft.Extensions.AI;
 namespace AgentMem.ModelHost;
 
 /// <summary>
-/// <see cref="IChatClient"/> over a local <see cref="LlamaModel"/> and its tokenizer, decoding on the calling machine's CPU.
+/// <see cref="IChatClient"/> over a local <see cref="LlamaModel"/> and its tokenizer, decoding on the calling machine's CPU,
+/// optionally with activation and parametric memory loaded before the prompt (<see cref="LocalMemoryState"/>).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Prompt template: the tiny llama2.c story models have no chat template, so the prompt is the messages' texts
-/// (<see cref="ChatMessage.Text"/>, every role alike, empty ones skipped) joined with a single <c>"\n"</c>, encoded with BOS
-/// exactly as <see cref="Generator.Generate(string, int, Sampler, CancellationToken)"/> encodes a prompt. A single message
-/// therefore gives the same output as <see cref="Generator"/> on its text.
+/// Prompt template: <see cref="Template"/> (default <see cref="ChatTemplate.Plain"/>: the messages' texts joined with a single
+/// <c>"\n"</c>, encoded with BOS exactly as <see cref="Generator.Generate(string, int, Sampler, CancellationToken)"/> encodes a
+/// prompt, so a single message gives the same output as <see cref="Generator"/> on its text). <see cref="ChatTemplate.ForModel"/>
+/// picks ChatML or Llama 3 for instruct models.
+/// </para>
+/// <para>
+/// Memory state: the client's <see cref="MemoryState"/> (see <see cref="WithMemoryState"/>), replaced for one request by a
+/// <see cref="LocalMemoryState"/> under <see cref="MemoryStateKey"/> in <see cref="ChatOptions.AdditionalProperties"/>. Its
+/// cartridges are imported into the cache and the prompt follows them without BOS (as <see cref="Generator.Resume"/>); its
+/// adapters are attached to a view of the model for the request. Every response reports what the model's input was in
+/// <see cref="ChatResponse.AdditionalProperties"/>: <see cref="PrefixTokensKey"/> (cache entries before the prompt),
+/// <see cref="AdapterIdsKey"/> (hex ids of the adapters attached), <see cref="PromptKey"/> (the rendered prompt text) and
+/// <see cref="TemplateKey"/>; streaming puts the same on the final update.
 /// </para>
 /// <para>
 /// Options: <see cref="ChatOptions.MaxOutputTokens"/> (default 256, capped by the context), <see cref="ChatOptions.Temperature"/>
@@ -30,29 +40,70 @@ public sealed class LocalChatClient : IChatClient
     /// <summary>Default number of new tokens when <see cref="ChatOptions.MaxOutputTokens"/> is not set.</summary>
     public const int DefaultMaxOutputTokens = 256;
 
+    /// <summary>Key of a request's <see cref="LocalMemoryState"/> in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    public const string MemoryStateKey = "agentmem.memory_state";
+
+    /// <summary>Response property: number of cache entries loaded before the prompt (an <see cref="int"/>; 0 without cartridges).</summary>
+    public const string PrefixTokensKey = "agentmem.prefix_tokens";
+
+    /// <summary>Response property: lower-case hex ids (<see cref="LoraAdapter.ComputeId"/>) of the adapters attached (a <see cref="string"/> array).</summary>
+    public const string AdapterIdsKey = "agentmem.adapter_ids";
+
+    /// <summary>Response property: the prompt text the template rendered (a <see cref="string"/>).</summary>
+    public const string PromptKey = "agentmem.prompt";
+
+    /// <summary>Response property: the chat template's <see cref="ChatTemplate.Name"/>.</summary>
+    public const string TemplateKey = "agentmem.chat_template";
+
     private readonly Generator generator;
     private readonly ChatClientMetadata metadata;
 
     /// <summary>Wraps <paramref name="model"/> and <paramref name="tokenizer"/>; <paramref name="modelId"/> names the model in responses.</summary>
     public LocalChatClient(LlamaModel model, ITokenizer tokenizer, string modelId = "llama2c")
+        : this(model, tokenizer, ChatTemplate.Plain, modelId)
     {
-        generator = new Generator(model, tokenizer);
+    }
+
+    /// <summary>Wraps <paramref name="model"/> and <paramref name="tokenizer"/>, rendering prompts with <paramref name="template"/>.</summary>
+    public LocalChatClient(LlamaModel model, ITokenizer tokenizer, ChatTemplate template, string modelId = "llama2c")
+        : this(new Generator(model, tokenizer), template, LocalMemoryState.Empty, modelId)
+    {
+    }
+
+    private LocalChatClient(Generator generator, ChatTemplate template, LocalMemoryState state, string modelId)
+    {
+        ArgumentNullException.ThrowIfNull(template);
         ArgumentException.ThrowIfNullOrEmpty(modelId);
+        this.generator = generator;
+        Template = template;
+        MemoryState = state;
         metadata = new ChatClientMetadata("AgentMem.ModelHost", providerUri: null, defaultModelId: modelId);
     }
 
-    /// <summary>Renders <paramref name="messages"/> with the template described on the class.</summary>
-    public static string RenderPrompt(IEnumerable<ChatMessage> messages)
+    /// <summary>How messages become the prompt text.</summary>
+    public ChatTemplate Template { get; }
+
+    /// <summary>The memory loaded before every request's prompt unless the request names its own (default: none).</summary>
+    public LocalMemoryState MemoryState { get; }
+
+    /// <summary>The model this client runs (without adapters).</summary>
+    public LlamaModel Model => generator.Model;
+
+    /// <summary>A client over the same model, tokenizer and template that loads <paramref name="state"/> before every prompt (a session).</summary>
+    public LocalChatClient WithMemoryState(LocalMemoryState state)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        return string.Join("\n", messages.Select(m => m.Text).Where(t => !string.IsNullOrEmpty(t)));
+        ArgumentNullException.ThrowIfNull(state);
+        return new LocalChatClient(generator, Template, state, metadata.DefaultModelId!);
     }
+
+    /// <summary>Renders <paramref name="messages"/> with the plain template (<see cref="ChatTemplate.Plain"/>).</summary>
+    public static string RenderPrompt(IEnumerable<ChatMessage> messages) => ChatTemplate.Plain.Render(messages);
 
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string prompt = RenderPrompt(messages);
+        string prompt = Template.Render(messages);
         return Task.Run(
             () =>
             {
@@ -69,6 +120,7 @@ public sealed class LocalChatClient : IChatClient
                     ModelId = metadata.DefaultModelId,
                     FinishReason = run.FinishReason,
                     Usage = run.Usage(),
+                    AdditionalProperties = run.Report(),
                 };
             },
             cancellationToken);
@@ -78,7 +130,7 @@ public sealed class LocalChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string prompt = RenderPrompt(messages);
+        string prompt = Template.Render(messages);
         string responseId = Guid.NewGuid().ToString("N");
         var run = await Task.Run(() => new Run(this, prompt, options), cancellationToken).ConfigureAwait(false);
         while (true)
@@ -99,6 +151,7 @@ public sealed class LocalChatClient : IChatClient
             MessageId = responseId,
             FinishReason = run.FinishReason,
             Contents = { new UsageContent(run.Usage()) },
+            AdditionalProperties = run.Report(),
         };
     }
 
@@ -127,24 +180,35 @@ public sealed class LocalChatClient : IChatClient
     {
     }
 
-    /// <summary>One generation: prefilled prompt, sampler, cache and an incremental UTF-8 decoder (same loop as <see cref="Generator.Continue"/>).</summary>
+    /// <summary>
+    /// One generation: memory state loaded, prompt prefilled, sampler, cache and an incremental UTF-8 decoder (same loop as
+    /// <see cref="Generator.Continue"/>). Slots and RoPE positions are tracked apart because a loaded cartridge may hold entries
+    /// at positions other than their slots (compressed or composed).
+    /// </summary>
     private sealed class Run
     {
-        private readonly Generator generator;
+        private readonly LlamaModel model;
+        private readonly ITokenizer tokenizer;
         private readonly KvCache cache;
         private readonly Sampler sampler;
         private readonly Decoder decoder = new UTF8Encoding(false).GetDecoder();
+        private readonly AdditionalPropertiesDictionary report;
         private readonly int promptTokens;
         private readonly int end;
         private int token;
-        private int pos;
+        private int position;
+        private int slot;
         private int generated;
         private bool done;
 
         public Run(LocalChatClient owner, string prompt, ChatOptions? options)
         {
-            generator = owner.generator;
-            var model = generator.Model;
+            var baseModel = owner.generator.Model;
+            tokenizer = owner.generator.Tokenizer;
+            var state = options?.AdditionalProperties?.TryGetValue(MemoryStateKey, out object? value) == true && value is LocalMemoryState requested
+                ? requested
+                : owner.MemoryState;
+            model = state.Adapters.Count == 0 ? baseModel : baseModel.WithAdapters(state.Adapters);
             int max = options?.MaxOutputTokens ?? DefaultMaxOutputTokens;
             float temperature = options?.Temperature ?? 1f;
             float topP = options?.TopP ?? 0.9f;
@@ -152,11 +216,46 @@ public sealed class LocalChatClient : IChatClient
             ArgumentOutOfRangeException.ThrowIfNegative(max);
             sampler = new Sampler(model.Config.VocabSize, temperature, topP, seed == 0 ? 1 : seed);
             cache = model.CreateCache();
-            int[] tokens = generator.Prefill(prompt, cache);
+            int prefix = 0;
+            if (state.Prefix is { } cartridge)
+            {
+                // Imported through the plain model: the cartridge is bound to the weights it was made with, not an adapted view.
+                cartridge.ImportInto(baseModel, cache);
+                prefix = cache.Length;
+            }
+
+            // After a prefix the prompt continues it, so no second BOS (as Generator.Resume); a template that writes its own BOS adds none.
+            int[] tokens = tokenizer.EncodeToIds(prompt, bos: prefix == 0 && !owner.Template.IncludesBos);
+            if (prefix + tokens.Length > model.Config.SeqLen)
+            {
+                throw new ArgumentException($"the loaded memory ({prefix} tokens) and the prompt ({tokens.Length} tokens) exceed the model's context of {model.Config.SeqLen}.", nameof(prompt));
+            }
+
             promptTokens = tokens.Length;
-            token = tokens[^1];
-            pos = tokens.Length - 1;
-            end = Math.Min(pos + max, model.Config.SeqLen);
+            if (tokens.Length == 0)
+            {
+                if (prefix == 0)
+                {
+                    throw new ArgumentException("the prompt is empty and the tokenizer has no BOS token to start from.", nameof(prompt));
+                }
+
+                // Nothing after the prefix: its last token is fed again at its own slot to get the logits that follow it.
+                (token, position, slot) = (state.Prefix!.Tokens[^1], cache.NextPosition - 1, cache.Length - 1);
+            }
+            else
+            {
+                model.PrefillAt(tokens.AsSpan(0, tokens.Length - 1), cache.NextPosition, cache.Length, cache);
+                (token, position, slot) = (tokens[^1], cache.NextPosition, cache.Length);
+            }
+
+            end = Math.Min(slot + max, model.Config.SeqLen);
+            report = new AdditionalPropertiesDictionary
+            {
+                [PrefixTokensKey] = prefix,
+                [AdapterIdsKey] = state.Adapters.Select(a => Convert.ToHexStringLower(a.ComputeId())).ToArray(),
+                [PromptKey] = prompt,
+                [TemplateKey] = owner.Template.Name,
+            };
         }
 
         public ChatFinishReason FinishReason { get; private set; } = ChatFinishReason.Length;
@@ -164,31 +263,35 @@ public sealed class LocalChatClient : IChatClient
         /// <summary>Decodes one token and returns its text, or null when generation is over.</summary>
         public string? Step(CancellationToken cancellationToken)
         {
-            if (done || pos >= end)
+            if (done || slot >= end)
             {
                 done = true;
                 return null;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            int next = sampler.Sample(generator.Model.Forward(token, pos, cache));
-            if (generator.Tokenizer.IsEndOfText(next))
+            int next = sampler.Sample(model.ForwardAt(token, position, slot, cache));
+            if (tokenizer.IsEndOfText(next))
             {
                 FinishReason = ChatFinishReason.Stop;
                 done = true;
                 return null;
             }
 
-            string text = Decode(generator.Tokenizer.DecodePiece(token, next), flush: false);
+            string text = Decode(tokenizer.DecodePiece(token, next), flush: false);
             generated++;
             token = next;
-            pos++;
+            position++;
+            slot++;
             return text;
         }
 
         public string Flush() => Decode([], flush: true);
 
         public UsageDetails Usage() => new() { InputTokenCount = promptTokens, OutputTokenCount = generated, TotalTokenCount = promptTokens + generated };
+
+        /// <summary>What the model's input was, for the response's additional properties (a copy per response).</summary>
+        public AdditionalPropertiesDictionary Report() => new(report);
 
         private string Decode(ReadOnlySpan<byte> bytes, bool flush)
         {

@@ -1,0 +1,101 @@
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.ModelHost.Tests;
+
+/// <summary><see cref="LocalChatClient"/> with activation (cartridge) and parametric (adapter) memory loaded, on stories260K.</summary>
+public sealed class LocalChatClientMemoryStateTests
+{
+    private const string Memory = "Lily had a red ball.";
+
+    private static ChatOptions Greedy(LocalMemoryState? state = null)
+    {
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 40 };
+        if (state is not null)
+        {
+            options.AdditionalProperties = new() { [LocalChatClient.MemoryStateKey] = state };
+        }
+
+        return options;
+    }
+
+    private static KvCartridge Cartridge(string text) => Stories.Generator.CreateCartridge(text, Stories.Model.CreateCache());
+
+    [Fact]
+    public async Task A_cartridge_is_loaded_before_the_prompt_instead_of_its_text_and_equals_resuming_it()
+    {
+        var cartridge = Cartridge(Memory);
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer, "stories260K");
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "One day")], Greedy(new LocalMemoryState([cartridge], [])));
+
+        Assert.Equal(cartridge.Count, response.AdditionalProperties![LocalChatClient.PrefixTokensKey]);
+        Assert.Equal("One day", response.AdditionalProperties[LocalChatClient.PromptKey]);
+        Assert.Empty((string[])response.AdditionalProperties[LocalChatClient.AdapterIdsKey]!);
+        Assert.Equal("plain", response.AdditionalProperties[LocalChatClient.TemplateKey]);
+
+        // The prompt follows the cartridge without BOS, exactly as Generator.Resume continues a cartridge.
+        var expected = Stories.Generator.Resume(cartridge, "One day", 40, new Sampler(512, 0f), Stories.Model.CreateCache());
+        Assert.Equal(expected.Text, response.Text);
+        Assert.Equal(Stories.Tokenizer.EncodeToIds("One day", bos: false).Length, response.Usage!.InputTokenCount);
+    }
+
+    [Fact]
+    public async Task Without_memory_the_report_shows_an_empty_prefix_and_the_output_is_unchanged()
+    {
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer);
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Once upon a time")], Greedy());
+        Assert.Equal(0, response.AdditionalProperties![LocalChatClient.PrefixTokensKey]);
+        Assert.Equal(Stories.Generator.Generate("Once upon a time", 40, new Sampler(512, 0f)).Text, response.Text);
+    }
+
+    [Fact]
+    public async Task Adapters_are_attached_for_the_request_and_reported_by_id()
+    {
+        var adapter = LoraAdapter.Create(Stories.Model, 2, 4f, [LoraTarget.Q, LoraTarget.V]);
+        for (int l = 0; l < adapter.Layers; l++)
+        {
+            var a = Enumerable.Range(0, 2 * adapter.Dim).Select(i => MathF.Sin(i + l) * 0.5f).ToArray();
+            adapter.SetWeights(LoraTarget.Q, l, a, Enumerable.Range(0, adapter.Dim * 2).Select(i => MathF.Cos(i) * 0.5f).ToArray());
+            adapter.SetWeights(LoraTarget.V, l, a, Enumerable.Range(0, adapter.KvDim * 2).Select(i => MathF.Cos(i * 3) * 0.5f).ToArray());
+        }
+
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer);
+        ChatMessage[] prompt = [new(ChatRole.User, "Once upon a time")];
+        var session = client.WithMemoryState(new LocalMemoryState([], [adapter]));
+        var adapted = await session.GetResponseAsync(prompt, Greedy());
+
+        Assert.Equal([Convert.ToHexStringLower(adapter.ComputeId())], (string[])adapted.AdditionalProperties![LocalChatClient.AdapterIdsKey]!);
+        var expected = new Generator(Stories.Model.WithAdapters(adapter), Stories.Tokenizer).Generate("Once upon a time", 40, new Sampler(512, 0f));
+        Assert.Equal(expected.Text, adapted.Text);
+
+        // The base client is untouched, and a request's own state replaces the session's.
+        var plain = await session.GetResponseAsync(prompt, Greedy(LocalMemoryState.Empty));
+        Assert.Empty((string[])plain.AdditionalProperties![LocalChatClient.AdapterIdsKey]!);
+        Assert.Equal(Stories.Generator.Generate("Once upon a time", 40, new Sampler(512, 0f)).Text, plain.Text);
+        Assert.True(client.MemoryState.IsEmpty);
+    }
+
+    [Fact]
+    public async Task Streaming_reports_the_loaded_state_on_the_final_update()
+    {
+        var cartridge = Cartridge(Memory);
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer).WithMemoryState(new LocalMemoryState([cartridge], []));
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "One day")], Greedy()))
+        {
+            updates.Add(update);
+        }
+
+        Assert.Equal(cartridge.Count, updates[^1].AdditionalProperties![LocalChatClient.PrefixTokensKey]);
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "One day")], Greedy());
+        Assert.Equal(response.Text, string.Concat(updates.Select(u => u.Text)));
+    }
+
+    [Fact]
+    public async Task A_ChatML_client_renders_with_its_template_and_reports_it()
+    {
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer, ChatTemplate.ChatML, "stories260K");
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], Greedy());
+        Assert.Equal("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", response.AdditionalProperties![LocalChatClient.PromptKey]);
+        Assert.Equal("chatml", response.AdditionalProperties[LocalChatClient.TemplateKey]);
+    }
+}
