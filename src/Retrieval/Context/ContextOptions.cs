@@ -40,14 +40,21 @@ public sealed class ContextOptions
     /// </summary>
     public IReadOnlyCollection<string> ExcludeTags { get; set; } = [];
 
+    /// <summary>
+    /// Memories left out by id: text the reader already has in another form, such as the sources of activation or parametric
+    /// memory a local model loads before the prompt. Empty by default.
+    /// </summary>
+    public IReadOnlyCollection<MemoryCore.Identity.MemoryId> ExcludeIds { get; set; } = [];
+
     /// <summary>Retriever used to rank, by name; null for the default.</summary>
     public string? Retriever { get; set; }
 
-    /// <summary>Whether <paramref name="item"/> is left out by <see cref="ExcludeTags"/>.</summary>
+    /// <summary>Whether <paramref name="item"/> is left out by <see cref="ExcludeTags"/> or <see cref="ExcludeIds"/>.</summary>
     public bool Excludes(MemoryCore.Model.MemoryItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return ExcludeTags.Count > 0 && item.Tags.Any(tag => ExcludeTags.Contains(tag, StringComparer.OrdinalIgnoreCase));
+        return (ExcludeIds.Count > 0 && ExcludeIds.Contains(item.Id))
+            || (ExcludeTags.Count > 0 && item.Tags.Any(tag => ExcludeTags.Contains(tag, StringComparer.OrdinalIgnoreCase)));
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
@@ -56,5 +63,6 @@ public sealed class ContextOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(TokenBudget, 16, nameof(TokenBudget));
         ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 1, nameof(Candidates));
         ArgumentNullException.ThrowIfNull(ExcludeTags, nameof(ExcludeTags));
+        ArgumentNullException.ThrowIfNull(ExcludeIds, nameof(ExcludeIds));
     }
 }
