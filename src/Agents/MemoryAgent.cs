@@ -1,6 +1,10 @@
 using System.Runtime.CompilerServices;
+using AgentMem.Agents.Activation;
 using AgentMem.Agents.Lifecycle;
+using AgentMem.Agents.Parametric;
+using AgentMem.Agents.Scheduling;
 using AgentMem.Agents.Tools;
+using AgentMem.ModelHost;
 using AgentMem.Retrieval.Context;
 
 namespace AgentMem.Agents;
@@ -12,6 +16,14 @@ namespace AgentMem.Agents;
 /// writes the exchange (and the facts extracted from it) back as memories.
 /// The memories are the conversation state: the agent keeps nothing between turns itself.
 /// </summary>
+/// <remarks>
+/// Over a local model (a client that is, or exposes through <see cref="IChatClient.GetService"/>, a <see cref="LocalChatClient"/>)
+/// the cube's live activation memories (KV cartridges) and parametric memories (LoRA adapters) are loaded into the model before
+/// the prompt (<see cref="LocalMemoryLoader"/>), and the plaintext memories they encode, and the derived memories' own
+/// descriptions, are left out of the pasted context: the model already has them. Over any other client (a remote
+/// OpenAI-compatible model) the context is pasted as plaintext, as always. <see cref="MemoryAgentOptions.LoadLocalMemory"/> turns
+/// the local path off.
+/// </remarks>
 public sealed class MemoryAgent
 {
     /// <summary>Speaker recorded on the user's messages.</summary>
@@ -105,22 +117,32 @@ public sealed class MemoryAgent
         var scope = new Scope(options.Tenant, userId, options.AgentName);
         var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? "user-" + userId, cancellationToken).ConfigureAwait(false);
         var blocks = coreBlocks is null ? [] : await coreBlocks.ListAsync(scope, cube.Id, cancellationToken).ConfigureAwait(false);
+        var local = options.LoadLocalMemory ? chatClient.GetService(typeof(LocalChatClient)) as LocalChatClient : null;
+        var loaded = local is null ? LoadedMemoryState.Empty : await LocalMemoryLoader.LoadAsync(memory, scope, cube.Id, local.Model, cancellationToken).ConfigureAwait(false);
+        List<string> excludeTags = coreBlocks is null ? [] : [CoreMemoryBlocks.BlockTag]; // in the system message already
+        if (local is not null)
+        {
+            // A derived memory's text describes (and previews) what the model has loaded; pasting it would repeat the sources.
+            excludeTags.AddRange([ActivationMemoryScheduler.Tag, ParametricMemories.Tag]);
+        }
+
         var context = await memory.BuildContextAsync(scope, cube.Id, message, new ContextOptions
         {
             TokenBudget = options.ContextTokenBudget,
             TokenCounter = options.TokenCounter, // null: the builder's default
-
-            // The blocks are in the system message already; recalling them again would spend the budget twice.
-            ExcludeTags = coreBlocks is null ? [] : [CoreMemoryBlocks.BlockTag],
+            ExcludeTags = excludeTags,
+            ExcludeIds = [.. loaded.Sources], // the model has these as cache entries or adapter weights
         }, cancellationToken).ConfigureAwait(false);
         List<ChatMessage> messages =
         [
             new(ChatRole.System, SystemMessage(blocks, context)),
             new(ChatRole.User, message),
         ];
+        // Per request, so one client can serve several users' cubes; FunctionInvokingChatClient passes the options through.
+        var chatOptions = loaded.State.IsEmpty ? null : new ChatOptions { AdditionalProperties = new() { [LocalChatClient.MemoryStateKey] = loaded.State } };
         if (!options.EnableTools)
         {
-            return new PreparedTurn(scope, cube.Id, context, messages, chatClient, null);
+            return new PreparedTurn(scope, cube.Id, context, messages, chatClient, chatOptions, loaded);
         }
 
         List<AITool> tools = [.. MemoryTools.Create(memory, scope, cube.Name)];
@@ -139,7 +161,9 @@ public sealed class MemoryAgent
             IncludeDetailedErrors = true,
         };
 #pragma warning restore CA2000
-        return new PreparedTurn(scope, cube.Id, context, messages, invoking, new ChatOptions { Tools = tools });
+        chatOptions ??= new ChatOptions();
+        chatOptions.Tools = tools;
+        return new PreparedTurn(scope, cube.Id, context, messages, invoking, chatOptions, loaded);
     }
 
     private async Task<MemoryAgentTurn> WriteBackAsync(PreparedTurn prepared, string message, string? conversationId, ChatResponse response, CancellationToken cancellationToken)
@@ -171,7 +195,13 @@ public sealed class MemoryAgent
             }
         }
 
-        return new MemoryAgentTurn(response, context, turn, facts) { Resolutions = resolutions, Thought = thought, Evidence = [.. evidence.Select(e => e.Id)] };
+        return new MemoryAgentTurn(response, context, turn, facts)
+        {
+            Resolutions = resolutions,
+            Thought = thought,
+            Evidence = [.. evidence.Select(e => e.Id)],
+            LoadedMemories = [.. prepared.Loaded.Activation.Concat(prepared.Loaded.Parametric).Select(m => m.Id)],
+        };
     }
 
     private async Task<(IReadOnlyList<AddOutcome> Facts, IReadOnlyList<FactResolution> Resolutions)> WriteFactsAsync(Scope scope, string cubeId, string message, string reply, string? conversationId, DateTimeOffset now, IReadOnlyList<AddOutcome> turn, CancellationToken cancellationToken)
@@ -239,7 +269,7 @@ public sealed class MemoryAgent
     }
 
     /// <summary>What one turn needs between recall and write-back.</summary>
-    private sealed record PreparedTurn(Scope Scope, string CubeId, BuiltContext Context, List<ChatMessage> Messages, IChatClient Client, ChatOptions? Options);
+    private sealed record PreparedTurn(Scope Scope, string CubeId, BuiltContext Context, List<ChatMessage> Messages, IChatClient Client, ChatOptions? Options, LoadedMemoryState Loaded);
 
     private static MemoryDraft Draft(string text, string speaker, string? session, DateTimeOffset now, string tag) =>
         new(text.Trim()) { Actor = speaker, Session = session, ValidFrom = now, Tags = [tag] };

@@ -82,6 +82,12 @@ public sealed class MemoryAgentOptions
     /// </summary>
     public CoreBlockOptions? CoreBlocks { get; set; } = new();
 
+    /// <summary>
+    /// Whether, over a local model (<see cref="ModelHost.LocalChatClient"/>), the cube's activation and parametric memories are
+    /// loaded into the model and their sources left out of the pasted context (default true). Ignored over other clients.
+    /// </summary>
+    public bool LoadLocalMemory { get; set; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {

@@ -18,6 +18,12 @@ public sealed record MemoryAgentTurn(ChatResponse Response, BuiltContext Context
     /// <summary>The recalled memories the answer drew on (linked from the thought and reinforced).</summary>
     public IReadOnlyList<MemoryId> Evidence { get; init; } = [];
 
+    /// <summary>
+    /// The activation and parametric memories loaded into a local model for this turn (cartridges, then adapters); empty over a
+    /// remote model, where everything was pasted as plaintext.
+    /// </summary>
+    public IReadOnlyList<MemoryId> LoadedMemories { get; init; } = [];
+
     /// <summary>The assistant's reply text.</summary>
     public string Text => Response.Text;
 }

@@ -1,0 +1,98 @@
+using AgentMem.Agents.Activation;
+using AgentMem.Agents.Parametric;
+using AgentMem.Common;
+using AgentMem.ModelHost;
+
+namespace AgentMem.Agents.Scheduling;
+
+/// <summary>
+/// Reads a cube's live activation memories (KV cartridges) and parametric memories (LoRA adapters) for a local model, so a
+/// <see cref="LocalChatClient"/> can load them before the prompt instead of reading their source texts again.
+/// </summary>
+/// <remarks>
+/// Only memories that are active, whose sources are unchanged (the staleness rule of <see cref="ActivationMemoryScheduler"/> and
+/// <see cref="ParametricMemories"/>), whose files are intact and that were made for this model are loaded: a stale cartridge
+/// would put old text in front of the prompt while its sources' new versions were left out of the context. Skipped memories
+/// leave their sources in the pasted context, so nothing is lost, only not accelerated.
+/// </remarks>
+public static class LocalMemoryLoader
+{
+    /// <summary>Loads the usable activation and parametric memories of <paramref name="cube"/> for <paramref name="model"/>.</summary>
+    public static async Task<LoadedMemoryState> LoadAsync(MemoryOS memory, Scope actor, string cube, LlamaModel model, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(model);
+        byte[] fingerprint = model.GetFingerprint();
+        var cartridges = new List<KvCartridge>();
+        var activation = new List<MemoryItem>();
+        foreach (var item in await ListAsync(memory, actor, cube, MemoryKind.Activation, ActivationMemoryScheduler.Tag, cancellationToken).ConfigureAwait(false))
+        {
+            if (!await IsCurrentAsync(memory, actor, item, "cartridge", cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            var cartridge = KvCartridge.Load(ActivationMemoryScheduler.ResolveCartridgeFile(item));
+            if (cartridge.Fingerprint.SequenceEqual(fingerprint) && cartridge.Count < model.Config.SeqLen)
+            {
+                cartridges.Add(cartridge);
+                activation.Add(item);
+            }
+        }
+
+        // One prefix only: independently made cartridges composed are an approximation, and the context is small.
+        if (cartridges.Count > 1)
+        {
+            cartridges.RemoveRange(1, cartridges.Count - 1);
+            activation.RemoveRange(1, activation.Count - 1);
+        }
+
+        var adapters = new List<LoraAdapter>();
+        var parametric = new List<MemoryItem>();
+        foreach (var item in await ListAsync(memory, actor, cube, MemoryKind.Parametric, ParametricMemories.Tag, cancellationToken).ConfigureAwait(false))
+        {
+            if (!await IsCurrentAsync(memory, actor, item, "adapter", cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            try
+            {
+                adapters.Add(ParametricMemories.LoadAdapter(item, model));
+                parametric.Add(item);
+            }
+            catch (ModelFormatException)
+            {
+                // Trained for another model: its sources stay in the pasted context.
+            }
+        }
+
+        if (activation.Count == 0 && parametric.Count == 0)
+        {
+            return LoadedMemoryState.Empty;
+        }
+
+        var sources = activation.Concat(parametric).SelectMany(m => ActivationSources.Parse(m.Provenance.SourceRef)).Select(s => s.Id).ToHashSet();
+        return new LoadedMemoryState(new LocalMemoryState(cartridges, adapters), activation, parametric, sources);
+    }
+
+    private static async Task<List<MemoryItem>> ListAsync(MemoryOS memory, Scope actor, string cube, MemoryKind kind, string tag, CancellationToken cancellationToken)
+    {
+        var result = new List<MemoryItem>();
+        var filter = new MemoryFilter { Kind = kind, AnyTags = [tag], States = [LifecycleState.Active] };
+        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(item);
+        }
+
+        // Oldest first, so the prefix a cube loads does not change order from turn to turn.
+        return [.. result.OrderBy(m => m.Id.ToString(), StringComparer.Ordinal)];
+    }
+
+    private static async Task<bool> IsCurrentAsync(MemoryOS memory, Scope actor, MemoryItem item, string noun, CancellationToken cancellationToken)
+    {
+        var (reason, _) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, noun, cancellationToken).ConfigureAwait(false);
+        return reason is null; // covers a missing or altered file too
+    }
+}
