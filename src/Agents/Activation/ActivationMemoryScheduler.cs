@@ -52,7 +52,10 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
     /// <summary>True when the cube changed since its last refresh in this process (a hint; <see cref="RefreshAsync"/> decides).</summary>
     public bool IsDirty(string tenant, string cubeId) => dirty.ContainsKey((tenant, cubeId));
 
-    /// <summary>The plaintext memories that would be promoted, best first (before fitting them into the context).</summary>
+    /// <summary>
+    /// The plaintext memories that would be promoted (recalled at least <see cref="ActivationSchedulerOptions.MinRecallCount"/>
+    /// times), best first (before fitting them into the context).
+    /// </summary>
     public async Task<IReadOnlyList<MemoryItem>> RankAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
         var all = new List<MemoryItem>();
@@ -63,6 +66,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
 
         // Recall count first (what agents actually use), then strength of the forgetting curve, then recency.
         return [.. all
+            .Where(m => m.RecallCount >= Options.MinRecallCount)
             .OrderByDescending(m => m.RecallCount)
             .ThenByDescending(m => m.Strength)
             .ThenByDescending(m => m.LastRecalledAt ?? DateTimeOffset.MinValue)

@@ -6,6 +6,9 @@ public sealed class ActivationSchedulerOptions
     /// <summary>How many plaintext memories to promote into one cartridge (default 8).</summary>
     public int TopN { get; set; } = 8;
 
+    /// <summary>Fewest recalls a memory needs to be promoted at all (default 0: the top memories whatever their counts).</summary>
+    public int MinRecallCount { get; set; }
+
     /// <summary>Folder the cartridge files are written to (created if missing; default <c>./cartridges</c>).</summary>
     public string Folder { get; set; } = "cartridges";
 
@@ -20,6 +23,7 @@ public sealed class ActivationSchedulerOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(TopN, 1, nameof(TopN));
         ArgumentOutOfRangeException.ThrowIfNegative(ReserveTokens, nameof(ReserveTokens));
+        ArgumentOutOfRangeException.ThrowIfNegative(MinRecallCount, nameof(MinRecallCount));
         ArgumentException.ThrowIfNullOrWhiteSpace(Folder, nameof(Folder));
         ArgumentException.ThrowIfNullOrWhiteSpace(Actor, nameof(Actor));
     }
