@@ -1,0 +1,191 @@
+using AgentMem.Agents.Activation;
+using AgentMem.Agents.Parametric;
+using AgentMem.Agents.Scheduling;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.ModelHost;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+
+namespace AgentMem.Agents.Tests.Scheduling;
+
+/// <summary>
+/// End to end on stories260K: the scheduler promotes a hot memory to activation memory and a stable set to parametric memory, and
+/// a <see cref="MemoryAgent"/> over <see cref="LocalChatClient"/> loads them into the model instead of pasting their texts.
+/// </summary>
+public sealed class LocalMemoryAgentTests : IAsyncLifetime
+{
+    private const string Cube = "stories";
+    private const string Hot = "Lily gave the cat some milk.";
+    private const string Plain = "Tom had a blue boat.";
+    private static readonly string[] Stable = ["The dog liked to run.", "The dog had a red ball.", "The dog slept by the fire."];
+    private static readonly Scope Alice = new("acme", "alice");
+
+    private readonly TempFolder folder = new("mem-scheduler");
+    private readonly ShiftableTime time = new();
+    private MemoryOS memory = null!;
+
+    private string DbPath => folder.File("memory.db");
+
+    public async Task InitializeAsync()
+    {
+        var store = SqliteMemoryStore.Open(DbPath);
+        memory = new MemoryOS(store, new Bm25Retriever(store), timeProvider: time);
+        await memory.CreateCubeAsync(Alice, Cube);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await memory.DisposeAsync();
+        folder.Dispose();
+    }
+
+    private static MemoryAgentOptions AgentOptions() => new()
+    {
+        Tenant = Alice.Tenant,
+        Cube = Cube,
+        Instructions = "Tell a story.",
+        EnableTools = false,
+        CoreBlocks = null,
+        MaxFactsPerTurn = 0,
+        RecordThoughts = false,
+    };
+
+    private async Task<MemoryItem> AddAsync(string text, params string[] tags)
+    {
+        var outcome = await memory.AddAsync(Alice, Cube, new MemoryDraft(text) { Tags = tags });
+        return await memory.GetAsync(Alice, outcome.Id);
+    }
+
+    /// <summary>Recall counts are written by recall paths below the facade; set them in the file directly.</summary>
+    private void SetRecallCount(MemoryItem item, int count)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE memories SET recall_count = $n WHERE id = $id";
+        command.Parameters.AddWithValue("$n", count);
+        command.Parameters.AddWithValue("$id", item.Id.ToString());
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    /// <summary>A hot memory, a stable set of three tagged memories aged past the policy, and one ordinary memory; then a scheduler run.</summary>
+    private async Task<(MemScheduler Scheduler, IReadOnlyList<MemTransition> Transitions, MemoryItem Hot, List<MemoryItem> Stable)> ScheduleAsync()
+    {
+        var hot = await AddAsync(Hot, "cat");
+        var stable = new List<MemoryItem>();
+        foreach (string text in Stable)
+        {
+            stable.Add(await AddAsync(text, "dog"));
+        }
+
+        await AddAsync(Plain, "boat");
+        SetRecallCount(hot, 5);
+        time.Offset = TimeSpan.FromDays(10); // the set has now stayed unedited for more than the policy's 7 days
+
+        var scheduler = new MemScheduler(memory, Stories.Generator, new TestAdapterTrainer(), new MemSchedulerOptions { Folder = folder.File("derived") });
+        var transitions = await scheduler.RunAsync(Alice, Cube);
+        return (scheduler, transitions, hot, stable);
+    }
+
+    [Fact]
+    public async Task Scheduler_promotes_the_hot_memory_to_activation_and_the_stable_set_to_parametric_with_provenance()
+    {
+        var (scheduler, transitions, hot, stable) = await ScheduleAsync();
+
+        Assert.Equal(2, transitions.Count);
+        var toActivation = transitions.Single(t => t.To == MemoryKind.Activation);
+        Assert.Equal(MemoryKind.Plaintext, toActivation.From);
+        Assert.Equal([hot.Id], toActivation.Sources);
+        Assert.StartsWith("hot: recalled at least 3 times", toActivation.Reason, StringComparison.Ordinal);
+        Assert.Equal("mem-scheduler", toActivation.Derived.Provenance.Actor);
+        Assert.Equal(ActivationSources.Format([hot]), toActivation.Derived.Provenance.SourceRef);
+
+        var toParametric = transitions.Single(t => t.To == MemoryKind.Parametric);
+        Assert.Equal(stable.Select(s => s.Id).Order(), toParametric.Sources.Order());
+        Assert.Contains("3 memories tagged 'dog'", toParametric.Reason, StringComparison.Ordinal);
+        Assert.All(stable, s => Assert.Contains(toParametric.Derived.Links, l => l.Target == s.Id && l.Type == ParametricMemories.EncodesLink));
+
+        // A second run keeps both: nothing changed.
+        Assert.Empty(await scheduler.RunAsync(Alice, Cube));
+
+        // Reversible: demoting archives the derived memory with the reason and leaves its sources as they were.
+        var demoted = await scheduler.DemoteAsync(Alice, toParametric.Derived.Id, "user asked");
+        Assert.Equal(MemoryKind.Plaintext, demoted.To);
+        Assert.Equal(LifecycleState.Archived, demoted.Derived.State);
+        Assert.Equal("demoted: user asked", demoted.Derived.StateReason);
+        foreach (var source in stable)
+        {
+            var now = await memory.GetAsync(Alice, source.Id);
+            Assert.Equal((MemoryKind.Plaintext, LifecycleState.Active, 1), (now.Kind, now.State, now.Version));
+        }
+
+        // An edited source makes its activation memory stale: the next run demotes it with the reason and builds a new one.
+        await memory.UpdateAsync(Alice, hot.Id, new MemoryChange { Text = "Lily gave the cat a fish.", Reason = "fixed" });
+        var next = await scheduler.RunAsync(Alice, Cube);
+        var stale = next.Single(t => t.From == MemoryKind.Activation);
+        Assert.Equal((toActivation.Derived.Id, MemoryKind.Plaintext), (stale.Derived.Id, stale.To));
+        Assert.Contains("changed", stale.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_over_a_local_model_loads_activation_and_parametric_memory_instead_of_pasting_their_texts()
+    {
+        var (_, transitions, _, _) = await ScheduleAsync();
+        var cartridgeMemory = transitions.Single(t => t.To == MemoryKind.Activation).Derived;
+        var adapterMemory = transitions.Single(t => t.To == MemoryKind.Parametric).Derived;
+        var cartridge = KvCartridge.Load(ActivationMemoryScheduler.ResolveCartridgeFile(cartridgeMemory));
+        var adapter = ParametricMemories.LoadAdapter(adapterMemory, Stories.Model);
+
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer, "stories260K");
+        var agent = new MemoryAgent(new GreedyClient(client), memory, AgentOptions());
+        for (int turnNumber = 0; turnNumber < 2; turnNumber++)
+        {
+            var turn = await agent.ChatAsync("alice", "Lily and the dog");
+            var state = turn.Response.AdditionalProperties!;
+            string prompt = (string)state[LocalChatClient.PromptKey]!;
+
+            // Neither the hot memory nor the stable set is in the prompt text; the ordinary memory still is.
+            Assert.DoesNotContain(Hot, prompt, StringComparison.Ordinal);
+            Assert.All(Stable, text => Assert.DoesNotContain(text, prompt, StringComparison.Ordinal));
+            Assert.DoesNotContain("KV cartridge", prompt, StringComparison.Ordinal);
+            Assert.DoesNotContain("LoRA adapter", prompt, StringComparison.Ordinal);
+            Assert.Contains(Plain, prompt, StringComparison.Ordinal);
+
+            // The model's input state has them: the cache held the cartridge's tokens before the prompt, and the adapter was applied.
+            Assert.Equal(cartridge.Count, state[LocalChatClient.PrefixTokensKey]);
+            Assert.Equal(Stories.Tokenizer.EncodeToIds(Hot, bos: true).Length, cartridge.Count);
+            Assert.Equal([Convert.ToHexStringLower(adapter.ComputeId())], (string[])state[LocalChatClient.AdapterIdsKey]!);
+            Assert.Equal([cartridgeMemory.Id, adapterMemory.Id], turn.LoadedMemories);
+            Assert.Equal(Stories.Tokenizer.EncodeToIds(prompt, bos: false).Length, turn.Response.Usage!.InputTokenCount);
+        }
+    }
+
+    [Fact]
+    public async Task Agent_over_a_remote_model_keeps_pasting_plaintext()
+    {
+        await ScheduleAsync();
+        var remote = new ScriptedChatClient(ScriptedChatClient.Say("ok"));
+        var agent = new MemoryAgent(remote, memory, AgentOptions());
+        var turn = await agent.ChatAsync("alice", "Lily and the dog");
+
+        string system = remote.Requests.Single().Messages[0].Text;
+        Assert.Contains(Hot, system, StringComparison.Ordinal);
+        Assert.All(Stable, text => Assert.Contains(text, system, StringComparison.Ordinal));
+        Assert.Empty(turn.LoadedMemories);
+        Assert.Null(remote.Requests.Single().Options);
+    }
+
+    /// <summary>Greedy, short replies: the agent passes only its own options, so the test pins decoding here.</summary>
+    private sealed class GreedyClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var pinned = options?.Clone() ?? new ChatOptions();
+            (pinned.Temperature, pinned.MaxOutputTokens) = (0, 20);
+            return base.GetResponseAsync(messages, pinned, cancellationToken);
+        }
+    }
+}
