@@ -25,6 +25,7 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
 
     private readonly TempFolder folder = new("mem-scheduler");
     private readonly ShiftableTime time = new();
+    private readonly TestAdapterTrainer trainer = new();
     private MemoryOS memory = null!;
 
     private string DbPath => folder.File("memory.db");
@@ -85,7 +86,7 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         SetRecallCount(hot, 5);
         time.Offset = TimeSpan.FromDays(10); // the set has now stayed unedited for more than the policy's 7 days
 
-        var scheduler = new MemScheduler(memory, Stories.Generator, new TestAdapterTrainer(), new MemSchedulerOptions { Folder = folder.File("derived") });
+        var scheduler = new MemScheduler(memory, Stories.Generator, trainer, new MemSchedulerOptions { Folder = folder.File("derived") });
         var transitions = await scheduler.RunAsync(Alice, Cube);
         return (scheduler, transitions, hot, stable);
     }
@@ -107,6 +108,11 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         Assert.Equal(stable.Select(s => s.Id).Order(), toParametric.Sources.Order());
         Assert.Contains("3 memories tagged 'dog'", toParametric.Reason, StringComparison.Ordinal);
         Assert.All(stable, s => Assert.Contains(toParametric.Derived.Links, l => l.Target == s.Id && l.Type == ParametricMemories.EncodesLink));
+
+        // The adapter was trained on the set's texts (its loss went down) and nothing else.
+        var (texts, losses) = Assert.Single(trainer.Calls);
+        Assert.Equal(stable.OrderBy(s => s.Id.ToString(), StringComparer.Ordinal).Select(s => s.Text), texts);
+        Assert.True(losses[^1] < losses[0], string.Join(" ", losses));
 
         // A second run keeps both: nothing changed.
         Assert.Empty(await scheduler.RunAsync(Alice, Cube));
@@ -160,6 +166,15 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
             Assert.Equal([Convert.ToHexStringLower(adapter.ComputeId())], (string[])state[LocalChatClient.AdapterIdsKey]!);
             Assert.Equal([cartridgeMemory.Id, adapterMemory.Id], turn.LoadedMemories);
             Assert.Equal(Stories.Tokenizer.EncodeToIds(prompt, bos: false).Length, turn.Response.Usage!.InputTokenCount);
+
+            // And the reply is exactly what the model gives with that cartridge and adapter loaded in front of that prompt.
+            var direct = await client.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], new ChatOptions
+            {
+                Temperature = 0,
+                MaxOutputTokens = 20,
+                AdditionalProperties = new() { [LocalChatClient.MemoryStateKey] = new LocalMemoryState([cartridge], [adapter]) },
+            });
+            Assert.Equal(direct.Text, turn.Text);
         }
     }
 

@@ -1,27 +1,45 @@
 using AgentMem.Agents.Scheduling;
 using AgentMem.ModelHost;
+using AgentMem.ModelHost.Training;
+using AdapterTarget = AgentMem.ModelHost.LoraTarget;
+using TrainingTarget = AgentMem.ModelHost.Training.LoraTarget;
 
 namespace AgentMem.Agents.Tests.Scheduling;
 
 /// <summary>
-/// Plumbing stand-in for a real trainer: a rank-2 Q/V adapter on stories260K whose weights are a deterministic function of the
-/// texts (so different sets give different adapters and ids). No gradient steps: these tests check where adapters go, not what
-/// they learned.
+/// A tiny real trainer on stories260K for the scheduler's tests: rank-2 LoRA on Q and V, a handful of AdamW steps of next-token
+/// cross-entropy on the texts joined as one sequence (LlamaTrainer, TrainingLoop), copied into a <see cref="LoraAdapter"/>. The
+/// production trainer is wired separately; this one only has to make a genuine adapter quickly.
 /// </summary>
 internal sealed class TestAdapterTrainer : IAdapterTrainer
 {
-    public List<IReadOnlyList<string>> Calls { get; } = [];
+    private const int Rank = 2;
+    private const float Alpha = 4f;
+
+    public List<(IReadOnlyList<string> Texts, float[] Losses)> Calls { get; } = [];
 
     public Task<LoraAdapter> TrainAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
-        Calls.Add(texts);
-        int seed = texts.Sum(t => t.Length);
-        var adapter = LoraAdapter.Create(Stories.Model, 2, 4f, [LoraTarget.Q, LoraTarget.V], new Dictionary<string, string> { ["trainer"] = "test" });
-        for (int l = 0; l < adapter.Layers; l++)
+        var model = Stories.Model;
+        int[] tokens = Stories.Tokenizer.EncodeToIds(string.Join("\n", texts), bos: true);
+        var trainer = new LlamaTrainer(model);
+        var loss = CrossEntropyLoss.ForNextTokens(tokens);
+        var lora = LoraParameters.Create(model.Config, Rank, Alpha, [TrainingTarget.Q, TrainingTarget.V], seed: 1);
+        var gradients = lora.CreateGradientBuffer();
+        float[] losses = TrainingLoop.Run(
+            () => trainer.ComputeGradients(tokens, 0, loss, lora, loraGradients: gradients),
+            gradients.Tensors,
+            new AdamW(lora.Tensors),
+            new CosineSchedule(3e-2f, warmupSteps: 1, totalSteps: 6),
+            maxGradientNorm: 1f,
+            cancellationToken: cancellationToken);
+        Calls.Add((texts, losses));
+
+        var adapter = LoraAdapter.Create(model, Rank, Alpha, [AdapterTarget.Q, AdapterTarget.V], new Dictionary<string, string> { ["steps"] = "6" });
+        foreach (int layer in lora.Layers)
         {
-            float[] a = [.. Enumerable.Range(0, 2 * adapter.Dim).Select(i => MathF.Sin(i + l + seed) * 0.1f)];
-            adapter.SetWeights(LoraTarget.Q, l, a, [.. Enumerable.Range(0, 2 * adapter.Dim).Select(i => MathF.Cos(i + seed) * 0.1f)]);
-            adapter.SetWeights(LoraTarget.V, l, a, [.. Enumerable.Range(0, 2 * adapter.KvDim).Select(i => MathF.Cos((i * 3) + seed) * 0.1f)]);
+            adapter.SetWeights(AdapterTarget.Q, layer, lora.A(layer, TrainingTarget.Q), lora.B(layer, TrainingTarget.Q));
+            adapter.SetWeights(AdapterTarget.V, layer, lora.A(layer, TrainingTarget.V), lora.B(layer, TrainingTarget.V));
         }
 
         return Task.FromResult(adapter);
