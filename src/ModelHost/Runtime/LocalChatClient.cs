@@ -226,6 +226,10 @@ public sealed class LocalChatClient : IChatClient
 
             // After a prefix the prompt continues it, so no second BOS (as Generator.Resume); a template that writes its own BOS adds none.
             int[] tokens = tokenizer.EncodeToIds(prompt, bos: prefix == 0 && !owner.Template.IncludesBos);
+            if (prefix > 0 && owner.Template.IncludesBos && tokens.Length > 0 && tokens[0] == tokenizer.BosId)
+            {
+                tokens = tokens[1..]; // the template's own BOS: the cartridge already starts the sequence
+            }
             if (prefix + tokens.Length > model.Config.SeqLen)
             {
                 throw new ArgumentException($"the loaded memory ({prefix} tokens) and the prompt ({tokens.Length} tokens) exceed the model's context of {model.Config.SeqLen}.", nameof(prompt));
