@@ -140,6 +140,46 @@ public sealed class LoraParameters
         return LoraSet<float>.Shape(config, target).Rows;
     }
 
+    /// <summary>
+    /// The pairs as a <see cref="LoraAdapter"/> (copied, so further training does not change it) bound to
+    /// <paramref name="baseFingerprint"/> (<see cref="LlamaModel.GetFingerprint"/> of the model trained on). An adapter has every
+    /// layer, so layers not adapted here get A = B = 0, which changes nothing.
+    /// </summary>
+    public LoraAdapter ToAdapter(ReadOnlySpan<byte> baseFingerprint, IReadOnlyDictionary<string, string>? metadata = null, IEnumerable<string>? sources = null)
+    {
+        var adapter = new LoraAdapter(Config.Layers, Config.Dim, Config.KvDim, Config.HiddenDim, Rank, Alpha, Targets, baseFingerprint, metadata, sources);
+        foreach (var (layer, target) in Pairs())
+        {
+            adapter.SetWeights(target, layer, A(layer, target), B(layer, target));
+        }
+
+        return adapter;
+    }
+
+    /// <summary>
+    /// Pairs holding a copy of <paramref name="adapter"/>'s weights on every layer (to go on training it, or to compare with it),
+    /// for a model of <paramref name="config"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The adapter's shape is not <paramref name="config"/>'s.</exception>
+    public static LoraParameters FromAdapter(LlamaConfig config, LoraAdapter adapter)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(adapter);
+        if (adapter.Layers != config.Layers || adapter.Dim != config.Dim || adapter.KvDim != config.KvDim || adapter.HiddenDim != config.HiddenDim)
+        {
+            throw new ArgumentException($"the adapter (layers {adapter.Layers}, dim {adapter.Dim}, kv dim {adapter.KvDim}, hidden {adapter.HiddenDim}) does not fit the model (layers {config.Layers}, dim {config.Dim}, kv dim {config.KvDim}, hidden {config.HiddenDim}).", nameof(adapter));
+        }
+
+        var p = Zeros(config, adapter.Rank, adapter.Alpha, adapter.Targets);
+        foreach (var (layer, target) in p.Pairs())
+        {
+            adapter.GetA(target, layer).CopyTo(p.A(layer, target), 0);
+            adapter.GetB(target, layer).CopyTo(p.B(layer, target), 0);
+        }
+
+        return p;
+    }
+
     /// <summary>True when the shapes, rank and targets are those of <paramref name="other"/> (a gradient buffer for it).</summary>
     internal bool SameShape(LoraParameters other) =>
         other.Config.Layers == Config.Layers && other.Config.Dim == Config.Dim && other.Config.KvDim == Config.KvDim

@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>
+/// Trains a <see cref="LoraAdapter"/> on token sequences (it tokenises nothing): cross-entropy of every next token, through
+/// <see cref="TrainingLoop"/> (AdamW, cosine schedule, clipping; cancellable, reporting progress), over frozen float32 weights.
+/// The adapter's metadata records the recipe, the data's size and the final loss.
+/// </summary>
+public static class LoraAdapterTrainer
+{
+    /// <summary>
+    /// Trains on <paramref name="sequences"/> (each cut into windows of <see cref="LoraTrainingOptions.SequenceLength"/> tokens)
+    /// and returns the adapter, bound to <paramref name="model"/>'s fingerprint, with <paramref name="sources"/> as its source ids.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid, a token is outside the vocabulary, no sequence has two tokens,
+    /// or the window is longer than the model's context.</exception>
+    /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static LoraAdapter Train(
+        LlamaModel model,
+        IEnumerable<IReadOnlyList<int>> sequences,
+        LoraTrainingOptions options,
+        IEnumerable<string>? sources = null,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sequences);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var config = model.Config;
+        int window = options.SequenceLength == 0 ? config.SeqLen : options.SequenceLength;
+        if (window > config.SeqLen)
+        {
+            throw new ArgumentException($"the sequence length {window} exceeds the model's context of {config.SeqLen} tokens.", nameof(options));
+        }
+
+        var data = sequences.ToList();
+        var windows = Windows(data, window, config.VocabSize);
+        var trainer = new LlamaTrainer(model);
+        var lora = LoraParameters.Create(config, options.Rank, options.Alpha, options.Targets, options.Seed);
+        var gradients = lora.CreateGradientBuffer();
+        var losses = windows.Select(w => CrossEntropyLoss.ForNextTokens(w)).ToArray();
+
+        // Windows are visited in a seeded shuffled order, reshuffled each pass, so a batch smaller than the data still sees all of it.
+        var random = new Random(options.Seed);
+        var order = new List<int>();
+        int next = 0;
+        int Take()
+        {
+            if (next == order.Count)
+            {
+                order = [.. Enumerable.Range(0, windows.Length)];
+                random.Shuffle(CollectionsMarshal.AsSpan(order));
+                next = 0;
+            }
+
+            return order[next++];
+        }
+
+        int batch = Math.Min(options.Batch, windows.Length);
+        float StepLossAndGradients()
+        {
+            float sum = 0f;
+            for (int i = 0; i < batch; i++)
+            {
+                int w = Take();
+                sum += trainer.ComputeGradients(windows[w], 0, losses[w], lora, loraGradients: gradients);
+            }
+
+            // The mean over the batch, so the learning rate does not depend on the batch size.
+            if (batch > 1)
+            {
+                foreach (var g in gradients.Tensors)
+                {
+                    TensorPrimitives.Multiply(g, 1f / batch, g);
+                }
+            }
+
+            return sum / batch;
+        }
+
+        TrainingLoop.Run(
+            StepLossAndGradients,
+            gradients.Tensors,
+            new AdamW(lora.Tensors, weightDecay: options.WeightDecay),
+            new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps),
+            options.MaxGradientNorm,
+            progress,
+            cancellationToken);
+
+        // The final loss is over all the data (not the last batch), token-weighted, so it is comparable between runs.
+        double total = 0;
+        long counted = 0;
+        for (int w = 0; w < windows.Length; w++)
+        {
+            total += (double)trainer.ComputeLoss(windows[w], 0, losses[w], lora) * losses[w].Count;
+            counted += losses[w].Count;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        var metadata = new Dictionary<string, string>
+        {
+            ["trainer"] = "AgentMem LoraAdapterTrainer (cross-entropy on next tokens, AdamW, cosine schedule)",
+            ["rank"] = options.Rank.ToString(inv),
+            ["alpha"] = options.Alpha.ToString("R", inv),
+            ["targets"] = string.Join(',', options.Targets.Select(t => t.ToString().ToLowerInvariant())),
+            ["steps"] = options.Steps.ToString(inv),
+            ["learning_rate"] = options.LearningRate.ToString("R", inv),
+            ["warmup_steps"] = options.WarmupSteps.ToString(inv),
+            ["weight_decay"] = options.WeightDecay.ToString("R", inv),
+            ["max_gradient_norm"] = options.MaxGradientNorm.ToString("R", inv),
+            ["sequence_length"] = window.ToString(inv),
+            ["batch"] = batch.ToString(inv),
+            ["seed"] = options.Seed.ToString(inv),
+            ["windows"] = windows.Length.ToString(inv),
+            ["tokens"] = data.Sum(s => (long)s.Count).ToString(inv),
+            ["final_loss"] = (total / counted).ToString("0.######", inv),
+        };
+        return lora.ToAdapter(model.AdapterFingerprint(), metadata, sources);
+    }
+
+    /// <summary>Cuts each sequence into windows of at most <paramref name="window"/> tokens, consecutive ones sharing a token.</summary>
+    private static int[][] Windows(List<IReadOnlyList<int>> sequences, int window, int vocab)
+    {
+        var result = new List<int[]>();
+        foreach (var s in sequences)
+        {
+            ArgumentNullException.ThrowIfNull(s, nameof(sequences));
+            foreach (int t in s)
+            {
+                if ((uint)t >= (uint)vocab)
+                {
+                    throw new ArgumentException($"token {t} is outside the model's vocabulary of {vocab}.", nameof(sequences));
+                }
+            }
+
+            for (int start = 0; start + 1 < s.Count; start += window - 1)
+            {
+                int length = Math.Min(window, s.Count - start);
+                result.Add([.. s.Skip(start).Take(length)]);
+            }
+        }
+
+        return result.Count > 0 ? [.. result] : throw new ArgumentException("no sequence has the two tokens needed for a next-token target.", nameof(sequences));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>The recipe <see cref="LoraAdapterTrainer"/> follows; <see cref="Validate"/> says what is wrong with one.</summary>
+public sealed record LoraTrainingOptions
+{
+    /// <summary>LoRA rank r (rows of A, columns of B). Default 4.</summary>
+    public int Rank { get; init; } = 4;
+
+    /// <summary>LoRA alpha; the update is scaled by alpha / rank. Default 8.</summary>
+    public float Alpha { get; init; } = 8f;
+
+    /// <summary>The projections adapted in every layer. Default q and v (the original LoRA paper's choice).</summary>
+    public IReadOnlyList<LoraTarget> Targets { get; init; } = [LoraTarget.Q, LoraTarget.V];
+
+    /// <summary>Optimiser steps. Default 60.</summary>
+    public int Steps { get; init; } = 60;
+
+    /// <summary>Peak learning rate of the cosine schedule. Default 1e-2.</summary>
+    public float LearningRate { get; init; } = 1e-2f;
+
+    /// <summary>Steps of linear warm-up before the cosine decay. Default 5.</summary>
+    public int WarmupSteps { get; init; } = 5;
+
+    /// <summary>AdamW's decoupled weight decay (pulls the pairs towards zero, i.e. towards the base model). Default 0.01.</summary>
+    public float WeightDecay { get; init; } = 0.01f;
+
+    /// <summary>Global gradient norm clipped to before each step. Default 1.</summary>
+    public float MaxGradientNorm { get; init; } = 1f;
+
+    /// <summary>
+    /// Tokens per training window: longer sequences are cut into windows of this many tokens (consecutive windows share one
+    /// token, so no next-token target is lost). 0 (the default) means the model's context length.
+    /// </summary>
+    public int SequenceLength { get; init; }
+
+    /// <summary>Windows per step; their gradients are averaged. Default 1.</summary>
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Seed of A's initialisation and of the order windows are visited in. Default 0.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Throws with a message naming the first setting out of range.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    public void Validate()
+    {
+        Require(Rank is > 0 and <= LoraAdapter.MaxRank, $"rank must be between 1 and {LoraAdapter.MaxRank}; got {Rank}.");
+        Require(float.IsFinite(Alpha) && Alpha > 0f, $"alpha must be a positive number; got {Show(Alpha)}.");
+        Require(Targets is { Count: > 0 }, "give at least one LoRA target (q, k, v, o, w1, w2, w3).");
+        Require(Targets.All(Enum.IsDefined), "a LoRA target is not one of q, k, v, o, w1, w2, w3.");
+        Require(Targets.Distinct().Count() == Targets.Count, "give each LoRA target once.");
+        Require(Steps > 0, $"steps must be positive; got {Steps}.");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0f, $"the learning rate must be a positive number; got {Show(LearningRate)}.");
+        Require(WarmupSteps >= 0 && WarmupSteps <= Steps, $"warm-up steps must be between 0 and the steps ({Steps}); got {WarmupSteps}.");
+        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0f, $"weight decay must be zero or positive; got {Show(WeightDecay)}.");
+        Require(float.IsFinite(MaxGradientNorm) && MaxGradientNorm > 0f, $"the gradient clip must be a positive number; got {Show(MaxGradientNorm)}.");
+        Require(SequenceLength == 0 || SequenceLength >= 2, $"the sequence length must be 0 (the model's context) or at least 2 tokens; got {SequenceLength}.");
+        Require(Batch > 0, $"the batch must be at least one sequence per step; got {Batch}.");
+    }
+
+    private static string Show(float value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace AgentMem.ModelHost.Training;
+
+/// <summary>
+/// Teacher-forced perplexity through the inference path (so an attached adapter is measured as it will be used): how well a
+/// model predicts each next token of a text it is fed.
+/// </summary>
+public static class Perplexity
+{
+    /// <summary>
+    /// exp of the mean over positions 0..n−2 of −log softmax(logits)[token t+1], running <paramref name="tokens"/> through
+    /// <paramref name="model"/> (with whatever adapters it has attached) from position 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer than two tokens, or more than the model's context.</exception>
+    public static double Measure(LlamaModel model, IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count < 2 || tokens.Count > model.Config.SeqLen)
+        {
+            throw new ArgumentException($"perplexity needs 2..{model.Config.SeqLen} tokens; got {tokens.Count}.", nameof(tokens));
+        }
+
+        var cache = model.CreateCache();
+        double nll = 0;
+        for (int t = 0; t + 1 < tokens.Count; t++)
+        {
+            var logits = model.Forward(tokens[t], t, cache);
+            nll += TapeKernels.LogSumExp(logits) - logits[tokens[t + 1]];
+        }
+
+        return Math.Exp(nll / (tokens.Count - 1));
+    }
+}

@@ -1,0 +1,113 @@
+using AgentMem.ModelHost.Training;
+
+namespace AgentMem.ModelHost.Tests.Training;
+
+/// <summary><see cref="LoraAdapterTrainer"/>, <see cref="LoraTrainingOptions"/> and the LoraParameters ↔ LoraAdapter conversion on stories260K.</summary>
+public sealed class LoraAdapterTrainerTests
+{
+    private static readonly Lazy<LlamaModel> Model = new(() => LlamaModel.Load(RepoPaths.StoriesModel));
+
+    [Fact]
+    public void Parameters_become_an_adapter_and_back_with_the_same_weights_and_zeros_on_layers_not_trained()
+    {
+        var config = Model.Value.Config;
+        var p = LoraParameters.Create(config, 2, 4f, [LoraTarget.V, LoraTarget.Q], seed: 3, layers: [1, 3]);
+        p.B(1, LoraTarget.Q)[5] = 0.25f;
+        var adapter = p.ToAdapter(Model.Value.GetFingerprint(), new Dictionary<string, string> { ["k"] = "v" }, ["m@1"]);
+
+        Assert.Equal([LoraTarget.Q, LoraTarget.V], adapter.Targets);
+        Assert.Equal(p.A(3, LoraTarget.V), adapter.GetA(LoraTarget.V, 3));
+        Assert.Equal(0.25f, adapter.GetB(LoraTarget.Q, 1)[5]);
+        Assert.All(adapter.GetA(LoraTarget.Q, 0), x => Assert.Equal(0f, x));
+        Assert.Equal("m@1", Assert.Single(adapter.Sources));
+        p.A(3, LoraTarget.V)[0] += 1f; // the adapter holds a copy
+        Assert.NotEqual(p.A(3, LoraTarget.V)[0], adapter.GetA(LoraTarget.V, 3)[0]);
+
+        var back = LoraParameters.FromAdapter(config, adapter);
+        Assert.Equal(Enumerable.Range(0, config.Layers), back.Layers);
+        Assert.Equal(adapter.GetB(LoraTarget.Q, 1), back.B(1, LoraTarget.Q));
+        Assert.Equal(adapter.Alpha, back.Alpha);
+    }
+
+    [Fact]
+    public void Training_records_the_recipe_and_the_adapted_model_matches_the_trainer()
+    {
+        var model = Model.Value;
+        int[] tokens = [1, 403, 407, 261, 378, 395, 30, 1161 % 512, 280, 365];
+        var options = new LoraTrainingOptions { Rank = 2, Alpha = 2f, Targets = [LoraTarget.V], Steps = 3, WarmupSteps = 1, Seed = 5, SequenceLength = 6, Batch = 2 };
+        var reports = new List<TrainingProgress>();
+        var adapter = LoraAdapterTrainer.Train(model, [tokens], options, ["a@2"], new SyncProgress(reports));
+
+        Assert.Equal(3, reports.Count);
+        Assert.Equal("3", adapter.Metadata["steps"]);
+        Assert.Equal("v", adapter.Metadata["targets"]);
+        Assert.Equal("2", adapter.Metadata["rank"]);
+        Assert.Equal("5", adapter.Metadata["seed"]);
+        Assert.Equal("10", adapter.Metadata["tokens"]);
+        Assert.Equal("2", adapter.Metadata["windows"]);
+        Assert.True(float.Parse(adapter.Metadata["final_loss"], System.Globalization.CultureInfo.InvariantCulture) > 0f);
+        Assert.Equal("a@2", Assert.Single(adapter.Sources));
+        Assert.Contains(adapter.GetB(LoraTarget.V, 0), x => x != 0f);
+
+        // The inference path with the adapter attached computes what the trainer computes with the same pairs.
+        var trainer = new LlamaTrainer(model);
+        var expected = trainer.Logits(tokens, 0, LoraParameters.FromAdapter(model.Config, adapter));
+        var adapted = model.WithAdapters(adapter);
+        var cache = adapted.CreateCache();
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            var logits = adapted.Forward(tokens[t], t, cache);
+            for (int v = 0; v < logits.Length; v++)
+            {
+                Assert.Equal(expected[(t * logits.Length) + v], logits[v], 1e-3f);
+            }
+        }
+    }
+
+    [Fact]
+    public void Training_stops_when_cancelled()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Throws<OperationCanceledException>(() => LoraAdapterTrainer.Train(Model.Value, [[1, 2, 3]], new LoraTrainingOptions(), cancellationToken: cts.Token));
+    }
+
+    [Theory]
+    [InlineData("rank", "rank must be between 1 and 4096; got 0.")]
+    [InlineData("alpha", "alpha must be a positive number; got -1.")]
+    [InlineData("targets", "give at least one LoRA target (q, k, v, o, w1, w2, w3).")]
+    [InlineData("steps", "steps must be positive; got 0.")]
+    [InlineData("lr", "the learning rate must be a positive number; got NaN.")]
+    [InlineData("warmup", "warm-up steps must be between 0 and the steps (60); got 61.")]
+    [InlineData("batch", "the batch must be at least one sequence per step; got 0.")]
+    [InlineData("window", "the sequence length must be 0 (the model's context) or at least 2 tokens; got 1.")]
+    public void Validate_names_the_setting_out_of_range(string setting, string message)
+    {
+        var o = new LoraTrainingOptions();
+        o = setting switch
+        {
+            "rank" => o with { Rank = 0 },
+            "alpha" => o with { Alpha = -1f },
+            "targets" => o with { Targets = [] },
+            "steps" => o with { Steps = 0 },
+            "lr" => o with { LearningRate = float.NaN },
+            "warmup" => o with { WarmupSteps = 61 },
+            "batch" => o with { Batch = 0 },
+            _ => o with { SequenceLength = 1 },
+        };
+        Assert.Equal(message, Assert.Throws<ArgumentException>(o.Validate).Message);
+    }
+
+    [Fact]
+    public void Data_without_a_next_token_or_outside_the_vocabulary_is_refused()
+    {
+        Assert.Contains("two tokens", Assert.Throws<ArgumentException>(() => LoraAdapterTrainer.Train(Model.Value, [[1]], new LoraTrainingOptions())).Message, StringComparison.Ordinal);
+        Assert.Contains("outside the model's vocabulary", Assert.Throws<ArgumentException>(() => LoraAdapterTrainer.Train(Model.Value, [[1, 512]], new LoraTrainingOptions())).Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post them to the thread pool).</summary>
+    private sealed class SyncProgress(List<TrainingProgress> reports) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => reports.Add(value);
+    }
+}
