@@ -28,7 +28,7 @@ internal static class LoraFactExperiment
     public const int ContinuationSteps = 24;
 
     /// <summary>
-    /// Held-out text: hand-written stories in the TinyStories style (the same as bench/Activation's), never part of the training
+    /// Held-out text: hand-written stories in the TinyStories style (four of bench/Activation's, without Lily or a dog), never part of the training
     /// data; they share names and words with the fact text only by chance.
     /// </summary>
     public static readonly string[] HeldOut =
