@@ -2,7 +2,7 @@ using AgentMem.Agents.Activation;
 
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> (with <c>--adapter</c>), <c>cartridge create|run|inspect|compress|promote|train</c> and <c>adapter info</c>.</summary>
+/// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> (with <c>--adapter</c>), <c>cartridge create|run|inspect|compress|promote|train</c> and <c>adapter info|train</c>.</summary>
 internal static class ModelCommand
 {
     public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
@@ -19,6 +19,7 @@ internal static class ModelCommand
         command.Subcommands.Add(cartridge);
         var adapter = new Command("adapter", "LoRA adapter files (.amlora): parametric memory applied at inference with `generate --adapter`.");
         adapter.Subcommands.Add(AdapterCommands.Info(g, stdout, stderr));
+        adapter.Subcommands.Add(AdapterTrainCommand.Create(g, stdout, stderr));
         command.Subcommands.Add(adapter);
         return command;
     }

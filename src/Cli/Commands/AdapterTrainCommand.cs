@@ -1,0 +1,165 @@
+using AgentMem.Agents.Parametric;
+using AgentMem.ModelHost.Training;
+
+namespace AgentMem.Cli.Commands;
+
+/// <summary>
+/// <c>model adapter train</c>: trains a LoRA adapter (<see cref="LoraAdapterTrainer"/>) on a text file, or on the active
+/// plaintext memories of the <c>--cube</c> cube, which it then registers as a parametric memory
+/// (<see cref="ParametricMemories.RegisterAsync"/>, sources = those memories at their versions).
+/// </summary>
+internal static class AdapterTrainCommand
+{
+    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    {
+        var defaults = new LoraTrainingOptions();
+        var inv = CultureInfo.InvariantCulture;
+        var modelFlags = new ModelFlags();
+        var textFile = new Option<string?>("--text-file") { Description = "UTF-8 text to train on (read whole). Without it, trains on the --cube cube's active plaintext memories and registers a parametric memory." };
+        var output = new Option<string?>("--out") { Description = "Adapter file (.amlora) to write; required with --text-file. With --cube the memory's own file goes in --dir, and --out, when given, gets a copy." };
+        var folder = new Option<string>("--dir") { Description = "With --cube: folder for the parametric memory's adapter file.", DefaultValueFactory = _ => new ParametricMemoryOptions().Folder };
+        var rank = new Option<int>("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => defaults.Rank };
+        var alpha = new Option<float>("--alpha") { Description = "LoRA alpha (the update is scaled by alpha / rank).", DefaultValueFactory = _ => defaults.Alpha };
+        var targets = new Option<string>("--targets") { Description = "Projections to adapt, comma-separated: q, k, v, o, w1, w2, w3.", DefaultValueFactory = _ => string.Join(',', defaults.Targets).ToLowerInvariant() };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Steps };
+        var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
+        var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and of the data order.", DefaultValueFactory = _ => defaults.Seed };
+        var command = new Command("train", "Train a LoRA adapter on a text file, or on a cube's active plaintext memories (then registered as a parametric memory); prints progress on stderr.")
+        {
+            modelFlags.Model, modelFlags.Tokenizer, textFile, output, folder, rank, alpha, targets, steps, lr, seed,
+        };
+        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        {
+            string? file = parse.GetValue(textFile);
+            string? outPath = parse.GetValue(output);
+            if (file is not null && outPath is null)
+            {
+                throw new MemoryValidationException("--out FILE is required with --text-file.");
+            }
+
+            int n = parse.GetValue(steps);
+            var options = new LoraTrainingOptions
+            {
+                Rank = parse.GetValue(rank),
+                Alpha = parse.GetValue(alpha),
+                Targets = ParseTargets(parse.GetValue(targets)!),
+                Steps = n,
+                LearningRate = parse.GetValue(lr),
+                WarmupSteps = Math.Min(defaults.WarmupSteps, n / 10),
+                Seed = parse.GetValue(seed),
+            };
+            Verb.Validate(options.Validate);
+
+            // The data is read before the model loads, so a bad file fails fast.
+            string? text = null;
+            if (file is not null)
+            {
+                text = await File.ReadAllTextAsync(file, ct).ConfigureAwait(false);
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    throw new MemoryValidationException($"--text-file {file}: the text is empty.");
+                }
+            }
+
+            var generator = modelFlags.Load(parse, stderr);
+            var progress = new ProgressLines(ctx.Output.Err, n);
+            if (text is not null)
+            {
+                var adapter = Train(generator, [generator.Tokenizer.EncodeToIds(text, bos: true)], options, progress, ct);
+                LoraAdapterFile.Save(adapter, outPath!);
+                Report(ctx, adapter, outPath!, null);
+                return 0;
+            }
+
+            await using var memory = ctx.OpenMemory();
+            var sources = new List<MemoryItem>();
+            await foreach (var item in memory.ListAsync(ctx.Scope, ctx.Cube, new MemoryFilter { Kind = MemoryKind.Plaintext, States = [LifecycleState.Active] }, ct).ConfigureAwait(false))
+            {
+                if (!string.IsNullOrWhiteSpace(item.Text))
+                {
+                    sources.Add(item);
+                }
+            }
+
+            if (sources.Count == 0)
+            {
+                throw new MemoryValidationException($"cube {ctx.Cube} has no active plaintext memory to train on.");
+            }
+
+            // One sequence per memory, each from BOS: memories are independent texts, not one document.
+            var trained = Train(generator, [.. sources.Select(s => generator.Tokenizer.EncodeToIds(s.Text, bos: true))], options, progress, ct);
+            var registered = await new ParametricMemories(memory, new ParametricMemoryOptions { Folder = parse.GetValue(folder)! })
+                .RegisterAsync(ctx.Scope, ctx.Cube, trained, sources, ct).ConfigureAwait(false);
+            if (outPath is not null)
+            {
+                LoraAdapterFile.Save(ParametricMemories.LoadAdapter(registered, generator.Model), outPath);
+            }
+
+            Report(ctx, trained, registered.Payload!.Uri, registered);
+            return 0;
+        });
+        return command;
+
+        void Report(CliContext ctx, LoraAdapter adapter, string path, MemoryItem? registered)
+        {
+            var m = adapter.Metadata;
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.WriteJson(new
+                {
+                    adapter = path, id = registered?.Id.ToString(), metadata = m,
+                    sources = registered is null ? null : registered.Provenance.SourceRef,
+                });
+            }
+            else
+            {
+                string memoryNote = registered is null ? string.Empty : $"; parametric memory {registered.Id} from {registered.Provenance.SourceRef}";
+                ctx.Output.Out.WriteLine(string.Create(inv, $"wrote {path} (rank {adapter.Rank}, {m["targets"]}, {m["steps"]} steps on {m["tokens"]} tokens, final loss {m["final_loss"]}){memoryNote}"));
+                ctx.Output.Out.Flush();
+            }
+        }
+    }
+
+    private static LoraAdapter Train(Generator generator, IReadOnlyList<int>[] sequences, LoraTrainingOptions options, IProgress<TrainingProgress> progress, CancellationToken ct)
+    {
+        try
+        {
+            return LoraAdapterTrainer.Train(generator.Model, sequences, options, progress: progress, cancellationToken: ct);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            throw new MemoryValidationException(ex.Message, ex);
+        }
+    }
+
+    private static LoraTarget[] ParseTargets(string list)
+    {
+        var result = new List<LoraTarget>();
+        foreach (string name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<LoraTarget>(name, ignoreCase: true, out var t) || !Enum.IsDefined(t) || int.TryParse(name, out _))
+            {
+                throw new MemoryValidationException($"--targets: unknown target '{name}' (use q, k, v, o, w1, w2, w3).");
+            }
+
+            result.Add(t);
+        }
+
+        return [.. result];
+    }
+
+    /// <summary>A progress line on stderr about every tenth of the steps (and the last), written on the training thread.</summary>
+    private sealed class ProgressLines(TextWriter err, int total) : IProgress<TrainingProgress>
+    {
+        private readonly int every = Math.Max(1, total / 10);
+
+        public void Report(TrainingProgress p)
+        {
+            if (p.Step % every == 0 || p.Step == p.TotalSteps)
+            {
+                err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {p.Elapsed.TotalSeconds:F1} s"));
+                err.Flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary><c>model adapter train</c> on stories260K (a few steps): from a text file, from a cube, and its one-line errors.</summary>
+public sealed class AdapterTrainCommandTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static string Stories(string name) => Path.GetFullPath(RepoPaths.File("..", "shared", "models", "stories260K", name));
+
+    private static string[] ModelArgs => ["--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin")];
+
+    private async Task<string> TextFileAsync(string text)
+    {
+        string path = Path.Combine(cli.Folder, $"text{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task A_text_file_run_writes_an_adapter_whose_info_shows_its_recipe()
+    {
+        string text = await TextFileAsync("Lily had a pet dog. The dog's name was Zorbo.");
+        string adapter = Path.Combine(cli.Folder, "fact.amlora");
+        var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--text-file", text, "--out", adapter, "--rank", "2", "--targets", "o,w2", "--steps", "4", "--seed", "3"]);
+        Assert.True(code == 0, err);
+        Assert.Contains($"wrote {adapter} (rank 2, o,w2, 4 steps on ", output, StringComparison.Ordinal);
+        Assert.Contains("step 4/4", err, StringComparison.Ordinal);
+
+        (code, output, err) = await cli.RunAsync("model", "adapter", "info", adapter);
+        Assert.True(code == 0, err);
+        Assert.Contains("rank         2 (alpha 8, scale 4)", output, StringComparison.Ordinal);
+        Assert.Contains("targets      o,w2", output, StringComparison.Ordinal);
+        Assert.Contains("meta         steps = 4", output, StringComparison.Ordinal);
+        Assert.Contains("meta         seed = 3", output, StringComparison.Ordinal);
+        Assert.Contains("meta         final_loss = ", output, StringComparison.Ordinal);
+        Assert.Contains("sources      (none)", output, StringComparison.Ordinal);
+
+        // The file is a working adapter for the model.
+        (code, _, err) = await cli.RunAsync(["model", "generate", .. ModelArgs, "--steps", "5", "--temperature", "0", "--adapter", adapter]);
+        Assert.True(code == 0, err);
+    }
+
+    [Fact]
+    public async Task A_cube_run_registers_a_parametric_memory_listing_its_sources()
+    {
+        var first = await cli.JsonAsync("add", "Lily had a pet dog named Zorbo.");
+        var second = await cli.JsonAsync("add", "Zorbo liked to run in the park.");
+        string dir = Path.Combine(cli.Folder, "adapters");
+        var result = await cli.JsonAsync(["model", "adapter", "train", .. ModelArgs, "--steps", "3", "--rank", "1", "--dir", dir]);
+        string id = result.GetProperty("id").GetString()!;
+        string sources = result.GetProperty("sources").GetString()!;
+        Assert.Contains($"{first.GetProperty("id").GetString()}@", sources, StringComparison.Ordinal);
+        Assert.Contains($"{second.GetProperty("id").GetString()}@", sources, StringComparison.Ordinal);
+        string file = Assert.Single(Directory.GetFiles(dir, "*.amlora"));
+
+        var info = await cli.JsonAsync("model", "adapter", "info", file);
+        Assert.Equal(2, info.GetProperty("sources").GetArrayLength());
+        Assert.Equal("3", info.GetProperty("metadata").GetProperty("steps").GetString());
+
+        var memory = await cli.JsonAsync("get", id);
+        Assert.Equal("parametric", memory.GetProperty("kind").GetString(), ignoreCase: true);
+    }
+
+    [Theory]
+    [InlineData("missing", "could not find file")]
+    [InlineData("empty", "the text is empty")]
+    [InlineData("rank0", "rank must be between 1 and 4096; got 0.")]
+    [InlineData("target", "--targets: unknown target 'x'")]
+    [InlineData("noout", "--out FILE is required with --text-file.")]
+    public async Task Bad_inputs_exit_1_with_one_line(string kind, string expected)
+    {
+        string text = await TextFileAsync("Once upon a time.");
+        string adapter = Path.Combine(cli.Folder, "bad.amlora");
+        string[] args = kind switch
+        {
+            "missing" => ["--text-file", Path.Combine(cli.Folder, "nope.txt"), "--out", adapter],
+            "empty" => ["--text-file", await TextFileAsync("  \n"), "--out", adapter],
+            "rank0" => ["--text-file", text, "--out", adapter, "--rank", "0"],
+            "target" => ["--text-file", text, "--out", adapter, "--targets", "q,x"],
+            _ => ["--text-file", text],
+        };
+        var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--steps", "2", .. args]);
+        Assert.Equal(1, code);
+        Assert.Equal(string.Empty, output);
+        string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error:", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(adapter));
+    }
+}
