@@ -1,47 +1,31 @@
 using AgentMem.Agents.Scheduling;
 using AgentMem.ModelHost;
 using AgentMem.ModelHost.Training;
-using AdapterTarget = AgentMem.ModelHost.LoraTarget;
-using TrainingTarget = AgentMem.ModelHost.Training.LoraTarget;
 
 namespace AgentMem.Agents.Tests.Scheduling;
 
 /// <summary>
-/// A tiny real trainer on stories260K for the scheduler's tests: rank-2 LoRA on Q and V, a handful of AdamW steps of next-token
-/// cross-entropy on the texts joined as one sequence (LlamaTrainer, TrainingLoop), copied into a <see cref="LoraAdapter"/>. The
-/// production trainer is wired separately; this one only has to make a genuine adapter quickly.
+/// The production <see cref="LoraTextTrainer"/> on stories260K with a tiny recipe (rank 2 on Q and V, 6 AdamW steps), recording
+/// each call's texts and per-step losses so the tests can check what it trained on and that the loss fell.
 /// </summary>
 internal sealed class TestAdapterTrainer : IAdapterTrainer
 {
-    private const int Rank = 2;
-    private const float Alpha = 4f;
+    private static readonly LoraTrainingOptions Recipe = new() { Rank = 2, Alpha = 4f, Targets = [LoraTarget.Q, LoraTarget.V], Steps = 6, LearningRate = 3e-2f, WarmupSteps = 1, Seed = 1 };
 
     public List<(IReadOnlyList<string> Texts, float[] Losses)> Calls { get; } = [];
 
-    public Task<LoraAdapter> TrainAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    public async Task<LoraAdapter> TrainAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
-        var model = Stories.Model;
-        int[] tokens = Stories.Tokenizer.EncodeToIds(string.Join("\n", texts), bos: true);
-        var trainer = new LlamaTrainer(model);
-        var loss = CrossEntropyLoss.ForNextTokens(tokens);
-        var lora = LoraParameters.Create(model.Config, Rank, Alpha, [TrainingTarget.Q, TrainingTarget.V], seed: 1);
-        var gradients = lora.CreateGradientBuffer();
-        float[] losses = TrainingLoop.Run(
-            () => trainer.ComputeGradients(tokens, 0, loss, lora, loraGradients: gradients),
-            gradients.Tensors,
-            new AdamW(lora.Tensors),
-            new CosineSchedule(3e-2f, warmupSteps: 1, totalSteps: 6),
-            maxGradientNorm: 1f,
-            cancellationToken: cancellationToken);
-        Calls.Add((texts, losses));
+        var losses = new List<float>();
+        var trainer = new LoraTextTrainer(Stories.Model, Stories.Tokenizer, Recipe) { Progress = new Recorder(losses) };
+        var adapter = await trainer.TrainAsync(texts, cancellationToken);
+        Calls.Add((texts, losses.ToArray()));
+        return adapter;
+    }
 
-        var adapter = LoraAdapter.Create(model, Rank, Alpha, [AdapterTarget.Q, AdapterTarget.V], new Dictionary<string, string> { ["steps"] = "6" });
-        foreach (int layer in lora.Layers)
-        {
-            adapter.SetWeights(AdapterTarget.Q, layer, lora.A(layer, TrainingTarget.Q), lora.B(layer, TrainingTarget.Q));
-            adapter.SetWeights(AdapterTarget.V, layer, lora.A(layer, TrainingTarget.V), lora.B(layer, TrainingTarget.V));
-        }
-
-        return Task.FromResult(adapter);
+    /// <summary>Synchronous: <see cref="Progress{T}"/> would post to the thread pool and lose the order.</summary>
+    private sealed class Recorder(List<float> losses) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => losses.Add(value.Loss);
     }
 }
