@@ -47,9 +47,14 @@ public sealed class BoundKeyTests
         var mine = await TestApp.ReadJsonAsync(await alice.PostAsJsonAsync("/v1/search", new { query = "green tea", cube = "alice-notes" }));
         Assert.Equal(1, mine.GetProperty("hits").GetArrayLength());
 
-        // It cannot read Bob's cube, and cannot claim to be Bob (or anyone else) to get in.
+        // It cannot read Bob's cube, nor learn that it exists: the answer is an unknown cube's (404), the same as for a
+        // name nobody uses; and it cannot claim to be Bob (or anyone else) to get in.
         var bobs = await alice.PostAsJsonAsync("/v1/search", new { query = "surprise party", cube = "bob-diary" });
-        Assert.Equal(HttpStatusCode.Forbidden, bobs.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, bobs.StatusCode);
+        Assert.DoesNotContain("bob", (await bobs.Content.ReadAsStringAsync()).Replace("bob-diary", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        var nobody = await alice.PostAsJsonAsync("/v1/search", new { query = "surprise party", cube = "no-such-cube" });
+        Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/v1/audit?cube=bob-diary")).StatusCode);
         var claimed = await alice.PostAsJsonAsync("/v1/search", new { query = "surprise party", cube = "bob-diary", user = "bob" });
         Assert.Equal(HttpStatusCode.Forbidden, claimed.StatusCode);
         Assert.Contains("acts as user 'alice' only", await claimed.Content.ReadAsStringAsync(), StringComparison.Ordinal);

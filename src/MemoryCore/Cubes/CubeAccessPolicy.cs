@@ -56,10 +56,13 @@ public static class CubeAccessPolicy
     /// <summary>Throws <see cref="AccessDeniedException"/> unless the actor has <paramref name="needed"/>.</summary>
     public static void Demand(MemCube cube, Scope actor, CubeAccess needed)
     {
-        if ((Evaluate(cube, actor) & needed) != needed)
+        var granted = Evaluate(cube, actor);
+        if ((granted & needed) != needed)
         {
-            throw new AccessDeniedException(
-                $"Scope {actor} has no {needed.ToString().ToLowerInvariant()} access to cube '{cube.Name}'. Ask its owner ({cube.Owner}) for a grant.");
+            throw new CubeAccessDeniedException(
+                $"Scope {actor} has no {needed.ToString().ToLowerInvariant()} access to cube '{cube.Name}'. Ask its owner ({cube.Owner}) for a grant.",
+                cube.Name,
+                canRead: (granted & CubeAccess.Read) == CubeAccess.Read);
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class ApiKeyMiddleware
     }
 
     /// <summary>The key (tenant, and the user and agent it may be bound to) the current request acts with; only set on <c>/v1</c> requests.</summary>
+    /// <summary>The request's authenticated key, or null before (or without) authentication.</summary>
+    public static ApiKeyEntry? TryKeyOf(HttpContext context) => context.Items[KeyItem] as ApiKeyEntry;
+
     public static ApiKeyEntry KeyOf(HttpContext context) =>
         context.Items[KeyItem] as ApiKeyEntry ?? throw new InvalidOperationException("The request has no authenticated tenant.");
 

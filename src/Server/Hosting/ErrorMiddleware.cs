@@ -29,6 +29,12 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
+            // A key bound to a user must not learn that another user's private cube exists: it gets the answer an unknown cube gets.
+            if (ex is CubeAccessDeniedException { CanRead: false } hidden && ApiKeyMiddleware.TryKeyOf(context)?.User is not null)
+            {
+                ex = new CubeNotFoundException($"Cube '{hidden.CubeName}' not found.");
+            }
+
             var mapped = ProblemMapping.Map(ex);
             if (mapped is null)
             {
