@@ -99,23 +99,31 @@ internal static partial class Kernels
     /// <paramref name="theta"/>. <see cref="RopeStyle.Interleaved"/> turns (v[2i], v[2i+1]) of each head; <see cref="RopeStyle.Half"/>
     /// turns (v[i], v[i + headSize/2]) (Hugging Face <c>rotate_half</c>); pair i's angle is position · θ^(−2i/headSize) in both.
     /// </summary>
-    public static void Rope(Span<float> v, int position, int headSize, float theta, RopeStyle style)
+    public static void Rope(Span<float> v, int position, int headSize, float theta, RopeStyle style) => Rope(v, position, headSize, theta, style, inverse: false);
+
+    /// <summary>
+    /// <see cref="Rope(Span{float}, int, int, float, RopeStyle)"/> in any floating-point type (the training graph checks its
+    /// gradients in double); <paramref name="inverse"/> turns by the negative angle, the transpose of the rotation and so the
+    /// backward pass of RoPE. For float it is the inference kernel itself, so training and inference agree exactly.
+    /// </summary>
+    public static void Rope<T>(Span<T> v, int position, int headSize, T theta, RopeStyle style, bool inverse)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int half = headSize / 2;
         for (int i = 0; i < half; i++)
         {
-            float freq = 1f / MathF.Pow(theta, 2 * i / (float)headSize);
-            float angle = position * freq;
-            float fcr = MathF.Cos(angle);
-            float fci = MathF.Sin(angle);
+            T freq = T.One / T.Pow(theta, T.CreateTruncating(2 * i) / T.CreateTruncating(headSize));
+            T angle = T.CreateTruncating(position) * freq;
+            T cos = T.Cos(angle);
+            T sin = inverse ? -T.Sin(angle) : T.Sin(angle);
             int a = style == RopeStyle.Interleaved ? 2 * i : i;
             int b = style == RopeStyle.Interleaved ? (2 * i) + 1 : i + half;
             for (int h = 0; h + headSize <= v.Length; h += headSize)
             {
-                float v0 = v[h + a];
-                float v1 = v[h + b];
-                v[h + a] = (v0 * fcr) - (v1 * fci);
-                v[h + b] = (v0 * fci) + (v1 * fcr);
+                T v0 = v[h + a];
+                T v1 = v[h + b];
+                v[h + a] = (v0 * cos) - (v1 * sin);
+                v[h + b] = (v0 * sin) + (v1 * cos);
             }
         }
     }

@@ -153,33 +153,6 @@ internal static class TapeKernels
         }
     }
 
-    /// <summary>
-    /// RoPE of every head in <paramref name="v"/> at <paramref name="position"/>, as <see cref="Kernels.Rope(Span{float}, int, int, float, RopeStyle)"/>
-    /// computes it (same angle arithmetic, so float agrees exactly); <paramref name="inverse"/> turns by the negative angle, which
-    /// is the transpose of the rotation and so the backward pass of RoPE.
-    /// </summary>
-    public static void Rope<T>(Span<T> v, int position, int headSize, T theta, RopeStyle style, bool inverse)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int half = headSize / 2;
-        for (int i = 0; i < half; i++)
-        {
-            T freq = T.One / T.Pow(theta, T.CreateTruncating(2 * i) / T.CreateTruncating(headSize));
-            T angle = T.CreateTruncating(position) * freq;
-            T cos = T.Cos(angle);
-            T sin = inverse ? -T.Sin(angle) : T.Sin(angle);
-            int a = style == RopeStyle.Interleaved ? 2 * i : i;
-            int b = style == RopeStyle.Interleaved ? (2 * i) + 1 : i + half;
-            for (int h = 0; h + headSize <= v.Length; h += headSize)
-            {
-                T v0 = v[h + a];
-                T v1 = v[h + b];
-                v[h + a] = (v0 * cos) - (v1 * sin);
-                v[h + b] = (v0 * sin) + (v1 * cos);
-            }
-        }
-    }
-
     /// <summary>In-place softmax shifted by the maximum, as <see cref="Kernels.Softmax"/>.</summary>
     public static void Softmax<T>(Span<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
