@@ -46,9 +46,10 @@ public sealed class ChatStreamingTests
         Assert.Contains("Once upon a time.", texts);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Ctrl_C_stops_the_reply_stores_nothing_and_the_chat_goes_on()
     {
+        Skip.If(CliProcess.InterruptIgnored, "this test process ignores SIGINT (started in the background), so the CLI it starts cannot receive Ctrl-C; run it from a foreground shell");
         using var cli = new CliRunner();
         // The stream stalls after its first chunk until the server stops, as a slow model would.
         await using var server = new ScriptedChatServer((_, _) => ChatScript.Say(Story))

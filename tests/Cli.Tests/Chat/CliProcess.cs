@@ -81,6 +81,24 @@ internal sealed class CliProcess : IDisposable
     /// <summary>Waits until stderr holds <paramref name="text"/>.</summary>
     public Task WaitForErrorAsync(string text, int seconds = 60) => WaitForAsync(() => Err.Contains(text, StringComparison.Ordinal), $"stderr to contain '{text}'", seconds);
 
+    /// <summary>
+    /// Whether this process ignores SIGINT (it was started in the background, as by <c>cmd &amp;</c> in a script or
+    /// <c>nohup</c>): children inherit the ignored disposition, so a SIGINT sent to the CLI would never arrive.
+    /// </summary>
+    public static bool InterruptIgnored
+    {
+        get
+        {
+            if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/status"))
+            {
+                return false;
+            }
+
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0; // bit 1: SIGINT (2)
+        }
+    }
+
     /// <summary>Sends SIGINT, as Ctrl-C in a terminal does.</summary>
     public void Interrupt()
     {

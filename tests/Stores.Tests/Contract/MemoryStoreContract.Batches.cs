@@ -62,7 +62,7 @@ public abstract partial class MemoryStoreContract
         var theirs = await s.CreateCubeAsync("notes", tenant: StoreScenario.NewTenant());
         var batch = new[] { s.Item(cube, "first"), s.Item(theirs, "smuggled") };
 
-        await Assert.ThrowsAsync<AccessDeniedException>(() => s.Store.AddAsync(s.Tenant, batch, new AddOptions(false), s.Audit("add")));
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => s.Store.AddAsync(s.Tenant, batch, new AddOptions(false), s.Audit("add")));
 
         await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 0, expectedSequence: 0, "first");
         Assert.Empty(await s.Store.ListAsync(theirs.Owner.Tenant, StoreScenario.AllStates(), 10));

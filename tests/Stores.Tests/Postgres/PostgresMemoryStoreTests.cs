@@ -44,7 +44,7 @@ public sealed class PostgresMemoryStoreTests
         var outcomes = await store.AddAsync(tenant, [target, item, Item(cube, "Alice prefers tea in the morning")], new AddOptions(Deduplicate: true), Audit(tenant, "add"));
         Assert.Equal([new AddOutcome(target.Id, true), new AddOutcome(item.Id, true), new AddOutcome(item.Id, false)], outcomes);
         await Assert.ThrowsAsync<CubeNotFoundException>(() => store.AddAsync(tenant, [Item(Cube(tenant, "nope"), "x")], new AddOptions(true), Audit(tenant, "add")));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => store.AddAsync(PostgresTestServer.NewTenant(), [Item(cube, "y")], new AddOptions(true), Audit(tenant, "add")));
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => store.AddAsync(PostgresTestServer.NewTenant(), [Item(cube, "y")], new AddOptions(true), Audit(tenant, "add")));
 
         var got = (await store.GetAsync(tenant, item.Id))!;
         Assert.Equal(item.Text, got.Text);
