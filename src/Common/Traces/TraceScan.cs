@@ -75,7 +75,17 @@ public static class TraceScan
     {
         int overlap = patterns.Max(p => p.Bytes.Length) - 1;
         var buffer = new byte[ChunkBytes + overlap];
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null; // gone since it was listed (SQLite removes its -shm and -wal files on close): it holds nothing now
+        }
+
+        using var owned = stream;
         int kept = 0;
         while (true)
         {
