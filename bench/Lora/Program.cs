@@ -1,5 +1,6 @@
 // LoRA fact-recall harness on stories260K (issue 17): trains an adapter on a short text stating a new fact and prints base vs
-// adapted perplexity on that text and on held-out stories, the greedy continuation of a leading prompt, and the training time.
+// adapted perplexity on that text and on held-out stories, the greedy continuation of a leading prompt, and the training time;
+// then what one training step costs beside LlamaModel.Prefill, in the same run.
 // Usage: dotnet run -c Release --project bench/Lora [-- --model M --tokenizer T --rank 4 --alpha 4 --targets o,w2 --steps 25
 //        --lr 0.004 --warmup 4 --decay 0.01 --seed 17 --fact TEXT]   (unset options keep the test's settings)
 using System.Globalization;
@@ -32,6 +33,9 @@ Console.WriteLine($"fact text: \"{LoraFactExperiment.FactText}\"");
 Console.WriteLine("held-out text: the hand-written TinyStories-style paragraphs of LoraFactExperiment.HeldOut (never trained on).");
 Console.WriteLine();
 Console.WriteLine(LoraFactExperiment.Run(model, tokenizer, options, ArgValue("--fact", LoraFactExperiment.FactText)));
+Console.WriteLine();
+Console.WriteLine("What a training step costs beside the forward pass it extends (64 tokens of the held-out stories):");
+Console.WriteLine(StepTiming.Run(model, tokenizer.Encode(string.Join(' ', LoraFactExperiment.HeldOut))));
 
 string ArgValue(string name, string fallback)
 {
