@@ -259,7 +259,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             session.Scores, session.Range,
             hasVector ? vector.Scores : null, hasVector ? vector.Range : SignalRange.None,
             topicScores, topicRange,
-            MemoryBoosts.NamedActors(context.Cube, context.Request.Query)?.Count ?? 0));
+            context.NamedActors?.Count ?? 0));
     }
 
     private List<int> Select(ScoringContext context, int k)

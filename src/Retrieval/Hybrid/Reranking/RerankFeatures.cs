@@ -28,7 +28,7 @@ internal static class RerankFeatures
         int[] hybridRank = Ranks(fused, occupied, slots);
         int[] topicRank = Ranks(inputs.Topic, occupied, slots);
         context.Components.TryGetValue("actor", out var actor);
-        var queryTerms = context.Terms.Distinct(StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        var queryTerms = context.Terms.ToHashSet(StringComparer.Ordinal);
 
         var rows = new float[candidates.Count * width];
         for (int c = 0; c < candidates.Count; c++)

@@ -13,7 +13,7 @@ internal sealed class MemoryBoosts : IScoreBoost
     public void Apply(ScoringContext context)
     {
         var o = context.Options;
-        var named = o.ActorWeight > 0 ? NamedActors(context.Cube, context.Request.Query) : null;
+        var named = o.ActorWeight > 0 ? context.NamedActors : null;
         if (named is null && o.RecencyWeight <= 0 && o.StrengthWeight <= 0)
         {
             return; // the query names no actor of the cube and the other boosts are off

@@ -65,6 +65,11 @@ internal sealed class ScoringContext : IDisposable
     /// <summary>The query vector prepared for the cube's column, or null when vectors are off.</summary>
     public float[]? QueryVector { get; }
 
+    /// <summary>The cube's actors the query names (null for none), found once per search for the actor boost and the reranker.</summary>
+    public HashSet<string>? NamedActors => (namedActors ??= new(() => MemoryBoosts.NamedActors(Cube, Request.Query), LazyThreadSafetyMode.None)).Value;
+
+    private Lazy<HashSet<string>?>? namedActors;
+
     /// <summary>The prepared vector of the query without the actor names it mentions (for the reranker), or null.</summary>
     public float[]? TopicVector { get; init; }
 
