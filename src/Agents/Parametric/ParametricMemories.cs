@@ -185,28 +185,8 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// <inheritdoc />
     public void OnMemoryPurged(string tenant, string cubeId, MemoryId id)
     {
-        string prefix = DerivedPayloads.FileSafe(tenant) + "-";
-        string marker = id + "@";
-        foreach (string path in AdapterFiles())
-        {
-            if (!Path.GetFileName(path).StartsWith(prefix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            try
-            {
-                // The header lists the sources; reading it is cheap whatever the adapter's size.
-                if (LoraAdapterFile.Inspect(path).Sources.Any(s => s.StartsWith(marker, StringComparison.Ordinal)))
-                {
-                    File.Delete(path);
-                }
-            }
-            catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException)
-            {
-                // Not ours to judge here: an unreadable file is reported when its memory is used.
-            }
-        }
+        // Nothing to do: a parametric memory encodes its sources, so purging a source purges it too, and MemoryOS deletes its
+        // adapter file in the same call (MemoryOS.PurgeAsync); scanning every adapter's header here would do that twice.
     }
 
     /// <inheritdoc />
