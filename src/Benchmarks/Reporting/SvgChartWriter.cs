@@ -9,14 +9,7 @@ namespace AgentMem.Benchmarks.Reporting;
 /// </summary>
 public static class SvgChartWriter
 {
-    private const double Width = 800;
-    private const double Height = 440;
-    private const double Left = 60;
-    private const double Right = 240;
-    private const double Top = 50;
-    private const double Bottom = 60;
-    private const double PlotWidth = Width - Left - Right;
-    private const double PlotHeight = Height - Top - Bottom;
+    private static readonly ChartLayout Layout = new(Width: 800, Height: 440, Left: 60, Right: 240, Top: 50, Bottom: 60);
 
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
@@ -35,13 +28,13 @@ public static class SvgChartWriter
         ArgumentNullException.ThrowIfNull(result);
         var root = new XElement(
             Svg + "svg",
-            new XAttribute("width", N(Width)),
-            new XAttribute("height", N(Height)),
-            new XAttribute("viewBox", $"0 0 {N(Width)} {N(Height)}"),
+            new XAttribute("width", N(Layout.Width)),
+            new XAttribute("height", N(Layout.Height)),
+            new XAttribute("viewBox", $"0 0 {N(Layout.Width)} {N(Layout.Height)}"),
             new XAttribute("font-family", "sans-serif"),
             new XAttribute("font-size", "12"),
             new XElement(Svg + "rect", new XAttribute("width", "100%"), new XAttribute("height", "100%"), new XAttribute("fill", "white")),
-            Text(Width / 2, 25, title ?? $"Evidence recall@k: {result.Dataset}", "middle", ("font-size", "16")));
+            Text(Layout.Width / 2, 25, title ?? $"Evidence recall@k: {result.Dataset}", "middle", ("font-size", "16")));
 
         AddAxes(root, result.Ks);
 
@@ -60,7 +53,7 @@ public static class SvgChartWriter
             {
                 if (values.TryGetValue(result.Ks[i], out double? value) && value is { } v && double.IsFinite(v))
                 {
-                    points.Add((X(i, result.Ks.Count), Y(v)));
+                    points.Add((Layout.X(i, result.Ks.Count), Layout.Y(v)));
                 }
             }
 
@@ -78,16 +71,16 @@ public static class SvgChartWriter
 
             root.Add(group);
 
-            double legendY = Top + 10 + (s * 20);
+            double legendY = Layout.Top + 10 + (s * 20);
             root.Add(new XElement(
                 Svg + "line",
-                new XAttribute("x1", N(Width - Right + 20)),
+                new XAttribute("x1", N(Layout.Width - Layout.Right + 20)),
                 new XAttribute("y1", N(legendY)),
-                new XAttribute("x2", N(Width - Right + 45)),
+                new XAttribute("x2", N(Layout.Width - Layout.Right + 45)),
                 new XAttribute("y2", N(legendY)),
                 new XAttribute("stroke", colour),
                 new XAttribute("stroke-width", bold ? "3" : "1.5")));
-            root.Add(Text(Width - Right + 52, legendY + 4, name, "start"));
+            root.Add(Text(Layout.Width - Layout.Right + 52, legendY + 4, name, "start"));
         }
 
         return root.ToString() + "\n";
@@ -108,29 +101,24 @@ public static class SvgChartWriter
         for (int tick = 0; tick <= 5; tick++)
         {
             double value = tick / 5.0;
-            double y = Y(value);
-            root.Add(Line(Left, y, Left + PlotWidth, y, tick == 0 ? "#000000" : "#dddddd"));
-            root.Add(Text(Left - 8, y + 4, value.ToString("0.0", CultureInfo.InvariantCulture), "end"));
+            double y = Layout.Y(value);
+            root.Add(Line(Layout.Left, y, Layout.Left + Layout.PlotWidth, y, tick == 0 ? "#000000" : "#dddddd"));
+            root.Add(Text(Layout.Left - 8, y + 4, value.ToString("0.0", CultureInfo.InvariantCulture), "end"));
         }
 
-        root.Add(Line(Left, Top, Left, Top + PlotHeight, "#000000"));
+        root.Add(Line(Layout.Left, Layout.Top, Layout.Left, Layout.Top + Layout.PlotHeight, "#000000"));
         for (int i = 0; i < ks.Count; i++)
         {
-            double x = X(i, ks.Count);
-            root.Add(Line(x, Top + PlotHeight, x, Top + PlotHeight + 5, "#000000"));
-            root.Add(Text(x, Top + PlotHeight + 20, ks[i].ToString(CultureInfo.InvariantCulture), "middle"));
+            double x = Layout.X(i, ks.Count);
+            root.Add(Line(x, Layout.Top + Layout.PlotHeight, x, Layout.Top + Layout.PlotHeight + 5, "#000000"));
+            root.Add(Text(x, Layout.Top + Layout.PlotHeight + 20, ks[i].ToString(CultureInfo.InvariantCulture), "middle"));
         }
 
-        root.Add(Text(Left + (PlotWidth / 2), Height - 15, "k (retrieved turns)", "middle"));
-        var yLabel = Text(18, Top + (PlotHeight / 2), "recall@k", "middle");
-        yLabel.Add(new XAttribute("transform", $"rotate(-90 18 {N(Top + (PlotHeight / 2))})"));
+        root.Add(Text(Layout.Left + (Layout.PlotWidth / 2), Layout.Height - 15, "k (retrieved turns)", "middle"));
+        var yLabel = Text(18, Layout.Top + (Layout.PlotHeight / 2), "recall@k", "middle");
+        yLabel.Add(new XAttribute("transform", $"rotate(-90 18 {N(Layout.Top + (Layout.PlotHeight / 2))})"));
         root.Add(yLabel);
     }
-
-    private static double X(int index, int count) =>
-        count == 1 ? Left + (PlotWidth / 2) : Left + (index * PlotWidth / (count - 1));
-
-    private static double Y(double value) => Top + ((1 - Math.Clamp(value, 0, 1)) * PlotHeight);
 
     private static XElement Line(double x1, double y1, double x2, double y2, string colour) =>
         new(
