@@ -126,13 +126,9 @@ public static class ConvoMemLoader
             conversations.Add(haystack);
         }
 
-        int index = 0;
-        foreach (JsonElement item in items.EnumerateArray())
+        foreach ((JsonElement item, string itemPath, int index) in src.Objects(items, "$.evidenceItems"))
         {
-            string itemPath = JsonSource.Index("$.evidenceItems", index);
             string id = string.Create(CultureInfo.InvariantCulture, $"{stem}#{index}");
-            index++;
-            src.Object(item, itemPath);
             string question = src.String(item, "question", itemPath);
             string? answer = src.OptionalScalar(item, "answer", itemPath);
             string category = src.OptionalString(item, "category", itemPath) ?? DefaultCategory;
@@ -196,30 +192,20 @@ public static class ConvoMemLoader
             return (sessions, sourceIds);
         }
 
-        string listPath = JsonSource.Child(ownerPath, "conversations");
-        int j = 0;
-        foreach (JsonElement conversation in src.RequiredArray(owner, "conversations", ownerPath).EnumerateArray())
+        foreach ((JsonElement conversation, string conversationPath, int j) in src.RequiredObjects(owner, "conversations", ownerPath))
         {
-            string conversationPath = JsonSource.Index(listPath, j);
-            src.Object(conversation, conversationPath);
             sourceIds.Add(src.OptionalString(conversation, "id", conversationPath));
             string sessionId = string.Create(CultureInfo.InvariantCulture, $"c{j}");
-            string messagesPath = JsonSource.Child(conversationPath, "messages");
             var turns = new List<BenchTurn>();
-            int i = 0;
-            foreach (JsonElement message in src.RequiredArray(conversation, "messages", conversationPath).EnumerateArray())
+            foreach ((JsonElement message, string messagePath, int i) in src.RequiredObjects(conversation, "messages", conversationPath))
             {
-                string messagePath = JsonSource.Index(messagesPath, i);
-                src.Object(message, messagePath);
                 turns.Add(new BenchTurn(
                     TurnIds.Create(sessionId, i),
                     src.String(message, "speaker", messagePath),
                     src.String(message, "text", messagePath)));
-                i++;
             }
 
             sessions.Add(new BenchSession(sessionId, null, turns));
-            j++;
         }
 
         return (sessions, sourceIds);
@@ -239,12 +225,8 @@ public static class ConvoMemLoader
             return result;
         }
 
-        string listPath = JsonSource.Child(itemPath, "message_evidences");
-        int e = 0;
-        foreach (JsonElement evidence in src.Array(evidences, listPath).EnumerateArray())
+        foreach ((JsonElement evidence, string evidencePath, _) in src.Objects(evidences, JsonSource.Child(itemPath, "message_evidences")))
         {
-            string evidencePath = JsonSource.Index(listPath, e++);
-            src.Object(evidence, evidencePath);
             string speaker = src.String(evidence, "speaker", evidencePath).Trim();
             string text = src.String(evidence, "text", evidencePath).Trim();
             bool matched = false;

@@ -69,6 +69,31 @@ internal sealed class JsonSource(string filePath)
     public static JsonElement? Optional(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null ? value : null;
 
+    /// <summary>
+    /// The elements of an array with their index and JSON path, each checked to be an object as it is reached; the
+    /// array itself is checked at once.
+    /// </summary>
+    public IEnumerable<(JsonElement Item, string Path, int Index)> Objects(JsonElement array, string path)
+    {
+        Array(array, path);
+        return Walk();
+
+        IEnumerable<(JsonElement Item, string Path, int Index)> Walk()
+        {
+            int i = 0;
+            foreach (JsonElement item in array.EnumerateArray())
+            {
+                string itemPath = Index(path, i);
+                yield return (Object(item, itemPath), itemPath, i);
+                i++;
+            }
+        }
+    }
+
+    /// <summary>The elements of a required array property, as <see cref="Objects"/> gives them.</summary>
+    public IEnumerable<(JsonElement Item, string Path, int Index)> RequiredObjects(JsonElement obj, string name, string path) =>
+        Objects(Required(obj, name, path), Child(path, name));
+
     public JsonElement RequiredArray(JsonElement obj, string name, string path) =>
         Array(Required(obj, name, path), Child(path, name));
 

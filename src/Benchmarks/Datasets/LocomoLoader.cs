@@ -64,11 +64,8 @@ public static partial class LocomoLoader
                 throw src.Error("$", "expected a non-empty array of samples but the array is empty");
             }
 
-            int index = 0;
-            foreach (JsonElement sample in root.EnumerateArray())
+            foreach ((JsonElement sample, string samplePath, _) in src.Objects(root, "$"))
             {
-                string samplePath = JsonSource.Index("$", index++);
-                src.Object(sample, samplePath);
                 string sampleId = src.String(sample, "sample_id", samplePath);
                 BenchConversation conversation = ReadConversation(src, sample, samplePath, sampleId);
                 conversations.Add(conversation);
@@ -115,11 +112,8 @@ public static partial class LocomoLoader
                 : ParseDate(src, dateText, JsonSource.Child(conversationPath, dateKey));
 
             var turns = new List<BenchTurn>();
-            int t = 0;
-            foreach (JsonElement turn in src.Array(property.Value, sessionPath).EnumerateArray())
+            foreach ((JsonElement turn, string turnPath, _) in src.Objects(property.Value, sessionPath))
             {
-                string turnPath = JsonSource.Index(sessionPath, t++);
-                src.Object(turn, turnPath);
                 string id = src.String(turn, "dia_id", turnPath);
                 if (!seenTurnIds.Add(id))
                 {
@@ -161,14 +155,9 @@ public static partial class LocomoLoader
             }
         }
 
-        string qaPath = JsonSource.Child(samplePath, "qa");
-        int q = 0;
-        foreach (JsonElement item in src.RequiredArray(sample, "qa", samplePath).EnumerateArray())
+        foreach ((JsonElement item, string itemPath, int q) in src.RequiredObjects(sample, "qa", samplePath))
         {
-            string itemPath = JsonSource.Index(qaPath, q);
             string questionId = string.Create(CultureInfo.InvariantCulture, $"{conversation.Id}#q{q}");
-            q++;
-            src.Object(item, itemPath);
             string question = src.String(item, "question", itemPath);
             string category = src.Int32OrString(item, "category", itemPath);
             bool adversarial = category == AdversarialCategory;

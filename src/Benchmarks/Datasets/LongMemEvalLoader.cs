@@ -204,13 +204,10 @@ public static partial class LongMemEvalLoader
         string sessionId,
         List<string> evidenceTurns)
     {
-        src.Array(session, path);
+        var elements = src.Objects(session, path);
         var turns = new List<BenchTurn>(session.GetArrayLength());
-        int t = 0;
-        foreach (JsonElement turn in session.EnumerateArray())
+        foreach ((JsonElement turn, string turnPath, int t) in elements)
         {
-            string turnPath = JsonSource.Index(path, t);
-            src.Object(turn, turnPath);
             string role = src.String(turn, "role", turnPath);
             string content = src.String(turn, "content", turnPath);
             string id = TurnIds.Create(sessionId, t);
@@ -220,7 +217,6 @@ public static partial class LongMemEvalLoader
             }
 
             turns.Add(new BenchTurn(id, role, content));
-            t++;
         }
 
         return turns;
