@@ -121,12 +121,11 @@ public static class JsonReportWriter
 
     private static void WriteMetrics(Utf8JsonWriter w, MetricGroup group)
     {
-        PerK(w, "recall", group.Recall);
-        PerK(w, "any_hit_recall", group.AnyHitRecall);
-        PerK(w, "session_recall", group.SessionRecall);
-        PerK(w, "session_recall_any", group.SessionRecallAny);
-        PerK(w, "session_recall_all", group.SessionRecallAll);
-        PerK(w, "ndcg", group.Ndcg);
+        foreach (CutoffMetric metric in CutoffMetric.All)
+        {
+            PerK(w, metric.Key, metric.Of(group));
+        }
+
         Number(w, "mrr", group.Mrr);
     }
 

@@ -36,11 +36,22 @@ public static class MarkdownReportWriter
             RecallRow(md, Cell(category) + " (excluded)", group);
         }
 
-        md.Append("\n## Overall metrics by cut-off\n\n");
-        md.Append("| k | evidence recall | any-hit recall | session recall (mean) | session recall_any | session recall_all | NDCG |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.Append("\n## Overall metrics by cut-off\n\n| k |");
+        foreach (CutoffMetric metric in CutoffMetric.All)
+        {
+            md.Append(' ').Append(metric.Label).Append(" |");
+        }
+
+        md.Append("\n|---:|").Append(string.Concat(Enumerable.Repeat("---:|", CutoffMetric.All.Count))).Append('\n');
         foreach (int k in result.Ks)
         {
-            md.Append(CultureInfo.InvariantCulture, $"| {k} | {ReportFormat.Score(result.Overall.Recall[k])} | {ReportFormat.Score(result.Overall.AnyHitRecall[k])} | {ReportFormat.Score(result.Overall.SessionRecall[k])} | {ReportFormat.Score(result.Overall.SessionRecallAny[k])} | {ReportFormat.Score(result.Overall.SessionRecallAll[k])} | {ReportFormat.Score(result.Overall.Ndcg[k])} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| {k} |");
+            foreach (CutoffMetric metric in CutoffMetric.All)
+            {
+                md.Append(' ').Append(ReportFormat.Score(metric.Of(result.Overall)[k])).Append(" |");
+            }
+
+            md.Append('\n');
         }
 
         AnswerQuality(md, result);
