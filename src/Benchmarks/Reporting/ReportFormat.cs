@@ -5,14 +5,11 @@ internal static class ReportFormat
 {
     public const string Missing = "n/a";
 
-    public static string Score(double? value) =>
-        value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : Missing;
+    public static string Score(double? value) => Defined(value, "0.000");
 
-    public static string Millis(double? value) =>
-        value is { } v && double.IsFinite(v) ? v.ToString("0.0", CultureInfo.InvariantCulture) : Missing;
+    public static string Millis(double? value) => Defined(value, "0.0");
 
-    public static string Whole(double? value) =>
-        value is { } v && double.IsFinite(v) ? v.ToString("0", CultureInfo.InvariantCulture) : Missing;
+    public static string Whole(double? value) => Defined(value, "0");
 
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -23,4 +20,7 @@ internal static class ReportFormat
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => JsonSerializer.Serialize(value, value.GetType()),
     };
+
+    private static string Defined(double? value, string format) =>
+        value is { } v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : Missing;
 }
