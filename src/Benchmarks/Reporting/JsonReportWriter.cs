@@ -7,8 +7,6 @@ namespace AgentMem.Benchmarks.Reporting;
 /// </summary>
 public static class JsonReportWriter
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true };
-
     /// <summary>Renders the report as a JSON string.</summary>
     /// <param name="result">Aggregated result.</param>
     /// <param name="manifest">
@@ -20,13 +18,7 @@ public static class JsonReportWriter
     public static string Render(BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null, BenchmarkResult? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            Write(writer, result, manifest, baseline);
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n";
+        return ReportJson.Render(w => Write(w, result, manifest, baseline));
     }
 
     /// <summary>Writes the report to a file, creating its directory if needed.</summary>
@@ -68,27 +60,23 @@ public static class JsonReportWriter
             w.WriteNumber("questions", baseline.Overall.Scored);
             WriteMetrics(w, baseline.Overall);
             WriteGroups(w, "by_category", baseline.ByCategory);
-            Number(w, "search_p50_ms", baseline.Latency.SearchP50);
+            ReportJson.Number(w, "search_p50_ms", baseline.Latency.SearchP50);
             w.WriteEndObject();
         }
 
         LatencySummary latency = result.Latency;
         w.WriteStartObject("latency_ms");
-        Number(w, "search_p50", latency.SearchP50);
-        Number(w, "search_p95", latency.SearchP95);
-        Number(w, "search_p99", latency.SearchP99);
-        Number(w, "ingest_p50", latency.IngestP50);
-        Number(w, "ingest_p95", latency.IngestP95);
-        Number(w, "ingest_p99", latency.IngestP99);
+        ReportJson.Percentiles(w, "search_", latency.SearchP50, latency.SearchP95, latency.SearchP99);
+        ReportJson.Percentiles(w, "ingest_", latency.IngestP50, latency.IngestP95, latency.IngestP99);
         w.WriteNumber("search_count", latency.SearchCount);
         w.WriteNumber("ingest_count", latency.IngestCount);
         w.WriteEndObject();
-        Number(w, "ingest_items_per_s", latency.IngestItemsPerSecond);
+        ReportJson.Number(w, "ingest_items_per_s", latency.IngestItemsPerSecond);
 
         w.WriteStartObject("tokens");
-        Number(w, "context_mean", result.Tokens.ContextMean);
-        Number(w, "whole_memories_mean", result.Tokens.WholeMemoriesMean);
-        Number(w, "full_context_mean", result.Tokens.FullContextMean);
+        ReportJson.Number(w, "context_mean", result.Tokens.ContextMean);
+        ReportJson.Number(w, "whole_memories_mean", result.Tokens.WholeMemoriesMean);
+        ReportJson.Number(w, "full_context_mean", result.Tokens.FullContextMean);
         w.WriteEndObject();
 
         w.WritePropertyName("manifest");
@@ -126,53 +114,27 @@ public static class JsonReportWriter
             PerK(w, metric.Key, metric.Of(group));
         }
 
-        Number(w, "mrr", group.Mrr);
+        ReportJson.Number(w, "mrr", group.Mrr);
     }
 
-    private static void WriteQa(Utf8JsonWriter w, QaSummary? qa, string name = "qa")
-    {
-        if (qa is null)
+    private static void WriteQa(Utf8JsonWriter w, QaSummary? qa, string name = "qa") =>
+        ReportJson.ObjectOrNull(w, name, qa, static (w, qa) =>
         {
-            w.WriteNull(name);
-            return;
-        }
-
-        w.WriteStartObject(name);
-        w.WriteNumber("n", qa.Count);
-        Number(w, "f1", qa.F1);
-        Number(w, "bleu1", qa.Bleu1);
-        Number(w, "judge", qa.Judge);
-        w.WriteEndObject();
-    }
+            w.WriteNumber("n", qa.Count);
+            ReportJson.Number(w, "f1", qa.F1);
+            ReportJson.Number(w, "bleu1", qa.Bleu1);
+            ReportJson.Number(w, "judge", qa.Judge);
+        });
 
     private static void PerK(Utf8JsonWriter w, string name, IReadOnlyDictionary<int, double?> values)
     {
         w.WriteStartObject(name);
         foreach ((int k, double? value) in values)
         {
-            Number(w, k.ToString(CultureInfo.InvariantCulture), value);
+            ReportJson.Number(w, k.ToString(CultureInfo.InvariantCulture), value);
         }
 
         w.WriteEndObject();
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, double? value)
-    {
-        w.WritePropertyName(name);
-        NumberValue(w, value);
-    }
-
-    // JSON has no NaN or infinity; an undefined number is null.
-    private static void NumberValue(Utf8JsonWriter w, double? value)
-    {
-        if (value is { } v && double.IsFinite(v))
-        {
-            w.WriteNumberValue(v);
-        }
-        else
-        {
-            w.WriteNullValue();
-        }
     }
 
     private static void Value(Utf8JsonWriter w, object? value)
@@ -189,10 +151,10 @@ public static class JsonReportWriter
                 w.WriteBooleanValue(b);
                 break;
             case double d:
-                NumberValue(w, d);
+                ReportJson.NumberValue(w, d);
                 break;
             case float f:
-                NumberValue(w, f);
+                ReportJson.NumberValue(w, f);
                 break;
             case JsonElement element:
                 element.WriteTo(w);

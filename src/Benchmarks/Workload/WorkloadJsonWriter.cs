@@ -8,33 +8,13 @@ namespace AgentMem.Benchmarks.Workload;
 /// </summary>
 public static class WorkloadJsonWriter
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true };
-
     /// <summary>Renders the result as a JSON string.</summary>
     /// <param name="result">The run's result.</param>
     /// <returns>The JSON document, ending in a newline.</returns>
     public static string Render(WorkloadResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            w.WriteStartObject();
-            w.WriteString("benchmark", "workload");
-            w.WriteNumber("pid", result.ProcessId);
-            w.WriteStartArray("rows");
-            foreach (var row in result.Rows)
-            {
-                WriteRow(w, row);
-            }
-
-            w.WriteEndArray();
-            w.WritePropertyName("manifest");
-            JsonSerializer.Serialize(w, result.Manifest);
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n";
+        return ReportJson.Render(w => Write(w, result));
     }
 
     /// <summary>Writes the result to a file, creating its directory if needed.</summary>
@@ -44,6 +24,23 @@ public static class WorkloadJsonWriter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ReportFiles.WriteText(path, Render(result));
+    }
+
+    private static void Write(Utf8JsonWriter w, WorkloadResult result)
+    {
+        w.WriteStartObject();
+        w.WriteString("benchmark", "workload");
+        w.WriteNumber("pid", result.ProcessId);
+        w.WriteStartArray("rows");
+        foreach (var row in result.Rows)
+        {
+            WriteRow(w, row);
+        }
+
+        w.WriteEndArray();
+        w.WritePropertyName("manifest");
+        JsonSerializer.Serialize(w, result.Manifest);
+        w.WriteEndObject();
     }
 
     private static void WriteRow(Utf8JsonWriter w, WorkloadRow row)
@@ -57,31 +54,9 @@ public static class WorkloadJsonWriter
         Percentiles(w, "add_ms", row.AfterWrite.IngestP50, row.AfterWrite.IngestP95, row.AfterWrite.IngestP99);
         Percentiles(w, "search_after_write_ms", row.AfterWrite.SearchP50, row.AfterWrite.SearchP95, row.AfterWrite.SearchP99);
         Percentiles(w, "steady_search_ms", row.Steady.SearchP50, row.Steady.SearchP95, row.Steady.SearchP99);
-        Number(w, "after_write_to_steady", row.AfterWriteToSteady);
+        ReportJson.Number(w, "after_write_to_steady", row.AfterWriteToSteady);
         w.WriteNumber("fresh_hit_misses", row.FreshHitMisses);
-        if (row.Cold is { } cold)
-        {
-            w.WriteStartObject("cold");
-            w.WriteNumber("pid", cold.ProcessId);
-            w.WriteNumber("open_ms", cold.OpenMs);
-            w.WriteNumber("first_search_ms", cold.FirstSearchMs);
-            w.WriteNumber("open_and_first_search_ms", cold.OpenAndFirstSearchMs);
-            w.WriteNumber("child_wall_ms", cold.WallMs);
-            w.WriteNumber("hits", cold.Hits);
-            w.WriteStartArray("samples_open_and_first_search_ms");
-            foreach (double sample in row.ColdSamplesMs)
-            {
-                w.WriteNumberValue(sample);
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("cold");
-        }
-
+        ReportJson.ObjectOrNull(w, "cold", row.Cold, (w, cold) => WriteCold(w, cold, row.ColdSamplesMs));
         if (row.Drain is { } drain)
         {
             w.WriteStartObject("embedding_drain");
@@ -99,24 +74,27 @@ public static class WorkloadJsonWriter
         w.WriteEndObject();
     }
 
+    private static void WriteCold(Utf8JsonWriter w, ColdProbeResult cold, IReadOnlyList<double> samplesMs)
+    {
+        w.WriteNumber("pid", cold.ProcessId);
+        w.WriteNumber("open_ms", cold.OpenMs);
+        w.WriteNumber("first_search_ms", cold.FirstSearchMs);
+        w.WriteNumber("open_and_first_search_ms", cold.OpenAndFirstSearchMs);
+        w.WriteNumber("child_wall_ms", cold.WallMs);
+        w.WriteNumber("hits", cold.Hits);
+        w.WriteStartArray("samples_open_and_first_search_ms");
+        foreach (double sample in samplesMs)
+        {
+            w.WriteNumberValue(sample);
+        }
+
+        w.WriteEndArray();
+    }
+
     private static void Percentiles(Utf8JsonWriter w, string name, double? p50, double? p95, double? p99)
     {
         w.WriteStartObject(name);
-        Number(w, "p50", p50);
-        Number(w, "p95", p95);
-        Number(w, "p99", p99);
+        ReportJson.Percentiles(w, "", p50, p95, p99);
         w.WriteEndObject();
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, double? value)
-    {
-        if (value is { } v && double.IsFinite(v))
-        {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 }
