@@ -28,6 +28,9 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
     /// <summary>Separator between rendered memories.</summary>
     public const string Separator = "\n";
 
+    /// <summary>How this class's memories are listed, checked and named in errors.</summary>
+    internal static readonly DerivedKind Cartridges = new(MemoryKind.Activation, Tag, "activation memory", "cartridge", "KV cartridge", "promote the cube again to rebuild it");
+
     private readonly MemoryOS memory;
     private readonly Generator generator;
     private readonly ConcurrentDictionary<(string Tenant, string Cube), bool> dirty = new();
@@ -86,7 +89,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         foreach (var item in await ListCartridgesAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
             dirty.TryRemove((actor.Tenant, item.CubeId), out _);
-            var (reason, _) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, "cartridge", cancellationToken).ConfigureAwait(false);
+            var (reason, _) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, Cartridges, cancellationToken).ConfigureAwait(false);
             if (reason is not null)
             {
                 invalidated.Add(await memory.SetStateAsync(actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false));
@@ -155,44 +158,10 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
     /// </summary>
     /// <exception cref="MemoryStateException">The memory is not an active activation memory (for example archived as stale).</exception>
     /// <exception cref="ModelFormatException">The file is missing or no longer matches the reference.</exception>
-    public static string ResolveCartridgeFile(MemoryItem item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        if (item.Kind != MemoryKind.Activation || item.Payload is null)
-        {
-            throw new MemoryStateException($"Memory {item.Id} is a {item.Kind} memory, not an activation memory (KV cartridge).");
-        }
+    public static string ResolveCartridgeFile(MemoryItem item) => DerivedPayloads.ResolveFile(item, Cartridges);
 
-        if (item.State is not (LifecycleState.Active or LifecycleState.Frozen))
-        {
-            throw new MemoryStateException($"Activation memory {item.Id} is {item.State}{(item.StateReason is null ? string.Empty : $" ({item.StateReason})")}; promote the cube again to rebuild it.");
-        }
-
-        string path = DerivedPayloads.LocalPath(item.Payload);
-        if (!File.Exists(path))
-        {
-            throw new ModelFormatException($"{path}: the cartridge file of activation memory {item.Id} is missing.");
-        }
-
-        if (!DerivedPayloads.IsIntact(item))
-        {
-            throw new ModelFormatException($"{path}: the cartridge file no longer matches activation memory {item.Id} (size or SHA-256 differ).");
-        }
-
-        return path;
-    }
-
-    private async Task<List<MemoryItem>> ListCartridgesAsync(Scope actor, string cube, CancellationToken cancellationToken)
-    {
-        var result = new List<MemoryItem>();
-        var filter = new MemoryFilter { Kind = MemoryKind.Activation, AnyTags = [Tag], States = [LifecycleState.Active] };
-        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
-        {
-            result.Add(item);
-        }
-
-        return result;
-    }
+    private Task<List<MemoryItem>> ListCartridgesAsync(Scope actor, string cube, CancellationToken cancellationToken) =>
+        DerivedPayloads.ListActiveAsync(memory, actor, cube, Cartridges, cancellationToken);
 
     /// <summary>The ranked memories that fit the context (best first, dropping any that overflow), rendered in creation order.</summary>
     private (IReadOnlyList<MemoryItem> Sources, string Text, int Tokens) Fit(IReadOnlyList<MemoryItem> ranked)

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 
+using AgentMem.Common;
+
 namespace AgentMem.Agents.Activation;
 
 /// <summary>
@@ -54,7 +56,7 @@ internal static class DerivedPayloads
     /// Why <paramref name="derived"/> no longer reflects its sources, or null when it still does. <c>Purged</c> is true when a
     /// source no longer exists at all, so the payload holds content that must go with it.
     /// </summary>
-    public static async Task<(string? Reason, bool Purged)> StaleReasonAsync(MemoryOS memory, Scope actor, MemoryItem derived, string fileNoun, CancellationToken cancellationToken)
+    public static async Task<(string? Reason, bool Purged)> StaleReasonAsync(MemoryOS memory, Scope actor, MemoryItem derived, DerivedKind kind, CancellationToken cancellationToken)
     {
         var sources = ActivationSources.Parse(derived.Provenance.SourceRef);
         if (sources.Count == 0)
@@ -80,6 +82,52 @@ internal static class DerivedPayloads
             }
         }
 
-        return (IsIntact(derived) ? null : $"its {fileNoun} file is missing or altered", false);
+        return (IsIntact(derived) ? null : $"its {kind.File} file is missing or altered", false);
+    }
+
+    /// <summary>The cube's active memories of <paramref name="kind"/> (those carrying its tag).</summary>
+    public static async Task<List<MemoryItem>> ListActiveAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, CancellationToken cancellationToken)
+    {
+        var filter = new MemoryFilter { Kind = kind.Kind, AnyTags = [kind.Tag], States = [LifecycleState.Active] };
+        var items = new List<MemoryItem>();
+        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// The local payload file of <paramref name="item"/>, after checking it is a live memory of <paramref name="kind"/> and that
+    /// the file's size and SHA-256 still match its payload reference.
+    /// </summary>
+    /// <exception cref="MemoryStateException">The memory is not an active memory of the kind (for example archived as stale).</exception>
+    /// <exception cref="ModelFormatException">The file is missing or no longer matches the reference.</exception>
+    public static string ResolveFile(MemoryItem item, DerivedKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.Kind != kind.Kind || item.Payload is null)
+        {
+            throw new MemoryStateException($"Memory {item.Id} is a {item.Kind} memory, not {kind.WithArticle} ({kind.FileFormat}).");
+        }
+
+        if (item.State is not (LifecycleState.Active or LifecycleState.Frozen))
+        {
+            throw new MemoryStateException($"{kind.Capitalized} {item.Id} is {item.State}{(item.StateReason is null ? string.Empty : $" ({item.StateReason})")}; {kind.Remedy}.");
+        }
+
+        string path = LocalPath(item.Payload);
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException($"{path}: the {kind.File} file of {kind.Noun} {item.Id} is missing.");
+        }
+
+        if (!IsIntact(item))
+        {
+            throw new ModelFormatException($"{path}: the {kind.File} file no longer matches {kind.Noun} {item.Id} (size or SHA-256 differ).");
+        }
+
+        return path;
     }
 }

@@ -33,6 +33,9 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// <summary>Link type from a parametric memory to each memory it was trained from (what forgetting a user follows).</summary>
     public const string EncodesLink = ActivationMemoryScheduler.EncodesLink;
 
+    /// <summary>How this class's memories are listed, checked and named in errors.</summary>
+    internal static readonly DerivedKind Adapters = new(MemoryKind.Parametric, Tag, "parametric memory", "adapter", "LoRA adapter", "train and register a new adapter");
+
     private readonly MemoryOS memory;
 
     /// <summary>Creates the helper over <paramref name="memory"/>.</summary>
@@ -104,7 +107,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
         var archived = new List<MemoryItem>();
         foreach (var item in await ListAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
-            var (reason, purged) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, "adapter", cancellationToken).ConfigureAwait(false);
+            var (reason, purged) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, Adapters, cancellationToken).ConfigureAwait(false);
             if (reason is null)
             {
                 continue;
@@ -128,14 +131,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
     public async Task<IReadOnlyList<MemoryItem>> ListAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var filter = new MemoryFilter { Kind = MemoryKind.Parametric, AnyTags = [Tag], States = [LifecycleState.Active] };
-        var items = new List<MemoryItem>();
-        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
-        {
-            items.Add(item);
-        }
-
-        return items;
+        return await DerivedPayloads.ListActiveAsync(memory, actor, cube, Adapters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -144,32 +140,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// </summary>
     /// <exception cref="MemoryStateException">The memory is not an active parametric memory (for example archived as stale).</exception>
     /// <exception cref="ModelFormatException">The file is missing or no longer matches the reference.</exception>
-    public static string ResolveAdapterFile(MemoryItem item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        if (item.Kind != MemoryKind.Parametric || item.Payload is null)
-        {
-            throw new MemoryStateException($"Memory {item.Id} is a {item.Kind} memory, not a parametric memory (LoRA adapter).");
-        }
-
-        if (item.State is not (LifecycleState.Active or LifecycleState.Frozen))
-        {
-            throw new MemoryStateException($"Parametric memory {item.Id} is {item.State}{(item.StateReason is null ? string.Empty : $" ({item.StateReason})")}; train and register a new adapter.");
-        }
-
-        string path = DerivedPayloads.LocalPath(item.Payload);
-        if (!File.Exists(path))
-        {
-            throw new ModelFormatException($"{path}: the adapter file of parametric memory {item.Id} is missing.");
-        }
-
-        if (!DerivedPayloads.IsIntact(item))
-        {
-            throw new ModelFormatException($"{path}: the adapter file no longer matches parametric memory {item.Id} (size or SHA-256 differ).");
-        }
-
-        return path;
-    }
+    public static string ResolveAdapterFile(MemoryItem item) => DerivedPayloads.ResolveFile(item, Adapters);
 
     /// <summary>The adapter of parametric memory <paramref name="item"/>, checked against <paramref name="model"/>.</summary>
     /// <exception cref="MemoryStateException">The memory is not an active parametric memory.</exception>

@@ -26,9 +26,9 @@ public static class LocalMemoryLoader
         byte[] fingerprint = model.GetFingerprint();
         var cartridges = new List<KvCartridge>();
         var activation = new List<MemoryItem>();
-        foreach (var item in await ListAsync(memory, actor, cube, MemoryKind.Activation, ActivationMemoryScheduler.Tag, cancellationToken).ConfigureAwait(false))
+        foreach (var item in await ListAsync(memory, actor, cube, ActivationMemoryScheduler.Cartridges, cancellationToken).ConfigureAwait(false))
         {
-            if (!await IsCurrentAsync(memory, actor, item, "cartridge", cancellationToken).ConfigureAwait(false))
+            if (!await IsCurrentAsync(memory, actor, item, ActivationMemoryScheduler.Cartridges, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -50,9 +50,9 @@ public static class LocalMemoryLoader
 
         var adapters = new List<LoraAdapter>();
         var parametric = new List<MemoryItem>();
-        foreach (var item in await ListAsync(memory, actor, cube, MemoryKind.Parametric, ParametricMemories.Tag, cancellationToken).ConfigureAwait(false))
+        foreach (var item in await ListAsync(memory, actor, cube, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false))
         {
-            if (!await IsCurrentAsync(memory, actor, item, "adapter", cancellationToken).ConfigureAwait(false))
+            if (!await IsCurrentAsync(memory, actor, item, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -77,22 +77,17 @@ public static class LocalMemoryLoader
         return new LoadedMemoryState(new LocalMemoryState(cartridges, adapters), activation, parametric, sources);
     }
 
-    private static async Task<List<MemoryItem>> ListAsync(MemoryOS memory, Scope actor, string cube, MemoryKind kind, string tag, CancellationToken cancellationToken)
+    private static async Task<List<MemoryItem>> ListAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, CancellationToken cancellationToken)
     {
-        var result = new List<MemoryItem>();
-        var filter = new MemoryFilter { Kind = kind, AnyTags = [tag], States = [LifecycleState.Active] };
-        await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
-        {
-            result.Add(item);
-        }
+        var items = await DerivedPayloads.ListActiveAsync(memory, actor, cube, kind, cancellationToken).ConfigureAwait(false);
 
         // Oldest first, so the prefix a cube loads does not change order from turn to turn.
-        return [.. result.OrderBy(m => m.Id.ToString(), StringComparer.Ordinal)];
+        return [.. items.OrderBy(m => m.Id.ToString(), StringComparer.Ordinal)];
     }
 
-    private static async Task<bool> IsCurrentAsync(MemoryOS memory, Scope actor, MemoryItem item, string noun, CancellationToken cancellationToken)
+    private static async Task<bool> IsCurrentAsync(MemoryOS memory, Scope actor, MemoryItem item, DerivedKind kind, CancellationToken cancellationToken)
     {
-        var (reason, _) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, noun, cancellationToken).ConfigureAwait(false);
+        var (reason, _) = await DerivedPayloads.StaleReasonAsync(memory, actor, item, kind, cancellationToken).ConfigureAwait(false);
         return reason is null; // covers a missing or altered file too
     }
 }
