@@ -16,17 +16,12 @@ public static class CoreBlockTools
     public static IReadOnlyList<AIFunction> Create(CoreMemoryBlocks blocks, Scope scope, string cube)
     {
         ArgumentNullException.ThrowIfNull(blocks);
-        ArgumentNullException.ThrowIfNull(scope);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cube);
-        var set = new CoreBlockToolSet(blocks, scope, cube.Trim());
+        var set = new CoreBlockToolSet(blocks, scope, AgentTool.BoundCube(scope, cube));
         string names = string.Join(", ", blocks.Names);
         return
         [
-            Tool(set.AppendAsync, Append, $"Add a line to one of your core memory blocks ({names}), which are always in your context. Use it for lasting facts about the user or yourself. Each block holds at most {blocks.Limit} characters."),
-            Tool(set.ReplaceAsync, Replace, $"Edit one of your core memory blocks ({names}): replace text that occurs in it exactly with new text, or with empty text to delete it. Use it to correct facts or condense a full block."),
+            AgentTool.Create(set.AppendAsync, Append, $"Add a line to one of your core memory blocks ({names}), which are always in your context. Use it for lasting facts about the user or yourself. Each block holds at most {blocks.Limit} characters."),
+            AgentTool.Create(set.ReplaceAsync, Replace, $"Edit one of your core memory blocks ({names}): replace text that occurs in it exactly with new text, or with empty text to delete it. Use it to correct facts or condense a full block."),
         ];
     }
-
-    private static AIFunction Tool(Delegate method, string name, string description) =>
-        AIFunctionFactory.Create(method, new AIFunctionFactoryOptions { Name = name, Description = description });
 }

@@ -33,20 +33,15 @@ public static class MemoryTools
     public static IReadOnlyList<AIFunction> Create(MemoryOS memory, Scope scope, string cube)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        ArgumentNullException.ThrowIfNull(scope);
-        ArgumentException.ThrowIfNullOrWhiteSpace(cube);
-        var set = new MemoryToolSet(memory, scope, cube.Trim());
+        var set = new MemoryToolSet(memory, scope, AgentTool.BoundCube(scope, cube));
         return
         [
-            Tool(set.SearchAsync, Search, "Search long-term memory for facts and past conversation relevant to a query. Returns the best matches, best first, with id, text, speaker, date and score. Search before answering questions about the user or the past."),
-            Tool(set.AddAsync, Add, "Remember a new fact or event for later conversations. Returns the memory id and whether it was new (false when the same text was already remembered)."),
-            Tool(set.UpdateAsync, Update, "Correct a remembered fact: replaces the text of the memory with this id and returns the new version. The old version is kept in the history with the reason."),
-            Tool(set.DeleteAsync, Delete, "Forget a memory by id. By default keeps a tombstone version in the history; with purge=true erases the memory and all its versions for good."),
-            Tool(set.HistoryAsync, History, "List every version of a memory, oldest first, with its state and the reason each version was replaced."),
-            Tool(set.LinksAsync, Links, "Show a memory's typed links: outgoing links to other memories, and incoming links from memories of the same cube that point to it."),
+            AgentTool.Create(set.SearchAsync, Search, "Search long-term memory for facts and past conversation relevant to a query. Returns the best matches, best first, with id, text, speaker, date and score. Search before answering questions about the user or the past."),
+            AgentTool.Create(set.AddAsync, Add, "Remember a new fact or event for later conversations. Returns the memory id and whether it was new (false when the same text was already remembered)."),
+            AgentTool.Create(set.UpdateAsync, Update, "Correct a remembered fact: replaces the text of the memory with this id and returns the new version. The old version is kept in the history with the reason."),
+            AgentTool.Create(set.DeleteAsync, Delete, "Forget a memory by id. By default keeps a tombstone version in the history; with purge=true erases the memory and all its versions for good."),
+            AgentTool.Create(set.HistoryAsync, History, "List every version of a memory, oldest first, with its state and the reason each version was replaced."),
+            AgentTool.Create(set.LinksAsync, Links, "Show a memory's typed links: outgoing links to other memories, and incoming links from memories of the same cube that point to it."),
         ];
     }
-
-    private static AIFunction Tool(Delegate method, string name, string description) =>
-        AIFunctionFactory.Create(method, new AIFunctionFactoryOptions { Name = name, Description = description });
 }
