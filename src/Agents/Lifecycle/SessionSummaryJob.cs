@@ -51,8 +51,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var counters = new MaintenanceCounters("sessions", "summarized", "skipped", "failed");
-        var actions = new List<MaintenanceAction>();
+        var run = new MaintenanceRun(Name, context, progress, "sessions", "summarized", "skipped", "failed");
         var sessions = new Dictionary<string, List<MemoryItem>>(StringComparer.Ordinal);
         var summarized = new HashSet<string>(StringComparer.Ordinal);
         var filter = new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Frozen, LifecycleState.Archived] };
@@ -82,15 +81,15 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         foreach (var (session, members) in sessions.OrderBy(s => s.Value.Min(m => m.Id)))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            counters.Add("sessions");
+            run.Counters.Add("sessions");
             if (summarized.Contains(session) || members.Count < MinMemories)
             {
-                counters.Add("skipped");
+                run.Counters.Add("skipped");
             }
             else if (context.DryRun)
             {
-                counters.Add("summarized");
-                actions.Add(new MaintenanceAction("summarize", null, null, $"session {session}: {members.Count} memories"));
+                run.Counters.Add("summarized");
+                run.Act("summarize", null, null, $"session {session}: {members.Count} memories");
             }
             else if (await SummarizeAsync(members, cancellationToken).ConfigureAwait(false) is { } summary)
             {
@@ -106,18 +105,18 @@ public sealed class SessionSummaryJob : IMaintenanceJob
                     Links = [.. ordered.Take(500).Select(m => new MemoryLink(m.Id, FactLinks.DerivedFrom))],
                 };
                 var added = await context.Memory.AddAsync(context.Actor, context.Cube.Id, draft, cancellationToken).ConfigureAwait(false);
-                counters.Add("summarized");
-                actions.Add(new MaintenanceAction("summarize", added.Id, null, $"session {session}: {members.Count} memories"));
+                run.Counters.Add("summarized");
+                run.Act("summarize", added.Id, null, $"session {session}: {members.Count} memories");
             }
             else
             {
-                counters.Add("failed");
+                run.Counters.Add("failed");
             }
 
-            progress?.Report(new MaintenanceProgress(Name, ++done, sessions.Count, counters.Snapshot()));
+            run.Report(++done, sessions.Count);
         }
 
-        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+        return run.Result();
     }
 
     private async Task<string?> SummarizeAsync(List<MemoryItem> members, CancellationToken cancellationToken)

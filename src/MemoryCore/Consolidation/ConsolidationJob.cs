@@ -72,14 +72,13 @@ public sealed class ConsolidationJob : IMaintenanceJob
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var counters = new MaintenanceCounters("examined", "pairs", "merged", "conflicts");
-        var actions = new List<MaintenanceAction>();
+        var run = new MaintenanceRun(Name, context, progress, "examined", "pairs", "merged", "conflicts");
         var items = new List<MemoryItem>();
         var terms = new List<HashSet<string>>();
         var filter = new MemoryFilter { States = [LifecycleState.Active], Kind = MemoryKind.Plaintext };
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
-            counters.Add("examined");
+            run.Counters.Add("examined");
             if (item.Tags.Any(t => options.ExcludeTags.Contains(t, StringComparer.OrdinalIgnoreCase)))
             {
                 continue;
@@ -93,8 +92,8 @@ public sealed class ConsolidationJob : IMaintenanceJob
             }
         }
 
-        var pairs = FindPairs(items, terms, counters, cancellationToken);
-        progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
+        var pairs = FindPairs(items, terms, run.Counters, cancellationToken);
+        run.Report(run.Counters["examined"], run.Counters["examined"]);
 
         var absorbed = new HashSet<int>();
         var survivors = new HashSet<int>();
@@ -121,19 +120,19 @@ public sealed class ConsolidationJob : IMaintenanceJob
                 }
                 catch (AgentMemException ex) when (ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException)
                 {
-                    counters.Add("conflicts");
+                    run.Counters.Add("conflicts");
                     continue;
                 }
             }
 
             absorbed.Add(drop);
             survivors.Add(keep);
-            counters.Add("merged");
-            actions.Add(new MaintenanceAction("merge", items[drop].Id, items[keep].Id, reason));
-            progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
+            run.Counters.Add("merged");
+            run.Act("merge", items[drop].Id, items[keep].Id, reason);
+            run.Report(run.Counters["examined"], run.Counters["examined"]);
         }
 
-        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+        return run.Result();
     }
 
     private List<(int I, int J, double Similarity)> FindPairs(List<MemoryItem> items, List<HashSet<string>> terms, MaintenanceCounters counters, CancellationToken cancellationToken)

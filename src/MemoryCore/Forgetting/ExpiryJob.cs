@@ -32,13 +32,12 @@ public sealed class ExpiryJob : IMaintenanceJob
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var counters = new MaintenanceCounters("examined", "purged", "exempt", "kept", "conflicts");
-        var actions = new List<MaintenanceAction>();
+        var run = new MaintenanceRun(Name, context, progress, "examined", "purged", "exempt", "kept", "conflicts");
         int days = context.Cube.Policy.HardDeleteAfterDays;
         if (days <= 0)
         {
-            progress?.Report(new MaintenanceProgress(Name, 0, 0, counters.Snapshot()));
-            return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+            run.Report(0, 0);
+            return run.Result();
         }
 
         // Listed first, purged after: purging while paging would shift the pages under the listing.
@@ -46,14 +45,14 @@ public sealed class ExpiryJob : IMaintenanceJob
         var filter = new MemoryFilter { States = AllStates };
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
-            counters.Add("examined");
+            run.Counters.Add("examined");
             if (!IsExpired(item, days, context.Now))
             {
-                counters.Add("kept");
+                run.Counters.Add("kept");
             }
             else if (item.State == LifecycleState.Frozen)
             {
-                counters.Add("exempt");
+                run.Counters.Add("exempt");
             }
             else
             {
@@ -71,17 +70,17 @@ public sealed class ExpiryJob : IMaintenanceJob
             purged = done;
             for (int i = 0; i < skipped.Count; i++)
             {
-                counters.Add("conflicts"); // frozen or purged since it was listed
+                run.Counters.Add("conflicts"); // frozen or purged since it was listed
             }
         }
 
         foreach (var id in purged)
         {
-            counters.Add("purged");
-            actions.Add(new MaintenanceAction("purge", id, null, reason));
+            run.Counters.Add("purged");
+            run.Act("purge", id, null, reason);
         }
 
-        progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
-        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+        run.Report(run.Counters["examined"], run.Counters["examined"]);
+        return run.Result();
     }
 }

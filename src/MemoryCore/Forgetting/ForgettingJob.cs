@@ -25,24 +25,23 @@ public sealed class ForgettingJob : IMaintenanceJob
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var counters = new MaintenanceCounters("examined", "archived", "exempt", "kept", "conflicts");
-        var actions = new List<MaintenanceAction>();
+        var run = new MaintenanceRun(Name, context, progress, "examined", "archived", "exempt", "kept", "conflicts");
         var policy = context.Cube.Policy;
         if (policy.ForgettingThreshold is null && policy.RetentionDays <= 0)
         {
             // The cube never forgets: nothing to examine.
-            progress?.Report(new MaintenanceProgress(Name, 0, 0, counters.Snapshot()));
-            return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+            run.Report(0, 0);
+            return run.Result();
         }
 
         var faded = new List<(MemoryItem Item, string Reason)>();
         var filter = new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Frozen] };
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
-            counters.Add("examined");
+            run.Counters.Add("examined");
             if (item.State == LifecycleState.Frozen)
             {
-                counters.Add("exempt");
+                run.Counters.Add("exempt");
             }
             else if (Why(item, policy.ForgettingThreshold, policy.RetentionDays, context.Now) is { } reason)
             {
@@ -50,12 +49,12 @@ public sealed class ForgettingJob : IMaintenanceJob
             }
             else
             {
-                counters.Add("kept");
+                run.Counters.Add("kept");
             }
 
-            if (counters["examined"] % ProgressEvery == 0)
+            if (run.Counters["examined"] % ProgressEvery == 0)
             {
-                progress?.Report(new MaintenanceProgress(Name, counters["examined"], null, counters.Snapshot()));
+                run.Report(run.Counters["examined"], null);
             }
         }
 
@@ -70,17 +69,17 @@ public sealed class ForgettingJob : IMaintenanceJob
                 }
                 catch (AgentMemException ex) when (ex is MemoryStateException or MemoryFrozenException)
                 {
-                    counters.Add("conflicts"); // changed (or frozen) since it was listed: leave it for the next run
+                    run.Counters.Add("conflicts"); // changed (or frozen) since it was listed: leave it for the next run
                     continue;
                 }
             }
 
-            counters.Add("archived");
-            actions.Add(new MaintenanceAction("archive", item.Id, null, reason));
+            run.Counters.Add("archived");
+            run.Act("archive", item.Id, null, reason);
         }
 
-        progress?.Report(new MaintenanceProgress(Name, counters["examined"], counters["examined"], counters.Snapshot()));
-        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+        run.Report(run.Counters["examined"], run.Counters["examined"]);
+        return run.Result();
     }
 
     /// <summary>Why <paramref name="item"/> should be forgotten at <paramref name="now"/> under the policy, or null to keep it.</summary>

@@ -30,8 +30,7 @@ public sealed class LinkingJob : IMaintenanceJob
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var counters = new MaintenanceCounters("examined", "noted", "linked", "links", "evolved");
-        var actions = new List<MaintenanceAction>();
+        var run = new MaintenanceRun(Name, context, progress, "examined", "noted", "linked", "links", "evolved");
         var pending = new List<MemoryItem>();
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, new MemoryFilter { States = [LifecycleState.Active] }, cancellationToken).ConfigureAwait(false))
         {
@@ -45,30 +44,30 @@ public sealed class LinkingJob : IMaintenanceJob
         foreach (var item in pending.OrderBy(i => i.Provenance.RecordedAt).ThenBy(i => i.Id.ToString(), StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            counters.Add("examined");
+            run.Counters.Add("examined");
             var outcome = await keeper.LinkExistingAsync(context.Actor, item.Id, context.DryRun, cancellationToken).ConfigureAwait(false);
             if (outcome is not null)
             {
-                counters.Add("noted");
+                run.Counters.Add("noted");
                 if (outcome.Links.Count > 0)
                 {
-                    counters.Add("linked");
-                    counters.Add("links", outcome.Links.Count);
-                    counters.Add("evolved", outcome.Evolved);
+                    run.Counters.Add("linked");
+                    run.Counters.Add("links", outcome.Links.Count);
+                    run.Counters.Add("evolved", outcome.Evolved);
                     foreach (var link in outcome.Links)
                     {
-                        actions.Add(new MaintenanceAction("link:" + link.Type, item.Id, link.Target, link.Reason ?? string.Empty));
+                        run.Act("link:" + link.Type, item.Id, link.Target, link.Reason ?? string.Empty);
                     }
                 }
             }
 
-            if (counters["examined"] % ProgressEvery == 0)
+            if (run.Counters["examined"] % ProgressEvery == 0)
             {
-                progress?.Report(new MaintenanceProgress(Name, counters["examined"], pending.Count, counters.Snapshot()));
+                run.Report(run.Counters["examined"], pending.Count);
             }
         }
 
-        progress?.Report(new MaintenanceProgress(Name, counters["examined"], pending.Count, counters.Snapshot()));
-        return new MaintenanceJobResult(Name, context.Cube.Name, context.DryRun, counters.Snapshot(), actions);
+        run.Report(run.Counters["examined"], pending.Count);
+        return run.Result();
     }
 }
