@@ -1,4 +1,4 @@
-using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Links;
 
 namespace AgentMem.MemoryCore;
 
@@ -8,7 +8,7 @@ public sealed partial class MemoryOS
     // Link types by which a memory is made from others' content: an activation memory "encodes" its sources (previews their
     // text, and its cartridge holds their token ids), a summary or thought is "derived-from" its evidence. Such a memory
     // carries the purged text on, so it goes too.
-    private static readonly string[] DerivationLinks = ["encodes", FactLinks.DerivedFrom];
+    private static readonly string[] DerivationLinks = [LinkTypes.Encodes, LinkTypes.DerivedFrom];
 
     /// <summary>Hard delete: removes the memory and all its versions from every table and index, with what was derived from it.</summary>
     public Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
-using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Telemetry;
 using AgentMem.MemoryCore.Validation;
 
@@ -475,7 +475,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>
     /// Invalidates a fact: writes a new version in state <see cref="LifecycleState.Superseded"/> with the
     /// reason, its event end (<see cref="MemoryItem.ValidTo"/>) set to <paramref name="validTo"/> (default
-    /// now, never before its start) and <paramref name="links"/> added (e.g. <see cref="FactLinks.SupersededBy"/>
+    /// now, never before its start) and <paramref name="links"/> added (e.g. <see cref="LinkTypes.SupersededBy"/>
     /// its successor). Superseded memories drop out of default retrieval but keep their history.
     /// Frozen, deleted and already superseded memories are refused.
     /// </summary>

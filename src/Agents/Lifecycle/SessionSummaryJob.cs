@@ -1,4 +1,5 @@
 using System.Text;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Maintenance;
 
 namespace AgentMem.Agents.Lifecycle;
@@ -7,7 +8,7 @@ namespace AgentMem.Agents.Lifecycle;
 /// <c>summaries</c>: writes one semantic memory per conversation session that has none yet, summarising it
 /// with a model. The summary is tagged <see cref="SummaryTag"/> and <c>summary</c>, belongs to the session,
 /// has source <see cref="SourceKind.Agent"/> with reference <c>session:{id}</c>, starts when the session did,
-/// and links <see cref="FactLinks.DerivedFrom"/> to the memories it summarises (its provenance). A reply that
+/// and links <see cref="LinkTypes.DerivedFrom"/> to the memories it summarises (its provenance). A reply that
 /// is empty or too long is not stored (counted as <c>failed</c>); a session summarised once is skipped after.
 /// Counters: <c>sessions</c>, <c>summarized</c>, <c>skipped</c> (too short or already summarised), <c>failed</c>.
 /// </summary>
@@ -102,7 +103,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
                     Tags = ["summary", SummaryTag],
                     ValidFrom = ordered[0].ValidFrom ?? ordered[0].Provenance.RecordedAt,
                     Importance = 0.7,
-                    Links = [.. ordered.Take(500).Select(m => new MemoryLink(m.Id, FactLinks.DerivedFrom))],
+                    Links = [.. ordered.Take(500).Select(m => new MemoryLink(m.Id, LinkTypes.DerivedFrom))],
                 };
                 var added = await context.Memory.AddAsync(context.Actor, context.Cube.Id, draft, cancellationToken).ConfigureAwait(false);
                 run.Counters.Add("summarized");

@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Links;
+
 namespace AgentMem.Agents.Lifecycle;
 
 /// <summary>
@@ -48,7 +50,7 @@ internal static class ThoughtRecorder
             ValidFrom = now,
             Tags = [MemoryAgent.ThoughtTag],
             Importance = 0.4,
-            Links = [.. evidence.Select(e => new MemoryLink(e.Id, FactLinks.DerivedFrom, Math.Round(e.Support, 3)))],
+            Links = [.. evidence.Select(e => new MemoryLink(e.Id, LinkTypes.DerivedFrom, Math.Round(e.Support, 3)))],
         };
 
     private static string Clip(string text)

@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Links;
 
 namespace AgentMem.MemoryCore.Consolidation;
 
@@ -39,8 +40,8 @@ public sealed record ConsolidationOptions
 /// their normalised content terms have a Jaccard similarity of at least <see cref="ConsolidationOptions.Similarity"/>
 /// (or <see cref="ConsolidationOptions.SimilarityWithSameKeywords"/> when their keywords are identical).
 /// The survivor is the one with more content (more terms; on a tie, the newer). The other becomes
-/// <see cref="LifecycleState.Superseded"/> with the reason and a <see cref="FactLinks.SupersededBy"/> link, its
-/// event interval untouched; the survivor gets a new version with a <see cref="FactLinks.Supersedes"/> link
+/// <see cref="LifecycleState.Superseded"/> with the reason and a <see cref="LinkTypes.SupersededBy"/> link, its
+/// event interval untouched; the survivor gets a new version with a <see cref="LinkTypes.Supersedes"/> link
 /// to it, the union of both memories' tags and keywords, the higher importance and the earlier event start.
 /// The absorbed memory keeps its own provenance, reachable through that link. Frozen memories are left alone.
 /// Counters: <c>examined</c>, <c>pairs</c> (compared), <c>merged</c>, <c>conflicts</c>.
@@ -229,7 +230,7 @@ public sealed class ConsolidationJob : IMaintenanceJob
     {
         // Re-read the survivor: an earlier merge in this run may have given it a new version.
         var keep = await context.Memory.GetAsync(context.Actor, keepId, cancellationToken).ConfigureAwait(false);
-        await context.Memory.SupersedeAsync(context.Actor, drop.Id, reason, [new MemoryLink(keep.Id, FactLinks.SupersededBy)], keepValidity: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await context.Memory.SupersedeAsync(context.Actor, drop.Id, reason, [new MemoryLink(keep.Id, LinkTypes.SupersededBy)], keepValidity: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         DateTimeOffset? start = keep.ValidFrom is { } a && drop.ValidFrom is { } b ? (a < b ? a : b) : keep.ValidFrom ?? drop.ValidFrom;
         var change = new MemoryChange
         {
@@ -237,7 +238,7 @@ public sealed class ConsolidationJob : IMaintenanceJob
             Keywords = [.. keep.Keywords.Union(drop.Keywords, StringComparer.OrdinalIgnoreCase)],
             Importance = Math.Max(keep.Importance, drop.Importance),
             ValidFrom = keep.ValidTo is { } end && start > end ? keep.ValidFrom : start,
-            Links = [.. keep.Links, new MemoryLink(drop.Id, FactLinks.Supersedes)],
+            Links = [.. keep.Links, new MemoryLink(drop.Id, LinkTypes.Supersedes)],
             Reason = $"consolidated: absorbed near-duplicate {drop.Id}",
         };
         await context.Memory.UpdateAsync(context.Actor, keep.Id, change, cancellationToken).ConfigureAwait(false);

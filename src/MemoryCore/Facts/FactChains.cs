@@ -1,8 +1,10 @@
+using AgentMem.MemoryCore.Links;
+
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>
-/// Queries over supersede chains: facts linked <see cref="FactLinks.Supersedes"/> (newer to older) and
-/// <see cref="FactLinks.SupersededBy"/> (older to newer), as written by <see cref="FactResolver"/> and consolidation.
+/// Queries over supersede chains: facts linked <see cref="LinkTypes.Supersedes"/> (newer to older) and
+/// <see cref="LinkTypes.SupersededBy"/> (older to newer), as written by <see cref="FactResolver"/> and consolidation.
 /// </summary>
 public static class FactChains
 {
@@ -11,7 +13,7 @@ public static class FactChains
 
     /// <summary>
     /// The fact that currently holds for the chain <paramref name="id"/> belongs to: following
-    /// <see cref="FactLinks.SupersededBy"/> from it to the newest member. Null when the chain ends in an
+    /// <see cref="LinkTypes.SupersededBy"/> from it to the newest member. Null when the chain ends in an
     /// invalidated fact (a DELETE) or a deleted memory: no fact of the chain holds any more. An archived
     /// (forgotten) end of chain is returned: it faded, but it was never contradicted.
     /// </summary>
@@ -53,7 +55,7 @@ public static class FactChains
 
     /// <summary>
     /// The whole chain <paramref name="id"/> belongs to, oldest first: back along
-    /// <see cref="FactLinks.Supersedes"/>-style predecessors and forward along <see cref="FactLinks.SupersededBy"/>.
+    /// <see cref="LinkTypes.Supersedes"/>-style predecessors and forward along <see cref="LinkTypes.SupersededBy"/>.
     /// Each element is the member's current version (its state and reason say how it ended).
     /// </summary>
     public static async Task<IReadOnlyList<MemoryItem>> GetFactChainAsync(this MemoryOS memory, Scope actor, MemoryId id, CancellationToken cancellationToken = default)
@@ -93,14 +95,14 @@ public static class FactChains
     public static MemoryId? Successor(MemoryItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.Links.LastOrDefault(l => string.Equals(l.Type, FactLinks.SupersededBy, StringComparison.Ordinal))?.Target;
+        return item.Links.LastOrDefault(l => string.Equals(l.Type, LinkTypes.SupersededBy, StringComparison.Ordinal))?.Target;
     }
 
     /// <summary>The predecessor <paramref name="item"/> replaced, if any (the first one it links to).</summary>
     public static MemoryId? Predecessor(MemoryItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return item.Links.FirstOrDefault(l => string.Equals(l.Type, FactLinks.Supersedes, StringComparison.Ordinal))?.Target;
+        return item.Links.FirstOrDefault(l => string.Equals(l.Type, LinkTypes.Supersedes, StringComparison.Ordinal))?.Target;
     }
 
     private static async Task<MemoryItem?> TryGetAsync(MemoryOS memory, Scope actor, MemoryId id, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Links;
+
 namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>The outcome of <see cref="FactResolver.ResolveAsync"/>.</summary>
@@ -23,8 +25,8 @@ public sealed record FactResolverOptions
 /// <summary>
 /// Conflict-aware fact writes (Mem0): a new fact is compared with its nearest live facts in the cube and
 /// classified ADD / UPDATE / DELETE / NOOP. UPDATE stores the new fact linked
-/// <see cref="FactLinks.Supersedes"/> to the old, which becomes <see cref="LifecycleState.Superseded"/>
-/// (event end set, reason recorded, linked <see cref="FactLinks.SupersededBy"/> back); DELETE only
+/// <see cref="LinkTypes.Supersedes"/> to the old, which becomes <see cref="LifecycleState.Superseded"/>
+/// (event end set, reason recorded, linked <see cref="LinkTypes.SupersededBy"/> back); DELETE only
 /// invalidates the old fact. Nothing is hard-deleted: the chain stays in history
 /// (<see cref="FactChains.GetFactChainAsync"/>), and default search sees only the current fact.
 /// </summary>
@@ -73,7 +75,7 @@ public sealed class FactResolver
             case FactAction.Delete:
             {
                 var target = decision.Target!.Value;
-                IReadOnlyList<MemoryLink> links = evidence is { } e ? [new MemoryLink(e, FactLinks.InvalidatedBy)] : [];
+                IReadOnlyList<MemoryLink> links = evidence is { } e ? [new MemoryLink(e, LinkTypes.InvalidatedBy)] : [];
                 await memory.SupersedeAsync(actor, target, $"invalidated: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", links, fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new FactResolution(decision, null, target, candidates.Count);
             }
@@ -81,9 +83,9 @@ public sealed class FactResolver
             case FactAction.Update:
             {
                 var target = decision.Target!.Value;
-                var draft = fact with { Links = [.. fact.Links, new MemoryLink(target, FactLinks.Supersedes)] };
+                var draft = fact with { Links = [.. fact.Links, new MemoryLink(target, LinkTypes.Supersedes)] };
                 var added = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
-                await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, FactLinks.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, LinkTypes.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new FactResolution(decision, added.Id, target, candidates.Count);
             }
 

@@ -1,6 +1,9 @@
 namespace AgentMem.MemoryCore.Links;
 
-/// <summary>The typed Zettelkasten links notes get (stored in <see cref="Model.MemoryLink.Type"/>).</summary>
+/// <summary>
+/// Every link type memories carry (stored in <see cref="Model.MemoryLink.Type"/>): the typed Zettelkasten links between notes,
+/// the supersede chain of facts, and the provenance links from a memory to what it was made from.
+/// </summary>
 public static class LinkTypes
 {
     /// <summary>Shares a topic with the other note.</summary>
@@ -12,13 +15,22 @@ public static class LinkTypes
     /// <summary>States the opposite of the other note (one of them negates what the other asserts).</summary>
     public const string Contradicts = "contradicts";
 
-    /// <summary>Replaces the other note, which is no longer current.</summary>
+    /// <summary>Replaces the other memory, which is no longer current (a fact update, a merge, a newer note).</summary>
     public const string Supersedes = "supersedes";
 
-    /// <summary>The reverse of <see cref="Supersedes"/>: this note was replaced by the other.</summary>
+    /// <summary>The reverse of <see cref="Supersedes"/>: this memory was replaced by the other.</summary>
     public const string SupersededBy = "superseded-by";
 
-    /// <summary>The type the other end of a link of <paramref name="type"/> gets, so links read the same from both sides.</summary>
+    /// <summary>From an invalidated memory to the memory that contradicted it, when one was stored.</summary>
+    public const string InvalidatedBy = "invalidated-by";
+
+    /// <summary>From a derived memory (thought, summary) to a memory it was derived from.</summary>
+    public const string DerivedFrom = "derived-from";
+
+    /// <summary>From an activation or parametric memory to each memory its payload file was made from.</summary>
+    public const string Encodes = "encodes";
+
+    /// <summary>The type the other end of a note link of <paramref name="type"/> gets, so links read the same from both sides.</summary>
     public static string Reverse(string type) => type switch
     {
         Supersedes => SupersededBy,
