@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 
-using AgentMem.ModelHost;
 using AgentMem.Common;
+using AgentMem.MemoryCore.Links;
+using AgentMem.ModelHost;
 
 namespace AgentMem.Agents.Activation;
 
@@ -23,7 +24,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
     public const string Tag = "activation-cartridge";
 
     /// <summary>Link type from an activation memory to each plaintext memory it encodes.</summary>
-    public const string EncodesLink = "encodes";
+    public const string EncodesLink = LinkTypes.Encodes;
 
     /// <summary>Separator between rendered memories.</summary>
     public const string Separator = "\n";
@@ -135,18 +136,9 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
 
         var cartridge = generator.CreateCartridge(text, generator.Model.CreateCache(), cancellationToken);
         var payload = Write(cartridge, actor, cube);
-        string preview = text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 117), "...");
-        var draft = new MemoryDraft($"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {preview.ReplaceLineEndings(" / ")}")
-        {
-            Kind = MemoryKind.Activation,
-            Payload = payload,
-            Source = SourceKind.System,
-            SourceRef = wanted,
-            Actor = Options.Actor,
-            Tags = [Tag],
-            Context = $"model fingerprint {Convert.ToHexStringLower(generator.Model.GetFingerprint())[..16]}",
-            Links = [.. sources.Select(s => new MemoryLink(s.Id, EncodesLink))],
-        };
+        string described = $"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {DerivedPayloads.Preview(text)}";
+        string context = $"model fingerprint {Convert.ToHexStringLower(generator.Model.GetFingerprint())[..16]}";
+        var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, context);
         var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
         var added = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
         return new ActivationPromotion(added, true, sources, invalidated, cartridge.Count);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 
 using AgentMem.Common;
+using AgentMem.MemoryCore.Links;
 
 namespace AgentMem.Agents.Activation;
 
@@ -45,6 +46,27 @@ internal static class DerivedPayloads
 
         return new PayloadRef(new Uri(path).AbsoluteUri, mediaType, new FileInfo(path).Length, Convert.ToHexStringLower(sha));
     }
+
+    /// <summary>
+    /// The draft of a memory of <paramref name="kind"/> whose payload file was made from <paramref name="sources"/>: written by
+    /// the system as <paramref name="actor"/>, tagged with the kind's tag, with the sources at their versions as its source
+    /// reference (what staleness compares) and an <see cref="LinkTypes.Encodes"/> link to each (what a purge follows).
+    /// </summary>
+    public static MemoryDraft Draft(DerivedKind kind, string text, PayloadRef payload, IReadOnlyList<MemoryItem> sources, string actor, string context) => new(text)
+    {
+        Kind = kind.Kind,
+        Payload = payload,
+        Source = SourceKind.System,
+        SourceRef = ActivationSources.Format(sources),
+        Actor = actor,
+        Tags = [kind.Tag],
+        Context = context,
+        Links = [.. sources.Select(s => new MemoryLink(s.Id, LinkTypes.Encodes))],
+    };
+
+    /// <summary>The start of the sources' text for a derived memory's own text: at most 120 characters, on one line.</summary>
+    public static string Preview(string text) =>
+        (text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 117), "...")).ReplaceLineEndings(" / ");
 
     /// <summary>
     /// Tenant and cube names become part of a file name: only letters, digits, '-' and '_' survive, so no name can leave the

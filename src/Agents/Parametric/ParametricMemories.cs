@@ -79,19 +79,10 @@ public sealed class ParametricMemories : IMemoryChangeListener
         var recorded = adapter.WithSources(sources.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Id}@{s.Version}")));
         var payload = Write(recorded, actor, cubeInfo.Id, sourceRef);
         string text = string.Join(" / ", sources.Select(s => s.Text.Trim()));
-        string preview = (text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 117), "...")).ReplaceLineEndings(" / ");
         string recipe = adapter.Metadata.Count == 0 ? string.Empty : "; " + string.Join(", ", adapter.Metadata.Select(kv => $"{kv.Key}={kv.Value}"));
-        var draft = new MemoryDraft($"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {preview}")
-        {
-            Kind = MemoryKind.Parametric,
-            Payload = payload,
-            Source = SourceKind.System,
-            SourceRef = sourceRef,
-            Actor = Options.Actor,
-            Tags = [Tag],
-            Context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}"),
-            Links = [.. sources.Select(s => new MemoryLink(s.Id, EncodesLink))],
-        };
+        string described = $"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {DerivedPayloads.Preview(text)}";
+        string context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}");
+        var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context);
         var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
         return await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
     }
