@@ -9,7 +9,7 @@ namespace AgentMem.Agents.Activation;
 /// What activation memories (KV cartridges) and parametric memories (LoRA adapters) share: a local payload file computed from
 /// source memories, whose ids and versions the provenance records (<see cref="ActivationSources"/>). Such a memory is stale when
 /// a source has a new version (edited, deleted, archived), was purged, or when the file is missing or no longer matches its
-/// <see cref="PayloadRef"/>. One implementation, so both kinds go stale for the same reasons.
+/// <see cref="PayloadRef"/>. One implementation, so both kinds are recorded, listed, checked and go stale the same way.
 /// </summary>
 internal static class DerivedPayloads
 {
