@@ -13,10 +13,11 @@ public abstract class ChatTemplate
     public static ChatTemplate Plain { get; } = new PlainChatTemplate();
 
     /// <summary>ChatML (<c>&lt;|im_start|&gt;role\n…&lt;|im_end|&gt;\n</c>), as Qwen models use.</summary>
-    public static ChatTemplate ChatML { get; } = new ChatMLTemplate();
+    public static ChatTemplate ChatML { get; } = new MarkupChatTemplate("chatml", bos: string.Empty, "<|im_start|>", "\n", "<|im_end|>\n");
 
     /// <summary>Llama 3 (<c>&lt;|begin_of_text|&gt;&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\n…&lt;|eot_id|&gt;</c>).</summary>
-    public static ChatTemplate Llama3 { get; } = new Llama3ChatTemplate();
+    public static ChatTemplate Llama3 { get; } =
+        new MarkupChatTemplate("llama3", bos: "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>\n\n", "<|eot_id|>");
 
     /// <summary>Short name: <c>plain</c>, <c>chatml</c> or <c>llama3</c>.</summary>
     public abstract string Name { get; }
