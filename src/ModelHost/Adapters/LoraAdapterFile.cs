@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using AgentMem.Common.IO;
 
 namespace AgentMem.ModelHost;
 
@@ -66,7 +67,7 @@ public static class LoraAdapterFile
             throw new PlatformNotSupportedException("LoRA adapter files are little-endian; this platform is not.");
         }
 
-        var crc = new System.IO.Hashing.Crc32();
+        var file = new ChecksummedStream(stream);
         Span<byte> header = stackalloc byte[FixedHeaderBytes];
         Magic.CopyTo(header);
         int o = Magic.Length;
@@ -83,28 +84,26 @@ public static class LoraAdapterFile
         BinaryPrimitives.WriteSingleLittleEndian(header[o..], adapter.Alpha);
         BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], adapter.TargetMask);
         BinaryPrimitives.WriteInt32LittleEndian(header[(o + 8)..], 0);
-        Emit(stream, crc, header);
-        EmitInt(stream, crc, adapter.Metadata.Count);
+        file.Write(header);
+        file.WriteInt32(adapter.Metadata.Count);
         foreach (var (key, value) in adapter.Metadata)
         {
-            EmitString(stream, crc, key);
-            EmitString(stream, crc, value);
+            WriteString(file, key);
+            WriteString(file, value);
         }
 
-        EmitInt(stream, crc, adapter.Sources.Count);
+        file.WriteInt32(adapter.Sources.Count);
         foreach (string source in adapter.Sources)
         {
-            EmitString(stream, crc, source);
+            WriteString(file, source);
         }
 
         foreach (var tensor in adapter.Tensors())
         {
-            Emit(stream, crc, MemoryMarshal.AsBytes(tensor.AsSpan()));
+            file.Write(MemoryMarshal.AsBytes(tensor.AsSpan()));
         }
 
-        Span<byte> tail = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
-        stream.Write(tail);
+        file.WriteChecksum();
     }
 
     /// <summary>Reads the adapter at <paramref name="path"/>, checking its checksum.</summary>
@@ -404,24 +403,12 @@ public static class LoraAdapterFile
         }
     }
 
-    private static void Emit(Stream stream, System.IO.Hashing.Crc32 crc, ReadOnlySpan<byte> bytes)
-    {
-        crc.Append(bytes);
-        stream.Write(bytes);
-    }
-
-    private static void EmitInt(Stream stream, System.IO.Hashing.Crc32 crc, int value)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
-        Emit(stream, crc, bytes);
-    }
-
-    private static void EmitString(Stream stream, System.IO.Hashing.Crc32 crc, string value)
+    /// <summary>A string as the header stores it: int32 byte length, then the UTF-8 bytes.</summary>
+    private static void WriteString(ChecksummedStream file, string value)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(value);
-        EmitInt(stream, crc, bytes.Length);
-        Emit(stream, crc, bytes);
+        file.WriteInt32(bytes.Length);
+        file.Write(bytes);
     }
 
     private static bool TryDelete(string path)

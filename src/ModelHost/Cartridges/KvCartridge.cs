@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using AgentMem.Common.IO;
 
 namespace AgentMem.ModelHost;
 
@@ -413,7 +414,7 @@ public sealed class KvCartridge
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var crc = new System.IO.Hashing.Crc32();
+        var file = new ChecksummedStream(stream);
         byte[] recipeBytes = RecipeBytes();
         Span<byte> header = stackalloc byte[V3HeaderBytes];
         Magic.CopyTo(header);
@@ -438,23 +439,21 @@ public sealed class KvCartridge
         o += IdBytes;
         BinaryPrimitives.WriteInt32LittleEndian(header[o..], IsTrained ? TrainedFlag : 0);
         BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], recipeBytes.Length);
-        Emit(stream, crc, header);
-        Emit(stream, crc, recipeBytes);
-        Emit(stream, crc, MemoryMarshal.AsBytes(tokens.AsSpan()));
-        Emit(stream, crc, MemoryMarshal.AsBytes(positions.AsSpan()));
+        file.Write(header);
+        file.Write(recipeBytes);
+        file.Write(MemoryMarshal.AsBytes(tokens.AsSpan()));
+        file.Write(MemoryMarshal.AsBytes(positions.AsSpan()));
         foreach (var layer in keys)
         {
-            Emit(stream, crc, MemoryMarshal.AsBytes(layer.AsSpan()));
+            file.Write(MemoryMarshal.AsBytes(layer.AsSpan()));
         }
 
         foreach (var layer in values)
         {
-            Emit(stream, crc, MemoryMarshal.AsBytes(layer.AsSpan()));
+            file.Write(MemoryMarshal.AsBytes(layer.AsSpan()));
         }
 
-        Span<byte> tail = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
-        stream.Write(tail);
+        file.WriteChecksum();
     }
 
     /// <summary>Reads a cartridge from <paramref name="path"/> with large reads straight into its arrays, checksumming as it reads.</summary>
@@ -752,12 +751,6 @@ public sealed class KvCartridge
 
     private static long TotalBytes(int version, int layers, int kvDim, int count, int recipeBytes) =>
         (version switch { 1 => V1HeaderBytes, 2 => V2HeaderBytes, _ => V3HeaderBytes }) + recipeBytes + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
-
-    private static void Emit(Stream stream, System.IO.Hashing.Crc32 crc, ReadOnlySpan<byte> bytes)
-    {
-        crc.Append(bytes);
-        stream.Write(bytes);
-    }
 
     private byte[] ComputeId()
     {

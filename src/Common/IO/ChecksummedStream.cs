@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace AgentMem.Common.IO;
+
+/// <summary>
+/// Writes bytes to a stream, or reads exactly the requested bytes from it (else <see cref="EndOfStreamException"/>), keeping the
+/// running CRC-32 of what went through; <see cref="WriteChecksum"/> ends a file with the trailer AgentMem's binary formats share:
+/// the uint32 little-endian CRC-32 of every byte before it. A file's body is checksummed the same way in both directions.
+/// </summary>
+public sealed class ChecksummedStream(Stream stream)
+{
+    private readonly Crc32 crc = new();
+
+    /// <summary>The CRC-32 of every byte written or read so far.</summary>
+    public uint Checksum => crc.GetCurrentHashAsUInt32();
+
+    /// <summary>Writes <paramref name="bytes"/> and adds them to the checksum.</summary>
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        crc.Append(bytes);
+        stream.Write(bytes);
+    }
+
+    /// <summary>Writes <paramref name="value"/> as four little-endian bytes and adds them to the checksum.</summary>
+    public void WriteInt32(int value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        Write(bytes);
+    }
+
+    /// <summary>Writes the trailer: <see cref="Checksum"/> as four little-endian bytes, which are not themselves checksummed.</summary>
+    public void WriteChecksum()
+    {
+        Span<byte> trailer = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, Checksum);
+        stream.Write(trailer);
+    }
+
+    /// <summary>Fills <paramref name="bytes"/> from the stream and adds them to the checksum.</summary>
+    /// <exception cref="EndOfStreamException">The stream ends first.</exception>
+    public void Read(Span<byte> bytes)
+    {
+        stream.ReadExactly(bytes);
+        crc.Append(bytes);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using AgentMem.Common.IO;
+
+namespace AgentMem.Common.Tests.IO;
+
+public sealed class ChecksummedStreamTests
+{
+    [Fact]
+    public void Written_bytes_end_with_the_little_endian_crc32_of_everything_before_the_trailer()
+    {
+        using var stream = new MemoryStream();
+        var writer = new ChecksummedStream(stream);
+        writer.Write([1, 2, 3]);
+        writer.WriteInt32(0x0A0B0C0D);
+        writer.WriteChecksum();
+
+        byte[] bytes = stream.ToArray();
+        Assert.Equal(new byte[] { 1, 2, 3, 0x0D, 0x0C, 0x0B, 0x0A }, bytes[..^4]);
+        Assert.Equal(Crc32.HashToUInt32(bytes.AsSpan(0, 7)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(7)));
+        Assert.Equal(Crc32.HashToUInt32(bytes.AsSpan(0, 7)), writer.Checksum); // the trailer is not part of the sum
+    }
+
+    [Fact]
+    public void Reading_back_yields_the_same_checksum_and_a_short_stream_throws()
+    {
+        using var stream = new MemoryStream();
+        var writer = new ChecksummedStream(stream);
+        writer.Write([9, 8, 7, 6, 5]);
+        writer.WriteChecksum();
+
+        stream.Position = 0;
+        var reader = new ChecksummedStream(stream);
+        var body = new byte[5];
+        reader.Read(body);
+        Assert.Equal(writer.Checksum, reader.Checksum);
+        Assert.Throws<EndOfStreamException>(() => reader.Read(new byte[5]));
+    }
+}
