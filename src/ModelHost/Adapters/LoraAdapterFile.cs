@@ -40,21 +40,7 @@ public static class LoraAdapterFile
     {
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                WriteTo(adapter, stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch when (TryDelete(temp))
-        {
-            throw; // unreachable: the filter cleans up and lets the original exception through
-        }
+        CrashSafeFile.Write(path, stream => WriteTo(adapter, stream));
     }
 
     /// <summary>Writes <paramref name="adapter"/> in the file format to <paramref name="stream"/> (header, tensors, checksum).</summary>
@@ -409,19 +395,5 @@ public static class LoraAdapterFile
         byte[] bytes = Encoding.UTF8.GetBytes(value);
         file.WriteInt32(bytes.Length);
         file.Write(bytes);
-    }
-
-    private static bool TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The folder itself may be gone; the original failure is the one to report.
-        }
-
-        return false;
     }
 }

@@ -379,35 +379,7 @@ public sealed class KvCartridge
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch when (TryDelete(temp))
-        {
-            throw; // unreachable: the filter cleans up and lets the original exception through
-        }
-    }
-
-    private static bool TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The folder itself may be gone; the original failure is the one to report.
-        }
-
-        return false;
+        CrashSafeFile.Write(path, WriteTo);
     }
 
     /// <summary>Writes the cartridge to <paramref name="stream"/> (header, arrays and checksum, without an intermediate copy of the payload).</summary>
