@@ -415,12 +415,7 @@ public sealed class KvCartridge
         file.Write(recipeBytes);
         file.Write(MemoryMarshal.AsBytes(tokens.AsSpan()));
         file.Write(MemoryMarshal.AsBytes(positions.AsSpan()));
-        foreach (var layer in keys)
-        {
-            file.Write(MemoryMarshal.AsBytes(layer.AsSpan()));
-        }
-
-        foreach (var layer in values)
+        foreach (var layer in PayloadLayers)
         {
             file.Write(MemoryMarshal.AsBytes(layer.AsSpan()));
         }
@@ -724,6 +719,9 @@ public sealed class KvCartridge
     private static long TotalBytes(int version, int layers, int kvDim, int count, int recipeBytes) =>
         (version switch { 1 => V1HeaderBytes, 2 => V2HeaderBytes, _ => V3HeaderBytes }) + recipeBytes + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
 
+    // The order the file stores the layers in and the id hashes them in: every layer's keys, then every layer's values.
+    private IEnumerable<float[]> PayloadLayers => keys.Concat(values);
+
     private byte[] ComputeId()
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -733,12 +731,7 @@ public sealed class KvCartridge
         sha.AppendData(baseId);
         sha.AppendData(MemoryMarshal.AsBytes(tokens.AsSpan()));
         sha.AppendData(MemoryMarshal.AsBytes(positions.AsSpan()));
-        foreach (var layer in keys)
-        {
-            sha.AppendData(MemoryMarshal.AsBytes(layer.AsSpan()));
-        }
-
-        foreach (var layer in values)
+        foreach (var layer in PayloadLayers)
         {
             sha.AppendData(MemoryMarshal.AsBytes(layer.AsSpan()));
         }
