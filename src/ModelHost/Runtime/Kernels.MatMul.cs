@@ -185,26 +185,10 @@ internal static partial class Kernels
             var v1 = Vector256.Load(x1 + j);
             var v2 = Vector256.Load(x2 + j);
             var v3 = Vector256.Load(x3 + j);
-            var r0 = Vector256.Load(w0 + j);
-            a00 = Vector256.FusedMultiplyAdd(r0, v0, a00);
-            a01 = Vector256.FusedMultiplyAdd(r0, v1, a01);
-            a02 = Vector256.FusedMultiplyAdd(r0, v2, a02);
-            a03 = Vector256.FusedMultiplyAdd(r0, v3, a03);
-            var r1 = Vector256.Load(w1 + j);
-            a10 = Vector256.FusedMultiplyAdd(r1, v0, a10);
-            a11 = Vector256.FusedMultiplyAdd(r1, v1, a11);
-            a12 = Vector256.FusedMultiplyAdd(r1, v2, a12);
-            a13 = Vector256.FusedMultiplyAdd(r1, v3, a13);
-            var r2 = Vector256.Load(w2 + j);
-            a20 = Vector256.FusedMultiplyAdd(r2, v0, a20);
-            a21 = Vector256.FusedMultiplyAdd(r2, v1, a21);
-            a22 = Vector256.FusedMultiplyAdd(r2, v2, a22);
-            a23 = Vector256.FusedMultiplyAdd(r2, v3, a23);
-            var r3 = Vector256.Load(w3 + j);
-            a30 = Vector256.FusedMultiplyAdd(r3, v0, a30);
-            a31 = Vector256.FusedMultiplyAdd(r3, v1, a31);
-            a32 = Vector256.FusedMultiplyAdd(r3, v2, a32);
-            a33 = Vector256.FusedMultiplyAdd(r3, v3, a33);
+            Accumulate(Vector256.Load(w0 + j), v0, v1, v2, v3, ref a00, ref a01, ref a02, ref a03);
+            Accumulate(Vector256.Load(w1 + j), v0, v1, v2, v3, ref a10, ref a11, ref a12, ref a13);
+            Accumulate(Vector256.Load(w2 + j), v0, v1, v2, v3, ref a20, ref a21, ref a22, ref a23);
+            Accumulate(Vector256.Load(w3 + j), v0, v1, v2, v3, ref a30, ref a31, ref a32, ref a33);
         }
 
         Store(o, 0, 0, rows, a00, w0, x0, j, cols);
@@ -223,6 +207,18 @@ internal static partial class Kernels
         Store(o, 3, 1, rows, a31, w3, x1, j, cols);
         Store(o, 3, 2, rows, a32, w3, x2, j, cols);
         Store(o, 3, 3, rows, a33, w3, x3, j, cols);
+    }
+
+    /// <summary>One weight row of a <see cref="Tile4x4"/> step: a<sub>s</sub> += r · v<sub>s</sub> for the four activation vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(
+        Vector256<float> r, Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        ref Vector256<float> a0, ref Vector256<float> a1, ref Vector256<float> a2, ref Vector256<float> a3)
+    {
+        a0 = Vector256.FusedMultiplyAdd(r, v0, a0);
+        a1 = Vector256.FusedMultiplyAdd(r, v1, a1);
+        a2 = Vector256.FusedMultiplyAdd(r, v2, a2);
+        a3 = Vector256.FusedMultiplyAdd(r, v3, a3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
