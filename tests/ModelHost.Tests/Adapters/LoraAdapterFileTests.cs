@@ -54,6 +54,17 @@ public sealed class LoraAdapterFileTests : IDisposable
     }
 
     [Fact]
+    public void A_loaded_adapter_writes_back_the_same_bytes_ending_in_the_crc32_of_the_rest()
+    {
+        string path = Save(LoraTestAdapters.Random(Stories.Model, 3, seed: 5, targets: [LoraTarget.K, LoraTarget.W1]));
+        byte[] saved = File.ReadAllBytes(path);
+        using var again = new MemoryStream();
+        LoraAdapterFile.WriteTo(LoraAdapterFile.Load(path), again);
+        Assert.Equal(saved, again.ToArray());
+        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(saved.AsSpan(0, saved.Length - 4)), BinaryPrimitives.ReadUInt32LittleEndian(saved.AsSpan(saved.Length - 4)));
+    }
+
+    [Fact]
     public void Wrong_magic_is_refused()
     {
         string path = Save(Small());
