@@ -1,3 +1,5 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Retrieval.Vectors;
 
 /// <summary>
@@ -27,54 +29,39 @@ internal static class HnswFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         EnsureLittleEndian();
         var g = index.Snapshot();
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        CrashSafeFile.Write(Path.GetFullPath(path), stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            var w = new ChecksummedStream(stream);
+            w.Write(Magic);
+            Span<int> header = stackalloc int[HeaderInts];
+            header[0] = FormatVersion;
+            header[1] = g.Dimension;
+            header[2] = (int)g.Metric;
+            header[3] = g.Options.M;
+            header[4] = g.Options.EfConstruction;
+            header[5] = g.Options.EfSearch;
+            header[6] = g.Options.Seed;
+            header[7] = g.Options.KeepPrunedConnections ? 1 : 0;
+            header[8] = g.NodeCount;
+            header[9] = g.EntryPoint;
+            header[10] = g.MaxLevel;
+            w.Write(MemoryMarshal.AsBytes(header));
+            int n = g.NodeCount;
+            w.Write(MemoryMarshal.AsBytes(g.Keys.AsSpan(0, n)));
+            w.Write(MemoryMarshal.AsBytes(g.Levels.AsSpan(0, n)));
+            w.Write(MemoryMarshal.AsBytes(g.Deleted.AsSpan(0, n)));
+            w.Write(MemoryMarshal.AsBytes(g.Vectors.Span[..(n * g.Dimension)]));
+            w.Write(MemoryMarshal.AsBytes(g.Links0.AsSpan(0, n * ((2 * g.Options.M) + 1))));
+            for (int i = 0; i < n; i++)
             {
-                var w = new ChecksummedStream(stream);
-                w.Write(Magic);
-                Span<int> header = stackalloc int[HeaderInts];
-                header[0] = FormatVersion;
-                header[1] = g.Dimension;
-                header[2] = (int)g.Metric;
-                header[3] = g.Options.M;
-                header[4] = g.Options.EfConstruction;
-                header[5] = g.Options.EfSearch;
-                header[6] = g.Options.Seed;
-                header[7] = g.Options.KeepPrunedConnections ? 1 : 0;
-                header[8] = g.NodeCount;
-                header[9] = g.EntryPoint;
-                header[10] = g.MaxLevel;
-                w.Write(MemoryMarshal.AsBytes(header));
-                int n = g.NodeCount;
-                w.Write(MemoryMarshal.AsBytes(g.Keys.AsSpan(0, n)));
-                w.Write(MemoryMarshal.AsBytes(g.Levels.AsSpan(0, n)));
-                w.Write(MemoryMarshal.AsBytes(g.Deleted.AsSpan(0, n)));
-                w.Write(MemoryMarshal.AsBytes(g.Vectors.Span[..(n * g.Dimension)]));
-                w.Write(MemoryMarshal.AsBytes(g.Links0.AsSpan(0, n * ((2 * g.Options.M) + 1))));
-                for (int i = 0; i < n; i++)
+                if (g.Levels[i] > 0)
                 {
-                    if (g.Levels[i] > 0)
-                    {
-                        w.Write(MemoryMarshal.AsBytes(g.UpperLinks[i].AsSpan(0, g.Levels[i] * (g.Options.M + 1))));
-                    }
+                    w.Write(MemoryMarshal.AsBytes(g.UpperLinks[i].AsSpan(0, g.Levels[i] * (g.Options.M + 1))));
                 }
-
-                Span<byte> trailer = stackalloc byte[4];
-                BinaryPrimitives.WriteUInt32LittleEndian(trailer, w.Checksum);
-                stream.Write(trailer);
-                stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+            w.WriteChecksum();
+        });
     }
 
     /// <summary>Reads an index file.</summary>
@@ -245,29 +232,6 @@ internal static class HnswFile
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("HNSW index files are little-endian; big-endian machines are not supported.");
-        }
-    }
-
-    /// <summary>
-    /// Writes bytes, or reads exactly the requested bytes (or throws <see cref="EndOfStreamException"/>), and keeps
-    /// the running CRC-32 of what went through: the file's body is checksummed the same way in both directions.
-    /// </summary>
-    private sealed class ChecksummedStream(Stream stream)
-    {
-        private readonly Crc32 state = new();
-
-        public uint Checksum => state.GetCurrentHashAsUInt32();
-
-        public void Write(ReadOnlySpan<byte> bytes)
-        {
-            state.Append(bytes);
-            stream.Write(bytes);
-        }
-
-        public void Read(Span<byte> bytes)
-        {
-            stream.ReadExactly(bytes);
-            state.Append(bytes);
         }
     }
 }
