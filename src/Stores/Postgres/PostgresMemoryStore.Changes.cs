@@ -3,7 +3,7 @@ using System.Threading.Channels;
 
 namespace AgentMem.Stores.Postgres;
 
-/// <summary>The change feed (written by trigger, numbered per cube in commit order), its notifications, and persisted embeddings.</summary>
+/// <summary>The change feed's position (written by trigger, numbered per cube in commit order), its notifications, and persisted embeddings.</summary>
 public sealed partial class PostgresMemoryStore
 {
     /// <summary>The channel every committed memory write notifies, with payload <c>tenant:cubeId</c>.</summary>
@@ -11,7 +11,7 @@ public sealed partial class PostgresMemoryStore
 
     /// <inheritdoc/>
     /// <remarks>Sequence numbers count per cube (1, 2, 3, … in commit order), read from one row: a single index lookup.</remarks>
-    public Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
+    public override Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
@@ -25,29 +25,6 @@ public sealed partial class PostgresMemoryStore
             },
             value => value is long seq ? seq : 0L,
             cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
-    {
-        StoreArguments.RequireChangeRead(tenant, cubeId, afterSequence, limit);
-        return ReadAsync<IReadOnlyList<MemoryChangeRecord>>(tenant, async (conn, tx, ct) =>
-        {
-            using var cmd = Command(conn, tx, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = @t AND cube_id = @c AND seq > @after ORDER BY seq LIMIT @n;");
-            cmd.Parameters.AddWithValue("t", tenant);
-            cmd.Parameters.AddWithValue("c", cubeId);
-            cmd.Parameters.AddWithValue("after", afterSequence);
-            cmd.Parameters.AddWithValue("n", limit);
-            var changes = new List<MemoryChangeRecord>();
-            var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var rScope = r.ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                changes.Add(new MemoryChangeRecord(r.GetInt64(0), cubeId, MemoryId.Parse(r.GetString(1)), r.GetInt32(2) == 1));
-            }
-
-            return changes;
-        }, cancellationToken);
     }
 
     /// <summary>
@@ -99,31 +76,7 @@ public sealed partial class PostgresMemoryStore
     }
 
     /// <inheritdoc/>
-    public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
-    {
-        StoreArguments.RequireEmbeddingCount(tenant, embedder, states);
-        if (states.Count == 0)
-        {
-            return Task.FromResult(0L);
-        }
-
-        return ReadAsync(tenant, async (conn, tx, ct) =>
-        {
-            using var cmd = Command(conn, tx, $"SELECT count(*) FROM memories m WHERE m.tenant = @t{(cubeId is null ? string.Empty : " AND m.cube_id = @c")} AND m.state = ANY(@s) AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.tenant = m.tenant AND e.memory_id = m.id AND e.embedder = @e);");
-            cmd.Parameters.AddWithValue("t", tenant);
-            cmd.Parameters.AddWithValue("e", embedder);
-            cmd.Parameters.AddWithValue("s", states.Select(s => (int)s).Distinct().ToArray());
-            if (cubeId is not null)
-            {
-                cmd.Parameters.AddWithValue("c", cubeId);
-            }
-
-            return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
         return ReadAsync<IReadOnlyList<StoredEmbedding>>(tenant, async (conn, tx, ct) =>
@@ -151,15 +104,8 @@ public sealed partial class PostgresMemoryStore
         }, cancellationToken);
     }
 
-    /// <inheritdoc/>
-    public async Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default)
+    private protected override async Task WriteEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken)
     {
-        StoreArguments.RequireEmbeddingWrite(cubeId, embedder, embeddings);
-        if (embeddings.Count == 0)
-        {
-            return;
-        }
-
         // The last embedding of a memory in the batch wins, as SQLite's INSERT OR REPLACE in order.
         var latest = new Dictionary<MemoryId, StoredEmbedding>();
         foreach (var e in embeddings)

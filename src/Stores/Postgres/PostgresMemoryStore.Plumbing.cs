@@ -6,8 +6,6 @@ namespace AgentMem.Stores.Postgres;
 /// <summary>Tenant-bound transactions, retries, the write ledger and row helpers shared by the store's operations.</summary>
 public sealed partial class PostgresMemoryStore
 {
-    private const string CubeColumns = "tenant, id, name, owner_user, owner_agent, owner_session, description, grants_json::text, policy_json::text, created_at, updated_at";
-
     /// <summary>How long a write's ledger row is kept: far longer than any retry loop lasts.</summary>
     private const string LedgerRetention = "1 hour";
 
@@ -43,6 +41,14 @@ public sealed partial class PostgresMemoryStore
 
     private Task<T> ReadAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
         RunAsync(tenant, work, TransactionKind.Read, cancellationToken);
+
+    /// <summary>A consistent snapshot (REPEATABLE READ) bound to the tenant; retried freely.</summary>
+    private protected override Task<T> InReadAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken) =>
+        RunAsync(tenant, (conn, tx, ct) => work(conn, tx, ct), TransactionKind.Read, cancellationToken);
+
+    /// <summary>A ledgered write bound to the tenant: retried after a transient failure, never applied twice.</summary>
+    private protected override Task<T> InWriteAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken) =>
+        RunAsync(tenant, (conn, tx, ct) => work(conn, tx, ct), TransactionKind.LedgeredWrite, cancellationToken);
 
     /// <summary>
     /// A read of one statement in one round trip, for the calls every search makes: the tenant binding and the statement
@@ -202,15 +208,7 @@ public sealed partial class PostgresMemoryStore
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string sql) => new(sql, connection, tx);
 
-    private static async Task<long> CountLiveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, string cubeId, CancellationToken ct)
-    {
-        using var cmd = Command(conn, tx, $"SELECT count(*) FROM memories WHERE tenant = @t AND cube_id = @c AND state IN {LiveStatesSql};");
-        cmd.Parameters.AddWithValue("t", tenant);
-        cmd.Parameters.AddWithValue("c", cubeId);
-        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-    }
-
-    private static async Task WriteTagsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, MemoryItem item, CancellationToken ct)
+    private protected override async Task WriteTagsAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct)
     {
         if (item.Tags.Count == 0)
         {
@@ -218,7 +216,7 @@ public sealed partial class PostgresMemoryStore
         }
 
         // Array order is insertion order, so the first spelling of a tag wins, as with SQLite's INSERT OR IGNORE.
-        using var cmd = Command(conn, tx, """
+        using var cmd = Command((NpgsqlConnection)conn, (NpgsqlTransaction)tx!, """
             INSERT INTO memory_tags(tenant, memory_id, tag) SELECT @t, @m, tag FROM unnest(@tags) WITH ORDINALITY AS x(tag, n) ORDER BY n
             ON CONFLICT (tenant, memory_id, lower(tag)) DO NOTHING;
             """);
@@ -227,109 +225,4 @@ public sealed partial class PostgresMemoryStore
         cmd.Parameters.AddWithValue("tags", item.Tags.ToArray());
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
-
-    private static async Task WriteLinksAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, MemoryItem item, CancellationToken ct)
-    {
-        if (item.Links.Count == 0)
-        {
-            return;
-        }
-
-        using var cmd = Command(conn, tx, """
-            INSERT INTO memory_links(tenant, source_id, target_id, type, weight, reason) VALUES (@t, @s, @d, @y, @w, @r)
-            ON CONFLICT (tenant, source_id, target_id, type) DO UPDATE SET weight = excluded.weight, reason = excluded.reason;
-            """);
-        // SQLite's INSERT OR REPLACE: a repeated (target, type) keeps its last weight and reason, at its last position.
-        foreach (var link in LinkReplacement.LastPerTargetAndType(item.Links))
-        {
-            cmd.Parameters.Clear();
-            cmd.Parameters.AddWithValue("t", tenant);
-            cmd.Parameters.AddWithValue("s", item.Id.ToString());
-            cmd.Parameters.AddWithValue("d", link.Target.ToString());
-            cmd.Parameters.AddWithValue("y", link.Type);
-            cmd.Parameters.AddWithValue("w", link.Weight);
-            cmd.Parameters.AddWithValue("r", NpgsqlDbType.Text, PgValues.OrNull(link.Reason));
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<int> DeleteWhereAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string table, string column, string tenant, MemoryId id, CancellationToken ct)
-    {
-        using var cmd = Command(conn, tx, $"DELETE FROM {table} WHERE tenant = @t AND {column} = @id;");
-        cmd.Parameters.AddWithValue("t", tenant);
-        cmd.Parameters.AddWithValue("id", id.ToString());
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    // Filed under the tenant the call is bound to (row-level security would refuse any other), never the record's.
-    private static async Task InsertAuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, AuditRecord audit, CancellationToken ct)
-    {
-        using var cmd = Command(conn, tx, """
-            INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
-            VALUES (@t, @at, @u, @a, @act, @c, @m, @v, @d);
-            """);
-        cmd.Parameters.AddWithValue("t", tenant);
-        cmd.Parameters.AddWithValue("at", NpgsqlDbType.TimestampTz, PgValues.Time(audit.At));
-        cmd.Parameters.AddWithValue("u", NpgsqlDbType.Text, PgValues.OrNull(audit.User));
-        cmd.Parameters.AddWithValue("a", NpgsqlDbType.Text, PgValues.OrNull(audit.Agent));
-        cmd.Parameters.AddWithValue("act", audit.Action);
-        cmd.Parameters.AddWithValue("c", NpgsqlDbType.Text, PgValues.OrNull(audit.CubeId));
-        cmd.Parameters.AddWithValue("m", NpgsqlDbType.Text, PgValues.OrNull(audit.MemoryId));
-        cmd.Parameters.AddWithValue("v", NpgsqlDbType.Integer, audit.Version is { } v ? v : DBNull.Value);
-        cmd.Parameters.AddWithValue("d", NpgsqlDbType.Text, PgValues.OrNull(audit.Detail));
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Reads memories from <paramref name="cmd"/> and attaches their links (one extra query).</summary>
-    private static async Task<List<MemoryItem>> ReadItemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NpgsqlCommand cmd, string tenant, CancellationToken ct, Action<NpgsqlDataReader>? perRow = null)
-    {
-        var items = new List<MemoryItem>();
-        var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        await using (r.ConfigureAwait(false))
-        {
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                items.Add(PostgresMemoryRows.Read(r));
-                perRow?.Invoke(r);
-            }
-        }
-
-        if (items.Count == 0)
-        {
-            return items;
-        }
-
-        var links = new LinksBySource();
-        using (var linkCmd = Command(conn, tx, "SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = @t AND source_id = ANY(@s) ORDER BY source_id, position;"))
-        {
-            linkCmd.Parameters.AddWithValue("t", tenant);
-            linkCmd.Parameters.AddWithValue("s", items.Select(i => i.Id.ToString()).Distinct().ToArray());
-            var lr = await linkCmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var lrScope = lr.ConfigureAwait(false);
-            while (await lr.ReadAsync(ct).ConfigureAwait(false))
-            {
-                links.Add(lr);
-            }
-        }
-
-        links.AttachTo(items);
-        return items;
-    }
-
-    private static void BindCube(NpgsqlCommand cmd, MemCube cube)
-    {
-        cmd.Parameters.AddWithValue("t", cube.Owner.Tenant);
-        cmd.Parameters.AddWithValue("id", cube.Id);
-        cmd.Parameters.AddWithValue("n", cube.Name);
-        cmd.Parameters.AddWithValue("u", NpgsqlDbType.Text, PgValues.OrNull(cube.Owner.User));
-        cmd.Parameters.AddWithValue("a", NpgsqlDbType.Text, PgValues.OrNull(cube.Owner.Agent));
-        cmd.Parameters.AddWithValue("s", NpgsqlDbType.Text, PgValues.OrNull(cube.Owner.Session));
-        cmd.Parameters.AddWithValue("d", NpgsqlDbType.Text, PgValues.OrNull(cube.Description));
-        cmd.Parameters.AddWithValue("g", NpgsqlDbType.Jsonb, StoreJson.Serialize(cube.Grants));
-        cmd.Parameters.AddWithValue("p", NpgsqlDbType.Jsonb, StoreJson.Serialize(cube.Policy));
-        cmd.Parameters.AddWithValue("c", NpgsqlDbType.TimestampTz, PgValues.Time(cube.CreatedAt));
-        cmd.Parameters.AddWithValue("m", NpgsqlDbType.TimestampTz, PgValues.Time(cube.UpdatedAt));
-    }
-
-    private static MemCube ReadCube(NpgsqlDataReader r) => CubeRowReader.Read(r, PgValues.ReadTime);
 }

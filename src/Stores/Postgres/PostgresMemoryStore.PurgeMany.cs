@@ -1,93 +1,23 @@
 namespace AgentMem.Stores.Postgres;
 
-/// <summary>Purging memories: one memory, or many at once (forgetting a user, a memory with what was derived from it).</summary>
+/// <summary>
+/// What a purge does in PostgreSQL besides deleting and scrubbing rows (<see cref="SqlMemoryStore.PurgeManyAsync"/>).
+/// PostgreSQL keeps the deleted and rewritten rows' old versions in the table files until a vacuum, so after the commit
+/// the store runs <see cref="PostgresStoreOptions.PurgeVacuum"/> on the tables it touched (it cannot run inside a
+/// transaction). A vacuum removes only what no open transaction can still see, and only a table's owner may vacuum it
+/// (others get a warning, not an error). The write-ahead log is out of its reach: PostgreSQL recycles segments without
+/// zeroing them, so the text can stay in <c>pg_wal</c> until a segment is reused.
+/// </summary>
 public sealed partial class PostgresMemoryStore
 {
     // The tables whose rows a purge deletes or rewrites; their dead row versions hold the old text until a vacuum.
     private const string PurgedTables = "memories, memory_versions, memory_tags, memory_links, memory_embeddings, audit_log";
 
-    /// <inheritdoc/>
-    /// <remarks>The same transaction, scrubbing and vacuum as <see cref="PurgeManyAsync"/>; nothing is written when the memory is not there.</remarks>
-    public async Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default)
+    /// <summary>Looks every purged id up at once (one statement for the snapshots, one for the reasons and audit details).</summary>
+    private protected override async Task ScrubReferencesAsync(DbConnection connection, DbTransaction? transaction, string tenant, IReadOnlyList<MemoryId> purged, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(audit);
-        return await PurgeAndScrubAsync(tenant, [id], audit, auditWhenNone: false, cancellationToken).ConfigureAwait(false) > 0;
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>
-    /// One transaction: the rows go, the neighbours' snapshots and reasons and the audit details are scrubbed
-    /// (<see cref="PurgedReferences"/>). PostgreSQL keeps the deleted and rewritten rows' old versions in the table files
-    /// until a vacuum, so after the commit the store runs <see cref="PostgresStoreOptions.PurgeVacuum"/> on the tables it
-    /// touched (it cannot run inside a transaction). A vacuum removes only what no open transaction can still see, and only
-    /// a table's owner may vacuum it (others get a warning, not an error). The write-ahead log is out of its reach:
-    /// PostgreSQL recycles segments without zeroing them, so the text can stay in <c>pg_wal</c> until a segment is reused.
-    /// </remarks>
-    public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        ArgumentNullException.ThrowIfNull(audit);
-        return await PurgeAndScrubAsync(tenant, ids, audit, auditWhenNone: true, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken)
-    {
-        int purged = await WriteAsync(tenant, async (conn, tx, ct) =>
-        {
-            var removed = new List<MemoryId>();
-            foreach (var id in ids.Distinct())
-            {
-                if (await DeleteMemoryRowsAsync(conn, tx, tenant, id, ct).ConfigureAwait(false))
-                {
-                    removed.Add(id);
-                }
-            }
-
-            if (removed.Count > 0)
-            {
-                await ScrubReferencesAsync(conn, tx, tenant, removed, ct).ConfigureAwait(false);
-            }
-
-            if (removed.Count > 0 || auditWhenNone)
-            {
-                await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
-            }
-
-            return removed.Count;
-        }, cancellationToken).ConfigureAwait(false);
-        if (purged > 0)
-        {
-            await VacuumPurgedTablesAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return purged;
-    }
-
-    /// <summary>
-    /// Deletes one memory with its versions, tags and links in both directions (embeddings go with the memories row, by
-    /// foreign key); false when the tenant has no such memory.
-    /// </summary>
-    private static async Task<bool> DeleteMemoryRowsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, MemoryId id, CancellationToken ct)
-    {
-        if (await DeleteWhereAsync(conn, tx, "memories", "id", tenant, id, ct).ConfigureAwait(false) == 0)
-        {
-            return false;
-        }
-
-        await DeleteWhereAsync(conn, tx, "memory_versions", "memory_id", tenant, id, ct).ConfigureAwait(false);
-        await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, id, ct).ConfigureAwait(false);
-        await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
-        await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
-        return true;
-    }
-
-    /// <summary>
-    /// What the memories left say of the purged ones: snapshots that link to or name them are rewritten, current state
-    /// reasons naming them are redacted, and audit details about or naming them become <see cref="AuditRecord.RedactedDetail"/>
-    /// (the one update the audit log's trigger lets through).
-    /// </summary>
-    private static async Task ScrubReferencesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string tenant, IReadOnlyList<MemoryId> purged, CancellationToken ct)
-    {
+        var conn = (NpgsqlConnection)connection;
+        var tx = (NpgsqlTransaction)transaction!;
         string[] names = [.. purged.Select(id => id.ToString())];
         var snapshots = new List<(string MemoryId, int Version, string Json)>();
         using (var find = Command(conn, tx, """
@@ -105,19 +35,7 @@ public sealed partial class PostgresMemoryStore
             }
         }
 
-        foreach (var (memoryId, version, json) in snapshots)
-        {
-            if (PurgedReferences.Scrub(StoreJson.Deserialize<MemoryItem>(json), purged) is { } scrubbed)
-            {
-                using var rewrite = Command(conn, tx, "UPDATE memory_versions SET snapshot_json = @j WHERE tenant = @t AND memory_id = @m AND version = @v;");
-                rewrite.Parameters.AddWithValue("j", NpgsqlDbType.Jsonb, StoreJson.Serialize(scrubbed));
-                rewrite.Parameters.AddWithValue("t", tenant);
-                rewrite.Parameters.AddWithValue("m", memoryId);
-                rewrite.Parameters.AddWithValue("v", version);
-                await rewrite.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-        }
-
+        await RewriteSnapshotsAsync(conn, tx, tenant, snapshots, purged, ct).ConfigureAwait(false);
         using var redact = Command(conn, tx, """
             UPDATE memories SET state_reason = @reason
                 WHERE tenant = @t AND EXISTS (SELECT 1 FROM unnest(@ids) AS p(id) WHERE strpos(state_reason, p.id) > 0);
@@ -144,7 +62,7 @@ public sealed partial class PostgresMemoryStore
     private static readonly TimeSpan VacuumLockTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Removes the dead row versions a purge left (outside any transaction: VACUUM cannot run in one).</summary>
-    private async Task VacuumPurgedTablesAsync(CancellationToken cancellationToken)
+    private protected override async Task AfterPurgeAsync(CancellationToken cancellationToken)
     {
         string vacuum = options.PurgeVacuum == PostgresPurgeVacuum.Full ? "VACUUM (FULL)" : "VACUUM";
         try

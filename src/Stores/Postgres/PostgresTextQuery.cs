@@ -10,24 +10,17 @@ internal static class PostgresTextQuery
     /// <summary>The text search configuration of the index and of queries: English stemming and stop words.</summary>
     public const string Configuration = "english";
 
-    /// <summary>An expression of type tsquery over parameters added to <paramref name="cmd"/>; null if no usable term.</summary>
-    public static string? AnyOf(IReadOnlyList<string> terms, NpgsqlCommand cmd)
+    /// <summary>An expression of type tsquery over <paramref name="terms"/> (see <see cref="SearchTerms.Distinct"/>), bound as parameters of <paramref name="cmd"/>.</summary>
+    public static string AnyOf(IReadOnlyList<string> terms, NpgsqlCommand cmd)
     {
-        var sql = new StringBuilder();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (string raw in terms)
+        var sql = new StringBuilder("(");
+        for (int i = 0; i < terms.Count; i++)
         {
-            string term = raw.Trim();
-            if (term.Length == 0 || !seen.Add(term))
-            {
-                continue;
-            }
-
-            string name = string.Create(CultureInfo.InvariantCulture, $"q{seen.Count - 1}");
-            sql.Append(sql.Length == 0 ? "(" : " || ").Append(CultureInfo.InvariantCulture, $"phraseto_tsquery('{Configuration}', @{name})");
-            cmd.Parameters.AddWithValue(name, term);
+            string name = string.Create(CultureInfo.InvariantCulture, $"q{i}");
+            sql.Append(i == 0 ? string.Empty : " || ").Append(CultureInfo.InvariantCulture, $"phraseto_tsquery('{Configuration}', @{name})");
+            cmd.Parameters.AddWithValue(name, terms[i]);
         }
 
-        return sql.Length == 0 ? null : sql.Append(')').ToString();
+        return sql.Append(')').ToString();
     }
 }

@@ -1,12 +1,12 @@
 namespace AgentMem.Stores.Sqlite;
 
-/// <summary>The change feed (written by triggers, schema v5) and persisted embeddings.</summary>
+/// <summary>The change feed's position (written by triggers, schema v5) and persisted embeddings.</summary>
 public sealed partial class SqliteMemoryStore
 {
     private const int EmbeddingIdChunk = 500;
 
     /// <inheritdoc/>
-    public Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
+    public override Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
@@ -20,54 +20,7 @@ public sealed partial class SqliteMemoryStore
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
-    {
-        StoreArguments.RequireChangeRead(tenant, cubeId, afterSequence, limit);
-        return ReadAsync<IReadOnlyList<MemoryChangeRecord>>(conn =>
-        {
-            using var cmd = Command(conn, null, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = $t AND cube_id = $c AND seq > $after ORDER BY seq LIMIT $n;");
-            cmd.Parameters.AddWithValue("$t", tenant);
-            cmd.Parameters.AddWithValue("$c", cubeId);
-            cmd.Parameters.AddWithValue("$after", afterSequence);
-            cmd.Parameters.AddWithValue("$n", limit);
-            var changes = new List<MemoryChangeRecord>();
-            using var r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                changes.Add(new MemoryChangeRecord(r.GetInt64(0), cubeId, MemoryId.Parse(r.GetString(1)), r.GetInt64(2) == 1));
-            }
-
-            return changes;
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
-    {
-        StoreArguments.RequireEmbeddingCount(tenant, embedder, states);
-        if (states.Count == 0)
-        {
-            return Task.FromResult(0L);
-        }
-
-        // States are enum numbers, written into the SQL; everything else is a parameter.
-        string inStates = string.Join(", ", states.Distinct().Select(s => ((int)s).ToString(CultureInfo.InvariantCulture)));
-        return ReadAsync(conn =>
-        {
-            using var cmd = Command(conn, null, $"SELECT COUNT(*) FROM memories m WHERE m.tenant = $t{(cubeId is null ? string.Empty : " AND m.cube_id = $c")} AND m.state IN ({inStates}) AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.memory_id = m.id AND e.embedder = $e);");
-            cmd.Parameters.AddWithValue("$t", tenant);
-            cmd.Parameters.AddWithValue("$e", embedder);
-            if (cubeId is not null)
-            {
-                cmd.Parameters.AddWithValue("$c", cubeId);
-            }
-
-            return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
+    public override Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
         return ReadAsync<IReadOnlyList<StoredEmbedding>>(conn =>
@@ -108,19 +61,12 @@ public sealed partial class SqliteMemoryStore
         }, cancellationToken);
     }
 
-    /// <inheritdoc/>
-    public async Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default)
+    private protected override async Task WriteEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken)
     {
-        StoreArguments.RequireEmbeddingWrite(cubeId, embedder, embeddings);
-        if (embeddings.Count == 0)
-        {
-            return;
-        }
-
-        await WriteAsync(tenant, (conn, tx) =>
+        await WriteAsync(tenant, (conn, tx, _) =>
         {
             // Only for a memory still in the cube: a purge committed meanwhile (any process) must not be undone here.
-            using var cmd = Command(conn, tx, """
+            using var cmd = Command((SqliteConnection)conn, (SqliteTransaction?)tx, """
                 INSERT OR REPLACE INTO memory_embeddings(tenant, cube_id, memory_id, embedder, text_hash, vector)
                 SELECT $t, $c, $id, $e, $h, $v WHERE EXISTS (SELECT 1 FROM memories WHERE tenant = $t AND cube_id = $c AND id = $id);
                 """);
@@ -139,7 +85,7 @@ public sealed partial class SqliteMemoryStore
                 cmd.ExecuteNonQuery();
             }
 
-            return 0;
+            return Task.FromResult(0);
         }, durable: false, cancellationToken).ConfigureAwait(false); // recomputable: no fsync on the search path
     }
 }

@@ -8,27 +8,20 @@ public sealed partial class SqliteMemoryStore
     /// in free pages. The full-text rows and embeddings leave with the memories rows (triggers); the change-feed entries
     /// those deletes append are then removed with the rest of the cube's feed.
     /// </remarks>
-    public async Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default)
+    public override async Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
         ArgumentNullException.ThrowIfNull(audit);
-        int? removed = await WriteAsync(tenant, (conn, tx) =>
+        int? removed = await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
-            EnableSecureDelete(conn, tx);
-
-            if (DeleteCubeRows(conn, tx, "DELETE FROM cubes WHERE tenant = $t AND id = $c;", tenant, cubeId) == 0)
+            await BeginPurgeAsync(conn, tx, ct).ConfigureAwait(false);
+            if (await DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct).ConfigureAwait(false) == 0)
             {
                 return (int?)null;
             }
 
-            const string OfCube = "SELECT id FROM memories WHERE tenant = $t AND cube_id = $c";
-            DeleteCubeRows(conn, tx, $"DELETE FROM memory_versions WHERE tenant = $t AND memory_id IN ({OfCube});", tenant, cubeId);
-            DeleteCubeRows(conn, tx, $"DELETE FROM memory_tags WHERE tenant = $t AND memory_id IN ({OfCube});", tenant, cubeId);
-            DeleteCubeRows(conn, tx, $"DELETE FROM memory_links WHERE tenant = $t AND (source_id IN ({OfCube}) OR target_id IN ({OfCube}));", tenant, cubeId);
-            int memories = DeleteCubeRows(conn, tx, "DELETE FROM memories WHERE tenant = $t AND cube_id = $c;", tenant, cubeId);
-            DeleteCubeRows(conn, tx, "DELETE FROM memory_embeddings WHERE tenant = $t AND cube_id = $c;", tenant, cubeId);
-            DeleteCubeRows(conn, tx, "DELETE FROM memory_changes WHERE tenant = $t AND cube_id = $c;", tenant, cubeId);
-            InsertAudit(conn, tx, tenant, audit);
+            int memories = await DeleteCubeContentsAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return memories;
         }, cancellationToken).ConfigureAwait(false);
         if (removed is not null)
@@ -37,13 +30,5 @@ public sealed partial class SqliteMemoryStore
         }
 
         return removed;
-    }
-
-    private static int DeleteCubeRows(SqliteConnection conn, SqliteTransaction tx, string sql, string tenant, string cubeId)
-    {
-        using var cmd = Command(conn, tx, sql);
-        cmd.Parameters.AddWithValue("$t", tenant);
-        cmd.Parameters.AddWithValue("$c", cubeId);
-        return cmd.ExecuteNonQuery();
     }
 }

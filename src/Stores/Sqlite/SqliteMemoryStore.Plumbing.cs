@@ -1,10 +1,8 @@
 namespace AgentMem.Stores.Sqlite;
 
-/// <summary>Connections, transactions and row helpers shared by the store's operations.</summary>
+/// <summary>Connections, transactions and the steps SQLite does its own way.</summary>
 public sealed partial class SqliteMemoryStore
 {
-    private const string CubeColumns = "tenant, id, name, owner_user, owner_agent, owner_session, description, grants_json, policy_json, created_at, updated_at";
-
     private SqliteConnection OpenConnection()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -20,13 +18,14 @@ public sealed partial class SqliteMemoryStore
         return connection;
     }
 
-    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    /// <summary>Reads on a connection of its own, outside any transaction (SQLite's WAL gives each statement a consistent view).</summary>
+    private protected override async Task<T> InReadAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
             using var connection = OpenConnection();
-            return Task.FromResult(work(connection));
+            return await work(connection, null, cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException ex) when (SqliteErrors.IsDamagedFile(ex))
         {
@@ -38,15 +37,18 @@ public sealed partial class SqliteMemoryStore
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction; any exception rolls everything back.</summary>
-    private Task<T> WriteAsync<T>(string tenant, Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken) =>
+    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) =>
+        InReadAsync(string.Empty, (conn, _, _) => Task.FromResult(work((SqliteConnection)conn)), cancellationToken);
+
+    /// <summary>One IMMEDIATE transaction, one writer at a time in this process (SQLite's lock orders writers across processes).</summary>
+    private protected override Task<T> InWriteAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken) =>
         WriteAsync(tenant, work, durable: options.DurableCommits, cancellationToken);
 
     /// <summary>
-    /// <see cref="WriteAsync{T}(string, Func{SqliteConnection, SqliteTransaction, T}, CancellationToken)"/>, choosing
-    /// whether the commit waits for the disk: derived data (embeddings) that can be recomputed need not.
+    /// <see cref="InWriteAsync{T}(string, SqlWork{T}, CancellationToken)"/>, choosing whether the commit waits for the
+    /// disk: derived data (embeddings) that can be recomputed need not.
     /// </summary>
-    private async Task<T> WriteAsync<T>(string tenant, Func<SqliteConnection, SqliteTransaction, T> work, bool durable, CancellationToken cancellationToken)
+    private async Task<T> WriteAsync<T>(string tenant, SqlWork<T> work, bool durable, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         if (options.ReadOnly)
@@ -64,7 +66,7 @@ public sealed partial class SqliteMemoryStore
             }
 
             using var tx = connection.BeginTransaction(deferred: false);
-            var result = work(connection, tx);
+            var result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             tx.Commit();
             return result;
@@ -117,148 +119,28 @@ public sealed partial class SqliteMemoryStore
         return cmd;
     }
 
-    private static void RequireCube(SqliteConnection conn, SqliteTransaction tx, string tenant, string cubeId)
-    {
-        using var cmd = Command(conn, tx, "SELECT 1 FROM cubes WHERE tenant = $t AND id = $c;");
-        cmd.Parameters.AddWithValue("$t", tenant);
-        cmd.Parameters.AddWithValue("$c", cubeId);
-        if (cmd.ExecuteScalar() is null)
-        {
-            throw new CubeNotFoundException($"No cube '{cubeId}' in tenant '{tenant}'.");
-        }
-    }
-
-    private static long CountLive(SqliteConnection conn, SqliteTransaction tx, string tenant, string cubeId)
-    {
-        using var cmd = Command(conn, tx, $"SELECT COUNT(*) FROM memories WHERE tenant = $t AND cube_id = $c AND state IN {LiveStatesSql};");
-        cmd.Parameters.AddWithValue("$t", tenant);
-        cmd.Parameters.AddWithValue("$c", cubeId);
-        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
-
-    private static void WriteTags(SqliteConnection conn, SqliteTransaction tx, string tenant, MemoryItem item)
+    // The tags column is COLLATE NOCASE: INSERT OR IGNORE keeps the first spelling of a tag.
+    private protected override async Task WriteTagsAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct)
     {
         if (item.Tags.Count == 0)
         {
             return;
         }
 
-        using var cmd = Command(conn, tx, "INSERT OR IGNORE INTO memory_tags(tenant, memory_id, tag) VALUES ($t, $m, $tag);");
-        var tag = cmd.Parameters.Add("$tag", SqliteType.Text);
-        cmd.Parameters.AddWithValue("$t", tenant);
-        cmd.Parameters.AddWithValue("$m", item.Id.ToString());
+        using var cmd = Command((SqliteConnection)conn, (SqliteTransaction?)tx, "INSERT OR IGNORE INTO memory_tags(tenant, memory_id, tag) VALUES (@t, @m, @tag);");
+        var tag = cmd.Parameters.Add("@tag", SqliteType.Text);
+        cmd.Parameters.AddWithValue("@t", tenant);
+        cmd.Parameters.AddWithValue("@m", item.Id.ToString());
         foreach (string t in item.Tags)
         {
             tag.Value = t;
-            cmd.ExecuteNonQuery();
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
     }
 
-    private static void WriteLinks(SqliteConnection conn, SqliteTransaction tx, string tenant, MemoryItem item)
+    private protected override async Task<long?> StorageBytesAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct)
     {
-        if (item.Links.Count == 0)
-        {
-            return;
-        }
-
-        using var cmd = Command(conn, tx, "INSERT OR REPLACE INTO memory_links(tenant, source_id, target_id, type, weight, reason) VALUES ($t, $s, $d, $y, $w, $r);");
-        foreach (var link in item.Links)
-        {
-            cmd.Parameters.Clear();
-            cmd.Parameters.AddWithValue("$t", tenant);
-            cmd.Parameters.AddWithValue("$s", item.Id.ToString());
-            cmd.Parameters.AddWithValue("$d", link.Target.ToString());
-            cmd.Parameters.AddWithValue("$y", link.Type);
-            cmd.Parameters.AddWithValue("$w", link.Weight);
-            cmd.Parameters.AddWithValue("$r", (object?)link.Reason ?? DBNull.Value);
-            cmd.ExecuteNonQuery();
-        }
+        using var size = Command((SqliteConnection)conn, (SqliteTransaction?)tx, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size();");
+        return Convert.ToInt64(await size.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
-
-    private static int DeleteWhere(SqliteConnection conn, SqliteTransaction tx, string table, string column, string tenant, MemoryId id)
-    {
-        using var cmd = Command(conn, tx, $"DELETE FROM {table} WHERE tenant = $t AND {column} = $id;");
-        cmd.Parameters.AddWithValue("$t", tenant);
-        cmd.Parameters.AddWithValue("$id", id.ToString());
-        return cmd.ExecuteNonQuery();
-    }
-
-    // The line is filed under the tenant the call is bound to, never the one the record names: a mismatched record must
-    // not write into another tenant's trail.
-    private static void InsertAudit(SqliteConnection conn, SqliteTransaction tx, string tenant, AuditRecord audit)
-    {
-        using var cmd = Command(conn, tx, """
-            INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
-            VALUES ($t, $at, $u, $a, $act, $c, $m, $v, $d);
-            """);
-        cmd.Parameters.AddWithValue("$t", tenant);
-        cmd.Parameters.AddWithValue("$at", SqlValues.Time(audit.At));
-        cmd.Parameters.AddWithValue("$u", SqlValues.OrNull(audit.User));
-        cmd.Parameters.AddWithValue("$a", SqlValues.OrNull(audit.Agent));
-        cmd.Parameters.AddWithValue("$act", audit.Action);
-        cmd.Parameters.AddWithValue("$c", SqlValues.OrNull(audit.CubeId));
-        cmd.Parameters.AddWithValue("$m", SqlValues.OrNull(audit.MemoryId));
-        cmd.Parameters.AddWithValue("$v", audit.Version is { } v ? v : DBNull.Value);
-        cmd.Parameters.AddWithValue("$d", SqlValues.OrNull(audit.Detail));
-        cmd.ExecuteNonQuery();
-    }
-
-    /// <summary>Reads memories from <paramref name="cmd"/> and attaches their links (one extra query).</summary>
-    private static List<MemoryItem> ReadItems(SqliteConnection conn, SqliteCommand cmd, string tenant, Action<SqliteDataReader>? perRow = null)
-    {
-        var items = new List<MemoryItem>();
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-            {
-                items.Add(MemoryRows.Read(r));
-                perRow?.Invoke(r);
-            }
-        }
-
-        if (items.Count == 0)
-        {
-            return items;
-        }
-
-        var links = new LinksBySource();
-        using (var linkCmd = Command(conn, null, string.Empty))
-        {
-            var sql = new StringBuilder("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = $t AND source_id IN (");
-            linkCmd.Parameters.AddWithValue("$t", tenant);
-            for (int i = 0; i < items.Count; i++)
-            {
-                string name = string.Create(CultureInfo.InvariantCulture, $"$s{i}");
-                sql.Append(i == 0 ? string.Empty : ",").Append(name);
-                linkCmd.Parameters.AddWithValue(name, items[i].Id.ToString());
-            }
-
-            linkCmd.CommandText = sql.Append(") ORDER BY source_id, rowid;").ToString();
-            using var r = linkCmd.ExecuteReader();
-            while (r.Read())
-            {
-                links.Add(r);
-            }
-        }
-
-        links.AttachTo(items);
-        return items;
-    }
-
-    private static void BindCube(SqliteCommand cmd, MemCube cube)
-    {
-        cmd.Parameters.AddWithValue("$t", cube.Owner.Tenant);
-        cmd.Parameters.AddWithValue("$id", cube.Id);
-        cmd.Parameters.AddWithValue("$n", cube.Name);
-        cmd.Parameters.AddWithValue("$u", SqlValues.OrNull(cube.Owner.User));
-        cmd.Parameters.AddWithValue("$a", SqlValues.OrNull(cube.Owner.Agent));
-        cmd.Parameters.AddWithValue("$s", SqlValues.OrNull(cube.Owner.Session));
-        cmd.Parameters.AddWithValue("$d", SqlValues.OrNull(cube.Description));
-        cmd.Parameters.AddWithValue("$g", StoreJson.Serialize(cube.Grants));
-        cmd.Parameters.AddWithValue("$p", StoreJson.Serialize(cube.Policy));
-        cmd.Parameters.AddWithValue("$c", SqlValues.Time(cube.CreatedAt));
-        cmd.Parameters.AddWithValue("$m", SqlValues.Time(cube.UpdatedAt));
-    }
-
-    private static MemCube ReadCube(SqliteDataReader r) => CubeRowReader.Read(r, SqlValues.ReadTime);
 }

@@ -1,0 +1,71 @@
+namespace AgentMem.Stores.Common;
+
+/// <summary>
+/// What the SQL stores say differently: how a value of each kind is bound, how a time or a JSON column is read back, and
+/// how a list of values enters a statement. The statements written once in <see cref="SqlMemoryStore"/> and its helpers
+/// use <c>@name</c> placeholders (which both SQLite and PostgreSQL read) and ask the dialect for everything else, so each
+/// store runs the same SQL it would have written itself.
+/// </summary>
+internal abstract class SqlDialect
+{
+    /// <summary>The select-list expression of a JSON column read as text (PostgreSQL's <c>jsonb</c> needs a cast).</summary>
+    public abstract string JsonText(string column);
+
+    /// <summary>
+    /// A column in a condition that must not pick the index (SQLite's <c>+column</c>), so the planner answers through
+    /// a more selective one; the column as it is where the planner needs no such hint.
+    /// </summary>
+    public abstract string Unindexed(string column);
+
+    /// <summary>The column that orders a memory's links as they were written.</summary>
+    public abstract string LinkOrder { get; }
+
+    /// <summary>
+    /// The statement that writes one link of a memory's current version (@t, @s, @d, @y, @w, @r), replacing the weight and
+    /// reason of an earlier link of the same target and type.
+    /// </summary>
+    public abstract string InsertLinkSql { get; }
+
+    /// <summary>The most values one list parameter may carry; a longer list is sent in several statements.</summary>
+    public abstract int MaxListLength { get; }
+
+    /// <summary>Reads a non-null time column.</summary>
+    public abstract DateTimeOffset ReadTime(DbDataReader r, int ordinal);
+
+    /// <summary>Binds a non-null value whose type the driver infers (numbers, required text).</summary>
+    public abstract void Add(DbCommand cmd, string name, object value);
+
+    /// <summary>Binds an optional integer (null as SQL NULL).</summary>
+    public abstract void AddNumber(DbCommand cmd, string name, int? value);
+
+    /// <summary>Binds optional text (null as SQL NULL).</summary>
+    public abstract void AddText(DbCommand cmd, string name, string? value);
+
+    /// <summary>Binds optional JSON text (null as SQL NULL).</summary>
+    public abstract void AddJson(DbCommand cmd, string name, string? json);
+
+    /// <summary>Binds an optional time (null as SQL NULL).</summary>
+    public abstract void AddTime(DbCommand cmd, string name, DateTimeOffset? value);
+
+    /// <summary>Appends "<paramref name="column"/> is one of <paramref name="values"/>", binding them under <paramref name="name"/>.</summary>
+    public abstract void AppendIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<string> values);
+
+    /// <summary>Appends "<paramref name="column"/> is one of <paramref name="values"/>" for enum numbers.</summary>
+    public abstract void AppendIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<int> values);
+
+    /// <summary>Appends "tag column <paramref name="column"/> is one of <paramref name="tags"/>", compared without case as tags are.</summary>
+    public abstract void AppendTagIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<string> tags);
+
+    /// <summary>
+    /// Appends the lexical part of a search over <c>memories m</c> for <paramref name="terms"/> (distinct, trimmed, none
+    /// empty): the score column named <c>score</c>, higher is better, then FROM, then a WHERE with the match, ending in
+    /// AND so the filter can follow.
+    /// </summary>
+    public abstract void AppendTextMatch(StringBuilder sql, DbCommand cmd, IReadOnlyList<string> terms);
+
+    /// <summary>The ORDER BY expression that puts the best text match first.</summary>
+    public abstract string TextMatchOrder { get; }
+
+    /// <summary>Whether <paramref name="ex"/> is a unique-key violation that a concurrent writer can cause (so it is reported as the clash it is).</summary>
+    public abstract bool IsConcurrentUniqueViolation(Exception ex);
+}

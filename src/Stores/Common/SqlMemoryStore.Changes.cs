@@ -1,0 +1,102 @@
+namespace AgentMem.Stores.Common;
+
+/// <summary>The change feed, embedding counts and link look-ups that read alike in both SQL stores.</summary>
+public abstract partial class SqlMemoryStore
+{
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.RequireChangeRead(tenant, cubeId, afterSequence, limit);
+        return InReadAsync<IReadOnlyList<MemoryChangeRecord>>(tenant, async (conn, tx, ct) =>
+        {
+            var cmd = Command(conn, tx, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = @t AND cube_id = @c AND seq > @after ORDER BY seq LIMIT @n;");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.Add(cmd, "@c", cubeId);
+            Dialect.Add(cmd, "@after", afterSequence);
+            Dialect.Add(cmd, "@n", limit);
+            return await ReadAllAsync(cmd, r => new MemoryChangeRecord(r.GetInt64(0), cubeId, MemoryId.Parse(r.GetString(1)), r.GetInt32(2) == 1), ct).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.RequireEmbeddingCount(tenant, embedder, states);
+        if (states.Count == 0)
+        {
+            return Task.FromResult(0L);
+        }
+
+        return InReadAsync(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder("SELECT count(*) FROM memories m WHERE m.tenant = @t");
+            Dialect.Add(cmd, "@t", tenant);
+            if (cubeId is not null)
+            {
+                sql.Append(" AND m.cube_id = @c");
+                Dialect.Add(cmd, "@c", cubeId);
+            }
+
+            Dialect.AppendIn(sql.Append(" AND "), cmd, "m.state", "@s", [.. states.Distinct().Select(s => (int)s)]);
+            sql.Append(" AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.tenant = m.tenant AND e.memory_id = m.id AND e.embedder = @e);");
+            Dialect.Add(cmd, "@e", embedder);
+            cmd.CommandText = sql.ToString();
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string> linkTypes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(linkTypes);
+        if (targets.Count == 0 || linkTypes.Count == 0)
+        {
+            return [];
+        }
+
+        return await InReadAsync<IReadOnlyList<MemoryId>>(tenant, async (conn, tx, ct) =>
+        {
+            var found = new HashSet<MemoryId>();
+            foreach (var chunk in targets.Distinct().Chunk(Dialect.MaxListLength))
+            {
+                var cmd = Command(conn, tx, string.Empty);
+                var sql = new StringBuilder("SELECT DISTINCT source_id FROM memory_links WHERE tenant = @t AND ");
+                Dialect.Add(cmd, "@t", tenant);
+                Dialect.AppendIn(sql, cmd, "target_id", "@d", [.. chunk.Select(id => id.ToString())]);
+                Dialect.AppendIn(sql.Append(" AND "), cmd, "type", "@y", [.. linkTypes]);
+                cmd.CommandText = sql.Append(';').ToString();
+                found.UnionWith(await ReadAllAsync(cmd, r => MemoryId.Parse(r.GetString(0)), ct).ConfigureAwait(false));
+            }
+
+            return [.. found];
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes what a cube holds, in an order no reference check refuses: versions, tags and links of its memories, the
+    /// memories (their full-text rows go with them), embeddings and the change feed, leaving the cube row to the caller.
+    /// Returns how many memories it held.
+    /// </summary>
+    private protected async Task<int> DeleteCubeContentsAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
+    {
+        const string OfCube = "SELECT id FROM memories WHERE tenant = @t AND cube_id = @c";
+        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_versions WHERE tenant = @t AND memory_id IN ({OfCube});", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_tags WHERE tenant = @t AND memory_id IN ({OfCube});", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_links WHERE tenant = @t AND (source_id IN ({OfCube}) OR target_id IN ({OfCube}));", tenant, cubeId, ct).ConfigureAwait(false);
+        int memories = await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memories WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_embeddings WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_changes WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        return memories;
+    }
+
+    /// <summary>Runs one DELETE over the rows of cube @c in tenant @t; returns how many went.</summary>
+    private protected async Task<int> DeleteCubeRowsAsync(DbConnection conn, DbTransaction? tx, string sql, string tenant, string cubeId, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, sql);
+        Dialect.Add(cmd, "@t", tenant);
+        Dialect.Add(cmd, "@c", cubeId);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}

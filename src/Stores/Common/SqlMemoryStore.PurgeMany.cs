@@ -1,0 +1,113 @@
+namespace AgentMem.Stores.Common;
+
+/// <summary>Purging memories: one memory, or many at once (forgetting a user, a memory with what was derived from it).</summary>
+public abstract partial class SqlMemoryStore
+{
+    /// <inheritdoc/>
+    /// <remarks>The same transaction and scrubbing as <see cref="PurgeManyAsync"/>; nothing is written when the memory is not there.</remarks>
+    public async Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return await PurgeAndScrubAsync(tenant, [id], audit, auditWhenNone: false, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One transaction: the rows go, and the neighbours' snapshots and reasons and the audit details are scrubbed
+    /// (<see cref="PurgedReferences"/>). What the database still keeps of the old text after the commit (free pages, dead
+    /// row versions, the write-ahead log) each store then clears as far as it can: see its class remarks.
+    /// </remarks>
+    public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(audit);
+        return await PurgeAndScrubAsync(tenant, ids, audit, auditWhenNone: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The first step of a purge's transaction (SQLite zeroes what it frees from here on).</summary>
+    private protected virtual Task BeginPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// Finds what the memories left say of the purged ones and scrubs it: snapshots that link to or name them (rewritten
+    /// with <see cref="RewriteSnapshotsAsync"/>), current state reasons naming them (redacted), and audit details about or
+    /// naming them (made <see cref="AuditRecord.RedactedDetail"/>, the one update the audit log's trigger lets through).
+    /// </summary>
+    private protected abstract Task ScrubReferencesAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyList<MemoryId> purged, CancellationToken ct);
+
+    /// <summary>The last step of a purge's transaction that removed memories (SQLite merges its full-text index).</summary>
+    private protected virtual Task EndPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>After a purge that removed memories committed: clears what the database keeps of the old text outside the tables' live rows.</summary>
+    private protected abstract Task AfterPurgeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Rewrites the version snapshots (memory id, version, JSON) that link to or name a purged memory.</summary>
+    private protected async Task RewriteSnapshotsAsync(DbConnection conn, DbTransaction? tx, string tenant, IEnumerable<(string MemoryId, int Version, string Json)> snapshots, IReadOnlyList<MemoryId> purged, CancellationToken ct)
+    {
+        using var rewrite = Command(conn, tx, "UPDATE memory_versions SET snapshot_json = @j WHERE tenant = @t AND memory_id = @m AND version = @v;");
+        foreach (var (memoryId, version, json) in snapshots)
+        {
+            if (PurgedReferences.Scrub(StoreJson.Deserialize<MemoryItem>(json), purged) is { } scrubbed)
+            {
+                rewrite.Parameters.Clear();
+                Dialect.AddJson(rewrite, "@j", StoreJson.Serialize(scrubbed));
+                Dialect.Add(rewrite, "@t", tenant);
+                Dialect.Add(rewrite, "@m", memoryId);
+                Dialect.Add(rewrite, "@v", version);
+                await rewrite.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken)
+    {
+        int purged = await InWriteAsync(tenant, async (conn, tx, ct) =>
+        {
+            await BeginPurgeAsync(conn, tx, ct).ConfigureAwait(false);
+            var removed = new List<MemoryId>();
+            foreach (var id in ids.Distinct())
+            {
+                if (await DeleteMemoryRowsAsync(conn, tx, tenant, id, ct).ConfigureAwait(false))
+                {
+                    removed.Add(id);
+                }
+            }
+
+            if (removed.Count > 0)
+            {
+                await ScrubReferencesAsync(conn, tx, tenant, removed, ct).ConfigureAwait(false);
+                await EndPurgeAsync(conn, tx, ct).ConfigureAwait(false);
+            }
+
+            if (removed.Count > 0 || auditWhenNone)
+            {
+                await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
+            }
+
+            return removed.Count;
+        }, cancellationToken).ConfigureAwait(false);
+        if (purged > 0)
+        {
+            await AfterPurgeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return purged;
+    }
+
+    /// <summary>
+    /// Deletes one memory with its versions, tags and links in both directions (its full-text row and embeddings go with
+    /// the memories row, by trigger or foreign key); false when the tenant has no such memory.
+    /// </summary>
+    private async Task<bool> DeleteMemoryRowsAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryId id, CancellationToken ct)
+    {
+        if (await DeleteWhereAsync(conn, tx, "memories", "id", tenant, id, ct).ConfigureAwait(false) == 0)
+        {
+            return false;
+        }
+
+        await DeleteWhereAsync(conn, tx, "memory_versions", "memory_id", tenant, id, ct).ConfigureAwait(false);
+        await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, id, ct).ConfigureAwait(false);
+        await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
+        await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
+        return true;
+    }
+}

@@ -1,0 +1,393 @@
+namespace AgentMem.Stores.Common;
+
+/// <summary>
+/// What the SQLite and PostgreSQL stores do alike, written once over ADO.NET (<see cref="DbConnection"/>,
+/// <see cref="DbCommand"/>, <see cref="DbDataReader"/>): the same tables, the same statements (the dialect words what
+/// differs), the same checks and the same steps in the same order. Each store brings its connections and transactions
+/// (SQLite: one writer at a time, IMMEDIATE transactions; PostgreSQL: tenant-bound transactions, retries and the write
+/// ledger), the error mapping that goes with them, and the few steps it does its own way.
+/// </summary>
+public abstract partial class SqlMemoryStore : IMemoryStore
+{
+    /// <summary>Active, Archived, Frozen: the states that hold content worth de-duplicating.</summary>
+    private protected const string LiveStatesSql = "(0, 1, 3)";
+
+    private const string AuditColumns = "at, tenant, user_id, agent_id, action, cube_id, memory_id, version, detail";
+
+    private readonly string memoryColumns;
+    private readonly string cubeColumns;
+
+    private protected SqlMemoryStore(SqlDialect dialect)
+    {
+        Dialect = dialect;
+        memoryColumns = MemoryRows.Columns(dialect);
+        cubeColumns = $"tenant, id, name, owner_user, owner_agent, owner_session, description, {dialect.JsonText("grants_json")}, {dialect.JsonText("policy_json")}, created_at, updated_at";
+    }
+
+    /// <summary>How this store's database words what the shared statements leave open.</summary>
+    private protected SqlDialect Dialect { get; }
+
+    /// <summary>Runs <paramref name="work"/> as a read of <paramref name="tenant"/>'s rows (a blank tenant matches nothing).</summary>
+    private protected abstract Task<T> InReadAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction of <paramref name="tenant"/> (a blank tenant is refused): any
+    /// exception rolls everything back, and concurrent writes of the same rows never lose one another's changes.
+    /// </summary>
+    private protected abstract Task<T> InWriteAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task CreateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cube);
+        await InWriteAsync(cube.Owner.Tenant, async (conn, tx, ct) =>
+        {
+            using (var exists = Command(conn, tx, "SELECT 1 FROM cubes WHERE tenant = @t AND (name = @n OR id = @n);"))
+            {
+                Dialect.Add(exists, "@t", cube.Owner.Tenant);
+                Dialect.Add(exists, "@n", cube.Name);
+                if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
+                {
+                    throw CubeTaken(cube);
+                }
+            }
+
+            await InsertCubeAsync(conn, tx, cube, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, cube.Owner.Tenant, audit, ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<MemCube?> FindCubeAsync(string tenant, string idOrName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(idOrName);
+        var found = await InReadAsync(tenant, (conn, tx, ct) =>
+        {
+            var cmd = Command(conn, tx, $"SELECT {cubeColumns} FROM cubes WHERE tenant = @t AND (id = @k OR name = @k) ORDER BY id = @k DESC LIMIT 1;");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.Add(cmd, "@k", idOrName);
+            return ReadAllAsync(cmd, ReadCube, ct);
+        }, cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<MemCube>> ListCubesAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        return await InReadAsync(tenant, (conn, tx, ct) =>
+        {
+            var cmd = Command(conn, tx, $"SELECT {cubeColumns} FROM cubes WHERE tenant = @t ORDER BY name;");
+            Dialect.Add(cmd, "@t", tenant);
+            return ReadAllAsync(cmd, ReadCube, ct);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cube);
+        await InWriteAsync(cube.Owner.Tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, """
+                UPDATE cubes SET description = @d, grants_json = @g, policy_json = @p, updated_at = @m
+                WHERE tenant = @t AND id = @id;
+                """);
+            BindCube(cmd, cube);
+            if (await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+            {
+                throw new CubeNotFoundException($"No cube '{cube.Id}' in tenant '{cube.Owner.Tenant}'.");
+            }
+
+            await InsertAuditAsync(conn, tx, cube.Owner.Tenant, audit, ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.RequireAdd(tenant, items, options, audit);
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        return await InWriteAsync<IReadOnlyList<AddOutcome>>(tenant, async (conn, tx, ct) =>
+        {
+            var cubes = items.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).ToList();
+            await PrepareAddAsync(conn, tx, tenant, cubes, ct).ConfigureAwait(false);
+
+            var outcomes = new AddOutcome[items.Count];
+            var deduplication = new BatchDeduplication();
+            using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND content_hash = @h AND state IN {LiveStatesSql} LIMIT 1;");
+            using var insert = Command(conn, tx, MemoryRows.InsertSql);
+            for (int i = 0; i < items.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var item = items[i];
+                if (await IsRepeatedAddAsync(conn, tx, tenant, item, ct).ConfigureAwait(false))
+                {
+                    outcomes[i] = new AddOutcome(item.Id, false);
+                    continue;
+                }
+
+                if (options.Deduplicate && await deduplication.DuplicateAsync(item, FindStoredContentAsync).ConfigureAwait(false) is { } duplicate)
+                {
+                    outcomes[i] = duplicate;
+                    continue;
+                }
+
+                MemoryRows.Bind(insert, Dialect, item);
+                await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await WriteTagsAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
+                await WriteLinksAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
+                await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version }, ct).ConfigureAwait(false);
+                outcomes[i] = new AddOutcome(item.Id, true);
+            }
+
+            if (LiveItemLimit.Applies(options))
+            {
+                foreach (string cube in cubes)
+                {
+                    LiveItemLimit.Check(cube, await CountLiveAsync(conn, tx, tenant, cube, ct).ConfigureAwait(false), options);
+                }
+            }
+
+            return outcomes;
+
+            async Task<MemoryId?> FindStoredContentAsync(MemoryItem item)
+            {
+                findHash.Parameters.Clear();
+                Dialect.Add(findHash, "@t", tenant);
+                Dialect.Add(findHash, "@c", item.CubeId);
+                Dialect.Add(findHash, "@h", item.ContentHash);
+                return await findHash.ExecuteScalarAsync(ct).ConfigureAwait(false) is string existing ? MemoryId.Parse(existing) : null;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<MemoryItem?> GetAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        var items = await GetManyAsync(tenant, [id], cancellationToken).ConfigureAwait(false);
+        return items.Count == 0 ? null : items[0];
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<MemoryItem>> GetManyAsync(string tenant, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        return await InReadAsync<IReadOnlyList<MemoryItem>>(tenant, async (conn, tx, ct) =>
+        {
+            // The tenant is not what the planner should answer through (SQLite would scan the whole tenant for a few ids).
+            using var cmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder($"SELECT {memoryColumns} FROM memories m WHERE {Dialect.Unindexed("m.tenant")} = @t AND ");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.AppendIn(sql, cmd, "m.id", "@id", [.. ids.Select(i => i.ToString())]);
+            cmd.CommandText = sql.Append(';').ToString();
+            return RequestedOrder.Arrange(ids, await ReadItemsAsync(conn, tx, cmd, tenant, ct).ConfigureAwait(false));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.RequireReplace(tenant, superseded, next, audit);
+        await InWriteAsync(tenant, async (conn, tx, ct) =>
+        {
+            // The version check in the WHERE is the optimistic lock: of two writers of the same version, the second
+            // finds the version moved on (after waiting for the first's row lock, where the database locks rows) and
+            // updates nothing.
+            using (var update = Command(conn, tx, $"UPDATE memories SET {MemoryRows.MutableAssignments} WHERE tenant = @tenant AND id = @id AND version = @expected;"))
+            {
+                MemoryRows.Bind(update, Dialect, next);
+                Dialect.Add(update, "@expected", superseded.Version);
+                if (await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                {
+                    throw new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry.");
+                }
+            }
+
+            using (var snapshot = SnapshotCommand(conn, tx))
+            {
+                await InsertSnapshotAsync(snapshot, tenant, superseded, next.UpdatedAt, ct).ConfigureAwait(false);
+            }
+
+            await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, next.Id, ct).ConfigureAwait(false);
+            await WriteTagsAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
+            await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, next.Id, ct).ConfigureAwait(false);
+            await WriteLinksAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        return await InReadAsync<IReadOnlyList<MemoryItem>>(tenant, async (conn, tx, ct) =>
+        {
+            using var current = Command(conn, tx, $"SELECT {memoryColumns} FROM memories m WHERE {Dialect.Unindexed("m.tenant")} = @t AND m.id = @id;");
+            Dialect.Add(current, "@t", tenant);
+            Dialect.Add(current, "@id", id.ToString());
+            var now = await ReadItemsAsync(conn, tx, current, tenant, ct).ConfigureAwait(false);
+            if (now.Count == 0)
+            {
+                return [];
+            }
+
+            var cmd = Command(conn, tx, $"SELECT {Dialect.JsonText("snapshot_json")} FROM memory_versions WHERE tenant = @t AND memory_id = @id ORDER BY version;");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.Add(cmd, "@id", id.ToString());
+            return VersionHistory.Assemble(await ReadAllAsync(cmd, r => r.GetString(0), ct).ConfigureAwait(false), now[0]);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return await InReadAsync<IReadOnlyList<MemoryItem>>(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder($"SELECT {memoryColumns} FROM memories m WHERE");
+            FilterSql.Append(sql, cmd, Dialect, tenant, filter);
+            if (after is { } cursor)
+            {
+                sql.Append(" AND m.id > @after");
+                Dialect.Add(cmd, "@after", cursor.ToString());
+            }
+
+            sql.Append(" ORDER BY m.id LIMIT @limit;");
+            Dialect.Add(cmd, "@limit", limit);
+            cmd.CommandText = sql.ToString();
+            return await ReadItemsAsync(conn, tx, cmd, tenant, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Each term is matched as a phrase and the terms are OR-ed. SQLite ranks by FTS5's BM25 with column weights (text
+    /// 1.0, actor 0.6, tags and keywords 0.8, context 0.4); PostgreSQL by <c>ts_rank_cd</c> over English full-text search
+    /// (stemming, stop words dropped) with the same weights and length normalisation. Higher is better in both; the
+    /// scores of the two stores are not comparable.
+    /// </remarks>
+    public async Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        var terms = SearchTerms.Distinct(query.Terms);
+        if (terms.Count == 0)
+        {
+            return [];
+        }
+
+        return await InReadAsync<IReadOnlyList<LexicalMatch>>(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder($"SELECT {memoryColumns}, ");
+            Dialect.AppendTextMatch(sql, cmd, terms);
+            FilterSql.Append(sql, cmd, Dialect, tenant, query.Filter);
+            sql.Append(CultureInfo.InvariantCulture, $" ORDER BY {Dialect.TextMatchOrder}, m.id LIMIT @limit;");
+            Dialect.Add(cmd, "@limit", query.Limit);
+            cmd.CommandText = sql.ToString();
+            var scores = new List<double>();
+            var items = await ReadItemsAsync(conn, tx, cmd, tenant, ct, r => scores.Add(r.GetDouble(MemoryRows.ColumnCount))).ConfigureAwait(false);
+            return LexicalMatches.Pair(items, scores);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<StoreStats> GetStatsAsync(string tenant, string? cubeId, CancellationToken cancellationToken = default)
+    {
+        return await InReadAsync(tenant, async (conn, tx, ct) =>
+        {
+            string cubeFilter = cubeId is null ? string.Empty : " AND cube_id = @c";
+            DbCommand Make(string sql)
+            {
+                var cmd = Command(conn, tx, sql);
+                Dialect.Add(cmd, "@t", tenant);
+                if (cubeId is not null)
+                {
+                    Dialect.Add(cmd, "@c", cubeId);
+                }
+
+                return cmd;
+            }
+
+            async Task<long> CountAsync(string sql)
+            {
+                using var cmd = Make(sql);
+                return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            }
+
+            var byState = (await ReadAllAsync(Make($"SELECT state, count(*) FROM memories WHERE tenant = @t{cubeFilter} GROUP BY state;"), r => ((LifecycleState)r.GetInt32(0), r.GetInt64(1)), ct).ConfigureAwait(false))
+                .ToDictionary();
+            var byKind = (await ReadAllAsync(Make($"SELECT kind, count(*) FROM memories WHERE tenant = @t{cubeFilter} AND state IN {LiveStatesSql} GROUP BY kind;"), r => ((MemoryKind)r.GetInt32(0), r.GetInt64(1)), ct).ConfigureAwait(false))
+                .ToDictionary();
+            long cubes = await CountAsync(cubeId is null ? "SELECT count(*) FROM cubes WHERE tenant = @t;" : "SELECT count(*) FROM cubes WHERE tenant = @t AND id = @c;").ConfigureAwait(false);
+            long versions = await CountAsync(cubeId is null
+                ? "SELECT count(*) FROM memory_versions WHERE tenant = @t;"
+                : "SELECT count(*) FROM memory_versions v JOIN memories m ON m.tenant = v.tenant AND m.id = v.memory_id WHERE v.tenant = @t AND m.cube_id = @c;").ConfigureAwait(false);
+            long audits = await CountAsync($"SELECT count(*) FROM audit_log WHERE tenant = @t{cubeFilter};").ConfigureAwait(false);
+            return new StoreStats((int)cubes, byState, byKind, versions, audits, await StorageBytesAsync(conn, tx, ct).ConfigureAwait(false));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return await InReadAsync(tenant, (conn, tx, ct) =>
+        {
+            var cmd = Command(conn, tx, memoryId is null
+                ? $"SELECT {AuditColumns} FROM audit_log WHERE tenant = @t ORDER BY seq LIMIT @n;"
+                : $"SELECT {AuditColumns} FROM audit_log WHERE tenant = @t AND memory_id = @m ORDER BY seq LIMIT @n;");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.Add(cmd, "@n", limit);
+            if (memoryId is { } m)
+            {
+                Dialect.Add(cmd, "@m", m.ToString());
+            }
+
+            return ReadAllAsync<AuditRecord>(cmd, r => AuditRowReader.Read(r, Dialect.ReadTime), ct);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public abstract Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc/>
+    public abstract Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc/>
+    public abstract Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc/>
+    public async Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.RequireEmbeddingWrite(cubeId, embedder, embeddings);
+        if (embeddings.Count == 0)
+        {
+            return;
+        }
+
+        await WriteEmbeddingsAsync(tenant, cubeId, embedder, embeddings, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a non-empty batch of embeddings (checked) for the memories still in the cube, the last of a memory in the
+    /// batch winning; a memory purged meanwhile, by any writer, must not get one back.
+    /// </summary>
+    private protected abstract Task WriteEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public abstract ValueTask DisposeAsync();
+}
