@@ -1,4 +1,5 @@
 using AgentMem.Common.Http;
+using AgentMem.Common.Settings;
 using AgentMem.Stores.Postgres.Schema;
 
 namespace AgentMem.Stores.Postgres;
@@ -60,17 +61,7 @@ public sealed partial class PostgresMemoryStore : SqlMemoryStore
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var resolved = new PostgresStoreOptions
-        {
-            ConnectionString = options.ConnectionString,
-            MaxPoolSize = options.MaxPoolSize,
-            CommandTimeout = options.CommandTimeout,
-            ConnectTimeout = options.ConnectTimeout,
-            MaxRetries = options.MaxRetries,
-            RetryBaseDelay = options.RetryBaseDelay,
-            RetryMaxDelay = options.RetryMaxDelay,
-            ApplicationName = options.ApplicationName,
-        };
+        var resolved = SettingsCopy.Of(options);
         var connection = new NpgsqlConnectionStringBuilder(PostgresConnectionString.ToKeywordForm(resolved.ConnectionString))
         {
             MaxPoolSize = resolved.MaxPoolSize,

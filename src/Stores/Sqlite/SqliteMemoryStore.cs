@@ -1,3 +1,4 @@
+using AgentMem.Common.Settings;
 using AgentMem.Stores.Sqlite.Schema;
 
 namespace AgentMem.Stores.Sqlite;
@@ -43,14 +44,8 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var resolved = new SqliteStoreOptions
-        {
-            Path = System.IO.Path.GetFullPath(options.Path),
-            DurableCommits = options.DurableCommits,
-            BusyTimeout = options.BusyTimeout,
-            ReadOnly = options.ReadOnly,
-            MaxPageCount = options.MaxPageCount,
-        };
+        var resolved = SettingsCopy.Of(options);
+        resolved.Path = System.IO.Path.GetFullPath(options.Path);
         if (!resolved.ReadOnly && System.IO.Path.GetDirectoryName(resolved.Path) is { Length: > 0 } dir)
         {
             Directory.CreateDirectory(dir);
