@@ -17,6 +17,13 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string Unindexed(string column);
 
+    /// <summary>
+    /// The condition that a row of <paramref name="alias"/> (a table with a <c>memory_id</c> column) belongs to memory
+    /// <c>m</c>: by id alone where ids are unique in the database (SQLite), by tenant and id where they are unique per
+    /// tenant and keys lead with the tenant (PostgreSQL).
+    /// </summary>
+    public abstract string OfMemory(string alias);
+
     /// <summary>The column that orders a memory's links as they were written.</summary>
     public abstract string LinkOrder { get; }
 

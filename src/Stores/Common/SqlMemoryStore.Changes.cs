@@ -39,7 +39,7 @@ public abstract partial class SqlMemoryStore
             }
 
             Dialect.AppendIn(sql.Append(" AND "), cmd, "m.state", "@s", [.. states.Distinct().Select(s => (int)s)]);
-            sql.Append(" AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.tenant = m.tenant AND e.memory_id = m.id AND e.embedder = @e);");
+            sql.Append(CultureInfo.InvariantCulture, $" AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE {Dialect.OfMemory("e")} AND e.embedder = @e);");
             Dialect.Add(cmd, "@e", embedder);
             cmd.CommandText = sql.ToString();
             return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);

@@ -335,7 +335,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
             long cubes = await CountAsync(cubeId is null ? "SELECT count(*) FROM cubes WHERE tenant = @t;" : "SELECT count(*) FROM cubes WHERE tenant = @t AND id = @c;").ConfigureAwait(false);
             long versions = await CountAsync(cubeId is null
                 ? "SELECT count(*) FROM memory_versions WHERE tenant = @t;"
-                : "SELECT count(*) FROM memory_versions v JOIN memories m ON m.tenant = v.tenant AND m.id = v.memory_id WHERE v.tenant = @t AND m.cube_id = @c;").ConfigureAwait(false);
+                : $"SELECT count(*) FROM memory_versions v JOIN memories m ON {Dialect.OfMemory("v")} WHERE v.tenant = @t AND m.cube_id = @c;").ConfigureAwait(false);
             long audits = await CountAsync($"SELECT count(*) FROM audit_log WHERE tenant = @t{cubeFilter};").ConfigureAwait(false);
             return new StoreStats((int)cubes, byState, byKind, versions, audits, await StorageBytesAsync(conn, tx, ct).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);

@@ -3,8 +3,6 @@ namespace AgentMem.Stores.Sqlite;
 /// <summary>The change feed's position (written by triggers, schema v5) and persisted embeddings.</summary>
 public sealed partial class SqliteMemoryStore
 {
-    private const int EmbeddingIdChunk = 500;
-
     /// <inheritdoc/>
     public override Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
     {
@@ -23,38 +21,24 @@ public sealed partial class SqliteMemoryStore
     public override Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
-        return ReadAsync<IReadOnlyList<StoredEmbedding>>(conn =>
+        List<MemoryId[]?> chunks = ids is null ? [null] : [.. ids.Chunk(Dialect.MaxListLength)];
+        return InReadAsync<IReadOnlyList<StoredEmbedding>>(tenant, async (conn, tx, ct) =>
         {
             var result = new List<StoredEmbedding>(ids?.Count ?? 1024);
-            const string Select = "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = $t AND cube_id = $c AND embedder = $e";
-            int chunks = ids is null ? 1 : (ids.Count + EmbeddingIdChunk - 1) / EmbeddingIdChunk;
-            for (int chunk = 0; chunk < chunks; chunk++)
+            foreach (var chunk in chunks)
             {
-                using var cmd = Command(conn, null, string.Empty);
-                cmd.Parameters.AddWithValue("$t", tenant);
-                cmd.Parameters.AddWithValue("$c", cubeId);
-                cmd.Parameters.AddWithValue("$e", embedder);
-                var sql = new StringBuilder(Select);
-                if (ids is not null)
+                var cmd = Command(conn, tx, string.Empty);
+                var sql = new StringBuilder("SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = @t AND cube_id = @c AND embedder = @e");
+                Dialect.Add(cmd, "@t", tenant);
+                Dialect.Add(cmd, "@c", cubeId);
+                Dialect.Add(cmd, "@e", embedder);
+                if (chunk is not null)
                 {
-                    sql.Append(" AND memory_id IN (");
-                    int start = chunk * EmbeddingIdChunk, end = Math.Min(ids.Count, start + EmbeddingIdChunk);
-                    for (int i = start; i < end; i++)
-                    {
-                        string name = string.Create(CultureInfo.InvariantCulture, $"$id{i - start}");
-                        sql.Append(i == start ? string.Empty : ",").Append(name);
-                        cmd.Parameters.AddWithValue(name, ids[i].ToString());
-                    }
-
-                    sql.Append(')');
+                    Dialect.AppendIn(sql.Append(" AND "), cmd, "memory_id", "@id", [.. chunk.Select(id => id.ToString())]);
                 }
 
                 cmd.CommandText = sql.Append(';').ToString();
-                using var r = cmd.ExecuteReader();
-                while (r.Read())
-                {
-                    result.Add(new StoredEmbedding(MemoryId.Parse(r.GetString(0)), r.GetString(1), EmbeddingBlob.Decode((byte[])r.GetValue(2))));
-                }
+                result.AddRange(await ReadAllAsync(cmd, r => new StoredEmbedding(MemoryId.Parse(r.GetString(0)), r.GetString(1), EmbeddingBlob.Decode((byte[])r.GetValue(2))), ct).ConfigureAwait(false));
             }
 
             return result;
