@@ -69,7 +69,7 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     // Another node may take the key between this transaction's check and its insert.
-    public override bool IsConcurrentUniqueViolation(Exception ex) => ex is PostgresException { SqlState: PostgresTransientErrors.UniqueViolation };
+    public override bool IsConcurrentUniqueViolation(Exception ex) => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     private static NpgsqlParameterCollection Parameters(DbCommand cmd) => ((NpgsqlCommand)cmd).Parameters;
 }
