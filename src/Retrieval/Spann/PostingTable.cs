@@ -5,81 +5,83 @@ namespace AgentMem.Retrieval.Spann;
 /// resident): extent offset and size, entries written, and the CRC of those entries as of the last
 /// checkpoint. A posting id is also its head's key in the head index.
 /// </summary>
+/// <remarks>
+/// One array of records rather than a column per field: every operation reads or writes several fields of one
+/// posting, and the table is small (one row per head), so there is no column scan to keep contiguous.
+/// </remarks>
 internal sealed class PostingTable
 {
-    private long[] offsets = new long[16];
-    private int[] capacities = new int[16];
-    private int[] counts = new int[16];
-    private uint[] checksums = new uint[16];
-    private bool[] alive = new bool[16];
-    private bool[] dirty = new bool[16];
+    private Row[] rows = new Row[16];
 
     /// <summary>Posting ids handed out so far (dead ones included).</summary>
     public int Length { get; private set; }
 
-    /// <summary>Bytes of the in-memory arrays.</summary>
-    public long MemoryBytes => offsets.LongLength * (sizeof(long) + sizeof(int) + sizeof(int) + sizeof(uint) + 2);
+    /// <summary>Bytes of the in-memory array.</summary>
+    public long MemoryBytes => rows.LongLength * Unsafe.SizeOf<Row>();
 
-    public long Offset(int id) => offsets[id];
+    public long Offset(int id) => rows[id].Offset;
 
-    public int CapacityBytes(int id) => capacities[id];
+    public int CapacityBytes(int id) => rows[id].CapacityBytes;
 
-    public int Count(int id) => counts[id];
+    public int Count(int id) => rows[id].Count;
 
-    public uint Checksum(int id) => checksums[id];
+    public uint Checksum(int id) => rows[id].Checksum;
 
-    public bool IsAlive(int id) => id >= 0 && id < Length && alive[id];
+    public bool IsAlive(int id) => id >= 0 && id < Length && rows[id].Alive;
 
     /// <summary>Changed since the last checkpoint, so its CRC must be recomputed.</summary>
-    public bool IsDirty(int id) => dirty[id];
+    public bool IsDirty(int id) => rows[id].Dirty;
 
     public int Add(long offset, int capacityBytes, int count, uint checksum, bool isAlive, bool isDirty)
     {
-        if (Length == offsets.Length)
+        if (Length == rows.Length)
         {
-            int size = Length * 2;
-            Array.Resize(ref offsets, size);
-            Array.Resize(ref capacities, size);
-            Array.Resize(ref counts, size);
-            Array.Resize(ref checksums, size);
-            Array.Resize(ref alive, size);
-            Array.Resize(ref dirty, size);
+            Array.Resize(ref rows, Length * 2);
         }
 
         int id = Length++;
-        offsets[id] = offset;
-        capacities[id] = capacityBytes;
-        counts[id] = count;
-        checksums[id] = checksum;
-        alive[id] = isAlive;
-        dirty[id] = isDirty;
+        rows[id] = new Row { Offset = offset, CapacityBytes = capacityBytes, Count = count, Checksum = checksum, Alive = isAlive, Dirty = isDirty };
         return id;
     }
 
     public void Move(int id, long offset, int capacityBytes, int count)
     {
-        offsets[id] = offset;
-        capacities[id] = capacityBytes;
-        counts[id] = count;
-        dirty[id] = true;
+        ref var row = ref rows[id];
+        row.Offset = offset;
+        row.CapacityBytes = capacityBytes;
+        row.Count = count;
+        row.Dirty = true;
     }
 
     public void SetCount(int id, int count)
     {
-        counts[id] = count;
-        dirty[id] = true;
+        ref var row = ref rows[id];
+        row.Count = count;
+        row.Dirty = true;
     }
 
     public void Kill(int id)
     {
-        alive[id] = false;
-        counts[id] = 0;
-        dirty[id] = true;
+        ref var row = ref rows[id];
+        row.Alive = false;
+        row.Count = 0;
+        row.Dirty = true;
     }
 
     public void MarkClean(int id, uint checksum)
     {
-        checksums[id] = checksum;
-        dirty[id] = false;
+        ref var row = ref rows[id];
+        row.Checksum = checksum;
+        row.Dirty = false;
+    }
+
+    private struct Row
+    {
+        public long Offset;
+        public int CapacityBytes;
+        public int Count;
+        public uint Checksum;
+        public bool Alive;
+        public bool Dirty;
     }
 }
