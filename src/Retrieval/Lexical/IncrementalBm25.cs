@@ -15,9 +15,7 @@ public sealed class IncrementalBm25 : IBm25Statistics
     private readonly float k1;
     private readonly float b;
     private Posting[] postings = new Posting[256];
-    private DocTerm[]?[] docTerms = new DocTerm[]?[256];
-    private int[] docLength = new int[256];
-    private int[] docStamp = new int[256];
+    private Document[] documents = new Document[256];
     private long totalLength;
     private long postingEntries;
     private long docTermEntries;
@@ -39,10 +37,10 @@ public sealed class IncrementalBm25 : IBm25Statistics
     public int TermCount => terms.Count;
 
     /// <summary>Approximate bytes held (posting entries, per-document term lists, per-document arrays, terms), kept as running counts.</summary>
-    public long EstimatedBytes => (postingEntries * 12L) + (docTermEntries * 8L) + ((long)docLength.Length * 40) + (terms.Count * 96L) + (postings.Length * 24L);
+    public long EstimatedBytes => (postingEntries * 12L) + (docTermEntries * 8L) + ((long)documents.Length * 40) + (terms.Count * 96L) + (postings.Length * 24L);
 
     /// <summary>Whether <paramref name="doc"/> is live.</summary>
-    public bool Contains(int doc) => doc >= 0 && doc < Capacity && docTerms[doc] is not null;
+    public bool Contains(int doc) => doc >= 0 && doc < Capacity && documents[doc].Terms is not null;
 
     /// <summary>Sets (or replaces) document <paramref name="doc"/> to the analysed terms <paramref name="document"/>, repeats counting.</summary>
     public void Set(int doc, IReadOnlyList<string> document)
@@ -98,7 +96,7 @@ public sealed class IncrementalBm25 : IBm25Statistics
     {
         ArgumentOutOfRangeException.ThrowIfNegative(doc);
         EnsureDoc(doc);
-        if (docTerms[doc] is not null)
+        if (documents[doc].Terms is not null)
         {
             throw new InvalidOperationException($"Document {doc} is already live: a bulk restore needs an empty index.");
         }
@@ -111,9 +109,9 @@ public sealed class IncrementalBm25 : IBm25Statistics
             length += frequencies[i];
         }
 
-        docTerms[doc] = list;
+        documents[doc].Terms = list;
+        documents[doc].Length = length;
         docTermEntries += list.Length;
-        docLength[doc] = length;
         totalLength += length;
         DocumentCount++;
         Capacity = Math.Max(Capacity, doc + 1);
@@ -137,12 +135,12 @@ public sealed class IncrementalBm25 : IBm25Statistics
         for (int i = 0; i < entries.Length; i++)
         {
             int doc = docs[i];
-            if ((uint)doc >= (uint)Capacity || docTerms[doc] is null)
+            if ((uint)doc >= (uint)Capacity || documents[doc].Terms is null)
             {
                 return false;
             }
 
-            entries[i] = new Entry(doc, docStamp[doc], frequencies[i]);
+            entries[i] = new Entry(doc, documents[doc].Stamp, frequencies[i]);
         }
 
         p.Entries = entries;
@@ -163,18 +161,19 @@ public sealed class IncrementalBm25 : IBm25Statistics
             return false;
         }
 
-        foreach (var dt in docTerms[doc]!)
+        ref var d = ref documents[doc];
+        foreach (var dt in d.Terms!)
         {
             ref var p = ref postings[dt.Term];
             p.Live--;
             p.Stale++;
         }
 
-        totalLength -= docLength[doc];
-        docTermEntries -= docTerms[doc]!.Length;
-        docLength[doc] = 0;
-        docTerms[doc] = null;
-        docStamp[doc] = unchecked(docStamp[doc] + 1);
+        totalLength -= d.Length;
+        docTermEntries -= d.Terms!.Length;
+        d.Length = 0;
+        d.Terms = null;
+        d.Stamp = unchecked(d.Stamp + 1);
         DocumentCount--;
         return true;
     }
@@ -227,12 +226,13 @@ public sealed class IncrementalBm25 : IBm25Statistics
             var entries = p.Entries.AsSpan(0, p.Count);
             foreach (var e in entries)
             {
-                if (docStamp[e.Doc] != e.Stamp || docTerms[e.Doc] is null)
+                ref var d = ref documents[e.Doc];
+                if (!d.Holds(e))
                 {
                     continue;
                 }
 
-                float norm = k1 * (1 - b + (b * docLength[e.Doc] / avg));
+                float norm = k1 * (1 - b + (b * d.Length / avg));
                 float s = scores[e.Doc] += idf * e.Tf * (k1 + 1) / (e.Tf + norm);
                 if (s > max)
                 {
@@ -257,7 +257,7 @@ public sealed class IncrementalBm25 : IBm25Statistics
     public float B => b;
 
     /// <summary>Length (in terms) of a live document, 0 otherwise.</summary>
-    public int DocumentLength(int doc) => Contains(doc) ? docLength[doc] : 0;
+    public int DocumentLength(int doc) => Contains(doc) ? documents[doc].Length : 0;
 
     /// <summary>The terms of a live document with their frequencies (empty when it is not live).</summary>
     public IReadOnlyList<(string Term, int Tf)> DocumentTerms(int doc)
@@ -267,7 +267,7 @@ public sealed class IncrementalBm25 : IBm25Statistics
             return [];
         }
 
-        var list = docTerms[doc]!;
+        var list = documents[doc].Terms!;
         var result = new (string, int)[list.Length];
         for (int i = 0; i < list.Length; i++)
         {
@@ -289,7 +289,7 @@ public sealed class IncrementalBm25 : IBm25Statistics
         ref var p = ref postings[id];
         foreach (var e in p.Entries.AsSpan(0, p.Count))
         {
-            if (docStamp[e.Doc] == e.Stamp && docTerms[e.Doc] is not null)
+            if (documents[e.Doc].Holds(e))
             {
                 into.Add((e.Doc, e.Tf));
             }
@@ -344,7 +344,7 @@ public sealed class IncrementalBm25 : IBm25Statistics
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Attach(int doc, DocTerm[] list, int length)
     {
-        int stamp = docStamp[doc];
+        int stamp = documents[doc].Stamp;
         foreach (var dt in list)
         {
             ref var p = ref postings[dt.Term];
@@ -357,10 +357,10 @@ public sealed class IncrementalBm25 : IBm25Statistics
             p.Live++;
         }
 
-        docTerms[doc] = list;
+        documents[doc].Terms = list;
+        documents[doc].Length = length;
         docTermEntries += list.Length;
         postingEntries += list.Length;
-        docLength[doc] = length;
         totalLength += length;
         DocumentCount++;
         Capacity = Math.Max(Capacity, doc + 1);
@@ -372,7 +372,7 @@ public sealed class IncrementalBm25 : IBm25Statistics
         for (int i = 0; i < p.Count; i++)
         {
             var e = p.Entries[i];
-            if (docStamp[e.Doc] == e.Stamp && docTerms[e.Doc] is not null)
+            if (documents[e.Doc].Holds(e))
             {
                 p.Entries[kept++] = e;
             }
@@ -385,20 +385,29 @@ public sealed class IncrementalBm25 : IBm25Statistics
 
     private void EnsureDoc(int doc)
     {
-        if (doc < docLength.Length)
+        if (doc >= documents.Length)
         {
-            return;
+            Array.Resize(ref documents, Math.Max(doc + 1, documents.Length * 2));
         }
-
-        int size = Math.Max(doc + 1, docLength.Length * 2);
-        Array.Resize(ref docLength, size);
-        Array.Resize(ref docStamp, size);
-        Array.Resize(ref docTerms, size);
     }
 
     private readonly record struct DocTerm(int Term, int Tf);
 
     private readonly record struct Entry(int Doc, int Stamp, int Tf);
+
+    /// <summary>
+    /// What the index keeps per document: its term list (null while it is not live), its length in terms, and a stamp
+    /// bumped when it is removed, which marks the posting entries it had as stale.
+    /// </summary>
+    private struct Document
+    {
+        public DocTerm[]? Terms;
+        public int Length;
+        public int Stamp;
+
+        /// <summary>Whether <paramref name="entry"/> belongs to this document as it is now (live, not from before a removal).</summary>
+        public readonly bool Holds(Entry entry) => Stamp == entry.Stamp && Terms is not null;
+    }
 
     private struct Posting
     {
