@@ -396,66 +396,46 @@ internal sealed class CubeIndex : IDisposable
     /// </remarks>
     public float ScoreWindows(IReadOnlyList<string> queryTerms, float[] scores)
     {
-        int documents = ItemIndex.DocumentCount;
-        if (documents == 0)
-        {
-            return 0;
-        }
-
-        float avg = Math.Max(1f, windowTotal / (float)documents);
         var scratch = TermScratch.Take(Capacity, sessions.Count);
-        var tf = scratch.Tf;
-        var ownTf = scratch.OwnTf;
-        var sessionSeen = scratch.Seen;
-        var touched = scratch.Touched;
-        var touchedSessions = scratch.TouchedGroups;
-        var postings = scratch.Postings;
-        float max = 0;
-        foreach (string term in Distinct(queryTerms))
-        {
-            postings.Clear();
-            ItemIndex.CollectPostings(term, postings);
-            long sessionMembers = 0;
-            foreach (var (doc, _) in postings)
-            {
-                if (sessionOf[doc] is int s and >= 0 && sessionSeen[s] == 0)
-                {
-                    sessionSeen[s] = 1;
-                    touchedSessions.Add(s);
-                    sessionMembers += sessions[s].Members.Count;
-                }
-            }
-
-            if (sessionMembers < (long)postings.Count * ((2 * windowRadius) + 1))
-            {
-                SlideWindows(postings, touchedSessions, ownTf, tf, touched);
-            }
-            else
-            {
-                ScatterWindows(postings, tf, touched);
-            }
-
-            foreach (int s in touchedSessions)
-            {
-                sessionSeen[s] = 0;
-            }
-
-            touchedSessions.Clear();
-
-            // The term's IDF once, then BM25's saturation per window (IncrementalBm25.TermScore, hoisted).
-            var saturation = new Bm25Saturation(IncrementalBm25.Idf(documents, touched.Count), ItemIndex.K1, ItemIndex.B, avg);
-            foreach (int w in touched)
-            {
-                float score = scores[w] += saturation.Score(tf[w], windowLength[w]);
-                max = Math.Max(max, score);
-                tf[w] = 0;
-            }
-
-            touched.Clear();
-        }
-
+        float max = ScoreComposed(queryTerms, scores, ItemIndex.DocumentCount, windowTotal, scratch.Tf, scratch.Touched, scratch.Postings, new WindowDocuments(this, scratch));
         scratch.Release();
         return max;
+    }
+
+    /// <summary>
+    /// Lays one term's postings on the windows around them, whichever way touches less (see <see cref="ScoreWindows"/>);
+    /// the sessions' marks in <paramref name="scratch"/> are left cleared.
+    /// </summary>
+    private void GatherWindows(List<(int Doc, int Tf)> postings, TermScratch scratch, int[] tf, List<int> touched)
+    {
+        var sessionSeen = scratch.Seen;
+        var touchedSessions = scratch.TouchedGroups;
+        long sessionMembers = 0;
+        foreach (var (doc, _) in postings)
+        {
+            if (sessionOf[doc] is int s and >= 0 && sessionSeen[s] == 0)
+            {
+                sessionSeen[s] = 1;
+                touchedSessions.Add(s);
+                sessionMembers += sessions[s].Members.Count;
+            }
+        }
+
+        if (sessionMembers < (long)postings.Count * ((2 * windowRadius) + 1))
+        {
+            SlideWindows(postings, touchedSessions, scratch.OwnTf, tf, touched);
+        }
+        else
+        {
+            ScatterWindows(postings, tf, touched);
+        }
+
+        foreach (int s in touchedSessions)
+        {
+            sessionSeen[s] = 0;
+        }
+
+        touchedSessions.Clear();
     }
 
     /// <summary>Adds each posting's frequency to the windows around it.</summary>
@@ -532,41 +512,46 @@ internal sealed class CubeIndex : IDisposable
     /// <summary>BM25 of each session's concatenated memories for the query, into <paramref name="sessionScores"/> (by session). Returns the best.</summary>
     public float ScoreSessions(IReadOnlyList<string> queryTerms, float[] sessionScores)
     {
-        if (liveSessions == 0)
+        var scratch = TermScratch.Take(Capacity, sessions.Count);
+        float max = ScoreComposed(queryTerms, sessionScores, liveSessions, sessionTotal, scratch.Seen, scratch.TouchedGroups, scratch.Postings, new SessionDocuments(this));
+        scratch.Release();
+        return max;
+    }
+
+    /// <summary>
+    /// BM25 for the query of documents composed of memories (windows, sessions), into <paramref name="scores"/> by
+    /// document; <paramref name="count"/> documents of <paramref name="totalLength"/> terms in all. Per distinct term,
+    /// <paramref name="documents"/> lays the term's postings on its documents, then each touched document gets the term's
+    /// saturation at its length and its counter is reset. Returns the best score.
+    /// </summary>
+    private float ScoreComposed<TDocuments>(IReadOnlyList<string> queryTerms, float[] scores, int count, long totalLength, int[] tf, List<int> touched, List<(int Doc, int Tf)> postings, TDocuments documents)
+        where TDocuments : struct, IComposedDocuments
+    {
+        if (count == 0)
         {
             return 0;
         }
 
-        float avg = Math.Max(1f, sessionTotal / (float)liveSessions);
-        var scratch = TermScratch.Take(Capacity, sessions.Count);
-        var tf = scratch.Seen;
-        var touched = scratch.TouchedGroups;
-        var postings = scratch.Postings;
+        float avg = Math.Max(1f, totalLength / (float)count);
         float max = 0;
         foreach (string term in Distinct(queryTerms))
         {
             postings.Clear();
             ItemIndex.CollectPostings(term, postings);
-            foreach (var (doc, f) in postings)
-            {
-                if (sessionOf[doc] is int s and >= 0)
-                {
-                    Touch(s, f, tf, touched);
-                }
-            }
+            documents.Gather(postings, tf, touched);
 
-            var saturation = new Bm25Saturation(IncrementalBm25.Idf(liveSessions, touched.Count), ItemIndex.K1, ItemIndex.B, avg);
-            foreach (int s in touched)
+            // The term's IDF once, then BM25's saturation per document (IncrementalBm25.TermScore, hoisted).
+            var saturation = new Bm25Saturation(IncrementalBm25.Idf(count, touched.Count), ItemIndex.K1, ItemIndex.B, avg);
+            foreach (int d in touched)
             {
-                float score = sessionScores[s] += saturation.Score(tf[s], sessions[s].Length);
+                float score = scores[d] += saturation.Score(tf[d], documents.Length(d));
                 max = Math.Max(max, score);
-                tf[s] = 0;
+                tf[d] = 0;
             }
 
             touched.Clear();
         }
 
-        scratch.Release();
         return max;
     }
 
@@ -760,6 +745,41 @@ internal sealed class CubeIndex : IDisposable
         Array.Resize(ref mentionsTime, size);
         Array.Resize(ref stateOf, size);
         Array.Resize(ref actorOf, size);
+    }
+
+    /// <summary>The documents <see cref="ScoreComposed"/> scores: how a term's postings land on them, and their lengths.</summary>
+    private interface IComposedDocuments
+    {
+        /// <summary>Adds each posting's frequency to the documents holding it in <paramref name="tf"/>, listing each document once in <paramref name="touched"/>.</summary>
+        void Gather(List<(int Doc, int Tf)> postings, int[] tf, List<int> touched);
+
+        /// <summary>The document's length in terms.</summary>
+        float Length(int document);
+    }
+
+    /// <summary>Each memory with its ±radius session neighbours.</summary>
+    private readonly struct WindowDocuments(CubeIndex index, TermScratch scratch) : IComposedDocuments
+    {
+        public void Gather(List<(int Doc, int Tf)> postings, int[] tf, List<int> touched) => index.GatherWindows(postings, scratch, tf, touched);
+
+        public float Length(int document) => index.windowLength[document];
+    }
+
+    /// <summary>Each session's memories concatenated.</summary>
+    private readonly struct SessionDocuments(CubeIndex index) : IComposedDocuments
+    {
+        public void Gather(List<(int Doc, int Tf)> postings, int[] tf, List<int> touched)
+        {
+            foreach (var (doc, f) in postings)
+            {
+                if (index.sessionOf[doc] is int s and >= 0)
+                {
+                    Touch(s, f, tf, touched);
+                }
+            }
+        }
+
+        public float Length(int document) => index.sessions[document].Length;
     }
 
     private sealed class SessionState
