@@ -39,9 +39,9 @@ public sealed class BenchmarkOptions
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
-        if (SearchK is < 1 or > 10_000)
+        if (SearchK is { } searchK)
         {
-            throw new ArgumentOutOfRangeException(nameof(SearchK), SearchK, "A search asks for 1 to 10,000 hits.");
+            OptionsGuard.Between(searchK, 1, 10_000, nameof(SearchK));
         }
 
         if (Ks.Count == 0 || Ks.Any(k => k < 1 || k > 1000))

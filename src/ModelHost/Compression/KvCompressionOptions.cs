@@ -29,14 +29,7 @@ public sealed class KvCompressionOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Budget, Sinks + RecentWindow, nameof(Budget));
         ArgumentOutOfRangeException.ThrowIfLessThan(ObservationWindow, 1, nameof(ObservationWindow));
         ArgumentOutOfRangeException.ThrowIfLessThan(PoolKernel, 1, nameof(PoolKernel));
-        if (PoolKernel % 2 == 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(PoolKernel), PoolKernel, "the pooling kernel must be odd, so it is centred on a slot.");
-        }
-
-        if (!Enum.IsDefined(Method))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Method), Method, "unknown compression method.");
-        }
+        OptionsGuard.Check(PoolKernel % 2 == 1, PoolKernel, "must be odd, so the pooling is centred on a slot");
+        OptionsGuard.Defined(Method);
     }
 }

@@ -51,50 +51,17 @@ public sealed class SelfStudyOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {
-        if (PrefixTokens < 2)
-        {
-            throw new ArgumentOutOfRangeException(nameof(PrefixTokens), PrefixTokens, "the prefix needs at least 2 entries (the first and the last corpus entry).");
-        }
-
+        OptionsGuard.Check(PrefixTokens >= 2, PrefixTokens, "must be at least 2 (the first and the last corpus entry)");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
-        if (!float.IsFinite(LearningRate) || LearningRate <= 0f)
-        {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be a positive number.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(WarmupSteps, nameof(WarmupSteps));
-        if (WarmupSteps > Steps)
-        {
-            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"warm-up cannot be longer than the {Steps} steps.");
-        }
-
-        if (!float.IsFinite(WeightDecay) || WeightDecay < 0f)
-        {
-            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "weight decay must be zero or positive.");
-        }
-
-        if (!float.IsFinite(MaxGradientNorm) || MaxGradientNorm <= 0f)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxGradientNorm), MaxGradientNorm, "the gradient-norm bound must be positive.");
-        }
-
+        OptionsGuard.Positive(LearningRate);
+        OptionsGuard.Between(WarmupSteps, 0, Steps);
+        OptionsGuard.NonNegative(WeightDecay);
+        OptionsGuard.Positive(MaxGradientNorm);
         ArgumentOutOfRangeException.ThrowIfLessThan(SequenceLength, 2, nameof(SequenceLength));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SequencesPerStep, nameof(SequencesPerStep));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SyntheticSequences, nameof(SyntheticSequences));
-        ArgumentOutOfRangeException.ThrowIfNegative(ChunkSize, nameof(ChunkSize));
-        if (ChunkSize >= SequenceLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ChunkSize), ChunkSize, $"the corpus chunk must be shorter than the {SequenceLength}-token sequence, so something is sampled.");
-        }
-
-        if (!float.IsFinite(Temperature) || Temperature <= 0f)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "the synthesis temperature must be positive (0 would make every sequence from one chunk identical).");
-        }
-
-        if (!Enum.IsDefined(Initialization))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Initialization), Initialization, "unknown initialisation.");
-        }
+        OptionsGuard.Check(ChunkSize >= 0 && ChunkSize < SequenceLength, ChunkSize, $"must be at least 0 and shorter than the {SequenceLength}-token sequence, so something is sampled");
+        OptionsGuard.Check(float.IsFinite(Temperature) && Temperature > 0f, Temperature, "must be positive (0 would make every sequence from one chunk identical)");
+        OptionsGuard.Defined(Initialization);
     }
 }

@@ -156,10 +156,7 @@ public sealed class HybridOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
         foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight), (nameof(TimeWeight), TimeWeight), (nameof(NeighbourReferenceLength), NeighbourReferenceLength) })
         {
-            if (!float.IsFinite(value) || value < 0)
-            {
-                throw new ArgumentOutOfRangeException(name, value, "Weights must be finite and non-negative.");
-            }
+            OptionsGuard.NonNegative(value, name);
         }
 
         if (ItemWeight + WindowWeight + SessionWeight + VectorWeight == 0)
@@ -167,19 +164,11 @@ public sealed class HybridOptions
             throw new ArgumentException("At least one relevance signal (item, window, session or vector) needs a positive weight.");
         }
 
-        if (!float.IsFinite(VectorMinSimilarity) || VectorMinSimilarity < 0 || VectorMinSimilarity >= 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(VectorMinSimilarity), VectorMinSimilarity, "The vector threshold must be in [0, 1).");
-        }
-
+        OptionsGuard.Check(VectorMinSimilarity is >= 0 and < 1, VectorMinSimilarity, "must be in [0, 1)");
         ArgumentOutOfRangeException.ThrowIfNegative(WindowRadius, nameof(WindowRadius));
         ArgumentOutOfRangeException.ThrowIfLessThan(LinkSeeds, 1, nameof(LinkSeeds));
         ArgumentOutOfRangeException.ThrowIfLessThan(RrfK, 1, nameof(RrfK));
-        if (RecencyHalfLifeDays <= 0 || !double.IsFinite(RecencyHalfLifeDays))
-        {
-            throw new ArgumentOutOfRangeException(nameof(RecencyHalfLifeDays), RecencyHalfLifeDays, "The half-life must be a positive number of days.");
-        }
-
+        OptionsGuard.Positive(RecencyHalfLifeDays);
         if (AnnThreshold is { } threshold)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1, nameof(AnnThreshold));
@@ -189,9 +178,9 @@ public sealed class HybridOptions
         ArgumentOutOfRangeException.ThrowIfNegative(VectorRangeDepth, nameof(VectorRangeDepth));
         ArgumentOutOfRangeException.ThrowIfLessThan(RerankDepth, 1, nameof(RerankDepth));
         ArgumentOutOfRangeException.ThrowIfNegative(RerankMinimumMemories, nameof(RerankMinimumMemories));
-        if (MmrLambda is { } l && (l <= 0 || l > 1))
+        if (MmrLambda is { } lambda)
         {
-            throw new ArgumentOutOfRangeException(nameof(MmrLambda), l, "MMR lambda must be in (0, 1].");
+            OptionsGuard.Fraction(lambda, nameof(MmrLambda));
         }
     }
 

@@ -52,30 +52,14 @@ public sealed class OpenAICompatibleOptions
             throw new ArgumentException($"{nameof(Model)} must name a model.", nameof(Model));
         }
 
-        Positive(Timeout, nameof(Timeout));
-        Positive(FirstRetryDelay, nameof(FirstRetryDelay));
-        Positive(MaxRetryDelay, nameof(MaxRetryDelay));
-        if (MaxRetries < 0)
+        OptionsGuard.Positive(Timeout);
+        OptionsGuard.Positive(FirstRetryDelay);
+        OptionsGuard.Positive(MaxRetryDelay);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (Dimensions is { } dimensions)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries cannot be negative.");
-        }
-
-        if (BatchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
-        }
-
-        if (Dimensions is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Dimensions), Dimensions, "Dimensions must be positive.");
-        }
-    }
-
-    private static void Positive(TimeSpan value, string name)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be positive."));
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions, nameof(Dimensions));
         }
     }
 }

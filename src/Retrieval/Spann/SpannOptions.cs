@@ -152,53 +152,21 @@ public sealed record SpannOptions
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values the index cannot work with.</summary>
     public void Validate()
     {
-        if (SplitsPerUpdate < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(SplitsPerUpdate), SplitsPerUpdate, "Must be at least 1.");
-        }
-
-        if (CheckpointAfterReplay < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(CheckpointAfterReplay), CheckpointAfterReplay, "Must be at least 1.");
-        }
-
-        if (CompactionMinimumBytes < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(CompactionMinimumBytes), CompactionMinimumBytes, "Must not be negative.");
-        }
-
-        if (!(HeadFraction > 0 && HeadFraction <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(HeadFraction), HeadFraction, "The head fraction must be in (0, 1].");
-        }
-
+        ArgumentOutOfRangeException.ThrowIfLessThan(SplitsPerUpdate, 1, nameof(SplitsPerUpdate));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointAfterReplay, 1, nameof(CheckpointAfterReplay));
+        ArgumentOutOfRangeException.ThrowIfNegative(CompactionMinimumBytes, nameof(CompactionMinimumBytes));
+        OptionsGuard.Fraction(HeadFraction);
         ArgumentOutOfRangeException.ThrowIfLessThan(KMeansBranching, 2, nameof(KMeansBranching));
         ArgumentOutOfRangeException.ThrowIfLessThan(KMeansIterations, 1, nameof(KMeansIterations));
-        if (!(BalanceLambda >= 0 && double.IsFinite(BalanceLambda)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(BalanceLambda), BalanceLambda, "λ must be finite and non-negative.");
-        }
-
+        OptionsGuard.NonNegative(BalanceLambda);
         ArgumentOutOfRangeException.ThrowIfLessThan(KMeansSample, 16, nameof(KMeansSample));
         ArgumentOutOfRangeException.ThrowIfNegative(RefineIterations, nameof(RefineIterations));
         ArgumentOutOfRangeException.ThrowIfLessThan(CandidateHeads, 1, nameof(CandidateHeads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReplicas, 1, nameof(MaxReplicas));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxReplicas, CandidateHeads, nameof(MaxReplicas));
-        if (!(ClosureEpsilon >= 0 && float.IsFinite(ClosureEpsilon)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ClosureEpsilon), ClosureEpsilon, "ε must be finite and non-negative.");
-        }
-
-        if (!(SearchEpsilon >= 0 && float.IsFinite(SearchEpsilon)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(SearchEpsilon), SearchEpsilon, "ε must be finite and non-negative.");
-        }
-
-        if (!(RngFactor > 0 && float.IsFinite(RngFactor)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(RngFactor), RngFactor, "The RNG factor must be finite and positive.");
-        }
-
+        OptionsGuard.NonNegative(ClosureEpsilon);
+        OptionsGuard.NonNegative(SearchEpsilon);
+        OptionsGuard.Positive(RngFactor);
         ArgumentOutOfRangeException.ThrowIfLessThan(PostingCap, 1, nameof(PostingCap));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxProbes, 1, nameof(MaxProbes));
         ArgumentOutOfRangeException.ThrowIfLessThan(HeadSearchEf, 1, nameof(HeadSearchEf));

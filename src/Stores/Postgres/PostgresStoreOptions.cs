@@ -50,36 +50,17 @@ public sealed class PostgresStoreOptions
 
         // Parses the connection string, so a malformed one fails here with the reason rather than at first use.
         _ = PostgresConnectionString.ToKeywordForm(ConnectionString);
-        if (MaxPoolSize is < 1 or > 1000)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxPoolSize), MaxPoolSize, "MaxPoolSize must be between 1 and 1000.");
-        }
-
-        RequireBetween(CommandTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), nameof(CommandTimeout));
-        RequireBetween(ConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), nameof(ConnectTimeout));
-        if (MaxRetries is < 0 or > 20)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "MaxRetries must be between 0 and 20.");
-        }
-
-        RequireBetween(RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(RetryBaseDelay));
-        RequireBetween(RetryMaxDelay, RetryBaseDelay, TimeSpan.FromMinutes(5), nameof(RetryMaxDelay));
-        if (!Enum.IsDefined(PurgeVacuum))
-        {
-            throw new ArgumentOutOfRangeException(nameof(PurgeVacuum), PurgeVacuum, "PurgeVacuum must be Full or Plain.");
-        }
+        OptionsGuard.Between(MaxPoolSize, 1, 1000);
+        OptionsGuard.Between(CommandTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        OptionsGuard.Between(ConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        OptionsGuard.Between(MaxRetries, 0, 20);
+        OptionsGuard.Between(RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        OptionsGuard.Between(RetryMaxDelay, RetryBaseDelay, TimeSpan.FromMinutes(5));
+        OptionsGuard.Defined(PurgeVacuum);
 
         if (string.IsNullOrWhiteSpace(ApplicationName) || ApplicationName.Length > 63)
         {
             throw new ArgumentException("ApplicationName must be 1 to 63 characters (the server truncates longer names).", nameof(ApplicationName));
-        }
-    }
-
-    private static void RequireBetween(TimeSpan value, TimeSpan min, TimeSpan max, string name)
-    {
-        if (value < min || value > max)
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
         }
     }
 }

@@ -28,9 +28,6 @@ public sealed class SqliteStoreOptions
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Path, nameof(Path));
-        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromHours(1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(BusyTimeout), BusyTimeout, "BusyTimeout must be between 0 and 1 hour.");
-        }
+        OptionsGuard.Between(BusyTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
     }
 }
