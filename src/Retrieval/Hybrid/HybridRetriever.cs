@@ -1,3 +1,4 @@
+using AgentMem.MemoryCore.Telemetry;
 using AgentMem.Retrieval.Hybrid.Reranking;
 using AgentMem.Retrieval.Hybrid.Signals;
 using AgentMem.Retrieval.Telemetry;
@@ -96,7 +97,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         using var activity = RetrievalTelemetry.Source.StartActivity("retrieval.search");
         if (activity is not null)
         {
-            activity.SetTag("agentmem.cube", request.Filter.CubeId);
+            activity.SetTag(MemoryCoreTelemetry.CubeTag, request.Filter.CubeId);
             activity.SetTag("agentmem.k", request.K);
         }
 
@@ -108,7 +109,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         {
             if (RetrievalTelemetry.SearchDuration.Enabled)
             {
-                RetrievalTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, new KeyValuePair<string, object?>("agentmem.retriever", Name));
+                RetrievalTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds, new KeyValuePair<string, object?>(MemoryCoreTelemetry.RetrieverTag, Name));
             }
         }
     }
