@@ -3,9 +3,6 @@ namespace AgentMem.Server.Endpoints;
 /// <summary><c>/v1/audit</c>: the audit trail of a memory, a cube or the tenant, checked like the data it describes.</summary>
 internal static class AuditEndpoints
 {
-    private const int DefaultLimit = 200;
-    private const int MaxLimit = 1000;
-
     public static void Map(RouteGroupBuilder v1)
     {
         v1.MapGet("/audit", ReadAsync).WithTags("Audit")
@@ -18,11 +15,7 @@ internal static class AuditEndpoints
 
     private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> ReadAsync(MemoryOS memoryOS, HttpContext context, string? cube, string? memory, int? limit, string? user, string? agent, CancellationToken cancellationToken)
     {
-        int take = limit ?? DefaultLimit;
-        if (take < 1 || take > MaxLimit)
-        {
-            throw new MemoryValidationException($"limit must be between 1 and {MaxLimit}; got {take}.");
-        }
+        int take = QueryLimit.Audit.Resolve(limit);
 
         var scope = RequestScope.For(context, user, agent);
         var records = !string.IsNullOrWhiteSpace(memory)

@@ -3,11 +3,6 @@ namespace AgentMem.Server.Endpoints;
 /// <summary><c>/v1/memories</c>: add, batch add, get, update, delete, purge, history, audit trail, links and list.</summary>
 internal static class MemoryEndpoints
 {
-    private const int DefaultListLimit = 100;
-    private const int MaxListLimit = 1000;
-    private const int DefaultAuditLimit = 200;
-    private const int MaxAuditLimit = 1000;
-
     public static void Map(RouteGroupBuilder v1)
     {
         var memories = v1.MapGroup("/memories").WithTags("Memories");
@@ -116,12 +111,7 @@ internal static class MemoryEndpoints
 
     private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> AuditAsync(string id, MemoryOS memory, HttpContext context, int? limit, string? user, string? agent, CancellationToken cancellationToken)
     {
-        int take = limit ?? DefaultAuditLimit;
-        if (take < 1 || take > MaxAuditLimit)
-        {
-            throw new MemoryValidationException($"limit must be between 1 and {MaxAuditLimit}; got {take}.");
-        }
-
+        int take = QueryLimit.Audit.Resolve(limit);
         // The facade checks the caller may read the memory before it reads the trail.
         var records = await memory.GetAuditAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), take, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<AuditEntryDto>>(records.Select(AuditEntryDto.From).ToList());
@@ -152,11 +142,7 @@ internal static class MemoryEndpoints
 
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)
     {
-        int take = limit ?? DefaultListLimit;
-        if (take < 1 || take > MaxListLimit)
-        {
-            throw new MemoryValidationException($"limit must be between 1 and {MaxListLimit}; got {take}.");
-        }
+        int take = QueryLimit.Memories.Resolve(limit);
 
         var filter = new MemoryFilter
         {
@@ -164,7 +150,7 @@ internal static class MemoryEndpoints
             Kind = kind,
             AnyTags = string.IsNullOrWhiteSpace(tag) ? null : [tag.Trim()],
         };
-        var items = new List<MemoryDto>(Math.Min(take, DefaultListLimit));
+        var items = new List<MemoryDto>(Math.Min(take, QueryLimit.Memories.Default));
         await foreach (var item in memory.ListAsync(RequestScope.For(context, user, agent), RequestScope.Cube(cube), filter, cancellationToken).ConfigureAwait(false))
         {
             items.Add(MemoryDto.From(item));

@@ -1,0 +1,23 @@
+namespace AgentMem.Server.Endpoints;
+
+/// <summary>A <c>limit</c> query parameter: its default when left out and the most a request may ask for.</summary>
+internal sealed record QueryLimit(int Default, int Max)
+{
+    /// <summary>Listing memories: 100 by default, 1000 at most.</summary>
+    public static readonly QueryLimit Memories = new(Default: 100, Max: 1000);
+
+    /// <summary>Reading an audit trail (a memory's, a cube's or the tenant's): 200 records by default, 1000 at most.</summary>
+    public static readonly QueryLimit Audit = new(Default: 200, Max: 1000);
+
+    /// <summary>The number of records to take, or a 400 (validation problem) when the request asks for fewer than 1 or more than <see cref="Max"/>.</summary>
+    public int Resolve(int? limit)
+    {
+        int take = limit ?? Default;
+        if (take < 1 || take > Max)
+        {
+            throw new MemoryValidationException($"limit must be between 1 and {Max}; got {take}.");
+        }
+
+        return take;
+    }
+}
