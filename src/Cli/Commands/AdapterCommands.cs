@@ -37,11 +37,10 @@ internal static class AdapterCommands
         }
     }
 
-    public static Command Info(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Info(Verbs verbs)
     {
         var file = new Argument<string>("FILE") { Description = "LoRA adapter file (.amlora)." };
-        var command = new Command("info", "Show a LoRA adapter's header (rank, alpha, targets, shape, base-model fingerprint), training metadata and sources, after checking the whole file (checksum).") { file };
-        Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
+        return verbs.Create("info", "Show a LoRA adapter's header (rank, alpha, targets, shape, base-model fingerprint), training metadata and sources, after checking the whole file (checksum).", [file], (ctx, parse, ct) =>
         {
             string path = parse.GetValue(file)!;
             var adapter = LoraAdapterFile.Load(path);
@@ -79,6 +78,5 @@ internal static class AdapterCommands
 
             return Task.FromResult(0);
         });
-        return command;
     }
 }

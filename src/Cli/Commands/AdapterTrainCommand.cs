@@ -10,7 +10,7 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class AdapterTrainCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var defaults = new LoraTrainingOptions();
         var inv = CultureInfo.InvariantCulture;
@@ -24,11 +24,9 @@ internal static class AdapterTrainCommand
         var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Steps };
         var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and of the data order.", DefaultValueFactory = _ => defaults.Seed };
-        var command = new Command("train", "Train a LoRA adapter on a text file, or on a cube's active plaintext memories (then registered as a parametric memory); prints progress on stderr.")
-        {
+        return verbs.Create("train", "Train a LoRA adapter on a text file, or on a cube's active plaintext memories (then registered as a parametric memory); prints progress on stderr.", [
             modelFlags.Model, modelFlags.Tokenizer, textFile, output, folder, rank, alpha, targets, steps, lr, seed,
-        };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        ], async (ctx, parse, ct) =>
         {
             string? file = parse.GetValue(textFile);
             string? outPath = parse.GetValue(output);
@@ -61,7 +59,7 @@ internal static class AdapterTrainCommand
                 }
             }
 
-            var generator = modelFlags.Load(parse, stderr);
+            var generator = modelFlags.Load(parse, ctx.Output.Err);
             var progress = new ProgressLines(ctx.Output.Err, n);
             if (text is not null)
             {
@@ -98,7 +96,6 @@ internal static class AdapterTrainCommand
             Report(ctx, trained, registered.Payload!.Uri, registered);
             return 0;
         });
-        return command;
 
         void Report(CliContext ctx, LoraAdapter adapter, string path, MemoryItem? registered)
         {

@@ -10,7 +10,7 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class AnnBenchCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var baseFile = new Option<string>("--base") { Description = "Base vectors (.fvecs).", Required = true };
         var queryFile = new Option<string>("--query") { Description = "Query vectors (.fvecs).", Required = true };
@@ -37,11 +37,9 @@ internal static class AnnBenchCommand
         var branching = new Option<int>("--branching") { Description = "SPANN: children per k-means node (at least N / leaf size: one flat k-means level).", DefaultValueFactory = _ => 32 };
         var kmeansSample = new Option<int>("--kmeans-sample") { Description = "SPANN: vectors sampled to fit one k-means node.", DefaultValueFactory = _ => 50_000 };
         var dropCaches = new Option<bool>("--drop-caches") { Description = "SPANN: drop the OS page cache after opening (root) and report a cold pass." };
-        var command = new Command("ann", "Vector-index benchmark: recall@10, single-thread QPS, build time and memory on .fvecs/.ivecs data.")
-        {
+        return verbs.Create("ann", "Vector-index benchmark: recall@10, single-thread QPS, build time and memory on .fvecs/.ivecs data.", [
             baseFile, queryFile, truthFile, indexKind, m, efc, efs, metricName, json, spannDir, spannMode, probes, eps, headFraction, inFlight, dropCaches, rngFactor, closureEps, codeBytes, rerank, refine, balance, postingCap, branching, kmeansSample,
-        };
-        Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
+        ], (ctx, parse, ct) =>
         {
             string kind = parse.GetValue(indexKind)!.ToLowerInvariant();
             if (kind is not ("flat" or "hnsw" or "spann"))
@@ -107,7 +105,6 @@ internal static class AnnBenchCommand
 
             return Task.FromResult(0);
         });
-        return command;
     }
 
     private static VectorMetric ParseMetric(string name) => name.ToLowerInvariant() switch
@@ -120,17 +117,7 @@ internal static class AnnBenchCommand
 
     private static List<int> ParseEfs(string text)
     {
-        var list = new List<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int ef) || ef < 1)
-            {
-                throw new MemoryValidationException($"--ef takes positive integers separated by commas, e.g. 16,32,64; '{part}' is not one.");
-            }
-
-            list.Add(ef);
-        }
-
+        var list = Parsing.PositiveIntegers(text, "--ef", "16,32,64");
         if (list.Count == 0)
         {
             throw new MemoryValidationException("--ef needs at least one value.");

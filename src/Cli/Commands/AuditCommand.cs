@@ -8,12 +8,11 @@ internal static class AuditCommand
 {
     private const int MaxLimit = 100_000;
 
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var memoryId = new Option<string?>("--memory") { Description = "Only this memory's trail." };
         var limit = new Option<int>("--limit") { Description = $"Most records read, oldest first (1..{MaxLimit}).", DefaultValueFactory = _ => 1000 };
-        var command = new Command("audit", "Show the audit trail: of a memory (--memory), a cube (--cube given), or every cube you can read.") { memoryId, limit };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("audit", "Show the audit trail: of a memory (--memory), a cube (--cube given), or every cube you can read.", [memoryId, limit], async (ctx, parse, ct) =>
         {
             int take = parse.GetValue(limit);
             if (take < 1 || take > MaxLimit)
@@ -22,7 +21,7 @@ internal static class AuditCommand
             }
 
             string? id = parse.GetValue(memoryId);
-            bool cubeGiven = parse.GetResult(g.Cube) is { Implicit: false };
+            bool cubeGiven = parse.GetResult(verbs.Global.Cube) is { Implicit: false };
             await using var memory = ctx.OpenMemory();
             var records = id is not null
                 ? await memory.GetAuditAsync(ctx.Scope, Parsing.Id(id), take, ct)
@@ -42,6 +41,5 @@ internal static class AuditCommand
             });
             return 0;
         });
-        return command;
     }
 }

@@ -9,21 +9,21 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>bench locomo|longmemeval|convomem FILE</c>: the conversational-memory benchmark runner (and the other bench verbs' home).</summary>
 internal static class BenchCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var bench = new Command("bench", "Run a conversational-memory benchmark (offline retrieval metrics; QA when a chat endpoint is configured).");
         foreach (string kind in DatasetLoader.Kinds)
         {
-            bench.Subcommands.Add(CreateFor(kind, g, stdout, stderr));
+            bench.Subcommands.Add(CreateFor(kind, verbs));
         }
 
-        bench.Subcommands.Add(AnnBenchCommand.Create(g, stdout, stderr));
-        bench.Subcommands.Add(WorkloadBenchCommand.Create(g, stdout, stderr));
-        bench.Subcommands.Add(WorkloadProbeCommand.Create(g, stdout, stderr));
+        bench.Subcommands.Add(AnnBenchCommand.Create(verbs));
+        bench.Subcommands.Add(WorkloadBenchCommand.Create(verbs));
+        bench.Subcommands.Add(WorkloadProbeCommand.Create(verbs));
         return bench;
     }
 
-    private static Command CreateFor(string kind, GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command CreateFor(string kind, Verbs verbs)
     {
         bool generated = kind == LongChatGenerator.Kind;
         var file = generated
@@ -51,8 +51,9 @@ internal static class BenchCommand
         var rerankFeatures = new Option<string?>("--rerank-features") { Description = "Write every question's reranker features (the hybrid's best candidates, each with its features) to this JSON-lines file, to train a reranker with bench/Reranker/train.py." };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
-        var command = new Command(kind, $"Benchmark on {kind}.") { file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create(kind, $"Benchmark on {kind}.", [
+            file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
+        ], async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
             {
@@ -168,7 +169,6 @@ internal static class BenchCommand
                 }
             }
         });
-        return command;
     }
 
     /// <summary>Builds every cube's index and waits until the background embedder has given every memory its vector.</summary>
@@ -272,21 +272,7 @@ internal static class BenchCommand
         return positions;
     }
 
-    private static List<int> ParseKs(string text)
-    {
-        var ks = new List<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int k) || k < 1)
-            {
-                throw new MemoryValidationException($"--k takes positive integers separated by commas, e.g. 1,5,10,20; '{part}' is not one.");
-            }
-
-            ks.Add(k);
-        }
-
-        return ks.Distinct().Order().ToList();
-    }
+    private static List<int> ParseKs(string text) => Parsing.PositiveIntegers(text, "--k", "1,5,10,20").Distinct().Order().ToList();
 
     /// <summary>Runs a benchmark with a progress display on standard error: bars on a terminal, a line per 10 % of each phase otherwise.</summary>
     internal static async Task<T> WithProgressAsync<T>(CliOutput output, Func<IProgress<BenchmarkProgress>, CancellationToken, Task<T>> run, CancellationToken ct)

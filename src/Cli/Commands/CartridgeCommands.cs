@@ -6,11 +6,10 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>model cartridge inspect|compress|promote</c>: look into a cartridge, compress one to a budget, promote a cube's memories.</summary>
 internal static class CartridgeCommands
 {
-    public static Command Inspect(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Inspect(Verbs verbs)
     {
         var cartridge = new Option<string>("--cartridge") { Description = "Cartridge file.", Required = true };
-        var command = new Command("inspect", "Show a cartridge's header: version, entries, positions, chain ids, model fingerprint (reads no payload).") { cartridge };
-        Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
+        return verbs.Create("inspect", "Show a cartridge's header: version, entries, positions, chain ids, model fingerprint (reads no payload).", [cartridge], (ctx, parse, ct) =>
         {
             string path = parse.GetValue(cartridge)!;
             var h = KvCartridge.Inspect(path);
@@ -50,10 +49,9 @@ internal static class CartridgeCommands
 
             return Task.FromResult(0);
         });
-        return command;
     }
 
-    public static Command Compress(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Compress(Verbs verbs)
     {
         var modelFlags = new ModelFlags();
         var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill from BOS (read whole, used verbatim).", Required = true };
@@ -64,11 +62,9 @@ internal static class CartridgeCommands
         var sinks = new Option<int>("--sinks") { Description = "Leading entries always kept.", DefaultValueFactory = _ => defaults.Sinks };
         var window = new Option<int>("--window") { Description = "Trailing entries always kept.", DefaultValueFactory = _ => defaults.RecentWindow };
         var evalSteps = new Option<int>("--eval-steps") { Description = "Greedy continuation tokens over which to compare the compressed cache with the full one (0: skip).", DefaultValueFactory = _ => 64 };
-        var command = new Command("compress", "Prefill a text, keep a budget of KV entries (sinks + recent window + most attended), save them as a cartridge and report the quality cost.")
-        {
+        return verbs.Create("compress", "Prefill a text, keep a budget of KV entries (sinks + recent window + most attended), save them as a cartridge and report the quality cost.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, textFile, output, budget, method, sinks, window, evalSteps,
-        };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        ], async (ctx, parse, ct) =>
         {
             var options = new KvCompressionOptions
             {
@@ -91,7 +87,7 @@ internal static class CartridgeCommands
             KvCompressor compressor = null!;
             Verb.Validate(() => compressor = new KvCompressor(options));
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct);
-            var generator = modelFlags.Load(parse, stderr);
+            var generator = modelFlags.Load(parse, ctx.Output.Err);
             var llama = generator.Model;
             int[] tokens = generator.Tokenizer.EncodeToIds(text, bos: true);
             if (tokens.Length > llama.Config.SeqLen || tokens.Length < 2)
@@ -154,25 +150,22 @@ internal static class CartridgeCommands
 
             return 0;
         });
-        return command;
     }
 
-    public static Command Promote(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Promote(Verbs verbs)
     {
         var modelFlags = new ModelFlags();
         var defaults = new ActivationSchedulerOptions();
         var top = new Option<int>("--top") { Description = "Plaintext memories to promote (by recall count, then strength, then recency).", DefaultValueFactory = _ => defaults.TopN };
         var folder = new Option<string>("--dir") { Description = "Folder for cartridge files.", DefaultValueFactory = _ => defaults.Folder };
         var reserve = new Option<int>("--reserve") { Description = "Context positions left free after the cartridge.", DefaultValueFactory = _ => defaults.ReserveTokens };
-        var command = new Command("promote", "Encode the --cube cube's most recalled memories as a cartridge activation memory; archives a stale one (a source changed) and rebuilds.")
-        {
+        return verbs.Create("promote", "Encode the --cube cube's most recalled memories as a cartridge activation memory; archives a stale one (a source changed) and rebuilds.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, top, folder, reserve,
-        };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        ], async (ctx, parse, ct) =>
         {
             var options = new ActivationSchedulerOptions { TopN = parse.GetValue(top), Folder = parse.GetValue(folder)!, ReserveTokens = parse.GetValue(reserve) };
             Verb.Validate(options.Validate);
-            var generator = modelFlags.Load(parse, stderr);
+            var generator = modelFlags.Load(parse, ctx.Output.Err);
             await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
             var scheduler = new ActivationMemoryScheduler(memory, generator, options);
@@ -203,7 +196,6 @@ internal static class CartridgeCommands
 
             return 0;
         });
-        return command;
     }
 
 }

@@ -8,7 +8,7 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class CartridgeTrainCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var modelFlags = new ModelFlags();
         var defaults = new SelfStudyOptions();
@@ -19,11 +19,9 @@ internal static class CartridgeTrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic data (same seed, text and model: same cartridge).", DefaultValueFactory = _ => defaults.Seed };
         var lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, cosine schedule).", DefaultValueFactory = _ => defaults.LearningRate };
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per synthetic training sequence.", DefaultValueFactory = _ => defaults.SequenceLength };
-        var command = new Command("train", "Train a KV cartridge of --tokens entries by self-study: the model writes sequences about the text and the cartridge learns to predict them as the whole text in context does (KL).")
-        {
+        return verbs.Create("train", "Train a KV cartridge of --tokens entries by self-study: the model writes sequences about the text and the cartridge learns to predict them as the whole text in context does (KL).", [
             modelFlags.Model, modelFlags.Tokenizer, textFile, output, tokens, steps, seed, lr, seqLen,
-        };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        ], async (ctx, parse, ct) =>
         {
             int stepCount = parse.GetValue(steps);
             var options = new SelfStudyOptions
@@ -38,7 +36,7 @@ internal static class CartridgeTrainCommand
             };
             Verb.Validate(options.Validate);
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
-            var generator = modelFlags.Load(parse, stderr);
+            var generator = modelFlags.Load(parse, ctx.Output.Err);
             var llama = generator.Model;
             int[] corpus = generator.Tokenizer.EncodeToIds(text, bos: true);
             SelfStudyTrainer trainer = null!;
@@ -80,7 +78,6 @@ internal static class CartridgeTrainCommand
 
             return 0;
         });
-        return command;
     }
 
     /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>

@@ -17,7 +17,7 @@ internal static class ChatCommand
 
     private const string MessageFlag = "--message";
 
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var modelFlags = new ChatModelFlags();
         var message = new Option<string?>(MessageFlag, "-m") { Description = "Send this one message, print the reply, and exit (no prompt)." };
@@ -28,11 +28,11 @@ internal static class ChatCommand
             command.Options.Add(option);
         }
 
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Bind(command, async (ctx, parse, ct) =>
         {
             string userId = ctx.Scope.User ?? DefaultUser;
             var scope = new Scope(ctx.Scope.Tenant, userId, ctx.Scope.Agent);
-            string cube = parse.GetResult(g.Cube) is { Implicit: false } ? ctx.Cube : "chat-" + userId;
+            string cube = parse.GetResult(verbs.Global.Cube) is { Implicit: false } ? ctx.Cube : "chat-" + userId;
             var counter = ResolveCounter(parse.GetValue(tokenizer));
             var model = modelFlags.Create(parse);
             using var chat = model.Client;
@@ -52,7 +52,6 @@ internal static class ChatCommand
             var commands = new ChatSlashCommands(memory, new CoreMemoryBlocks(memory), scope, cube, ctx.Output.Out);
             return await InteractiveAsync(ctx, session, commands, $"{userId} in cube {cube}", ct);
         });
-        return command;
     }
 
     /// <summary>

@@ -5,14 +5,13 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>context QUERY --budget N [--tokenizer o200k|cl100k|heuristic|FOLDER]</c>: the token-budgeted context a reader model would get.</summary>
 internal static class ContextCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var query = new Argument<string>("query") { Description = "What the context is for." };
         var budget = new Option<int>("--budget") { Description = "Token budget.", DefaultValueFactory = _ => 2000 };
         var mode = new Option<string?>("--mode") { Description = "Retriever used when the cube does not fit: hybrid (default), bm25 or vector." };
         var tokenizer = TokenizerOption.Create();
-        var command = new Command("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time.") { query, budget, mode, tokenizer };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time.", [query, budget, mode, tokenizer], async (ctx, parse, ct) =>
         {
             var options = new ContextOptions { TokenBudget = parse.GetValue(budget), Retriever = parse.GetValue(mode), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
             Verb.Validate(options.Validate);
@@ -29,6 +28,5 @@ internal static class ContextCommand
             ctx.Output.Notice($"[grey]{built.Tokens} tokens by {Markup.Escape(options.TokenCounter.Name)}, {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
             return 0;
         });
-        return command;
     }
 }

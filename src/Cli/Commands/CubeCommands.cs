@@ -3,7 +3,7 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>cube create|list</c> (grants, policy and delete have files of their own), and the lazy creation of the cube named by <c>--cube</c> on first write.</summary>
 internal static class CubeCommands
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var name = new Argument<string>("name") { Description = "Cube name, unique in the tenant." };
         var description = new Option<string?>("--description") { Description = "What the cube holds." };
@@ -11,8 +11,7 @@ internal static class CubeCommands
         var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold: 'maintain' archives memories whose retention e^(-t/S) falls below it (0..1; default: never forget)." };
         var retentionDays = new Option<int>("--retention-days") { Description = "'maintain' archives memories not recalled for this many days (default 0: keep)." };
         var hardDelete = new Option<int>("--hard-delete-after-days") { Description = "TTL: 'maintain' and the service purge memories recorded more than this many days ago, frozen ones excepted (default 0: never)." };
-        var create = new Command("create", "Create a cube.") { name, description, noDedupe, forgetBelow, retentionDays, hardDelete };
-        Verb.Bind(create, g, stdout, stderr, async (ctx, parse, ct) =>
+        var create = verbs.Create("create", "Create a cube.", [name, description, noDedupe, forgetBelow, retentionDays, hardDelete], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = parse.GetValue(forgetBelow), RetentionDays = parse.GetValue(retentionDays), HardDeleteAfterDays = parse.GetValue(hardDelete) };
@@ -22,8 +21,7 @@ internal static class CubeCommands
             return 0;
         });
 
-        var list = new Command("list", "List the cubes you can read.");
-        Verb.Bind(list, g, stdout, stderr, async (ctx, parse, ct) =>
+        var list = verbs.Create("list", "List the cubes you can read.", [], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var cubes = await memory.ListCubesAsync(ctx.Scope, ct);
@@ -43,8 +41,8 @@ internal static class CubeCommands
             return 0;
         });
 
-        var cube = new Command("cube", "Manage cubes: create, list, grants, policy, delete.") { create, list, CubePolicyCommands.Create(g, stdout, stderr), CubeDeleteCommand.Create(g, stdout, stderr) };
-        foreach (var grants in CubeGrantCommands.Create(g, stdout, stderr))
+        var cube = new Command("cube", "Manage cubes: create, list, grants, policy, delete.") { create, list, CubePolicyCommands.Create(verbs), CubeDeleteCommand.Create(verbs) };
+        foreach (var grants in CubeGrantCommands.Create(verbs))
         {
             cube.Subcommands.Add(grants);
         }

@@ -3,12 +3,11 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>cube delete NAME --yes</c>: deletes a cube with all its memories, for good (owner only).</summary>
 internal static class CubeDeleteCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var name = new Argument<string>("name") { Description = "Cube (id or name)." };
         var yes = new Option<bool>("--yes") { Description = "Confirm: the cube, its memories, their history and embeddings are deleted and cannot be restored." };
-        var command = new Command("delete", "Delete a cube and everything in it, for good (owner only; needs --yes).") { name, yes };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("delete", "Delete a cube and everything in it, for good (owner only; needs --yes).", [name, yes], async (ctx, parse, ct) =>
         {
             string cube = parse.GetValue(name)!;
             if (!parse.GetValue(yes))
@@ -21,6 +20,5 @@ internal static class CubeDeleteCommand
             ctx.Output.Result(new { cube, deleted = true, memories = removed }, $"Deleted cube [bold]{Markup.Escape(cube)}[/] and its {removed} memories.");
             return 0;
         });
-        return command;
     }
 }

@@ -3,34 +3,31 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>cube grants NAME</c>, <c>cube grant NAME</c>, <c>cube revoke NAME</c>: who besides the owner may read or write a cube.</summary>
 internal static class CubeGrantCommands
 {
-    public static IEnumerable<Command> Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static IEnumerable<Command> Create(Verbs verbs)
     {
-        yield return Show(g, stdout, stderr);
-        yield return Grant(g, stdout, stderr);
-        yield return Revoke(g, stdout, stderr);
+        yield return Show(verbs);
+        yield return Grant(verbs);
+        yield return Revoke(verbs);
     }
 
-    private static Command Show(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command Show(Verbs verbs)
     {
         var name = new Argument<string>("name") { Description = "Cube (id or name)." };
-        var command = new Command("grants", "Show a cube's owner and grants (needs read access).") { name };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("grants", "Show a cube's owner and grants (needs read access).", [name], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
             Write(ctx, cube);
             return 0;
         });
-        return command;
     }
 
-    private static Command Grant(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command Grant(Verbs verbs)
     {
         var name = new Argument<string>("name") { Description = "Cube (id or name)." };
         var (toUser, toAgent) = Grantee();
         var access = new Option<string>("--access") { Description = "read, write or readwrite.", Required = true };
-        var command = new Command("grant", "Give a user and/or agent access to a cube (owner only); replaces their earlier grant.") { name, toUser, toAgent, access };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("grant", "Give a user and/or agent access to a cube (owner only); replaces their earlier grant.", [name, toUser, toAgent, access], async (ctx, parse, ct) =>
         {
             var grantee = RequireGrantee(parse.GetValue(toUser), parse.GetValue(toAgent));
             var level = ParseAccess(parse.GetValue(access));
@@ -40,15 +37,13 @@ internal static class CubeGrantCommands
             Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, grants, ct));
             return 0;
         });
-        return command;
     }
 
-    private static Command Revoke(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command Revoke(Verbs verbs)
     {
         var name = new Argument<string>("name") { Description = "Cube (id or name)." };
         var (toUser, toAgent) = Grantee();
-        var command = new Command("revoke", "Remove the grant of a user and/or agent (owner only).") { name, toUser, toAgent };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("revoke", "Remove the grant of a user and/or agent (owner only).", [name, toUser, toAgent], async (ctx, parse, ct) =>
         {
             var grantee = RequireGrantee(parse.GetValue(toUser), parse.GetValue(toAgent));
             await using var memory = ctx.OpenMemory();
@@ -61,7 +56,6 @@ internal static class CubeGrantCommands
             Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, cube.Grants.Where(x => !Same(x, grantee)).ToList(), ct));
             return 0;
         });
-        return command;
     }
 
     // --user and --agent name the acting scope (global options), so the grantee has options of its own.

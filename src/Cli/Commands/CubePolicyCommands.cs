@@ -3,11 +3,10 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>cube policy show|set NAME</c>: retention (archive), the hard-delete TTL, forgetting, limits, de-duplication.</summary>
 internal static class CubePolicyCommands
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var showName = new Argument<string>("name") { Description = "Cube (id or name)." };
-        var show = new Command("show", "Show a cube's policy.") { showName };
-        Verb.Bind(show, g, stdout, stderr, async (ctx, parse, ct) =>
+        var show = verbs.Create("show", "Show a cube's policy.", [showName], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(showName)!, ct);
@@ -21,8 +20,7 @@ internal static class CubePolicyCommands
         var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold between 0 and 1 (0: never forget)." };
         var maxItems = new Option<int?>("--max-items") { Description = "Most live memories the cube takes (0: no limit)." };
         var dedupe = new Option<bool?>("--dedupe") { Description = "true: identical content is stored once; false: kept as separate memories." };
-        var set = new Command("set", "Change a cube's policy; options not given keep their value (write access; the TTL is the owner's).") { name, retention, hardDelete, forgetBelow, maxItems, dedupe };
-        Verb.Bind(set, g, stdout, stderr, async (ctx, parse, ct) =>
+        var set = verbs.Create("set", "Change a cube's policy; options not given keep their value (write access; the TTL is the owner's).", [name, retention, hardDelete, forgetBelow, maxItems, dedupe], async (ctx, parse, ct) =>
         {
             int? r = parse.GetValue(retention), h = parse.GetValue(hardDelete), m = parse.GetValue(maxItems);
             double? f = parse.GetValue(forgetBelow);

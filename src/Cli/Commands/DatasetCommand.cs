@@ -5,18 +5,14 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>dataset longchat --out FILE</c>: writes the generated set of long technical conversations (docs/longchat.md) in LoCoMo's format.</summary>
 internal static class DatasetCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var defaults = new LongChatOptions();
         var output = new Option<string>("--out") { Description = "The JSON file to write (LoCoMo's schema; `bench longchat FILE` and `bench workload --dataset FILE` read it).", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of every random choice: one seed, one dataset, byte for byte.", DefaultValueFactory = _ => defaults.Seed };
         var conversations = new Option<int>("--conversations") { Description = "Conversations (projects) to generate.", DefaultValueFactory = _ => defaults.Conversations };
         var sessions = new Option<int>("--sessions") { Description = "Sessions per conversation.", DefaultValueFactory = _ => defaults.SessionsPerConversation };
-        var longchat = new Command("longchat", "Generate the longchat evaluation set: user-assistant software conversations with long answers, pasted logs and code, and facts planted in one paragraph of a long message.")
-        {
-            output, seed, conversations, sessions,
-        };
-        Verb.Bind(longchat, g, stdout, stderr, (ctx, parse, ct) =>
+        var longchat = verbs.Create("longchat", "Generate the longchat evaluation set: user-assistant software conversations with long answers, pasted logs and code, and facts planted in one paragraph of a long message.", [output, seed, conversations, sessions], (ctx, parse, ct) =>
         {
             var options = new LongChatOptions
             {

@@ -27,11 +27,10 @@ internal static class DemoCommand
     /// </summary>
     public static EmbedderSpec DemoEmbedder { get; } = new("arctic", null, null);
 
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var keep = new Option<bool>("--keep") { Description = "Keep the temporary database and print its path." };
-        var command = new Command("demo", "Import the sample conversation into a temporary database and search it.") { keep };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("demo", "Import the sample conversation into a temporary database and search it.", [keep], async (ctx, parse, ct) =>
         {
             string dir = Path.Combine(Path.GetTempPath(), "agentmem-demo-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
@@ -91,7 +90,6 @@ internal static class DemoCommand
                 }
             }
         });
-        return command;
     }
 
     private static void TryDelete(string dir)

@@ -8,12 +8,11 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class ExportCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var output = new Option<FileInfo?>("--out") { Description = "File to write (standard output when omitted)." };
         var embeddings = new Option<bool>("--embeddings") { Description = "Also export the persisted embeddings of the configured embedder (base64 float32)." };
-        var command = new Command("export", "Export a cube (all memories, versions, links, tags, notes) as agentmem.cube JSON Lines.") { output, embeddings };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("export", "Export a cube (all memories, versions, links, tags, notes) as agentmem.cube JSON Lines.", [output, embeddings], async (ctx, parse, ct) =>
         {
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var state);
@@ -47,6 +46,5 @@ internal static class ExportCommand
 
             return 0;
         });
-        return command;
     }
 }

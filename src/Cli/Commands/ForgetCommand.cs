@@ -12,12 +12,11 @@ internal static class ForgetCommand
     /// <summary>Exit code when <c>--verify</c> finds the token in a file.</summary>
     public const int TraceExitCode = 3;
 
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var yes = new Option<bool>("--yes") { Description = "Confirm: the user's memories and everything derived from them are removed in every cube, for good." };
         var verify = new Option<string?>("--verify") { Description = $"After forgetting (or alone, without --yes), scan every file of the data directory (database, write-ahead log, index folders) for this text as UTF-8 and UTF-16; exit {TraceExitCode} if any file holds it." };
-        var command = new Command("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes).") { yes, verify };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes).", [yes, verify], async (ctx, parse, ct) =>
         {
             string? token = parse.GetValue(verify);
             if (token is not null && string.IsNullOrWhiteSpace(token))
@@ -63,7 +62,6 @@ internal static class ForgetCommand
             });
             return hits.Count == 0 ? 0 : TraceExitCode;
         });
-        return command;
     }
 
     // The folder holding the SQLite file (the database, its -wal and -shm, and by default the index folder beside it), and

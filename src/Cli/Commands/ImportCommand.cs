@@ -10,7 +10,7 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class ImportCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var file = new Argument<FileInfo>("file") { Description = "A conversation file in the agentmem.conversation.v1 format (see docs/conversation-format.md)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Turns per transaction.", DefaultValueFactory = _ => 100 };
@@ -19,8 +19,7 @@ internal static class ImportCommand
             Description = "What to do with a turn over the content limit (4 MiB by default): skip it and say so, or split it at paragraph boundaries.",
             DefaultValueFactory = _ => OversizePolicy.Skip,
         };
-        var conversation = new Command("conversation", "Import a conversation: one memory per turn.") { file, batchSize, oversize };
-        Verb.Bind(conversation, g, stdout, stderr, async (ctx, parse, ct) =>
+        var conversation = verbs.Create("conversation", "Import a conversation: one memory per turn.", [file, batchSize, oversize], async (ctx, parse, ct) =>
         {
             int size = parse.GetValue(batchSize);
             if (size < 1)
@@ -48,19 +47,18 @@ internal static class ImportCommand
 
             return 0;
         });
-        return new Command("import", "Import data.") { conversation, CreateCube(g, stdout, stderr), CreateMem0(g, stdout, stderr) };
+        return new Command("import", "Import data.") { conversation, CreateCube(verbs), CreateMem0(verbs) };
     }
 
     /// <summary><c>import cube FILE [--cube NEW_NAME]</c>: restores an <c>agentmem export</c> file exactly, all or nothing.</summary>
-    private static Command CreateCube(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command CreateCube(Verbs verbs)
     {
         var file = new Argument<FileInfo>("file") { Description = "A file written by 'agentmem export' (format agentmem.cube, see docs/formats.md)." };
-        var command = new Command("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused.") { file };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused.", [file], async (ctx, parse, ct) =>
         {
             var archive = await CubeArchiveReader.ReadFileAsync(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, ct);
 
-            if (parse.GetResult(g.Cube) is { Implicit: false })
+            if (parse.GetResult(verbs.Global.Cube) is { Implicit: false })
             {
                 archive = archive with { Cube = archive.Cube with { Name = ctx.Cube } };
             }
@@ -88,15 +86,13 @@ internal static class ImportCommand
 
             return 0;
         });
-        return command;
     }
 
     /// <summary><c>import mem0 FILE --cube C</c>: memories exported from Mem0, in one transaction.</summary>
-    private static Command CreateMem0(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command CreateMem0(Verbs verbs)
     {
         var file = new Argument<FileInfo>("file") { Description = "Mem0 memories as JSON (get_all/export: a list, or {\"results\": [...]})." };
-        var command = new Command("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance).") { file };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance).", [file], async (ctx, parse, ct) =>
         {
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out _);
@@ -115,7 +111,6 @@ internal static class ImportCommand
 
             return 0;
         });
-        return command;
     }
 
     /// <summary>Imports with progress (a bar for people, NDJSON events with --json).</summary>

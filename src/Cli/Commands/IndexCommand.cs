@@ -11,19 +11,18 @@ internal static class IndexCommand
     /// <summary>Exit code of <c>index verify</c> when some derived data disagrees with the store.</summary>
     public const int DriftExitCode = 3;
 
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var command = new Command("index", "Check or rebuild the search indexes derived from the store (embeddings and the index folder beside the database).");
-        command.Subcommands.Add(Verify(g, stdout, stderr));
-        command.Subcommands.Add(Rebuild(g, stdout, stderr));
+        command.Subcommands.Add(Verify(verbs));
+        command.Subcommands.Add(Rebuild(verbs));
         return command;
     }
 
-    private static Command Verify(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command Verify(Verbs verbs)
     {
         var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
-        var command = new Command("verify", $"Compare index contents with the store and report drift (exit code {DriftExitCode} when there is any).") { all };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("verify", $"Compare index contents with the store and report drift (exit code {DriftExitCode} when there is any).", [all], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
             var reports = new List<IndexReport>();
@@ -35,14 +34,12 @@ internal static class IndexCommand
             Write(ctx, reports, "verify");
             return reports.Any(r => r.Drift) ? DriftExitCode : 0;
         });
-        return command;
     }
 
-    private static Command Rebuild(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command Rebuild(Verbs verbs)
     {
         var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
-        var command = new Command("rebuild", "Re-embed every memory and rebuild the cube's indexes from the store (the store is the truth).") { all };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("rebuild", "Re-embed every memory and rebuild the cube's indexes from the store (the store is the truth).", [all], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
             var reports = new List<IndexReport>();
@@ -55,7 +52,6 @@ internal static class IndexCommand
             Write(ctx, reports, "rebuild");
             return reports.Any(r => r.Drift) ? DriftExitCode : 0;
         });
-        return command;
     }
 
     private static async Task<IReadOnlyList<MemoryCore.Cubes.MemCube>> CubesAsync(CliContext ctx, MemoryCore.MemoryOS memory, bool all, CancellationToken ct) =>

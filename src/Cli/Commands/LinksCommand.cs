@@ -5,11 +5,10 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>links ID</c>: a note's Zettelkasten neighbourhood, one hop.</summary>
 internal static class LinksCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        var command = new Command("links", "Show a memory's links (type, weight, reason) and the notes they point to.") { id };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("links", "Show a memory's links (type, weight, reason) and the notes they point to.", [id], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             using var keeper = new NoteKeeper(memory);
@@ -55,6 +54,5 @@ internal static class LinksCommand
             ctx.Output.Console.Write(table);
             return 0;
         });
-        return command;
     }
 }

@@ -3,13 +3,12 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>list</c>: memories of the cube in creation order.</summary>
 internal static class ListCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var limit = new Option<int>("--limit") { Description = "Most memories to show (0 for all).", DefaultValueFactory = _ => 50 };
         var states = new Option<string[]>("--state") { Description = "Only these states (repeatable; default active and frozen)." };
         var tags = new Option<string[]>("--tag") { Description = "Only memories with one of these tags (repeatable)." };
-        var command = new Command("list", "List memories in creation order.") { limit, states, tags };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("list", "List memories in creation order.", [limit, states, tags], async (ctx, parse, ct) =>
         {
             int max = parse.GetValue(limit);
             if (max < 0)
@@ -49,6 +48,5 @@ internal static class ListCommand
             ctx.Output.Console.Write(table);
             return 0;
         });
-        return command;
     }
 }

@@ -10,7 +10,7 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class MaintainCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var jobs = new Option<string[]>("--jobs")
         {
@@ -22,8 +22,7 @@ internal static class MaintainCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change; write nothing." };
         var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can read instead of the --cube cube." };
         var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this date/time (ISO 8601) instead of now, e.g. to preview forgetting." };
-        var command = new Command("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates), linking (build notes and Zettelkasten links).") { jobs, dryRun, allCubes, asOf, chatUrl, chatModel };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates), linking (build notes and Zettelkasten links).", [jobs, dryRun, allCubes, asOf, chatUrl, chatModel], async (ctx, parse, ct) =>
         {
             var names = (parse.GetValue(jobs) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             using var chat = ChatClient(parse.GetValue(chatUrl), parse.GetValue(chatModel));
@@ -85,7 +84,6 @@ internal static class MaintainCommand
             ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"{(dry ? "Dry run: nothing written. " : string.Empty)}{cubes.Count:N0} cube(s), {selected.Count} job(s) in {watch.Elapsed.TotalSeconds:0.00} s.");
             return 0;
         });
-        return command;
     }
 
     private static async Task<IReadOnlyList<MaintenanceJobResult>> RunCubeAsync(MemoryOS memory, CliContext ctx, MaintenanceRunner runner, List<string> jobNames, MemCube cube, bool dryRun, DateTimeOffset? asOf, CancellationToken ct)

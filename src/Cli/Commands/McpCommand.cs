@@ -14,10 +14,9 @@ internal static class McpCommand
 {
     private const string CubesUri = "agentmem://cubes";
 
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
-        var command = new Command("mcp", "Serve the memory tools (memory_search, memory_add, ...) to an MCP client over stdio.");
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("mcp", "Serve the memory tools (memory_search, memory_add, ...) to an MCP client over stdio.", [], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var options = new McpServerOptions
@@ -49,7 +48,6 @@ internal static class McpCommand
             await server.RunAsync(ct);
             return 0;
         });
-        return command;
     }
 
     /// <summary>

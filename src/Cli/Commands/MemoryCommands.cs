@@ -3,7 +3,7 @@ namespace AgentMem.Cli.Commands;
 /// <summary>Verbs on single memories: add, get, update, history, delete, state.</summary>
 internal static class MemoryCommands
 {
-    public static Command Add(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Add(Verbs verbs)
     {
         var text = new Argument<string>("text") { Description = "What to remember." };
         var tags = new Option<string[]>("--tag") { Description = "A tag (repeatable).", AllowMultipleArgumentsPerToken = false };
@@ -12,8 +12,7 @@ internal static class MemoryCommands
         var actor = new Option<string?>("--actor") { Description = "Who said or wrote it." };
         var session = new Option<string?>("--session") { Description = "Session the memory belongs to." };
         var note = new Option<bool>("--note") { Description = "Add it as a Zettelkasten note: keywords, tags, context and links to related notes (neighbours evolve as new versions)." };
-        var command = new Command("add", "Add a memory; prints its id.") { text, tags, time, source, actor, session, note };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("add", "Add a memory; prints its id.", [text, tags, time, source, actor, session, note], async (ctx, parse, ct) =>
         {
             var (kind, reference) = Parsing.Source(parse.GetValue(source));
             var draft = new MemoryDraft(parse.GetValue(text) ?? string.Empty)
@@ -60,14 +59,12 @@ internal static class MemoryCommands
 
             return 0;
         });
-        return command;
     }
 
-    public static Command Get(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Get(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        var command = new Command("get", "Show the current version of a memory.") { id };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("get", "Show the current version of a memory.", [id], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var item = await memory.GetAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
@@ -75,17 +72,15 @@ internal static class MemoryCommands
 
             return 0;
         });
-        return command;
     }
 
-    public static Command Update(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Update(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
         var text = new Argument<string>("text") { Description = "The new text." };
         var reason = new Option<string?>("--reason") { Description = "Why it changed (kept on the superseded version)." };
         var tags = new Option<string[]?>("--tag") { Description = "Replace the tags (repeatable)." };
-        var command = new Command("update", "Write a new version of a memory; the old one is kept as superseded.") { id, text, reason, tags };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("update", "Write a new version of a memory; the old one is kept as superseded.", [id, text, reason, tags], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var change = new MemoryChange { Text = parse.GetValue(text), Reason = parse.GetValue(reason), Tags = parse.GetValue(tags) is { Length: > 0 } t ? t : null };
@@ -94,14 +89,12 @@ internal static class MemoryCommands
 
             return 0;
         });
-        return command;
     }
 
-    public static Command History(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command History(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        var command = new Command("history", "List every version of a memory, oldest first.") { id };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("history", "List every version of a memory, oldest first.", [id], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var memoryId = Parsing.Id(parse.GetValue(id));
@@ -126,16 +119,14 @@ internal static class MemoryCommands
             ctx.Output.Console.Write(table);
             return 0;
         });
-        return command;
     }
 
-    public static Command Delete(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Delete(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
         var purge = new Option<bool>("--purge") { Description = "Remove it and all its versions for good, with what was derived from it (activation memories, summaries), instead of a soft delete." };
         var reason = new Option<string?>("--reason") { Description = "Why (soft delete only)." };
-        var command = new Command("delete", "Soft-delete a memory (tombstone), or purge it with --purge.") { id, purge, reason };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("delete", "Soft-delete a memory (tombstone), or purge it with --purge.", [id, purge, reason], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var memoryId = Parsing.Id(parse.GetValue(id));
@@ -152,16 +143,14 @@ internal static class MemoryCommands
 
             return 0;
         });
-        return command;
     }
 
-    public static Command State(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command State(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
         var state = new Argument<string>("state") { Description = "active, archived or frozen." };
         var reason = new Option<string?>("--reason") { Description = "Why." };
-        var command = new Command("state", "Freeze, unfreeze, archive or restore a memory.") { id, state, reason };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("state", "Freeze, unfreeze, archive or restore a memory.", [id, state, reason], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             var item = await memory.SetStateAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), Parsing.State(parse.GetValue(state)), parse.GetValue(reason), ct);
@@ -169,6 +158,5 @@ internal static class MemoryCommands
 
             return 0;
         });
-        return command;
     }
 }

@@ -5,26 +5,26 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>model</c>: run a local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU. Subcommands <c>generate</c> (with <c>--adapter</c>), <c>cartridge create|run|inspect|compress|promote|train</c> and <c>adapter info|train</c>.</summary>
 internal static class ModelCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var command = new Command("model", "Local LLaMA-family model (llama2.c checkpoint or Hugging Face folder) on the CPU, or with --backend ilgpu on a GPU.");
-        command.Subcommands.Add(Generate(g, stdout, stderr));
+        command.Subcommands.Add(Generate(verbs));
         var cartridge = new Command("cartridge", "Save a prefilled prompt as a KV cartridge and generate from it without prefilling again.");
-        cartridge.Subcommands.Add(CartridgeCreate(g, stdout, stderr));
-        cartridge.Subcommands.Add(CartridgeRun(g, stdout, stderr));
-        cartridge.Subcommands.Add(CartridgeCommands.Inspect(g, stdout, stderr));
-        cartridge.Subcommands.Add(CartridgeCommands.Compress(g, stdout, stderr));
-        cartridge.Subcommands.Add(CartridgeCommands.Promote(g, stdout, stderr));
-        cartridge.Subcommands.Add(CartridgeTrainCommand.Create(g, stdout, stderr));
+        cartridge.Subcommands.Add(CartridgeCreate(verbs));
+        cartridge.Subcommands.Add(CartridgeRun(verbs));
+        cartridge.Subcommands.Add(CartridgeCommands.Inspect(verbs));
+        cartridge.Subcommands.Add(CartridgeCommands.Compress(verbs));
+        cartridge.Subcommands.Add(CartridgeCommands.Promote(verbs));
+        cartridge.Subcommands.Add(CartridgeTrainCommand.Create(verbs));
         command.Subcommands.Add(cartridge);
         var adapter = new Command("adapter", "LoRA adapter files (.amlora): parametric memory applied at inference with `generate --adapter`.");
-        adapter.Subcommands.Add(AdapterCommands.Info(g, stdout, stderr));
-        adapter.Subcommands.Add(AdapterTrainCommand.Create(g, stdout, stderr));
+        adapter.Subcommands.Add(AdapterCommands.Info(verbs));
+        adapter.Subcommands.Add(AdapterTrainCommand.Create(verbs));
         command.Subcommands.Add(adapter);
         return command;
     }
 
-    private static Command CartridgeCreate(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command CartridgeCreate(Verbs verbs)
     {
         var modelFlags = new ModelFlags();
         var textFile = new Option<string>("--text-file") { Description = "UTF-8 text to prefill (read whole, used verbatim): from BOS, or after the --base chain.", Required = true };
@@ -34,11 +34,12 @@ internal static class ModelCommand
             Description = "Make a chain link: the text is prefilled after these cartridges (a root, then its links in order; repeatable) and only its own entries are saved. Running the chain plus the link equals prefilling all the texts.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.") { modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, textFile, output, bases };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.", [
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, textFile, output, bases,
+        ], async (ctx, parse, ct) =>
         {
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
-            var generator = modelFlags.Load(parse, stderr);
+            var generator = modelFlags.Load(parse, ctx.Output.Err);
             var chain = (parse.GetValue(bases) ?? []).Select(KvCartridge.Load).ToList();
             KvCartridge cart;
             try
@@ -68,10 +69,9 @@ internal static class ModelCommand
 
             return 0;
         });
-        return command;
     }
 
-    private static Command CartridgeRun(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command CartridgeRun(Verbs verbs)
     {
         var modelFlags = new ModelFlags("the cartridge was made with");
         var cartridge = new Option<string[]>("--cartridge")
@@ -83,11 +83,9 @@ internal static class ModelCommand
         var prompt = new Option<string>("--prompt") { Description = "Text appended after the cartridge's tokens (no BOS); without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
-        var command = new Command("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.")
-        {
+        return verbs.Create("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
-        };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        ], async (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
             string[] files = parse.GetValue(cartridge) ?? [];
@@ -112,7 +110,7 @@ internal static class ModelCommand
             }
 
             var cart = parts.Count == 1 ? parts[0] : KvCartridge.Compose(parts);
-            var generator = modelFlags.Load(parse, stderr);
+            var generator = modelFlags.Load(parse, ctx.Output.Err);
             GenerationResult result;
             try
             {
@@ -126,7 +124,6 @@ internal static class ModelCommand
             Write(ctx, result, exact);
             return 0;
         });
-        return command;
     }
 
     private static void Write(CliContext ctx, GenerationResult result, bool? exact = null)
@@ -150,26 +147,23 @@ internal static class ModelCommand
         }
     }
 
-    private static Command Generate(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    private static Command Generate(Verbs verbs)
     {
         var modelFlags = new ModelFlags();
         var prompt = new Option<string>("--prompt") { Description = "Text to continue (not printed); BOS is always position 0.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate after the prompt (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
         var adapters = AdapterCommands.AdapterOption();
-        var command = new Command("generate", "Generate text with llama2.c semantics; prints only the generated text.")
-        {
+        return verbs.Create("generate", "Generate text with llama2.c semantics; prints only the generated text.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed, adapters,
-        };
-        Verb.Bind(command, g, stdout, stderr, (ctx, parse, ct) =>
+        ], (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
 
-            var generator = AdapterCommands.Attach(modelFlags.Load(parse, stderr), parse.GetValue(adapters) ?? []);
+            var generator = AdapterCommands.Attach(modelFlags.Load(parse, ctx.Output.Err), parse.GetValue(adapters) ?? []);
             Write(ctx, generator.Generate(parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), ct));
             return Task.FromResult(0);
         });
-        return command;
     }
 
     /// <summary>The sampling flags shared by <c>generate</c> and <c>cartridge run</c>, with their validation.</summary>

@@ -42,4 +42,25 @@ internal static class Parsing
         Enum.TryParse<LifecycleState>(text, ignoreCase: true, out var state) && !int.TryParse(text, out _)
             ? state
             : throw new MemoryValidationException($"Unknown state '{text}'; use one of {string.Join(", ", Enum.GetNames<LifecycleState>()).ToLowerInvariant()}.");
+
+    /// <summary>
+    /// Parses an option's comma-separated list of positive integers (<c>--k 1,5,10</c>), in the order given; with
+    /// <paramref name="digitSeparators"/> a number may group its digits with underscores (<c>100_000</c>).
+    /// </summary>
+    public static List<int> PositiveIntegers(string text, string option, string example, bool digitSeparators = false)
+    {
+        var values = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string digits = digitSeparators ? part.Replace("_", string.Empty, StringComparison.Ordinal) : part;
+            if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+            {
+                throw new MemoryValidationException($"{option} takes positive integers separated by commas, e.g. {example}; '{part}' is not one.");
+            }
+
+            values.Add(value);
+        }
+
+        return values;
+    }
 }

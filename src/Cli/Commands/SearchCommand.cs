@@ -5,14 +5,13 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>search</c>: ranked retrieval over the cube.</summary>
 internal static class SearchCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var query = new Argument<string>("query") { Description = "What to look for." };
         var k = new Option<int>("--k") { Description = "How many results.", DefaultValueFactory = _ => 10 };
         var mode = new Option<string?>("--mode") { Description = "hybrid (default), bm25 or vector." };
         var explain = new Option<bool>("--explain") { Description = "Show every component of each score." };
-        var command = new Command("search", "Search the cube: hybrid (BM25 + neighbours + session + embeddings) by default.") { query, k, mode, explain };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("search", "Search the cube: hybrid (BM25 + neighbours + session + embeddings) by default.", [query, k, mode, explain], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
             string text = parse.GetValue(query) ?? string.Empty;
@@ -22,7 +21,6 @@ internal static class SearchCommand
             Write(ctx.Output, retriever ?? memory.DefaultRetrieverName, text, hits, parse.GetValue(explain), pending);
             return 0;
         });
-        return command;
     }
 
     /// <summary>Prints hits as JSON or as a table (with how many memories still wait for a vector); shared with the demo.</summary>

@@ -15,15 +15,14 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Without it: no auth, --tenant only, loopback only." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var metrics = new Option<bool>("--metrics") { Description = "Serve metrics for Prometheus at /metrics (no API key needed). OTLP export is on when OTEL_EXPORTER_OTLP_ENDPOINT is set." };
         var tokenizer = TokenizerOption.Create("the token budget of /v1/context");
-        var command = new Command("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).") { urls, keyFile, maxBody, metrics, tokenizer };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).", [urls, keyFile, maxBody, metrics, tokenizer], async (ctx, parse, ct) =>
         {
             var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody), PrometheusMetrics = parse.GetValue(metrics), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
             options.Urls.Clear();
@@ -66,6 +65,5 @@ internal static class ServeCommand
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
-        return command;
     }
 }

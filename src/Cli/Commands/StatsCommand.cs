@@ -3,11 +3,10 @@ namespace AgentMem.Cli.Commands;
 /// <summary><c>stats</c>: counts for the tenant, or the cube given with <c>--cube</c>.</summary>
 internal static class StatsCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var all = new Option<bool>("--all-cubes") { Description = "Count the whole tenant instead of the --cube cube." };
-        var command = new Command("stats", "Show counts of memories, versions and audit records.") { all };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Create("stats", "Show counts of memories, versions and audit records.", [all], async (ctx, parse, ct) =>
         {
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var retrieval);
@@ -56,6 +55,5 @@ internal static class StatsCommand
             ctx.Output.Console.Write(table);
             return 0;
         });
-        return command;
     }
 }

@@ -9,7 +9,7 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class WorkloadBenchCommand
 {
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var defaults = new WorkloadOptions();
         var dataset = new Option<string>("--dataset") { Description = "LoCoMo file whose turns are replayed and whose questions are the queries.", DefaultValueFactory = _ => Path.Combine("..", "shared", "datasets", "locomo", "locomo10.json") };
@@ -24,17 +24,15 @@ internal static class WorkloadBenchCommand
         var work = new Option<string?>("--work") { Description = "Folder for the engines' database files, kept afterwards (default: a temporary folder, deleted)." };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
         var postgres = new Option<string?>("--postgres") { Description = "Also run every engine on this PostgreSQL server (a postgresql:// URI), after SQLite, in the same table: each engine gets a database of its own there, created and dropped (the role needs CREATEDB)." };
-        var command = new Command("workload", "Add-then-search workload on one growing cube: add and search-after-write latency, steady search, cold first search in a new process, resident memory per memory; default engine beside the full-rebuild reference.")
-        {
+        return verbs.Create("workload", "Add-then-search workload on one growing cube: add and search-after-write latency, steady search, cold first search in a new process, resident memory per memory; default engine beside the full-rebuild reference.", [
             dataset, sizes, iterations, referenceMax, referenceIterations, coldProbes, batch, k, minChars, work, json, postgres,
-        };
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        ], async (ctx, parse, ct) =>
         {
             var states = new System.Runtime.CompilerServices.ConditionalWeakTable<AgentMem.MemoryCore.MemoryOS, Retrieval.State.RetrievalState>();
             var host = ctx with { EmbedInBackground = true };
             var options = new WorkloadOptions
             {
-                Sizes = ParseSizes(parse.GetValue(sizes)!),
+                Sizes = Parsing.PositiveIntegers(parse.GetValue(sizes)!, "--sizes", "1000,10000,100000", digitSeparators: true),
                 Iterations = parse.GetValue(iterations),
                 ReferenceMax = parse.GetValue(referenceMax),
                 ReferenceIterations = parse.GetValue(referenceIterations),
@@ -99,7 +97,6 @@ internal static class WorkloadBenchCommand
 
             return 0;
         });
-        return command;
     }
 
     /// <summary>
@@ -131,21 +128,5 @@ internal static class WorkloadBenchCommand
                     Directory.Delete(database.DefaultIndexDirectory, recursive: true);
                 }
             });
-    }
-
-    private static List<int> ParseSizes(string text)
-    {
-        var sizes = new List<int>();
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1)
-            {
-                throw new MemoryValidationException($"--sizes takes positive integers separated by commas, e.g. 1000,10000,100000; '{part}' is not one.");
-            }
-
-            sizes.Add(size);
-        }
-
-        return sizes;
     }
 }

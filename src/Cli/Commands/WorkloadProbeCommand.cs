@@ -10,14 +10,14 @@ internal static class WorkloadProbeCommand
 {
     public const string Name = "workload-probe";
 
-    public static Command Create(GlobalOptions g, TextWriter stdout, TextWriter stderr)
+    public static Command Create(Verbs verbs)
     {
         var query = new Option<string>("--query") { Description = "The first search.", Required = true };
         var k = new Option<int>("--k") { Description = "Results asked for.", DefaultValueFactory = _ => 10 };
         var rebuild = new Option<bool>("--rebuild-on-write") { Description = "Compose the full-rebuild reference engine." };
         var command = new Command(Name, "Internal: open + first search timed in this process, for bench workload's cold column.") { query, k, rebuild };
         command.Hidden = true;
-        Verb.Bind(command, g, stdout, stderr, async (ctx, parse, ct) =>
+        return verbs.Bind(command, async (ctx, parse, ct) =>
         {
             // Timed from before the store opens: a restarted agent pays for the open as well as the first search.
             var watch = Stopwatch.StartNew();
@@ -37,7 +37,6 @@ internal static class WorkloadProbeCommand
             ctx.Output.Out.Flush();
             return 0;
         });
-        return command;
     }
 
     /// <summary>The probe's arguments for a request, after the executable (and its dll when run through <c>dotnet</c>).</summary>
