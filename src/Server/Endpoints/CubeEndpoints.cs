@@ -9,8 +9,8 @@ internal static class CubeEndpoints
         cubes.MapPost("/", CreateAsync)
             .Describe("CreateCube", "Create a cube", "Creates a named cube owned by the acting user and agent. Names are unique within the tenant. "
                 + "Adding a memory to a cube that does not exist creates it too, with the default policy.")
-            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"name":"support","description":"Facts from support conversations","deduplicate":true,"user":"caroline"}""");
+            .ProducesProblems(StatusCodes.Status409Conflict)
+            .WithJsonBody("""{"name":"support","description":"Facts from support conversations","deduplicate":true,"user":"caroline"}""");
         cubes.MapGet("/", ListAsync)
             .Describe("ListCubes", "List cubes", "The tenant's cubes that the acting user and agent may read.");
         cubes.MapDelete("/{cube}", DeleteAsync)
@@ -22,16 +22,16 @@ internal static class CubeEndpoints
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         cubes.MapPut("/{cube}/grants", SetGrantsAsync)
             .Describe("SetCubeGrants", "Replace a cube's grants", "Replaces the whole list of grants (empty revokes all). Only the owner may: a grantee, even a writer, gets 403.")
-            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"grants":[{"user":"bob","agent":null,"access":"read"}],"user":"caroline"}""");
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
+            .WithJsonBody("""{"grants":[{"user":"bob","agent":null,"access":"read"}],"user":"caroline"}""");
         cubes.MapGet("/{cube}/policy", GetPolicyAsync)
             .Describe("GetCubePolicy", "Get a cube's policy", "Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access.")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         cubes.MapPut("/{cube}/policy", SetPolicyAsync)
             .Describe("SetCubePolicy", "Change a cube's policy", "Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories "
                 + "are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).")
-            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"retentionDays":90,"hardDeleteAfterDays":365,"user":"caroline"}""");
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
+            .WithJsonBody("""{"retentionDays":90,"hardDeleteAfterDays":365,"user":"caroline"}""");
     }
 
     private static async Task<Ok<CubeDeletedDto>> DeleteAsync(string cube, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)

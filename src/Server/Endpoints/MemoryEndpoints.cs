@@ -9,12 +9,12 @@ internal static class MemoryEndpoints
         memories.MapPost("/", AddAsync)
             .Describe("AddMemory", "Add a memory", "Stores one plaintext memory in the cube (default `default`, created on first write). "
                 + "201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there.")
-            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
+            .ProducesProblems(StatusCodes.Status409Conflict)
+            .WithJsonBody("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
         memories.MapPost("/batch", AddBatchAsync)
             .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none. The outcomes come back in the items' order.")
-            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
+            .ProducesProblems(StatusCodes.Status409Conflict)
+            .WithJsonBody("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
         memories.MapGet("/", ListAsync)
             .Describe("ListMemories", "List memories", "The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100). Without `state`, active and frozen ones. "
                 + "`kind` keeps one kind (e.g. `activation` for KV cartridges, `parametric` for weight deltas); `tag` keeps those carrying that tag.")
@@ -25,8 +25,8 @@ internal static class MemoryEndpoints
         memories.MapPatch("/{id}", UpdateAsync)
             .Describe("UpdateMemory", "Update a memory", "Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. "
                 + "Frozen and deleted memories cannot be updated (409).")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithJsonBody("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
         memories.MapDelete("/{id}", DeleteAsync)
             .Describe("DeleteMemory", "Delete or purge a memory", "By default a soft delete: a tombstone version (returned) that keeps the history. "
                 + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")

@@ -11,14 +11,14 @@ internal static class SearchEndpoints
         v1.MapPost("/search", SearchAsync).WithTags("Search")
             .Describe("Search", "Search a cube", "Ranked hits, best first, from the `hybrid` (default), `bm25` or `vector` retriever; `k` 1..1000 (default 10). "
                 + "With `explain`, each hit carries its score's components. `pendingEmbeddings` counts memories found by words only until their vector arrives.")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"cube":"support","query":"support group","k":5,"mode":"hybrid","explain":true}""");
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithJsonBody("""{"cube":"support","query":"support group","k":5,"mode":"hybrid","explain":true}""");
         v1.MapPost("/context", ContextAsync).WithTags("Search")
             .Describe("BuildContext", "Build prompt context", "Text ready for a prompt within a token `budget` (default 2,000, at least 16): the whole cube when it fits, "
                 + "else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's "
                 + "tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge)
-            .WithRequestExample("""{"cube":"support","query":"What does Caroline do?","budget":500}""");
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithJsonBody("""{"cube":"support","query":"What does Caroline do?","budget":500}""");
     }
 
     private static async Task<Ok<SearchResponse>> SearchAsync(SearchMemoriesRequest request, ServerComposition composition, HttpContext context, CancellationToken cancellationToken)
