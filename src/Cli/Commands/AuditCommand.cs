@@ -39,7 +39,6 @@ internal static class AuditCommand
 
                 console.Write(table);
             });
-            return 0;
         });
     }
 }

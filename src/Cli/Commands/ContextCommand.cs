@@ -21,12 +21,11 @@ internal static class ContextCommand
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new { tokens = built.Tokens, tokenizer = options.TokenCounter.Name, complete = built.IsComplete, memories = built.Memories.Count, cubeMemories = built.CubeMemories, text = built.Text, ids = built.Memories.Select(m => m.Id.ToString()) });
-                return 0;
+                return;
             }
 
             ctx.Output.Out.Write(built.Text);
             ctx.Output.Notice($"[grey]{built.Tokens} tokens by {Markup.Escape(options.TokenCounter.Name)}, {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
-            return 0;
         });
     }
 }

@@ -11,24 +11,20 @@ internal static class CubeCommands
         var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold: 'maintain' archives memories whose retention e^(-t/S) falls below it (0..1; default: never forget)." };
         var retentionDays = new Option<int>("--retention-days") { Description = "'maintain' archives memories not recalled for this many days (default 0: keep)." };
         var hardDelete = new Option<int>("--hard-delete-after-days") { Description = "TTL: 'maintain' and the service purge memories recorded more than this many days ago, frozen ones excepted (default 0: never)." };
-        var create = verbs.Create("create", "Create a cube.", [name, description, noDedupe, forgetBelow, retentionDays, hardDelete], async (ctx, parse, ct) =>
+        var create = verbs.CreateOverMemory("create", "Create a cube.", [name, description, noDedupe, forgetBelow, retentionDays, hardDelete], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = parse.GetValue(forgetBelow), RetentionDays = parse.GetValue(retentionDays), HardDeleteAfterDays = parse.GetValue(hardDelete) };
             var cube = await memory.CreateCubeAsync(ctx.Scope, parse.GetValue(name)!, parse.GetValue(description), policy, cancellationToken: ct);
             ctx.Output.Result(cube, $"Created cube [bold]{Markup.Escape(cube.Name)}[/] ({cube.Id}).");
-
-            return 0;
         });
 
-        var list = verbs.Create("list", "List the cubes you can read.", [], async (ctx, parse, ct) =>
+        var list = verbs.CreateOverMemory("list", "List the cubes you can read.", [], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var cubes = await memory.ListCubesAsync(ctx.Scope, ct);
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new { cubes });
-                return 0;
+                return;
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("name", "id", "owner", "description");
@@ -38,7 +34,6 @@ internal static class CubeCommands
             }
 
             ctx.Output.Console.Write(table);
-            return 0;
         });
 
         var cube = new Command("cube", "Manage cubes: create, list, grants, policy, delete.") { create, list, CubePolicyCommands.Create(verbs), CubeDeleteCommand.Create(verbs) };

@@ -18,7 +18,6 @@ internal static class CubeDeleteCommand
             await using var memory = ctx.OpenMemory();
             int removed = await memory.DeleteCubeAsync(ctx.Scope, cube, ct);
             ctx.Output.Result(new { cube, deleted = true, memories = removed }, $"Deleted cube [bold]{Markup.Escape(cube)}[/] and its {removed} memories.");
-            return 0;
         });
     }
 }

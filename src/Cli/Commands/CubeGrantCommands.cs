@@ -13,12 +13,10 @@ internal static class CubeGrantCommands
     private static Command Show(Verbs verbs)
     {
         var name = new Argument<string>("name") { Description = "Cube (id or name)." };
-        return verbs.Create("grants", "Show a cube's owner and grants (needs read access).", [name], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("grants", "Show a cube's owner and grants (needs read access).", [name], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
             Write(ctx, cube);
-            return 0;
         });
     }
 
@@ -35,7 +33,6 @@ internal static class CubeGrantCommands
             var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
             var grants = cube.Grants.Where(x => !Same(x, grantee)).Append(new CubeGrant(grantee.User, grantee.Agent, level)).ToList();
             Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, grants, ct));
-            return 0;
         });
     }
 
@@ -54,7 +51,6 @@ internal static class CubeGrantCommands
             }
 
             Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, cube.Grants.Where(x => !Same(x, grantee)).ToList(), ct));
-            return 0;
         });
     }
 

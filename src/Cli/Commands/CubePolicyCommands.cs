@@ -6,12 +6,10 @@ internal static class CubePolicyCommands
     public static Command Create(Verbs verbs)
     {
         var showName = new Argument<string>("name") { Description = "Cube (id or name)." };
-        var show = verbs.Create("show", "Show a cube's policy.", [showName], async (ctx, parse, ct) =>
+        var show = verbs.CreateOverMemory("show", "Show a cube's policy.", [showName], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(showName)!, ct);
             Write(ctx, cube);
-            return 0;
         });
 
         var name = new Argument<string>("name") { Description = "Cube (id or name)." };
@@ -41,7 +39,6 @@ internal static class CubePolicyCommands
                 Deduplicate = d ?? cube.Policy.Deduplicate,
             };
             Write(ctx, await memory.SetPolicyAsync(ctx.Scope, cube.Id, policy, ct));
-            return 0;
         });
 
         return new Command("policy", "Show or change a cube's policy.") { show, set };

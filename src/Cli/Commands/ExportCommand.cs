@@ -43,8 +43,6 @@ internal static class ExportCommand
                 await ctx.Output.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
                 await ctx.Output.Out.FlushAsync(ct);
             }
-
-            return 0;
         });
     }
 }

@@ -44,8 +44,6 @@ internal static class ImportCommand
                         : $"Split turn '{Markup.Escape(turn.TurnId)}' ({turn.Bytes:N0} bytes) into {turn.Parts} memories.");
                 }
             }
-
-            return 0;
         });
         return new Command("import", "Import data.") { conversation, CreateCube(verbs), CreateMem0(verbs) };
     }
@@ -83,8 +81,6 @@ internal static class ImportCommand
             {
                 ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Restored cube '{Markup.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.");
             }
-
-            return 0;
         });
     }
 
@@ -108,8 +104,6 @@ internal static class ImportCommand
             {
                 ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.");
             }
-
-            return 0;
         });
     }
 

@@ -8,9 +8,8 @@ internal static class LinksCommand
     public static Command Create(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        return verbs.Create("links", "Show a memory's links (type, weight, reason) and the notes they point to.", [id], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("links", "Show a memory's links (type, weight, reason) and the notes they point to.", [id], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             using var keeper = new NoteKeeper(memory);
             var hood = await keeper.GetNeighborhoodAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
             if (ctx.Output.IsJson)
@@ -24,7 +23,7 @@ internal static class LinksCommand
                     context = hood.Note.Context,
                     links = hood.Neighbours.Select(n => new { target = n.Target.Id.ToString(), type = n.Link.Type, weight = n.Link.Weight, reason = n.Link.Reason, text = n.Target.Text, state = n.Target.State.ToString() }),
                 });
-                return 0;
+                return;
             }
 
             ctx.Output.Console.MarkupLine($"[bold]{hood.Note.Id}[/] {Markup.Escape(MemoryView.Clip(hood.Note.Text, 100))}");
@@ -37,7 +36,7 @@ internal static class LinksCommand
             if (hood.Neighbours.Count == 0)
             {
                 ctx.Output.Console.MarkupLine("[grey]no links[/]");
-                return 0;
+                return;
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("type", "weight", "target", "reason", "text");
@@ -52,7 +51,6 @@ internal static class LinksCommand
             }
 
             ctx.Output.Console.Write(table);
-            return 0;
         });
     }
 }

@@ -36,7 +36,7 @@ internal static class ListCommand
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new { count = items.Count, items });
-                return 0;
+                return;
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "state", "when", "actor", "text");
@@ -46,7 +46,6 @@ internal static class ListCommand
             }
 
             ctx.Output.Console.Write(table);
-            return 0;
         });
     }
 }

@@ -58,7 +58,7 @@ internal static class MaintainCommand
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJsonLine(new { @event = "done", dryRun = dry, cubes = cubes.Count, jobs = selected.Select(j => j.Name), totals, seconds = watch.Elapsed.TotalSeconds });
-                return 0;
+                return;
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("cube", "job", "counts");
@@ -82,7 +82,6 @@ internal static class MaintainCommand
             }
 
             ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"{(dry ? "Dry run: nothing written. " : string.Empty)}{cubes.Count:N0} cube(s), {selected.Count} job(s) in {watch.Elapsed.TotalSeconds:0.00} s.");
-            return 0;
         });
     }
 

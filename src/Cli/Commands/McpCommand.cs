@@ -16,9 +16,8 @@ internal static class McpCommand
 
     public static Command Create(Verbs verbs)
     {
-        return verbs.Create("mcp", "Serve the memory tools (memory_search, memory_add, ...) to an MCP client over stdio.", [], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("mcp", "Serve the memory tools (memory_search, memory_add, ...) to an MCP client over stdio.", [], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var options = new McpServerOptions
             {
                 ServerInfo = new Implementation { Name = "agentmem", Version = typeof(McpCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0" },

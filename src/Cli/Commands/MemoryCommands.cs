@@ -56,21 +56,16 @@ internal static class MemoryCommands
                     ctx.Output.Notice("[yellow]already remembered:[/] the same content is in the cube; returned the existing id.");
                 }
             }
-
-            return 0;
         });
     }
 
     public static Command Get(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        return verbs.Create("get", "Show the current version of a memory.", [id], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("get", "Show the current version of a memory.", [id], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var item = await memory.GetAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
             ctx.Output.Result(item, console => console.Write(MemoryView.Details(item)));
-
-            return 0;
         });
     }
 
@@ -80,29 +75,25 @@ internal static class MemoryCommands
         var text = new Argument<string>("text") { Description = "The new text." };
         var reason = new Option<string?>("--reason") { Description = "Why it changed (kept on the superseded version)." };
         var tags = new Option<string[]?>("--tag") { Description = "Replace the tags (repeatable)." };
-        return verbs.Create("update", "Write a new version of a memory; the old one is kept as superseded.", [id, text, reason, tags], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("update", "Write a new version of a memory; the old one is kept as superseded.", [id, text, reason, tags], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var change = new MemoryChange { Text = parse.GetValue(text), Reason = parse.GetValue(reason), Tags = parse.GetValue(tags) is { Length: > 0 } t ? t : null };
             var item = await memory.UpdateAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), change, ct);
             ctx.Output.Result(item, $"{item.Id} is now at version {item.Version}.");
-
-            return 0;
         });
     }
 
     public static Command History(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        return verbs.Create("history", "List every version of a memory, oldest first.", [id], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("history", "List every version of a memory, oldest first.", [id], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var memoryId = Parsing.Id(parse.GetValue(id));
             var versions = await memory.GetHistoryAsync(ctx.Scope, memoryId, ct);
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new { id = memoryId.ToString(), versions });
-                return 0;
+                return;
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("version", "state", "reason", "written", "text");
@@ -117,7 +108,6 @@ internal static class MemoryCommands
             }
 
             ctx.Output.Console.Write(table);
-            return 0;
         });
     }
 
@@ -126,22 +116,19 @@ internal static class MemoryCommands
         var id = new Argument<string>("id") { Description = "Memory id." };
         var purge = new Option<bool>("--purge") { Description = "Remove it and all its versions for good, with what was derived from it (activation memories, summaries), instead of a soft delete." };
         var reason = new Option<string?>("--reason") { Description = "Why (soft delete only)." };
-        return verbs.Create("delete", "Soft-delete a memory (tombstone), or purge it with --purge.", [id, purge, reason], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("delete", "Soft-delete a memory (tombstone), or purge it with --purge.", [id, purge, reason], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var memoryId = Parsing.Id(parse.GetValue(id));
             if (parse.GetValue(purge))
             {
                 await memory.PurgeAsync(ctx.Scope, memoryId, ct);
                 ctx.Output.Result(new { id = memoryId.ToString(), purged = true }, $"Purged {memoryId}: it and its history are gone.");
 
-                return 0;
+                return;
             }
 
             var item = await memory.DeleteAsync(ctx.Scope, memoryId, parse.GetValue(reason), ct);
             ctx.Output.Result(new { id = memoryId.ToString(), purged = false, state = item.State, version = item.Version }, $"Deleted {memoryId} (soft: version {item.Version} is a tombstone; use --purge to remove it for good).");
-
-            return 0;
         });
     }
 
@@ -150,13 +137,10 @@ internal static class MemoryCommands
         var id = new Argument<string>("id") { Description = "Memory id." };
         var state = new Argument<string>("state") { Description = "active, archived or frozen." };
         var reason = new Option<string?>("--reason") { Description = "Why." };
-        return verbs.Create("state", "Freeze, unfreeze, archive or restore a memory.", [id, state, reason], async (ctx, parse, ct) =>
+        return verbs.CreateOverMemory("state", "Freeze, unfreeze, archive or restore a memory.", [id, state, reason], async (ctx, memory, parse, ct) =>
         {
-            await using var memory = ctx.OpenMemory();
             var item = await memory.SetStateAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), Parsing.State(parse.GetValue(state)), parse.GetValue(reason), ct);
             ctx.Output.Result(item, $"{item.Id} is {item.State} (version {item.Version}).");
-
-            return 0;
         });
     }
 }

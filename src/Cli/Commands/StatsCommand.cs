@@ -24,7 +24,7 @@ internal static class StatsCommand
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new { db = ctx.Db.Display, tenant = ctx.Scope.Tenant, cube = parse.GetValue(all) ? null : ctx.Cube, stats, embeddings = waiting is { } w ? new { embedder = retrieval.EmbedderId, waiting = w } : null });
-                return 0;
+                return;
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("measure", "value");
@@ -53,7 +53,6 @@ internal static class StatsCommand
             }
 
             ctx.Output.Console.Write(table);
-            return 0;
         });
     }
 }

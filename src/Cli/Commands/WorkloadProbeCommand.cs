@@ -35,7 +35,6 @@ internal static class WorkloadProbeCommand
             };
             ctx.Output.Out.WriteLine(JsonSerializer.Serialize(line));
             ctx.Output.Out.Flush();
-            return 0;
         });
     }
 
