@@ -9,7 +9,7 @@ internal static class ContextCommand
     {
         var query = new Argument<string>("query") { Description = "What the context is for." };
         var budget = new Option<int>("--budget") { Description = "Token budget.", DefaultValueFactory = _ => 2000 };
-        var mode = new Option<string?>("--mode") { Description = "Retriever used when the cube does not fit: hybrid (default), bm25 or vector." };
+        var mode = RetrieverOption.Create("when the cube does not fit");
         var tokenizer = TokenizerOption.Create();
         return verbs.Create("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time.", [query, budget, mode, tokenizer], async (ctx, parse, ct) =>
         {

@@ -9,7 +9,7 @@ internal static class SearchCommand
     {
         var query = new Argument<string>("query") { Description = "What to look for." };
         var k = new Option<int>("--k") { Description = "How many results.", DefaultValueFactory = _ => 10 };
-        var mode = new Option<string?>("--mode") { Description = "hybrid (default), bm25 or vector." };
+        var mode = RetrieverOption.Create();
         var explain = new Option<bool>("--explain") { Description = "Show every component of each score." };
         return verbs.Create("search", "Search the cube: hybrid (BM25 + neighbours + session + embeddings) by default.", [query, k, mode, explain], async (ctx, parse, ct) =>
         {
