@@ -49,7 +49,7 @@ internal static class DemoCommand
                 var summary = await ImportCommand.RunAsync(memory, demo, document, 16, MemoryCore.Import.OversizePolicy.Skip, ct);
                 if (demo.Output.IsJson)
                 {
-                    demo.Output.WriteJsonLine(summary);
+                    demo.Output.WriteJson(summary);
                 }
                 else
                 {

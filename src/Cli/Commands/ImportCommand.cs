@@ -32,7 +32,7 @@ internal static class ImportCommand
             var summary = await RunAsync(memory, ctx, document, size, parse.GetValue(oversize), ct);
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJsonLine(summary);
+                ctx.Output.WriteJson(summary);
             }
             else
             {
@@ -73,14 +73,7 @@ internal static class ImportCommand
             }
 
             int versions = archive.Memories.Sum(h => h.Count);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJsonLine(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded });
-            }
-            else
-            {
-                ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Restored cube '{Markup.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.");
-            }
+            ctx.Output.Result(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded }, console => console.MarkupLine(CultureInfo.InvariantCulture, $"Restored cube '{Markup.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings."));
         });
     }
 
@@ -96,14 +89,7 @@ internal static class ImportCommand
             var items = Mem0Reader.ReadFile(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, cube.Id);
             var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", cube.Id, null, null, "mem0");
             var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false, cube.Policy.MaxItems), audit, ct);
-            if (ctx.Output.IsJson)
-            {
-                ctx.Output.WriteJsonLine(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) });
-            }
-            else
-            {
-                ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.");
-            }
+            ctx.Output.Result(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) }, console => console.MarkupLine(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'."));
         });
     }
 
@@ -117,7 +103,7 @@ internal static class ImportCommand
         {
             outcomes = await ConversationImporter.ImportAsync(memory, ctx.Scope, cube.Id, document, batchSize, (batch, _) =>
             {
-                ctx.Output.WriteJsonLine(new
+                ctx.Output.WriteJson(new
                 {
                     @event = "batch",
                     batch = batch.BatchIndex,

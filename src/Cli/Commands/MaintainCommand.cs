@@ -57,7 +57,7 @@ internal static class MaintainCommand
                 .ToDictionary(p => p.Key, p => p.Sum(x => x.Value), StringComparer.Ordinal);
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJsonLine(new { @event = "done", dryRun = dry, cubes = cubes.Count, jobs = selected.Select(j => j.Name), totals, seconds = watch.Elapsed.TotalSeconds });
+                ctx.Output.WriteJson(new { @event = "done", dryRun = dry, cubes = cubes.Count, jobs = selected.Select(j => j.Name), totals, seconds = watch.Elapsed.TotalSeconds });
                 return;
             }
 
@@ -93,9 +93,9 @@ internal static class MaintainCommand
             MaintenanceJobResult result;
             if (ctx.Output.IsJson)
             {
-                var progress = new Reporter(p => ctx.Output.WriteJsonLine(new { @event = "progress", cube = cube.Name, job = p.Job, done = p.Done, total = p.Total, counts = p.Counts }));
+                var progress = new Reporter(p => ctx.Output.WriteJson(new { @event = "progress", cube = cube.Name, job = p.Job, done = p.Done, total = p.Total, counts = p.Counts }));
                 result = (await runner.RunAsync(memory, ctx.Scope, cube.Id, [job], dryRun, progress, asOf, ct))[0];
-                ctx.Output.WriteJsonLine(new { @event = "job", cube = result.Cube, job = result.Job, dryRun = result.DryRun, counts = result.Counts, actions = result.Actions });
+                ctx.Output.WriteJson(new { @event = "job", cube = result.Cube, job = result.Job, dryRun = result.DryRun, counts = result.Counts, actions = result.Actions });
             }
             else if (ctx.Output.ErrorConsole.Profile.Capabilities.Interactive)
             {

@@ -14,8 +14,6 @@ internal sealed class CliOutput
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private static readonly JsonSerializerOptions JsonLineOptions = new(JsonOptions) { WriteIndented = false };
-
     public CliOutput(TextWriter stdout, TextWriter stderr, bool json, TerminalKind terminal)
     {
         Out = stdout;
@@ -49,17 +47,10 @@ internal sealed class CliOutput
     /// <summary>Console for progress and notices on standard error.</summary>
     public IAnsiConsole ErrorConsole { get; }
 
-    /// <summary>Writes one JSON document on one line, so <c>--json</c> output is always line-delimited.</summary>
+    /// <summary>Writes one JSON document on one line (a verb's result or an NDJSON event), so <c>--json</c> output is always line-delimited.</summary>
     public void WriteJson<T>(T value)
     {
         Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
-        Out.Flush();
-    }
-
-    /// <summary>Writes one compact JSON object on one line (NDJSON events).</summary>
-    public void WriteJsonLine<T>(T value)
-    {
-        Out.WriteLine(JsonSerializer.Serialize(value, JsonLineOptions));
         Out.Flush();
     }
 
