@@ -1,8 +1,8 @@
 using System.Text;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore;
 using AgentMem.Retrieval;
 using AgentMem.Stores.Sqlite;
 
@@ -83,7 +83,7 @@ public sealed class ForgetVerbTests : IDisposable
         await File.WriteAllTextAsync(file, $"kv cache of: {Token}");
         await using var store = SqliteMemoryStore.Open(cli.DbPath);
         await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store));
-        await memory.AddAsync(new Scope(Scope.DefaultTenant), "notes", new MemoryDraft($"Summary: the locker code {Token} changed") { Links = [new MemoryLink(source, FactLinks.DerivedFrom)] });
+        await memory.AddAsync(new Scope(Scope.DefaultTenant), "notes", new MemoryDraft($"Summary: the locker code {Token} changed") { Links = [new MemoryLink(source, LinkTypes.DerivedFrom)] });
         await memory.AddAsync(system, "notes", new MemoryDraft($"KV cartridge of 1 memories: {Token}")
         {
             Kind = MemoryKind.Activation,

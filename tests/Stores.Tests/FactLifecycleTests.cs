@@ -1,9 +1,10 @@
-using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Consolidation;
 using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore;
 
 namespace AgentMem.Stores.Tests;
 
@@ -49,8 +50,8 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         var old = chain[0];
         Assert.Equal(clock.Now.AddDays(-10), old.ValidTo);
         Assert.Contains("superseded by " + b.Stored, old.StateReason, StringComparison.Ordinal);
-        Assert.Contains(old.Links, l => l.Type == FactLinks.SupersededBy && l.Target == b.Stored);
-        Assert.Contains(chain[1].Links, l => l.Type == FactLinks.Supersedes && l.Target == a.Stored);
+        Assert.Contains(old.Links, l => l.Type == LinkTypes.SupersededBy && l.Target == b.Stored);
+        Assert.Contains(chain[1].Links, l => l.Type == LinkTypes.Supersedes && l.Target == a.Stored);
         var history = await memory.GetHistoryAsync(Alice, a.Stored.Value);
         Assert.Equal(2, history.Count);
         Assert.Equal("Ann lives in Paris.", history[0].Text);
@@ -82,7 +83,7 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         Assert.Equal(LifecycleState.Superseded, old.State);
         Assert.Equal(clock.Now, old.ValidTo);
         Assert.StartsWith("invalidated: \"Ann doesn't have a cat anymore.\"", old.StateReason, StringComparison.Ordinal);
-        Assert.Contains(old.Links, l => l.Type == FactLinks.InvalidatedBy && l.Target == turn.Id);
+        Assert.Contains(old.Links, l => l.Type == LinkTypes.InvalidatedBy && l.Target == turn.Id);
         Assert.DoesNotContain(await memory.SearchAsync(Alice, "facts", "cat Miso"), h => h.Item.Tags.Contains("fact"));
     }
 
@@ -146,7 +147,7 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         Assert.Equal(["fact", "pets"], survivor.Tags.Order());
         Assert.Equal(0.9, survivor.Importance);
         Assert.Equal(absorbed.ValidFrom, survivor.ValidFrom);
-        Assert.Contains(survivor.Links, l => l.Type == FactLinks.Supersedes && l.Target == shortOne.Id);
+        Assert.Contains(survivor.Links, l => l.Type == LinkTypes.Supersedes && l.Target == shortOne.Id);
         Assert.Equal(longOne.Id, (await memory.GetCurrentFactAsync(Alice, shortOne.Id))!.Id);
         foreach (var untouched in new[] { otherActor.Id, turn.Id })
         {

@@ -1,8 +1,8 @@
-using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore;
 
 namespace AgentMem.Stores.Tests;
 
@@ -35,8 +35,8 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
             Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, new string('0', 64)),
             Links = [new MemoryLink(source.Id, "encodes"), new MemoryLink(kept.Id, "encodes")],
         });
-        var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: the locker code is wombat7731") { Links = [new MemoryLink(source.Id, FactLinks.DerivedFrom)] });
-        var digest = await memory.AddAsync(Alice, "notes", new MemoryDraft("digest of summaries") { Links = [new MemoryLink(summary.Id, FactLinks.DerivedFrom)] });
+        var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: the locker code is wombat7731") { Links = [new MemoryLink(source.Id, LinkTypes.DerivedFrom)] });
+        var digest = await memory.AddAsync(Alice, "notes", new MemoryDraft("digest of summaries") { Links = [new MemoryLink(summary.Id, LinkTypes.DerivedFrom)] });
         await memory.SetStateAsync(Alice, digest.Id, LifecycleState.Frozen);
         var related = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice has a locker") { Links = [new MemoryLink(source.Id, "related")] });
 

@@ -1,8 +1,8 @@
-using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
-using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore;
 
 namespace AgentMem.Stores.Tests;
 
@@ -35,8 +35,8 @@ public sealed class UserForgetTests : IAsyncLifetime
         await memory.UpdateAsync(Bob, diary.Id, new MemoryChange { Text = "dear diary, again" });
         var own = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's own note"));
         var related = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice relates") { Links = [new MemoryLink(told.Id, "relates-to")] });
-        var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: zebra plan") { Links = [new MemoryLink(told.Id, FactLinks.DerivedFrom)] });
-        var summaryOfSummary = await memory.AddAsync(Alice, "notes", new MemoryDraft("digest") { Links = [new MemoryLink(summary.Id, FactLinks.DerivedFrom)] });
+        var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: zebra plan") { Links = [new MemoryLink(told.Id, LinkTypes.DerivedFrom)] });
+        var summaryOfSummary = await memory.AddAsync(Alice, "notes", new MemoryDraft("digest") { Links = [new MemoryLink(summary.Id, LinkTypes.DerivedFrom)] });
 
         var result = await memory.ForgetUserAsync(Bob, "bob");
 

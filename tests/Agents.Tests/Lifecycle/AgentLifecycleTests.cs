@@ -1,5 +1,6 @@
 using AgentMem.Agents.Lifecycle;
 using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using static AgentMem.Agents.Tests.ScriptedChatClient;
@@ -55,7 +56,7 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
         Assert.Empty(second.Facts);
         Assert.Null(await temp.Memory.GetCurrentFactAsync(Ann, first.Facts[0].Id));
         var old = await temp.Memory.GetAsync(Ann, first.Facts[0].Id);
-        Assert.Contains(old.Links, l => l.Type == FactLinks.InvalidatedBy && l.Target == second.Turn[0].Id);
+        Assert.Contains(old.Links, l => l.Type == LinkTypes.InvalidatedBy && l.Target == second.Turn[0].Id);
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
         Assert.Equal([MemoryAgent.ThoughtTag], thought.Tags);
         Assert.Equal((SourceKind.Agent, "turn:" + turn.Turn[0].Id, "c1"), (thought.Provenance.Source, thought.Provenance.SourceRef, thought.Scope.Session));
         var link = Assert.Single(thought.Links);
-        Assert.Equal((miso.Id, FactLinks.DerivedFrom), (link.Target, link.Type));
+        Assert.Equal((miso.Id, LinkTypes.DerivedFrom), (link.Target, link.Type));
         Assert.Equal(1, (await temp.Memory.GetAsync(Ann, miso.Id)).RecallCount);
         Assert.Equal(0, (await temp.Memory.GetAsync(Ann, jazz.Id)).RecallCount);
     }
