@@ -38,11 +38,30 @@ public sealed class ChecksummedStream(Stream stream)
         stream.Write(trailer);
     }
 
+    /// <summary>
+    /// Whether <paramref name="file"/>, a whole file read at once, ends with the trailer <see cref="WriteChecksum"/> writes: its
+    /// last four bytes are the little-endian CRC-32 of every byte before them. False when it is shorter than the trailer.
+    /// </summary>
+    public static bool TrailerMatches(ReadOnlySpan<byte> file) =>
+        file.Length >= sizeof(uint) && BinaryPrimitives.ReadUInt32LittleEndian(file[^sizeof(uint)..]) == Crc32.HashToUInt32(file[..^sizeof(uint)]);
+
     /// <summary>Fills <paramref name="bytes"/> from the stream and adds them to the checksum.</summary>
     /// <exception cref="EndOfStreamException">The stream ends first.</exception>
     public void Read(Span<byte> bytes)
     {
         stream.ReadExactly(bytes);
         crc.Append(bytes);
+    }
+
+    /// <summary>
+    /// Reads the trailer <see cref="WriteChecksum"/> wrote and returns the checksum it stores, which is not added to
+    /// <see cref="Checksum"/>: the bytes read before it are intact when the two are equal.
+    /// </summary>
+    /// <exception cref="EndOfStreamException">The stream ends before the four bytes of the trailer.</exception>
+    public uint ReadChecksum()
+    {
+        Span<byte> trailer = stackalloc byte[sizeof(uint)];
+        stream.ReadExactly(trailer);
+        return BinaryPrimitives.ReadUInt32LittleEndian(trailer);
     }
 }

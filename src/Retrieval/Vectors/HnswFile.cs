@@ -166,9 +166,7 @@ internal static class HnswFile
         }
 
         uint computed = r.Checksum;
-        Span<byte> trailer = stackalloc byte[4];
-        stream.ReadExactly(trailer);
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        uint stored = r.ReadChecksum();
         if (stored != computed)
         {
             throw new VectorFormatException($"The HNSW index file '{path}' is corrupt: checksum {stored:X8} stored, {computed:X8} computed.");

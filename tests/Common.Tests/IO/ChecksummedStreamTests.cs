@@ -36,4 +36,38 @@ public sealed class ChecksummedStreamTests
         Assert.Equal(writer.Checksum, reader.Checksum);
         Assert.Throws<EndOfStreamException>(() => reader.Read(new byte[5]));
     }
+
+    [Fact]
+    public void The_trailer_reads_back_equal_to_the_checksum_and_is_not_added_to_it()
+    {
+        using var stream = new MemoryStream();
+        var writer = new ChecksummedStream(stream);
+        writer.Write([4, 5, 6, 7]);
+        writer.WriteChecksum();
+
+        stream.Position = 0;
+        var reader = new ChecksummedStream(stream);
+        reader.Read(new byte[4]);
+        uint before = reader.Checksum;
+        Assert.Equal(before, reader.ReadChecksum());
+        Assert.Equal(before, reader.Checksum);
+        Assert.Throws<EndOfStreamException>(() => reader.ReadChecksum());
+    }
+
+    [Fact]
+    public void A_file_read_whole_matches_its_trailer_until_a_byte_changes_or_it_is_cut_short()
+    {
+        using var stream = new MemoryStream();
+        var writer = new ChecksummedStream(stream);
+        writer.Write([10, 20, 30, 40, 50]);
+        writer.WriteChecksum();
+        byte[] file = stream.ToArray();
+
+        Assert.True(ChecksummedStream.TrailerMatches(file));
+        Assert.False(ChecksummedStream.TrailerMatches(file.AsSpan(0, file.Length - 1)));
+        file[2] ^= 1;
+        Assert.False(ChecksummedStream.TrailerMatches(file));
+        Assert.False(ChecksummedStream.TrailerMatches([1, 2, 3]));
+        Assert.True(ChecksummedStream.TrailerMatches([0, 0, 0, 0])); // an empty body: CRC-32 of nothing is 0
+    }
 }
