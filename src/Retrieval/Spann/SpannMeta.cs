@@ -1,10 +1,12 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>
 /// The checkpoint file <c>spann.meta</c>: format version, dimension, metric, index id, which head and
 /// postings files are current, the last write-ahead-log sequence number it includes, the posting table
-/// and the version label of every key. Written to a temporary file, flushed, then renamed over the old
-/// one, so a crash leaves either the old or the new checkpoint. A CRC over the whole file catches
+/// and the version label of every key. Written through <see cref="CrashSafeFile"/>, so a crash leaves
+/// either the old or the new checkpoint. The CRC-32 trailer of <see cref="ChecksummedStream"/> catches
 /// corruption and truncation.
 /// </summary>
 internal sealed class SpannMeta
@@ -49,7 +51,7 @@ internal sealed class SpannMeta
 
     public void Write(string directory)
     {
-        long size = FixedBytes + ((long)Postings.Length * PostingBytes) + ((long)Versions.Count * KeyBytes) + 4;
+        long size = FixedBytes + ((long)Postings.Length * PostingBytes) + ((long)Versions.Count * KeyBytes); // the trailer follows
         var buffer = new byte[size];
         var s = buffer.AsSpan();
         BinaryPrimitives.WriteUInt64LittleEndian(s, Magic);
@@ -82,16 +84,12 @@ internal sealed class SpannMeta
             at += KeyBytes;
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(s[at..], Crc32.HashToUInt32(s[..at]));
-        string path = Path.Combine(directory, FileName);
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        CrashSafeFile.Write(Path.Combine(directory, FileName), stream =>
         {
-            stream.Write(buffer);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+            var file = new ChecksummedStream(stream);
+            file.Write(buffer);
+            file.WriteChecksum();
+        });
     }
 
     /// <exception cref="VectorFormatException">Missing, truncated, corrupt, foreign or of another version or dimension.</exception>
@@ -130,7 +128,7 @@ internal sealed class SpannMeta
             throw new VectorFormatException($"The SPANN meta file '{path}' is truncated or corrupt: {s.Length} bytes, its counts need {expected}.");
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(s[^4..]) != Crc32.HashToUInt32(s[..^4]))
+        if (!ChecksummedStream.TrailerMatches(s))
         {
             throw new VectorFormatException($"The SPANN meta file '{path}' is corrupt (CRC mismatch).");
         }
