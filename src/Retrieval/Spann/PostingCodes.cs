@@ -1,3 +1,5 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>
@@ -104,61 +106,46 @@ internal sealed class PostingCodes
         }
     }
 
-    /// <summary>Writes the codes file of a checkpoint (temporary file, flushed, renamed).</summary>
-    public void Write(string path, Guid indexId, long generation, int postingCount)
+    /// <summary>Writes the codes file of a checkpoint through <see cref="CrashSafeFile"/>, ending with the CRC-32 trailer.</summary>
+    public void Write(string path, Guid indexId, long generation, int postingCount) => CrashSafeFile.Write(path, stream =>
     {
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        var file = new ChecksummedStream(stream);
+        var header = new byte[HeaderBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), FormatVersion);
+        indexId.TryWriteBytes(header.AsSpan(12, 16));
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(28), generation);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), postingCount);
+        file.Write(header);
+        var books = new byte[Quantizer.SerializedBytes];
+        Quantizer.Write(books);
+        file.Write(books);
+        var buffer = Array.Empty<byte>();
+        for (int p = 0; p < postingCount; p++)
         {
-            var crc = new Crc32();
-            void Put(ReadOnlySpan<byte> bytes)
+            int count = Count(p);
+            int bytes = 4 + (count * (sizeof(long) + sizeof(int) + CodeSize));
+            if (buffer.Length < bytes)
             {
-                crc.Append(bytes);
-                stream.Write(bytes);
+                buffer = new byte[bytes];
             }
 
-            var header = new byte[HeaderBytes];
-            BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), FormatVersion);
-            indexId.TryWriteBytes(header.AsSpan(12, 16));
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(28), generation);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), postingCount);
-            Put(header);
-            var books = new byte[Quantizer.SerializedBytes];
-            Quantizer.Write(books);
-            Put(books);
-            var buffer = Array.Empty<byte>();
-            for (int p = 0; p < postingCount; p++)
+            var s = buffer.AsSpan(0, bytes);
+            BinaryPrimitives.WriteInt32LittleEndian(s, count);
+            int at = 4;
+            for (int i = 0; i < count; i++)
             {
-                int count = Count(p);
-                int bytes = 4 + (count * (sizeof(long) + sizeof(int) + CodeSize));
-                if (buffer.Length < bytes)
-                {
-                    buffer = new byte[bytes];
-                }
-
-                var s = buffer.AsSpan(0, bytes);
-                BinaryPrimitives.WriteInt32LittleEndian(s, count);
-                int at = 4;
-                for (int i = 0; i < count; i++)
-                {
-                    BinaryPrimitives.WriteInt64LittleEndian(s[at..], keys[p][i]);
-                    BinaryPrimitives.WriteInt32LittleEndian(s[(at + 8)..], labels[p][i]);
-                    at += 12;
-                }
-
-                Codes(p).CopyTo(s[at..]);
-                Put(s);
+                BinaryPrimitives.WriteInt64LittleEndian(s[at..], keys[p][i]);
+                BinaryPrimitives.WriteInt32LittleEndian(s[(at + 8)..], labels[p][i]);
+                at += 12;
             }
 
-            Span<byte> tail = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
-            stream.Write(tail);
-            stream.Flush(flushToDisk: true);
+            Codes(p).CopyTo(s[at..]);
+            file.Write(s);
         }
 
-        File.Move(temp, path, overwrite: true);
-    }
+        file.WriteChecksum();
+    });
 
     /// <summary>
     /// Reads a codes file and checks it belongs to the checkpoint (index, generation, entry counts).
@@ -174,7 +161,7 @@ internal sealed class PostingCodes
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         long remaining = stream.Length - 4;
-        var crc = new Crc32();
+        var file = new ChecksummedStream(stream);
         void Take(Span<byte> into)
         {
             if (into.Length > remaining)
@@ -182,8 +169,7 @@ internal sealed class PostingCodes
                 throw new VectorFormatException($"The SPANN codes file '{path}' is truncated or corrupt ({stream.Length} bytes).");
             }
 
-            stream.ReadExactly(into);
-            crc.Append(into);
+            file.Read(into);
             remaining -= into.Length;
         }
 
@@ -257,8 +243,7 @@ internal sealed class PostingCodes
             throw new VectorFormatException($"The SPANN codes file '{path}' has {remaining} bytes past its last posting (corrupt).");
         }
 
-        stream.ReadExactly(word);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(word) != crc.GetCurrentHashAsUInt32())
+        if (file.ReadChecksum() != file.Checksum)
         {
             throw new VectorFormatException($"The SPANN codes file '{path}' is corrupt (CRC mismatch).");
         }
