@@ -1,3 +1,5 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Retrieval.State;
 
 /// <summary>
@@ -136,39 +138,30 @@ internal static class CubeIndexFile
             }
         }
 
-        Directory.CreateDirectory(cubeFolder);
-        string path = Path.Combine(cubeFolder, FileName);
-        string temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        using var head = new MemoryStream();
+        using (var w = new BinaryWriter(head, Encoding.UTF8, leaveOpen: true))
         {
-            using var head = new MemoryStream();
-            using (var w = new BinaryWriter(head, Encoding.UTF8, leaveOpen: true))
+            w.Write(Magic);
+            w.Write(Format);
+            w.Write(windowRadius);
+            w.Write(passageChars);
+            w.Write(embedder);
+            w.Write(sequence);
+            w.Write(strings.Count);
+            foreach (var (text, _) in strings.OrderBy(p => p.Value))
             {
-                w.Write(Magic);
-                w.Write(Format);
-                w.Write(windowRadius);
-                w.Write(passageChars);
-                w.Write(embedder);
-                w.Write(sequence);
-                w.Write(strings.Count);
-                foreach (var (text, _) in strings.OrderBy(p => p.Value))
-                {
-                    w.Write(text);
-                }
+                w.Write(text);
             }
-
-            var crc = new Crc32();
-            crc.Append(head.GetBuffer().AsSpan(0, (int)head.Length));
-            crc.Append(body.GetBuffer().AsSpan(0, (int)body.Length));
-            file.Write(head.GetBuffer(), 0, (int)head.Length);
-            file.Write(body.GetBuffer(), 0, (int)body.Length);
-            Span<byte> stored = stackalloc byte[sizeof(uint)];
-            BinaryPrimitives.WriteUInt32LittleEndian(stored, crc.GetCurrentHashAsUInt32()); // as the reader reads it, on any machine
-            file.Write(stored);
-            file.Flush(flushToDisk: true);
         }
 
-        File.Move(temporary, path, overwrite: true);
+        Directory.CreateDirectory(cubeFolder);
+        CrashSafeFile.Write(Path.Combine(cubeFolder, FileName), stream =>
+        {
+            var file = new ChecksummedStream(stream);
+            file.Write(head.GetBuffer().AsSpan(0, (int)head.Length));
+            file.Write(body.GetBuffer().AsSpan(0, (int)body.Length));
+            file.WriteChecksum();
+        });
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Retrieval.State;
 
 /// <summary>
@@ -11,7 +13,7 @@ internal sealed class SnapshotReader : IDisposable
 {
     private const int ChunkBytes = 1 << 20;
     private readonly FileStream stream;
-    private readonly Crc32 crc = new();
+    private readonly ChecksummedStream checksummed;
     private readonly long bodyLength;
     private byte[] buffer;
     private int position;
@@ -28,6 +30,7 @@ internal sealed class SnapshotReader : IDisposable
             throw new EndOfStreamException($"The snapshot '{path}' is shorter than its checksum.");
         }
 
+        checksummed = new ChecksummedStream(stream);
         buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
     }
 
@@ -81,10 +84,8 @@ internal sealed class SnapshotReader : IDisposable
             return false; // bytes left unread: not the layout this reader expects
         }
 
-        Span<byte> stored = stackalloc byte[4];
         stream.Position = bodyLength;
-        stream.ReadExactly(stored);
-        return BinaryPrimitives.ReadUInt32LittleEndian(stored) == crc.GetCurrentHashAsUInt32();
+        return checksummed.ReadChecksum() == checksummed.Checksum;
     }
 
     public void Dispose()
@@ -132,8 +133,7 @@ internal sealed class SnapshotReader : IDisposable
         position = 0;
         end = left;
         int want = (int)Math.Min(buffer.Length - end, bodyLength - consumedFromFile);
-        stream.ReadExactly(buffer.AsSpan(end, want));
-        crc.Append(buffer.AsSpan(end, want));
+        checksummed.Read(buffer.AsSpan(end, want));
         end += want;
         consumedFromFile += want;
     }
