@@ -1,10 +1,11 @@
 using System.Text.Json;
+using AgentMem.Common.IO;
 
 namespace AgentMem.Retrieval.State;
 
 /// <summary>
 /// <c>vectors.json</c> in a cube's index folder: which embedder and dimension its SPANN index holds and the change-feed
-/// sequence it reflected at its last checkpoint. Written after the checkpoint, atomically (temporary file, then rename),
+/// sequence it reflected at its last checkpoint. Written after the checkpoint through <see cref="CrashSafeFile"/> (whole or not at all),
 /// so it never claims more than the index holds; reopening replays the feed from that sequence, and replaying an update
 /// twice is harmless (keys are replaced). Absent or unreadable: the folder is ignored and the index rebuilt.
 /// </summary>
@@ -35,15 +36,7 @@ internal sealed record VectorTierFile(int Format, string Embedder, int Dimension
     public void Write(string cubeFolder)
     {
         Directory.CreateDirectory(cubeFolder);
-        string path = Path.Combine(cubeFolder, FileName);
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, this);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        CrashSafeFile.Write(Path.Combine(cubeFolder, FileName), stream => JsonSerializer.Serialize(stream, this));
     }
 
     public static void Delete(string cubeFolder)
