@@ -158,4 +158,21 @@ public sealed class SpannFileTests : IDisposable
         File.Delete(Directory.GetFiles(dir, "heads.*.hnsw").Single());
         Expect(dir, "missing");
     }
+
+    [Fact]
+    public void A_rebuild_removes_temporary_files_a_crash_left_in_either_naming()
+    {
+        string dir = BuildIndex("tmp");
+        string[] stale = [Meta(dir) + ".tmp", $"{Meta(dir)}.{Guid.NewGuid():N}.tmp", $"{Directory.GetFiles(dir, "codes.*.pq").Single()}.{Guid.NewGuid():N}.tmp"];
+        foreach (string file in stale)
+        {
+            File.WriteAllBytes(file, [1, 2, 3]);
+        }
+
+        Assert.Equal(3, Directory.GetFiles(dir, "*.tmp").Length);
+        BuildIndex("tmp", seed: 22);
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        using var index = SpannIndex.Open(dir, SpannIndexTests.Small, Dim);
+        Assert.Equal(600, index.Count);
+    }
 }

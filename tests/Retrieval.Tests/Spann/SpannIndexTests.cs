@@ -213,6 +213,8 @@ public sealed class SpannIndexTests : IDisposable
         }
 
         Assert.Single(Directory.GetFiles(dir, "codes.*.pq")); // the previous checkpoint's codes are gone
+        Assert.Single(Directory.GetFiles(dir, "spann.meta*")); // the checkpoint's temporary files were renamed, none left beside
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
         using var reopened = SpannIndex.Open(dir, Small);
         for (int i = 0; i < queries.Length; i++)
         {

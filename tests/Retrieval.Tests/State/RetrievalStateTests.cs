@@ -197,6 +197,8 @@ public sealed class RetrievalStateTests : TempStore
 
         // A damaged snapshot is ignored: the cube is built from the store instead.
         string snapshot = Directory.EnumerateFiles(indexes, "lexical.snap", SearchOption.AllDirectories).Single();
+        Assert.Single(Directory.EnumerateFiles(indexes, "vectors.json*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(indexes, "*.tmp", SearchOption.AllDirectories)); // every checkpoint file was renamed into place
         var bytes = await File.ReadAllBytesAsync(snapshot);
         bytes[bytes.Length / 2] ^= 0x5A;
         await File.WriteAllBytesAsync(snapshot, bytes);
