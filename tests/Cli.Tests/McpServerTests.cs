@@ -20,7 +20,11 @@ public sealed class McpServerTests
             Command = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
             Arguments = [Path.Combine(AppContext.BaseDirectory, "AgentMem.Cli.dll"), "--db", cli.DbPath, "--user", "ann", "mcp"],
         });
-        await using (var client = await McpClient.CreateAsync(transport, cancellationToken: ct))
+        // The SDK first probes with server/discover and gives it 5 s by default; a cold `dotnet` child on a busy 2-core CI
+        // machine can take longer to start, and a timed-out probe sends the client down the initialize fallback, which
+        // the modern server then refuses. The test is about the tools, not the start-up race: give the probe the test's budget.
+        var options = new McpClientOptions { DiscoverProbeTimeout = TimeSpan.FromSeconds(60) };
+        await using (var client = await McpClient.CreateAsync(transport, options, cancellationToken: ct))
         {
             Assert.Equal("agentmem", client.ServerInfo?.Name);
             var tools = await client.ListToolsAsync(cancellationToken: ct);
