@@ -34,9 +34,12 @@ internal static class SelfStudyBench
         var options = new Func<int, SelfStudyOptions>(p => new SelfStudyOptions
         {
             PrefixTokens = p,
-            Steps = int.Parse(Arg(args, "--train-steps", "300"), inv),
-            LearningRate = float.Parse(Arg(args, "--lr", "0.02"), inv),
-            WarmupSteps = int.Parse(Arg(args, "--warmup", "20"), inv),
+            Optimizer = SelfStudyOptions.DefaultOptimizer with
+            {
+                Steps = int.Parse(Arg(args, "--train-steps", "300"), inv),
+                LearningRate = float.Parse(Arg(args, "--lr", "0.02"), inv),
+                WarmupSteps = int.Parse(Arg(args, "--warmup", "20"), inv),
+            },
             SequenceLength = int.Parse(Arg(args, "--seq-len", "48"), inv),
             SequencesPerStep = int.Parse(Arg(args, "--seqs-per-step", "4"), inv),
             SyntheticSequences = int.Parse(Arg(args, "--synthetic", "256"), inv),
@@ -46,7 +49,7 @@ internal static class SelfStudyBench
         });
         var sample = options(2);
         Console.WriteLine(string.Create(inv, $"Self-study on stories260K: corpus = stories 1..{corpusStories} of Program.cs through tok512 ({n} tokens, BOS first); {HeldOut.Length} held-out prompts, {steps} greedy continuation tokens each, teacher-forced."));
-        Console.WriteLine(string.Create(inv, $"Training: {sample.Steps} steps, lr {sample.LearningRate} (warm-up {sample.WarmupSteps}, cosine), {sample.SequencesPerStep} sequences/step from {sample.SyntheticSequences} synthetic sequences of {sample.SequenceLength} tokens (corpus chunk {sample.ChunkSize} + sampled at T {sample.Temperature}), init {sample.Initialization}, seed {sample.Seed}."));
+        Console.WriteLine(string.Create(inv, $"Training: {sample.Optimizer.Steps} steps, lr {sample.Optimizer.LearningRate} (warm-up {sample.Optimizer.WarmupSteps}, cosine), {sample.SequencesPerStep} sequences/step from {sample.SyntheticSequences} synthetic sequences of {sample.SequenceLength} tokens (corpus chunk {sample.ChunkSize} + sampled at T {sample.Temperature}), init {sample.Initialization}, seed {sample.Seed}."));
         Console.WriteLine();
         Console.WriteLine("| method | P (entries) | mean KL to full context (nats) | top-1 agreement | training time |");
         Console.WriteLine("|---|---|---|---|---|");

@@ -21,10 +21,13 @@ var options = d with
     Rank = int.Parse(ArgValue("--rank", d.Rank.ToString(inv)), inv),
     Alpha = float.Parse(ArgValue("--alpha", d.Alpha.ToString(inv)), inv),
     Targets = [.. ArgValue("--targets", string.Join(',', d.Targets)).Split(',').Select(t => Enum.Parse<LoraTarget>(t, ignoreCase: true))],
-    Steps = int.Parse(ArgValue("--steps", d.Steps.ToString(inv)), inv),
-    LearningRate = float.Parse(ArgValue("--lr", d.LearningRate.ToString(inv)), inv),
-    WarmupSteps = int.Parse(ArgValue("--warmup", d.WarmupSteps.ToString(inv)), inv),
-    WeightDecay = float.Parse(ArgValue("--decay", d.WeightDecay.ToString(inv)), inv),
+    Optimizer = d.Optimizer with
+    {
+        Steps = int.Parse(ArgValue("--steps", d.Optimizer.Steps.ToString(inv)), inv),
+        LearningRate = float.Parse(ArgValue("--lr", d.Optimizer.LearningRate.ToString(inv)), inv),
+        WarmupSteps = int.Parse(ArgValue("--warmup", d.Optimizer.WarmupSteps.ToString(inv)), inv),
+        WeightDecay = float.Parse(ArgValue("--decay", d.Optimizer.WeightDecay.ToString(inv)), inv),
+    },
     Seed = int.Parse(ArgValue("--seed", d.Seed.ToString(inv)), inv),
 };
 

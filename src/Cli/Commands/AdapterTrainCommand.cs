@@ -21,8 +21,8 @@ internal static class AdapterTrainCommand
         var rank = new Option<int>("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => defaults.Rank };
         var alpha = new Option<float>("--alpha") { Description = "LoRA alpha (the update is scaled by alpha / rank).", DefaultValueFactory = _ => defaults.Alpha };
         var targets = new Option<string>("--targets") { Description = "Projections to adapt, comma-separated: q, k, v, o, w1, w2, w3.", DefaultValueFactory = _ => string.Join(',', defaults.Targets).ToLowerInvariant() };
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Steps };
-        var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay).", DefaultValueFactory = _ => defaults.LearningRate };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Optimizer.Steps };
+        var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay).", DefaultValueFactory = _ => defaults.Optimizer.LearningRate };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and of the data order.", DefaultValueFactory = _ => defaults.Seed };
         return verbs.Create("train", "Train a LoRA adapter on a text file, or on a cube's active plaintext memories (then registered as a parametric memory); prints progress on stderr.", [
             modelFlags.Model, modelFlags.Tokenizer, textFile, output, folder, rank, alpha, targets, steps, lr, seed,
@@ -41,9 +41,12 @@ internal static class AdapterTrainCommand
                 Rank = parse.GetValue(rank),
                 Alpha = parse.GetValue(alpha),
                 Targets = ParseTargets(parse.GetValue(targets)!),
-                Steps = n,
-                LearningRate = parse.GetValue(lr),
-                WarmupSteps = Math.Min(defaults.WarmupSteps, n / 10),
+                Optimizer = defaults.Optimizer with
+                {
+                    Steps = n,
+                    LearningRate = parse.GetValue(lr),
+                    WarmupSteps = Math.Min(defaults.Optimizer.WarmupSteps, n / 10),
+                },
                 Seed = parse.GetValue(seed),
             };
             Verb.Validate(options.Validate);

@@ -15,9 +15,9 @@ internal static class CartridgeTrainCommand
         var textFile = new Option<string>("--text-file") { Description = "UTF-8 corpus to stand in for (read whole, from BOS; corpus plus --seq-len must fit the context).", Required = true };
         var output = new Option<string>("--out") { Description = "Trained cartridge file to write.", Required = true };
         var tokens = new Option<int>("--tokens") { Description = "Entries of the cartridge (P), fewer than the corpus's tokens.", Required = true };
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Steps };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Optimizer.Steps };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic data (same seed, text and model: same cartridge).", DefaultValueFactory = _ => defaults.Seed };
-        var lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, cosine schedule).", DefaultValueFactory = _ => defaults.LearningRate };
+        var lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, cosine schedule).", DefaultValueFactory = _ => defaults.Optimizer.LearningRate };
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per synthetic training sequence.", DefaultValueFactory = _ => defaults.SequenceLength };
         return verbs.Create("train", "Train a KV cartridge of --tokens entries by self-study: the model writes sequences about the text and the cartridge learns to predict them as the whole text in context does (KL).", [
             modelFlags.Model, modelFlags.Tokenizer, textFile, output, tokens, steps, seed, lr, seqLen,
@@ -27,10 +27,13 @@ internal static class CartridgeTrainCommand
             var options = new SelfStudyOptions
             {
                 PrefixTokens = parse.GetValue(tokens),
-                Steps = stepCount,
-                WarmupSteps = Math.Min(defaults.WarmupSteps, stepCount / 10),
+                Optimizer = defaults.Optimizer with
+                {
+                    Steps = stepCount,
+                    WarmupSteps = Math.Min(defaults.Optimizer.WarmupSteps, stepCount / 10),
+                    LearningRate = parse.GetValue(lr),
+                },
                 Seed = parse.GetValue(seed),
-                LearningRate = parse.GetValue(lr),
                 SequenceLength = parse.GetValue(seqLen),
                 ChunkSize = Math.Min(defaults.ChunkSize, parse.GetValue(seqLen) / 3),
             };

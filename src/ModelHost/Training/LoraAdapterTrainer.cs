@@ -86,9 +86,9 @@ public static class LoraAdapterTrainer
         TrainingLoop.Run(
             StepLossAndGradients,
             gradients.Tensors,
-            new AdamW(lora.Tensors, weightDecay: options.WeightDecay),
-            new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps),
-            options.MaxGradientNorm,
+            options.Optimizer.CreateOptimizer(lora.Tensors),
+            options.Optimizer.CreateSchedule(),
+            options.Optimizer.MaxGradientNorm,
             progress,
             cancellationToken);
 
@@ -108,18 +108,14 @@ public static class LoraAdapterTrainer
             ["rank"] = options.Rank.ToString(inv),
             ["alpha"] = options.Alpha.ToString("R", inv),
             ["targets"] = string.Join(',', options.Targets.Select(t => t.ToString().ToLowerInvariant())),
-            ["steps"] = options.Steps.ToString(inv),
-            ["learning_rate"] = options.LearningRate.ToString("R", inv),
-            ["warmup_steps"] = options.WarmupSteps.ToString(inv),
-            ["weight_decay"] = options.WeightDecay.ToString("R", inv),
-            ["max_gradient_norm"] = options.MaxGradientNorm.ToString("R", inv),
-            ["sequence_length"] = window.ToString(inv),
-            ["batch"] = batch.ToString(inv),
-            ["seed"] = options.Seed.ToString(inv),
-            ["windows"] = windows.Length.ToString(inv),
-            ["tokens"] = data.Sum(s => (long)s.Count).ToString(inv),
-            ["final_loss"] = (total / counted).ToString("0.######", inv),
         };
+        options.Optimizer.AddTo(metadata);
+        metadata["sequence_length"] = window.ToString(inv);
+        metadata["batch"] = batch.ToString(inv);
+        metadata["seed"] = options.Seed.ToString(inv);
+        metadata["windows"] = windows.Length.ToString(inv);
+        metadata["tokens"] = data.Sum(s => (long)s.Count).ToString(inv);
+        metadata["final_loss"] = (total / counted).ToString("0.######", inv);
         return lora.ToAdapter(model.AdapterFingerprint(), metadata, sources);
     }
 

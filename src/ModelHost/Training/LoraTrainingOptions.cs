@@ -14,20 +14,21 @@ public sealed record LoraTrainingOptions
     /// <summary>The projections adapted in every layer. Default q and v (the original LoRA paper's choice).</summary>
     public IReadOnlyList<LoraTarget> Targets { get; init; } = [LoraTarget.Q, LoraTarget.V];
 
-    /// <summary>Optimiser steps. Default 60.</summary>
-    public int Steps { get; init; } = 60;
+    /// <summary>
+    /// LoRA's optimiser by default: 60 steps, peak learning rate 1e-2, 5 warm-up steps, weight decay 0.01 (pulls the pairs
+    /// towards zero, i.e. towards the base model), gradients clipped to norm 1.
+    /// </summary>
+    public static OptimizerSettings DefaultOptimizer { get; } = new()
+    {
+        Steps = 60,
+        LearningRate = 1e-2f,
+        WarmupSteps = 5,
+        WeightDecay = 0.01f,
+        MaxGradientNorm = 1f,
+    };
 
-    /// <summary>Peak learning rate of the cosine schedule. Default 1e-2.</summary>
-    public float LearningRate { get; init; } = 1e-2f;
-
-    /// <summary>Steps of linear warm-up before the cosine decay. Default 5.</summary>
-    public int WarmupSteps { get; init; } = 5;
-
-    /// <summary>AdamW's decoupled weight decay (pulls the pairs towards zero, i.e. towards the base model). Default 0.01.</summary>
-    public float WeightDecay { get; init; } = 0.01f;
-
-    /// <summary>Global gradient norm clipped to before each step. Default 1.</summary>
-    public float MaxGradientNorm { get; init; } = 1f;
+    /// <summary>Steps, learning rate, warm-up, weight decay and clipping. Default <see cref="DefaultOptimizer"/>.</summary>
+    public OptimizerSettings Optimizer { get; init; } = DefaultOptimizer;
 
     /// <summary>
     /// Tokens per training window: longer sequences are cut into windows of this many tokens (consecutive windows share one
@@ -42,7 +43,7 @@ public sealed record LoraTrainingOptions
     public int Seed { get; init; }
 
     /// <summary>Throws with a message naming the first setting out of range.</summary>
-    /// <exception cref="ArgumentException">A setting is out of range.</exception>
+    /// <exception cref="ArgumentException">A setting is out of range (an <see cref="ArgumentOutOfRangeException"/> for the optimiser's).</exception>
     public void Validate()
     {
         Require(Rank is > 0 and <= LoraAdapter.MaxRank, $"rank must be between 1 and {LoraAdapter.MaxRank}; got {Rank}.");
@@ -50,11 +51,8 @@ public sealed record LoraTrainingOptions
         Require(Targets is { Count: > 0 }, "give at least one LoRA target (q, k, v, o, w1, w2, w3).");
         Require(Targets.All(Enum.IsDefined), "a LoRA target is not one of q, k, v, o, w1, w2, w3.");
         Require(Targets.Distinct().Count() == Targets.Count, "give each LoRA target once.");
-        Require(Steps > 0, $"steps must be positive; got {Steps}.");
-        Require(float.IsFinite(LearningRate) && LearningRate > 0f, $"the learning rate must be a positive number; got {Show(LearningRate)}.");
-        Require(WarmupSteps >= 0 && WarmupSteps <= Steps, $"warm-up steps must be between 0 and the steps ({Steps}); got {WarmupSteps}.");
-        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0f, $"weight decay must be zero or positive; got {Show(WeightDecay)}.");
-        Require(float.IsFinite(MaxGradientNorm) && MaxGradientNorm > 0f, $"the gradient clip must be a positive number; got {Show(MaxGradientNorm)}.");
+        ArgumentNullException.ThrowIfNull(Optimizer);
+        Optimizer.Validate();
         Require(SequenceLength == 0 || SequenceLength >= 2, $"the sequence length must be 0 (the model's context) or at least 2 tokens; got {SequenceLength}.");
         Require(Batch > 0, $"the batch must be at least one sequence per step; got {Batch}.");
     }

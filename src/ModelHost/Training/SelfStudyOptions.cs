@@ -6,20 +6,21 @@ public sealed class SelfStudyOptions
     /// <summary>Entries of the trained prefix per layer (P): the cartridge's size in tokens. Required.</summary>
     public int PrefixTokens { get; set; }
 
-    /// <summary>Optimiser steps (default 200).</summary>
-    public int Steps { get; set; } = 200;
+    /// <summary>
+    /// Self-study's optimiser by default: 200 steps, peak learning rate 0.02 (the cartridges paper's), 10 warm-up steps, no weight
+    /// decay (it would pull real keys and values toward zero), gradients clipped to norm 1.
+    /// </summary>
+    public static OptimizerSettings DefaultOptimizer { get; } = new()
+    {
+        Steps = 200,
+        LearningRate = 0.02f,
+        WarmupSteps = 10,
+        WeightDecay = 0f,
+        MaxGradientNorm = 1f,
+    };
 
-    /// <summary>Peak AdamW learning rate (default 0.02, the cartridges paper's).</summary>
-    public float LearningRate { get; set; } = 0.02f;
-
-    /// <summary>Linear warm-up steps of the cosine schedule (default 10).</summary>
-    public int WarmupSteps { get; set; } = 10;
-
-    /// <summary>AdamW decoupled weight decay (default 0: decay would pull real keys and values toward zero).</summary>
-    public float WeightDecay { get; set; }
-
-    /// <summary>Global gradient-norm bound (default 1).</summary>
-    public float MaxGradientNorm { get; set; } = 1f;
+    /// <summary>Steps, learning rate, warm-up, weight decay and clipping (default <see cref="DefaultOptimizer"/>).</summary>
+    public OptimizerSettings Optimizer { get; set; } = DefaultOptimizer;
 
     /// <summary>Tokens of each synthetic training sequence, the corpus chunk that seeds it included (default 48).</summary>
     public int SequenceLength { get; set; } = 48;
@@ -52,11 +53,8 @@ public sealed class SelfStudyOptions
     public void Validate()
     {
         OptionsGuard.Check(PrefixTokens >= 2, PrefixTokens, "must be at least 2 (the first and the last corpus entry)");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Steps, nameof(Steps));
-        OptionsGuard.Positive(LearningRate);
-        OptionsGuard.Between(WarmupSteps, 0, Steps);
-        OptionsGuard.NonNegative(WeightDecay);
-        OptionsGuard.Positive(MaxGradientNorm);
+        ArgumentNullException.ThrowIfNull(Optimizer);
+        Optimizer.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(SequenceLength, 2, nameof(SequenceLength));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SequencesPerStep, nameof(SequencesPerStep));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SyntheticSequences, nameof(SyntheticSequences));

@@ -74,8 +74,6 @@ public sealed class SelfStudyTrainer
         var (sequences, losses) = Synthesize(text, teacher, cancellationToken);
 
         var trainer = new LlamaTrainer(model);
-        var optimizer = new AdamW(prefix.Tensors, weightDecay: o.WeightDecay);
-        var schedule = new CosineSchedule(o.LearningRate, o.WarmupSteps, o.Steps);
         int next = 0;
         float scale = 1f / o.SequencesPerStep;
         var curve = TrainingLoop.Run(
@@ -96,9 +94,9 @@ public sealed class SelfStudyTrainer
                 return total * scale;
             },
             gradients.Tensors,
-            optimizer,
-            schedule,
-            o.MaxGradientNorm,
+            o.Optimizer.CreateOptimizer(prefix.Tensors),
+            o.Optimizer.CreateSchedule(),
+            o.Optimizer.MaxGradientNorm,
             progress,
             cancellationToken);
 
@@ -171,25 +169,22 @@ public sealed class SelfStudyTrainer
     {
         var o = Options;
         var inv = CultureInfo.InvariantCulture;
-        return new Dictionary<string, string>(StringComparer.Ordinal)
+        var recipe = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["method"] = "self-study",
             ["prefix_tokens"] = o.PrefixTokens.ToString(inv),
-            ["steps"] = o.Steps.ToString(inv),
-            ["learning_rate"] = o.LearningRate.ToString("R", inv),
-            ["warmup_steps"] = o.WarmupSteps.ToString(inv),
-            ["weight_decay"] = o.WeightDecay.ToString("R", inv),
-            ["max_gradient_norm"] = o.MaxGradientNorm.ToString("R", inv),
-            ["sequence_length"] = o.SequenceLength.ToString(inv),
-            ["sequences_per_step"] = o.SequencesPerStep.ToString(inv),
-            ["synthetic_sequences"] = o.SyntheticSequences.ToString(inv),
-            ["chunk_size"] = o.ChunkSize.ToString(inv),
-            ["temperature"] = o.Temperature.ToString("R", inv),
-            ["initialization"] = o.Initialization == SelfStudyInitialization.FirstTokens ? "first-tokens" : "evenly-spaced",
-            ["seed"] = o.Seed.ToString(inv),
-            ["corpus_tokens"] = text.Length.ToString(inv),
-            ["corpus_sha256"] = Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text.AsSpan()))),
-            ["final_loss"] = curve[^1].ToString("R", inv),
         };
+        o.Optimizer.AddTo(recipe);
+        recipe["sequence_length"] = o.SequenceLength.ToString(inv);
+        recipe["sequences_per_step"] = o.SequencesPerStep.ToString(inv);
+        recipe["synthetic_sequences"] = o.SyntheticSequences.ToString(inv);
+        recipe["chunk_size"] = o.ChunkSize.ToString(inv);
+        recipe["temperature"] = o.Temperature.ToString("R", inv);
+        recipe["initialization"] = o.Initialization == SelfStudyInitialization.FirstTokens ? "first-tokens" : "evenly-spaced";
+        recipe["seed"] = o.Seed.ToString(inv);
+        recipe["corpus_tokens"] = text.Length.ToString(inv);
+        recipe["corpus_sha256"] = Convert.ToHexStringLower(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text.AsSpan())));
+        recipe["final_loss"] = curve[^1].ToString("R", inv);
+        return recipe;
     }
 }

@@ -10,7 +10,7 @@ namespace AgentMem.Agents.Tests.Scheduling;
 /// </summary>
 internal sealed class TestAdapterTrainer : IAdapterTrainer
 {
-    private static readonly LoraTrainingOptions Recipe = new() { Rank = 2, Alpha = 4f, Targets = [LoraTarget.Q, LoraTarget.V], Steps = 6, LearningRate = 3e-2f, WarmupSteps = 1, Seed = 1 };
+    private static readonly LoraTrainingOptions Recipe = new() { Rank = 2, Alpha = 4f, Targets = [LoraTarget.Q, LoraTarget.V], Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 6, LearningRate = 3e-2f, WarmupSteps = 1 }, Seed = 1 };
 
     public List<(IReadOnlyList<string> Texts, float[] Losses)> Calls { get; } = [];
 

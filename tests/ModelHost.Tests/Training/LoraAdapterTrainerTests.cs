@@ -34,7 +34,7 @@ public sealed class LoraAdapterTrainerTests
     {
         var model = Model.Value;
         int[] tokens = [1, 403, 407, 261, 378, 395, 30, 1161 % 512, 280, 365];
-        var options = new LoraTrainingOptions { Rank = 2, Alpha = 2f, Targets = [LoraTarget.V], Steps = 3, WarmupSteps = 1, Seed = 5, SequenceLength = 6, Batch = 2 };
+        var options = new LoraTrainingOptions { Rank = 2, Alpha = 2f, Targets = [LoraTarget.V], Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 3, WarmupSteps = 1 }, Seed = 5, SequenceLength = 6, Batch = 2 };
         var reports = new List<TrainingProgress>();
         var adapter = LoraAdapterTrainer.Train(model, [tokens], options, ["a@2"], new SyncProgress(reports));
 
@@ -76,9 +76,6 @@ public sealed class LoraAdapterTrainerTests
     [InlineData("rank", "rank must be between 1 and 4096; got 0.")]
     [InlineData("alpha", "alpha must be a positive number; got -1.")]
     [InlineData("targets", "give at least one LoRA target (q, k, v, o, w1, w2, w3).")]
-    [InlineData("steps", "steps must be positive; got 0.")]
-    [InlineData("lr", "the learning rate must be a positive number; got NaN.")]
-    [InlineData("warmup", "warm-up steps must be between 0 and the steps (60); got 61.")]
     [InlineData("batch", "the batch must be at least one sequence per step; got 0.")]
     [InlineData("window", "the sequence length must be 0 (the model's context) or at least 2 tokens; got 1.")]
     public void Validate_names_the_setting_out_of_range(string setting, string message)
@@ -89,13 +86,35 @@ public sealed class LoraAdapterTrainerTests
             "rank" => o with { Rank = 0 },
             "alpha" => o with { Alpha = -1f },
             "targets" => o with { Targets = [] },
-            "steps" => o with { Steps = 0 },
-            "lr" => o with { LearningRate = float.NaN },
-            "warmup" => o with { WarmupSteps = 61 },
             "batch" => o with { Batch = 0 },
             _ => o with { SequenceLength = 1 },
         };
         Assert.Equal(message, Assert.Throws<ArgumentException>(o.Validate).Message);
+    }
+
+    [Theory]
+    [InlineData("Steps", "Steps must be positive; got 0. (Parameter 'Steps')")]
+    [InlineData("LearningRate", "LearningRate must be a positive number; got NaN. (Parameter 'LearningRate')")]
+    [InlineData("WarmupSteps", "WarmupSteps must be between 0 and 60; got 61. (Parameter 'WarmupSteps')")]
+    [InlineData("WeightDecay", "WeightDecay must be a finite number, zero or more; got -1. (Parameter 'WeightDecay')")]
+    [InlineData("MaxGradientNorm", "MaxGradientNorm must be a positive number; got 0. (Parameter 'MaxGradientNorm')")]
+    public void Validate_names_the_optimiser_setting_out_of_range(string setting, string message)
+    {
+        var d = LoraTrainingOptions.DefaultOptimizer;
+        var o = new LoraTrainingOptions
+        {
+            Optimizer = setting switch
+            {
+                "Steps" => d with { Steps = 0 },
+                "LearningRate" => d with { LearningRate = float.NaN },
+                "WarmupSteps" => d with { WarmupSteps = 61 },
+                "WeightDecay" => d with { WeightDecay = -1f },
+                _ => d with { MaxGradientNorm = 0f },
+            },
+        };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(o.Validate);
+        Assert.Equal(setting, e.ParamName);
+        Assert.Equal(message, e.Message);
     }
 
     [Fact]

@@ -45,10 +45,7 @@ internal static class LoraFactExperiment
         Rank = 4,
         Alpha = 4f,
         Targets = [LoraTarget.O, LoraTarget.W2],
-        Steps = 25,
-        LearningRate = 4e-3f,
-        WarmupSteps = 4,
-        WeightDecay = 0.01f,
+        Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 25, LearningRate = 4e-3f, WarmupSteps = 4, WeightDecay = 0.01f },
         Seed = 17,
     };
 
@@ -103,7 +100,7 @@ internal sealed record LoraFactReport(
         var inv = CultureInfo.InvariantCulture;
         var o = Options;
         return string.Create(inv, $"""
-            LoRA rank {o.Rank}, alpha {o.Alpha}, targets {string.Join(',', o.Targets)}, {o.Steps} steps, lr {o.LearningRate}, warm-up {o.WarmupSteps}, weight decay {o.WeightDecay}, seed {o.Seed}; trained on {FactTokens} tokens in {TrainingTime.TotalSeconds:F2} s (final loss {FinalLoss})
+            LoRA rank {o.Rank}, alpha {o.Alpha}, targets {string.Join(',', o.Targets)}, {o.Optimizer.Steps} steps, lr {o.Optimizer.LearningRate}, warm-up {o.Optimizer.WarmupSteps}, weight decay {o.Optimizer.WeightDecay}, seed {o.Seed}; trained on {FactTokens} tokens in {TrainingTime.TotalSeconds:F2} s (final loss {FinalLoss})
             | text | tokens | base perplexity | adapted perplexity | change |
             |---|---|---|---|---|
             | fact text (trained on) | {FactTokens} | {BaseFactPerplexity:F3} | {AdaptedFactPerplexity:F3} | {(AdaptedFactPerplexity / BaseFactPerplexity) - 1:+0.0%;-0.0%} |

@@ -24,9 +24,9 @@ public sealed class SelfStudyTests : IDisposable
     {
         Assert.Equal("PrefixTokens", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions().Validate()).ParamName);
         Assert.Equal("ChunkSize", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, ChunkSize = 48 }.Validate()).ParamName);
-        Assert.Equal("WarmupSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, Steps = 5, WarmupSteps = 6 }.Validate()).ParamName);
+        Assert.Equal("WarmupSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, Optimizer = SelfStudyOptions.DefaultOptimizer with { Steps = 5, WarmupSteps = 6 } }.Validate()).ParamName);
         Assert.Equal("Temperature", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, Temperature = 0f }.Validate()).ParamName);
-        Assert.Equal("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, LearningRate = float.NaN }.Validate()).ParamName);
+        Assert.Equal("LearningRate", Assert.Throws<ArgumentOutOfRangeException>(() => new SelfStudyOptions { PrefixTokens = 4, Optimizer = SelfStudyOptions.DefaultOptimizer with { LearningRate = float.NaN } }.Validate()).ParamName);
         new SelfStudyOptions { PrefixTokens = 4 }.Validate();
 
         int[] corpus = Stories.Tokenizer.Encode(Stories.Ball);
@@ -59,7 +59,7 @@ public sealed class SelfStudyTests : IDisposable
     public void Sequences_can_start_without_a_corpus_chunk_and_training_is_cancellable()
     {
         int[] corpus = Stories.Tokenizer.Encode(Stories.Ball);
-        var options = new SelfStudyOptions { PrefixTokens = 4, Steps = 2, WarmupSteps = 0, SequenceLength = 8, ChunkSize = 0, SyntheticSequences = 2, SequencesPerStep = 2 };
+        var options = new SelfStudyOptions { PrefixTokens = 4, Optimizer = SelfStudyOptions.DefaultOptimizer with { Steps = 2, WarmupSteps = 0 }, SequenceLength = 8, ChunkSize = 0, SyntheticSequences = 2, SequencesPerStep = 2 };
         var result = new SelfStudyTrainer(Stories.Model, options).Train(corpus);
         Assert.All(result.Losses, l => Assert.True(float.IsFinite(l)));
         Assert.Equal("0", result.Recipe["chunk_size"]);
@@ -202,9 +202,7 @@ public sealed class SelfStudyTests : IDisposable
         var options = new SelfStudyOptions
         {
             PrefixTokens = 8,
-            Steps = 8,
-            WarmupSteps = 1,
-            LearningRate = 0.02f,
+            Optimizer = SelfStudyOptions.DefaultOptimizer with { Steps = 8, WarmupSteps = 1, LearningRate = 0.02f },
             SequenceLength = 16,
             ChunkSize = 4,
             SequencesPerStep = 4,
