@@ -86,9 +86,8 @@ public static class LoraAdapterTrainer
         TrainingLoop.Run(
             StepLossAndGradients,
             gradients.Tensors,
-            options.Optimizer.CreateOptimizer(lora.Tensors),
-            options.Optimizer.CreateSchedule(),
-            options.Optimizer.MaxGradientNorm,
+            lora.Tensors,
+            options.Optimizer,
             progress,
             cancellationToken);
 

@@ -94,9 +94,8 @@ public sealed class SelfStudyTrainer
                 return total * scale;
             },
             gradients.Tensors,
-            o.Optimizer.CreateOptimizer(prefix.Tensors),
-            o.Optimizer.CreateSchedule(),
-            o.Optimizer.MaxGradientNorm,
+            prefix.Tensors,
+            o.Optimizer,
             progress,
             cancellationToken);
 

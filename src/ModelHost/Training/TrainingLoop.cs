@@ -9,6 +9,24 @@ namespace AgentMem.ModelHost.Training;
 public static class TrainingLoop
 {
     /// <summary>
+    /// Trains <paramref name="parameters"/> the way <paramref name="settings"/> says: its AdamW (weight decay), its cosine
+    /// schedule (steps, warm-up, learning rate) and its gradient clip, through the loop below.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (parameters keep the steps done).</exception>
+    /// <exception cref="ArithmeticException">A loss came back NaN or infinite.</exception>
+    public static float[] Run(
+        Func<float> computeLossAndGradients,
+        IReadOnlyList<float[]> gradients,
+        IReadOnlyList<float[]> parameters,
+        OptimizerSettings settings,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Run(computeLossAndGradients, gradients, settings.CreateOptimizer(parameters), settings.CreateSchedule(), settings.MaxGradientNorm, progress, cancellationToken);
+    }
+
+    /// <summary>
     /// Runs <paramref name="schedule"/>.TotalSteps steps. <paramref name="computeLossAndGradients"/> returns the loss and adds
     /// its gradients into <paramref name="gradients"/> (zeroed before each call; the optimiser's parameters in the same order),
     /// e.g. through <see cref="LlamaTrainer.ComputeGradients"/>. Returns each step's loss.
