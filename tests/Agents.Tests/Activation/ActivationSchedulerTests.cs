@@ -54,17 +54,7 @@ public sealed class ActivationSchedulerTests : IAsyncLifetime
         return items;
     }
 
-    /// <summary>Recall counts are written by recall paths below the facade; set them in the file directly.</summary>
-    private void SetRecallCount(MemoryItem item, int count)
-    {
-        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE memories SET recall_count = $n WHERE id = $id";
-        command.Parameters.AddWithValue("$n", count);
-        command.Parameters.AddWithValue("$id", item.Id.ToString());
-        Assert.Equal(1, command.ExecuteNonQuery());
-    }
+    private void SetRecallCount(MemoryItem item, int count) => RecallCounts.Set(DbPath, item, count);
 
     [Fact]
     public async Task Promotes_the_most_recalled_memories_into_a_cartridge_memory_with_payload_and_provenance()

@@ -60,17 +60,7 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         return await memory.GetAsync(Alice, outcome.Id);
     }
 
-    /// <summary>Recall counts are written by recall paths below the facade; set them in the file directly.</summary>
-    private void SetRecallCount(MemoryItem item, int count)
-    {
-        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE memories SET recall_count = $n WHERE id = $id";
-        command.Parameters.AddWithValue("$n", count);
-        command.Parameters.AddWithValue("$id", item.Id.ToString());
-        Assert.Equal(1, command.ExecuteNonQuery());
-    }
+    private void SetRecallCount(MemoryItem item, int count) => RecallCounts.Set(DbPath, item, count);
 
     /// <summary>A hot memory, a stable set of three tagged memories aged past the policy, and one ordinary memory; then a scheduler run.</summary>
     private async Task<(MemScheduler Scheduler, IReadOnlyList<MemTransition> Transitions, MemoryItem Hot, List<MemoryItem> Stable)> ScheduleAsync()
