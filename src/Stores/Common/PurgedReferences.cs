@@ -11,15 +11,11 @@ internal static class PurgedReferences
     /// <summary>The state reason left in place of one that named a purged memory (e.g. "evolved: linked from ID (shares tahoe)").</summary>
     public const string RedactedReason = "[redacted: named a purged memory]";
 
-    /// <summary>Whether <paramref name="text"/> names one of <paramref name="purged"/> (memory ids are unique strings, so a substring match is exact enough).</summary>
-    public static bool Names(string? text, IReadOnlyCollection<MemoryId> purged) =>
-        text is not null && purged.Any(id => text.Contains(id.ToString(), StringComparison.Ordinal));
-
     /// <summary><paramref name="version"/> without links to <paramref name="purged"/> and with a reason naming one redacted; null when nothing changes.</summary>
-    public static MemoryItem? Scrub(MemoryItem version, IReadOnlyCollection<MemoryId> purged)
+    public static MemoryItem? Scrub(MemoryItem version, PurgedIds purged)
     {
         bool linked = version.Links.Any(l => purged.Contains(l.Target));
-        bool named = Names(version.StateReason, purged);
+        bool named = purged.NamedIn(version.StateReason);
         if (!linked && !named)
         {
             return null;
@@ -33,14 +29,10 @@ internal static class PurgedReferences
     }
 
     /// <summary>An audit line for a purged memory, or naming one, with its detail redacted; null when it needs none.</summary>
-    public static AuditRecord? Redact(AuditRecord line, IReadOnlyCollection<MemoryId> purged)
-    {
-        if (line.Detail is null || line.Detail == AuditRecord.RedactedDetail)
-        {
-            return null;
-        }
+    public static AuditRecord? Redact(AuditRecord line, PurgedIds purged) =>
+        MustRedact(line.MemoryId, line.Detail, purged) ? line with { Detail = AuditRecord.RedactedDetail } : null;
 
-        bool about = line.MemoryId is { } id && purged.Any(p => string.Equals(p.ToString(), id, StringComparison.Ordinal));
-        return about || Names(line.Detail, purged) ? line with { Detail = AuditRecord.RedactedDetail } : null;
-    }
+    /// <summary>Whether an audit line about <paramref name="memoryId"/> with <paramref name="detail"/> must have its detail redacted.</summary>
+    public static bool MustRedact(string? memoryId, string? detail, PurgedIds purged) =>
+        detail is not null && detail != AuditRecord.RedactedDetail && (purged.Contains(memoryId) || purged.NamedIn(detail));
 }

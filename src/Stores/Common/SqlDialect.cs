@@ -73,6 +73,12 @@ internal abstract class SqlDialect
     /// <summary>The ORDER BY expression that puts the best text match first.</summary>
     public abstract string TextMatchOrder { get; }
 
+    /// <summary>
+    /// What a SELECT ends with to lock the rows it reads until the transaction ends: <c>FOR UPDATE</c>, or nothing where a
+    /// write transaction already excludes every other writer (SQLite).
+    /// </summary>
+    public abstract string LockRows { get; }
+
     /// <summary>Whether <paramref name="ex"/> is a unique-key violation that a concurrent writer can cause (so it is reported as the clash it is).</summary>
     public abstract bool IsConcurrentUniqueViolation(Exception ex);
 }

@@ -73,30 +73,4 @@ public abstract partial class SqlMemoryStore
             return [.. found];
         }, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// Deletes what a cube holds, in an order no reference check refuses: versions, tags and links of its memories, the
-    /// memories (their full-text rows go with them), embeddings and the change feed, leaving the cube row to the caller.
-    /// Returns how many memories it held.
-    /// </summary>
-    private protected async Task<int> DeleteCubeContentsAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
-    {
-        const string OfCube = "SELECT id FROM memories WHERE tenant = @t AND cube_id = @c";
-        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_versions WHERE tenant = @t AND memory_id IN ({OfCube});", tenant, cubeId, ct).ConfigureAwait(false);
-        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_tags WHERE tenant = @t AND memory_id IN ({OfCube});", tenant, cubeId, ct).ConfigureAwait(false);
-        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_links WHERE tenant = @t AND (source_id IN ({OfCube}) OR target_id IN ({OfCube}));", tenant, cubeId, ct).ConfigureAwait(false);
-        int memories = await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memories WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
-        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_embeddings WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
-        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_changes WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
-        return memories;
-    }
-
-    /// <summary>Runs one DELETE over the rows of cube @c in tenant @t; returns how many went.</summary>
-    private protected async Task<int> DeleteCubeRowsAsync(DbConnection conn, DbTransaction? tx, string sql, string tenant, string cubeId, CancellationToken ct)
-    {
-        using var cmd = Command(conn, tx, sql);
-        Dialect.Add(cmd, "@t", tenant);
-        Dialect.Add(cmd, "@c", cubeId);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
 }

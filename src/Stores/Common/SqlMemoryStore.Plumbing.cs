@@ -30,7 +30,14 @@ public abstract partial class SqlMemoryStore
     }
 
     /// <summary>Runs <paramref name="cmd"/>, reading each row with <paramref name="read"/>, then disposes it.</summary>
-    private protected static async Task<List<T>> ReadAllAsync<T>(DbCommand cmd, Func<DbDataReader, T> read, CancellationToken ct)
+    private protected static Task<List<T>> ReadAllAsync<T>(DbCommand cmd, Func<DbDataReader, T> read, CancellationToken ct) =>
+        ReadWhereAsync(cmd, read, static _ => true, ct);
+
+    /// <summary>
+    /// Runs <paramref name="cmd"/>, reading each row with <paramref name="read"/> and keeping those <paramref name="keep"/>
+    /// accepts as they stream by, then disposes it.
+    /// </summary>
+    private protected static async Task<List<T>> ReadWhereAsync<T>(DbCommand cmd, Func<DbDataReader, T> read, Func<T, bool> keep, CancellationToken ct)
     {
         using (cmd)
         {
@@ -40,7 +47,11 @@ public abstract partial class SqlMemoryStore
             {
                 while (await r.ReadAsync(ct).ConfigureAwait(false))
                 {
-                    rows.Add(read(r));
+                    var row = read(r);
+                    if (keep(row))
+                    {
+                        rows.Add(row);
+                    }
                 }
             }
 

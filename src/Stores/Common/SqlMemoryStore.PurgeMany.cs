@@ -27,13 +27,6 @@ public abstract partial class SqlMemoryStore
     /// <summary>The first step of a purge's transaction (SQLite zeroes what it frees from here on).</summary>
     private protected virtual Task BeginPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>
-    /// Finds what the memories left say of the purged ones and scrubs it: snapshots that link to or name them (rewritten
-    /// with <see cref="RewriteSnapshotsAsync"/>), current state reasons naming them (redacted), and audit details about or
-    /// naming them (made <see cref="AuditRecord.RedactedDetail"/>, the one update the audit log's trigger lets through).
-    /// </summary>
-    private protected abstract Task ScrubReferencesAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyList<MemoryId> purged, CancellationToken ct);
-
     /// <summary>The last step of a purge's transaction that removed memories (SQLite merges its full-text index).</summary>
     private protected virtual Task EndPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct) => Task.CompletedTask;
 
@@ -41,7 +34,7 @@ public abstract partial class SqlMemoryStore
     private protected abstract Task AfterPurgeAsync(CancellationToken cancellationToken);
 
     /// <summary>Rewrites the version snapshots (memory id, version, JSON) that link to or name a purged memory.</summary>
-    private protected async Task RewriteSnapshotsAsync(DbConnection conn, DbTransaction? tx, string tenant, IEnumerable<(string MemoryId, int Version, string Json)> snapshots, IReadOnlyList<MemoryId> purged, CancellationToken ct)
+    private protected async Task RewriteSnapshotsAsync(DbConnection conn, DbTransaction? tx, string tenant, IEnumerable<(string MemoryId, int Version, string Json)> snapshots, PurgedIds purged, CancellationToken ct)
     {
         using var rewrite = Command(conn, tx, "UPDATE memory_versions SET snapshot_json = @j WHERE tenant = @t AND memory_id = @m AND version = @v;");
         foreach (var (memoryId, version, json) in snapshots)
@@ -74,7 +67,7 @@ public abstract partial class SqlMemoryStore
 
             if (removed.Count > 0)
             {
-                await ScrubReferencesAsync(conn, tx, tenant, removed, ct).ConfigureAwait(false);
+                await ScrubReferencesAsync(conn, tx, tenant, new PurgedIds(removed), ct).ConfigureAwait(false);
                 await EndPurgeAsync(conn, tx, ct).ConfigureAwait(false);
             }
 
@@ -109,5 +102,58 @@ public abstract partial class SqlMemoryStore
         await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, id, ct).ConfigureAwait(false);
         await DeleteWhereAsync(conn, tx, "memory_links", "target_id", tenant, id, ct).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Finds what the memories left say of the purged ones and scrubs it (<see cref="PurgedReferences"/>): snapshots that
+    /// link to or name them (rewritten with <see cref="RewriteSnapshotsAsync"/>), current state reasons naming them
+    /// (redacted), and audit details about or naming them (made <see cref="AuditRecord.RedactedDetail"/>, the one update the
+    /// audit log's trigger lets through). One pass over the tenant's snapshots, state reasons and audit details, each text
+    /// looked up against the whole set at once: a forget or a cube delete can purge thousands of memories, and a search
+    /// per id read those tables once per id (measured on SQLite: forgetting 2,000 of 12,000 memories took 76 s).
+    /// </summary>
+    private async Task ScrubReferencesAsync(DbConnection conn, DbTransaction? tx, string tenant, PurgedIds purged, CancellationToken ct)
+    {
+        var snapshots = await FindNamingAsync(conn, tx, tenant, purged,
+            $"SELECT memory_id, version, {Dialect.JsonText("snapshot_json")} FROM memory_versions WHERE tenant = @t;",
+            r => (r.GetString(0), r.GetInt32(1), r.GetString(2)), row => row.Item3, ct).ConfigureAwait(false);
+        await RewriteSnapshotsAsync(conn, tx, tenant, snapshots, purged, ct).ConfigureAwait(false);
+
+        var reasons = await FindNamingAsync(conn, tx, tenant, purged,
+            "SELECT id, state_reason FROM memories WHERE tenant = @t AND state_reason IS NOT NULL;",
+            r => (Id: r.GetString(0), Reason: r.GetString(1)), row => row.Reason, ct).ConfigureAwait(false);
+        await SetEachAsync(conn, tx, "UPDATE memories SET state_reason = @v WHERE tenant = @t AND id = @k;", tenant,
+            PurgedReferences.RedactedReason, reasons.Select(row => (object)row.Id), ct).ConfigureAwait(false);
+
+        var findAudit = Command(conn, tx, "SELECT seq, memory_id, detail FROM audit_log WHERE tenant = @t AND detail IS NOT NULL AND detail <> @redacted;");
+        Dialect.Add(findAudit, "@t", tenant);
+        Dialect.Add(findAudit, "@redacted", AuditRecord.RedactedDetail);
+        var lines = await ReadWhereAsync(findAudit, r => (Seq: r.GetInt64(0), MemoryId: r.IsDBNull(1) ? null : r.GetString(1), Detail: r.GetString(2)),
+            line => PurgedReferences.MustRedact(line.MemoryId, line.Detail, purged), ct).ConfigureAwait(false);
+        await SetEachAsync(conn, tx, "UPDATE audit_log SET detail = @v WHERE tenant = @t AND seq = @k;", tenant,
+            AuditRecord.RedactedDetail, lines.Select(line => (object)line.Seq), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> (an update setting @v on the row of tenant @t keyed @k) once per key.</summary>
+    private async Task SetEachAsync(DbConnection conn, DbTransaction? tx, string sql, string tenant, string value, IEnumerable<object> keys, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, sql);
+        foreach (object key in keys)
+        {
+            cmd.Parameters.Clear();
+            Dialect.Add(cmd, "@v", value);
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.Add(cmd, "@k", key);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The rows of <paramref name="sql"/> (over tenant @t) whose text names one of <paramref name="purged"/>.</summary>
+    private async Task<List<T>> FindNamingAsync<T>(DbConnection conn, DbTransaction? tx, string tenant, PurgedIds purged, string sql,
+        Func<DbDataReader, T> read, Func<T, string> text, CancellationToken ct)
+    {
+        var cmd = Command(conn, tx, sql);
+        Dialect.Add(cmd, "@t", tenant);
+        return await ReadWhereAsync(cmd, read, row => purged.NamedIn(text(row)), ct).ConfigureAwait(false);
     }
 }

@@ -362,9 +362,6 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     }
 
     /// <inheritdoc/>
-    public abstract Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default);
-
-    /// <inheritdoc/>
     public abstract Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default);
 
     /// <inheritdoc/>

@@ -1,6 +1,6 @@
 namespace AgentMem.Stores.InMemory;
 
-/// <summary>Deleting a cube with everything kept for it.</summary>
+/// <summary>Deleting a cube with everything kept for it: a purge of every memory in it.</summary>
 public sealed partial class InMemoryMemoryStore
 {
     /// <inheritdoc/>
@@ -15,24 +15,18 @@ public sealed partial class InMemoryMemoryStore
             return (int?)null;
         }
 
-        // Versions, tags and embeddings live on the stored memory and go with it; links into the cube leave the rest.
-        var ids = data.Memories.Where(m => m.Value.Current.CubeId == cubeId).Select(m => m.Key).ToHashSet();
-        foreach (var id in ids)
+        // Versions, tags and embeddings live on the stored memory and go with it; what the rest of the tenant keeps of
+        // the cube's memories (links, snapshots, reasons, audit details) is scrubbed as a purge of them would.
+        var doomed = new PurgedIds(data.Memories.Where(m => m.Value.Current.CubeId == cubeId).Select(m => m.Key));
+        foreach (var id in doomed.Ids)
         {
             data.Memories.Remove(id);
             Database.MemoriesById.Remove(id);
         }
 
-        foreach (var other in data.Memories.Values)
-        {
-            if (other.Current.Links.Any(l => ids.Contains(l.Target)))
-            {
-                other.Current = ImmutableCopy.OfCurrent(other.Current with { Links = [.. other.Current.Links.Where(l => !ids.Contains(l.Target))] });
-            }
-        }
-
+        ScrubReferences(data, doomed);
         data.Changes.Remove(cubeId);
         data.Audit.Add(ImmutableCopy.Of(audit, tenant));
-        return (int?)ids.Count;
+        return (int?)doomed.Count;
     }, cancellationToken);
 }

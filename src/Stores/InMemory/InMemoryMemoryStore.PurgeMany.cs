@@ -56,30 +56,7 @@ public sealed partial class InMemoryMemoryStore
 
         if (removed.Count > 0)
         {
-            foreach (var other in data.Memories.Values)
-            {
-                // The current version loses its links to them as a snapshot does, and a reason naming one is redacted.
-                if (PurgedReferences.Scrub(other.Current, removed) is { } current)
-                {
-                    other.Current = ImmutableCopy.OfCurrent(current);
-                }
-
-                for (int i = 0; i < other.History.Count; i++)
-                {
-                    if (PurgedReferences.Scrub(other.History[i], removed) is { } snapshot)
-                    {
-                        other.History[i] = ImmutableCopy.Of(snapshot);
-                    }
-                }
-            }
-
-            for (int i = 0; i < data.Audit.Count; i++)
-            {
-                if (PurgedReferences.Redact(data.Audit[i], removed) is { } redacted)
-                {
-                    data.Audit[i] = redacted;
-                }
-            }
+            ScrubReferences(data, new PurgedIds(removed));
         }
 
         if (removed.Count > 0 || auditWhenNone)
@@ -88,5 +65,34 @@ public sealed partial class InMemoryMemoryStore
         }
 
         return removed.Count;
+    }
+
+    /// <summary>What the memories left and the audit log say of <paramref name="purged"/>, scrubbed as the SQL stores do.</summary>
+    private static void ScrubReferences(TenantData data, PurgedIds purged)
+    {
+        foreach (var other in data.Memories.Values)
+        {
+            // The current version loses its links to them as a snapshot does, and a reason naming one is redacted.
+            if (PurgedReferences.Scrub(other.Current, purged) is { } current)
+            {
+                other.Current = ImmutableCopy.OfCurrent(current);
+            }
+
+            for (int i = 0; i < other.History.Count; i++)
+            {
+                if (PurgedReferences.Scrub(other.History[i], purged) is { } snapshot)
+                {
+                    other.History[i] = ImmutableCopy.Of(snapshot);
+                }
+            }
+        }
+
+        for (int i = 0; i < data.Audit.Count; i++)
+        {
+            if (PurgedReferences.Redact(data.Audit[i], purged) is { } redacted)
+            {
+                data.Audit[i] = redacted;
+            }
+        }
     }
 }

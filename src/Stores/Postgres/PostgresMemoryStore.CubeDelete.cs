@@ -1,35 +1,14 @@
+using System.Data.Common;
+
 namespace AgentMem.Stores.Postgres;
 
-/// <summary>Deleting a cube with everything kept for it, in one transaction.</summary>
+/// <summary>What deleting a cube removes in PostgreSQL besides what both SQL stores keep (<see cref="SqlMemoryStore.DeleteCubeAsync"/>).</summary>
 public sealed partial class PostgresMemoryStore
 {
-    /// <inheritdoc/>
-    /// <remarks>
-    /// Embeddings leave with the memories rows (foreign key); the change-feed entries those deletes append, and the cube's
-    /// counter, are removed after them with the rest of its feed.
-    /// </remarks>
-    public override async Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default)
+    /// <summary>The cube's change counter goes with its row (the feed entries went with its contents).</summary>
+    private protected override async Task DeleteCubeRowAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        ArgumentNullException.ThrowIfNull(audit);
-        return await WriteAsync(tenant, async (conn, tx, ct) =>
-        {
-            // Locked first: memories reference the cube row, so it is deleted last.
-            using (var exists = Command(conn, tx, "SELECT 1 FROM cubes WHERE tenant = @t AND id = @c FOR UPDATE;"))
-            {
-                exists.Parameters.AddWithValue("t", tenant);
-                exists.Parameters.AddWithValue("c", cubeId);
-                if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
-                {
-                    return (int?)null;
-                }
-            }
-
-            int memories = await DeleteCubeContentsAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
-            await DeleteCubeRowsAsync(conn, tx, "DELETE FROM change_counters WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
-            await DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
-            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
-            return (int?)memories;
-        }, cancellationToken).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM change_counters WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        await base.DeleteCubeRowAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
     }
 }

@@ -13,43 +13,6 @@ public sealed partial class PostgresMemoryStore
     // The tables whose rows a purge deletes or rewrites; their dead row versions hold the old text until a vacuum.
     private const string PurgedTables = "memories, memory_versions, memory_tags, memory_links, memory_embeddings, audit_log";
 
-    /// <summary>Looks every purged id up at once (one statement for the snapshots, one for the reasons and audit details).</summary>
-    private protected override async Task ScrubReferencesAsync(DbConnection connection, DbTransaction? transaction, string tenant, IReadOnlyList<MemoryId> purged, CancellationToken ct)
-    {
-        var conn = (NpgsqlConnection)connection;
-        var tx = (NpgsqlTransaction)transaction!;
-        string[] names = [.. purged.Select(id => id.ToString())];
-        var snapshots = new List<(string MemoryId, int Version, string Json)>();
-        using (var find = Command(conn, tx, """
-            SELECT memory_id, version, snapshot_json::text FROM memory_versions
-            WHERE tenant = @t AND EXISTS (SELECT 1 FROM unnest(@ids) AS p(id) WHERE strpos(snapshot_json::text, p.id) > 0);
-            """))
-        {
-            find.Parameters.AddWithValue("t", tenant);
-            find.Parameters.AddWithValue("ids", names);
-            var r = await find.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var rScope = r.ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                snapshots.Add((r.GetString(0), r.GetInt32(1), r.GetString(2)));
-            }
-        }
-
-        await RewriteSnapshotsAsync(conn, tx, tenant, snapshots, purged, ct).ConfigureAwait(false);
-        using var redact = Command(conn, tx, """
-            UPDATE memories SET state_reason = @reason
-                WHERE tenant = @t AND EXISTS (SELECT 1 FROM unnest(@ids) AS p(id) WHERE strpos(state_reason, p.id) > 0);
-            UPDATE audit_log SET detail = @redacted
-                WHERE tenant = @t AND detail IS NOT NULL AND detail <> @redacted
-                  AND (memory_id = ANY(@ids) OR EXISTS (SELECT 1 FROM unnest(@ids) AS p(id) WHERE strpos(detail, p.id) > 0));
-            """);
-        redact.Parameters.AddWithValue("reason", PurgedReferences.RedactedReason);
-        redact.Parameters.AddWithValue("redacted", AuditRecord.RedactedDetail);
-        redact.Parameters.AddWithValue("t", tenant);
-        redact.Parameters.AddWithValue("ids", names);
-        await redact.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// Whether the vacuum after the last purge ran (false when it gave up: another session held a lock on a table past
     /// <see cref="VacuumLockTimeout"/>, or the server refused). The purge itself is committed either way; the old row

@@ -25,6 +25,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string TextMatchOrder => Rank;
 
+    public override string LockRows => "";
+
     public override string OfMemory(string alias) => $"{alias}.memory_id = m.id";
 
     public override string JsonText(string column) => column;

@@ -27,39 +27,6 @@ public sealed partial class SqliteMemoryStore
         await secure.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// SQLite has no arrays to bind: one look-up per purged id. Snapshots found for several ids are rewritten once.
-    /// </summary>
-    private protected override async Task ScrubReferencesAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyList<MemoryId> purged, CancellationToken ct)
-    {
-        var snapshots = new Dictionary<(string MemoryId, int Version), string>();
-        foreach (var id in purged)
-        {
-            var find = Command(conn, tx, "SELECT memory_id, version, snapshot_json FROM memory_versions WHERE tenant = @t AND instr(snapshot_json, @id) > 0;");
-            Dialect.Add(find, "@t", tenant);
-            Dialect.Add(find, "@id", id.ToString());
-            foreach (var (memoryId, version, json) in await ReadAllAsync(find, r => (r.GetString(0), r.GetInt32(1), r.GetString(2)), ct).ConfigureAwait(false))
-            {
-                snapshots[(memoryId, version)] = json;
-            }
-        }
-
-        await RewriteSnapshotsAsync(conn, tx, tenant, snapshots.Select(s => (s.Key.MemoryId, s.Key.Version, s.Value)), purged, ct).ConfigureAwait(false);
-        foreach (var id in purged)
-        {
-            using var redact = Command(conn, tx, """
-                UPDATE memories SET state_reason = @reason WHERE tenant = @t AND instr(state_reason, @id) > 0;
-                UPDATE audit_log SET detail = @redacted
-                    WHERE tenant = @t AND detail IS NOT NULL AND detail <> @redacted AND (memory_id = @id OR instr(detail, @id) > 0);
-                """);
-            Dialect.Add(redact, "@reason", PurgedReferences.RedactedReason);
-            Dialect.Add(redact, "@redacted", AuditRecord.RedactedDetail);
-            Dialect.Add(redact, "@t", tenant);
-            Dialect.Add(redact, "@id", id.ToString());
-            await redact.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-    }
-
     private protected override async Task EndPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct)
     {
         using var optimize = Command(conn, tx, "INSERT INTO memories_fts(memories_fts) VALUES('optimize');");

@@ -1,9 +1,13 @@
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Stores.Common;
 
 namespace AgentMem.Stores.Tests.Contract;
 
-/// <summary>Deleting a cube: everything kept for it goes, other cubes and tenants keep theirs, one audit line outlives it.</summary>
+/// <summary>
+/// Deleting a cube: everything kept for it goes, other cubes and tenants keep theirs, one audit line outlives it, and what
+/// the rest of the tenant says of its memories is scrubbed as a purge of them would scrub it.
+/// </summary>
 public abstract partial class MemoryStoreContract
 {
     [SkippableFact]
@@ -53,6 +57,47 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(auditBefore + 1, (await s.Store.ReadAuditAsync(s.Tenant)).Count);
         var again = await s.CreateCubeAsync("doomed");
         Assert.Empty(await s.Store.ListAsync(s.Tenant, StoreScenario.AllStates(again.Id), 100));
+    }
+
+    [SkippableFact]
+    public async Task Deleting_a_cube_strips_its_memories_from_other_cubes_snapshots_and_redacts_reasons_and_audit_details_naming_them()
+    {
+        const string Word = "wombatledger";
+        await using var s = await StartAsync();
+        var doomed = await s.CreateCubeAsync("doomed");
+        var kept = await s.CreateCubeAsync("kept");
+        var secret = await s.AddAsync(doomed, $"the {Word} code is 5521");
+        secret = await s.ReplaceAsync(secret, m => m with { Text = $"the {Word} code is 5522" }, reason: $"fixed the {Word} digit");
+        var plain = await s.AddAsync(kept, "an unrelated note");
+        var neighbour = await s.AddAsync(kept, "a neighbour note");
+        neighbour = await s.ReplaceAsync(
+            neighbour,
+            m => m with { Links = [new MemoryLink(secret.Id, "related", 0.8, $"shares {Word}"), new MemoryLink(plain.Id, "related", 0.5, "shares note")] },
+            reason: $"evolved: linked from {secret.Id} (related; shares {Word})");
+        neighbour = await s.ReplaceAsync(neighbour, m => m with { Importance = 0.9 }, reason: "reweighed");
+        var current = await s.AddAsync(kept, "a note whose current reason names the secret");
+        current = await s.SetStateAsync(current, LifecycleState.Archived, $"superseded by {secret.Id}");
+        int auditBefore = (await s.Store.ReadAuditAsync(s.Tenant)).Count;
+
+        Assert.Equal(1, await s.Store.DeleteCubeAsync(s.Tenant, doomed.Id, s.Audit("cube.delete", doomed.Id, detail: "requested")));
+
+        var history = await s.Store.GetHistoryAsync(s.Tenant, neighbour.Id);
+        Assert.Equal(3, history.Count);
+        Assert.All(history, v => Assert.DoesNotContain(v.Links, l => l.Target == secret.Id));
+        Assert.Equal(PurgedReferences.RedactedReason, history[0].StateReason);
+        Assert.Equal([plain.Id], history[1].Links.Select(l => l.Target));
+        Assert.Equal(("shares note", "reweighed"), (history[1].Links[0].Reason, history[1].StateReason));
+        Assert.Equal([plain.Id], history[2].Links.Select(l => l.Target));
+        Assert.Equal(PurgedReferences.RedactedReason, (await s.Store.GetAsync(s.Tenant, current.Id))!.StateReason);
+        Assert.Equal("an unrelated note", (await s.Store.GetAsync(s.Tenant, plain.Id))!.Text);
+
+        var trail = await s.Store.ReadAuditAsync(s.Tenant);
+        Assert.Equal(auditBefore + 1, trail.Count);
+        Assert.DoesNotContain(trail, a => (a.Detail ?? string.Empty).Contains(Word, StringComparison.Ordinal));
+        Assert.DoesNotContain(trail, a => (a.Detail ?? string.Empty).Contains(secret.Id.ToString(), StringComparison.Ordinal));
+        Assert.All(trail.Where(a => a.MemoryId == secret.Id.ToString()), a => Assert.True(a.Detail is null or AuditRecord.RedactedDetail, a.Detail));
+        Assert.Contains(trail, a => a.MemoryId == neighbour.Id.ToString() && a.Detail == "reweighed");
+        Assert.Equal(("cube.delete", "requested"), (trail[^1].Action, trail[^1].Detail));
     }
 
     [SkippableFact]

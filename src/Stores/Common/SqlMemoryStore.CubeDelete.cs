@@ -1,0 +1,85 @@
+using System.Data.Common;
+
+namespace AgentMem.Stores.Common;
+
+/// <summary>
+/// Deleting a cube's contents: a purge of every memory in it. Besides its own rows, what the rest of the tenant kept of
+/// them is scrubbed as a purge scrubs (<see cref="ScrubReferencesAsync"/>).
+/// </summary>
+public abstract partial class SqlMemoryStore
+{
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A purge of every memory in the cube, in one transaction (<see cref="DeleteCubeContentsAsync"/>), ended as a purge
+    /// is (<see cref="AfterPurgeAsync"/>: SQLite rebuilds the file and truncates its write-ahead log, PostgreSQL vacuums
+    /// the tables). The cube row is locked first and deleted last, since memories reference it.
+    /// </remarks>
+    public async Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentNullException.ThrowIfNull(audit);
+        int? removed = await InWriteAsync(tenant, async (conn, tx, ct) =>
+        {
+            var exists = Command(conn, tx, $"SELECT 1 FROM cubes WHERE tenant = @t AND id = @c{Dialect.LockRows};");
+            Dialect.Add(exists, "@t", tenant);
+            Dialect.Add(exists, "@c", cubeId);
+            if ((await ReadAllAsync(exists, _ => true, ct).ConfigureAwait(false)).Count == 0)
+            {
+                return (int?)null;
+            }
+
+            await BeginPurgeAsync(conn, tx, ct).ConfigureAwait(false);
+            int memories = await DeleteCubeContentsAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
+            await DeleteCubeRowAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
+            return memories;
+        }, cancellationToken).ConfigureAwait(false);
+        if (removed is not null)
+        {
+            await AfterPurgeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Deletes the cube's own row, and whatever else a store keeps per cube (PostgreSQL: its change counter).</summary>
+    private protected virtual Task DeleteCubeRowAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct) =>
+        DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct);
+
+    /// <summary>
+    /// Deletes what a cube holds, in an order no reference check refuses: versions, tags and links of its memories, the
+    /// memories (their full-text rows go with them), embeddings and the change feed, then scrubs what the rest of the
+    /// tenant says of them, leaving the cube row to <see cref="DeleteCubeRowAsync"/>. Returns how many memories it held.
+    /// </summary>
+    private async Task<int> DeleteCubeContentsAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
+    {
+        const string OfCube = "SELECT id FROM memories WHERE tenant = @t AND cube_id = @c";
+        var findIds = Command(conn, tx, OfCube + ";");
+        Dialect.Add(findIds, "@t", tenant);
+        Dialect.Add(findIds, "@c", cubeId);
+        var doomed = new PurgedIds(await ReadAllAsync(findIds, r => MemoryId.Parse(r.GetString(0)), ct).ConfigureAwait(false));
+
+        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_versions WHERE tenant = @t AND memory_id IN ({OfCube});", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_tags WHERE tenant = @t AND memory_id IN ({OfCube});", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_links WHERE tenant = @t AND (source_id IN ({OfCube}) OR target_id IN ({OfCube}));", tenant, cubeId, ct).ConfigureAwait(false);
+        int memories = await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memories WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_embeddings WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_changes WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        if (doomed.Count > 0)
+        {
+            await ScrubReferencesAsync(conn, tx, tenant, doomed, ct).ConfigureAwait(false);
+            await EndPurgeAsync(conn, tx, ct).ConfigureAwait(false);
+        }
+
+        return memories;
+    }
+
+    /// <summary>Runs one DELETE over the rows of cube @c in tenant @t; returns how many went.</summary>
+    private protected async Task<int> DeleteCubeRowsAsync(DbConnection conn, DbTransaction? tx, string sql, string tenant, string cubeId, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, sql);
+        Dialect.Add(cmd, "@t", tenant);
+        Dialect.Add(cmd, "@c", cubeId);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}
