@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using AgentMem.Bench;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Postgres;
+using AgentMem.Stores.Sqlite;
+
+// Erasure cost on a grown tenant. Every erasure scrubs what the rest of the tenant says of the erased memories (links in
+// snapshots, reasons, audit details), so its cost depends on the tenant's size and on how many memories go at once: this
+// prints both, per backend, for one purge, a forget of a user and a delete of a cube of the same size.
+var options = ErasureOptions.Parse(args);
+Console.WriteLine("## Erasure on a grown tenant");
+Console.WriteLine();
+Console.WriteLine($"- command: `dotnet bench/Erasure/bin/Release/net10.0/AgentMem.Erasure.Bench.dll {string.Join(' ', args)}`");
+Console.WriteLine($"- machine: {MachineFacts.Describe()}; load average at start {MachineFacts.LoadAverage()}");
+Console.WriteLine($"- tenant: {options.Background:N0} memories of another user in the cube, plus the erased ones (each updated once; one in ten linked from a neighbour whose reason names it)");
+Console.WriteLine();
+Console.WriteLine("| backend | erased at once | operation | seconds | ms per erased memory |");
+Console.WriteLine("|---|---:|---|---:|---:|");
+
+foreach (int count in options.Counts)
+{
+    string folder = Directory.CreateTempSubdirectory("agentmem-erasure-").FullName;
+    try
+    {
+        foreach (var (operation, seconds, erased) in await Tenant.MeasureAsync(() => Task.FromResult(Open.Sqlite(folder, Guid.NewGuid())), options.Background, count).ConfigureAwait(false))
+        {
+            Console.WriteLine($"| sqlite | {erased:N0} | {operation} | {seconds:F2} | {seconds * 1000 / erased:F2} |");
+        }
+    }
+    finally
+    {
+        Directory.Delete(folder, recursive: true);
+    }
+
+    if (options.Postgres is { } uri)
+    {
+        foreach (var (operation, seconds, erased) in await Tenant.MeasureAsync(() => Open.PostgresAsync(uri), options.Background, count).ConfigureAwait(false))
+        {
+            Console.WriteLine($"| postgres | {erased:N0} | {operation} | {seconds:F2} | {seconds * 1000 / erased:F2} |");
+        }
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+
+/// <summary>Opens a memory system over a fresh store.</summary>
+internal static class Open
+{
+    public static MemoryOS Sqlite(string folder, Guid name)
+    {
+        var store = SqliteMemoryStore.Open(Path.Combine(folder, $"{name:N}.db"));
+        return new MemoryOS(store, new Bm25Retriever(store));
+    }
+
+    public static async Task<MemoryOS> PostgresAsync(string uri)
+    {
+        var store = await PostgresMemoryStore.OpenAsync(new PostgresStoreOptions { ConnectionString = uri }).ConfigureAwait(false);
+        return new MemoryOS(store, new Bm25Retriever(store));
+    }
+}
