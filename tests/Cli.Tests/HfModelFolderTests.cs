@@ -13,9 +13,9 @@ public sealed class HfModelFolderTests : IDisposable
 
     /// <summary>
     /// A tiny LLaMA folder with a byte-level BPE tokenizer.json: the 256 byte symbols, 9 merges and BOS "&lt;s&gt;", as many
-    /// tokens as the model's embedding rows.
+    /// tokens as the model's embedding rows; <paramref name="contextLength"/> overrides the tiny model's 32 positions.
     /// </summary>
-    private string WriteFolder()
+    private string WriteFolder(int? contextLength = null)
     {
         var vocab = new Dictionary<string, int>();
         int shifted = 0;
@@ -33,6 +33,7 @@ public sealed class HfModelFolderTests : IDisposable
         }
 
         var config = TinyHf.Config(tied: false) with { VocabSize = vocab.Count + 1 };
+        config = config with { SeqLen = contextLength ?? config.SeqLen };
         string folder = TinyHf.WriteFolder(config, TinyHf.Weights(config, seed: 11), "llama", root: Path.Combine(cli.Folder, "tiny-hf"));
         var tokenizer = new
         {
@@ -77,5 +78,29 @@ public sealed class HfModelFolderTests : IDisposable
         (code, _, err) = await cli.RunAsync("model", "generate", "--model", Path.Combine(folder, "model.safetensors"));
         Assert.NotEqual(0, code);
         Assert.Contains("--tokenizer is needed", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_on_a_folder_renders_the_prompt_in_the_chat_format_its_tokenizer_config_names_unless_told_otherwise()
+    {
+        // Byte-level tokens: the agent's instructions and the turn take a few hundred positions.
+        string folder = WriteFolder(contextLength: 2048);
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """
+            { "bos_token": "<s>", "chat_template": "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}" }
+            """);
+
+        var turn = await cli.JsonAsync("chat", "--local-model", folder, "--message", "hello world");
+        Assert.Equal("chatml", turn.GetProperty("chatTemplate").GetString());
+
+        turn = await cli.JsonAsync("chat", "--local-model", folder, "--chat-template", "plain", "--message", "hello world");
+        Assert.Equal("plain", turn.GetProperty("chatTemplate").GetString());
+
+        var (code, _, err) = await cli.RunAsync("chat", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--chat-template", "chatml", "--message", "hi");
+        Assert.Equal(1, code);
+        Assert.Contains("--chat-template applies to --local-model only", err, StringComparison.Ordinal);
+
+        (code, _, err) = await cli.RunAsync("chat", "--local-model", folder, "--chat-template", "vicuna", "--message", "hi");
+        Assert.NotEqual(0, code);
+        Assert.Contains("vicuna", err, StringComparison.Ordinal);
     }
 }

@@ -46,7 +46,7 @@ internal static class ChatCommand
 
             if (parse.GetValue(message) is { } text)
             {
-                return await OneTurnAsync(ctx, session, text, counter.Name, ct);
+                return await OneTurnAsync(ctx, session, text, counter.Name, model.ChatTemplate, ct);
             }
 
             var commands = new ChatSlashCommands(memory, new CoreMemoryBlocks(memory), scope, cube, ctx.Output.Out);
@@ -90,7 +90,7 @@ internal static class ChatCommand
         return options;
     }
 
-    private static async Task<int> OneTurnAsync(CliContext ctx, ChatSession session, string message, string tokenizer, CancellationToken ct)
+    private static async Task<int> OneTurnAsync(CliContext ctx, ChatSession session, string message, string tokenizer, string? chatTemplate, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(message))
         {
@@ -110,6 +110,7 @@ internal static class ChatCommand
                 recalled = turn.Context.Memories.Count,
                 recalledTokens = turn.Context.Tokens,
                 tokenizer,
+                chatTemplate,
             });
         }
         else

@@ -4,4 +4,5 @@ namespace AgentMem.Cli.Commands;
 /// <param name="Client">The chat client; the caller disposes it.</param>
 /// <param name="Endpoint">What errors name: the endpoint's URL or the local model's path.</param>
 /// <param name="LocalContextTokens">The local model's context length, which the whole prompt and reply must fit; null for an endpoint.</param>
-internal sealed record ChatModel(IChatClient Client, string Endpoint, int? LocalContextTokens);
+/// <param name="ChatTemplate">The local model's chat template (<c>plain</c>, <c>chatml</c>, <c>llama3</c>); null for an endpoint.</param>
+internal sealed record ChatModel(IChatClient Client, string Endpoint, int? LocalContextTokens, string? ChatTemplate);

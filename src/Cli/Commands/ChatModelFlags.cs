@@ -19,7 +19,15 @@ internal sealed class ChatModelFlags
 
     public Option<string?> ModelTokenizer { get; } = new("--model-tokenizer") { Description = "With --local-model: llama2.c tokenizer.bin or a tokenizer.json (default: the folder's tokenizer.json). The model verbs call it --tokenizer." };
 
-    public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, ModelTokenizer];
+    public Option<string> ChatTemplateName { get; } = new Option<string>("--chat-template")
+    {
+        Description = "With --local-model: how messages become the prompt. auto (default) reads the model folder (tokenizer_config.json's chat_template, the tokenizer's special tokens, config.json's model_type; plain for a llama2.c checkpoint); or plain, chatml, llama3.",
+        DefaultValueFactory = _ => Auto,
+    }.AcceptOnlyFromAmong(Auto, "plain", "chatml", "llama3");
+
+    public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, ModelTokenizer, ChatTemplateName];
+
+    private const string Auto = "auto";
 
     /// <summary>Creates the chat client the flags name; a user error when they name none, both, or something unusable.</summary>
     public ChatModel Create(ParseResult parse)
@@ -35,8 +43,15 @@ internal sealed class ChatModelFlags
         if (local is not null)
         {
             var generator = ModelFlags.Load(local, parse.GetValue(ModelTokenizer), "--local-model", "--model-tokenizer");
-            var client = new LocalChatClient(generator.Model, generator.Tokenizer, Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(local)));
-            return new ChatModel(client, local, generator.Model.Config.SeqLen);
+            string templateName = parse.GetValue(ChatTemplateName) ?? Auto;
+            var template = templateName == Auto ? ChatTemplate.ForModel(local) : ChatTemplate.FromName(templateName);
+            var client = new LocalChatClient(generator.Model, generator.Tokenizer, template, Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(local)));
+            return new ChatModel(client, local, generator.Model.Config.SeqLen, template.Name);
+        }
+
+        if (parse.GetResult(ChatTemplateName) is { Implicit: false })
+        {
+            throw new MemoryValidationException("--chat-template applies to --local-model only: an endpoint renders its own chat format.");
         }
 
         if (string.IsNullOrWhiteSpace(url))
@@ -53,7 +68,7 @@ internal sealed class ChatModelFlags
         }
 
         var options = new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = Env(ApiKeyVariable) ?? Env("OPENAI_API_KEY") };
-        return new ChatModel(OpenAICompatibleClients.CreateChatClient(options), url, null);
+        return new ChatModel(OpenAICompatibleClients.CreateChatClient(options), url, null, null);
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
