@@ -43,7 +43,22 @@ public sealed class ChecksummedStream(Stream stream)
     /// last four bytes are the little-endian CRC-32 of every byte before them. False when it is shorter than the trailer.
     /// </summary>
     public static bool TrailerMatches(ReadOnlySpan<byte> file) =>
-        file.Length >= sizeof(uint) && BinaryPrimitives.ReadUInt32LittleEndian(file[^sizeof(uint)..]) == Crc32.HashToUInt32(file[..^sizeof(uint)]);
+        file.Length >= sizeof(uint) && ReadTrailer(file) is var (stored, computed) && stored == computed;
+
+    /// <summary>
+    /// The checksum the trailer of <paramref name="file"/> (a whole file read at once) stores, and the one its bytes before the
+    /// trailer have, for formats whose errors report both.
+    /// </summary>
+    /// <exception cref="ArgumentException">The file is shorter than the trailer.</exception>
+    public static (uint Stored, uint Computed) ReadTrailer(ReadOnlySpan<byte> file)
+    {
+        if (file.Length < sizeof(uint))
+        {
+            throw new ArgumentException($"A file of {file.Length} bytes has no room for the 4-byte checksum trailer.", nameof(file));
+        }
+
+        return (BinaryPrimitives.ReadUInt32LittleEndian(file[^sizeof(uint)..]), Crc32.HashToUInt32(file[..^sizeof(uint)]));
+    }
 
     /// <summary>Fills <paramref name="bytes"/> from the stream and adds them to the checksum.</summary>
     /// <exception cref="EndOfStreamException">The stream ends first.</exception>

@@ -137,8 +137,7 @@ public static class LoraAdapterFile
             throw new ModelFormatException($"{source}: LoRA adapter file has {data.Length - total} bytes past its end ({total}); the file is corrupt.");
         }
 
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
-        uint actual = System.IO.Hashing.Crc32.HashToUInt32(data[..^4]);
+        var (stored, actual) = ChecksummedStream.ReadTrailer(data);
         if (stored != actual)
         {
             throw new ModelFormatException($"{source}: LoRA adapter checksum mismatch (stored {stored:x8}, computed {actual:x8}); the file is corrupt.");

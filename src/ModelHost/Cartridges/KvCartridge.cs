@@ -42,7 +42,6 @@ public sealed class KvCartridge
     private const int MaxRecipeBytes = 1 << 20;
 
     // Large reads: few system calls, and each chunk is checksummed while it is still in the CPU's caches.
-    private const int ReadChunkBytes = 4 << 20;
     private static readonly byte[] Magic = "AMKVCART"u8.ToArray();
 
     // Base id of entries that are neither from BOS nor a link (moved by Rebase, or an approximate composition): matches no id.
@@ -507,8 +506,7 @@ public sealed class KvCartridge
     public static KvCartridge Read(ReadOnlySpan<byte> data, string source = "KV cartridge")
     {
         var h = ParseHeader(data[..Math.Min(data.Length, V3HeaderBytes)], data.Length, source);
-        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
-        uint actual = System.IO.Hashing.Crc32.HashToUInt32(data[..^4]);
+        var (stored, actual) = ChecksummedStream.ReadTrailer(data);
         if (stored != actual)
         {
             throw ChecksumMismatch(source, stored, actual);
@@ -744,56 +742,52 @@ public sealed class KvCartridge
         public int KvDim => KvHeads * HeadSize;
     }
 
-    /// <summary>A cartridge file read front to back in large chunks, each appended to a running CRC-32 as it arrives.</summary>
+    /// <summary>
+    /// A cartridge file read front to back through <see cref="ChecksummedStream"/> (unbuffered: the payload's large reads
+    /// go straight into the caller's arrays), with errors that name the file.
+    /// </summary>
     private sealed class ChecksummedFile : IDisposable
     {
-        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle handle;
-        private readonly System.IO.Hashing.Crc32 crc = new();
+        private readonly FileStream stream;
+        private readonly ChecksummedStream checksummed;
         private readonly string path;
-        private long offset;
 
         public ChecksummedFile(string path)
         {
             this.path = path;
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-            Length = RandomAccess.GetLength(handle);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            checksummed = new ChecksummedStream(stream);
+            Length = stream.Length;
         }
 
         public long Length { get; }
 
         public void Read(Span<byte> destination)
         {
-            while (!destination.IsEmpty)
+            try
             {
-                var chunk = destination[..Math.Min(destination.Length, ReadChunkBytes)];
-                int got = RandomAccess.Read(handle, chunk, offset);
-                if (got <= 0)
-                {
-                    throw new ModelFormatException($"{path}: KV cartridge is truncated at byte {offset}.");
-                }
-
-                crc.Append(chunk[..got]);
-                offset += got;
-                destination = destination[got..];
+                checksummed.Read(destination);
+            }
+            catch (EndOfStreamException)
+            {
+                throw new ModelFormatException($"{path}: KV cartridge is truncated at byte {stream.Position}.");
             }
         }
 
         public void VerifyChecksum()
         {
-            uint actual = crc.GetCurrentHashAsUInt32();
-            Span<byte> tail = stackalloc byte[4];
-            if (RandomAccess.Read(handle, tail, offset) != 4 || offset + 4 != Length)
+            if (stream.Position + sizeof(uint) != Length)
             {
                 throw new ModelFormatException($"{path}: KV cartridge is truncated or has trailing bytes.");
             }
 
-            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(tail);
-            if (stored != actual)
+            uint stored = checksummed.ReadChecksum();
+            if (stored != checksummed.Checksum)
             {
-                throw ChecksumMismatch(path, stored, actual);
+                throw ChecksumMismatch(path, stored, checksummed.Checksum);
             }
         }
 
-        public void Dispose() => handle.Dispose();
+        public void Dispose() => stream.Dispose();
     }
 }

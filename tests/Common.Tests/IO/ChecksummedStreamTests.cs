@@ -70,4 +70,23 @@ public sealed class ChecksummedStreamTests
         Assert.False(ChecksummedStream.TrailerMatches([1, 2, 3]));
         Assert.True(ChecksummedStream.TrailerMatches([0, 0, 0, 0])); // an empty body: CRC-32 of nothing is 0
     }
+
+    [Fact]
+    public void The_trailer_of_a_whole_file_reports_the_stored_and_the_computed_checksum()
+    {
+        using var stream = new MemoryStream();
+        var writer = new ChecksummedStream(stream);
+        writer.Write([10, 20, 30, 40, 50]);
+        writer.WriteChecksum();
+        byte[] file = stream.ToArray();
+        uint written = System.IO.Hashing.Crc32.HashToUInt32(file.AsSpan(0, 5));
+
+        Assert.Equal((written, written), ChecksummedStream.ReadTrailer(file));
+        file[2] ^= 1;
+        var (stored, computed) = ChecksummedStream.ReadTrailer(file);
+        Assert.Equal(written, stored);
+        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(file.AsSpan(0, 5)), computed);
+        Assert.NotEqual(stored, computed);
+        Assert.Throws<ArgumentException>(() => ChecksummedStream.ReadTrailer([1, 2, 3]));
+    }
 }
