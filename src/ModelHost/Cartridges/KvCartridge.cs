@@ -42,6 +42,7 @@ public sealed class KvCartridge
     private const int MaxRecipeBytes = 1 << 20;
 
     // Large reads: few system calls, and each chunk is checksummed while it is still in the CPU's caches.
+    private const int ReadChunkBytes = 4 << 20;
     private static readonly byte[] Magic = "AMKVCART"u8.ToArray();
 
     // Base id of entries that are neither from BOS nor a link (moved by Rebase, or an approximate composition): matches no id.
@@ -744,7 +745,7 @@ public sealed class KvCartridge
 
     /// <summary>
     /// A cartridge file read front to back through <see cref="ChecksummedStream"/> (unbuffered: the payload's large reads
-    /// go straight into the caller's arrays), with errors that name the file.
+    /// go straight into the caller's arrays, a few MiB at a time), with errors that name the file.
     /// </summary>
     private sealed class ChecksummedFile : IDisposable
     {
@@ -766,7 +767,10 @@ public sealed class KvCartridge
         {
             try
             {
-                checksummed.Read(destination);
+                for (int at = 0; at < destination.Length; at += ReadChunkBytes)
+                {
+                    checksummed.Read(destination.Slice(at, Math.Min(ReadChunkBytes, destination.Length - at)));
+                }
             }
             catch (EndOfStreamException)
             {
