@@ -57,11 +57,7 @@ public sealed class ChecksummedStreamTests
     [Fact]
     public void A_file_read_whole_matches_its_trailer_until_a_byte_changes_or_it_is_cut_short()
     {
-        using var stream = new MemoryStream();
-        var writer = new ChecksummedStream(stream);
-        writer.Write([10, 20, 30, 40, 50]);
-        writer.WriteChecksum();
-        byte[] file = stream.ToArray();
+        byte[] file = FileOf(10, 20, 30, 40, 50);
 
         Assert.True(ChecksummedStream.TrailerMatches(file));
         Assert.False(ChecksummedStream.TrailerMatches(file.AsSpan(0, file.Length - 1)));
@@ -74,19 +70,25 @@ public sealed class ChecksummedStreamTests
     [Fact]
     public void The_trailer_of_a_whole_file_reports_the_stored_and_the_computed_checksum()
     {
-        using var stream = new MemoryStream();
-        var writer = new ChecksummedStream(stream);
-        writer.Write([10, 20, 30, 40, 50]);
-        writer.WriteChecksum();
-        byte[] file = stream.ToArray();
-        uint written = System.IO.Hashing.Crc32.HashToUInt32(file.AsSpan(0, 5));
+        byte[] file = FileOf(10, 20, 30, 40, 50);
+        uint written = Crc32.HashToUInt32(file.AsSpan(0, 5));
 
         Assert.Equal((written, written), ChecksummedStream.ReadTrailer(file));
         file[2] ^= 1;
         var (stored, computed) = ChecksummedStream.ReadTrailer(file);
         Assert.Equal(written, stored);
-        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(file.AsSpan(0, 5)), computed);
+        Assert.Equal(Crc32.HashToUInt32(file.AsSpan(0, 5)), computed);
         Assert.NotEqual(stored, computed);
         Assert.Throws<ArgumentException>(() => ChecksummedStream.ReadTrailer([1, 2, 3]));
+    }
+
+    /// <summary>A whole file: <paramref name="body"/> and its trailer, as <see cref="ChecksummedStream"/> writes them.</summary>
+    private static byte[] FileOf(params byte[] body)
+    {
+        using var stream = new MemoryStream();
+        var writer = new ChecksummedStream(stream);
+        writer.Write(body);
+        writer.WriteChecksum();
+        return stream.ToArray();
     }
 }
