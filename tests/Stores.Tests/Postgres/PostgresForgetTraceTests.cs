@@ -9,17 +9,28 @@ using Xunit.Abstractions;
 namespace AgentMem.Stores.Tests.Postgres;
 
 /// <summary>
-/// Forgetting a user on PostgreSQL leaves no byte of their text in the database's files: the store runs VACUUM (FULL) on
-/// the tables a purge touched after its transaction (a plain VACUUM left the token in memories, memory_versions and the
-/// full-text index when measured), and the test checkpoints so the server's buffers are on disk, then reads every
-/// file of the database's folder with forget --verify's scan. The write-ahead log is reported, not asserted: PostgreSQL
+/// Forgetting a user, or deleting a cube, on PostgreSQL leaves no byte of the erased text in the database's files: the
+/// store runs VACUUM (FULL) on the tables a purge touched after its transaction (a plain VACUUM left the token in
+/// memories, memory_versions and the full-text index when measured), and the test checkpoints so the server's buffers
+/// are on disk, then reads every file of the database's folder with forget --verify's scan. The write-ahead log is reported, not asserted: PostgreSQL
 /// recycles its segments without zeroing them, so a forgotten text can stay there until a segment is reused.
 /// </summary>
 [Collection(PostgresErasureCollection.Name)]
 public sealed class PostgresForgetTraceTests(ITestOutputHelper output)
 {
     [SkippableFact]
-    public async Task No_file_of_the_database_holds_a_forgotten_user_s_token_after_the_store_vacuums()
+    public Task No_file_of_the_database_holds_a_forgotten_user_s_token_after_the_store_vacuums() =>
+        EraseAndScanAsync(secretCube: "shared", (memory, owner) => memory.ForgetUserAsync(owner, "ursula"));
+
+    [SkippableFact]
+    public Task No_file_of_the_database_holds_a_deleted_cube_s_token_after_the_store_vacuums() =>
+        EraseAndScanAsync(secretCube: "vault", (memory, owner) => memory.DeleteCubeAsync(owner, "vault"));
+
+    /// <summary>
+    /// Ursula's secret (with an update whose reason holds the token) in <paramref name="secretCube"/>, Victor's neighbour in
+    /// "shared" linked to it by an evolution naming the token; then <paramref name="erase"/>, a checkpoint, and the scan.
+    /// </summary>
+    private async Task EraseAndScanAsync(string secretCube, Func<MemoryOS, Scope, Task> erase)
     {
         // Unique per run, and lower-case, as the full-text index stores it.
         string token = "pgforget" + Guid.NewGuid().ToString("N")[..12];
@@ -29,7 +40,12 @@ public sealed class PostgresForgetTraceTests(ITestOutputHelper output)
         var owner = new Scope(PostgresTestServer.NewTenant());
         var ursula = new Scope(owner.Tenant, "ursula");
         await memory.CreateCubeAsync(owner, "shared");
-        var secret = await memory.AddAsync(ursula, "shared", new MemoryDraft($"ursula's passphrase is {token}"));
+        if (secretCube != "shared")
+        {
+            await memory.CreateCubeAsync(owner, secretCube);
+        }
+
+        var secret = await memory.AddAsync(ursula, secretCube, new MemoryDraft($"ursula's passphrase is {token}"));
         await memory.UpdateAsync(ursula, secret.Id, new MemoryChange { Text = $"ursula's passphrase is still {token}", Reason = $"retyped {token}" });
         var victor = new Scope(owner.Tenant, "victor");
         var neighbour = await memory.AddAsync(victor, "shared", new MemoryDraft("victor keeps passphrases in a notebook"));
@@ -44,7 +60,7 @@ public sealed class PostgresForgetTraceTests(ITestOutputHelper output)
         await CheckpointAsync(db.ConnectionString);
         Assert.NotEmpty(TraceScan.Find([databaseFolder], token));
 
-        await memory.ForgetUserAsync(owner, "ursula");
+        await erase(memory, owner);
         await CheckpointAsync(db.ConnectionString);
 
         Assert.True(store.LastVacuumComplete, "the store's VACUUM (FULL) after the purge gave up");
