@@ -162,7 +162,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>
-    /// Deletes a cube for good: its memories with their versions, links, embeddings and change feed, and the cube itself
+    /// Deletes a cube for good: its memories with their versions, links, embeddings and change feed, and the cube itself,
+    /// scrubbing what other cubes and the audit log say of those memories as a purge would
     /// (<see cref="IMemoryStore.DeleteCubeAsync"/>). Only the owner may: a grantee cannot destroy what it was lent. One
     /// audit line (<c>cube.delete</c>, naming the cube, no content) outlives it. Frozen memories do not hold the cube back:
     /// deleting a cube is the owner's explicit decision about all of it. Returns how many memories were removed.

@@ -22,9 +22,12 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>
     /// Deletes a cube and everything the store keeps for it, in one transaction: its memories with every version, tag,
     /// link (in both directions, so memories of other cubes lose their links into it), embedding and change-feed entry,
-    /// then the cube row itself. The audit log is append-only and keeps its lines; <paramref name="audit"/> (which must
-    /// hold no memory content) is appended and outlives the cube. Returns how many memories were removed, or null when
-    /// the tenant has no cube <paramref name="cubeId"/> (then nothing is written).
+    /// then the cube row itself. What the rest of the tenant says of those memories is scrubbed as
+    /// <see cref="PurgeManyAsync"/> scrubs it (links in other memories' version snapshots, state reasons naming them, the
+    /// details of audit lines about or naming them), and the store clears what it keeps of the old text outside its live
+    /// rows as after a purge. The audit log keeps its lines; <paramref name="audit"/> (which must hold no memory content)
+    /// is appended and outlives the cube. Returns how many memories were removed, or null when the tenant has no cube
+    /// <paramref name="cubeId"/> (then nothing is written).
     /// </summary>
     Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default);
 
