@@ -29,9 +29,6 @@ public sealed record ConsolidationOptions
 
     /// <summary>Memories with any of these tags are left alone (default <c>turn</c>: the agent's verbatim conversation log).</summary>
     public IReadOnlyList<string> ExcludeTags { get; init; } = ["turn"];
-
-    /// <summary>Terms held by more memories than this are not used to find candidate pairs (they still count in the similarity).</summary>
-    public int MaxPostings { get; init; } = 1000;
 }
 
 /// <summary>
@@ -136,57 +133,79 @@ public sealed class ConsolidationJob : IMaintenanceJob
         return run.Result();
     }
 
-    private List<(int I, int J, double Similarity)> FindPairs(List<MemoryItem> items, List<HashSet<string>> terms, MaintenanceCounters counters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every pair at or above its similarity threshold, found by prefix filtering (as in All-Pairs, Bayardo et al. 2007):
+    /// each memory's terms are ordered rarest first across the cube, and two term sets with Jaccard ≥ t share a term
+    /// among the first |x| − ⌈t·|x|⌉ + 1 of each, so only those prefixes are indexed and only memories sharing a prefix
+    /// term are compared. A memory with two or more keywords may merge at the lower same-keywords threshold, so its prefix
+    /// is cut for that one: longer, so it still covers every pair the higher threshold needs. Exact, however common the
+    /// terms, and near-linear on real text, where a rare term leads each prefix (comparing every pair that shared any term
+    /// grew with the square of the cube).
+    /// </summary>
+    internal List<(int I, int J, double Similarity)> FindPairs(List<MemoryItem> items, List<HashSet<string>> terms, MaintenanceCounters counters, CancellationToken cancellationToken)
     {
-        var postings = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var frequency = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var set in terms)
+        {
+            foreach (var term in set)
+            {
+                frequency[term] = frequency.GetValueOrDefault(term) + 1;
+            }
+        }
+
+        double high = options.Similarity;
+        double low = Math.Min(options.Similarity, options.SimilarityWithSameKeywords);
+        var prefixPostings = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var found = new List<(int, int, double)>();
+        var seen = new HashSet<int>();
         for (int i = 0; i < items.Count; i++)
         {
-            foreach (var term in terms[i])
+            cancellationToken.ThrowIfCancellationRequested();
+            var ordered = terms[i].OrderBy(t => frequency[t]).ThenBy(t => t, StringComparer.Ordinal).ToArray();
+            var prefix = ordered.AsSpan(0, PrefixLength(ordered.Length, items[i].Keywords.Count >= 2 ? low : high));
+            seen.Clear();
+            foreach (var term in prefix)
             {
-                if (!postings.TryGetValue(term, out var list))
+                if (!prefixPostings.TryGetValue(term, out var earlier))
                 {
-                    postings[term] = list = [];
+                    continue;
+                }
+
+                foreach (int j in earlier)
+                {
+                    if (!seen.Add(j) || !Comparable(items[j], items[i]))
+                    {
+                        continue;
+                    }
+
+                    counters.Add("pairs");
+                    double similarity = FactText.Jaccard(terms[j], terms[i]);
+                    double needed = SameKeywords(items[j], items[i]) ? low : high;
+                    if (similarity >= needed)
+                    {
+                        found.Add((j, i, similarity));
+                    }
+                }
+            }
+
+            foreach (var term in prefix)
+            {
+                if (!prefixPostings.TryGetValue(term, out var list))
+                {
+                    prefixPostings[term] = list = [];
                 }
 
                 list.Add(i);
             }
         }
 
-        var found = new List<(int, int, double)>();
-        var seen = new HashSet<int>();
-        for (int i = 0; i < items.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            seen.Clear();
-            foreach (var term in terms[i])
-            {
-                var list = postings[term];
-                if (list.Count > options.MaxPostings)
-                {
-                    continue;
-                }
-
-                foreach (int j in list)
-                {
-                    if (j <= i || !seen.Add(j) || !Comparable(items[i], items[j]))
-                    {
-                        continue;
-                    }
-
-                    counters.Add("pairs");
-                    double similarity = FactText.Jaccard(terms[i], terms[j]);
-                    double needed = SameKeywords(items[i], items[j]) ? Math.Min(options.Similarity, options.SimilarityWithSameKeywords) : options.Similarity;
-                    if (similarity >= needed)
-                    {
-                        found.Add((i, j, similarity));
-                    }
-                }
-            }
-        }
-
         // Most similar first; ties in id order, so runs are reproducible.
         return [.. found.OrderByDescending(p => p.Item3).ThenBy(p => p.Item1).ThenBy(p => p.Item2)];
     }
+
+    /// <summary>How many of a set's <paramref name="size"/> rarest terms any set at Jaccard ≥ <paramref name="threshold"/> with it must share one of.</summary>
+    internal static int PrefixLength(int size, double threshold) =>
+        Math.Clamp(size - (int)Math.Ceiling((threshold * size) - 1e-9) + 1, Math.Min(1, size), size);
 
     private bool Comparable(MemoryItem a, MemoryItem b)
     {
