@@ -20,15 +20,14 @@ internal sealed class PurgedIds
     {
         ArgumentNullException.ThrowIfNull(removed);
         ids = [.. removed];
-        Ids = [.. ids];
-        names = new HashSet<string>(Ids.Select(id => id.ToString()), StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        names = new HashSet<string>(ids.Select(id => id.ToString()), StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The ids, each once.</summary>
-    public IReadOnlyList<MemoryId> Ids { get; }
+    public IReadOnlyCollection<MemoryId> Ids => ids;
 
     /// <summary>How many ids.</summary>
-    public int Count => Ids.Count;
+    public int Count => ids.Count;
 
     /// <summary>Whether <paramref name="id"/> is one of them.</summary>
     public bool Contains(MemoryId id) => ids.Contains(id);

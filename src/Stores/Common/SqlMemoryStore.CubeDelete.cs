@@ -20,12 +20,14 @@ public abstract partial class SqlMemoryStore
         ArgumentNullException.ThrowIfNull(audit);
         int? removed = await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
-            var exists = Command(conn, tx, $"SELECT 1 FROM cubes WHERE tenant = @t AND id = @c{Dialect.LockRows};");
-            Dialect.Add(exists, "@t", tenant);
-            Dialect.Add(exists, "@c", cubeId);
-            if ((await ReadAllAsync(exists, _ => true, ct).ConfigureAwait(false)).Count == 0)
+            using (var exists = Command(conn, tx, $"SELECT 1 FROM cubes WHERE tenant = @t AND id = @c{Dialect.LockRows};"))
             {
-                return (int?)null;
+                Dialect.Add(exists, "@t", tenant);
+                Dialect.Add(exists, "@c", cubeId);
+                if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+                {
+                    return (int?)null;
+                }
             }
 
             await BeginPurgeAsync(conn, tx, ct).ConfigureAwait(false);
