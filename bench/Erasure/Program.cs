@@ -9,7 +9,17 @@ using AgentMem.Stores.Sqlite;
 // Erasure cost on a grown tenant. Every erasure scrubs what the rest of the tenant says of the erased memories (links in
 // snapshots, reasons, audit details), so its cost depends on the tenant's size and on how many memories go at once: this
 // prints both, per backend, for one purge, a forget of a user and a delete of a cube of the same size.
-var options = ErasureOptions.Parse(args);
+ErasureOptions options;
+try
+{
+    options = ErasureOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
 Console.WriteLine("## Erasure on a grown tenant");
 Console.WriteLine();
 Console.WriteLine($"- command: `dotnet bench/Erasure/bin/Release/net10.0/AgentMem.Erasure.Bench.dll {string.Join(' ', args)}`");
@@ -45,6 +55,7 @@ foreach (int count in options.Counts)
 
 Console.WriteLine();
 Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+return 0;
 
 /// <summary>Opens a memory system over a fresh store.</summary>
 internal static class Open

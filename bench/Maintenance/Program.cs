@@ -10,9 +10,19 @@ using AgentMem.Stores.Sqlite;
 // Maintenance cost as a cube grows: each default job once over a fresh SQLite cube of N memories. The texts are 12 terms
 // drawn from a 3,000-term vocabulary with a skewed (cubed-uniform) frequency, so common terms are shared by many memories,
 // the case where pairing every memory with every other that shares a term grows with the square of the cube.
-int[] sizes = args.Length > 0
-    ? [.. args[0].Split(',').Select(s => int.TryParse(s, out int n) && n > 0 ? n : throw new ArgumentException($"'{s}' is not a cube size."))]
-    : [1_000, 4_000, 16_000];
+int[] sizes = [1_000, 4_000, 16_000];
+if (args.Length > 0)
+{
+    var parsed = args[0].Split(',').Select(s => int.TryParse(s, out int n) && n > 0 ? n : -1).ToArray();
+    if (args.Length > 1 || parsed.Any(n => n < 0))
+    {
+        Console.Error.WriteLine($"usage: AgentMem.Maintenance.Bench [SIZES], e.g. 1000,4000,16000 (positive cube sizes, comma-separated); got '{string.Join(' ', args)}'.");
+        return 2;
+    }
+
+    sizes = parsed;
+}
+
 Console.WriteLine("## Maintenance jobs on growing cubes (SQLite)");
 Console.WriteLine();
 Console.WriteLine($"- command: `dotnet bench/Maintenance/bin/Release/net10.0/AgentMem.Maintenance.Bench.dll {string.Join(' ', args)}`");
@@ -57,3 +67,4 @@ foreach (int size in sizes)
 
 Console.WriteLine();
 Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+return 0;
