@@ -1,14 +1,9 @@
+using AgentMem.Bench;
 using AgentMem.Campaign.Bench;
 
 // The failure and load campaign against agentmem serve (loopback only): load, SIGKILL under load, fuzzing, disk full.
-CampaignOptions options;
-try
+if (HarnessArguments.ParseOrReport(() => CampaignOptions.Parse(args)) is not { } options)
 {
-    options = CampaignOptions.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
     return 2;
 }
 

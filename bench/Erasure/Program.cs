@@ -9,14 +9,8 @@ using AgentMem.Stores.Sqlite;
 // Erasure cost on a grown tenant. Every erasure scrubs what the rest of the tenant says of the erased memories (links in
 // snapshots, reasons, audit details), so its cost depends on the tenant's size and on how many memories go at once: this
 // prints both, per backend, for one purge, a forget of a user and a delete of a cube of the same size.
-ErasureOptions options;
-try
+if (HarnessArguments.ParseOrReport(() => ErasureOptions.Parse(args)) is not { } options)
 {
-    options = ErasureOptions.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
     return 2;
 }
 

@@ -8,14 +8,8 @@ if (args is ["--child-writer", .. var childArgs])
     return ChildWriter.Run(childArgs);
 }
 
-HarnessOptions options;
-try
+if (HarnessArguments.ParseOrReport(() => HarnessOptions.Parse(args)) is not { } options)
 {
-    options = HarnessOptions.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
     return 2;
 }
 
