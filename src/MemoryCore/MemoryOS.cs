@@ -286,34 +286,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public async Task<MemoryItem> UpdateAsync(Scope actor, MemoryId id, MemoryChange change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
-        using var activity = StartMemoryActivity("memory.update", actor, id);
-        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        activity?.SetTag(MemoryCoreTelemetry.CubeTag, current.CubeId);
-        EnsureWritable(current, "update");
-        string text = change.Text ?? current.Text;
-        ContentRules.ValidateText(text, options.MaxContentBytes);
-        var validFrom = change.ValidFrom ?? current.ValidFrom;
-        var validTo = change.ValidTo ?? current.ValidTo;
-        ContentRules.ValidateInterval(validFrom, validTo);
-        var now = time.GetUtcNow();
-        var next = current with
-        {
-            Text = text,
-            ContentHash = ContentRules.ComputeHash(current.Kind, text, current.Payload),
-            Tags = change.Tags is null ? current.Tags : ContentRules.NormalizeLabels(change.Tags, "tag"),
-            Keywords = change.Keywords is null ? current.Keywords : ContentRules.NormalizeLabels(change.Keywords, "keyword"),
-            Context = change.Context ?? current.Context,
-            Importance = change.Importance is { } imp ? ContentRules.ValidateUnit(imp, "importance") : current.Importance,
-            ValidFrom = validFrom,
-            ValidTo = validTo,
-            Links = change.Links ?? current.Links,
-            Version = current.Version + 1,
-            StateReason = null,
-            UpdatedAt = now,
-        };
-        string reason = string.IsNullOrWhiteSpace(change.Reason) ? "updated" : change.Reason.Trim();
-        await ReplaceAsync(actor, current, next, reason, "update", cancellationToken).ConfigureAwait(false);
-        return next;
+        var updated = await UpdateManyAsync(actor, [new MemoryUpdate(id, change)], cancellationToken).ConfigureAwait(false);
+        return updated[0];
     }
 
     /// <summary>

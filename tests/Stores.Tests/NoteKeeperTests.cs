@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Notes;
@@ -108,5 +109,53 @@ public sealed class LinkingJobTests
         // A second run finds nothing left to link.
         var again = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
         Assert.Equal(0, again.Counts["linked"]);
+    }
+
+    [Fact]
+    public async Task Batched_linking_writes_the_same_notes_as_linking_one_at_a_time()
+    {
+        // Two cubes with the same memories in the same order (the clock ticks per add, so creation order is fixed); one is
+        // linked a note per transaction, the other seven per transaction, where later notes see earlier notes' evolutions
+        // before they are written.
+        await using var db = new TestDatabase();
+        var clock = new ManualTime(new DateTimeOffset(2023, 5, 8, 13, 56, 0, TimeSpan.Zero));
+        var memory = db.OpenMemory(time: clock);
+        string[] words = ["kayak", "lighthouse", "sourdough", "violin", "marathon", "orchard", "telescope", "glacier", "pottery", "falcon", "lantern", "canyon"];
+        string[] speakers = ["Jolene", "Deb", "Omar"];
+        var random = new Random(20261205);
+        var texts = Enumerable.Range(0, 60).Select(i => $"{string.Join(' ', Enumerable.Range(0, 3).Select(_ => words[random.Next(words.Length)]))} story number {i}").ToList();
+        var one = await memory.CreateCubeAsync(TestDatabase.Alice, "one at a time");
+        var seven = await memory.CreateCubeAsync(TestDatabase.Alice, "seven at a time");
+        for (int i = 0; i < texts.Count; i++)
+        {
+            foreach (var cube in new[] { one, seven })
+            {
+                await memory.AddAsync(TestDatabase.Alice, cube.Id, new MemoryDraft(texts[i]) { Actor = speakers[i % speakers.Length] });
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        var options = new NoteKeeperOptions { MinLinkScore = 2.0, MaxLinksPerNote = 4 };
+        var single = await new LinkingJob(options: options, batchSize: 1).RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, one, clock.Now, DryRun: false));
+        var batched = await new LinkingJob(options: options, batchSize: 7).RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, seven, clock.Now, DryRun: false));
+
+        Assert.True(single.Counts["evolved"] >= 10, $"only {single.Counts["evolved"]} evolutions: the case is too easy");
+        Assert.Equal(single.Counts, batched.Counts);
+        Assert.Equal(await NotesAsync(memory, one), await NotesAsync(memory, seven));
+    }
+
+    /// <summary>Every memory of the cube as text: version, keywords, tags, context and links (targets by their text).</summary>
+    private static async Task<List<string>> NotesAsync(MemoryOS memory, MemCube cube)
+    {
+        var items = new List<MemoryItem>();
+        await foreach (var item in memory.ListAsync(TestDatabase.Alice, cube.Id))
+        {
+            items.Add(item);
+        }
+
+        var textOf = items.ToDictionary(i => i.Id, i => i.Text);
+        return [.. items.OrderBy(i => i.Text, StringComparer.Ordinal).Select(i =>
+            $"{i.Text} v{i.Version} [{string.Join(",", i.Keywords)}] [{string.Join(",", i.Tags)}] {i.Context} -> "
+            + string.Join("; ", i.Links.Select(l => $"{textOf[l.Target]} {l.Type} {l.Weight} {l.Reason}")))];
     }
 }

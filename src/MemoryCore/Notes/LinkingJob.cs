@@ -9,15 +9,24 @@ public sealed class LinkingJob : IMaintenanceJob
     /// <summary>The job's name in <c>agentmem maintain --jobs</c>.</summary>
     public const string JobName = "linking";
 
-    private const int ProgressEvery = 100;
+    /// <summary>Notes written per transaction unless told otherwise.</summary>
+    public const int DefaultBatchSize = 100;
+
     private readonly NoteKeeperOptions? options;
     private readonly INoteExtractor? extractor;
+    private readonly int batchSize;
 
-    /// <summary>Links with <paramref name="extractor"/> (rules when null) and <paramref name="options"/> (defaults when null).</summary>
-    public LinkingJob(INoteExtractor? extractor = null, NoteKeeperOptions? options = null)
+    /// <summary>
+    /// Links with <paramref name="extractor"/> (rules when null) and <paramref name="options"/> (defaults when null),
+    /// writing the versions of <paramref name="batchSize"/> notes and their neighbours per transaction (one commit each:
+    /// a crash loses at most the batch in flight, which the next run links again).
+    /// </summary>
+    public LinkingJob(INoteExtractor? extractor = null, NoteKeeperOptions? options = null, int batchSize = DefaultBatchSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         this.extractor = extractor;
         this.options = options;
+        this.batchSize = batchSize;
     }
 
     /// <inheritdoc />
@@ -41,13 +50,19 @@ public sealed class LinkingJob : IMaintenanceJob
         }
 
         using var keeper = new NoteKeeper(context.Memory, extractor, options);
-        foreach (var item in pending.OrderBy(i => i.Provenance.RecordedAt).ThenBy(i => i.Id.ToString(), StringComparer.Ordinal))
+        var ordered = pending.OrderBy(i => i.Provenance.RecordedAt).ThenBy(i => i.Id.ToString(), StringComparer.Ordinal).Select(i => i.Id).ToList();
+        foreach (var batch in ordered.Chunk(batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            run.Counters.Add("examined");
-            var outcome = await keeper.LinkExistingAsync(context.Actor, item.Id, context.DryRun, cancellationToken).ConfigureAwait(false);
-            if (outcome is not null)
+            var outcomes = await keeper.LinkExistingAsync(context.Actor, batch, context.DryRun, cancellationToken).ConfigureAwait(false);
+            for (int i = 0; i < batch.Length; i++)
             {
+                run.Counters.Add("examined");
+                if (outcomes[i] is not { } outcome)
+                {
+                    continue;
+                }
+
                 run.Counters.Add("noted");
                 if (outcome.Links.Count > 0)
                 {
@@ -56,18 +71,19 @@ public sealed class LinkingJob : IMaintenanceJob
                     run.Counters.Add("evolved", outcome.Evolved);
                     foreach (var link in outcome.Links)
                     {
-                        run.Act("link:" + link.Type, item.Id, link.Target, link.Reason ?? string.Empty);
+                        run.Act("link:" + link.Type, batch[i], link.Target, link.Reason ?? string.Empty);
                     }
                 }
             }
 
-            if (run.Counters["examined"] % ProgressEvery == 0)
-            {
-                run.Report(run.Counters["examined"], pending.Count);
-            }
+            run.Report(run.Counters["examined"], pending.Count);
         }
 
-        run.Report(run.Counters["examined"], pending.Count);
+        if (ordered.Count == 0)
+        {
+            run.Report(0, 0);
+        }
+
         return run.Result();
     }
 }

@@ -59,7 +59,16 @@ public sealed class NoteKeeper : IDisposable
 
             var stored = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
             linker.Index(stored);
-            return new NoteOutcome(outcome, links, await EvolveAllAsync(actor, stored, links, linker, cancellationToken).ConfigureAwait(false));
+            var writes = new NoteWrites(memory, actor);
+            int evolved = await EvolveAllAsync(stored, links, linker, writes, cancellationToken).ConfigureAwait(false);
+            await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new NoteOutcome(outcome, links, evolved);
+        }
+        catch
+        {
+            // The index may hold versions that were planned but not written: rebuild it from the store next time.
+            linkers.Remove((actor.Tenant, target.Id));
+            throw;
         }
         finally
         {
@@ -75,43 +84,73 @@ public sealed class NoteKeeper : IDisposable
     /// </summary>
     public async Task<NoteOutcome?> LinkExistingAsync(Scope actor, MemoryId id, bool dryRun = false, CancellationToken cancellationToken = default)
     {
+        var outcomes = await LinkExistingAsync(actor, [id], dryRun, cancellationToken).ConfigureAwait(false);
+        return outcomes[0];
+    }
+
+    /// <summary>
+    /// <see cref="LinkExistingAsync(Scope, MemoryId, bool, CancellationToken)"/> for several memories, in order, with every
+    /// version they and their neighbours get written in one transaction: the same notes and links as one call each, at
+    /// the cost of one commit. All are written, or none. Returns one outcome per id (null where it was skipped).
+    /// </summary>
+    public async Task<IReadOnlyList<NoteOutcome?>> LinkExistingAsync(Scope actor, IReadOnlyList<MemoryId> ids, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(actor);
-        var item = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
-        if (item.State != LifecycleState.Active || item.Links.Count > 0)
+        ArgumentNullException.ThrowIfNull(ids);
+
+        // Read and extract first, outside the gate: an LLM extractor is slow and needs no index.
+        var items = new MemoryItem[ids.Count];
+        var extracted = new NoteAttributes?[ids.Count];
+        for (int i = 0; i < ids.Count; i++)
         {
-            return null;
+            var item = items[i] = await memory.GetAsync(actor, ids[i], cancellationToken).ConfigureAwait(false);
+            if (Linkable(item) && item.Keywords.Count == 0 && item.Context is null)
+            {
+                extracted[i] = await extractor.ExtractAsync(new NoteInput(item.Text, item.Provenance.Actor, item.ValidFrom), cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var target = await memory.OpenCubeAsync(actor, item.CubeId, cancellationToken).ConfigureAwait(false);
-        bool bare = item.Keywords.Count == 0 && item.Context is null;
-        var attributes = bare ? await extractor.ExtractAsync(new NoteInput(item.Text, item.Provenance.Actor, item.ValidFrom), cancellationToken).ConfigureAwait(false) : null;
-        var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, int.MaxValue);
-        var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, options.MaxTags);
+        var outcomes = new NoteOutcome?[ids.Count];
+        var writes = new NoteWrites(memory, actor);
+        var cubes = new Dictionary<string, MemCube>(StringComparer.Ordinal);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
-            linker.Remove(item.Id); // never link a note to itself
-            var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
-            if (dryRun)
+            for (int i = 0; i < ids.Count; i++)
             {
-                // Index what it would become (in memory only), so later notes of the same dry run can link to it.
-                linker.Index(item with { Keywords = keywords, Tags = tags });
-                return new NoteOutcome(new AddOutcome(item.Id, false), links, 0);
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // An earlier note of this call may have evolved it (a back-link): then it is linked already.
+                var item = writes.Planned(ids[i]) ?? items[i];
+                if (!Linkable(item))
+                {
+                    continue;
+                }
+
+                if (!cubes.TryGetValue(item.CubeId, out var target))
+                {
+                    cubes[item.CubeId] = target = await memory.OpenCubeAsync(actor, item.CubeId, cancellationToken).ConfigureAwait(false);
+                }
+
+                outcomes[i] = await LinkOneAsync(actor, item, target, extracted[i], dryRun, writes, cancellationToken).ConfigureAwait(false);
             }
 
-            var change = new MemoryChange
+            if (!dryRun)
             {
-                Keywords = keywords,
-                Tags = tags,
-                Context = item.Context ?? attributes?.Context,
-                Links = links,
-                Reason = links.Count == 0 ? "note built: keywords, tags, context" : $"note built and linked to {links.Count} note(s)",
-            };
-            var updated = await memory.UpdateAsync(actor, item.Id, change, cancellationToken).ConfigureAwait(false);
-            linker.Index(updated);
-            int evolved = await EvolveAllAsync(actor, updated, links, linker, cancellationToken).ConfigureAwait(false);
-            return new NoteOutcome(new AddOutcome(item.Id, false), links, evolved);
+                await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return outcomes;
+        }
+        catch
+        {
+            // The indexes may hold versions that were planned but not written: rebuild them from the store next time.
+            foreach (string cubeId in cubes.Keys)
+            {
+                linkers.Remove((actor.Tenant, cubeId));
+            }
+
+            throw;
         }
         finally
         {
@@ -156,12 +195,42 @@ public sealed class NoteKeeper : IDisposable
     /// <inheritdoc />
     public void Dispose() => gate.Dispose();
 
-    private async Task<int> EvolveAllAsync(Scope actor, MemoryItem note, IReadOnlyList<MemoryLink> links, NoteLinker linker, CancellationToken cancellationToken)
+    private static bool Linkable(MemoryItem item) => item.State == LifecycleState.Active && item.Links.Count == 0;
+
+    private async Task<NoteOutcome> LinkOneAsync(Scope actor, MemoryItem item, MemCube target, NoteAttributes? attributes, bool dryRun, NoteWrites writes, CancellationToken cancellationToken)
+    {
+        var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, int.MaxValue);
+        var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, options.MaxTags);
+        var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
+        linker.Remove(item.Id); // never link a note to itself
+        var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
+        if (dryRun)
+        {
+            // Index what it would become (in memory only), so later notes of the same dry run can link to it.
+            linker.Index(item with { Keywords = keywords, Tags = tags });
+            return new NoteOutcome(new AddOutcome(item.Id, false), links, 0);
+        }
+
+        var change = new MemoryChange
+        {
+            Keywords = keywords,
+            Tags = tags,
+            Context = item.Context ?? attributes?.Context,
+            Links = links,
+            Reason = links.Count == 0 ? "note built: keywords, tags, context" : $"note built and linked to {links.Count} note(s)",
+        };
+        var updated = writes.Plan(item, change);
+        linker.Index(updated);
+        int evolved = await EvolveAllAsync(updated, links, linker, writes, cancellationToken).ConfigureAwait(false);
+        return new NoteOutcome(new AddOutcome(item.Id, false), links, evolved);
+    }
+
+    private async Task<int> EvolveAllAsync(MemoryItem note, IReadOnlyList<MemoryLink> links, NoteLinker linker, NoteWrites writes, CancellationToken cancellationToken)
     {
         int evolved = 0;
         foreach (var link in links)
         {
-            if (await EvolveNeighbourAsync(actor, note, link, cancellationToken).ConfigureAwait(false) is { } updated)
+            if (await EvolveNeighbourAsync(note, link, writes, cancellationToken).ConfigureAwait(false) is { } updated)
             {
                 linker.Index(updated);
                 evolved++;
@@ -171,12 +240,12 @@ public sealed class NoteKeeper : IDisposable
         return evolved;
     }
 
-    private async Task<MemoryItem?> EvolveNeighbourAsync(Scope actor, MemoryItem note, MemoryLink link, CancellationToken cancellationToken)
+    private async Task<MemoryItem?> EvolveNeighbourAsync(MemoryItem note, MemoryLink link, NoteWrites writes, CancellationToken cancellationToken)
     {
         MemoryItem neighbour;
         try
         {
-            neighbour = await memory.GetAsync(actor, link.Target, cancellationToken).ConfigureAwait(false);
+            neighbour = await writes.GetAsync(link.Target, cancellationToken).ConfigureAwait(false);
         }
         catch (Errors.MemoryNotFoundException)
         {
@@ -199,7 +268,7 @@ public sealed class NoteKeeper : IDisposable
             }
         }
 
-        return await memory.UpdateAsync(actor, neighbour.Id, change, cancellationToken).ConfigureAwait(false);
+        return writes.Plan(neighbour, change);
     }
 
     private async Task<NoteLinker> LinkerAsync(Scope actor, MemCube cube, CancellationToken cancellationToken)

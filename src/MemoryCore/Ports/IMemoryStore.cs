@@ -48,7 +48,16 @@ public interface IMemoryStore : IAsyncDisposable
     /// history, atomically. Fails with <see cref="Errors.MemoryStateException"/> if the stored version is no
     /// longer <paramref name="superseded"/>'s (a concurrent writer got there first).
     /// </summary>
-    Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default);
+    Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        ReplaceManyAsync(tenant, [new MemoryReplacement(superseded, next, audit)], cancellationToken);
+
+    /// <summary>
+    /// Writes several new versions in one transaction, in order, each as <see cref="ReplaceAsync"/> writes one: all are
+    /// stored, or none. An id may come more than once; each later replacement follows the one before it (its
+    /// superseded version is the earlier one's next). Fails with <see cref="Errors.MemoryStateException"/>, writing
+    /// nothing, if any stored version is not the one its replacement expects.
+    /// </summary>
+    Task ReplaceManyAsync(string tenant, IReadOnlyList<MemoryReplacement> replacements, CancellationToken cancellationToken = default);
 
     /// <summary>All versions of a memory, oldest first (the last is the current one); empty if unknown.</summary>
     Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default);

@@ -36,6 +36,9 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("Replace", Stopwatch.GetTimestamp(), inner.ReplaceAsync(tenant, superseded, next, audit, cancellationToken));
 
+    public Task ReplaceManyAsync(string tenant, IReadOnlyList<MemoryReplacement> replacements, CancellationToken cancellationToken = default) =>
+        Timed("ReplaceMany", Stopwatch.GetTimestamp(), inner.ReplaceManyAsync(tenant, replacements, cancellationToken));
+
     public Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default) =>
         Timed("GetHistory", Stopwatch.GetTimestamp(), inner.GetHistoryAsync(tenant, id, cancellationToken));
 

@@ -196,34 +196,47 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     }
 
     /// <inheritdoc/>
-    public async Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default)
+    public Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        ReplaceManyAsync(tenant, [new MemoryReplacement(superseded, next, audit)], cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task ReplaceManyAsync(string tenant, IReadOnlyList<MemoryReplacement> replacements, CancellationToken cancellationToken = default)
     {
-        StoreArguments.RequireReplace(tenant, superseded, next, audit);
+        StoreArguments.RequireReplacements(tenant, replacements);
+        if (replacements.Count == 0)
+        {
+            return;
+        }
+
         await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
-            // The version check in the WHERE is the optimistic lock: of two writers of the same version, the second
-            // finds the version moved on (after waiting for the first's row lock, where the database locks rows) and
-            // updates nothing.
-            using (var update = Command(conn, tx, $"UPDATE memories SET {MemoryRows.MutableAssignments} WHERE tenant = @tenant AND id = @id AND version = @expected;"))
+            foreach (var (superseded, next, audit) in replacements)
             {
-                MemoryRows.Bind(update, Dialect, next);
-                Dialect.Add(update, "@expected", superseded.Version);
-                if (await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                // The version check in the WHERE is the optimistic lock: of two writers of the same version, the second
+                // finds the version moved on (after waiting for the first's row lock, where the database locks rows) and
+                // updates nothing; the exception rolls the whole transaction back.
+                using (var update = Command(conn, tx, $"UPDATE memories SET {MemoryRows.MutableAssignments} WHERE tenant = @tenant AND id = @id AND version = @expected;"))
                 {
-                    throw new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry.");
+                    MemoryRows.Bind(update, Dialect, next);
+                    Dialect.Add(update, "@expected", superseded.Version);
+                    if (await update.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+                    {
+                        throw new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry.");
+                    }
                 }
+
+                using (var snapshot = SnapshotCommand(conn, tx))
+                {
+                    await InsertSnapshotAsync(snapshot, tenant, superseded, next.UpdatedAt, ct).ConfigureAwait(false);
+                }
+
+                await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, next.Id, ct).ConfigureAwait(false);
+                await WriteTagsAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
+                await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, next.Id, ct).ConfigureAwait(false);
+                await WriteLinksAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
+                await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             }
 
-            using (var snapshot = SnapshotCommand(conn, tx))
-            {
-                await InsertSnapshotAsync(snapshot, tenant, superseded, next.UpdatedAt, ct).ConfigureAwait(false);
-            }
-
-            await DeleteWhereAsync(conn, tx, "memory_tags", "memory_id", tenant, next.Id, ct).ConfigureAwait(false);
-            await WriteTagsAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
-            await DeleteWhereAsync(conn, tx, "memory_links", "source_id", tenant, next.Id, ct).ConfigureAwait(false);
-            await WriteLinksAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
-            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }

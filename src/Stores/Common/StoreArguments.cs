@@ -41,6 +41,17 @@ internal static class StoreArguments
         }
     }
 
+    /// <summary>The checks of <see cref="RequireReplace"/> for each of <paramref name="replacements"/>.</summary>
+    public static void RequireReplacements(string tenant, IReadOnlyList<MemoryReplacement> replacements)
+    {
+        ArgumentNullException.ThrowIfNull(replacements);
+        foreach (var replacement in replacements)
+        {
+            ArgumentNullException.ThrowIfNull(replacement, nameof(replacements));
+            RequireReplace(tenant, replacement.Superseded, replacement.Next, replacement.Audit);
+        }
+    }
+
     /// <summary>
     /// The checks of a restore: every history non-empty, of the cube's tenant and cube, one id, consecutive versions oldest
     /// first; no id twice.

@@ -224,21 +224,47 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    public Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        ReplaceManyAsync(tenant, [new MemoryReplacement(superseded, next, audit)], cancellationToken);
+
+    /// <inheritdoc/>
+    public Task ReplaceManyAsync(string tenant, IReadOnlyList<MemoryReplacement> replacements, CancellationToken cancellationToken = default) => Run(() =>
     {
-        StoreArguments.RequireReplace(tenant, superseded, next, audit);
-        var data = Database.Find(tenant);
-        if (data is null || !data.Memories.TryGetValue(next.Id, out var stored) || stored.Current.Version != superseded.Version)
+        StoreArguments.RequireReplacements(tenant, replacements);
+        if (replacements.Count == 0)
         {
-            throw new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry.");
+            return 0;
         }
 
-        // A new version changes content and state, never where the memory lives, whose it is or where it came from.
-        var current = stored.Current;
-        stored.History.Add(ImmutableCopy.Of(superseded));
-        stored.Current = ImmutableCopy.OfCurrent(next with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance });
-        AppendChange(data, current.CubeId, current.Id, purged: false);
-        data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        // Check the whole chain of versions before changing anything: all are written, or none.
+        var data = Database.Find(tenant);
+        var expected = new Dictionary<MemoryId, int>();
+        foreach (var (superseded, next, _) in replacements)
+        {
+            if (!expected.TryGetValue(next.Id, out int version))
+            {
+                version = data is not null && data.Memories.TryGetValue(next.Id, out var found) ? found.Current.Version : -1;
+            }
+
+            if (version != superseded.Version)
+            {
+                throw new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry.");
+            }
+
+            expected[next.Id] = next.Version;
+        }
+
+        foreach (var (superseded, next, audit) in replacements)
+        {
+            // A new version changes content and state, never where the memory lives, whose it is or where it came from.
+            var stored = data!.Memories[next.Id];
+            var current = stored.Current;
+            stored.History.Add(ImmutableCopy.Of(superseded));
+            stored.Current = ImmutableCopy.OfCurrent(next with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance });
+            AppendChange(data, current.CubeId, current.Id, purged: false);
+            data.Audit.Add(ImmutableCopy.Of(audit, tenant));
+        }
+
         return 0;
     }, cancellationToken);
 

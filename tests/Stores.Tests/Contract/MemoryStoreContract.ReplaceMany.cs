@@ -1,0 +1,82 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
+
+namespace AgentMem.Stores.Tests.Contract;
+
+/// <summary>Several new versions in one transaction: in order, chained per id, all or none.</summary>
+public abstract partial class MemoryStoreContract
+{
+    [SkippableFact]
+    public async Task Replace_many_writes_every_version_in_order_with_history_links_tags_and_audit()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("batch edits");
+        var a = await s.AddAsync(cube, "alpha note about kayaks");
+        var b = await s.AddAsync(cube, "beta note about canoes");
+        s.Now = s.Now.AddMinutes(1);
+
+        // a twice (the second follows the first), b once, with tags and links that must replace the old ones.
+        var (a1, a2) = s.NextVersion(a, m => m with { Tags = ["boats"], Links = [new MemoryLink(b.Id, "related")] }, "tagged");
+        var (a2Superseded, a3) = s.NextVersion(a2, m => m with { Text = "alpha note about sea kayaks" }, "edited");
+        var (b1, b2) = s.NextVersion(b, m => m with { Tags = ["boats", "rivers"] }, "tagged");
+        await s.Store.ReplaceManyAsync(s.Tenant,
+        [
+            new MemoryReplacement(a1, a2, s.Audit("update", cube.Id, a.Id, 2, "tagged")),
+            new MemoryReplacement(b1, b2, s.Audit("update", cube.Id, b.Id, 2, "tagged")),
+            new MemoryReplacement(a2Superseded, a3, s.Audit("update", cube.Id, a.Id, 3, "edited")),
+        ]);
+
+        var storedA = await s.Store.GetAsync(s.Tenant, a.Id);
+        Assert.NotNull(storedA);
+        Assert.Equal(3, storedA.Version);
+        Assert.Equal("alpha note about sea kayaks", storedA.Text);
+        Assert.Equal(["boats"], storedA.Tags);
+        Assert.Equal(b.Id, Assert.Single(storedA.Links).Target);
+        Assert.Equal(["boats", "rivers"], (await s.Store.GetAsync(s.Tenant, b.Id))!.Tags);
+        var history = await s.Store.GetHistoryAsync(s.Tenant, a.Id);
+        Assert.Equal([1, 2, 3], history.Select(h => h.Version));
+        Assert.Equal(["tagged", "edited"], history.Take(2).Select(h => h.StateReason));
+        var audit = (await s.Store.ReadAuditAsync(s.Tenant)).Where(r => r.Action == "update").ToList();
+        Assert.Equal([(a.Id.ToString(), 2), (b.Id.ToString(), 2), (a.Id.ToString(), 3)], audit.Select(r => (r.MemoryId!, r.Version!.Value)));
+        var lexical = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["sea"], new MemoryFilter { CubeId = cube.Id }, 10));
+        Assert.Equal(a.Id, Assert.Single(lexical).Item.Id);
+
+        await s.Store.ReplaceManyAsync(s.Tenant, []);
+        Assert.Equal(3, (await s.Store.GetAsync(s.Tenant, a.Id))!.Version);
+    }
+
+    [SkippableFact]
+    public async Task Replace_many_with_one_stale_version_writes_nothing()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("stale batch");
+        var a = await s.AddAsync(cube, "first of the batch");
+        var b = await s.AddAsync(cube, "second of the batch");
+        b = await s.ReplaceAsync(b, m => m with { Text = "second of the batch, edited elsewhere" });
+        long sequence = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
+        int audits = (await s.Store.ReadAuditAsync(s.Tenant)).Count;
+
+        var (a1, a2) = s.NextVersion(a, m => m with { Text = "first, edited in the batch" });
+        var (staleB, staleNext) = s.NextVersion(b with { Version = 1 }, m => m with { Text = "second, from a stale read" });
+        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceManyAsync(s.Tenant,
+        [
+            new MemoryReplacement(a1, a2, s.Audit("update", cube.Id, a.Id, 2)),
+            new MemoryReplacement(staleB, staleNext, s.Audit("update", cube.Id, b.Id, 2)),
+        ]));
+
+        // The first replacement was valid, but the batch is one transaction: it was rolled back too.
+        var storedA = await s.Store.GetAsync(s.Tenant, a.Id);
+        Assert.Equal(1, storedA!.Version);
+        Assert.Equal("first of the batch", storedA.Text);
+        Assert.Single(await s.Store.GetHistoryAsync(s.Tenant, a.Id));
+        Assert.Equal("second of the batch, edited elsewhere", (await s.Store.GetAsync(s.Tenant, b.Id))!.Text);
+        Assert.Equal(sequence, await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
+        Assert.Equal(audits, (await s.Store.ReadAuditAsync(s.Tenant)).Count);
+
+        // A chain that skips a version is refused before anything is written.
+        var (skipped, skippedNext) = s.NextVersion(a with { Version = 2 }, m => m with { Text = "skips version 2" });
+        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceManyAsync(s.Tenant, [new MemoryReplacement(skipped, skippedNext, s.Audit("update", cube.Id, a.Id, 3))]));
+        Assert.Equal(1, (await s.Store.GetAsync(s.Tenant, a.Id))!.Version);
+    }
+}
