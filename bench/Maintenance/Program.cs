@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using AgentMem.Bench;
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Lexical;
@@ -41,7 +43,7 @@ foreach (int size in sizes)
         var memory = new MemoryOS(store, new Bm25Retriever(store));
         await using var memoryScope = memory.ConfigureAwait(false);
         var actor = new Scope("bench", "victor");
-        await memory.CreateCubeAsync(actor, "cube").ConfigureAwait(false);
+        await memory.CreateCubeAsync(actor, "cube", policy: new CubePolicy { ForgettingThreshold = 0.05 }).ConfigureAwait(false);
         var random = new Random(20261205);
         for (int start = 0; start < size; start += 500)
         {
@@ -53,11 +55,11 @@ foreach (int size in sizes)
 
         foreach (var job in MaintenanceRunner.CreateDefault().Jobs)
         {
-            var watch = Stopwatch.StartNew();
-            var results = await new MaintenanceRunner([job]).RunAsync(memory, actor, "cube").ConfigureAwait(false);
-            string counters = string.Join(", ", results[0].Counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"));
-            Console.WriteLine($"| {size:N0} | {job.Name} | {watch.Elapsed.TotalSeconds:F2} | {counters} |");
+            await TimeJobAsync(memory, actor, size, job, job.Name, asOf: null).ConfigureAwait(false);
         }
+
+        // Two months on, every memory has faded below the threshold: the cost of archiving the whole cube.
+        await TimeJobAsync(memory, actor, size, new ForgettingJob(), "forgetting, 60 days later", DateTimeOffset.UtcNow.AddDays(60)).ConfigureAwait(false);
     }
     finally
     {
@@ -68,3 +70,11 @@ foreach (int size in sizes)
 Console.WriteLine();
 Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
 return 0;
+
+static async Task TimeJobAsync(MemoryOS memory, Scope actor, int size, IMaintenanceJob job, string label, DateTimeOffset? asOf)
+{
+    var watch = Stopwatch.StartNew();
+    var results = await new MaintenanceRunner([job]).RunAsync(memory, actor, "cube", asOf: asOf).ConfigureAwait(false);
+    string counters = string.Join(", ", results[0].Counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"));
+    Console.WriteLine($"| {size:N0} | {label} | {watch.Elapsed.TotalSeconds:F2} | {counters} |");
+}

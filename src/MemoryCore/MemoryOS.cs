@@ -296,25 +296,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// </summary>
     public async Task<MemoryItem> SetStateAsync(Scope actor, MemoryId id, LifecycleState state, string? reason = null, CancellationToken cancellationToken = default)
     {
-        if (state is not (LifecycleState.Active or LifecycleState.Archived or LifecycleState.Frozen))
-        {
-            throw new MemoryStateException($"A memory cannot be set to {state} directly; use UpdateAsync, DeleteAsync or PurgeAsync.");
-        }
-
-        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        if (current.State == state)
-        {
-            return current;
-        }
-
-        if (current.State == LifecycleState.Frozen && state != LifecycleState.Active)
-        {
-            throw new MemoryFrozenException($"Memory {id} is frozen; unfreeze it (set it Active) before moving it to {state}.");
-        }
-
-        var next = current with { State = state, StateReason = reason, Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
-        await ReplaceAsync(actor, current, next, reason ?? $"state {current.State} -> {state}", "state", cancellationToken).ConfigureAwait(false);
-        return next;
+        var after = await SetStateManyAsync(actor, [new MemoryStateChange(id, state, reason)], cancellationToken).ConfigureAwait(false);
+        return after[0];
     }
 
     /// <summary>Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op.</summary>

@@ -183,6 +183,34 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forgetting_archives_in_batches_and_leaves_what_changed_after_listing_for_the_next_run()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "many", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        var ids = (await memory.AddBatchAsync(Alice, "many", [.. Enumerable.Range(0, 650).Select(i => new MemoryDraft($"parking note number {i}"))])).Select(o => o.Id).ToList();
+        clock.Advance(TimeSpan.FromDays(30));
+
+        // The first progress report comes while the cube is being listed: two listed, faded memories change under the job.
+        var listed = ids.Order().ToList();
+        var (frozenMeanwhile, purgedMeanwhile) = (listed[0], listed[1]);
+        var reports = new List<MaintenanceProgress>();
+        var progress = new SyncProgress(reports, first: () =>
+        {
+            memory.SetStateAsync(Alice, frozenMeanwhile, LifecycleState.Frozen, "legal hold").GetAwaiter().GetResult();
+            memory.PurgeAsync(Alice, purgedMeanwhile).GetAwaiter().GetResult();
+        });
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "many", ["forgetting"], progress: progress));
+
+        Assert.Equal((650, 648, 2), (result.Counts["examined"], result.Counts["archived"], result.Counts["conflicts"]));
+        Assert.Equal(648, result.Actions.Count);
+        Assert.DoesNotContain(result.Actions, a => a.Id == frozenMeanwhile || a.Id == purgedMeanwhile);
+        Assert.Equal(LifecycleState.Frozen, (await memory.GetAsync(Alice, frozenMeanwhile)).State);
+        var stats = await memory.GetStatsAsync(Alice, "many");
+        Assert.Equal(648, stats.ByState[LifecycleState.Archived]);
+        Assert.Equal(650 - 1, stats.ByState.Values.Sum());
+    }
+
+    [Fact]
     public async Task A_cube_without_a_forgetting_policy_forgets_nothing_and_bad_thresholds_are_refused()
     {
         var memory = db.OpenMemory(time: clock);
@@ -196,8 +224,17 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         await Assert.ThrowsAsync<MemoryValidationException>(() => MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "keep", ["defrag"]));
     }
 
-    private sealed class SyncProgress(List<MaintenanceProgress> into) : IProgress<MaintenanceProgress>
+    /// <summary>Collects reports as they come (on the job's own thread) and runs <paramref name="first"/> at the first.</summary>
+    private sealed class SyncProgress(List<MaintenanceProgress> into, Action? first = null) : IProgress<MaintenanceProgress>
     {
-        public void Report(MaintenanceProgress value) => into.Add(value);
+        public void Report(MaintenanceProgress value)
+        {
+            if (into.Count == 0)
+            {
+                first?.Invoke();
+            }
+
+            into.Add(value);
+        }
     }
 }

@@ -62,7 +62,7 @@ public sealed class UpdateManyTests : IAsyncLifetime
             new MemoryUpdate(a, new MemoryChange { Text = "first, edited" }),
             new MemoryUpdate(b, new MemoryChange { Text = "   " }),
         ]));
-        Assert.StartsWith("Update 1 of the batch:", invalid.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Item 1 of the batch:", invalid.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<MemoryFrozenException>(() => memory.UpdateManyAsync(Alice,
         [
             new MemoryUpdate(a, new MemoryChange { Text = "first, edited" }),

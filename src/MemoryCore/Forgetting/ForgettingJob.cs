@@ -15,6 +15,9 @@ public sealed class ForgettingJob : IMaintenanceJob
 
     private const int ProgressEvery = 200;
 
+    // Memories archived per transaction: one commit each batch instead of one each memory.
+    private const int BatchSize = 500;
+
     /// <inheritdoc/>
     public string Name => JobName;
 
@@ -58,29 +61,58 @@ public sealed class ForgettingJob : IMaintenanceJob
             }
         }
 
-        foreach (var (item, reason) in faded)
+        foreach (var batch in faded.Chunk(BatchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!context.DryRun)
+            var archived = context.DryRun ? batch : await ArchiveAsync(context, batch, run, cancellationToken).ConfigureAwait(false);
+            foreach (var (item, reason) in archived)
             {
-                try
-                {
-                    await context.Memory.SetStateAsync(context.Actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false);
-                }
-                catch (AgentMemException ex) when (ex is MemoryStateException or MemoryFrozenException)
-                {
-                    run.Counters.Add("conflicts"); // changed (or frozen) since it was listed: leave it for the next run
-                    continue;
-                }
+                run.Counters.Add("archived");
+                run.Act("archive", item.Id, null, reason);
             }
-
-            run.Counters.Add("archived");
-            run.Act("archive", item.Id, null, reason);
         }
 
         run.Report(run.Counters["examined"], run.Counters["examined"]);
         return run.Result();
     }
+
+    /// <summary>
+    /// Archives a batch in one transaction; when one of it changed since it was listed (frozen, deleted, purged or written
+    /// meanwhile), the batch is redone one by one and the changed ones are left for the next run. Returns those archived.
+    /// </summary>
+    private static async Task<IReadOnlyList<(MemoryItem Item, string Reason)>> ArchiveAsync(MaintenanceContext context, (MemoryItem Item, string Reason)[] batch, MaintenanceRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await context.Memory.SetStateManyAsync(context.Actor, [.. batch.Select(f => new MemoryStateChange(f.Item.Id, LifecycleState.Archived, f.Reason))], cancellationToken).ConfigureAwait(false);
+            return batch;
+        }
+        catch (AgentMemException ex) when (IsChangedMeanwhile(ex) && batch.Length > 1)
+        {
+            var archived = new List<(MemoryItem, string)>(batch.Length);
+            foreach (var (item, reason) in batch)
+            {
+                try
+                {
+                    await context.Memory.SetStateAsync(context.Actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false);
+                    archived.Add((item, reason));
+                }
+                catch (AgentMemException one) when (IsChangedMeanwhile(one))
+                {
+                    run.Counters.Add("conflicts");
+                }
+            }
+
+            return archived;
+        }
+        catch (AgentMemException ex) when (IsChangedMeanwhile(ex))
+        {
+            run.Counters.Add("conflicts");
+            return [];
+        }
+    }
+
+    private static bool IsChangedMeanwhile(AgentMemException ex) => ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException;
 
     /// <summary>Why <paramref name="item"/> should be forgotten at <paramref name="now"/> under the policy, or null to keep it.</summary>
     public static string? Why(MemoryItem item, double? threshold, int retentionDays, DateTimeOffset now)

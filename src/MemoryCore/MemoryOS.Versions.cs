@@ -1,0 +1,191 @@
+using AgentMem.MemoryCore.Telemetry;
+using AgentMem.MemoryCore.Validation;
+
+namespace AgentMem.MemoryCore;
+
+/// <summary>New versions by update or state change: of one memory, or of many in one transaction.</summary>
+public sealed partial class MemoryOS
+{
+    /// <summary>
+    /// Writes a new version of each memory named, in order and in one transaction: all are stored, or none (so a run of
+    /// many small updates costs one commit, not one each). An id named twice gets two versions, the second applied to the
+    /// first. Each change is checked as <see cref="UpdateAsync"/> checks it, before anything is written; returns the new
+    /// version written by each update, in order.
+    /// </summary>
+    public Task<IReadOnlyList<MemoryItem>> UpdateManyAsync(Scope actor, IReadOnlyList<MemoryUpdate> updates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        foreach (var update in updates)
+        {
+            ArgumentNullException.ThrowIfNull(update, nameof(updates));
+            ArgumentNullException.ThrowIfNull(update.Change, nameof(updates));
+        }
+
+        return WriteVersionsAsync(actor, [.. updates.Select(u => u.Id)], "memory.update", (i, current, now) =>
+        {
+            var change = updates[i].Change;
+            var next = NextVersion(current, change, now);
+            return new VersionPlan(next, string.IsNullOrWhiteSpace(change.Reason) ? "updated" : change.Reason.Trim(), "update");
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="SetStateAsync"/> for several memories, in order and in one transaction: all are stored, or none (a
+    /// frozen memory asked to move anywhere but <see cref="LifecycleState.Active"/> fails the whole call). A memory
+    /// already in the state asked for is left as it is. Returns each memory as it is after its change, in order.
+    /// </summary>
+    public Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        foreach (var change in changes)
+        {
+            ArgumentNullException.ThrowIfNull(change, nameof(changes));
+            if (change.State is not (LifecycleState.Active or LifecycleState.Archived or LifecycleState.Frozen))
+            {
+                throw new MemoryStateException($"A memory cannot be set to {change.State} directly; use UpdateAsync, DeleteAsync or PurgeAsync.");
+            }
+        }
+
+        return WriteVersionsAsync(actor, [.. changes.Select(c => c.Id)], "memory.state", (i, current, now) =>
+        {
+            var (id, state, reason) = changes[i];
+            if (current.State == state)
+            {
+                return null;
+            }
+
+            if (current.State == LifecycleState.Frozen && state != LifecycleState.Active)
+            {
+                throw new MemoryFrozenException($"Memory {id} is frozen; unfreeze it (set it Active) before moving it to {state}.");
+            }
+
+            var next = current with { State = state, StateReason = reason, Version = current.Version + 1, UpdatedAt = now };
+            return new VersionPlan(next, reason ?? $"state {current.State} -> {state}", "state");
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The version <paramref name="change"/> makes of <paramref name="current"/> (validated; not written): what
+    /// <see cref="UpdateManyAsync"/> stores, for callers that plan several dependent updates before writing them.
+    /// </summary>
+    internal MemoryItem NextVersion(MemoryItem current, MemoryChange change, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        EnsureWritable(current, "update");
+        string text = change.Text ?? current.Text;
+        ContentRules.ValidateText(text, options.MaxContentBytes);
+        var validFrom = change.ValidFrom ?? current.ValidFrom;
+        var validTo = change.ValidTo ?? current.ValidTo;
+        ContentRules.ValidateInterval(validFrom, validTo);
+        return current with
+        {
+            Text = text,
+            ContentHash = ContentRules.ComputeHash(current.Kind, text, current.Payload),
+            Tags = change.Tags is null ? current.Tags : ContentRules.NormalizeLabels(change.Tags, "tag"),
+            Keywords = change.Keywords is null ? current.Keywords : ContentRules.NormalizeLabels(change.Keywords, "keyword"),
+            Context = change.Context ?? current.Context,
+            Importance = change.Importance is { } imp ? ContentRules.ValidateUnit(imp, "importance") : current.Importance,
+            ValidFrom = validFrom,
+            ValidTo = validTo,
+            Links = change.Links ?? current.Links,
+            Version = current.Version + 1,
+            StateReason = null,
+            UpdatedAt = now,
+        };
+    }
+
+    /// <summary>
+    /// Loads the memories (each must exist, in a cube the actor may write), asks <paramref name="plan"/> for the next version of
+    /// each in order (null: leave it; an id named again sees its planned version) and writes them all in one transaction.
+    /// Returns each memory as it is after its step.
+    /// </summary>
+    private async Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        using var activity = ids.Count == 1 ? StartMemoryActivity(activityName, actor, ids[0]) : MemoryCoreTelemetry.Source.StartActivity(activityName);
+        if (activity is not null && ids.Count > 1)
+        {
+            activity.SetTag(MemoryCoreTelemetry.TenantTag, actor.Tenant);
+            activity.SetTag("agentmem.batch_size", ids.Count);
+        }
+
+        var current = await LoadForWriteAsync(actor, ids, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var replacements = new List<MemoryReplacement>(ids.Count);
+        var after = new MemoryItem[ids.Count];
+        for (int i = 0; i < ids.Count; i++)
+        {
+            var before = current[ids[i]];
+            VersionPlan? step;
+            try
+            {
+                step = plan(i, before, now);
+            }
+            catch (MemoryValidationException ex) when (ids.Count > 1)
+            {
+                throw Rewrap(ex, $"Item {i} of the batch: {ex.Message} Nothing from this batch was stored.");
+            }
+
+            if (step is { } write)
+            {
+                var superseded = before with { State = LifecycleState.Superseded, StateReason = write.Reason };
+                replacements.Add(new MemoryReplacement(superseded, write.Next, Audit(actor, write.Action, before.CubeId, before.Id, write.Next.Version, write.Reason)));
+                current[ids[i]] = write.Next;
+            }
+
+            after[i] = current[ids[i]];
+        }
+
+        if (ids.Count == 1)
+        {
+            activity?.SetTag(MemoryCoreTelemetry.CubeTag, after[0].CubeId);
+        }
+
+        if (replacements.Count > 0)
+        {
+            await store.ReplaceManyAsync(actor.Tenant, replacements, cancellationToken).ConfigureAwait(false);
+            foreach (string cubeId in replacements.Select(r => r.Next.CubeId).Distinct(StringComparer.Ordinal))
+            {
+                Notify(actor.Tenant, cubeId);
+            }
+        }
+
+        return after;
+    }
+
+    /// <summary>The current version of every memory named, after checking each exists and its cube lets the actor write.</summary>
+    private async Task<Dictionary<MemoryId, MemoryItem>> LoadForWriteAsync(Scope actor, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken)
+    {
+        var distinct = ids.Distinct().ToList();
+        if (distinct.Count == 1)
+        {
+            var (item, _) = await LoadAsync(actor, distinct[0], CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+            return new Dictionary<MemoryId, MemoryItem> { [item.Id] = item };
+        }
+
+        var current = (await store.GetManyAsync(actor.Tenant, distinct, cancellationToken).ConfigureAwait(false)).ToDictionary(i => i.Id);
+        foreach (var id in distinct)
+        {
+            if (!current.ContainsKey(id))
+            {
+                throw NotFound(id);
+            }
+        }
+
+        foreach (var inCube in current.Values.GroupBy(i => i.CubeId, StringComparer.Ordinal))
+        {
+            var cube = await store.FindCubeAsync(actor.Tenant, inCube.Key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(inCube.First().Id);
+            CubeAccessPolicy.Demand(cube, actor, CubeAccess.Write);
+        }
+
+        return current;
+    }
+
+    /// <summary>What a planned write makes of one memory: its next version, the reason the superseded one keeps, the audit action.</summary>
+    private readonly record struct VersionPlan(MemoryItem Next, string Reason, string Action);
+}
