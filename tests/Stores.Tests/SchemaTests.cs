@@ -150,6 +150,51 @@ public sealed class SchemaTests
         Assert.IsAssignableFrom<StoreFormatException>(ex);
     }
 
+    [Fact]
+    public async Task The_full_text_index_is_rewritten_only_when_an_indexed_column_changes()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("alpha bravo kayak"))).Id;
+        string before = FtsPages(db);
+
+        // A new version that changes no indexed column (state, links) leaves the index's pages as they were ...
+        await memory.SetStateAsync(TestDatabase.Alice, id, LifecycleState.Archived, "faded");
+        await memory.SetStateAsync(TestDatabase.Alice, id, LifecycleState.Active, "needed again");
+        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Links = [new MemoryLink(MemoryId.NewId(), "related")] });
+        Assert.Equal(before, FtsPages(db));
+        AssertIndexInStep(db);
+
+        // ... and one that does (text, tags) rewrites them, so search follows the new text only.
+        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "charlie delta canoe" });
+        Assert.NotEqual(before, FtsPages(db));
+        string afterText = FtsPages(db);
+        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Tags = ["boats"] });
+        Assert.NotEqual(afterText, FtsPages(db));
+        AssertIndexInStep(db);
+        Assert.Empty(await memory.SearchAsync(TestDatabase.Alice, "notes", "kayak"));
+        Assert.Equal(id, Assert.Single(await memory.SearchAsync(TestDatabase.Alice, "notes", "canoe")).Item.Id);
+    }
+
+    /// <summary>Every page of the full-text index, as one string.</summary>
+    private static string FtsPages(TestDatabase db)
+    {
+        using var raw = db.Raw();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "SELECT group_concat(id || ':' || hex(block), ',') FROM (SELECT id, block FROM memories_fts_data ORDER BY id);";
+        return (string)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>FTS5's own check that the index holds exactly the content table's rows (rank 1: compare with the content).</summary>
+    private static void AssertIndexInStep(TestDatabase db)
+    {
+        using var raw = db.Raw();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = "INSERT INTO memories_fts(memories_fts, rank) VALUES ('integrity-check', 1);";
+        cmd.ExecuteNonQuery();
+    }
+
     private static string WalMode(TestDatabase db)
     {
         using var raw = db.Raw();
