@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AgentMem.Bench;
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Consolidation;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
@@ -55,11 +56,27 @@ foreach (int size in sizes)
 
         foreach (var job in MaintenanceRunner.CreateDefault().Jobs)
         {
-            await TimeJobAsync(memory, actor, size, job, job.Name, asOf: null).ConfigureAwait(false);
+            await TimeJobAsync(memory, actor, "cube", size, job, job.Name, asOf: null).ConfigureAwait(false);
         }
 
         // Two months on, every memory has faded below the threshold: the cost of archiving the whole cube.
-        await TimeJobAsync(memory, actor, size, new ForgettingJob(), "forgetting, 60 days later", DateTimeOffset.UtcNow.AddDays(60)).ConfigureAwait(false);
+        await TimeJobAsync(memory, actor, "cube", size, new ForgettingJob(), "forgetting, 60 days later", DateTimeOffset.UtcNow.AddDays(60)).ConfigureAwait(false);
+
+        // A cube where every memory was said twice, the second time with one more word: half of it merges.
+        await memory.CreateCubeAsync(actor, "restated").ConfigureAwait(false);
+        for (int start = 0; start < size / 2; start += 250)
+        {
+            var drafts = Enumerable.Range(start, Math.Min(250, (size / 2) - start))
+                .SelectMany(k =>
+                {
+                    string said = string.Join(' ', Enumerable.Range(0, 10).Select(_ => vocabulary[random.Next(vocabulary.Length)])) + $" item{k}";
+                    return new[] { new MemoryDraft(said), new MemoryDraft(said + " again") };
+                })
+                .ToList();
+            await memory.AddBatchAsync(actor, "restated", drafts).ConfigureAwait(false);
+        }
+
+        await TimeJobAsync(memory, actor, "restated", size, new ConsolidationJob(), "consolidation, every memory restated", asOf: null).ConfigureAwait(false);
     }
     finally
     {
@@ -71,10 +88,10 @@ Console.WriteLine();
 Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
 return 0;
 
-static async Task TimeJobAsync(MemoryOS memory, Scope actor, int size, IMaintenanceJob job, string label, DateTimeOffset? asOf)
+static async Task TimeJobAsync(MemoryOS memory, Scope actor, string cube, int size, IMaintenanceJob job, string label, DateTimeOffset? asOf)
 {
     var watch = Stopwatch.StartNew();
-    var results = await new MaintenanceRunner([job]).RunAsync(memory, actor, "cube", asOf: asOf).ConfigureAwait(false);
+    var results = await new MaintenanceRunner([job]).RunAsync(memory, actor, cube, asOf: asOf).ConfigureAwait(false);
     string counters = string.Join(", ", results[0].Counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"));
     Console.WriteLine($"| {size:N0} | {label} | {watch.Elapsed.TotalSeconds:F2} | {counters} |");
 }

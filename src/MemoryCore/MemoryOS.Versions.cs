@@ -21,12 +21,7 @@ public sealed partial class MemoryOS
             ArgumentNullException.ThrowIfNull(update.Change, nameof(updates));
         }
 
-        return WriteVersionsAsync(actor, [.. updates.Select(u => u.Id)], "memory.update", (i, current, now) =>
-        {
-            var change = updates[i].Change;
-            var next = NextVersion(current, change, now);
-            return new VersionPlan(next, string.IsNullOrWhiteSpace(change.Reason) ? "updated" : change.Reason.Trim(), "update");
-        }, cancellationToken);
+        return WriteVersionsAsync(actor, [.. updates.Select(u => u.Id)], "memory.update", (i, current, now) => Updating(current, updates[i].Change, now), cancellationToken);
     }
 
     /// <summary>
@@ -95,11 +90,47 @@ public sealed partial class MemoryOS
     }
 
     /// <summary>
+    /// The version that supersedes <paramref name="current"/> (see <see cref="SupersedeAsync"/>): state
+    /// <see cref="LifecycleState.Superseded"/> with the reason, <paramref name="links"/> merged into its links (replacing
+    /// any of the same target and type), its event ended at <paramref name="validTo"/> (default now, never before it
+    /// began) unless <paramref name="keepValidity"/>.
+    /// </summary>
+    internal static VersionPlan Superseding(MemoryItem current, string reason, IReadOnlyList<MemoryLink>? links, DateTimeOffset? validTo, bool keepValidity, DateTimeOffset now)
+    {
+        EnsureWritable(current, "supersede");
+        if (current.State == LifecycleState.Superseded)
+        {
+            throw new MemoryStateException($"Memory {current.Id} is already superseded ({current.StateReason}).");
+        }
+
+        var end = validTo ?? now;
+        if (current.ValidFrom is { } from && end < from)
+        {
+            end = from;
+        }
+
+        var merged = current.Links.ToList();
+        foreach (var link in links ?? [])
+        {
+            merged.RemoveAll(l => l.Target == link.Target && string.Equals(l.Type, link.Type, StringComparison.Ordinal));
+            merged.Add(link);
+        }
+
+        string why = reason.Trim();
+        var next = current with { State = LifecycleState.Superseded, StateReason = why, ValidTo = keepValidity ? current.ValidTo : end, Links = merged, Version = current.Version + 1, UpdatedAt = now };
+        return new VersionPlan(next, why, "supersede");
+    }
+
+    /// <summary>The version <paramref name="change"/> makes of <paramref name="current"/>, as <see cref="UpdateManyAsync"/> writes it.</summary>
+    internal VersionPlan Updating(MemoryItem current, MemoryChange change, DateTimeOffset now) =>
+        new(NextVersion(current, change, now), string.IsNullOrWhiteSpace(change.Reason) ? "updated" : change.Reason.Trim(), "update");
+
+    /// <summary>
     /// Loads the memories (each must exist, in a cube the actor may write), asks <paramref name="plan"/> for the next version of
     /// each in order (null: leave it; an id named again sees its planned version) and writes them all in one transaction.
     /// Returns each memory as it is after its step.
     /// </summary>
-    private async Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (ids.Count == 0)
@@ -187,5 +218,5 @@ public sealed partial class MemoryOS
     }
 
     /// <summary>What a planned write makes of one memory: its next version, the reason the superseded one keeps, the audit action.</summary>
-    private readonly record struct VersionPlan(MemoryItem Next, string Reason, string Action);
+    internal readonly record struct VersionPlan(MemoryItem Next, string Reason, string Action);
 }

@@ -441,31 +441,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public async Task<MemoryItem> SupersedeAsync(Scope actor, MemoryId id, string reason, IReadOnlyList<MemoryLink>? links = null, DateTimeOffset? validTo = null, bool keepValidity = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        EnsureWritable(current, "supersede");
-        if (current.State == LifecycleState.Superseded)
-        {
-            throw new MemoryStateException($"Memory {id} is already superseded ({current.StateReason}).");
-        }
-
-        var now = time.GetUtcNow();
-        var end = validTo ?? now;
-        if (current.ValidFrom is { } from && end < from)
-        {
-            end = from;
-        }
-
-        var merged = current.Links.ToList();
-        foreach (var link in links ?? [])
-        {
-            merged.RemoveAll(l => l.Target == link.Target && string.Equals(l.Type, link.Type, StringComparison.Ordinal));
-            merged.Add(link);
-        }
-
-        string why = reason.Trim();
-        var next = current with { State = LifecycleState.Superseded, StateReason = why, ValidTo = keepValidity ? current.ValidTo : end, Links = merged, Version = current.Version + 1, UpdatedAt = now };
-        await ReplaceAsync(actor, current, next, why, "supersede", cancellationToken).ConfigureAwait(false);
-        return next;
+        var after = await WriteVersionsAsync(actor, [id], "memory.supersede", (_, current, now) => Superseding(current, reason, links, validTo, keepValidity, now), cancellationToken).ConfigureAwait(false);
+        return after[0];
     }
 
     /// <summary>

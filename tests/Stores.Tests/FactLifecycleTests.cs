@@ -159,6 +159,45 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consolidation_writes_merges_in_batches_and_skips_only_the_merge_that_meets_a_changed_memory()
+    {
+        // 300 pairs of restatements, more than one batch of pairs; the first pair's first memory is frozen after the
+        // pairs are found, so the first batch fails as a whole and is redone one merge at a time.
+        var drafts = Enumerable.Range(0, 300).SelectMany(k => new[]
+        {
+            Draft($"Person{k} adopted a grey cat named Miso{k}"),
+            Draft($"Person{k} adopted a grey cat named Miso{k} yesterday"),
+        }).ToList();
+        await memory.AddBatchAsync(Alice, "facts", drafts);
+        var listed = new List<MemoryItem>();
+        await foreach (var item in memory.ListAsync(Alice, "facts"))
+        {
+            listed.Add(item);
+        }
+
+        var first = listed.OrderBy(i => i.Id).First();
+        var progress = new FirstReport(() => memory.SetStateAsync(Alice, first.Id, LifecycleState.Frozen, "legal hold").GetAwaiter().GetResult());
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"], progress: progress));
+
+        Assert.Equal((299, 1), (result.Counts["merged"], result.Counts["conflicts"]));
+        var states = new Dictionary<LifecycleState, int>();
+        await foreach (var item in memory.ListAsync(Alice, "facts", new MemoryFilter { States = Enum.GetValues<LifecycleState>() }))
+        {
+            states[item.State] = states.GetValueOrDefault(item.State) + 1;
+            if (item.State == LifecycleState.Superseded)
+            {
+                var survivor = await memory.GetAsync(Alice, Assert.Single(item.Links, l => l.Type == LinkTypes.SupersededBy).Target);
+                Assert.Equal(2, survivor.Version);
+                Assert.Contains(survivor.Links, l => l.Type == LinkTypes.Supersedes && l.Target == item.Id);
+                Assert.EndsWith(" yesterday", survivor.Text, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(new Dictionary<LifecycleState, int> { [LifecycleState.Active] = 300, [LifecycleState.Superseded] = 299, [LifecycleState.Frozen] = 1 }, states);
+        Assert.DoesNotContain(result.Actions, a => a.Id == first.Id || a.Other == first.Id);
+    }
+
+    [Fact]
     public async Task Consolidation_does_not_merge_the_same_words_about_different_days_or_of_opposite_polarity()
     {
         await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now.AddDays(-7) });
@@ -169,6 +208,21 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     private static MemoryDraft Draft(string text) => new(text) { Tags = ["fact"], Source = SourceKind.Agent };
+
+    /// <summary>Runs <paramref name="first"/> at the first report, on the job's own thread.</summary>
+    private sealed class FirstReport(Action first) : IProgress<MaintenanceProgress>
+    {
+        private bool reported;
+
+        public void Report(MaintenanceProgress value)
+        {
+            if (!reported)
+            {
+                reported = true;
+                first();
+            }
+        }
+    }
 
     private sealed class FixedClassifier(FactDecision decision) : IFactClassifier
     {

@@ -48,6 +48,9 @@ public sealed class ConsolidationJob : IMaintenanceJob
     /// <summary>The job's name.</summary>
     public const string JobName = "consolidation";
 
+    // Pairs walked per transaction (each merge writes two versions).
+    private const int PairsPerBatch = 250;
+
     private readonly ConsolidationOptions options;
 
     /// <summary>Creates the job.</summary>
@@ -93,40 +96,34 @@ public sealed class ConsolidationJob : IMaintenanceJob
         var pairs = FindPairs(items, terms, run.Counters, cancellationToken);
         run.Report(run.Counters["examined"], run.Counters["examined"]);
 
-        var absorbed = new HashSet<int>();
-        var survivors = new HashSet<int>();
-        foreach (var (i, j, similarity) in pairs)
+        // Merges are planned a batch of pairs at a time and each batch is written in one transaction. When a batch meets
+        // a memory changed since it was listed, it is walked again from the state before it, one merge per transaction,
+        // so the merges that fail are skipped exactly as a one-at-a-time run would skip them.
+        var state = new MergeState([], []);
+        for (int from = 0; from < pairs.Count; from += PairsPerBatch)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (absorbed.Contains(i) || absorbed.Contains(j))
-            {
-                continue;
-            }
-
-            var (keep, drop) = Survivor(items, terms, i, j);
-            if (survivors.Contains(drop))
-            {
-                continue; // it already absorbed another: keep chains one level deep
-            }
-
-            string reason = string.Create(CultureInfo.InvariantCulture, $"consolidated into {items[keep].Id}: near-duplicate (term similarity {similarity:0.00})");
-            if (!context.DryRun)
+            var batch = pairs.GetRange(from, Math.Min(PairsPerBatch, pairs.Count - from));
+            var before = state.Copy();
+            var merges = await WalkAsync(context, items, terms, batch, state, oneByOne: false, run, cancellationToken).ConfigureAwait(false);
+            if (!context.DryRun && merges.Count > 0)
             {
                 try
                 {
-                    await MergeAsync(context, items[keep].Id, items[drop], reason, cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(context, items, merges, cancellationToken).ConfigureAwait(false);
                 }
-                catch (AgentMemException ex) when (ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException)
+                catch (AgentMemException ex) when (IsChangedMeanwhile(ex))
                 {
-                    run.Counters.Add("conflicts");
-                    continue;
+                    state = before;
+                    merges = await WalkAsync(context, items, terms, batch, state, oneByOne: true, run, cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            absorbed.Add(drop);
-            survivors.Add(keep);
-            run.Counters.Add("merged");
-            run.Act("merge", items[drop].Id, items[keep].Id, reason);
+            foreach (var merge in merges)
+            {
+                run.Counters.Add("merged");
+                run.Act("merge", items[merge.Drop].Id, items[merge.Keep].Id, merge.Reason);
+            }
+
             run.Report(run.Counters["examined"], run.Counters["examined"]);
         }
 
@@ -245,21 +242,90 @@ public sealed class ConsolidationJob : IMaintenanceJob
         return items[i].Id.CompareTo(items[j].Id) > 0 ? (i, j) : (j, i);
     }
 
-    private static async Task MergeAsync(MaintenanceContext context, Identity.MemoryId keepId, MemoryItem drop, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// The merges of <paramref name="pairs"/>, most similar first: a memory absorbed is not merged again and one that absorbed
+    /// another is not absorbed (chains stay one level deep). With <paramref name="oneByOne"/>, each merge is written as it is
+    /// decided and one that meets a changed memory is counted as a conflict and skipped.
+    /// </summary>
+    private static async Task<List<Merge>> WalkAsync(MaintenanceContext context, List<MemoryItem> items, List<HashSet<string>> terms, List<(int I, int J, double Similarity)> pairs, MergeState state, bool oneByOne, MaintenanceRun run, CancellationToken cancellationToken)
     {
-        // Re-read the survivor: an earlier merge in this run may have given it a new version.
-        var keep = await context.Memory.GetAsync(context.Actor, keepId, cancellationToken).ConfigureAwait(false);
-        await context.Memory.SupersedeAsync(context.Actor, drop.Id, reason, [new MemoryLink(keep.Id, LinkTypes.SupersededBy)], keepValidity: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        DateTimeOffset? start = keep.ValidFrom is { } a && drop.ValidFrom is { } b ? (a < b ? a : b) : keep.ValidFrom ?? drop.ValidFrom;
-        var change = new MemoryChange
+        var merges = new List<Merge>();
+        foreach (var (i, j, similarity) in pairs)
         {
-            Tags = [.. keep.Tags.Union(drop.Tags, StringComparer.OrdinalIgnoreCase)],
-            Keywords = [.. keep.Keywords.Union(drop.Keywords, StringComparer.OrdinalIgnoreCase)],
-            Importance = Math.Max(keep.Importance, drop.Importance),
-            ValidFrom = keep.ValidTo is { } end && start > end ? keep.ValidFrom : start,
-            Links = [.. keep.Links, new MemoryLink(drop.Id, LinkTypes.Supersedes)],
-            Reason = $"consolidated: absorbed near-duplicate {drop.Id}",
-        };
-        await context.Memory.UpdateAsync(context.Actor, keep.Id, change, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (state.Absorbed.Contains(i) || state.Absorbed.Contains(j))
+            {
+                continue;
+            }
+
+            var (keep, drop) = Survivor(items, terms, i, j);
+            if (state.Survivors.Contains(drop))
+            {
+                continue;
+            }
+
+            var merge = new Merge(keep, drop, string.Create(CultureInfo.InvariantCulture, $"consolidated into {items[keep].Id}: near-duplicate (term similarity {similarity:0.00})"));
+            if (oneByOne && !context.DryRun)
+            {
+                try
+                {
+                    await WriteAsync(context, items, [merge], cancellationToken).ConfigureAwait(false);
+                }
+                catch (AgentMemException ex) when (IsChangedMeanwhile(ex))
+                {
+                    run.Counters.Add("conflicts");
+                    continue;
+                }
+            }
+
+            state.Absorbed.Add(drop);
+            state.Survivors.Add(keep);
+            merges.Add(merge);
+        }
+
+        return merges;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="merges"/> in one transaction: each absorbed memory is superseded (linked to its survivor, its
+    /// event interval kept), then its survivor, as the earlier merges of the batch left it, gets the absorbed one's tags,
+    /// keywords, the higher importance, the earlier event start and the link back.
+    /// </summary>
+    private static async Task WriteAsync(MaintenanceContext context, List<MemoryItem> items, List<Merge> merges, CancellationToken cancellationToken)
+    {
+        var memory = context.Memory;
+        var ids = merges.SelectMany(m => new[] { items[m.Drop].Id, items[m.Keep].Id }).ToList();
+        await memory.WriteVersionsAsync(context.Actor, ids, "memory.consolidate", (step, current, now) =>
+        {
+            var merge = merges[step / 2];
+            var drop = items[merge.Drop];
+            if (step % 2 == 0)
+            {
+                return MemoryOS.Superseding(current, merge.Reason, [new MemoryLink(items[merge.Keep].Id, LinkTypes.SupersededBy)], validTo: null, keepValidity: true, now);
+            }
+
+            DateTimeOffset? start = current.ValidFrom is { } a && drop.ValidFrom is { } b ? (a < b ? a : b) : current.ValidFrom ?? drop.ValidFrom;
+            var change = new MemoryChange
+            {
+                Tags = [.. current.Tags.Union(drop.Tags, StringComparer.OrdinalIgnoreCase)],
+                Keywords = [.. current.Keywords.Union(drop.Keywords, StringComparer.OrdinalIgnoreCase)],
+                Importance = Math.Max(current.Importance, drop.Importance),
+                ValidFrom = current.ValidTo is { } end && start > end ? current.ValidFrom : start,
+                Links = [.. current.Links, new MemoryLink(drop.Id, LinkTypes.Supersedes)],
+                Reason = $"consolidated: absorbed near-duplicate {drop.Id}",
+            };
+            return memory.Updating(current, change, now);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool IsChangedMeanwhile(AgentMemException ex) => ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException;
+
+    /// <summary>One merge: <see cref="Keep"/> absorbs <see cref="Drop"/> (indexes into the listed memories).</summary>
+    private sealed record Merge(int Keep, int Drop, string Reason);
+
+    /// <summary>Which listed memories were absorbed and which absorbed another, so far in the run.</summary>
+    private sealed record MergeState(HashSet<int> Absorbed, HashSet<int> Survivors)
+    {
+        public MergeState Copy() => new([.. Absorbed], [.. Survivors]);
     }
 }
