@@ -8,44 +8,62 @@ using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.Postgres;
 using AgentMem.Stores.Sqlite;
 
-// Maintenance cost as a cube grows: each default job once over a fresh SQLite cube of N memories. The texts are 12 terms
-// drawn from a 3,000-term vocabulary with a skewed (cubed-uniform) frequency, so common terms are shared by many memories,
-// the case where pairing every memory with every other that shares a term grows with the square of the cube.
-int[] sizes = [1_000, 4_000, 16_000];
-if (args.Length > 0)
+// Maintenance cost as a cube grows: each default job once over a fresh cube of N memories, on SQLite and, with
+// --postgres, on PostgreSQL. The texts are 12 terms drawn from a 3,000-term vocabulary with a skewed (cubed-uniform)
+// frequency, so common terms are shared by many memories, the case where pairing every memory with every other that
+// shares a term grows with the square of the cube.
+if (HarnessArguments.ParseOrReport(() => MaintenanceOptions.Parse(args)) is not { } options)
 {
-    var parsed = args[0].Split(',').Select(s => int.TryParse(s, out int n) && n > 0 ? n : -1).ToArray();
-    if (args.Length > 1 || parsed.Any(n => n < 0))
-    {
-        Console.Error.WriteLine($"usage: AgentMem.Maintenance.Bench [SIZES], e.g. 1000,4000,16000 (positive cube sizes, comma-separated); got '{string.Join(' ', args)}'.");
-        return 2;
-    }
-
-    sizes = parsed;
+    return 2;
 }
 
-Console.WriteLine("## Maintenance jobs on growing cubes (SQLite)");
+Console.WriteLine("## Maintenance jobs on growing cubes");
 Console.WriteLine();
 Console.WriteLine($"- command: `dotnet bench/Maintenance/bin/Release/net10.0/AgentMem.Maintenance.Bench.dll {string.Join(' ', args)}`");
 Console.WriteLine($"- machine: {MachineFacts.Describe()}; load average at start {MachineFacts.LoadAverage()}");
 Console.WriteLine();
-Console.WriteLine("| memories | job | seconds | counters |");
-Console.WriteLine("|---:|---|---:|---|");
+Console.WriteLine("| backend | memories | job | seconds | counters |");
+Console.WriteLine("|---|---:|---|---:|---|");
 
-string[] vocabulary = [.. Enumerable.Range(0, 3000).Select(i => "w" + i.ToString("x", CultureInfo.InvariantCulture))];
-foreach (int size in sizes)
+foreach (int size in options.Sizes)
 {
     string folder = Directory.CreateTempSubdirectory("agentmem-maintenance-").FullName;
     try
     {
-        var store = SqliteMemoryStore.Open(Path.Combine(folder, "bench.db"));
-        var memory = new MemoryOS(store, new Bm25Retriever(store));
+        var sqlite = SqliteMemoryStore.Open(Path.Combine(folder, "bench.db"));
+        await Workload.RunAsync("sqlite", new MemoryOS(sqlite, new Bm25Retriever(sqlite)), size).ConfigureAwait(false);
+    }
+    finally
+    {
+        Directory.Delete(folder, recursive: true);
+    }
+
+    if (options.Postgres is { } uri)
+    {
+        var postgres = await PostgresMemoryStore.OpenAsync(new PostgresStoreOptions { ConnectionString = uri }).ConfigureAwait(false);
+        await Workload.RunAsync("postgres", new MemoryOS(postgres, new Bm25Retriever(postgres)), size).ConfigureAwait(false);
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+return 0;
+
+/// <summary>The cubes one backend is measured on, and the jobs timed on them.</summary>
+internal static class Workload
+{
+    public static async Task RunAsync(string backend, MemoryOS memory, int size)
+    {
         await using var memoryScope = memory.ConfigureAwait(false);
-        var actor = new Scope("bench", "victor");
-        await memory.CreateCubeAsync(actor, "cube", policy: new CubePolicy { ForgettingThreshold = 0.05 }).ConfigureAwait(false);
+
+        // A tenant of its own, so a PostgreSQL database used before (or by the other sizes) adds nothing to the cubes.
+        var actor = new Scope("bench-" + Guid.NewGuid().ToString("N")[..12], "victor");
+        string[] vocabulary = [.. Enumerable.Range(0, 3000).Select(i => "w" + i.ToString("x", CultureInfo.InvariantCulture))];
         var random = new Random(20261205);
+        await memory.CreateCubeAsync(actor, "cube", policy: new CubePolicy { ForgettingThreshold = 0.05 }).ConfigureAwait(false);
         for (int start = 0; start < size; start += 500)
         {
             var drafts = Enumerable.Range(start, Math.Min(500, size - start))
@@ -56,11 +74,11 @@ foreach (int size in sizes)
 
         foreach (var job in MaintenanceRunner.CreateDefault().Jobs)
         {
-            await TimeJobAsync(memory, actor, "cube", size, job, job.Name, asOf: null).ConfigureAwait(false);
+            await TimeAsync(backend, memory, actor, "cube", size, job, job.Name, asOf: null).ConfigureAwait(false);
         }
 
         // Two months on, every memory has faded below the threshold: the cost of archiving the whole cube.
-        await TimeJobAsync(memory, actor, "cube", size, new ForgettingJob(), "forgetting, 60 days later", DateTimeOffset.UtcNow.AddDays(60)).ConfigureAwait(false);
+        await TimeAsync(backend, memory, actor, "cube", size, new ForgettingJob(), "forgetting, 60 days later", DateTimeOffset.UtcNow.AddDays(60)).ConfigureAwait(false);
 
         // A cube where every memory was said twice, the second time with one more word: half of it merges.
         await memory.CreateCubeAsync(actor, "restated").ConfigureAwait(false);
@@ -76,22 +94,43 @@ foreach (int size in sizes)
             await memory.AddBatchAsync(actor, "restated", drafts).ConfigureAwait(false);
         }
 
-        await TimeJobAsync(memory, actor, "restated", size, new ConsolidationJob(), "consolidation, every memory restated", asOf: null).ConfigureAwait(false);
+        await TimeAsync(backend, memory, actor, "restated", size, new ConsolidationJob(), "consolidation, every memory restated", asOf: null).ConfigureAwait(false);
     }
-    finally
+
+    private static async Task TimeAsync(string backend, MemoryOS memory, Scope actor, string cube, int size, IMaintenanceJob job, string label, DateTimeOffset? asOf)
     {
-        Directory.Delete(folder, recursive: true);
+        var watch = Stopwatch.StartNew();
+        var results = await new MaintenanceRunner([job]).RunAsync(memory, actor, cube, asOf: asOf).ConfigureAwait(false);
+        string counters = string.Join(", ", results[0].Counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"));
+        Console.WriteLine($"| {backend} | {size:N0} | {label} | {watch.Elapsed.TotalSeconds:F2} | {counters} |");
     }
 }
 
-Console.WriteLine();
-Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
-return 0;
-
-static async Task TimeJobAsync(MemoryOS memory, Scope actor, string cube, int size, IMaintenanceJob job, string label, DateTimeOffset? asOf)
+/// <summary>The harness's options: cube sizes, and a PostgreSQL database to measure beside SQLite.</summary>
+internal sealed record MaintenanceOptions(IReadOnlyList<int> Sizes, string? Postgres)
 {
-    var watch = Stopwatch.StartNew();
-    var results = await new MaintenanceRunner([job]).RunAsync(memory, actor, cube, asOf: asOf).ConfigureAwait(false);
-    string counters = string.Join(", ", results[0].Counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"));
-    Console.WriteLine($"| {size:N0} | {label} | {watch.Elapsed.TotalSeconds:F2} | {counters} |");
+    private const string Usage = "usage: AgentMem.Maintenance.Bench [SIZES] [--postgres URI], e.g. 1000,4000,16000 (positive cube sizes, comma-separated)";
+
+    public static MaintenanceOptions Parse(string[] args)
+    {
+        int[] sizes = [1_000, 4_000, 16_000];
+        string? postgres = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--postgres")
+            {
+                postgres = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{Usage}; --postgres needs a URI.");
+            }
+            else if (i == 0 && args[i].Split(',').Select(s => int.TryParse(s, out int n) && n > 0 ? n : -1).ToArray() is var parsed && parsed.All(n => n > 0))
+            {
+                sizes = parsed;
+            }
+            else
+            {
+                throw new ArgumentException($"{Usage}; got '{string.Join(' ', args)}'.");
+            }
+        }
+
+        return new MaintenanceOptions(sizes, postgres);
+    }
 }

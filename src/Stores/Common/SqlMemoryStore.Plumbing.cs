@@ -142,12 +142,24 @@ public abstract partial class SqlMemoryStore
     /// Appends an audit line. It is filed under the tenant the call is bound to, never the one the record names: a
     /// mismatched record must not write into another tenant's trail (PostgreSQL's row-level security would refuse it too).
     /// </summary>
+    private const string InsertAuditSql = """
+        INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
+        VALUES (@t, @at, @u, @a, @act, @c, @m, @v, @d);
+        """;
+
+    private const string InsertSnapshotSql = "INSERT INTO memory_versions(tenant, memory_id, version, snapshot_json, superseded_at) VALUES (@t, @id, @v, @j, @at);";
+
+    private const string InsertSnapshotIfAbsentSql = "INSERT INTO memory_versions(tenant, memory_id, version, snapshot_json, superseded_at) VALUES (@t, @id, @v, @j, @at) ON CONFLICT DO NOTHING;";
+
     private protected async Task InsertAuditAsync(DbConnection conn, DbTransaction? tx, string tenant, AuditRecord audit, CancellationToken ct)
     {
-        using var cmd = Command(conn, tx, """
-            INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
-            VALUES (@t, @at, @u, @a, @act, @c, @m, @v, @d);
-            """);
+        using var cmd = Command(conn, tx, InsertAuditSql);
+        BindAudit(cmd, tenant, audit);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private void BindAudit(DbCommand cmd, string tenant, AuditRecord audit)
+    {
         Dialect.Add(cmd, "@t", tenant);
         Dialect.AddTime(cmd, "@at", audit.At);
         Dialect.AddText(cmd, "@u", audit.User);
@@ -157,22 +169,25 @@ public abstract partial class SqlMemoryStore
         Dialect.AddText(cmd, "@m", audit.MemoryId);
         Dialect.AddNumber(cmd, "@v", audit.Version);
         Dialect.AddText(cmd, "@d", audit.Detail);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private static DbCommand SnapshotCommand(DbConnection conn, DbTransaction? tx) =>
-        Command(conn, tx, "INSERT INTO memory_versions(tenant, memory_id, version, snapshot_json, superseded_at) VALUES (@t, @id, @v, @j, @at);");
+    private static DbCommand SnapshotCommand(DbConnection conn, DbTransaction? tx) => Command(conn, tx, InsertSnapshotSql);
 
     /// <summary>Keeps <paramref name="version"/> as a superseded version, replaced at <paramref name="supersededAt"/>.</summary>
     private async Task InsertSnapshotAsync(DbCommand snapshot, string tenant, MemoryItem version, DateTimeOffset supersededAt, CancellationToken ct)
     {
         snapshot.Parameters.Clear();
+        BindSnapshot(snapshot, tenant, version, supersededAt);
+        await snapshot.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private void BindSnapshot(DbCommand snapshot, string tenant, MemoryItem version, DateTimeOffset supersededAt)
+    {
         Dialect.Add(snapshot, "@t", tenant);
         Dialect.Add(snapshot, "@id", version.Id.ToString());
         Dialect.Add(snapshot, "@v", version.Version);
         Dialect.AddJson(snapshot, "@j", StoreJson.Serialize(version));
         Dialect.AddTime(snapshot, "@at", supersededAt);
-        await snapshot.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads memories from <paramref name="cmd"/> and attaches their links (one extra query).</summary>

@@ -50,11 +50,14 @@ public abstract partial class MemoryStoreContract
         await using var s = await StartAsync();
         var second = await s.Backend.OpenAsync();
         var cube = await s.CreateCubeAsync("contested");
-        for (int round = 0; round < 5; round++)
+        var neighbour = await s.AddAsync(cube, "a neighbour to link to");
+        for (int round = 0; round < 6; round++)
         {
-            var v1 = await s.AddAsync(cube, $"contested fact {round}");
-            var fromFirst = s.NextVersion(v1, m => m with { Text = $"first store's edit {round}" });
-            var fromSecond = s.NextVersion(v1, m => m with { Text = $"second store's edit {round}" });
+            // Odd rounds change tags and links too, which live in rows of their own: the loser must touch none of them.
+            var v1 = await s.AddAsync(cube, $"contested fact {round}", m => m with { Tags = ["before"] });
+            bool sideRows = round % 2 == 1;
+            var fromFirst = s.NextVersion(v1, m => m with { Text = $"first store's edit {round}", Tags = sideRows ? ["shared", "first"] : m.Tags, Links = sideRows ? [new MemoryLink(neighbour.Id, "first")] : m.Links });
+            var fromSecond = s.NextVersion(v1, m => m with { Text = $"second store's edit {round}", Tags = sideRows ? ["shared", "second"] : m.Tags, Links = sideRows ? [new MemoryLink(neighbour.Id, "second")] : m.Links });
 
             var won = await Task.WhenAll(
                 Task.Run(() => TryReplaceAsync(s, s.Store, fromFirst)),
@@ -63,7 +66,10 @@ public abstract partial class MemoryStoreContract
             Assert.Single(won, w => w);
             var current = (await s.Store.GetAsync(s.Tenant, v1.Id))!;
             Assert.Equal(2, current.Version);
-            Assert.Equal(won[0] ? fromFirst.Next.Text : fromSecond.Next.Text, current.Text);
+            var winner = won[0] ? fromFirst.Next : fromSecond.Next;
+            Assert.Equal(winner.Text, current.Text);
+            Assert.Equal(winner.Tags, current.Tags);
+            Assert.Equal(winner.Links.Select(l => l.Type), current.Links.Select(l => l.Type));
             Assert.Equal([1, 2], (await second.GetHistoryAsync(s.Tenant, v1.Id)).Select(v => v.Version));
             Assert.Equal(["add", "update"], (await s.Store.ReadAuditAsync(s.Tenant, v1.Id)).Select(a => a.Action));
         }
