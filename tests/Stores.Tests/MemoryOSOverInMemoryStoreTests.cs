@@ -7,7 +7,7 @@ using AgentMem.MemoryCore.Ports;
 namespace AgentMem.Stores.Tests;
 
 /// <summary>The facade end to end on the in-memory store: what an agent does, with no file behind it.</summary>
-public sealed class MemoryOSOverInMemoryStoreTests : IAsyncLifetime
+public sealed partial class MemoryOSOverInMemoryStoreTests : IAsyncLifetime
 {
     private static readonly Scope Alice = new("acme", "alice");
     private static readonly Scope Bob = new("acme", "bob");

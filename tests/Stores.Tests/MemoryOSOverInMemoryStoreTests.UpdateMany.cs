@@ -7,25 +7,12 @@ using AgentMem.MemoryCore.Model;
 namespace AgentMem.Stores.Tests;
 
 /// <summary><see cref="MemoryOS.UpdateManyAsync"/>: many versions, one transaction, the checks of a single update.</summary>
-public sealed class UpdateManyTests : IAsyncLifetime
+public sealed partial class MemoryOSOverInMemoryStoreTests
 {
-    private static readonly Scope Alice = new("acme", "alice");
-    private static readonly Scope Bob = new("acme", "bob");
-    private readonly ManualTime clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
-    private MemoryOS memory = null!;
-
-    public async Task InitializeAsync()
-    {
-        memory = InMemoryMemory.Open(time: clock);
-        await memory.CreateCubeAsync(Alice, "notes");
-        await memory.CreateCubeAsync(Alice, "work");
-    }
-
-    public async Task DisposeAsync() => await memory.DisposeAsync();
-
     [Fact]
     public async Task Updates_apply_in_order_across_cubes_and_an_id_twice_gets_two_versions()
     {
+        await memory.CreateCubeAsync(Alice, "work");
         var berlin = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice lives in Berlin"))).Id;
         var report = (await memory.AddAsync(Alice, "work", new MemoryDraft("The report is due Friday"))).Id;
         clock.Advance(TimeSpan.FromHours(1));
@@ -81,6 +68,7 @@ public sealed class UpdateManyTests : IAsyncLifetime
     [Fact]
     public async Task Every_cube_touched_must_grant_the_actor_write()
     {
+        await memory.CreateCubeAsync(Alice, "work");
         var mine = (await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's note"))).Id;
         var shared = (await memory.AddAsync(Alice, "work", new MemoryDraft("shared note"))).Id;
         await memory.SetGrantsAsync(Alice, "work", [new CubeGrant("bob", null, CubeAccess.Write)]);
