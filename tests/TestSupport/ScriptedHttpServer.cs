@@ -97,12 +97,14 @@ public sealed class ScriptedHttpServer : IAsyncDisposable
                 return;
             }
 
-            // Each request on its own task, so a scripted delay does not hold up the retry behind it.
-            _ = Task.Run(() => HandleAsync(context));
+            // Counted as it arrives (a client that gives up before it is handled still made the call); each request on
+            // its own task, so a scripted delay does not hold up the retry behind it.
+            int call = Interlocked.Increment(ref _calls) - 1;
+            _ = Task.Run(() => HandleAsync(context, call));
         }
     }
 
-    private async Task HandleAsync(HttpListenerContext context)
+    private async Task HandleAsync(HttpListenerContext context, int call)
     {
         try
         {
@@ -110,7 +112,6 @@ public sealed class ScriptedHttpServer : IAsyncDisposable
             string body = await reader.ReadToEndAsync().ConfigureAwait(false);
             var request = new ScriptedRequest(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.Headers["Authorization"], body);
             Requests.Enqueue(request);
-            int call = Interlocked.Increment(ref _calls) - 1;
             ScriptedResponse response = await _script(call, request).ConfigureAwait(false);
             context.Response.StatusCode = response.Status;
             if (response.RetryAfterSeconds is int seconds)
