@@ -189,13 +189,33 @@ public sealed partial class MemoryOS
         return after;
     }
 
+    /// <summary>
+    /// The current version of each memory named, in order, in one read: as <see cref="GetAsync"/> reads one (unknown ids
+    /// and cubes the actor may not read are refused), for callers that work through many.
+    /// </summary>
+    internal async Task<IReadOnlyList<MemoryItem>> GetManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var current = await LoadAllAsync(actor, ids, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        return [.. ids.Select(id => current[id])];
+    }
+
     /// <summary>The current version of every memory named, after checking each exists and its cube lets the actor write.</summary>
-    private async Task<Dictionary<MemoryId, MemoryItem>> LoadForWriteAsync(Scope actor, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken)
+    private Task<Dictionary<MemoryId, MemoryItem>> LoadForWriteAsync(Scope actor, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken) =>
+        LoadAllAsync(actor, ids, CubeAccess.Write, cancellationToken);
+
+    private async Task<Dictionary<MemoryId, MemoryItem>> LoadAllAsync(Scope actor, IReadOnlyList<MemoryId> ids, CubeAccess needed, CancellationToken cancellationToken)
     {
         var distinct = ids.Distinct().ToList();
         if (distinct.Count == 1)
         {
-            var (item, _) = await LoadAsync(actor, distinct[0], CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+            var (item, _) = await LoadAsync(actor, distinct[0], needed, cancellationToken).ConfigureAwait(false);
             return new Dictionary<MemoryId, MemoryItem> { [item.Id] = item };
         }
 
@@ -211,7 +231,7 @@ public sealed partial class MemoryOS
         foreach (var inCube in current.Values.GroupBy(i => i.CubeId, StringComparer.Ordinal))
         {
             var cube = await store.FindCubeAsync(actor.Tenant, inCube.Key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(inCube.First().Id);
-            CubeAccessPolicy.Demand(cube, actor, CubeAccess.Write);
+            CubeAccessPolicy.Demand(cube, actor, needed);
         }
 
         return current;

@@ -99,11 +99,11 @@ public sealed class NoteKeeper : IDisposable
         ArgumentNullException.ThrowIfNull(ids);
 
         // Read and extract first, outside the gate: an LLM extractor is slow and needs no index.
-        var items = new MemoryItem[ids.Count];
+        var items = await memory.GetManyAsync(actor, ids, cancellationToken).ConfigureAwait(false);
         var extracted = new NoteAttributes?[ids.Count];
         for (int i = 0; i < ids.Count; i++)
         {
-            var item = items[i] = await memory.GetAsync(actor, ids[i], cancellationToken).ConfigureAwait(false);
+            var item = items[i];
             if (Linkable(item) && item.Keywords.Count == 0 && item.Context is null)
             {
                 extracted[i] = await extractor.ExtractAsync(new NoteInput(item.Text, item.Provenance.Actor, item.ValidFrom), cancellationToken).ConfigureAwait(false);
