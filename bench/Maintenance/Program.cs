@@ -77,6 +77,9 @@ internal static class Workload
             await TimeAsync(backend, memory, actor, "cube", size, job, job.Name, asOf: null).ConfigureAwait(false);
         }
 
+        // Linking again, nothing new: what a scheduled run costs on a cube already linked.
+        await TimeAsync(backend, memory, actor, "cube", size, new AgentMem.MemoryCore.Notes.LinkingJob(), "linking, run again", asOf: null).ConfigureAwait(false);
+
         // Two months on, every memory has faded below the threshold: the cost of archiving the whole cube.
         await TimeAsync(backend, memory, actor, "cube", size, new ForgettingJob(), "forgetting, 60 days later", DateTimeOffset.UtcNow.AddDays(60)).ConfigureAwait(false);
 

@@ -90,7 +90,7 @@ public sealed class LinkingJobTests
         var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
         var a = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Jolene found a dive spot near Phuket with her partner.") { Actor = "Jolene" });
         var b = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Scuba lessons in Phuket went great, the dive spot was amazing.") { Actor = "Jolene" });
-        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The tax office closes at five.") { Actor = "Deb" });
+        var tax = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The tax office closes at five.") { Actor = "Deb" });
         var job = new LinkingJob(options: new NoteKeeperOptions { MinLinkScore = 2.0 });
 
         var dry = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: true));
@@ -106,9 +106,19 @@ public sealed class LinkingJobTests
         Assert.Contains(noted.Links, l => l.Target == b.Id);
         Assert.Contains((await memory.GetAsync(TestDatabase.Alice, b.Id)).Links, l => l.Target == a.Id);
 
-        // A second run finds nothing left to link.
+        // The unrelated memory became a note without links; a second run finds nothing to link and writes nothing.
+        var taxNote = await memory.GetAsync(TestDatabase.Alice, tax.Id);
+        Assert.Equal((2, 0), (taxNote.Version, taxNote.Links.Count));
+        Assert.NotEmpty(taxNote.Keywords);
         var again = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
-        Assert.Equal(0, again.Counts["linked"]);
+        Assert.Equal((1, 0, 0), (again.Counts["examined"], again.Counts["noted"], again.Counts["linked"]));
+        Assert.Equal(2, (await memory.GetAsync(TestDatabase.Alice, tax.Id)).Version);
+
+        // Until a later memory relates to it: then the next run links the two.
+        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Deb asked when the tax office closes on Friday.") { Actor = "Deb" });
+        var later = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
+        Assert.Equal(1, later.Counts["linked"]);
+        Assert.NotEmpty((await memory.GetAsync(TestDatabase.Alice, tax.Id)).Links);
     }
 
     [Fact]

@@ -79,8 +79,9 @@ public sealed class NoteKeeper : IDisposable
     /// <summary>
     /// Turns an existing memory into a linked note (the maintenance path for memories added without <see cref="AddAsync"/>):
     /// missing keywords, tags and context are extracted, links to related notes are added, neighbours evolve. One new version
-    /// with the reason; null when it is not active or already has links. With <paramref name="dryRun"/>, nothing is written
-    /// and the links it would get are returned.
+    /// with the reason; null when it is not active, already has links, or is already a note with nothing to link to (no
+    /// version that would change nothing). With <paramref name="dryRun"/>, nothing is written and the links it would get
+    /// are returned.
     /// </summary>
     public async Task<NoteOutcome?> LinkExistingAsync(Scope actor, MemoryId id, bool dryRun = false, CancellationToken cancellationToken = default)
     {
@@ -197,13 +198,21 @@ public sealed class NoteKeeper : IDisposable
 
     private static bool Linkable(MemoryItem item) => item.State == LifecycleState.Active && item.Links.Count == 0;
 
-    private async Task<NoteOutcome> LinkOneAsync(Scope actor, MemoryItem item, MemCube target, NoteAttributes? attributes, bool dryRun, NoteWrites writes, CancellationToken cancellationToken)
+    private async Task<NoteOutcome?> LinkOneAsync(Scope actor, MemoryItem item, MemCube target, NoteAttributes? attributes, bool dryRun, NoteWrites writes, CancellationToken cancellationToken)
     {
         var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, int.MaxValue);
         var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, options.MaxTags);
+        string? context = item.Context ?? attributes?.Context;
         var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
         linker.Remove(item.Id); // never link a note to itself
         var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
+        if (links.Count == 0 && keywords.SequenceEqual(item.Keywords, StringComparer.Ordinal) && tags.SequenceEqual(item.Tags, StringComparer.Ordinal) && context == item.Context)
+        {
+            // Already a note, and still nothing to link to: a version would change nothing (a later note may link to it).
+            linker.Index(item);
+            return null;
+        }
+
         if (dryRun)
         {
             // Index what it would become (in memory only), so later notes of the same dry run can link to it.
@@ -215,7 +224,7 @@ public sealed class NoteKeeper : IDisposable
         {
             Keywords = keywords,
             Tags = tags,
-            Context = item.Context ?? attributes?.Context,
+            Context = context,
             Links = links,
             Reason = links.Count == 0 ? "note built: keywords, tags, context" : $"note built and linked to {links.Count} note(s)",
         };
