@@ -47,6 +47,31 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task Replace_many_stays_one_transaction_however_many_statements_it_takes()
+    {
+        // 400 replacements are more statements than a store sends at once: the stale last one must still undo the rest.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("large batch");
+        var items = Enumerable.Range(0, 400).Select(i => s.Item(cube, $"note number {i}")).ToList();
+        await s.AddAsync(items);
+        var stored = (await s.ListAllAsync(cube.Id)).OrderBy(m => m.Text, StringComparer.Ordinal).ToList();
+        MemoryReplacement Archive(MemoryItem m) =>
+            s.NextVersion(m, c => c with { State = LifecycleState.Archived, StateReason = "faded" }, "faded") is var (old, next)
+                ? new MemoryReplacement(old, next, s.Audit("state", cube.Id, m.Id, 2, "faded"))
+                : throw new InvalidOperationException();
+
+        var stale = Archive(stored[^1] with { Version = 7 });
+        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceManyAsync(s.Tenant, [.. stored.Take(399).Select(Archive), stale]));
+        Assert.All(await s.ListAllAsync(cube.Id), m => Assert.Equal((1, LifecycleState.Active), (m.Version, m.State)));
+        Assert.DoesNotContain(await s.Store.ReadAuditAsync(s.Tenant, limit: 10_000), a => a.Action == "state");
+
+        await s.Store.ReplaceManyAsync(s.Tenant, [.. stored.Select(Archive)]);
+        Assert.All(await s.ListAllAsync(cube.Id), m => Assert.Equal((2, LifecycleState.Archived), (m.Version, m.State)));
+        Assert.Equal(400, (await s.Store.ReadAuditAsync(s.Tenant, limit: 10_000)).Count(a => a.Action == "state"));
+        Assert.Equal(2, (await s.Store.GetHistoryAsync(s.Tenant, stored[123].Id)).Count);
+    }
+
+    [SkippableFact]
     public async Task Replace_many_with_one_stale_version_writes_nothing()
     {
         await using var s = await StartAsync();
