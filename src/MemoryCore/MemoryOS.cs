@@ -303,19 +303,18 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op.</summary>
     public async Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason = null, CancellationToken cancellationToken = default)
     {
-        using var activity = StartMemoryActivity("memory.delete", actor, id);
-        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        activity?.SetTag(MemoryCoreTelemetry.CubeTag, current.CubeId);
-        if (current.State == LifecycleState.Deleted)
-        {
-            return current;
-        }
-
-        EnsureWritable(current, "delete");
         string why = string.IsNullOrWhiteSpace(reason) ? "deleted" : reason.Trim();
-        var next = current with { State = LifecycleState.Deleted, StateReason = why, Version = current.Version + 1, UpdatedAt = time.GetUtcNow() };
-        await ReplaceAsync(actor, current, next, why, "delete", cancellationToken).ConfigureAwait(false);
-        return next;
+        var after = await WriteVersionsAsync(actor, [id], "memory.delete", (_, current, now) =>
+        {
+            if (current.State == LifecycleState.Deleted)
+            {
+                return null;
+            }
+
+            EnsureWritable(current, "delete");
+            return new VersionPlan(current with { State = LifecycleState.Deleted, StateReason = why, Version = current.Version + 1, UpdatedAt = now }, why, "delete");
+        }, cancellationToken).ConfigureAwait(false);
+        return after[0];
     }
 
     /// <summary>Every version of a memory, oldest first; superseded versions carry their reason.</summary>
@@ -576,13 +575,6 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         return activity;
-    }
-
-    private async Task ReplaceAsync(Scope actor, MemoryItem current, MemoryItem next, string reason, string action, CancellationToken cancellationToken)
-    {
-        var superseded = current with { State = LifecycleState.Superseded, StateReason = reason };
-        await store.ReplaceAsync(actor.Tenant, superseded, next, Audit(actor, action, current.CubeId, current.Id, next.Version, reason), cancellationToken).ConfigureAwait(false);
-        Notify(actor.Tenant, current.CubeId);
     }
 
     private void Notify(string tenant, string cubeId)

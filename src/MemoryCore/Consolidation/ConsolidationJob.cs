@@ -111,7 +111,7 @@ public sealed class ConsolidationJob : IMaintenanceJob
                 {
                     await WriteAsync(context, items, merges, cancellationToken).ConfigureAwait(false);
                 }
-                catch (AgentMemException ex) when (IsChangedMeanwhile(ex))
+                catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex))
                 {
                     state = before;
                     merges = await WalkAsync(context, items, terms, batch, state, oneByOne: true, run, cancellationToken).ConfigureAwait(false);
@@ -271,7 +271,7 @@ public sealed class ConsolidationJob : IMaintenanceJob
                 {
                     await WriteAsync(context, items, [merge], cancellationToken).ConfigureAwait(false);
                 }
-                catch (AgentMemException ex) when (IsChangedMeanwhile(ex))
+                catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex))
                 {
                     run.Counters.Add("conflicts");
                     continue;
@@ -318,7 +318,6 @@ public sealed class ConsolidationJob : IMaintenanceJob
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool IsChangedMeanwhile(AgentMemException ex) => ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException;
 
     /// <summary>One merge: <see cref="Keep"/> absorbs <see cref="Drop"/> (indexes into the listed memories).</summary>
     private sealed record Merge(int Keep, int Drop, string Reason);

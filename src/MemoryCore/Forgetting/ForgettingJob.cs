@@ -87,7 +87,7 @@ public sealed class ForgettingJob : IMaintenanceJob
             await context.Memory.SetStateManyAsync(context.Actor, [.. batch.Select(f => new MemoryStateChange(f.Item.Id, LifecycleState.Archived, f.Reason))], cancellationToken).ConfigureAwait(false);
             return batch;
         }
-        catch (AgentMemException ex) when (IsChangedMeanwhile(ex) && batch.Length > 1)
+        catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex) && batch.Length > 1)
         {
             var archived = new List<(MemoryItem, string)>(batch.Length);
             foreach (var (item, reason) in batch)
@@ -97,7 +97,7 @@ public sealed class ForgettingJob : IMaintenanceJob
                     await context.Memory.SetStateAsync(context.Actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false);
                     archived.Add((item, reason));
                 }
-                catch (AgentMemException one) when (IsChangedMeanwhile(one))
+                catch (AgentMemException one) when (ChangedMeanwhile.Is(one))
                 {
                     run.Counters.Add("conflicts");
                 }
@@ -105,14 +105,13 @@ public sealed class ForgettingJob : IMaintenanceJob
 
             return archived;
         }
-        catch (AgentMemException ex) when (IsChangedMeanwhile(ex))
+        catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex))
         {
             run.Counters.Add("conflicts");
             return [];
         }
     }
 
-    private static bool IsChangedMeanwhile(AgentMemException ex) => ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException;
 
     /// <summary>Why <paramref name="item"/> should be forgotten at <paramref name="now"/> under the policy, or null to keep it.</summary>
     public static string? Why(MemoryItem item, double? threshold, int retentionDays, DateTimeOffset now)

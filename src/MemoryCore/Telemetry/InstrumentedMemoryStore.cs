@@ -33,9 +33,6 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<IReadOnlyList<MemoryItem>> GetManyAsync(string tenant, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken = default) =>
         Timed("GetMany", Stopwatch.GetTimestamp(), inner.GetManyAsync(tenant, ids, cancellationToken));
 
-    public Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) =>
-        Timed("Replace", Stopwatch.GetTimestamp(), inner.ReplaceAsync(tenant, superseded, next, audit, cancellationToken));
-
     public Task ReplaceManyAsync(string tenant, IReadOnlyList<MemoryReplacement> replacements, CancellationToken cancellationToken = default) =>
         Timed("ReplaceMany", Stopwatch.GetTimestamp(), inner.ReplaceManyAsync(tenant, replacements, cancellationToken));
 
