@@ -1,10 +1,4 @@
-using System.Diagnostics;
 using AgentMem.Bench;
-using AgentMem.MemoryCore;
-using AgentMem.MemoryCore.Model;
-using AgentMem.Retrieval.Lexical;
-using AgentMem.Stores.Postgres;
-using AgentMem.Stores.Sqlite;
 
 // Erasure cost on a grown tenant. Every erasure scrubs what the rest of the tenant says of the erased memories (links in
 // snapshots, reasons, audit details), so its cost depends on the tenant's size and on how many memories go at once: this
@@ -28,7 +22,7 @@ foreach (int count in options.Counts)
     string folder = Directory.CreateTempSubdirectory("agentmem-erasure-").FullName;
     try
     {
-        foreach (var (operation, seconds, erased) in await Tenant.MeasureAsync(() => Task.FromResult(Open.Sqlite(folder, Guid.NewGuid())), options.Background, count).ConfigureAwait(false))
+        foreach (var (operation, seconds, erased) in await Tenant.MeasureAsync(() => Task.FromResult(BenchMemory.Sqlite(Path.Combine(folder, $"{Guid.NewGuid():N}.db"))), options.Background, count).ConfigureAwait(false))
         {
             Console.WriteLine($"| sqlite | {erased:N0} | {operation} | {seconds:F2} | {seconds * 1000 / erased:F2} |");
         }
@@ -40,7 +34,7 @@ foreach (int count in options.Counts)
 
     if (options.Postgres is { } uri)
     {
-        foreach (var (operation, seconds, erased) in await Tenant.MeasureAsync(() => Open.PostgresAsync(uri), options.Background, count).ConfigureAwait(false))
+        foreach (var (operation, seconds, erased) in await Tenant.MeasureAsync(() => BenchMemory.PostgresAsync(uri), options.Background, count).ConfigureAwait(false))
         {
             Console.WriteLine($"| postgres | {erased:N0} | {operation} | {seconds:F2} | {seconds * 1000 / erased:F2} |");
         }
@@ -50,19 +44,3 @@ foreach (int count in options.Counts)
 Console.WriteLine();
 Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
 return 0;
-
-/// <summary>Opens a memory system over a fresh store.</summary>
-internal static class Open
-{
-    public static MemoryOS Sqlite(string folder, Guid name)
-    {
-        var store = SqliteMemoryStore.Open(Path.Combine(folder, $"{name:N}.db"));
-        return new MemoryOS(store, new Bm25Retriever(store));
-    }
-
-    public static async Task<MemoryOS> PostgresAsync(string uri)
-    {
-        var store = await PostgresMemoryStore.OpenAsync(new PostgresStoreOptions { ConnectionString = uri }).ConfigureAwait(false);
-        return new MemoryOS(store, new Bm25Retriever(store));
-    }
-}

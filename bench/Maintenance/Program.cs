@@ -7,9 +7,6 @@ using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
-using AgentMem.Retrieval.Lexical;
-using AgentMem.Stores.Postgres;
-using AgentMem.Stores.Sqlite;
 
 // Maintenance cost as a cube grows: each default job once over a fresh cube of N memories, on SQLite and, with
 // --postgres, on PostgreSQL. The texts are 12 terms drawn from a 3,000-term vocabulary with a skewed (cubed-uniform)
@@ -33,8 +30,7 @@ foreach (int size in options.Sizes)
     string folder = Directory.CreateTempSubdirectory("agentmem-maintenance-").FullName;
     try
     {
-        var sqlite = SqliteMemoryStore.Open(Path.Combine(folder, "bench.db"));
-        await Workload.RunAsync("sqlite", new MemoryOS(sqlite, new Bm25Retriever(sqlite)), size).ConfigureAwait(false);
+        await Workload.RunAsync("sqlite", BenchMemory.Sqlite(Path.Combine(folder, "bench.db")), size).ConfigureAwait(false);
     }
     finally
     {
@@ -43,8 +39,7 @@ foreach (int size in options.Sizes)
 
     if (options.Postgres is { } uri)
     {
-        var postgres = await PostgresMemoryStore.OpenAsync(new PostgresStoreOptions { ConnectionString = uri }).ConfigureAwait(false);
-        await Workload.RunAsync("postgres", new MemoryOS(postgres, new Bm25Retriever(postgres)), size).ConfigureAwait(false);
+        await Workload.RunAsync("postgres", await BenchMemory.PostgresAsync(uri).ConfigureAwait(false), size).ConfigureAwait(false);
     }
 }
 
