@@ -164,7 +164,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
         lock (gate)
         {
-            IlgpuBuffer.Of(destination).CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
+            IlgpuBuffer.Of(destination).CopyFromCPU(accelerator.DefaultStream, source);
         }
     }
 
@@ -179,7 +179,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         lock (gate)
         {
             accelerator.DefaultStream.Synchronize();
-            IlgpuBuffer.Of(source).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+            IlgpuBuffer.Of(source).CopyToCPU(accelerator.DefaultStream, destination);
         }
     }
 
@@ -274,7 +274,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
                 // Observers (cache compression's attention scores) read the weights on the host, token by token, head by head.
                 accelerator.DefaultStream.Synchronize();
                 var host = new float[att.Length];
-                att.CopyToCPU(ref host[0], att.Length);
+                att.CopyToCPU(accelerator.DefaultStream, host.AsSpan());
                 for (int t = 0; t < n; t++)
                 {
                     for (int h = 0; h < heads; h++)

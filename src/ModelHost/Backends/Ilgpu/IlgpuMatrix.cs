@@ -57,7 +57,7 @@ internal sealed class IlgpuMatrix : DeviceMatrix
                     offset += p.Rows;
                 }
 
-                dev.View.SubView(l * size, size).CopyFromCPU(ref t[0], size);
+                dev.View.SubView(l * size, size).CopyFromCPU(accelerator.DefaultStream, (ReadOnlySpan<float>)t);
             }
 
             return new IlgpuMatrix(layers, rows, cols, dev, null, null);
@@ -76,7 +76,7 @@ internal sealed class IlgpuMatrix : DeviceMatrix
                 offset += p.Rows;
             }
 
-            qd.View.SubView(l * size, size).CopyFromCPU(ref qt[0], size);
+            qd.View.SubView(l * size, size).CopyFromCPU(accelerator.DefaultStream, (ReadOnlySpan<sbyte>)qt);
         }
 
         return new IlgpuMatrix(layers, rows, cols, null, qd, accelerator.Allocate1D(scales));
