@@ -25,6 +25,7 @@ OPERATIONS = {
     "ListMemories": "list_memories",
     "GetMemory": "get",
     "UpdateMemory": "update",
+    "UpdateMemories": "update_batch",
     "DeleteMemory": "delete",
     "MemoryHistory": "history",
     "MemoryAudit": "audit",
@@ -134,6 +135,10 @@ class AgentMemClient:
     def update(self, memory_id: str, user: str | None = None, agent: str | None = None, **changes: Any) -> dict[str, Any]:
         """Writes a new version; ``changes`` takes text, reason, tags, keywords, context, importance, validFrom, validTo."""
         return self.request("PATCH", f"/v1/memories/{self._id(memory_id)}", _fields(user=user, agent=agent, **changes))
+
+    def update_batch(self, items: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        """Updates several memories in one transaction, in order, all or none; each item is ``{"id": ..., <changes>}``."""
+        return self.request("PATCH", "/v1/memories", _fields(items=items, user=user, agent=agent))
 
     def delete(self, memory_id: str, reason: str | None = None, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """Soft delete: returns the tombstone version."""

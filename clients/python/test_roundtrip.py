@@ -147,6 +147,19 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual((forgot["user"], forgot["written"]), ("erin", 1))
         self.assertEqual(self.client.get(kept["id"], user="frank")["text"], "frank's note")
 
+    def test_12_batch_update_is_all_or_none(self):
+        cube = self.cube + "-batch"
+        first = self.client.add("Caroline plans to move to Sweden", cube=cube)["id"]
+        second = self.client.add("Melanie paints sunsets", cube=cube)["id"]
+        written = self.client.update_batch([{"id": first, "text": "Caroline moved to Sweden", "reason": "done"},
+                                            {"id": second, "tags": ["hobby"]}])
+        self.assertEqual([(m["id"], m["version"]) for m in written], [(first, 2), (second, 2)])
+        self.client.delete(second)
+        with self.assertRaises(AgentMemError) as refused:
+            self.client.update_batch([{"id": first, "text": "changed again"}, {"id": second, "text": "revived"}])
+        self.assertEqual(refused.exception.status, 409)
+        self.assertEqual(self.client.get(first)["version"], 2)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

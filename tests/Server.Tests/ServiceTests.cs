@@ -32,6 +32,7 @@ public sealed class ServiceTests
         Assert.True(item.TryGetProperty("get", out _));
         Assert.True(item.TryGetProperty("patch", out _));
         Assert.True(item.TryGetProperty("delete", out _));
+        Assert.True(paths.GetProperty("/v1/memories").TryGetProperty("patch", out _), "no batch update on /v1/memories");
     }
 
     [Fact]

@@ -137,7 +137,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update memories in one batch
+         * @description Writes a new version of each memory in `items`, in order, in one transaction: all or none. An id may come more than once; each edit applies to the version the one before it made. 404 when any memory is missing, 409 when any is frozen or deleted or changed meanwhile; the versions come back in the items' order.
+         */
+        patch: operations["UpdateMemories"];
         trace?: never;
     };
     "/v1/memories/batch": {
@@ -643,6 +647,36 @@ export interface components {
              */
             linkCount: number;
         };
+        /** @description One item of `PATCH /v1/memories`: the memory's id and the members to change (null members keep their value). */
+        MemoryEdit: {
+            /** @description The memory to update (required). */
+            id?: null | string;
+            /** @description New text. */
+            text?: null | string;
+            /** @description Why it changed; kept on the superseded version and in the audit log. */
+            reason?: null | string;
+            /** @description New tags. */
+            tags?: null | string[];
+            /** @description New keywords. */
+            keywords?: null | string[];
+            /** @description New context sentence. */
+            context?: null | string;
+            /**
+             * Format: double
+             * @description New importance 0..1.
+             */
+            importance?: null | number;
+            /**
+             * Format: date-time
+             * @description New event start.
+             */
+            validFrom?: null | string;
+            /**
+             * Format: date-time
+             * @description New event end.
+             */
+            validTo?: null | string;
+        };
         /**
          * @description The three kinds of memory a MemCube holds.
          * @enum {unknown}
@@ -847,8 +881,24 @@ export interface components {
         };
         /** @enum {unknown} */
         SourceKind: "conversation" | "document" | "tool" | "system" | "agent" | null;
+        /**
+         * @description Body of `PATCH /v1/memories`: updates written in one transaction, in order, all or none. An id may come more
+         *     than once; each later edit applies to the version the one before it made.
+         */
+        UpdateBatchRequest: {
+            /** @description The edits. */
+            items?: null | components["schemas"]["MemoryEdit"][];
+            /** @description The acting user. */
+            user?: null | string;
+            /** @description The acting agent. */
+            agent?: null | string;
+        };
         /** @description Body of `PATCH /v1/memories/{id}`: null members keep their value; every update is a new version. */
         UpdateMemoryRequest: {
+            /** @description The acting user. */
+            user?: null | string;
+            /** @description The acting agent. */
+            agent?: null | string;
             /** @description New text. */
             text?: null | string;
             /** @description Why it changed; kept on the superseded version and in the audit log. */
@@ -874,10 +924,6 @@ export interface components {
              * @description New event end.
              */
             validTo?: null | string;
-            /** @description The acting user. */
-            user?: null | string;
-            /** @description The acting agent. */
-            agent?: null | string;
         };
         /** @description What `POST /v1/users/{user}/forget` removed: counts only. */
         UserForgottenDto: {
@@ -1531,6 +1577,102 @@ export interface operations {
             };
             /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The memory is frozen or deleted, the cube name is taken, or the cube is full. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    UpdateMemories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80",
+                 *           "text": "Caroline moved to Sweden",
+                 *           "reason": "the plan happened"
+                 *         },
+                 *         {
+                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81",
+                 *           "tags": [
+                 *             "plan",
+                 *             "done"
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryDto"][];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -87,6 +87,17 @@ test("update makes a new version, history keeps both", async () => {
   assert.equal(current.text, "Caroline went to two LGBTQ support groups");
 });
 
+test("batch update writes every version in one transaction, in order", async () => {
+  const written = unwrap(await client.PATCH("/v1/memories", {
+    body: { items: [{ id, tags: ["event", "corrected"] }, { id, importance: 0.8, reason: "weighed" }] },
+  }));
+  assert.deepEqual(written.map((m) => m.version), [3, 4]);
+
+  const refused = await client.PATCH("/v1/memories", { body: { items: [{ id, text: "changed" }, { id: "not-an-id", text: "x" }] } });
+  assert.equal(refused.response.status, 400);
+  assert.equal(unwrap(await client.GET("/v1/memories/{id}", { params: { path: { id } } })).version, 4);
+});
+
 test("delete leaves a tombstone, purge removes every version", async () => {
   const tombstone = unwrap(await client.DELETE("/v1/memories/{id}", { params: { path: { id }, query: { reason: "round trip" } } }));
   assert.equal(tombstone.state, "deleted");

@@ -1,6 +1,6 @@
 namespace AgentMem.Server.Endpoints;
 
-/// <summary><c>/v1/memories</c>: add, batch add, get, update, delete, purge, history, audit trail, links and list.</summary>
+/// <summary><c>/v1/memories</c>: add, batch add, get, update, batch update, delete, purge, history, audit trail, links and list.</summary>
 internal static class MemoryEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
@@ -27,6 +27,12 @@ internal static class MemoryEndpoints
                 + "Frozen and deleted memories cannot be updated (409).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
+        memories.MapPatch("/", UpdateBatchAsync)
+            .Describe("UpdateMemories", "Update memories in one batch", "Writes a new version of each memory in `items`, in order, in one transaction: all or none. "
+                + "An id may come more than once; each edit applies to the version the one before it made. 404 when any memory is missing, "
+                + "409 when any is frozen or deleted or changed meanwhile; the versions come back in the items' order.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithJsonBody("""{"items":[{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80","text":"Caroline moved to Sweden","reason":"the plan happened"},{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81","tags":["plan","done"]}]}""");
         memories.MapDelete("/{id}", DeleteAsync)
             .Describe("DeleteMemory", "Delete or purge a memory", "By default a soft delete: a tombstone version (returned) that keeps the history. "
                 + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")
@@ -87,6 +93,29 @@ internal static class MemoryEndpoints
         var scope = RequestScope.For(context, request.User, request.Agent);
         var item = await memory.UpdateAsync(scope, RequestScope.ParseId(id), request.ToChange(), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(MemoryDto.From(item));
+    }
+
+    private static async Task<Ok<IReadOnlyList<MemoryDto>>> UpdateBatchAsync(UpdateBatchRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (request.Items is not { Count: > 0 } items)
+        {
+            throw new MemoryValidationException("The batch needs at least one item.");
+        }
+
+        var updates = new List<MemoryUpdate>(items.Count);
+        foreach (var item in items)
+        {
+            if (item is null || string.IsNullOrWhiteSpace(item.Id))
+            {
+                throw new MemoryValidationException("Every batch item needs the `id` of the memory it updates.");
+            }
+
+            updates.Add(new MemoryUpdate(RequestScope.ParseId(item.Id), item.ToChange()));
+        }
+
+        var scope = RequestScope.For(context, request.User, request.Agent);
+        var written = await memory.UpdateManyAsync(scope, updates, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok<IReadOnlyList<MemoryDto>>(written.Select(MemoryDto.From).ToList());
     }
 
     private static async Task<Results<Ok<MemoryDto>, NoContent>> DeleteAsync(string id, MemoryOS memory, HttpContext context, bool? purge, string? reason, string? user, string? agent, CancellationToken cancellationToken)

@@ -1,0 +1,82 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace AgentMem.Server.Tests;
+
+/// <summary><c>PATCH /v1/memories</c>: several updates in one transaction, in order, all or none.</summary>
+public sealed class BatchUpdateTests
+{
+    [Fact]
+    public async Task A_batch_writes_a_new_version_of_each_memory_in_order()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string first = await TestApp.AddAsync(client, "Caroline plans to move to Sweden");
+        string second = await TestApp.AddAsync(client, "Melanie paints sunsets");
+
+        var response = await client.PatchAsJsonAsync("/v1/memories", new
+        {
+            items = new object[]
+            {
+                new { id = first, text = "Caroline moved to Sweden", reason = "the plan happened" },
+                new { id = second, tags = new[] { "hobby" } },
+                new { id = first, importance = 0.9 },
+            },
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var written = await TestApp.ReadJsonAsync(response);
+        Assert.Equal(3, written.GetArrayLength());
+        Assert.Equal([(first, 2), (second, 2), (first, 3)], written.EnumerateArray().Select(m => (m.GetProperty("id").GetString()!, m.GetProperty("version").GetInt32())));
+
+        // The second edit of the first memory applied to the version the first edit made.
+        var current = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{first}"));
+        Assert.Equal("Caroline moved to Sweden", current.GetProperty("text").GetString());
+        Assert.Equal(0.9, current.GetProperty("importance").GetDouble(), 6);
+        var history = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{first}/history"));
+        Assert.Equal("the plan happened", history[0].GetProperty("stateReason").GetString());
+        var tags = (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{second}"))).GetProperty("tags");
+        Assert.Equal(["hobby"], tags.EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
+    public async Task One_missing_or_deleted_memory_fails_the_whole_batch_and_writes_nothing()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string kept = await TestApp.AddAsync(client, "Caroline plans to move to Sweden");
+        string deleted = await TestApp.AddAsync(client, "to be deleted");
+        await client.DeleteAsync($"/v1/memories/{deleted}");
+        string unknown = AgentMem.MemoryCore.Identity.MemoryId.NewId().ToString();
+
+        var missing = await client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id = kept, text = "changed" }, new { id = unknown, text = "x" } } });
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        var conflict = await client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id = kept, text = "changed" }, new { id = deleted, text = "revived" } } });
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+
+        var current = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{kept}"));
+        Assert.Equal(1, current.GetProperty("version").GetInt32());
+        Assert.Equal("Caroline plans to move to Sweden", current.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Another_tenants_memory_is_404_and_bad_items_are_400()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        using var other = app.Client(TestApp.KeyB);
+        string mine = await TestApp.AddAsync(client, "tenant a's memory");
+        string theirs = await TestApp.AddAsync(other, "tenant b's memory");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id = theirs, text = "taken over" } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PatchAsJsonAsync("/v1/memories", new { items = Array.Empty<object>() })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { text = "no id" } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id = "not-an-id", text = "x" } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id = mine, text = "  " } } })).StatusCode);
+
+        var theirsNow = await TestApp.ReadJsonAsync(await other.GetAsync($"/v1/memories/{theirs}"));
+        Assert.Equal("tenant b's memory", theirsNow.GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Object, theirsNow.ValueKind);
+    }
+}
