@@ -26,6 +26,8 @@ OPERATIONS = {
     "GetMemory": "get",
     "UpdateMemory": "update",
     "UpdateMemories": "update_batch",
+    "SetMemoryState": "set_state",
+    "SetMemoryStates": "set_states",
     "DeleteMemory": "delete",
     "MemoryHistory": "history",
     "MemoryAudit": "audit",
@@ -139,6 +141,14 @@ class AgentMemClient:
     def update_batch(self, items: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         """Updates several memories in one transaction, in order, all or none; each item is ``{"id": ..., <changes>}``."""
         return self.request("PATCH", "/v1/memories", _fields(items=items, user=user, agent=agent))
+
+    def set_state(self, memory_id: str, state: str, reason: str | None = None, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        """Freeze, unfreeze, archive or restore: ``state`` is ``active``, ``archived`` or ``frozen``; returns the memory after."""
+        return self.request("PUT", f"/v1/memories/{self._id(memory_id)}/state", _fields(state=state, reason=reason, user=user, agent=agent))
+
+    def set_states(self, items: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
+        """Several state changes in one transaction, in order, all or none; each item is ``{"id", "state", "reason"}``."""
+        return self.request("PUT", "/v1/memories/states", _fields(items=items, user=user, agent=agent))
 
     def delete(self, memory_id: str, reason: str | None = None, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """Soft delete: returns the tombstone version."""

@@ -160,6 +160,19 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(refused.exception.status, 409)
         self.assertEqual(self.client.get(first)["version"], 2)
 
+    def test_13_freeze_archive_and_restore(self):
+        cube = self.cube + "-states"
+        kept = self.client.add("Caroline's adoption papers", cube=cube)["id"]
+        other = self.client.add("Melanie's old hobby", cube=cube)["id"]
+        frozen = self.client.set_state(kept, "frozen", reason="legal hold")
+        self.assertEqual((frozen["state"], frozen["stateReason"]), ("frozen", "legal hold"))
+        with self.assertRaises(AgentMemError) as refused:
+            self.client.update(kept, text="changed")
+        self.assertEqual(refused.exception.status, 409)
+        after = self.client.set_states([{"id": kept, "state": "active"}, {"id": other, "state": "archived", "reason": "stale"}])
+        self.assertEqual([m["state"] for m in after], ["active", "archived"])
+        self.assertEqual([m["id"] for m in self.client.list_memories(cube)], [kept])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

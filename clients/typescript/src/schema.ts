@@ -192,6 +192,46 @@ export interface paths {
         patch: operations["UpdateMemory"];
         trace?: never;
     };
+    "/v1/memories/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Freeze, unfreeze, archive or restore a memory
+         * @description Moves the memory to `state` (`active`, `archived` or `frozen`) as a new version with the `reason`; `active` also restores an archived or soft-deleted memory. A memory already in that state is returned unchanged. A frozen memory moves only to `active` (409). Updates go through PATCH, deletes through DELETE (400 for other states).
+         */
+        put: operations["SetMemoryState"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memories/states": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the state of memories in one batch
+         * @description The state changes of `items`, in order, in one transaction: all or none; each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.
+         */
+        put: operations["SetMemoryStates"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/memories/{id}/history": {
         parameters: {
             query?: never;
@@ -879,8 +919,35 @@ export interface components {
             /** @description The acting agent. */
             agent?: null | string;
         };
+        /** @description Body of `PUT /v1/memories/{id}/state`: freeze, unfreeze, archive or restore, as a new version. */
+        SetStateRequest: {
+            state?: null | components["schemas"]["LifecycleState"];
+            /** @description Why; kept on the new version and in the audit log. */
+            reason?: null | string;
+            /** @description The acting user. */
+            user?: null | string;
+            /** @description The acting agent. */
+            agent?: null | string;
+        };
+        /** @description Body of `PUT /v1/memories/states`: state changes written in one transaction, in order, all or none. */
+        SetStatesRequest: {
+            /** @description The changes. */
+            items?: null | components["schemas"]["StateEdit"][];
+            /** @description The acting user. */
+            user?: null | string;
+            /** @description The acting agent. */
+            agent?: null | string;
+        };
         /** @enum {unknown} */
         SourceKind: "conversation" | "document" | "tool" | "system" | "agent" | null;
+        /** @description One item of `PUT /v1/memories/states`: the memory's id, the state it moves to and why. */
+        StateEdit: {
+            /** @description The memory (required). */
+            id?: null | string;
+            state: null | components["schemas"]["LifecycleState"];
+            /** @description Why; kept on the new version and in the audit log. */
+            reason?: null | string;
+        };
         /**
          * @description Body of `PATCH /v1/memories`: updates written in one transaction, in order, all or none. An id may come more
          *     than once; each later edit applies to the version the one before it made.
@@ -1959,6 +2026,185 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemoryDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The memory is frozen or deleted, the cube name is taken, or the cube is full. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SetMemoryState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "state": "frozen",
+                 *       "reason": "legal hold"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetStateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The memory is frozen or deleted, the cube name is taken, or the cube is full. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SetMemoryStates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80",
+                 *           "state": "archived",
+                 *           "reason": "stale"
+                 *         },
+                 *         {
+                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81",
+                 *           "state": "frozen"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetStatesRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryDto"][];
                 };
             };
             /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */

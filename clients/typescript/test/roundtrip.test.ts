@@ -98,6 +98,16 @@ test("batch update writes every version in one transaction, in order", async () 
   assert.equal(unwrap(await client.GET("/v1/memories/{id}", { params: { path: { id } } })).version, 4);
 });
 
+test("freeze blocks updates until unfrozen; state changes batch all or none", async () => {
+  const frozen = unwrap(await client.PUT("/v1/memories/{id}/state", { params: { path: { id } }, body: { state: "frozen", reason: "legal hold" } }));
+  assert.equal(frozen.state, "frozen");
+  const blocked = await client.PATCH("/v1/memories/{id}", { params: { path: { id } }, body: { text: "changed" } });
+  assert.equal(blocked.response.status, 409);
+
+  const after = unwrap(await client.PUT("/v1/memories/states", { body: { items: [{ id, state: "active", reason: "hold lifted" }] } }));
+  assert.deepEqual(after.map((m) => m.state), ["active"]);
+});
+
 test("delete leaves a tombstone, purge removes every version", async () => {
   const tombstone = unwrap(await client.DELETE("/v1/memories/{id}", { params: { path: { id }, query: { reason: "round trip" } } }));
   assert.equal(tombstone.state, "deleted");

@@ -1,6 +1,6 @@
 namespace AgentMem.Server.Endpoints;
 
-/// <summary><c>/v1/memories</c>: add, batch add, get, update, batch update, delete, purge, history, audit trail, links and list.</summary>
+/// <summary><c>/v1/memories</c>: add, batch add, get, update, batch update, state changes (single and batch), delete, purge, history, audit trail, links and list.</summary>
 internal static class MemoryEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
@@ -33,6 +33,17 @@ internal static class MemoryEndpoints
                 + "409 when any is frozen or deleted or changed meanwhile; the versions come back in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"items":[{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80","text":"Caroline moved to Sweden","reason":"the plan happened"},{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81","tags":["plan","done"]}]}""");
+        memories.MapPut("/{id}/state", SetStateAsync)
+            .Describe("SetMemoryState", "Freeze, unfreeze, archive or restore a memory", "Moves the memory to `state` (`active`, `archived` or `frozen`) as a new version "
+                + "with the `reason`; `active` also restores an archived or soft-deleted memory. A memory already in that state is returned unchanged. "
+                + "A frozen memory moves only to `active` (409). Updates go through PATCH, deletes through DELETE (400 for other states).")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithJsonBody("""{"state":"frozen","reason":"legal hold"}""");
+        memories.MapPut("/states", SetStatesAsync)
+            .Describe("SetMemoryStates", "Change the state of memories in one batch", "The state changes of `items`, in order, in one transaction: all or none; "
+                + "each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.")
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithJsonBody("""{"items":[{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80","state":"archived","reason":"stale"},{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81","state":"frozen"}]}""");
         memories.MapDelete("/{id}", DeleteAsync)
             .Describe("DeleteMemory", "Delete or purge a memory", "By default a soft delete: a tombstone version (returned) that keeps the history. "
                 + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")
@@ -117,6 +128,37 @@ internal static class MemoryEndpoints
         var written = await memory.UpdateManyAsync(scope, updates, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(written.Select(MemoryDto.From).ToList());
     }
+
+    private static async Task<Ok<MemoryDto>> SetStateAsync(string id, SetStateRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    {
+        var change = StateChange(id, request.State, request.Reason);
+        var scope = RequestScope.For(context, request.User, request.Agent);
+        var after = await memory.SetStateManyAsync(scope, [change], cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(MemoryDto.From(after[0]));
+    }
+
+    private static async Task<Ok<IReadOnlyList<MemoryDto>>> SetStatesAsync(SetStatesRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (request.Items is not { Count: > 0 } items)
+        {
+            throw new MemoryValidationException("The batch needs at least one item.");
+        }
+
+        var changes = items.Select(i => i is null
+            ? throw new MemoryValidationException("Batch items must not be null.")
+            : StateChange(i.Id ?? throw new MemoryValidationException("Every batch item needs the `id` of the memory it changes."), i.State, i.Reason)).ToList();
+        var scope = RequestScope.For(context, request.User, request.Agent);
+        var after = await memory.SetStateManyAsync(scope, changes, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok<IReadOnlyList<MemoryDto>>(after.Select(MemoryDto.From).ToList());
+    }
+
+    /// <summary>The facade's change for one REST state request; the states that have their own verb are refused as bad input.</summary>
+    private static MemoryStateChange StateChange(string id, LifecycleState? state, string? reason) => state switch
+    {
+        LifecycleState.Active or LifecycleState.Archived or LifecycleState.Frozen => new MemoryStateChange(RequestScope.ParseId(id), state.Value, string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()),
+        null => throw new MemoryValidationException("`state` is required: active, archived or frozen."),
+        _ => throw new MemoryValidationException($"`state` {state.Value.ToString().ToLowerInvariant()} cannot be set directly: active, archived or frozen (updates go through PATCH, deletes through DELETE)."),
+    };
 
     private static async Task<Results<Ok<MemoryDto>, NoContent>> DeleteAsync(string id, MemoryOS memory, HttpContext context, bool? purge, string? reason, string? user, string? agent, CancellationToken cancellationToken)
     {
