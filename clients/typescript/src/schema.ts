@@ -921,7 +921,7 @@ export interface components {
         };
         /** @description Body of `PUT /v1/memories/{id}/state`: freeze, unfreeze, archive or restore, as a new version. */
         SetStateRequest: {
-            state?: null | components["schemas"]["LifecycleState"];
+            state: null | components["schemas"]["LifecycleState"];
             /** @description Why; kept on the new version and in the audit log. */
             reason?: null | string;
             /** @description The acting user. */
