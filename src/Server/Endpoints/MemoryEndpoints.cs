@@ -81,13 +81,8 @@ internal static class MemoryEndpoints
 
     private static async Task<Ok<IReadOnlyList<AddedMemory>>> AddBatchAsync(AddBatchRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
     {
-        if (request.Items is not { Count: > 0 } items)
-        {
-            throw new MemoryValidationException("The batch needs at least one item.");
-        }
-
+        var drafts = BatchOf(request.Items, i => i.ToDraft());
         var scope = RequestScope.For(context, request.User, request.Agent);
-        var drafts = items.Select(i => (i ?? throw new MemoryValidationException("Batch items must not be null.")).ToDraft()).ToList();
         var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
         var outcomes = await memory.AddBatchAsync(scope, cube.Id, drafts, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<AddedMemory>>(outcomes.Select(o => new AddedMemory(o.Id.ToString(), o.Created)).ToList());
@@ -108,22 +103,7 @@ internal static class MemoryEndpoints
 
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> UpdateBatchAsync(UpdateBatchRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
     {
-        if (request.Items is not { Count: > 0 } items)
-        {
-            throw new MemoryValidationException("The batch needs at least one item.");
-        }
-
-        var updates = new List<MemoryUpdate>(items.Count);
-        foreach (var item in items)
-        {
-            if (item is null || string.IsNullOrWhiteSpace(item.Id))
-            {
-                throw new MemoryValidationException("Every batch item needs the `id` of the memory it updates.");
-            }
-
-            updates.Add(new MemoryUpdate(RequestScope.ParseId(item.Id), item.ToChange()));
-        }
-
+        var updates = BatchOf(request.Items, i => new MemoryUpdate(RequestScope.ParseId(ItemId(i.Id)), i.ToChange()));
         var scope = RequestScope.For(context, request.User, request.Agent);
         var written = await memory.UpdateManyAsync(scope, updates, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(written.Select(MemoryDto.From).ToList());
@@ -139,18 +119,26 @@ internal static class MemoryEndpoints
 
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> SetStatesAsync(SetStatesRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
     {
-        if (request.Items is not { Count: > 0 } items)
-        {
-            throw new MemoryValidationException("The batch needs at least one item.");
-        }
-
-        var changes = items.Select(i => i is null
-            ? throw new MemoryValidationException("Batch items must not be null.")
-            : StateChange(i.Id ?? throw new MemoryValidationException("Every batch item needs the `id` of the memory it changes."), i.State, i.Reason)).ToList();
+        var changes = BatchOf(request.Items, i => StateChange(ItemId(i.Id), i.State, i.Reason));
         var scope = RequestScope.For(context, request.User, request.Agent);
         var after = await memory.SetStateManyAsync(scope, changes, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(after.Select(MemoryDto.From).ToList());
     }
+
+    /// <summary>A batch body's items, each converted: a missing or empty batch and null items are bad input.</summary>
+    private static List<TResult> BatchOf<TItem, TResult>(IReadOnlyList<TItem?>? items, Func<TItem, TResult> convert)
+        where TItem : class
+    {
+        if (items is not { Count: > 0 })
+        {
+            throw new MemoryValidationException("The batch needs at least one item.");
+        }
+
+        return [.. items.Select(i => convert(i ?? throw new MemoryValidationException("Batch items must not be null.")))];
+    }
+
+    private static string ItemId(string? id) =>
+        string.IsNullOrWhiteSpace(id) ? throw new MemoryValidationException("Every batch item needs the `id` of the memory it changes.") : id;
 
     /// <summary>The facade's change for one REST state request; the states that have their own verb are refused as bad input.</summary>
     private static MemoryStateChange StateChange(string id, LifecycleState? state, string? reason) => state switch
