@@ -6,8 +6,17 @@ namespace AgentMem.MemoryCore.Links;
 /// does not). Link types come from simple rules: same speaker and ≥ 2 shared keywords → elaborates; a negation on one side
 /// only → contradicts; otherwise relates-to. Not thread-safe; <see cref="Notes.NoteKeeper"/> serialises access per cube.
 /// </summary>
+/// <remarks>
+/// Re-indexing a note (every update and evolution does) appends a new entry and leaves the old one dead in the posting
+/// lists; once the dead entries outnumber the indexed notes the index is rebuilt from the indexed ones, in their order,
+/// so memory and query cost follow the notes a cube holds rather than the writes it has seen, and the suggestions
+/// (ties break by indexing order) are the same as before the rebuild.
+/// </remarks>
 public sealed class NoteLinker
 {
+    /// <summary>Dead entries tolerated below this however small the index, so tiny cubes do not rebuild on every write.</summary>
+    internal const int CompactionMinimum = 64;
+
     private static readonly string[] Negations = ["not", "never", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "won't", "can't", "no longer", "anymore", "stopped", "quit"];
     private readonly Dictionary<string, List<int>> postings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> liveCounts = new(StringComparer.Ordinal);
@@ -17,6 +26,9 @@ public sealed class NoteLinker
     /// <summary>Notes indexed.</summary>
     public int Count => slots.Count;
 
+    /// <summary>Entries held, the indexed notes and the dead ones a rebuild has not dropped yet (for tests).</summary>
+    internal int EntryCount => notes.Count;
+
     /// <summary>Indexes (or re-indexes) <paramref name="item"/> by its keywords and tags.</summary>
     public void Index(MemoryItem item)
     {
@@ -24,22 +36,9 @@ public sealed class NoteLinker
         Remove(item.Id);
         var features = Features(item.Keywords, item.Tags);
         int slot = notes.Count;
-        bool live = item.State == LifecycleState.Active;
-        notes.Add(new Entry(item.Id, item.Provenance.Actor, features, HasNegation(item.Text), live));
+        notes.Add(new Entry(item.Id, item.Provenance.Actor, features, HasNegation(item.Text), item.State == LifecycleState.Active));
         slots[item.Id] = slot;
-        foreach (string f in features)
-        {
-            if (!postings.TryGetValue(f, out var list))
-            {
-                postings[f] = list = [];
-            }
-
-            list.Add(slot);
-            if (live)
-            {
-                liveCounts[f] = liveCounts.GetValueOrDefault(f) + 1;
-            }
-        }
+        Post(slot);
     }
 
     /// <summary>Stops linking to <paramref name="id"/> (deleted, archived or superseded notes get no new links).</summary>
@@ -53,6 +52,8 @@ public sealed class NoteLinker
                 liveCounts[f]--;
             }
         }
+
+        CompactIfDue();
     }
 
     /// <summary>
@@ -122,6 +123,56 @@ public sealed class NoteLinker
         }
 
         return links;
+    }
+
+    /// <summary>Rebuilds the entries and posting lists from the indexed notes once the dead entries outnumber them.</summary>
+    private void CompactIfDue()
+    {
+        int dead = notes.Count - slots.Count;
+        if (dead < CompactionMinimum || dead <= slots.Count)
+        {
+            return;
+        }
+
+        var kept = new List<Entry>(slots.Count);
+        for (int i = 0; i < notes.Count; i++)
+        {
+            var entry = notes[i];
+            if (slots.TryGetValue(entry.Id, out int slot) && slot == i)
+            {
+                slots[entry.Id] = kept.Count;
+                kept.Add(entry);
+            }
+        }
+
+        notes.Clear();
+        notes.Capacity = Math.Max(kept.Count * 2, CompactionMinimum);
+        notes.AddRange(kept);
+        postings.Clear();
+        liveCounts.Clear();
+        for (int slot = 0; slot < notes.Count; slot++)
+        {
+            Post(slot);
+        }
+    }
+
+    /// <summary>Adds the entry in <paramref name="slot"/> to the posting list of each of its features.</summary>
+    private void Post(int slot)
+    {
+        var entry = notes[slot];
+        foreach (string f in entry.Features)
+        {
+            if (!postings.TryGetValue(f, out var list))
+            {
+                postings[f] = list = [];
+            }
+
+            list.Add(slot);
+            if (entry.Live)
+            {
+                liveCounts[f] = liveCounts.GetValueOrDefault(f) + 1;
+            }
+        }
     }
 
     /// <summary>Keyword stems (each word of a phrase, plus the phrase) and tags marked with '#'.</summary>

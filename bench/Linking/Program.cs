@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgentMem.Bench;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Model;
+
+// The note-linking index of a cube lives as long as the process and is re-indexed on every update and every evolution
+// of a neighbour. This harness rewrites each of N notes R times (one keyword changed each time, as evolution does) and
+// then measures the heap the index holds and the time of a link suggestion, beside an index built fresh from the same
+// current notes in the same run: the fresh one is what the long-lived one should cost.
+if (HarnessArguments.ParseOrReport(() => LinkingOptions.Parse(args)) is not { } options)
+{
+    return 2;
+}
+
+Console.WriteLine("## Note-linking index after rewrites");
+Console.WriteLine();
+Console.WriteLine($"- command: `dotnet bench/Linking/bin/Release/net10.0/AgentMem.Linking.Bench.dll {string.Join(' ', args)}`");
+Console.WriteLine($"- machine: {MachineFacts.Describe()}; load average at start {MachineFacts.LoadAverage()}");
+Console.WriteLine();
+Console.WriteLine("| notes | rewrites per note | rewrite µs/op | heap MB (long-lived) | heap MB (fresh) | heap ratio | suggest µs (long-lived) | suggest µs (fresh) | time ratio |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (int rewrites in options.Rewrites)
+{
+    var row = LinkingRun.Measure(options.Notes, rewrites, options.Queries);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {options.Notes:N0} | {rewrites} | {row.RewriteMicros:F2} | {row.LongLivedMb:F1} | {row.FreshMb:F1} | {row.LongLivedMb / row.FreshMb:F2} | {row.LongLivedSuggestMicros:F0} | {row.FreshSuggestMicros:F0} | {row.LongLivedSuggestMicros / row.FreshSuggestMicros:F2} |"));
+}
+
+Console.WriteLine();
+Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+return 0;
+
+/// <summary>Sizes of the run: <c>[notes] [--rewrites 0,5,20] [--queries 2000]</c>.</summary>
+internal sealed record LinkingOptions(int Notes, IReadOnlyList<int> Rewrites, int Queries)
+{
+    public static LinkingOptions Parse(string[] args)
+    {
+        int notes = 10_000, queries = 2_000;
+        IReadOnlyList<int> rewrites = [0, 5, 20];
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rewrites" when i + 1 < args.Length:
+                    rewrites = [.. args[++i].Split(',').Select(s => Positive(s, "--rewrites", allowZero: true))];
+                    break;
+                case "--queries" when i + 1 < args.Length:
+                    queries = Positive(args[++i], "--queries", allowZero: false);
+                    break;
+                default:
+                    notes = Positive(args[i], "notes", allowZero: false);
+                    break;
+            }
+        }
+
+        return new LinkingOptions(notes, rewrites, queries);
+    }
+
+    private static int Positive(string text, string name, bool allowZero) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && (value > 0 || (allowZero && value == 0))
+            ? value
+            : throw new ArgumentException($"{name} takes a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'; usage: [notes] [--rewrites 0,5,20] [--queries 2000]");
+}
+
+/// <summary>One row: a long-lived index after the rewrites and a fresh one over the same notes.</summary>
+internal static class LinkingRun
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 5, 0, 0, 0, TimeSpan.Zero);
+
+    public static (double RewriteMicros, double LongLivedMb, double FreshMb, double LongLivedSuggestMicros, double FreshSuggestMicros) Measure(int count, int rewrites, int queries)
+    {
+        // Keywords from a 3,000-term vocabulary drawn with a skewed frequency (u³), as the maintenance harness does,
+        // so common keywords are shared by many notes and their posting lists are long.
+        var random = new Random(20261205);
+        string[] vocabulary = [.. Enumerable.Range(0, 3000).Select(i => "term" + i.ToString(CultureInfo.InvariantCulture))];
+        string Word() => vocabulary[(int)(vocabulary.Length * Math.Pow(random.NextDouble(), 3))];
+        var notes = Enumerable.Range(0, count).Select(_ => Note(MemoryId.NewId(At), [.. Enumerable.Range(0, 6).Select(_ => Word())], ["topic" + random.Next(20)])).ToArray();
+
+        NoteLinker? longLived = new();
+        foreach (var note in notes)
+        {
+            longLived.Index(note);
+        }
+
+        var clock = Stopwatch.StartNew();
+        for (int r = 0; r < rewrites * count; r++)
+        {
+            int at = random.Next(count);
+            var keywords = notes[at].Keywords.ToArray();
+            keywords[random.Next(keywords.Length)] = Word();
+            notes[at] = notes[at] with { Keywords = keywords };
+            longLived.Index(notes[at]);
+        }
+
+        double rewriteMicros = rewrites == 0 ? 0 : clock.Elapsed.TotalMicroseconds / (rewrites * count);
+        NoteLinker? fresh = new();
+        foreach (var note in notes)
+        {
+            fresh.Index(note);
+        }
+
+
+        var asked = Enumerable.Range(0, queries).Select(_ => notes[random.Next(count)]).ToArray();
+        double longLivedTime = 0, freshTime = 0;
+        for (int round = 0; round < 2; round++) // the second round is measured; alternating halves share the machine's drift
+        {
+            longLivedTime = SuggestMicros(longLived!, asked);
+            freshTime = SuggestMicros(fresh!, asked);
+        }
+
+        // Each index's heap: what a collection frees when it goes (the notes themselves stay referenced by the array).
+        // The two are dropped from an array, not from locals, whose lifetime the JIT may stretch to the method's end.
+        var held = new NoteLinker?[] { longLived, fresh };
+        longLived = fresh = null;
+        long both = HeapBytes();
+        held[0] = null;
+        long freshOnly = HeapBytes();
+        held[1] = null;
+        long none = HeapBytes();
+        GC.KeepAlive(notes);
+        long longLivedBytes = both - freshOnly, freshBytes = freshOnly - none;
+        return (rewriteMicros, longLivedBytes / 1e6, freshBytes / 1e6, longLivedTime, freshTime);
+    }
+
+    private static double SuggestMicros(NoteLinker linker, MemoryItem[] asked)
+    {
+        int links = 0;
+        var clock = Stopwatch.StartNew();
+        foreach (var note in asked)
+        {
+            links += linker.Suggest(note.Text, note.Provenance.Actor, note.Keywords, note.Tags, 5, 2.0).Count;
+        }
+
+        if (links == 0)
+        {
+            throw new InvalidOperationException("no links suggested: the workload measures nothing");
+        }
+
+        return clock.Elapsed.TotalMicroseconds / asked.Length;
+    }
+
+    private static long HeapBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static MemoryItem Note(MemoryId id, IReadOnlyList<string> keywords, IReadOnlyList<string> tags) => new()
+    {
+        Id = id,
+        CubeId = "cube",
+        Scope = new Scope("bench", "user"),
+        Text = "a note",
+        ContentHash = "h",
+        Provenance = new Provenance(SourceKind.Conversation, null, "user", At),
+        Keywords = keywords,
+        Tags = tags,
+        UpdatedAt = At,
+    };
+}

@@ -1,0 +1,105 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Model;
+
+namespace AgentMem.MemoryCore.Tests.Links;
+
+public sealed class NoteLinkerTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 5, 0, 0, 0, TimeSpan.Zero);
+    private static readonly string[] Words = [.. Enumerable.Range(0, 40).Select(i => "topic" + (char)('a' + (i % 26)) + (char)('a' + (i / 26)))];
+    private static readonly string[] Actors = ["alice", "bob", "carol"];
+
+    [Fact]
+    public void Suggestions_after_many_rewrites_match_a_linker_built_from_the_current_notes()
+    {
+        var random = new Random(20261205);
+        var ids = Enumerable.Range(0, 120).Select(_ => MemoryId.NewId(At)).ToArray();
+        var linker = new NoteLinker();
+        var current = new List<MemoryItem>(); // in the order each was last indexed
+        int compared = 0;
+        for (int step = 0; step < 12_000; step++)
+        {
+            int roll = random.Next(100);
+            if (roll < 70)
+            {
+                var item = RandomNote(random, ids[random.Next(ids.Length)]);
+                linker.Index(item);
+                current.RemoveAll(i => i.Id == item.Id);
+                current.Add(item);
+            }
+            else if (roll < 90)
+            {
+                var id = ids[random.Next(ids.Length)];
+                linker.Remove(id);
+                current.RemoveAll(i => i.Id == id);
+            }
+            else if (step % 7 == 0)
+            {
+                var fresh = new NoteLinker();
+                foreach (var item in current)
+                {
+                    fresh.Index(item);
+                }
+
+                var query = RandomNote(random, MemoryId.NewId(At));
+                var expected = fresh.Suggest(query.Text, query.Provenance.Actor, query.Keywords, query.Tags, 8, 0.5);
+                var actual = linker.Suggest(query.Text, query.Provenance.Actor, query.Keywords, query.Tags, 8, 0.5);
+                Assert.Equal(expected, actual);
+                compared += expected.Count;
+            }
+
+            Assert.Equal(current.Count, linker.Count);
+            Assert.True(linker.EntryCount <= 2 * linker.Count + NoteLinker.CompactionMinimum + 1,
+                $"step {step}: {linker.EntryCount} entries held for {linker.Count} notes");
+        }
+
+        Assert.True(compared > 500, $"only {compared} links compared");
+    }
+
+    [Fact]
+    public void Rewriting_one_note_forever_keeps_the_index_small()
+    {
+        var linker = new NoteLinker();
+        var id = MemoryId.NewId(At);
+        var other = Note(MemoryId.NewId(At), "alice", ["sailing trip", "harbor"], ["travel"], "We went sailing.");
+        linker.Index(other);
+        for (int i = 0; i < 50_000; i++)
+        {
+            linker.Index(Note(id, "bob", ["sailing", "word" + i], [], "Sailing again."));
+        }
+
+        Assert.Equal(2, linker.Count);
+        Assert.True(linker.EntryCount <= NoteLinker.CompactionMinimum + 2, $"{linker.EntryCount} entries held for 2 notes");
+        var links = linker.Suggest("Sailing club", "carol", ["sailing"], [], 5, 0.1);
+        Assert.Equal([other.Id, id], links.Select(l => l.Target).ToArray());
+    }
+
+    private static MemoryItem RandomNote(Random random, MemoryId id)
+    {
+        var keywords = Enumerable.Range(0, random.Next(1, 5)).Select(_ => Words[(int)(Words.Length * Math.Pow(random.NextDouble(), 2))]).ToList();
+        if (random.Next(4) == 0)
+        {
+            keywords.Add(keywords[0] + " " + Words[random.Next(Words.Length)]);
+        }
+
+        var tags = Enumerable.Range(0, random.Next(3)).Select(_ => "tag" + random.Next(6)).ToList();
+        string text = random.Next(5) == 0 ? "I don't like it." : "I like it.";
+        var note = Note(id, Actors[random.Next(Actors.Length)], keywords, tags, text);
+        return random.Next(8) == 0 ? note with { State = LifecycleState.Archived } : note;
+    }
+
+    private static MemoryItem Note(MemoryId id, string actor, IReadOnlyList<string> keywords, IReadOnlyList<string> tags, string text) => new()
+    {
+        Id = id,
+        CubeId = "cube",
+        Scope = new Scope("acme", actor),
+        Text = text,
+        ContentHash = "h",
+        Provenance = new Provenance(SourceKind.Conversation, null, actor, At),
+        Keywords = keywords,
+        Tags = tags,
+        UpdatedAt = At,
+    };
+}
