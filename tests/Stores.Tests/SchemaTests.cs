@@ -56,6 +56,8 @@ public sealed class SchemaTests
     [InlineData("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = 'acme' AND source_id IN ('a', 'b') ORDER BY source_id, rowid", "source_id=?")]
     [InlineData("DELETE FROM memory_links WHERE tenant = 'acme' AND source_id = 'a'", "source_id=?")]
     [InlineData("DELETE FROM memory_links WHERE tenant = 'acme' AND target_id = 'a'", "target_id=?")]
+    [InlineData("SELECT source_id FROM memory_links WHERE tenant = 'acme' AND target_id IN ('a', 'b')", "target_id=?")]
+    [InlineData("SELECT source_id FROM memory_links WHERE tenant = 'acme' AND target_id IN ('a', 'b') AND type IN ('encodes', 'derived-from')", "target_id=?")]
     [InlineData("DELETE FROM memory_tags WHERE tenant = 'acme' AND memory_id = 'a'", "memory_id=?")]
     [InlineData("SELECT snapshot_json FROM memory_versions WHERE tenant = 'acme' AND memory_id = 'a' ORDER BY version", "memory_id=?")]
     [InlineData("SELECT m.id FROM memories m WHERE +m.tenant = 'acme' AND m.id IN ('a', 'b')", "(id=?)")]
@@ -64,7 +66,8 @@ public sealed class SchemaTests
     [InlineData("SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = 'acme' AND cube_id = 'c' AND embedder = 'e' AND memory_id IN ('a', 'b')", "memory_id=?")]
     public async Task Per_memory_lookups_that_every_read_and_update_makes_search_an_index_on_the_memory_not_the_whole_tenant(string statement, string keyUse)
     {
-        // The shapes SqliteMemoryStore runs per memory (reading links, rewriting tags and links on update, history).
+        // The shapes SqliteMemoryStore runs per memory (reading links, rewriting tags and links on update, history, who
+        // links to a memory).
         // A plan that searches only "tenant=?" scans every row of the tenant, so updates slow down as the file grows.
         await using var db = new TestDatabase();
         await using (SqliteMemoryStore.Open(db.FilePath))

@@ -62,7 +62,9 @@ public abstract partial class SqlMemoryStore
             foreach (var chunk in targets.Distinct().Chunk(Dialect.MaxListLength))
             {
                 var cmd = Command(conn, tx, string.Empty);
-                var sql = new StringBuilder("SELECT DISTINCT source_id FROM memory_links WHERE tenant = @t AND ");
+                // No DISTINCT (the set dedupes): with it SQLite, lacking statistics, walks the source index for the order
+                // DISTINCT wants, reading every link of the tenant instead of the target's few.
+                var sql = new StringBuilder("SELECT source_id FROM memory_links WHERE tenant = @t AND ");
                 Dialect.Add(cmd, "@t", tenant);
                 Dialect.AppendIn(sql, cmd, "target_id", "@d", [.. chunk.Select(id => id.ToString())]);
                 Dialect.AppendIn(sql.Append(" AND "), cmd, "type", "@y", [.. linkTypes]);
