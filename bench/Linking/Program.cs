@@ -9,7 +9,8 @@ using AgentMem.MemoryCore.Model;
 // The note-linking index of a cube lives as long as the process and is re-indexed on every update and every evolution
 // of a neighbour. This harness rewrites each of N notes R times (one keyword changed each time, as evolution does) and
 // then measures the heap the index holds and the time of a link suggestion, beside an index built fresh from the same
-// current notes in the same run: the fresh one is what the long-lived one should cost.
+// current notes in the same run: the fresh one is what the long-lived one should cost. A second table times finding a
+// memory's incoming links on SQLite (and PostgreSQL with --postgres), see IncomingRun.
 if (HarnessArguments.ParseOrReport(() => LinkingOptions.Parse(args)) is not { } options)
 {
     return 2;
@@ -29,40 +30,83 @@ foreach (int rewrites in options.Rewrites)
         $"| {options.Notes:N0} | {rewrites} | {row.RewriteMicros:F2} | {row.LongLivedMb:F1} | {row.FreshMb:F1} | {row.LongLivedMb / row.FreshMb:F2} | {row.LongLivedSuggestMicros:F0} | {row.FreshSuggestMicros:F0} | {row.LongLivedSuggestMicros / row.FreshSuggestMicros:F2} |"));
 }
 
+if (options.CubeSizes.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("## Incoming links of a memory: a scan of the cube beside the link-target index");
+    Console.WriteLine();
+    Console.WriteLine("| backend | memories | linking found (lookups) | scan ms/lookup | index ms/lookup | ratio |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+    foreach (int size in options.CubeSizes)
+    {
+        string folder = Directory.CreateTempSubdirectory("agentmem-linking-").FullName;
+        try
+        {
+            await PrintIncomingAsync("sqlite", BenchMemory.Sqlite(Path.Combine(folder, "bench.db")), size).ConfigureAwait(false);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        if (options.Postgres is { } uri)
+        {
+            await PrintIncomingAsync("postgres", await BenchMemory.PostgresAsync(uri).ConfigureAwait(false), size).ConfigureAwait(false);
+        }
+    }
+}
+
 Console.WriteLine();
 Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
 return 0;
 
-/// <summary>Sizes of the run: <c>[notes] [--rewrites 0,5,20] [--queries 2000]</c>.</summary>
-internal sealed record LinkingOptions(int Notes, IReadOnlyList<int> Rewrites, int Queries)
+static async Task PrintIncomingAsync(string backend, MemoryOS memory, int size)
 {
+    const int Lookups = 200, Scans = 10;
+    var (scanMs, indexMs, linking) = await IncomingRun.MeasureAsync(memory, size, Scans, Lookups).ConfigureAwait(false);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {backend} | {size:N0} | {linking:N0} ({Lookups}) | {scanMs:F1} | {indexMs:F2} | {scanMs / indexMs:F0}× |"));
+}
+
+/// <summary>Sizes of the run: <c>[notes] [--rewrites 0,5,20] [--queries 2000] [--cube-sizes 1000,10000] [--postgres URI]</c>.</summary>
+internal sealed record LinkingOptions(int Notes, IReadOnlyList<int> Rewrites, int Queries, IReadOnlyList<int> CubeSizes, string? Postgres)
+{
+    private const string Usage = "usage: [notes] [--rewrites 0,5,20] [--queries 2000] [--cube-sizes 1000,10000 (none: 0)] [--postgres URI]";
+
     public static LinkingOptions Parse(string[] args)
     {
         int notes = 10_000, queries = 2_000;
-        IReadOnlyList<int> rewrites = [0, 5, 20];
+        IReadOnlyList<int> rewrites = [0, 5, 20], cubeSizes = [1_000, 10_000];
+        string? postgres = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--rewrites" when i + 1 < args.Length:
-                    rewrites = [.. args[++i].Split(',').Select(s => Positive(s, "--rewrites", allowZero: true))];
+                    rewrites = [.. args[++i].Split(',').Select(s => Whole(s, "--rewrites", allowZero: true))];
                     break;
                 case "--queries" when i + 1 < args.Length:
-                    queries = Positive(args[++i], "--queries", allowZero: false);
+                    queries = Whole(args[++i], "--queries", allowZero: false);
+                    break;
+                case "--cube-sizes" when i + 1 < args.Length:
+                    cubeSizes = args[++i] == "0" ? [] : [.. args[i].Split(',').Select(s => Whole(s, "--cube-sizes", allowZero: false))];
+                    break;
+                case "--postgres" when i + 1 < args.Length:
+                    postgres = args[++i];
                     break;
                 default:
-                    notes = Positive(args[i], "notes", allowZero: false);
+                    notes = Whole(args[i], "notes", allowZero: false);
                     break;
             }
         }
 
-        return new LinkingOptions(notes, rewrites, queries);
+        return new LinkingOptions(notes, rewrites, queries, cubeSizes, postgres);
     }
 
-    private static int Positive(string text, string name, bool allowZero) =>
+    private static int Whole(string text, string name, bool allowZero) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && (value > 0 || (allowZero && value == 0))
             ? value
-            : throw new ArgumentException($"{name} takes a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'; usage: [notes] [--rewrites 0,5,20] [--queries 2000]");
+            : throw new ArgumentException($"{name} takes a {(allowZero ? "non-negative" : "positive")} whole number, not '{text}'; {Usage}");
 }
 
 /// <summary>One row: a long-lived index after the rewrites and a fresh one over the same notes.</summary>

@@ -131,13 +131,12 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text));
         }
 
-        // The store keeps no reverse index, so incoming links are found by scanning the cube once.
         var incoming = new List<MemoryLinkResult>();
-        await foreach (var other in memory.ListAsync(scope, cube, cancellationToken: cancellationToken).ConfigureAwait(false))
+        foreach (var other in await memory.ListLinkingToAsync(scope, memoryId, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             foreach (var link in other.Links)
             {
-                if (link.Target == memoryId && other.Id != memoryId)
+                if (link.Target == memoryId)
                 {
                     incoming.Add(new MemoryLinkResult(other.Id.ToString(), link.Type, link.Weight, other.Text));
                 }

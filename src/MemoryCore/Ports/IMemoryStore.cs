@@ -84,9 +84,10 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>
     /// Ids of the tenant's memories (any state, any cube) with a link of one of <paramref name="linkTypes"/> to one of
     /// <paramref name="targets"/>: what was made from them (an activation memory <c>encodes</c> its sources, a summary is
-    /// <c>derived-from</c> its evidence). Each id once, in no particular order.
+    /// <c>derived-from</c> its evidence), or with a link of any type when <paramref name="linkTypes"/> is null (who points
+    /// to a note). Each id once, in no particular order. Answered from the links' target index, not a scan.
     /// </summary>
-    Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string> linkTypes, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string>? linkTypes, CancellationToken cancellationToken = default);
 
     /// <summary>Full-text (BM25) search.</summary>
     Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default);

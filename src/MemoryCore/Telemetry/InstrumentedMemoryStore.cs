@@ -51,7 +51,7 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("PurgeMany", Stopwatch.GetTimestamp(), inner.PurgeManyAsync(tenant, ids, audit, cancellationToken));
 
-    public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string> linkTypes, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string>? linkTypes, CancellationToken cancellationToken = default) =>
         Timed("FindLinkSources", Stopwatch.GetTimestamp(), inner.FindLinkSourcesAsync(tenant, targets, linkTypes, cancellationToken));
 
     public Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default) =>

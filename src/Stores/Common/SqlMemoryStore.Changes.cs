@@ -47,11 +47,10 @@ public abstract partial class SqlMemoryStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string> linkTypes, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string>? linkTypes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        ArgumentNullException.ThrowIfNull(linkTypes);
-        if (targets.Count == 0 || linkTypes.Count == 0)
+        if (targets.Count == 0 || linkTypes is { Count: 0 })
         {
             return [];
         }
@@ -67,7 +66,11 @@ public abstract partial class SqlMemoryStore
                 var sql = new StringBuilder("SELECT source_id FROM memory_links WHERE tenant = @t AND ");
                 Dialect.Add(cmd, "@t", tenant);
                 Dialect.AppendIn(sql, cmd, "target_id", "@d", [.. chunk.Select(id => id.ToString())]);
-                Dialect.AppendIn(sql.Append(" AND "), cmd, "type", "@y", [.. linkTypes]);
+                if (linkTypes is not null)
+                {
+                    Dialect.AppendIn(sql.Append(" AND "), cmd, "type", "@y", [.. linkTypes]);
+                }
+
                 cmd.CommandText = sql.Append(';').ToString();
                 found.UnionWith(await ReadAllAsync(cmd, r => MemoryId.Parse(r.GetString(0)), ct).ConfigureAwait(false));
             }

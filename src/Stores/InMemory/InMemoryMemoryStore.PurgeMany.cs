@@ -19,18 +19,17 @@ public sealed partial class InMemoryMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string> linkTypes, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string>? linkTypes, CancellationToken cancellationToken = default) => Run(() =>
     {
         ArgumentNullException.ThrowIfNull(targets);
-        ArgumentNullException.ThrowIfNull(linkTypes);
         var wanted = targets.ToHashSet();
-        var types = linkTypes.ToHashSet(StringComparer.Ordinal);
+        var types = linkTypes?.ToHashSet(StringComparer.Ordinal);
         if (Database.Find(tenant) is not { } data)
         {
             return (IReadOnlyList<MemoryId>)[];
         }
 
-        return [.. data.Memories.Values.Where(m => m.Current.Links.Any(l => wanted.Contains(l.Target) && types.Contains(l.Type))).Select(m => m.Current.Id)];
+        return [.. data.Memories.Values.Where(m => m.Current.Links.Any(l => wanted.Contains(l.Target) && (types is null || types.Contains(l.Type)))).Select(m => m.Current.Id)];
     }, cancellationToken);
 
     // As the SQL stores do in one transaction: the memories go with their history, embeddings and change-feed entry; what

@@ -52,7 +52,7 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
-    public async Task Link_sources_are_the_memories_linking_to_the_targets_by_the_given_types_in_any_state_and_cube_of_the_tenant()
+    public async Task Link_sources_are_the_memories_linking_to_the_targets_by_the_given_types_or_any_in_any_state_and_cube_of_the_tenant()
     {
         await using var s = await StartAsync();
         var notes = await s.CreateCubeAsync("notes");
@@ -61,7 +61,7 @@ public abstract partial class MemoryStoreContract
         var summary = await s.AddAsync(notes, "a summary", m => m with { Links = [new MemoryLink(source.Id, "derived-from")] });
         var archived = await s.AddAsync(cache, "an encoded cartridge", m => m with { Links = [new MemoryLink(source.Id, "encodes")] });
         archived = await s.SetStateAsync(archived, LifecycleState.Archived, "cold");
-        await s.AddAsync(notes, "merely related", m => m with { Links = [new MemoryLink(source.Id, "related")] });
+        var related = await s.AddAsync(notes, "merely related", m => m with { Links = [new MemoryLink(source.Id, "related")] });
         var elsewhere = await s.CreateCubeAsync("notes", tenant: StoreScenario.NewTenant());
         await s.AddAsync([s.Item(elsewhere, "another tenant's summary") with { Links = [new MemoryLink(source.Id, "derived-from")] }]);
 
@@ -70,5 +70,10 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(new[] { summary.Id, archived.Id }.Order(), found.Order());
         Assert.Empty(await s.Store.FindLinkSourcesAsync(s.Tenant, [summary.Id], ["encodes", "derived-from"]));
         Assert.Empty(await s.Store.FindLinkSourcesAsync(s.Tenant, [source.Id], []));
+
+        // No types: every memory pointing to the target, as its current version links; an unlinked one drops out.
+        Assert.Equal(new[] { summary.Id, archived.Id, related.Id }.Order(), (await s.Store.FindLinkSourcesAsync(s.Tenant, [source.Id], null)).Order());
+        await s.ReplaceAsync(related, m => m with { Links = [] }, "unlinked");
+        Assert.Equal(new[] { summary.Id, archived.Id }.Order(), (await s.Store.FindLinkSourcesAsync(s.Tenant, [source.Id], null)).Order());
     }
 }
