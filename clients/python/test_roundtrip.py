@@ -84,7 +84,7 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(self.client.get(self.memory_id)["text"], "Caroline went to two LGBTQ support groups")
         self.assertEqual([(a["action"], a["version"]) for a in self.client.audit(self.memory_id)], [("add", 1), ("update", 2)])
         links = self.client.links(self.memory_id)
-        self.assertEqual((links["id"], links["links"], links["hidden"]), (self.memory_id, [], 0))
+        self.assertEqual((links["id"], links["links"], links["hidden"], links["incoming"]), (self.memory_id, [], 0, []))
         plaintext = self.client.list_memories(self.cube, kind="plaintext")
         self.assertIn(self.memory_id, [m["id"] for m in plaintext])
         self.assertTrue(all(m["kind"] == "plaintext" for m in plaintext))

@@ -55,6 +55,14 @@ public sealed class MemoryAuditAndLinksTests
         Assert.Equal("shared keywords: tomatoes, fence", links[0].GetProperty("reason").GetString());
         Assert.Equal(seed.Shed.ToString(), links[1].GetProperty("target").GetProperty("id").GetString());
 
+        // Incoming: the memories of the cube that point to it, oldest first, each link as its source states it.
+        var incoming = response.GetProperty("incoming").EnumerateArray().ToList();
+        Assert.Equal([(seed.Watering.ToString(), "elaborates"), (seed.Shed.ToString(), "relates-to"), (seed.Cartridge.ToString(), "encodes")],
+            incoming.Select(l => (l.GetProperty("source").GetProperty("id").GetString(), l.GetProperty("type").GetString())));
+        Assert.Equal((0.4, "same garden"), (incoming[1].GetProperty("weight").GetDouble(), incoming[1].GetProperty("reason").GetString()));
+        Assert.Equal("activation", incoming[2].GetProperty("source").GetProperty("kind").GetString());
+        Assert.Empty((await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Cartridge}/links"))).GetProperty("incoming").EnumerateArray());
+
         // An activation memory's links are the plaintext memories it encodes: its sources.
         var cartridge = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Cartridge}/links"));
         var sources = cartridge.GetProperty("links").EnumerateArray().ToList();
@@ -98,6 +106,10 @@ public sealed class MemoryAuditAndLinksTests
         var bobs = await TestApp.ReadJsonAsync(await a.GetAsync($"/v1/memories/{pointer}/links?user=bob"));
         Assert.Equal(0, bobs.GetProperty("hidden").GetInt32());
         Assert.Equal(2, bobs.GetProperty("links").GetArrayLength());
+
+        // Incoming links come from the memory's own cube only: Bob's secret does not list the shared cube's pointer.
+        var secretLinks = await TestApp.ReadJsonAsync(await a.GetAsync($"/v1/memories/{secret}/links?user=bob"));
+        Assert.Empty(secretLinks.GetProperty("incoming").EnumerateArray());
 
         // A purge removes the links to the purged memory with it.
         await memory.PurgeAsync(new Scope("tenant-a"), seed.Shed);

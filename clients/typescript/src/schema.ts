@@ -280,8 +280,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a memory's links
-         * @description The memory's typed links, one hop, each with the current version of the memory it points to; for an activation memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller may not read are left out and counted in `hidden`. Readable exactly when the memory is.
+         * Get a memory's links, both ways
+         * @description The memory's typed links, one hop, each with the current version of the memory it points to; for an activation memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller may not read are left out and counted in `hidden`. `incoming` lists the links to it from the live memories of its own cube, each with the linking memory. Readable exactly when the memory is.
          */
         get: operations["MemoryLinks"];
         put?: never;
@@ -613,6 +613,20 @@ export interface components {
             status: string;
             embeddings?: null | components["schemas"]["EmbeddingHealth"];
         };
+        /** @description One typed link to a memory, with the current version of the memory it comes from. */
+        IncomingLinkDto: {
+            /** @description The relation, as the linking memory states it (e.g. `elaborates`, or `encodes` from an activation memory). */
+            type: string;
+            /**
+             * Format: double
+             * @description Strength of the relation, 0..1.
+             */
+            weight: number;
+            /** @description Why the link exists, when recorded. */
+            reason?: null | string;
+            /** @description The linking memory, current version. */
+            source: components["schemas"]["MemoryDto"];
+        };
         /**
          * @description Where a memory version is in its life.
          * @enum {unknown}
@@ -736,7 +750,7 @@ export interface components {
             /** @description The linked memory, current version. */
             target: components["schemas"]["MemoryDto"];
         };
-        /** @description A memory's links, one hop, as `GET /v1/memories/{id}/links` returns them. */
+        /** @description A memory's links both ways, one hop, as `GET /v1/memories/{id}/links` returns them. */
         MemoryLinksResponse: {
             /** @description The memory whose links these are. */
             id: string;
@@ -747,6 +761,11 @@ export interface components {
              * @description Links left out: the target was purged, or lies in a cube the caller may not read.
              */
             hidden: number;
+            /**
+             * @description Links to the memory from the live (active or frozen) memories of its own cube, oldest linking memory first; readable
+             *     whenever the memory is.
+             */
+            incoming: components["schemas"]["IncomingLinkDto"][];
         };
         /** @description One memory to add (plaintext; binary kinds are not offered over REST yet). */
         NewMemory: {

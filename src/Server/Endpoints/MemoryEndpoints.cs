@@ -56,9 +56,10 @@ internal static class MemoryEndpoints
                 + "bounds the records read. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}/links", LinksAsync)
-            .Describe("MemoryLinks", "Get a memory's links", "The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
+            .Describe("MemoryLinks", "Get a memory's links, both ways", "The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
                 + "memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller "
-                + "may not read are left out and counted in `hidden`. Readable exactly when the memory is.")
+                + "may not read are left out and counted in `hidden`. `incoming` lists the links to it from the live memories of its own cube, each with "
+                + "the linking memory. Readable exactly when the memory is.")
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
@@ -196,7 +197,14 @@ internal static class MemoryEndpoints
             }
         }
 
-        return TypedResults.Ok(new MemoryLinksResponse(item.Id.ToString(), links, hidden));
+        // Who points here: the store's link-target index, within the memory's cube (read access already shown above).
+        var incoming = new List<IncomingLinkDto>();
+        foreach (var source in await memory.ListLinkingToAsync(scope, item.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            incoming.AddRange(source.Links.Where(l => l.Target == item.Id).Select(l => new IncomingLinkDto(l.Type, l.Weight, l.Reason, MemoryDto.From(source))));
+        }
+
+        return TypedResults.Ok(new MemoryLinksResponse(item.Id.ToString(), links, hidden, incoming));
     }
 
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)
