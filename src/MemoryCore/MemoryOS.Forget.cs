@@ -32,37 +32,21 @@ public sealed partial class MemoryOS
             throw new AccessDeniedException($"Only the tenant's owner scope (no user, no agent) or user '{who}' may forget user '{who}'; scope {actor} is not.");
         }
 
-        var all = await ListEverythingAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
-        var written = all.Where(i => string.Equals(i.Scope.User, who, StringComparison.Ordinal)).Select(i => i.Id).ToList();
-        var doomed = await WithDerivationsAsync(actor.Tenant, written, cancellationToken).ConfigureAwait(false);
-        var removed = all.Where(i => doomed.Contains(i.Id)).ToList();
-        var cubes = removed.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).ToList();
-        string detail = $"user '{who}': {written.Count} written, {doomed.Count - written.Count} derived, {cubes.Count} cube(s)";
-        var (_, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken).ConfigureAwait(false);
-        return new UserForgetResult(who, written.Count, doomed.Count - written.Count, cubes.Count, files);
-    }
-
-    private async Task<List<MemoryItem>> ListEverythingAsync(string tenant, CancellationToken cancellationToken)
-    {
-        var states = Enum.GetValues<LifecycleState>();
-        var items = new List<MemoryItem>();
-        foreach (var cube in await store.ListCubesAsync(tenant, cancellationToken).ConfigureAwait(false))
+        // The store filters by author (every cube, every state), so a user's few memories in a large tenant are all that is read.
+        var written = new List<MemoryItem>();
+        await foreach (var item in ListPagedAsync(actor.Tenant, new MemoryFilter { User = who, States = [] }, cancellationToken).ConfigureAwait(false))
         {
-            var filter = new MemoryFilter { CubeId = cube.Id, States = states };
-            MemoryId? after = null;
-            while (true)
-            {
-                var page = await store.ListAsync(tenant, filter, ListPageSize, after, cancellationToken).ConfigureAwait(false);
-                items.AddRange(page);
-                if (page.Count < ListPageSize)
-                {
-                    break;
-                }
-
-                after = page[^1].Id;
-            }
+            written.Add(item);
         }
 
-        return items;
+        var writtenIds = written.Select(i => i.Id).ToList();
+        var doomed = await WithDerivationsAsync(actor.Tenant, writtenIds, cancellationToken).ConfigureAwait(false);
+        doomed.ExceptWith(writtenIds);
+        var derived = doomed.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. doomed], cancellationToken).ConfigureAwait(false);
+        List<MemoryItem> removed = [.. written, .. derived];
+        var cubes = removed.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).ToList();
+        string detail = $"user '{who}': {written.Count} written, {derived.Count} derived, {cubes.Count} cube(s)";
+        var (_, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken).ConfigureAwait(false);
+        return new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files);
     }
 }

@@ -328,11 +328,19 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public async IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
-        var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
+        await foreach (var item in ListPagedAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, cancellationToken).ConfigureAwait(false))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>The store's memories matching <paramref name="filter"/>, page by page in id order; no access check.</summary>
+    private async IAsyncEnumerable<MemoryItem> ListPagedAsync(string tenant, MemoryFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         MemoryId? after = null;
         while (true)
         {
-            var page = await store.ListAsync(actor.Tenant, scoped, ListPageSize, after, cancellationToken).ConfigureAwait(false);
+            var page = await store.ListAsync(tenant, filter, ListPageSize, after, cancellationToken).ConfigureAwait(false);
             foreach (var item in page)
             {
                 yield return item;

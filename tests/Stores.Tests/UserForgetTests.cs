@@ -33,6 +33,8 @@ public sealed class UserForgetTests : IAsyncLifetime
         await memory.SetStateAsync(Bob, frozen.Id, LifecycleState.Frozen);
         var diary = await memory.AddAsync(Bob, "diary", new MemoryDraft("dear diary"));
         await memory.UpdateAsync(Bob, diary.Id, new MemoryChange { Text = "dear diary, again" });
+        var tombstone = await memory.AddAsync(Bob, "diary", new MemoryDraft("bob's deleted line"));
+        await memory.DeleteAsync(Bob, tombstone.Id);
         var own = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's own note"));
         var related = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice relates") { Links = [new MemoryLink(told.Id, "relates-to")] });
         var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: zebra plan") { Links = [new MemoryLink(told.Id, LinkTypes.DerivedFrom)] });
@@ -40,8 +42,8 @@ public sealed class UserForgetTests : IAsyncLifetime
 
         var result = await memory.ForgetUserAsync(Bob, "bob");
 
-        Assert.Equal((3, 2, 2, 5), (result.Written, result.Derived, result.Cubes, result.Total));
-        foreach (var gone in new[] { told.Id, frozen.Id, diary.Id, summary.Id, summaryOfSummary.Id })
+        Assert.Equal((4, 2, 2, 6), (result.Written, result.Derived, result.Cubes, result.Total));
+        foreach (var gone in new[] { told.Id, frozen.Id, diary.Id, tombstone.Id, summary.Id, summaryOfSummary.Id })
         {
             await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, gone));
         }
