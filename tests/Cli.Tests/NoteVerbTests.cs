@@ -23,9 +23,15 @@ public sealed class NoteVerbTests : IDisposable
         Assert.Equal(secondId, back.GetProperty("target").GetString());
         Assert.Contains("mustang", back.GetProperty("reason").GetString(), StringComparison.Ordinal);
 
+        // The second note links to the first, so the first lists it as incoming too.
+        var incoming = Assert.Single(hood.GetProperty("incoming").EnumerateArray().ToList());
+        Assert.Equal((secondId, link.GetProperty("type").GetString()), (incoming.GetProperty("source").GetString(), incoming.GetProperty("type").GetString()));
+        Assert.Equal(0, hood.GetProperty("hidden").GetInt32());
+
         var (code, text, _) = await cli.RunAsync("links", secondId);
         Assert.Equal(0, code);
         Assert.Contains("elaborates", text, StringComparison.Ordinal);
+        Assert.Contains("linked from", text, StringComparison.Ordinal);
 
         var (missing, _, err) = await cli.RunAsync("links", "01ARZ3NDEKTSV4RRFFQ69G5FAV");
         Assert.Equal(1, missing);

@@ -47,6 +47,34 @@ public sealed class NoteKeeperTests
 
         var hood = await keeper.GetNeighborhoodAsync(TestDatabase.Alice, second.Added.Id);
         Assert.Equal(first.Added.Id, Assert.Single(hood.Neighbours).Target.Id);
+        Assert.Equal(first.Added.Id, Assert.Single(hood.LinkedFrom).Source.Id);
+    }
+
+    [Fact]
+    public async Task A_neighbourhood_counts_links_into_unreadable_cubes_instead_of_failing()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        var bob = new Scope("acme", "bob");
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        await memory.SetGrantsAsync(TestDatabase.Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Read)]);
+        await memory.CreateCubeAsync(bob, "private");
+        var secret = (await memory.AddAsync(bob, "private", new MemoryDraft("Bob's surprise party is on Friday"))).Id;
+        var plan = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Something is planned for Friday"))).Id;
+        var pointer = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Friday plans")
+        {
+            Links = [new MemoryLink(secret, LinkTypes.RelatesTo), new MemoryLink(plan, LinkTypes.RelatesTo)],
+        })).Id;
+        using var keeper = new NoteKeeper(memory);
+
+        var alices = await keeper.GetNeighborhoodAsync(TestDatabase.Alice, pointer);
+        Assert.Equal((plan, 1), (Assert.Single(alices.Neighbours).Target.Id, alices.Hidden));
+        var bobs = await keeper.GetNeighborhoodAsync(bob, pointer);
+        Assert.Equal((2, 0), (bobs.Neighbours.Count, bobs.Hidden));
+        Assert.Equal(pointer, Assert.Single((await keeper.GetNeighborhoodAsync(TestDatabase.Alice, plan)).LinkedFrom).Source.Id);
+
+        // Incoming links come from the note's own cube: Bob's secret does not show Alice's pointer.
+        Assert.Empty((await keeper.GetNeighborhoodAsync(bob, secret)).LinkedFrom);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ internal static class LinksCommand
     public static Command Create(Verbs verbs)
     {
         var id = new Argument<string>("id") { Description = "Memory id." };
-        return verbs.CreateOverMemory("links", "Show a memory's links (type, weight, reason) and the notes they point to.", [id], async (ctx, memory, parse, ct) =>
+        return verbs.CreateOverMemory("links", "Show a memory's links (type, weight, reason) with the notes they point to, and the notes of its cube that link to it.", [id], async (ctx, memory, parse, ct) =>
         {
             using var keeper = new NoteKeeper(memory);
             var hood = await keeper.GetNeighborhoodAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
@@ -22,6 +22,8 @@ internal static class LinksCommand
                     tags = hood.Note.Tags,
                     context = hood.Note.Context,
                     links = hood.Neighbours.Select(n => new { target = n.Target.Id.ToString(), type = n.Link.Type, weight = n.Link.Weight, reason = n.Link.Reason, text = n.Target.Text, state = n.Target.State.ToString() }),
+                    hidden = hood.Hidden,
+                    incoming = hood.LinkedFrom.Select(n => new { source = n.Source.Id.ToString(), type = n.Link.Type, weight = n.Link.Weight, reason = n.Link.Reason, text = n.Source.Text, state = n.Source.State.ToString() }),
                 });
                 return;
             }
@@ -33,24 +35,35 @@ internal static class LinksCommand
             }
 
             ctx.Output.Console.MarkupLine($"[grey]keywords:[/] {Markup.Escape(string.Join(", ", hood.Note.Keywords))}  [grey]tags:[/] {Markup.Escape(string.Join(", ", hood.Note.Tags))}");
-            if (hood.Neighbours.Count == 0)
+            Write(ctx, "links", "target", "no links", hood.Neighbours);
+            if (hood.Hidden > 0)
             {
-                ctx.Output.Console.MarkupLine("[grey]no links[/]");
-                return;
+                ctx.Output.Console.MarkupLine($"[grey]{hood.Hidden} more link(s) to purged memories or cubes you may not read[/]");
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("type", "weight", "target", "reason", "text");
-            foreach (var (link, target) in hood.Neighbours)
-            {
-                table.AddRow(
-                    Markup.Escape(link.Type),
-                    link.Weight.ToString("0.00", CultureInfo.InvariantCulture),
-                    target.Id.ToString(),
-                    Markup.Escape(link.Reason ?? string.Empty),
-                    Markup.Escape(MemoryView.Clip(target.Text, 60)));
-            }
-
-            ctx.Output.Console.Write(table);
+            Write(ctx, "linked from", "source", "nothing in the cube links here", hood.LinkedFrom);
         });
+    }
+
+    private static void Write(CliContext ctx, string title, string other, string empty, IReadOnlyList<(MemoryLink Link, MemoryItem Memory)> links)
+    {
+        if (links.Count == 0)
+        {
+            ctx.Output.Console.MarkupLine($"[grey]{empty}[/]");
+            return;
+        }
+
+        var table = new Table().Title(title).Border(TableBorder.Rounded).AddColumns("type", "weight", other, "reason", "text");
+        foreach (var (link, memory) in links)
+        {
+            table.AddRow(
+                Markup.Escape(link.Type),
+                link.Weight.ToString("0.00", CultureInfo.InvariantCulture),
+                memory.Id.ToString(),
+                Markup.Escape(link.Reason ?? string.Empty),
+                Markup.Escape(MemoryView.Clip(memory.Text, 60)));
+        }
+
+        ctx.Output.Console.Write(table);
     }
 }

@@ -1,6 +1,12 @@
 namespace AgentMem.MemoryCore.Notes;
 
-/// <summary>A note and the notes its links point to, one hop.</summary>
+/// <summary>A note, the notes its links point to and the notes that point to it, one hop.</summary>
 /// <param name="Note">The note.</param>
-/// <param name="Neighbours">Each link with the current version of its target.</param>
-public sealed record NoteNeighborhood(MemoryItem Note, IReadOnlyList<(MemoryLink Link, MemoryItem Target)> Neighbours);
+/// <param name="Neighbours">Each link with the current version of its target, in the note's order.</param>
+/// <param name="LinkedFrom">Each link to the note from the live notes of its cube, with the linking note, oldest first.</param>
+/// <param name="Hidden">The note's links left out: the target was purged, or lies in a cube the actor may not read.</param>
+public sealed record NoteNeighborhood(
+    MemoryItem Note,
+    IReadOnlyList<(MemoryLink Link, MemoryItem Target)> Neighbours,
+    IReadOnlyList<(MemoryLink Link, MemoryItem Source)> LinkedFrom,
+    int Hidden);
