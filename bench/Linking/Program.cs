@@ -6,7 +6,7 @@ using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Model;
 
-// The note-linking index of a cube lives as long as the process and is re-indexed on every update and every evolution
+// The note-linking index of a cube lives as long as its NoteKeeper and is re-indexed on every update and every evolution
 // of a neighbour. This harness rewrites each of N notes R times (one keyword changed each time, as evolution does) and
 // then measures the heap the index holds and the time of a link suggestion, beside an index built fresh from the same
 // current notes in the same run: the fresh one is what the long-lived one should cost. A second table times finding a
