@@ -103,7 +103,8 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
                 await Expect(hits.First.Locator($"[data-testid=hit-component][data-name='{name}']")).ToContainTextAsync(value.ToString("F4", CultureInfo.InvariantCulture));
             }
 
-            // Open a memory: its text, both versions and both audit rows, and its two links drawn as graph nodes.
+            // Open a memory: its text, both versions and both audit rows, its two links drawn as graph nodes, and the three
+            // memories that link to it (the two notes and the activation memory that encodes it).
             await hits.Filter(new LocatorFilterOptions { HasText = "Caroline planted" }).GetByTestId("hit-link").ClickAsync();
             var view = page.GetByTestId("memory-view");
             await Expect(view).ToHaveAttributeAsync("data-id", seed.Tomatoes.ToString());
@@ -113,6 +114,8 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
             await Expect(page.GetByTestId("audit-row").Nth(0)).ToContainTextAsync("add");
             await Expect(page.GetByTestId("audit-row").Nth(1)).ToContainTextAsync("linked to related notes");
             await Expect(page.GetByTestId("graph-node")).ToHaveCountAsync(2);
+            await Expect(page.GetByTestId("incoming-row")).ToHaveCountAsync(3);
+            await Expect(page.GetByTestId("incoming-row").Nth(2)).ToContainTextAsync("encodes");
             await Expect(page.GetByTestId("provenance")).ToContainTextAsync("D1:3");
             await SaveScreenshotAsync(page);
 

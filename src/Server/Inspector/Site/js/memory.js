@@ -1,5 +1,5 @@
 // One memory: its text, metadata, provenance (with sources for activation and parametric memories), links as a graph,
-// every version, and its audit trail.
+// the memories that link to it, every version, and its audit trail.
 
 import { api } from './api.js';
 import { sourceList } from './binary.js';
@@ -57,6 +57,12 @@ export async function memoryPage(id) {
           ], () => ({ testid: 'link-row' })),
         ],
         links.hidden > 0 ? el('p', { class: 'hint' }, `${links.hidden} more link(s) point to memories this key cannot read or that were purged.`) : null),
+      section(`Linked from (${links.incoming.length})`, 'incoming',
+        links.incoming.length === 0 ? empty('No live memory of this cube links here.', 'no-incoming') :
+          table(['Type', 'Weight', 'Reason', 'Memory'], links.incoming, link => [
+            link.type, num(link.weight, 2), link.reason ?? '',
+            el('a', { href: memoryHref(link.source.id), testid: 'incoming-source' }, clip(link.source.text, 100)),
+          ], () => ({ testid: 'incoming-row' }))),
       section(`Versions (${history.length})`, 'history',
         table(['Version', 'State', 'Reason', 'Written', 'Text'], history, v => [
           v.version, v.state, v.stateReason ?? '', when(v.updatedAt), clip(v.text, 100),
