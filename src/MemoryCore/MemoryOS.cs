@@ -334,6 +334,13 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
     }
 
+    /// <summary>How many memories <see cref="ListAsync"/> would stream for the same arguments, counted by the store without reading them.</summary>
+    public async Task<long> CountAsync(Scope actor, string cube, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        return await store.CountAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The store's memories matching <paramref name="filter"/>, page by page in id order; no access check.</summary>
     private async IAsyncEnumerable<MemoryItem> ListPagedAsync(string tenant, MemoryFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

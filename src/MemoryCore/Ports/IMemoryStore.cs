@@ -132,6 +132,28 @@ public interface IMemoryStore : IAsyncDisposable
     Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// How many of the tenant's memories (current versions) pass <paramref name="filter"/>, as <see cref="ListAsync"/>
+    /// would list them. The default pages through <see cref="ListAsync"/>; a store should answer it with one query.
+    /// </summary>
+    async Task<long> CountAsync(string tenant, MemoryFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        long count = 0;
+        MemoryId? after = null;
+        while (true)
+        {
+            var page = await ListAsync(tenant, filter, 1000, after, cancellationToken).ConfigureAwait(false);
+            count += page.Count;
+            if (page.Count < 1000)
+            {
+                return count;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
+    /// <summary>
     /// How many memories of the tenant (or of one cube) in <paramref name="states"/> have no embedding stored under
     /// <paramref name="embedder"/>: the work a background embedder still has (for <c>stats</c> and health reports).
     /// The default reads every memory and embedding; a store should answer it with one query.

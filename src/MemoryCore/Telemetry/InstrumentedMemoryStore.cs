@@ -75,6 +75,11 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task PutEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken = default) =>
         Timed("PutEmbeddings", Stopwatch.GetTimestamp(), inner.PutEmbeddingsAsync(tenant, cubeId, embedder, embeddings, cancellationToken));
 
+    /// <inheritdoc/>
+    public Task<long> CountAsync(string tenant, MemoryFilter filter, CancellationToken cancellationToken = default) =>
+        Timed("Count", Stopwatch.GetTimestamp(), inner.CountAsync(tenant, filter, cancellationToken));
+
+    /// <inheritdoc/>
     public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default) =>
         Timed("CountWithoutEmbedding", Stopwatch.GetTimestamp(), inner.CountWithoutEmbeddingAsync(tenant, cubeId, embedder, states, cancellationToken));
 

@@ -6,7 +6,8 @@ namespace AgentMem.Retrieval.Context;
 /// Builds a token-budgeted context. When the whole cube fits, it returns everything: on short
 /// histories the full context beats any retrieval (as the ConvoMem study found). Otherwise it takes the
 /// best-ranked memories that fit, and renders them grouped by session and ordered by time, with dates; a long memory
-/// found by one of its passages is given as that passage (<see cref="ContextOptions.Passages"/>).
+/// found by one of its passages is given as that passage (<see cref="ContextOptions.Passages"/>). The cube is read only
+/// as far as the budget, so a build over a large cube costs about one search plus a count.
 /// </summary>
 public static class ContextBuilder
 {
@@ -16,6 +17,8 @@ public static class ContextBuilder
         ArgumentNullException.ThrowIfNull(memory);
         options ??= new ContextOptions();
         options.Validate();
+        // The cube is read only while it may still fit whole: past the budget the search picks, and the cube's size is
+        // counted by the store, so an agent's turn does not read a large cube from the first memory to the last.
         var all = new List<MemoryItem>();
         long allTokens = 0;
         bool fits = true;
@@ -27,10 +30,11 @@ public static class ContextBuilder
             }
 
             all.Add(item);
-            if (fits)
+            allTokens += options.TokenCounter.CountTokens(Line(item, item.Text)) + 1;
+            if (allTokens > options.TokenBudget)
             {
-                allTokens += options.TokenCounter.CountTokens(Line(item, item.Text)) + 1;
-                fits = allTokens <= options.TokenBudget;
+                fits = false;
+                break;
             }
         }
 
@@ -43,9 +47,47 @@ public static class ContextBuilder
             }
         }
 
+        int cubeMemories = fits ? all.Count : await CountIncludedAsync(memory, actor, cube, options, cancellationToken).ConfigureAwait(false);
         int k = Math.Min(options.Candidates, memory.Options.MaxSearchK);
         var hits = await memory.SearchAsync(actor, cube, query, k, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return Select(hits, all.Count, options);
+        return Select(hits, cubeMemories, options);
+    }
+
+    /// <summary>
+    /// The live memories of the cube that <paramref name="options"/> do not exclude, without reading the cube: the store
+    /// counts the live ones and those with an excluded tag; the excluded ids are looked up one by one.
+    /// </summary>
+    private static async Task<int> CountIncludedAsync(MemoryOS memory, Scope actor, string cube, ContextOptions options, CancellationToken cancellationToken)
+    {
+        long included = await memory.CountAsync(actor, cube, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (options.ExcludeTags.Count > 0)
+        {
+            included -= await memory.CountAsync(actor, cube, new MemoryFilter { AnyTags = [.. options.ExcludeTags] }, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.ExcludeIds.Count > 0)
+        {
+            string cubeId = (await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id;
+            foreach (var id in options.ExcludeIds.Distinct())
+            {
+                MemoryItem item;
+                try
+                {
+                    item = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is MemoryNotFoundException or AccessDeniedException)
+                {
+                    continue; // not a memory the list would have shown
+                }
+
+                if (item.CubeId == cubeId && MemoryFilter.LiveStates.Contains(item.State) && !options.ExcludesByTag(item))
+                {
+                    included--;
+                }
+            }
+        }
+
+        return (int)included;
     }
 
     /// <summary>Picks ranked hits greedily until the budget is spent (headers included), then renders them.</summary>

@@ -53,9 +53,12 @@ public sealed class ContextOptions
     public bool Excludes(MemoryCore.Model.MemoryItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return (ExcludeIds.Count > 0 && ExcludeIds.Contains(item.Id))
-            || (ExcludeTags.Count > 0 && item.Tags.Any(tag => ExcludeTags.Contains(tag, StringComparer.OrdinalIgnoreCase)));
+        return (ExcludeIds.Count > 0 && ExcludeIds.Contains(item.Id)) || ExcludesByTag(item);
     }
+
+    /// <summary>Whether <paramref name="item"/> carries one of <see cref="ExcludeTags"/>.</summary>
+    internal bool ExcludesByTag(MemoryCore.Model.MemoryItem item) =>
+        ExcludeTags.Count > 0 && item.Tags.Any(tag => ExcludeTags.Contains(tag, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()

@@ -19,6 +19,20 @@ public abstract partial class SqlMemoryStore
     }
 
     /// <inheritdoc/>
+    public Task<long> CountAsync(string tenant, MemoryFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return InReadAsync(tenant, async (conn, tx, ct) =>
+        {
+            using var cmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder("SELECT count(*) FROM memories m WHERE");
+            FilterSql.Append(sql, cmd, Dialect, tenant, filter);
+            cmd.CommandText = sql.Append(';').ToString();
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireEmbeddingCount(tenant, embedder, states);

@@ -39,6 +39,13 @@ public sealed partial class InMemoryMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<long> CountAsync(string tenant, MemoryFilter filter, CancellationToken cancellationToken = default) => Run(() =>
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        return Database.Find(tenant) is { } data ? data.Memories.Values.LongCount(m => MemoryFilterMatch.Matches(filter, m.Current)) : 0L;
+    }, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default) => Run(() =>
     {
         StoreArguments.RequireEmbeddingCount(tenant, embedder, states);

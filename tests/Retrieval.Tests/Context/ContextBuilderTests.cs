@@ -79,8 +79,31 @@ public sealed class ContextBuilderTests : IAsyncLifetime
         var searched = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to Tokyo from Osaka?", options);
         Assert.DoesNotContain("Osaka", searched.Text, StringComparison.Ordinal);
         Assert.Contains("Tokyo", searched.Text, StringComparison.Ordinal);
+        Assert.Equal(4, searched.CubeMemories); // counted by the store, the tagged one left out
 
         // Without the exclusion the tagged memory is recalled like any other.
         Assert.Contains("Osaka", (await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions { TokenBudget = 1000 })).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Over_budget_the_cube_count_leaves_out_what_the_options_exclude_and_only_that()
+    {
+        var tagged = await memory.AddAsync(Me, "chat", new MemoryDraft("Ann lives in Osaka.") { Tags = ["core-block"] });
+        var archived = await memory.AddAsync(Me, "chat", new MemoryDraft("Ann used to live in Kyoto."));
+        await memory.SetStateAsync(Me, archived.Id, LifecycleState.Archived);
+        var sink = (await memory.SearchAsync(Me, "chat", "kitchen sink"))[0].Item.Id;
+        await memory.CreateCubeAsync(Me, "elsewhere");
+        var elsewhere = await memory.AddAsync(Me, "elsewhere", new MemoryDraft("Ben has a bike."));
+
+        var built = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions
+        {
+            TokenBudget = 30,
+            ExcludeTags = ["Core-Block"],
+            ExcludeIds = [sink, tagged.Id, archived.Id, elsewhere.Id, MemoryCore.Identity.MemoryId.NewId()],
+        });
+
+        // Five live memories; the tagged one and the sink are excluded, the other ids are not live memories of the cube.
+        Assert.Equal(3, built.CubeMemories);
+        Assert.False(built.IsComplete);
     }
 }

@@ -54,7 +54,7 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
-    public async Task List_filters_by_cube_scope_kind_tags_and_event_time_and_pages_after_an_id()
+    public async Task List_and_count_filter_by_cube_scope_kind_tags_state_and_event_time_and_list_pages_after_an_id()
     {
         await using var s = await StartAsync();
         var notes = await s.CreateCubeAsync("notes");
@@ -68,8 +68,17 @@ public abstract partial class MemoryStoreContract
         var m4 = s.Item(other, "four");
         await s.AddAsync([m1, m2, m3, m4]);
 
-        async Task<IEnumerable<MemoryId>> Ids(MemoryFilter filter, int limit = 100, MemoryId? after = null) =>
-            (await s.Store.ListAsync(s.Tenant, filter, limit, after)).Select(m => m.Id);
+        async Task<IEnumerable<MemoryId>> Ids(MemoryFilter filter, int limit = 100, MemoryId? after = null)
+        {
+            var ids = (await s.Store.ListAsync(s.Tenant, filter, limit, after)).Select(m => m.Id).ToList();
+            if (after is null && limit == 100)
+            {
+                // A count agrees with the whole list for the same filter.
+                Assert.Equal(ids.Count, await s.Store.CountAsync(s.Tenant, filter));
+            }
+
+            return ids;
+        }
 
         Assert.Equal([m1.Id, m2.Id, m3.Id, m4.Id], await Ids(new MemoryFilter()));
         Assert.Equal([m1.Id, m2.Id, m3.Id], await Ids(new MemoryFilter { CubeId = notes.Id }));
@@ -86,5 +95,10 @@ public abstract partial class MemoryStoreContract
         Assert.Equal([m3.Id, m4.Id], await Ids(new MemoryFilter(), limit: 2, after: m2.Id));
         Assert.Equal([m4.Id], await Ids(new MemoryFilter { Session = null }, limit: 5, after: m3.Id));
         Assert.Empty(await Ids(new MemoryFilter(), after: m4.Id));
+
+        await s.SetStateAsync(m2, LifecycleState.Archived, "old");
+        Assert.Equal([m1.Id, m3.Id], await Ids(new MemoryFilter { CubeId = notes.Id }));
+        Assert.Equal([m2.Id], await Ids(new MemoryFilter { States = [LifecycleState.Archived] }));
+        Assert.Equal(0, await s.Store.CountAsync(StoreScenario.NewTenant(), new MemoryFilter()));
     }
 }
