@@ -5,7 +5,7 @@ using AgentMem.MemoryCore.Model;
 
 /// <summary>
 /// The incoming links of a memory (what the <c>memory_links</c> tool shows) on a cube of N memories: by scanning the cube
-/// for links to it, as the tool did, beside <see cref="MemoryOS.ListLinkingToAsync"/> (the store's link-target index).
+/// for links to it, as the tool did, beside <see cref="MemoryOS.GetIncomingLinksAsync"/> (the store's link-target index).
 /// Both must find the same memories for every memory asked about.
 /// </summary>
 internal static class IncomingRun
@@ -38,7 +38,7 @@ internal static class IncomingRun
         var clock = Stopwatch.StartNew();
         foreach (var id in asked)
         {
-            linking += (await memory.ListLinkingToAsync(actor, id).ConfigureAwait(false)).Count;
+            linking += (await memory.GetIncomingLinksAsync(actor, id).ConfigureAwait(false)).Count;
         }
 
         double indexMs = clock.Elapsed.TotalMilliseconds / lookups;
@@ -57,7 +57,7 @@ internal static class IncomingRun
             }
 
             scanTime += clock.Elapsed;
-            var indexed = (await memory.ListLinkingToAsync(actor, id).ConfigureAwait(false)).Select(m => m.Id).ToList();
+            var indexed = (await memory.GetIncomingLinksAsync(actor, id).ConfigureAwait(false)).Select(i => i.Source.Id).ToList();
             if (!scanned.SequenceEqual(indexed))
             {
                 throw new InvalidOperationException($"memory {id}: the scan found {scanned.Count} linking memories, the index {indexed.Count}");

@@ -5,11 +5,11 @@ using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Tests;
 
-/// <summary><see cref="MemoryOS.ListLinkingToAsync"/>: links followed backwards, within the cube, by the current versions.</summary>
+/// <summary><see cref="MemoryOS.GetIncomingLinksAsync"/>: links followed backwards, within the cube, by the current versions.</summary>
 public sealed partial class MemoryOSOverInMemoryStoreTests
 {
     [Fact]
-    public async Task Linking_memories_are_those_of_the_same_cube_whose_current_version_points_to_the_memory()
+    public async Task Incoming_links_come_from_the_memories_of_the_same_cube_whose_current_version_points_to_the_memory()
     {
         var cat = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Ann has a cat named Miso"))).Id;
         var vet = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Ann took Miso to the vet") { Links = [new MemoryLink(cat, "elaborates", 0.8)] })).Id;
@@ -21,14 +21,21 @@ public sealed partial class MemoryOSOverInMemoryStoreTests
         await memory.CreateCubeAsync(Alice, "other");
         await memory.AddAsync(Alice, "other", new MemoryDraft("Another cube's note on Miso") { Links = [new MemoryLink(cat, "relates-to")] });
 
-        var linking = await memory.ListLinkingToAsync(Alice, cat);
+        var incoming = await memory.GetIncomingLinksAsync(Alice, cat);
 
-        Assert.Equal([vet, allergy], linking.Select(m => m.Id));
-        Assert.Equal(("elaborates", 0.8), (linking[0].Links[0].Type, linking[0].Links[0].Weight));
-        Assert.Equal([old], (await memory.ListLinkingToAsync(Alice, cat, new MemoryFilter { States = [LifecycleState.Archived] })).Select(m => m.Id));
-        Assert.Empty(await memory.ListLinkingToAsync(Alice, vet));
+        Assert.Equal([(vet, "elaborates"), (allergy, "contradicts")], incoming.Select(i => (i.Source.Id, i.Link.Type)));
+        Assert.Equal((cat, 0.8), (incoming[0].Link.Target, incoming[0].Link.Weight));
+        Assert.Equal([old], (await memory.GetIncomingLinksAsync(Alice, cat, new MemoryFilter { States = [LifecycleState.Archived] })).Select(i => i.Source.Id));
+        Assert.Empty(await memory.GetIncomingLinksAsync(Alice, vet));
 
-        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.ListLinkingToAsync(Bob, cat));
-        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.ListLinkingToAsync(new Scope("globex", "alice"), cat));
+        // A memory linking twice (two types) gives two incoming links.
+        var twice = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Miso is Ann's and sheds a lot")
+        {
+            Links = [new MemoryLink(cat, "elaborates"), new MemoryLink(cat, "contradicts")],
+        })).Id;
+        Assert.Equal([(twice, "elaborates"), (twice, "contradicts")], (await memory.GetIncomingLinksAsync(Alice, cat)).Skip(2).Select(i => (i.Source.Id, i.Link.Type)));
+
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.GetIncomingLinksAsync(Bob, cat));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetIncomingLinksAsync(new Scope("globex", "alice"), cat));
     }
 }

@@ -131,17 +131,8 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text));
         }
 
-        var incoming = new List<MemoryLinkResult>();
-        foreach (var other in await memory.ListLinkingToAsync(scope, memoryId, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            foreach (var link in other.Links)
-            {
-                if (link.Target == memoryId)
-                {
-                    incoming.Add(new MemoryLinkResult(other.Id.ToString(), link.Type, link.Weight, other.Text));
-                }
-            }
-        }
+        var incoming = (await memory.GetIncomingLinksAsync(scope, memoryId, cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Select(i => new MemoryLinkResult(i.Source.Id.ToString(), i.Link.Type, i.Link.Weight, i.Source.Text)).ToList();
 
         return new MemoryLinksResult(memoryId.ToString(), outgoing, incoming);
     }

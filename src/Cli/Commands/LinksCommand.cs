@@ -41,7 +41,7 @@ internal static class LinksCommand
                 ctx.Output.Console.MarkupLine($"[grey]{hood.Hidden} more link(s) to purged memories or cubes you may not read[/]");
             }
 
-            Write(ctx, "linked from", "source", "nothing in the cube links here", hood.LinkedFrom);
+            Write(ctx, "linked from", "source", "nothing in the cube links here", [.. hood.LinkedFrom.Select(i => (i.Link, i.Source))]);
         });
     }
 

@@ -181,12 +181,7 @@ public sealed class NoteKeeper : IDisposable
             }
         }
 
-        var linkedFrom = new List<(MemoryLink Link, MemoryItem Source)>();
-        foreach (var source in await memory.ListLinkingToAsync(actor, id, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            linkedFrom.AddRange(source.Links.Where(l => l.Target == id).Select(l => (l, source)));
-        }
-
+        var linkedFrom = await memory.GetIncomingLinksAsync(actor, id, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new NoteNeighborhood(note, neighbours, linkedFrom, hidden);
     }
 

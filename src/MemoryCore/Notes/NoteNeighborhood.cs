@@ -8,5 +8,5 @@ namespace AgentMem.MemoryCore.Notes;
 public sealed record NoteNeighborhood(
     MemoryItem Note,
     IReadOnlyList<(MemoryLink Link, MemoryItem Target)> Neighbours,
-    IReadOnlyList<(MemoryLink Link, MemoryItem Source)> LinkedFrom,
+    IReadOnlyList<IncomingLink> LinkedFrom,
     int Hidden);

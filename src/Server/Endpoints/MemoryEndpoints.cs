@@ -198,11 +198,8 @@ internal static class MemoryEndpoints
         }
 
         // Who points here: the store's link-target index, within the memory's cube (read access already shown above).
-        var incoming = new List<IncomingLinkDto>();
-        foreach (var source in await memory.ListLinkingToAsync(scope, item.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            incoming.AddRange(source.Links.Where(l => l.Target == item.Id).Select(l => new IncomingLinkDto(l.Type, l.Weight, l.Reason, MemoryDto.From(source))));
-        }
+        var incoming = (await memory.GetIncomingLinksAsync(scope, item.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
+            .Select(i => new IncomingLinkDto(i.Link.Type, i.Link.Weight, i.Link.Reason, MemoryDto.From(i.Source))).ToList();
 
         return TypedResults.Ok(new MemoryLinksResponse(item.Id.ToString(), links, hidden, incoming));
     }
