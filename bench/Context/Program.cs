@@ -24,20 +24,7 @@ Console.WriteLine("| backend | memories | search ms | context ms | context / sea
 Console.WriteLine("|---|---:|---:|---:|---:|---:|");
 foreach (int size in options.Sizes)
 {
-    string folder = Directory.CreateTempSubdirectory("agentmem-context-").FullName;
-    try
-    {
-        await PrintAsync("sqlite", BenchMemory.Sqlite(Path.Combine(folder, "bench.db")), size, options).ConfigureAwait(false);
-    }
-    finally
-    {
-        Directory.Delete(folder, recursive: true);
-    }
-
-    if (options.Postgres is { } uri)
-    {
-        await PrintAsync("postgres", await BenchMemory.PostgresAsync(uri).ConfigureAwait(false), size, options).ConfigureAwait(false);
-    }
+    await BenchMemory.OnEachBackendAsync(options.Postgres, (backend, memory) => PrintAsync(backend, memory, size, options)).ConfigureAwait(false);
 }
 
 Console.WriteLine();

@@ -39,20 +39,7 @@ if (options.CubeSizes.Count > 0)
     Console.WriteLine("|---|---:|---:|---:|---:|---:|");
     foreach (int size in options.CubeSizes)
     {
-        string folder = Directory.CreateTempSubdirectory("agentmem-linking-").FullName;
-        try
-        {
-            await PrintIncomingAsync("sqlite", BenchMemory.Sqlite(Path.Combine(folder, "bench.db")), size).ConfigureAwait(false);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-
-        if (options.Postgres is { } uri)
-        {
-            await PrintIncomingAsync("postgres", await BenchMemory.PostgresAsync(uri).ConfigureAwait(false), size).ConfigureAwait(false);
-        }
+        await BenchMemory.OnEachBackendAsync(options.Postgres, (backend, memory) => PrintIncomingAsync(backend, memory, size)).ConfigureAwait(false);
     }
 }
 

@@ -27,20 +27,7 @@ Console.WriteLine("|---|---:|---|---:|---|");
 
 foreach (int size in options.Sizes)
 {
-    string folder = Directory.CreateTempSubdirectory("agentmem-maintenance-").FullName;
-    try
-    {
-        await Workload.RunAsync("sqlite", BenchMemory.Sqlite(Path.Combine(folder, "bench.db")), size).ConfigureAwait(false);
-    }
-    finally
-    {
-        Directory.Delete(folder, recursive: true);
-    }
-
-    if (options.Postgres is { } uri)
-    {
-        await Workload.RunAsync("postgres", await BenchMemory.PostgresAsync(uri).ConfigureAwait(false), size).ConfigureAwait(false);
-    }
+    await BenchMemory.OnEachBackendAsync(options.Postgres, (backend, memory) => Workload.RunAsync(backend, memory, size)).ConfigureAwait(false);
 }
 
 Console.WriteLine();

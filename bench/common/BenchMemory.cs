@@ -19,4 +19,26 @@ internal static class BenchMemory
         var store = await PostgresMemoryStore.OpenAsync(new PostgresStoreOptions { ConnectionString = uri }).ConfigureAwait(false);
         return new MemoryOS(store, new Bm25Retriever(store));
     }
+
+    /// <summary>
+    /// Runs <paramref name="measure"/> (given the backend's name and a memory system it owns) on a fresh SQLite file,
+    /// deleted afterwards, and then, when <paramref name="postgres"/> names a server, on PostgreSQL.
+    /// </summary>
+    public static async Task OnEachBackendAsync(string? postgres, Func<string, MemoryOS, Task> measure)
+    {
+        string folder = Directory.CreateTempSubdirectory("agentmem-bench-").FullName;
+        try
+        {
+            await measure("sqlite", Sqlite(Path.Combine(folder, "bench.db"))).ConfigureAwait(false);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        if (postgres is { } uri)
+        {
+            await measure("postgres", await PostgresAsync(uri).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+    }
 }
