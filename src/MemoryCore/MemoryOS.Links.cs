@@ -1,8 +1,38 @@
+using AgentMem.MemoryCore.Notes;
+
 namespace AgentMem.MemoryCore;
 
-/// <summary>Following links backwards: which memories point to one.</summary>
+/// <summary>Following links both ways: what a memory points to, and which memories point to it.</summary>
 public sealed partial class MemoryOS
 {
+    /// <summary>
+    /// A memory with the memories its links point to and the links to it from its own cube, one hop. Each target is read
+    /// as <paramref name="actor"/>: a link to a purged memory, or into a cube the actor may not read, is left out and
+    /// counted in <see cref="NoteNeighborhood.Hidden"/>, so a link never reveals what its cube would not.
+    /// </summary>
+    /// <exception cref="MemoryNotFoundException">No memory <paramref name="id"/> in the actor's tenant.</exception>
+    /// <exception cref="AccessDeniedException">The actor may not read the memory's cube.</exception>
+    public async Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
+    {
+        var note = await GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
+        var neighbours = new List<(MemoryLink Link, MemoryItem Target)>(note.Links.Count);
+        int hidden = 0;
+        foreach (var link in note.Links)
+        {
+            try
+            {
+                neighbours.Add((link, await GetAsync(actor, link.Target, cancellationToken).ConfigureAwait(false)));
+            }
+            catch (Exception ex) when (ex is MemoryNotFoundException or AccessDeniedException)
+            {
+                hidden++;
+            }
+        }
+
+        var linkedFrom = await GetIncomingLinksAsync(actor, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new NoteNeighborhood(note, neighbours, linkedFrom, hidden);
+    }
+
     /// <summary>
     /// The links to <paramref name="id"/> from the memories of its own cube, each with the linking memory's current
     /// version: the linking memories in creation order, each one's links in its order. Found through the store's index of

@@ -1,5 +1,3 @@
-using AgentMem.MemoryCore.Notes;
-
 namespace AgentMem.Cli.Commands;
 
 /// <summary><c>links ID</c>: a note's Zettelkasten neighbourhood, one hop.</summary>
@@ -10,8 +8,7 @@ internal static class LinksCommand
         var id = new Argument<string>("id") { Description = "Memory id." };
         return verbs.CreateOverMemory("links", "Show a memory's links (type, weight, reason) with the notes they point to, and the notes of its cube that link to it.", [id], async (ctx, memory, parse, ct) =>
         {
-            using var keeper = new NoteKeeper(memory);
-            var hood = await keeper.GetNeighborhoodAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
+            var hood = await memory.GetNeighborhoodAsync(ctx.Scope, Parsing.Id(parse.GetValue(id)), ct);
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new

@@ -159,31 +159,9 @@ public sealed class NoteKeeper : IDisposable
         }
     }
 
-    /// <summary>
-    /// A note with the notes it links to and the notes of its cube that link to it, one hop (for <c>agentmem links</c>).
-    /// Targets that are gone, or in cubes the actor may not read, are left out and counted.
-    /// </summary>
-    public async Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
-    {
-        var note = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
-        var neighbours = new List<(MemoryLink Link, MemoryItem Target)>();
-        int hidden = 0;
-        foreach (var link in note.Links)
-        {
-            try
-            {
-                neighbours.Add((link, await memory.GetAsync(actor, link.Target, cancellationToken).ConfigureAwait(false)));
-            }
-            catch (Exception ex) when (ex is Errors.MemoryNotFoundException or Errors.AccessDeniedException)
-            {
-                // A purged target (the link outlived it) or another's cube: a link never shows what its cube would not.
-                hidden++;
-            }
-        }
-
-        var linkedFrom = await memory.GetIncomingLinksAsync(actor, id, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new NoteNeighborhood(note, neighbours, linkedFrom, hidden);
-    }
+    /// <summary>A note with the notes it links to and the notes of its cube that link to it, one hop (for <c>agentmem links</c>); see <see cref="MemoryOS.GetNeighborhoodAsync"/>.</summary>
+    public Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
+        memory.GetNeighborhoodAsync(actor, id, cancellationToken);
 
     /// <summary>Forgets the cached link index of every cube (e.g. after bulk changes made without this keeper).</summary>
     public void Reset()

@@ -179,29 +179,11 @@ internal static class MemoryEndpoints
 
     private static async Task<Ok<MemoryLinksResponse>> LinksAsync(string id, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
     {
-        var scope = RequestScope.For(context, user, agent);
-        var item = await memory.GetAsync(scope, RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
-        var links = new List<MemoryLinkDto>(item.Links.Count);
-        int hidden = 0;
-        foreach (var link in item.Links)
-        {
-            try
-            {
-                // Each target is read as the caller: a link never reveals a memory its cube's grants would not.
-                var target = await memory.GetAsync(scope, link.Target, cancellationToken).ConfigureAwait(false);
-                links.Add(new MemoryLinkDto(link.Type, link.Weight, link.Reason, MemoryDto.From(target)));
-            }
-            catch (Exception ex) when (ex is MemoryNotFoundException or AccessDeniedException)
-            {
-                hidden++;
-            }
-        }
-
-        // Who points here: the store's link-target index, within the memory's cube (read access already shown above).
-        var incoming = (await memory.GetIncomingLinksAsync(scope, item.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Select(i => new IncomingLinkDto(i.Link.Type, i.Link.Weight, i.Link.Reason, MemoryDto.From(i.Source))).ToList();
-
-        return TypedResults.Ok(new MemoryLinksResponse(item.Id.ToString(), links, hidden, incoming));
+        // Each target is read as the caller: a link never reveals a memory its cube's grants would not (counted in hidden).
+        var hood = await memory.GetNeighborhoodAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
+        var links = hood.Neighbours.Select(n => new MemoryLinkDto(n.Link.Type, n.Link.Weight, n.Link.Reason, MemoryDto.From(n.Target))).ToList();
+        var incoming = hood.LinkedFrom.Select(i => new IncomingLinkDto(i.Link.Type, i.Link.Weight, i.Link.Reason, MemoryDto.From(i.Source))).ToList();
+        return TypedResults.Ok(new MemoryLinksResponse(hood.Note.Id.ToString(), links, hood.Hidden, incoming));
     }
 
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)
