@@ -91,10 +91,71 @@ public static class ContextBuilder
     }
 
     /// <summary>Picks ranked hits greedily until the budget is spent (headers included), then renders them.</summary>
-    public static BuiltContext Select(IReadOnlyList<SearchHit> ranked, int cubeMemories, ContextOptions options)
+    /// <remarks>
+    /// A candidate's cost is counted on its own line and, when it opens a session or becomes its earliest memory, on that
+    /// session's header: a rendered context is its headers and lines, each ending in a newline and starting with a non-space
+    /// character, and the tokenizers shipped (tiktoken, WordPiece, byte-level BPE, the heuristic) count such pieces the same
+    /// apart as together, so each candidate costs its own tokens instead of a recount of the whole context. The chosen context
+    /// is counted once as a whole; where a counter's pieces did not add up (o200k can merge a line's closing punctuation with
+    /// a next line that starts with "/"), the selection is redone by counting every attempt whole, so the budget and the
+    /// choice are always those of the exact count.
+    /// </remarks>
+    public static BuiltContext Select(IReadOnlyList<SearchHit> ranked, int cubeMemories, ContextOptions options) =>
+        Select(ranked, cubeMemories, options, out _);
+
+    /// <summary><see cref="Select(IReadOnlyList{SearchHit}, int, ContextOptions)"/>, saying whether the pieces' counts did not add up.</summary>
+    internal static BuiltContext Select(IReadOnlyList<SearchHit> ranked, int cubeMemories, ContextOptions options, out bool countedWhole)
     {
         ArgumentNullException.ThrowIfNull(ranked);
         ArgumentNullException.ThrowIfNull(options);
+        var counter = options.TokenCounter;
+        var chosen = new List<(MemoryItem, string)>();
+        var sessions = new Dictionary<string, (MemoryItem First, int HeaderTokens)>(StringComparer.Ordinal);
+        long tokens = 0;
+        foreach (var hit in ranked)
+        {
+            if (options.Excludes(hit.Item))
+            {
+                continue;
+            }
+
+            string shown = options.Passages ? hit.MarkedExcerpt : hit.Item.Text;
+            long cost = counter.CountTokens(Line(hit.Item, shown) + "\n");
+            string session = SessionKey(hit.Item);
+            var header = sessions.TryGetValue(session, out var open) ? open : (First: (MemoryItem?)null, HeaderTokens: 0);
+            if (header.First is null || RendersBefore(hit.Item, header.First))
+            {
+                int headerTokens = counter.CountTokens(Header(hit.Item));
+                cost += headerTokens - header.HeaderTokens;
+                header = (hit.Item, headerTokens);
+            }
+
+            if (tokens + cost > options.TokenBudget)
+            {
+                continue; // too big: skip it, a smaller one may still fit
+            }
+
+            tokens += cost;
+            sessions[session] = (header.First!, header.HeaderTokens);
+            chosen.Add((hit.Item, shown));
+        }
+
+        var rendered = chosen.Count == 0 ? (Text: string.Empty, Tokens: 0, Ordered: new List<MemoryItem>()) : Render(chosen, options);
+        countedWhole = rendered.Tokens != tokens;
+        if (countedWhole)
+        {
+            return SelectCountingWhole(ranked, cubeMemories, options);
+        }
+
+        return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete: chosen.Count == cubeMemories && cubeMemories > 0);
+    }
+
+    /// <summary>
+    /// <see cref="Select(IReadOnlyList{SearchHit}, int, ContextOptions)"/> by counting the whole context at every attempt: the reference the piecewise count must agree with,
+    /// and the fallback for a counter whose pieces do not add up. Quadratic in the candidates.
+    /// </summary>
+    internal static BuiltContext SelectCountingWhole(IReadOnlyList<SearchHit> ranked, int cubeMemories, ContextOptions options)
+    {
         var chosen = new List<(MemoryItem, string)>();
         (string Text, int Tokens, List<MemoryItem> Ordered) rendered = (string.Empty, 0, []);
         foreach (var hit in ranked)
@@ -108,7 +169,7 @@ public static class ContextBuilder
             var attempt = Render(chosen, options);
             if (attempt.Tokens > options.TokenBudget)
             {
-                chosen.RemoveAt(chosen.Count - 1); // too big: skip it, a smaller one may still fit
+                chosen.RemoveAt(chosen.Count - 1);
                 continue;
             }
 
@@ -122,23 +183,15 @@ public static class ContextBuilder
     {
         // Sessions in the order they happened; memories in time order inside each.
         var groups = entries
-            .GroupBy(e => e.Item.Scope.Session ?? string.Empty)
-            .Select(g => g.OrderBy(e => e.Item.ValidFrom ?? e.Item.Provenance.RecordedAt).ThenBy(e => e.Item.Id).ToList())
-            .OrderBy(g => g[0].Item.ValidFrom ?? g[0].Item.Provenance.RecordedAt)
+            .GroupBy(e => SessionKey(e.Item))
+            .Select(g => g.OrderBy(e => Time(e.Item)).ThenBy(e => e.Item.Id).ToList())
+            .OrderBy(g => Time(g[0].Item))
             .ToList();
         var sb = new StringBuilder();
         var ordered = new List<MemoryItem>(entries.Count);
         foreach (var group in groups)
         {
-            string? session = group[0].Item.Scope.Session;
-            var date = group[0].Item.ValidFrom;
-            sb.Append("## ").Append(session is null ? "Notes" : "Session " + session);
-            if (date is { } d)
-            {
-                sb.Append(CultureInfo.InvariantCulture, $" ({d:yyyy-MM-dd})");
-            }
-
-            sb.Append('\n');
+            sb.Append(Header(group[0].Item));
             foreach (var (item, shown) in group)
             {
                 sb.Append(Line(item, shown)).Append('\n');
@@ -148,6 +201,29 @@ public static class ContextBuilder
 
         string text = sb.ToString();
         return (text, options.TokenCounter.CountTokens(text), ordered);
+    }
+
+    private static string SessionKey(MemoryItem item) => item.Scope.Session ?? string.Empty;
+
+    private static DateTimeOffset Time(MemoryItem item) => item.ValidFrom ?? item.Provenance.RecordedAt;
+
+    /// <summary>Whether <paramref name="item"/> comes before <paramref name="first"/> in their session's rendering, so heads it.</summary>
+    private static bool RendersBefore(MemoryItem item, MemoryItem first)
+    {
+        int byTime = Time(item).CompareTo(Time(first));
+        return byTime < 0 || (byTime == 0 && item.Id.CompareTo(first.Id) < 0);
+    }
+
+    /// <summary>The header line of the session <paramref name="first"/> opens, with its newline.</summary>
+    private static string Header(MemoryItem first)
+    {
+        var sb = new StringBuilder("## ").Append(first.Scope.Session is { } session ? "Session " + session : "Notes");
+        if (first.ValidFrom is { } d)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" ({d:yyyy-MM-dd})");
+        }
+
+        return sb.Append('\n').ToString();
     }
 
     private static string Line(MemoryItem item, string text)

@@ -12,9 +12,10 @@ using AgentMem.Stores.Sqlite;
 namespace AgentMem.Retrieval.Tests.Context;
 
 /// <summary>
-/// The context never exceeds its budget under a real tokenizer: BPE counts are not additive (pieces merge across the line
-/// joins and headers), so every seeded case checks the built text itself with the counter, and that the reported count is
-/// that text's real count. Texts mix CJK, emoji sequences, long unbroken words, whitespace runs and newlines; budgets run from
+/// The context never exceeds its budget under a real tokenizer: BPE counts are not always additive (o200k can join a line's
+/// closing punctuation with a next line starting with "/"), so every seeded case checks the built text itself with the
+/// counter, and that the reported count is that text's real count; the selection, which counts each line on its own, must
+/// choose exactly what counting every attempt whole chooses. Texts mix CJK, emoji sequences, long unbroken words, whitespace runs and newlines; budgets run from
 /// the smallest allowed up.
 /// </summary>
 public sealed class ContextBudgetPropertyTests
@@ -50,6 +51,69 @@ public sealed class ContextBudgetPropertyTests
         }
 
         Assert.True(trimmed > cases / 4, $"only {trimmed} of {cases} cases had to leave memories out"); // the budgets bite
+    }
+
+    [Theory]
+    [InlineData("o200k", 400)]
+    [InlineData("cl100k", 200)]
+    [InlineData("heuristic", 400)]
+    [InlineData("whole-text", 200)]
+    public void Selection_counted_piece_by_piece_equals_counting_every_attempt_whole(string spec, int cases)
+    {
+        // "whole-text" counts a text by its length in tens, so pieces never add up: every case goes the fallback way.
+        var inner = spec == "whole-text" ? new LengthCounter() : TokenCounters.Create(spec);
+        var counter = new CallCounter(inner);
+        int trimmed = 0, recounted = 0, recountedWithoutSlash = 0;
+        for (int seed = 0; seed < cases; seed++)
+        {
+            var random = new Random(seed);
+            int budget = Budget(random);
+            var hits = Enumerable.Range(0, random.Next(1, 40)).Select(i => new SearchHit(Item(random, i), 1.0 / (i + 1), new Dictionary<string, double>())).ToList();
+            bool slash = random.Next(8) == 0;
+            if (slash)
+            {
+                // A line that starts with "/" after one that ends in punctuation: o200k may join them into one piece.
+                var late = Start.AddYears(2);
+                hits.Add(new SearchHit(Plain(hits.Count, "Look at this!!!", late), 0.002, new Dictionary<string, double>()));
+                hits.Add(new SearchHit(Plain(hits.Count, "/usr/bin and more", late.AddMinutes(1)), 0.001, new Dictionary<string, double>()));
+            }
+
+            var options = new ContextOptions { TokenBudget = budget, TokenCounter = counter };
+            counter.Calls = 0;
+            var piecewise = ContextBuilder.Select(hits, hits.Count, options, out bool countedWhole);
+            int calls = counter.Calls;
+            recounted += countedWhole ? 1 : 0;
+            recountedWithoutSlash += countedWhole && !slash ? 1 : 0;
+            var whole = ContextBuilder.SelectCountingWhole(hits, hits.Count, options);
+
+            Assert.Equal(whole.Text, piecewise.Text);
+            Assert.Equal(whole.Tokens, piecewise.Tokens);
+            Assert.Equal(whole.Memories.Select(m => m.Id), piecewise.Memories.Select(m => m.Id));
+            Assert.Equal(whole.IsComplete, piecewise.IsComplete);
+            if (!countedWhole)
+            {
+                // One count per line and per session header change, one for the result: linear, not a recount per attempt.
+                Assert.True(calls <= (2 * hits.Count) + 1, $"seed {seed}: {calls} counts for {hits.Count} candidates");
+            }
+
+            trimmed += piecewise.Memories.Count < hits.Count ? 1 : 0;
+        }
+
+        Assert.True(trimmed > cases / 4, $"only {trimmed} of {cases} cases had to leave memories out");
+        switch (spec)
+        {
+            case "whole-text":
+                Assert.True(recounted > cases / 2, $"{recounted} of {cases} cases recounted"); // the fallback ran and agreed
+                break;
+            case "o200k":
+                // Pieces add up except where a "/" line follows punctuation; some of those cases really do not add up.
+                Assert.Equal(0, recountedWithoutSlash);
+                Assert.True(recounted > 0, "no case went the fallback way");
+                break;
+            default:
+                Assert.Equal(0, recounted);
+                break;
+        }
     }
 
     [Theory]
@@ -119,6 +183,17 @@ public sealed class ContextBudgetPropertyTests
         };
     }
 
+    private static MemoryItem Plain(int index, string text, DateTimeOffset recordedAt) => new()
+    {
+        Id = MemoryId.NewId(Start.AddMinutes(index)),
+        CubeId = "cube",
+        Scope = new Scope("acme", session: "slash"),
+        Text = text,
+        ContentHash = text,
+        Provenance = new Provenance(SourceKind.Conversation, null, null, recordedAt),
+        UpdatedAt = Start,
+    };
+
     private static string Text(Random random)
     {
         var sb = new StringBuilder();
@@ -142,5 +217,31 @@ public sealed class ContextBudgetPropertyTests
 
         string text = sb.ToString();
         return string.IsNullOrWhiteSpace(text) ? "x" : text;
+    }
+
+    /// <summary>Counts the calls made to the counter it wraps.</summary>
+    private sealed class CallCounter(ITokenCounter inner) : ITokenCounter
+    {
+        public int Calls { get; set; }
+
+        public string Name => inner.Name;
+
+        public bool IsExact => inner.IsExact;
+
+        public int CountTokens(string text)
+        {
+            Calls++;
+            return inner.CountTokens(text);
+        }
+    }
+
+    /// <summary>A counter whose counts do not add up over pieces: a text costs its length in tens, rounded up.</summary>
+    private sealed class LengthCounter : ITokenCounter
+    {
+        public string Name => "length / 10";
+
+        public bool IsExact => false;
+
+        public int CountTokens(string text) => (text.Length + 9) / 10;
     }
 }
