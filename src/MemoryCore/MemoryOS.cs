@@ -15,6 +15,7 @@ namespace AgentMem.MemoryCore;
 public sealed partial class MemoryOS : IAsyncDisposable
 {
     private const int ListPageSize = 500;
+    private const int FirstListPageSize = 64;
     private readonly IMemoryStore store;
     private readonly IRetriever retriever;
     private readonly Dictionary<string, IRetriever> retrievers = new(StringComparer.OrdinalIgnoreCase);
@@ -342,23 +343,30 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>The store's memories matching <paramref name="filter"/>, page by page in id order; no access check.</summary>
+    /// <remarks>
+    /// Pages start small and double up to <see cref="ListPageSize"/>: a reader that stops early, such as a context build that
+    /// only needs the cube's first memories to see whether it fits its budget, reads dozens of rows instead of hundreds,
+    /// while a reader of the whole cube makes only three more calls.
+    /// </remarks>
     private async IAsyncEnumerable<MemoryItem> ListPagedAsync(string tenant, MemoryFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         MemoryId? after = null;
+        int pageSize = FirstListPageSize;
         while (true)
         {
-            var page = await store.ListAsync(tenant, filter, ListPageSize, after, cancellationToken).ConfigureAwait(false);
+            var page = await store.ListAsync(tenant, filter, pageSize, after, cancellationToken).ConfigureAwait(false);
             foreach (var item in page)
             {
                 yield return item;
             }
 
-            if (page.Count < ListPageSize)
+            if (page.Count < pageSize)
             {
                 yield break;
             }
 
             after = page[^1].Id;
+            pageSize = Math.Min(pageSize * 2, ListPageSize);
         }
     }
 

@@ -31,7 +31,8 @@ public sealed class ContextReadsTests
         Assert.False(built.IsComplete);
         Assert.Equal(Size, built.CubeMemories);
         Assert.NotEmpty(built.Memories);
-        Assert.True(counting.Listed < Size / 2, $"{counting.Listed} memories listed for a context over a {Size}-memory cube");
+        // About 17 memories fill 200 tokens: the listing's first page is short, so one page of dozens is all that is read.
+        Assert.True(counting.Listed < 100, $"{counting.Listed} memories listed for a context over a {Size}-memory cube");
     }
 
     /// <summary>Passes every call to the store inside and counts the memories its <c>ListAsync</c> returns.</summary>
