@@ -7,10 +7,24 @@ namespace AgentMem.Stores.Common;
 /// </summary>
 internal static class FilterSql
 {
-    public static void Append(StringBuilder sql, DbCommand cmd, SqlDialect d, string tenant, MemoryFilter filter)
+    /// <param name="sql">The statement so far, ending in <c>WHERE</c>.</param>
+    /// <param name="cmd">The command the parameters go to.</param>
+    /// <param name="d">The dialect.</param>
+    /// <param name="tenant">The tenant read.</param>
+    /// <param name="filter">The filter.</param>
+    /// <param name="candidateIds">
+    /// When given, the memories are also limited to these ids (a superset of the filter's matches, such as the memories
+    /// carrying a rare tag), so the database looks them up by id instead of walking the cube; the filter still applies whole.
+    /// </param>
+    public static void Append(StringBuilder sql, DbCommand cmd, SqlDialect d, string tenant, MemoryFilter filter, IReadOnlyList<string>? candidateIds = null)
     {
         sql.Append(" m.tenant = @f_tenant");
         d.Add(cmd, "@f_tenant", tenant);
+        if (candidateIds is not null)
+        {
+            d.AppendIn(sql.Append(" AND "), cmd, "m.id", "@f_ids", candidateIds);
+        }
+
         AddEquals(sql, cmd, d, "m.cube_id", "@f_cube", filter.CubeId);
         if (filter.States.Count > 0)
         {
@@ -41,7 +55,7 @@ internal static class FilterSql
         if (filter.AnyTags is { Count: > 0 } tags)
         {
             sql.Append(" AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tenant = m.tenant AND t.memory_id = m.id AND ");
-            d.AppendTagIn(sql, cmd, "t.tag", "@f_tag", tags);
+            d.AppendTagIn(sql, cmd, "t", "@f_tag", tags);
             sql.Append(')');
         }
     }

@@ -60,8 +60,11 @@ internal abstract class SqlDialect
     /// <summary>Appends "<paramref name="column"/> is one of <paramref name="values"/>" for enum numbers.</summary>
     public abstract void AppendIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<int> values);
 
-    /// <summary>Appends "tag column <paramref name="column"/> is one of <paramref name="tags"/>", compared without case as tags are.</summary>
-    public abstract void AppendTagIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<string> tags);
+    /// <summary>
+    /// Appends "the tag of the <c>memory_tags</c> row <paramref name="alias"/> is one of <paramref name="tags"/>", compared
+    /// without case as tags are.
+    /// </summary>
+    public abstract void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags);
 
     /// <summary>
     /// Appends the lexical part of a search over <c>memories m</c> for <paramref name="terms"/> (distinct, trimmed, none

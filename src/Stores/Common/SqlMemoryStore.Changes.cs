@@ -24,9 +24,15 @@ public abstract partial class SqlMemoryStore
         ArgumentNullException.ThrowIfNull(filter);
         return InReadAsync(tenant, async (conn, tx, ct) =>
         {
+            var candidates = await RareTaggedIdsAsync(conn, tx, tenant, filter, ct).ConfigureAwait(false);
+            if (candidates is { Count: 0 })
+            {
+                return 0L;
+            }
+
             using var cmd = Command(conn, tx, string.Empty);
             var sql = new StringBuilder("SELECT count(*) FROM memories m WHERE");
-            FilterSql.Append(sql, cmd, Dialect, tenant, filter);
+            FilterSql.Append(sql, cmd, Dialect, tenant, filter, candidates);
             cmd.CommandText = sql.Append(';').ToString();
             return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }, cancellationToken);

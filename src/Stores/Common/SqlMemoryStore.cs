@@ -287,10 +287,24 @@ public abstract partial class SqlMemoryStore : IMemoryStore
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         return await InReadAsync<IReadOnlyList<MemoryItem>>(tenant, async (conn, tx, ct) =>
         {
+            var candidates = await RareTaggedIdsAsync(conn, tx, tenant, filter, ct).ConfigureAwait(false);
+            if (candidates is not null && after is { } from)
+            {
+                // The cursor applied to the candidates, not in SQL: given a range on the id, SQLite walks the cube from the
+                // cursor in id order instead of looking the candidates up (ids compare byte-wise in both stores).
+                string fromId = from.ToString();
+                candidates = [.. candidates.Where(id => string.CompareOrdinal(id, fromId) > 0)];
+            }
+
+            if (candidates is { Count: 0 })
+            {
+                return [];
+            }
+
             using var cmd = Command(conn, tx, string.Empty);
             var sql = new StringBuilder($"SELECT {memoryColumns} FROM memories m WHERE");
-            FilterSql.Append(sql, cmd, Dialect, tenant, filter);
-            if (after is { } cursor)
+            FilterSql.Append(sql, cmd, Dialect, tenant, filter, candidates);
+            if (after is { } cursor && candidates is null)
             {
                 sql.Append(" AND m.id > @after");
                 Dialect.Add(cmd, "@after", cursor.ToString());

@@ -56,10 +56,12 @@ internal sealed class PostgresDialect : SqlDialect
         Parameters(cmd).AddWithValue(name, values.ToArray());
     }
 
-    // Case-insensitive, as SQLite's COLLATE NOCASE tag column.
-    public override void AppendTagIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<string> tags)
+    // Case-insensitive, as SQLite's COLLATE NOCASE tag column: the stored lower-cased column against the lower-cased tags,
+    // so the comparison touches the row with plain text equality and the (tenant, tag_key) index serves it under row-level
+    // security (lower() applied to the row would not be allowed into the index scan).
+    public override void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags)
     {
-        sql.Append("lower(").Append(column).Append(") IN (SELECT lower(x) FROM unnest(").Append(name).Append(") x)");
+        sql.Append(alias).Append(".tag_key = ANY(ARRAY(SELECT lower(x) FROM unnest(").Append(name).Append(") x))");
         Parameters(cmd).AddWithValue(name, tags.ToArray());
     }
 

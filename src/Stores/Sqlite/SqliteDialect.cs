@@ -71,8 +71,8 @@ internal sealed class SqliteDialect : SqlDialect
     }
 
     // The tag column is COLLATE NOCASE: a plain IN compares without case.
-    public override void AppendTagIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<string> tags) =>
-        AppendIn(sql, cmd, column, name, tags);
+    public override void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags) =>
+        AppendIn(sql, cmd, alias + ".tag", name, tags);
 
     public override void AppendTextMatch(StringBuilder sql, DbCommand cmd, IReadOnlyList<string> terms)
     {

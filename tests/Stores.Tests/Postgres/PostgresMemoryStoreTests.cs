@@ -210,6 +210,43 @@ public sealed class PostgresMemoryStoreTests
     }
 
     [SkippableFact]
+    public async Task A_tag_condition_searches_the_tag_index_by_tag_under_row_level_security()
+    {
+        // Row-level security keeps a condition that applies a function not marked leakproof to the row (lower(tag)) out of
+        // an index scan: the index then served the tenant only, and every tag filter read all of the tenant's tags.
+        await using var store = await PostgresTestServer.OpenAsync();
+        Assert.True(store.RowLevelSecurityEnforced, "the test role must be an ordinary role (.ci/postgres creates one)");
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        var items = Enumerable.Range(0, 3_000).Select(i => Item(cube, $"turn {i}", o => o.Tags = i % 1_000 == 0 ? ["turn", "core-block"] : ["turn"])).ToList();
+        await store.AddAsync(tenant, items, new AddOptions(false), Audit(tenant, "add"));
+        var plan = await store.InTenantTransactionAsync(tenant, async (conn, tx, ct) =>
+        {
+            await using (var analyze = new NpgsqlCommand("ANALYZE memory_tags;", conn, tx))
+            {
+                await analyze.ExecuteNonQueryAsync(ct); // statistics, as a server's autovacuum gathers them
+            }
+
+            await using var cmd = new NpgsqlCommand(null, conn, tx);
+            var sql = new System.Text.StringBuilder("EXPLAIN SELECT t.memory_id FROM memory_tags t WHERE t.tenant = @t AND ");
+            cmd.Parameters.AddWithValue("t", tenant);
+            PostgresDialect.Instance.AppendTagIn(sql, cmd, "t", "@tags", ["Core-Block", "pinned"]);
+            cmd.CommandText = sql.ToString();
+            var lines = new List<string>();
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                lines.Add(reader.GetString(0));
+            }
+
+            return lines;
+        }, CancellationToken.None);
+
+        Assert.True(plan.Any(line => line.Contains("Index Cond", StringComparison.Ordinal) && line.Contains("tag_key", StringComparison.Ordinal)), string.Join("\n", plan));
+    }
+
+    [SkippableFact]
     public async Task The_database_refuses_to_change_or_delete_audit_lines()
     {
         await using var store = await PostgresTestServer.OpenAsync();
