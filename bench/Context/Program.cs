@@ -17,10 +17,7 @@ if (HarnessArguments.ParseOrReport(() => ContextOptionsParser.Parse(args)) is no
     return 2;
 }
 
-Console.WriteLine("## Context build on growing cubes");
-Console.WriteLine();
-Console.WriteLine($"- command: `dotnet bench/Context/bin/Release/net10.0/AgentMem.Context.Bench.dll {string.Join(' ', args)}`");
-Console.WriteLine($"- machine: {MachineFacts.Describe()}; load average at start {MachineFacts.LoadAverage()}");
+HarnessReport.PrintHeader("Context build on growing cubes", "Context", args);
 Console.WriteLine($"- budget {options.Budget} tokens, {options.Queries} queries per size, BM25 retriever");
 Console.WriteLine();
 Console.WriteLine("| backend | memories | search ms | context ms | context / search | core blocks ms | memories in context |");
@@ -30,8 +27,7 @@ foreach (int size in options.Sizes)
     await BenchMemory.OnEachBackendAsync(options.Postgres, (backend, memory) => PrintAsync(backend, memory, size, options)).ConfigureAwait(false);
 }
 
-Console.WriteLine();
-Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+HarnessReport.PrintFooter();
 return 0;
 
 static async Task PrintAsync(string backend, MemoryOS memory, int size, ContextRunOptions options)

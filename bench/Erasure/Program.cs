@@ -8,10 +8,7 @@ if (HarnessArguments.ParseOrReport(() => ErasureOptions.Parse(args)) is not { } 
     return 2;
 }
 
-Console.WriteLine("## Erasure on a grown tenant");
-Console.WriteLine();
-Console.WriteLine($"- command: `dotnet bench/Erasure/bin/Release/net10.0/AgentMem.Erasure.Bench.dll {string.Join(' ', args)}`");
-Console.WriteLine($"- machine: {MachineFacts.Describe()}; load average at start {MachineFacts.LoadAverage()}");
+HarnessReport.PrintHeader("Erasure on a grown tenant", "Erasure", args);
 Console.WriteLine($"- tenant: {options.Background:N0} memories of another user in the cube, plus the erased ones (each updated once; one in ten linked from a neighbour whose reason names it)");
 Console.WriteLine();
 Console.WriteLine("| backend | erased at once | operation | seconds | ms per erased memory |");
@@ -41,6 +38,5 @@ foreach (int count in options.Counts)
     }
 }
 
-Console.WriteLine();
-Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+HarnessReport.PrintFooter();
 return 0;

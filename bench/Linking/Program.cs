@@ -16,10 +16,7 @@ if (HarnessArguments.ParseOrReport(() => LinkingOptions.Parse(args)) is not { } 
     return 2;
 }
 
-Console.WriteLine("## Note-linking index after rewrites");
-Console.WriteLine();
-Console.WriteLine($"- command: `dotnet bench/Linking/bin/Release/net10.0/AgentMem.Linking.Bench.dll {string.Join(' ', args)}`");
-Console.WriteLine($"- machine: {MachineFacts.Describe()}; load average at start {MachineFacts.LoadAverage()}");
+HarnessReport.PrintHeader("Note-linking index after rewrites", "Linking", args);
 Console.WriteLine();
 Console.WriteLine("| notes | rewrites per note | rewrite µs/op | heap MB (long-lived) | heap MB (fresh) | heap ratio | suggest µs (long-lived) | suggest µs (fresh) | time ratio |");
 Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -43,8 +40,7 @@ if (options.CubeSizes.Count > 0)
     }
 }
 
-Console.WriteLine();
-Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+HarnessReport.PrintFooter();
 return 0;
 
 static async Task PrintIncomingAsync(string backend, MemoryOS memory, int size)

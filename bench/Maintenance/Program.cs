@@ -17,10 +17,7 @@ if (HarnessArguments.ParseOrReport(() => MaintenanceOptions.Parse(args)) is not 
     return 2;
 }
 
-Console.WriteLine("## Maintenance jobs on growing cubes");
-Console.WriteLine();
-Console.WriteLine($"- command: `dotnet bench/Maintenance/bin/Release/net10.0/AgentMem.Maintenance.Bench.dll {string.Join(' ', args)}`");
-Console.WriteLine($"- machine: {MachineFacts.Describe()}; load average at start {MachineFacts.LoadAverage()}");
+HarnessReport.PrintHeader("Maintenance jobs on growing cubes", "Maintenance", args);
 Console.WriteLine();
 Console.WriteLine("| backend | memories | job | seconds | counters |");
 Console.WriteLine("|---|---:|---|---:|---|");
@@ -30,8 +27,7 @@ foreach (int size in options.Sizes)
     await BenchMemory.OnEachBackendAsync(options.Postgres, (backend, memory) => Workload.RunAsync(backend, memory, size)).ConfigureAwait(false);
 }
 
-Console.WriteLine();
-Console.WriteLine($"load average at end: {MachineFacts.LoadAverage()}");
+HarnessReport.PrintFooter();
 return 0;
 
 /// <summary>The cubes one backend is measured on, and the jobs timed on them.</summary>
