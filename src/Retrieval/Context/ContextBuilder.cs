@@ -120,23 +120,21 @@ public static class ContextBuilder
             }
 
             string shown = options.Passages ? hit.MarkedExcerpt : hit.Item.Text;
-            long cost = counter.CountTokens(Line(hit.Item, shown) + "\n");
             string session = SessionKey(hit.Item);
-            var header = sessions.TryGetValue(session, out var open) ? open : (First: (MemoryItem?)null, HeaderTokens: 0);
-            if (header.First is null || RendersBefore(hit.Item, header.First))
-            {
-                int headerTokens = counter.CountTokens(Header(hit.Item));
-                cost += headerTokens - header.HeaderTokens;
-                header = (hit.Item, headerTokens);
-            }
-
+            bool heads = !sessions.TryGetValue(session, out var open) || RendersBefore(hit.Item, open.First); // open is (null, 0) when new
+            int headerTokens = heads ? counter.CountTokens(Header(hit.Item)) : open.HeaderTokens;
+            long cost = counter.CountTokens(Line(hit.Item, shown) + "\n") + headerTokens - open.HeaderTokens;
             if (tokens + cost > options.TokenBudget)
             {
                 continue; // too big: skip it, a smaller one may still fit
             }
 
             tokens += cost;
-            sessions[session] = (header.First!, header.HeaderTokens);
+            if (heads)
+            {
+                sessions[session] = (hit.Item, headerTokens);
+            }
+
             chosen.Add((hit.Item, shown));
         }
 
