@@ -584,6 +584,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Context = Blank(draft.Context),
             Importance = ContentRules.ValidateUnit(draft.Importance, "importance"),
             Links = draft.Links,
+            StateReason = Blank(draft.Reason),
             UpdatedAt = now,
         };
     }

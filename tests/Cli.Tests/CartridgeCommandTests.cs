@@ -110,6 +110,7 @@ public sealed class CartridgeCommandTests : IDisposable
         Assert.True(promoted.GetProperty("built").GetBoolean());
         string id = promoted.GetProperty("id").GetString()!;
         Assert.Equal(2, promoted.GetProperty("sources").GetArrayLength());
+        Assert.StartsWith("hot: the 2 most recalled memories", promoted.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(dir, "*.amkv"));
 
         var viaMemory = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--memory", id, "--steps", "20", "--temperature", "0"]);

@@ -46,6 +46,18 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
         Assert.Equal("s1", item.Scope.Session);
         Assert.Equal(cube.Id, item.CubeId);
         Assert.Equal(64, item.ContentHash.Length);
+        Assert.Null(item.StateReason);
+    }
+
+    [Fact]
+    public async Task A_reason_given_at_writing_is_the_first_versions_state_reason_and_an_edit_does_not_inherit_it()
+    {
+        var added = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice adopted a cat named Miso") { Reason = "  from the onboarding form " });
+        var item = await memory.GetAsync(TestDatabase.Alice, added.Id);
+        Assert.Equal("from the onboarding form", item.StateReason);
+
+        var edited = await memory.UpdateAsync(TestDatabase.Alice, added.Id, new MemoryChange { Text = "Alice adopted a cat named Mochi", Reason = "name fixed" });
+        Assert.Null(edited.StateReason); // the reason belonged to the version written then
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         var payload = Write(cartridge, actor, cube);
         string described = $"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {DerivedPayloads.Preview(text)}";
         string context = $"model fingerprint {Convert.ToHexStringLower(generator.Model.GetFingerprint())[..16]}";
-        var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, context);
+        var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, context, PromotionReason(sources));
         var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
         var added = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
         return new ActivationPromotion(added, true, sources, invalidated, cartridge.Count);
@@ -151,6 +151,15 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
     /// <exception cref="MemoryStateException">The memory is not an active activation memory (for example archived as stale).</exception>
     /// <exception cref="ModelFormatException">The file is missing or no longer matches the reference.</exception>
     public static string ResolveCartridgeFile(MemoryItem item) => DerivedPayloads.ResolveFile(item, Cartridges);
+
+    /// <summary>Why these memories were promoted: their place among the most recalled and their recall counts.</summary>
+    private string PromotionReason(IReadOnlyList<MemoryItem> sources)
+    {
+        string counts = string.Join(", ", sources.Select(s => s.RecallCount.ToString(CultureInfo.InvariantCulture)));
+        return Options.MinRecallCount > 0
+            ? $"hot: recalled at least {Options.MinRecallCount} times ({counts})"
+            : $"hot: the {sources.Count} most recalled memories that fit the context ({counts} recalls)";
+    }
 
     private Task<List<MemoryItem>> ListCartridgesAsync(Scope actor, string cube, CancellationToken cancellationToken) =>
         DerivedPayloads.ListActiveAsync(memory, actor, cube, Cartridges, cancellationToken);

@@ -50,9 +50,10 @@ internal static class DerivedPayloads
     /// <summary>
     /// The draft of a memory of <paramref name="kind"/> whose payload file was made from <paramref name="sources"/>: written by
     /// the system as <paramref name="actor"/>, tagged with the kind's tag, with the sources at their versions as its source
-    /// reference (what staleness compares) and an <see cref="LinkTypes.Encodes"/> link to each (what a purge follows).
+    /// reference (what staleness compares), an <see cref="LinkTypes.Encodes"/> link to each (what a purge follows) and why it
+    /// was made, when a scheduler decided it, as its state reason.
     /// </summary>
-    public static MemoryDraft Draft(DerivedKind kind, string text, PayloadRef payload, IReadOnlyList<MemoryItem> sources, string actor, string context) => new(text)
+    public static MemoryDraft Draft(DerivedKind kind, string text, PayloadRef payload, IReadOnlyList<MemoryItem> sources, string actor, string context, string? reason) => new(text)
     {
         Kind = kind.Kind,
         Payload = payload,
@@ -62,6 +63,7 @@ internal static class DerivedPayloads
         Tags = [kind.Tag],
         Context = context,
         Links = [.. sources.Select(s => new MemoryLink(s.Id, LinkTypes.Encodes))],
+        Reason = reason,
     };
 
     /// <summary>The start of the sources' text for a derived memory's own text: at most 120 characters, on one line.</summary>

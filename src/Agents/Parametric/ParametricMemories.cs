@@ -53,11 +53,12 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// <summary>
     /// Saves <paramref name="adapter"/> (trained from <paramref name="sources"/>, at the versions given) as an adapter file whose
     /// header lists the sources as <c>ID@VERSION</c>, and records a parametric memory in <paramref name="cube"/> pointing at it.
-    /// Returns the new memory.
+    /// Returns the new memory; <paramref name="reason"/>, when given, is why it was made (its state reason).
     /// </summary>
     /// <exception cref="MemoryValidationException">No sources.</exception>
     /// <exception cref="MemoryNotFoundException">A source does not exist (or the actor cannot read it).</exception>
-    public async Task<MemoryItem> RegisterAsync(Scope actor, string cube, LoraAdapter adapter, IReadOnlyList<MemoryItem> sources, CancellationToken cancellationToken = default)
+    public async Task<MemoryItem> RegisterAsync(
+        Scope actor, string cube, LoraAdapter adapter, IReadOnlyList<MemoryItem> sources, string? reason = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(adapter);
@@ -82,7 +83,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string recipe = adapter.Metadata.Count == 0 ? string.Empty : "; " + string.Join(", ", adapter.Metadata.Select(kv => $"{kv.Key}={kv.Value}"));
         string described = $"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {DerivedPayloads.Preview(text)}";
         string context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}");
-        var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context);
+        var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context, reason);
         var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
         return await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
     }

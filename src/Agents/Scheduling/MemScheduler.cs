@@ -14,7 +14,8 @@ namespace AgentMem.Agents.Scheduling;
 /// <remarks>
 /// <para>
 /// Provenance: every derived memory lists its sources with their versions (<c>encodes:ID@VERSION,…</c>) and links to them, and is
-/// written by <see cref="MemSchedulerOptions.Actor"/>; every transition is returned with its reason.
+/// written by <see cref="MemSchedulerOptions.Actor"/> with the reason it was made as its state reason; every transition is
+/// returned with its reason.
 /// </para>
 /// <para>
 /// Reversible: sources are never changed or removed, so demoting (<see cref="DemoteAsync"/>, or a set that stopped qualifying) only
@@ -69,9 +70,7 @@ public sealed class MemScheduler
         transitions.AddRange(promotion.Invalidated.Select(Demoted));
         if (promotion.Built && promotion.Cartridge is { } cartridge)
         {
-            string counts = string.Join(", ", promotion.Sources.Select(s => s.RecallCount.ToString(CultureInfo.InvariantCulture)));
-            transitions.Add(new MemTransition(MemoryKind.Plaintext, MemoryKind.Activation, cartridge, [.. promotion.Sources.Select(s => s.Id)],
-                $"hot: recalled at least {Options.HotRecallCount} times ({counts})"));
+            transitions.Add(new MemTransition(MemoryKind.Plaintext, MemoryKind.Activation, cartridge, [.. promotion.Sources.Select(s => s.Id)], cartridge.StateReason!));
         }
 
         transitions.AddRange((await parametric.RefreshAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Select(Demoted));
@@ -90,10 +89,10 @@ public sealed class MemScheduler
 
         foreach (var (tag, members) in wanted.Values)
         {
+            string reason = string.Create(CultureInfo.InvariantCulture, $"stable: {members.Count} memories tagged '{tag}', unedited for at least {Options.StableMinAge.TotalDays:0.##} days");
             var adapter = await trainer.TrainAsync([.. members.Select(m => m.Text.Trim())], cancellationToken).ConfigureAwait(false);
-            var derived = await parametric.RegisterAsync(actor, cube, adapter, members, cancellationToken).ConfigureAwait(false);
-            transitions.Add(new MemTransition(MemoryKind.Plaintext, MemoryKind.Parametric, derived, [.. members.Select(m => m.Id)],
-                $"stable: {members.Count} memories tagged '{tag}', unedited for at least {Options.StableMinAge.TotalDays:0.##} days"));
+            var derived = await parametric.RegisterAsync(actor, cube, adapter, members, reason, cancellationToken).ConfigureAwait(false);
+            transitions.Add(new MemTransition(MemoryKind.Plaintext, MemoryKind.Parametric, derived, [.. members.Select(m => m.Id)], reason));
         }
 
         return transitions;

@@ -90,7 +90,8 @@ internal static class AdapterTrainCommand
             // One sequence per memory, each from BOS: memories are independent texts, not one document.
             var trained = Train(generator, [.. sources.Select(s => generator.Tokenizer.EncodeToIds(s.Text, bos: true))], options, progress, ct);
             var registered = await new ParametricMemories(memory, new ParametricMemoryOptions { Folder = parse.GetValue(folder)! })
-                .RegisterAsync(ctx.Scope, ctx.Cube, trained, sources, ct).ConfigureAwait(false);
+                .RegisterAsync(ctx.Scope, ctx.Cube, trained, sources, $"trained on request (adapter train) from the cube's {sources.Count} active plaintext memories", ct)
+                .ConfigureAwait(false);
             if (outPath is not null)
             {
                 LoraAdapterFile.Save(ParametricMemories.LoadAdapter(registered, generator.Model), outPath);

@@ -175,7 +175,7 @@ internal static class CartridgeCommands
             {
                 ctx.Output.WriteJson(new
                 {
-                    id, built = result.Built, tokens = result.Tokens, file = result.Cartridge?.Payload?.Uri,
+                    id, built = result.Built, tokens = result.Tokens, file = result.Cartridge?.Payload?.Uri, reason = result.Cartridge?.StateReason,
                     sources = result.Sources.Select(s => new { id = s.Id.ToString(), version = s.Version }),
                     invalidated = result.Invalidated.Select(i => new { id = i.Id.ToString(), reason = i.StateReason }),
                 });
@@ -190,7 +190,7 @@ internal static class CartridgeCommands
 
                 o.WriteLine(id is null
                     ? "no plaintext memory fits the model's context; nothing promoted"
-                    : string.Create(CultureInfo.InvariantCulture, $"{id} {(result.Built ? "built" : "still valid")}: {result.Sources.Count} memories, {result.Tokens} tokens, {result.Cartridge!.Payload!.Uri}"));
+                    : string.Create(CultureInfo.InvariantCulture, $"{id} {(result.Built ? "built" : "still valid")}: {result.Sources.Count} memories, {result.Tokens} tokens, {result.Cartridge!.Payload!.Uri} ({result.Cartridge.StateReason})"));
                 o.Flush();
             }
 

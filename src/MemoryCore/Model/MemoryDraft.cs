@@ -49,4 +49,10 @@ public sealed record MemoryDraft
 
     /// <summary>Links to existing memories.</summary>
     public IReadOnlyList<MemoryLink> Links { get; init; } = [];
+
+    /// <summary>
+    /// Why the memory is written, when the writer decided it (a scheduler's promotion): kept as the first version's
+    /// <see cref="MemoryItem.StateReason"/>, as a later state change keeps its own.
+    /// </summary>
+    public string? Reason { get; init; }
 }

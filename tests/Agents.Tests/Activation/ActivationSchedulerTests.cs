@@ -73,6 +73,7 @@ public sealed class ActivationSchedulerTests : IAsyncLifetime
         Assert.Equal(KvCartridge.MediaType, cart.Payload!.MediaType);
         Assert.Equal($"encodes:{items[1].Id}@1,{items[3].Id}@1", cart.Provenance.SourceRef);
         Assert.Equal(SourceKind.System, cart.Provenance.Source);
+        Assert.Equal("hot: the 2 most recalled memories that fit the context (4, 9 recalls)", cart.StateReason);
         Assert.Equal([items[1].Id, items[3].Id], cart.Links.Where(l => l.Type == ActivationMemoryScheduler.EncodesLink).Select(l => l.Target));
 
         string path = ActivationMemoryScheduler.ResolveCartridgeFile(await memory.GetAsync(Alice, cart.Id));

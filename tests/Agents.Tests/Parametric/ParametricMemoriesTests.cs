@@ -49,6 +49,7 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
         Assert.Equal(sources.Select(s => s.Id), item.Links.Where(l => l.Type == ParametricMemories.EncodesLink).Select(l => l.Target));
         Assert.Contains(ParametricMemories.Tag, item.Tags);
         Assert.StartsWith("LoRA adapter (rank 4, q,k,v,o,w1,w2,w3) trained on 2 memories", item.Text, StringComparison.Ordinal);
+        Assert.Null(item.StateReason); // no reason given
 
         string path = ParametricMemories.ResolveAdapterFile(item);
         Assert.Equal(AdapterFolder, Path.GetDirectoryName(path));
@@ -60,6 +61,9 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
         Assert.NotNull(Stories.Model.WithAdapters(loaded));
         Assert.Empty(await parametric.RefreshAsync(Alice, "stories"));
         Assert.Equal([item.Id], (await parametric.ListAsync(Alice, "stories")).Select(m => m.Id));
+
+        var explained = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 12), sources, "  trained on request  ");
+        Assert.Equal("trained on request", explained.StateReason);
     }
 
     [Fact]

@@ -97,6 +97,10 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         var toParametric = transitions.Single(t => t.To == MemoryKind.Parametric);
         Assert.Equal(stable.Select(s => s.Id).Order(), toParametric.Sources.Order());
         Assert.Contains("3 memories tagged 'dog'", toParametric.Reason, StringComparison.Ordinal);
+
+        // Why each derived memory exists is stored on it, as a demotion's reason is.
+        Assert.Equal(toActivation.Reason, (await memory.GetAsync(Alice, toActivation.Derived.Id)).StateReason);
+        Assert.Equal(toParametric.Reason, (await memory.GetAsync(Alice, toParametric.Derived.Id)).StateReason);
         Assert.All(stable, s => Assert.Contains(toParametric.Derived.Links, l => l.Target == s.Id && l.Type == ParametricMemories.EncodesLink));
 
         // The adapter was trained on the set's texts (its loss went down) and nothing else.
