@@ -36,9 +36,26 @@ public sealed class NoteLinker
         Remove(item.Id);
         var features = Features(item.Keywords, item.Tags);
         int slot = notes.Count;
-        notes.Add(new Entry(item.Id, item.Provenance.Actor, features, HasNegation(item.Text), item.State == LifecycleState.Active));
+        notes.Add(new Entry(item.Id, item.Version, item.Provenance.Actor, features, HasNegation(item.Text), item.State == LifecycleState.Active));
         slots[item.Id] = slot;
         Post(slot);
+    }
+
+    /// <summary>
+    /// Brings the index in step with <paramref name="item"/> as the store holds it now: re-indexed when active and not
+    /// indexed at this version already (the keeper indexes its own writes as it plans them), removed otherwise.
+    /// </summary>
+    public void Apply(MemoryItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.State != LifecycleState.Active)
+        {
+            Remove(item.Id);
+        }
+        else if (!slots.TryGetValue(item.Id, out int slot) || notes[slot].Version != item.Version || !notes[slot].Live)
+        {
+            Index(item);
+        }
     }
 
     /// <summary>Stops linking to <paramref name="id"/> (deleted, archived or superseded notes get no new links).</summary>
@@ -216,5 +233,5 @@ public sealed class NoteLinker
         return Negations.Any(n => lower.Contains(" " + n + " ", StringComparison.Ordinal) || lower.Contains(" " + n + ".", StringComparison.Ordinal));
     }
 
-    private sealed record Entry(MemoryId Id, string? Actor, HashSet<string> Features, bool Negated, bool Live);
+    private sealed record Entry(MemoryId Id, int Version, string? Actor, HashSet<string> Features, bool Negated, bool Live);
 }

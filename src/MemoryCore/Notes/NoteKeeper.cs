@@ -9,12 +9,20 @@ namespace AgentMem.MemoryCore.Notes;
 /// tags, each as a new version whose reason says why. Writes go through <see cref="MemoryOS"/>, so access rules, history
 /// and audit apply as for any other write.
 /// </summary>
+/// <remarks>
+/// The link index of a cube is built on first use and kept; each call first reads the cube's change feed from where the
+/// index was last in step, so notes edited, archived, deleted or purged since (by this process or any other) are
+/// re-indexed or dropped before anything links to them. When more memories changed than the index holds, it is rebuilt.
+/// </remarks>
 public sealed class NoteKeeper : IDisposable
 {
     private readonly MemoryOS memory;
     private readonly INoteExtractor extractor;
     private readonly NoteKeeperOptions options;
-    private readonly Dictionary<(string Tenant, string Cube), NoteLinker> linkers = [];
+    /// <summary>Changed memories read from the feed before a rebuild is cheaper, however small the cube.</summary>
+    private const int CatchUpMinimum = 1000;
+
+    private readonly Dictionary<(string Tenant, string Cube), CubeLinks> linkers = [];
     private readonly SemaphoreSlim gate = new(1, 1);
 
     /// <summary>Adds notes to <paramref name="memory"/>, extracting attributes with <paramref name="extractor"/> (the rule-based one when null).</summary>
@@ -113,7 +121,7 @@ public sealed class NoteKeeper : IDisposable
 
         var outcomes = new NoteOutcome?[ids.Count];
         var writes = new NoteWrites(memory, actor);
-        var cubes = new Dictionary<string, MemCube>(StringComparer.Ordinal);
+        var cubes = new Dictionary<string, (MemCube Cube, NoteLinker Linker)>(StringComparer.Ordinal);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -130,13 +138,20 @@ public sealed class NoteKeeper : IDisposable
 
                 if (!cubes.TryGetValue(item.CubeId, out var target))
                 {
-                    cubes[item.CubeId] = target = await memory.OpenCubeAsync(actor, item.CubeId, cancellationToken).ConfigureAwait(false);
+                    // In step with the store once per cube and call: later items see this call's planned versions.
+                    var cube = await memory.OpenCubeAsync(actor, item.CubeId, cancellationToken).ConfigureAwait(false);
+                    cubes[item.CubeId] = target = (cube, await LinkerAsync(actor, cube, cancellationToken).ConfigureAwait(false));
                 }
 
-                outcomes[i] = await LinkOneAsync(actor, item, target, extracted[i], dryRun, writes, cancellationToken).ConfigureAwait(false);
+                outcomes[i] = await LinkOneAsync(item, target.Linker, extracted[i], dryRun, writes, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!dryRun)
+            if (dryRun)
+            {
+                // The indexes hold what the notes would have become: nothing the store will ever say otherwise about.
+                Forget(actor.Tenant, cubes.Keys);
+            }
+            else
             {
                 await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -146,11 +161,7 @@ public sealed class NoteKeeper : IDisposable
         catch
         {
             // The indexes may hold versions that were planned but not written: rebuild them from the store next time.
-            foreach (string cubeId in cubes.Keys)
-            {
-                linkers.Remove((actor.Tenant, cubeId));
-            }
-
+            Forget(actor.Tenant, cubes.Keys);
             throw;
         }
         finally
@@ -163,7 +174,10 @@ public sealed class NoteKeeper : IDisposable
     public Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
         memory.GetNeighborhoodAsync(actor, id, cancellationToken);
 
-    /// <summary>Forgets the cached link index of every cube (e.g. after bulk changes made without this keeper).</summary>
+    /// <summary>
+    /// Forgets the cached link index of every cube, so the next call reads each cube again (writes made elsewhere are
+    /// otherwise picked up from the change feed; this frees the memory).
+    /// </summary>
     public void Reset()
     {
         gate.Wait();
@@ -180,14 +194,21 @@ public sealed class NoteKeeper : IDisposable
     /// <inheritdoc />
     public void Dispose() => gate.Dispose();
 
+    private void Forget(string tenant, IEnumerable<string> cubeIds)
+    {
+        foreach (string cubeId in cubeIds)
+        {
+            linkers.Remove((tenant, cubeId));
+        }
+    }
+
     private static bool Linkable(MemoryItem item) => item.State == LifecycleState.Active && item.Links.Count == 0;
 
-    private async Task<NoteOutcome?> LinkOneAsync(Scope actor, MemoryItem item, MemCube target, NoteAttributes? attributes, bool dryRun, NoteWrites writes, CancellationToken cancellationToken)
+    private async Task<NoteOutcome?> LinkOneAsync(MemoryItem item, NoteLinker linker, NoteAttributes? attributes, bool dryRun, NoteWrites writes, CancellationToken cancellationToken)
     {
         var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, int.MaxValue);
         var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, options.MaxTags);
         string? context = item.Context ?? attributes?.Context;
-        var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
         linker.Remove(item.Id); // never link a note to itself
         var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
         if (links.Count == 0 && keywords.SequenceEqual(item.Keywords, StringComparer.Ordinal) && tags.SequenceEqual(item.Tags, StringComparer.Ordinal) && context == item.Context)
@@ -264,22 +285,49 @@ public sealed class NoteKeeper : IDisposable
         return writes.Plan(neighbour, change);
     }
 
+    /// <summary>The cube's link index, in step with the store: the cached one caught up through the change feed, or a new one.</summary>
     private async Task<NoteLinker> LinkerAsync(Scope actor, MemCube cube, CancellationToken cancellationToken)
     {
         var key = (actor.Tenant, cube.Id);
-        if (linkers.TryGetValue(key, out var linker))
+        if (linkers.TryGetValue(key, out var cached))
         {
-            return linker;
+            var news = await memory.CatchUpAsync(actor, cube, cached.Sequence, Math.Max(CatchUpMinimum, cached.Linker.Count), cancellationToken).ConfigureAwait(false);
+            if (news is not null)
+            {
+                foreach (var item in news.Changed)
+                {
+                    cached.Linker.Apply(item);
+                }
+
+                foreach (var id in news.Removed)
+                {
+                    cached.Linker.Remove(id);
+                }
+
+                cached.Sequence = news.Sequence;
+                return cached.Linker;
+            }
+
+            linkers.Remove(key);
         }
 
-        linker = new NoteLinker();
+        // The position is taken before reading: a write that lands during the read is applied again next time, never missed.
+        var fresh = new CubeLinks(new NoteLinker(), await memory.ChangeSequenceAsync(actor, cube, cancellationToken).ConfigureAwait(false));
         await foreach (var item in memory.ListAsync(actor, cube.Id, new MemoryFilter { States = [LifecycleState.Active] }, cancellationToken).ConfigureAwait(false))
         {
-            linker.Index(item);
+            fresh.Linker.Index(item);
         }
 
-        linkers[key] = linker;
-        return linker;
+        linkers[key] = fresh;
+        return fresh.Linker;
+    }
+
+    /// <summary>A cube's link index and the change-feed position it is in step with.</summary>
+    private sealed class CubeLinks(NoteLinker linker, long sequence)
+    {
+        public NoteLinker Linker { get; } = linker;
+
+        public long Sequence { get; set; } = sequence;
     }
 
     private static List<string> Union(IReadOnlyList<string> first, IReadOnlyList<string> second, int max) =>

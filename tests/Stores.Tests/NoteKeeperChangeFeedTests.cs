@@ -1,0 +1,98 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Notes;
+
+namespace AgentMem.Stores.Tests;
+
+/// <summary>
+/// A long-lived <see cref="NoteKeeper"/> keeps its link index in step with the store: writes made around it, in this
+/// process or another, are read from the change feed before anything links to them.
+/// </summary>
+public sealed class NoteKeeperChangeFeedTests
+{
+    private static readonly NoteKeeperOptions Options = new() { MinLinkScore = 1.0 };
+
+    [Fact]
+    public async Task Notes_deleted_archived_or_purged_around_the_keeper_get_no_new_links()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: Options);
+        var deleted = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe with the kids."));
+        var archived = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Lake Tahoe camping trip, the kids loved it."));
+        var purged = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("The kids want Lake Tahoe camping again."));
+        var kept = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Lake Tahoe: camping gear for the kids."));
+
+        await memory.DeleteAsync(TestDatabase.Alice, deleted.Added.Id, "wrong trip");
+        await memory.SetStateAsync(TestDatabase.Alice, archived.Added.Id, LifecycleState.Archived, "old");
+        await memory.PurgeAsync(TestDatabase.Alice, purged.Added.Id);
+
+        var next = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe next summer with the kids."));
+        Assert.Equal([kept.Added.Id], next.Links.Select(l => l.Target));
+    }
+
+    [Fact]
+    public async Task Notes_written_by_another_process_are_linked_and_its_edits_are_seen()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        var other = db.OpenMemory(); // a second process on the same file: its writes reach this one only through the store
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: Options);
+        var unrelated = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("The tax office closes at five."));
+        Assert.Empty(unrelated.Links);
+
+        using var otherKeeper = new NoteKeeper(other, options: Options);
+        var elsewhere = await otherKeeper.AddAsync(TestDatabase.Alice, "notes", Draft("Scuba diving lessons in Phuket went great."));
+        var linked = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Booked more scuba diving in Phuket."));
+        Assert.Contains(linked.Links, l => l.Target == elsewhere.Added.Id);
+
+        // The other process gives the tax note a keyword this one's index never saw; the next note links to it by that keyword.
+        var tax = await other.GetAsync(TestDatabase.Alice, unrelated.Added.Id);
+        await other.UpdateAsync(TestDatabase.Alice, tax.Id, new MemoryChange { Keywords = [.. tax.Keywords, "marzipan"] });
+        var sweet = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Marzipan for the office party.") with { Keywords = ["marzipan"] });
+        Assert.Contains(sweet.Links, l => l.Target == tax.Id);
+    }
+
+    [Fact]
+    public async Task A_dry_run_leaves_no_imagined_notes_in_the_index()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: Options);
+        var plain = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Scuba diving lessons in Phuket went great.") { Actor = "Jolene" });
+
+        // Dry run: the plain memory would get keywords, and so would be linkable; it is not written.
+        var dry = await keeper.LinkExistingAsync(TestDatabase.Alice, plain.Id, dryRun: true);
+        Assert.NotNull(dry);
+        Assert.Empty((await memory.GetAsync(TestDatabase.Alice, plain.Id)).Keywords);
+
+        // What the store holds has no keywords to share, so a related note finds nothing to link to.
+        var next = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Booked more scuba diving in Phuket."));
+        Assert.Empty(next.Links);
+    }
+
+    [Fact]
+    public async Task More_changes_than_it_catches_up_on_make_the_keeper_read_the_cube_again()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: Options);
+        var first = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe with the kids."));
+
+        // 1,200 memories written around the keeper (more than it reads from the feed), one of them about marzipan; the first note deleted.
+        var drafts = Enumerable.Range(0, 1200).Select(i => new MemoryDraft($"Entry {i} of the ledger.") { Keywords = [$"ledger{i}"] }).ToList();
+        drafts[700] = new MemoryDraft("Marzipan for the office party.") { Keywords = ["marzipan", "camping"] };
+        var added = await memory.AddBatchAsync(TestDatabase.Alice, "notes", drafts);
+        await memory.DeleteAsync(TestDatabase.Alice, first.Added.Id, "wrong trip");
+
+        var next = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Marzipan and camping at Lake Tahoe.") with { Keywords = ["marzipan", "camping", "lake tahoe"] });
+        Assert.Equal([added[700].Id], next.Links.Select(l => l.Target));
+    }
+
+    private static MemoryDraft Draft(string text) => new(text) { Actor = "Melanie" };
+}
