@@ -133,14 +133,20 @@ public sealed class ChatClientTests : IDisposable
         Assert.Null(ex.StatusCode);
         Assert.Contains("could not be reached", ex.Message, StringComparison.Ordinal);
 
+        // Cancelled once the request is at the server (not after a fixed delay, which a loaded machine may spend connecting).
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var slow = new ScriptedHttpServer(async (_, _) =>
         {
+            arrived.TrySetResult();
             await Task.Delay(5000);
             return new ScriptedResponse(200, "{}");
         });
         using var slowClient = ChatClientFactory.Create(slow.BaseUrl);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slowClient.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: cts.Token));
+        using var cts = new CancellationTokenSource();
+        var call = slowClient.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: cts.Token);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         Assert.Equal(1, slow.Calls);
     }
 }
