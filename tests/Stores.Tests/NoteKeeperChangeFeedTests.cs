@@ -9,17 +9,29 @@ namespace AgentMem.Stores.Tests;
 /// A long-lived <see cref="NoteKeeper"/> keeps its link index in step with the store: writes made around it, in this
 /// process or another, are read from the change feed before anything links to them.
 /// </summary>
-public sealed class NoteKeeperChangeFeedTests
+public sealed class NoteKeeperChangeFeedTests : IAsyncLifetime
 {
     private static readonly NoteKeeperOptions Options = new() { MinLinkScore = 1.0 };
+    private readonly TestDatabase db = new();
+    private MemoryOS memory = null!;
+    private NoteKeeper keeper = null!;
+
+    public async Task InitializeAsync()
+    {
+        memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        keeper = new NoteKeeper(memory, options: Options);
+    }
+
+    public async Task DisposeAsync()
+    {
+        keeper.Dispose();
+        await db.DisposeAsync();
+    }
 
     [Fact]
     public async Task Notes_deleted_archived_or_purged_around_the_keeper_get_no_new_links()
     {
-        await using var db = new TestDatabase();
-        var memory = db.OpenMemory();
-        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
-        using var keeper = new NoteKeeper(memory, options: Options);
         var deleted = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe with the kids."));
         var archived = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Lake Tahoe camping trip, the kids loved it."));
         var purged = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("The kids want Lake Tahoe camping again."));
@@ -36,11 +48,7 @@ public sealed class NoteKeeperChangeFeedTests
     [Fact]
     public async Task Notes_written_by_another_process_are_linked_and_its_edits_are_seen()
     {
-        await using var db = new TestDatabase();
-        var memory = db.OpenMemory();
         var other = db.OpenMemory(); // a second process on the same file: its writes reach this one only through the store
-        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
-        using var keeper = new NoteKeeper(memory, options: Options);
         var unrelated = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("The tax office closes at five."));
         Assert.Empty(unrelated.Links);
 
@@ -59,10 +67,6 @@ public sealed class NoteKeeperChangeFeedTests
     [Fact]
     public async Task A_dry_run_leaves_no_imagined_notes_in_the_index()
     {
-        await using var db = new TestDatabase();
-        var memory = db.OpenMemory();
-        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
-        using var keeper = new NoteKeeper(memory, options: Options);
         var plain = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Scuba diving lessons in Phuket went great.") { Actor = "Jolene" });
 
         // Dry run: the plain memory would get keywords, and so would be linkable; it is not written.
@@ -78,10 +82,6 @@ public sealed class NoteKeeperChangeFeedTests
     [Fact]
     public async Task More_changes_than_it_catches_up_on_make_the_keeper_read_the_cube_again()
     {
-        await using var db = new TestDatabase();
-        var memory = db.OpenMemory();
-        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
-        using var keeper = new NoteKeeper(memory, options: Options);
         var first = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe with the kids."));
 
         // 1,200 memories written around the keeper (more than it reads from the feed), one of them about marzipan; the first note deleted.
