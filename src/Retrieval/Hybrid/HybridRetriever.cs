@@ -129,8 +129,15 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         if (options.Reranks && rawQuery is not null)
         {
             // The topic query drops the names of the cube's actors the query mentions; without any, it is the query itself.
-            string? topic = await State.WithCubeAsync(request.Tenant, request.Filter.CubeId!, cube => QueryTopic.WithoutActors(request.Query, MemoryBoosts.NamedActors(cube, request.Query)), cancellationToken).ConfigureAwait(false);
-            rawTopic = string.IsNullOrWhiteSpace(topic) ? rawQuery : await State.EmbedQueryAsync(topic, cancellationToken).ConfigureAwait(false);
+            // A cube the model does not rescore needs none (unless its features are reported).
+            var (needed, topic) = await State.WithCubeAsync(
+                request.Tenant,
+                request.Filter.CubeId!,
+                cube => options.ReportRerankFeatures || options.RerankerFits(cube.Count, cube.ItemIndex.AverageLength)
+                    ? (true, QueryTopic.WithoutActors(request.Query, MemoryBoosts.NamedActors(cube, request.Query)))
+                    : (false, null),
+                cancellationToken).ConfigureAwait(false);
+            rawTopic = !needed ? null : string.IsNullOrWhiteSpace(topic) ? rawQuery : await State.EmbedQueryAsync(topic, cancellationToken).ConfigureAwait(false);
         }
 
         var now = time.GetUtcNow();

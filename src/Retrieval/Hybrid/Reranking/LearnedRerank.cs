@@ -22,9 +22,10 @@ internal static class LearnedRerank
     public static void Apply(ScoringContext context, Inputs inputs)
     {
         var options = context.Options;
-        if (!options.ReportRerankFeatures && context.Cube.Count < options.RerankMinimumMemories)
+        bool fits = options.RerankerFits(context.Cube.Count, context.Cube.ItemIndex.AverageLength);
+        if (!options.ReportRerankFeatures && !fits)
         {
-            return; // too small for the model: the fused order stands
+            return; // too small or too unlike what the model was fitted on: the fused order stands
         }
 
         var candidates = TopSlots.Best(context, Math.Max(options.RerankDepth, context.Request.K), options.CollapseDuplicates);
@@ -49,7 +50,7 @@ internal static class LearnedRerank
             }
         }
 
-        if (options.Reranker is not { } model || context.Cube.Count < options.RerankMinimumMemories)
+        if (options.Reranker is not { } model || !fits)
         {
             return;
         }

@@ -84,6 +84,33 @@ public sealed class LearnedRerankTests : TempStore
         Assert.All(reranked, h => Assert.False(h.Components.ContainsKey("rerank")));
     }
 
+    [Theory]
+    [InlineData(2f, false)] // the turns (4–6 content terms each) are longer than the limit: the fused order stands
+    [InlineData(0f, true)] // no limit
+    [InlineData(35f, true)] // the default reads them as chat turns
+    public async Task A_cube_of_longer_memories_than_the_limit_keeps_the_fused_order(float limit, bool reranked)
+    {
+        var reverse = RerankModel.Load(new MemoryStream("""{"features":["hybrid"],"mean":[0],"scale":[1],"linear":[-1]}"""u8.ToArray()), "reverse");
+        await using var os = await SeedAsync(
+            new HybridRetriever(Store, new HybridOptions { Name = "plain" }),
+            new HybridRetriever(Store, new HybridOptions { Name = "reranked", Reranker = reverse, RerankMinimumMemories = 1, RerankMaximumMeanLength = limit }));
+
+        var plain = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "plain");
+        var hits = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "reranked");
+
+        Assert.True(plain.Count >= 4);
+        var expected = reranked ? plain.Select(h => h.Item.Id).Reverse() : plain.Select(h => h.Item.Id);
+        Assert.Equal(expected, hits.Select(h => h.Item.Id));
+        Assert.All(hits, h => Assert.Equal(reranked, h.Components.ContainsKey("rerank")));
+    }
+
+    [Fact]
+    public void A_negative_or_unbounded_length_limit_is_refused()
+    {
+        Assert.ThrowsAny<ArgumentException>(() => new HybridOptions { RerankMaximumMeanLength = -1 }.Validate());
+        Assert.ThrowsAny<ArgumentException>(() => new HybridOptions { RerankMaximumMeanLength = float.NaN }.Validate());
+    }
+
     [Fact]
     public void Ranks_break_ties_by_slot()
     {
