@@ -144,7 +144,7 @@ public sealed class HybridOptions
     /// <summary>
     /// Cubes whose mean memory length, in content terms, is above this keep the fused order (0: no limit). The packaged
     /// model was fitted on chat turns (LoCoMo: 12–16 terms per memory with the speaker, cube by cube); on longchat's long
-    /// messages (382–861 terms) it lowered R@10 from 0.664 to 0.620 (arctic, one run each, <c>bench/Reranker</c>). Default
+    /// messages (382–861 terms) it lowered R@10 from 0.668 to 0.620 (arctic, one run each, <c>bench/Reranker</c>). Default
     /// 35, the length up to which the hybrid reads a cube as chat turns (<see cref="NeighbourReferenceLength"/>); the
     /// LongMemEval sample's cubes (138–142 terms) are above it, ConvoMem's (14) below.
     /// </summary>
