@@ -190,6 +190,9 @@ public abstract partial class SqlMemoryStore
         Dialect.AddTime(snapshot, "@at", supersededAt);
     }
 
+    /// <summary>Test hook: runs when a read has its memory rows and has not read their links yet (a second statement).</summary>
+    internal Action? BetweenRowsAndLinks { get; set; }
+
     /// <summary>Reads memories from <paramref name="cmd"/> and attaches their links (one extra query).</summary>
     private async Task<List<MemoryItem>> ReadItemsAsync(DbConnection conn, DbTransaction? tx, DbCommand cmd, string tenant, CancellationToken ct, Action<DbDataReader>? perRow = null)
     {
@@ -209,6 +212,7 @@ public abstract partial class SqlMemoryStore
             return items;
         }
 
+        BetweenRowsAndLinks?.Invoke();
         var links = new LinksBySource();
         var linkCmd = Command(conn, tx, string.Empty);
         var sql = new StringBuilder("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = @t AND ");

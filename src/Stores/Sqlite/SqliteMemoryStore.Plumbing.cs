@@ -18,14 +18,33 @@ public sealed partial class SqliteMemoryStore
         return connection;
     }
 
-    /// <summary>Reads on a connection of its own, outside any transaction (SQLite's WAL gives each statement a consistent view).</summary>
-    private protected override async Task<T> InReadAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads in one deferred transaction on a connection of its own: under WAL its statements share one snapshot, as
+    /// PostgreSQL's REPEATABLE READ reads do, so a memory's row and its links (two statements) are of the same version
+    /// even while another connection commits between them. Readers never block writers.
+    /// </summary>
+    private protected override Task<T> InReadAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken) =>
+        OnReadConnectionAsync(
+            async connection =>
+            {
+                using var tx = connection.BeginTransaction(deferred: true);
+                var result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
+                tx.Commit();
+                return result;
+            },
+            cancellationToken);
+
+    /// <summary>A read of one statement, outside any transaction (WAL gives a statement a consistent view).</summary>
+    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) =>
+        OnReadConnectionAsync(connection => Task.FromResult(work(connection)), cancellationToken);
+
+    private async Task<T> OnReadConnectionAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
             using var connection = OpenConnection();
-            return await work(connection, null, cancellationToken).ConfigureAwait(false);
+            return await work(connection).ConfigureAwait(false);
         }
         catch (SqliteException ex) when (SqliteErrors.IsDamagedFile(ex))
         {
@@ -36,9 +55,6 @@ public sealed partial class SqliteMemoryStore
             throw Undecodable(ex);
         }
     }
-
-    private Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) =>
-        InReadAsync(string.Empty, (conn, _, _) => Task.FromResult(work((SqliteConnection)conn)), cancellationToken);
 
     /// <summary>One IMMEDIATE transaction, one writer at a time in this process (SQLite's lock orders writers across processes).</summary>
     private protected override Task<T> InWriteAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken) =>
