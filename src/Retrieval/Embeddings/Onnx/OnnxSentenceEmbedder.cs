@@ -43,7 +43,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         options.Validate();
         this.options = options;
         Card = card;
-        using var settings = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1, IntraOpNumThreads = options.Threads };
+        using var settings = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1, IntraOpNumThreads = options.EffectiveThreads };
         try
         {
             session = new InferenceSession(model, settings);
@@ -134,6 +134,13 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         {
             File.WriteAllBytes(Path.Combine(folder, file), ReadResource(assembly, $"{prefix}.Resources.{file}"));
         }
+    }
+
+    /// <summary>How many tokens the encoder reads for <paramref name="text"/> as a passage ([CLS] and [SEP] included, at most <see cref="OnnxEmbedderOptions.MaxTokens"/>).</summary>
+    public int CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return TokenIds(text).Count;
     }
 
     /// <summary>The token ids a text is encoded to ([CLS] … [SEP], cut at <see cref="OnnxEmbedderOptions.MaxTokens"/>).</summary>

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgentMem.Bench;
+using AgentMem.Benchmarks.Datasets;
+using AgentMem.Benchmarks.Datasets.Synthetic;
+using AgentMem.Retrieval.Embeddings.Onnx;
+
+// Embeds the same texts under several encoder settings, one after the other in one process, and prints texts per second,
+// tokens per second and one query's latency for each. The reference row is one thread at the old batch size (what ONNX
+// Runtime's own default ran on the 2-core VM); the default row is OnnxEmbedderOptions as it ships.
+int count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1024;
+string locomo = args.Length > 1 ? args[1] : "../shared/datasets/locomo/locomo10.json";
+if (count < 64 || !File.Exists(locomo))
+{
+    Console.Error.WriteLine("usage: AgentMem.Embedding.Bench [TEXTS (at least 64, default 1024)] [LOCOMO_JSON (default ../shared/datasets/locomo/locomo10.json)]");
+    return 2;
+}
+
+var corpora = new (string Name, List<string> Texts)[]
+{
+    ("LoCoMo turns", Sample(DatasetLoader.Load("locomo", locomo).Conversations.SelectMany(c => c.Sessions).SelectMany(s => s.Turns).Select(t => t.Text), count)),
+    ("longchat passages (300 characters)", Sample(LongChatGenerator.Generate(new LongChatOptions()).Conversations.SelectMany(c => c.Sessions).SelectMany(s => s.Turns).SelectMany(t => Cut(t.Text, 300)), count)),
+};
+
+var defaults = new OnnxEmbedderOptions();
+var settings = new (string Name, int Threads, int Batch)[]
+{
+    ("1 thread, batch 32 (reference)", 1, 32),
+    ($"{Environment.ProcessorCount} threads, batch 32", Environment.ProcessorCount, 32),
+    ($"{Environment.ProcessorCount} threads, batch 8", Environment.ProcessorCount, 8),
+    ($"default: {Environment.ProcessorCount} threads, batch {defaults.BatchSize}", 0, defaults.BatchSize),
+};
+
+HarnessReport.PrintHeader("Sentence-model throughput by threads and batch size", "Embedding", args);
+Console.WriteLine($"- model: arctic-embed-xs (packaged), {count} texts per corpus, handed over 64 at a time as the background embedder does; query: the first 80 characters of 200 of the texts");
+Console.WriteLine();
+Console.WriteLine("| corpus | setting | texts/s | tokens/s | × reference | query ms |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|");
+foreach (var (corpus, texts) in corpora)
+{
+    double reference = 0;
+    foreach (var (name, threads, batch) in settings)
+    {
+        using var embedder = OnnxSentenceEmbedder.LoadPackaged("arctic", new OnnxEmbedderOptions { Threads = threads, BatchSize = batch });
+        long tokens = texts.Sum(t => (long)embedder.CountTokens(t));
+        embedder.Embed(texts.GetRange(0, 64)); // warm-up
+        var clock = Stopwatch.StartNew();
+        for (int start = 0; start < texts.Count; start += 64)
+        {
+            embedder.Embed(texts.GetRange(start, Math.Min(64, texts.Count - start)));
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        for (int i = 0; i < 200; i++)
+        {
+            string t = texts[i % texts.Count];
+            embedder.Embed([t.Length > 80 ? t[..80] : t], query: true);
+        }
+
+        double queryMs = clock.Elapsed.TotalMilliseconds / 200;
+        double perSecond = texts.Count / seconds;
+        reference = reference == 0 ? perSecond : reference;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {corpus} | {name} | {perSecond:0.0} | {tokens / seconds:0} | {perSecond / reference:0.00} | {queryMs:0.00} |"));
+    }
+}
+
+HarnessReport.PrintFooter();
+return 0;
+
+static List<string> Sample(IEnumerable<string> texts, int count)
+{
+    var all = texts.Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
+    var random = new Random(20261205);
+    return [.. all.OrderBy(_ => random.Next()).Take(count)];
+}
+
+static IEnumerable<string> Cut(string text, int length)
+{
+    for (int i = 0; i < text.Length; i += length)
+    {
+        yield return text.Substring(i, Math.Min(length, text.Length - i));
+    }
+}
