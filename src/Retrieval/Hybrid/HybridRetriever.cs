@@ -124,20 +124,24 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         }
 
         bool vectors = options.VectorWeight > 0 || options.MmrLambda is not null;
-        float[]? rawQuery = vectors && !string.IsNullOrWhiteSpace(request.Query) ? await State.EmbedQueryAsync(request.Query, cancellationToken).ConfigureAwait(false) : null;
+        float[]? rawQuery = null;
         float[]? rawTopic = null;
-        if (options.Reranks && rawQuery is not null)
+        if (vectors && !string.IsNullOrWhiteSpace(request.Query))
         {
             // The topic query drops the names of the cube's actors the query mentions; without any, it is the query itself.
             // A cube the model does not rescore needs none (unless its features are reported).
-            var (needed, topic) = await State.WithCubeAsync(
+            var (needed, topic) = !options.Reranks ? (false, null) : await State.WithCubeAsync(
                 request.Tenant,
                 request.Filter.CubeId!,
                 cube => options.ReportRerankFeatures || options.RerankerFits(cube.Count, cube.ItemIndex.AverageLength)
                     ? (true, QueryTopic.WithoutActors(request.Query, MemoryBoosts.NamedActors(cube, request.Query)))
                     : (false, null),
                 cancellationToken).ConfigureAwait(false);
-            rawTopic = !needed ? null : string.IsNullOrWhiteSpace(topic) ? rawQuery : await State.EmbedQueryAsync(topic, cancellationToken).ConfigureAwait(false);
+
+            // Both queries in one encoder run: a sentence model embeds two short texts in about the time of one.
+            var embedded = await State.EmbedQueriesAsync(string.IsNullOrWhiteSpace(topic) ? [request.Query] : [request.Query, topic], cancellationToken).ConfigureAwait(false);
+            rawQuery = embedded[0];
+            rawTopic = !needed ? null : embedded[^1];
         }
 
         var now = time.GetUtcNow();

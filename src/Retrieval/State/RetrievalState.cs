@@ -90,16 +90,19 @@ public sealed partial class RetrievalState : IDisposable
         }
     }
 
-    /// <summary>The embedding of a query as the embedder gives it (normalised later by <see cref="VectorColumn.PrepareQuery"/>).</summary>
-    internal async Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken)
+    /// <summary>
+    /// The embeddings of queries as the embedder gives them (normalised later by <see cref="VectorColumn.PrepareQuery"/>), in
+    /// order, from one call to the embedder (one encoder run for a sentence model).
+    /// </summary>
+    internal async Task<float[][]> EmbedQueriesAsync(IReadOnlyList<string> queries, CancellationToken cancellationToken)
     {
         if (hashing is not null)
         {
-            return hashing.Embed(query);
+            return [.. queries.Select(hashing.Embed)];
         }
 
-        var generated = await embedder!.GenerateAsync([query], QueryOptions, cancellationToken).ConfigureAwait(false);
-        return generated[0].Vector.ToArray();
+        var generated = await embedder!.GenerateAsync(queries, QueryOptions, cancellationToken).ConfigureAwait(false);
+        return [.. generated.Select(g => g.Vector.ToArray())];
     }
 
     /// <summary>Tells embedders that prefix queries differently from stored texts (arctic-embed) that this is a query.</summary>

@@ -3,6 +3,7 @@ using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Hybrid.Reranking;
 using AgentMem.Retrieval.Tests.State;
+using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Tests.Hybrid.Reranking;
 
@@ -109,6 +110,56 @@ public sealed class LearnedRerankTests : TempStore
     {
         Assert.ThrowsAny<ArgumentException>(() => new HybridOptions { RerankMaximumMeanLength = -1 }.Validate());
         Assert.ThrowsAny<ArgumentException>(() => new HybridOptions { RerankMaximumMeanLength = float.NaN }.Validate());
+    }
+
+    [Theory]
+    [InlineData("What did Caroline plant beside the tomatoes?", 35f, new[] { "What did Caroline plant beside the tomatoes?", "What did plant beside the tomatoes?" })]
+    [InlineData("What was planted beside the tomatoes?", 35f, new[] { "What was planted beside the tomatoes?" })] // no name: the topic is the question
+    [InlineData("What did Caroline plant beside the tomatoes?", 2f, new[] { "What did Caroline plant beside the tomatoes?" })] // not reranked: no topic
+    public async Task The_question_and_its_topic_are_embedded_in_one_call(string query, float lengthLimit, string[] expected)
+    {
+        var embedder = new RecordingEmbedder();
+        var reverse = RerankModel.Load(new MemoryStream("""{"features":["hybrid"],"mean":[0],"scale":[1],"linear":[-1]}"""u8.ToArray()), "reverse");
+        await using var os = await SeedAsync(new HybridRetriever(
+            Store,
+            new HybridOptions { VectorWeight = 0.5f, Reranker = reverse, RerankMinimumMemories = 1, RerankMaximumMeanLength = lengthLimit },
+            embedder));
+
+        await os.SearchAsync(Me, "chat", query, 5);
+
+        Assert.Equal([expected], embedder.QueryCalls);
+    }
+
+    /// <summary>Vectors from the text's hash; records the inputs of every call made for queries.</summary>
+    private sealed class RecordingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-recording", null, "recording-v1", 8);
+
+        public List<string[]> QueryCalls { get; } = [];
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var texts = values.ToArray();
+            if (options?.AdditionalProperties?.TryGetValue(AgentMem.Retrieval.Embeddings.Onnx.OnnxSentenceEmbedder.InputTypeKey, out var type) == true && Equals(type, AgentMem.Retrieval.Embeddings.Onnx.OnnxSentenceEmbedder.QueryInputType))
+            {
+                lock (QueryCalls)
+                {
+                    QueryCalls.Add(texts);
+                }
+            }
+
+            return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(t =>
+            {
+                var random = new Random(StringComparer.Ordinal.GetHashCode(t));
+                return new Embedding<float>(Enumerable.Range(0, 8).Select(_ => (float)random.NextDouble() - 0.5f).ToArray());
+            })));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
