@@ -22,7 +22,7 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     public bool EmbedInBackground { get; init; }
 
     /// <summary>A tuning knob from the environment (documented in the README), or null when unset.</summary>
-    private static int? EnvInt(string name) =>
+    internal static int? EnvInt(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
             ? int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) && value > 0
                 ? value

@@ -7,7 +7,6 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
 {
     public static EmbedderSpec Default { get; } = new("hashing", null, null);
 
-    /// <summary>Whether the model is too slow to embed on the write path (its vectors are computed in the background).</summary>
     /// <summary>
     /// Whether the vectors come from a sentence model (anything but the lexical hashing embedder): it gets the sentence
     /// fusion weights, and a long-running service embeds with it off the write path (every model is slow next to a write).
@@ -24,14 +23,14 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
                 return null;
             case "arctic":
             case "minilm":
-                return OnnxSentenceEmbedder.LoadPackaged(Kind);
+                return OnnxSentenceEmbedder.LoadPackaged(Kind, OnnxOptions());
             case "onnx":
                 if (string.IsNullOrWhiteSpace(Model))
                 {
                     throw new MemoryValidationException("--embedder onnx needs --embedder-model: a sentence-transformer folder with model.onnx and vocab.txt.");
                 }
 
-                return OnnxSentenceEmbedder.LoadFolder(Model, SentenceModelCard.FromFolder(Model));
+                return OnnxSentenceEmbedder.LoadFolder(Model, SentenceModelCard.FromFolder(Model), OnnxOptions());
             case "http":
                 if (string.IsNullOrWhiteSpace(Url) || !Uri.TryCreate(Url, UriKind.Absolute, out var uri) || string.IsNullOrWhiteSpace(Model))
                 {
@@ -51,4 +50,11 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
                     : $"Unknown embedder '{Kind}'; use hashing, arctic, minilm, onnx or http.");
         }
     }
+
+    /// <summary>
+    /// The ONNX encoder's settings: <c>AGENTMEM_EMBEDDER_THREADS</c> caps its threads (default one per processor). With
+    /// every core, texts embed about twice as fast on 2 cores, but a query that arrives while the background embeds
+    /// waits longer (bench/Embedding); 1 keeps those queries quicker.
+    /// </summary>
+    private static OnnxEmbedderOptions OnnxOptions() => new() { Threads = CliContext.EnvInt("AGENTMEM_EMBEDDER_THREADS") ?? 0 };
 }

@@ -10,6 +10,26 @@ internal static class LocalService
     /// <summary>Starts the built CLI (<c>AgentMem.Cli.dll</c> beside the tests) as a child process with its output drained.</summary>
     public static Process StartCli(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
+        var process = Process.Start(CliStartInfo(args, environment))!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Runs the CLI as a process of its own (for what is process-wide, like the environment) and returns its exit code and output.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunCliAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        using var process = Process.Start(CliStartInfo(args, environment))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(timeout);
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static ProcessStartInfo CliStartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
+    {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -27,12 +47,7 @@ internal static class LocalService
             start.Environment[name] = value;
         }
 
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        return start;
     }
 
     public static int FreePort()
