@@ -18,12 +18,6 @@ public sealed partial class MemoryOS
     /// </summary>
     internal async Task<FeedCatchUp?> CatchUpAsync(Scope actor, MemCube cube, long after, int maxMemories, CancellationToken cancellationToken)
     {
-        long head = await store.GetChangeSequenceAsync(actor.Tenant, cube.Id, cancellationToken).ConfigureAwait(false);
-        if (head <= after)
-        {
-            return new FeedCatchUp(after, [], []);
-        }
-
         var ids = new HashSet<MemoryId>();
         long sequence = after;
         while (true)

@@ -191,7 +191,6 @@ public sealed class HybridOptions
         ArgumentOutOfRangeException.ThrowIfNegative(VectorRangeDepth, nameof(VectorRangeDepth));
         ArgumentOutOfRangeException.ThrowIfLessThan(RerankDepth, 1, nameof(RerankDepth));
         ArgumentOutOfRangeException.ThrowIfNegative(RerankMinimumMemories, nameof(RerankMinimumMemories));
-
         if (MmrLambda is { } lambda)
         {
             OptionsGuard.Fraction(lambda, nameof(MmrLambda));
