@@ -52,7 +52,7 @@ public sealed class VerbTests : IDisposable
     [Fact]
     public async Task Add_search_get_update_history_and_purge_work_end_to_end()
     {
-        var (code, output, _) = await cli.RunAsync("add", "Melanie signed up for a pottery class", "--tag", "hobby", "--time", "2023-07-03", "--source", "conversation:D4:2", "--actor", "Melanie");
+        var (code, output, _) = await cli.RunAsync("add", "Melanie signed up for a pottery class", "--tag", "hobby", "--time", "2023-07-03", "--source", "conversation:D4:2", "--actor", "Melanie", "--reason", "she said so");
         Assert.Equal(0, code);
         string id = output.Trim();
         Assert.Equal(26, id.Length);
@@ -70,6 +70,7 @@ public sealed class VerbTests : IDisposable
         Assert.Equal("hobby", got.GetProperty("tags")[0].GetString());
         Assert.Equal("Melanie", got.GetProperty("provenance").GetProperty("actor").GetString());
         Assert.Equal("D4:2", got.GetProperty("provenance").GetProperty("sourceRef").GetString());
+        Assert.Equal("she said so", got.GetProperty("stateReason").GetString());
         Assert.StartsWith("2023-07-03T00:00:00", got.GetProperty("validFrom").GetString(), StringComparison.Ordinal);
 
         Assert.Equal(0, (await cli.RunAsync("update", id, "Melanie finished her pottery class", "--reason", "course over")).Code);
@@ -79,6 +80,8 @@ public sealed class VerbTests : IDisposable
         Assert.Equal("superseded", versions[0].GetProperty("state").GetString());
         Assert.Equal("course over", versions[0].GetProperty("stateReason").GetString());
         Assert.Equal("Melanie finished her pottery class", versions[1].GetProperty("text").GetString());
+        var audit = (await cli.JsonAsync("audit", "--memory", id)).GetProperty("records");
+        Assert.Equal([("add", "she said so"), ("update", "course over")], audit.EnumerateArray().Select(r => (r.GetProperty("action").GetString(), r.GetProperty("detail").GetString())));
 
         var purged = await cli.JsonAsync("delete", id, "--purge");
         Assert.True(purged.GetProperty("purged").GetBoolean());

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
@@ -14,6 +15,25 @@ public sealed class MemoryAuditAndLinksTests
         var app = await TestApp.StartAsync();
         var seed = await InspectorSeed.WriteAsync(app.App.Services.GetRequiredService<MemoryOS>(), new Scope("tenant-a"));
         return (app, seed);
+    }
+
+    [Fact]
+    public async Task A_memory_added_with_a_reason_shows_it_as_its_state_reason_and_in_the_audit_trail_after_an_edit()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+
+        var created = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/memories", new { text = "Alice is allergic to peanuts", cube = "notes", reason = "stated by the user" }));
+        string id = created.GetProperty("id").GetString()!;
+        Assert.Equal("stated by the user", (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"))).GetProperty("stateReason").GetString());
+        var batch = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/memories/batch", new { cube = "notes", items = new object[] { new { text = "Alice lives in Lyon", reason = "imported from the CRM" }, new { text = "Alice has a dog" } } }));
+        string lyon = batch[0].GetProperty("id").GetString()!;
+        Assert.Equal("imported from the CRM", (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{lyon}"))).GetProperty("stateReason").GetString());
+        Assert.False((await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{batch[1].GetProperty("id").GetString()}"))).TryGetProperty("stateReason", out JsonElement _));
+
+        await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Alice is allergic to peanuts and cashews", reason = "she added cashews" });
+        var rows = (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}/audit"))).EnumerateArray().ToList();
+        Assert.Equal([("add", "stated by the user"), ("update", "she added cashews")], rows.Select(r => (r.GetProperty("action").GetString(), r.GetProperty("detail").GetString())));
     }
 
     [Fact]

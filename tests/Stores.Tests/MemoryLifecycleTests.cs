@@ -50,7 +50,7 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_reason_given_at_writing_is_the_first_versions_state_reason_and_an_edit_does_not_inherit_it()
+    public async Task A_reason_given_at_writing_is_the_first_versions_state_reason_and_the_adds_audit_detail_and_an_edit_does_not_inherit_it()
     {
         var added = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice adopted a cat named Miso") { Reason = "  from the onboarding form " });
         var item = await memory.GetAsync(TestDatabase.Alice, added.Id);
@@ -58,6 +58,9 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
 
         var edited = await memory.UpdateAsync(TestDatabase.Alice, added.Id, new MemoryChange { Text = "Alice adopted a cat named Mochi", Reason = "name fixed" });
         Assert.Null(edited.StateReason); // the reason belonged to the version written then
+        Assert.Equal("name fixed", (await memory.GetHistoryAsync(TestDatabase.Alice, added.Id))[0].StateReason);
+        var trail = await memory.GetAuditAsync(TestDatabase.Alice, added.Id);
+        Assert.Equal([("add", "from the onboarding form"), ("update", "name fixed")], trail.Select(a => (a.Action, a.Detail)));
     }
 
     [Fact]

@@ -432,6 +432,8 @@ export interface components {
              * @description Importance 0..1 (default 0.5).
              */
             importance?: null | number;
+            /** @description Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail. */
+            reason?: null | string;
         };
         /** @description One line of a memory's audit trail: who did what, when. It never holds memory content. */
         AuditEntryDto: {
@@ -799,6 +801,8 @@ export interface components {
              * @description Importance 0..1 (default 0.5).
              */
             importance?: null | number;
+            /** @description Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail. */
+            reason?: null | string;
         };
         /** @description The passage of a long memory that matched a query. */
         PassageDto: {

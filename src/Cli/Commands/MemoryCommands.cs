@@ -12,7 +12,8 @@ internal static class MemoryCommands
         var actor = new Option<string?>("--actor") { Description = "Who said or wrote it." };
         var session = new Option<string?>("--session") { Description = "Session the memory belongs to." };
         var note = new Option<bool>("--note") { Description = "Add it as a Zettelkasten note: keywords, tags, context and links to related notes (neighbours evolve as new versions)." };
-        return verbs.Create("add", "Add a memory; prints its id.", [text, tags, time, source, actor, session, note], async (ctx, parse, ct) =>
+        var reason = new Option<string?>("--reason") { Description = "Why it is remembered (the first version's state reason; kept in the audit trail)." };
+        return verbs.Create("add", "Add a memory; prints its id.", [text, tags, time, source, actor, session, note, reason], async (ctx, parse, ct) =>
         {
             var (kind, reference) = Parsing.Source(parse.GetValue(source));
             var draft = new MemoryDraft(parse.GetValue(text) ?? string.Empty)
@@ -23,6 +24,7 @@ internal static class MemoryCommands
                 SourceRef = reference,
                 Actor = parse.GetValue(actor),
                 Session = parse.GetValue(session),
+                Reason = parse.GetValue(reason),
             };
             await using var memory = ctx.OpenMemory();
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);

@@ -28,4 +28,12 @@ public sealed record AuditRecord(
 {
     /// <summary>The detail a purge leaves on a line that was about, or named, a purged memory; stores refuse any other change to a line.</summary>
     public const string RedactedDetail = "{\"redacted\":true}";
+
+    /// <summary>
+    /// This line for one memory an add wrote: its cube, id and version, and as detail the reason it was written with
+    /// (<see cref="MemoryItem.StateReason"/> of a first version) when the line has none of its own. The first edit hands
+    /// that version's state reason to the edit's reason, so the audit line is where a creation reason outlives it.
+    /// </summary>
+    public AuditRecord ForAdded(MemoryItem item) =>
+        this with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version, Detail = Detail ?? item.StateReason };
 }

@@ -36,6 +36,9 @@ public record NewMemory
     /// <summary>Importance 0..1 (default 0.5).</summary>
     public double? Importance { get; init; }
 
+    /// <summary>Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail.</summary>
+    public string? Reason { get; init; }
+
     /// <summary>The facade's draft for this memory.</summary>
     public MemoryDraft ToDraft() => new(Text ?? string.Empty)
     {
@@ -49,5 +52,6 @@ public record NewMemory
         Keywords = Keywords ?? [],
         Context = Context,
         Importance = Importance ?? 0.5,
+        Reason = Reason,
     };
 }

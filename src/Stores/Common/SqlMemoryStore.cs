@@ -142,7 +142,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 await WriteTagsAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
                 await WriteLinksAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
-                await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version }, ct).ConfigureAwait(false);
+                await InsertAuditAsync(conn, tx, tenant, audit.ForAdded(item), ct).ConfigureAwait(false);
                 outcomes[i] = new AddOutcome(item.Id, true);
             }
 

@@ -151,7 +151,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             data!.Memories[item.Id] = stored;
             Database.MemoriesById[item.Id] = stored;
             AppendChange(data, item.CubeId, item.Id, purged: false);
-            data.Audit.Add(ImmutableCopy.Of(audit with { CubeId = item.CubeId, MemoryId = item.Id.ToString(), Version = item.Version }, tenant));
+            data.Audit.Add(ImmutableCopy.Of(audit.ForAdded(item), tenant));
         }
 
         return outcomes;

@@ -41,6 +41,25 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task An_adds_line_keeps_the_reason_a_memory_was_written_with_unless_the_line_has_its_own()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var reasoned = s.Item(cube, "written for a reason") with { StateReason = "from the onboarding form" };
+        var plain = s.Item(cube, "written without one");
+        await s.AddAsync([reasoned, plain]);
+        var own = s.Item(cube, "the line has a detail of its own") with { StateReason = "not this" };
+        await s.Store.AddAsync(s.Tenant, [own], new AddOptions(Deduplicate: false), s.Audit("add", cube.Id, detail: "imported"));
+
+        Assert.Equal("from the onboarding form", Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, reasoned.Id)).Detail);
+        Assert.Null(Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, plain.Id)).Detail);
+        Assert.Equal("imported", Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, own.Id)).Detail);
+
+        Assert.True(await s.PurgeAsync((await s.Store.GetAsync(s.Tenant, reasoned.Id))!)); // the reason is caller text: a purge redacts it
+        Assert.Equal([AuditRecord.RedactedDetail, null], (await s.Store.ReadAuditAsync(s.Tenant, reasoned.Id)).Select(r => r.Detail));
+    }
+
+    [SkippableFact]
     public async Task An_audit_record_naming_another_tenant_is_filed_under_the_tenant_the_call_is_bound_to()
     {
         await using var s = await StartAsync();
