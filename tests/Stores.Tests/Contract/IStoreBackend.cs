@@ -12,12 +12,6 @@ public interface IStoreBackend : IAsyncDisposable
     /// <summary>A short name for skip reasons and messages, e.g. <c>sqlite</c>.</summary>
     string Name { get; }
 
-    /// <summary>
-    /// Whether what a store wrote outlives it: a store opened after every earlier one was disposed still reads it. False
-    /// for a backend whose data lives only in process memory; the reopen tests then skip.
-    /// </summary>
-    bool IsPersistent { get; }
-
     /// <summary>Opens another store over the same database: every call a new instance, as a second process would open it.</summary>
     Task<IMemoryStore> OpenAsync();
 }

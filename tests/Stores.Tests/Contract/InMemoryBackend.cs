@@ -10,8 +10,6 @@ internal sealed class InMemoryBackend : IStoreBackend
 
     public string Name => "in-memory";
 
-    public bool IsPersistent => false;
-
     public Task<IMemoryStore> OpenAsync() => Task.FromResult<IMemoryStore>(database.OpenStore());
 
     // The database goes with the last reference to it; its stores hold nothing to release.

@@ -13,8 +13,6 @@ internal sealed class PostgresBackend(string uri) : IStoreBackend
 
     public string Name => "postgres";
 
-    public bool IsPersistent => true;
-
     public async Task<IMemoryStore> OpenAsync()
     {
         var store = await PostgresMemoryStore.OpenAsync(new PostgresStoreOptions { ConnectionString = uri });

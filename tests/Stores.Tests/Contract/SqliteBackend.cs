@@ -11,8 +11,6 @@ internal sealed class SqliteBackend : IStoreBackend
 
     public string Name => "sqlite";
 
-    public bool IsPersistent => true;
-
     public Task<IMemoryStore> OpenAsync()
     {
         var store = SqliteMemoryStore.Open(folder.File("memory.db"));
