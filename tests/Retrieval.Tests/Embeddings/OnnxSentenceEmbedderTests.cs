@@ -39,6 +39,43 @@ public sealed class OnnxSentenceEmbedderTests
     }
 
     [Fact]
+    public void Long_texts_run_fewer_to_a_batch_and_each_embeds_as_it_would_alone()
+    {
+        using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm", new OnnxEmbedderOptions { BatchSize = 8, MaxBatchTokens = 256 });
+        string[] texts =
+        [
+            string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes, basil and a broken hose", 30)), // cut at 512 tokens
+            "ok",
+            string.Join(' ', Enumerable.Repeat("Melanie painted the lake at dawn", 12)),
+            "Caroline went to the LGBTQ support group",
+            string.Join(' ', Enumerable.Repeat("release notes: fixed the retry loop", 20)),
+        ];
+        var together = embedder.Embed(texts);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var alone = embedder.Embed([texts[i]])[0];
+            for (int d = 0; d < alone.Length; d++)
+            {
+                Assert.Equal(alone[d], together[i][d], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void Batches_take_texts_by_length_within_the_count_and_the_token_slots()
+    {
+        int[] lengths = [512, 3, 100, 40, 40, 600, 8, 130, 60];
+        var batches = OnnxSentenceEmbedder.Batches(lengths, batchSize: 3, maxBatchTokens: 256).ToList();
+
+        Assert.Equal([[1, 6, 3], [4, 8], [2], [7], [0], [5]], batches);
+        Assert.All(batches, b => Assert.True(b.Length == 1 || b.Length * b.Max(i => lengths[i]) <= 256));
+        Assert.Equal(Enumerable.Range(0, lengths.Length), batches.SelectMany(b => b).Order());
+        Assert.Equal([[0, 1, 2], [3, 4]], OnnxSentenceEmbedder.Batches([5, 5, 5, 5, 5], 3, int.MaxValue));
+        Assert.Empty(OnnxSentenceEmbedder.Batches([], 16, 2048));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OnnxEmbedderOptions { MaxBatchTokens = 0 }.Validate());
+    }
+
+    [Fact]
     public async Task Arctic_prefixes_queries_with_its_retrieval_instruction_and_stored_texts_with_nothing()
     {
         using var embedder = OnnxSentenceEmbedder.LoadPackaged("arctic");

@@ -43,7 +43,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         options.Validate();
         this.options = options;
         Card = card;
-        using var settings = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1, IntraOpNumThreads = options.EffectiveThreads };
+        using var settings = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1, IntraOpNumThreads = options.EffectiveThreads, EnableMemoryPattern = options.MemoryPattern };
         try
         {
             session = new InferenceSession(model, settings);
@@ -224,13 +224,10 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             tokens[i] = tokenizer.EncodeToIds(prefix + texts[i], options.MaxTokens, addSpecialTokens: true, out _, out _);
         }
 
-        // Similar lengths share a batch: padding is computed for nothing.
-        var order = Enumerable.Range(0, texts.Count).OrderBy(i => tokens[i].Count).ToArray();
         var vectors = new float[texts.Count][];
-        for (int start = 0; start < order.Length; start += options.BatchSize)
+        foreach (var batch in Batches(tokens.Select(t => t.Count).ToArray(), options.BatchSize, options.MaxBatchTokens))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)).ToArray();
             RunBatch(batch.Select(i => tokens[i]).ToList(), out var pooled);
             for (int b = 0; b < batch.Length; b++)
             {
@@ -239,6 +236,27 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         }
 
         return vectors;
+    }
+
+    /// <summary>
+    /// The encoder runs for texts of <paramref name="lengths"/> tokens: indexes in order of length, so similar lengths share a
+    /// run (padding is computed for nothing), each run at most <paramref name="batchSize"/> texts and, unless it is one text,
+    /// at most <paramref name="maxBatchTokens"/> texts × its longest text's tokens.
+    /// </summary>
+    internal static IEnumerable<int[]> Batches(int[] lengths, int batchSize, int maxBatchTokens)
+    {
+        var order = Enumerable.Range(0, lengths.Length).OrderBy(i => lengths[i]).ToArray();
+        for (int start = 0; start < order.Length;)
+        {
+            int end = start + 1;
+            while (end < order.Length && end - start < batchSize && (long)(end - start + 1) * lengths[order[end]] <= maxBatchTokens)
+            {
+                end++;
+            }
+
+            yield return order[start..end];
+            start = end;
+        }
     }
 
     private void RunBatch(List<IReadOnlyList<int>> batch, out float[][] pooled)
