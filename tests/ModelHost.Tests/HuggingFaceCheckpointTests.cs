@@ -27,6 +27,8 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         return folder;
     }
 
+    private static readonly RopeScaling Llama3Tiny = new(Factor: 8, LowFrequencyFactor: 1, HighFrequencyFactor: 4, OriginalContext: 16);
+
     private static (LlamaConfig Config, LlamaWeights Weights, string ModelType, string DType) Variant(string name) => name switch
     {
         // LLaMA with grouped-query attention and a separate lm_head, float32.
@@ -35,6 +37,9 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         "smollm" => (TinyHf.Config(tied: true, eps: 1e-5f), TinyHf.Weights(TinyHf.Config(tied: true), 12, TinyHf.RoundF16), "llama", "F16"),
         // Qwen2-like: q/k/v biases, rope_theta 1e6, eps 1e-6, tied embeddings, bfloat16 storage.
         "qwen2" => (TinyHf.Config(tied: true, theta: 1e6f, eps: 1e-6f, bias: true), TinyHf.Weights(TinyHf.Config(tied: true, bias: true), 13, TinyHf.RoundBf16), "qwen2", "BF16"),
+        // Llama 3.2-like: rope_theta 5e5 and 'llama3' RoPE scaling, tied embeddings, bfloat16. With head size 4 the two pairs
+        // land in the blended band (wavelength 2π between 16/4 and 16/1) and the slow band (divided by the factor).
+        "llama3" => (TinyHf.Config(tied: true, theta: 5e5f, scaling: Llama3Tiny), TinyHf.Weights(TinyHf.Config(tied: true), 14, TinyHf.RoundBf16), "llama", "BF16"),
         _ => throw new ArgumentException(name),
     };
 
@@ -42,6 +47,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
     [InlineData("llama")]
     [InlineData("smollm")]
     [InlineData("qwen2")]
+    [InlineData("llama3")]
     public void Hf_folder_gives_the_logits_of_the_llama2c_layout_model_it_was_permuted_from(string variant)
     {
         var (config, weights, modelType, dtype) = Variant(variant);
@@ -49,6 +55,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         var hf = LlamaModel.Load(folder);
         Assert.Equal(RopeStyle.Half, hf.Config.RopeStyle);
         Assert.Equal(config.RopeBase, hf.Config.RopeBase);
+        Assert.Equal(config.RopeScaling, hf.Config.RopeScaling);
         Assert.Equal(config.NormEpsilon, hf.Config.NormEpsilon);
         Assert.Equal(config.SharedClassifier, hf.Config.SharedClassifier);
         Assert.Equal(modelType == "qwen2", hf.Config.QkvBias);
@@ -72,6 +79,37 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         // Batched prefill on the HF model agrees too.
         var last = hf.Prefill(TinyHf.Tokens, 0, hf.CreateCache()).ToArray();
         Assert.True(TinyHf.MaxDiff([actual[^1]], [last]) < 1e-5);
+    }
+
+    [Fact]
+    public void Llama3_rope_scaling_keeps_fast_pairs_divides_slow_ones_and_blends_between()
+    {
+        var r = new RopeScaling(Factor: 8, LowFrequencyFactor: 1, HighFrequencyFactor: 4, OriginalContext: 8192);
+        // Wavelength 2π/f against 8192/4 = 2048 and 8192/1 = 8192.
+        Assert.Equal(0.5, r.Scale(0.5)); // wavelength 12.6: fast, kept
+        Assert.Equal(1e-4 / 8, r.Scale(1e-4), 15); // wavelength 62,832: slow, divided
+        double f = 2 * Math.PI / 4096; // wavelength 4096: halfway, smooth = (8192/4096 − 1)/(4 − 1) = 1/3
+        Assert.Equal(((2.0 / 3) * f / 8) + (f / 3), r.Scale(f), 15);
+        Assert.Equal((float)(1e-4 / 8), r.Scale(1e-4f), 6);
+
+        // In the tiny model: the same weights with and without the scaling give other logits, so the reference tests see it.
+        var (config, weights, _, _) = Variant("llama3");
+        double diff = TinyHf.MaxDiff(TinyHf.Logits(new LlamaModel(config, weights), TinyHf.Tokens), TinyHf.Logits(new LlamaModel(config with { RopeScaling = null }, weights), TinyHf.Tokens));
+        output.WriteLine($"llama3 scaling on the tiny model: max |logit change| = {diff:E3}");
+        Assert.True(diff > 1e-3, $"{diff}");
+        Assert.NotEqual(new LlamaModel(config, weights).GetFingerprint(), new LlamaModel(config with { RopeScaling = null }, weights).GetFingerprint());
+    }
+
+    [Fact]
+    public void A_default_rope_scaling_entry_is_plain_rope()
+    {
+        var (config, weights, modelType, dtype) = Variant("llama");
+        string folder = Write(config, weights, modelType, dtype);
+        string json = Path.Combine(folder, "config.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"default\"}", StringComparison.Ordinal));
+        var model = LlamaModel.Load(folder);
+        Assert.Null(model.Config.RopeScaling);
+        Assert.Equal(TinyHf.Logits(LlamaModel.Load(Write(config, weights, modelType, dtype)), TinyHf.Tokens)[^1], TinyHf.Logits(model, TinyHf.Tokens)[^1]);
     }
 
     [Fact]
@@ -108,6 +146,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
     [InlineData("llama")]
     [InlineData("smollm")]
     [InlineData("qwen2")]
+    [InlineData("llama3")]
     public void Logits_match_committed_numpy_reference_fixture(string variant)
     {
         var (config, weights, modelType, dtype) = Variant(variant);
@@ -126,7 +165,7 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
     {
         PythonReference.Require();
         var all = new Dictionary<string, float[][]>();
-        foreach (string variant in new[] { "llama", "smollm", "qwen2" })
+        foreach (string variant in new[] { "llama", "smollm", "qwen2", "llama3" })
         {
             var (config, weights, modelType, dtype) = Variant(variant);
             string folder = Write(config, weights, modelType, dtype);
@@ -190,11 +229,13 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         File.WriteAllBytes(st, bytes[..5]);
         Assert.Contains("too short", Fails(f).Message, StringComparison.Ordinal);
 
-        // Unsupported architecture, rope scaling, activation, and a head_dim the runtime cannot honour.
+        // Unsupported architecture, rope scaling (another kind; llama3 without or with impossible factors), activation, and a head_dim the runtime cannot honour.
         foreach (var (edit, expect) in new (Func<string, string> Edit, string Expect)[]
         {
             (j => j.Replace("\"model_type\": \"llama\"", "\"model_type\": \"gpt2\"", StringComparison.Ordinal), "unsupported architecture"),
-            (j => j.Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}", StringComparison.Ordinal), "rope_scaling 'llama3'"),
+            (j => j.Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0}", StringComparison.Ordinal), "rope_scaling 'yarn'"),
+            (j => j.Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}", StringComparison.Ordinal), "needs a number 'low_freq_factor'"),
+            (j => j.Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 4.0, \"high_freq_factor\": 1.0, \"original_max_position_embeddings\": 8192}", StringComparison.Ordinal), "low_freq_factor < high_freq_factor"),
             (j => j.Replace("\"silu\"", "\"gelu\"", StringComparison.Ordinal), "hidden_act 'gelu'"),
             (j => j.Replace("\"rope_scaling\": null", "\"rope_scaling\": null, \"head_dim\": 8", StringComparison.Ordinal), "head_dim 8"),
             (j => j.Replace("\"hidden_size\": 16,", string.Empty, StringComparison.Ordinal), "hidden_size"),

@@ -17,8 +17,8 @@ internal static class TinyHf
     public static readonly int[] Tokens = [1, 5, 17, 3, 36, 9, 22, 0];
 
     /// <summary>llama2.c-layout config of the tiny shape (interleaved RoPE).</summary>
-    public static LlamaConfig Config(bool tied, float theta = 10000f, float eps = 1e-5f, bool bias = false) =>
-        new(Dim, Hidden, Layers, Heads, KvHeads, Vocab, MaxPos, tied) { RopeBase = theta, NormEpsilon = eps, QkvBias = bias };
+    public static LlamaConfig Config(bool tied, float theta = 10000f, float eps = 1e-5f, bool bias = false, RopeScaling? scaling = null) =>
+        new(Dim, Hidden, Layers, Heads, KvHeads, Vocab, MaxPos, tied) { RopeBase = theta, NormEpsilon = eps, QkvBias = bias, RopeScaling = scaling };
 
     /// <summary>Deterministic weights in llama2.c layout; <paramref name="round"/> rounds every value to what the dtype stores.</summary>
     public static LlamaWeights Weights(LlamaConfig c, ulong seed, Func<float, float>? round = null)
@@ -135,10 +135,14 @@ internal static class TinyHf
               "rope_theta": {{c.RopeBase:R}},
               "tie_word_embeddings": {{(c.SharedClassifier ? "true" : "false")}},
               "hidden_act": "silu",
-              "rope_scaling": null{{extra}}
+              "rope_scaling": {{RopeScalingJson(c.RopeScaling)}}{{extra}}
             }
             """);
     }
+
+    private static string RopeScalingJson(RopeScaling? r) => r is null
+        ? "null"
+        : string.Create(CultureInfo.InvariantCulture, $$"""{"rope_type": "llama3", "factor": {{r.Factor:R}}, "low_freq_factor": {{r.LowFrequencyFactor:R}}, "high_freq_factor": {{r.HighFrequencyFactor:R}}, "original_max_position_embeddings": {{r.OriginalContext}}}""");
 
     /// <summary>Writes a folder; <paramref name="shards"/> &gt; 1 writes model-0000i-of-0000n.safetensors plus the index.</summary>
     public static string WriteFolder(LlamaConfig c, LlamaWeights w, string modelType, string dtype = "F32", int shards = 1, string? root = null)

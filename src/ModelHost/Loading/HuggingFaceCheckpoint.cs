@@ -102,10 +102,16 @@ public sealed class HuggingFaceCheckpoint
                 throw new ModelFormatException($"{path}: hidden_act '{act}' is not supported (only silu / SwiGLU).");
             }
 
+            RopeScaling? scaling = null;
             if (root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind != JsonValueKind.Null)
             {
                 string kind = rs.ValueKind == JsonValueKind.Object ? String(rs, "rope_type") ?? String(rs, "type") ?? "?" : rs.ToString();
-                throw new ModelFormatException($"{path}: rope_scaling '{kind}' is not supported (plain RoPE only).");
+                scaling = kind switch
+                {
+                    "default" => null, // transformers' name for plain RoPE
+                    "llama3" => Llama3Scaling(rs, path),
+                    _ => throw new ModelFormatException($"{path}: rope_scaling '{kind}' is not supported (plain RoPE and Llama 3.1's 'llama3' only)."),
+                };
             }
 
             foreach (string flag in new[] { "attention_bias", "mlp_bias", "use_sliding_window" })
@@ -122,9 +128,29 @@ public sealed class HuggingFaceCheckpoint
                 RopeBase = theta,
                 NormEpsilon = eps,
                 QkvBias = modelType == "qwen2",
+                RopeScaling = scaling,
             };
             return (config, modelType);
         }
+    }
+
+    private static RopeScaling Llama3Scaling(JsonElement rs, string path)
+    {
+        double Required(string name) => rs.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
+            ? v.GetDouble()
+            : throw new ModelFormatException($"{path}: rope_scaling 'llama3' needs a number '{name}'.");
+
+        var scaling = new RopeScaling(Required("factor"), Required("low_freq_factor"), Required("high_freq_factor"), (int)Required("original_max_position_embeddings"));
+        try
+        {
+            scaling.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ModelFormatException($"{path}: {ex.Message}");
+        }
+
+        return scaling;
     }
 
     private static Dictionary<string, SafetensorsReader> OpenWeights(string folder)

@@ -45,6 +45,9 @@ public sealed record LlamaConfig(int Dim, int HiddenDim, int Layers, int Heads, 
     /// <summary>RoPE base frequency θ (pair i of a head turns by position · θ^(−2i/headSize)); 10000 for llama2.c, e.g. 1e6 for Qwen2.</summary>
     public float RopeBase { get; init; } = RopeTheta;
 
+    /// <summary>Llama 3.1-style scaling of the RoPE frequencies, or null for plain RoPE.</summary>
+    public RopeScaling? RopeScaling { get; init; }
+
     /// <summary>RMSNorm epsilon; 1e-5 for llama2.c, <c>rms_norm_eps</c> for Hugging Face models.</summary>
     public float NormEpsilon { get; init; } = RmsEps;
 

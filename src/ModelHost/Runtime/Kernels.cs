@@ -97,22 +97,23 @@ internal static partial class Kernels
     /// <summary>
     /// Rotary embedding of every head in <paramref name="v"/> (a whole number of heads of <paramref name="headSize"/>), with base
     /// <paramref name="theta"/>. <see cref="RopeStyle.Interleaved"/> turns (v[2i], v[2i+1]) of each head; <see cref="RopeStyle.Half"/>
-    /// turns (v[i], v[i + headSize/2]) (Hugging Face <c>rotate_half</c>); pair i's angle is position · θ^(−2i/headSize) in both.
+    /// turns (v[i], v[i + headSize/2]) (Hugging Face <c>rotate_half</c>); pair i's angle is position · θ^(−2i/headSize) in both,
+    /// that frequency passed through <paramref name="scaling"/> when there is one.
     /// </summary>
-    public static void Rope(Span<float> v, int position, int headSize, float theta, RopeStyle style) => Rope(v, position, headSize, theta, style, inverse: false);
+    public static void Rope(Span<float> v, int position, int headSize, float theta, RopeStyle style, RopeScaling? scaling = null) => Rope(v, position, headSize, theta, style, inverse: false, scaling);
 
     /// <summary>
-    /// <see cref="Rope(Span{float}, int, int, float, RopeStyle)"/> in any floating-point type (the training graph checks its
+    /// <see cref="Rope(Span{float}, int, int, float, RopeStyle, RopeScaling)"/> in any floating-point type (the training graph checks its
     /// gradients in double); <paramref name="inverse"/> turns by the negative angle, the transpose of the rotation and so the
     /// backward pass of RoPE. For float it is the inference kernel itself, so training and inference agree exactly.
     /// </summary>
-    public static void Rope<T>(Span<T> v, int position, int headSize, T theta, RopeStyle style, bool inverse)
+    public static void Rope<T>(Span<T> v, int position, int headSize, T theta, RopeStyle style, bool inverse, RopeScaling? scaling = null)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int half = headSize / 2;
         for (int i = 0; i < half; i++)
         {
-            T freq = T.One / T.Pow(theta, T.CreateTruncating(2 * i) / T.CreateTruncating(headSize));
+            T freq = Frequency(i, headSize, theta, scaling);
             T angle = T.CreateTruncating(position) * freq;
             T cos = T.Cos(angle);
             T sin = inverse ? -T.Sin(angle) : T.Sin(angle);
@@ -126,6 +127,14 @@ internal static partial class Kernels
                 v[h + b] = (v0 * sin) + (v1 * cos);
             }
         }
+    }
+
+    /// <summary>Pair <paramref name="pair"/>'s RoPE frequency: θ^(−2·pair/headSize), scaled when <paramref name="scaling"/> is set (every backend's table comes from here).</summary>
+    public static T Frequency<T>(int pair, int headSize, T theta, RopeScaling? scaling)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        T freq = T.One / T.Pow(theta, T.CreateTruncating(2 * pair) / T.CreateTruncating(headSize));
+        return scaling is null ? freq : scaling.Scale(freq);
     }
 
     /// <summary>SwiGLU gate: h1 = silu(h1) ⊙ h3, with silu(x) = x·σ(x). <paramref name="scratch"/> has h1's length.</summary>

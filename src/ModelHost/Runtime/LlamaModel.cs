@@ -317,13 +317,17 @@ public sealed partial class LlamaModel : IDisposable
     {
         var c = Config;
         byte[] baseHash = ModelFingerprint.Compute(c, w);
-        if (c.RopeStyle == RopeStyle.Interleaved && c.RopeBase == LlamaConfig.RopeTheta && c.NormEpsilon == LlamaConfig.RmsEps && !c.QkvBias)
+        if (c.RopeStyle == RopeStyle.Interleaved && c.RopeBase == LlamaConfig.RopeTheta && c.NormEpsilon == LlamaConfig.RmsEps && !c.QkvBias && c.RopeScaling is null)
         {
             return baseHash;
         }
 
         byte[] bias = c.QkvBias ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(w.Bq.AsSpan()).ToArray() : [];
-        return Tag(baseHash, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"rope={c.RopeStyle};theta={c.RopeBase:R};eps={c.NormEpsilon:R};bias={c.QkvBias}"), bias);
+        // Scaled RoPE is named only when present, so the fingerprints of models without it (and their cartridges) stay as they were.
+        string scaling = c.RopeScaling is { } r
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $";rope_scaling=llama3,{r.Factor:R},{r.LowFrequencyFactor:R},{r.HighFrequencyFactor:R},{r.OriginalContext}")
+            : string.Empty;
+        return Tag(baseHash, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"rope={c.RopeStyle};theta={c.RopeBase:R};eps={c.NormEpsilon:R};bias={c.QkvBias}{scaling}"), bias);
     }
 
     private static byte[] Tag(byte[] hash, string label, byte[] extra)

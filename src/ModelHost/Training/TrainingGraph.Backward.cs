@@ -56,8 +56,8 @@ internal sealed partial class TrainingGraph<T>
             T theta = T.CreateTruncating(c.RopeBase);
             for (int t = 0; t < n; t++)
             {
-                Kernels.Rope(dQ.AsSpan(t * dim, dim), startPosition + t, c.HeadSize, theta, c.RopeStyle, inverse: true);
-                Kernels.Rope(dK.AsSpan(t * kvDim, kvDim), startPosition + t, c.HeadSize, theta, c.RopeStyle, inverse: true);
+                Kernels.Rope(dQ.AsSpan(t * dim, dim), startPosition + t, c.HeadSize, theta, c.RopeStyle, inverse: true, c.RopeScaling);
+                Kernels.Rope(dK.AsSpan(t * kvDim, kvDim), startPosition + t, c.HeadSize, theta, c.RopeStyle, inverse: true, c.RopeScaling);
             }
 
             // Layer 0's input is the embedding, which is frozen: its gradient is not needed, only the LoRA ones of q, k, v.

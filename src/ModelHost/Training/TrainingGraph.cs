@@ -107,8 +107,8 @@ internal sealed partial class TrainingGraph<T>
             T theta = T.CreateTruncating(c.RopeBase);
             for (int t = 0; t < n; t++)
             {
-                Kernels.Rope(lt.Q.AsSpan(t * dim, dim), start + t, c.HeadSize, theta, c.RopeStyle, inverse: false);
-                Kernels.Rope(lt.K.AsSpan(t * kvDim, kvDim), start + t, c.HeadSize, theta, c.RopeStyle, inverse: false);
+                Kernels.Rope(lt.Q.AsSpan(t * dim, dim), start + t, c.HeadSize, theta, c.RopeStyle, inverse: false, c.RopeScaling);
+                Kernels.Rope(lt.K.AsSpan(t * kvDim, kvDim), start + t, c.HeadSize, theta, c.RopeStyle, inverse: false, c.RopeScaling);
             }
 
             Attention(l, lt);

@@ -101,14 +101,20 @@ public sealed class IlgpuKernelTests : IClassFixture<IlgpuKernelTests.Backends>
     }
 
     [Theory]
-    [InlineData(1, 0, RopeStyle.Interleaved, false, false)]
-    [InlineData(1, 1500, RopeStyle.Interleaved, true, true)]
-    [InlineData(5, 7, RopeStyle.Half, true, false)]
-    [InlineData(5, 0, RopeStyle.Interleaved, false, true)]
-    public void AttentionInputs_match_cpu(int tokens, int startPosition, RopeStyle style, bool withBias, bool split)
+    [InlineData(1, 0, RopeStyle.Interleaved, false, false, false)]
+    [InlineData(1, 1500, RopeStyle.Interleaved, true, true, false)]
+    [InlineData(5, 7, RopeStyle.Half, true, false, false)]
+    [InlineData(5, 0, RopeStyle.Interleaved, false, true, false)]
+    [InlineData(5, 1500, RopeStyle.Half, false, false, true)]
+    public void AttentionInputs_match_cpu(int tokens, int startPosition, RopeStyle style, bool withBias, bool split, bool llama3Scaling)
     {
         var rng = new Random(5);
-        var c = new LlamaConfig(Dim: 64, HiddenDim: 96, Layers: 2, Heads: 8, KvHeads: 2, VocabSize: 16, SeqLen: 2048, SharedClassifier: true) { RopeStyle = style, RopeBase = 500000f };
+        var c = new LlamaConfig(Dim: 64, HiddenDim: 96, Layers: 2, Heads: 8, KvHeads: 2, VocabSize: 16, SeqLen: 2048, SharedClassifier: true)
+        {
+            RopeStyle = style,
+            RopeBase = 500000f,
+            RopeScaling = llama3Scaling ? new RopeScaling(Factor: 32, LowFrequencyFactor: 1, HighFrequencyFactor: 4, OriginalContext: 256) : null,
+        };
         var parts = new[]
         {
             new WeightMatrix(Random(rng, c.Layers * c.Dim * c.Dim), c.Layers, c.Dim, c.Dim),

@@ -3,7 +3,7 @@
 
 Reads a transformers-style folder (config.json + model.safetensors or sharded index), runs the whole token sequence at once
 the way transformers' LlamaForCausalLM / Qwen2ForCausalLM do (RMSNorm, q/k/v projections with optional biases, rotate_half
-RoPE with rope_theta, repeat_kv for grouped-query attention, causal softmax attention, SwiGLU MLP, tied or separate lm_head)
+RoPE with rope_theta and Llama 3.1's rope_scaling, repeat_kv for grouped-query attention, causal softmax attention, SwiGLU MLP, tied or separate lm_head)
 and writes the logits of every position as JSON: {"logits": [[...], ...]}.
 
 Usage: hf_reference_forward.py MODEL_DIR TOKENS(comma-separated) OUT.json
@@ -66,6 +66,23 @@ def rotate_half(x):
     return np.concatenate([-x[..., half:], x[..., :half]], axis=-1)
 
 
+def llama3_scaled(inv_freq, scaling):
+    """transformers' 'llama3' rope_scaling (Llama 3.1): fast pairs kept, slow ones divided by factor, the rest blended."""
+    if not scaling or scaling.get("rope_type", scaling.get("type")) == "default":
+        return inv_freq
+    if scaling.get("rope_type", scaling.get("type")) != "llama3":
+        raise SystemExit(f"unsupported rope_scaling {scaling}")
+    factor = scaling["factor"]
+    low, high = scaling["low_freq_factor"], scaling["high_freq_factor"]
+    old = scaling["original_max_position_embeddings"]
+    wavelen = 2 * np.pi / inv_freq
+    scaled = np.where(wavelen > old / low, inv_freq / factor, inv_freq)
+    smooth = (old / wavelen - low) / (high - low)
+    blended = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = ~(wavelen < old / high) & ~(wavelen > old / low)
+    return np.where(medium, blended, scaled)
+
+
 def forward(cfg, t, tokens):
     d = cfg["hidden_size"]
     nh = cfg["num_attention_heads"]
@@ -75,7 +92,7 @@ def forward(cfg, t, tokens):
     theta = cfg.get("rope_theta", 10000.0)
     n = len(tokens)
     x = t["model.embed_tokens.weight"][tokens]  # [n, d]
-    inv_freq = 1.0 / (theta ** (np.arange(0, hs, 2, dtype=np.float64) / hs))
+    inv_freq = llama3_scaled(1.0 / (theta ** (np.arange(0, hs, 2, dtype=np.float64) / hs)), cfg.get("rope_scaling"))
     freqs = np.outer(np.arange(n, dtype=np.float64), inv_freq)  # [n, hs/2]
     emb = np.concatenate([freqs, freqs], axis=-1)  # [n, hs]
     cos, sin = np.cos(emb)[:, None, :], np.sin(emb)[:, None, :]

@@ -101,8 +101,8 @@ internal sealed class CpuBackend : IComputeBackend
             AddBias(args.V, bias.Slice(dim + kvDim, kvDim), n);
         }
 
-        Rope(args.Q, n, args.StartPosition, c.HeadSize, c.RopeBase, c.RopeStyle);
-        Rope(args.K, n, args.StartPosition, c.HeadSize, c.RopeBase, c.RopeStyle);
+        Rope(args.Q, n, args.StartPosition, c.HeadSize, c.RopeBase, c.RopeStyle, c.RopeScaling);
+        Rope(args.K, n, args.StartPosition, c.HeadSize, c.RopeBase, c.RopeStyle, c.RopeScaling);
     }
 
     public void GatedFeedForward(DeviceView h, DeviceMatrix w13, int layer, DeviceView x, int tokens, DeviceView scratch)
@@ -124,13 +124,13 @@ internal sealed class CpuBackend : IComputeBackend
         }
     }
 
-    private static void Rope(DeviceView v, int rows, int startPosition, int headSize, float theta, RopeStyle style)
+    private static void Rope(DeviceView v, int rows, int startPosition, int headSize, float theta, RopeStyle style, RopeScaling? scaling)
     {
         var vs = Span(v);
         int width = v.Length / rows;
         for (int t = 0; t < rows; t++)
         {
-            Kernels.Rope(vs.Slice(t * width, width), startPosition + t, headSize, theta, style);
+            Kernels.Rope(vs.Slice(t * width, width), startPosition + t, headSize, theta, style, scaling);
         }
     }
 

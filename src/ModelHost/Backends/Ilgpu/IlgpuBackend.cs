@@ -36,7 +36,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int> mix;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> swiGlu;
 
-    private readonly Dictionary<(int HeadSize, float Theta), RopeTable> ropeTables = [];
+    private readonly Dictionary<(int HeadSize, float Theta, RopeScaling? Scaling), RopeTable> ropeTables = [];
     private MemoryBuffer1D<float, Stride1D.Dense>? stacked;
     private MemoryBuffer1D<float, Stride1D.Dense>? rowSums;
     private MemoryBuffer1D<float, Stride1D.Dense>? attention;
@@ -240,7 +240,7 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
             // One product over the stacked q|k|v rows, then one kernel for bias, RoPE and the stores.
             var s = Scratch(ref stacked, (long)n * width).SubView(0, (long)n * width);
             Product(s, (IlgpuMatrix)args.Wqkv, args.Layer, IlgpuBuffer.Of(args.X), n, accumulate: false);
-            var table = RopeTableFor(c.HeadSize, c.RopeBase, args.StartPosition + n);
+            var table = RopeTableFor(c.HeadSize, c.RopeBase, c.RopeScaling, args.StartPosition + n);
             var bias = args.Bias is { } bv ? IlgpuBuffer.Of(bv) : s.SubView(0, 1);
             ropeStore(Config((long)n * ((dim / 2) + (kvDim / 2) + kvDim)), s, bias, args.Bias is null ? 0 : 1, table.Cos.View, table.Sin.View,
                 IlgpuBuffer.Of(args.Q), IlgpuBuffer.Of(args.K), IlgpuBuffer.Of(args.V), n, dim, kvDim, c.HeadSize, args.StartPosition, c.RopeStyle == RopeStyle.Interleaved ? 0 : 1);
@@ -376,17 +376,17 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         return buffer.View;
     }
 
-    private RopeTable RopeTableFor(int headSize, float theta, int positions)
+    private RopeTable RopeTableFor(int headSize, float theta, RopeScaling? scaling, int positions)
     {
-        if (ropeTables.TryGetValue((headSize, theta), out var table) && table.Positions >= positions)
+        if (ropeTables.TryGetValue((headSize, theta, scaling), out var table) && table.Positions >= positions)
         {
             return table;
         }
 
         accelerator.DefaultStream.Synchronize();
         table?.Dispose();
-        table = RopeTable.Create(accelerator, headSize, theta, Math.Max(positions, (table?.Positions ?? 0) * 2));
-        ropeTables[(headSize, theta)] = table;
+        table = RopeTable.Create(accelerator, headSize, theta, scaling, Math.Max(positions, (table?.Positions ?? 0) * 2));
+        ropeTables[(headSize, theta, scaling)] = table;
         return table;
     }
 
@@ -418,14 +418,14 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
 
         public MemoryBuffer1D<float, Stride1D.Dense> Sin { get; }
 
-        public static RopeTable Create(Accelerator accelerator, int headSize, float theta, int positions)
+        public static RopeTable Create(Accelerator accelerator, int headSize, float theta, RopeScaling? scaling, int positions)
         {
             int half = headSize / 2;
             var cos = new float[(long)positions * half];
             var sin = new float[(long)positions * half];
             for (int i = 0; i < half; i++)
             {
-                float freq = 1f / MathF.Pow(theta, 2 * i / (float)headSize);
+                float freq = Kernels.Frequency(i, headSize, theta, scaling);
                 for (int p = 0; p < positions; p++)
                 {
                     float angle = p * freq;
