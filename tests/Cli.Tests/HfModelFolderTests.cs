@@ -67,6 +67,28 @@ public sealed class HfModelFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task The_context_is_the_checkpoints_at_most_8192_positions_unless_context_says_otherwise()
+    {
+        string folder = WriteFolder(contextLength: 131_072); // Llama 3.2's max_position_embeddings
+        string tokenizer = Path.Combine(folder, "tokenizer.json");
+        var model = Commands.ModelFlags.Load(folder, null, "--model", "--tokenizer").Model;
+        Assert.Equal(Commands.ModelFlags.DefaultContext, model.Config.SeqLen);
+        Assert.Equal(LlamaModel.Load(folder).GetFingerprint(), model.GetFingerprint()); // a smaller cache, the same model
+        Assert.Equal(20_000, Commands.ModelFlags.Load(folder, tokenizer, "--model", "--tokenizer", context: 20_000).Model.Config.SeqLen);
+        Assert.Equal(32, Commands.ModelFlags.Load(WriteFolder(), null, "--model", "--tokenizer").Model.Config.SeqLen); // a shorter one stays
+
+        var (code, _, err) = await cli.RunAsync("model", "generate", "--model", folder, "--prompt", "hello world", "--steps", "2", "--context", "2");
+        Assert.NotEqual(0, code);
+        Assert.Contains("context is 2", err, StringComparison.Ordinal);
+        (code, _, err) = await cli.RunAsync("model", "generate", "--model", folder, "--prompt", "hello world", "--context", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--context must be a positive number of positions; got 0", err, StringComparison.Ordinal);
+        (code, _, err) = await cli.RunAsync("chat", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--model-context", "4", "--message", "hi");
+        Assert.Equal(1, code);
+        Assert.Contains("--model-context applies to --local-model only", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_checkpoint_file_without_tokenizer_and_a_folder_without_tokenizer_json_are_clean_errors()
     {
         string folder = WriteFolder();

@@ -131,6 +131,12 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         Assert.Equal(8, m.Config.SeqLen);
         Assert.Equal(WeightQuantization.Int8PerRow, m.Quantization);
         var f = LlamaModel.Load(folder);
+
+        // A smaller cache is the same model: same fingerprint at every cap, so cartridges move between caps.
+        var capped = LlamaModel.Load(folder, new ModelLoadOptions { MaxSequenceLength = 8 });
+        Assert.Equal(f.GetFingerprint(), capped.GetFingerprint());
+        Assert.Equal(f.GetFingerprint(), LlamaModel.Load(folder, new ModelLoadOptions { MaxSequenceLength = 1_000_000 }).GetFingerprint());
+        Assert.Equal(f.Config.SeqLen, LlamaModel.Load(folder, new ModelLoadOptions { MaxSequenceLength = 1_000_000 }).Config.SeqLen);
         double diff = TinyHf.MaxDiff(TinyHf.Logits(f, TinyHf.Tokens), TinyHf.Logits(m, TinyHf.Tokens));
         output.WriteLine($"int8 vs f32 on tiny qwen2: max |logit diff| {diff:E3}");
         Assert.True(diff < 0.1, $"{diff}");

@@ -25,7 +25,7 @@ internal static class AdapterTrainCommand
         var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay).", DefaultValueFactory = _ => defaults.Optimizer.LearningRate };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and of the data order.", DefaultValueFactory = _ => defaults.Seed };
         return verbs.Create("train", "Train a LoRA adapter on a text file, or on a cube's active plaintext memories (then registered as a parametric memory); prints progress on stderr.", [
-            modelFlags.Model, modelFlags.Tokenizer, textFile, output, folder, rank, alpha, targets, steps, lr, seed,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Context, textFile, output, folder, rank, alpha, targets, steps, lr, seed,
         ], async (ctx, parse, ct) =>
         {
             string? file = parse.GetValue(textFile);

@@ -63,7 +63,7 @@ internal static class CartridgeCommands
         var window = new Option<int>("--window") { Description = "Trailing entries always kept.", DefaultValueFactory = _ => defaults.RecentWindow };
         var evalSteps = new Option<int>("--eval-steps") { Description = "Greedy continuation tokens over which to compare the compressed cache with the full one (0: skip).", DefaultValueFactory = _ => 64 };
         return verbs.Create("compress", "Prefill a text, keep a budget of KV entries (sinks + recent window + most attended), save them as a cartridge and report the quality cost.", [
-            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, textFile, output, budget, method, sinks, window, evalSteps,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, textFile, output, budget, method, sinks, window, evalSteps,
         ], async (ctx, parse, ct) =>
         {
             var options = new KvCompressionOptions
@@ -160,7 +160,7 @@ internal static class CartridgeCommands
         var folder = new Option<string>("--dir") { Description = "Folder for cartridge files.", DefaultValueFactory = _ => defaults.Folder };
         var reserve = new Option<int>("--reserve") { Description = "Context positions left free after the cartridge.", DefaultValueFactory = _ => defaults.ReserveTokens };
         return verbs.Create("promote", "Encode the --cube cube's most recalled memories as a cartridge activation memory; archives a stale one (a source changed) and rebuilds.", [
-            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, top, folder, reserve,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, top, folder, reserve,
         ], async (ctx, parse, ct) =>
         {
             var options = new ActivationSchedulerOptions { TopN = parse.GetValue(top), Folder = parse.GetValue(folder)!, ReserveTokens = parse.GetValue(reserve) };

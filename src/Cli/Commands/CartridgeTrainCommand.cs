@@ -20,7 +20,7 @@ internal static class CartridgeTrainCommand
         var lr = new Option<float>("--lr") { Description = "Peak learning rate (AdamW, cosine schedule).", DefaultValueFactory = _ => defaults.Optimizer.LearningRate };
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per synthetic training sequence.", DefaultValueFactory = _ => defaults.SequenceLength };
         return verbs.Create("train", "Train a KV cartridge of --tokens entries by self-study: the model writes sequences about the text and the cartridge learns to predict them as the whole text in context does (KL).", [
-            modelFlags.Model, modelFlags.Tokenizer, textFile, output, tokens, steps, seed, lr, seqLen,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Context, textFile, output, tokens, steps, seed, lr, seqLen,
         ], async (ctx, parse, ct) =>
         {
             int stepCount = parse.GetValue(steps);

@@ -25,7 +25,9 @@ internal sealed class ChatModelFlags
         DefaultValueFactory = _ => Auto,
     }.AcceptOnlyFromAmong(Auto, "plain", "chatml", "llama3");
 
-    public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, ModelTokenizer, ChatTemplateName];
+    public Option<int?> LocalContext { get; } = ModelFlags.ContextOption("--model-context");
+
+    public IEnumerable<Option> All => [BaseUrl, Model, LocalModel, ModelTokenizer, ChatTemplateName, LocalContext];
 
     private const string Auto = "auto";
 
@@ -42,7 +44,7 @@ internal sealed class ChatModelFlags
 
         if (local is not null)
         {
-            var generator = ModelFlags.Load(local, parse.GetValue(ModelTokenizer), "--local-model", "--model-tokenizer");
+            var generator = ModelFlags.Load(local, parse.GetValue(ModelTokenizer), "--local-model", "--model-tokenizer", context: ModelFlags.Cap(parse, LocalContext));
             string templateName = parse.GetValue(ChatTemplateName) ?? Auto;
             var template = templateName == Auto ? ChatTemplate.ForModel(local) : ChatTemplate.FromName(templateName);
             var client = new LocalChatClient(generator.Model, generator.Tokenizer, template, Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(local)));
@@ -52,6 +54,11 @@ internal sealed class ChatModelFlags
         if (parse.GetResult(ChatTemplateName) is { Implicit: false })
         {
             throw new MemoryValidationException("--chat-template applies to --local-model only: an endpoint renders its own chat format.");
+        }
+
+        if (parse.GetResult(LocalContext) is not null)
+        {
+            throw new MemoryValidationException("--model-context applies to --local-model only: an endpoint sets its own context.");
         }
 
         if (string.IsNullOrWhiteSpace(url))

@@ -35,7 +35,7 @@ internal static class ModelCommand
             AllowMultipleArgumentsPerToken = false,
         };
         return verbs.Create("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.", [
-            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, textFile, output, bases,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, textFile, output, bases,
         ], async (ctx, parse, ct) =>
         {
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
@@ -84,7 +84,7 @@ internal static class ModelCommand
         var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
         return verbs.Create("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.", [
-            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         ], async (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);
@@ -155,7 +155,7 @@ internal static class ModelCommand
         var sampling = new SamplingFlags();
         var adapters = AdapterCommands.AdapterOption();
         return verbs.Create("generate", "Generate text with llama2.c semantics; prints only the generated text.", [
-            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed, adapters,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed, adapters,
         ], (ctx, parse, ct) =>
         {
             int n = parse.GetValue(steps);

@@ -19,7 +19,15 @@ internal sealed class ModelFlags
             DefaultValueFactory = _ => "cpu",
         };
         Backend.AcceptOnlyFromAmong("cpu", "ilgpu");
+        Context = ContextOption("--context");
     }
+
+    /// <summary>
+    /// The context a model verb gives a model unless <c>--context</c> says otherwise: the checkpoint's own, at most this. Hugging
+    /// Face configs name what the model was stretched to (131,072 positions for Llama 3.2), and a cache that long takes
+    /// gigabytes (Layers × positions × KV width × 8 bytes: 8.6 GB for Llama 3.2 1B); llama.cpp defaults to a few thousand too.
+    /// </summary>
+    public const int DefaultContext = 8192;
 
     public Option<string> Model { get; }
 
@@ -27,11 +35,27 @@ internal sealed class ModelFlags
 
     public Option<string> Backend { get; }
 
+    public Option<int?> Context { get; }
+
+    /// <summary>The <c>--context</c> option under <paramref name="name"/>.</summary>
+    public static Option<int?> ContextOption(string name) => new(name)
+    {
+        Description = $"Positions the model's cache holds: the checkpoint's context, at most {DefaultContext:N0} unless this says more (a cache of 131,072 positions takes gigabytes).",
+    };
+
+    /// <summary>The <c>--context</c> value checked: positive, or null for the default.</summary>
+    public static int Cap(ParseResult parse, Option<int?> option) => parse.GetValue(option) switch
+    {
+        null => DefaultContext,
+        > 0 and var n => n,
+        var n => throw new MemoryValidationException($"{option.Name} must be a positive number of positions; got {n}."),
+    };
+
     /// <summary>Loads the model and its tokenizer.</summary>
     public Generator Load(ParseResult parse, TextWriter? log = null)
     {
         var kind = parse.GetValue(Backend) == "ilgpu" ? ComputeBackendKind.Ilgpu : ComputeBackendKind.Cpu;
-        var generator = Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), "--model", "--tokenizer", kind);
+        var generator = Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), "--model", "--tokenizer", kind, Cap(parse, Context));
         if (kind != ComputeBackendKind.Cpu)
         {
             log?.WriteLine($"backend: {generator.Model.BackendDescription}");
@@ -41,10 +65,11 @@ internal sealed class ModelFlags
     }
 
     /// <summary>
-    /// Loads the model at <paramref name="modelPath"/> and its tokenizer (<paramref name="named"/>, else the folder's); errors name
-    /// the flags as the verb spells them, <paramref name="flag"/> and <paramref name="tokenizerFlag"/>.
+    /// Loads the model at <paramref name="modelPath"/> and its tokenizer (<paramref name="named"/>, else the folder's), its context
+    /// capped at <paramref name="context"/> positions; errors name the flags as the verb spells them, <paramref name="flag"/> and
+    /// <paramref name="tokenizerFlag"/>.
     /// </summary>
-    public static Generator Load(string modelPath, string? named, string flag, string tokenizerFlag, ComputeBackendKind backend = ComputeBackendKind.Cpu)
+    public static Generator Load(string modelPath, string? named, string flag, string tokenizerFlag, ComputeBackendKind backend = ComputeBackendKind.Cpu, int context = DefaultContext)
     {
         bool folder = Directory.Exists(modelPath);
         if (!folder && !File.Exists(modelPath))
@@ -65,7 +90,7 @@ internal sealed class ModelFlags
         LlamaModel model;
         try
         {
-            model = LlamaModel.Load(modelPath, new ModelLoadOptions { Backend = backend });
+            model = LlamaModel.Load(modelPath, new ModelLoadOptions { Backend = backend, MaxSequenceLength = context });
         }
         catch (NotSupportedException e)
         {

@@ -45,6 +45,13 @@ public sealed record LlamaConfig(int Dim, int HiddenDim, int Layers, int Heads, 
     /// <summary>RoPE base frequency θ (pair i of a head turns by position · θ^(−2i/headSize)); 10000 for llama2.c, e.g. 1e6 for Qwen2.</summary>
     public float RopeBase { get; init; } = RopeTheta;
 
+    /// <summary>
+    /// The context the checkpoint declares when <see cref="SeqLen"/> was capped below it at load
+    /// (<see cref="ModelLoadOptions.MaxSequenceLength"/>), else 0. The fingerprint hashes this one: a smaller cache is the
+    /// same model, so a cartridge made under one cap loads under another (if it fits).
+    /// </summary>
+    public int CheckpointSeqLen { get; init; }
+
     /// <summary>Llama 3.1-style scaling of the RoPE frequencies, or null for plain RoPE.</summary>
     public RopeScaling? RopeScaling { get; init; }
 

@@ -14,7 +14,7 @@ public static class ModelFingerprint
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(weights);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<int> shape = [config.Dim, config.HiddenDim, config.Layers, config.Heads, config.KvHeads, config.VocabSize, config.SeqLen, config.SharedClassifier ? 1 : 0];
+        Span<int> shape = [config.Dim, config.HiddenDim, config.Layers, config.Heads, config.KvHeads, config.VocabSize, config.CheckpointSeqLen > 0 ? config.CheckpointSeqLen : config.SeqLen, config.SharedClassifier ? 1 : 0];
         sha.AppendData(MemoryMarshal.AsBytes(shape));
         foreach (var tensor in new[] { weights.TokenEmbedding, weights.RmsAtt, weights.Wq, weights.Wk, weights.Wv, weights.Wo, weights.RmsFfn, weights.W1, weights.W2, weights.W3, weights.RmsFinal, weights.Classifier })
         {

@@ -171,7 +171,10 @@ public sealed partial class LlamaModel : IDisposable
         if (options.MaxSequenceLength is { } max)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max, nameof(options));
-            config = config with { SeqLen = Math.Min(config.SeqLen, max) };
+            if (max < config.SeqLen)
+            {
+                config = config with { SeqLen = max, CheckpointSeqLen = config.SeqLen };
+            }
         }
 
         return new LlamaModel(config, weights, options.Quantization, options.Backend);
