@@ -404,6 +404,8 @@ export interface components {
             agent?: null | string;
             /** @description The memory text (required, non-empty). */
             text?: string;
+            /** @description Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail. */
+            reason?: null | string;
             /** @description Who said or wrote it. */
             actor?: null | string;
             /** @description The conversation or run it came from. */
@@ -432,8 +434,6 @@ export interface components {
              * @description Importance 0..1 (default 0.5).
              */
             importance?: null | number;
-            /** @description Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail. */
-            reason?: null | string;
         };
         /** @description One line of a memory's audit trail: who did what, when. It never holds memory content. */
         AuditEntryDto: {
@@ -773,6 +773,8 @@ export interface components {
         NewMemory: {
             /** @description The memory text (required, non-empty). */
             text?: string;
+            /** @description Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail. */
+            reason?: null | string;
             /** @description Who said or wrote it. */
             actor?: null | string;
             /** @description The conversation or run it came from. */
@@ -801,8 +803,6 @@ export interface components {
              * @description Importance 0..1 (default 0.5).
              */
             importance?: null | number;
-            /** @description Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail. */
-            reason?: null | string;
         };
         /** @description The passage of a long memory that matched a query. */
         PassageDto: {

@@ -6,6 +6,9 @@ public record NewMemory
     /// <summary>The memory text (required, non-empty).</summary>
     public string Text { get; init; } = string.Empty;
 
+    /// <summary>Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail.</summary>
+    public string? Reason { get; init; }
+
     /// <summary>Who said or wrote it.</summary>
     public string? Actor { get; init; }
 
@@ -35,9 +38,6 @@ public record NewMemory
 
     /// <summary>Importance 0..1 (default 0.5).</summary>
     public double? Importance { get; init; }
-
-    /// <summary>Why it is remembered: the first version's state reason, kept as the detail of the add in the audit trail.</summary>
-    public string? Reason { get; init; }
 
     /// <summary>The facade's draft for this memory.</summary>
     public MemoryDraft ToDraft() => new(Text ?? string.Empty)
