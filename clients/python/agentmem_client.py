@@ -121,7 +121,7 @@ class AgentMemClient:
         return self.request("GET", "/v1/cubes", query={"user": user, "agent": agent})
 
     def add(self, text: str, cube: str | None = None, user: str | None = None, agent: str | None = None, **memory: Any) -> dict[str, Any]:
-        """Adds one memory; ``memory`` takes the other members of NewMemory (actor, session, tags, importance, ...)."""
+        """Adds one memory; ``memory`` takes the other members of NewMemory (reason, actor, session, tags, importance, ...)."""
         return self.request("POST", "/v1/memories", _fields(text=text, cube=cube, user=user, agent=agent, **memory))
 
     def add_batch(self, items: list[dict[str, Any]], cube: str | None = None, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
