@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Text.Json;
 using AgentMem.Common;
 using Xunit.Abstractions;
@@ -98,6 +99,45 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         output.WriteLine($"llama3 scaling on the tiny model: max |logit change| = {diff:E3}");
         Assert.True(diff > 1e-3, $"{diff}");
         Assert.NotEqual(new LlamaModel(config, weights).GetFingerprint(), new LlamaModel(config with { RopeScaling = null }, weights).GetFingerprint());
+    }
+
+    [Theory]
+    [InlineData("llama3")]
+    [InlineData("qwen2")]
+    public void A_cartridge_rebased_with_the_models_rope_has_the_layer0_keys_of_its_tokens_at_their_new_positions(string variant)
+    {
+        var (config, weights, modelType, dtype) = Variant(variant);
+        var model = LlamaModel.Load(Write(config, weights, modelType, dtype));
+        int[] tokens = TinyHf.Tokens;
+        const int Offset = 11;
+        var at0 = model.CreateCache();
+        var moved = model.CreateCache();
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            model.Forward(tokens[i], i, at0);
+            model.ForwardAt(tokens[i], Offset + i, i, moved); // slot i, position Offset + i
+        }
+
+        var cartridge = KvCartridge.Export(model, at0, tokens);
+        double With(LlamaConfig? rope)
+        {
+            var cache = model.CreateCache();
+            cartridge.Rebase(Offset, rope).ImportInto(model, cache);
+            return Enumerable.Range(0, tokens.Length).Max(i => TensorPrimitives.MaxMagnitude(Difference(cache.Key(0, i), moved.Key(0, i))));
+        }
+
+        // Layer 0's keys depend only on the token and its position, so a re-based key must be the key computed there.
+        double own = With(model.Config), llama2c = With(null);
+        output.WriteLine($"{variant}: layer-0 key error re-based with the model's RoPE {own:E3}, with llama2.c's {llama2c:E3}");
+        Assert.True(own < 1e-4, $"{own}");
+        Assert.True(llama2c > 1e-2, $"{llama2c}");
+    }
+
+    private static float[] Difference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var d = new float[a.Length];
+        TensorPrimitives.Subtract(a, b, d);
+        return d;
     }
 
     [Fact]

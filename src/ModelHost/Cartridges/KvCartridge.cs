@@ -252,8 +252,10 @@ public sealed class KvCartridge
     /// p + offset by rotating it by offset · freq; values carry no position and are copied. Exact for layer 0; in deeper layers
     /// the entries still reflect the context they were computed in, which is what composition accepts. Moved entries are
     /// <see cref="IsDetached"/> (a moved root no longer starts at BOS's position, a moved link no longer follows its base).
+    /// The rotation is the model's (<paramref name="model"/>'s RoPE pairs and frequency scaling); without it, llama2.c's
+    /// (interleaved pairs, plain frequencies), which a cartridge of a Hugging Face model does not use.
     /// </summary>
-    public KvCartridge Rebase(int offset)
+    public KvCartridge Rebase(int offset, LlamaConfig? model = null)
     {
         var pos = new int[Count];
         for (int i = 0; i < Count; i++)
@@ -277,8 +279,7 @@ public sealed class KvCartridge
             {
                 for (int i = 0; i < Count; i++)
                 {
-                    // Re-basing assumes llama2.c's interleaved RoPE pairs; Hugging Face (rotate_half) models compose exactly through chains only.
-                    Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize, RopeTheta, RopeStyle.Interleaved);
+                    Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize, RopeTheta, model?.RopeStyle ?? RopeStyle.Interleaved, model?.RopeScaling);
                 }
             }
         }
@@ -292,10 +293,16 @@ public sealed class KvCartridge
     /// <summary>
     /// Lays <paramref name="parts"/> end to end in one cartridge. A chain (<see cref="IsChain"/>) is laid as is, which is exact.
     /// Otherwise each part is re-based to follow the previous one (the first to start at 0): an approximation, since only layer 0
-    /// of an independently computed part is independent of its context. All parts must come from the same model.
+    /// of an independently computed part is independent of its context. All parts must come from the same model. Re-basing
+    /// rotates as llama2.c models do; <see cref="Compose(IReadOnlyList{KvCartridge}, LlamaConfig?)"/> with the model's
+    /// configuration rotates as any model does.
     /// </summary>
     /// <exception cref="ModelFormatException">The parts come from different models or shapes.</exception>
-    public static KvCartridge Compose(params IReadOnlyList<KvCartridge> parts)
+    public static KvCartridge Compose(params IReadOnlyList<KvCartridge> parts) => Compose(parts, null);
+
+    /// <summary>Throws unless <paramref name="parts"/> (at least one) were all made by the same model, so they can be composed.</summary>
+    /// <exception cref="ModelFormatException">The parts come from different models or shapes.</exception>
+    public static void EnsureSameModel(IReadOnlyList<KvCartridge> parts)
     {
         ArgumentNullException.ThrowIfNull(parts);
         if (parts.Count == 0)
@@ -311,6 +318,17 @@ public sealed class KvCartridge
                 throw new ModelFormatException("KV cartridges from different models cannot be composed.");
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Compose(IReadOnlyList{KvCartridge})"/> for the model of <paramref name="model"/>: parts that are re-based are
+    /// rotated with its RoPE pairs and frequency scaling (see <see cref="Rebase"/>).
+    /// </summary>
+    /// <exception cref="ModelFormatException">The parts come from different models or shapes.</exception>
+    public static KvCartridge Compose(IReadOnlyList<KvCartridge> parts, LlamaConfig? model)
+    {
+        EnsureSameModel(parts);
+        var first = parts[0];
 
         bool chain = IsChain(parts);
         int total = parts.Sum(p => p.Count);
@@ -334,7 +352,7 @@ public sealed class KvCartridge
             }
 
             int next = at == 0 ? 0 : positions[at - 1] + 1;
-            var part = chain ? original : original.Rebase(next - original.positions[0]);
+            var part = chain ? original : original.Rebase(next - original.positions[0], model);
             if (at > 0 && part.positions[0] <= positions[at - 1])
             {
                 throw new ModelFormatException($"KV cartridge chain positions overlap: a link starts at {part.positions[0]} after {positions[at - 1]}.");

@@ -130,7 +130,7 @@ public sealed class Generator
     /// <summary>
     /// Imports the chain <paramref name="baseChain"/> (a root followed by its links, in order; often just one root), prefills
     /// <paramref name="text"/> (no BOS) after it, and exports only the new entries as a link whose <see cref="KvCartridge.BaseId"/>
-    /// is the last part's id. Composing the chain and the link (<see cref="KvCartridge.Compose"/>) then equals prefilling all
+    /// is the last part's id. Composing the chain and the link (<see cref="KvCartridge.Compose(IReadOnlyList{KvCartridge})"/>) then equals prefilling all
     /// their tokens in one go.
     /// </summary>
     /// <exception cref="ModelFormatException">The base was made by another model or does not fit it.</exception>

@@ -217,7 +217,8 @@ public sealed class LocalChatClient : IChatClient
             sampler = new Sampler(model.Config.VocabSize, temperature, topP, seed == 0 ? 1 : seed);
             cache = model.CreateCache();
             int prefix = 0;
-            if (state.Prefix is { } cartridge)
+            var loaded = state.PrefixFor(baseModel.Config);
+            if (loaded is { } cartridge)
             {
                 // Imported through the plain model: the cartridge is bound to the weights it was made with, not an adapted view.
                 cartridge.ImportInto(baseModel, cache);
@@ -244,7 +245,7 @@ public sealed class LocalChatClient : IChatClient
                 }
 
                 // Nothing after the prefix: its last token is fed again at its own slot to get the logits that follow it.
-                (token, position, slot) = (state.Prefix!.Tokens[^1], cache.NextPosition - 1, cache.Length - 1);
+                (token, position, slot) = (loaded!.Tokens[^1], cache.NextPosition - 1, cache.Length - 1);
             }
             else
             {

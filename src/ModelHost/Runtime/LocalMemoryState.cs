@@ -6,8 +6,8 @@ namespace AgentMem.ModelHost;
 /// with <see cref="LlamaModel.WithAdapters"/>).
 /// </summary>
 /// <remarks>
-/// Several cartridges are composed in order (<see cref="KvCartridge.Compose"/>): exact when they form a chain, an approximation
-/// otherwise. Cartridges are made by the model without adapters and are imported as they are, so with adapters attached the
+/// Several cartridges are composed in order (<see cref="KvCartridge.Compose(IReadOnlyList{KvCartridge}, LlamaConfig?)"/>, with
+/// the model's RoPE): exact when they form a chain, an approximation otherwise. Cartridges are made by the model without adapters and are imported as they are, so with adapters attached the
 /// prefix keeps the plain model's keys and values while the prompt and reply run through the adapted model.
 /// </remarks>
 public sealed class LocalMemoryState
@@ -22,12 +22,10 @@ public sealed class LocalMemoryState
         ArgumentNullException.ThrowIfNull(adapters);
         Cartridges = [.. cartridges];
         Adapters = [.. adapters];
-        Prefix = Cartridges.Count switch
+        if (Cartridges.Count > 1)
         {
-            0 => null,
-            1 => Cartridges[0],
-            _ => KvCartridge.Compose(Cartridges),
-        };
+            KvCartridge.EnsureSameModel(Cartridges); // refused here, not at the first request
+        }
     }
 
     /// <summary>The activation memories: KV cartridges loaded before the prompt, in order.</summary>
@@ -39,6 +37,24 @@ public sealed class LocalMemoryState
     /// <summary>True when nothing is loaded.</summary>
     public bool IsEmpty => Cartridges.Count == 0 && Adapters.Count == 0;
 
-    /// <summary>The cartridges as one prefix (null when there are none).</summary>
-    internal KvCartridge? Prefix { get; }
+    /// <summary>The cartridges as one prefix for a model of <paramref name="model"/> (null when there are none); composed once.</summary>
+    internal KvCartridge? PrefixFor(LlamaConfig model)
+    {
+        if (Cartridges.Count < 2)
+        {
+            return Cartridges.Count == 0 ? null : Cartridges[0];
+        }
+
+        var composed = prefix;
+        if (composed is null || composed.Value.Model != model)
+        {
+            composed = (model, KvCartridge.Compose(Cartridges, model));
+            prefix = composed;
+        }
+
+        return composed.Value.Prefix;
+    }
+
+    // The last composition and the configuration it rotated for (a state is usually used with one model).
+    private (LlamaConfig Model, KvCartridge Prefix)? prefix;
 }
