@@ -7,8 +7,9 @@ namespace AgentMem.ModelHost;
 /// </summary>
 /// <remarks>
 /// Several cartridges are composed in order (<see cref="KvCartridge.Compose(IReadOnlyList{KvCartridge}, LlamaConfig?)"/>, with
-/// the model's RoPE): exact when they form a chain, an approximation otherwise. Cartridges are made by the model without adapters and are imported as they are, so with adapters attached the
-/// prefix keeps the plain model's keys and values while the prompt and reply run through the adapted model.
+/// the model's RoPE): exact when they form a chain, an approximation otherwise. Cartridges are made by the model without
+/// adapters and are imported as they are, so with adapters attached the prefix keeps the plain model's keys and values while
+/// the prompt and reply run through the adapted model.
 /// </remarks>
 public sealed class LocalMemoryState
 {
@@ -45,16 +46,17 @@ public sealed class LocalMemoryState
             return Cartridges.Count == 0 ? null : Cartridges[0];
         }
 
-        var composed = prefix;
-        if (composed is null || composed.Value.Model != model)
+        // One reference read and written whole, so concurrent requests see a matching pair (at worst both compose).
+        var composed = Volatile.Read(ref prefix);
+        if (composed is null || composed.Item1 != model)
         {
-            composed = (model, KvCartridge.Compose(Cartridges, model));
-            prefix = composed;
+            composed = Tuple.Create(model, KvCartridge.Compose(Cartridges, model));
+            Volatile.Write(ref prefix, composed);
         }
 
-        return composed.Value.Prefix;
+        return composed.Item2;
     }
 
     // The last composition and the configuration it rotated for (a state is usually used with one model).
-    private (LlamaConfig Model, KvCartridge Prefix)? prefix;
+    private Tuple<LlamaConfig, KvCartridge>? prefix;
 }
