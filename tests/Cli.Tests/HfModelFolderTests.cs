@@ -89,6 +89,25 @@ public sealed class HfModelFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task Cartridges_of_different_models_are_refused_before_any_model_loads()
+    {
+        string folder = WriteFolder();
+        string text = Path.Combine(cli.Folder, "t.txt");
+        await File.WriteAllTextAsync(text, "hello world");
+        string Stories(string name) => Path.GetFullPath(RepoPaths.File("..", "shared", "models", "stories260K", name));
+        string hf = Path.Combine(cli.Folder, "hf.amkv"), stories = Path.Combine(cli.Folder, "stories.amkv");
+        var (code, _, err) = await cli.RunAsync("model", "cartridge", "create", "--model", folder, "--text-file", text, "--out", hf);
+        Assert.True(code == 0, err);
+        (code, _, err) = await cli.RunAsync("model", "cartridge", "create", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--text-file", text, "--out", stories);
+        Assert.True(code == 0, err);
+
+        // The --model named here does not exist: the refusal comes from the cartridges, before loading is tried.
+        (code, _, err) = await cli.RunAsync("model", "cartridge", "run", "--model", Path.Combine(cli.Folder, "no-such-model"), "--cartridge", hf, "--cartridge", stories);
+        Assert.Equal(1, code);
+        Assert.Contains("different models", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_checkpoint_file_without_tokenizer_and_a_folder_without_tokenizer_json_are_clean_errors()
     {
         string folder = WriteFolder();

@@ -109,6 +109,11 @@ internal static class ModelCommand
                 ctx.Output.Notice("[yellow]approximate:[/] these cartridges are not one chain, so they were re-based; only layer 0 is exact (make links with `cartridge create --base` for an exact composition).");
             }
 
+            if (parts.Count > 1)
+            {
+                KvCartridge.EnsureSameModel(parts); // before the model loads, which can take long
+            }
+
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             var cart = parts.Count == 1 ? parts[0] : KvCartridge.Compose(parts, generator.Model.Config);
             GenerationResult result;
