@@ -36,6 +36,7 @@ internal static class CliApp
         root.Subcommands.Add(ServeCommand.Create(verbs));
         root.Subcommands.Add(ModelCommand.Create(verbs));
         root.Subcommands.Add(ChatCommand.Create(verbs));
+        NumberOptions.Describe(root);
         return root;
     }
 

@@ -209,6 +209,33 @@ public sealed class VerbTests : IDisposable
         Assert.True(output.Length == 0 || !output.Contains("error", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("search", "q", "--k", "ten", "Option '--k' takes an integer; 'ten' is not one.")]
+    [InlineData("search", "q", "--k", "99999999999", "Option '--k' takes an integer from -2147483648 to 2147483647; '99999999999' is out of range.")]
+    [InlineData("bench", "locomo", "x.json", "--limit", "1.5", "Option '--limit' takes an integer; '1.5' is not one.")]
+    [InlineData("bench", "locomo", "x.json", "--vector-weight", "heavy", "Option '--vector-weight' takes a number; 'heavy' is not one.")]
+    public async Task A_number_option_given_something_else_says_what_it_takes(params string[] argsThenMessage)
+    {
+        var (code, _, err) = await cli.RunAsync(argsThenMessage[..^1]);
+        Assert.NotEqual(0, code);
+        Assert.Contains(argsThenMessage[^1], err, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", err, StringComparison.Ordinal); // no CLR type names such as System.Nullable`1
+    }
+
+    [Fact]
+    public async Task Number_options_left_out_keep_their_defaults()
+    {
+        var help = await cli.RunAsync("search", "--help");
+        Assert.Contains("[default: 10]", help.Out, StringComparison.Ordinal);
+        for (int i = 0; i < 11; i++)
+        {
+            await cli.RunAsync("add", $"otter fact number {i}");
+        }
+
+        var hits = await cli.JsonAsync("search", "otter fact"); // --k left out: its default, not 0
+        Assert.Equal(10, hits.GetProperty("count").GetInt32());
+    }
+
     [Fact]
     public async Task Errors_are_json_with_json()
     {

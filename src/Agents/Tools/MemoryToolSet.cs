@@ -56,6 +56,7 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         [Description("Optional labels, e.g. [\"preference\", \"travel\"].")] string[]? tags = null,
         [Description("Optional ISO-8601 date or date-time when the fact became true, e.g. 2024-05-07.")] string? eventTime = null,
         [Description("Optional name of who said or wrote it.")] string? speaker = null,
+        [Description("Optional reason it is worth remembering, e.g. 'user asked me to remember'. Kept in the audit trail.")] string? reason = null,
         CancellationToken cancellationToken = default)
     {
         RequireText(text, "text");
@@ -65,6 +66,7 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             ValidFrom = ParseTime(eventTime, nameof(eventTime)),
             Actor = speaker,
             Source = SourceKind.Agent,
+            Reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(),
         };
         var target = await memory.GetOrCreateCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false);
         var outcome = await memory.AddAsync(scope, target.Id, draft, cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,7 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     [InlineData("memory_add", "text", "The fact or event to remember")]
     [InlineData("memory_add", "eventTime", "ISO-8601")]
     [InlineData("memory_add", "speaker", "who said")]
+    [InlineData("memory_add", "reason", "worth remembering")]
     [InlineData("memory_update", "reason", "Why it changed")]
     [InlineData("memory_delete", "purge", "erase the memory")]
     [InlineData("memory_history", "id", "Id of the memory")]
@@ -71,6 +72,20 @@ public sealed class MemoryToolsTests : IAsyncLifetime
 
         var item = await temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id));
         Assert.Equal(["pet"], item.Tags);
+    }
+
+    [Fact]
+    public async Task Add_keeps_why_the_memory_was_written_in_its_audit_line()
+    {
+        var added = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann is allergic to peanuts","reason":"  she asked me to remember  "}""");
+        var id = MemoryId.Parse(added.Id);
+        Assert.Equal("she asked me to remember", (await temp.Memory.GetAsync(Ann, id)).StateReason);
+        await CallAsync<MemoryVersionResult>(tools, "memory_update", $$"""{"id":"{{added.Id}}","text":"Ann is allergic to peanuts and cashews","reason":"she added cashews"}""");
+        var audit = await temp.Memory.GetAuditAsync(Ann, id);
+        Assert.Equal("she asked me to remember", Assert.Single(audit, a => a.Action == "add").Detail);
+
+        var plain = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann owns a bike","reason":"   "}""");
+        Assert.Null((await temp.Memory.GetAsync(Ann, MemoryId.Parse(plain.Id))).StateReason);
     }
 
     [Fact]
