@@ -42,6 +42,7 @@ public sealed class CartridgeCommandTests : IDisposable
         var inspect = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", link);
         Assert.Equal(3, inspect.GetProperty("version").GetInt32());
         Assert.False(inspect.GetProperty("root").GetBoolean());
+        Assert.Equal("adjacent pairs (llama2.c)", inspect.GetProperty("rope").GetString());
         var rootInfo = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", root);
         Assert.Equal(rootInfo.GetProperty("id").GetString(), inspect.GetProperty("baseId").GetString());
         Assert.Equal(rootInfo.GetProperty("nextPosition").GetInt32(), inspect.GetProperty("firstPosition").GetInt32());

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics.Tensors;
 using System.Text.Json;
 using AgentMem.Common;
@@ -119,18 +120,110 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         }
 
         var cartridge = KvCartridge.Export(model, at0, tokens);
-        double With(LlamaConfig? rope)
+        double Error(KvCartridge c, LlamaConfig? rope)
         {
             var cache = model.CreateCache();
-            cartridge.Rebase(Offset, rope).ImportInto(model, cache);
+            c.Rebase(Offset, rope).ImportInto(model, cache);
             return Enumerable.Range(0, tokens.Length).Max(i => TensorPrimitives.MaxMagnitude(Difference(cache.Key(0, i), moved.Key(0, i))));
         }
 
+        // The file records the model's RoPE, so a cartridge read back re-bases right without the model.
+        using var file = new MemoryStream();
+        cartridge.WriteTo(file);
+        var read = KvCartridge.Read(file.ToArray());
+        Assert.Equal(RopeStyle.Half, read.RopeStyle);
+        Assert.Equal(config.RopeScaling, read.RopeScaling);
+
+        // A file from before the record says llama2.c's pairs: it still loads into its model, and re-bases right when given it.
+        var legacy = KvCartridge.Read(WithoutRopeRecord(file.ToArray()));
+        Assert.Equal(RopeStyle.Interleaved, legacy.RopeStyle);
+        Assert.Null(legacy.RopeScaling);
+        Assert.Equal(cartridge.Id.ToArray(), legacy.Id.ToArray()); // the record is not part of the id: the fingerprint already names the model
+
         // Layer 0's keys depend only on the token and its position, so a re-based key must be the key computed there.
-        double own = With(model.Config), llama2c = With(null);
-        output.WriteLine($"{variant}: layer-0 key error re-based with the model's RoPE {own:E3}, with llama2.c's {llama2c:E3}");
+        double own = Error(cartridge, model.Config), recorded = Error(read, null), legacyGiven = Error(legacy, model.Config), legacyAlone = Error(legacy, null);
+        output.WriteLine($"{variant}: layer-0 key error re-based with the model's RoPE {own:E3}, with the recorded one {recorded:E3}; "
+            + $"an old file with the model's {legacyGiven:E3}, alone (llama2.c's) {legacyAlone:E3}");
         Assert.True(own < 1e-4, $"{own}");
-        Assert.True(llama2c > 1e-2, $"{llama2c}");
+        Assert.Equal(own, recorded);
+        Assert.Equal(own, legacyGiven);
+        Assert.True(legacyAlone > 1e-2, $"{legacyAlone}");
+    }
+
+    [Fact]
+    public void A_cartridge_file_keeps_the_models_rope_and_refuses_a_record_it_cannot_use()
+    {
+        var (config, weights, modelType, dtype) = Variant("llama3");
+        string folder = Write(config, weights, modelType, dtype);
+        var model = LlamaModel.Load(folder);
+        var cache = model.CreateCache();
+        for (int i = 0; i < TinyHf.Tokens.Length; i++)
+        {
+            model.Forward(TinyHf.Tokens[i], i, cache);
+        }
+
+        var cartridge = KvCartridge.Export(model, cache, TinyHf.Tokens);
+        string path = Path.Combine(folder, "c.amkv");
+        cartridge.Save(path);
+        byte[] good = File.ReadAllBytes(path);
+        Assert.Equal(cartridge.FileBytes, good.Length);
+        Assert.Equal(KvCartridge.FileBytesFor(model.Config, TinyHf.Tokens.Length), good.Length);
+        var header = KvCartridge.Inspect(path);
+        Assert.Equal((RopeStyle.Half, model.Config.RopeScaling), (header.RopeStyle, header.RopeScaling));
+        var loaded = KvCartridge.LoadInto(path, model, model.CreateCache());
+        Assert.Equal(TinyHf.Tokens, loaded.Tokens);
+
+        // A llama2.c model's file is laid out as before: style 0, no flags, no scaling block.
+        var plain = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        using var plainFile = new MemoryStream();
+        plain.WriteTo(plainFile);
+        byte[] plainBytes = plainFile.ToArray();
+        Assert.Equal((0, 0), (BinaryPrimitives.ReadInt32LittleEndian(plainBytes.AsSpan(64)), BinaryPrimitives.ReadInt32LittleEndian(plainBytes.AsSpan(136))));
+        var c = Stories.Model.Config;
+        Assert.Equal(144 + (8L * plain.Count) + (2L * c.Layers * plain.Count * c.KvDim * 4) + 4, plainBytes.Length);
+
+        // What cannot be used is refused with the file's name, checksum or not.
+        Assert.Contains("RoPE style 2", Refused(Patched(good, b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(64), 2))), StringComparison.Ordinal);
+        Assert.Contains("unusable RoPE scaling", Refused(Patched(good, b => BinaryPrimitives.WriteDoubleLittleEndian(b.AsSpan(144), 0.5))), StringComparison.Ordinal);
+        Assert.Contains("unknown flags", Refused(Patched(good, b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(136), 4 | 2))), StringComparison.Ordinal);
+        Assert.Contains("truncated", Refused(good[..160]), StringComparison.Ordinal);
+        Assert.Contains("needs", Refused(WithoutRopeRecord(good)[..^1]), StringComparison.Ordinal); // the block's length counts
+
+        // A record that disagrees with the model it claims is refused too (here: the scaling of another factor).
+        string other = Path.Combine(folder, "other.amkv");
+        File.WriteAllBytes(other, Patched(good, b => BinaryPrimitives.WriteDoubleLittleEndian(b.AsSpan(144), 4.0)));
+        Assert.Equal(4.0, KvCartridge.Inspect(other).RopeScaling!.Factor);
+        Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(other, model, model.CreateCache()));
+
+        string Refused(byte[] bytes)
+        {
+            string file = Path.Combine(folder, "bad.amkv");
+            File.WriteAllBytes(file, bytes);
+            var fromFile = Assert.Throws<ModelFormatException>(() => KvCartridge.Load(file));
+            Assert.Contains(file, fromFile.Message, StringComparison.Ordinal);
+            Assert.Throws<ModelFormatException>(() => KvCartridge.Read(bytes));
+            return fromFile.Message;
+        }
+    }
+
+    private static byte[] Patched(byte[] file, Action<byte[]> patch)
+    {
+        byte[] copy = [.. file];
+        patch(copy);
+        BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(copy.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(copy.AsSpan(0, copy.Length - 4)));
+        return copy;
+    }
+
+    /// <summary>The bytes an older build wrote: RoPE style 0, no scaling flag or block, the checksum recomputed.</summary>
+    private static byte[] WithoutRopeRecord(byte[] file)
+    {
+        const int styleAt = 64, flagsAt = 136, headerEnd = 144, scalingBytes = 32;
+        bool scaled = (BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(flagsAt)) & 2) != 0;
+        byte[] old = scaled ? [.. file.AsSpan(0, headerEnd), .. file.AsSpan(headerEnd + scalingBytes)] : [.. file];
+        BinaryPrimitives.WriteInt32LittleEndian(old.AsSpan(styleAt), 0);
+        BinaryPrimitives.WriteInt32LittleEndian(old.AsSpan(flagsAt), BinaryPrimitives.ReadInt32LittleEndian(old.AsSpan(flagsAt)) & ~2);
+        BinaryPrimitives.WriteUInt32LittleEndian(old.AsSpan(old.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(old.AsSpan(0, old.Length - 4)));
+        return old;
     }
 
     private static float[] Difference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

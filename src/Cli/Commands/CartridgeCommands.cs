@@ -21,7 +21,7 @@ internal static class CartridgeCommands
                 {
                     cartridge = path, version = h.Version, entries = h.Count, firstPosition = first, nextPosition = h.NextPosition, contiguous,
                     id = h.Id, baseId = h.IsRoot ? null : h.BaseId, root = h.IsRoot, detached = h.IsDetached, layers = h.Layers, kvHeads = h.KvHeads, headSize = h.HeadSize,
-                    fingerprint = h.Fingerprint, bytes = h.FileBytes, trained = h.IsTrained, recipe = h.IsTrained ? h.Recipe : null,
+                    rope = RopeText(h), fingerprint = h.Fingerprint, bytes = h.FileBytes, trained = h.IsTrained, recipe = h.IsTrained ? h.Recipe : null,
                 });
             }
             else
@@ -33,6 +33,7 @@ internal static class CartridgeCommands
                 o.WriteLine($"id           {h.Id ?? "(version 1: not stored)"}");
                 o.WriteLine(h.IsRoot ? "chain        root (computed from BOS)" : h.IsDetached ? "chain        detached (re-based or composed approximately)" : $"chain        link on {h.BaseId}");
                 o.WriteLine(string.Create(inv, $"shape        {h.Layers} layers, {h.KvHeads} kv heads × {h.HeadSize}"));
+                o.WriteLine($"rope         {RopeText(h)}");
                 o.WriteLine($"model        {h.Fingerprint}");
                 o.WriteLine(string.Create(inv, $"bytes        {h.FileBytes}"));
                 if (h.IsTrained)
@@ -198,4 +199,8 @@ internal static class CartridgeCommands
         });
     }
 
+    // The RoPE the keys were rotated with, in words.
+    private static string RopeText(KvCartridgeHeader h) =>
+        (h.RopeStyle == RopeStyle.Half ? "halves (Hugging Face)" : "adjacent pairs (llama2.c)")
+        + (h.RopeScaling is { } s ? string.Create(CultureInfo.InvariantCulture, $", llama3 scaling ×{s.Factor} from {s.OriginalContext}") : string.Empty);
 }

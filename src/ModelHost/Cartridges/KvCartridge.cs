@@ -18,11 +18,13 @@ namespace AgentMem.ModelHost;
 /// <para>
 /// File layout (little-endian), version 3:
 /// <c>"AMKVCART"</c> magic (8 bytes), uint32 version, 32-byte model fingerprint, int32 layers, kv_heads, head_size,
-/// int32 dtype (0 = float32), float32 RoPE theta, int32 RoPE style (0 = adjacent pairs, llama2.c), int32 count,
-/// 32-byte id (SHA-256 of the content), 32-byte base id (zeros for a root), int32 flags (bit 0 = trained), int32 recipe_bytes,
-/// the recipe (UTF-8 "key=value\n" lines in key order; trained cartridges only), int32 tokens[count], int32 positions[count] (strictly increasing), float32 keys[layers][count][kv_dim],
+/// int32 dtype (0 = float32), float32 RoPE theta, int32 RoPE style (0 = adjacent pairs, llama2.c; 1 = halves, Hugging Face), int32 count,
+/// 32-byte id (SHA-256 of the content), 32-byte base id (zeros for a root), int32 flags (bit 0 = trained, bit 1 = RoPE scaling),
+/// int32 recipe_bytes, with flag bit 1 the RoPE frequency scaling (float64 factor, low and high frequency factors, int32 original
+/// context, int32 0), the recipe (UTF-8 "key=value\n" lines in key order; trained cartridges only), int32 tokens[count], int32 positions[count] (strictly increasing), float32 keys[layers][count][kv_dim],
 /// float32 values[layers][count][kv_dim], then uint32 CRC-32 of every preceding byte.
-/// Version 2 files (no flags, no recipe) and version 1 files (no id and base id either, read as roots) are still read.
+/// Version 2 files (no flags, no recipe) and version 1 files (no id and base id either, read as roots) are still read. Builds
+/// before RoPE style 1 and flag bit 1 wrote style 0 for every model and refuse files that use either.
 /// </para>
 /// </remarks>
 public sealed class KvCartridge
@@ -39,6 +41,8 @@ public sealed class KvCartridge
     private const int V2HeaderBytes = V1HeaderBytes + (2 * IdBytes);
     private const int V3HeaderBytes = V2HeaderBytes + 4 + 4;
     private const int TrainedFlag = 1;
+    private const int RopeScalingFlag = 2;
+    private const int RopeScalingBytes = (3 * 8) + 4 + 4;
     private const int MaxRecipeBytes = 1 << 20;
 
     // Large reads: few system calls, and each chunk is checksummed while it is still in the CPU's caches.
@@ -50,6 +54,7 @@ public sealed class KvCartridge
     private static readonly IReadOnlyDictionary<string, string> EmptyRecipe = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     private readonly byte[] fingerprint;
+    private readonly CartridgeRope rope;
     private readonly byte[] baseId;
     private readonly int[] tokens;
     private readonly int[] positions;
@@ -58,13 +63,13 @@ public sealed class KvCartridge
     private byte[]? id;
     private SortedDictionary<string, string>? recipe;
 
-    private KvCartridge(byte[] fingerprint, int layers, int kvHeads, int headSize, float ropeTheta, int[] tokens, int[] positions, float[][] keys, float[][] values, byte[] baseId, byte[]? id)
+    private KvCartridge(byte[] fingerprint, int layers, int kvHeads, int headSize, CartridgeRope rope, int[] tokens, int[] positions, float[][] keys, float[][] values, byte[] baseId, byte[]? id)
     {
         this.fingerprint = fingerprint;
         Layers = layers;
         KvHeads = kvHeads;
         HeadSize = headSize;
-        RopeTheta = ropeTheta;
+        this.rope = rope;
         this.tokens = tokens;
         this.positions = positions;
         this.keys = keys;
@@ -83,7 +88,16 @@ public sealed class KvCartridge
     public int HeadSize { get; }
 
     /// <summary>RoPE base the keys were rotated with.</summary>
-    public float RopeTheta { get; }
+    public float RopeTheta => rope.Theta;
+
+    /// <summary>
+    /// Which pairs of a key RoPE rotated: the model's (<see cref="LlamaConfig.RopeStyle"/>), so <see cref="Rebase"/> can move the
+    /// entries without the model. Files written before the style was recorded say <see cref="RopeStyle.Interleaved"/> whatever the model.
+    /// </summary>
+    public RopeStyle RopeStyle => rope.Style;
+
+    /// <summary>The model's RoPE frequency scaling (<see cref="LlamaConfig.RopeScaling"/>), or null when it has none.</summary>
+    public RopeScaling? RopeScaling => rope.Scaling;
 
     /// <summary>Number of cached entries.</summary>
     public int Count => tokens.Length;
@@ -128,7 +142,7 @@ public sealed class KvCartridge
     public IReadOnlyDictionary<string, string> Recipe => recipe ?? EmptyRecipe;
 
     /// <summary>Size of the cartridge's file in bytes.</summary>
-    public long FileBytes => TotalBytes(FormatVersion, Layers, KvDim, Count, RecipeBytes().Length);
+    public long FileBytes => TotalBytes(FormatVersion, Layers, KvDim, Count, RecipeBytes().Length, rope.Scaling is not null);
 
     private int KvDim => KvHeads * HeadSize;
 
@@ -137,7 +151,7 @@ public sealed class KvCartridge
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfNegative(entries);
-        return TotalBytes(FormatVersion, config.Layers, config.KvDim, entries, 0);
+        return TotalBytes(FormatVersion, config.Layers, config.KvDim, entries, 0, config.RopeScaling is not null);
     }
 
     /// <summary>
@@ -179,7 +193,7 @@ public sealed class KvCartridge
         }
 
         byte[] link = baseCartridge is null ? new byte[IdBytes] : baseCartridge.Id.ToArray();
-        return new KvCartridge(model.GetFingerprint(), c.Layers, c.KvHeads, c.HeadSize, c.RopeBase, [.. tokens], pos, k, v, link, null);
+        return new KvCartridge(model.GetFingerprint(), c.Layers, c.KvHeads, c.HeadSize, CartridgeRope.Of(c), [.. tokens], pos, k, v, link, null);
     }
 
     /// <summary>
@@ -201,7 +215,7 @@ public sealed class KvCartridge
             sorted[key] = value;
         }
 
-        return new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, tokens, positions, keys, values, baseId, id) { recipe = sorted };
+        return new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, rope, tokens, positions, keys, values, baseId, id) { recipe = sorted };
     }
 
     /// <summary>
@@ -236,7 +250,7 @@ public sealed class KvCartridge
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(cache);
-        EnsureFits(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, Count, model, cache, "KV cartridge");
+        EnsureFits(fingerprint, Layers, KvHeads, HeadSize, rope, Count, model, cache, "KV cartridge");
         int n = Count * KvDim;
         for (int l = 0; l < Layers; l++)
         {
@@ -252,8 +266,9 @@ public sealed class KvCartridge
     /// p + offset by rotating it by offset · freq; values carry no position and are copied. Exact for layer 0; in deeper layers
     /// the entries still reflect the context they were computed in, which is what composition accepts. Moved entries are
     /// <see cref="IsDetached"/> (a moved root no longer starts at BOS's position, a moved link no longer follows its base).
-    /// The rotation is the model's (<paramref name="model"/>'s RoPE pairs and frequency scaling); without it, llama2.c's
-    /// (interleaved pairs, plain frequencies), which a cartridge of a Hugging Face model does not use.
+    /// The rotation is the one the cartridge records (<see cref="RopeStyle"/>, <see cref="RopeScaling"/>), or
+    /// <paramref name="model"/>'s when given: files written before the style was recorded say llama2.c's whatever the model, so
+    /// callers that have the model pass it.
     /// </summary>
     public KvCartridge Rebase(int offset, LlamaConfig? model = null)
     {
@@ -269,6 +284,7 @@ public sealed class KvCartridge
             pos[i] = (int)p;
         }
 
+        var turn = model is null ? rope : CartridgeRope.Of(model);
         var k = new float[Layers][];
         var v = new float[Layers][];
         for (int l = 0; l < Layers; l++)
@@ -279,23 +295,23 @@ public sealed class KvCartridge
             {
                 for (int i = 0; i < Count; i++)
                 {
-                    Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize, RopeTheta, model?.RopeStyle ?? RopeStyle.Interleaved, model?.RopeScaling);
+                    Kernels.Rope(k[l].AsSpan(i * KvDim, KvDim), offset, HeadSize, turn.Theta, turn.Style, turn.Scaling);
                 }
             }
         }
 
         // Trained entries stay trained wherever they sit.
         return offset == 0
-            ? new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])baseId.Clone(), id) { recipe = recipe }
-            : new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, RopeTheta, [.. tokens], pos, k, v, (byte[])DetachedId.Clone(), null) { recipe = recipe };
+            ? new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, rope, [.. tokens], pos, k, v, (byte[])baseId.Clone(), id) { recipe = recipe }
+            : new KvCartridge(fingerprint, Layers, KvHeads, HeadSize, rope, [.. tokens], pos, k, v, (byte[])DetachedId.Clone(), null) { recipe = recipe };
     }
 
     /// <summary>
     /// Lays <paramref name="parts"/> end to end in one cartridge. A chain (<see cref="IsChain"/>) is laid as is, which is exact.
     /// Otherwise each part is re-based to follow the previous one (the first to start at 0): an approximation, since only layer 0
     /// of an independently computed part is independent of its context. All parts must come from the same model. Re-basing
-    /// rotates as llama2.c models do; <see cref="Compose(IReadOnlyList{KvCartridge}, LlamaConfig?)"/> with the model's
-    /// configuration rotates as any model does.
+    /// rotates as the parts record (see <see cref="Rebase"/>); <see cref="Compose(IReadOnlyList{KvCartridge}, LlamaConfig?)"/>
+    /// with the model's configuration rotates as the model does, also for files that predate the record.
     /// </summary>
     /// <exception cref="ModelFormatException">The parts come from different models or shapes.</exception>
     public static KvCartridge Compose(params IReadOnlyList<KvCartridge> parts) => Compose(parts, null);
@@ -371,7 +387,7 @@ public sealed class KvCartridge
 
         // An exact chain is as good as a root prefilled from BOS; anything else is detached.
         byte[] link = chain ? new byte[IdBytes] : (byte[])DetachedId.Clone();
-        var composed = new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.RopeTheta, tokens, positions, keys, values, link, null);
+        var composed = new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.rope, tokens, positions, keys, values, link, null);
         if (!parts.Any(p => p.IsTrained))
         {
             return composed;
@@ -420,16 +436,27 @@ public sealed class KvCartridge
         }
 
         BinaryPrimitives.WriteSingleLittleEndian(header[o..], RopeTheta);
-        BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], 0);
+        BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], rope.Style == RopeStyle.Half ? 1 : 0);
         BinaryPrimitives.WriteInt32LittleEndian(header[(o + 8)..], Count);
         o += 12;
         Id.CopyTo(header[o..]);
         o += IdBytes;
         baseId.CopyTo(header[o..]);
         o += IdBytes;
-        BinaryPrimitives.WriteInt32LittleEndian(header[o..], IsTrained ? TrainedFlag : 0);
+        BinaryPrimitives.WriteInt32LittleEndian(header[o..], (IsTrained ? TrainedFlag : 0) | (rope.Scaling is null ? 0 : RopeScalingFlag));
         BinaryPrimitives.WriteInt32LittleEndian(header[(o + 4)..], recipeBytes.Length);
         file.Write(header);
+        if (rope.Scaling is { } scaling)
+        {
+            Span<byte> block = stackalloc byte[RopeScalingBytes];
+            BinaryPrimitives.WriteDoubleLittleEndian(block, scaling.Factor);
+            BinaryPrimitives.WriteDoubleLittleEndian(block[8..], scaling.LowFrequencyFactor);
+            BinaryPrimitives.WriteDoubleLittleEndian(block[16..], scaling.HighFrequencyFactor);
+            BinaryPrimitives.WriteInt32LittleEndian(block[24..], scaling.OriginalContext);
+            BinaryPrimitives.WriteInt32LittleEndian(block[28..], 0);
+            file.Write(block);
+        }
+
         file.Write(recipeBytes);
         file.Write(MemoryMarshal.AsBytes(tokens.AsSpan()));
         file.Write(MemoryMarshal.AsBytes(positions.AsSpan()));
@@ -465,7 +492,7 @@ public sealed class KvCartridge
         }
 
         file.VerifyChecksum();
-        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id) { recipe = recipe };
+        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Rope, tokens, positions, k, v, h.BaseId, h.Id) { recipe = recipe };
     }
 
     /// <summary>
@@ -481,7 +508,7 @@ public sealed class KvCartridge
         ArgumentNullException.ThrowIfNull(cache);
         using var file = new ChecksummedFile(path);
         var h = ReadHeader(file, path);
-        EnsureFits(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, h.Count, model, cache, path);
+        EnsureFits(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Rope, h.Count, model, cache, path);
         var (recipe, tokens, positions) = ReadTokens(file, h, path);
         cache.Clear();
         int n = h.Count * h.KvDim;
@@ -515,6 +542,8 @@ public sealed class KvCartridge
             Layers = h.Layers,
             KvHeads = h.KvHeads,
             HeadSize = h.HeadSize,
+            RopeStyle = h.Rope.Style,
+            RopeScaling = h.Rope.Scaling,
             Fingerprint = Convert.ToHexStringLower(h.Fingerprint),
             FileBytes = file.Length,
         };
@@ -524,7 +553,7 @@ public sealed class KvCartridge
     /// <exception cref="ModelFormatException">Wrong magic or version, truncated, inconsistent or failing its checksum.</exception>
     public static KvCartridge Read(ReadOnlySpan<byte> data, string source = "KV cartridge")
     {
-        var h = ParseHeader(data[..Math.Min(data.Length, V3HeaderBytes)], data.Length, source);
+        var h = ParseHeader(data[..Math.Min(data.Length, V3HeaderBytes + RopeScalingBytes)], data.Length, source);
         var (stored, actual) = ChecksummedStream.ReadTrailer(data);
         if (stored != actual)
         {
@@ -554,10 +583,10 @@ public sealed class KvCartridge
             o += layerBytes;
         }
 
-        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Theta, tokens, positions, k, v, h.BaseId, h.Id) { recipe = recipe };
+        return new KvCartridge(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Rope, tokens, positions, k, v, h.BaseId, h.Id) { recipe = recipe };
     }
 
-    private static void EnsureFits(byte[] fingerprint, int layers, int kvHeads, int headSize, float theta, int count, LlamaModel model, KvCache cache, string source)
+    private static void EnsureFits(byte[] fingerprint, int layers, int kvHeads, int headSize, CartridgeRope rope, int count, LlamaModel model, KvCache cache, string source)
     {
         var c = model.Config;
         if (!CryptographicOperations.FixedTimeEquals(fingerprint, model.GetFingerprint()))
@@ -565,7 +594,7 @@ public sealed class KvCartridge
             throw new ModelFormatException($"{source}: KV cartridge was made by another model (fingerprint {Convert.ToHexString(fingerprint)[..16]}…, this model {Convert.ToHexString(model.GetFingerprint())[..16]}…).");
         }
 
-        if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || theta != c.RopeBase || count > c.SeqLen
+        if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || !rope.Fits(c) || count > c.SeqLen
             || cache.Config.Layers != c.Layers || cache.Config.KvDim != c.KvDim || cache.Config.SeqLen < count)
         {
             throw new ModelFormatException($"{source}: KV cartridge shape (layers {layers}, kv heads {kvHeads}, head size {headSize}, {count} entries) does not fit the model or cache.");
@@ -574,7 +603,7 @@ public sealed class KvCartridge
 
     private static Header ReadHeader(ChecksummedFile file, string source)
     {
-        Span<byte> head = stackalloc byte[V3HeaderBytes];
+        Span<byte> head = stackalloc byte[V3HeaderBytes + RopeScalingBytes];
         int available = (int)Math.Min(file.Length, V1HeaderBytes);
         file.Read(head[..available]);
         if (available == V1HeaderBytes)
@@ -587,6 +616,14 @@ public sealed class KvCartridge
             {
                 file.Read(head.Slice(V1HeaderBytes, more));
                 available += more;
+            }
+
+            // The scaling block follows the fixed header when the flags say so.
+            if (version == 3 && available == V3HeaderBytes && (BinaryPrimitives.ReadInt32LittleEndian(head[V2HeaderBytes..]) & RopeScalingFlag) != 0
+                && file.Length >= V3HeaderBytes + RopeScalingBytes)
+            {
+                file.Read(head.Slice(V3HeaderBytes, RopeScalingBytes));
+                available += RopeScalingBytes;
             }
         }
 
@@ -680,9 +717,9 @@ public sealed class KvCartridge
             throw new ModelFormatException($"{source}: implausible KV cartridge header (layers {layers}, kv heads {kvHeads}, head size {headSize}, count {count}).");
         }
 
-        if (dtype != 0 || ropeStyle != 0)
+        if (dtype != 0 || ropeStyle is not (0 or 1))
         {
-            throw new ModelFormatException($"{source}: unsupported dtype {dtype} or RoPE style {ropeStyle}; only float32 and adjacent-pair RoPE are supported.");
+            throw new ModelFormatException($"{source}: unsupported dtype {dtype} or RoPE style {ropeStyle}; this build reads float32 with RoPE style 0 (adjacent pairs) or 1 (halves).");
         }
 
         byte[]? id = null;
@@ -698,7 +735,7 @@ public sealed class KvCartridge
         {
             flags = BinaryPrimitives.ReadInt32LittleEndian(data[(o + (2 * IdBytes))..]);
             recipeBytes = BinaryPrimitives.ReadInt32LittleEndian(data[(o + (2 * IdBytes) + 4)..]);
-            if ((flags & ~TrainedFlag) != 0)
+            if ((flags & ~(TrainedFlag | RopeScalingFlag)) != 0)
             {
                 throw new ModelFormatException($"{source}: KV cartridge has unknown flags {flags:x8}; a newer build wrote it.");
             }
@@ -709,14 +746,47 @@ public sealed class KvCartridge
             }
         }
 
+        RopeScaling? scaling = null;
+        if ((flags & RopeScalingFlag) != 0)
+        {
+            scaling = ParseScaling(data, length, source);
+            headerBytes += RopeScalingBytes;
+        }
+
         int kvDim = kvHeads * headSize;
-        long total = TotalBytes(version, layers, kvDim, count, recipeBytes);
+        long total = TotalBytes(version, layers, kvDim, count, recipeBytes, scaling is not null);
         if (length != total)
         {
             throw new ModelFormatException($"{source}: KV cartridge is {length} bytes but its header needs {total}; truncated or corrupt.");
         }
 
-        return new Header(version, headerBytes, fp, layers, kvHeads, headSize, theta, count, id, baseId, (flags & TrainedFlag) != 0, recipeBytes);
+        var rope = new CartridgeRope(theta, ropeStyle == 1 ? RopeStyle.Half : RopeStyle.Interleaved, scaling);
+        return new Header(version, headerBytes, fp, layers, kvHeads, headSize, rope, count, id, baseId, (flags & TrainedFlag) != 0, recipeBytes);
+    }
+
+    private static RopeScaling ParseScaling(ReadOnlySpan<byte> data, long length, string source)
+    {
+        if (data.Length < V3HeaderBytes + RopeScalingBytes || length < V3HeaderBytes + RopeScalingBytes + 4)
+        {
+            throw new ModelFormatException($"{source}: KV cartridge header is truncated (its RoPE scaling is cut off).");
+        }
+
+        var block = data.Slice(V3HeaderBytes, RopeScalingBytes);
+        var scaling = new RopeScaling(
+            BinaryPrimitives.ReadDoubleLittleEndian(block),
+            BinaryPrimitives.ReadDoubleLittleEndian(block[8..]),
+            BinaryPrimitives.ReadDoubleLittleEndian(block[16..]),
+            BinaryPrimitives.ReadInt32LittleEndian(block[24..]));
+        try
+        {
+            scaling.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException($"{source}: KV cartridge has an unusable RoPE scaling: {e.Message}");
+        }
+
+        return scaling;
     }
 
     private static void EnsureIncreasing(int[] positions, string source)
@@ -733,8 +803,9 @@ public sealed class KvCartridge
     private static ModelFormatException ChecksumMismatch(string source, uint stored, uint actual) =>
         new($"{source}: KV cartridge checksum mismatch (stored {stored:x8}, computed {actual:x8}); the file is corrupt.");
 
-    private static long TotalBytes(int version, int layers, int kvDim, int count, int recipeBytes) =>
-        (version switch { 1 => V1HeaderBytes, 2 => V2HeaderBytes, _ => V3HeaderBytes }) + recipeBytes + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
+    private static long TotalBytes(int version, int layers, int kvDim, int count, int recipeBytes, bool ropeScaling) =>
+        (version switch { 1 => V1HeaderBytes, 2 => V2HeaderBytes, _ => V3HeaderBytes }) + (ropeScaling ? RopeScalingBytes : 0) + recipeBytes
+        + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
 
     // The order the file stores the layers in and the id hashes them in: every layer's keys, then every layer's values.
     private IEnumerable<float[]> PayloadLayers => keys.Concat(values);
@@ -756,9 +827,20 @@ public sealed class KvCartridge
         return sha.GetHashAndReset();
     }
 
-    private sealed record Header(int Version, int HeaderBytes, byte[] Fingerprint, int Layers, int KvHeads, int HeadSize, float Theta, int Count, byte[]? Id, byte[] BaseId, bool IsTrained, int RecipeBytes)
+    private sealed record Header(int Version, int HeaderBytes, byte[] Fingerprint, int Layers, int KvHeads, int HeadSize, CartridgeRope Rope, int Count, byte[]? Id, byte[] BaseId, bool IsTrained, int RecipeBytes)
     {
         public int KvDim => KvHeads * HeadSize;
+    }
+
+    /// <summary>How the keys were rotated: the model's RoPE base, pairs and frequency scaling.</summary>
+    private sealed record CartridgeRope(float Theta, RopeStyle Style, RopeScaling? Scaling)
+    {
+        public static CartridgeRope Of(LlamaConfig c) => new(c.RopeBase, c.RopeStyle, c.RopeScaling);
+
+        // Files from before the style was recorded say adjacent pairs and no scaling for every model; the fingerprint,
+        // checked first, is what binds them to their model.
+        public bool Fits(LlamaConfig c) =>
+            Theta == c.RopeBase && ((Style == RopeStyle.Interleaved && Scaling is null) || (Style == c.RopeStyle && Equals(Scaling, c.RopeScaling)));
     }
 
     /// <summary>

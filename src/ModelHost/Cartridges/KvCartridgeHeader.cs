@@ -40,6 +40,12 @@ public sealed record KvCartridgeHeader(int Version, IReadOnlyList<int> Tokens, I
     /// <summary>Width of one head (set by <see cref="KvCartridge.Inspect"/>).</summary>
     public int HeadSize { get; init; }
 
+    /// <summary>Which pairs RoPE rotated (set by <see cref="KvCartridge.Inspect"/>; see <see cref="KvCartridge.RopeStyle"/>).</summary>
+    public RopeStyle RopeStyle { get; init; }
+
+    /// <summary>The RoPE frequency scaling the keys were rotated with, or null (set by <see cref="KvCartridge.Inspect"/>).</summary>
+    public RopeScaling? RopeScaling { get; init; }
+
     /// <summary>Lower-case hex fingerprint of the model that made it (set by <see cref="KvCartridge.Inspect"/>).</summary>
     public string? Fingerprint { get; init; }
 

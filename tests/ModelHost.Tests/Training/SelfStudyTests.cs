@@ -123,7 +123,7 @@ public sealed class SelfStudyTests : IDisposable
         Assert.Contains("truncated", Refused(good[..(recipeStart + 10)]), StringComparison.Ordinal);
 
         Assert.Contains("version 4", Refused(WithInt(good, 8, 4)), StringComparison.Ordinal);
-        Assert.Contains("unknown flags", Refused(WithInt(good, 72 + 64, 3)), StringComparison.Ordinal);
+        Assert.Contains("unknown flags", Refused(WithInt(good, 72 + 64, 1 | 4)), StringComparison.Ordinal);
         Assert.Contains("recipe length", Refused(WithInt(good, 72 + 64 + 4, -1)), StringComparison.Ordinal);
 
         var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
