@@ -320,7 +320,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     /// <inheritdoc/>
     /// <remarks>
     /// Each term is matched as a phrase and the terms are OR-ed. SQLite ranks by FTS5's BM25 with column weights (text
-    /// 1.0, actor 0.6, tags and keywords 0.8, context 0.4); PostgreSQL by <c>ts_rank_cd</c> over English full-text search
+    /// 1.0, actor 0.6, tags and keywords 0.8, context 0.4); PostgreSQL by <c>ts_rank</c> over English full-text search
     /// (stemming, stop words dropped) with the same weights and length normalisation. Higher is better in both; the
     /// scores of the two stores are not comparable.
     /// </remarks>

@@ -66,10 +66,12 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     // Weights {D, C, B, A}: context 0.4, actor 0.6, tags and keywords 0.8, text 1.0; flag 1 divides by 1 + log(length).
+    // ts_rank rather than ts_rank_cd: on LoCoMo's bm25 run R@10 0.524 against 0.513 and half the search time (2.2 against
+    // 4.0 ms at the median); on a 50,000-memory cube 51 against 71 ms (ranking every match is most of a search).
     public override void AppendTextMatch(StringBuilder sql, DbCommand cmd, IReadOnlyList<string> terms)
     {
         string tsquery = PostgresTextQuery.AnyOf(terms, (NpgsqlCommand)cmd);
-        sql.Append(CultureInfo.InvariantCulture, $"ts_rank_cd('{{0.4,0.6,0.8,1.0}}', m.search_vector, q.query, 1)::float8 AS score FROM memories m, (SELECT {tsquery} AS query) q WHERE m.search_vector @@ q.query AND");
+        sql.Append(CultureInfo.InvariantCulture, $"ts_rank('{{0.4,0.6,0.8,1.0}}', m.search_vector, q.query, 1)::float8 AS score FROM memories m, (SELECT {tsquery} AS query) q WHERE m.search_vector @@ q.query AND");
     }
 
     // Another node may take the key between this transaction's check and its insert.
