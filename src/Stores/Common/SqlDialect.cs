@@ -67,14 +67,12 @@ internal abstract class SqlDialect
     public abstract void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags);
 
     /// <summary>
-    /// Appends the lexical part of a search over <c>memories m</c> for <paramref name="terms"/> (distinct, trimmed, none
-    /// empty): the score column named <c>score</c>, higher is better, then FROM, then a WHERE with the match, ending in
-    /// AND so the filter can follow.
+    /// Appends a whole lexical search: <paramref name="columns"/> of <c>memories m</c> and then a score (higher is better) of
+    /// the memories that match any of <paramref name="terms"/> (distinct, trimmed, none empty) and <paramref name="filter"/>
+    /// (a condition over <c>memories m</c> whose parameters are bound already; a dialect may use it more than once), best
+    /// first, ties by id, at most <c>@limit</c> of them (the caller binds it).
     /// </summary>
-    public abstract void AppendTextMatch(StringBuilder sql, DbCommand cmd, IReadOnlyList<string> terms);
-
-    /// <summary>The ORDER BY expression that puts the best text match first.</summary>
-    public abstract string TextMatchOrder { get; }
+    public abstract void AppendLexicalSearch(StringBuilder sql, DbCommand cmd, string columns, IReadOnlyList<string> terms, string filter);
 
     /// <summary>
     /// What a SELECT ends with to lock the rows it reads until the transaction ends: <c>FOR UPDATE</c>, or nothing where a

@@ -320,7 +320,8 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     /// <inheritdoc/>
     /// <remarks>
     /// Each term is matched as a phrase and the terms are OR-ed. SQLite ranks by FTS5's BM25 with column weights (text
-    /// 1.0, actor 0.6, tags and keywords 0.8, context 0.4); PostgreSQL by <c>ts_rank</c> over English full-text search
+    /// 1.0, actor 0.6, tags and keywords 0.8, context 0.4); PostgreSQL by the sum over the terms a memory matches of the
+    /// term's inverse document frequency among the filtered memories times its <c>ts_rank</c> over English full-text search
     /// (stemming, stop words dropped) with the same weights and length normalisation. Higher is better in both; the
     /// scores of the two stores are not comparable.
     /// </remarks>
@@ -337,10 +338,10 @@ public abstract partial class SqlMemoryStore : IMemoryStore
         return await InReadAsync<IReadOnlyList<LexicalMatch>>(tenant, async (conn, tx, ct) =>
         {
             using var cmd = Command(conn, tx, string.Empty);
-            var sql = new StringBuilder($"SELECT {memoryColumns}, ");
-            Dialect.AppendTextMatch(sql, cmd, terms);
-            FilterSql.Append(sql, cmd, Dialect, tenant, query.Filter);
-            sql.Append(CultureInfo.InvariantCulture, $" ORDER BY {Dialect.TextMatchOrder}, m.id LIMIT @limit;");
+            var filter = new StringBuilder();
+            FilterSql.Append(filter, cmd, Dialect, tenant, query.Filter);
+            var sql = new StringBuilder();
+            Dialect.AppendLexicalSearch(sql, cmd, memoryColumns, terms, filter.ToString());
             Dialect.Add(cmd, "@limit", query.Limit);
             cmd.CommandText = sql.ToString();
             var scores = new List<double>();

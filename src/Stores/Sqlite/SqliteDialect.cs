@@ -23,7 +23,6 @@ internal sealed class SqliteDialect : SqlDialect
     // Well under SQLite's limit on bound parameters.
     public override int MaxListLength => 500;
 
-    public override string TextMatchOrder => Rank;
 
     public override string LockRows => "";
 
@@ -74,9 +73,10 @@ internal sealed class SqliteDialect : SqlDialect
     public override void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags) =>
         AppendIn(sql, cmd, alias + ".tag", name, tags);
 
-    public override void AppendTextMatch(StringBuilder sql, DbCommand cmd, IReadOnlyList<string> terms)
+    public override void AppendLexicalSearch(StringBuilder sql, DbCommand cmd, string columns, IReadOnlyList<string> terms, string filter)
     {
-        sql.Append(CultureInfo.InvariantCulture, $"-{Rank} AS score FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid WHERE memories_fts MATCH @match AND");
+        sql.Append(CultureInfo.InvariantCulture, $"SELECT {columns}, -{Rank} AS score FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid ")
+            .Append(CultureInfo.InvariantCulture, $"WHERE memories_fts MATCH @match AND {filter} ORDER BY {Rank}, m.id LIMIT @limit;");
         Parameters(cmd).AddWithValue("@match", FtsQuery.AnyOf(terms));
     }
 

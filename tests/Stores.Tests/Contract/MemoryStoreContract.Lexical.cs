@@ -35,6 +35,24 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task A_rare_query_word_outweighs_a_common_one_as_in_bm25()
+    {
+        // Every memory but one says "coffee"; the one that says "espresso" is long, so only the words' rarity ranks it first.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var items = Enumerable.Range(0, 20).Select(i => s.Item(cube, $"Coffee with Sam on day {i}.")).ToList();
+        var rare = s.Item(cube, "The espresso machine we ordered in the spring finally reached the office on a rainy Thursday after weeks of delays at the port.");
+        items.Insert(7, rare);
+        await s.AddAsync(items);
+
+        var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["coffee", "espresso"], new MemoryFilter { CubeId = cube.Id }, 5));
+
+        Assert.Equal(rare.Id, hits[0].Item.Id);
+        Assert.Equal(5, hits.Count);
+        Assert.True(hits[0].Score > hits[1].Score, $"scores {hits[0].Score}, {hits[1].Score}");
+    }
+
+    [SkippableFact]
     public async Task Lexical_search_respects_the_filter_and_sees_only_current_versions()
     {
         await using var s = await StartAsync();
