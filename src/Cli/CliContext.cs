@@ -102,10 +102,14 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     }
 
     /// <summary>Opens the store at <paramref name="location"/> (not necessarily <see cref="Db"/>: a benchmark's own database) and composes it, its indexes where that location keeps them.</summary>
-    public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state)
+    public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state) =>
+        Compose(location, hybrid, hashingBaseline: false, out state);
+
+    /// <summary><see cref="Compose(StoreLocation, Retrieval.Hybrid.HybridOptions?, out RetrievalState)"/>, with the <c>hybrid-hashing</c> reference when <paramref name="hashingBaseline"/> (see <see cref="Compose(IMemoryStore, Retrieval.Hybrid.HybridOptions?, bool, out RetrievalState)"/>).</summary>
+    public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return Compose(location.Open(), IndexDirectoryFor(location), hybrid, hashingBaseline: false, out state);
+        return Compose(location.Open(), IndexDirectoryFor(location), hybrid, hashingBaseline, out state);
     }
 
     private MemoryOS Compose(IMemoryStore store, string indexDirectory, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)

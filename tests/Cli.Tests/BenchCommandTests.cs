@@ -54,6 +54,41 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal("svg", svg.Root!.Name.LocalName);
     }
 
+    [SkippableFact]
+    public async Task Locomo_runs_on_a_postgres_database_of_its_own_with_the_same_hybrid_recall()
+    {
+        string server = PostgresServer.UriOrSkip();
+        async Task<JsonElement> RunAsync(string name, params string[] more)
+        {
+            string json = Path.Combine(cli.Folder, name + ".json");
+            var (code, _, err) = await cli.RunAsync(["bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", "--json", json, .. more]);
+            Assert.True(code == 0, err);
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            return doc.RootElement.Clone();
+        }
+
+        var onFile = await RunAsync("sqlite");
+        var onServer = await RunAsync("postgres", "--postgres", server);
+
+        // The hybrid is served from the node's indexes, so the store does not change its ranking; bm25 is each store's own.
+        Assert.Equal(onFile.GetProperty("recall").GetRawText(), onServer.GetProperty("recall").GetRawText());
+        Assert.Equal(onFile.GetProperty("questions").GetInt32(), onServer.GetProperty("questions").GetInt32());
+        Assert.InRange(onServer.GetProperty("baseline").GetProperty("recall").GetProperty("10").GetDouble(), 0.4, 1.0);
+    }
+
+    [Theory]
+    [InlineData("--postgres", "not-a-uri", "postgresql:// URI")]
+    [InlineData("--work-db", "x.db", "cannot be combined with --work-db")]
+    public async Task The_postgres_option_refuses_what_it_cannot_use(string option, string value, string message)
+    {
+        string[] args = option == "--postgres"
+            ? ["bench", "locomo", Shared("locomo", "locomo10.json"), option, value]
+            : ["bench", "locomo", Shared("locomo", "locomo10.json"), "--postgres", "postgresql://nobody@127.0.0.1:1/none", option, Path.Combine(cli.Folder, value)];
+        var (code, _, err) = await cli.RunAsync(args);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task LongMemEval_and_ConvoMem_samples_run_offline()
     {

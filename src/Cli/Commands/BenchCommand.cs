@@ -37,6 +37,7 @@ internal static class BenchCommand
         var includeAdversarial = new Option<bool>("--include-adversarial") { Description = "Count adversarial/abstention questions in the headline numbers." };
         var contextK = new Option<int>("--context-k") { Description = "Memories handed to the reader as context.", DefaultValueFactory = _ => 10 };
         var workDb = new Option<string?>("--work-db") { Description = "Database file for the run (default: a temporary file, deleted afterwards)." };
+        var postgres = new Option<string?>("--postgres") { Description = "Run on a database of its own on this PostgreSQL server (a postgresql:// URI) instead of a temporary SQLite file: created, then dropped with the indexes derived from it (the role needs CREATEDB)." };
         var qaUrl = new Option<string?>("--qa-base-url") { Description = "OpenAI-compatible API base for QA mode (env AGENTMEM_QA_BASE_URL)." };
         var qaModel = new Option<string?>("--qa-model") { Description = "Reader model (env AGENTMEM_QA_MODEL)." };
         var qaKey = new Option<string?>("--qa-api-key") { Description = "API key (env AGENTMEM_QA_API_KEY)." };
@@ -52,7 +53,7 @@ internal static class BenchCommand
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
         return verbs.Create(kind, $"Benchmark on {kind}.", [
-            file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
+            file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, postgres, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
         ], async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -96,18 +97,36 @@ internal static class BenchCommand
                 throw new MemoryValidationException("--ablation runs twice on fresh databases; it cannot be combined with --work-db.");
             }
 
-            string dir = Path.Combine(Path.GetTempPath(), "agentmem-bench-" + Guid.NewGuid().ToString("N")[..8]);
+            string runId = Guid.NewGuid().ToString("N")[..8];
+            string dir = Path.Combine(Path.GetTempPath(), "agentmem-bench-" + runId);
+            var server = parse.GetValue(postgres) is not { } uri ? null
+                : explicitDb is not null ? throw new MemoryValidationException("--postgres makes a database of its own; it cannot be combined with --work-db.")
+                : StoreLocation.Parse(uri) as PostgresLocation ?? throw new MemoryValidationException($"--postgres takes a postgresql:// URI; '{uri}' is not one.");
+            var created = new List<PostgresLocation>();
+            async Task<StoreLocation> DatabaseAsync(string name)
+            {
+                if (server is null)
+                {
+                    return new SqliteLocation(Path.GetFullPath(explicitDb ?? Path.Combine(dir, name + ".db")));
+                }
+
+                var database = server.WithDatabase($"{server.Database}_bench_{runId}_{name.Replace('-', '_')}");
+                await database.CreateDatabaseAsync(ct);
+                created.Add(database);
+                return database;
+            }
+
             try
             {
                 BenchmarkRun? retrievalOnly = null;
                 if (ablate)
                 {
                     ctx.Output.Notice("[grey]ablation 1/2: retrieval only[/]");
-                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, Path.Combine(dir, "retrieval-only.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), null, ct);
+                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, await DatabaseAsync("retrieval-only"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), null, ct);
                     ctx.Output.Notice($"[grey]ablation 2/2: with {chosen}[/]");
                 }
 
-                var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, explicitDb ?? Path.Combine(dir, "bench.db"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), parse.GetValue(rerankFeatures), ct);
+                var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, await DatabaseAsync("bench"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), parse.GetValue(rerankFeatures), ct);
                 ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
                 ctx.Output.Out.Write(TextSummary.Format(run.Result));
                 if (run.Manifest.TryGetValue("oversized_turns_skipped", out var skipped) && skipped is int count && count > 0)
@@ -156,6 +175,15 @@ internal static class BenchCommand
             finally
             {
                 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var database in created)
+                {
+                    await database.DropDatabaseAsync(CancellationToken.None);
+                    if (Directory.Exists(database.DefaultIndexDirectory))
+                    {
+                        Directory.Delete(database.DefaultIndexDirectory, recursive: true);
+                    }
+                }
+
                 try
                 {
                     if (Directory.Exists(dir))
@@ -184,9 +212,13 @@ internal static class BenchCommand
         ctx.Output.Notice($"[grey]indexed and embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
     }
 
-    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, string dbPath, bool waitForEmbeddings, float? vectorWeight, string? fusion, string? featureDump, CancellationToken ct)
+    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, StoreLocation database, bool waitForEmbeddings, float? vectorWeight, string? fusion, string? featureDump, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(dbPath))!);
+        if (database is SqliteLocation file)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file.Path)!);
+        }
+
         var hybrid = features.ApplyTo(ctx.DefaultHybrid());
         if (featureDump is not null)
         {
@@ -212,7 +244,7 @@ internal static class BenchCommand
             var other => throw new MemoryValidationException($"--fusion must be weighted or rrf, not '{other}'."),
         };
 
-        await using var memory = ctx.Compose(SqliteMemoryStore.Open(dbPath), hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state);
+        await using var memory = ctx.Compose(database, hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state);
         foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
         {
             if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))
