@@ -177,10 +177,18 @@ internal static class BenchCommand
                 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
                 foreach (var database in created)
                 {
-                    await database.DropDatabaseAsync(CancellationToken.None);
-                    if (Directory.Exists(database.DefaultIndexDirectory))
+                    try
                     {
-                        Directory.Delete(database.DefaultIndexDirectory, recursive: true);
+                        await database.DropDatabaseAsync(CancellationToken.None);
+                        if (Directory.Exists(database.DefaultIndexDirectory))
+                        {
+                            Directory.Delete(database.DefaultIndexDirectory, recursive: true);
+                        }
+                    }
+                    catch (Exception e) when (e is StoreUnavailableException or IOException or UnauthorizedAccessException)
+                    {
+                        // The run's result stands; say what is left behind rather than hide it behind this error.
+                        ctx.Output.Notice($"[yellow]could not drop the run's database {Markup.Escape(database.Display)}:[/] {Markup.Escape(e.Message)} (drop it by hand)");
                     }
                 }
 
