@@ -44,6 +44,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.False(string.IsNullOrEmpty(manifest.GetProperty("git_commit").GetString()));
         Assert.Equal("hybrid", manifest.GetProperty("retriever").GetString());
         Assert.Equal("bm25", manifest.GetProperty("baseline_retriever").GetString());
+        Assert.Equal("sqlite", manifest.GetProperty("store").GetString());
         Assert.Contains("window", manifest.GetProperty("retriever_config").GetString(), StringComparison.Ordinal);
         Assert.False(manifest.GetProperty("adversarial_included_in_headline").GetBoolean());
         Assert.StartsWith("o200k_base", manifest.GetProperty("token_counter").GetString(), StringComparison.Ordinal); // the default, exact
@@ -74,6 +75,11 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(onFile.GetProperty("recall").GetRawText(), onServer.GetProperty("recall").GetRawText());
         Assert.Equal(onFile.GetProperty("questions").GetInt32(), onServer.GetProperty("questions").GetInt32());
         Assert.InRange(onServer.GetProperty("baseline").GetProperty("recall").GetProperty("10").GetDouble(), 0.4, 1.0);
+        Assert.Equal(("sqlite", "postgresql"), (onFile.GetProperty("manifest").GetProperty("store").GetString(), onServer.GetProperty("manifest").GetProperty("store").GetString()));
+        var bm25 = await RunAsync("postgres-bm25", "--postgres", server, "--retriever", "bm25", "--baseline", "none");
+        Assert.StartsWith("PostgreSQL full-text search", bm25.GetProperty("manifest").GetProperty("retriever_config").GetString(), StringComparison.Ordinal);
+        static List<(string, double)> Recall(JsonElement result) => [.. result.GetProperty("recall").EnumerateObject().Select(p => (p.Name, p.Value.GetDouble()))];
+        Assert.Equal(Recall(onServer.GetProperty("baseline")), Recall(bm25)); // the same bm25, as baseline or as the retriever
     }
 
     [Theory]

@@ -265,12 +265,12 @@ internal static class BenchCommand
         await using var dump = featureDump is null ? null : RerankFeatureWriter.Create(featureDump, dataset);
         var runner = new BenchmarkRunner(memory, options, counter, qa)
         {
-            RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
+            RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid, database) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
             Notes = notes,
             AfterIngest = waitForEmbeddings ? (tenant, cubes, token) => WaitForEmbeddingsAsync(ctx, state, tenant, cubes, token) : null,
             AfterSearch = dump is null ? null : dump.WriteAsync,
         };
-        var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, RunEnvironment.Describe(), progress, token), ct);
+        var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, Manifest(database), progress, token), ct);
         if (dump is not null)
         {
             ctx.Output.Notice($"[grey]reranker features of {dump.Questions} questions written to {Markup.Escape(featureDump!)}[/]");
@@ -279,8 +279,17 @@ internal static class BenchCommand
         return run;
     }
 
-    private static string RetrieverConfiguration(string? name, Retrieval.Hybrid.HybridOptions hybrid) => name?.ToLowerInvariant() switch
+    // The host's facts, and which store the run wrote to (its bm25 is that store's own full-text search).
+    private static Dictionary<string, object?> Manifest(StoreLocation database)
     {
+        var manifest = RunEnvironment.Describe();
+        manifest["store"] = database is PostgresLocation ? "postgresql" : "sqlite";
+        return manifest;
+    }
+
+    private static string RetrieverConfiguration(string? name, Retrieval.Hybrid.HybridOptions hybrid, StoreLocation database) => name?.ToLowerInvariant() switch
+    {
+        "bm25" when database is PostgresLocation => "PostgreSQL full-text search, english configuration: sum over matched terms of ln(1 + (N - n + 0.5)/(n + 0.5)) x ts_rank, weights text=1.0 tags=keywords=0.8 actor=0.6 context=0.4, length normalisation 1; query: stop words removed, terms OR-ed",
         "bm25" => "SQLite FTS5 bm25, porter unicode61 tokenizer, column weights text=1.0 actor=0.6 tags=0.8 keywords=0.8 context=0.4; query: stop words removed, terms OR-ed",
         "vector" => "hashing-v1 embedder (1024 dims: stemmed words, word pairs, char 3-5-grams; IDF fitted per cube), exact cosine",
         _ => DescribeHybrid(hybrid),
