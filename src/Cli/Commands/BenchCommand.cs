@@ -101,7 +101,7 @@ internal static class BenchCommand
             string dir = Path.Combine(Path.GetTempPath(), "agentmem-bench-" + runId);
             var server = parse.GetValue(postgres) is not { } uri ? null
                 : explicitDb is not null ? throw new MemoryValidationException("--postgres makes a database of its own; it cannot be combined with --work-db.")
-                : StoreLocation.Parse(uri) as PostgresLocation ?? throw new MemoryValidationException($"--postgres takes a postgresql:// URI; '{uri}' is not one.");
+                : ScratchDatabases.Server(uri);
             var created = new List<PostgresLocation>();
             async Task<StoreLocation> DatabaseAsync(string name)
             {
@@ -110,8 +110,7 @@ internal static class BenchCommand
                     return new SqliteLocation(Path.GetFullPath(explicitDb ?? Path.Combine(dir, name + ".db")));
                 }
 
-                var database = server.WithDatabase($"{server.Database}_bench_{runId}_{name.Replace('-', '_')}");
-                await database.CreateDatabaseAsync(ct);
+                var database = await ScratchDatabases.CreateAsync(server, "bench", runId, name, ct);
                 created.Add(database);
                 return database;
             }
@@ -179,11 +178,7 @@ internal static class BenchCommand
                 {
                     try
                     {
-                        await database.DropDatabaseAsync(CancellationToken.None);
-                        if (Directory.Exists(database.DefaultIndexDirectory))
-                        {
-                            Directory.Delete(database.DefaultIndexDirectory, recursive: true);
-                        }
+                        await ScratchDatabases.DropAsync(database, CancellationToken.None);
                     }
                     catch (Exception e) when (e is StoreUnavailableException or IOException or UnauthorizedAccessException)
                     {

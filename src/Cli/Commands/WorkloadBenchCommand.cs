@@ -99,34 +99,14 @@ internal static class WorkloadBenchCommand
         });
     }
 
-    /// <summary>
-    /// A database per engine on a PostgreSQL server, named after the server's database, the run and the engine; dropped
-    /// afterwards with the node-local indexes derived from it.
-    /// </summary>
+    /// <summary>A database per engine on a PostgreSQL server (<see cref="ScratchDatabases"/>).</summary>
     private static WorkloadStore PostgresStore(string uri)
     {
-        if (StoreLocation.Parse(uri) is not PostgresLocation server)
-        {
-            throw new MemoryValidationException($"--postgres takes a postgresql:// URI; '{uri}' is not one.");
-        }
-
+        var server = ScratchDatabases.Server(uri);
         string run = Guid.NewGuid().ToString("N")[..8];
         return new WorkloadStore(
             "postgres",
-            async (engine, _, ct) =>
-            {
-                var database = server.WithDatabase($"{server.Database}_workload_{run}_{engine.Replace('-', '_')}");
-                await database.CreateDatabaseAsync(ct);
-                return database.ConnectionString;
-            },
-            async (db, ct) =>
-            {
-                var database = PostgresLocation.FromUri(db);
-                await database.DropDatabaseAsync(ct);
-                if (Directory.Exists(database.DefaultIndexDirectory))
-                {
-                    Directory.Delete(database.DefaultIndexDirectory, recursive: true);
-                }
-            });
+            async (engine, _, ct) => (await ScratchDatabases.CreateAsync(server, "workload", run, engine, ct)).ConnectionString,
+            (db, ct) => ScratchDatabases.DropAsync(PostgresLocation.FromUri(db), ct));
     }
 }

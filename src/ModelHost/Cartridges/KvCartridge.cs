@@ -772,21 +772,11 @@ public sealed class KvCartridge
         }
 
         var block = data.Slice(V3HeaderBytes, RopeScalingBytes);
-        var scaling = new RopeScaling(
+        return new RopeScaling(
             BinaryPrimitives.ReadDoubleLittleEndian(block),
             BinaryPrimitives.ReadDoubleLittleEndian(block[8..]),
             BinaryPrimitives.ReadDoubleLittleEndian(block[16..]),
-            BinaryPrimitives.ReadInt32LittleEndian(block[24..]));
-        try
-        {
-            scaling.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ModelFormatException($"{source}: KV cartridge has an unusable RoPE scaling: {e.Message}");
-        }
-
-        return scaling;
+            BinaryPrimitives.ReadInt32LittleEndian(block[24..])).ValidatedFrom($"{source}: KV cartridge has an unusable RoPE scaling");
     }
 
     private static void EnsureIncreasing(int[] positions, string source)

@@ -140,17 +140,8 @@ public sealed class HuggingFaceCheckpoint
             ? v.GetDouble()
             : throw new ModelFormatException($"{path}: rope_scaling 'llama3' needs a number '{name}'.");
 
-        var scaling = new RopeScaling(Required("factor"), Required("low_freq_factor"), Required("high_freq_factor"), (int)Required("original_max_position_embeddings"));
-        try
-        {
-            scaling.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ModelFormatException($"{path}: {ex.Message}");
-        }
-
-        return scaling;
+        return new RopeScaling(Required("factor"), Required("low_freq_factor"), Required("high_freq_factor"), (int)Required("original_max_position_embeddings"))
+            .ValidatedFrom(path);
     }
 
     private static Dictionary<string, SafetensorsReader> OpenWeights(string folder)

@@ -23,6 +23,20 @@ public sealed record RopeScaling(double Factor, double LowFrequencyFactor, doubl
         }
     }
 
+    /// <summary>This scaling when <see cref="Validate"/> accepts it; else a <see cref="ModelFormatException"/> that starts with <paramref name="source"/> (the file the values came from).</summary>
+    internal RopeScaling ValidatedFrom(string source)
+    {
+        try
+        {
+            Validate();
+            return this;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ModelFormatException($"{source}: {ex.Message}");
+        }
+    }
+
     /// <summary>The scaled version of one pair's inverse frequency (radians per position).</summary>
     public T Scale<T>(T inverseFrequency)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
