@@ -78,8 +78,23 @@ public sealed record PostgresLocation : StoreLocation
     public async Task DropDatabaseAsync(CancellationToken cancellationToken = default)
     {
         NpgsqlConnection.ClearAllPools(); // this process's idle connections to it would otherwise keep it open
-        await MaintainAsync($"DROP DATABASE IF EXISTS {QuoteIdentifier(Database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await MaintainAsync($"DROP DATABASE IF EXISTS {QuoteIdentifier(Database)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (StoreUnavailableException ex) when (attempt < DropAttempts && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege })
+            {
+                // FORCE may not end an autovacuum worker that has just started on a new database (PostgreSQL 15 refuses
+                // the whole drop as "must be a member of the role whose process is being terminated"); it is gone in moments.
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
+
+    private const int DropAttempts = 6;
 
     private async Task MaintainAsync(string sql, CancellationToken cancellationToken)
     {

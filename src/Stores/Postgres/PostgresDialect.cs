@@ -63,16 +63,16 @@ internal sealed class PostgresDialect : SqlDialect
         Parameters(cmd).AddWithValue(name, tags.ToArray());
     }
 
-    // BM25 over PostgreSQL's full-text search: for each term a memory matches, idf × tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl))
-    // with idf = ln(1 + (N − n + 0.5) / (n + 0.5)) among the filtered memories, k1 = 1.2, b = 0.5, tf = the term's ts_rank
-    // without normalisation (its field-weighted, saturating occurrence count), dl = the memory's distinct lexemes and avgdl
-    // their mean over the matches (over the whole cube would read every row's vector a second time). ts_rank_cd over the
-    // OR-ed query, the ranking before, has no IDF: a speaker's name in every turn weighed as much as the one rare word of a
-    // question. Measured (bm25 runs, R@10): LoCoMo 0.513 → 0.609 (SQLite's FTS5 BM25 0.597), longchat 0.406 → 0.445
-    // (FTS5 0.558), no slower (docs/formats.md); b = 0.5 and the tf proxy were chosen among four variants on those two sets.
-    // One statement: the matches, each (match, term) pair, N, each term's idf (n from the pairs) and avgdl are computed
-    // once each (MATERIALIZED: inlined, PostgreSQL re-ran the N count once per row), in float8 (numeric arithmetic per pair
-    // cost a third of a search), and only the best @limit are joined back for their columns. Weights {D, C, B, A}: context 0.4, actor 0.6, tags and keywords 0.8, text 1.0.
+    // BM25 over PostgreSQL's full-text search, as FTS5 computes it but for idf's form and b: for each term a memory matches,
+    // idf × tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)) with idf = ln(1 + (N − n + 0.5) / (n + 0.5)) among the filtered
+    // memories, k1 = 1.2, b = 0.5; tf = the term's field-weighted occurrence count (ts_rank_cd of a one-term query without
+    // normalisation is the sum of its occurrences' weights), dl = the memory's word count (search_length, migration 5)
+    // and avgdl its mean over the filtered memories. Measured (bm25 runs, R@10; docs/formats.md): LoCoMo 0.609 → 0.619,
+    // longchat 0.445 → 0.523 against ts_rank as tf and distinct lexemes as dl (SQLite's FTS5: 0.597, 0.558); b = 0.5
+    // measured against 0.75 on both sets. One statement: the matches, each (match, term) pair, N with avgdl, and each
+    // term's idf (n from the pairs) are computed once each (MATERIALIZED: inlined, PostgreSQL re-ran the N count once per
+    // row), in float8 (numeric arithmetic per pair cost a third of a search), and only the best @limit are joined back
+    // for their columns. Weights {D, C, B, A}: context 0.4, actor 0.6, tags and keywords 0.8, text 1.0.
     public override void AppendLexicalSearch(StringBuilder sql, DbCommand cmd, string columns, IReadOnlyList<string> terms, string filter)
     {
         var each = PostgresTextQuery.Each(terms, (NpgsqlCommand)cmd);
@@ -80,20 +80,20 @@ internal sealed class PostgresDialect : SqlDialect
         sql.Append(CultureInfo.InvariantCulture, $$"""
             WITH term AS MATERIALIZED (SELECT * FROM (VALUES {{termRows}}) AS v(i, query)),
             hit AS MATERIALIZED (
-                SELECT m.tenant, m.id, m.search_vector FROM memories m, (SELECT {{string.Join(" || ", each)}} AS query) q
+                SELECT m.tenant, m.id, m.search_vector, m.search_length::float8 AS dl FROM memories m, (SELECT {{string.Join(" || ", each)}} AS query) q
                 WHERE m.search_vector @@ q.query AND {{filter}}),
             pair AS MATERIALIZED (
-                SELECT h.tenant, h.id, t.i, ts_rank('{0.4,0.6,0.8,1.0}', h.search_vector, t.query, 0)::float8 AS r, length(h.search_vector)::float8 AS dl
+                SELECT h.tenant, h.id, t.i, ts_rank_cd('{0.4,0.6,0.8,1.0}', h.search_vector, t.query, 0)::float8 AS tf, h.dl
                 FROM hit h, term t WHERE h.search_vector @@ t.query),
-            domain AS MATERIALIZED (SELECT count(*)::float8 AS n FROM memories m WHERE {{filter}}),
+            domain AS MATERIALIZED (
+                SELECT count(*)::float8 AS n, greatest(avg(m.search_length), 1)::float8 AS avgdl FROM memories m WHERE {{filter}}),
             idf AS MATERIALIZED (
                 SELECT p.i, ln(1 + (greatest(d.n, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) AS w
                 FROM pair p, domain d GROUP BY p.i, d.n),
-            avgdl AS MATERIALIZED (SELECT avg(length(h.search_vector))::float8 AS a FROM hit h),
             best AS (
                 SELECT p.tenant AS best_tenant, p.id AS best_id,
-                       sum(f.w * p.r * 2.2 / (p.r + 1.2 * (0.5 + 0.5 * p.dl / avgdl.a))) AS score
-                FROM pair p JOIN idf f ON f.i = p.i, avgdl
+                       sum(f.w * p.tf * 2.2 / (p.tf + 1.2 * (0.5 + 0.5 * p.dl / d.avgdl))) AS score
+                FROM pair p JOIN idf f ON f.i = p.i, domain d
                 GROUP BY p.tenant, p.id
                 ORDER BY score DESC, p.id LIMIT @limit)
             SELECT {{columns}}, b.score FROM best b JOIN memories m ON m.tenant = b.best_tenant AND m.id = b.best_id

@@ -53,6 +53,26 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task A_memorys_length_is_its_word_count_stop_words_included_as_in_bm25()
+    {
+        // Both say "cat" once; the first is thirteen words long, almost all of them stop words. A length in distinct
+        // index terms (one against two) would rank it first; BM25 counts words, so the two-word memory comes first.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var wordy = s.Item(cube, "It was the cat that was there, and it is what it was.");
+        var terse = s.Item(cube, "Cat naps.");
+        var items = Enumerable.Range(0, 10).Select(i => s.Item(cube, $"Dinner plans for day {i} with the family.")).ToList();
+        items.Insert(3, wordy);
+        items.Insert(8, terse);
+        await s.AddAsync(items);
+
+        var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["cat"], new MemoryFilter { CubeId = cube.Id }, 10));
+
+        Assert.Equal([terse.Id, wordy.Id], hits.Select(h => h.Item.Id));
+        Assert.True(hits[0].Score > hits[1].Score, $"scores {hits[0].Score}, {hits[1].Score}");
+    }
+
+    [SkippableFact]
     public async Task Lexical_search_respects_the_filter_and_sees_only_current_versions()
     {
         await using var s = await StartAsync();

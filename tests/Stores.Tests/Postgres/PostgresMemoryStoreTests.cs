@@ -149,7 +149,7 @@ public sealed class PostgresMemoryStoreTests
         async Task<List<MemoryId>> Search(params string[] terms) =>
             (await store.SearchLexicalAsync(tenant, new LexicalQuery(terms, new MemoryFilter(), 10))).Select(h => h.Item.Id).ToList();
 
-        Assert.Equal([meeting.Id, tagged.Id], await Search("meetings"));
+        Assert.Equal(new[] { meeting.Id, tagged.Id }.Order(), (await Search("meetings")).Order());
         Assert.Equal([other.Id], await Search("walking", "dogs"));
 
         // As tsquery syntax these would be a prefix match, an OR and a negation; here they are words and punctuation.

@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Stores.Postgres;
+using AgentMem.Stores.Postgres.Schema;
 using static AgentMem.Stores.Tests.Postgres.PostgresTestData;
 
 namespace AgentMem.Stores.Tests.Postgres;
@@ -63,6 +64,58 @@ public sealed class PostgresMigrationTests
         await db.ExecuteAsync($"INSERT INTO schema_migrations(version, name, applied_at) VALUES ({future}, 'from the future', now());");
         var ex = await Assert.ThrowsAsync<SchemaVersionException>(() => PostgresMemoryStore.OpenAsync(db.Options()));
         Assert.Contains($"schema version {future}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Migration_5_counts_the_words_of_memories_written_before_it()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+            await store.AddAsync(tenant, [Item(cube, "It was the cat that was there, and it is what it was."), Item(cube, "Cat naps.")], new AddOptions(true), Audit(tenant, "add"));
+        }
+
+        // Back to schema version 4, rows kept: reopening applies step 5 to them.
+        await db.ExecuteAsync(
+            """
+            ALTER TABLE memories DROP COLUMN search_length;
+            CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
+            DELETE FROM schema_migrations WHERE version = 5;
+            """);
+        await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
+        Assert.Equal(4, reopened.SchemaVersionAtOpen);
+        await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using (var bind = new Npgsql.NpgsqlCommand("SELECT set_config('agentmem.tenant', @t, false);", raw))
+        {
+            bind.Parameters.AddWithValue("t", tenant);
+            await bind.ExecuteNonQueryAsync();
+        }
+
+        await using var lengths = new Npgsql.NpgsqlCommand("SELECT text, search_length FROM memories ORDER BY search_length;", raw);
+        await using var r = await lengths.ExecuteReaderAsync();
+        var counted = new List<(string, int)>();
+        while (await r.ReadAsync())
+        {
+            counted.Add((r.GetString(0), r.GetInt32(1)));
+        }
+
+        // Tags and keywords are empty JSON arrays: no words of their own.
+        Assert.Equal([("Cat naps.", 2), ("It was the cat that was there, and it is what it was.", 13)], counted);
+        await r.CloseAsync();
+        await using var index = new Npgsql.NpgsqlCommand("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_memories_state';", raw);
+        Assert.EndsWith("(tenant, cube_id, state) INCLUDE (search_length)", (string)(await index.ExecuteScalarAsync())!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_server_older_than_postgresql_15_is_refused_by_name_before_any_step()
+    {
+        var ex = Assert.Throws<StoreUnavailableException>(() => PostgresSchemaManager.RequireSupportedServer(new Version(14, 12), "127.0.0.1:5432/agentmem"));
+        Assert.Equal("The PostgreSQL server of 127.0.0.1:5432/agentmem runs version 14.12; AgentMem needs PostgreSQL 15 or later.", ex.Message);
+        PostgresSchemaManager.RequireSupportedServer(new Version(15, 0), "x");
+        PostgresSchemaManager.RequireSupportedServer(new Version(17, 2), "x");
     }
 
     [SkippableFact]

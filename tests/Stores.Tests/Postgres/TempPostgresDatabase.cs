@@ -1,3 +1,4 @@
+using AgentMem.Stores.Locations;
 using AgentMem.Stores.Postgres;
 using Npgsql;
 
@@ -39,10 +40,5 @@ internal sealed class TempPostgresDatabase : IAsyncDisposable
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await using var admin = await PostgresTestServer.RawAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE);", admin);
-        await drop.ExecuteNonQueryAsync();
-    }
+    public async ValueTask DisposeAsync() => await PostgresLocation.FromUri(PostgresTestServer.Uri()).WithDatabase(Name).DropDatabaseAsync();
 }

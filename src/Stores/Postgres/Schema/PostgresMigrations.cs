@@ -249,6 +249,19 @@ internal static class PostgresMigrations
             CREATE INDEX ix_tags_key ON memory_tags(tenant, tag_key);
             DROP INDEX ix_tags_tag;
             """),
+
+        // BM25's document length is the memory's word count, stop words included, over the fields the search vector
+        // holds (as FTS5 counts tokens). The vector cannot give it (stop words leave no lexeme and its last position is
+        // only readable by unnesting it), so a stored column keeps it. The search averages it over the filtered memories
+        // where it counts them, so the state index carries it: the count stays an index-only scan (50,000 memories:
+        // 83 ms a search reading the rows, 59 ms with the column in the index, 54 ms before). Adding the column rewrites
+        // the table once.
+        new(5, "a stored word count of each memory's searchable fields, BM25's document length, in the state index", """
+            ALTER TABLE memories ADD COLUMN search_length integer GENERATED ALWAYS AS (
+                regexp_count(text || ' ' || tags_json::text || ' ' || keywords_json::text || ' ' || coalesce(actor, '') || ' ' || coalesce(context, ''), '\w+')) STORED;
+            DROP INDEX ix_memories_state;
+            CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state) INCLUDE (search_length);
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -15,6 +15,7 @@ internal static class PostgresSchemaManager
     /// </summary>
     public static async Task<int> EnsureSchemaAsync(NpgsqlConnection connection, string location, CancellationToken cancellationToken)
     {
+        RequireSupportedServer(connection.PostgreSqlVersion, location);
         int? versionAtOpen = null;
         while (true)
         {
@@ -54,6 +55,19 @@ internal static class PostgresSchemaManager
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The oldest server the schema runs on: migration 5's word count calls <c>regexp_count</c>, new in PostgreSQL 15.</summary>
+    public static readonly Version OldestServer = new(15, 0);
+
+    /// <summary>Refuses a server older than <see cref="OldestServer"/> before any step runs, instead of failing inside one.</summary>
+    public static void RequireSupportedServer(Version server, string location)
+    {
+        if (server < OldestServer)
+        {
+            throw new StoreUnavailableException(
+                $"The PostgreSQL server of {location} runs version {server.ToString(2)}; AgentMem needs PostgreSQL {OldestServer.Major} or later.");
         }
     }
 
