@@ -29,6 +29,18 @@ public abstract partial class SqlMemoryStore
         return cmd;
     }
 
+    /// <summary>
+    /// Reads the rows of one statement (<paramref name="prepare"/> sets its text and parameters) as a read bound to the
+    /// tenant. A hook so that PostgreSQL can send the binding and the statement in one round trip.
+    /// </summary>
+    private protected virtual Task<List<T>> ReadStatementAsync<T>(string tenant, Action<DbCommand> prepare, Func<DbDataReader, T> read, CancellationToken cancellationToken) =>
+        InReadAsync(tenant, (conn, tx, ct) =>
+        {
+            var cmd = Command(conn, tx, string.Empty);
+            prepare(cmd);
+            return ReadAllAsync(cmd, read, ct);
+        }, cancellationToken);
+
     /// <summary>Runs <paramref name="cmd"/>, reading each row with <paramref name="read"/>, then disposes it.</summary>
     private protected static Task<List<T>> ReadAllAsync<T>(DbCommand cmd, Func<DbDataReader, T> read, CancellationToken ct) =>
         ReadWhereAsync(cmd, read, static _ => true, ct);

@@ -62,13 +62,12 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     public async Task<MemCube?> FindCubeAsync(string tenant, string idOrName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(idOrName);
-        var found = await InReadAsync(tenant, (conn, tx, ct) =>
+        var found = await ReadStatementAsync(tenant, cmd =>
         {
-            var cmd = Command(conn, tx, $"SELECT {cubeColumns} FROM cubes WHERE tenant = @t AND (id = @k OR name = @k) ORDER BY id = @k DESC LIMIT 1;");
+            cmd.CommandText = $"SELECT {cubeColumns} FROM cubes WHERE tenant = @t AND (id = @k OR name = @k) ORDER BY id = @k DESC LIMIT 1;";
             Dialect.Add(cmd, "@t", tenant);
             Dialect.Add(cmd, "@k", idOrName);
-            return ReadAllAsync(cmd, ReadCube, ct);
-        }, cancellationToken).ConfigureAwait(false);
+        }, ReadCube, cancellationToken).ConfigureAwait(false);
         return found.Count == 0 ? null : found[0];
     }
 

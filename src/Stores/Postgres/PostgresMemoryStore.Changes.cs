@@ -11,20 +11,21 @@ public sealed partial class PostgresMemoryStore
 
     /// <inheritdoc/>
     /// <remarks>Sequence numbers count per cube (1, 2, 3, … in commit order), read from one row: a single index lookup.</remarks>
-    public override Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
+    public override async Task<long> GetChangeSequenceAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
-        return ReadInOneTripAsync(
+        var found = await ReadStatementAsync(
             tenant,
-            "SELECT seq FROM change_counters WHERE tenant = @t AND cube_id = @c;",
-            p =>
+            cmd =>
             {
-                p.AddWithValue("t", tenant);
-                p.AddWithValue("c", cubeId);
+                cmd.CommandText = "SELECT seq FROM change_counters WHERE tenant = @t AND cube_id = @c;";
+                Dialect.Add(cmd, "@t", tenant);
+                Dialect.Add(cmd, "@c", cubeId);
             },
-            value => value is long seq ? seq : 0L,
-            cancellationToken);
+            r => r.GetInt64(0),
+            cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? 0L : found[0];
     }
 
     /// <summary>
