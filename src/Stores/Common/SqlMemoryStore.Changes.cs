@@ -7,15 +7,20 @@ public abstract partial class SqlMemoryStore
     public Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireChangeRead(tenant, cubeId, afterSequence, limit);
-        return InReadAsync<IReadOnlyList<MemoryChangeRecord>>(tenant, async (conn, tx, ct) =>
-        {
-            var cmd = Command(conn, tx, "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = @t AND cube_id = @c AND seq > @after ORDER BY seq LIMIT @n;");
-            Dialect.Add(cmd, "@t", tenant);
-            Dialect.Add(cmd, "@c", cubeId);
-            Dialect.Add(cmd, "@after", afterSequence);
-            Dialect.Add(cmd, "@n", limit);
-            return await ReadAllAsync(cmd, r => new MemoryChangeRecord(r.GetInt64(0), cubeId, MemoryId.Parse(r.GetString(1)), r.GetInt32(2) == 1), ct).ConfigureAwait(false);
-        }, cancellationToken);
+        return Read();
+
+        async Task<IReadOnlyList<MemoryChangeRecord>> Read() => await ReadStatementAsync(
+            tenant,
+            cmd =>
+            {
+                cmd.CommandText = "SELECT seq, memory_id, op FROM memory_changes WHERE tenant = @t AND cube_id = @c AND seq > @after ORDER BY seq LIMIT @n;";
+                Dialect.Add(cmd, "@t", tenant);
+                Dialect.Add(cmd, "@c", cubeId);
+                Dialect.Add(cmd, "@after", afterSequence);
+                Dialect.Add(cmd, "@n", limit);
+            },
+            r => new MemoryChangeRecord(r.GetInt64(0), cubeId, MemoryId.Parse(r.GetString(1)), r.GetInt32(2) == 1),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -77,32 +77,27 @@ public sealed partial class PostgresMemoryStore
     }
 
     /// <inheritdoc/>
-    public override Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
-        return ReadAsync<IReadOnlyList<StoredEmbedding>>(tenant, async (conn, tx, ct) =>
-        {
-            using var cmd = Command(conn, tx, ids is null
-                ? "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = @t AND cube_id = @c AND embedder = @e ORDER BY memory_id;"
-                : "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = @t AND cube_id = @c AND embedder = @e AND memory_id = ANY(@ids) ORDER BY memory_id;");
-            cmd.Parameters.AddWithValue("t", tenant);
-            cmd.Parameters.AddWithValue("c", cubeId);
-            cmd.Parameters.AddWithValue("e", embedder);
-            if (ids is not null)
+        return await ReadStatementAsync(
+            tenant,
+            cmd =>
             {
-                cmd.Parameters.AddWithValue("ids", ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).ToArray());
-            }
-
-            var result = new List<StoredEmbedding>(ids?.Count ?? 1024);
-            var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await using var rScope = r.ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                result.Add(new StoredEmbedding(MemoryId.Parse(r.GetString(0)), r.GetString(1), EmbeddingBlob.Decode(r.GetFieldValue<byte[]>(2))));
-            }
-
-            return result;
-        }, cancellationToken);
+                cmd.CommandText = ids is null
+                    ? "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = @t AND cube_id = @c AND embedder = @e ORDER BY memory_id;"
+                    : "SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = @t AND cube_id = @c AND embedder = @e AND memory_id = ANY(@ids) ORDER BY memory_id;";
+                var parameters = ((NpgsqlCommand)cmd).Parameters;
+                parameters.AddWithValue("t", tenant);
+                parameters.AddWithValue("c", cubeId);
+                parameters.AddWithValue("e", embedder);
+                if (ids is not null)
+                {
+                    parameters.AddWithValue("ids", ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).ToArray());
+                }
+            },
+            r => new StoredEmbedding(MemoryId.Parse(r.GetString(0)), r.GetString(1), EmbeddingBlob.Decode(r.GetFieldValue<byte[]>(2))),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private protected override async Task WriteEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings, CancellationToken cancellationToken)
