@@ -65,6 +65,10 @@ public sealed class PostgresConnectionStringTests
         Assert.Equal("MaxRetries", Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresStoreOptions { ConnectionString = ok.ConnectionString, MaxRetries = -1 }.Validate()).ParamName);
         Assert.Equal("CommandTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresStoreOptions { ConnectionString = ok.ConnectionString, CommandTimeout = TimeSpan.Zero }.Validate()).ParamName);
         Assert.Equal("RetryMaxDelay", Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresStoreOptions { ConnectionString = ok.ConnectionString, RetryBaseDelay = TimeSpan.FromSeconds(3), RetryMaxDelay = TimeSpan.FromSeconds(1) }.Validate()).ParamName);
+        var prepared = Assert.Throws<ArgumentException>(() => new PostgresStoreOptions { ConnectionString = "Host=h;Database=db;Max Auto Prepare=64" }.Validate());
+        Assert.Equal("ConnectionString", prepared.ParamName);
+        Assert.Contains("Max Auto Prepare", prepared.Message, StringComparison.Ordinal);
+        new PostgresStoreOptions { ConnectionString = "Host=h;Database=db;Max Auto Prepare=0" }.Validate();
     }
 
     [Fact]
