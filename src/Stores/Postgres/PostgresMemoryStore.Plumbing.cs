@@ -39,9 +39,6 @@ public sealed partial class PostgresMemoryStore
     internal Task<T> InTenantTransactionAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
         RunAsync(tenant, work, TransactionKind.Read, cancellationToken);
 
-    private Task<T> ReadAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
-        RunAsync(tenant, work, TransactionKind.Read, cancellationToken);
-
     /// <summary>A consistent snapshot (REPEATABLE READ) bound to the tenant; retried freely.</summary>
     private protected override Task<T> InReadAsync<T>(string tenant, SqlWork<T> work, CancellationToken cancellationToken) =>
         RunAsync(tenant, (conn, tx, ct) => work(conn, tx, ct), TransactionKind.Read, cancellationToken);
