@@ -321,7 +321,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     /// Each term is matched as a phrase and the terms are OR-ed. SQLite ranks by FTS5's BM25 with column weights (text
     /// 1.0, actor 0.6, tags and keywords 0.8, context 0.4); PostgreSQL by BM25 computed in SQL over English full-text search
     /// (stemming, stop words dropped): each matched term's inverse document frequency among the filtered memories times its
-    /// <c>ts_rank</c> with the same weights, saturated and length-normalised. Higher is better in both; the scores of the
+    /// occurrence count with the same weights, saturated and normalised by the memory's word count. Higher is better in both; the scores of the
     /// two stores are not comparable.
     /// </remarks>
     public async Task<IReadOnlyList<LexicalMatch>> SearchLexicalAsync(string tenant, LexicalQuery query, CancellationToken cancellationToken = default)
