@@ -30,7 +30,7 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
             : null;
 
     /// <summary>Opens (creating and migrating as needed) the store at <see cref="Db"/>.</summary>
-    public IMemoryStore OpenStore() => Db.Open();
+    public IMemoryStore OpenStore() => Db.Open(new SchemaUpgradeNotices(Output));
 
     /// <summary>
     /// Opens the store at <see cref="Db"/> and composes it with the hybrid retriever (default), plain BM25 (<c>bm25</c>)
@@ -109,7 +109,7 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return Compose(location.Open(), IndexDirectoryFor(location), hybrid, hashingBaseline, out state);
+        return Compose(location.Open(new SchemaUpgradeNotices(Output)), IndexDirectoryFor(location), hybrid, hashingBaseline, out state);
     }
 
     private MemoryOS Compose(IMemoryStore store, string indexDirectory, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)

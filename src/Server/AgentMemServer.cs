@@ -48,7 +48,7 @@ public static class AgentMemServer
         builder.Services.AddProblemDetails();
         builder.Services.AddAgentMemOpenApi();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(_ => Compose(options.Db));
+        builder.Services.AddSingleton(services => Compose(options.Db, new SchemaUpgradeLog(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer)))));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerComposition>().Memory);
 
         // Per-request framework chatter is noise for a service whose errors already come back as problems.
@@ -110,11 +110,11 @@ public static class AgentMemServer
     /// <summary>
     /// The default composition, as in the CLI: the store at <paramref name="db"/> (a SQLite file or a <c>postgresql://</c> URI),
     /// with the hybrid retriever (default), plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>), on the
-    /// model-free embedder.
+    /// model-free embedder. Schema steps applied while the store opens are told to <paramref name="schemaProgress"/>.
     /// </summary>
-    public static ServerComposition Compose(string db)
+    public static ServerComposition Compose(string db, IProgress<Stores.SchemaStepProgress>? schemaProgress = null)
     {
-        var store = Stores.Locations.StoreLocation.Parse(db).Open();
+        var store = Stores.Locations.StoreLocation.Parse(db).Open(schemaProgress);
         var retrievers = DefaultRetrievers.Create(store);
         return new ServerComposition(new MemoryOS(store, retrievers), ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State);
     }

@@ -18,10 +18,19 @@ public sealed class SchemaTests
             cmd.ExecuteNonQuery();
         }
 
-        await using (var store = SqliteMemoryStore.Open(db.FilePath))
+        var steps = new List<SchemaStepProgress>();
+        await using (var store = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = db.FilePath, SchemaProgress = new SynchronousProgress<SchemaStepProgress>(steps.Add) }))
         {
             Assert.Equal(1, store.SchemaVersionAtOpen);
         }
+
+        // Each step from 2 on, told as it starts and again once committed.
+        int latest = SqliteMemoryStore.LatestSchemaVersion;
+        Assert.Equal(
+            Enumerable.Range(2, latest - 1).SelectMany(v => new[] { (v, false), (v, true) }),
+            steps.Select(s => (s.Version, s.Done)));
+        Assert.All(steps, s => Assert.Equal((db.FilePath, 1, latest), (s.Location, s.FromVersion, s.LatestVersion)));
+        Assert.Equal("link reasons", steps.Single(s => s.Version == 3 && s.Done).Name);
 
         Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("PRAGMA user_version"));
         Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("SELECT MAX(version) FROM schema_migrations"));
@@ -104,8 +113,10 @@ public sealed class SchemaTests
             Assert.Equal(0, first.SchemaVersionAtOpen);
         }
 
-        await using var second = SqliteMemoryStore.Open(db.FilePath);
+        var steps = new List<SchemaStepProgress>();
+        await using var second = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = db.FilePath, SchemaProgress = new SynchronousProgress<SchemaStepProgress>(steps.Add) });
         Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, second.SchemaVersionAtOpen);
+        Assert.Empty(steps);
         Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("SELECT COUNT(*) FROM schema_migrations"));
         Assert.Equal("wal", WalMode(db));
     }

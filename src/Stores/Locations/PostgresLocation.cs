@@ -118,5 +118,6 @@ public sealed record PostgresLocation : StoreLocation
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <inheritdoc/>
-    public override IMemoryStore Open() => PostgresMemoryStore.Open(new PostgresStoreOptions { ConnectionString = ConnectionString });
+    public override IMemoryStore Open(IProgress<SchemaStepProgress>? schemaProgress) =>
+        PostgresMemoryStore.Open(new PostgresStoreOptions { ConnectionString = ConnectionString, SchemaProgress = schemaProgress });
 }

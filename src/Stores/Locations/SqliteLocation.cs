@@ -13,5 +13,6 @@ public sealed record SqliteLocation(string Path) : StoreLocation
     public override string DefaultIndexDirectory => Path + ".index";
 
     /// <inheritdoc/>
-    public override IMemoryStore Open() => SqliteMemoryStore.Open(Path);
+    public override IMemoryStore Open(IProgress<SchemaStepProgress>? schemaProgress) =>
+        SqliteMemoryStore.Open(new SqliteStoreOptions { Path = Path, SchemaProgress = schemaProgress });
 }

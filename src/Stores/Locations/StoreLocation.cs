@@ -49,5 +49,11 @@ public abstract record StoreLocation
     public abstract string DefaultIndexDirectory { get; }
 
     /// <summary>Opens (creating and migrating as needed) the store at this location.</summary>
-    public abstract IMemoryStore Open();
+    public IMemoryStore Open() => Open(schemaProgress: null);
+
+    /// <summary>
+    /// Opens (creating and migrating as needed) the store at this location, telling <paramref name="schemaProgress"/> when
+    /// each pending schema step starts and commits.
+    /// </summary>
+    public abstract IMemoryStore Open(IProgress<SchemaStepProgress>? schemaProgress);
 }

@@ -83,7 +83,7 @@ public sealed partial class PostgresMemoryStore : SqlMemoryStore
                 {
                     var conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                     await using var connScope = conn.ConfigureAwait(false);
-                    int version = await PostgresSchemaManager.EnsureSchemaAsync(conn, location, cancellationToken).ConfigureAwait(false);
+                    int version = await PostgresSchemaManager.EnsureSchemaAsync(conn, location, resolved.SchemaProgress, cancellationToken).ConfigureAwait(false);
                     using var role = new NpgsqlCommand("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user;", conn);
                     bool bypasses = await role.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
                     return new PostgresMemoryStore(dataSource, resolved, location, version, rowLevelSecurityEnforced: !bypasses);

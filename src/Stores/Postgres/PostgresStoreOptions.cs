@@ -12,7 +12,10 @@ public sealed class PostgresStoreOptions
     /// <summary>Most connections the store's pool opens to the server (default 32).</summary>
     public int MaxPoolSize { get; set; } = 32;
 
-    /// <summary>How long one SQL command may run before it is cancelled (default 30 s).</summary>
+    /// <summary>
+    /// How long one SQL command may run before it is cancelled (default 30 s). Schema steps applied while the store opens
+    /// are not cut off (one may rewrite a whole table); cancel those with the token given to the open.
+    /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long opening a connection may take (default 15 s).</summary>
@@ -39,6 +42,12 @@ public sealed class PostgresStoreOptions
     /// <see cref="PostgresPurgeVacuum"/> for the cost.
     /// </summary>
     public PostgresPurgeVacuum PurgeVacuum { get; set; } = PostgresPurgeVacuum.Full;
+
+    /// <summary>
+    /// Told when each pending schema step starts and when it has committed, while the store opens (default none). Only the
+    /// node that applies a step reports it; another opening the database at the same time waits for it silently.
+    /// </summary>
+    public IProgress<SchemaStepProgress>? SchemaProgress { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work, saying which and why.</summary>
     public void Validate()

@@ -67,7 +67,7 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
         {
             using var connection = new SqliteConnection(cs);
             connection.Open();
-            int version = SchemaManager.EnsureSchema(connection, resolved.Path, resolved.ReadOnly);
+            int version = SchemaManager.EnsureSchema(connection, resolved.Path, resolved.ReadOnly, resolved.SchemaProgress);
             if (!resolved.ReadOnly)
             {
                 Execute(connection, "PRAGMA journal_mode = WAL;");

@@ -18,6 +18,9 @@ public sealed class SqliteStoreOptions
     /// <summary>Open read-only: no migrations, no writes.</summary>
     public bool ReadOnly { get; set; }
 
+    /// <summary>Told when each pending schema step starts and when it has committed, while the store opens (default none).</summary>
+    public IProgress<SchemaStepProgress>? SchemaProgress { get; set; }
+
     /// <summary>
     /// A cap on the database's size in pages (SQLite <c>max_page_count</c>), set on every connection; a write that needs
     /// more fails as on a full disk (SQLITE_FULL). For tests of the disk-full path that cannot fill a real disk.

@@ -104,17 +104,4 @@ public sealed class BackgroundEmbeddingTests : TempStore
         {
         }
     }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        private readonly Lock gate = new();
-
-        public void Report(T value)
-        {
-            lock (gate)
-            {
-                report(value);
-            }
-        }
-    }
 }

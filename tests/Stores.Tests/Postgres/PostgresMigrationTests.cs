@@ -67,6 +67,75 @@ public sealed class PostgresMigrationTests
     }
 
     [SkippableFact]
+    public async Task A_schema_step_runs_past_the_command_timeout_and_is_reported_as_it_starts_and_commits()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            await store.CreateCubeAsync(Cube(tenant), Audit(tenant, "cube.create"));
+        }
+
+        await db.ExecuteAsync(
+            """
+            ALTER TABLE memories DROP COLUMN search_length;
+            CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
+            DELETE FROM schema_migrations WHERE version = 5;
+            """);
+
+        // Another session reading the table holds step 5's table rewrite back for longer than the command timeout, as a
+        // rewrite of a large table would take: the step must wait it out, not be cancelled (and fail every open after it).
+        await using var reader = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using var readTx = await reader.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("LOCK TABLE memories IN ACCESS SHARE MODE;", reader, readTx))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var steps = new System.Collections.Concurrent.ConcurrentQueue<SchemaStepProgress>();
+        var options = db.Options();
+        options.CommandTimeout = TimeSpan.FromSeconds(1);
+        options.MaxRetries = 0;
+        options.SchemaProgress = new SynchronousProgress<SchemaStepProgress>(steps.Enqueue);
+        var open = PostgresMemoryStore.OpenAsync(options);
+
+        await using var watch = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using var waiting = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE memories ADD COLUMN search_length%';",
+            watch);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+        {
+            Assert.False(open.IsCompleted, "the open ended before step 5 reached the table: " + open.Exception?.GetBaseException().Message);
+            Assert.True(DateTime.UtcNow < deadline, "step 5 never waited for the table");
+            await Task.Delay(50);
+        }
+
+        // A second node opening meanwhile waits for the first one's step as long as it takes, and reports no step of its own.
+        var otherSteps = new System.Collections.Concurrent.ConcurrentQueue<SchemaStepProgress>();
+        var otherOptions = db.Options();
+        otherOptions.CommandTimeout = options.CommandTimeout;
+        otherOptions.MaxRetries = 0;
+        otherOptions.SchemaProgress = new SynchronousProgress<SchemaStepProgress>(otherSteps.Enqueue);
+        var otherOpen = PostgresMemoryStore.OpenAsync(otherOptions);
+
+        await Task.Delay(options.CommandTimeout * 2);
+        Assert.False(open.IsCompleted, "step 5 was cut off by the command timeout: " + open.Exception?.GetBaseException().Message);
+        Assert.False(otherOpen.IsCompleted, "the second node stopped waiting: " + otherOpen.Exception?.GetBaseException().Message);
+        await readTx.RollbackAsync();
+
+        await using var migrated = await open.WaitAsync(TimeSpan.FromSeconds(60));
+        await using var other = await otherOpen.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(PostgresMemoryStore.LatestSchemaVersion, other.SchemaVersionAtOpen);
+        Assert.Empty(otherSteps);
+        Assert.Equal(4, migrated.SchemaVersionAtOpen);
+        Assert.Equal([(5, false), (5, true)], steps.Select(s => (s.Version, s.Done)));
+        Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[^1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
+        Assert.True(steps.Last().Elapsed >= options.CommandTimeout * 2, $"step 5 took {steps.Last().Elapsed}");
+        Assert.Equal(migrated.Location, steps.First().Location);
+    }
+
+    [SkippableFact]
     public async Task Migration_5_counts_the_words_of_memories_written_before_it()
     {
         await using var db = await TempPostgresDatabase.CreateAsync();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace AgentMem.Stores.Postgres.Schema;
 
 /// <summary>
@@ -9,11 +11,20 @@ internal static class PostgresSchemaManager
 {
     private static readonly string[] MigrationColumns = ["applied_at", "name", "version"];
 
+    // Npgsql's "no limit".
+    private const int Unbounded = 0;
+
     /// <summary>
-    /// Checks the database is ours (or has none of our tables) and not from a newer version, then applies pending steps.
-    /// Returns the schema version found before migrating (0 for a new database).
+    /// Checks the database is ours (or has none of our tables) and not from a newer version, then applies pending steps,
+    /// telling <paramref name="progress"/> when each starts and commits. Returns the schema version found before migrating
+    /// (0 for a new database).
     /// </summary>
-    public static async Task<int> EnsureSchemaAsync(NpgsqlConnection connection, string location, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The lock and the steps run without the store's command timeout: a step may rewrite a whole table (step 5: 1.7 s per
+    /// 50,000 memories, so the default 30 s would cut it off near 850,000 and every later open would try again and fail),
+    /// and a node opening meanwhile waits on the lock for as long as the step takes. The token still cancels both.
+    /// </remarks>
+    public static async Task<int> EnsureSchemaAsync(NpgsqlConnection connection, string location, IProgress<SchemaStepProgress>? progress, CancellationToken cancellationToken)
     {
         RequireSupportedServer(connection.PostgreSqlVersion, location);
         int? versionAtOpen = null;
@@ -21,7 +32,7 @@ internal static class PostgresSchemaManager
         {
             var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using var txScope = tx.ConfigureAwait(false);
-            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k);", connection, tx))
+            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k);", connection, tx) { CommandTimeout = Unbounded })
             {
                 lockCmd.Parameters.AddWithValue("k", PostgresMigrations.AdvisoryLockKey);
                 await lockCmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -42,7 +53,9 @@ internal static class PostgresSchemaManager
             }
 
             Migration step = PostgresMigrations.All.First(m => m.Version == version + 1);
-            using (var apply = new NpgsqlCommand(step.Sql, connection, tx))
+            progress?.Report(new SchemaStepProgress(location, versionAtOpen.Value, step.Version, PostgresMigrations.Latest, step.Name, Elapsed: null));
+            long started = Stopwatch.GetTimestamp();
+            using (var apply = new NpgsqlCommand(step.Sql, connection, tx) { CommandTimeout = Unbounded })
             {
                 await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -55,6 +68,7 @@ internal static class PostgresSchemaManager
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            progress?.Report(new SchemaStepProgress(location, versionAtOpen.Value, step.Version, PostgresMigrations.Latest, step.Name, Stopwatch.GetElapsedTime(started)));
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace AgentMem.Stores.Sqlite.Schema;
 
 /// <summary>Recognises AgentMem databases and brings them to the latest schema.</summary>
@@ -5,9 +7,10 @@ internal static class SchemaManager
 {
     /// <summary>
     /// Checks the file is ours (or empty) and not from a newer version, then applies pending migrations,
-    /// each in its own transaction. Returns the schema version found before migrating (0 for a new file).
+    /// each in its own transaction, telling <paramref name="progress"/> when each starts and commits. Returns the schema
+    /// version found before migrating (0 for a new file).
     /// </summary>
-    public static int EnsureSchema(SqliteConnection connection, string path, bool readOnly)
+    public static int EnsureSchema(SqliteConnection connection, string path, bool readOnly, IProgress<SchemaStepProgress>? progress)
     {
         int applicationId;
         int version;
@@ -47,7 +50,7 @@ internal static class SchemaManager
 
             try
             {
-                Migrate(connection, version);
+                Migrate(connection, path, version, progress);
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Error || SqliteErrors.IsDamagedFile(ex))
             {
@@ -60,7 +63,7 @@ internal static class SchemaManager
         return version;
     }
 
-    private static void Migrate(SqliteConnection connection, int from)
+    private static void Migrate(SqliteConnection connection, string path, int from, IProgress<SchemaStepProgress>? progress)
     {
         foreach (var migration in Migrations.All)
         {
@@ -69,6 +72,8 @@ internal static class SchemaManager
                 continue;
             }
 
+            progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Elapsed: null));
+            long started = Stopwatch.GetTimestamp();
             using var tx = connection.BeginTransaction();
             using (var cmd = connection.CreateCommand())
             {
@@ -92,6 +97,7 @@ internal static class SchemaManager
             }
 
             tx.Commit();
+            progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Stopwatch.GetElapsedTime(started)));
         }
     }
 

@@ -1,0 +1,40 @@
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary>A verb that opens a database of an older schema says on stderr which steps it applies and how long each took.</summary>
+public sealed class SchemaUpgradeNoticeTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public async Task Opening_an_older_database_names_each_step_and_its_time_and_a_new_one_says_nothing()
+    {
+        var (code, _, err) = await cli.RunAsync("add", "Melanie signed up for a pottery class");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("schema", err, StringComparison.Ordinal);
+
+        // Back to schema 7 (step 8 only adds an index), as a file written by the previous release would be.
+        using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = cli.DbPath, Pooling = false }.ToString()))
+        {
+            raw.Open();
+            using var rewind = raw.CreateCommand();
+            rewind.CommandText = "DROP INDEX ix_memories_state; DELETE FROM schema_migrations WHERE version = 8; PRAGMA user_version = 7;";
+            rewind.ExecuteNonQuery();
+        }
+
+        (code, string output, err) = await cli.RunAsync("search", "pottery");
+        Assert.Equal(0, code);
+        Assert.Contains("pottery", output, StringComparison.Ordinal);
+        string said = Regex.Replace(err, @"\s+", " ");
+        Assert.Contains($"upgrading {cli.DbPath} from schema 7: schema step 8 of 8, an index to count a cube's memories by state", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 8 of 8 done in \d+\.\d s", said);
+
+        (code, _, err) = await cli.RunAsync("search", "pottery");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("schema", err, StringComparison.Ordinal);
+    }
+}
