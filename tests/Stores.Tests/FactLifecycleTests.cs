@@ -176,7 +176,16 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         }
 
         var first = listed.OrderBy(i => i.Id).First();
-        var progress = new FirstReport(() => memory.SetStateAsync(Alice, first.Id, LifecycleState.Frozen, "legal hold").GetAwaiter().GetResult());
+        bool reported = false;
+        var progress = new SynchronousProgress<MaintenanceProgress>(_ =>
+        {
+            // At the first report, on the job's own thread: the memory changes while the job runs.
+            if (!reported)
+            {
+                reported = true;
+                memory.SetStateAsync(Alice, first.Id, LifecycleState.Frozen, "legal hold").GetAwaiter().GetResult();
+            }
+        });
         var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"], progress: progress));
 
         Assert.Equal((299, 1), (result.Counts["merged"], result.Counts["conflicts"]));
@@ -208,21 +217,6 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     private static MemoryDraft Draft(string text) => new(text) { Tags = ["fact"], Source = SourceKind.Agent };
-
-    /// <summary>Runs <paramref name="first"/> at the first report, on the job's own thread.</summary>
-    private sealed class FirstReport(Action first) : IProgress<MaintenanceProgress>
-    {
-        private bool reported;
-
-        public void Report(MaintenanceProgress value)
-        {
-            if (!reported)
-            {
-                reported = true;
-                first();
-            }
-        }
-    }
 
     private sealed class FixedClassifier(FactDecision decision) : IFactClassifier
     {

@@ -160,7 +160,7 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, faded)).State);
 
         var reports = new List<MaintenanceProgress>();
-        var result = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["FORGETTING"], progress: new SyncProgress(reports)));
+        var result = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["FORGETTING"], progress: new SynchronousProgress<MaintenanceProgress>(reports.Add)));
         Assert.Equal((3, 1, 1, 1), (result.Counts["examined"], result.Counts["archived"], result.Counts["exempt"], result.Counts["kept"]));
         Assert.Equal(faded, Assert.Single(result.Actions).Id);
         Assert.Equal(3, reports[^1].Done);
@@ -194,10 +194,16 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         var listed = ids.Order().ToList();
         var (frozenMeanwhile, purgedMeanwhile) = (listed[0], listed[1]);
         var reports = new List<MaintenanceProgress>();
-        var progress = new SyncProgress(reports, first: () =>
+        var progress = new SynchronousProgress<MaintenanceProgress>(report =>
         {
-            memory.SetStateAsync(Alice, frozenMeanwhile, LifecycleState.Frozen, "legal hold").GetAwaiter().GetResult();
-            memory.PurgeAsync(Alice, purgedMeanwhile).GetAwaiter().GetResult();
+            // At the first report, on the job's own thread: the memories change while the job runs.
+            if (reports.Count == 0)
+            {
+                memory.SetStateAsync(Alice, frozenMeanwhile, LifecycleState.Frozen, "legal hold").GetAwaiter().GetResult();
+                memory.PurgeAsync(Alice, purgedMeanwhile).GetAwaiter().GetResult();
+            }
+
+            reports.Add(report);
         });
         var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "many", ["forgetting"], progress: progress));
 
@@ -222,19 +228,5 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<MemoryValidationException>(() => memory.SetPolicyAsync(Alice, "keep", new CubePolicy { ForgettingThreshold = 1.5 }));
         await Assert.ThrowsAsync<MemoryValidationException>(() => MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "keep", ["defrag"]));
-    }
-
-    /// <summary>Collects reports as they come (on the job's own thread) and runs <paramref name="first"/> at the first.</summary>
-    private sealed class SyncProgress(List<MaintenanceProgress> into, Action? first = null) : IProgress<MaintenanceProgress>
-    {
-        public void Report(MaintenanceProgress value)
-        {
-            if (into.Count == 0)
-            {
-                first?.Invoke();
-            }
-
-            into.Add(value);
-        }
     }
 }

@@ -17,15 +17,9 @@ internal sealed class TestAdapterTrainer : IAdapterTrainer
     public async Task<LoraAdapter> TrainAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         var losses = new List<float>();
-        var trainer = new LoraTextTrainer(Stories.Model, Stories.Tokenizer, Recipe) { Progress = new Recorder(losses) };
+        var trainer = new LoraTextTrainer(Stories.Model, Stories.Tokenizer, Recipe) { Progress = new SynchronousProgress<TrainingProgress>(p => losses.Add(p.Loss)) };
         var adapter = await trainer.TrainAsync(texts, cancellationToken);
         Calls.Add((texts, losses.ToArray()));
         return adapter;
-    }
-
-    /// <summary>Synchronous: <see cref="Progress{T}"/> would post to the thread pool and lose the order.</summary>
-    private sealed class Recorder(List<float> losses) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => losses.Add(value.Loss);
     }
 }

@@ -84,7 +84,7 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     public async Task Limit_evaluates_the_first_questions_and_ingests_only_their_conversations()
     {
         var progress = new List<BenchmarkProgress>();
-        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 2 }).RunAsync(Toy(), progress: new Recorder(progress));
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 2 }).RunAsync(Toy(), progress: new SynchronousProgress<BenchmarkProgress>(progress.Add));
         Assert.Equal(2, run.Result.Questions);
         Assert.Single(await memory.ListCubesAsync(new Scope("bench")));
         Assert.Equal(new BenchmarkProgress("ingest", 4, 4), progress.Last(p => p.Phase == "ingest"));
@@ -156,11 +156,6 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [] }.Validate());
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [0, 5] }.Validate());
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Limit = 0 }.Validate());
-    }
-
-    private sealed class Recorder(List<BenchmarkProgress> sink) : IProgress<BenchmarkProgress>
-    {
-        public void Report(BenchmarkProgress value) => sink.Add(value);
     }
 
     /// <summary>A test double of a chat model: replies with a function of the user prompt, and records prompts.</summary>

@@ -36,7 +36,7 @@ public sealed class LoraAdapterTrainerTests
         int[] tokens = [1, 403, 407, 261, 378, 395, 30, 1161 % 512, 280, 365];
         var options = new LoraTrainingOptions { Rank = 2, Alpha = 2f, Targets = [LoraTarget.V], Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 3, WarmupSteps = 1 }, Seed = 5, SequenceLength = 6, Batch = 2 };
         var reports = new List<TrainingProgress>();
-        var adapter = LoraAdapterTrainer.Train(model, [tokens], options, ["a@2"], new SyncProgress(reports));
+        var adapter = LoraAdapterTrainer.Train(model, [tokens], options, ["a@2"], new SynchronousProgress<TrainingProgress>(reports.Add));
 
         Assert.Equal(3, reports.Count);
         Assert.Equal("3", adapter.Metadata["steps"]);
@@ -122,11 +122,5 @@ public sealed class LoraAdapterTrainerTests
     {
         Assert.Contains("two tokens", Assert.Throws<ArgumentException>(() => LoraAdapterTrainer.Train(Model.Value, [[1]], new LoraTrainingOptions())).Message, StringComparison.Ordinal);
         Assert.Contains("outside the model's vocabulary", Assert.Throws<ArgumentException>(() => LoraAdapterTrainer.Train(Model.Value, [[1, 512]], new LoraTrainingOptions())).Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post them to the thread pool).</summary>
-    private sealed class SyncProgress(List<TrainingProgress> reports) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => reports.Add(value);
     }
 }

@@ -81,7 +81,7 @@ public sealed class TrainingOptimizerTests
         float[] g = [0f];
         using var cts = new CancellationTokenSource();
         var reports = new List<TrainingProgress>();
-        var progress = new SyncProgress(r =>
+        var progress = new SynchronousProgress<TrainingProgress>(r =>
         {
             reports.Add(r);
             if (r.Step == 3)
@@ -115,10 +115,5 @@ public sealed class TrainingOptimizerTests
         var losses = TrainingLoop.Run(Compute2, [gq], new AdamW([q], weightDecay: 0f), new CosineSchedule(0.5f, 2, 60), 10f);
         Assert.Equal(60, losses.Length);
         Assert.True(losses[^1] < 0.01f * losses[0], $"{losses[0]} → {losses[^1]}");
-    }
-
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
