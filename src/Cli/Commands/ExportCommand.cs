@@ -31,10 +31,10 @@ internal static class ExportCommand
             }
             else
             {
-                using var buffer = new MemoryStream();
-                await CubeArchiveWriter.WriteAsync(archive, buffer, ct);
-                await ctx.Output.Out.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-                await ctx.Output.Out.FlushAsync(ct);
+                // Streamed in the writer's chunks: buffering it whole held it three times over and failed past 2 GB.
+                await using var stdout = new TextWriterStream(ctx.Output.Out);
+                await CubeArchiveWriter.WriteAsync(archive, stdout, ct);
+                await stdout.FlushAsync(ct);
             }
         });
     }
