@@ -1,4 +1,5 @@
 using System.Text;
+using AgentMem.Common.IO;
 
 namespace AgentMem.Cli.Output;
 
@@ -7,24 +8,12 @@ namespace AgentMem.Cli.Output;
 /// holds it), so a long export streams through in the writer's chunks instead of being buffered whole first. A character
 /// split between two writes is completed by the next.
 /// </summary>
-internal sealed class TextWriterStream(TextWriter writer) : Stream
+internal sealed class TextWriterStream(TextWriter writer) : ForwardOnlyStream
 {
     private readonly Decoder decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetDecoder();
     private char[] chars = [];
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -40,18 +29,9 @@ internal sealed class TextWriterStream(TextWriter writer) : Stream
         await writer.WriteAsync(chars.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override void Flush() => writer.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => writer.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private int Decode(ReadOnlySpan<byte> bytes)
     {
