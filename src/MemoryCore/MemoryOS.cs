@@ -505,15 +505,19 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>
     /// The audit trail of one memory (which the actor must be able to read), or of the tenant: then only the records of
     /// cubes the actor can read, and the actor's own records that name no cube (the trail is checked like the data it
-    /// describes). Oldest first; <paramref name="limit"/> bounds the records read, before that filter.
+    /// describes). Oldest first, from the record after <paramref name="after"/> (the <see cref="AuditRecord.Sequence"/>
+    /// of the last record of a previous page; 0 from the start), at most <paramref name="limit"/> records: fewer only at
+    /// the end of the trail, so reading on from the last one's sequence reaches every record the actor may see.
     /// </summary>
-    public async Task<IReadOnlyList<AuditRecord>> GetAuditAsync(Scope actor, MemoryId? id = null, int limit = 1000, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AuditRecord>> GetAuditAsync(Scope actor, MemoryId? id = null, int limit = 1000, long after = 0, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        var query = new AuditQuery { MemoryId = id, After = after, Limit = limit };
+        query.Validate();
         if (id is { } memoryId)
         {
             await LoadAsync(actor, memoryId, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
-            return await store.ReadAuditAsync(actor.Tenant, id, limit, cancellationToken).ConfigureAwait(false);
+            return await store.ReadAuditAsync(actor.Tenant, query, cancellationToken).ConfigureAwait(false);
         }
 
         var cubes = await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
@@ -522,23 +526,46 @@ public sealed partial class MemoryOS : IAsyncDisposable
             .Where(c => (CubeAccessPolicy.Evaluate(c, actor) & CubeAccess.Read) == CubeAccess.Read)
             .Select(c => c.Id)
             .ToHashSet(StringComparer.Ordinal);
-        var all = await store.ReadAuditAsync(actor.Tenant, null, limit, cancellationToken).ConfigureAwait(false);
 
         // A deleted cube's lines (its cube.delete line above all) have no cube left to check them against: like lines
-        // that name no cube, the actor sees only its own.
-        return all.Where(r => r.CubeId is { } cubeId && existing.Contains(cubeId) ? readable.Contains(cubeId) : IsOwn(r, actor)).ToList();
+        // that name no cube, the actor sees only its own. The filter runs after the store's page, so pages are read on
+        // until the limit is met or the log ends: a page of lines the actor may not see is not the end of its trail.
+        var visible = new List<AuditRecord>(Math.Min(limit, 1024));
+        while (true)
+        {
+            var page = await store.ReadAuditAsync(actor.Tenant, query, cancellationToken).ConfigureAwait(false);
+            foreach (var r in page)
+            {
+                if (r.CubeId is { } cubeId && existing.Contains(cubeId) ? readable.Contains(cubeId) : IsOwn(r, actor))
+                {
+                    visible.Add(r);
+                    if (visible.Count == limit)
+                    {
+                        return visible;
+                    }
+                }
+            }
+
+            if (page.Count < query.Limit)
+            {
+                return visible;
+            }
+
+            query = query with { After = page[^1].Sequence };
+        }
     }
 
     /// <summary>
     /// The audit trail of one cube, which the actor must be able to read (an unreadable cube is refused as
-    /// <see cref="AccessDeniedException"/>, like its data). Oldest first; <paramref name="limit"/> bounds the records read
-    /// from the tenant's trail, before the filter to the cube.
+    /// <see cref="AccessDeniedException"/>, like its data). Oldest first, from the record after <paramref name="after"/>
+    /// (a previous page's last <see cref="AuditRecord.Sequence"/>), at most <paramref name="limit"/> records.
     /// </summary>
-    public async Task<IReadOnlyList<AuditRecord>> GetCubeAuditAsync(Scope actor, string cube, int limit = 1000, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AuditRecord>> GetCubeAuditAsync(Scope actor, string cube, int limit = 1000, long after = 0, CancellationToken cancellationToken = default)
     {
+        var query = new AuditQuery { After = after, Limit = limit };
+        query.Validate();
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
-        var all = await store.ReadAuditAsync(actor.Tenant, null, limit, cancellationToken).ConfigureAwait(false);
-        return all.Where(r => string.Equals(r.CubeId, target.Id, StringComparison.Ordinal)).ToList();
+        return await store.ReadAuditAsync(actor.Tenant, query with { CubeId = target.Id }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the store and every retriever that holds resources (e.g. an embedder's HTTP client).</summary>

@@ -65,6 +65,15 @@ public sealed class GovernanceEndpointTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/audit?cube=missing")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/audit?memory=not-an-id")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/audit?limit=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/audit?after=-1")).StatusCode);
+
+        // Pages: each line carries its seq; reading on after the first page's last one gives the rest.
+        var lines = (await TestApp.ReadJsonAsync(await client.GetAsync("/v1/audit?cube=shared&user=alice"))).EnumerateArray().Select(r => (r.GetProperty("action").GetString(), r.GetProperty("seq").GetInt64())).ToList();
+        Assert.True(lines.Count >= 2, $"{lines.Count} lines");
+        var rest = (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/audit?cube=shared&user=alice&after={lines[0].Item2}"))).EnumerateArray().Select(r => (r.GetProperty("action").GetString(), r.GetProperty("seq").GetInt64()));
+        Assert.Equal(lines.Skip(1), rest);
+        var memoryLine = Assert.Single((await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}/audit?user=alice&after=0"))).EnumerateArray());
+        Assert.Contains(("add", memoryLine.GetProperty("seq").GetInt64()), lines);
 
         // Another tenant's key finds nothing of it.
         using var other = app.Client(TestApp.KeyB);

@@ -4,6 +4,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Tests;
 
@@ -34,6 +35,43 @@ public sealed class GovernanceTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.GetCubeAuditAsync(Carol, "notes"));
         await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.GetCubeAuditAsync(Alice, "nowhere"));
         Assert.DoesNotContain(await memory.GetAuditAsync(Carol), r => r.Action == "add");
+    }
+
+    [Fact]
+    public async Task A_cube_or_a_reader_past_the_first_thousand_audit_lines_still_reads_its_own_and_pages_on()
+    {
+        // 1,200 lines in Alice's cube first (bob may read it, carol not), then carol's cube with two memories.
+        await memory.AddBatchAsync(Alice, "notes", [.. Enumerable.Range(0, 1200).Select(i => new MemoryDraft($"note {i}"))]);
+        await memory.CreateCubeAsync(Carol, "diary");
+        await memory.AddAsync(Carol, "diary", new MemoryDraft("dear diary"));
+        await memory.AddAsync(Carol, "diary", new MemoryDraft("dear diary, again"));
+
+        // The cube's trail is its own lines, not the tenant's first thousand filtered down to none.
+        Assert.Equal(["cube.create", "add", "add"], (await memory.GetCubeAuditAsync(Carol, "diary", limit: 1000)).Select(r => r.Action));
+
+        // The tenant view counts what the reader may see: carol's three lines, though 1,202 unreadable ones come first.
+        Assert.Equal(["cube.create", "add", "add"], (await memory.GetAuditAsync(Carol, limit: 3)).Select(r => r.Action));
+
+        // Paging on from the last line's sequence reaches every line bob may read, once each.
+        var seen = new List<AuditRecord>();
+        long after = 0;
+        while (true)
+        {
+            var page = await memory.GetAuditAsync(Bob, limit: 500, after: after);
+            seen.AddRange(page);
+            if (page.Count < 500)
+            {
+                break;
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        string notes = (await memory.OpenCubeAsync(Alice, "notes")).Id;
+        Assert.All(seen, r => Assert.Equal(notes, r.CubeId));
+        Assert.Equal(1200, seen.Count(r => r.Action == "add"));
+        Assert.Equal(seen.Count, seen.Select(r => r.Sequence).Distinct().Count());
+        Assert.True(seen.Count > 1200 && seen.Count < 1210, $"{seen.Count} lines");
     }
 
     [Fact]

@@ -261,7 +261,7 @@ export interface paths {
         };
         /**
          * Get a memory's audit trail
-         * @description Who did what to the memory and when (add, update, state changes, delete), oldest first; `limit` 1..1000 (default 200) bounds the records read. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.
+         * @description Who did what to the memory and when (add, update, state changes, delete), oldest first; at most `limit` lines (1..1000, default 200), `after` (the `seq` of a previous page's last line) reads on. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.
          */
         get: operations["MemoryAudit"];
         put?: never;
@@ -341,7 +341,7 @@ export interface paths {
         };
         /**
          * Read the audit trail
-         * @description Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of every cube the caller can read and its own lines that name no cube or a deleted cube. `limit` 1..1000 (default 200) bounds the records read before that filter.
+         * @description Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of every cube the caller can read and its own lines that name no cube or a deleted cube. At most `limit` lines (1..1000, default 200), fewer only at the end of the trail; `after` (the `seq` of the last line of a previous page) reads on from there.
          */
         get: operations["ReadAudit"];
         put?: never;
@@ -459,6 +459,11 @@ export interface components {
             version?: null | number;
             /** @description A short reason or note. */
             detail?: null | string;
+            /**
+             * Format: int64
+             * @description The line's position in the tenant's log: pass the last one as `after` to read the next page.
+             */
+            seq: number;
         };
         /** @description Body of `POST /v1/context`. */
         ContextRequest: {
@@ -2351,6 +2356,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                after?: number;
                 user?: string;
                 agent?: string;
             };
@@ -2630,6 +2636,7 @@ export interface operations {
                 cube?: string;
                 memory?: string;
                 limit?: number;
+                after?: number;
                 user?: string;
                 agent?: string;
             };

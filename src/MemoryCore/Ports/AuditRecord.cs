@@ -26,6 +26,12 @@ public sealed record AuditRecord(
     int? Version,
     string? Detail)
 {
+    /// <summary>
+    /// The line's position in the tenant's log as the store numbers it: increasing with every line written, so reading on
+    /// after it (<see cref="AuditQuery.After"/>) pages through the log. 0 on a line not read from a store.
+    /// </summary>
+    public long Sequence { get; init; }
+
     /// <summary>The detail a purge leaves on a line that was about, or named, a purged memory; stores refuse any other change to a line.</summary>
     public const string RedactedDetail = "{\"redacted\":true}";
 

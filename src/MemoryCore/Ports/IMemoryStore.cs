@@ -190,6 +190,9 @@ public interface IMemoryStore : IAsyncDisposable
     /// </summary>
     Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default);
 
-    /// <summary>Audit lines of the tenant, oldest first, optionally for one memory.</summary>
-    Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Audit lines of the tenant, oldest first, as <paramref name="query"/> selects them (null: the first 1,000), each
+    /// with its <see cref="AuditRecord.Sequence"/> (the cursor for the next page).
+    /// </summary>
+    Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, AuditQuery? query = null, CancellationToken cancellationToken = default);
 }

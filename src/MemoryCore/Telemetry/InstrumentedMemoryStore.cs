@@ -83,8 +83,8 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<long> CountWithoutEmbeddingAsync(string tenant, string? cubeId, string embedder, IReadOnlyCollection<LifecycleState> states, CancellationToken cancellationToken = default) =>
         Timed("CountWithoutEmbedding", Stopwatch.GetTimestamp(), inner.CountWithoutEmbeddingAsync(tenant, cubeId, embedder, states, cancellationToken));
 
-    public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default) =>
-        Timed("ReadAudit", Stopwatch.GetTimestamp(), inner.ReadAuditAsync(tenant, memoryId, limit, cancellationToken));
+    public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, AuditQuery? query = null, CancellationToken cancellationToken = default) =>
+        Timed("ReadAudit", Stopwatch.GetTimestamp(), inner.ReadAuditAsync(tenant, query, cancellationToken));
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 

@@ -8,21 +8,22 @@ internal static class AuditEndpoints
         v1.MapGet("/audit", ReadAsync).WithTags("Audit")
             .Describe("ReadAudit", "Read the audit trail", "Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the "
                 + "memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of "
-                + "every cube the caller can read and its own lines that name no cube or a deleted cube. `limit` 1..1000 (default 200) bounds "
-                + "the records read before that filter.")
+                + "every cube the caller can read and its own lines that name no cube or a deleted cube. At most `limit` lines (1..1000, "
+                + "default 200), fewer only at the end of the trail; `after` (the `seq` of the last line of a previous page) reads on from there.")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
     }
 
-    private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> ReadAsync(MemoryOS memoryOS, HttpContext context, string? cube, string? memory, int? limit, string? user, string? agent, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> ReadAsync(MemoryOS memoryOS, HttpContext context, string? cube, string? memory, int? limit, long? after, string? user, string? agent, CancellationToken cancellationToken)
     {
         int take = QueryLimit.Audit.Resolve(limit);
+        long from = QueryLimit.After(after);
 
         var scope = RequestScope.For(context, user, agent);
         var records = !string.IsNullOrWhiteSpace(memory)
-            ? await memoryOS.GetAuditAsync(scope, RequestScope.ParseId(memory), take, cancellationToken).ConfigureAwait(false)
+            ? await memoryOS.GetAuditAsync(scope, RequestScope.ParseId(memory), take, from, cancellationToken).ConfigureAwait(false)
             : !string.IsNullOrWhiteSpace(cube)
-                ? await memoryOS.GetCubeAuditAsync(scope, cube, take, cancellationToken).ConfigureAwait(false)
-                : await memoryOS.GetAuditAsync(scope, null, take, cancellationToken).ConfigureAwait(false);
+                ? await memoryOS.GetCubeAuditAsync(scope, cube, take, from, cancellationToken).ConfigureAwait(false)
+                : await memoryOS.GetAuditAsync(scope, null, take, from, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<AuditEntryDto>>(records.Select(AuditEntryDto.From).ToList());
     }
 }

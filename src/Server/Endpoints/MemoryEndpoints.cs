@@ -52,8 +52,8 @@ internal static class MemoryEndpoints
             .Describe("MemoryHistory", "Get a memory's history", "Every version of the memory, oldest first, tombstone included.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}/audit", AuditAsync)
-            .Describe("MemoryAudit", "Get a memory's audit trail", "Who did what to the memory and when (add, update, state changes, delete), oldest first; `limit` 1..1000 (default 200) "
-                + "bounds the records read. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.")
+            .Describe("MemoryAudit", "Get a memory's audit trail", "Who did what to the memory and when (add, update, state changes, delete), oldest first; at most `limit` lines (1..1000, default 200), "
+                + "`after` (the `seq` of a previous page's last line) reads on. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}/links", LinksAsync)
             .Describe("MemoryLinks", "Get a memory's links, both ways", "The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
@@ -169,11 +169,12 @@ internal static class MemoryEndpoints
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(versions.Select(MemoryDto.From).ToList());
     }
 
-    private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> AuditAsync(string id, MemoryOS memory, HttpContext context, int? limit, string? user, string? agent, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> AuditAsync(string id, MemoryOS memory, HttpContext context, int? limit, long? after, string? user, string? agent, CancellationToken cancellationToken)
     {
         int take = QueryLimit.Audit.Resolve(limit);
+        long from = QueryLimit.After(after);
         // The facade checks the caller may read the memory before it reads the trail.
-        var records = await memory.GetAuditAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), take, cancellationToken).ConfigureAwait(false);
+        var records = await memory.GetAuditAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), take, from, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<AuditEntryDto>>(records.Select(AuditEntryDto.From).ToList());
     }
 

@@ -20,4 +20,12 @@ internal sealed record QueryLimit(int Default, int Max)
 
         return take;
     }
+
+    /// <summary>An <c>after</c> cursor (the <c>seq</c> of a previous page's last line; 0 or left out: from the start), or a 400 when negative.</summary>
+    public static long After(long? after) => after switch
+    {
+        null => 0,
+        < 0 => throw new MemoryValidationException($"after must be 0 or the seq of a line already read; got {after}."),
+        _ => after.Value,
+    };
 }

@@ -12,7 +12,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     /// <summary>Active, Archived, Frozen: the states that hold content worth de-duplicating.</summary>
     private protected const string LiveStatesSql = "(0, 1, 3)";
 
-    private const string AuditColumns = "at, tenant, user_id, agent_id, action, cube_id, memory_id, version, detail";
+    private const string AuditColumns = "at, tenant, user_id, agent_id, action, cube_id, memory_id, version, detail, seq";
 
     private readonly string memoryColumns;
     private readonly string cubeColumns;
@@ -387,19 +387,28 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, AuditQuery? query = null, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        query ??= new AuditQuery();
+        query.Validate();
         return await InReadAsync(tenant, (conn, tx, ct) =>
         {
-            var cmd = Command(conn, tx, memoryId is null
-                ? $"SELECT {AuditColumns} FROM audit_log WHERE tenant = @t ORDER BY seq LIMIT @n;"
-                : $"SELECT {AuditColumns} FROM audit_log WHERE tenant = @t AND memory_id = @m ORDER BY seq LIMIT @n;");
+            var cmd = Command(conn, tx, string.Concat(
+                $"SELECT {AuditColumns} FROM audit_log WHERE tenant = @t AND seq > @after",
+                query.MemoryId is null ? string.Empty : " AND memory_id = @m",
+                query.CubeId is null ? string.Empty : " AND cube_id = @c",
+                " ORDER BY seq LIMIT @n;"));
             Dialect.Add(cmd, "@t", tenant);
-            Dialect.Add(cmd, "@n", limit);
-            if (memoryId is { } m)
+            Dialect.Add(cmd, "@after", query.After);
+            Dialect.Add(cmd, "@n", query.Limit);
+            if (query.MemoryId is { } m)
             {
                 Dialect.Add(cmd, "@m", m.ToString());
+            }
+
+            if (query.CubeId is { } c)
+            {
+                Dialect.Add(cmd, "@c", c);
             }
 
             return ReadAllAsync<AuditRecord>(cmd, r => AuditRowReader.Read(r, Dialect.ReadTime), ct);

@@ -319,16 +319,21 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, MemoryId? memoryId = null, int limit = 1000, CancellationToken cancellationToken = default) => Run<IReadOnlyList<AuditRecord>>(() =>
+    public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(string tenant, AuditQuery? query = null, CancellationToken cancellationToken = default) => Run<IReadOnlyList<AuditRecord>>(() =>
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        query ??= new AuditQuery();
+        query.Validate();
         if (Database.Find(tenant) is not { } data)
         {
             return [];
         }
 
-        string? wanted = memoryId?.ToString();
-        return [.. data.Audit.Where(a => wanted is null || a.MemoryId == wanted).Take(limit)];
+        // The log is only ever appended to (a purge redacts lines in place), so a line's position is its sequence.
+        string? memory = query.MemoryId?.ToString();
+        return [.. data.Audit
+            .Select((a, i) => a with { Sequence = i + 1 })
+            .Where(a => a.Sequence > query.After && (memory is null || a.MemoryId == memory) && (query.CubeId is null || a.CubeId == query.CubeId))
+            .Take(query.Limit)];
     }, cancellationToken);
 
     /// <inheritdoc/>

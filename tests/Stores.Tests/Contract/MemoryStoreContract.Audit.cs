@@ -34,10 +34,50 @@ public abstract partial class MemoryStoreContract
         Assert.Equal("typo", trail[3].Detail);
         Assert.StartsWith("search", trail[4].Detail, StringComparison.Ordinal);
 
-        Assert.Equal(["add", "update", "recall"], (await s.Store.ReadAuditAsync(s.Tenant, a.Id)).Select(r => r.Action));
-        Assert.Equal(["add", "purge"], (await s.Store.ReadAuditAsync(s.Tenant, b.Id)).Select(r => r.Action));
-        Assert.Equal(["cube.create", "add"], (await s.Store.ReadAuditAsync(s.Tenant, limit: 2)).Select(r => r.Action));
-        Assert.Equal(["add"], (await s.Store.ReadAuditAsync(s.Tenant, a2.Id, limit: 1)).Select(r => r.Action));
+        Assert.Equal(["add", "update", "recall"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = a.Id })).Select(r => r.Action));
+        Assert.Equal(["add", "purge"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = b.Id })).Select(r => r.Action));
+        Assert.Equal(["cube.create", "add"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { Limit = 2 })).Select(r => r.Action));
+        Assert.Equal(["add"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = a2.Id, Limit = 1 })).Select(r => r.Action));
+    }
+
+    [SkippableFact]
+    public async Task The_audit_log_pages_on_from_a_lines_sequence_and_a_cube_filter_reads_that_cubes_lines_only()
+    {
+        await using var s = await StartAsync();
+        var first = await s.CreateCubeAsync("first");
+        await s.AddAsync([.. Enumerable.Range(0, 5).Select(i => s.Item(first, $"first cube, line {i}"))]);
+        var second = await s.CreateCubeAsync("second");
+        var late = s.Item(second, "the second cube's only memory");
+        await s.AddAsync([late]);
+
+        var whole = await s.Store.ReadAuditAsync(s.Tenant);
+        Assert.Equal(8, whole.Count);
+        Assert.True(whole.Zip(whole.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence), "sequences increase");
+        Assert.True(whole[0].Sequence > 0);
+
+        // Pages of three, each read on from the last line's sequence, give the whole log, once each, in order.
+        var paged = new List<AuditRecord>();
+        var query = new AuditQuery { Limit = 3 };
+        while (true)
+        {
+            var page = await s.Store.ReadAuditAsync(s.Tenant, query);
+            paged.AddRange(page);
+            if (page.Count < query.Limit)
+            {
+                break;
+            }
+
+            query = query with { After = page[^1].Sequence };
+        }
+
+        Assert.Equal(whole, paged);
+
+        // A cube's lines however far into the tenant's log they are: the limit counts that cube's lines.
+        var secondsLines = await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { CubeId = second.Id, Limit = 2 });
+        Assert.Equal([("cube.create", null), ("add", late.Id.ToString())], secondsLines.Select(r => (r.Action, r.MemoryId)));
+        Assert.Equal(["add", "add"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { CubeId = first.Id, After = whole[3].Sequence })).Select(r => r.Action));
+        Assert.Empty(await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { After = whole[^1].Sequence }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { After = -1 }));
     }
 
     [SkippableFact]
@@ -51,12 +91,12 @@ public abstract partial class MemoryStoreContract
         var own = s.Item(cube, "the line has a detail of its own") with { StateReason = "not this" };
         await s.Store.AddAsync(s.Tenant, [own], new AddOptions(Deduplicate: false), s.Audit("add", cube.Id, detail: "imported"));
 
-        Assert.Equal("from the onboarding form", Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, reasoned.Id)).Detail);
-        Assert.Null(Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, plain.Id)).Detail);
-        Assert.Equal("imported", Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, own.Id)).Detail);
+        Assert.Equal("from the onboarding form", Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = reasoned.Id })).Detail);
+        Assert.Null(Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = plain.Id })).Detail);
+        Assert.Equal("imported", Assert.Single(await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = own.Id })).Detail);
 
         Assert.True(await s.PurgeAsync((await s.Store.GetAsync(s.Tenant, reasoned.Id))!)); // the reason is caller text: a purge redacts it
-        Assert.Equal([AuditRecord.RedactedDetail, null], (await s.Store.ReadAuditAsync(s.Tenant, reasoned.Id)).Select(r => r.Detail));
+        Assert.Equal([AuditRecord.RedactedDetail, null], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = reasoned.Id })).Select(r => r.Detail));
     }
 
     [SkippableFact]
@@ -70,6 +110,6 @@ public abstract partial class MemoryStoreContract
         await s.Store.AddAsync(s.Tenant, [item], new AddOptions(Deduplicate: false), s.Audit("add", cube.Id, tenant: other));
 
         Assert.Empty(await s.Store.ReadAuditAsync(other));
-        Assert.Equal(["add"], (await s.Store.ReadAuditAsync(s.Tenant, item.Id)).Select(r => r.Action));
+        Assert.Equal(["add"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = item.Id })).Select(r => r.Action));
     }
 }

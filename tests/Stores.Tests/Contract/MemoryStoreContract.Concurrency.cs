@@ -71,7 +71,7 @@ public abstract partial class MemoryStoreContract
             Assert.Equal(winner.Tags, current.Tags);
             Assert.Equal(winner.Links.Select(l => l.Type), current.Links.Select(l => l.Type));
             Assert.Equal([1, 2], (await second.GetHistoryAsync(s.Tenant, v1.Id)).Select(v => v.Version));
-            Assert.Equal(["add", "update"], (await s.Store.ReadAuditAsync(s.Tenant, v1.Id)).Select(a => a.Action));
+            Assert.Equal(["add", "update"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = v1.Id })).Select(a => a.Action));
         }
     }
 
@@ -94,7 +94,7 @@ public abstract partial class MemoryStoreContract
         })));
 
         Assert.Equal(Tasks * RecallsEach, (await second.GetAsync(s.Tenant, memory.Id))!.RecallCount);
-        Assert.Equal(Tasks * RecallsEach, (await s.Store.ReadAuditAsync(s.Tenant, memory.Id)).Count(a => a.Action == "recall"));
+        Assert.Equal(Tasks * RecallsEach, (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = memory.Id })).Count(a => a.Action == "recall"));
     }
 
     private static async Task<bool> TryReplaceAsync(StoreScenario s, IMemoryStore store, (MemoryItem Superseded, MemoryItem Next) version)

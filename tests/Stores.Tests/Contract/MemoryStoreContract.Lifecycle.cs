@@ -81,7 +81,7 @@ public abstract partial class MemoryStoreContract
         Assert.Equal((doomed.Id, true, cube.Id), (change.MemoryId, change.Purged, change.CubeId));
 
         // The audit trail keeps that the memory existed and was purged.
-        Assert.Equal(["add", "update", "purge"], (await s.Store.ReadAuditAsync(s.Tenant, doomed.Id)).Select(a => a.Action));
+        Assert.Equal(["add", "update", "purge"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = doomed.Id })).Select(a => a.Action));
 
         Assert.False(await s.PurgeAsync(doomed));
         Assert.Equal(auditLines + 1, (await s.Store.ReadAuditAsync(s.Tenant)).Count);

@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Tests.Contract;
 
@@ -28,7 +29,7 @@ public abstract partial class MemoryStoreContract
         var item = (await s.Store.GetAsync(s.Tenant, memory.Id))!;
         Assert.Equal((second.Strength, secondAt, 2, 1, memory.Text), (item.Strength, item.LastRecalledAt!.Value, item.RecallCount, item.Version, item.Text));
         Assert.Single(await s.Store.GetHistoryAsync(s.Tenant, memory.Id));
-        var lines = (await s.Store.ReadAuditAsync(s.Tenant, memory.Id)).Where(a => a.Action == "recall").ToList();
+        var lines = (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = memory.Id })).Where(a => a.Action == "recall").ToList();
         Assert.Equal(2, lines.Count);
         Assert.All(lines, a => Assert.Equal((cube.Id, memory.Id.ToString(), (int?)1), (a.CubeId, a.MemoryId, a.Version)));
         Assert.StartsWith("search", lines[0].Detail, StringComparison.Ordinal);

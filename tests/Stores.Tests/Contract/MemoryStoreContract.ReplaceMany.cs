@@ -63,11 +63,11 @@ public abstract partial class MemoryStoreContract
         var stale = Archive(stored[^1] with { Version = 7 });
         await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceManyAsync(s.Tenant, [.. stored.Take(399).Select(Archive), stale]));
         Assert.All(await s.ListAllAsync(cube.Id), m => Assert.Equal((1, LifecycleState.Active), (m.Version, m.State)));
-        Assert.DoesNotContain(await s.Store.ReadAuditAsync(s.Tenant, limit: 10_000), a => a.Action == "state");
+        Assert.DoesNotContain(await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { Limit = 10_000 }), a => a.Action == "state");
 
         await s.Store.ReplaceManyAsync(s.Tenant, [.. stored.Select(Archive)]);
         Assert.All(await s.ListAllAsync(cube.Id), m => Assert.Equal((2, LifecycleState.Archived), (m.Version, m.State)));
-        Assert.Equal(400, (await s.Store.ReadAuditAsync(s.Tenant, limit: 10_000)).Count(a => a.Action == "state"));
+        Assert.Equal(400, (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { Limit = 10_000 })).Count(a => a.Action == "state"));
         Assert.Equal(2, (await s.Store.GetHistoryAsync(s.Tenant, stored[123].Id)).Count);
     }
 

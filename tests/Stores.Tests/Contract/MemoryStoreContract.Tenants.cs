@@ -35,7 +35,7 @@ public abstract partial class MemoryStoreContract
         Assert.Empty(await s.Store.ListAsync(evil, StoreScenario.AllStates(), 100));
         Assert.Empty(await s.Store.SearchLexicalAsync(evil, new LexicalQuery(["secret", "formula"], StoreScenario.AllStates(cube.Id), 10)));
         Assert.Empty(await s.Store.ReadAuditAsync(evil));
-        Assert.Empty(await s.Store.ReadAuditAsync(evil, secret.Id));
+        Assert.Empty(await s.Store.ReadAuditAsync(evil, new AuditQuery { MemoryId = secret.Id }));
         Assert.Equal(0, await s.Store.GetChangeSequenceAsync(evil, cube.Id));
         Assert.Empty(await s.Store.ReadChangesAsync(evil, cube.Id, 0, 100));
         Assert.Empty(await s.Store.GetEmbeddingsAsync(evil, cube.Id, "e1", null));
@@ -62,7 +62,7 @@ public abstract partial class MemoryStoreContract
         Assert.Null((await s.Store.FindCubeAsync(s.Tenant, cube.Id))!.Description);
         var embedding = Assert.Single(await s.Store.GetEmbeddingsAsync(s.Tenant, cube.Id, "e1", null));
         AssertEmbedding("h", [1f, 2f], embedding);
-        Assert.Equal(["add", "update", "recall"], (await s.Store.ReadAuditAsync(s.Tenant, secret.Id)).Select(a => a.Action));
+        Assert.Equal(["add", "update", "recall"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = secret.Id })).Select(a => a.Action));
         Assert.Empty(await s.Store.ReadAuditAsync(evil));
     }
 

@@ -50,7 +50,7 @@ public abstract partial class MemoryStoreContract
 
         StoreScenario.AssertSameMemory(v2, (await s.Store.GetAsync(s.Tenant, v1.Id))!);
         Assert.Equal(2, (await s.Store.GetHistoryAsync(s.Tenant, v1.Id)).Count);
-        Assert.Equal(["add", "update"], (await s.Store.ReadAuditAsync(s.Tenant, v1.Id)).Select(a => a.Action));
+        Assert.Equal(["add", "update"], (await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { MemoryId = v1.Id })).Select(a => a.Action));
         Assert.Equal(sequence, await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
     }
 

@@ -132,8 +132,8 @@ public sealed class PostgresMemoryStoreTests
         // Audit lines of the purged memory stay (they hold no content), in order.
         var audit = await store.ReadAuditAsync(tenant);
         Assert.Equal(["cube.create", "cube.update", "add", "add", "update", "recall", "purge"], audit.Select(a => a.Action));
-        Assert.Equal(["add", "recall", "purge"], (await store.ReadAuditAsync(tenant, item.Id)).Select(a => a.Action));
-        Assert.Equal(3, (await store.ReadAuditAsync(tenant, limit: 3)).Count);
+        Assert.Equal(["add", "recall", "purge"], (await store.ReadAuditAsync(tenant, new AuditQuery { MemoryId = item.Id })).Select(a => a.Action));
+        Assert.Equal(3, (await store.ReadAuditAsync(tenant, new AuditQuery { Limit = 3 })).Count);
     }
 
     [SkippableFact]
@@ -298,7 +298,7 @@ public sealed class PostgresMemoryStoreTests
         Assert.Equal([new AddOutcome(fresh.Id, true), new AddOutcome(existing.Id, false)], outcomes);
         Assert.Equal(2, (await store.ListAsync(tenant, new MemoryFilter(), 10)).Count);
         Assert.Equal(sequence + 1, await store.GetChangeSequenceAsync(tenant, cube.Id));
-        Assert.Single(await store.ReadAuditAsync(tenant, fresh.Id));
+        Assert.Single(await store.ReadAuditAsync(tenant, new AuditQuery { MemoryId = fresh.Id }));
 
         // Recalls too: counted once, with the first attempt's result.
         store.SimulateLostCommitAcknowledgements(1);
