@@ -173,5 +173,16 @@ public sealed class MemoryAuditAndLinksTests
         // Enum values bind in the document's spelling (camelCase) as well as the C# member names.
         Assert.Single((await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=Activation&state=active"))).EnumerateArray());
         Assert.Equal(0, (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&state=archived"))).GetArrayLength());
+
+        // Only a member's name: a comma list would bind as its members' bits OR-ed into another state, a number as a state
+        // that does not exist; both are refused, naming what is accepted.
+        foreach (string wrong in new[] { "archived,superseded", "Active,Archived", "1", "7", "activ" })
+        {
+            var refused = await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&state={Uri.EscapeDataString(wrong)}");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("state must be one of active, ", (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=2")).StatusCode);
     }
 }

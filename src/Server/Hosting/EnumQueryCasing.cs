@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Primitives;
 
 namespace AgentMem.Server.Hosting;
@@ -6,7 +7,9 @@ namespace AgentMem.Server.Hosting;
 /// Lets enum query parameters take the names the OpenAPI document and every JSON body use (<c>state=active</c>,
 /// <c>kind=activation</c>): minimal APIs bind an enum from the query with a case-sensitive <c>Enum.TryParse</c>, which only
 /// knows the C# member names (<c>Active</c>). This rewrites a value that names a member in any case to that member's name
-/// before binding, and leaves anything else alone, so a wrong value still gets the binder's 400.
+/// before binding. Anything else is refused here with a 400 naming the accepted values: the binder's own parse would take
+/// a number (<c>state=7</c>, no such state: an empty answer) or a comma list (<c>state=Archived,Superseded</c>, the members'
+/// bits OR-ed into another state) as a value.
 /// </summary>
 internal sealed class EnumQueryCasing(RequestDelegate next)
 {
@@ -26,7 +29,7 @@ internal sealed class EnumQueryCasing(RequestDelegate next)
             foreach (var (name, values) in query)
             {
                 rewritten[name] = Parameters.TryGetValue(name, out var type)
-                    ? new StringValues(values.Select(v => Enum.TryParse(type, v, ignoreCase: true, out var member) && !int.TryParse(v, out _) ? member!.ToString() : v).ToArray())
+                    ? new StringValues([.. values.Select(v => MemberName(name, type, v))])
                     : values;
             }
 
@@ -34,5 +37,19 @@ internal sealed class EnumQueryCasing(RequestDelegate next)
         }
 
         return next(context);
+    }
+
+    // An empty value is left to the binder, which reads it as absent.
+    private static string? MemberName(string parameter, Type type, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return value;
+        }
+
+        string[] names = Enum.GetNames(type);
+        return names.FirstOrDefault(n => string.Equals(n, value?.Trim(), StringComparison.OrdinalIgnoreCase))
+            ?? throw new MemoryValidationException(
+                $"{parameter} must be one of {string.Join(", ", names.Select(JsonNamingPolicy.CamelCase.ConvertName))}; got '{(value is { Length: > 40 } ? value[..40] + "…" : value)}'.");
     }
 }
