@@ -80,6 +80,16 @@ internal static class PostgresConnectionString
     {
         var b = new NpgsqlConnectionStringBuilder();
         string rest = uri[(uri.IndexOf("://", StringComparison.Ordinal) + 3)..];
+
+        // The host part ends at the first '/' or '?'. An '@' after it is a user name or password holding one of them
+        // unencoded (libpq reads it so too): refused without echoing, as any piece of it may be the password
+        // (":s3cr3t/x@db" would otherwise read as host and port, the password shown as a port).
+        int hostEnd = rest.IndexOfAny(['/', '?']);
+        if (hostEnd >= 0 && rest.IndexOf('@', hostEnd) >= 0)
+        {
+            throw new ArgumentException("an '@' comes after the host part: percent-encode '/', '?', '#' and '@' in the user name, password, database and parameters (%2F, %3F, %23, %40).");
+        }
+
         string? query = null;
         int q = rest.IndexOf('?', StringComparison.Ordinal);
         if (q >= 0)
@@ -115,6 +125,7 @@ internal static class PostgresConnectionString
 
         if (query is not null)
         {
+            bool afterPassword = false;
             foreach (string pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
             {
                 int eq = pair.IndexOf('=', StringComparison.Ordinal);
@@ -122,8 +133,13 @@ internal static class PostgresConnectionString
                 string value = eq >= 0 ? Decode(pair[(eq + 1)..]) : string.Empty;
                 if (!UriParameters.TryGetValue(name, out string? keyword))
                 {
-                    throw new ArgumentException($"the URI parameter '{name}' is not supported (supported: {string.Join(", ", UriParameters.Keys)}).");
+                    // After a password parameter, an unknown "name" may be the rest of a password holding '&': not echoed.
+                    throw new ArgumentException(afterPassword
+                        ? $"a URI parameter after the password is not supported (supported: {string.Join(", ", UriParameters.Keys)}); percent-encode '&' in a password (%26)."
+                        : $"the URI parameter '{name}' is not supported (supported: {string.Join(", ", UriParameters.Keys)}).");
                 }
+
+                afterPassword |= name == "password";
 
                 if (name == "sslmode")
                 {
@@ -150,9 +166,10 @@ internal static class PostgresConnectionString
             if (colon >= 0)
             {
                 host = spec[..colon];
+                // Not echoed: with the '@' forgotten, "user:password" reads as host and port.
                 port = int.TryParse(spec[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and < 65536
                     ? p
-                    : throw new ArgumentException($"'{spec[(colon + 1)..]}' is not a port number.");
+                    : throw new ArgumentException("a port after the host is not a number from 1 to 65535 (a user and password go before an '@').");
             }
 
             hosts.Add((Decode(host), port));

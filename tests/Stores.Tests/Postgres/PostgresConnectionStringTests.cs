@@ -55,6 +55,22 @@ public sealed class PostgresConnectionStringTests
         Assert.DoesNotContain("s3cret", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("postgresql://app:s3cr3t/xyz@db/mem", "percent-encode")]
+    [InlineData("postgresql://app:pa?s3cr3t@db/mem", "percent-encode")]
+    [InlineData("postgresql://app:12345/s3cr3t@db/mem", "percent-encode")]
+    [InlineData("postgresql://app:s3cr3t", "port")]
+    [InlineData("postgresql://app@db/mem?password=ab&s3cr3t", "after the password")]
+    public void A_password_written_unencoded_is_refused_without_any_piece_of_it_in_the_message(string text, string reason)
+    {
+        // Each of these once echoed part of the password ("'s3cr3t' is not a port number", "parameter 's3cr3t'") or, with a
+        // numeric password, read it as the port that every later message's location shows.
+        var ex = Assert.Throws<ArgumentException>(() => PostgresConnectionString.ToKeywordForm(text));
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", ex.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("12345", ex.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Options_validation_names_the_setting_at_fault()
     {
