@@ -25,6 +25,29 @@ public sealed class StorageFullTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_purge_whose_rebuild_finds_no_room_stays_done_and_says_the_rebuild_did_not_run()
+    {
+        var store = db.OpenStore();
+        var memory = new MemoryOS(store, new Bm25Retriever(store));
+        var alice = TestDatabase.Alice;
+        await memory.CreateCubeAsync(alice, "notes");
+        var doomed = await memory.AddAsync(alice, "notes", new MemoryDraft("the locker code is 4417"));
+        var next = await memory.AddAsync(alice, "notes", new MemoryDraft("the gate code is 9021"));
+
+        // VACUUM builds a copy of the whole file in the temporary folder: a small or full one fails it with SQLITE_FULL
+        // after the purge has committed. That once escaped as a raw SqliteException from a purge that had happened.
+        store.BeforeVacuum = () => throw new SqliteException("database or disk is full", 13);
+        await memory.PurgeAsync(alice, doomed.Id);
+        Assert.False(store.LastVacuumComplete);
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(alice, doomed.Id));
+        Assert.Equal(0L, db.Scalar($"SELECT count(*) FROM memories WHERE id = '{doomed.Id}'"));
+
+        store.BeforeVacuum = null;
+        await memory.PurgeAsync(alice, next.Id);
+        Assert.True(store.LastVacuumComplete);
+    }
+
+    [Fact]
     public async Task A_full_database_refuses_writes_with_a_typed_error_and_keeps_answering_reads()
     {
         var earlier = new Dictionary<MemoryId, string>();

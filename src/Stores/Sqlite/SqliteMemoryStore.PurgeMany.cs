@@ -12,10 +12,14 @@ namespace AgentMem.Stores.Sqlite;
 public sealed partial class SqliteMemoryStore
 {
     /// <summary>
-    /// Whether the last purge rebuilt the file (false while another connection held a transaction open: then free pages
-    /// from before it may still hold old text until the next purge or an explicit VACUUM).
+    /// Whether the last purge rebuilt the file (false while another connection held a transaction open, or when the
+    /// rebuild failed, e.g. no room for its temporary copy: then free pages from before it may still hold old text until
+    /// the next purge or an explicit VACUUM). The purge itself is committed either way.
     /// </summary>
     public bool LastVacuumComplete { get; private set; } = true;
+
+    /// <summary>Run just before the purge's VACUUM, for tests of a rebuild that fails.</summary>
+    internal Action? BeforeVacuum { get; set; }
 
     /// <summary>Whether the write-ahead log was emptied after the last purge (false while another connection held it).</summary>
     public bool LastPurgeCheckpointComplete { get; private set; } = true;
@@ -50,8 +54,16 @@ public sealed partial class SqliteMemoryStore
         using var connection = OpenConnection();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-        using var r = cmd.ExecuteReader();
-        LastPurgeCheckpointComplete = r.Read() && r.GetInt64(0) == 0;
+        try
+        {
+            using var r = cmd.ExecuteReader();
+            LastPurgeCheckpointComplete = r.Read() && r.GetInt64(0) == 0;
+        }
+        catch (SqliteException)
+        {
+            // As for the VACUUM: the purge is committed; the log is emptied by the next checkpoint.
+            LastPurgeCheckpointComplete = false;
+        }
     }
 
     private void Vacuum()
@@ -61,12 +73,15 @@ public sealed partial class SqliteMemoryStore
         cmd.CommandText = "VACUUM;";
         try
         {
+            BeforeVacuum?.Invoke();
             cmd.ExecuteNonQuery();
             LastVacuumComplete = true;
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6)
+        catch (SqliteException)
         {
-            // SQLITE_BUSY / SQLITE_LOCKED: another connection is reading or writing; the purge itself is committed.
+            // The purge is committed: a rebuild that cannot run now (SQLITE_BUSY / SQLITE_LOCKED: another connection is
+            // reading or writing; SQLITE_FULL: no room for the temporary copy it builds) must not turn it into a failure,
+            // which would also skip what the caller does after a purge (deleting payload files, telling listeners).
             LastVacuumComplete = false;
         }
     }
