@@ -9,8 +9,8 @@ namespace AgentMem.Agents.Lifecycle;
 /// with a model. The summary is tagged <see cref="SummaryTag"/> and <c>summary</c>, belongs to the session,
 /// has source <see cref="SourceKind.Agent"/> with reference <c>session:{id}</c>, starts when the session did,
 /// and links <see cref="LinkTypes.DerivedFrom"/> to every memory it summarises (its provenance). A session whose
-/// transcript is longer than <see cref="MaxTranscriptChars"/> is summarised in parts, in order, whose summaries are then
-/// merged (in rounds, each within the same limit), so no turn is left out. A reply that is empty or too long is not
+/// transcript is longer than <see cref="MaxTranscriptChars"/> is summarised in parts, in order (a turn longer than a part
+/// spans several), whose summaries are then merged (in rounds, each within the same limit), so nothing is left out. A reply that is empty or too long is not
 /// stored (counted as <c>failed</c>); a session summarised once is skipped after.
 /// Counters: <c>sessions</c>, <c>summarized</c>, <c>skipped</c> (too short or already summarised), <c>failed</c>.
 /// </summary>

@@ -10,7 +10,7 @@ internal static class TranscriptParts
 {
     /// <summary>
     /// The lines joined by newlines into parts of at most <paramref name="maxChars"/> characters each (none empty). A line
-    /// that alone is longer than a part keeps its start, ended with an ellipsis.
+    /// that alone is longer than a part is cut into pieces that each fill a part, so nothing of it is left out.
     /// </summary>
     public static List<string> Split(IEnumerable<string> lines, int maxChars)
     {
@@ -20,14 +20,16 @@ internal static class TranscriptParts
         var part = new StringBuilder();
         foreach (string whole in lines)
         {
-            string line = whole.Length + 1 <= maxChars ? whole : Shorten(whole, maxChars - 2);
-            if (part.Length > 0 && part.Length + line.Length + 1 > maxChars)
+            foreach (string line in Pieces(whole, maxChars - 1))
             {
-                parts.Add(part.ToString());
-                part.Clear();
-            }
+                if (part.Length > 0 && part.Length + line.Length + 1 > maxChars)
+                {
+                    parts.Add(part.ToString());
+                    part.Clear();
+                }
 
-            part.Append(line).Append('\n');
+                part.Append(line).Append('\n');
+            }
         }
 
         if (part.Length > 0)
@@ -38,14 +40,22 @@ internal static class TranscriptParts
         return parts;
     }
 
-    // The first `length` characters and an ellipsis, never splitting a surrogate pair.
-    private static string Shorten(string line, int length)
+    // The line in pieces of at most `length` characters, never splitting a surrogate pair.
+    private static IEnumerable<string> Pieces(string line, int length)
     {
-        if (char.IsHighSurrogate(line[length - 1]))
+        int start = 0;
+        while (line.Length - start > length)
         {
-            length--;
+            int end = start + length;
+            if (char.IsHighSurrogate(line[end - 1]))
+            {
+                end--;
+            }
+
+            yield return line[start..end];
+            start = end;
         }
 
-        return string.Concat(line.AsSpan(0, length), "…");
+        yield return line[start..];
     }
 }

@@ -24,7 +24,11 @@ public static class CubeArchiveWriter
             var page = await store.ListAsync(tenant, filter, 500, after, cancellationToken).ConfigureAwait(false);
             foreach (var item in page)
             {
-                memories.Add(await store.GetHistoryAsync(tenant, item.Id, cancellationToken).ConfigureAwait(false));
+                // A memory purged since the page was listed (a TTL sweep, another node) has no history left: not exported.
+                if (await store.GetHistoryAsync(tenant, item.Id, cancellationToken).ConfigureAwait(false) is { Count: > 0 } history)
+                {
+                    memories.Add(history);
+                }
             }
 
             if (page.Count < 500)

@@ -139,34 +139,35 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
             turns.Add((await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"Turn {i}: we talked about the garden shed and its roof") { Session = "s1", Actor = "ann", ValidFrom = day.AddMinutes(i) })).Id);
         }
 
-        // One turn longer than a whole request: its start is kept, not the whole transcript dropped.
+        // One turn longer than a whole request: it spans several parts, none of it left out.
         turns.Add((await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("Turn 5: " + new string('x', 300)) { Session = "s1", Actor = "ann", ValidFrom = day.AddMinutes(5) })).Id);
 
-        // Lines of about 70 characters: two fit a 150-character request, so three parts for the first four turns and one each after.
-        var model = new ScriptedChatClient(Say("The shed."), Say("The roof."), Say("The paint."), Say("The x-files."), Say("Ann's shed, roof, paint and x-files."));
+        // Lines of about 70 characters: two fit a 150-character request, so three parts for the first five turns, and the
+        // long turn's 324 characters three more.
+        var model = new ScriptedChatClient(Say("The shed."), Say("The roof."), Say("The paint."), Say("X one."), Say("X two."), Say("X three."), Say("Ann's shed, roof, paint and x-files."));
         var job = new SessionSummaryJob(model) { MaxTranscriptChars = 150, MaxSummaryChars = 40 };
         var runner = new MaintenanceRunner([job]);
 
         var dry = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes", ["summaries"], dryRun: true));
-        Assert.Equal("session s1: 6 memories in 4 parts", Assert.Single(dry.Actions).Reason);
+        Assert.Equal("session s1: 6 memories in 6 parts", Assert.Single(dry.Actions).Reason);
 
         var result = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
         Assert.Equal(1, result.Counts["summarized"]);
-        Assert.Equal(5, model.Requests.Count);
+        Assert.Equal(7, model.Requests.Count);
         string[] sent = [.. model.Requests.Select(r => r.Messages[1].Text)];
         Assert.All(sent, text => Assert.InRange(text.Length, 1, 150));
-        Assert.All(model.Requests.Take(4), r => Assert.StartsWith("Summarise this conversation session", r.Messages[0].Text, StringComparison.Ordinal));
+        Assert.All(model.Requests.Take(6), r => Assert.StartsWith("Summarise this conversation session", r.Messages[0].Text, StringComparison.Ordinal));
         Assert.Equal(["Turn 0", "Turn 1"], [.. System.Text.RegularExpressions.Regex.Matches(sent[0], "Turn [0-9]").Select(m => m.Value)]);
         Assert.Contains("Turn 4", sent[2], StringComparison.Ordinal);
-        Assert.EndsWith("xxx…\n", sent[3], StringComparison.Ordinal);
-        Assert.Equal(150, sent[3].Length);
-        Assert.StartsWith("These are summaries of consecutive parts", model.Requests[4].Messages[0].Text, StringComparison.Ordinal);
-        Assert.Equal("Part 1: The shed.\nPart 2: The roof.\nPart 3: The paint.\nPart 4: The x-files.\n", sent[4]);
+        Assert.StartsWith("2024-06-01 ann: Turn 5: xxx", sent[3], StringComparison.Ordinal);
+        Assert.Equal(300, string.Concat(sent[3..6]).Count(c => c == 'x'));
+        Assert.StartsWith("These are summaries of consecutive parts", model.Requests[6].Messages[0].Text, StringComparison.Ordinal);
+        Assert.Equal("Part 1: The shed.\nPart 2: The roof.\nPart 3: The paint.\nPart 4: X one.\nPart 5: X two.\nPart 6: X three.\n", sent[6]);
 
         var summary = await temp.Memory.GetAsync(Ann, Assert.Single(result.Actions).Id!.Value);
         Assert.Equal("Ann's shed, roof, paint and x-files.", summary.Text);
         Assert.Equal(turns, summary.Links.Select(l => l.Target));
-        Assert.Equal("session s1: 6 memories in 4 parts", Assert.Single(result.Actions).Reason);
+        Assert.Equal("session s1: 6 memories in 6 parts", Assert.Single(result.Actions).Reason);
     }
 
     [Fact]
