@@ -641,7 +641,15 @@ public sealed partial class MemoryOS : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(actor);
         var item = await store.GetAsync(actor.Tenant, id, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
         var cube = await store.FindCubeAsync(actor.Tenant, item.CubeId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
-        CubeAccessPolicy.Demand(cube, actor, needed);
+        try
+        {
+            CubeAccessPolicy.Demand(cube, actor, needed);
+        }
+        catch (CubeAccessDeniedException denied)
+        {
+            throw denied.ForMemory(id.ToString());
+        }
+
         return (item, cube);
     }
 

@@ -39,7 +39,8 @@ public sealed class BoundKeyTests
 
         // Bob's private cube and Alice's, made through the gateway key (which may name any user).
         Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/cubes", new { name = "bob-diary", user = "bob" })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/memories", new { text = "bob's secret: the surprise party is Friday", cube = "bob-diary", user = "bob" })).StatusCode);
+        var secret = await TestApp.ReadJsonAsync(await gateway.PostAsJsonAsync("/v1/memories", new { text = "bob's secret: the surprise party is Friday", cube = "bob-diary", user = "bob" }));
+        string secretId = secret.GetProperty("id").GetString()!;
         Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/cubes", new { name = "alice-notes", user = "alice" })).StatusCode);
 
         // Alice's key writes and searches her cube without naming anyone: it acts as alice.
@@ -55,6 +56,17 @@ public sealed class BoundKeyTests
         var nobody = await alice.PostAsJsonAsync("/v1/search", new { query = "surprise party", cube = "no-such-cube" });
         Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/v1/audit?cube=bob-diary")).StatusCode);
+
+        // Nor by naming one of its memories by id: the answer is an unknown id's, without the cube's name.
+        foreach (string path in new[] { $"/v1/memories/{secretId}", $"/v1/memories/{secretId}/history", $"/v1/audit?memory={secretId}" })
+        {
+            var byId = await alice.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, byId.StatusCode);
+            string body = await byId.Content.ReadAsStringAsync();
+            Assert.Contains($"No memory {secretId} in this tenant.", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("bob", body, StringComparison.Ordinal);
+        }
+
         var claimed = await alice.PostAsJsonAsync("/v1/search", new { query = "surprise party", cube = "bob-diary", user = "bob" });
         Assert.Equal(HttpStatusCode.Forbidden, claimed.StatusCode);
         Assert.Contains("acts as user 'alice' only", await claimed.Content.ReadAsStringAsync(), StringComparison.Ordinal);

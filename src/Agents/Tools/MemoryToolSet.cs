@@ -129,6 +129,12 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             {
                 // A purged target leaves a dangling link; report it without text rather than fail.
             }
+            catch (AccessDeniedException)
+            {
+                // A target in a cube this scope may not read: left out, as the service's links answer does (a link never
+                // reveals what its cube's grants would not).
+                continue;
+            }
 
             outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text));
         }
@@ -156,11 +162,13 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         string cubeId;
         try
         {
-            item = await memory.GetAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
             cubeId = (await memory.OpenCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false)).Id;
+            item = await memory.GetAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is CubeNotFoundException or MemoryNotFoundException)
+        catch (Exception ex) when (ex is CubeNotFoundException or MemoryNotFoundException or CubeAccessDeniedException { MemoryId: not null })
         {
+            // A memory in a cube this scope may not read answers as an unknown id: the refusal would name that cube and
+            // its owner. (A refusal of the tool set's own cube is a set-up error and says so.)
             throw UnknownId(memoryId);
         }
 

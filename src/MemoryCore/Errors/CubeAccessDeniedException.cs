@@ -19,4 +19,14 @@ public sealed class CubeAccessDeniedException : AccessDeniedException
 
     /// <summary>Whether the scope may read the cube (it was refused something more, such as writing).</summary>
     public bool CanRead { get; }
+
+    /// <summary>
+    /// The memory the operation named by id, when it did (the cube is the one holding it): a host that hides unreadable
+    /// cubes answers such a request as it answers an unknown id, so the id reveals neither the memory nor its cube.
+    /// </summary>
+    public string? MemoryId { get; private init; }
+
+    /// <summary>This refusal, for an operation that named the memory <paramref name="memoryId"/> by id.</summary>
+    public CubeAccessDeniedException ForMemory(string memoryId) =>
+        new(Message, CubeName, CanRead) { MemoryId = memoryId };
 }

@@ -29,10 +29,13 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            // A key bound to a user must not learn that another user's private cube exists: it gets the answer an unknown cube gets.
+            // A key bound to a user must not learn that another user's private cube exists: it gets the answer an unknown cube
+            // gets, and a memory named by id in such a cube the answer an unknown id gets (naming the cube would tell both).
             if (ex is CubeAccessDeniedException { CanRead: false } hidden && ApiKeyMiddleware.TryKeyOf(context)?.User is not null)
             {
-                ex = new CubeNotFoundException($"Cube '{hidden.CubeName}' not found.");
+                ex = hidden.MemoryId is { } id
+                    ? new MemoryNotFoundException($"No memory {id} in this tenant.")
+                    : new CubeNotFoundException($"Cube '{hidden.CubeName}' not found.");
             }
 
             var mapped = ProblemMapping.Map(ex);

@@ -179,4 +179,31 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         await Assert.ThrowsAsync<MemoryNotFoundException>(async () => await Find(tools, "memory_delete").InvokeAsync(Args($$"""{"id":"{{elsewhere.Id}}","purge":true}""")));
         Assert.Equal("secret", (await temp.Memory.GetAsync(Ann, elsewhere.Id)).Text);
     }
+
+    [Fact]
+    public async Task Another_users_private_memory_is_neither_named_nor_linked_through_the_tools_of_a_shared_cube()
+    {
+        var bob = new Scope("acme", "bob");
+        await temp.Memory.CreateCubeAsync(Ann, "diary-of-ann");
+        var secret = await temp.Memory.AddAsync(Ann, "diary-of-ann", new MemoryDraft("Ann's diary entry"));
+        await temp.Memory.CreateCubeAsync(Ann, "shared");
+        await temp.Memory.SetGrantsAsync(Ann, "shared", [new MemoryCore.Cubes.CubeGrant("bob", null, MemoryCore.Cubes.CubeAccess.ReadWrite)]);
+        var visible = await temp.Memory.AddAsync(Ann, "shared", new MemoryDraft("Ann and Bob plan the trip"));
+        var note = await temp.Memory.AddAsync(Ann, "shared", new MemoryDraft("Ann wrote about the trip") { Links = [new MemoryLink(secret.Id, "related"), new MemoryLink(visible.Id, "about")] });
+        var bobs = MemoryTools.Create(temp.Memory, bob, "shared");
+
+        // The link into the diary is left out; the one bob may read is there.
+        var links = await CallAsync<MemoryLinksResult>(bobs, "memory_links", $$"""{"id":"{{note.Id}}"}""");
+        Assert.Equal([visible.Id.ToString()], links.Outgoing.Select(l => l.Id));
+
+        // Naming the diary's memory by id answers as an unknown id would: no cube name, no owner.
+        foreach (string tool in new[] { "memory_history", "memory_links", "memory_update", "memory_delete" })
+        {
+            var ex = await Assert.ThrowsAsync<MemoryNotFoundException>(async () => await Find(bobs, tool).InvokeAsync(Args($$"""{"id":"{{secret.Id}}","text":"x"}""")));
+            Assert.DoesNotContain("diary-of-ann", ex.Message, StringComparison.Ordinal);
+            Assert.Contains($"No memory {secret.Id} in cube 'shared'", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("Ann's diary entry", (await temp.Memory.GetAsync(Ann, secret.Id)).Text);
+    }
 }
