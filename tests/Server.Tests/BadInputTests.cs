@@ -60,6 +60,9 @@ public sealed class BadInputTests
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/search", new { query = "something", mode = "psychic" }), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/search", new { query = "" }), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/context", new { query = "x", budget = 1 }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/context", new { query = "x", budget = int.MaxValue }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/context", new { query = "x", mode = "bogus" }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/context", new { query = "" }), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await client.GetAsync("/v1/memories/not-an-id"), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await client.GetAsync("/v1/memories?limit=0"), HttpStatusCode.BadRequest);
 

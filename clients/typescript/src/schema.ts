@@ -323,7 +323,7 @@ export interface paths {
         put?: never;
         /**
          * Build prompt context
-         * @description Text ready for a prompt within a token `budget` (default 2,000, at least 16): the whole cube when it fits, else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.
+         * @description Text ready for a prompt within a token `budget` (default 2,000; 16 to 1,000,000): the whole cube when it fits, else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.
          */
         post: operations["BuildContext"];
         delete?: never;
@@ -467,7 +467,7 @@ export interface components {
         };
         /** @description Body of `POST /v1/context`. */
         ContextRequest: {
-            /** @description What the context is for. */
+            /** @description What the context is for; required, even when the whole cube fits (it picks the memories once the cube outgrows the budget). */
             query?: null | string;
             /** @description Cube id or name (default `default`). */
             cube?: null | string;

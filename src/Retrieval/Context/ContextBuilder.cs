@@ -17,6 +17,15 @@ public static class ContextBuilder
         ArgumentNullException.ThrowIfNull(memory);
         options ??= new ContextOptions();
         options.Validate();
+
+        // Checked as the search would, before knowing whether it runs: otherwise a request that works on a small cube
+        // (returned whole, the query unused) starts failing once the cube outgrows the budget.
+        if (options.Retriever is { } name && !memory.RetrieverNames.Contains(name))
+        {
+            throw new MemoryValidationException($"No retriever named '{name}'; available: {string.Join(", ", memory.RetrieverNames)}.");
+        }
+
+        MemoryCore.Validation.ContentRules.ValidateText(query, memory.Options.MaxQueryBytes, "query");
         // The cube is read only while it may still fit whole: past the budget the search picks, and the cube's size is
         // counted by the store, so an agent's turn does not read a large cube from the first memory to the last.
         var all = new List<MemoryItem>();

@@ -6,8 +6,14 @@ namespace AgentMem.Retrieval.Context;
 /// <summary>How a context is built for a reader model.</summary>
 public sealed class ContextOptions
 {
-    /// <summary>Most tokens the context may take (default 2,000).</summary>
+    /// <summary>Most tokens the context may take (default 2,000; 16 to <see cref="MaxTokenBudget"/>).</summary>
     public int TokenBudget { get; set; } = 2000;
+
+    /// <summary>
+    /// The largest budget accepted: 1,000,000 tokens, beyond any reader's window today. A cube that fits is read and
+    /// returned whole, so a budget without a bound would let one request read, count and return all of a cube's text.
+    /// </summary>
+    public const int MaxTokenBudget = 1_000_000;
 
     /// <summary>
     /// Counts the tokens the budget is spent in (default: o200k_base, exact for GPT-4o and later; see
@@ -64,6 +70,7 @@ public sealed class ContextOptions
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(TokenBudget, 16, nameof(TokenBudget));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(TokenBudget, MaxTokenBudget, nameof(TokenBudget));
         ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 1, nameof(Candidates));
         ArgumentNullException.ThrowIfNull(ExcludeTags, nameof(ExcludeTags));
         ArgumentNullException.ThrowIfNull(ExcludeIds, nameof(ExcludeIds));

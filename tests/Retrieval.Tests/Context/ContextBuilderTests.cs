@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Context;
 using AgentMem.Retrieval.Hybrid;
@@ -61,8 +62,22 @@ public sealed class ContextBuilderTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Bad_budgets_are_refused() =>
+    public void Bad_budgets_are_refused()
+    {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ContextOptions { TokenBudget = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ContextOptions { TokenBudget = ContextOptions.MaxTokenBudget + 1 }.Validate());
+        new ContextOptions { TokenBudget = ContextOptions.MaxTokenBudget }.Validate();
+    }
+
+    [Theory]
+    [InlineData("", null, "query")]
+    [InlineData("Where is Ann flying to?", "psychic", "No retriever named 'psychic'")]
+    public async Task A_bad_query_or_retriever_is_refused_even_when_the_whole_cube_fits_and_no_search_runs(string query, string? retriever, string message)
+    {
+        // The cube fits in 1,000 tokens, so the query is never used; it is still checked, as it would be once the cube grows.
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.BuildContextAsync(Me, "chat", query, new ContextOptions { TokenBudget = 1000, Retriever = retriever }));
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task Memories_with_an_excluded_tag_are_left_out_whether_the_cube_fits_or_is_searched()
