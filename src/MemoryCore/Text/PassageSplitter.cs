@@ -21,7 +21,8 @@ public readonly record struct TextSpan(int Start, int Length)
 /// strongest boundary available near the target: a blank line (paragraph), then a line break, then the end of a
 /// sentence, then a space, and only in a text with none of these (a minified blob) at the target itself, never inside
 /// a surrogate pair. A passage is never longer than twice the target, so one 300 KB log line still yields many
-/// passages, and the last one is merged into its predecessor when it would be shorter than a quarter of the target.
+/// passages, and the last one is merged into its predecessor when it would be shorter than a quarter of the target and the
+/// two together stay within twice the target.
 /// </summary>
 public static class PassageSplitter
 {
@@ -57,7 +58,8 @@ public static class PassageSplitter
             start = cut;
         }
 
-        if (spans.Count > 1 && spans[^1].Length < targetChars / 4)
+        // Not when that would pass twice the target (a cut at the far end of its range), which callers rely on to size parts.
+        if (spans.Count > 1 && spans[^1].Length < targetChars / 4 && spans[^2].Length + spans[^1].Length <= 2 * targetChars)
         {
             var last = spans[^1];
             spans.RemoveAt(spans.Count - 1);

@@ -70,6 +70,23 @@ public sealed class PassageSplitterTests
     }
 
     [Fact]
+    public void A_tiny_tail_after_a_cut_at_the_far_end_stays_its_own_passage_so_none_passes_twice_the_target()
+    {
+        // CJK text has no spaces or sentence ends the splitter knows: the one line break, at 1,999, is the only boundary,
+        // so the cut lands at twice the target; merging the 99-character tail would make a passage of 2,099.
+        string text = new string('語', 1999) + "\n" + new string('語', 99);
+        var spans = PassageSplitter.Split(text, 1000);
+        Assert.Equal([new TextSpan(0, 2000), new TextSpan(2000, 99)], spans);
+
+        // The importer's split policy sizes parts on that bound: every part now fits its byte limit (6,298 bytes before).
+        var (drafts, oversized) = AgentMem.MemoryCore.Import.ConversationImporter.FitToLimit(
+            [new AgentMem.MemoryCore.Model.MemoryDraft(text)], 6000, AgentMem.MemoryCore.Import.OversizePolicy.Split);
+        Assert.All(drafts, d => Assert.True(System.Text.Encoding.UTF8.GetByteCount(d.Text) <= 6000, $"{System.Text.Encoding.UTF8.GetByteCount(d.Text)} bytes"));
+        Assert.Equal(text, string.Concat(drafts.Select(d => d.Text)));
+        Assert.Equal(2, Assert.Single(oversized).Parts);
+    }
+
+    [Fact]
     public void A_span_that_no_longer_fits_its_text_gives_nothing()
     {
         Assert.Null(new TextSpan(5, 10).Of("short"));
