@@ -79,8 +79,18 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         [Description("Why it changed, e.g. 'user moved to Berlin'. Kept with the old version.")] string? reason = null,
         CancellationToken cancellationToken = default)
     {
-        var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
+        var item = await RequireItemInCubeAsync(id, cancellationToken).ConfigureAwait(false);
         RequireText(text, "text");
+
+        // A core block is sent whole with every turn, so its size is bounded; only the core_memory tools keep it so.
+        if (item.Tags.Contains(CoreMemoryBlocks.BlockTag, StringComparer.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Memory {item.Id} is a core memory block: change it with core_memory_replace or core_memory_append, which keep it within its size limit.",
+                nameof(id));
+        }
+
+        var memoryId = item.Id;
         var next = await memory.UpdateAsync(scope, memoryId, new MemoryChange { Text = text.Trim(), Reason = reason }, cancellationToken).ConfigureAwait(false);
         return Version(next);
     }
@@ -146,7 +156,11 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
     }
 
     /// <summary>Parses the id and checks the memory lives in this tool set's cube, so tools cannot reach other cubes.</summary>
-    private async Task<MemoryId> RequireInCubeAsync(string? id, CancellationToken cancellationToken)
+    private async Task<MemoryId> RequireInCubeAsync(string? id, CancellationToken cancellationToken) =>
+        (await RequireItemInCubeAsync(id, cancellationToken).ConfigureAwait(false)).Id;
+
+    /// <summary><see cref="RequireInCubeAsync"/>, giving the memory as read.</summary>
+    private async Task<MemoryItem> RequireItemInCubeAsync(string? id, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(id))
         {
@@ -172,7 +186,7 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             throw UnknownId(memoryId);
         }
 
-        return item.CubeId == cubeId ? memoryId : throw UnknownId(memoryId);
+        return item.CubeId == cubeId ? item : throw UnknownId(memoryId);
     }
 
     private MemoryNotFoundException UnknownId(MemoryId id) =>

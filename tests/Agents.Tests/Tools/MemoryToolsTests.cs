@@ -181,6 +181,18 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_core_block_cannot_be_rewritten_past_its_limit_through_memory_update()
+    {
+        var block = await new AgentMem.Agents.Blocks.CoreMemoryBlocks(temp.Memory).AppendAsync(Ann, "notes", "human", "Name: Ann.");
+        var blockId = block.Id;
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Find(tools, "memory_update").InvokeAsync(Args($$"""{"id":"{{blockId}}","text":"{{new string('x', 10_000)}}"}""")));
+        Assert.Contains("core_memory_replace", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("Name: Ann.", (await temp.Memory.GetAsync(Ann, blockId)).Text);
+        Assert.Equal("Name: Ann.", block.Text);
+    }
+
+    [Fact]
     public async Task Another_users_private_memory_is_neither_named_nor_linked_through_the_tools_of_a_shared_cube()
     {
         var bob = new Scope("acme", "bob");
