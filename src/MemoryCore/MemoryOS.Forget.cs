@@ -34,7 +34,7 @@ public sealed partial class MemoryOS
 
         // The store filters by author (every cube, every state), so a user's few memories in a large tenant are all that is read.
         var written = new List<MemoryItem>();
-        await foreach (var item in ListPagedAsync(actor.Tenant, new MemoryFilter { User = who, States = [] }, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in ListPagedAsync(actor.Tenant, new MemoryFilter { User = who, States = [] }, after: null, cancellationToken).ConfigureAwait(false))
         {
             written.Add(item);
         }

@@ -40,7 +40,7 @@ public sealed partial class MemoryOS
     /// </summary>
     /// <param name="actor">Who asks; needs read access to the memory's cube.</param>
     /// <param name="id">The memory linked to.</param>
-    /// <param name="filter">Narrows the linking memories as <see cref="ListAsync"/>'s filter does (by default the live
+    /// <param name="filter">Narrows the linking memories as <see cref="ListAsync(Scope, string, MemoryFilter?, CancellationToken)"/>'s filter does (by default the live
     /// states); its cube is always the memory's own.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <exception cref="MemoryNotFoundException">No memory <paramref name="id"/> in the actor's tenant.</exception>

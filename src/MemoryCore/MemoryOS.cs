@@ -326,16 +326,23 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>Streams the cube's memories in creation order.</summary>
-    public async IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter = null, CancellationToken cancellationToken = default) =>
+        ListAsync(actor, cube, filter, after: null, cancellationToken);
+
+    /// <summary>
+    /// Streams the cube's memories in creation (id) order, from the one after <paramref name="after"/> (the last id of a
+    /// previous page; null from the first): a caller reading in pages reaches every memory.
+    /// </summary>
+    public async IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter, MemoryId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
-        await foreach (var item in ListPagedAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in ListPagedAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, after, cancellationToken).ConfigureAwait(false))
         {
             yield return item;
         }
     }
 
-    /// <summary>How many memories <see cref="ListAsync"/> would stream for the same arguments, counted by the store without reading them.</summary>
+    /// <summary>How many memories <see cref="ListAsync(Scope, string, MemoryFilter?, CancellationToken)"/> would stream for the same arguments, counted by the store without reading them.</summary>
     public async Task<long> CountAsync(Scope actor, string cube, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
     {
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
@@ -348,9 +355,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// only needs the cube's first memories to see whether it fits its budget, reads dozens of rows instead of hundreds,
     /// while a reader of the whole cube makes only three more calls.
     /// </remarks>
-    private async IAsyncEnumerable<MemoryItem> ListPagedAsync(string tenant, MemoryFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<MemoryItem> ListPagedAsync(string tenant, MemoryFilter filter, MemoryId? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        MemoryId? after = null;
         int pageSize = FirstListPageSize;
         while (true)
         {

@@ -36,6 +36,12 @@ public sealed class RoundTripTests
         var listed = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/memories?cube=notes&limit=2"));
         Assert.Equal(2, listed.GetArrayLength());
 
+        // The next page reads on after the last id: the three memories, once each.
+        var rest = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories?cube=notes&limit=2&after={listed[1].GetProperty("id").GetString()}"));
+        Assert.Equal(1, rest.GetArrayLength());
+        Assert.Equal(3, listed.EnumerateArray().Concat(rest.EnumerateArray()).Select(m => m.GetProperty("id").GetString()).Distinct().Count());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/memories?cube=notes&after=not-an-id")).StatusCode);
+
         foreach (string mode in new[] { "hybrid", "bm25", "vector" })
         {
             var search = await client.PostAsJsonAsync("/v1/search", new { query = "support groups", cube = "notes", k = 3, mode, explain = true });

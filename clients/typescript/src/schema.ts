@@ -125,7 +125,7 @@ export interface paths {
         };
         /**
          * List memories
-         * @description The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100). Without `state`, active and frozen ones. `kind` keeps one kind (e.g. `activation` for KV cartridges, `parametric` for weight deltas); `tag` keeps those carrying that tag.
+         * @description The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100); `after` (the last id of a previous page) reads on from there. Without `state`, active and frozen ones. `kind` keeps one kind (e.g. `activation` for KV cartridges, `parametric` for weight deltas); `tag` keeps those carrying that tag.
          */
         get: operations["ListMemories"];
         put?: never;
@@ -1550,6 +1550,7 @@ export interface operations {
             query?: {
                 cube?: string;
                 limit?: number;
+                after?: string;
                 state?: components["schemas"]["LifecycleState"];
                 kind?: components["schemas"]["MemoryKind"];
                 tag?: string;

@@ -16,7 +16,7 @@ internal static class MemoryEndpoints
             .ProducesProblems(StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
         memories.MapGet("/", ListAsync)
-            .Describe("ListMemories", "List memories", "The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100). Without `state`, active and frozen ones. "
+            .Describe("ListMemories", "List memories", "The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100); `after` (the last id of a previous page) reads on from there. Without `state`, active and frozen ones. "
                 + "`kind` keeps one kind (e.g. `activation` for KV cartridges, `parametric` for weight deltas); `tag` keeps those carrying that tag.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}", GetAsync)
@@ -187,9 +187,10 @@ internal static class MemoryEndpoints
         return TypedResults.Ok(new MemoryLinksResponse(hood.Note.Id.ToString(), links, hood.Hidden, incoming));
     }
 
-    private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, string? after, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)
     {
         int take = QueryLimit.Memories.Resolve(limit);
+        MemoryCore.Identity.MemoryId? from = string.IsNullOrWhiteSpace(after) ? null : RequestScope.ParseId(after);
 
         var filter = new MemoryFilter
         {
@@ -198,7 +199,7 @@ internal static class MemoryEndpoints
             AnyTags = string.IsNullOrWhiteSpace(tag) ? null : [tag.Trim()],
         };
         var items = new List<MemoryDto>(Math.Min(take, QueryLimit.Memories.Default));
-        await foreach (var item in memory.ListAsync(RequestScope.For(context, user, agent), RequestScope.Cube(cube), filter, cancellationToken).ConfigureAwait(false))
+        await foreach (var item in memory.ListAsync(RequestScope.For(context, user, agent), RequestScope.Cube(cube), filter, from, cancellationToken).ConfigureAwait(false))
         {
             items.Add(MemoryDto.From(item));
             if (items.Count == take)
