@@ -184,13 +184,21 @@ public abstract partial class SqlMemoryStore : IMemoryStore
 
         return await InReadAsync<IReadOnlyList<MemoryItem>>(tenant, async (conn, tx, ct) =>
         {
-            // The tenant is not what the planner should answer through (SQLite would scan the whole tenant for a few ids).
-            using var cmd = Command(conn, tx, string.Empty);
-            var sql = new StringBuilder($"SELECT {memoryColumns} FROM memories m WHERE {Dialect.Unindexed("m.tenant")} = @t AND ");
-            Dialect.Add(cmd, "@t", tenant);
-            Dialect.AppendIn(sql, cmd, "m.id", "@id", [.. ids.Select(i => i.ToString())]);
-            cmd.CommandText = sql.Append(';').ToString();
-            return RequestedOrder.Arrange(ids, await ReadItemsAsync(conn, tx, cmd, tenant, ct).ConfigureAwait(false));
+            // In chunks of the dialect's list length, in one read: SQLite refuses a statement of more than 32,766
+            // parameters ("too many SQL variables"), and a purge or sweep may name tens of thousands of ids.
+            var found = new List<MemoryItem>(ids.Count);
+            foreach (var chunk in ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).Chunk(Dialect.MaxListLength))
+            {
+                // The tenant is not what the planner should answer through (SQLite would scan the whole tenant for a few ids).
+                using var cmd = Command(conn, tx, string.Empty);
+                var sql = new StringBuilder($"SELECT {memoryColumns} FROM memories m WHERE {Dialect.Unindexed("m.tenant")} = @t AND ");
+                Dialect.Add(cmd, "@t", tenant);
+                Dialect.AppendIn(sql, cmd, "m.id", "@id", chunk);
+                cmd.CommandText = sql.Append(';').ToString();
+                found.AddRange(await ReadItemsAsync(conn, tx, cmd, tenant, ct).ConfigureAwait(false));
+            }
+
+            return RequestedOrder.Arrange(ids, found);
         }, cancellationToken).ConfigureAwait(false);
     }
 
