@@ -46,7 +46,8 @@ public sealed partial class MemoryOS
             detail = detail is null ? count : $"{detail}; {count}";
         }
 
-        var (removed, _) = await PurgeWithCleanUpAsync(actor, [current, .. derived], Audit(actor, "purge", current.CubeId, id, current.Version, detail), cancellationToken).ConfigureAwait(false);
+        // Frozen is checked again inside the store's transaction: a legal hold set since the read above still holds.
+        var (removed, _) = await PurgeWithCleanUpAsync(actor, [current, .. derived], Audit(actor, "purge", current.CubeId, id, current.Version, detail), cancellationToken, unlessFrozen: [id]).ConfigureAwait(false);
         if (removed == 0)
         {
             throw NotFound(id);
@@ -61,6 +62,22 @@ public sealed partial class MemoryOS
     /// </summary>
     /// <returns>The ids purged and the ids skipped.</returns>
     public async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken = default)
+    {
+        // The store checks frozen again inside its transaction; a memory frozen after the states were read (a legal hold set
+        // during a long sweep) fails the attempt whole, and the next one reads the states again and skips it.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await PurgeManyOnceAsync(actor, ids, reason, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MemoryFrozenException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyOnceAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var purged = new List<MemoryId>();
@@ -97,7 +114,7 @@ public sealed partial class MemoryOS
         string detail = string.Create(CultureInfo.InvariantCulture, $"{items.Count} memor{(items.Count == 1 ? "y" : "ies")}, {derived.Count} derived");
         detail = Blank(reason) is { } why ? $"{why}; {detail}" : detail;
         string? cube = items.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).Count() == 1 ? items[0].CubeId : null;
-        await PurgeWithCleanUpAsync(actor, [.. items, .. derived], Audit(actor, "purge", cube, null, null, detail), cancellationToken).ConfigureAwait(false);
+        await PurgeWithCleanUpAsync(actor, [.. items, .. derived], Audit(actor, "purge", cube, null, null, detail), cancellationToken, unlessFrozen: purged).ConfigureAwait(false);
         return (purged, skipped);
     }
 
@@ -120,9 +137,9 @@ public sealed partial class MemoryOS
     /// files of the activation and parametric memories among them and tells the listeners of every cube touched. Returns how many memories the
     /// store removed and how many files were deleted.
     /// </summary>
-    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken)
+    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null)
     {
-        int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, cancellationToken).ConfigureAwait(false);
+        int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, unlessFrozen, cancellationToken).ConfigureAwait(false);
         int files = 0;
         foreach (var item in removed.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
         {

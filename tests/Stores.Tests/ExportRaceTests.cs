@@ -1,4 +1,3 @@
-using System.Reflection;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Model;
@@ -24,30 +23,12 @@ public sealed class ExportRaceTests
         var cube = await memory.OpenCubeAsync(Alice, "notes");
 
         // The store as the export sees it when a purge lands after the listing: the memory is listed, its history is gone.
-        var racing = DispatchProxy.Create<IMemoryStore, PurgedAfterListing>();
-        ((PurgedAfterListing)(object)racing).Start(inner, gone.Id);
+        var racing = InterceptedStore.Over(inner, (method, args) =>
+            method == nameof(IMemoryStore.GetHistoryAsync) && args[1] is MemoryCore.Identity.MemoryId id && id == gone.Id
+                ? Task.FromResult<IReadOnlyList<MemoryItem>>([])
+                : null);
 
         var archive = await CubeArchiveWriter.ReadAsync(racing, cube, embedder: null);
         Assert.Equal([kept.Id], archive.Memories.Select(h => h[0].Id));
-    }
-
-    /// <summary>Forwards every call to the real store, but answers the purged memory's history as a purged one's: empty.</summary>
-    public class PurgedAfterListing : DispatchProxy
-    {
-        private IMemoryStore inner = null!;
-        private MemoryCore.Identity.MemoryId purged;
-
-        public void Start(IMemoryStore store, MemoryCore.Identity.MemoryId id) => (inner, purged) = (store, id);
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            ArgumentNullException.ThrowIfNull(targetMethod);
-            if (targetMethod.Name == nameof(IMemoryStore.GetHistoryAsync) && args is [_, MemoryCore.Identity.MemoryId id, ..] && id == purged)
-            {
-                return Task.FromResult<IReadOnlyList<MemoryItem>>([]);
-            }
-
-            return targetMethod.Invoke(inner, args);
-        }
     }
 }

@@ -78,8 +78,11 @@ public interface IMemoryStore : IAsyncDisposable
     /// state reason naming one is redacted; the details of audit lines about or naming one become
     /// <see cref="AuditRecord.RedactedDetail"/> (before <paramref name="audit"/> is appended). A store that can leave freed
     /// content behind (free pages, a write-ahead log, full-text segments, dead row versions) scrubs it before returning.
+    /// When any of <paramref name="unlessFrozen"/> is frozen at the moment of the purge (checked inside its transaction,
+    /// so a freeze committed after the caller read the memory counts), nothing is purged and
+    /// <see cref="Errors.MemoryFrozenException"/> names it.
     /// </summary>
-    Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default);
+    Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Ids of the tenant's memories (any state, any cube) with a link of one of <paramref name="linkTypes"/> to one of

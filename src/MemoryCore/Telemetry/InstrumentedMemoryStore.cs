@@ -48,8 +48,8 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("Purge", Stopwatch.GetTimestamp(), inner.PurgeAsync(tenant, id, audit, cancellationToken));
 
-    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default) =>
-        Timed("PurgeMany", Stopwatch.GetTimestamp(), inner.PurgeManyAsync(tenant, ids, audit, cancellationToken));
+    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default) =>
+        Timed("PurgeMany", Stopwatch.GetTimestamp(), inner.PurgeManyAsync(tenant, ids, audit, unlessFrozen, cancellationToken));
 
     public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string>? linkTypes, CancellationToken cancellationToken = default) =>
         Timed("FindLinkSources", Stopwatch.GetTimestamp(), inner.FindLinkSourcesAsync(tenant, targets, linkTypes, cancellationToken));

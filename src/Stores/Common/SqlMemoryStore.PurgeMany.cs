@@ -17,11 +17,39 @@ public abstract partial class SqlMemoryStore
     /// (<see cref="PurgedReferences"/>). What the database still keeps of the old text after the commit (free pages, dead
     /// row versions, the write-ahead log) each store then clears as far as it can: see its class remarks.
     /// </remarks>
-    public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default)
+    public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(audit);
-        return await PurgeAndScrubAsync(tenant, ids, audit, auditWhenNone: true, cancellationToken).ConfigureAwait(false);
+        return await PurgeAndScrubAsync(tenant, ids, audit, auditWhenNone: true, cancellationToken, unlessFrozen).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Throws <see cref="MemoryFrozenException"/> when one of <paramref name="ids"/> is frozen now. Their rows are locked
+    /// first where the engine locks rows (PostgreSQL waits for a freeze in flight and then sees it; SQLite's write
+    /// transaction already excludes other writers), so no freeze lands between this check and the deletes.
+    /// </summary>
+    private async Task RequireNoneFrozenAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyCollection<MemoryId> ids, CancellationToken ct)
+    {
+        foreach (var chunk in ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(Dialect.MaxListLength))
+        {
+            using var cmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder("SELECT id, state FROM memories WHERE tenant = @t AND ");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.AppendIn(sql, cmd, "id", "@id", chunk);
+            cmd.CommandText = sql.Append(" ORDER BY id").Append(Dialect.LockRows).Append(';').ToString();
+            var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (r.ConfigureAwait(false))
+            {
+                while (await r.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    if (r.GetInt32(1) == (int)LifecycleState.Frozen)
+                    {
+                        throw FrozenPurge.Refusal(MemoryId.Parse(r.GetString(0)));
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>The first step of a purge's transaction (SQLite zeroes what it frees from here on).</summary>
@@ -51,10 +79,15 @@ public abstract partial class SqlMemoryStore
         }
     }
 
-    private async Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken)
+    private async Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null)
     {
         int purged = await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
+            if (unlessFrozen is { Count: > 0 })
+            {
+                await RequireNoneFrozenAsync(conn, tx, tenant, unlessFrozen, ct).ConfigureAwait(false);
+            }
+
             await BeginPurgeAsync(conn, tx, ct).ConfigureAwait(false);
             var removed = new List<MemoryId>();
             foreach (var id in ids.Distinct())

@@ -11,10 +11,22 @@ public sealed partial class InMemoryMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default) => Run(() =>
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(audit);
+        // Under the store's lock, as the SQL stores check inside their transaction.
+        if (unlessFrozen is { Count: > 0 } && Database.Find(tenant) is { } data)
+        {
+            foreach (var id in unlessFrozen)
+            {
+                if (data.Memories.TryGetValue(id, out var stored) && stored.Current.State == LifecycleState.Frozen)
+                {
+                    throw FrozenPurge.Refusal(id);
+                }
+            }
+        }
+
         return PurgeAndScrub(tenant, ids, audit, auditWhenNone: true);
     }, cancellationToken);
 

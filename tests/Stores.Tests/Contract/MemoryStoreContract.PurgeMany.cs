@@ -1,3 +1,4 @@
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
@@ -34,5 +35,24 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(auditBefore + 1, trail.Count);
         Assert.Equal(("user.forget", "2 written"), (trail[^1].Action, trail[^1].Detail));
         Assert.Equal(0, await s.Store.PurgeManyAsync(s.Tenant, [a.Id], s.Audit("user.forget")));
+    }
+
+    [SkippableFact]
+    public async Task A_purge_guarded_against_frozen_memories_purges_nothing_when_one_of_them_is_frozen()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var held = s.Item(cube, "under legal hold");
+        var free = s.Item(cube, "nothing holds this one");
+        await s.AddAsync([held, free]);
+        await s.ReplaceAsync((await s.Store.GetAsync(s.Tenant, held.Id))!, m => m with { State = LifecycleState.Frozen }, "legal hold");
+
+        var ex = await Assert.ThrowsAsync<MemoryFrozenException>(() => s.Store.PurgeManyAsync(s.Tenant, [held.Id, free.Id], s.Audit("purge"), unlessFrozen: [held.Id, free.Id]));
+        Assert.Contains(held.Id.ToString(), ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(await s.Store.GetAsync(s.Tenant, free.Id));
+        Assert.DoesNotContain(await s.Store.ReadAuditAsync(s.Tenant), r => r.Action == "purge");
+
+        // Unguarded (forgetting a user, or what was derived from a purged memory), a frozen memory goes too.
+        Assert.Equal(2, await s.Store.PurgeManyAsync(s.Tenant, [held.Id, free.Id], s.Audit("purge"), unlessFrozen: [free.Id]));
     }
 }
