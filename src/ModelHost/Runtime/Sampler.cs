@@ -18,7 +18,16 @@ public sealed class Sampler
     public Sampler(int vocabSize, float temperature = 0f, float topP = 0.9f, ulong seed = 42)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
-        ArgumentOutOfRangeException.ThrowIfNegative(temperature);
+        if (!(temperature >= 0f) || float.IsInfinity(temperature))
+        {
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number, 0 or more.");
+        }
+
+        if (!(topP >= 0f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(topP), topP, "top-p must be a number, 0 or more (0 or 1 and above: the whole distribution).");
+        }
+
         ArgumentOutOfRangeException.ThrowIfZero(seed);
         Temperature = temperature;
         TopP = topP;
@@ -94,6 +103,13 @@ public sealed class Sampler
             {
                 candidates[n++] = (p[i], i);
             }
+        }
+
+        // Nothing reaches the cut only when top-p is below the most likely token's probability (the cut exceeds it only if
+        // top-p < 1/V ≤ p_max): the nucleus is then that token alone.
+        if (n == 0)
+        {
+            return ArgMax(p);
         }
 
         var c = candidates.AsSpan(0, n);

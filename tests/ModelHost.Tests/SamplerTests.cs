@@ -1,0 +1,33 @@
+namespace AgentMem.ModelHost.Tests;
+
+public sealed class SamplerTests
+{
+    [Fact]
+    public void A_top_p_below_the_most_likely_tokens_probability_picks_that_token()
+    {
+        // Softmax of [0.405, 0] is about [0.6, 0.4]; llama2.c's cut, (1 - 0.3) / (2 - 1) = 0.7, keeps neither token, and the
+        // nucleus read candidates[-1] (IndexOutOfRangeException). The nucleus of mass 0.3 is the 0.6 token alone.
+        var sampler = new Sampler(2, temperature: 1f, topP: 0.3f, seed: 7);
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal(0, sampler.Sample([0.405f, 0f]));
+        }
+    }
+
+    [Fact]
+    public void A_top_p_that_takes_several_tokens_still_samples_among_them()
+    {
+        var sampler = new Sampler(4, temperature: 1f, topP: 0.9f, seed: 7);
+        var seen = Enumerable.Range(0, 400).Select(_ => sampler.Sample([2f, 2f, 2f, -10f])).ToHashSet();
+        Assert.Equal([0, 1, 2], seen.Order());
+    }
+
+    [Theory]
+    [InlineData(float.NaN, 0.9f)]
+    [InlineData(float.PositiveInfinity, 0.9f)]
+    [InlineData(-1f, 0.9f)]
+    [InlineData(1f, float.NaN)]
+    [InlineData(1f, -0.1f)]
+    public void Settings_that_are_not_numbers_in_range_are_refused(float temperature, float topP) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(8, temperature, topP));
+}
