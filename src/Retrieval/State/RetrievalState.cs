@@ -121,10 +121,12 @@ public sealed partial class RetrievalState : IDisposable
         var entry = cubes.GetOrAdd(key, _ => new CubeEntry());
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         T result;
+        bool applying = false;
         try
         {
             entry.LastUsed = Interlocked.Increment(ref clock);
             long head = await store.GetChangeSequenceAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
+            applying = true;
             if (entry.Index is null || (RebuildOnWrite && entry.Index.Sequence != head))
             {
                 entry.Index?.Dispose();
@@ -155,9 +157,11 @@ public sealed partial class RetrievalState : IDisposable
                 entry.BytesAt = shape;
             }
         }
-        catch
+        catch when (applying)
         {
-            // A half-applied batch must not be searched: the next caller rebuilds from the store.
+            // A half-applied batch must not be searched: the next caller rebuilds from the store. A call that failed before
+            // anything was applied (cancelled, or the store unreachable, while reading the change sequence) leaves the index
+            // as it was: dropping it made the next caller rebuild a large cube from the store for nothing.
             entry.Index?.Dispose();
             entry.Index = null;
             entry.Bytes = 0;
