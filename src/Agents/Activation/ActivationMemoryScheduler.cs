@@ -111,12 +111,21 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         var invalidated = new List<MemoryItem>(await RefreshAsync(actor, cube, cancellationToken).ConfigureAwait(false));
         var (sources, text, tokens) = Fit(await RankAsync(actor, cube, cancellationToken).ConfigureAwait(false));
         string wanted = ActivationSources.Format(sources);
+        string ours = ModelContext();
         MemoryItem? current = null;
         foreach (var item in await ListCartridgesAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
-            if (current is null && sources.Count > 0 && item.Provenance.SourceRef == wanted && DerivedPayloads.IsIntact(item))
+            if (current is null && sources.Count > 0 && item.Provenance.SourceRef == wanted && item.Context == ours && DerivedPayloads.IsIntact(item))
             {
                 current = item;
+                continue;
+            }
+
+            // Another model's cartridge of the current selection is still right for that model (the loader skips it for
+            // this one): kept, and this model gets its own. Keeping it as this model's left every later promotion
+            // answering "no change" while nothing could load it, after a switch of checkpoint or adapters.
+            if (sources.Count > 0 && item.Provenance.SourceRef == wanted && item.Context != ours && DerivedPayloads.IsIntact(item))
+            {
                 continue;
             }
 
@@ -137,12 +146,14 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         var cartridge = generator.CreateCartridge(text, generator.Model.CreateCache(), cancellationToken);
         var payload = Write(cartridge, actor, cube);
         string described = $"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {DerivedPayloads.Preview(text)}";
-        string context = $"model fingerprint {Convert.ToHexStringLower(generator.Model.GetFingerprint())[..16]}";
-        var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, context, PromotionReason(sources));
+        var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, ours, PromotionReason(sources));
         var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
         var added = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
         return new ActivationPromotion(added, true, sources, invalidated, cartridge.Count);
     }
+
+    // The model a cartridge was built by, as its memory's context records it.
+    private string ModelContext() => $"model fingerprint {Convert.ToHexStringLower(generator.Model.GetFingerprint())[..16]}";
 
     /// <summary>
     /// The local file of activation memory <paramref name="item"/>, after checking it is a live activation memory and that the

@@ -57,6 +57,32 @@ public sealed class ActivationSchedulerTests : IAsyncLifetime
     private void SetRecallCount(MemoryItem item, int count) => RecallCounts.Set(DbPath, item, count);
 
     [Fact]
+    public async Task Another_models_cartridge_of_the_same_memories_is_kept_and_this_model_gets_its_own()
+    {
+        var items = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night);
+        SetRecallCount(items[1], 5);
+        var first = await CreateScheduler(top: 1).PromoteAsync(Alice, "stories");
+        Assert.True(first.Built);
+
+        // The same checkpoint with an adapter attached is another model (another fingerprint): the first cartridge cannot
+        // be loaded into it. It used to be taken as current, "no change", on every promotion.
+        var other = Stories.Model.WithAdapters(LoraAdapter.Create(Stories.Model, 2, 8f, [LoraTarget.Q]));
+        Assert.False(other.GetFingerprint().AsSpan().SequenceEqual(Stories.Model.GetFingerprint()));
+        var otherScheduler = new ActivationMemoryScheduler(memory, new Generator(other, Stories.Tokenizer), new ActivationSchedulerOptions { TopN = 1, Folder = Path.Combine(folder, "carts") });
+        var second = await otherScheduler.PromoteAsync(Alice, "stories");
+
+        Assert.True(second.Built);
+        Assert.NotEqual(first.Cartridge!.Id, second.Cartridge!.Id);
+        Assert.Equal(other.GetFingerprint(), KvCartridge.Load(ActivationMemoryScheduler.ResolveCartridgeFile(second.Cartridge)).Fingerprint);
+        Assert.Empty(second.Invalidated);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, first.Cartridge.Id)).State);
+
+        // Each model then finds its own as current.
+        Assert.False((await otherScheduler.PromoteAsync(Alice, "stories")).Built);
+        Assert.False((await CreateScheduler(top: 1).PromoteAsync(Alice, "stories")).Built);
+    }
+
+    [Fact]
     public async Task Promotes_the_most_recalled_memories_into_a_cartridge_memory_with_payload_and_provenance()
     {
         var items = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night, Stories.Tom, "The dog barked at the moon.");
