@@ -31,8 +31,13 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 16);
         Dimension = dimension;
         this.idf = idf;
-        metadata = new EmbeddingGeneratorMetadata("agentmem-hashing", null, $"hashing-v1-{dimension}{(idf is null ? string.Empty : "-idf")}", dimension);
+        metadata = new EmbeddingGeneratorMetadata("agentmem-hashing", null, $"hashing-v1-{dimension}{(idf is null ? string.Empty : "-idf-" + WeightsHash(idf))}", dimension);
     }
+
+    // The fitted weights' hash is part of the model id: stored vectors are keyed by it, and vectors made with other
+    // weights (a fit on another corpus) must not be scored against this one's queries as if they were its own.
+    private static string WeightsHash(float[] weights) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan())))[..12];
 
     /// <summary>Vector length.</summary>
     public int Dimension { get; }

@@ -42,6 +42,21 @@ public sealed class HashingEmbedderTests
     }
 
     [Fact]
+    public void A_fit_on_another_corpus_is_another_model_so_stored_vectors_are_not_reused_across_fits()
+    {
+        // Stored vectors are keyed by the model id: two fits sharing one id had old-weight vectors scored against
+        // new-weight queries, silently.
+        var plain = new HashingEmbedder(256);
+        string Id(HashingEmbedder e) => ((Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)e.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata))!).DefaultModelId!;
+        string[] first = ["Caroline said hello", "Caroline painted a lake"];
+        string[] second = ["Melanie ran a marathon", "Melanie bought a piano"];
+        Assert.NotEqual(Id(plain.Fit(first)), Id(plain.Fit(second)));
+        Assert.Equal(Id(plain.Fit(first)), Id(plain.Fit(first)));
+        Assert.StartsWith("hashing-v1-256-idf-", Id(plain.Fit(first)), StringComparison.Ordinal);
+        Assert.Equal("hashing-v1-256", Id(plain));
+    }
+
+    [Fact]
     public async Task The_generator_interface_refuses_empty_text_and_reports_its_dimension()
     {
         using var e = new HashingEmbedder(256);
