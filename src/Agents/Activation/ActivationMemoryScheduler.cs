@@ -115,17 +115,18 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         MemoryItem? current = null;
         foreach (var item in await ListCartridgesAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
-            if (current is null && sources.Count > 0 && item.Provenance.SourceRef == wanted && item.Context == ours && DerivedPayloads.IsIntact(item))
-            {
-                current = item;
-                continue;
-            }
-
             // Another model's cartridge of the current selection is still right for that model (the loader skips it for
             // this one): kept, and this model gets its own. Keeping it as this model's left every later promotion
             // answering "no change" while nothing could load it, after a switch of checkpoint or adapters.
-            if (sources.Count > 0 && item.Provenance.SourceRef == wanted && item.Context != ours && DerivedPayloads.IsIntact(item))
+            bool encodesSelection = sources.Count > 0 && item.Provenance.SourceRef == wanted && DerivedPayloads.IsIntact(item);
+            if (encodesSelection && item.Context != ours)
             {
+                continue;
+            }
+
+            if (encodesSelection && current is null)
+            {
+                current = item;
                 continue;
             }
 

@@ -48,7 +48,7 @@ internal sealed class EnumQueryCasing(RequestDelegate next)
         }
 
         string[] names = Enum.GetNames(type);
-        return names.FirstOrDefault(n => string.Equals(n, value?.Trim(), StringComparison.OrdinalIgnoreCase))
+        return names.FirstOrDefault(n => string.Equals(n, value.Trim(), StringComparison.OrdinalIgnoreCase))
             ?? throw new MemoryValidationException(
                 $"{parameter} must be one of {string.Join(", ", names.Select(JsonNamingPolicy.CamelCase.ConvertName))}; got '{(value is { Length: > 40 } ? value[..40] + "…" : value)}'.");
     }

@@ -328,11 +328,14 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             return [];
         }
 
-        // The log is only ever appended to (a purge redacts lines in place), so a line's position is its sequence.
+        // The log is only ever appended to (a purge redacts lines in place), so a line's position is its sequence, and a
+        // page starts right after the cursor instead of re-reading the log from its first line.
         string? memory = query.MemoryId?.ToString();
+        long skip = Math.Min(query.After, data.Audit.Count);
         return [.. data.Audit
-            .Select((a, i) => a with { Sequence = i + 1 })
-            .Where(a => a.Sequence > query.After && (memory is null || a.MemoryId == memory) && (query.CubeId is null || a.CubeId == query.CubeId))
+            .Skip((int)skip)
+            .Select((a, i) => a with { Sequence = skip + i + 1 })
+            .Where(a => (memory is null || a.MemoryId == memory) && (query.CubeId is null || a.CubeId == query.CubeId))
             .Take(query.Limit)];
     }, cancellationToken);
 
