@@ -63,7 +63,7 @@ internal static class IndexCommand
         {
             foreach (var r in reports)
             {
-                ctx.Output.WriteJson(new { action, cube = r.CubeId, memories = r.Memories, indexed = r.Indexed, embeddings_missing = r.EmbeddingsMissing, embeddings_stale = r.EmbeddingsStale, tier = r.Tier, ann_missing = r.AnnMissing, ann_extra = r.AnnExtra, drift = r.Drift });
+                ctx.Output.WriteJson(new { action, cube = r.CubeId, memories = r.Memories, indexed = r.Indexed, embeddings_missing = r.EmbeddingsMissing, embeddings_stale = r.EmbeddingsStale, tier = r.Tier, ann_missing = r.AnnMissing, ann_extra = r.AnnExtra, damage = r.Damage, drift = r.Drift });
             }
 
             return;
@@ -76,6 +76,10 @@ internal static class IndexCommand
         }
 
         ctx.Output.Console.Write(table);
+        foreach (var r in reports.Where(r => r.Damage is not null))
+        {
+            ctx.Output.Console.MarkupLine($"[red]{Markup.Escape(r.CubeId)}: {Markup.Escape(r.Damage!)}[/] Run 'agentmem index rebuild' to build it again from the store.");
+        }
     }
 
     private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);

@@ -32,7 +32,12 @@ internal sealed class PostingTable
     /// <summary>Changed since the last checkpoint, so its CRC must be recomputed.</summary>
     public bool IsDirty(int id) => rows[id].Dirty;
 
-    public int Add(long offset, int capacityBytes, int count, uint checksum, bool isAlive, bool isDirty)
+    /// <summary>Its entries are known to match <see cref="Checksum"/>: written by this process, or read and checked since the open.</summary>
+    public bool IsVerified(int id) => rows[id].Verified;
+
+    public void MarkVerified(int id) => rows[id].Verified = true;
+
+    public int Add(long offset, int capacityBytes, int count, uint checksum, bool isAlive, bool isDirty, bool isVerified = false)
     {
         if (Length == rows.Length)
         {
@@ -40,7 +45,7 @@ internal sealed class PostingTable
         }
 
         int id = Length++;
-        rows[id] = new Row { Offset = offset, CapacityBytes = capacityBytes, Count = count, Checksum = checksum, Alive = isAlive, Dirty = isDirty };
+        rows[id] = new Row { Offset = offset, CapacityBytes = capacityBytes, Count = count, Checksum = checksum, Alive = isAlive, Dirty = isDirty, Verified = isVerified };
         return id;
     }
 
@@ -73,6 +78,7 @@ internal sealed class PostingTable
         ref var row = ref rows[id];
         row.Checksum = checksum;
         row.Dirty = false;
+        row.Verified = true;
     }
 
     private struct Row
@@ -83,5 +89,6 @@ internal sealed class PostingTable
         public uint Checksum;
         public bool Alive;
         public bool Dirty;
+        public bool Verified;
     }
 }

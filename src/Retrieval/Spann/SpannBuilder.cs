@@ -268,7 +268,7 @@ internal static class SpannBuilder
         for (int h = 0; h < headCount; h++)
         {
             bool alive = kept[h] > 0;
-            table.Add(offsets[h], capacities[h], kept[h], checksums[h], alive, isDirty: false);
+            table.Add(offsets[h], capacities[h], kept[h], checksums[h], alive, isDirty: false, isVerified: true);
             if (!alive)
             {
                 headIndex.Remove(h);

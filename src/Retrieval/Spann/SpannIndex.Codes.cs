@@ -75,7 +75,7 @@ public sealed partial class SpannIndex
                 buffer = new byte[bytes];
             }
 
-            file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
+            ReadPosting(p, buffer.AsSpan(0, bytes));
             for (int i = 0; i < postings.Count(p); i++)
             {
                 var entry = buffer.AsSpan(i * entrySize, entrySize);

@@ -254,6 +254,11 @@ public sealed partial class SpannIndex
         PostingLayout.Write(entry, key, version, v);
         if ((long)(count + 1) * entrySize <= postings.CapacityBytes(p))
         {
+            if (!postings.IsDirty(p) && !postings.IsVerified(p))
+            {
+                ReadPosting(p, new byte[count * entrySize]); // the checkpoint's fresh CRC will cover these entries too
+            }
+
             file.Write(entry, postings.Offset(p) + ((long)count * entrySize));
             postings.SetCount(p, count + 1);
             codes?.Append(p, key, version, code);
@@ -264,7 +269,7 @@ public sealed partial class SpannIndex
         int bytes = count * entrySize;
         long capacity = PostingLayout.ExtentBytes(Math.Max(count + 1, 2 * count), entrySize);
         var buffer = new byte[capacity];
-        file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
+        ReadPosting(p, buffer.AsSpan(0, bytes));
         entry.CopyTo(buffer.AsSpan(bytes));
         long offset = file.Allocate(capacity);
         file.Write(buffer, offset);
@@ -280,7 +285,7 @@ public sealed partial class SpannIndex
     {
         int count = postings.Count(p);
         var buffer = new byte[count * entrySize];
-        file.Read(buffer, postings.Offset(p));
+        ReadPosting(p, buffer);
         var live = new List<LiveEntry>(count);
         var seen = new HashSet<long>();
         for (int i = 0; i < count; i++)
@@ -574,7 +579,7 @@ public sealed partial class SpannIndex
 
                 var extent = buffer.AsSpan(0, (int)capacity);
                 extent.Clear();
-                file.Read(extent[..(count * entrySize)], postings.Offset(p));
+                ReadPosting(p, extent[..(count * entrySize)]);
                 long offset = packed.Allocate(capacity);
                 packed.Write(extent, offset);
                 postings.Move(p, offset, (int)capacity, count);

@@ -376,8 +376,10 @@ public sealed partial class SpannIndex : IVectorIndex
                 file.Read(buffer.AsSpan(0, bytes), offset);
                 if (Crc32.HashToUInt32(buffer.AsSpan(0, bytes)) != table.Checksum(p))
                 {
-                    throw new VectorFormatException($"The SPANN postings file '{file.Path}' is corrupt: posting {p} fails its CRC.");
+                    throw FailsItsCrc(file, p);
                 }
+
+                table.MarkVerified(p);
             }
         }
 
@@ -385,6 +387,37 @@ public sealed partial class SpannIndex : IVectorIndex
         {
             throw new VectorFormatException($"The SPANN head file has {heads.Count} heads; the meta file has {alive} postings (files of different checkpoints or indexes).");
         }
+    }
+
+    /// <summary>
+    /// Checks a clean posting's entries, read whole, against the CRC of the last checkpoint, once per open (when the open did
+    /// not check them all). Every whole read goes through here, so what a split, a merge, a move or a compaction rewrites
+    /// was checked first: the rewrite gives the entries a fresh CRC, which would otherwise make corrupt ones look sound.
+    /// </summary>
+    /// <exception cref="VectorFormatException">The entries do not match the posting's CRC.</exception>
+    private void CheckPosting(int p, ReadOnlySpan<byte> entries)
+    {
+        if (postings.IsDirty(p) || postings.IsVerified(p))
+        {
+            return;
+        }
+
+        if (Crc32.HashToUInt32(entries) != postings.Checksum(p))
+        {
+            throw FailsItsCrc(file, p);
+        }
+
+        postings.MarkVerified(p);
+    }
+
+    private static VectorFormatException FailsItsCrc(PostingFile file, int p) =>
+        new($"The SPANN postings file '{file.Path}' is corrupt: posting {p} fails its CRC.");
+
+    /// <summary>Reads posting <paramref name="p"/>'s entries whole into <paramref name="destination"/> (its exact size) and checks them.</summary>
+    private void ReadPosting(int p, Span<byte> destination)
+    {
+        file.Read(destination, postings.Offset(p));
+        CheckPosting(p, destination);
     }
 
     private int MaxBytes(List<int> probe)
@@ -431,6 +464,7 @@ public sealed partial class SpannIndex : IVectorIndex
 
     private void ScanPosting(int posting, ReadOnlySpan<byte> data, float[] q, int k, Func<long, bool>? filter, SpannScratch scratch)
     {
+        CheckPosting(posting, data);
         var seen = scratch.Seen;
         int live = 0;
         for (int at = 0; at + entrySize <= data.Length; at += entrySize)

@@ -11,6 +11,12 @@ namespace AgentMem.Retrieval.State;
 /// <param name="AnnExtra">Keys the SPANN index holds for no searchable memory (a purge or supersede not applied).</param>
 public sealed record IndexReport(string CubeId, int Memories, int Indexed, int EmbeddingsMissing, int EmbeddingsStale, string Tier, int AnnMissing, int AnnExtra)
 {
-    /// <summary>Whether anything derived disagrees with the store.</summary>
-    public bool Drift => Memories != Indexed || EmbeddingsMissing > 0 || EmbeddingsStale > 0 || AnnMissing > 0 || AnnExtra > 0;
+    /// <summary>
+    /// Why the SPANN index could not be read whole (a posting that fails its CRC, a failed update), or null. Its keys are
+    /// then not compared: <see cref="RetrievalState.RebuildAsync"/> builds it again from the store.
+    /// </summary>
+    public string? Damage { get; init; }
+
+    /// <summary>Whether anything derived disagrees with the store, or cannot be read.</summary>
+    public bool Drift => Memories != Indexed || EmbeddingsMissing > 0 || EmbeddingsStale > 0 || AnnMissing > 0 || AnnExtra > 0 || Damage is not null;
 }

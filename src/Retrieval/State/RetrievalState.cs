@@ -247,7 +247,16 @@ public sealed partial class RetrievalState : IDisposable
                 return new IndexReport(cubeId, items.Count, indexed, missing, stale, index.Vectors.Building ? "building" : "exact", 0, 0);
             }
 
-            var keys = index.Vectors.IndexedKeys();
+            HashSet<long> keys;
+            try
+            {
+                keys = index.Vectors.IndexedKeys();
+            }
+            catch (Exception ex) when (ex is Vectors.VectorFormatException or IOException or InvalidOperationException)
+            {
+                return new IndexReport(cubeId, items.Count, indexed, missing, stale, "spann", 0, 0) { Damage = ex.Message };
+            }
+
             return new IndexReport(cubeId, items.Count, indexed, missing, stale, "spann", expectedKeys.Count(k => !keys.Contains(k)), keys.Count(k => !expectedKeys.Contains(k)));
         }, cancellationToken).ConfigureAwait(false);
     }

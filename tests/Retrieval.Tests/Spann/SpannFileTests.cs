@@ -72,6 +72,72 @@ public sealed class SpannFileTests : IDisposable
     }
 
     [Fact]
+    public void Without_verification_at_open_a_search_that_reads_a_corrupt_posting_whole_fails_its_crc()
+    {
+        var (data, _) = TestVectors.DataAndQueries(600, 0, Dim, 21);
+        string dir = Path.Combine(folder, "search");
+        using (SpannIndex.Build(dir, VectorMetric.L2, SpannIndexTests.Rows(data), options: SpannIndexTests.Small with { CodeBytes = 0 }))
+        {
+        }
+
+        FlipFirstEntryByte(dir);
+        using var index = SpannIndex.Open(dir, SpannIndexTests.Small with { CodeBytes = 0, VerifyPostingsOnOpen = false });
+        var error = Assert.Throws<VectorFormatException>(() =>
+        {
+            foreach (var row in data)
+            {
+                index.Search(row, 10);
+            }
+        });
+        Assert.Contains("fails its CRC", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_verification_at_open_a_corrupt_posting_is_refused_before_a_write_gives_it_a_fresh_crc()
+    {
+        var (data, _) = TestVectors.DataAndQueries(600, 0, Dim, 21);
+        string dir = BuildIndex("write");
+        long key = FlipFirstEntryByte(dir);
+        var options = SpannIndexTests.Small with { VerifyPostingsOnOpen = false };
+        using (var index = SpannIndex.Open(dir, options))
+        {
+            Assert.Contains("fails its CRC", Assert.Throws<VectorFormatException>(() => index.KeysInPostings()).Message, StringComparison.Ordinal);
+        }
+
+        // Copies of a vector the corrupt posting holds go to that posting: the first write to it reads it and refuses it,
+        // where it used to append, and the checkpoint then covered the corrupt entries with a CRC that matches them.
+        using (var index = SpannIndex.Open(dir, options))
+        {
+            var error = Assert.Throws<VectorFormatException>(() =>
+            {
+                for (int i = 0; i < 200; i++)
+                {
+                    index.Add(10_000 + i, data[key]);
+                }
+
+                index.Checkpoint();
+            });
+            Assert.Contains("fails its CRC", error.Message, StringComparison.Ordinal);
+        }
+
+        Expect(dir, "CRC");
+    }
+
+    /// <summary>Flips a byte of the vector of the first entry of the posting at the start of the file; returns that entry's key.</summary>
+    private static long FlipFirstEntryByte(string dir)
+    {
+        using var f = new FileStream(Postings(dir), FileMode.Open);
+        var head = new byte[8];
+        f.Position = 4096;
+        f.ReadExactly(head);
+        f.Position = 4096 + 40;
+        int b = f.ReadByte();
+        f.Position = 4096 + 40;
+        f.WriteByte((byte)(b ^ 0x5A));
+        return BinaryPrimitives.ReadInt64LittleEndian(head);
+    }
+
+    [Fact]
     public void A_corrupt_or_truncated_meta_file_is_refused()
     {
         string dir = BuildIndex("m");

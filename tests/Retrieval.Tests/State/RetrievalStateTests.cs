@@ -223,6 +223,45 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task Verify_reports_a_spann_posting_that_fails_its_crc_as_damage_and_a_rebuild_repairs_it()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, SnapshotMinimum = 100 };
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(5);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 600).Select(i => new MemoryDraft($"{Sentence(random)} item{i}")).ToList());
+        using (var state = new RetrievalState(Store, options: annOptions))
+        {
+            await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10));
+            await state.WaitForIndexesAsync();
+            Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+            Assert.False((await state.VerifyAsync(Me.Tenant, cube.Id)).Drift);
+        }
+
+        // A flipped bit in the first posting's first vector: the reopened index (which reads no posting at open) serves,
+        // and verify, which reads every posting, says so instead of failing or comparing keys read from damaged entries.
+        string postings = Directory.EnumerateFiles(indexes, "postings.*.spp", SearchOption.AllDirectories).Single();
+        using (var f = new FileStream(postings, FileMode.Open))
+        {
+            f.Position = 4096 + 40;
+            int b = f.ReadByte();
+            f.Position = 4096 + 40;
+            f.WriteByte((byte)(b ^ 0x01));
+        }
+
+        using var reopened = new RetrievalState(Store, options: annOptions);
+        var report = await reopened.VerifyAsync(Me.Tenant, cube.Id);
+        Assert.True(reopened.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.Contains("fails its CRC", report.Damage, StringComparison.Ordinal);
+        Assert.True(report.Drift);
+
+        var rebuilt = await reopened.RebuildAsync(Me.Tenant, cube.Id);
+        Assert.Null(rebuilt.Damage);
+        Assert.False(rebuilt.Drift);
+    }
+
+    [Fact]
     public async Task Disposing_the_memory_os_of_the_default_retrievers_checkpoints_their_shared_state()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
