@@ -197,6 +197,9 @@ public sealed class VerbTests : IDisposable
     [InlineData("get", "not-an-id")]
     [InlineData("add", "x", "--time", "yesterday-ish")]
     [InlineData("add", "x", "--source", "gossip")]
+    [InlineData("add", "x", "--source", "tool,agent")] // Enum.TryParse: the OR of the two, a kind that does not exist
+    [InlineData("list", "--state", "active,frozen")] // Enum.TryParse: the OR of the two (frozen)
+    [InlineData("list", "--state", "2")]
     [InlineData("search", "anything", "--cube", "nope")]
     [InlineData("search", "anything", "--k", "0")]
     public async Task Bad_input_prints_an_error_and_exits_non_zero(params string[] args)

@@ -89,6 +89,19 @@ public sealed class ImportEncodingTests : IDisposable
         Assert.Contains('\0', items[0].Text);
     }
 
+    [Theory]
+    [InlineData("archived,superseded")] // Enum.TryParse: the OR of the two, frozen
+    [InlineData("2")]
+    public async Task An_archive_state_that_names_no_single_state_is_refused(string state)
+    {
+        string jsonl = await ArchiveJsonl();
+        Assert.Contains("\"state\":\"active\"", jsonl, StringComparison.Ordinal);
+        string cube = folder.File("state.jsonl");
+        await File.WriteAllTextAsync(cube, jsonl.Replace("\"state\":\"active\"", $"\"state\":\"{state}\"", StringComparison.Ordinal));
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
+        Assert.Contains(state, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_byte_order_mark_is_still_accepted()
     {

@@ -1,4 +1,5 @@
 using AgentMem.Agents.Parametric;
+using AgentMem.Common.Text;
 using AgentMem.ModelHost.Training;
 
 namespace AgentMem.Cli.Commands;
@@ -138,7 +139,7 @@ internal static class AdapterTrainCommand
         var result = new List<LoraTarget>();
         foreach (string name in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Enum.TryParse<LoraTarget>(name, ignoreCase: true, out var t) || !Enum.IsDefined(t) || int.TryParse(name, out _))
+            if (!EnumNames.TryParse<LoraTarget>(name, out var t))
             {
                 throw new MemoryValidationException($"--targets: unknown target '{name}' (use q, k, v, o, w1, w2, w3).");
             }

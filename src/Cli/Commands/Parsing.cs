@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Identity;
 
 namespace AgentMem.Cli.Commands;
@@ -33,15 +34,15 @@ internal static class Parsing
         int colon = text.IndexOf(':', StringComparison.Ordinal);
         string kind = colon < 0 ? text : text[..colon];
         string? reference = colon < 0 ? null : text[(colon + 1)..];
-        return Enum.TryParse<SourceKind>(kind, ignoreCase: true, out var parsed) && !int.TryParse(kind, out _)
+        return EnumNames.TryParse<SourceKind>(kind, out var parsed)
             ? (parsed, reference)
-            : throw new MemoryValidationException($"Unknown source kind '{kind}'; use one of {string.Join(", ", Enum.GetNames<SourceKind>()).ToLowerInvariant()}, optionally followed by :reference.");
+            : throw new MemoryValidationException($"Unknown source kind '{kind}'; use one of {EnumNames.Choices<SourceKind>()}, optionally followed by :reference.");
     }
 
     public static LifecycleState State(string? text) =>
-        Enum.TryParse<LifecycleState>(text, ignoreCase: true, out var state) && !int.TryParse(text, out _)
+        EnumNames.TryParse<LifecycleState>(text, out var state)
             ? state
-            : throw new MemoryValidationException($"Unknown state '{text}'; use one of {string.Join(", ", Enum.GetNames<LifecycleState>()).ToLowerInvariant()}.");
+            : throw new MemoryValidationException($"Unknown state '{text}'; use one of {EnumNames.Choices<LifecycleState>()}.");
 
     /// <summary>
     /// Parses an option's comma-separated list of positive integers (<c>--k 1,5,10</c>), in the order given; with

@@ -1,3 +1,5 @@
+using AgentMem.Common.Text;
+
 namespace AgentMem.MemoryCore.Export;
 
 /// <summary>
@@ -249,7 +251,7 @@ public static class CubeArchiveReader
         where T : struct, Enum
     {
         string s = Str(e, name);
-        return System.Enum.TryParse<T>(s, ignoreCase: true, out var value) && !int.TryParse(s, CultureInfo.InvariantCulture, out _)
+        return EnumNames.TryParse<T>(s, out var value)
             ? value
             : throw new MemoryValidationException($"'{name}' is '{s}', not a known {typeof(T).Name}.");
     }
