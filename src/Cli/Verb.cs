@@ -26,6 +26,13 @@ internal static class Verb
                 Report(output, "Cancelled", "Cancelled; every batch reported as committed is stored.");
                 return Cancelled;
             }
+            catch (OperationCanceledException ex)
+            {
+                // Not asked for: an endpoint's timeout (HttpClient and the endpoint clients throw TaskCanceledException).
+                // Left alone, System.CommandLine ends a cancellation with exit 1 and says nothing.
+                Report(output, "Timeout", ex.Message);
+                return UserError;
+            }
             catch (AgentMemException ex)
             {
                 Report(output, ex.GetType().Name, ex.Message);

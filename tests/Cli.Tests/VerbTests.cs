@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 
 namespace AgentMem.Cli.Tests;
@@ -190,6 +191,38 @@ public sealed class VerbTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("No memory", err, StringComparison.Ordinal);
         Assert.Equal(1, (await cli.RunAsync("--tenant", "globex", "search", "fact")).Code); // no cube 'default' in globex
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_endpoint_timeout_is_one_error_line_and_exit_1_not_a_silent_exit(bool json)
+    {
+        // HttpClient and the endpoint clients report a timeout as TaskCanceledException while nobody cancelled.
+        var global = new GlobalOptions(Output.TerminalKind.None);
+        var root = new RootCommand();
+        global.AddTo(root);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var verb = new Command("ask");
+        Verb.Bind(verb, global, stdout, stderr, (_, _, _) => throw new TaskCanceledException(
+            "The chat endpoint http://127.0.0.1:9/v1 did not answer within 120 s.", new TimeoutException()));
+        root.Subcommands.Add(verb);
+        string[] args = json ? ["--db", cli.DbPath, "--json", "ask"] : ["--db", cli.DbPath, "ask"];
+        int code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+
+        Assert.Equal(Verb.UserError, code);
+        string err = stderr.ToString();
+        Assert.Contains("did not answer within 120 s", err, StringComparison.Ordinal);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        if (json)
+        {
+            Assert.Equal("Timeout", JsonDocument.Parse(err).RootElement.GetProperty("error").GetProperty("type").GetString());
+        }
+        else
+        {
+            Assert.StartsWith("error: ", err, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
