@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace AgentMem.Cli.Tests;
@@ -123,6 +124,35 @@ public sealed class ExportImportTests : IDisposable
 
         var list = await target.RunAsync("cube", "list");
         Assert.DoesNotContain("work", list.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Messages_keep_braces_in_names_and_paths_and_use_invariant_numbers_in_any_culture()
+    {
+        var culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+        try
+        {
+            // The messages went through string.Format after the work was committed: a brace in a cube name or path failed
+            // the command (and a retry of the import duplicated every memory), and numbers took the current culture.
+            string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");
+            var (code, output, err) = await target.RunAsync("import", "mem0", sample, "--cube", "team{a}");
+            Assert.True(code == 0, err);
+            Assert.Contains("into cube 'team{a}'", output, StringComparison.Ordinal);
+
+            string file = Path.Combine(target.Folder, "backup-{x}.jsonl");
+            (code, output, err) = await target.RunAsync("export", "--cube", "team{a}", "--out", file);
+            Assert.True(code == 0, err);
+            Assert.Contains("backup-{x}.jsonl", output.ReplaceLineEndings(string.Empty), StringComparison.Ordinal);
+
+            (code, output, err) = await target.RunAsync("maintain", "--dry-run", "--cube", "team{a}");
+            Assert.True(code == 0, err);
+            Assert.Matches(@"in \d+\.\d\d s\.", output);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
     }
 
     [Fact]

@@ -27,7 +27,7 @@ internal static class ExportCommand
                 }
 
                 File.Move(temp, file.FullName, overwrite: true);
-                ctx.Output.Result(new { cube = cube.Name, file = file.FullName, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) }, console => console.MarkupLine(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{Markup.Escape(cube.Name)}' to {Markup.Escape(file.FullName)}."));
+                ctx.Output.Result(new { cube = cube.Name, file = file.FullName, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{Markup.Escape(cube.Name)}' to {Markup.Escape(file.FullName)}.")));
             }
             else
             {

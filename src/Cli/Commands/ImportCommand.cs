@@ -36,12 +36,12 @@ internal static class ImportCommand
             }
             else
             {
-                ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"Imported [bold]{summary.Turns:N0}[/] turns of '{Markup.Escape(summary.Conversation)}' into cube '{Markup.Escape(summary.Cube)}': {summary.Created:N0} new, {summary.Duplicates:N0} already known, in {summary.Seconds:0.00} s.");
+                ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{summary.Turns:N0}[/] turns of '{Markup.Escape(summary.Conversation)}' into cube '{Markup.Escape(summary.Cube)}': {summary.Created:N0} new, {summary.Duplicates:N0} already known, in {summary.Seconds:0.00} s."));
                 foreach (var turn in summary.Oversized)
                 {
-                    ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, turn.Parts == 0
-                        ? $"[yellow]Skipped[/] turn '{Markup.Escape(turn.TurnId)}': {turn.Bytes:N0} bytes, over the {memory.Options.MaxContentBytes:N0}-byte content limit (--oversize split stores it in parts)."
-                        : $"Split turn '{Markup.Escape(turn.TurnId)}' ({turn.Bytes:N0} bytes) into {turn.Parts} memories.");
+                    ctx.Output.Console.MarkupLine(turn.Parts == 0
+                        ? string.Create(CultureInfo.InvariantCulture, $"[yellow]Skipped[/] turn '{Markup.Escape(turn.TurnId)}': {turn.Bytes:N0} bytes, over the {memory.Options.MaxContentBytes:N0}-byte content limit (--oversize split stores it in parts).")
+                        : string.Create(CultureInfo.InvariantCulture, $"Split turn '{Markup.Escape(turn.TurnId)}' ({turn.Bytes:N0} bytes) into {turn.Parts} memories."));
                 }
             }
         });
@@ -73,7 +73,7 @@ internal static class ImportCommand
             }
 
             int versions = archive.Memories.Sum(h => h.Count);
-            ctx.Output.Result(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded }, console => console.MarkupLine(CultureInfo.InvariantCulture, $"Restored cube '{Markup.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings."));
+            ctx.Output.Result(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Restored cube '{Markup.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.")));
         });
     }
 
@@ -89,7 +89,7 @@ internal static class ImportCommand
             var items = Mem0Reader.ReadFile(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, cube.Id);
             var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", cube.Id, null, null, "mem0");
             var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false, cube.Policy.MaxItems), audit, ct);
-            ctx.Output.Result(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) }, console => console.MarkupLine(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'."));
+            ctx.Output.Result(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.")));
         });
     }
 

@@ -77,11 +77,11 @@ internal static class MaintainCommand
 
                 if (r.Actions.Count > 50)
                 {
-                    ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"[grey]… {r.Actions.Count - 50:N0} more {Markup.Escape(r.Job)} actions (use --json for all)[/]");
+                    ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]… {r.Actions.Count - 50:N0} more {Markup.Escape(r.Job)} actions (use --json for all)[/]"));
                 }
             }
 
-            ctx.Output.Console.MarkupLine(CultureInfo.InvariantCulture, $"{(dry ? "Dry run: nothing written. " : string.Empty)}{cubes.Count:N0} cube(s), {selected.Count} job(s) in {watch.Elapsed.TotalSeconds:0.00} s.");
+            ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"{(dry ? "Dry run: nothing written. " : string.Empty)}{cubes.Count:N0} cube(s), {selected.Count} job(s) in {watch.Elapsed.TotalSeconds:0.00} s."));
         });
     }
 
