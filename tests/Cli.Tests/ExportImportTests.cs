@@ -156,6 +156,18 @@ public sealed class ExportImportTests : IDisposable
     }
 
     [Fact]
+    public async Task An_export_that_cannot_be_put_in_place_leaves_no_temporary_file()
+    {
+        await AddAsync(source, "Dave lives in Ohio");
+        string taken = Path.Combine(source.Folder, "taken.jsonl");
+        Directory.CreateDirectory(taken); // the rename over it fails after the content is written
+        var (code, _, err) = await source.RunAsync("export", "--cube", "work", "--out", taken);
+        Assert.NotEqual(0, code);
+        Assert.Contains("error", err, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(source.Folder, "*.tmp"));
+    }
+
+    [Fact]
     public async Task A_mem0_export_imports_with_every_field_mapped()
     {
         string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");

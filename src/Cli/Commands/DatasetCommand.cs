@@ -1,4 +1,5 @@
 using AgentMem.Benchmarks.Datasets.Synthetic;
+using AgentMem.Common.IO;
 
 namespace AgentMem.Cli.Commands;
 
@@ -23,13 +24,7 @@ internal static class DatasetCommand
             Verb.Validate(options.Validate);
             var dataset = LongChatGenerator.Generate(options);
             string path = Path.GetFullPath(parse.GetValue(output)!);
-            string temporary = path + ".tmp";
-            using (var file = File.Create(temporary))
-            {
-                LocomoJsonWriter.Write(dataset, file);
-            }
-
-            File.Move(temporary, path, overwrite: true);
+            CrashSafeFile.Write(path, file => LocomoJsonWriter.Write(dataset, file));
             ctx.Output.Result(
                 new { file = path, conversations = dataset.Conversations.Count, sessions = dataset.SessionCount, turns = dataset.TurnCount, questions = dataset.Questions.Count, sha256 = dataset.Sha256 },
                 console => console.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]: {dataset.Conversations.Count} conversations, {dataset.SessionCount} sessions, {dataset.TurnCount:N0} turns, {dataset.Questions.Count} questions (sha256 {dataset.Sha256[..12]}…)."));

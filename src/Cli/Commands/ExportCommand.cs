@@ -1,3 +1,4 @@
+using AgentMem.Common.IO;
 using AgentMem.MemoryCore.Export;
 
 namespace AgentMem.Cli.Commands;
@@ -20,13 +21,7 @@ internal static class ExportCommand
             var archive = await CubeArchiveWriter.ReadAsync(store, cube, parse.GetValue(embeddings) ? state.EmbedderId : null, ct);
             if (parse.GetValue(output) is { } file)
             {
-                string temp = file.FullName + ".tmp";
-                await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-                {
-                    await CubeArchiveWriter.WriteAsync(archive, stream, ct);
-                }
-
-                File.Move(temp, file.FullName, overwrite: true);
+                await CrashSafeFile.WriteAsync(file.FullName, (stream, token) => CubeArchiveWriter.WriteAsync(archive, stream, token), ct);
                 ctx.Output.Result(new { cube = cube.Name, file = file.FullName, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{Markup.Escape(cube.Name)}' to {Markup.Escape(file.FullName)}.")));
             }
             else

@@ -12,26 +12,48 @@ public static class CrashSafeFile
     /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
+        ArgumentNullException.ThrowIfNull(write);
+
+        // The stream is synchronous and so is the delegate: the task is complete when it returns.
+        WriteAsync(path, (stream, _) =>
+        {
+            write(stream);
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/> as <see cref="Write"/> does, for content written
+    /// asynchronously; a cancellation, like any failure, leaves the old file as it was and no temporary file behind.
+    /// </summary>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
+
+        // A name of its own: two writers of one file must not share (and truncate) one temporary file.
         string temp = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            await using (stream.ConfigureAwait(false))
             {
-                write(stream);
+                await write(stream, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 
             File.Move(temp, path, overwrite: true);
         }
-        catch when (TryDelete(temp))
+        catch
         {
-            throw; // unreachable: the filter cleans up and lets the original exception through
+            // Here, not in an exception filter: a filter runs before the stream is closed, and an open file cannot be
+            // deleted on Windows.
+            TryDelete(temp);
+            throw;
         }
     }
 
-    private static bool TryDelete(string path)
+    private static void TryDelete(string path)
     {
         try
         {
@@ -41,7 +63,5 @@ public static class CrashSafeFile
         {
             // The folder itself may be gone; the original failure is the one to report.
         }
-
-        return false;
     }
 }

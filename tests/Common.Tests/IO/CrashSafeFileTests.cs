@@ -34,4 +34,41 @@ public sealed class CrashSafeFileTests : IDisposable
         Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(path));
         Assert.Equal([path], Directory.GetFiles(folder));
     }
+
+    [Fact]
+    public async Task A_cancelled_asynchronous_writer_leaves_the_old_file_and_no_temporary()
+    {
+        string path = Path.Combine(folder, "data.bin");
+        File.WriteAllBytes(path, [1, 2, 3]);
+        using var cancel = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CrashSafeFile.WriteAsync(path, async (stream, token) =>
+        {
+            await stream.WriteAsync(new byte[] { 7, 7, 7, 7 }, token);
+            await cancel.CancelAsync();
+            token.ThrowIfCancellationRequested();
+        }, cancel.Token));
+        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public async Task Two_writers_of_one_file_do_not_share_a_temporary_file()
+    {
+        string path = Path.Combine(folder, "data.bin");
+        var firstWriting = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var first = CrashSafeFile.WriteAsync(path, async (stream, token) =>
+        {
+            await stream.WriteAsync(new byte[] { 1, 1 }, token);
+            firstWriting.SetResult();
+            await release.Task;
+        });
+        await firstWriting.Task;
+        await CrashSafeFile.WriteAsync(path, (stream, token) => stream.WriteAsync(new byte[] { 2, 2, 2 }, token).AsTask());
+        Assert.Equal(new byte[] { 2, 2, 2 }, File.ReadAllBytes(path));
+        release.SetResult();
+        await first;
+        Assert.Equal(new byte[] { 1, 1 }, File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(folder));
+    }
 }
