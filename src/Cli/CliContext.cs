@@ -21,9 +21,12 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     /// <summary>Whether model embeddings are computed in the background (the service), rather than before a command answers.</summary>
     public bool EmbedInBackground { get; init; }
 
+    /// <summary>A setting from the environment, or null when unset or empty (as a compose file's <c>X=</c> or <c>${X}</c> leaves it).</summary>
+    internal static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { } text && !string.IsNullOrWhiteSpace(text) ? text : null;
+
     /// <summary>A tuning knob from the environment (documented in the README), or null when unset.</summary>
     internal static int? EnvInt(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
+        Env(name) is { } text
             ? int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) && value > 0
                 ? value
                 : throw new MemoryCore.Errors.MemoryValidationException($"{name} must be a positive whole number; got '{text}'.")

@@ -41,7 +41,7 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
                 {
                     BaseUrl = uri,
                     Model = Model,
-                    ApiKey = Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_API_KEY"),
+                    ApiKey = CliContext.Env("AGENTMEM_EMBEDDER_API_KEY"),
                     Timeout = TimeSpan.FromSeconds(60),
                 });
             default:

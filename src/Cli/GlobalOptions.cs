@@ -3,9 +3,9 @@ namespace AgentMem.Cli;
 /// <summary>Options accepted by every verb, before or after it.</summary>
 internal sealed class GlobalOptions(TerminalKind terminal)
 {
-    public Option<string> Db { get; } = new("--db") { Description = "Database: a SQLite file (created if missing) or a postgresql:// URI. Env AGENTMEM_DB.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_DB") is { Length: > 0 } env ? env : "./agentmem.db", Recursive = true };
+    public Option<string> Db { get; } = new("--db") { Description = "Database: a SQLite file (created if missing) or a postgresql:// URI. Env AGENTMEM_DB.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_DB") ?? "./agentmem.db", Recursive = true };
 
-    public Option<string?> IndexDir { get; } = new("--index-dir") { Description = "Folder for this process's search indexes (derived from the database, rebuilt when lost). Default: beside a SQLite file; for PostgreSQL a folder per database in the user's cache. Env AGENTMEM_INDEX_DIR.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_INDEX_DIR") is { Length: > 0 } env ? env : null, Recursive = true };
+    public Option<string?> IndexDir { get; } = new("--index-dir") { Description = "Folder for this process's search indexes (derived from the database, rebuilt when lost). Default: beside a SQLite file; for PostgreSQL a folder per database in the user's cache. Env AGENTMEM_INDEX_DIR.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_INDEX_DIR"), Recursive = true };
 
     public Option<string> Tenant { get; } = new("--tenant") { Description = "Tenant: a hard partition of the data.", DefaultValueFactory = _ => Scope.DefaultTenant, Recursive = true };
 
@@ -19,15 +19,15 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
     public Option<bool> Debug { get; } = new("--debug") { Description = "On an unexpected error, print the stack trace too.", Recursive = true };
 
-    public Option<string> Embedder { get; } = new("--embedder") { Description = "Embedder for the vector signal: hashing (default, no model), arctic or minilm (sentence models shipped in NuGet packages, on ONNX Runtime), onnx (a local model.onnx + vocab.txt folder) or http (OpenAI-compatible). Env AGENTMEM_EMBEDDER.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") ?? "hashing", Recursive = true };
+    public Option<string> Embedder { get; } = new("--embedder") { Description = "Embedder for the vector signal: hashing (default, no model), arctic or minilm (sentence models shipped in NuGet packages, on ONNX Runtime), onnx (a local model.onnx + vocab.txt folder) or http (OpenAI-compatible). Env AGENTMEM_EMBEDDER.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_EMBEDDER") ?? "hashing", Recursive = true };
 
-    public Option<string?> EmbedderModel { get; } = new("--embedder-model") { Description = "onnx: model folder; http: model name. Env AGENTMEM_EMBEDDER_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_MODEL"), Recursive = true };
+    public Option<string?> EmbedderModel { get; } = new("--embedder-model") { Description = "onnx: model folder; http: model name. Env AGENTMEM_EMBEDDER_MODEL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_EMBEDDER_MODEL"), Recursive = true };
 
-    public Option<string?> EmbedderUrl { get; } = new("--embedder-url") { Description = "http: API base URL (key in AGENTMEM_EMBEDDER_API_KEY). Env AGENTMEM_EMBEDDER_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER_URL"), Recursive = true };
+    public Option<string?> EmbedderUrl { get; } = new("--embedder-url") { Description = "http: API base URL (key in AGENTMEM_EMBEDDER_API_KEY). Env AGENTMEM_EMBEDDER_URL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_EMBEDDER_URL"), Recursive = true };
 
-    public Option<string> Reranker { get; } = new("--reranker") { Description = "Learned reranking of the hybrid's best candidates: auto (the packaged model with --embedder arctic, none otherwise), none, or a model file (see bench/Reranker). Env AGENTMEM_RERANKER.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_RERANKER") is { Length: > 0 } env ? env : "auto", Recursive = true };
+    public Option<string> Reranker { get; } = new("--reranker") { Description = "Learned reranking of the hybrid's best candidates: auto (the packaged model with --embedder arctic, none otherwise), none, or a model file (see bench/Reranker). Env AGENTMEM_RERANKER.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_RERANKER") ?? "auto", Recursive = true };
 
-    public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "Memory for per-cube search indexes, in MiB (least recently searched cubes are evicted beyond it). Env AGENTMEM_CACHE_MB.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CACHE_MB") is not { Length: > 0 } env ? (int)(Retrieval.State.RetrievalStateOptions.DefaultCacheBytes >> 20) : int.TryParse(env, out int mb) ? mb : 0, Recursive = true };
+    public Option<int> CacheMb { get; } = new("--cache-mb") { Description = "Memory for per-cube search indexes, in MiB (least recently searched cubes are evicted beyond it). Env AGENTMEM_CACHE_MB.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_CACHE_MB") is not { } env ? (int)(Retrieval.State.RetrievalStateOptions.DefaultCacheBytes >> 20) : int.TryParse(env, out int mb) ? mb : 0, Recursive = true };
 
     public void AddTo(RootCommand root)
     {
@@ -55,7 +55,7 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         var db = StoreLocation.Parse(parse.GetValue(Db)!);
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
         var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
-        bool chosen = parse.GetResult(Embedder) is { Implicit: false } || Environment.GetEnvironmentVariable("AGENTMEM_EMBEDDER") is not null;
+        bool chosen = parse.GetResult(Embedder) is { Implicit: false } || CliContext.Env("AGENTMEM_EMBEDDER") is not null;
         return new CliContext(db, scope, parse.GetValue(Cube)!, output) { IndexDirectory = parse.GetValue(IndexDir), Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb), Reranker = parse.GetValue(Reranker)! };
     }
 }

@@ -16,7 +16,7 @@ internal static class TokenizerOption
     public static Option<string> Create(string what = "the context's token budget") => new("--tokenizer")
     {
         Description = $"Counts {what}: {TokenCounters.SpecHelp} (byte-level BPE too). Env {Variable}.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } env ? env : TokenCounters.DefaultSpec,
+        DefaultValueFactory = _ => CliContext.Env(Variable) ?? TokenCounters.DefaultSpec,
     };
 
     /// <summary>The counter <paramref name="spec"/> names; a user error (one line, exit 1) when it names none.</summary>

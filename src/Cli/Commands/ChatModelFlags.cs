@@ -11,9 +11,9 @@ internal sealed class ChatModelFlags
     /// <summary>The environment variable read first for the endpoint's key.</summary>
     public const string ApiKeyVariable = "AGENTMEM_CHAT_API_KEY";
 
-    public Option<string?> BaseUrl { get; } = new("--base-url") { Description = "OpenAI-compatible API base, e.g. http://127.0.0.1:11434/v1 (Ollama). Key in AGENTMEM_CHAT_API_KEY, else OPENAI_API_KEY. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => Env("AGENTMEM_CHAT_BASE_URL") };
+    public Option<string?> BaseUrl { get; } = new("--base-url") { Description = "OpenAI-compatible API base, e.g. http://127.0.0.1:11434/v1 (Ollama). Key in AGENTMEM_CHAT_API_KEY, else OPENAI_API_KEY. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_CHAT_BASE_URL") };
 
-    public Option<string?> Model { get; } = new("--model") { Description = "Model name at the endpoint. Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => Env("AGENTMEM_CHAT_MODEL") };
+    public Option<string?> Model { get; } = new("--model") { Description = "Model name at the endpoint. Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_CHAT_MODEL") };
 
     public Option<string?> LocalModel { get; } = new("--local-model") { Description = "Run a local model on the CPU instead: a llama2.c checkpoint (.bin, with --model-tokenizer) or a Hugging Face folder." };
 
@@ -74,9 +74,7 @@ internal sealed class ChatModelFlags
             throw new MemoryValidationException($"--base-url {url} needs a model name: pass --model NAME or set AGENTMEM_CHAT_MODEL.");
         }
 
-        var options = new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = Env(ApiKeyVariable) ?? Env("OPENAI_API_KEY") };
+        var options = new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = CliContext.Env(ApiKeyVariable) ?? CliContext.Env("OPENAI_API_KEY") };
         return new ChatModel(OpenAICompatibleClients.CreateChatClient(options), url, null, null);
     }
-
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

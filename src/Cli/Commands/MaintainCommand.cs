@@ -17,8 +17,8 @@ internal static class MaintainCommand
             Description = $"Jobs to run, comma-separated or repeated (default: all available): {string.Join(", ", MaintenanceRunner.CreateDefault().Jobs.Select(j => j.Name))}, and {SessionSummaryJob.JobName} when a chat model is configured.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var chatUrl = new Option<string?>("--chat-url") { Description = "OpenAI-compatible chat endpoint for the summaries job. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CHAT_BASE_URL") };
-        var chatModel = new Option<string?>("--chat-model") { Description = "Chat model for the summaries job (key in AGENTMEM_CHAT_API_KEY). Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTMEM_CHAT_MODEL") };
+        var chatUrl = new Option<string?>("--chat-url") { Description = "OpenAI-compatible chat endpoint for the summaries job. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_CHAT_BASE_URL") };
+        var chatModel = new Option<string?>("--chat-model") { Description = "Chat model for the summaries job (key in AGENTMEM_CHAT_API_KEY). Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_CHAT_MODEL") };
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change; write nothing." };
         var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can read instead of the --cube cube." };
         var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this date/time (ISO 8601) instead of now, e.g. to preview forgetting." };
@@ -138,7 +138,7 @@ internal static class MaintainCommand
             throw new MemoryValidationException("A chat endpoint needs a model: pass --chat-model or set AGENTMEM_CHAT_MODEL.");
         }
 
-        return OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = Environment.GetEnvironmentVariable("AGENTMEM_CHAT_API_KEY") });
+        return OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = CliContext.Env("AGENTMEM_CHAT_API_KEY") });
     }
 
     /// <summary>Reports synchronously, on the job's thread, so lines come out in order.</summary>

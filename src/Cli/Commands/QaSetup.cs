@@ -15,10 +15,10 @@ internal sealed class QaSetup : IDisposable
     public static QaSetup FromOptions(string? baseUrl, string? model, string? apiKey, string? judgeModel)
     {
         var setup = new QaSetup();
-        baseUrl ??= Environment.GetEnvironmentVariable("AGENTMEM_QA_BASE_URL");
-        model ??= Environment.GetEnvironmentVariable("AGENTMEM_QA_MODEL");
-        apiKey ??= Environment.GetEnvironmentVariable("AGENTMEM_QA_API_KEY");
-        judgeModel ??= Environment.GetEnvironmentVariable("AGENTMEM_JUDGE_MODEL") ?? model;
+        baseUrl ??= CliContext.Env("AGENTMEM_QA_BASE_URL");
+        model ??= CliContext.Env("AGENTMEM_QA_MODEL");
+        apiKey ??= CliContext.Env("AGENTMEM_QA_API_KEY");
+        judgeModel ??= CliContext.Env("AGENTMEM_JUDGE_MODEL") ?? model;
         if (string.IsNullOrWhiteSpace(baseUrl))
         {
             return setup;

@@ -81,7 +81,7 @@ internal static class WorkloadProbeLauncher
 
         string host = process is not null && string.Equals(Path.GetFileNameWithoutExtension(process), "dotnet", StringComparison.OrdinalIgnoreCase)
             ? process
-            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+            : CliContext.Env("DOTNET_HOST_PATH") ?? "dotnet";
         return (host, [assembly]);
     }
 }

@@ -20,7 +20,7 @@ internal static class RunEnvironment
         string? head = Git("rev-parse HEAD");
         if (head is null)
         {
-            return Environment.GetEnvironmentVariable("AGENTMEM_GIT_COMMIT") ?? "unknown";
+            return CliContext.Env("AGENTMEM_GIT_COMMIT") ?? "unknown";
         }
 
         return string.IsNullOrWhiteSpace(Git("status --porcelain --untracked-files=no")) ? head : head + "-dirty";
