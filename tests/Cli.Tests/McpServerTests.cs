@@ -49,6 +49,11 @@ public sealed class McpServerTests
             Assert.True(bad.IsError);
             Assert.Contains("is not a memory id", Text(bad), StringComparison.Ordinal);
 
+            // So do arguments of the wrong JSON type: the converter's message, not only "An error occurred invoking 'memory_search'.".
+            var mistyped = await client.CallToolAsync("memory_search", new Dictionary<string, object?> { ["query"] = "cat", ["k"] = "five" }, cancellationToken: ct);
+            Assert.True(mistyped.IsError);
+            Assert.Contains("could not be converted", Text(mistyped), StringComparison.Ordinal);
+
             // The cubes resource lists the cube the tools created.
             var resources = await client.ListResourcesAsync(cancellationToken: ct);
             Assert.Contains(resources, r => r.Uri == "agentmem://cubes");

@@ -51,7 +51,8 @@ internal static class McpCommand
 
     /// <summary>
     /// The MCP SDK hides the message of any exception but <see cref="McpException"/>; the tools' messages
-    /// say how to fix a call, so input errors are passed on as <see cref="McpException"/>.
+    /// say how to fix a call, so input errors are passed on as <see cref="McpException"/> (an argument of the wrong JSON
+    /// type fails in the argument's conversion, with a <see cref="JsonException"/> that says which type was wanted).
     /// </summary>
     private sealed class ReportedErrors(AIFunction inner) : DelegatingAIFunction(inner)
     {
@@ -61,7 +62,7 @@ internal static class McpCommand
             {
                 return await base.InvokeCoreAsync(arguments, cancellationToken);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or AgentMemException)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or JsonException or AgentMemException)
             {
                 throw new McpException(ex.Message, ex);
             }

@@ -1,17 +1,22 @@
 namespace AgentMem.Cli.Mcp;
 
 /// <summary>
-/// Counts the JSON-RPC requests a client sent and the responses the server wrote, line by line (MCP's stdio framing is
+/// Tracks the JSON-RPC requests a client sent that the server has not answered yet, line by line (MCP's stdio framing is
 /// one message per line), so the end of input can wait for every answer instead of cutting the server off.
 /// </summary>
+/// <remarks>
+/// By id, not by count: a request the client cancels (<c>notifications/cancelled</c>) gets no response (the MCP spec and
+/// the SDK), so counting would wait for an answer that never comes, holding the database until the drain timeout.
+/// </remarks>
 internal sealed class RequestLedger
 {
-    private readonly Lock gate = new();
-    private TaskCompletionSource settled = NewSettled(done: true);
-    private int requested;
-    private int answered;
+    private const string CancelledMethod = "notifications/cancelled";
 
-    /// <summary>Completes once every request counted so far has its response.</summary>
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, int> pending = new(StringComparer.Ordinal);
+    private TaskCompletionSource settled = NewSettled(done: true);
+
+    /// <summary>Completes once every request seen so far has its response or was cancelled by the client.</summary>
     public Task AllAnswered
     {
         get
@@ -23,32 +28,59 @@ internal sealed class RequestLedger
         }
     }
 
-    /// <summary>Counts a client line if it is a request (a method and an id).</summary>
+    /// <summary>Notes a client line: a request (a method and an id) now waits; a cancellation settles the request it names.</summary>
     public void OnClientLine(ReadOnlySpan<byte> line)
     {
-        if (Classify(line) == Kind.Request)
+        var (kind, id) = Classify(line);
+        if (kind == Kind.Request)
         {
             lock (gate)
             {
-                if (requested++ == answered)
+                if (pending.Count == 0)
                 {
                     settled = NewSettled(done: false);
                 }
+
+                pending[id!] = pending.GetValueOrDefault(id!) + 1;
             }
+        }
+        else if (kind == Kind.Cancellation)
+        {
+            Settle(id!);
         }
     }
 
-    /// <summary>Counts a server line if it is a response (an id and a result or error, no method).</summary>
+    /// <summary>Notes a server line: a response (an id and a result or error, no method) settles its request.</summary>
     public void OnServerLine(ReadOnlySpan<byte> line)
     {
-        if (Classify(line) == Kind.Response)
+        var (kind, id) = Classify(line);
+        if (kind == Kind.Response)
         {
-            lock (gate)
+            Settle(id!);
+        }
+    }
+
+    private void Settle(string id)
+    {
+        lock (gate)
+        {
+            if (!pending.TryGetValue(id, out int count))
             {
-                if (++answered >= requested)
-                {
-                    settled.TrySetResult();
-                }
+                return; // a response to a request already cancelled, or to one never seen
+            }
+
+            if (count > 1)
+            {
+                pending[id] = count - 1;
+            }
+            else
+            {
+                pending.Remove(id);
+            }
+
+            if (pending.Count == 0)
+            {
+                settled.TrySetResult();
             }
         }
     }
@@ -64,28 +96,39 @@ internal sealed class RequestLedger
         return source;
     }
 
-    private static Kind Classify(ReadOnlySpan<byte> line)
+    private static (Kind Kind, string? Id) Classify(ReadOnlySpan<byte> line)
     {
         try
         {
             var reader = new Utf8JsonReader(line);
             using var doc = JsonDocument.ParseValue(ref reader);
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out _))
+            if (root.ValueKind != JsonValueKind.Object)
             {
-                return Kind.Other;
+                return (Kind.Other, null);
             }
 
-            if (root.TryGetProperty("method", out _))
+            bool hasMethod = root.TryGetProperty("method", out var method);
+            if (!root.TryGetProperty("id", out var id))
             {
-                return Kind.Request;
+                // A notification; the cancellation one names the request it gives up on.
+                return hasMethod && method.ValueKind == JsonValueKind.String && method.ValueEquals(CancelledMethod)
+                    && root.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
+                    && parameters.TryGetProperty("requestId", out var requestId)
+                    ? (Kind.Cancellation, requestId.GetRawText())
+                    : (Kind.Other, null);
             }
 
-            return root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _) ? Kind.Response : Kind.Other;
+            if (hasMethod)
+            {
+                return (Kind.Request, id.GetRawText());
+            }
+
+            return root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _) ? (Kind.Response, id.GetRawText()) : (Kind.Other, null);
         }
         catch (JsonException)
         {
-            return Kind.Other; // the server answers a malformed line with a parse error that has no id to count
+            return (Kind.Other, null); // the server answers a malformed line with a parse error that has no id to settle
         }
     }
 
@@ -94,5 +137,6 @@ internal sealed class RequestLedger
         Other,
         Request,
         Response,
+        Cancellation,
     }
 }

@@ -1,0 +1,51 @@
+using System.Text;
+using AgentMem.Cli.Mcp;
+
+namespace AgentMem.Cli.Tests.Mcp;
+
+public sealed class RequestLedgerTests
+{
+    private static byte[] Line(string json) => Encoding.UTF8.GetBytes(json);
+
+    [Fact]
+    public void Every_request_waits_for_the_response_with_its_id()
+    {
+        var ledger = new RequestLedger();
+        Assert.True(ledger.AllAnswered.IsCompleted);
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}"""));
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","id":"b","method":"tools/call","params":{}}"""));
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","method":"notifications/initialized"}"""));
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":"b","result":{}}"""));
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":7,"result":{}}""")); // not a request of this client
+        Assert.False(ledger.AllAnswered.IsCompleted);
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"x"}}"""));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+    }
+
+    [Fact]
+    public void A_request_the_client_cancels_is_settled_since_no_response_will_come()
+    {
+        var ledger = new RequestLedger();
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"memory_search"}}"""));
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"memory_add"}}"""));
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5,"reason":"user"}}"""));
+        Assert.False(ledger.AllAnswered.IsCompleted);
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":6,"result":{}}"""));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+
+        // A response that raced the cancellation changes nothing.
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":5,"result":{}}"""));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+    }
+
+    [Fact]
+    public void A_string_id_and_a_number_id_are_different_requests()
+    {
+        var ledger = new RequestLedger();
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","id":"1","method":"ping"}"""));
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":1,"result":{}}"""));
+        Assert.False(ledger.AllAnswered.IsCompleted);
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":"1","result":{}}"""));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+    }
+}
