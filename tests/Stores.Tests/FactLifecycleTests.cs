@@ -102,6 +102,44 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_to_a_text_already_stored_but_forgotten_makes_that_memory_the_current_fact()
+    {
+        var resolver = new FactResolver(memory);
+        var paris = await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Paris."));
+        await memory.SetStateAsync(Alice, paris.Stored!.Value, LifecycleState.Archived, "forgotten: test");
+        clock.Advance(TimeSpan.FromDays(5));
+        var berlin = await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."));
+        Assert.Equal(FactAction.Add, berlin.Decision.Action); // an archived fact is no candidate
+        clock.Advance(TimeSpan.FromDays(5));
+
+        // Paris again: the rule classifier updates Berlin, and the store de-duplicates the text to the archived memory.
+        var back = await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Paris."));
+
+        Assert.Equal((FactAction.Update, paris.Stored, berlin.Stored), (back.Decision.Action, back.Stored, back.Invalidated));
+        var current = await memory.GetAsync(Alice, paris.Stored.Value);
+        Assert.Equal(LifecycleState.Active, current.State);
+        Assert.Contains(current.Links, l => l.Type == LinkTypes.Supersedes && l.Target == berlin.Stored);
+        Assert.Equal(LifecycleState.Superseded, (await memory.GetAsync(Alice, berlin.Stored!.Value)).State);
+        Assert.Equal(paris.Stored, (await memory.GetCurrentFactAsync(Alice, berlin.Stored.Value))!.Id);
+        Assert.Equal(paris.Stored, Assert.Single(await memory.SearchAsync(Alice, "facts", "where does Ann live")).Item.Id);
+    }
+
+    [Fact]
+    public async Task An_update_whose_text_is_its_target_s_own_changes_nothing()
+    {
+        var paris = await memory.AddAsync(Alice, "facts", Draft("Ann lives in Paris."));
+        var same = new FixedClassifier(new FactDecision(FactAction.Update, paris.Id, "restated", "fixed"));
+
+        var outcome = await new FactResolver(memory, same).ResolveAsync(Alice, "facts", Draft("Ann lives in Paris."));
+
+        Assert.Equal((FactAction.Noop, paris.Id, (MemoryCore.Identity.MemoryId?)null), (outcome.Decision.Action, outcome.Stored, outcome.Invalidated));
+        var item = await memory.GetAsync(Alice, paris.Id);
+        Assert.Equal(LifecycleState.Active, item.State);
+        Assert.DoesNotContain(item.Links, l => l.Target == paris.Id);
+        Assert.Equal(paris.Id, (await memory.GetCurrentFactAsync(Alice, paris.Id))!.Id);
+    }
+
+    [Fact]
     public async Task Decisions_naming_unknown_or_frozen_facts_become_adds()
     {
         var frozen = await memory.AddAsync(Alice, "facts", Draft("Ann lives in Paris."));

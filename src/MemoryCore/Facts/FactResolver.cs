@@ -85,6 +85,26 @@ public sealed class FactResolver
                 var target = decision.Target!.Value;
                 var draft = fact with { Links = [.. fact.Links, new MemoryLink(target, LinkTypes.Supersedes)] };
                 var added = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+                if (added.Id == target)
+                {
+                    // The "new" fact is the target's own text (de-duplicated to it): superseding it would point it at itself.
+                    var same = new FactDecision(FactAction.Noop, target, $"{decision.Reason}; the text is the fact's own, nothing to change", decision.Classifier);
+                    if (options.ReinforceOnNoop)
+                    {
+                        await memory.RecordRecallAsync(actor, [target], cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return new FactResolution(same, target, null, candidates.Count);
+                }
+
+                if (!added.Created)
+                {
+                    // The text was stored already and is no live candidate (forgotten): that memory becomes the current
+                    // fact, so it is restored and takes the link the draft would have carried.
+                    await ReviveAsync(actor, added.Id, cancellationToken).ConfigureAwait(false);
+                    await LinkSupersedesAsync(actor, added.Id, target, cancellationToken).ConfigureAwait(false);
+                }
+
                 await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, LinkTypes.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return new FactResolution(decision, added.Id, target, candidates.Count);
             }
@@ -114,6 +134,17 @@ public sealed class FactResolver
             await memory.SetStateAsync(actor, id, LifecycleState.Active, "restated: restored from the archive", cancellationToken).ConfigureAwait(false);
             await memory.RecordRecallAsync(actor, [id], cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task LinkSupersedesAsync(Scope actor, MemoryId newer, MemoryId older, CancellationToken cancellationToken)
+    {
+        var item = await memory.GetAsync(actor, newer, cancellationToken).ConfigureAwait(false);
+        if (item.State == LifecycleState.Frozen || item.Links.Any(l => l.Target == older && string.Equals(l.Type, LinkTypes.Supersedes, StringComparison.Ordinal)))
+        {
+            return; // a frozen memory is not rewritten; it is current all the same
+        }
+
+        await memory.UpdateAsync(actor, newer, new MemoryChange { Links = [.. item.Links, new MemoryLink(older, LinkTypes.Supersedes)], Reason = "restated: supersedes " + older }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
