@@ -150,6 +150,26 @@ public sealed class LinkingJobTests
     }
 
     [Fact]
+    public async Task Linking_keeps_the_tags_a_memory_has_and_a_shouted_memory_does_not_stop_the_job()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        string[] given = ["mem0", "Source=Slack", "travel", "Plans", "mem0.meta.trip=Lisbon", "q3", "team", "Offsite"];
+        var tagged = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Deb booked the team offsite in Lisbon for September.") { Actor = "Deb", Tags = given });
+        var shouted = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(
+            "PLEASE REMEMBER THAT THE QUARTERLY BOARD MEETING MOVED TO THURSDAY AFTERNOON IN THE LARGE CONFERENCE ROOM ON THE SEVENTH FLOOR BESIDE THE KITCHEN") { Actor = "Deb" });
+
+        var run = await new LinkingJob().RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
+
+        Assert.Equal(2, run.Counts["noted"]);
+        var note = await memory.GetAsync(TestDatabase.Alice, tagged.Id);
+        Assert.Equal(given, note.Tags.Take(given.Length)); // none dropped, none lower-cased
+        Assert.NotEmpty(note.Keywords);
+        Assert.NotEmpty((await memory.GetAsync(TestDatabase.Alice, shouted.Id)).Keywords);
+    }
+
+    [Fact]
     public async Task Batched_linking_writes_the_same_notes_as_linking_one_at_a_time()
     {
         // Two cubes with the same memories in the same order (the clock ticks per add, so creation order is fixed); one is

@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore.Notes;
 
@@ -330,6 +331,29 @@ public sealed class NoteKeeper : IDisposable
         public long Sequence { get; set; } = sequence;
     }
 
-    private static List<string> Union(IReadOnlyList<string> first, IReadOnlyList<string> second, int max) =>
-        first.Concat(second).Select(s => s.Trim().ToLowerInvariant()).Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).Take(max).ToList();
+    /// <summary>
+    /// The labels the memory has, as they are (a user's tag keeps its case, and none is cut), then the extracted ones it
+    /// lacks, in lower case, while there are fewer than <paramref name="max"/> in all. An extracted label too long to store
+    /// is left out: an extractor (a model's, say) must not make the note impossible to write.
+    /// </summary>
+    private static List<string> Union(IReadOnlyList<string> given, IReadOnlyList<string> extracted, int max)
+    {
+        var result = given.ToList();
+        var seen = new HashSet<string>(given.Select(l => l.Trim()), StringComparer.OrdinalIgnoreCase);
+        foreach (string label in extracted)
+        {
+            if (result.Count >= max)
+            {
+                break;
+            }
+
+            string lower = label.Trim().ToLowerInvariant();
+            if (lower.Length > 0 && lower.Length <= ContentRules.MaxLabelLength && seen.Add(lower))
+            {
+                result.Add(lower);
+            }
+        }
+
+        return result;
+    }
 }

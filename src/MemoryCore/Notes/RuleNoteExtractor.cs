@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Time;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore.Notes;
 
@@ -25,6 +26,9 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
     private static readonly string[] PlanCues = ["will ", "going to ", "gonna ", "plan to ", "planning ", "hope to ", "want to ", "next "];
     private static readonly string[] PreferenceCues = ["i love ", "i like ", "i enjoy ", "i prefer ", "my favorite", "my favourite", "i hate ", "i don't like ", "fan of "];
     private static readonly string[] EventCues = ["yesterday", " ago", "last ", "went ", "did ", "had ", "got ", "was ", "were ", "took ", "made ", "just "];
+
+    // Longer runs of capitalised words are not taken for names ("The Lord of the Rings" has five).
+    private const int MaxEntityWords = 6;
 
     private readonly TagLexicon lexicon;
 
@@ -76,6 +80,11 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
 
     private static void Add(List<string> keywords, HashSet<string> seenStems, string phrase)
     {
+        if (phrase.Length > ContentRules.MaxLabelLength)
+        {
+            return; // a keyword is a label, and a stored label is at most this long
+        }
+
         // A word already covered by an entity ("patrick" in "patrick rothfuss") is not a keyword of its own.
         var stems = phrase.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(PorterStemmer.Stem).ToList();
         if (stems.Count == 1 && seenStems.Contains(stems[0]))
@@ -120,7 +129,8 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
                 parts.RemoveAt(parts.Count - 1);
             }
 
-            if (parts.Count > 0 && !(parts.Count == 1 && EnglishStopWords.Contains(parts[0].ToLowerInvariant())))
+            // A longer run is a shouted or title-cased sentence, not a name; its words still count one by one.
+            if (parts.Count > 0 && parts.Count <= MaxEntityWords && !(parts.Count == 1 && EnglishStopWords.Contains(parts[0].ToLowerInvariant())))
             {
                 yield return string.Join(' ', parts).Trim('\'', '’');
             }
@@ -175,6 +185,7 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
     [GeneratedRegex(@"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();
 
-    [GeneratedRegex(@"\b[A-Z][\w'’-]*(?:\s+(?:of|the|and)\s+[A-Z][\w'’-]*|\s+[A-Z][\w'’-]*)*", RegexOptions.CultureInvariant)]
+    // Within a line: a list of capitalised items, one per line, is several entities, not one.
+    [GeneratedRegex(@"\b[A-Z][\w'’-]*(?:[ \t]+(?:of|the|and)[ \t]+[A-Z][\w'’-]*|[ \t]+[A-Z][\w'’-]*)*", RegexOptions.CultureInvariant)]
     private static partial Regex EntityPattern();
 }

@@ -22,6 +22,21 @@ public sealed class RuleNoteExtractorTests
     }
 
     [Fact]
+    public void Shouted_text_and_lists_of_names_on_separate_lines_give_keywords_that_fit_a_label()
+    {
+        string shouted = "PLEASE REMEMBER THAT THE QUARTERLY BOARD MEETING MOVED TO THURSDAY AFTERNOON IN THE LARGE CONFERENCE ROOM ON THE SEVENTH FLOOR BESIDE THE KITCHEN";
+        var note = extractor.Extract(new NoteInput(shouted, "Deb", Anchor));
+        Assert.True(shouted.Length > MemoryCore.Validation.ContentRules.MaxLabelLength);
+        Assert.NotEmpty(note.Keywords);
+        Assert.All(note.Keywords, k => Assert.InRange(k.Length, 1, MemoryCore.Validation.ContentRules.MaxLabelLength));
+        Assert.DoesNotContain(note.Keywords, k => k.Split(' ').Length > 6);
+
+        var lines = extractor.Extract(new NoteInput("we met Anna Berg\nCarl Dahl came later", "Deb", Anchor));
+        Assert.Contains("anna berg", lines.Keywords);
+        Assert.DoesNotContain(lines.Keywords, k => k.Contains('\n', StringComparison.Ordinal) || k.Contains("carl", StringComparison.Ordinal) && k.Contains("berg", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Tags_map_related_words_to_one_topic()
     {
         var dog = extractor.Extract(new NoteInput("We adopted a puppy and took him to the vet.", "Nate", Anchor));
