@@ -86,7 +86,7 @@ internal static class ImportCommand
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out _);
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
-            var items = Mem0Reader.ReadFile(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, cube.Id);
+            var items = Mem0Reader.ReadFile(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, cube.Id, memory.Options.MaxContentBytes);
             var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", cube.Id, null, null, "mem0");
             var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false, cube.Policy.MaxItems), audit, ct);
             ctx.Output.Result(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.")));

@@ -50,17 +50,30 @@ public readonly struct MemoryId : IEquatable<MemoryId>, IComparable<MemoryId>, I
             }
             else
             {
-                Span<byte> random = stackalloc byte[10];
-                RandomNumberGenerator.Fill(random);
-                UInt128 randomBits = ((UInt128)BinaryPrimitives.ReadUInt16BigEndian(random) << 64)
-                    | BinaryPrimitives.ReadUInt64BigEndian(random[2..]);
-                next = ((UInt128)(ulong)millis << 80) | randomBits;
+                next = Stamped(millis);
                 lastMillis = millis;
             }
 
             lastValue = next;
             return new MemoryId(next);
         }
+    }
+
+    /// <summary>
+    /// Creates an id stamped with <paramref name="time"/>, outside this process's sequence: for a record made at another
+    /// time (an import keeps each memory's creation time). <see cref="NewId(DateTimeOffset)"/> would give a time earlier
+    /// than its last id that id's time instead, and a later one would become the time of every id after it. Unique by
+    /// its 80 random bits; ids of the same millisecond made this way are in no particular order.
+    /// </summary>
+    public static MemoryId At(DateTimeOffset time) => new(Stamped(Math.Max(0, time.ToUnixTimeMilliseconds())));
+
+    private static UInt128 Stamped(long millis)
+    {
+        Span<byte> random = stackalloc byte[10];
+        RandomNumberGenerator.Fill(random);
+        UInt128 randomBits = ((UInt128)BinaryPrimitives.ReadUInt16BigEndian(random) << 64)
+            | BinaryPrimitives.ReadUInt64BigEndian(random[2..]);
+        return ((UInt128)(ulong)millis << 80) | randomBits;
     }
 
     /// <summary>Parses the 26-character text form.</summary>

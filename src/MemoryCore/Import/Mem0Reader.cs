@@ -21,7 +21,7 @@ public static class Mem0Reader
     /// Reads the Mem0 export file at <paramref name="path"/>: bytes that are not UTF-8 are refused with their position
     /// (a lenient decode would import them silently as U+FFFD); errors name the file.
     /// </summary>
-    public static IReadOnlyList<MemoryItem> ReadFile(string path, string tenant, string cubeId)
+    public static IReadOnlyList<MemoryItem> ReadFile(string path, string tenant, string cubeId, int? maxContentBytes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         byte[] bytes = File.ReadAllBytes(path);
@@ -38,7 +38,7 @@ public static class Mem0Reader
 
         try
         {
-            return Read(System.Text.Encoding.UTF8.GetString(text), tenant, cubeId);
+            return Read(System.Text.Encoding.UTF8.GetString(text), tenant, cubeId, maxContentBytes);
         }
         catch (MemoryValidationException ex)
         {
@@ -46,10 +46,16 @@ public static class Mem0Reader
         }
     }
 
-    /// <summary>Reads a Mem0 export (its text) into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>.</summary>
-    public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId)
+    /// <summary>
+    /// Reads a Mem0 export (its text) into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>. The items are
+    /// checked as the facade checks a memory before it is stored (text within <paramref name="maxContentBytes"/>, default
+    /// <see cref="MemoryOSOptions.MaxContentBytes"/>'s; tags within <see cref="ContentRules.MaxLabelLength"/>): they go to
+    /// the store directly, and one the facade would refuse fails every later update of it.
+    /// </summary>
+    public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId, int? maxContentBytes = null)
     {
         ArgumentNullException.ThrowIfNull(json);
+        int limit = maxContentBytes ?? new MemoryOSOptions().MaxContentBytes;
         JsonDocument doc;
         try
         {
@@ -74,7 +80,7 @@ public static class Mem0Reader
             {
                 try
                 {
-                    items.Add(ReadOne(m, tenant, cubeId));
+                    items.Add(ReadOne(m, tenant, cubeId, limit));
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException or AgentMemException)
                 {
@@ -88,16 +94,17 @@ public static class Mem0Reader
         }
     }
 
-    private static MemoryItem ReadOne(JsonElement m, string tenant, string cubeId)
+    private static MemoryItem ReadOne(JsonElement m, string tenant, string cubeId, int maxContentBytes)
     {
         string id = Text(m, "id") ?? throw new MemoryValidationException("'id' is missing.");
         string text = Text(m, "memory") ?? throw new MemoryValidationException($"'memory' is missing (id {id}).");
+        ContentRules.ValidateText(text, maxContentBytes, $"text of Mem0 memory {id}");
         var created = Time(m, "created_at") ?? throw new MemoryValidationException($"'created_at' is missing (id {id}).");
         var updated = Time(m, "updated_at") ?? created;
         var tags = new List<string> { "mem0" };
         if (m.TryGetProperty("categories", out var cats) && cats.ValueKind == JsonValueKind.Array)
         {
-            tags.AddRange(cats.EnumerateArray().Select(c => c.GetString()).OfType<string>());
+            tags.AddRange(cats.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.String ? c.GetString() : null).Where(c => !string.IsNullOrWhiteSpace(c))!);
         }
 
         if (m.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
@@ -115,13 +122,13 @@ public static class Mem0Reader
 
         return new MemoryItem
         {
-            Id = MemoryId.NewId(created),
+            Id = MemoryId.At(created),
             CubeId = cubeId,
             Scope = new Scope(tenant, Text(m, "user_id"), Text(m, "agent_id"), Text(m, "run_id")),
             Text = text,
             ContentHash = ContentRules.ComputeHash(MemoryKind.Plaintext, text, null),
             Provenance = new Provenance(SourceKind.Document, $"mem0:{id}", Text(m, "actor_id") ?? "mem0", created),
-            Tags = [.. tags.Distinct(StringComparer.OrdinalIgnoreCase)],
+            Tags = ContentRules.NormalizeLabels(tags, $"tag of Mem0 memory {id}"),
             UpdatedAt = updated,
         };
     }

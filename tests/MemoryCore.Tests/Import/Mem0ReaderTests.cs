@@ -1,0 +1,50 @@
+using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Import;
+
+namespace AgentMem.MemoryCore.Tests.Import;
+
+/// <summary>Mem0 exports go to the store directly: what the facade would refuse is refused here, before anything is written.</summary>
+public sealed class Mem0ReaderTests
+{
+    [Fact]
+    public void Each_id_carries_its_memory_s_creation_time_whatever_the_order_of_the_export()
+    {
+        _ = MemoryId.NewId(); // this process has made an id now: a later one at an earlier time used to take this one's time
+        var items = Mem0Reader.Read(
+            """
+            [{"id":"new","memory":"Moved to Oslo","created_at":"2024-07-22T09:00:00Z"},
+             {"id":"old","memory":"Lives in Bergen","created_at":"2019-03-01T12:30:00Z"},
+             {"id":"far","memory":"Plans a trip","created_at":"2099-01-01T00:00:00Z"}]
+            """,
+            "acme",
+            "cube1");
+
+        Assert.Equal(
+            [new DateTimeOffset(2024, 7, 22, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2019, 3, 1, 12, 30, 0, TimeSpan.Zero), new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero)],
+            items.Select(i => i.Id.Timestamp));
+        Assert.True(MemoryId.NewId().Timestamp < new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero)); // the far future did not leak into later ids
+    }
+
+    [Fact]
+    public void A_tag_longer_than_a_label_may_be_is_refused_naming_the_memory()
+    {
+        string json = $$$"""[{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","metadata":{"blob":"{{{new string('x', 300)}}}"}}]""";
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read(json, "acme", "cube1"));
+        Assert.Contains("m1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("128", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_text_over_the_content_limit_or_blank_is_refused_and_blank_categories_are_skipped()
+    {
+        string big = $$"""[{"id":"m1","memory":"{{new string('x', 200)}}","created_at":"2024-07-22T09:00:00Z"}]""";
+        Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read(big, "acme", "cube1", maxContentBytes: 100));
+        Assert.Single(Mem0Reader.Read(big, "acme", "cube1", maxContentBytes: 1000));
+
+        Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read("""[{"id":"m2","memory":"   ","created_at":"2024-07-22T09:00:00Z"}]""", "acme", "cube1"));
+
+        var item = Assert.Single(Mem0Reader.Read("""[{"id":"m3","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","categories":["food","", " ", 7]}]""", "acme", "cube1"));
+        Assert.Equal(["mem0", "food"], item.Tags);
+    }
+}
