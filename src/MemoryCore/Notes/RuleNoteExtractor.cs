@@ -176,7 +176,7 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
         }
         else if (input.EventTime is { } at)
         {
-            sb.Append(", said on ").Append(at.UtcDateTime.ToString("d MMMM yyyy", CultureInfo.InvariantCulture));
+            sb.Append(", said on ").Append(at.DateTime.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)); // the speaker's day, at their offset
         }
 
         return sb.Append('.').ToString();

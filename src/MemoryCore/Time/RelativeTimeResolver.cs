@@ -2,9 +2,10 @@ namespace AgentMem.MemoryCore.Time;
 
 /// <summary>
 /// Finds relative time expressions in English text ("yesterday", "last week", "two days ago", "last Friday", "next month",
-/// "this summer") and resolves them against the date the text was said. Weeks run Monday to Sunday; seasons are the
-/// northern hemisphere's (summer = June–August). A bare or "last" weekday means the most recent such day before the
-/// anchor date, "next" the first one after it. Deterministic and culture-invariant.
+/// "this summer") and resolves them against the date the text was said (the calendar day at the anchor's own offset).
+/// Weeks run Monday to Sunday; seasons are the northern hemisphere's (summer = June–August), and "this" season between two
+/// of them is the nearer one. A bare or "last" weekday means the most recent such day before the anchor date, "next" the
+/// first one after it. Deterministic and culture-invariant.
 /// </summary>
 public static partial class RelativeTimeResolver
 {
@@ -19,7 +20,9 @@ public static partial class RelativeTimeResolver
     public static IReadOnlyList<ResolvedTime> Resolve(string text, DateTimeOffset anchor)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var day = DateOnly.FromDateTime(anchor.UtcDateTime);
+        // The speaker's calendar day, at the offset the time was given with: "yesterday" said at 8 pm in California
+        // (3 am UTC the next day) is the day before the Californian date.
+        var day = DateOnly.FromDateTime(anchor.DateTime);
         var found = new List<ResolvedTime>();
         foreach (Match m in Expression().Matches(text))
         {
@@ -199,6 +202,16 @@ public static partial class RelativeTimeResolver
         else if (offset > 0)
         {
             begin = begin.AddYears(1);
+        }
+        else if (offset == 0 && !inside)
+        {
+            // "this summer" between summers: the nearer one ("this summer" in April is the coming one, in November the
+            // one just past; "this winter" in November the coming one). A tie goes to the one past.
+            var coming = begin.AddYears(1);
+            if (coming.DayNumber - day.DayNumber < day.DayNumber - end.DayNumber)
+            {
+                begin = coming;
+            }
         }
 
         return new(expr, start, begin, begin.AddMonths(3).AddDays(-1), TimeGranularity.Season);

@@ -59,6 +59,30 @@ public sealed class RelativeTimeResolverTests
         Assert.Equal(granularity, t.Granularity);
     }
 
+    [Theory]
+    [InlineData("2023-04-10", "this summer", "2023-06-01")] // between summers, the coming one is nearer
+    [InlineData("2023-11-20", "this summer", "2023-06-01")] // the one just past is nearer
+    [InlineData("2023-07-15", "this summer", "2023-06-01")] // inside it
+    [InlineData("2023-11-10", "this winter", "2023-12-01")]
+    [InlineData("2024-03-20", "this winter", "2023-12-01")]
+    [InlineData("2023-04-10", "last summer", "2022-06-01")]
+    [InlineData("2023-04-10", "next summer", "2023-06-01")]
+    [InlineData("2023-07-15", "next summer", "2024-06-01")]
+    public void This_season_between_two_is_the_nearer_one(string said, string expression, string from)
+    {
+        var anchor = new DateTimeOffset(DateTime.Parse(said, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero);
+        var t = Assert.Single(RelativeTimeResolver.Resolve($"I'm going to Italy {expression}", anchor));
+        Assert.Equal(DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture), t.From);
+    }
+
+    [Fact]
+    public void Days_are_the_speaker_s_own_at_the_anchor_s_offset()
+    {
+        // 8 pm on 7 May in California is 3 am on 8 May in UTC: "yesterday" is 6 May.
+        var evening = new DateTimeOffset(2023, 5, 7, 20, 0, 0, TimeSpan.FromHours(-7));
+        Assert.Equal(new DateOnly(2023, 5, 6), Assert.Single(RelativeTimeResolver.Resolve("I went there yesterday", evening)).From);
+    }
+
     [Fact]
     public void Annotates_each_expression_with_its_absolute_date_and_keeps_the_rest()
     {
