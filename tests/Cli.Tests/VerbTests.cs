@@ -229,6 +229,7 @@ public sealed class VerbTests : IDisposable
     [InlineData("add", "   ")]
     [InlineData("get", "not-an-id")]
     [InlineData("add", "x", "--time", "yesterday-ish")]
+    [InlineData("add", "x", "--time", "05/07/2023")] // read as 7 May by the invariant culture, meant as 5 July by many
     [InlineData("add", "x", "--source", "gossip")]
     [InlineData("add", "x", "--source", "tool,agent")] // Enum.TryParse: the OR of the two, a kind that does not exist
     [InlineData("list", "--state", "active,frozen")] // Enum.TryParse: the OR of the two (frozen)

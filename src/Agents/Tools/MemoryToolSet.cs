@@ -1,5 +1,7 @@
 using System.ComponentModel;
 
+using AgentMem.MemoryCore.Time;
+
 namespace AgentMem.Agents.Tools;
 
 /// <summary>
@@ -207,8 +209,8 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             return null;
         }
 
-        return DateTimeOffset.TryParse(value.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
-            ? parsed
+        return IsoDateTime.TryParse(value, out var parsed)
+            ? parsed.ToUniversalTime()
             : throw new ArgumentException($"{name} '{value}' is not an ISO-8601 date or date-time; use e.g. 2024-05-07 or 2024-05-07T14:30:00Z.", name);
     }
 

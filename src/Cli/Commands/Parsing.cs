@@ -1,5 +1,6 @@
 using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Time;
 
 namespace AgentMem.Cli.Commands;
 
@@ -18,7 +19,7 @@ internal static class Parsing
             return null;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+        return IsoDateTime.TryParse(text, out var value)
             ? value
             : throw new MemoryValidationException($"'{text}' is not an ISO-8601 date/time (e.g. 2026-03-01 or 2026-03-01T14:30:00Z).");
     }

@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Time;
+
 namespace AgentMem.MemoryCore.Import;
 
 /// <summary>Reads and validates <c>agentmem.conversation.v1</c> files; errors name the JSON path at fault.</summary>
@@ -175,7 +177,7 @@ public static class ConversationReader
             return null;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
+        return IsoDateTime.TryParse(text, out var date)
             ? date
             : throw Fail(source, $"{path}.{name}", $"\"{text}\" is not an ISO-8601 date/time");
     }

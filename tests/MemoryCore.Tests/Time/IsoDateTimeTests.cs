@@ -1,0 +1,33 @@
+using AgentMem.MemoryCore.Time;
+
+namespace AgentMem.MemoryCore.Tests.Time;
+
+public sealed class IsoDateTimeTests
+{
+    [Theory]
+    [InlineData("2024-05-07", "2024-05-07T00:00:00.0000000+00:00")]
+    [InlineData(" 2024-05-07T14:30 ", "2024-05-07T14:30:00.0000000+00:00")]
+    [InlineData("2024-05-07T14:30:15Z", "2024-05-07T14:30:15.0000000+00:00")]
+    [InlineData("2024-05-07 14:30:15.25+02:00", "2024-05-07T14:30:15.2500000+02:00")]
+    [InlineData("2024-05-07t14:30:15-07:00", "2024-05-07T14:30:15.0000000-07:00")]
+    public void Iso_8601_dates_and_times_are_read_with_their_offset_or_as_utc(string text, string expected)
+    {
+        Assert.True(IsoDateTime.TryParse(text, out var value));
+        Assert.Equal(expected, value.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("05/07/2023")] // the invariant culture reads 7 May; a European writes 5 July
+    [InlineData("07.05.2023")]
+    [InlineData("May 7, 2023")]
+    [InlineData("Monday, 7 May 2023")]
+    [InlineData("2023-02-30")]
+    [InlineData("2023-5-7")]
+    [InlineData("2024-05-07Z")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Anything_else_is_refused(string? text)
+    {
+        Assert.False(IsoDateTime.TryParse(text, out _));
+    }
+}
