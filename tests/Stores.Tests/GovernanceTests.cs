@@ -142,6 +142,11 @@ public sealed class GovernanceTests : IAsyncLifetime
         await memory.SetPolicyAsync(Alice, "notes", new CubePolicy());
         clock.Advance(TimeSpan.FromDays(3650));
         Assert.Equal(0, Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName])).Counts["purged"]);
+
+        // Nor does the longest TTL there is ("practically never"), and it runs: TimeSpan.FromDays(int.MaxValue) threw.
+        await memory.SetPolicyAsync(Alice, "notes", new CubePolicy { HardDeleteAfterDays = int.MaxValue });
+        var forever = Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName]));
+        Assert.Equal((0, 2), (forever.Counts["purged"], forever.Counts["kept"]));
     }
 
     [Fact]

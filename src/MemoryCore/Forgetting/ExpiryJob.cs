@@ -25,7 +25,9 @@ public sealed class ExpiryJob : IMaintenanceJob
     public static bool IsExpired(MemoryItem item, int days, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return days > 0 && now - item.Provenance.RecordedAt > TimeSpan.FromDays(days);
+        // In days, not as a TimeSpan: TimeSpan.FromDays throws past about 10.7 million days, and a TTL of int.MaxValue
+        // ("practically never") stopped the tenant's whole expiry sweep.
+        return days > 0 && (now - item.Provenance.RecordedAt).TotalDays > days;
     }
 
     /// <inheritdoc/>
