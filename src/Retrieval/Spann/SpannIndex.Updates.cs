@@ -559,7 +559,12 @@ public sealed partial class SpannIndex
         }
 
         long generation = postingsGeneration + 1;
-        var packed = PostingFile.Create(SpannMeta.PostingsFile(directory, generation), Dimension, Metric, indexId);
+        string packedPath = SpannMeta.PostingsFile(directory, generation);
+        var packed = PostingFile.Create(packedPath, Dimension, Metric, indexId);
+
+        // The table changes only once the whole copy is on disk: a failure part-way (a full disk, say) must leave every
+        // posting where it was, in the file still in use, not some of them at offsets of a file that is then dropped.
+        var moved = new List<(int Posting, long Offset, int Capacity, int Count, uint Checksum)>();
         try
         {
             var buffer = Array.Empty<byte>();
@@ -569,6 +574,8 @@ public sealed partial class SpannIndex
                 {
                     continue;
                 }
+
+                CompactionCopying?.Invoke(moved.Count);
 
                 int count = postings.Count(p);
                 long capacity = PostingLayout.ExtentBytes(count, entrySize);
@@ -582,8 +589,7 @@ public sealed partial class SpannIndex
                 ReadPosting(p, extent[..(count * entrySize)]);
                 long offset = packed.Allocate(capacity);
                 packed.Write(extent, offset);
-                postings.Move(p, offset, (int)capacity, count);
-                postings.MarkClean(p, Crc32.HashToUInt32(extent[..(count * entrySize)]));
+                moved.Add((p, offset, (int)capacity, count, Crc32.HashToUInt32(extent[..(count * entrySize)])));
             }
 
             packed.Flush();
@@ -591,7 +597,14 @@ public sealed partial class SpannIndex
         catch
         {
             packed.Dispose();
+            TryDelete(packedPath);
             throw;
+        }
+
+        foreach (var (p, offset, capacity, count, checksum) in moved)
+        {
+            postings.Move(p, offset, capacity, count);
+            postings.MarkClean(p, checksum);
         }
 
         string replaced = file.Path;
@@ -600,5 +613,20 @@ public sealed partial class SpannIndex
         postingsGeneration = generation;
         garbageBytes = 0;
         return replaced;
+    }
+
+    /// <summary>Test hook: called before each posting a compaction copies, with the number copied so far.</summary>
+    internal Action<int>? CompactionCopying { get; set; }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The original failure is the one to report; a leftover generation is overwritten by the next compaction.
+        }
     }
 }

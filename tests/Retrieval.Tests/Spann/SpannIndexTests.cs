@@ -404,6 +404,49 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_compaction_that_fails_part_way_leaves_every_posting_where_it_was()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);
+        string dir = Path.Combine(folder, "compact-fail");
+        var options = Small with { SplitThreshold = 32, CompactionMinimumBytes = 0 };
+        List<long[]> want;
+        using (var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..300]), options: options with { CompactionMinimumBytes = long.MaxValue }))
+        {
+            for (int i = 300; i < 3000; i++)
+            {
+                index.Add(i, data[i]);
+            }
+
+            for (int i = 0; i < 3000; i += 3)
+            {
+                index.Remove(i);
+            }
+
+            want = queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList();
+        }
+
+        string before = Directory.GetFiles(dir, "postings.*.spp").Single();
+        using (var index = SpannIndex.Open(dir, options))
+        {
+            // A disk that fills after ten postings are copied.
+            index.CompactionCopying = copied => { if (copied == 10) { throw new IOException("No space left on device"); } };
+            Assert.Throws<IOException>(index.Checkpoint);
+            Assert.Equal([before], Directory.GetFiles(dir, "postings.*.spp"));
+            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+
+            // With room again the checkpoint compacts, from the postings as they were.
+            index.CompactionCopying = null;
+            index.Checkpoint();
+            Assert.NotEqual([before], Directory.GetFiles(dir, "postings.*.spp"));
+            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+        }
+
+        using var verified = SpannIndex.Open(dir, options with { VerifyPostingsOnOpen = true });
+        Assert.Equal(2000, verified.Count);
+        Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+    }
+
+    [Fact]
     public void Near_duplicate_inserts_split_a_bounded_number_of_times_and_stay_findable()
     {
         var (data, _) = TestVectors.DataAndQueries(1000, 0, Dim, seed: 23);
