@@ -12,8 +12,8 @@ namespace AgentMem.Retrieval.State;
 public sealed record IndexReport(string CubeId, int Memories, int Indexed, int EmbeddingsMissing, int EmbeddingsStale, string Tier, int AnnMissing, int AnnExtra)
 {
     /// <summary>
-    /// Why the SPANN index could not be read whole (a posting that fails its CRC, a failed update), or null. Its keys are
-    /// then not compared: <see cref="RetrievalState.RebuildAsync"/> builds it again from the store.
+    /// Why the SPANN index could not be read whole (a posting that fails its CRC, a failed update) or built, or null. Its
+    /// keys are then not compared: <see cref="RetrievalState.RebuildAsync"/> builds it again from the store.
     /// </summary>
     public string? Damage { get; init; }
 

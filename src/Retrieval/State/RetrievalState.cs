@@ -21,6 +21,7 @@ public sealed partial class RetrievalState : IDisposable
     private readonly ConcurrentDictionary<(string Tenant, string Cube), CubeEntry> cubes = new();
     private bool disposed;
     private long clock;
+    private int failedCheckpoints;
 
     /// <summary>
     /// Creates the state over <paramref name="store"/>. With no <paramref name="embedder"/>, the model-free
@@ -183,8 +184,14 @@ public sealed partial class RetrievalState : IDisposable
         {
             if (entry.Gate.Wait(0))
             {
-                Close(key, entry);
-                entry.Gate.Release();
+                try
+                {
+                    Close(key, entry);
+                }
+                finally
+                {
+                    entry.Gate.Release();
+                }
             }
         }
     }
@@ -199,7 +206,15 @@ public sealed partial class RetrievalState : IDisposable
         {
             if (entry.Index?.Vectors.Building == true)
             {
-                await entry.Index.Vectors.WaitForBuildAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await entry.Index.Vectors.WaitForBuildAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failed build is the column's to record (it keeps serving exactly), in AdvanceVectors below.
+                }
+
                 await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
@@ -244,7 +259,10 @@ public sealed partial class RetrievalState : IDisposable
             int indexed = items.Count(i => index.TryGetSlot(i.Id, out _));
             if (!index.Vectors.UsesAnn)
             {
-                return new IndexReport(cubeId, items.Count, indexed, missing, stale, index.Vectors.Building ? "building" : "exact", 0, 0);
+                return new IndexReport(cubeId, items.Count, indexed, missing, stale, index.Vectors.Building ? "building" : "exact", 0, 0)
+                {
+                    Damage = index.Vectors.BuildFailure is { } failed ? $"The SPANN build failed (searches are exact until a rebuild): {failed.Message}" : null,
+                };
             }
 
             HashSet<long> keys;
@@ -404,10 +422,35 @@ public sealed partial class RetrievalState : IDisposable
         bool tookOver = !served && index.Vectors.UsesAnn;
         if ((index.Vectors.UsesAnn || index.Count >= Options.SnapshotMinimum) && (tookOver || entry.UpdatesSinceCheckpoint >= Options.CheckpointEvery))
         {
-            Checkpoint(tenant, cubeId, index);
+            // Tried again after another CheckpointEvery updates when it fails: the index in memory is whole either way.
             entry.UpdatesSinceCheckpoint = 0;
+            TryCheckpoint(tenant, cubeId, index);
         }
     }
+
+    /// <summary>
+    /// Checkpoints, and on failure (a full disk, a folder that cannot be written, a failed SPANN update) counts it instead
+    /// of failing the search or the eviction that asked: the files are derived, and an older checkpoint or none only
+    /// makes the next open replay or rebuild more from the store.
+    /// </summary>
+    private void TryCheckpoint(string tenant, string cubeId, CubeIndex index)
+    {
+        try
+        {
+            Checkpoint(tenant, cubeId, index);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Vectors.VectorFormatException)
+        {
+            Interlocked.Increment(ref failedCheckpoints);
+            LastCheckpointFailure = ex;
+        }
+    }
+
+    /// <summary>Checkpoints that failed since this state was made (see <see cref="LastCheckpointFailure"/>).</summary>
+    public int FailedCheckpoints => Volatile.Read(ref failedCheckpoints);
+
+    /// <summary>Why the last failed checkpoint failed, or null.</summary>
+    public Exception? LastCheckpointFailure { get; private set; }
 
     /// <summary>
     /// Checkpoints the SPANN index, then writes the lexical snapshot and <c>vectors.json</c> at the same sequence (the
@@ -508,13 +551,18 @@ public sealed partial class RetrievalState : IDisposable
     {
         if (entry.Index is { } index)
         {
-            // Nothing applied since the last checkpoint (or the restore): the files on disk already say it all.
-            if (entry.UpdatesSinceCheckpoint > 0 && (index.Vectors.UsesAnn || index.Count >= Options.SnapshotMinimum))
+            try
             {
-                Checkpoint(key.Tenant, key.Cube, index);
+                // Nothing applied since the last checkpoint (or the restore): the files on disk already say it all.
+                if (entry.UpdatesSinceCheckpoint > 0 && (index.Vectors.UsesAnn || index.Count >= Options.SnapshotMinimum))
+                {
+                    TryCheckpoint(key.Tenant, key.Cube, index);
+                }
             }
-
-            index.Dispose();
+            finally
+            {
+                index.Dispose();
+            }
         }
 
         entry.Index = null;
@@ -871,8 +919,14 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             total -= entry.Bytes;
-            Close(key, entry);
-            entry.Gate.Release();
+            try
+            {
+                Close(key, entry);
+            }
+            finally
+            {
+                entry.Gate.Release();
+            }
         }
     }
 

@@ -73,6 +73,9 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>Whether a SPANN build is running in the background.</summary>
     public bool Building => building is { IsCompleted: false };
 
+    /// <summary>Why the last SPANN build failed (the column then serves exactly and builds no more), or null.</summary>
+    public Exception? BuildFailure { get; private set; }
+
     /// <summary>SPANN builds this column started (0 when it reopened a persisted index).</summary>
     public int AnnBuilds { get; private set; }
 
@@ -255,26 +258,40 @@ internal sealed class VectorColumn : IDisposable
         if (building is { IsCompleted: true } done)
         {
             building = null;
-            var index = done.GetAwaiter().GetResult(); // a failed build surfaces here, once; the exact tier keeps serving
-            foreach (var (key, vector) in pendingDuringBuild!)
+            var pending = pendingDuringBuild!;
+            pendingDuringBuild = null;
+            SpannIndex? index = null;
+            try
             {
-                if (vector is null)
+                index = done.GetAwaiter().GetResult();
+                foreach (var (key, vector) in pending)
                 {
-                    index.Remove(key);
-                }
-                else
-                {
-                    index.Add(key, vector);
+                    if (vector is null)
+                    {
+                        index.Remove(key);
+                    }
+                    else
+                    {
+                        index.Add(key, vector);
+                    }
                 }
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The rows are still here: the exact tier keeps serving, and the search that noticed is not failed. No
+                // new build in this column's life (a full disk or a folder it cannot write would fail every one, each a
+                // pass over every vector); verify reports the failure, and a reopen or rebuild tries again.
+                index?.Dispose();
+                BuildFailure = ex;
+                return;
+            }
 
-            pendingDuringBuild = null;
             ann = index;
             blocks.Clear();
             return;
         }
 
-        if (ann is not null || building is not null || annThreshold is not { } threshold || Count <= threshold)
+        if (ann is not null || building is not null || BuildFailure is not null || annThreshold is not { } threshold || Count <= threshold)
         {
             return;
         }
@@ -374,11 +391,9 @@ internal sealed class VectorColumn : IDisposable
             {
                 building.GetAwaiter().GetResult().Dispose();
             }
-            catch (VectorFormatException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-            }
-            catch (IOException)
-            {
+                // A failed build leaves nothing to dispose; disposing must not fail for it.
             }
         }
 

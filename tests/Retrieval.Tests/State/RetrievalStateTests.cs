@@ -262,6 +262,63 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task A_snapshot_that_cannot_be_written_fails_no_search_and_no_eviction()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 1 };
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        var random = new Random(17);
+        await writer.AddBatchAsync(Me, "c", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        using var state = new RetrievalState(Store, options: options);
+        var lexical = new HybridRetriever(state, new HybridOptions { Name = "lexical", VectorWeight = 0 });
+        Task<IReadOnlyList<SearchHit>> Search(string q) => lexical.SearchAsync(new SearchRequest(Me.Tenant, q, new MemoryFilter { CubeId = cube.Id }, 5));
+
+        // The snapshot's name is taken by a folder: every write of it fails, as on a full or read-only disk.
+        Directory.CreateDirectory(Path.Combine(state.CubeFolder(Me.Tenant, cube.Id)!, CubeIndexFile.FileName));
+        Assert.NotEmpty(await Search("tea"));
+        Assert.Equal(1, state.FailedCheckpoints);
+
+        await writer.AddAsync(Me, "c", new MemoryDraft("the zorblax arrived on Tuesday"));
+        Assert.NotEmpty(await Search("zorblax"));
+        state.Clear(); // closes the cube, which checkpoints the change: fails again, and must still let the cube go
+        Assert.Equal(2, state.FailedCheckpoints);
+        Assert.IsAssignableFrom<IOException>(state.LastCheckpointFailure);
+
+        var again = Search("zorblax");
+        Assert.Same(again, await Task.WhenAny(again, Task.Delay(TimeSpan.FromSeconds(10)))); // the cube's lock was released
+        Assert.NotEmpty(await again);
+    }
+
+    [Fact]
+    public async Task A_failed_spann_build_fails_no_search_is_not_retried_and_is_reported_by_verify()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { AnnThreshold = 50, IndexDirectory = indexes };
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        var random = new Random(19);
+        await writer.AddBatchAsync(Me, "c", Enumerable.Range(0, 60).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        using var state = new RetrievalState(Store, options: options);
+        var vectors = new HybridRetriever(state, HybridOptions.VectorOnly());
+        Task<IReadOnlyList<SearchHit>> Search(string q) => vectors.SearchAsync(new SearchRequest(Me.Tenant, q, new MemoryFilter { CubeId = cube.Id }, 5));
+
+        // The postings file's name is taken by a folder, which the build's clean-up leaves: the build fails.
+        Directory.CreateDirectory(Path.Combine(state.CubeFolder(Me.Tenant, cube.Id)!, "spann", "postings.1.spp"));
+        Assert.NotEmpty(await Search("tea number3"));
+        await state.WaitForIndexesAsync();
+        Assert.NotEmpty(await Search("coffee number7"));
+        Assert.NotEmpty(await Search("chess number9"));
+
+        Assert.False(state.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.Equal(1, state.AnnBuilds(Me.Tenant, cube.Id));
+        var report = await state.VerifyAsync(Me.Tenant, cube.Id);
+        Assert.Equal("exact", report.Tier);
+        Assert.Contains("SPANN build failed", report.Damage, StringComparison.Ordinal);
+        Assert.True(report.Drift);
+    }
+
+    [Fact]
     public async Task Disposing_the_memory_os_of_the_default_retrievers_checkpoints_their_shared_state()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
