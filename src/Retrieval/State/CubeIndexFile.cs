@@ -185,7 +185,7 @@ internal static class CubeIndexFile
             }
 
             long sequence = r.ReadInt64();
-            var strings = new string[r.ReadInt32()];
+            var strings = new string[r.ReadCount(sevenBit: false, minBytesEach: 1)];
             for (int i = 0; i < strings.Length; i++)
             {
                 strings[i] = r.ReadString();
@@ -243,12 +243,7 @@ internal static class CubeIndexFile
             return termIds[at] - 1;
         }
 
-        int count = r.ReadInt32();
-        if (count < 0)
-        {
-            return false;
-        }
-
+        int count = r.ReadCount(sevenBit: false, minBytesEach: MemoryId.ByteLength);
         index.Reserve(count);
         var terms = new int[64];
         var frequencies = new int[64];
@@ -270,7 +265,7 @@ internal static class CubeIndexFile
             int version = r.ReadInt32();
             var validFrom = ReadTime(r);
             var validTo = ReadTime(r);
-            int tagCount = r.Read7BitEncodedInt();
+            int tagCount = r.ReadCount(sevenBit: true, minBytesEach: 1);
             string[] tags = tagCount == 0 ? [] : new string[tagCount];
             for (int t = 0; t < tags.Length; t++)
             {
@@ -281,7 +276,7 @@ internal static class CubeIndexFile
             double strength = r.ReadDouble();
             var lastRecalled = ReadTime(r);
             int recalls = r.ReadInt32();
-            int linkCount = r.Read7BitEncodedInt();
+            int linkCount = r.ReadCount(sevenBit: true, minBytesEach: MemoryId.ByteLength);
             MemoryLink[] links = linkCount == 0 ? [] : new MemoryLink[linkCount];
             for (int l = 0; l < links.Length; l++)
             {
@@ -295,7 +290,7 @@ internal static class CubeIndexFile
             ulong textHash = r.ReadUInt64();
             ulong contentKey = r.ReadUInt64();
             bool time = r.ReadBoolean();
-            int termCount = r.Read7BitEncodedInt();
+            int termCount = r.ReadCount(sevenBit: true, minBytesEach: 2);
             if (terms.Length < termCount)
             {
                 terms = new int[termCount];

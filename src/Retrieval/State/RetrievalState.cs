@@ -580,7 +580,18 @@ public sealed partial class RetrievalState : IDisposable
 
         if (folder is not null)
         {
-            if (await TryRestoreAsync(tenant, cubeId, folder, index, head, cancellationToken).ConfigureAwait(false))
+            bool restored;
+            try
+            {
+                restored = await TryRestoreAsync(tenant, cubeId, folder, index, head, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                index.Dispose(); // its folder lock and any SPANN index it opened, or later opens lose the folder
+                throw;
+            }
+
+            if (restored)
             {
                 index.Restored = true;
                 DeferWithoutVector(tenant, cubeId, index);

@@ -61,11 +61,25 @@ internal sealed class SnapshotReader : IDisposable
             result |= (uint)(b & 0x7F) << shift;
             if (b < 0x80)
             {
-                return (int)result;
+                return result <= int.MaxValue ? (int)result : throw new FormatException("A 7-bit encoded integer is negative.");
             }
         }
 
         throw new FormatException("A 7-bit encoded integer is longer than five bytes.");
+    }
+
+    /// <summary>
+    /// A count of what follows (a 32-bit or 7-bit integer), checked against the bytes left: each item takes at least
+    /// <paramref name="minBytesEach"/>, so a damaged count is refused here rather than allocated (the checksum is checked
+    /// only at the end, after everything was read).
+    /// </summary>
+    public int ReadCount(bool sevenBit, int minBytesEach)
+    {
+        int count = sevenBit ? Read7BitEncodedInt() : ReadInt32();
+        long left = bodyLength - consumedFromFile + (end - position);
+        return count >= 0 && (long)count * minBytesEach <= left
+            ? count
+            : throw new FormatException($"A count of {count} does not fit the {left} bytes left.");
     }
 
     /// <summary>A string as <see cref="BinaryWriter.Write(string)"/> writes it (7-bit length, UTF-8 bytes).</summary>

@@ -318,6 +318,40 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True(report.Drift);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(int.MaxValue)]
+    public async Task A_snapshot_with_a_damaged_count_is_ignored_and_the_cube_built_from_the_store(int count)
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 1 };
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        var random = new Random(23);
+        await writer.AddBatchAsync(Me, "c", Enumerable.Range(0, 30).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        var lexical = new HybridOptions { Name = "lexical", VectorWeight = 0 };
+        string embedder;
+        IReadOnlyList<SearchHit> want;
+        using (var state = new RetrievalState(Store, options: options))
+        {
+            want = await new HybridRetriever(state, lexical).SearchAsync(new SearchRequest(Me.Tenant, "tea garden", new MemoryFilter { CubeId = cube.Id }, 5));
+            embedder = state.EmbedderId;
+        }
+
+        // The count of shared strings follows magic, format, window radius and passage size (4 bytes each), the embedder
+        // id (a one-byte length here) and the sequence (8 bytes). The checksum is checked only after everything is read.
+        string snapshot = Directory.EnumerateFiles(indexes, CubeIndexFile.FileName, SearchOption.AllDirectories).Single();
+        var bytes = await File.ReadAllBytesAsync(snapshot);
+        Assert.True(embedder.Length < 128);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(16 + 1 + System.Text.Encoding.UTF8.GetByteCount(embedder) + 8), count);
+        await File.WriteAllBytesAsync(snapshot, bytes);
+
+        using var reopened = new RetrievalState(Store, options: options);
+        var got = await new HybridRetriever(reopened, lexical).SearchAsync(new SearchRequest(Me.Tenant, "tea garden", new MemoryFilter { CubeId = cube.Id }, 5));
+        Assert.False(reopened.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        Assert.Equal(want.Select(h => h.Item.Id), got.Select(h => h.Item.Id));
+    }
+
     [Fact]
     public async Task Disposing_the_memory_os_of_the_default_retrievers_checkpoints_their_shared_state()
     {
