@@ -192,11 +192,11 @@ internal sealed class CubeIndex : IDisposable
     }
 
     /// <summary>The live memories in creation order with what a snapshot keeps of each.</summary>
-    public IEnumerable<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, IReadOnlyList<(string Term, int Tf)> Terms, IReadOnlyList<(MemoryCore.Text.TextSpan Span, IReadOnlyList<(string Term, int Tf)> Terms)> Passages)> Export()
+    public IEnumerable<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, bool HasVector, IReadOnlyList<(string Term, int Tf)> Terms, IReadOnlyList<(MemoryCore.Text.TextSpan Span, IReadOnlyList<(string Term, int Tf)> Terms)> Passages)> Export()
     {
         foreach (var (id, slot) in slotOf.OrderBy(p => p.Key))
         {
-            yield return (items[slot]!, textHash[slot], contentKey[slot], mentionsTime[slot], ItemIndex.DocumentTerms(slot), Passages.Export(slot));
+            yield return (items[slot]!, textHash[slot], contentKey[slot], mentionsTime[slot], Vectors.Has(slot), ItemIndex.DocumentTerms(slot), Passages.Export(slot));
         }
     }
 

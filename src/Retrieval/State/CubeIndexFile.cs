@@ -19,7 +19,13 @@ namespace AgentMem.Retrieval.State;
 internal static class CubeIndexFile
 {
     public const string FileName = "lexical.snap";
-    private const int Format = 4; // 3: compact integers and posting lists; 4: passages of long memories (older snapshots are rebuilt from the store once)
+    // 3: compact integers and posting lists; 4: passages of long memories; 5: whether each memory had its vector (older
+    // snapshots are rebuilt from the store once).
+    private const int Format = 5;
+
+    // A memory's flags byte.
+    private const byte MentionsTimeFlag = 1;
+    private const byte HasVectorFlag = 2;
     private static readonly byte[] Magic = "AMCI"u8.ToArray();
 
     public static void Write(string cubeFolder, CubeIndex index, string embedder, int windowRadius)
@@ -28,7 +34,7 @@ internal static class CubeIndexFile
         Write(cubeFolder, index.Sequence, rows, index.Passages.PassageChars, embedder, windowRadius);
     }
 
-    private static void Write(string cubeFolder, long sequence, List<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, IReadOnlyList<(string Term, int Tf)> Terms, IReadOnlyList<(MemoryCore.Text.TextSpan Span, IReadOnlyList<(string Term, int Tf)> Terms)> Passages)> rows, int passageChars, string embedder, int windowRadius)
+    private static void Write(string cubeFolder, long sequence, List<(MemoryItem Slim, ulong TextHash, ulong ContentKey, bool MentionsTime, bool HasVector, IReadOnlyList<(string Term, int Tf)> Terms, IReadOnlyList<(MemoryCore.Text.TextSpan Span, IReadOnlyList<(string Term, int Tf)> Terms)> Passages)> rows, int passageChars, string embedder, int windowRadius)
     {
         var strings = new Dictionary<string, int>(StringComparer.Ordinal);
         var termPostings = new List<List<(int Row, int Tf)>?>();
@@ -39,7 +45,7 @@ internal static class CubeIndexFile
             w.Write(rows.Count);
             for (int row = 0; row < rows.Count; row++)
             {
-                var (item, textHash, contentKey, time, terms, _) = rows[row];
+                var (item, textHash, contentKey, time, hasVector, terms, _) = rows[row];
                 item.Id.WriteBytes(id);
                 w.Write(id);
                 Ref(w, strings, item.CubeId);
@@ -79,7 +85,7 @@ internal static class CubeIndexFile
                 Time(w, item.UpdatedAt);
                 w.Write(textHash);
                 w.Write(contentKey);
-                w.Write(time);
+                w.Write((byte)((time ? MentionsTimeFlag : 0) | (hasVector ? HasVectorFlag : 0)));
                 w.Write7BitEncodedInt(terms.Count);
                 foreach (var (term, tf) in terms)
                 {
@@ -168,8 +174,13 @@ internal static class CubeIndexFile
     /// Restores the snapshot into <paramref name="index"/> (empty) and returns its sequence, or null when there is none
     /// usable; null can leave <paramref name="index"/> partly filled (the checksum is known only at the end): discard it.
     /// </summary>
-    public static long? TryRead(string cubeFolder, CubeIndex index, string embedder, int windowRadius)
+    /// <remarks>
+    /// <paramref name="withoutVector"/>: the memories that had no vector when the snapshot was written (a re-embedding still
+    /// to do), so a vector the store holds for one of them is of an older text.
+    /// </remarks>
+    public static long? TryRead(string cubeFolder, CubeIndex index, string embedder, int windowRadius, out HashSet<MemoryId> withoutVector)
     {
+        withoutVector = [];
         string path = Path.Combine(cubeFolder, FileName);
         if (!File.Exists(path))
         {
@@ -191,7 +202,7 @@ internal static class CubeIndexFile
                 strings[i] = r.ReadString();
             }
 
-            if (!RestoreMemories(r, strings, index) || !RestorePassages(r, strings, index) || !r.Finish())
+            if (!RestoreMemories(r, strings, index, withoutVector) || !RestorePassages(r, strings, index) || !r.Finish())
             {
                 return null;
             }
@@ -209,7 +220,7 @@ internal static class CubeIndexFile
 
     /// <summary>The memories, then the posting lists; false on anything inconsistent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool RestoreMemories(SnapshotReader r, string[] strings, CubeIndex index)
+    private static bool RestoreMemories(SnapshotReader r, string[] strings, CubeIndex index, HashSet<MemoryId> withoutVector)
     {
         // Each table string is interned (scope parts, actors, tags) or resolved to a term id at most once.
         var shared = new bool[strings.Length];
@@ -289,7 +300,18 @@ internal static class CubeIndexFile
             var updated = ReadTime(r)!.Value;
             ulong textHash = r.ReadUInt64();
             ulong contentKey = r.ReadUInt64();
-            bool time = r.ReadBoolean();
+            byte flags = r.ReadByte();
+            if ((flags & ~(MentionsTimeFlag | HasVectorFlag)) != 0)
+            {
+                return false;
+            }
+
+            bool time = (flags & MentionsTimeFlag) != 0;
+            if ((flags & HasVectorFlag) == 0)
+            {
+                withoutVector.Add(id);
+            }
+
             int termCount = r.ReadCount(sevenBit: true, minBytesEach: 2);
             if (terms.Length < termCount)
             {

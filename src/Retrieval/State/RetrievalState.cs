@@ -489,9 +489,10 @@ public sealed partial class RetrievalState : IDisposable
         var opening = tier is not null && tier.Embedder == EmbedderId ? Task.Run(() => index.Vectors.TryOpen(tier.Dimension), CancellationToken.None) : null;
         long? restored;
         bool vectorsOpened;
+        HashSet<MemoryId> withoutVector;
         try
         {
-            restored = CubeIndexFile.TryRead(folder, index, EmbedderId, Options.WindowRadius);
+            restored = CubeIndexFile.TryRead(folder, index, EmbedderId, Options.WindowRadius, out withoutVector);
         }
         finally
         {
@@ -519,15 +520,41 @@ public sealed partial class RetrievalState : IDisposable
         // a memory the feed changed since, which the catch-up re-indexes with its current text.
         // Short memories first: their vectors fix the column's dimension, by which a long memory's concatenated vectors split.
         var embeddings = await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false);
+        var stale = await StaleAsync(tenant, embeddings.Where(e => withoutVector.Contains(e.MemoryId) && index.TryGetSlot(e.MemoryId, out _)).ToList(), cancellationToken).ConfigureAwait(false);
         foreach (var e in embeddings.OrderBy(e => index.TryGetSlot(e.MemoryId, out int slot) && index.Passages.PassagesOf(slot).Length > 0))
         {
-            if (index.TryGetSlot(e.MemoryId, out _))
+            if (index.TryGetSlot(e.MemoryId, out _) && !stale.Contains(e.MemoryId))
             {
                 index.SetVector(e.MemoryId, e.Vector);
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Of the stored embeddings of memories that had no vector when the snapshot was written, those of an older text: the
+    /// re-embedding was still to do when the process stopped (or the embedding was made since, and is current). Reads only
+    /// these memories; one whose vector is stale stays without and is queued, rather than being scored with its old text's.
+    /// </summary>
+    private async Task<HashSet<MemoryId>> StaleAsync(string tenant, List<StoredEmbedding> doubtful, CancellationToken cancellationToken)
+    {
+        var stale = new HashSet<MemoryId>();
+        if (doubtful.Count == 0)
+        {
+            return stale;
+        }
+
+        var items = (await store.GetManyAsync(tenant, doubtful.Select(e => e.MemoryId).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(i => i.Id);
+        foreach (var e in doubtful)
+        {
+            if (!items.TryGetValue(e.MemoryId, out var item) || e.TextHash != EmbeddingHashOf(item, IndexedText.Describe(item)))
+            {
+                stale.Add(e.MemoryId);
+            }
+        }
+
+        return stale;
     }
 
     /// <summary>

@@ -73,6 +73,44 @@ public sealed class BackgroundEmbeddingTests : TempStore
         Assert.Equal(30, state.BackgroundEmbedded);
     }
 
+    [Fact]
+    public async Task A_snapshot_written_while_re_embeddings_were_pending_does_not_restore_the_older_texts_vectors()
+    {
+        var options = new RetrievalStateOptions { InlineEmbedLimit = 0, EmbedBatch = 10, SnapshotMinimum = 1, IndexDirectory = Path.Combine(Folder, "s.db.index") };
+        await using var writer = new MemoryOS(Store, new HybridRetriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "chat");
+        var added = await writer.AddBatchAsync(Me, "chat", Enumerable.Range(0, 10).Select(i => new MemoryDraft($"Note {i} about {Hobbies[i % Hobbies.Length]}")).ToList());
+        var request = new MemoryCore.Search.SearchRequest(Me.Tenant, "hiking", new MemoryCore.Ports.MemoryFilter { CubeId = cube.Id }, 3);
+
+        var open = new GatedEmbedder();
+        open.Open.SetResult();
+        using (var first = new RetrievalState(Store, open, options))
+        {
+            await new HybridRetriever(first).SearchAsync(request);
+            await first.WaitForEmbeddingsAsync().WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(10, first.BackgroundEmbedded);
+        }
+
+        // Five texts change; their re-embedding is queued behind a held embedder when the process stops (the snapshot is
+        // written on close), so the store still holds their old texts' vectors.
+        for (int i = 0; i < 5; i++)
+        {
+            await writer.UpdateAsync(Me, added[i].Id, new MemoryChange { Text = $"Changed note {i} about gardening" });
+        }
+
+        using (var second = new RetrievalState(Store, new GatedEmbedder(), options))
+        {
+            await new HybridRetriever(second).SearchAsync(request);
+            Assert.Equal(5, second.PendingEmbeddings);
+        }
+
+        using var third = new RetrievalState(Store, open, options);
+        await new HybridRetriever(third).SearchAsync(request);
+        Assert.True(third.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        await third.WaitForEmbeddingsAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(5, third.BackgroundEmbedded); // the five were queued again, not restored with their old vectors
+    }
+
     /// <summary>A model-like embedder (not the hashing one) whose document batches wait for <see cref="Open"/>; single texts (queries) pass.</summary>
     private sealed class GatedEmbedder : IEmbeddingGenerator<string, Embedding<float>>
     {
