@@ -369,7 +369,7 @@ public sealed partial class SpannIndex
             Rewrite(p, live); // it was stale entries, not live ones, that filled it
             if (live.Count < Options.MergeThreshold)
             {
-                mergeCandidates.Enqueue(p);
+                QueueMerge(p);
             }
 
             return;
@@ -475,6 +475,7 @@ public sealed partial class SpannIndex
     {
         while (mergeCandidates.TryDequeue(out int p))
         {
+            queuedMerges.TryRemove(p, out _);
             if (!postings.IsAlive(p) || heads.Count <= 1)
             {
                 continue;

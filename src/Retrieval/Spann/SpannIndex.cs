@@ -35,6 +35,10 @@ public sealed partial class SpannIndex : IVectorIndex
     private readonly PostingTable postings;
     private readonly Dictionary<long, int> versions;
     private readonly ConcurrentQueue<int> mergeCandidates = new();
+
+    // The postings in mergeCandidates: a search notes a small posting each time it probes it, and only writes drain the
+    // queue, so without this a read-only spell grew it by every search.
+    private readonly ConcurrentDictionary<int, byte> queuedMerges = new();
     private readonly int entrySize;
     private PostingCodes? codes;
     private HeadIndex heads;
@@ -487,7 +491,7 @@ public sealed partial class SpannIndex : IVectorIndex
 
         if (live < Options.MergeThreshold)
         {
-            mergeCandidates.Enqueue(posting);
+            QueueMerge(posting);
         }
     }
 
@@ -549,6 +553,17 @@ public sealed partial class SpannIndex : IVectorIndex
         }
     }
 
+    /// <summary>Postings queued for a merge check (tests and diagnostics).</summary>
+    internal int QueuedMerges => mergeCandidates.Count;
+
+    private void QueueMerge(int posting)
+    {
+        if (queuedMerges.TryAdd(posting, 0))
+        {
+            mergeCandidates.Enqueue(posting);
+        }
+    }
+
     /// <summary>A posting too small to be worth its head is queued for merging (the code path reads no posting to notice).</summary>
     private void CheckSmall(int p, int count)
     {
@@ -563,7 +578,7 @@ public sealed partial class SpannIndex : IVectorIndex
 
         if (live < Options.MergeThreshold)
         {
-            mergeCandidates.Enqueue(p);
+            QueueMerge(p);
         }
     }
 

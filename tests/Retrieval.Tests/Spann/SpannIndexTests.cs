@@ -446,6 +446,25 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(null)]
+    public void Searches_without_writes_queue_each_small_posting_once(int? codeBytes)
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 200, Dim, seed: 29);
+        // Nearly every posting (about ten entries) is under the merge threshold, so nearly every probe notes one.
+        using var index = SpannIndex.Build(Path.Combine(folder, "merges"), VectorMetric.L2, Rows(data), options: Small with { MergeThreshold = 23, CodeBytes = codeBytes });
+        for (int round = 0; round < 5; round++)
+        {
+            foreach (var q in queries)
+            {
+                index.Search(q, 10);
+            }
+        }
+
+        Assert.InRange(index.QueuedMerges, 1, index.PostingCount);
+    }
+
     [Fact]
     public void Near_duplicate_inserts_split_a_bounded_number_of_times_and_stay_findable()
     {
