@@ -9,10 +9,21 @@ public static partial class VectorDistance
     public static float Compute(VectorMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
     {
         VectorMetric.L2 => SquaredL2(a, b),
-        VectorMetric.Cosine => 1f - TensorPrimitives.CosineSimilarity(a, b),
+        VectorMetric.Cosine => CosineDistance(a, b),
         VectorMetric.InnerProduct => -Dot(a, b),
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
     };
+
+    /// <summary>
+    /// 1 − cosine similarity; 1 (orthogonal) when either vector is zero, as the scalar twin and the normalised HNSW path
+    /// have it. <see cref="TensorPrimitives.CosineSimilarity(ReadOnlySpan{float}, ReadOnlySpan{float})"/> gives NaN there, and
+    /// a NaN distance sorted as the nearest match and was never displaced.
+    /// </summary>
+    private static float CosineDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        float similarity = TensorPrimitives.CosineSimilarity(a, b);
+        return float.IsNaN(similarity) ? 1f : 1f - similarity;
+    }
 
     /// <summary>Squared Euclidean distance.</summary>
     /// <remarks>

@@ -25,6 +25,21 @@ public sealed class ExactIndexAndDistanceTests
         }
     }
 
+    [Fact]
+    public void A_zero_vector_is_orthogonal_under_cosine_not_a_nan_that_ranks_first()
+    {
+        float[] zero = [0, 0], east = [1, 0];
+        Assert.Equal(VectorDistance.ComputeScalar(VectorMetric.Cosine, east, zero), VectorDistance.Compute(VectorMetric.Cosine, east, zero));
+        Assert.Equal(1f, VectorDistance.Compute(VectorMetric.Cosine, zero, zero));
+
+        using var index = new ExactVectorIndex(2, VectorMetric.Cosine);
+        index.Add(1, zero);
+        index.Add(2, east);
+        var nearest = index.Search(east, 2);
+        Assert.Equal([2L, 1L], nearest.Select(m => m.Key));
+        Assert.Equal(1f, nearest[1].Distance);
+    }
+
     [Theory]
     [InlineData(VectorMetric.L2)]
     [InlineData(VectorMetric.Cosine)]
