@@ -19,6 +19,10 @@ public sealed partial class RetrievalState : IDisposable
     private readonly HashingEmbedder? hashing;
     private readonly bool ownsEmbedder;
     private readonly ConcurrentDictionary<(string Tenant, string Cube), CubeEntry> cubes = new();
+
+    // Cubes deleted while this state lived (ids are never reused): a catch-up or search already under way for one must not
+    // build its index again, which recreated its folder and took its lock after the delete.
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), byte> deleted = new();
     private bool disposed;
     private long clock;
     private int failedCheckpoints;
@@ -125,6 +129,11 @@ public sealed partial class RetrievalState : IDisposable
         bool applying = false;
         try
         {
+            if (deleted.ContainsKey(key))
+            {
+                throw new CubeNotFoundException($"Cube {cubeId} was deleted.");
+            }
+
             entry.LastUsed = Interlocked.Increment(ref clock);
             long head = await store.GetChangeSequenceAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
             applying = true;
@@ -369,15 +378,19 @@ public sealed partial class RetrievalState : IDisposable
     public void OnCubeDeleted(string tenant, string cubeId)
     {
         var key = (tenant, cubeId);
+        deleted.TryAdd(key, 0);
         backlog.TryRemove(key, out _);
-        if (cubes.TryRemove(key, out var entry))
+        written.TryRemove(key, out _);
+        if (cubes.TryGetValue(key, out var entry))
         {
+            // Under the cube's lock, so a caller already past the deleted check finishes first; later ones see it.
             entry.Gate.Wait();
             try
             {
                 entry.Index?.Dispose();
                 entry.Index = null;
                 entry.Bytes = 0;
+                cubes.TryRemove(key, out _);
             }
             finally
             {
@@ -387,7 +400,15 @@ public sealed partial class RetrievalState : IDisposable
 
         if (CubeFolder(tenant, cubeId) is { } folder && Directory.Exists(folder))
         {
-            Directory.Delete(folder, recursive: true);
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Derived files of a cube that is gone from the store: never opened again (ids are not reused). The
+                // delete has committed; failing it here would report a deleted cube as not deleted.
+            }
         }
     }
 

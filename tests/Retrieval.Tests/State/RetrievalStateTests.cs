@@ -396,6 +396,11 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True(Directory.Exists(state.CubeFolder(Me.Tenant, kept.Id)));
         await Assert.ThrowsAsync<MemoryCore.Errors.CubeNotFoundException>(() => os.SearchAsync(Me, "doomed", "tea"));
         Assert.NotEmpty(await os.SearchAsync(Me, "kept", "tea"));
+
+        // A search (or background catch-up) that reached the state past the facade's check does not build the cube's index
+        // again, which brought its folder back and held its lock after the delete.
+        await Assert.ThrowsAsync<MemoryCore.Errors.CubeNotFoundException>(() => new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = doomed.Id }, 5)));
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]
