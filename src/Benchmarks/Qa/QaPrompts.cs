@@ -1,7 +1,7 @@
 namespace AgentMem.Benchmarks.Qa;
 
 /// <summary>The prompts of QA mode; their exact text is recorded in every run manifest.</summary>
-public static class QaPrompts
+public static partial class QaPrompts
 {
     /// <summary>System prompt of the reader.</summary>
     public const string ReaderSystem =
@@ -32,11 +32,36 @@ public static class QaPrompts
     public static string JudgeUser(string question, string gold, string generated) =>
         $"Question: {question}\nGold answer: {gold}\nGenerated answer: {generated}\nGrade:";
 
-    /// <summary>Reads the judge's verdict: 1 for CORRECT, 0 otherwise.</summary>
+    /// <summary>
+    /// Reads the judge's verdict: 1 for CORRECT, 0 otherwise. Word by word: WRONG or INCORRECT anywhere, or a negation just
+    /// before CORRECT ("NOT CORRECT.", "isn't correct"), is 0; a bare substring test read those as correct.
+    /// </summary>
     public static double ParseVerdict(string reply)
     {
         ArgumentNullException.ThrowIfNull(reply);
-        string upper = reply.ToUpperInvariant();
-        return upper.Contains("CORRECT", StringComparison.Ordinal) && !upper.Contains("WRONG", StringComparison.Ordinal) && !upper.Contains("INCORRECT", StringComparison.Ordinal) ? 1.0 : 0.0;
+        var words = Words().Matches(reply.ToUpperInvariant()).Select(m => m.Value).ToList();
+        if (words.Contains("WRONG") || words.Contains("INCORRECT"))
+        {
+            return 0.0;
+        }
+
+        bool correct = false;
+        for (int i = 0; i < words.Count; i++)
+        {
+            if (words[i] == "CORRECT")
+            {
+                if (words.Skip(Math.Max(0, i - 2)).Take(Math.Min(i, 2)).Any(w => w is "NOT" or "NO" or "NEVER" or "T"))
+                {
+                    return 0.0; // "T" is what is left of "n't"
+                }
+
+                correct = true;
+            }
+        }
+
+        return correct ? 1.0 : 0.0;
     }
+
+    [GeneratedRegex("[A-Z]+", RegexOptions.CultureInvariant)]
+    private static partial Regex Words();
 }

@@ -138,6 +138,12 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     [InlineData("WRONG", 0.0)]
     [InlineData("INCORRECT", 0.0)]
     [InlineData("I think it is correct but also wrong", 0.0)]
+    [InlineData("NOT CORRECT.", 0.0)]
+    [InlineData("Not correct", 0.0)]
+    [InlineData("The answer isn't correct", 0.0)]
+    [InlineData("Grade: CORRECT", 1.0)]
+    [InlineData("Incorrectly dated", 0.0)]
+    [InlineData("", 0.0)]
     public void Judge_verdicts_are_parsed_strictly(string reply, double expected) =>
         Assert.Equal(expected, QaPrompts.ParseVerdict(reply));
 
