@@ -9,7 +9,8 @@ namespace AgentMem.Benchmarks.Metrics;
 /// headline numbers unless <c>excludeAdversarial</c> is false. Questions without gold evidence
 /// turns are kept in the counts but left out of the turn-level means (likewise for sessions);
 /// <see cref="MetricGroup.Scored"/> gives each mean's denominator. Latency and token means cover
-/// every recorded question. MRR is taken over the whole ranked list.
+/// every recorded question. MRR is taken over the ranked list as scored, the top max(k) hits (MRR@max k, labelled so in
+/// the reports): a gold turn ranked below it counts 0, so runs compare only at the same largest k.
 /// </remarks>
 public sealed class EvaluationAccumulator
 {

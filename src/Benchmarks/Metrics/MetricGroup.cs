@@ -13,7 +13,7 @@ namespace AgentMem.Benchmarks.Metrics;
 /// <param name="SessionRecallAny">LongMemEval's recall_any@k: share of questions with at least one gold session in the top k.</param>
 /// <param name="SessionRecallAll">LongMemEval's recall_all@k: share of questions with every gold session in the top k.</param>
 /// <param name="Ndcg">Mean NDCG@k, keyed by k.</param>
-/// <param name="Mrr">Mean reciprocal rank over the whole ranked list.</param>
+/// <param name="Mrr">Mean reciprocal rank within the top max(k) hits (MRR@max k).</param>
 /// <param name="Qa">QA score means, or null when no question in the group has QA scores.</param>
 public sealed record MetricGroup(
     int Questions,

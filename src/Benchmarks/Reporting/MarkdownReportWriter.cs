@@ -22,7 +22,7 @@ public static class MarkdownReportWriter
             md.Append(CultureInfo.InvariantCulture, $" R@{k} |");
         }
 
-        md.Append(" MRR |\n|---|---:|---:|");
+        md.Append(CultureInfo.InvariantCulture, $" MRR@{result.Ks.Max()} |\n|---|---:|---:|");
         md.Append(string.Concat(Enumerable.Repeat("---:|", result.Ks.Count)));
         md.Append("---:|\n");
         RecallRow(md, "**overall**", result.Overall);

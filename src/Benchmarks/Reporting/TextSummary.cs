@@ -24,7 +24,7 @@ public static class TextSummary
             text.Append(Column(string.Create(CultureInfo.InvariantCulture, $"ΔR@{k}")));
         }
 
-        text.Append(Column("ΔMRR")).Append('\n');
+        text.Append(Column(string.Create(CultureInfo.InvariantCulture, $"ΔMRR@{with.Ks.Max()}"))).Append('\n');
         foreach (var (label, a, b) in rows)
         {
             text.Append(label.PadRight(labelWidth)).Append(Column(ReportFormat.Int(a.Scored)));
@@ -63,7 +63,7 @@ public static class TextSummary
             text.Append(Column(string.Create(CultureInfo.InvariantCulture, $"R@{k}")));
         }
 
-        text.Append(Column("MRR")).Append('\n');
+        text.Append(Column(string.Create(CultureInfo.InvariantCulture, $"MRR@{result.Ks.Max()}"))).Append('\n');
         foreach ((string label, MetricGroup group) in rows)
         {
             text.Append(label.PadRight(labelWidth)).Append(Column(ReportFormat.Int(group.Scored)));

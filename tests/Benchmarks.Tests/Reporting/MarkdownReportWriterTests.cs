@@ -10,7 +10,7 @@ public class MarkdownReportWriterTests
         string md = MarkdownReportWriter.Render(SampleRun.Result(), SampleRun.Manifest());
 
         Assert.StartsWith("# Benchmark report: toy", md, StringComparison.Ordinal);
-        Assert.Contains("| Category | n | scored | R@1 | R@3 | MRR |", md, StringComparison.Ordinal);
+        Assert.Contains("| Category | n | scored | R@1 | R@3 | MRR@3 |", md, StringComparison.Ordinal);
         Assert.Contains("| **overall** | 3 | 2 | 0.250 | 1.000 | 0.750 |", md, StringComparison.Ordinal);
         Assert.Contains("| 2 | 2 | 1 | 0.000 | 1.000 | 0.500 |", md, StringComparison.Ordinal);
         Assert.Contains("| 5 (excluded) | 1 | 1 | 1.000 | 1.000 | 1.000 |", md, StringComparison.Ordinal);
