@@ -17,9 +17,15 @@ namespace AgentMem.Benchmarks.Datasets;
 /// Evidence turns are all turns whose speaker and text equal a message evidence after trimming;
 /// evidence sessions are the sessions of those turns plus, in haystack mode, the haystack
 /// sessions whose <c>id</c> matches one of the item's own conversations. Unmatched message
-/// evidences are counted in <see cref="DatasetDiagnostics.UnmatchedEvidenceMessages"/>. Items
-/// whose category mentions <c>abstention</c> are adversarial; a missing category reads as
-/// <c>uncategorized</c>. ConvoMem has no dates.
+/// evidences are counted in <see cref="DatasetDiagnostics.UnmatchedEvidenceMessages"/>. Items in a
+/// file under a folder whose name mentions <c>abstention</c> (the published <c>abstention_evidence</c>),
+/// or whose category does, are adversarial; a missing category reads as <c>uncategorized</c>.
+/// ConvoMem has no dates.
+/// </para>
+/// <para>
+/// A file whose root is an array (the published <c>pre_mixed_testcases/.../batched_NNN.json</c>) holds
+/// several such test cases; test case i becomes <c>{stem}[i]</c>. The evidence files' snake-case
+/// <c>evidence_items</c> is read as <c>evidenceItems</c>.
 /// </para>
 /// </remarks>
 public static class ConvoMemLoader
@@ -90,7 +96,11 @@ public static class ConvoMemLoader
         foreach ((string stem, string file, byte[] bytes) in files)
         {
             hashes.Add((Directory.Exists(path) ? DatasetHash.RelativeName(path, file) : file, SHA256.HashData(bytes)));
-            ParseFile(new JsonSource(file), stem, bytes, diagnostics, conversations, questions);
+            // Where the file sits, for the abstention folder: inside the dataset directory, or a file's two parent folders.
+            string where = Directory.Exists(path)
+                ? DatasetHash.RelativeName(path, file)
+                : string.Join('/', Path.GetFullPath(file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).TakeLast(3));
+            ParseFile(new JsonSource(file), stem, where, bytes, diagnostics, conversations, questions);
         }
 
         string sha = Directory.Exists(path) ? DatasetHash.Combine(hashes) : Convert.ToHexStringLower(hashes[0].Hash);
@@ -104,29 +114,65 @@ public static class ConvoMemLoader
     private static void ParseFile(
         JsonSource src,
         string stem,
+        string where,
         byte[] bytes,
         DiagnosticsBuilder diagnostics,
         List<BenchConversation> conversations,
         List<BenchQuestion> questions)
     {
         using JsonDocument doc = JsonSource.Parse(bytes, src.FilePath);
-        JsonElement root = src.Object(doc.RootElement, "$");
-        JsonElement items = src.RequiredArray(root, "evidenceItems", "$");
+
+        // The published data files every abstention item under an abstention_evidence folder; its items' category is
+        // the use case they came from ("Professional Life"), so the folder is what marks them.
+        bool abstention = where.Split('/', '\\').SkipLast(1).Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase));
+        if (doc.RootElement.ValueKind == JsonValueKind.Array)
+        {
+            // A batched file: a list of test cases, each with its own haystack.
+            if (doc.RootElement.GetArrayLength() == 0)
+            {
+                throw src.Error("$", "expected a non-empty array of test cases but the array is empty");
+            }
+
+            foreach ((JsonElement testCase, string casePath, int i) in src.Objects(doc.RootElement, "$"))
+            {
+                ParseTestCase(src, string.Create(CultureInfo.InvariantCulture, $"{stem}[{i}]"), testCase, casePath, abstention, diagnostics, conversations, questions);
+            }
+
+            return;
+        }
+
+        ParseTestCase(src, stem, src.Object(doc.RootElement, "$"), "$", abstention, diagnostics, conversations, questions);
+    }
+
+    private static void ParseTestCase(
+        JsonSource src,
+        string stem,
+        JsonElement root,
+        string rootPath,
+        bool abstention,
+        DiagnosticsBuilder diagnostics,
+        List<BenchConversation> conversations,
+        List<BenchQuestion> questions)
+    {
+        // evidenceItems in test cases; evidence_items in the evidence files.
+        string itemsName = JsonSource.Optional(root, "evidenceItems") is null && JsonSource.Optional(root, "evidence_items") is not null ? "evidence_items" : "evidenceItems";
+        JsonElement items = src.RequiredArray(root, itemsName, rootPath);
+        string itemsPath = JsonSource.Child(rootPath, itemsName);
         if (items.GetArrayLength() == 0)
         {
-            throw src.Error("$.evidenceItems", "expected a non-empty array of evidence items but the array is empty");
+            throw src.Error(itemsPath, "expected a non-empty array of evidence items but the array is empty");
         }
 
         BenchConversation? haystack = null;
         List<string?> haystackSourceIds = [];
         if (JsonSource.Optional(root, "conversations") is not null)
         {
-            (List<BenchSession> sessions, haystackSourceIds) = ReadSessions(src, root, "$");
+            (List<BenchSession> sessions, haystackSourceIds) = ReadSessions(src, root, rootPath);
             haystack = new BenchConversation(stem, sessions);
             conversations.Add(haystack);
         }
 
-        foreach ((JsonElement item, string itemPath, int index) in src.Objects(items, "$.evidenceItems"))
+        foreach ((JsonElement item, string itemPath, int index) in src.Objects(items, itemsPath))
         {
             string id = string.Create(CultureInfo.InvariantCulture, $"{stem}#{index}");
             string question = src.String(item, "question", itemPath);
@@ -171,7 +217,7 @@ public static class ConvoMemLoader
                 question,
                 answer,
                 category,
-                category.Contains("abstention", StringComparison.OrdinalIgnoreCase),
+                abstention || category.Contains("abstention", StringComparison.OrdinalIgnoreCase),
                 evidenceTurns,
                 evidenceSessions,
                 QuestionDate: null,

@@ -79,7 +79,8 @@ public class ConvoMemLoaderTests
 
     [Theory]
     [InlineData("truncated", "$", "not valid JSON")]
-    [InlineData("rootarray", "$", "expected an object but found an array")]
+    [InlineData("rootarraynumber", "$[0]", "expected an object but found a number")]
+    [InlineData("rootarrayempty", "$", "array is empty")]
     [InlineData("noitems", "$", "missing required field 'evidenceItems'")]
     [InlineData("emptyitems", "$.evidenceItems", "array is empty")]
     [InlineData("messagesstring", "$.evidenceItems[1].conversations[0].messages", "expected an array but found a string")]
@@ -89,7 +90,8 @@ public class ConvoMemLoaderTests
         string content = variant switch
         {
             "truncated" => PerItem[..100],
-            "rootarray" => "[" + PerItem + "]",
+            "rootarraynumber" => "[1]",
+            "rootarrayempty" => "[]",
             "noitems" => """{"conversations": []}""",
             "emptyitems" => """{"evidenceItems": []}""",
             "messagesstring" => PerItem.Replace("""[{"messages": [{"speaker": "User", "text": "Hi"}]}]""", """[{"messages": "Hi"}]""", StringComparison.Ordinal),
@@ -104,6 +106,49 @@ public class ConvoMemLoaderTests
         Assert.Equal(file, ex.FilePath);
         Assert.Equal(jsonPath, ex.JsonPath);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_batched_file_of_test_cases_loads_each_with_its_own_haystack_and_snake_case_items_are_read()
+    {
+        // As published: pre_mixed_testcases/<type>/<n>_evidence/batched_NNN.json is a list of test cases.
+        const string TestCase = """
+            {"evidenceItems": [{"question": "Where do I work?", "answer": "Acme",
+              "message_evidences": [{"speaker": "User", "text": "I work at Acme."}],
+              "conversations": [{"id": "e1", "messages": [{"speaker": "User", "text": "I work at Acme."}]}]}],
+             "conversations": [{"id": "f1", "messages": [{"speaker": "User", "text": "Nice weather."}]},
+                               {"id": "e1", "messages": [{"speaker": "User", "text": "I work at Acme."}]}],
+             "contextSize": 2}
+            """;
+        using var dir = new TempDirectory();
+        dir.Write(Path.Combine("user_evidence", "1_evidence", "batched_000.json"), $"[{TestCase},{TestCase}]");
+        dir.Write(Path.Combine("user_evidence", "1_evidence", "items.json"), TestCase.Replace("evidenceItems", "evidence_items", StringComparison.Ordinal));
+
+        BenchmarkDataset data = ConvoMemLoader.Load(dir.Path);
+
+        Assert.Equal(["user_evidence/1_evidence/batched_000[0]", "user_evidence/1_evidence/batched_000[1]", "user_evidence/1_evidence/items"], data.Conversations.Select(c => c.Id.Replace('\\', '/')));
+        Assert.Equal(3, data.Questions.Count);
+        Assert.All(data.Questions, q => Assert.Equal(["c1:0"], q.EvidenceTurnIds));
+        Assert.All(data.Questions, q => Assert.False(q.IsAdversarial));
+    }
+
+    [Fact]
+    public void Items_under_an_abstention_folder_are_adversarial_whatever_their_category()
+    {
+        // The published abstention items carry their use case as category ("Professional Life"), and related but
+        // insufficient messages as evidence.
+        const string Abstention = """
+            {"evidence_items": [{"question": "What is my manager's phone number?", "answer": "This was not mentioned.",
+              "category": "Professional Life",
+              "message_evidences": [{"speaker": "User", "text": "My manager is Dana."}],
+              "conversations": [{"messages": [{"speaker": "User", "text": "My manager is Dana."}]}]}]}
+            """;
+        using var dir = new TempDirectory();
+        string file = dir.Write(Path.Combine("abstention_evidence", "1_evidence", "batched_000.json"), Abstention);
+
+        Assert.True(Assert.Single(ConvoMemLoader.Load(dir.Path).Questions).IsAdversarial);
+        Assert.True(Assert.Single(ConvoMemLoader.Load(file).Questions).IsAdversarial);
+        Assert.Equal("Professional Life", Assert.Single(ConvoMemLoader.Load(file).Questions).Category);
     }
 
     [Fact]
