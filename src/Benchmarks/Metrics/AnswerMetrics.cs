@@ -75,6 +75,44 @@ public static class AnswerMetrics
     }
 
     /// <summary>
+    /// LoCoMo's answer F1 for a question of <paramref name="category"/>, as its <c>evaluation.py</c> scores it: category 1
+    /// (multi-hop, answers that list several things) splits both answers on commas and averages, over the gold parts, the
+    /// best <see cref="TokenF1"/> of a predicted part; category 3 scores against the gold answer up to its first ';' (the
+    /// rest is an explanation); category 5 (adversarial) is <see cref="Declines"/>; the others are plain <see cref="TokenF1"/>.
+    /// </summary>
+    public static double LocomoF1(string prediction, string reference, string category)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(reference);
+        return category switch
+        {
+            "1" => MultiAnswerF1(prediction, reference),
+            "3" => TokenF1(prediction, reference.Split(';')[0].Trim()),
+            "5" => Declines(prediction) ? 1 : 0,
+            _ => TokenF1(prediction, reference),
+        };
+    }
+
+    /// <summary>The mean, over the comma-separated parts of <paramref name="reference"/>, of the best F1 of a part of <paramref name="prediction"/>.</summary>
+    public static double MultiAnswerF1(string prediction, string reference)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(reference);
+        var predicted = prediction.Split(',').Select(p => p.Trim()).ToList();
+        return reference.Split(',').Select(g => g.Trim()).Average(g => predicted.Max(p => TokenF1(p, g)));
+    }
+
+    /// <summary>
+    /// Whether an answer declines to answer, as LoCoMo checks its adversarial questions: it says "not mentioned" or "no
+    /// information available" (case-insensitively). The reader prompt asks for exactly "Not mentioned." then.
+    /// </summary>
+    public static bool Declines(string prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        return prediction.Contains("not mentioned", StringComparison.OrdinalIgnoreCase) || prediction.Contains("no information available", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
     /// Sentence BLEU-1 against a single reference: clipped unigram precision times the brevity
     /// penalty <c>exp(1 - r/c)</c> when the prediction (c tokens) is not longer than the reference (r).
     /// </summary>

@@ -95,11 +95,11 @@ public sealed class BenchmarkRunner
             string context = FormatContext(hits.Take(options.ContextK), passages: true);
             if (qa is not null)
             {
-                var (f1, bleu, judge) = await AnswerAsync(question, context, cancellationToken).ConfigureAwait(false);
+                var (f1, bleu, judge) = await AnswerAsync(dataset.Name, question, context, cancellationToken).ConfigureAwait(false);
                 result = result with { F1 = f1, Bleu1 = bleu, JudgeScore = judge };
                 if (baseline is not null)
                 {
-                    var (bf1, bbleu, bjudge) = await AnswerAsync(question, conversation.FullContext, cancellationToken).ConfigureAwait(false);
+                    var (bf1, bbleu, bjudge) = await AnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false);
                     baseline.Add(result with { F1 = bf1, Bleu1 = bbleu, JudgeScore = bjudge });
                 }
             }
@@ -215,7 +215,13 @@ public sealed class BenchmarkRunner
         }
     }
 
-    private async Task<(double? F1, double? Bleu, double? Judge)> AnswerAsync(BenchQuestion question, string context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks the reader and scores its answer. An adversarial or abstention question (LoCoMo's category 5, LongMemEval's
+    /// <c>_abs</c>, ConvoMem's abstention items) is answered right when the reader declines (<see cref="AnswerMetrics.Declines"/>,
+    /// LoCoMo's own rule): its gold, when it has one, explains why there is no answer. LoCoMo's other categories are scored
+    /// by its per-category rules (<see cref="AnswerMetrics.LocomoF1"/>).
+    /// </summary>
+    private async Task<(double? F1, double? Bleu, double? Judge)> AnswerAsync(string datasetKind, BenchQuestion question, string context, CancellationToken cancellationToken)
     {
         string? gold = question.Answer;
         var reply = await qa!.Reader.GetResponseAsync(
@@ -223,9 +229,10 @@ public sealed class BenchmarkRunner
             new ChatOptions { Temperature = 0, MaxOutputTokens = qa.MaxAnswerTokens, ModelId = qa.ReaderModel },
             cancellationToken).ConfigureAwait(false);
         string answer = reply.Text.Trim();
+        double? declined = question.IsAdversarial ? (AnswerMetrics.Declines(answer) ? 1 : 0) : null;
         if (gold is null)
         {
-            return (null, null, null);
+            return (declined, null, null);
         }
 
         double? judge = null;
@@ -238,7 +245,8 @@ public sealed class BenchmarkRunner
             judge = QaPrompts.ParseVerdict(verdict.Text);
         }
 
-        return (AnswerMetrics.TokenF1(answer, gold), AnswerMetrics.Bleu1(answer, gold), judge);
+        double f1 = declined ?? (datasetKind == LocomoLoader.Kind ? AnswerMetrics.LocomoF1(answer, gold, question.Category) : AnswerMetrics.TokenF1(answer, gold));
+        return (f1, declined is null ? AnswerMetrics.Bleu1(answer, gold) : null, judge);
     }
 
     /// <summary>The reader's context: each hit on a line, a long memory as its matched passage when <paramref name="passages"/>.</summary>

@@ -49,4 +49,15 @@ public class AnswerMetricsTests
         Assert.Equal(1.0, AnswerMetrics.Bleu1("Paris", "paris."), 12);
         Assert.Equal(0, AnswerMetrics.Bleu1("", "paris"));
     }
+
+    [Theory]
+    [InlineData("National park", "National park; she likes the outdoors", "3", 1.0)] // the gold's explanation after ';' is not scored
+    [InlineData("pottery and painting", "pottery, camping, painting, swimming", "1", (2.0 / 3 + 2.0 / 3) / 4)] // best part per gold part, averaged
+    [InlineData("pottery, camping, painting, swimming", "pottery, camping, painting, swimming", "1", 1.0)]
+    [InlineData("Not mentioned.", "anything", "5", 1.0)]
+    [InlineData("No information available in the conversation", "anything", "5", 1.0)]
+    [InlineData("Paris", "anything", "5", 0.0)]
+    [InlineData("Oslo", "Oslo", "4", 1.0)]
+    public void Locomo_f1_follows_the_per_category_rules_of_its_evaluation_script(string prediction, string gold, string category, double expected) =>
+        Assert.Equal(expected, AnswerMetrics.LocomoF1(prediction, gold, category), 6);
 }

@@ -148,6 +148,24 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Equal(expected, QaPrompts.ParseVerdict(reply));
 
     [Fact]
+    public async Task An_adversarial_question_is_right_when_the_reader_declines_and_counts_in_the_excluded_group()
+    {
+        var reader = new ScriptedChat(prompt => prompt.Contains("favourite colour", StringComparison.Ordinal) ? "Not mentioned." : "Tuesday");
+        var qa = new QaOptions { Reader = reader, ReaderModel = "scripted-reader" };
+
+        // As in locomo10.json, the adversarial question has no gold answer (only an adversarial one): it used to go unscored.
+        var toy = Toy();
+        var data = toy with { Questions = [.. toy.Questions.Select(q => q.Id == "q5" ? q with { Answer = null } : q)] };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { ContextK = 1 }, qa: qa).RunAsync(data);
+
+        // q5 is category 5: declining is the right answer (LoCoMo's rule).
+        var adversarial = run.Result.Excluded["5"].Qa!;
+        Assert.Equal(1, adversarial.Count);
+        Assert.Equal(1.0, adversarial.F1!.Value, 6);
+    }
+
+    [Fact]
     public async Task Questions_about_a_missing_conversation_fail_clearly()
     {
         var toy = Toy();
