@@ -143,6 +143,13 @@ public sealed class EvaluationAccumulator
     {
         var goldTurns = new HashSet<string>(result.GoldTurnIds, StringComparer.Ordinal);
         var goldSessions = new HashSet<string>(result.GoldSessionIds, StringComparer.Ordinal);
+        if (goldSessions.Count == 0)
+        {
+            // Gold turns without gold sessions (an evidence session id the haystack lacks, say): the sessions holding the
+            // turns are the relevant ones. Scoring the question's session NDCG and MRR as 0 pulled the means down.
+            goldSessions.UnionWith(goldTurns.Select(sessionOf));
+        }
+
         IReadOnlyList<string> ranked = result.RankedTurnIds;
         IReadOnlyList<string> rankedSessions = result.RankedSessionIds ?? ranked.Select(sessionOf).ToArray();
 
@@ -152,16 +159,8 @@ public sealed class EvaluationAccumulator
         {
             recall = ks.Select(k => GroupRecall(groups, goldTurns, k)).ToArray();
             anyHit = recall.Select(r => r > 0 ? 1.0 : 0.0).ToArray();
-            if (goldSessions.Count > 0)
-            {
-                ndcg = ks.Select(k => RetrievalMetrics.Ndcg(rankedSessions, goldSessions, k)).ToArray();
-                mrr = RetrievalMetrics.ReciprocalRank(rankedSessions, goldSessions);
-            }
-            else
-            {
-                ndcg = new double[ks.Length];
-                mrr = 0;
-            }
+            ndcg = ks.Select(k => RetrievalMetrics.Ndcg(rankedSessions, goldSessions, k)).ToArray();
+            mrr = RetrievalMetrics.ReciprocalRank(rankedSessions, goldSessions);
         }
         else if (goldTurns.Count > 0)
         {

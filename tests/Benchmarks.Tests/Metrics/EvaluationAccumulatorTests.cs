@@ -136,6 +136,23 @@ public class EvaluationAccumulatorTests
     }
 
     [Fact]
+    public void Session_ranking_without_gold_sessions_is_scored_against_the_sessions_of_the_gold_turns()
+    {
+        var acc = new EvaluationAccumulator("s", [1, 2]);
+        acc.Add(new QuestionResult("q", "c", false, ["D1:1", "D2:1"], ["D2:4"], [], 1, 1, 1)
+        {
+            RankedSessionIds = ["D1", "D2"],
+            RankedTurnGroups = [["D1:1", "D1:2"], ["D2:1", "D2:4"]],
+        });
+
+        MetricGroup overall = acc.Build().Overall;
+
+        Assert.Equal(0.5, overall.Mrr!.Value, Tolerance); // D2 holds the gold turn, second: not 0
+        Assert.Equal(1.0, overall.Recall[2]!.Value, Tolerance);
+        Assert.Equal(1.0 / Math.Log2(3), overall.Ndcg[2]!.Value, Tolerance);
+    }
+
+    [Fact]
     public void For_question_copies_gold_evidence_and_parallel_adds_are_safe()
     {
         var question = new BenchQuestion("q", "c", "?", "a", "4", false, ["D1:1"], ["D1"], null, null);
