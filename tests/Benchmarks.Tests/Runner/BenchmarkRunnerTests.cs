@@ -166,6 +166,50 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Counting_the_conversations_tokens_is_not_ingest_time()
+    {
+        // A clock that a whole conversation's token count moves on by a minute (a long haystack on a slow tokenizer).
+        var clock = new SteppedClock();
+        var counter = new StepClockTokenCounter(clock, TimeSpan.FromMinutes(1));
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1] }, counter) { Clock = clock }.RunAsync(Toy());
+
+        // Six turns were added in real milliseconds; the two conversations' counts took two clock minutes, not ingest's.
+        Assert.Equal(2, counter.WholeCounts);
+        Assert.True(run.Result.Latency.IngestItemsPerSecond > 6 / 60.0, $"{run.Result.Latency.IngestItemsPerSecond} items/s");
+    }
+
+    /// <summary>The system clock plus whatever was added to it.</summary>
+    private sealed class SteppedClock : TimeProvider
+    {
+        private long added;
+
+        public void Add(TimeSpan span) => added += (long)(span.TotalSeconds * TimestampFrequency);
+
+        public override long GetTimestamp() => System.GetTimestamp() + added;
+    }
+
+    /// <summary>Counts words; its first two counts (the two conversations', made during ingest) move the clock on.</summary>
+    private sealed class StepClockTokenCounter(SteppedClock clock, TimeSpan step) : MemoryCore.Ports.ITokenCounter
+    {
+        public int WholeCounts { get; private set; }
+
+        public string Name => "stepped";
+
+        public bool IsExact => false;
+
+        public int CountTokens(string text)
+        {
+            if (WholeCounts < 2)
+            {
+                WholeCounts++;
+                clock.Add(step);
+            }
+
+            return text.Split(' ').Length;
+        }
+    }
+
+    [Fact]
     public async Task Questions_about_a_missing_conversation_fail_clearly()
     {
         var toy = Toy();
