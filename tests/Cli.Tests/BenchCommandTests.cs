@@ -116,6 +116,15 @@ public sealed class BenchCommandTests : IDisposable
             Assert.Equal(13, doc.RootElement.GetProperty("questions_total").GetInt32());
             Assert.Equal(["5", "10"], doc.RootElement.GetProperty("recall").EnumerateObject().Select(p => p.Name));
         }
+
+        // The global --json (before the verb): the same document on stdout, and nothing else there.
+        string output;
+        (code, output, err) = await cli.RunAsync("--json", "bench", "convomem", Shared("convomem"), "--k", "5,10");
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(output))
+        {
+            Assert.Equal(13, doc.RootElement.GetProperty("questions_total").GetInt32());
+        }
     }
 
     [Theory]

@@ -95,7 +95,7 @@ internal static class AnnBenchCommand
 
             ctx.Output.Notice("[grey]loading vectors[/]");
             var result = AnnBenchmark.Run(kind, metric, options, kind == "hnsw" ? ParseEfs(parse.GetValue(efs)!) : [0], parse.GetValue(baseFile)!, parse.GetValue(queryFile)!, parse.GetValue(truthFile)!, ct);
-            ctx.Output.Out.Write(AnnBenchmark.Format(result));
+            ctx.Output.Out.Write(ctx.Output.IsJson ? AnnBenchmark.ToJson(result) + "\n" : AnnBenchmark.Format(result));
             ctx.Output.Out.Flush();
             if (parse.GetValue(json) is { } jsonPath)
             {

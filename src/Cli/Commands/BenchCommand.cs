@@ -126,34 +126,25 @@ internal static class BenchCommand
                 }
 
                 var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, await DatabaseAsync("bench"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), parse.GetValue(rerankFeatures), ct);
-                ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
-                ctx.Output.Out.Write(TextSummary.Format(run.Result));
-                if (run.Manifest.TryGetValue("oversized_turns_skipped", out var skipped) && skipped is int count && count > 0)
-                {
-                    ctx.Output.Out.Write(string.Create(CultureInfo.InvariantCulture, $"skipped     {count} turn(s) over the {run.Manifest["max_content_bytes"]:N0}-byte content limit: {run.Manifest["oversized_turns"]}\n"));
-                }
-
-                var comparison = run.Baseline;
-                if (retrievalOnly is not null)
-                {
-                    comparison = retrievalOnly.Result;
-                    ctx.Output.Out.Write($"\nAblation from the same run: {options.Retriever}, retrieval only (no memory features)\n");
-                    ctx.Output.Out.Write(TextSummary.Format(retrievalOnly.Result));
-                    ctx.Output.Out.Write("\n" + TextSummary.FormatDifference(run.Result, retrievalOnly.Result, $"with {chosen}", "retrieval only"));
-                }
-                else if (run.Baseline is not null)
-                {
-                    ctx.Output.Out.Write($"\nBaseline from the same run: {options.BaselineRetriever}\n");
-                    ctx.Output.Out.Write(TextSummary.Format(run.Baseline));
-                }
-
-                ctx.Output.Out.Flush();
+                var comparison = retrievalOnly?.Result ?? run.Baseline;
                 var manifest = run.Manifest;
                 if (!chosen.IsNone)
                 {
                     manifest = new Dictionary<string, object?>(manifest, StringComparer.Ordinal) { ["memory_features"] = chosen.ToString(), ["ablation"] = ablate ? "baseline = same retriever without memory features" : null };
                 }
 
+                if (ctx.Output.IsJson)
+                {
+                    // --json before the verb: the result document on stdout, as --json FILE writes it, and nothing else.
+                    ctx.Output.Out.Write(JsonReportWriter.Render(run.Result, manifest, comparison));
+                    ctx.Output.Out.Write('\n');
+                }
+                else
+                {
+                    WriteSummary(ctx, options, chosen, run, retrievalOnly);
+                }
+
+                ctx.Output.Out.Flush();
                 if (parse.GetValue(json) is { } jsonPath)
                 {
                     JsonReportWriter.Write(jsonPath, run.Result, manifest, comparison);
@@ -203,6 +194,28 @@ internal static class BenchCommand
     }
 
     /// <summary>Builds every cube's index and waits until the background embedder has given every memory its vector.</summary>
+    private static void WriteSummary(CliContext ctx, BenchmarkOptions options, MemoryFeatures chosen, BenchmarkRun run, BenchmarkRun? retrievalOnly)
+    {
+        ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
+        ctx.Output.Out.Write(TextSummary.Format(run.Result));
+        if (run.Manifest.TryGetValue("oversized_turns_skipped", out var skipped) && skipped is int count && count > 0)
+        {
+            ctx.Output.Out.Write(string.Create(CultureInfo.InvariantCulture, $"skipped     {count} turn(s) over the {run.Manifest["max_content_bytes"]:N0}-byte content limit: {run.Manifest["oversized_turns"]}\n"));
+        }
+
+        if (retrievalOnly is not null)
+        {
+            ctx.Output.Out.Write($"\nAblation from the same run: {options.Retriever}, retrieval only (no memory features)\n");
+            ctx.Output.Out.Write(TextSummary.Format(retrievalOnly.Result));
+            ctx.Output.Out.Write("\n" + TextSummary.FormatDifference(run.Result, retrievalOnly.Result, $"with {chosen}", "retrieval only"));
+        }
+        else if (run.Baseline is not null)
+        {
+            ctx.Output.Out.Write($"\nBaseline from the same run: {options.BaselineRetriever}\n");
+            ctx.Output.Out.Write(TextSummary.Format(run.Baseline));
+        }
+    }
+
     private static async Task WaitForEmbeddingsAsync(CliContext ctx, Retrieval.State.RetrievalState state, string tenant, IReadOnlyList<string> cubes, CancellationToken ct)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();

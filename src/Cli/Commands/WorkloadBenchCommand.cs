@@ -86,8 +86,16 @@ internal static class WorkloadBenchCommand
             environment["composition"] = "each store as --db opens it, DefaultRetrievers (hybrid first) as the service composes them (a model embedder embeds in the background); engines differ only in HybridOptions.RebuildOnWrite";
 
             var result = await BenchCommand.WithProgressAsync(ctx.Output, (progress, token) => new WorkloadRunner(options).RunAsync(data, environment, progress, token), ct);
-            ctx.Output.Out.Write($"Workload: {Path.GetFileName(data.SourcePath)} turns replayed into one cube, its questions as queries, k {options.K}; embedder {embedder}\n\n");
-            ctx.Output.Out.Write(WorkloadTable.Format(result));
+            if (ctx.Output.IsJson)
+            {
+                ctx.Output.Out.Write(WorkloadJsonWriter.Render(result) + "\n");
+            }
+            else
+            {
+                ctx.Output.Out.Write($"Workload: {Path.GetFileName(data.SourcePath)} turns replayed into one cube, its questions as queries, k {options.K}; embedder {embedder}\n\n");
+                ctx.Output.Out.Write(WorkloadTable.Format(result));
+            }
+
             ctx.Output.Out.Flush();
             if (parse.GetValue(json) is { } jsonPath)
             {
