@@ -9,7 +9,7 @@ namespace AgentMem.Cli.Commands;
 /// </summary>
 internal static class ForgetCommand
 {
-    /// <summary>Exit code when <c>--verify</c> finds the token in a file.</summary>
+    /// <summary>Exit code when <c>--verify</c> finds the token in a file, or cannot read one.</summary>
     public const int TraceExitCode = 3;
 
     public static Command Create(Verbs verbs)
@@ -45,8 +45,10 @@ internal static class ForgetCommand
             }
 
             // The store is closed before the scan, so what is read is what stays on disk.
-            var hits = TraceScan.Find(DataFiles(ctx), token!);
-            ctx.Output.Result(new { forgot, verify = new { traces = hits.Select(h => new { path = h.Path, encoding = h.Encoding }) } }, console =>
+            var found = TraceScan.Find(DataFiles(ctx), token!);
+            var hits = found.Where(h => !h.Unreadable).ToList();
+            var unread = found.Where(h => h.Unreadable).Select(h => h.Path).ToList();
+            ctx.Output.Result(new { forgot, verify = new { traces = hits.Select(h => new { path = h.Path, encoding = h.Encoding }), unreadable = unread } }, console =>
             {
                 if (forgot is not null)
                 {
@@ -58,9 +60,16 @@ internal static class ForgetCommand
                     console.MarkupLine($"trace: {Markup.Escape(hit.Path)} ({hit.Encoding})");
                 }
 
-                console.MarkupLine(hits.Count == 0 ? "No trace of the token in any file of the data directory." : $"[red]{hits.Count} file(s) still hold the token.[/]");
+                foreach (string path in unread)
+                {
+                    console.MarkupLine($"[yellow]not read:[/] {Markup.Escape(path)}");
+                }
+
+                console.MarkupLine(hits.Count > 0 ? $"[red]{hits.Count} file(s) still hold the token.[/]"
+                    : unread.Count > 0 ? $"[yellow]No trace in the files read, but {unread.Count} could not be read: the check is incomplete.[/]"
+                    : "No trace of the token in any file of the data directory.");
             });
-            return hits.Count == 0 ? 0 : TraceExitCode;
+            return hits.Count == 0 && unread.Count == 0 ? 0 : TraceExitCode;
         });
     }
 

@@ -15,19 +15,35 @@ public static class TraceScan
     // Tokens this long are also looked for by their second half (at least 6 characters).
     private const int MinTailScan = 12;
 
-    /// <summary>Every file under <paramref name="roots"/> (folders, recursively, or single files) that holds <paramref name="token"/>.</summary>
+    /// <summary>
+    /// Every file under <paramref name="roots"/> (folders, recursively, or single files) that holds <paramref name="token"/>,
+    /// and every file or folder that could not be read (<see cref="TraceHit.Unreadable"/>): the scan goes on past them
+    /// rather than failing, and does not call them clean.
+    /// </summary>
     public static IReadOnlyList<TraceHit> Find(IEnumerable<string> roots, string token)
     {
         var patterns = Patterns(token);
         var hits = new List<TraceHit>();
-        foreach (string file in Files(roots).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        var unreadable = new List<string>();
+        foreach (string file in Files(roots, unreadable).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            if (FirstMatch(file, patterns) is { } encoding)
+            string? encoding;
+            try
+            {
+                encoding = FirstMatch(file, patterns);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                encoding = TraceHit.UnreadableEncoding;
+            }
+
+            if (encoding is not null)
             {
                 hits.Add(new TraceHit(file, encoding));
             }
         }
 
+        hits.AddRange(unreadable.Select(folder => new TraceHit(folder, TraceHit.UnreadableEncoding)));
         return hits;
     }
 
@@ -52,7 +68,7 @@ public static class TraceScan
         return result;
     }
 
-    private static IEnumerable<string> Files(IEnumerable<string> roots)
+    private static IEnumerable<string> Files(IEnumerable<string> roots, List<string> unreadable)
     {
         foreach (string root in roots)
         {
@@ -62,10 +78,42 @@ public static class TraceScan
             }
             else if (Directory.Exists(root))
             {
-                foreach (string file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.ReparsePoint }))
+                foreach (string file in FilesUnder(Path.GetFullPath(root), unreadable))
                 {
-                    yield return Path.GetFullPath(file);
+                    yield return file;
                 }
+            }
+        }
+    }
+
+    // Folder by folder, so one that cannot be listed is noted and the rest is still scanned.
+    private static IEnumerable<string> FilesUnder(string root, List<string> unreadable)
+    {
+        var pending = new Stack<string>();
+        pending.Push(root);
+        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.ReparsePoint };
+        while (pending.TryPop(out string? folder))
+        {
+            List<string> files, folders;
+            try
+            {
+                files = [.. Directory.EnumerateFiles(folder, "*", options)];
+                folders = [.. Directory.EnumerateDirectories(folder, "*", options)];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unreadable.Add(folder);
+                continue;
+            }
+
+            foreach (string file in files)
+            {
+                yield return Path.GetFullPath(file);
+            }
+
+            foreach (string sub in folders)
+            {
+                pending.Push(sub);
             }
         }
     }

@@ -1,0 +1,33 @@
+using AgentMem.Common.Traces;
+
+namespace AgentMem.Common.Tests.Traces;
+
+public sealed class TraceScanTests : IDisposable
+{
+    private readonly string folder = Path.Combine(Path.GetTempPath(), $"agentmem-traces-{Guid.NewGuid():N}");
+
+    public TraceScanTests() => Directory.CreateDirectory(folder);
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void A_file_that_cannot_be_read_is_reported_and_the_rest_is_still_scanned()
+    {
+        // /proc/self/mem opens but fails to read at offset 0 (EIO), even for root, whom a chmod would not stop.
+        Assert.True(File.Exists("/proc/self/mem"), "a Linux /proc is needed to make a file that cannot be read");
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "the zorblax token is here");
+
+        var found = TraceScan.Find(["/proc/self/mem", folder], "zorblax");
+
+        Assert.Contains(found, h => h.Path == "/proc/self/mem" && h.Unreadable);
+        Assert.Contains(found, h => h.Path == Path.Combine(folder, "notes.txt") && h.Encoding == "utf-8");
+    }
+
+    [Fact]
+    public void Utf16_copies_are_found_and_a_clean_folder_has_no_hits()
+    {
+        File.WriteAllBytes(Path.Combine(folder, "page.bin"), System.Text.Encoding.Unicode.GetBytes("xx Zorblax yy"));
+        Assert.Equal("utf-16le", Assert.Single(TraceScan.Find([folder], "Zorblax")).Encoding);
+        Assert.Empty(TraceScan.Find([folder], "quuxwidget"));
+    }
+}
