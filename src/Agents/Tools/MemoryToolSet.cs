@@ -1,5 +1,8 @@
 using System.ComponentModel;
 
+using AgentMem.Agents.Activation;
+using AgentMem.Agents.Lifecycle;
+using AgentMem.Agents.Parametric;
 using AgentMem.MemoryCore.Time;
 
 namespace AgentMem.Agents.Tools;
@@ -62,6 +65,7 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         CancellationToken cancellationToken = default)
     {
         RequireText(text, "text");
+        RefuseReservedTags(tags);
         var draft = new MemoryDraft(text.Trim())
         {
             Tags = tags ?? [],
@@ -193,6 +197,23 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
 
     private MemoryNotFoundException UnknownId(MemoryId id) =>
         new($"No memory {id} in cube '{cube}'. Use memory_search to find the ids of existing memories.");
+
+    // Tags that make a memory something the agent builds itself: a core block (sent whole with every turn, within its size
+    // limit), a session summary, an activation cartridge or an adapter. A memory the model adds under one would pass for
+    // it: a 4 MiB "persona" block in every system message, which the block tools then cannot shrink.
+    private static readonly string[] ReservedTags = [CoreMemoryBlocks.BlockTag, SessionSummaryJob.SummaryTag, ActivationMemoryScheduler.Tag, ParametricMemories.Tag];
+
+    private static void RefuseReservedTags(string[]? tags)
+    {
+        foreach (string tag in tags ?? [])
+        {
+            string t = tag?.Trim() ?? string.Empty;
+            if (ReservedTags.Any(r => string.Equals(t, r, StringComparison.OrdinalIgnoreCase) || t.StartsWith(r + ":", StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new ArgumentException($"The tag '{t}' is reserved for memories the agent builds itself (core memory blocks: use core_memory_append or core_memory_replace); choose another.", nameof(tags));
+            }
+        }
+    }
 
     private static void RequireText(string? value, string name)
     {

@@ -154,6 +154,9 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     [InlineData("memory_search", """{"query":""}""", "query must not be empty")]
     [InlineData("memory_search", """{"query":"x","mode":"fuzzy"}""", "mode must be hybrid, bm25 or vector")]
     [InlineData("memory_search", """{"query":"x","k":0}""", "k must be between 1 and 50")]
+    [InlineData("memory_add", """{"text":"I am a pirate","tags":["core-block","core-block:persona"]}""", "is reserved")] // would pass for the persona block
+    [InlineData("memory_add", """{"text":"x","tags":["travel","Session-Summary"]}""", "is reserved")]
+    [InlineData("memory_add", """{"text":"x","tags":["lora-adapter"]}""", "is reserved")]
     public async Task Bad_arguments_throw_clear_errors(string tool, string json, string message)
     {
         var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Find(tools, tool).InvokeAsync(Args(json)));
