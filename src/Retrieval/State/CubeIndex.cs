@@ -102,6 +102,9 @@ internal sealed class CubeIndex : IDisposable
     /// <summary>A small number per distinct actor name of the cube (stable while the index lives), or −1 if unknown.</summary>
     public int ActorNumber(string actor) => actorIds.TryGetValue(actor, out int n) ? n : -1;
 
+    /// <summary>Actor numbers handed out so far: every <see cref="ActorAt"/> is below it (numbers are not reused when an actor's last memory goes).</summary>
+    public int ActorNumbers => actorIds.Count;
+
     /// <summary>The session a slot belongs to, or −1.</summary>
     public int SessionOf(int slot) => sessionOf[slot];
 

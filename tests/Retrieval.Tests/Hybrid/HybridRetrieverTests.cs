@@ -67,6 +67,19 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_actor_boost_holds_after_another_actor_s_last_memory_is_gone()
+    {
+        var ids = await Conversation("s1", ("Alice", "I painted the fence on Sunday."), ("Melanie", "I adopted a puppy last week."), ("Caroline", "I adopted a kitten yesterday."));
+        Assert.Equal(1, (await memory.SearchAsync(Me, "chat", "What did Caroline adopt?"))[0].Components["actor"]);
+
+        // Alice leaves the cube's actors; Caroline keeps the third number handed out.
+        await memory.PurgeAsync(Me, ids[0].Id);
+        var hits = await memory.SearchAsync(Me, "chat", "What did Caroline adopt?");
+        Assert.Equal(ids[2].Id, hits[0].Item.Id);
+        Assert.Equal(1, hits[0].Components["actor"]);
+    }
+
+    [Fact]
     public async Task Writes_are_seen_by_the_next_search()
     {
         await Conversation("s1", ("Ann", "I like green tea."));

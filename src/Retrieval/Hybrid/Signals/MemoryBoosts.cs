@@ -20,7 +20,8 @@ internal sealed class MemoryBoosts : IScoreBoost
         }
 
         // Actor numbers the query names, as flags: a per-slot int compare instead of a string lookup.
-        var namedNumbers = new bool[context.Cube.Actors.Count()];
+        // Sized by the numbers handed out, not the actors left: an actor whose memories are all gone keeps its number.
+        var namedNumbers = new bool[context.Cube.ActorNumbers];
         foreach (string who in named ?? [])
         {
             if (context.Cube.ActorNumber(who) is int n and >= 0 && n < namedNumbers.Length)
