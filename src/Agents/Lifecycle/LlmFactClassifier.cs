@@ -103,7 +103,9 @@ public sealed class LlmFactClassifier : ModelWithFallback<IFactClassifier>, IFac
             return (null, "\"id\" must be a string such as \"F1\", or null");
         }
 
-        if (act is FactAction.Update or FactAction.Delete && target is null)
+        // NOOP too: the prompt asks for the fact that already says it. Without one, the new fact was dropped unstored
+        // ("not important"); refused, it is asked again, then left to the rules.
+        if (act is FactAction.Update or FactAction.Delete or FactAction.Noop && target is null)
         {
             return (null, $"{act.ToString().ToUpperInvariant()} needs the \"id\" of the existing fact");
         }

@@ -43,6 +43,7 @@ public sealed class LlmFactClassifierTests
     [InlineData("{\"action\":\"DELETE\",\"id\":\"F7\",\"reason\":\"x\"}", "not one of the facts shown (F1..F2)")]
     [InlineData("{\"action\":\"DELETE\",\"id\":\"01JB8ZK6ZQ3M0V6Y7V8W9X0Y1Z\",\"reason\":\"x\"}", "not one of the facts shown")]
     [InlineData("{\"action\":\"UPDATE\",\"id\":null,\"reason\":\"x\"}", "UPDATE needs the \"id\"")]
+    [InlineData("{\"action\":\"NOOP\",\"id\":null,\"reason\":\"not important\"}", "NOOP needs the \"id\"")]
     [InlineData("{\"action\":\"DELETE\",\"id\":[\"F1\",\"F2\"],\"reason\":\"delete everything\"}", "\"id\" must be a string")]
     [InlineData("[{\"action\":\"DELETE\",\"id\":\"F1\"},{\"action\":\"DELETE\",\"id\":\"F2\"}]", "not an array")]
     [InlineData("{\"id\":\"F1\",\"reason\":\"x\"}", "\"action\" must be one of")]
