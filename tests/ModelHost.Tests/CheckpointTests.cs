@@ -65,6 +65,7 @@ public sealed class CheckpointTests : IDisposable
     [Theory]
     [InlineData(new byte[] { 1, 2, 3 })]
     [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 })]
+    [InlineData(new byte[] { 8, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x80, 8, 0, 0, 0 })] // vocab int.MinValue: Math.Abs threw OverflowException
     public void Garbage_is_refused(byte[] content)
     {
         string path = Path.Combine(folder, "garbage.bin");

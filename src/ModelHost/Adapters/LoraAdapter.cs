@@ -53,9 +53,10 @@ public sealed class LoraAdapter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenDim);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rank);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rank, MaxRank);
-        if (!float.IsFinite(alpha))
+        if (!float.IsFinite(alpha) || alpha <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a finite number.");
+            // Zero does nothing and a negative alpha turns the update round; training refuses both, so must a loaded file.
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a positive finite number.");
         }
 
         if (baseFingerprint.Length != FingerprintBytes)

@@ -269,7 +269,7 @@ public static class LoraAdapterFile
         int mask = ReadInt(data, ref o), dtype = ReadInt(data, ref o);
         const int Limit = 1 << 20;
         if (layers is <= 0 or > 4096 || dim is <= 0 or > Limit || kvDim is <= 0 or > Limit || hidden is <= 0 or > Limit || rank is <= 0 or > LoraAdapter.MaxRank
-            || mask is <= 0 or >= 1 << 7 || !float.IsFinite(alpha))
+            || mask is <= 0 or >= 1 << 7 || !float.IsFinite(alpha) || alpha <= 0)
         {
             throw new ModelFormatException($"{source}: implausible LoRA adapter header (layers {layers}, dim {dim}, kv dim {kvDim}, hidden {hidden}, rank {rank}, alpha {alpha}, target mask {mask}); the file is corrupt.");
         }

@@ -46,7 +46,7 @@ public sealed class Llama2cCheckpoint
         var h = MemoryMarshal.Cast<byte, int>(header);
         int dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4], vocab = h[5], seqLen = h[6];
         bool shared = vocab > 0;
-        vocab = Math.Abs(vocab);
+        vocab = vocab == int.MinValue ? 0 : Math.Abs(vocab); // Math.Abs(int.MinValue) throws; 0 is refused below
         if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0
             || dim % heads != 0 || heads % kvHeads != 0 || (dim / heads) % 2 != 0)
         {

@@ -70,7 +70,8 @@ public sealed class LlamaTrainer
             throw new ArgumentException("the LoRA gradient buffer must have the LoRA parameters' shape.", nameof(loraGradients));
         }
 
-        if (prefixGradients is not null && (prefix is null || prefix.Length != prefixGradients.Length || prefix.Config.KvDim != prefixGradients.Config.KvDim))
+        if (prefixGradients is not null && (prefix is null || prefix.Length != prefixGradients.Length || prefix.Config.KvDim != prefixGradients.Config.KvDim
+            || prefix.Config.Layers != prefixGradients.Config.Layers))
         {
             throw new ArgumentException("the prefix gradient buffer must have the prefix's shape.", nameof(prefixGradients));
         }

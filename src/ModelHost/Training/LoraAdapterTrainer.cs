@@ -96,6 +96,7 @@ public static class LoraAdapterTrainer
         long counted = 0;
         for (int w = 0; w < windows.Length; w++)
         {
+            cancellationToken.ThrowIfCancellationRequested(); // a forward pass per window: as long as many steps on a big corpus
             total += (double)trainer.ComputeLoss(windows[w], 0, losses[w], lora) * losses[w].Count;
             counted += losses[w].Count;
         }

@@ -20,7 +20,7 @@ public static class Perplexity
             throw new ArgumentException($"perplexity needs 2..{model.Config.SeqLen} tokens; got {tokens.Count}.", nameof(tokens));
         }
 
-        var cache = model.CreateCache();
+        using var cache = model.CreateCache(); // a device backend's copy is freed here, not whenever the GC runs
         double nll = 0;
         for (int t = 0; t + 1 < tokens.Count; t++)
         {

@@ -114,6 +114,19 @@ public sealed class LoraAdapterFileTests : IDisposable
         Assert.Contains("checksum mismatch", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path)).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-1f)]
+    public void An_alpha_that_is_not_positive_is_refused(float alpha)
+    {
+        // A zero alpha attaches and does nothing; a negative one turns the update round. Training refuses both.
+        string path = Save(Small());
+        var bytes = File.ReadAllBytes(path);
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(8 + 4 + 32 + 20), alpha);
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("implausible", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Implausible_header_is_refused_without_allocating()
     {

@@ -65,6 +65,23 @@ public sealed class LoraAdapterTrainerTests
     }
 
     [Fact]
+    public void A_cancel_during_the_last_step_stops_the_final_loss_pass_too()
+    {
+        // The final loss runs a forward pass per window after the last step: a cancel there used to be ignored.
+        using var cts = new CancellationTokenSource();
+        var windows = Enumerable.Range(0, 8).Select(i => (IReadOnlyList<int>)[1, 2 + i, 3, 4 + i]).ToList();
+        var options = new LoraTrainingOptions { Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 2, WarmupSteps = 0 } };
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
+        {
+            if (p.Step == p.TotalSteps)
+            {
+                cts.Cancel();
+            }
+        });
+        Assert.Throws<OperationCanceledException>(() => LoraAdapterTrainer.Train(Model.Value, windows, options, progress: progress, cancellationToken: cts.Token));
+    }
+
+    [Fact]
     public void Training_stops_when_cancelled()
     {
         using var cts = new CancellationTokenSource();

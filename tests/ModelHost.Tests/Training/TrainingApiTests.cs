@@ -93,6 +93,8 @@ public sealed class TrainingApiTests
         Assert.Throws<ArgumentException>(() => trainer.ComputeGradients(tokens, 0, loss, lora, loraGradients: wrong));
         var prefix = new KvPrefixParameters(config, 2);
         Assert.Throws<ArgumentException>(() => trainer.ComputeGradients(tokens, 2, loss, prefix: prefix, prefixGradients: new KvPrefixParameters(config, 3)));
+        // Same length and KV width, fewer layers: refused up front, not an IndexOutOfRangeException deep in the backward pass.
+        Assert.Throws<ArgumentException>(() => trainer.ComputeGradients(tokens, 2, loss, prefix: prefix, prefixGradients: new KvPrefixParameters(config with { Layers = config.Layers - 1 }, 2)));
         Assert.Throws<ArgumentException>(() => trainer.ComputeLoss(tokens.AsSpan(0, 5), 0, loss));
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Logits([config.VocabSize], 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Logits(tokens, config.SeqLen - 4));
