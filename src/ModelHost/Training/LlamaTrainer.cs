@@ -9,9 +9,14 @@ namespace AgentMem.ModelHost.Training;
 public sealed class LlamaTrainer
 {
     private readonly TrainingGraph<float> graph;
+    private readonly LlamaModel? model;
 
     /// <summary>A trainer on <paramref name="model"/>'s float32 weights (shared, not copied).</summary>
-    /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
+    /// <exception cref="NotSupportedException">
+    /// The model's weights are quantised, or it has adapters attached or merged: training runs on the base weights alone
+    /// (an attached adapter would be left out of the student's passes, and what is learnt on merged weights would be bound
+    /// to the base model, whose fingerprint the merge does not change).
+    /// </exception>
     public LlamaTrainer(LlamaModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -20,7 +25,18 @@ public sealed class LlamaTrainer
             throw new NotSupportedException("training needs the float32 weights; load the model without quantisation.");
         }
 
+        RefuseAdapters(model);
+        this.model = model;
         graph = new TrainingGraph<float>(ModelTensors<float>.From(model.Config, model.Weights));
+    }
+
+    private static void RefuseAdapters(LlamaModel model)
+    {
+        if (model.Adapters.Count > 0 || model.MergedAdapters.Count > 0)
+        {
+            throw new NotSupportedException(
+                $"training runs on the base weights; this model has {model.Adapters.Count} adapter(s) attached and {model.MergedAdapters.Count} merged. Train on the model without them.");
+        }
     }
 
     /// <summary>A trainer on <paramref name="weights"/> (shared, not copied).</summary>
@@ -65,6 +81,11 @@ public sealed class LlamaTrainer
         KvPrefixParameters? prefixGradients = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        if (model is not null)
+        {
+            RefuseAdapters(model); // merged since: the backward's cached transposes would still be of the weights before
+        }
+
         if (loraGradients is not null && (lora is null || !lora.SameShape(loraGradients)))
         {
             throw new ArgumentException("the LoRA gradient buffer must have the LoRA parameters' shape.", nameof(loraGradients));

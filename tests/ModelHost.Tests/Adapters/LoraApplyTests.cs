@@ -125,6 +125,27 @@ public sealed class LoraApplyTests
     }
 
     [Fact]
+    public void Training_refuses_a_model_with_adapters_attached_or_merged()
+    {
+        var model = LlamaModel.Load(RepoPaths.StoriesModel); // its own weights: merging changes them
+        var adapter = Random(model, 4, seed: 37, range: 0.1f);
+        int[] tokens = [1, 2, 3, 4, 5];
+        var loss = ModelHost.Training.CrossEntropyLoss.ForNextTokens(tokens, firstPosition: 0);
+
+        // Attached: the student's passes would leave the adapter out while the model (the teacher) runs with it.
+        Assert.Throws<NotSupportedException>(() => new ModelHost.Training.LlamaTrainer(model.WithAdapters(adapter)));
+
+        // Merged after the trainer was made: its cached transposes are of the weights before.
+        var trainer = new ModelHost.Training.LlamaTrainer(model);
+        trainer.ComputeGradients(tokens, 0, loss);
+        model.Merge(adapter);
+        Assert.Throws<NotSupportedException>(() => trainer.ComputeGradients(tokens, 0, loss));
+        Assert.Throws<NotSupportedException>(() => new ModelHost.Training.LlamaTrainer(model));
+        model.Unmerge(adapter);
+        trainer.ComputeGradients(tokens, 0, loss);
+    }
+
+    [Fact]
     public void Merged_equals_attached_and_unmerge_restores_the_base()
     {
         var model = LlamaModel.Load(RepoPaths.StoriesModel); // its own weights: merging changes them
