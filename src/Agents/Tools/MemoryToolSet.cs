@@ -44,10 +44,11 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         try
         {
             var hits = await memory.SearchAsync(scope, cube, query, k, retrieverName: retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
-            // A long memory is given as its matched passage: a pasted 300 KB log would otherwise fill the model's context.
+            // A long memory is given as its matched passage, or its beginning where the retriever found none (BM25 alone):
+            // a pasted 300 KB log would otherwise fill the model's context.
             return hits.Select(h => h.Passage is null
-                ? new MemoryHitResult(h.Item.Id.ToString(), h.Item.Text, h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score)
-                : new MemoryHitResult(h.Item.Id.ToString(), h.MarkedExcerpt, h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score) { FullLength = h.Item.Text.Length }).ToList();
+                ? new MemoryHitResult(h.Item.Id.ToString(), Clip(h.Item.Text), h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score) { FullLength = FullLength(h.Item.Text) }
+                : new MemoryHitResult(h.Item.Id.ToString(), Clip(h.MarkedExcerpt), h.Item.Provenance.Actor, Date(h.Item.ValidFrom), h.Score) { FullLength = h.Item.Text.Length }).ToList();
         }
         catch (CubeNotFoundException)
         {
@@ -152,11 +153,11 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
                 continue;
             }
 
-            outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text));
+            outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text is null ? null : Clip(text)) { FullLength = text is null ? null : FullLength(text) });
         }
 
         var incoming = (await memory.GetIncomingLinksAsync(scope, memoryId, cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Select(i => new MemoryLinkResult(i.Source.Id.ToString(), i.Link.Type, i.Link.Weight, i.Source.Text)).ToList();
+            .Select(i => new MemoryLinkResult(i.Source.Id.ToString(), i.Link.Type, i.Link.Weight, Clip(i.Source.Text)) { FullLength = FullLength(i.Source.Text) }).ToList();
 
         return new MemoryLinksResult(memoryId.ToString(), outgoing, incoming);
     }
@@ -238,5 +239,19 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
     private static string? Date(DateTimeOffset? value) => value?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static MemoryVersionResult Version(MemoryItem item) =>
-        new(item.Id.ToString(), item.Version, item.Text, item.State.ToString(), item.StateReason, item.UpdatedAt.ToString("O", CultureInfo.InvariantCulture));
+        new(item.Id.ToString(), item.Version, Clip(item.Text), item.State.ToString(), item.StateReason, item.UpdatedAt.ToString("O", CultureInfo.InvariantCulture)) { FullLength = FullLength(item.Text) };
+
+    private static string Clip(string text)
+    {
+        const int Max = MemoryTools.MaxTextChars;
+        if (text.Length <= Max)
+        {
+            return text;
+        }
+
+        int cut = char.IsHighSurrogate(text[Max - 1]) ? Max - 1 : Max;
+        return string.Concat(text.AsSpan(0, cut), "…");
+    }
+
+    private static int? FullLength(string text) => text.Length > MemoryTools.MaxTextChars ? text.Length : null;
 }

@@ -8,6 +8,12 @@ namespace AgentMem.Agents.Tools;
 /// </summary>
 public static class MemoryTools
 {
+    /// <summary>
+    /// Most characters of one memory's text a tool result carries: a longer one comes as its matched passage or its
+    /// beginning, with its whole length in <c>FullLength</c>, so one pasted log cannot fill the model's context.
+    /// </summary>
+    public const int MaxTextChars = 4_000;
+
     /// <summary>Name of the search tool.</summary>
     public const string Search = "memory_search";
 

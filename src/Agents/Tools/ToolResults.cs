@@ -8,7 +8,7 @@ namespace AgentMem.Agents.Tools;
 /// <param name="Score">Relevance; larger is better, comparable only within one result list.</param>
 public sealed record MemoryHitResult(string Id, string Text, string? Speaker, string? Date, double Score)
 {
-    /// <summary>Characters in the whole memory when <see cref="Text"/> is a passage of it; null when it is the whole text.</summary>
+    /// <summary>Characters in the whole memory when <see cref="Text"/> is a passage or the beginning of it; null when it is the whole text.</summary>
     public int? FullLength { get; init; }
 }
 
@@ -24,7 +24,11 @@ public sealed record MemoryAddResult(string Id, bool Created);
 /// <param name="State">Lifecycle state: Active, Superseded, Deleted, ...</param>
 /// <param name="Reason">Why this version was superseded or deleted, if recorded.</param>
 /// <param name="UpdatedAt">When this version was written (ISO 8601).</param>
-public sealed record MemoryVersionResult(string Id, int Version, string Text, string State, string? Reason, string UpdatedAt);
+public sealed record MemoryVersionResult(string Id, int Version, string Text, string State, string? Reason, string UpdatedAt)
+{
+    /// <summary>Characters in the whole version when <see cref="Text"/> is its beginning only (a long text is cut); null when whole.</summary>
+    public int? FullLength { get; init; }
+}
 
 /// <summary>What <c>memory_delete</c> returns.</summary>
 /// <param name="Id">The memory id.</param>
@@ -37,7 +41,11 @@ public sealed record MemoryDeleteResult(string Id, bool Purged, int? Version);
 /// <param name="Type">The relation, e.g. related, supports, contradicts, follows.</param>
 /// <param name="Weight">Strength of the relation, 0..1.</param>
 /// <param name="Text">The other memory's text, when it is still readable.</param>
-public sealed record MemoryLinkResult(string Id, string Type, double Weight, string? Text);
+public sealed record MemoryLinkResult(string Id, string Type, double Weight, string? Text)
+{
+    /// <summary>Characters in the other memory's whole text when <see cref="Text"/> is its beginning only; null when whole.</summary>
+    public int? FullLength { get; init; }
+}
 
 /// <summary>What <c>memory_links</c> returns.</summary>
 /// <param name="Id">The memory asked about.</param>

@@ -75,6 +75,25 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_long_memory_reaches_the_model_cut_to_a_bound_in_every_mode_and_in_its_history()
+    {
+        string log = "zorblax failure in the build: " + string.Concat(Enumerable.Repeat("line of a pasted build log with timings and paths ", 6_000)) + "end";
+        var added = await CallAsync<MemoryAddResult>(tools, "memory_add", JsonSerializer.Serialize(new { text = log }));
+
+        foreach (var mode in new[] { "hybrid", "bm25", "vector" })
+        {
+            var hit = (await CallAsync<List<MemoryHitResult>>(tools, "memory_search", $$"""{"query":"zorblax failure","k":3,"mode":"{{mode}}"}"""))
+                .Single(h => h.Id == added.Id);
+            Assert.InRange(hit.Text.Length, 1, MemoryTools.MaxTextChars + 1);
+            Assert.Equal(log.Length, hit.FullLength);
+        }
+
+        var version = Assert.Single(await CallAsync<List<MemoryVersionResult>>(tools, "memory_history", $$"""{"id":"{{added.Id}}"}"""));
+        Assert.InRange(version.Text.Length, 1, MemoryTools.MaxTextChars + 1);
+        Assert.Equal(log.Length, version.FullLength);
+    }
+
+    [Fact]
     public async Task Add_keeps_why_the_memory_was_written_in_its_audit_line()
     {
         var added = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann is allergic to peanuts","reason":"  she asked me to remember  "}""");
