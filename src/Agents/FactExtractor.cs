@@ -24,7 +24,10 @@ internal static class FactExtractor
         return Parse(response.Text, maxFacts);
     }
 
-    /// <summary>The distinct, non-empty strings of the first JSON array in <paramref name="text"/>; none if there is no valid array.</summary>
+    /// <summary>
+    /// The distinct, non-empty strings of the last JSON array in <paramref name="text"/> (the answer follows any prose that
+    /// quotes the format, such as "reply [] if there are none"); none if there is no valid array.
+    /// </summary>
     public static IReadOnlyList<string> Parse(string? text, int maxFacts)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -32,24 +35,13 @@ internal static class FactExtractor
             return [];
         }
 
-        int start = text.IndexOf('[', StringComparison.Ordinal);
-        int end = text.LastIndexOf(']');
-        if (start < 0 || end <= start)
+        var arrays = Structured.StructuredReply.JsonValues(text).Where(v => v.Error is null && v.Value.ValueKind == JsonValueKind.Array).ToList();
+        if (arrays.Count == 0)
         {
             return [];
         }
 
-        JsonElement array;
-        try
-        {
-            using var doc = JsonDocument.Parse(text.AsMemory(start, end - start + 1));
-            array = doc.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
-
+        var array = arrays[^1].Value;
         var facts = new List<string>();
         foreach (var element in array.EnumerateArray())
         {

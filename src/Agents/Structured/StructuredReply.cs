@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
 namespace AgentMem.Agents.Structured;
 
 /// <summary>
@@ -5,7 +8,7 @@ namespace AgentMem.Agents.Structured;
 /// the JSON, truncated JSON or the wrong shape, so an invalid reply is sent back with what was wrong, up to a number of tries.
 /// The caller decides what to do when no valid reply comes (usually an offline fallback).
 /// </summary>
-public static class StructuredReply
+public static partial class StructuredReply
 {
     /// <summary>
     /// Sends <paramref name="messages"/> (extended in place with the failed replies and corrections) and returns the first
@@ -56,8 +59,9 @@ public static class StructuredReply
     }
 
     /// <summary>
-    /// The one JSON object in <paramref name="reply"/>, tolerating prose or code fences around it; false with the reason when
-    /// there is none, it does not parse, or it is an array.
+    /// The JSON object in <paramref name="reply"/>, tolerating prose, code fences and a reasoning model's
+    /// <c>&lt;think&gt;</c> block around it: the first complete JSON value found, whatever follows it. False with the
+    /// reason when there is none, it does not parse, or it is an array.
     /// </summary>
     public static bool TryReadObject(string? reply, out JsonElement root, out string problem)
     {
@@ -68,35 +72,83 @@ public static class StructuredReply
             return false;
         }
 
-        int start = reply.IndexOf('{', StringComparison.Ordinal);
-        int end = reply.LastIndexOf('}');
-        if (start < 0 || end <= start)
+        string? firstError = null;
+        foreach (var (value, error) in JsonValues(reply))
         {
-            problem = "it holds no JSON object";
-            return false;
+            if (error is not null)
+            {
+                firstError ??= error;
+                continue;
+            }
+
+            if (value.ValueKind == JsonValueKind.Array)
+            {
+                problem = "it must be one JSON object, not an array";
+                return false;
+            }
+
+            root = value;
+            problem = string.Empty;
+            return true;
         }
 
-        int bracket = reply.IndexOf('[', StringComparison.Ordinal);
-        if (bracket >= 0 && bracket < start)
-        {
-            problem = "it must be one JSON object, not an array";
-            return false;
-        }
+        problem = firstError is null ? "it holds no JSON object" : $"it is not valid JSON ({firstError})";
+        return false;
+    }
 
+    /// <summary>
+    /// Each complete JSON object or array in <paramref name="reply"/> (after its <c>&lt;think&gt;</c> blocks are removed), in
+    /// order, read from each '{' or '[' not inside one already read; a start that does not parse gives its error instead
+    /// (so "Answer [JSON]: {...}" still yields the object, and text after a value is ignored). Trailing commas are allowed.
+    /// </summary>
+    internal static IEnumerable<(JsonElement Value, string? Error)> JsonValues(string reply)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(ThinkBlock().Replace(reply, " "));
+        int at = 0;
+        while (at < utf8.Length)
+        {
+            int next = utf8.AsSpan(at).IndexOfAny((byte)'{', (byte)'[');
+            if (next < 0)
+            {
+                yield break;
+            }
+
+            at += next;
+            if (TryParseAt(utf8, at, out var value, out int consumed, out string? error))
+            {
+                yield return (value, null);
+                at += consumed;
+            }
+            else
+            {
+                yield return (default, error);
+                at++;
+            }
+        }
+    }
+
+    private static bool TryParseAt(byte[] utf8, int at, out JsonElement value, out int consumed, out string? error)
+    {
+        var reader = new Utf8JsonReader(utf8.AsSpan(at), new JsonReaderOptions { AllowTrailingCommas = true });
         try
         {
-            using var doc = JsonDocument.Parse(reply.AsMemory(start, end - start + 1));
-            root = doc.RootElement.Clone();
+            using var doc = JsonDocument.ParseValue(ref reader);
+            value = doc.RootElement.Clone();
+            consumed = (int)reader.BytesConsumed;
+            error = null;
+            return true;
         }
         catch (JsonException ex)
         {
-            problem = $"it is not valid JSON ({ex.Message})";
+            value = default;
+            consumed = 0;
+            error = ex.Message;
             return false;
         }
-
-        problem = string.Empty;
-        return true;
     }
+
+    [GeneratedRegex(@"<think>.*?(</think>|$)", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex ThinkBlock();
 
     /// <summary>Control characters removed and cut to <paramref name="max"/> characters: model text is untrusted.</summary>
     public static string Clean(string? text, int max)

@@ -1,0 +1,40 @@
+using AgentMem.Agents.Structured;
+
+namespace AgentMem.Agents.Tests.Structured;
+
+/// <summary>Reading the JSON out of what models really reply.</summary>
+public sealed class StructuredReplyTests
+{
+    [Theory]
+    [InlineData("""{"action":"ADD"}""")]
+    [InlineData("```json\n{\"action\":\"ADD\"}\n```")]
+    [InlineData("<think>The user said {x} and [y]; I think ADD.</think>\n{\"action\":\"ADD\"}")] // a reasoning model's block
+    [InlineData("Answer [JSON]: {\"action\":\"ADD\"}")]
+    [InlineData("{\"action\":\"ADD\"}\nI chose ADD since nothing like {it} is stored.")] // prose with a brace after the object
+    [InlineData("{\"action\":\"ADD\",}")] // a trailing comma
+    public void The_object_is_found_in_the_replies_models_give(string reply)
+    {
+        Assert.True(StructuredReply.TryReadObject(reply, out var root, out string problem), problem);
+        Assert.Equal("ADD", root.GetProperty("action").GetString());
+    }
+
+    [Theory]
+    [InlineData("", "it is empty")]
+    [InlineData("Sure, I added it.", "it holds no JSON object")]
+    [InlineData("""[{"action":"ADD"},{"action":"DELETE"}]""", "not an array")]
+    [InlineData("{\"action\": ADD}", "not valid JSON")]
+    public void What_holds_no_single_object_is_refused_with_the_reason(string reply, string problem)
+    {
+        Assert.False(StructuredReply.TryReadObject(reply, out _, out string got));
+        Assert.Contains(problem, got, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""["The user has a cat named Miso."]""", "The user has a cat named Miso.")]
+    [InlineData("As asked (reply [] if there are none): [\"The user lives in Oslo.\"]", "The user lives in Oslo.")] // the format quoted first
+    [InlineData("<think>maybe [\"x\"]?</think>[\"The user is vegan.\"]", "The user is vegan.")]
+    public void Facts_are_read_from_the_last_array(string reply, string fact)
+    {
+        Assert.Equal([fact], FactExtractor.Parse(reply, maxFacts: 5));
+    }
+}
