@@ -8,12 +8,6 @@ namespace AgentMem.Agents.Tools;
 /// </summary>
 public static class MemoryTools
 {
-    /// <summary>
-    /// Most characters of one memory's text a tool result carries: a longer one comes as its matched passage or its
-    /// beginning, with its whole length in <c>FullLength</c>, so one pasted log cannot fill the model's context.
-    /// </summary>
-    public const int MaxTextChars = 4_000;
-
     /// <summary>Name of the search tool.</summary>
     public const string Search = "memory_search";
 
@@ -31,6 +25,12 @@ public static class MemoryTools
 
     /// <summary>Name of the links tool.</summary>
     public const string Links = "memory_links";
+
+    /// <summary>
+    /// Most characters of one memory's text a tool result carries: a longer one comes as its matched passage or its
+    /// beginning, with its whole length in <c>FullLength</c>, so one pasted log cannot fill the model's context.
+    /// </summary>
+    public const int MaxTextChars = 4_000;
 
     /// <summary>
     /// Creates the six memory tools acting as <paramref name="scope"/> on <paramref name="cube"/>
