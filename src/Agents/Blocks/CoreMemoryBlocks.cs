@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace AgentMem.Agents.Blocks;
@@ -80,17 +81,33 @@ public sealed class CoreMemoryBlocks
         }
 
         string addition = text.Trim();
-        var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
-        if (current is null)
+        var gate = Gate(actor, cube, canonical);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            RequireWithinLimit(canonical, addition.Length);
-            return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
-        }
+            var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                RequireWithinLimit(canonical, addition.Length);
+                return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
+            }
 
-        string next = current.Text.Length == 0 ? addition : current.Text + "\n" + addition;
-        RequireWithinLimit(canonical, next.Length);
-        return await WriteAsync(actor, current, next, "core block append", cancellationToken).ConfigureAwait(false);
+            string next = current.Text.Length == 0 ? addition : current.Text + "\n" + addition;
+            RequireWithinLimit(canonical, next.Length);
+            return await WriteAsync(actor, current, next, "core block append", cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
+
+    // One edit of a block at a time in this process: each reads the block, builds the new text from it and writes it whole,
+    // so two at once lost one (or, on a block not yet written, made two, of which only the oldest is seen).
+    private static readonly ConcurrentDictionary<(string Tenant, string? User, string? Agent, string Cube, string Name), SemaphoreSlim> Gates = new();
+
+    private static SemaphoreSlim Gate(Scope actor, string cube, string name) =>
+        Gates.GetOrAdd((actor.Tenant, actor.User, actor.Agent, cube, name), _ => new SemaphoreSlim(1, 1));
 
     /// <summary>
     /// Replaces every occurrence of <paramref name="oldText"/> (ordinal match) in the block <paramref name="name"/>
@@ -108,23 +125,32 @@ public sealed class CoreMemoryBlocks
             throw new MemoryValidationException($"Say which text of core block '{canonical}' to replace: the old text is empty.");
         }
 
-        var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
-        if (current is null || !current.Text.Contains(oldText, StringComparison.Ordinal))
+        var gate = Gate(actor, cube, canonical);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
-            throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
-        }
+            var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
+            if (current is null || !current.Text.Contains(oldText, StringComparison.Ordinal))
+            {
+                string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
+                throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
+            }
 
-        string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
-        RequireWithinLimit(canonical, next.Length);
-        if (next.Length == 0)
+            string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
+            RequireWithinLimit(canonical, next.Length);
+            if (next.Length == 0)
+            {
+                // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
+                var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", cancellationToken).ConfigureAwait(false);
+                return current with { Text = string.Empty, Version = tombstone.Version };
+            }
+
+            return await WriteAsync(actor, current, next, "core block replace", cancellationToken).ConfigureAwait(false);
+        }
+        finally
         {
-            // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
-            var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", cancellationToken).ConfigureAwait(false);
-            return current with { Text = string.Empty, Version = tombstone.Version };
+            gate.Release();
         }
-
-        return await WriteAsync(actor, current, next, "core block replace", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

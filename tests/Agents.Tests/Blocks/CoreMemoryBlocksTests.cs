@@ -1,5 +1,6 @@
 using AgentMem.Agents.Blocks;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.Agents.Tests.Blocks;
@@ -31,6 +32,37 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
         Assert.Equal(MemoryKind.Plaintext, item.Kind);
         Assert.Equal(["core-block", "core-block:human"], item.Tags);
         Assert.Equal([grown], await blocks.ListAsync(Ann, "user-ann"));
+    }
+
+    [Fact]
+    public async Task Two_appends_at_once_lose_no_line_and_make_one_block()
+    {
+        // The store holds each block read until a second one arrives (or 2 s pass): without a lock, both edits read the
+        // block before either writes, as two chat tabs or requests of one user may.
+        using var folder = new TempFolder("blocks-race");
+        var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("r.db"));
+        using var bothRead = new CountdownEvent(2);
+        bool holding = false;
+        var store = Stores.Tests.InterceptedStore.Over(inner, (method, _) =>
+        {
+            if (method == "ListAsync" && Volatile.Read(ref holding) && !bothRead.IsSet)
+            {
+                bothRead.Signal();
+                bothRead.Wait(TimeSpan.FromSeconds(2));
+            }
+
+            return null;
+        });
+        await using var memory = new MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store));
+        var first = new CoreMemoryBlocks(memory, new CoreBlockOptions { Limit = 2_000 });
+        var second = new CoreMemoryBlocks(memory, new CoreBlockOptions { Limit = 2_000 });
+        await first.AppendAsync(Ann, "user-ann", "human", "Name: Ann.");
+
+        Volatile.Write(ref holding, true);
+        await Task.WhenAll(Task.Run(() => first.AppendAsync(Ann, "user-ann", "human", "Likes tea.")), Task.Run(() => second.AppendAsync(Ann, "user-ann", "human", "Lives in Oslo.")));
+
+        var block = Assert.Single(await first.ListAsync(Ann, "user-ann"));
+        Assert.Equal(["Likes tea.", "Lives in Oslo.", "Name: Ann."], block.Text.Split('\n').Order(StringComparer.Ordinal));
     }
 
     [Fact]
