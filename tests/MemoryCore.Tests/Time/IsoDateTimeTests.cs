@@ -10,6 +10,8 @@ public sealed class IsoDateTimeTests
     [InlineData("2024-05-07T14:30:15Z", "2024-05-07T14:30:15.0000000+00:00")]
     [InlineData("2024-05-07 14:30:15.25+02:00", "2024-05-07T14:30:15.2500000+02:00")]
     [InlineData("2024-05-07t14:30:15-07:00", "2024-05-07T14:30:15.0000000-07:00")]
+    [InlineData("2024-05-07T14:30:15+0200", "2024-05-07T14:30:15.0000000+02:00")] // the offset's other ISO forms
+    [InlineData("2024-05-07T14:30+02", "2024-05-07T14:30:00.0000000+02:00")]
     public void Iso_8601_dates_and_times_are_read_with_their_offset_or_as_utc(string text, string expected)
     {
         Assert.True(IsoDateTime.TryParse(text, out var value));
