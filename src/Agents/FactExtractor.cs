@@ -25,8 +25,8 @@ internal static class FactExtractor
     }
 
     /// <summary>
-    /// The distinct, non-empty strings of the last JSON array in <paramref name="text"/> (the answer follows any prose that
-    /// quotes the format, such as "reply [] if there are none"); none if there is no valid array.
+    /// The distinct, non-empty strings of the last non-empty JSON array in <paramref name="text"/>, at the top level or as a
+    /// property of an object (prose may quote the format, such as "reply [] if there are none"); none if there is no valid array.
     /// </summary>
     public static IReadOnlyList<string> Parse(string? text, int maxFacts)
     {
@@ -35,13 +35,32 @@ internal static class FactExtractor
             return [];
         }
 
-        var arrays = Structured.StructuredReply.JsonValues(text).Where(v => v.Error is null && v.Value.ValueKind == JsonValueKind.Array).ToList();
+        // Top-level arrays, and arrays an object wraps ({"facts": [...]}, as JSON-mode endpoints reply); the last one that
+        // holds anything, since prose may quote the format's empty "[]" before or after the answer.
+        var arrays = new List<JsonElement>();
+        foreach (var (value, error, _) in Structured.StructuredReply.JsonValues(text))
+        {
+            if (error is not null)
+            {
+                continue;
+            }
+
+            if (value.ValueKind == JsonValueKind.Array)
+            {
+                arrays.Add(value);
+            }
+            else if (value.ValueKind == JsonValueKind.Object)
+            {
+                arrays.AddRange(value.EnumerateObject().Select(p => p.Value).Where(v => v.ValueKind == JsonValueKind.Array));
+            }
+        }
+
         if (arrays.Count == 0)
         {
             return [];
         }
 
-        var array = arrays[^1].Value;
+        var array = arrays.LastOrDefault(a => a.GetArrayLength() > 0, arrays[^1]);
         var facts = new List<string>();
         foreach (var element in array.EnumerateArray())
         {

@@ -73,12 +73,17 @@ public static partial class StructuredReply
         }
 
         string? firstError = null;
-        foreach (var (value, error) in JsonValues(reply))
+        foreach (var (value, error, startsObject) in JsonValues(reply))
         {
             if (error is not null)
             {
                 firstError ??= error;
-                continue;
+                if (startsObject)
+                {
+                    break; // the reply's object, broken (cut off, say): an object inside it is not the answer
+                }
+
+                continue; // a '[' in prose ("Answer [JSON]: {...}")
             }
 
             if (value.ValueKind == JsonValueKind.Array)
@@ -101,7 +106,7 @@ public static partial class StructuredReply
     /// order, read from each '{' or '[' not inside one already read; a start that does not parse gives its error instead
     /// (so "Answer [JSON]: {...}" still yields the object, and text after a value is ignored). Trailing commas are allowed.
     /// </summary>
-    internal static IEnumerable<(JsonElement Value, string? Error)> JsonValues(string reply)
+    internal static IEnumerable<(JsonElement Value, string? Error, bool StartsObject)> JsonValues(string reply)
     {
         byte[] utf8 = Encoding.UTF8.GetBytes(ThinkBlock().Replace(reply, " "));
         int at = 0;
@@ -114,14 +119,15 @@ public static partial class StructuredReply
             }
 
             at += next;
+            bool startsObject = utf8[at] == (byte)'{';
             if (TryParseAt(utf8, at, out var value, out int consumed, out string? error))
             {
-                yield return (value, null);
+                yield return (value, null, startsObject);
                 at += consumed;
             }
             else
             {
-                yield return (default, error);
+                yield return (default, error, startsObject);
                 at++;
             }
         }

@@ -115,22 +115,25 @@ internal sealed class RequestLedger
                 return hasMethod && method.ValueKind == JsonValueKind.String && method.ValueEquals(CancelledMethod)
                     && root.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
                     && parameters.TryGetProperty("requestId", out var requestId)
-                    ? (Kind.Cancellation, requestId.GetRawText())
+                    ? (Kind.Cancellation, IdKey(requestId))
                     : (Kind.Other, null);
             }
 
             if (hasMethod)
             {
-                return (Kind.Request, id.GetRawText());
+                return (Kind.Request, IdKey(id));
             }
 
-            return root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _) ? (Kind.Response, id.GetRawText()) : (Kind.Other, null);
+            return root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _) ? (Kind.Response, IdKey(id)) : (Kind.Other, null);
         }
         catch (JsonException)
         {
             return (Kind.Other, null); // the server answers a malformed line with a parse error that has no id to settle
         }
     }
+
+    // By value: the server's writer escapes characters ('+', '<', non-ASCII) that the client may have sent as they are.
+    private static string IdKey(JsonElement id) => id.ValueKind == JsonValueKind.String ? "s:" + id.GetString() : "n:" + id.GetRawText();
 
     private enum Kind
     {

@@ -23,6 +23,7 @@ public sealed class StructuredReplyTests
     [InlineData("Sure, I added it.", "it holds no JSON object")]
     [InlineData("""[{"action":"ADD"},{"action":"DELETE"}]""", "not an array")]
     [InlineData("{\"action\": ADD}", "not valid JSON")]
+    [InlineData("{\"decision\": {\"action\":\"ADD\",\"id\":null}, \"reason\": \"the user", "not valid JSON")] // cut off: not its inner object
     public void What_holds_no_single_object_is_refused_with_the_reason(string reply, string problem)
     {
         Assert.False(StructuredReply.TryReadObject(reply, out _, out string got));
@@ -33,6 +34,8 @@ public sealed class StructuredReplyTests
     [InlineData("""["The user has a cat named Miso."]""", "The user has a cat named Miso.")]
     [InlineData("As asked (reply [] if there are none): [\"The user lives in Oslo.\"]", "The user lives in Oslo.")] // the format quoted first
     [InlineData("<think>maybe [\"x\"]?</think>[\"The user is vegan.\"]", "The user is vegan.")]
+    [InlineData("{\"facts\": [\"The user has a cat.\"]}", "The user has a cat.")] // a JSON-mode endpoint's wrapping
+    [InlineData("[\"The user runs.\"] (otherwise I would reply [])", "The user runs.")]
     public void Facts_are_read_from_the_last_array(string reply, string fact)
     {
         Assert.Equal([fact], FactExtractor.Parse(reply, maxFacts: 5));

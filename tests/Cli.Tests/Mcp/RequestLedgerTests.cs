@@ -39,6 +39,15 @@ public sealed class RequestLedgerTests
     }
 
     [Fact]
+    public void An_id_the_server_writes_escaped_is_the_same_request()
+    {
+        var ledger = new RequestLedger();
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","id":"a+b é","method":"ping"}"""));
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":"a\u002Bb \u00E9","result":{}}"""));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+    }
+
+    [Fact]
     public void A_string_id_and_a_number_id_are_different_requests()
     {
         var ledger = new RequestLedger();
