@@ -20,8 +20,8 @@ public sealed partial class RetrievalState : IDisposable
     private readonly bool ownsEmbedder;
     private readonly ConcurrentDictionary<(string Tenant, string Cube), CubeEntry> cubes = new();
 
-    // Cubes deleted while this state lived (ids are never reused): a catch-up or search already under way for one must not
-    // build its index again, which recreated its folder and took its lock after the delete.
+    // Cubes deleted while this state lived: a catch-up or search already under way for one must not build its index again,
+    // which recreated its folder and took its lock after the delete. A cube restored from its archive (same id) is let back.
     private readonly ConcurrentDictionary<(string Tenant, string Cube), byte> deleted = new();
     private bool disposed;
     private long clock;
@@ -131,7 +131,13 @@ public sealed partial class RetrievalState : IDisposable
         {
             if (deleted.ContainsKey(key))
             {
-                throw new CubeNotFoundException($"Cube {cubeId} was deleted.");
+                // Restored since (an import of its archive keeps its id), by this process or another: searchable again.
+                if (await store.FindCubeAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw new CubeNotFoundException($"Cube {cubeId} was deleted.");
+                }
+
+                deleted.TryRemove(key, out _);
             }
 
             entry.LastUsed = Interlocked.Increment(ref clock);

@@ -401,6 +401,17 @@ public sealed class RetrievalStateTests : TempStore
         // again, which brought its folder back and held its lock after the delete.
         await Assert.ThrowsAsync<MemoryCore.Errors.CubeNotFoundException>(() => new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = doomed.Id }, 5)));
         Assert.False(Directory.Exists(folder));
+
+        // Restored from its archive (as `agentmem import cube` does, keeping its id): searchable again in this process.
+        var archive = await MemoryCore.Export.CubeArchiveWriter.ReadAsync(Store, kept, null);
+        var again = archive.Cube with { Id = doomed.Id, Name = "doomed" };
+        var histories = archive.Memories.Select(h =>
+        {
+            var id = MemoryId.NewId(); // one id for all the versions of a memory, not the kept cube's
+            return (IReadOnlyList<MemoryItem>)h.Select(v => v with { CubeId = doomed.Id, Id = id }).ToList();
+        }).ToList();
+        await Store.RestoreCubeAsync(again, histories, new AuditRecord(DateTimeOffset.UtcNow, Me.Tenant, Me.User, null, "import", doomed.Id, null, null, "test"));
+        Assert.NotEmpty(await new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = doomed.Id }, 5)));
     }
 
     [Fact]
