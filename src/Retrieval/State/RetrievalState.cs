@@ -173,7 +173,7 @@ public sealed partial class RetrievalState : IDisposable
                 entry.BytesAt = shape;
             }
         }
-        catch when (applying)
+        catch (Exception ex) when (applying)
         {
             // A half-applied batch must not be searched: the next caller rebuilds from the store. A call that failed before
             // anything was applied (cancelled, or the store unreachable, while reading the change sequence) leaves the index
@@ -181,6 +181,14 @@ public sealed partial class RetrievalState : IDisposable
             entry.Index?.Dispose();
             entry.Index = null;
             entry.Bytes = 0;
+            if (IsVectorIndexDamage(ex) && !RebuildOnWrite && CubeFolder(tenant, cubeId) is { } folder)
+            {
+                // The persisted SPANN index is damaged (a posting failed its CRC, an update of it failed): the next caller
+                // must not reopen it, or every search fails again. Without vectors.json it scores from the stored
+                // embeddings, and builds a new SPANN index when the cube is big enough.
+                TryDeleteTier(folder);
+            }
+
             throw;
         }
         finally
@@ -470,6 +478,21 @@ public sealed partial class RetrievalState : IDisposable
         {
             Interlocked.Increment(ref failedCheckpoints);
             LastCheckpointFailure = ex;
+        }
+    }
+
+    private static bool IsVectorIndexDamage(Exception ex) =>
+        ex is Vectors.VectorFormatException || (ex is InvalidOperationException && ex.InnerException is Vectors.VectorFormatException or IOException);
+
+    private static void TryDeleteTier(string folder)
+    {
+        try
+        {
+            VectorTierFile.Delete(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original failure is the one to report; the next open tries the damaged index and fails the same way.
         }
     }
 

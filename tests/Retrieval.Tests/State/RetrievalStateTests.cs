@@ -262,6 +262,51 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task A_damaged_spann_index_fails_the_search_that_finds_it_and_is_not_reopened()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, SnapshotMinimum = 100 };
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(5);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 600).Select(i => new MemoryDraft($"{Sentence(random)} item{i}")).ToList());
+        var request = new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10);
+        using (var state = new RetrievalState(Store, options: annOptions))
+        {
+            await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(request);
+            await state.WaitForIndexesAsync();
+            Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+        }
+
+        // Every posting's first vector damaged: the first write that reads a posting whole (an append, a split) finds it.
+        using (var f = new FileStream(Directory.EnumerateFiles(indexes, "postings.*.spp", SearchOption.AllDirectories).Single(), FileMode.Open))
+        {
+            for (long page = 4096; page + 4096 <= f.Length; page += 4096)
+            {
+                f.Position = page + 40;
+                int b = f.ReadByte();
+                f.Position = page + 40;
+                f.WriteByte((byte)(b ^ 0x01));
+            }
+        }
+
+        using var reopened = new RetrievalState(Store, options: annOptions);
+        var vectors = new HybridRetriever(reopened, HybridOptions.VectorOnly());
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 50).Select(i => new MemoryDraft($"{Sentence(random)} late{i}")).ToList());
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                await vectors.SearchAsync(request);
+            }
+        });
+
+        // The damaged index is not reopened: the next search scores from the stored embeddings.
+        Assert.NotEmpty(await vectors.SearchAsync(request));
+        Assert.NotEmpty(await vectors.SearchAsync(request));
+    }
+
+    [Fact]
     public async Task A_snapshot_that_cannot_be_written_fails_no_search_and_no_eviction()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
