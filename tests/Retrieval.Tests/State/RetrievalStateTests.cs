@@ -222,33 +222,49 @@ public sealed class RetrievalStateTests : TempStore
         }
     }
 
-    [Fact]
-    public async Task Verify_reports_a_spann_posting_that_fails_its_crc_as_damage_and_a_rebuild_repairs_it()
+    /// <summary>A cube of 600 memories whose SPANN index is built, checked and persisted by a state that is then closed.</summary>
+    private async Task<(MemoryOS Writer, MemoryCore.Cubes.MemCube Cube, RetrievalStateOptions Options, string Indexes, Random Random)> PersistedSpannCubeAsync()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
         var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, SnapshotMinimum = 100 };
-        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var writer = new MemoryOS(Store, new Bm25Retriever(Store));
         var cube = await writer.CreateCubeAsync(Me, "big");
         var random = new Random(5);
         await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 600).Select(i => new MemoryDraft($"{Sentence(random)} item{i}")).ToList());
-        using (var state = new RetrievalState(Store, options: annOptions))
+        using var state = new RetrievalState(Store, options: annOptions);
+        await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10));
+        await state.WaitForIndexesAsync();
+        Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.False((await state.VerifyAsync(Me.Tenant, cube.Id)).Drift);
+        return (writer, cube, annOptions, indexes, random);
+    }
+
+    /// <summary>Flips a bit of the first vector of the first posting (or of every page's first entry) of the cube's postings file.</summary>
+    private static void FlipPostingBytes(string indexes, bool everyPage)
+    {
+        using var f = new FileStream(Directory.EnumerateFiles(indexes, "postings.*.spp", SearchOption.AllDirectories).Single(), FileMode.Open);
+        for (long page = 4096; page + 4096 <= f.Length; page += 4096)
         {
-            await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10));
-            await state.WaitForIndexesAsync();
-            Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
-            Assert.False((await state.VerifyAsync(Me.Tenant, cube.Id)).Drift);
+            f.Position = page + 40;
+            int b = f.ReadByte();
+            f.Position = page + 40;
+            f.WriteByte((byte)(b ^ 0x01));
+            if (!everyPage)
+            {
+                break;
+            }
         }
+    }
+
+    [Fact]
+    public async Task Verify_reports_a_spann_posting_that_fails_its_crc_as_damage_and_a_rebuild_repairs_it()
+    {
+        var (writer, cube, annOptions, indexes, _) = await PersistedSpannCubeAsync();
+        await using var owned = writer;
 
         // A flipped bit in the first posting's first vector: the reopened index (which reads no posting at open) serves,
         // and verify, which reads every posting, says so instead of failing or comparing keys read from damaged entries.
-        string postings = Directory.EnumerateFiles(indexes, "postings.*.spp", SearchOption.AllDirectories).Single();
-        using (var f = new FileStream(postings, FileMode.Open))
-        {
-            f.Position = 4096 + 40;
-            int b = f.ReadByte();
-            f.Position = 4096 + 40;
-            f.WriteByte((byte)(b ^ 0x01));
-        }
+        FlipPostingBytes(indexes, everyPage: false);
 
         using var reopened = new RetrievalState(Store, options: annOptions);
         var report = await reopened.VerifyAsync(Me.Tenant, cube.Id);
@@ -264,31 +280,12 @@ public sealed class RetrievalStateTests : TempStore
     [Fact]
     public async Task A_damaged_spann_index_fails_the_search_that_finds_it_and_is_not_reopened()
     {
-        string indexes = Path.Combine(Folder, "s.db.index");
-        var annOptions = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, SnapshotMinimum = 100 };
-        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
-        var cube = await writer.CreateCubeAsync(Me, "big");
-        var random = new Random(5);
-        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 600).Select(i => new MemoryDraft($"{Sentence(random)} item{i}")).ToList());
+        var (writer, cube, annOptions, indexes, random) = await PersistedSpannCubeAsync();
+        await using var owned = writer;
         var request = new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10);
-        using (var state = new RetrievalState(Store, options: annOptions))
-        {
-            await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(request);
-            await state.WaitForIndexesAsync();
-            Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
-        }
 
         // Every posting's first vector damaged: the first write that reads a posting whole (an append, a split) finds it.
-        using (var f = new FileStream(Directory.EnumerateFiles(indexes, "postings.*.spp", SearchOption.AllDirectories).Single(), FileMode.Open))
-        {
-            for (long page = 4096; page + 4096 <= f.Length; page += 4096)
-            {
-                f.Position = page + 40;
-                int b = f.ReadByte();
-                f.Position = page + 40;
-                f.WriteByte((byte)(b ^ 0x01));
-            }
-        }
+        FlipPostingBytes(indexes, everyPage: true);
 
         using var reopened = new RetrievalState(Store, options: annOptions);
         var vectors = new HybridRetriever(reopened, HybridOptions.VectorOnly());
