@@ -72,6 +72,39 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task An_enum_in_a_body_names_exactly_one_member()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "stays active", cube: "default");
+
+        // A comma list was read as the members' bits OR-ed ("archived,superseded" is frozen); a number as itself.
+        foreach (object state in new object[] { "archived,superseded", "active, frozen", 3, "3", "" })
+        {
+            var refused = await client.PutAsJsonAsync($"/v1/memories/{id}/state", new { state });
+            await AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+            Assert.Contains("active, archived, superseded, frozen, deleted", (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        foreach (object source in new object[] { "tool,agent", 42, true })
+        {
+            await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories", new { text = "from nowhere", source }), HttpStatusCode.BadRequest);
+        }
+
+        var memory = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"));
+        Assert.Equal(("active", 1), (memory.GetProperty("state").GetString(), memory.GetProperty("version").GetInt32()));
+        var listed = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/memories?cube=default"));
+        Assert.Equal(1, listed.GetArrayLength());
+
+        // One member by name, in any case, is fine.
+        var added = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/memories", new { text = "from a tool", source = "Tool" }));
+        var fromTool = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{added.GetProperty("id").GetString()}"));
+        Assert.Equal("tool", fromTool.GetProperty("source").GetString());
+        var archived = await TestApp.ReadJsonAsync(await client.PutAsJsonAsync($"/v1/memories/{id}/state", new { state = "ARCHIVED" }));
+        Assert.Equal("archived", archived.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Unknown_id_is_404_and_frozen_or_deleted_conflicts_are_409()
     {
         await using var app = await TestApp.StartAsync();

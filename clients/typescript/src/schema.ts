@@ -967,7 +967,7 @@ export interface components {
             agent?: null | string;
         };
         /** @enum {unknown} */
-        SourceKind: "conversation" | "document" | "tool" | "system" | "agent" | null;
+        SourceKind: "conversation" | "document" | "tool" | "system" | "agent";
         /** @description One item of `PUT /v1/memories/states`: the memory's id, the state it moves to and why. */
         StateEdit: {
             /** @description The memory (required). */

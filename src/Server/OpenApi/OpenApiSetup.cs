@@ -8,6 +8,7 @@ internal static class OpenApiSetup
         options.AddDocumentTransformer<DocumentInfoTransformer>();
         options.AddDocumentTransformer<ApiKeySecurityTransformer>();
         options.AddOperationTransformer<ProblemResponseTransformer>();
+        options.AddSchemaTransformer<EnumSchemaTransformer>();
         options.AddSchemaTransformer<NumericSchemaTransformer>();
         options.AddSchemaTransformer<NullableMemberSchemaTransformer>();
     });
