@@ -231,7 +231,7 @@ public sealed partial class MemoryOS
         foreach (var inCube in current.Values.GroupBy(i => i.CubeId, StringComparer.Ordinal))
         {
             var cube = await store.FindCubeAsync(actor.Tenant, inCube.Key, cancellationToken).ConfigureAwait(false) ?? throw NotFound(inCube.First().Id);
-            CubeAccessPolicy.Demand(cube, actor, needed);
+            DemandForMemories(cube, actor, needed, ids, inCube);
         }
 
         return current;

@@ -452,7 +452,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         foreach (string cubeId in items.Select(i => i.CubeId).Distinct(StringComparer.Ordinal))
         {
             var cube = await store.FindCubeAsync(actor.Tenant, cubeId, cancellationToken).ConfigureAwait(false) ?? throw new CubeNotFoundException($"No cube '{cubeId}' in tenant '{actor.Tenant}'.");
-            CubeAccessPolicy.Demand(cube, actor, CubeAccess.Read);
+            DemandForMemories(cube, actor, CubeAccess.Read, ids, items);
         }
 
         return await store.RecordRecallsAsync(actor.Tenant, items.Select(i => i.Id).ToList(), time.GetUtcNow(), Audit(actor, "recall", null, null, null, null), cancellationToken).ConfigureAwait(false);
@@ -668,8 +668,16 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         var cube = await store.FindCubeAsync(actor.Tenant, idOrName.Trim(), cancellationToken).ConfigureAwait(false)
-            ?? throw new CubeNotFoundException($"No cube '{idOrName}' in tenant '{actor.Tenant}'. Create it first (agentmem cube create {idOrName}).");
-        CubeAccessPolicy.Demand(cube, actor, needed);
+            ?? throw CubeNotFoundException.Unknown(idOrName, actor.Tenant);
+        try
+        {
+            CubeAccessPolicy.Demand(cube, actor, needed);
+        }
+        catch (CubeAccessDeniedException denied)
+        {
+            throw denied.ForCube(idOrName);
+        }
+
         return cube;
     }
 
@@ -707,7 +715,21 @@ public sealed partial class MemoryOS : IAsyncDisposable
     private static bool IsOwn(AuditRecord record, Scope actor) =>
         string.Equals(record.User, actor.User, StringComparison.Ordinal) && string.Equals(record.Agent, actor.Agent, StringComparison.Ordinal);
 
-    private static MemoryNotFoundException NotFound(MemoryId id) => new($"No memory {id} in this tenant.");
+    private static MemoryNotFoundException NotFound(MemoryId id) => MemoryNotFoundException.Unknown(id.ToString());
+
+    // For an operation that named memories by id: a refusal names the first of them the cube holds, as a refusal of one does.
+    private static void DemandForMemories(MemCube cube, Scope actor, CubeAccess needed, IEnumerable<MemoryId> requested, IEnumerable<MemoryItem> found)
+    {
+        try
+        {
+            CubeAccessPolicy.Demand(cube, actor, needed);
+        }
+        catch (CubeAccessDeniedException denied)
+        {
+            var inCube = found.Where(i => string.Equals(i.CubeId, cube.Id, StringComparison.Ordinal)).Select(i => i.Id).ToHashSet();
+            throw denied.ForMemory(requested.First(inCube.Contains).ToString());
+        }
+    }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

@@ -38,13 +38,17 @@ public sealed class BoundKeyTests
         alice.DefaultRequestHeaders.Authorization = new("Bearer", AliceKey);
 
         // Bob's private cube and Alice's, made through the gateway key (which may name any user).
-        Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/cubes", new { name = "bob-diary", user = "bob" })).StatusCode);
+        var bobCube = await gateway.PostAsJsonAsync("/v1/cubes", new { name = "bob-diary", user = "bob" });
+        Assert.Equal(HttpStatusCode.Created, bobCube.StatusCode);
+        string bobCubeId = (await TestApp.ReadJsonAsync(bobCube)).GetProperty("id").GetString()!;
         var secret = await TestApp.ReadJsonAsync(await gateway.PostAsJsonAsync("/v1/memories", new { text = "bob's secret: the surprise party is Friday", cube = "bob-diary", user = "bob" }));
         string secretId = secret.GetProperty("id").GetString()!;
         Assert.Equal(HttpStatusCode.Created, (await gateway.PostAsJsonAsync("/v1/cubes", new { name = "alice-notes", user = "alice" })).StatusCode);
 
         // Alice's key writes and searches her cube without naming anyone: it acts as alice.
-        Assert.Equal(HttpStatusCode.Created, (await alice.PostAsJsonAsync("/v1/memories", new { text = "alice likes green tea", cube = "alice-notes" })).StatusCode);
+        var tea = await alice.PostAsJsonAsync("/v1/memories", new { text = "alice likes green tea", cube = "alice-notes" });
+        Assert.Equal(HttpStatusCode.Created, tea.StatusCode);
+        string teaId = (await TestApp.ReadJsonAsync(tea)).GetProperty("id").GetString()!;
         var mine = await TestApp.ReadJsonAsync(await alice.PostAsJsonAsync("/v1/search", new { query = "green tea", cube = "alice-notes" }));
         Assert.Equal(1, mine.GetProperty("hits").GetArrayLength());
 
@@ -57,12 +61,34 @@ public sealed class BoundKeyTests
         Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/v1/audit?cube=bob-diary")).StatusCode);
 
+        // Word for word the same answer, but for the name asked about; a cube named by its id keeps its name to itself.
+        static async Task<string> Detail(HttpResponseMessage response, string asked) =>
+            (await TestApp.ReadJsonAsync(response)).GetProperty("detail").GetString()!.Replace(asked, "NAME", StringComparison.Ordinal);
+        Assert.Equal(await Detail(nobody, "no-such-cube"), await Detail(bobs, "bob-diary"));
+        var byCubeId = await alice.GetAsync($"/v1/memories?cube={bobCubeId}");
+        Assert.Equal(HttpStatusCode.NotFound, byCubeId.StatusCode);
+        Assert.DoesNotContain("bob", (await byCubeId.Content.ReadAsStringAsync()).Replace(bobCubeId, string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+
         // Nor by naming one of its memories by id: the answer is an unknown id's, without the cube's name.
         foreach (string path in new[] { $"/v1/memories/{secretId}", $"/v1/memories/{secretId}/history", $"/v1/audit?memory={secretId}" })
         {
             var byId = await alice.GetAsync(path);
             Assert.Equal(HttpStatusCode.NotFound, byId.StatusCode);
             string body = await byId.Content.ReadAsStringAsync();
+            Assert.Contains($"No memory {secretId} in this tenant.", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("bob", body, StringComparison.Ordinal);
+        }
+
+        // Batches naming it beside one of alice's own memories answer as for an unknown id too.
+        var batches = new[]
+        {
+            await alice.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id = teaId, tags = new[] { "tea" } }, new { id = secretId, tags = new[] { "x" } } } }),
+            await alice.PutAsJsonAsync("/v1/memories/states", new { items = new object[] { new { id = teaId, state = "archived" }, new { id = secretId, state = "archived" } } }),
+        };
+        foreach (var batch in batches)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, batch.StatusCode);
+            string body = await batch.Content.ReadAsStringAsync();
             Assert.Contains($"No memory {secretId} in this tenant.", body, StringComparison.Ordinal);
             Assert.DoesNotContain("bob", body, StringComparison.Ordinal);
         }

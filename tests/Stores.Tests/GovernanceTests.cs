@@ -27,6 +27,25 @@ public sealed class GovernanceTests : IAsyncLifetime
     public async Task DisposeAsync() => await memory.DisposeAsync();
 
     [Fact]
+    public async Task A_refusal_names_what_the_request_named_so_a_host_can_answer_as_for_an_unknown_one()
+    {
+        var secret = await memory.AddAsync(Alice, "notes", new MemoryDraft("the safe code is 4412"));
+        await memory.CreateCubeAsync(Carol, "carols");
+        var own = await memory.AddAsync(Carol, "carols", new MemoryDraft("carol's own note"));
+        var notes = await memory.OpenCubeAsync(Alice, "notes");
+
+        // Batches naming several memories name the first one the refused cube holds, as a single call names its one.
+        var updating = await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.UpdateManyAsync(Carol, [new MemoryUpdate(own.Id, new MemoryChange { Importance = 0.9 }), new MemoryUpdate(secret.Id, new MemoryChange { Importance = 0.1 })]));
+        var recalling = await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.RecordRecallAsync(Carol, [own.Id, secret.Id]));
+        Assert.Equal((secret.Id.ToString(), secret.Id.ToString()), (updating.MemoryId, recalling.MemoryId));
+
+        // A cube named by id is reported as asked for, so the id does not lead to the name.
+        var byId = await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.OpenCubeAsync(Carol, notes.Id));
+        Assert.Equal((notes.Id, false), (byId.RequestedAs, byId.CanRead));
+        Assert.Equal(0.5, (await memory.GetAsync(Carol, own.Id)).Importance); // the refused batch wrote nothing
+    }
+
+    [Fact]
     public async Task The_audit_of_a_cube_is_refused_to_a_scope_that_cannot_read_it()
     {
         await memory.AddAsync(Alice, "notes", new MemoryDraft("quarterly numbers"));

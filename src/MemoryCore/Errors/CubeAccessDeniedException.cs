@@ -26,7 +26,18 @@ public sealed class CubeAccessDeniedException : AccessDeniedException
     /// </summary>
     public string? MemoryId { get; private init; }
 
+    /// <summary>
+    /// How the operation named the cube (its id or its name), when it named one: a host that hides unreadable cubes answers
+    /// with what it was asked, so an id does not reveal the name behind it. Null means the cube was named by
+    /// <see cref="CubeName"/> or not at all.
+    /// </summary>
+    public string? RequestedAs { get; private init; }
+
     /// <summary>This refusal, for an operation that named the memory <paramref name="memoryId"/> by id.</summary>
     public CubeAccessDeniedException ForMemory(string memoryId) =>
-        new(Message, CubeName, CanRead) { MemoryId = memoryId };
+        new(Message, CubeName, CanRead) { MemoryId = memoryId, RequestedAs = RequestedAs };
+
+    /// <summary>This refusal, for an operation that named the cube <paramref name="idOrName"/>.</summary>
+    public CubeAccessDeniedException ForCube(string idOrName) =>
+        new(Message, CubeName, CanRead) { MemoryId = MemoryId, RequestedAs = idOrName };
 }

@@ -19,4 +19,11 @@ public class CubeNotFoundException : AgentMemException
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// The answer to naming a cube the tenant does not have. A host hiding a cube the caller may not read answers with this
+    /// too, word for word, so the wording does not tell the two apart.
+    /// </summary>
+    public static CubeNotFoundException Unknown(string idOrName, string tenant) =>
+        new($"No cube '{idOrName}' in tenant '{tenant}'. Create it first (agentmem cube create {idOrName}).");
 }

@@ -19,4 +19,10 @@ public class MemoryNotFoundException : AgentMemException
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// The answer to naming an id the tenant does not have. A host hiding a memory the caller may not read answers with this
+    /// too, word for word.
+    /// </summary>
+    public static MemoryNotFoundException Unknown(string id) => new($"No memory {id} in this tenant.");
 }

@@ -31,11 +31,12 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
         {
             // A key bound to a user must not learn that another user's private cube exists: it gets the answer an unknown cube
             // gets, and a memory named by id in such a cube the answer an unknown id gets (naming the cube would tell both).
-            if (ex is CubeAccessDeniedException { CanRead: false } hidden && ApiKeyMiddleware.TryKeyOf(context)?.User is not null)
+            // The answers are the core's own for an unknown id or cube, word for word, naming the cube as the request did.
+            if (ex is CubeAccessDeniedException { CanRead: false } hidden && ApiKeyMiddleware.TryKeyOf(context) is { User: not null } key)
             {
                 ex = hidden.MemoryId is { } id
-                    ? new MemoryNotFoundException($"No memory {id} in this tenant.")
-                    : new CubeNotFoundException($"Cube '{hidden.CubeName}' not found.");
+                    ? MemoryNotFoundException.Unknown(id)
+                    : CubeNotFoundException.Unknown(hidden.RequestedAs ?? hidden.CubeName, key.Tenant);
             }
 
             var mapped = ProblemMapping.Map(ex);
