@@ -161,9 +161,11 @@ public sealed partial class MemoryOS
 
     // Only a local file (file: URI) is deleted, and only for an activation or parametric memory: its KV cartridge or LoRA
     // adapter was computed from the purged text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.
+    // And only while it holds the bytes the memory recorded: a reference is data (an imported archive carries it as is), so one
+    // naming any other file (the database, another tenant's cartridge) must not make a purge delete that file.
     private static bool DeleteLocalPayload(PayloadRef? payload)
     {
-        if (payload is null || !Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) || !uri.IsFile || !File.Exists(uri.LocalPath))
+        if (payload is null || !Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) || !uri.IsFile || !payload.IsIntactLocalFile())
         {
             return false;
         }

@@ -32,7 +32,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge of 2 memories: alice's locker code is wombat7731 ...")
         {
             Kind = MemoryKind.Activation,
-            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, new string('0', 64)),
+            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge)))),
             Links = [new MemoryLink(source.Id, "encodes"), new MemoryLink(kept.Id, "encodes")],
         });
         var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: the locker code is wombat7731") { Links = [new MemoryLink(source.Id, LinkTypes.DerivedFrom)] });
@@ -56,6 +56,25 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         var line = Assert.Single(trail, a => a.Action == "purge");
         Assert.Equal((source.Id.ToString(), "user asked; 3 derived memories purged with it"), (line.MemoryId, line.Detail));
         Assert.DoesNotContain(trail, a => (a.Detail ?? string.Empty).Contains("wombat", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_purge_deletes_a_payload_file_only_while_it_holds_the_bytes_the_memory_recorded()
+    {
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(Alice, "cache");
+
+        // A reference is data (an imported archive brings its own): one naming some other file must not get it deleted.
+        string precious = Path.Combine(db.Folder, "precious.txt");
+        await File.WriteAllTextAsync(precious, "not a cartridge at all");
+        var foreign = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge of 1 memory")
+        {
+            Kind = MemoryKind.Activation,
+            Payload = new PayloadRef(new Uri(precious).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(precious).Length, new string('0', 64)),
+        });
+        await memory.PurgeAsync(Alice, foreign.Id);
+        Assert.True(File.Exists(precious));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, foreign.Id));
     }
 
     [Fact]

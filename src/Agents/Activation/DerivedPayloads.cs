@@ -14,26 +14,10 @@ namespace AgentMem.Agents.Activation;
 internal static class DerivedPayloads
 {
     /// <summary>The local path a payload reference names (a file URI, or a plain path).</summary>
-    public static string LocalPath(PayloadRef payload) =>
-        Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : payload.Uri;
+    public static string LocalPath(PayloadRef payload) => payload.LocalPath;
 
     /// <summary>True when the memory's payload file exists with the recorded size and SHA-256.</summary>
-    public static bool IsIntact(MemoryItem item)
-    {
-        if (item.Payload is not { } payload)
-        {
-            return false;
-        }
-
-        string path = LocalPath(payload);
-        if (!File.Exists(path) || new FileInfo(path).Length != payload.SizeBytes)
-        {
-            return false;
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return string.Equals(Convert.ToHexStringLower(SHA256.HashData(stream)), payload.Sha256, StringComparison.Ordinal);
-    }
+    public static bool IsIntact(MemoryItem item) => item.Payload?.IsIntactLocalFile() ?? false;
 
     /// <summary>A payload reference to the file at <paramref name="path"/> (file URI, size, SHA-256).</summary>
     public static PayloadRef Describe(string path, string mediaType)

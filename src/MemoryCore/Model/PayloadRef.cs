@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace AgentMem.MemoryCore.Model;
 
 /// <summary>
@@ -8,4 +10,21 @@ namespace AgentMem.MemoryCore.Model;
 /// <param name="MediaType">Its format, e.g. <c>application/x-agentmem-cartridge</c>.</param>
 /// <param name="SizeBytes">Its length in bytes.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of the payload bytes, for integrity checks.</param>
-public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, string Sha256);
+public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, string Sha256)
+{
+    /// <summary>The path of the local file the reference names: a file URI's path, or the reference itself read as a path.</summary>
+    public string LocalPath => System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : Uri;
+
+    /// <summary>True when <see cref="LocalPath"/> is a file with the recorded size and SHA-256: the very bytes described here.</summary>
+    public bool IsIntactLocalFile()
+    {
+        string path = LocalPath;
+        if (!File.Exists(path) || new FileInfo(path).Length != SizeBytes)
+        {
+            return false;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return string.Equals(Convert.ToHexStringLower(SHA256.HashData(stream)), Sha256, StringComparison.OrdinalIgnoreCase);
+    }
+}
