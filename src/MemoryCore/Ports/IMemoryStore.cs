@@ -46,7 +46,8 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>
     /// Writes <paramref name="next"/> as the current version and keeps <paramref name="superseded"/> in the
     /// history, atomically. Fails with <see cref="Errors.MemoryStateException"/> if the stored version is no
-    /// longer <paramref name="superseded"/>'s (a concurrent writer got there first).
+    /// longer <paramref name="superseded"/>'s (a concurrent writer got there first). The recall counters (strength,
+    /// last recall, count) stay as stored: <see cref="RecordRecallsAsync"/> changes them without a new version.
     /// </summary>
     Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) =>
         ReplaceManyAsync(tenant, [new MemoryReplacement(superseded, next, audit)], cancellationToken);

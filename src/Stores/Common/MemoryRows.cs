@@ -9,12 +9,15 @@ internal static class MemoryRows
     /// <summary>Number of columns in <see cref="Columns"/>.</summary>
     public const int ColumnCount = MemoryRowReader.ColumnCount;
 
-    /// <summary>Assignments of every column that a new version may change (for UPDATE).</summary>
+    /// <summary>
+    /// Assignments of every column that a new version may change (for UPDATE). Not the recall counters (strength, last
+    /// recall, count): recalls change them in place without a new version, so a version written from an earlier read
+    /// would otherwise undo a recall made in between.
+    /// </summary>
     public const string MutableAssignments = """
         text = @text, payload_json = @payload, content_hash = @hash, valid_from = @valid_from,
         valid_to = @valid_to, version = @version, state = @state, state_reason = @state_reason,
         tags_json = @tags, keywords_json = @keywords, context = @context, importance = @importance,
-        strength = @strength, last_recalled_at = @last_recalled, recall_count = @recall_count,
         updated_at = @updated_at
         """;
 

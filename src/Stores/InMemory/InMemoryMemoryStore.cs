@@ -260,7 +260,17 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             var stored = data!.Memories[next.Id];
             var current = stored.Current;
             stored.History.Add(ImmutableCopy.Of(superseded));
-            stored.Current = ImmutableCopy.OfCurrent(next with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance });
+            // The recall counters are the store's (recalls change them in place): a version written from an earlier read keeps them.
+            stored.Current = ImmutableCopy.OfCurrent(next with
+            {
+                CubeId = current.CubeId,
+                Scope = current.Scope,
+                Kind = current.Kind,
+                Provenance = current.Provenance,
+                Strength = current.Strength,
+                LastRecalledAt = current.LastRecalledAt,
+                RecallCount = current.RecallCount,
+            });
             AppendChange(data, current.CubeId, current.Id, purged: false);
             data.Audit.Add(ImmutableCopy.Of(audit, tenant));
         }

@@ -36,6 +36,23 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task A_new_version_written_from_a_read_before_a_recall_keeps_the_recall()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var read = await s.AddAsync(cube, "Alice's locker code is 4711");
+        var recall = Assert.Single(await s.Store.RecordRecallsAsync(s.Tenant, [read.Id], s.Now.AddDays(1), s.Audit("recall")));
+
+        // Built from the read taken before the recall (a recall moves no version, so the version check cannot see it).
+        var archived = await s.ReplaceAsync(read, m => m with { State = LifecycleState.Archived, Importance = 0.9 }, "faded");
+
+        var stored = (await s.Store.GetAsync(s.Tenant, read.Id))!;
+        Assert.Equal((LifecycleState.Archived, 0.9, 2), (stored.State, stored.Importance, stored.Version));
+        Assert.Equal((1, recall.Strength, recall.LastRecalledAt), (stored.RecallCount, stored.Strength, stored.LastRecalledAt));
+        Assert.Equal(archived.Id, stored.Id);
+    }
+
+    [SkippableFact]
     public async Task Recalls_skip_memories_that_are_not_active_or_frozen()
     {
         await using var s = await StartAsync();
