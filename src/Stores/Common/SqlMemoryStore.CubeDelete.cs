@@ -32,7 +32,9 @@ public abstract partial class SqlMemoryStore
 
             await BeginPurgeAsync(conn, tx, ct).ConfigureAwait(false);
             int memories = await DeleteCubeContentsAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
-            await DeleteCubeRowAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
+            // PostgreSQL's change counter stays: a cube restored under its id later (an import keeps ids) must number its
+            // changes past what readers of the old cube saw, not from 1 again.
+            await DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
             await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return memories;
         }, cancellationToken).ConfigureAwait(false);
@@ -44,14 +46,10 @@ public abstract partial class SqlMemoryStore
         return removed;
     }
 
-    /// <summary>Deletes the cube's own row, and whatever else a store keeps per cube (PostgreSQL: its change counter).</summary>
-    private protected virtual Task DeleteCubeRowAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct) =>
-        DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct);
-
     /// <summary>
     /// Deletes what a cube holds, in an order no reference check refuses: versions, tags and links of its memories, the
     /// memories (their full-text rows go with them), embeddings and the change feed, then scrubs what the rest of the
-    /// tenant says of them, leaving the cube row to <see cref="DeleteCubeRowAsync"/>. Returns how many memories it held.
+    /// tenant says of them, leaving the cube row to the caller. Returns how many memories it held.
     /// </summary>
     private async Task<int> DeleteCubeContentsAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
     {

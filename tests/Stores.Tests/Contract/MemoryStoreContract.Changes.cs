@@ -6,6 +6,26 @@ namespace AgentMem.Stores.Tests.Contract;
 public abstract partial class MemoryStoreContract
 {
     [SkippableFact]
+    public async Task A_cube_deleted_and_restored_under_its_id_continues_its_change_feed_past_what_readers_saw()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        for (int i = 0; i < 5; i++)
+        {
+            await s.AddAsync(cube, $"note {i}");
+        }
+
+        long seen = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
+        await s.Store.DeleteCubeAsync(s.Tenant, cube.Id, s.Audit("cube.delete", cube.Id));
+        var back = s.Item(cube, "restored note");
+        await s.Store.RestoreCubeAsync(cube, [[back]], s.Audit("import"));
+
+        // A reader that had seen `seen` finds the restored memory after it, never at or below it.
+        Assert.True(await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id) > seen);
+        Assert.Contains(await s.Store.ReadChangesAsync(s.Tenant, cube.Id, seen, 100), c => c.MemoryId == back.Id);
+    }
+
+    [SkippableFact]
     public async Task The_change_feed_holds_every_add_update_state_change_recall_and_purge_in_order()
     {
         await using var s = await StartAsync();

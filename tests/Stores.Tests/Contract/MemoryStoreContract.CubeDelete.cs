@@ -35,7 +35,6 @@ public abstract partial class MemoryStoreContract
         Assert.Empty(await s.Store.GetHistoryAsync(s.Tenant, b.Id));
         Assert.Empty(await s.Store.ListAsync(s.Tenant, StoreScenario.AllStates(doomed.Id), 100));
         Assert.Empty(await s.Store.GetEmbeddingsAsync(s.Tenant, doomed.Id, "m1", null));
-        Assert.Equal(0, await s.Store.GetChangeSequenceAsync(s.Tenant, doomed.Id));
         Assert.Empty(await s.Store.ReadChangesAsync(s.Tenant, doomed.Id, 0, 100));
         var lexical = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["otters"], StoreScenario.AllStates(), 10));
         Assert.Equal([x.Id], lexical.Select(m => m.Item.Id));
