@@ -105,6 +105,41 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task Tags_written_with_json_escapes_by_earlier_versions_become_searchable_after_the_upgrade()
+    {
+        await using var db = new TestDatabase();
+        MemoryId id;
+        await using (var memory = db.OpenMemory())
+        {
+            await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+            id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Planted tomatoes") { Tags = ["garden"], Keywords = ["kitchen"] })).Id;
+        }
+
+        // The row as a version-8 file holds it (the full-text trigger indexes the escapes), and the file back at version 8.
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = """
+                UPDATE memories SET tags_json = '["caf\u00E9","o\u0027brien"]', keywords_json = '["Z\u00FCrich"]';
+                DELETE FROM schema_migrations WHERE version = 9;
+                PRAGMA user_version = 8;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        await using var upgraded = db.OpenMemory();
+        foreach (string word in new[] { "café", "brien", "zürich" })
+        {
+            Assert.Equal(id, Assert.Single(await upgraded.SearchAsync(TestDatabase.Alice, "notes", word)).Item.Id);
+        }
+
+        Assert.Empty(await upgraded.SearchAsync(TestDatabase.Alice, "notes", "u00e9"));
+        var item = await upgraded.GetAsync(TestDatabase.Alice, id);
+        Assert.Equal(["café", "o'brien"], item.Tags);
+        Assert.Equal(["Zürich"], item.Keywords);
+    }
+
+    [Fact]
     public async Task Opening_twice_does_not_migrate_twice()
     {
         await using var db = new TestDatabase();

@@ -119,6 +119,26 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableTheory]
+    [InlineData("café", "café")]
+    [InlineData("Zürich", "zürich")]
+    [InlineData("日本", "日本")]
+    [InlineData("o'brien", "brien")]
+    public async Task Tags_and_keywords_beyond_ascii_are_searchable(string label, string term)
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var tagged = await s.AddAsync(cube, "Planted tomatoes today", m => m with { Tags = [label] });
+        var keyworded = await s.AddAsync(cube, "Saw Saturn's rings last night", m => m with { Keywords = [label] });
+        await s.AddAsync(cube, "Nothing to see here");
+
+        var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([term], new MemoryFilter { CubeId = cube.Id }, 10));
+        Assert.Equal(new[] { tagged.Id, keyworded.Id }.Order(), hits.Select(h => h.Item.Id).Order());
+
+        // What JSON escaping would have left of them is no word of theirs.
+        Assert.Empty(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["u00e9", "u00fc", "u0027s"], new MemoryFilter { CubeId = cube.Id }, 10)));
+    }
+
+    [SkippableTheory]
     [InlineData("\"passport")]
     [InlineData("passport AND NOT (")]
     [InlineData("pass* OR NEAR(x y)")]

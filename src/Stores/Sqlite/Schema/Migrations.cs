@@ -216,6 +216,16 @@ internal static class Migrations
         new(8, "an index to count a cube's memories by state", """
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             """),
+
+        // Tags and keywords were written with every character beyond ASCII (and apostrophes) escaped, which the full-text
+        // index took as it stood: "café" was indexed as "caf" and "u00e9", so no search found it. Rewriting them as plain
+        // JSON re-indexes those rows through the update trigger (the old terms go as they were indexed).
+        new(9, "tags and keywords indexed as text, not JSON escapes", """
+            UPDATE memories SET
+                tags_json = (SELECT json_group_array(value) FROM json_each(memories.tags_json)),
+                keywords_json = (SELECT json_group_array(value) FROM json_each(memories.keywords_json))
+            WHERE instr(tags_json, '\u') > 0 OR instr(keywords_json, '\u') > 0;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
