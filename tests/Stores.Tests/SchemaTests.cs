@@ -140,6 +140,27 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task Two_openers_migrating_a_new_file_at_once_both_open_it()
+    {
+        await using var db = new TestDatabase();
+        SqliteMemoryStore? other = null;
+
+        // The second opener migrates the whole file between the first one's reading of the version and its first step.
+        var progress = new SynchronousProgress<SchemaStepProgress>(step =>
+        {
+            if (other is null && step.Elapsed is null)
+            {
+                other = SqliteMemoryStore.Open(db.FilePath);
+            }
+        });
+        await using var first = SqliteMemoryStore.Open(new SqliteStoreOptions { Path = db.FilePath, SchemaProgress = progress });
+        await using var second = other!;
+
+        Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("SELECT COUNT(*) FROM schema_migrations"));
+        Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("PRAGMA user_version;"));
+    }
+
+    [Fact]
     public async Task Opening_twice_does_not_migrate_twice()
     {
         await using var db = new TestDatabase();

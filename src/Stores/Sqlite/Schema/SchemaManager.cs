@@ -75,6 +75,16 @@ internal static class SchemaManager
             progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Elapsed: null));
             long started = Stopwatch.GetTimestamp();
             using var tx = connection.BeginTransaction();
+
+            // Read again under the write lock: another process opening the file at the same time (a CLI and a server
+            // started together) may have applied the step since the version was read, and the steps are not idempotent.
+            if (ScalarInt(connection, "PRAGMA user_version;", tx) >= migration.Version)
+            {
+                tx.Rollback();
+                progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Stopwatch.GetElapsedTime(started)));
+                continue;
+            }
+
             using (var cmd = connection.CreateCommand())
             {
                 cmd.Transaction = tx;
@@ -101,9 +111,10 @@ internal static class SchemaManager
         }
     }
 
-    private static int ScalarInt(SqliteConnection connection, string sql)
+    private static int ScalarInt(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = sql;
         return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
