@@ -54,6 +54,13 @@ public sealed partial class MemoryOS
                 throw new MemoryFrozenException($"Memory {id} is frozen; unfreeze it (set it Active) before moving it to {state}.");
             }
 
+            // Frozen is live (searched): freezing a deleted or superseded memory brought it back into retrieval as a side effect.
+            // Bringing one back is a restore of its own (set it Active), which a freeze may then follow.
+            if (state == LifecycleState.Frozen && current.State is LifecycleState.Deleted or LifecycleState.Superseded)
+            {
+                throw new MemoryStateException($"Memory {id} is {current.State.ToString().ToLowerInvariant()}; restore it (set it Active) before freezing it.");
+            }
+
             var next = current with { State = state, StateReason = reason, Version = current.Version + 1, UpdatedAt = now };
             return new VersionPlan(next, reason ?? $"state {current.State} -> {state}", "state");
         }, cancellationToken);

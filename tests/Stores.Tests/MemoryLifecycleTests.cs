@@ -107,6 +107,25 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_deleted_or_superseded_memory_is_not_frozen_back_into_retrieval()
+    {
+        var deleted = await memory.DeleteAsync(TestDatabase.Alice, (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("old address 12 Elm Street"))).Id, "moved");
+        var superseded = await memory.SupersedeAsync(TestDatabase.Alice, (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("old phone 555 0100 Elm"))).Id, "new phone");
+
+        foreach (var item in new[] { deleted, superseded })
+        {
+            await Assert.ThrowsAsync<MemoryStateException>(() => memory.SetStateAsync(TestDatabase.Alice, item.Id, LifecycleState.Frozen, "legal hold"));
+            Assert.Equal(item.State, (await memory.GetAsync(TestDatabase.Alice, item.Id)).State);
+        }
+
+        Assert.Empty(await memory.SearchAsync(TestDatabase.Alice, "notes", "Elm"));
+
+        // A restore is explicit, and a freeze may follow it.
+        await memory.SetStateAsync(TestDatabase.Alice, deleted.Id, LifecycleState.Active, "deleted by mistake");
+        Assert.Equal(LifecycleState.Frozen, (await memory.SetStateAsync(TestDatabase.Alice, deleted.Id, LifecycleState.Frozen, "legal hold")).State);
+    }
+
+    [Fact]
     public async Task Purge_removes_the_memory_from_every_table_and_the_full_text_index()
     {
         var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("zanzibar holiday plans") { Tags = ["travel"] })).Id;
