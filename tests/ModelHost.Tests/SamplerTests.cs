@@ -2,6 +2,17 @@ namespace AgentMem.ModelHost.Tests;
 
 public sealed class SamplerTests
 {
+    [Theory]
+    [InlineData(0.9f)]
+    [InlineData(1f)]
+    public void A_temperature_so_small_that_the_logits_overflow_picks_the_greedy_token(float topP)
+    {
+        // 10 / 1e-38 is infinity: the softmax was NaN everywhere and picked token 0 (or the last one).
+        var sampler = new Sampler(3, temperature: 1e-38f, topP: topP, seed: 7);
+        Assert.Equal(1, sampler.Sample([0f, 10f, 0f]));
+        Assert.Equal(1, sampler.Sample([-30f, -10f, -20f]));
+    }
+
     [Fact]
     public void A_top_p_below_the_most_likely_tokens_probability_picks_that_token()
     {

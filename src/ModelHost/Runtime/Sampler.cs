@@ -72,6 +72,13 @@ public sealed class Sampler
 
         var p = probs.AsSpan();
         System.Numerics.Tensors.TensorPrimitives.Divide(logits, Temperature, p);
+        if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Max(p)))
+        {
+            // A temperature so small that logits / T overflows: the softmax would be NaN everywhere (and pick token 0);
+            // its limit as T goes to 0 is the greedy choice.
+            return ArgMax(logits);
+        }
+
         Kernels.Softmax(p);
         float coin = NextFloat();
         return TopP <= 0f || TopP >= 1f ? SampleMultinomial(p, coin) : SampleTopP(p, coin);
