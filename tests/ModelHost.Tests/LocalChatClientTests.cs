@@ -23,6 +23,53 @@ public sealed class LocalChatClientTests
     }
 
     [Fact]
+    public async Task No_limit_on_output_tokens_means_up_to_the_end_of_the_context()
+    {
+        // int.MaxValue ("no limit") overflowed slot + max: an empty reply. Generator allocated for int.MaxValue steps.
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Once upon a time")], new ChatOptions { Temperature = 0, MaxOutputTokens = int.MaxValue });
+        var generator = new Generator(Model.Value, Tokenizer.Value);
+        var expected = generator.Generate("Once upon a time", Model.Value.Config.SeqLen, new Sampler(512, 0f));
+        Assert.Equal(expected.Text, generator.Generate("Once upon a time", int.MaxValue, new Sampler(512, 0f)).Text);
+        Assert.Equal(expected.Text, response.Text);
+        Assert.NotEmpty(response.Text);
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_stops_in_the_prompts_prefill()
+    {
+        // The request is cancelled while its prompt is being encoded: the prefill that follows must stop, not run to its end.
+        using var cancel = new CancellationTokenSource();
+        using var client = new LocalChatClient(Model.Value, new CancellingTokenizer(Tokenizer.Value, cancel), "stories260K");
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Once upon a time there was a girl")], new ChatOptions { Temperature = 0 }, cancel.Token));
+        Assert.Contains("PrefillAt", ex.StackTrace, StringComparison.Ordinal);
+    }
+
+    // Cancels its source when asked to encode, as a caller would while a long prompt is read.
+    private sealed class CancellingTokenizer(ITokenizer inner, CancellationTokenSource cancel) : ITokenizer
+    {
+        public int VocabSize => inner.VocabSize;
+
+        public int BosId => inner.BosId;
+
+        public int EosId => inner.EosId;
+
+        public int[] EncodeToIds(string text, bool bos)
+        {
+            cancel.Cancel();
+            return inner.EncodeToIds(text, bos);
+        }
+
+        public string Decode(IReadOnlyList<int> ids) => inner.Decode(ids);
+
+        public int CountTokens(string text) => inner.CountTokens(text);
+
+        public ReadOnlySpan<byte> DecodePiece(int previous, int token) => inner.DecodePiece(previous, token);
+
+        public bool IsEndOfText(int token) => inner.IsEndOfText(token);
+    }
+
+    [Fact]
     public async Task Seeded_sampling_equals_Generator_and_streaming_concatenation_equals_response()
     {
         using var client = new LocalChatClient(Model.Value, Tokenizer.Value);

@@ -30,7 +30,7 @@ public sealed class Generator
     /// <summary>Generates up to <paramref name="steps"/> new tokens after <paramref name="prompt"/> in a fresh cache.</summary>
     public GenerationResult Generate(string prompt, int steps, Sampler sampler, CancellationToken cancellationToken = default)
     {
-        var cache = Model.CreateCache();
+        using var cache = Model.CreateCache();
         return Generate(prompt, steps, sampler, cache, cancellationToken);
     }
 
@@ -185,13 +185,15 @@ public sealed class Generator
             throw new ArgumentException("history needs at least the token to feed next.", nameof(history));
         }
 
-        var generated = new List<int>(steps);
-        var bytes = new List<byte>(steps * 4);
         int token = history[^1];
         bool stoppedAtBos = false;
         int slot = SlotFor(cache, position);
         // The token sampled in slot s sits in s + 1, so a cache of SeqLen slots allows sampling up to slot SeqLen - 1.
         int end = Math.Min(steps, Model.Config.SeqLen - slot);
+
+        // Sized by what the context allows, not by the steps asked for ("no limit" is int.MaxValue).
+        var generated = new List<int>(Math.Max(end, 0));
+        var bytes = new List<byte>(Math.Max(end, 0) * 4);
         for (int i = 0; i < end; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();

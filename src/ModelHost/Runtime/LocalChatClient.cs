@@ -108,7 +108,7 @@ public sealed class LocalChatClient : IChatClient
             () =>
             {
                 var text = new StringBuilder();
-                var run = new Run(this, prompt, options);
+                using var run = new Run(this, prompt, options, cancellationToken);
                 while (run.Step(cancellationToken) is { } piece)
                 {
                     text.Append(piece);
@@ -132,7 +132,7 @@ public sealed class LocalChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         string prompt = Template.Render(messages);
         string responseId = Guid.NewGuid().ToString("N");
-        var run = await Task.Run(() => new Run(this, prompt, options), cancellationToken).ConfigureAwait(false);
+        using var run = await Task.Run(() => new Run(this, prompt, options, cancellationToken), cancellationToken).ConfigureAwait(false);
         while (true)
         {
             string? piece = await Task.Run(() => run.Step(cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -185,7 +185,7 @@ public sealed class LocalChatClient : IChatClient
     /// <see cref="Generator.Continue"/>). Slots and RoPE positions are tracked apart because a loaded cartridge may hold entries
     /// at positions other than their slots (compressed or composed).
     /// </summary>
-    private sealed class Run
+    private sealed class Run : IDisposable
     {
         private readonly LlamaModel model;
         private readonly ITokenizer tokenizer;
@@ -201,7 +201,7 @@ public sealed class LocalChatClient : IChatClient
         private int generated;
         private bool done;
 
-        public Run(LocalChatClient owner, string prompt, ChatOptions? options)
+        public Run(LocalChatClient owner, string prompt, ChatOptions? options, CancellationToken cancellationToken)
         {
             var baseModel = owner.generator.Model;
             tokenizer = owner.generator.Tokenizer;
@@ -216,54 +216,66 @@ public sealed class LocalChatClient : IChatClient
             ArgumentOutOfRangeException.ThrowIfNegative(max);
             sampler = new Sampler(model.Config.VocabSize, temperature, topP, seed == 0 ? 1 : seed);
             cache = model.CreateCache();
-            int prefix = 0;
-            var loaded = state.PrefixFor(baseModel.Config);
-            if (loaded is { } cartridge)
+            try
             {
-                // Imported through the plain model: the cartridge is bound to the weights it was made with, not an adapted view.
-                cartridge.ImportInto(baseModel, cache);
-                prefix = cache.Length;
-            }
-
-            // After a prefix the prompt continues it, so no second BOS (as Generator.Resume); a template that writes its own BOS adds none.
-            int[] tokens = tokenizer.EncodeToIds(prompt, bos: prefix == 0 && !owner.Template.IncludesBos);
-            if (prefix > 0 && owner.Template.IncludesBos && tokens.Length > 0 && tokens[0] == tokenizer.BosId)
-            {
-                tokens = tokens[1..]; // the template's own BOS: the cartridge already starts the sequence
-            }
-            if (prefix + tokens.Length > model.Config.SeqLen)
-            {
-                throw new ArgumentException($"the loaded memory ({prefix} tokens) and the prompt ({tokens.Length} tokens) exceed the model's context of {model.Config.SeqLen}.", nameof(prompt));
-            }
-
-            promptTokens = tokens.Length;
-            if (tokens.Length == 0)
-            {
-                if (prefix == 0)
+                int prefix = 0;
+                var loaded = state.PrefixFor(baseModel.Config);
+                if (loaded is { } cartridge)
                 {
-                    throw new ArgumentException("the prompt is empty and the tokenizer has no BOS token to start from.", nameof(prompt));
+                    // Imported through the plain model: the cartridge is bound to the weights it was made with, not an adapted view.
+                    cartridge.ImportInto(baseModel, cache);
+                    prefix = cache.Length;
                 }
 
-                // Nothing after the prefix: its last token is fed again at its own slot to get the logits that follow it.
-                (token, position, slot) = (loaded!.Tokens[^1], cache.NextPosition - 1, cache.Length - 1);
-            }
-            else
-            {
-                model.PrefillAt(tokens.AsSpan(0, tokens.Length - 1), cache.NextPosition, cache.Length, cache);
-                (token, position, slot) = (tokens[^1], cache.NextPosition, cache.Length);
-            }
+                // After a prefix the prompt continues it, so no second BOS (as Generator.Resume); a template that writes its own BOS adds none.
+                int[] tokens = tokenizer.EncodeToIds(prompt, bos: prefix == 0 && !owner.Template.IncludesBos);
+                if (prefix > 0 && owner.Template.IncludesBos && tokens.Length > 0 && tokens[0] == tokenizer.BosId)
+                {
+                    tokens = tokens[1..]; // the template's own BOS: the cartridge already starts the sequence
+                }
+                if (prefix + tokens.Length > model.Config.SeqLen)
+                {
+                    throw new ArgumentException($"the loaded memory ({prefix} tokens) and the prompt ({tokens.Length} tokens) exceed the model's context of {model.Config.SeqLen}.", nameof(prompt));
+                }
 
-            end = Math.Min(slot + max, model.Config.SeqLen);
-            report = new AdditionalPropertiesDictionary
+                promptTokens = tokens.Length;
+                if (tokens.Length == 0)
+                {
+                    if (prefix == 0)
+                    {
+                        throw new ArgumentException("the prompt is empty and the tokenizer has no BOS token to start from.", nameof(prompt));
+                    }
+
+                    // Nothing after the prefix: its last token is fed again at its own slot to get the logits that follow it.
+                    (token, position, slot) = (loaded!.Tokens[^1], cache.NextPosition - 1, cache.Length - 1);
+                }
+                else
+                {
+                    model.PrefillAt(tokens.AsSpan(0, tokens.Length - 1), cache.NextPosition, cache.Length, cache, cancellationToken: cancellationToken);
+                    (token, position, slot) = (tokens[^1], cache.NextPosition, cache.Length);
+                }
+
+                // "No limit" (int.MaxValue) means up to the context's end, not an overflow before it.
+                end = slot + Math.Min(max, model.Config.SeqLen - slot);
+                report = new AdditionalPropertiesDictionary
+                {
+                    [PrefixTokensKey] = prefix,
+                    [AdapterIdsKey] = state.Adapters.Select(a => Convert.ToHexStringLower(a.ComputeId())).ToArray(),
+                    [PromptKey] = prompt,
+                    [TemplateKey] = owner.Template.Name,
+                };
+            }
+            catch
             {
-                [PrefixTokensKey] = prefix,
-                [AdapterIdsKey] = state.Adapters.Select(a => Convert.ToHexStringLower(a.ComputeId())).ToArray(),
-                [PromptKey] = prompt,
-                [TemplateKey] = owner.Template.Name,
-            };
+                cache.Dispose();
+                throw;
+            }
         }
 
         public ChatFinishReason FinishReason { get; private set; } = ChatFinishReason.Length;
+
+        /// <summary>Frees the cache: on a device backend its buffers go now, not whenever the GC runs.</summary>
+        public void Dispose() => cache.Dispose();
 
         /// <summary>Decodes one token and returns its text, or null when generation is over.</summary>
         public string? Step(CancellationToken cancellationToken)
