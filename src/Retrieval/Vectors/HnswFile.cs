@@ -126,9 +126,11 @@ internal static class HnswFile
         int stride0 = (2 * options.M) + 1;
         int strideUp = options.M + 1;
 
-        // Refuse counts the file cannot hold before allocating for them.
-        long minimum = Magic.Length + (HeaderInts * 4L) + (n * (8L + 4 + 1 + (dimension * 4L) + (stride0 * 4L))) + 4;
-        if (minimum > stream.Length)
+        // Refuse counts the file cannot hold before allocating for them (divided, not multiplied: a damaged count times a
+        // damaged dimension overflowed past the check into an OutOfMemoryException).
+        long perNode = 8L + 4 + 1 + (dimension * 4L) + (stride0 * 4L);
+        long room = stream.Length - (Magic.Length + (HeaderInts * 4L) + 4);
+        if (room < 0 || n > room / perNode || (long)n * dimension > Array.MaxLength || (long)n * stride0 > Array.MaxLength)
         {
             throw new VectorFormatException($"The HNSW index file '{path}' is truncated: its header announces {n} vectors of dimension {dimension}.");
         }

@@ -109,6 +109,20 @@ public sealed class HnswFileTests : IDisposable
     }
 
     [Fact]
+    public void A_damaged_count_and_dimension_whose_product_overflows_are_refused_as_truncated()
+    {
+        // n × (dimension × 4) wrapped past the size check; the arrays it then allocated threw OutOfMemoryException,
+        // which the retrieval state does not take for a damaged index (so the cube failed instead of being rebuilt).
+        string path = SaveSmall();
+        var bytes = File.ReadAllBytes(path);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8 + 4), 1 << 30);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8 + 32), int.MaxValue);
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.Throws<VectorFormatException>(() => HnswIndex.Load(path));
+        Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Trailing_bytes_are_refused()
     {
         string path = SaveSmall();
