@@ -17,12 +17,13 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
         Assert.Equal(0, code);
         Assert.DoesNotContain("schema", err, StringComparison.Ordinal);
 
-        // Back to schema 7 (step 8 only adds an index), as a file written by the previous release would be.
+        // Back to schema 7 (step 8 only adds an index, step 9 rewrites escaped tags, of which there are none), as a file
+        // written by an earlier release would be.
         using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = cli.DbPath, Pooling = false }.ToString()))
         {
             raw.Open();
             using var rewind = raw.CreateCommand();
-            rewind.CommandText = "DROP INDEX ix_memories_state; DELETE FROM schema_migrations WHERE version = 8; PRAGMA user_version = 7;";
+            rewind.CommandText = "DROP INDEX ix_memories_state; DELETE FROM schema_migrations WHERE version IN (8, 9); PRAGMA user_version = 7;";
             rewind.ExecuteNonQuery();
         }
 
@@ -30,8 +31,10 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("pottery", output, StringComparison.Ordinal);
         string said = Regex.Replace(err, @"\s+", " ");
-        Assert.Contains($"upgrading {cli.DbPath} from schema 7: schema step 8 of 8, an index to count a cube's memories by state", said, StringComparison.Ordinal);
-        Assert.Matches(@"schema step 8 of 8 done in \d+\.\d s", said);
+        Assert.Contains($"upgrading {cli.DbPath} from schema 7: schema step 8 of 9, an index to count a cube's memories by state", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 8 of 9 done in \d+\.\d s", said);
+        Assert.Contains("schema step 9 of 9, tags and keywords indexed as text, not JSON escapes", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 9 of 9 done in \d+\.\d s", said);
 
         (code, _, err) = await cli.RunAsync("search", "pottery");
         Assert.Equal(0, code);
