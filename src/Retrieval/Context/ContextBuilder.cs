@@ -7,7 +7,9 @@ namespace AgentMem.Retrieval.Context;
 /// histories the full context beats any retrieval (as the ConvoMem study found). Otherwise it takes the
 /// best-ranked memories that fit, and renders them grouped by session and ordered by time, with dates; a long memory
 /// found by one of its passages is given as that passage (<see cref="ContextOptions.Passages"/>). The cube is read only
-/// as far as the budget, so a build over a large cube costs about one search plus a count.
+/// as far as the budget, so a build over a large cube costs about one search plus a count. Building records no recall
+/// (whichever way it goes, and whatever <see cref="MemoryOSOptions.ReinforceOnSearch"/> says): its search ranks candidates
+/// the budget may then drop, so the caller reinforces what its reader used (as <c>MemoryAgent</c> does).
 /// </summary>
 public static class ContextBuilder
 {
@@ -58,7 +60,8 @@ public static class ContextBuilder
 
         int cubeMemories = fits ? all.Count : await CountIncludedAsync(memory, actor, cube, options, cancellationToken).ConfigureAwait(false);
         int k = Math.Min(options.Candidates, memory.Options.MaxSearchK);
-        var hits = await memory.SearchAsync(actor, cube, query, k, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var search = new MemoryCore.Search.SearchOptions { K = k, Retriever = options.Retriever, RecordRecall = false };
+        var hits = await memory.SearchAsync(actor, cube, query, search, cancellationToken).ConfigureAwait(false);
         return Select(hits, cubeMemories, options);
     }
 
@@ -154,8 +157,12 @@ public static class ContextBuilder
             return SelectCountingWhole(ranked, cubeMemories, options);
         }
 
-        return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete: chosen.Count == cubeMemories && cubeMemories > 0);
+        return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete(chosen, cubeMemories));
     }
+
+    // Nothing left out: every memory of the cube, each whole (a memory given as one of its passages is not all of it).
+    private static bool IsComplete(List<(MemoryItem Item, string Shown)> chosen, int cubeMemories) =>
+        chosen.Count == cubeMemories && cubeMemories > 0 && chosen.All(c => string.Equals(c.Shown, c.Item.Text, StringComparison.Ordinal));
 
     /// <summary>
     /// <see cref="Select(IReadOnlyList{SearchHit}, int, ContextOptions)"/> by counting the whole context at every attempt: the reference the piecewise count must agree with,
@@ -183,7 +190,7 @@ public static class ContextBuilder
             rendered = attempt;
         }
 
-        return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete: chosen.Count == cubeMemories && cubeMemories > 0);
+        return new BuiltContext(rendered.Text, rendered.Tokens, rendered.Ordered, cubeMemories, IsComplete(chosen, cubeMemories));
     }
 
     private static (string Text, int Tokens, List<MemoryItem> Ordered) Render(List<(MemoryItem Item, string Text)> entries, ContextOptions options)

@@ -51,6 +51,48 @@ public sealed class ContextBuilderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Building_over_budget_records_no_recall_for_the_candidates_it_ranked()
+    {
+        // The search ranks up to 200 candidates the budget then drops (or a tag excludes): recording them all as recalled
+        // reinforced memories no reader ever saw. The whole-cube path records none either.
+        var store = SqliteMemoryStore.Open(Path.Combine(folder, "reinforcing.db"));
+        await using var reinforcing = new MemoryOS(store, new HybridRetriever(store), new MemoryOSOptions { ReinforceOnSearch = true });
+        await reinforcing.CreateCubeAsync(Me, "chat");
+        var core = await reinforcing.AddAsync(Me, "chat", new MemoryDraft("Ann lives in Osaka and flies to Tokyo often.") { Tags = ["core-block"] });
+        var ann = await reinforcing.AddAsync(Me, "chat", new MemoryDraft("Ann booked flights to Tokyo."));
+        var ben = await reinforcing.AddAsync(Me, "chat", new MemoryDraft("Ben will water the plants while Ann travels to Tokyo."));
+
+        var built = await reinforcing.BuildContextAsync(Me, "chat", "Where is Ann flying to Tokyo from Osaka?", new ContextOptions { TokenBudget = 20, ExcludeTags = ["core-block"] });
+        Assert.False(built.IsComplete);
+        foreach (var item in new[] { core, ann, ben })
+        {
+            Assert.Equal(0, (await reinforcing.GetAsync(Me, item.Id)).RecallCount);
+        }
+    }
+
+    [Fact]
+    public void A_memory_given_as_one_of_its_passages_does_not_make_the_context_complete()
+    {
+        string text = string.Join(" ", Enumerable.Range(0, 200).Select(i => $"Sentence {i} about the garden."));
+        var item = new MemoryItem
+        {
+            Id = MemoryCore.Identity.MemoryId.NewId(),
+            CubeId = "cube",
+            Scope = Me,
+            Text = text,
+            ContentHash = "h",
+            Provenance = new Provenance(SourceKind.Conversation, null, "Ann", DateTimeOffset.UnixEpoch),
+            UpdatedAt = DateTimeOffset.UnixEpoch,
+        };
+        var hit = new MemoryCore.Search.SearchHit(item, 1, new Dictionary<string, double>()) { Passage = new MemoryCore.Text.TextSpan(600, 300) };
+
+        var built = ContextBuilder.Select([hit], cubeMemories: 1, new ContextOptions { TokenBudget = 200 });
+        Assert.Single(built.Memories);
+        Assert.DoesNotContain(text, built.Text, StringComparison.Ordinal);
+        Assert.False(built.IsComplete);
+    }
+
+    [Fact]
     public async Task Over_budget_the_best_memories_that_fit_are_kept_and_the_budget_is_never_exceeded()
     {
         var built = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions { TokenBudget = 30 });
