@@ -42,10 +42,12 @@ public abstract partial class SqlMemoryStore : IMemoryStore
         ArgumentNullException.ThrowIfNull(cube);
         await InWriteAsync(cube.Owner.Tenant, async (conn, tx, ct) =>
         {
-            using (var exists = Command(conn, tx, "SELECT 1 FROM cubes WHERE tenant = @t AND (name = @n OR id = @n);"))
+            // Its id too: SQLite reports a primary-key clash as a plain constraint error, not as the cube being taken.
+            using (var exists = Command(conn, tx, "SELECT 1 FROM cubes WHERE tenant = @t AND (name = @n OR id = @n OR id = @id);"))
             {
                 Dialect.Add(exists, "@t", cube.Owner.Tenant);
                 Dialect.Add(exists, "@n", cube.Name);
+                Dialect.Add(exists, "@id", cube.Id);
                 if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
                 {
                     throw CubeTaken(cube);

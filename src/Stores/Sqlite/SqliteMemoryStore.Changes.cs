@@ -21,7 +21,7 @@ public sealed partial class SqliteMemoryStore
     public override Task<IReadOnlyList<StoredEmbedding>> GetEmbeddingsAsync(string tenant, string cubeId, string embedder, IReadOnlyList<MemoryId>? ids, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireEmbeddingRead(tenant, cubeId, embedder);
-        List<MemoryId[]?> chunks = ids is null ? [null] : [.. ids.Chunk(Dialect.MaxListLength)];
+        List<MemoryId[]?> chunks = ids is null ? [null] : [.. ids.Distinct().Chunk(Dialect.MaxListLength)];
         return InReadAsync<IReadOnlyList<StoredEmbedding>>(tenant, async (conn, tx, ct) =>
         {
             var result = new List<StoredEmbedding>(ids?.Count ?? 1024);

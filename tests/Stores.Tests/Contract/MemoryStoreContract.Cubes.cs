@@ -25,6 +25,15 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task A_cube_with_the_id_of_an_existing_one_is_refused_as_taken()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        await Assert.ThrowsAsync<CubeAlreadyExistsException>(() => s.Store.CreateCubeAsync(notes with { Name = "other" }, s.Audit("cube.create", notes.Id)));
+        Assert.Equal(["notes"], (await s.Store.ListCubesAsync(s.Tenant)).Select(c => c.Name));
+    }
+
+    [SkippableFact]
     public async Task Updating_a_cube_replaces_its_description_grants_and_policy()
     {
         await using var s = await StartAsync();

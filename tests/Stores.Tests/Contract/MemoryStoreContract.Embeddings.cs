@@ -31,6 +31,10 @@ public abstract partial class MemoryStoreContract
         Assert.Equal([a.Id], (await s.Store.GetEmbeddingsAsync(s.Tenant, cube.Id, "m1", [a.Id, c.Id, MemoryId.NewId()])).Select(e => e.MemoryId));
         Assert.Empty(await s.Store.GetEmbeddingsAsync(s.Tenant, cube.Id, "m1", []));
 
+        // An id asked for twice comes back once, even when the copies fall in different chunks of a long list.
+        MemoryId[] repeated = [a.Id, .. Enumerable.Range(0, 600).Select(_ => MemoryId.NewId()), a.Id];
+        Assert.Equal([a.Id], (await s.Store.GetEmbeddingsAsync(s.Tenant, cube.Id, "m1", repeated)).Select(e => e.MemoryId));
+
         // A put replaces; another embedder's vectors are separate; the other cube has none.
         await s.Store.PutEmbeddingsAsync(s.Tenant, cube.Id, "m1", [new StoredEmbedding(a.Id, "ha2", [0f, 0f, 1f])]);
         await s.Store.PutEmbeddingsAsync(s.Tenant, cube.Id, "m2", [new StoredEmbedding(c.Id, "hc", [7f])]);
