@@ -39,7 +39,7 @@ public sealed partial class MemoryOS
         var doomed = await WithDerivationsAsync(actor.Tenant, [id], cancellationToken).ConfigureAwait(false);
         doomed.Remove(id);
         var derived = doomed.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. doomed], cancellationToken).ConfigureAwait(false);
-        string? detail = Blank(reason);
+        string? detail = Reason(reason);
         if (derived.Count > 0)
         {
             string count = $"{derived.Count} derived memor{(derived.Count == 1 ? "y" : "ies")} purged with it";
@@ -112,7 +112,7 @@ public sealed partial class MemoryOS
         doomed.ExceptWith(purged);
         var derived = doomed.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. doomed], cancellationToken).ConfigureAwait(false);
         string detail = string.Create(CultureInfo.InvariantCulture, $"{items.Count} memor{(items.Count == 1 ? "y" : "ies")}, {derived.Count} derived");
-        detail = Blank(reason) is { } why ? $"{why}; {detail}" : detail;
+        detail = Reason(reason) is { } why ? $"{why}; {detail}" : detail;
         string? cube = items.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).Count() == 1 ? items[0].CubeId : null;
         await PurgeWithCleanUpAsync(actor, [.. items, .. derived], Audit(actor, "purge", cube, null, null, detail), cancellationToken, unlessFrozen: purged).ConfigureAwait(false);
         return (purged, skipped);

@@ -61,6 +61,7 @@ public sealed partial class MemoryOS
                 throw new MemoryStateException($"Memory {id} is {current.State.ToString().ToLowerInvariant()}; restore it (set it Active) before freezing it.");
             }
 
+            reason = Reason(reason);
             var next = current with { State = state, StateReason = reason, Version = current.Version + 1, UpdatedAt = now };
             return new VersionPlan(next, reason ?? $"state {current.State} -> {state}", "state");
         }, cancellationToken);
@@ -85,7 +86,7 @@ public sealed partial class MemoryOS
             ContentHash = ContentRules.ComputeHash(current.Kind, text, current.Payload),
             Tags = change.Tags is null ? current.Tags : ContentRules.NormalizeLabels(change.Tags, "tag"),
             Keywords = change.Keywords is null ? current.Keywords : ContentRules.NormalizeLabels(change.Keywords, "keyword"),
-            Context = change.Context ?? current.Context,
+            Context = change.Context is null ? current.Context : ContentRules.Optional(change.Context, ContentRules.MaxNoteBytes, "context"),
             Importance = change.Importance is { } imp ? ContentRules.ValidateUnit(imp, "importance") : current.Importance,
             ValidFrom = validFrom,
             ValidTo = validTo,
@@ -123,14 +124,14 @@ public sealed partial class MemoryOS
             merged.Add(link);
         }
 
-        string why = reason.Trim();
+        string why = Reason(reason) ?? throw new MemoryValidationException("A supersede needs a reason.");
         var next = current with { State = LifecycleState.Superseded, StateReason = why, ValidTo = keepValidity ? current.ValidTo : end, Links = merged, Version = current.Version + 1, UpdatedAt = now };
         return new VersionPlan(next, why, "supersede");
     }
 
     /// <summary>The version <paramref name="change"/> makes of <paramref name="current"/>, as <see cref="UpdateManyAsync"/> writes it.</summary>
     internal VersionPlan Updating(MemoryItem current, MemoryChange change, DateTimeOffset now) =>
-        new(NextVersion(current, change, now), string.IsNullOrWhiteSpace(change.Reason) ? "updated" : change.Reason.Trim(), "update");
+        new(NextVersion(current, change, now), Reason(change.Reason) ?? "updated", "update");
 
     /// <summary>
     /// Loads the memories (each must exist, in a cube the actor may write), asks <paramref name="plan"/> for the next version of

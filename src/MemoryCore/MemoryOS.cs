@@ -304,7 +304,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op.</summary>
     public async Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason = null, CancellationToken cancellationToken = default)
     {
-        string why = string.IsNullOrWhiteSpace(reason) ? "deleted" : reason.Trim();
+        string why = Reason(reason) ?? "deleted";
         var after = await WriteVersionsAsync(actor, [id], "memory.delete", (_, current, now) =>
         {
             if (current.State == LifecycleState.Deleted)
@@ -609,15 +609,15 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Text = draft.Text,
             Payload = draft.Payload,
             ContentHash = ContentRules.ComputeHash(draft.Kind, draft.Text, draft.Payload),
-            Provenance = new Provenance(draft.Source, Blank(draft.SourceRef), Blank(draft.Actor), now),
+            Provenance = new Provenance(draft.Source, ContentRules.Optional(draft.SourceRef, ContentRules.MaxReferenceBytes, "source reference"), ContentRules.Optional(draft.Actor, ContentRules.MaxReferenceBytes, "actor"), now),
             ValidFrom = draft.ValidFrom ?? now,
             ValidTo = draft.ValidTo,
             Tags = ContentRules.NormalizeLabels(draft.Tags, "tag"),
             Keywords = ContentRules.NormalizeLabels(draft.Keywords, "keyword"),
-            Context = Blank(draft.Context),
+            Context = ContentRules.Optional(draft.Context, ContentRules.MaxNoteBytes, "context"),
             Importance = ContentRules.ValidateUnit(draft.Importance, "importance"),
             Links = draft.Links,
-            StateReason = Blank(draft.Reason),
+            StateReason = Reason(draft.Reason),
             UpdatedAt = now,
         };
     }
@@ -731,7 +731,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
     }
 
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    private static string? Reason(string? value) => ContentRules.Optional(value, ContentRules.MaxNoteBytes, "reason");
 
     private AuditRecord Audit(Scope actor, string action, string? cubeId, MemoryId? memoryId, int? version, string? detail) =>
         new(time.GetUtcNow(), actor.Tenant, actor.User, actor.Agent, action, cubeId, memoryId?.ToString(), version, detail);

@@ -4,6 +4,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.Stores.Tests;
 
@@ -175,6 +176,30 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     {
         var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(text)));
         Assert.Contains("empty", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_text_of_a_memory_is_checked_not_only_its_text()
+    {
+        // A NUL is refused everywhere (PostgreSQL's text cannot hold one: the same add failed there with a provider error).
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("pass\0port")));
+
+        // Context, actor, source reference and reasons were only trimmed: any size, broken UTF-16, NULs.
+        string huge = new('x', ContentRules.MaxNoteBytes + 1);
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("a") { Context = huge }));
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("a") { Reason = huge }));
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("a") { Actor = new string('a', ContentRules.MaxReferenceBytes + 1) }));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("a") { Context = "said \uD800 here" }));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("a") { SourceRef = "D1:\0" }));
+
+        var item = await memory.GetAsync(TestDatabase.Alice, (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("kept") { Context = "  a sentence  ", Actor = " Ann " })).Id);
+        Assert.Equal(("a sentence", "Ann"), (item.Context, item.Provenance.Actor));
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.UpdateAsync(TestDatabase.Alice, item.Id, new MemoryChange { Context = huge }));
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.UpdateAsync(TestDatabase.Alice, item.Id, new MemoryChange { Importance = 0.9, Reason = huge }));
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.SetStateAsync(TestDatabase.Alice, item.Id, LifecycleState.Archived, huge));
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.DeleteAsync(TestDatabase.Alice, item.Id, huge));
+        await Assert.ThrowsAsync<ContentTooLargeException>(() => memory.PurgeAsync(TestDatabase.Alice, item.Id, huge));
+        Assert.Equal((1, LifecycleState.Active), ((await memory.GetAsync(TestDatabase.Alice, item.Id)).Version, (await memory.GetAsync(TestDatabase.Alice, item.Id)).State));
     }
 
     [Fact]

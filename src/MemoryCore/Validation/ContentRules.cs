@@ -8,11 +8,21 @@ public static class ContentRules
     /// <summary>Longest tag or keyword accepted.</summary>
     public const int MaxLabelLength = 128;
 
+    /// <summary>Most UTF-8 bytes of a memory's actor or source reference: names and ids, not content.</summary>
+    public const int MaxReferenceBytes = 1024;
+
+    /// <summary>Most UTF-8 bytes of a context sentence or a reason: notes about a memory, not a second copy of it.</summary>
+    public const int MaxNoteBytes = 64 * 1024;
+
     /// <summary>
-    /// Throws unless <paramref name="text"/> is non-blank, well-formed UTF-16 and at most
+    /// Throws unless <paramref name="text"/> is non-blank, well-formed UTF-16 without NUL characters and at most
     /// <paramref name="maxUtf8Bytes"/> bytes once encoded as UTF-8.
     /// </summary>
-    public static void ValidateText(string? text, int maxUtf8Bytes, string what = "memory text")
+    /// <remarks>NUL is refused because PostgreSQL's text cannot hold it: a memory must be storable in every store.</remarks>
+    public static void ValidateText(string? text, int maxUtf8Bytes, string what = "memory text") =>
+        ValidateText(text, maxUtf8Bytes, what, what == "query" ? " (MemoryOSOptions.MaxQueryBytes)." : " (MemoryOSOptions.MaxContentBytes). Split it into smaller memories.");
+
+    private static void ValidateText(string? text, int maxUtf8Bytes, string what, string limitNote)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -31,14 +41,33 @@ public static class ContentRules
                 throw new MemoryValidationException(
                     $"The {what} is not valid UTF-16: unpaired surrogate U+{(int)c:X4} at index {i}.");
             }
+            else if (c == '\0')
+            {
+                throw new MemoryValidationException($"The {what} holds a NUL character (U+0000) at index {i}; not every store can keep one.");
+            }
         }
 
         int bytes = Encoding.UTF8.GetByteCount(text);
         if (bytes > maxUtf8Bytes)
         {
-            throw new ContentTooLargeException(
-                $"The {what} is {bytes:N0} bytes of UTF-8; the limit is {maxUtf8Bytes:N0} bytes (MemoryOSOptions.{(what == "query" ? "MaxQueryBytes" : "MaxContentBytes")}).{(what == "query" ? string.Empty : " Split it into smaller memories.")}");
+            throw new ContentTooLargeException($"The {what} is {bytes:N0} bytes of UTF-8; the limit is {maxUtf8Bytes:N0} bytes{limitNote}");
         }
+    }
+
+    /// <summary>
+    /// An optional text (a context sentence, a reason, an actor): null when blank, otherwise trimmed and checked as
+    /// <see cref="ValidateText(string?, int, string)"/> checks a memory's text, within <paramref name="maxUtf8Bytes"/>.
+    /// </summary>
+    public static string? Optional(string? value, int maxUtf8Bytes, string what)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        string trimmed = value.Trim();
+        ValidateText(trimmed, maxUtf8Bytes, what, ".");
+        return trimmed;
     }
 
     /// <summary>Trims labels, drops duplicates (case-insensitive) and rejects blank or overlong ones.</summary>
