@@ -5,6 +5,7 @@ using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Import;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Validation;
 using AgentMem.TestSupport;
 
 namespace AgentMem.MemoryCore.Tests;
@@ -73,7 +74,7 @@ public sealed class ImportEncodingTests : IDisposable
     }
 
     [Fact]
-    public async Task A_raw_NUL_byte_is_invalid_JSON_and_an_escaped_one_is_kept_as_text()
+    public async Task A_raw_NUL_byte_is_invalid_JSON_and_an_escaped_one_is_read_but_refused_as_memory_text()
     {
         var conversation = Craft("conversation.json", ConversationJson(), [0x00], false).Path;
         await Assert.ThrowsAsync<ConversationFormatException>(() => ConversationReader.ReadFileAsync(conversation));
@@ -82,11 +83,14 @@ public sealed class ImportEncodingTests : IDisposable
         var cube = Craft("cube.jsonl", await ArchiveJsonl(), [0x00], false).Path;
         await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
 
+        // Valid JSON, so the conversation reads; but no store can keep every NUL (PostgreSQL's text cannot), so memory text
+        // refuses it: the Mem0 reader checks its texts as the facade does, which refuses the turn when it is added.
         var escaped = Craft("conversation-nul.json", ConversationJson(), "\\u0000"u8.ToArray(), false).Path;
         var doc = await ConversationReader.ReadFileAsync(escaped);
         Assert.Contains('\0', doc.Sessions[0].Turns[0].Text);
-        var items = Mem0Reader.ReadFile(Craft("mem0-nul.json", Mem0Json(), "\\u0000"u8.ToArray(), false).Path, "acme", "cube1");
-        Assert.Contains('\0', items[0].Text);
+        Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateText(doc.Sessions[0].Turns[0].Text, 4096));
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.ReadFile(Craft("mem0-nul.json", Mem0Json(), "\\u0000"u8.ToArray(), false).Path, "acme", "cube1"));
+        Assert.Contains("NUL", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
