@@ -69,6 +69,19 @@ public sealed class ServerOptions
             entry.Validate();
         }
 
+        // A key stands for one identity: listed twice with different bindings, whichever came first won, silently (a key
+        // meant for alice alone could act as the whole tenant, or for another tenant).
+        foreach (var listed in ApiKeys.GroupBy(k => k.Sha256.ToLowerInvariant(), StringComparer.Ordinal))
+        {
+            var identities = listed.Select(k => (k.Tenant, k.User, k.Agent)).Distinct().ToList();
+            if (identities.Count > 1)
+            {
+                throw new ArgumentException(
+                    $"The key hash {listed.Key[..12]}… is listed for {identities.Count} identities ({string.Join("; ", identities.Select(i => $"tenant '{i.Tenant}'{(i.User is null ? string.Empty : $" user={i.User}")}{(i.Agent is null ? string.Empty : $" agent={i.Agent}")}"))}); a key must stand for one.",
+                    nameof(ApiKeys));
+            }
+        }
+
         if (RequireAuth && ApiKeys.Count == 0)
         {
             throw new ArgumentException("Authentication is required but no API keys are configured; add keys or disable auth on a loopback address.", nameof(ApiKeys));

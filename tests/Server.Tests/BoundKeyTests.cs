@@ -102,6 +102,28 @@ public sealed class BoundKeyTests
     }
 
     [Fact]
+    public void A_key_listed_for_two_identities_is_refused_and_one_listed_twice_alike_is_fine()
+    {
+        string hash = ApiKeyHasher.Hash(AliceKey);
+        var options = new ServerOptions { Db = "unused.db" };
+        foreach (var entry in ApiKeyHasher.ParseKeyFile([$"tenant-a:{hash}", $"tenant-a:{hash.ToUpperInvariant()} user=alice"]))
+        {
+            options.ApiKeys.Add(entry);
+        }
+
+        var ex = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Contains("user=alice", ex.Message, StringComparison.Ordinal);
+
+        options.ApiKeys.RemoveAt(1);
+        options.ApiKeys.Add(new ApiKeyEntry("tenant-b", hash));
+        Assert.Throws<ArgumentException>(options.Validate);
+
+        options.ApiKeys.RemoveAt(1);
+        options.ApiKeys.Add(new ApiKeyEntry("tenant-a", hash));
+        options.Validate();
+    }
+
+    [Fact]
     public void Key_file_lines_bind_users_and_agents_and_bad_ones_name_their_line()
     {
         string hash = ApiKeyHasher.Hash("k");
