@@ -701,6 +701,11 @@ public sealed partial class MemoryOS : IAsyncDisposable
             throw new MemoryValidationException("Cube policy limits must be zero (no limit) or positive.");
         }
 
+        if (policy.ContextTokenBudget is > 0 and (< 16 or > 1_000_000))
+        {
+            throw new MemoryValidationException($"A cube's context token budget is 0 (the caller's) or 16 to 1,000,000; got {policy.ContextTokenBudget}.");
+        }
+
         if (policy.ForgettingThreshold is { } threshold && !(threshold > 0 && threshold < 1))
         {
             throw new MemoryValidationException($"The forgetting threshold is a retention strictly between 0 and 1 (or none); got {threshold}.");

@@ -20,7 +20,10 @@ public sealed record CubePolicy
     /// <summary>Maximum number of live memories; 0 for no limit. Adds beyond it are refused.</summary>
     public int MaxItems { get; init; }
 
-    /// <summary>Token budget for context built from this cube; 0 for the caller's default.</summary>
+    /// <summary>
+    /// The most tokens a context built from this cube takes: it caps the budget a caller asks for. 0 (the default) leaves
+    /// the caller's; otherwise 16 to 1,000,000, the range a context budget takes.
+    /// </summary>
     public int ContextTokenBudget { get; init; }
 
     /// <summary>

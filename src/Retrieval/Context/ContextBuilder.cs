@@ -28,6 +28,9 @@ public static class ContextBuilder
         }
 
         MemoryCore.Validation.ContentRules.ValidateText(query, memory.Options.MaxQueryBytes, "query");
+
+        // The cube's own budget, when its policy sets one, caps the caller's: every host builds within it.
+        options = options.CappedAt((await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Policy.ContextTokenBudget);
         // The cube is read only while it may still fit whole: past the budget the search picks, and the cube's size is
         // counted by the store, so an agent's turn does not read a large cube from the first memory to the last.
         var all = new List<MemoryItem>();

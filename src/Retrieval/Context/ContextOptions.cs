@@ -31,6 +31,18 @@ public sealed class ContextOptions
         set;
     }
 
+    /// <summary>These options with the budget at most <paramref name="cap"/> (a cube's policy caps what a caller asks for).</summary>
+    internal ContextOptions CappedAt(int cap) => cap <= 0 || cap >= TokenBudget ? this : new ContextOptions
+    {
+        TokenBudget = cap,
+        TokenCounter = TokenCounter,
+        Candidates = Candidates,
+        Passages = Passages,
+        ExcludeTags = ExcludeTags,
+        ExcludeIds = ExcludeIds,
+        Retriever = Retriever,
+    };
+
     /// <summary>Ranked candidates considered when the whole cube does not fit (default 200).</summary>
     public int Candidates { get; set; } = 200;
 

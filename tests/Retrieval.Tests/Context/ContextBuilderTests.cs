@@ -51,6 +51,23 @@ public sealed class ContextBuilderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_cubes_own_budget_caps_the_callers()
+    {
+        var whole = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions { TokenBudget = 1000 });
+        Assert.True(whole.IsComplete);
+
+        await memory.SetPolicyAsync(Me, "chat", new MemoryCore.Cubes.CubePolicy { ContextTokenBudget = 30 });
+        var capped = await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions { TokenBudget = 1000 });
+        Assert.False(capped.IsComplete);
+        Assert.True(capped.Tokens <= 30, $"{capped.Tokens} tokens");
+        Assert.Contains("Tokyo", capped.Text, StringComparison.Ordinal);
+
+        // A smaller budget asked for stays the caller's; a policy budget no context could take is refused.
+        Assert.True((await memory.BuildContextAsync(Me, "chat", "Where is Ann flying to?", new ContextOptions { TokenBudget = 16 })).Tokens <= 16);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.SetPolicyAsync(Me, "chat", new MemoryCore.Cubes.CubePolicy { ContextTokenBudget = 10 }));
+    }
+
+    [Fact]
     public async Task Building_over_budget_records_no_recall_for_the_candidates_it_ranked()
     {
         // The search ranks up to 200 candidates the budget then drops (or a tag excludes): recording them all as recalled
