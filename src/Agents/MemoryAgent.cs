@@ -4,6 +4,7 @@ using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.Agents.Tools;
+using AgentMem.MemoryCore.Validation;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Context;
 
@@ -171,7 +172,8 @@ public sealed class MemoryAgent
         var (scope, cubeId, context) = (prepared.Scope, prepared.CubeId, prepared.Context);
         var now = time.GetUtcNow();
         List<MemoryDraft> exchange = [Draft(message, UserSpeaker, conversationId, now, "turn")];
-        string reply = response.Text;
+        // What the model said, as a memory can hold it (a NUL decoded from a byte token would fail the whole turn's write).
+        string reply = ContentRules.ReplaceUnstorable(response.Text);
         if (!string.IsNullOrWhiteSpace(reply))
         {
             exchange.Add(Draft(reply, AssistantSpeaker, conversationId, now, "turn"));

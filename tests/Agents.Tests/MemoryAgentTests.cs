@@ -53,6 +53,20 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reply_holding_a_nul_is_stored_with_a_replacement_character_and_returned_as_said()
+    {
+        // A byte-level tokenizer can decode a NUL; memory text refuses one, which failed the whole turn's write.
+        var model = new ScriptedChatClient(Say("Noted.\0 Bye."));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        var result = await agent.ChatAsync("ann", "Remember that I like tea.", "conv-1");
+
+        Assert.Equal("Noted.\0 Bye.", result.Text);
+        var stored = await temp.Memory.ListAsync(Ann, "user-ann").ToListAsync();
+        Assert.Single(stored, m => m.Text == "Noted.\uFFFD Bye.");
+    }
+
+    [Fact]
     public async Task The_next_turn_recalls_the_previous_one()
     {
         var model = new ScriptedChatClient(Say("Noted: you are vegetarian."), Say("Try a mushroom risotto."));

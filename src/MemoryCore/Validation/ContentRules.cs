@@ -55,6 +55,16 @@ public static class ContentRules
     }
 
     /// <summary>
+    /// <paramref name="text"/> with every NUL replaced by U+FFFD, for text no person typed (a model's reply: a byte-level
+    /// tokenizer can decode a NUL), which must be stored rather than refused.
+    /// </summary>
+    public static string ReplaceUnstorable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+    }
+
+    /// <summary>
     /// An optional text (a context sentence, a reason, an actor): null when blank, otherwise trimmed and checked as
     /// <see cref="ValidateText(string?, int, string)"/> checks a memory's text, within <paramref name="maxUtf8Bytes"/>.
     /// </summary>
