@@ -9,8 +9,8 @@ public sealed partial class MemoryOS
     /// <summary>
     /// Writes a new version of each memory named, in order and in one transaction: all are stored, or none (so a run of
     /// many small updates costs one commit, not one each). An id named twice gets two versions, the second applied to the
-    /// first. Each change is checked as <see cref="UpdateAsync"/> checks it, before anything is written; returns the new
-    /// version written by each update, in order.
+    /// first; a change that changes nothing writes no version. Each change is checked as <see cref="UpdateAsync"/> checks
+    /// it, before anything is written; returns each memory as it is after its update, in order.
     /// </summary>
     public Task<IReadOnlyList<MemoryItem>> UpdateManyAsync(Scope actor, IReadOnlyList<MemoryUpdate> updates, CancellationToken cancellationToken = default)
     {
@@ -129,9 +129,25 @@ public sealed partial class MemoryOS
         return new VersionPlan(next, why, "supersede");
     }
 
-    /// <summary>The version <paramref name="change"/> makes of <paramref name="current"/>, as <see cref="UpdateManyAsync"/> writes it.</summary>
-    internal VersionPlan Updating(MemoryItem current, MemoryChange change, DateTimeOffset now) =>
-        new(NextVersion(current, change, now), Reason(change.Reason) ?? "updated", "update");
+    /// <summary>
+    /// The version <paramref name="change"/> makes of <paramref name="current"/>, as <see cref="UpdateManyAsync"/> writes it;
+    /// null when it changes nothing (no version: each would copy the whole memory into the history for nothing).
+    /// </summary>
+    internal VersionPlan? Updating(MemoryItem current, MemoryChange change, DateTimeOffset now)
+    {
+        var next = NextVersion(current, change, now);
+        return ChangesNothing(current, next) ? null : new(next, Reason(change.Reason) ?? "updated", "update");
+    }
+
+    private static bool ChangesNothing(MemoryItem current, MemoryItem next) =>
+        string.Equals(current.Text, next.Text, StringComparison.Ordinal)
+        && current.Tags.SequenceEqual(next.Tags, StringComparer.Ordinal)
+        && current.Keywords.SequenceEqual(next.Keywords, StringComparer.Ordinal)
+        && string.Equals(current.Context, next.Context, StringComparison.Ordinal)
+        && current.Importance.Equals(next.Importance)
+        && current.ValidFrom == next.ValidFrom
+        && current.ValidTo == next.ValidTo
+        && current.Links.SequenceEqual(next.Links);
 
     /// <summary>
     /// Loads the memories (each must exist, in a cube the actor may write), asks <paramref name="plan"/> for the next version of

@@ -56,6 +56,12 @@ public sealed class ServerOptions
     /// </summary>
     public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Most items one batch request may hold (add, update, state change; default 1,000). A batch is one transaction,
+    /// and an update batch may name one memory many times, each a version copying the whole memory into its history.
+    /// </summary>
+    public int MaxBatchItems { get; set; } = 1000;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work or are unsafe.</summary>
     public void Validate()
     {
@@ -63,6 +69,7 @@ public sealed class ServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBodyBytes, 1024, nameof(MaxRequestBodyBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownTimeout, TimeSpan.Zero, nameof(ShutdownTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(ExpirySweepInterval, TimeSpan.Zero, nameof(ExpirySweepInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchItems, 1, nameof(MaxBatchItems));
         foreach (var entry in ApiKeys)
         {
             ArgumentNullException.ThrowIfNull(entry, nameof(ApiKeys));

@@ -8,6 +8,24 @@ namespace AgentMem.Server.Tests;
 public sealed class BatchUpdateTests
 {
     [Fact]
+    public async Task A_batch_over_the_item_limit_is_refused_whole()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "Caroline plans to move to Sweden");
+
+        var updates = Enumerable.Range(0, 1001).Select(i => new { id, importance = i % 2 == 0 ? 0.1 : 0.9 }).ToArray();
+        var refused = await client.PatchAsJsonAsync("/v1/memories", new { items = updates });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("limit is 1000", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var adds = await client.PostAsJsonAsync("/v1/memories/batch", new { items = Enumerable.Range(0, 1001).Select(i => new { text = $"note {i}" }).ToArray() });
+        Assert.Equal(HttpStatusCode.BadRequest, adds.StatusCode);
+
+        var memory = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"));
+        Assert.Equal(1, memory.GetProperty("version").GetInt32());
+    }
+
+    [Fact]
     public async Task A_batch_writes_a_new_version_of_each_memory_in_order()
     {
         await using var app = await TestApp.StartAsync();

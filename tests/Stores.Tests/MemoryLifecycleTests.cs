@@ -93,6 +93,20 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_that_changes_nothing_writes_no_version()
+    {
+        // Each version copies the whole memory into the history: a batch naming one id thousands of times with nothing
+        // to change wrote thousands of copies.
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice lives in Berlin") { Tags = ["city"], Importance = 0.7 })).Id;
+        var same = await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange());
+        var again = await memory.UpdateManyAsync(TestDatabase.Alice, [new MemoryUpdate(id, new MemoryChange { Text = "Alice lives in Berlin", Tags = ["city"], Importance = 0.7, Reason = "no news" }), new MemoryUpdate(id, new MemoryChange())]);
+
+        Assert.Equal([1, 1, 1], new[] { same.Version, again[0].Version, again[1].Version });
+        Assert.Single(await memory.GetHistoryAsync(TestDatabase.Alice, id));
+        Assert.Equal(2, (await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Importance = 0.8 })).Version);
+    }
+
+    [Fact]
     public async Task Soft_delete_leaves_a_tombstone_that_list_and_search_skip()
     {
         var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The wifi password is hunter2"))).Id;

@@ -80,9 +80,9 @@ internal static class MemoryEndpoints
         return outcome.Created ? TypedResults.Created($"/v1/memories/{added.Id}", added) : TypedResults.Ok(added);
     }
 
-    private static async Task<Ok<IReadOnlyList<AddedMemory>>> AddBatchAsync(AddBatchRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<AddedMemory>>> AddBatchAsync(AddBatchRequest request, MemoryOS memory, ServerOptions server, HttpContext context, CancellationToken cancellationToken)
     {
-        var drafts = BatchOf(request.Items, i => i.ToDraft());
+        var drafts = BatchOf(request.Items, server.MaxBatchItems, i => i.ToDraft());
         var scope = RequestScope.For(context, request.User, request.Agent);
         var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
         var outcomes = await memory.AddBatchAsync(scope, cube.Id, drafts, cancellationToken).ConfigureAwait(false);
@@ -102,9 +102,9 @@ internal static class MemoryEndpoints
         return TypedResults.Ok(MemoryDto.From(item));
     }
 
-    private static async Task<Ok<IReadOnlyList<MemoryDto>>> UpdateBatchAsync(UpdateBatchRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<MemoryDto>>> UpdateBatchAsync(UpdateBatchRequest request, MemoryOS memory, ServerOptions server, HttpContext context, CancellationToken cancellationToken)
     {
-        var updates = BatchOf(request.Items, i => new MemoryUpdate(RequestScope.ParseId(ItemId(i.Id)), i.ToChange()));
+        var updates = BatchOf(request.Items, server.MaxBatchItems, i => new MemoryUpdate(RequestScope.ParseId(ItemId(i.Id)), i.ToChange()));
         var scope = RequestScope.For(context, request.User, request.Agent);
         var written = await memory.UpdateManyAsync(scope, updates, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(written.Select(MemoryDto.From).ToList());
@@ -118,21 +118,26 @@ internal static class MemoryEndpoints
         return TypedResults.Ok(MemoryDto.From(after[0]));
     }
 
-    private static async Task<Ok<IReadOnlyList<MemoryDto>>> SetStatesAsync(SetStatesRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
+    private static async Task<Ok<IReadOnlyList<MemoryDto>>> SetStatesAsync(SetStatesRequest request, MemoryOS memory, ServerOptions server, HttpContext context, CancellationToken cancellationToken)
     {
-        var changes = BatchOf(request.Items, i => StateChange(ItemId(i.Id), i.State, i.Reason));
+        var changes = BatchOf(request.Items, server.MaxBatchItems, i => StateChange(ItemId(i.Id), i.State, i.Reason));
         var scope = RequestScope.For(context, request.User, request.Agent);
         var after = await memory.SetStateManyAsync(scope, changes, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(after.Select(MemoryDto.From).ToList());
     }
 
-    /// <summary>A batch body's items, each converted: a missing or empty batch and null items are bad input.</summary>
-    private static List<TResult> BatchOf<TItem, TResult>(IReadOnlyList<TItem?>? items, Func<TItem, TResult> convert)
+    /// <summary>A batch body's items, each converted: a missing, empty or oversized batch and null items are bad input.</summary>
+    private static List<TResult> BatchOf<TItem, TResult>(IReadOnlyList<TItem?>? items, int maxItems, Func<TItem, TResult> convert)
         where TItem : class
     {
         if (items is not { Count: > 0 })
         {
             throw new MemoryValidationException("The batch needs at least one item.");
+        }
+
+        if (items.Count > maxItems)
+        {
+            throw new MemoryValidationException($"The batch has {items.Count} items; the limit is {maxItems} (ServerOptions.MaxBatchItems). Send it in parts.");
         }
 
         return [.. items.Select(i => convert(i ?? throw new MemoryValidationException("Batch items must not be null.")))];
