@@ -46,6 +46,25 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Grants_are_checked_by_the_facade_for_every_host()
+    {
+        foreach (var bad in new[] { null!, new CubeGrant(null, "  ", CubeAccess.Read), new CubeGrant("bob", null, CubeAccess.None), new CubeGrant("bob", null, (CubeAccess)8) })
+        {
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.SetGrantsAsync(Alice, "notes", [bad]));
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.CreateCubeAsync(Alice, "other", grants: [bad]));
+        }
+
+        // Nothing changed: Bob still reads the cube, and Carol, listing cubes, is not failed by a broken grant.
+        Assert.Contains(await memory.ListCubesAsync(Bob), c => c.Name == "notes");
+        Assert.DoesNotContain(await memory.ListCubesAsync(Carol), c => c.Name == "notes");
+
+        // Names are kept trimmed, so " carol " is carol.
+        var cube = await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant(" carol ", null, CubeAccess.Read)]);
+        Assert.Equal("carol", Assert.Single(cube.Grants).User);
+        Assert.Contains(await memory.ListCubesAsync(Carol), c => c.Name == "notes");
+    }
+
+    [Fact]
     public async Task The_audit_of_a_cube_is_refused_to_a_scope_that_cannot_read_it()
     {
         await memory.AddAsync(Alice, "notes", new MemoryDraft("quarterly numbers"));
