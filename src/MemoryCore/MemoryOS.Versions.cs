@@ -90,7 +90,7 @@ public sealed partial class MemoryOS
             Importance = change.Importance is { } imp ? ContentRules.ValidateUnit(imp, "importance") : current.Importance,
             ValidFrom = validFrom,
             ValidTo = validTo,
-            Links = change.Links ?? current.Links,
+            Links = change.Links is null ? current.Links : ContentRules.ValidateLinks(change.Links),
             Version = current.Version + 1,
             StateReason = null,
             UpdatedAt = now,
@@ -118,7 +118,7 @@ public sealed partial class MemoryOS
         }
 
         var merged = current.Links.ToList();
-        foreach (var link in links ?? [])
+        foreach (var link in ContentRules.ValidateLinks(links))
         {
             merged.RemoveAll(l => l.Target == link.Target && string.Equals(l.Type, link.Type, StringComparison.Ordinal));
             merged.Add(link);

@@ -595,9 +595,10 @@ public sealed partial class MemoryOS : IAsyncDisposable
             throw new MemoryValidationException($"A {draft.Kind} memory needs a payload reference (PayloadRef); only plaintext memories are text alone.");
         }
 
-        if (draft.Payload is { } payload && (string.IsNullOrWhiteSpace(payload.Uri) || payload.SizeBytes < 0 || payload.Sha256.Length != 64))
+        if (draft.Payload is { } payload && (string.IsNullOrWhiteSpace(payload.Uri) || string.IsNullOrWhiteSpace(payload.MediaType) || payload.SizeBytes < 0
+            || payload.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit)))
         {
-            throw new MemoryValidationException("The payload reference needs a URI, a non-negative size and a 64-character SHA-256.");
+            throw new MemoryValidationException("The payload reference needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256.");
         }
 
         ContentRules.ValidateInterval(draft.ValidFrom, draft.ValidTo);
@@ -617,7 +618,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Keywords = ContentRules.NormalizeLabels(draft.Keywords, "keyword"),
             Context = ContentRules.Optional(draft.Context, ContentRules.MaxNoteBytes, "context"),
             Importance = ContentRules.ValidateUnit(draft.Importance, "importance"),
-            Links = draft.Links,
+            Links = ContentRules.ValidateLinks(draft.Links),
             StateReason = Reason(draft.Reason),
             UpdatedAt = now,
         };

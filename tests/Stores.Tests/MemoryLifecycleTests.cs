@@ -107,6 +107,26 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Links_and_payload_references_are_checked_so_the_cube_stays_exportable()
+    {
+        var target = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice lives in Berlin"))).Id;
+        foreach (var link in new[] { new MemoryLink(target, null!), new MemoryLink(target, " "), new MemoryLink(target, "related", double.NaN), new MemoryLink(target, "related", double.PositiveInfinity) })
+        {
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("a") { Links = [link] }));
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateAsync(TestDatabase.Alice, target, new MemoryChange { Links = [link] }));
+        }
+
+        foreach (var payload in new[] { new PayloadRef("file:///tmp/x.amkv", null!, 1, new string('a', 64)), new PayloadRef("file:///tmp/x.amkv", "application/x", 1, null!), new PayloadRef("file:///tmp/x.amkv", "application/x", 1, new string('z', 64)) })
+        {
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("kv") { Kind = MemoryKind.Activation, Payload = payload }));
+        }
+
+        var linked = await memory.GetAsync(TestDatabase.Alice, (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("b") { Links = [new MemoryLink(target, " related ", 0.5)] })).Id);
+        Assert.Equal("related", Assert.Single(linked.Links).Type);
+        Assert.Equal(1, (await memory.GetAsync(TestDatabase.Alice, target)).Version);
+    }
+
+    [Fact]
     public async Task Soft_delete_leaves_a_tombstone_that_list_and_search_skip()
     {
         var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The wifi password is hunter2"))).Id;

@@ -80,6 +80,39 @@ public static class ContentRules
         return trimmed;
     }
 
+    /// <summary>
+    /// Checks links a caller gives: each present, with a type (a label: trimmed, at most <see cref="MaxLabelLength"/>
+    /// characters), a finite weight and an optional reason. A link without a type or with a NaN weight was stored, and
+    /// then the cube could not be exported (the writer threw) or its archive not imported (the reader refused it).
+    /// </summary>
+    public static IReadOnlyList<MemoryLink> ValidateLinks(IReadOnlyList<MemoryLink>? links)
+    {
+        if (links is null || links.Count == 0)
+        {
+            return [];
+        }
+
+        var valid = new List<MemoryLink>(links.Count);
+        foreach (var link in links)
+        {
+            if (link is null)
+            {
+                throw new MemoryValidationException("A link is null.");
+            }
+
+            string type = string.IsNullOrWhiteSpace(link.Type) ? throw new MemoryValidationException($"The link to {link.Target} has no type.") : link.Type.Trim();
+            ValidateText(type, MaxLabelLength * 4, "link type", ".");
+            if (!double.IsFinite(link.Weight))
+            {
+                throw new MemoryValidationException($"The link to {link.Target} has weight {link.Weight}; a weight is a finite number.");
+            }
+
+            valid.Add(link with { Type = type, Reason = Optional(link.Reason, MaxNoteBytes, "link reason") });
+        }
+
+        return valid;
+    }
+
     /// <summary>Trims labels, drops duplicates (case-insensitive) and rejects blank or overlong ones.</summary>
     public static IReadOnlyList<string> NormalizeLabels(IReadOnlyList<string>? labels, string what)
     {
