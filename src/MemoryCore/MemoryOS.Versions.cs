@@ -232,7 +232,7 @@ public sealed partial class MemoryOS
 
     /// <summary>The current version of every memory named, after checking each exists and its cube lets the actor write.</summary>
     private Task<Dictionary<MemoryId, MemoryItem>> LoadForWriteAsync(Scope actor, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken) =>
-        LoadAllAsync(actor, ids, CubeAccess.Write, cancellationToken);
+        LoadAllAsync(actor, ids, CubeAccess.ReadWrite, cancellationToken); // what is written is returned: reading it too
 
     private async Task<Dictionary<MemoryId, MemoryItem>> LoadAllAsync(Scope actor, IReadOnlyList<MemoryId> ids, CubeAccess needed, CancellationToken cancellationToken)
     {

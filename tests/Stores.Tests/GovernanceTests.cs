@@ -46,6 +46,22 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_only_grantee_adds_but_cannot_read_a_memory_through_a_write_that_returns_it()
+    {
+        var pin = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's PIN is 4412"));
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("carol", null, CubeAccess.Write)]);
+
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.GetAsync(Carol, pin.Id));
+        Assert.True((await memory.AddAsync(Carol, "notes", new MemoryDraft("carol's delivery arrived"))).Created);
+
+        // Each of these returned the memory (a state it already had wrote nothing and still returned it): a read.
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.SetStateAsync(Carol, pin.Id, LifecycleState.Active));
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.UpdateAsync(Carol, pin.Id, new MemoryChange { Importance = 0.9 }));
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.DeleteAsync(Carol, pin.Id));
+        Assert.Equal(1, (await memory.GetAsync(Alice, pin.Id)).Version);
+    }
+
+    [Fact]
     public async Task Grants_are_checked_by_the_facade_for_every_host()
     {
         foreach (var bad in new[] { null!, new CubeGrant(null, "  ", CubeAccess.Read), new CubeGrant("bob", null, CubeAccess.None), new CubeGrant("bob", null, (CubeAccess)8) })

@@ -71,7 +71,7 @@ public sealed partial class MemoryOSOverInMemoryStoreTests
         await memory.CreateCubeAsync(Alice, "work");
         var mine = (await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's note"))).Id;
         var shared = (await memory.AddAsync(Alice, "work", new MemoryDraft("shared note"))).Id;
-        await memory.SetGrantsAsync(Alice, "work", [new CubeGrant("bob", null, CubeAccess.Write)]);
+        await memory.SetGrantsAsync(Alice, "work", [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
         await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Read)]);
 
         await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.UpdateManyAsync(Bob,

@@ -10,7 +10,10 @@ public enum CubeAccess
     /// <summary>Get, list, history and search.</summary>
     Read = 1,
 
-    /// <summary>Add, update, delete and purge.</summary>
+    /// <summary>
+    /// Add and purge. Updates, state changes and deletes need <see cref="Read"/> too: each returns the memory as it is
+    /// after, so on its own it would read any memory whose id the writer knows.
+    /// </summary>
     Write = 2,
 
     /// <summary>Read and write.</summary>
