@@ -167,17 +167,52 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// scrubbing what other cubes and the audit log say of those memories as a purge would
     /// (<see cref="IMemoryStore.DeleteCubeAsync"/>). Only the owner may: a grantee cannot destroy what it was lent. One
     /// audit line (<c>cube.delete</c>, naming the cube, no content) outlives it. Frozen memories do not hold the cube back:
-    /// deleting a cube is the owner's explicit decision about all of it. Returns how many memories were removed.
+    /// deleting a cube is the owner's explicit decision about all of it. As a purge does, it also purges what was derived
+    /// from those memories in other cubes (summaries, cartridges) and deletes the cartridge and adapter files of its own
+    /// activation and parametric memories. Returns how many memories were removed from the cube.
     /// </summary>
     public async Task<int> DeleteCubeAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         CubeAccessPolicy.DemandOwner(current, actor, "delete it");
+
+        // What outlives the cube's rows otherwise: payload files computed from its text, and memories elsewhere derived from it.
+        var held = new List<MemoryId>();
+        var payloads = new List<MemoryItem>();
+        var all = new MemoryFilter { CubeId = current.Id, States = Enum.GetValues<LifecycleState>() };
+        for (MemoryId? after = null; ;)
+        {
+            var page = await store.ListAsync(actor.Tenant, all, 1000, after, cancellationToken).ConfigureAwait(false);
+            held.AddRange(page.Select(i => i.Id));
+            payloads.AddRange(page.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric));
+            if (page.Count < 1000)
+            {
+                break;
+            }
+
+            after = page[^1].Id;
+        }
+
+        var derivedIds = await WithDerivationsAsync(actor.Tenant, held, cancellationToken).ConfigureAwait(false);
+        derivedIds.ExceptWith(held);
+
         int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cancellationToken).ConfigureAwait(false)
             ?? throw new CubeNotFoundException($"No cube '{cube}' in tenant '{actor.Tenant}' (deleted meanwhile?).");
         foreach (var listener in listeners)
         {
             listener.OnCubeDeleted(actor.Tenant, current.Id);
+        }
+
+        foreach (var item in payloads)
+        {
+            DeleteLocalPayload(item.Payload);
+        }
+
+        var derived = derivedIds.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. derivedIds], cancellationToken).ConfigureAwait(false);
+        if (derived.Count > 0)
+        {
+            string detail = string.Create(CultureInfo.InvariantCulture, $"derived from cube {current.Name}, deleted: {derived.Count} memor{(derived.Count == 1 ? "y" : "ies")}");
+            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken).ConfigureAwait(false);
         }
 
         return removed;

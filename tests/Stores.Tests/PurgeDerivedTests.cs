@@ -59,6 +59,33 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Deleting_a_cube_deletes_its_cartridge_files_and_purges_what_other_cubes_derived_from_it()
+    {
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(Alice, "notes");
+        await memory.CreateCubeAsync(Alice, "cache");
+        var source = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's locker code is wombat7731"));
+        string cartridge = Path.Combine(db.Folder, "cartridges", "notes-0001.amkv");
+        Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
+        await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("KV cartridge of 1 memory")
+        {
+            Kind = MemoryKind.Activation,
+            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge)))),
+            Links = [new MemoryLink(source.Id, "encodes")],
+        });
+        var summary = await memory.AddAsync(Alice, "cache", new MemoryDraft("summary: the locker code is wombat7731") { Links = [new MemoryLink(source.Id, LinkTypes.DerivedFrom)] });
+        var unrelated = await memory.AddAsync(Alice, "cache", new MemoryDraft("alice likes tea"));
+
+        Assert.Equal(2, await memory.DeleteCubeAsync(Alice, "notes"));
+
+        Assert.False(File.Exists(cartridge));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, summary.Id));
+        Assert.Empty(await memory.SearchAsync(Alice, "cache", "wombat7731"));
+        Assert.Equal("alice likes tea", (await memory.GetAsync(Alice, unrelated.Id)).Text);
+    }
+
+    [Fact]
     public async Task A_purge_deletes_a_payload_file_only_while_it_holds_the_bytes_the_memory_recorded()
     {
         var memory = db.OpenMemory();
