@@ -272,19 +272,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             return [];
         }
 
-        var now = time.GetUtcNow();
-        var items = new MemoryItem[drafts.Count];
-        for (int i = 0; i < drafts.Count; i++)
-        {
-            try
-            {
-                items[i] = BuildItem(actor, target, drafts[i], now);
-            }
-            catch (MemoryValidationException ex) when (drafts.Count > 1)
-            {
-                throw Rewrap(ex, $"Item {i} of the batch: {ex.Message} Nothing from this batch was stored.");
-            }
-        }
+        var items = BuildItems(actor, target, drafts, time.GetUtcNow());
 
         using var activity = MemoryCoreTelemetry.Source.StartActivity("memory.add");
         if (activity is not null)
@@ -619,6 +607,37 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         await store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Throws what <see cref="AddBatchAsync"/> would throw for the drafts' own content (text, labels, times, payload,
+    /// links, session), touching no cube: a host that creates the cube on first write checks first, so a bad request
+    /// leaves no cube behind.
+    /// </summary>
+    public void ValidateDrafts(Scope actor, IReadOnlyList<MemoryDraft> drafts)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(drafts);
+        var now = time.GetUtcNow();
+        _ = BuildItems(actor, new MemCube { Id = "-", Name = "-", Owner = actor, CreatedAt = now, UpdatedAt = now }, drafts, now);
+    }
+
+    private MemoryItem[] BuildItems(Scope actor, MemCube cube, IReadOnlyList<MemoryDraft> drafts, DateTimeOffset now)
+    {
+        var items = new MemoryItem[drafts.Count];
+        for (int i = 0; i < drafts.Count; i++)
+        {
+            try
+            {
+                items[i] = BuildItem(actor, cube, drafts[i], now);
+            }
+            catch (MemoryValidationException ex) when (drafts.Count > 1)
+            {
+                throw Rewrap(ex, $"Item {i} of the batch: {ex.Message} Nothing from this batch was stored.");
+            }
+        }
+
+        return items;
     }
 
     private MemoryItem BuildItem(Scope actor, MemCube cube, MemoryDraft draft, DateTimeOffset now)

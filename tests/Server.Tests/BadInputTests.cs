@@ -72,6 +72,20 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_refused_add_leaves_no_cube_behind()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories", new { cube = "fresh", text = "x", importance = 2 }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories", new { cube = "fresh2", text = "x", tags = new[] { new string('t', 200) } }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories/batch", new { cube = "fresh3", items = new object[] { new { text = "fine" }, new { text = "" } } }), HttpStatusCode.BadRequest);
+
+        var cubes = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes"));
+        Assert.DoesNotContain(cubes.EnumerateArray(), c => c.GetProperty("name").GetString()!.StartsWith("fresh", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_enum_in_a_body_names_exactly_one_member()
     {
         await using var app = await TestApp.StartAsync();

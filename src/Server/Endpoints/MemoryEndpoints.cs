@@ -67,13 +67,9 @@ internal static class MemoryEndpoints
     {
         var scope = RequestScope.For(context, request.User, request.Agent);
 
-        // Validate before the cube is created, so a bad request leaves nothing behind.
+        // Checked before the cube is created, so a bad request leaves nothing behind.
         var draft = request.ToDraft();
-        if (string.IsNullOrWhiteSpace(draft.Text))
-        {
-            throw new MemoryValidationException("The memory text must not be empty.");
-        }
-
+        memory.ValidateDrafts(scope, [draft]);
         var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
         var outcome = await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false);
         var added = new AddedMemory(outcome.Id.ToString(), outcome.Created);
@@ -84,6 +80,8 @@ internal static class MemoryEndpoints
     {
         var drafts = BatchOf(request.Items, server.MaxBatchItems, i => i.ToDraft());
         var scope = RequestScope.For(context, request.User, request.Agent);
+        memory.ValidateDrafts(scope, drafts); // before the cube is created, so a bad batch leaves nothing behind
+
         var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
         var outcomes = await memory.AddBatchAsync(scope, cube.Id, drafts, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<AddedMemory>>(outcomes.Select(o => new AddedMemory(o.Id.ToString(), o.Created)).ToList());
