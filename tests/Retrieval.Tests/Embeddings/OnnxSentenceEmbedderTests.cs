@@ -151,6 +151,37 @@ public sealed class OnnxSentenceEmbedderTests
         }
     }
 
+    [Theory]
+    [InlineData("""{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}""", "Cls")]
+    [InlineData("""{"pooling_mode_cls_token": false, "pooling_mode_mean_tokens": true}""", "Mean")]
+    [InlineData("""{"pooling_mode_mean_sqrt_len_tokens": true}""", "Mean")]
+    [InlineData("""{"pooling_mode_cls_token": false, "pooling_mode_mean_tokens": false, "pooling_mode_max_tokens": true}""", null)]
+    [InlineData("""{"pooling_mode_weightedmean_tokens": true}""", null)]
+    [InlineData("""{"pooling_mode_lasttoken": true}""", null)]
+    [InlineData("""{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}""", null)]
+    public void A_folders_pooling_is_read_and_one_this_build_cannot_do_is_refused(string config, string? expected)
+    {
+        // Max, weighted-mean and last-token pooling were silently pooled as mean: vectors that are not the model's.
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-pooling-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(folder, "1_Pooling"));
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "1_Pooling", "config.json"), config);
+            if (expected is null)
+            {
+                Assert.Throws<AgentMem.Common.ModelFormatException>(() => SentenceModelCard.FromFolder(folder));
+            }
+            else
+            {
+                Assert.Equal(expected, SentenceModelCard.FromFolder(folder).Pooling.ToString());
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static float Dot(float[] a, float[] b) => System.Numerics.Tensors.TensorPrimitives.Dot(a, b);
 
     // Padding and the company a text keeps in a run must not change its vector.

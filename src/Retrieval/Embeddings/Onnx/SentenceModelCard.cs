@@ -1,3 +1,5 @@
+using AgentMem.Common;
+
 namespace AgentMem.Retrieval.Embeddings.Onnx;
 
 /// <summary>What a sentence-transformer's model card prescribes around the encoder: pooling, prefixes, normalisation.</summary>
@@ -15,20 +17,34 @@ public sealed record SentenceModelCard(string Name, SentencePooling Pooling, str
     public static SentenceModelCard MiniLM { get; } = new("all-MiniLM-L6-v2", SentencePooling.Mean);
 
     /// <summary>
-    /// The card of a sentence-transformers folder: its name, and [CLS] pooling when <c>1_Pooling/config.json</c> asks for
-    /// it (mean otherwise, the library's default). Prefixes are not recorded in such folders: none.
+    /// The card of a sentence-transformers folder: its name, and the pooling <c>1_Pooling/config.json</c> asks for: [CLS]
+    /// or mean (mean when there is no such file, the library's default; mean over sqrt(length) is mean once normalised).
+    /// Prefixes are not recorded in such folders: none.
     /// </summary>
+    /// <exception cref="ModelFormatException">The folder asks for another pooling (max, weighted mean, last token) or several.</exception>
     public static SentenceModelCard FromFolder(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
         string pooling = Path.Combine(folder, "1_Pooling", "config.json");
-        bool cls = false;
+        var mode = SentencePooling.Mean;
         if (File.Exists(pooling))
         {
             using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(pooling));
-            cls = json.RootElement.TryGetProperty("pooling_mode_cls_token", out var flag) && flag.ValueKind == System.Text.Json.JsonValueKind.True;
+            var asked = json.RootElement.EnumerateObject()
+                .Where(p => p.Name.StartsWith("pooling_mode_", StringComparison.Ordinal) && p.Value.ValueKind == System.Text.Json.JsonValueKind.True)
+                .Select(p => p.Name["pooling_mode_".Length..])
+                .ToList();
+
+            // Anything else was pooled as mean without a word: vectors that do not match the model's.
+            var known = asked.Select(a => a switch { "cls_token" => SentencePooling.Cls, "mean_tokens" or "mean_sqrt_len_tokens" => SentencePooling.Mean, _ => (SentencePooling?)null }).Distinct().ToList();
+            if (known.Count > 1 || known.Contains(null))
+            {
+                throw new ModelFormatException($"'{pooling}' asks for {string.Join(" + ", asked)} pooling; this build pools by [CLS] or mean, one of them.");
+            }
+
+            mode = known.Count == 1 ? known[0]!.Value : SentencePooling.Mean;
         }
 
-        return new SentenceModelCard(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), cls ? SentencePooling.Cls : SentencePooling.Mean);
+        return new SentenceModelCard(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), mode);
     }
 }
