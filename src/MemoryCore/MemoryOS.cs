@@ -560,6 +560,9 @@ public sealed partial class MemoryOS : IAsyncDisposable
         // A deleted cube's lines (its cube.delete line above all) have no cube left to check them against: like lines
         // that name no cube, the actor sees only its own. The filter runs after the store's page, so pages are read on
         // until the limit is met or the log ends: a page of lines the actor may not see is not the end of its trail.
+        // Pages are read at least AuditFilterPage lines at a time: at the caller's limit (limit=1) a log of a million lines
+        // the actor may not see took a million store reads.
+        query = query with { Limit = Math.Max(limit, AuditFilterPage) };
         var visible = new List<AuditRecord>(Math.Min(limit, 1024));
         while (true)
         {
@@ -803,6 +806,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     private static MemoryValidationException Rewrap(MemoryValidationException ex, string message) =>
         ex is ContentTooLargeException ? new ContentTooLargeException(message, ex) : new MemoryValidationException(message, ex);
+
+    private const int AuditFilterPage = 1000;
 
     private static bool IsOwn(AuditRecord record, Scope actor) =>
         string.Equals(record.User, actor.User, StringComparison.Ordinal) && string.Equals(record.Agent, actor.Agent, StringComparison.Ordinal);

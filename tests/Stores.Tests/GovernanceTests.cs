@@ -62,6 +62,34 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_small_page_of_the_audit_reads_the_lines_a_scope_may_not_see_in_large_pages()
+    {
+        var inner = new AgentMem.Stores.InMemory.InMemoryMemoryStore();
+        int reads = 0;
+        var counting = InterceptedStore.Over(inner, (method, _) =>
+        {
+            if (method == nameof(IMemoryStore.ReadAuditAsync))
+            {
+                reads++;
+            }
+
+            return null;
+        });
+        await using var audited = new MemoryOS(counting, new AgentMem.Retrieval.Lexical.Bm25Retriever(counting));
+        await audited.CreateCubeAsync(Bob, "bobs");
+        await audited.AddBatchAsync(Bob, "bobs", [.. Enumerable.Range(0, 2500).Select(i => new MemoryDraft($"bob's note {i}"))]);
+        for (int i = 0; i < 300; i++)
+        {
+            await audited.AddAsync(Bob, "bobs", new MemoryDraft($"bob's single note {i}"));
+        }
+
+        await audited.CreateCubeAsync(Carol, "carols");
+        var page = await audited.GetAuditAsync(Carol, limit: 1);
+        Assert.Equal("cube.create", Assert.Single(page).Action);
+        Assert.True(reads < 10, $"{reads} store reads for one line");
+    }
+
+    [Fact]
     public async Task Grants_are_checked_by_the_facade_for_every_host()
     {
         foreach (var bad in new[] { null!, new CubeGrant(null, "  ", CubeAccess.Read), new CubeGrant("bob", null, CubeAccess.None), new CubeGrant("bob", null, (CubeAccess)8) })
