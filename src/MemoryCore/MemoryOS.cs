@@ -128,7 +128,15 @@ public sealed partial class MemoryOS : IAsyncDisposable
         var existing = await store.FindCubeAsync(actor.Tenant, name, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            CubeAccessPolicy.Demand(existing, actor, CubeAccess.Read);
+            try
+            {
+                CubeAccessPolicy.Demand(existing, actor, CubeAccess.Read);
+            }
+            catch (CubeAccessDeniedException denied)
+            {
+                throw denied.ForCube(name); // as asked for: an id must not lead to the name
+            }
+
             return existing;
         }
 

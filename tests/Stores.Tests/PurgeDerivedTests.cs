@@ -49,6 +49,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
 
         Assert.False(File.Exists(cartridge));
         Assert.Equal("alice likes tea", (await memory.GetAsync(Alice, kept.Id)).Text);
+        Assert.DoesNotContain("localPath", System.Text.Json.JsonSerializer.Serialize(new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", 1, new string('0', 64))), StringComparison.OrdinalIgnoreCase);
         Assert.Empty((await memory.GetAsync(Alice, related.Id)).Links);
         Assert.Empty(await memory.SearchAsync(Alice, "notes", "wombat7731"));
         Assert.Empty(await memory.SearchAsync(Alice, "cache", "wombat7731"));

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 
 namespace AgentMem.MemoryCore.Model;
 
@@ -13,6 +14,7 @@ namespace AgentMem.MemoryCore.Model;
 public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, string Sha256)
 {
     /// <summary>The path of the local file the reference names: a file URI's path, or the reference itself read as a path.</summary>
+    [JsonIgnore] // derived from Uri: not a fourth field of the stored reference, nor this machine's path in an answer
     public string LocalPath => System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : Uri;
 
     /// <summary>True when <see cref="LocalPath"/> is a file with the recorded size and SHA-256: the very bytes described here.</summary>
