@@ -76,7 +76,11 @@ public sealed partial class MemoryOS
         ArgumentNullException.ThrowIfNull(change);
         EnsureWritable(current, "update");
         string text = change.Text ?? current.Text;
-        ContentRules.ValidateText(text, options.MaxContentBytes);
+        if (change.Text is not null)
+        {
+            // Only a new text: one stored before today's rules (a NUL kept by SQLite) must not block edits of its tags.
+            ContentRules.ValidateText(text, options.MaxContentBytes);
+        }
         var validFrom = change.ValidFrom ?? current.ValidFrom;
         var validTo = change.ValidTo ?? current.ValidTo;
         ContentRules.ValidateInterval(validFrom, validTo);

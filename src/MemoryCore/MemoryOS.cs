@@ -201,8 +201,16 @@ public sealed partial class MemoryOS : IAsyncDisposable
             after = page[^1].Id;
         }
 
+        // Derived memories first, in their own purge, while the links that lead to them still exist: the cube's delete
+        // scrubs links into it, after which nothing would find them again.
         var derivedIds = await WithDerivationsAsync(actor.Tenant, held, cancellationToken).ConfigureAwait(false);
         derivedIds.ExceptWith(held);
+        var derived = derivedIds.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. derivedIds], cancellationToken).ConfigureAwait(false);
+        if (derived.Count > 0)
+        {
+            string detail = string.Create(CultureInfo.InvariantCulture, $"derived from cube {current.Name}, being deleted: {derived.Count} memor{(derived.Count == 1 ? "y" : "ies")}");
+            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken).ConfigureAwait(false);
+        }
 
         int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cancellationToken).ConfigureAwait(false)
             ?? throw new CubeNotFoundException($"No cube '{cube}' in tenant '{actor.Tenant}' (deleted meanwhile?).");
@@ -213,14 +221,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
         foreach (var item in payloads)
         {
-            DeleteLocalPayload(item.Payload);
-        }
-
-        var derived = derivedIds.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. derivedIds], cancellationToken).ConfigureAwait(false);
-        if (derived.Count > 0)
-        {
-            string detail = string.Create(CultureInfo.InvariantCulture, $"derived from cube {current.Name}, deleted: {derived.Count} memor{(derived.Count == 1 ? "y" : "ies")}");
-            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                DeleteLocalPayload(item.Payload);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The cube is gone; a file that cannot be deleted now must not make the delete look failed.
+            }
         }
 
         return removed;

@@ -107,6 +107,24 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_text_stored_before_todays_rules_does_not_block_edits_of_its_other_fields()
+    {
+        // SQLite kept NULs before they were refused: such a memory must still take a new tag (a note's evolution, a merge).
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("old text"))).Id;
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = "UPDATE memories SET text = 'old' || char(0) || 'text' WHERE id = $id;";
+            cmd.Parameters.AddWithValue("$id", id.ToString());
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        var tagged = await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Tags = ["legacy"] });
+        Assert.Equal((2, "old\0text"), (tagged.Version, tagged.Text));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Text = "new\0text" }));
+    }
+
+    [Fact]
     public async Task Links_and_payload_references_are_checked_so_the_cube_stays_exportable()
     {
         var target = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice lives in Berlin"))).Id;

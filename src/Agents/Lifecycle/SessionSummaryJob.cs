@@ -1,6 +1,7 @@
 using System.Text;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.Agents.Lifecycle;
 
@@ -186,7 +187,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
     private async Task<string?> AskAsync(string instructions, string data, CancellationToken cancellationToken)
     {
         var response = await client.GetResponseAsync([new(ChatRole.System, instructions), new(ChatRole.User, data)], cancellationToken: cancellationToken).ConfigureAwait(false);
-        string text = response.Text.Trim();
+        string text = ContentRules.ReplaceUnstorable(response.Text).Trim(); // model output: a NUL must not fail the job
         return text.Length == 0 || text.Length > MaxSummaryChars ? null : text;
     }
 

@@ -129,6 +129,23 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_summary_holding_a_nul_is_stored_with_a_replacement_character()
+    {
+        // Model output: a byte-level tokenizer can decode a NUL, which memory text refuses; the job failed every run.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        for (int i = 0; i < 4; i++)
+        {
+            await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"Line {i} of the trip plan to Japan.") { Session = "s1", Actor = "ann" });
+        }
+
+        var model = new ScriptedChatClient(Say("Ann plans a trip\0 to Japan."));
+        var result = Assert.Single(await new MaintenanceRunner([new SessionSummaryJob(model)]).RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal((1, 0), (result.Counts["summarized"], result.Counts["failed"]));
+        var summary = await temp.Memory.GetAsync(Ann, Assert.Single(result.Actions).Id!.Value);
+        Assert.Equal("Ann plans a trip\uFFFD to Japan.", summary.Text);
+    }
+
+    [Fact]
     public async Task A_session_longer_than_one_request_is_summarised_in_parts_then_merged_and_links_every_turn()
     {
         await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");

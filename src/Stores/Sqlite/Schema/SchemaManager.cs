@@ -17,9 +17,13 @@ internal static class SchemaManager
         long objects;
         try
         {
-            applicationId = ScalarInt(connection, "PRAGMA application_id;");
-            version = ScalarInt(connection, "PRAGMA user_version;");
-            objects = ScalarInt(connection, "SELECT COUNT(*) FROM sqlite_master;");
+            // One statement, one snapshot: read apart, another process's first step could commit between the reads (an
+            // application id of 0 beside a version of 1), and the file looked like someone else's.
+            using var header = connection.CreateCommand();
+            header.CommandText = "SELECT (SELECT application_id FROM pragma_application_id()), (SELECT user_version FROM pragma_user_version()), (SELECT COUNT(*) FROM sqlite_master);";
+            using var row = header.ExecuteReader();
+            row.Read();
+            (applicationId, version, objects) = (row.GetInt32(0), row.GetInt32(1), row.GetInt64(2));
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.NotADatabase)
         {
