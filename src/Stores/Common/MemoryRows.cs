@@ -62,8 +62,8 @@ internal static class MemoryRows
         d.Add(cmd, "@version", item.Version);
         d.Add(cmd, "@state", (int)item.State);
         d.AddText(cmd, "@state_reason", item.StateReason);
-        d.AddJson(cmd, "@tags", StoreJson.Serialize(item.Tags));
-        d.AddJson(cmd, "@keywords", StoreJson.Serialize(item.Keywords));
+        d.AddJson(cmd, "@tags", StoreJson.SerializeLabels(item.Tags));
+        d.AddJson(cmd, "@keywords", StoreJson.SerializeLabels(item.Keywords));
         d.AddText(cmd, "@context", item.Context);
         d.Add(cmd, "@importance", item.Importance);
         d.Add(cmd, "@strength", item.Strength);

@@ -123,6 +123,7 @@ public abstract partial class MemoryStoreContract
     [InlineData("Zürich", "zürich")]
     [InlineData("日本", "日本")]
     [InlineData("o'brien", "brien")]
+    [InlineData("𠮟る", "𠮟る")]
     public async Task Tags_and_keywords_beyond_ascii_are_searchable(string label, string term)
     {
         await using var s = await StartAsync();
