@@ -234,7 +234,7 @@ public sealed partial class MemoryOS
         return [.. ids.Select(id => current[id])];
     }
 
-    /// <summary>The current version of every memory named, after checking each exists and its cube lets the actor write.</summary>
+    /// <summary>The current version of every memory named, after checking each exists and its cube lets the actor read and write.</summary>
     private Task<Dictionary<MemoryId, MemoryItem>> LoadForWriteAsync(Scope actor, IReadOnlyList<MemoryId> ids, CancellationToken cancellationToken) =>
         LoadAllAsync(actor, ids, CubeAccess.ReadWrite, cancellationToken); // what is written is returned: reading it too
 

@@ -139,7 +139,7 @@ export interface paths {
         head?: never;
         /**
          * Update memories in one batch
-         * @description Writes a new version of each memory in `items`, in order, in one transaction: all or none. An id may come more than once; each edit applies to the version the one before it made. 404 when any memory is missing, 409 when any is frozen or deleted or changed meanwhile; the versions come back in the items' order.
+         * @description Writes a new version of each memory in `items`, in order, in one transaction: all or none; at most 1,000 items. An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, 409 when any is frozen or deleted or changed meanwhile; the memories come back as they are after their edit, in the items' order.
          */
         patch: operations["UpdateMemories"];
         trace?: never;
@@ -155,7 +155,7 @@ export interface paths {
         put?: never;
         /**
          * Add memories in one batch
-         * @description Stores every item atomically: all or none. The outcomes come back in the items' order.
+         * @description Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order.
          */
         post: operations["AddMemories"];
         delete?: never;
@@ -187,7 +187,7 @@ export interface paths {
         head?: never;
         /**
          * Update a memory
-         * @description Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. Frozen and deleted memories cannot be updated (409).
+         * @description Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. An edit that changes nothing writes no version and returns the memory as it is. Frozen and deleted memories cannot be updated (409).
          */
         patch: operations["UpdateMemory"];
         trace?: never;
@@ -222,7 +222,7 @@ export interface paths {
         get?: never;
         /**
          * Change the state of memories in one batch
-         * @description The state changes of `items`, in order, in one transaction: all or none; each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.
+         * @description The state changes of `items`, in order, in one transaction: all or none; at most 1,000 items; each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.
          */
         put: operations["SetMemoryStates"];
         post?: never;
@@ -323,7 +323,7 @@ export interface paths {
         put?: never;
         /**
          * Build prompt context
-         * @description Text ready for a prompt within a token `budget` (default 2,000; 16 to 1,000,000): the whole cube when it fits, else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.
+         * @description Text ready for a prompt within a token `budget` (default 2,000; 16 to 1,000,000; the cube's `contextTokenBudget` policy caps it): the whole cube when it fits, else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.
          */
         post: operations["BuildContext"];
         delete?: never;

@@ -12,7 +12,7 @@ internal static class MemoryEndpoints
             .ProducesProblems(StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
         memories.MapPost("/batch", AddBatchAsync)
-            .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none. The outcomes come back in the items' order.")
+            .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order.")
             .ProducesProblems(StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
         memories.MapGet("/", ListAsync)
@@ -24,13 +24,13 @@ internal static class MemoryEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapPatch("/{id}", UpdateAsync)
             .Describe("UpdateMemory", "Update a memory", "Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. "
-                + "Frozen and deleted memories cannot be updated (409).")
+                + "An edit that changes nothing writes no version and returns the memory as it is. Frozen and deleted memories cannot be updated (409).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
         memories.MapPatch("/", UpdateBatchAsync)
-            .Describe("UpdateMemories", "Update memories in one batch", "Writes a new version of each memory in `items`, in order, in one transaction: all or none. "
-                + "An id may come more than once; each edit applies to the version the one before it made. 404 when any memory is missing, "
-                + "409 when any is frozen or deleted or changed meanwhile; the versions come back in the items' order.")
+            .Describe("UpdateMemories", "Update memories in one batch", "Writes a new version of each memory in `items`, in order, in one transaction: all or none; at most 1,000 items. "
+                + "An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, "
+                + "409 when any is frozen or deleted or changed meanwhile; the memories come back as they are after their edit, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"items":[{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80","text":"Caroline moved to Sweden","reason":"the plan happened"},{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81","tags":["plan","done"]}]}""");
         memories.MapPut("/{id}/state", SetStateAsync)
@@ -40,7 +40,7 @@ internal static class MemoryEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"state":"frozen","reason":"legal hold"}""");
         memories.MapPut("/states", SetStatesAsync)
-            .Describe("SetMemoryStates", "Change the state of memories in one batch", "The state changes of `items`, in order, in one transaction: all or none; "
+            .Describe("SetMemoryStates", "Change the state of memories in one batch", "The state changes of `items`, in order, in one transaction: all or none; at most 1,000 items; "
                 + "each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"items":[{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80","state":"archived","reason":"stale"},{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81","state":"frozen"}]}""");

@@ -14,7 +14,7 @@ internal static class SearchEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound)
             .WithJsonBody("""{"cube":"support","query":"support group","k":5,"mode":"hybrid","explain":true}""");
         v1.MapPost("/context", ContextAsync).WithTags("Search")
-            .Describe("BuildContext", "Build prompt context", "Text ready for a prompt within a token `budget` (default 2,000; 16 to 1,000,000): the whole cube when it fits, "
+            .Describe("BuildContext", "Build prompt context", "Text ready for a prompt within a token `budget` (default 2,000; 16 to 1,000,000; the cube's `contextTokenBudget` policy caps it): the whole cube when it fits, "
                 + "else the memories the retriever ranks best; grouped by session, in time order. Tokens are counted by the service's "
                 + "tokenizer (`serve --tokenizer`, default o200k), named in `tokenizer`.")
             .ProducesProblems(StatusCodes.Status404NotFound)
