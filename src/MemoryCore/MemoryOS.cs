@@ -109,7 +109,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Name = cubeName,
             Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim(),
             Policy = ValidatePolicy(policy ?? new CubePolicy()),
-            Grants = ValidateGrants(grants),
+            Grants = CubeAccessPolicy.ValidateGrants(grants),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -165,7 +165,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(grants);
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         CubeAccessPolicy.DemandOwner(current, actor, "change its grants");
-        var next = current with { Grants = ValidateGrants(grants), UpdatedAt = time.GetUtcNow() };
+        var next = current with { Grants = CubeAccessPolicy.ValidateGrants(grants), UpdatedAt = time.GetUtcNow() };
         await store.UpdateCubeAsync(next, Audit(actor, "cube.grants", next.Id, null, null, $"{grants.Count} grant(s)"), cancellationToken).ConfigureAwait(false);
         return next;
     }
@@ -767,37 +767,6 @@ public sealed partial class MemoryOS : IAsyncDisposable
             default:
                 return;
         }
-    }
-
-    // The rules of a grant live here, for every host: a null grant made every later access check of the cube throw (for
-    // every user of the tenant listing cubes), a grant to nobody in particular opened the cube to the whole tenant, and a
-    // name with spaces around it or no access at all was stored and silently matched nobody.
-    private static List<CubeGrant> ValidateGrants(IReadOnlyList<CubeGrant>? grants)
-    {
-        var valid = new List<CubeGrant>(grants?.Count ?? 0);
-        foreach (var grant in grants ?? [])
-        {
-            if (grant is null)
-            {
-                throw new MemoryValidationException("A cube grant is null.");
-            }
-
-            string? user = ScopeNames.Optional(grant.User, "grantee user");
-            string? agent = ScopeNames.Optional(grant.Agent, "grantee agent");
-            if (user is null && agent is null)
-            {
-                throw new MemoryValidationException("A grant names a user, an agent or both (a grant to nobody in particular would open the cube to the whole tenant).");
-            }
-
-            if (grant.Access is not (CubeAccess.Read or CubeAccess.Write or CubeAccess.ReadWrite))
-            {
-                throw new MemoryValidationException($"A grant gives read, write or both; got {grant.Access}.");
-            }
-
-            valid.Add(new CubeGrant(user, agent, grant.Access));
-        }
-
-        return valid;
     }
 
     private static CubePolicy ValidatePolicy(CubePolicy policy)

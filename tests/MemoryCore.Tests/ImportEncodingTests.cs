@@ -106,6 +106,19 @@ public sealed class ImportEncodingTests : IDisposable
         Assert.Contains(state, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"alice\",\"agent\":null", "null,\"agent\":null")] // a grant to nobody: the whole tenant
+    [InlineData("Likes MARKER tea", "Likes \\u0000 tea")] // a NUL PostgreSQL cannot store
+    [InlineData("\"context\":null", "\"context\":\"said \\u0000\"")]
+    public async Task An_archive_is_held_to_the_rules_the_facade_applies(string find, string replace)
+    {
+        string jsonl = await ArchiveJsonl(grant: true);
+        Assert.Contains(find, jsonl, StringComparison.Ordinal);
+        string cube = folder.File("rules.jsonl");
+        await File.WriteAllTextAsync(cube, jsonl.Replace(find, replace, StringComparison.Ordinal));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
+    }
+
     [Fact]
     public async Task A_byte_order_mark_is_still_accepted()
     {
@@ -156,10 +169,10 @@ public sealed class ImportEncodingTests : IDisposable
         [{"id":"m1","memory":"Likes MARKER tea","created_at":"2024-07-22T09:00:00Z","user_id":"alice"}]
         """;
 
-    private static async Task<string> ArchiveJsonl()
+    private static async Task<string> ArchiveJsonl(bool grant = false)
     {
         var owner = new Scope("acme", "alice");
-        var cube = new MemCube { Id = "cube1", Name = "notes", Owner = owner, CreatedAt = At, UpdatedAt = At };
+        var cube = new MemCube { Id = "cube1", Name = "notes", Owner = owner, CreatedAt = At, UpdatedAt = At, Grants = grant ? [new CubeGrant("alice", null, CubeAccess.Read)] : [] };
         var item = new MemoryItem
         {
             Id = MemoryId.NewId(At),

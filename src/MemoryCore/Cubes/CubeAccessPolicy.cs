@@ -68,4 +68,36 @@ public static class CubeAccessPolicy
 
     private static bool Matches(string? required, string? actual) =>
         required is null || string.Equals(required, actual, StringComparison.Ordinal);
+
+    // The rules of a grant live here, for every host and for archives: a null grant made every later access check of the cube throw (for
+    // every user of the tenant listing cubes), a grant to nobody in particular opened the cube to the whole tenant, and a
+    // name with spaces around it or no access at all was stored and silently matched nobody.
+    /// <summary>The grants as stored: each present, naming a user or an agent (trimmed), giving read, write or both.</summary>
+    public static IReadOnlyList<CubeGrant> ValidateGrants(IReadOnlyList<CubeGrant>? grants)
+    {
+        var valid = new List<CubeGrant>(grants?.Count ?? 0);
+        foreach (var grant in grants ?? [])
+        {
+            if (grant is null)
+            {
+                throw new MemoryValidationException("A cube grant is null.");
+            }
+
+            string? user = ScopeNames.Optional(grant.User, "grantee user");
+            string? agent = ScopeNames.Optional(grant.Agent, "grantee agent");
+            if (user is null && agent is null)
+            {
+                throw new MemoryValidationException("A grant names a user, an agent or both (a grant to nobody in particular would open the cube to the whole tenant).");
+            }
+
+            if (grant.Access is not (CubeAccess.Read or CubeAccess.Write or CubeAccess.ReadWrite))
+            {
+                throw new MemoryValidationException($"A grant gives read, write or both; got {grant.Access}.");
+            }
+
+            valid.Add(new CubeGrant(user, agent, grant.Access));
+        }
+
+        return valid;
+    }
 }

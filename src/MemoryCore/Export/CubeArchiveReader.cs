@@ -1,4 +1,5 @@
 using AgentMem.Common.Text;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore.Export;
 
@@ -184,7 +185,7 @@ public static class CubeArchiveReader
             Name = ScopeNames.Require(Str(c, "name"), "cube"),
             Description = OptStr(c, "description"),
             Owner = ReadScope(c.GetProperty("owner"), tenant),
-            Grants = grants,
+            Grants = CubeAccessPolicy.ValidateGrants(grants), // an archive is data: the rules a host applies hold for it too
             Policy = new CubePolicy
             {
                 Deduplicate = p.GetProperty("deduplicate").GetBoolean(),
@@ -213,25 +214,36 @@ public static class CubeArchiveReader
             CubeId = cubeId,
             Version = v.GetProperty("version").GetInt32(),
             State = Enum<LifecycleState>(v, "state"),
-            StateReason = OptStr(v, "stateReason"),
+            StateReason = Checked(OptStr(v, "stateReason"), "state reason"),
             Kind = Enum<MemoryKind>(v, "kind"),
-            Text = Str(v, "text"),
+            Text = Checked(Str(v, "text"), "memory text")!,
             Payload = payload,
             ContentHash = Str(v, "contentHash"),
             Scope = ReadScope(v.GetProperty("scope"), tenant),
-            Provenance = new Provenance(Enum<SourceKind>(prov, "source"), OptStr(prov, "sourceRef"), OptStr(prov, "actor"), Time(prov, "recordedAt")!.Value),
+            Provenance = new Provenance(Enum<SourceKind>(prov, "source"), Checked(OptStr(prov, "sourceRef"), "source reference"), Checked(OptStr(prov, "actor"), "actor"), Time(prov, "recordedAt")!.Value),
             ValidFrom = Time(v, "validFrom"),
             ValidTo = Time(v, "validTo"),
-            Tags = Strings(v, "tags"),
-            Keywords = Strings(v, "keywords"),
-            Context = OptStr(v, "context"),
+            Tags = [.. Strings(v, "tags").Select(t => Checked(t, "tag")!)],
+            Keywords = [.. Strings(v, "keywords").Select(k => Checked(k, "keyword")!)],
+            Context = Checked(OptStr(v, "context"), "context"),
             Importance = v.GetProperty("importance").GetDouble(),
             Strength = v.GetProperty("strength").GetDouble(),
             LastRecalledAt = Time(v, "lastRecalledAt"),
             RecallCount = v.GetProperty("recallCount").GetInt32(),
-            Links = [.. v.GetProperty("links").EnumerateArray().Select(l => new MemoryLink(MemoryId.Parse(Str(l, "target")), Str(l, "type"), l.GetProperty("weight").GetDouble(), OptStr(l, "reason")))],
+            Links = ContentRules.ValidateLinks([.. v.GetProperty("links").EnumerateArray().Select(l => new MemoryLink(MemoryId.Parse(Str(l, "target")), Str(l, "type"), l.GetProperty("weight").GetDouble(), OptStr(l, "reason")))]),
             UpdatedAt = Time(v, "updatedAt")!.Value,
         };
+    }
+
+    // Kept exactly as written, but checked as the facade checks what it stores (a NUL failed later on PostgreSQL).
+    private static string? Checked(string? value, string what)
+    {
+        if (value is not null)
+        {
+            ContentRules.ValidateText(value, int.MaxValue, what);
+        }
+
+        return value;
     }
 
     private static Scope ReadScope(JsonElement s, string tenant) => new(tenant, OptStr(s, "user"), OptStr(s, "agent"), OptStr(s, "session"));
