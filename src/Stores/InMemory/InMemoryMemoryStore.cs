@@ -261,16 +261,8 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             var current = stored.Current;
             stored.History.Add(ImmutableCopy.Of(superseded));
             // The recall counters are the store's (recalls change them in place): a version written from an earlier read keeps them.
-            stored.Current = ImmutableCopy.OfCurrent(next with
-            {
-                CubeId = current.CubeId,
-                Scope = current.Scope,
-                Kind = current.Kind,
-                Provenance = current.Provenance,
-                Strength = current.Strength,
-                LastRecalledAt = current.LastRecalledAt,
-                RecallCount = current.RecallCount,
-            });
+            var placed = next with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance };
+            stored.Current = ImmutableCopy.OfCurrent(placed with { Strength = current.Strength, LastRecalledAt = current.LastRecalledAt, RecallCount = current.RecallCount });
             AppendChange(data, current.CubeId, current.Id, purged: false);
             data.Audit.Add(ImmutableCopy.Of(audit, tenant));
         }
