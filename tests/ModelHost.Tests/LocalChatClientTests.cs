@@ -36,6 +36,31 @@ public sealed class LocalChatClientTests
     }
 
     [Fact]
+    public async Task A_stop_sequence_ends_the_reply_before_it_even_when_split_across_tokens()
+    {
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        ChatMessage[] messages = [new(ChatRole.User, "Once upon a time")];
+        string full = (await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0, MaxOutputTokens = 80 })).Text;
+        string stop = full.Substring(12, 7); // more than one token of this 512-token vocabulary: the match spans pieces
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 80, StopSequences = ["never in this story", stop] };
+
+        var response = await client.GetResponseAsync(messages, options);
+        Assert.Equal(full[..full.IndexOf(stop, StringComparison.Ordinal)], response.Text);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+
+        var streamed = new System.Text.StringBuilder();
+        ChatFinishReason? finish = null;
+        await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+        {
+            streamed.Append(update.Text);
+            finish = update.FinishReason ?? finish;
+        }
+
+        Assert.Equal(response.Text, streamed.ToString());
+        Assert.Equal(ChatFinishReason.Stop, finish);
+    }
+
+    [Fact]
     public async Task A_cancelled_request_stops_in_the_prompts_prefill()
     {
         // The request is cancelled while its prompt is being encoded: the prefill that follows must stop, not run to its end.

@@ -141,7 +141,10 @@ public sealed class LocalChatClient : IChatClient
                 break;
             }
 
-            yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = metadata.DefaultModelId, ResponseId = responseId, MessageId = responseId };
+            if (piece.Length > 0)
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = metadata.DefaultModelId, ResponseId = responseId, MessageId = responseId };
+            }
         }
 
         yield return new ChatResponseUpdate(ChatRole.Assistant, run.Flush())
@@ -198,8 +201,12 @@ public sealed class LocalChatClient : IChatClient
         private int token;
         private int position;
         private int slot;
+        private readonly string[] stops;
+        private readonly int held;
         private int generated;
         private bool done;
+        private bool stopped;
+        private string pending = string.Empty;
 
         public Run(LocalChatClient owner, string prompt, ChatOptions? options, CancellationToken cancellationToken)
         {
@@ -212,6 +219,11 @@ public sealed class LocalChatClient : IChatClient
             int max = options?.MaxOutputTokens ?? DefaultMaxOutputTokens;
             float temperature = options?.Temperature ?? 1f;
             float topP = options?.TopP ?? 0.9f;
+
+            // Stop sequences are matched on the decoded text, so one split across tokens is found; up to the longest one's
+            // length less one character is held back until it is known not to start one.
+            stops = options?.StopSequences?.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToArray() ?? [];
+            held = stops.Length == 0 ? 0 : stops.Max(s => s.Length) - 1;
             ulong seed = options?.Seed is { } s ? (ulong)s : (ulong)DateTime.UtcNow.Ticks;
             ArgumentOutOfRangeException.ThrowIfNegative(max);
             sampler = new Sampler(model.Config.VocabSize, temperature, topP, seed == 0 ? 1 : seed);
@@ -295,7 +307,7 @@ public sealed class LocalChatClient : IChatClient
                 return null;
             }
 
-            string text = Decode(tokenizer.DecodePiece(token, next), flush: false);
+            string text = Release(Decode(tokenizer.DecodePiece(token, next), flush: false));
             generated++;
             token = next;
             position++;
@@ -303,7 +315,69 @@ public sealed class LocalChatClient : IChatClient
             return text;
         }
 
-        public string Flush() => Decode([], flush: true);
+        /// <summary>What is left at the end: bytes of an unfinished character and text held back for a stop sequence.</summary>
+        public string Flush()
+        {
+            if (stopped)
+            {
+                return string.Empty;
+            }
+
+            string tail = pending + Decode([], flush: true);
+            pending = string.Empty;
+            int at = FirstStop(tail);
+            if (at < 0)
+            {
+                return tail;
+            }
+
+            FinishReason = ChatFinishReason.Stop;
+            return tail[..at];
+        }
+
+        // The text up to a stop sequence (and the end of the generation), or all but what might start one.
+        private string Release(string text)
+        {
+            if (stops.Length == 0)
+            {
+                return text;
+            }
+
+            pending += text;
+            int at = FirstStop(pending);
+            if (at >= 0)
+            {
+                string before = pending[..at];
+                pending = string.Empty;
+                (done, stopped, FinishReason) = (true, true, ChatFinishReason.Stop);
+                return before;
+            }
+
+            int cut = pending.Length - Math.Min(held, pending.Length);
+            if (cut > 0 && char.IsHighSurrogate(pending[cut - 1]))
+            {
+                cut--; // never half a character
+            }
+
+            string released = pending[..cut];
+            pending = pending[cut..];
+            return released;
+        }
+
+        private int FirstStop(string text)
+        {
+            int first = -1;
+            foreach (string stop in stops)
+            {
+                int at = text.IndexOf(stop, StringComparison.Ordinal);
+                if (at >= 0 && (first < 0 || at < first))
+                {
+                    first = at;
+                }
+            }
+
+            return first;
+        }
 
         public UsageDetails Usage() => new() { InputTokenCount = promptTokens, OutputTokenCount = generated, TotalTokenCount = promptTokens + generated };
 
