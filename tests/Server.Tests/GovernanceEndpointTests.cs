@@ -102,6 +102,22 @@ public sealed class GovernanceEndpointTests
         Assert.Contains(audit.EnumerateArray(), r => r.GetProperty("action").GetString() == "cube.delete");
     }
 
+    [Fact]
+    public async Task A_created_cube_is_where_its_location_says()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        var created = await client.PostAsJsonAsync("/v1/cubes", new { name = "shared space", user = "alice" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // The Location pointed at a route with no GET (405).
+        var fetched = await client.GetAsync(created.Headers.Location + "?user=alice");
+        Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
+        var cube = await TestApp.ReadJsonAsync(fetched);
+        Assert.Equal(((await TestApp.ReadJsonAsync(created)).GetProperty("id").GetString(), "shared space"), (cube.GetProperty("id").GetString(), cube.GetProperty("name").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/cubes/no-such-cube?user=alice")).StatusCode);
+    }
+
     private static async Task CreateAsync(HttpClient client)
     {
         var created = await client.PostAsJsonAsync("/v1/cubes", new { name = "shared", user = "alice" });

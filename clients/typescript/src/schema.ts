@@ -55,7 +55,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a cube
+         * @description One cube (id or name) the acting user and agent may read: what `POST /v1/cubes` answers with and points at. Unknown cubes 404.
+         */
+        get: operations["GetCube"];
         put?: never;
         post?: never;
         /**
@@ -1192,6 +1196,67 @@ export interface operations {
             };
             /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetCube: {
+        parameters: {
+            query?: {
+                user?: string;
+                agent?: string;
+            };
+            header?: never;
+            path: {
+                cube: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CubeDto"];
+                };
+            };
+            /** @description Invalid input (empty text, bad `k`, `limit` or id, unknown `mode`) or malformed JSON. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

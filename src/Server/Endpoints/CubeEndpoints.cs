@@ -1,6 +1,6 @@
 namespace AgentMem.Server.Endpoints;
 
-/// <summary><c>/v1/cubes</c>: create, list and delete the tenant's cubes; read and change their grants and policy.</summary>
+/// <summary><c>/v1/cubes</c>: create, list, get and delete the tenant's cubes; read and change their grants and policy.</summary>
 internal static class CubeEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
@@ -13,6 +13,9 @@ internal static class CubeEndpoints
             .WithJsonBody("""{"name":"support","description":"Facts from support conversations","deduplicate":true,"user":"caroline"}""");
         cubes.MapGet("/", ListAsync)
             .Describe("ListCubes", "List cubes", "The tenant's cubes that the acting user and agent may read.");
+        cubes.MapGet("/{cube}", GetAsync)
+            .Describe("GetCube", "Get a cube", "One cube (id or name) the acting user and agent may read: what `POST /v1/cubes` answers with and points at. Unknown cubes 404.")
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         cubes.MapDelete("/{cube}", DeleteAsync)
             .Describe("DeleteCube", "Delete a cube", "Deletes the cube (id or name) with every memory in it, their history, links, embeddings and change feed, for good. "
                 + "Only the owner may (403 otherwise); an unknown cube answers 404. One audit line without content outlives the cube.")
@@ -33,6 +36,9 @@ internal static class CubeEndpoints
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
             .WithJsonBody("""{"retentionDays":90,"hardDeleteAfterDays":365,"user":"caroline"}""");
     }
+
+    private static async Task<Ok<CubeDto>> GetAsync(string cube, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken) =>
+        TypedResults.Ok(CubeDto.From(await memory.OpenCubeAsync(RequestScope.For(context, user, agent), cube, cancellationToken).ConfigureAwait(false)));
 
     private static async Task<Ok<CubeDeletedDto>> DeleteAsync(string cube, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
     {
