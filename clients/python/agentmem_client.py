@@ -20,6 +20,7 @@ OPERATIONS = {
     "Health": "health",
     "CreateCube": "create_cube",
     "ListCubes": "list_cubes",
+    "GetCube": "get_cube",
     "AddMemory": "add",
     "AddMemories": "add_batch",
     "ListMemories": "list_memories",
@@ -119,6 +120,10 @@ class AgentMemClient:
 
     def list_cubes(self, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         return self.request("GET", "/v1/cubes", query={"user": user, "agent": agent})
+
+    def get_cube(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        """One cube by id or name (what ``create_cube`` returned)."""
+        return self.request("GET", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}", query={"user": user, "agent": agent})
 
     def add(self, text: str, cube: str | None = None, user: str | None = None, agent: str | None = None, **memory: Any) -> dict[str, Any]:
         """Adds one memory; ``memory`` takes the other members of NewMemory (reason, actor, session, tags, importance, ...)."""

@@ -41,6 +41,7 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(self.client.last_status, 201)
         self.assertEqual(created["name"], self.cube)
         self.assertIn(self.cube, [c["name"] for c in self.client.list_cubes()])
+        self.assertEqual(self.client.get_cube(created["id"])["name"], self.cube)
         with self.assertRaises(AgentMemError) as taken:
             self.client.create_cube(self.cube)
         self.assertEqual(taken.exception.status, 409)
