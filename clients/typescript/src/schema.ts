@@ -57,7 +57,7 @@ export interface paths {
         };
         /**
          * Get a cube
-         * @description One cube (id or name) the acting user and agent may read: what `POST /v1/cubes` answers with and points at. Unknown cubes 404.
+         * @description One cube (id or name) the acting user and agent may read: what `POST /v1/cubes` answers with and points at. Needs read access (403); unknown cubes 404.
          */
         get: operations["GetCube"];
         put?: never;
@@ -81,7 +81,7 @@ export interface paths {
         };
         /**
          * Get a cube's grants
-         * @description The cube's owner and the access given to others. Needs read access (403), unknown cubes 404.
+         * @description The cube's owner and the access given to others. Needs read access (403); unknown cubes 404.
          */
         get: operations["GetCubeGrants"];
         /**
@@ -105,7 +105,7 @@ export interface paths {
         };
         /**
          * Get a cube's policy
-         * @description Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access.
+         * @description Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access (403); unknown cubes 404.
          */
         get: operations["GetCubePolicy"];
         /**

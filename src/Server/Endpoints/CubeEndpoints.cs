@@ -13,29 +13,29 @@ internal static class CubeEndpoints
             .WithJsonBody("""{"name":"support","description":"Facts from support conversations","deduplicate":true,"user":"caroline"}""");
         cubes.MapGet("/", ListAsync)
             .Describe("ListCubes", "List cubes", "The tenant's cubes that the acting user and agent may read.");
-        cubes.MapGet("/{cube}", GetAsync)
-            .Describe("GetCube", "Get a cube", "One cube (id or name) the acting user and agent may read: what `POST /v1/cubes` answers with and points at. Unknown cubes 404.")
-            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        MapRead(cubes, "/{cube}", GetAsync, "GetCube", "Get a cube", "One cube (id or name) the acting user and agent may read: what `POST /v1/cubes` answers with and points at.");
         cubes.MapDelete("/{cube}", DeleteAsync)
             .Describe("DeleteCube", "Delete a cube", "Deletes the cube (id or name) with every memory in it, their history, links, embeddings and change feed, for good. "
                 + "Only the owner may (403 otherwise); an unknown cube answers 404. One audit line without content outlives the cube.")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
-        cubes.MapGet("/{cube}/grants", GetGrantsAsync)
-            .Describe("GetCubeGrants", "Get a cube's grants", "The cube's owner and the access given to others. Needs read access (403), unknown cubes 404.")
-            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        MapRead(cubes, "/{cube}/grants", GetGrantsAsync, "GetCubeGrants", "Get a cube's grants", "The cube's owner and the access given to others.");
         cubes.MapPut("/{cube}/grants", SetGrantsAsync)
             .Describe("SetCubeGrants", "Replace a cube's grants", "Replaces the whole list of grants (empty revokes all). Only the owner may: a grantee, even a writer, gets 403.")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
             .WithJsonBody("""{"grants":[{"user":"bob","agent":null,"access":"read"}],"user":"caroline"}""");
-        cubes.MapGet("/{cube}/policy", GetPolicyAsync)
-            .Describe("GetCubePolicy", "Get a cube's policy", "Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication. Needs read access.")
-            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+        MapRead(cubes, "/{cube}/policy", GetPolicyAsync, "GetCubePolicy", "Get a cube's policy", "Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication.");
         cubes.MapPut("/{cube}/policy", SetPolicyAsync)
             .Describe("SetCubePolicy", "Change a cube's policy", "Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories "
                 + "are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
             .WithJsonBody("""{"retentionDays":90,"hardDeleteAfterDays":365,"user":"caroline"}""");
     }
+
+    // A read of a cube or a part of it: each needs read access (403) and answers 404 for an unknown cube, and says so.
+    private static void MapRead(RouteGroupBuilder cubes, string pattern, Delegate handler, string operationId, string summary, string description) =>
+        cubes.MapGet(pattern, handler)
+            .Describe(operationId, summary, description + " Needs read access (403); unknown cubes 404.")
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
 
     private static async Task<Ok<CubeDto>> GetAsync(string cube, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken) =>
         TypedResults.Ok(CubeDto.From(await memory.OpenCubeAsync(RequestScope.For(context, user, agent), cube, cancellationToken).ConfigureAwait(false)));
