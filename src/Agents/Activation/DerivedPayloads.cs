@@ -13,9 +13,6 @@ namespace AgentMem.Agents.Activation;
 /// </summary>
 internal static class DerivedPayloads
 {
-    /// <summary>The local path a payload reference names (a file URI, or a plain path).</summary>
-    public static string LocalPath(PayloadRef payload) => payload.LocalPath;
-
     /// <summary>True when the memory's payload file exists with the recorded size and SHA-256.</summary>
     public static bool IsIntact(MemoryItem item) => item.Payload?.IsIntactLocalFile() ?? false;
 
@@ -125,7 +122,7 @@ internal static class DerivedPayloads
             throw new MemoryStateException($"{kind.Capitalized} {item.Id} is {item.State}{(item.StateReason is null ? string.Empty : $" ({item.StateReason})")}; {kind.Remedy}.");
         }
 
-        string path = LocalPath(item.Payload);
+        string path = item.Payload.LocalPath;
         if (!File.Exists(path))
         {
             throw new ModelFormatException($"{path}: the {kind.File} file of {kind.Noun} {item.Id} is missing.");

@@ -107,7 +107,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
 
             if (purged && item.Payload is { } payload)
             {
-                File.Delete(DerivedPayloads.LocalPath(payload));
+                File.Delete(payload.LocalPath);
             }
 
             archived.Add(await memory.SetStateAsync(actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false));

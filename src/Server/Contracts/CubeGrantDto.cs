@@ -13,16 +13,9 @@ public sealed record CubeGrantDto(string? User, string? Agent, string Access)
         return new(grant.User, grant.Agent, grant.Access.ToString().ToLowerInvariant());
     }
 
-    /// <summary>The grant this DTO describes; a missing grantee or an unknown access level is a bad request.</summary>
+    /// <summary>The grant this DTO describes; an unknown access level is a bad request (the facade checks the grantee).</summary>
     public CubeGrant ToGrant()
     {
-        string? user = string.IsNullOrWhiteSpace(User) ? null : User.Trim();
-        string? agent = string.IsNullOrWhiteSpace(Agent) ? null : Agent.Trim();
-        if (user is null && agent is null)
-        {
-            throw new MemoryValidationException("A grant names a user, an agent or both (a grant to nobody in particular would open the cube to the whole tenant).");
-        }
-
         var access = Access?.Trim().ToLowerInvariant() switch
         {
             "read" => CubeAccess.Read,
@@ -30,6 +23,6 @@ public sealed record CubeGrantDto(string? User, string? Agent, string Access)
             "readwrite" => CubeAccess.ReadWrite,
             _ => throw new MemoryValidationException($"'{Access}' is not an access level; use read, write or readwrite."),
         };
-        return new CubeGrant(user, agent, access);
+        return new CubeGrant(User, Agent, access);
     }
 }
