@@ -165,9 +165,15 @@ public sealed partial class MemoryOS : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(grants);
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         CubeAccessPolicy.DemandOwner(current, actor, "change its grants");
-        var next = current with { Grants = CubeAccessPolicy.ValidateGrants(grants), UpdatedAt = time.GetUtcNow() };
-        await store.UpdateCubeAsync(next, Audit(actor, "cube.grants", next.Id, null, null, $"{grants.Count} grant(s)"), cancellationToken).ConfigureAwait(false);
-        return next;
+        var valid = CubeAccessPolicy.ValidateGrants(grants);
+        var now = time.GetUtcNow();
+
+        // Only the grants change, on the cube as stored at the write: a policy change made since the read above stays.
+        return await store.UpdateCubeAsync(actor.Tenant, current.Id, stored =>
+        {
+            CubeAccessPolicy.DemandOwner(stored, actor, "change its grants");
+            return stored with { Grants = valid, UpdatedAt = now };
+        }, Audit(actor, "cube.grants", current.Id, null, null, $"{grants.Count} grant(s)"), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -522,14 +528,21 @@ public sealed partial class MemoryOS : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(policy);
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        if (policy.HardDeleteAfterDays != current.Policy.HardDeleteAfterDays)
-        {
-            CubeAccessPolicy.DemandOwner(current, actor, "change its hard-delete TTL");
-        }
+        var valid = ValidatePolicy(policy);
+        var now = time.GetUtcNow();
 
-        var next = current with { Policy = ValidatePolicy(policy), UpdatedAt = time.GetUtcNow() };
-        await store.UpdateCubeAsync(next, Audit(actor, "cube.policy", next.Id, null, null, null), cancellationToken).ConfigureAwait(false);
-        return next;
+        // Only the policy changes, on the cube as stored at the write: grants changed since the read above (a revoked
+        // grant above all) stay as they are, and access is checked again against them.
+        return await store.UpdateCubeAsync(actor.Tenant, current.Id, stored =>
+        {
+            Demand(stored, actor, CubeAccess.Write, cube);
+            if (valid.HardDeleteAfterDays != stored.Policy.HardDeleteAfterDays)
+            {
+                CubeAccessPolicy.DemandOwner(stored, actor, "change its hard-delete TTL");
+            }
+
+            return stored with { Policy = valid, UpdatedAt = now };
+        }, Audit(actor, "cube.policy", current.Id, null, null, null), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The time source this facade stamps writes with (maintenance jobs use it for "now").</summary>
@@ -744,6 +757,13 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
         var cube = await store.FindCubeAsync(actor.Tenant, idOrName.Trim(), cancellationToken).ConfigureAwait(false)
             ?? throw CubeNotFoundException.Unknown(idOrName, actor.Tenant);
+        Demand(cube, actor, needed, idOrName);
+        return cube;
+    }
+
+    /// <summary><see cref="CubeAccessPolicy.Demand"/>, its refusal naming the cube as the request named it.</summary>
+    private static void Demand(MemCube cube, Scope actor, CubeAccess needed, string idOrName)
+    {
         try
         {
             CubeAccessPolicy.Demand(cube, actor, needed);
@@ -752,8 +772,6 @@ public sealed partial class MemoryOS : IAsyncDisposable
         {
             throw denied.ForCube(idOrName);
         }
-
-        return cube;
     }
 
     private static void EnsureWritable(MemoryItem item, string operation)

@@ -16,8 +16,16 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>Lists the tenant's cubes by name.</summary>
     Task<IReadOnlyList<MemCube>> ListCubesAsync(string tenant, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces a cube's metadata (grants, policy, description).</summary>
-    Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Changes a cube's metadata as one read-modify-write: reads the stored cube inside the write (no other write of the
+    /// cube can come between), passes it to <paramref name="change"/> and stores the description, grants, policy and
+    /// <see cref="MemCube.UpdatedAt"/> of its result (a cube keeps its id, name, owner and creation time), with
+    /// <paramref name="audit"/>. Two callers changing different parts (one the grants, one the policy) therefore never undo
+    /// each other. <paramref name="change"/> must not do I/O and may run more than once (a store may retry a transaction);
+    /// an exception it throws aborts the update. Returns the cube as stored; throws
+    /// <see cref="Errors.CubeNotFoundException"/> when the tenant has no cube <paramref name="cubeId"/>.
+    /// </summary>
+    Task<MemCube> UpdateCubeAsync(string tenant, string cubeId, Func<MemCube, MemCube> change, AuditRecord audit, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Deletes a cube and everything the store keeps for it, in one transaction: its memories with every version, tag,

@@ -21,8 +21,8 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<IReadOnlyList<MemCube>> ListCubesAsync(string tenant, CancellationToken cancellationToken = default) =>
         Timed("ListCubes", Stopwatch.GetTimestamp(), inner.ListCubesAsync(tenant, cancellationToken));
 
-    public Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default) =>
-        Timed("UpdateCube", Stopwatch.GetTimestamp(), inner.UpdateCubeAsync(cube, audit, cancellationToken));
+    public Task<MemCube> UpdateCubeAsync(string tenant, string cubeId, Func<MemCube, MemCube> change, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        Timed("UpdateCube", Stopwatch.GetTimestamp(), inner.UpdateCubeAsync(tenant, cubeId, change, audit, cancellationToken));
 
     public Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("Add", Stopwatch.GetTimestamp(), inner.AddAsync(tenant, items, options, audit, cancellationToken));

@@ -85,23 +85,34 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     }
 
     /// <inheritdoc/>
-    public async Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default)
+    public async Task<MemCube> UpdateCubeAsync(string tenant, string cubeId, Func<MemCube, MemCube> change, AuditRecord audit, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(cube);
-        await InWriteAsync(cube.Owner.Tenant, async (conn, tx, ct) =>
+        ArgumentNullException.ThrowIfNull(cubeId);
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(audit);
+        return await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
+            // The row is read (and, where writers run concurrently, locked) inside the write, so the change applies to the
+            // cube as it is now: a change read earlier and written back whole undid another caller's (a revoked grant came back).
+            var read = Command(conn, tx, $"SELECT {cubeColumns} FROM cubes WHERE tenant = @t AND id = @id{Dialect.LockRows};");
+            Dialect.Add(read, "@t", tenant);
+            Dialect.Add(read, "@id", cubeId);
+            var found = await ReadAllAsync(read, ReadCube, ct).ConfigureAwait(false);
+            if (found.Count == 0)
+            {
+                throw new CubeNotFoundException($"No cube '{cubeId}' in tenant '{tenant}'.");
+            }
+
+            var stored = found[0];
+            var next = change(stored) with { Id = stored.Id, Owner = stored.Owner, Name = stored.Name, CreatedAt = stored.CreatedAt };
             using var cmd = Command(conn, tx, """
                 UPDATE cubes SET description = @d, grants_json = @g, policy_json = @p, updated_at = @m
                 WHERE tenant = @t AND id = @id;
                 """);
-            BindCube(cmd, cube);
-            if (await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
-            {
-                throw new CubeNotFoundException($"No cube '{cube.Id}' in tenant '{cube.Owner.Tenant}'.");
-            }
-
-            await InsertAuditAsync(conn, tx, cube.Owner.Tenant, audit, ct).ConfigureAwait(false);
-            return 0;
+            BindCube(cmd, next);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
+            return next;
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -69,21 +69,22 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         Database.Find(tenant) is { } data ? [.. data.Cubes.Values.OrderBy(c => c.Name, StringComparer.Ordinal)] : [], cancellationToken);
 
     /// <inheritdoc/>
-    public Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<MemCube> UpdateCubeAsync(string tenant, string cubeId, Func<MemCube, MemCube> change, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
     {
-        ArgumentNullException.ThrowIfNull(cube);
+        ArgumentNullException.ThrowIfNull(cubeId);
+        ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(audit);
-        string tenant = cube.Owner.Tenant;
         var data = Database.Find(tenant);
-        if (data is null || !data.Cubes.TryGetValue(cube.Id, out var current))
+        if (data is null || !data.Cubes.TryGetValue(cubeId, out var current))
         {
-            throw new CubeNotFoundException($"No cube '{cube.Id}' in tenant '{tenant}'.");
+            throw new CubeNotFoundException($"No cube '{cubeId}' in tenant '{tenant}'.");
         }
 
-        // Only the metadata changes: a cube keeps its name, owner and creation time.
-        data.Cubes[cube.Id] = ImmutableCopy.Of(current with { Description = cube.Description, Grants = cube.Grants, Policy = cube.Policy, UpdatedAt = cube.UpdatedAt });
+        // Only the metadata changes: a cube keeps its id, name, owner and creation time.
+        var next = ImmutableCopy.Of(change(current) with { Id = current.Id, Owner = current.Owner, Name = current.Name, CreatedAt = current.CreatedAt });
+        data.Cubes[cubeId] = next;
         data.Audit.Add(ImmutableCopy.Of(audit, tenant));
-        return 0;
+        return next;
     }, cancellationToken);
 
     /// <inheritdoc/>

@@ -63,7 +63,7 @@ public sealed class Bm25RetrieverTests
 
         public Task<IReadOnlyList<MemCube>> ListCubesAsync(string tenant, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task UpdateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<MemCube> UpdateCubeAsync(string tenant, string cubeId, Func<MemCube, MemCube> change, AuditRecord audit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 

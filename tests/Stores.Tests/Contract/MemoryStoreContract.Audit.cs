@@ -22,7 +22,7 @@ public abstract partial class MemoryStoreContract
         s.Now = s.Now.AddMinutes(1);
         Assert.True(await s.PurgeAsync((await s.Store.GetAsync(s.Tenant, b.Id))!));
         s.Now = s.Now.AddMinutes(1);
-        await s.Store.UpdateCubeAsync(cube with { Policy = new CubePolicy { MaxItems = 5 } }, s.Audit("cube.policy", cube.Id));
+        await s.Store.UpdateCubeAsync(s.Tenant, cube.Id, c => c with { Policy = new CubePolicy { MaxItems = 5 } }, s.Audit("cube.policy", cube.Id));
 
         var trail = await s.Store.ReadAuditAsync(s.Tenant);
         Assert.Equal(["cube.create", "add", "add", "update", "recall", "purge", "cube.policy"], trail.Select(r => r.Action));

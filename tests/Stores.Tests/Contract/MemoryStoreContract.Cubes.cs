@@ -41,16 +41,32 @@ public abstract partial class MemoryStoreContract
         s.Now = s.Now.AddHours(1);
         var policy = new CubePolicy { Deduplicate = false, MaxItems = 10, RetentionDays = 30, ContextTokenBudget = 2000, ForgettingThreshold = 0.2 };
         var updated = cube with { Description = "shared notes", Grants = [new CubeGrant("bob", null, CubeAccess.Read), new CubeGrant(null, "planner", CubeAccess.ReadWrite)], Policy = policy, UpdatedAt = s.Now };
-        await s.Store.UpdateCubeAsync(updated, s.Audit("cube.grants", cube.Id));
+        MemCube? seen = null;
+        var returned = await s.Store.UpdateCubeAsync(s.Tenant, cube.Id, stored =>
+        {
+            seen = stored;
+
+            // What makes a cube this cube is not the change's to move.
+            return updated with { Name = "renamed", CreatedAt = s.Now, Owner = new Scope(s.Tenant, "mallory") };
+        }, s.Audit("cube.grants", cube.Id));
+        Assert.Equal((cube.Id, cube.Name), (seen!.Id, seen.Name));
+        Assert.Equal(("notes", "shared notes"), (returned.Name, returned.Description));
 
         var found = await s.Store.FindCubeAsync(s.Tenant, cube.Id);
         Assert.Equal("shared notes", found!.Description);
         Assert.Equal(updated.Grants, found.Grants);
         Assert.Equal(policy, found.Policy);
         Assert.Equal((s.Now, cube.CreatedAt), (found.UpdatedAt, found.CreatedAt));
+        Assert.Equal(("notes", cube.Owner), (found.Name, found.Owner));
 
-        var unknown = cube with { Id = MemoryCore.Identity.MemoryId.NewId().ToString() };
-        await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.UpdateCubeAsync(unknown, s.Audit("cube.grants", unknown.Id)));
+        string unknown = MemoryCore.Identity.MemoryId.NewId().ToString();
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.UpdateCubeAsync(s.Tenant, unknown, c => c, s.Audit("cube.grants", unknown)));
+
+        // A change that throws writes nothing, not even its audit line.
+        long lines = (await s.Store.ReadAuditAsync(s.Tenant)).Count;
+        await Assert.ThrowsAsync<AccessDeniedException>(() => s.Store.UpdateCubeAsync(s.Tenant, cube.Id, _ => throw new AccessDeniedException("no"), s.Audit("cube.policy", cube.Id)));
+        Assert.Equal(lines, (await s.Store.ReadAuditAsync(s.Tenant)).Count);
+        Assert.Equal(policy, (await s.Store.FindCubeAsync(s.Tenant, cube.Id))!.Policy);
     }
 
     [SkippableFact]
@@ -77,7 +93,7 @@ public abstract partial class MemoryStoreContract
         await using var s = await StartAsync();
         CubeGrant[] grants = [new CubeGrant("bob", null, CubeAccess.Read)];
         var cube = await s.CreateCubeAsync("notes");
-        await s.Store.UpdateCubeAsync(cube with { Grants = grants }, s.Audit("cube.grants", cube.Id));
+        await s.Store.UpdateCubeAsync(s.Tenant, cube.Id, c => c with { Grants = grants }, s.Audit("cube.grants", cube.Id));
         grants[0] = new CubeGrant("mallory", null, CubeAccess.ReadWrite);
 
         string[] tags = ["work"];

@@ -55,7 +55,7 @@ public abstract partial class MemoryStoreContract
         await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceAsync(evil, superseded with { Scope = rescoped }, next with { Scope = rescoped }, evilAudit));
         await Assert.ThrowsAnyAsync<AccessDeniedException>(() => s.Store.AddAsync(evil, [s.Item(cube, "planted")], new AddOptions(false), evilAudit));
         await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.AddAsync(evil, [s.Item(cube, "planted") with { Scope = rescoped }], new AddOptions(false), evilAudit));
-        await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.UpdateCubeAsync(cube with { Owner = rescoped, Description = "pwned" }, evilAudit));
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.UpdateCubeAsync(evil, cube.Id, c => c with { Description = "pwned" }, evilAudit));
 
         StoreScenario.AssertSameMemory(secret, (await s.Store.GetAsync(s.Tenant, secret.Id))!);
         Assert.Equal(2, (await s.Store.GetHistoryAsync(s.Tenant, secret.Id)).Count);

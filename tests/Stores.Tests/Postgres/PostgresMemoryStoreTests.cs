@@ -27,9 +27,9 @@ public sealed class PostgresMemoryStoreTests
         Assert.Equal(cube.Owner, found.Owner);
         Assert.Null(await store.FindCubeAsync(tenant, "missing"));
         await Assert.ThrowsAsync<CubeAlreadyExistsException>(() => store.CreateCubeAsync(Cube(tenant), Audit(tenant, "cube.create")));
-        await store.UpdateCubeAsync(cube with { Description = "renamed" }, Audit(tenant, "cube.update", cube.Id));
+        await store.UpdateCubeAsync(tenant, cube.Id, c => c with { Description = "renamed" }, Audit(tenant, "cube.update", cube.Id));
         Assert.Equal("renamed", Assert.Single(await store.ListCubesAsync(tenant)).Description);
-        await Assert.ThrowsAsync<CubeNotFoundException>(() => store.UpdateCubeAsync(Cube(tenant, "ghost"), Audit(tenant, "cube.update")));
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => store.UpdateCubeAsync(tenant, Cube(tenant, "ghost").Id, c => c, Audit(tenant, "cube.update")));
 
         var target = Item(cube, "The target of a link");
         var item = Item(cube, "Alice prefers tea in the morning", o =>
