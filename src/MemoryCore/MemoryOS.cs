@@ -318,6 +318,26 @@ public sealed partial class MemoryOS : IAsyncDisposable
         return outcomes;
     }
 
+    /// <summary>
+    /// Imports memories exported from Mem0 (a JSON file, see <see cref="Import.Mem0Reader"/>) into a cube the actor may
+    /// write, in one transaction, keeping their Mem0 scopes, times and ids as provenance (no de-duplication: an import is
+    /// a copy). The cube's item limit applies.
+    /// </summary>
+    public async Task<IReadOnlyList<AddOutcome>> ImportMem0Async(Scope actor, string cube, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        var items = Import.Mem0Reader.ReadFile(path, actor.Tenant, target.Id, options.MaxContentBytes);
+        var outcomes = await store.AddAsync(actor.Tenant, items, new AddOptions(Deduplicate: false, target.Policy.MaxItems), Audit(actor, "import", target.Id, null, null, "mem0"), cancellationToken).ConfigureAwait(false);
+        if (outcomes.Count > 0)
+        {
+            MemoryCoreTelemetry.MemoriesAdded.Add(outcomes.Count);
+            Notify(actor.Tenant, target.Id);
+        }
+
+        return outcomes;
+    }
+
     /// <summary>The current version of a memory; throws <see cref="MemoryNotFoundException"/> if unknown in the tenant.</summary>
     public async Task<MemoryItem> GetAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
     {

@@ -168,6 +168,31 @@ public sealed class ExportImportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_mem0_import_needs_write_access_to_the_cube()
+    {
+        // The import wrote through the store directly after opening the cube for reading: a read-only grantee filled it.
+        Assert.Equal(0, (await target.RunAsync("cube", "create", "shared", "--user", "alice")).Code);
+        Assert.Equal(0, (await target.RunAsync("cube", "grant", "shared", "--to-user", "bob", "--access", "read", "--user", "alice")).Code);
+        string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");
+        var (code, _, err) = await target.RunAsync("import", "mem0", sample, "--cube", "shared", "--user", "bob");
+        Assert.Equal(1, code);
+        Assert.Contains("no write access", err, StringComparison.Ordinal);
+        Assert.Equal(0, (await target.JsonAsync("list", "--cube", "shared", "--user", "alice")).GetProperty("count").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("  ")]
+    [InlineData("bad\u0001name")]
+    public async Task A_restored_cube_takes_a_new_name_only_if_it_is_a_valid_one(string name)
+    {
+        string file = await SeedAsync();
+        var (code, _, err) = await target.RunAsync("import", "cube", file, "--cube", System.Text.RegularExpressions.Regex.Unescape(name));
+        Assert.Equal(1, code);
+        Assert.Contains("cube name", err, StringComparison.Ordinal);
+        Assert.Empty((await target.JsonAsync("cube", "list")).GetProperty("cubes").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_mem0_export_imports_with_every_field_mapped()
     {
         string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");

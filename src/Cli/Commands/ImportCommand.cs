@@ -58,7 +58,7 @@ internal static class ImportCommand
 
             if (parse.GetResult(verbs.Global.Cube) is { Implicit: false })
             {
-                archive = archive with { Cube = archive.Cube with { Name = ctx.Cube } };
+                archive = archive.Renamed(ctx.Cube);
             }
 
             var store = ctx.OpenStore();
@@ -83,12 +83,9 @@ internal static class ImportCommand
         var file = new Argument<FileInfo>("file") { Description = "Mem0 memories as JSON (get_all/export: a list, or {\"results\": [...]})." };
         return verbs.Create("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance).", [file], async (ctx, parse, ct) =>
         {
-            var store = ctx.OpenStore();
-            await using var memory = ctx.Compose(store, null, out _);
+            await using var memory = ctx.OpenMemory();
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
-            var items = Mem0Reader.ReadFile(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, cube.Id, memory.Options.MaxContentBytes);
-            var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", cube.Id, null, null, "mem0");
-            var outcomes = await store.AddAsync(ctx.Scope.Tenant, items, new AddOptions(Deduplicate: false, cube.Policy.MaxItems), audit, ct);
+            var outcomes = await memory.ImportMem0Async(ctx.Scope, cube.Id, parse.GetValue(file)!.FullName, ct);
             ctx.Output.Result(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.")));
         });
     }
