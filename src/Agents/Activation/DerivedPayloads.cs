@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using System.Security.Cryptography;
 
 using AgentMem.Common;
@@ -49,7 +50,7 @@ internal static class DerivedPayloads
 
     /// <summary>The start of the sources' text for a derived memory's own text: at most 120 characters, on one line.</summary>
     public static string Preview(string text) =>
-        (text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 117), "...")).ReplaceLineEndings(" / ");
+        TextClip.Shorten(text, 120, "...").ReplaceLineEndings(" / ");
 
     /// <summary>
     /// Tenant and cube names become part of a file name: only letters, digits, '-' and '_' survive, so no name can leave the

@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using System.Collections.Concurrent;
 using System.Text;
 
@@ -250,5 +251,5 @@ public sealed class CoreMemoryBlocks
         }
     }
 
-    private static string Clip(string text) => text.Length <= 200 ? text : text[..200] + "…";
+    private static string Clip(string text) => text.Length <= 200 ? text : string.Concat(TextClip.Prefix(text, 200), "…");
 }

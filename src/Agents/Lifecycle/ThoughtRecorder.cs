@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Links;
 
 namespace AgentMem.Agents.Lifecycle;
@@ -56,6 +57,6 @@ internal static class ThoughtRecorder
     private static string Clip(string text)
     {
         string t = text.Trim().ReplaceLineEndings(" ");
-        return t.Length <= MaxPart ? t : t[..(MaxPart - 3)].TrimEnd() + "...";
+        return t.Length <= MaxPart ? t : string.Concat(TextClip.Prefix(t, MaxPart - 3).TrimEnd(), "...");
     }
 }

@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using System.ComponentModel;
 
 using AgentMem.Agents.Activation;
@@ -199,19 +200,13 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
     private MemoryNotFoundException UnknownId(MemoryId id) =>
         new($"No memory {id} in cube '{cube}'. Use memory_search to find the ids of existing memories.");
 
-    // Tags that make a memory something the agent builds itself: a core block (sent whole with every turn, within its size
-    // limit), a session summary, an activation cartridge or an adapter. A memory the model adds under one would pass for
-    // it: a 4 MiB "persona" block in every system message, which the block tools then cannot shrink.
-    private static readonly string[] ReservedTags = [CoreMemoryBlocks.BlockTag, SessionSummaryJob.SummaryTag, ActivationMemoryScheduler.Tag, ParametricMemories.Tag];
-
     private static void RefuseReservedTags(string[]? tags)
     {
         foreach (string tag in tags ?? [])
         {
-            string t = tag?.Trim() ?? string.Empty;
-            if (ReservedTags.Any(r => string.Equals(t, r, StringComparison.OrdinalIgnoreCase) || t.StartsWith(r + ":", StringComparison.OrdinalIgnoreCase)))
+            if (ReservedTags.IsReserved(tag))
             {
-                throw new ArgumentException($"The tag '{t}' is reserved for memories the agent builds itself (core memory blocks: use core_memory_append or core_memory_replace); choose another.", nameof(tags));
+                throw new ArgumentException($"The tag '{tag.Trim()}' is reserved for memories the agent builds itself (core memory blocks: use core_memory_append or core_memory_replace); choose another.", nameof(tags));
             }
         }
     }
@@ -241,17 +236,8 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
     private static MemoryVersionResult Version(MemoryItem item) =>
         new(item.Id.ToString(), item.Version, Clip(item.Text), item.State.ToString(), item.StateReason, item.UpdatedAt.ToString("O", CultureInfo.InvariantCulture)) { FullLength = FullLength(item.Text) };
 
-    private static string Clip(string text)
-    {
-        const int Max = MemoryTools.MaxTextChars;
-        if (text.Length <= Max)
-        {
-            return text;
-        }
-
-        int cut = char.IsHighSurrogate(text[Max - 1]) ? Max - 1 : Max;
-        return string.Concat(text.AsSpan(0, cut), "…");
-    }
+    private static string Clip(string text) =>
+        text.Length <= MemoryTools.MaxTextChars ? text : string.Concat(TextClip.Prefix(text, MemoryTools.MaxTextChars), "…");
 
     private static int? FullLength(string text) => text.Length > MemoryTools.MaxTextChars ? text.Length : null;
 }

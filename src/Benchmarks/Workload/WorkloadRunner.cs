@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using AgentMem.Benchmarks.Runner;
 using AgentMem.MemoryCore.Cubes;
 
@@ -286,7 +287,7 @@ public sealed class WorkloadRunner
     /// <summary>The dataset's questions, in order, again and again.</summary>
     /// <summary>The first 2,000 characters of <paramref name="text"/> (never half a surrogate pair).</summary>
     private static string Probe(string text) =>
-        text.Length <= 2000 ? text : text[..(char.IsHighSurrogate(text[1999]) ? 1999 : 2000)];
+        TextClip.Prefix(text, 2000).ToString();
 
     private sealed class QueryCycle(BenchmarkDataset dataset)
     {

@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Links;
 
 namespace AgentMem.MemoryCore.Facts;
@@ -174,5 +175,5 @@ public sealed class FactResolver
         return decision;
     }
 
-    private static string Clip(string text) => text.Length <= 120 ? text.Trim() : text[..117].Trim() + "...";
+    private static string Clip(string text) => text.Length <= 120 ? text.Trim() : string.Concat(TextClip.Prefix(text, 117).Trim(), "...");
 }
