@@ -64,8 +64,9 @@ internal static class FactExtractor
         var facts = new List<string>();
         foreach (var element in array.EnumerateArray())
         {
-            // Only strings count: numbers, objects or nulls mean the model ignored the format.
-            if (element.ValueKind != JsonValueKind.String || element.GetString()?.Trim() is not { Length: > 0 and <= MaxFactLength } fact)
+            // Only strings count: numbers, objects or nulls mean the model ignored the format. Control characters go (a
+            // NUL, which "\u0000" gives, is refused by the store and failed the whole turn).
+            if (element.ValueKind != JsonValueKind.String || Structured.StructuredReply.Clean(element.GetString(), int.MaxValue) is not { Length: > 0 and <= MaxFactLength } fact)
             {
                 continue;
             }

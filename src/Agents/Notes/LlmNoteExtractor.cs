@@ -97,8 +97,9 @@ public sealed class LlmNoteExtractor : ModelWithFallback<INoteExtractor>, INoteE
                 return false;
             }
 
+            // A tag the agent marks its own memories with is not the model's to give (it made a note a core block).
             string label = StructuredReply.Clean(e.GetString(), maxLength).ToLowerInvariant();
-            if (label.Length > 0 && !labels.Contains(label, StringComparer.Ordinal))
+            if (label.Length > 0 && !labels.Contains(label, StringComparer.Ordinal) && !(name == "tags" && ReservedTags.IsReserved(label)))
             {
                 labels.Add(label);
             }

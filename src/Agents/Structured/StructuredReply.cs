@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -141,14 +142,63 @@ public static partial class StructuredReply
             using var doc = JsonDocument.ParseValue(ref reader);
             value = doc.RootElement.Clone();
             consumed = (int)reader.BytesConsumed;
-            error = null;
-            return true;
+            error = UndecodableString(value);
+            return error is null;
         }
         catch (JsonException ex)
         {
             value = default;
             consumed = 0;
             error = ex.Message;
+            return false;
+        }
+    }
+
+    // The parser checks escapes only for their syntax: "\ud800" parses, and reading the string then throws, past every
+    // validator and fallback. A reply with one is as unusable as broken JSON, so it is refused (and the model asked again).
+    private static string? UndecodableString(JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Decodes(value.GetString) ? null : LoneSurrogate;
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    if (UndecodableString(item) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    var name = property;
+                    if (!Decodes(() => name.Name) || UndecodableString(property.Value) is not null)
+                    {
+                        return LoneSurrogate;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private const string LoneSurrogate = "a name or string holds an escaped lone surrogate (\\uD800 to \\uDFFF)";
+
+    private static bool Decodes(Func<string?> read)
+    {
+        try
+        {
+            _ = read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
             return false;
         }
     }
@@ -160,6 +210,6 @@ public static partial class StructuredReply
     public static string Clean(string? text, int max)
     {
         string clean = new((text ?? string.Empty).Where(c => !char.IsControl(c)).ToArray());
-        return clean.Length <= max ? clean.Trim() : clean[..max].Trim();
+        return TextClip.Prefix(clean, max).Trim().ToString();
     }
 }

@@ -74,4 +74,13 @@ public sealed class LlmNoteExtractorTests
         Assert.Equal(new RuleNoteExtractor().Extract(Input).Tags, ruled.Tags);
         Assert.Contains("model call failed", fallback.LastFallbackReason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Tags_the_agent_marks_its_own_memories_with_are_not_the_models_to_give()
+    {
+        // A note tagged core-block:human by the model became the user's core block, pasted whole into every system message.
+        using var client = new ScriptedChatClient(Say("""{"keywords":["max"],"tags":["core-block","Core-Block:human","session-summary","pet"],"context":"Nate adopted Max.","category":"event"}"""));
+        var note = await new LlmNoteExtractor(client).ExtractAsync(Input);
+        Assert.Equal(["pet"], note.Tags);
+    }
 }

@@ -40,4 +40,31 @@ public sealed class StructuredReplyTests
     {
         Assert.Equal([fact], FactExtractor.Parse(reply, maxFacts: 5));
     }
+
+    [Theory]
+    [InlineData("{\"action\":\"ADD\\ud800\"}")]
+    [InlineData("{\"act\\udc00ion\":\"ADD\"}")]
+    [InlineData("{\"decision\":{\"reasons\":[\"x\\ud83d\"]}}")]
+    public void An_escaped_lone_surrogate_is_refused_as_invalid_json(string reply)
+    {
+        // It parsed, and reading the string then threw past every validator and fallback (the turn failed).
+        Assert.False(StructuredReply.TryReadObject(reply, out _, out string problem));
+        Assert.Contains("lone surrogate", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Facts_lose_their_control_characters_and_a_fact_with_a_lone_surrogate_escape_is_not_read()
+    {
+        // A NUL ("\u0000") is refused by the store: the fact failed the turn's write-back.
+        Assert.Equal(["The user likes tea"], FactExtractor.Parse("[\"The user likes\\u0000 tea\"]", maxFacts: 5));
+        Assert.Empty(FactExtractor.Parse("[\"The user likes tea\\ud800\"]", maxFacts: 5));
+    }
+
+    [Fact]
+    public void Cleaned_model_text_is_cut_between_characters_not_inside_one()
+    {
+        string text = new string('a', 9) + "😀" + "tail";
+        Assert.Equal(new string('a', 9), StructuredReply.Clean(text, 10));
+        Assert.Equal(new string('a', 9) + "😀", StructuredReply.Clean(text, 11));
+    }
 }
