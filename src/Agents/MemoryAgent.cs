@@ -181,7 +181,7 @@ public sealed class MemoryAgent
 
         var turn = await memory.AddBatchAsync(scope, cubeId, exchange, cancellationToken).ConfigureAwait(false);
         var (facts, resolutions) = await WriteFactsAsync(scope, cubeId, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
-        var evidence = ThoughtRecorder.Evidence(context.Memories, reply, options.MaxThoughtSources);
+        var evidence = await StillLiveAsync(scope, ThoughtRecorder.Evidence(context.Memories, reply, options.MaxThoughtSources), cancellationToken).ConfigureAwait(false);
         MemoryId? thought = null;
         if (evidence.Count > 0)
         {
@@ -204,6 +204,29 @@ public sealed class MemoryAgent
             Evidence = [.. evidence.Select(e => e.Id)],
             LoadedMemories = [.. prepared.Loaded.Activation.Concat(prepared.Loaded.Parametric).Select(m => m.Id)],
         };
+    }
+
+    // The context was read before the model ran, and its tools (or another request) may have deleted or purged a recalled
+    // memory since: a recall of a purged one failed the turn, and a thought derived from it kept the erased words.
+    private async Task<IReadOnlyList<(MemoryId Id, double Support)>> StillLiveAsync(Scope scope, IReadOnlyList<(MemoryId Id, double Support)> evidence, CancellationToken cancellationToken)
+    {
+        var live = new List<(MemoryId Id, double Support)>(evidence.Count);
+        foreach (var e in evidence)
+        {
+            try
+            {
+                var current = await memory.GetAsync(scope, e.Id, cancellationToken).ConfigureAwait(false);
+                if (MemoryFilter.LiveStates.Contains(current.State))
+                {
+                    live.Add(e);
+                }
+            }
+            catch (MemoryNotFoundException)
+            {
+            }
+        }
+
+        return live;
     }
 
     private async Task<(IReadOnlyList<AddOutcome> Facts, IReadOnlyList<FactResolution> Resolutions)> WriteFactsAsync(Scope scope, string cubeId, string message, string reply, string? conversationId, DateTimeOffset now, IReadOnlyList<AddOutcome> turn, CancellationToken cancellationToken)

@@ -95,6 +95,30 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         Assert.Contains("(nothing yet)", model.Requests[1].Messages[0].Text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public async Task A_recalled_memory_the_model_erases_during_the_turn_is_no_evidence_for_it(bool purge, bool reinforce)
+    {
+        // The evidence came from the context read before the tools ran: recording a recall of the purged memory failed the
+        // turn, and a thought derived from it kept its words.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        var cat = await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann's cat is named Miso") { Actor = "Ann" });
+        var model = new ScriptedChatClient(
+            Call("memory_delete", new() { ["id"] = cat.Id.ToString(), ["purge"] = purge }),
+            Say("Done, I erased that your cat is named Miso."));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { ReinforceRecalled = reinforce });
+
+        var result = await agent.ChatAsync("ann", "Forget my cat's name for good.", "conv-1");
+
+        Assert.Empty(result.Evidence);
+        Assert.Null(result.Thought);
+        var stored = await temp.Memory.ListAsync(Ann, "user-ann").ToListAsync();
+        Assert.DoesNotContain(stored, m => m.Tags.Contains(MemoryAgent.ThoughtTag));
+        Assert.DoesNotContain(stored, m => m.Links.Any(l => l.Target == cat.Id));
+    }
+
     [Fact]
     public async Task Extracted_facts_are_validated_and_stored()
     {
