@@ -255,7 +255,7 @@ public sealed class MemoryAgent
         }
 
         IFactClassifier classifier = options.ConflictClient is null ? new RuleFactClassifier() : new LlmFactClassifier(options.ConflictClient);
-        var resolver = new FactResolver(memory, classifier, new FactResolverOptions { CandidateTags = [FactTag] });
+        var resolver = new FactResolver(memory, classifier, new FactResolverOptions { CandidateTags = [FactTag], ActingUsersOwn = true });
         var outcomes = new List<AddOutcome>();
         var resolutions = new List<FactResolution>();
         foreach (var draft in drafts)

@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Model;
 using Microsoft.Extensions.AI;
 using static AgentMem.Agents.Tests.ScriptedChatClient;
@@ -117,6 +119,27 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         var stored = await temp.Memory.ListAsync(Ann, "user-ann").ToListAsync();
         Assert.DoesNotContain(stored, m => m.Tags.Contains(MemoryAgent.ThoughtTag));
         Assert.DoesNotContain(stored, m => m.Links.Any(l => l.Target == cat.Id));
+    }
+
+    [Fact]
+    public async Task In_a_shared_cube_one_users_facts_do_not_supersede_anothers()
+    {
+        // The extractor writes every fact as "The user ...": in a cube two users share, Bob's new city superseded Ann's.
+        await temp.Memory.CreateCubeAsync(Ann, "team", grants: [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
+        var extractor = new ScriptedChatClient(Say("[\"The user lives in Paris.\"]"), Say("[\"The user lives in Berlin.\"]"), Say("[\"The user lives in Lyon.\"]"));
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Noted."), Say("Noted."), Say("Noted.")), temp.Memory,
+            new MemoryAgentOptions { EnableTools = false, Cube = "team", ExtractionClient = extractor });
+
+        await agent.ChatAsync("ann", "I live in Paris.");
+        await agent.ChatAsync("bob", "I live in Berlin.");
+        var facts = await temp.Memory.ListAsync(Ann, "team").Where(m => m.Tags.Contains("fact")).ToListAsync();
+        Assert.Equal(["The user lives in Berlin.", "The user lives in Paris."], facts.Select(f => f.Text).Order(StringComparer.Ordinal));
+
+        // A user's own fact is still updated by that user's next one.
+        var moved = await agent.ChatAsync("ann", "I moved to Lyon.");
+        Assert.Equal(FactAction.Update, Assert.Single(moved.Resolutions).Decision.Action);
+        facts = await temp.Memory.ListAsync(Ann, "team").Where(m => m.Tags.Contains("fact")).ToListAsync();
+        Assert.Equal(["The user lives in Berlin.", "The user lives in Lyon."], facts.Select(f => f.Text).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -19,6 +19,13 @@ public sealed record FactResolverOptions
     /// <summary>Only memories with one of these tags are facts to compare with; null compares with every live memory.</summary>
     public IReadOnlyList<string>? CandidateTags { get; init; }
 
+    /// <summary>
+    /// Only facts written for the acting user are compared with (when the actor names one): facts about "the user" in a
+    /// cube that several users share are each user's own, and one user's new fact superseded or absorbed another's.
+    /// Default false: every fact of the cube.
+    /// </summary>
+    public bool ActingUsersOwn { get; init; }
+
     /// <summary>Whether a NOOP records a recall of the known fact (being told again reinforces it; default true).</summary>
     public bool ReinforceOnNoop { get; init; } = true;
 }
@@ -55,7 +62,7 @@ public sealed class FactResolver
     public async Task<FactResolution> ResolveAsync(Scope actor, string cube, MemoryDraft fact, MemoryId? evidence = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        var filter = new MemoryFilter { AnyTags = options.CandidateTags };
+        var filter = new MemoryFilter { AnyTags = options.CandidateTags, User = options.ActingUsersOwn ? actor.User : null };
         var hits = string.IsNullOrWhiteSpace(fact.Text)
             ? []
             : await memory.SearchAsync(actor, cube, fact.Text, new SearchOptions { K = options.Candidates, Filter = filter, RecordRecall = false }, cancellationToken).ConfigureAwait(false);
