@@ -74,6 +74,47 @@ public sealed class ForgetVerbTests : IDisposable
         Assert.Contains("Victor waters the ferns", kept.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verify_reads_the_databases_files_not_the_folder_around_it()
+    {
+        // The database's folder is the working directory by default: the scan read every file under it, a backup or a
+        // project's notes included, and reported them as traces of the user.
+        var added = await cli.RunAsync("add", "Victor waters the ferns on Fridays", "--cube", "notes", "--user", "victor");
+        Assert.True(added.Code == 0, added.Err);
+        Directory.CreateDirectory(Path.Combine(cli.Folder, "project"));
+        await File.WriteAllTextAsync(Path.Combine(cli.Folder, "project", "notes.txt"), Token);
+        await File.WriteAllTextAsync(Path.Combine(cli.Folder, "unrelated.txt"), Token);
+        var clean = await cli.RunAsync("forget", "--verify", Token);
+        Assert.True(clean.Code == 0, clean.Out + clean.Err);
+
+        // What the database holds is still found.
+        Assert.Equal(0, (await cli.RunAsync("add", $"Ursula's code is {Token}", "--cube", "notes", "--user", "victor")).Code);
+        Assert.Equal(3, (await cli.RunAsync("forget", "--verify", Token)).Code);
+    }
+
+    [SkippableFact]
+    public async Task A_verify_the_store_cannot_honour_is_refused_before_anything_is_forgotten()
+    {
+        // On PostgreSQL the refusal came after the erasure: exit 1 for work that was done, and its counts lost.
+        string db = PostgresServer.UriOrSkip();
+        string tenant = "t" + Guid.NewGuid().ToString("N")[..12];
+        async Task<(int Code, string Out, string Err)> OnServerAsync(params string[] args)
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            int code = await CliApp.RunAsync(["--db", db, "--tenant", tenant, .. args], stdout, stderr, Output.TerminalKind.None);
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+
+        var added = await OnServerAsync("add", "Ursula's locker is 12", "--cube", "notes", "--user", "ursula");
+        Assert.True(added.Code == 0, added.Err);
+        var refused = await OnServerAsync("forget", "--yes", "--verify", Token, "--user", "ursula");
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("SQLite", refused.Err, StringComparison.Ordinal);
+        var kept = await OnServerAsync("list", "--cube", "notes", "--user", "ursula", "--json");
+        Assert.Contains("locker is 12", kept.Out, StringComparison.Ordinal);
+    }
+
     // A session summary and an activation memory (with its cartridge file, which holds the text) made from the first memory.
     private async Task<string> AddDerivedAsync(MemoryId source)
     {

@@ -4,8 +4,8 @@ namespace AgentMem.Cli.Commands;
 
 /// <summary>
 /// <c>forget --user U --yes [--verify TOKEN]</c>: forgets a user in every cube of the tenant
-/// (<see cref="MemoryOS.ForgetUserAsync"/>), then, with <c>--verify</c>, scans every file of the data directory for a
-/// token and exits <see cref="TraceExitCode"/> when any still holds it. <c>--verify</c> without <c>--yes</c> only scans.
+/// (<see cref="MemoryOS.ForgetUserAsync"/>), then, with <c>--verify</c>, scans the database's files, its index folder and the
+/// cartridge folders beside it for a token and exits <see cref="TraceExitCode"/> when any still holds it. <c>--verify</c> without <c>--yes</c> only scans.
 /// </summary>
 internal static class ForgetCommand
 {
@@ -15,7 +15,7 @@ internal static class ForgetCommand
     public static Command Create(Verbs verbs)
     {
         var yes = new Option<bool>("--yes") { Description = "Confirm: the user's memories and everything derived from them are removed in every cube, for good." };
-        var verify = new Option<string?>("--verify") { Description = $"After forgetting (or alone, without --yes), scan every file of the data directory (database, write-ahead log, index folders) for this text as UTF-8 and UTF-16; exit {TraceExitCode} if any file holds it." };
+        var verify = new Option<string?>("--verify") { Description = $"After forgetting (or alone, without --yes), scan the SQLite database's files (the database, its write-ahead log, shared-memory and journal files), its index folder and the cartridges/ and derived/ folders beside it for this text as UTF-8 and UTF-16; exit {TraceExitCode} if any file holds it." };
         return verbs.Create("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes).", [yes, verify], async (ctx, parse, ct) =>
         {
             string? token = parse.GetValue(verify);
@@ -30,6 +30,9 @@ internal static class ForgetCommand
                 throw new MemoryValidationException("Forgetting a user removes their memories and what was derived from them for good; add --yes to confirm ('agentmem export' keeps a copy).");
             }
 
+            // Which files a scan would read is settled before anything is forgotten: a --verify the store cannot honour
+            // refused after the erasure reported a failure for work that was done, and lost its counts.
+            var files = token is null ? null : DataFiles(ctx);
             object? forgot = null;
             if (forgetting)
             {
@@ -45,7 +48,7 @@ internal static class ForgetCommand
             }
 
             // The store is closed before the scan, so what is read is what stays on disk.
-            var found = TraceScan.Find(DataFiles(ctx), token!);
+            var found = TraceScan.Find(files!, token!);
             var hits = found.Where(h => !h.Unreadable).ToList();
             var unread = found.Where(h => h.Unreadable).Select(h => h.Path).ToList();
             ctx.Output.Result(new { forgot, verify = new { traces = hits.Select(h => new { path = h.Path, encoding = h.Encoding }), unreadable = unread } }, console =>
@@ -67,14 +70,16 @@ internal static class ForgetCommand
 
                 console.MarkupLine(hits.Count > 0 ? $"[red]{hits.Count} file(s) still hold the token.[/]"
                     : unread.Count > 0 ? $"[yellow]No trace in the files read, but {unread.Count} could not be read: the check is incomplete.[/]"
-                    : "No trace of the token in any file of the data directory.");
+                    : "No trace of the token in the database's files, its index folder or its cartridge folders.");
             });
             return hits.Count == 0 && unread.Count == 0 ? 0 : TraceExitCode;
         });
     }
 
-    // The folder holding the SQLite file (the database, its -wal and -shm, and by default the index folder beside it), and
-    // the index folder wherever --index-dir put it. A PostgreSQL server's files are not this process's to read.
+    // The SQLite file with the files SQLite keeps beside it, the index folder wherever it is, and the folders beside the
+    // database that cartridge and adapter files go to by default. Not the whole folder around the database: by default that
+    // is the working directory, and the scan read a project tree (or a home folder) and reported its files.
+    // A PostgreSQL server's files are not this process's to read.
     private static List<string> DataFiles(CliContext ctx)
     {
         if (ctx.Db is not SqliteLocation sqlite)
@@ -82,7 +87,10 @@ internal static class ForgetCommand
             throw new MemoryValidationException("--verify scans the files of an embedded SQLite database; a PostgreSQL server's files are out of its reach.");
         }
 
-        string folder = Path.GetDirectoryName(Path.GetFullPath(sqlite.Path))!;
-        return [folder, ctx.IndexDirectoryFor(ctx.Db)];
+        string database = Path.GetFullPath(sqlite.Path);
+        List<string> files = [.. new[] { database, database + "-wal", database + "-shm", database + "-journal" }.Where(File.Exists)];
+        string folder = Path.GetDirectoryName(database)!;
+        files.AddRange(new[] { ctx.IndexDirectoryFor(ctx.Db), Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived") }.Where(Directory.Exists));
+        return files;
     }
 }
