@@ -13,6 +13,14 @@ public sealed class BenchCommandTests : IDisposable
     private static string Shared(params string[] parts) => Path.GetFullPath(RepoPaths.File(["..", "shared", "datasets", .. parts]));
 
     [Fact]
+    public async Task A_conversation_the_dataset_does_not_have_is_a_user_error()
+    {
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "11");
+        Assert.Equal(1, code);
+        Assert.Contains("Conversation 11 was asked for, but the dataset has 10", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Locomo_runs_offline_and_reports_1536_headline_questions_with_category_5_apart()
     {
         string json = Path.Combine(cli.Folder, "out.json");

@@ -96,11 +96,17 @@ public static class ConvoMemLoader
         foreach ((string stem, string file, byte[] bytes) in files)
         {
             hashes.Add((Directory.Exists(path) ? DatasetHash.RelativeName(path, file) : file, SHA256.HashData(bytes)));
-            // Where the file sits, for the abstention folder: inside the dataset directory, or a file's two parent folders.
-            string where = Directory.Exists(path)
-                ? DatasetHash.RelativeName(path, file)
-                : string.Join('/', Path.GetFullPath(file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).TakeLast(3));
-            ParseFile(new JsonSource(file), stem, where, bytes, diagnostics, conversations, questions);
+            // The folders the file sits in, for the abstention folder: those inside the dataset directory and the file's two
+            // nearest parents either way (a directory loaded from inside abstention_evidence/ saw only "1_evidence", and its
+            // items counted as answerable questions).
+            var folders = Path.GetFullPath(file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).SkipLast(1).TakeLast(2).ToList();
+            if (Directory.Exists(path))
+            {
+                folders.AddRange(DatasetHash.RelativeName(path, file).Split('/', '\\').SkipLast(1));
+            }
+
+            bool abstention = folders.Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase));
+            ParseFile(new JsonSource(file), stem, abstention, bytes, diagnostics, conversations, questions);
         }
 
         string sha = Directory.Exists(path) ? DatasetHash.Combine(hashes) : Convert.ToHexStringLower(hashes[0].Hash);
@@ -114,7 +120,7 @@ public static class ConvoMemLoader
     private static void ParseFile(
         JsonSource src,
         string stem,
-        string where,
+        bool abstention,
         byte[] bytes,
         DiagnosticsBuilder diagnostics,
         List<BenchConversation> conversations,
@@ -123,8 +129,7 @@ public static class ConvoMemLoader
         using JsonDocument doc = JsonSource.Parse(bytes, src.FilePath);
 
         // The published data files every abstention item under an abstention_evidence folder; its items' category is
-        // the use case they came from ("Professional Life"), so the folder is what marks them.
-        bool abstention = where.Split('/', '\\').SkipLast(1).Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase));
+        // the use case they came from ("Professional Life"), so the folder (abstention) is what marks them.
         if (doc.RootElement.ValueKind == JsonValueKind.Array)
         {
             // A batched file: a list of test cases, each with its own haystack.

@@ -64,9 +64,16 @@ public static partial class LocomoLoader
                 throw src.Error("$", "expected a non-empty array of samples but the array is empty");
             }
 
+            var sampleIds = new HashSet<string>(StringComparer.Ordinal);
             foreach ((JsonElement sample, string samplePath, _) in src.Objects(root, "$"))
             {
                 string sampleId = src.String(sample, "sample_id", samplePath);
+                if (!sampleIds.Add(sampleId))
+                {
+                    // Two samples of one id gave questions of one id and failed the run at its second cube, naming the cube.
+                    throw src.Error(JsonSource.Child(samplePath, "sample_id"), $"duplicate sample id '{sampleId}'");
+                }
+
                 BenchConversation conversation = ReadConversation(src, sample, samplePath, sampleId);
                 conversations.Add(conversation);
                 ReadQuestions(src, sample, samplePath, conversation, diagnostics, questions);
@@ -91,7 +98,18 @@ public static partial class LocomoLoader
             Match match = SessionKey().Match(property.Name);
             if (match.Success)
             {
-                numbered.Add((int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), property));
+                // session_1 and session_01 are one session number, and one past int's range is no session at all.
+                if (!int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
+                {
+                    throw src.Error(JsonSource.Child(conversationPath, property.Name), "the session number is out of range");
+                }
+
+                if (numbered.Any(n => n.Number == number))
+                {
+                    throw src.Error(JsonSource.Child(conversationPath, property.Name), $"session {number} is given twice");
+                }
+
+                numbered.Add((number, property));
             }
         }
 

@@ -11,7 +11,9 @@ internal sealed class CategoryComparer : IComparer<string>
         bool yNumber = long.TryParse(y, NumberStyles.Integer, CultureInfo.InvariantCulture, out long yValue);
         return (xNumber, yNumber) switch
         {
-            (true, true) => xValue.CompareTo(yValue),
+            // "1" and "01" are two categories (grouped by their text): equal as numbers, they still order, or a sorted
+            // dictionary of them threw at the end of a run.
+            (true, true) => xValue != yValue ? xValue.CompareTo(yValue) : string.CompareOrdinal(x, y),
             (true, false) => -1,
             (false, true) => 1,
             _ => string.CompareOrdinal(x, y),

@@ -36,6 +36,19 @@ public sealed class BenchmarkOptions
     /// <summary>Tenant the run writes in (each conversation gets its own cube).</summary>
     public string Tenant { get; set; } = "bench";
 
+    /// <summary><see cref="Validate"/>, and then settings that cannot work on <paramref name="dataset"/>.</summary>
+    public void ValidateFor(BenchmarkDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        Validate();
+
+        // A position past the end selected nothing, and the run reported its 0 questions (or a subset) as done.
+        if (ConversationPositions?.Where(p => p > dataset.Conversations.Count).Order().FirstOrDefault() is > 0 and int beyond)
+        {
+            throw new ArgumentException($"Conversation {beyond} was asked for, but the dataset has {dataset.Conversations.Count}.", nameof(dataset));
+        }
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
@@ -56,5 +69,11 @@ public sealed class BenchmarkOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextK, 1, nameof(ContextK));
         ArgumentException.ThrowIfNullOrWhiteSpace(Tenant, nameof(Tenant));
+
+        // Fewer hits than a cut-off made R@20 a copy of R@5 and MRR@20 an MRR@5, printed under the larger k's name.
+        if (SearchK is { } hits && (hits < Ks.Max() || hits < ContextK))
+        {
+            throw new ArgumentException($"SearchK ({hits}) must be at least the largest k ({Ks.Max()}) and ContextK ({ContextK}).", nameof(SearchK));
+        }
     }
 }

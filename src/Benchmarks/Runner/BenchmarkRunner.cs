@@ -42,6 +42,7 @@ public sealed class BenchmarkRunner
     {
         ArgumentNullException.ThrowIfNull(dataset);
         IEnumerable<BenchQuestion> selected = dataset.Questions;
+        options.ValidateFor(dataset);
         if (options.ConversationPositions is { } positions)
         {
             var chosen = dataset.Conversations.Where((_, i) => positions.Contains(i + 1)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);

@@ -240,7 +240,7 @@ internal static class BenchCommand
         {
             // Every candidate the reranker would see comes back, each with its features as score components.
             hybrid.ReportRerankFeatures = true;
-            options.SearchK = Math.Max(hybrid.RerankDepth, options.Ks.Max());
+            options.SearchK = Math.Max(Math.Max(hybrid.RerankDepth, options.Ks.Max()), options.ContextK);
         }
 
         if (vectorWeight is { } weight)
@@ -278,6 +278,7 @@ internal static class BenchCommand
             AfterIngest = waitForEmbeddings ? (tenant, cubes, token) => WaitForEmbeddingsAsync(ctx, state, tenant, cubes, token) : null,
             AfterSearch = dump is null ? null : dump.WriteAsync,
         };
+        Verb.Validate(() => options.ValidateFor(dataset));
         var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, Manifest(database), progress, token), ct);
         if (dump is not null)
         {

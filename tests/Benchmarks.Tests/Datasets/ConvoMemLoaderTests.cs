@@ -148,6 +148,10 @@ public class ConvoMemLoaderTests
 
         Assert.True(Assert.Single(ConvoMemLoader.Load(dir.Path).Questions).IsAdversarial);
         Assert.True(Assert.Single(ConvoMemLoader.Load(file).Questions).IsAdversarial);
+
+        // Loaded from inside the abstention folder, as one evidence type is run: its items stayed answerable questions.
+        Assert.True(Assert.Single(ConvoMemLoader.Load(Path.Combine(dir.Path, "abstention_evidence")).Questions).IsAdversarial);
+        Assert.True(Assert.Single(ConvoMemLoader.Load(Path.Combine(dir.Path, "abstention_evidence", "1_evidence")).Questions).IsAdversarial);
         Assert.Equal("Professional Life", Assert.Single(ConvoMemLoader.Load(file).Questions).Category);
     }
 

@@ -132,6 +132,9 @@ public class LocomoLoaderTests
     [InlineData("noanswer", "$[0].qa[0]", "missing required field 'answer'")]
     [InlineData("nosessions", "$[0].conversation", "no 'session_N' turn arrays")]
     [InlineData("duplicateturn", "$[0].conversation.session_2[0].dia_id", "duplicate turn id 'D1:1'")]
+    [InlineData("duplicatesample", "$[1].sample_id", "duplicate sample id 'conv-x'")]
+    [InlineData("hugesession", "$[0].conversation.session_99999999999", "out of range")]
+    [InlineData("samesession", "$[0].conversation.session_1", "session 1 is given twice")] // session_01 comes first in the file
     public void Malformed_files_fail_with_file_path_and_problem(string variant, string jsonPath, string problem)
     {
         string content = variant switch
@@ -148,6 +151,9 @@ public class LocomoLoaderTests
             "noanswer" => ValidSample.Replace("\"answer\": 2022, ", "", StringComparison.Ordinal),
             "nosessions" => """[{"sample_id": "s", "conversation": {"speaker_a": "A"}, "qa": []}]""",
             "duplicateturn" => ValidSample.Replace("\"dia_id\": \"D2:1\"", "\"dia_id\": \"D1:1\"", StringComparison.Ordinal),
+            "duplicatesample" => "[" + ValidSample.Trim()[1..^1] + ", " + ValidSample.Trim()[1..^1] + "]",
+            "hugesession" => ValidSample.Replace("\"session_2\":", "\"session_99999999999\":", StringComparison.Ordinal),
+            "samesession" => ValidSample.Replace("\"session_2\":", "\"session_01\":", StringComparison.Ordinal),
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         using var dir = new TempDirectory();

@@ -115,12 +115,12 @@ public class EvaluationAccumulatorTests
     public void Categories_sort_numerically_then_by_name()
     {
         var acc = new EvaluationAccumulator("order");
-        foreach (string category in new[] { "temporal", "10", "2", "abstention" })
+        foreach (string category in new[] { "temporal", "10", "2", "abstention", "02" })
         {
             acc.Add(new QuestionResult(category, category, false, [], ["x:1"], ["x"], 1, 1, 1));
         }
 
-        Assert.Equal(["2", "10", "abstention", "temporal"], acc.Build().ByCategory.Keys);
+        Assert.Equal(["02", "2", "10", "abstention", "temporal"], acc.Build().ByCategory.Keys); // "02" and "2": two groups, equal as numbers
     }
 
     [Fact]

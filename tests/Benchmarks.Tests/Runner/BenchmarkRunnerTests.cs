@@ -224,6 +224,20 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [] }.Validate());
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [0, 5] }.Validate());
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Limit = 0 }.Validate());
+
+        // Fewer hits than the largest cut-off reported R@20 and MRR@20 computed on 5 hits.
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [1, 5, 10, 20], SearchK = 5 }.Validate());
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Ks = [1, 5], ContextK = 10, SearchK = 5 }.Validate());
+        new BenchmarkOptions { Ks = [1, 5, 10, 20], SearchK = 20 }.Validate();
+    }
+
+    [Fact]
+    public async Task A_conversation_position_past_the_end_is_refused()
+    {
+        // It selected nothing, and a run of 0 questions (or of the positions that existed) was reported as done.
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => new BenchmarkRunner(memory, new BenchmarkOptions { ConversationPositions = new HashSet<int> { 1, 99 } }).RunAsync(Toy()));
+        Assert.Contains("Conversation 99", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(await memory.ListCubesAsync(new Scope("bench")));
     }
 
     /// <summary>A test double of a chat model: replies with a function of the user prompt, and records prompts.</summary>
