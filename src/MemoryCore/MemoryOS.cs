@@ -107,7 +107,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Id = MemoryId.NewId(now).ToString(),
             Owner = owner,
             Name = cubeName,
-            Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim(),
+            Description = ContentRules.Optional(description, ContentRules.MaxNoteBytes, "cube description"), // a NUL failed on PostgreSQL alone
             Policy = ValidatePolicy(policy ?? new CubePolicy()),
             Grants = CubeAccessPolicy.ValidateGrants(grants),
             CreatedAt = now,

@@ -22,6 +22,19 @@ public sealed partial class MemoryOSOverInMemoryStoreTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await memory.DisposeAsync();
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_cube_description_is_checked_as_other_text_is(bool nul)
+    {
+        // Built here: an attribute's string cannot carry a lone surrogate (metadata stores it as UTF-8).
+        string description = nul ? "a\0b" : "half a pair " + (char)0xD800;
+        // A NUL failed on PostgreSQL alone (a 500), after SQLite and the in-memory store had stored it.
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.CreateCubeAsync(Alice, "described", description));
+        Assert.DoesNotContain(await memory.ListCubesAsync(Alice), c => c.Name == "described");
+        Assert.Equal("shared notes", (await memory.CreateCubeAsync(Alice, "described", "  shared notes ")).Description);
+    }
+
     [Fact]
     public async Task Added_memories_are_found_by_search_best_first()
     {

@@ -183,7 +183,7 @@ public static class CubeArchiveReader
         {
             Id = Str(c, "id"),
             Name = ScopeNames.Require(Str(c, "name"), "cube"),
-            Description = OptStr(c, "description"),
+            Description = ContentRules.Optional(OptStr(c, "description"), ContentRules.MaxNoteBytes, "cube description"),
             Owner = ReadScope(c.GetProperty("owner"), tenant),
             Grants = CubeAccessPolicy.ValidateGrants(grants), // an archive is data: the rules a host applies hold for it too
             Policy = new CubePolicy
