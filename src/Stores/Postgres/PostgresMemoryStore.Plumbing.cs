@@ -208,7 +208,10 @@ public sealed partial class PostgresMemoryStore
             using var cmd = new NpgsqlCommand("SELECT result::text FROM write_ledger WHERE tenant = @t AND write_id = @w;", conn, tx);
             cmd.Parameters.AddWithValue("t", tenant);
             cmd.Parameters.AddWithValue("w", writeId);
-            return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is string json ? (true, StoreJson.Deserialize<T>(json)) : (false, default);
+            // A write whose result is null (a delete of a cube that was not there) stored JSON null: the answer, not a fault.
+            return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is string json
+                ? (true, json == "null" ? default : StoreJson.Deserialize<T>(json))
+                : (false, default);
         }, TransactionKind.Read, Guid.Empty, cancellationToken);
 
     /// <summary>The shared exponential backoff, with up to half of it again at random so two nodes that collided do not retry in step.</summary>

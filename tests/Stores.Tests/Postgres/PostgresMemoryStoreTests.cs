@@ -1,3 +1,4 @@
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
@@ -309,6 +310,26 @@ public sealed class PostgresMemoryStoreTests
         // And a purge still reports that it removed the memory.
         store.SimulateLostCommitAcknowledgements(1);
         Assert.True(await store.PurgeAsync(tenant, fresh.Id, Audit(tenant, "purge")));
+    }
+
+    [SkippableFact]
+    public async Task Cube_writes_retried_after_a_lost_commit_acknowledgement_return_the_first_result()
+    {
+        await using var store = await PostgresTestServer.OpenAsync(o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(1));
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
+
+        // A cube change returns the cube as stored, read back from the ledger on a retry.
+        store.SimulateLostCommitAcknowledgements(1);
+        var grants = new[] { new CubeGrant("bob", null, CubeAccess.Read) };
+        var changed = await store.UpdateCubeAsync(tenant, cube.Id, c => c with { Grants = grants, Policy = new CubePolicy { MaxItems = 7 } }, Audit(tenant, "cube.grants", cube.Id));
+        Assert.Equal((cube.Id, cube.Name, 7), (changed.Id, changed.Name, changed.Policy.MaxItems));
+        Assert.Equal(grants, changed.Grants);
+
+        // Deleting a cube that is not there answers null (the ledger's JSON null threw on the retry).
+        store.SimulateLostCommitAcknowledgements(1);
+        Assert.Null(await store.DeleteCubeAsync(tenant, MemoryId.NewId().ToString(), Audit(tenant, "cube.delete")));
+        store.SimulateLostCommitAcknowledgements(1);
+        Assert.Equal(0, await store.DeleteCubeAsync(tenant, cube.Id, Audit(tenant, "cube.delete", cube.Id)));
     }
 
     [SkippableFact]

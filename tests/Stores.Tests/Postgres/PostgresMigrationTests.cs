@@ -32,6 +32,25 @@ public sealed class PostgresMigrationTests
     }
 
     [SkippableFact]
+    public async Task A_schema_whose_name_needs_quoting_is_set_up_and_reopened()
+    {
+        // The schema checks cast current_schema() to regnamespace, which folds case: "AgentMem" was looked up as agentmem.
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        await db.ExecuteAsync("CREATE SCHEMA \"AgentMem\";");
+        var options = new PostgresStoreOptions { ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { SearchPath = "\"AgentMem\"" }.ConnectionString };
+        string tenant = PostgresTestServer.NewTenant();
+        await using (var first = await PostgresMemoryStore.OpenAsync(options))
+        {
+            Assert.Equal(0, first.SchemaVersionAtOpen);
+            await first.CreateCubeAsync(Cube(tenant), Audit(tenant, "cube.create"));
+        }
+
+        await using var again = await PostgresMemoryStore.OpenAsync(options);
+        Assert.Equal(PostgresMemoryStore.LatestSchemaVersion, again.SchemaVersionAtOpen);
+        Assert.Single(await again.ListCubesAsync(tenant));
+    }
+
+    [SkippableFact]
     public async Task Nodes_opening_a_new_database_at_once_all_succeed_and_migrate_it_once()
     {
         await using var db = await TempPostgresDatabase.CreateAsync();

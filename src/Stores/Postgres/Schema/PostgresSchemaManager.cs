@@ -92,7 +92,7 @@ internal static class PostgresSchemaManager
         using (var cmd = new NpgsqlCommand(
             """
                 SELECT a.attname::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = 'schema_migrations' AND a.attnum > 0 AND NOT a.attisdropped
+                WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND c.relname = 'schema_migrations' AND a.attnum > 0 AND NOT a.attisdropped
                 ORDER BY 1;
                 """,
             connection,
@@ -139,7 +139,7 @@ internal static class PostgresSchemaManager
     private static async Task<string?> FirstExistingTableAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken cancellationToken)
     {
         using var cmd = new NpgsqlCommand(
-            "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname = ANY(@names) ORDER BY 1 LIMIT 1;",
+            "SELECT relname::text FROM pg_class WHERE relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND relname = ANY(@names) ORDER BY 1 LIMIT 1;",
             connection,
             tx);
         cmd.Parameters.AddWithValue("names", PostgresMigrations.Tables.ToArray());
