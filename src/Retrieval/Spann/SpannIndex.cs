@@ -251,41 +251,33 @@ public sealed partial class SpannIndex : IVectorIndex
             float limit = first + (epsilon * Math.Abs(first));
             var probe = scratch.Probes;
             probe.Clear();
-            foreach (var h in near)
+            int next = 0;
+            for (; next < near.Count && near[next].Distance <= limit; next++)
             {
-                if (h.Distance > limit)
-                {
-                    break;
-                }
-
-                int p = (int)h.Key;
-                if (postings.IsAlive(p) && postings.Count(p) > 0)
-                {
-                    probe.Add(p);
-                }
+                AddIfLive(near[next].Key, probe);
             }
 
             scratch.Seen.Clear();
             scratch.Top.Clear();
             scratch.TopKeys.Clear();
-            if (codes is not null)
+            while (true)
             {
-                RankByCodes(probe, q, Math.Max(k, rerankDepth ?? Options.RerankDepth), filter, scratch);
-                Rerank(q, k, scratch);
-            }
-            else if (Options.ReadsInFlight <= 1 || probe.Count == 1)
-            {
-                var buffer = scratch.Buffer(0, MaxBytes(probe));
-                foreach (int p in probe)
+                Scan(probe, q, k, rerankDepth, filter, scratch);
+
+                // The radius is relative to the nearest head, so a query beside a cluster its deletes emptied, on a head
+                // (distance 0), or under a filter that passes few found fewer than k, even none, with matches in the
+                // heads just outside it. The next heads in order are probed, twice as many each round, up to maxProbes.
+                if (scratch.Top.Count >= k || next >= near.Count)
                 {
-                    int bytes = postings.Count(p) * entrySize;
-                    file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
-                    ScanPosting(p, buffer.AsSpan(0, bytes), q, k, filter, scratch);
+                    break;
                 }
-            }
-            else
-            {
-                ReadPipelined(probe, q, k, filter, scratch);
+
+                int widen = Math.Max(2 * probe.Count, 1);
+                probe.Clear();
+                for (; next < near.Count && probe.Count < widen; next++)
+                {
+                    AddIfLive(near[next].Key, probe);
+                }
             }
 
             var top = scratch.Top;
@@ -422,6 +414,44 @@ public sealed partial class SpannIndex : IVectorIndex
     {
         file.Read(destination, postings.Offset(p));
         CheckPosting(p, destination);
+    }
+
+    private void AddIfLive(long head, List<int> probe)
+    {
+        int p = (int)head;
+        if (postings.IsAlive(p) && postings.Count(p) > 0)
+        {
+            probe.Add(p);
+        }
+    }
+
+    /// <summary>Scans the probed postings, offering their live, unseen, filter-passing entries to the top k.</summary>
+    private void Scan(List<int> probe, float[] q, int k, int? rerankDepth, Func<long, bool>? filter, SpannScratch scratch)
+    {
+        if (probe.Count == 0)
+        {
+            return;
+        }
+
+        if (codes is not null)
+        {
+            RankByCodes(probe, q, Math.Max(k, rerankDepth ?? Options.RerankDepth), filter, scratch);
+            Rerank(q, k, scratch);
+        }
+        else if (Options.ReadsInFlight <= 1 || probe.Count == 1)
+        {
+            var buffer = scratch.Buffer(0, MaxBytes(probe));
+            foreach (int p in probe)
+            {
+                int bytes = postings.Count(p) * entrySize;
+                file.Read(buffer.AsSpan(0, bytes), postings.Offset(p));
+                ScanPosting(p, buffer.AsSpan(0, bytes), q, k, filter, scratch);
+            }
+        }
+        else
+        {
+            ReadPipelined(probe, q, k, filter, scratch);
+        }
     }
 
     private int MaxBytes(List<int> probe)

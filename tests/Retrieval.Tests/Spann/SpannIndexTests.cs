@@ -516,6 +516,36 @@ public sealed class SpannIndexTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(null)]
+    public void A_search_beside_an_emptied_cluster_or_under_a_narrow_filter_still_finds_k(int? codeBytes)
+    {
+        // The probe radius is relative to the nearest head: with that head's cluster deleted (its postings not yet merged
+        // away) or filtered out, the search probed nothing else and returned fewer than k, even none.
+        var random = new Random(11);
+        float[] Point(float centre, float spread) => [centre + (spread * (float)random.NextDouble()), centre + (spread * (float)random.NextDouble())];
+        var data = Enumerable.Range(0, 200).Select(_ => Point(0f, 0.01f)).Concat(Enumerable.Range(0, 300).Select(_ => Point(10f, 1f))).ToArray();
+        using var index = SpannIndex.Build(Path.Combine(folder, "emptied"), VectorMetric.L2, Rows(data), options: Small with { CodeBytes = codeBytes, MinCodeTrainingVectors = 256 });
+        using var exact = new ExactVectorIndex(2, VectorMetric.L2);
+        for (int i = 200; i < data.Length; i++)
+        {
+            exact.Add(i, data[i]);
+        }
+
+        // A filter that passes only the far cluster, before any delete.
+        var filtered = index.Search([0f, 0f], 10, key => key >= 200);
+        Assert.Equal(exact.Search([0f, 0f], 10).Select(m => m.Key), filtered.Select(m => m.Key));
+
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.True(index.Remove(i));
+        }
+
+        var found = index.Search([0f, 0f], 10);
+        Assert.Equal(exact.Search([0f, 0f], 10).Select(m => m.Key), found.Select(m => m.Key));
+    }
+
     [Fact]
     public void Bad_vectors_and_options_are_rejected()
     {
