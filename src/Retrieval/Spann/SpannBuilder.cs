@@ -295,7 +295,7 @@ internal static class SpannBuilder
             }
 
             new Random(BalancedKMeans.DeterministicSeed(options.Seed, 11, n)).Shuffle(sample);
-            sample = sample[..Math.Min(n, options.KMeansSample)];
+            sample = sample[..Math.Min(n, options.CodeTrainingSample)];
             var quantizer = ProductQuantizer.Train(data, d, sample, m, options.KMeansIterations, options.Seed, parallel);
             codes = new PostingCodes(quantizer);
             for (int h = 0; h < headCount; h++)

@@ -18,7 +18,7 @@ public sealed partial class SpannIndex
         }
 
         // Pass 1: a uniform sample of the live vectors (one replica each), by reservoir sampling in disk order.
-        int capacity = Math.Min(liveCount, Options.KMeansSample);
+        int capacity = Math.Min(liveCount, Options.CodeTrainingSample);
         var sample = new float[capacity * Dimension];
         var rng = new Random(BalancedKMeans.DeterministicSeed(Options.Seed, 13, liveCount));
         var seen = new HashSet<long>();

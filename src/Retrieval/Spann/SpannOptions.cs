@@ -36,6 +36,10 @@ public sealed record SpannOptions
     /// <summary>Largest number of vectors sampled to fit one k-means node (assignment uses all of them).</summary>
     public int KMeansSample { get; init; } = 50_000;
 
+    // The codebooks are k-means of 256 centroids: a sample below that (KMeansSample may be 16) failed every build and
+    // checkpoint that trained them, and then the open that checkpoints after replay.
+    internal int CodeTrainingSample => Math.Max(KMeansSample, ProductQuantizer.Centroids);
+
     /// <summary>Nearest heads examined when assigning a vector (closure candidates); the paper uses 64.</summary>
     public int CandidateHeads { get; init; } = 64;
 
@@ -164,6 +168,7 @@ public sealed record SpannOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(CandidateHeads, 1, nameof(CandidateHeads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReplicas, 1, nameof(MaxReplicas));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxReplicas, CandidateHeads, nameof(MaxReplicas));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxReplicas, byte.MaxValue, nameof(MaxReplicas)); // the build counts replicas in a byte: 256 became 0
         OptionsGuard.NonNegative(ClosureEpsilon);
         OptionsGuard.NonNegative(SearchEpsilon);
         OptionsGuard.Positive(RngFactor);

@@ -547,6 +547,27 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_k_means_sample_below_the_codebook_size_still_trains_codes()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(600, 5, Dim, seed: 12);
+        using (var built = SpannIndex.Build(Path.Combine(folder, "built"), VectorMetric.L2, Rows(data), options: Small with { KMeansSample = 100 }))
+        {
+            Assert.Equal(Dim / 8, built.CodeBytes);
+            Assert.Equal(10, built.Search(queries[0], 10).Count);
+        }
+
+        string dir = Path.Combine(folder, "grown");
+        using var grown = SpannIndex.Create(dir, Dim, VectorMetric.L2, Small with { KMeansSample = 100 });
+        for (int i = 0; i < 300; i++)
+        {
+            grown.Add(i, data[i]);
+        }
+
+        grown.Checkpoint();
+        Assert.Equal(Dim / 8, grown.CodeBytes);
+    }
+
+    [Fact]
     public void Bad_vectors_and_options_are_rejected()
     {
         using var index = SpannIndex.Create(Path.Combine(folder, "g"), Dim, VectorMetric.L2, Small);
@@ -556,6 +577,7 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Throws<VectorFormatException>(() => index.Add(1, nan));
         Assert.Throws<VectorFormatException>(() => index.Search(new float[3], 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MaxReplicas = 0 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MaxReplicas = 256, CandidateHeads = 256 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { HeadFraction = 0 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { MergeThreshold = 40 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (Small with { CodeBytes = -1 }).Validate());
