@@ -13,6 +13,17 @@ public sealed class BenchCommandTests : IDisposable
     private static string Shared(params string[] parts) => Path.GetFullPath(RepoPaths.File(["..", "shared", "datasets", .. parts]));
 
     [Fact]
+    public async Task Reranker_features_by_session_are_refused()
+    {
+        // A session memory's reference is the session id and the labels are turn ids: a training file of negatives only.
+        string dump = Path.Combine(cli.Folder, "features.jsonl");
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", "--granularity", "session", "--rerank-features", dump);
+        Assert.Equal(1, code);
+        Assert.Contains("--granularity turn", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(dump));
+    }
+
+    [Fact]
     public async Task A_conversation_the_dataset_does_not_have_is_a_user_error()
     {
         var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "11");

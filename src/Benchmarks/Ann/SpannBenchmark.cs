@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AgentMem.Benchmarks.Reporting;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Vectors;
@@ -86,7 +87,7 @@ public static class SpannBenchmark
                 }
             }
 
-            File.WriteAllText(path, JsonSerializer.Serialize(result, JsonOptions));
+            ReportFiles.WriteText(path, JsonSerializer.Serialize(result, JsonOptions));
         }
 
         return 0;

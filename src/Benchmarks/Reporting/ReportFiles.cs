@@ -1,3 +1,5 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Benchmarks.Reporting;
 
 /// <summary>Shared file output for the report writers.</summary>
@@ -5,6 +7,10 @@ internal static class ReportFiles
 {
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>
+    /// Writes the report whole or not at all (a kill or a full disk part way left a cut-off result in place of the
+    /// previous run's), creating its folder.
+    /// </summary>
     public static void WriteText(string path, string text)
     {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -13,6 +19,7 @@ internal static class ReportFiles
             Directory.CreateDirectory(directory);
         }
 
-        File.WriteAllText(path, text, Utf8NoBom);
+        byte[] bytes = Utf8NoBom.GetBytes(text);
+        CrashSafeFile.Write(path, stream => stream.Write(bytes));
     }
 }

@@ -238,6 +238,12 @@ internal static class BenchCommand
         var hybrid = features.ApplyTo(ctx.DefaultHybrid());
         if (featureDump is not null)
         {
+            // A session memory's reference is the session, and the labels are turns: every candidate was a negative.
+            if (options.Granularity == Granularity.Session)
+            {
+                throw new MemoryValidationException("--rerank-features labels candidates by turn; it needs --granularity turn.");
+            }
+
             // Every candidate the reranker would see comes back, each with its features as score components.
             hybrid.ReportRerankFeatures = true;
             options.SearchK = Math.Max(Math.Max(hybrid.RerankDepth, options.Ks.Max()), options.ContextK);
