@@ -158,6 +158,22 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task A_list_cut_at_its_limit_says_so()
+    {
+        foreach (string note in new[] { "one", "two", "three" })
+        {
+            Assert.Equal(0, (await cli.RunAsync("add", note)).Code);
+        }
+
+        var cut = await cli.JsonAsync("list", "--limit", "2");
+        Assert.Equal((2, true), (cut.GetProperty("count").GetInt32(), cut.GetProperty("truncated").GetBoolean()));
+        var whole = await cli.JsonAsync("list", "--limit", "3");
+        Assert.Equal((3, false), (whole.GetProperty("count").GetInt32(), whole.GetProperty("truncated").GetBoolean()));
+        var text = await cli.RunAsync("list", "--limit", "2");
+        Assert.Contains("the first 2 memories", text.Err + text.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Soft_delete_list_and_stats_report_states()
     {
         string a = (await cli.RunAsync("add", "first note")).Out.Trim();

@@ -23,10 +23,13 @@ internal static class ListCommand
             };
             await using var memory = ctx.OpenMemory();
             var items = new List<MemoryItem>();
+            bool truncated = false;
             await foreach (var item in memory.ListAsync(ctx.Scope, ctx.Cube, filter, ct))
             {
                 if (max > 0 && items.Count == max)
                 {
+                    // More were there: said so, or a list cut at the limit read as the whole cube.
+                    truncated = true;
                     break;
                 }
 
@@ -35,8 +38,13 @@ internal static class ListCommand
 
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJson(new { count = items.Count, items });
+                ctx.Output.WriteJson(new { count = items.Count, truncated, items });
                 return;
+            }
+
+            if (truncated)
+            {
+                ctx.Output.Notice(string.Create(CultureInfo.InvariantCulture, $"[grey]the first {max:N0} memories; --limit 0 lists all[/]"));
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "state", "when", "actor", "text");
