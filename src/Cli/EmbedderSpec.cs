@@ -32,10 +32,14 @@ internal sealed record EmbedderSpec(string Kind, string? Model, string? Url)
 
                 return OnnxSentenceEmbedder.LoadFolder(Model, SentenceModelCard.FromFolder(Model), OnnxOptions());
             case "http":
-                if (string.IsNullOrWhiteSpace(Url) || !Uri.TryCreate(Url, UriKind.Absolute, out var uri) || string.IsNullOrWhiteSpace(Model))
+                if (string.IsNullOrWhiteSpace(Url) || string.IsNullOrWhiteSpace(Model))
                 {
                     throw new MemoryValidationException("--embedder http needs --embedder-url (an OpenAI-compatible API base, e.g. http://localhost:11434/v1) and --embedder-model.");
                 }
+
+                // An ftp:// URL, or "localhost:11434/v1" (scheme "localhost"), passed a bare absolute-URI check and then
+                // failed the client's own check as an unexpected error (exit 2).
+                var uri = Commands.EndpointUrl.Parse(Url, "--embedder-url", "the embedding endpoint");
 
                 return OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions
                 {

@@ -38,7 +38,8 @@ internal static class Verb
                 Report(output, ex.GetType().Name, ex.Message);
                 return UserError;
             }
-            catch (Exception ex) when (ex is FormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or JsonException or HttpRequestException)
+            // An I/O failure is the machine's state, not a bug (an --out that names a folder, a full disk for an output file).
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or JsonException or HttpRequestException)
             {
                 Report(output, ex.GetType().Name, ex.Message);
                 return UserError;

@@ -162,8 +162,9 @@ public sealed class ExportImportTests : IDisposable
         string taken = Path.Combine(source.Folder, "taken.jsonl");
         Directory.CreateDirectory(taken); // the rename over it fails after the content is written
         var (code, _, err) = await source.RunAsync("export", "--cube", "work", "--out", taken);
-        Assert.NotEqual(0, code);
+        Assert.Equal(1, code); // the machine's state, not a bug to report (it exited 2)
         Assert.Contains("error", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("please report", err, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(source.Folder, "*.tmp"));
     }
 

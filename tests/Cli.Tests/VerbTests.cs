@@ -157,6 +157,17 @@ public sealed class VerbTests : IDisposable
         Assert.True(top.GetProperty("components").GetProperty("vector").GetDouble() > search.GetProperty("hits")[1].GetProperty("components").GetProperty("vector").GetDouble());
     }
 
+    [Theory]
+    [InlineData("ftp://host/v1")]
+    [InlineData("localhost:11434/v1")] // parses as a URL of scheme "localhost"
+    public async Task An_embedder_url_that_is_not_http_is_a_user_error(string url)
+    {
+        var (code, _, err) = await cli.RunAsync("--embedder", "http", "--embedder-url", url, "--embedder-model", "m", "search", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("is not an http(s) URL for the embedding endpoint", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("please report", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_list_cut_at_its_limit_says_so()
     {

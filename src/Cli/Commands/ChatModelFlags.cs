@@ -66,7 +66,7 @@ internal sealed class ChatModelFlags
             throw new MemoryValidationException("chat needs a model: pass --base-url URL --model NAME (or set AGENTMEM_CHAT_BASE_URL and AGENTMEM_CHAT_MODEL), or --local-model PATH.");
         }
 
-        var uri = ChatEndpointUrl.Parse(url, "--base-url");
+        var uri = EndpointUrl.Parse(url, "--base-url");
 
         string? model = parse.GetValue(Model);
         if (string.IsNullOrWhiteSpace(model))

@@ -131,7 +131,7 @@ internal static class MaintainCommand
             return null;
         }
 
-        var uri = ChatEndpointUrl.Parse(url, "--chat-url");
+        var uri = EndpointUrl.Parse(url, "--chat-url");
 
         if (string.IsNullOrWhiteSpace(model))
         {

@@ -29,7 +29,7 @@ internal sealed class QaSetup : IDisposable
             throw new MemoryValidationException("QA mode needs a model: pass --qa-model or set AGENTMEM_QA_MODEL.");
         }
 
-        var uri = ChatEndpointUrl.Parse(baseUrl, "--qa-base-url");
+        var uri = EndpointUrl.Parse(baseUrl, "--qa-base-url");
 
         var reader = OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = apiKey });
         setup.owned.Add(reader);
