@@ -120,13 +120,13 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         return new MemoryDeleteResult(memoryId.ToString(), Purged: false, tombstone.Version);
     }
 
-    public async Task<IReadOnlyList<MemoryVersionResult>> HistoryAsync(
+    public async Task<MemoryHistoryResult> HistoryAsync(
         [Description("Id of the memory (from memory_search).")] string id,
         CancellationToken cancellationToken = default)
     {
         var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
         var versions = await memory.GetHistoryAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
-        return versions.Select(Version).ToList();
+        return new MemoryHistoryResult(memoryId.ToString(), [.. versions.TakeLast(MemoryTools.MaxListedItems).Select(Version)], versions.Count);
     }
 
     public async Task<MemoryLinksResult> LinksAsync(
@@ -135,9 +135,16 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
     {
         var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
         var item = await memory.GetAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
-        var outgoing = new List<MemoryLinkResult>(item.Links.Count);
+        var outgoing = new List<MemoryLinkResult>(Math.Min(item.Links.Count, MemoryTools.MaxListedItems));
+        bool moreOutgoing = false;
         foreach (var link in item.Links)
         {
+            if (outgoing.Count == MemoryTools.MaxListedItems)
+            {
+                moreOutgoing = true;
+                break;
+            }
+
             string? text = null;
             try
             {
@@ -157,10 +164,11 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text is null ? null : Clip(text)) { FullLength = text is null ? null : FullLength(text) });
         }
 
-        var incoming = (await memory.GetIncomingLinksAsync(scope, memoryId, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var linkedFrom = await memory.GetIncomingLinksAsync(scope, memoryId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var incoming = linkedFrom.Take(MemoryTools.MaxListedItems)
             .Select(i => new MemoryLinkResult(i.Source.Id.ToString(), i.Link.Type, i.Link.Weight, Clip(i.Source.Text)) { FullLength = FullLength(i.Source.Text) }).ToList();
 
-        return new MemoryLinksResult(memoryId.ToString(), outgoing, incoming);
+        return new MemoryLinksResult(memoryId.ToString(), outgoing, incoming) { MoreOutgoing = moreOutgoing, MoreIncoming = linkedFrom.Count > incoming.Count };
     }
 
     /// <summary>Parses the id and checks the memory lives in this tool set's cube, so tools cannot reach other cubes.</summary>

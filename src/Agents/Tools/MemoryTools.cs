@@ -33,6 +33,12 @@ public static class MemoryTools
     public const int MaxTextChars = 4_000;
 
     /// <summary>
+    /// Most versions <c>memory_history</c> and most links each way <c>memory_links</c> list: a summary linked from hundreds
+    /// of memories, or a block edited hundreds of times, put megabytes into the model's context in one call.
+    /// </summary>
+    public const int MaxListedItems = 50;
+
+    /// <summary>
     /// Creates the six memory tools acting as <paramref name="scope"/> on <paramref name="cube"/>
     /// (created on the first <c>memory_add</c> if it does not exist).
     /// </summary>
@@ -46,7 +52,7 @@ public static class MemoryTools
             AgentTool.Create(set.AddAsync, Add, "Remember a new fact or event for later conversations. Returns the memory id and whether it was new (false when the same text was already remembered)."),
             AgentTool.Create(set.UpdateAsync, Update, "Correct a remembered fact: replaces the text of the memory with this id and returns the new version. The old version is kept in the history with the reason."),
             AgentTool.Create(set.DeleteAsync, Delete, "Forget a memory by id. By default keeps a tombstone version in the history; with purge=true erases the memory and all its versions for good."),
-            AgentTool.Create(set.HistoryAsync, History, "List every version of a memory, oldest first, with its state and the reason each version was replaced."),
+            AgentTool.Create(set.HistoryAsync, History, $"List the versions of a memory (the latest {MaxListedItems} at most, with the total), oldest first, with its state and the reason each version was replaced."),
             AgentTool.Create(set.LinksAsync, Links, "Show a memory's typed links: outgoing links to other memories, and incoming links from memories of the same cube that point to it."),
         ];
     }

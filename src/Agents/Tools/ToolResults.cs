@@ -30,6 +30,12 @@ public sealed record MemoryVersionResult(string Id, int Version, string Text, st
     public int? FullLength { get; init; }
 }
 
+/// <summary>What <c>memory_history</c> returns: the latest <see cref="MemoryTools.MaxListedItems"/> versions at most, oldest first.</summary>
+/// <param name="Id">The memory id.</param>
+/// <param name="Versions">The versions listed.</param>
+/// <param name="Total">How many versions the memory has (more than listed when its history is long).</param>
+public sealed record MemoryHistoryResult(string Id, IReadOnlyList<MemoryVersionResult> Versions, int Total);
+
 /// <summary>What <c>memory_delete</c> returns.</summary>
 /// <param name="Id">The memory id.</param>
 /// <param name="Purged">True when the memory was removed for good; false for a soft delete (tombstone version).</param>
@@ -51,7 +57,14 @@ public sealed record MemoryLinkResult(string Id, string Type, double Weight, str
 /// <param name="Id">The memory asked about.</param>
 /// <param name="Outgoing">Links from this memory to others.</param>
 /// <param name="Incoming">Links from other memories of the same cube to this one.</param>
-public sealed record MemoryLinksResult(string Id, IReadOnlyList<MemoryLinkResult> Outgoing, IReadOnlyList<MemoryLinkResult> Incoming);
+public sealed record MemoryLinksResult(string Id, IReadOnlyList<MemoryLinkResult> Outgoing, IReadOnlyList<MemoryLinkResult> Incoming)
+{
+    /// <summary>True when the memory has more outgoing links than the <see cref="MemoryTools.MaxListedItems"/> listed.</summary>
+    public bool MoreOutgoing { get; init; }
+
+    /// <summary>True when more memories link to it than the <see cref="MemoryTools.MaxListedItems"/> listed.</summary>
+    public bool MoreIncoming { get; init; }
+}
 
 /// <summary>What <c>core_memory_append</c> and <c>core_memory_replace</c> return: the block after the edit.</summary>
 /// <param name="Name">The block's name.</param>

@@ -88,7 +88,7 @@ public sealed class MemoryToolsTests : IAsyncLifetime
             Assert.Equal(log.Length, hit.FullLength);
         }
 
-        var version = Assert.Single(await CallAsync<List<MemoryVersionResult>>(tools, "memory_history", $$"""{"id":"{{added.Id}}"}"""));
+        var version = Assert.Single((await CallAsync<MemoryHistoryResult>(tools, "memory_history", $$"""{"id":"{{added.Id}}"}""")).Versions);
         Assert.InRange(version.Text.Length, 1, MemoryTools.MaxTextChars + 1);
         Assert.Equal(log.Length, version.FullLength);
     }
@@ -131,7 +131,7 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         Assert.Equal(2, updated.Version);
         Assert.Equal("Ann lives in Berlin", updated.Text);
 
-        var history = await CallAsync<List<MemoryVersionResult>>(tools, "memory_history", $$"""{"id":"{{added.Id}}"}""");
+        var history = (await CallAsync<MemoryHistoryResult>(tools, "memory_history", $$"""{"id":"{{added.Id}}"}""")).Versions;
         Assert.Equal([1, 2], history.Select(v => v.Version));
         Assert.Equal("Superseded", history[0].State);
         Assert.Equal("moved in June", history[0].Reason);
@@ -163,6 +163,31 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         Assert.Empty(toCat.Outgoing);
         Assert.Equal([vet.Id.ToString(), allergy.Id.ToString()], toCat.Incoming.Select(l => l.Id).Order(StringComparer.Ordinal));
         Assert.Contains(toCat.Incoming, l => l.Type == "contradicts" && l.Text == "Ann is allergic to cats");
+    }
+
+    [Fact]
+    public async Task Long_histories_and_many_links_are_listed_in_part_and_say_so()
+    {
+        // One call returned every version and every link: hundreds of them put megabytes into the model's context.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var hub = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("Session summary"));
+        var linking = Enumerable.Range(0, MemoryTools.MaxListedItems + 5).Select(i => new MemoryDraft($"turn {i}") { Links = [new MemoryLink(hub.Id, "related")] }).ToList();
+        var added = await temp.Memory.AddBatchAsync(Ann, "notes", linking);
+        var outward = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("index") { Links = [.. added.Select(a => new MemoryLink(a.Id, "related"))] });
+        for (int i = 0; i < MemoryTools.MaxListedItems + 2; i++)
+        {
+            await temp.Memory.UpdateAsync(Ann, hub.Id, new MemoryChange { Text = $"Session summary, edit {i}", Reason = "edit" });
+        }
+
+        var history = await CallAsync<MemoryHistoryResult>(tools, "memory_history", $$"""{"id":"{{hub.Id}}"}""");
+        Assert.Equal((MemoryTools.MaxListedItems, MemoryTools.MaxListedItems + 3), (history.Versions.Count, history.Total));
+        Assert.Equal(MemoryTools.MaxListedItems + 3, history.Versions[^1].Version); // the latest ones
+
+        var toHub = await CallAsync<MemoryLinksResult>(tools, "memory_links", $$"""{"id":"{{hub.Id}}"}""");
+        Assert.Equal((MemoryTools.MaxListedItems, true), (toHub.Incoming.Count, toHub.MoreIncoming));
+        var fromIndex = await CallAsync<MemoryLinksResult>(tools, "memory_links", $$"""{"id":"{{outward.Id}}"}""");
+        Assert.Equal((MemoryTools.MaxListedItems, true), (fromIndex.Outgoing.Count, fromIndex.MoreOutgoing));
+        Assert.False(fromIndex.MoreIncoming);
     }
 
     [Theory]
