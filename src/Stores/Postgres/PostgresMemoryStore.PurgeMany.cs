@@ -42,9 +42,11 @@ public sealed partial class PostgresMemoryStore
             await run.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             LastVacuumComplete = true;
         }
-        catch (NpgsqlException ex) when (ex is not PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
-            // lock_not_available, a lost connection, a refused vacuum: the purge is committed; say the scrub is unfinished.
+            // lock_not_available, a lost connection, a refused vacuum, or the caller cancelling while it waited: the purge
+            // is committed, so it is reported as done (a cancellation thrown here told the caller a committed purge failed,
+            // and its retry found nothing to purge); the scrub is said to be unfinished.
             LastVacuumComplete = false;
         }
     }

@@ -333,6 +333,30 @@ public sealed class PostgresMemoryStoreTests
     }
 
     [SkippableFact]
+    public async Task A_purge_cancelled_while_its_vacuum_waits_reports_the_committed_purge()
+    {
+        // The vacuum runs after the commit: a cancellation while it waited for its lock told the caller the purge failed.
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        await using var store = await PostgresMemoryStore.OpenAsync(db.Options());
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
+        var item = Item(cube, "to be purged");
+        await store.AddAsync(tenant, [item], new AddOptions(false), Audit(tenant, "add"));
+
+        await using var holder = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using var tx = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE memory_versions IN ACCESS SHARE MODE;", holder, tx))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
+        Assert.True(await store.PurgeAsync(tenant, item.Id, Audit(tenant, "purge"), cancel.Token));
+        Assert.False(store.LastVacuumComplete);
+        Assert.Null(await store.GetAsync(tenant, item.Id));
+        await tx.RollbackAsync();
+    }
+
+    [SkippableFact]
     public async Task The_same_add_made_again_by_the_caller_is_recognised_not_duplicated()
     {
         await using var store = await PostgresTestServer.OpenAsync();
