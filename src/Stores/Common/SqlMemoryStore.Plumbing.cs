@@ -94,14 +94,17 @@ public abstract partial class SqlMemoryStore
         }
     }
 
-    /// <summary>Throws <see cref="CubeNotFoundException"/> for the first of <paramref name="cubeIds"/> (in batch order) not in the tenant.</summary>
-    private protected async Task RequireCubesAsync(DbConnection conn, DbTransaction? tx, string tenant, List<string> cubeIds, CancellationToken ct)
+    /// <summary>
+    /// Throws <see cref="CubeNotFoundException"/> for the first of <paramref name="cubeIds"/> (in batch order) not in the
+    /// tenant; <paramref name="rowLock"/> (a row-locking clause) keeps the rows found until the transaction ends.
+    /// </summary>
+    private protected async Task RequireCubesAsync(DbConnection conn, DbTransaction? tx, string tenant, List<string> cubeIds, CancellationToken ct, string rowLock = "")
     {
         var cmd = Command(conn, tx, string.Empty);
         var sql = new StringBuilder("SELECT id FROM cubes WHERE tenant = @t AND ");
         Dialect.Add(cmd, "@t", tenant);
         Dialect.AppendIn(sql, cmd, "id", "@c", cubeIds);
-        cmd.CommandText = sql.Append(';').ToString();
+        cmd.CommandText = sql.Append(" ORDER BY id").Append(rowLock).Append(';').ToString();
         var found = new HashSet<string>(await ReadAllAsync(cmd, r => r.GetString(0), ct).ConfigureAwait(false), StringComparer.Ordinal);
         foreach (string cube in cubeIds)
         {

@@ -125,10 +125,14 @@ public sealed partial class PostgresMemoryStore : SqlMemoryStore
         }
     }
 
-    /// <summary>Checks the batch's cubes exist, then locks their change counters (<see cref="LockChangeCountersAsync"/>).</summary>
+    /// <summary>
+    /// Checks the batch's cubes exist and keeps them (a key-share lock, in id order, as a cube delete takes its lock first
+    /// too), then locks their change counters (<see cref="LockChangeCountersAsync"/>). Unlocked, a cube deleted between the
+    /// check and the insert failed the add with the foreign key's raw error (a 500) instead of "no cube".
+    /// </summary>
     private protected override async Task PrepareAddAsync(DbConnection conn, DbTransaction? tx, string tenant, List<string> cubeIds, CancellationToken ct)
     {
-        await RequireCubesAsync(conn, tx, tenant, cubeIds, ct).ConfigureAwait(false);
+        await RequireCubesAsync(conn, tx, tenant, cubeIds, ct, " FOR KEY SHARE").ConfigureAwait(false);
         await LockChangeCountersAsync((NpgsqlConnection)conn, (NpgsqlTransaction)tx!, tenant, cubeIds, ct).ConfigureAwait(false);
     }
 

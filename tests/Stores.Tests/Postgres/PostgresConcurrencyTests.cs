@@ -11,6 +11,39 @@ namespace AgentMem.Stores.Tests.Postgres;
 public sealed class PostgresConcurrencyTests
 {
     [SkippableFact]
+    public async Task An_add_to_a_cube_deleted_meanwhile_is_refused_as_no_cube()
+    {
+        // The add's check read the cube unlocked: deleted before the insert, the foreign key failed it with a raw 23503.
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        await using var store = await PostgresMemoryStore.OpenAsync(db.Options());
+        var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
+
+        await using var deleter = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using var tx = await deleter.BeginTransactionAsync();
+        await using (var bind = new Npgsql.NpgsqlCommand($"SELECT set_config('agentmem.tenant', '{tenant}', true);", deleter, tx))
+        {
+            await bind.ExecuteNonQueryAsync();
+        }
+
+        await using (var lockCube = new Npgsql.NpgsqlCommand("SELECT id FROM cubes WHERE id = @c FOR UPDATE;", deleter, tx))
+        {
+            lockCube.Parameters.AddWithValue("c", cube.Id);
+            await lockCube.ExecuteNonQueryAsync();
+        }
+
+        var add = store.AddAsync(tenant, [Item(cube, "late")], new AddOptions(false), Audit(tenant, "add"));
+        await Task.Delay(300);
+        await using (var delete = new Npgsql.NpgsqlCommand("DELETE FROM change_counters WHERE cube_id = @c; DELETE FROM cubes WHERE id = @c;", deleter, tx))
+        {
+            delete.Parameters.AddWithValue("c", cube.Id);
+            await delete.ExecuteNonQueryAsync();
+        }
+
+        await tx.CommitAsync();
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => add);
+    }
+
+    [SkippableFact]
     public async Task The_change_feed_of_concurrent_writers_is_gapless_and_never_grows_below_what_a_reader_saw()
     {
         await using var nodeA = await PostgresTestServer.OpenAsync();
