@@ -41,6 +41,24 @@ public sealed class MaintainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task All_cubes_runs_on_the_cubes_the_user_can_write_and_skips_those_it_can_only_read()
+    {
+        // The jobs write: the first cube shared read-only failed the whole run, after the cubes before it had changed.
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "mine", "--forget-below", "0.1", "--user", "bob")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "alices", "--forget-below", "0.1", "--user", "alice")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "grant", "alices", "--to-user", "bob", "--access", "read", "--user", "alice")).Code);
+        string bobs = (await cli.RunAsync("add", "Parked on level 3", "--cube", "mine", "--user", "bob")).Out.Trim();
+        string alices = (await cli.RunAsync("add", "Parked on level 5", "--cube", "alices", "--user", "alice")).Out.Trim();
+        string later = DateTimeOffset.UtcNow.AddDays(30).ToString("O", CultureInfo.InvariantCulture);
+
+        var (code, output, err) = await cli.RunAsync("maintain", "--all-cubes", "--jobs", "forgetting", "--as-of", later, "--user", "bob");
+        Assert.True(code == 0, err);
+        Assert.Contains("skipped 1 cube(s) you can only read: alices", output + err, StringComparison.Ordinal);
+        Assert.Equal("archived", (await cli.JsonAsync("get", bobs, "--user", "bob")).GetProperty("state").GetString());
+        Assert.Equal("active", (await cli.JsonAsync("get", alices, "--user", "alice")).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Consolidation_merges_near_duplicates_and_prints_a_table_for_people()
     {
         string first = (await cli.RunAsync("add", "Melanie signed up for a pottery class", "--actor", "Melanie")).Out.Trim();

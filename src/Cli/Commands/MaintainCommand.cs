@@ -20,7 +20,7 @@ internal static class MaintainCommand
         var chatUrl = new Option<string?>("--chat-url") { Description = "OpenAI-compatible chat endpoint for the summaries job. Env AGENTMEM_CHAT_BASE_URL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_CHAT_BASE_URL") };
         var chatModel = new Option<string?>("--chat-model") { Description = "Chat model for the summaries job (key in AGENTMEM_CHAT_API_KEY). Env AGENTMEM_CHAT_MODEL.", DefaultValueFactory = _ => CliContext.Env("AGENTMEM_CHAT_MODEL") };
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change; write nothing." };
-        var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can read instead of the --cube cube." };
+        var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can write instead of the --cube cube (cubes you can only read are skipped, with a notice)." };
         var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this date/time (ISO 8601) instead of now, e.g. to preview forgetting." };
         return verbs.Create("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates), linking (build notes and Zettelkasten links).", [jobs, dryRun, allCubes, asOf, chatUrl, chatModel], async (ctx, parse, ct) =>
         {
@@ -42,7 +42,7 @@ internal static class MaintainCommand
 
             await using var memory = ctx.OpenMemory();
             IReadOnlyList<MemCube> cubes = parse.GetValue(allCubes)
-                ? await memory.ListCubesAsync(ctx.Scope, ct)
+                ? await WritableCubesAsync(memory, ctx, ct)
                 : [await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)];
             var watch = Stopwatch.StartNew();
             var results = new List<MaintenanceJobResult>();
@@ -139,6 +139,20 @@ internal static class MaintainCommand
         }
 
         return OpenAICompatibleClients.CreateChatClient(new OpenAICompatibleOptions { BaseUrl = uri, Model = model, ApiKey = CliContext.Env("AGENTMEM_CHAT_API_KEY") });
+    }
+
+    // The jobs write (archive, purge, merge): the first cube shared read-only with the actor failed the whole run with
+    // access denied, after the cubes before it had changed and before their results were shown.
+    private static async Task<IReadOnlyList<MemCube>> WritableCubesAsync(MemoryOS memory, CliContext ctx, CancellationToken ct)
+    {
+        var readable = await memory.ListCubesAsync(ctx.Scope, ct);
+        var writable = readable.Where(c => (CubeAccessPolicy.Evaluate(c, ctx.Scope) & CubeAccess.Write) == CubeAccess.Write).ToList();
+        if (writable.Count < readable.Count)
+        {
+            ctx.Output.Notice($"[grey]skipped {readable.Count - writable.Count} cube(s) you can only read: {Markup.Escape(string.Join(", ", readable.Except(writable).Select(c => c.Name)))}[/]");
+        }
+
+        return writable;
     }
 
     /// <summary>Reports synchronously, on the job's thread, so lines come out in order.</summary>
