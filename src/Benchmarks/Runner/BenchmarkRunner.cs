@@ -345,6 +345,10 @@ public sealed class BenchmarkRunner
             ["judge_prompt"] = qa?.Judge is null ? null : QaPrompts.JudgeSystem,
             ["evidence_dropped"] = dataset.Diagnostics.DroppedEvidenceReferences,
             ["evidence_repaired"] = dataset.Diagnostics.RepairedEvidenceReferences,
+
+            // An evidence message that matched no turn shrank its question's gold set (and raised its recall) unseen.
+            ["evidence_unmatched"] = dataset.Diagnostics.UnmatchedEvidenceMessages,
+            ["dataset_notes"] = dataset.Diagnostics.Notes.Count == 0 ? null : string.Join("; ", dataset.Diagnostics.Notes),
             ["max_content_bytes"] = memory.Options.MaxContentBytes,
             ["oversized_turns_skipped"] = oversized.Count,
             ["oversized_turns"] = oversized.Count == 0 ? null : string.Join("; ", oversized),

@@ -81,6 +81,16 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Evidence_the_loader_could_not_match_is_in_the_manifest()
+    {
+        // Unmatched evidence shrank a question's gold set and raised its recall, with no trace in the run's output.
+        var toy = Toy() with { Diagnostics = new DatasetDiagnostics(0, 0, 2, ["evidence message 'x' matched no turn"]) };
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 1 }).RunAsync(toy);
+        Assert.Equal(2, run.Manifest["evidence_unmatched"]);
+        Assert.Equal("evidence message 'x' matched no turn", run.Manifest["dataset_notes"]);
+    }
+
+    [Fact]
     public async Task Limit_evaluates_the_first_questions_and_ingests_only_their_conversations()
     {
         var progress = new List<BenchmarkProgress>();
