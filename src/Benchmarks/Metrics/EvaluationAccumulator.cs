@@ -151,7 +151,11 @@ public sealed class EvaluationAccumulator
         }
 
         IReadOnlyList<string> ranked = result.RankedTurnIds;
-        IReadOnlyList<string> rankedSessions = result.RankedSessionIds ?? ranked.Select(sessionOf).ToArray();
+
+        // Grouped results rank items (a session memory each): without the items' sessions given, one per group, not one
+        // per turn (a three-turn item took three ranks, and the item after it came fourth).
+        IReadOnlyList<string> rankedSessions = result.RankedSessionIds
+            ?? (result.RankedTurnGroups is { } itemGroups ? [.. itemGroups.Where(g => g.Count > 0).Select(g => sessionOf(g[0]))] : [.. ranked.Select(sessionOf)]);
 
         double[]? recall = null, anyHit = null, ndcg = null, sessionRecall = null, sessionAny = null, sessionAll = null;
         double? mrr = null;

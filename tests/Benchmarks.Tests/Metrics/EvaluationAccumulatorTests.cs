@@ -124,6 +124,21 @@ public class EvaluationAccumulatorTests
     }
 
     [Fact]
+    public void Grouped_results_without_their_sessions_rank_one_session_per_item()
+    {
+        // A three-turn item took three ranks: the item after it, the gold one, came fourth (MRR 0.25, NDCG@2 0).
+        var acc = new EvaluationAccumulator("g", [1, 2]);
+        acc.Add(new QuestionResult("q", "c", false, ["D1:1", "D1:2", "D1:3", "D2:1"], ["D2:1"], ["D2"], 1, 1, 1)
+        {
+            RankedTurnGroups = [["D1:1", "D1:2", "D1:3"], ["D2:1"]],
+        });
+
+        var overall = acc.Build().Overall;
+        Assert.Equal(0.5, overall.Mrr!.Value, Tolerance);
+        Assert.Equal(1.0 / Math.Log2(3), overall.Ndcg[2]!.Value, Tolerance);
+    }
+
+    [Fact]
     public void Explicit_ranked_sessions_override_the_turn_mapping()
     {
         var acc = new EvaluationAccumulator("s", [1]);
