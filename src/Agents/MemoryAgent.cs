@@ -4,6 +4,7 @@ using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.Agents.Tools;
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Validation;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Context;
@@ -117,6 +118,13 @@ public sealed class MemoryAgent
     {
         var scope = new Scope(options.Tenant, userId, options.AgentName);
         var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? "user-" + userId, cancellationToken).ConfigureAwait(false);
+        if (options.Cube is null && !CubeAccessPolicy.IsOwner(cube, scope))
+        {
+            // A private cube is the user's own: another user who made one of that name and granted the user access would
+            // read every turn and fact written to it, and put its own memories into the user's prompt.
+            throw new AccessDeniedException($"The cube '{cube.Name}' the agent keeps for user '{userId}' belongs to {cube.Owner}; the agent will not use a private cube someone else owns.");
+        }
+
         var blocks = coreBlocks is null ? [] : await coreBlocks.ListAsync(scope, cube.Id, cancellationToken).ConfigureAwait(false);
         var local = options.LoadLocalMemory ? chatClient.GetService(typeof(LocalChatClient)) as LocalChatClient : null;
         var loaded = local is null ? LoadedMemoryState.Empty : await LocalMemoryLoader.LoadAsync(memory, scope, cube.Id, local.Model, cancellationToken).ConfigureAwait(false);
