@@ -45,6 +45,20 @@ public sealed class AdapterTrainCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cube_the_user_can_only_read_is_refused_before_training()
+    {
+        // Checked only when the adapter was registered: the training ran first, and its file stayed behind.
+        Assert.Equal(0, (await cli.RunAsync("add", "Lily had a pet dog named Zorbo.", "--cube", "stories", "--user", "alice")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "grant", "stories", "--to-user", "bob", "--access", "read", "--user", "alice")).Code);
+        string dir = Path.Combine(cli.Folder, "adapters");
+        var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--steps", "3", "--rank", "1", "--dir", dir, "--cube", "stories", "--user", "bob"]);
+        Assert.Equal(1, code);
+        Assert.Contains("has no write access to cube 'stories'", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("step", err, StringComparison.Ordinal); // no training progress
+        Assert.False(Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any());
+    }
+
+    [Fact]
     public async Task A_cube_run_registers_a_parametric_memory_listing_its_sources()
     {
         var first = await cli.JsonAsync("add", "Lily had a pet dog named Zorbo.");

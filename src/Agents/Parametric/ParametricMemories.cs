@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 
 using AgentMem.Agents.Activation;
 using AgentMem.Common;
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.ModelHost;
 
 namespace AgentMem.Agents.Parametric;
@@ -76,15 +77,34 @@ public sealed class ParametricMemories : IMemoryChangeListener
 
         // Files are named by the cube's id (what change notifications carry), not by the name the caller used.
         var cubeInfo = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
+
+        // Checked before the file is written: a refused add left the adapter file behind, named by no memory.
+        CubeAccessPolicy.Demand(cubeInfo, actor, CubeAccess.Write);
         string sourceRef = ActivationSources.Format(sources);
         var recorded = adapter.WithSources(sources.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Id}@{s.Version}")));
-        var payload = Write(recorded, actor, cubeInfo.Id, sourceRef);
+        var (payload, fresh) = Write(recorded, actor, cubeInfo.Id, sourceRef);
         string text = string.Join(" / ", sources.Select(s => s.Text.Trim()));
         string recipe = adapter.Metadata.Count == 0 ? string.Empty : "; " + string.Join(", ", adapter.Metadata.Select(kv => $"{kv.Key}={kv.Value}"));
         string described = $"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {DerivedPayloads.Preview(text)}";
         string context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}");
         var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context, reason);
-        var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+        AddOutcome outcome;
+        try
+        {
+            outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A file this call made, and no memory names: gone with the add (a full cube, a text the store refused). One
+            // that was there already belongs to the memory registered with it before.
+            if (fresh)
+            {
+                File.Delete(payload.LocalPath);
+            }
+
+            throw;
+        }
+
         return await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -173,7 +193,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
         return Directory.Exists(folder) ? Directory.GetFiles(folder, "*" + LoraAdapterFile.Extension) : [];
     }
 
-    private PayloadRef Write(LoraAdapter adapter, Scope actor, string cubeId, string sourceRef)
+    private (PayloadRef Payload, bool Fresh) Write(LoraAdapter adapter, Scope actor, string cubeId, string sourceRef)
     {
         string folder = Path.GetFullPath(Options.Folder);
         Directory.CreateDirectory(folder);
@@ -183,7 +203,8 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cubeId)}-{Convert.ToHexStringLower(id)[..24]}{LoraAdapterFile.Extension}");
 
         // Save writes beside the final name and renames, so a reader never sees half a file under the name a memory points at.
+        bool fresh = !File.Exists(path);
         LoraAdapterFile.Save(adapter, path);
-        return DerivedPayloads.Describe(path, LoraAdapterFile.MediaType);
+        return (DerivedPayloads.Describe(path, LoraAdapterFile.MediaType), fresh);
     }
 }

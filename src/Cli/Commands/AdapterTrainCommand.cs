@@ -63,17 +63,19 @@ internal static class AdapterTrainCommand
                 }
             }
 
-            var generator = modelFlags.Load(parse, ctx.Output.Err);
-            var progress = new ProgressLines(ctx.Output.Err, n);
             if (text is not null)
             {
-                var adapter = Train(generator, [generator.Tokenizer.EncodeToIds(text, bos: true)], options, progress, ct);
+                var generator = modelFlags.Load(parse, ctx.Output.Err);
+                var adapter = Train(generator, [generator.Tokenizer.EncodeToIds(text, bos: true)], options, new ProgressLines(ctx.Output.Err, n), ct);
                 LoraAdapterFile.Save(adapter, outPath!);
                 Report(ctx, adapter, outPath!, null);
                 return 0;
             }
 
+            // The cube is checked before the model loads and trains: a read-only grantee trained for minutes (or hours)
+            // and was refused at the end.
             await using var memory = ctx.OpenMemory();
+            CubeAccessPolicy.Demand(await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct).ConfigureAwait(false), ctx.Scope, CubeAccess.Write);
             var sources = new List<MemoryItem>();
             await foreach (var item in memory.ListAsync(ctx.Scope, ctx.Cube, new MemoryFilter { Kind = MemoryKind.Plaintext, States = [LifecycleState.Active] }, ct).ConfigureAwait(false))
             {
@@ -89,13 +91,14 @@ internal static class AdapterTrainCommand
             }
 
             // One sequence per memory, each from BOS: memories are independent texts, not one document.
-            var trained = Train(generator, [.. sources.Select(s => generator.Tokenizer.EncodeToIds(s.Text, bos: true))], options, progress, ct);
+            var model = modelFlags.Load(parse, ctx.Output.Err);
+            var trained = Train(model, [.. sources.Select(s => model.Tokenizer.EncodeToIds(s.Text, bos: true))], options, new ProgressLines(ctx.Output.Err, n), ct);
             var registered = await new ParametricMemories(memory, new ParametricMemoryOptions { Folder = parse.GetValue(folder)! })
                 .RegisterAsync(ctx.Scope, ctx.Cube, trained, sources, $"trained on request (adapter train) from the cube's {sources.Count} active plaintext memories", ct)
                 .ConfigureAwait(false);
             if (outPath is not null)
             {
-                LoraAdapterFile.Save(ParametricMemories.LoadAdapter(registered, generator.Model), outPath);
+                LoraAdapterFile.Save(ParametricMemories.LoadAdapter(registered, model.Model), outPath);
             }
 
             Report(ctx, trained, registered.Payload!.Uri, registered);

@@ -67,6 +67,22 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_registration_leaves_no_adapter_file_behind()
+    {
+        // The file was written before the add: a read-only grantee's or a full cube's refusal left it, named by no memory.
+        var sources = await AddAsync(Stories.Lily, Stories.Ball);
+        var bob = new Scope("acme", "bob");
+        await memory.SetGrantsAsync(Alice, "stories", [new MemoryCore.Cubes.CubeGrant("bob", null, MemoryCore.Cubes.CubeAccess.Read)]);
+        var parametric = Create(listen: false);
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => parametric.RegisterAsync(bob, "stories", RandomAdapter(seed: 4), sources));
+        Assert.False(Directory.Exists(AdapterFolder) && Directory.EnumerateFiles(AdapterFolder).Any());
+
+        await memory.SetPolicyAsync(Alice, "stories", new MemoryCore.Cubes.CubePolicy { MaxItems = 2 });
+        await Assert.ThrowsAsync<CubeFullException>(() => parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 5), sources));
+        Assert.False(Directory.Exists(AdapterFolder) && Directory.EnumerateFiles(AdapterFolder).Any());
+    }
+
+    [Fact]
     public async Task An_edited_or_deleted_source_makes_the_adapter_memory_stale()
     {
         var sources = await AddAsync(Stories.Lily, Stories.Ball, Stories.Tom);
