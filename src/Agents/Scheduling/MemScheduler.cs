@@ -32,6 +32,7 @@ public sealed class MemScheduler
     private readonly IAdapterTrainer trainer;
     private readonly ActivationMemoryScheduler activation;
     private readonly ParametricMemories parametric;
+    private readonly byte[] model;
 
     /// <summary>Creates a scheduler that builds cartridges with <paramref name="generator"/> and adapters with <paramref name="trainer"/>.</summary>
     public MemScheduler(MemoryOS memory, Generator generator, IAdapterTrainer trainer, MemSchedulerOptions? options = null)
@@ -43,6 +44,7 @@ public sealed class MemScheduler
         Options.Validate();
         this.memory = memory;
         this.trainer = trainer;
+        model = generator.Model.GetFingerprint();
         activation = new ActivationMemoryScheduler(memory, generator, new ActivationSchedulerOptions
         {
             TopN = Options.HotTopN,
@@ -79,9 +81,19 @@ public sealed class MemScheduler
         var wanted = sets.ToDictionary(s => ActivationSources.Format(s.Members), StringComparer.Ordinal);
         foreach (var item in await parametric.ListAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
-            if (item.Provenance.Actor != Options.Actor || wanted.Remove(item.Provenance.SourceRef ?? string.Empty))
+            if (item.Provenance.Actor != Options.Actor)
             {
-                continue; // another writer's adapter, or one that still encodes a stable set exactly
+                continue; // another writer's adapter
+            }
+
+            // One that still encodes a stable set exactly is kept. Another model's is still right for that model (the
+            // loader skips it for this one), so it is kept but does not cover the set: this model gets its own. Counted as
+            // this model's, it left every later run answering "covered" while nothing could load it, after a switch of
+            // checkpoint.
+            string encoded = item.Provenance.SourceRef ?? string.Empty;
+            if (ParametricMemories.IsForModel(item, model) ? wanted.Remove(encoded) : wanted.ContainsKey(encoded))
+            {
+                continue;
             }
 
             transitions.Add(await DemoteAsync(actor, item.Id, "the memories it was trained from are no longer a stable set", cancellationToken).ConfigureAwait(false));

@@ -131,6 +131,22 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Another_models_adapter_does_not_cover_a_stable_set_for_this_model()
+    {
+        // After a switch of checkpoint the old model's adapter (which the loader skips for this one) still counted as the
+        // set's: every later run answered "covered" and the new model never got one.
+        var (scheduler, transitions, _, stable) = await ScheduleAsync();
+        var first = transitions.Single(t => t.To == MemoryKind.Parametric).Derived;
+        await memory.UpdateAsync(Alice, first.Id, new MemoryChange { Context = "base model fingerprint 0123456789abcdef; alpha 4", Reason = "trained on another checkpoint" });
+
+        var next = await scheduler.RunAsync(Alice, Cube);
+        var ours = Assert.Single(next, t => t.To == MemoryKind.Parametric);
+        Assert.Equal(stable.Select(s => s.Id).Order(), ours.Sources.Order());
+        Assert.Equal(2, trainer.Calls.Count); // trained again, for this model
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, first.Id)).State); // still right for its own model
+    }
+
+    [Fact]
     public async Task Agent_over_a_local_model_loads_activation_and_parametric_memory_instead_of_pasting_their_texts()
     {
         var (_, transitions, _, _) = await ScheduleAsync();
