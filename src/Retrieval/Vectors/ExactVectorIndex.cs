@@ -20,7 +20,7 @@ public sealed class ExactVectorIndex : IVectorIndex
         ArgumentOutOfRangeException.ThrowIfLessThan(initialCapacity, 1);
         Dimension = dimension;
         Metric = metric;
-        data = new float[dimension * initialCapacity];
+        data = new float[checked(dimension * initialCapacity)];
         keys = new long[initialCapacity];
     }
 
@@ -52,8 +52,9 @@ public sealed class ExactVectorIndex : IVectorIndex
             {
                 if (count == keys.Length)
                 {
-                    Array.Resize(ref keys, keys.Length * 2);
-                    Array.Resize(ref data, data.Length * 2);
+                    int capacity = ArrayGrowth.Next(keys.Length, count + 1L, Dimension);
+                    Array.Resize(ref keys, capacity);
+                    Array.Resize(ref data, capacity * Dimension);
                 }
 
                 slot = count++;

@@ -864,7 +864,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             return;
         }
 
-        int capacity = Math.Max(needed, keys.Length * 2);
+        int capacity = Math.Min(ArrayGrowth.Next(keys.Length, needed, Dimension, spare: 16), ArrayGrowth.Next(keys.Length, needed, Layer0Stride));
         AllocateStorage(capacity, vectors.AsSpan(vectorOffset, nodeCount * Dimension), links0.AsSpan(0, nodeCount * Layer0Stride));
         Array.Resize(ref keys, capacity);
         Array.Resize(ref levels, capacity);
