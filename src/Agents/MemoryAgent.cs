@@ -4,7 +4,6 @@ using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.Agents.Tools;
-using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Validation;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Context;

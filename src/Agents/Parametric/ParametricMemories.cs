@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 
 using AgentMem.Agents.Activation;
 using AgentMem.Common;
-using AgentMem.MemoryCore.Cubes;
 using AgentMem.ModelHost;
 
 namespace AgentMem.Agents.Parametric;
