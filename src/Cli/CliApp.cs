@@ -44,6 +44,15 @@ internal static class CliApp
     {
         var root = Build(stdout, stderr, terminal ?? TerminalKind.None);
         var parse = root.Parse(args);
+
+        // A bad option never reaches a verb, so System.CommandLine reported it as text with its help: a --json caller
+        // could not read "--k ten" the way it reads "--k 0".
+        if (parse.Errors.Count > 0 && args.Contains("--json", StringComparer.Ordinal))
+        {
+            Verb.Report(new CliOutput(stdout, stderr, json: true, terminal ?? TerminalKind.None), "ParseError", string.Join(" ", parse.Errors.Select(e => e.Message)));
+            return Task.FromResult(Verb.UserError);
+        }
+
         // Ctrl-C cancels the token; allow longer than the service's 30 s drain so in-flight writes finish. An interactive
         // chat handles Ctrl-C itself (it stops a reply, not the program).
         TimeSpan? termination = ChatCommand.HandlesCtrlC(parse) ? null : TimeSpan.FromSeconds(35);

@@ -39,6 +39,13 @@ internal sealed class GlobalOptions(TerminalKind terminal)
 
         CacheMb.Validators.Add(result =>
         {
+            // A value that is no number already carries its error: reading it here threw out of the parser
+            // ("--cache-mb x" crashed the command instead of being reported).
+            if (result.Tokens.Count > 0 && !int.TryParse(result.Tokens[^1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            {
+                return;
+            }
+
             if (result.GetValueOrDefault<int>() < 1)
             {
                 result.AddError("--cache-mb (or AGENTMEM_CACHE_MB) must be a whole number of MiB, at least 1.");

@@ -71,7 +71,8 @@ internal static class Verb
         }
     }
 
-    private static void Report(Output.CliOutput output, string type, string message)
+    /// <summary>Writes an error as the output mode asks: one JSON line <c>{"error":{"type","message"}}</c> with --json, a line of text otherwise.</summary>
+    public static void Report(Output.CliOutput output, string type, string message)
     {
         if (output.IsJson)
         {

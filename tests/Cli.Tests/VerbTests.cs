@@ -168,6 +168,30 @@ public sealed class VerbTests : IDisposable
         Assert.DoesNotContain("please report", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("search", "q", "--k", "ten")]
+    [InlineData("search", "q", "--nope")]
+    [InlineData("list", "--cache-mb", "x")]
+    public async Task A_bad_option_is_reported_as_json_when_json_is_asked_for(params string[] args)
+    {
+        // Parse errors never reached a verb: they came as text with the help, which a --json caller cannot read.
+        var (code, output, err) = await cli.RunAsync([.. args, "--json"]);
+        Assert.Equal(1, code);
+        Assert.Equal(string.Empty, output);
+        using var doc = System.Text.Json.JsonDocument.Parse(err);
+        Assert.Equal("ParseError", doc.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(doc.RootElement.GetProperty("error").GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task A_cache_size_that_is_no_number_is_a_parse_error_not_a_crash()
+    {
+        // Its validator read the value and threw out of the parser.
+        var (code, _, err) = await cli.RunAsync("list", "--cache-mb", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("takes an integer", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_list_cut_at_its_limit_says_so()
     {
