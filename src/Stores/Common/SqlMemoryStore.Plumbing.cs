@@ -229,12 +229,19 @@ public abstract partial class SqlMemoryStore
 
         BetweenRowsAndLinks?.Invoke();
         var links = new LinksBySource();
-        var linkCmd = Command(conn, tx, string.Empty);
-        var sql = new StringBuilder("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = @t AND ");
-        Dialect.Add(linkCmd, "@t", tenant);
-        Dialect.AppendIn(sql, linkCmd, "source_id", "@s", [.. items.Select(i => i.Id.ToString())]);
-        linkCmd.CommandText = sql.Append(CultureInfo.InvariantCulture, $" ORDER BY source_id, {Dialect.LinkOrder};").ToString();
-        await ReadAllAsync(linkCmd, r => { links.Add(r); return 0; }, ct).ConfigureAwait(false);
+
+        // In lists of at most the dialect's length: SQLite binds one parameter per id, and a page of more than 32,766
+        // memories failed with "too many SQL variables". A source's links all come in its own chunk, in their order.
+        foreach (var chunk in items.Select(i => i.Id.ToString()).Chunk(Math.Min(Dialect.MaxListLength, items.Count)))
+        {
+            var linkCmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder("SELECT source_id, target_id, type, weight, reason FROM memory_links WHERE tenant = @t AND ");
+            Dialect.Add(linkCmd, "@t", tenant);
+            Dialect.AppendIn(sql, linkCmd, "source_id", "@s", chunk);
+            linkCmd.CommandText = sql.Append(CultureInfo.InvariantCulture, $" ORDER BY source_id, {Dialect.LinkOrder};").ToString();
+            await ReadAllAsync(linkCmd, r => { links.Add(r); return 0; }, ct).ConfigureAwait(false);
+        }
+
         links.AttachTo(items);
         return items;
     }
