@@ -192,10 +192,6 @@ public sealed class ParametricMemories : IMemoryChangeListener
         return Directory.Exists(folder) ? Directory.GetFiles(folder, "*" + LoraAdapterFile.Extension) : [];
     }
 
-    /// <summary>Whether <paramref name="item"/>'s adapter was trained on the model of <paramref name="fingerprint"/> (as its context records).</summary>
-    internal static bool IsForModel(MemoryItem item, ReadOnlySpan<byte> fingerprint) =>
-        item.Context is { } context && context.StartsWith(BaseModelContext(fingerprint) + ";", StringComparison.Ordinal);
-
     private static string BaseModelContext(ReadOnlySpan<byte> fingerprint) => $"base model fingerprint {Convert.ToHexStringLower(fingerprint)[..16]}";
 
     private (PayloadRef Payload, bool Fresh) Write(LoraAdapter adapter, Scope actor, string cubeId, string sourceRef)

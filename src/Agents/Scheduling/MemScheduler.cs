@@ -1,5 +1,6 @@
 using AgentMem.Agents.Activation;
 using AgentMem.Agents.Parametric;
+using AgentMem.Common;
 using AgentMem.ModelHost;
 
 namespace AgentMem.Agents.Scheduling;
@@ -32,7 +33,7 @@ public sealed class MemScheduler
     private readonly IAdapterTrainer trainer;
     private readonly ActivationMemoryScheduler activation;
     private readonly ParametricMemories parametric;
-    private readonly byte[] model;
+    private readonly LlamaModel model;
 
     /// <summary>Creates a scheduler that builds cartridges with <paramref name="generator"/> and adapters with <paramref name="trainer"/>.</summary>
     public MemScheduler(MemoryOS memory, Generator generator, IAdapterTrainer trainer, MemSchedulerOptions? options = null)
@@ -44,7 +45,7 @@ public sealed class MemScheduler
         Options.Validate();
         this.memory = memory;
         this.trainer = trainer;
-        model = generator.Model.GetFingerprint();
+        model = generator.Model;
         activation = new ActivationMemoryScheduler(memory, generator, new ActivationSchedulerOptions
         {
             TopN = Options.HotTopN,
@@ -79,6 +80,11 @@ public sealed class MemScheduler
         var hot = promotion.Sources.Select(s => s.Id).ToHashSet();
         var sets = await StableSetsAsync(actor, cube, hot, cancellationToken).ConfigureAwait(false);
         var wanted = sets.ToDictionary(s => ActivationSources.Format(s.Members), StringComparer.Ordinal);
+        // An adapter covers a stable set for this model when this model loads it (the loader's own test: an int8 model takes
+        // its float twin's adapters). Another model's adapter of a set still stable is kept (right for that model, skipped
+        // by the loader here) but covers nothing: this model gets its own. Counted as this model's, it answered "covered"
+        // after a switch of checkpoint while nothing could load it.
+        var covered = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in await parametric.ListAsync(actor, cube, cancellationToken).ConfigureAwait(false))
         {
             if (item.Provenance.Actor != Options.Actor)
@@ -86,12 +92,8 @@ public sealed class MemScheduler
                 continue; // another writer's adapter
             }
 
-            // One that still encodes a stable set exactly is kept. Another model's is still right for that model (the
-            // loader skips it for this one), so it is kept but does not cover the set: this model gets its own. Counted as
-            // this model's, it left every later run answering "covered" while nothing could load it, after a switch of
-            // checkpoint.
             string encoded = item.Provenance.SourceRef ?? string.Empty;
-            if (ParametricMemories.IsForModel(item, model) ? wanted.Remove(encoded) : wanted.ContainsKey(encoded))
+            if (wanted.ContainsKey(encoded) && (!LoadsHere(item) || covered.Add(encoded)))
             {
                 continue;
             }
@@ -99,7 +101,7 @@ public sealed class MemScheduler
             transitions.Add(await DemoteAsync(actor, item.Id, "the memories it was trained from are no longer a stable set", cancellationToken).ConfigureAwait(false));
         }
 
-        foreach (var (tag, members) in wanted.Values)
+        foreach (var (tag, members) in wanted.Where(w => !covered.Contains(w.Key)).Select(w => w.Value))
         {
             string reason = string.Create(CultureInfo.InvariantCulture, $"stable: {members.Count} memories tagged '{tag}', unedited for at least {Options.StableMinAge.TotalDays:0.##} days");
             var adapter = await trainer.TrainAsync([.. members.Select(m => m.Text.Trim())], cancellationToken).ConfigureAwait(false);
@@ -108,6 +110,19 @@ public sealed class MemScheduler
         }
 
         return transitions;
+    }
+
+    private bool LoadsHere(MemoryItem adapter)
+    {
+        try
+        {
+            _ = ParametricMemories.LoadAdapter(adapter, model);
+            return true;
+        }
+        catch (Exception ex) when (ex is ModelFormatException or IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
