@@ -117,10 +117,11 @@ public sealed class MemoryAgent
     {
         var scope = new Scope(options.Tenant, userId, options.AgentName);
         var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? "user-" + userId, cancellationToken).ConfigureAwait(false);
-        if (options.Cube is null && !CubeAccessPolicy.IsOwner(cube, scope))
+        if (options.Cube is null && cube.Owner.User is { } owner && owner != userId)
         {
             // A private cube is the user's own: another user who made one of that name and granted the user access would
-            // read every turn and fact written to it, and put its own memories into the user's prompt.
+            // read every turn and fact written to it, and put its own memories into the user's prompt. (The same user
+            // under another agent name, or a host owning it with no user, is not someone else.)
             throw new AccessDeniedException($"The cube '{cube.Name}' the agent keeps for user '{userId}' belongs to {cube.Owner}; the agent will not use a private cube someone else owns.");
         }
 
@@ -222,8 +223,9 @@ public sealed class MemoryAgent
         {
             try
             {
+                // A fact this turn's own resolution superseded is still what the reply drew on; a deleted one is not.
                 var current = await memory.GetAsync(scope, e.Id, cancellationToken).ConfigureAwait(false);
-                if (MemoryFilter.LiveStates.Contains(current.State))
+                if (current.State != LifecycleState.Deleted)
                 {
                     live.Add(e);
                 }

@@ -39,7 +39,7 @@ internal static class Verb
                 return UserError;
             }
             // An I/O failure is the machine's state, not a bug (an --out that names a folder, a full disk for an output file).
-            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or JsonException or HttpRequestException)
+            catch (Exception ex) when (ex is FormatException or (IOException and not FileLoadException) or UnauthorizedAccessException or JsonException or HttpRequestException)
             {
                 Report(output, ex.GetType().Name, ex.Message);
                 return UserError;

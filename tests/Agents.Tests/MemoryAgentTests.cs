@@ -139,6 +139,17 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_private_cube_the_same_user_made_under_another_agent_is_used()
+    {
+        // Ann's cube made through her web agent, shared with her other agents: hers, not someone else's.
+        var web = new Scope(Scope.DefaultTenant, "ann", "web");
+        await temp.Memory.CreateCubeAsync(web, "user-ann", grants: [new CubeGrant("ann", null, CubeAccess.ReadWrite)]);
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Hello!")), temp.Memory, new MemoryAgentOptions { EnableTools = false, AgentName = "assistant" });
+        var turn = await agent.ChatAsync("ann", "Hi there.");
+        Assert.Equal(2, turn.Turn.Count);
+    }
+
+    [Fact]
     public async Task In_a_shared_cube_one_users_facts_do_not_supersede_anothers()
     {
         // The extractor writes every fact as "The user ...": in a cube two users share, Bob's new city superseded Ann's.

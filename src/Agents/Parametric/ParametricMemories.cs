@@ -92,15 +92,12 @@ public sealed class ParametricMemories : IMemoryChangeListener
         {
             outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (AgentMemException ex) when (fresh && ex is not StoreUnavailableException)
         {
-            // A file this call made, and no memory names: gone with the add (a full cube, a text the store refused). One
-            // that was there already belongs to the memory registered with it before.
-            if (fresh)
-            {
-                File.Delete(payload.LocalPath);
-            }
-
+            // A file this call made, and no memory names: gone with the refused add (a full cube, a text the store refused).
+            // One that was there already belongs to the memory registered with it before; and after a store failure the add
+            // may have committed (a lost acknowledgement), so its file stays.
+            File.Delete(payload.LocalPath);
             throw;
         }
 

@@ -128,8 +128,10 @@ public static partial class StructuredReply
             }
             else
             {
+                // A value that parsed but holds a lone surrogate is skipped whole: read on from inside it, an array's
+                // inner object was taken for the answer.
                 yield return (default, error, startsObject);
-                at++;
+                at += Math.Max(consumed, 1);
             }
         }
     }
@@ -143,7 +145,13 @@ public static partial class StructuredReply
             value = doc.RootElement.Clone();
             consumed = (int)reader.BytesConsumed;
             error = UndecodableString(value);
-            return error is null;
+            if (error is not null)
+            {
+                value = default;
+                return false;
+            }
+
+            return true;
         }
         catch (JsonException ex)
         {

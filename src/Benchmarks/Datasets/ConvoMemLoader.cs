@@ -96,16 +96,13 @@ public static class ConvoMemLoader
         foreach ((string stem, string file, byte[] bytes) in files)
         {
             hashes.Add((Directory.Exists(path) ? DatasetHash.RelativeName(path, file) : file, SHA256.HashData(bytes)));
-            // The folders the file sits in, for the abstention folder: those inside the dataset directory and the file's two
-            // nearest parents either way (a directory loaded from inside abstention_evidence/ saw only "1_evidence", and its
-            // items counted as answerable questions).
-            var folders = Path.GetFullPath(file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).SkipLast(1).TakeLast(2).ToList();
-            if (Directory.Exists(path))
-            {
-                folders.AddRange(DatasetHash.RelativeName(path, file).Split('/', '\\').SkipLast(1));
-            }
-
-            bool abstention = folders.Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase));
+            // The abstention folder: among the folders inside the dataset directory, or (a file, or a directory loaded from
+            // inside abstention_evidence/, whose items counted as answerable questions) the published folder's own name
+            // among the two folders above. Only that name outside the dataset: "~/abstention-study/convomem" is no label.
+            bool abstention = Directory.Exists(path)
+                ? DatasetHash.RelativeName(path, file).Split('/', '\\').SkipLast(1).Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase))
+                    || Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Where(f => f.Length > 0).TakeLast(2).Any(IsPublishedAbstentionFolder)
+                : Path.GetFullPath(file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).SkipLast(1).TakeLast(2).Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase));
             ParseFile(new JsonSource(file), stem, abstention, bytes, diagnostics, conversations, questions);
         }
 
@@ -116,6 +113,8 @@ public static class ConvoMemLoader
             Diagnostics = diagnostics.Build(),
         };
     }
+
+    private static bool IsPublishedAbstentionFolder(string folder) => folder.Equals("abstention_evidence", StringComparison.OrdinalIgnoreCase);
 
     private static void ParseFile(
         JsonSource src,

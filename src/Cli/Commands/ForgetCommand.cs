@@ -30,8 +30,9 @@ internal static class ForgetCommand
                 throw new MemoryValidationException("Forgetting a user removes their memories and what was derived from them for good; add --yes to confirm ('agentmem export' keeps a copy).");
             }
 
-            // Which files a scan would read is settled before anything is forgotten: a --verify the store cannot honour
-            // refused after the erasure reported a failure for work that was done, and lost its counts.
+            // Where a scan would read is settled before anything is forgotten (a --verify the store cannot honour, refused
+            // after the erasure, reported a failure for work that was done and lost its counts); which of those files exist is
+            // seen at the scan, so a write-ahead log the forget itself made is read too.
             var files = token is null ? null : DataFiles(ctx);
             object? forgot = null;
             if (forgetting)
@@ -48,7 +49,7 @@ internal static class ForgetCommand
             }
 
             // The store is closed before the scan, so what is read is what stays on disk.
-            var found = TraceScan.Find(files!, token!);
+            var found = TraceScan.Find([.. files!.Where(p => File.Exists(p) || Directory.Exists(p))], token!);
             var hits = found.Where(h => !h.Unreadable).ToList();
             var unread = found.Where(h => h.Unreadable).Select(h => h.Path).ToList();
             ctx.Output.Result(new { forgot, verify = new { traces = hits.Select(h => new { path = h.Path, encoding = h.Encoding }), unreadable = unread } }, console =>
@@ -88,9 +89,7 @@ internal static class ForgetCommand
         }
 
         string database = Path.GetFullPath(sqlite.Path);
-        List<string> files = [.. new[] { database, database + "-wal", database + "-shm", database + "-journal" }.Where(File.Exists)];
         string folder = Path.GetDirectoryName(database)!;
-        files.AddRange(new[] { ctx.IndexDirectoryFor(ctx.Db), Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived") }.Where(Directory.Exists));
-        return files;
+        return [database, database + "-wal", database + "-shm", database + "-journal", ctx.IndexDirectoryFor(ctx.Db), Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived")];
     }
 }

@@ -183,7 +183,8 @@ public static class CubeArchiveReader
         {
             Id = Str(c, "id"),
             Name = ScopeNames.Require(Str(c, "name"), "cube"),
-            Description = ContentRules.Optional(OptStr(c, "description"), ContentRules.MaxNoteBytes, "cube description"),
+            // Checked as a new cube's is; a NUL, which older stores kept, is replaced rather than refusing the whole restore.
+            Description = ContentRules.Optional(OptStr(c, "description") is { } d ? ContentRules.ReplaceUnstorable(d) : null, ContentRules.MaxNoteBytes, "cube description"),
             Owner = ReadScope(c.GetProperty("owner"), tenant),
             Grants = CubeAccessPolicy.ValidateGrants(grants), // an archive is data: the rules a host applies hold for it too
             Policy = new CubePolicy

@@ -80,6 +80,12 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string LockRows { get; }
 
+    /// <summary>
+    /// <see cref="LockRows"/> for a row whose key the transaction will not change: it still excludes other writers of the
+    /// row, but not the key-share locks of inserts that refer to it (PostgreSQL <c>FOR NO KEY UPDATE</c>).
+    /// </summary>
+    public virtual string LockRowsKeepingKey => LockRows;
+
     /// <summary>Whether <paramref name="ex"/> is a unique-key violation that a concurrent writer can cause (so it is reported as the clash it is).</summary>
     public abstract bool IsConcurrentUniqueViolation(Exception ex);
 }

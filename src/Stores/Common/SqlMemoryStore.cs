@@ -94,7 +94,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
         {
             // The row is read (and, where writers run concurrently, locked) inside the write, so the change applies to the
             // cube as it is now: a change read earlier and written back whole undid another caller's (a revoked grant came back).
-            var read = Command(conn, tx, $"SELECT {cubeColumns} FROM cubes WHERE tenant = @t AND id = @id{Dialect.LockRows};");
+            var read = Command(conn, tx, $"SELECT {cubeColumns} FROM cubes WHERE tenant = @t AND id = @id{Dialect.LockRowsKeepingKey};");
             Dialect.Add(read, "@t", tenant);
             Dialect.Add(read, "@id", cubeId);
             var found = await ReadAllAsync(read, ReadCube, ct).ConfigureAwait(false);

@@ -24,6 +24,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string LockRows => " FOR UPDATE";
 
+    public override string LockRowsKeepingKey => " FOR NO KEY UPDATE";
+
     public override string OfMemory(string alias) => $"{alias}.tenant = m.tenant AND {alias}.memory_id = m.id";
 
     public override string JsonText(string column) => column + "::text";

@@ -45,6 +45,7 @@ public sealed class StructuredReplyTests
     [InlineData("{\"action\":\"ADD\\ud800\"}")]
     [InlineData("{\"act\\udc00ion\":\"ADD\"}")]
     [InlineData("{\"decision\":{\"reasons\":[\"x\\ud83d\"]}}")]
+    [InlineData("[{\"action\":\"ADD\"}, \"\\ud800\"]")] // not its inner object, read from inside the refused array
     public void An_escaped_lone_surrogate_is_refused_as_invalid_json(string reply)
     {
         // It parsed, and reading the string then threw past every validator and fallback (the turn failed).

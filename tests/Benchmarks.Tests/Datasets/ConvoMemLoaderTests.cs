@@ -152,6 +152,10 @@ public class ConvoMemLoaderTests
         // Loaded from inside the abstention folder, as one evidence type is run: its items stayed answerable questions.
         Assert.True(Assert.Single(ConvoMemLoader.Load(Path.Combine(dir.Path, "abstention_evidence")).Questions).IsAdversarial);
         Assert.True(Assert.Single(ConvoMemLoader.Load(Path.Combine(dir.Path, "abstention_evidence", "1_evidence")).Questions).IsAdversarial);
+
+        // A folder outside the dataset that merely mentions abstention labels nothing.
+        dir.Write(Path.Combine("abstention-study", "convomem", "batched_000.json"), Abstention);
+        Assert.False(Assert.Single(ConvoMemLoader.Load(Path.Combine(dir.Path, "abstention-study", "convomem")).Questions).IsAdversarial);
         Assert.Equal("Professional Life", Assert.Single(ConvoMemLoader.Load(file).Questions).Category);
     }
 
