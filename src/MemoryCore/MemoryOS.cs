@@ -568,17 +568,47 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>The time source this facade stamps writes with (maintenance jobs use it for "now").</summary>
     public TimeProvider TimeProvider => time;
 
-    /// <summary>Counts for the tenant, or for one cube.</summary>
+    /// <summary>Counts for one cube the actor can read, or without a cube for the tenant (as far as the actor can read it).</summary>
     public async Task<StoreStats> GetStatsAsync(Scope actor, string? cube = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        string? cubeId = null;
         if (cube is not null)
         {
-            cubeId = (await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false)).Id;
+            string cubeId = (await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false)).Id;
+            return await store.GetStatsAsync(actor.Tenant, cubeId, cancellationToken).ConfigureAwait(false);
         }
 
-        return await store.GetStatsAsync(actor.Tenant, cubeId, cancellationToken).ConfigureAwait(false);
+        // The tenant's counts are the actor's only when it can read every cube: otherwise they told a user how many memories
+        // other users' cubes hold. Then they are the sums over the cubes it can read, without the store's size (which is
+        // everyone's) and without audit lines that name no cube.
+        var cubes = await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
+        var readable = cubes.Where(c => (CubeAccessPolicy.Evaluate(c, actor) & CubeAccess.Read) == CubeAccess.Read).ToList();
+        if (readable.Count == cubes.Count)
+        {
+            return await store.GetStatsAsync(actor.Tenant, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var byState = new Dictionary<LifecycleState, long>();
+        var byKind = new Dictionary<MemoryKind, long>();
+        long versions = 0, audits = 0;
+        foreach (var c in readable)
+        {
+            var one = await store.GetStatsAsync(actor.Tenant, c.Id, cancellationToken).ConfigureAwait(false);
+            foreach (var (state, n) in one.ByState)
+            {
+                byState[state] = byState.GetValueOrDefault(state) + n;
+            }
+
+            foreach (var (kind, n) in one.ByKind)
+            {
+                byKind[kind] = byKind.GetValueOrDefault(kind) + n;
+            }
+
+            versions += one.SupersededVersions;
+            audits += one.AuditRecords;
+        }
+
+        return new StoreStats(readable.Count, byState, byKind, versions, audits, StorageBytes: null);
     }
 
     /// <summary>

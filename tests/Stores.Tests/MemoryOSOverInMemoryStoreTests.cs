@@ -22,6 +22,24 @@ public sealed partial class MemoryOSOverInMemoryStoreTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await memory.DisposeAsync();
 
+    [Fact]
+    public async Task Tenant_counts_cover_only_the_cubes_the_actor_can_read()
+    {
+        // A user's tenant-wide stats counted every user's memories.
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's private note"));
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("another private note"));
+        await memory.CreateCubeAsync(Bob, "bobs");
+        await memory.AddAsync(Bob, "bobs", new MemoryDraft("bob's note"));
+
+        var bobs = await memory.GetStatsAsync(Bob);
+        Assert.Equal((1, 1L), (bobs.Cubes, bobs.ByState.Values.Sum()));
+        Assert.Null(bobs.StorageBytes);
+
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Read)]);
+        var shared = await memory.GetStatsAsync(Bob);
+        Assert.Equal((2, 3L), (shared.Cubes, shared.ByState.Values.Sum()));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
