@@ -82,7 +82,7 @@ public sealed class CoreMemoryBlocks
         }
 
         string addition = text.Trim();
-        var gate = Gate(actor, cube, canonical);
+        var gate = Gate(actor, (await memory.GetOrCreateCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id, canonical);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -104,7 +104,8 @@ public sealed class CoreMemoryBlocks
     }
 
     // One edit of a block at a time in this process: each reads the block, builds the new text from it and writes it whole,
-    // so two at once lost one (or, on a block not yet written, made two, of which only the oldest is seen).
+    // so two at once lost one (or, on a block not yet written, made two, of which only the oldest is seen). Keyed by the
+    // cube's id: a tool naming the cube by name and a host naming it by id edit one block.
     private static readonly ConcurrentDictionary<(string Tenant, string? User, string? Agent, string Cube, string Name), SemaphoreSlim> Gates = new();
 
     private static SemaphoreSlim Gate(Scope actor, string cube, string name) =>
@@ -126,7 +127,7 @@ public sealed class CoreMemoryBlocks
             throw new MemoryValidationException($"Say which text of core block '{canonical}' to replace: the old text is empty.");
         }
 
-        var gate = Gate(actor, cube, canonical);
+        var gate = Gate(actor, (await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id, canonical);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -34,8 +34,10 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
         Assert.Equal([grown], await blocks.ListAsync(Ann, "user-ann"));
     }
 
-    [Fact]
-    public async Task Two_appends_at_once_lose_no_line_and_make_one_block()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // one names the cube by id: the lock was keyed by the string given, so the two did not exclude each other
+    public async Task Two_appends_at_once_lose_no_line_and_make_one_block(bool byId)
     {
         // The store holds each block read until a second one arrives (or 2 s pass): without a lock, both edits read the
         // block before either writes, as two chat tabs or requests of one user may.
@@ -57,9 +59,10 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
         var first = new CoreMemoryBlocks(memory, new CoreBlockOptions { Limit = 2_000 });
         var second = new CoreMemoryBlocks(memory, new CoreBlockOptions { Limit = 2_000 });
         await first.AppendAsync(Ann, "user-ann", "human", "Name: Ann.");
+        string other = byId ? (await memory.OpenCubeAsync(Ann, "user-ann")).Id : "user-ann";
 
         Volatile.Write(ref holding, true);
-        await Task.WhenAll(Task.Run(() => first.AppendAsync(Ann, "user-ann", "human", "Likes tea.")), Task.Run(() => second.AppendAsync(Ann, "user-ann", "human", "Lives in Oslo.")));
+        await Task.WhenAll(Task.Run(() => first.AppendAsync(Ann, "user-ann", "human", "Likes tea.")), Task.Run(() => second.AppendAsync(Ann, other, "human", "Lives in Oslo.")));
 
         var block = Assert.Single(await first.ListAsync(Ann, "user-ann"));
         Assert.Equal(["Likes tea.", "Lives in Oslo.", "Name: Ann."], block.Text.Split('\n').Order(StringComparer.Ordinal));
