@@ -85,7 +85,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string text = string.Join(" / ", sources.Select(s => s.Text.Trim()));
         string recipe = adapter.Metadata.Count == 0 ? string.Empty : "; " + string.Join(", ", adapter.Metadata.Select(kv => $"{kv.Key}={kv.Value}"));
         string described = $"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {DerivedPayloads.Preview(text)}";
-        string context = string.Create(CultureInfo.InvariantCulture, $"{BaseModelContext(adapter.BaseFingerprint)}; alpha {adapter.Alpha}{recipe}");
+        string context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}");
         var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context, reason);
         AddOutcome outcome;
         try
@@ -188,8 +188,6 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string folder = Path.GetFullPath(Options.Folder);
         return Directory.Exists(folder) ? Directory.GetFiles(folder, "*" + LoraAdapterFile.Extension) : [];
     }
-
-    private static string BaseModelContext(ReadOnlySpan<byte> fingerprint) => $"base model fingerprint {Convert.ToHexStringLower(fingerprint)[..16]}";
 
     private (PayloadRef Payload, bool Fresh) Write(LoraAdapter adapter, Scope actor, string cubeId, string sourceRef)
     {

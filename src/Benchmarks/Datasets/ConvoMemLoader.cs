@@ -93,20 +93,21 @@ public static class ConvoMemLoader
         var conversations = new List<BenchConversation>();
         var questions = new List<BenchQuestion>();
         var hashes = new List<(string Relative, byte[] Hash)>();
+        // The abstention folder: among the folders inside the dataset directory, or (a file, or a directory loaded from inside
+        // abstention_evidence/, whose items counted as answerable questions) among the two folders above it, where only the
+        // published folder's own name counts for a directory: "~/abstention-study/convomem" is no label.
+        bool directory = Directory.Exists(path);
+        bool underPublished = directory && Folders(path).TakeLast(2).Any(f => f.Equals("abstention_evidence", StringComparison.OrdinalIgnoreCase));
         foreach ((string stem, string file, byte[] bytes) in files)
         {
-            hashes.Add((Directory.Exists(path) ? DatasetHash.RelativeName(path, file) : file, SHA256.HashData(bytes)));
-            // The abstention folder: among the folders inside the dataset directory, or (a file, or a directory loaded from
-            // inside abstention_evidence/, whose items counted as answerable questions) the published folder's own name
-            // among the two folders above. Only that name outside the dataset: "~/abstention-study/convomem" is no label.
-            bool abstention = Directory.Exists(path)
-                ? DatasetHash.RelativeName(path, file).Split('/', '\\').SkipLast(1).Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase))
-                    || Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Where(f => f.Length > 0).TakeLast(2).Any(IsPublishedAbstentionFolder)
-                : Path.GetFullPath(file).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).SkipLast(1).TakeLast(2).Any(folder => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase));
+            hashes.Add((directory ? DatasetHash.RelativeName(path, file) : file, SHA256.HashData(bytes)));
+            bool abstention = directory
+                ? underPublished || DatasetHash.RelativeName(path, file).Split('/', '\\').SkipLast(1).Any(MentionsAbstention)
+                : Folders(file).SkipLast(1).TakeLast(2).Any(MentionsAbstention);
             ParseFile(new JsonSource(file), stem, abstention, bytes, diagnostics, conversations, questions);
         }
 
-        string sha = Directory.Exists(path) ? DatasetHash.Combine(hashes) : Convert.ToHexStringLower(hashes[0].Hash);
+        string sha = directory ? DatasetHash.Combine(hashes) : Convert.ToHexStringLower(hashes[0].Hash);
         return new BenchmarkDataset(Kind, conversations, questions, Path.GetFullPath(path))
         {
             Sha256 = sha,
@@ -114,7 +115,10 @@ public static class ConvoMemLoader
         };
     }
 
-    private static bool IsPublishedAbstentionFolder(string folder) => folder.Equals("abstention_evidence", StringComparison.OrdinalIgnoreCase);
+    private static bool MentionsAbstention(string folder) => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase);
+
+    private static IEnumerable<string> Folders(string path) =>
+        Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Where(f => f.Length > 0);
 
     private static void ParseFile(
         JsonSource src,
