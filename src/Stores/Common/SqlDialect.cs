@@ -24,6 +24,13 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string OfMemory(string alias);
 
+    /// <summary>
+    /// The statement that answers a row when memory id <c>@id</c> is taken, as a restore must not reuse it: anywhere in the
+    /// database where ids are unique there (SQLite), in tenant <c>@t</c> where they are unique per tenant (PostgreSQL; said
+    /// in the statement, as a role that bypasses row-level security sees every tenant's rows).
+    /// </summary>
+    public abstract string MemoryIdTakenSql { get; }
+
     /// <summary>The column that orders a memory's links as they were written.</summary>
     public abstract string LinkOrder { get; }
 

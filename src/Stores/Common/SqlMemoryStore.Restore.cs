@@ -24,9 +24,7 @@ public abstract partial class SqlMemoryStore
             await InsertCubeAsync(conn, tx, cube, ct).ConfigureAwait(false);
             await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = cube.Id }, ct).ConfigureAwait(false);
 
-            // A memory id is unique in the database (SQLite) or the tenant (PostgreSQL, whose row-level security shows
-            // only the tenant's rows): either way, one found here is taken.
-            using var clash = Command(conn, tx, "SELECT 1 FROM memories WHERE id = @id UNION ALL SELECT 1 FROM memory_versions WHERE memory_id = @id LIMIT 1;");
+            using var clash = Command(conn, tx, Dialect.MemoryIdTakenSql);
             using var insert = Command(conn, tx, MemoryRows.InsertSql);
             using var snapshot = SnapshotCommand(conn, tx);
             foreach (var history in histories)
@@ -34,6 +32,7 @@ public abstract partial class SqlMemoryStore
                 ct.ThrowIfCancellationRequested();
                 var current = history[^1];
                 clash.Parameters.Clear();
+                Dialect.Add(clash, "@t", tenant);
                 Dialect.Add(clash, "@id", current.Id.ToString());
                 if (await clash.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
                 {

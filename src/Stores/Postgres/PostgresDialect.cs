@@ -28,6 +28,9 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string OfMemory(string alias) => $"{alias}.tenant = m.tenant AND {alias}.memory_id = m.id";
 
+    public override string MemoryIdTakenSql =>
+        "SELECT 1 FROM memories WHERE tenant = @t AND id = @id UNION ALL SELECT 1 FROM memory_versions WHERE tenant = @t AND memory_id = @id LIMIT 1;";
+
     public override string JsonText(string column) => column + "::text";
 
     public override string Unindexed(string column) => column;

@@ -28,6 +28,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string OfMemory(string alias) => $"{alias}.memory_id = m.id";
 
+    public override string MemoryIdTakenSql => "SELECT 1 FROM memories WHERE id = @id UNION ALL SELECT 1 FROM memory_versions WHERE memory_id = @id LIMIT 1;";
+
     public override string JsonText(string column) => column;
 
     public override string Unindexed(string column) => "+" + column;

@@ -4,6 +4,7 @@ using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Stores.Postgres;
+using AgentMem.TestSupport;
 using Npgsql;
 using static AgentMem.Stores.Tests.Postgres.PostgresTestData;
 
@@ -208,6 +209,46 @@ public sealed class PostgresMemoryStoreTests
         await using var raw = await PostgresTestServer.RawAsync();
         await using var count = new NpgsqlCommand("SELECT count(*) FROM memories;", raw);
         Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    [SkippableFact]
+    public async Task A_restore_into_a_second_tenant_is_not_refused_for_the_first_tenants_ids_by_a_role_that_bypasses_row_level_security()
+    {
+        // Memory ids are unique per tenant here: one archive imported into two tenants is two cubes. A superuser sees every
+        // tenant's rows, so the restore's "id taken" check read tenant A's copy as a clash in tenant B.
+        // A database of its own: the superuser creates its tables, which the test role then could not read.
+        await using var database = await TempPostgresDatabase.CreateAsync();
+        await using var store = await OpenAsSuperuserAsync(database.ConnectionString);
+        Assert.False(store.RowLevelSecurityEnforced);
+        string a = PostgresTestServer.NewTenant(), b = PostgresTestServer.NewTenant();
+        var cube = Cube(a);
+        var memory = Item(cube, "Alice lives in Munich");
+        await store.RestoreCubeAsync(cube, [[memory]], Audit(a, "import"));
+
+        var copy = cube with { Owner = new Scope(b, "alice") };
+        var copied = memory with { Scope = new Scope(b, "alice", "agent-1") };
+        await store.RestoreCubeAsync(copy, [[copied]], Audit(b, "import"));
+
+        Assert.Equal("Alice lives in Munich", (await store.GetAsync(b, memory.Id))!.Text);
+        Assert.Equal("Alice lives in Munich", (await store.GetAsync(a, memory.Id))!.Text);
+        // Within one tenant the id is still taken.
+        var again = copy with { Id = MemoryId.NewId().ToString(), Name = "again" };
+        await Assert.ThrowsAsync<MemoryStateException>(() => store.RestoreCubeAsync(again, [[copied with { CubeId = again.Id }]], Audit(b, "import")));
+    }
+
+    /// <summary><paramref name="connectionString"/>'s database opened as the server's superuser (the <c>postgres</c> role <c>.ci/postgres</c> trusts on loopback).</summary>
+    private static async Task<PostgresMemoryStore> OpenAsSuperuserAsync(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Username = "postgres", Password = null };
+        try
+        {
+            return await PostgresMemoryStore.OpenAsync(builder.ConnectionString);
+        }
+        catch (StoreUnavailableException ex) when (Environment.GetEnvironmentVariable(PostgresServer.RequireVariable) != "1")
+        {
+            Skip.If(true, "the server refuses the superuser 'postgres' on the test URI's host: " + ex.Message);
+            throw;
+        }
     }
 
     [SkippableFact]
