@@ -153,10 +153,6 @@ public abstract partial class SqlMemoryStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Appends an audit line. It is filed under the tenant the call is bound to, never the one the record names: a
-    /// mismatched record must not write into another tenant's trail (PostgreSQL's row-level security would refuse it too).
-    /// </summary>
     private const string InsertAuditSql = """
         INSERT INTO audit_log(tenant, at, user_id, agent_id, action, cube_id, memory_id, version, detail)
         VALUES (@t, @at, @u, @a, @act, @c, @m, @v, @d);
@@ -166,11 +162,24 @@ public abstract partial class SqlMemoryStore
 
     private const string InsertSnapshotIfAbsentSql = "INSERT INTO memory_versions(tenant, memory_id, version, snapshot_json, superseded_at) VALUES (@t, @id, @v, @j, @at) ON CONFLICT DO NOTHING;";
 
-    private protected async Task InsertAuditAsync(DbConnection conn, DbTransaction? tx, string tenant, AuditRecord audit, CancellationToken ct)
+    /// <summary>
+    /// Appends an audit line (PostgreSQL writes it when the transaction's work is done, so lines number in commit order).
+    /// It is filed under the tenant the call is bound to, never the one the record names: a mismatched record must not
+    /// write into another tenant's trail (PostgreSQL's row-level security would refuse it too).
+    /// </summary>
+    private protected virtual Task InsertAuditAsync(DbConnection conn, DbTransaction? tx, string tenant, AuditRecord audit, CancellationToken ct) =>
+        InsertAuditLinesAsync(conn, tx, tenant, [audit], ct);
+
+    /// <summary>Writes <paramref name="lines"/> in order, one statement prepared once.</summary>
+    private protected async Task InsertAuditLinesAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyList<AuditRecord> lines, CancellationToken ct)
     {
         using var cmd = Command(conn, tx, InsertAuditSql);
-        BindAudit(cmd, tenant, audit);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        foreach (var line in lines)
+        {
+            cmd.Parameters.Clear();
+            BindAudit(cmd, tenant, line);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
     }
 
     private void BindAudit(DbCommand cmd, string tenant, AuditRecord audit)

@@ -161,7 +161,18 @@ public sealed partial class PostgresMemoryStore
             await bind.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        T result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
+        T result;
+        BeginAudit(tx);
+        try
+        {
+            result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
+            await WritePendingAuditAsync(connection, tx, tenant, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndAudit(tx);
+        }
+
         if (kind == TransactionKind.LedgeredWrite)
         {
             using var ledger = new NpgsqlCommand($"""

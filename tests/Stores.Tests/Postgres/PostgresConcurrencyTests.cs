@@ -44,6 +44,57 @@ public sealed class PostgresConcurrencyTests
     }
 
     [SkippableFact]
+    public async Task A_reader_paging_the_audit_log_by_sequence_misses_no_line_of_a_write_that_commits_after_a_later_one()
+    {
+        // Identity numbers were drawn at insert: a write that drew its line's number, then waited, committed after a
+        // write that drew a higher one. A reader that had paged past the higher number never saw the lower line.
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        await using var store = await PostgresMemoryStore.OpenAsync(db.Options());
+        var (tenant, first) = await PostgresTestServer.NewCubeAsync(store);
+        var second = Cube(tenant, "second");
+        await store.CreateCubeAsync(second, Audit(tenant, "cube.create"));
+        long cursor = (await store.ReadAuditAsync(tenant)).Max(a => a.Sequence);
+
+        // A gate inside the slow write, between its first memory (and that one's audit line) and its second.
+        const long Gate = 4242;
+        await db.ExecuteAsync($$"""
+            CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN IF NEW.text = 'gated' THEN PERFORM pg_advisory_xact_lock({{Gate}}); END IF; RETURN NEW; END $f$;
+            CREATE TRIGGER test_gate BEFORE INSERT ON memories FOR EACH ROW EXECUTE FUNCTION test_gate();
+            """);
+        await using var gate = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using (var close = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({Gate});", gate))
+        {
+            await close.ExecuteNonQueryAsync();
+        }
+
+        var slow = store.AddAsync(tenant, [Item(first, "before the gate"), Item(first, "gated")], new AddOptions(false), Audit(tenant, "add"));
+        await using (var waiting = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = {Gate};", gate))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the slow write never reached the gate");
+                Assert.False(slow.IsCompleted, "the slow write finished without reaching the gate");
+                await Task.Delay(20);
+            }
+        }
+
+        await store.AddAsync(tenant, [Item(second, "fast")], new AddOptions(false), Audit(tenant, "add"));
+        var seen = new List<AuditRecord>(await store.ReadAuditAsync(tenant, new AuditQuery { After = cursor }));
+        await using (var open = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({Gate});", gate))
+        {
+            await open.ExecuteNonQueryAsync();
+        }
+
+        await slow;
+        seen.AddRange(await store.ReadAuditAsync(tenant, new AuditQuery { After = seen.Count == 0 ? cursor : seen[^1].Sequence }));
+        var all = await store.ReadAuditAsync(tenant, new AuditQuery { After = cursor });
+        Assert.Equal(3, all.Count);
+        Assert.Equal(all.Select(a => a.Sequence), seen.Select(a => a.Sequence));
+    }
+
+    [SkippableFact]
     public async Task The_change_feed_of_concurrent_writers_is_gapless_and_never_grows_below_what_a_reader_saw()
     {
         await using var nodeA = await PostgresTestServer.OpenAsync();
