@@ -44,6 +44,11 @@ public sealed partial class MemoryOS
         return WriteVersionsAsync(actor, [.. changes.Select(c => c.Id)], "memory.state", (i, current, now) =>
         {
             var (id, state, reason) = changes[i];
+            if (changes[i].ExpectedVersion is int expected && current.Version != expected)
+            {
+                throw new MemoryStateException($"Memory {id} is at version {current.Version}, not {expected} as the change expected: it changed meanwhile.");
+            }
+
             if (current.State == state)
             {
                 return null;
@@ -54,9 +59,9 @@ public sealed partial class MemoryOS
                 throw new MemoryFrozenException($"Memory {id} is frozen; unfreeze it (set it Active) before moving it to {state}.");
             }
 
-            // Frozen is live (searched): freezing a deleted or superseded memory brought it back into retrieval as a side effect.
-            // Bringing one back is a restore of its own (set it Active), which a freeze may then follow.
-            if (state == LifecycleState.Frozen && current.State is LifecycleState.Deleted or LifecycleState.Superseded)
+            // Frozen is live (searched): freezing a deleted, superseded or archived memory brought it back into retrieval as a
+            // side effect. Bringing one back is a restore of its own (set it Active), which a freeze may then follow.
+            if (state == LifecycleState.Frozen && current.State is LifecycleState.Deleted or LifecycleState.Superseded or LifecycleState.Archived)
             {
                 throw new MemoryStateException($"Memory {id} is {current.State.ToString().ToLowerInvariant()}; restore it (set it Active) before freezing it.");
             }

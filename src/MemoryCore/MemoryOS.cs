@@ -359,7 +359,9 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     /// <summary>
     /// Moves a memory to <see cref="LifecycleState.Active"/>, <see cref="LifecycleState.Archived"/> or
-    /// <see cref="LifecycleState.Frozen"/> (freeze, unfreeze, archive, restore), as a new version.
+    /// <see cref="LifecycleState.Frozen"/> (freeze, unfreeze, archive, restore), as a new version. Only an active memory
+    /// is frozen (a frozen one is searched: freezing an archived, deleted or superseded one would bring it back), and a
+    /// frozen one only unfrozen.
     /// </summary>
     public async Task<MemoryItem> SetStateAsync(Scope actor, MemoryId id, LifecycleState state, string? reason = null, CancellationToken cancellationToken = default)
     {

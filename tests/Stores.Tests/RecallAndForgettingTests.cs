@@ -217,6 +217,72 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_memory_deleted_or_edited_while_the_forgetting_job_runs_is_left_as_its_writer_made_it()
+    {
+        // The job archived what it had listed whatever the memory had become: a user's tombstone turned into an archived
+        // memory (which a restated fact revives), an edit was archived as faded.
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        var deleted = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice parked on level 3"))).Id;
+        var edited = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice's locker is 12"))).Id;
+        var faded = (await memory.AddBatchAsync(Alice, "notes", [.. Enumerable.Range(0, 198).Select(i => new MemoryDraft($"parking note number {i}"))])).Select(o => o.Id).ToList();
+        clock.Advance(TimeSpan.FromDays(30));
+
+        // The job reports progress every 200 memories listed: with 200, once after listing them all and before writing.
+        bool changed = false;
+        var progress = new SynchronousProgress<MaintenanceProgress>(report =>
+        {
+            if (!changed && report.Total is null)
+            {
+                changed = true;
+                memory.DeleteAsync(Alice, deleted, "wrong").GetAwaiter().GetResult();
+                memory.UpdateAsync(Alice, edited, new MemoryChange { Text = "Alice's locker is 14" }).GetAwaiter().GetResult();
+            }
+        });
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "notes", ["forgetting"], progress: progress));
+
+        Assert.True(changed);
+        Assert.Equal((200, 198, 2), (result.Counts["examined"], result.Counts["archived"], result.Counts["conflicts"]));
+        Assert.Equal(LifecycleState.Deleted, (await memory.GetAsync(Alice, deleted)).State);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, edited)).State);
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, faded[^1])).State);
+    }
+
+    [Fact]
+    public async Task A_maintenance_run_that_writes_may_not_look_ahead_but_a_dry_run_may()
+    {
+        // "maintain --as-of 2030-01-01" without --dry-run purged, for good, memories a day old whose TTL ends in 30 days.
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { ForgettingThreshold = 0.1, HardDeleteAfterDays = 30 });
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice parked on level 3"))).Id;
+        var runner = MaintenanceRunner.CreateDefault();
+        var nextYear = clock.GetUtcNow().AddDays(365);
+
+        await Assert.ThrowsAsync<MemoryValidationException>(() => runner.RunAsync(memory, Alice, "notes", asOf: nextYear));
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, id)).State);
+
+        var preview = await runner.RunAsync(memory, Alice, "notes", ["forgetting"], dryRun: true, asOf: nextYear);
+        Assert.Equal(1, Assert.Single(preview).Counts["archived"]);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, id)).State);
+        Assert.Equal(0, Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["forgetting"], asOf: clock.GetUtcNow().AddDays(-1))).Counts["archived"]);
+    }
+
+    [Fact]
+    public async Task Only_an_active_memory_is_frozen_so_a_freeze_brings_nothing_back_into_search()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice parked on level 3"))).Id;
+        await memory.SetStateAsync(Alice, id, LifecycleState.Archived, "faded");
+
+        await Assert.ThrowsAsync<MemoryStateException>(() => memory.SetStateAsync(Alice, id, LifecycleState.Frozen, "legal hold"));
+
+        Assert.Empty(await memory.SearchAsync(Alice, "notes", "parked level"));
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, id)).State);
+    }
+
+    [Fact]
     public async Task A_cube_without_a_forgetting_policy_forgets_nothing_and_bad_thresholds_are_refused()
     {
         var memory = db.OpenMemory(time: clock);

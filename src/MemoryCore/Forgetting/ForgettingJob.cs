@@ -76,6 +76,10 @@ public sealed class ForgettingJob : IMaintenanceJob
         return run.Result();
     }
 
+    /// <summary>The archive of a listed memory, refused if it changed since it was listed (deleted, superseded, edited).</summary>
+    private static MemoryStateChange Archiving((MemoryItem Item, string Reason) faded) =>
+        new(faded.Item.Id, LifecycleState.Archived, faded.Reason) { ExpectedVersion = faded.Item.Version };
+
     /// <summary>
     /// Archives a batch in one transaction; when one of it changed since it was listed (frozen, deleted, purged or written
     /// meanwhile), the batch is redone one by one and the changed ones are left for the next run. Returns those archived.
@@ -84,7 +88,7 @@ public sealed class ForgettingJob : IMaintenanceJob
     {
         try
         {
-            await context.Memory.SetStateManyAsync(context.Actor, [.. batch.Select(f => new MemoryStateChange(f.Item.Id, LifecycleState.Archived, f.Reason))], cancellationToken).ConfigureAwait(false);
+            await context.Memory.SetStateManyAsync(context.Actor, [.. batch.Select(Archiving)], cancellationToken).ConfigureAwait(false);
             return batch;
         }
         catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex) && batch.Length > 1)
@@ -94,7 +98,7 @@ public sealed class ForgettingJob : IMaintenanceJob
             {
                 try
                 {
-                    await context.Memory.SetStateAsync(context.Actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false);
+                    await context.Memory.SetStateManyAsync(context.Actor, [Archiving((item, reason))], cancellationToken).ConfigureAwait(false);
                     archived.Add((item, reason));
                 }
                 catch (AgentMemException one) when (ChangedMeanwhile.Is(one))

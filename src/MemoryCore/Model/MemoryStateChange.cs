@@ -1,4 +1,12 @@
 namespace AgentMem.MemoryCore.Model;
 
 /// <summary>One change of <see cref="MemoryOS.SetStateManyAsync"/>: the memory <paramref name="Id"/> moves to <paramref name="State"/>, for <paramref name="Reason"/>.</summary>
-public sealed record MemoryStateChange(MemoryId Id, LifecycleState State, string? Reason = null);
+public sealed record MemoryStateChange(MemoryId Id, LifecycleState State, string? Reason = null)
+{
+    /// <summary>
+    /// The version the change was decided on (null: any). When the memory has moved on since (edited, deleted, superseded
+    /// or set to another state), the change is refused with a <see cref="Errors.MemoryStateException"/>: a job that read
+    /// an active memory must not archive the tombstone a user made of it meanwhile.
+    /// </summary>
+    public int? ExpectedVersion { get; init; }
+}
