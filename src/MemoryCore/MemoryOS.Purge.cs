@@ -135,17 +135,14 @@ public sealed partial class MemoryOS
     /// <summary>
     /// Purges <paramref name="removed"/> in one store transaction under <paramref name="audit"/>, deletes the cartridge and adapter
     /// files of the activation and parametric memories among them and tells the listeners of every cube touched. Returns how many memories the
-    /// store removed and how many files were deleted.
+    /// store removed and how many files were deleted. Throws <see cref="IOException"/> naming the files it could not delete,
+    /// after everything else is done: the erasure is then incomplete, and the caller must know.
     /// </summary>
     private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null)
     {
         int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, unlessFrozen, cancellationToken).ConfigureAwait(false);
-        int files = 0;
-        foreach (var item in removed.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
-        {
-            files += DeleteLocalPayload(item.Payload) ? 1 : 0;
-        }
 
+        // Listeners first: they drop the purged text's index entries, which a file that cannot be deleted must not keep.
         foreach (var cube in removed.GroupBy(i => i.CubeId, StringComparer.Ordinal))
         {
             Notify(actor.Tenant, cube.Key);
@@ -154,6 +151,27 @@ public sealed partial class MemoryOS
                 // One call per cube is enough: a listener drops the cube's persisted index, not one memory's entry.
                 listener.OnMemoryPurged(actor.Tenant, cube.Key, cube.First().Id);
             }
+        }
+
+        int files = 0;
+        var left = new List<(string Memory, Exception Error)>();
+        foreach (var item in removed.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
+        {
+            try
+            {
+                files += DeleteLocalPayload(item.Payload) ? 1 : 0;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                left.Add((item.Id.ToString(), ex));
+            }
+        }
+
+        if (left.Count > 0)
+        {
+            throw new IOException(
+                $"Purged {memories} memor{(memories == 1 ? "y" : "ies")}, but could not delete the file(s) computed from {left.Count} of them; delete them by hand: "
+                + string.Join("; ", left.Select(l => $"memory {l.Memory}: {l.Error.Message}")), left[0].Error);
         }
 
         return (memories, files);

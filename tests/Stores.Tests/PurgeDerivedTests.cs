@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
@@ -57,6 +58,63 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         var line = Assert.Single(trail, a => a.Action == "purge");
         Assert.Equal((source.Id.ToString(), "user asked; 3 derived memories purged with it"), (line.MemoryId, line.Detail));
         Assert.DoesNotContain(trail, a => (a.Detail ?? string.Empty).Contains("wombat", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task A_cartridge_that_cannot_be_deleted_fails_the_purge_loudly_after_the_listeners_have_dropped_the_text()
+    {
+        // The file's delete threw before the listeners were told: the purged text stayed in the retriever's index on disk,
+        // and the caller learnt nothing of the committed purge but an IOException.
+        var memory = db.OpenMemory();
+        var heard = new List<string>();
+        using var registration = memory.AddChangeListener(new PurgeListener(heard));
+        await memory.CreateCubeAsync(Alice, "cache");
+        string cartridge = Path.Combine(db.Folder, "cartridges", "held.amkv");
+        Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
+        await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
+        var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge: alice's locker code is wombat7731")
+        {
+            Kind = MemoryKind.Activation,
+            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge)))),
+        });
+
+        // An immutable file: not even root may delete it (permissions do not stop root).
+        Skip.IfNot(Chattr("+i", cartridge), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
+        try
+        {
+            var error = await Assert.ThrowsAsync<IOException>(() => memory.PurgeAsync(Alice, activation.Id, "user asked"));
+            Assert.Contains(activation.Id.ToString(), error.Message, StringComparison.Ordinal);
+            Assert.Equal(["cache purged"], heard);
+            await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, activation.Id));
+            Assert.Empty(await memory.SearchAsync(Alice, "cache", "wombat7731"));
+        }
+        finally
+        {
+            Chattr("-i", cartridge);
+        }
+    }
+
+    private static bool Chattr(string change, string path)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no chattr
+        }
+    }
+
+    private sealed class PurgeListener(List<string> heard) : IMemoryChangeListener
+    {
+        public void OnMemoriesChanged(string tenant, string cubeId)
+        {
+        }
+
+        public void OnMemoryPurged(string tenant, string cubeId, MemoryId id) => heard.Add("cache purged");
     }
 
     [Fact]
