@@ -177,6 +177,25 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tenants_cube_is_read_and_written_by_every_user_but_managed_by_the_tenant_only()
+    {
+        // A cube made with no user is the tenant's: any user counted as its owner, so one user could delete it, set a
+        // purge deadline on it or grant it away, for every other user's memories in it.
+        var tenant = new Scope("acme");
+        await memory.CreateCubeAsync(tenant, "shared");
+        var carols = await memory.AddAsync(Carol, "shared", new MemoryDraft("Carol's note in the shared cube"));
+        Assert.Single(await memory.SearchAsync(Bob, "shared", "Carol note"));
+
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.DeleteCubeAsync(Bob, "shared"));
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.SetPolicyAsync(Bob, "shared", new CubePolicy { HardDeleteAfterDays = 1 }));
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.SetGrantsAsync(Bob, "shared", [new CubeGrant("mallory", null, CubeAccess.Read)]));
+        Assert.Equal("Carol's note in the shared cube", (await memory.GetAsync(Bob, carols.Id)).Text);
+
+        await memory.SetPolicyAsync(tenant, "shared", new CubePolicy { HardDeleteAfterDays = 90 });
+        Assert.Equal(1, await memory.DeleteCubeAsync(tenant, "shared"));
+    }
+
+    [Fact]
     public async Task Only_the_owner_sets_the_hard_delete_ttl_and_negative_days_are_refused()
     {
         await memory.SetPolicyAsync(Bob, "notes", new CubePolicy { RetentionDays = 30 });

@@ -33,12 +33,18 @@ public static class CubeAccessPolicy
         return access;
     }
 
-    /// <summary>Whether the actor is the cube's owner (same tenant, and the owner's user and agent, where set, match).</summary>
+    /// <summary>
+    /// Whether the actor is the cube's owner: same tenant, the owner's user (a cube of no user is the tenant's, owned by an
+    /// actor of no user only) and the owner's agent where set. Every user of the tenant may read and write a tenant's cube,
+    /// but one user deciding its grants, policy or deletion would decide for all of them.
+    /// </summary>
     public static bool IsOwner(MemCube cube, Scope actor)
     {
         ArgumentNullException.ThrowIfNull(cube);
         ArgumentNullException.ThrowIfNull(actor);
-        return string.Equals(cube.Owner.Tenant, actor.Tenant, StringComparison.Ordinal) && Matches(cube.Owner.User, actor.User) && Matches(cube.Owner.Agent, actor.Agent);
+        return string.Equals(cube.Owner.Tenant, actor.Tenant, StringComparison.Ordinal)
+            && string.Equals(cube.Owner.User, actor.User, StringComparison.Ordinal)
+            && Matches(cube.Owner.Agent, actor.Agent);
     }
 
     /// <summary>
