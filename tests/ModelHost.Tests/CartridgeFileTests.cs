@@ -108,6 +108,39 @@ public sealed class CartridgeFileTests : IDisposable
         Assert.Equal(KvCartridge.FormatVersion, KvCartridge.Inspect(again).Version);
     }
 
+    [Fact]
+    public void A_header_whose_payload_size_wraps_around_is_refused()
+    {
+        // 2 × 4096 layers × 2^23 entries × kv dim 4096·16384 × 4 bytes is 2^64, which 64-bit arithmetic wraps to 0: a file of
+        // just the header, tokens, positions and checksum (64 MiB) then matched its own length and loaded with empty layers.
+        const int header = 144, count = 1 << 23;
+        var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        using var stream = new MemoryStream();
+        cartridge.WriteTo(stream);
+        byte[] crafted = new byte[header + (8 * count) + 4];
+        stream.GetBuffer().AsSpan(0, header).CopyTo(crafted);
+        BinaryPrimitives.WriteInt32LittleEndian(crafted.AsSpan(44), 4096); // layers
+        BinaryPrimitives.WriteInt32LittleEndian(crafted.AsSpan(48), 4096); // kv heads
+        BinaryPrimitives.WriteInt32LittleEndian(crafted.AsSpan(52), 16384); // head size
+        BinaryPrimitives.WriteInt32LittleEndian(crafted.AsSpan(68), count);
+        BinaryPrimitives.WriteInt32LittleEndian(crafted.AsSpan(136), 0); // flags
+        BinaryPrimitives.WriteInt32LittleEndian(crafted.AsSpan(140), 0); // recipe bytes
+        for (int i = 0; i < count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(crafted.AsSpan(header + (4 * count) + (4 * i)), i); // positions, increasing
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(crafted.AsSpan(crafted.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(crafted.AsSpan(0, crafted.Length - 4)));
+        string path = Path.Combine(folder, "wrapped.amkv");
+        File.WriteAllBytes(path, crafted);
+
+        Assert.Contains("2 GiB", Assert.Throws<ModelFormatException>(() => KvCartridge.Read(crafted)).Message, StringComparison.Ordinal);
+        Assert.Contains("2 GiB", Assert.Throws<ModelFormatException>(() => KvCartridge.Load(path)).Message, StringComparison.Ordinal);
+        Assert.Throws<ModelFormatException>(() => KvCartridge.Inspect(path));
+        var cache = Stories.Model.CreateCache();
+        Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(path, Stories.Model, cache));
+    }
+
     /// <summary>The version-1 layout: an untrained version-3 file without its two 32-byte ids, flags and recipe length, with the checksum recomputed.</summary>
     private static byte[] ToVersion1(byte[] v3)
     {

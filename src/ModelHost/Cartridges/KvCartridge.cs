@@ -476,7 +476,7 @@ public sealed class KvCartridge
         using var file = new ChecksummedFile(path);
         var h = ReadHeader(file, path);
         var (recipe, tokens, positions) = ReadTokens(file, h, path);
-        int n = h.Count * h.KvDim;
+        int n = h.LayerFloats;
         var k = new float[h.Layers][];
         var v = new float[h.Layers][];
         for (int l = 0; l < h.Layers; l++)
@@ -511,7 +511,7 @@ public sealed class KvCartridge
         EnsureFits(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Rope, h.Count, model, cache, path);
         var (recipe, tokens, positions) = ReadTokens(file, h, path);
         cache.Clear();
-        int n = h.Count * h.KvDim;
+        int n = h.LayerFloats;
         for (int l = 0; l < h.Layers; l++)
         {
             file.Read(MemoryMarshal.AsBytes(cache.Keys[l].AsSpan(0, n)));
@@ -568,7 +568,7 @@ public sealed class KvCartridge
         int[] positions = MemoryMarshal.Cast<byte, int>(data.Slice(o, h.Count * 4)).ToArray();
         o += h.Count * 4;
         EnsureIncreasing(positions, source);
-        int layerBytes = h.Count * h.KvDim * 4;
+        int layerBytes = h.LayerFloats * sizeof(float);
         var k = new float[h.Layers][];
         var v = new float[h.Layers][];
         for (int l = 0; l < h.Layers; l++)
@@ -753,7 +753,15 @@ public sealed class KvCartridge
             headerBytes += RopeScalingBytes;
         }
 
+        // Each layer's keys (and values) are one array read as one span of bytes, so its size must fit an int; checked first,
+        // since the file's total in 64 bits wraps for headers within the limits above (2^64 bytes reads as 0).
         int kvDim = kvHeads * headSize;
+        long layerBytes = (long)count * kvDim * sizeof(float);
+        if (layerBytes > int.MaxValue)
+        {
+            throw new ModelFormatException($"{source}: KV cartridge header (layers {layers}, kv heads {kvHeads}, head size {headSize}, count {count}) needs {layerBytes} bytes per layer; a layer holds at most 2 GiB.");
+        }
+
         long total = TotalBytes(version, layers, kvDim, count, recipeBytes, scaling is not null);
         if (length != total)
         {
@@ -793,9 +801,10 @@ public sealed class KvCartridge
     private static ModelFormatException ChecksumMismatch(string source, uint stored, uint actual) =>
         new($"{source}: KV cartridge checksum mismatch (stored {stored:x8}, computed {actual:x8}); the file is corrupt.");
 
-    private static long TotalBytes(int version, int layers, int kvDim, int count, int recipeBytes, bool ropeScaling) =>
+    // Checked: a size that does not fit a long must fail, not wrap to one a short file can match.
+    private static long TotalBytes(int version, int layers, int kvDim, int count, int recipeBytes, bool ropeScaling) => checked(
         (version switch { 1 => V1HeaderBytes, 2 => V2HeaderBytes, _ => V3HeaderBytes }) + (ropeScaling ? RopeScalingBytes : 0) + recipeBytes
-        + (8L * count) + (2L * layers * count * kvDim * 4) + 4;
+        + (8L * count) + (2L * layers * count * kvDim * 4) + 4);
 
     // The order the file stores the layers in and the id hashes them in: every layer's keys, then every layer's values.
     private IEnumerable<float[]> PayloadLayers => keys.Concat(values);
@@ -820,6 +829,9 @@ public sealed class KvCartridge
     private sealed record Header(int Version, int HeaderBytes, byte[] Fingerprint, int Layers, int KvHeads, int HeadSize, CartridgeRope Rope, int Count, byte[]? Id, byte[] BaseId, bool IsTrained, int RecipeBytes)
     {
         public int KvDim => KvHeads * HeadSize;
+
+        /// <summary>Floats in one layer's keys (or values); <see cref="ParseHeader"/> checked that their bytes fit an int.</summary>
+        public int LayerFloats => Count * KvDim;
     }
 
     /// <summary>How the keys were rotated: the model's RoPE base, pairs and frequency scaling.</summary>
