@@ -299,6 +299,27 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Token_ids_far_beyond_the_vocabulary_are_refused_naming_the_token()
+    {
+        // The table of pieces is sized by the largest id: int.MaxValue wrapped its size negative, a sparse id sized it far past the file.
+        var v = Vocab();
+        int endOfText = v.Count; // Write puts the added tokens right after the vocabulary
+        void Fails(Func<string, string> edit, string token, int id)
+        {
+            var e = Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.Load(Write(edit: edit)));
+            Assert.Contains($"'{token}'", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"id {id}", e.Message, StringComparison.Ordinal);
+        }
+
+        Fails(j => j.Replace($"\"hello\":{v["hello"]}", "\"hello\":2147483647", StringComparison.Ordinal), "hello", int.MaxValue);
+        Fails(j => j.Replace($"\"hello\":{v["hello"]}", "\"hello\":100000", StringComparison.Ordinal), "hello", 100_000);
+        Fails(j => j.Replace($"{{\"id\":{endOfText},", "{\"id\":2147483647,", StringComparison.Ordinal), "<|endoftext|>", int.MaxValue);
+
+        // Added tokens just past the vocabulary, or repeating a vocabulary id, are what real files hold.
+        Assert.Equal(v.Count + 3, ByteLevelBpeTokenizer.Load(Write()).VocabSize);
+    }
+
+    [Fact]
     public async Task Generator_and_chat_client_run_on_a_byte_level_tokenizer()
     {
         var tok = Load("qwen2");

@@ -108,6 +108,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             var vocab = ReadVocab(path, model);
             var merges = ReadMerges(path, model, vocab);
             var addedTokens = ReadAdded(path, root);
+            EnsureDenseIds(path, vocab, addedTokens);
             var pre = ReadPreTokenizer(path, root);
             var norm = ReadNormalizer(path, root);
             foreach (char c in ByteToChar)
@@ -410,6 +411,23 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         }
 
         return merges;
+    }
+
+    /// <summary>
+    /// Refuses ids far past the number of tokens: the table of pieces is sized by the largest id, so one stray id would wrap
+    /// that size (int.MaxValue) or allocate gigabytes (10^9). Real files number their tokens 0 .. n-1, added tokens right after
+    /// the vocabulary or repeating one of its ids, so every id is below the number of entries; twice that leaves room for gaps.
+    /// </summary>
+    private static void EnsureDenseIds(string path, Dictionary<string, int> vocab, (string Content, int Id, bool Special)[] addedTokens)
+    {
+        long limit = 2L * (vocab.Count + addedTokens.Length);
+        foreach (var (token, id) in vocab.Select(p => (p.Key, p.Value)).Concat(addedTokens.Select(a => (a.Content, a.Id))))
+        {
+            if (id >= limit)
+            {
+                throw new ModelFormatException($"{path}: token '{token}' has id {id}, but the file holds only {vocab.Count + addedTokens.Length} tokens; ids must be below {limit}.");
+            }
+        }
     }
 
     private static (string Content, int Id, bool Special)[] ReadAdded(string path, JsonElement root)
