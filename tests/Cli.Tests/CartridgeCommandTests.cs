@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentMem.ModelHost;
 
 namespace AgentMem.Cli.Tests;
 
@@ -72,6 +73,30 @@ public sealed class CartridgeCommandTests : IDisposable
         (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--steps", "5"]);
         Assert.Equal(1, code);
         Assert.Contains("--cartridge", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_detached_cartridge_alone_runs_as_approximate_and_a_link_alone_is_refused()
+    {
+        string a = await CreateAsync("a", First);
+        string b = await CreateAsync("b", Second);
+        string link = await CreateAsync("link", Second, "--base", a);
+
+        // Composed from independent cartridges and saved: one file, but re-based, so only layer 0 is exact.
+        string detached = Path.Combine(cli.Folder, "detached.amkv");
+        KvCartridge.Compose(KvCartridge.Load(a), KvCartridge.Load(b)).Save(detached);
+        var run = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", detached, "--steps", "5", "--temperature", "0"]);
+        Assert.False(run.GetProperty("exact").GetBoolean());
+        var (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", detached, "--steps", "5", "--temperature", "0"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("approximate", err, StringComparison.Ordinal);
+
+        // A link alone lacks its root's entries.
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", link, "--steps", "5"]);
+        Assert.Equal(1, code);
+        Assert.Contains("link", err, StringComparison.Ordinal);
+        Assert.Contains("root", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("approximate", err, StringComparison.Ordinal);
     }
 
     [Fact]

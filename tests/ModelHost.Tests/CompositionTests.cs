@@ -91,6 +91,24 @@ public sealed class CompositionTests : IDisposable
     }
 
     [Fact]
+    public void A_link_alone_is_refused_by_Resume_while_its_chain_composed_from_the_root_resumes()
+    {
+        // A link holds only its own entries, at positions after its base's: alone it is a prefix with its start missing.
+        var generator = Stories.Generator;
+        var root = generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        var link = SaveAndLoad(generator.CreateCartridge(Stories.Ball, [root], Stories.Model.CreateCache()), "link.amkv");
+        Assert.False(link.IsRoot || link.IsDetached);
+        var e = Assert.Throws<ArgumentException>(() => generator.Resume(link, string.Empty, 10, new Sampler(512, 0f), Stories.Model.CreateCache()));
+        Assert.Contains("link", e.Message, StringComparison.Ordinal);
+        Assert.Contains("root", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => generator.Resume(link, " The cat", 10, new Sampler(512, 0f), Stories.Model.CreateCache()));
+
+        var chained = generator.Resume(KvCartridge.Compose(root, link), string.Empty, 10, new Sampler(512, 0f), Stories.Model.CreateCache());
+        Assert.Equal([.. root.Tokens, .. link.Tokens], chained.PromptTokens);
+        Assert.Equal(10, chained.Tokens.Count);
+    }
+
+    [Fact]
     public void A_link_cannot_be_made_past_the_context_nor_on_a_broken_chain()
     {
         var generator = Stories.Generator;

@@ -76,7 +76,7 @@ internal static class ModelCommand
         var modelFlags = new ModelFlags("the cartridge was made with");
         var cartridge = new Option<string[]>("--cartridge")
         {
-            Description = "A cartridge from `model cartridge create` (repeatable: composed in order). A chain (root, then links made with --base) composes exactly; independent cartridges are re-based, which is exact only in layer 0, so the result approximates prefilling the joined texts (a notice says so).",
+            Description = "A cartridge from `model cartridge create` (repeatable: composed in order). A chain (root, then links made with --base) composes exactly, and a link needs the cartridges before it; independent cartridges are re-based, which is exact only in layer 0, so the result approximates prefilling the joined texts (a notice says so).",
             AllowMultipleArgumentsPerToken = false,
         };
         var memoryId = new Option<string?>("--memory") { Description = "Id of an activation memory (from `model cartridge promote`) whose cartridge to run, instead of --cartridge." };
@@ -103,10 +103,19 @@ internal static class ModelCommand
             }
 
             var parts = files.Select(KvCartridge.Load).ToList();
-            bool exact = parts.Count == 1 || KvCartridge.IsChain(parts);
+            if (parts is [{ IsRoot: false, IsDetached: false }])
+            {
+                // Generator.Resume refuses it as well; said here before the model loads, which can take long.
+                throw new MemoryValidationException($"{files[0]} is a link of a chain and lacks the entries before it; give the chain from its root: --cartridge <root> then each link in order.");
+            }
+
+            // Exact only for a chain (a lone root is one): a lone detached cartridge was itself re-based or composed approximately.
+            bool exact = KvCartridge.IsChain(parts);
             if (!exact)
             {
-                ctx.Output.Notice("[yellow]approximate:[/] these cartridges are not one chain, so they were re-based; only layer 0 is exact (make links with `cartridge create --base` for an exact composition).");
+                ctx.Output.Notice(parts.Count == 1
+                    ? "[yellow]approximate:[/] this cartridge was re-based or composed from cartridges that are not one chain; only layer 0 is exact."
+                    : "[yellow]approximate:[/] these cartridges are not one chain, so they were re-based; only layer 0 is exact (make links with `cartridge create --base` for an exact composition).");
             }
 
             if (parts.Count > 1)

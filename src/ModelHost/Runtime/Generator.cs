@@ -95,9 +95,11 @@ public sealed class Generator
     /// the cartridge's tokens, and decodes up to <paramref name="steps"/> new tokens. With an empty prompt the result equals
     /// <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the cartridge's text: the cartridge's last token is fed
     /// again at its own position (rewriting the identical key and value) to get the logits that follow it.
+    /// The cartridge is a root, a composed chain, or detached (re-based or composed approximately, which is accepted as an
+    /// approximation); a chain link alone is refused, since it lacks the entries of the chain before it.
     /// </summary>
     /// <exception cref="ModelFormatException">The cartridge was made by another model or does not fit it.</exception>
-    /// <exception cref="ArgumentException">The cartridge is empty, or it and the prompt do not fit the model's context.</exception>
+    /// <exception cref="ArgumentException">The cartridge is empty or a chain link, or it and the prompt do not fit the model's context.</exception>
     public GenerationResult Resume(KvCartridge cartridge, string prompt, int steps, Sampler sampler, KvCache cache, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cartridge);
@@ -106,6 +108,11 @@ public sealed class Generator
         if (cartridge.Count == 0)
         {
             throw new ArgumentException("the cartridge holds no tokens; it needs at least BOS.", nameof(cartridge));
+        }
+
+        if (!cartridge.IsRoot && !cartridge.IsDetached)
+        {
+            throw new ArgumentException($"the cartridge is a link of a chain (made on top of {Convert.ToHexStringLower(cartridge.BaseId)[..16]}…) and lacks the entries before it; compose the chain from its root (KvCartridge.Compose) and resume that.", nameof(cartridge));
         }
 
         int[] extra = prompt.Length == 0 ? [] : Tokenizer.EncodeToIds(prompt, bos: false);
