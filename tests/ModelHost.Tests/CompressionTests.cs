@@ -1,3 +1,5 @@
+using AgentMem.ModelHost.Backends;
+using AgentMem.ModelHost.Backends.Cpu;
 using AgentMem.ModelHost.Compression;
 
 namespace AgentMem.ModelHost.Tests;
@@ -119,6 +121,28 @@ public sealed class CompressionTests : IDisposable
             tokens[^1],
             20);
         Assert.True(tiny.MeanKl > 0);
+    }
+
+    [Fact]
+    public void Compare_disposes_every_cache_it_asks_for()
+    {
+        // Disposing a cache frees its backend state (device buffers on a GPU), so binding it again makes a new one; the state
+        // bound when the cache was handed over is how the test tells whether Compare disposed it.
+        int[] tokens = Prompt;
+        var handed = new List<(KvCache Cache, CacheState State)>();
+        KvCache Make()
+        {
+            var cache = Stories.PrefillAllButLast(tokens);
+            handed.Add((cache, cache.Bind(CpuBackend.Instance)));
+            return cache;
+        }
+
+        CacheComparison.Compare(Stories.Model, Make, Make, tokens[^1], 5);
+        Assert.Equal(4, handed.Count); // each factory twice
+        foreach (var (cache, state) in handed)
+        {
+            Assert.NotSame(state, cache.Bind(CpuBackend.Instance));
+        }
     }
 
     [Fact]

@@ -9,7 +9,8 @@ public static class CacheComparison
     /// <summary>
     /// Compares <paramref name="steps"/> continuation tokens. Each factory returns a fresh cache ready to be fed
     /// <paramref name="firstToken"/> at its <see cref="KvCache.NextPosition"/> in slot <see cref="KvCache.Length"/>; each is called
-    /// twice (teacher-forced run on the reference's greedy tokens, then free-running greedy runs).
+    /// twice (teacher-forced run on the reference's greedy tokens, then free-running greedy runs). The caches are disposed
+    /// when done with (a device model's copies are freed then, not at garbage collection).
     /// </summary>
     public static ContinuationQuality Compare(LlamaModel model, Func<KvCache> reference, Func<KvCache> candidate, int firstToken, int steps)
     {
@@ -18,8 +19,8 @@ public static class CacheComparison
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
 
-        var refCache = reference();
-        var candCache = candidate();
+        using var refCache = reference();
+        using var candCache = candidate();
         int n = Math.Min(steps, Math.Min(model.Config.SeqLen - refCache.Length, model.Config.SeqLen - candCache.Length));
         if (n < 1)
         {
@@ -54,8 +55,8 @@ public static class CacheComparison
             token = next;
         }
 
-        int[] a = Greedy(model, reference(), firstToken, n);
-        int[] b = Greedy(model, candidate(), firstToken, n);
+        int[] a = Greedy(model, reference, firstToken, n);
+        int[] b = Greedy(model, candidate, firstToken, n);
         int matches = 0, prefix = 0;
         bool diverged = false;
         for (int i = 0; i < n; i++)
@@ -74,8 +75,9 @@ public static class CacheComparison
         return new ContinuationQuality(n, (double)agree / n, kl / n, Math.Exp(refNll / n), Math.Exp(candNll / n), (double)matches / n, prefix);
     }
 
-    private static int[] Greedy(LlamaModel model, KvCache cache, int token, int n)
+    private static int[] Greedy(LlamaModel model, Func<KvCache> create, int token, int n)
     {
+        using var cache = create();
         var tokens = new int[n];
         for (int i = 0; i < n; i++)
         {
