@@ -184,5 +184,13 @@ public sealed class MemoryAuditAndLinksTests
         }
 
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&kind=2")).StatusCode);
+
+        // A repeated key passed value by value, and the binder joined the values with a comma: archived|superseded = frozen.
+        foreach (string twice in new[] { "state=archived&state=superseded", "state=active&state=active", "kind=activation&kind=parametric" })
+        {
+            var refused = await client.GetAsync($"/v1/memories?cube={InspectorSeed.Cube}&{twice}");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("one value", (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
     }
 }

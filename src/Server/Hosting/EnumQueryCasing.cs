@@ -8,8 +8,8 @@ namespace AgentMem.Server.Hosting;
 /// <c>kind=activation</c>): minimal APIs bind an enum from the query with a case-sensitive <c>Enum.TryParse</c>, which only
 /// knows the C# member names (<c>Active</c>). This rewrites a value that names a member in any case to that member's name
 /// before binding. Anything else is refused here with a 400 naming the accepted values: the binder's own parse would take
-/// a number (<c>state=7</c>, no such state: an empty answer) or a comma list (<c>state=Archived,Superseded</c>, the members'
-/// bits OR-ed into another state) as a value.
+/// a number (<c>state=7</c>, no such state: an empty answer) or a comma list (<c>state=Archived,Superseded</c>, or the key
+/// given twice, the members' bits OR-ed into another state) as a value.
 /// </summary>
 internal sealed class EnumQueryCasing(RequestDelegate next)
 {
@@ -28,6 +28,12 @@ internal sealed class EnumQueryCasing(RequestDelegate next)
             var rewritten = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
             foreach (var (name, values) in query)
             {
+                // The binder reads a repeated key as its values joined by commas: a comma list by another road.
+                if (values.Count > 1 && Parameters.ContainsKey(name))
+                {
+                    throw new MemoryValidationException($"{name} takes one value; it was given {values.Count} times.");
+                }
+
                 rewritten[name] = Parameters.TryGetValue(name, out var type)
                     ? new StringValues([.. values.Select(v => MemberName(name, type, v))])
                     : values;
