@@ -51,10 +51,16 @@ public sealed class ServerOptions
 
     /// <summary>
     /// How often the service runs the cubes' hard-delete TTL (<c>CubePolicy.HardDeleteAfterDays</c>) in the background,
-    /// over the tenants of its API keys (or the local tenant); the first sweep runs at start. Default hourly;
-    /// <see cref="TimeSpan.Zero"/> turns the sweep off (then only <c>agentmem maintain</c> applies the TTL).
+    /// over the tenants of its API keys (or the local tenant); the first sweep runs at start. Default hourly; 1 s to 49
+    /// days, or <see cref="TimeSpan.Zero"/>, which turns the sweep off (then only <c>agentmem maintain</c> applies the TTL).
     /// </summary>
     public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The shortest <see cref="ExpirySweepInterval"/> (one second).</summary>
+    public static readonly TimeSpan MinExpirySweepInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest <see cref="ExpirySweepInterval"/> (49 days: a timer's period is at most 2^32 − 2 ms).</summary>
+    public static readonly TimeSpan MaxExpirySweepInterval = TimeSpan.FromDays(49);
 
     /// <summary>
     /// Most items one batch request may hold (add, update, state change; default 1,000). A batch is one transaction,
@@ -68,7 +74,12 @@ public sealed class ServerOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(Db, nameof(Db));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBodyBytes, 1024, nameof(MaxRequestBodyBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(ShutdownTimeout, TimeSpan.Zero, nameof(ShutdownTimeout));
-        ArgumentOutOfRangeException.ThrowIfLessThan(ExpirySweepInterval, TimeSpan.Zero, nameof(ExpirySweepInterval));
+        if (ExpirySweepInterval != TimeSpan.Zero && (ExpirySweepInterval < MinExpirySweepInterval || ExpirySweepInterval > MaxExpirySweepInterval))
+        {
+            // Outside what a timer takes, the sweep's task failed at start, unobserved: the TTL was never applied.
+            throw new ArgumentOutOfRangeException(nameof(ExpirySweepInterval), ExpirySweepInterval, $"The expiry sweep runs every {MinExpirySweepInterval.TotalSeconds:0} s to {MaxExpirySweepInterval.TotalDays:0} days, or never (zero).");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchItems, 1, nameof(MaxBatchItems));
         foreach (var entry in ApiKeys)
         {

@@ -126,6 +126,32 @@ public sealed class BoundKeyTests
     }
 
     [Fact]
+    public void A_key_bound_to_a_blank_user_or_agent_and_a_sweep_interval_no_timer_takes_are_refused()
+    {
+        // A blank binding read as no binding: a key meant for one user acted as the whole tenant. An interval past what a
+        // timer takes (about 49.7 days) failed the sweep's task at start, unobserved: the TTL was never applied.
+        string hash = ApiKeyHasher.Hash(AliceKey);
+        foreach (var entry in new[] { new ApiKeyEntry("tenant-a", hash) { User = "" }, new ApiKeyEntry("tenant-a", hash) { User = "  " }, new ApiKeyEntry("tenant-a", hash) { Agent = "" } })
+        {
+            var options = new ServerOptions { Db = "unused.db" };
+            options.ApiKeys.Add(entry);
+            Assert.Throws<ArgumentException>(options.Validate);
+        }
+
+        ServerOptions Sweeping(TimeSpan interval)
+        {
+            var options = new ServerOptions { Db = "unused.db", ExpirySweepInterval = interval };
+            options.ApiKeys.Add(new ApiKeyEntry("tenant-a", hash) { User = "alice" });
+            return options;
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(Sweeping(TimeSpan.FromDays(60)).Validate);
+        Assert.Throws<ArgumentOutOfRangeException>(Sweeping(TimeSpan.FromTicks(1)).Validate);
+        Sweeping(TimeSpan.Zero).Validate();
+        Sweeping(TimeSpan.FromDays(30)).Validate();
+    }
+
+    [Fact]
     public void Key_file_lines_bind_users_and_agents_and_bad_ones_name_their_line()
     {
         string hash = ApiKeyHasher.Hash("k");
