@@ -50,6 +50,7 @@ public static class AgentMemServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => Compose(options.Db, new SchemaUpgradeLog(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer)))));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerComposition>().Memory);
+        builder.Services.AddSingleton<EmbeddingErrorReport>();
 
         // Per-request framework chatter is noise for a service whose errors already come back as problems.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -120,7 +121,7 @@ public static class AgentMemServer
     }
 
     // Liveness, and the embedding queue's counts: no tenant, no key, nothing about the data.
-    private static Ok<HealthStatus> Health(ServerComposition composition) => TypedResults.Ok(new HealthStatus("ok", composition.Embeddings is { } state
-        ? new EmbeddingHealth(state.EmbedderId, state.PendingEmbeddings, state.BackgroundEmbedded, state.BackgroundEmbeddingError?.Message)
+    private static Ok<HealthStatus> Health(ServerComposition composition, EmbeddingErrorReport errors) => TypedResults.Ok(new HealthStatus("ok", composition.Embeddings is { } state
+        ? new EmbeddingHealth(state.EmbedderId, state.PendingEmbeddings, state.BackgroundEmbedded, errors.Describe(state.BackgroundEmbeddingError))
         : null));
 }

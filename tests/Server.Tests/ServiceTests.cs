@@ -1,4 +1,12 @@
 using System.Net;
+using System.Net.Http.Json;
+using AgentMem.MemoryCore;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.State;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Server.Tests;
 
@@ -12,6 +20,60 @@ public sealed class ServiceTests
         var response = await client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok", (await TestApp.ReadJsonAsync(response)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Health_says_that_the_background_embedder_stopped_but_not_what_its_error_said()
+    {
+        // /health needs no key, and it showed the failure's message: an endpoint's address and whatever its answer held.
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        var store = Stores.Locations.StoreLocation.Parse(options.Db).Open();
+        var state = new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
+        var composition = new ServerComposition(new MemoryOS(store, new HybridRetriever(state)), state);
+        await using var app = AgentMemServer.Build(options, b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Logging.ClearProviders();
+            b.Services.AddSingleton(composition);
+        });
+        await app.StartAsync();
+        using var client = app.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "Alice likes tea" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/search", new { cube = "notes", query = "tea" })).StatusCode); // queues the vector
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (state.BackgroundEmbeddingError is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the background embedder never failed");
+            await Task.Delay(20);
+        }
+
+        client.DefaultRequestHeaders.Authorization = null;
+        string body = await (await client.GetAsync("/health")).Content.ReadAsStringAsync();
+        Assert.Contains("stopped (HttpRequestException)", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-host", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-XYZ", body, StringComparison.Ordinal);
+    }
+
+    private sealed class FailingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-failing", null, "failing-v1", 8);
+
+        // Queries embed; memories (the background's work) fail.
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var texts = values.ToList();
+            return texts.Any(t => t.Contains("Alice", StringComparison.Ordinal))
+                ? throw new HttpRequestException("http://secret-host:9999/v1/embeddings answered 401: invalid key sk-XYZ")
+                : Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(_ => new Embedding<float>(new float[] { 1, 0, 0, 0, 0, 0, 0, 0 }))));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
