@@ -51,6 +51,10 @@ public static class AgentMemServer
         builder.Services.AddSingleton(services => Compose(options.Db, new SchemaUpgradeLog(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer)))));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerComposition>().Memory);
         builder.Services.AddSingleton<EmbeddingErrorReport>();
+        if (!options.RequireAuth)
+        {
+            builder.Services.AddHostedService<LoopbackOnlyGuard>();
+        }
 
         // Per-request framework chatter is noise for a service whose errors already come back as problems.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -88,6 +88,54 @@ public sealed class KestrelTests
     }
 
     [Fact]
+    public async Task Without_keys_an_endpoint_from_the_kestrel_configuration_on_another_address_fails_the_start()
+    {
+        // Validate saw the loopback URL it was given; Kestrel bound the configured endpoint instead, on every interface.
+        string folder = TestApp.NewFolder();
+        var options = new ServerOptions { Db = Path.Combine(folder, "server.db"), RequireAuth = false };
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b =>
+        {
+            b.Logging.ClearProviders();
+            b.Configuration["Kestrel:Endpoints:Everywhere:Url"] = "http://0.0.0.0:0";
+        });
+        try
+        {
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+            Assert.Contains("0.0.0.0", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+
+        // Loopback, configured either way, starts.
+        string other = TestApp.NewFolder();
+        options = new ServerOptions { Db = Path.Combine(other, "server.db"), RequireAuth = false };
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        app = AgentMemServer.Build(options, b =>
+        {
+            b.Logging.ClearProviders();
+            b.Configuration["Kestrel:Endpoints:Local:Url"] = "http://127.0.0.1:0";
+        });
+        try
+        {
+            await app.StartAsync();
+            await app.StopAsync();
+        }
+        finally
+        {
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(other, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Stopping_lets_in_flight_writes_finish_and_every_acknowledged_write_is_stored()
     {
         string folder = TestApp.NewFolder();
