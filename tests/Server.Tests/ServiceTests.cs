@@ -29,7 +29,7 @@ public sealed class ServiceTests
         string folder = TestApp.NewFolder();
         var options = TestApp.Options(folder);
         var store = Stores.Locations.StoreLocation.Parse(options.Db).Open();
-        var state = new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
+        using var state = new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
         var composition = new ServerComposition(new MemoryOS(store, new HybridRetriever(state)), state);
         await using var app = AgentMemServer.Build(options, b =>
         {
