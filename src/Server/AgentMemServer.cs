@@ -91,6 +91,7 @@ public static class AgentMemServer
         app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<EnumQueryCasing>();
+        app.UseMiddleware<EncodedSlashRouteValues>();
         app.UseInspector();
 
         app.MapGet("/health", Health).WithName("Health").WithTags("Service")

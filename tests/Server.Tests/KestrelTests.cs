@@ -88,6 +88,44 @@ public sealed class KestrelTests
     }
 
     [Fact]
+    public async Task Cube_and_user_names_holding_a_slash_are_found_through_their_escaped_route()
+    {
+        // Kestrel leaves %2F encoded in a route value: the Location a create answered was not found, and forgetting
+        // user "org/alice" erased nothing and answered 200.
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        try
+        {
+            await app.StartAsync();
+            using var client = new HttpClient { BaseAddress = new Uri(Assert.Single(app.Urls)), Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+
+            foreach (string name in new[] { "team/alpha", "50%2Foff" })
+            {
+                var created = await client.PostAsJsonAsync("/v1/cubes", new { name });
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                var found = await client.GetAsync(created.Headers.Location);
+                Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+                Assert.Equal(name, (await TestApp.ReadJsonAsync(found)).GetProperty("name").GetString());
+            }
+
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "Alice's locker is 12", user = "org/alice" })).StatusCode);
+            var forgotten = await TestApp.ReadJsonAsync(await client.PostAsync("/v1/users/org%2Falice/forget", null));
+            Assert.Equal(("org/alice", 1), (forgotten.GetProperty("user").GetString(), forgotten.GetProperty("written").GetInt32()));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Without_keys_an_endpoint_from_the_kestrel_configuration_on_another_address_fails_the_start()
     {
         // Validate saw the loopback URL it was given; Kestrel bound the configured endpoint instead, on every interface.
