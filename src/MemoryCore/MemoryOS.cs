@@ -728,6 +728,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(draft);
         ContentRules.ValidateText(draft.Text, options.MaxContentBytes);
+
+        // An undefined kind or source was stored as its number, and the cube's export then failed to import ("'7' is not a
+        // known SourceKind").
+        if (!Enum.IsDefined(draft.Kind) || !Enum.IsDefined(draft.Source))
+        {
+            throw new MemoryValidationException($"A memory's kind is one of {string.Join(", ", Enum.GetNames<MemoryKind>())} and its source one of {string.Join(", ", Enum.GetNames<SourceKind>())}; got kind {draft.Kind}, source {draft.Source}.");
+        }
+
         if (draft.Kind != MemoryKind.Plaintext && draft.Payload is null)
         {
             throw new MemoryValidationException($"A {draft.Kind} memory needs a payload reference (PayloadRef); only plaintext memories are text alone.");

@@ -134,6 +134,11 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
             await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateAsync(TestDatabase.Alice, target, new MemoryChange { Links = [link] }));
         }
 
+        // An undefined kind or source was stored as its number; the cube's export then could not be imported.
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("x") { Source = (SourceKind)7 }));
+        var kv = new PayloadRef("file:///tmp/x.amkv", "application/x", 1, new string('a', 64));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("x") { Kind = (MemoryKind)5, Payload = kv }));
+
         foreach (var payload in new[] { new PayloadRef("file:///tmp/x.amkv", null!, 1, new string('a', 64)), new PayloadRef("file:///tmp/x.amkv", "application/x", 1, null!), new PayloadRef("file:///tmp/x.amkv", "application/x", 1, new string('z', 64)) })
         {
             await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("kv") { Kind = MemoryKind.Activation, Payload = payload }));
