@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using AgentMem.Retrieval.Embeddings;
 using OpenAI.Embeddings;
 
@@ -6,9 +7,10 @@ namespace AgentMem.Retrieval.OpenAICompatible;
 /// <summary>
 /// The embedding generator over the OpenAI SDK's <see cref="EmbeddingClient"/>, doing what the SDK leaves to its caller:
 /// long input lists split into requests of <see cref="OpenAICompatibleOptions.BatchSize"/> (the SDK sends everything in
-/// one request, which servers cap), empty inputs refused before any request, answers put in input order by their
-/// <c>index</c>, every answer checked (one embedding per input, one dimension throughout, finite values), and failures
-/// raised as <see cref="EmbeddingServiceException"/>, which the hosts report as one line.
+/// one request, which servers cap), empty inputs refused before any request, inputs longer than
+/// <see cref="OpenAICompatibleOptions.MaxInputCharacters"/> cut (servers refuse them whole), answers put in input order
+/// by their <c>index</c>, every answer checked (one embedding per input, one dimension throughout, finite values), and
+/// failures raised as <see cref="EmbeddingServiceException"/>, which the hosts report as one line.
 /// </summary>
 /// <remarks>
 /// Not the M.E.AI adapter (<c>AsIEmbeddingGenerator</c>): it copies the SDK's answer in array order and drops each
@@ -48,6 +50,8 @@ internal sealed class BatchedEmbeddingGenerator : IEmbeddingGenerator<string, Em
                 // OpenAI rejects empty strings with a 400; saying which input is more useful.
                 throw new EmbeddingInputException(string.Create(CultureInfo.InvariantCulture, $"Input {i} is empty or whitespace; there is nothing to embed."));
             }
+
+            inputs[i] = Clip(inputs[i], _options.MaxInputCharacters);
         }
 
         if (options?.ModelId is { } model && model != _options.Model)
@@ -128,6 +132,13 @@ internal sealed class BatchedEmbeddingGenerator : IEmbeddingGenerator<string, Em
             throw new EmbeddingServiceException($"The embedding endpoint {_endpoint} answered something unusable: {EndpointFailure.OneLine(ex.Message)}", ex);
         }
     }
+
+    /// <summary>
+    /// <paramref name="input"/>, or, when longer than <paramref name="maxChars"/>, its first <paramref name="maxChars"/>
+    /// characters after any leading white space (so the cut of a non-blank input is never blank).
+    /// </summary>
+    private static string Clip(string input, int maxChars) =>
+        input.Length <= maxChars ? input : TextClip.Prefix(input.AsSpan().TrimStart(), maxChars).ToString();
 
     private void Check(ReadOnlySpan<float> vector, int index, int? requested)
     {

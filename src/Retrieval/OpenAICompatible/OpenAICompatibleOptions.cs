@@ -39,6 +39,27 @@ public sealed class OpenAICompatibleOptions
     /// </summary>
     public int? Dimensions { get; set; }
 
+    /// <summary>
+    /// Default <see cref="MaxInputCharacters"/>: 2,700, which no model reading 8,192 tokens (OpenAI's text-embedding-3 and
+    /// ada-002) can be sent too much of, whatever the script: a byte-level tokenizer makes at most one token per UTF-8
+    /// byte and a UTF-16 character is at most three bytes, so at most 8,100 tokens, with room for special tokens.
+    /// </summary>
+    public const int DefaultMaxInputCharacters = 2_700;
+
+    /// <summary>
+    /// Embeddings only: the longest input sent, in UTF-16 characters (default <see cref="DefaultMaxInputCharacters"/>, at
+    /// least 2). A longer one is sent as its first that many characters (leading white space dropped, a surrogate pair
+    /// never split), since a memory may hold megabytes and an endpoint refuses, rather than cuts, an input past its model's
+    /// window (OpenAI answers 400), which would fail every search of the memory's cube.
+    /// </summary>
+    /// <remarks>
+    /// Little is lost by the cut: a long memory also gets one vector per passage (each far under the limit with the
+    /// default passage sizes), and the local ONNX embedder reads only 512 tokens, about 2,000 characters of English.
+    /// Raise it for a model with a larger window or text known to be English (about 4 characters a token); lower it for a
+    /// shorter window, such as a 512-token model behind vLLM or llama.cpp server, which refuse longer inputs too.
+    /// </remarks>
+    public int MaxInputCharacters { get; set; } = DefaultMaxInputCharacters;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {
@@ -57,6 +78,8 @@ public sealed class OpenAICompatibleOptions
         OptionsGuard.Positive(MaxRetryDelay);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        // One character could be the first half of a surrogate pair, which a cut leaves out: nothing would be sent.
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxInputCharacters, 2, nameof(MaxInputCharacters));
         if (Dimensions is { } dimensions)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions, nameof(Dimensions));

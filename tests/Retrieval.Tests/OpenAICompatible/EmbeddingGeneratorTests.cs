@@ -154,6 +154,30 @@ public sealed class EmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task An_input_longer_than_MaxInputCharacters_is_sent_cut_without_splitting_a_surrogate_pair()
+    {
+        // Like OpenAI past the model's window: a 400 for the whole request, never a cut.
+        await using var server = new ScriptedHttpServer((_, r) => r.Inputs.Any(i => i.Length > 100)
+            ? Task.FromResult(new ScriptedResponse(400, """{"error":{"message":"maximum context length exceeded"}}"""))
+            : Ok(r));
+        using var client = OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions
+        {
+            BaseUrl = server.BaseUrl, Model = "m", MaxInputCharacters = 100, FirstRetryDelay = TimeSpan.FromMilliseconds(5),
+        });
+        string plain = "   " + new string('a', 500);
+        string emoji = new string('b', 99) + "😀" + new string('c', 50); // the 100th character is the emoji's first half
+
+        var result = await client.GenerateAsync([plain, "short", emoji]);
+
+        Assert.Equal(3, result.Count);
+        string[] sent = server.Requests.Single().Inputs;
+        Assert.Equal(new string('a', 100), sent[0]); // leading blanks dropped before the cut, so the cut keeps text
+        Assert.Equal("short", sent[1]);
+        Assert.Equal(new string('b', 99), sent[2]);
+        Assert.Equal([100, 5, 99], result.Select(e => (int)e.Vector.Span[0]));
+    }
+
+    [Fact]
     public async Task Empty_input_or_another_model_fails_before_any_request_and_cancellation_is_honoured()
     {
         await using var server = new ScriptedHttpServer((_, r) => Ok(r));
@@ -224,6 +248,7 @@ public sealed class EmbeddingGeneratorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", BatchSize = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", MaxRetries = -1 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", Timeout = TimeSpan.Zero }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", MaxInputCharacters = 1 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => OpenAICompatibleClients.CreateEmbeddingGenerator(new OpenAICompatibleOptions { BaseUrl = good.BaseUrl, Model = "m", Dimensions = 0 }));
     }
 }
