@@ -35,11 +35,13 @@ public static class ContextBuilder
         // counted by the store, so an agent's turn does not read a large cube from the first memory to the last.
         var all = new List<MemoryItem>();
         long allTokens = 0;
+        int excluded = 0;
         bool fits = true;
         await foreach (var item in memory.ListAsync(actor, cube, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (options.Excludes(item))
             {
+                excluded++;
                 continue;
             }
 
@@ -61,20 +63,51 @@ public static class ContextBuilder
             }
         }
 
-        int cubeMemories = fits ? all.Count : await CountIncludedAsync(memory, actor, cube, options, cancellationToken).ConfigureAwait(false);
-        int k = Math.Min(options.Candidates, memory.Options.MaxSearchK);
-        var search = new MemoryCore.Search.SearchOptions { K = k, Retriever = options.Retriever, RecordRecall = false };
-        var hits = await memory.SearchAsync(actor, cube, query, search, cancellationToken).ConfigureAwait(false);
-        return Select(hits, cubeMemories, options);
+        var (cubeMemories, excludedMemories) = fits ? (all.Count, excluded) : await CountIncludedAsync(memory, actor, cube, options, cancellationToken).ConfigureAwait(false);
+        var candidates = await SearchCandidatesAsync(memory, actor, cube, query, options, excludedMemories, cancellationToken).ConfigureAwait(false);
+        return Select(candidates, cubeMemories, options);
     }
 
     /// <summary>
-    /// The live memories of the cube that <paramref name="options"/> do not exclude, without reading the cube: the store
-    /// counts the live ones and those with an excluded tag; the excluded ids are looked up one by one.
+    /// The best <see cref="ContextOptions.Candidates"/> hits (at most <see cref="MemoryOSOptions.MaxSearchK"/>) that the
+    /// options do not exclude, with the cube's <paramref name="excludedMemories"/> excluded live memories.
     /// </summary>
-    private static async Task<int> CountIncludedAsync(MemoryOS memory, Scope actor, string cube, ContextOptions options, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The search's filter cannot leave memories out by id or tag, so excluded memories take places in its top k: core
+    /// blocks and the sources of parametric memory are often the very best matches, and skipping them afterwards left
+    /// the context empty while other memories matched. Where they did, the search runs once more, wider by every
+    /// excluded memory of the cube, which is then sure to hold the candidates; a first search with no excluded hit (the
+    /// usual case) costs what it did.
+    /// </remarks>
+    private static async Task<List<SearchHit>> SearchCandidatesAsync(MemoryOS memory, Scope actor, string cube, string query, ContextOptions options, int excludedMemories, CancellationToken cancellationToken)
     {
-        long included = await memory.CountAsync(actor, cube, cancellationToken: cancellationToken).ConfigureAwait(false);
+        int maxK = memory.Options.MaxSearchK;
+        int k = Math.Min(options.Candidates, maxK);
+        var hits = await SearchAsync(k).ConfigureAwait(false);
+        var kept = hits.Where(h => !options.Excludes(h.Item)).ToList();
+        int wider = (int)Math.Min((long)options.Candidates + excludedMemories, maxK);
+
+        // Only where excluded hits took places and the search was cut at k: fewer hits than asked for are every match.
+        if (kept.Count < options.Candidates && kept.Count < hits.Count && hits.Count == k && wider > k)
+        {
+            hits = await SearchAsync(wider).ConfigureAwait(false);
+            kept = hits.Where(h => !options.Excludes(h.Item)).ToList();
+        }
+
+        return kept.Count > options.Candidates ? kept.GetRange(0, options.Candidates) : kept;
+
+        Task<IReadOnlyList<SearchHit>> SearchAsync(int take) =>
+            memory.SearchAsync(actor, cube, query, new MemoryCore.Search.SearchOptions { K = take, Retriever = options.Retriever, RecordRecall = false }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The live memories of the cube that <paramref name="options"/> do not exclude, and those they do, without reading
+    /// the cube: the store counts the live ones and those with an excluded tag; the excluded ids are looked up one by one.
+    /// </summary>
+    private static async Task<(int Included, int Excluded)> CountIncludedAsync(MemoryOS memory, Scope actor, string cube, ContextOptions options, CancellationToken cancellationToken)
+    {
+        long live = await memory.CountAsync(actor, cube, cancellationToken: cancellationToken).ConfigureAwait(false);
+        long included = live;
         if (options.ExcludeTags.Count > 0)
         {
             included -= await memory.CountAsync(actor, cube, new MemoryFilter { AnyTags = [.. options.ExcludeTags] }, cancellationToken).ConfigureAwait(false);
@@ -102,7 +135,7 @@ public static class ContextBuilder
             }
         }
 
-        return (int)included;
+        return ((int)included, (int)(live - included));
     }
 
     /// <summary>Picks ranked hits greedily until the budget is spent (headers included), then renders them.</summary>

@@ -43,7 +43,10 @@ public sealed class ContextOptions
         Retriever = Retriever,
     };
 
-    /// <summary>Ranked candidates considered when the whole cube does not fit (default 200).</summary>
+    /// <summary>
+    /// Ranked candidates considered when the whole cube does not fit (default 200), not counting memories the options
+    /// exclude: the search reaches past them, up to <see cref="MemoryCore.MemoryOSOptions.MaxSearchK"/> hits.
+    /// </summary>
     public int Candidates { get; set; } = 200;
 
     /// <summary>

@@ -160,6 +160,31 @@ public sealed class ContextBuilderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Excluded_top_matches_leave_the_candidates_to_the_next_best_rather_than_an_empty_context()
+    {
+        // The five best matches are excluded (the reader has them elsewhere): five other memories still match, and the
+        // context must be built from them, not from the excluded five that filled the search's top five.
+        await memory.CreateCubeAsync(Me, "trips");
+        await memory.AddBatchAsync(Me, "trips", [.. Enumerable.Range(0, 10).Select(i => new MemoryDraft($"On day {i} of the trip Ann visited a museum in Tokyo."))]);
+        var top = (await memory.SearchAsync(Me, "trips", "Which museum in Tokyo did Ann visit?", 5)).Select(h => h.Item.Id).ToList();
+        Assert.Equal(5, top.Count);
+
+        var built = await memory.BuildContextAsync(Me, "trips", "Which museum in Tokyo did Ann visit?", new ContextOptions
+        {
+            TokenBudget = 40,
+            Candidates = 5,
+            ExcludeIds = top,
+        });
+
+        Assert.Equal(5, built.CubeMemories);
+        Assert.False(built.IsComplete); // the five left do not fit in 40 tokens: the search picked
+        Assert.NotEmpty(built.Memories);
+        Assert.All(built.Memories, m => Assert.DoesNotContain(m.Id, top));
+        Assert.Contains("Tokyo", built.Text, StringComparison.Ordinal);
+        Assert.True(built.Tokens <= 40, $"{built.Tokens} tokens");
+    }
+
+    [Fact]
     public async Task Over_budget_the_cube_count_leaves_out_what_the_options_exclude_and_only_that()
     {
         var tagged = await memory.AddAsync(Me, "chat", new MemoryDraft("Ann lives in Osaka.") { Tags = ["core-block"] });
