@@ -35,12 +35,21 @@ public sealed class GovernanceVerbTests : IDisposable
         var shown = await cli.JsonAsync("cube", "policy", "show", "notes");
         Assert.Equal(7, shown.GetProperty("policy").GetProperty("hardDeleteAfterDays").GetInt32());
 
-        string id = (await cli.RunAsync("add", "short-lived", "--cube", "notes")).Out.Trim();
+        // A memory recorded ten days ago (a mem0 export keeps its time), and one recorded now.
+        string old = DateTimeOffset.UtcNow.AddDays(-10).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        string export = Path.Combine(cli.Folder, "mem0.json");
+        await File.WriteAllTextAsync(export, $$"""{"results": [{"id": "m-1", "memory": "short-lived", "created_at": "{{old}}"}]}""");
+        Assert.Equal(0, (await cli.RunAsync("import", "mem0", export, "--cube", "notes")).Code);
+        string fresh = (await cli.RunAsync("add", "recorded today", "--cube", "notes")).Out.Trim();
+
+        // The purge runs as of now: looking ahead, it would purge today's memory too, for good.
         string later = DateTimeOffset.UtcNow.AddDays(8).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        var done = await cli.RunAsync("maintain", "--cube", "notes", "--jobs", "expiry", "--as-of", later, "--json");
+        AssertUserError(await cli.RunAsync("maintain", "--cube", "notes", "--jobs", "expiry", "--as-of", later), "purges for good");
+        var done = await cli.RunAsync("maintain", "--cube", "notes", "--jobs", "expiry", "--json");
         Assert.Equal(0, done.Code);
         Assert.Contains("\"purged\":1", done.Out.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
-        AssertUserError(await cli.RunAsync("get", id), "No memory");
+        Assert.Empty((await cli.JsonAsync("search", "short-lived", "--cube", "notes")).GetProperty("hits").EnumerateArray());
+        Assert.Equal(0, (await cli.RunAsync("get", fresh)).Code);
     }
 
     [Fact]

@@ -19,6 +19,9 @@ public sealed class ExpiryJob : IMaintenanceJob
     public string Name => JobName;
 
     /// <inheritdoc/>
+    public bool Destroys => true;
+
+    /// <inheritdoc/>
     public string Description => "Hard-delete memories older than the cube's hard-delete-after-days TTL (frozen ones exempt).";
 
     /// <summary>Whether <paramref name="item"/> has outlived a TTL of <paramref name="days"/> at <paramref name="now"/> (never when days is 0).</summary>

@@ -13,6 +13,12 @@ public interface IMaintenanceJob
     /// <summary>One line on what the job does.</summary>
     string Description { get; }
 
+    /// <summary>
+    /// Whether the job removes data for good (purges), so that nothing undoes a mistaken run: such a job may not run as of
+    /// a future instant except in a dry run. Default false (archives and merges are versions, undone by a state change).
+    /// </summary>
+    bool Destroys => false;
+
     /// <summary>Runs the job on <see cref="MaintenanceContext.Cube"/>, reporting progress as it goes.</summary>
     Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default);
 }

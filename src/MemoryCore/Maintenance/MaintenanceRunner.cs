@@ -56,19 +56,19 @@ public sealed class MaintenanceRunner
     /// <summary>Runs the selected jobs on one cube, one after the other; returns one result per job.</summary>
     /// <remarks>
     /// <paramref name="asOf"/> sets the instant the jobs treat as now (default: the facade's clock), e.g. to
-    /// preview with a dry run what forgetting would archive next month. Writes are still stamped with the clock. A run
-    /// that writes may not look ahead (<see cref="MemoryValidationException"/>): it would archive, even purge for good,
-    /// memories that have not yet faded or expired.
+    /// preview with a dry run what forgetting would archive next month. Writes are still stamped with the clock. A job
+    /// that destroys data (<see cref="IMaintenanceJob.Destroys"/>: the TTL's purge) may not look ahead except in a dry
+    /// run (<see cref="MemoryValidationException"/>): it would purge for good memories that have not yet expired.
     /// </remarks>
     public async Task<IReadOnlyList<MaintenanceJobResult>> RunAsync(MemoryOS memory, Scope actor, string cube, IReadOnlyCollection<string>? jobNames = null, bool dryRun = false, IProgress<MaintenanceProgress>? progress = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        if (!dryRun && asOf is { } instant && instant > memory.TimeProvider.GetUtcNow())
+        var selected = Select(jobNames);
+        if (!dryRun && asOf is { } instant && instant > memory.TimeProvider.GetUtcNow() && selected.FirstOrDefault(j => j.Destroys) is { } destroying)
         {
-            throw new MemoryValidationException($"A maintenance run that writes acts on now; {instant:O} is in the future. Preview it with a dry run.");
+            throw new MemoryValidationException($"The {destroying.Name} job purges for good, so it runs as of now; {instant:O} is in the future. Preview it with a dry run, or leave it out (--jobs).");
         }
 
-        var selected = Select(jobNames);
         var results = new List<MaintenanceJobResult>(selected.Count);
         foreach (var job in selected)
         {
