@@ -546,11 +546,22 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// and only the owner may change <see cref="CubePolicy.HardDeleteAfterDays"/>: a TTL destroys data, as deleting the
     /// cube does.
     /// </summary>
-    public async Task<MemCube> SetPolicyAsync(Scope actor, string cube, CubePolicy policy, CancellationToken cancellationToken = default)
+    public Task<MemCube> SetPolicyAsync(Scope actor, string cube, CubePolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        ValidatePolicy(policy);
+        return SetPolicyAsync(actor, cube, _ => policy, cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes a cube's policy to what <paramref name="change"/> makes of the stored one, applied inside the write: two
+    /// callers changing different members at once both keep theirs (a change merged into a policy read earlier and
+    /// written whole undid the other's). Access as for <see cref="SetPolicyAsync(Scope, string, CubePolicy, CancellationToken)"/>.
+    /// </summary>
+    public async Task<MemCube> SetPolicyAsync(Scope actor, string cube, Func<CubePolicy, CubePolicy> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        var valid = ValidatePolicy(policy);
         var now = time.GetUtcNow();
 
         // Only the policy changes, on the cube as stored at the write: grants changed since the read above (a revoked
@@ -558,6 +569,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         return await store.UpdateCubeAsync(actor.Tenant, current.Id, stored =>
         {
             Demand(stored, actor, CubeAccess.Write, cube);
+            var valid = ValidatePolicy(change(stored.Policy) ?? throw new MemoryValidationException("The policy change returned no policy."));
             if (valid.HardDeleteAfterDays != stored.Policy.HardDeleteAfterDays)
             {
                 CubeAccessPolicy.DemandOwner(stored, actor, "change its hard-delete TTL");

@@ -50,6 +50,24 @@ public sealed class CubeSettingsRaceTests
         Assert.Equal(5, returned.Policy.MaxItems);
     }
 
+    [Fact]
+    public async Task Two_policy_changes_of_different_members_made_at_once_both_hold()
+    {
+        // A host merged the members it was given into the policy it had read, and wrote it whole: the other's member reverted.
+        var inner = new InMemoryMemoryStore();
+        await using var owner = new MemoryOS(inner, new Bm25Retriever(inner));
+        await owner.CreateCubeAsync(Alice, "team");
+
+        await using var racing = new MemoryOS(BeforeCubeWrite(inner, () => owner.SetPolicyAsync(Alice, "team", p => p with { RetentionDays = 30 })), new Bm25Retriever(inner));
+        var returned = await racing.SetPolicyAsync(Alice, "team", p => p with { MaxItems = 100 });
+
+        var policy = (await owner.OpenCubeAsync(Alice, "team")).Policy;
+        Assert.Equal((30, 100), (policy.RetentionDays, policy.MaxItems));
+        Assert.Equal(policy, returned.Policy);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => owner.SetPolicyAsync(Alice, "team", p => p with { MaxItems = -1 }));
+        Assert.Equal(100, (await owner.OpenCubeAsync(Alice, "team")).Policy.MaxItems);
+    }
+
     // The store as a cube change meets it when another change lands between the facade's read and its write: the first
     // cube write runs the other change first (through another facade over the same store), then goes ahead.
     private static IMemoryStore BeforeCubeWrite(IMemoryStore inner, Func<Task> other)

@@ -29,16 +29,15 @@ internal static class CubePolicyCommands
             }
 
             await using var memory = ctx.OpenMemory();
-            var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
-            var policy = cube.Policy with
+            // Applied to the policy as stored at the write: another writer's change to the members not given stays.
+            Write(ctx, await memory.SetPolicyAsync(ctx.Scope, parse.GetValue(name)!, current => current with
             {
-                RetentionDays = r ?? cube.Policy.RetentionDays,
-                HardDeleteAfterDays = h ?? cube.Policy.HardDeleteAfterDays,
-                MaxItems = m ?? cube.Policy.MaxItems,
-                ForgettingThreshold = f is null ? cube.Policy.ForgettingThreshold : f == 0 ? null : f,
-                Deduplicate = d ?? cube.Policy.Deduplicate,
-            };
-            Write(ctx, await memory.SetPolicyAsync(ctx.Scope, cube.Id, policy, ct));
+                RetentionDays = r ?? current.RetentionDays,
+                HardDeleteAfterDays = h ?? current.HardDeleteAfterDays,
+                MaxItems = m ?? current.MaxItems,
+                ForgettingThreshold = f is null ? current.ForgettingThreshold : f == 0 ? null : f,
+                Deduplicate = d ?? current.Deduplicate,
+            }, ct));
         });
 
         return new Command("policy", "Show or change a cube's policy.") { show, set };

@@ -70,8 +70,7 @@ internal static class CubeEndpoints
     private static async Task<Ok<CubePolicyDto>> SetPolicyAsync(string cube, SetPolicyRequest request, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
     {
         var scope = RequestScope.For(context, request.User, request.Agent);
-        var current = await memory.OpenCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false);
-        var updated = await memory.SetPolicyAsync(scope, current.Id, request.Apply(current.Policy), cancellationToken).ConfigureAwait(false);
+        var updated = await memory.SetPolicyAsync(scope, cube, request.Apply, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(CubePolicyDto.From(updated.Policy));
     }
 
