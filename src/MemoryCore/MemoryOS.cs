@@ -859,7 +859,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
     }
 
-    private static CubePolicy ValidatePolicy(CubePolicy policy)
+    /// <summary>Throws <see cref="MemoryValidationException"/> for a policy no cube may have (hosts, archives); returns it.</summary>
+    internal static CubePolicy ValidatePolicy(CubePolicy policy)
     {
         if (policy.RetentionDays < 0 || policy.HardDeleteAfterDays < 0 || policy.MaxItems < 0 || policy.ContextTokenBudget < 0)
         {

@@ -110,6 +110,14 @@ public sealed class ImportEncodingTests : IDisposable
     [InlineData("\"alice\",\"agent\":null", "null,\"agent\":null")] // a grant to nobody: the whole tenant
     [InlineData("Likes MARKER tea", "Likes \\u0000 tea")] // a NUL PostgreSQL cannot store
     [InlineData("\"context\":null", "\"context\":\"said \\u0000\"")]
+    [InlineData("\"forgettingThreshold\":null", "\"forgettingThreshold\":1.5")] // every memory archived on the next run
+    [InlineData("\"maxItems\":0", "\"maxItems\":-1")]
+    [InlineData("\"importance\":0.5", "\"importance\":1.5")] // every later update of the memory refused
+    [InlineData("\"strength\":1", "\"strength\":-1")]
+    [InlineData("\"recallCount\":0", "\"recallCount\":-3")]
+    [InlineData("\"tags\":[]", "\"tags\":[\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]")]
+    [InlineData("\"validFrom\":null,\"validTo\":null", "\"validFrom\":\"2025-01-02T00:00:00Z\",\"validTo\":\"2025-01-01T00:00:00Z\"")]
+    [InlineData("\"version\":1,", "\"version\":0,")]
     public async Task An_archive_is_held_to_the_rules_the_facade_applies(string find, string replace)
     {
         string jsonl = await ArchiveJsonl(grant: true);

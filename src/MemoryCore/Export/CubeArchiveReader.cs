@@ -69,7 +69,7 @@ public static class CubeArchiveReader
             });
             expected = Guard(lineNumber, () => root.GetProperty("memories").GetInt32());
             embeddingHeader = Guard(lineNumber, () => root.GetProperty("embeddings") is { ValueKind: JsonValueKind.Object } e
-                ? new ArchivedEmbeddingsHeader(Str(e, "model"), e.GetProperty("dimensions").GetInt32())
+                ? new ArchivedEmbeddingsHeader(ScopeNames.Require(Str(e, "model"), "embedder"), e.GetProperty("dimensions").GetInt32())
                 : null);
         }
 
@@ -187,7 +187,7 @@ public static class CubeArchiveReader
             Description = ContentRules.Optional(OptStr(c, "description") is { } d ? ContentRules.ReplaceUnstorable(d) : null, ContentRules.MaxNoteBytes, "cube description"),
             Owner = ReadScope(c.GetProperty("owner"), tenant),
             Grants = CubeAccessPolicy.ValidateGrants(grants), // an archive is data: the rules a host applies hold for it too
-            Policy = new CubePolicy
+            Policy = MemoryOS.ValidatePolicy(new CubePolicy
             {
                 Deduplicate = p.GetProperty("deduplicate").GetBoolean(),
                 RetentionDays = p.GetProperty("retentionDays").GetInt32(),
@@ -197,13 +197,36 @@ public static class CubeArchiveReader
                 MaxItems = p.GetProperty("maxItems").GetInt32(),
                 ContextTokenBudget = p.GetProperty("contextTokenBudget").GetInt32(),
                 ForgettingThreshold = p.GetProperty("forgettingThreshold") is { ValueKind: JsonValueKind.Number } f ? f.GetDouble() : null,
-            },
+            }),
             CreatedAt = Time(c, "createdAt")!.Value,
             UpdatedAt = Time(c, "updatedAt")!.Value,
         };
     }
 
+    // A value the facade refuses, restored as is, failed later: every update of the memory re-validates it (a tag edit, a
+    // merge, a note's evolution), and a forgetting threshold of 1.5 archived the whole cube on the next run.
     private static MemoryItem ReadVersion(JsonElement v, MemoryId id, string cubeId, string tenant)
+    {
+        var item = ReadVersionAsWritten(v, id, cubeId, tenant);
+        ContentRules.ValidateUnit(item.Importance, "importance");
+        ContentRules.ValidateInterval(item.ValidFrom, item.ValidTo);
+        if (item.Version < 1 || item.RecallCount < 0 || !double.IsFinite(item.Strength) || item.Strength <= 0)
+        {
+            throw new MemoryValidationException($"version {item.Version}, recall count {item.RecallCount} and strength {item.Strength}: a version is at least 1, a recall count not negative, a strength positive.");
+        }
+
+        foreach (string label in item.Tags.Concat(item.Keywords))
+        {
+            if (string.IsNullOrWhiteSpace(label) || label.Length > ContentRules.MaxLabelLength)
+            {
+                throw new MemoryValidationException($"A tag or keyword is blank or longer than {ContentRules.MaxLabelLength} characters ('{(label.Length > 20 ? label[..20] + "…" : label)}').");
+            }
+        }
+
+        return item;
+    }
+
+    private static MemoryItem ReadVersionAsWritten(JsonElement v, MemoryId id, string cubeId, string tenant)
     {
         var prov = v.GetProperty("provenance");
         var payload = v.GetProperty("payload") is { ValueKind: JsonValueKind.Object } p
