@@ -245,6 +245,37 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consolidation_leaves_a_pair_whose_memory_was_edited_or_archived_after_pairing()
+    {
+        // The merge planned on each memory as it was at the write: an edit made after pairing was superseded as a
+        // "near-duplicate" (its new content gone from retrieval), an archived survivor was updated and absorbed a live one.
+        var edited = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso") with { Actor = "Ann" });
+        var itsPair = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso yesterday") with { Actor = "Ann" });
+        var dropped = await memory.AddAsync(Alice, "facts", Draft("Bob parked the blue van on level three") with { Actor = "Bob" });
+        var archived = await memory.AddAsync(Alice, "facts", Draft("Bob parked the blue van on level three today") with { Actor = "Bob" });
+        bool changed = false;
+        var progress = new SynchronousProgress<MaintenanceProgress>(_ =>
+        {
+            if (!changed)
+            {
+                changed = true; // the first report comes after pairing, before any write
+                memory.UpdateAsync(Alice, edited.Id, new MemoryChange { Text = "Ann's passport number is X123" }).GetAwaiter().GetResult();
+                memory.SetStateAsync(Alice, archived.Id, LifecycleState.Archived, "faded").GetAwaiter().GetResult();
+            }
+        });
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"], progress: progress));
+
+        Assert.True(changed);
+        Assert.Equal((0, 2), (result.Counts["merged"], result.Counts["conflicts"]));
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, edited.Id)).State);
+        Assert.Equal(1, (await memory.GetAsync(Alice, itsPair.Id)).Version);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, dropped.Id)).State);
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, archived.Id)).State);
+        Assert.Single(await memory.SearchAsync(Alice, "facts", "passport X123"));
+    }
+
+    [Fact]
     public async Task Consolidation_does_not_merge_the_same_words_about_different_days_or_of_opposite_polarity()
     {
         await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now.AddDays(-7) });

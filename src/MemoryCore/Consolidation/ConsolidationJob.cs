@@ -295,7 +295,34 @@ public sealed class ConsolidationJob : IMaintenanceJob
     {
         var memory = context.Memory;
         var ids = merges.SelectMany(m => new[] { items[m.Drop].Id, items[m.Keep].Id }).ToList();
+
+        // Each memory must be as listed (or as this batch's earlier merges left it): the pair was judged on that text. An
+        // edit, archive or supersede since then made the merge absorb new content as a duplicate, or update a memory no
+        // longer live; the write's version check covers only its own read.
+        var expected = new Dictionary<MemoryId, int>();
+        foreach (var merge in merges)
+        {
+            expected.TryAdd(items[merge.Drop].Id, items[merge.Drop].Version);
+            expected.TryAdd(items[merge.Keep].Id, items[merge.Keep].Version);
+        }
+
         await memory.WriteVersionsAsync(context.Actor, ids, "memory.consolidate", (step, current, now) =>
+        {
+            if (current.Version != expected[current.Id])
+            {
+                throw new MemoryStateException($"Memory {current.Id} changed since the consolidation listed it (version {current.Version}, listed at {expected[current.Id]}).");
+            }
+
+            var planned = Plan(step, current, now);
+            if (planned is { } write)
+            {
+                expected[current.Id] = write.Next.Version;
+            }
+
+            return planned;
+        }, cancellationToken).ConfigureAwait(false);
+
+        MemoryOS.VersionPlan? Plan(int step, MemoryItem current, DateTimeOffset now)
         {
             var merge = merges[step / 2];
             var drop = items[merge.Drop];
@@ -315,7 +342,7 @@ public sealed class ConsolidationJob : IMaintenanceJob
                 Reason = $"consolidated: absorbed near-duplicate {drop.Id}",
             };
             return memory.Updating(current, change, now);
-        }, cancellationToken).ConfigureAwait(false);
+        }
     }
 
 
