@@ -66,6 +66,153 @@ public sealed class TokenizerTests
     }
 
     [Fact]
+    public void Encode_matches_the_llama2c_rescan_merge_loop_on_random_text()
+    {
+        // The tokenizer merges through a priority queue; the reference below is llama2.c's loop as this class ran it before
+        // (rescan every adjacent pair per merge, strictly greater score wins, so the leftmost on ties). Same ids, always.
+        string[] samples =
+        [
+            "Once upon a time, there was a little girl named Lily.",
+            "Lily's mom said, \"Lily, let's go to the park.\"\nShe was sad.",
+            "Ünïcödé, 日本語 and emoji 🙂 survive byte fallback",
+            "  two leading spaces and trailing  ",
+            "Hello world",
+            "ψ€𝔘",
+            File.ReadAllText(RepoPaths.StoriesExpected),
+        ];
+        var random = new Random(20240611);
+        var inputs = new List<string>(samples) { string.Empty };
+        for (int i = 0; i < 200; i++)
+        {
+            inputs.Add(RandomText(random, random.Next(1, 300)));
+        }
+
+        foreach (var t in new[] { Tok512.Value, Llama2.Value })
+        {
+            var lookup = ReferenceLookup(t);
+            foreach (string text in inputs)
+            {
+                Assert.Equal(ReferenceEncode(t, lookup, text), t.Encode(text));
+            }
+        }
+    }
+
+    private static readonly string[] Words =
+    [
+        "the", "The", "a", "once", "Once", "upon", "time", "little", "girl", "named", "Lily", "Tim", "park", "happy", "sad",
+        "said", "mom", "dog", "ball", "play", "played", "playing", "tokenizer", "memory", "cartridge", "Caroline", "Melanie",
+        "support", "group", "yesterday", "powerful", "ing", "ed", "un", "re", "tion", "aaaa", "eeee", "ll", "ss", "aaaaaaaaaaa", "lalalalala",
+    ];
+
+    private static readonly string[] Others =
+    [
+        ".", ",", "!", "?", "'", "\"", ";", ":", "-", "--", "(", ")", "[", "]", "...", "........", "/", "&", "#", "@", "*",
+        " ", "  ", "   ", "\t", "\n", "\n\n", " \n ", "\r\n",
+        "0", "1", "7", "42", "2024", "3.14", "100000",
+        "é", "Ünïcödé", "naïve", "façade", "Straße", "ψ", "€", "日本語", "中文", "한국어", "🙂", "🎉", "👍🏽", "𝔘", "\u00a0", "\u2581",
+    ];
+
+    /// <summary>Mixed text: mostly words, with punctuation, whitespace runs, digits and non-ASCII (accents, CJK, emoji → byte fallback).</summary>
+    private static string RandomText(Random random, int length)
+    {
+        var sb = new System.Text.StringBuilder(length + 16);
+        while (sb.Length < length)
+        {
+            int kind = random.Next(10);
+            if (kind < 5)
+            {
+                if (sb.Length > 0 && random.Next(4) != 0)
+                {
+                    sb.Append(' ');
+                }
+
+                sb.Append(Words[random.Next(Words.Length)]);
+            }
+            else if (kind < 9)
+            {
+                sb.Append(Others[random.Next(Others.Length)]);
+            }
+            else
+            {
+                sb.Append((char)random.Next(0x20, 0x7F)); // any printable ASCII
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static Dictionary<string, int> ReferenceLookup(SentencePieceBpeTokenizer t)
+    {
+        var lookup = new Dictionary<string, int>(t.VocabSize, StringComparer.Ordinal);
+        for (int i = 0; i < t.VocabSize; i++)
+        {
+            lookup.TryAdd(System.Text.Encoding.Latin1.GetString(t.Piece(i)), i);
+        }
+
+        return lookup;
+    }
+
+    /// <summary>The quadratic llama2.c encode (with BOS, without EOS): the reference the priority-queue merge must equal.</summary>
+    private static int[] ReferenceEncode(SentencePieceBpeTokenizer t, Dictionary<string, int> lookup, string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var tokens = new List<int> { SentencePieceBpeTokenizer.Bos };
+        if (bytes.Length > 0 && lookup.TryGetValue(" ", out int space))
+        {
+            tokens.Add(space);
+        }
+
+        int start = 0;
+        while (start < bytes.Length)
+        {
+            int end = start + 1;
+            while (end < bytes.Length && (bytes[end] & 0xC0) == 0x80 && end - start < 4)
+            {
+                end++;
+            }
+
+            if (lookup.TryGetValue(System.Text.Encoding.Latin1.GetString(bytes, start, end - start), out int id))
+            {
+                tokens.Add(id);
+            }
+            else
+            {
+                for (int i = start; i < end; i++)
+                {
+                    tokens.Add(bytes[i] + 3);
+                }
+            }
+
+            start = end;
+        }
+
+        while (true)
+        {
+            float bestScore = -1e10f;
+            int bestId = -1;
+            int bestIndex = -1;
+            for (int i = 0; i < tokens.Count - 1; i++)
+            {
+                string pair = System.Text.Encoding.Latin1.GetString([.. t.Piece(tokens[i]), .. t.Piece(tokens[i + 1])]);
+                if (lookup.TryGetValue(pair, out int id) && t.Score(id) > bestScore)
+                {
+                    bestScore = t.Score(id);
+                    bestId = id;
+                    bestIndex = i;
+                }
+            }
+
+            if (bestIndex < 0)
+            {
+                return [.. tokens];
+            }
+
+            tokens[bestIndex] = bestId;
+            tokens.RemoveAt(bestIndex + 1);
+        }
+    }
+
+    [Fact]
     public void Decode_piece_follows_llama2c()
     {
         var t = Llama2.Value;

@@ -14,6 +14,8 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
 
     // Pieces are arbitrary bytes; Latin-1 maps each byte to one char, so a string key is an exact byte key.
     private readonly Dictionary<string, int> lookup;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> spanLookup; // lookup without allocating a key
+    private readonly string[] latin1Pieces; // each piece as its Latin-1 string, the form the lookup's keys take
     private readonly byte[][] pieces;
     private readonly float[] scores;
 
@@ -23,10 +25,14 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
         this.scores = scores;
         MaxTokenLength = maxTokenLength;
         lookup = new Dictionary<string, int>(pieces.Length, StringComparer.Ordinal);
+        latin1Pieces = new string[pieces.Length];
         for (int i = 0; i < pieces.Length; i++)
         {
-            lookup.TryAdd(Encoding.Latin1.GetString(pieces[i]), i); // first wins on duplicates
+            latin1Pieces[i] = Encoding.Latin1.GetString(pieces[i]);
+            lookup.TryAdd(latin1Pieces[i], i); // first wins on duplicates
         }
+
+        spanLookup = lookup.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Number of tokens.</summary>
@@ -109,6 +115,7 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
             tokens.Add(space);
         }
 
+        Span<char> codePoint = stackalloc char[4]; // the code point's bytes as Latin-1 chars: the lookup's key form
         int start = 0;
         while (start < bytes.Length)
         {
@@ -119,7 +126,12 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
                 end++;
             }
 
-            if (lookup.TryGetValue(Encoding.Latin1.GetString(bytes, start, end - start), out int id))
+            for (int i = start; i < end; i++)
+            {
+                codePoint[i - start] = (char)bytes[i];
+            }
+
+            if (spanLookup.TryGetValue(codePoint[..(end - start)], out int id))
             {
                 tokens.Add(id);
             }
@@ -241,35 +253,112 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
         return value >= 0;
     }
 
+    /// <summary>
+    /// llama2.c's merge loop: repeatedly merge the adjacent pair whose concatenation is the piece with the highest score
+    /// (strictly above -1e10; the leftmost pair on ties), until no adjacent pair is a piece. Instead of rescanning every
+    /// pair per merge (quadratic), the symbols form a doubly linked list and the candidate pairs a priority queue keyed by
+    /// (score descending, left position ascending); an entry whose symbols merged since it was pushed is stale and
+    /// skipped when popped. Every live adjacent mergeable pair always has a live entry, so the first live entry popped
+    /// is exactly the pair the rescan would pick: the ids are the same, in O(n log n).
+    /// </summary>
     private void MergePairs(List<int> tokens)
     {
-        var pair = new byte[(2 * MaxTokenLength) + 2];
-        while (true)
+        int n = tokens.Count;
+        if (n < 2)
         {
-            float bestScore = -1e10f;
-            int bestId = -1;
-            int bestIndex = -1;
-            for (int i = 0; i < tokens.Count - 1; i++)
+            return;
+        }
+
+        int[] ids = [.. tokens];
+        var next = new int[n];
+        var prev = new int[n];
+        var version = new int[n]; // bumped whenever a symbol changes (merged into its left neighbour or absorbs its right one)
+        for (int i = 0; i < n; i++)
+        {
+            prev[i] = i - 1;
+            next[i] = i + 1 < n ? i + 1 : -1;
+        }
+
+        var pair = new char[2 * MaxTokenLength];
+        var queue = new PriorityQueue<MergeCandidate, MergeCandidate>(n, MergeCandidateComparer.Instance);
+        for (int i = 0; i + 1 < n; i++)
+        {
+            TryQueue(i, i + 1);
+        }
+
+        while (queue.TryDequeue(out var c, out _))
+        {
+            int left = c.Left;
+            int right = c.Right;
+            if (ids[left] < 0 || ids[right] < 0 || next[left] != right || version[left] != c.LeftVersion || version[right] != c.RightVersion)
             {
-                var a = pieces[tokens[i]];
-                var b = pieces[tokens[i + 1]];
-                a.CopyTo(pair, 0);
-                b.CopyTo(pair, a.Length);
-                if (lookup.TryGetValue(Encoding.Latin1.GetString(pair, 0, a.Length + b.Length), out int id) && scores[id] > bestScore)
-                {
-                    bestScore = scores[id];
-                    bestId = id;
-                    bestIndex = i;
-                }
+                continue; // stale: one of its symbols merged since the entry was pushed
             }
 
-            if (bestIndex < 0)
+            ids[left] = c.Id;
+            ids[right] = -1;
+            version[left]++;
+            version[right]++;
+            int after = next[right];
+            next[left] = after;
+            if (after >= 0)
             {
-                return;
+                prev[after] = left;
             }
 
-            tokens[bestIndex] = bestId;
-            tokens.RemoveAt(bestIndex + 1);
+            if (prev[left] >= 0)
+            {
+                TryQueue(prev[left], left);
+            }
+
+            if (after >= 0)
+            {
+                TryQueue(left, after);
+            }
+        }
+
+        tokens.Clear();
+        for (int i = 0; i >= 0; i = next[i])
+        {
+            tokens.Add(ids[i]); // symbol 0 is never a right-hand side, so it is the head of the list
+        }
+
+        void TryQueue(int left, int right)
+        {
+            string a = latin1Pieces[ids[left]];
+            string b = latin1Pieces[ids[right]];
+            a.CopyTo(pair);
+            b.CopyTo(pair.AsSpan(a.Length));
+            // Same test as llama2.c's "scores[id] > best_score" with best_score starting at -1e10 (a NaN score never merges).
+            if (spanLookup.TryGetValue(pair.AsSpan(0, a.Length + b.Length), out int id) && scores[id] > -1e10f)
+            {
+                var candidate = new MergeCandidate(scores[id], left, right, version[left], version[right], id);
+                queue.Enqueue(candidate, candidate);
+            }
+        }
+    }
+
+    private readonly record struct MergeCandidate(float Score, int Left, int Right, int LeftVersion, int RightVersion, int Id);
+
+    /// <summary>Orders candidates best first: higher score, then the leftmost (llama2.c keeps the first of equal scores).</summary>
+    private sealed class MergeCandidateComparer : IComparer<MergeCandidate>
+    {
+        public static readonly MergeCandidateComparer Instance = new();
+
+        public int Compare(MergeCandidate x, MergeCandidate y)
+        {
+            // "<" and ">" rather than CompareTo: exactly the relation llama2.c's ">" sees (scores are never NaN here).
+            if (x.Score > y.Score)
+            {
+                return -1;
+            }
+
+            if (x.Score < y.Score)
+            {
+                return 1;
+            }
+
+            return x.Left.CompareTo(y.Left);
         }
     }
 }
