@@ -46,6 +46,44 @@ public sealed class NoteKeeperChangeFeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_memory_edited_while_its_note_is_extracted_keeps_the_edit()
+    {
+        // The note was planned on the memory as read before the (slow) extraction and written as whole lists: the tags
+        // and context a user gave it meanwhile were silently replaced.
+        var target = (await memory.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe with the kids."))).Id;
+        var unrelated = (await memory.AddAsync(TestDatabase.Alice, "notes", Draft("The tax office closes at five."))).Id;
+        var extractor = new EditingExtractor(() => memory.UpdateAsync(TestDatabase.Alice, target, new MemoryChange { Tags = ["urgent"], Context = "mine" }));
+        var job = new LinkingJob(extractor, Options);
+
+        // The batch's write meets the edit and is redone memory by memory, each read afresh.
+        var result = Assert.Single(await new MemoryCore.Maintenance.MaintenanceRunner([job]).RunAsync(memory, TestDatabase.Alice, "notes", ["linking"]));
+
+        // Read afresh, the edited memory has a context: a note already, with nothing to link to, so it keeps the edit as is.
+        var kept = await memory.GetAsync(TestDatabase.Alice, target);
+        Assert.Equal(["urgent"], kept.Tags);
+        Assert.Equal(("mine", 2), (kept.Context, kept.Version));
+        Assert.Equal((1, 0), (result.Counts["noted"], result.Counts["conflicts"])); // the other memory became a note
+        Assert.Equal(2, (await memory.GetAsync(TestDatabase.Alice, unrelated)).Version);
+    }
+
+    private sealed class EditingExtractor(Func<Task> edit) : INoteExtractor
+    {
+        private readonly RuleNoteExtractor rules = new();
+        private bool edited;
+
+        public async Task<NoteAttributes> ExtractAsync(NoteInput input, CancellationToken cancellationToken = default)
+        {
+            if (!edited)
+            {
+                edited = true;
+                await edit();
+            }
+
+            return await rules.ExtractAsync(input, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Notes_written_by_another_process_are_linked_and_its_edits_are_seen()
     {
         var other = db.OpenMemory(); // a second process on the same file: its writes reach this one only through the store

@@ -39,7 +39,7 @@ public sealed class LinkingJob : IMaintenanceJob
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var run = new MaintenanceRun(Name, context, progress, "examined", "noted", "linked", "links", "evolved");
+        var run = new MaintenanceRun(Name, context, progress, "examined", "noted", "linked", "links", "evolved", "conflicts");
         var pending = new List<MemoryItem>();
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, new MemoryFilter { States = [LifecycleState.Active] }, cancellationToken).ConfigureAwait(false))
         {
@@ -54,7 +54,7 @@ public sealed class LinkingJob : IMaintenanceJob
         foreach (var batch in ordered.Chunk(batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var outcomes = await keeper.LinkExistingAsync(context.Actor, batch, context.DryRun, cancellationToken).ConfigureAwait(false);
+            var outcomes = await LinkAsync(keeper, context, batch, run, cancellationToken).ConfigureAwait(false);
             for (int i = 0; i < batch.Length; i++)
             {
                 run.Counters.Add("examined");
@@ -85,5 +85,34 @@ public sealed class LinkingJob : IMaintenanceJob
         }
 
         return run.Result();
+    }
+
+    /// <summary>
+    /// Links a batch in one transaction; when one of its memories (or a neighbour) changed while the notes were built, the
+    /// batch is redone one memory at a time and those that changed are left for the next run (null outcomes).
+    /// </summary>
+    private static async Task<IReadOnlyList<NoteOutcome?>> LinkAsync(NoteKeeper keeper, MaintenanceContext context, MemoryId[] batch, MaintenanceRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await keeper.LinkExistingAsync(context.Actor, batch, context.DryRun, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex))
+        {
+            var outcomes = new NoteOutcome?[batch.Length];
+            for (int i = 0; i < batch.Length; i++)
+            {
+                try
+                {
+                    outcomes[i] = await keeper.LinkExistingAsync(context.Actor, batch[i], context.DryRun, cancellationToken).ConfigureAwait(false);
+                }
+                catch (AgentMemException one) when (ChangedMeanwhile.Is(one))
+                {
+                    run.Counters.Add("conflicts");
+                }
+            }
+
+            return outcomes;
+        }
     }
 }

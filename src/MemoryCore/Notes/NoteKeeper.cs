@@ -70,7 +70,18 @@ public sealed class NoteKeeper : IDisposable
             linker.Index(stored);
             var writes = new NoteWrites(memory, actor);
             int evolved = await EvolveAllAsync(stored, links, linker, writes, cancellationToken).ConfigureAwait(false);
-            await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex))
+            {
+                // A neighbour changed since it was read: the note is stored and linked; the neighbours keep what their other
+                // writer gave them (the back-links come from the next linking run), rather than failing a stored add.
+                linkers.Remove((actor.Tenant, target.Id));
+                evolved = 0;
+            }
+
             return new NoteOutcome(outcome, links, evolved);
         }
         catch

@@ -8,7 +8,7 @@ namespace AgentMem.MemoryCore.Notes;
 internal sealed class NoteWrites(MemoryOS memory, Scope actor)
 {
     private readonly Dictionary<MemoryId, MemoryItem> planned = [];
-    private readonly List<MemoryUpdate> updates = [];
+    private readonly List<(MemoryUpdate Update, int Expected)> updates = [];
     private readonly DateTimeOffset now = memory.TimeProvider.GetUtcNow();
 
     /// <summary>The memory as it will be once the planned updates are written (throws as <see cref="MemoryOS.GetAsync"/> for unknown ids).</summary>
@@ -23,16 +23,24 @@ internal sealed class NoteWrites(MemoryOS memory, Scope actor)
     {
         var next = memory.NextVersion(current, change, now);
         planned[current.Id] = next;
-        updates.Add(new MemoryUpdate(current.Id, change));
+        updates.Add((new MemoryUpdate(current.Id, change), current.Version));
         return next;
     }
 
-    /// <summary>Writes every planned update in one transaction.</summary>
+    /// <summary>
+    /// Writes every planned update in one transaction, each only onto the version it was planned from: a change holds whole
+    /// lists (tags, keywords, links), so applied to a version another writer made meanwhile (during a slow extraction) it
+    /// undid that writer's tags, context or links. Such a memory fails the call with a <see cref="MemoryStateException"/>.
+    /// </summary>
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         if (updates.Count > 0)
         {
-            await memory.UpdateManyAsync(actor, updates, cancellationToken).ConfigureAwait(false);
+            await memory.WriteVersionsAsync(actor, [.. updates.Select(u => u.Update.Id)], "memory.update", (i, current, at) =>
+                current.Version == updates[i].Expected
+                    ? memory.Updating(current, updates[i].Update.Change, at)
+                    : throw new MemoryStateException($"Memory {current.Id} changed while its note was built (version {current.Version}, read at {updates[i].Expected}); it is left for the next run."),
+                cancellationToken).ConfigureAwait(false);
         }
     }
 }
