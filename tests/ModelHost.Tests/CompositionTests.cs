@@ -103,6 +103,11 @@ public sealed class CompositionTests : IDisposable
         Assert.Contains("root", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => generator.Resume(link, " The cat", 10, new Sampler(512, 0f), Stories.Model.CreateCache()));
 
+        // A chat client's memory state refuses it too, and takes the chain from its root.
+        Assert.Throws<ArgumentException>(() => new LocalMemoryState([link], []));
+        Assert.Single(new LocalMemoryState([root], []).Cartridges);
+        Assert.Equal(2, new LocalMemoryState([root, link], []).Cartridges.Count);
+
         var chained = generator.Resume(KvCartridge.Compose(root, link), string.Empty, 10, new Sampler(512, 0f), Stories.Model.CreateCache());
         Assert.Equal([.. root.Tokens, .. link.Tokens], chained.PromptTokens);
         Assert.Equal(10, chained.Tokens.Count);

@@ -34,7 +34,8 @@ public static class LocalMemoryLoader
             }
 
             var cartridge = KvCartridge.Load(ActivationMemoryScheduler.ResolveCartridgeFile(item));
-            if (cartridge.Fingerprint.SequenceEqual(fingerprint) && cartridge.Count < model.Config.SeqLen)
+            // A link of a chain alone lacks the entries before it: its sources stay in the pasted context instead.
+            if (cartridge.Fingerprint.SequenceEqual(fingerprint) && cartridge.Count < model.Config.SeqLen && (cartridge.IsRoot || cartridge.IsDetached))
             {
                 cartridges.Add(cartridge);
                 activation.Add(item);

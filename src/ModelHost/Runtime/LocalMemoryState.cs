@@ -27,6 +27,11 @@ public sealed class LocalMemoryState
         {
             KvCartridge.EnsureSameModel(Cartridges); // refused here, not at the first request
         }
+        else if (Cartridges.Count == 1 && !Cartridges[0].IsRoot && !Cartridges[0].IsDetached)
+        {
+            // Imported alone, a link is a prefix with its start missing: every reply would follow an incomplete context.
+            throw new ArgumentException("The cartridge is a link of a chain and lacks the entries before it; load the chain from its root.", nameof(cartridges));
+        }
     }
 
     /// <summary>The activation memories: KV cartridges loaded before the prompt, in order.</summary>
