@@ -80,6 +80,27 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tied_memories_rank_alike_in_an_index_that_reused_a_purged_slot_and_in_a_fresh_one()
+    {
+        // Ties were broken by slot: a purged memory's slot goes to the next memory added, so the index a process kept
+        // ranked a new memory before an older tie, and the index another process built ranked them the other way.
+        var options = new HybridOptions { Name = "rrf-lexical", Fusion = FusionMethod.ReciprocalRank, VectorWeight = 0 };
+        await using var kept = new MemoryOS(store, new HybridRetriever(store, options));
+        var gone = await kept.AddAsync(Me, "chat", new MemoryDraft("The zebra crossing by the school."));
+        var older = await kept.AddAsync(Me, "chat", new MemoryDraft("Ann drinks green tea."));
+        Assert.Single(await kept.SearchAsync(Me, "chat", "tea"));
+        await kept.PurgeAsync(Me, gone.Id);
+        var newer = await kept.AddAsync(Me, "chat", new MemoryDraft("Ann drinks black tea."));
+
+        var incremental = (await kept.SearchAsync(Me, "chat", "tea")).Select(h => h.Item.Id).ToList();
+        await using var fresh = new MemoryOS(store, new HybridRetriever(store, options));
+        var rebuilt = (await fresh.SearchAsync(Me, "chat", "tea")).Select(h => h.Item.Id).ToList();
+
+        Assert.Equal([older.Id, newer.Id], rebuilt);
+        Assert.Equal(rebuilt, incremental);
+    }
+
+    [Fact]
     public async Task Writes_are_seen_by_the_next_search()
     {
         await Conversation("s1", ("Ann", "I like green tea."));

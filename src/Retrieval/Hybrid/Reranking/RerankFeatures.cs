@@ -18,6 +18,9 @@ internal static class RerankFeatures
             }
         }
 
+        // In creation order, so the ranks below break ties by it and not by slot (a purged memory's slot is reused).
+        occupied.Sort((a, b) => cube.ItemAt(a)!.Id.CompareTo(cube.ItemAt(b)!.Id));
+
         var fused = context.Fused;
         var (vectorMean, vectorStd) = MeanAndDeviation(inputs.Vector, occupied);
         var (topicMean, topicStd) = MeanAndDeviation(inputs.Topic, occupied);
@@ -68,7 +71,10 @@ internal static class RerankFeatures
         return rows;
     }
 
-    /// <summary>Each occupied slot's 0-based rank by <paramref name="scores"/>, best first, ties by slot (all 0 without scores).</summary>
+    /// <summary>
+    /// Each occupied slot's 0-based rank by <paramref name="scores"/>, best first, ties in the order of
+    /// <paramref name="occupied"/> (all 0 without scores).
+    /// </summary>
     internal static int[] Ranks(float[]? scores, List<int> occupied, int slots)
     {
         var rank = new int[Math.Max(1, slots)];
@@ -77,8 +83,14 @@ internal static class RerankFeatures
             return rank;
         }
 
+        var position = new int[Math.Max(1, slots)];
+        for (int p = 0; p < occupied.Count; p++)
+        {
+            position[occupied[p]] = p;
+        }
+
         var order = occupied.ToArray();
-        Array.Sort(order, (a, b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));
+        Array.Sort(order, (a, b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : position[a].CompareTo(position[b]));
         for (int r = 0; r < order.Length; r++)
         {
             rank[order[r]] = r;

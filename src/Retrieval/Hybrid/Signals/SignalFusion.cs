@@ -48,7 +48,10 @@ internal static class SignalFusion
                 }
             }
 
-            ranked.Sort((a, b) => scores[b] != scores[a] ? scores[b].CompareTo(scores[a]) : a.CompareTo(b));
+            // Ties by creation order (the memory's id), as TopSlots breaks them: a slot is reused after a purge, so slot
+            // order differed between an index kept through writes and one rebuilt, and so did the ranking.
+            var cube = context.Cube;
+            ranked.Sort((a, b) => scores[b] != scores[a] ? scores[b].CompareTo(scores[a]) : cube.ItemAt(a)!.Id.CompareTo(cube.ItemAt(b)!.Id));
             for (int r = 0; r < ranked.Count; r++)
             {
                 fused[ranked[r]] += weight / (context.Options.RrfK + r + 1);
