@@ -170,6 +170,16 @@ public abstract partial class SqlMemoryStore
     private protected virtual Task InsertAuditAsync(DbConnection conn, DbTransaction? tx, string tenant, AuditRecord audit, CancellationToken ct) =>
         InsertAuditLinesAsync(conn, tx, tenant, [audit], ct);
 
+    /// <summary>
+    /// Appends an audit line to <paramref name="writes"/>, sent with the batch; PostgreSQL holds it for the end of the
+    /// transaction instead, as every line it writes (see <see cref="InsertAuditAsync"/>).
+    /// </summary>
+    private protected virtual Task AuditInBatchAsync(SqlStatementBatch writes, DbConnection conn, DbTransaction? tx, string tenant, AuditRecord audit, CancellationToken ct)
+    {
+        BindAudit(writes.Add(InsertAuditSql), tenant, audit);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Writes <paramref name="lines"/> in order, one statement prepared once.</summary>
     private protected async Task InsertAuditLinesAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyList<AuditRecord> lines, CancellationToken ct)
     {

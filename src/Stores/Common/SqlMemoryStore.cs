@@ -270,7 +270,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                     await WriteLinksAsync(conn, tx, tenant, next, ct).ConfigureAwait(false);
                 }
 
-                BindAudit(writes.Add(InsertAuditSql), tenant, audit);
+                await AuditInBatchAsync(writes, conn, tx, tenant, audit, ct).ConfigureAwait(false);
                 await writes.FlushIfFullAsync(ct).ConfigureAwait(false);
             }
 

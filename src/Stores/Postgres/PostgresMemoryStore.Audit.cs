@@ -33,6 +33,9 @@ public sealed partial class PostgresMemoryStore
         return Task.CompletedTask;
     }
 
+    private protected override Task AuditInBatchAsync(SqlStatementBatch writes, DbConnection conn, DbTransaction? tx, string tenant, AuditRecord audit, CancellationToken ct) =>
+        InsertAuditAsync(conn, tx, tenant, audit, ct);
+
     private void BeginAudit(NpgsqlTransaction tx) => pendingAudit.AddOrUpdate(tx, []);
 
     private void EndAudit(NpgsqlTransaction tx) => pendingAudit.Remove(tx);

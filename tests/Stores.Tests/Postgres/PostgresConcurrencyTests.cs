@@ -43,16 +43,21 @@ public sealed class PostgresConcurrencyTests
         await Assert.ThrowsAsync<CubeNotFoundException>(() => add);
     }
 
-    [SkippableFact]
-    public async Task A_reader_paging_the_audit_log_by_sequence_misses_no_line_of_a_write_that_commits_after_a_later_one()
+    [SkippableTheory]
+    [InlineData("add")]
+    [InlineData("replace")]
+    public async Task A_reader_paging_the_audit_log_by_sequence_misses_no_line_of_a_write_that_commits_after_a_later_one(string slowWrite)
     {
         // Identity numbers were drawn at insert: a write that drew its line's number, then waited, committed after a
-        // write that drew a higher one. A reader that had paged past the higher number never saw the lower line.
+        // write that drew a higher one. A reader that had paged past the higher number never saw the lower line. Adds and
+        // replacements (updates, state changes, deletes) write their lines by different roads; both are checked.
         await using var db = await TempPostgresDatabase.CreateAsync();
         await using var store = await PostgresMemoryStore.OpenAsync(db.Options());
         var (tenant, first) = await PostgresTestServer.NewCubeAsync(store);
         var second = Cube(tenant, "second");
         await store.CreateCubeAsync(second, Audit(tenant, "cube.create"));
+        var (one, two) = (Item(first, "one"), Item(first, "two"));
+        await store.AddAsync(tenant, [one, two], new AddOptions(false), Audit(tenant, "add"));
         long cursor = (await store.ReadAuditAsync(tenant)).Max(a => a.Sequence);
 
         // A gate inside the slow write, between its first memory (and that one's audit line) and its second.
@@ -60,7 +65,7 @@ public sealed class PostgresConcurrencyTests
         await db.ExecuteAsync($$"""
             CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $f$
             BEGIN IF NEW.text = 'gated' THEN PERFORM pg_advisory_xact_lock({{Gate}}); END IF; RETURN NEW; END $f$;
-            CREATE TRIGGER test_gate BEFORE INSERT ON memories FOR EACH ROW EXECUTE FUNCTION test_gate();
+            CREATE TRIGGER test_gate BEFORE INSERT OR UPDATE ON memories FOR EACH ROW EXECUTE FUNCTION test_gate();
             """);
         await using var gate = await PostgresTestServer.RawAsync(db.ConnectionString);
         await using (var close = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({Gate});", gate))
@@ -68,7 +73,9 @@ public sealed class PostgresConcurrencyTests
             await close.ExecuteNonQueryAsync();
         }
 
-        var slow = store.AddAsync(tenant, [Item(first, "before the gate"), Item(first, "gated")], new AddOptions(false), Audit(tenant, "add"));
+        Task slow = slowWrite == "add"
+            ? store.AddAsync(tenant, [Item(first, "before the gate"), Item(first, "gated")], new AddOptions(false), Audit(tenant, "add"))
+            : store.ReplaceManyAsync(tenant, [Replacing(one, "before the gate"), Replacing(two, "gated")]);
         await using (var waiting = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = {Gate};", gate))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -92,6 +99,11 @@ public sealed class PostgresConcurrencyTests
         var all = await store.ReadAuditAsync(tenant, new AuditQuery { After = cursor });
         Assert.Equal(3, all.Count);
         Assert.Equal(all.Select(a => a.Sequence), seen.Select(a => a.Sequence));
+
+        MemoryReplacement Replacing(MemoryItem current, string text) => new(
+            current with { State = LifecycleState.Superseded },
+            current with { Version = current.Version + 1, Text = text, ContentHash = Hash(text) },
+            Audit(tenant, "memory.update") with { CubeId = current.CubeId, MemoryId = current.Id.ToString(), Version = current.Version + 1 });
     }
 
     [SkippableFact]
