@@ -276,6 +276,34 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_survivor_absorbs_its_second_near_duplicate_when_a_batch_is_redone_one_merge_at_a_time()
+    {
+        // The version check took the survivor's first merge, written moments before in the same run, for someone else's
+        // change: in a batch redone one merge at a time (or a later batch), its second merge was counted a conflict.
+        var keep = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso yesterday at the shelter") with { Actor = "Ann" });
+        var a = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso yesterday") with { Actor = "Ann" });
+        var b = await memory.AddAsync(Alice, "facts", Draft("Ann adopted a grey cat named Miso at the shelter") with { Actor = "Ann" });
+        var edited = await memory.AddAsync(Alice, "facts", Draft("Bob parked the blue van on level three") with { Actor = "Bob" });
+        await memory.AddAsync(Alice, "facts", Draft("Bob parked the blue van on level three today") with { Actor = "Bob" });
+        bool changed = false;
+        var progress = new SynchronousProgress<MaintenanceProgress>(_ =>
+        {
+            if (!changed)
+            {
+                changed = true; // after pairing: the batch fails on this memory and is redone merge by merge
+                memory.UpdateAsync(Alice, edited.Id, new MemoryChange { Text = "Bob's locker code is 4417" }).GetAwaiter().GetResult();
+            }
+        });
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"], progress: progress));
+
+        Assert.Equal((2, 1), (result.Counts["merged"], result.Counts["conflicts"]));
+        Assert.Equal(LifecycleState.Superseded, (await memory.GetAsync(Alice, a.Id)).State);
+        Assert.Equal(LifecycleState.Superseded, (await memory.GetAsync(Alice, b.Id)).State);
+        Assert.Equal(3, (await memory.GetAsync(Alice, keep.Id)).Version);
+    }
+
+    [Fact]
     public async Task Consolidation_does_not_merge_the_same_words_about_different_days_or_of_opposite_polarity()
     {
         await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now.AddDays(-7) });

@@ -306,7 +306,7 @@ public sealed class ConsolidationJob : IMaintenanceJob
             expected.TryAdd(items[merge.Keep].Id, items[merge.Keep].Version);
         }
 
-        await memory.WriteVersionsAsync(context.Actor, ids, "memory.consolidate", (step, current, now) =>
+        var after = await memory.WriteVersionsAsync(context.Actor, ids, "memory.consolidate", (step, current, now) =>
         {
             if (current.Version != expected[current.Id])
             {
@@ -321,6 +321,14 @@ public sealed class ConsolidationJob : IMaintenanceJob
 
             return planned;
         }, cancellationToken).ConfigureAwait(false);
+
+        // The run goes on from what it wrote: a survivor absorbs the next near-duplicate at its new version, in a later
+        // batch or a one-by-one redo, not as a memory changed by someone else.
+        for (int step = 0; step < after.Count; step++)
+        {
+            var merge = merges[step / 2];
+            items[step % 2 == 0 ? merge.Drop : merge.Keep] = after[step];
+        }
 
         MemoryOS.VersionPlan? Plan(int step, MemoryItem current, DateTimeOffset now)
         {
