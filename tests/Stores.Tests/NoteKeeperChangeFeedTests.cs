@@ -66,6 +66,39 @@ public sealed class NoteKeeperChangeFeedTests : IAsyncLifetime
         Assert.Equal(2, (await memory.GetAsync(TestDatabase.Alice, unrelated)).Version);
     }
 
+    [Fact]
+    public async Task A_neighbour_edited_while_a_new_note_evolves_it_keeps_the_edit_and_gets_the_back_link()
+    {
+        // The evolution wrote the neighbour's tags and links as read before: an edit made meanwhile was undone. Refused
+        // as a conflict, the evolution is done again from the neighbour as it is now.
+        var inner = new Stores.InMemory.InMemoryMemoryStore();
+        await using var owner = new MemoryOS(inner, new Retrieval.Lexical.Bm25Retriever(inner));
+        await owner.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var first = new NoteKeeper(owner, options: Options);
+        var neighbour = await first.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe with the kids."));
+
+        bool edited = false;
+        var racing = InterceptedStore.Over(inner, (method, _) =>
+        {
+            if (method == nameof(MemoryCore.Ports.IMemoryStore.ReplaceManyAsync) && !edited)
+            {
+                edited = true;
+                owner.UpdateAsync(TestDatabase.Alice, neighbour.Added.Id, new MemoryChange { Tags = ["urgent"] }).GetAwaiter().GetResult();
+            }
+
+            return null;
+        });
+        await using var other = new MemoryOS(racing, new Retrieval.Lexical.Bm25Retriever(racing));
+        using var keeper = new NoteKeeper(other, options: Options);
+        var added = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Lake Tahoe camping trip, the kids loved it."));
+
+        Assert.True(edited);
+        Assert.Contains(added.Links, l => l.Target == neighbour.Added.Id);
+        var now = await owner.GetAsync(TestDatabase.Alice, neighbour.Added.Id);
+        Assert.Contains("urgent", now.Tags);
+        Assert.Contains(now.Links, l => l.Target == added.Added.Id);
+    }
+
     private sealed class EditingExtractor(Func<Task> edit) : INoteExtractor
     {
         private readonly RuleNoteExtractor rules = new();

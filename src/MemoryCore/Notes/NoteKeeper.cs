@@ -26,6 +26,9 @@ public sealed class NoteKeeper : IDisposable
     private readonly Dictionary<(string Tenant, string Cube), CubeLinks> linkers = [];
     private readonly SemaphoreSlim gate = new(1, 1);
 
+    /// <summary>How often <see cref="AddAsync"/> evolves the new note's neighbours when another writer changes one meanwhile.</summary>
+    public const int MaxEvolveAttempts = 3;
+
     /// <summary>Adds notes to <paramref name="memory"/>, extracting attributes with <paramref name="extractor"/> (the rule-based one when null).</summary>
     public NoteKeeper(MemoryOS memory, INoteExtractor? extractor = null, NoteKeeperOptions? options = null)
     {
@@ -40,6 +43,7 @@ public sealed class NoteKeeper : IDisposable
     /// Builds the note for <paramref name="draft"/> (its own keywords, tags and context are kept and extended), links it,
     /// stores it and evolves its neighbours. Returns the outcome and the links the new note got.
     /// </summary>
+    /// <exception cref="MemoryStateException">Neighbours kept changing while they evolved (<see cref="MaxEvolveAttempts"/> times); the note itself is stored.</exception>
     public async Task<NoteOutcome> AddAsync(Scope actor, string cube, MemoryDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -68,21 +72,23 @@ public sealed class NoteKeeper : IDisposable
 
             var stored = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
             linker.Index(stored);
-            var writes = new NoteWrites(memory, actor);
-            int evolved = await EvolveAllAsync(stored, links, linker, writes, cancellationToken).ConfigureAwait(false);
-            try
+            for (int attempt = 1; ; attempt++)
             {
-                await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+                var writes = new NoteWrites(memory, actor);
+                int evolved = await EvolveAllAsync(stored, links, linker, writes, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return new NoteOutcome(outcome, links, evolved);
+                }
+                catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex) && attempt < MaxEvolveAttempts)
+                {
+                    // A neighbour changed since it was read: the note is stored; its neighbours evolve again from what
+                    // they are now (the index, holding the versions planned, is read again from the store).
+                    linkers.Remove((actor.Tenant, target.Id));
+                    linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
+                }
             }
-            catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex))
-            {
-                // A neighbour changed since it was read: the note is stored and linked; the neighbours keep what their other
-                // writer gave them (the back-links come from the next linking run), rather than failing a stored add.
-                linkers.Remove((actor.Tenant, target.Id));
-                evolved = 0;
-            }
-
-            return new NoteOutcome(outcome, links, evolved);
         }
         catch
         {
