@@ -133,12 +133,13 @@ public sealed partial class MemoryOS
     }
 
     /// <summary>
-    /// Purges <paramref name="removed"/> in one store transaction under <paramref name="audit"/>, deletes the cartridge and adapter
-    /// files of the activation and parametric memories among them and tells the listeners of every cube touched. Returns how many memories the
-    /// store removed and how many files were deleted. Throws <see cref="IOException"/> naming the files it could not delete,
-    /// after everything else is done: the erasure is then incomplete, and the caller must know.
+    /// Purges <paramref name="removed"/> in one store transaction under <paramref name="audit"/>, tells the listeners of every
+    /// cube touched and deletes the cartridge and adapter files of the activation and parametric memories among them.
+    /// Returns how many memories the store removed and how many files were deleted. A file it cannot delete is added to
+    /// <paramref name="filesLeft"/> when given; otherwise the call throws <see cref="IOException"/> naming it, after
+    /// everything else is done: the erasure is then incomplete, and the caller must know.
     /// </summary>
-    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null)
+    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, List<string>? filesLeft = null)
     {
         int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, unlessFrozen, cancellationToken).ConfigureAwait(false);
 
@@ -153,9 +154,21 @@ public sealed partial class MemoryOS
             }
         }
 
+        var left = filesLeft ?? [];
+        int files = DeletePayloadFiles(removed, left);
+        if (filesLeft is null && left.Count > 0)
+        {
+            throw FilesLeft($"Purged {memories} memor{(memories == 1 ? "y" : "ies")}", left);
+        }
+
+        return (memories, files);
+    }
+
+    /// <summary>Deletes the cartridge and adapter files of the activation and parametric memories among <paramref name="items"/>; returns how many, adding those it cannot delete to <paramref name="left"/>.</summary>
+    private static int DeletePayloadFiles(IEnumerable<MemoryItem> items, List<string> left)
+    {
         int files = 0;
-        var left = new List<(string Memory, Exception Error)>();
-        foreach (var item in removed.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
+        foreach (var item in items.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
         {
             try
             {
@@ -163,19 +176,15 @@ public sealed partial class MemoryOS
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                left.Add((item.Id.ToString(), ex));
+                left.Add($"memory {item.Id}: {ex.Message}");
             }
         }
 
-        if (left.Count > 0)
-        {
-            throw new IOException(
-                $"Purged {memories} memor{(memories == 1 ? "y" : "ies")}, but could not delete the file(s) computed from {left.Count} of them; delete them by hand: "
-                + string.Join("; ", left.Select(l => $"memory {l.Memory}: {l.Error.Message}")), left[0].Error);
-        }
-
-        return (memories, files);
+        return files;
     }
+
+    private static IOException FilesLeft(string done, List<string> left) =>
+        new($"{done}, but could not delete the file(s) computed from {left.Count} of them; delete them by hand: {string.Join("; ", left)}");
 
     // Only a local file (file: URI) is deleted, and only for an activation or parametric memory: its KV cartridge or LoRA
     // adapter was computed from the purged text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.

@@ -185,6 +185,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// from those memories in other cubes (summaries, cartridges) and deletes the cartridge and adapter files of its own
     /// activation and parametric memories. Returns how many memories were removed from the cube.
     /// </summary>
+    /// <exception cref="IOException">The cube is deleted, but a cartridge or adapter file computed from its memories could not be deleted (named).</exception>
     public async Task<int> DeleteCubeAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
@@ -212,10 +213,12 @@ public sealed partial class MemoryOS : IAsyncDisposable
         var derivedIds = await WithDerivationsAsync(actor.Tenant, held, cancellationToken).ConfigureAwait(false);
         derivedIds.ExceptWith(held);
         var derived = derivedIds.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. derivedIds], cancellationToken).ConfigureAwait(false);
+        // A file that cannot be deleted does not stop the delete; it is named once everything else is done.
+        var filesLeft = new List<string>();
         if (derived.Count > 0)
         {
             string detail = string.Create(CultureInfo.InvariantCulture, $"derived from cube {current.Name}, being deleted: {derived.Count} memor{(derived.Count == 1 ? "y" : "ies")}");
-            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken).ConfigureAwait(false);
+            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken, filesLeft: filesLeft).ConfigureAwait(false);
         }
 
         int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cancellationToken).ConfigureAwait(false)
@@ -225,19 +228,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
             listener.OnCubeDeleted(actor.Tenant, current.Id);
         }
 
-        foreach (var item in payloads)
-        {
-            try
-            {
-                DeleteLocalPayload(item.Payload);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // The cube is gone; a file that cannot be deleted now must not make the delete look failed.
-            }
-        }
-
-        return removed;
+        DeletePayloadFiles(payloads, filesLeft);
+        return filesLeft.Count == 0 ? removed : throw FilesLeft($"Deleted cube '{current.Name}' and its {removed} memor{(removed == 1 ? "y" : "ies")}", filesLeft);
     }
 
     /// <summary>

@@ -72,11 +72,8 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         string cartridge = Path.Combine(db.Folder, "cartridges", "held.amkv");
         Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
         await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
-        var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge: alice's locker code is wombat7731")
-        {
-            Kind = MemoryKind.Activation,
-            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge)))),
-        });
+        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge: alice's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload });
 
         // An immutable file: not even root may delete it (permissions do not stop root).
         Skip.IfNot(Chattr("+i", cartridge), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
@@ -87,6 +84,12 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
             Assert.Equal(["cache purged"], heard);
             await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, activation.Id));
             Assert.Empty(await memory.SearchAsync(Alice, "cache", "wombat7731"));
+
+            // Deleting a cube whose cartridge cannot be deleted deletes the cube all the same, then names the file.
+            var again = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge again") { Kind = MemoryKind.Activation, Payload = payload });
+            var cubeError = await Assert.ThrowsAsync<IOException>(() => memory.DeleteCubeAsync(Alice, "cache"));
+            Assert.Contains(again.Id.ToString(), cubeError.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.OpenCubeAsync(Alice, "cache"));
         }
         finally
         {
