@@ -60,6 +60,15 @@ public static class AgentMemServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddAgentMemTelemetry(options);
         configure?.Invoke(builder);
+        if (!options.RequireAuth)
+        {
+            // Endpoints of Kestrel's configuration section replace the service's URLs: refused before anything listens.
+            string? configured = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).FirstOrDefault(u => u is not null && !ServerOptions.IsLoopback(u));
+            if (configured is not null)
+            {
+                throw new ArgumentException($"Refusing to serve without API keys on '{configured}' (a Kestrel endpoint in the configuration): without keys only loopback addresses are allowed.", nameof(options));
+            }
+        }
 
         var app = builder.Build();
         var composition = app.Services.GetRequiredService<ServerComposition>();

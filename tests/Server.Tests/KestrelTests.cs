@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Server.Tests;
@@ -133,15 +134,23 @@ public sealed class KestrelTests
         var options = new ServerOptions { Db = Path.Combine(folder, "server.db"), RequireAuth = false };
         options.Urls.Clear();
         options.Urls.Add("http://127.0.0.1:0");
-        var app = AgentMemServer.Build(options, b =>
+        var refused = Assert.Throws<ArgumentException>(() => AgentMemServer.Build(options, b =>
         {
             b.Logging.ClearProviders();
             b.Configuration["Kestrel:Endpoints:Everywhere:Url"] = "http://0.0.0.0:0";
+        }));
+        Assert.Contains("0.0.0.0", refused.Message, StringComparison.Ordinal);
+
+        // An address set past the service's options (another UseUrls, as a host or the environment may) is caught once bound.
+        var app = AgentMemServer.Build(options, b =>
+        {
+            b.Logging.ClearProviders();
+            b.WebHost.UseUrls("http://0.0.0.0:0");
         });
         try
         {
-            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
-            Assert.Contains("0.0.0.0", refused.Message, StringComparison.Ordinal);
+            var unbound = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+            Assert.Contains("0.0.0.0", unbound.Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -8,8 +8,9 @@ namespace AgentMem.Server.Hosting;
 /// Without API keys the service may listen on loopback addresses only. <see cref="ServerOptions.Validate"/> checks the
 /// URLs it is given, but Kestrel binds the endpoints of its own configuration section instead (an environment variable
 /// <c>Kestrel__Endpoints__Http__Url=http://0.0.0.0:5080</c>, an appsettings file) or a port on every interface
-/// (<c>ASPNETCORE_HTTP_PORTS</c>). So the addresses really bound are checked once the server has started: any other
-/// fails the start, and the host's disposal closes the listener.
+/// (<c>ASPNETCORE_HTTP_PORTS</c>). Configured endpoints are refused before the build (<see cref="AgentMemServer.Build"/>);
+/// as a backstop for the rest, the addresses really bound are checked once the server has started: any other fails the
+/// start, and the host's disposal closes the listener (a request arriving in between could still be answered).
 /// </summary>
 internal sealed class LoopbackOnlyGuard(IServer server) : IHostedLifecycleService
 {
