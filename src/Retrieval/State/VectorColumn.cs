@@ -232,11 +232,23 @@ internal sealed class VectorColumn : IDisposable
         }
     }
 
-    /// <summary>The <paramref name="k"/> nearest slots to the prepared query through SPANN, with their (exact) similarities.</summary>
-    public List<(int Slot, float Similarity)> SearchAnn(ReadOnlySpan<float> query, int k)
+    /// <summary>
+    /// The <paramref name="k"/> nearest slots to the prepared query through SPANN, with their (exact) similarities; with
+    /// <paramref name="allowed"/>, the nearest among the slots it accepts. The index probes its usual number of postings
+    /// first; when those hold fewer than k accepted slots (a narrow filter whose memories lie away from the query), it
+    /// probes every posting, a full scan, rather than answer with fewer.
+    /// </summary>
+    public List<(int Slot, float Similarity)> SearchAnn(ReadOnlySpan<float> query, int k, Func<int, bool>? allowed = null)
     {
         FlushAnn();
-        var matches = ann!.Search(query, Math.Max(1, Math.Min(k, Count)));
+        int wanted = Math.Max(1, Math.Min(k, Count));
+        Func<long, bool>? filter = allowed is null ? null : key => slotOfKey.TryGetValue(key, out int slot) && allowed(slot);
+        var matches = ann!.Search(query, wanted, filter);
+        if (filter is not null && matches.Count < wanted && ann.PostingCount > ann.Options.MaxProbes)
+        {
+            matches = ann.Search(query, wanted, ann.PostingCount, ann.Options.SearchEpsilon, filter);
+        }
+
         var result = new List<(int, float)>(matches.Count);
         foreach (var m in matches)
         {

@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Search;
 using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Stores.Sqlite;
@@ -244,5 +245,29 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { AnnThreshold = 0 }.Validate());
+    }
+
+    [Fact]
+    public async Task Above_the_ann_threshold_a_narrow_filter_still_gets_k_vector_hits()
+    {
+        // The ANN index's candidates were the nearest over the whole cube, filtered afterwards: memories of the session
+        // asked for, none of them among the nearest 50, got no vector score and the search answered nothing.
+        var drafts = Enumerable.Range(0, 200).Select(i => new MemoryDraft($"piano lesson {i} on the upright piano") { Session = "a" })
+            .Concat(Enumerable.Range(0, 20).Select(i => new MemoryDraft($"garden hose {i} near the piano") { Session = "b" })).ToList();
+        await memory.AddBatchAsync(Me, "chat", drafts);
+        using var exact = new HybridRetriever(store, new HybridOptions { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = int.MaxValue });
+        using var ann = new HybridRetriever(store, new HybridOptions { Name = "vector-ann", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = 100, AnnCandidates = 50 });
+        var os = new MemoryOS(store, [exact, ann]);
+        await os.SearchAsync(Me, "chat", "warm up", retrieverName: "vector-ann");
+        await ann.State.WaitForIndexesAsync();
+        Assert.True(ann.State.ServesThroughAnn(Me.Tenant, (await os.OpenCubeAsync(Me, "chat")).Id));
+
+        var inB = new SearchOptions { K = 5, Filter = new MemoryFilter { Session = "b" } };
+        var want = await os.SearchAsync(Me, "chat", "piano lesson", inB with { Retriever = "vector" });
+        var got = await os.SearchAsync(Me, "chat", "piano lesson", inB with { Retriever = "vector-ann" });
+
+        Assert.Equal(5, want.Count);
+        Assert.Equal(want.Count, got.Count);
+        Assert.All(got, h => Assert.Equal("b", h.Item.Scope.Session));
     }
 }

@@ -43,9 +43,11 @@ internal sealed class VectorSignal : IRelevanceSignal
         }
         else
         {
-            // A big cube: only the ANN index's nearest embeddings get a vector score (exact, from the row).
+            // A big cube: only the ANN index's nearest embeddings get a vector score (exact, from the row), the nearest
+            // among the memories the search may return: the nearest over the whole cube, filtered afterwards, left a
+            // narrow filter (a session, a tag) with few candidates or none.
             var offered = new HashSet<int>();
-            foreach (var (slot, similarity) in vectors.SearchAnn(q, Math.Max(Math.Max(options.AnnCandidates, options.VectorRangeDepth), context.Request.K)))
+            foreach (var (slot, similarity) in vectors.SearchAnn(q, Math.Max(Math.Max(options.AnnCandidates, options.VectorRangeDepth), context.Request.K), context.Allowed))
             {
                 scores[slot] = similarity >= options.VectorMinSimilarity ? similarity : 0;
                 offered.Add(slot);
