@@ -71,7 +71,9 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     /// <summary>
     /// Adds a listener told after every committed write (e.g. an external index), until the returned handle is disposed.
-    /// Safe from any thread: a write tells the listeners registered when it committed.
+    /// Safe from any thread: a write tells the listeners registered when it committed. Recalls are not told: they update
+    /// counters in place (strength, last recall, count) on every recorded search, and reach followers through the change
+    /// feed (<see cref="IMemoryStore.ReadChangesAsync"/>) like any write.
     /// </summary>
     public IDisposable AddChangeListener(IMemoryChangeListener listener)
     {

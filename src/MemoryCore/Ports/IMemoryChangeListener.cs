@@ -2,7 +2,8 @@ namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>
 /// Told by <see cref="MemoryOS"/> after a write commits, so derived state (in-memory indexes, caches)
-/// can be refreshed. Called synchronously; implementations must be quick (e.g. mark a cache stale).
+/// can be refreshed. Called synchronously; implementations must be quick (e.g. mark a cache stale). Recalls, which only
+/// update a memory's counters in place, are not told; they are in the change feed.
 /// </summary>
 public interface IMemoryChangeListener
 {
