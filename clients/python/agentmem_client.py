@@ -163,8 +163,9 @@ class AgentMemClient:
         """Removes every version for good (204)."""
         self.request("DELETE", f"/v1/memories/{self._id(memory_id)}", query={"purge": True, "user": user, "agent": agent})
 
-    def history(self, memory_id: str, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
-        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/history", query={"user": user, "agent": agent})
+    def history(self, memory_id: str, user: str | None = None, agent: str | None = None, limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
+        """The memory's versions, oldest first: at most `limit` (default 100), after version `after`."""
+        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/history", query={"limit": limit, "after": after, "user": user, "agent": agent})
 
     def audit(self, memory_id: str, limit: int | None = None, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         """Who did what to the memory and when, oldest first (no content)."""

@@ -59,6 +59,31 @@ public sealed class BatchUpdateTests
     }
 
     [Fact]
+    public async Task A_memorys_history_is_read_in_pages_as_the_audit_is()
+    {
+        // A batch may name one memory up to a thousand times, each a version copying it whole: the history answered
+        // every version in one response, and `limit` was ignored.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "Caroline plans to move to Sweden");
+        var edits = Enumerable.Range(0, 30).Select(i => new { id, importance = (i + 1) / 100.0 }).ToArray();
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync("/v1/memories", new { items = edits })).StatusCode);
+
+        async Task<int[]> Versions(string query) =>
+            [.. (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}/history{query}"))).EnumerateArray().Select(v => v.GetProperty("version").GetInt32())];
+
+        Assert.Equal(Enumerable.Range(1, 31), await Versions(string.Empty));
+        Assert.Equal(new[] { 1, 2, 3, 4, 5 }, await Versions("?limit=5"));
+        Assert.Equal(new[] { 6, 7, 8, 9, 10 }, await Versions("?limit=5&after=5"));
+        Assert.Equal(new[] { 31 }, await Versions("?after=30"));
+        Assert.Empty(await Versions("?after=31"));
+        foreach (string bad in new[] { "?limit=0", "?limit=1001", "?after=-1" })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/v1/memories/{id}/history{bad}")).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task One_missing_or_deleted_memory_fails_the_whole_batch_and_writes_nothing()
     {
         await using var app = await TestApp.StartAsync();

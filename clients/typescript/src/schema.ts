@@ -245,7 +245,7 @@ export interface paths {
         };
         /**
          * Get a memory's history
-         * @description Every version of the memory, oldest first, tombstone included.
+         * @description The memory's versions, oldest first, tombstone included; at most `limit` (1..1000, default 100), `after` (the `version` of a previous page's last one) reads on.
          */
         get: operations["MemoryHistory"];
         put?: never;
@@ -2360,6 +2360,8 @@ export interface operations {
     MemoryHistory: {
         parameters: {
             query?: {
+                limit?: number;
+                after?: number;
                 user?: string;
                 agent?: string;
             };

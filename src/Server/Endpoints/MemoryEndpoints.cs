@@ -49,7 +49,8 @@ internal static class MemoryEndpoints
                 + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         memories.MapGet("/{id}/history", HistoryAsync)
-            .Describe("MemoryHistory", "Get a memory's history", "Every version of the memory, oldest first, tombstone included.")
+            .Describe("MemoryHistory", "Get a memory's history", "The memory's versions, oldest first, tombstone included; at most `limit` (1..1000, default 100), "
+                + "`after` (the `version` of a previous page's last one) reads on.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}/audit", AuditAsync)
             .Describe("MemoryAudit", "Get a memory's audit trail", "Who did what to the memory and when (add, update, state changes, delete), oldest first; at most `limit` lines (1..1000, default 200), "
@@ -166,10 +167,13 @@ internal static class MemoryEndpoints
         return TypedResults.Ok(MemoryDto.From(tombstone));
     }
 
-    private static async Task<Ok<IReadOnlyList<MemoryDto>>> HistoryAsync(string id, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
+    // Paged: a memory updated in batches of up to MaxBatchItems a request holds thousands of versions, each a full copy.
+    private static async Task<Ok<IReadOnlyList<MemoryDto>>> HistoryAsync(string id, MemoryOS memory, HttpContext context, int? limit, long? after, string? user, string? agent, CancellationToken cancellationToken)
     {
+        int take = QueryLimit.History.Resolve(limit);
+        long from = QueryLimit.After(after);
         var versions = await memory.GetHistoryAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok<IReadOnlyList<MemoryDto>>(versions.Select(MemoryDto.From).ToList());
+        return TypedResults.Ok<IReadOnlyList<MemoryDto>>(versions.Where(v => v.Version > from).Take(take).Select(MemoryDto.From).ToList());
     }
 
     private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> AuditAsync(string id, MemoryOS memory, HttpContext context, int? limit, long? after, string? user, string? agent, CancellationToken cancellationToken)
