@@ -171,10 +171,11 @@ class AgentMemClient:
         """Who did what to the memory and when, oldest first (no content)."""
         return self.request("GET", f"/v1/memories/{self._id(memory_id)}/audit", query={"limit": limit, "user": user, "agent": agent})
 
-    def links(self, memory_id: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
+    def links(self, memory_id: str, user: str | None = None, agent: str | None = None, limit: int | None = None) -> dict[str, Any]:
         """The memory's links, each with the linked memory (links the caller may not follow are only counted, ``hidden``),
-        and ``incoming``: the links to it from the live memories of its cube, each with the linking memory."""
-        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/links", query={"user": user, "agent": agent})
+        and ``incoming``: the links to it from the live memories of its cube, each with the linking memory; at most
+        ``limit`` each way (default 100), ``moreLinks`` and ``moreIncoming`` saying when more were left out."""
+        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/links", query={"limit": limit, "user": user, "agent": agent})
 
     def search(self, query: str, cube: str | None = None, k: int | None = None, mode: str | None = None, explain: bool = False,
                user: str | None = None, agent: str | None = None) -> dict[str, Any]:

@@ -82,6 +82,15 @@ public sealed class MemoryAuditAndLinksTests
         Assert.Equal((0.4, "same garden"), (incoming[1].GetProperty("weight").GetDouble(), incoming[1].GetProperty("reason").GetString()));
         Assert.Equal("activation", incoming[2].GetProperty("source").GetProperty("kind").GetString());
         Assert.Empty((await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Cartridge}/links"))).GetProperty("incoming").EnumerateArray());
+        Assert.False(response.GetProperty("moreIncoming").GetBoolean());
+
+        // Bounded each way (a hub memory answered every linking memory in full), saying when more were left out.
+        var page = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Tomatoes}/links?limit=1"));
+        Assert.Equal(seed.Watering.ToString(), Assert.Single(page.GetProperty("incoming").EnumerateArray().ToList()).GetProperty("source").GetProperty("id").GetString());
+        Assert.Single(page.GetProperty("links").EnumerateArray());
+        Assert.True(page.GetProperty("moreIncoming").GetBoolean());
+        Assert.True(page.GetProperty("moreLinks").GetBoolean());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/v1/memories/{seed.Tomatoes}/links?limit=0")).StatusCode);
 
         // An activation memory's links are the plaintext memories it encodes: its sources.
         var cartridge = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{seed.Cartridge}/links"));

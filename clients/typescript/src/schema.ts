@@ -285,7 +285,7 @@ export interface paths {
         };
         /**
          * Get a memory's links, both ways
-         * @description The memory's typed links, one hop, each with the current version of the memory it points to; for an activation memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller may not read are left out and counted in `hidden`. `incoming` lists the links to it from the live memories of its own cube, each with the linking memory. Readable exactly when the memory is.
+         * @description The memory's typed links, one hop, each with the current version of the memory it points to; for an activation memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller may not read are left out and counted in `hidden`. `incoming` lists the links to it from the live memories of its own cube, each with the linking memory. At most `limit` each way (1..1000, default 100); `moreLinks` and `moreIncoming` say when more were left out. Readable exactly when the memory is.
          */
         get: operations["MemoryLinks"];
         put?: never;
@@ -777,6 +777,10 @@ export interface components {
              *     whenever the memory is.
              */
             incoming: components["schemas"]["IncomingLinkDto"][];
+            /** @description More readable links than the request's `limit`: the first are listed. */
+            moreLinks: boolean;
+            /** @description More incoming links than the request's `limit`: the oldest are listed. */
+            moreIncoming: boolean;
         };
         /** @description One memory to add (plaintext; binary kinds are not offered over REST yet). */
         NewMemory: {
@@ -2486,6 +2490,7 @@ export interface operations {
     MemoryLinks: {
         parameters: {
             query?: {
+                limit?: number;
                 user?: string;
                 agent?: string;
             };

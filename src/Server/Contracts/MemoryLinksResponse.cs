@@ -8,4 +8,6 @@ namespace AgentMem.Server.Contracts;
 /// Links to the memory from the live (active or frozen) memories of its own cube, oldest linking memory first; readable
 /// whenever the memory is.
 /// </param>
-public sealed record MemoryLinksResponse(string Id, IReadOnlyList<MemoryLinkDto> Links, int Hidden, IReadOnlyList<IncomingLinkDto> Incoming);
+/// <param name="MoreLinks">More readable links than the request's <c>limit</c>: the first are listed.</param>
+/// <param name="MoreIncoming">More incoming links than the request's <c>limit</c>: the oldest are listed.</param>
+public sealed record MemoryLinksResponse(string Id, IReadOnlyList<MemoryLinkDto> Links, int Hidden, IReadOnlyList<IncomingLinkDto> Incoming, bool MoreLinks, bool MoreIncoming);

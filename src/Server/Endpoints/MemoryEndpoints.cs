@@ -60,7 +60,8 @@ internal static class MemoryEndpoints
             .Describe("MemoryLinks", "Get a memory's links, both ways", "The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
                 + "memory, its `encodes` links are the plaintext memories it was built from. Links to purged memories or to cubes the caller "
                 + "may not read are left out and counted in `hidden`. `incoming` lists the links to it from the live memories of its own cube, each with "
-                + "the linking memory. Readable exactly when the memory is.")
+                + "the linking memory. At most `limit` each way (1..1000, default 100); `moreLinks` and `moreIncoming` say when more were left out. "
+                + "Readable exactly when the memory is.")
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
@@ -185,13 +186,16 @@ internal static class MemoryEndpoints
         return TypedResults.Ok<IReadOnlyList<AuditEntryDto>>(records.Select(AuditEntryDto.From).ToList());
     }
 
-    private static async Task<Ok<MemoryLinksResponse>> LinksAsync(string id, MemoryOS memory, HttpContext context, string? user, string? agent, CancellationToken cancellationToken)
+    // Bounded each way: a hub memory linked from thousands answered each with its full text in one response.
+    private static async Task<Ok<MemoryLinksResponse>> LinksAsync(string id, MemoryOS memory, HttpContext context, int? limit, string? user, string? agent, CancellationToken cancellationToken)
     {
+        int take = QueryLimit.Links.Resolve(limit);
+
         // Each target is read as the caller: a link never reveals a memory its cube's grants would not (counted in hidden).
         var hood = await memory.GetNeighborhoodAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
-        var links = hood.Neighbours.Select(n => new MemoryLinkDto(n.Link.Type, n.Link.Weight, n.Link.Reason, MemoryDto.From(n.Target))).ToList();
-        var incoming = hood.LinkedFrom.Select(i => new IncomingLinkDto(i.Link.Type, i.Link.Weight, i.Link.Reason, MemoryDto.From(i.Source))).ToList();
-        return TypedResults.Ok(new MemoryLinksResponse(hood.Note.Id.ToString(), links, hood.Hidden, incoming));
+        var links = hood.Neighbours.Take(take).Select(n => new MemoryLinkDto(n.Link.Type, n.Link.Weight, n.Link.Reason, MemoryDto.From(n.Target))).ToList();
+        var incoming = hood.LinkedFrom.Take(take).Select(i => new IncomingLinkDto(i.Link.Type, i.Link.Weight, i.Link.Reason, MemoryDto.From(i.Source))).ToList();
+        return TypedResults.Ok(new MemoryLinksResponse(hood.Note.Id.ToString(), links, hood.Hidden, incoming, hood.Neighbours.Count > take, hood.LinkedFrom.Count > take));
     }
 
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, string? after, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)

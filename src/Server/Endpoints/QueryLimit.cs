@@ -9,6 +9,9 @@ internal sealed record QueryLimit(int Default, int Max)
     /// <summary>Reading a memory's history: 100 versions by default, 1000 at most.</summary>
     public static readonly QueryLimit History = new(Default: 100, Max: 1000);
 
+    /// <summary>Listing a memory's links, each way: 100 by default, 1000 at most.</summary>
+    public static readonly QueryLimit Links = new(Default: 100, Max: 1000);
+
     /// <summary>Reading an audit trail (a memory's, a cube's or the tenant's): 200 records by default, 1000 at most.</summary>
     public static readonly QueryLimit Audit = new(Default: 200, Max: 1000);
 
