@@ -215,12 +215,15 @@ public static class CubeArchiveReader
             throw new MemoryValidationException($"version {item.Version}, recall count {item.RecallCount} and strength {item.Strength}: a version is at least 1, a recall count not negative, a strength positive.");
         }
 
-        foreach (string label in item.Tags.Concat(item.Keywords))
+        // As written (an archive is restored exactly), but within the facade's limits.
+        foreach (string tag in item.Tags)
         {
-            if (string.IsNullOrWhiteSpace(label) || label.Length > ContentRules.MaxLabelLength)
-            {
-                throw new MemoryValidationException($"A tag or keyword is blank or longer than {ContentRules.MaxLabelLength} characters ('{(label.Length > 20 ? label[..20] + "…" : label)}').");
-            }
+            ContentRules.ValidateLabel(tag, "tag");
+        }
+
+        foreach (string keyword in item.Keywords)
+        {
+            ContentRules.ValidateLabel(keyword, "keyword");
         }
 
         return item;

@@ -126,17 +126,7 @@ public static class ContentRules
         foreach (string raw in labels)
         {
             string label = raw?.Trim() ?? string.Empty;
-            if (label.Length == 0)
-            {
-                throw new MemoryValidationException($"A {what} is empty.");
-            }
-
-            if (label.Length > MaxLabelLength)
-            {
-                throw new MemoryValidationException($"The {what} '{label[..20]}…' is {label.Length} characters; the limit is {MaxLabelLength}.");
-            }
-
-            ValidateText(label, MaxLabelLength * 4, what);
+            ValidateLabel(label, what);
             if (seen.Add(label))
             {
                 result.Add(label);
@@ -144,6 +134,23 @@ public static class ContentRules
         }
 
         return result;
+    }
+
+    /// <summary>Throws unless <paramref name="label"/> (a tag or keyword) is not blank, at most <see cref="MaxLabelLength"/> characters and storable text.</summary>
+    public static void ValidateLabel(string label, string what)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        if (string.IsNullOrWhiteSpace(label))
+        {
+            throw new MemoryValidationException($"A {what} is empty.");
+        }
+
+        if (label.Length > MaxLabelLength)
+        {
+            throw new MemoryValidationException($"The {what} '{label[..20]}…' is {label.Length} characters; the limit is {MaxLabelLength}.");
+        }
+
+        ValidateText(label, MaxLabelLength * 4, what);
     }
 
     /// <summary>Throws unless <paramref name="value"/> is a finite number in [0, 1].</summary>
