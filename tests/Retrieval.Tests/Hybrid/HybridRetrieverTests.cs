@@ -228,12 +228,9 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         }
 
         await memory.AddBatchAsync(Me, "chat", drafts);
-        using var exact = new HybridRetriever(store, new HybridOptions { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = int.MaxValue });
-        using var ann = new HybridRetriever(store, new HybridOptions { Name = "vector-ann", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = 100, AnnCandidates = 50 });
-        var os = new MemoryOS(store, [exact, ann]);
-        await os.SearchAsync(Me, "chat", "warm up", retrieverName: "vector-ann");
-        await ann.State.WaitForIndexesAsync();
-        Assert.True(ann.State.ServesThroughAnn(Me.Tenant, (await os.OpenCubeAsync(Me, "chat")).Id));
+        var (os, exact, ann) = await ExactAndAnnVectorRetrieversAsync();
+        using var exactScope = exact;
+        using var annScope = ann;
         foreach (string query in new[] { "piano and chess", "coffee number7", "sailing hiking" })
         {
             var want = await os.SearchAsync(Me, "chat", query, k: 5, retrieverName: "vector");
@@ -247,6 +244,18 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { AnnThreshold = 0 }.Validate());
     }
 
+    // Vector similarity alone, exact ("vector") and through SPANN above 100 vectors ("vector-ann"), the index built and serving.
+    private async Task<(MemoryOS Os, HybridRetriever Exact, HybridRetriever Ann)> ExactAndAnnVectorRetrieversAsync()
+    {
+        var exact = new HybridRetriever(store, new HybridOptions { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = int.MaxValue });
+        var ann = new HybridRetriever(store, new HybridOptions { Name = "vector-ann", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = 100, AnnCandidates = 50 });
+        var os = new MemoryOS(store, [exact, ann]);
+        await os.SearchAsync(Me, "chat", "warm up", retrieverName: "vector-ann");
+        await ann.State.WaitForIndexesAsync();
+        Assert.True(ann.State.ServesThroughAnn(Me.Tenant, (await os.OpenCubeAsync(Me, "chat")).Id));
+        return (os, exact, ann);
+    }
+
     [Fact]
     public async Task Above_the_ann_threshold_a_narrow_filter_still_gets_k_vector_hits()
     {
@@ -255,12 +264,9 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         var drafts = Enumerable.Range(0, 200).Select(i => new MemoryDraft($"piano lesson {i} on the upright piano") { Session = "a" })
             .Concat(Enumerable.Range(0, 20).Select(i => new MemoryDraft($"garden hose {i} near the piano") { Session = "b" })).ToList();
         await memory.AddBatchAsync(Me, "chat", drafts);
-        using var exact = new HybridRetriever(store, new HybridOptions { Name = "vector", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = int.MaxValue });
-        using var ann = new HybridRetriever(store, new HybridOptions { Name = "vector-ann", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1, AnnThreshold = 100, AnnCandidates = 50 });
-        var os = new MemoryOS(store, [exact, ann]);
-        await os.SearchAsync(Me, "chat", "warm up", retrieverName: "vector-ann");
-        await ann.State.WaitForIndexesAsync();
-        Assert.True(ann.State.ServesThroughAnn(Me.Tenant, (await os.OpenCubeAsync(Me, "chat")).Id));
+        var (os, exact, ann) = await ExactAndAnnVectorRetrieversAsync();
+        using var exactScope = exact;
+        using var annScope = ann;
 
         var inB = new SearchOptions { K = 5, Filter = new MemoryFilter { Session = "b" } };
         var want = await os.SearchAsync(Me, "chat", "piano lesson", inB with { Retriever = "vector" });
