@@ -180,16 +180,17 @@ public abstract partial class SqlMemoryStore
         return Task.CompletedTask;
     }
 
-    /// <summary>Writes <paramref name="lines"/> in order, one statement prepared once.</summary>
+    /// <summary>Writes <paramref name="lines"/> in order, sent together (a batch of replacements held back hundreds).</summary>
     private protected async Task InsertAuditLinesAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyList<AuditRecord> lines, CancellationToken ct)
     {
-        using var cmd = Command(conn, tx, InsertAuditSql);
+        using var writes = new SqlStatementBatch(conn, tx);
         foreach (var line in lines)
         {
-            cmd.Parameters.Clear();
-            BindAudit(cmd, tenant, line);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            BindAudit(writes.Add(InsertAuditSql), tenant, line);
+            await writes.FlushIfFullAsync(ct).ConfigureAwait(false);
         }
+
+        await writes.FlushAsync(ct).ConfigureAwait(false);
     }
 
     private void BindAudit(DbCommand cmd, string tenant, AuditRecord audit)
