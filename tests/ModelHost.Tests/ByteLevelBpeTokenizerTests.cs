@@ -260,8 +260,67 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         var tok = ByteLevelBpeTokenizer.Load(path);
         Assert.Equal(tok.TokenToId("<|im_end|>"), tok.BosId);
         Assert.Equal(tok.TokenToId("<|endoftext|>"), tok.EosId);
-        Assert.Equal(tok.BosId, tok.EncodeToIds("hello", bos: true)[0]);
+        Assert.False(tok.PrependsBos); // a ByteLevel post-processor adds no BOS, whatever the config names
+        Assert.Equal(tok.EncodeToIds("hello", bos: false), tok.EncodeToIds("hello", bos: true));
         Assert.Throws<ModelFormatException>(() => ByteLevelBpeTokenizer.Load(path, eosToken: "<nope>"));
+    }
+
+    [Fact]
+    public void Bos_starts_a_sequence_only_where_hugging_face_would_start_it()
+    {
+        static string Post(object? processor) => JsonSerializer.Serialize(processor);
+        string byteLevel = Post(new { type = "ByteLevel", add_prefix_space = false, trim_offsets = false, use_regex = false });
+        string template = Post(new
+        {
+            type = "Sequence",
+            processors = new object[]
+            {
+                new { type = "ByteLevel", add_prefix_space = false, trim_offsets = false, use_regex = false },
+                new
+                {
+                    type = "TemplateProcessing",
+                    single = new object[] { new { SpecialToken = new { id = "<|im_end|>", type_id = 0 } }, new { Sequence = new { id = "A", type_id = 0 } } },
+                    pair = Array.Empty<object>(),
+                    special_tokens = new { },
+                },
+            },
+        });
+
+        ByteLevelBpeTokenizer Case(string postProcessor, string? config, string? bosToken = null)
+        {
+            string path = Write(edit: json => json.Replace(byteLevel, postProcessor, StringComparison.Ordinal));
+            string configPath = Path.Combine(folder, "tokenizer_config.json");
+            File.Delete(configPath);
+            if (config is not null)
+            {
+                File.WriteAllText(configPath, config);
+            }
+
+            return ByteLevelBpeTokenizer.Load(path, bosToken);
+        }
+
+        int[] plain = Load().EncodeToIds("hello", bos: false);
+        int imEnd = Load().TokenToId("<|im_end|>");
+        const string named = """{"bos_token": "<|im_end|>"}""";
+
+        // GPT-2 / SmolLM: a ByteLevel post-processor; the config's bos_token is known but not prepended.
+        var gpt2 = Case(byteLevel, named);
+        Assert.Equal(imEnd, gpt2.BosId);
+        Assert.Equal(plain, gpt2.EncodeToIds("hello", bos: true));
+        // add_bos_token decides over the post-processor, either way.
+        Assert.Equal([imEnd, .. plain], Case(byteLevel, """{"bos_token": "<|im_end|>", "add_bos_token": true}""").EncodeToIds("hello", bos: true));
+        Assert.Equal(plain, Case(template, """{"add_bos_token": false}""").EncodeToIds("hello", bos: true));
+        // LLaMA 3: the template names and adds the BOS, with no config at all.
+        var llama3 = Case(template, null);
+        Assert.Equal(imEnd, llama3.BosId);
+        Assert.Equal([imEnd, .. plain], llama3.EncodeToIds("hello", bos: true));
+        Assert.Equal(plain, llama3.EncodeToIds("hello", bos: false));
+        // No post-processor: a named BOS is prepended (LLaMA tokenizers' default); a BOS named by the caller always is.
+        Assert.Equal([imEnd, .. plain], Case("null", named).EncodeToIds("hello", bos: true));
+        Assert.Equal([imEnd, .. plain], Case(byteLevel, null, bosToken: "<|im_end|>").EncodeToIds("hello", bos: true));
+        // A malformed flag is refused rather than guessed.
+        var bad = Assert.Throws<ModelFormatException>(() => Case(byteLevel, """{"add_bos_token": "yes"}"""));
+        Assert.Contains("add_bos_token", bad.Message, StringComparison.Ordinal);
     }
 
     [Fact]

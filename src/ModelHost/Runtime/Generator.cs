@@ -55,7 +55,7 @@ public sealed class Generator
         int[] promptTokens = Tokenizer.EncodeToIds(prompt, bos: true);
         if (promptTokens.Length == 0)
         {
-            throw new ArgumentException("the prompt is empty and the tokenizer has no BOS token to start from.", nameof(prompt));
+            throw new ArgumentException("the prompt is empty and the tokenizer starts sequences with no BOS token.", nameof(prompt));
         }
 
         if (promptTokens.Length > Model.Config.SeqLen)

@@ -38,7 +38,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     private readonly bool ignoreMerges;
 
     private ByteLevelBpeTokenizer(Dictionary<string, int> vocab, List<string> merges, (string Content, int Id, bool Special)[] addedTokens,
-        List<Func<string, IEnumerable<string>>> preTokenizers, NormalizationForm? normalization, bool ignoreMerges, string? unkToken, int bos, int eos)
+        List<Func<string, IEnumerable<string>>> preTokenizers, NormalizationForm? normalization, bool ignoreMerges, string? unkToken, int bos, int eos, bool prependsBos)
     {
         this.vocab = vocab;
         this.preTokenizers = preTokenizers;
@@ -49,6 +49,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         model = BpeTokenizer.Create(new BpeOptions(vocab) { Merges = merges, ByteLevel = true, UnknownToken = unkToken });
         BosId = bos;
         EosId = eos;
+        PrependsBos = prependsBos && bos >= 0;
         int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, addedTokens.Length == 0 ? 0 : addedTokens.Max(a => a.Id) + 1);
         VocabSize = size;
         pieces = new byte[size][];
@@ -82,9 +83,23 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     public int EosId { get; }
 
     /// <summary>
-    /// Loads <paramref name="path"/>. BOS and EOS are the tokens named by <paramref name="bosToken"/> / <paramref name="eosToken"/>,
-    /// else by <c>bos_token</c> / <c>eos_token</c> of a <c>tokenizer_config.json</c> beside it; −1 when neither names one.
+    /// Whether a sequence starts with <see cref="BosId"/> (<see cref="EncodeToIds"/> with <c>bos: true</c>), as Hugging Face's
+    /// tokenizer would start it; see <see cref="Load"/> for where this is read.
     /// </summary>
+    public bool PrependsBos { get; }
+
+    /// <summary>
+    /// Loads <paramref name="path"/>. BOS and EOS are the tokens named by <paramref name="bosToken"/> / <paramref name="eosToken"/>,
+    /// else by <c>bos_token</c> / <c>eos_token</c> of a <c>tokenizer_config.json</c> beside it, else (BOS) by the file's
+    /// <c>TemplateProcessing</c> post-processor; −1 when none names one.
+    /// </summary>
+    /// <remarks>
+    /// Whether sequences start with BOS (<see cref="PrependsBos"/>) follows Hugging Face: a named <paramref name="bosToken"/> is
+    /// always prepended; else <c>add_bos_token</c> of <c>tokenizer_config.json</c> decides; else the file's post-processor does
+    /// (a <c>TemplateProcessing</c> whose single-sequence template starts with a special token, or a <c>RobertaProcessing</c> /
+    /// <c>BertProcessing</c>, adds one; a <c>ByteLevel</c> one, as GPT-2, Qwen2 and SmolLM have, adds none); with neither,
+    /// a named BOS is prepended, as LLaMA tokenizers do by default.
+    /// </remarks>
     /// <exception cref="ModelFormatException">Malformed JSON, a model other than byte-level BPE, unsupported pre-tokenizer or normalizer, or inconsistent vocabulary/merges.</exception>
     public static ByteLevelBpeTokenizer Load(string path, string? bosToken = null, string? eosToken = null)
     {
@@ -124,7 +139,8 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
 
             // BOS/EOS by name: explicit, else tokenizer_config.json.
             string? configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "tokenizer_config.json");
-            (string? cfgBos, string? cfgEos) = File.Exists(configPath) ? ReadSpecialNames(configPath) : (null, null);
+            (string? cfgBos, string? cfgEos, bool? cfgAddBos) = File.Exists(configPath) ? ReadSpecialNames(configPath) : (null, null, null);
+            (bool? templateAddsBos, string? templateBos) = ReadBosTemplate(path, root);
             int Find(string? name, string what)
             {
                 if (name is null)
@@ -143,9 +159,10 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
                 return vocab.TryGetValue(name, out int id) ? id : throw new ModelFormatException($"{path}: the {what} token '{name}' is not in the vocabulary.");
             }
 
-            int bos = Find(bosToken ?? cfgBos, "BOS");
+            int bos = Find(bosToken ?? cfgBos ?? templateBos, "BOS");
             int eos = Find(eosToken ?? cfgEos, "EOS");
-            return new ByteLevelBpeTokenizer(vocab, merges, addedTokens, pre, norm, ignoreMerges, unk, bos, eos);
+            bool prependsBos = bosToken is not null || (cfgAddBos ?? templateAddsBos ?? true);
+            return new ByteLevelBpeTokenizer(vocab, merges, addedTokens, pre, norm, ignoreMerges, unk, bos, eos, prependsBos);
         }
     }
 
@@ -175,7 +192,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>(text.Length / 3 + 2);
-        if (bos && BosId >= 0)
+        if (bos && PrependsBos)
         {
             ids.Add(BosId);
         }
@@ -558,21 +575,79 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         return steps;
     }
 
-    private static (string? Bos, string? Eos) ReadSpecialNames(string path)
+    private static (string? Bos, string? Eos, bool? AddBos) ReadSpecialNames(string path)
     {
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new ModelFormatException($"{path}: not a JSON object; not a tokenizer_config.json.");
+            }
+
             static string? Name(JsonElement root, string key) =>
                 !root.TryGetProperty(key, out var v) ? null
                 : v.ValueKind == JsonValueKind.String ? v.GetString()
-                : v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) ? c.GetString() : null;
-            return (Name(doc.RootElement, "bos_token"), Name(doc.RootElement, "eos_token"));
+                : v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            bool? addBos = !root.TryGetProperty("add_bos_token", out var a) ? null
+                : a.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.Null => null,
+                    _ => throw new ModelFormatException($"{path}: add_bos_token is {a.ValueKind}, not true or false."),
+                };
+            return (Name(root, "bos_token"), Name(root, "eos_token"), addBos);
         }
         catch (JsonException e)
         {
             throw new ModelFormatException($"{path}: not valid JSON ({e.Message}).", e);
         }
+    }
+
+    /// <summary>
+    /// Whether the file's post-processor starts a single sequence with a special token (null: no post-processor, or one whose
+    /// effect is not known), and that token's name when it is a template's.
+    /// </summary>
+    private static (bool? AddsBos, string? Bos) ReadBosTemplate(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("post_processor", out var post) || post.ValueKind == JsonValueKind.Null)
+        {
+            return (null, null);
+        }
+
+        var steps = post.ValueKind == JsonValueKind.Object && post.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
+            && t.GetString() == "Sequence" && post.TryGetProperty("processors", out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray()] : new[] { post };
+        foreach (var step in steps)
+        {
+            string? type = step.ValueKind == JsonValueKind.Object && step.TryGetProperty("type", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
+            switch (type)
+            {
+                case "RobertaProcessing" or "BertProcessing":
+                    return (true, step.TryGetProperty("cls", out var cls) && cls.ValueKind == JsonValueKind.Array && cls.GetArrayLength() > 0
+                        && cls[0].ValueKind == JsonValueKind.String ? cls[0].GetString() : null);
+                case "TemplateProcessing":
+                    if (!step.TryGetProperty("single", out var single) || single.ValueKind != JsonValueKind.Array)
+                    {
+                        throw new ModelFormatException($"{path}: the TemplateProcessing post-processor has no \"single\" template list.");
+                    }
+
+                    if (single.GetArrayLength() > 0 && single[0].ValueKind == JsonValueKind.Object && single[0].TryGetProperty("SpecialToken", out var first))
+                    {
+                        return (true, first.ValueKind == JsonValueKind.Object && first.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null);
+                    }
+
+                    return (false, null);
+                case "ByteLevel":
+                    break; // offsets only: adds no tokens
+                default:
+                    return (null, null);
+            }
+        }
+
+        return (false, null);
     }
 
     [GeneratedRegex(Gpt2Pattern, RegexOptions.CultureInvariant)]

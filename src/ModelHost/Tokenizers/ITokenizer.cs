@@ -16,7 +16,10 @@ public interface ITokenizer
     /// <summary>Id of the end-of-sequence token, or −1 when it has none.</summary>
     int EosId { get; }
 
-    /// <summary>Encodes <paramref name="text"/>, preceded by BOS when <paramref name="bos"/> is true and the tokenizer has one.</summary>
+    /// <summary>
+    /// Encodes <paramref name="text"/>, preceded by BOS when <paramref name="bos"/> is true and the tokenizer starts sequences
+    /// with one (its model was trained so).
+    /// </summary>
     int[] EncodeToIds(string text, bool bos);
 
     /// <summary>Decodes ids to text (BOS and special tokens print nothing; invalid UTF-8 becomes U+FFFD).</summary>
