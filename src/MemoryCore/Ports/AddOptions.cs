@@ -1,6 +1,6 @@
 namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>How a store applies a batch of adds.</summary>
-/// <param name="Deduplicate">Return the existing memory when the same content hash is live in the cube.</param>
+/// <param name="Deduplicate">Return the existing memory when the same content hash is live in the cube under the same user and agent (in a shared cube, another user's identical memory is theirs, not the writer's).</param>
 /// <param name="MaxLiveItems">Refuse the batch if the cube would hold more live memories than this; 0 for no limit.</param>
 public sealed record AddOptions(bool Deduplicate, int MaxLiveItems = 0);

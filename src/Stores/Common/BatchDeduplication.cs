@@ -2,12 +2,12 @@ namespace AgentMem.Stores.Common;
 
 /// <summary>
 /// The de-duplication decision of one add batch (<see cref="AddOptions.Deduplicate"/>): an item whose content is
-/// already live in its cube, or came earlier in the same batch, is not stored; the outcome names the memory that holds
+/// already live in its cube under the same user and agent, or came earlier in the same batch, is not stored; the outcome names the memory that holds
 /// that content. The look-up of stored content is the store's; the order of the checks and the batch's memory are here.
 /// </summary>
 internal sealed class BatchDeduplication
 {
-    private readonly Dictionary<(string Cube, string Hash), MemoryId> firstInBatch = [];
+    private readonly Dictionary<(string Cube, string Hash, string? User, string? Agent), MemoryId> firstInBatch = [];
 
     /// <summary>
     /// The outcome for <paramref name="item"/> when it duplicates content, or null when it is to be stored (it is then
@@ -15,7 +15,7 @@ internal sealed class BatchDeduplication
     /// </summary>
     public AddOutcome? Duplicate(MemoryItem item, Func<MemoryItem, MemoryId?> findStored)
     {
-        if (firstInBatch.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
+        if (firstInBatch.TryGetValue(Key(item), out var earlier))
         {
             return new AddOutcome(earlier, false);
         }
@@ -25,14 +25,14 @@ internal sealed class BatchDeduplication
             return new AddOutcome(existing, false);
         }
 
-        firstInBatch[(item.CubeId, item.ContentHash)] = item.Id;
+        firstInBatch[Key(item)] = item.Id;
         return null;
     }
 
     /// <summary><see cref="Duplicate"/> for a store whose look-up waits for a server.</summary>
     public async Task<AddOutcome?> DuplicateAsync(MemoryItem item, Func<MemoryItem, Task<MemoryId?>> findStored)
     {
-        if (firstInBatch.TryGetValue((item.CubeId, item.ContentHash), out var earlier))
+        if (firstInBatch.TryGetValue(Key(item), out var earlier))
         {
             return new AddOutcome(earlier, false);
         }
@@ -42,7 +42,9 @@ internal sealed class BatchDeduplication
             return new AddOutcome(existing, false);
         }
 
-        firstInBatch[(item.CubeId, item.ContentHash)] = item.Id;
+        firstInBatch[Key(item)] = item.Id;
         return null;
     }
+
+    private static (string, string, string?, string?) Key(MemoryItem item) => (item.CubeId, item.ContentHash, item.Scope.User, item.Scope.Agent);
 }

@@ -132,7 +132,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
 
             var outcomes = new AddOutcome[items.Count];
             var deduplication = new BatchDeduplication();
-            using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND content_hash = @h AND state IN {LiveStatesSql} LIMIT 1;");
+            using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND content_hash = @h AND state IN {LiveStatesSql} AND (user_id = @u OR (user_id IS NULL AND @u IS NULL)) AND (agent_id = @a OR (agent_id IS NULL AND @a IS NULL)) LIMIT 1;");
             using var insert = Command(conn, tx, MemoryRows.InsertSql);
             for (int i = 0; i < items.Count; i++)
             {
@@ -174,6 +174,8 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                 Dialect.Add(findHash, "@t", tenant);
                 Dialect.Add(findHash, "@c", item.CubeId);
                 Dialect.Add(findHash, "@h", item.ContentHash);
+                Dialect.AddText(findHash, "@u", item.Scope.User);
+                Dialect.AddText(findHash, "@a", item.Scope.Agent);
                 return await findHash.ExecuteScalarAsync(ct).ConfigureAwait(false) is string existing ? MemoryId.Parse(existing) : null;
             }
         }, cancellationToken).ConfigureAwait(false);

@@ -121,7 +121,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
                 throw new CubeNotFoundException($"No cube '{item.CubeId}' in tenant '{tenant}'.");
             }
 
-            if (options.Deduplicate && deduplication.Duplicate(item, candidate => FindContent(data!, candidate.CubeId, candidate.ContentHash)) is { } duplicate)
+            if (options.Deduplicate && deduplication.Duplicate(item, candidate => FindContent(data!, candidate)) is { } duplicate)
             {
                 outcomes[i] = duplicate;
                 continue;
@@ -375,12 +375,13 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         }
     }
 
-    private static MemoryId? FindContent(TenantData data, string cubeId, string contentHash)
+    private static MemoryId? FindContent(TenantData data, MemoryItem candidate)
     {
         foreach (var stored in data.Memories.Values)
         {
             var item = stored.Current;
-            if (item.CubeId == cubeId && item.ContentHash == contentHash && ContentStates.Contains(item.State))
+            if (item.CubeId == candidate.CubeId && item.ContentHash == candidate.ContentHash && ContentStates.Contains(item.State)
+                && item.Scope.User == candidate.Scope.User && item.Scope.Agent == candidate.Scope.Agent)
             {
                 return item.Id;
             }

@@ -100,6 +100,35 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(new AddOutcome(archived.Id, false), Assert.Single(await s.AddAsync([s.Item(cube, archived.Text)], dedupe)));
     }
 
+    [SkippableFact]
+    public async Task Deduplication_keeps_each_user_and_agent_their_own_copy_in_a_shared_cube()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("team");
+        var dedupe = new AddOptions(Deduplicate: true);
+        const string text = "The user is vegetarian.";
+        MemoryItem As(string? user, string? agent) => s.Item(cube, text) with { Scope = new Scope(s.Tenant, user, agent) };
+        var alice = As("alice", null);
+        Assert.True(Assert.Single(await s.AddAsync([alice], dedupe)).Created);
+
+        // Bob's identical fact is his, not Alice's; so is a copy Alice's agent wrote, and one of no user.
+        var bob = As("bob", null);
+        var aliceViaAgent = As("alice", "planner");
+        var nobody = As(null, null);
+        var outcomes = await s.AddAsync([bob, aliceViaAgent, nobody], dedupe);
+        Assert.Equal([new AddOutcome(bob.Id, true), new AddOutcome(aliceViaAgent.Id, true), new AddOutcome(nobody.Id, true)], outcomes);
+
+        // Each owner's restatement finds their own copy, within a batch and from the store.
+        var again = await s.AddAsync([As("bob", null), As("alice", null), As("alice", "planner"), As(null, null)], dedupe);
+        Assert.Equal([bob.Id, alice.Id, aliceViaAgent.Id, nobody.Id], again.Select(o => o.Id));
+        Assert.All(again, o => Assert.False(o.Created));
+        var carol = As("carol", null);
+        var batch = await s.AddAsync([carol, As("carol", null), As("dave", null)], dedupe);
+        Assert.Equal([true, false, true], batch.Select(o => o.Created));
+        Assert.Equal(carol.Id, batch[1].Id);
+        Assert.Equal(6, (await s.ListAllAsync(cube.Id)).Count);
+    }
+
     private static async Task AssertBatchLeftNothingAsync(StoreScenario s, MemCube cube, int expectedMemories, long expectedSequence, string word)
     {
         Assert.Equal(expectedMemories, (await s.ListAllAsync()).Count);
