@@ -279,6 +279,11 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// Adds memories atomically: every draft is validated first, then all are written in one
     /// transaction, so a failure leaves none of them behind.
     /// </summary>
+    /// <remarks>
+    /// With the cube's <see cref="CubePolicy.Deduplicate"/>, a draft whose content the same user and agent already hold in
+    /// the cube is not stored again: its outcome names that memory (<see cref="AddOutcome.Created"/> false). When that
+    /// memory had been forgotten (archived), being told it again restores it and counts as a recall.
+    /// </remarks>
     public async Task<IReadOnlyList<AddOutcome>> AddBatchAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(drafts);
@@ -307,9 +312,50 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Notify(actor.Tenant, target.Id);
         }
 
+        await RestoreRestatedAsync(actor, outcomes, cancellationToken).ConfigureAwait(false);
+
         activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, created);
 
         return outcomes;
+    }
+
+    /// <summary>
+    /// Restores the archived memories an add was de-duplicated to (a restated memory is no longer forgotten; left archived,
+    /// the caller was told "already remembered" of a memory no search returns) and records the restatement as a recall.
+    /// Each is restored at the version read: one deleted or edited meanwhile is left as the user made it.
+    /// </summary>
+    private async Task RestoreRestatedAsync(Scope actor, IReadOnlyList<AddOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var existing = outcomes.Where(o => !o.Created).Select(o => o.Id).Distinct().ToList();
+        if (existing.Count == 0)
+        {
+            return;
+        }
+
+        var restored = new List<MemoryId>();
+        foreach (var item in await store.GetManyAsync(actor.Tenant, existing, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.State != LifecycleState.Archived)
+            {
+                continue;
+            }
+
+            try
+            {
+                var change = new MemoryStateChange(item.Id, LifecycleState.Active, "restated: restored from the archive") { ExpectedVersion = item.Version };
+                await SetStateManyAsync(actor, [change], cancellationToken).ConfigureAwait(false);
+                restored.Add(item.Id);
+            }
+            catch (MemoryStateException)
+            {
+                // Changed since the add read it (deleted, edited or restored by someone else): theirs stands.
+            }
+        }
+
+        if (restored.Count > 0)
+        {
+            await RecordRecallAsync(actor, restored, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -343,6 +343,27 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restating_a_forgotten_memory_restores_it_and_counts_as_a_recall()
+    {
+        var fact = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice is allergic to peanuts"));
+        await memory.SetStateAsync(TestDatabase.Alice, fact.Id, LifecycleState.Archived, "faded");
+
+        var again = await memory.AddBatchAsync(TestDatabase.Alice, "notes", [new MemoryDraft("Alice is allergic to peanuts"), new MemoryDraft("Alice is allergic to peanuts")]);
+        Assert.All(again, o => Assert.Equal(new AddOutcome(fact.Id, false), o));
+        var restored = await memory.GetAsync(TestDatabase.Alice, fact.Id);
+        Assert.Equal(LifecycleState.Active, restored.State);
+        Assert.Equal("restated: restored from the archive", restored.StateReason);
+        Assert.Equal(1, restored.RecallCount);
+
+        // An active duplicate is left as it is: no new version, no recall.
+        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice is allergic to peanuts"));
+        var same = await memory.GetAsync(TestDatabase.Alice, fact.Id);
+        Assert.Equal(restored.Version, same.Version);
+        Assert.Equal(1, same.RecallCount);
+        Assert.Contains(await memory.SearchAsync(TestDatabase.Alice, "notes", "peanuts"), h => h.Item.Id == fact.Id);
+    }
+
+    [Fact]
     public async Task Cube_item_limit_refuses_the_whole_batch()
     {
         await memory.CreateCubeAsync(TestDatabase.Alice, "small", policy: new CubePolicy { MaxItems = 3 });

@@ -107,9 +107,8 @@ public sealed class FactResolver
 
                 if (!added.Created)
                 {
-                    // The text was stored already and is no live candidate (forgotten): that memory becomes the current
-                    // fact, so it is restored and takes the link the draft would have carried.
-                    await ReviveAsync(actor, added.Id, cancellationToken).ConfigureAwait(false);
+                    // The text was stored already and is no live candidate (forgotten, which the add restored): that memory
+                    // becomes the current fact and takes the link the draft would have carried.
                     await LinkSupersedesAsync(actor, added.Id, target, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -119,28 +118,9 @@ public sealed class FactResolver
 
             default:
             {
-                var added = await memory.AddAsync(actor, cube, fact, cancellationToken).ConfigureAwait(false);
-                if (!added.Created)
-                {
-                    await ReviveAsync(actor, added.Id, cancellationToken).ConfigureAwait(false);
-                }
-
+                var added = await memory.AddAsync(actor, cube, fact, cancellationToken).ConfigureAwait(false); // a forgotten copy is restored
                 return new FactResolution(decision, added.Id, null, candidates.Count);
             }
-        }
-    }
-
-    /// <summary>
-    /// The same text was already stored (de-duplicated) but is not among the live candidates: if it had been
-    /// forgotten (archived), being told it again restores it and counts as a recall.
-    /// </summary>
-    private async Task ReviveAsync(Scope actor, MemoryId id, CancellationToken cancellationToken)
-    {
-        var existing = await memory.GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
-        if (existing.State == LifecycleState.Archived)
-        {
-            await memory.SetStateAsync(actor, id, LifecycleState.Active, "restated: restored from the archive", cancellationToken).ConfigureAwait(false);
-            await memory.RecordRecallAsync(actor, [id], cancellationToken).ConfigureAwait(false);
         }
     }
 
