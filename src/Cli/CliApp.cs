@@ -43,7 +43,9 @@ internal static class CliApp
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TerminalKind? terminal = null, CancellationToken cancellationToken = default)
     {
         var root = Build(stdout, stderr, terminal ?? TerminalKind.None);
-        var parse = root.Parse(args);
+        // No response files: System.CommandLine would read any "@..." argument as one, so `add "@maya moved"` failed and
+        // `add @notes.txt` stored the file's text.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
         // A bad option never reaches a verb, so System.CommandLine reported it as text with its help: a --json caller
         // could not read "--k ten" the way it reads "--k 0".

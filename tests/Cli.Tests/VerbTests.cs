@@ -225,6 +225,19 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task A_text_starting_with_at_is_stored_as_given_not_read_as_a_response_file()
+    {
+        // System.CommandLine's default reads "@path" as a response file: "@maya ..." failed and "@file" became the file's text.
+        string file = Path.Combine(cli.Folder, "args.rsp");
+        await File.WriteAllTextAsync(file, "injected");
+        foreach (string text in new[] { "@" + file, "@maya moved to Lisbon" })
+        {
+            string id = (await cli.JsonAsync("add", text)).GetProperty("id").GetString()!;
+            Assert.Equal(text, (await cli.JsonAsync("get", id)).GetProperty("text").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Adding_the_same_text_twice_returns_the_same_id()
     {
         var first = await cli.JsonAsync("add", "Bob likes chess");
