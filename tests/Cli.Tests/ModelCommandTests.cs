@@ -56,6 +56,19 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(5, doc.RootElement.GetProperty("promptTokens").GetInt32());
     }
 
+    [Theory]
+    [InlineData("--topp=-0.5")]
+    [InlineData("--temperature=Infinity")]
+    [InlineData("--context=8")] // the prompt is longer than the context
+    public async Task Generate_refuses_what_the_sampler_or_the_context_cannot_take_as_a_user_error(string option)
+    {
+        var (code, _, err) = await cli.RunAsync(
+            "model", "generate", "--model", Stories("stories260K.bin"), "--tokenizer", Stories("tok512.bin"), "--prompt", "Once upon a time, there was a little girl named Lily.", "--steps", "4", option);
+        Assert.True(code == 1, $"exit {code}: {err}");
+        Assert.StartsWith("error:", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unexpected error", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Bad_model_file_is_a_clean_error()
     {

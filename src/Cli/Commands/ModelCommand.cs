@@ -175,7 +175,9 @@ internal static class ModelCommand
             int n = parse.GetValue(steps);
 
             var generator = AdapterCommands.Attach(modelFlags.Load(parse, ctx.Output.Err), parse.GetValue(adapters) ?? []);
-            Write(ctx, generator.Generate(parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), ct));
+            GenerationResult result = null!;
+            Verb.Validate(() => result = generator.Generate(parse.GetValue(prompt)!, n, sampling.Create(parse, n, generator.Model.Config.VocabSize), ct));
+            Write(ctx, result);
             return Task.FromResult(0);
         });
     }
