@@ -44,17 +44,21 @@ internal static class Verb
                 Report(output, ex.GetType().Name, ex.Message);
                 return UserError;
             }
-            catch (Microsoft.Data.Sqlite.SqliteException ex) when (!parse.GetValue(global.Debug))
+            // --debug adds the stack trace and keeps the exit code (let through, System.CommandLine printed it as text, JSON or
+            // not, and exited 1).
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
                 // The database file cannot be opened or used (not a database, a device, read-only, locked, corrupt).
-                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message} (--debug shows where).");
+                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message} (--debug shows where).", DebugStack(ex));
                 return UserError;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && !parse.GetValue(global.Debug))
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Report(output, ex.GetType().Name, $"Unexpected error: {ex.Message} (--debug prints the stack trace; please report it).");
+                Report(output, ex.GetType().Name, $"Unexpected error: {ex.Message} (--debug prints the stack trace; please report it).", DebugStack(ex));
                 return InternalError;
             }
+
+            string? DebugStack(Exception ex) => parse.GetValue(global.Debug) ? ex.ToString() : null;
         });
     }
 
@@ -71,14 +75,19 @@ internal static class Verb
         }
     }
 
-    /// <summary>Writes an error as the output mode asks: one JSON line <c>{"error":{"type","message"}}</c> with --json, a line of text otherwise.</summary>
-    public static void Report(Output.CliOutput output, string type, string message)
+    /// <summary>
+    /// Writes an error as the output mode asks: one JSON line <c>{"error":{"type","message"}}</c> with --json, a line of text otherwise;
+    /// a <paramref name="stack"/> trace (--debug) goes in the JSON as <c>stack</c>, else on the lines after the message.
+    /// </summary>
+    public static void Report(Output.CliOutput output, string type, string message, string? stack = null)
     {
         if (output.IsJson)
         {
-            output.Err.WriteLine(JsonSerializer.Serialize(new { error = new { type, message } }, Output.CliOutput.JsonOptions));
+            output.Err.WriteLine(JsonSerializer.Serialize(new { error = new { type, message, stack } }, Output.CliOutput.JsonOptions));
+            return;
         }
-        else if (output.ErrorConsole.Profile.Capabilities.Ansi)
+
+        if (output.ErrorConsole.Profile.Capabilities.Ansi)
         {
             output.ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
         }
@@ -86,6 +95,11 @@ internal static class Verb
         {
             // Unwrapped, so scripts and logs see the message whole.
             output.Err.WriteLine($"error: {message}");
+        }
+
+        if (stack is not null)
+        {
+            output.Err.WriteLine(stack);
         }
     }
 }

@@ -263,20 +263,11 @@ public sealed class VerbTests : IDisposable
     public async Task An_endpoint_timeout_is_one_error_line_and_exit_1_not_a_silent_exit(bool json)
     {
         // HttpClient and the endpoint clients report a timeout as TaskCanceledException while nobody cancelled.
-        var global = new GlobalOptions(Output.TerminalKind.None);
-        var root = new RootCommand();
-        global.AddTo(root);
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var verb = new Command("ask");
-        Verb.Bind(verb, global, stdout, stderr, (_, _, _) => throw new TaskCanceledException(
-            "The chat endpoint http://127.0.0.1:9/v1 did not answer within 120 s.", new TimeoutException()));
-        root.Subcommands.Add(verb);
-        string[] args = json ? ["--db", cli.DbPath, "--json", "ask"] : ["--db", cli.DbPath, "ask"];
-        int code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+        var (code, err) = await RunThrowingVerbAsync(
+            new TaskCanceledException("The chat endpoint http://127.0.0.1:9/v1 did not answer within 120 s.", new TimeoutException()),
+            json ? ["--json"] : []);
 
         Assert.Equal(Verb.UserError, code);
-        string err = stderr.ToString();
         Assert.Contains("did not answer within 120 s", err, StringComparison.Ordinal);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         if (json)
@@ -286,6 +277,28 @@ public sealed class VerbTests : IDisposable
         else
         {
             Assert.StartsWith("error: ", err, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_internal_error_with_debug_exits_2_and_prints_the_stack_trace(bool json)
+    {
+        // With --debug the verb let the exception escape: System.CommandLine printed it as text and exited 1, the user-error code.
+        var (code, err) = await RunThrowingVerbAsync(new InvalidOperationException("a bug"), json ? ["--debug", "--json"] : ["--debug"]);
+
+        Assert.Equal(Verb.InternalError, code);
+        if (json)
+        {
+            var error = JsonDocument.Parse(err).RootElement.GetProperty("error");
+            Assert.Equal("InvalidOperationException", error.GetProperty("type").GetString());
+            Assert.Contains("   at ", error.GetProperty("stack").GetString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.StartsWith("error: Unexpected error: a bug", err, StringComparison.Ordinal);
+            Assert.Contains("   at ", err, StringComparison.Ordinal);
         }
     }
 
@@ -374,5 +387,20 @@ public sealed class VerbTests : IDisposable
         var (code, _, err) = await cli.RunAsync("update", id, "contract never signed");
         Assert.Equal(1, code);
         Assert.Contains("frozen", err, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs a verb bound by <see cref="Verb.Bind"/> whose body throws <paramref name="error"/>, after the global <paramref name="flags"/>.</summary>
+    private async Task<(int Code, string Err)> RunThrowingVerbAsync(Exception error, string[] flags)
+    {
+        var global = new GlobalOptions(Output.TerminalKind.None);
+        var root = new RootCommand();
+        global.AddTo(root);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var verb = new Command("verb");
+        Verb.Bind(verb, global, stdout, stderr, (_, _, _) => throw error);
+        root.Subcommands.Add(verb);
+        int code = await root.Parse(["--db", cli.DbPath, .. flags, "verb"]).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+        return (code, stderr.ToString());
     }
 }
