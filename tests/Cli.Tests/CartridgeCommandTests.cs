@@ -127,6 +127,21 @@ public sealed class CartridgeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Compress_of_a_text_that_fills_the_context_measures_the_one_step_that_fits()
+    {
+        string textFile = Path.Combine(cli.Folder, "long.txt");
+        await File.WriteAllTextAsync(textFile, string.Join(" ", Enumerable.Repeat(First + " " + Second, 3)));
+        int tokens = (await cli.JsonAsync(["model", "cartridge", "compress", .. ModelArgs, "--text-file", textFile, "--budget", "40", "--eval-steps", "0"])).GetProperty("tokens").GetInt32();
+
+        // The text takes the whole context: the last token is fed at the last position, so one step of quality fits.
+        string small = Path.Combine(cli.Folder, "small.amkv");
+        var result = await cli.JsonAsync(["model", "cartridge", "compress", .. ModelArgs, "--context", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture), "--text-file", textFile, "--budget", "40", "--out", small, "--eval-steps", "16"]);
+        Assert.Equal(tokens, result.GetProperty("tokens").GetInt32());
+        Assert.Equal(1, result.GetProperty("quality").GetProperty("steps").GetInt32());
+        Assert.True(File.Exists(small));
+    }
+
+    [Fact]
     public async Task Promote_makes_an_activation_memory_that_run_accepts_by_id_and_an_edit_invalidates_it()
     {
         var first = await cli.JsonAsync("add", First);

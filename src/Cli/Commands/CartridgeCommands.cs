@@ -108,7 +108,8 @@ internal static class CartridgeCommands
             ContinuationQuality? quality = null;
             if (steps > 0)
             {
-                // Same setting as a resumed cartridge: everything but the last token cached, the last one fed first.
+                // Same setting as a resumed cartridge: everything but the last token cached, the last one fed first. Compare
+                // decodes as many steps as the context leaves room for, at least that first one (the text fits the context).
                 quality = CacheComparison.Compare(
                     llama,
                     () =>
@@ -128,7 +129,7 @@ internal static class CartridgeCommands
                         return c;
                     },
                     tokens[^1],
-                    Math.Min(steps, llama.Config.SeqLen - tokens.Length));
+                    steps);
             }
 
             long fullBytes = KvCartridge.FileBytesFor(llama.Config, tokens.Length);
