@@ -53,6 +53,15 @@ public sealed class GovernanceVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Forget_below_0_means_never_forget_at_create_as_at_policy_set()
+    {
+        var created = await cli.RunAsync("cube", "create", "notes", "--forget-below", "0");
+        Assert.True(created.Code == 0, created.Err);
+        var shown = await cli.JsonAsync("cube", "policy", "show", "notes");
+        Assert.False(shown.GetProperty("policy").TryGetProperty("forgettingThreshold", out _));
+    }
+
+    [Fact]
     public async Task Cube_delete_needs_yes_and_the_owner_and_leaves_an_audit_line()
     {
         Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes", "--user", "alice")).Code);

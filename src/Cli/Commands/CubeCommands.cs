@@ -13,7 +13,7 @@ internal static class CubeCommands
         var hardDelete = new Option<int>("--hard-delete-after-days") { Description = "TTL: 'maintain' and the service purge memories recorded more than this many days ago, frozen ones excepted (default 0: never)." };
         var create = verbs.CreateOverMemory("create", "Create a cube.", [name, description, noDedupe, forgetBelow, retentionDays, hardDelete], async (ctx, memory, parse, ct) =>
         {
-            var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = parse.GetValue(forgetBelow), RetentionDays = parse.GetValue(retentionDays), HardDeleteAfterDays = parse.GetValue(hardDelete) };
+            var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = CubePolicyCommands.ForgettingThreshold(parse.GetValue(forgetBelow)), RetentionDays = parse.GetValue(retentionDays), HardDeleteAfterDays = parse.GetValue(hardDelete) };
             var cube = await memory.CreateCubeAsync(ctx.Scope, parse.GetValue(name)!, parse.GetValue(description), policy, cancellationToken: ct);
             ctx.Output.Result(cube, $"Created cube [bold]{Markup.Escape(cube.Name)}[/] ({cube.Id}).");
         });

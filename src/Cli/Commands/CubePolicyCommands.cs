@@ -35,13 +35,16 @@ internal static class CubePolicyCommands
                 RetentionDays = r ?? current.RetentionDays,
                 HardDeleteAfterDays = h ?? current.HardDeleteAfterDays,
                 MaxItems = m ?? current.MaxItems,
-                ForgettingThreshold = f is null ? current.ForgettingThreshold : f == 0 ? null : f,
+                ForgettingThreshold = f is null ? current.ForgettingThreshold : ForgettingThreshold(f),
                 Deduplicate = d ?? current.Deduplicate,
             }, ct));
         });
 
         return new Command("policy", "Show or change a cube's policy.") { show, set };
     }
+
+    /// <summary>The policy's forgetting threshold for a <c>--forget-below</c> value: 0 means never forget (no threshold).</summary>
+    public static double? ForgettingThreshold(double? forgetBelow) => forgetBelow == 0 ? null : forgetBelow;
 
     private static void Write(CliContext ctx, MemCube cube)
     {
