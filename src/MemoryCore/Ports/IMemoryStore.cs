@@ -29,8 +29,9 @@ public interface IMemoryStore : IAsyncDisposable
 
     /// <summary>
     /// Deletes a cube and everything the store keeps for it, in one transaction: its memories with every version, tag,
-    /// link (in both directions, so memories of other cubes lose their links into it), embedding and change-feed entry,
-    /// then the cube row itself. What the rest of the tenant says of those memories is scrubbed as
+    /// link (in both directions, so memories of other cubes lose their links into it), embedding and change-feed entry
+    /// but one purge record per memory it held (so an index another process keeps learns they are gone, even when a cube
+    /// of the same id is restored before it looks), then the cube row itself. What the rest of the tenant says of those memories is scrubbed as
     /// <see cref="PurgeManyAsync"/> scrubs it (links in other memories' version snapshots, state reasons naming them, the
     /// details of audit lines about or naming them), and the store clears what it keeps of the old text outside its live
     /// rows as after a purge. The audit log keeps its lines; <paramref name="audit"/> (which must hold no memory content)

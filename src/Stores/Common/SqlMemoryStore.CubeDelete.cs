@@ -48,7 +48,7 @@ public abstract partial class SqlMemoryStore
 
     /// <summary>
     /// Deletes what a cube holds, in an order no reference check refuses: versions, tags and links of its memories, the
-    /// memories (their full-text rows go with them), embeddings and the change feed, then scrubs what the rest of the
+    /// memories (their full-text rows go with them), embeddings and the change feed but its purge records, then scrubs what the rest of the
     /// tenant says of them, leaving the cube row to the caller. Returns how many memories it held.
     /// </summary>
     private async Task<int> DeleteCubeContentsAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
@@ -64,7 +64,9 @@ public abstract partial class SqlMemoryStore
         await DeleteCubeRowsAsync(conn, tx, $"DELETE FROM memory_links WHERE tenant = @t AND (source_id IN ({OfCube}) OR target_id IN ({OfCube}));", tenant, cubeId, ct).ConfigureAwait(false);
         int memories = await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memories WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
         await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_embeddings WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
-        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_changes WHERE tenant = @t AND cube_id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+        // The feed keeps the purge records the delete just wrote (op 1): another process's index of the cube learns from
+        // them that the memories are gone, also when an export of the cube is restored under its id before it looks.
+        await DeleteCubeRowsAsync(conn, tx, "DELETE FROM memory_changes WHERE tenant = @t AND cube_id = @c AND op = 0;", tenant, cubeId, ct).ConfigureAwait(false);
         if (doomed.Count > 0)
         {
             await ScrubReferencesAsync(conn, tx, tenant, doomed, ct).ConfigureAwait(false);

@@ -26,6 +26,11 @@ public sealed partial class InMemoryMemoryStore
 
         ScrubReferences(data, doomed);
         data.Changes.Remove(cubeId);
+        foreach (var id in doomed.Ids)
+        {
+            AppendChange(data, cubeId, id, purged: true); // as the SQL stores keep them: other indexes learn the memories are gone
+        }
+
         data.Audit.Add(ImmutableCopy.Of(audit, tenant));
         return (int?)doomed.Count;
     }, cancellationToken);

@@ -10,9 +10,10 @@ public abstract partial class MemoryStoreContract
     {
         await using var s = await StartAsync();
         var cube = await s.CreateCubeAsync("notes");
+        var notes = new List<MemoryItem>();
         for (int i = 0; i < 5; i++)
         {
-            await s.AddAsync(cube, $"note {i}");
+            notes.Add(await s.AddAsync(cube, $"note {i}"));
         }
 
         long seen = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
@@ -22,7 +23,10 @@ public abstract partial class MemoryStoreContract
 
         // A reader that had seen `seen` finds the restored memory after it, never at or below it.
         Assert.True(await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id) > seen);
-        Assert.Contains(await s.Store.ReadChangesAsync(s.Tenant, cube.Id, seen, 100), c => c.MemoryId == back.Id);
+        var after = await s.Store.ReadChangesAsync(s.Tenant, cube.Id, seen, 100);
+        Assert.Contains(after, c => c.MemoryId == back.Id && !c.Purged);
+        // ... and a purge record of every memory the restored cube lacks, so its index drops them.
+        Assert.All(notes, n => Assert.Contains(after, c => c.MemoryId == n.Id && c.Purged));
     }
 
     [SkippableFact]

@@ -35,7 +35,10 @@ public abstract partial class MemoryStoreContract
         Assert.Empty(await s.Store.GetHistoryAsync(s.Tenant, b.Id));
         Assert.Empty(await s.Store.ListAsync(s.Tenant, StoreScenario.AllStates(doomed.Id), 100));
         Assert.Empty(await s.Store.GetEmbeddingsAsync(s.Tenant, doomed.Id, "m1", null));
-        Assert.Empty(await s.Store.ReadChangesAsync(s.Tenant, doomed.Id, 0, 100));
+        // The feed keeps one purge record per memory, so another process's index learns they are gone.
+        var feed = await s.Store.ReadChangesAsync(s.Tenant, doomed.Id, 0, 100);
+        Assert.All(feed, c => Assert.True(c.Purged));
+        Assert.Equal(new[] { a.Id, b.Id }.Select(id => id.ToString()).Order(), feed.Select(c => c.MemoryId.ToString()).Order());
         var lexical = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["otters"], StoreScenario.AllStates(), 10));
         Assert.Equal([x.Id], lexical.Select(m => m.Item.Id));
 
