@@ -44,10 +44,7 @@ public sealed partial class MemoryOS
         return WriteVersionsAsync(actor, [.. changes.Select(c => c.Id)], "memory.state", (i, current, now) =>
         {
             var (id, state, reason) = changes[i];
-            if (changes[i].ExpectedVersion is int expected && current.Version != expected)
-            {
-                throw new MemoryStateException($"Memory {id} is at version {current.Version}, not {expected} as the change expected: it changed meanwhile.");
-            }
+            RequireVersion(current, changes[i].ExpectedVersion, "change");
 
             if (current.State == state)
             {
@@ -144,8 +141,18 @@ public sealed partial class MemoryOS
     /// </summary>
     internal VersionPlan? Updating(MemoryItem current, MemoryChange change, DateTimeOffset now)
     {
+        RequireVersion(current, change.ExpectedVersion, "update");
         var next = NextVersion(current, change, now);
         return ChangesNothing(current, next) ? null : new(next, Reason(change.Reason) ?? "updated", "update");
+    }
+
+    /// <summary>Refuses a <paramref name="what"/> decided on a version of <paramref name="current"/> it has moved on from.</summary>
+    private static void RequireVersion(MemoryItem current, int? expected, string what)
+    {
+        if (expected is int version && current.Version != version)
+        {
+            throw new MemoryStateException($"Memory {current.Id} is at version {current.Version}, not {version} as the {what} expected: it changed meanwhile.");
+        }
     }
 
     private static bool ChangesNothing(MemoryItem current, MemoryItem next) =>

@@ -343,6 +343,29 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_made_from_an_older_version_is_refused_and_writes_nothing()
+    {
+        var block = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Likes: tea"));
+        var other = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Lives in Oslo"));
+        var read = await memory.GetAsync(TestDatabase.Alice, block.Id);
+
+        // Two writers append to what they read; the second one's version is gone, so it is refused, not lost over.
+        var first = await memory.UpdateAsync(TestDatabase.Alice, block.Id, new MemoryChange { Text = read.Text + ", chess", ExpectedVersion = read.Version });
+        var stale = await Assert.ThrowsAsync<MemoryStateException>(() => memory.UpdateAsync(TestDatabase.Alice, block.Id, new MemoryChange { Text = read.Text + ", hiking", ExpectedVersion = read.Version }));
+        Assert.Contains($"version {first.Version}, not {read.Version}", stale.Message, StringComparison.Ordinal);
+        Assert.Equal("Likes: tea, chess", (await memory.GetAsync(TestDatabase.Alice, block.Id)).Text);
+
+        // In a batch, one stale change refuses the whole batch.
+        await Assert.ThrowsAsync<MemoryStateException>(() => memory.UpdateManyAsync(TestDatabase.Alice,
+        [
+            new MemoryUpdate(other.Id, new MemoryChange { Text = "Lives in Bergen", ExpectedVersion = 1 }),
+            new MemoryUpdate(block.Id, new MemoryChange { Text = "Likes: coffee", ExpectedVersion = read.Version }),
+        ]));
+        Assert.Equal("Lives in Oslo", (await memory.GetAsync(TestDatabase.Alice, other.Id)).Text);
+        Assert.Equal(first.Version, (await memory.GetAsync(TestDatabase.Alice, block.Id)).Version);
+    }
+
+    [Fact]
     public async Task Restating_a_forgotten_memory_restores_it_and_counts_as_a_recall()
     {
         var fact = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice is allergic to peanuts"));

@@ -31,4 +31,11 @@ public sealed record MemoryChange
 
     /// <summary>Why the memory changed; recorded on the superseded version and in the audit log.</summary>
     public string? Reason { get; init; }
+
+    /// <summary>
+    /// The version the change was made from (null: any). When the memory has moved on since, the update is refused with a
+    /// <see cref="Errors.MemoryStateException"/> instead of overwriting what another writer stored: a read-modify-write
+    /// (appending to a text) from two processes loses neither.
+    /// </summary>
+    public int? ExpectedVersion { get; init; }
 }
