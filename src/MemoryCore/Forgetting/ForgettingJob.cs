@@ -1,12 +1,23 @@
 namespace AgentMem.MemoryCore.Forgetting;
 
+/// <summary>Options of <see cref="ForgettingJob"/>.</summary>
+public sealed record ForgettingOptions
+{
+    /// <summary>
+    /// Memories with any of these tags are never archived (default <c>core-block</c>: an agent's core memory blocks, which
+    /// are in every prompt rather than recalled, so the curve faded them however recently they were edited).
+    /// </summary>
+    public IReadOnlyList<string> ExcludeTags { get; init; } = ["core-block"];
+}
+
 /// <summary>
 /// <c>forgetting</c>: archives the cube's active memories that have faded. A memory fades when its
 /// retention <c>e^(−t/S)</c> (<see cref="ForgettingCurve"/>) is below the cube's
 /// <see cref="Cubes.CubePolicy.ForgettingThreshold"/>, or when it has not been recalled for more than the
 /// cube's <see cref="Cubes.CubePolicy.RetentionDays"/>. Archiving is a new version with the reason; the
-/// memory leaves default retrieval but can be restored, and nothing is deleted. Frozen memories are exempt.
-/// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen), <c>kept</c>, <c>conflicts</c> (changed meanwhile).
+/// memory leaves default retrieval but can be restored, and nothing is deleted. Frozen memories and those with a tag of
+/// <see cref="ForgettingOptions.ExcludeTags"/> are exempt.
+/// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen or excluded), <c>kept</c>, <c>conflicts</c> (changed meanwhile).
 /// </summary>
 public sealed class ForgettingJob : IMaintenanceJob
 {
@@ -18,11 +29,16 @@ public sealed class ForgettingJob : IMaintenanceJob
     // Memories archived per transaction: one commit each batch instead of one each memory.
     private const int BatchSize = 500;
 
+    private readonly ForgettingOptions options;
+
+    /// <summary>Creates the job.</summary>
+    public ForgettingJob(ForgettingOptions? options = null) => this.options = options ?? new ForgettingOptions();
+
     /// <inheritdoc/>
     public string Name => JobName;
 
     /// <inheritdoc/>
-    public string Description => "Archive memories whose forgetting-curve retention fell below the cube's threshold (frozen ones exempt).";
+    public string Description => "Archive memories whose forgetting-curve retention fell below the cube's threshold (frozen and core-block ones exempt).";
 
     /// <inheritdoc/>
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -42,7 +58,7 @@ public sealed class ForgettingJob : IMaintenanceJob
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
             run.Counters.Add("examined");
-            if (item.State == LifecycleState.Frozen)
+            if (item.State == LifecycleState.Frozen || item.Tags.Any(t => options.ExcludeTags.Contains(t, StringComparer.OrdinalIgnoreCase)))
             {
                 run.Counters.Add("exempt");
             }

@@ -137,6 +137,29 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forgetting_never_archives_a_block_however_long_ago_it_was_written()
+    {
+        // A block is in every system message, so it is never recalled: the curve, anchored where it was recorded, faded the
+        // human block edited yesterday on a cube that forgets, and the next append started a new block without its lines.
+        using var folder = new TempFolder("blocks-forgetting");
+        var time = new Scheduling.ShiftableTime();
+        var store = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("f.db"));
+        await using var memory = new MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store), timeProvider: time);
+        await memory.CreateCubeAsync(Ann, "user-ann", policy: new MemoryCore.Cubes.CubePolicy { ForgettingThreshold = 0.05 });
+        var human = new CoreMemoryBlocks(memory);
+        await human.AppendAsync(Ann, "user-ann", "human", "Name: Ann.");
+        await memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann mentioned the weather once."));
+        time.Offset = TimeSpan.FromDays(3);
+        await human.AppendAsync(Ann, "user-ann", "human", "Vegetarian.");
+
+        time.Offset = TimeSpan.FromDays(4);
+        var run = Assert.Single(await MemoryCore.Maintenance.MaintenanceRunner.CreateDefault().RunAsync(memory, Ann, "user-ann", [MemoryCore.Forgetting.ForgettingJob.JobName]));
+
+        Assert.Equal(1, run.Counts["archived"]); // the ordinary memory faded
+        Assert.Equal("Name: Ann.\nVegetarian.", Assert.Single(await human.ListAsync(Ann, "user-ann")).Text);
+    }
+
+    [Fact]
     public void Render_shows_each_block_with_its_size_and_limit()
     {
         var id = MemoryCore.Identity.MemoryId.NewId(DateTimeOffset.UnixEpoch);
