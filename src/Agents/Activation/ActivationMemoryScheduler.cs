@@ -108,6 +108,9 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
     public async Task<ActivationPromotion> PromoteAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
+
+        // Checked before anything is prefilled: a read-only grantee's promotion saved a cartridge that its add then refused.
+        CubeAccessPolicy.Demand(await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false), actor, CubeAccess.Write);
         var invalidated = new List<MemoryItem>(await RefreshAsync(actor, cube, cancellationToken).ConfigureAwait(false));
         var (sources, text, tokens) = Fit(await RankAsync(actor, cube, cancellationToken).ConfigureAwait(false));
         string wanted = ActivationSources.Format(sources);
@@ -145,10 +148,10 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         }
 
         var cartridge = generator.CreateCartridge(text, generator.Model.CreateCache(), cancellationToken);
-        var payload = Write(cartridge, actor, cube);
+        var (payload, fresh) = Write(cartridge, actor, cube);
         string described = $"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {DerivedPayloads.Preview(text)}";
         var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, ours, PromotionReason(sources));
-        var outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+        var outcome = await DerivedPayloads.AddAsync(memory, actor, cube, Cartridges, draft, fresh, cancellationToken).ConfigureAwait(false);
         var added = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
         return new ActivationPromotion(added, true, sources, invalidated, cartridge.Count);
     }
@@ -199,7 +202,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         return (chosen, text, tokens);
     }
 
-    private PayloadRef Write(KvCartridge cartridge, Scope actor, string cube)
+    private (PayloadRef Payload, bool Fresh) Write(KvCartridge cartridge, Scope actor, string cube)
     {
         string folder = Path.GetFullPath(Options.Folder);
         Directory.CreateDirectory(folder);
@@ -207,7 +210,6 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cube)}-{id}.amkv");
 
         // Save writes beside the final name and renames, so a reader never sees half a file under the name a memory points at.
-        cartridge.Save(path);
-        return DerivedPayloads.Describe(path, KvCartridge.MediaType);
+        return DerivedPayloads.Save(path, KvCartridge.MediaType, cartridge.Save);
     }
 }

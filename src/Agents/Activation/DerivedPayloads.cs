@@ -30,6 +30,57 @@ internal static class DerivedPayloads
     }
 
     /// <summary>
+    /// Saves a payload file at <paramref name="path"/> with <paramref name="save"/> and describes it. <c>Fresh</c> is false when
+    /// the file was there already: files are named by what they hold, so a memory made before may name it.
+    /// </summary>
+    public static (PayloadRef Payload, bool Fresh) Save(string path, string mediaType, Action<string> save)
+    {
+        bool fresh = !File.Exists(path);
+        save(path);
+        return (Describe(path, mediaType), fresh);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="draft"/>, the memory of a payload file just saved. When the add fails (refused, cancelled, the store
+    /// down) a file this call made (<paramref name="fresh"/>) is deleted, unless a memory of the cube names it: a store that lost
+    /// the acknowledgement of its commit may have added the memory after all. When the cube cannot be read to tell, it stays.
+    /// </summary>
+    public static async Task<AddOutcome> AddAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, MemoryDraft draft, bool fresh, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (fresh)
+        {
+            await DeleteUnlessNamedAsync(memory, actor, cube, kind, draft.Payload!).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task DeleteUnlessNamedAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, PayloadRef payload)
+    {
+        var filter = new MemoryFilter { Kind = kind.Kind, AnyTags = [kind.Tag], States = [] };
+        try
+        {
+            // Not cancellable: the caller's token may be what failed the add, and the file must not outlive it for that.
+            await foreach (var item in memory.ListAsync(actor, cube, filter, CancellationToken.None).ConfigureAwait(false))
+            {
+                if (item.Payload?.Uri == payload.Uri)
+                {
+                    return;
+                }
+            }
+        }
+        catch (AgentMemException)
+        {
+            return;
+        }
+
+        File.Delete(payload.LocalPath);
+    }
+
+    /// <summary>
     /// The draft of a memory of <paramref name="kind"/> whose payload file was made from <paramref name="sources"/>: written by
     /// the system as <paramref name="actor"/>, tagged with the kind's tag, with the sources at their versions as its source
     /// reference (what staleness compares), an <see cref="LinkTypes.Encodes"/> link to each (what a purge follows) and why it

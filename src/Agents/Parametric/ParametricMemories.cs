@@ -87,20 +87,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string described = $"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {DerivedPayloads.Preview(text)}";
         string context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}");
         var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context, reason);
-        AddOutcome outcome;
-        try
-        {
-            outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AgentMemException ex) when (fresh && ex is not StoreUnavailableException)
-        {
-            // A file this call made, and no memory names: gone with the refused add (a full cube, a text the store refused).
-            // One that was there already belongs to the memory registered with it before; and after a store failure the add
-            // may have committed (a lost acknowledgement), so its file stays.
-            File.Delete(payload.LocalPath);
-            throw;
-        }
-
+        var outcome = await DerivedPayloads.AddAsync(memory, actor, cube, Adapters, draft, fresh, cancellationToken).ConfigureAwait(false);
         return await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -199,8 +186,6 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cubeId)}-{Convert.ToHexStringLower(id)[..24]}{LoraAdapterFile.Extension}");
 
         // Save writes beside the final name and renames, so a reader never sees half a file under the name a memory points at.
-        bool fresh = !File.Exists(path);
-        LoraAdapterFile.Save(adapter, path);
-        return (DerivedPayloads.Describe(path, LoraAdapterFile.MediaType), fresh);
+        return DerivedPayloads.Save(path, LoraAdapterFile.MediaType, p => LoraAdapterFile.Save(adapter, p));
     }
 }

@@ -173,6 +173,25 @@ public sealed class ActivationSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_promotion_leaves_no_cartridge_file_behind()
+    {
+        // The cartridge was prefilled and saved before the add: a read-only grantee's or a full cube's refusal left a file
+        // holding the sources' tokens and KV, named by no memory.
+        await AddAsync(Stories.Lily, Stories.Ball, Stories.Night);
+        await memory.SetGrantsAsync(Alice, "stories", [new MemoryCore.Cubes.CubeGrant("bob", null, MemoryCore.Cubes.CubeAccess.Read)]);
+        var scheduler = CreateScheduler(top: 3);
+
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => scheduler.PromoteAsync(new Scope("acme", "bob"), "stories"));
+        Assert.Empty(CartridgeFiles());
+
+        await memory.SetPolicyAsync(Alice, "stories", new MemoryCore.Cubes.CubePolicy { MaxItems = 3 });
+        await Assert.ThrowsAsync<CubeFullException>(() => scheduler.PromoteAsync(Alice, "stories"));
+        Assert.Empty(CartridgeFiles());
+    }
+
+    private string[] CartridgeFiles() => Directory.Exists(Path.Combine(folder, "carts")) ? Directory.GetFiles(Path.Combine(folder, "carts")) : [];
+
+    [Fact]
     public void Source_references_round_trip()
     {
         var id = AgentMem.MemoryCore.Identity.MemoryId.NewId(DateTimeOffset.UnixEpoch);

@@ -83,6 +83,54 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancelled_registration_leaves_no_adapter_file_behind_unless_its_memory_was_added()
+    {
+        // The clean-up caught the store's refusals only: a registration cancelled during its add left the file, named by no memory.
+        using var cancel = new CancellationTokenSource();
+        bool commitFirst = false;
+        var inner = SqliteMemoryStore.Open(Path.Combine(folder, "cancelled.db"));
+        var store = Stores.Tests.InterceptedStore.Over(inner, (method, args) =>
+        {
+            if (method != nameof(MemoryCore.Ports.IMemoryStore.AddAsync) || args[1] is not IReadOnlyList<MemoryItem> { Count: > 0 } items || items[0].Kind != MemoryKind.Parametric)
+            {
+                return null;
+            }
+
+            if (!commitFirst)
+            {
+                cancel.Cancel(); // the store sees the caller's cancellation before it commits
+                return null;
+            }
+
+            return CommitThenCancelAsync(args);
+        });
+        await using var cancellable = new MemoryOS(store, new Bm25Retriever(store));
+        await cancellable.CreateCubeAsync(Alice, "stories");
+        var sources = new List<MemoryItem>();
+        foreach (string text in new[] { Stories.Lily, Stories.Ball })
+        {
+            sources.Add(await cancellable.GetAsync(Alice, (await cancellable.AddAsync(Alice, "stories", new MemoryDraft(text))).Id));
+        }
+
+        var parametric = new ParametricMemories(cancellable, new ParametricMemoryOptions { Folder = AdapterFolder });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 6), sources, cancellationToken: cancel.Token));
+        Assert.Empty(AdapterFilesInDataDirectory());
+
+        // A store whose commit was acknowledged too late for the caller (cancelled while it retried) added the memory after all:
+        // the file it names stays.
+        commitFirst = true;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 7), sources));
+        var added = Assert.Single(await parametric.ListAsync(Alice, "stories"));
+        Assert.Equal([ParametricMemories.ResolveAdapterFile(added)], AdapterFilesInDataDirectory());
+
+        async Task<IReadOnlyList<MemoryCore.Ports.AddOutcome>> CommitThenCancelAsync(object?[] args)
+        {
+            await inner.AddAsync((string)args[0]!, (IReadOnlyList<MemoryItem>)args[1]!, (MemoryCore.Ports.AddOptions)args[2]!, (MemoryCore.Ports.AuditRecord)args[3]!);
+            throw new OperationCanceledException();
+        }
+    }
+
+    [Fact]
     public async Task An_edited_or_deleted_source_makes_the_adapter_memory_stale()
     {
         var sources = await AddAsync(Stories.Lily, Stories.Ball, Stories.Tom);
