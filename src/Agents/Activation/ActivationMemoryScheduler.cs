@@ -147,7 +147,12 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
             return new ActivationPromotion(null, false, sources, invalidated, 0);
         }
 
-        var cartridge = generator.CreateCartridge(text, generator.Model.CreateCache(), cancellationToken);
+        KvCartridge cartridge;
+        using (var cache = generator.Model.CreateCache()) // a device backend's copy is freed here, not whenever the GC runs
+        {
+            cartridge = generator.CreateCartridge(text, cache, cancellationToken);
+        }
+
         var (payload, fresh) = Write(cartridge, actor, cube);
         string described = $"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {DerivedPayloads.Preview(text)}";
         var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, ours, PromotionReason(sources));
