@@ -7,13 +7,15 @@ namespace AgentMem.Agents.Lifecycle;
 
 /// <summary>
 /// <c>summaries</c>: writes one semantic memory per conversation session that has none yet, summarising it
-/// with a model. The summary is tagged <see cref="SummaryTag"/> and <c>summary</c>, belongs to the session,
-/// has source <see cref="SourceKind.Agent"/> with reference <c>session:{id}</c>, starts when the session did,
+/// with a model. A session is a session id of one user and agent (<see cref="MemoryAgent"/> makes each user's conversation
+/// id the session, so two users of a shared cube may have the same one). The summary is tagged <see cref="SummaryTag"/> and
+/// <c>summary</c>, belongs to the session and is written in its owner's scope (so only by a run whose scope covers the
+/// owner's, while the owner may write the cube), has source <see cref="SourceKind.Agent"/> with reference <c>session:{id}</c>, starts when the session did,
 /// and links <see cref="LinkTypes.DerivedFrom"/> to every memory it summarises (its provenance). A session whose
 /// transcript is longer than <see cref="MaxTranscriptChars"/> is summarised in parts, in order (a turn longer than a part
 /// spans several), whose summaries are then merged (in rounds, each within the same limit), so nothing is left out. A reply that is empty or too long is not
 /// stored (counted as <c>failed</c>); a session summarised once is skipped after.
-/// Counters: <c>sessions</c>, <c>summarized</c>, <c>skipped</c> (too short or already summarised), <c>failed</c>.
+/// Counters: <c>sessions</c>, <c>summarized</c>, <c>skipped</c> (too short, already summarised or another's), <c>failed</c>.
 /// </summary>
 public sealed class SessionSummaryJob : IMaintenanceJob
 {
@@ -68,19 +70,22 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         ArgumentNullException.ThrowIfNull(context);
         Validate();
         var run = new MaintenanceRun(Name, context, progress, "sessions", "summarized", "skipped", "failed");
-        var sessions = new Dictionary<string, List<MemoryItem>>(StringComparer.Ordinal);
-        var summarized = new HashSet<string>(StringComparer.Ordinal);
+        var sessions = new Dictionary<Scope, List<MemoryItem>>(); // by user, agent and session id
+        var summarized = new HashSet<MemoryId>();
         var filter = new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Frozen, LifecycleState.Archived] };
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
-            if (item.Scope.Session is not { } session)
+            if (item.Scope.Session is null)
             {
                 continue;
             }
 
+            var session = item.Scope;
             if (item.Tags.Contains(SummaryTag, StringComparer.OrdinalIgnoreCase))
             {
-                summarized.Add(session);
+                // A summary links to every memory it summarises, which tells its session whoever wrote it (one written in the
+                // job's own scope, before sessions were told apart by user and agent, too).
+                summarized.UnionWith(item.Links.Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target));
             }
             else if (item.State != LifecycleState.Archived)
             {
@@ -98,7 +103,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         {
             cancellationToken.ThrowIfCancellationRequested();
             run.Counters.Add("sessions");
-            if (summarized.Contains(session) || members.Count < MinMemories)
+            if (members.Exists(m => summarized.Contains(m.Id)) || members.Count < MinMemories || !MayWriteFor(context, session))
             {
                 run.Counters.Add("skipped");
             }
@@ -113,11 +118,18 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         return run.Result();
     }
 
-    private async Task SummarizeSessionAsync(MaintenanceContext context, MaintenanceRun run, string session, List<MemoryItem> members, CancellationToken cancellationToken)
+    // The summary is the session owner's memory, so the run writes it as them: only a run whose scope covers theirs (a user's
+    // run does not write into another user's scope) and only while they may still write the cube.
+    private static bool MayWriteFor(MaintenanceContext context, Scope session) =>
+        (context.Actor.User is null || string.Equals(context.Actor.User, session.User, StringComparison.Ordinal))
+        && (context.Actor.Agent is null || string.Equals(context.Actor.Agent, session.Agent, StringComparison.Ordinal))
+        && CubeAccessPolicy.Evaluate(context.Cube, session).HasFlag(CubeAccess.Write);
+
+    private async Task SummarizeSessionAsync(MaintenanceContext context, MaintenanceRun run, Scope session, List<MemoryItem> members, CancellationToken cancellationToken)
     {
         var ordered = members.OrderBy(m => m.ValidFrom ?? m.Provenance.RecordedAt).ThenBy(m => m.Id).ToList();
         var parts = TranscriptParts.Split(ordered.Select(TranscriptLine), MaxTranscriptChars);
-        string what = $"session {session}: {members.Count} memories{(parts.Count > 1 ? $" in {parts.Count} parts" : string.Empty)}";
+        string what = $"session {session.Session}: {members.Count} memories{(parts.Count > 1 ? $" in {parts.Count} parts" : string.Empty)}";
         if (context.DryRun)
         {
             run.Counters.Add("summarized");
@@ -125,6 +137,8 @@ public sealed class SessionSummaryJob : IMaintenanceJob
             return;
         }
 
+        // The run writes as the session's owner, but may do so only where it may write itself.
+        CubeAccessPolicy.Demand(context.Cube, context.Actor, CubeAccess.Write);
         if (await SummarizeAsync(parts, cancellationToken).ConfigureAwait(false) is not { } summary)
         {
             run.Counters.Add("failed");
@@ -133,15 +147,15 @@ public sealed class SessionSummaryJob : IMaintenanceJob
 
         var draft = new MemoryDraft(summary)
         {
-            Session = session,
+            Session = session.Session,
             Source = SourceKind.Agent,
-            SourceRef = "session:" + session,
+            SourceRef = "session:" + session.Session,
             Tags = ["summary", SummaryTag],
             ValidFrom = ordered[0].ValidFrom ?? ordered[0].Provenance.RecordedAt,
             Importance = 0.7,
             Links = [.. ordered.Select(m => new MemoryLink(m.Id, LinkTypes.DerivedFrom))],
         };
-        var added = await context.Memory.AddAsync(context.Actor, context.Cube.Id, draft, cancellationToken).ConfigureAwait(false);
+        var added = await context.Memory.AddAsync(session.WithSession(null), context.Cube.Id, draft, cancellationToken).ConfigureAwait(false);
         run.Counters.Add("summarized");
         run.Act("summarize", added.Id, null, what);
     }

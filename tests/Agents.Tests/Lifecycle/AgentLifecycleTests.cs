@@ -129,6 +129,40 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_users_sessions_of_one_id_in_a_shared_cube_are_summarised_apart_each_in_its_owners_scope()
+    {
+        // MemoryAgent makes the conversation id the session: Alice's "c1" and Bob's "c1" in a tenant's cube were one session,
+        // summarised as whoever ran the job, and once one was summarised the other was skipped for good.
+        var host = new Scope(Scope.DefaultTenant);
+        await temp.Memory.CreateCubeAsync(host, "team"); // the tenant's cube: every user of the tenant writes it
+        var alice = new Scope(Scope.DefaultTenant, "alice", "assistant");
+        var bob = new Scope(Scope.DefaultTenant, "bob", "assistant");
+        foreach (var (user, topic) in new[] { (alice, "the garden shed"), (bob, "the tax return") })
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                await temp.Memory.AddAsync(user, "team", new MemoryDraft($"Turn {i} about {topic} and what to do next.") { Session = "c1", Actor = user.User });
+            }
+        }
+
+        var model = new ScriptedChatClient(Say("Alice is building a garden shed."), Say("Bob is doing his tax return."));
+        var runner = new MaintenanceRunner([new SessionSummaryJob(model)]);
+
+        // A user's run summarises that user's session only: it does not write into another user's scope.
+        var asAlice = Assert.Single(await runner.RunAsync(temp.Memory, alice, "team"));
+        Assert.Equal((2, 1, 1), (asAlice.Counts["sessions"], asAlice.Counts["summarized"], asAlice.Counts["skipped"]));
+        Assert.DoesNotContain("tax", model.Requests[0].Messages[1].Text, StringComparison.Ordinal);
+
+        var asHost = Assert.Single(await runner.RunAsync(temp.Memory, host, "team"));
+        Assert.Equal((2, 1, 1), (asHost.Counts["sessions"], asHost.Counts["summarized"], asHost.Counts["skipped"]));
+        Assert.DoesNotContain("garden", model.Requests[1].Messages[1].Text, StringComparison.Ordinal);
+
+        var summaries = await temp.Memory.ListAsync(host, "team").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync();
+        Assert.Equal([alice.WithSession("c1"), bob.WithSession("c1")], summaries.Select(s => s.Scope));
+        Assert.Equal(0, Assert.Single(await runner.RunAsync(temp.Memory, host, "team")).Counts["summarized"]);
+    }
+
+    [Fact]
     public async Task A_summary_holding_a_nul_is_stored_with_a_replacement_character()
     {
         // Model output: a byte-level tokenizer can decode a NUL, which memory text refuses; the job failed every run.
