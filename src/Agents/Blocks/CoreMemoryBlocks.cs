@@ -82,6 +82,10 @@ public sealed class CoreMemoryBlocks
         }
 
         string addition = text.Trim();
+
+        // Before the cube is made on first write, so a refused append leaves none: no block can hold less than the addition.
+        RequireWithinLimit(canonical, addition.Length);
+        memory.ValidateDrafts(actor, [Draft(canonical, addition)]);
         var gate = Gate(actor, (await memory.GetOrCreateCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id, canonical);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -89,7 +93,6 @@ public sealed class CoreMemoryBlocks
             var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
             if (current is null)
             {
-                RequireWithinLimit(canonical, addition.Length);
                 return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
             }
 

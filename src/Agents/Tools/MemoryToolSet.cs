@@ -76,6 +76,7 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             Source = SourceKind.Agent,
             Reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(),
         };
+        memory.ValidateDrafts(scope, [draft]); // before the cube is made on first write: a refused call must leave none
         var target = await memory.GetOrCreateCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false);
         var outcome = await memory.AddAsync(scope, target.Id, draft, cancellationToken).ConfigureAwait(false);
         return new MemoryAddResult(outcome.Id.ToString(), outcome.Created);

@@ -113,6 +113,15 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_first_append_creates_no_cube()
+    {
+        // The cube was made before the block's text was checked: a refused append left one, owned by the caller.
+        await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.AppendAsync(Ann, "user-ann", "human", new string('x', 61)));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.AppendAsync(Ann, "user-ann", "human", "Name:\0Ann."));
+        Assert.Empty(await temp.Memory.ListCubesAsync(Ann));
+    }
+
+    [Fact]
     public async Task Text_already_stored_elsewhere_still_gets_its_own_block()
     {
         await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");

@@ -208,6 +208,14 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_add_creates_no_cube()
+    {
+        // The cube was made on first write before the draft was checked: a refused call left one, owned by the caller.
+        await Assert.ThrowsAsync<MemoryValidationException>(async () => await Find(tools, "memory_add").InvokeAsync(Args("""{"text":"x","speaker":"a\u0000b"}""")));
+        Assert.Empty(await temp.Memory.ListCubesAsync(Ann));
+    }
+
+    [Fact]
     public async Task Missing_required_argument_is_an_error()
     {
         var ex = await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Find(tools, "memory_add").InvokeAsync(Args("{}")));
