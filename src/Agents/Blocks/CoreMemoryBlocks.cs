@@ -90,15 +90,17 @@ public sealed class CoreMemoryBlocks
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
-            if (current is null)
+            return await EditAsync(actor, cube, canonical, async current =>
             {
-                return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
-            }
+                if (current is null)
+                {
+                    return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
+                }
 
-            string next = current.Text.Length == 0 ? addition : current.Text + "\n" + addition;
-            RequireWithinLimit(canonical, next.Length);
-            return await WriteAsync(actor, current, next, "core block append", cancellationToken).ConfigureAwait(false);
+                string next = current.Text.Length == 0 ? addition : current.Text + "\n" + addition;
+                RequireWithinLimit(canonical, next.Length);
+                return await WriteAsync(actor, current, next, "core block append", cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -134,23 +136,25 @@ public sealed class CoreMemoryBlocks
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var current = await FindAsync(actor, cube, canonical, cancellationToken).ConfigureAwait(false);
-            if (current is null || !current.Text.Contains(oldText, StringComparison.Ordinal))
+            return await EditAsync(actor, cube, canonical, async current =>
             {
-                string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
-                throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
-            }
+                if (current is null || !current.Text.Contains(oldText, StringComparison.Ordinal))
+                {
+                    string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
+                    throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
+                }
 
-            string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
-            RequireWithinLimit(canonical, next.Length);
-            if (next.Length == 0)
-            {
-                // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
-                var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", cancellationToken).ConfigureAwait(false);
-                return current with { Text = string.Empty, Version = tombstone.Version };
-            }
+                string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
+                RequireWithinLimit(canonical, next.Length);
+                if (next.Length == 0)
+                {
+                    // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
+                    var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", cancellationToken).ConfigureAwait(false);
+                    return current with { Text = string.Empty, Version = tombstone.Version };
+                }
 
-            return await WriteAsync(actor, current, next, "core block replace", cancellationToken).ConfigureAwait(false);
+                return await WriteAsync(actor, current, next, "core block replace", cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -205,9 +209,32 @@ public sealed class CoreMemoryBlocks
         return ToBlock(name, next);
     }
 
+    /// <summary>
+    /// Reads the block and runs <paramref name="edit"/> on it; when another process wrote the block between the read and
+    /// the write (the gate holds only in this process), the write is refused as made from an old version and the edit is
+    /// made again from the block as it now is, up to <see cref="MaxEditAttempts"/> times.
+    /// </summary>
+    private async Task<CoreBlock> EditAsync(Scope actor, string cube, string name, Func<CoreBlock?, Task<CoreBlock>> edit, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var current = await FindAsync(actor, cube, name, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await edit(current).ConfigureAwait(false);
+            }
+            catch (MemoryStateException) when (current is not null && attempt < MaxEditAttempts)
+            {
+                // Changed meanwhile: read it again.
+            }
+        }
+    }
+
+    private const int MaxEditAttempts = 3;
+
     private async Task<CoreBlock> WriteAsync(Scope actor, CoreBlock current, string text, string reason, CancellationToken cancellationToken)
     {
-        var next = await memory.UpdateAsync(actor, current.Id, new MemoryChange { Text = text, Reason = reason }, cancellationToken).ConfigureAwait(false);
+        var next = await memory.UpdateAsync(actor, current.Id, new MemoryChange { Text = text, Reason = reason, ExpectedVersion = current.Version }, cancellationToken).ConfigureAwait(false);
         return ToBlock(current.Name, next);
     }
 

@@ -1,5 +1,6 @@
 using AgentMem.Agents.Blocks;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 
@@ -66,6 +67,38 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
 
         var block = Assert.Single(await first.ListAsync(Ann, "user-ann"));
         Assert.Equal(["Likes tea.", "Lives in Oslo.", "Name: Ann."], block.Text.Split('\n').Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_edit_another_process_made_between_the_read_and_the_write_is_kept()
+    {
+        // The lock holds in one process only: another (here a second facade on the same file, writing as the block is
+        // loaded for the update) can change the block after this one read it.
+        using var folder = new TempFolder("blocks-two-processes");
+        var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("p.db"));
+        await using var otherProcess = new MemoryOS(inner, new Retrieval.Lexical.Bm25Retriever(inner));
+        MemoryId? block = null;
+        bool interfere = false;
+        var store = Stores.Tests.InterceptedStore.Over(inner, (method, _) =>
+        {
+            if (method == "GetAsync" && block is { } id && Interlocked.Exchange(ref interfere, false))
+            {
+                var read = otherProcess.GetAsync(Ann, id).GetAwaiter().GetResult();
+                otherProcess.UpdateAsync(Ann, id, new MemoryChange { Text = read.Text + "\nLives in Oslo." }).GetAwaiter().GetResult();
+            }
+
+            return null;
+        });
+        await using var memory = new MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store));
+        var mine = new CoreMemoryBlocks(memory, new CoreBlockOptions { Limit = 2_000 });
+        block = (await mine.AppendAsync(Ann, "user-ann", "human", "Name: Ann.")).Id;
+
+        Volatile.Write(ref interfere, true);
+        var appended = await mine.AppendAsync(Ann, "user-ann", "human", "Likes tea.");
+
+        Assert.Equal("Name: Ann.\nLives in Oslo.\nLikes tea.", appended.Text);
+        Assert.Equal(appended.Text, (await memory.GetAsync(Ann, block.Value)).Text);
+        Assert.False(Volatile.Read(ref interfere)); // the other write did happen in between
     }
 
     [Fact]
