@@ -17,9 +17,11 @@ namespace AgentMem.Benchmarks.Datasets;
 /// Evidence turns are all turns whose speaker and text equal a message evidence after trimming;
 /// evidence sessions are the sessions of those turns plus, in haystack mode, the haystack
 /// sessions whose <c>id</c> matches one of the item's own conversations. Unmatched message
-/// evidences are counted in <see cref="DatasetDiagnostics.UnmatchedEvidenceMessages"/>. Items in a
-/// file under a folder whose name mentions <c>abstention</c> (the published <c>abstention_evidence</c>),
-/// or whose category does, are adversarial; a missing category reads as <c>uncategorized</c>.
+/// evidences are counted in <see cref="DatasetDiagnostics.UnmatchedEvidenceMessages"/>. Items are
+/// adversarial when their category mentions <c>abstention</c>, when their file lies in a folder inside
+/// the loaded directory whose name does, or when the loaded directory (for a file, the folder holding
+/// it) is the published <c>abstention_evidence</c> or a folder directly in it; a missing category reads
+/// as <c>uncategorized</c>.
 /// ConvoMem has no dates.
 /// </para>
 /// <para>
@@ -93,17 +95,17 @@ public static class ConvoMemLoader
         var conversations = new List<BenchConversation>();
         var questions = new List<BenchQuestion>();
         var hashes = new List<(string Relative, byte[] Hash)>();
-        // The abstention folder: among the folders inside the dataset directory, or (a file, or a directory loaded from inside
+        // The abstention folder: among the folders inside the dataset directory, or (a directory loaded from inside
         // abstention_evidence/, whose items counted as answerable questions) among the two folders above it, where only the
-        // published folder's own name counts for a directory: "~/abstention-study/convomem" is no label.
+        // published folder's own name counts: "~/abstention-study/convomem" is no label. A file is labelled as the folder
+        // that holds it would be, so the same data loads the same either way.
         bool directory = Directory.Exists(path);
-        bool underPublished = directory && Folders(path).TakeLast(2).Any(f => f.Equals("abstention_evidence", StringComparison.OrdinalIgnoreCase));
+        bool underPublished = UnderPublished(directory ? path : Path.GetDirectoryName(Path.GetFullPath(path))!);
         foreach ((string stem, string file, byte[] bytes) in files)
         {
             hashes.Add((directory ? DatasetHash.RelativeName(path, file) : file, SHA256.HashData(bytes)));
-            bool abstention = directory
-                ? underPublished || DatasetHash.RelativeName(path, file).Split('/', '\\').SkipLast(1).Any(MentionsAbstention)
-                : Folders(file).SkipLast(1).TakeLast(2).Any(MentionsAbstention);
+            bool abstention = underPublished
+                || (directory && DatasetHash.RelativeName(path, file).Split('/', '\\').SkipLast(1).Any(MentionsAbstention));
             ParseFile(new JsonSource(file), stem, abstention, bytes, diagnostics, conversations, questions);
         }
 
@@ -117,8 +119,12 @@ public static class ConvoMemLoader
 
     private static bool MentionsAbstention(string folder) => folder.Contains("abstention", StringComparison.OrdinalIgnoreCase);
 
-    private static IEnumerable<string> Folders(string path) =>
-        Path.GetFullPath(path).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Where(f => f.Length > 0);
+    /// <summary>Whether <paramref name="folder"/> or the folder above it is the published <c>abstention_evidence</c>.</summary>
+    private static bool UnderPublished(string folder) =>
+        Path.GetFullPath(folder).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)
+            .Where(f => f.Length > 0)
+            .TakeLast(2)
+            .Any(f => f.Equals("abstention_evidence", StringComparison.OrdinalIgnoreCase));
 
     private static void ParseFile(
         JsonSource src,

@@ -160,6 +160,27 @@ public class ConvoMemLoaderTests
     }
 
     [Fact]
+    public void A_file_is_labelled_as_the_folder_that_holds_it()
+    {
+        const string Item = """
+            {"evidence_items": [{"question": "Where do I work?", "answer": "Acme",
+              "message_evidences": [{"speaker": "User", "text": "I work at Acme."}],
+              "conversations": [{"messages": [{"speaker": "User", "text": "I work at Acme."}]}]}]}
+            """;
+        using var dir = new TempDirectory();
+
+        // The same data by file or by folder: a study folder that merely mentions abstention labels neither.
+        string study = dir.Write(Path.Combine("abstention-study", "convomem", "batched_000.json"), Item);
+        Assert.False(Assert.Single(ConvoMemLoader.Load(Path.GetDirectoryName(study)!).Questions).IsAdversarial);
+        Assert.False(Assert.Single(ConvoMemLoader.Load(study).Questions).IsAdversarial);
+
+        // Directly inside the published folder, both label it.
+        string published = dir.Write(Path.Combine("abstention_evidence", "batched_000.json"), Item);
+        Assert.True(Assert.Single(ConvoMemLoader.Load(Path.GetDirectoryName(published)!).Questions).IsAdversarial);
+        Assert.True(Assert.Single(ConvoMemLoader.Load(published).Questions).IsAdversarial);
+    }
+
+    [Fact]
     public void Directory_without_json_files_fails_clearly()
     {
         using var dir = new TempDirectory();
