@@ -14,9 +14,10 @@ namespace AgentMem.Benchmarks.Datasets;
 /// </para>
 /// <para>
 /// Session <c>c{j}</c> is <c>conversations[j]</c>; turn <c>c{j}:{i}</c> is its <c>messages[i]</c>.
-/// Evidence turns are all turns whose speaker and text equal a message evidence after trimming;
-/// evidence sessions are the sessions of those turns plus, in haystack mode, the haystack
-/// sessions whose <c>id</c> matches one of the item's own conversations. Unmatched message
+/// Evidence turns are all turns whose speaker and text equal a message evidence after trimming, in
+/// haystack mode only in the haystack sessions whose <c>id</c> matches one of the item's own
+/// conversations when there are any (filler may repeat an evidence message word for word);
+/// evidence sessions are the sessions of those turns plus those named sessions. Unmatched message
 /// evidences are counted in <see cref="DatasetDiagnostics.UnmatchedEvidenceMessages"/>. Items are
 /// adversarial when their category mentions <c>abstention</c>, when their file lies in a folder inside
 /// the loaded directory whose name does, or when the loaded directory (for a file, the folder holding
@@ -215,7 +216,11 @@ public static class ConvoMemLoader
                 }
             }
 
-            List<string> evidenceTurns = MatchEvidence(src, item, itemPath, id, target, diagnostics);
+            // The conversations the item names hold its evidence; a filler conversation saying the same is no evidence.
+            List<BenchSession> searched = evidenceSessions.Count > 0
+                ? target.Sessions.Where(s => evidenceSessions.Contains(s.Id)).ToList()
+                : [.. target.Sessions];
+            List<string> evidenceTurns = MatchEvidence(src, item, itemPath, id, searched, diagnostics);
             foreach (string turnId in evidenceTurns)
             {
                 string sessionId = TurnIds.SessionOf(turnId);
@@ -276,7 +281,7 @@ public static class ConvoMemLoader
         JsonElement item,
         string itemPath,
         string questionId,
-        BenchConversation target,
+        IReadOnlyList<BenchSession> sessions,
         DiagnosticsBuilder diagnostics)
     {
         var result = new List<string>();
@@ -290,7 +295,7 @@ public static class ConvoMemLoader
             string speaker = src.String(evidence, "speaker", evidencePath).Trim();
             string text = src.String(evidence, "text", evidencePath).Trim();
             bool matched = false;
-            foreach (BenchSession session in target.Sessions)
+            foreach (BenchSession session in sessions)
             {
                 foreach (BenchTurn turn in session.Turns)
                 {

@@ -133,6 +133,33 @@ public class ConvoMemLoaderTests
     }
 
     [Fact]
+    public void Evidence_is_matched_in_the_conversations_an_item_names_not_in_filler_that_says_the_same()
+    {
+        // The filler f1 holds the evidence message word for word; the item names e1 as its evidence conversation.
+        const string TestCase = """
+            {"evidenceItems": [
+               {"question": "Where do I work?", "answer": "Acme",
+                "message_evidences": [{"speaker": "User", "text": "I work at Acme."}],
+                "conversations": [{"id": "e1", "messages": [{"speaker": "User", "text": "I work at Acme."}]}]},
+               {"question": "Where?", "answer": "Acme",
+                "message_evidences": [{"speaker": "User", "text": "I work at Acme."}],
+                "conversations": [{"messages": [{"speaker": "User", "text": "I work at Acme."}]}]}],
+             "conversations": [{"id": "f1", "messages": [{"speaker": "User", "text": "I work at Acme."}]},
+                               {"id": "e1", "messages": [{"speaker": "User", "text": "Hi"}, {"speaker": "User", "text": "I work at Acme."}]}]}
+            """;
+        using var dir = new TempDirectory();
+
+        BenchmarkDataset data = ConvoMemLoader.Load(dir.Write("case.json", TestCase));
+
+        Assert.Equal(["c1:1"], data.Questions[0].EvidenceTurnIds);
+        Assert.Equal(["c1"], data.Questions[0].EvidenceSessionIds);
+
+        // An item that names no conversation still finds its evidence wherever it is said.
+        Assert.Equal(["c0:0", "c1:1"], data.Questions[1].EvidenceTurnIds);
+        Assert.Equal(0, data.Diagnostics.UnmatchedEvidenceMessages);
+    }
+
+    [Fact]
     public void Items_under_an_abstention_folder_are_adversarial_whatever_their_category()
     {
         // The published abstention items carry their use case as category ("Professional Life"), and related but
