@@ -7,7 +7,9 @@ namespace AgentMem.Benchmarks.Datasets;
 /// <remarks>
 /// One conversation per question (id = <c>question_id</c>); session id = haystack session id;
 /// turn id = <c>{sessionId}:{index}</c>; evidence turns = turns with <c>has_answer: true</c>;
-/// evidence sessions = <c>answer_session_ids</c>; category = <c>question_type</c>; <c>_abs</c>
+/// evidence sessions = <c>answer_session_ids</c>, each with the copies of it a haystack repeats (a
+/// repeated session id is renamed <c>{id}~2</c>, <c>~3</c>, …, and a copy of an answer session is
+/// as much the answer as the first); category = <c>question_type</c>; <c>_abs</c>
 /// questions are adversarial (abstention). The array is streamed one question at a time and
 /// sessions repeated across haystacks share one turn list, so the 500-session <c>_m</c> file
 /// does not need several copies of its text in memory.
@@ -144,6 +146,7 @@ public static partial class LongMemEvalLoader
         var benchSessions = new List<BenchSession>(count);
         var evidenceTurns = new List<string>();
         var sessionIds = new HashSet<string>(StringComparer.Ordinal);
+        var renamed = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         string idsPath = JsonSource.Child(path, "haystack_session_ids");
         string datesPath = JsonSource.Child(path, "haystack_dates");
         string sessionsPath = JsonSource.Child(path, "haystack_sessions");
@@ -161,6 +164,7 @@ public static partial class LongMemEvalLoader
                 }
 
                 diagnostics.Note($"{questionId}: haystack session '{original}' repeated; renamed to '{sessionId}'");
+                (renamed.TryGetValue(original, out List<string>? copies) ? copies : renamed[original] = []).Add(sessionId);
             }
 
             string dateText = src.AsString(dates[s], JsonSource.Index(datesPath, s));
@@ -175,10 +179,16 @@ public static partial class LongMemEvalLoader
             if (!sessionIds.Contains(answerSession))
             {
                 diagnostics.Drop($"{questionId}: answer session '{answerSession}' is not in the haystack; ignored");
+                continue;
             }
-            else if (!evidenceSessions.Contains(answerSession))
+
+            // A repeated session is named once, by the id its copies share, and each copy's has_answer turns are gold.
+            foreach (string gold in renamed.GetValueOrDefault(answerSession)?.Prepend(answerSession) ?? [answerSession])
             {
-                evidenceSessions.Add(answerSession);
+                if (!evidenceSessions.Contains(gold))
+                {
+                    evidenceSessions.Add(gold);
+                }
             }
         }
 

@@ -64,6 +64,22 @@ public class LongMemEvalLoaderTests
     }
 
     [Fact]
+    public void A_repeated_answer_session_is_gold_under_its_new_name_as_well()
+    {
+        // "s1" twice: the copy is renamed "s1~2", and its evidence turn is gold; its session must be too.
+        string repeated = Question("q1")
+            .Replace("[\"s1\", \"filler\"]", "[\"s1\", \"s1\", \"filler\"]", StringComparison.Ordinal)
+            .Replace("\"haystack_dates\": [", "\"haystack_dates\": [\"2023/05/20 (Sat) 03:00\", ", StringComparison.Ordinal)
+            .Replace("\"haystack_sessions\": [", $"\"haystack_sessions\": [{Session}, ", StringComparison.Ordinal);
+        using var dir = new TempDirectory();
+
+        BenchQuestion q1 = Assert.Single(LongMemEvalLoader.Load(dir.Write("lme.json", $"[{repeated}]")).Questions);
+
+        Assert.Equal(["s1:0", "s1~2:0"], q1.EvidenceTurnIds);
+        Assert.Equal(["s1", "s1~2"], q1.EvidenceSessionIds);
+    }
+
+    [Fact]
     public void A_byte_order_mark_is_accepted()
     {
         using var dir = new TempDirectory();
