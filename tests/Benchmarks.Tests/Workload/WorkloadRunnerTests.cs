@@ -84,6 +84,36 @@ public sealed class WorkloadRunnerTests
     }
 
     [Fact]
+    public async Task Growth_time_is_the_batched_adds_alone_not_the_embedding_drain_or_the_settling_after_them()
+    {
+        var options = new WorkloadOptions
+        {
+            Sizes = [6],
+            Iterations = 2,
+            ReferenceMax = 0,
+            BatchSize = 2,
+            Open = (db, hybrid) =>
+            {
+                var store = SqliteMemoryStore.Open(db);
+                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
+            },
+            DrainEmbeddings = async (memory, ct) =>
+            {
+                await Task.Delay(50, ct);
+                return 4;
+            },
+            Settle = (memory, ct) => Task.Delay(50, ct),
+        };
+
+        var row = Assert.Single((await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy())).Rows);
+
+        // The drain is reported on its own, from the last write: growth plus drain is the span since the first write.
+        var drain = row.Drain!;
+        Assert.Equal(drain.SinceGrowthStartMs, row.GrowMs + drain.AfterLastWriteMs, 6);
+        Assert.True(drain.AfterLastWriteMs >= 50, drain.ToString());
+    }
+
+    [Fact]
     public void Sizes_must_leave_room_for_the_measured_rounds()
     {
         static MemoryOS Open(string db, HybridOptions hybrid) => throw new InvalidOperationException("not opened in this test");
