@@ -9,7 +9,7 @@ namespace AgentMem.Benchmarks.Workload;
 /// <param name="AfterWrite">Per round: the add (ingest) and the search right after it (search).</param>
 /// <param name="Steady">Searches with no write in between (search only).</param>
 /// <param name="FreshHitMisses">Rounds where a search for the just-added text did not return the just-added memory.</param>
-/// <param name="Cold">Open and first search in a new process on the same file: the median probe; null when the host gave no probe.</param>
+/// <param name="Cold">Open and first search in a new process on the same file: the median probe (for an even number of probes, the mean of the middle two); null when the host gave no probe.</param>
 /// <param name="ColdSamplesMs">Open plus first search of every probe, in the order they ran.</param>
 /// <param name="HeapBytesPerMemory">GC heap growth (after a full collection) from the empty cube to this size, per memory.</param>
 /// <param name="WorkingSetBytesPerMemory">Process working-set growth (after a full collection) over the same span, per memory.</param>

@@ -84,6 +84,33 @@ public sealed class WorkloadRunnerTests
     }
 
     [Fact]
+    public async Task With_an_even_number_of_probes_the_cold_columns_report_the_mean_of_the_middle_two()
+    {
+        var probes = new Queue<ColdProbeResult>([new(11, 1, 4, 1, 10), new(12, 0, 1, 1, 6)]);
+        var options = new WorkloadOptions
+        {
+            Sizes = [6],
+            Iterations = 2,
+            ReferenceMax = 0,
+            BatchSize = 2,
+            ColdProbes = 2,
+            Open = (db, hybrid) =>
+            {
+                var store = SqliteMemoryStore.Open(db);
+                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
+            },
+            ColdProbe = (request, ct) => Task.FromResult(probes.Dequeue()),
+        };
+
+        var row = Assert.Single((await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy())).Rows);
+
+        // Two probes of 5 and 1 ms: the median is 3, not the faster one.
+        Assert.Equal(3, row.Cold!.OpenAndFirstSearchMs);
+        Assert.Equal((0.5, 2.5, 8.0), (row.Cold.OpenMs, row.Cold.FirstSearchMs, row.Cold.WallMs));
+        Assert.Equal([5.0, 1.0], row.ColdSamplesMs);
+    }
+
+    [Fact]
     public async Task Growth_time_is_the_batched_adds_alone_not_the_embedding_drain_or_the_settling_after_them()
     {
         var options = new WorkloadOptions
