@@ -12,15 +12,56 @@ public sealed class BenchCommandTests : IDisposable
 
     private static string Shared(params string[] parts) => Path.GetFullPath(RepoPaths.File(["..", "shared", "datasets", .. parts]));
 
-    [Fact]
-    public async Task Reranker_features_by_session_are_refused()
+    [Theory]
+    [InlineData("--granularity", "session", "--granularity turn")] // a session memory's reference is the session and the labels are turns: negatives only
+    [InlineData("--retriever", "bm25", "--retriever hybrid")] // only the hybrid computes the features: bm25 ingested the dataset, then failed as an internal error
+    public async Task Reranker_features_that_cannot_be_labelled_are_refused_before_any_work(string option, string value, string message)
     {
-        // A session memory's reference is the session id and the labels are turn ids: a training file of negatives only.
         string dump = Path.Combine(cli.Folder, "features.jsonl");
-        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", "--granularity", "session", "--rerank-features", dump);
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", option, value, "--rerank-features", dump);
         Assert.Equal(1, code);
-        Assert.Contains("--granularity turn", err, StringComparison.Ordinal);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.DoesNotContain("ingest", err, StringComparison.Ordinal);
         Assert.False(File.Exists(dump));
+    }
+
+    [Fact]
+    public async Task The_reranker_feature_file_is_replaced_only_by_a_finished_run()
+    {
+        string dump = Path.Combine(cli.Folder, "features.jsonl");
+        await File.WriteAllTextAsync(dump, "previous\n");
+        string[] args = ["bench", "locomo", Shared("locomo", "locomo10.json"), "--rerank-features", dump];
+
+        // A bad option: refused before the file is touched.
+        var (code, _, err) = await cli.RunAsync([.. args, "--conversations", "11"]);
+        Assert.Equal(1, code);
+        Assert.Equal("previous\n", await File.ReadAllTextAsync(dump));
+
+        // Cancelled part way through the questions: the previous file stands, and nothing is left beside it.
+        using var cts = new CancellationTokenSource();
+        using (var stdout = new StringWriter())
+        using (var stderr = new CancelOnText("search", cts))
+        {
+            code = await CliApp.RunAsync(["--db", cli.DbPath, .. args, "--conversations", "1"], stdout, stderr, Output.TerminalKind.None, cts.Token);
+        }
+
+        Assert.Equal(130, code);
+        Assert.Equal("previous\n", await File.ReadAllTextAsync(dump));
+        Assert.Equal([dump], Directory.GetFiles(cli.Folder, "features.jsonl*"));
+
+        // A finished run replaces it: one line per question.
+        (code, _, err) = await cli.RunAsync([.. args, "--conversations", "1"]);
+        Assert.True(code == 0, err);
+        string[] lines = await File.ReadAllLinesAsync(dump);
+        Assert.Contains($"reranker features of {lines.Length} questions", err, StringComparison.Ordinal);
+        Assert.NotEmpty(lines);
+        foreach (string line in lines)
+        {
+            using var doc = JsonDocument.Parse(line);
+            Assert.True(doc.RootElement.GetProperty("candidates").GetArrayLength() > 0, line);
+        }
+
+        Assert.Equal([dump], Directory.GetFiles(cli.Folder, "features.jsonl*"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentMem.Benchmarks.Datasets;
+using AgentMem.Common.IO;
 using AgentMem.MemoryCore.Search;
 
 namespace AgentMem.Benchmarks.Runner;
@@ -10,13 +11,13 @@ namespace AgentMem.Benchmarks.Runner;
 /// <c>bench/Reranker/train.py</c>. Lines: <c>{"question", "conversation" (1-based position), "category", "gold": [turn ids],
 /// "candidates": [{"turns": [turn ids], "features": {NAME: value}}]}</c>.
 /// </summary>
-public sealed class RerankFeatureWriter : IAsyncDisposable
+public sealed class RerankFeatureWriter
 {
     private const string Prefix = "rerank.";
-    private readonly StreamWriter writer;
+    private readonly TextWriter writer;
     private readonly Dictionary<string, int> positions;
 
-    private RerankFeatureWriter(StreamWriter writer, Dictionary<string, int> positions)
+    private RerankFeatureWriter(TextWriter writer, Dictionary<string, int> positions)
     {
         this.writer = writer;
         this.positions = positions;
@@ -25,11 +26,21 @@ public sealed class RerankFeatureWriter : IAsyncDisposable
     /// <summary>Number of questions written.</summary>
     public int Questions { get; private set; }
 
-    /// <summary>Creates (or replaces) <paramref name="path"/> for the questions of <paramref name="dataset"/>.</summary>
-    public static RerankFeatureWriter Create(string path, BenchmarkDataset dataset)
+    /// <summary>
+    /// Runs <paramref name="run"/> with a writer for the questions of <paramref name="dataset"/> whose lines replace
+    /// <paramref name="path"/> only when the run completes (<see cref="CrashSafeFile"/>): a failed or cancelled run leaves
+    /// the previous file as it was, where an empty or cut-off file would read as a complete training set.
+    /// </summary>
+    /// <param name="path">The JSON-lines file, created with its folder or replaced.</param>
+    /// <param name="dataset">The dataset whose questions are written.</param>
+    /// <param name="run">The benchmark run, which writes through the writer it is given.</param>
+    /// <param name="cancellationToken">Cancels the run; the file is then left as it was.</param>
+    /// <returns>The number of questions written.</returns>
+    public static async Task<int> WriteFileAsync(string path, BenchmarkDataset dataset, Func<RerankFeatureWriter, CancellationToken, Task> run, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(run);
         var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < dataset.Conversations.Count; i++)
         {
@@ -37,7 +48,21 @@ public sealed class RerankFeatureWriter : IAsyncDisposable
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        return new RerankFeatureWriter(new StreamWriter(path, append: false, new UTF8Encoding(false)), positions);
+        int questions = 0;
+        await CrashSafeFile.WriteAsync(
+            path,
+            async (stream, token) =>
+            {
+                var text = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: -1, leaveOpen: true);
+                await using (text.ConfigureAwait(false))
+                {
+                    var writer = new RerankFeatureWriter(text, positions);
+                    await run(writer, token).ConfigureAwait(false);
+                    questions = writer.Questions;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return questions;
     }
 
     /// <summary>Writes one question's line; hits without reranker features are left out.</summary>
@@ -72,7 +97,4 @@ public sealed class RerankFeatureWriter : IAsyncDisposable
         await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
         Questions++;
     }
-
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => writer.DisposeAsync();
 }

@@ -73,6 +73,11 @@ internal static class BenchCommand
                 BaselineRetriever = (parse.GetValue(baseline) ?? (ctx.Embedder.IsSentenceModel ? CliContext.HashingBaselineName : "bm25")) is var b && !string.Equals(b, "none", StringComparison.OrdinalIgnoreCase) && !string.Equals(b, parse.GetValue(retriever), StringComparison.OrdinalIgnoreCase) ? b : null,
             };
             Verb.Validate(options.Validate);
+            if (parse.GetValue(rerankFeatures) is not null)
+            {
+                ValidateFeatureDump(options);
+            }
+
             var counter = TokenizerOption.Resolve(parse.GetValue(tokenizer));
 
             string path = parse.GetValue(file)!;
@@ -238,12 +243,6 @@ internal static class BenchCommand
         var hybrid = features.ApplyTo(ctx.DefaultHybrid());
         if (featureDump is not null)
         {
-            // A session memory's reference is the session, and the labels are turns: every candidate was a negative.
-            if (options.Granularity == Granularity.Session)
-            {
-                throw new MemoryValidationException("--rerank-features labels candidates by turn; it needs --granularity turn.");
-            }
-
             // Every candidate the reranker would see comes back, each with its features as score components.
             hybrid.ReportRerankFeatures = true;
             options.SearchK = Math.Max(Math.Max(hybrid.RerankDepth, options.Ks.Max()), options.ContextK);
@@ -266,6 +265,8 @@ internal static class BenchCommand
             var other => throw new MemoryValidationException($"--fusion must be weighted or rrf, not '{other}'."),
         };
 
+        // Before the database is made and the feature file is touched.
+        Verb.Validate(() => options.ValidateFor(dataset));
         await using var memory = ctx.Compose(database, hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state);
         foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
         {
@@ -276,22 +277,44 @@ internal static class BenchCommand
         }
 
         using var notes = features.Notes ? new NoteKeeper(memory) : null;
-        await using var dump = featureDump is null ? null : RerankFeatureWriter.Create(featureDump, dataset);
-        var runner = new BenchmarkRunner(memory, options, counter, qa)
+        Task<BenchmarkRun> RunAsync(RerankFeatureWriter? dump, CancellationToken token)
         {
-            RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid, database) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
-            Notes = notes,
-            AfterIngest = waitForEmbeddings ? (tenant, cubes, token) => WaitForEmbeddingsAsync(ctx, state, tenant, cubes, token) : null,
-            AfterSearch = dump is null ? null : dump.WriteAsync,
-        };
-        Verb.Validate(() => options.ValidateFor(dataset));
-        var run = await WithProgressAsync(ctx.Output, (progress, token) => runner.RunAsync(dataset, Manifest(database), progress, token), ct);
-        if (dump is not null)
-        {
-            ctx.Output.Notice($"[grey]reranker features of {dump.Questions} questions written to {Markup.Escape(featureDump!)}[/]");
+            var runner = new BenchmarkRunner(memory, options, counter, qa)
+            {
+                RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid, database) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
+                Notes = notes,
+                AfterIngest = waitForEmbeddings ? (tenant, cubes, t) => WaitForEmbeddingsAsync(ctx, state, tenant, cubes, t) : null,
+                AfterSearch = dump is null ? null : dump.WriteAsync,
+            };
+            return WithProgressAsync(ctx.Output, (progress, t) => runner.RunAsync(dataset, Manifest(database), progress, t), token);
         }
 
-        return run;
+        if (featureDump is null)
+        {
+            return await RunAsync(null, ct);
+        }
+
+        BenchmarkRun? run = null;
+        int questions = await RerankFeatureWriter.WriteFileAsync(featureDump, dataset, async (dump, token) => run = await RunAsync(dump, token), ct);
+        ctx.Output.Notice($"[grey]reranker features of {questions} questions written to {Markup.Escape(featureDump)}[/]");
+        return run!;
+    }
+
+    /// <summary>Refuses, before any work, what <c>--rerank-features</c> cannot write a training set for.</summary>
+    private static void ValidateFeatureDump(BenchmarkOptions options)
+    {
+        // A session memory's reference is the session, and the labels are turns: every candidate was a negative.
+        if (options.Granularity == Granularity.Session)
+        {
+            throw new MemoryValidationException("--rerank-features labels candidates by turn; it needs --granularity turn.");
+        }
+
+        // Only the hybrid computes the features; another retriever found that out after ingesting the whole dataset.
+        string hybrid = new Retrieval.Hybrid.HybridOptions().Name;
+        if (options.Retriever is { } name && !string.Equals(name, hybrid, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new MemoryValidationException($"--rerank-features writes the features the hybrid reranks by; it needs --retriever {hybrid}, not '{name}'.");
+        }
     }
 
     // The host's facts, and which store the run wrote to (its bm25 is that store's own full-text search).
