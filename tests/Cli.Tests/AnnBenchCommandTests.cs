@@ -65,5 +65,37 @@ public sealed class AnnBenchCommandTests : IDisposable
         Assert.True(row.GetProperty("recall_at_10").GetDouble() >= 0.8, row.ToString());
         Assert.True(root.GetProperty("index_memory_bytes").GetInt64() > 0);
         Assert.True(root.GetProperty("disk_bytes").GetInt64() > 10_000L * 128 * 4);
+
+        // The global --json: the result document on stdout and nothing else, as for hnsw (here a search of the built index).
+        (code, output, err) = await cli.RunAsync(
+            "--json", "bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"),
+            "--index", "spann", "--spann-dir", dir, "--spann-mode", "search", "--probes", "16", "--head-fraction", "0.05");
+        Assert.True(code == 0, err);
+        using var stdout = JsonDocument.Parse(output);
+        Assert.Equal(10_000, stdout.RootElement.GetProperty("vectors").GetInt32());
+        Assert.Equal(16, Assert.Single(stdout.RootElement.GetProperty("results").EnumerateArray()).GetProperty("setting").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_json_file_is_written_through_the_report_writer_and_the_probes_are_named_in_their_errors()
+    {
+        // As the spann result is: its folder made, the file replaced whole.
+        string json = Path.Combine(cli.Folder, "results", "flat.json");
+        var (code, _, err) = await cli.RunAsync(
+            "bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"),
+            "--index", "flat", "--json", json);
+        Assert.True(code == 0, err);
+        using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json)))
+        {
+            Assert.Equal("flat", doc.RootElement.GetProperty("index").GetString());
+        }
+
+        Assert.Equal([json], Directory.GetFiles(Path.GetDirectoryName(json)!));
+
+        (code, _, err) = await cli.RunAsync(
+            "bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"),
+            "--index", "spann", "--probes", "8,0");
+        Assert.Equal(1, code);
+        Assert.Contains("--probes takes positive integers", err, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using AgentMem.Benchmarks.Reporting;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Benchmarks.Ann;
@@ -100,6 +101,9 @@ public static class AnnBenchmark
 
     /// <summary>The result as indented snake_case JSON.</summary>
     public static string ToJson(AnnResult result) => JsonSerializer.Serialize(result, JsonOptions);
+
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> whole or not at all, creating its folder (as the SPANN result is written).</summary>
+    public static void WriteJson(string path, AnnResult result) => ReportFiles.WriteText(path, ToJson(result));
 
     private static AnnRow Measure(IVectorIndex index, int? beamWidth, VectorRows<float> queries, VectorRows<int> truth, CancellationToken ct)
     {

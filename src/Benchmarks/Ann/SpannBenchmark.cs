@@ -24,8 +24,9 @@ public static class SpannBenchmark
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>Builds and/or searches as <paramref name="s"/> says, writing the table to <paramref name="output"/>; returns the exit code.</summary>
-    public static int Run(Settings s, TextWriter output, CancellationToken ct)
+    /// <summary>Builds and/or searches as <paramref name="s"/> says, writing the summary lines and table to <paramref name="output"/>.</summary>
+    /// <returns>The result as JSON: the document written to <see cref="Settings.Json"/> when one is given.</returns>
+    public static string Run(Settings s, TextWriter output, CancellationToken ct)
     {
         var options = new SpannOptions
         {
@@ -76,21 +77,22 @@ public static class SpannBenchmark
             Search(s, options, result, output, ct);
         }
 
-        if (s.Json is { } path)
+        if (s.Json is { } path && s.Mode == "search" && File.Exists(path))
         {
-            if (s.Mode == "search" && File.Exists(path))
+            // Keep the build phase's figures when the search runs as a second process.
+            foreach (var p in JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path))!)
             {
-                // Keep the build phase's figures when the search runs as a second process.
-                foreach (var p in JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path))!)
-                {
-                    result.TryAdd(p.Key, p.Value);
-                }
+                result.TryAdd(p.Key, p.Value);
             }
-
-            ReportFiles.WriteText(path, JsonSerializer.Serialize(result, JsonOptions));
         }
 
-        return 0;
+        string json = JsonSerializer.Serialize(result, JsonOptions);
+        if (s.Json is { } file)
+        {
+            ReportFiles.WriteText(file, json);
+        }
+
+        return json;
     }
 
     private static void Build(Settings s, SpannOptions options, Dictionary<string, object?> result, TextWriter output)

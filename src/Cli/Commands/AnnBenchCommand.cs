@@ -62,7 +62,7 @@ internal static class AnnBenchCommand
                     parse.GetValue(baseFile)!,
                     parse.GetValue(queryFile)!,
                     parse.GetValue(truthFile)!,
-                    ParseEfs(parse.GetValue(probes)!),
+                    ParseSweep(parse.GetValue(probes)!, "--probes", "8,16,32"),
                     parse.GetValue(eps),
                     parse.GetValue(headFraction),
                     parse.GetValue(inFlight),
@@ -78,9 +78,15 @@ internal static class AnnBenchCommand
                     parse.GetValue(kmeansSample),
                     metric,
                     parse.GetValue(json));
-                int code = SpannBenchmark.Run(settings, ctx.Output.Out, ct);
+                // --json before the verb: the result document on stdout, as for hnsw, and not the text lines.
+                string document = SpannBenchmark.Run(settings, ctx.Output.IsJson ? TextWriter.Null : ctx.Output.Out, ct);
+                if (ctx.Output.IsJson)
+                {
+                    ctx.Output.Out.Write(document + "\n");
+                }
+
                 ctx.Output.Out.Flush();
-                return Task.FromResult(code);
+                return Task.FromResult(0);
             }
 
             var options = new HnswOptions { M = parse.GetValue(m), EfConstruction = parse.GetValue(efc), MaxElements = null };
@@ -94,12 +100,12 @@ internal static class AnnBenchCommand
             }
 
             ctx.Output.Notice("[grey]loading vectors[/]");
-            var result = AnnBenchmark.Run(kind, metric, options, kind == "hnsw" ? ParseEfs(parse.GetValue(efs)!) : [0], parse.GetValue(baseFile)!, parse.GetValue(queryFile)!, parse.GetValue(truthFile)!, ct);
+            var result = AnnBenchmark.Run(kind, metric, options, kind == "hnsw" ? ParseSweep(parse.GetValue(efs)!, "--ef", "16,32,64") : [0], parse.GetValue(baseFile)!, parse.GetValue(queryFile)!, parse.GetValue(truthFile)!, ct);
             ctx.Output.Out.Write(ctx.Output.IsJson ? AnnBenchmark.ToJson(result) + "\n" : AnnBenchmark.Format(result));
             ctx.Output.Out.Flush();
             if (parse.GetValue(json) is { } jsonPath)
             {
-                File.WriteAllText(jsonPath, AnnBenchmark.ToJson(result));
+                AnnBenchmark.WriteJson(jsonPath, result);
                 ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
             }
 
@@ -115,12 +121,12 @@ internal static class AnnBenchCommand
         _ => throw new MemoryValidationException($"--metric must be l2, cosine or ip, not '{name}'."),
     };
 
-    private static List<int> ParseEfs(string text)
+    private static List<int> ParseSweep(string text, string option, string example)
     {
-        var list = Parsing.PositiveIntegers(text, "--ef", "16,32,64");
+        var list = Parsing.PositiveIntegers(text, option, example);
         if (list.Count == 0)
         {
-            throw new MemoryValidationException("--ef needs at least one value.");
+            throw new MemoryValidationException($"{option} needs at least one value.");
         }
 
         return list;
