@@ -75,6 +75,24 @@ public sealed class WorkloadBenchCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_cold_probe_keeps_the_benchmark_indexes_out_of_the_users_index_folder()
+    {
+        // A process of its own: the environment is process-wide. The probe inherited AGENTMEM_INDEX_DIR and opened the
+        // benchmark's database with the user's index folder, where the warm runs used the one beside that database.
+        string indexes = Path.Combine(cli.Folder, "user-indexes");
+        Directory.CreateDirectory(indexes);
+        var (code, output, err) = await LocalService.RunCliAsync(
+            ["--db", cli.DbPath, "--json", "bench", "workload", "--dataset", Locomo, "--sizes", "30", "--iterations", "1", "--cold-probes", "1", "--reference-max", "0"],
+            new Dictionary<string, string> { ["AGENTMEM_INDEX_DIR"] = indexes },
+            TimeSpan.FromMinutes(3));
+
+        Assert.True(code == 0, $"exit {code}: {err}");
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(10, Assert.Single(doc.RootElement.GetProperty("rows").EnumerateArray()).GetProperty("cold").GetProperty("hits").GetInt32());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(indexes));
+    }
+
     [Theory]
     [InlineData("--sizes", "100,150")] // 200 measured rounds do not fit under 100, nor between 100 and 150
     [InlineData("--sizes", "1000,x")]

@@ -45,7 +45,8 @@ internal static class WorkloadBenchCommand
                 Open = (db, hybrid) =>
                 {
                     // A model embedder works as the service runs it: adds return at once, vectors follow in the background.
-                    var memory = host.Compose(StoreLocation.Parse(db), hybrid, out var state);
+                    // Of the runner's options only the engine's switch is taken; the rest is the CLI's, as in the cold probe.
+                    var memory = host.Compose(StoreLocation.Parse(db), WorkloadProbeCommand.EngineHybrid(host, hybrid.RebuildOnWrite), out var state);
                     states.Add(memory, state);
                     return memory;
                 },
@@ -60,7 +61,7 @@ internal static class WorkloadBenchCommand
 
                     return Task.CompletedTask;
                 },
-                ColdProbe = WorkloadProbeLauncher.For(ctx.Embedder),
+                ColdProbe = WorkloadProbeLauncher.For(host),
             };
 
             async Task<long> DrainAsync(AgentMem.MemoryCore.MemoryOS memory, CancellationToken token)
@@ -83,7 +84,7 @@ internal static class WorkloadBenchCommand
             string embedder = ctx.Embedder.Kind + (ctx.Embedder.Model is { } m ? " " + m : string.Empty);
             environment["embedder"] = embedder;
             environment["stores"] = string.Join(", ", options.Stores.Select(s => s.Name));
-            environment["composition"] = "each store as --db opens it, DefaultRetrievers (hybrid first) as the service composes them (a model embedder embeds in the background); engines differ only in HybridOptions.RebuildOnWrite";
+            environment["composition"] = "each store as --db opens it, DefaultRetrievers (hybrid first, with the CLI's hybrid settings and --reranker) as the service composes them (a model embedder embeds in the background); engines differ only in HybridOptions.RebuildOnWrite; the cold probe composes the same";
 
             var result = await BenchCommand.WithProgressAsync(ctx.Output, (progress, token) => new WorkloadRunner(options).RunAsync(data, environment, progress, token), ct);
             if (ctx.Output.IsJson)

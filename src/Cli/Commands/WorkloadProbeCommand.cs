@@ -4,7 +4,8 @@ namespace AgentMem.Cli.Commands;
 
 /// <summary>
 /// <c>bench workload-probe</c> (hidden): the cold half of <c>bench workload</c>, run in a child process. Opens the
-/// database with the CLI's composition, searches once, and prints one JSON line with the times measured in here.
+/// database with the composition the warm runs used (<see cref="EngineHybrid"/>, and the parent's embedder, reranker,
+/// cache and index folder, passed as options), searches once, and prints one JSON line with the times measured in here.
 /// </summary>
 internal static class WorkloadProbeCommand
 {
@@ -21,7 +22,7 @@ internal static class WorkloadProbeCommand
         {
             // Timed from before the store opens: a restarted agent pays for the open as well as the first search.
             var watch = Stopwatch.StartNew();
-            await using var memory = ctx.Compose(ctx.OpenStore(), WithRebuild(ctx.DefaultHybrid(), parse.GetValue(rebuild)));
+            await using var memory = ctx.Compose(ctx.OpenStore(), EngineHybrid(ctx, parse.GetValue(rebuild)));
             double openMs = watch.Elapsed.TotalMilliseconds;
             watch.Restart();
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, parse.GetValue(query)!, parse.GetValue(k), cancellationToken: ct);
@@ -38,10 +39,23 @@ internal static class WorkloadProbeCommand
         });
     }
 
-    /// <summary>The probe's arguments for a request, after the executable (and its dll when run through <c>dotnet</c>).</summary>
-    public static IEnumerable<string> Arguments(Benchmarks.Workload.ColdProbeRequest request, EmbedderSpec embedder)
+    /// <summary>
+    /// The hybrid options <c>bench workload</c> composes an engine with, in the parent and in the probe alike: the CLI's own
+    /// (as the service composes them: a sentence model's weights, <c>--reranker</c>) with the engine's switch.
+    /// </summary>
+    public static HybridOptions EngineHybrid(CliContext ctx, bool rebuildOnWrite)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        var options = ctx.DefaultHybrid();
+        options.RebuildOnWrite = rebuildOnWrite;
+        return options;
+    }
+
+    /// <summary>The probe's arguments for a request of <paramref name="host"/>, after the executable (and its dll when run through <c>dotnet</c>).</summary>
+    public static IEnumerable<string> Arguments(Benchmarks.Workload.ColdProbeRequest request, CliContext host)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(host);
         yield return "bench";
         yield return Name;
         yield return "--db";
@@ -59,7 +73,15 @@ internal static class WorkloadProbeCommand
             yield return "--rebuild-on-write";
         }
 
-        // The child composes the same embedder as the parent: a cold start of a different engine would not be comparable.
+        // The child composes as the parent did: a cold start of a different engine would not be comparable. Its indexes are
+        // the ones the parent left beside the database, not the user's --index-dir (or AGENTMEM_INDEX_DIR, inherited).
+        yield return "--index-dir";
+        yield return host.IndexDirectoryFor(StoreLocation.Parse(request.DbPath));
+        yield return "--reranker";
+        yield return host.Reranker;
+        yield return "--cache-mb";
+        yield return host.CacheMb.ToString(CultureInfo.InvariantCulture);
+        var embedder = host.Embedder;
         yield return "--embedder";
         yield return embedder.Kind;
         if (embedder.Model is { } model)
@@ -73,11 +95,5 @@ internal static class WorkloadProbeCommand
             yield return "--embedder-url";
             yield return url;
         }
-    }
-
-    private static HybridOptions WithRebuild(HybridOptions options, bool rebuild)
-    {
-        options.RebuildOnWrite = rebuild;
-        return options;
     }
 }

@@ -5,10 +5,10 @@ namespace AgentMem.Cli.Commands;
 /// <summary>Runs <c>bench workload-probe</c> in a new process of this same CLI and reads its one JSON line.</summary>
 internal static class WorkloadProbeLauncher
 {
-    public static Func<ColdProbeRequest, CancellationToken, Task<ColdProbeResult>> For(EmbedderSpec embedder) =>
-        (request, ct) => ProbeAsync(request, embedder, ct);
+    public static Func<ColdProbeRequest, CancellationToken, Task<ColdProbeResult>> For(CliContext host) =>
+        (request, ct) => ProbeAsync(request, host, ct);
 
-    private static async Task<ColdProbeResult> ProbeAsync(ColdProbeRequest request, EmbedderSpec embedder, CancellationToken ct)
+    private static async Task<ColdProbeResult> ProbeAsync(ColdProbeRequest request, CliContext host, CancellationToken ct)
     {
         var (fileName, prefix) = Self();
         var start = new ProcessStartInfo(fileName)
@@ -17,7 +17,7 @@ internal static class WorkloadProbeLauncher
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in prefix.Concat(WorkloadProbeCommand.Arguments(request, embedder)))
+        foreach (string argument in prefix.Concat(WorkloadProbeCommand.Arguments(request, host)))
         {
             start.ArgumentList.Add(argument);
         }
