@@ -61,20 +61,8 @@ public sealed class WorkloadRunnerTests
     public async Task The_cold_columns_report_the_median_of_the_probes_and_keep_every_sample()
     {
         var times = new Queue<double>([5, 1, 3]);
-        var options = new WorkloadOptions
-        {
-            Sizes = [6],
-            Iterations = 2,
-            ReferenceMax = 0,
-            BatchSize = 2,
-            ColdProbes = 3,
-            Open = (db, hybrid) =>
-            {
-                var store = SqliteMemoryStore.Open(db);
-                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
-            },
-            ColdProbe = (request, ct) => Task.FromResult(new ColdProbeResult(Environment.ProcessId, 0, times.Dequeue(), 1, 1)),
-        };
+        var options = OneSize(coldProbes: 3);
+        options.ColdProbe = (request, ct) => Task.FromResult(new ColdProbeResult(Environment.ProcessId, 0, times.Dequeue(), 1, 1));
 
         var row = Assert.Single((await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy())).Rows);
 
@@ -87,20 +75,8 @@ public sealed class WorkloadRunnerTests
     public async Task With_an_even_number_of_probes_the_cold_columns_report_the_mean_of_the_middle_two()
     {
         var probes = new Queue<ColdProbeResult>([new(11, 1, 4, 1, 10), new(12, 0, 1, 1, 6)]);
-        var options = new WorkloadOptions
-        {
-            Sizes = [6],
-            Iterations = 2,
-            ReferenceMax = 0,
-            BatchSize = 2,
-            ColdProbes = 2,
-            Open = (db, hybrid) =>
-            {
-                var store = SqliteMemoryStore.Open(db);
-                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
-            },
-            ColdProbe = (request, ct) => Task.FromResult(probes.Dequeue()),
-        };
+        var options = OneSize(coldProbes: 2);
+        options.ColdProbe = (request, ct) => Task.FromResult(probes.Dequeue());
 
         var row = Assert.Single((await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy())).Rows);
 
@@ -113,24 +89,13 @@ public sealed class WorkloadRunnerTests
     [Fact]
     public async Task Growth_time_is_the_batched_adds_alone_not_the_embedding_drain_or_the_settling_after_them()
     {
-        var options = new WorkloadOptions
+        var options = OneSize();
+        options.DrainEmbeddings = async (memory, ct) =>
         {
-            Sizes = [6],
-            Iterations = 2,
-            ReferenceMax = 0,
-            BatchSize = 2,
-            Open = (db, hybrid) =>
-            {
-                var store = SqliteMemoryStore.Open(db);
-                return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
-            },
-            DrainEmbeddings = async (memory, ct) =>
-            {
-                await Task.Delay(50, ct);
-                return 4;
-            },
-            Settle = (memory, ct) => Task.Delay(50, ct),
+            await Task.Delay(50, ct);
+            return 4;
         };
+        options.Settle = (memory, ct) => Task.Delay(50, ct);
 
         var row = Assert.Single((await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy())).Rows);
 
@@ -194,4 +159,19 @@ public sealed class WorkloadRunnerTests
         Assert.Equal(made, deleted);
         Assert.Throws<ArgumentException>(() => new WorkloadOptions { Stores = [Store("same"), Store("same")], Open = options.Open }.Validate());
     }
+
+    /// <summary>The default engine alone, grown to one size of 6 on a SQLite file; a test adds the host hooks it looks at.</summary>
+    private static WorkloadOptions OneSize(int coldProbes = 1) => new()
+    {
+        Sizes = [6],
+        Iterations = 2,
+        ReferenceMax = 0,
+        BatchSize = 2,
+        ColdProbes = coldProbes,
+        Open = (db, hybrid) =>
+        {
+            var store = SqliteMemoryStore.Open(db);
+            return new MemoryOS(store, DefaultRetrievers.Create(store, hybrid: hybrid));
+        },
+    };
 }
