@@ -13,7 +13,7 @@ public static class TrainingLoop
     /// schedule (steps, warm-up, learning rate) and its gradient clip, through the loop below.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (parameters keep the steps done).</exception>
-    /// <exception cref="ArithmeticException">A loss came back NaN or infinite.</exception>
+    /// <exception cref="ArithmeticException">A loss or a gradient came back NaN or infinite (the parameters keep the steps before).</exception>
     public static float[] Run(
         Func<float> computeLossAndGradients,
         IReadOnlyList<float[]> gradients,
@@ -32,7 +32,7 @@ public static class TrainingLoop
     /// e.g. through <see cref="LlamaTrainer.ComputeGradients"/>. Returns each step's loss.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (parameters keep the steps done).</exception>
-    /// <exception cref="ArithmeticException">A loss came back NaN or infinite.</exception>
+    /// <exception cref="ArithmeticException">A loss or a gradient came back NaN or infinite (the parameters keep the steps before).</exception>
     public static float[] Run(
         Func<float> computeLossAndGradients,
         IReadOnlyList<float[]> gradients,

@@ -74,6 +74,44 @@ public sealed class TrainingOptimizerTests
     }
 
     [Fact]
+    public void Clipping_sums_squares_in_double_and_refuses_a_gradient_that_is_not_finite()
+    {
+        // 3e19² overflows a float although the norm, 5e19, fits one; 3e38 fits a float although the norm of two does not.
+        float[] g = [3e19f, 4e19f];
+        Assert.Equal(5e19f, GradientClipping.ClipByGlobalNorm([g], 1f), 5e13f);
+        Assert.Equal(0.6f, g[0], 1e-6f);
+        Assert.Equal(0.8f, g[1], 1e-6f);
+        float[] huge = [3e38f, -3e38f];
+        GradientClipping.ClipByGlobalNorm([huge], 1f);
+        Assert.Equal(MathF.Sqrt(0.5f), huge[0], 1e-6f);
+        Assert.Equal(-MathF.Sqrt(0.5f), huge[1], 1e-6f);
+
+        // A NaN or infinite element leaves no direction to keep: refused, the gradients as they were.
+        float[] nan = [1f, float.NaN];
+        Assert.Throws<ArithmeticException>(() => GradientClipping.ClipByGlobalNorm([[1f], nan], 1f));
+        Assert.Equal(1f, nan[0]);
+        Assert.Throws<ArithmeticException>(() => GradientClipping.ClipByGlobalNorm([[float.PositiveInfinity, 1f]], 1f));
+    }
+
+    [Fact]
+    public void Loop_refuses_a_gradient_that_is_not_finite_and_leaves_the_parameters()
+    {
+        // A finite loss with a NaN gradient: a step would write NaN into every parameter.
+        float[] p = [1f, 2f];
+        float[] g = [0f, 0f];
+        var optimizer = new AdamW([p]);
+        float Compute()
+        {
+            g[1] = float.NaN;
+            return 1f;
+        }
+
+        Assert.Throws<ArithmeticException>(() => TrainingLoop.Run(Compute, [g], optimizer, new CosineSchedule(0.1f, 0, 3), 1f));
+        Assert.Equal([1f, 2f], p);
+        Assert.Equal(0, optimizer.StepCount);
+    }
+
+    [Fact]
     public void Loop_reports_each_step_and_stops_when_cancelled()
     {
         // Minimise (p − 3)²: the loop must clear the gradient, clip, step and report.
