@@ -55,6 +55,15 @@ public sealed class AdamW
             throw new ArgumentException($"{parameters.Length} gradient tensors expected; {gradients.Count} given.", nameof(gradients));
         }
 
+        // Every shape before any change: a mismatch found halfway would leave some parameters and moments stepped, others not.
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            if (gradients[i].Length != parameters[i].Length)
+            {
+                throw new ArgumentException($"gradient {i} has {gradients[i].Length} values; its parameter {parameters[i].Length}.", nameof(gradients));
+            }
+        }
+
         StepCount++;
         float correction1 = 1f - MathF.Pow(Beta1, StepCount);
         float correction2 = 1f - MathF.Pow(Beta2, StepCount);
@@ -63,11 +72,6 @@ public sealed class AdamW
         for (int i = 0; i < parameters.Length; i++)
         {
             float[] p = parameters[i], g = gradients[i], mi = m[i], vi = v[i];
-            if (g.Length != p.Length)
-            {
-                throw new ArgumentException($"gradient {i} has {g.Length} values; its parameter {p.Length}.", nameof(gradients));
-            }
-
             var s = scratch.AsSpan(0, p.Length);
             if (WeightDecay > 0f)
             {

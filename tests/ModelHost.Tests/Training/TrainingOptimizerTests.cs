@@ -44,6 +44,26 @@ public sealed class TrainingOptimizerTests
     }
 
     [Fact]
+    public void AdamW_checks_every_shape_before_changing_anything()
+    {
+        float[] p0 = [1f, 2f];
+        float[] p1 = [1f, 2f, 3f];
+        var optimizer = new AdamW([p0, p1]);
+        Assert.Throws<ArgumentException>(() => optimizer.Step([[0.5f, 0.5f], [0.5f, 0.5f]], 0.1f));
+        Assert.Equal([1f, 2f], p0);
+        Assert.Equal(0, optimizer.StepCount);
+
+        // The moments are untouched too: the next step is a fresh optimiser's first.
+        float[][] gradients = [[0.5f, -0.5f], [0.5f, 0.5f, -0.5f]];
+        optimizer.Step(gradients, 0.1f);
+        float[] q0 = [1f, 2f];
+        float[] q1 = [1f, 2f, 3f];
+        new AdamW([q0, q1]).Step(gradients, 0.1f);
+        Assert.Equal(q0, p0);
+        Assert.Equal(q1, p1);
+    }
+
+    [Fact]
     public void Cosine_schedule_warms_up_linearly_then_decays_to_the_minimum()
     {
         var s = new CosineSchedule(1e-2f, warmupSteps: 4, totalSteps: 14, minLearningRate: 1e-3f);
