@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace AgentMem.ModelHost.Training;
@@ -62,25 +61,27 @@ public static class LoraAdapterTrainer
         }
 
         int batch = Math.Min(options.Batch, windows.Length);
+        var picked = new int[batch];
         float StepLossAndGradients()
         {
-            float sum = 0f;
+            // The mean over all the batch's targets, each window weighted by its share of them: the loss final_loss reports,
+            // so a short tail window does not weigh per token as much as a full one, and the learning rate does not depend on
+            // the batch size.
+            int targets = 0;
             for (int i = 0; i < batch; i++)
             {
-                int w = Take();
-                sum += trainer.ComputeGradients(windows[w], 0, losses[w], lora, loraGradients: gradients);
+                picked[i] = Take();
+                targets += losses[picked[i]].Count;
             }
 
-            // The mean over the batch, so the learning rate does not depend on the batch size.
-            if (batch > 1)
+            float sum = 0f;
+            foreach (int w in picked)
             {
-                foreach (var g in gradients.Tensors)
-                {
-                    TensorPrimitives.Multiply(g, 1f / batch, g);
-                }
+                var share = new WeightedLoss(losses[w], (float)losses[w].Count / targets);
+                sum += trainer.ComputeGradients(windows[w], 0, share, lora, loraGradients: gradients);
             }
 
-            return sum / batch;
+            return sum;
         }
 
         TrainingLoop.Run(

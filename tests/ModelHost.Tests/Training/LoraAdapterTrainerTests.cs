@@ -65,6 +65,38 @@ public sealed class LoraAdapterTrainerTests
     }
 
     [Fact]
+    public void A_step_is_the_token_mean_over_its_batch_so_a_short_tail_window_weighs_per_token()
+    {
+        // 9 tokens in windows of 8: one of 7 targets and a tail of 1. Each of the 8 targets weighs 1/8, as in final_loss.
+        var model = Model.Value;
+        int[] tokens = [1, 403, 407, 261, 378, 395, 30, 280, 365];
+        var options = new LoraTrainingOptions { Rank = 2, Alpha = 2f, Targets = [LoraTarget.V], Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 1, WarmupSteps = 0 }, Seed = 5, SequenceLength = 8, Batch = 2 };
+        var reports = new List<TrainingProgress>();
+        var adapter = LoraAdapterTrainer.Train(model, [tokens], options, progress: new SynchronousProgress<TrainingProgress>(reports.Add));
+        Assert.Equal("2", adapter.Metadata["windows"]);
+
+        // The same step by hand, from the same initial pairs: each window's mean loss and gradient times its share of the targets.
+        var trainer = new LlamaTrainer(model);
+        var lora = LoraParameters.Create(model.Config, options.Rank, options.Alpha, options.Targets, options.Seed);
+        var expected = lora.CreateGradientBuffer();
+        float loss = 0f;
+        foreach (var (window, share) in new[] { (tokens[..8], 7f / 8), (tokens[7..], 1f / 8) })
+        {
+            var gradients = lora.CreateGradientBuffer();
+            loss += share * trainer.ComputeGradients(window, 0, CrossEntropyLoss.ForNextTokens(window), lora, loraGradients: gradients);
+            for (int i = 0; i < gradients.Tensors.Count; i++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients.Tensors[i], share, expected.Tensors[i], expected.Tensors[i]);
+            }
+        }
+
+        var report = Assert.Single(reports);
+        Assert.Equal(loss, report.Loss, 1e-5f);
+        float norm = GradientClipping.GlobalNorm(expected.Tensors);
+        Assert.Equal(norm, report.GradientNorm, norm * 1e-5f);
+    }
+
+    [Fact]
     public void A_cancel_during_the_last_step_stops_the_final_loss_pass_too()
     {
         // The final loss runs a forward pass per window after the last step: a cancel there used to be ignored.
