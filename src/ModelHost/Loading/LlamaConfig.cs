@@ -60,4 +60,15 @@ public sealed record LlamaConfig(int Dim, int HiddenDim, int Layers, int Heads, 
 
     /// <summary>True when the q/k/v projections have bias vectors (Qwen2); <see cref="LlamaWeights.Bq"/> etc. are then set.</summary>
     public bool QkvBias { get; init; }
+
+    /// <summary>Throws unless every one of <paramref name="tokens"/> is in 0 .. <see cref="VocabSize"/> − 1.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A token is outside the vocabulary (named <paramref name="paramName"/>).</exception>
+    internal void CheckTokens(ReadOnlySpan<int> tokens, string paramName)
+    {
+        foreach (int token in tokens)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(token, paramName);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, VocabSize, paramName);
+        }
+    }
 }

@@ -27,11 +27,7 @@ public sealed partial class LlamaModel
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentOutOfRangeException.ThrowIfNegative(startPosition);
         CheckCache(cache, startSlot, tokens.Length);
-        foreach (int token in tokens)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(token, nameof(tokens));
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, Config.VocabSize, nameof(tokens));
-        }
+        Config.CheckTokens(tokens, nameof(tokens));
 
         if (tokens.IsEmpty)
         {

@@ -51,11 +51,7 @@ internal sealed partial class TrainingGraph<T>
             throw new ArgumentException("at least one token is needed.", nameof(tokens));
         }
 
-        foreach (int token in tokens)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(token, nameof(tokens));
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, c.VocabSize, nameof(tokens));
-        }
+        c.CheckTokens(tokens, nameof(tokens));
 
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         if (lora is not null && (lora.Config.Layers != c.Layers || lora.Config.Dim != c.Dim || lora.Config.KvDim != c.KvDim || lora.Config.HiddenDim != c.HiddenDim))

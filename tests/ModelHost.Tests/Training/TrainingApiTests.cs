@@ -101,6 +101,21 @@ public sealed class TrainingApiTests
     }
 
     [Fact]
+    public void Perplexity_refuses_a_token_outside_the_vocabulary_the_last_one_too()
+    {
+        // The last token is only ever read as a target, never run through Forward, which checks the others.
+        var config = TinyTrainingModel.Config();
+        var model = new LlamaModel(config, TinyTrainingModel.Weights(config));
+        foreach (int bad in new[] { -1, config.VocabSize })
+        {
+            Assert.Equal("tokens", Assert.ThrowsAny<ArgumentException>(() => Perplexity.Measure(model, [1, bad])).ParamName);
+            Assert.Equal("tokens", Assert.ThrowsAny<ArgumentException>(() => Perplexity.Measure(model, [bad, 1])).ParamName);
+        }
+
+        Assert.True(Perplexity.Measure(model, [1, config.VocabSize - 1]) > 1);
+    }
+
+    [Fact]
     public void A_quantised_model_cannot_be_trained()
     {
         var config = TinyTrainingModel.Config();
