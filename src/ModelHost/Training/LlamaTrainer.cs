@@ -30,7 +30,9 @@ public sealed class LlamaTrainer
         graph = new TrainingGraph<float>(ModelTensors<float>.From(model.Config, model.Weights));
     }
 
-    private static void RefuseAdapters(LlamaModel model)
+    /// <summary>Throws unless <paramref name="model"/> has no adapter attached or merged (see the constructor for why).</summary>
+    /// <exception cref="NotSupportedException">It has one.</exception>
+    internal static void RefuseAdapters(LlamaModel model)
     {
         if (model.Adapters.Count > 0 || model.MergedAdapters.Count > 0)
         {

@@ -18,7 +18,7 @@ public sealed class SelfStudyTrainer
 
     /// <summary>A trainer for <paramref name="model"/> (float32 weights) with <paramref name="options"/> (validated here).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option cannot work.</exception>
-    /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
+    /// <exception cref="NotSupportedException">The model's weights are quantised, or it has adapters attached or merged.</exception>
     public SelfStudyTrainer(LlamaModel model, SelfStudyOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -29,6 +29,8 @@ public sealed class SelfStudyTrainer
             throw new NotSupportedException("self-study needs the float32 weights; load the model without quantisation.");
         }
 
+        // Here, not when Train makes its LlamaTrainer: that comes after the corpus prefill and the synthesis.
+        LlamaTrainer.RefuseAdapters(model);
         this.model = model;
         Options = options;
     }
@@ -41,10 +43,12 @@ public sealed class SelfStudyTrainer
     /// given seed, corpus and model.
     /// </summary>
     /// <exception cref="ArgumentException">The corpus is not longer than the prefix, or corpus plus a sequence exceed the context.</exception>
+    /// <exception cref="NotSupportedException">An adapter was merged into the model since this trainer was made.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (between sequences of the synthesis or between steps).</exception>
     public SelfStudyResult Train(IReadOnlyList<int> corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(corpus);
+        LlamaTrainer.RefuseAdapters(model); // merged since the constructor checked
         var o = Options;
         var c = model.Config;
         int n = corpus.Count;

@@ -135,12 +135,19 @@ public sealed class LoraApplyTests
         // Attached: the student's passes would leave the adapter out while the model (the teacher) runs with it.
         Assert.Throws<NotSupportedException>(() => new ModelHost.Training.LlamaTrainer(model.WithAdapters(adapter)));
 
+        // Self-study refuses when made, not after its corpus prefill and synthesis.
+        var selfStudy = new ModelHost.Training.SelfStudyOptions { PrefixTokens = 4 };
+        Assert.Throws<NotSupportedException>(() => new ModelHost.Training.SelfStudyTrainer(model.WithAdapters(adapter), selfStudy));
+
         // Merged after the trainer was made: its cached transposes are of the weights before.
         var trainer = new ModelHost.Training.LlamaTrainer(model);
+        var selfStudyTrainer = new ModelHost.Training.SelfStudyTrainer(model, selfStudy);
         trainer.ComputeGradients(tokens, 0, loss);
         model.Merge(adapter);
+        Assert.Throws<NotSupportedException>(() => selfStudyTrainer.Train(Stories.Tokenizer.Encode(Stories.Ball)));
         Assert.Throws<NotSupportedException>(() => trainer.ComputeGradients(tokens, 0, loss));
         Assert.Throws<NotSupportedException>(() => new ModelHost.Training.LlamaTrainer(model));
+        Assert.Throws<NotSupportedException>(() => new ModelHost.Training.SelfStudyTrainer(model, selfStudy));
         model.Unmerge(adapter);
         trainer.ComputeGradients(tokens, 0, loss);
     }
