@@ -140,7 +140,8 @@ class AgentMemClient:
         return self.request("GET", f"/v1/memories/{self._id(memory_id)}", query={"user": user, "agent": agent})
 
     def update(self, memory_id: str, user: str | None = None, agent: str | None = None, **changes: Any) -> dict[str, Any]:
-        """Writes a new version; ``changes`` takes text, reason, tags, keywords, context, importance, validFrom, validTo."""
+        """Writes a new version; ``changes`` takes text, reason, tags, keywords, context, importance, validFrom, validTo, and
+        expectedVersion (the version read: a memory changed since is refused with 409 instead of overwritten)."""
         return self.request("PATCH", f"/v1/memories/{self._id(memory_id)}", _fields(user=user, agent=agent, **changes))
 
     def update_batch(self, items: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:

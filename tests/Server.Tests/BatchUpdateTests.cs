@@ -84,6 +84,26 @@ public sealed class BatchUpdateTests
     }
 
     [Fact]
+    public async Task An_update_from_a_version_read_before_another_writers_is_refused_with_409()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "Likes: tea");
+
+        // Two clients read version 1 and write what they built from it: the second is refused, the first stays.
+        var first = await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Likes: tea, chess", expectedVersion = 1 });
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var second = await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Likes: tea, hiking", expectedVersion = 1 });
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Contains("changed meanwhile", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var batch = await client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id, text = "Likes: coffee", expectedVersion = 1 } } });
+        Assert.Equal(HttpStatusCode.Conflict, batch.StatusCode);
+
+        var current = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"));
+        Assert.Equal((2, "Likes: tea, chess"), (current.GetProperty("version").GetInt32(), current.GetProperty("text").GetString()));
+    }
+
+    [Fact]
     public async Task One_missing_or_deleted_memory_fails_the_whole_batch_and_writes_nothing()
     {
         await using var app = await TestApp.StartAsync();

@@ -741,6 +741,12 @@ export interface components {
              * @description New event end.
              */
             validTo?: null | string;
+            /**
+             * Format: int32
+             * @description The version the change was made from (the `version` read); when the memory has moved on since, the update is
+             *     refused with 409 instead of overwriting the other writer's change. Left out: any version.
+             */
+            expectedVersion?: null | number;
         };
         /**
          * @description The three kinds of memory a MemCube holds.
@@ -1027,6 +1033,12 @@ export interface components {
              * @description New event end.
              */
             validTo?: null | string;
+            /**
+             * Format: int32
+             * @description The version the change was made from (the `version` read); when the memory has moved on since, the update is
+             *     refused with 409 instead of overwriting the other writer's change. Left out: any version.
+             */
+            expectedVersion?: null | number;
         };
         /** @description What `POST /v1/users/{user}/forget` removed: counts only. */
         UserForgottenDto: {

@@ -27,6 +27,12 @@ public record MemoryChangeBody
     /// <summary>New event end.</summary>
     public DateTimeOffset? ValidTo { get; init; }
 
+    /// <summary>
+    /// The version the change was made from (the <c>version</c> read); when the memory has moved on since, the update is
+    /// refused with 409 instead of overwriting the other writer's change. Left out: any version.
+    /// </summary>
+    public int? ExpectedVersion { get; init; }
+
     /// <summary>The facade's change for these members.</summary>
     public MemoryChange ToChange() => new()
     {
@@ -38,5 +44,6 @@ public record MemoryChangeBody
         Importance = Importance,
         ValidFrom = ValidFrom,
         ValidTo = ValidTo,
+        ExpectedVersion = ExpectedVersion,
     };
 }
