@@ -17,13 +17,20 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
         Assert.Equal(0, code);
         Assert.DoesNotContain("schema", err, StringComparison.Ordinal);
 
-        // Back to schema 7 (step 8 only adds an index, step 9 rewrites escaped tags, of which there are none), as a file
-        // written by an earlier release would be.
+        // Back to schema 7 (step 8 only adds an index, step 9 rewrites escaped tags, of which there are none, step 10 keys
+        // the tags), as a file written by an earlier release would be.
         using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = cli.DbPath, Pooling = false }.ToString()))
         {
             raw.Open();
             using var rewind = raw.CreateCommand();
-            rewind.CommandText = "DROP INDEX ix_memories_state; DELETE FROM schema_migrations WHERE version IN (8, 9); PRAGMA user_version = 7;";
+            rewind.CommandText = """
+                DROP INDEX ix_memories_state;
+                DROP INDEX ix_tags_key;
+                ALTER TABLE memory_tags DROP COLUMN tag_key;
+                CREATE INDEX ix_tags_tag ON memory_tags(tenant, tag);
+                DELETE FROM schema_migrations WHERE version IN (8, 9, 10);
+                PRAGMA user_version = 7;
+                """;
             rewind.ExecuteNonQuery();
         }
 
@@ -31,10 +38,12 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("pottery", output, StringComparison.Ordinal);
         string said = Regex.Replace(err, @"\s+", " ");
-        Assert.Contains($"upgrading {cli.DbPath} from schema 7: schema step 8 of 9, an index to count a cube's memories by state", said, StringComparison.Ordinal);
-        Assert.Matches(@"schema step 8 of 9 done in \d+\.\d s", said);
-        Assert.Contains("schema step 9 of 9, tags and keywords indexed as text, not JSON escapes", said, StringComparison.Ordinal);
-        Assert.Matches(@"schema step 9 of 9 done in \d+\.\d s", said);
+        Assert.Contains($"upgrading {cli.DbPath} from schema 7: schema step 8 of 10, an index to count a cube's memories by state", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 8 of 10 done in \d+\.\d s", said);
+        Assert.Contains("schema step 9 of 10, tags and keywords indexed as text, not JSON escapes", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 9 of 10 done in \d+\.\d s", said);
+        Assert.Contains("schema step 10 of 10, tags match by a case-folded key, beyond ASCII too", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 10 of 10 done in \d+\.\d s", said);
 
         (code, _, err) = await cli.RunAsync("search", "pottery");
         Assert.Equal(0, code);

@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Stores.Tests;
@@ -72,9 +73,9 @@ public sealed class SchemaTests
     [InlineData("DELETE FROM memory_tags WHERE tenant = 'acme' AND memory_id = 'a'", "memory_id=?")]
     [InlineData("SELECT snapshot_json FROM memory_versions WHERE tenant = 'acme' AND memory_id = 'a' ORDER BY version", "memory_id=?")]
     [InlineData("SELECT m.id FROM memories m WHERE +m.tenant = 'acme' AND m.id IN ('a', 'b')", "(id=?)")]
-    [InlineData("SELECT t.memory_id FROM memory_tags t WHERE t.tenant = 'acme' AND t.tag IN ('core-block', 'pinned') LIMIT 1001", "tag=?")]
-    [InlineData("SELECT count(*) FROM memories m WHERE m.tenant = 'acme' AND m.id IN ('a', 'b') AND m.cube_id = 'c' AND m.state IN (0, 3) AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tenant = m.tenant AND t.memory_id = m.id AND t.tag IN ('core-block'))", "id=?)")]
-    [InlineData("SELECT m.id FROM memories m WHERE m.tenant = 'acme' AND m.id IN ('a', 'b') AND m.cube_id = 'c' AND m.state IN (0, 3) AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tenant = m.tenant AND t.memory_id = m.id AND t.tag IN ('core-block')) ORDER BY m.id LIMIT 64", "id=?)")]
+    [InlineData("SELECT t.memory_id FROM memory_tags t WHERE t.tenant = 'acme' AND t.tag_key IN ('CORE-BLOCK', 'PINNED') LIMIT 1001", "tag_key=?")]
+    [InlineData("SELECT count(*) FROM memories m WHERE m.tenant = 'acme' AND m.id IN ('a', 'b') AND m.cube_id = 'c' AND m.state IN (0, 3) AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tenant = m.tenant AND t.memory_id = m.id AND t.tag_key IN ('CORE-BLOCK'))", "id=?)")]
+    [InlineData("SELECT m.id FROM memories m WHERE m.tenant = 'acme' AND m.id IN ('a', 'b') AND m.cube_id = 'c' AND m.state IN (0, 3) AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tenant = m.tenant AND t.memory_id = m.id AND t.tag_key IN ('CORE-BLOCK')) ORDER BY m.id LIMIT 64", "id=?)")]
     [InlineData("SELECT MAX(seq) FROM memory_changes WHERE tenant = 'acme' AND cube_id = 'c'", "cube_id=?")]
     [InlineData("SELECT seq, memory_id, op FROM memory_changes WHERE tenant = 'acme' AND cube_id = 'c' AND seq > 5 ORDER BY seq LIMIT 10", "seq>?")]
     [InlineData("SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = 'acme' AND cube_id = 'c' AND embedder = 'e' AND memory_id IN ('a', 'b')", "memory_id=?")]
@@ -123,7 +124,7 @@ public sealed class SchemaTests
                 UPDATE memories SET tags_json = '["caf\u00E9","o\u0027brien"]', keywords_json = '["Z\u00FCrich"]';
                 DELETE FROM schema_migrations WHERE version = 9;
                 PRAGMA user_version = 8;
-                """;
+                """ + WithoutTagKeys;
             cmd.ExecuteNonQuery();
         }
 
@@ -137,6 +138,35 @@ public sealed class SchemaTests
         var item = await upgraded.GetAsync(TestDatabase.Alice, id);
         Assert.Equal(["café", "o'brien"], item.Tags);
         Assert.Equal(["Zürich"], item.Keywords);
+    }
+
+    [Fact]
+    public async Task Tags_stored_before_they_had_keys_match_without_case_beyond_ascii_after_the_upgrade()
+    {
+        await using var db = new TestDatabase();
+        MemoryId id;
+        await using (var memory = db.OpenMemory())
+        {
+            await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+            id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Stepped on a plug") { Tags = ["Ärger", "home"] })).Id;
+        }
+
+        // The tags as a version-9 file holds them: no key, the tag itself indexed (NOCASE, which folds ASCII only).
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = WithoutTagKeys + "PRAGMA user_version = 9;";
+            cmd.ExecuteNonQuery();
+        }
+
+        await using var upgraded = db.OpenMemory();
+        foreach (string tag in new[] { "ärger", "ÄRGER", "HOME" })
+        {
+            var found = await upgraded.ListAsync(TestDatabase.Alice, "notes", new MemoryFilter { AnyTags = [tag] }).Select(m => m.Id).ToListAsync();
+            Assert.Equal([id], found);
+        }
+
+        Assert.Equal(["Ärger", "home"], (await upgraded.GetAsync(TestDatabase.Alice, id)).Tags);
     }
 
     [Fact]
@@ -260,6 +290,14 @@ public sealed class SchemaTests
         cmd.CommandText = "SELECT group_concat(id || ':' || hex(block), ',') FROM (SELECT id, block FROM memories_fts_data ORDER BY id);";
         return (string)cmd.ExecuteScalar()!;
     }
+
+    /// <summary>Undoes step 10 on a file (its tags lose their keys), for a test that takes the file back to an earlier version.</summary>
+    private const string WithoutTagKeys = """
+        DROP INDEX ix_tags_key;
+        ALTER TABLE memory_tags DROP COLUMN tag_key;
+        CREATE INDEX ix_tags_tag ON memory_tags(tenant, tag);
+        DELETE FROM schema_migrations WHERE version = 10;
+        """;
 
     /// <summary>FTS5's own check that the index holds exactly the content table's rows (rank 1: compare with the content).</summary>
     private static void AssertIndexInStep(TestDatabase db)

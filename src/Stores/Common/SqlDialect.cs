@@ -69,9 +69,12 @@ internal abstract class SqlDialect
 
     /// <summary>
     /// Appends "the tag of the <c>memory_tags</c> row <paramref name="alias"/> is one of <paramref name="tags"/>", compared
-    /// without case as tags are.
+    /// without case as tags are: the stored key against the tags' keys (<see cref="TagKey"/>), a plain equality that the
+    /// (tenant, tag_key) index serves (under PostgreSQL's row-level security too, which keeps a function applied to the row
+    /// out of an index scan).
     /// </summary>
-    public abstract void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags);
+    public void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags) =>
+        AppendIn(sql, cmd, alias + ".tag_key", name, [.. tags.Select(TagKey.Of)]);
 
     /// <summary>
     /// Appends a whole lexical search: <paramref name="columns"/> of <c>memories m</c> and then a score (higher is better) of

@@ -59,15 +59,6 @@ internal sealed class PostgresDialect : SqlDialect
         Parameters(cmd).AddWithValue(name, values.ToArray());
     }
 
-    // Case-insensitive, as SQLite's COLLATE NOCASE tag column: the stored lower-cased column against the lower-cased tags,
-    // so the comparison touches the row with plain text equality and the (tenant, tag_key) index serves it under row-level
-    // security (lower() applied to the row would not be allowed into the index scan).
-    public override void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags)
-    {
-        sql.Append(alias).Append(".tag_key = ANY(ARRAY(SELECT lower(x) FROM unnest(").Append(name).Append(") x))");
-        Parameters(cmd).AddWithValue(name, tags.ToArray());
-    }
-
     // BM25 over PostgreSQL's full-text search, as FTS5 computes it but for idf's form and b: for each term a memory matches,
     // idf × tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)) with idf = ln(1 + (N − n + 0.5) / (n + 0.5)) among the filtered
     // memories, k1 = 1.2, b = 0.5; tf = the term's field-weighted occurrence count (ts_rank_cd of a one-term query without

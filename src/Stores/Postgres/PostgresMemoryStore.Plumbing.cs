@@ -241,14 +241,17 @@ public sealed partial class PostgresMemoryStore
             return;
         }
 
-        // Array order is insertion order, so the first spelling of a tag wins, as with SQLite's INSERT OR IGNORE.
+        // Array order is insertion order, so the first spelling of a tag wins, as with SQLite's INSERT OR IGNORE. Tag filters
+        // match the key.
         using var cmd = Command((NpgsqlConnection)conn, (NpgsqlTransaction)tx!, """
-            INSERT INTO memory_tags(tenant, memory_id, tag) SELECT @t, @m, tag FROM unnest(@tags) WITH ORDINALITY AS x(tag, n) ORDER BY n
+            INSERT INTO memory_tags(tenant, memory_id, tag, tag_key)
+            SELECT @t, @m, tag, key FROM unnest(@tags, @keys) WITH ORDINALITY AS x(tag, key, n) ORDER BY n
             ON CONFLICT (tenant, memory_id, lower(tag)) DO NOTHING;
             """);
         cmd.Parameters.AddWithValue("t", tenant);
         cmd.Parameters.AddWithValue("m", item.Id.ToString());
         cmd.Parameters.AddWithValue("tags", item.Tags.ToArray());
+        cmd.Parameters.AddWithValue("keys", item.Tags.Select(TagKey.Of).ToArray());
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 }

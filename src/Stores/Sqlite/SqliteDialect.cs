@@ -71,10 +71,6 @@ internal sealed class SqliteDialect : SqlDialect
         sql.Append(')');
     }
 
-    // The tag column is COLLATE NOCASE: a plain IN compares without case.
-    public override void AppendTagIn(StringBuilder sql, DbCommand cmd, string alias, string name, IReadOnlyList<string> tags) =>
-        AppendIn(sql, cmd, alias + ".tag", name, tags);
-
     public override void AppendLexicalSearch(StringBuilder sql, DbCommand cmd, string columns, IReadOnlyList<string> terms, string filter)
     {
         sql.Append(CultureInfo.InvariantCulture, $"SELECT {columns}, -{Rank} AS score FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid ")

@@ -135,7 +135,7 @@ public sealed partial class SqliteMemoryStore
         return cmd;
     }
 
-    // The tags column is COLLATE NOCASE: INSERT OR IGNORE keeps the first spelling of a tag.
+    // The tags column is COLLATE NOCASE: INSERT OR IGNORE keeps the first spelling of a tag. Tag filters match the key.
     private protected override async Task WriteTagsAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct)
     {
         if (item.Tags.Count == 0)
@@ -143,13 +143,15 @@ public sealed partial class SqliteMemoryStore
             return;
         }
 
-        using var cmd = Command((SqliteConnection)conn, (SqliteTransaction?)tx, "INSERT OR IGNORE INTO memory_tags(tenant, memory_id, tag) VALUES (@t, @m, @tag);");
+        using var cmd = Command((SqliteConnection)conn, (SqliteTransaction?)tx, "INSERT OR IGNORE INTO memory_tags(tenant, memory_id, tag, tag_key) VALUES (@t, @m, @tag, @key);");
         var tag = cmd.Parameters.Add("@tag", SqliteType.Text);
+        var key = cmd.Parameters.Add("@key", SqliteType.Text);
         cmd.Parameters.AddWithValue("@t", tenant);
         cmd.Parameters.AddWithValue("@m", item.Id.ToString());
         foreach (string t in item.Tags)
         {
             tag.Value = t;
+            key.Value = TagKey.Of(t);
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
     }

@@ -103,6 +103,38 @@ public abstract partial class MemoryStoreContract
     }
 
     /// <summary>
+    /// Tags compare as <c>string.Equals</c> with <see cref="StringComparison.OrdinalIgnoreCase"/> does, the rule of
+    /// <see cref="MemoryFilterMatch"/>, beyond ASCII too: neither SQLite's NOCASE (ASCII only) nor PostgreSQL's lower() (as
+    /// its locale has it: "\u212A" Kelvin sign → "k", "İ" → "i") may decide. Lists and counts, from the tag index and
+    /// walking the cube alike.
+    /// </summary>
+    [SkippableFact]
+    public async Task Tag_filters_ignore_case_as_ordinal_ignore_case_does_beyond_ascii_too()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        string[] tags = ["Ärger", "Σοφία", "straße", "\u212A", "\u0130zmir", "\u017Fun", "Work"];
+        var items = tags.Select(t => s.Item(cube, "about " + t) with { Tags = [t] }).ToList();
+        await s.AddAsync(items);
+
+        async Task<List<string>> Tagged(params string[] wanted)
+        {
+            var filter = new MemoryFilter { AnyTags = wanted };
+            var found = (await s.Store.ListAsync(s.Tenant, filter, 100)).Select(m => m.Tags[0]).ToList();
+            Assert.Equal(found.Count, await s.Store.CountAsync(s.Tenant, filter));
+            return found;
+        }
+
+        Assert.Equal(["Ärger"], await Tagged("ärger"));
+        Assert.Equal(["Ärger", "Σοφία"], await Tagged("ÄRGER", "ΣΟΦΊΑ"));
+        Assert.Equal(["straße"], await Tagged("STRAßE"));
+        foreach (string[] wanted in new string[][] { ["STRASSE"], ["k", "K"], ["izmir", "IZMIR"], ["sun", "SUN"], ["work"] })
+        {
+            Assert.Equal(tags.Where(t => wanted.Contains(t, StringComparer.OrdinalIgnoreCase)), await Tagged(wanted));
+        }
+    }
+
+    /// <summary>
     /// Tag filters give the same lists and counts whether few memories carry the tags (the SQL stores then start from the
     /// tag index) or more than a thousand do (they walk the cube): paged, combined with cube and state filters, ignoring case.
     /// </summary>

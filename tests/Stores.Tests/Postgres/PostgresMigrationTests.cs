@@ -100,7 +100,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """);
+            """ + WithoutTagKeys);
 
         // Another session reading the table holds step 5's table rewrite back for longer than the command timeout, as a
         // rewrite of a large table would take: the step must wait it out, not be cancelled (and fail every open after it).
@@ -130,7 +130,7 @@ public sealed class PostgresMigrationTests
             await Task.Delay(50);
         }
 
-        // A second node opening meanwhile waits for the first one's step as long as it takes, and reports no step of its own.
+        // A second node opening meanwhile waits for the first one's step as long as it takes, and does not apply it again.
         var otherSteps = new System.Collections.Concurrent.ConcurrentQueue<SchemaStepProgress>();
         var otherOptions = db.Options();
         otherOptions.CommandTimeout = options.CommandTimeout;
@@ -145,12 +145,14 @@ public sealed class PostgresMigrationTests
 
         await using var migrated = await open.WaitAsync(TimeSpan.FromSeconds(60));
         await using var other = await otherOpen.WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(PostgresMemoryStore.LatestSchemaVersion, other.SchemaVersionAtOpen);
-        Assert.Empty(otherSteps);
         Assert.Equal(4, migrated.SchemaVersionAtOpen);
-        Assert.Equal([(5, false), (5, true)], steps.Select(s => (s.Version, s.Done)));
-        Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[^1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
-        Assert.True(steps.Last().Elapsed >= options.CommandTimeout * 2, $"step 5 took {steps.Last().Elapsed}");
+
+        // Step 6, which follows at once, is applied by whichever node takes the lock first once step 5 has committed.
+        Assert.InRange(other.SchemaVersionAtOpen, 5, PostgresMemoryStore.LatestSchemaVersion);
+        Assert.Equal([(5, false), (5, true), (6, false), (6, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)));
+        Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[s.Version - 1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
+        var step5 = steps.Single(s => s is { Version: 5, Done: true });
+        Assert.True(step5.Elapsed >= options.CommandTimeout * 2, $"step 5 took {step5.Elapsed}");
         Assert.Equal(migrated.Location, steps.First().Location);
     }
 
@@ -172,7 +174,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """);
+            """ + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(4, reopened.SchemaVersionAtOpen);
         await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
@@ -195,6 +197,41 @@ public sealed class PostgresMigrationTests
         await r.CloseAsync();
         await using var index = new Npgsql.NpgsqlCommand("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_memories_state';", raw);
         Assert.EndsWith("(tenant, cube_id, state) INCLUDE (search_length)", (string)(await index.ExecuteScalarAsync())!, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Migration_6_keys_the_tags_of_every_tenant_stored_before_it_as_the_store_compares_them()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        string alice = PostgresTestServer.NewTenant();
+        string bob = PostgresTestServer.NewTenant();
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            foreach (var (tenant, tags) in new[] { (alice, new[] { "Ärger", "\u212A" }), (bob, new[] { "Work" }) })
+            {
+                var cube = Cube(tenant);
+                await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+                await store.AddAsync(tenant, [Item(cube, "tagged", o => o.Tags = tags)], new AddOptions(true), Audit(tenant, "add"));
+            }
+        }
+
+        // Back to schema version 5, rows kept: the keys are lower(tag) again ("ärger", "k", "work"), as step 4 stored them.
+        await db.ExecuteAsync(WithoutTagKeys);
+        await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
+        Assert.Equal(5, reopened.SchemaVersionAtOpen);
+        Assert.True(reopened.RowLevelSecurityEnforced);
+
+        async Task<int> Tagged(string tenant, string tag) => (await reopened.ListAsync(tenant, new MemoryFilter { AnyTags = [tag] }, 10)).Count;
+        Assert.Equal(new[] { 1, 1, 0, 1, 1, 0 }, new[] { await Tagged(alice, "ärger"), await Tagged(alice, "\u212A"), await Tagged(alice, "k"), await Tagged(bob, "WORK"), await Tagged(bob, "work"), await Tagged(alice, "work") });
+
+        // Row-level security binds the owner again, and every key is set.
+        await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using var check = new Npgsql.NpgsqlCommand(
+            "SELECT relforcerowsecurity, (SELECT attnotnull FROM pg_attribute WHERE attrelid = c.oid AND attname = 'tag_key') FROM pg_class c WHERE relname = 'memory_tags';",
+            raw);
+        await using var r = await check.ExecuteReaderAsync();
+        Assert.True(await r.ReadAsync());
+        Assert.Equal((true, true), (r.GetBoolean(0), r.GetBoolean(1)));
     }
 
     [Fact]
@@ -240,4 +277,12 @@ public sealed class PostgresMigrationTests
             store.AddAsync(tenant, [Item(cube, $"fact {i}")], new AddOptions(true), Audit(tenant, "add"))));
         Assert.Equal(10, (await store.ListAsync(tenant, new MemoryFilter(), 100)).Count);
     }
+
+    /// <summary>Undoes step 6 (the tag key is lower(tag) again), for a test that takes the database back to an earlier version.</summary>
+    private const string WithoutTagKeys = """
+        ALTER TABLE memory_tags DROP COLUMN tag_key;
+        ALTER TABLE memory_tags ADD COLUMN tag_key text GENERATED ALWAYS AS (lower(tag)) STORED;
+        CREATE INDEX ix_tags_key ON memory_tags(tenant, tag_key);
+        DELETE FROM schema_migrations WHERE version = 6;
+        """;
 }

@@ -262,8 +262,29 @@ internal static class PostgresMigrations
             DROP INDEX ix_memories_state;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state) INCLUDE (search_length);
             """),
+
+        // lower(tag) follows the database's locale: under C it folds nothing beyond ASCII ("ärger" missed "Ärger"), under
+        // C.UTF-8 it folds the Kelvin sign to "k"; the in-memory store compares with OrdinalIgnoreCase. The key becomes a
+        // column the store writes (TagKey), and the keys stored are rewritten by the same rule: an ASCII tag upper-cased
+        // under the C collation (ASCII letters only, whatever the locale), any other through translate() over TagKey's
+        // table (60 µs a tag, against 3 µs: 200,000 tags, a tenth of them beyond ASCII, took 1.8 s). The owner bypasses
+        // row-level security only while it is not forced, so the update reaches every tenant's rows; the step's
+        // transaction holds the table meanwhile.
+        new(6, "tags match by a case-folded key the store computes, whatever the locale", TagKeyStep()),
     ];
 
     /// <summary>The schema version this build writes.</summary>
     public static int Latest => All[^1].Version;
+
+    private static string TagKeyStep()
+    {
+        var (from, to) = TagKey.Translation();
+        return $"""
+            ALTER TABLE memory_tags ALTER COLUMN tag_key DROP EXPRESSION;
+            ALTER TABLE memory_tags NO FORCE ROW LEVEL SECURITY;
+            UPDATE memory_tags SET tag_key = CASE WHEN tag ~ '^[\x01-\x7F]*$' THEN upper(tag COLLATE "C") ELSE translate(tag, '{from}', '{to}') END;
+            ALTER TABLE memory_tags FORCE ROW LEVEL SECURITY;
+            ALTER TABLE memory_tags ALTER COLUMN tag_key SET NOT NULL;
+            """;
+    }
 }

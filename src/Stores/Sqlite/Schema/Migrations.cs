@@ -226,6 +226,16 @@ internal static class Migrations
                 keywords_json = (SELECT json_group_array(value) FROM json_each(memories.keywords_json))
             WHERE instr(tags_json, '\u') > 0 OR instr(keywords_json, '\u') > 0;
             """),
+
+        // The tag column's NOCASE folds ASCII only, so a filter for "ärger" missed a memory tagged "Ärger", which the
+        // in-memory store (OrdinalIgnoreCase) finds. Tags now match by a key the store computes (TagKey; the migration
+        // calls it as agentmem_tag_key, which SchemaManager registers), indexed as the tag was; the tag keeps its spelling.
+        new(10, "tags match by a case-folded key, beyond ASCII too", """
+            ALTER TABLE memory_tags ADD COLUMN tag_key TEXT NOT NULL DEFAULT '';
+            UPDATE memory_tags SET tag_key = agentmem_tag_key(tag);
+            CREATE INDEX ix_tags_key ON memory_tags(tenant, tag_key);
+            DROP INDEX ix_tags_tag;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -69,6 +69,8 @@ internal static class SchemaManager
 
     private static void Migrate(SqliteConnection connection, string path, int from, IProgress<SchemaStepProgress>? progress)
     {
+        // Step 10 keys the tags already stored as the store keys new ones.
+        connection.CreateFunction("agentmem_tag_key", (string tag) => TagKey.Of(tag), isDeterministic: true);
         foreach (var migration in Migrations.All)
         {
             if (migration.Version <= from)
