@@ -8,8 +8,7 @@ public sealed partial class SqliteMemoryStore
         ObjectDisposedException.ThrowIf(disposed, this);
         var connection = new SqliteConnection(connectionString);
         connection.Open();
-        Execute(connection, string.Create(CultureInfo.InvariantCulture,
-            $"PRAGMA synchronous = {(options.DurableCommits ? "FULL" : "NORMAL")}; PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds};"));
+        Execute(connection, (options.DurableCommits ? "PRAGMA synchronous = FULL; " : "PRAGMA synchronous = NORMAL; ") + BusyTimeoutPragma(options));
         if (options.MaxPageCount is { } pages)
         {
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count = {pages};"));

@@ -60,13 +60,14 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
             DataSource = resolved.Path,
             Mode = resolved.ReadOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = (int)Math.Ceiling(resolved.BusyTimeout.TotalSeconds),
+            DefaultTimeout = RetrySeconds(resolved.BusyTimeout),
         }.ToString();
 
         try
         {
             using var connection = new SqliteConnection(cs);
             connection.Open();
+            Execute(connection, BusyTimeoutPragma(resolved));
             int version = SchemaManager.EnsureSchema(connection, resolved.Path, resolved.ReadOnly, resolved.SchemaProgress);
             if (!resolved.ReadOnly)
             {
@@ -86,6 +87,19 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
             throw;
         }
     }
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite's own retry of a busy statement (every 150 ms until its command timeout in whole seconds has
+    /// passed, 0 meaning forever), which follows SQLite's wait (<c>busy_timeout</c>, <see cref="BusyTimeoutPragma"/>) and
+    /// counts it: the whole seconds of the busy timeout, rounded down, so that SQLite's wait has used them up when the first
+    /// busy answer comes (rounded up, 1.5 s waited 3 s); below a second, none (a negative timeout gives up at the first busy
+    /// answer), so 0 fails at once and 300 ms after 300 ms (0 seconds waited forever, 300 ms rounded up waited a second).
+    /// </summary>
+    private static int RetrySeconds(TimeSpan busyTimeout) =>
+        busyTimeout < TimeSpan.FromSeconds(1) ? -1 : (int)busyTimeout.TotalSeconds;
+
+    private static string BusyTimeoutPragma(SqliteStoreOptions options) =>
+        string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds};");
 
     /// <inheritdoc/>
     public override ValueTask DisposeAsync()

@@ -12,7 +12,7 @@ public sealed class SqliteStoreOptions
     /// </summary>
     public bool DurableCommits { get; set; } = true;
 
-    /// <summary>How long a write waits for another process's lock before failing (default 10 s).</summary>
+    /// <summary>How long a write waits for another process's lock before failing (default 10 s; zero fails at once).</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Open read-only: no migrations, no writes.</summary>
