@@ -13,6 +13,9 @@ internal static class EmbeddingBlob
     private const byte Sparse = 2;
     private const int HeaderBytes = 5;
 
+    /// <summary>The most components a sparse blob has: its indexes are u16, so <see cref="Encode"/> writes no longer vector sparse.</summary>
+    private const int MaxSparseDimension = ushort.MaxValue + 1;
+
     public static byte[] Encode(ReadOnlySpan<float> vector)
     {
         int nonZero = 0;
@@ -24,7 +27,7 @@ internal static class EmbeddingBlob
             }
         }
 
-        bool sparse = vector.Length <= ushort.MaxValue + 1 && nonZero * 6 < vector.Length * 4;
+        bool sparse = vector.Length <= MaxSparseDimension && nonZero * 6 < vector.Length * 4;
         var blob = new byte[HeaderBytes + (sparse ? nonZero * 6 : vector.Length * 4)];
         blob[0] = sparse ? Sparse : Dense;
         BinaryPrimitives.WriteInt32LittleEndian(blob.AsSpan(1), vector.Length);
@@ -62,7 +65,9 @@ internal static class EmbeddingBlob
 
         int dimension = BinaryPrimitives.ReadInt32LittleEndian(blob[1..]);
         var body = blob[HeaderBytes..];
-        if (dimension < 1 || (blob[0] == Dense && body.Length != dimension * 4) || (blob[0] == Sparse && body.Length % 6 != 0) || blob[0] is not (Dense or Sparse))
+        // The dimension is checked against the body before anything is allocated for it, in long arithmetic: dimension * 4
+        // overflowed int, so a damaged dimension could pass and ask for gigabytes.
+        if (dimension < 1 || (blob[0] == Dense && body.Length != dimension * 4L) || (blob[0] == Sparse && (body.Length % 6 != 0 || dimension > MaxSparseDimension)) || blob[0] is not (Dense or Sparse))
         {
             throw new StoreFormatException($"A stored embedding is damaged (format {blob[0]}, dimension {dimension}, {body.Length} bytes).");
         }
