@@ -78,11 +78,13 @@ public sealed class SchemaTests
     [InlineData("SELECT m.id FROM memories m WHERE m.tenant = 'acme' AND m.id IN ('a', 'b') AND m.cube_id = 'c' AND m.state IN (0, 3) AND EXISTS (SELECT 1 FROM memory_tags t WHERE t.tenant = m.tenant AND t.memory_id = m.id AND t.tag_key IN ('CORE-BLOCK')) ORDER BY m.id LIMIT 64", "id=?)")]
     [InlineData("SELECT MAX(seq) FROM memory_changes WHERE tenant = 'acme' AND cube_id = 'c'", "cube_id=?")]
     [InlineData("SELECT seq, memory_id, op FROM memory_changes WHERE tenant = 'acme' AND cube_id = 'c' AND seq > 5 ORDER BY seq LIMIT 10", "seq>?")]
+    [InlineData("SELECT 1 FROM audit_log WHERE tenant < 'acme'", "(tenant<?)")]
+    [InlineData("SELECT 1 FROM cubes WHERE tenant > 'acme'", "(tenant>?)")]
     [InlineData("SELECT memory_id, text_hash, vector FROM memory_embeddings WHERE tenant = 'acme' AND cube_id = 'c' AND embedder = 'e' AND memory_id IN ('a', 'b')", "memory_id=?")]
     public async Task Per_memory_lookups_that_every_read_and_update_makes_search_an_index_on_the_memory_not_the_whole_tenant(string statement, string keyUse)
     {
         // The shapes SqliteMemoryStore runs per memory (reading links, rewriting tags and links on update, history, who
-        // links to a memory).
+        // links to a memory), and the stats' probes for another tenant's rows, which must not walk this tenant's.
         // A plan that searches only "tenant=?" scans every row of the tenant, so updates slow down as the file grows.
         await using var db = new TestDatabase();
         await using (SqliteMemoryStore.Open(db.FilePath))

@@ -17,8 +17,8 @@ public abstract partial class SqlMemoryStore
     /// <summary>Writes the tags of <paramref name="item"/>'s current version, the first spelling of a tag winning (tags compare without case).</summary>
     private protected abstract Task WriteTagsAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct);
 
-    /// <summary>The size of the store's storage, when it is this tenant's to know (null for a database shared by tenants).</summary>
-    private protected virtual Task<long?> StorageBytesAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct) =>
+    /// <summary>The size of the store's storage, when it is <paramref name="tenant"/>'s to know (null for a database shared by tenants).</summary>
+    private protected virtual Task<long?> StorageBytesAsync(DbConnection conn, DbTransaction? tx, string tenant, CancellationToken ct) =>
         Task.FromResult<long?>(null);
 
     private protected static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)

@@ -405,7 +405,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                 ? "SELECT count(*) FROM memory_versions WHERE tenant = @t;"
                 : $"SELECT count(*) FROM memory_versions v JOIN memories m ON {Dialect.OfMemory("v")} WHERE v.tenant = @t AND m.cube_id = @c;").ConfigureAwait(false);
             long audits = await CountAsync($"SELECT count(*) FROM audit_log WHERE tenant = @t{cubeFilter};").ConfigureAwait(false);
-            return new StoreStats((int)cubes, byState, byKind, versions, audits, await StorageBytesAsync(conn, tx, ct).ConfigureAwait(false));
+            return new StoreStats((int)cubes, byState, byKind, versions, audits, await StorageBytesAsync(conn, tx, tenant, ct).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -155,9 +155,17 @@ public sealed partial class SqliteMemoryStore
         }
     }
 
-    private protected override async Task<long?> StorageBytesAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct)
+    // The file's size is the tenant's only while no other tenant has written to the file (whose growth it would tell):
+    // every write leaves an audit line, which stays, and all of a tenant's data hangs off its cubes. Ranges on either
+    // side of the tenant, so each probe reads one index entry at most.
+    private protected override async Task<long?> StorageBytesAsync(DbConnection conn, DbTransaction? tx, string tenant, CancellationToken ct)
     {
-        using var size = Command((SqliteConnection)conn, (SqliteTransaction?)tx, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size();");
-        return Convert.ToInt64(await size.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        using var size = Command((SqliteConnection)conn, (SqliteTransaction?)tx, """
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE tenant < @t) OR EXISTS (SELECT 1 FROM audit_log WHERE tenant > @t)
+                          OR EXISTS (SELECT 1 FROM cubes WHERE tenant < @t) OR EXISTS (SELECT 1 FROM cubes WHERE tenant > @t)
+                THEN NULL ELSE (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()) END;
+            """);
+        size.Parameters.AddWithValue("@t", tenant);
+        return await size.ExecuteScalarAsync(ct).ConfigureAwait(false) is long bytes ? bytes : null;
     }
 }
