@@ -27,8 +27,11 @@ public sealed record ConsolidationOptions
     /// </summary>
     public TimeSpan MaxEventGap { get; init; } = TimeSpan.FromDays(1);
 
-    /// <summary>Memories with any of these tags are left alone (default <c>turn</c>: the agent's verbatim conversation log).</summary>
-    public IReadOnlyList<string> ExcludeTags { get; init; } = ["turn"];
+    /// <summary>
+    /// Memories with any of these tags are left alone (default <c>turn</c>, the agent's verbatim conversation log, and
+    /// <c>core-block</c>: a block merged into a fuller near-duplicate was superseded, and the survivor took its tags).
+    /// </summary>
+    public IReadOnlyList<string> ExcludeTags { get; init; } = ["turn", "core-block"];
 }
 
 /// <summary>

@@ -202,6 +202,22 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consolidation_never_merges_a_block_into_a_similar_memory()
+    {
+        // A near-duplicate with more words survived a merge and took the block's tags, becoming the block in its place.
+        var human = new CoreMemoryBlocks(temp.Memory);
+        var block = await human.AppendAsync(Ann, "user-ann", "human", "Ann is vegetarian and lives in Oslo.");
+        await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann is vegetarian and lives in Oslo, Norway."));
+
+        var run = Assert.Single(await MemoryCore.Maintenance.MaintenanceRunner.CreateDefault().RunAsync(temp.Memory, Ann, "user-ann", [MemoryCore.Consolidation.ConsolidationJob.JobName]));
+
+        Assert.Equal(0, run.Counts.GetValueOrDefault("merged"));
+        var kept = Assert.Single(await human.ListAsync(Ann, "user-ann"));
+        Assert.Equal((block.Id, block.Text), (kept.Id, kept.Text));
+        Assert.Equal(LifecycleState.Active, (await temp.Memory.GetAsync(Ann, block.Id)).State);
+    }
+
+    [Fact]
     public void Render_shows_each_block_with_its_size_and_limit()
     {
         var id = MemoryCore.Identity.MemoryId.NewId(DateTimeOffset.UnixEpoch);
