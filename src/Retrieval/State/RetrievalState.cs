@@ -141,6 +141,9 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             entry.LastUsed = Interlocked.Increment(ref clock);
+
+            // Read before the head: each purge counted was committed before OnPurged counted it, so this catch-up applies it.
+            int purgesTold = Volatile.Read(ref entry.PurgesTold);
             long head = await store.GetChangeSequenceAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
             applying = true;
             if (entry.Index is null || (RebuildOnWrite && entry.Index.Sequence != head))
@@ -163,6 +166,7 @@ public sealed partial class RetrievalState : IDisposable
                 entry.UpdatesSinceCheckpoint = purged ? Options.CheckpointEvery : entry.UpdatesSinceCheckpoint + (int)Math.Min(int.MaxValue, head - before);
             }
 
+            entry.PurgesApplied = purgesTold;
             AdvanceVectors(tenant, cubeId, entry);
             result = work(entry.Index);
             var shape = (entry.Index.Sequence, entry.Index.Vectors.UsesAnn, entry.Index.Vectors.Building);
@@ -367,18 +371,20 @@ public sealed partial class RetrievalState : IDisposable
     /// <summary>
     /// Told by this process's <see cref="MemoryCore.MemoryOS"/> that a memory of the cube was purged: the cube's snapshot
     /// on disk still holds the memory's analysed terms, so it is deleted now (the next open builds from the store, or the
-    /// owning process writes a fresh one at its next search, which applies the purge and checkpoints at once).
+    /// owning process writes a fresh one at its next search, which applies the purge and checkpoints at once). Until a
+    /// catch-up has applied the purge, no snapshot is written from this process's index of the cube, not even when it is closed.
     /// </summary>
     public void OnPurged(string tenant, string cubeId)
     {
+        // Counted before the delete: a checkpoint writing meanwhile then deletes what it wrote (see Checkpoint).
+        if (cubes.TryGetValue((tenant, cubeId), out var entry))
+        {
+            Interlocked.Increment(ref entry.PurgesTold);
+        }
+
         if (CubeFolder(tenant, cubeId) is { } folder && File.Exists(Path.Combine(folder, CubeIndexFile.FileName)))
         {
             CubeIndexFile.Delete(folder);
-        }
-
-        if (cubes.TryGetValue((tenant, cubeId), out var entry))
-        {
-            entry.UpdatesSinceCheckpoint = Options.CheckpointEvery;
         }
     }
 
@@ -459,7 +465,7 @@ public sealed partial class RetrievalState : IDisposable
         {
             // Tried again after another CheckpointEvery updates when it fails: the index in memory is whole either way.
             entry.UpdatesSinceCheckpoint = 0;
-            TryCheckpoint(tenant, cubeId, index);
+            TryCheckpoint(tenant, cubeId, entry);
         }
     }
 
@@ -468,11 +474,11 @@ public sealed partial class RetrievalState : IDisposable
     /// of failing the search or the eviction that asked: the files are derived, and an older checkpoint or none only
     /// makes the next open replay or rebuild more from the store.
     /// </summary>
-    private void TryCheckpoint(string tenant, string cubeId, CubeIndex index)
+    private void TryCheckpoint(string tenant, string cubeId, CubeEntry entry)
     {
         try
         {
-            Checkpoint(tenant, cubeId, index);
+            Checkpoint(tenant, cubeId, entry);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Vectors.VectorFormatException)
         {
@@ -504,20 +510,28 @@ public sealed partial class RetrievalState : IDisposable
 
     /// <summary>
     /// Checkpoints the SPANN index, then writes the lexical snapshot and <c>vectors.json</c> at the same sequence (the
-    /// snapshot only for cubes big enough to be worth it). Each file is replaced atomically; a crash between them leaves
-    /// sequences that disagree, and the next open then builds from the store instead.
+    /// snapshot only for cubes big enough to be worth it, and never while a purge this process made is not applied: see
+    /// <see cref="OnPurged"/>). Each file is replaced atomically; a crash between them leaves sequences that disagree, and
+    /// the next open then builds from the store instead.
     /// </summary>
-    private void Checkpoint(string tenant, string cubeId, CubeIndex index)
+    private void Checkpoint(string tenant, string cubeId, CubeEntry entry)
     {
+        var index = entry.Index!;
         index.Vectors.Checkpoint();
         if (CubeFolder(tenant, cubeId) is not { } folder || RebuildOnWrite || !index.Vectors.OwnsFolder)
         {
             return;
         }
 
-        if (index.Count >= Options.SnapshotMinimum)
+        if (index.Count >= Options.SnapshotMinimum && !entry.PurgePending)
         {
             CubeIndexFile.Write(folder, index, EmbedderId, Options.WindowRadius);
+        }
+
+        // Told of a purge during the write: OnPurged's delete may have come before the write landed.
+        if (entry.PurgePending && File.Exists(Path.Combine(folder, CubeIndexFile.FileName)))
+        {
+            CubeIndexFile.Delete(folder);
         }
 
         if (index.Vectors.UsesAnn)
@@ -633,7 +647,7 @@ public sealed partial class RetrievalState : IDisposable
                 // Nothing applied since the last checkpoint (or the restore): the files on disk already say it all.
                 if (entry.UpdatesSinceCheckpoint > 0 && (index.Vectors.UsesAnn || index.Count >= Options.SnapshotMinimum))
                 {
-                    TryCheckpoint(key.Tenant, key.Cube, index);
+                    TryCheckpoint(key.Tenant, key.Cube, entry);
                 }
             }
             finally
@@ -1032,6 +1046,15 @@ public sealed partial class RetrievalState : IDisposable
         public long LastUsed { get; set; }
 
         public int UpdatesSinceCheckpoint { get; set; }
+
+        /// <summary>Purges of the cube this process committed (<see cref="OnPurged"/>); a field, for <see cref="Interlocked"/>.</summary>
+        public int PurgesTold;
+
+        /// <summary>How many of <see cref="PurgesTold"/> the index has applied: those counted before its last catch-up began.</summary>
+        public int PurgesApplied { get; set; }
+
+        /// <summary>Whether the index may still hold a memory this process purged, which no checkpoint may write back.</summary>
+        public bool PurgePending => Volatile.Read(ref PurgesTold) != PurgesApplied;
 
         /// <summary>The index's sequence and vector tier when <see cref="Bytes"/> was estimated.</summary>
         public (long Sequence, bool Ann, bool Building) BytesAt { get; set; } = (-1, false, false);

@@ -495,38 +495,62 @@ public sealed class RetrievalStateTests : TempStore
     {
         string indexes = Path.Combine(Folder, "s.db.index");
         var options = new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 10 };
-        var needle = System.Text.Encoding.UTF8.GetBytes("xylophonequasar");
-        var random = new Random(9);
         await using var plain = new MemoryOS(Store, new Bm25Retriever(Store)); // another process: no index of its own
-        var cube = await plain.CreateCubeAsync(Me, "c");
-        await plain.AddBatchAsync(Me, "c", Enumerable.Range(0, 40).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
-        var first = await plain.AddAsync(Me, "c", new MemoryDraft("the xylophonequasar sits in the attic with a zebrafonequark"));
-        var second = await plain.AddAsync(Me, "c", new MemoryDraft("another xylophonequasar hides in the cellar"));
+        var (cube, first, second) = await PurgeFixtureAsync(plain);
         var request = new SearchRequest(Me.Tenant, "xylophonequasar", new MemoryFilter { CubeId = cube.Id }, 5);
 
         // The owner is open when another process purges: its next search applies the purge and rewrites the snapshot.
         using (var owner = new RetrievalState(Store, options: options))
         {
             Assert.Equal(2, (await new HybridRetriever(owner).SearchAsync(request)).Count);
-            Assert.True(SnapshotHolds(needle));
-            Assert.True(SnapshotHolds(System.Text.Encoding.UTF8.GetBytes("zebrafonequark")));
-            await plain.PurgeAsync(Me, first.Id);
+            Assert.True(SnapshotHolds(indexes, "xylophonequasar"));
+            Assert.True(SnapshotHolds(indexes, "zebrafonequark"));
+            await plain.PurgeAsync(Me, first);
             Assert.Single(await new HybridRetriever(owner).SearchAsync(request));
-            Assert.False(SnapshotHolds(System.Text.Encoding.UTF8.GetBytes("zebrafonequark")));
+            Assert.False(SnapshotHolds(indexes, "zebrafonequark"));
         }
 
         // Nobody has the cube open: the purging process (composed with the index folder) deletes the snapshot itself.
         using var purger = new RetrievalState(Store, options: options);
         await using (var withIndex = new MemoryOS(Store, new HybridRetriever(purger)))
         {
-            Assert.True(SnapshotHolds(needle));
-            await withIndex.PurgeAsync(Me, second.Id);
-            Assert.False(SnapshotHolds(needle));
+            Assert.True(SnapshotHolds(indexes, "xylophonequasar"));
+            await withIndex.PurgeAsync(Me, second);
+            Assert.False(SnapshotHolds(indexes, "xylophonequasar"));
         }
-
-        bool SnapshotHolds(byte[] token) => Directory.EnumerateFiles(indexes, CubeIndexFile.FileName, SearchOption.AllDirectories)
-            .Any(f => File.ReadAllBytes(f).AsSpan().IndexOf(token) >= 0);
     }
+
+    [Fact]
+    public async Task A_purge_made_through_the_owner_leaves_no_trace_in_the_snapshot_when_the_cube_is_closed_before_its_next_search()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        using var owner = new RetrievalState(Store, options: new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 10 });
+        await using var os = new MemoryOS(Store, new HybridRetriever(owner));
+        var (_, first, _) = await PurgeFixtureAsync(os);
+        Assert.Equal(2, (await os.SearchAsync(Me, "c", "xylophonequasar")).Count);
+        Assert.True(SnapshotHolds(indexes, "zebrafonequark"));
+
+        // The owner's own purge deletes the snapshot; closing the cube (as eviction or dispose does) before a search
+        // applied the purge must not write it back from the index in memory.
+        await os.PurgeAsync(Me, first);
+        owner.Clear();
+        Assert.False(SnapshotHolds(indexes, "zebrafonequark"));
+        Assert.Single(await os.SearchAsync(Me, "c", "xylophonequasar"));
+    }
+
+    /// <summary>A cube "c" of 42 memories, two of them naming a xylophonequasar (the first also a zebrafonequark).</summary>
+    private static async Task<(MemoryCore.Cubes.MemCube Cube, MemoryId First, MemoryId Second)> PurgeFixtureAsync(MemoryOS os)
+    {
+        var random = new Random(9);
+        var cube = await os.CreateCubeAsync(Me, "c");
+        await os.AddBatchAsync(Me, "c", Enumerable.Range(0, 40).Select(i => new MemoryDraft($"{Sentence(random)} number{i}")).ToList());
+        var first = await os.AddAsync(Me, "c", new MemoryDraft("the xylophonequasar sits in the attic with a zebrafonequark"));
+        var second = await os.AddAsync(Me, "c", new MemoryDraft("another xylophonequasar hides in the cellar"));
+        return (cube, first.Id, second.Id);
+    }
+
+    private static bool SnapshotHolds(string indexes, string token) => Directory.EnumerateFiles(indexes, CubeIndexFile.FileName, SearchOption.AllDirectories)
+        .Any(f => File.ReadAllBytes(f).AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(token)) >= 0);
 
     private static void AssertSameRanking(IReadOnlyList<SearchHit> want, IReadOnlyList<SearchHit> got, string query)
     {
