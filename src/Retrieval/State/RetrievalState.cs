@@ -461,7 +461,7 @@ public sealed partial class RetrievalState : IDisposable
         bool served = index.Vectors.UsesAnn;
         index.Vectors.Advance();
         bool tookOver = !served && index.Vectors.UsesAnn;
-        if ((index.Vectors.UsesAnn || index.Count >= Options.SnapshotMinimum) && (tookOver || entry.UpdatesSinceCheckpoint >= Options.CheckpointEvery))
+        if (tookOver || entry.UpdatesSinceCheckpoint >= Options.CheckpointEvery)
         {
             // Tried again after another CheckpointEvery updates when it fails: the index in memory is whole either way.
             entry.UpdatesSinceCheckpoint = 0;
@@ -528,8 +528,9 @@ public sealed partial class RetrievalState : IDisposable
             CubeIndexFile.Write(folder, index, EmbedderId, Options.WindowRadius);
         }
 
-        // Told of a purge during the write: OnPurged's delete may have come before the write landed.
-        if (entry.PurgePending && File.Exists(Path.Combine(folder, CubeIndexFile.FileName)))
+        // The snapshot on disk may hold a purged memory: the cube is too small to keep one now (a purge took it below the
+        // minimum), or a purge was told during the write (OnPurged's delete may have come before the write landed).
+        if ((index.Count < Options.SnapshotMinimum || entry.PurgePending) && File.Exists(Path.Combine(folder, CubeIndexFile.FileName)))
         {
             CubeIndexFile.Delete(folder);
         }
@@ -645,7 +646,7 @@ public sealed partial class RetrievalState : IDisposable
             try
             {
                 // Nothing applied since the last checkpoint (or the restore): the files on disk already say it all.
-                if (entry.UpdatesSinceCheckpoint > 0 && (index.Vectors.UsesAnn || index.Count >= Options.SnapshotMinimum))
+                if (entry.UpdatesSinceCheckpoint > 0)
                 {
                     TryCheckpoint(key.Tenant, key.Cube, entry);
                 }

@@ -538,6 +538,23 @@ public sealed class RetrievalStateTests : TempStore
         Assert.Single(await os.SearchAsync(Me, "c", "xylophonequasar"));
     }
 
+    [Fact]
+    public async Task A_purge_that_takes_the_cube_below_the_snapshot_minimum_leaves_no_trace_in_the_snapshot()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var plain = new MemoryOS(Store, new Bm25Retriever(Store)); // another process: no index of its own
+        var (cube, first, _) = await PurgeFixtureAsync(plain);
+        var request = new SearchRequest(Me.Tenant, "xylophonequasar", new MemoryFilter { CubeId = cube.Id }, 5);
+        using var owner = new RetrievalState(Store, options: new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 42 });
+        Assert.Equal(2, (await new HybridRetriever(owner).SearchAsync(request)).Count);
+        Assert.True(SnapshotHolds(indexes, "zebrafonequark"));
+
+        // 41 memories are left: too few to keep a snapshot, so the one holding the purged text goes.
+        await plain.PurgeAsync(Me, first);
+        Assert.Single(await new HybridRetriever(owner).SearchAsync(request));
+        Assert.False(SnapshotHolds(indexes, "zebrafonequark"));
+    }
+
     /// <summary>A cube "c" of 42 memories, two of them naming a xylophonequasar (the first also a zebrafonequark).</summary>
     private static async Task<(MemoryCore.Cubes.MemCube Cube, MemoryId First, MemoryId Second)> PurgeFixtureAsync(MemoryOS os)
     {
