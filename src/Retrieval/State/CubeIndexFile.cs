@@ -20,7 +20,8 @@ internal static class CubeIndexFile
 {
     public const string FileName = "lexical.snap";
     // 3: compact integers and posting lists; 4: passages of long memories; 5: whether each memory had its vector (older
-    // snapshots are rebuilt from the store once).
+    // snapshots are rebuilt from the store once). The flag is no longer read (a restore checks each stored embedding
+    // against its memory), only written, for format 5's readers.
     private const int Format = 5;
 
     // A memory's flags byte.
@@ -174,13 +175,8 @@ internal static class CubeIndexFile
     /// Restores the snapshot into <paramref name="index"/> (empty) and returns its sequence, or null when there is none
     /// usable; null can leave <paramref name="index"/> partly filled (the checksum is known only at the end): discard it.
     /// </summary>
-    /// <remarks>
-    /// <paramref name="withoutVector"/>: the memories that had no vector when the snapshot was written (a re-embedding still
-    /// to do), so a vector the store holds for one of them is of an older text.
-    /// </remarks>
-    public static long? TryRead(string cubeFolder, CubeIndex index, string embedder, int windowRadius, out HashSet<MemoryId> withoutVector)
+    public static long? TryRead(string cubeFolder, CubeIndex index, string embedder, int windowRadius)
     {
-        withoutVector = [];
         string path = Path.Combine(cubeFolder, FileName);
         if (!File.Exists(path))
         {
@@ -202,7 +198,7 @@ internal static class CubeIndexFile
                 strings[i] = r.ReadString();
             }
 
-            if (!RestoreMemories(r, strings, index, withoutVector) || !RestorePassages(r, strings, index) || !r.Finish())
+            if (!RestoreMemories(r, strings, index) || !RestorePassages(r, strings, index) || !r.Finish())
             {
                 return null;
             }
@@ -220,7 +216,7 @@ internal static class CubeIndexFile
 
     /// <summary>The memories, then the posting lists; false on anything inconsistent.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool RestoreMemories(SnapshotReader r, string[] strings, CubeIndex index, HashSet<MemoryId> withoutVector)
+    private static bool RestoreMemories(SnapshotReader r, string[] strings, CubeIndex index)
     {
         // Each table string is interned (scope parts, actors, tags) or resolved to a term id at most once.
         var shared = new bool[strings.Length];
@@ -307,10 +303,6 @@ internal static class CubeIndexFile
             }
 
             bool time = (flags & MentionsTimeFlag) != 0;
-            if ((flags & HasVectorFlag) == 0)
-            {
-                withoutVector.Add(id);
-            }
 
             int termCount = r.ReadCount(sevenBit: true, minBytesEach: 2);
             if (terms.Length < termCount)

@@ -350,15 +350,26 @@ public sealed partial class RetrievalState : IDisposable
     private async Task<List<MemoryItem>> ListIndexedAsync(string tenant, string cubeId, CancellationToken cancellationToken)
     {
         var items = new List<MemoryItem>();
+        await foreach (var page in IndexedPagesAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false))
+        {
+            items.AddRange(page);
+        }
+
+        return items;
+    }
+
+    /// <summary>The cube's searchable memories, a page at a time, in id order.</summary>
+    private async IAsyncEnumerable<IReadOnlyList<MemoryItem>> IndexedPagesAsync(string tenant, string cubeId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
         MemoryId? after = null;
         while (true)
         {
             var page = await store.ListAsync(tenant, filter, ListPage, after, cancellationToken).ConfigureAwait(false);
-            items.AddRange(page);
+            yield return page;
             if (page.Count < ListPage)
             {
-                return items;
+                yield break;
             }
 
             after = page[^1].Id;
@@ -554,10 +565,9 @@ public sealed partial class RetrievalState : IDisposable
         var opening = tier is not null && tier.Embedder == EmbedderId ? Task.Run(() => index.Vectors.TryOpen(tier.Dimension), CancellationToken.None) : null;
         long? restored;
         bool vectorsOpened;
-        HashSet<MemoryId> withoutVector;
         try
         {
-            restored = CubeIndexFile.TryRead(folder, index, EmbedderId, Options.WindowRadius, out withoutVector);
+            restored = CubeIndexFile.TryRead(folder, index, EmbedderId, Options.WindowRadius);
         }
         finally
         {
@@ -581,45 +591,35 @@ public sealed partial class RetrievalState : IDisposable
             return true;
         }
 
-        // Exact vectors: the persisted embeddings of the restored memories. One written after the snapshot belongs to
-        // a memory the feed changed since, which the catch-up re-indexes with its current text.
-        // Short memories first: their vectors fix the column's dimension, by which a long memory's concatenated vectors split.
-        var embeddings = await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false);
-        var stale = await StaleAsync(tenant, embeddings.Where(e => withoutVector.Contains(e.MemoryId) && index.TryGetSlot(e.MemoryId, out _)).ToList(), cancellationToken).ConfigureAwait(false);
-        foreach (var e in embeddings.OrderBy(e => index.TryGetSlot(e.MemoryId, out int slot) && index.Passages.PassagesOf(slot).Length > 0))
+        // Exact vectors: the persisted embeddings of the restored memories, each checked, as a build checks it, against
+        // its memory's text and passage sizes now. One that does not fit (of an older text, written by a re-embedding
+        // that lost a race with a newer one; of other passage sizes, whose vectors split into another number of groups)
+        // is left out, and the memory queued for its vector. A memory changed since the snapshot gets its vector from
+        // the catch-up, which re-indexes it with its current text.
+        var embeddings = (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
+        var fitting = new List<(StoredEmbedding Embedding, bool Long)>(embeddings.Count);
+        await foreach (var page in IndexedPagesAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false))
         {
-            if (index.TryGetSlot(e.MemoryId, out _) && !stale.Contains(e.MemoryId))
+            foreach (var item in page)
             {
-                index.SetVector(e.MemoryId, e.Vector);
+                if (embeddings.TryGetValue(item.Id, out var e) && index.TryGetSlot(item.Id, out int slot))
+                {
+                    string text = IndexedText.Describe(item);
+                    if (index.SameText(slot, text) && e.TextHash == EmbeddingHashOf(item, text))
+                    {
+                        fitting.Add((e, index.Passages.PassagesOf(slot).Length > 0));
+                    }
+                }
             }
+        }
+
+        // Short memories first: their vectors fix the column's dimension, by which a long memory's concatenated vectors split.
+        foreach (var (e, _) in fitting.OrderBy(f => f.Long))
+        {
+            index.SetVector(e.MemoryId, e.Vector);
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Of the stored embeddings of memories that had no vector when the snapshot was written, those of an older text: the
-    /// re-embedding was still to do when the process stopped (or the embedding was made since, and is current). Reads only
-    /// these memories; one whose vector is stale stays without and is queued, rather than being scored with its old text's.
-    /// </summary>
-    private async Task<HashSet<MemoryId>> StaleAsync(string tenant, List<StoredEmbedding> doubtful, CancellationToken cancellationToken)
-    {
-        var stale = new HashSet<MemoryId>();
-        if (doubtful.Count == 0)
-        {
-            return stale;
-        }
-
-        var items = (await store.GetManyAsync(tenant, doubtful.Select(e => e.MemoryId).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(i => i.Id);
-        foreach (var e in doubtful)
-        {
-            if (!items.TryGetValue(e.MemoryId, out var item) || e.TextHash != EmbeddingHashOf(item, IndexedText.Describe(item)))
-            {
-                stale.Add(e.MemoryId);
-            }
-        }
-
-        return stale;
     }
 
     /// <summary>
@@ -712,14 +712,11 @@ public sealed partial class RetrievalState : IDisposable
                 VectorTierFile.Delete(folder); // another embedder, or unreadable: rebuilt when the cube is big enough
             }
 
-            var filter = new MemoryFilter { CubeId = cubeId, States = IndexedStates };
             var stored = RebuildOnWrite || !Options.PersistEmbeddings || changed is not null
                 ? new Dictionary<MemoryId, StoredEmbedding>()
                 : (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
-            MemoryId? after = null;
-            while (true)
+            await foreach (var page in IndexedPagesAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false))
             {
-                var page = await store.ListAsync(tenant, filter, ListPage, after, cancellationToken).ConfigureAwait(false);
                 if (changed is null)
                 {
                     await IndexAsync(tenant, cubeId, index, page, stored, cancellationToken).ConfigureAwait(false);
@@ -739,13 +736,6 @@ public sealed partial class RetrievalState : IDisposable
                     var freshStored = (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, fresh.Select(i => i.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
                     await IndexAsync(tenant, cubeId, index, fresh, freshStored, cancellationToken).ConfigureAwait(false);
                 }
-
-                if (page.Count < ListPage)
-                {
-                    break;
-                }
-
-                after = page[^1].Id;
             }
 
             // Changed since the checkpoint and no longer searchable (purged, superseded): out of the ANN index too.

@@ -360,6 +360,33 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True(report.Drift);
     }
 
+    [Fact]
+    public async Task A_stored_embedding_that_no_longer_fits_its_memory_is_not_restored_from_the_snapshot_but_embedded_again()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        string log = string.Concat(Enumerable.Range(0, 25).Select(i => $"Day {i}: the harbour master logged a ship. "));
+        Assert.InRange(log.Length, 1000, 1100);
+        await writer.AddAsync(Me, "c", new MemoryDraft("Ann likes tea in the garden"));
+        var longOne = await writer.AddAsync(Me, "c", new MemoryDraft(log));
+        var request = new SearchRequest(Me.Tenant, "the harbour master logged a ship", new MemoryFilter { CubeId = cube.Id }, 5);
+        using (var first = new RetrievalState(Store, options: new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 1 }))
+        {
+            Assert.Equal(longOne.Id, (await new HybridRetriever(first, HybridOptions.VectorOnly()).SearchAsync(request))[0].Item.Id);
+        }
+
+        // Longer vector stretches: the long memory's stored embedding (one vector per 300-character passage) is of another
+        // layout, so its hash does not match; the snapshot, which does not depend on it, is restored all the same.
+        using var reopened = new RetrievalState(Store, options: new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 1, VectorPassageChars = 600 });
+        var vectors = new HybridRetriever(reopened, HybridOptions.VectorOnly());
+        await vectors.SearchAsync(request);
+        Assert.True(reopened.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        await reopened.WaitForEmbeddingsAsync();
+        Assert.Equal(longOne.Id, (await vectors.SearchAsync(request))[0].Item.Id);
+        Assert.False((await reopened.VerifyAsync(Me.Tenant, cube.Id)).Drift);
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
