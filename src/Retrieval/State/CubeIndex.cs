@@ -351,6 +351,19 @@ internal sealed class CubeIndex : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes a memory that left the cube (purged, superseded, gone from the store), from a reopened SPANN index too when
+    /// this index does not hold it: the SPANN index's log may hold its vector although the snapshot restored with it never
+    /// had the memory (added after their checkpoint, before a crash).
+    /// </summary>
+    public void RemoveGone(MemoryId id)
+    {
+        if (!Remove(id))
+        {
+            Vectors.RemoveKey(VectorKey(id));
+        }
+    }
+
     /// <summary>Removes a memory (purged, superseded); false if it was not indexed.</summary>
     public bool Remove(MemoryId id)
     {

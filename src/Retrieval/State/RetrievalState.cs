@@ -743,7 +743,7 @@ public sealed partial class RetrievalState : IDisposable
             {
                 if (!index.TryGetSlot(id, out _))
                 {
-                    index.Vectors.RemoveKey(CubeIndex.VectorKey(id));
+                    index.RemoveGone(id);
                 }
             }
 
@@ -805,7 +805,7 @@ public sealed partial class RetrievalState : IDisposable
             {
                 if (gone)
                 {
-                    index.Remove(id);
+                    index.RemoveGone(id);
                     purged = true;
                 }
                 else
@@ -823,7 +823,7 @@ public sealed partial class RetrievalState : IDisposable
                 {
                     if (!found.Contains(id))
                     {
-                        index.Remove(id); // purged after this feed entry was written; its purge entry follows
+                        index.RemoveGone(id); // purged after this feed entry was written; its purge entry follows
                     }
                 }
 
@@ -909,7 +909,7 @@ public sealed partial class RetrievalState : IDisposable
         {
             if (!CubeIndex.IsIndexed(items[i].State))
             {
-                index.Remove(items[i].Id);
+                index.RemoveGone(items[i].Id);
                 continue;
             }
 

@@ -187,7 +187,8 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>Removes a key that no slot holds any more (a memory purged while the index was closed).</summary>
     public void RemoveKey(long key)
     {
-        if (ann is not null)
+        // A key a slot holds is another memory's (the keys are hashes): its vector stays.
+        if (ann is not null && !slotOfKey.ContainsKey(key))
         {
             EnqueueAnn(key, null);
         }

@@ -387,6 +387,36 @@ public sealed class RetrievalStateTests : TempStore
         Assert.False((await reopened.VerifyAsync(Me.Tenant, cube.Id)).Drift);
     }
 
+    [Fact]
+    public async Task A_memory_added_after_the_checkpoint_and_purged_after_a_crash_leaves_no_key_in_the_reopened_spann_index()
+    {
+        var (writer, cube, annOptions, indexes, _) = await PersistedSpannCubeAsync();
+        await using var owned = writer;
+        var request = new SearchRequest(Me.Tenant, "quokka theremin midnight", new MemoryFilter { CubeId = cube.Id }, 10);
+        using var owner = new RetrievalState(Store, options: annOptions);
+        var vectors = new HybridRetriever(owner, HybridOptions.VectorOnly());
+        var late = await writer.AddAsync(Me, "big", new MemoryDraft("the quokka plays the theremin at midnight"));
+        Assert.Equal(late.Id, (await vectors.SearchAsync(request))[0].Item.Id); // restored, then its vector logged by SPANN
+        Assert.True(owner.RestoredFromSnapshot(Me.Tenant, cube.Id));
+
+        // The owner is killed now: the next process finds the folder as it is on disk, with no checkpoint since the add.
+        string crashed = Path.Combine(Folder, "crashed.index");
+        foreach (string file in Directory.EnumerateFiles(indexes, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "owner.lock"))
+        {
+            string copy = Path.Combine(crashed, Path.GetRelativePath(indexes, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        await writer.PurgeAsync(Me, late.Id);
+        using var next = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = annOptions.AnnThreshold, IndexDirectory = crashed, SnapshotMinimum = annOptions.SnapshotMinimum });
+        var report = await next.VerifyAsync(Me.Tenant, cube.Id);
+        Assert.True(next.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        Assert.True(next.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.Equal(0, report.AnnExtra);
+        Assert.False(report.Drift);
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
