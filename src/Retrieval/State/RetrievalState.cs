@@ -23,7 +23,7 @@ public sealed partial class RetrievalState : IDisposable
     // Cubes deleted while this state lived: a catch-up or search already under way for one must not build its index again,
     // which recreated its folder and took its lock after the delete. A cube restored from its archive (same id) is let back.
     private readonly ConcurrentDictionary<(string Tenant, string Cube), byte> deleted = new();
-    private bool disposed;
+    private volatile bool disposed;
     private long clock;
     private int failedCheckpoints;
 
@@ -84,10 +84,10 @@ public sealed partial class RetrievalState : IDisposable
         disposed = true;
         Telemetry.RetrievalTelemetry.Untrack(this);
         StopBacklog();
-        foreach (var (key, entry) in cubes)
-        {
-            Close(key, entry);
-        }
+
+        // A cube a search holds is closed by that search when it lets go (ReleaseCube): closing it under the search
+        // exported an index being changed, or missed the index a build was about to hand over, and its folder lock.
+        Clear();
 
         if (ownsEmbedder)
         {
@@ -129,6 +129,7 @@ public sealed partial class RetrievalState : IDisposable
         bool applying = false;
         try
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (deleted.ContainsKey(key))
             {
                 // Restored since (an import of its archive keeps its id), by this process or another: searchable again.
@@ -197,7 +198,7 @@ public sealed partial class RetrievalState : IDisposable
         }
         finally
         {
-            entry.Gate.Release();
+            ReleaseCube(key, entry);
         }
 
         EvictOverBudget(key);
@@ -209,17 +210,40 @@ public sealed partial class RetrievalState : IDisposable
     {
         foreach (var (key, entry) in cubes)
         {
-            if (entry.Gate.Wait(0))
-            {
-                try
-                {
-                    Close(key, entry);
-                }
-                finally
-                {
-                    entry.Gate.Release();
-                }
-            }
+            TryClose(key, entry);
+        }
+    }
+
+    /// <summary>Closes the cube unless a caller holds it; false when one does.</summary>
+    private bool TryClose((string Tenant, string Cube) key, CubeEntry entry)
+    {
+        if (!entry.Gate.Wait(0))
+        {
+            return false;
+        }
+
+        try
+        {
+            Close(key, entry);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Lets go of the cube; once disposed, closes it too: <see cref="Dispose"/> closes only the cubes it finds free, so the
+    /// last caller to let go of a busy one closes it (released first, then checked, so one of the two always sees the other).
+    /// </summary>
+    private void ReleaseCube((string Tenant, string Cube) key, CubeEntry entry)
+    {
+        entry.Gate.Release();
+        if (disposed)
+        {
+            TryClose(key, entry);
         }
     }
 
@@ -252,7 +276,7 @@ public sealed partial class RetrievalState : IDisposable
                 }
                 finally
                 {
-                    entry.Gate.Release();
+                    ReleaseCube(key, entry);
                 }
             }
         }
@@ -1006,19 +1030,10 @@ public sealed partial class RetrievalState : IDisposable
                 break;
             }
 
-            if (key == keep || entry.Index is null || !entry.Gate.Wait(0))
+            long bytes = entry.Bytes;
+            if (key != keep && entry.Index is not null && TryClose(key, entry))
             {
-                continue;
-            }
-
-            total -= entry.Bytes;
-            try
-            {
-                Close(key, entry);
-            }
-            finally
-            {
-                entry.Gate.Release();
+                total -= bytes;
             }
         }
     }

@@ -7,6 +7,7 @@ using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Retrieval.State;
 using AgentMem.Stores.Sqlite;
+using AgentMem.Stores.Tests;
 
 namespace AgentMem.Retrieval.Tests.State;
 
@@ -415,6 +416,36 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True(next.ServesThroughAnn(Me.Tenant, cube.Id));
         Assert.Equal(0, report.AnnExtra);
         Assert.False(report.Drift);
+    }
+
+    [Fact]
+    public async Task Disposing_the_state_while_a_search_builds_a_cube_closes_the_cube_when_the_search_ends()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        await writer.AddBatchAsync(Me, "c", Enumerable.Range(0, 20).Select(i => new MemoryDraft($"note {i} about pottery and tea")).ToList());
+        var listing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = InterceptedStore.Over(Store, (method, args) => method == nameof(IMemoryStore.ListAsync) ? ListAfterReleaseAsync(args) : null);
+        var state = new RetrievalState(store, options: new RetrievalStateOptions { IndexDirectory = indexes });
+        var search = new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "pottery", new MemoryFilter { CubeId = cube.Id }, 5));
+        await listing.Task; // the cube's index is being built, and holds its folder
+
+        state.Dispose();
+        release.SetResult();
+        Assert.NotEmpty(await search);
+
+        // The index the search built is closed: its folder is free for the next state (in this process or another).
+        using var free = new FileStream(Path.Combine(state.CubeFolder(Me.Tenant, cube.Id)!, "spann", "owner.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        Assert.Equal(0, state.CachedCubes);
+
+        async Task<IReadOnlyList<MemoryItem>> ListAfterReleaseAsync(object?[] a)
+        {
+            listing.TrySetResult();
+            await release.Task;
+            return await Store.ListAsync((string)a[0]!, (MemoryFilter)a[1]!, (int)a[2]!, (MemoryId?)a[3], (CancellationToken)a[4]!);
+        }
     }
 
     [Theory]
