@@ -10,6 +10,7 @@ namespace AgentMem.Cli.Mcp;
 /// </remarks>
 internal sealed class RequestLedger
 {
+    private const string JsonRpcVersion = "2.0";
     private const string CancelledMethod = "notifications/cancelled";
 
     private readonly Lock gate = new();
@@ -28,7 +29,7 @@ internal sealed class RequestLedger
         }
     }
 
-    /// <summary>Notes a client line: a request (a method and an id) now waits; a cancellation settles the request it names.</summary>
+    /// <summary>Notes a client line: a JSON-RPC 2.0 request (a method and a string or integer id) now waits; a cancellation settles the request it names.</summary>
     public void OnClientLine(ReadOnlySpan<byte> line)
     {
         var (kind, id) = Classify(line);
@@ -108,23 +109,34 @@ internal sealed class RequestLedger
                 return (Kind.Other, null);
             }
 
-            bool hasMethod = root.TryGetProperty("method", out var method);
+            // The SDK drops a line that is not JSON-RPC 2.0 without a word, so no answer will come for it.
+            if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals(JsonRpcVersion))
+            {
+                return (Kind.Other, null);
+            }
+
+            bool hasMethod = root.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.String;
             if (!root.TryGetProperty("id", out var id))
             {
                 // A notification; the cancellation one names the request it gives up on.
-                return hasMethod && method.ValueKind == JsonValueKind.String && method.ValueEquals(CancelledMethod)
+                return hasMethod && method.ValueEquals(CancelledMethod)
                     && root.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
-                    && parameters.TryGetProperty("requestId", out var requestId)
-                    ? (Kind.Cancellation, IdKey(requestId))
+                    && parameters.TryGetProperty("requestId", out var requestId) && IdKey(requestId) is { } cancelled
+                    ? (Kind.Cancellation, cancelled)
                     : (Kind.Other, null);
+            }
+
+            if (IdKey(id) is not { } key)
+            {
+                return (Kind.Other, null); // an id the SDK refuses (the line is dropped), or null (MCP forbids it)
             }
 
             if (hasMethod)
             {
-                return (Kind.Request, IdKey(id));
+                return (Kind.Request, key);
             }
 
-            return root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _) ? (Kind.Response, IdKey(id)) : (Kind.Other, null);
+            return root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _) ? (Kind.Response, key) : (Kind.Other, null);
         }
         catch (JsonException)
         {
@@ -133,7 +145,13 @@ internal sealed class RequestLedger
     }
 
     // By value: the server's writer escapes characters ('+', '<', non-ASCII) that the client may have sent as they are.
-    private static string IdKey(JsonElement id) => id.ValueKind == JsonValueKind.String ? "s:" + id.GetString() : "n:" + id.GetRawText();
+    // A request id is a string or an integer (the SDK's RequestId); anything else has no key.
+    private static string? IdKey(JsonElement id) => id.ValueKind switch
+    {
+        JsonValueKind.String => "s:" + id.GetString(),
+        JsonValueKind.Number when id.TryGetInt64(out long number) => "n:" + number.ToString(CultureInfo.InvariantCulture),
+        _ => null,
+    };
 
     private enum Kind
     {

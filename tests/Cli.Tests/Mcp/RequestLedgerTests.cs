@@ -57,4 +57,26 @@ public sealed class RequestLedgerTests
         ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":"1","result":{}}"""));
         Assert.True(ledger.AllAnswered.IsCompleted);
     }
+
+    [Theory]
+    [InlineData("""{"id":1,"method":"ping"}""")]
+    [InlineData("""{"jsonrpc":"1.0","id":1,"method":"ping"}""")]
+    [InlineData("""{"jsonrpc":2.0,"id":1,"method":"ping"}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":true,"method":"ping"}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":{},"method":"ping"}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1.5,"method":"ping"}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":7}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":null,"method":"ping"}""")] // MCP forbids it; the SDK answers with "id":""
+    public void A_line_that_is_no_MCP_request_is_not_waited_for(string json)
+    {
+        var ledger = new RequestLedger();
+        ledger.OnClientLine(Line(json));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+
+        // A proper request still waits for its answer.
+        ledger.OnClientLine(Line("""{"jsonrpc":"2.0","id":1,"method":"ping"}"""));
+        Assert.False(ledger.AllAnswered.IsCompleted);
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":1,"result":{}}"""));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+    }
 }
