@@ -14,6 +14,12 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
     /// <summary>Default number of dimensions.</summary>
     public const int DefaultDimension = 1024;
 
+    /// <summary>
+    /// The features' version, first in every id its vectors are stored under: bumped when the same text gives other
+    /// features (v3: letters outside the basic plane are letters in <see cref="TextAnalyzer"/>), so stored vectors are re-embedded.
+    /// </summary>
+    public const string Version = "hashing-v3";
+
     private const float WordWeight = 1.0f;
     private const float PairWeight = 0.7f;
     private const float GramWeight = 0.25f;
@@ -31,7 +37,7 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 16);
         Dimension = dimension;
         this.idf = idf;
-        metadata = new EmbeddingGeneratorMetadata("agentmem-hashing", null, $"hashing-v1-{dimension}{(idf is null ? string.Empty : "-idf-" + WeightsHash(idf))}", dimension);
+        metadata = new EmbeddingGeneratorMetadata("agentmem-hashing", null, $"{Version}-{dimension}{(idf is null ? string.Empty : "-idf-" + WeightsHash(idf))}", dimension);
     }
 
     // The fitted weights' hash is part of the model id: stored vectors are keyed by it, and vectors made with other

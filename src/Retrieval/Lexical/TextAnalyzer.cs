@@ -22,11 +22,16 @@ public static class TextAnalyzer
         ArgumentNullException.ThrowIfNull(text);
         var words = new List<string>();
         var sb = new StringBuilder();
-        foreach (char c in text.Normalize(NormalizationForm.FormKC))
+        Span<char> units = stackalloc char[2];
+
+        // By code point, not UTF-16 unit: a letter outside the basic plane (Adlam, Deseret, CJK Extension B) is a
+        // surrogate pair, neither half of which is a letter. What this yields is persisted: a change to it bumps
+        // lexical.snap's format (its terms) and HashingEmbedder.Version (its vectors).
+        foreach (var rune in text.Normalize(NormalizationForm.FormKC).EnumerateRunes())
         {
-            if (char.IsLetterOrDigit(c))
+            if (Rune.IsLetterOrDigit(rune))
             {
-                sb.Append(char.ToLowerInvariant(c));
+                sb.Append(units[..Rune.ToLowerInvariant(rune).EncodeToUtf16(units)]);
                 continue;
             }
 

@@ -21,8 +21,9 @@ internal static class CubeIndexFile
     public const string FileName = "lexical.snap";
     // 3: compact integers and posting lists; 4: passages of long memories; 5: whether each memory had its vector (older
     // snapshots are rebuilt from the store once). The flag is no longer read (a restore checks each stored embedding
-    // against its memory), only written, for format 5's readers.
-    private const int Format = 5;
+    // against its memory), only written, for format 5's readers. 6: letters outside the basic plane analysed as letters
+    // (TextAnalyzer), so format 5's terms for such text no longer meet a query's.
+    private const int Format = 6;
 
     // A memory's flags byte.
     private const byte MentionsTimeFlag = 1;

@@ -43,7 +43,7 @@ public sealed partial class RetrievalState : IDisposable
         Telemetry.RetrievalTelemetry.Track(this);
         var meta = this.embedder?.GetService<EmbeddingGeneratorMetadata>();
         EmbedderId = hashing is not null
-            ? $"hashing-v2-{hashing.Dimension}"
+            ? $"{HashingEmbedder.Version}-{hashing.Dimension}"
             : $"{meta?.ProviderName ?? this.embedder!.GetType().Name}/{meta?.DefaultModelId ?? "default"}/{meta?.DefaultModelDimensions?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
     }
 

@@ -13,6 +13,18 @@ public sealed class TextAnalysisAndBm25Tests
     }
 
     [Fact]
+    public void Letters_outside_the_basic_plane_are_letters()
+    {
+        // Text in the basic plane is analysed as it always was (compatibility forms folded, then lower-cased).
+        Assert.Equal(["file", "café", "naïve", "x2", "straße", "dž", "日本語", "iv"], TextAnalyzer.Words("ﬁle CAFÉ naïve, x2 Straße Ǆ 日本語 Ⅳ"));
+
+        // Adlam (U+1E900..), Deseret and CJK Extension B are surrogate pairs in UTF-16: still letters, lower-cased.
+        Assert.Equal(["𞤢𞤣𞤤𞤢𞤥"], TextAnalyzer.Words("𞤀𞤣𞤤𞤢𞤥"));
+        Assert.Equal(["ab𞤢cd"], TextAnalyzer.Words("ab𞤀cd"));
+        Assert.Equal(["𠮷野家", "𐐨𐐩"], TextAnalyzer.Words("𠮷野家 — 𐐀𐐁!"));
+    }
+
+    [Fact]
     public void Bm25_scores_match_the_formula_on_a_hand_sized_corpus()
     {
         string[][] docs = [["cat", "sat"], ["dog", "sat", "sat", "mat"], ["cat", "cat", "cat", "dog", "bird", "bird"]];
