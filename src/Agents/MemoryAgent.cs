@@ -260,7 +260,9 @@ public sealed class MemoryAgent
         var drafts = facts.Select(f => Draft(f, UserSpeaker, conversationId, now, FactTag) with { Source = SourceKind.Agent, SourceRef = "turn:" + turn[0].Id }).ToList();
         if (!options.ResolveFactConflicts)
         {
-            return (await memory.AddBatchAsync(scope, cubeId, drafts, cancellationToken).ConfigureAwait(false), []);
+            var added = await memory.AddBatchAsync(scope, cubeId, drafts, cancellationToken).ConfigureAwait(false);
+            await memory.RestoreRestatedAsync(scope, added, cancellationToken).ConfigureAwait(false); // a fact told again is not forgotten
+            return (added, []);
         }
 
         IFactClassifier classifier = options.ConflictClient is null ? new RuleFactClassifier() : new LlmFactClassifier(options.ConflictClient);

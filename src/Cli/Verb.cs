@@ -17,6 +17,7 @@ internal static class Verb
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = global.ResolveOutput(parse, stdout, stderr);
+            bool debug = parse.GetValue(global.Debug); // adds the stack trace (which then need not be offered)
             try
             {
                 return await body(global.Resolve(parse, stdout, stderr), parse, cancellationToken);
@@ -49,16 +50,16 @@ internal static class Verb
             catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
                 // The database file cannot be opened or used (not a database, a device, read-only, locked, corrupt).
-                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message} (--debug shows where).", DebugStack(ex));
+                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message}{(debug ? "" : " (--debug shows where)")}.", DebugStack(ex));
                 return UserError;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Report(output, ex.GetType().Name, $"Unexpected error: {ex.Message} (--debug prints the stack trace; please report it).", DebugStack(ex));
+                Report(output, ex.GetType().Name, $"Unexpected error: {ex.Message} ({(debug ? "" : "--debug prints the stack trace; ")}please report it).", DebugStack(ex));
                 return InternalError;
             }
 
-            string? DebugStack(Exception ex) => parse.GetValue(global.Debug) ? ex.ToString() : null;
+            string? DebugStack(Exception ex) => debug ? ex.ToString() : null;
         });
     }
 

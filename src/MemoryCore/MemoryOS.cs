@@ -281,8 +281,9 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// With the cube's <see cref="CubePolicy.Deduplicate"/>, a draft whose content the same user and agent already hold in
-    /// the cube is not stored again: its outcome names that memory (<see cref="AddOutcome.Created"/> false). When that
-    /// memory had been forgotten (archived), being told it again restores it and counts as a recall.
+    /// the cube is not stored again: its outcome names that memory (<see cref="AddOutcome.Created"/> false), in whatever
+    /// state it is (an archived one stays archived: an import run again must not undo forgetting). A caller for whom the
+    /// add is a restatement (a user saying it again) brings a forgotten one back with <see cref="RestoreRestatedAsync"/>.
     /// </remarks>
     public async Task<IReadOnlyList<AddOutcome>> AddBatchAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default)
     {
@@ -312,7 +313,6 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Notify(actor.Tenant, target.Id);
         }
 
-        await RestoreRestatedAsync(actor, outcomes, cancellationToken).ConfigureAwait(false);
 
         activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, created);
 
@@ -320,16 +320,20 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>
-    /// Restores the archived memories an add was de-duplicated to (a restated memory is no longer forgotten; left archived,
-    /// the caller was told "already remembered" of a memory no search returns) and records the restatement as a recall.
-    /// Each is restored at the version read: one deleted or edited meanwhile is left as the user made it.
+    /// Restores the archived (forgotten) memories that adds of <paramref name="outcomes"/> were de-duplicated to, and records
+    /// the restatement as a recall: a fact the user states again is no longer forgotten (left archived, the caller was told
+    /// "already remembered" of a memory no search returns). Each is restored at the version read: one deleted, edited or
+    /// restored meanwhile is left as it is, and so is one the actor may not change (restoring needs read and write: a
+    /// grantee who may only add restores nothing). Returns the ids restored.
     /// </summary>
-    private async Task RestoreRestatedAsync(Scope actor, IReadOnlyList<AddOutcome> outcomes, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MemoryId>> RestoreRestatedAsync(Scope actor, IReadOnlyList<AddOutcome> outcomes, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(outcomes);
         var existing = outcomes.Where(o => !o.Created).Select(o => o.Id).Distinct().ToList();
         if (existing.Count == 0)
         {
-            return;
+            return [];
         }
 
         var restored = new List<MemoryId>();
@@ -346,9 +350,10 @@ public sealed partial class MemoryOS : IAsyncDisposable
                 await SetStateManyAsync(actor, [change], cancellationToken).ConfigureAwait(false);
                 restored.Add(item.Id);
             }
-            catch (MemoryStateException)
+            catch (Exception ex) when (ex is MemoryStateException or MemoryNotFoundException or CubeAccessDeniedException)
             {
-                // Changed since the add read it (deleted, edited or restored by someone else): theirs stands.
+                // Changed since it was read (edited, deleted, purged or restored by someone else), or not the actor's to
+                // change: it stays as it is.
             }
         }
 
@@ -356,6 +361,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
         {
             await RecordRecallAsync(actor, restored, cancellationToken).ConfigureAwait(false);
         }
+
+        return restored;
     }
 
     /// <summary>

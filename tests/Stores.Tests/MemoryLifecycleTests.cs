@@ -366,24 +366,34 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Restating_a_forgotten_memory_restores_it_and_counts_as_a_recall()
+    public async Task Restating_a_forgotten_memory_restores_it_and_counts_as_a_recall_but_an_add_alone_does_not()
     {
         var fact = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice is allergic to peanuts"));
         await memory.SetStateAsync(TestDatabase.Alice, fact.Id, LifecycleState.Archived, "faded");
 
+        // An add (an import run again, say) names the archived memory and leaves it forgotten.
         var again = await memory.AddBatchAsync(TestDatabase.Alice, "notes", [new MemoryDraft("Alice is allergic to peanuts"), new MemoryDraft("Alice is allergic to peanuts")]);
         Assert.All(again, o => Assert.Equal(new AddOutcome(fact.Id, false), o));
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(TestDatabase.Alice, fact.Id)).State);
+
+        // A restatement brings it back, once, as a recall.
+        Assert.Equal([fact.Id], await memory.RestoreRestatedAsync(TestDatabase.Alice, again));
         var restored = await memory.GetAsync(TestDatabase.Alice, fact.Id);
-        Assert.Equal(LifecycleState.Active, restored.State);
-        Assert.Equal("restated: restored from the archive", restored.StateReason);
-        Assert.Equal(1, restored.RecallCount);
+        Assert.Equal((LifecycleState.Active, "restated: restored from the archive", 1), (restored.State, restored.StateReason, restored.RecallCount));
 
         // An active duplicate is left as it is: no new version, no recall.
-        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice is allergic to peanuts"));
+        Assert.Empty(await memory.RestoreRestatedAsync(TestDatabase.Alice, [await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice is allergic to peanuts"))]));
         var same = await memory.GetAsync(TestDatabase.Alice, fact.Id);
-        Assert.Equal(restored.Version, same.Version);
-        Assert.Equal(1, same.RecallCount);
+        Assert.Equal((restored.Version, 1), (same.Version, same.RecallCount));
         Assert.Contains(await memory.SearchAsync(TestDatabase.Alice, "notes", "peanuts"), h => h.Item.Id == fact.Id);
+
+        // A grantee who may only add restores nothing, and is not refused for it: the add itself was allowed.
+        await memory.SetStateAsync(TestDatabase.Alice, fact.Id, LifecycleState.Archived, "faded");
+        var bob = new Scope(TestDatabase.Alice.Tenant, "bob");
+        await memory.SetGrantsAsync(TestDatabase.Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Write)]);
+        var bobs = await memory.AddAsync(bob, "notes", new MemoryDraft("Bob saw Alice's note"));
+        Assert.Empty(await memory.RestoreRestatedAsync(bob, [bobs, new AddOutcome(fact.Id, false)]));
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(TestDatabase.Alice, fact.Id)).State);
     }
 
     [Fact]

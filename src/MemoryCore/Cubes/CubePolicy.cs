@@ -3,7 +3,7 @@ namespace AgentMem.MemoryCore.Cubes;
 /// <summary>Per-cube policies. Limits of zero mean "no limit".</summary>
 public sealed record CubePolicy
 {
-    /// <summary>Whether adding content the same user and agent already hold in the cube returns the existing memory instead of a copy (and restores it when it was archived).</summary>
+    /// <summary>Whether adding content the same user and agent already hold in the cube returns the existing memory instead of a copy (in whatever state it is; <see cref="MemoryOS.RestoreRestatedAsync"/> brings an archived one back).</summary>
     public bool Deduplicate { get; init; } = true;
 
     /// <summary>Days after which unrecalled memories may be archived by maintenance; 0 keeps them forever.</summary>

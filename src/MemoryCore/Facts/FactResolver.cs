@@ -107,8 +107,9 @@ public sealed class FactResolver
 
                 if (!added.Created)
                 {
-                    // The text was stored already and is no live candidate (forgotten, which the add restored): that memory
-                    // becomes the current fact and takes the link the draft would have carried.
+                    // The text was stored already and is no live candidate (forgotten): that memory becomes the current fact,
+                    // so it is restored and takes the link the draft would have carried.
+                    await memory.RestoreRestatedAsync(actor, [added], cancellationToken).ConfigureAwait(false);
                     await LinkSupersedesAsync(actor, added.Id, target, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -118,7 +119,8 @@ public sealed class FactResolver
 
             default:
             {
-                var added = await memory.AddAsync(actor, cube, fact, cancellationToken).ConfigureAwait(false); // a forgotten copy is restored
+                var added = await memory.AddAsync(actor, cube, fact, cancellationToken).ConfigureAwait(false);
+                await memory.RestoreRestatedAsync(actor, [added], cancellationToken).ConfigureAwait(false); // a forgotten copy, told again
                 return new FactResolution(decision, added.Id, null, candidates.Count);
             }
         }

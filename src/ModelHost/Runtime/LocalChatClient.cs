@@ -255,7 +255,7 @@ public sealed class LocalChatClient : IChatClient
                 {
                     if (prefix == 0)
                     {
-                        throw new ArgumentException("the prompt is empty and the tokenizer has no BOS token to start from.", nameof(prompt));
+                        throw new ArgumentException("the prompt is empty and the tokenizer starts sequences with no BOS token.", nameof(prompt));
                     }
 
                     // Nothing after the prefix: its last token is fed again at its own slot to get the logits that follow it.

@@ -117,6 +117,20 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Adding_a_forgotten_text_again_brings_it_back()
+    {
+        // "Already remembered" must be true: an archived memory is in no search.
+        var first = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann is allergic to peanuts"}""");
+        await temp.Memory.SetStateAsync(Ann, MemoryId.Parse(first.Id), LifecycleState.Archived, "faded");
+
+        var again = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann is allergic to peanuts"}""");
+
+        Assert.Equal((first.Id, false), (again.Id, again.Created));
+        Assert.Equal(LifecycleState.Active, (await temp.Memory.GetAsync(Ann, MemoryId.Parse(first.Id))).State);
+        Assert.Contains(await temp.Memory.SearchAsync(Ann, "notes", "peanuts"), h => h.Item.Id.ToString() == first.Id);
+    }
+
+    [Fact]
     public async Task Search_before_anything_is_remembered_is_empty()
     {
         var hits = await CallAsync<List<MemoryHitResult>>(tools, "memory_search", """{"query":"anything"}""");
