@@ -60,6 +60,16 @@ public sealed class RuleFactClassifierTests
         Assert.Null(decision.Target);
     }
 
+    [Theory]
+    [InlineData("No, I still work at Google.")] // an interjection answers; it does not negate the statement
+    [InlineData("I work longer hours at Google.")] // "longer" negates only in "no longer"
+    public void A_no_or_longer_that_does_not_negate_the_statement_is_no_delete(string fact)
+    {
+        var decision = rules.Classify(fact, [Fact("I work at Google.")]);
+        Assert.NotEqual(FactAction.Delete, decision.Action);
+        Assert.Equal(FactAction.Delete, rules.Classify("I no longer work at Google.", [Fact("I work at Google.")]).Action);
+    }
+
     [Fact]
     public void With_no_candidates_the_fact_is_added()
     {

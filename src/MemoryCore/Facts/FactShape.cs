@@ -49,7 +49,7 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
     {
         ArgumentNullException.ThrowIfNull(text);
         var words = FactText.Words(text);
-        bool negated = words.Any(FactText.NegationWords.Contains);
+        bool negated = FactText.IsNegated(text);
         var terms = FactText.ContentTerms(text);
 
         for (int i = 0; i < words.Count; i++)
@@ -122,7 +122,7 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
 
     private static int SkipNegation(IReadOnlyList<string> words, int index)
     {
-        while (index < words.Count && (FactText.NegationWords.Contains(words[index]) || words[index] is "also" or "still" or "now" or "currently" or "a" or "an"))
+        while (index < words.Count && (FactText.IsNegationAt(words, index) || words[index] is "also" or "still" or "now" or "currently" or "a" or "an"))
         {
             index++;
         }

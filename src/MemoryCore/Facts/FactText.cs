@@ -5,10 +5,14 @@ namespace AgentMem.MemoryCore.Facts;
 /// (<c>doesn't</c> → <c>does not</c>), forms of <c>be</c>/<c>have</c>/<c>do</c> unified, Porter stems,
 /// function words dropped. Used by the rule classifier and by near-duplicate consolidation.
 /// </summary>
-public static class FactText
+public static partial class FactText
 {
-    /// <summary>Words that turn a statement into its negation.</summary>
-    public static readonly IReadOnlySet<string> NegationWords = new HashSet<string>(StringComparer.Ordinal) { "not", "no", "never", "longer", "anymore", "nobody", "nothing", "neither", "nor" };
+    /// <summary>
+    /// Words that turn a statement into its negation. <c>longer</c> is not one (<c>I work longer hours</c>):
+    /// it belongs to the negation only after <c>no</c> (see <see cref="IsNegationAt"/>); and a <c>no</c> standing
+    /// alone before punctuation answers someone rather than negating the statement (see <see cref="IsNegated"/>).
+    /// </summary>
+    public static readonly IReadOnlySet<string> NegationWords = new HashSet<string>(StringComparer.Ordinal) { "not", "no", "never", "anymore", "nobody", "nothing", "neither", "nor" };
 
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
@@ -85,9 +89,11 @@ public static class FactText
     public static HashSet<string> ContentTerms(string text)
     {
         var terms = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var w in Words(text))
+        var words = Words(text);
+        for (int i = 0; i < words.Count; i++)
         {
-            if (w == "'s" || StopWords.Contains(w) || NegationWords.Contains(w))
+            string w = words[i];
+            if (w == "'s" || StopWords.Contains(w) || IsNegationAt(words, i))
             {
                 continue;
             }
@@ -98,8 +104,22 @@ public static class FactText
         return terms;
     }
 
-    /// <summary>Whether <paramref name="text"/> negates what it states (<c>not</c>, <c>never</c>, <c>no longer</c>, …).</summary>
-    public static bool IsNegated(string text) => Words(text).Any(NegationWords.Contains);
+    /// <summary>Whether <paramref name="words"/>[<paramref name="index"/>] is part of a negation: one of <see cref="NegationWords"/>, or the <c>longer</c> of <c>no longer</c>.</summary>
+    public static bool IsNegationAt(IReadOnlyList<string> words, int index)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        return NegationWords.Contains(words[index]) || (words[index] == "longer" && index > 0 && words[index - 1] == "no");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> negates what it states (<c>not</c>, <c>never</c>, <c>no longer</c>, …).
+    /// A <c>no</c> followed by punctuation is an answer (<c>No, I still work there</c>) and does not count.
+    /// </summary>
+    public static bool IsNegated(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Words(AnswerNo().Replace(text, " ")).Any(NegationWords.Contains);
+    }
 
     /// <summary>Jaccard similarity |A∩B| / |A∪B| of two term sets; 1 for two empty sets.</summary>
     public static double Jaccard(IReadOnlySet<string> a, IReadOnlySet<string> b)
@@ -114,4 +134,8 @@ public static class FactText
         int common = a.Count <= b.Count ? a.Count(b.Contains) : b.Count(a.Contains);
         return (double)common / (a.Count + b.Count - common);
     }
+
+    // "No," "No." "no!": the word answers a question; a hyphen is left alone ("no-one" negates).
+    [GeneratedRegex(@"\bno\b(?=[ \t]*[,.!?;:\u2013\u2014])", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex AnswerNo();
 }
