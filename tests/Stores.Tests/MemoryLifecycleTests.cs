@@ -2,6 +2,7 @@ using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Validation;
@@ -437,6 +438,23 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
         // A grant opens the trail with the data.
         await memory.SetGrantsAsync(bob, "bob-private", [new CubeGrant("alice", null, CubeAccess.Read)]);
         Assert.Contains(await memory.GetAuditAsync(TestDatabase.Alice), r => r.CubeId == bobCube);
+    }
+
+    [Fact]
+    public async Task Consolidation_does_not_merge_the_same_fact_of_two_users_in_a_shared_cube()
+    {
+        // The agent records every user's facts with the actor "user"; only the scope tells Alice's from Bob's.
+        var bob = new Scope("acme", "bob");
+        await memory.CreateCubeAsync(TestDatabase.Alice, "team");
+        await memory.SetGrantsAsync(TestDatabase.Alice, "team", [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
+        var alices = await memory.AddAsync(TestDatabase.Alice, "team", new MemoryDraft("I am allergic to peanuts and shellfish") { Actor = "user" });
+        var bobs = await memory.AddAsync(bob, "team", new MemoryDraft("I am allergic to peanuts and shellfish") { Actor = "user" });
+        Assert.True(bobs.Created);
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, TestDatabase.Alice, "team", ["consolidation"]));
+        Assert.Equal(0, result.Counts["merged"]);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(TestDatabase.Alice, alices.Id)).State);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(TestDatabase.Alice, bobs.Id)).State);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed record ConsolidationOptions
 
 /// <summary>
 /// <c>consolidation</c>: merges near-duplicate active memories of a cube. Two plaintext memories by the same
-/// actor and of the same polarity (both negated or neither), with event starts within <see cref="ConsolidationOptions.MaxEventGap"/>, are near-duplicates when
+/// actor, user and agent and of the same polarity (both negated or neither), with event starts within <see cref="ConsolidationOptions.MaxEventGap"/>, are near-duplicates when
 /// their normalised content terms have a Jaccard similarity of at least <see cref="ConsolidationOptions.Similarity"/>
 /// (or <see cref="ConsolidationOptions.SimilarityWithSameKeywords"/> when their keywords are identical).
 /// The survivor is the one with more content (more terms; on a tie, the newer). The other becomes
@@ -209,7 +209,11 @@ public sealed class ConsolidationJob : IMaintenanceJob
 
     private bool Comparable(MemoryItem a, MemoryItem b)
     {
-        if (!string.Equals(a.Provenance.Actor, b.Provenance.Actor, StringComparison.OrdinalIgnoreCase))
+        // The actor names the speaker only within a conversation (the agent records every user's facts as "user"):
+        // in a shared cube the same words of two users or agents are two memories, as the store's de-duplication has them.
+        if (!string.Equals(a.Provenance.Actor, b.Provenance.Actor, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(a.Scope.User, b.Scope.User, StringComparison.Ordinal)
+            || !string.Equals(a.Scope.Agent, b.Scope.Agent, StringComparison.Ordinal))
         {
             return false;
         }
