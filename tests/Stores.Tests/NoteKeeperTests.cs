@@ -93,6 +93,25 @@ public sealed class NoteKeeperTests
     }
 
     [Fact]
+    public async Task A_text_full_of_relative_dates_still_becomes_a_note()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        await memory.CreateCubeAsync(TestDatabase.Alice, "plain");
+        using var keeper = new NoteKeeper(memory);
+        string text = string.Join(" ", Enumerable.Repeat("today", 3500));
+
+        var note = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(text) { ValidFrom = May8 });
+        Assert.Contains("today = 8 May 2023", (await memory.GetAsync(TestDatabase.Alice, note.Added.Id)).Context, StringComparison.Ordinal);
+
+        // The maintenance path builds the same context for a memory stored without a note.
+        var plain = await memory.AddAsync(TestDatabase.Alice, "plain", new MemoryDraft(text) { ValidFrom = May8 });
+        Assert.NotNull(await keeper.LinkExistingAsync(TestDatabase.Alice, plain.Id));
+        Assert.Contains("today = 8 May 2023", (await memory.GetAsync(TestDatabase.Alice, plain.Id)).Context, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unrelated_notes_stay_unlinked_and_bad_options_are_refused()
     {
         await using var db = new TestDatabase();

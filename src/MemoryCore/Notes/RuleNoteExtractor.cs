@@ -30,6 +30,9 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
     // Longer runs of capitalised words are not taken for names ("The Lord of the Rings" has five).
     private const int MaxEntityWords = 6;
 
+    // Resolved dates named in the context; the rest are counted.
+    private const int MaxDatesListed = 6;
+
     private readonly TagLexicon lexicon;
 
     /// <summary>Uses <paramref name="lexicon"/> for tags (the built-in taxonomy when null).</summary>
@@ -172,7 +175,15 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
 
         if (times.Count > 0)
         {
-            sb.Append(", dated ").Append(string.Join("; ", times.Select(t => $"{t.Expression.ToLowerInvariant()} = {t.Describe()}")));
+            // Each dating once and only the first few, its white space made one space: a text may say "today" thousands of
+            // times, and the context (else made of labels and the actor, all bounded) must stay far under the note limit.
+            var dated = times.Select(t => $"{string.Join(' ', t.Expression.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))} = {t.Describe()}")
+                .Distinct(StringComparer.Ordinal).ToList();
+            sb.Append(", dated ").Append(string.Join("; ", dated.Take(MaxDatesListed)));
+            if (dated.Count > MaxDatesListed)
+            {
+                sb.Append(" and ").Append(dated.Count - MaxDatesListed).Append(" more");
+            }
         }
         else if (input.EventTime is { } at)
         {

@@ -60,6 +60,17 @@ public sealed class RuleNoteExtractorTests
     }
 
     [Fact]
+    public void Context_lists_each_date_once_and_only_the_first_few()
+    {
+        var repeated = extractor.Extract(new NoteInput(string.Join(" ", Enumerable.Repeat("today", 3500)), "Melanie", Anchor));
+        Assert.EndsWith(", dated today = 8 May 2023.", repeated.Context, StringComparison.Ordinal);
+
+        var many = extractor.Extract(new NoteInput("yesterday, today, tomorrow, last week, next month, last   year and 3 days ago", "Melanie", Anchor));
+        Assert.Contains("today = 8 May 2023", many.Context, StringComparison.Ordinal);
+        Assert.EndsWith("; last year = 2022 and 1 more.", many.Context, StringComparison.Ordinal); // white space in an expression is one space
+    }
+
+    [Fact]
     public void Plans_and_facts_are_told_apart_and_output_is_deterministic()
     {
         Assert.Equal("plan", extractor.Extract(new NoteInput("I'm going to open a dance studio.", "Jon", null)).Category);
