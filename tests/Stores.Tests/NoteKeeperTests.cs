@@ -93,6 +93,23 @@ public sealed class NoteKeeperTests
     }
 
     [Fact]
+    public async Task Evolution_spreads_topic_tags_not_the_tags_that_say_what_a_memory_is()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: new NoteKeeperOptions { MinLinkScore = 1.0 });
+        var turn = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("We took the kids camping at Lake Tahoe yesterday.") { Actor = "Melanie", ValidFrom = May8, Tags = ["turn"] });
+        var fact = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Melanie took the kids camping at Lake Tahoe.") { Actor = "Melanie", ValidFrom = May8, Tags = ["fact"] });
+
+        Assert.Equal(turn.Added.Id, Assert.Single(fact.Links).Target);
+        var evolved = await memory.GetAsync(TestDatabase.Alice, turn.Added.Id);
+        Assert.Equal(fact.Added.Id, Assert.Single(evolved.Links).Target);
+        Assert.Contains("turn", evolved.Tags);
+        Assert.DoesNotContain("fact", evolved.Tags);
+    }
+
+    [Fact]
     public async Task A_text_full_of_relative_dates_still_becomes_a_note()
     {
         await using var db = new TestDatabase();

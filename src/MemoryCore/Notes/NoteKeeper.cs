@@ -7,7 +7,7 @@ namespace AgentMem.MemoryCore.Notes;
 /// Adds memories as Zettelkasten notes (A-MEM) on top of <see cref="MemoryOS"/>: each note gets keywords, tags, a context
 /// sentence and a category from an <see cref="INoteExtractor"/>, typed links to the most related notes of its cube
 /// (<see cref="NoteLinker"/>), and its neighbours evolve: they get the back-link and, when strongly linked, the new note's
-/// tags, each as a new version whose reason says why. Writes go through <see cref="MemoryOS"/>, so access rules, history
+/// topic tags (those its extractor found; see <see cref="Topics"/>), each as a new version whose reason says why. Writes go through <see cref="MemoryOS"/>, so access rules, history
 /// and audit apply as for any other write.
 /// </summary>
 /// <remarks>
@@ -75,7 +75,7 @@ public sealed class NoteKeeper : IDisposable
             for (int attempt = 1; ; attempt++)
             {
                 var writes = new NoteWrites(memory, actor);
-                int evolved = await EvolveAllAsync(stored, links, linker, writes, cancellationToken).ConfigureAwait(false);
+                int evolved = await EvolveAllAsync(stored, Topics(tags, attributes), links, linker, writes, cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -253,16 +253,25 @@ public sealed class NoteKeeper : IDisposable
         };
         var updated = writes.Plan(item, change);
         linker.Index(updated);
-        int evolved = await EvolveAllAsync(updated, links, linker, writes, cancellationToken).ConfigureAwait(false);
+        int evolved = await EvolveAllAsync(updated, Topics(tags, attributes), links, linker, writes, cancellationToken).ConfigureAwait(false);
         return new NoteOutcome(new AddOutcome(item.Id, false), links, evolved);
     }
 
-    private async Task<int> EvolveAllAsync(MemoryItem note, IReadOnlyList<MemoryLink> links, NoteLinker linker, NoteWrites writes, CancellationToken cancellationToken)
+    /// <summary>
+    /// The tags of a note that its neighbours may take over: those its extractor found too, which say what it is about.
+    /// A tag only the caller gave may say what the memory is (the agent's <c>turn</c> and <c>fact</c>, a core block's, a
+    /// summary's, a derived payload's), and a neighbour given it would be taken for one: a turn superseded as a fact, a
+    /// fact left out of consolidation. A note not extracted here has none to give.
+    /// </summary>
+    private static List<string> Topics(List<string> tags, NoteAttributes? attributes) =>
+        attributes is null ? [] : [.. tags.Where(t => attributes.Tags.Contains(t.Trim(), StringComparer.OrdinalIgnoreCase))];
+
+    private async Task<int> EvolveAllAsync(MemoryItem note, IReadOnlyList<string> topics, IReadOnlyList<MemoryLink> links, NoteLinker linker, NoteWrites writes, CancellationToken cancellationToken)
     {
         int evolved = 0;
         foreach (var link in links)
         {
-            if (await EvolveNeighbourAsync(note, link, writes, cancellationToken).ConfigureAwait(false) is { } updated)
+            if (await EvolveNeighbourAsync(note, topics, link, writes, cancellationToken).ConfigureAwait(false) is { } updated)
             {
                 linker.Index(updated);
                 evolved++;
@@ -272,7 +281,7 @@ public sealed class NoteKeeper : IDisposable
         return evolved;
     }
 
-    private async Task<MemoryItem?> EvolveNeighbourAsync(MemoryItem note, MemoryLink link, NoteWrites writes, CancellationToken cancellationToken)
+    private async Task<MemoryItem?> EvolveNeighbourAsync(MemoryItem note, IReadOnlyList<string> topics, MemoryLink link, NoteWrites writes, CancellationToken cancellationToken)
     {
         MemoryItem neighbour;
         try
@@ -293,7 +302,7 @@ public sealed class NoteKeeper : IDisposable
         var change = new MemoryChange { Links = [.. neighbour.Links, back], Reason = $"evolved: linked from {note.Id} ({link.Type}; {link.Reason})" };
         if (options.Evolve && link.Weight >= options.EvolveMinWeight)
         {
-            var gained = note.Tags.Where(t => !neighbour.Tags.Contains(t, StringComparer.Ordinal)).Take(Math.Max(0, options.MaxTags - neighbour.Tags.Count)).ToList();
+            var gained = topics.Where(t => !neighbour.Tags.Contains(t, StringComparer.Ordinal)).Take(Math.Max(0, options.MaxTags - neighbour.Tags.Count)).ToList();
             if (gained.Count > 0)
             {
                 change = change with { Tags = [.. neighbour.Tags, .. gained], Reason = change.Reason + $"; tags += {string.Join(", ", gained)}" };
