@@ -104,11 +104,11 @@ public static partial class FactText
         return terms;
     }
 
-    /// <summary>Whether <paramref name="words"/>[<paramref name="index"/>] is part of a negation: one of <see cref="NegationWords"/>, or the <c>longer</c> of <c>no longer</c>.</summary>
+    /// <summary>Whether <paramref name="words"/>[<paramref name="index"/>] is part of a negation: one of <see cref="NegationWords"/>, or the <c>longer</c> of <c>no longer</c> / <c>(not) any longer</c>.</summary>
     public static bool IsNegationAt(IReadOnlyList<string> words, int index)
     {
         ArgumentNullException.ThrowIfNull(words);
-        return NegationWords.Contains(words[index]) || (words[index] == "longer" && index > 0 && words[index - 1] == "no");
+        return NegationWords.Contains(words[index]) || (words[index] == "longer" && index > 0 && words[index - 1] is "no" or "any");
     }
 
     /// <summary>
