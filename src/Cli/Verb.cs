@@ -50,7 +50,7 @@ internal static class Verb
             catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
                 // The database file cannot be opened or used (not a database, a device, read-only, locked, corrupt).
-                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message}{(debug ? "" : " (--debug shows where)")}.", DebugStack(ex));
+                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message}{(debug ? "" : " (--debug shows where).")}", DebugStack(ex));
                 return UserError;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

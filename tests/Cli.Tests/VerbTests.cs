@@ -248,6 +248,19 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Adding_a_forgotten_text_again_brings_it_back()
+    {
+        // "already remembered" must be true of a memory search returns, not of an archived one.
+        string id = (await cli.JsonAsync("add", "Bob is allergic to peanuts")).GetProperty("id").GetString()!;
+        await cli.JsonAsync("state", id, "archived", "--reason", "faded");
+
+        var again = await cli.JsonAsync("add", "Bob is allergic to peanuts");
+
+        Assert.Equal((id, false), (again.GetProperty("id").GetString(), again.GetProperty("created").GetBoolean()));
+        Assert.Equal("active", (await cli.JsonAsync("get", id)).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Tenants_are_separate_from_the_command_line_too()
     {
         string id = (await cli.RunAsync("--tenant", "acme", "add", "acme only fact")).Out.Trim();

@@ -41,6 +41,9 @@ internal static class MemoryCommands
                 outcome = await memory.AddAsync(ctx.Scope, cube.Id, draft, ct);
             }
 
+            // Told again by hand: a forgotten copy comes back, so "already remembered" is true of a memory search returns.
+            await memory.RestoreRestatedAsync(ctx.Scope, [outcome], ct);
+
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new { id = outcome.Id.ToString(), created = outcome.Created, cube = cube.Name, links });
