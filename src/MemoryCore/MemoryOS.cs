@@ -417,11 +417,23 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op.</summary>
-    public async Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason = null, CancellationToken cancellationToken = default)
+    public Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason = null, CancellationToken cancellationToken = default) =>
+        DeleteAsync(actor, id, reason, expectedVersion: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="DeleteAsync(Scope, MemoryId, string?, CancellationToken)"/> of the version the caller read: when the memory
+    /// has moved on since (another writer's edit), the delete is refused with a <see cref="MemoryStateException"/> instead
+    /// of throwing that edit away.
+    /// </summary>
+    public Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason, int expectedVersion, CancellationToken cancellationToken = default) =>
+        DeleteAsync(actor, id, reason, (int?)expectedVersion, cancellationToken);
+
+    private async Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason, int? expectedVersion, CancellationToken cancellationToken)
     {
         string why = Reason(reason) ?? "deleted";
         var after = await WriteVersionsAsync(actor, [id], "memory.delete", (_, current, now) =>
         {
+            RequireVersion(current, expectedVersion, "delete");
             if (current.State == LifecycleState.Deleted)
             {
                 return null;

@@ -149,7 +149,7 @@ public sealed class CoreMemoryBlocks
                 if (next.Length == 0)
                 {
                     // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
-                    var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", cancellationToken).ConfigureAwait(false);
+                    var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", current.Version, cancellationToken).ConfigureAwait(false);
                     return current with { Text = string.Empty, Version = tombstone.Version };
                 }
 

@@ -102,6 +102,36 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Emptying_a_block_another_process_just_appended_to_keeps_the_append()
+    {
+        using var folder = new TempFolder("blocks-two-processes-empty");
+        var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("p.db"));
+        await using var otherProcess = new MemoryOS(inner, new Retrieval.Lexical.Bm25Retriever(inner));
+        MemoryId? block = null;
+        bool interfere = false;
+        var store = Stores.Tests.InterceptedStore.Over(inner, (method, _) =>
+        {
+            if (method == "GetAsync" && block is { } id && Interlocked.Exchange(ref interfere, false))
+            {
+                var read = otherProcess.GetAsync(Ann, id).GetAwaiter().GetResult();
+                otherProcess.UpdateAsync(Ann, id, new MemoryChange { Text = read.Text + "\nLives in Oslo." }).GetAwaiter().GetResult();
+            }
+
+            return null;
+        });
+        await using var memory = new MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store));
+        var mine = new CoreMemoryBlocks(memory, new CoreBlockOptions { Limit = 2_000 });
+        block = (await mine.AppendAsync(Ann, "user-ann", "human", "Name: Ann.")).Id;
+
+        Volatile.Write(ref interfere, true);
+        var left = await mine.ReplaceAsync(Ann, "user-ann", "human", "Name: Ann.", "");
+
+        Assert.Equal("Lives in Oslo.", left.Text);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Ann, block.Value)).State);
+        Assert.False(Volatile.Read(ref interfere)); // the other write did happen in between
+    }
+
+    [Fact]
     public async Task Replace_writes_a_new_version_kept_in_the_history()
     {
         await blocks.AppendAsync(Ann, "user-ann", "human", "Lives in Lyon. Likes tea.");
