@@ -62,7 +62,10 @@ public static class TraceScan
         string lower = token.ToLowerInvariant();
         if (lower.Length >= MinTailScan)
         {
-            result.Add(("utf-8, tail", Encoding.UTF8.GetBytes(lower[(lower.Length / 2)..])));
+            // Cut at a character, not inside a surrogate pair: a lone low surrogate encodes as U+FFFD, which no file holds.
+            int half = lower.Length / 2;
+            half -= char.IsLowSurrogate(lower[half]) ? 1 : 0;
+            result.Add(("utf-8, tail", Encoding.UTF8.GetBytes(lower[half..])));
         }
 
         return result;

@@ -24,6 +24,16 @@ public sealed class TraceScanTests : IDisposable
     }
 
     [Fact]
+    public void The_tail_of_a_long_token_is_found_when_a_surrogate_pair_straddles_its_middle()
+    {
+        // FTS5 may keep only a term's tail; a cut inside the pair encoded U+FFFD, which no file holds.
+        const string token = "abcde𠀋fghij";
+        File.WriteAllBytes(Path.Combine(folder, "fts.page"), System.Text.Encoding.UTF8.GetBytes("xx de𠀋fghij yy"));
+
+        Assert.Equal("utf-8, tail", Assert.Single(TraceScan.Find([folder], token)).Encoding);
+    }
+
+    [Fact]
     public void Utf16_copies_are_found_and_a_clean_folder_has_no_hits()
     {
         File.WriteAllBytes(Path.Combine(folder, "page.bin"), System.Text.Encoding.Unicode.GetBytes("xx Zorblax yy"));
