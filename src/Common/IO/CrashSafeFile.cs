@@ -35,7 +35,13 @@ public static class CrashSafeFile
         string temp = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16 };
+            if (!OperatingSystem.IsWindows() && ExistingMode(path) is { } mode)
+            {
+                options.UnixCreateMode = mode; // the rename must not widen a file kept private (0600) to the umask's default
+            }
+
+            var stream = new FileStream(temp, options);
             await using (stream.ConfigureAwait(false))
             {
                 await write(stream, cancellationToken).ConfigureAwait(false);
@@ -50,6 +56,20 @@ public static class CrashSafeFile
             // deleted on Windows.
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>The permissions of the file being replaced, or null for the default when there is none.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static UnixFileMode? ExistingMode(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.GetUnixFileMode(path) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null; // unreadable attributes: the write itself reports what is wrong with the path
         }
     }
 

@@ -21,6 +21,20 @@ public sealed class CrashSafeFileTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes are what this checks
+    public void Replacing_a_private_file_keeps_it_private()
+    {
+        string path = Path.Combine(folder, "index.snap");
+        File.WriteAllBytes(path, [1]);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        CrashSafeFile.Write(path, stream => stream.Write([2]));
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal(new byte[] { 2 }, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void A_failing_writer_leaves_the_old_file_and_no_temporary_and_its_exception_propagates()
     {
         string path = Path.Combine(folder, "data.bin");
