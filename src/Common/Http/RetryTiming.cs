@@ -21,7 +21,9 @@ public static class RetryTiming
     public static TimeSpan Delay(int attempt, TimeSpan baseDelay, TimeSpan maxDelay, TimeSpan? retryAfter = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(attempt);
-        TimeSpan delay = baseDelay * Math.Pow(2, Math.Min(attempt, 30));
+        // Capped before it is made: base × 2^30 can pass TimeSpan's range (a base of a day), which threw instead of waiting the cap.
+        double factor = Math.Pow(2, Math.Min(attempt, 30));
+        TimeSpan delay = baseDelay.Ticks >= maxDelay.Ticks / factor ? maxDelay : baseDelay * factor;
         if (retryAfter is { } after && after > delay)
         {
             delay = after;

@@ -25,6 +25,7 @@ public sealed class RetryTimingTests
         Assert.Equal(1000, RetryTiming.Delay(1, first, cap, TimeSpan.FromMilliseconds(10)).TotalMilliseconds); // a shorter Retry-After does not shorten the backoff
         Assert.Equal(5000, RetryTiming.Delay(0, first, cap, TimeSpan.FromMinutes(10)).TotalMilliseconds);
         Assert.Equal(5000, RetryTiming.Delay(200, first, cap).TotalMilliseconds); // no overflow for a long run of failures
+        Assert.Equal(TimeSpan.FromMinutes(1), RetryTiming.Delay(40, TimeSpan.FromDays(1), TimeSpan.FromMinutes(1))); // a day × 2^30 passes TimeSpan's range
         Assert.Throws<ArgumentOutOfRangeException>(() => RetryTiming.Delay(-1, first, cap));
     }
 
