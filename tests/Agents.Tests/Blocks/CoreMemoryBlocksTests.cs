@@ -72,8 +72,30 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     [Fact]
     public async Task An_edit_another_process_made_between_the_read_and_the_write_is_kept()
     {
-        // The lock holds in one process only: another (here a second facade on the same file, writing as the block is
-        // loaded for the update) can change the block after this one read it.
+        var (appended, stored, raced) = await EditRacingAnotherProcessAsync(blocks => blocks.AppendAsync(Ann, "user-ann", "human", "Likes tea."));
+
+        Assert.Equal("Name: Ann.\nLives in Oslo.\nLikes tea.", appended.Text);
+        Assert.Equal(appended.Text, stored.Text);
+        Assert.True(raced); // the other write did happen in between
+    }
+
+    [Fact]
+    public async Task Emptying_a_block_another_process_just_appended_to_keeps_the_append()
+    {
+        var (left, stored, raced) = await EditRacingAnotherProcessAsync(blocks => blocks.ReplaceAsync(Ann, "user-ann", "human", "Name: Ann.", ""));
+
+        Assert.Equal("Lives in Oslo.", left.Text);
+        Assert.Equal(LifecycleState.Active, stored.State);
+        Assert.True(raced); // the other write did happen in between
+    }
+
+    /// <summary>
+    /// Writes the block "Name: Ann.", then runs <paramref name="edit"/> while another process (a second facade on the same
+    /// file) appends "Lives in Oslo." as the block is loaded for the write: the lock holds in one process only. Returns
+    /// what the edit returned, the block as stored after it, and whether the other write happened.
+    /// </summary>
+    private static async Task<(CoreBlock Result, MemoryItem Stored, bool Raced)> EditRacingAnotherProcessAsync(Func<CoreMemoryBlocks, Task<CoreBlock>> edit)
+    {
         using var folder = new TempFolder("blocks-two-processes");
         var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("p.db"));
         await using var otherProcess = new MemoryOS(inner, new Retrieval.Lexical.Bm25Retriever(inner));
@@ -94,41 +116,8 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
         block = (await mine.AppendAsync(Ann, "user-ann", "human", "Name: Ann.")).Id;
 
         Volatile.Write(ref interfere, true);
-        var appended = await mine.AppendAsync(Ann, "user-ann", "human", "Likes tea.");
-
-        Assert.Equal("Name: Ann.\nLives in Oslo.\nLikes tea.", appended.Text);
-        Assert.Equal(appended.Text, (await memory.GetAsync(Ann, block.Value)).Text);
-        Assert.False(Volatile.Read(ref interfere)); // the other write did happen in between
-    }
-
-    [Fact]
-    public async Task Emptying_a_block_another_process_just_appended_to_keeps_the_append()
-    {
-        using var folder = new TempFolder("blocks-two-processes-empty");
-        var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("p.db"));
-        await using var otherProcess = new MemoryOS(inner, new Retrieval.Lexical.Bm25Retriever(inner));
-        MemoryId? block = null;
-        bool interfere = false;
-        var store = Stores.Tests.InterceptedStore.Over(inner, (method, _) =>
-        {
-            if (method == "GetAsync" && block is { } id && Interlocked.Exchange(ref interfere, false))
-            {
-                var read = otherProcess.GetAsync(Ann, id).GetAwaiter().GetResult();
-                otherProcess.UpdateAsync(Ann, id, new MemoryChange { Text = read.Text + "\nLives in Oslo." }).GetAwaiter().GetResult();
-            }
-
-            return null;
-        });
-        await using var memory = new MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store));
-        var mine = new CoreMemoryBlocks(memory, new CoreBlockOptions { Limit = 2_000 });
-        block = (await mine.AppendAsync(Ann, "user-ann", "human", "Name: Ann.")).Id;
-
-        Volatile.Write(ref interfere, true);
-        var left = await mine.ReplaceAsync(Ann, "user-ann", "human", "Name: Ann.", "");
-
-        Assert.Equal("Lives in Oslo.", left.Text);
-        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Ann, block.Value)).State);
-        Assert.False(Volatile.Read(ref interfere)); // the other write did happen in between
+        var result = await edit(mine);
+        return (result, await memory.GetAsync(Ann, block.Value), !Volatile.Read(ref interfere));
     }
 
     [Fact]
