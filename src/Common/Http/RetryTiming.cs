@@ -6,7 +6,7 @@ namespace AgentMem.Common.Http;
 /// <summary>
 /// When an HTTP call to a model service is worth retrying, and how long to wait: 429 and 5xx answers (and failures to
 /// connect or time out, decided by the caller) are retried with exponential backoff, honouring a longer Retry-After,
-/// capped; other 4xx answers are the caller's mistake and fail at once. One policy for every client in AgentMem.
+/// capped and spread at random; other 4xx answers are the caller's mistake and fail at once. One policy for every client in AgentMem.
 /// </summary>
 public static class RetryTiming
 {
@@ -18,12 +18,21 @@ public static class RetryTiming
     /// <param name="baseDelay">The first wait; each later one doubles.</param>
     /// <param name="maxDelay">The longest wait.</param>
     /// <param name="retryAfter">The server's Retry-After, used when longer than the backoff (still capped).</param>
-    public static TimeSpan Delay(int attempt, TimeSpan baseDelay, TimeSpan maxDelay, TimeSpan? retryAfter = null)
+    /// <param name="jitter">
+    /// When given, the backoff is drawn from its upper half (between half of it and all of it) so that clients which
+    /// failed together do not retry in step; a Retry-After is honoured as it is. Null: the exact backoff (tests).
+    /// </param>
+    public static TimeSpan Delay(int attempt, TimeSpan baseDelay, TimeSpan maxDelay, TimeSpan? retryAfter = null, Random? jitter = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(attempt);
         // Capped before it is made: base × 2^30 can pass TimeSpan's range (a base of a day), which threw instead of waiting the cap.
         double factor = Math.Pow(2, Math.Min(attempt, 30));
         TimeSpan delay = baseDelay.Ticks >= maxDelay.Ticks / factor ? maxDelay : baseDelay * factor;
+        if (jitter is not null)
+        {
+            delay *= 0.5 + (jitter.NextDouble() / 2);
+        }
+
         if (retryAfter is { } after && after > delay)
         {
             delay = after;

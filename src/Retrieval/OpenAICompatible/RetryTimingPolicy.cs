@@ -58,7 +58,7 @@ internal sealed class RetryTimingPolicy : ClientRetryPolicy
             ? RetryTiming.ParseRetryAfter(value, DateTimeOffset.UtcNow)
             : null;
 
-        return RetryTiming.Delay(Retries(message), _firstDelay, _maxDelay, retryAfter);
+        return RetryTiming.Delay(Retries(message), _firstDelay, _maxDelay, retryAfter, Random.Shared);
     }
 
     // Retries made so far (0 while the first attempt is out), kept on the message because the SDK's own count is internal.

@@ -225,12 +225,8 @@ public sealed partial class PostgresMemoryStore
                 : (false, default);
         }, TransactionKind.Read, Guid.Empty, cancellationToken);
 
-    /// <summary>The shared exponential backoff, with up to half of it again at random so two nodes that collided do not retry in step.</summary>
-    private TimeSpan RetryDelay(int attempt)
-    {
-        var delay = RetryTiming.Delay(attempt, options.RetryBaseDelay, options.RetryMaxDelay);
-        return delay + (delay * (Random.Shared.NextDouble() / 2));
-    }
+    /// <summary>The shared exponential backoff, spread at random so two nodes that collided do not retry in step.</summary>
+    private TimeSpan RetryDelay(int attempt) => RetryTiming.Delay(attempt, options.RetryBaseDelay, options.RetryMaxDelay, jitter: Random.Shared);
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string sql) => new(sql, connection, tx);
 

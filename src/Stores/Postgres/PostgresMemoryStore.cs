@@ -90,7 +90,7 @@ public sealed partial class PostgresMemoryStore : SqlMemoryStore
                 }
                 catch (Exception ex) when (attempt < resolved.MaxRetries && !cancellationToken.IsCancellationRequested && PostgresTransientErrors.IsTransient(ex))
                 {
-                    var delay = RetryTiming.Delay(attempt, resolved.RetryBaseDelay, resolved.RetryMaxDelay);
+                    var delay = RetryTiming.Delay(attempt, resolved.RetryBaseDelay, resolved.RetryMaxDelay, jitter: Random.Shared);
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 }
             }

@@ -30,6 +30,23 @@ public sealed class RetryTimingTests
     }
 
     [Fact]
+    public void Jittered_waits_spread_over_the_upper_half_and_never_pass_the_cap_or_undercut_retry_after()
+    {
+        var first = TimeSpan.FromMilliseconds(100);
+        var cap = TimeSpan.FromSeconds(2);
+        var random = new Random(7);
+        var waits = Enumerable.Range(0, 200).Select(_ => RetryTiming.Delay(3, first, cap, jitter: random)).ToList();
+        Assert.All(waits, w => Assert.InRange(w.TotalMilliseconds, 400, 800));
+        Assert.True(waits.Distinct().Count() > 100, "two clients that failed together must not retry in step");
+
+        // At the cap, the spread stays below it (the PostgreSQL store used to add up to half again, past RetryMaxDelay).
+        Assert.All(Enumerable.Range(0, 200).Select(_ => RetryTiming.Delay(20, first, cap, jitter: random)), w => Assert.InRange(w.TotalMilliseconds, 1000, 2000));
+
+        // The server's Retry-After is what it asked for, not less.
+        Assert.All(Enumerable.Range(0, 50).Select(_ => RetryTiming.Delay(0, first, cap, TimeSpan.FromSeconds(1.5), random)), w => Assert.Equal(1500, w.TotalMilliseconds));
+    }
+
+    [Fact]
     public void Retry_after_is_read_as_seconds_or_an_http_date()
     {
         var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
