@@ -2,7 +2,8 @@ namespace AgentMem.Common.IO;
 
 /// <summary>
 /// Replaces a file whole or not at all: the content goes into a temporary file beside it, is flushed to disk, and the temporary
-/// file is then renamed over the name, so a reader (or a restart after a crash) sees the old file or the whole new one, never half.
+/// file is then renamed over the name and the folder synced, so a reader (or a restart after a crash or a power loss) sees the old
+/// file or the whole new one, never half. A symbolic link is followed: its final target is replaced and the link kept.
 /// </summary>
 public static class CrashSafeFile
 {
@@ -30,6 +31,7 @@ public static class CrashSafeFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
+        path = FinalTarget(path);
 
         // A name of its own: two writers of one file must not share (and truncate) one temporary file.
         string temp = $"{path}.{Guid.NewGuid():N}.tmp";
@@ -49,6 +51,7 @@ public static class CrashSafeFile
             }
 
             File.Move(temp, path, overwrite: true);
+            FolderSync.TrySync(Path.GetDirectoryName(Path.GetFullPath(path))!); // the rename itself survives a power loss
         }
         catch
         {
@@ -56,6 +59,23 @@ public static class CrashSafeFile
             // deleted on Windows.
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The file a symbolic link at <paramref name="path"/> finally names, so the link (to a file kept on another disk, say)
+    /// stays a link and its target gets the content; the path itself when it is no link.
+    /// </summary>
+    private static string FinalTarget(string path)
+    {
+        try
+        {
+            var file = new FileInfo(path);
+            return file.LinkTarget is null ? path : file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return path; // a link loop or an unreadable link: the write reports what is wrong with the path
         }
     }
 

@@ -35,6 +35,28 @@ public sealed class CrashSafeFileTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // symbolic links and folder syncs are what this checks
+    public void Writing_through_a_symbolic_link_replaces_its_target_and_keeps_the_link()
+    {
+        string elsewhere = Path.Combine(folder, "disk2");
+        Directory.CreateDirectory(elsewhere);
+        string target = Path.Combine(elsewhere, "index.snap");
+        File.WriteAllBytes(target, [1]);
+        string link = Path.Combine(folder, "index.snap");
+        File.CreateSymbolicLink(link, target);
+
+        CrashSafeFile.Write(link, stream => stream.Write([2, 3]));
+
+        Assert.Equal(target, new FileInfo(link).ResolveLinkTarget(returnFinalTarget: true)?.FullName); // still a link, to the same file
+        Assert.Equal(new byte[] { 2, 3 }, File.ReadAllBytes(target));
+        Assert.Equal([target], Directory.GetFiles(elsewhere)); // no temporary left beside the target
+
+        // The rename is made durable by syncing the folder (there is a handle to sync on Unix; a missing folder is refused, not thrown).
+        Assert.True(FolderSync.TrySync(elsewhere));
+        Assert.False(FolderSync.TrySync(Path.Combine(folder, "missing")));
+    }
+
+    [Fact]
     public void A_failing_writer_leaves_the_old_file_and_no_temporary_and_its_exception_propagates()
     {
         string path = Path.Combine(folder, "data.bin");
