@@ -95,7 +95,7 @@ internal static class DerivedPayloads
         Actor = actor,
         Tags = [kind.Tag],
         Context = context,
-        Links = [.. sources.Select(s => new MemoryLink(s.Id, LinkTypes.Encodes))],
+        Links = [.. sources.Select(s => new MemoryLink(s.Id, LinkTypes.Encodes, Reason: ActivationSources.LinkReason(s)))],
         Reason = reason,
     };
 
@@ -115,7 +115,7 @@ internal static class DerivedPayloads
     /// </summary>
     public static async Task<(string? Reason, bool Purged)> StaleReasonAsync(MemoryOS memory, Scope actor, MemoryItem derived, DerivedKind kind, CancellationToken cancellationToken)
     {
-        var sources = ActivationSources.Parse(derived.Provenance.SourceRef);
+        var sources = ActivationSources.Of(derived);
         if (sources.Count == 0)
         {
             return ("its provenance lists no source memories", false);

@@ -74,7 +74,7 @@ public static class LocalMemoryLoader
             return LoadedMemoryState.Empty;
         }
 
-        var sources = activation.Concat(parametric).SelectMany(m => ActivationSources.Parse(m.Provenance.SourceRef)).Select(s => s.Id).ToHashSet();
+        var sources = activation.Concat(parametric).SelectMany(ActivationSources.Of).Select(s => s.Id).ToHashSet();
         return new LoadedMemoryState(new LocalMemoryState(cartridges, adapters), activation, parametric, sources);
     }
 

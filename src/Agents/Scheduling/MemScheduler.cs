@@ -145,7 +145,7 @@ public sealed class MemScheduler
     }
 
     private static MemTransition Demoted(MemoryItem archived) =>
-        new(archived.Kind, MemoryKind.Plaintext, archived, [.. ActivationSources.Parse(archived.Provenance.SourceRef).Select(s => s.Id)], archived.StateReason ?? "archived");
+        new(archived.Kind, MemoryKind.Plaintext, archived, [.. ActivationSources.Of(archived).Select(s => s.Id)], archived.StateReason ?? "archived");
 
     /// <summary>Active, unedited, old enough plaintext memories grouped by a shared tag; a memory joins its first qualifying tag only.</summary>
     private async Task<List<(string Tag, List<MemoryItem> Members)>> StableSetsAsync(Scope actor, string cube, HashSet<MemoryId> hot, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using AgentMem.Agents.Activation;
 using AgentMem.Agents.Parametric;
 using AgentMem.Common;
 using AgentMem.MemoryCore;
@@ -128,6 +129,26 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
             await inner.AddAsync((string)args[0]!, (IReadOnlyList<MemoryItem>)args[1]!, (MemoryCore.Ports.AddOptions)args[2]!, (MemoryCore.Ports.AuditRecord)args[3]!);
             throw new OperationCanceledException();
         }
+    }
+
+    [Fact]
+    public async Task An_adapter_trained_on_more_sources_than_a_source_reference_holds_is_registered_and_still_goes_stale()
+    {
+        // 40 sources make "encodes:ID@1,..." about 1,200 bytes, past the 1 KiB a source reference holds: the add was refused
+        // and the trained adapter thrown away.
+        var sources = await AddAsync([.. Enumerable.Range(0, 40).Select(i => $"Lily counted {i} stars in the sky.")]);
+        var parametric = Create(listen: false);
+
+        var item = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 8), sources);
+        Assert.StartsWith("encodes-sha256:40:", item.Provenance.SourceRef, StringComparison.Ordinal);
+        Assert.Equal(sources.Select(s => (s.Id, 1)).OrderBy(s => s.Id.ToString(), StringComparer.Ordinal), ActivationSources.Of(item).OrderBy(s => s.Id.ToString(), StringComparer.Ordinal));
+        Assert.Equal(ActivationSources.Format(sources), item.Provenance.SourceRef); // what the scheduler compares a wanted set with
+        Assert.Equal(ActivationSources.Format(Enumerable.Reverse(sources)), item.Provenance.SourceRef); // order-free, as the links are
+        Assert.Empty(await parametric.RefreshAsync(Alice, "stories"));
+
+        await memory.UpdateAsync(Alice, sources[17].Id, new MemoryChange { Text = "Lily counted many stars.", Reason = "fixed" });
+        var stale = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Contains($"source memory {sources[17].Id} changed (v1 -> v2", stale.StateReason, StringComparison.Ordinal);
     }
 
     [Fact]
