@@ -245,6 +245,67 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         Assert.Equal(TinyHf.Logits(LlamaModel.Load(Write(config, weights, modelType, dtype)), TinyHf.Tokens)[^1], TinyHf.Logits(model, TinyHf.Tokens)[^1]);
     }
 
+    /// <summary>Rewrites a folder's config.json the way transformers 5 saves it: RoPE settings only under <c>rope_parameters</c>.</summary>
+    private static void UseRopeParameters(string folder, string ropeParameters, bool keepTopLevelTheta = false)
+    {
+        string json = Path.Combine(folder, "config.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!.AsObject();
+        node.Remove("rope_scaling");
+        if (!keepTopLevelTheta)
+        {
+            node.Remove("rope_theta");
+        }
+
+        node["rope_parameters"] = System.Text.Json.Nodes.JsonNode.Parse(ropeParameters);
+        File.WriteAllText(json, node.ToJsonString());
+    }
+
+    [Fact]
+    public void Transformers_5_rope_parameters_set_theta_and_scaling_like_the_old_keys()
+    {
+        var (config, weights, modelType, dtype) = Variant("qwen2");
+        string folder = Write(config, weights, modelType, dtype);
+        UseRopeParameters(folder, """{"rope_type": "default", "rope_theta": 1000000.0}""");
+        var model = LlamaModel.Load(folder);
+        Assert.Equal(1e6f, model.Config.RopeBase);
+        Assert.Null(model.Config.RopeScaling);
+        Assert.Equal(TinyHf.Logits(LlamaModel.Load(Write(config, weights, modelType, dtype)), TinyHf.Tokens)[^1], TinyHf.Logits(model, TinyHf.Tokens)[^1]);
+
+        // Llama 3.2's scaling read from rope_parameters is the same model as from rope_scaling.
+        (config, weights, modelType, dtype) = Variant("llama3");
+        folder = Write(config, weights, modelType, dtype);
+        UseRopeParameters(folder, """{"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 16}""");
+        model = LlamaModel.Load(folder);
+        Assert.Equal(5e5f, model.Config.RopeBase);
+        Assert.Equal(config.RopeScaling, model.Config.RopeScaling);
+        Assert.Equal(LlamaModel.Load(Write(config, weights, modelType, dtype)).GetFingerprint(), model.GetFingerprint());
+    }
+
+    [Fact]
+    public void Rope_parameters_the_runtime_cannot_honour_or_that_contradict_the_top_level_keys_are_refused()
+    {
+        var (config, weights, modelType, dtype) = Variant("llama");
+        foreach (var (parameters, keepTheta, expect) in new (string, bool, string)[]
+        {
+            ("""{"rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0}""", false, "rope_parameters 'yarn'"),
+            ("""{"rope_type": "llama3", "rope_theta": 10000.0, "factor": 8.0}""", false, "needs a number 'low_freq_factor'"),
+            ("""{"rope_theta": 10000.0}""", false, "rope_parameters '?'"),
+            ("""{"full_attention": {"rope_type": "default", "rope_theta": 10000.0}}""", false, "rope_parameters"),
+            ("""{"rope_type": "default", "rope_theta": 1000000.0}""", true, "rope_theta"), // top level says 10000
+        })
+        {
+            string folder = Write(config, weights, modelType, dtype);
+            UseRopeParameters(folder, parameters, keepTheta);
+            Assert.Contains(expect, Assert.Throws<ModelFormatException>(() => LlamaModel.Load(folder)).Message, StringComparison.Ordinal);
+        }
+
+        // rope_scaling and rope_parameters naming different scalings.
+        string both = Write(config, weights, modelType, dtype);
+        string json = Path.Combine(both, "config.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"rope_scaling\": null", "\"rope_scaling\": {\"rope_type\": \"default\"}, \"rope_parameters\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}", StringComparison.Ordinal));
+        Assert.Contains("rope_scaling", Assert.Throws<ModelFormatException>(() => LlamaModel.Load(both)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Sharded_index_loads_the_same_model()
     {

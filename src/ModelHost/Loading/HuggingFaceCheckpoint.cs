@@ -6,8 +6,9 @@ namespace AgentMem.ModelHost;
 /// Loader of Hugging Face transformers checkpoints of the LLaMA family — <c>config.json</c> plus <c>model.safetensors</c> or shards
 /// listed in <c>model.safetensors.index.json</c> — for <c>model_type</c> <c>llama</c> (LLaMA, SmolLM, TinyLlama…) and <c>qwen2</c>
 /// (q/k/v biases). Weights are converted to float32 (F32, F16 and BF16 are accepted); the q/k rows stay in Hugging Face order,
-/// so the model uses <see cref="RopeStyle.Half"/> (rotate_half) RoPE with the config's <c>rope_theta</c> and <c>rms_norm_eps</c>.
-/// Anything the runtime would compute differently (rope_scaling, other activations, o_proj/MLP biases, a head_dim that is not
+/// so the model uses <see cref="RopeStyle.Half"/> (rotate_half) RoPE with the config's <c>rope_theta</c> and <c>rms_norm_eps</c>
+/// (RoPE settings are read at the top level and from transformers 5's <c>rope_parameters</c>, which must agree).
+/// Anything the runtime would compute differently (rope scaling other than Llama 3.1's, other activations, o_proj/MLP biases, a head_dim that is not
 /// hidden/heads, sliding windows) is refused with a <see cref="ModelFormatException"/> rather than loaded and run wrongly.
 /// </summary>
 public sealed class HuggingFaceCheckpoint
@@ -83,7 +84,9 @@ public sealed class HuggingFaceCheckpoint
             int vocab = Int(root, "vocab_size", path);
             int seqLen = root.TryGetProperty("max_position_embeddings", out var mpe) && mpe.ValueKind == JsonValueKind.Number ? mpe.GetInt32() : 2048;
             float eps = Float(root, "rms_norm_eps", 1e-6f);
-            float theta = Float(root, "rope_theta", 10000f);
+            // transformers 5 saves rope_theta and the scaling only under rope_parameters; older configs at the top level.
+            JsonElement? ropeParameters = root.TryGetProperty("rope_parameters", out var rp) && rp.ValueKind != JsonValueKind.Null ? rp : null;
+            float theta = RopeTheta(root, ropeParameters, path);
             bool tied = root.TryGetProperty("tie_word_embeddings", out var tie) && tie.ValueKind == JsonValueKind.True;
             if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0
                 || dim % heads != 0 || heads % kvHeads != 0 || (dim / heads) % 2 != 0)
@@ -103,15 +106,21 @@ public sealed class HuggingFaceCheckpoint
             }
 
             RopeScaling? scaling = null;
-            if (root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind != JsonValueKind.Null)
+            bool fromRopeScaling = root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind != JsonValueKind.Null;
+            if (fromRopeScaling)
             {
-                string kind = rs.ValueKind == JsonValueKind.Object ? String(rs, "rope_type") ?? String(rs, "type") ?? "?" : rs.ToString();
-                scaling = kind switch
+                scaling = Scaling(rs, "rope_scaling", path);
+            }
+
+            if (ropeParameters is { } parameters)
+            {
+                RopeScaling? fromParameters = Scaling(parameters, "rope_parameters", path);
+                if (fromRopeScaling && fromParameters != scaling)
                 {
-                    "default" => null, // transformers' name for plain RoPE
-                    "llama3" => Llama3Scaling(rs, path),
-                    _ => throw new ModelFormatException($"{path}: rope_scaling '{kind}' is not supported (plain RoPE and Llama 3.1's 'llama3' only)."),
-                };
+                    throw new ModelFormatException($"{path}: rope_scaling and rope_parameters describe different RoPE scalings.");
+                }
+
+                scaling = fromParameters;
             }
 
             foreach (string flag in new[] { "attention_bias", "mlp_bias", "use_sliding_window" })
@@ -134,11 +143,37 @@ public sealed class HuggingFaceCheckpoint
         }
     }
 
-    private static RopeScaling Llama3Scaling(JsonElement rs, string path)
+    /// <summary>rope_theta from the top level and/or <paramref name="ropeParameters"/>; refused when the two disagree.</summary>
+    private static float RopeTheta(JsonElement root, JsonElement? ropeParameters, string path)
+    {
+        double? topLevel = Number(root, "rope_theta");
+        double? nested = ropeParameters is { ValueKind: JsonValueKind.Object } p ? Number(p, "rope_theta") : null;
+        if (topLevel is { } t && nested is { } n && t != n)
+        {
+            throw new ModelFormatException($"{path}: rope_theta {t.ToString(CultureInfo.InvariantCulture)} differs from rope_parameters' rope_theta {n.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        return (float)(nested ?? topLevel ?? 10000);
+    }
+
+    /// <summary>The scaling a rope_scaling or rope_parameters entry (named <paramref name="key"/>) asks for; null for plain RoPE.</summary>
+    private static RopeScaling? Scaling(JsonElement rs, string key, string path)
+    {
+        // A missing type (e.g. rope_parameters keyed by layer type) is refused rather than guessed.
+        string kind = rs.ValueKind == JsonValueKind.Object ? String(rs, "rope_type") ?? String(rs, "type") ?? "?" : rs.ToString();
+        return kind switch
+        {
+            "default" => null, // transformers' name for plain RoPE
+            "llama3" => Llama3Scaling(rs, key, path),
+            _ => throw new ModelFormatException($"{path}: {key} '{kind}' is not supported (plain RoPE and Llama 3.1's 'llama3' only)."),
+        };
+    }
+
+    private static RopeScaling Llama3Scaling(JsonElement rs, string key, string path)
     {
         double Required(string name) => rs.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
             ? v.GetDouble()
-            : throw new ModelFormatException($"{path}: rope_scaling 'llama3' needs a number '{name}'.");
+            : throw new ModelFormatException($"{path}: {key} 'llama3' needs a number '{name}'.");
 
         return new RopeScaling(Required("factor"), Required("low_freq_factor"), Required("high_freq_factor"), (int)Required("original_max_position_embeddings"))
             .ValidatedFrom(path);
@@ -292,4 +327,7 @@ public sealed class HuggingFaceCheckpoint
 
     private static float Float(JsonElement e, string name, float fallback) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? (float)p.GetDouble() : fallback;
+
+    private static double? Number(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : null;
 }
