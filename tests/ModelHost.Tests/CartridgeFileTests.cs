@@ -30,6 +30,26 @@ public sealed class CartridgeFileTests : IDisposable
     }
 
     [Fact]
+    public void A_cartridge_the_reader_would_refuse_is_not_written()
+    {
+        var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+
+        // The reader takes recipes up to 1 MiB; a longer one (say, from composing many trained parts) is refused before writing.
+        string atLimit = Path.Combine(folder, "ok.amkv");
+        cartridge.AsTrained(new Dictionary<string, string> { ["notes"] = new string('x', (1 << 20) - "notes=\n".Length) }).Save(atLimit);
+        Assert.Equal((1 << 20) - "notes=\n".Length, KvCartridge.Load(atLimit).Recipe["notes"].Length);
+        File.Delete(atLimit);
+
+        var tooLong = cartridge.AsTrained(new Dictionary<string, string> { ["notes"] = new string('x', 1 << 20) });
+        var ex = Assert.Throws<ArgumentException>(() => tooLong.Save(Path.Combine(folder, "long.amkv")));
+        Assert.Contains("recipe", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(folder));
+        using var stream = new MemoryStream();
+        Assert.Throws<ArgumentException>(() => tooLong.WriteTo(stream));
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
     public void LoadInto_fills_the_cache_like_Load_and_ImportInto()
     {
         var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());

@@ -30,20 +30,30 @@ public static class LoraAdapterFile
     private const int FixedHeaderBytes = 8 + 4 + LoraAdapter.FingerprintBytes + (5 * 4) + 4 + 4 + 4;
     private const int MaxEntries = 1 << 16;
     private const int MaxStringBytes = 1 << 20;
+    private const int MaxLayers = 4096;
+    private const int MaxSize = 1 << 20;
+    private const int MaxHeaderBytes = 1 << 28; // Inspect reads a prefix of at most 1 GiB; keep well inside it
     private static readonly byte[] Magic = "AMLORA\0\0"u8.ToArray();
 
     /// <summary>
     /// Writes <paramref name="adapter"/> to <paramref name="path"/> crash-safely: into a temporary file beside it, flushed to
     /// disk, then renamed over the name, so a reader sees the old file or the whole new one, never half.
     /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The adapter exceeds a limit that <see cref="Load(string)"/> enforces (more than 65,536 sources or metadata entries, a
+    /// string over 1 MiB of UTF-8, over 4,096 layers or a size over 2^20, a header over 256 MiB, a file over
+    /// <see cref="Array.MaxLength"/> bytes); nothing is written.
+    /// </exception>
     public static void Save(LoraAdapter adapter, string path)
     {
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        EnsureReadable(adapter); // before the temporary file exists
         CrashSafeFile.Write(path, stream => WriteTo(adapter, stream));
     }
 
     /// <summary>Writes <paramref name="adapter"/> in the file format to <paramref name="stream"/> (header, tensors, checksum).</summary>
+    /// <exception cref="ArgumentException">The adapter exceeds a limit of the format (see <see cref="Save"/>); nothing is written.</exception>
     public static void WriteTo(LoraAdapter adapter, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(adapter);
@@ -52,6 +62,8 @@ public static class LoraAdapterFile
         {
             throw new PlatformNotSupportedException("LoRA adapter files are little-endian; this platform is not.");
         }
+
+        EnsureReadable(adapter);
 
         var file = new ChecksummedStream(stream);
         Span<byte> header = stackalloc byte[FixedHeaderBytes];
@@ -185,7 +197,7 @@ public static class LoraAdapterFile
         {
             if (want > 1 << 30)
             {
-                throw new ModelFormatException($"{path}: implausible LoRA adapter header (over 256 MiB of metadata and sources); the file is corrupt.");
+                throw new ModelFormatException($"{path}: implausible LoRA adapter header (over 1 GiB of metadata and sources); the file is corrupt.");
             }
 
             var prefix = new byte[(int)Math.Min(length, want)];
@@ -205,6 +217,54 @@ public static class LoraAdapterFile
             {
                 return parsed.Header with { FileBytes = length };
             }
+        }
+    }
+
+    /// <summary>Throws when <paramref name="adapter"/> holds what the reader refuses as implausible, so that a file that saves also loads.</summary>
+    private static void EnsureReadable(LoraAdapter adapter)
+    {
+        if (adapter.Layers > MaxLayers || adapter.Dim > MaxSize || adapter.KvDim > MaxSize || adapter.HiddenDim > MaxSize)
+        {
+            throw new ArgumentException($"A LoRA adapter file holds at most {MaxLayers} layers and sizes up to {MaxSize}; this adapter has {adapter.Layers} layers, dim {adapter.Dim}, kv dim {adapter.KvDim}, hidden {adapter.HiddenDim}.", nameof(adapter));
+        }
+
+        foreach (var (count, what) in new[] { (adapter.Metadata.Count, "metadata entries"), (adapter.Sources.Count, "sources") })
+        {
+            if (count > MaxEntries)
+            {
+                throw new ArgumentException($"A LoRA adapter file holds at most {MaxEntries} {what}; this adapter has {count} {what}.", nameof(adapter));
+            }
+        }
+
+        long headerBytes = FixedHeaderBytes + 4 + 4;
+        foreach (var (key, value) in adapter.Metadata)
+        {
+            headerBytes += StringBytes(key, "a metadata key") + StringBytes(value, $"the metadata value of '{key}'");
+        }
+
+        foreach (string source in adapter.Sources)
+        {
+            headerBytes += StringBytes(source, "a source id");
+        }
+
+        if (headerBytes > MaxHeaderBytes)
+        {
+            throw new ArgumentException($"A LoRA adapter file's metadata and sources take at most {MaxHeaderBytes} bytes; this adapter's take {headerBytes}.", nameof(adapter));
+        }
+
+        // Load reads the whole file into one array.
+        long fileBytes = headerBytes + (4 * adapter.Tensors().Sum(t => (long)t.Length)) + 4;
+        if (fileBytes > Array.MaxLength)
+        {
+            throw new ArgumentException($"This LoRA adapter would be a file of {fileBytes} bytes; at most {Array.MaxLength} can be loaded.", nameof(adapter));
+        }
+
+        static long StringBytes(string value, string what)
+        {
+            int bytes = Encoding.UTF8.GetByteCount(value);
+            return bytes <= MaxStringBytes
+                ? 4L + bytes
+                : throw new ArgumentException($"A LoRA adapter file holds strings of at most {MaxStringBytes} UTF-8 bytes; {what} has {bytes}.", nameof(adapter));
         }
     }
 

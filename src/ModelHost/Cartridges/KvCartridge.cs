@@ -44,6 +44,7 @@ public sealed class KvCartridge
     private const int RopeScalingFlag = 2;
     private const int RopeScalingBytes = (3 * 8) + 4 + 4;
     private const int MaxRecipeBytes = 1 << 20;
+    private const int MaxLayers = 1 << 12, MaxKvHeads = 1 << 12, MaxHeadSize = 1 << 14, MaxCount = 1 << 24;
 
     // Large reads: few system calls, and each chunk is checksummed while it is still in the CPU's caches.
     private const int ReadChunkBytes = 4 << 20;
@@ -410,18 +411,25 @@ public sealed class KvCartridge
     /// Writes the cartridge to <paramref name="path"/> crash-safely: into a temporary file beside it, flushed to disk, then
     /// renamed over the name, so a reader (or a restart after a crash) sees the old file or the whole new one, never half.
     /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The cartridge exceeds a limit that <see cref="Load"/> enforces (a recipe over 1 MiB, over 2^24 entries, over 4,096 layers
+    /// or kv heads, a head size over 16,384, a layer's keys over 2 GiB, or an unusable RoPE scaling); nothing is written.
+    /// </exception>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        EnsureReadable(RecipeBytes()); // before the temporary file exists
         CrashSafeFile.Write(path, WriteTo);
     }
 
     /// <summary>Writes the cartridge to <paramref name="stream"/> (header, arrays and checksum, without an intermediate copy of the payload).</summary>
+    /// <exception cref="ArgumentException">The cartridge exceeds a limit of the format (see <see cref="Save"/>); nothing is written.</exception>
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var file = new ChecksummedStream(stream);
         byte[] recipeBytes = RecipeBytes();
+        EnsureReadable(recipeBytes);
+        var file = new ChecksummedStream(stream);
         Span<byte> header = stackalloc byte[V3HeaderBytes];
         Magic.CopyTo(header);
         int o = Magic.Length;
@@ -673,6 +681,29 @@ public sealed class KvCartridge
         return recipe;
     }
 
+    /// <summary>Throws when the cartridge holds what the reader refuses, so that a file that saves also loads.</summary>
+    private void EnsureReadable(byte[] recipeBytes)
+    {
+        if (recipeBytes.Length > MaxRecipeBytes)
+        {
+            throw new ArgumentException($"A KV cartridge file holds a recipe of at most {MaxRecipeBytes} UTF-8 bytes; this one's is {recipeBytes.Length}.");
+        }
+
+        if (Layers > MaxLayers || KvHeads > MaxKvHeads || HeadSize > MaxHeadSize || Count > MaxCount || (long)Count * KvDim * sizeof(float) > int.MaxValue)
+        {
+            throw new ArgumentException($"A KV cartridge file holds at most {MaxLayers} layers, {MaxKvHeads} kv heads, head size {MaxHeadSize}, {MaxCount} entries and 2 GiB of keys per layer; this cartridge has {Layers} layers, {KvHeads} kv heads, head size {HeadSize}, {Count} entries.");
+        }
+
+        rope.Scaling?.Validate();
+        for (int i = 0; i < positions.Length; i++)
+        {
+            if (positions[i] < 0 || (i > 0 && positions[i] <= positions[i - 1]))
+            {
+                throw new ArgumentException($"KV cartridge positions must be non-negative and strictly increasing to be saved; entry {i} is {positions[i]}.");
+            }
+        }
+    }
+
     // The recipe as UTF-8 "key=value" lines in key order (empty when not trained).
     private byte[] RecipeBytes() =>
         recipe is null ? [] : System.Text.Encoding.UTF8.GetBytes(string.Concat(recipe.Select(e => $"{e.Key}={e.Value}\n")));
@@ -712,7 +743,7 @@ public sealed class KvCartridge
         int ropeStyle = BinaryPrimitives.ReadInt32LittleEndian(data[(o + 20)..]);
         int count = BinaryPrimitives.ReadInt32LittleEndian(data[(o + 24)..]);
         o += 28;
-        if (layers <= 0 || kvHeads <= 0 || headSize <= 0 || count < 0 || layers > 1 << 12 || kvHeads > 1 << 12 || headSize > 1 << 14 || count > 1 << 24)
+        if (layers <= 0 || kvHeads <= 0 || headSize <= 0 || count < 0 || layers > MaxLayers || kvHeads > MaxKvHeads || headSize > MaxHeadSize || count > MaxCount)
         {
             throw new ModelFormatException($"{source}: implausible KV cartridge header (layers {layers}, kv heads {kvHeads}, head size {headSize}, count {count}).");
         }

@@ -167,6 +167,35 @@ public sealed class LoraAdapterFileTests : IDisposable
     }
 
     [Fact]
+    public void An_adapter_the_reader_would_refuse_is_not_written()
+    {
+        // At the reader's limit it round-trips; one past it (or a longer string, more layers) is refused before any byte is written.
+        var atLimit = Small().WithSources(Enumerable.Range(0, 1 << 16).Select(i => $"m{i}@1"));
+        Assert.Equal(1 << 16, LoraAdapterFile.Load(Save(atLimit)).Sources.Count);
+        Directory.Delete(folder, recursive: true);
+        Directory.CreateDirectory(folder);
+
+        var tooMany = new (LoraAdapter Adapter, string Expect)[]
+        {
+            (Small().WithSources(Enumerable.Range(0, 70_000).Select(i => $"m{i}@1")), "70000 sources"),
+            (Small().WithSources(["ok", new string('s', (1 << 20) + 1)]), "source"),
+            (LoraAdapter.Create(Stories.Model, 2, 2f, [LoraTarget.Q], new Dictionary<string, string> { ["recipe"] = new string('é', 600_000) }), "metadata"),
+            (new LoraAdapter(4097, 1, 1, 1, 1, 1f, [LoraTarget.Q], new byte[32]), "4097 layers"),
+        };
+        foreach (var (adapter, expect) in tooMany)
+        {
+            string path = Path.Combine(folder, $"{Guid.NewGuid():N}{LoraAdapterFile.Extension}");
+            var ex = Assert.Throws<ArgumentException>(() => LoraAdapterFile.Save(adapter, path));
+            Assert.Contains(expect, ex.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(folder));
+
+            using var stream = new MemoryStream();
+            Assert.Throws<ArgumentException>(() => LoraAdapterFile.WriteTo(adapter, stream));
+            Assert.Equal(0, stream.Length);
+        }
+    }
+
+    [Fact]
     public void Missing_file_is_a_format_error()
     {
         var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(Path.Combine(folder, "none.amlora")));
