@@ -131,6 +131,17 @@ public sealed class LlamaModelTests
         Assert.True(result.Tokens.Count <= 512);
     }
 
+    [Theory]
+    [InlineData(1 << 20)] // 2^20 positions × kv dim 4096 wraps to 0 in 32 bits
+    [InlineData(600_000)] // wraps to a negative size
+    public void A_cache_too_large_for_an_array_is_refused_naming_the_context(int seqLen)
+    {
+        var config = new LlamaConfig(Dim: 4096, HiddenDim: 16, Layers: 1, Heads: 32, KvHeads: 32, VocabSize: 8, SeqLen: seqLen, SharedClassifier: true);
+        var ex = Assert.Throws<ArgumentException>(() => new KvCache(config));
+        Assert.Contains($"{seqLen}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxSequenceLength", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Mismatched_tokenizer_is_refused()
     {

@@ -348,8 +348,16 @@ public sealed class KvCartridge
         var first = parts[0];
 
         bool chain = IsChain(parts);
-        int total = parts.Sum(p => p.Count);
+        long total64 = parts.Sum(p => (long)p.Count);
         int kvDim = first.KvDim;
+
+        // Checked in 64 bits: total × kvDim wraps in int (to a short array or a negative size) for long compositions.
+        if (total64 * kvDim > Array.MaxLength)
+        {
+            throw new ArgumentException($"the parts hold {total64} entries together, {total64 * kvDim} floats per layer (kv dim {kvDim}); one array holds at most {Array.MaxLength}.", nameof(parts));
+        }
+
+        int total = (int)total64;
         var tokens = new int[total];
         var positions = new int[total];
         var keys = new float[first.Layers][];

@@ -16,9 +16,21 @@ public sealed class KvCache : IDisposable
     private int deviceValid;
 
     /// <summary>Allocates an empty cache for <paramref name="config"/>.</summary>
+    /// <exception cref="ArgumentException">One layer's keys (SeqLen × KvDim floats) do not fit one array: the context is too long.</exception>
     public KvCache(LlamaConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+
+        // Checked in 64 bits: the int product wraps (to 0 for 2^20 positions × 4096, or negative) for long-context models.
+        long perLayer = (long)config.SeqLen * config.KvDim;
+        if (perLayer > Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"a context of {config.SeqLen} positions needs {perLayer} floats of keys per layer (kv dim {config.KvDim}), more than one array holds ({Array.MaxLength}); "
+                + $"load the model with a shorter context (ModelLoadOptions.MaxSequenceLength, the CLI's --context), at most {Array.MaxLength / config.KvDim} positions.",
+                nameof(config));
+        }
+
         Config = config;
         HostKeys = new float[config.Layers][];
         HostValues = new float[config.Layers][];

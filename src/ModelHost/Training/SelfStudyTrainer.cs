@@ -42,7 +42,7 @@ public sealed class SelfStudyTrainer
     /// Trains a prefix for <paramref name="corpus"/> (its tokens, BOS first as a prefill would have them). Deterministic for a
     /// given seed, corpus and model.
     /// </summary>
-    /// <exception cref="ArgumentException">The corpus is not longer than the prefix, or corpus plus a sequence exceed the context.</exception>
+    /// <exception cref="ArgumentException">The corpus is not longer than the prefix, corpus plus a sequence exceed the context, or a sequence's logits do not fit one array.</exception>
     /// <exception cref="NotSupportedException">An adapter was merged into the model since this trainer was made.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (between sequences of the synthesis or between steps).</exception>
     public SelfStudyResult Train(IReadOnlyList<int> corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -60,6 +60,12 @@ public sealed class SelfStudyTrainer
         if (n + o.SequenceLength > c.SeqLen)
         {
             throw new ArgumentException($"the corpus ({n} tokens) and a {o.SequenceLength}-token sequence do not fit the context of {c.SeqLen}.", nameof(corpus));
+        }
+
+        // The teacher's logits of a sequence are one array (checked in 64 bits: a long sequence × a large vocabulary wraps in int).
+        if ((long)o.SequenceLength * c.VocabSize > Array.MaxLength)
+        {
+            throw new ArgumentException($"a {o.SequenceLength}-token sequence's logits ({(long)o.SequenceLength * c.VocabSize} values for a vocabulary of {c.VocabSize}) do not fit one array; use a shorter SequenceLength.", nameof(corpus));
         }
 
         if (o.ChunkSize > n)

@@ -64,6 +64,13 @@ internal sealed partial class TrainingGraph<T>
             throw new ArgumentException("the KV prefix was made for a model of another shape.", nameof(prefix));
         }
 
+        // Checked in 64 bits before anything is allocated: tokens × heads × span (attention) or tokens × vocab wrap in int.
+        long largest = Math.Max((long)tokens.Length * c.Heads * ((prefix?.Length ?? 0) + tokens.Length), (long)tokens.Length * Math.Max(c.VocabSize, Math.Max(c.Dim, c.HiddenDim)));
+        if (largest > Array.MaxLength)
+        {
+            throw new ArgumentException($"a {tokens.Length}-token training sequence (after a {prefix?.Length ?? 0}-entry prefix) needs arrays of {largest} values; one array holds at most {Array.MaxLength}. Train on shorter sequences.", nameof(tokens));
+        }
+
         this.lora = lora;
         this.prefix = prefix;
         n = tokens.Length;

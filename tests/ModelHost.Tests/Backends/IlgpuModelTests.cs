@@ -69,6 +69,31 @@ public sealed class IlgpuModelTests : IClassFixture<IlgpuModelTests.Models>, IDi
     }
 
     [Fact]
+    public void Prefill_whose_attention_scores_overflow_one_launch_runs_in_smaller_blocks_with_the_same_result()
+    {
+        // Long contexts overflow the kernels' int score indices; a small limit runs the same split on a short prompt.
+        int[] tokens = Stories.Tokenizer.Encode(Stories.Lily, bos: true, eos: false).ToArray();
+        var config = models.Cpu.Config;
+        using var backend = IlgpuBackend.Create("cpu");
+        backend.MaxAttentionScores = 5L * config.Heads * tokens.Length; // blocks of 5 tokens
+        var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+        var split = new LlamaModel(checkpoint.Config, checkpoint.Weights, WeightQuantization.None, backend);
+        try
+        {
+            var cpuCache = models.Cpu.CreateCache();
+            var splitCache = split.CreateCache();
+            float[] expected = models.Cpu.Prefill(tokens, 0, cpuCache).ToArray();
+            float[] actual = split.Prefill(tokens, 0, splitCache).ToArray();
+            AssertLogitsClose(expected, actual, "split prefill");
+            AssertLogitsClose(models.Cpu.Forward(7, tokens.Length, cpuCache).ToArray(), split.Forward(7, tokens.Length, splitCache).ToArray(), "decode after it");
+        }
+        finally
+        {
+            split.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_cartridge_made_on_one_backend_continues_identically_on_the_other()
     {
         var cpuGen = new Generator(models.Cpu, Stories.Tokenizer);

@@ -90,6 +90,16 @@ public sealed class TrainingForwardTests
     }
 
     [Fact]
+    public void A_sequence_whose_attention_tape_would_overflow_an_array_is_refused_before_allocating()
+    {
+        // 4 heads × 25,000 × 25,000 scores wrap a 32-bit size; refused with the sequence length named.
+        var config = TinyTrainingModel.Config();
+        var graph = new TrainingGraph<float>(ModelTensors<float>.From(config, TinyTrainingModel.Weights(config)));
+        var ex = Assert.Throws<ArgumentException>(() => graph.Forward(new int[25_000], 0, null, null));
+        Assert.Contains("25000-token", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_zero_LoRA_changes_nothing_and_a_nonzero_one_changes_the_logits()
     {
         var config = TinyTrainingModel.Config();

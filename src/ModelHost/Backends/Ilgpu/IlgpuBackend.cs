@@ -259,9 +259,35 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         }
     }
 
+    /// <summary>
+    /// Most attention scores (tokens × heads × span) one launch computes: the kernels index them with int, and an observer copies
+    /// them into one host array. Larger blocks run as several blocks of fewer tokens; tests lower it to run that path.
+    /// </summary>
+    internal long MaxAttentionScores { get; set; } = Array.MaxLength;
+
     public void Attention(in AttentionArgs args)
     {
         var c = args.Config;
+
+        // Long contexts: 128 prefill tokens × 32 heads × 2^20 slots wrap an int (the kernels would compute no scores at all).
+        long perToken = (long)c.Heads * (args.StartSlot + args.Tokens);
+        if (perToken > MaxAttentionScores)
+        {
+            throw new NotSupportedException($"attention over {args.StartSlot + args.Tokens} slots × {c.Heads} heads exceeds the {MaxAttentionScores} scores one launch computes; use a shorter context.");
+        }
+
+        if (perToken * args.Tokens > MaxAttentionScores)
+        {
+            int per = (int)(MaxAttentionScores / perToken);
+            for (int t = 0; t < args.Tokens; t += per)
+            {
+                int m = Math.Min(per, args.Tokens - t);
+                Attention(args with { Q = args.Q.Slice((long)t * c.Dim, m * c.Dim), Output = args.Output.Slice((long)t * c.Dim, m * c.Dim), Tokens = m, StartSlot = args.StartSlot + t });
+            }
+
+            return;
+        }
+
         int n = args.Tokens, span = args.StartSlot + n, heads = c.Heads;
         lock (gate)
         {
