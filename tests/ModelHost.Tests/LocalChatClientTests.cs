@@ -117,6 +117,27 @@ public sealed class LocalChatClientTests
     }
 
     [Fact]
+    public async Task Streaming_yields_one_update_per_token_even_while_text_is_held_back_for_a_stop_sequence()
+    {
+        // A stop sequence that never occurs holds back up to its length less one character: those tokens' updates have
+        // empty text, and the held text comes with the final update.
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        ChatMessage[] messages = [new(ChatRole.User, "Once upon a time")];
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 60, StopSequences = ["zzzzzzzzzzzzzzzzzzzzzzzz"] };
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+        {
+            updates.Add(update);
+        }
+
+        long tokens = updates[^1].Contents.OfType<UsageContent>().Single().Details.OutputTokenCount!.Value;
+        Assert.True(tokens > 1);
+        Assert.Equal(tokens + 1, updates.Count);
+        Assert.Contains(updates.SkipLast(1), u => u.Text.Length == 0);
+        Assert.Equal((await client.GetResponseAsync(messages, options)).Text, string.Concat(updates.Select(u => u.Text)));
+    }
+
+    [Fact]
     public void Metadata_and_services()
     {
         using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");

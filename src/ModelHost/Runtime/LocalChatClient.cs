@@ -30,8 +30,9 @@ namespace AgentMem.ModelHost;
 /// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face) (finish reason <see cref="ChatFinishReason.Stop"/>) or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
 /// </para>
 /// <para>
-/// Streaming yields one update per generated token (text may be empty while a multi-byte UTF-8 character is incomplete; it is
-/// completed by a later token's update), then one final update with no text carrying the finish reason and token usage.
+/// Streaming yields one update per generated token (text may be empty while a multi-byte UTF-8 character is incomplete, or
+/// while text is held back because it may begin one of <see cref="ChatOptions.StopSequences"/>; it comes in a later update),
+/// then one final update carrying the finish reason and token usage, with any text still held back.
 /// Each call uses its own <see cref="KvCache"/>, so one client may serve concurrent calls.
 /// </para>
 /// </remarks>
@@ -141,10 +142,8 @@ public sealed class LocalChatClient : IChatClient
                 break;
             }
 
-            if (piece.Length > 0)
-            {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = metadata.DefaultModelId, ResponseId = responseId, MessageId = responseId };
-            }
+            // Empty text too: one update per token, as documented (the text follows in a later update).
+            yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = metadata.DefaultModelId, ResponseId = responseId, MessageId = responseId };
         }
 
         yield return new ChatResponseUpdate(ChatRole.Assistant, run.Flush())
