@@ -1,5 +1,6 @@
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Hybrid.Signals;
 using AgentMem.Retrieval.Tests.State;
@@ -68,6 +69,36 @@ public sealed class VectorRangeTests : TempStore
     }
 
     [Fact]
+    public async Task The_range_is_taken_over_the_memories_the_filter_lets_through()
+    {
+        // Session s3 holds one memory at 0.90, the floor of the whole cube: scaled over the cube's range it scored 0 and
+        // the search found nothing, though the filter lets exactly that memory through.
+        var (os, ids) = await BandCubeAsync();
+        await using var _ = os;
+
+        var hits = await os.SearchAsync(Me, "c", BandEmbedder.Query, 10, new MemoryFilter { Session = "s3" }, "semantic");
+
+        Assert.Equal([ids[3]], hits.Select(h => h.Item.Id));
+    }
+
+    [Fact]
+    public async Task Deleted_memories_do_not_set_the_range()
+    {
+        // The index keeps deleted memories (a filter may ask for them); left in the range, the three best of them made
+        // the two live ones the floor, and a search without a filter found nothing.
+        var (os, ids) = await BandCubeAsync();
+        await using var _ = os;
+        foreach (var id in ids.Take(3))
+        {
+            await os.DeleteAsync(Me, id);
+        }
+
+        var hits = await os.SearchAsync(Me, "c", BandEmbedder.Query, 10, retrieverName: "semantic");
+
+        Assert.Equal(ids.Skip(3), hits.Select(h => h.Item.Id));
+    }
+
+    [Fact]
     public void The_sentence_preset_is_valid_and_a_negative_depth_is_refused()
     {
         var preset = HybridOptions.ForSentenceEmbedder();
@@ -75,6 +106,17 @@ public sealed class VectorRangeTests : TempStore
         Assert.Equal(100, preset.VectorRangeDepth);
         Assert.Equal(0, new HybridOptions().VectorRangeDepth);
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { VectorRangeDepth = -1 }.Validate());
+    }
+
+    /// <summary>A cube of the five band memories (cosines 1.00 ... 0.90, sessions s0 ... s4) behind the "semantic" retriever.</summary>
+    private async Task<(MemoryOS Os, List<AgentMem.MemoryCore.Identity.MemoryId> Ids)> BandCubeAsync()
+    {
+        var cosines = new[] { 1.00f, 0.95f, 0.92f, 0.90f, 0.90f };
+        var state = new AgentMem.Retrieval.State.RetrievalState(Store, new BandEmbedder(cosines));
+        var os = new MemoryOS(Store, [new HybridRetriever(state, ForSentences(), ownsState: true)]);
+        await os.CreateCubeAsync(Me, "c");
+        var ids = (await os.AddBatchAsync(Me, "c", cosines.Select((_, i) => new MemoryDraft(BandEmbedder.Text(i)) { Session = $"s{i}" }).ToList())).Select(o => o.Id).ToList();
+        return (os, ids);
     }
 
     private static HybridOptions ForSentences()

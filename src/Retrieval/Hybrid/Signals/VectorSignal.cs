@@ -2,7 +2,8 @@ namespace AgentMem.Retrieval.Hybrid.Signals;
 
 /// <summary>
 /// Cosine similarity of the query and memory embeddings, floored at <see cref="HybridOptions.VectorMinSimilarity"/>, fused
-/// over the range from the <see cref="HybridOptions.VectorRangeDepth"/>-th best similarity to the best (or as it is, with depth 0).
+/// over the range from the <see cref="HybridOptions.VectorRangeDepth"/>-th best similarity to the best among the memories the
+/// request's filter lets through (or as it is, with depth 0).
 /// A long memory takes the similarity of its nearest passage when that is higher than its own vector's (a sentence model
 /// reads only the first few hundred tokens of a text, and a fact may sit anywhere in it).
 /// </summary>
@@ -33,11 +34,16 @@ internal sealed class VectorSignal : IRelevanceSignal
                 passages.RaiseByVectors(q, scores, options.VectorMinSimilarity, nearestPassages());
             }
 
+            // The range is over the memories the search may return: a memory the filter leaves out (another session,
+            // an archived or deleted one) set the floor, and a narrow filter's own memories all fell below it.
             if (options.VectorRangeDepth > 0)
             {
                 for (int s = 0; s < context.Slots; s++)
                 {
-                    best.Offer(scores[s]);
+                    if (scores[s] > 0 && context.Allowed(s))
+                    {
+                        best.Offer(scores[s]);
+                    }
                 }
             }
         }
@@ -61,7 +67,10 @@ internal sealed class VectorSignal : IRelevanceSignal
 
             foreach (int slot in offered)
             {
-                best.Offer(scores[slot]);
+                if (context.Allowed(slot)) // passages are raised for every long memory, filtered or not
+                {
+                    best.Offer(scores[slot]);
+                }
             }
         }
 
