@@ -8,6 +8,7 @@ using AgentMem.Retrieval.Lexical;
 using AgentMem.Retrieval.State;
 using AgentMem.Stores.Sqlite;
 using AgentMem.Stores.Tests;
+using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Tests.State;
 
@@ -483,6 +484,34 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task The_default_retrievers_take_any_window_radius_for_their_shared_state()
+    {
+        // The vector retriever's options kept the default radius of 2, which the shared state refused for any other.
+        var retrievers = DefaultRetrievers.Create(Store, hybrid: new HybridOptions { WindowRadius = 1 });
+        await using var os = new MemoryOS(Store, retrievers);
+
+        Assert.Equal(["hybrid", "bm25", "vector"], retrievers.Select(r => r.Name));
+        Assert.Equal(1, ((HybridRetriever)retrievers[0]).State.Options.WindowRadius);
+        Assert.Equal(1, ((HybridRetriever)retrievers[2]).Options.WindowRadius);
+        Assert.Same(((HybridRetriever)retrievers[0]).State, ((HybridRetriever)retrievers[2]).State);
+    }
+
+    [Fact]
+    public void Default_retrievers_refused_on_their_options_dispose_the_embedder_they_were_handed()
+    {
+        // The embedder is handed over with the call (the CLI passes a new one inline): a call that throws left it, and
+        // the state built around it, undisposed.
+        var embedder = new DisposalCountingEmbedder();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => DefaultRetrievers.Create(Store, embedder, new HybridOptions { VectorRangeDepth = -1 }));
+        Assert.Equal(1, embedder.Disposals);
+
+        var again = new DisposalCountingEmbedder();
+        Assert.Throws<ArgumentOutOfRangeException>(() => DefaultRetrievers.Create(Store, again, state: new RetrievalStateOptions { ChangeBatch = 0 }));
+        Assert.Equal(1, again.Disposals);
+    }
+
+    [Fact]
     public async Task Disposing_the_memory_os_of_the_default_retrievers_checkpoints_their_shared_state()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
@@ -673,4 +702,18 @@ public sealed class RetrievalStateTests : TempStore
 
     private static string Sentence(Random random) =>
         string.Join(' ', Enumerable.Range(0, 4 + random.Next(6)).Select(_ => Words[random.Next(Words.Length)]));
+
+    private sealed class DisposalCountingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-counting", null, "counting-v1", 8);
+
+        public int Disposals { get; private set; }
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(_ => new Embedding<float>(new float[8]))));
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose() => Disposals++;
+    }
 }
