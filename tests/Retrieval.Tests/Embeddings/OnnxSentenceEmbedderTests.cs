@@ -151,6 +151,51 @@ public sealed class OnnxSentenceEmbedderTests
         }
     }
 
+    [Fact]
+    public void Settings_that_change_the_vectors_of_the_same_weights_change_the_model_id_and_the_packaged_defaults_keep_theirs()
+    {
+        // The id named only the card's name, the weights and the token split: a card pooled or prefixed otherwise, or a
+        // shorter MaxTokens, read vectors persisted under the same id that its own texts would not give.
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-onnx-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            OnnxSentenceEmbedder.ExportPackaged("minilm", folder);
+            var ids = new[]
+            {
+                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM)),
+                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { Pooling = SentencePooling.Cls })),
+                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { QueryPrefix = "query: " })),
+                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { DocumentPrefix = "passage: " })),
+                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { Normalize = false })),
+                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM, new OnnxEmbedderOptions { MaxTokens = 256 })),
+            };
+            Assert.Equal(ids.Length, ids.Distinct().Count());
+            Assert.All(ids.Skip(1), id => Assert.StartsWith(ids[0], id, StringComparison.Ordinal));
+
+            // Settings that do not touch a vector (batching, threads) leave it; so does loading the same card again.
+            Assert.Equal(ids[1], Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { Pooling = SentencePooling.Cls }, new OnnxEmbedderOptions { BatchSize = 4, Threads = 1 })));
+
+            // The packaged models and a plain folder as they were configured before: ids as before, so vectors already
+            // persisted under them stay in use.
+            Assert.Matches("^all-MiniLM-L6-v2@[0-9a-f]{16}\\+t2$", ids[0]);
+            Assert.Matches("^all-MiniLM-L6-v2@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadPackaged("minilm")));
+            Assert.Matches("^snowflake-arctic-embed-xs@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadPackaged("arctic")));
+            Assert.EndsWith("@" + ids[0].Split('@')[1], Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder))));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static string Id(OnnxSentenceEmbedder embedder)
+        {
+            using (embedder)
+            {
+                return embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId!;
+            }
+        }
+    }
+
     [Theory]
     [InlineData("""{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}""", "Cls")]
     [InlineData("""{"pooling_mode_cls_token": false, "pooling_mode_mean_tokens": true}""", "Mean")]

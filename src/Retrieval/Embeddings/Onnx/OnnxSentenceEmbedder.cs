@@ -79,11 +79,31 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
 
         // The tokenisation revision is part of the model id, so vectors persisted under an older split are keyed apart and
         // recomputed by the background queue instead of being mixed with new ones (t2: BERT's punctuation split, which keeps
-        // ASCII symbols such as '+' that the library's default split dropped).
-        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}", Dimension);
+        // ASCII symbols such as '+' that the library's default split dropped). So are the settings that change a vector.
+        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{SettingsSuffix(card, options.MaxTokens)}", Dimension);
     }
 
-    /// <summary>The model card in force (pooling, prefixes).</summary>
+    /// <summary>
+    /// What the model id adds for settings that change the vectors of the same weights (pooling, prefixes, normalisation,
+    /// <see cref="OnnxEmbedderOptions.MaxTokens"/>): "+s" and a hash of them, or nothing for the settings a card of that
+    /// name had before they were part of the id (the packaged card of the name, else a folder's defaults: mean pooling,
+    /// no prefixes, normalised) at the default MaxTokens, so the vectors already persisted under those ids stay in use.
+    /// </summary>
+    internal static string SettingsSuffix(SentenceModelCard card, int maxTokens)
+    {
+        var usual = Packaged.Values.Select(p => p.Card).FirstOrDefault(c => c.Name == card.Name) ?? new SentenceModelCard(card.Name, SentencePooling.Mean);
+        if (card == usual && maxTokens == new OnnxEmbedderOptions().MaxTokens)
+        {
+            return "";
+        }
+
+        // Prefixes are length-prefixed, so no two settings read the same.
+        string settings = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{card.Pooling}|{card.Normalize}|{maxTokens}|{card.QueryPrefix.Length}:{card.QueryPrefix}|{card.DocumentPrefix.Length}:{card.DocumentPrefix}");
+        ulong hash = System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(settings));
+        return "+s" + (hash >> 32).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The model card in force (pooling, prefixes); with the options' MaxTokens, part of the model id.</summary>
     public SentenceModelCard Card { get; }
 
     /// <summary>Length of the vectors.</summary>

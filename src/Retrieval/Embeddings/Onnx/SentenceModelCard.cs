@@ -2,7 +2,10 @@ using AgentMem.Common;
 
 namespace AgentMem.Retrieval.Embeddings.Onnx;
 
-/// <summary>What a sentence-transformer's model card prescribes around the encoder: pooling, prefixes, normalisation.</summary>
+/// <summary>
+/// What a sentence-transformer's model card prescribes around the encoder: pooling, prefixes, normalisation. The embedder's
+/// model id names these settings when they differ from the usual card of the name, so vectors made otherwise are kept apart.
+/// </summary>
 /// <param name="Name">The model's name (part of the embedder identity stored with every vector).</param>
 /// <param name="Pooling">Token vectors to sentence vector.</param>
 /// <param name="QueryPrefix">Prepended to a query (e.g. arctic-embed's retrieval instruction), empty for none.</param>
