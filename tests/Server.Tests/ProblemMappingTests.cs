@@ -11,4 +11,11 @@ public sealed class ProblemMappingTests
     {
         Assert.Equal((507, "Insufficient storage"), ProblemMapping.Map(new StorageFullException("The disk is full.")));
     }
+
+    [Fact]
+    public void Text_an_embedder_refuses_is_400_invalid_request()
+    {
+        // An OpenAI-compatible embedder refused a blank query with a type the mapping did not know: a 500.
+        Assert.Equal((400, "Invalid request"), ProblemMapping.Map(new AgentMem.Retrieval.Embeddings.EmbeddingInputException("Input 0 is empty or whitespace; there is nothing to embed.")));
+    }
 }

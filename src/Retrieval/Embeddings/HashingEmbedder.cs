@@ -122,6 +122,7 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
     }
 
     /// <inheritdoc/>
+    /// <exception cref="EmbeddingInputException">A text is empty or whitespace.</exception>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -131,7 +132,7 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
             cancellationToken.ThrowIfCancellationRequested();
             if (string.IsNullOrWhiteSpace(value))
             {
-                throw new MemoryCore.Errors.MemoryValidationException("Cannot embed empty text.");
+                throw new EmbeddingInputException("Cannot embed empty text.");
             }
 
             result.Add(new Embedding<float>(Embed(value)) { ModelId = metadata.DefaultModelId, CreatedAt = DateTimeOffset.UtcNow });

@@ -73,6 +73,13 @@ public sealed class OnnxSentenceEmbedderTests
     }
 
     [Fact]
+    public async Task Empty_text_is_refused_as_embedding_input_like_every_embedder_refuses_it()
+    {
+        using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm");
+        await Assert.ThrowsAsync<EmbeddingInputException>(() => embedder.GenerateAsync(["a cat", " "]));
+    }
+
+    [Fact]
     public void Missing_or_unknown_models_are_refused_with_what_to_do()
     {
         Assert.Contains("arctic or minilm", Assert.Throws<ModelFormatException>(() => OnnxSentenceEmbedder.LoadPackaged("gpt")).Message);

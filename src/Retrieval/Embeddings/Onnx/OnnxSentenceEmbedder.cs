@@ -189,6 +189,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     }
 
     /// <inheritdoc/>
+    /// <exception cref="EmbeddingInputException">A text is empty or whitespace.</exception>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -198,7 +199,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         {
             if (string.IsNullOrWhiteSpace(texts[i]))
             {
-                throw new MemoryCore.Errors.MemoryValidationException("Cannot embed empty text.");
+                throw new EmbeddingInputException("Cannot embed empty text.");
             }
         }
 
