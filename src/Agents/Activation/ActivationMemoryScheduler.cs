@@ -156,8 +156,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         var (payload, fresh) = Write(cartridge, actor, cube);
         string described = $"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {DerivedPayloads.Preview(text)}";
         var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, ours, PromotionReason(sources));
-        var outcome = await DerivedPayloads.AddAsync(memory, actor, cube, Cartridges, draft, fresh, cancellationToken).ConfigureAwait(false);
-        var added = await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
+        var added = await DerivedPayloads.AddAsync(memory, actor, cube, Cartridges, draft, fresh, cancellationToken).ConfigureAwait(false);
         return new ActivationPromotion(added, true, sources, invalidated, cartridge.Count);
     }
 

@@ -41,21 +41,59 @@ internal static class DerivedPayloads
     }
 
     /// <summary>
-    /// Adds <paramref name="draft"/>, the memory of a payload file just saved. When the add fails (refused, cancelled, the store
-    /// down) a file this call made (<paramref name="fresh"/>) is deleted, unless a memory of the cube names it: a store that lost
-    /// the acknowledgement of its commit may have added the memory after all. When the cube cannot be read to tell, it stays.
+    /// Adds <paramref name="draft"/>, the memory of a payload file just saved, and returns the memory that now names the file,
+    /// active. When the add fails (refused, cancelled, the store down) a file this call made (<paramref name="fresh"/>) is
+    /// deleted, unless a memory of the cube names it: a store that lost the acknowledgement of its commit may have added the
+    /// memory after all. When the cube cannot be read to tell, it stays.
     /// </summary>
-    public static async Task<AddOutcome> AddAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, MemoryDraft draft, bool fresh, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Files are named by what they hold, so building the same sources again makes the same file, and de-duplication matches
+    /// the add to the memory made of it before, archived ones included (demoted, or stale while a source was away). One with
+    /// the same provenance is restored: left archived, nothing loaded it and every run built it again. One recorded from other
+    /// versions of the sources (a source edited and edited back, or archived and restored) would be stale again at once, and a
+    /// provenance cannot be edited: the new memory is added with its source reference in its text, which tells it apart.
+    /// </remarks>
+    public static async Task<MemoryItem> AddAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, MemoryDraft draft, bool fresh, CancellationToken cancellationToken)
     {
+        var item = await AddOnceAsync(memory, actor, cube, kind, draft, fresh, cancellationToken).ConfigureAwait(false);
+        if (item.Provenance.SourceRef != draft.SourceRef)
+        {
+            draft = draft with { Text = $"{draft.Text} ({draft.SourceRef})" };
+            item = await AddOnceAsync(memory, actor, cube, kind, draft, fresh, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (item.State != LifecycleState.Archived || item.Provenance.SourceRef != draft.SourceRef)
+        {
+            return item;
+        }
+
         try
         {
-            return await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+            string reason = draft.Reason ?? $"rebuilt: the same {kind.File} again";
+            var change = new MemoryStateChange(item.Id, LifecycleState.Active, reason) { ExpectedVersion = item.Version };
+            return (await memory.SetStateManyAsync(actor, [change], cancellationToken).ConfigureAwait(false))[0];
+        }
+        catch (MemoryStateException)
+        {
+            // Changed meanwhile (restored, deleted or edited by another writer): that writer's state stands.
+            return await memory.GetAsync(actor, item.Id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<MemoryItem> AddOnceAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, MemoryDraft draft, bool fresh, CancellationToken cancellationToken)
+    {
+        AddOutcome outcome;
+        try
+        {
+            outcome = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
         }
         catch when (fresh)
         {
             await DeleteUnlessNamedAsync(memory, actor, cube, kind, draft.Payload!).ConfigureAwait(false);
             throw;
         }
+
+        return await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task DeleteUnlessNamedAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, PayloadRef payload)

@@ -53,7 +53,8 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// <summary>
     /// Saves <paramref name="adapter"/> (trained from <paramref name="sources"/>, at the versions given) as an adapter file whose
     /// header lists the sources as <c>ID@VERSION</c>, and records a parametric memory in <paramref name="cube"/> pointing at it.
-    /// Returns the new memory; <paramref name="reason"/>, when given, is why it was made (its state reason).
+    /// Returns the new memory (or, for the same adapter file registered before, that memory, restored when it was archived);
+    /// <paramref name="reason"/>, when given, is why it was made (its state reason).
     /// </summary>
     /// <exception cref="MemoryValidationException">No sources.</exception>
     /// <exception cref="MemoryNotFoundException">A source does not exist (or the actor cannot read it).</exception>
@@ -87,8 +88,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string described = $"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {DerivedPayloads.Preview(text)}";
         string context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}");
         var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context, reason);
-        var outcome = await DerivedPayloads.AddAsync(memory, actor, cube, Adapters, draft, fresh, cancellationToken).ConfigureAwait(false);
-        return await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false);
+        return await DerivedPayloads.AddAsync(memory, actor, cube, Adapters, draft, fresh, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -156,6 +156,49 @@ public sealed class ActivationSchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Promoting_an_archived_cartridges_selection_again_brings_that_cartridge_back_active()
+    {
+        await AddAsync(Stories.Lily, Stories.Ball, Stories.Night);
+        var scheduler = CreateScheduler(top: 3);
+        var first = await scheduler.PromoteAsync(Alice, "stories");
+        await memory.SetStateAsync(Alice, first.Cartridge!.Id, LifecycleState.Archived, "demoted");
+
+        // The same memories make the same file, which the archived memory names: the add was matched to it and it stayed
+        // archived, so nothing loaded it and every promotion built it again.
+        var again = await scheduler.PromoteAsync(Alice, "stories");
+        Assert.True(again.Built);
+        Assert.Equal(first.Cartridge.Id, again.Cartridge!.Id);
+        Assert.Equal(LifecycleState.Active, again.Cartridge.State);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, first.Cartridge.Id)).State);
+        Assert.Equal(first.Cartridge.StateReason, again.Cartridge.StateReason);
+        Assert.Equal(ActivationMemoryScheduler.ResolveCartridgeFile(first.Cartridge), ActivationMemoryScheduler.ResolveCartridgeFile(again.Cartridge));
+
+        Assert.False((await scheduler.PromoteAsync(Alice, "stories")).Built);
+    }
+
+    [Fact]
+    public async Task A_source_archived_and_restored_gets_a_new_cartridge_at_its_new_version()
+    {
+        var items = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night);
+        var scheduler = CreateScheduler(top: 3);
+        var first = await scheduler.PromoteAsync(Alice, "stories");
+        await memory.SetStateAsync(Alice, items[1].Id, LifecycleState.Archived, "forgotten");
+        await memory.SetStateAsync(Alice, items[1].Id, LifecycleState.Active, "restated");
+
+        // Same text, same file as the first cartridge, but its provenance names version 1: restored, it was stale at once.
+        var rebuilt = await scheduler.PromoteAsync(Alice, "stories");
+        Assert.True(rebuilt.Built);
+        Assert.Contains(rebuilt.Invalidated, i => i.Id == first.Cartridge!.Id);
+        Assert.NotEqual(first.Cartridge!.Id, rebuilt.Cartridge!.Id);
+        Assert.Equal(LifecycleState.Active, rebuilt.Cartridge.State);
+        Assert.Contains($"{items[1].Id}@3", rebuilt.Cartridge.Provenance.SourceRef, StringComparison.Ordinal);
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, first.Cartridge.Id)).State);
+        _ = ActivationMemoryScheduler.ResolveCartridgeFile(rebuilt.Cartridge);
+
+        Assert.False((await scheduler.PromoteAsync(Alice, "stories")).Built);
+    }
+
+    [Fact]
     public async Task Without_recalls_the_most_recent_memories_are_chosen_and_an_altered_file_is_detected()
     {
         var items = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night);

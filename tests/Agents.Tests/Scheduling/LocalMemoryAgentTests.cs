@@ -122,6 +122,15 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
             Assert.Equal((MemoryKind.Plaintext, LifecycleState.Active, 1), (now.Kind, now.State, now.Version));
         }
 
+        // The set is still stable, so the next run trains the same adapter again: the same file, which the demoted memory
+        // names. That memory comes back active (it stayed archived: the loader skipped it and every run trained it again).
+        var retrained = Assert.Single(await scheduler.RunAsync(Alice, Cube));
+        Assert.Equal((MemoryKind.Parametric, toParametric.Derived.Id), (retrained.To, retrained.Derived.Id));
+        Assert.Equal(LifecycleState.Active, retrained.Derived.State);
+        Assert.Equal(toParametric.Reason, retrained.Derived.StateReason);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, toParametric.Derived.Id)).State);
+        Assert.Empty(await scheduler.RunAsync(Alice, Cube));
+
         // An edited source makes its activation memory stale: the next run demotes it with the reason and builds a new one.
         await memory.UpdateAsync(Alice, hot.Id, new MemoryChange { Text = "Lily gave the cat a fish.", Reason = "fixed" });
         var next = await scheduler.RunAsync(Alice, Cube);
