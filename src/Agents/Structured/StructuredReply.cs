@@ -13,7 +13,8 @@ public static partial class StructuredReply
 {
     /// <summary>
     /// Sends <paramref name="messages"/> (extended in place with the failed replies and corrections) and returns the first
-    /// value <paramref name="validate"/> accepts, or null with the last problem. A failing model call ends the loop at once.
+    /// value <paramref name="validate"/> accepts, or null with the last problem. A failing model call (a timeout included) ends
+    /// the loop at once; only the cancellation of <paramref name="cancellationToken"/> is thrown.
     /// </summary>
     public static async Task<(T? Value, string Problem)> AskAsync<T>(
         IChatClient client,
@@ -36,8 +37,10 @@ public static partial class StructuredReply
             {
                 reply = (await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false)).Text;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // Only the caller's cancellation ends the work: a client's own timeout (HttpClient's is a
+                // TaskCanceledException) is a failed call like any other, and the caller falls back.
                 return (null, $"the model call failed ({ex.GetType().Name}: {ex.Message})");
             }
 

@@ -86,6 +86,38 @@ public sealed class LlmFactClassifierTests
     }
 
     [Fact]
+    public async Task A_model_call_that_times_out_falls_back_to_the_rules_but_the_callers_cancellation_is_not_swallowed()
+    {
+        // HttpClient reports its own timeout as a TaskCanceledException while the caller's token is not cancelled: that was
+        // let through as if the caller had cancelled, so the classifier threw instead of falling back.
+        var timedOut = new FailingChatClient(_ => new TaskCanceledException("timed out", new TimeoutException()));
+        var decision = await new LlmFactClassifier(timedOut).ClassifyAsync("Ann lives in Paris!", [Paris]);
+        Assert.Equal((FactAction.Noop, Paris.Id, "model->rules"), (decision.Action, decision.Target, decision.Classifier));
+        Assert.Contains("the model call failed (TaskCanceledException: timed out)", decision.Reason, StringComparison.Ordinal);
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var honoured = new FailingChatClient(token => new OperationCanceledException(token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new LlmFactClassifier(honoured).ClassifyAsync("Ann lives in Paris!", [Paris], cancelled.Token));
+    }
+
+    /// <summary>A chat client whose every call throws what <paramref name="error"/> makes of the call's token.</summary>
+    private sealed class FailingChatClient(Func<CancellationToken, Exception> error) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromException<ChatResponse>(error(cancellationToken));
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw error(cancellationToken);
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
     public async Task The_model_picks_the_operation_but_the_stored_text_is_always_the_new_fact()
     {
         await using var temp = new TempMemory();
