@@ -25,8 +25,9 @@ internal static class FactExtractor
     }
 
     /// <summary>
-    /// The distinct, non-empty strings of the last non-empty JSON array in <paramref name="text"/>, at the top level or as a
-    /// property of an object (prose may quote the format, such as "reply [] if there are none"); none if there is no valid array.
+    /// The distinct, non-empty strings of the facts array in <paramref name="text"/>: the <c>facts</c> property (any case) of a
+    /// wrapping object when there is one, otherwise the last JSON array holding a string, at the top level or as a property of
+    /// an object (prose may quote the format, such as "reply [] if there are none"); none if there is no such array.
     /// </summary>
     public static IReadOnlyList<string> Parse(string? text, int maxFacts)
     {
@@ -35,9 +36,11 @@ internal static class FactExtractor
             return [];
         }
 
-        // Top-level arrays, and arrays an object wraps ({"facts": [...]}, as JSON-mode endpoints reply); the last one that
-        // holds anything, since prose may quote the format's empty "[]" before or after the answer.
+        // Top-level arrays, and arrays an object wraps ({"facts": [...]}, as JSON-mode endpoints reply). A wrapper's "facts"
+        // is the answer, not its other arrays ("topics": a label was stored as a fact); otherwise the last array holding a
+        // string, since prose may quote the format's empty "[]" before or after the answer, or add numbers ("confidence: [0.9]").
         var arrays = new List<JsonElement>();
+        var wrapped = new List<JsonElement>();
         foreach (var (value, error, _) in Structured.StructuredReply.JsonValues(text))
         {
             if (error is not null)
@@ -51,16 +54,19 @@ internal static class FactExtractor
             }
             else if (value.ValueKind == JsonValueKind.Object)
             {
-                arrays.AddRange(value.EnumerateObject().Select(p => p.Value).Where(v => v.ValueKind == JsonValueKind.Array));
+                foreach (var property in value.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array))
+                {
+                    (string.Equals(property.Name, "facts", StringComparison.OrdinalIgnoreCase) ? wrapped : arrays).Add(property.Value);
+                }
             }
         }
 
-        if (arrays.Count == 0)
+        var candidates = wrapped.Count > 0 ? wrapped : arrays;
+        if (candidates.LastOrDefault(a => a.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.String)) is not { ValueKind: JsonValueKind.Array } array)
         {
             return [];
         }
 
-        var array = arrays.LastOrDefault(a => a.GetArrayLength() > 0, arrays[^1]);
         var facts = new List<string>();
         foreach (var element in array.EnumerateArray())
         {

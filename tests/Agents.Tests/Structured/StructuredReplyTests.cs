@@ -42,6 +42,24 @@ public sealed class StructuredReplyTests
     }
 
     [Theory]
+    [InlineData("{\"facts\":[\"The user has a cat named Miso.\"],\"topics\":[\"pets\"]}", "The user has a cat named Miso.")] // not the last property
+    [InlineData("{\"Facts\":[\"The user has a cat named Miso.\"],\"confidence\":[0.9]}", "The user has a cat named Miso.")]
+    [InlineData("[\"The user likes tea.\"] (confidence: [0.9])", "The user likes tea.")] // an array after it with no string
+    [InlineData("{\"items\":[\"The user likes tea.\"],\"scores\":[1]}", "The user likes tea.")]
+    public void Facts_are_the_wrapped_facts_property_or_an_array_of_strings_not_any_array(string reply, string fact)
+    {
+        // The last non-empty array anywhere was taken: a wrapper's other array ("topics") was stored as the facts, and a
+        // trailing array of numbers gave no facts at all.
+        Assert.Equal([fact], FactExtractor.Parse(reply, maxFacts: 5));
+    }
+
+    [Fact]
+    public void A_wrapped_empty_facts_property_means_no_facts_whatever_else_the_object_holds()
+    {
+        Assert.Empty(FactExtractor.Parse("{\"facts\":[],\"topics\":[\"pets\"]}", maxFacts: 5));
+    }
+
+    [Theory]
     [InlineData("{\"action\":\"ADD\\ud800\"}")]
     [InlineData("{\"act\\udc00ion\":\"ADD\"}")]
     [InlineData("{\"decision\":{\"reasons\":[\"x\\ud83d\"]}}")]
