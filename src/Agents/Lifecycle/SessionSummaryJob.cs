@@ -160,7 +160,9 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         run.Act("summarize", added.Id, null, what);
     }
 
-    private static string TranscriptLine(MemoryItem m) => $"{(m.ValidFrom ?? m.Provenance.RecordedAt):yyyy-MM-dd} {m.Provenance.Actor ?? "?"}: {m.Text}";
+    // Invariant: the current culture's calendar (th-TH's Buddhist era) gave the model another year.
+    private static string TranscriptLine(MemoryItem m) =>
+        string.Create(CultureInfo.InvariantCulture, $"{(m.ValidFrom ?? m.Provenance.RecordedAt):yyyy-MM-dd} {m.Provenance.Actor ?? "?"}: {m.Text}");
 
     // One request for a session that fits; otherwise each part, then merges of the parts' summaries until one is left
     // (every summary is at most MaxSummaryChars, so each merge request holds at least two and the rounds end). Null when

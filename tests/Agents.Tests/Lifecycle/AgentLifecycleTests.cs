@@ -232,6 +232,33 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transcript_dates_are_written_the_same_in_every_culture()
+    {
+        // On th-TH the current culture's Buddhist calendar wrote the year 2567 for 2024 into the model's transcript.
+        var culture = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("th-TH");
+        try
+        {
+            await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+            var day = new DateTimeOffset(2024, 5, 7, 10, 0, 0, TimeSpan.Zero);
+            for (int i = 0; i < 4; i++)
+            {
+                await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"line {i} about the garden") { Session = "s1", Actor = "ann", ValidFrom = day.AddMinutes(i) });
+            }
+
+            var model = new ScriptedChatClient(Say("Ann talked about her garden."));
+            var result = Assert.Single(await new MaintenanceRunner([new SessionSummaryJob(model)]).RunAsync(temp.Memory, Ann, "notes"));
+
+            Assert.Equal(1, result.Counts["summarized"]);
+            Assert.Contains("2024-05-07 ann: line 0 about the garden", Assert.Single(model.Requests).Messages[1].Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    [Fact]
     public async Task An_empty_summary_is_not_stored()
     {
         await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
