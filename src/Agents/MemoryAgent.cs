@@ -247,7 +247,9 @@ public sealed class MemoryAgent
 
         if (options.ExtractionClient is null)
         {
-            // Offline, the user's own words are the fact; they are already stored as the turn's first memory.
+            // Offline, the user's own words are the fact; they are already stored as the turn's first memory. Said again
+            // they are a restatement, as an extracted fact told again is: a forgotten copy comes back (the reply does not).
+            await memory.RestoreRestatedAsync(scope, [turn[0]], cancellationToken).ConfigureAwait(false);
             return ([turn[0]], []);
         }
 

@@ -56,6 +56,25 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Offline_a_forgotten_fact_the_user_states_again_is_restored_but_not_the_reply()
+    {
+        var model = new ScriptedChatClient(Say("Noted."), Say("Noted."));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { EnableTools = false });
+        var first = await agent.ChatAsync("ann", "I am allergic to peanuts.", "c1");
+        var fact = Assert.Single(first.Facts).Id;
+        await temp.Memory.SetStateAsync(Ann, fact, LifecycleState.Archived, "forgotten");
+        await temp.Memory.SetStateAsync(Ann, first.Turn[1].Id, LifecycleState.Archived, "forgotten");
+
+        // The add was matched to the archived memory, which stayed archived: the user's fact remained forgotten.
+        var again = await agent.ChatAsync("ann", "I am allergic to peanuts.", "c2");
+
+        Assert.Equal(fact, Assert.Single(again.Facts).Id);
+        Assert.False(again.Facts[0].Created);
+        Assert.Equal(LifecycleState.Active, (await temp.Memory.GetAsync(Ann, fact)).State);
+        Assert.Equal(LifecycleState.Archived, (await temp.Memory.GetAsync(Ann, first.Turn[1].Id)).State); // the reply is no fact
+    }
+
+    [Fact]
     public async Task A_reply_holding_a_nul_is_stored_with_a_replacement_character_and_returned_as_said()
     {
         // A byte-level tokenizer can decode a NUL; memory text refuses one, which failed the whole turn's write.
