@@ -64,10 +64,13 @@ public sealed class MemoryAgent
     /// shows earlier turns grouped by conversation. A turn cancelled before the model has answered writes
     /// nothing back (see <see cref="ChatStreamingAsync"/> for the rule).
     /// </summary>
+    /// <exception cref="MemoryValidationException"><paramref name="conversationId"/> cannot be a session name (over 128
+    /// characters, or holding a control or surrogate character); thrown before the model is called.</exception>
     public async Task<MemoryAgentTurn> ChatAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
+        RequireSessionName(conversationId);
         var prepared = await PrepareAsync(userId, message, cancellationToken).ConfigureAwait(false);
         var response = await prepared.Client.GetResponseAsync(prepared.Messages, prepared.Options, cancellationToken).ConfigureAwait(false);
         return await WriteBackAsync(prepared, message, conversationId, response, cancellationToken).ConfigureAwait(false);
@@ -86,13 +89,20 @@ public sealed class MemoryAgent
     /// <c>core_memory_append</c>) are its own actions and have taken effect. Cancelling during write-back stops
     /// it between steps: the exchange is stored in one transaction, then the facts, then the thought.
     /// </remarks>
+    /// <exception cref="MemoryValidationException"><paramref name="conversationId"/> cannot be a session name; thrown at the call.</exception>
     public IAsyncEnumerable<MemoryAgentUpdate> ChatStreamingAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         // Checked here, not in the iterator, so bad arguments throw at the call rather than at the first MoveNext.
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
+        RequireSessionName(conversationId);
         return StreamAsync(userId, message, conversationId, cancellationToken);
     }
+
+    // The conversation becomes the session of the memories written back, checked by the scope's rule (length, no control
+    // or surrogate characters) before the model runs: refused only at write-back, the model had answered and its tool
+    // calls had taken effect, and then the exchange was not stored.
+    private void RequireSessionName(string? conversationId) => _ = new Scope(options.Tenant, session: conversationId);
 
     private async IAsyncEnumerable<MemoryAgentUpdate> StreamAsync(string userId, string message, string? conversationId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

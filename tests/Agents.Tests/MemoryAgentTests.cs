@@ -74,6 +74,25 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         Assert.Equal(LifecycleState.Archived, (await temp.Memory.GetAsync(Ann, first.Turn[1].Id)).State); // the reply is no fact
     }
 
+    [Theory]
+    [InlineData(129)]
+    [InlineData(-1)] // an emoji: a surrogate pair
+    public async Task A_conversation_id_no_session_can_have_is_refused_before_the_model_runs(int length)
+    {
+        // It was checked only at write-back: the model had answered and its tool calls had taken effect, then the
+        // exchange was not stored.
+        string conversation = length < 0 ? "chat-😀" : new string('c', length);
+        var model = new ScriptedChatClient(Call("memory_add", new() { ["text"] = "Ann likes tea." }), Say("Noted."));
+        var agent = new MemoryAgent(model, temp.Memory);
+
+        await Assert.ThrowsAsync<MemoryValidationException>(() => agent.ChatAsync("ann", "I like tea.", conversation));
+        Assert.Empty(model.Requests);
+        Assert.Throws<MemoryValidationException>(() => agent.ChatStreamingAsync("ann", "I like tea.", conversation));
+        Assert.Empty(model.Requests);
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        Assert.Equal(0, await temp.Memory.ListAsync(Ann, "user-ann").CountAsync());
+    }
+
     [Fact]
     public async Task A_reply_holding_a_nul_is_stored_with_a_replacement_character_and_returned_as_said()
     {
