@@ -126,13 +126,14 @@ public sealed class MemoryAgent
     private async Task<PreparedTurn> PrepareAsync(string userId, string message, CancellationToken cancellationToken)
     {
         var scope = new Scope(options.Tenant, userId, options.AgentName);
-        var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? "user-" + userId, cancellationToken).ConfigureAwait(false);
-        if (options.Cube is null && cube.Owner.User is { } owner && owner != userId)
+        string user = scope.User!; // as the store keeps it (trimmed): the cube's owner is compared with this, not the id as given
+        var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? PrivateCubeName(user), cancellationToken).ConfigureAwait(false);
+        if (options.Cube is null && cube.Owner.User is { } owner && owner != user)
         {
             // A private cube is the user's own: another user who made one of that name and granted the user access would
             // read every turn and fact written to it, and put its own memories into the user's prompt. (The same user
             // under another agent name, or a host owning it with no user, is not someone else.)
-            throw new AccessDeniedException($"The cube '{cube.Name}' the agent keeps for user '{userId}' belongs to {cube.Owner}; the agent will not use a private cube someone else owns.");
+            throw new AccessDeniedException($"The cube '{cube.Name}' the agent keeps for user '{user}' belongs to {cube.Owner}; the agent will not use a private cube someone else owns.");
         }
 
         var blocks = coreBlocks is null ? [] : await coreBlocks.ListAsync(scope, cube.Id, cancellationToken).ConfigureAwait(false);
@@ -314,6 +315,24 @@ public sealed class MemoryAgent
         var unwritten = coreBlocks!.Names.Where(n => blocks.All(b => b.Name != n)).ToList();
         string hint = "Keep these blocks current with core_memory_append and core_memory_replace.";
         return unwritten.Count == 0 ? $"{section}\n{hint}" : $"{section}\n{hint} Blocks not written yet: {string.Join(", ", unwritten)}.";
+    }
+
+    /// <summary>
+    /// The private cube of <paramref name="user"/> (see <see cref="MemoryAgentOptions.Cube"/>): <c>user-{user}</c>, or for an id
+    /// too long for that to be a cube name (over 123 characters), its start, '-' and the first 16 hex digits of the SHA-256 of
+    /// the id (UTF-8), 128 characters in all. The owner check still applies: a cube of that name someone else made is refused.
+    /// </summary>
+    private static string PrivateCubeName(string user)
+    {
+        const int MaxName = 128, HashChars = 16;
+        string name = "user-" + user;
+        if (name.Length <= MaxName)
+        {
+            return name;
+        }
+
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user)))[..HashChars];
+        return string.Concat(name.AsSpan(0, MaxName - HashChars - 1), "-", hash);
     }
 
     /// <summary>What one turn needs between recall and write-back.</summary>

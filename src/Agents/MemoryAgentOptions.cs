@@ -11,7 +11,9 @@ public sealed class MemoryAgentOptions
 
     /// <summary>
     /// The cube to use for every user, created on first use; null (the default) gives each user a
-    /// private cube named <c>user-{userId}</c>. A shared cube belongs to the first user who touched it,
+    /// private cube named <c>user-{userId}</c> (the id trimmed; an id over 123 characters, for which that name would pass the
+    /// 128-character limit, gives its start followed by '-' and 16 hex digits of the SHA-256 of the id, 128 characters in
+    /// all). A shared cube belongs to the first user who touched it,
     /// so others need grants to read it.
     /// </summary>
     public string? Cube { get; set; }

@@ -177,6 +177,43 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_id_with_spaces_around_it_is_the_trimmed_user_and_keeps_their_cube()
+    {
+        // The cube's owner is stored trimmed and was compared with the id as given: "ann " was refused her own cube.
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Hello!"), Say("Hello again!")), temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        await agent.ChatAsync("ann ", "hi");
+        await agent.ChatAsync("ann", "hi again");
+
+        Assert.Equal(4, await temp.Memory.ListAsync(Ann, "user-ann").CountAsync(m => m.Tags.Contains("turn")));
+    }
+
+    [Fact]
+    public async Task A_user_id_too_long_for_the_default_cube_name_gets_a_shortened_stable_one()
+    {
+        // "user-" and a 124 to 128 character id made a cube name over the 128-character limit: every turn threw.
+        string longest = new('u', 128);
+        string other = new string('u', 127) + "v"; // the same start: the name must still tell them apart
+        var agent = new MemoryAgent(new ScriptedChatClient(Say("Hello!"), Say("Hello again!"), Say("Hi.")), temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        await agent.ChatAsync(longest, "hi");
+        await agent.ChatAsync(longest, "hi again");
+        await agent.ChatAsync(other, "hi");
+
+        var user = new Scope(Scope.DefaultTenant, longest);
+        var cube = Assert.Single(await temp.Memory.ListCubesAsync(user));
+        Assert.True(cube.Name.Length <= 128, cube.Name);
+        Assert.StartsWith("user-uuu", cube.Name, StringComparison.Ordinal);
+        Assert.Equal(longest, cube.Owner.User);
+        Assert.Equal(4, await temp.Memory.ListAsync(user, cube.Name).CountAsync(m => m.Tags.Contains("turn")));
+        Assert.NotEqual(cube.Name, Assert.Single(await temp.Memory.ListCubesAsync(new Scope(Scope.DefaultTenant, other))).Name);
+
+        // Ids that fit keep the documented name.
+        await new MemoryAgent(new ScriptedChatClient(Say("Hello!")), temp.Memory, new MemoryAgentOptions { EnableTools = false }).ChatAsync(new string('w', 123), "hi");
+        Assert.Equal("user-" + new string('w', 123), Assert.Single(await temp.Memory.ListCubesAsync(new Scope(Scope.DefaultTenant, new string('w', 123)))).Name);
+    }
+
+    [Fact]
     public async Task A_private_cube_the_same_user_made_under_another_agent_is_used()
     {
         // Ann's cube made through her web agent, shared with her other agents: hers, not someone else's.
