@@ -20,6 +20,7 @@ public sealed class ImportEncodingTests : IDisposable
 {
     private const string Marker = "MARKER";
     private static readonly DateTimeOffset At = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private static readonly string ArchivedCubeId = MemoryId.NewId(At).ToString();
     private readonly TempFolder folder = new("import-encoding");
 
     public static TheoryData<string, byte[], bool> InvalidBytes => new()
@@ -127,6 +128,22 @@ public sealed class ImportEncodingTests : IDisposable
         await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
     }
 
+    [Theory]
+    [InlineData("../..")] // the retrieval state's folder for the cube: the database's own folder, deleted with the cube
+    [InlineData("cube1")]
+    [InlineData("")]
+    public async Task An_archive_whose_cube_id_is_not_an_id_is_refused(string id)
+    {
+        string jsonl = await ArchiveJsonl();
+        string header = $"\"cube\":{{\"id\":\"{ArchivedCubeId}\"";
+        Assert.Contains(header, jsonl, StringComparison.Ordinal);
+        string cube = folder.File("cube-id.jsonl");
+        await File.WriteAllTextAsync(cube, jsonl.Replace(header, $"\"cube\":{{\"id\":\"{id}\"", StringComparison.Ordinal));
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
+        Assert.Contains("cube id", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("line 1", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_byte_order_mark_is_still_accepted()
     {
@@ -180,7 +197,7 @@ public sealed class ImportEncodingTests : IDisposable
     private static async Task<string> ArchiveJsonl(bool grant = false)
     {
         var owner = new Scope("acme", "alice");
-        var cube = new MemCube { Id = "cube1", Name = "notes", Owner = owner, CreatedAt = At, UpdatedAt = At, Grants = grant ? [new CubeGrant("alice", null, CubeAccess.Read)] : [] };
+        var cube = new MemCube { Id = ArchivedCubeId, Name = "notes", Owner = owner, CreatedAt = At, UpdatedAt = At, Grants = grant ? [new CubeGrant("alice", null, CubeAccess.Read)] : [] };
         var item = new MemoryItem
         {
             Id = MemoryId.NewId(At),

@@ -181,7 +181,7 @@ public static class CubeArchiveReader
         var p = c.GetProperty("policy");
         return new MemCube
         {
-            Id = Str(c, "id"),
+            Id = CubeId(Str(c, "id")),
             Name = ScopeNames.Require(Str(c, "name"), "cube"),
             // Checked as a new cube's is; a NUL, which older stores kept, is replaced rather than refusing the whole restore.
             Description = ContentRules.Optional(OptStr(c, "description") is { } d ? ContentRules.ReplaceUnstorable(d) : null, ContentRules.MaxNoteBytes, "cube description"),
@@ -202,6 +202,12 @@ public static class CubeArchiveReader
             UpdatedAt = Time(c, "updatedAt")!.Value,
         };
     }
+
+    // Cube ids are made as memory ids are (MemoryOS.CreateCubeAsync), and the retrieval state names a cube's index folder
+    // after its id: an archive edited to "../.." imported, and deleting that cube deleted the database's own folder.
+    private static string CubeId(string id) => MemoryId.TryParse(id, out var parsed)
+        ? parsed.ToString() // the canonical form, as memory ids are kept
+        : throw new MemoryValidationException($"the cube id '{id}' is not an id: expected 26 Crockford base-32 characters such as 01JD3Z5Q8Y4V6N2K7M9P0R1S2T.");
 
     // A value the facade refuses, restored as is, failed later: every update of the memory re-validates it (a tag edit, a
     // merge, a note's evolution), and a forgetting threshold of 1.5 archived the whole cube on the next run.

@@ -477,11 +477,19 @@ public sealed partial class RetrievalState : IDisposable
     public int AnnBuilds(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) ? e.Index?.Vectors.AnnBuilds ?? 0 : 0;
 
     /// <summary>The folder holding a cube's persisted indexes, or null without an <see cref="RetrievalStateOptions.IndexDirectory"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="cubeId"/> is not a cube id (a <see cref="MemoryCore.Identity.MemoryId"/>, as <see cref="MemoryCore.MemoryOS"/> makes them).</exception>
     public string? CubeFolder(string tenant, string cubeId)
     {
         if (Options.IndexDirectory is null)
         {
             return null;
+        }
+
+        // The folder is deleted recursively with its cube: an id such as "../.." (an edited archive's, before the reader
+        // checked it) named the database's own folder.
+        if (!MemoryCore.Identity.MemoryId.TryParse(cubeId, out _))
+        {
+            throw new ArgumentException($"'{cubeId}' is not a cube id; cube ids are memory ids (26 Crockford base-32 characters).", nameof(cubeId));
         }
 
         // Tenants are free text: a hash keeps the folder name safe and fixed-length.

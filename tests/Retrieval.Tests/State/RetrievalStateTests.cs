@@ -573,6 +573,18 @@ public sealed class RetrievalStateTests : TempStore
         Assert.NotEmpty(await new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = doomed.Id }, 5)));
     }
 
+    [Theory]
+    [InlineData("../..")]
+    [InlineData("..")]
+    [InlineData("cube1")]
+    public void A_cube_id_that_is_not_an_id_names_no_index_folder(string cubeId)
+    {
+        // The folder is deleted recursively with its cube: "../.." named the database's own folder.
+        using var state = new RetrievalState(Store, options: new RetrievalStateOptions { IndexDirectory = Path.Combine(Folder, "s.db.index") });
+        Assert.Throws<ArgumentException>(() => state.CubeFolder(Me.Tenant, cubeId));
+        Assert.StartsWith(Path.Combine(Folder, "s.db.index"), state.CubeFolder(Me.Tenant, MemoryId.NewId().ToString()), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Closing_rewrites_the_snapshot_only_when_the_index_moved_past_it()
     {
