@@ -818,7 +818,11 @@ public sealed partial class MemoryOS : IAsyncDisposable
             throw new MemoryValidationException("The payload reference needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256.");
         }
 
+        // A start the caller gives is kept (a backwards interval refused); the default one, now, never after the end, as a
+        // supersede's default end never comes before the start: "lived in Paris until 2024" was stored ending before it
+        // began, and every later edit of it (a tag) was refused, as was the import of its cube's export.
         ContentRules.ValidateInterval(draft.ValidFrom, draft.ValidTo);
+        var validFrom = draft.ValidFrom ?? (draft.ValidTo is { } end && end < now ? end : now);
         return new MemoryItem
         {
             Id = MemoryId.NewId(now),
@@ -829,7 +833,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Payload = draft.Payload,
             ContentHash = ContentRules.ComputeHash(draft.Kind, draft.Text, draft.Payload),
             Provenance = new Provenance(draft.Source, ContentRules.Optional(draft.SourceRef, ContentRules.MaxReferenceBytes, "source reference"), ContentRules.Optional(draft.Actor, ContentRules.MaxReferenceBytes, "actor"), now),
-            ValidFrom = draft.ValidFrom ?? now,
+            ValidFrom = validFrom,
             ValidTo = draft.ValidTo,
             Tags = ContentRules.NormalizeLabels(draft.Tags, "tag"),
             Keywords = ContentRules.NormalizeLabels(draft.Keywords, "keyword"),

@@ -84,6 +84,23 @@ public sealed partial class MemoryOSOverInMemoryStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fact_given_only_an_end_in_the_past_starts_no_later_than_it_ends_and_stays_editable()
+    {
+        // The start defaulted to now after the interval was checked: "lived in Paris until 2024" was stored ending before
+        // it began, and every later edit of it (a tag) was refused, as was the import of its cube's export.
+        var until = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Lived in Paris") { ValidTo = until })).Id;
+        var stored = await memory.GetAsync(Alice, id);
+        Assert.Equal((until, until), (stored.ValidFrom, stored.ValidTo));
+        Assert.Equal(["home"], (await memory.UpdateAsync(Alice, id, new MemoryChange { Tags = ["home"] })).Tags);
+
+        // An end after now keeps the default start, now; a start the caller gives is never moved: a backwards one is refused.
+        var later = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Rents in Oslo") { ValidTo = clock.Now.AddYears(1) })).Id;
+        Assert.Equal(clock.Now, (await memory.GetAsync(Alice, later)).ValidFrom);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(Alice, "notes", new MemoryDraft("Backwards") { ValidFrom = until, ValidTo = until.AddDays(-1) }));
+    }
+
+    [Fact]
     public async Task Delete_leaves_a_tombstone_and_purge_removes_the_memory_for_good()
     {
         var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("The wifi password is hunter2"))).Id;

@@ -29,7 +29,10 @@ public sealed record MemoryDraft
     /// <summary>Session the memory belongs to, overriding the acting scope's session.</summary>
     public string? Session { get; init; }
 
-    /// <summary>Event time from which the fact holds (e.g. the date of the conversation).</summary>
+    /// <summary>
+    /// Event time from which the fact holds (e.g. the date of the conversation). Default: when it is stored, or
+    /// <see cref="ValidTo"/> when that is earlier (a fact that ended in the past); one given after <see cref="ValidTo"/> is refused.
+    /// </summary>
     public DateTimeOffset? ValidFrom { get; init; }
 
     /// <summary>Event time until which the fact holds.</summary>
