@@ -50,7 +50,9 @@ public static class Mem0Reader
     /// Reads a Mem0 export (its text) into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>. The items are
     /// checked as the facade checks a memory before it is stored (text within <paramref name="maxContentBytes"/>, default
     /// <see cref="MemoryOSOptions.MaxContentBytes"/>'s; tags within <see cref="ContentRules.MaxLabelLength"/>): they go to
-    /// the store directly, and one the facade would refuse fails every later update of it.
+    /// the store directly, and one the facade would refuse fails every later update of it. The actor and the source
+    /// reference are held to a draft's rules too: trimmed, a blank actor counts as absent, no NUL, at most
+    /// <see cref="ContentRules.MaxReferenceBytes"/> bytes.
     /// </summary>
     public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId, int? maxContentBytes = null)
     {
@@ -127,7 +129,13 @@ public static class Mem0Reader
             Scope = new Scope(tenant, Text(m, "user_id"), Text(m, "agent_id"), Text(m, "run_id")),
             Text = text,
             ContentHash = ContentRules.ComputeHash(MemoryKind.Plaintext, text, null),
-            Provenance = new Provenance(SourceKind.Document, $"mem0:{id}", Text(m, "actor_id") ?? "mem0", created),
+            // Checked as the facade checks a draft's (trimmed, blank as absent, no NUL, at most 1 KiB): PostgreSQL refused a
+            // NUL, and SQLite stored one its cube's export could then not import.
+            Provenance = new Provenance(
+                SourceKind.Document,
+                ContentRules.Optional($"mem0:{id}", ContentRules.MaxReferenceBytes, $"source reference of Mem0 memory {id}"),
+                ContentRules.Optional(Text(m, "actor_id"), ContentRules.MaxReferenceBytes, $"actor of Mem0 memory {id}") ?? "mem0",
+                created),
             Tags = ContentRules.NormalizeLabels(tags, $"tag of Mem0 memory {id}"),
             UpdatedAt = updated,
         };

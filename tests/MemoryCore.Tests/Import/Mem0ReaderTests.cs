@@ -47,4 +47,30 @@ public sealed class Mem0ReaderTests
         var item = Assert.Single(Mem0Reader.Read("""[{"id":"m3","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","categories":["food","", " ", 7]}]""", "acme", "cube1"));
         Assert.Equal(["mem0", "food"], item.Tags);
     }
+
+    [Theory]
+    [InlineData("m1", "a\\u0000b")] // PostgreSQL's text cannot hold a NUL; SQLite kept it, and its cube's export failed to import
+    [InlineData("m\\u0000", "bob")] // the source reference, mem0:ID
+    [InlineData("m1", "LONG")]
+    [InlineData("LONG", "bob")]
+    public void An_actor_or_source_reference_the_facade_would_refuse_is_refused(string id, string actor)
+    {
+        static string Long(string s) => s == "LONG" ? new string('a', 1025) : s; // over 1,024 bytes
+        string json = $$"""[{"id":"{{Long(id)}}","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","actor_id":"{{Long(actor)}}"}]""";
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read(json, "acme", "cube1"));
+        Assert.Contains("Mem0 memory #1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_actor_is_trimmed_and_a_blank_one_is_absent_as_the_facade_makes_them()
+    {
+        var items = Mem0Reader.Read(
+            """
+            [{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","actor_id":"  "},
+             {"id":"m2","memory":"Likes coffee","created_at":"2024-07-22T09:00:00Z","actor_id":" bob "}]
+            """,
+            "acme",
+            "cube1");
+        Assert.Equal(["mem0", "bob"], items.Select(i => i.Provenance.Actor));
+    }
 }
