@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Import;
 
 namespace AgentMem.Stores.Tests;
@@ -43,6 +44,24 @@ public sealed class OversizeImportTests : IAsyncLifetime
         Assert.All(parts, p => Assert.True(System.Text.Encoding.UTF8.GetByteCount(p.Text) <= 2_000));
         Assert.All(parts, p => Assert.Equal("assistant", p.Provenance.Actor));
         Assert.Equal(conversation.Sessions[0].Turns[2].Text, string.Concat(parts.Select(p => p.Text)));
+    }
+
+    [Theory]
+    [InlineData("tag")]
+    [InlineData("speaker")]
+    [InlineData("session")]
+    public async Task A_turn_the_facade_would_refuse_fails_the_import_before_any_batch_is_stored_naming_the_turn(string bad)
+    {
+        // Turns were checked only as each batch was added: turn 120's empty tag was found after turns 1 to 100 had committed.
+        var turns = Enumerable.Range(1, 150)
+            .Select(i => new ConversationTurn($"t{i}", i == 120 && bad == "speaker" ? new string('x', 1025) : "user", $"Turn number {i} about the queue.", null, i == 120 && bad == "tag" ? [""] : []))
+            .ToArray();
+        string late = bad == "session" ? new string('s', 129) : "s2"; // a session name is at most 128 characters
+        var conversation = new ConversationDocument("c", null, [new ConversationSession("s1", null, turns[..119]), new ConversationSession(late, null, turns[119..])]);
+
+        var ex = await Assert.ThrowsAnyAsync<MemoryValidationException>(() => ConversationImporter.ImportAsync(memory, TestDatabase.Alice, "chat", conversation)); // a speaker too long: ContentTooLargeException
+        Assert.Contains("c/t120", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await memory.CountAsync(TestDatabase.Alice, "chat"));
     }
 
     private static ConversationDocument Conversation()

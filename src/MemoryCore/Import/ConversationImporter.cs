@@ -31,7 +31,8 @@ public sealed record ImportResult(IReadOnlyList<AddOutcome> Outcomes, IReadOnlyL
 /// <summary>
 /// Turns a conversation into plaintext memories, one per turn, in batches of <c>batchSize</c> turns;
 /// each batch is one transaction, and is reported only after it committed. A turn over the content limit does not stop
-/// the import: it is skipped or split (<see cref="OversizePolicy"/>) and listed in the result.
+/// the import: it is skipped or split (<see cref="OversizePolicy"/>) and listed in the result. Any other turn the facade
+/// would refuse (an empty tag, a speaker or session name too long) fails the import before anything is stored.
 /// </summary>
 public static class ConversationImporter
 {
@@ -50,6 +51,22 @@ public static class ConversationImporter
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var (drafts, oversized) = FitToLimit(ToDrafts(conversation), memory.Options.MaxContentBytes, oversize);
+
+        // Every turn is checked before the first batch: each batch checked only its own, so turn 120's empty tag failed the
+        // import after turns 1 to 100 had committed.
+        foreach (var draft in drafts)
+        {
+            try
+            {
+                memory.ValidateDrafts(actor, [draft]);
+            }
+            catch (MemoryValidationException ex)
+            {
+                string message = $"Turn {draft.SourceRef}: {ex.Message} Nothing was imported.";
+                throw ex is ContentTooLargeException ? new ContentTooLargeException(message, ex) : new MemoryValidationException(message, ex);
+            }
+        }
+
         var all = new List<AddOutcome>(drafts.Count);
         int batchIndex = 0;
         for (int start = 0; start < drafts.Count; start += batchSize)
