@@ -19,9 +19,6 @@ public sealed class MemoryOSOptions
     /// <summary>Largest k a search may ask for (default 1,000); larger requests are refused, not truncated.</summary>
     public int MaxSearchK { get; set; } = 1000;
 
-    /// <summary>Memories per store transaction when a caller adds a large batch (default 500).</summary>
-    public int BatchChunkSize { get; set; } = 500;
-
     /// <summary>
     /// Whether <see cref="MemoryOS.SearchAsync(Model.Scope, string, string, Search.SearchOptions, CancellationToken)"/> records a recall of every memory it returns, which
     /// reinforces them on the forgetting curve (see <see cref="Forgetting.ForgettingCurve"/>). Off by
@@ -36,6 +33,5 @@ public sealed class MemoryOSOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueryBytes, 16, nameof(MaxQueryBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultSearchK, 1, nameof(DefaultSearchK));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSearchK, DefaultSearchK, nameof(MaxSearchK));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchChunkSize, 1, nameof(BatchChunkSize));
     }
 }
