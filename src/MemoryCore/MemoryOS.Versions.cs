@@ -29,7 +29,12 @@ public sealed partial class MemoryOS
     /// frozen memory asked to move anywhere but <see cref="LifecycleState.Active"/> fails the whole call). A memory
     /// already in the state asked for is left as it is. Returns each memory as it is after its change, in order.
     /// </summary>
-    public Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A memory restored from the archive (moved from <see cref="LifecycleState.Archived"/> to
+    /// <see cref="LifecycleState.Active"/>) is recorded as recalled once the change has committed, as
+    /// <see cref="RecordRecallAsync"/> records it: someone asked for it back.
+    /// </remarks>
+    public async Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
         foreach (var change in changes)
@@ -41,7 +46,8 @@ public sealed partial class MemoryOS
             }
         }
 
-        return WriteVersionsAsync(actor, [.. changes.Select(c => c.Id)], "memory.state", (i, current, now) =>
+        var restored = new List<MemoryId>();
+        var after = await WriteVersionsAsync(actor, [.. changes.Select(c => c.Id)], "memory.state", (i, current, now) =>
         {
             var (id, state, reason) = changes[i];
             RequireVersion(current, changes[i].ExpectedVersion, "change");
@@ -65,8 +71,22 @@ public sealed partial class MemoryOS
 
             reason = Reason(reason);
             var next = current with { State = state, StateReason = reason, Version = current.Version + 1, UpdatedAt = now };
+            if (current.State == LifecycleState.Archived && state == LifecycleState.Active)
+            {
+                restored.Add(id);
+            }
+
             return new VersionPlan(next, reason ?? $"state {current.State} -> {state}", "state");
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // The forgetting clock runs from the last recall, else from the recording: a memory restored without one was
+        // archived again by the next forgetting run. Its recall (in place, no version) comes after the change committed.
+        if (restored.Count > 0)
+        {
+            await store.RecordRecallsAsync(actor.Tenant, restored, time.GetUtcNow(), Audit(actor, "recall", null, null, null, "restore"), cancellationToken).ConfigureAwait(false);
+        }
+
+        return after;
     }
 
     /// <summary>

@@ -357,11 +357,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             }
         }
 
-        if (restored.Count > 0)
-        {
-            await RecordRecallAsync(actor, restored, cancellationToken).ConfigureAwait(false);
-        }
-
+        // Each restore was recorded as a recall by SetStateManyAsync: recording it here too counted the restatement twice.
         return restored;
     }
 

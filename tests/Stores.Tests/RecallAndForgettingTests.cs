@@ -175,9 +175,11 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         var stats = await memory.GetStatsAsync(Alice, "notes");
         Assert.Equal(3, stats.ByState.Values.Sum());
 
-        // Restoring it is an ordinary state change; a second run finds nothing more to do.
+        // Restoring it from the archive counts as a recall (the user asked for it back), so a second run finds nothing more
+        // to do: the clock ran from its last recall or its recording, and the next run archived it again at once.
         await memory.SetStateAsync(Alice, faded, LifecycleState.Active, "needed again");
-        await memory.RecordRecallAsync(Alice, [faded]);
+        var restored = await memory.GetAsync(Alice, faded);
+        Assert.Equal((LifecycleState.Active, 1, clock.Now), (restored.State, restored.RecallCount, restored.LastRecalledAt!.Value));
         var again = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["forgetting"]));
         Assert.Equal(0, again.Counts["archived"]);
     }
