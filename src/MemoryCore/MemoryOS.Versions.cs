@@ -81,12 +81,28 @@ public sealed partial class MemoryOS
 
         // The forgetting clock runs from the last recall, else from the recording: a memory restored without one was
         // archived again by the next forgetting run. Its recall (in place, no version) comes after the change committed.
-        if (restored.Count > 0)
+        return restored.Count == 0 ? after : await RecordRestoredAsync(actor, after, restored).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records the recall of memories just restored and returns <paramref name="after"/> with their reinforced counters. Best
+    /// effort, and not cancelled: the restore has committed, so a store without recalls, a full disk or a cancellation
+    /// must not report it as failed (the memory then keeps its old clock, as search does on a full disk).
+    /// </summary>
+    private async Task<IReadOnlyList<MemoryItem>> RecordRestoredAsync(Scope actor, IReadOnlyList<MemoryItem> after, List<MemoryId> restored)
+    {
+        IReadOnlyList<RecallRecord> recalls;
+        try
         {
-            await store.RecordRecallsAsync(actor.Tenant, restored, time.GetUtcNow(), Audit(actor, "recall", null, null, null, "restore"), cancellationToken).ConfigureAwait(false);
+            recalls = await store.RecordRecallsAsync(actor.Tenant, restored, time.GetUtcNow(), Audit(actor, "recall", null, null, null, "restore"), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or StorageFullException)
+        {
+            return after;
         }
 
-        return after;
+        var byId = recalls.ToDictionary(r => r.Id);
+        return [.. after.Select(m => byId.TryGetValue(m.Id, out var r) ? m with { Strength = r.Strength, LastRecalledAt = r.LastRecalledAt, RecallCount = r.RecallCount } : m)];
     }
 
     /// <summary>

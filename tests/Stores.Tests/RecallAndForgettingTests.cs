@@ -7,6 +7,7 @@ using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
+using AgentMem.Retrieval.Lexical;
 
 namespace AgentMem.Stores.Tests;
 
@@ -177,11 +178,33 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
 
         // Restoring it from the archive counts as a recall (the user asked for it back), so a second run finds nothing more
         // to do: the clock ran from its last recall or its recording, and the next run archived it again at once.
-        await memory.SetStateAsync(Alice, faded, LifecycleState.Active, "needed again");
+        var returned = await memory.SetStateAsync(Alice, faded, LifecycleState.Active, "needed again");
         var restored = await memory.GetAsync(Alice, faded);
         Assert.Equal((LifecycleState.Active, 1, clock.Now), (restored.State, restored.RecallCount, restored.LastRecalledAt!.Value));
+        Assert.Equal((restored.RecallCount, restored.LastRecalledAt, restored.Strength), (returned.RecallCount, returned.LastRecalledAt, returned.Strength)); // what the caller is shown
         var again = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["forgetting"]));
         Assert.Equal(0, again.Counts["archived"]);
+    }
+
+    [Fact]
+    public async Task A_restore_stands_when_its_recall_cannot_be_recorded()
+    {
+        // The recall of a restore is recorded after the restore committed: a store without recalls (the interface's
+        // default), a full disk or a cancellation there must not report the committed restore as failed.
+        var store = db.OpenStore();
+        var noRecalls = InterceptedStore.Over(store, (method, _) => method switch
+        {
+            nameof(IMemoryStore.RecordRecallsAsync) => Task.FromException<IReadOnlyList<RecallRecord>>(new NotSupportedException("no recalls here")),
+            _ => null,
+        });
+        await using var memory = new MemoryOS(noRecalls, new Bm25Retriever(store), timeProvider: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice parked on level 3"))).Id;
+        await memory.SetStateAsync(Alice, id, LifecycleState.Archived, "forgotten");
+
+        var restored = await memory.SetStateAsync(Alice, id, LifecycleState.Active, "needed again");
+        Assert.Equal((LifecycleState.Active, 0), (restored.State, restored.RecallCount));
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, id)).State);
     }
 
     [Fact]
