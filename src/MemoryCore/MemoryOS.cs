@@ -123,8 +123,18 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public Task<MemCube> OpenCubeAsync(Scope actor, string idOrName, CancellationToken cancellationToken = default) =>
         ResolveCubeAsync(actor, idOrName, CubeAccess.Read, cancellationToken);
 
-    /// <summary>Opens the named cube, creating it (owned by <paramref name="actor"/>) if it does not exist.</summary>
-    public async Task<MemCube> GetOrCreateCubeAsync(Scope actor, string name, CancellationToken cancellationToken = default)
+    /// <summary>Opens the named cube for reading, creating it (owned by <paramref name="actor"/>) if it does not exist.</summary>
+    public Task<MemCube> GetOrCreateCubeAsync(Scope actor, string name, CancellationToken cancellationToken = default) =>
+        GetOrCreateCubeAsync(actor, name, CubeAccess.Read, cancellationToken);
+
+    /// <summary>
+    /// Opens the named cube, demanding <paramref name="needed"/> access to it when it exists, or creates it (owned by
+    /// <paramref name="actor"/>, who then has full access). Before an add, ask for <see cref="CubeAccess.Write"/>: a grantee
+    /// that may write a cube but not read it adds to it, as the add itself allows. Such a caller may not read the cube, so a
+    /// host passes on no more of the returned record than its id and the name it asked for.
+    /// </summary>
+    /// <exception cref="CubeAccessDeniedException">The cube exists and the actor lacks <paramref name="needed"/>.</exception>
+    public async Task<MemCube> GetOrCreateCubeAsync(Scope actor, string name, CubeAccess needed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var existing = await store.FindCubeAsync(actor.Tenant, name, cancellationToken).ConfigureAwait(false);
@@ -132,7 +142,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         {
             try
             {
-                CubeAccessPolicy.Demand(existing, actor, CubeAccess.Read);
+                CubeAccessPolicy.Demand(existing, actor, needed);
             }
             catch (CubeAccessDeniedException denied)
             {
@@ -149,7 +159,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         catch (CubeAlreadyExistsException)
         {
             // Another writer created it between our lookup and insert.
-            return await ResolveCubeAsync(actor, name, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+            return await ResolveCubeAsync(actor, name, needed, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -27,6 +27,20 @@ public sealed class GovernanceVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_only_grantee_adds_to_a_cube_it_cannot_read()
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "inbox", "--user", "alice")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "grant", "inbox", "--to-user", "carol", "--access", "write", "--user", "alice")).Code);
+
+        // Opening the cube asked for read access, so a write grant could not add although the add itself allows it.
+        var added = await cli.RunAsync("add", "carol's parcel arrived", "--cube", "inbox", "--user", "carol");
+        Assert.True(added.Code == 0, added.Err);
+        Assert.Equal(0, (await cli.RunAsync("get", added.Out.Trim(), "--user", "alice")).Code);
+        AssertUserError(await cli.RunAsync("search", "parcel", "--cube", "inbox", "--user", "carol"), "no read access");
+        AssertUserError(await cli.RunAsync("add", "dave was here", "--cube", "inbox", "--user", "dave"), "no write access");
+    }
+
+    [Fact]
     public async Task Policy_set_and_show_round_trip_and_the_ttl_is_run_by_maintain()
     {
         Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);

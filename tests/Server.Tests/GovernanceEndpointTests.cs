@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using AgentMem.Server.Auth;
 
 namespace AgentMem.Server.Tests;
 
@@ -116,6 +117,32 @@ public sealed class GovernanceEndpointTests
         var cube = await TestApp.ReadJsonAsync(fetched);
         Assert.Equal(((await TestApp.ReadJsonAsync(created)).GetProperty("id").GetString(), "shared space"), (cube.GetProperty("id").GetString(), cube.GetProperty("name").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/cubes/no-such-cube?user=alice")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_write_only_grantee_adds_to_an_existing_cube_it_cannot_read()
+    {
+        const string CarolKey = "am_test_key_bound_to_carol";
+        await using var app = await TestApp.StartAsync(configure: o => o.ApiKeys.Add(new ApiKeyEntry("tenant-a", ApiKeyHasher.Hash(CarolKey)) { User = "carol" }));
+        using var client = app.Client();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/cubes", new { name = "inbox", user = "alice" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/v1/cubes/inbox/grants", new { grants = new[] { new { user = "carol", access = "write" } }, user = "alice" })).StatusCode);
+
+        // The add asked for read access to the existing cube, so a write grant could not add (403; 404 with a bound key).
+        var added = await client.PostAsJsonAsync("/v1/memories", new { cube = "inbox", text = "carol's parcel arrived", user = "carol" });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var batch = await client.PostAsJsonAsync("/v1/memories/batch", new { cube = "inbox", items = new[] { new { text = "carol's second parcel arrived" } }, user = "carol" });
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        using var carol = app.Client(CarolKey);
+        Assert.Equal(HttpStatusCode.Created, (await carol.PostAsJsonAsync("/v1/memories", new { cube = "inbox", text = "carol's third parcel arrived" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await carol.PostAsJsonAsync("/v1/memories/batch", new { cube = "inbox", items = new[] { new { text = "carol's fourth parcel arrived" } } })).StatusCode);
+
+        // Still no reading, and no writing without the grant.
+        string id = (await TestApp.ReadJsonAsync(added)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.NotFound, (await carol.GetAsync($"/v1/memories/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/v1/memories/{id}?user=carol")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/v1/memories", new { cube = "inbox", text = "dave was here", user = "dave" })).StatusCode);
+        Assert.Equal(4, (await TestApp.ReadJsonAsync(await client.GetAsync("/v1/memories?cube=inbox&user=alice"))).GetArrayLength());
     }
 
     private static async Task CreateAsync(HttpClient client)

@@ -77,7 +77,7 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
             Reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(),
         };
         memory.ValidateDrafts(scope, [draft]); // before the cube is made on first write: a refused call must leave none
-        var target = await memory.GetOrCreateCubeAsync(scope, cube, cancellationToken).ConfigureAwait(false);
+        var target = await memory.GetOrCreateCubeAsync(scope, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false); // write is all an add needs
         var outcome = await memory.AddAsync(scope, target.Id, draft, cancellationToken).ConfigureAwait(false);
         await memory.RestoreRestatedAsync(scope, [outcome], cancellationToken).ConfigureAwait(false); // "already remembered" must be true
         return new MemoryAddResult(outcome.Id.ToString(), outcome.Created);

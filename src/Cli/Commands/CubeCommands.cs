@@ -58,5 +58,10 @@ internal static class CubeCommands
             ctx.Output.Notice($"[grey]created cube '{Markup.Escape(cube.Name)}' in tenant '{Markup.Escape(ctx.Scope.Tenant)}'[/]");
             return cube;
         }
+        catch (CubeAccessDeniedException)
+        {
+            // Not readable: a write grant is still enough to add (the add checks it again), so only that is asked for.
+            return await memory.GetOrCreateCubeAsync(ctx.Scope, ctx.Cube, CubeAccess.Write, ct);
+        }
     }
 }

@@ -72,7 +72,7 @@ internal static class MemoryEndpoints
         // Checked before the cube is created, so a bad request leaves nothing behind.
         var draft = request.ToDraft();
         memory.ValidateDrafts(scope, [draft]);
-        var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
+        var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), CubeAccess.Write, cancellationToken).ConfigureAwait(false);
         var outcome = await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false);
         var added = new AddedMemory(outcome.Id.ToString(), outcome.Created);
         return outcome.Created ? TypedResults.Created($"/v1/memories/{added.Id}", added) : TypedResults.Ok(added);
@@ -84,7 +84,7 @@ internal static class MemoryEndpoints
         var scope = RequestScope.For(context, request.User, request.Agent);
         memory.ValidateDrafts(scope, drafts); // before the cube is created, so a bad batch leaves nothing behind
 
-        var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), cancellationToken).ConfigureAwait(false);
+        var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), CubeAccess.Write, cancellationToken).ConfigureAwait(false);
         var outcomes = await memory.AddBatchAsync(scope, cube.Id, drafts, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<AddedMemory>>(outcomes.Select(o => new AddedMemory(o.Id.ToString(), o.Created)).ToList());
     }

@@ -180,6 +180,19 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_only_grantee_adds_with_memory_add_to_a_cube_it_cannot_read()
+    {
+        // Opening the cube asked for read access, so a write grant could not add although the add itself allows it.
+        await temp.Memory.CreateCubeAsync(Ann, "inbox", grants: [new AgentMem.MemoryCore.Cubes.CubeGrant("carol", null, AgentMem.MemoryCore.Cubes.CubeAccess.Write)]);
+        var carol = MemoryTools.Create(temp.Memory, new Scope("acme", "carol"), "inbox");
+
+        var added = await CallAsync<MemoryAddResult>(carol, "memory_add", """{"text":"carol's parcel arrived"}""");
+        Assert.True(added.Created);
+        Assert.Equal("carol's parcel arrived", (await temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id))).Text);
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => temp.Memory.GetAsync(new Scope("acme", "carol"), MemoryId.Parse(added.Id)));
+    }
+
+    [Fact]
     public async Task Long_histories_and_many_links_are_listed_in_part_and_say_so()
     {
         // One call returned every version and every link: hundreds of them put megabytes into the model's context.
