@@ -22,6 +22,7 @@ public sealed partial class MemoryOS
     /// (<see cref="IMemoryChangeListener.OnMemoryPurged"/>).
     /// </remarks>
     /// <exception cref="AccessDeniedException">The actor is neither tenant-wide nor <paramref name="user"/>.</exception>
+    /// <exception cref="ErasureFilesLeftException">The user is forgotten, but a cartridge or adapter file computed from their memories could not be deleted (named).</exception>
     public async Task<UserForgetResult> ForgetUserAsync(Scope actor, string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -46,7 +47,10 @@ public sealed partial class MemoryOS
         List<MemoryItem> removed = [.. written, .. derived];
         var cubes = removed.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).ToList();
         string detail = $"user '{who}': {written.Count} written, {derived.Count} derived, {cubes.Count} cube(s)";
-        var (_, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken).ConfigureAwait(false);
-        return new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files);
+        var filesLeft = new List<FileLeft>();
+        var (memories, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken, filesLeft: filesLeft).ConfigureAwait(false);
+        return filesLeft.Count == 0
+            ? new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files)
+            : throw FilesLeft($"Forgot user '{who}': purged {memories} memor{(memories == 1 ? "y" : "ies")}", filesLeft);
     }
 }

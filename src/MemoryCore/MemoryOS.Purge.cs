@@ -28,6 +28,7 @@ public sealed partial class MemoryOS
     /// the memory from the neighbours' version snapshots and redacts audit details that held or named it
     /// (<see cref="IMemoryStore.PurgeManyAsync"/>).
     /// </remarks>
+    /// <exception cref="ErasureFilesLeftException">The purge is committed, but a cartridge or adapter file computed from the memories could not be deleted (named).</exception>
     public async Task PurgeAsync(Scope actor, MemoryId id, string? reason, CancellationToken cancellationToken = default)
     {
         var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
@@ -136,10 +137,10 @@ public sealed partial class MemoryOS
     /// Purges <paramref name="removed"/> in one store transaction under <paramref name="audit"/>, tells the listeners of every
     /// cube touched and deletes the cartridge and adapter files of the activation and parametric memories among them.
     /// Returns how many memories the store removed and how many files were deleted. A file it cannot delete is added to
-    /// <paramref name="filesLeft"/> when given; otherwise the call throws <see cref="IOException"/> naming it, after
-    /// everything else is done: the erasure is then incomplete, and the caller must know.
+    /// <paramref name="filesLeft"/> when given; otherwise the call throws <see cref="ErasureFilesLeftException"/> naming it,
+    /// after everything else is done: the erasure is then incomplete, and the caller must know.
     /// </summary>
-    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, List<string>? filesLeft = null)
+    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, List<FileLeft>? filesLeft = null)
     {
         int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, unlessFrozen, cancellationToken).ConfigureAwait(false);
 
@@ -165,7 +166,7 @@ public sealed partial class MemoryOS
     }
 
     /// <summary>Deletes the cartridge and adapter files of the activation and parametric memories among <paramref name="items"/>; returns how many, adding those it cannot delete to <paramref name="left"/>.</summary>
-    private static int DeletePayloadFiles(IEnumerable<MemoryItem> items, List<string> left)
+    private static int DeletePayloadFiles(IEnumerable<MemoryItem> items, List<FileLeft> left)
     {
         int files = 0;
         foreach (var item in items.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
@@ -176,15 +177,20 @@ public sealed partial class MemoryOS
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                left.Add($"memory {item.Id}: {ex.Message}");
+                left.Add(new FileLeft(item.Id, item.Payload!.LocalPath, ex.Message));
             }
         }
 
         return files;
     }
 
-    private static IOException FilesLeft(string done, List<string> left) =>
-        new($"{done}, but could not delete the file(s) computed from {left.Count} of them; delete them by hand: {string.Join("; ", left)}");
+    private static ErasureFilesLeftException FilesLeft(string done, List<FileLeft> left) =>
+        new($"{done}: the erasure is committed, but the file(s) computed from {left.Count} of them could not be deleted and still hold their text; "
+            + $"delete them by hand: {string.Join("; ", left.Select(f => $"{f.Path} (memory {f.Memory}: {f.Error})"))}",
+            [.. left.Select(f => f.Path)]);
+
+    /// <summary>A payload file an erasure could not delete: the memory it was computed from, its local path and why.</summary>
+    private readonly record struct FileLeft(MemoryId Memory, string Path, string Error);
 
     // Only a local file (file: URI) is deleted, and only for an activation or parametric memory: its KV cartridge or LoRA
     // adapter was computed from the purged text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.

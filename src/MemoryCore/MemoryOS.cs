@@ -197,7 +197,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// from those memories in other cubes (summaries, cartridges) and deletes the cartridge and adapter files of its own
     /// activation and parametric memories. Returns how many memories were removed from the cube.
     /// </summary>
-    /// <exception cref="IOException">The cube is deleted, but a cartridge or adapter file computed from its memories could not be deleted (named).</exception>
+    /// <exception cref="ErasureFilesLeftException">The cube is deleted, but a cartridge or adapter file computed from its memories could not be deleted (named).</exception>
     public async Task<int> DeleteCubeAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
@@ -226,7 +226,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         derivedIds.ExceptWith(held);
         var derived = derivedIds.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. derivedIds], cancellationToken).ConfigureAwait(false);
         // A file that cannot be deleted does not stop the delete; it is named once everything else is done.
-        var filesLeft = new List<string>();
+        var filesLeft = new List<FileLeft>();
         if (derived.Count > 0)
         {
             string detail = string.Create(CultureInfo.InvariantCulture, $"derived from cube {current.Name}, being deleted: {derived.Count} memor{(derived.Count == 1 ? "y" : "ies")}");

@@ -79,16 +79,18 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         Skip.IfNot(Chattr("+i", cartridge), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
         try
         {
-            var error = await Assert.ThrowsAsync<IOException>(() => memory.PurgeAsync(Alice, activation.Id, "user asked"));
+            var error = await Assert.ThrowsAsync<ErasureFilesLeftException>(() => memory.PurgeAsync(Alice, activation.Id, "user asked"));
             Assert.Contains(activation.Id.ToString(), error.Message, StringComparison.Ordinal);
+            Assert.Equal([cartridge], error.Files);
             Assert.Equal(["cache purged"], heard);
             await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, activation.Id));
             Assert.Empty(await memory.SearchAsync(Alice, "cache", "wombat7731"));
 
             // Deleting a cube whose cartridge cannot be deleted deletes the cube all the same, then names the file.
             var again = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge again") { Kind = MemoryKind.Activation, Payload = payload });
-            var cubeError = await Assert.ThrowsAsync<IOException>(() => memory.DeleteCubeAsync(Alice, "cache"));
+            var cubeError = await Assert.ThrowsAsync<ErasureFilesLeftException>(() => memory.DeleteCubeAsync(Alice, "cache"));
             Assert.Contains(again.Id.ToString(), cubeError.Message, StringComparison.Ordinal);
+            Assert.Equal([cartridge], cubeError.Files);
             await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.OpenCubeAsync(Alice, "cache"));
         }
         finally

@@ -40,15 +40,22 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             }
 
             var mapped = ProblemMapping.Map(ex);
-            if (mapped is null)
+            if (ex is ErasureFilesLeftException)
+            {
+                logger.LogError(ex, "{Method} {Path} committed an erasure but left files it could not delete", context.Request.Method, context.Request.Path);
+            }
+            else if (mapped is null)
             {
                 logger.LogError(ex, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
             }
 
             var (status, title) = mapped ?? (StatusCodes.Status500InternalServerError, "Internal error");
             string detail = mapped is null ? "An unexpected error occurred; see the server log." : Detail(ex);
+
+            // The files an erasure left, for a client that deletes them or tells an operator (the detail names them too).
+            var extensions = ex is ErasureFilesLeftException left ? new Dictionary<string, object?> { ["files"] = left.Files } : null;
             context.Response.Clear();
-            await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context).ConfigureAwait(false);
+            await Results.Problem(statusCode: status, title: title, detail: detail, extensions: extensions).ExecuteAsync(context).ConfigureAwait(false);
         }
     }
 

@@ -13,6 +13,9 @@ internal static class ProblemMapping
         AccessDeniedException => (StatusCodes.Status403Forbidden, "Access denied"),
         MemoryFrozenException or MemoryStateException or CubeAlreadyExistsException or CubeFullException => (StatusCodes.Status409Conflict, "Conflict"),
         StorageFullException => (StatusCodes.Status507InsufficientStorage, "Insufficient storage"),
+
+        // Not the client's doing, but the client must learn that its erasure happened (a retry finds nothing) and what is left.
+        ErasureFilesLeftException => (StatusCodes.Status500InternalServerError, "Erasure committed, files left"),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request"),
         _ => null,
     };

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentMem.Server.Tests;
+
+/// <summary>
+/// A purge, cube delete or user forget that committed but could not delete a cartridge file: the answer says the erasure
+/// happened and names the file, instead of a bare 500 that sent the client to the server log.
+/// </summary>
+public sealed class ErasureFilesLeftTests
+{
+    [SkippableFact]
+    public async Task An_erasure_that_left_a_cartridge_file_says_it_was_committed_and_names_the_file()
+    {
+        await using var app = await TestApp.StartAsync();
+        var memory = app.App.Services.GetRequiredService<MemoryOS>();
+        using var client = app.Client();
+        string cartridge = Path.Combine(app.Folder, "cartridges", "held.amkv");
+        Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
+        await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
+        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        var alice = new Scope("tenant-a", "alice");
+        MemoryDraft Cartridge() => new("KV cartridge: alice's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload };
+        await memory.CreateCubeAsync(alice, "cache");
+        await memory.CreateCubeAsync(alice, "doomed");
+        var purged = await memory.AddAsync(alice, "cache", Cartridge());
+        await memory.AddAsync(alice, "doomed", Cartridge());
+
+        // An immutable file: not even root may delete it (permissions do not stop root, and the purge skips anything but the intact file).
+        Skip.IfNot(Chattr("+i", cartridge), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
+        try
+        {
+            var purge = await client.DeleteAsync($"/v1/memories/{purged.Id}?purge=true&user=alice");
+            await AssertCommittedAsync(purge, cartridge, purged.Id.ToString());
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/memories/{purged.Id}?user=alice")).StatusCode);
+
+            var cube = await client.DeleteAsync("/v1/cubes/doomed?user=alice");
+            await AssertCommittedAsync(cube, cartridge, "doomed");
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/cubes/doomed?user=alice")).StatusCode);
+
+            var forgotten = await memory.AddAsync(alice, "cache", Cartridge());
+            var forget = await client.PostAsync("/v1/users/alice/forget", null);
+            await AssertCommittedAsync(forget, cartridge, "alice");
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/memories/{forgotten.Id}?user=alice")).StatusCode);
+        }
+        finally
+        {
+            Chattr("-i", cartridge);
+        }
+    }
+
+    private static async Task AssertCommittedAsync(HttpResponseMessage response, string file, string named)
+    {
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        string detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("committed", detail, StringComparison.Ordinal);
+        Assert.Contains(file, detail, StringComparison.Ordinal);
+        Assert.Contains(named, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("server log", detail, StringComparison.Ordinal);
+        Assert.Equal([file], problem.GetProperty("files").EnumerateArray().Select(f => f.GetString()));
+    }
+
+    private static bool Chattr(string change, string path)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no chattr
+        }
+    }
+}
