@@ -122,4 +122,50 @@ public sealed class OpenApiDocumentTests
         Assert.DoesNotContain("stateReason", required);
         Assert.DoesNotContain("validFrom", required);
     }
+
+    [Fact]
+    public async Task Memory_ids_in_request_examples_are_ones_the_api_accepts()
+    {
+        // The batch examples carried UUIDs, which the API refuses (400): a memory id is a 26-character ULID.
+        var ids = new List<(string Where, string Id)>();
+        foreach (var (path, method, operation) in Operations(await DocumentAsync()))
+        {
+            if (operation.TryGetProperty("requestBody", out var body) && body.GetProperty("content").GetProperty("application/json").TryGetProperty("example", out var example))
+            {
+                CollectIds($"{method} {path}", example, ids);
+            }
+        }
+
+        Assert.NotEmpty(ids);
+        Assert.All(ids, id => Assert.True(AgentMem.MemoryCore.Identity.MemoryId.TryParse(id.Id, out _), $"{id.Where}: '{id.Id}' is not a memory id"));
+    }
+
+    private static void CollectIds(string where, JsonElement element, List<(string Where, string Id)> ids)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                CollectIds(where, item, ids);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name is "id" or "ids" && property.Value.ValueKind is JsonValueKind.String)
+                {
+                    ids.Add((where, property.Value.GetString()!));
+                }
+                else if (property.Name is "ids" && property.Value.ValueKind is JsonValueKind.Array)
+                {
+                    ids.AddRange(property.Value.EnumerateArray().Select(v => (where, v.GetString() ?? string.Empty)));
+                }
+                else
+                {
+                    CollectIds(where, property.Value, ids);
+                }
+            }
+        }
+    }
 }

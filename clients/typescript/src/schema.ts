@@ -1794,12 +1794,12 @@ export interface operations {
                  * @example {
                  *       "items": [
                  *         {
-                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80",
+                 *           "id": "01JH5Q8X9Z3M4N6P7R8S9T0V1W",
                  *           "text": "Caroline moved to Sweden",
                  *           "reason": "the plan happened"
                  *         },
                  *         {
-                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81",
+                 *           "id": "01JH5Q8X9Z3M4N6P7R8S9T0V1X",
                  *           "tags": [
                  *             "plan",
                  *             "done"
@@ -2293,12 +2293,12 @@ export interface operations {
                  * @example {
                  *       "items": [
                  *         {
-                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80",
+                 *           "id": "01JH5Q8X9Z3M4N6P7R8S9T0V1W",
                  *           "state": "archived",
                  *           "reason": "stale"
                  *         },
                  *         {
-                 *           "id": "0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81",
+                 *           "id": "01JH5Q8X9Z3M4N6P7R8S9T0V1X",
                  *           "state": "frozen"
                  *         }
                  *       ]

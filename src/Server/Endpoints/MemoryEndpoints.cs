@@ -32,7 +32,7 @@ internal static class MemoryEndpoints
                 + "An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, "
                 + "409 when any is frozen or deleted or changed meanwhile; the memories come back as they are after their edit, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
-            .WithJsonBody("""{"items":[{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80","text":"Caroline moved to Sweden","reason":"the plan happened"},{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81","tags":["plan","done"]}]}""");
+            .WithJsonBody("""{"items":[{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1W","text":"Caroline moved to Sweden","reason":"the plan happened"},{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1X","tags":["plan","done"]}]}""");
         memories.MapPut("/{id}/state", SetStateAsync)
             .Describe("SetMemoryState", "Freeze, unfreeze, archive or restore a memory", "Moves the memory to `state` (`active`, `archived` or `frozen`) as a new version "
                 + "with the `reason`; `active` also restores an archived or soft-deleted memory. A memory already in that state is returned unchanged. "
@@ -43,7 +43,7 @@ internal static class MemoryEndpoints
             .Describe("SetMemoryStates", "Change the state of memories in one batch", "The state changes of `items`, in order, in one transaction: all or none; at most 1,000 items; "
                 + "each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
-            .WithJsonBody("""{"items":[{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a80","state":"archived","reason":"stale"},{"id":"0193b6c4-7d2e-7a51-9f1c-2c4b5e6f7a81","state":"frozen"}]}""");
+            .WithJsonBody("""{"items":[{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1W","state":"archived","reason":"stale"},{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1X","state":"frozen"}]}""");
         memories.MapDelete("/{id}", DeleteAsync)
             .Describe("DeleteMemory", "Delete or purge a memory", "By default a soft delete: a tombstone version (returned) that keeps the history. "
                 + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")
