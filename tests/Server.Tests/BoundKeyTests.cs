@@ -161,4 +161,32 @@ public sealed class BoundKeyTests
         var bad = Assert.Throws<FormatException>(() => ApiKeyHasher.ParseKeyFile(["# fine", $"t:{hash} role=admin"]));
         Assert.Contains("line 2", bad.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Key_file_lines_naming_identities_no_request_may_act_as_or_a_binding_twice_are_refused_naming_their_line()
+    {
+        // They loaded, then every request made with the key answered 400: the request's scope refused the names.
+        string hash = ApiKeyHasher.Hash("k");
+        foreach (var (line, reason) in new[]
+        {
+            ($"acme:{hash} user=\U0001F98A", "user name"),
+            ($"acme:{hash} agent=a\u0001b", "agent name"),
+            ($"{new string('t', 129)}:{hash}", "tenant name is 129 characters long"),
+        })
+        {
+            var bad = Assert.Throws<FormatException>(() => ApiKeyHasher.ParseKeyFile(["# first", line]));
+            Assert.Contains("Key file line 2", bad.Message, StringComparison.Ordinal);
+            Assert.Contains(reason, bad.Message, StringComparison.Ordinal);
+        }
+
+        var twice = Assert.Throws<FormatException>(() => ApiKeyHasher.ParseKeyFile(["# first", "", $"t:{hash} user=a user=b"]));
+        Assert.Contains("Key file line 3", twice.Message, StringComparison.Ordinal);
+        Assert.Contains("'user=' is given twice", twice.Message, StringComparison.Ordinal);
+
+        // Keys added in code are held to the same rules.
+        var options = new ServerOptions { Db = "unused.db" };
+        options.ApiKeys.Add(new ApiKeyEntry("acme", hash) { User = "\U0001F98A" });
+        Assert.Contains("user name", Assert.Throws<ArgumentException>(options.Validate).Message, StringComparison.Ordinal);
+        Assert.Equal("a", ApiKeyHasher.ParseKeyFile([$"t:{hash} user=a"])[0].User);
+    }
 }

@@ -15,22 +15,53 @@ public sealed record ApiKeyEntry(string Tenant, string Sha256)
     public string? Agent { get; init; }
 
     /// <summary>
-    /// Throws <see cref="ArgumentException"/> when the tenant is blank, the hash is not 64 hex digits, or the key is bound
-    /// to a blank user or agent (which a scope reads as none: the key would act for the whole tenant).
+    /// Throws <see cref="ArgumentException"/> when the tenant is blank, the hash is not 64 hex digits, the key is bound
+    /// to a blank user or agent (which a scope reads as none: the key would act for the whole tenant), or a name breaks
+    /// the rules of a <see cref="Scope"/> (too long, control or surrogate characters), which every request would refuse.
     /// </summary>
     public void Validate()
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(Tenant, nameof(Tenant));
+        if (Problem() is { } problem)
+        {
+            throw new ArgumentException(problem.Message, problem.Member);
+        }
+    }
+
+    /// <summary>What <see cref="Validate"/> refuses, with the member at fault, or null when the entry is usable.</summary>
+    internal (string Message, string Member)? Problem()
+    {
+        if (string.IsNullOrWhiteSpace(Tenant))
+        {
+            return ("A key's tenant is blank.", nameof(Tenant));
+        }
+
         string? blank = IsBlank(User) ? nameof(User) : IsBlank(Agent) ? nameof(Agent) : null;
         if (blank is not null)
         {
-            throw new ArgumentException($"A key of tenant '{Tenant}' is bound to a blank {blank.ToLowerInvariant()}; name one, or leave the binding out.", blank);
+            return ($"A key of tenant '{Tenant}' is bound to a blank {blank.ToLowerInvariant()}; name one, or leave the binding out.", blank);
         }
 
         if (Sha256 is null || Sha256.Length != 64 || !Sha256.All(char.IsAsciiHexDigit))
         {
-            throw new ArgumentException($"The key hash for tenant '{Tenant}' must be 64 hex digits (SHA-256).", nameof(Sha256));
+            return ($"The key hash for tenant '{Tenant}' must be 64 hex digits (SHA-256).", nameof(Sha256));
         }
+
+        // Every request acts as new Scope(Tenant, User, Agent): a name it refuses loaded fine and then failed every call (400).
+        string member = nameof(Tenant);
+        try
+        {
+            _ = new Scope(Tenant);
+            member = nameof(User);
+            _ = new Scope(Tenant, User);
+            member = nameof(Agent);
+            _ = new Scope(Tenant, User, Agent);
+        }
+        catch (MemoryValidationException ex)
+        {
+            return ($"A key names an identity no request may act as: {ex.Message}", member);
+        }
+
+        return null;
     }
 
     private static bool IsBlank(string? binding) => binding is not null && string.IsNullOrWhiteSpace(binding);

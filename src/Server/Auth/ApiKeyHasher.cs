@@ -42,21 +42,27 @@ public static partial class ApiKeyHasher
             }
 
             var match = KeyLine().Match(line);
-            var entry = !match.Success ? null : new ApiKeyEntry(match.Groups["tenant"].Value.Trim(), match.Groups["hash"].Value)
+            if (!match.Success)
             {
-                User = Attribute(match, "user"),
-                Agent = Attribute(match, "agent"),
-            };
-            try
-            {
-                entry?.Validate();
-            }
-            catch (ArgumentException)
-            {
-                entry = null;
+                throw new FormatException($"Key file line {number}: expected 'tenant:sha256hex' (64 hex digits), optionally followed by ' user=NAME' and ' agent=NAME'.");
             }
 
-            entries.Add(entry ?? throw new FormatException($"Key file line {number}: expected 'tenant:sha256hex' (64 hex digits), optionally followed by ' user=NAME' and ' agent=NAME'."));
+            ApiKeyEntry entry;
+            try
+            {
+                entry = new ApiKeyEntry(match.Groups["tenant"].Value.Trim(), match.Groups["hash"].Value)
+                {
+                    User = Attribute(match, "user"),
+                    Agent = Attribute(match, "agent"),
+                };
+            }
+            catch (FormatException ex)
+            {
+                throw new FormatException($"Key file line {number}: {ex.Message}", ex);
+            }
+
+            // Refused here, naming the line, rather than at start-up without it (or, for a name no scope takes, on every request).
+            entries.Add(entry.Problem() is { } problem ? throw new FormatException($"Key file line {number}: {problem.Message}") : entry);
         }
 
         return entries;
