@@ -10,7 +10,7 @@ public sealed partial class MemoryOS
     // carries the purged text on, so it goes too.
     private static readonly string[] DerivationLinks = [LinkTypes.Encodes, LinkTypes.DerivedFrom];
 
-    /// <summary>Hard delete: removes the memory and all its versions from every table and index, with what was derived from it.</summary>
+    /// <summary>Hard delete: removes the memory and all its versions from every table and index, with what was derived from it. Needs read and write access to its cube, as a soft delete does.</summary>
     public Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
         PurgeAsync(actor, id, null, cancellationToken);
 
@@ -31,7 +31,9 @@ public sealed partial class MemoryOS
     /// <exception cref="ErasureFilesLeftException">The purge is committed, but a cartridge or adapter file computed from the memories could not be deleted (named).</exception>
     public async Task PurgeAsync(Scope actor, MemoryId id, string? reason, CancellationToken cancellationToken = default)
     {
-        var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        // Read too, as a soft delete needs: a writer that may not read would erase for good what it cannot see, and learn
+        // from the answer (frozen, unknown) what is there.
+        var (current, _) = await LoadAsync(actor, id, CubeAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
         if (current.State == LifecycleState.Frozen)
         {
             throw new MemoryFrozenException($"Memory {id} is frozen and cannot be purged; unfreeze it first.");
@@ -88,7 +90,7 @@ public sealed partial class MemoryOS
         {
             try
             {
-                var (current, _) = await LoadAsync(actor, id, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+                var (current, _) = await LoadAsync(actor, id, CubeAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
                 if (current.State == LifecycleState.Frozen)
                 {
                     skipped.Add(id);

@@ -62,6 +62,27 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_only_grantee_cannot_purge_a_memory_it_cannot_read()
+    {
+        // A purge needed write alone: a grantee that may not read (nor soft-delete) erased for good, and learnt from a
+        // refusal for a frozen memory or an unknown id what was there.
+        var pin = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's PIN is 4412"));
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.ReadWrite), new CubeGrant("carol", null, CubeAccess.Write)]);
+
+        var refused = await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.PurgeAsync(Carol, pin.Id));
+        Assert.Equal((pin.Id.ToString(), false), (refused.MemoryId, refused.CanRead));
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.PurgeManyAsync(Carol, [pin.Id], null));
+        await memory.SetStateAsync(Alice, pin.Id, LifecycleState.Frozen);
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.PurgeAsync(Carol, pin.Id)); // not "frozen"
+        Assert.Equal("alice's PIN is 4412", (await memory.GetAsync(Alice, pin.Id)).Text);
+
+        // Read and write together purge, as they soft-delete.
+        var note = await memory.AddAsync(Alice, "notes", new MemoryDraft("bob may tidy this"));
+        await memory.PurgeAsync(Bob, note.Id);
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, note.Id));
+    }
+
+    [Fact]
     public async Task A_small_page_of_the_audit_reads_the_lines_a_scope_may_not_see_in_large_pages()
     {
         var inner = new AgentMem.Stores.InMemory.InMemoryMemoryStore();

@@ -11,8 +11,9 @@ public enum CubeAccess
     Read = 1,
 
     /// <summary>
-    /// Add and purge. Updates, state changes and deletes need <see cref="Read"/> too: each returns the memory as it is
-    /// after, so on its own it would read any memory whose id the writer knows.
+    /// Add. Updates, state changes, deletes and purges need <see cref="Read"/> too: each returns the memory as it is after
+    /// (or, for a purge, says whether it was there and frozen), so on its own it would read any memory whose id the writer
+    /// knows; and a purge erases for good what a soft delete only hides.
     /// </summary>
     Write = 2,
 
