@@ -145,6 +145,77 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
         }
     }
 
+    [SkippableFact]
+    public async Task Long_lists_are_read_page_by_page_say_what_they_leave_out_and_the_history_shows_the_current_version()
+    {
+        // Each list read one page: a cube of thousands showed "Memories (200)", the history its 100 oldest versions (not
+        // the current one), the audit trail its 200 oldest lines, and links past 100 went unmentioned.
+        RequireChromium();
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        try
+        {
+            await app.StartAsync();
+            string baseUrl = Assert.Single(app.Urls);
+            var memory = app.Services.GetRequiredService<MemoryOS>();
+            var owner = new Scope("tenant-a");
+            await memory.CreateCubeAsync(owner, "crowded");
+            var hub = (await memory.AddAsync(owner, "crowded", new MemoryDraft("the hub every note links to"))).Id;
+            for (int batch = 0; batch < 2; batch++)
+            {
+                await memory.AddBatchAsync(owner, "crowded", [.. Enumerable.Range(batch * 1000, 1000).Select(i => new MemoryDraft($"crowded note {i}") { Links = [new MemoryLink(hub, "related")] })]);
+            }
+
+            await memory.CreateCubeAsync(owner, "edits");
+            var edited = (await memory.AddAsync(owner, "edits", new MemoryDraft("edited 0 times"))).Id;
+            for (int batch = 0; batch < 2; batch++)
+            {
+                await memory.UpdateManyAsync(owner, [.. Enumerable.Range(batch * 1000 + 1, 1000).Select(i => new MemoryUpdate(edited, new MemoryChange { Text = $"edited {i} times", Reason = "edit" }))]);
+            }
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
+            await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-GB", TimezoneId = "UTC" });
+            await context.AddInitScriptAsync($"sessionStorage.setItem('agentmem.apiKey', '{TestApp.KeyA}');"); // no key prompt
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout(30_000);
+            var problems = new List<string>();
+            page.PageError += (_, error) => problems.Add("page error: " + error);
+            await page.GotoAsync(baseUrl + "/ui/#/cubes/crowded");
+
+            // The cube: 2,000 of its 2,001 memories, read over the pages, and a word that more are left out.
+            await Expect(page.GetByTestId("memory-row")).ToHaveCountAsync(2000, new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("memory-list").Locator("h2")).ToHaveTextAsync("Memories (2,000+)");
+            await Expect(page.GetByTestId("memory-list").GetByTestId("more")).ToBeVisibleAsync();
+
+            // The hub: 2,000 memories link to it; the page shows 1,000 and says so.
+            await page.GotoAsync($"{baseUrl}/ui/#/memories/{hub}");
+            await Expect(page.GetByTestId("incoming-row")).ToHaveCountAsync(1000, new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("incoming").GetByTestId("more")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("links").GetByTestId("more")).ToHaveCountAsync(0);
+
+            // 2,001 versions: the newest 1,000, the current one among them; 2,001 audit lines, 2,000 shown, and a word of the rest.
+            await page.GotoAsync($"{baseUrl}/ui/#/memories/{edited}");
+            await Expect(page.GetByTestId("memory-text")).ToHaveTextAsync("edited 2000 times", new() { Timeout = 30_000 });
+            await Expect(page.GetByTestId("history-row")).ToHaveCountAsync(1000);
+            await Expect(page.Locator("[data-testid=history-row].current")).ToContainTextAsync("edited 2000 times");
+            await Expect(page.GetByTestId("history").GetByTestId("more")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("audit-row")).ToHaveCountAsync(2000);
+            await Expect(page.GetByTestId("audit").GetByTestId("more")).ToBeVisibleAsync();
+            Assert.Empty(problems);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static void RequireChromium()
     {
         if (File.Exists(ChromiumPath))

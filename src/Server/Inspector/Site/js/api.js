@@ -52,13 +52,41 @@ export const get = (path, query) => call('GET', path, { query });
 /** POST a JSON body to a /v1 path. */
 export const post = (path, body) => call('POST', path, { body });
 
-/** The typed calls the views make. */
+// How much of a list a page shows: the API pages lists (at most 1,000 items a call), and a page reads on with `after`
+// up to these bounds; a list cut there says so (`more`), never passing the first items off as all of them.
+const PAGE = 1000;
+export const MAX_LISTED = 2000;
+export const MAX_VERSIONS = 1000;
+
+// Reads a paged list from `after` on, page by page, until it ends or holds `max` items; one item past `max` is asked
+// for, to tell whether the list goes on. `cursorOf(item)` is the `after` that reads on past the item.
+async function paged(path, query, cursorOf, max = MAX_LISTED) {
+  const items = [];
+  let after = query.after;
+  for (;;) {
+    const limit = Math.min(PAGE, max + 1 - items.length);
+    const page = await get(path, { ...query, after, limit });
+    items.push(...page);
+    if (page.length < limit) return { items, more: false };
+    if (items.length > max) return { items: items.slice(0, max), more: true };
+    after = cursorOf(page[page.length - 1]);
+  }
+}
+
+/** The typed calls the views make. Lists come as `{ items, more }`: `more` says items were left out. */
 export const api = {
   cubes: () => get('/v1/cubes'),
-  memories: (cube, filters) => get('/v1/memories', { cube, limit: 200, ...filters }),
+  memories: (cube, filters, max = MAX_LISTED) => paged('/v1/memories', { cube, ...filters }, m => m.id, max),
   memory: id => get(`/v1/memories/${encodeURIComponent(id)}`),
-  history: id => get(`/v1/memories/${encodeURIComponent(id)}/history`),
-  audit: id => get(`/v1/memories/${encodeURIComponent(id)}/audit`),
-  links: id => get(`/v1/memories/${encodeURIComponent(id)}/links`),
+  // The newest versions up to the current one (`version`), read from the one before them: oldest first, the API's
+  // first page would leave the current version out of a long history. `more`: older versions were left out.
+  history: async (id, version) => {
+    const after = Math.max(0, version - MAX_VERSIONS);
+    const { items } = await paged(`/v1/memories/${encodeURIComponent(id)}/history`, { after }, v => v.version, MAX_VERSIONS);
+    return { items, more: after > 0 };
+  },
+  audit: id => paged(`/v1/memories/${encodeURIComponent(id)}/audit`, {}, a => a.seq),
+  // At most 1,000 each way; `moreLinks` and `moreIncoming` say when more were left out.
+  links: id => get(`/v1/memories/${encodeURIComponent(id)}/links`, { limit: PAGE }),
   search: (cube, query) => post('/v1/search', { cube, query, k: 10, explain: true }),
 };

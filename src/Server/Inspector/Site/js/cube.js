@@ -1,8 +1,8 @@
 // One cube: its memories with filters (kind, state, tag), the search box, and its activation and parametric memories.
 
-import { api } from './api.js';
+import { api, MAX_LISTED } from './api.js';
 import { binaryMemories } from './binary.js';
-import { chips, clip, el, empty, num, section, table, when } from './dom.js';
+import { chips, clip, count, el, empty, more, num, section, table, when } from './dom.js';
 import { cubeHref, memoryHref } from './routes.js';
 import { searchForm, searchResults } from './search.js';
 
@@ -19,9 +19,9 @@ export async function cubePage(cube, params) {
     binaryMemories(cube),
   ]);
 
-  const list = memories.length === 0
+  const list = memories.items.length === 0
     ? empty('No memory matches these filters.', 'no-memories')
-    : table(['Memory', 'Kind', 'State', 'Tags', 'Importance', 'Links', 'Updated'], memories, m => [
+    : table(['Memory', 'Kind', 'State', 'Tags', 'Importance', 'Links', 'Updated'], memories.items, m => [
         el('a', { href: memoryHref(m.id), testid: 'memory-link' }, clip(m.text)),
         m.kind, m.state, chips(m.tags), num(m.importance, 2), m.linkCount, when(m.updatedAt),
       ], m => ({ testid: 'memory-row', 'data-id': m.id }));
@@ -32,7 +32,8 @@ export async function cubePage(cube, params) {
     node: el('div', { class: 'stack' },
       searchForm(params.q, q => go({ q })),
       results,
-      section(`Memories (${memories.length})`, 'memory-list', filterForm(filters, changes => go(changes)), list),
+      section(`Memories (${count(memories)})`, 'memory-list', filterForm(filters, changes => go(changes)),
+        more(memories.more, `Showing the first ${MAX_LISTED.toLocaleString()} (oldest first); more match. Narrow them with the filters or search.`), list),
       binary),
   };
 }

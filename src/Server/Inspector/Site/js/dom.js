@@ -77,3 +77,13 @@ export function clip(text, length = 120) {
   const flat = (text ?? '').replace(/\s+/g, ' ').trim();
   return flat.length <= length ? flat : flat.slice(0, length - 1) + '…';
 }
+
+/** How many items a list holds, with a `+` when it was cut short (`more`). */
+export function count(list) {
+  return `${list.items.length.toLocaleString()}${list.more ? '+' : ''}`;
+}
+
+/** A line saying a list was cut short, or null when it was not. */
+export function more(cut, text) {
+  return cut ? el('p', { class: 'hint', testid: 'more' }, text) : null;
+}
