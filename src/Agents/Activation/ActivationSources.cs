@@ -15,6 +15,7 @@ namespace AgentMem.Agents.Activation;
 /// memory's <see cref="LinkTypes.Encodes"/> links, each link's reason holding its source's version (<see cref="LinkReason"/>):
 /// the digest still compares equal exactly when the sources and versions are the same, and <see cref="Of"/> reads the links
 /// back, checked against it. Refusing the add instead threw away a trained adapter for every cube of 36 memories or more.
+/// Unlike the list, the digest does not record the order: a selection of the same sources in another order compares equal.
 /// </remarks>
 public static class ActivationSources
 {
@@ -91,12 +92,13 @@ public static class ActivationSources
         return Encoding.UTF8.GetByteCount(list) <= ContentRules.MaxReferenceBytes ? list : Digest(sources);
     }
 
-    // In id order, so the links' order (which a store need not keep) does not matter.
+    // In id order and each source once, as links are: a store need not keep their order, and SQL stores keep one link per
+    // target and type (a source listed twice came back once, and the digest no longer matched).
     private static string Digest(IReadOnlyList<(MemoryId Id, int Version)> sources)
     {
-        string entries = string.Join(",", sources.Select(Entry).Order(StringComparer.Ordinal));
-        string hex = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(entries)));
-        return string.Create(CultureInfo.InvariantCulture, $"{DigestPrefix}{sources.Count}:{hex}");
+        var entries = sources.Select(Entry).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        string hex = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", entries))));
+        return string.Create(CultureInfo.InvariantCulture, $"{DigestPrefix}{entries.Count}:{hex}");
     }
 
     private static string Entry((MemoryId Id, int Version) source) => string.Create(CultureInfo.InvariantCulture, $"{source.Id}@{source.Version}");

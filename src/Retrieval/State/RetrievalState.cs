@@ -476,8 +476,12 @@ public sealed partial class RetrievalState : IDisposable
     /// <summary>SPANN builds started for the cube by this instance (0 when it reopened a persisted index).</summary>
     public int AnnBuilds(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) ? e.Index?.Vectors.AnnBuilds ?? 0 : 0;
 
-    /// <summary>The folder holding a cube's persisted indexes, or null without an <see cref="RetrievalStateOptions.IndexDirectory"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="cubeId"/> is not a cube id (a <see cref="MemoryCore.Identity.MemoryId"/>, as <see cref="MemoryCore.MemoryOS"/> makes them).</exception>
+    /// <summary>
+    /// The folder holding a cube's persisted indexes, or null without an <see cref="RetrievalStateOptions.IndexDirectory"/>, and
+    /// null for an id that is not a cube id (a <see cref="MemoryCore.Identity.MemoryId"/>, as <see cref="MemoryCore.MemoryOS"/>
+    /// makes them): such a cube, imported before archives' ids were checked, keeps its index in memory only, and its delete
+    /// and rebuild still succeed.
+    /// </summary>
     public string? CubeFolder(string tenant, string cubeId)
     {
         if (Options.IndexDirectory is null)
@@ -489,7 +493,7 @@ public sealed partial class RetrievalState : IDisposable
         // checked it) named the database's own folder.
         if (!MemoryCore.Identity.MemoryId.TryParse(cubeId, out _))
         {
-            throw new ArgumentException($"'{cubeId}' is not a cube id; cube ids are memory ids (26 Crockford base-32 characters).", nameof(cubeId));
+            return null;
         }
 
         // Tenants are free text: a hash keeps the folder name safe and fixed-length.

@@ -144,11 +144,17 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
         Assert.Equal(sources.Select(s => (s.Id, 1)).OrderBy(s => s.Id.ToString(), StringComparer.Ordinal), ActivationSources.Of(item).OrderBy(s => s.Id.ToString(), StringComparer.Ordinal));
         Assert.Equal(ActivationSources.Format(sources), item.Provenance.SourceRef); // what the scheduler compares a wanted set with
         Assert.Equal(ActivationSources.Format(Enumerable.Reverse(sources)), item.Provenance.SourceRef); // order-free, as the links are
+
+        // A source listed twice: SQLite keeps one link per target and type, and the digest must still match what comes back.
+        var twice = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 9), [.. sources, sources[0]]);
+        Assert.Equal(item.Provenance.SourceRef, twice.Provenance.SourceRef);
+        Assert.Equal(40, ActivationSources.Of(twice).Count);
         Assert.Empty(await parametric.RefreshAsync(Alice, "stories"));
 
         await memory.UpdateAsync(Alice, sources[17].Id, new MemoryChange { Text = "Lily counted many stars.", Reason = "fixed" });
-        var stale = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
-        Assert.Contains($"source memory {sources[17].Id} changed (v1 -> v2", stale.StateReason, StringComparison.Ordinal);
+        var stale = await parametric.RefreshAsync(Alice, "stories");
+        Assert.Equal(2, stale.Count);
+        Assert.All(stale, s => Assert.Contains($"source memory {sources[17].Id} changed (v1 -> v2", s.StateReason, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -579,9 +579,10 @@ public sealed class RetrievalStateTests : TempStore
     [InlineData("cube1")]
     public void A_cube_id_that_is_not_an_id_names_no_index_folder(string cubeId)
     {
-        // The folder is deleted recursively with its cube: "../.." named the database's own folder.
+        // The folder is deleted recursively with its cube: "../.." named the database's own folder. Such a cube (imported
+        // before the archive reader checked ids) keeps its index in memory, so its delete and its searches do not fail.
         using var state = new RetrievalState(Store, options: new RetrievalStateOptions { IndexDirectory = Path.Combine(Folder, "s.db.index") });
-        Assert.Throws<ArgumentException>(() => state.CubeFolder(Me.Tenant, cubeId));
+        Assert.Null(state.CubeFolder(Me.Tenant, cubeId));
         Assert.StartsWith(Path.Combine(Folder, "s.db.index"), state.CubeFolder(Me.Tenant, MemoryId.NewId().ToString()), StringComparison.Ordinal);
     }
 
