@@ -186,6 +186,26 @@ public sealed class LinkingJobTests
     }
 
     [Fact]
+    public async Task A_dry_run_over_several_batches_reports_the_links_the_real_run_makes()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        var a = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Jolene found a dive spot near Phuket with her partner.") { Actor = "Jolene" });
+        var b = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Scuba lessons in Phuket went great, the dive spot was amazing.") { Actor = "Jolene" });
+        var job = new LinkingJob(options: new NoteKeeperOptions { MinLinkScore = 2.0 }, batchSize: 1);
+
+        // One memory per batch: b, in the second batch, links to what a would have become in the first.
+        var dry = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: true));
+        Assert.Equal((1, 1), ((await memory.GetAsync(TestDatabase.Alice, a.Id)).Version, (await memory.GetAsync(TestDatabase.Alice, b.Id)).Version));
+
+        var run = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
+        Assert.Equal(1, run.Counts["links"]);
+        Assert.Equal(run.Counts, dry.Counts);
+        Assert.Equal(run.Actions.Select(x => (x.Id, x.Other)), dry.Actions.Select(x => (x.Id, x.Other)));
+    }
+
+    [Fact]
     public async Task Linking_keeps_the_tags_a_memory_has_and_a_shouted_memory_does_not_stop_the_job()
     {
         await using var db = new TestDatabase();
@@ -230,11 +250,16 @@ public sealed class LinkingJobTests
         }
 
         var options = new NoteKeeperOptions { MinLinkScore = 2.0, MaxLinksPerNote = 4 };
+        var dry = await new LinkingJob(options: options, batchSize: 7).RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, seven, clock.Now, DryRun: true));
         var single = await new LinkingJob(options: options, batchSize: 1).RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, one, clock.Now, DryRun: false));
         var batched = await new LinkingJob(options: options, batchSize: 7).RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, seven, clock.Now, DryRun: false));
 
         Assert.True(single.Counts["evolved"] >= 10, $"only {single.Counts["evolved"]} evolutions: the case is too easy");
         Assert.Equal(single.Counts, batched.Counts);
+
+        // The dry run, batch after batch, foresaw every link and evolution the real run made.
+        Assert.Equal(batched.Counts, dry.Counts);
+        Assert.Equal(batched.Actions, dry.Actions);
         Assert.Equal(await NotesAsync(memory, one), await NotesAsync(memory, seven));
     }
 

@@ -49,12 +49,14 @@ public sealed class LinkingJob : IMaintenanceJob
             }
         }
 
+        // The keeper, and with it a dry run's indexes of what its notes would be, lasts this run only.
         using var keeper = new NoteKeeper(context.Memory, extractor, options);
+        var dry = context.DryRun ? new NoteWrites(context.Memory, context.Actor) : null;
         var ordered = pending.OrderBy(i => i.Provenance.RecordedAt).ThenBy(i => i.Id.ToString(), StringComparer.Ordinal).Select(i => i.Id).ToList();
         foreach (var batch in ordered.Chunk(batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var outcomes = await LinkAsync(keeper, context, batch, run, cancellationToken).ConfigureAwait(false);
+            var outcomes = await LinkAsync(keeper, context, dry, batch, run, cancellationToken).ConfigureAwait(false);
             for (int i = 0; i < batch.Length; i++)
             {
                 run.Counters.Add("examined");
@@ -89,13 +91,20 @@ public sealed class LinkingJob : IMaintenanceJob
 
     /// <summary>
     /// Links a batch in one transaction; when one of its memories (or a neighbour) changed while the notes were built, the
-    /// batch is redone one memory at a time and those that changed are left for the next run (null outcomes).
+    /// batch is redone one memory at a time and those that changed are left for the next run (null outcomes). A dry run
+    /// (<paramref name="dry"/>, the versions its earlier batches planned) writes nothing, so nothing can conflict.
     /// </summary>
-    private static async Task<IReadOnlyList<NoteOutcome?>> LinkAsync(NoteKeeper keeper, MaintenanceContext context, MemoryId[] batch, MaintenanceRun run, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<NoteOutcome?>> LinkAsync(NoteKeeper keeper, MaintenanceContext context, NoteWrites? dry, MemoryId[] batch, MaintenanceRun run, CancellationToken cancellationToken)
     {
+        if (dry is not null)
+        {
+            // Later batches must see what earlier ones would have written, as a real run sees what they committed.
+            return await keeper.LinkExistingAsync(context.Actor, batch, dry, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
-            return await keeper.LinkExistingAsync(context.Actor, batch, context.DryRun, cancellationToken).ConfigureAwait(false);
+            return await keeper.LinkExistingAsync(context.Actor, batch, dryRun: false, cancellationToken).ConfigureAwait(false);
         }
         catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex))
         {
@@ -104,7 +113,7 @@ public sealed class LinkingJob : IMaintenanceJob
             {
                 try
                 {
-                    outcomes[i] = await keeper.LinkExistingAsync(context.Actor, batch[i], context.DryRun, cancellationToken).ConfigureAwait(false);
+                    outcomes[i] = await keeper.LinkExistingAsync(context.Actor, batch[i], dryRun: false, cancellationToken).ConfigureAwait(false);
                 }
                 catch (AgentMemException one) when (ChangedMeanwhile.Is(one))
                 {

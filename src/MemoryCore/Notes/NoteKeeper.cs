@@ -120,17 +120,36 @@ public sealed class NoteKeeper : IDisposable
     /// version they and their neighbours get written in one transaction: the same notes and links as one call each, at
     /// the cost of one commit. All are written, or none. Returns one outcome per id (null where it was skipped).
     /// </summary>
-    public async Task<IReadOnlyList<NoteOutcome?>> LinkExistingAsync(Scope actor, IReadOnlyList<MemoryId> ids, bool dryRun = false, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<NoteOutcome?>> LinkExistingAsync(Scope actor, IReadOnlyList<MemoryId> ids, bool dryRun = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        return LinkExistingAsync(actor, ids, dryRun ? new NoteWrites(memory, actor) : null, keepIndexes: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// A dry run over several calls (the linking job's batches): each call plans into <paramref name="dryRun"/>, sees what
+    /// the earlier calls would have written (notes, links, evolved neighbours) and keeps the indexes holding it, exactly as
+    /// a real run sees what its earlier batches committed. Nothing is written; the caller drops this keeper (or calls
+    /// <see cref="Reset"/>) when the run is over.
+    /// </summary>
+    internal Task<IReadOnlyList<NoteOutcome?>> LinkExistingAsync(Scope actor, IReadOnlyList<MemoryId> ids, NoteWrites dryRun, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(dryRun);
+        return LinkExistingAsync(actor, ids, dryRun, keepIndexes: true, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<NoteOutcome?>> LinkExistingAsync(Scope actor, IReadOnlyList<MemoryId> ids, NoteWrites? dryRun, bool keepIndexes, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(ids);
 
-        // Read and extract first, outside the gate: an LLM extractor is slow and needs no index.
+        // Read and extract first, outside the gate: an LLM extractor is slow and needs no index. A dry run reads through
+        // what it planned: a memory an earlier call evolved is linked already.
         var items = await memory.GetManyAsync(actor, ids, cancellationToken).ConfigureAwait(false);
         var extracted = new NoteAttributes?[ids.Count];
         for (int i = 0; i < ids.Count; i++)
         {
-            var item = items[i];
+            var item = dryRun?.Planned(ids[i]) ?? items[i];
             if (Linkable(item) && item.Keywords.Count == 0 && item.Context is null)
             {
                 extracted[i] = await extractor.ExtractAsync(new NoteInput(item.Text, item.Provenance.Actor, item.ValidFrom), cancellationToken).ConfigureAwait(false);
@@ -138,7 +157,10 @@ public sealed class NoteKeeper : IDisposable
         }
 
         var outcomes = new NoteOutcome?[ids.Count];
-        var writes = new NoteWrites(memory, actor);
+
+        // A dry run plans exactly what a real one would (neighbours evolve too: their new tags and back-links change what
+        // later notes link to), and writes none of it.
+        var writes = dryRun ?? new NoteWrites(memory, actor);
         var cubes = new Dictionary<string, (MemCube Cube, NoteLinker Linker)>(StringComparer.Ordinal);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -147,7 +169,7 @@ public sealed class NoteKeeper : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // An earlier note of this call may have evolved it (a back-link): then it is linked already.
+                // An earlier note of this call (or of the dry run) may have evolved it (a back-link): then it is linked already.
                 var item = writes.Planned(ids[i]) ?? items[i];
                 if (!Linkable(item))
                 {
@@ -161,17 +183,17 @@ public sealed class NoteKeeper : IDisposable
                     cubes[item.CubeId] = target = (cube, await LinkerAsync(actor, cube, cancellationToken).ConfigureAwait(false));
                 }
 
-                outcomes[i] = await LinkOneAsync(item, target.Linker, extracted[i], dryRun, writes, cancellationToken).ConfigureAwait(false);
+                outcomes[i] = await LinkOneAsync(item, target.Linker, extracted[i], writes, cancellationToken).ConfigureAwait(false);
             }
 
-            if (dryRun)
+            if (dryRun is null)
+            {
+                await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (!keepIndexes)
             {
                 // The indexes hold what the notes would have become: nothing the store will ever say otherwise about.
                 Forget(actor.Tenant, cubes.Keys);
-            }
-            else
-            {
-                await writes.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return outcomes;
@@ -222,7 +244,7 @@ public sealed class NoteKeeper : IDisposable
 
     private static bool Linkable(MemoryItem item) => item.State == LifecycleState.Active && item.Links.Count == 0;
 
-    private async Task<NoteOutcome?> LinkOneAsync(MemoryItem item, NoteLinker linker, NoteAttributes? attributes, bool dryRun, NoteWrites writes, CancellationToken cancellationToken)
+    private async Task<NoteOutcome?> LinkOneAsync(MemoryItem item, NoteLinker linker, NoteAttributes? attributes, NoteWrites writes, CancellationToken cancellationToken)
     {
         var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, int.MaxValue);
         var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, options.MaxTags);
@@ -234,13 +256,6 @@ public sealed class NoteKeeper : IDisposable
             // Already a note, and still nothing to link to: a version would change nothing (a later note may link to it).
             linker.Index(item);
             return null;
-        }
-
-        if (dryRun)
-        {
-            // Index what it would become (in memory only), so later notes of the same dry run can link to it.
-            linker.Index(item with { Keywords = keywords, Tags = tags });
-            return new NoteOutcome(new AddOutcome(item.Id, false), links, 0);
         }
 
         var change = new MemoryChange
