@@ -193,10 +193,11 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
         return sb.Append('.').ToString();
     }
 
-    [GeneratedRegex(@"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]", RegexOptions.CultureInvariant)]
+    // Any script's letters, each with its combining marks: "Zürich" is one word, not "z" and "rich".
+    [GeneratedRegex(@"\p{L}[\p{L}\p{M}'’-]*[\p{L}\p{M}]|\p{L}\p{M}*", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();
 
-    // Within a line: a list of capitalised items, one per line, is several entities, not one.
-    [GeneratedRegex(@"\b[A-Z][\w'’-]*(?:[ \t]+(?:of|the|and)[ \t]+[A-Z][\w'’-]*|[ \t]+[A-Z][\w'’-]*)*", RegexOptions.CultureInvariant)]
+    // Within a line: a list of capitalised items, one per line, is several entities, not one. Any script's capitals ("Émile").
+    [GeneratedRegex(@"\b\p{Lu}[\w'’-]*(?:[ \t]+(?:of|the|and)[ \t]+\p{Lu}[\w'’-]*|[ \t]+\p{Lu}[\w'’-]*)*", RegexOptions.CultureInvariant)]
     private static partial Regex EntityPattern();
 }

@@ -37,6 +37,21 @@ public sealed class RuleNoteExtractorTests
     }
 
     [Fact]
+    public void Accented_words_and_names_stay_whole()
+    {
+        var note = extractor.Extract(new NoteInput("we flew from zürich to düsseldorf, where Émile Brontë ordered crème brûlée", "Deb", Anchor));
+        Assert.Contains("zürich", note.Keywords);
+        Assert.Contains("düsseldorf", note.Keywords);
+        Assert.Contains("émile brontë", note.Keywords);
+        Assert.Contains("brûlée", note.Keywords);
+        Assert.DoesNotContain(note.Keywords, k => k is "rich" or "sseldorf" or "mile" or "bront" or "lée");
+
+        // A letter and its combining accent (decomposed text) are one word too, lower-cased invariantly.
+        var decomposed = extractor.Extract(new NoteInput("ZU\u0308RICH", "Deb", Anchor));
+        Assert.Equal(["zu\u0308rich"], decomposed.Keywords);
+    }
+
+    [Fact]
     public void Tags_map_related_words_to_one_topic()
     {
         var dog = extractor.Extract(new NoteInput("We adopted a puppy and took him to the vet.", "Nate", Anchor));
