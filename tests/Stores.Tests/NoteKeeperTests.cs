@@ -129,6 +129,29 @@ public sealed class NoteKeeperTests
     }
 
     [Fact]
+    public async Task Adding_a_note_and_linking_a_plain_memory_build_the_same_note()
+    {
+        // Neither a time nor a speaker given: both paths date the text by when it is recorded and name its writer.
+        await using var db = new TestDatabase();
+        var clock = new ManualTime(May8);
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        await memory.CreateCubeAsync(TestDatabase.Alice, "plain");
+        using var keeper = new NoteKeeper(memory);
+        var draft = new MemoryDraft("We went hiking in the hills yesterday.");
+
+        var added = await memory.GetAsync(TestDatabase.Alice, (await keeper.AddAsync(TestDatabase.Alice, "notes", draft)).Added.Id);
+        var plain = await memory.AddAsync(TestDatabase.Alice, "plain", draft);
+        Assert.NotNull(await keeper.LinkExistingAsync(TestDatabase.Alice, plain.Id));
+        var linked = await memory.GetAsync(TestDatabase.Alice, plain.Id);
+
+        Assert.Contains("yesterday = 7 May 2023", added.Context, StringComparison.Ordinal);
+        Assert.Equal(added.Context, linked.Context);
+        Assert.Equal(added.Keywords, linked.Keywords);
+        Assert.Equal(added.Tags, linked.Tags);
+    }
+
+    [Fact]
     public async Task Unrelated_notes_stay_unlinked_and_bad_options_are_refused()
     {
         await using var db = new TestDatabase();

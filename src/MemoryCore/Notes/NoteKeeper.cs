@@ -49,7 +49,8 @@ public sealed class NoteKeeper : IDisposable
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(draft);
         var target = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
-        var attributes = await extractor.ExtractAsync(new NoteInput(draft.Text, draft.Actor ?? actor.Agent ?? actor.User, draft.ValidFrom), cancellationToken).ConfigureAwait(false);
+        // Without a time of its own the memory is valid from when it is recorded, as the store will make it: now.
+        var attributes = await extractor.ExtractAsync(Input(draft.Text, draft.Actor, actor, draft.ValidFrom ?? memory.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         var keywords = Union(draft.Keywords, attributes.Keywords, int.MaxValue);
         var tags = Union(draft.Tags, attributes.Tags, options.MaxTags);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -152,7 +153,7 @@ public sealed class NoteKeeper : IDisposable
             var item = dryRun?.Planned(ids[i]) ?? items[i];
             if (Linkable(item) && item.Keywords.Count == 0 && item.Context is null)
             {
-                extracted[i] = await extractor.ExtractAsync(new NoteInput(item.Text, item.Provenance.Actor, item.ValidFrom), cancellationToken).ConfigureAwait(false);
+                extracted[i] = await extractor.ExtractAsync(Input(item.Text, item.Provenance.Actor, item.Scope, item.ValidFrom ?? item.Provenance.RecordedAt), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -241,6 +242,13 @@ public sealed class NoteKeeper : IDisposable
             linkers.Remove((tenant, cubeId));
         }
     }
+
+    /// <summary>
+    /// What the extractor reads of a memory, the same whether it is added as a note or linked later: its text, who said it
+    /// (the actor named, else the agent or user who wrote it) and when (<paramref name="validFrom"/>).
+    /// </summary>
+    private static NoteInput Input(string text, string? actor, Scope writer, DateTimeOffset validFrom) =>
+        new(text, actor ?? writer.Agent ?? writer.User, validFrom);
 
     private static bool Linkable(MemoryItem item) => item.State == LifecycleState.Active && item.Links.Count == 0;
 
