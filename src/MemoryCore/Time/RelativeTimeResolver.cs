@@ -68,7 +68,7 @@ public static partial class RelativeTimeResolver
     {
         string expr = m.Value;
         int start = m.Index;
-        string lower = expr.ToLowerInvariant();
+        string lower = Words(expr);
         if (m.Groups["dby"].Success)
         {
             return Day(expr, start, day.AddDays(-2));
@@ -92,7 +92,7 @@ public static partial class RelativeTimeResolver
         if (m.Groups["agoUnit"].Success || m.Groups["inUnit"].Success)
         {
             bool future = m.Groups["inUnit"].Success;
-            string count = (future ? m.Groups["inNum"].Value : m.Groups["agoNum"].Value).ToLowerInvariant();
+            string count = Words(future ? m.Groups["inNum"].Value : m.Groups["agoNum"].Value);
             int n = int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) ? parsed : Numbers.GetValueOrDefault(count, -1);
             if (n < 0 || n > 1000)
             {
@@ -112,7 +112,7 @@ public static partial class RelativeTimeResolver
 
         if (m.Groups["relUnit"].Success)
         {
-            string which = m.Groups["rel"].Value.ToLowerInvariant();
+            string which = Words(m.Groups["rel"].Value);
             int offset = which switch
             {
                 "last" or "past" or "the past" or "the last" => -1,
@@ -151,6 +151,13 @@ public static partial class RelativeTimeResolver
 
         return null;
     }
+
+    /// <summary>
+    /// <paramref name="text"/> in lower case with each run of white space one space, as the names it is looked up by are
+    /// written: the pattern takes any white space between words ("last\nnight" is "last night").
+    /// </summary>
+    private static string Words(string text) =>
+        string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     private static ResolvedTime Day(string expr, int start, DateOnly d) => new(expr, start, d, d, TimeGranularity.Day);
 

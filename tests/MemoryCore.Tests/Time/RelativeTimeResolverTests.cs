@@ -60,6 +60,20 @@ public sealed class RelativeTimeResolverTests
     }
 
     [Theory]
+    [InlineData("we stayed up late last\nnight", "last\nnight", "2023-05-07", "2023-05-07")]
+    [InlineData("it rained the  past week", "the  past week", "2023-05-01", "2023-05-07")]
+    [InlineData("I met her a couple  of days ago", "a couple  of days ago", "2023-05-06", "2023-05-06")]
+    [InlineData("we move in a\tfew weeks", "in a\tfew weeks", "2023-05-29", "2023-06-04")]
+    [InlineData("I'll retire the \r\n coming year", "the \r\n coming year", "2024-01-01", "2024-12-31")]
+    public void White_space_inside_an_expression_is_one_space(string text, string expression, string from, string to)
+    {
+        var t = Assert.Single(RelativeTimeResolver.Resolve(text, Anchor));
+        Assert.Equal(expression, t.Expression);
+        Assert.Equal(DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture), t.From);
+        Assert.Equal(DateOnly.Parse(to, System.Globalization.CultureInfo.InvariantCulture), t.To);
+    }
+
+    [Theory]
     [InlineData("2023-04-10", "this summer", "2023-06-01")] // between summers, the coming one is nearer
     [InlineData("2023-11-20", "this summer", "2023-06-01")] // the one just past is nearer
     [InlineData("2023-07-15", "this summer", "2023-06-01")] // inside it
