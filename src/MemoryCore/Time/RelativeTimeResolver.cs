@@ -16,7 +16,10 @@ public static partial class RelativeTimeResolver
         ["couple of"] = 2, ["a few"] = 3, ["few"] = 3, ["several"] = 3,
     };
 
-    /// <summary>Every expression in <paramref name="text"/> resolved against <paramref name="anchor"/>, in text order; overlapping matches keep the longest.</summary>
+    /// <summary>
+    /// Every expression in <paramref name="text"/> resolved against <paramref name="anchor"/>, in text order; overlapping
+    /// matches keep the longest. One that reaches outside the calendar (before year 1 or after 9999) is left out.
+    /// </summary>
     public static IReadOnlyList<ResolvedTime> Resolve(string text, DateTimeOffset anchor)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -26,7 +29,18 @@ public static partial class RelativeTimeResolver
         var found = new List<ResolvedTime>();
         foreach (Match m in Expression().Matches(text))
         {
-            var resolved = ResolveMatch(m, day);
+            ResolvedTime? resolved;
+            try
+            {
+                resolved = ResolveMatch(m, day);
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // It falls before 1 January 0001 or after 31 December 9999 ("last year" said in year 1): there is no such
+                // date to name, and a text dated at the calendar's edge must still become a note.
+                resolved = null;
+            }
+
             if (resolved is not null && !found.Any(f => Overlaps(f, resolved)))
             {
                 found.Add(resolved);

@@ -86,6 +86,13 @@ public sealed class RuleNoteExtractorTests
     }
 
     [Fact]
+    public void A_date_before_the_calendar_begins_is_left_out_of_the_context()
+    {
+        var note = extractor.Extract(new NoteInput("I graduated last year", "Ann", new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.EndsWith(", said on 1 January 0001.", note.Context, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plans_and_facts_are_told_apart_and_output_is_deterministic()
     {
         Assert.Equal("plan", extractor.Extract(new NoteInput("I'm going to open a dance studio.", "Jon", null)).Category);

@@ -74,6 +74,28 @@ public sealed class RelativeTimeResolverTests
     }
 
     [Theory]
+    [InlineData("0001-01-01", "I graduated last year")]
+    [InlineData("0001-06-15", "I graduated last year")]
+    [InlineData("0001-01-01", "I went there yesterday")]
+    [InlineData("0001-01-01", "we met the day before yesterday")]
+    [InlineData("0001-02-15", "it was 2 months ago")]
+    [InlineData("0001-01-01", "it was last winter")]
+    [InlineData("9999-12-31", "see you tomorrow")]
+    [InlineData("9999-12-31", "see you next year")]
+    [InlineData("9999-12-31", "busy this week")]
+    [InlineData("9999-12-31", "see you next Monday")]
+    [InlineData("9999-12-31", "back this December, or this winter")]
+    [InlineData("9999-06-01", "in 1000 years")]
+    public void An_expression_outside_the_calendar_is_skipped(string said, string text)
+    {
+        var anchor = new DateTimeOffset(DateTime.Parse(said, System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero);
+        Assert.Empty(RelativeTimeResolver.Resolve(text, anchor));
+
+        // What is inside it still resolves.
+        Assert.Equal(DateOnly.FromDateTime(anchor.DateTime), Assert.Single(RelativeTimeResolver.Resolve(text + " and today", anchor)).From);
+    }
+
+    [Theory]
     [InlineData("2023-04-10", "this summer", "2023-06-01")] // between summers, the coming one is nearer
     [InlineData("2023-11-20", "this summer", "2023-06-01")] // the one just past is nearer
     [InlineData("2023-07-15", "this summer", "2023-06-01")] // inside it
