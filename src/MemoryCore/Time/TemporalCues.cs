@@ -7,7 +7,7 @@ namespace AgentMem.MemoryCore.Time;
 /// </summary>
 public static partial class TemporalCues
 {
-    /// <summary>Whether <paramref name="text"/> mentions a time: "yesterday", "two weeks ago", "last summer", "Friday", "May", "2022", ...</summary>
+    /// <summary>Whether <paramref name="text"/> mentions a time: "yesterday", "two weeks ago", "last summer", "Friday", "June", "in May", "2022", ...</summary>
     public static bool MentionsTime(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -21,10 +21,18 @@ public static partial class TemporalCues
         return WhenQuestion().IsMatch(query);
     }
 
+    // "May" and "March" are verbs too ("you may want to"): a month only after a preposition ("in May", "since march"),
+    // next to a day or a year ("8 May", "the 3rd of may", "May 2023"), or capitalised within a sentence.
+    private const string VerbMonths = @"may|march";
+
     [GeneratedRegex(
         @"\b(?:yesterday|today|tonight|tomorrow|recently|weekend|(?:last|next|this)\s+(?:night|week|weekend|month|year|summer|winter|spring|fall|autumn|morning)"
-        + @"|\w+\s+(?:days?|weeks?|months?|years?)\s+ago|january|february|march|april|may|june|july|august|september|october|november|december"
-        + @"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?:19|20)\d\d)\b",
+        + @"|\w+\s+(?:days?|weeks?|months?|years?)\s+ago|january|february|april|june|july|august|september|october|november|december"
+        + @"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?:19|20)\d\d"
+        + @"|(?<=\b(?:in|on|of|since|until|till|by|from|through|during|early|late|mid|last|next|this|every)[\s-]+)(?:" + VerbMonths + @")"
+        + @"|(?:" + VerbMonths + @")\.?,?\s+(?:[0-3]?\d(?:st|nd|rd|th)?|(?:19|20)\d\d)"
+        + @"|[0-3]?\d(?:st|nd|rd|th)\s+(?:of\s+)?(?:" + VerbMonths + @")|[0-3]?\d\s+(?-i:May|March)"
+        + @"|(?<!(?:^|[.!?:;""“(\[])\s*)(?-i:May|March))\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TimeMention();
 

@@ -148,6 +148,24 @@ public sealed class TemporalCuesTests
     public void Mentions_time(string text, bool expected) => Assert.Equal(expected, TemporalCues.MentionsTime(text));
 
     [Theory]
+    [InlineData("We met in May", true)]
+    [InlineData("See you on 8 May", true)]
+    [InlineData("the 3rd of may was fun", true)]
+    [InlineData("It was May, 2023", true)]
+    [InlineData("may 8th works for me", true)]
+    [InlineData("I think May was the best month", true)]
+    [InlineData("Back in March we moved", true)]
+    [InlineData("ever since march", true)]
+    [InlineData("PARTY ON MAY 8", true)]
+    [InlineData("You may want to call Bob", false)]
+    [InlineData("May I ask you something?", false)]
+    [InlineData("It may rain. May the best one win", false)]
+    [InlineData("We may 3D print it", false)]
+    [InlineData("Those 2 may help", false)]
+    [InlineData("they march in the parade", false)]
+    public void May_and_march_are_months_only_where_a_date_is_meant(string text, bool expected) => Assert.Equal(expected, TemporalCues.MentionsTime(text));
+
+    [Theory]
     [InlineData("When did Melanie paint a sunrise?", true)]
     [InlineData("What year did John move?", true)]
     [InlineData("How long ago was the trip?", true)]
