@@ -949,7 +949,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
         return policy;
     }
 
-    private static MemoryValidationException Rewrap(MemoryValidationException ex, string message) =>
+    /// <summary>The same refusal with a message that says where (a batch item, an import's turn), keeping its type.</summary>
+    internal static MemoryValidationException Rewrap(MemoryValidationException ex, string message) =>
         ex is ContentTooLargeException ? new ContentTooLargeException(message, ex) : new MemoryValidationException(message, ex);
 
     private const int AuditFilterPage = 1000;

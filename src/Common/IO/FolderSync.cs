@@ -10,6 +10,9 @@ internal static partial class FolderSync
 {
     private const int ReadOnly = 0; // O_RDONLY, the same on Linux and macOS
 
+    // O_CLOEXEC, so a process started at that moment does not inherit the handle; its value differs by platform.
+    private static int CloseOnExec => OperatingSystem.IsLinux() ? 0x80000 : OperatingSystem.IsMacOS() ? 0x1000000 : 0;
+
     /// <summary>Syncs <paramref name="folder"/>; returns false when the platform or the file system refused (best effort: the data itself was already flushed).</summary>
     public static bool TrySync(string folder)
     {
@@ -18,19 +21,26 @@ internal static partial class FolderSync
             return false;
         }
 
-        int fd = Open(folder, ReadOnly);
-        if (fd < 0)
-        {
-            return false;
-        }
-
         try
         {
-            return Fsync(fd) == 0;
+            int fd = Open(folder, ReadOnly | CloseOnExec);
+            if (fd < 0)
+            {
+                return false;
+            }
+
+            try
+            {
+                return Fsync(fd) == 0;
+            }
+            finally
+            {
+                _ = Close(fd);
+            }
         }
-        finally
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
-            _ = Close(fd);
+            return false; // no libc under that name: the file was replaced; only this extra guarantee is missing
         }
     }
 

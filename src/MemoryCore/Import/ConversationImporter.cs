@@ -62,8 +62,7 @@ public static class ConversationImporter
             }
             catch (MemoryValidationException ex)
             {
-                string message = $"Turn {draft.SourceRef}: {ex.Message} Nothing was imported.";
-                throw ex is ContentTooLargeException ? new ContentTooLargeException(message, ex) : new MemoryValidationException(message, ex);
+                throw MemoryOS.Rewrap(ex, $"Turn {draft.SourceRef}: {ex.Message} Nothing was imported.");
             }
         }
 

@@ -24,7 +24,7 @@ public sealed class OpenAICompatibleOptions
     /// <summary>Retries after the first attempt on 429, 5xx, timeouts and connection failures (default 3).</summary>
     public int MaxRetries { get; set; } = 3;
 
-    /// <summary>Wait before the first retry, doubled each time (default 500 ms); a longer Retry-After wins, up to <see cref="MaxRetryDelay"/>.</summary>
+    /// <summary>Wait before the first retry, doubled each time (default 500 ms) and drawn at random between half of it and all of it; a longer Retry-After wins, up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Longest wait between attempts (default 30 s).</summary>

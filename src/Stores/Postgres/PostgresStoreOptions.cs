@@ -27,7 +27,7 @@ public sealed class PostgresStoreOptions
     /// </summary>
     public int MaxRetries { get; set; } = 4;
 
-    /// <summary>The wait before the first retry; each later one doubles (default 50 ms).</summary>
+    /// <summary>The wait before the first retry; each later one doubles (default 50 ms). Each wait is drawn at random between half of it and all of it, so nodes that failed together do not retry in step.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The longest wait between two attempts (default 2 s).</summary>

@@ -188,6 +188,13 @@ public sealed class OnnxSentenceEmbedderTests
             Assert.Matches("^all-MiniLM-L6-v2@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadPackaged("minilm")));
             Assert.Matches("^snowflake-arctic-embed-xs@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadPackaged("arctic")));
             Assert.EndsWith("@" + ids[0].Split('@')[1], Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder))));
+
+            // A folder that asks for [CLS] pooling, loaded as it asks (what the CLI does), keeps its id too; loaded pooled
+            // otherwise, it gets a new one.
+            Directory.CreateDirectory(Path.Combine(folder, "1_Pooling"));
+            File.WriteAllText(Path.Combine(folder, "1_Pooling", "config.json"), """{"pooling_mode_cls_token": true}""");
+            Assert.Matches("^[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder))));
+            Assert.Contains("+s", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder) with { Pooling = SentencePooling.Mean })), StringComparison.Ordinal);
         }
         finally
         {

@@ -38,7 +38,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <summary>Changes whenever the same weights would see different token ids for the same text.</summary>
     internal const string TokenizationRevision = "t2";
 
-    private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, SentenceModelCard card, string version, OnnxEmbedderOptions options, string source)
+    private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, SentenceModelCard card, SentenceModelCard usual, string version, OnnxEmbedderOptions options, string source)
     {
         options.Validate();
         this.options = options;
@@ -80,18 +80,18 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         // The tokenisation revision is part of the model id, so vectors persisted under an older split are keyed apart and
         // recomputed by the background queue instead of being mixed with new ones (t2: BERT's punctuation split, which keeps
         // ASCII symbols such as '+' that the library's default split dropped). So are the settings that change a vector.
-        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{SettingsSuffix(card, options.MaxTokens)}", Dimension);
+        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{SettingsSuffix(card, usual, options.MaxTokens)}", Dimension);
     }
 
     /// <summary>
     /// What the model id adds for settings that change the vectors of the same weights (pooling, prefixes, normalisation,
-    /// <see cref="OnnxEmbedderOptions.MaxTokens"/>): "+s" and a hash of them, or nothing for the settings a card of that
-    /// name had before they were part of the id (the packaged card of the name, else a folder's defaults: mean pooling,
-    /// no prefixes, normalised) at the default MaxTokens, so the vectors already persisted under those ids stay in use.
+    /// <see cref="OnnxEmbedderOptions.MaxTokens"/>): "+s" and a hash of them, or nothing for the settings the model was
+    /// loaded with before they were part of the id (<paramref name="usual"/>: the packaged card, or the card the folder
+    /// itself describes, <see cref="SentenceModelCard.FromFolder"/>) at the default MaxTokens, so the vectors already
+    /// persisted under those ids stay in use.
     /// </summary>
-    internal static string SettingsSuffix(SentenceModelCard card, int maxTokens)
+    internal static string SettingsSuffix(SentenceModelCard card, SentenceModelCard usual, int maxTokens)
     {
-        var usual = Packaged.Values.Select(p => p.Card).FirstOrDefault(c => c.Name == card.Name) ?? new SentenceModelCard(card.Name, SentencePooling.Mean);
         if (card == usual && maxTokens == new OnnxEmbedderOptions().MaxTokens)
         {
             return "";
@@ -122,7 +122,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         byte[] model = ReadResource(assembly, $"{prefix}.Resources.model.onnx");
         using var vocabulary = new MemoryStream(ReadResource(assembly, $"{prefix}.Resources.vocab.txt"));
         string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "0";
-        return new OnnxSentenceEmbedder(model, vocabulary, card, version, options ?? new OnnxEmbedderOptions(), prefix);
+        return new OnnxSentenceEmbedder(model, vocabulary, card, card, version, options ?? new OnnxEmbedderOptions(), prefix);
     }
 
     private static (Assembly Assembly, string ResourcePrefix, SentenceModelCard Card) PackagedAssembly(string name)
@@ -185,7 +185,21 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         using var stream = File.OpenRead(vocabulary);
         byte[] weights = File.ReadAllBytes(model);
         string version = Convert.ToHexString(System.IO.Hashing.XxHash64.Hash(weights)).ToLowerInvariant(); // the weights' identity, not the folder's name
-        return new OnnxSentenceEmbedder(weights, stream, card, version, options ?? new OnnxEmbedderOptions(), model);
+        return new OnnxSentenceEmbedder(weights, stream, card, FolderCard(folder, card.Name), version, options ?? new OnnxEmbedderOptions(), model);
+    }
+
+    // How the folder says it is pooled (under the caller's name): a folder that asks for [CLS] pooling and is loaded so kept
+    // its model id; compared with mean pooling it was given a new one, and every vector persisted under it was re-embedded.
+    private static SentenceModelCard FolderCard(string folder, string name)
+    {
+        try
+        {
+            return SentenceModelCard.FromFolder(folder) with { Name = name };
+        }
+        catch (ModelFormatException)
+        {
+            return new SentenceModelCard(name, SentencePooling.Mean); // a pooling this build cannot do: the caller's card decides
+        }
     }
 
     /// <inheritdoc/>
