@@ -62,7 +62,7 @@ public static class ActivationSources
             linked.Add((link.Target, version));
         }
 
-        return Digest(linked) == sourceRef ? linked : [];
+        return Digest(linked) == sourceRef ? [.. linked.Distinct()] : []; // each once, whether the store kept one link per target or not
     }
 
     /// <summary>Parses a source reference written by <see cref="Format(IEnumerable{MemoryItem})"/> as a list; empty when <paramref name="sourceRef"/> is not one (a digest included: see <see cref="Of"/>).</summary>

@@ -193,8 +193,14 @@ public sealed partial class RuleNoteExtractor : INoteExtractor
         return sb.Append('.').ToString();
     }
 
-    // Any script's letters, each with its combining marks: "Zürich" is one word, not "z" and "rich".
-    [GeneratedRegex(@"\p{L}[\p{L}\p{M}'’-]*[\p{L}\p{M}]|\p{L}\p{M}*", RegexOptions.CultureInvariant)]
+    // Any script's letters, each with its combining marks: "Zürich" is one word, not "z" and "rich". Scripts written
+    // without spaces (Han, kana, Thai, Lao, Khmer, Myanmar) are left out, as before: a whole clause would be one "word".
+    private const string Unspaced = @"\p{IsCJKUnifiedIdeographs}\p{IsHiragana}\p{IsKatakana}\p{IsThai}\p{IsLao}\p{IsKhmer}\p{IsMyanmar}";
+    private const string Letter = @"[\p{L}-[" + Unspaced + "]]";
+    private const string LetterOrMark = @"[\p{L}\p{M}-[" + Unspaced + "]]";
+    private const string Inner = @"[\p{L}\p{M}'’\--[" + Unspaced + "]]";
+
+    [GeneratedRegex(Letter + Inner + "*" + LetterOrMark + "|" + Letter + @"\p{M}*", RegexOptions.CultureInvariant)]
     private static partial Regex WordPattern();
 
     // Within a line: a list of capitalised items, one per line, is several entities, not one. Any script's capitals ("Émile").

@@ -22,14 +22,15 @@ public static partial class TemporalCues
     }
 
     // "May" and "March" are verbs too ("you may want to"): a month only after a preposition ("in May", "since march"),
-    // next to a day or a year ("8 May", "the 3rd of may", "May 2023"), or capitalised within a sentence.
+    // next to a day or a year ("8 May", "the 3rd of may", "May 2023"), or capitalised within a sentence. Not after "this":
+    // "this may help" is far more common than "this May".
     private const string VerbMonths = @"may|march";
 
     [GeneratedRegex(
         @"\b(?:yesterday|today|tonight|tomorrow|recently|weekend|(?:last|next|this)\s+(?:night|week|weekend|month|year|summer|winter|spring|fall|autumn|morning)"
         + @"|\w+\s+(?:days?|weeks?|months?|years?)\s+ago|january|february|april|june|july|august|september|october|november|december"
         + @"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?:19|20)\d\d"
-        + @"|(?<=\b(?:in|on|of|since|until|till|by|from|through|during|early|late|mid|last|next|this|every)[\s-]+)(?:" + VerbMonths + @")"
+        + @"|(?<=\b(?:in|on|of|since|until|till|by|from|through|during|early|late|mid|last|next|every)[\s-]+)(?:" + VerbMonths + @")"
         + @"|(?:" + VerbMonths + @")\.?,?\s+(?:[0-3]?\d(?:st|nd|rd|th)?|(?:19|20)\d\d)"
         + @"|[0-3]?\d(?:st|nd|rd|th)\s+(?:of\s+)?(?:" + VerbMonths + @")|[0-3]?\d\s+(?-i:May|March)"
         + @"|(?<!(?:^|[.!?:;""“(\[])\s*)(?-i:May|March))\b",

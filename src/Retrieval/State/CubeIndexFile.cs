@@ -22,8 +22,9 @@ internal static class CubeIndexFile
     // 3: compact integers and posting lists; 4: passages of long memories; 5: whether each memory had its vector (older
     // snapshots are rebuilt from the store once). The flag is no longer read (a restore checks each stored embedding
     // against its memory), only written, for format 5's readers. 6: letters outside the basic plane analysed as letters
-    // (TextAnalyzer), so format 5's terms for such text no longer meet a query's.
-    private const int Format = 6;
+    // (TextAnalyzer), so format 5's terms for such text no longer meet a query's. 7: "may"/"march" as verbs no longer set
+    // the time flag (TemporalCues), which format 6 stored as it was computed.
+    private const int Format = 7;
 
     // A memory's flags byte.
     private const byte MentionsTimeFlag = 1;

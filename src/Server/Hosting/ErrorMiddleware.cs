@@ -51,11 +51,16 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
 
             var (status, title) = mapped ?? (StatusCodes.Status500InternalServerError, "Internal error");
             string detail = mapped is null ? "An unexpected error occurred; see the server log." : Detail(ex);
+            if (ex is ErasureFilesLeftException left)
+            {
+                // Paths, other cubes' ids and IO errors stay in the log: a cube delete or user forget also erases derived
+                // memories of cubes the caller may not read, and the server's folders are none of a client's business.
+                detail = $"The erasure is committed (do not retry), but {left.Files.Count} cartridge or adapter file(s) computed from the erased "
+                    + "memories could not be deleted and still hold their text; an operator must delete them by hand: the server log names them.";
+            }
 
-            // The files an erasure left, for a client that deletes them or tells an operator (the detail names them too).
-            var extensions = ex is ErasureFilesLeftException left ? new Dictionary<string, object?> { ["files"] = left.Files } : null;
             context.Response.Clear();
-            await Results.Problem(statusCode: status, title: title, detail: detail, extensions: extensions).ExecuteAsync(context).ConfigureAwait(false);
+            await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context).ConfigureAwait(false);
         }
     }
 

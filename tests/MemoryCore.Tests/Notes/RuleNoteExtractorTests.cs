@@ -49,6 +49,11 @@ public sealed class RuleNoteExtractorTests
         // A letter and its combining accent (decomposed text) are one word too, lower-cased invariantly.
         var decomposed = extractor.Extract(new NoteInput("ZU\u0308RICH", "Deb", Anchor));
         Assert.Equal(["zu\u0308rich"], decomposed.Keywords);
+
+        // Scripts written without spaces give no keywords, as before: a whole clause would be one "word", first among them.
+        var unspaced = extractor.Extract(new NoteInput("我们昨天在东京吃了寿司 とても美味しかった ผมไปเที่ยวทะเล Kyoto", "Deb", Anchor));
+        Assert.DoesNotContain(unspaced.Keywords, k => k.Length > 10);
+        Assert.Contains("kyoto", unspaced.Keywords);
     }
 
     [Fact]

@@ -163,6 +163,8 @@ public sealed class TemporalCuesTests
     [InlineData("We may 3D print it", false)]
     [InlineData("Those 2 may help", false)]
     [InlineData("they march in the parade", false)]
+    [InlineData("This may help", false)]
+    [InlineData("this may take a while", false)]
     public void May_and_march_are_months_only_where_a_date_is_meant(string text, bool expected) => Assert.Equal(expected, TemporalCues.MentionsTime(text));
 
     [Theory]

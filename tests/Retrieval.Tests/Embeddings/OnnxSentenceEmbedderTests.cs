@@ -195,6 +195,9 @@ public sealed class OnnxSentenceEmbedderTests
             File.WriteAllText(Path.Combine(folder, "1_Pooling", "config.json"), """{"pooling_mode_cls_token": true}""");
             Assert.Matches("^[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder))));
             Assert.Contains("+s", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder) with { Pooling = SentencePooling.Mean })), StringComparison.Ordinal);
+
+            // So does a folder loaded with a packaged model's card (an exported arctic folder, [CLS] and prefixed as packaged).
+            Assert.Matches("^snowflake-arctic-embed-xs@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.ArcticXs)));
         }
         finally
         {

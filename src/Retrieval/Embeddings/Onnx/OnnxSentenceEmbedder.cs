@@ -86,13 +86,14 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <summary>
     /// What the model id adds for settings that change the vectors of the same weights (pooling, prefixes, normalisation,
     /// <see cref="OnnxEmbedderOptions.MaxTokens"/>): "+s" and a hash of them, or nothing for the settings the model was
-    /// loaded with before they were part of the id (<paramref name="usual"/>: the packaged card, or the card the folder
-    /// itself describes, <see cref="SentenceModelCard.FromFolder"/>) at the default MaxTokens, so the vectors already
-    /// persisted under those ids stay in use.
+    /// loaded with before they were part of the id (the packaged card of the name, or <paramref name="usual"/>: the card
+    /// a folder itself describes, <see cref="SentenceModelCard.FromFolder"/>) at the default MaxTokens, so the vectors
+    /// already persisted under those ids stay in use.
     /// </summary>
     internal static string SettingsSuffix(SentenceModelCard card, SentenceModelCard usual, int maxTokens)
     {
-        if (card == usual && maxTokens == new OnnxEmbedderOptions().MaxTokens)
+        bool packaged = Packaged.Values.Any(p => p.Card == card);
+        if ((card == usual || packaged) && maxTokens == new OnnxEmbedderOptions().MaxTokens)
         {
             return "";
         }

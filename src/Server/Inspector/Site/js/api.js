@@ -86,7 +86,8 @@ export const api = {
     return { items, more: after > 0 };
   },
   audit: id => paged(`/v1/memories/${encodeURIComponent(id)}/audit`, {}, a => a.seq),
-  // At most 1,000 each way; `moreLinks` and `moreIncoming` say when more were left out.
-  links: id => get(`/v1/memories/${encodeURIComponent(id)}/links`, { limit: PAGE }),
+  // At most `limit` each way (a memory's page: 1,000; a cube's list of cartridges and adapters, one call each: the API's
+  // default 100); `moreLinks` and `moreIncoming` say when more were left out.
+  links: (id, limit = PAGE) => get(`/v1/memories/${encodeURIComponent(id)}/links`, { limit }),
   search: (cube, query) => post('/v1/search', { cube, query, k: 10, explain: true }),
 };

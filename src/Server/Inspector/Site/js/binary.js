@@ -19,7 +19,8 @@ export async function binaryMemories(cube) {
     return section('Activation and parametric memories', 'binary-list', empty('None in this cube.', 'no-binary'));
   }
 
-  const linked = await Promise.all(items.map(item => api.links(item.id)));
+  // One call per listed memory, each link carrying its target: a short source list each (the list says when it was cut).
+  const linked = await Promise.all(items.map(item => api.links(item.id, 100)));
   return section('Activation and parametric memories', 'binary-list', cut,
     el('ul', { class: 'binary' }, items.map((item, i) => el('li', { testid: 'binary-row', 'data-id': item.id },
       el('div', {}, el('span', { class: `kind ${item.kind}` }, item.kind), ' ', el('a', { href: memoryHref(item.id), testid: 'binary-link' }, clip(item.text, 140))),
