@@ -81,6 +81,23 @@ public sealed class ImportAndDemoTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_of_a_turn_no_memory_can_hold_creates_no_cube()
+    {
+        // Well-formed JSON, but turn t2's tag is empty: refused before anything is stored, and before the cube is created.
+        string path = Path.Combine(cli.Folder, "bad-tag.json");
+        var turns = new object[]
+        {
+            new { id = "t1", speaker = "user", text = "I moved to Lisbon." },
+            new { id = "t2", speaker = "user", text = "I adopted a cat.", tags = new[] { "" } },
+        };
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { format = "agentmem.conversation.v1", id = "c", sessions = new[] { new { id = "s1", turns } } }));
+        var (code, _, err) = await cli.RunAsync("import", "conversation", path);
+        Assert.Equal(1, code);
+        Assert.Contains("t2", err, StringComparison.Ordinal);
+        Assert.Equal(1, (await cli.RunAsync("list")).Code); // no cube was created
+    }
+
+    [Fact]
     public async Task Demo_imports_the_sample_and_finds_the_answers()
     {
         using var stdout = new StringWriter();

@@ -93,6 +93,7 @@ internal static class ImportCommand
     /// <summary>Imports with progress (a bar for people, NDJSON events with --json).</summary>
     public static async Task<ImportSummary> RunAsync(MemoryOS memory, CliContext ctx, ConversationDocument document, int batchSize, OversizePolicy oversize, CancellationToken ct)
     {
+        ConversationImporter.Validate(memory, ctx.Scope, document, oversize); // before the cube: a refused file leaves no empty cube
         var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
         var watch = Stopwatch.StartNew();
         ImportResult outcomes;

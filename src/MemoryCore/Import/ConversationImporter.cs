@@ -54,17 +54,7 @@ public static class ConversationImporter
 
         // Every turn is checked before the first batch: each batch checked only its own, so turn 120's empty tag failed the
         // import after turns 1 to 100 had committed.
-        foreach (var draft in drafts)
-        {
-            try
-            {
-                memory.ValidateDrafts(actor, [draft]);
-            }
-            catch (MemoryValidationException ex)
-            {
-                throw MemoryOS.Rewrap(ex, $"Turn {draft.SourceRef}: {ex.Message} Nothing was imported.");
-            }
-        }
+        Validate(memory, actor, drafts);
 
         var all = new List<AddOutcome>(drafts.Count);
         int batchIndex = 0;
@@ -83,6 +73,33 @@ public static class ConversationImporter
         }
 
         return new ImportResult(all, oversized);
+    }
+
+    /// <summary>
+    /// Checks every turn <see cref="ImportAsync"/> would store (after <paramref name="oversize"/> is applied) without storing
+    /// anything, so a host can refuse a file before it creates the cube to import into.
+    /// </summary>
+    /// <exception cref="MemoryValidationException">A turn no memory can hold, named by its conversation and turn id.</exception>
+    public static void Validate(MemoryOS memory, Scope actor, ConversationDocument conversation, OversizePolicy oversize = OversizePolicy.Skip)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(conversation);
+        Validate(memory, actor, FitToLimit(ToDrafts(conversation), memory.Options.MaxContentBytes, oversize).Drafts);
+    }
+
+    private static void Validate(MemoryOS memory, Scope actor, List<MemoryDraft> drafts)
+    {
+        foreach (var draft in drafts)
+        {
+            try
+            {
+                memory.ValidateDrafts(actor, [draft]);
+            }
+            catch (MemoryValidationException ex)
+            {
+                throw MemoryOS.Rewrap(ex, $"Turn {draft.SourceRef}: {ex.Message} Nothing was imported.");
+            }
+        }
     }
 
     /// <summary>
