@@ -22,7 +22,8 @@ public static partial class TemporalCues
     }
 
     // "May" and "March" are verbs too ("you may want to"): a month only after a preposition ("in May", "since march"),
-    // next to a day or a year ("8 May", "the 3rd of may", "May 2023"), or capitalised within a sentence. Not after "this":
+    // next to a day or a year ("8 May", "the 3rd of may", "May 2023"), or capitalised within a sentence (a line's start
+    // counts as a sentence's: "ok\nMay I ask"). Not after "this":
     // "this may help" is far more common than "this May".
     private const string VerbMonths = @"may|march";
 
@@ -33,7 +34,7 @@ public static partial class TemporalCues
         + @"|(?<=\b(?:in|on|of|since|until|till|by|from|through|during|early|late|mid|last|next|every)[\s-]+)(?:" + VerbMonths + @")"
         + @"|(?:" + VerbMonths + @")\.?,?\s+(?:[0-3]?\d(?:st|nd|rd|th)?|(?:19|20)\d\d)"
         + @"|[0-3]?\d(?:st|nd|rd|th)\s+(?:of\s+)?(?:" + VerbMonths + @")|[0-3]?\d\s+(?-i:May|March)"
-        + @"|(?<!(?:^|[.!?:;""“(\[])\s*)(?-i:May|March))\b",
+        + @"|(?<!(?:^|[.!?:;""“(\[\n])[^\S\n]*)(?-i:May|March))\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TimeMention();
 

@@ -164,6 +164,9 @@ public sealed class TemporalCuesTests
     [InlineData("Those 2 may help", false)]
     [InlineData("they march in the parade", false)]
     [InlineData("This may help", false)]
+    [InlineData("ok\nMay I ask you something?", false)]
+    [InlineData("ok\r\n  May I ask you something?", false)]
+    [InlineData("ok\nthe trip in\nMay was great", true)]
     [InlineData("this may take a while", false)]
     public void May_and_march_are_months_only_where_a_date_is_meant(string text, bool expected) => Assert.Equal(expected, TemporalCues.MentionsTime(text));
 
