@@ -32,7 +32,7 @@ public sealed class ErasureFilesLeftTests
         await memory.AddAsync(alice, "doomed", Cartridge());
 
         // An immutable file: not even root may delete it (permissions do not stop root, and the purge skips anything but the intact file).
-        Skip.IfNot(Chattr("+i", cartridge), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
+        Skip.IfNot(ImmutableFile.TrySet(cartridge, immutable: true), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
         try
         {
             var purge = await client.DeleteAsync($"/v1/memories/{purged.Id}?purge=true&user=alice");
@@ -50,7 +50,7 @@ public sealed class ErasureFilesLeftTests
         }
         finally
         {
-            Chattr("-i", cartridge);
+            ImmutableFile.TrySet(cartridge, immutable: false);
         }
     }
 
@@ -68,19 +68,5 @@ public sealed class ErasureFilesLeftTests
         Assert.DoesNotContain(Path.GetFileName(file), detail, StringComparison.Ordinal);
         Assert.DoesNotContain(named, detail, StringComparison.Ordinal);
         Assert.False(problem.TryGetProperty("files", out _));
-    }
-
-    private static bool Chattr(string change, string path)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
-            process.WaitForExit();
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // no chattr
-        }
     }
 }

@@ -30,15 +30,8 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
     {
         RequireChromium();
         var clock = Stopwatch.StartNew();
-        string folder = TestApp.NewFolder();
-        var options = TestApp.Options(folder);
-        options.Urls.Clear();
-        options.Urls.Add("http://127.0.0.1:0");
-        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
-        try
+        await TestApp.WithKestrelAsync(async (app, baseUrl) =>
         {
-            await app.StartAsync();
-            string baseUrl = Assert.Single(app.Urls);
             var seed = await InspectorSeed.WriteAsync(app.Services.GetRequiredService<MemoryOS>(), new Scope("tenant-a"));
 
             using var playwright = await Playwright.CreateAsync();
@@ -135,14 +128,7 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
 
             Assert.Empty(problems);
             output.WriteLine($"whole test {clock.Elapsed.TotalSeconds:0.0} s");
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [SkippableFact]
@@ -151,15 +137,8 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
         // Each list read one page: a cube of thousands showed "Memories (200)", the history its 100 oldest versions (not
         // the current one), the audit trail its 200 oldest lines, and links past 100 went unmentioned.
         RequireChromium();
-        string folder = TestApp.NewFolder();
-        var options = TestApp.Options(folder);
-        options.Urls.Clear();
-        options.Urls.Add("http://127.0.0.1:0");
-        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
-        try
+        await TestApp.WithKestrelAsync(async (app, baseUrl) =>
         {
-            await app.StartAsync();
-            string baseUrl = Assert.Single(app.Urls);
             var memory = app.Services.GetRequiredService<MemoryOS>();
             var owner = new Scope("tenant-a");
             await memory.CreateCubeAsync(owner, "crowded");
@@ -206,14 +185,7 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
             await Expect(page.GetByTestId("audit-row")).ToHaveCountAsync(2000);
             await Expect(page.GetByTestId("audit").GetByTestId("more")).ToBeVisibleAsync();
             Assert.Empty(problems);
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     private static void RequireChromium()

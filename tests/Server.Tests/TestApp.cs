@@ -56,6 +56,31 @@ internal sealed class TestApp : IAsyncDisposable
         return new TestApp(app, folder);
     }
 
+    /// <summary>
+    /// The service on real Kestrel at a loopback port the OS picks, over a fresh folder: <paramref name="body"/> gets the app
+    /// and its base URL; the app is stopped and the folder removed afterwards.
+    /// </summary>
+    public static async Task WithKestrelAsync(Func<WebApplication, string, Task> body)
+    {
+        string folder = NewFolder();
+        var options = Options(folder);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        try
+        {
+            await app.StartAsync();
+            await body(app, Assert.Single(app.Urls));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>A client for the test host; <paramref name="key"/> goes in as a bearer token when given.</summary>
     public HttpClient Client(string? key = KeyA)
     {

@@ -76,7 +76,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge: alice's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload });
 
         // An immutable file: not even root may delete it (permissions do not stop root).
-        Skip.IfNot(Chattr("+i", cartridge), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
+        Skip.IfNot(ImmutableFile.TrySet(cartridge, immutable: true), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
         try
         {
             var error = await Assert.ThrowsAsync<ErasureFilesLeftException>(() => memory.PurgeAsync(Alice, activation.Id, "user asked"));
@@ -95,21 +95,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         }
         finally
         {
-            Chattr("-i", cartridge);
-        }
-    }
-
-    private static bool Chattr(string change, string path)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
-            process.WaitForExit();
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // no chattr
+            ImmutableFile.TrySet(cartridge, immutable: false);
         }
     }
 
