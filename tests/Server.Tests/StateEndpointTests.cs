@@ -76,4 +76,25 @@ public sealed class StateEndpointTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.PutAsJsonAsync("/v1/memories/states", new { items = new object[] { new { id, state = "frozen" }, new { id = unknown, state = "frozen" } } })).StatusCode);
         Assert.Equal(1, (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"))).GetProperty("version").GetInt32());
     }
+
+    [Fact]
+    public async Task Adding_the_text_of_an_archived_memory_again_brings_it_back_but_a_batch_add_leaves_it_archived()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "Caroline keeps bees");
+        string other = await TestApp.AddAsync(client, "Melanie keeps goats");
+        await client.PutAsJsonAsync("/v1/memories/states", new { items = new object[] { new { id, state = "archived" }, new { id = other, state = "archived" } } });
+
+        // A single add is a restatement, as MCP memory_add and `agentmem add` treat it: the forgotten memory is active again.
+        var again = await client.PostAsJsonAsync("/v1/memories", new { text = "Caroline keeps bees", cube = "notes" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(id, (await TestApp.ReadJsonAsync(again)).GetProperty("id").GetString());
+        Assert.Equal("active", (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"))).GetProperty("state").GetString());
+
+        // A batch is a copy (an import run again must not undo forgetting): the archived one stays archived.
+        var batch = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/memories/batch", new { cube = "notes", items = new object[] { new { text = "Melanie keeps goats" } } }));
+        Assert.Equal(other, batch[0].GetProperty("id").GetString());
+        Assert.Equal("archived", (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{other}"))).GetProperty("state").GetString());
+    }
 }

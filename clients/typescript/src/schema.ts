@@ -135,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Add a memory
-         * @description Stores one plaintext memory in the cube (default `default`, created on first write). 201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there.
+         * @description Stores one plaintext memory in the cube (default `default`, created on first write). 201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there (a restatement: an archived one is restored, when the caller may change it, as `memory_add` over MCP and `agentmem add` do).
          */
         post: operations["AddMemory"];
         delete?: never;
@@ -159,7 +159,7 @@ export interface paths {
         put?: never;
         /**
          * Add memories in one batch
-         * @description Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order.
+         * @description Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order. A batch is a copy (an import run again must not undo forgetting): an item de-duplicated to an archived memory leaves it archived (restore it with `PUT /v1/memories/{id}/state`).
          */
         post: operations["AddMemories"];
         delete?: never;

@@ -8,11 +8,13 @@ internal static class MemoryEndpoints
         var memories = v1.MapGroup("/memories").WithTags("Memories");
         memories.MapPost("/", AddAsync)
             .Describe("AddMemory", "Add a memory", "Stores one plaintext memory in the cube (default `default`, created on first write). "
-                + "201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there.")
+                + "201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there "
+                + "(a restatement: an archived one is restored, when the caller may change it, as `memory_add` over MCP and `agentmem add` do).")
             .ProducesProblems(StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
         memories.MapPost("/batch", AddBatchAsync)
-            .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order.")
+            .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order. "
+                + "A batch is a copy (an import run again must not undo forgetting): an item de-duplicated to an archived memory leaves it archived (restore it with `PUT /v1/memories/{id}/state`).")
             .ProducesProblems(StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
         memories.MapGet("/", ListAsync)
@@ -74,6 +76,7 @@ internal static class MemoryEndpoints
         memory.ValidateDrafts(scope, [draft]);
         var cube = await memory.GetOrCreateCubeAsync(scope, RequestScope.Cube(request.Cube), CubeAccess.Write, cancellationToken).ConfigureAwait(false);
         var outcome = await memory.AddAsync(scope, cube.Id, draft, cancellationToken).ConfigureAwait(false);
+        await memory.RestoreRestatedAsync(scope, [outcome], cancellationToken).ConfigureAwait(false); // "already there" must be true of a searchable memory
         var added = new AddedMemory(outcome.Id.ToString(), outcome.Created);
         return outcome.Created ? TypedResults.Created($"/v1/memories/{added.Id}", added) : TypedResults.Ok(added);
     }
