@@ -66,6 +66,8 @@ public sealed class MemoryAgent
     /// </summary>
     /// <exception cref="MemoryValidationException"><paramref name="conversationId"/> cannot be a session name (over 128
     /// characters, or holding a control or surrogate character); thrown before the model is called.</exception>
+    /// <exception cref="CubeAccessDeniedException">The cube exists and the user may not both read and write it (see
+    /// <see cref="MemoryAgentOptions.Cube"/>); thrown before the model is called.</exception>
     public async Task<MemoryAgentTurn> ChatAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
@@ -90,6 +92,8 @@ public sealed class MemoryAgent
     /// it between steps: the exchange is stored in one transaction, then the facts, then the thought.
     /// </remarks>
     /// <exception cref="MemoryValidationException"><paramref name="conversationId"/> cannot be a session name; thrown at the call.</exception>
+    /// <exception cref="CubeAccessDeniedException">The cube exists and the user may not both read and write it; thrown at the
+    /// first <c>MoveNext</c>, before the model is called.</exception>
     public IAsyncEnumerable<MemoryAgentUpdate> ChatStreamingAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         // Checked here, not in the iterator, so bad arguments throw at the call rather than at the first MoveNext.
@@ -127,7 +131,9 @@ public sealed class MemoryAgent
     {
         var scope = new Scope(options.Tenant, userId, options.AgentName);
         string user = scope.User!; // as the store keeps it (trimmed): the cube's owner is compared with this, not the id as given
-        var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? PrivateCubeName(user), cancellationToken).ConfigureAwait(false);
+        // Read and write: a turn recalls from the cube and writes back to it. Opened for reading only, a read-only grantee's
+        // turn ran (its tool calls took effect) and then its write-back was refused, the reply lost every turn.
+        var cube = await memory.GetOrCreateCubeAsync(scope, options.Cube ?? PrivateCubeName(user), CubeAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
         if (options.Cube is null && cube.Owner.User is { } owner && owner != user)
         {
             // A private cube is the user's own: another user who made one of that name and granted the user access would

@@ -14,7 +14,8 @@ public sealed class MemoryAgentOptions
     /// private cube named <c>user-{userId}</c> (the id trimmed; an id over 123 characters, for which that name would pass the
     /// 128-character limit, gives its start followed by '-' and 16 hex digits of the SHA-256 of the id, 128 characters in
     /// all). A shared cube belongs to the first user who touched it,
-    /// so others need grants to read it.
+    /// so others need grants to read and write it (<see cref="MemoryCore.Cubes.CubeAccess.ReadWrite"/>): every turn recalls from
+    /// the cube and writes the exchange back, and a user without both is refused before the model is called.
     /// </summary>
     public string? Cube { get; set; }
 

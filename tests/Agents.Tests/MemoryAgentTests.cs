@@ -246,6 +246,19 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_shared_cube_the_user_may_only_read_is_refused_before_the_model_is_called()
+    {
+        // Opened for reading, the turn ran (tools and all) and its write-back was refused: the reply was lost every turn.
+        await temp.Memory.CreateCubeAsync(Ann, "team", grants: [new CubeGrant("bob", null, CubeAccess.Read)]);
+        var model = new ScriptedChatClient(Say("Noted."));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { Cube = "team" });
+
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => agent.ChatAsync("bob", "I live in Berlin."));
+        Assert.Empty(model.Requests);
+        Assert.Empty(await temp.Memory.ListAsync(Ann, "team").ToListAsync());
+    }
+
+    [Fact]
     public async Task Extracted_facts_are_validated_and_stored()
     {
         var extractor = new ScriptedChatClient(Say("Here you go:\n```json\n[\"Ann is vegetarian.\", 42, \"\", \"Ann lives in Lyon.\", \"Ann is vegetarian.\"]\n```"));
