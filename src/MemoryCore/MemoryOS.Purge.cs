@@ -194,18 +194,9 @@ public sealed partial class MemoryOS
     /// <summary>A payload file an erasure could not delete: the memory it was computed from, its local path and why.</summary>
     private readonly record struct FileLeft(MemoryId Memory, string Path, string Error);
 
-    // Only a local file (file: URI) is deleted, and only for an activation or parametric memory: its KV cartridge or LoRA
-    // adapter was computed from the purged text. Other payloads (an image, a document the memory points at) are files the user owns, not copies.
-    // And only while it holds the bytes the memory recorded: a reference is data (an imported archive carries it as is), so one
-    // naming any other file (the database, another tenant's cartridge) must not make a purge delete that file.
-    private static bool DeleteLocalPayload(PayloadRef? payload)
-    {
-        if (payload is null || !Uri.TryCreate(payload.Uri, UriKind.Absolute, out var uri) || !uri.IsFile || !payload.IsIntactLocalFile())
-        {
-            return false;
-        }
-
-        File.Delete(uri.LocalPath);
-        return true;
-    }
+    // Only for an activation or parametric memory: its KV cartridge or LoRA adapter was computed from the purged text. Other
+    // payloads (an image, a document the memory points at) are files the user owns, not copies. And only a local file that
+    // still holds the bytes the memory recorded (PayloadRef.DeleteIfIntactLocalFile): a reference naming any other file
+    // (the database, another tenant's cartridge) must not make a purge delete that file.
+    private static bool DeleteLocalPayload(PayloadRef? payload) => payload?.DeleteIfIntactLocalFile() ?? false;
 }

@@ -94,7 +94,8 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// <summary>
     /// Archives every active parametric memory of the cube whose sources changed since its adapter was trained (a new version,
     /// deleted, archived or purged) or whose file is missing or altered, with the reason; an adapter with a purged source also
-    /// loses its file. Returns the archived versions.
+    /// loses its file (only a file that still holds the bytes its payload records: a reference naming any other file leaves
+    /// that file alone). Returns the archived versions.
     /// </summary>
     public async Task<IReadOnlyList<MemoryItem>> RefreshAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
@@ -108,9 +109,11 @@ public sealed class ParametricMemories : IMemoryChangeListener
                 continue;
             }
 
+            // Only the adapter's own file, still the bytes recorded: a reference is data (an imported archive carries it), and
+            // one naming the database with a source that never existed made a refresh delete the database.
             if (purged && item.Payload is { } payload)
             {
-                File.Delete(payload.LocalPath);
+                payload.DeleteIfIntactLocalFile();
             }
 
             archived.Add(await memory.SetStateAsync(actor, item.Id, LifecycleState.Archived, reason, cancellationToken).ConfigureAwait(false));

@@ -29,4 +29,22 @@ public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, st
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
         return string.Equals(Convert.ToHexStringLower(SHA256.HashData(stream)), Sha256, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>
+    /// Deletes the local file the reference names, and only when it is a <c>file:</c> URI whose file still holds the recorded
+    /// bytes (<see cref="IsIntactLocalFile"/>); returns whether it did. A reference is data (an imported archive carries it as
+    /// is), so one naming any other file (the database, another tenant's cartridge) must not get that file deleted.
+    /// </summary>
+    /// <exception cref="IOException">The file is there but could not be deleted.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file is there but may not be deleted.</exception>
+    public bool DeleteIfIntactLocalFile()
+    {
+        if (!System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) || !uri.IsFile || !IsIntactLocalFile())
+        {
+            return false;
+        }
+
+        File.Delete(uri.LocalPath);
+        return true;
+    }
 }

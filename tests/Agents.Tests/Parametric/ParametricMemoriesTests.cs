@@ -224,6 +224,53 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refreshing_an_adapter_memory_whose_source_is_gone_deletes_no_file_it_does_not_hold()
+    {
+        // A payload reference is data (an imported archive carries it as is): one naming the database, with a source that
+        // never existed, made a refresh delete whatever file it named.
+        string victim = Path.Combine(folder, "victim.db");
+        await File.WriteAllTextAsync(victim, "the service's database");
+        var forged = new PayloadRef(new Uri(victim).AbsoluteUri, LoraAdapterFile.MediaType, new FileInfo(victim).Length, new string('0', 64));
+        var missing = MemoryCore.Identity.MemoryId.NewId(DateTimeOffset.UtcNow);
+        await memory.AddAsync(Alice, "stories", new MemoryDraft("LoRA adapter (imported)")
+        {
+            Kind = MemoryKind.Parametric,
+            Payload = forged,
+            Tags = [ParametricMemories.Tag],
+            SourceRef = $"encodes:{missing}@1",
+        });
+        var parametric = Create(listen: false);
+
+        var archived = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+
+        Assert.Contains("was purged", archived.StateReason, StringComparison.Ordinal);
+        Assert.Equal("the service's database", await File.ReadAllTextAsync(victim));
+    }
+
+    [Fact]
+    public async Task Refreshing_an_adapter_memory_whose_source_is_gone_deletes_its_intact_file()
+    {
+        // The adapter holds what the gone source said: its own file, still the bytes recorded, is deleted.
+        var sources = await AddAsync(Stories.Lily);
+        var parametric = Create(listen: false);
+        var item = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 13), sources);
+        string path = ParametricMemories.ResolveAdapterFile(item);
+        var missing = MemoryCore.Identity.MemoryId.NewId(DateTimeOffset.UtcNow);
+        await memory.AddAsync(Alice, "stories", new MemoryDraft("LoRA adapter (imported copy)")
+        {
+            Kind = MemoryKind.Parametric,
+            Payload = item.Payload,
+            Tags = [ParametricMemories.Tag],
+            SourceRef = $"encodes:{missing}@1",
+        });
+
+        var archived = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+
+        Assert.NotEqual(item.Id, archived.Id);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public async Task Forgetting_the_user_removes_the_adapter_memory_and_its_file()
     {
         var sources = await AddAsync(Stories.Lily, Stories.Ball);
