@@ -5,6 +5,7 @@ using AgentMem.Agents.Activation;
 using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.MemoryCore.Time;
+using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Agents.Tools;
 
@@ -13,7 +14,7 @@ namespace AgentMem.Agents.Tools;
 /// names and <see cref="DescriptionAttribute"/>s become the JSON schema the model sees, so they are
 /// written for a model to read. Bad arguments throw with a message that says how to fix the call.
 /// </summary>
-internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
+internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string cube, ILogger? logger = null)
 {
     private static readonly string[] Modes = ["hybrid", "bm25", "vector"];
 
@@ -114,7 +115,22 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
         var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
         if (purge)
         {
-            await memory.PurgeAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await memory.PurgeAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ErasureFilesLeftException ex)
+            {
+                // Committed: reported as an error, it reached the model with local paths, and the model took it for a failure
+                // and retried (answered "not found"). The model learns the count; the paths go to the host's log.
+                if (logger is not null)
+                {
+                    LogFilesLeft(logger, ex.Message);
+                }
+
+                return new MemoryDeleteResult(memoryId.ToString(), Purged: true, Version: null) { FilesLeft = ex.Files.Count };
+            }
+
             return new MemoryDeleteResult(memoryId.ToString(), Purged: true, Version: null);
         }
 
@@ -206,6 +222,9 @@ internal sealed class MemoryToolSet(MemoryOS memory, Scope scope, string cube)
 
         return item.CubeId == cubeId ? item : throw UnknownId(memoryId);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "memory_delete: {Detail}")]
+    private static partial void LogFilesLeft(ILogger logger, string detail);
 
     private MemoryNotFoundException UnknownId(MemoryId id) =>
         new($"No memory {id} in cube '{cube}'. Use memory_search to find the ids of existing memories.");

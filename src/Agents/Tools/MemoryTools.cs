@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace AgentMem.Agents.Tools;
 
 /// <summary>
@@ -42,10 +44,16 @@ public static class MemoryTools
     /// Creates the six memory tools acting as <paramref name="scope"/> on <paramref name="cube"/>
     /// (created on the first <c>memory_add</c> if it does not exist).
     /// </summary>
-    public static IReadOnlyList<AIFunction> Create(MemoryOS memory, Scope scope, string cube)
+    public static IReadOnlyList<AIFunction> Create(MemoryOS memory, Scope scope, string cube) => Create(memory, scope, cube, logger: null);
+
+    /// <summary>
+    /// <see cref="Create(MemoryOS, Scope, string)"/>, logging to <paramref name="logger"/> what is for the host's operator and
+    /// not for the model: the local paths of the files a committed purge could not delete (the tool's result gives their count).
+    /// </summary>
+    public static IReadOnlyList<AIFunction> Create(MemoryOS memory, Scope scope, string cube, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        var set = new MemoryToolSet(memory, scope, AgentTool.BoundCube(scope, cube));
+        var set = new MemoryToolSet(memory, scope, AgentTool.BoundCube(scope, cube), logger);
         return
         [
             AgentTool.Create(set.SearchAsync, Search, "Search long-term memory for facts and past conversation relevant to a query. Returns the best matches, best first, with id, text, speaker, date and score. Search before answering questions about the user or the past."),

@@ -40,7 +40,15 @@ public sealed record MemoryHistoryResult(string Id, IReadOnlyList<MemoryVersionR
 /// <param name="Id">The memory id.</param>
 /// <param name="Purged">True when the memory was removed for good; false for a soft delete (tombstone version).</param>
 /// <param name="Version">The tombstone's version after a soft delete; null after a purge.</param>
-public sealed record MemoryDeleteResult(string Id, bool Purged, int? Version);
+public sealed record MemoryDeleteResult(string Id, bool Purged, int? Version)
+{
+    /// <summary>
+    /// After a purge, how many cartridge or adapter files computed from the erased memories could not be deleted and still
+    /// hold their text; null when none. The purge is committed all the same (running it again finds nothing): the host's log,
+    /// not this result, names the files for an operator to delete.
+    /// </summary>
+    public int? FilesLeft { get; init; }
+}
 
 /// <summary>One typed link between two memories.</summary>
 /// <param name="Id">The memory at the other end of the link.</param>

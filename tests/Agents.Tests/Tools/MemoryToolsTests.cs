@@ -10,6 +10,7 @@ namespace AgentMem.Agents.Tests.Tools;
 public sealed class MemoryToolsTests : IAsyncLifetime
 {
     private static readonly Scope Ann = new("acme", "ann");
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
     private readonly TempMemory temp = new();
     private readonly IReadOnlyList<Microsoft.Extensions.AI.AIFunction> tools;
 
@@ -158,6 +159,54 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         var purged = await CallAsync<MemoryDeleteResult>(tools, "memory_delete", $$"""{"id":"{{added.Id}}","purge":true}""");
         Assert.True(purged.Purged);
         await Assert.ThrowsAsync<MemoryNotFoundException>(() => temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id)));
+    }
+
+    [SkippableFact]
+    public async Task A_purge_that_left_a_cartridge_file_answers_purged_with_the_count_and_no_path()
+    {
+        // The committed purge threw, naming local paths to the model, which took it for a failure and retried ("not found").
+        using var folder = new TempFolder("tools-files-left");
+        string cartridge = folder.File("held.amkv");
+        await File.WriteAllTextAsync(cartridge, "token ids of: ann's locker code is wombat7731");
+        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        await temp.Memory.CreateCubeAsync(Ann, "notes");
+        var activation = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("KV cartridge: ann's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload });
+        var logger = new RecordingLogger();
+        var logged = MemoryTools.Create(temp.Memory, Ann, "notes", logger);
+
+        // An immutable file: not even root may delete it.
+        Skip.IfNot(ImmutableFile.TrySet(cartridge, immutable: true), "needs chattr on a file system with the immutable attribute (ext4), as CI has");
+        try
+        {
+            var result = await Find(logged, "memory_delete").InvokeAsync(Args($$"""{"id":"{{activation.Id}}","purge":true}"""));
+            string json = JsonSerializer.Serialize(result);
+            var purged = JsonSerializer.Deserialize<MemoryDeleteResult>(json, WebJson)!;
+
+            Assert.Equal((activation.Id.ToString(), true, null, 1), (purged.Id, purged.Purged, purged.Version, purged.FilesLeft));
+            Assert.DoesNotContain(folder.Path, json, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<MemoryNotFoundException>(() => temp.Memory.GetAsync(Ann, activation.Id));
+
+            // The host's log names the file, for an operator to delete by hand.
+            Assert.Contains(logger.Lines, line => line.Contains(cartridge, StringComparison.Ordinal));
+        }
+        finally
+        {
+            ImmutableFile.TrySet(cartridge, immutable: false);
+        }
+    }
+
+    /// <summary>Keeps each message logged.</summary>
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
     }
 
     [Fact]
