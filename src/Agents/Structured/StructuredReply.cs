@@ -64,8 +64,9 @@ public static partial class StructuredReply
 
     /// <summary>
     /// The JSON object in <paramref name="reply"/>, tolerating prose, code fences and a reasoning model's
-    /// <c>&lt;think&gt;</c> block around it: the first complete JSON value found, whatever follows it. False with the
-    /// reason when there is none, it does not parse, or it is an array.
+    /// <c>&lt;think&gt;</c> block around it: the first complete JSON value found, whatever follows it, passing over arrays that
+    /// hold no object (prose like "fact [1]"). False with the reason when there is none, it does not parse, or it is an
+    /// array of objects.
     /// </summary>
     public static bool TryReadObject(string? reply, out JsonElement root, out string problem)
     {
@@ -92,6 +93,11 @@ public static partial class StructuredReply
 
             if (value.ValueKind == JsonValueKind.Array)
             {
+                if (!HoldsObject(value))
+                {
+                    continue; // prose quoting an index or ids ("Fact [1] is the same: {...}"), not an answer
+                }
+
                 problem = "it must be one JSON object, not an array";
                 return false;
             }
@@ -104,6 +110,9 @@ public static partial class StructuredReply
         problem = firstError is null ? "it holds no JSON object" : $"it is not valid JSON ({firstError})";
         return false;
     }
+
+    private static bool HoldsObject(JsonElement array) =>
+        array.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object || (e.ValueKind == JsonValueKind.Array && HoldsObject(e)));
 
     /// <summary>
     /// Each complete JSON object or array in <paramref name="reply"/> (after its <c>&lt;think&gt;</c> blocks are removed), in

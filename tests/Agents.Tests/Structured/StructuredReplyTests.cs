@@ -12,6 +12,8 @@ public sealed class StructuredReplyTests
     [InlineData("Answer [JSON]: {\"action\":\"ADD\"}")]
     [InlineData("{\"action\":\"ADD\"}\nI chose ADD since nothing like {it} is stored.")] // prose with a brace after the object
     [InlineData("{\"action\":\"ADD\",}")] // a trailing comma
+    [InlineData("Fact [1] is new: {\"action\":\"ADD\",\"id\":null,\"reason\":\"x\"}")] // an array of no object in the prose
+    [InlineData("Unlike facts [\"F1\", \"F2\"] and [[2]]: {\"action\":\"ADD\"}")]
     public void The_object_is_found_in_the_replies_models_give(string reply)
     {
         Assert.True(StructuredReply.TryReadObject(reply, out var root, out string problem), problem);
@@ -22,6 +24,8 @@ public sealed class StructuredReplyTests
     [InlineData("", "it is empty")]
     [InlineData("Sure, I added it.", "it holds no JSON object")]
     [InlineData("""[{"action":"ADD"},{"action":"DELETE"}]""", "not an array")]
+    [InlineData("""Decisions: [[{"action":"ADD"}]]""", "not an array")]
+    [InlineData("Facts [1] and [2].", "it holds no JSON object")]
     [InlineData("{\"action\": ADD}", "not valid JSON")]
     [InlineData("{\"decision\": {\"action\":\"ADD\",\"id\":null}, \"reason\": \"the user", "not valid JSON")] // cut off: not its inner object
     public void What_holds_no_single_object_is_refused_with_the_reason(string reply, string problem)
