@@ -11,9 +11,9 @@ namespace AgentMem.Agents.Scheduling;
 /// </summary>
 /// <remarks>
 /// Only memories that are active, whose sources are unchanged (the staleness rule of <see cref="ActivationMemoryScheduler"/> and
-/// <see cref="ParametricMemories"/>), whose files are intact and that were made for this model are loaded: a stale cartridge
-/// would put old text in front of the prompt while its sources' new versions were left out of the context. Skipped memories
-/// leave their sources in the pasted context, so nothing is lost, only not accelerated.
+/// <see cref="ParametricMemories"/>), whose files are intact and readable by this build and that were made for this model are
+/// loaded: a stale cartridge would put old text in front of the prompt while its sources' new versions were left out of the
+/// context. Skipped memories leave their sources in the pasted context, so nothing is lost, only not accelerated.
 /// </remarks>
 public static class LocalMemoryLoader
 {
@@ -33,7 +33,18 @@ public static class LocalMemoryLoader
                 continue;
             }
 
-            var cartridge = KvCartridge.Load(ActivationMemoryScheduler.ResolveCartridgeFile(item));
+            KvCartridge cartridge;
+            try
+            {
+                cartridge = KvCartridge.Load(ActivationMemoryScheduler.ResolveCartridgeFile(item));
+            }
+            catch (Exception ex) when (ex is ModelFormatException or IOException)
+            {
+                // Of a newer format, corrupt, or deleted since it was checked (a purge in another process): unguarded, it
+                // failed every turn. Its sources stay in the pasted context.
+                continue;
+            }
+
             // A link of a chain alone lacks the entries before it: its sources stay in the pasted context instead.
             if (cartridge.Fingerprint.SequenceEqual(fingerprint) && cartridge.Count < model.Config.SeqLen && (cartridge.IsRoot || cartridge.IsDetached))
             {
@@ -63,9 +74,9 @@ public static class LocalMemoryLoader
                 adapters.Add(ParametricMemories.LoadAdapter(item, model));
                 parametric.Add(item);
             }
-            catch (ModelFormatException)
+            catch (Exception ex) when (ex is ModelFormatException or IOException)
             {
-                // Trained for another model: its sources stay in the pasted context.
+                // Trained for another model, or deleted since it was checked: its sources stay in the pasted context.
             }
         }
 

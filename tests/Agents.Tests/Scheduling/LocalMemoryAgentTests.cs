@@ -210,6 +210,30 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cartridge_this_build_cannot_read_is_skipped_and_the_turn_goes_on()
+    {
+        // Loaded unguarded, a cartridge of a newer format version (or one a concurrent purge deleted) failed every turn.
+        var (_, transitions, hot, _) = await ScheduleAsync();
+        var cartridgeMemory = transitions.Single(t => t.To == MemoryKind.Activation).Derived;
+        var adapterMemory = transitions.Single(t => t.To == MemoryKind.Parametric).Derived;
+        byte[] bytes = File.ReadAllBytes(ActivationMemoryScheduler.ResolveCartridgeFile(cartridgeMemory));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), KvCartridge.FormatVersion + 1); // after the magic
+        string newer = folder.File("newer.amkv");
+        File.WriteAllBytes(newer, bytes);
+        var draft = DerivedPayloads.Draft(ActivationMemoryScheduler.Cartridges, "KV cartridge (newer format)", DerivedPayloads.Describe(newer, cartridgeMemory.Payload!.MediaType),
+            [hot], "mem-scheduler", "made by a newer build", null);
+        await memory.SetStateAsync(Alice, cartridgeMemory.Id, LifecycleState.Archived, "replaced by a newer build");
+        await memory.AddAsync(Alice, Cube, draft);
+
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer, "stories260K");
+        var turn = await new MemoryAgent(new GreedyClient(client), memory, AgentOptions()).ChatAsync("alice", "Lily and the dog");
+
+        // The cartridge's source is pasted instead; the adapter is still loaded.
+        Assert.Equal([adapterMemory.Id], turn.LoadedMemories);
+        Assert.Contains(Hot, (string)turn.Response.AdditionalProperties![LocalChatClient.PromptKey]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agent_over_a_remote_model_keeps_pasting_plaintext()
     {
         await ScheduleAsync();
