@@ -6,7 +6,10 @@ public sealed class CoreBlockOptions
     /// <summary>Longest block name accepted.</summary>
     public const int MaxNameLength = 40;
 
-    /// <summary>The block names the model may write (default <c>persona</c> and <c>human</c>); other names are refused.</summary>
+    /// <summary>
+    /// The block names the model may write (default <c>persona</c> and <c>human</c>); other names are refused. A name is
+    /// matched ignoring case, so two names may not differ in case only.
+    /// </summary>
     public IList<string> Names { get; set; } = ["persona", "human"];
 
     /// <summary>Most characters one block may hold (default 2,000); an edit that would exceed it is refused.</summary>
@@ -22,7 +25,8 @@ public sealed class CoreBlockOptions
             throw new ArgumentException("At least one core block name is needed; set CoreBlocks to null to disable blocks.", nameof(Names));
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Names are matched ignoring case (RequireName): "human" and "Human" are one block, the second never written.
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (string name in Names)
         {
             // Names become tags and XML-like markers in the prompt, so keep them to a plain identifier.
@@ -33,7 +37,7 @@ public sealed class CoreBlockOptions
 
             if (!seen.Add(name))
             {
-                throw new ArgumentException($"Core block name '{name}' is listed twice.", nameof(Names));
+                throw new ArgumentException($"Core block name '{name}' is listed twice (names are matched ignoring case).", nameof(Names));
             }
         }
     }

@@ -253,6 +253,7 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     {
         Assert.Throws<ArgumentException>(() => new CoreBlockOptions { Names = [name] }.Validate());
         Assert.Throws<ArgumentException>(() => new CoreBlockOptions { Names = ["a", "a"] }.Validate());
+        Assert.Throws<ArgumentException>(() => new CoreBlockOptions { Names = ["human", "Human"] }.Validate()); // "Human" could never be written
         Assert.Throws<ArgumentOutOfRangeException>(() => new CoreBlockOptions { Limit = 0 }.Validate());
     }
 }
