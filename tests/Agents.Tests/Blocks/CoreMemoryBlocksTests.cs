@@ -187,6 +187,40 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_first_append_that_fails_after_its_placeholder_leaves_no_placeholder_block()
+    {
+        // Text the cube already holds makes the block under a placeholder, given its text next: a failure between the two
+        // left the placeholder as the block, shown in every prompt.
+        using var folder = new TempFolder("blocks-placeholder");
+        var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("b.db"));
+        bool placeholderAdded = false, failed = false;
+        var store = Stores.Tests.InterceptedStore.Over(inner, (method, args) =>
+        {
+            if (method == "AddAsync" && args[1] is IReadOnlyList<MemoryItem> items && items.Any(i => i.Text.StartsWith("Core memory block 'human' (", StringComparison.Ordinal)))
+            {
+                placeholderAdded = true;
+            }
+            else if (method == "ReplaceManyAsync" && placeholderAdded && !failed)
+            {
+                failed = true; // once: the clean-up and the next append go through
+                throw new IOException("the store went away");
+            }
+
+            return null;
+        });
+        await using var memory = new MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store));
+        var human = new CoreMemoryBlocks(memory);
+        await memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        await memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann is vegetarian."));
+
+        await Assert.ThrowsAsync<IOException>(() => human.AppendAsync(Ann, "user-ann", "human", "Ann is vegetarian."));
+
+        Assert.Empty(await human.ListAsync(Ann, "user-ann"));
+        Assert.DoesNotContain(await memory.ListAsync(Ann, "user-ann").ToListAsync(), m => m.Text.StartsWith("Core memory block", StringComparison.Ordinal));
+        Assert.Equal("Ann is vegetarian.", (await human.AppendAsync(Ann, "user-ann", "human", "Ann is vegetarian.")).Text);
+    }
+
+    [Fact]
     public async Task Blocks_belong_to_one_user_and_agent()
     {
         var helper = new Scope(Scope.DefaultTenant, "ann", "helper");
