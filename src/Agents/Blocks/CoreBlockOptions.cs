@@ -12,7 +12,10 @@ public sealed class CoreBlockOptions
     /// </summary>
     public IList<string> Names { get; set; } = ["persona", "human"];
 
-    /// <summary>Most characters one block may hold (default 2,000); an edit that would exceed it is refused.</summary>
+    /// <summary>
+    /// Most characters one block may hold (default 2,000); an edit that would grow a block past it is refused (a replace that
+    /// shortens a block already over it, written under a higher limit, is not).
+    /// </summary>
     public int Limit { get; set; } = 2000;
 
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>

@@ -120,7 +120,8 @@ public sealed class CoreMemoryBlocks
     /// Replaces every occurrence of <paramref name="oldText"/> (ordinal match) in the block <paramref name="name"/>
     /// with <paramref name="newText"/>, as a new version. An empty <paramref name="newText"/> deletes the
     /// passage; a block left empty is deleted (a tombstone version) and returned with empty text. Throws
-    /// <see cref="MemoryValidationException"/> for an unknown name, text not found, or a result over the limit.
+    /// <see cref="MemoryValidationException"/> for an unknown name, text not found, or a result over the limit and longer than
+    /// the block was (a block over a lowered limit may still be shortened, step by step).
     /// </summary>
     public async Task<CoreBlock> ReplaceAsync(Scope actor, string cube, string name, string oldText, string newText, CancellationToken cancellationToken = default)
     {
@@ -145,7 +146,13 @@ public sealed class CoreMemoryBlocks
                 }
 
                 string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
-                RequireWithinLimit(canonical, next.Length);
+                if (next.Length > current.Text.Length)
+                {
+                    // Only growth is held to the limit: a block already over it (the limit lowered since it was written) must
+                    // still be shortened bit by bit, and every replace leaving it over was refused.
+                    RequireWithinLimit(canonical, next.Length);
+                }
+
                 if (next.Length == 0)
                 {
                     // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.

@@ -221,6 +221,24 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_block_over_a_lowered_limit_can_be_shortened_by_replace_but_not_grown()
+    {
+        // Written under a larger limit, the block could not be shortened bit by bit: every replace leaving it over the
+        // new limit was refused.
+        string text = "Name: Ann. Lives in Oslo. Likes tea. Has a cat named Miso. Works as a nurse in town.";
+        await new CoreMemoryBlocks(temp.Memory, new CoreBlockOptions { Limit = 2_000 }).AppendAsync(Ann, "user-ann", "human", text);
+
+        var shorter = await blocks.ReplaceAsync(Ann, "user-ann", "human", "Works as a nurse in town.", "Nurse.");
+        Assert.Equal("Name: Ann. Lives in Oslo. Likes tea. Has a cat named Miso. Nurse.", shorter.Text);
+        Assert.True(shorter.Text.Length > blocks.Limit);
+
+        var longer = await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.ReplaceAsync(Ann, "user-ann", "human", "Nurse.", "Works nights."));
+        Assert.Contains("its limit is 60", longer.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.AppendAsync(Ann, "user-ann", "human", "Vegan."));
+        Assert.Equal(shorter.Text, Assert.Single(await blocks.ListAsync(Ann, "user-ann")).Text);
+    }
+
+    [Fact]
     public async Task Blocks_belong_to_one_user_and_agent()
     {
         var helper = new Scope(Scope.DefaultTenant, "ann", "helper");
