@@ -1,5 +1,4 @@
 using AgentMem.Common.Text;
-using System.Collections.Concurrent;
 using System.Text;
 
 namespace AgentMem.Agents.Blocks;
@@ -86,35 +85,23 @@ public sealed class CoreMemoryBlocks
         // Before the cube is made on first write, so a refused append leaves none: no block can hold less than the addition.
         RequireWithinLimit(canonical, addition.Length);
         memory.ValidateDrafts(actor, [Draft(canonical, addition)]);
-        var gate = Gate(actor, (await memory.GetOrCreateCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id, canonical);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        string cubeId = (await memory.GetOrCreateCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id;
+        using var gate = await BlockGate.EnterAsync(actor, cubeId, canonical, cancellationToken).ConfigureAwait(false);
+        return await EditAsync(actor, cube, canonical, async current =>
         {
-            return await EditAsync(actor, cube, canonical, async current =>
+            if (current is null)
             {
-                if (current is null)
-                {
-                    return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
-                }
+                return await CreateAsync(actor, cube, canonical, addition, cancellationToken).ConfigureAwait(false);
+            }
 
-                string next = current.Text.Length == 0 ? addition : current.Text + "\n" + addition;
-                RequireWithinLimit(canonical, next.Length);
-                return await WriteAsync(actor, current, next, "core block append", cancellationToken).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+            string next = current.Text.Length == 0 ? addition : current.Text + "\n" + addition;
+            RequireWithinLimit(canonical, next.Length);
+            return await WriteAsync(actor, current, next, "core block append", cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    // One edit of a block at a time in this process: each reads the block, builds the new text from it and writes it whole,
-    // so two at once lost one (or, on a block not yet written, made two, of which only the oldest is seen). Keyed by the
-    // cube's id: a tool naming the cube by name and a host naming it by id edit one block.
-    private static readonly ConcurrentDictionary<(string Tenant, string? User, string? Agent, string Cube, string Name), SemaphoreSlim> Gates = new();
-
-    private static SemaphoreSlim Gate(Scope actor, string cube, string name) =>
-        Gates.GetOrAdd((actor.Tenant, actor.User, actor.Agent, cube, name), _ => new SemaphoreSlim(1, 1));
+    /// <summary>Edits of <paramref name="name"/> waiting for or holding its lock in this process (0 when none: the lock is gone).</summary>
+    internal static int GateUsers(Scope actor, string cube, string name) => BlockGate.Users((actor.Tenant, actor.User, actor.Agent, cube, name));
 
     /// <summary>
     /// Replaces every occurrence of <paramref name="oldText"/> (ordinal match) in the block <paramref name="name"/>
@@ -133,40 +120,33 @@ public sealed class CoreMemoryBlocks
             throw new MemoryValidationException($"Say which text of core block '{canonical}' to replace: the old text is empty.");
         }
 
-        var gate = Gate(actor, (await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id, canonical);
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        string cubeId = (await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Id;
+        using var gate = await BlockGate.EnterAsync(actor, cubeId, canonical, cancellationToken).ConfigureAwait(false);
+        return await EditAsync(actor, cube, canonical, async current =>
         {
-            return await EditAsync(actor, cube, canonical, async current =>
+            if (current is null || !current.Text.Contains(oldText, StringComparison.Ordinal))
             {
-                if (current is null || !current.Text.Contains(oldText, StringComparison.Ordinal))
-                {
-                    string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
-                    throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
-                }
+                string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
+                throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
+            }
 
-                string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
-                if (next.Length > current.Text.Length)
-                {
-                    // Only growth is held to the limit: a block already over it (the limit lowered since it was written) must
-                    // still be shortened bit by bit, and every replace leaving it over was refused.
-                    RequireWithinLimit(canonical, next.Length);
-                }
+            string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
+            if (next.Length > current.Text.Length)
+            {
+                // Only growth is held to the limit: a block already over it (the limit lowered since it was written) must
+                // still be shortened bit by bit, and every replace leaving it over was refused.
+                RequireWithinLimit(canonical, next.Length);
+            }
 
-                if (next.Length == 0)
-                {
-                    // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
-                    var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", current.Version, cancellationToken).ConfigureAwait(false);
-                    return current with { Text = string.Empty, Version = tombstone.Version };
-                }
+            if (next.Length == 0)
+            {
+                // A memory cannot hold empty text; an emptied block is a deleted one, and its history stays.
+                var tombstone = await memory.DeleteAsync(actor, current.Id, "core block emptied", current.Version, cancellationToken).ConfigureAwait(false);
+                return current with { Text = string.Empty, Version = tombstone.Version };
+            }
 
-                return await WriteAsync(actor, current, next, "core block replace", cancellationToken).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+            return await WriteAsync(actor, current, next, "core block replace", cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -312,4 +292,82 @@ public sealed class CoreMemoryBlocks
     }
 
     private static string Clip(string text) => text.Length <= 200 ? text : string.Concat(TextClip.Prefix(text, 200), "…");
+
+    /// <summary>
+    /// One edit of a block at a time in this process: each reads the block, builds the new text from it and writes it whole,
+    /// so two at once lost one (or, on a block not yet written, made two, of which only the oldest is seen). Keyed by the
+    /// cube's id: a tool naming the cube by name and a host naming it by id edit one block. A lock lives while an edit waits
+    /// for or holds it: kept for good, there was one per tenant, user, agent, cube and block ever edited.
+    /// </summary>
+    private sealed class BlockGate : IDisposable
+    {
+        private static readonly Dictionary<(string Tenant, string? User, string? Agent, string Cube, string Name), Entry> Gates = [];
+
+        private readonly (string Tenant, string? User, string? Agent, string Cube, string Name) key;
+        private readonly Entry entry;
+
+        private BlockGate((string, string?, string?, string, string) key, Entry entry) => (this.key, this.entry) = (key, entry);
+
+        public static async Task<BlockGate> EnterAsync(Scope actor, string cube, string name, CancellationToken cancellationToken)
+        {
+            var key = (actor.Tenant, actor.User, actor.Agent, cube, name);
+            Entry? entry;
+            lock (Gates)
+            {
+                if (!Gates.TryGetValue(key, out entry))
+                {
+                    entry = new Entry();
+                    Gates[key] = entry;
+                }
+
+                entry.Users++;
+            }
+
+            try
+            {
+                await entry.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Leave(key, entry);
+                throw;
+            }
+
+            return new BlockGate(key, entry);
+        }
+
+        public static int Users((string, string?, string?, string, string) key)
+        {
+            lock (Gates)
+            {
+                return Gates.TryGetValue(key, out var entry) ? entry.Users : 0;
+            }
+        }
+
+        public void Dispose()
+        {
+            entry.Lock.Release();
+            Leave(key, entry);
+        }
+
+        private static void Leave((string, string?, string?, string, string) key, Entry entry)
+        {
+            lock (Gates)
+            {
+                // The last edit out removes the lock; one arriving later makes a new one, as no edit holds this one.
+                if (--entry.Users == 0)
+                {
+                    Gates.Remove(key);
+                    entry.Lock.Dispose();
+                }
+            }
+        }
+
+        private sealed class Entry
+        {
+            public SemaphoreSlim Lock { get; } = new(1, 1);
+
+            public int Users { get; set; }
+        }
+    }
 }

@@ -239,6 +239,22 @@ public sealed class CoreMemoryBlocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_lock_of_a_block_is_dropped_once_no_edit_holds_it()
+    {
+        // One lock per tenant, user, agent, cube and block was kept for the life of the process.
+        var bea = new Scope(Scope.DefaultTenant, "bea");
+        await blocks.AppendAsync(bea, "user-bea", "human", "Name: Bea.");
+        string cube = (await temp.Memory.OpenCubeAsync(bea, "user-bea")).Id;
+        Assert.Equal(0, CoreMemoryBlocks.GateUsers(bea, cube, "human"));
+
+        await blocks.ReplaceAsync(bea, "user-bea", "human", "Bea", "Beatrice");
+        await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.ReplaceAsync(bea, "user-bea", "human", "Zed", "x"));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => blocks.AppendAsync(bea, "user-bea", "human", new string('x', 60)));
+        Assert.Equal(0, CoreMemoryBlocks.GateUsers(bea, cube, "human"));
+        Assert.Equal("Name: Beatrice.", Assert.Single(await blocks.ListAsync(bea, "user-bea")).Text);
+    }
+
+    [Fact]
     public async Task Blocks_belong_to_one_user_and_agent()
     {
         var helper = new Scope(Scope.DefaultTenant, "ann", "helper");
