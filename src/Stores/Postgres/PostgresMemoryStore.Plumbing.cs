@@ -237,12 +237,12 @@ public sealed partial class PostgresMemoryStore
             return;
         }
 
-        // Array order is insertion order, so the first spelling of a tag wins, as with SQLite's INSERT OR IGNORE. Tag filters
-        // match the key.
+        // Array order is insertion order, so the first spelling of a tag wins, as with SQLite's INSERT OR IGNORE. Unique by
+        // the key tag filters match (step 7): lower(tag) folded tags the key keeps apart, and the second was lost.
         using var cmd = Command((NpgsqlConnection)conn, (NpgsqlTransaction)tx!, """
             INSERT INTO memory_tags(tenant, memory_id, tag, tag_key)
             SELECT @t, @m, tag, key FROM unnest(@tags, @keys) WITH ORDINALITY AS x(tag, key, n) ORDER BY n
-            ON CONFLICT (tenant, memory_id, lower(tag)) DO NOTHING;
+            ON CONFLICT (tenant, memory_id, tag_key) DO NOTHING;
             """);
         cmd.Parameters.AddWithValue("t", tenant);
         cmd.Parameters.AddWithValue("m", item.Id.ToString());

@@ -135,6 +135,28 @@ public abstract partial class MemoryStoreContract
     }
 
     /// <summary>
+    /// One memory may carry two tags that OrdinalIgnoreCase keeps apart but a database's lower() folds together (under
+    /// C.UTF-8: the Kelvin sign and "k", "İzmir" and "izmir"): both are kept, so a filter for either finds it. PostgreSQL
+    /// kept one tag row per lower(tag), and a filter for the second spelling missed the memory.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_memory_keeps_every_tag_ordinal_ignore_case_keeps_apart_even_where_lower_folds_them_together()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var kelvin = s.Item(cube, "a temperature") with { Tags = ["k", "\u212A"] };
+        var izmir = s.Item(cube, "a city") with { Tags = ["izmir", "\u0130zmir"] };
+        await s.AddAsync([kelvin, izmir]);
+
+        foreach (var (item, tag) in new[] { (kelvin, "\u212A"), (kelvin, "k"), (izmir, "\u0130ZMIR"), (izmir, "IZMIR") })
+        {
+            var filter = new MemoryFilter { AnyTags = [tag] };
+            Assert.Equal([item.Id], (await s.Store.ListAsync(s.Tenant, filter, 10)).Select(m => m.Id));
+            Assert.Equal(1, await s.Store.CountAsync(s.Tenant, filter));
+        }
+    }
+
+    /// <summary>
     /// Tag filters give the same lists and counts whether few memories carry the tags (the SQL stores then start from the
     /// tag index) or more than a thousand do (they walk the cube): paged, combined with cube and state filters, ignoring case.
     /// </summary>

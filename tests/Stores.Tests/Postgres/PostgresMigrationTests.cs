@@ -147,9 +147,11 @@ public sealed class PostgresMigrationTests
         await using var other = await otherOpen.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(4, migrated.SchemaVersionAtOpen);
 
-        // Step 6, which follows at once, is applied by whichever node takes the lock first once step 5 has committed.
+        // Steps 6 and 7, which follow at once, are each applied by whichever node takes the lock first once the step before
+        // has committed: each step is reported once as it starts and once as it commits, each node's in order.
         Assert.InRange(other.SchemaVersionAtOpen, 5, PostgresMemoryStore.LatestSchemaVersion);
-        Assert.Equal([(5, false), (5, true), (6, false), (6, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)));
+        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
+        Assert.All(new[] { steps, otherSteps }, reported => Assert.Equal(reported.Select(s => (s.Version, s.Done)).Order(), reported.Select(s => (s.Version, s.Done))));
         Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[s.Version - 1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
         var step5 = steps.Single(s => s is { Version: 5, Done: true });
         Assert.True(step5.Elapsed >= options.CommandTimeout * 2, $"step 5 took {step5.Elapsed}");
@@ -234,6 +236,69 @@ public sealed class PostgresMigrationTests
         Assert.Equal((true, true), (r.GetBoolean(0), r.GetBoolean(1)));
     }
 
+    [SkippableFact]
+    public async Task Migration_7_makes_a_memorys_tags_unique_by_key_and_writes_again_the_tags_lower_had_folded_away()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        var item = Item(cube, "tagged", o => o.Tags = ["k", "\u212A"]);
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+            await store.AddAsync(tenant, [item], new AddOptions(true), Audit(tenant, "add"));
+        }
+
+        // Back to schema version 6, where tags were unique by lower(tag) and the Kelvin sign's row was dropped as "k"'s.
+        // "σ" and "ς", which lower() keeps apart but which share a key, stand for the rows a database whose lower() folded
+        // less than the key holds.
+        await db.ExecuteAsync(
+            """
+            DROP INDEX ux_tags_memory_key;
+            DELETE FROM schema_migrations WHERE version = 7;
+            """);
+        await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using (var bind = new Npgsql.NpgsqlCommand("SELECT set_config('agentmem.tenant', @t, false);", raw))
+        {
+            bind.Parameters.AddWithValue("t", tenant);
+            await bind.ExecuteNonQueryAsync();
+        }
+
+        await using (var back = new Npgsql.NpgsqlCommand(
+            """
+            DELETE FROM memory_tags WHERE tag = @kelvin;
+            INSERT INTO memory_tags(tenant, memory_id, tag, tag_key) VALUES (@t, @m, 'σ', 'Σ'), (@t, @m, 'ς', 'Σ');
+            CREATE UNIQUE INDEX ux_tags_memory ON memory_tags(tenant, memory_id, lower(tag));
+            """,
+            raw))
+        {
+            back.Parameters.AddWithValue("kelvin", "\u212A");
+            back.Parameters.AddWithValue("t", tenant);
+            back.Parameters.AddWithValue("m", item.Id.ToString());
+            await back.ExecuteNonQueryAsync();
+        }
+
+        await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
+        Assert.Equal(6, reopened.SchemaVersionAtOpen);
+        Assert.True(reopened.RowLevelSecurityEnforced);
+        await using (var keys = new Npgsql.NpgsqlCommand("SELECT tag_key FROM memory_tags ORDER BY tag_key COLLATE \"C\";", raw))
+        {
+            await using var r = await keys.ExecuteReaderAsync();
+            var stored = new List<string>();
+            while (await r.ReadAsync())
+            {
+                stored.Add(r.GetString(0));
+            }
+
+            Assert.Equal(["K", "Σ", "\u212A"], stored);
+        }
+
+        foreach (string tag in new[] { "k", "\u212A" })
+        {
+            Assert.Equal([item.Id], (await reopened.ListAsync(tenant, new MemoryFilter { AnyTags = [tag] }, 10)).Select(m => m.Id));
+        }
+    }
+
     [Fact]
     public void A_server_older_than_postgresql_15_is_refused_by_name_before_any_step()
     {
@@ -278,11 +343,15 @@ public sealed class PostgresMigrationTests
         Assert.Equal(10, (await store.ListAsync(tenant, new MemoryFilter(), 100)).Count);
     }
 
-    /// <summary>Undoes step 6 (the tag key is lower(tag) again), for a test that takes the database back to an earlier version.</summary>
+    /// <summary>
+    /// Undoes steps 6 and 7 (the tag key is lower(tag) again, tags unique by lower(tag); dropping the column drops step 7's
+    /// index), for a test that takes the database back to an earlier version.
+    /// </summary>
     private const string WithoutTagKeys = """
         ALTER TABLE memory_tags DROP COLUMN tag_key;
         ALTER TABLE memory_tags ADD COLUMN tag_key text GENERATED ALWAYS AS (lower(tag)) STORED;
         CREATE INDEX ix_tags_key ON memory_tags(tenant, tag_key);
-        DELETE FROM schema_migrations WHERE version = 6;
+        CREATE UNIQUE INDEX ux_tags_memory ON memory_tags(tenant, memory_id, lower(tag));
+        DELETE FROM schema_migrations WHERE version IN (6, 7);
         """;
 }

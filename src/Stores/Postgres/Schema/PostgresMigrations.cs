@@ -271,20 +271,51 @@ internal static class PostgresMigrations
         // row-level security only while it is not forced, so the update reaches every tenant's rows; the step's
         // transaction holds the table meanwhile.
         new(6, "tags match by a case-folded key the store computes, whatever the locale", TagKeyStep()),
+
+        // A memory's tags were unique by lower(tag), which under C.UTF-8 folds the Kelvin sign to "k" and "İ" to "i": of
+        // tags ["k", "\u212A"], which have different keys, the second row was dropped (ON CONFLICT DO NOTHING) and a filter
+        // for it missed the memory. Unique by the key, the rule tags are matched by. Rows sharing a key (where lower()
+        // folded less than the key, as under the C locale) match the same filters: one is kept. The rows dropped before are
+        // written again from the memories' tags (only a tag beyond ASCII can have been dropped: ASCII tags fold alike
+        // both ways). Row-level security is unforced meanwhile, as in step 6, so the owner reaches every tenant's rows.
+        new(7, "a memory's tags are unique by their key, not by lower(tag)", TagKeyUniqueStep()),
     ];
 
     /// <summary>The schema version this build writes.</summary>
     public static int Latest => All[^1].Version;
 
-    private static string TagKeyStep()
+    private static string TagKeyStep() => $"""
+        ALTER TABLE memory_tags ALTER COLUMN tag_key DROP EXPRESSION;
+        ALTER TABLE memory_tags NO FORCE ROW LEVEL SECURITY;
+        UPDATE memory_tags SET tag_key = {TagKeySql("tag")};
+        ALTER TABLE memory_tags FORCE ROW LEVEL SECURITY;
+        ALTER TABLE memory_tags ALTER COLUMN tag_key SET NOT NULL;
+        """;
+
+    private static string TagKeyUniqueStep() => $"""
+        ALTER TABLE memory_tags NO FORCE ROW LEVEL SECURITY;
+        ALTER TABLE memories NO FORCE ROW LEVEL SECURITY;
+        DELETE FROM memory_tags a USING memory_tags b
+            WHERE a.tenant = b.tenant AND a.memory_id = b.memory_id AND a.tag_key = b.tag_key AND a.ctid > b.ctid;
+        DROP INDEX ux_tags_memory;
+        CREATE UNIQUE INDEX ux_tags_memory_key ON memory_tags(tenant, memory_id, tag_key);
+        INSERT INTO memory_tags(tenant, memory_id, tag, tag_key)
+            SELECT m.tenant, m.id, x.tag, {TagKeySql("x.tag")}
+            FROM memories m CROSS JOIN LATERAL jsonb_array_elements_text(m.tags_json) WITH ORDINALITY AS x(tag, n)
+            WHERE m.tags_json::text ~ '[^\x01-\x7F]'
+            ORDER BY m.tenant, m.id, x.n
+            ON CONFLICT (tenant, memory_id, tag_key) DO NOTHING;
+        ALTER TABLE memories FORCE ROW LEVEL SECURITY;
+        ALTER TABLE memory_tags FORCE ROW LEVEL SECURITY;
+        """;
+
+    /// <summary>
+    /// <see cref="TagKey.Of"/> of <paramref name="tag"/> in SQL: an ASCII tag upper-cased under the C collation (ASCII
+    /// letters only, whatever the locale), any other through translate() over TagKey's table.
+    /// </summary>
+    private static string TagKeySql(string tag)
     {
         var (from, to) = TagKey.Translation();
-        return $"""
-            ALTER TABLE memory_tags ALTER COLUMN tag_key DROP EXPRESSION;
-            ALTER TABLE memory_tags NO FORCE ROW LEVEL SECURITY;
-            UPDATE memory_tags SET tag_key = CASE WHEN tag ~ '^[\x01-\x7F]*$' THEN upper(tag COLLATE "C") ELSE translate(tag, '{from}', '{to}') END;
-            ALTER TABLE memory_tags FORCE ROW LEVEL SECURITY;
-            ALTER TABLE memory_tags ALTER COLUMN tag_key SET NOT NULL;
-            """;
+        return $"""CASE WHEN {tag} ~ '^[\x01-\x7F]*$' THEN upper({tag} COLLATE "C") ELSE translate({tag}, '{from}', '{to}') END""";
     }
 }
