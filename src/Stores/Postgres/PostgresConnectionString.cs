@@ -55,6 +55,41 @@ internal static class PostgresConnectionString
         }
     }
 
+    /// <summary>
+    /// The connection settings a store opened with <paramref name="options"/> uses: the connection string's, with the
+    /// options' pool size, timeouts and application name where the string gives none. A value the string gives wins,
+    /// even one equal to Npgsql's default: before, the options replaced them silently (a URI's connect_timeout=60 became
+    /// the options' 15 s).
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder ForStore(PostgresStoreOptions options)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(ToKeywordForm(options.ConnectionString));
+
+        // Keys holds only the keywords the string set, by their canonical names (ContainsKey is true of every keyword).
+        var given = connection.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!given.Contains("Maximum Pool Size"))
+        {
+            connection.MaxPoolSize = options.MaxPoolSize;
+        }
+
+        if (!given.Contains("Command Timeout"))
+        {
+            connection.CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
+        }
+
+        if (!given.Contains("Timeout"))
+        {
+            connection.Timeout = (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds);
+        }
+
+        if (string.IsNullOrEmpty(connection.ApplicationName))
+        {
+            connection.ApplicationName = options.ApplicationName;
+        }
+
+        return connection;
+    }
+
     /// <summary>A URI naming user, hosts, port and database of a keyword string, without the password: safe for logs.</summary>
     public static string Display(string keywordForm)
     {

@@ -62,17 +62,7 @@ public sealed partial class PostgresMemoryStore : SqlMemoryStore
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var resolved = SettingsCopy.Of(options);
-        var connection = new NpgsqlConnectionStringBuilder(PostgresConnectionString.ToKeywordForm(resolved.ConnectionString))
-        {
-            MaxPoolSize = resolved.MaxPoolSize,
-            CommandTimeout = (int)Math.Ceiling(resolved.CommandTimeout.TotalSeconds),
-            Timeout = (int)Math.Ceiling(resolved.ConnectTimeout.TotalSeconds),
-        };
-        if (string.IsNullOrEmpty(connection.ApplicationName))
-        {
-            connection.ApplicationName = resolved.ApplicationName;
-        }
-
+        var connection = PostgresConnectionString.ForStore(resolved);
         string location = PostgresConnectionString.Display(connection.ConnectionString);
         var dataSource = new NpgsqlDataSourceBuilder(connection.ConnectionString).Build();
         try

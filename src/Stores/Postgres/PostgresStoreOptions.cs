@@ -9,16 +9,23 @@ public sealed class PostgresStoreOptions
     /// </summary>
     public string ConnectionString { get; set; } = string.Empty;
 
-    /// <summary>Most connections the store's pool opens to the server (default 32).</summary>
+    /// <summary>
+    /// Most connections the store's pool opens to the server (default 32). <c>Maximum Pool Size</c> in
+    /// <see cref="ConnectionString"/> wins over it.
+    /// </summary>
     public int MaxPoolSize { get; set; } = 32;
 
     /// <summary>
     /// How long one SQL command may run before it is cancelled (default 30 s). Schema steps applied while the store opens
-    /// are not cut off (one may rewrite a whole table); cancel those with the token given to the open.
+    /// are not cut off (one may rewrite a whole table); cancel those with the token given to the open. <c>Command Timeout</c>
+    /// in <see cref="ConnectionString"/> (seconds; 0 waits forever) wins over it.
     /// </summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long opening a connection may take (default 15 s).</summary>
+    /// <summary>
+    /// How long opening a connection may take (default 15 s). <c>Timeout</c> in <see cref="ConnectionString"/>
+    /// (<c>connect_timeout</c> in a URI) wins over it.
+    /// </summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
@@ -33,7 +40,10 @@ public sealed class PostgresStoreOptions
     /// <summary>The longest wait between two attempts (default 2 s).</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The <c>application_name</c> the server shows for the store's connections (default <c>agentmem</c>).</summary>
+    /// <summary>
+    /// The <c>application_name</c> the server shows for the store's connections (default <c>agentmem</c>).
+    /// <c>Application Name</c> in <see cref="ConnectionString"/> (<c>application_name</c> in a URI) wins over it.
+    /// </summary>
     public string ApplicationName { get; set; } = "agentmem";
 
     /// <summary>

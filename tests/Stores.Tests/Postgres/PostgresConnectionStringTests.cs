@@ -88,6 +88,30 @@ public sealed class PostgresConnectionStringTests
     }
 
     [Fact]
+    public void Pool_size_and_timeouts_the_connection_string_gives_win_over_the_options_which_fill_in_the_rest()
+    {
+        // Before, the options' defaults replaced them silently: connect_timeout=60 became 15 s.
+        var given = PostgresConnectionString.ForStore(new PostgresStoreOptions
+        {
+            ConnectionString = "Host=h;Database=db;Command Timeout=120;Maximum Pool Size=100;Application Name=node-1",
+            CommandTimeout = TimeSpan.FromSeconds(45),
+            MaxPoolSize = 8,
+        });
+        Assert.Equal((120, 100, 15, "node-1"), (given.CommandTimeout, given.MaxPoolSize, given.Timeout, given.ApplicationName));
+
+        // One the string gives equal to Npgsql's own default is given all the same.
+        var uri = PostgresConnectionString.ForStore(new PostgresStoreOptions
+        {
+            ConnectionString = "postgresql://u@h/db?connect_timeout=60",
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            CommandTimeout = TimeSpan.FromMilliseconds(1500),
+        });
+        Assert.Equal((2, 32, 60, "agentmem"), (uri.CommandTimeout, uri.MaxPoolSize, uri.Timeout, uri.ApplicationName));
+        var npgsqlDefault = PostgresConnectionString.ForStore(new PostgresStoreOptions { ConnectionString = "Host=h;Command Timeout=30", CommandTimeout = TimeSpan.FromSeconds(90) });
+        Assert.Equal(30, npgsqlDefault.CommandTimeout);
+    }
+
+    [Fact]
     public void A_change_notice_payload_splits_at_the_last_colon()
     {
         Assert.True(PostgresChangeNotice.TryParse("acme:eu:01JD3Z5Q8Y4V6N2K7M9P0R1S2T", out var notice));
