@@ -15,8 +15,9 @@ public sealed partial class PostgresMemoryStore
 
     /// <summary>
     /// Whether the vacuum after the last purge ran (false when it gave up: another session held a lock on a table past
-    /// <see cref="VacuumLockTimeout"/>, or the server refused). The purge itself is committed either way; the old row
-    /// versions then stay until the next purge's vacuum, autovacuum or an operator's.
+    /// <see cref="VacuumLockTimeout"/>, or the server refused, also where it only warned, as it does to a role that owns
+    /// neither the tables nor the database). The purge itself is committed either way; the old row versions then stay
+    /// until the next purge's vacuum, autovacuum or an operator's.
     /// </summary>
     public bool LastVacuumComplete { get; private set; } = true;
 
@@ -37,10 +38,24 @@ public sealed partial class PostgresMemoryStore
                 await limit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // No command timeout: rewriting a large table takes as long as it takes; the lock wait is what is bounded.
-            using var run = new NpgsqlCommand($"{vacuum} {PurgedTables};", connection) { CommandTimeout = 0 };
-            await run.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            LastVacuumComplete = true;
+            // A table the role may not vacuum (it owns neither the table nor the database) is skipped with a WARNING, not
+            // an error, so the statement succeeded with nothing vacuumed. Any warning counts: its SQLSTATE is the generic
+            // 01000 and its text follows lc_messages, and a vacuum that warned is not known to have finished its job.
+            bool warned = false;
+            void OnNotice(object sender, NpgsqlNoticeEventArgs e) => warned |= e.Notice.InvariantSeverity == "WARNING";
+            connection.Notice += OnNotice;
+            try
+            {
+                // No command timeout: rewriting a large table takes as long as it takes; the lock wait is what is bounded.
+                using var run = new NpgsqlCommand($"{vacuum} {PurgedTables};", connection) { CommandTimeout = 0 };
+                await run.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                connection.Notice -= OnNotice;
+            }
+
+            LastVacuumComplete = !warned;
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
