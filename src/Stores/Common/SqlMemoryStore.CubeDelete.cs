@@ -35,12 +35,13 @@ public abstract partial class SqlMemoryStore
             // PostgreSQL's change counter stays: a cube restored under its id later (an import keeps ids) must number its
             // changes past what readers of the old cube saw, not from 1 again.
             await DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
+            await DeleteCubeCopiesAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
             await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             return memories;
         }, cancellationToken).ConfigureAwait(false);
         if (removed is not null)
         {
-            await AfterPurgeAsync(cancellationToken).ConfigureAwait(false);
+            await AfterPurgeAsync(cubeDeleted: true, cancellationToken).ConfigureAwait(false);
         }
 
         return removed;

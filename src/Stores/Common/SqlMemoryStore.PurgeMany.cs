@@ -58,8 +58,17 @@ public abstract partial class SqlMemoryStore
     /// <summary>The last step of a purge's transaction that removed memories (SQLite merges its full-text index).</summary>
     private protected virtual Task EndPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>After a purge that removed memories committed: clears what the database keeps of the old text outside the tables' live rows.</summary>
-    private protected abstract Task AfterPurgeAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// After a purge that removed memories, or a cube delete, committed: clears what the database keeps of the old text
+    /// outside the tables' live rows (after a cube delete, <paramref name="cubeDeleted"/>, of the cube's row too).
+    /// </summary>
+    private protected abstract Task AfterPurgeAsync(bool cubeDeleted, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A step of a cube delete's transaction: deletes what the store keeps of the cube beyond its tables' rows
+    /// (PostgreSQL: the write ledger's copies of it).
+    /// </summary>
+    private protected virtual Task DeleteCubeCopiesAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>Rewrites the version snapshots (memory id, version, JSON) that link to or name a purged memory.</summary>
     private protected async Task RewriteSnapshotsAsync(DbConnection conn, DbTransaction? tx, string tenant, IEnumerable<(string MemoryId, int Version, string Json)> snapshots, PurgedIds purged, CancellationToken ct)
@@ -113,7 +122,7 @@ public abstract partial class SqlMemoryStore
         }, cancellationToken).ConfigureAwait(false);
         if (purged > 0)
         {
-            await AfterPurgeAsync(cancellationToken).ConfigureAwait(false);
+            await AfterPurgeAsync(cubeDeleted: false, cancellationToken).ConfigureAwait(false);
         }
 
         return purged;

@@ -225,6 +225,20 @@ public sealed partial class PostgresMemoryStore
                 : (false, default);
         }, TransactionKind.Read, Guid.Empty, cancellationToken);
 
+    /// <summary>
+    /// Deletes the tenant's ledger rows holding the cube: an update's result is the whole cube as stored (description,
+    /// grants), which would otherwise stay in a live row for <see cref="LedgerRetention"/> after the cube is gone. The only
+    /// ledgered results that are JSON objects are cubes, and cube ids are never reused for anything else. A retry of
+    /// such an update, should it come after the delete, then finds no cube, which is so.
+    /// </summary>
+    private protected override async Task DeleteCubeCopiesAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
+    {
+        using var cmd = Command((NpgsqlConnection)conn, (NpgsqlTransaction)tx!, "DELETE FROM write_ledger WHERE tenant = @t AND jsonb_typeof(result) = 'object' AND result ->> 'id' = @c;");
+        cmd.Parameters.AddWithValue("t", tenant);
+        cmd.Parameters.AddWithValue("c", cubeId);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>The shared exponential backoff, spread at random so two nodes that collided do not retry in step.</summary>
     private TimeSpan RetryDelay(int attempt) => RetryTiming.Delay(attempt, options.RetryBaseDelay, options.RetryMaxDelay, jitter: Random.Shared);
 

@@ -13,6 +13,9 @@ public sealed partial class PostgresMemoryStore
     // The tables whose rows a purge deletes or rewrites; their dead row versions hold the old text until a vacuum.
     private const string PurgedTables = "memories, memory_versions, memory_tags, memory_links, memory_embeddings, audit_log";
 
+    // And those a cube delete also deletes from: the cube's row (with its updates' old versions) and the ledger's copies of it.
+    private const string DeletedCubeTables = "cubes, write_ledger";
+
     /// <summary>
     /// Whether the vacuum after the last purge ran (false when it gave up: another session held a lock on a table past
     /// <see cref="VacuumLockTimeout"/>, or the server refused, also where it only warned, as it does to a role that owns
@@ -25,10 +28,11 @@ public sealed partial class PostgresMemoryStore
     // long at most, then gives up (LastVacuumComplete).
     private static readonly TimeSpan VacuumLockTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Removes the dead row versions a purge left (outside any transaction: VACUUM cannot run in one).</summary>
-    private protected override async Task AfterPurgeAsync(CancellationToken cancellationToken)
+    /// <summary>Removes the dead row versions a purge or cube delete left (outside any transaction: VACUUM cannot run in one).</summary>
+    private protected override async Task AfterPurgeAsync(bool cubeDeleted, CancellationToken cancellationToken)
     {
         string vacuum = options.PurgeVacuum == PostgresPurgeVacuum.Full ? "VACUUM (FULL)" : "VACUUM";
+        string tables = cubeDeleted ? $"{PurgedTables}, {DeletedCubeTables}" : PurgedTables;
         try
         {
             var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -47,7 +51,7 @@ public sealed partial class PostgresMemoryStore
             try
             {
                 // No command timeout: rewriting a large table takes as long as it takes; the lock wait is what is bounded.
-                using var run = new NpgsqlCommand($"{vacuum} {PurgedTables};", connection) { CommandTimeout = 0 };
+                using var run = new NpgsqlCommand($"{vacuum} {tables};", connection) { CommandTimeout = 0 };
                 await run.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             finally

@@ -37,7 +37,7 @@ public sealed partial class SqliteMemoryStore
         await optimize.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private protected override Task AfterPurgeAsync(CancellationToken cancellationToken)
+    private protected override Task AfterPurgeAsync(bool cubeDeleted, CancellationToken cancellationToken)
     {
         Vacuum();
         ScrubWriteAheadLog();

@@ -28,7 +28,8 @@ public sealed class PostgresForgetTraceTests(ITestOutputHelper output)
 
     /// <summary>
     /// Ursula's secret (with an update whose reason holds the token) in <paramref name="secretCube"/>, Victor's neighbour in
-    /// "shared" linked to it by an evolution naming the token; then <paramref name="erase"/>, a checkpoint, and the scan.
+    /// "shared" linked to it by an evolution naming the token (a cube of its own, updated once, has the token in its
+    /// description); then <paramref name="erase"/>, a checkpoint, and the scan.
     /// </summary>
     private async Task EraseAndScanAsync(string secretCube, Func<MemoryOS, Scope, Task> erase)
     {
@@ -42,7 +43,10 @@ public sealed class PostgresForgetTraceTests(ITestOutputHelper output)
         await memory.CreateCubeAsync(owner, "shared");
         if (secretCube != "shared")
         {
-            await memory.CreateCubeAsync(owner, secretCube);
+            // The cube's own text goes with it: its description, in the cube row, that row's version before the update
+            // and the update's write-ledger row (which held the whole cube).
+            await memory.CreateCubeAsync(owner, secretCube, description: $"where {token} is kept");
+            await memory.SetPolicyAsync(owner, secretCube, p => p with { MaxItems = 500 });
         }
 
         var secret = await memory.AddAsync(ursula, secretCube, new MemoryDraft($"ursula's passphrase is {token}"));

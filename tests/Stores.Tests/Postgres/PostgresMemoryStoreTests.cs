@@ -392,6 +392,42 @@ public sealed class PostgresMemoryStoreTests
     }
 
     [SkippableFact]
+    public async Task A_cube_delete_leaves_no_write_ledger_row_holding_the_cube_s_description_or_grants()
+    {
+        // A cube update's ledger row holds the whole cube as stored: before, it kept the deleted cube's description and
+        // grants in a live row for the ledger's hour.
+        await using var store = await PostgresTestServer.OpenAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        string token = "secret-token-" + Guid.NewGuid().ToString("N")[..12];
+        var cube = Cube(tenant) with { Description = $"holds {token}" };
+        var other = Cube(tenant, "other");
+        await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+        await store.CreateCubeAsync(other, Audit(tenant, "cube.create"));
+        await store.UpdateCubeAsync(tenant, cube.Id, c => c with { Grants = [new CubeGrant(token, null, CubeAccess.Read)] }, Audit(tenant, "cube.update", cube.Id));
+        await store.UpdateCubeAsync(tenant, other.Id, c => c with { Description = "kept" }, Audit(tenant, "cube.update", other.Id));
+
+        await using var raw = await PostgresTestServer.RawAsync();
+        await using (var bind = new NpgsqlCommand("SELECT set_config('agentmem.tenant', @t, false);", raw))
+        {
+            bind.Parameters.AddWithValue("t", tenant);
+            await bind.ExecuteNonQueryAsync();
+        }
+
+        async Task<long> LedgerRowsHolding(string text)
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM write_ledger WHERE strpos(result::text, @x) > 0;", raw);
+            count.Parameters.AddWithValue("x", text);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+
+        Assert.Equal(1, await LedgerRowsHolding(token));
+        Assert.Equal(0, await store.DeleteCubeAsync(tenant, cube.Id, Audit(tenant, "cube.delete", cube.Id)));
+
+        Assert.Equal(0, await LedgerRowsHolding(token));
+        Assert.Equal(1, await LedgerRowsHolding("kept")); // another cube's update keeps its row, and so its retry's answer
+    }
+
+    [SkippableFact]
     public async Task A_purge_cancelled_while_its_vacuum_waits_reports_the_committed_purge()
     {
         // The vacuum runs after the commit: a cancellation while it waited for its lock told the caller the purge failed.
