@@ -87,5 +87,18 @@ public sealed class RuleFactClassifierTests
         Assert.Equal(0.5, FactText.Jaccard(new HashSet<string> { "a", "b" }, new HashSet<string> { "b", "c", "a", "d" }));
     }
 
+    [Fact]
+    public void Cannot_is_a_negation_like_can_t()
+    {
+        Assert.True(FactText.IsNegated("I cannot eat gluten"));
+        Assert.Equal(FactText.ContentTerms("I can't eat gluten"), FactText.ContentTerms("I cannot eat gluten"));
+        Assert.NotEqual(FactAction.Noop, rules.Classify("I can eat gluten now.", [Fact("I cannot eat gluten.")]).Action);
+        var stored = Fact("I can attend the meeting on Friday.");
+        var decision = rules.Classify("I cannot attend the meeting on Friday.", [stored]);
+        Assert.Equal(FactAction.Delete, decision.Action);
+        Assert.Equal(stored.Id, decision.Target);
+    }
+
     private static MemoryItem Fact(string text) => ForgettingCurveTests.Item(1, null, text);
+
 }

@@ -309,6 +309,8 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now.AddDays(-7) });
         await memory.AddAsync(Alice, "facts", Draft("Ann went running in the park") with { ValidFrom = clock.Now });
         await memory.AddAsync(Alice, "facts", Draft("Ann never went running in the park") with { ValidFrom = clock.Now });
+        await memory.AddAsync(Alice, "facts", Draft("I can attend the meeting on Friday") with { ValidFrom = clock.Now });
+        await memory.AddAsync(Alice, "facts", Draft("I cannot attend the meeting on Friday") with { ValidFrom = clock.Now });
         var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"]));
         Assert.Equal(0, result.Counts["merged"]);
     }

@@ -2,7 +2,7 @@ namespace AgentMem.MemoryCore.Facts;
 
 /// <summary>
 /// Normalised word tokens for comparing short statements: lower case, contractions expanded
-/// (<c>doesn't</c> → <c>does not</c>), forms of <c>be</c>/<c>have</c>/<c>do</c> unified, Porter stems,
+/// (<c>doesn't</c> → <c>does not</c>, and <c>cannot</c> → <c>can not</c>), forms of <c>be</c>/<c>have</c>/<c>do</c> unified, Porter stems,
 /// function words dropped. Used by the rule classifier and by near-duplicate consolidation.
 /// </summary>
 public static partial class FactText
@@ -37,6 +37,7 @@ public static partial class FactText
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.ToLowerInvariant().Replace('\u2019', '\'').Replace('\u2018', '\'');
+        s = Cannot().Replace(s, "can not"); // one word, but a negation like "can't"
         s = s.Replace("can't", "can not", StringComparison.Ordinal)
              .Replace("won't", "will not", StringComparison.Ordinal)
              .Replace("n't", " not", StringComparison.Ordinal)
@@ -134,6 +135,9 @@ public static partial class FactText
         int common = a.Count <= b.Count ? a.Count(b.Contains) : b.Count(a.Contains);
         return (double)common / (a.Count + b.Count - common);
     }
+
+    [GeneratedRegex(@"\bcannot\b", RegexOptions.CultureInvariant)]
+    private static partial Regex Cannot();
 
     // "No," "No." "no!": the word answers a question; a hyphen is left alone ("no-one" negates).
     [GeneratedRegex(@"\bno\b(?=[ \t]*[,.!?;:\u2013\u2014])", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]

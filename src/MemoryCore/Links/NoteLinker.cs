@@ -17,7 +17,7 @@ public sealed class NoteLinker
     /// <summary>Dead entries tolerated below this however small the index, so tiny cubes do not rebuild on every write.</summary>
     internal const int CompactionMinimum = 64;
 
-    private static readonly string[] Negations = ["not", "never", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "won't", "can't", "no longer", "anymore", "stopped", "quit"];
+    private static readonly string[] Negations = ["not", "never", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "won't", "can't", "cannot", "no longer", "anymore", "stopped", "quit"];
     private readonly Dictionary<string, List<int>> postings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> liveCounts = new(StringComparer.Ordinal);
     private readonly List<Entry> notes = [];

@@ -76,6 +76,16 @@ public sealed class NoteLinkerTests
         Assert.Equal([other.Id, id], links.Select(l => l.Target).ToArray());
     }
 
+    [Fact]
+    public void A_cannot_on_one_side_only_is_a_contradiction()
+    {
+        var linker = new NoteLinker();
+        var can = Note(MemoryId.NewId(At), "alice", ["meeting", "friday"], [], "I can attend the meeting on Friday.");
+        linker.Index(can);
+        var link = Assert.Single(linker.Suggest("I cannot attend the meeting on Friday.", "alice", ["meeting", "friday"], [], 5, 0.1));
+        Assert.Equal((can.Id, LinkTypes.Contradicts), (link.Target, link.Type));
+    }
+
     private static MemoryItem RandomNote(Random random, MemoryId id)
     {
         var keywords = Enumerable.Range(0, random.Next(1, 5)).Select(_ => Words[(int)(Words.Length * Math.Pow(random.NextDouble(), 2))]).ToList();
