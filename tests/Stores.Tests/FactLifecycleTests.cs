@@ -12,6 +12,7 @@ public sealed class FactLifecycleTests : IAsyncLifetime
 {
     private static readonly Scope Alice = TestDatabase.Alice;
     private readonly ManualTime clock = new(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
+    private readonly List<MemoryOS> others = [];
     private MemoryOS memory = null!;
 
     public async Task InitializeAsync()
@@ -20,7 +21,15 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         await memory.CreateCubeAsync(Alice, "facts");
     }
 
-    public async Task DisposeAsync() => await memory.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        foreach (var os in others)
+        {
+            await os.DisposeAsync();
+        }
+
+        await memory.DisposeAsync();
+    }
 
     [Fact]
     public async Task A_supersede_chain_keeps_history_and_the_current_fact_is_its_newest_member()
@@ -137,6 +146,50 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         Assert.Equal(LifecycleState.Active, item.State);
         Assert.DoesNotContain(item.Links, l => l.Target == paris.Id);
         Assert.Equal(paris.Id, (await memory.GetCurrentFactAsync(Alice, paris.Id))!.Id);
+    }
+
+    [Fact]
+    public async Task An_update_cancelled_once_its_new_fact_is_stored_still_supersedes_the_old_one()
+    {
+        // The cancellation landed between the add and the supersede: both facts stayed current.
+        using var cancel = new CancellationTokenSource();
+        var (racing, paris) = await RacingAfterAddAsync((_, _) => { cancel.Cancel(); return Task.CompletedTask; });
+
+        var berlin = await new FactResolver(racing).ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."), cancellationToken: cancel.Token);
+
+        Assert.True(cancel.IsCancellationRequested);
+        Assert.Equal((FactAction.Update, paris), (berlin.Decision.Action, berlin.Invalidated));
+        var chain = await racing.GetFactChainAsync(Alice, paris);
+        Assert.Equal([paris, berlin.Stored!.Value], chain.Select(m => m.Id));
+        Assert.Equal([LifecycleState.Superseded, LifecycleState.Active], chain.Select(m => m.State));
+    }
+
+    [Fact]
+    public async Task An_update_whose_old_fact_is_superseded_meanwhile_stands()
+    {
+        var (racing, paris) = await RacingAfterAddAsync((os, old) => os.SupersedeAsync(Alice, old, "another update"));
+
+        var berlin = await new FactResolver(racing).ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."));
+
+        Assert.Equal((FactAction.Update, paris), (berlin.Decision.Action, berlin.Invalidated));
+        Assert.Equal(LifecycleState.Superseded, (await racing.GetAsync(Alice, paris)).State);
+        Assert.Equal(LifecycleState.Active, (await racing.GetAsync(Alice, berlin.Stored!.Value)).State);
+    }
+
+    [Fact]
+    public async Task An_update_whose_old_fact_is_frozen_meanwhile_becomes_an_add_without_the_supersedes_link()
+    {
+        var (racing, paris) = await RacingAfterAddAsync((os, old) => os.SetStateAsync(Alice, old, LifecycleState.Frozen, "verified"));
+
+        var berlin = await new FactResolver(racing).ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."));
+
+        Assert.Equal((FactAction.Add, (MemoryCore.Identity.MemoryId?)null), (berlin.Decision.Action, berlin.Invalidated));
+        Assert.Contains("frozen", berlin.Decision.Reason, StringComparison.Ordinal);
+        Assert.Equal(LifecycleState.Frozen, (await racing.GetAsync(Alice, paris)).State);
+        var added = await racing.GetAsync(Alice, berlin.Stored!.Value);
+        Assert.Equal(LifecycleState.Active, added.State);
+        Assert.DoesNotContain(added.Links, l => l.Type == LinkTypes.Supersedes);
+        Assert.Equal([added.Id], (await racing.GetFactChainAsync(Alice, added.Id)).Select(m => m.Id));
     }
 
     [Fact]
@@ -313,6 +366,41 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         await memory.AddAsync(Alice, "facts", Draft("I cannot attend the meeting on Friday") with { ValidFrom = clock.Now });
         var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"]));
         Assert.Equal(0, result.Counts["merged"]);
+    }
+
+    /// <summary>
+    /// A facade whose store runs <paramref name="afterAdd"/> once, when the first add after "Ann lives in Paris." (stored
+    /// here, the returned id) has committed: what happens between an update's add and its supersede.
+    /// </summary>
+    private async Task<(MemoryOS Racing, MemoryCore.Identity.MemoryId Paris)> RacingAfterAddAsync(Func<MemoryOS, MemoryCore.Identity.MemoryId, Task> afterAdd)
+    {
+        var inner = new Stores.InMemory.InMemoryMemoryStore();
+        MemoryOS racing = null!;
+        MemoryCore.Identity.MemoryId paris = default;
+        bool armed = false;
+        var store = InterceptedStore.Over(inner, (method, args) =>
+        {
+            if (method != nameof(IMemoryStore.AddAsync) || !armed)
+            {
+                return null;
+            }
+
+            armed = false;
+            return AddThenAsync();
+
+            async Task<IReadOnlyList<AddOutcome>> AddThenAsync()
+            {
+                var outcomes = await inner.AddAsync((string)args[0]!, (IReadOnlyList<MemoryItem>)args[1]!, (AddOptions)args[2]!, (AuditRecord)args[3]!, (CancellationToken)args[4]!);
+                await afterAdd(racing, paris);
+                return outcomes;
+            }
+        });
+        racing = new MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store), timeProvider: clock);
+        others.Add(racing);
+        await racing.CreateCubeAsync(Alice, "facts");
+        paris = (await racing.AddAsync(Alice, "facts", Draft("Ann lives in Paris."))).Id;
+        armed = true;
+        return (racing, paris);
     }
 
     private static MemoryDraft Draft(string text) => new(text) { Tags = ["fact"], Source = SourceKind.Agent };

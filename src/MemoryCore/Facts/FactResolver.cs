@@ -35,7 +35,9 @@ public sealed record FactResolverOptions
 /// classified ADD / UPDATE / DELETE / NOOP. UPDATE stores the new fact linked
 /// <see cref="LinkTypes.Supersedes"/> to the old, which becomes <see cref="LifecycleState.Superseded"/>
 /// (event end set, reason recorded, linked <see cref="LinkTypes.SupersededBy"/> back); DELETE only
-/// invalidates the old fact. Nothing is hard-deleted: the chain stays in history
+/// invalidates the old fact. Once an UPDATE's new fact is stored the rest of it is not cancelled; an old fact superseded
+/// meanwhile leaves the update standing, one frozen or deleted meanwhile makes it an ADD (the new fact keeps no
+/// <see cref="LinkTypes.Supersedes"/> link to it). Nothing is hard-deleted: the chain stays in history
 /// (<see cref="FactChains.GetFactChainAsync"/>), and default search sees only the current fact.
 /// </summary>
 public sealed class FactResolver
@@ -105,31 +107,79 @@ public sealed class FactResolver
                     return new FactResolution(same, target, null, candidates.Count);
                 }
 
+                // The new fact has committed: what completes the update is not cancelled, or a cancellation here left both
+                // the old fact and the new one current.
                 if (!added.Created)
                 {
                     // The text was stored already and is no live candidate (forgotten): that memory becomes the current fact,
                     // so it is restored and takes the link the draft would have carried.
-                    await memory.RestoreRestatedAsync(actor, [added], cancellationToken).ConfigureAwait(false);
-                    await LinkSupersedesAsync(actor, added.Id, target, cancellationToken).ConfigureAwait(false);
+                    await memory.RestoreRestatedAsync(actor, [added], CancellationToken.None).ConfigureAwait(false);
+                    await LinkSupersedesAsync(actor, added.Id, target, CancellationToken.None).ConfigureAwait(false);
                 }
 
-                await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, LinkTypes.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, LinkTypes.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is MemoryStateException or MemoryFrozenException)
+                {
+                    if (await TargetChangedAsync(actor, decision, added.Id, target, candidates.Count).ConfigureAwait(false) is { } changed)
+                    {
+                        return changed;
+                    }
+
+                    throw;
+                }
+
                 return new FactResolution(decision, added.Id, target, candidates.Count);
             }
 
             default:
             {
                 var added = await memory.AddAsync(actor, cube, fact, cancellationToken).ConfigureAwait(false);
-                await memory.RestoreRestatedAsync(actor, [added], cancellationToken).ConfigureAwait(false); // a forgotten copy, told again
+                await memory.RestoreRestatedAsync(actor, [added], CancellationToken.None).ConfigureAwait(false); // a forgotten copy, told again (the add has committed)
                 return new FactResolution(decision, added.Id, null, candidates.Count);
             }
         }
     }
 
+    /// <summary>
+    /// The outcome of an UPDATE whose target changed between the classification and the supersede, which was refused: one
+    /// superseded meanwhile (another update) is retired all the same, so the update stands; one frozen or deleted meanwhile
+    /// is not replaced, so the new fact loses its supersedes link to it and the outcome is an ADD. Null when the target did
+    /// not change so (the refusal had another cause).
+    /// </summary>
+    private async Task<FactResolution?> TargetChangedAsync(Scope actor, FactDecision decision, MemoryId added, MemoryId target, int candidates)
+    {
+        var old = await memory.GetAsync(actor, target, CancellationToken.None).ConfigureAwait(false);
+        string state = old.State.ToString().ToLowerInvariant();
+        switch (old.State)
+        {
+            case LifecycleState.Superseded:
+                return new FactResolution(decision with { Reason = $"{decision.Reason}; it was superseded meanwhile" }, added, target, candidates);
+            case LifecycleState.Frozen or LifecycleState.Deleted:
+            {
+                var item = await memory.GetAsync(actor, added, CancellationToken.None).ConfigureAwait(false);
+                if (item.State != LifecycleState.Frozen && item.Links.Any(l => IsSupersedes(l, target)))
+                {
+                    await memory.UpdateAsync(actor, added, new MemoryChange { Links = [.. item.Links.Where(l => !IsSupersedes(l, target))], Reason = $"{target} became {state}: not superseded" }, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                return new FactResolution(new FactDecision(FactAction.Add, null, $"{decision.Action} of a fact that became {state} meanwhile is not allowed; added instead", decision.Classifier), added, null, candidates);
+            }
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsSupersedes(MemoryLink link, MemoryId older) =>
+        link.Target == older && string.Equals(link.Type, LinkTypes.Supersedes, StringComparison.Ordinal);
+
     private async Task LinkSupersedesAsync(Scope actor, MemoryId newer, MemoryId older, CancellationToken cancellationToken)
     {
         var item = await memory.GetAsync(actor, newer, cancellationToken).ConfigureAwait(false);
-        if (item.State == LifecycleState.Frozen || item.Links.Any(l => l.Target == older && string.Equals(l.Type, LinkTypes.Supersedes, StringComparison.Ordinal)))
+        if (item.State == LifecycleState.Frozen || item.Links.Any(l => IsSupersedes(l, older)))
         {
             return; // a frozen memory is not rewritten; it is current all the same
         }
