@@ -38,6 +38,18 @@ public sealed class RuleFactClassifierTests
     }
 
     [Theory]
+    [InlineData("I eat meat now.", "I don't eat meat.")]
+    [InlineData("I can eat gluten now.", "I cannot eat gluten.")]
+    [InlineData("Ann lives in Paris again.", "Ann no longer lives in Paris.")]
+    public void A_positive_fact_that_reverses_a_negated_one_is_an_update_of_it(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [Fact("Ann likes jazz."), existing]);
+        Assert.Equal(FactAction.Update, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+    }
+
+    [Theory]
     [InlineData("ann lives in paris", "Ann lives in Paris.")]
     [InlineData("Ann has a cat.", "Ann has a cat named Miso.")]
     [InlineData("Ann's favourite colour is blue!", "Ann's favourite colour is blue.")]

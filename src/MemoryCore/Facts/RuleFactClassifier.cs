@@ -10,7 +10,9 @@ namespace AgentMem.MemoryCore.Facts;
 /// same thing (Jaccard ≥ <see cref="NegationSimilarity"/>, or the same subject and attribute with the same or no value).</item>
 /// <item><b>UPDATE</b>: neither is negated and they share subject and a single-valued attribute with a different
 /// value (<c>I live in Paris</c> → <c>I moved to Berlin</c>); or the old fact's terms (at least two) are all in the
-/// new one, which refines it (<c>Ann has a cat</c> → <c>Ann has a cat named Miso</c>).</item>
+/// new one, which refines it (<c>Ann has a cat</c> → <c>Ann has a cat named Miso</c>); or the old fact is negated, the
+/// new one is not, and without the negation they say the same thing (Jaccard ≥ <see cref="NegationSimilarity"/>:
+/// <c>I don't eat meat</c> → <c>I eat meat now</c>).</item>
 /// <item>Otherwise <b>ADD</b>.</item>
 /// </list>
 /// </summary>
@@ -19,7 +21,7 @@ public sealed class RuleFactClassifier : IFactClassifier
     /// <summary>Term Jaccard at or above which two same-polarity facts are the same fact.</summary>
     public double NoopSimilarity { get; init; } = 0.85;
 
-    /// <summary>Term Jaccard at or above which a negated fact contradicts a positive one.</summary>
+    /// <summary>Term Jaccard at or above which a negated fact contradicts a positive one (either way round).</summary>
     public double NegationSimilarity { get; init; } = 0.6;
 
     /// <inheritdoc/>
@@ -69,6 +71,12 @@ public sealed class RuleFactClassifier : IFactClassifier
                 {
                     update = new FactDecision(FactAction.Update, candidate.Id, "refines it with more detail", Name);
                 }
+            }
+
+            // A negated fact is no longer true once its positive is told (otherwise both stayed current).
+            if (!next.Negated && old.Negated && update is null && similarity >= NegationSimilarity)
+            {
+                update = new FactDecision(FactAction.Update, candidate.Id, $"reverses its negation (term similarity {sim})", Name);
             }
         }
 
