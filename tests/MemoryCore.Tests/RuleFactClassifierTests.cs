@@ -14,6 +14,11 @@ public sealed class RuleFactClassifierTests
     [InlineData("My name is Bea.", "My name is Anna.")]
     [InlineData("Ann works at Initech.", "Ann works for Globex.")]
     [InlineData("Ann has a cat named Miso.", "Ann has a cat.")]
+    [InlineData("I am living in Rome.", "I live in Paris.")]
+    [InlineData("Ann is working at Globex.", "Ann works at Initech.")]
+    [InlineData("The name of the user is Bea.", "The name of the user is Ann.")]
+    [InlineData("My name is Bea.", "The name of the user is Ann.")]
+    [InlineData("The name of my dog is Rex.", "The name of my dog is Max.")]
     public void A_new_value_of_the_same_attribute_is_an_update(string fact, string old)
     {
         var existing = Fact(old);
@@ -66,6 +71,7 @@ public sealed class RuleFactClassifierTests
     [InlineData("Ann's friend is Carl.", "Ann's friend is Bob.")] // many-valued attribute
     [InlineData("Bob lives in Berlin.", "Ann lives in Paris.")] // another subject
     [InlineData("Ann doesn't live in London.", "Ann lives in Paris.")] // negates another value
+    [InlineData("Ann is working on a novel.", "Ann works at Initech.")] // a progressive without its place is no employer
     public void Unrelated_or_compatible_facts_are_added(string fact, string old)
     {
         var decision = rules.Classify(fact, [Fact(old)]);

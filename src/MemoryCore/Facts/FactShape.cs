@@ -24,6 +24,13 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
         ["called"] = "name", ["named"] = "name",
     };
 
+    // Progressive forms after a copula ("I am living in Rome"), a relation only with a place preposition after them:
+    // "working on a novel" names no employer, "driving to work" no car.
+    private static readonly Dictionary<string, string> Progressives = new(StringComparer.Ordinal)
+    {
+        ["living"] = "live-in", ["residing"] = "live-in", ["working"] = "work-at",
+    };
+
     private static readonly HashSet<string> OtherVerbs = new(StringComparer.Ordinal)
     {
         "like", "likes", "liked", "love", "loves", "loved", "enjoy", "enjoys", "enjoyed", "prefer", "prefers", "preferred",
@@ -64,6 +71,11 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
                 if (next < words.Count && FunctionalVerbs.TryGetValue(words[next], out var participle))
                 {
                     return Make(subjectWords, participle, words.Skip(next + 1), negated, terms);
+                }
+
+                if (next + 1 < words.Count && Progressives.TryGetValue(words[next], out var progressive) && words[next + 1] is "in" or "at" or "for")
+                {
+                    return Make(subjectWords, progressive, words.Skip(next + 1), negated, terms);
                 }
 
                 var (owner, attribute) = SplitPossessive(subjectWords);
@@ -111,10 +123,11 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
             return ([subject[0]], subject.Skip(1).ToList());
         }
 
-        if (subject.Count > 2 && subject[^2] == "of")
+        int of = subject.LastIndexOf("of");
+        if (of > 0 && of < subject.Count - 1)
         {
-            // "the name of the user" → owner "the user", attribute "name"
-            return (subject.Skip(subject.Count - 1).ToList(), subject.Take(subject.Count - 2).ToList());
+            // "the name of the user" → owner "the user", attribute "the name" (the owner may be more than one word)
+            return (subject.Skip(of + 1).ToList(), subject.Take(of).ToList());
         }
 
         return (subject, []);
