@@ -105,6 +105,34 @@ public sealed class RuleFactClassifierTests
         Assert.Equal(0.5, FactText.Jaccard(new HashSet<string> { "a", "b" }, new HashSet<string> { "b", "c", "a", "d" }));
     }
 
+    [Theory]
+    [InlineData("My favourite film is \u2018Dune\u2019", "dune")]
+    [InlineData("My favourite film is 'Dune'", "dune")]
+    [InlineData("She said 'Ready' twice", "ready")]
+    [InlineData("I love 'Velvet' by Ann", "velvet")]
+    [InlineData("The 'Lloyd' account", "lloyd")]
+    public void A_quoted_word_is_no_contraction(string text, string word)
+    {
+        Assert.Contains(word, FactText.Words(text));
+        Assert.DoesNotContain("would", FactText.Words(text));
+    }
+
+    [Fact]
+    public void Contractions_still_expand_after_a_word()
+    {
+        Assert.Equal(["i", "would", "say", "you", "are", "right", "we", "will", "see", "i", "am", "sure", "they", "have", "not"], FactText.Words("I'd say you're right, we'll see, I\u2019m sure they've not"));
+        Assert.Equal(["he", "can", "not", "she", "will", "not", "it", "is", "not", "ann", "'s"], FactText.Words("He can't, she won't, it isn't Ann's"));
+    }
+
+    [Fact]
+    public void A_quoted_title_is_the_same_fact_as_the_bare_one()
+    {
+        var existing = Fact("My favourite film is Dune.");
+        var decision = rules.Classify("My favourite film is 'Dune'.", [existing]);
+        Assert.Equal(FactAction.Noop, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+    }
+
     [Fact]
     public void Cannot_is_a_negation_like_can_t()
     {

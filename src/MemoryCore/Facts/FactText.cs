@@ -37,16 +37,18 @@ public static partial class FactText
     {
         ArgumentNullException.ThrowIfNull(text);
         string s = text.ToLowerInvariant().Replace('\u2019', '\'').Replace('\u2018', '\'');
-        s = Cannot().Replace(s, "can not"); // one word, but a negation like "can't"
-        s = s.Replace("can't", "can not", StringComparison.Ordinal)
-             .Replace("won't", "will not", StringComparison.Ordinal)
-             .Replace("n't", " not", StringComparison.Ordinal)
-             .Replace("'m", " am", StringComparison.Ordinal)
-             .Replace("'re", " are", StringComparison.Ordinal)
-             .Replace("'ve", " have", StringComparison.Ordinal)
-             .Replace("'ll", " will", StringComparison.Ordinal)
-             .Replace("'d", " would", StringComparison.Ordinal)
-             .Replace("'s", " 's", StringComparison.Ordinal);
+        s = Contraction().Replace(s, m => m.Value switch
+        {
+            "cannot" or "can't" => "can not", // "cannot" is one word, but a negation like "can't"
+            "won't" => "will not",
+            "n't" => " not",
+            "'m" => " am",
+            "'re" => " are",
+            "'ve" => " have",
+            "'ll" => " will",
+            "'d" => " would",
+            _ => " 's",
+        });
         var words = new List<string>();
         var current = new StringBuilder();
         for (int i = 0; i < s.Length; i++)
@@ -136,8 +138,9 @@ public static partial class FactText
         return (double)common / (a.Count + b.Count - common);
     }
 
-    [GeneratedRegex(@"\bcannot\b", RegexOptions.CultureInvariant)]
-    private static partial Regex Cannot();
+    // A suffix is a contraction only after a letter and at the end of the word: a quote is no apostrophe ("'Dune'" is no "'d").
+    [GeneratedRegex(@"\b(?:cannot|can't|won't)\b|(?<=\p{L})(?:n't|'(?:m|re|ve|ll|d|s))\b", RegexOptions.CultureInvariant)]
+    private static partial Regex Contraction();
 
     // "No," "No." "no!": the word answers a question; a hyphen is left alone ("no-one" negates).
     [GeneratedRegex(@"\bno\b(?=[ \t]*[,.!?;:\u2013\u2014])", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
