@@ -46,7 +46,7 @@ public sealed class SelfStudyOptions
     /// </summary>
     public SelfStudyInitialization Initialization { get; set; } = SelfStudyInitialization.EvenlySpaced;
 
-    /// <summary>Seed of the chunk offsets and the samplers: the same seed, corpus and model give the same cartridge.</summary>
+    /// <summary>Seed of the chunk offsets and the samplers (any value, 0 included): the same seed, corpus and model give the same cartridge.</summary>
     public ulong Seed { get; set; } = 1;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting that cannot work.</summary>

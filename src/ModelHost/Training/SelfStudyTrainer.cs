@@ -144,7 +144,7 @@ public sealed class SelfStudyTrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             teacher.CopyTo(cache);
-            var sampler = new Sampler(c.VocabSize, o.Temperature, topP: 1f, seed: unchecked((o.Seed * 1_000_003UL) + (ulong)i));
+            var sampler = new Sampler(c.VocabSize, o.Temperature, topP: 1f, seed: SamplerSeed(o.Seed, i));
             var sequence = new int[o.SequenceLength];
             int start = random.Next(0, n - o.ChunkSize + 1);
             text.AsSpan(start, o.ChunkSize).CopyTo(sequence);
@@ -166,6 +166,12 @@ public sealed class SelfStudyTrainer
 
         return (sequences, losses);
     }
+
+    // Sequence i's sampler seed. The sampler refuses 0 (xorshift would stay at 0), which seed 0 gives for the first sequence and
+    // one seed per sequence gives by wrapping; that one value maps to a fixed odd constant, so every seed works and any other
+    // seed's samples stay what they were.
+    internal static ulong SamplerSeed(ulong seed, int sequence) =>
+        unchecked((seed * 1_000_003UL) + (ulong)sequence) is var s && s != 0 ? s : 0x9E37_79B9_7F4A_7C15UL;
 
     // Without a chunk the first token is sampled from the corpus's last position: drop that slot and compute it again for its logits.
     private static KvCache ForgetLast(KvCache cache)

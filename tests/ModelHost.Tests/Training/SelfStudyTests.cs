@@ -69,6 +69,19 @@ public sealed class SelfStudyTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => new SelfStudyTrainer(Stories.Model, options).Train(corpus, cancellationToken: cancelled.Token));
     }
 
+    [Theory]
+    [InlineData(0UL, 0)]
+    [InlineData(2336937208910341525UL, 1)] // × 1_000_003 + 1 wraps to 0: the second sequence's sampler seed
+    public void Any_seed_trains_even_one_whose_derived_sampler_seed_is_zero(ulong seed, int sequence)
+    {
+        Assert.Equal(0UL, unchecked((seed * 1_000_003UL) + (ulong)sequence));
+        int[] corpus = Stories.Tokenizer.Encode(Stories.Ball);
+        var options = new SelfStudyOptions { PrefixTokens = 4, Optimizer = SelfStudyOptions.DefaultOptimizer with { Steps = 1, WarmupSteps = 0 }, SequenceLength = 6, ChunkSize = 2, SyntheticSequences = 2, SequencesPerStep = 2, Seed = seed };
+        var result = new SelfStudyTrainer(Stories.Model, options).Train(corpus);
+        Assert.All(result.Losses, l => Assert.True(float.IsFinite(l)));
+        Assert.Equal(seed.ToString(System.Globalization.CultureInfo.InvariantCulture), result.Recipe["seed"]);
+    }
+
     [Fact]
     public void Trained_cartridge_round_trips_with_its_flag_and_recipe_and_runs()
     {
