@@ -151,6 +151,8 @@ public sealed class CompressionTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { Budget = 10, Sinks = 8, RecentWindow = 8 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { RecentWindow = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { PoolKernel = 4 }));
+        // Sinks + RecentWindow wraps in int: the budget must still be refused at construction, not when compressing.
+        Assert.Equal("Budget", Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { Budget = 8, Sinks = int.MaxValue, RecentWindow = 1 })).ParamName);
         var cache = Stories.Model.CreateCache();
         Stories.Model.Forward(1, 0, cache);
         Stories.Model.Forward(5, 1, cache);

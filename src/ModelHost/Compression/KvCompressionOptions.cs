@@ -26,7 +26,7 @@ public sealed class KvCompressionOptions
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Sinks, nameof(Sinks));
         ArgumentOutOfRangeException.ThrowIfLessThan(RecentWindow, 1, nameof(RecentWindow));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Budget, Sinks + RecentWindow, nameof(Budget));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Budget, (long)Sinks + RecentWindow, nameof(Budget)); // in long: the sum wraps in int
         ArgumentOutOfRangeException.ThrowIfLessThan(ObservationWindow, 1, nameof(ObservationWindow));
         ArgumentOutOfRangeException.ThrowIfLessThan(PoolKernel, 1, nameof(PoolKernel));
         OptionsGuard.Check(PoolKernel % 2 == 1, PoolKernel, "must be odd, so the pooling is centred on a slot");
