@@ -114,7 +114,7 @@ public static class LoraAdapterFile
         {
             data = File.ReadAllBytes(path);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) // a missing folder is a missing file too
         {
             throw new ModelFormatException($"{path}: LoRA adapter file not found.");
         }

@@ -200,6 +200,11 @@ public sealed class LoraAdapterFileTests : IDisposable
     {
         var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(Path.Combine(folder, "none.amlora")));
         Assert.Contains("not found", ex.Message, StringComparison.Ordinal);
+
+        // A missing folder too (DirectoryNotFoundException, not FileNotFoundException).
+        string inMissingFolder = Path.Combine(folder, "no-such-folder", "none.amlora");
+        Assert.Contains("not found", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(inMissingFolder)).Message, StringComparison.Ordinal);
+        Assert.Contains("not found", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Inspect(inMissingFolder)).Message, StringComparison.Ordinal);
     }
 
     private static LoraAdapter Small() => LoraTestAdapters.Random(Stories.Model, 2, seed: 7, targets: [LoraTarget.Q, LoraTarget.O]);
