@@ -355,6 +355,18 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
         Fails(j => j.Replace("\"\\u0120\":", "\"nope\":", StringComparison.Ordinal), "lacks the byte-level symbol");
         Fails(j => j.Replace("\"normalizer\":null", "\"normalizer\":{\"type\":\"Lowercase\"}", StringComparison.Ordinal), "unsupported normalizer 'Lowercase'");
         Fails(j => j.Replace("\"type\":\"BPE\"", "\"type\":\"Unigram\"", StringComparison.Ordinal), "unsupported model type 'Unigram'");
+
+        // A merge whose result is in the vocabulary but one of whose parts is not ("hel": "hell" is, from "he ll").
+        Fails(j => j.Replace("\"he ll\"", "\"hel l\"", StringComparison.Ordinal), "merge #2 'hel l': 'hel' is not in the vocabulary");
+
+        // JSON of the wrong kind where an object, a string or an array belongs.
+        Fails(j => j.Replace("\"normalizer\":null", "\"normalizer\":\"NFC\"", StringComparison.Ordinal), "normalizer is not an object");
+        Fails(j => j.Replace($"{{\"id\":{Vocab().Count},", "{\"id\":\"0\",", StringComparison.Ordinal), "needs an id and non-empty content");
+        Fails(j => j.Replace("\"normalizer\":null", "\"normalizer\":{\"type\":7}", StringComparison.Ordinal), "unsupported normalizer '?'");
+        Fails(j => j.Replace("\"normalizer\":null", "\"normalizer\":{\"type\":\"Sequence\",\"normalizers\":\"NFC\"}", StringComparison.Ordinal), "unsupported normalizer 'Sequence'");
+        Fails(j => j.Replace("\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true", "\"type\":7,\"add_prefix_space\":false,\"trim_offsets\":true", StringComparison.Ordinal), "unsupported pre_tokenizer '?'");
+        Fails(j => j.Replace("\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true", "\"type\":\"Sequence\",\"pretokenizers\":{},\"trim_offsets\":true", StringComparison.Ordinal), "pretokenizers is not an array");
+        Fails(j => j.Replace("\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true", "\"type\":\"Sequence\",\"pretokenizers\":[\"ByteLevel\"],\"trim_offsets\":true", StringComparison.Ordinal), "unsupported pre_tokenizer '?'");
     }
 
     [Fact]

@@ -121,9 +121,8 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             }
 
             var vocab = ReadVocab(path, model);
-            var merges = ReadMerges(path, model, vocab);
-            var addedTokens = ReadAdded(path, root);
-            EnsureDenseIds(path, vocab, addedTokens);
+
+            // Before the merges: an unsupported pre-tokenizer (Metaspace) or a missing symbol says more than a merge of it would.
             var pre = ReadPreTokenizer(path, root);
             var norm = ReadNormalizer(path, root);
             foreach (char c in ByteToChar)
@@ -134,6 +133,9 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
                 }
             }
 
+            var merges = ReadMerges(path, model, vocab);
+            var addedTokens = ReadAdded(path, root);
+            EnsureDenseIds(path, vocab, addedTokens);
             bool ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
             string? unk = model.TryGetProperty("unk_token", out var u) && u.ValueKind == JsonValueKind.String && vocab.ContainsKey(u.GetString()!) ? u.GetString() : null;
 
@@ -414,6 +416,15 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
                 throw new ModelFormatException($"{path}: merge #{rank} ({e}) is not a pair of symbols.");
             }
 
+            // Both parts too: the library's BpeTokenizer.Create throws InvalidOperationException on a part it does not know.
+            foreach (string part in (ReadOnlySpan<string>)[a, b])
+            {
+                if (!vocab.ContainsKey(part))
+                {
+                    throw new ModelFormatException($"{path}: merge #{rank} '{a} {b}': '{part}' is not in the vocabulary.");
+                }
+            }
+
             if (!vocab.ContainsKey(a + b))
             {
                 throw new ModelFormatException($"{path}: merge #{rank} '{a} {b}' produces '{a + b}', which is not in the vocabulary.");
@@ -462,7 +473,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         var list = new List<(string, int, bool)>();
         foreach (var e in a.EnumerateArray())
         {
-            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("id", out var id) || !id.TryGetInt32(out int i) || i < 0
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt32(out int i) || i < 0
                 || !e.TryGetProperty("content", out var c) || c.ValueKind != JsonValueKind.String || c.GetString()!.Length == 0)
             {
                 throw new ModelFormatException($"{path}: added token {e} needs an id and non-empty content.");
@@ -482,14 +493,19 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             return null;
         }
 
-        string type = n.TryGetProperty("type", out var t) ? t.GetString() ?? "?" : "?";
+        if (n.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelFormatException($"{path}: normalizer is not an object (it is {n.ValueKind}).");
+        }
+
+        string type = StringProperty(n, "type") ?? "?";
         return type switch
         {
             "NFC" => NormalizationForm.FormC,
             "NFD" => NormalizationForm.FormD,
             "NFKC" => NormalizationForm.FormKC,
             "NFKD" => NormalizationForm.FormKD,
-            "Sequence" when n.TryGetProperty("normalizers", out var list) && list.GetArrayLength() == 0 => null,
+            "Sequence" when n.TryGetProperty("normalizers", out var list) && list.ValueKind == JsonValueKind.Array && list.GetArrayLength() == 0 => null,
             _ => throw new ModelFormatException($"{path}: unsupported normalizer '{type}' (supported: none, NFC, NFD, NFKC, NFKD)."),
         };
     }
@@ -502,19 +518,28 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         }
 
         var steps = new List<Func<string, IEnumerable<string>>>();
-        var items = p.TryGetProperty("type", out var t) && t.GetString() == "Sequence" && p.TryGetProperty("pretokenizers", out var seq)
-            ? seq.EnumerateArray().ToList() : [p];
+        List<JsonElement> items = [p];
+        if (StringProperty(p, "type") == "Sequence")
+        {
+            if (!p.TryGetProperty("pretokenizers", out var seq) || seq.ValueKind != JsonValueKind.Array)
+            {
+                throw new ModelFormatException($"{path}: the Sequence pre_tokenizer's pretokenizers is not an array.");
+            }
+
+            items = [.. seq.EnumerateArray()];
+        }
+
         bool byteLevel = false;
         foreach (var item in items)
         {
-            string type = item.TryGetProperty("type", out var it) ? it.GetString() ?? "?" : "?";
+            string type = StringProperty(item, "type") ?? "?"; // an item that is no object, or has no string type, is '?'
             switch (type)
             {
                 case "Split":
                 {
-                    string? pattern = item.TryGetProperty("pattern", out var pat) && pat.ValueKind == JsonValueKind.Object
-                        ? (pat.TryGetProperty("Regex", out var r) ? r.GetString() : pat.TryGetProperty("String", out var s) ? Regex.Escape(s.GetString() ?? string.Empty) : null) : null;
-                    string behavior = item.TryGetProperty("behavior", out var bh) ? bh.GetString() ?? "?" : "?";
+                    string? pattern = item.TryGetProperty("pattern", out var pat)
+                        ? StringProperty(pat, "Regex") ?? (StringProperty(pat, "String") is { } literal ? Regex.Escape(literal) : null) : null;
+                    string behavior = StringProperty(item, "behavior") ?? "?";
                     bool invert = item.TryGetProperty("invert", out var inv) && inv.ValueKind == JsonValueKind.True;
                     if (pattern is null || behavior != "Isolated" || invert)
                     {
@@ -567,13 +592,17 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             }
         }
 
-        if (!byteLevel || !items[^1].TryGetProperty("type", out var last) || last.GetString() != "ByteLevel")
+        if (!byteLevel || StringProperty(items[^1], "type") != "ByteLevel")
         {
             throw new ModelFormatException($"{path}: unsupported pre_tokenizer: a ByteLevel step must come last; this is not a byte-level BPE tokenizer.");
         }
 
         return steps;
     }
+
+    /// <summary>The string <paramref name="name"/> of object <paramref name="e"/>; null when e is no object, or it is missing or not a string.</summary>
+    private static string? StringProperty(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static (string? Bos, string? Eos, bool? AddBos) ReadSpecialNames(string path)
     {
