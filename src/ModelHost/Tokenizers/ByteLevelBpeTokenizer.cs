@@ -259,7 +259,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     {
         if (normalization is { } form)
         {
-            segment = segment.Normalize(form);
+            segment = Normalize(segment, form);
         }
 
         IEnumerable<string> parts = [segment];
@@ -284,6 +284,85 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
 
             ids.AddRange(model.EncodeToIds(word, considerPreTokenization: false, considerNormalization: false));
         }
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> normalised to <paramref name="form"/>, lone surrogates kept as they are: string.Normalize throws on
+    /// them, so only the well-formed runs between them are normalised (the surrogates are then encoded as WTF-8, as without a
+    /// normalizer).
+    /// </summary>
+    private static string Normalize(string text, NormalizationForm form)
+    {
+        int bad = FindLoneSurrogate(text, 0);
+        if (bad < 0)
+        {
+            return text.Normalize(form);
+        }
+
+        var result = new StringBuilder(text.Length);
+        int start = 0;
+        for (; bad >= 0; bad = FindLoneSurrogate(text, start))
+        {
+            result.Append(text[start..bad].Normalize(form)).Append(text[bad]);
+            start = bad + 1;
+        }
+
+        return result.Append(text[start..].Normalize(form)).ToString();
+    }
+
+    /// <summary>Index of the first lone surrogate at or after <paramref name="start"/>, or −1.</summary>
+    private static int FindLoneSurrogate(string text, int start)
+    {
+        for (int i = start; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++; // a pair
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// <paramref name="text"/>'s WTF-8 bytes: UTF-8, but a lone surrogate as its own three bytes (ED A0 BD for U+D83D) rather
+    /// than U+FFFD's (EF BF BD), as the library's byte-level BPE encodes it, so ignore_merges looks up the same bytes.
+    /// </summary>
+    private static byte[] Wtf8(string text)
+    {
+        if (FindLoneSurrogate(text, 0) < 0)
+        {
+            return Encoding.UTF8.GetBytes(text);
+        }
+
+        var bytes = new List<byte>(text.Length * 3);
+        Span<byte> buffer = stackalloc byte[4];
+        for (int i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int used) == OperationStatus.Done)
+            {
+                int n = rune.EncodeToUtf8(buffer);
+                foreach (byte b in buffer[..n])
+                {
+                    bytes.Add(b);
+                }
+
+                i += used;
+            }
+            else
+            {
+                char c = text[i++];
+                bytes.Add((byte)(0xE0 | (c >> 12)));
+                bytes.Add((byte)(0x80 | ((c >> 6) & 0x3F)));
+                bytes.Add((byte)(0x80 | (c & 0x3F)));
+            }
+        }
+
+        return [.. bytes];
     }
 
     /// <summary>A piece's text in the byte-level alphabet → its bytes (characters outside the alphabet as UTF-8).</summary>
@@ -322,10 +401,10 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         return map;
     }
 
-    /// <summary>Maps a piece's UTF-8 bytes to the byte-level alphabet.</summary>
+    /// <summary>Maps a piece's UTF-8 (WTF-8 for lone surrogates) bytes to the byte-level alphabet.</summary>
     private static string ToByteLevel(string piece)
     {
-        byte[] bytes = Encoding.UTF8.GetBytes(piece);
+        byte[] bytes = Wtf8(piece);
         var chars = new char[bytes.Length];
         for (int i = 0; i < bytes.Length; i++)
         {
