@@ -25,7 +25,7 @@ public sealed class AdapterTrainCommandTests : IDisposable
     {
         string text = await TextFileAsync("Lily had a pet dog. The dog's name was Zorbo.");
         string adapter = Path.Combine(cli.Folder, "fact.amlora");
-        var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--text-file", text, "--out", adapter, "--rank", "2", "--targets", "o,w2", "--steps", "4", "--seed", "3"]);
+        var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--text-file", text, "--out", adapter, "--rank", "2", "--targets", "o,w2", "--steps", "4", "--seed", "3", "--seq-len", "8"]);
         Assert.True(code == 0, err);
         Assert.Contains($"wrote {adapter} (rank 2, o,w2, 4 steps on ", output, StringComparison.Ordinal);
         Assert.Contains("step 4/4", err, StringComparison.Ordinal);
@@ -36,6 +36,7 @@ public sealed class AdapterTrainCommandTests : IDisposable
         Assert.Contains("targets      o,w2", output, StringComparison.Ordinal);
         Assert.Contains("meta         steps = 4", output, StringComparison.Ordinal);
         Assert.Contains("meta         seed = 3", output, StringComparison.Ordinal);
+        Assert.Contains("meta         sequence_length = 8", output, StringComparison.Ordinal);
         Assert.Contains("meta         final_loss = ", output, StringComparison.Ordinal);
         Assert.Contains("sources      (none)", output, StringComparison.Ordinal);
 
@@ -85,6 +86,8 @@ public sealed class AdapterTrainCommandTests : IDisposable
     [InlineData("rank0", "rank must be between 1 and 4096; got 0.")]
     [InlineData("target", "--targets: unknown target 'x'")]
     [InlineData("noout", "--out FILE is required with --text-file.")]
+    [InlineData("seqlen1", "--seq-len must be 0 (the model's context, at most 512) or at least 2 tokens; got 1.")]
+    [InlineData("seqlen-long", "the sequence length 513 exceeds the model's context of 512 tokens.")]
     public async Task Bad_inputs_exit_1_with_one_line(string kind, string expected)
     {
         string text = await TextFileAsync("Once upon a time.");
@@ -95,6 +98,8 @@ public sealed class AdapterTrainCommandTests : IDisposable
             "empty" => ["--text-file", await TextFileAsync("  \n"), "--out", adapter],
             "rank0" => ["--text-file", text, "--out", adapter, "--rank", "0"],
             "target" => ["--text-file", text, "--out", adapter, "--targets", "q,x"],
+            "seqlen1" => ["--text-file", text, "--out", adapter, "--seq-len", "1"],
+            "seqlen-long" => ["--text-file", text, "--out", adapter, "--seq-len", "513"],
             _ => ["--text-file", text],
         };
         var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--steps", "2", .. args]);

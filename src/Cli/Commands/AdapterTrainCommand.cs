@@ -25,8 +25,13 @@ internal static class AdapterTrainCommand
         var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Optimizer.Steps };
         var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay).", DefaultValueFactory = _ => defaults.Optimizer.LearningRate };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and of the data order.", DefaultValueFactory = _ => defaults.Seed };
+        var seqLen = new Option<int>("--seq-len")
+        {
+            Description = string.Create(inv, $"Tokens per training window (longer texts are cut into windows); 0: the model's context, at most {LoraTrainingOptions.DefaultMaxSequenceLength}. Memory grows with its square; a window that would not fit is refused."),
+            DefaultValueFactory = _ => defaults.SequenceLength,
+        };
         return verbs.Create("train", "Train a LoRA adapter on a text file, or on a cube's active plaintext memories (then registered as a parametric memory); prints progress on stderr.", [
-            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Context, textFile, output, folder, rank, alpha, targets, steps, lr, seed,
+            modelFlags.Model, modelFlags.Tokenizer, modelFlags.Context, textFile, output, folder, rank, alpha, targets, steps, lr, seed, seqLen,
         ], async (ctx, parse, ct) =>
         {
             string? file = parse.GetValue(textFile);
@@ -37,6 +42,12 @@ internal static class AdapterTrainCommand
             }
 
             int n = parse.GetValue(steps);
+            int window = parse.GetValue(seqLen);
+            if (window is < 0 or 1)
+            {
+                throw new MemoryValidationException(string.Create(inv, $"--seq-len must be 0 (the model's context, at most {LoraTrainingOptions.DefaultMaxSequenceLength}) or at least 2 tokens; got {window}."));
+            }
+
             var options = new LoraTrainingOptions
             {
                 Rank = parse.GetValue(rank),
@@ -49,6 +60,7 @@ internal static class AdapterTrainCommand
                     WarmupSteps = Math.Min(defaults.Optimizer.WarmupSteps, n / 10),
                 },
                 Seed = parse.GetValue(seed),
+                SequenceLength = window,
             };
             Verb.Validate(options.Validate);
 

@@ -55,10 +55,12 @@ public sealed class LlamaTrainer
     /// The logits [tokens × vocab] of every position of <paramref name="tokens"/>, run at positions
     /// <paramref name="startPosition"/>, +1, … after <paramref name="prefix"/> (when given) with <paramref name="lora"/> applied.
     /// </summary>
+    /// <exception cref="ArgumentException">A token is outside the vocabulary, or the sequence's activations would not fit the memory available.</exception>
     public float[] Logits(ReadOnlySpan<int> tokens, int startPosition, LoraParameters? lora = null, KvPrefixParameters? prefix = null)
         => (float[])Run(tokens, startPosition, lora, prefix).Clone();
 
     /// <summary>The loss of the sequence (forward only).</summary>
+    /// <exception cref="ArgumentException">A token is outside the vocabulary, or the sequence's activations would not fit the memory available.</exception>
     public float ComputeLoss(ReadOnlySpan<int> tokens, int startPosition, TrainingLoss loss, LoraParameters? lora = null, KvPrefixParameters? prefix = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -72,7 +74,7 @@ public sealed class LlamaTrainer
     /// <see cref="KvPrefixParameters.CreateGradientBuffer"/> of <paramref name="prefix"/>), so several sequences can be summed
     /// into one step; clear them between steps. Either buffer may be null when its gradients are not wanted.
     /// </summary>
-    /// <exception cref="ArgumentException">A gradient buffer does not have its parameters' shape.</exception>
+    /// <exception cref="ArgumentException">A gradient buffer does not have its parameters' shape, a token is outside the vocabulary, or the sequence's activations would not fit the memory available.</exception>
     public float ComputeGradients(
         ReadOnlySpan<int> tokens,
         int startPosition,

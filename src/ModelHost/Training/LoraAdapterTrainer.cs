@@ -15,7 +15,7 @@ public static class LoraAdapterTrainer
     /// and returns the adapter, bound to <paramref name="model"/>'s fingerprint, with <paramref name="sources"/> as its source ids.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, a token is outside the vocabulary, no sequence has two tokens,
-    /// or the window is longer than the model's context.</exception>
+    /// the window is longer than the model's context, or a window's activations would not fit the memory available.</exception>
     /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static LoraAdapter Train(
@@ -31,7 +31,7 @@ public static class LoraAdapterTrainer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var config = model.Config;
-        int window = options.SequenceLength == 0 ? config.SeqLen : options.SequenceLength;
+        int window = options.SequenceLength == 0 ? Math.Min(config.SeqLen, LoraTrainingOptions.DefaultMaxSequenceLength) : options.SequenceLength;
         if (window > config.SeqLen)
         {
             throw new ArgumentException($"the sequence length {window} exceeds the model's context of {config.SeqLen} tokens.", nameof(options));
@@ -39,6 +39,9 @@ public static class LoraAdapterTrainer
 
         var data = sequences.ToList();
         var windows = Windows(data, window, config.VocabSize);
+
+        // The longest window's activations, checked before the pairs and the trainer are made and anything is trained.
+        TrainingGraph<float>.EnsureTapeFits(config, windows.Max(w => w.Length), 0, nameof(options));
         var trainer = new LlamaTrainer(model);
         var lora = LoraParameters.Create(config, options.Rank, options.Alpha, options.Targets, options.Seed);
         var gradients = lora.CreateGradientBuffer();

@@ -31,8 +31,16 @@ public sealed record LoraTrainingOptions
     public OptimizerSettings Optimizer { get; init; } = DefaultOptimizer;
 
     /// <summary>
+    /// Tokens per training window when <see cref="SequenceLength"/> is 0: the model's context, at most this many. A window's
+    /// activations grow with its square (n × heads × n attention weights per layer): a whole 8,192-token context of
+    /// SmolLM2-135M needs about 80 GB of them, 512 tokens under 1 GB.
+    /// </summary>
+    public const int DefaultMaxSequenceLength = 512;
+
+    /// <summary>
     /// Tokens per training window: longer sequences are cut into windows of this many tokens (consecutive windows share one
-    /// token, so no next-token target is lost). 0 (the default) means the model's context length.
+    /// token, so no next-token target is lost). 0 (the default) means the model's context length, at most
+    /// <see cref="DefaultMaxSequenceLength"/>. A window whose activations would not fit the memory available is refused.
     /// </summary>
     public int SequenceLength { get; init; }
 

@@ -42,7 +42,7 @@ public sealed class SelfStudyTrainer
     /// Trains a prefix for <paramref name="corpus"/> (its tokens, BOS first as a prefill would have them). Deterministic for a
     /// given seed, corpus and model.
     /// </summary>
-    /// <exception cref="ArgumentException">The corpus is not longer than the prefix, corpus plus a sequence exceed the context, or a sequence's logits do not fit one array.</exception>
+    /// <exception cref="ArgumentException">The corpus is not longer than the prefix, corpus plus a sequence exceed the context, or a sequence's logits do not fit one array or its activations the memory available.</exception>
     /// <exception cref="NotSupportedException">An adapter was merged into the model since this trainer was made.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (between sequences of the synthesis or between steps).</exception>
     public SelfStudyResult Train(IReadOnlyList<int> corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -72,6 +72,9 @@ public sealed class SelfStudyTrainer
         {
             throw new ArgumentException($"chunks of {o.ChunkSize} tokens do not fit the {n}-token corpus.", nameof(corpus));
         }
+
+        // The student's activations per sequence, checked before the corpus prefill and the synthesis rather than at the first step.
+        TrainingGraph<float>.EnsureTapeFits(c, o.SequenceLength, o.PrefixTokens, nameof(corpus));
 
         var clock = Stopwatch.StartNew();
         int[] text = [.. corpus];

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace AgentMem.ModelHost.Training;
 
@@ -71,6 +73,7 @@ internal sealed partial class TrainingGraph<T>
             throw new ArgumentException($"a {tokens.Length}-token training sequence (after a {prefix?.Length ?? 0}-entry prefix) needs arrays of {largest} values; one array holds at most {Array.MaxLength}. Train on shorter sequences.", nameof(tokens));
         }
 
+        EnsureTapeFits(c, tokens.Length, prefix?.Length ?? 0, nameof(tokens));
         this.lora = lora;
         this.prefix = prefix;
         n = tokens.Length;
@@ -134,6 +137,28 @@ internal sealed partial class TrainingGraph<T>
         TapeKernels.RmsNorm(xFinal, rFinal, xLast, m.RmsFinal, 0, n, dim, eps);
         TapeKernels.MatMul(Logits, m.Classifier, 0, xFinal, n, c.VocabSize, dim);
         return Logits;
+    }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when the tape of an <paramref name="n"/>-token sequence after a
+    /// <paramref name="p"/>-entry prefix (every layer's activations and attention weights, n × heads × (p + n) of them per layer,
+    /// and the logits) would take more bytes than the process can use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>:
+    /// physical memory, or the container's or GC heap's limit). Each array alone fitting <see cref="Array.MaxLength"/> said
+    /// nothing about their sum: 8,192-token windows of SmolLM2-135M need about 80 GB (72 GB of attention weights) and ended in
+    /// an out-of-memory kill.
+    /// </summary>
+    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, string paramName)
+    {
+        long perLayer = (((6L * c.Dim) + (2L * c.KvDim) + (3L * c.HiddenDim) + 2) * n) + ((long)n * c.Heads * (p + n));
+        long values = (c.Layers * perLayer) + (((2L * c.Dim) + 1 + c.VocabSize) * n);
+        double bytes = (double)values * Unsafe.SizeOf<T>();
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && bytes > available)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"a {n}-token training sequence (after a {p}-entry prefix) needs about {bytes / 1e9:F1} GB of activations over the model's {c.Layers} layers, more than the {available / 1e9:F1} GB this process can use. Use a shorter SequenceLength (the CLI's --seq-len)."),
+                paramName);
+        }
     }
 
     /// <summary>y = W[layer]·x (+ bias) + scale·B·(A·x), keeping A·x on the tape for the LoRA gradients.</summary>

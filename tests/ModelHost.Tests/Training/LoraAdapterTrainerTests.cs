@@ -97,6 +97,21 @@ public sealed class LoraAdapterTrainerTests
     }
 
     [Fact]
+    public void The_default_window_is_the_model_context_at_most_512_tokens()
+    {
+        // A 4,096-position model trained with the defaults: 512-token windows, not the whole context (the activations grow with
+        // the window's square: 8,192 tokens of SmolLM2-135M needed about 80 GB). stories260K's context is 512: unchanged there.
+        var config = new LlamaConfig(TinyHf.Dim, TinyHf.Hidden, TinyHf.Layers, TinyHf.Heads, TinyHf.KvHeads, TinyHf.Vocab, 4096, SharedClassifier: true);
+        var model = new LlamaModel(config, TinyHf.Weights(config, seed: 2));
+        int[] tokens = [.. Enumerable.Range(0, 1000).Select(i => (i * 7) % TinyHf.Vocab)];
+        var options = new LoraTrainingOptions { Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 1, WarmupSteps = 0 } };
+        var adapter = LoraAdapterTrainer.Train(model, [tokens], options);
+        Assert.Equal("512", adapter.Metadata["sequence_length"]);
+        Assert.Equal("2", adapter.Metadata["windows"]); // tokens 0..511 and 511..999
+        Assert.Equal(512, Model.Value.Config.SeqLen);
+    }
+
+    [Fact]
     public void A_cancel_during_the_last_step_stops_the_final_loss_pass_too()
     {
         // The final loss runs a forward pass per window after the last step: a cancel there used to be ignored.

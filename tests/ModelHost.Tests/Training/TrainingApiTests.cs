@@ -116,6 +116,24 @@ public sealed class TrainingApiTests
     }
 
     [Fact]
+    public void A_sequence_whose_activations_exceed_the_memory_is_refused_before_they_are_allocated()
+    {
+        // 64 layers × 4,096 positions × 64 heads × 4,096 keys: about 275 GB of attention weights alone, though each layer's
+        // array (1.07 billion values) is within Array.MaxLength, which was all that was checked before the tape was allocated.
+        var config = new LlamaConfig(128, 256, 64, 64, 64, TinyHf.Vocab, 4096, SharedClassifier: true);
+        var trainer = new LlamaTrainer(config, TinyHf.Weights(config, seed: 1));
+        int[] tokens = new int[4096];
+        var loss = CrossEntropyLoss.ForNextTokens(tokens);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ArgumentException>(() => trainer.ComputeLoss(tokens, 0, loss));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "the tape was allocated before the sequence was refused");
+        Assert.Equal("tokens", e.ParamName);
+        Assert.Contains("4096-token training sequence", e.Message, StringComparison.Ordinal);
+        Assert.Contains(" GB of activations over the model's 64 layers", e.Message, StringComparison.Ordinal);
+        Assert.Contains("shorter SequenceLength", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_quantised_model_cannot_be_trained()
     {
         var config = TinyTrainingModel.Config();
