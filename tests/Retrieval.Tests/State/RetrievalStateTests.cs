@@ -117,6 +117,20 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task A_tag_or_query_holding_a_character_unicode_normalisation_refuses_leaves_the_cube_searchable()
+    {
+        // The store keeps U+FFFE in a tag and a keyword; analysing them threw, so every search of the cube threw.
+        await using var os = new MemoryOS(Store, new HybridRetriever(Store));
+        await os.CreateCubeAsync(Me, "chat");
+        var odd = await os.AddAsync(Me, "chat", new MemoryDraft("Ann likes tea in the garden") { Tags = ["x\uFFFEy"], Keywords = ["quokka\uFFFEtea"], Actor = "Ann\uFFFF" });
+        await os.AddAsync(Me, "chat", new MemoryDraft("Bob plays chess"));
+
+        Assert.Equal(odd.Id, (await os.SearchAsync(Me, "chat", "garden tea"))[0].Item.Id);
+        Assert.Equal(odd.Id, (await os.SearchAsync(Me, "chat", "garden\uFFFEtea"))[0].Item.Id);
+        Assert.Equal(odd.Id, (await os.SearchAsync(Me, "chat", "quokka"))[0].Item.Id);
+    }
+
+    [Fact]
     public async Task A_second_store_instance_sees_adds_updates_and_purges_made_through_the_first()
     {
         await using var writer = new MemoryOS(Store, new HybridRetriever(Store));
