@@ -41,7 +41,9 @@ internal sealed class PostingCodes
 
     public int Count(int posting) => posting < counts.Length ? counts[posting] : 0;
 
-    public ReadOnlySpan<byte> Codes(int posting) => codes[posting].AsSpan(0, counts[posting] * CodeSize);
+    // A posting past the arrays has no entries: codes trained after the highest posting was merged away reserve no slot
+    // for it, yet every checkpoint writes one (empty) record per posting id.
+    public ReadOnlySpan<byte> Codes(int posting) => posting < counts.Length ? codes[posting].AsSpan(0, counts[posting] * CodeSize) : [];
 
     public long Key(int posting, int entry) => keys[posting][entry];
 

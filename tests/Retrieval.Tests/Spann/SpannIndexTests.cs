@@ -546,6 +546,41 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Equal(exact.Search([0f, 0f], 10).Select(m => m.Key), found.Select(m => m.Key));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void A_checkpoint_after_the_last_posting_was_merged_away_writes_its_codes(int emptied)
+    {
+        // A split makes postings 1 and 2; emptying the cluster of posting 2 and merging it away leaves the highest posting
+        // id dead. The codes trained at the next checkpoint had no slot for it, so every checkpoint (and dispose) threw.
+        var random = new Random(3);
+        float[] Point(float centre) => Enumerable.Range(0, 8).Select(_ => centre + (float)random.NextDouble()).ToArray();
+        string dir = Path.Combine(folder, "dead-last");
+        var options = Small with { SplitThreshold = 400, MinCodeTrainingVectors = 256 };
+        using (var index = SpannIndex.Create(dir, 8, VectorMetric.L2, options))
+        {
+            for (int i = 0; i < 600; i++)
+            {
+                index.Add(i, Point(i % 2 == 0 ? 0f : 100f));
+            }
+
+            Assert.Equal(0, index.CodeBytes); // trained at the first checkpoint, below
+            int last = index.PostingCount;
+            for (int i = emptied; i < 600; i += 2) // one cluster or the other: which posting it is in, the split decides
+            {
+                Assert.True(index.Remove(i));
+            }
+
+            Assert.True(index.MergeSmallPostings() > 0);
+            Assert.True(index.PostingCount < last);
+            index.Checkpoint();
+        }
+
+        using var reopened = SpannIndex.Open(dir, options);
+        Assert.Equal(1, reopened.CodeBytes);
+        Assert.Equal(300, reopened.Count);
+    }
+
     [Fact]
     public void A_k_means_sample_below_the_codebook_size_still_trains_codes()
     {
