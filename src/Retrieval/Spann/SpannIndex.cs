@@ -51,6 +51,7 @@ public sealed partial class SpannIndex : IVectorIndex
     private long garbageBytes;
     private int liveCount;
     private bool disposed;
+    private int disposing;
 
     internal SpannIndex(string directory, SpannOptions options, SpannMeta meta, HnswIndex heads, PostingFile file, SpannWal wal, PostingCodes? codes)
     {
@@ -292,28 +293,41 @@ public sealed partial class SpannIndex : IVectorIndex
         }
     }
 
-    /// <summary>Writes a checkpoint (if anything changed) and closes the files.</summary>
+    /// <summary>Writes a checkpoint (if anything changed) and closes the files, also when that checkpoint fails; a second call does nothing.</summary>
+    /// <exception cref="IOException">The final checkpoint could not be written. The index is closed all the same, and its
+    /// write-ahead log keeps every update since the last checkpoint for the next <see cref="Open"/> to replay.</exception>
     public void Dispose()
     {
-        using (gate.Write())
+        if (Interlocked.Exchange(ref disposing, 1) != 0)
         {
-            if (disposed)
-            {
-                return;
-            }
-
-            if (walSequence != checkpointSequence || postingsDirty)
-            {
-                CheckpointLocked();
-            }
-
-            disposed = true;
-            file.Dispose();
-            wal.Dispose();
-            heads.Dispose();
+            return;
         }
 
-        gate.Dispose();
+        try
+        {
+            using (gate.Write())
+            {
+                try
+                {
+                    if (walSequence != checkpointSequence || postingsDirty)
+                    {
+                        CheckpointLocked();
+                    }
+                }
+                finally
+                {
+                    // A failed checkpoint left the index open: it went on answering, and its files stayed held.
+                    disposed = true;
+                    file.Dispose();
+                    wal.Dispose();
+                    heads.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            gate.Dispose();
+        }
     }
 
     private static HnswIndex LoadHeads(string directory, SpannMeta meta)

@@ -689,12 +689,30 @@ public sealed partial class RetrievalState : IDisposable
             }
             finally
             {
-                index.Dispose();
+                DisposeClosing(index);
             }
         }
 
         entry.Index = null;
         entry.Bytes = 0;
+    }
+
+    /// <summary>
+    /// Disposes a closing cube's index. Its SPANN index's final checkpoint failing is counted as <see cref="TryCheckpoint"/>
+    /// counts one: the index is closed all the same and its log keeps the updates, and the close is an eviction's (which
+    /// failed the search of another cube) or <see cref="Clear"/>'s (which stopped before the remaining cubes).
+    /// </summary>
+    private void DisposeClosing(CubeIndex index)
+    {
+        try
+        {
+            index.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or Vectors.VectorFormatException)
+        {
+            Interlocked.Increment(ref failedCheckpoints);
+            LastCheckpointFailure = ex;
+        }
     }
 
     private async Task<CubeIndex> BuildAsync(string tenant, string cubeId, long head, CancellationToken cancellationToken)

@@ -365,10 +365,17 @@ internal sealed class VectorColumn : IDisposable
     }
 
     /// <inheritdoc/>
+    /// <exception cref="IOException">The SPANN index's final checkpoint failed (it is closed, and its log keeps its updates); the folder is released all the same.</exception>
     public void Dispose()
     {
-        DisposeIndex();
-        folderLock?.Dispose();
+        try
+        {
+            DisposeIndex();
+        }
+        finally
+        {
+            folderLock?.Dispose(); // else a failed final checkpoint kept the folder from every later owner
+        }
     }
 
     private static FileStream? TryLock(string folder)
@@ -410,20 +417,27 @@ internal sealed class VectorColumn : IDisposable
             }
         }
 
-        ann?.Dispose();
+        var closing = ann;
         ann = null;
-        if (temporaryFolder)
+        try
         {
-            try
+            closing?.Dispose();
+        }
+        finally
+        {
+            if (temporaryFolder)
             {
-                Directory.Delete(annFolder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A leftover temporary folder is harmless.
-            }
-            catch (UnauthorizedAccessException)
-            {
+                try
+                {
+                    Directory.Delete(annFolder, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // A leftover temporary folder is harmless.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
             }
         }
     }

@@ -582,6 +582,28 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_dispose_whose_checkpoint_fails_still_closes_the_index_and_the_log_keeps_its_updates()
+    {
+        var (data, _) = TestVectors.DataAndQueries(10, 0, Dim, seed: 4);
+        string dir = Path.Combine(folder, "dispose-fails");
+        var index = SpannIndex.Create(dir, Dim, VectorMetric.L2, Small);
+        index.Add(7, data[0]);
+
+        // The checkpoint's head file cannot be written (its name is taken): Dispose reports that, but still closes the
+        // files and the lock, so the index no longer answers as if open.
+        string blocked = Path.Combine(dir, "heads.2.hnsw");
+        Directory.CreateDirectory(blocked);
+        Assert.Throws<IOException>(index.Dispose);
+        Assert.Throws<ObjectDisposedException>(() => index.Count);
+        Assert.Throws<ObjectDisposedException>(() => index.Search(data[0], 1));
+        index.Dispose(); // once closed, a second call does nothing
+
+        Directory.Delete(blocked);
+        using var reopened = SpannIndex.Open(dir, Small);
+        Assert.Equal(7, reopened.Search(data[0], 1)[0].Key);
+    }
+
+    [Fact]
     public void A_k_means_sample_below_the_codebook_size_still_trains_codes()
     {
         var (data, queries) = TestVectors.DataAndQueries(600, 5, Dim, seed: 12);

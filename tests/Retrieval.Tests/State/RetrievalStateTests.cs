@@ -349,6 +349,48 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task Evicting_a_cube_whose_spann_checkpoint_fails_fails_no_other_search_and_frees_the_cube_s_folder()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var big = await writer.CreateCubeAsync(Me, "big");
+        var small = await writer.CreateCubeAsync(Me, "small");
+        var random = new Random(29);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 800).Select(i => new MemoryDraft($"{Sentence(random)} item{i}")).ToList());
+        await writer.AddAsync(Me, "small", new MemoryDraft("Ann likes tea"));
+        using var state = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, CacheBytes = 1 << 20 });
+        var retriever = new HybridRetriever(state);
+        Task<IReadOnlyList<SearchHit>> Search(string cubeId, string q) => retriever.SearchAsync(new SearchRequest(Me.Tenant, q, new MemoryFilter { CubeId = cubeId }, 5));
+        await Search(big.Id, "tea");
+        await state.WaitForIndexesAsync();
+        await Search(big.Id, "tea");
+        Assert.True(state.ServesThroughAnn(Me.Tenant, big.Id));
+
+        // An insert the SPANN index has not checkpointed, and a checkpoint that cannot be written (its head file's name
+        // is taken). Evicting the cube failed its closing checkpoint twice: the second time out of the other cube's
+        // search, leaving the cube's folder locked.
+        await writer.AddAsync(Me, "big", new MemoryDraft("the quokka plays the theremin"));
+        Assert.NotEmpty(await Search(big.Id, "quokka"));
+        string spann = Path.Combine(state.CubeFolder(Me.Tenant, big.Id)!, "spann");
+        long generation = Directory.GetFiles(spann, "heads.*.hnsw").Select(f => long.Parse(Path.GetFileName(f).Split('.')[1], System.Globalization.CultureInfo.InvariantCulture)).Single();
+        Directory.CreateDirectory(Path.Combine(spann, $"heads.{generation + 1}.hnsw"));
+
+        Assert.True(state.CachedBytes > 1 << 20); // the big cube alone is over the budget: the next search elsewhere evicts it
+        Assert.NotEmpty(await Search(small.Id, "tea"));
+        Assert.False(state.ServesThroughAnn(Me.Tenant, big.Id));
+        Assert.True(state.FailedCheckpoints > 0);
+        Assert.IsType<IOException>(state.LastCheckpointFailure);
+        using (new FileStream(Path.Combine(spann, "owner.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+        }
+
+        // Reopened (the head file writable again), the log replays the insert.
+        Directory.Delete(Path.Combine(spann, $"heads.{generation + 1}.hnsw"));
+        var hits = await Search(big.Id, "quokka theremin");
+        Assert.Contains("quokka", hits[0].Item.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_failed_spann_build_fails_no_search_is_not_retried_and_is_reported_by_verify()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
