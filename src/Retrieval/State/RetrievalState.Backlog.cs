@@ -8,7 +8,10 @@ namespace AgentMem.Retrieval.State;
 /// </summary>
 public sealed partial class RetrievalState
 {
-    private readonly ConcurrentDictionary<(string Tenant, string Cube), ConcurrentDictionary<MemoryId, byte>> backlog = new();
+    // Each queued memory with the stamp of its latest request (see Forget): a memory queued again while its old text is
+    // being embedded (it changed) stays queued for its new text.
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), ConcurrentDictionary<MemoryId, long>> backlog = new();
+    private long backlogStamp;
     private readonly Lock backlogLock = new();
     private readonly CancellationTokenSource backlogStop = new();
     private Task backlogTask = Task.CompletedTask;
@@ -146,10 +149,10 @@ public sealed partial class RetrievalState
     /// <summary>Queues memories of a cube for the background embedder and makes sure it runs.</summary>
     private void Defer(string tenant, string cubeId, IEnumerable<MemoryId> ids)
     {
-        var pending = backlog.GetOrAdd((tenant, cubeId), _ => new ConcurrentDictionary<MemoryId, byte>());
+        var pending = backlog.GetOrAdd((tenant, cubeId), _ => new ConcurrentDictionary<MemoryId, long>());
         foreach (var id in ids)
         {
-            pending.TryAdd(id, 0);
+            pending[id] = Interlocked.Increment(ref backlogStamp);
         }
 
         lock (backlogLock)
@@ -201,10 +204,10 @@ public sealed partial class RetrievalState
                 continue;
             }
 
-            var ids = next.Value.Keys.Take(Options.EmbedBatch).ToList();
+            var taken = next.Value.Take(Options.EmbedBatch).ToList();
             try
             {
-                await EmbedPendingAsync(next.Key.Tenant, next.Key.Cube, ids, cancellationToken).ConfigureAwait(false);
+                await EmbedPendingAsync(next.Key.Tenant, next.Key.Cube, next.Value, taken, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -221,23 +224,22 @@ public sealed partial class RetrievalState
                 return;
             }
 
-            foreach (var id in ids)
-            {
-                next.Value.TryRemove(id, out _);
-            }
-
             Options.EmbeddingProgress?.Report(new EmbeddingProgress(PendingEmbeddings, BackgroundEmbedded));
         }
     }
 
-    /// <summary>Embeds (or finds persisted) the memories' current text, persists it, and adds the vectors to the cube if it is open and the text still matches.</summary>
-    private async Task EmbedPendingAsync(string tenant, string cubeId, List<MemoryId> ids, CancellationToken cancellationToken)
+    /// <summary>
+    /// Embeds (or finds persisted) the memories' current text, persists it, adds the vectors to the cube if it is open and
+    /// the text still matches, and takes the batch's requests off the queue (<see cref="Forget"/>).
+    /// </summary>
+    private async Task EmbedPendingAsync(string tenant, string cubeId, ConcurrentDictionary<MemoryId, long> pending, List<KeyValuePair<MemoryId, long>> taken, CancellationToken cancellationToken)
     {
-        var items = (await store.GetManyAsync(tenant, ids, cancellationToken).ConfigureAwait(false))
+        var items = (await store.GetManyAsync(tenant, taken.ConvertAll(r => r.Key), cancellationToken).ConfigureAwait(false))
             .Where(i => string.Equals(i.CubeId, cubeId, StringComparison.Ordinal) && CubeIndex.IsIndexed(i.State))
             .ToList();
         if (items.Count == 0)
         {
+            Forget(pending, taken, null);
             return; // purged or moved since they were queued
         }
 
@@ -279,24 +281,54 @@ public sealed partial class RetrievalState
             await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                HashSet<MemoryId>? applied = null;
                 if (entry.Index is { } index)
                 {
+                    applied = [];
                     for (int i = 0; i < items.Count; i++)
                     {
                         if (index.TryGetSlot(items[i].Id, out int slot) && index.SameText(slot, texts[i]))
                         {
                             index.SetVector(items[i].Id, vectors[i]);
+                            applied.Add(items[i].Id);
                         }
                     }
                 }
+
+                // Under the gate: a catch-up, which queues a changed memory again, holds it too.
+                Forget(pending, taken, applied);
             }
             finally
             {
                 entry.Gate.Release();
             }
         }
+        else
+        {
+            Forget(pending, taken, null);
+        }
 
         Interlocked.Add(ref backgroundEmbedded, items.Count);
+    }
+
+    /// <summary>
+    /// Takes a batch's requests off the queue: a memory whose vector the cube now holds (<paramref name="applied"/>) in any
+    /// case, any other only if it was not queued again since the batch took it. A memory changed while its old text was
+    /// being embedded is queued again by the catch-up; dropping that request too left it without a vector until a restart.
+    /// </summary>
+    private static void Forget(ConcurrentDictionary<MemoryId, long> pending, List<KeyValuePair<MemoryId, long>> taken, HashSet<MemoryId>? applied)
+    {
+        foreach (var request in taken)
+        {
+            if (applied?.Contains(request.Key) == true)
+            {
+                pending.TryRemove(request.Key, out _);
+            }
+            else
+            {
+                pending.TryRemove(request);
+            }
+        }
     }
 
     /// <summary>Stops the background embedder (what it had not embedded is embedded by the next process that opens the cube).</summary>

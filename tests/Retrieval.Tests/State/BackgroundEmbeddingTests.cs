@@ -111,6 +111,31 @@ public sealed class BackgroundEmbeddingTests : TempStore
         Assert.Equal(5, third.BackgroundEmbedded); // the five were queued again, not restored with their old vectors
     }
 
+    [Fact]
+    public async Task A_memory_changed_while_its_old_text_is_being_embedded_is_embedded_again_with_its_new_text()
+    {
+        var embedder = new GatedEmbedder();
+        using var state = new RetrievalState(Store, embedder, new RetrievalStateOptions { InlineEmbedLimit = 0, EmbedBatch = 10 });
+        await using var os = new MemoryOS(Store, new HybridRetriever(state));
+        await os.CreateCubeAsync(Me, "chat");
+        var added = await os.AddBatchAsync(Me, "chat", [new MemoryDraft("Ann took up pottery"), new MemoryDraft("Bob went sailing")]);
+        Assert.NotEmpty(await os.SearchAsync(Me, "chat", "pottery", 3));
+        await embedder.Entered.Task.WaitAsync(TimeSpan.FromMinutes(2)); // both old texts are in the embedder
+
+        // The catch-up queues Bob's new text while his old one is still being embedded: the end of that batch (whose old
+        // vector is rightly not used) dropped the new request too, so Bob never had a vector until a restart.
+        await os.UpdateAsync(Me, added[1].Id, new MemoryChange { Text = "Bob went hiking" });
+        Assert.NotEmpty(await os.SearchAsync(Me, "chat", "hiking", 3));
+        embedder.Open.SetResult();
+        await state.WaitForEmbeddingsAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(3, state.EmbeddedTexts);
+        Assert.Equal(0, state.PendingEmbeddings);
+        var hit = (await os.SearchAsync(Me, "chat", "hiking", 1))[0];
+        Assert.Equal(added[1].Id, hit.Item.Id);
+        Assert.True(hit.Components.GetValueOrDefault("vector") > 0);
+    }
+
     /// <summary>A model-like embedder (not the hashing one) whose document batches wait for <see cref="Open"/>; single texts (queries) pass.</summary>
     private sealed class GatedEmbedder : IEmbeddingGenerator<string, Embedding<float>>
     {
@@ -119,6 +144,9 @@ public sealed class BackgroundEmbeddingTests : TempStore
 
         public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Set when the first document batch is inside the embedder (waiting for <see cref="Open"/>).</summary>
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public volatile bool Fail;
 
         public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
@@ -126,6 +154,7 @@ public sealed class BackgroundEmbeddingTests : TempStore
             var texts = values.ToList();
             if (texts.Count > 1)
             {
+                Entered.TrySetResult();
                 await Open.Task.WaitAsync(cancellationToken);
                 if (Fail)
                 {
