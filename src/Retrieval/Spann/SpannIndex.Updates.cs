@@ -495,7 +495,7 @@ public sealed partial class SpannIndex
     {
         file.Flush();
         TrainCodesIfDue();
-        string? replacedPostings = CompactPostingsIfDue();
+        CompactPostingsIfDue();
         var buffer = Array.Empty<byte>();
         for (int p = 0; p < postings.Length; p++)
         {
@@ -539,9 +539,10 @@ public sealed partial class SpannIndex
         wal.Reset(indexId);
         File.Delete(old);
         File.Delete(oldCodes);
-        if (replacedPostings is not null)
+        while (replacedPostings.Count > 0)
         {
-            File.Delete(replacedPostings);
+            File.Delete(replacedPostings[^1]);
+            replacedPostings.RemoveAt(replacedPostings.Count - 1);
         }
     }
 
@@ -549,14 +550,14 @@ public sealed partial class SpannIndex
     /// Grown postings move to new extents and leave the old ones behind (they must stay intact until the next
     /// checkpoint, for crash recovery), so the file only grows. When at least half of it is such garbage, the live
     /// extents are copied, packed, into the next postings generation; the checkpoint's meta then names it, and the old
-    /// file is deleted after that. A crash before the meta is written leaves the old generation in force. Returns the
-    /// replaced file's path, or null when nothing was compacted.
+    /// file is deleted after that (<see cref="replacedPostings"/>). A crash before the meta is written leaves the old
+    /// generation in force.
     /// </summary>
-    private string? CompactPostingsIfDue()
+    private void CompactPostingsIfDue()
     {
         if (garbageBytes < Options.CompactionMinimumBytes || garbageBytes * 2 < file.End)
         {
-            return null;
+            return;
         }
 
         long generation = postingsGeneration + 1;
@@ -608,12 +609,11 @@ public sealed partial class SpannIndex
             postings.MarkClean(p, checksum);
         }
 
-        string replaced = file.Path;
+        replacedPostings.Add(file.Path);
         file.Dispose();
         file = packed;
         postingsGeneration = generation;
         garbageBytes = 0;
-        return replaced;
     }
 
     /// <summary>Test hook: called before each posting a compaction copies, with the number copied so far.</summary>

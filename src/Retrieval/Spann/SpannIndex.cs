@@ -40,6 +40,10 @@ public sealed partial class SpannIndex : IVectorIndex
     // queue, so without this a read-only spell grew it by every search.
     private readonly ConcurrentDictionary<int, byte> queuedMerges = new();
     private readonly int entrySize;
+
+    // Postings files a compaction replaced, deleted once a checkpoint's meta names the new generation: a checkpoint that
+    // failed after compacting (the head file could not be written) forgot them, and they stayed on disk for good.
+    private readonly List<string> replacedPostings = [];
     private PostingCodes? codes;
     private HeadIndex heads;
     private PostingFile file;

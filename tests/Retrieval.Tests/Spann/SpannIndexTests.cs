@@ -1,3 +1,4 @@
+using System.Globalization;
 using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Tests.Vectors;
 using AgentMem.Retrieval.Vectors;
@@ -601,6 +602,50 @@ public sealed class SpannIndexTests : IDisposable
         Directory.Delete(blocked);
         using var reopened = SpannIndex.Open(dir, Small);
         Assert.Equal(7, reopened.Search(data[0], 1)[0].Key);
+    }
+
+    [Fact]
+    public void A_checkpoint_that_fails_after_compacting_leaves_one_postings_file_once_a_later_one_succeeds()
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);
+        string dir = Path.Combine(folder, "compact-then-fail");
+        var options = Small with { SplitThreshold = 32, CompactionMinimumBytes = 0 };
+        List<long[]> want;
+        using (var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..300]), options: options with { CompactionMinimumBytes = long.MaxValue }))
+        {
+            for (int i = 300; i < 3000; i++)
+            {
+                index.Add(i, data[i]);
+            }
+
+            for (int i = 0; i < 3000; i += 3)
+            {
+                index.Remove(i);
+            }
+
+            want = queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList();
+        }
+
+        string before = Directory.GetFiles(dir, "postings.*.spp").Single();
+        using (var index = SpannIndex.Open(dir, options))
+        {
+            // The compaction succeeds, then the head file cannot be written: the replaced postings file was forgotten and
+            // stayed on disk for good.
+            long generation = Directory.GetFiles(dir, "heads.*.hnsw").Select(f => long.Parse(Path.GetFileName(f).Split('.')[1], CultureInfo.InvariantCulture)).Single();
+            string blocked = Path.Combine(dir, $"heads.{generation + 1}.hnsw");
+            Directory.CreateDirectory(blocked);
+            Assert.Throws<IOException>(index.Checkpoint);
+            Assert.Equal(2, Directory.GetFiles(dir, "postings.*.spp").Length);
+            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+
+            Directory.Delete(blocked);
+            index.Checkpoint();
+            Assert.NotEqual(before, Assert.Single(Directory.GetFiles(dir, "postings.*.spp")));
+        }
+
+        using var verified = SpannIndex.Open(dir, options with { VerifyPostingsOnOpen = true });
+        Assert.Equal(2000, verified.Count);
+        Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
     }
 
     [Fact]
