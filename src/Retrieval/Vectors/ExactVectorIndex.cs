@@ -96,7 +96,7 @@ public sealed class ExactVectorIndex : IVectorIndex
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         using (gate.Read())
         {
-            var nearest = new NearestMatches(k);
+            var nearest = new NearestMatches(k, count);
             for (int i = 0; i < count; i++)
             {
                 if (filter is null || filter(keys[i]))

@@ -262,7 +262,10 @@ public sealed unsafe class HnswIndex : IVectorIndex
         gate.EnterReadLock();
         try
         {
-            return SearchLocked(query, k, Math.Max(ef, k), filter, HnswScratch.Current);
+            // No search finds more than the graph's nodes, and k and the beam size its heaps: capped there, int.MaxValue
+            // (every match) is no OutOfMemoryException, and a beam past every node walks the same graph as one of them.
+            int nodes = Math.Max(nodeCount, 1);
+            return SearchLocked(query, Math.Min(k, nodes), Math.Min(Math.Max(ef, k), nodes), filter, HnswScratch.Current);
         }
         finally
         {
@@ -288,7 +291,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         using (gate.Read())
         {
-            var nearest = new NearestMatches(k);
+            var nearest = new NearestMatches(k, nodeCount);
             for (int node = 0; node < nodeCount; node++)
             {
                 if (!deleted[node])

@@ -6,10 +6,14 @@ internal sealed class NearestMatches
     private readonly int k;
     private readonly PriorityQueue<VectorMatch, float> heap;
 
-    public NearestMatches(int k)
+    /// <summary>Keeps the <paramref name="k"/> nearest of at most <paramref name="candidates"/> offers.</summary>
+    public NearestMatches(int k, int candidates)
     {
         this.k = k;
-        heap = new PriorityQueue<VectorMatch, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+
+        // Sized by what can come, not by k: k + 1 overflowed for k = int.MaxValue (every match), and a large k allocated
+        // a heap far past the index.
+        heap = new PriorityQueue<VectorMatch, float>(Math.Min(k, candidates) + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
     }
 
     /// <summary>Keeps the match if it is among the k nearest so far.</summary>

@@ -648,6 +648,20 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(null)]
+    public void A_search_for_more_than_the_index_holds_returns_them_all(int? codeBytes)
+    {
+        // int.MaxValue probes (or k) sized a heap by it: an overflow (ArgumentOutOfRange) or an OutOfMemoryException.
+        var (data, queries) = TestVectors.DataAndQueries(500, 1, Dim, seed: 31);
+        using var index = SpannIndex.Build(Path.Combine(folder, "all"), VectorMetric.L2, Rows(data), options: Small with { CodeBytes = codeBytes });
+        Assert.Equal(index.Search(queries[0], 10, maxProbes: 1_000, epsilon: 0.6f).Select(m => m.Key), index.Search(queries[0], 10, maxProbes: int.MaxValue, epsilon: 0.6f).Select(m => m.Key));
+        var all = index.Search(queries[0], int.MaxValue, maxProbes: int.MaxValue, epsilon: float.MaxValue);
+        Assert.Equal(500, all.Count);
+        Assert.Equal(500, all.Select(m => m.Key).Distinct().Count());
+    }
+
     [Fact]
     public void A_k_means_sample_below_the_codebook_size_still_trains_codes()
     {

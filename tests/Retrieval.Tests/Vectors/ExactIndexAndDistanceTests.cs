@@ -61,6 +61,24 @@ public sealed class ExactIndexAndDistanceTests
     }
 
     [Fact]
+    public void A_search_for_more_than_the_index_holds_returns_them_all()
+    {
+        // k sized the heap: k + 1 overflowed to a negative capacity (ArgumentOutOfRangeException).
+        var data = RandomVectors(50, 8, 5);
+        using var index = new ExactVectorIndex(8, VectorMetric.L2);
+        for (int i = 0; i < data.Length; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        var all = index.Search(data[3], int.MaxValue);
+        Assert.Equal(50, all.Count);
+        Assert.Equal(3, all[0].Key);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => (long)i), all.Select(m => m.Key).Order());
+        Assert.Equal(25, index.Search(data[3], int.MaxValue, key => key % 2 == 0).Count);
+    }
+
+    [Fact]
     public void Filters_removals_and_replacements_are_honoured()
     {
         var data = RandomVectors(200, 8, 3);

@@ -65,6 +65,22 @@ public sealed class HnswIndexTests
     }
 
     [Fact]
+    public void A_search_for_more_than_the_index_holds_returns_them_all()
+    {
+        // k (and the beam raised to it) sized the result heap: int.MaxValue was an OutOfMemoryException.
+        var (data, queries) = TestVectors.DataAndQueries(300, 1, Dim, seed: 6);
+        var (hnsw, exact) = TestVectors.Build(data, VectorMetric.L2, new HnswOptions { M = 8, EfConstruction = 40, Seed = 2 });
+        using (hnsw)
+        using (exact)
+        {
+            Assert.Equal(exact.Search(queries[0], 300).Select(m => m.Key), hnsw.Search(queries[0], int.MaxValue).Select(m => m.Key));
+            Assert.Equal(hnsw.Search(queries[0], 10, ef: 300).Select(m => m.Key), hnsw.Search(queries[0], 10, ef: int.MaxValue).Select(m => m.Key));
+            Assert.Equal(300, hnsw.SearchExhaustive(queries[0], int.MaxValue).Count);
+            Assert.Equal(150, hnsw.Search(queries[0], int.MaxValue, key => key % 2 == 0).Count);
+        }
+    }
+
+    [Fact]
     public void Search_settings_pass_through_the_interface_and_an_index_without_them_ignores_them()
     {
         var data = TestVectors.Clustered(2000, Dim, seed: 77);
