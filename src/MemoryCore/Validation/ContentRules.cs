@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using System.Security.Cryptography;
 
 namespace AgentMem.MemoryCore.Validation;
@@ -182,7 +183,7 @@ public static class ContentRules
         string canonical = string.Concat(
             ((int)kind).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "\n",
-            text.Trim().Normalize(NormalizationForm.FormC),
+            SafeNormalization.Normalize(text.Trim(), NormalizationForm.FormC), // U+FFFE is text a store keeps: Normalize alone threw on it
             "\n",
             payload?.Sha256 ?? string.Empty);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));

@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
@@ -259,7 +260,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     {
         if (normalization is { } form)
         {
-            segment = Normalize(segment, form);
+            segment = SafeNormalization.Normalize(segment, form);
         }
 
         IEnumerable<string> parts = [segment];
@@ -287,54 +288,12 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     }
 
     /// <summary>
-    /// <paramref name="text"/> normalised to <paramref name="form"/>, lone surrogates kept as they are: string.Normalize throws on
-    /// them, so only the well-formed runs between them are normalised (the surrogates are then encoded as WTF-8, as without a
-    /// normalizer).
-    /// </summary>
-    private static string Normalize(string text, NormalizationForm form)
-    {
-        int bad = FindLoneSurrogate(text, 0);
-        if (bad < 0)
-        {
-            return text.Normalize(form);
-        }
-
-        var result = new StringBuilder(text.Length);
-        int start = 0;
-        for (; bad >= 0; bad = FindLoneSurrogate(text, start))
-        {
-            result.Append(text[start..bad].Normalize(form)).Append(text[bad]);
-            start = bad + 1;
-        }
-
-        return result.Append(text[start..].Normalize(form)).ToString();
-    }
-
-    /// <summary>Index of the first lone surrogate at or after <paramref name="start"/>, or −1.</summary>
-    private static int FindLoneSurrogate(string text, int start)
-    {
-        for (int i = start; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++; // a pair
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    /// <summary>
     /// <paramref name="text"/>'s WTF-8 bytes: UTF-8, but a lone surrogate as its own three bytes (ED A0 BD for U+D83D) rather
     /// than U+FFFD's (EF BF BD), as the library's byte-level BPE encodes it, so ignore_merges looks up the same bytes.
     /// </summary>
     private static byte[] Wtf8(string text)
     {
-        if (FindLoneSurrogate(text, 0) < 0)
+        if (SafeNormalization.FindLoneSurrogate(text, 0) < 0)
         {
             return Encoding.UTF8.GetBytes(text);
         }

@@ -1,3 +1,5 @@
+using AgentMem.Common.Text;
+
 namespace AgentMem.Retrieval.Lexical;
 
 /// <summary>
@@ -27,7 +29,7 @@ public static class TextAnalyzer
         // By code point, not UTF-16 unit: a letter outside the basic plane (Adlam, Deseret, CJK Extension B) is a
         // surrogate pair, neither half of which is a letter. What this yields is persisted: a change to it bumps
         // lexical.snap's format (its terms) and HashingEmbedder.Version (its vectors).
-        foreach (var rune in Normalizable(text).Normalize(NormalizationForm.FormKC).EnumerateRunes())
+        foreach (var rune in SafeNormalization.Normalize(text, NormalizationForm.FormKC).EnumerateRunes())
         {
             if (Rune.IsLetterOrDigit(rune))
             {
@@ -73,45 +75,6 @@ public static class TextAnalyzer
         }
 
         return stem;
-    }
-
-    /// <summary>
-    /// <paramref name="text"/> with each unpaired surrogate and noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, and the last
-    /// two of every plane) replaced by a space. string.Normalize throws on U+FFFE and on unpaired surrogates, and a store
-    /// can hold them (in a tag, say): analysis that threw made every search of the cube throw. None of them is a letter or
-    /// digit, so a space splits the words exactly where the character did; text without them is returned as it is.
-    /// </summary>
-    private static string Normalizable(string text)
-    {
-        int i = text.AsSpan().IndexOfAnyInRange('\uD800', '\uFFFF');
-        if (i < 0)
-        {
-            return text;
-        }
-
-        char[]? copy = null;
-        for (; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                if ((char.ConvertToUtf32(c, text[i + 1]) & 0xFFFE) == 0xFFFE)
-                {
-                    copy ??= text.ToCharArray();
-                    copy[i] = ' ';
-                    copy[i + 1] = ' ';
-                }
-
-                i++;
-            }
-            else if (char.IsSurrogate(c) || c is (>= '\uFDD0' and <= '\uFDEF') or '\uFFFE' or '\uFFFF')
-            {
-                copy ??= text.ToCharArray();
-                copy[i] = ' ';
-            }
-        }
-
-        return copy is null ? text : new string(copy);
     }
 
     private static void Flush(StringBuilder sb, List<string> words)

@@ -1,3 +1,4 @@
+using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Text;
 
 namespace AgentMem.Stores.InMemory;
@@ -22,7 +23,7 @@ internal static class LexicalAnalyzer
         }
 
         var token = new StringBuilder();
-        foreach (char c in text.Normalize(NormalizationForm.FormD))
+        foreach (char c in SafeNormalization.Normalize(text, NormalizationForm.FormD))
         {
             var category = CharUnicodeInfo.GetUnicodeCategory(c);
             if (category == UnicodeCategory.NonSpacingMark)

@@ -160,4 +160,19 @@ public abstract partial class MemoryStoreContract
 
         Assert.Equal(memory.Id, Assert.Single(await s.ListAllAsync()).Id);
     }
+
+    [SkippableFact]
+    public async Task A_memory_holding_u_fffe_is_stored_and_found_by_its_words()
+    {
+        // U+FFFE is text a string can carry (string.Normalize throws on it): the hash and every store's analysis must not.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var odd = s.Item(cube, "Ann keeps\uFFFEbees in the garden") with { Tags = ["x\uFFFEy"] };
+        await s.AddAsync([s.Item(cube, "Bob keeps goats"), odd]);
+
+        var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["bees"], new MemoryFilter { CubeId = cube.Id }, 10));
+
+        Assert.Equal([odd.Id], hits.Select(h => h.Item.Id));
+        Assert.Equal(odd.Text, hits[0].Item.Text);
+    }
 }
