@@ -172,20 +172,38 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>Replaces a cube's grants; only its owner may (a grantee, even with write access, cannot change who has access).</summary>
-    public async Task<MemCube> SetGrantsAsync(Scope actor, string cube, IReadOnlyList<CubeGrant> grants, CancellationToken cancellationToken = default)
+    public Task<MemCube> SetGrantsAsync(Scope actor, string cube, IReadOnlyList<CubeGrant> grants, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grants);
+        var valid = CubeAccessPolicy.ValidateGrants(grants);
+        return ChangeGrantsAsync(actor, cube, _ => valid, $"{grants.Count} grant(s)", cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes a cube's grants to what <paramref name="change"/> makes of the stored ones, applied inside the write: two
+    /// grants given at once both hold, and a grant revoked meanwhile stays revoked (a list read earlier, changed and
+    /// written whole undid the other's change). <paramref name="change"/> may run more than once and must do no I/O; an
+    /// exception it throws (a <see cref="MemoryValidationException"/>, say) aborts the change. Only the owner may, as for
+    /// <see cref="SetGrantsAsync(Scope, string, IReadOnlyList{CubeGrant}, CancellationToken)"/>.
+    /// </summary>
+    public Task<MemCube> SetGrantsAsync(Scope actor, string cube, Func<IReadOnlyList<CubeGrant>, IReadOnlyList<CubeGrant>> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return ChangeGrantsAsync(actor, cube, stored => CubeAccessPolicy.ValidateGrants(change(stored) ?? throw new MemoryValidationException("The grants change returned no grants.")), null, cancellationToken);
+    }
+
+    private async Task<MemCube> ChangeGrantsAsync(Scope actor, string cube, Func<IReadOnlyList<CubeGrant>, IReadOnlyList<CubeGrant>> change, string? detail, CancellationToken cancellationToken)
+    {
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         CubeAccessPolicy.DemandOwner(current, actor, "change its grants");
-        var valid = CubeAccessPolicy.ValidateGrants(grants);
         var now = time.GetUtcNow();
 
         // Only the grants change, on the cube as stored at the write: a policy change made since the read above stays.
         return await store.UpdateCubeAsync(actor.Tenant, current.Id, stored =>
         {
             CubeAccessPolicy.DemandOwner(stored, actor, "change its grants");
-            return stored with { Grants = valid, UpdatedAt = now };
-        }, Audit(actor, "cube.grants", current.Id, null, null, $"{grants.Count} grant(s)"), cancellationToken).ConfigureAwait(false);
+            return stored with { Grants = change(stored.Grants), UpdatedAt = now };
+        }, Audit(actor, "cube.grants", current.Id, null, null, detail), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -27,6 +27,19 @@ public sealed class GovernanceVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Grants_given_at_once_all_hold()
+    {
+        // Each grant read the cube's list, added its grantee and wrote the list whole: concurrent grants undid each other.
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "shared", "--user", "alice")).Code);
+        var users = Enumerable.Range(0, 10).Select(i => $"user{i}").ToList();
+        var runs = await Task.WhenAll(users.Select(u => Task.Run(() => cli.RunAsync("cube", "grant", "shared", "--to-user", u, "--access", "read", "--user", "alice"))));
+        Assert.All(runs, r => Assert.True(r.Code == 0, $"exit {r.Code}: {r.Err}"));
+
+        var shown = await cli.JsonAsync("cube", "grants", "shared", "--user", "alice");
+        Assert.Equal(users, shown.GetProperty("grants").EnumerateArray().Select(g => g.GetProperty("user").GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_write_only_grantee_adds_to_a_cube_it_cannot_read()
     {
         Assert.Equal(0, (await cli.RunAsync("cube", "create", "inbox", "--user", "alice")).Code);

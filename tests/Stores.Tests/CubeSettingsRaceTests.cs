@@ -68,6 +68,30 @@ public sealed class CubeSettingsRaceTests
         Assert.Equal(100, (await owner.OpenCubeAsync(Alice, "team")).Policy.MaxItems);
     }
 
+    [Fact]
+    public async Task Two_grants_given_at_once_both_hold_and_a_grant_revoked_meanwhile_stays_revoked()
+    {
+        // agentmem cube grant/revoke read the grants, changed the list and wrote it whole: one grant undid the other, and a
+        // grant racing a revoke gave the revoked grantee access again.
+        var inner = new InMemoryMemoryStore();
+        await using var owner = new MemoryOS(inner, new Bm25Retriever(inner));
+        await owner.CreateCubeAsync(Alice, "team", grants: [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
+
+        var carol = new CubeGrant("carol", null, CubeAccess.Read);
+        await using var racing = new MemoryOS(BeforeCubeWrite(inner, () => owner.SetGrantsAsync(Alice, "team", g => [.. g.Where(x => x.User != "bob"), carol])), new Bm25Retriever(inner));
+        var returned = await racing.SetGrantsAsync(Alice, "team", g => [.. g, new CubeGrant("dave", null, CubeAccess.Write)]);
+
+        var cube = await owner.OpenCubeAsync(Alice, "team");
+        Assert.Equal(["carol", "dave"], cube.Grants.Select(g => g.User));
+        Assert.Equal(cube.Grants, returned.Grants);
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => owner.GetStatsAsync(Bob, "team"));
+
+        // The change is checked as a list given whole is, and only the owner may make it.
+        await Assert.ThrowsAsync<MemoryValidationException>(() => owner.SetGrantsAsync(Alice, "team", g => [.. g, new CubeGrant(null, null, CubeAccess.Read)]));
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => owner.SetGrantsAsync(new Scope("acme", "carol"), "team", g => []));
+        Assert.Equal(2, (await owner.OpenCubeAsync(Alice, "team")).Grants.Count);
+    }
+
     // The store as a cube change meets it when another change lands between the facade's read and its write: the first
     // cube write runs the other change first (through another facade over the same store), then goes ahead.
     private static IMemoryStore BeforeCubeWrite(IMemoryStore inner, Func<Task> other)

@@ -31,8 +31,9 @@ internal static class CubeGrantCommands
             var level = ParseAccess(parse.GetValue(access));
             await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
-            var grants = cube.Grants.Where(x => !Same(x, grantee)).Append(new CubeGrant(grantee.User, grantee.Agent, level)).ToList();
-            Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, grants, ct));
+
+            // Applied to the grants as stored at the write: a list read above and written whole lost grants given meanwhile.
+            Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, stored => [.. stored.Where(x => !Same(x, grantee)), new CubeGrant(grantee.User, grantee.Agent, level)], ct));
         });
     }
 
@@ -45,12 +46,11 @@ internal static class CubeGrantCommands
             var grantee = RequireGrantee(parse.GetValue(toUser), parse.GetValue(toAgent));
             await using var memory = ctx.OpenMemory();
             var cube = await memory.OpenCubeAsync(ctx.Scope, parse.GetValue(name)!, ct);
-            if (!cube.Grants.Any(x => Same(x, grantee)))
-            {
-                throw new MemoryValidationException($"Cube '{cube.Name}' has no grant for {Describe(grantee.User, grantee.Agent)}; 'agentmem cube grants {cube.Name}' lists them.");
-            }
 
-            Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, cube.Grants.Where(x => !Same(x, grantee)).ToList(), ct));
+            // As a grant is: a revoke written as a list read earlier brought back grants revoked or dropped grants given meanwhile.
+            Write(ctx, await memory.SetGrantsAsync(ctx.Scope, cube.Id, stored => stored.Any(x => Same(x, grantee))
+                ? [.. stored.Where(x => !Same(x, grantee))]
+                : throw new MemoryValidationException($"Cube '{cube.Name}' has no grant for {Describe(grantee.User, grantee.Agent)}; 'agentmem cube grants {cube.Name}' lists them."), ct));
         });
     }
 
