@@ -92,6 +92,20 @@ public sealed class ForgetVerbTests : IDisposable
         Assert.Equal(3, (await cli.RunAsync("forget", "--verify", Token)).Code);
     }
 
+    [Fact]
+    public async Task Verify_of_a_database_that_does_not_exist_is_refused_not_reported_clean()
+    {
+        // A mistyped --db scanned nothing and answered "No trace", exit 0: a clean result for files never read.
+        foreach (string[] args in new[] { new[] { "forget", "--verify", Token }, ["forget", "--yes", "--verify", Token, "--user", "ursula"] })
+        {
+            var (code, output, err) = await cli.RunAsync(args);
+            Assert.True(code == 1, $"exit {code}: {output}{err}");
+            Assert.Contains(cli.DbPath, err, StringComparison.Ordinal);
+            Assert.Single(err.TrimEnd().Split('\n'));
+            Assert.False(File.Exists(cli.DbPath)); // refused before the forget, which would have created it
+        }
+    }
+
     [SkippableFact]
     public async Task A_verify_the_store_cannot_honour_is_refused_before_anything_is_forgotten()
     {

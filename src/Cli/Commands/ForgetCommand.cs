@@ -89,6 +89,12 @@ internal static class ForgetCommand
         }
 
         string database = Path.GetFullPath(sqlite.Path);
+        if (!File.Exists(database))
+        {
+            // Nothing to scan is no proof of erasure: a mistyped --db answered "No trace" and exit 0.
+            throw new MemoryValidationException($"There is no database at '{database}' to scan; check --db (or AGENTMEM_DB).");
+        }
+
         string folder = Path.GetDirectoryName(database)!;
         return [database, database + "-wal", database + "-shm", database + "-journal", ctx.IndexDirectoryFor(ctx.Db), Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived")];
     }
