@@ -51,6 +51,29 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_add_or_mem0_import_leaves_no_cube_behind()
+    {
+        // The --cube cube was created before the text was checked or the file read: each refusal left an empty cube.
+        string broken = Path.Combine(cli.Folder, "broken.json");
+        await File.WriteAllTextAsync(broken, "{not json");
+        string[][] refused =
+        [
+            ["add", "   ", "--cube", "fresh"],
+            ["add", "   ", "--note", "--cube", "fresh-note"],
+            ["import", "mem0", Path.Combine(cli.Folder, "missing.json"), "--cube", "fresh2"],
+            ["import", "mem0", broken, "--cube", "fresh3"],
+        ];
+        foreach (string[] args in refused)
+        {
+            var (code, _, err) = await cli.RunAsync(args);
+            Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}: {err}");
+        }
+
+        var cubes = await cli.JsonAsync("cube", "list");
+        Assert.Empty(cubes.GetProperty("cubes").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Add_search_get_update_history_and_purge_work_end_to_end()
     {
         var (code, output, _) = await cli.RunAsync("add", "Melanie signed up for a pottery class", "--tag", "hobby", "--time", "2023-07-03", "--source", "conversation:D4:2", "--actor", "Melanie", "--reason", "she said so");

@@ -84,8 +84,13 @@ internal static class ImportCommand
         return verbs.Create("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance).", [file], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
+            string path = parse.GetValue(file)!.FullName;
+
+            // Read and checked once before the cube is made on first write (the import reads it again into that cube): a
+            // missing or refused file must leave no empty cube behind.
+            _ = Mem0Reader.ReadFile(path, ctx.Scope.Tenant, "-", memory.Options.MaxContentBytes);
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
-            var outcomes = await memory.ImportMem0Async(ctx.Scope, cube.Id, parse.GetValue(file)!.FullName, ct);
+            var outcomes = await memory.ImportMem0Async(ctx.Scope, cube.Id, path, ct);
             ctx.Output.Result(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.")));
         });
     }

@@ -27,6 +27,7 @@ internal static class MemoryCommands
                 Reason = parse.GetValue(reason),
             };
             await using var memory = ctx.OpenMemory();
+            memory.ValidateDrafts(ctx.Scope, [draft]); // before the cube is made on first write: a refused add must leave none
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
             IReadOnlyList<MemoryLink> links = [];
             AddOutcome outcome;
