@@ -100,6 +100,23 @@ public sealed class MaintainCommandTests : IDisposable
         Assert.Contains("needs a chat model", why, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(",")]
+    [InlineData(" , ")]
+    public async Task Jobs_given_without_a_name_is_a_user_error_not_every_job(string jobs)
+    {
+        // No names read as no selection, so every job ran, the TTL purge included.
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes", "--hard-delete-after-days", "1")).Code);
+        Assert.Equal(0, (await cli.RunAsync("add", "Parked on level 3", "--cube", "notes")).Code);
+
+        var (code, output, error) = await cli.RunAsync("maintain", "--cube", "notes", "--jobs", jobs);
+        Assert.True(code == 1, $"exit {code}: {output}{error}");
+        Assert.Equal(string.Empty, output);
+        Assert.StartsWith("error: --jobs ", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n')); // no job ran: none reported progress
+    }
+
     [Fact]
     public async Task Summaries_run_against_a_configured_chat_endpoint()
     {

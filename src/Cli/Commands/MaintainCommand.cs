@@ -25,6 +25,12 @@ internal static class MaintainCommand
         return verbs.Create("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates), linking (build notes and Zettelkasten links).", [jobs, dryRun, allCubes, asOf, chatUrl, chatModel], async (ctx, parse, ct) =>
         {
             var names = (parse.GetValue(jobs) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            if (names.Count == 0 && parse.GetResult(jobs) is not null)
+            {
+                // No names means every job to the runner: a --jobs "$JOBS" left empty ran them all, the TTL purge included.
+                throw new MemoryValidationException("--jobs names no job; name one or more (comma-separated), or leave --jobs out to run them all.");
+            }
+
             using var chat = ChatClient(parse.GetValue(chatUrl), parse.GetValue(chatModel));
             var runner = MaintenanceRunner.CreateDefault();
             if (chat is not null)
