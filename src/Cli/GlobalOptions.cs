@@ -63,6 +63,38 @@ internal sealed class GlobalOptions(TerminalKind terminal)
         var scope = new Scope(parse.GetValue(Tenant)!, parse.GetValue(User), parse.GetValue(Agent));
         var embedder = new EmbedderSpec(parse.GetValue(Embedder)!, parse.GetValue(EmbedderModel), parse.GetValue(EmbedderUrl));
         bool chosen = parse.GetResult(Embedder) is { Implicit: false } || CliContext.Env("AGENTMEM_EMBEDDER") is not null;
-        return new CliContext(db, scope, parse.GetValue(Cube)!, output) { IndexDirectory = parse.GetValue(IndexDir), Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb), Reranker = parse.GetValue(Reranker)! };
+        string cube = parse.GetValue(Cube)!;
+        if (string.IsNullOrWhiteSpace(cube))
+        {
+            // Checked here, not where each verb first uses it: `mcp` bound its tools to it and failed as an unexpected error.
+            throw new MemoryValidationException("--cube needs a cube name or id.");
+        }
+
+        return new CliContext(db, scope, cube, output) { IndexDirectory = IndexDirectory(parse.GetValue(IndexDir)), Embedder = embedder, EmbedderChosen = chosen, CacheMb = parse.GetValue(CacheMb), Reranker = parse.GetValue(Reranker)! };
+    }
+
+    // A folder the indexes can go to, checked before any verb runs: Path.GetFullPath's refusal of "" surfaced as an
+    // unexpected error (exit 2, "please report it").
+    private static string? IndexDirectory(string? folder)
+    {
+        if (folder is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(folder))
+        {
+            throw new MemoryValidationException("--index-dir needs a folder; leave it out for the default.");
+        }
+
+        try
+        {
+            _ = Path.GetFullPath(folder);
+            return folder;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new MemoryValidationException($"--index-dir: '{folder}' is no folder path: {ex.Message}", ex);
+        }
     }
 }

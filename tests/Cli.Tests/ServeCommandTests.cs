@@ -17,6 +17,20 @@ public sealed class ServeCommandTests
         Assert.Contains("loopback", err, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 120_000)]
+    [InlineData("")]
+    [InlineData(";")]
+    public async Task Serve_refuses_urls_that_name_no_address(string urls)
+    {
+        // No address left Kestrel to its defaults (ASPNETCORE_HTTP_PORTS binds every interface): the loopback guard then
+        // failed the start as an unexpected error, exit 2.
+        using var cli = new CliRunner();
+        var (code, _, err) = await cli.RunAsync("serve", "--urls", urls);
+        Assert.Equal(1, code);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.StartsWith("error: --urls ", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Serve_refuses_an_unknown_tokenizer_in_one_line()
     {

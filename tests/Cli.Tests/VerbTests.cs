@@ -17,6 +17,8 @@ public sealed class VerbTests : IDisposable
     [InlineData("device")]
     [InlineData("empty-tenant")]
     [InlineData("long-tenant")]
+    [InlineData("empty-index-dir")]
+    [InlineData("blank-cube")]
     public async Task Bad_global_options_exit_1_with_one_message_and_no_stack_trace(string kind)
     {
         string folder = Path.Combine(cli.Folder, "a-folder");
@@ -29,6 +31,8 @@ public sealed class VerbTests : IDisposable
             "postgres-unknown-host" => ["--db", "postgresql://host.invalid/db", "stats"], // .invalid never resolves (RFC 6761)
             "device" => ["--db", "/dev/null", "stats"],
             "empty-tenant" => ["--db", cli.DbPath, "--tenant", "", "stats"],
+            "empty-index-dir" => ["--db", cli.DbPath, "--index-dir", "", "stats"],
+            "blank-cube" => ["--db", cli.DbPath, "--cube", " ", "mcp"],
             _ => ["--db", cli.DbPath, "--tenant", new string('t', 5000), "stats"],
         };
         if (kind == "device" && !File.Exists("/dev/null"))

@@ -31,6 +31,13 @@ internal static class ServeCommand
                 options.Urls.Add(url);
             }
 
+            if (options.Urls.Count == 0)
+            {
+                // Kestrel would fall back to its own defaults (ASPNETCORE_HTTP_PORTS binds every interface), which the
+                // loopback guard then refused as an unexpected error after binding.
+                throw new MemoryValidationException("--urls names no address; give one or more, ';'-separated (e.g. http://127.0.0.1:5080).");
+            }
+
             if (parse.GetValue(keyFile) is { } file)
             {
                 foreach (var entry in ApiKeyHasher.ParseKeyFile(await File.ReadAllLinesAsync(file.FullName, ct)))
