@@ -63,8 +63,11 @@ internal static class Verb
         });
     }
 
-    /// <summary>Runs an options object's validation, reporting its complaints as user errors (exit 1, no stack trace).</summary>
-    public static void Validate(Action validate)
+    /// <summary>
+    /// Runs an options object's validation, reporting its complaints as user errors (exit 1, no stack trace) in one line;
+    /// a property listed in <paramref name="flags"/> is named by the flag that sets it.
+    /// </summary>
+    public static void Validate(Action validate, params (string Property, string Flag)[] flags)
     {
         try
         {
@@ -72,8 +75,33 @@ internal static class Verb
         }
         catch (ArgumentException ex)
         {
-            throw new MemoryValidationException(ex.Message, ex);
+            throw new MemoryValidationException(OneLine(ex, flags), ex);
         }
+    }
+
+    // The message as .NET writes it names the property, "(Parameter 'TokenBudget')", and an out-of-range value adds a line
+    // "Actual value was -1.": the user typed --budget, and an error is one line.
+    private static string OneLine(ArgumentException ex, (string Property, string Flag)[] flags)
+    {
+        string message = ex.Message;
+        if (ex is ArgumentOutOfRangeException { ActualValue: not null } && message.LastIndexOf('\n') is int end and > 0)
+        {
+            message = message[..end].TrimEnd('\r');
+        }
+
+        if (ex.ParamName is { Length: > 0 } property)
+        {
+            message = message.Replace($" (Parameter '{property}')", string.Empty, StringComparison.Ordinal);
+            foreach (var (name, flag) in flags)
+            {
+                if (string.Equals(name, property, StringComparison.Ordinal))
+                {
+                    message = message.Replace(property, flag, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        return message;
     }
 
     /// <summary>

@@ -93,6 +93,21 @@ public sealed class ContextTokenizerTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("15")]
+    [InlineData("2000000")]
+    public async Task A_budget_out_of_range_is_one_line_naming_the_flag(string budget)
+    {
+        // The options' own message came through verbatim: "TokenBudget ('-1') must be ... (Parameter 'TokenBudget')" and a second line.
+        var (code, output, err) = await cli.RunAsync("context", Query, "--budget", budget);
+        Assert.Equal(1, code);
+        Assert.Equal(string.Empty, output);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.StartsWith("error: --budget ", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("TokenBudget", err, StringComparison.Ordinal);
+    }
+
     /// <summary>A GPT-2-style tokenizer.json: the 256 bytes in GPT-2's byte-to-character alphabet and three merges.</summary>
     private static string ByteLevelTokenizerJson()
     {

@@ -32,6 +32,16 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_refuses_a_body_limit_below_1024_in_one_line_naming_the_flag()
+    {
+        using var cli = new CliRunner();
+        var (code, _, err) = await cli.RunAsync("serve", "--urls", "http://127.0.0.1:0", "--max-body-bytes", "-1");
+        Assert.Equal(1, code);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.StartsWith("error: --max-body-bytes ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_refuses_an_unknown_tokenizer_in_one_line()
     {
         using var cli = new CliRunner();

@@ -14,7 +14,7 @@ internal static class ContextCommand
         return verbs.Create("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time.", [query, budget, mode, tokenizer], async (ctx, parse, ct) =>
         {
             var options = new ContextOptions { TokenBudget = parse.GetValue(budget), Retriever = parse.GetValue(mode), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
-            Verb.Validate(options.Validate);
+            Verb.Validate(options.Validate, (nameof(ContextOptions.TokenBudget), "--budget"));
             await using var memory = ctx.OpenMemory();
 
             var built = await memory.BuildContextAsync(ctx.Scope, ctx.Cube, parse.GetValue(query) ?? string.Empty, options, ct);

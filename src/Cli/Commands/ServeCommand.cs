@@ -50,7 +50,7 @@ internal static class ServeCommand
                 options.RequireAuth = false;
             }
 
-            Verb.Validate(options.Validate);
+            Verb.Validate(options.Validate, (nameof(ServerOptions.MaxRequestBodyBytes), "--max-body-bytes"));
 
             // The CLI's composition, so --embedder applies; a factory registration lets the host dispose it on stop.
             // Logs go to stderr: stdout stays for command output, as with every other verb.
