@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentMem.Bench;
 
 namespace AgentMem.Campaign.Bench;
 
@@ -7,7 +8,8 @@ internal sealed class CampaignOptions
 {
     public string CliDll { get; private set; } = "";
 
-    public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), $"agentmem-campaign-{Environment.ProcessId}");
+    /// <summary>The run's own scratch folder, made inside the one <c>--work</c> names (default the temp folder) and deleted at the end.</summary>
+    public string WorkDirectory { get; private set; } = WorkFolder.Within(Path.GetTempPath(), "campaign");
 
     public int Clients { get; private set; } = 16;
 
@@ -37,7 +39,7 @@ internal sealed class CampaignOptions
             switch (args[i])
             {
                 case "--cli": o.CliDll = Path.GetFullPath(Next()); break;
-                case "--work": o.WorkDirectory = Path.GetFullPath(Next()); break;
+                case "--work": o.WorkDirectory = WorkFolder.Within(Next(), "campaign"); break;
                 case "--clients": o.Clients = NextInt(); break;
                 case "--load-seconds": o.LoadDuration = TimeSpan.FromSeconds(NextInt()); break;
                 case "--kills": o.Kills = NextInt(); break;
@@ -52,7 +54,7 @@ internal sealed class CampaignOptions
                     o.RestCasesPerRoute = 25;
                     o.FileCasesPerFormat = 40;
                     break;
-                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Use --cli DLL [--quick] [--clients N] [--load-seconds S] [--kills N] [--rest-cases N] [--file-cases N] [--seed N] [--parts load,kill,rest-fuzz,file-fuzz,disk-full] [--readme FILE] [--work DIR].");
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Use --cli DLL [--quick] [--clients N] [--load-seconds S] [--kills N] [--rest-cases N] [--file-cases N] [--seed N] [--parts load,kill,rest-fuzz,file-fuzz,disk-full] [--readme FILE] [--work DIR (the run works in a fresh agentmem-campaign-* folder inside DIR and deletes only that)].");
             }
         }
 

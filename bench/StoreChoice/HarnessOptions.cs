@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentMem.Bench;
 
 namespace AgentMem.StoreChoice.Bench;
 
@@ -22,8 +23,8 @@ internal sealed class HarnessOptions
     /// <summary>Adds per writer in the two-process check.</summary>
     public int CrossProcessAdds { get; private set; } = 200;
 
-    /// <summary>Scratch folder for database files; emptied per run.</summary>
-    public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "agentmem-storechoice");
+    /// <summary>Scratch folder for database files: a fresh folder of the run's own inside the one <c>--work</c> names (default the temp folder), deleted at the end.</summary>
+    public string WorkDirectory { get; private set; } = WorkFolder.Within(Path.GetTempPath(), "storechoice");
 
     /// <summary>Which parts to run (all by default): ingest, search, kill, cross.</summary>
     public HashSet<string> Parts { get; private set; } = new(StringComparer.Ordinal) { "ingest", "search", "kill", "cross" };
@@ -43,7 +44,7 @@ internal sealed class HarnessOptions
                 case "--kills": options.Kills = Positive(name, Value()); break;
                 case "--seed": options.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--cross-adds": options.CrossProcessAdds = Positive(name, Value()); break;
-                case "--work": options.WorkDirectory = Path.GetFullPath(Value()); break;
+                case "--work": options.WorkDirectory = WorkFolder.Within(Value(), "storechoice"); break;
                 case "--only":
                     options.Parts = new HashSet<string>(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
                     if (options.Parts.Except(["ingest", "search", "kill", "cross"]).FirstOrDefault() is { } unknown)
@@ -52,7 +53,7 @@ internal sealed class HarnessOptions
                     }
 
                     break;
-                default: throw new ArgumentException($"Unknown option '{name}'. Options: --dataset --runs --batch --kills --seed --cross-adds --work --only.");
+                default: throw new ArgumentException($"Unknown option '{name}'. Options: --dataset --runs --batch --kills --seed --cross-adds --work DIR (a fresh agentmem-storechoice-* folder is made inside DIR and only it is deleted) --only.");
             }
         }
 
