@@ -72,6 +72,17 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("Conversation 11 was asked for, but the dataset has 10", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(",")]
+    [InlineData(" ")]
+    public async Task A_conversation_list_that_names_none_is_a_user_error(string spec)
+    {
+        // It parsed to no position at all, and the run of 0 questions was reported as done.
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", spec);
+        Assert.Equal(1, code);
+        Assert.Contains("--conversations names no conversation", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Locomo_runs_offline_and_reports_1536_headline_questions_with_category_5_apart()
     {

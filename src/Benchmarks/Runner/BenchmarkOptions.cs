@@ -14,7 +14,7 @@ public sealed class BenchmarkOptions
 
     /// <summary>
     /// Only these conversations, by 1-based position in the dataset (e.g. held-out halves: 1–5 to tune,
-    /// 6–10 to report); null for all.
+    /// 6–10 to report); null for all. When given, at least one, each at least 1.
     /// </summary>
     public IReadOnlySet<int>? ConversationPositions { get; set; }
 
@@ -65,6 +65,12 @@ public sealed class BenchmarkOptions
         if (Limit is < 1)
         {
             throw new ArgumentException("Limit must be at least 1 when given.", nameof(Limit));
+        }
+
+        // An empty set selected no conversation, and the run of 0 questions was reported as done; position 0 was ignored.
+        if (ConversationPositions is { } positions && (positions.Count == 0 || positions.Min() < 1))
+        {
+            throw new ArgumentException("ConversationPositions must name at least one conversation, by 1-based position, when given.", nameof(ConversationPositions));
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextK, 1, nameof(ContextK));

@@ -356,7 +356,8 @@ internal static class BenchCommand
             }
         }
 
-        return positions;
+        // "," or " " parsed to no position, and a run of 0 questions was reported as done.
+        return positions.Count > 0 ? positions : throw new MemoryValidationException("--conversations names no conversation; give 1-based positions and ranges such as 6-10 or 1,3,5.");
     }
 
     private static List<int> ParseKs(string text) => Parsing.PositiveIntegers(text, "--k", "1,5,10,20").Distinct().Order().ToList();

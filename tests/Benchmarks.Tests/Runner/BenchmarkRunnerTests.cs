@@ -250,6 +250,18 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Empty(await memory.ListCubesAsync(new Scope("bench")));
     }
 
+    [Fact]
+    public async Task An_empty_conversation_selection_or_a_position_below_1_is_refused_before_any_cube_is_made()
+    {
+        // An empty set (--conversations ",") ran no question and reported the run as done; position 0 was ignored.
+        foreach (var positions in new[] { new HashSet<int>(), new HashSet<int> { 0, 1 } })
+        {
+            var ex = await Assert.ThrowsAsync<ArgumentException>(() => new BenchmarkRunner(memory, new BenchmarkOptions { ConversationPositions = positions }).RunAsync(Toy()));
+            Assert.Contains("ConversationPositions", ex.Message, StringComparison.Ordinal);
+            Assert.Empty(await memory.ListCubesAsync(new Scope("bench")));
+        }
+    }
+
     /// <summary>A test double of a chat model: replies with a function of the user prompt, and records prompts.</summary>
     private sealed class ScriptedChat(Func<string, string> reply) : IChatClient
     {
