@@ -84,6 +84,16 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task More_context_than_a_search_returns_is_a_user_error_before_the_ingest()
+    {
+        // The first search refused k = 2000 only after the whole conversation was ingested.
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", "--context-k", "2000");
+        Assert.Equal(1, code);
+        Assert.Contains("2000", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("ingest", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Locomo_runs_offline_and_reports_1536_headline_questions_with_category_5_apart()
     {
         string json = Path.Combine(cli.Folder, "out.json");

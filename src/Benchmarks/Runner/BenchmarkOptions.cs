@@ -49,6 +49,26 @@ public sealed class BenchmarkOptions
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when each search would ask for more hits (<see cref="SearchK"/>, or the largest
+    /// of <see cref="Ks"/> and <see cref="ContextK"/>) than a <see cref="MemoryOS"/> with <paramref name="memory"/> returns
+    /// (<see cref="MemoryOSOptions.MaxSearchK"/>).
+    /// </summary>
+    /// <param name="memory">The options of the memory the run searches.</param>
+    public void ValidateFor(MemoryOSOptions memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+
+        // The first search refused it, after every conversation had been ingested.
+        if (HitsPerSearch > memory.MaxSearchK)
+        {
+            throw new ArgumentException($"Each search would ask for {HitsPerSearch} hits (SearchK, or the largest of Ks and ContextK), but the memory returns at most {memory.MaxSearchK} (MemoryOSOptions.MaxSearchK).", nameof(memory));
+        }
+    }
+
+    /// <summary>Hits each search asks for: <see cref="SearchK"/>, or the largest of <see cref="Ks"/> and <see cref="ContextK"/>.</summary>
+    internal int HitsPerSearch => SearchK ?? Math.Max(Ks.Max(), ContextK);
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {

@@ -43,6 +43,7 @@ public sealed class BenchmarkRunner
         ArgumentNullException.ThrowIfNull(dataset);
         IEnumerable<BenchQuestion> selected = dataset.Questions;
         options.ValidateFor(dataset);
+        options.ValidateFor(memory.Options);
         if (options.ConversationPositions is { } positions)
         {
             var chosen = dataset.Conversations.Where((_, i) => positions.Contains(i + 1)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
@@ -70,7 +71,7 @@ public sealed class BenchmarkRunner
         }
 
         int maxK = options.Ks.Max();
-        int searchK = options.SearchK ?? Math.Max(maxK, options.ContextK);
+        int searchK = options.HitsPerSearch;
         int done = 0;
         foreach (var question in questions)
         {

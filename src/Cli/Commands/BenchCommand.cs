@@ -268,6 +268,7 @@ internal static class BenchCommand
         // Before the database is made and the feature file is touched.
         Verb.Validate(() => options.ValidateFor(dataset));
         await using var memory = ctx.Compose(database, hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state);
+        Verb.Validate(() => options.ValidateFor(memory.Options)); // --context-k over what a search returns, before the ingest
         foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
         {
             if (name is not null && !memory.RetrieverNames.Contains(name, StringComparer.OrdinalIgnoreCase))

@@ -262,6 +262,19 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task More_hits_per_search_than_the_memory_returns_are_refused_before_the_ingest()
+    {
+        // The first search failed (MemoryOSOptions.MaxSearchK, 1000) only after every conversation was ingested.
+        foreach (var options in new[] { new BenchmarkOptions { ContextK = 2000 }, new BenchmarkOptions { SearchK = 2000 } })
+        {
+            var ex = await Assert.ThrowsAsync<ArgumentException>(() => new BenchmarkRunner(memory, options).RunAsync(Toy()));
+            Assert.Contains("2000", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("1000", ex.Message, StringComparison.Ordinal);
+            Assert.Empty(await memory.ListCubesAsync(new Scope("bench")));
+        }
+    }
+
     /// <summary>A test double of a chat model: replies with a function of the user prompt, and records prompts.</summary>
     private sealed class ScriptedChat(Func<string, string> reply) : IChatClient
     {
