@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace AgentMem.Benchmarks.Datasets;
 
 /// <summary>A question asked against one conversation, with its gold answer and evidence.</summary>
@@ -24,4 +26,13 @@ public sealed record BenchQuestion(
     IReadOnlyList<string> EvidenceTurnIds,
     IReadOnlyList<string> EvidenceSessionIds,
     DateTimeOffset? QuestionDate,
-    string? AdversarialAnswer);
+    string? AdversarialAnswer)
+{
+    /// <summary>
+    /// Gold evidence that repeats other gold evidence, mapped to it: LongMemEval haystacks can hold an answer session twice
+    /// (the copy renamed <c>{id}~2</c>), and the copy's session id, and each of its turn ids whose turn is the original's,
+    /// map to the original's ids. Retrieval scores a copy as the evidence it repeats: a hit on either satisfies it, and the
+    /// two count once among the gold (a retriever that collapses identical texts returns one of them). Empty when nothing repeats.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> EvidenceCopies { get; init; } = ReadOnlyDictionary<string, string>.Empty;
+}

@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace AgentMem.Benchmarks.Datasets;
 
 /// <summary>
@@ -9,7 +11,8 @@ namespace AgentMem.Benchmarks.Datasets;
 /// turn id = <c>{sessionId}:{index}</c>; evidence turns = turns with <c>has_answer: true</c>;
 /// evidence sessions = <c>answer_session_ids</c>, each with the copies of it a haystack repeats (a
 /// repeated session id is renamed <c>{id}~2</c>, <c>~3</c>, …, and a copy of an answer session is
-/// as much the answer as the first); category = <c>question_type</c>; <c>_abs</c>
+/// as much the answer as the first: <see cref="BenchQuestion.EvidenceCopies"/> maps it to the first, so a
+/// hit on either copy counts, once); category = <c>question_type</c>; <c>_abs</c>
 /// questions are adversarial (abstention). The array is streamed one question at a time and
 /// sessions repeated across haystacks share one turn list, so the 500-session <c>_m</c> file
 /// does not need several copies of its text in memory.
@@ -174,12 +177,18 @@ public static partial class LongMemEvalLoader
         }
 
         var evidenceSessions = new List<string>();
+        var evidenceCopies = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string answerSession in src.OptionalStringArray(item, "answer_session_ids", path))
         {
             if (!sessionIds.Contains(answerSession))
             {
                 diagnostics.Drop($"{questionId}: answer session '{answerSession}' is not in the haystack; ignored");
                 continue;
+            }
+
+            foreach (string copy in renamed.GetValueOrDefault(answerSession) ?? [])
+            {
+                MapCopy(evidenceCopies, benchSessions, answerSession, copy);
             }
 
             // A repeated session is named once, by the id its copies share, and each copy's has_answer turns are gold.
@@ -203,8 +212,29 @@ public static partial class LongMemEvalLoader
             evidenceTurns,
             evidenceSessions,
             questionDate,
-            AdversarialAnswer: null);
+            AdversarialAnswer: null)
+        {
+            EvidenceCopies = evidenceCopies.Count == 0 ? ReadOnlyDictionary<string, string>.Empty : evidenceCopies,
+        };
         return (conversation, benchQuestion);
+    }
+
+    /// <summary>
+    /// Maps a repeated answer session's copy to the session it repeats, and each of the copy's turns that is the original's
+    /// (same speaker, same text, same place) to that turn: one piece of evidence, which a retriever may find as either.
+    /// </summary>
+    private static void MapCopy(Dictionary<string, string> copies, List<BenchSession> sessions, string original, string copy)
+    {
+        copies[copy] = original;
+        IReadOnlyList<BenchTurn> first = sessions.First(s => s.Id == original).Turns;
+        IReadOnlyList<BenchTurn> again = sessions.First(s => s.Id == copy).Turns;
+        for (int t = 0; t < Math.Min(first.Count, again.Count); t++)
+        {
+            if (first[t].Speaker == again[t].Speaker && first[t].Text == again[t].Text)
+            {
+                copies[again[t].Id] = first[t].Id;
+            }
+        }
     }
 
     private static List<BenchTurn> ReadTurns(

@@ -141,8 +141,28 @@ public sealed class EvaluationAccumulator
 
     private Scored Score(QuestionResult result)
     {
-        var goldTurns = new HashSet<string>(result.GoldTurnIds, StringComparer.Ordinal);
-        var goldSessions = new HashSet<string>(result.GoldSessionIds, StringComparer.Ordinal);
+        // Grouped results rank items (a session memory each): without the items' sessions given, one per group, not one
+        // per turn (a three-turn item took three ranks, and the item after it came fourth).
+        IReadOnlyList<string> ranked = result.RankedTurnIds;
+        IReadOnlyList<string> rankedSessions = result.RankedSessionIds
+            ?? (result.RankedTurnGroups is { } itemGroups ? [.. itemGroups.Where(g => g.Count > 0).Select(g => sessionOf(g[0]))] : [.. ranked.Select(sessionOf)]);
+        IReadOnlyList<IReadOnlyList<string>>? groups = result.RankedTurnGroups;
+        IEnumerable<string> goldTurnIds = result.GoldTurnIds, goldSessionIds = result.GoldSessionIds;
+
+        // A copy of gold evidence (a repeated answer session) is that evidence: scored as the id it repeats, a hit on either
+        // copy satisfies it and the pair counts once. Counted apart, a retriever returning one of two identical texts scored 0.5.
+        if (result.GoldCopies is { Count: > 0 } copies)
+        {
+            string Same(string id) => copies.GetValueOrDefault(id, id);
+            ranked = [.. ranked.Select(Same)];
+            rankedSessions = [.. rankedSessions.Select(Same)];
+            groups = groups?.Select(g => (IReadOnlyList<string>)[.. g.Select(Same)]).ToList();
+            goldTurnIds = goldTurnIds.Select(Same);
+            goldSessionIds = goldSessionIds.Select(Same);
+        }
+
+        var goldTurns = new HashSet<string>(goldTurnIds, StringComparer.Ordinal);
+        var goldSessions = new HashSet<string>(goldSessionIds, StringComparer.Ordinal);
         if (goldSessions.Count == 0)
         {
             // Gold turns without gold sessions (an evidence session id the haystack lacks, say): the sessions holding the
@@ -150,18 +170,11 @@ public sealed class EvaluationAccumulator
             goldSessions.UnionWith(goldTurns.Select(sessionOf));
         }
 
-        IReadOnlyList<string> ranked = result.RankedTurnIds;
-
-        // Grouped results rank items (a session memory each): without the items' sessions given, one per group, not one
-        // per turn (a three-turn item took three ranks, and the item after it came fourth).
-        IReadOnlyList<string> rankedSessions = result.RankedSessionIds
-            ?? (result.RankedTurnGroups is { } itemGroups ? [.. itemGroups.Where(g => g.Count > 0).Select(g => sessionOf(g[0]))] : [.. ranked.Select(sessionOf)]);
-
         double[]? recall = null, anyHit = null, ndcg = null, sessionRecall = null, sessionAny = null, sessionAll = null;
         double? mrr = null;
-        if (goldTurns.Count > 0 && result.RankedTurnGroups is { } groups)
+        if (goldTurns.Count > 0 && groups is { } grouped)
         {
-            recall = ks.Select(k => GroupRecall(groups, goldTurns, k)).ToArray();
+            recall = ks.Select(k => GroupRecall(grouped, goldTurns, k)).ToArray();
             anyHit = recall.Select(r => r > 0 ? 1.0 : 0.0).ToArray();
             ndcg = ks.Select(k => RetrievalMetrics.Ndcg(rankedSessions, goldSessions, k)).ToArray();
             mrr = RetrievalMetrics.ReciprocalRank(rankedSessions, goldSessions);

@@ -34,6 +34,12 @@ public sealed record QuestionResult(
     /// </summary>
     public IReadOnlyList<IReadOnlyList<string>>? RankedTurnGroups { get; init; }
 
+    /// <summary>
+    /// Ids that repeat a gold id, mapped to it (<see cref="BenchQuestion.EvidenceCopies"/>): retrieved or gold, a copy is
+    /// scored as the id it repeats. Null when nothing repeats.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? GoldCopies { get; init; }
+
     /// <summary>Tokens of the same retrieved memories given whole (no passage excerpts); 0 when not measured.</summary>
     public long WholeContextTokens { get; init; }
 
@@ -70,6 +76,9 @@ public sealed record QuestionResult(
             question.EvidenceSessionIds.ToArray(),
             searchLatencyMs,
             contextTokens,
-            fullContextTokens);
+            fullContextTokens)
+        {
+            GoldCopies = question.EvidenceCopies.Count == 0 ? null : question.EvidenceCopies,
+        };
     }
 }

@@ -63,20 +63,25 @@ public class LongMemEvalLoaderTests
         Assert.Same(data.Conversations[0].Sessions[0].Turns, data.Conversations[1].Sessions[0].Turns);
     }
 
+    /// <summary>A file of one question whose haystack holds its answer session "s1" twice (the copy is renamed "s1~2").</summary>
+    internal static string RepeatedAnswerSessionFile() => "[" + Question("q1")
+        .Replace("[\"s1\", \"filler\"]", "[\"s1\", \"s1\", \"filler\"]", StringComparison.Ordinal)
+        .Replace("\"haystack_dates\": [", "\"haystack_dates\": [\"2023/05/20 (Sat) 03:00\", ", StringComparison.Ordinal)
+        .Replace("\"haystack_sessions\": [", $"\"haystack_sessions\": [{Session}, ", StringComparison.Ordinal) + "]";
+
     [Fact]
     public void A_repeated_answer_session_is_gold_under_its_new_name_as_well()
     {
         // "s1" twice: the copy is renamed "s1~2", and its evidence turn is gold; its session must be too.
-        string repeated = Question("q1")
-            .Replace("[\"s1\", \"filler\"]", "[\"s1\", \"s1\", \"filler\"]", StringComparison.Ordinal)
-            .Replace("\"haystack_dates\": [", "\"haystack_dates\": [\"2023/05/20 (Sat) 03:00\", ", StringComparison.Ordinal)
-            .Replace("\"haystack_sessions\": [", $"\"haystack_sessions\": [{Session}, ", StringComparison.Ordinal);
         using var dir = new TempDirectory();
 
-        BenchQuestion q1 = Assert.Single(LongMemEvalLoader.Load(dir.Write("lme.json", $"[{repeated}]")).Questions);
+        BenchQuestion q1 = Assert.Single(LongMemEvalLoader.Load(dir.Write("lme.json", RepeatedAnswerSessionFile())).Questions);
 
         Assert.Equal(["s1:0", "s1~2:0"], q1.EvidenceTurnIds);
         Assert.Equal(["s1", "s1~2"], q1.EvidenceSessionIds);
+
+        // ... as the same evidence, which a retriever may find as either copy.
+        Assert.Equal(new Dictionary<string, string> { ["s1~2"] = "s1", ["s1~2:0"] = "s1:0", ["s1~2:1"] = "s1:1" }, q1.EvidenceCopies);
     }
 
     [Fact]

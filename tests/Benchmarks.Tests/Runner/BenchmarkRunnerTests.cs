@@ -3,6 +3,7 @@ using AgentMem.Benchmarks.Qa;
 using AgentMem.Benchmarks.Runner;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Stores.Sqlite;
 using Microsoft.Extensions.AI;
@@ -273,6 +274,24 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
             Assert.Contains("1000", ex.Message, StringComparison.Ordinal);
             Assert.Empty(await memory.ListCubesAsync(new Scope("bench")));
         }
+    }
+
+    [Fact]
+    public async Task A_repeated_answer_session_found_once_is_full_recall()
+    {
+        // LongMemEval repeats answer session s1 in one haystack: its copy s1~2 has the same turns, whose content hash the
+        // hybrid collapses to one hit, so perfect retrieval scored recall 0.5 against gold s1:0 and s1~2:0.
+        // Asked in the evidence's words ("How far did I run?" shares none with "I ran 5K."), so retrieval is perfect.
+        string file = Datasets.LongMemEvalLoaderTests.RepeatedAnswerSessionFile().Replace("How far did I run?", "Who ran 5K?", StringComparison.Ordinal);
+        var dataset = LongMemEvalLoader.Load(temp.Write("lme.json", file));
+        var store = SqliteMemoryStore.Open(Path.Combine(temp.Path, "hybrid.db"));
+        await using var hybrid = new MemoryOS(store, new HybridRetriever(store, new HybridOptions { CollapseDuplicates = true }));
+
+        var run = await new BenchmarkRunner(hybrid, new BenchmarkOptions { Ks = [1, 5] }).RunAsync(dataset);
+
+        Assert.Equal(1.0, run.Result.Overall.Recall[5]);
+        Assert.Equal(1.0, run.Result.Overall.SessionRecall[5]);
+        Assert.Equal(1.0, run.Result.Overall.SessionRecallAll[5]);
     }
 
     /// <summary>A test double of a chat model: replies with a function of the user prompt, and records prompts.</summary>
