@@ -8,8 +8,8 @@ namespace AgentMem.Benchmarks.Runner;
 /// <summary>
 /// Writes, per question, the reranker features of every candidate the hybrid returned (score components named
 /// <c>rerank.NAME</c>) with the question's gold turns, one JSON object per line: the training data of
-/// <c>bench/Reranker/train.py</c>. Lines: <c>{"question", "conversation" (1-based position), "category", "gold": [turn ids],
-/// "candidates": [{"turns": [turn ids], "features": {NAME: value}}]}</c>.
+/// <c>bench/Reranker/train.py</c>. Lines: <c>{"question", "conversation" (1-based position), "category", "adversarial"
+/// (<see cref="BenchQuestion.IsAdversarial"/>), "gold": [turn ids], "candidates": [{"turns": [turn ids], "features": {NAME: value}}]}</c>.
 /// </summary>
 public sealed class RerankFeatureWriter
 {
@@ -91,6 +91,10 @@ public sealed class RerankFeatureWriter
             question = question.Id,
             conversation = positions.GetValueOrDefault(question.ConversationId),
             category = question.Category,
+
+            // Which questions to leave out of training, for every dataset: train.py told them by LoCoMo's category 5 and
+            // so dropped every question of the datasets whose categories are names.
+            adversarial = question.IsAdversarial,
             gold = question.EvidenceTurnIds,
             candidates,
         });

@@ -294,6 +294,26 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Equal(1.0, run.Result.Overall.SessionRecallAll[5]);
     }
 
+    [Fact]
+    public async Task Each_reranker_feature_line_says_whether_its_question_is_adversarial()
+    {
+        // train.py told adversarial questions by LoCoMo's category 5 and so dropped every question of the datasets whose
+        // categories are names (longmemeval, convomem, longchat), then failed on an empty training set.
+        var store = SqliteMemoryStore.Open(Path.Combine(temp.Path, "features.db"));
+        await using var hybrid = new MemoryOS(store, new HybridRetriever(store, new HybridOptions { ReportRerankFeatures = true }));
+        string file = Path.Combine(temp.Path, "features.jsonl");
+        var toy = Toy();
+
+        await RerankFeatureWriter.WriteFileAsync(file, toy, (dump, ct) => new BenchmarkRunner(hybrid, new BenchmarkOptions()) { AfterSearch = dump.WriteAsync }.RunAsync(toy, cancellationToken: ct));
+
+        var flags = File.ReadAllLines(file).Select(line =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            return $"{doc.RootElement.GetProperty("question").GetString()} {doc.RootElement.GetProperty("adversarial").GetBoolean()}";
+        });
+        Assert.Equal(["q1 False", "q2 False", "q3 False", "q4 False", "q5 True"], flags);
+    }
+
     /// <summary>A test double of a chat model: replies with a function of the user prompt, and records prompts.</summary>
     private sealed class ScriptedChat(Func<string, string> reply) : IChatClient
     {
