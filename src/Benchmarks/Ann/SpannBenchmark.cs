@@ -24,6 +24,13 @@ public static class SpannBenchmark
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>The result's keys that say how the index was built: its build flags and the build phase's figures.</summary>
+    private static readonly HashSet<string> BuildKeys = new(StringComparer.Ordinal)
+    {
+        "index", "rng_factor", "closure_epsilon", "refine_iterations", "balance_lambda", "posting_cap", "kmeans_branching", "kmeans_sample",
+        "vectors", "dimension", "build_seconds", "build_threads", "build_phases", "postings",
+    };
+
     /// <summary>Builds and/or searches as <paramref name="s"/> says, writing the summary lines and table to <paramref name="output"/>.</summary>
     /// <returns>The result as JSON: the document written to <see cref="Settings.Json"/> when one is given.</returns>
     public static string Run(Settings s, TextWriter output, CancellationToken ct)
@@ -79,10 +86,14 @@ public static class SpannBenchmark
 
         if (s.Json is { } path && s.Mode == "search" && File.Exists(path))
         {
-            // Keep the build phase's figures when the search runs as a second process.
+            // The build ran as an earlier process, maybe with other flags: its file says how the index was built, and this
+            // run only how it was searched (the search command's own build flags, defaults in run.sh, were reported).
             foreach (var p in JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path))!)
             {
-                result.TryAdd(p.Key, p.Value);
+                if (BuildKeys.Contains(p.Key))
+                {
+                    result[p.Key] = p.Value;
+                }
             }
         }
 
