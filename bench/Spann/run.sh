@@ -2,7 +2,8 @@
 # SPANN benchmark in one run: AgentMem's SpannIndex (`agentmem bench ann --index spann`, Release) against
 # FAISS IVF-Flat (Debian python3-faiss) and hnswlib (python3-hnswlib) on the same generated
 # 1M x 384 set with overlapping clusters; recall@10, p50/p95 single-thread latency, resident memory,
-# build time. Steps whose output already exists in WORK are skipped, so an interrupted run resumes.
+# build time. Steps whose output already exists in WORK are skipped, so an interrupted run resumes (AgentMem's search
+# step: when ours.json, which the build step writes, has no "results" yet).
 #   bench/Spann/run.sh                       # 1,000,000 x 384 (about 1.5 GB of data under WORK)
 #   N=100000 CLUSTERS=1000 bench/Spann/run.sh # quick iteration
 # Environment: N, CLUSTERS, WORK (default /tmp/spann-bench), HEAD_FRACTION, PROBES, EPS, CODE_BYTES, RERANK,
@@ -41,9 +42,13 @@ fi
 
 dotnet build src/Cli -c Release -v q -nologo >&2
 CLI=(dotnet src/Cli/bin/Release/net10.0/AgentMem.Cli.dll bench ann --index spann --base "$WORK/base.fvecs" --query "$WORK/query.fvecs" --gt "$WORK/groundtruth.ivecs" --metric l2 --spann-dir "$WORK/spann" --head-fraction "$HEAD_FRACTION" --probes "$PROBES" --eps "$EPS" --code-bytes "$CODE_BYTES" --rerank "$RERANK" --refine "$REFINE" --balance "$BALANCE" --posting-cap "$POSTING_CAP" --json "$WORK/ours.json")
+# The build writes ours.json with its figures and the search adds "results" to it, so each step has its own test: a run
+# cut off during the search resumes with the search (it used to skip it, and compare failed on the missing results).
 if [ ! -f "$WORK/ours.json" ]; then
   echo "== AgentMem SPANN build" >&2
   "${CLI[@]}" --spann-mode build >&2
+fi
+if ! $PY -c 'import json, sys; sys.exit("results" not in json.load(open(sys.argv[1])))' "$WORK/ours.json"; then
   # A second process opens the index and searches: its RSS baseline holds no base vectors.
   echo "== AgentMem SPANN search (page cache dropped first when permitted)" >&2
   "${CLI[@]}" --spann-mode search --drop-caches >&2
