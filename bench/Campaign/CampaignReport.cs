@@ -1,4 +1,5 @@
 using AgentMem.Bench;
+using AgentMem.Common.IO;
 using System.Globalization;
 using System.Text;
 
@@ -128,7 +129,9 @@ internal sealed class CampaignReport(string[] args, CampaignOptions options)
             throw new InvalidOperationException($"{readme} lacks the {Begin} / {End} markers.");
         }
 
-        File.WriteAllText(readme, text[..(begin + Begin.Length)] + "\n" + table + text[end..]);
+        // Whole or not at all: the README is tracked, and a kill or a full disk part way through the write cut it short.
+        byte[] bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text[..(begin + Begin.Length)] + "\n" + table + text[end..]);
+        CrashSafeFile.Write(readme, stream => stream.Write(bytes));
     }
 
     private static string No(bool value) => value ? "YES" : "no";
