@@ -36,26 +36,27 @@ public static class SafeNormalization
     public static int FindLoneSurrogate(string text, int start)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return Find(text, start, reservedToo: false);
+    }
+
+    private static int FindUnnormalizable(string text, int start) => Find(text, start, reservedToo: true);
+
+    // One linear pass from start (scanning for U+FFFE and for a lone surrogate separately rescanned the tail for every U+FFFE).
+    private static int Find(string text, int start, bool reservedToo)
+    {
         for (int i = start; i < text.Length; i++)
         {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
                 i++; // a pair
             }
-            else if (char.IsSurrogate(text[i]))
+            else if (char.IsSurrogate(c) || (reservedToo && c == '\uFFFE'))
             {
                 return i;
             }
         }
 
         return -1;
-    }
-
-    private static int FindUnnormalizable(string text, int start)
-    {
-        int surrogate = FindLoneSurrogate(text, start);
-        int end = surrogate < 0 ? text.Length : surrogate;
-        int reserved = text.AsSpan(start, end - start).IndexOf('\uFFFE');
-        return reserved >= 0 ? start + reserved : surrogate;
     }
 }

@@ -30,22 +30,16 @@ public static class ContentRules
             throw new MemoryValidationException($"The {what} is empty or whitespace; there is nothing to remember.");
         }
 
-        for (int i = 0; i < text.Length; i++)
+        int lone = SafeNormalization.FindLoneSurrogate(text, 0);
+        int nul = text.IndexOf('\0', StringComparison.Ordinal);
+        if (lone >= 0 && (nul < 0 || lone < nul))
         {
-            char c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                throw new MemoryValidationException(
-                    $"The {what} is not valid UTF-16: unpaired surrogate U+{(int)c:X4} at index {i}.");
-            }
-            else if (c == '\0')
-            {
-                throw new MemoryValidationException($"The {what} holds a NUL character (U+0000) at index {i}; not every store can keep one.");
-            }
+            throw new MemoryValidationException($"The {what} is not valid UTF-16: unpaired surrogate U+{(int)text[lone]:X4} at index {lone}.");
+        }
+
+        if (nul >= 0)
+        {
+            throw new MemoryValidationException($"The {what} holds a NUL character (U+0000) at index {nul}; not every store can keep one.");
         }
 
         int bytes = Encoding.UTF8.GetByteCount(text);

@@ -27,6 +27,14 @@ public sealed class SafeNormalizationTests
     }
 
     [Fact]
+    public void Text_of_many_u_fffe_is_normalised_whole()
+    {
+        // Each U+FFFE ends one run: the search for the next must go on from there, not rescan the rest of the text.
+        string text = string.Concat(Enumerable.Repeat("e\u0301\uFFFE", 200_000));
+        Assert.Equal(string.Concat(Enumerable.Repeat("\u00e9\uFFFE", 200_000)), SafeNormalization.Normalize(text, NormalizationForm.FormC));
+    }
+
+    [Fact]
     public void A_lone_surrogate_is_found_and_a_pair_is_not()
     {
         Assert.Equal(-1, SafeNormalization.FindLoneSurrogate("a\U0001F600b", 0));
