@@ -72,6 +72,9 @@ public sealed class RuleFactClassifierTests
     [InlineData("Bob lives in Berlin.", "Ann lives in Paris.")] // another subject
     [InlineData("Ann doesn't live in London.", "Ann lives in Paris.")] // negates another value
     [InlineData("Ann is working on a novel.", "Ann works at Initech.")] // a progressive without its place is no employer
+    [InlineData("One of my sisters is a teacher.", "One of my sisters is a doctor.")] // one of many, not an attribute of the sisters
+    [InlineData("Some of my friends are teachers.", "Some of my friends are doctors.")]
+    [InlineData("2 of my cousins are in Rome.", "2 of my cousins are in Paris.")]
     public void Unrelated_or_compatible_facts_are_added(string fact, string old)
     {
         var decision = rules.Classify(fact, [Fact(old)]);

@@ -45,6 +45,12 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
 
     private static readonly HashSet<string> Possessives = new(StringComparer.Ordinal) { "my", "his", "her", "their", "our", "your" };
 
+    private static readonly HashSet<string> Quantifiers = new(StringComparer.Ordinal)
+    {
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "some", "most", "many", "few", "several",
+        "none", "all", "both", "each", "any", "either", "neither", "half",
+    };
+
     // Nouns that name many-valued relations: "Ann's friend is Bob" does not replace her other friends.
     private static readonly HashSet<string> ManyValued = new(StringComparer.Ordinal)
     {
@@ -124,7 +130,7 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
         }
 
         int of = subject.LastIndexOf("of");
-        if (of > 0 && of < subject.Count - 1)
+        if (of > 0 && of < subject.Count - 1 && !(of == 1 && IsQuantifier(subject[0])))
         {
             // "the name of the user" → owner "the user", attribute "the name" (the owner may be more than one word)
             return (subject.Skip(of + 1).ToList(), subject.Take(of).ToList());
@@ -132,6 +138,10 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
 
         return (subject, []);
     }
+
+    // "One of my sisters is a doctor" names one of many, not an attribute of "my sisters": a second such fact is no update.
+    private static bool IsQuantifier(string word) =>
+        Quantifiers.Contains(word) || (word.Length > 0 && word.All(char.IsAsciiDigit));
 
     private static int SkipNegation(IReadOnlyList<string> words, int index)
     {
