@@ -61,7 +61,7 @@ public sealed record LoraTrainingOptions
         Require(Targets.Distinct().Count() == Targets.Count, "give each LoRA target once.");
         ArgumentNullException.ThrowIfNull(Optimizer);
         Optimizer.Validate();
-        Require(SequenceLength == 0 || SequenceLength >= 2, $"the sequence length must be 0 (the model's context) or at least 2 tokens; got {SequenceLength}.");
+        Require(SequenceLength == 0 || SequenceLength >= 2, $"the sequence length must be 0 (the model's context, at most {DefaultMaxSequenceLength}) or at least 2 tokens; got {SequenceLength}.");
         Require(Batch > 0, $"the batch must be at least one sequence per step; got {Batch}.");
     }
 

@@ -141,7 +141,7 @@ public sealed class LoraAdapterTrainerTests
     [InlineData("alpha", "alpha must be a positive number; got -1.")]
     [InlineData("targets", "give at least one LoRA target (q, k, v, o, w1, w2, w3).")]
     [InlineData("batch", "the batch must be at least one sequence per step; got 0.")]
-    [InlineData("window", "the sequence length must be 0 (the model's context) or at least 2 tokens; got 1.")]
+    [InlineData("window", "the sequence length must be 0 (the model's context, at most 512) or at least 2 tokens; got 1.")]
     public void Validate_names_the_setting_out_of_range(string setting, string message)
     {
         var o = new LoraTrainingOptions();
