@@ -23,13 +23,13 @@ public static class AgentMemPlugin
     /// <param name="memory">The memory the tools read and write.</param>
     /// <param name="scope">Who the tools act as.</param>
     /// <param name="cube">The cube the tools work on.</param>
-    /// <param name="options">Plugin name, description and the optional core blocks.</param>
+    /// <param name="options">Plugin name, description, the optional core blocks and the tools' logger.</param>
     /// <returns>The plugin; add it to <c>kernel.Plugins</c> or use <see cref="AgentMemKernelExtensions"/>.</returns>
     public static KernelPlugin Create(MemoryOS memory, Scope scope, string cube, AgentMemPluginOptions? options = null)
     {
         options ??= new AgentMemPluginOptions();
         ArgumentException.ThrowIfNullOrWhiteSpace(options.PluginName, nameof(options));
-        IEnumerable<AIFunction> tools = MemoryTools.Create(memory, scope, cube);
+        IEnumerable<AIFunction> tools = MemoryTools.Create(memory, scope, cube, options.Logger);
         if (options.CoreBlocks is not null)
         {
             tools = tools.Concat(CoreBlockTools.Create(options.CoreBlocks, scope, cube));

@@ -20,4 +20,10 @@ public sealed class AgentMemPluginOptions
     /// on these blocks are added to the plugin beside the six memory tools.
     /// </summary>
     public CoreMemoryBlocks? CoreBlocks { get; set; }
+
+    /// <summary>
+    /// Where the memory tools log what is for the operator and not for the model (the local paths of files a committed purge
+    /// could not delete; the model is told their count). Default none: those paths are then recorded nowhere.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
 }

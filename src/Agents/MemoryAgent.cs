@@ -171,7 +171,7 @@ public sealed class MemoryAgent
             return new PreparedTurn(scope, cube.Id, context, messages, chatClient, chatOptions, loaded);
         }
 
-        List<AITool> tools = [.. MemoryTools.Create(memory, scope, cube.Name)];
+        List<AITool> tools = [.. MemoryTools.Create(memory, scope, cube.Name, options.Logger)];
         if (coreBlocks is not null)
         {
             tools.AddRange(CoreBlockTools.Create(coreBlocks, scope, cube.Name));

@@ -91,6 +91,12 @@ public sealed class MemoryAgentOptions
     /// </summary>
     public bool LoadLocalMemory { get; set; } = true;
 
+    /// <summary>
+    /// Where the memory tools log what is for the operator and not for the model (the local paths of files a committed purge
+    /// could not delete; the model is told their count). Default none: those paths are then recorded nowhere.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {

@@ -42,7 +42,8 @@ public static class MemoryTools
 
     /// <summary>
     /// Creates the six memory tools acting as <paramref name="scope"/> on <paramref name="cube"/>
-    /// (created on the first <c>memory_add</c> if it does not exist).
+    /// (created on the first <c>memory_add</c> if it does not exist). Without a logger, the paths of files a committed purge
+    /// could not delete are recorded nowhere (the tool's result gives their count): hosts should pass one.
     /// </summary>
     public static IReadOnlyList<AIFunction> Create(MemoryOS memory, Scope scope, string cube) => Create(memory, scope, cube, logger: null);
 

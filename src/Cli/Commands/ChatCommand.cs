@@ -77,7 +77,7 @@ internal static class ChatCommand
 
     private static MemoryAgentOptions AgentOptions(Scope scope, string cube, ChatModel model)
     {
-        var options = new MemoryAgentOptions { Tenant = scope.Tenant, AgentName = scope.Agent, Cube = cube };
+        var options = new MemoryAgentOptions { Tenant = scope.Tenant, AgentName = scope.Agent, Cube = cube, Logger = Output.StandardErrorLogger.Instance };
         if (model.LocalContextTokens is { } context)
         {
             // The local host cannot call tools, and a small model's context must hold the prompt and the reply: a short

@@ -27,7 +27,7 @@ internal static class McpCommand
             };
             // The agent's core memory blocks are editable over MCP as in `agentmem chat` (and, being memories, searchable).
             // A purge that left files answers "purged" with their count; the paths are the operator's, on stderr.
-            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube, StandardErrorLogger.Instance).Concat(CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), ctx.Scope, ctx.Cube)))
+            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube, Output.StandardErrorLogger.Instance).Concat(CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), ctx.Scope, ctx.Cube)))
             {
                 options.ToolCollection.Add(McpServerTool.Create(new ReportedErrors(tool)));
             }
@@ -48,23 +48,6 @@ internal static class McpCommand
             await server.RunAsync(ct);
             return 0;
         });
-    }
-
-    /// <summary>Writes each message to stderr, the one output an MCP server over stdio may print to.</summary>
-    private sealed class StandardErrorLogger : Microsoft.Extensions.Logging.ILogger
-    {
-        public static readonly StandardErrorLogger Instance = new();
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel != Microsoft.Extensions.Logging.LogLevel.None;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            ArgumentNullException.ThrowIfNull(formatter);
-            Console.Error.WriteLine(formatter(state, exception));
-        }
     }
 
     /// <summary>
