@@ -83,6 +83,16 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("--conversations names no conversation", err, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 120_000)] // a hang guard: the range to int.MaxValue never ended
+    [InlineData("5-2147483647")]
+    [InlineData("1-600000,700000-1400000")]
+    public async Task A_conversation_range_of_more_positions_than_any_dataset_is_a_user_error(string spec)
+    {
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", spec);
+        Assert.Equal(1, code);
+        Assert.Contains("--conversations names more than 1,000,000 positions", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task More_context_than_a_search_returns_is_a_user_error_before_the_ingest()
     {

@@ -337,6 +337,9 @@ internal static class BenchCommand
     private static string DescribeHybrid(Retrieval.Hybrid.HybridOptions o) => string.Create(CultureInfo.InvariantCulture,
         $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v3 vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}, tags {o.TagWeight}, links {o.LinkWeight} (seeds {o.LinkSeeds}), time {o.TimeWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
 
+    // More positions than any dataset holds (ConvoMem, the largest, has tens of thousands of cases).
+    private const int MaxListedPositions = 1_000_000;
+
     private static HashSet<int> ParsePositions(string spec)
     {
         var positions = new HashSet<int>();
@@ -349,6 +352,12 @@ internal static class BenchCommand
                 || from < 1 || to < from)
             {
                 throw new MemoryValidationException($"--conversations takes 1-based positions and ranges such as 6-10 or 1,3,5; '{part}' is not one.");
+            }
+
+            // Enumerated into a set: a range to int.MaxValue never ended (i <= to always held, i wrapped) and filled memory.
+            if (to - from >= MaxListedPositions || positions.Count + (to - from) >= MaxListedPositions)
+            {
+                throw new MemoryValidationException(string.Create(CultureInfo.InvariantCulture, $"--conversations names more than {MaxListedPositions:N0} positions ('{part}'); no dataset bench reads has that many conversations."));
             }
 
             for (int i = from; i <= to; i++)
