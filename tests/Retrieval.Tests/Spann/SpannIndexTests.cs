@@ -404,27 +404,33 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
     }
 
+    /// <summary>
+    /// An index of 3,000 vectors grown from 300 with every third removed, closed with no compaction yet (its postings file
+    /// holds the garbage), and the top 10 of 20 queries before any compaction; <c>options</c> compact at the next checkpoint.
+    /// </summary>
+    private (string Dir, SpannOptions Options, float[][] Data, float[][] Queries, List<long[]> Want) IndexWithGarbage(string name)
+    {
+        var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);
+        string dir = Path.Combine(folder, name);
+        var options = Small with { SplitThreshold = 32, CompactionMinimumBytes = 0 };
+        using var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..300]), options: options with { CompactionMinimumBytes = long.MaxValue });
+        for (int i = 300; i < 3000; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        for (int i = 0; i < 3000; i += 3)
+        {
+            index.Remove(i);
+        }
+
+        return (dir, options, data, queries, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+    }
+
     [Fact]
     public void A_compaction_that_fails_part_way_leaves_every_posting_where_it_was()
     {
-        var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);
-        string dir = Path.Combine(folder, "compact-fail");
-        var options = Small with { SplitThreshold = 32, CompactionMinimumBytes = 0 };
-        List<long[]> want;
-        using (var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..300]), options: options with { CompactionMinimumBytes = long.MaxValue }))
-        {
-            for (int i = 300; i < 3000; i++)
-            {
-                index.Add(i, data[i]);
-            }
-
-            for (int i = 0; i < 3000; i += 3)
-            {
-                index.Remove(i);
-            }
-
-            want = queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList();
-        }
+        var (dir, options, data, queries, want) = IndexWithGarbage("compact-fail");
 
         string before = Directory.GetFiles(dir, "postings.*.spp").Single();
         using (var index = SpannIndex.Open(dir, options))
@@ -607,24 +613,7 @@ public sealed class SpannIndexTests : IDisposable
     [Fact]
     public void A_checkpoint_that_fails_after_compacting_leaves_one_postings_file_once_a_later_one_succeeds()
     {
-        var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);
-        string dir = Path.Combine(folder, "compact-then-fail");
-        var options = Small with { SplitThreshold = 32, CompactionMinimumBytes = 0 };
-        List<long[]> want;
-        using (var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..300]), options: options with { CompactionMinimumBytes = long.MaxValue }))
-        {
-            for (int i = 300; i < 3000; i++)
-            {
-                index.Add(i, data[i]);
-            }
-
-            for (int i = 0; i < 3000; i += 3)
-            {
-                index.Remove(i);
-            }
-
-            want = queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList();
-        }
+        var (dir, options, data, queries, want) = IndexWithGarbage("compact-then-fail");
 
         string before = Directory.GetFiles(dir, "postings.*.spp").Single();
         using (var index = SpannIndex.Open(dir, options))
