@@ -115,7 +115,7 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
                 throw new ModelFormatException($"{path}: no \"model\" object; not a Hugging Face tokenizer.json.");
             }
 
-            string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : (model.TryGetProperty("merges", out _) ? "BPE" : "?");
+            string type = StringProperty(model, "type") ?? (model.TryGetProperty("merges", out _) ? "BPE" : "?");
             if (type != "BPE")
             {
                 throw new ModelFormatException($"{path}: unsupported model type '{type}'; only byte-level BPE tokenizers are supported.");
@@ -684,12 +684,11 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             return (null, null);
         }
 
-        var steps = post.ValueKind == JsonValueKind.Object && post.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
-            && t.GetString() == "Sequence" && post.TryGetProperty("processors", out var list) && list.ValueKind == JsonValueKind.Array
+        var steps = StringProperty(post, "type") == "Sequence" && post.TryGetProperty("processors", out var list) && list.ValueKind == JsonValueKind.Array
             ? [.. list.EnumerateArray()] : new[] { post };
         foreach (var step in steps)
         {
-            string? type = step.ValueKind == JsonValueKind.Object && step.TryGetProperty("type", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
+            string? type = StringProperty(step, "type");
             switch (type)
             {
                 case "RobertaProcessing" or "BertProcessing":
