@@ -29,7 +29,7 @@ internal static class TokenizerOption
         catch (ArgumentException e)
         {
             // The message without the " (Parameter 'spec')" suffix, which is for programmers.
-            throw new MemoryValidationException($"--tokenizer: {e.Message.Split(" (Parameter", 2)[0]}", e);
+            throw new MemoryValidationException($"--tokenizer: {Verb.OneLine(e)}", e);
         }
         catch (FormatException e)
         {

@@ -81,7 +81,7 @@ internal static class Verb
 
     // The message as .NET writes it names the property, "(Parameter 'TokenBudget')", and an out-of-range value adds a line
     // "Actual value was -1.": the user typed --budget, and an error is one line.
-    private static string OneLine(ArgumentException ex, (string Property, string Flag)[] flags)
+    internal static string OneLine(ArgumentException ex, params (string Property, string Flag)[] flags)
     {
         string message = ex.Message;
         if (ex is ArgumentOutOfRangeException { ActualValue: not null } && message.LastIndexOf('\n') is int end and > 0)
