@@ -133,8 +133,12 @@ class AgentMemClient:
         return self.request("POST", "/v1/memories/batch", _fields(items=items, cube=cube, user=user, agent=agent))
 
     def list_memories(self, cube: str | None = None, limit: int | None = None, state: str | None = None,
-                      user: str | None = None, agent: str | None = None, kind: str | None = None, tag: str | None = None) -> list[dict[str, Any]]:
-        return self.request("GET", "/v1/memories", query={"cube": cube, "limit": limit, "state": state, "kind": kind, "tag": tag, "user": user, "agent": agent})
+                      user: str | None = None, agent: str | None = None, kind: str | None = None, tag: str | None = None,
+                      after: str | None = None) -> list[dict[str, Any]]:
+        """The cube's memories, oldest first: at most `limit` (default 100), after the memory with id `after` (the last
+        id of a previous page)."""
+        return self.request("GET", "/v1/memories", query={"cube": cube, "limit": limit, "after": after, "state": state, "kind": kind, "tag": tag,
+                                                          "user": user, "agent": agent})
 
     def get(self, memory_id: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         return self.request("GET", f"/v1/memories/{self._id(memory_id)}", query={"user": user, "agent": agent})
@@ -168,9 +172,11 @@ class AgentMemClient:
         """The memory's versions, oldest first: at most `limit` (default 100), after version `after`."""
         return self.request("GET", f"/v1/memories/{self._id(memory_id)}/history", query={"limit": limit, "after": after, "user": user, "agent": agent})
 
-    def audit(self, memory_id: str, limit: int | None = None, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
-        """Who did what to the memory and when, oldest first (no content)."""
-        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/audit", query={"limit": limit, "user": user, "agent": agent})
+    def audit(self, memory_id: str, limit: int | None = None, user: str | None = None, agent: str | None = None,
+              after: int | None = None) -> list[dict[str, Any]]:
+        """Who did what to the memory and when, oldest first (no content): at most `limit` lines (default 200), after the
+        line whose ``seq`` is `after` (the last line of a previous page)."""
+        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/audit", query={"limit": limit, "after": after, "user": user, "agent": agent})
 
     def links(self, memory_id: str, user: str | None = None, agent: str | None = None, limit: int | None = None) -> dict[str, Any]:
         """The memory's links, each with the linked memory (links the caller may not follow are only counted, ``hidden``),
@@ -211,6 +217,7 @@ class AgentMemClient:
         return self.request("PUT", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/policy", _fields(user=user, agent=agent, **policy))
 
     def read_audit(self, cube: str | None = None, memory_id: str | None = None, limit: int | None = None,
-                   user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
-        """The audit trail of a memory, a cube, or every cube the caller can read, oldest first (no content)."""
-        return self.request("GET", "/v1/audit", query={"cube": cube, "memory": memory_id, "limit": limit, "user": user, "agent": agent})
+                   user: str | None = None, agent: str | None = None, after: int | None = None) -> list[dict[str, Any]]:
+        """The audit trail of a memory, a cube, or every cube the caller can read, oldest first (no content): at most
+        `limit` lines (default 200), after the line whose ``seq`` is `after` (the last line of a previous page)."""
+        return self.request("GET", "/v1/audit", query={"cube": cube, "memory": memory_id, "limit": limit, "after": after, "user": user, "agent": agent})

@@ -4,6 +4,7 @@ The steps share state through the class and run in name order (unittest sorts th
     AGENTMEM_URL=... AGENTMEM_KEY=... python3 -m unittest -v test_roundtrip
 """
 
+import inspect
 import json
 import os
 import random
@@ -32,6 +33,22 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(ids, set(OPERATIONS))
         for method in OPERATIONS.values():
             self.assertTrue(callable(getattr(AgentMemClient, method, None)), method)
+
+    def test_00_every_query_parameter_has_a_method_parameter(self):
+        with urllib.request.urlopen(BASE_URL.rstrip("/") + "/openapi/v1.json", timeout=30) as response:
+            document = json.load(response)
+        # Where the method's parameter is named otherwise, and DeleteMemory's `purge`, which is the method purge().
+        renamed = {"memory": "memory_id"}
+        for item in document["paths"].values():
+            for op in item.values():
+                if not isinstance(op, dict) or "operationId" not in op:
+                    continue
+                method = getattr(AgentMemClient, OPERATIONS[op["operationId"]])
+                taken = set(inspect.signature(method).parameters)
+                for parameter in op.get("parameters", []):
+                    if parameter["in"] != "query" or (op["operationId"], parameter["name"]) == ("DeleteMemory", "purge"):
+                        continue
+                    self.assertIn(renamed.get(parameter["name"], parameter["name"]), taken, f"{op['operationId']}: {parameter['name']}")
 
     def test_01_health_needs_no_key(self):
         self.assertEqual(AgentMemClient(BASE_URL).health()["status"], "ok")
@@ -173,6 +190,25 @@ class RoundTrip(unittest.TestCase):
         after = self.client.set_states([{"id": kept, "state": "active"}, {"id": other, "state": "archived", "reason": "stale"}])
         self.assertEqual([m["state"] for m in after], ["active", "archived"])
         self.assertEqual([m["id"] for m in self.client.list_memories(cube)], [kept])
+
+    def test_14_page_memories_and_audit_lines(self):
+        cube = self.cube + "-pages"
+        ids = [self.client.add(f"paging note {i}", cube=cube)["id"] for i in range(3)]
+        first = [m["id"] for m in self.client.list_memories(cube, limit=2)]
+        self.assertEqual(len(first), 2)
+        rest = [m["id"] for m in self.client.list_memories(cube, limit=2, after=first[-1])]
+        self.assertEqual(rest, [i for i in ids if i not in first])
+
+        self.client.update(ids[0], text="paging note 0, second version")
+        self.client.update(ids[0], text="paging note 0, third version")
+        lines = self.client.audit(ids[0], limit=2)
+        self.assertEqual([(a["action"], a["version"]) for a in lines], [("add", 1), ("update", 2)])
+        self.assertEqual([(a["action"], a["version"]) for a in self.client.audit(ids[0], limit=2, after=lines[-1]["seq"])], [("update", 3)])
+        read = self.client.read_audit(memory_id=ids[0], limit=2)
+        self.assertEqual(read, lines)
+        self.assertEqual([a["version"] for a in self.client.read_audit(memory_id=ids[0], limit=2, after=read[-1]["seq"])], [3])
+        whole = self.client.read_audit(cube=cube)
+        self.assertEqual(self.client.read_audit(cube=cube, after=whole[0]["seq"]), whole[1:])
 
 
 if __name__ == "__main__":
