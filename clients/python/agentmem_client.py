@@ -2,7 +2,8 @@
 
 One method per operation of the OpenAPI document (``OPERATIONS`` maps its operation ids to the methods, and the
 round-trip test checks the document against it). Answers come back as the parsed JSON (dicts and lists); an error
-answer raises ``AgentMemError`` with the status and the RFC 7807 problem document.
+answer raises ``AgentMemError`` with the status and the RFC 7807 problem document. An empty id or name in a path raises
+``ValueError`` before anything is sent.
 """
 
 from __future__ import annotations
@@ -106,8 +107,11 @@ class AgentMemClient:
             return None
 
     @staticmethod
-    def _id(memory_id: str) -> str:
-        return urllib.parse.quote(memory_id, safe="")
+    def _segment(value: str, what: str) -> str:
+        # An empty segment would name another operation's path: get("") would list memories, update("") patch a batch.
+        if not value or not value.strip():
+            raise ValueError(f"{what} must not be empty.")
+        return urllib.parse.quote(value, safe="")
 
     # --- operations --------------------------------------------------------------------------------------------------
 
@@ -123,7 +127,7 @@ class AgentMemClient:
 
     def get_cube(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """One cube by id or name (what ``create_cube`` returned)."""
-        return self.request("GET", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}", query={"user": user, "agent": agent})
+        return self.request("GET", f"/v1/cubes/{self._segment(cube, 'cube')}", query={"user": user, "agent": agent})
 
     def add(self, text: str, cube: str | None = None, user: str | None = None, agent: str | None = None, **memory: Any) -> dict[str, Any]:
         """Adds one memory; ``memory`` takes the other members of NewMemory (reason, actor, session, tags, importance, ...)."""
@@ -141,12 +145,12 @@ class AgentMemClient:
                                                           "user": user, "agent": agent})
 
     def get(self, memory_id: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
-        return self.request("GET", f"/v1/memories/{self._id(memory_id)}", query={"user": user, "agent": agent})
+        return self.request("GET", f"/v1/memories/{self._segment(memory_id, 'memory_id')}", query={"user": user, "agent": agent})
 
     def update(self, memory_id: str, user: str | None = None, agent: str | None = None, **changes: Any) -> dict[str, Any]:
         """Writes a new version; ``changes`` takes text, reason, tags, keywords, context, importance, validFrom, validTo, and
         expectedVersion (the version read: a memory changed since is refused with 409 instead of overwritten)."""
-        return self.request("PATCH", f"/v1/memories/{self._id(memory_id)}", _fields(user=user, agent=agent, **changes))
+        return self.request("PATCH", f"/v1/memories/{self._segment(memory_id, 'memory_id')}", _fields(user=user, agent=agent, **changes))
 
     def update_batch(self, items: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         """Updates several memories in one transaction, in order, all or none; each item is ``{"id": ..., <changes>}``."""
@@ -154,7 +158,7 @@ class AgentMemClient:
 
     def set_state(self, memory_id: str, state: str, reason: str | None = None, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """Freeze, unfreeze, archive or restore: ``state`` is ``active``, ``archived`` or ``frozen``; returns the memory after."""
-        return self.request("PUT", f"/v1/memories/{self._id(memory_id)}/state", _fields(state=state, reason=reason, user=user, agent=agent))
+        return self.request("PUT", f"/v1/memories/{self._segment(memory_id, 'memory_id')}/state", _fields(state=state, reason=reason, user=user, agent=agent))
 
     def set_states(self, items: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         """Several state changes in one transaction, in order, all or none; each item is ``{"id", "state", "reason"}``."""
@@ -162,27 +166,27 @@ class AgentMemClient:
 
     def delete(self, memory_id: str, reason: str | None = None, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """Soft delete: returns the tombstone version."""
-        return self.request("DELETE", f"/v1/memories/{self._id(memory_id)}", query={"reason": reason, "user": user, "agent": agent})
+        return self.request("DELETE", f"/v1/memories/{self._segment(memory_id, 'memory_id')}", query={"reason": reason, "user": user, "agent": agent})
 
     def purge(self, memory_id: str, user: str | None = None, agent: str | None = None) -> None:
         """Removes every version for good (204)."""
-        self.request("DELETE", f"/v1/memories/{self._id(memory_id)}", query={"purge": True, "user": user, "agent": agent})
+        self.request("DELETE", f"/v1/memories/{self._segment(memory_id, 'memory_id')}", query={"purge": True, "user": user, "agent": agent})
 
     def history(self, memory_id: str, user: str | None = None, agent: str | None = None, limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
         """The memory's versions, oldest first: at most `limit` (default 100), after version `after`."""
-        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/history", query={"limit": limit, "after": after, "user": user, "agent": agent})
+        return self.request("GET", f"/v1/memories/{self._segment(memory_id, 'memory_id')}/history", query={"limit": limit, "after": after, "user": user, "agent": agent})
 
     def audit(self, memory_id: str, limit: int | None = None, user: str | None = None, agent: str | None = None,
               after: int | None = None) -> list[dict[str, Any]]:
         """Who did what to the memory and when, oldest first (no content): at most `limit` lines (default 200), after the
         line whose ``seq`` is `after` (the last line of a previous page)."""
-        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/audit", query={"limit": limit, "after": after, "user": user, "agent": agent})
+        return self.request("GET", f"/v1/memories/{self._segment(memory_id, 'memory_id')}/audit", query={"limit": limit, "after": after, "user": user, "agent": agent})
 
     def links(self, memory_id: str, user: str | None = None, agent: str | None = None, limit: int | None = None) -> dict[str, Any]:
         """The memory's links, each with the linked memory (links the caller may not follow are only counted, ``hidden``),
         and ``incoming``: the links to it from the live memories of its cube, each with the linking memory; at most
         ``limit`` each way (default 100), ``moreLinks`` and ``moreIncoming`` saying when more were left out."""
-        return self.request("GET", f"/v1/memories/{self._id(memory_id)}/links", query={"limit": limit, "user": user, "agent": agent})
+        return self.request("GET", f"/v1/memories/{self._segment(memory_id, 'memory_id')}/links", query={"limit": limit, "user": user, "agent": agent})
 
     def search(self, query: str, cube: str | None = None, k: int | None = None, mode: str | None = None, explain: bool = False,
                user: str | None = None, agent: str | None = None) -> dict[str, Any]:
@@ -194,27 +198,27 @@ class AgentMemClient:
 
     def delete_cube(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """Deletes the cube with all its memories for good (owner only); returns ``{"cube", "memories"}``."""
-        return self.request("DELETE", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}", query={"user": user, "agent": agent})
+        return self.request("DELETE", f"/v1/cubes/{self._segment(cube, 'cube')}", query={"user": user, "agent": agent})
 
     def forget_user(self, user: str) -> dict[str, Any]:
         """Forgets ``user`` in every cube of the tenant (their memories and what was derived from them), for good; the key
         must be the tenant's (unbound) or bound to that user. Returns ``{"user", "written", "derived", "cubes", "cartridges"}``."""
-        return self.request("POST", f"/v1/users/{urllib.parse.quote(user, safe='')}/forget")
+        return self.request("POST", f"/v1/users/{self._segment(user, 'user')}/forget")
 
     def get_grants(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """The cube's owner and grants."""
-        return self.request("GET", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/grants", query={"user": user, "agent": agent})
+        return self.request("GET", f"/v1/cubes/{self._segment(cube, 'cube')}/grants", query={"user": user, "agent": agent})
 
     def set_grants(self, cube: str, grants: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> dict[str, Any]:
         """Replaces the whole list of grants (``{"user", "agent", "access": "read"|"write"|"readwrite"}``); owner only."""
-        return self.request("PUT", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/grants", _fields(grants=grants, user=user, agent=agent))
+        return self.request("PUT", f"/v1/cubes/{self._segment(cube, 'cube')}/grants", _fields(grants=grants, user=user, agent=agent))
 
     def get_policy(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:
-        return self.request("GET", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/policy", query={"user": user, "agent": agent})
+        return self.request("GET", f"/v1/cubes/{self._segment(cube, 'cube')}/policy", query={"user": user, "agent": agent})
 
     def set_policy(self, cube: str, user: str | None = None, agent: str | None = None, **policy: Any) -> dict[str, Any]:
         """Changes the members given (retentionDays, hardDeleteAfterDays, maxItems, contextTokenBudget, forgettingThreshold, deduplicate)."""
-        return self.request("PUT", f"/v1/cubes/{urllib.parse.quote(cube, safe='')}/policy", _fields(user=user, agent=agent, **policy))
+        return self.request("PUT", f"/v1/cubes/{self._segment(cube, 'cube')}/policy", _fields(user=user, agent=agent, **policy))
 
     def read_audit(self, cube: str | None = None, memory_id: str | None = None, limit: int | None = None,
                    user: str | None = None, agent: str | None = None, after: int | None = None) -> list[dict[str, Any]]:

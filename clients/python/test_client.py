@@ -1,0 +1,86 @@
+"""The client on its own, without a service: a stub on a free loopback port records the calls and answers them.
+
+    python3 -m unittest -v test_client
+"""
+
+import contextlib
+import copy
+import http.server
+import pickle
+import threading
+import unittest
+
+from agentmem_client import AgentMemClient, AgentMemError
+
+
+class _Stub(http.server.BaseHTTPRequestHandler):
+    # Answers every call with {} and the status its last path segment names when that is a number (else 200).
+    def _answer(self):
+        self.server.calls.append((self.command, self.path))
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        last = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        body = b"{}"
+        self.send_response(int(last) if last.isdigit() else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class names it so
+        pass
+
+
+class Client(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
+        cls.server.calls = []
+        cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
+        cls.thread.start()
+        cls.url = f"http://127.0.0.1:{cls.server.server_address[1]}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.shutdown()
+        cls.server.server_close()
+        cls.thread.join()
+
+    def setUp(self):
+        self.server.calls.clear()
+
+    def test_an_empty_id_or_name_is_refused_before_any_call(self):
+        client = AgentMemClient(self.url)
+        calls = {
+            "get": lambda v: client.get(v),
+            "update": lambda v: client.update(v, text="x"),
+            "set_state": lambda v: client.set_state(v, "frozen"),
+            "delete": lambda v: client.delete(v),
+            "purge": lambda v: client.purge(v),
+            "history": lambda v: client.history(v),
+            "audit": lambda v: client.audit(v),
+            "links": lambda v: client.links(v),
+            "get_cube": lambda v: client.get_cube(v),
+            "delete_cube": lambda v: client.delete_cube(v),
+            "get_grants": lambda v: client.get_grants(v),
+            "set_grants": lambda v: client.set_grants(v, []),
+            "get_policy": lambda v: client.get_policy(v),
+            "set_policy": lambda v: client.set_policy(v, retentionDays=30),
+            "forget_user": lambda v: client.forget_user(v),
+        }
+        for name, call in calls.items():
+            for value in ("", "  "):
+                with self.subTest(method=name, value=value), self.assertRaises(ValueError):
+                    call(value)
+        self.assertEqual(self.server.calls, [])
+        self.assertIsNone(client.last_status)
+        # A real value still goes out, escaped.
+        client.get("a b")
+        self.assertEqual(self.server.calls, [("GET", "/v1/memories/a%20b")])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
