@@ -56,6 +56,10 @@ class AgentMemError(Exception):
         self.detail = self.problem.get("detail")
         super().__init__(f"AgentMem answered {status}: {self.title or 'error'}" + (f" ({self.detail})" if self.detail else ""))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # args holds only the message, so the default would call AgentMemError(message) on unpickling (and in copy).
+        return type(self), (self.status, self.problem), self.__dict__
+
 
 def _fields(**values: Any) -> dict[str, Any]:
     # Members left as None are left out: the service treats an absent member as "default" / "unchanged".

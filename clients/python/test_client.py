@@ -81,6 +81,16 @@ class Client(unittest.TestCase):
         client.get("a b")
         self.assertEqual(self.server.calls, [("GET", "/v1/memories/a%20b")])
 
+    def test_an_error_survives_pickle_and_copy(self):
+        error = AgentMemError(404, {"title": "Not Found", "detail": "no memory 01J", "status": 404})
+        for again in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):
+            self.assertIsInstance(again, AgentMemError)
+            self.assertEqual((again.status, again.title, again.detail, again.problem), (404, "Not Found", "no memory 01J", error.problem))
+            self.assertEqual(str(again), "AgentMem answered 404: Not Found (no memory 01J)")
+            self.assertEqual(again.args, error.args)
+        bare = pickle.loads(pickle.dumps(AgentMemError(502, None)))
+        self.assertEqual((bare.status, bare.problem, bare.title, str(bare)), (502, {}, None, "AgentMem answered 502: error"))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
