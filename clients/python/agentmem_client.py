@@ -9,6 +9,7 @@ answer raises ``AgentMemError`` with the status and the RFC 7807 problem documen
 from __future__ import annotations
 
 import json
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -73,12 +74,32 @@ class AgentMemClient:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
-        self.last_status: int | None = None
+        # Per thread: one client shared by a thread pool must not report another thread's status.
+        self._local = threading.local()
+
+    @property
+    def last_status(self) -> int | None:
+        """The HTTP status of this thread's last call through this client (None before its first)."""
+        return getattr(self._local, "status", None)
+
+    @last_status.setter
+    def last_status(self, value: int | None) -> None:
+        self._local.status = value
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A thread-local cannot be pickled; a copy starts with no status of its own.
+        state = self.__dict__.copy()
+        del state["_local"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
 
     # --- transport -------------------------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
-        """Sends one call; returns the parsed JSON (None for an empty answer) and sets ``last_status``."""
+        """Sends one call; returns the parsed JSON (None for an empty answer) and sets ``last_status`` (for this thread)."""
         url = self.base_url + path
         params = {k: ("true" if v is True else "false" if v is False else v) for k, v in (query or {}).items() if v is not None}
         if params:

@@ -91,6 +91,44 @@ class Client(unittest.TestCase):
         bare = pickle.loads(pickle.dumps(AgentMemError(502, None)))
         self.assertEqual((bare.status, bare.problem, bare.title, str(bare)), (502, {}, None, "AgentMem answered 502: error"))
 
+    def test_last_status_is_each_threads_own(self):
+        client = AgentMemClient(self.url)
+        first_answered, second_answered = threading.Event(), threading.Event()
+        seen = {}
+
+        # The first thread reads last_status only after the second one's call has been answered.
+        def first():
+            client.get_cube("201")
+            first_answered.set()
+            second_answered.wait(60)
+            seen["first"] = client.last_status
+
+        def second():
+            first_answered.wait(60)
+            with contextlib.suppress(AgentMemError):
+                client.get_cube("404")
+            seen["second"] = client.last_status
+            second_answered.set()
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(seen, {"first": 201, "second": 404})
+        self.assertIsNone(client.last_status)  # this thread has made no call
+        client.get_cube("200")
+        self.assertEqual(client.last_status, 200)
+
+    def test_a_client_still_pickles_and_its_copy_keeps_its_own_status(self):
+        client = AgentMemClient(self.url, "am_key", timeout=5)
+        client.get_cube("201")
+        again = pickle.loads(pickle.dumps(client))
+        self.assertEqual((again.base_url, again.api_key, again.timeout, again.last_status), (self.url, "am_key", 5, None))
+        twin = copy.copy(client)
+        twin.get_cube("200")
+        self.assertEqual((client.last_status, twin.last_status), (201, 200))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
