@@ -34,7 +34,16 @@ public sealed partial class MemoryOS
     /// <see cref="LifecycleState.Active"/>) is recorded as recalled once the change has committed, as
     /// <see cref="RecordRecallAsync"/> records it: someone asked for it back.
     /// </remarks>
-    public async Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, CancellationToken cancellationToken = default) =>
+        SetStateManyAsync(actor, changes, stillDue: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SetStateManyAsync(Scope, IReadOnlyList{MemoryStateChange}, CancellationToken)"/>, with each change decided
+    /// again on the memory as the write loads it: <paramref name="stillDue"/> returns the reason to record, or null to leave
+    /// that memory as it is (no version; it comes back unchanged). A job's decision can go stale without a new version: a
+    /// recall updates the forgetting counters in place, so <see cref="MemoryStateChange.ExpectedVersion"/> cannot see it.
+    /// </summary>
+    internal async Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, Func<MemoryItem, string?>? stillDue, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
         foreach (var change in changes)
@@ -55,6 +64,16 @@ public sealed partial class MemoryOS
             if (current.State == state)
             {
                 return null;
+            }
+
+            if (stillDue is not null)
+            {
+                if (stillDue(current) is not { } due)
+                {
+                    return null;
+                }
+
+                reason = due;
             }
 
             if (current.State == LifecycleState.Frozen && state != LifecycleState.Active)

@@ -275,6 +275,37 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_memory_recalled_while_the_forgetting_job_runs_is_judged_again_and_kept()
+    {
+        // A recall updates the counters in place, without a new version: the job's version check passed and the memory was
+        // archived right after it was used, with the stale "retention 0.0498" of its listing as the reason.
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        var ids = (await memory.AddBatchAsync(Alice, "notes", [.. Enumerable.Range(0, 200).Select(i => new MemoryDraft($"parking note number {i}"))])).Select(o => o.Id).ToList();
+        clock.Advance(TimeSpan.FromDays(30));
+
+        // The job reports progress every 200 memories listed: with 200, once after listing them all and before writing.
+        bool recalled = false;
+        var progress = new SynchronousProgress<MaintenanceProgress>(report =>
+        {
+            if (!recalled && report.Total is null)
+            {
+                recalled = true;
+                memory.RecordRecallAsync(Alice, [ids[0]]).GetAwaiter().GetResult();
+            }
+        });
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "notes", ["forgetting"], progress: progress));
+
+        Assert.True(recalled);
+        var used = await memory.GetAsync(Alice, ids[0]);
+        Assert.Equal((LifecycleState.Active, 1), (used.State, used.RecallCount));
+        Assert.Equal((200, 199, 1, 0), (result.Counts["examined"], result.Counts["archived"], result.Counts["kept"], result.Counts["conflicts"]));
+        Assert.DoesNotContain(result.Actions, a => a.Id == ids[0]);
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, ids[^1])).State);
+    }
+
+    [Fact]
     public async Task A_run_that_purges_may_not_look_ahead_but_a_dry_run_or_a_reversible_job_may()
     {
         // "maintain --as-of 2030-01-01" without --dry-run purged, for good, memories a day old whose TTL ends in 30 days.

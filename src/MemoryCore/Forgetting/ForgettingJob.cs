@@ -17,7 +17,8 @@ public sealed record ForgettingOptions
 /// cube's <see cref="Cubes.CubePolicy.RetentionDays"/>. Archiving is a new version with the reason; the
 /// memory leaves default retrieval but can be restored, and nothing is deleted. Frozen memories and those with a tag of
 /// <see cref="ForgettingOptions.ExcludeTags"/> are exempt.
-/// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen or excluded), <c>kept</c>, <c>conflicts</c> (changed meanwhile).
+/// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen or excluded), <c>kept</c> (not faded, or recalled
+/// since it was listed), <c>conflicts</c> (changed meanwhile).
 /// </summary>
 public sealed class ForgettingJob : IMaintenanceJob
 {
@@ -98,26 +99,48 @@ public sealed class ForgettingJob : IMaintenanceJob
 
     /// <summary>
     /// Archives a batch in one transaction; when one of it changed since it was listed (frozen, deleted, purged or written
-    /// meanwhile), the batch is redone one by one and the changed ones are left for the next run. Returns those archived.
+    /// meanwhile), the batch is redone one by one and the changed ones are left for the next run. One recalled since it was
+    /// listed (in place, no new version) is judged again as the write loads it, and kept when it no longer fades. Returns
+    /// those archived, with the reason recorded.
     /// </summary>
     private static async Task<IReadOnlyList<(MemoryItem Item, string Reason)>> ArchiveAsync(MaintenanceContext context, (MemoryItem Item, string Reason)[] batch, MaintenanceRun run, CancellationToken cancellationToken)
     {
+        var policy = context.Cube.Policy;
+        string? StillFaded(MemoryItem current) => Why(current, policy.ForgettingThreshold, policy.RetentionDays, context.Now);
+
+        async Task<IReadOnlyList<(MemoryItem Item, string Reason)>> WriteAsync((MemoryItem Item, string Reason)[] part)
+        {
+            var after = await context.Memory.SetStateManyAsync(context.Actor, [.. part.Select(Archiving)], StillFaded, cancellationToken).ConfigureAwait(false);
+            var archived = new List<(MemoryItem, string)>(part.Length);
+            foreach (var item in after)
+            {
+                if (item.State == LifecycleState.Archived)
+                {
+                    archived.Add((item, item.StateReason ?? string.Empty));
+                }
+                else
+                {
+                    run.Counters.Add("kept");
+                }
+            }
+
+            return archived;
+        }
+
         try
         {
-            await context.Memory.SetStateManyAsync(context.Actor, [.. batch.Select(Archiving)], cancellationToken).ConfigureAwait(false);
-            return batch;
+            return await WriteAsync(batch).ConfigureAwait(false);
         }
         catch (AgentMemException ex) when (ChangedMeanwhile.Is(ex) && batch.Length > 1)
         {
             var archived = new List<(MemoryItem, string)>(batch.Length);
-            foreach (var (item, reason) in batch)
+            foreach (var one in batch)
             {
                 try
                 {
-                    await context.Memory.SetStateManyAsync(context.Actor, [Archiving((item, reason))], cancellationToken).ConfigureAwait(false);
-                    archived.Add((item, reason));
+                    archived.AddRange(await WriteAsync([one]).ConfigureAwait(false));
                 }
-                catch (AgentMemException one) when (ChangedMeanwhile.Is(one))
+                catch (AgentMemException changed) when (ChangedMeanwhile.Is(changed))
                 {
                     run.Counters.Add("conflicts");
                 }
