@@ -61,7 +61,9 @@ public sealed partial class MemoryOS
     /// Hard-deletes several memories, each with what was derived from it, in one store transaction under one audit line
     /// (<c>purge</c>, with the count and <paramref name="reason"/>, which must hold no memory content): what a TTL sweep
     /// needs, since the clean-up after a purge (SQLite's VACUUM, PostgreSQL's VACUUM FULL) then runs once, not per memory.
-    /// Memories that are frozen, or gone since they were listed, are skipped and returned.
+    /// Memories that are frozen, or gone since they were listed, are skipped and returned. A frozen memory derived from one
+    /// of them is kept too (a legal hold outlasts the TTL, as the expiry job reports it), unlike
+    /// <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/>, an erasure asked for, which takes it.
     /// </summary>
     /// <returns>The ids purged and the ids skipped.</returns>
     public async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken = default)
@@ -113,11 +115,13 @@ public sealed partial class MemoryOS
 
         var doomed = await WithDerivationsAsync(actor.Tenant, purged, cancellationToken).ConfigureAwait(false);
         doomed.ExceptWith(purged);
-        var derived = doomed.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. doomed], cancellationToken).ConfigureAwait(false);
+        // A frozen derived memory is a legal hold as much as a frozen expired one: the sweep counts it exempt and keeps it.
+        // The derived ones are checked again inside the transaction too, so a hold set meanwhile fails this attempt.
+        var derived = doomed.Count == 0 ? [] : (await store.GetManyAsync(actor.Tenant, [.. doomed], cancellationToken).ConfigureAwait(false)).Where(d => d.State != LifecycleState.Frozen).ToList();
         string detail = string.Create(CultureInfo.InvariantCulture, $"{items.Count} memor{(items.Count == 1 ? "y" : "ies")}, {derived.Count} derived");
         detail = Reason(reason) is { } why ? $"{why}; {detail}" : detail;
         string? cube = items.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).Count() == 1 ? items[0].CubeId : null;
-        await PurgeWithCleanUpAsync(actor, [.. items, .. derived], Audit(actor, "purge", cube, null, null, detail), cancellationToken, unlessFrozen: purged).ConfigureAwait(false);
+        await PurgeWithCleanUpAsync(actor, [.. items, .. derived], Audit(actor, "purge", cube, null, null, detail), cancellationToken, unlessFrozen: [.. purged, .. derived.Select(d => d.Id)]).ConfigureAwait(false);
         return (purged, skipped);
     }
 

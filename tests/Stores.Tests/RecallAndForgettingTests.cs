@@ -2,6 +2,7 @@ using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
@@ -326,6 +327,29 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         // Archiving is a version a state change undoes: forgetting may run as of a later day.
         Assert.Equal(1, Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["forgetting"], asOf: nextYear)).Counts["archived"]);
         Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, id)).State);
+    }
+
+    [Fact]
+    public async Task The_TTL_keeps_a_frozen_memory_derived_from_an_expired_one_as_it_reports()
+    {
+        // The sweep counted the frozen summary exempt, and its dry run said one purge, but the purge of its expired source
+        // took the summary with it: a legal hold lost to the TTL.
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { HardDeleteAfterDays = 30 });
+        var source = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice parked on level 3"))).Id;
+        var summary = (await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: Alice parks on level 3") { Links = [new MemoryLink(source, LinkTypes.DerivedFrom)] })).Id;
+        await memory.SetStateAsync(Alice, summary, LifecycleState.Frozen, "legal hold");
+        clock.Advance(TimeSpan.FromDays(31));
+        var runner = MaintenanceRunner.CreateDefault();
+
+        var dry = Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName], dryRun: true));
+        var done = Assert.Single(await runner.RunAsync(memory, Alice, "notes", [ExpiryJob.JobName]));
+
+        Assert.Equal((1, 1), (dry.Counts["purged"], dry.Counts["exempt"]));
+        Assert.Equal((1, 1, 0), (done.Counts["purged"], done.Counts["exempt"], done.Counts["conflicts"]));
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, source));
+        Assert.Equal(LifecycleState.Frozen, (await memory.GetAsync(Alice, summary)).State);
+        Assert.Equal(1, (await memory.GetStatsAsync(Alice, "notes")).ByState.Values.Sum());
     }
 
     [Fact]

@@ -3,8 +3,9 @@ namespace AgentMem.MemoryCore.Forgetting;
 /// <summary>
 /// <c>expiry</c>: the cube's TTL. Hard-deletes (purges) every memory recorded more than the cube's
 /// <see cref="Cubes.CubePolicy.HardDeleteAfterDays"/> ago, in any state but frozen (a frozen memory is a legal hold and
-/// is kept until unfrozen). The age runs from <see cref="Provenance.RecordedAt"/>, so updates, archiving by
-/// <see cref="ForgettingJob"/> and recalls never postpone it. Each purge leaves one audit line without content.
+/// is kept until unfrozen), with what was derived from it, frozen memories again excepted
+/// (<see cref="MemoryOS.PurgeManyAsync"/>). The age runs from <see cref="Provenance.RecordedAt"/>, so updates, archiving
+/// by <see cref="ForgettingJob"/> and recalls never postpone it. Each purge leaves one audit line without content.
 /// Counters: <c>examined</c>, <c>purged</c>, <c>exempt</c> (frozen), <c>kept</c>, <c>conflicts</c> (changed or gone meanwhile).
 /// </summary>
 public sealed class ExpiryJob : IMaintenanceJob
