@@ -30,9 +30,9 @@ public sealed partial class MemoryOS
     /// already in the state asked for is left as it is. Returns each memory as it is after its change, in order.
     /// </summary>
     /// <remarks>
-    /// A memory restored from the archive (moved from <see cref="LifecycleState.Archived"/> to
-    /// <see cref="LifecycleState.Active"/>) is recorded as recalled once the change has committed, as
-    /// <see cref="RecordRecallAsync"/> records it: someone asked for it back.
+    /// A memory restored (moved from <see cref="LifecycleState.Archived"/>, <see cref="LifecycleState.Deleted"/> or
+    /// <see cref="LifecycleState.Superseded"/> to <see cref="LifecycleState.Active"/>) is recorded as recalled once the
+    /// change has committed, as <see cref="RecordRecallAsync"/> records it: someone asked for it back.
     /// </remarks>
     public Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, CancellationToken cancellationToken = default) =>
         SetStateManyAsync(actor, changes, stillDue: null, cancellationToken);
@@ -90,7 +90,9 @@ public sealed partial class MemoryOS
 
             reason = Reason(reason);
             var next = current with { State = state, StateReason = reason, Version = current.Version + 1, UpdatedAt = now };
-            if (current.State == LifecycleState.Archived && state == LifecycleState.Active)
+            // Any way back counts, not only from the archive: a memory restored after a mistaken delete is as old as
+            // one archived, and the next forgetting run took it at once.
+            if (current.State is LifecycleState.Archived or LifecycleState.Deleted or LifecycleState.Superseded && state == LifecycleState.Active)
             {
                 restored.Add(id);
             }

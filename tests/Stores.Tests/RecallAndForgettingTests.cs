@@ -188,6 +188,32 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restoring_a_deleted_or_superseded_memory_counts_as_a_recall_as_a_restore_from_the_archive_does()
+    {
+        // Only a restore from the archive was recorded as a recall: a 30-day-old memory restored after a mistaken delete
+        // kept its old clock, and the next forgetting run archived it at once.
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        var deleted = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice parked on level 3"))).Id;
+        var superseded = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice's locker is 12"))).Id;
+        clock.Advance(TimeSpan.FromDays(30));
+        await memory.DeleteAsync(Alice, deleted, "by mistake");
+        await memory.SupersedeAsync(Alice, superseded, "wrong locker");
+
+        var fromDelete = await memory.SetStateAsync(Alice, deleted, LifecycleState.Active, "deleted by mistake");
+        var fromSupersede = await memory.SetStateAsync(Alice, superseded, LifecycleState.Active, "the locker was right");
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "notes", ["forgetting"]));
+
+        Assert.Equal((1, 1), (fromDelete.RecallCount, fromSupersede.RecallCount));
+        Assert.Equal((0, 2), (result.Counts["archived"], result.Counts["kept"]));
+        foreach (var id in new[] { deleted, superseded })
+        {
+            var restored = await memory.GetAsync(Alice, id);
+            Assert.Equal((LifecycleState.Active, 1, clock.Now), (restored.State, restored.RecallCount, restored.LastRecalledAt!.Value));
+        }
+    }
+
+    [Fact]
     public async Task A_restore_stands_when_its_recall_cannot_be_recorded()
     {
         // The recall of a restore is recorded after the restore committed: a store without recalls (the interface's
