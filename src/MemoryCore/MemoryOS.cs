@@ -564,13 +564,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
         activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, hits.Count);
         if ((search.RecordRecall ?? options.ReinforceOnSearch) && hits.Count > 0)
         {
-            // The hits keep the counters they were ranked with; the store holds the reinforced ones. On a full disk the
-            // reinforcement is skipped rather than failing the search: a read must keep working while writes cannot.
+            // The hits keep the counters they were ranked with; the store holds the reinforced ones. On a full disk, or with
+            // a store that does not track recalls (the interface's default), the reinforcement is skipped rather than
+            // failing the search: a read must keep working where recalls cannot be written.
             try
             {
                 await store.RecordRecallsAsync(actor.Tenant, hits.Select(h => h.Item.Id).ToList(), time.GetUtcNow(), Audit(actor, "recall", target.Id, null, null, "search"), cancellationToken).ConfigureAwait(false);
             }
-            catch (StorageFullException)
+            catch (Exception ex) when (ex is NotSupportedException or StorageFullException)
             {
             }
         }

@@ -235,6 +235,27 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reinforcing_search_works_over_a_store_that_does_not_record_recalls()
+    {
+        // The interface's default RecordRecallsAsync throws NotSupportedException: with ReinforceOnSearch every search that
+        // found something failed with it, where a restore already let it pass.
+        var store = db.OpenStore();
+        var noRecalls = InterceptedStore.Over(store, (method, _) => method switch
+        {
+            nameof(IMemoryStore.RecordRecallsAsync) => Task.FromException<IReadOnlyList<RecallRecord>>(new NotSupportedException("no recalls here")),
+            _ => null,
+        });
+        await using var memory = new MemoryOS(noRecalls, new Bm25Retriever(store), new MemoryOSOptions { ReinforceOnSearch = true }, timeProvider: clock);
+        await memory.CreateCubeAsync(Alice, "notes");
+        var id = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice plays the cello"))).Id;
+
+        var hit = Assert.Single(await memory.SearchAsync(Alice, "notes", "cello"));
+
+        Assert.Equal(id, hit.Item.Id);
+        Assert.Equal(0, (await memory.GetAsync(Alice, id)).RecallCount);
+    }
+
+    [Fact]
     public async Task Forgetting_archives_in_batches_and_leaves_what_changed_after_listing_for_the_next_run()
     {
         var memory = db.OpenMemory(time: clock);
