@@ -22,7 +22,7 @@ public sealed partial class MemoryOS
     /// (<see cref="IMemoryChangeListener.OnMemoryPurged"/>).
     /// </remarks>
     /// <exception cref="AccessDeniedException">The actor is neither tenant-wide nor <paramref name="user"/>.</exception>
-    /// <exception cref="ErasureFilesLeftException">The user is forgotten, but a cartridge or adapter file computed from their memories could not be deleted (named).</exception>
+    /// <exception cref="ErasureFilesLeftException">The user is forgotten, but a cartridge or adapter file computed from their memories could not be deleted (named), or a change listener threw (its error is the inner exception).</exception>
     public async Task<UserForgetResult> ForgetUserAsync(Scope actor, string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -47,10 +47,10 @@ public sealed partial class MemoryOS
         List<MemoryItem> removed = [.. written, .. derived];
         var cubes = removed.Select(i => i.CubeId).Distinct(StringComparer.Ordinal).ToList();
         string detail = $"user '{who}': {written.Count} written, {derived.Count} derived, {cubes.Count} cube(s)";
-        var filesLeft = new List<FileLeft>();
-        var (memories, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken, filesLeft: filesLeft).ConfigureAwait(false);
-        return filesLeft.Count == 0
+        var left = new ErasureLeft();
+        var (memories, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken, left: left).ConfigureAwait(false);
+        return !left.Any
             ? new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files)
-            : throw FilesLeft($"Forgot user '{who}': purged {memories} memor{(memories == 1 ? "y" : "ies")}", filesLeft);
+            : throw FilesLeft($"Forgot user '{who}': purged {memories} memor{(memories == 1 ? "y" : "ies")}", left);
     }
 }

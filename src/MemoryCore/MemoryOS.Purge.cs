@@ -28,7 +28,7 @@ public sealed partial class MemoryOS
     /// the memory from the neighbours' version snapshots and redacts audit details that held or named it
     /// (<see cref="IMemoryStore.PurgeManyAsync"/>).
     /// </remarks>
-    /// <exception cref="ErasureFilesLeftException">The purge is committed, but a cartridge or adapter file computed from the memories could not be deleted (named).</exception>
+    /// <exception cref="ErasureFilesLeftException">The purge is committed, but a cartridge or adapter file computed from the memories could not be deleted (named), or a change listener threw (its error is the inner exception): every listener is still told and every file still deleted first.</exception>
     public async Task PurgeAsync(Scope actor, MemoryId id, string? reason, CancellationToken cancellationToken = default)
     {
         // Read too, as a soft delete needs: a writer that may not read would erase for good what it cannot see, and learn
@@ -66,6 +66,7 @@ public sealed partial class MemoryOS
     /// <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/>, an erasure asked for, which takes it.
     /// </summary>
     /// <returns>The ids purged and the ids skipped.</returns>
+    /// <exception cref="ErasureFilesLeftException">The purge is committed, but a cartridge or adapter file computed from the memories could not be deleted (named), or a change listener threw (its error is the inner exception).</exception>
     public async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken = default)
     {
         // The store checks frozen again inside its transaction; a memory frozen after the states were read (a legal hold set
@@ -142,33 +143,52 @@ public sealed partial class MemoryOS
     /// <summary>
     /// Purges <paramref name="removed"/> in one store transaction under <paramref name="audit"/>, tells the listeners of every
     /// cube touched and deletes the cartridge and adapter files of the activation and parametric memories among them.
-    /// Returns how many memories the store removed and how many files were deleted. A file it cannot delete is added to
-    /// <paramref name="filesLeft"/> when given; otherwise the call throws <see cref="ErasureFilesLeftException"/> naming it,
-    /// after everything else is done: the erasure is then incomplete, and the caller must know.
+    /// Returns how many memories the store removed and how many files were deleted. A file it cannot delete, or a listener
+    /// that throws, is added to <paramref name="left"/> when given; otherwise the call throws
+    /// <see cref="ErasureFilesLeftException"/> naming it, after everything else is done: the erasure is then incomplete,
+    /// and the caller must know.
     /// </summary>
-    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, List<FileLeft>? filesLeft = null)
+    private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, ErasureLeft? left = null)
     {
         int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, unlessFrozen, cancellationToken).ConfigureAwait(false);
 
         // Listeners first: they drop the purged text's index entries, which a file that cannot be deleted must not keep.
+        var leftovers = left ?? new ErasureLeft();
         foreach (var cube in removed.GroupBy(i => i.CubeId, StringComparer.Ordinal))
         {
-            Notify(actor.Tenant, cube.Key);
-            foreach (var listener in listeners)
-            {
-                // One call per cube is enough: a listener drops the cube's persisted index, not one memory's entry.
-                listener.OnMemoryPurged(actor.Tenant, cube.Key, cube.First().Id);
-            }
+            TellAll(leftovers, listener => listener.OnMemoriesChanged(actor.Tenant, cube.Key));
+
+            // One call per cube is enough: a listener drops the cube's persisted index, not one memory's entry.
+            TellAll(leftovers, listener => listener.OnMemoryPurged(actor.Tenant, cube.Key, cube.First().Id));
         }
 
-        var left = filesLeft ?? [];
-        int files = DeletePayloadFiles(removed, left);
-        if (filesLeft is null && left.Count > 0)
+        int files = DeletePayloadFiles(removed, leftovers.Files);
+        if (left is null && leftovers.Any)
         {
-            throw FilesLeft($"Purged {memories} memor{(memories == 1 ? "y" : "ies")}", left);
+            throw FilesLeft($"Purged {memories} memor{(memories == 1 ? "y" : "ies")}", leftovers);
         }
 
         return (memories, files);
+    }
+
+    /// <summary>
+    /// Tells every listener of a committed erasure; one that throws (a snapshot it cannot delete) is kept in
+    /// <paramref name="left"/> and the rest are still told, so neither they nor the file clean-up after them are skipped.
+    /// </summary>
+    private void TellAll(ErasureLeft left, Action<IMemoryChangeListener> tell)
+    {
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                tell(listener);
+            }
+            catch (Exception ex)
+            {
+                // The erasure has committed: whatever a listener throws is reported with the rest once the clean-up is done.
+                left.Listeners.Add(ex);
+            }
+        }
     }
 
     /// <summary>Deletes the cartridge and adapter files of the activation and parametric memories among <paramref name="items"/>; returns how many, adding those it cannot delete to <paramref name="left"/>.</summary>
@@ -190,13 +210,46 @@ public sealed partial class MemoryOS
         return files;
     }
 
-    private static ErasureFilesLeftException FilesLeft(string done, List<FileLeft> left) =>
-        new($"{done}: the erasure is committed, but the file(s) computed from {left.Count} of them could not be deleted and still hold their text; "
-            + $"delete them by hand: {string.Join("; ", left.Select(f => $"{f.Path} (memory {f.Memory}: {f.Error})"))}",
-            [.. left.Select(f => f.Path)]);
+    /// <summary>
+    /// The error of an erasure that committed but left <paramref name="left"/>: the files, named, and the listeners' errors
+    /// (as the inner exception: one, or an <see cref="AggregateException"/> of several).
+    /// </summary>
+    private static ErasureFilesLeftException FilesLeft(string done, ErasureLeft left)
+    {
+        var parts = new List<string>(2);
+        if (left.Files.Count > 0)
+        {
+            parts.Add($"the file(s) computed from {left.Files.Count} of them could not be deleted and still hold their text; "
+                + $"delete them by hand: {string.Join("; ", left.Files.Select(f => $"{f.Path} (memory {f.Memory}: {f.Error})"))}");
+        }
+
+        if (left.Listeners.Count > 0)
+        {
+            parts.Add($"{left.Listeners.Count} change listener call(s) failed, so what a listener derived from them (an index snapshot, a cache) may "
+                + $"still hold their text: {string.Join("; ", left.Listeners.Select(e => $"{e.GetType().Name}: {e.Message}"))}");
+        }
+
+        Exception? inner = left.Listeners.Count switch
+        {
+            0 => null,
+            1 => left.Listeners[0],
+            _ => new AggregateException(left.Listeners),
+        };
+        return new($"{done}: the erasure is committed, but {string.Join("; and ", parts)}", [.. left.Files.Select(f => f.Path)], inner);
+    }
 
     /// <summary>A payload file an erasure could not delete: the memory it was computed from, its local path and why.</summary>
     private readonly record struct FileLeft(MemoryId Memory, string Path, string Error);
+
+    /// <summary>What a committed erasure could not clean up: payload files it could not delete, errors of listeners told of it.</summary>
+    private sealed class ErasureLeft
+    {
+        public List<FileLeft> Files { get; } = [];
+
+        public List<Exception> Listeners { get; } = [];
+
+        public bool Any => Files.Count > 0 || Listeners.Count > 0;
+    }
 
     // Only for an activation or parametric memory: its KV cartridge or LoRA adapter was computed from the purged text. Other
     // payloads (an image, a document the memory points at) are files the user owns, not copies. And only a local file that

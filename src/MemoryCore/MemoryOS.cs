@@ -215,7 +215,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// from those memories in other cubes (summaries, cartridges) and deletes the cartridge and adapter files of its own
     /// activation and parametric memories. Returns how many memories were removed from the cube.
     /// </summary>
-    /// <exception cref="ErasureFilesLeftException">The cube is deleted, but a cartridge or adapter file computed from its memories could not be deleted (named).</exception>
+    /// <exception cref="ErasureFilesLeftException">The cube is deleted, but a cartridge or adapter file computed from its memories could not be deleted (named), or a change listener threw (its error is the inner exception).</exception>
     public async Task<int> DeleteCubeAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
         var current = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
@@ -244,22 +244,20 @@ public sealed partial class MemoryOS : IAsyncDisposable
         derivedIds.ExceptWith(held);
         var derived = derivedIds.Count == 0 ? [] : await store.GetManyAsync(actor.Tenant, [.. derivedIds], cancellationToken).ConfigureAwait(false);
         // A file that cannot be deleted does not stop the delete; it is named once everything else is done.
-        var filesLeft = new List<FileLeft>();
+        // Nor does a listener that throws: the others are still told and the files still deleted.
+        var left = new ErasureLeft();
         if (derived.Count > 0)
         {
             string detail = string.Create(CultureInfo.InvariantCulture, $"derived from cube {current.Name}, being deleted: {derived.Count} memor{(derived.Count == 1 ? "y" : "ies")}");
-            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken, filesLeft: filesLeft).ConfigureAwait(false);
+            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken, left: left).ConfigureAwait(false);
         }
 
         int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cancellationToken).ConfigureAwait(false)
             ?? throw new CubeNotFoundException($"No cube '{cube}' in tenant '{actor.Tenant}' (deleted meanwhile?).");
-        foreach (var listener in listeners)
-        {
-            listener.OnCubeDeleted(actor.Tenant, current.Id);
-        }
+        TellAll(left, listener => listener.OnCubeDeleted(actor.Tenant, current.Id));
 
-        DeletePayloadFiles(payloads, filesLeft);
-        return filesLeft.Count == 0 ? removed : throw FilesLeft($"Deleted cube '{current.Name}' and its {removed} memor{(removed == 1 ? "y" : "ies")}", filesLeft);
+        DeletePayloadFiles(payloads, left.Files);
+        return !left.Any ? removed : throw FilesLeft($"Deleted cube '{current.Name}' and its {removed} memor{(removed == 1 ? "y" : "ies")}", left);
     }
 
     /// <summary>

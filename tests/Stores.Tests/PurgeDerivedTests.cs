@@ -99,6 +99,50 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task A_listener_that_throws_during_a_purge_stops_neither_the_other_listeners_nor_the_cartridge_deletion()
+    {
+        // A listener's IOException (a snapshot it could not delete) left the other listeners untold and the cartridge, which
+        // holds the purged text, on disk; the caller got a bare IOException for a purge that had committed.
+        var memory = db.OpenMemory();
+        var heard = new List<string>();
+        using var failing = memory.AddChangeListener(new ThrowingListener());
+        using var registration = memory.AddChangeListener(new PurgeListener(heard));
+        await memory.CreateCubeAsync(Alice, "cache");
+        string cartridge = Path.Combine(db.Folder, "cartridges", "told.amkv");
+        Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
+        await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
+        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge: alice's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload });
+
+        var error = await Assert.ThrowsAsync<ErasureFilesLeftException>(() => memory.PurgeAsync(Alice, activation.Id, "user asked"));
+
+        Assert.IsType<IOException>(error.InnerException);
+        Assert.Contains("snapshot is locked", error.Message, StringComparison.Ordinal);
+        Assert.Empty(error.Files);
+        Assert.False(File.Exists(cartridge));
+        Assert.Equal(["cache purged"], heard);
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Alice, activation.Id));
+
+        // A cube delete goes on past it alike: the cube is gone, the other listeners told, and the error says so.
+        await memory.AddAsync(Alice, "cache", new MemoryDraft("another note"));
+        var cubeError = await Assert.ThrowsAsync<ErasureFilesLeftException>(() => memory.DeleteCubeAsync(Alice, "cache"));
+        Assert.IsType<IOException>(cubeError.InnerException);
+        Assert.Equal(["cache purged", "cache deleted"], heard);
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => memory.OpenCubeAsync(Alice, "cache"));
+    }
+
+    private sealed class ThrowingListener : IMemoryChangeListener
+    {
+        public void OnMemoriesChanged(string tenant, string cubeId)
+        {
+        }
+
+        public void OnMemoryPurged(string tenant, string cubeId, MemoryId id) => throw new IOException("the index snapshot is locked");
+
+        public void OnCubeDeleted(string tenant, string cubeId) => throw new IOException("the index folder is locked");
+    }
+
     private sealed class PurgeListener(List<string> heard) : IMemoryChangeListener
     {
         public void OnMemoriesChanged(string tenant, string cubeId)
@@ -106,6 +150,8 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         }
 
         public void OnMemoryPurged(string tenant, string cubeId, MemoryId id) => heard.Add("cache purged");
+
+        public void OnCubeDeleted(string tenant, string cubeId) => heard.Add("cache deleted");
     }
 
     [Fact]
