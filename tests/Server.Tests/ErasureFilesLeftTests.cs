@@ -4,6 +4,7 @@ using System.Text.Json;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentMem.Server.Tests;
@@ -51,6 +52,43 @@ public sealed class ErasureFilesLeftTests
         finally
         {
             ImmutableFile.TrySet(cartridge, immutable: false);
+        }
+    }
+
+    [Fact]
+    public async Task An_erasure_whose_index_could_not_drop_it_says_so_instead_of_zero_files_left()
+    {
+        // A listener failure left no file: the answer said "0 cartridge or adapter file(s) ... could not be deleted",
+        // which reads as nothing gone wrong.
+        await using var app = await TestApp.StartAsync();
+        var memory = app.App.Services.GetRequiredService<MemoryOS>();
+        using var listener = memory.AddChangeListener(new LockedSnapshotListener());
+        using var client = app.Client();
+        var alice = new Scope("tenant-a", "alice");
+        await memory.CreateCubeAsync(alice, "notes");
+        var added = await memory.AddAsync(alice, "notes", new MemoryDraft("alice's locker code is wombat7731"));
+
+        var purge = await client.DeleteAsync($"/v1/memories/{added.Id}?purge=true&user=alice");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, purge.StatusCode);
+        string detail = (await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+        Assert.Contains("committed", detail, StringComparison.Ordinal);
+        Assert.Contains("could not be dropped", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 cartridge", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("snapshot is locked", detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/memories/{added.Id}?user=alice")).StatusCode);
+    }
+
+    private sealed class LockedSnapshotListener : IMemoryChangeListener
+    {
+        public void OnMemoriesChanged(string tenant, string cubeId)
+        {
+        }
+
+        public void OnMemoryPurged(string tenant, string cubeId, MemoryId id) => throw new IOException("the index snapshot is locked");
+
+        public void OnCubeDeleted(string tenant, string cubeId)
+        {
         }
     }
 

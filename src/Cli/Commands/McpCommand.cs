@@ -71,7 +71,7 @@ internal static class McpCommand
             {
                 // Committed: a client must not take it for a failure and retry (that answers "not found"). The paths go to stderr only.
                 await Console.Error.WriteLineAsync(ex.Message);
-                throw new McpException($"The erasure is committed (do not retry), but {ex.Files.Count} cartridge or adapter file(s) computed from the erased memories could not be deleted; the server's error output names them.", ex);
+                throw new McpException($"The erasure is committed (do not retry), but {ex.LeftSummary}; the server's error output names what.", ex);
             }
         }
     }

@@ -45,4 +45,23 @@ public class ErasureFilesLeftException : IOException
 
     /// <summary>The local paths of the files left behind.</summary>
     public IReadOnlyList<string> Files { get; } = [];
+
+    /// <summary>
+    /// What was left behind, as a clause without paths or ids for a client that must not see them: the count of files, and
+    /// whether a change listener failed (with no file left, a count of zero files said nothing had gone wrong).
+    /// </summary>
+    public string LeftSummary
+    {
+        get
+        {
+            string files = $"{Files.Count} cartridge or adapter file(s) computed from the erased memories could not be deleted and still hold their text";
+            string listener = "what an index derived from the erased memories (a snapshot, a cache) could not be dropped";
+            return (Files.Count > 0, InnerException is not null) switch
+            {
+                (true, true) => $"{files}, and {listener}",
+                (true, false) => files,
+                _ => listener,
+            };
+        }
+    }
 }

@@ -55,8 +55,7 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             {
                 // Paths, other cubes' ids and IO errors stay in the log: a cube delete or user forget also erases derived
                 // memories of cubes the caller may not read, and the server's folders are none of a client's business.
-                detail = $"The erasure is committed (do not retry), but {left.Files.Count} cartridge or adapter file(s) computed from the erased "
-                    + "memories could not be deleted and still hold their text; an operator must delete them by hand: the server log names them.";
+                detail = $"The erasure is committed (do not retry), but {left.LeftSummary}; an operator must clean up by hand: the server log names what.";
             }
 
             context.Response.Clear();
