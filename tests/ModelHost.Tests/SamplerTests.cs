@@ -33,6 +33,22 @@ public sealed class SamplerTests
         Assert.Equal([0, 1, 2], seen.Order());
     }
 
+    [Fact]
+    public void Plain_sampling_never_picks_a_last_token_of_probability_zero()
+    {
+        // Token 0 holds 0.999 and 99,999 tokens 1e-8 each: added to 0.999 in float each is lost, so the running total stops
+        // about 1e-3 short of 1 and a draw in that gap fell through to the last id, whose probability is exactly 0.
+        const int V = 100_001;
+        var logits = new float[V];
+        logits.AsSpan(1, V - 2).Fill(MathF.Log(1e-8f / 0.999f));
+        logits[^1] = -1000f;
+        var sampler = new Sampler(V, 1f, topP: 1f, seed: 7);
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.NotEqual(V - 1, sampler.Sample(logits));
+        }
+    }
+
     [Theory]
     [InlineData(float.NaN, 0.9f)]
     [InlineData(float.PositiveInfinity, 0.9f)]

@@ -96,7 +96,17 @@ public sealed class Sampler
             }
         }
 
-        return p.Length - 1; // rounding
+        // The float running total can stop short of 1 (tiny probabilities are lost when added to a large one), so a coin in
+        // that gap lands here: it goes to the last token that can be drawn, never to a trailing one of probability 0.
+        for (int i = p.Length - 1; i > 0; i--)
+        {
+            if (p[i] > 0f)
+            {
+                return i;
+            }
+        }
+
+        return 0;
     }
 
     private int SampleTopP(ReadOnlySpan<float> p, float coin)
