@@ -138,6 +138,28 @@ public sealed class LocalChatClientTests
     }
 
     [Fact]
+    public async Task Instructions_are_rendered_as_a_leading_system_message()
+    {
+        // ChatOptions.Instructions were dropped: the model never saw them. The OpenAI adapter sends them as a system message
+        // before the conversation; so does this client, for the full reply and the streamed one alike.
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, ChatTemplate.ChatML, "stories260K");
+        ChatMessage[] messages = [new(ChatRole.User, "Hi")];
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 4, Instructions = "Answer in French." };
+        const string Expected = "<|im_start|>system\nAnswer in French.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n";
+
+        var response = await client.GetResponseAsync(messages, options);
+        Assert.Equal(Expected, response.AdditionalProperties![LocalChatClient.PromptKey]);
+
+        ChatResponseUpdate? last = null;
+        await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+        {
+            last = update;
+        }
+
+        Assert.Equal(Expected, last!.AdditionalProperties![LocalChatClient.PromptKey]);
+    }
+
+    [Fact]
     public void Metadata_and_services()
     {
         using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");

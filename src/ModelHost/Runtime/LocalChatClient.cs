@@ -24,7 +24,8 @@ namespace AgentMem.ModelHost;
 /// <see cref="TemplateKey"/>; streaming puts the same on the final update.
 /// </para>
 /// <para>
-/// Options: <see cref="ChatOptions.MaxOutputTokens"/> (default 256, capped by the context), <see cref="ChatOptions.Temperature"/>
+/// Options: <see cref="ChatOptions.Instructions"/> (rendered as a system message before the messages, as the OpenAI adapter
+/// sends them), <see cref="ChatOptions.MaxOutputTokens"/> (default 256, capped by the context), <see cref="ChatOptions.Temperature"/>
 /// (default 1; 0 is greedy), <see cref="ChatOptions.TopP"/> (default 0.9), <see cref="ChatOptions.Seed"/> (default: derived from the
 /// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state). Generation stops when the tokenizer's
 /// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face) (finish reason <see cref="ChatFinishReason.Stop"/>) or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
@@ -104,7 +105,7 @@ public sealed class LocalChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string prompt = Template.Render(messages);
+        string prompt = Render(messages, options);
         return Task.Run(
             () =>
             {
@@ -131,7 +132,7 @@ public sealed class LocalChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string prompt = Template.Render(messages);
+        string prompt = Render(messages, options);
         string responseId = Guid.NewGuid().ToString("N");
         using var run = await Task.Run(() => new Run(this, prompt, options, cancellationToken), cancellationToken).ConfigureAwait(false);
         while (true)
@@ -156,6 +157,12 @@ public sealed class LocalChatClient : IChatClient
             AdditionalProperties = run.Report(),
         };
     }
+
+    /// <summary>The prompt text: the options' instructions, when given, lead as a system message (as the OpenAI adapter sends them).</summary>
+    private string Render(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        Template.Render(options?.Instructions is { } instructions && !string.IsNullOrWhiteSpace(instructions)
+            ? messages.Prepend(new ChatMessage(ChatRole.System, instructions))
+            : messages);
 
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null)
