@@ -117,6 +117,20 @@ public sealed class PrefillTests
     }
 
     [Fact]
+    public void A_cancelled_rewrite_of_earlier_slots_leaves_none_of_them_marked_filled()
+    {
+        // Rewriting slots 0.. of a filled cache, cancelled after layer 0: that layer held the new tokens' keys and values, the
+        // others the old ones, and the cache still claimed all 20 slots (with the old positions) as valid.
+        var model = Model.Value;
+        var cache = model.CreateCache();
+        model.Prefill(Tokens(20), 0, cache);
+        using var cts = new CancellationTokenSource();
+        var observer = new CancelAtLayer(0, cts);
+        Assert.Throws<OperationCanceledException>(() => model.PrefillAt(Tokens(8), 0, 0, cache, observer, cts.Token));
+        Assert.Equal(0, cache.Length);
+    }
+
+    [Fact]
     public void Int8_weights_stay_close_to_float_on_stories260K()
     {
         var f32 = Model.Value;
@@ -168,6 +182,18 @@ public sealed class PrefillTests
 
         float[] g = int8.Prefill(tokens, 0, int8.CreateCache()).ToArray();
         Assert.True(e.Zip(g).Max(z => Math.Abs(z.First - z.Second)) < 1e-4);
+    }
+
+    // Cancels as soon as it sees a head of the given layer, so the pass stops before the next layer.
+    private sealed class CancelAtLayer(int at, CancellationTokenSource cancel) : IAttentionObserver
+    {
+        public void OnAttention(int layer, int head, int slot, ReadOnlySpan<float> weights)
+        {
+            if (layer == at)
+            {
+                cancel.Cancel();
+            }
+        }
     }
 
     private sealed class Recorder : IAttentionObserver

@@ -94,6 +94,19 @@ public sealed class KvCache : IDisposable
         }
     }
 
+    /// <summary>Forgets the slots from <paramref name="length"/> on (nothing when no more are filled).</summary>
+    internal void Truncate(int length)
+    {
+        if (length >= Length)
+        {
+            return;
+        }
+
+        Length = length;
+        hostValid = Math.Min(hostValid, length);
+        deviceValid = Math.Min(deviceValid, length);
+    }
+
     /// <summary>Marks <paramref name="slot"/> as the last filled slot, holding position <paramref name="position"/>.</summary>
     internal void SetFilled(int slot, int position)
     {

@@ -20,7 +20,8 @@ public sealed partial class LlamaModel
     /// <see cref="Prefill"/> with slots decoupled from positions (as <see cref="ForwardAt"/>): token i gets RoPE position
     /// <paramref name="startPosition"/> + i and cache slot <paramref name="startSlot"/> + i, attending over slots 0 .. its own.
     /// <paramref name="observer"/>, when given, sees every head's attention weights, layer by layer, token by token, head by head
-    /// (attention then runs on the calling thread).
+    /// (attention then runs on the calling thread). Filled slots from <paramref name="startSlot"/> on are dropped before they are
+    /// rewritten, so a call that is cancelled or fails leaves only slots 0 .. startSlot-1 and the chunks it completed.
     /// </summary>
     public ReadOnlySpan<float> PrefillAt(ReadOnlySpan<int> tokens, int startPosition, int startSlot, KvCache cache, IAttentionObserver? observer = null, CancellationToken cancellationToken = default)
     {

@@ -205,7 +205,8 @@ public sealed partial class LlamaModel : IDisposable
     /// Runs <paramref name="token"/> with RoPE position <paramref name="position"/>, storing its keys and values in cache slot
     /// <paramref name="slot"/> and attending over slots 0 .. slot. Slots and positions differ once a cache has been compressed
     /// or composed from parts: each slot keeps the position its key was rotated with (<see cref="KvCache.PositionOf"/>).
-    /// Slots 0 .. slot-1 must already be filled. <paramref name="observer"/>, when given, sees every head's attention weights.
+    /// Slots 0 .. slot-1 must already be filled; filled slots from <paramref name="slot"/> on are dropped (they would hold
+    /// other tokens' entries). <paramref name="observer"/>, when given, sees every head's attention weights.
     /// </summary>
     public ReadOnlySpan<float> ForwardAt(int token, int position, int slot, KvCache cache, IAttentionObserver? observer = null)
     {
@@ -236,6 +237,10 @@ public sealed partial class LlamaModel : IDisposable
         DeviceView x = scratch.X.Slice(0, n * dim), xb = scratch.Xb.Slice(0, n * dim), q = scratch.Q.Slice(0, n * dim), tmp = scratch.Tmp.Slice(0, n * dim);
         DeviceView hb = scratch.Hb.Slice(0, n * hidden), hb2 = scratch.Hb2.Slice(0, n * hidden);
         b.Embed(x, w.TokenEmbedding, tokens, dim);
+
+        // Keys and values are written layer by layer: slots being rewritten stop counting as filled first, so a pass that is
+        // cancelled or fails midway never leaves a mix of new and old entries marked valid.
+        cache.Truncate(startSlot);
         for (int l = 0; l < c.Layers; l++)
         {
             cancellationToken.ThrowIfCancellationRequested();
