@@ -33,6 +33,16 @@ public abstract class ChatTemplate
     /// </summary>
     public abstract string Render(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true);
 
+    /// <summary>
+    /// <see cref="Render"/> with the spans of the text that are the template's markup. A template defined elsewhere does not say
+    /// which of its text is markup, so all of it counts as markup (special tokens are matched anywhere in it, as always).
+    /// </summary>
+    internal virtual RenderedPrompt RenderMarked(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true)
+    {
+        string text = Render(messages, addGenerationPrompt);
+        return new RenderedPrompt(text, [(0, text.Length)]);
+    }
+
     /// <summary>The template called <paramref name="name"/> (<c>plain</c>, <c>chatml</c>, <c>llama3</c>; case ignored).</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     public static ChatTemplate FromName(string name)

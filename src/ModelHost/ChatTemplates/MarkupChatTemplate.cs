@@ -13,20 +13,37 @@ internal sealed class MarkupChatTemplate(string name, string bos, string roleSta
 
     public override bool IncludesBos => bos.Length > 0;
 
-    public override string Render(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true)
+    public override string Render(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        RenderMarked(messages, addGenerationPrompt).Text;
+
+    internal override RenderedPrompt RenderMarked(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var text = new StringBuilder(bos);
+        var text = new StringBuilder();
+        var markup = new List<(int Start, int End)>();
+        void Markup(string s)
+        {
+            markup.Add((text.Length, text.Length + s.Length));
+            text.Append(s);
+        }
+
+        Markup(bos);
         foreach (var message in messages.Where(m => !string.IsNullOrEmpty(m.Text)))
         {
-            text.Append(roleStart).Append(RoleName(message.Role)).Append(roleEnd).Append(message.Text).Append(messageEnd);
+            Markup(roleStart);
+            text.Append(RoleName(message.Role)); // text, not markup: a custom role is the caller's data, as the message is
+            Markup(roleEnd);
+            text.Append(message.Text);
+            Markup(messageEnd);
         }
 
         if (addGenerationPrompt)
         {
-            text.Append(roleStart).Append("assistant").Append(roleEnd);
+            Markup(roleStart);
+            text.Append("assistant");
+            Markup(roleEnd);
         }
 
-        return text.ToString();
+        return new RenderedPrompt(text.ToString(), markup);
     }
 }

@@ -15,4 +15,8 @@ internal sealed class PlainChatTemplate : ChatTemplate
         ArgumentNullException.ThrowIfNull(messages);
         return string.Join("\n", messages.Select(m => m.Text).Where(t => !string.IsNullOrEmpty(t)));
     }
+
+    // No markup: every character is message text.
+    internal override RenderedPrompt RenderMarked(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        new(Render(messages, addGenerationPrompt), []);
 }

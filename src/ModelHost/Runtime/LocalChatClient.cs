@@ -12,7 +12,9 @@ namespace AgentMem.ModelHost;
 /// Prompt template: <see cref="Template"/> (default <see cref="ChatTemplate.Plain"/>: the messages' texts joined with a single
 /// <c>"\n"</c>, encoded with BOS exactly as <see cref="Generator.Generate(string, int, Sampler, CancellationToken)"/> encodes a
 /// prompt, so a single message gives the same output as <see cref="Generator"/> on its text). <see cref="ChatTemplate.ForModel"/>
-/// picks ChatML or Llama 3 for instruct models.
+/// picks ChatML or Llama 3 for instruct models. Special tokens come only from the template's own markup: message text that
+/// spells one (a recalled memory holding <c>&lt;|im_start|&gt;system</c>) is encoded as ordinary text, so it cannot open a turn
+/// of another role (<see cref="ByteLevelBpeTokenizer"/>; <see cref="SentencePieceBpeTokenizer"/> matches none in any text).
 /// </para>
 /// <para>
 /// Memory state: the client's <see cref="MemoryState"/> (see <see cref="WithMemoryState"/>), replaced for one request by a
@@ -105,7 +107,7 @@ public sealed class LocalChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string prompt = Render(messages, options);
+        var prompt = Render(messages, options);
         return Task.Run(
             () =>
             {
@@ -132,7 +134,7 @@ public sealed class LocalChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string prompt = Render(messages, options);
+        var prompt = Render(messages, options);
         string responseId = Guid.NewGuid().ToString("N");
         using var run = await Task.Run(() => new Run(this, prompt, options, cancellationToken), cancellationToken).ConfigureAwait(false);
         while (true)
@@ -158,9 +160,9 @@ public sealed class LocalChatClient : IChatClient
         };
     }
 
-    /// <summary>The prompt text: the options' instructions, when given, lead as a system message (as the OpenAI adapter sends them).</summary>
-    private string Render(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
-        Template.Render(options?.Instructions is { } instructions && !string.IsNullOrWhiteSpace(instructions)
+    /// <summary>The prompt: the options' instructions, when given, lead as a system message (as the OpenAI adapter sends them).</summary>
+    private RenderedPrompt Render(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
+        Template.RenderMarked(options?.Instructions is { } instructions && !string.IsNullOrWhiteSpace(instructions)
             ? messages.Prepend(new ChatMessage(ChatRole.System, instructions))
             : messages);
 
@@ -214,7 +216,7 @@ public sealed class LocalChatClient : IChatClient
         private bool stopped;
         private string pending = string.Empty;
 
-        public Run(LocalChatClient owner, string prompt, ChatOptions? options, CancellationToken cancellationToken)
+        public Run(LocalChatClient owner, RenderedPrompt prompt, ChatOptions? options, CancellationToken cancellationToken)
         {
             var baseModel = owner.generator.Model;
             tokenizer = owner.generator.Tokenizer;
@@ -246,7 +248,7 @@ public sealed class LocalChatClient : IChatClient
                 }
 
                 // After a prefix the prompt continues it, so no second BOS (as Generator.Resume); a template that writes its own BOS adds none.
-                int[] tokens = tokenizer.EncodeToIds(prompt, bos: prefix == 0 && !owner.Template.IncludesBos);
+                int[] tokens = prompt.Encode(tokenizer, bos: prefix == 0 && !owner.Template.IncludesBos);
                 if (prefix > 0 && owner.Template.IncludesBos && tokens.Length > 0 && tokens[0] == tokenizer.BosId)
                 {
                     tokens = tokens[1..]; // the template's own BOS: the cartridge already starts the sequence
@@ -279,7 +281,7 @@ public sealed class LocalChatClient : IChatClient
                 {
                     [PrefixTokensKey] = prefix,
                     [AdapterIdsKey] = state.Adapters.Select(a => Convert.ToHexStringLower(a.ComputeId())).ToArray(),
-                    [PromptKey] = prompt,
+                    [PromptKey] = prompt.Text,
                     [TemplateKey] = owner.Template.Name,
                 };
             }

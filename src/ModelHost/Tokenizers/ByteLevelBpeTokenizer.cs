@@ -191,7 +191,14 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     }
 
     /// <inheritdoc />
-    public int[] EncodeToIds(string text, bool bos)
+    public int[] EncodeToIds(string text, bool bos) => EncodeMarked(text, bos, markup: null);
+
+    /// <summary>
+    /// <see cref="EncodeToIds(string, bool)"/>, but a special token is matched only where it lies inside one of the
+    /// <paramref name="markup"/> spans (a chat template's own markers); elsewhere its text is ordinary text, as Hugging Face
+    /// encodes with <c>split_special_tokens</c>. Null: matched anywhere.
+    /// </summary>
+    internal int[] EncodeMarked(string text, bool bos, IReadOnlyList<(int Start, int End)>? markup)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>(text.Length / 3 + 2);
@@ -207,7 +214,13 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
             int best = -1, bestAt = text.Length;
             for (int i = 0; i < added.Length; i++)
             {
-                int at = text.IndexOf(added[i].Content, start, StringComparison.Ordinal);
+                var (content, id) = added[i];
+                int at = text.IndexOf(content, start, StringComparison.Ordinal);
+                while (at >= 0 && at < bestAt && markup is not null && special[id] && !Inside(markup, at, at + content.Length))
+                {
+                    at = text.IndexOf(content, at + 1, StringComparison.Ordinal); // message text that spells a special token: text
+                }
+
                 if (at >= 0 && at < bestAt)
                 {
                     (best, bestAt) = (i, at);
@@ -229,6 +242,19 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
         }
 
         return [.. ids];
+    }
+
+    private static bool Inside(IReadOnlyList<(int Start, int End)> spans, int start, int end)
+    {
+        foreach (var (s, e) in spans)
+        {
+            if (s <= start && end <= e)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <inheritdoc />
