@@ -81,6 +81,44 @@ public sealed class ExportImportTests : IDisposable
     }
 
     [Fact]
+    public async Task Embeddings_of_a_long_memory_indexed_as_passages_import_and_round_trip_byte_identical()
+    {
+        // A long memory's stored embedding is its text's vector followed by one per passage group: several times the
+        // embedder's dimension. The header named the first vector's length, and import refused every other length.
+        string sentences = string.Concat(Enumerable.Range(1, 20).Select(i => $"On day {i} Dave fitted part number {i * 7} to the Mustang. "));
+        Assert.InRange(sentences.Length, 900, 1_400);
+        await AddAsync(source, sentences, "--actor", "Dave");
+        await AddAsync(source, "Dave lives in Ohio");
+        await source.JsonAsync("search", "Mustang part", "--cube", "work");
+        string exported = Path.Combine(source.Folder, "long-vectors.jsonl");
+        var (code, _, err) = await source.RunAsync("export", "--cube", "work", "--embeddings", "--out", exported);
+        Assert.True(code == 0, err);
+        (code, _, err) = await target.RunAsync("import", "cube", exported);
+        Assert.True(code == 0, err);
+        string again = Path.Combine(target.Folder, "again.jsonl");
+        (code, _, err) = await target.RunAsync("export", "--cube", "work", "--embeddings", "--out", again);
+        Assert.True(code == 0, err);
+        Assert.Equal(await File.ReadAllBytesAsync(exported), await File.ReadAllBytesAsync(again));
+
+        // The header names the embedder's dimension; every vector is a whole multiple of it.
+        var lines = await File.ReadAllLinesAsync(exported);
+        int dimensions;
+        using (var header = JsonDocument.Parse(lines[0]))
+        {
+            dimensions = header.RootElement.GetProperty("embeddings").GetProperty("dimensions").GetInt32();
+        }
+
+        var lengths = lines[1..].Select(l =>
+        {
+            using var doc = JsonDocument.Parse(l);
+            return Convert.FromBase64String(doc.RootElement.GetProperty("embedding").GetProperty("vector").GetString()!).Length / sizeof(float);
+        }).ToList();
+        Assert.Contains(dimensions, lengths);
+        Assert.All(lengths, n => Assert.Equal(0, n % dimensions));
+        Assert.Contains(lengths, n => n >= 2 * dimensions);
+    }
+
+    [Fact]
     public async Task Importing_into_the_same_database_is_refused_as_an_id_clash_and_writes_nothing()
     {
         string exported = await SeedAsync();

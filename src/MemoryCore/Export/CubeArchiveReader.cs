@@ -119,10 +119,11 @@ public static class CubeArchiveReader
                         throw new MemoryValidationException($"memory {id} has an embedding but the header declares none.");
                     }
 
+                    // A long memory's vector holds its text's vector, then one per passage group: a whole multiple.
                     var vector = Decode(Str(e, "vector"));
-                    if (vector.Length != embeddingHeader.Dimensions)
+                    if (vector.Length == 0 || embeddingHeader.Dimensions < 1 || vector.Length % embeddingHeader.Dimensions != 0)
                     {
-                        throw new MemoryValidationException($"memory {id}: the embedding has {vector.Length} dimensions, the header says {embeddingHeader.Dimensions}.");
+                        throw new MemoryValidationException($"memory {id}: the embedding has {vector.Length} values, not a whole positive multiple of the header's {embeddingHeader.Dimensions} dimensions.");
                     }
 
                     vectors[id] = new StoredEmbedding(id, Str(e, "textHash"), vector);

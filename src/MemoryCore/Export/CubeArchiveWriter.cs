@@ -44,10 +44,29 @@ public static class CubeArchiveWriter
         if (embedder is not null)
         {
             var stored = await store.GetEmbeddingsAsync(tenant, cube.Id, embedder, null, cancellationToken).ConfigureAwait(false);
-            embeddings = new ArchivedEmbeddings(embedder, stored.Count == 0 ? 0 : stored[0].Vector.Length, stored.ToDictionary(e => e.MemoryId));
+            embeddings = new ArchivedEmbeddings(embedder, UnitLength(stored), stored.ToDictionary(e => e.MemoryId));
         }
 
         return new CubeArchive(cube, memories, embeddings);
+    }
+
+    /// <summary>
+    /// The length every stored vector is a whole multiple of (0 for none): the embedder's dimension whenever any memory is
+    /// short. A long memory's embedding is its text's vector followed by one per passage group, so the first vector's
+    /// length, which the header used to name, made import refuse every vector of another length.
+    /// </summary>
+    private static int UnitLength(IReadOnlyList<StoredEmbedding> stored)
+    {
+        int unit = 0;
+        foreach (var e in stored)
+        {
+            for (int b = e.Vector.Length; b != 0;)
+            {
+                (unit, b) = (b, unit % b);
+            }
+        }
+
+        return unit;
     }
 
     /// <summary>Writes the archive to <paramref name="stream"/>, one JSON object per line, each ending in <c>\n</c>.</summary>
