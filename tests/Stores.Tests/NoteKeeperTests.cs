@@ -110,6 +110,46 @@ public sealed class NoteKeeperTests
     }
 
     [Fact]
+    public async Task Evolution_compares_tags_ignoring_case_so_a_free_slot_goes_to_a_tag_the_neighbour_lacks()
+    {
+        // Tags compare without case everywhere else: the neighbour's "Travel" counted as missing "travel", took the one
+        // free slot (then dropped as its duplicate) and the version said "tags += travel" while "food" was never added.
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        var options = new NoteKeeperOptions { MinLinkScore = 1.0, EvolveMinWeight = 0, MaxTags = 6 };
+        var full = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("We took the kids camping at Lake Tahoe yesterday.")
+        {
+            Actor = "Melanie",
+            Tags = ["Travel", "kids", "outdoors", "summer", "family"],
+            Keywords = ["lake tahoe", "camping"],
+        });
+        using (var keeper = new NoteKeeper(memory, new FixedTags(["travel", "food"]), options))
+        {
+            var note = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Camping at Lake Tahoe again, the kids loved the campfire food.") { Actor = "Melanie" });
+            Assert.Equal(full.Id, Assert.Single(note.Links).Target);
+        }
+
+        var evolved = await memory.GetAsync(TestDatabase.Alice, full.Id);
+        Assert.Equal(["Travel", "kids", "outdoors", "summer", "family", "food"], evolved.Tags);
+        var why = Assert.Single(await memory.GetHistoryAsync(TestDatabase.Alice, full.Id), h => h.Version == 1).StateReason; // a change's reason is kept on the version it superseded
+        Assert.EndsWith("; tags += food", why, StringComparison.Ordinal);
+
+        // A topic the neighbour has in another case is no gain: the back-link is the only change.
+        var one = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Dave restored a vintage Ford Mustang with his dad.") { Actor = "Dave", Tags = ["Cars"], Keywords = ["ford mustang"] });
+        using (var keeper = new NoteKeeper(memory, new FixedTags(["cars"]), options))
+        {
+            var note = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The Ford Mustang restoration needed a new engine.") { Actor = "Dave" });
+            Assert.Equal(one.Id, Assert.Single(note.Links).Target);
+        }
+
+        var linked = await memory.GetAsync(TestDatabase.Alice, one.Id);
+        Assert.Equal(["Cars"], linked.Tags);
+        Assert.Single(linked.Links);
+        Assert.DoesNotContain("tags +=", Assert.Single(await memory.GetHistoryAsync(TestDatabase.Alice, one.Id), h => h.Version == 1).StateReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_text_full_of_relative_dates_still_becomes_a_note()
     {
         await using var db = new TestDatabase();
@@ -164,6 +204,13 @@ public sealed class NoteKeeperTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new NoteKeeper(memory, options: new NoteKeeperOptions { MinLinkScore = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new NoteKeeper(memory, options: new NoteKeeperOptions { EvolveMinWeight = 2 }));
     }
+}
+
+/// <summary>An extractor that finds the same topic tags in every text, and the keywords the rule-based one finds.</summary>
+internal sealed class FixedTags(IReadOnlyList<string> tags) : INoteExtractor
+{
+    public Task<NoteAttributes> ExtractAsync(NoteInput input, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new NoteAttributes([.. new RuleNoteExtractor().Extract(input).Keywords], tags, "context", "event"));
 }
 
 /// <summary>The <c>linking</c> maintenance job over memories added without notes.</summary>

@@ -325,7 +325,9 @@ public sealed class NoteKeeper : IDisposable
         var change = new MemoryChange { Links = [.. neighbour.Links, back], Reason = $"evolved: linked from {note.Id} ({link.Type}; {link.Reason})" };
         if (options.Evolve && link.Weight >= options.EvolveMinWeight)
         {
-            var gained = topics.Where(t => !neighbour.Tags.Contains(t, StringComparer.Ordinal)).Take(Math.Max(0, options.MaxTags - neighbour.Tags.Count)).ToList();
+            // Tags compare without case (as stored): "travel" is no gain for a neighbour tagged "Travel", and must not take
+            // the free slot a topic it lacks would fill.
+            var gained = topics.Where(t => !neighbour.Tags.Contains(t, StringComparer.OrdinalIgnoreCase)).Take(Math.Max(0, options.MaxTags - neighbour.Tags.Count)).ToList();
             if (gained.Count > 0)
             {
                 change = change with { Tags = [.. neighbour.Tags, .. gained], Reason = change.Reason + $"; tags += {string.Join(", ", gained)}" };
