@@ -311,7 +311,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// state it is (an archived one stays archived: an import run again must not undo forgetting). A caller for whom the
     /// add is a restatement (a user saying it again) brings a forgotten one back with <see cref="RestoreRestatedAsync"/>.
     /// </remarks>
-    public async Task<IReadOnlyList<AddOutcome>> AddBatchAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<AddOutcome>> AddBatchAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default) =>
+        AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="AddBatchAsync"/>; with <paramref name="matchSourceRef"/>, de-duplication also needs the same source
+    /// reference (<see cref="AddOptions.MatchSourceRef"/>: a conversation import's turns).
+    /// </summary>
+    internal async Task<IReadOnlyList<AddOutcome>> AddBatchCoreAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, bool matchSourceRef, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(drafts);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
@@ -330,7 +337,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             activity.SetTag("agentmem.batch_size", items.Length);
         }
 
-        var addOptions = new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems);
+        var addOptions = new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems, matchSourceRef);
         var outcomes = await store.AddAsync(actor.Tenant, items, addOptions, Audit(actor, "add", target.Id, null, 1, null), cancellationToken).ConfigureAwait(false);
         int created = outcomes.Count(o => o.Created);
         if (created > 0)

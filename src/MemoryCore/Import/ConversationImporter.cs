@@ -36,7 +36,11 @@ public sealed record ImportResult(IReadOnlyList<AddOutcome> Outcomes, IReadOnlyL
 /// </summary>
 public static class ConversationImporter
 {
-    /// <summary>Imports every turn; returns the outcomes of all memories written, in order, and the oversized turns.</summary>
+    /// <summary>
+    /// Imports every turn; returns the outcomes of all memories written, in order, and the oversized turns. In a cube that
+    /// de-duplicates, a turn matches only a memory with the same words and its own source reference (<c>{conversation id}/{turn id}</c>):
+    /// turns with the same words are each kept, and the same file imported again adds nothing.
+    /// </summary>
     public static async Task<ImportResult> ImportAsync(
         MemoryOS memory,
         Scope actor,
@@ -62,7 +66,9 @@ public static class ConversationImporter
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = drafts.GetRange(start, Math.Min(batchSize, drafts.Count - start));
-            var outcomes = await memory.AddBatchAsync(actor, cube, batch, cancellationToken).ConfigureAwait(false);
+            // Every turn is written in the importer's scope, so content alone made two turns with the same words one memory
+            // (the second speaker's turn "already known"): a turn is the same only as itself, by its source reference.
+            var outcomes = await memory.AddBatchCoreAsync(actor, cube, batch, matchSourceRef: true, cancellationToken).ConfigureAwait(false);
             all.AddRange(outcomes);
             if (onBatchCommitted is not null)
             {

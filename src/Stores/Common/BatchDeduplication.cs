@@ -5,9 +5,10 @@ namespace AgentMem.Stores.Common;
 /// already live in its cube under the same user and agent, or came earlier in the same batch, is not stored; the outcome names the memory that holds
 /// that content. The look-up of stored content is the store's; the order of the checks and the batch's memory are here.
 /// </summary>
-internal sealed class BatchDeduplication
+/// <param name="matchSourceRef">Whether the source reference is part of what must match (<see cref="AddOptions.MatchSourceRef"/>).</param>
+internal sealed class BatchDeduplication(bool matchSourceRef = false)
 {
-    private readonly Dictionary<(string Cube, string Hash, string? User, string? Agent), MemoryId> firstInBatch = [];
+    private readonly Dictionary<(string Cube, string Hash, string? User, string? Agent, string? SourceRef), MemoryId> firstInBatch = [];
 
     /// <summary>
     /// The outcome for <paramref name="item"/> when it duplicates content, or null when it is to be stored (it is then
@@ -46,5 +47,6 @@ internal sealed class BatchDeduplication
         return null;
     }
 
-    private static (string, string, string?, string?) Key(MemoryItem item) => (item.CubeId, item.ContentHash, item.Scope.User, item.Scope.Agent);
+    private (string, string, string?, string?, string?) Key(MemoryItem item) =>
+        (item.CubeId, item.ContentHash, item.Scope.User, item.Scope.Agent, matchSourceRef ? item.Provenance.SourceRef : null);
 }

@@ -108,7 +108,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         var outcomes = new AddOutcome[items.Count];
         var created = new List<MemoryItem>(items.Count);
         var cubes = new HashSet<string>(StringComparer.Ordinal);
-        var deduplication = new BatchDeduplication();
+        var deduplication = new BatchDeduplication(options.MatchSourceRef);
         var batchIds = new HashSet<MemoryId>();
 
         // Check the whole batch before changing anything: a failure leaves the database as it was.
@@ -121,7 +121,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
                 throw new CubeNotFoundException($"No cube '{item.CubeId}' in tenant '{tenant}'.");
             }
 
-            if (options.Deduplicate && deduplication.Duplicate(item, candidate => FindContent(data!, candidate)) is { } duplicate)
+            if (options.Deduplicate && deduplication.Duplicate(item, candidate => FindContent(data!, candidate, options.MatchSourceRef)) is { } duplicate)
             {
                 outcomes[i] = duplicate;
                 continue;
@@ -375,13 +375,14 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         }
     }
 
-    private static MemoryId? FindContent(TenantData data, MemoryItem candidate)
+    private static MemoryId? FindContent(TenantData data, MemoryItem candidate, bool matchSourceRef)
     {
         foreach (var stored in data.Memories.Values)
         {
             var item = stored.Current;
             if (item.CubeId == candidate.CubeId && item.ContentHash == candidate.ContentHash && ContentStates.Contains(item.State)
-                && item.Scope.User == candidate.Scope.User && item.Scope.Agent == candidate.Scope.Agent)
+                && item.Scope.User == candidate.Scope.User && item.Scope.Agent == candidate.Scope.Agent
+                && (!matchSourceRef || item.Provenance.SourceRef == candidate.Provenance.SourceRef))
             {
                 return item.Id;
             }

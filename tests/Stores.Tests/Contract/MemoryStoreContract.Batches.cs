@@ -129,6 +129,26 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(6, (await s.ListAllAsync(cube.Id)).Count);
     }
 
+    [SkippableFact]
+    public async Task Deduplication_by_source_reference_keeps_each_source_its_own_memory_and_finds_the_same_one_again()
+    {
+        // A conversation import: two turns with the same words are two memories; the same turn added again is one.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var bySource = new AddOptions(Deduplicate: true, MatchSourceRef: true);
+        MemoryItem Turn(string? reference) => s.Item(cube, "Yes, definitely.") with { Provenance = new Provenance(SourceKind.Conversation, reference, null, s.Now) };
+        var maya = Turn("trip/s1:2");
+        var leo = Turn("trip/s4:2");
+        Assert.Equal([new AddOutcome(maya.Id, true), new AddOutcome(leo.Id, true), new AddOutcome(leo.Id, false)], await s.AddAsync([maya, leo, Turn("trip/s4:2")], bySource));
+
+        // From the store, with or without a reference; content alone still matches as before.
+        var unreferenced = Turn(null);
+        var again = await s.AddAsync([Turn("trip/s1:2"), Turn("trip/s4:2"), unreferenced, Turn(null)], bySource);
+        Assert.Equal([new AddOutcome(maya.Id, false), new AddOutcome(leo.Id, false), new AddOutcome(unreferenced.Id, true), new AddOutcome(unreferenced.Id, false)], again);
+        Assert.False(Assert.Single(await s.AddAsync([Turn("elsewhere")], new AddOptions(Deduplicate: true))).Created);
+        Assert.Equal(3, (await s.ListAllAsync(cube.Id)).Count);
+    }
+
     private static async Task AssertBatchLeftNothingAsync(StoreScenario s, MemCube cube, int expectedMemories, long expectedSequence, string word)
     {
         Assert.Equal(expectedMemories, (await s.ListAllAsync()).Count);
