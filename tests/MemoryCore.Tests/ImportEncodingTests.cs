@@ -5,6 +5,7 @@ using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Import;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Text;
 using AgentMem.MemoryCore.Validation;
 using AgentMem.TestSupport;
 
@@ -58,6 +59,40 @@ public sealed class ImportEncodingTests : IDisposable
         var (path, offset) = Craft("cube.jsonl", await ArchiveJsonl(), bad, atEnd);
         var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(path, "acme"));
         AssertNames(ex, path, offset, what);
+    }
+
+    [Fact]
+    public async Task A_cube_archive_is_read_as_it_streams_and_a_bad_byte_deep_in_a_large_one_is_named_with_its_line()
+    {
+        // The archive was read whole (File.ReadAllBytes), which cannot hold one of 2 GiB or more; it is checked as it is
+        // read now, just as strictly: a bad byte megabytes in, past many reads, is named exactly as before.
+        var owner = new Scope("acme", "alice");
+        var cube = new MemCube { Id = ArchivedCubeId, Name = "notes", Owner = owner, CreatedAt = At, UpdatedAt = At };
+        string filler = string.Concat(Enumerable.Repeat("Crème brûlée at the café, naïve but fine. ", 60));
+        var memories = Enumerable.Range(0, 1_200).Select(i => (IReadOnlyList<MemoryItem>)[new MemoryItem
+        {
+            Id = MemoryId.NewId(At.AddSeconds(i)),
+            CubeId = cube.Id,
+            Scope = owner,
+            Text = i == 1_000 ? $"{Marker} {filler}" : $"{i}: {filler}",
+            ContentHash = "h",
+            Provenance = new Provenance(SourceKind.Document, null, "alice", At),
+            UpdatedAt = At,
+        }]).ToList();
+        using var stream = new MemoryStream();
+        await CubeArchiveWriter.WriteAsync(new CubeArchive(cube, memories), stream);
+        string jsonl = Encoding.UTF8.GetString(stream.ToArray());
+        Assert.True(jsonl.Length > 3_000_000, $"{jsonl.Length} characters");
+
+        string good = folder.File("large.jsonl");
+        await File.WriteAllTextAsync(good, jsonl.Replace(Marker, "ok", StringComparison.Ordinal));
+        Assert.Equal(1_200, (await CubeArchiveReader.ReadFileAsync(good, "acme")).Memories.Count);
+
+        var (path, offset) = Craft("large-bad.jsonl", jsonl, [0xE2, 0x28, 0xA1], false);
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(path, "acme"));
+        Assert.Equal($"{path}: not an agentmem.cube archive: {Utf8Validation.DescribeInvalid(File.ReadAllBytes(path))}.", ex.Message);
+        AssertNames(ex, path, offset, "a bad byte deep in a large archive");
+        Assert.Contains("(line 1002, column ", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

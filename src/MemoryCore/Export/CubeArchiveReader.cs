@@ -10,19 +10,16 @@ namespace AgentMem.MemoryCore.Export;
 public static class CubeArchiveReader
 {
     /// <summary>
-    /// Reads the archive file at <paramref name="path"/>: bytes that are not UTF-8 are refused with their position (a
-    /// lenient decode would restore them silently as U+FFFD, not "exactly"); errors name the file.
+    /// Reads the archive file at <paramref name="path"/>, as it streams (an export may be 2 GiB or more, which no array
+    /// holds): bytes that are not UTF-8 are refused with their position (a lenient decode would restore them silently as
+    /// U+FFFD, not "exactly"); errors name the file.
     /// </summary>
     public static async Task<CubeArchive> ReadFileAsync(string path, string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        byte[] bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        if (Utf8Validation.DescribeInvalid(bytes) is { } invalid)
-        {
-            throw new MemoryValidationException($"{path}: not an agentmem.cube archive: {invalid}.");
-        }
-
-        using var reader = new StreamReader(new MemoryStream(bytes, writable: false), System.Text.Encoding.UTF8);
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var checkedBytes = new Utf8ValidatingStream(file, invalid => new MemoryValidationException($"not an agentmem.cube archive: {invalid}."));
+        using var reader = new StreamReader(checkedBytes, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
         try
         {
             return await ReadAsync(reader, tenant, cancellationToken).ConfigureAwait(false);
