@@ -99,6 +99,64 @@ public sealed class VectorRangeTests : TempStore
     }
 
     [Fact]
+    public async Task Bm25_is_scaled_by_the_best_score_among_the_memories_the_filter_lets_through()
+    {
+        // B and C in s1 (C about a third of B by words, 0.3 by meaning, B 0); D in s2 matches five times better than B.
+        // Scaled by D's score, which the filter can never return, B's lead by words shrank below C's by meaning.
+        var (os, ids) = await LexicalCubeAsync(new HybridOptions { Name = "words", ItemWeight = 1, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 1 });
+        await using var _ = os;
+
+        var hits = await os.SearchAsync(Me, "c", LexicalQuery, 10, new MemoryFilter { Session = "s1" }, "words");
+
+        Assert.Equal([ids[0], ids[1]], hits.Select(h => h.Item.Id));
+        Assert.True(hits[1].Components["bm25_item"] < 0.7 * hits[0].Components["bm25_item"]); // the case: C's words and meaning < B's words
+    }
+
+    [Theory]
+    [InlineData("bm25_item")]
+    [InlineData("bm25_window")]
+    [InlineData("bm25_session")]
+    public async Task Each_bm25_signal_gives_the_best_memory_the_filter_lets_through_its_whole_weight(string signal)
+    {
+        var options = new HybridOptions { Name = "words", ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, ActorWeight = 0, VectorWeight = 0, NeighbourReferenceLength = 0 };
+        switch (signal)
+        {
+            case "bm25_item": options.ItemWeight = 1; break;
+            case "bm25_window": options.WindowWeight = 1; break;
+            default: options.SessionWeight = 1; break;
+        }
+
+        var (os, ids) = await LexicalCubeAsync(options);
+        await using var _ = os;
+
+        var inS1 = await os.SearchAsync(Me, "c", LexicalQuery, 10, new MemoryFilter { Session = "s1" }, "words");
+        Assert.Equal(1.0, inS1[0].Score, 4);
+
+        // Deleted memories do not set the scale either: D, deleted, outscored everything left.
+        await os.DeleteAsync(Me, ids[2]);
+        var live = await os.SearchAsync(Me, "c", LexicalQuery, 10, retrieverName: "words");
+        Assert.Equal(1.0, live[0].Score, 4);
+    }
+
+    private const string LexicalQuery = "violin cello harp flute drum oboe";
+
+    /// <summary>B ("violin cello cello") and C ("violin") in session s1, D (every query word) in s2; cosines 0, 0.3, 0.</summary>
+    private async Task<(MemoryOS Os, List<AgentMem.MemoryCore.Identity.MemoryId> Ids)> LexicalCubeAsync(HybridOptions options)
+    {
+        var state = new AgentMem.Retrieval.State.RetrievalState(Store, new BandEmbedder([0f, 0.3f, 0f]));
+        var os = new MemoryOS(Store, [new HybridRetriever(state, options, ownsState: true)]);
+        await os.CreateCubeAsync(Me, "c");
+        var drafts = new[]
+        {
+            new MemoryDraft("violin cello cello " + BandEmbedder.Text(0)) { Session = "s1" },
+            new MemoryDraft("violin " + BandEmbedder.Text(1)) { Session = "s1" },
+            new MemoryDraft("violin cello harp flute drum oboe harp flute drum oboe " + BandEmbedder.Text(2)) { Session = "s2" },
+        };
+        var ids = (await os.AddBatchAsync(Me, "c", drafts)).Select(o => o.Id).ToList();
+        return (os, ids);
+    }
+
+    [Fact]
     public void The_sentence_preset_is_valid_and_a_negative_depth_is_refused()
     {
         var preset = HybridOptions.ForSentenceEmbedder();

@@ -16,13 +16,18 @@ internal sealed class ItemSignal : IRelevanceSignal
         var cube = context.Cube;
         if (cube.Passages.Count == 0)
         {
-            return SignalRange.UpTo(cube.ItemIndex.Score(context.Terms, scores));
+            cube.ItemIndex.Score(context.Terms, scores);
+        }
+        else
+        {
+            var corpus = cube.Passages.Statistics(cube.ItemIndex);
+            cube.ItemIndex.Score(context.Terms, scores, corpus);
+            cube.Passages.ScoreBestPassages(context.Terms, corpus, scores, context.StartPassages());
         }
 
-        var corpus = cube.Passages.Statistics(cube.ItemIndex);
-        cube.ItemIndex.Score(context.Terms, scores, corpus);
-        cube.Passages.ScoreBestPassages(context.Terms, corpus, scores, context.StartPassages());
-        return SignalRange.UpTo(System.Numerics.Tensors.TensorPrimitives.Max(scores.AsSpan(0, Math.Max(1, context.Slots))));
+        // Scaled by the best memory the search may return: one the filter leaves out took the scale and shrank this
+        // signal against the vector's (which is ranged over the same memories).
+        return SignalRange.UpTo(context.BestAllowed(scores));
     }
 }
 
@@ -36,7 +41,11 @@ internal sealed class WindowSignal : IRelevanceSignal
 
     public float Weight(ScoringContext context) => context.Options.WindowWeight * context.NeighbourScale;
 
-    public SignalRange Score(ScoringContext context, float[] scores) => SignalRange.UpTo(context.Cube.ScoreWindows(context.Terms, scores));
+    public SignalRange Score(ScoringContext context, float[] scores)
+    {
+        context.Cube.ScoreWindows(context.Terms, scores);
+        return SignalRange.UpTo(context.BestAllowed(scores)); // over the memories the search may return, as the item signal
+    }
 }
 
 /// <summary>BM25 of each memory's whole session, given to every member of it; weighed down in a cube of long texts like the window.</summary>
@@ -65,6 +74,6 @@ internal sealed class SessionSignal : IRelevanceSignal
             }
         }
 
-        return SignalRange.UpTo(max);
+        return SignalRange.UpTo(context.BestAllowed(scores)); // over the memories the search may return, as the item signal
     }
 }

@@ -8,7 +8,11 @@ internal sealed class ScoringContext : IDisposable
 {
     private readonly List<float[]> rented = [];
     private readonly bool[]? allowedStates;
-    private bool[]? allowed;
+
+    // Per slot, for a filter the state alone does not answer: 0 not yet evaluated, 1 allowed, 2 not. One byte written
+    // once the verdict is known, so the vector signal on a pool thread and the lexical ones here may both ask (at
+    // worst both evaluate a slot, to the same verdict).
+    private readonly byte[]? verdicts;
 
     public ScoringContext(CubeIndex cube, SearchRequest request, HybridOptions options, IReadOnlyList<string> terms, float[]? queryVector, DateTimeOffset now)
     {
@@ -30,6 +34,10 @@ internal sealed class ScoringContext : IDisposable
             {
                 allowedStates[(int)state] = true;
             }
+        }
+        else
+        {
+            verdicts = new byte[Math.Max(1, Slots)];
         }
     }
 
@@ -132,16 +140,31 @@ internal sealed class ScoringContext : IDisposable
             return Cube.StateAt(slot) is int state and >= 0 && allowedStates[state];
         }
 
-        allowed ??= new bool[Slots];
-        evaluated ??= new bool[Slots];
-        if (!evaluated[slot])
+        byte verdict = verdicts![slot];
+        if (verdict == 0)
         {
-            evaluated[slot] = true;
-            allowed[slot] = Cube.ItemAt(slot) is { } item && MemoryFilterMatch.Matches(Request.Filter, item);
+            verdict = Cube.ItemAt(slot) is { } item && MemoryFilterMatch.Matches(Request.Filter, item) ? (byte)1 : (byte)2;
+            verdicts[slot] = verdict;
         }
 
-        return allowed[slot];
+        return verdict == 1;
     }
 
-    private bool[]? evaluated;
+    /// <summary>
+    /// The best of <paramref name="scores"/> among the slots the filter lets through (0 for none): a signal's range is
+    /// over the memories the search may return, not archived or deleted ones or another session's.
+    /// </summary>
+    public float BestAllowed(float[] scores)
+    {
+        float best = 0;
+        for (int s = 0; s < Slots; s++)
+        {
+            if (scores[s] > best && Allowed(s))
+            {
+                best = scores[s];
+            }
+        }
+
+        return best;
+    }
 }
