@@ -267,7 +267,7 @@ public static class ContextBuilder
     /// <summary>The header line of the session <paramref name="first"/> opens, with its newline.</summary>
     private static string Header(MemoryItem first)
     {
-        var sb = new StringBuilder("## ").Append(first.Scope.Session is { } session ? "Session " + session : "Notes");
+        var sb = new StringBuilder("## ").Append(first.Scope.Session is { } session ? "Session " + OneLine(session) : "Notes");
         if (first.ValidFrom is { } d)
         {
             sb.Append(CultureInfo.InvariantCulture, $" ({d:yyyy-MM-dd})");
@@ -286,9 +286,15 @@ public static class ContextBuilder
 
         if (item.Provenance.Actor is { } actor)
         {
-            sb.Append(actor).Append(": ");
+            sb.Append(OneLine(actor)).Append(": ");
         }
 
-        return sb.Append(text.ReplaceLineEndings(" ").Trim()).ToString();
+        return sb.Append(OneLine(text)).ToString();
     }
+
+    /// <summary>
+    /// <paramref name="value"/> on one line: every name or text a memory brings is flattened, or one with a line break
+    /// (an actor, a session name with a Unicode line separator) forged headers and other speakers' lines in the context.
+    /// </summary>
+    private static string OneLine(string value) => value.ReplaceLineEndings(" ").Trim();
 }
