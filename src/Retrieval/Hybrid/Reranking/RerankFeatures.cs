@@ -30,7 +30,10 @@ internal static class RerankFeatures
         int[] vectorRank = Ranks(inputs.Vector, occupied, slots);
         int[] hybridRank = Ranks(fused, occupied, slots);
         int[] topicRank = Ranks(inputs.Topic, occupied, slots);
+        // The actor boost's flags where it ran; else the feature's own, from the actors the query names: the boost runs
+        // only while ActorWeight > 0, and a model fitted on this feature saw 0 for every memory with it off.
         context.Components.TryGetValue("actor", out var actor);
+        bool[]? namedNumbers = actor is null && context.NamedActors is { Count: > 0 } named ? MemoryBoosts.NamedNumbers(cube, named) : null;
         var queryTerms = context.Terms.ToHashSet(StringComparer.Ordinal);
 
         var rows = new float[candidates.Count * width];
@@ -41,7 +44,7 @@ internal static class RerankFeatures
             float vector = inputs.Vector is { } v ? inputs.VectorRange.Scale(v[i]) : 0;
             float topic = inputs.Topic is { } t ? inputs.TopicRange.Scale(t[i]) : vector;
             float window = inputs.WindowRange.Scale(inputs.Window[i]);
-            float isActor = actor is not null && actor[i] > 0 ? 1 : 0;
+            float isActor = (actor is not null ? actor[i] > 0 : namedNumbers is not null && MemoryBoosts.IsNamed(cube, i, namedNumbers)) ? 1 : 0;
             int f = 0;
             row[f++] = fused[i];
             row[f++] = inputs.ItemRange.Scale(inputs.Item[i]);

@@ -19,17 +19,7 @@ internal sealed class MemoryBoosts : IScoreBoost
             return; // the query names no actor of the cube and the other boosts are off
         }
 
-        // Actor numbers the query names, as flags: a per-slot int compare instead of a string lookup.
-        // Sized by the numbers handed out, not the actors left: an actor whose memories are all gone keeps its number.
-        var namedNumbers = new bool[context.Cube.ActorNumbers];
-        foreach (string who in named ?? [])
-        {
-            if (context.Cube.ActorNumber(who) is int n and >= 0 && n < namedNumbers.Length)
-            {
-                namedNumbers[n] = true;
-            }
-        }
-
+        var namedNumbers = NamedNumbers(context.Cube, named);
         float[] actor = named is not null ? context.Rent() : [];
         float[] recency = o.RecencyWeight > 0 ? context.Rent() : [];
         float[] strength = o.StrengthWeight > 0 ? context.Rent() : [];
@@ -56,7 +46,7 @@ internal sealed class MemoryBoosts : IScoreBoost
                 continue;
             }
 
-            if (named is not null && context.Cube.ActorAt(i) is int who and >= 0 && who < namedNumbers.Length && namedNumbers[who])
+            if (named is not null && IsNamed(context.Cube, i, namedNumbers))
             {
                 actor[i] = 1;
             }
@@ -82,6 +72,28 @@ internal sealed class MemoryBoosts : IScoreBoost
             fused[i] += (named is not null ? o.ActorWeight * actor[i] : 0) + (o.RecencyWeight > 0 ? o.RecencyWeight * recency[i] : 0) + (o.StrengthWeight > 0 ? o.StrengthWeight * strength[i] : 0);
         }
     }
+
+    /// <summary>
+    /// The actor numbers of <paramref name="named"/> as flags: a per-slot int compare instead of a string lookup. Sized
+    /// by the numbers handed out, not the actors left: an actor whose memories are all gone keeps its number.
+    /// </summary>
+    public static bool[] NamedNumbers(CubeIndex cube, HashSet<string>? named)
+    {
+        var numbers = new bool[cube.ActorNumbers];
+        foreach (string who in named ?? [])
+        {
+            if (cube.ActorNumber(who) is int n and >= 0 && n < numbers.Length)
+            {
+                numbers[n] = true;
+            }
+        }
+
+        return numbers;
+    }
+
+    /// <summary>Whether the memory in <paramref name="slot"/> is by an actor flagged in <paramref name="namedNumbers"/>.</summary>
+    public static bool IsNamed(CubeIndex cube, int slot, bool[] namedNumbers) =>
+        cube.ActorAt(slot) is int who and >= 0 && who < namedNumbers.Length && namedNumbers[who];
 
     /// <summary>The cube's actors the query names (every word of the actor's name appears in the query), or null for none.</summary>
     public static HashSet<string>? NamedActors(CubeIndex cube, string query)

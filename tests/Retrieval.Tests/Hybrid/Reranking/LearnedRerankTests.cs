@@ -71,6 +71,27 @@ public sealed class LearnedRerankTests : TempStore
     }
 
     [Fact]
+    public async Task The_actor_feature_marks_the_named_actors_memories_with_the_actor_boost_off()
+    {
+        // The feature was read from the actor boost's component, which exists only while ActorWeight > 0: with the boost
+        // off, named_actors said the query names Caroline and actor said none of her memories was hers.
+        var options = HybridOptions.ForSentenceEmbedder();
+        options.ActorWeight = 0;
+        options.ReportRerankFeatures = true;
+        options.RerankMinimumMemories = 0;
+        await using var os = await SeedAsync(new HybridRetriever(Store, options));
+
+        var hits = await os.SearchAsync(Me, "chat", "What did Caroline plant beside the tomatoes?", 10);
+
+        var hers = hits.Where(h => h.Item.Provenance.Actor == "Caroline").ToList();
+        Assert.Equal(3, hers.Count);
+        Assert.All(hers, h => Assert.Equal(1, h.Components["rerank.actor"]));
+        Assert.All(hers, h => Assert.Equal(1, h.Components["rerank.named_actors"]));
+        Assert.All(hits.Where(h => h.Item.Provenance.Actor == "Melanie"), h => Assert.Equal(0, h.Components["rerank.actor"]));
+        Assert.All(hits, h => Assert.False(h.Components.ContainsKey("actor"))); // no boost, so no boost component
+    }
+
+    [Fact]
     public async Task A_cube_below_the_minimum_keeps_the_fused_order()
     {
         var reverse = RerankModel.Load(new MemoryStream("""{"features":["hybrid"],"mean":[0],"scale":[1],"linear":[-1]}"""u8.ToArray()), "reverse");
