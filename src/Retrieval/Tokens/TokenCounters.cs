@@ -78,13 +78,18 @@ public static class TokenCounters
             : $"Unknown tokenizer '{spec}': use {SpecHelp}.", nameof(spec));
     }
 
+    // Cased or uncased as the vocabulary's folder says (its tokenizer.json or tokenizer_config.json): a vocab.txt alone does not.
     private static TokenizerTokenCounter WordPiece(string vocab)
     {
+        var casing = WordPieceCasing.FromFolder(Path.GetDirectoryName(Path.GetFullPath(vocab))!);
         using var stream = File.OpenRead(vocab);
-        return new(UncasedBertTokenizer.Create(stream), $"wordpiece ({Path.GetFullPath(vocab)})");
+        return new(BertWordPiece.Create(stream, casing), $"wordpiece ({Path.GetFullPath(vocab)})");
     }
 
-    /// <summary>A WordPiece tokenizer.json: its <c>model.vocab</c> (token → id) written out in id order as a vocab.txt for the library.</summary>
+    /// <summary>
+    /// A WordPiece tokenizer.json: its <c>model.vocab</c> (token → id) written out in id order as a vocab.txt for the library,
+    /// cased or uncased as its normalizer says.
+    /// </summary>
     private static TokenizerTokenCounter WordPieceFromJson(string path)
     {
         using var doc = Parse(path);
@@ -108,7 +113,7 @@ public static class TokenCounters
         }
 
         using var lines = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', byId.Values) + "\n"));
-        return new TokenizerTokenCounter(UncasedBertTokenizer.Create(lines), $"wordpiece ({Path.GetFullPath(path)})");
+        return new TokenizerTokenCounter(BertWordPiece.Create(lines, WordPieceCasing.FromTokenizerJson(doc.RootElement, path)), $"wordpiece ({Path.GetFullPath(path)})");
     }
 
     private static string ModelType(string path)

@@ -159,6 +159,36 @@ public sealed class OnnxSentenceEmbedderTests
     }
 
     [Fact]
+    public void A_folder_tokenizes_cased_or_uncased_as_its_tokenizer_config_says_and_a_cased_one_has_an_id_of_its_own()
+    {
+        // Every folder was tokenized as uncased BERT: a cased model saw lower-cased tokens it was never trained on.
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-onnx-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            OnnxSentenceEmbedder.ExportPackaged("minilm", folder);
+            using var plain = OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM);
+            File.Copy(RepoPaths.Shared("models", "all-MiniLM-L6-v2-tokenizer", "tokenizer_config.json"), Path.Combine(folder, "tokenizer_config.json"));
+            using var uncased = OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM);
+            File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"do_lower_case": false}""");
+            using var cased = OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM);
+
+            // MiniLM's own config says uncased: ids and tokens as without it.
+            Assert.Equal(Id(plain), Id(uncased));
+            Assert.Equal(plain.TokenIds("Hello WORLD"), uncased.TokenIds("Hello WORLD"));
+
+            Assert.Equal(Id(plain) + "+cased", Id(cased));
+            Assert.NotEqual(plain.TokenIds("Hello WORLD"), cased.TokenIds("Hello WORLD"));
+            Assert.Equal(plain.TokenIds("hello world"), cased.TokenIds("hello world"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static string Id(OnnxSentenceEmbedder embedder) => embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId!;
+    }
+
+    [Fact]
     public void Settings_that_change_the_vectors_of_the_same_weights_change_the_model_id_and_the_packaged_defaults_keep_theirs()
     {
         // The id named only the card's name, the weights and the token split: a card pooled or prefixed otherwise, or a

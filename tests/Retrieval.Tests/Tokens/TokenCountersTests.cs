@@ -56,6 +56,82 @@ public sealed class TokenCountersTests
         }
     }
 
+    [Theory]
+    [InlineData("""{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": false}""", 5)]
+    [InlineData("""{"type": "Sequence", "normalizers": [{"type": "NFD"}]}""", 5)]
+    [InlineData("null", 5)]
+    [InlineData("""{"type": "BertNormalizer", "lowercase": true}""", 1)]
+    [InlineData("""{"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "Lowercase"}, {"type": "StripAccents"}]}""", 1)]
+    public void A_wordpiece_tokenizer_json_is_cased_or_uncased_as_its_normalizer_says(string normalizer, int helloTokens)
+    {
+        // A cased vocabulary was read as uncased: "HELLO" counted as the one token "hello" where the model sees
+        // H ##E ##L ##L ##O, and a budget counted so overran, though the counter said it was exact.
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-cased-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string json = Path.Combine(folder, "tokenizer.json");
+            File.WriteAllText(json, TokenizerJson(normalizer));
+
+            var counter = TokenCounters.Create(json);
+
+            Assert.True(counter.IsExact);
+            Assert.Equal(helloTokens, counter.CountTokens("HELLO"));
+            Assert.Equal(1, counter.CountTokens("hello"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"do_lower_case": false}""", 5)]
+    [InlineData("""{"do_lower_case": true, "strip_accents": null}""", 1)]
+    [InlineData("""{"tokenizer_class": "BertTokenizer"}""", 1)]
+    [InlineData(null, 1)]
+    public void A_vocab_txt_is_cased_or_uncased_as_its_folders_tokenizer_config_says(string? config, int helloTokens)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-cased-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.WriteAllLines(Path.Combine(folder, "vocab.txt"), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "H", "##E", "##L", "##O"]);
+            if (config is not null)
+            {
+                File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), config);
+            }
+
+            Assert.Equal(helloTokens, TokenCounters.Create(folder).CountTokens("HELLO"));
+            Assert.Equal(helloTokens, TokenCounters.Create(Path.Combine(folder, "vocab.txt")).CountTokens("HELLO"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_casing_setting_of_the_wrong_type_is_refused()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-cased-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string json = Path.Combine(folder, "tokenizer.json");
+            File.WriteAllText(json, TokenizerJson("""{"type": "BertNormalizer", "lowercase": "no"}"""));
+            Assert.Contains("\"lowercase\"", Assert.Throws<ModelFormatException>(() => TokenCounters.Create(json)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A WordPiece tokenizer.json with <paramref name="normalizer"/> over a vocabulary that has "hello" and H ##E ##L ##O.</summary>
+    private static string TokenizerJson(string normalizer) =>
+        """{"normalizer": """ + normalizer + """, "model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "hello": 5, "H": 6, "##E": 7, "##L": 8, "##O": 9}}}""";
+
     [Fact]
     public void Anything_else_is_refused_clearly()
     {

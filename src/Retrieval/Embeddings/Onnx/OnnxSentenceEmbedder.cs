@@ -38,7 +38,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <summary>Changes whenever the same weights would see different token ids for the same text.</summary>
     internal const string TokenizationRevision = "t2";
 
-    private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, SentenceModelCard card, SentenceModelCard usual, string version, OnnxEmbedderOptions options, string source)
+    private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, WordPieceCasing casing, SentenceModelCard card, SentenceModelCard usual, string version, OnnxEmbedderOptions options, string source)
     {
         options.Validate();
         this.options = options;
@@ -69,7 +69,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             takesTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
             OutputName = output.Key;
             Dimension = output.Value.Dimensions[2];
-            tokenizer = UncasedBertTokenizer.Create(vocabulary);
+            tokenizer = BertWordPiece.Create(vocabulary, casing);
         }
         catch
         {
@@ -80,8 +80,21 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         // The tokenisation revision is part of the model id, so vectors persisted under an older split are keyed apart and
         // recomputed by the background queue instead of being mixed with new ones (t2: BERT's punctuation split, which keeps
         // ASCII symbols such as '+' that the library's default split dropped). So are the settings that change a vector.
-        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{SettingsSuffix(card, usual, options.MaxTokens)}", Dimension);
+        // A cased folder's vectors were made from lower-cased tokens under the plain id: its own casing gets ids of its own.
+        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{CasingSuffix(casing)}{SettingsSuffix(card, usual, options.MaxTokens)}", Dimension);
     }
+
+    /// <summary>
+    /// What the model id adds for a tokenizer that is not uncased BERT: "+cased" (case and accents kept, cased BERT),
+    /// "+accents" (lower-cased, accents kept), "+cased-noaccents"; nothing for uncased.
+    /// </summary>
+    internal static string CasingSuffix(WordPieceCasing casing) => (casing.LowerCase, casing.StripAccents) switch
+    {
+        (true, true) => "",
+        (false, false) => "+cased",
+        (true, false) => "+accents",
+        (false, true) => "+cased-noaccents",
+    };
 
     /// <summary>
     /// What the model id adds for settings that change the vectors of the same weights (pooling, prefixes, normalisation,
@@ -123,7 +136,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         byte[] model = ReadResource(assembly, $"{prefix}.Resources.model.onnx");
         using var vocabulary = new MemoryStream(ReadResource(assembly, $"{prefix}.Resources.vocab.txt"));
         string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "0";
-        return new OnnxSentenceEmbedder(model, vocabulary, card, card, version, options ?? new OnnxEmbedderOptions(), prefix);
+        return new OnnxSentenceEmbedder(model, vocabulary, WordPieceCasing.Uncased, card, card, version, options ?? new OnnxEmbedderOptions(), prefix);
     }
 
     private static (Assembly Assembly, string ResourcePrefix, SentenceModelCard Card) PackagedAssembly(string name)
@@ -167,8 +180,11 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <summary>The token ids a text is encoded to ([CLS] … [SEP], cut at <see cref="OnnxEmbedderOptions.MaxTokens"/>).</summary>
     internal IReadOnlyList<int> TokenIds(string text) => tokenizer.EncodeToIds(text, options.MaxTokens, addSpecialTokens: true, out _, out _);
 
-    /// <summary>Loads <c>model.onnx</c> and <c>vocab.txt</c> from <paramref name="folder"/>, pooled and prefixed as <paramref name="card"/> says.</summary>
-    /// <exception cref="ModelFormatException">The folder or a file is missing, or the model is not a BERT-style encoder.</exception>
+    /// <summary>
+    /// Loads <c>model.onnx</c> and <c>vocab.txt</c> from <paramref name="folder"/>, pooled and prefixed as <paramref name="card"/>
+    /// says, and cased or uncased as the folder's <c>tokenizer.json</c> or <c>tokenizer_config.json</c> says (uncased without them).
+    /// </summary>
+    /// <exception cref="ModelFormatException">The folder or a file is missing or malformed, or the model is not a BERT-style encoder.</exception>
     public static OnnxSentenceEmbedder LoadFolder(string folder, SentenceModelCard card, OnnxEmbedderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -183,10 +199,11 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             }
         }
 
+        var casing = WordPieceCasing.FromFolder(folder);
         using var stream = File.OpenRead(vocabulary);
         byte[] weights = File.ReadAllBytes(model);
         string version = Convert.ToHexString(System.IO.Hashing.XxHash64.Hash(weights)).ToLowerInvariant(); // the weights' identity, not the folder's name
-        return new OnnxSentenceEmbedder(weights, stream, card, FolderCard(folder, card.Name), version, options ?? new OnnxEmbedderOptions(), model);
+        return new OnnxSentenceEmbedder(weights, stream, casing, card, FolderCard(folder, card.Name), version, options ?? new OnnxEmbedderOptions(), model);
     }
 
     // How the folder says it is pooled (under the caller's name): a folder that asks for [CLS] pooling and is loaded so kept
