@@ -159,12 +159,13 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             return scored;
         }
 
-        // The index keeps no text: read the hits back as the store has them now. One purged since scoring is dropped.
+        // The index keeps no text: read the hits back as the store has them now. One purged since scoring is dropped, and
+        // so is one the filter no longer lets through (deleted, superseded or archived in between, its tags changed).
         var full = (await State.Store.GetManyAsync(request.Tenant, scored.Select(h => h.Item.Id).ToList(), cancellationToken).ConfigureAwait(false)).ToDictionary(i => i.Id);
         var hits = new List<SearchHit>(scored.Count);
         foreach (var hit in scored)
         {
-            if (full.TryGetValue(hit.Item.Id, out var item))
+            if (full.TryGetValue(hit.Item.Id, out var item) && MemoryFilterMatch.Matches(request.Filter, item))
             {
                 hits.Add(hit with { Item = item });
             }

@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
@@ -49,6 +50,54 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         Assert.Contains(ids[1].Id, hybridHits.Select(h => h.Item.Id));
         var bm25Hits = await memory.SearchAsync(Me, "chat", "Which style of dance is the favourite?", k: 10, retrieverName: "bm25");
         Assert.DoesNotContain(ids[1].Id, bm25Hits.Select(h => h.Item.Id));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_memory_deleted_or_superseded_between_scoring_and_reading_back_is_not_returned(bool supersede)
+    {
+        // The hits are read back from the store after the index scored them; only a purged one was dropped, so a delete
+        // or a supersede committed in between returned a Deleted or Superseded memory to a search for live ones.
+        var ids = await Conversation("s1", ("Jon", "The pottery class starts on Monday."), ("Gina", "Pottery and tea on Sunday."));
+        bool armed = false;
+        MemoryId? changed = null;
+        var racing = AgentMem.Stores.Tests.InterceptedStore.Over(store, (method, args) =>
+        {
+            if (method != nameof(IMemoryStore.GetManyAsync) || !armed)
+            {
+                return null;
+            }
+
+            armed = false;
+            var wanted = (IReadOnlyList<MemoryId>)args[1]!;
+            changed = wanted[0];
+            return ChangeThenReadAsync((string)args[0]!, wanted);
+        });
+        using var retriever = new HybridRetriever(racing);
+        var request = new SearchRequest(Me.Tenant, "pottery", new MemoryFilter { CubeId = (await memory.OpenCubeAsync(Me, "chat")).Id }, 10);
+        Assert.Equal(2, (await retriever.SearchAsync(request)).Count); // the index is built: the next search reads the store once
+
+        armed = true;
+        var hits = await retriever.SearchAsync(request);
+
+        Assert.NotNull(changed);
+        var other = ids.Select(o => o.Id).Single(id => id != changed.Value);
+        Assert.Equal([other], hits.Select(h => h.Item.Id));
+
+        async Task<IReadOnlyList<MemoryItem>> ChangeThenReadAsync(string tenant, IReadOnlyList<MemoryId> wanted)
+        {
+            if (supersede)
+            {
+                await memory.SupersedeAsync(Me, wanted[0], "the class moved");
+            }
+            else
+            {
+                await memory.DeleteAsync(Me, wanted[0]);
+            }
+
+            return await store.GetManyAsync(tenant, wanted);
+        }
     }
 
     [Fact]
