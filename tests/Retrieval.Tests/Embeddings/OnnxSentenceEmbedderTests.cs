@@ -251,6 +251,10 @@ public sealed class OnnxSentenceEmbedderTests
     [InlineData("""{"pooling_mode_weightedmean_tokens": true}""", null)]
     [InlineData("""{"pooling_mode_lasttoken": true}""", null)]
     [InlineData("""{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}""", null)]
+    [InlineData("", null)] // a truncated or empty file threw JsonException, a root not an object InvalidOperationException
+    [InlineData("""{"pooling_mode_cls_token": tr""", null)]
+    [InlineData("[]", null)]
+    [InlineData("null", null)]
     public void A_folders_pooling_is_read_and_one_this_build_cannot_do_is_refused(string config, string? expected)
     {
         // Max, weighted-mean and last-token pooling were silently pooled as mean: vectors that are not the model's.

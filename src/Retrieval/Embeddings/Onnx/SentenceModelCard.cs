@@ -24,7 +24,9 @@ public sealed record SentenceModelCard(string Name, SentencePooling Pooling, str
     /// or mean (mean when there is no such file, the library's default; mean over sqrt(length) is mean once normalised).
     /// Prefixes are not recorded in such folders: none.
     /// </summary>
-    /// <exception cref="ModelFormatException">The folder asks for another pooling (max, weighted mean, last token) or several.</exception>
+    /// <exception cref="ModelFormatException">
+    /// The folder asks for another pooling (max, weighted mean, last token) or several, or its pooling config is not a JSON object.
+    /// </exception>
     public static SentenceModelCard FromFolder(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -32,7 +34,7 @@ public sealed record SentenceModelCard(string Name, SentencePooling Pooling, str
         var mode = SentencePooling.Mean;
         if (File.Exists(pooling))
         {
-            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(pooling));
+            using var json = ParseObject(pooling);
             var asked = json.RootElement.EnumerateObject()
                 .Where(p => p.Name.StartsWith("pooling_mode_", StringComparison.Ordinal) && p.Value.ValueKind == System.Text.Json.JsonValueKind.True)
                 .Select(p => p.Name["pooling_mode_".Length..])
@@ -49,5 +51,28 @@ public sealed record SentenceModelCard(string Name, SentencePooling Pooling, str
         }
 
         return new SentenceModelCard(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), mode);
+    }
+
+    // A truncated or empty file threw JsonException and a root other than an object InvalidOperationException, where
+    // callers (LoadFolder, the CLI) expect the documented ModelFormatException for a malformed folder.
+    private static System.Text.Json.JsonDocument ParseObject(string path)
+    {
+        System.Text.Json.JsonDocument json;
+        try
+        {
+            json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ModelFormatException($"'{path}' is not valid JSON ({e.Message}).", e);
+        }
+
+        if (json.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            json.Dispose();
+            throw new ModelFormatException($"'{path}' holds no JSON object of pooling settings.");
+        }
+
+        return json;
     }
 }
