@@ -43,6 +43,7 @@ public static class AgentMemServer
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.Converters.Add(new StrictEnumJsonConverter());
+            json.SerializerOptions.Converters.Add(new UtcDateTimeOffsetJsonConverter());
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         builder.Services.AddProblemDetails();

@@ -10,6 +10,7 @@ internal static class OpenApiSetup
         options.AddOperationTransformer<ProblemResponseTransformer>();
         options.AddSchemaTransformer<EnumSchemaTransformer>();
         options.AddSchemaTransformer<NumericSchemaTransformer>();
+        options.AddSchemaTransformer<DateTimeSchemaTransformer>();
         options.AddSchemaTransformer<NullableMemberSchemaTransformer>();
     });
 }
