@@ -84,6 +84,28 @@ public sealed class BatchUpdateTests
     }
 
     [Fact]
+    public async Task A_negative_after_is_refused_naming_the_cursor_each_read_pages_by()
+    {
+        // History pages by version and the audit trail by seq: the history's refusal spoke of a "seq of a line".
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "Caroline plans to move to Sweden");
+
+        async Task<string> Detail(string path)
+        {
+            var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return (await TestApp.ReadJsonAsync(response)).GetProperty("detail").GetString()!;
+        }
+
+        string history = await Detail($"/v1/memories/{id}/history?after=-1");
+        Assert.Contains("after must be 0 or a version already read", history, StringComparison.Ordinal);
+        Assert.DoesNotContain("seq", history, StringComparison.Ordinal);
+        Assert.Contains("the seq of a line already read", await Detail($"/v1/memories/{id}/audit?after=-1"), StringComparison.Ordinal);
+        Assert.Contains("the seq of a line already read", await Detail("/v1/audit?after=-1"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_update_from_a_version_read_before_another_writers_is_refused_with_409()
     {
         await using var app = await TestApp.StartAsync();

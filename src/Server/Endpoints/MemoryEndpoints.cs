@@ -175,7 +175,7 @@ internal static class MemoryEndpoints
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> HistoryAsync(string id, MemoryOS memory, HttpContext context, int? limit, long? after, string? user, string? agent, CancellationToken cancellationToken)
     {
         int take = QueryLimit.History.Resolve(limit);
-        long from = QueryLimit.After(after);
+        long from = QueryLimit.After(after, "a version already read");
         var versions = await memory.GetHistoryAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok<IReadOnlyList<MemoryDto>>(versions.Where(v => v.Version > from).Take(take).Select(MemoryDto.From).ToList());
     }

@@ -27,11 +27,14 @@ internal sealed record QueryLimit(int Default, int Max)
         return take;
     }
 
-    /// <summary>An <c>after</c> cursor (the <c>seq</c> of a previous page's last line; 0 or left out: from the start), or a 400 when negative.</summary>
-    public static long After(long? after) => after switch
+    /// <summary>
+    /// An <c>after</c> cursor (0 or left out: from the start), or a 400 when negative. <paramref name="cursor"/> says what
+    /// the caller passes, for the refusal: an audit trail pages by <c>seq</c>, a history by <c>version</c>.
+    /// </summary>
+    public static long After(long? after, string cursor = "the seq of a line already read") => after switch
     {
         null => 0,
-        < 0 => throw new MemoryValidationException($"after must be 0 or the seq of a line already read; got {after}."),
+        < 0 => throw new MemoryValidationException($"after must be 0 or {cursor}; got {after}."),
         _ => after.Value,
     };
 }
