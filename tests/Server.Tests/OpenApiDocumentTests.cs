@@ -124,6 +124,30 @@ public sealed class OpenApiDocumentTests
     }
 
     [Fact]
+    public async Task Adds_document_the_404_for_a_cube_the_caller_may_not_read()
+    {
+        // A key bound to a user that adds to a cube it may not read is answered as for an unknown cube (BoundKeyTests):
+        // a client generated from the document had no type for that answer.
+        var paths = (await DocumentAsync()).GetProperty("paths");
+        foreach (string path in new[] { "/v1/memories", "/v1/memories/batch" })
+        {
+            var responses = paths.GetProperty(path).GetProperty("post").GetProperty("responses");
+            Assert.True(responses.TryGetProperty("404", out var notFound), $"post {path}: no 404");
+            Assert.Equal("#/components/schemas/ProblemDetails", notFound.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_forgotten_users_file_count_includes_lora_adapters()
+    {
+        // The count is of every payload file deleted: LoRA adapters of parametric memories too, not only cartridges.
+        var cartridges = (await DocumentAsync()).GetProperty("components").GetProperty("schemas").GetProperty("UserForgottenDto").GetProperty("properties").GetProperty("cartridges");
+        string description = cartridges.GetProperty("description").GetString()!;
+        Assert.Contains("LoRA adapter", description, StringComparison.Ordinal);
+        Assert.Contains("parametric", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Memory_ids_in_request_examples_are_ones_the_api_accepts()
     {
         // The batch examples carried UUIDs, which the API refuses (400): a memory id is a 26-character ULID.

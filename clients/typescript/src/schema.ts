@@ -1061,7 +1061,7 @@ export interface components {
             cubes: number;
             /**
              * Format: int32
-             * @description Local cartridge files of removed activation memories that were deleted.
+             * @description Local payload files of the removed activation and parametric memories (KV cartridges, LoRA adapters) that were deleted.
              */
             cartridges: number;
         };
@@ -1761,6 +1761,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description The memory is frozen or deleted, the cube name is taken, or the cube is full. */
             409: {
                 headers: {
@@ -1937,6 +1946,15 @@ export interface operations {
             };
             /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,12 +10,12 @@ internal static class MemoryEndpoints
             .Describe("AddMemory", "Add a memory", "Stores one plaintext memory in the cube (default `default`, created on first write). "
                 + "201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there "
                 + "(a restatement: an archived one is restored, when the caller may change it, as `memory_add` over MCP and `agentmem add` do).")
-            .ProducesProblems(StatusCodes.Status409Conflict)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
         memories.MapPost("/batch", AddBatchAsync)
             .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order. "
                 + "A batch is a copy (an import run again must not undo forgetting): an item de-duplicated to an archived memory leaves it archived (restore it with `PUT /v1/memories/{id}/state`).")
-            .ProducesProblems(StatusCodes.Status409Conflict)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
         memories.MapGet("/", ListAsync)
             .Describe("ListMemories", "List memories", "The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100); `after` (the last id of a previous page) reads on from there. Without `state`, active and frozen ones. "
