@@ -133,11 +133,13 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// that may write a cube but not read it adds to it, as the add itself allows. Such a caller may not read the cube, so a
     /// host passes on no more of the returned record than its id and the name it asked for.
     /// </summary>
+    /// <exception cref="MemoryValidationException"><paramref name="name"/> is not one a cube may have (a control character, say).</exception>
     /// <exception cref="CubeAccessDeniedException">The cube exists and the actor lacks <paramref name="needed"/>.</exception>
     public async Task<MemCube> GetOrCreateCubeAsync(Scope actor, string name, CubeAccess needed, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var existing = await store.FindCubeAsync(actor.Tenant, name, cancellationToken).ConfigureAwait(false);
+        string cubeName = ScopeNames.Require(name, "cube"); // before the lookup, as ResolveCubeAsync checks it
+        var existing = await store.FindCubeAsync(actor.Tenant, cubeName, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             try
@@ -154,12 +156,12 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
         try
         {
-            return await CreateCubeAsync(actor, name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await CreateCubeAsync(actor, cubeName, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (CubeAlreadyExistsException)
         {
             // Another writer created it between our lookup and insert.
-            return await ResolveCubeAsync(actor, name, needed, cancellationToken).ConfigureAwait(false);
+            return await ResolveCubeAsync(actor, cubeName, needed, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -491,6 +493,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// </summary>
     public async IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter, MemoryId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ValidateFilter(filter);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         await foreach (var item in ListPagedAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, after, cancellationToken).ConfigureAwait(false))
         {
@@ -501,6 +504,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>How many memories <see cref="ListAsync(Scope, string, MemoryFilter?, CancellationToken)"/> would stream for the same arguments, counted by the store without reading them.</summary>
     public async Task<long> CountAsync(Scope actor, string cube, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
     {
+        ValidateFilter(filter);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         return await store.CountAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, cancellationToken).ConfigureAwait(false);
     }
@@ -547,6 +551,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         ContentRules.ValidateText(query, options.MaxQueryBytes, "query");
+        ValidateFilter(search.Filter);
         int take = search.K ?? options.DefaultSearchK;
         if (take < 1 || take > options.MaxSearchK)
         {
@@ -920,7 +925,9 @@ public sealed partial class MemoryOS : IAsyncDisposable
             throw new MemoryValidationException("A cube id or name is required.");
         }
 
-        var cube = await store.FindCubeAsync(actor.Tenant, idOrName.Trim(), cancellationToken).ConfigureAwait(false)
+        // A name no cube can have (a NUL above all, which PostgreSQL refused as a server error where the other stores found
+        // nothing) is refused as it is at creation, alike on every store. Ids pass: they are valid names.
+        var cube = await store.FindCubeAsync(actor.Tenant, ScopeNames.Require(idOrName, "cube"), cancellationToken).ConfigureAwait(false)
             ?? throw CubeNotFoundException.Unknown(idOrName, actor.Tenant);
         Demand(cube, actor, needed, idOrName);
         return cube;
@@ -936,6 +943,34 @@ public sealed partial class MemoryOS : IAsyncDisposable
         catch (CubeAccessDeniedException denied)
         {
             throw denied.ForCube(idOrName);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a filter naming a tag, user, agent or session no memory can carry (a NUL, an unpaired surrogate), alike on
+    /// every store: PostgreSQL refused the query as a server error, where the other stores matched nothing.
+    /// </summary>
+    private static void ValidateFilter(MemoryFilter? filter)
+    {
+        if (filter is null)
+        {
+            return;
+        }
+
+        Storable(filter.User, "user filter");
+        Storable(filter.Agent, "agent filter");
+        Storable(filter.Session, "session filter");
+        foreach (string? tag in filter.AnyTags ?? [])
+        {
+            Storable(tag, "tag filter");
+        }
+
+        static void Storable(string? value, string what)
+        {
+            if (value is not null)
+            {
+                ContentRules.ValidateStorable(value, what);
+            }
         }
     }
 

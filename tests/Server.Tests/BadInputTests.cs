@@ -86,6 +86,22 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_cube_name_or_tag_holding_a_nul_is_400_whatever_the_store()
+    {
+        // On PostgreSQL these were 500s (its text cannot hold a NUL); on SQLite a list answered 404 or an empty page.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        await TestApp.AddAsync(client, "Caroline went to a support group");
+
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/memories", new { cube = "no\0tes", text = "x" }), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.GetAsync("/v1/memories?cube=no%00tes"), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await client.GetAsync("/v1/audit?cube=no%00tes"), HttpStatusCode.BadRequest);
+        var tagged = await client.GetAsync("/v1/memories?cube=notes&tag=ev%00ent");
+        await AssertProblemAsync(tagged, HttpStatusCode.BadRequest);
+        Assert.Contains("NUL", (await TestApp.ReadJsonAsync(tagged)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_enum_in_a_body_names_exactly_one_member()
     {
         await using var app = await TestApp.StartAsync();

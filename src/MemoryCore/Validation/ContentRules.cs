@@ -30,6 +30,20 @@ public static class ContentRules
             throw new MemoryValidationException($"The {what} is empty or whitespace; there is nothing to remember.");
         }
 
+        ValidateStorable(text, what);
+        int bytes = Encoding.UTF8.GetByteCount(text);
+        if (bytes > maxUtf8Bytes)
+        {
+            throw new ContentTooLargeException($"The {what} is {bytes:N0} bytes of UTF-8; the limit is {maxUtf8Bytes:N0} bytes{limitNote}");
+        }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="text"/> is well-formed UTF-16 without NUL characters: text every store can keep and
+    /// compare (PostgreSQL refuses a NUL in any parameter, a lookup's too).
+    /// </summary>
+    internal static void ValidateStorable(string text, string what)
+    {
         int lone = SafeNormalization.FindLoneSurrogate(text, 0);
         int nul = text.IndexOf('\0', StringComparison.Ordinal);
         if (lone >= 0 && (nul < 0 || lone < nul))
@@ -40,12 +54,6 @@ public static class ContentRules
         if (nul >= 0)
         {
             throw new MemoryValidationException($"The {what} holds a NUL character (U+0000) at index {nul}; not every store can keep one.");
-        }
-
-        int bytes = Encoding.UTF8.GetByteCount(text);
-        if (bytes > maxUtf8Bytes)
-        {
-            throw new ContentTooLargeException($"The {what} is {bytes:N0} bytes of UTF-8; the limit is {maxUtf8Bytes:N0} bytes{limitNote}");
         }
     }
 
