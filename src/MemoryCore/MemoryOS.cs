@@ -102,7 +102,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public async Task<MemCube> CreateCubeAsync(Scope owner, string name, string? description = null, CubePolicy? policy = null, IReadOnlyList<CubeGrant>? grants = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        string cubeName = ScopeNames.Require(name, "cube");
+        string cubeName = ScopeNames.RequireNew(name, "cube");
         var now = time.GetUtcNow();
         var cube = new MemCube
         {
@@ -814,6 +814,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     private MemoryItem[] BuildItems(Scope actor, MemCube cube, IReadOnlyList<MemoryDraft> drafts, DateTimeOffset now)
     {
+        ScopeNames.RequireNewAuthor(actor);
         var items = new MemoryItem[drafts.Count];
         for (int i = 0; i < drafts.Count; i++)
         {

@@ -120,6 +120,28 @@ public sealed class GovernanceEndpointTests
     }
 
     [Fact]
+    public async Task A_cube_user_or_agent_named_dot_or_dot_dot_is_refused_with_400()
+    {
+        // A path cannot carry "." or ".." (they are removed as dot segments): such a cube answered 201 with a Location that
+        // led elsewhere (/v1/cubes/. lists the cubes), and such a user's memories could not be forgotten over REST.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        foreach (string name in new[] { "..", "." })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/v1/cubes", new { name })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/v1/memories", new { cube = name, text = "x" })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "x", user = name })).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/v1/memories/batch", new { cube = "notes", items = new[] { new { text = "x" } }, agent = name })).StatusCode);
+        }
+
+        Assert.Equal(0, (await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes"))).GetArrayLength());
+
+        // Nor may a key be bound to such a user or agent: it could add nothing.
+        Assert.Throws<ArgumentException>(() => new ApiKeyEntry("tenant-a", ApiKeyHasher.Hash("am_dots")) { User = ".." }.Validate());
+        Assert.Throws<ArgumentException>(() => new ApiKeyEntry("tenant-a", ApiKeyHasher.Hash("am_dots")) { User = "alice", Agent = "." }.Validate());
+    }
+
+    [Fact]
     public async Task A_write_only_grantee_adds_to_an_existing_cube_it_cannot_read()
     {
         const string CarolKey = "am_test_key_bound_to_carol";

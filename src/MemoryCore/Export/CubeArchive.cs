@@ -13,7 +13,7 @@ public sealed record CubeArchive(MemCube Cube, IReadOnlyList<IReadOnlyList<Memor
     public const int FormatVersion = 1;
 
     /// <summary>This archive, to be restored under another cube name (checked as a new cube's name is, trimmed).</summary>
-    public CubeArchive Renamed(string name) => this with { Cube = Cube with { Name = ScopeNames.Require(name, "cube") } };
+    public CubeArchive Renamed(string name) => this with { Cube = Cube with { Name = ScopeNames.RequireNew(name, "cube") } };
 }
 
 /// <summary>Embeddings of a cube under one embedder.</summary>

@@ -122,11 +122,13 @@ public static class Mem0Reader
             tags.Add($"mem0.hash={hash}");
         }
 
+        var scope = new Scope(tenant, Text(m, "user_id"), Text(m, "agent_id"), Text(m, "run_id"));
+        ScopeNames.RequireNewAuthor(scope); // new names here, as for an add through the facade
         return new MemoryItem
         {
             Id = MemoryId.At(created),
             CubeId = cubeId,
-            Scope = new Scope(tenant, Text(m, "user_id"), Text(m, "agent_id"), Text(m, "run_id")),
+            Scope = scope,
             Text = text,
             ContentHash = ContentRules.ComputeHash(MemoryKind.Plaintext, text, null),
             // Checked as the facade checks a draft's (trimmed, blank as absent, no NUL, at most 1 KiB): PostgreSQL refused a

@@ -17,7 +17,8 @@ public sealed record ApiKeyEntry(string Tenant, string Sha256)
     /// <summary>
     /// Throws <see cref="ArgumentException"/> when the tenant is blank, the hash is not 64 hex digits, the key is bound
     /// to a blank user or agent (which a scope reads as none: the key would act for the whole tenant), or a name breaks
-    /// the rules of a <see cref="Scope"/> (too long, control or surrogate characters), which every request would refuse.
+    /// the rules of a <see cref="Scope"/> (too long, control or surrogate characters), which every request would refuse,
+    /// or is "." or "..", which no memory may be written by.
     /// </summary>
     public void Validate()
     {
@@ -59,6 +60,13 @@ public sealed record ApiKeyEntry(string Tenant, string Sha256)
         catch (MemoryValidationException ex)
         {
             return ($"A key names an identity no request may act as: {ex.Message}", member);
+        }
+
+        // The facade refuses these as a new memory's author (a URL path cannot carry them): such a key could add nothing.
+        string? dotted = User?.Trim() is "." or ".." ? nameof(User) : Agent?.Trim() is "." or ".." ? nameof(Agent) : null;
+        if (dotted is not null)
+        {
+            return ($"A key of tenant '{Tenant}' is bound to the {dotted.ToLowerInvariant()} '.' or '..', which cannot write memories: a URL path cannot carry either as a segment.", dotted);
         }
 
         return null;

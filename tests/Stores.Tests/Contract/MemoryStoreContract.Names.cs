@@ -34,4 +34,48 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(1, await memory.CountAsync(s.Alice, "notes", new MemoryFilter { AnyTags = ["event"] }));
         Assert.Equal(["notes"], (await memory.ListCubesAsync(s.Alice)).Select(c => c.Name));
     }
+
+    [SkippableFact]
+    public async Task Dot_segments_are_refused_as_new_cube_user_and_agent_names_but_stored_ones_stay_reachable()
+    {
+        // "." and ".." cannot be a segment of a URL path (clients and Kestrel remove them): a cube or user so named could
+        // not be read, or a user forgotten, over REST.
+        await using var s = await StartAsync();
+        var memory = new MemoryOS(s.Store, new Bm25Retriever(s.Store));
+        foreach (string name in new[] { ".", "..", " .. " })
+        {
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.CreateCubeAsync(s.Alice, name));
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.GetOrCreateCubeAsync(s.Alice, name, CubeAccess.Write));
+        }
+
+        var owner = new Scope(s.Tenant); // the tenant's cube: every user of the tenant may write to it
+        await memory.CreateCubeAsync(owner, "notes");
+        foreach (var author in new[] { new Scope(s.Tenant, ".."), new Scope(s.Tenant, "alice", "."), new Scope(s.Tenant, agent: "..") })
+        {
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(author, "notes", new MemoryDraft("Caroline went to a support group")));
+            Assert.Throws<MemoryValidationException>(() => memory.ValidateDrafts(author, [new MemoryDraft("Caroline went to a support group")]));
+        }
+
+        // A Mem0 import adds memories under the users it names.
+        string mem0 = Path.Combine(Path.GetTempPath(), $"agentmem-mem0-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(mem0, """[{"id":"m1","memory":"Caroline went to a support group","created_at":"2024-05-07T00:00:00Z","user_id":".."}]""");
+        try
+        {
+            await Assert.ThrowsAsync<MemoryValidationException>(() => memory.ImportMem0Async(owner, "notes", mem0));
+        }
+        finally
+        {
+            File.Delete(mem0);
+        }
+
+        Assert.Equal(0, await memory.CountAsync(owner, "notes"));
+        Assert.Equal(["notes"], (await memory.ListCubesAsync(owner)).Select(c => c.Name));
+
+        // Names like these stored before the rule (here through the store, as an older version wrote them) stay reachable.
+        var old = await s.CreateCubeAsync("..");
+        await s.AddAsync(old, "an old memory", m => m with { Scope = new Scope(s.Tenant, "..") });
+        Assert.Equal(old.Id, (await memory.OpenCubeAsync(s.Alice, "..")).Id);
+        Assert.Equal(old.Id, (await memory.GetOrCreateCubeAsync(s.Alice, "..", CubeAccess.Write)).Id);
+        Assert.Equal(1, (await memory.ForgetUserAsync(owner, "..")).Written);
+    }
 }
