@@ -194,7 +194,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         {
             var trial = chosen.Append(candidate).OrderBy(m => m.Id.ToString(), StringComparer.Ordinal).ToList();
             string rendered = string.Join(Separator, trial.Select(m => m.Text.Trim()));
-            int count = generator.Tokenizer.EncodeToIds(rendered, bos: true).Length;
+            int count = generator.Tokenizer.EncodeText(rendered, bos: true).Length;
             if (count <= limit)
             {
                 chosen = trial;

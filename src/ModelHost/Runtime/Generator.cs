@@ -71,14 +71,15 @@ public sealed class Generator
 
     /// <summary>
     /// Prefills <paramref name="text"/> from BOS (every token, the last included) into <paramref name="cache"/> (cleared first)
-    /// and exports positions 0 .. n-1 as a cartridge whose <see cref="KvCartridge.Tokens"/> are the text's tokens.
+    /// and exports positions 0 .. n-1 as a cartridge whose <see cref="KvCartridge.Tokens"/> are the text's tokens, encoded as
+    /// content (<see cref="ITokenizer.EncodeText"/>: a special token's spelling in the text stays text).
     /// </summary>
     /// <exception cref="ArgumentException">The text does not fit the model's context.</exception>
     public KvCartridge CreateCartridge(string text, KvCache cache, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(cache);
-        int[] tokens = Tokenizer.EncodeToIds(text, bos: true);
+        int[] tokens = Tokenizer.EncodeText(text, bos: true); // memory text: a special token's spelling stays text
         if (tokens.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the text is {tokens.Length} tokens; the model's context is {Model.Config.SeqLen}.", nameof(text));
@@ -93,7 +94,7 @@ public sealed class Generator
     /// <summary>
     /// Imports <paramref name="cartridge"/> into <paramref name="cache"/>, appends <paramref name="prompt"/>'s tokens (no BOS) after
     /// the cartridge's tokens, and decodes up to <paramref name="steps"/> new tokens. With an empty prompt the result equals
-    /// <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the cartridge's text: the cartridge's last token is fed
+    /// <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the cartridge's text (one spelling no special token): the cartridge's last token is fed
     /// again at its own position (rewriting the identical key and value) to get the logits that follow it.
     /// The cartridge is a root, a composed chain, or detached (re-based or composed approximately, which is accepted as an
     /// approximation); a chain link alone is refused, since it lacks the entries of the chain before it.
@@ -152,7 +153,7 @@ public sealed class Generator
             throw new ArgumentException("the base must be a chain: a root cartridge, then each link made on top of the one before, in order.", nameof(baseChain));
         }
 
-        int[] tokens = Tokenizer.EncodeToIds(text, bos: false);
+        int[] tokens = Tokenizer.EncodeText(text, bos: false);
         if (tokens.Length == 0)
         {
             throw new ArgumentException("the text encodes to no tokens.", nameof(text));

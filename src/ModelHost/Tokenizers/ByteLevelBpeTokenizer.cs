@@ -193,6 +193,9 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     /// <inheritdoc />
     public int[] EncodeToIds(string text, bool bos) => EncodeMarked(text, bos, markup: null);
 
+    /// <inheritdoc />
+    public int[] EncodeText(string text, bool bos) => EncodeMarked(text, bos, markup: []);
+
     /// <summary>
     /// <see cref="EncodeToIds(string, bool)"/>, but a special token is matched only where it lies inside one of the
     /// <paramref name="markup"/> spans (a chat template's own markers); elsewhere its text is ordinary text, as Hugging Face

@@ -22,6 +22,13 @@ public interface ITokenizer
     /// </summary>
     int[] EncodeToIds(string text, bool bos);
 
+    /// <summary>
+    /// Encodes <paramref name="text"/> as content, as <see cref="EncodeToIds(string, bool)"/> does except that the spelling of a
+    /// special token (<c>&lt;|im_start|&gt;</c>) stays text: memory text written into a cartridge must not open a turn of its
+    /// own. Tokenizers that never match special tokens in text (llama2.c's) encode as <see cref="EncodeToIds(string, bool)"/>.
+    /// </summary>
+    int[] EncodeText(string text, bool bos) => EncodeToIds(text, bos);
+
     /// <summary>Decodes ids to text (BOS and special tokens print nothing; invalid UTF-8 becomes U+FFFD).</summary>
     string Decode(IReadOnlyList<int> ids);
 
