@@ -8,7 +8,7 @@ public sealed partial class MemoryOS
     // Link types by which a memory is made from others' content: an activation memory "encodes" its sources (previews their
     // text, and its cartridge holds their token ids), a summary or thought is "derived-from" its evidence. Such a memory
     // carries the purged text on, so it goes too.
-    private static readonly string[] DerivationLinks = [LinkTypes.Encodes, LinkTypes.DerivedFrom];
+    private static readonly IReadOnlyList<string> DerivationLinks = LinkTypes.Derivations;
 
     /// <summary>Hard delete: removes the memory and all its versions from every table and index, with what was derived from it. Needs read and write access to its cube, as a soft delete does.</summary>
     public Task PurgeAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>

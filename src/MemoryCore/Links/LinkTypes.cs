@@ -30,6 +30,13 @@ public static class LinkTypes
     /// <summary>From an activation or parametric memory to each memory its payload file was made from.</summary>
     public const string Encodes = "encodes";
 
+    /// <summary>
+    /// The types by which a memory is made from others' content (<see cref="Encodes"/>, <see cref="DerivedFrom"/>): such a
+    /// memory carries its sources' text on, so a purge of a source takes it too, and a store refuses to add one whose source
+    /// is not there (see <see cref="Ports.IMemoryStore.AddAsync"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Derivations { get; } = [Encodes, DerivedFrom];
+
     /// <summary>The type the other end of a note link of <paramref name="type"/> gets, so links read the same from both sides.</summary>
     public static string Reverse(string type) => type switch
     {

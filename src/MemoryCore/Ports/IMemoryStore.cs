@@ -44,6 +44,14 @@ public interface IMemoryStore : IAsyncDisposable
     /// Adds memories in one transaction: all are stored, or none. Items must all belong to
     /// <paramref name="tenant"/>. Returns one outcome per item, in order.
     /// </summary>
+    /// <remarks>
+    /// A link is stored only to a memory of the tenant, stored already or added by this call (items of one batch may link
+    /// to each other, in either order); a link to anything else is dropped, so one chosen from a read taken before its
+    /// target was purged does not bring the purged memory (or its reason's words) back. A link of one of
+    /// <see cref="Links.LinkTypes.Derivations"/> to a memory not there fails the whole call with
+    /// <see cref="Errors.MemoryStateException"/> instead: what was made from a purged memory must not outlive it, and kept
+    /// without the link no later purge would find it.
+    /// </remarks>
     Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default);
 
     /// <summary>The current version of a memory, or null if it is not in the tenant.</summary>
@@ -56,7 +64,9 @@ public interface IMemoryStore : IAsyncDisposable
     /// Writes <paramref name="next"/> as the current version and keeps <paramref name="superseded"/> in the
     /// history, atomically. Fails with <see cref="Errors.MemoryStateException"/> if the stored version is no
     /// longer <paramref name="superseded"/>'s (a concurrent writer got there first). The recall counters (strength,
-    /// last recall, count) stay as stored: <see cref="RecordRecallsAsync"/> changes them without a new version.
+    /// last recall, count) stay as stored: <see cref="RecordRecallsAsync"/> changes them without a new version. Links of
+    /// either version to a memory no longer in the tenant are dropped: versions written from a read taken before a purge
+    /// must not bring back the links the purge removed.
     /// </summary>
     Task ReplaceAsync(string tenant, MemoryItem superseded, MemoryItem next, AuditRecord audit, CancellationToken cancellationToken = default) =>
         ReplaceManyAsync(tenant, [new MemoryReplacement(superseded, next, audit)], cancellationToken);

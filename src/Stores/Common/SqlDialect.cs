@@ -96,6 +96,13 @@ internal abstract class SqlDialect
     /// </summary>
     public virtual string LockRowsKeepingKey => LockRows;
 
+    /// <summary>
+    /// What a SELECT ends with to keep the rows it reads from being deleted until the transaction ends, without excluding
+    /// their other writers (PostgreSQL <c>FOR KEY SHARE</c>, as a foreign key's check takes); nothing where a write
+    /// transaction already excludes every other writer (SQLite).
+    /// </summary>
+    public virtual string LockRowsFromDeletion => LockRows;
+
     /// <summary>Whether <paramref name="ex"/> is a unique-key violation that a concurrent writer can cause (so it is reported as the clash it is).</summary>
     public abstract bool IsConcurrentUniqueViolation(Exception ex);
 }

@@ -123,6 +123,27 @@ public abstract partial class SqlMemoryStore
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Which of <paramref name="ids"/> are memories of the tenant, kept from deletion until the transaction ends where the
+    /// engine locks rows (PostgreSQL waits for a purge in flight and then finds the memory gone; SQLite's write transaction
+    /// already excludes it), so a link written to one cannot outlive its target's purge.
+    /// </summary>
+    private async Task<HashSet<MemoryId>> FindPresentAsync(DbConnection conn, DbTransaction? tx, string tenant, IEnumerable<MemoryId> ids, CancellationToken ct)
+    {
+        var present = new HashSet<MemoryId>();
+        foreach (var chunk in ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(Dialect.MaxListLength))
+        {
+            using var cmd = Command(conn, tx, string.Empty);
+            var sql = new StringBuilder("SELECT id FROM memories WHERE tenant = @t AND ");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.AppendIn(sql, cmd, "id", "@id", chunk);
+            cmd.CommandText = sql.Append(" ORDER BY id").Append(Dialect.LockRowsFromDeletion).Append(';').ToString();
+            present.UnionWith(await ReadAllAsync(cmd, r => MemoryId.Parse(r.GetString(0)), ct).ConfigureAwait(false));
+        }
+
+        return present;
+    }
+
     private async Task WriteLinksAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct)
     {
         if (item.Links.Count == 0)

@@ -131,6 +131,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
             await PrepareAddAsync(conn, tx, tenant, cubes, ct).ConfigureAwait(false);
 
             var outcomes = new AddOutcome[items.Count];
+            var created = new List<MemoryItem>(items.Count);
             var deduplication = new BatchDeduplication(options.MatchSourceRef);
             string sameSource = options.MatchSourceRef ? " AND (source_ref = @r OR (source_ref IS NULL AND @r IS NULL))" : string.Empty;
             using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND content_hash = @h AND state IN {LiveStatesSql} AND (user_id = @u OR (user_id IS NULL AND @u IS NULL)) AND (agent_id = @a OR (agent_id IS NULL AND @a IS NULL)){sameSource} LIMIT 1;");
@@ -154,9 +155,19 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                 MemoryRows.Bind(insert, Dialect, item);
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 await WriteTagsAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
-                await WriteLinksAsync(conn, tx, tenant, item, ct).ConfigureAwait(false);
                 await InsertAuditAsync(conn, tx, tenant, audit.ForAdded(item), ct).ConfigureAwait(false);
+                created.Add(item);
                 outcomes[i] = new AddOutcome(item.Id, true);
+            }
+
+            // Links last, once the whole batch is in, so its items may link to each other in either order.
+            var batch = created.Select(c => c.Id).ToHashSet();
+            var present = await FindPresentAsync(conn, tx, tenant, LinkTargets.Of(created).Except(batch), ct).ConfigureAwait(false);
+            present.UnionWith(batch);
+            foreach (var item in created)
+            {
+                LinkTargets.RequireSources(item, present.Contains);
+                await WriteLinksAsync(conn, tx, tenant, LinkTargets.Keep(item, present.Contains), ct).ConfigureAwait(false);
             }
 
             if (LiveItemLimit.Applies(options))
@@ -241,8 +252,14 @@ public abstract partial class SqlMemoryStore : IMemoryStore
             // The updates, snapshots and audit lines go to the database together (one round trip per few hundred on
             // PostgreSQL); tags and links only where a version changed them.
             using var writes = new SqlStatementBatch(conn, tx);
-            foreach (var (superseded, next, audit) in replacements)
+            var present = await FindPresentAsync(conn, tx, tenant, LinkTargets.Of(replacements.SelectMany(r => new[] { r.Superseded, r.Next })), ct).ConfigureAwait(false);
+            foreach (var replacement in replacements)
             {
+                // Both versions lose their links to memories purged since the writer read them: the snapshot and the links
+                // rows would otherwise bring them back, with reasons in the purged memory's words.
+                var superseded = LinkTargets.Keep(replacement.Superseded, present.Contains);
+                var next = LinkTargets.Keep(replacement.Next, present.Contains);
+                var audit = replacement.Audit;
                 // The version check in the WHERE is the optimistic lock: of two writers of the same version, the second
                 // finds the version moved on (after waiting for the first's row lock, where the database locks rows) and
                 // updates nothing; the exception rolls the whole transaction back.

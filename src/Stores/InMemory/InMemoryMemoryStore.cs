@@ -136,6 +136,13 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             outcomes[i] = new AddOutcome(item.Id, true);
         }
 
+        // As the SQL stores write them: links only to memories there, the batch's own included (in either order).
+        bool Present(MemoryId id) => batchIds.Contains(id) || data!.Memories.ContainsKey(id);
+        foreach (var item in created)
+        {
+            LinkTargets.RequireSources(item, Present);
+        }
+
         if (LiveItemLimit.Applies(options))
         {
             foreach (string cube in cubes)
@@ -148,7 +155,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
 
         foreach (var item in created)
         {
-            var stored = new StoredMemory(tenant, ImmutableCopy.OfCurrent(item));
+            var stored = new StoredMemory(tenant, ImmutableCopy.OfCurrent(LinkTargets.Keep(item, Present)));
             data!.Memories[item.Id] = stored;
             Database.MemoriesById[item.Id] = stored;
             AppendChange(data, item.CubeId, item.Id, purged: false);
@@ -260,9 +267,10 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             // A new version changes content and state, never where the memory lives, whose it is or where it came from.
             var stored = data!.Memories[next.Id];
             var current = stored.Current;
-            stored.History.Add(ImmutableCopy.Of(superseded));
+            // Both versions lose their links to memories purged since the writer read them, as in the SQL stores.
+            stored.History.Add(ImmutableCopy.Of(LinkTargets.Keep(superseded, data.Memories.ContainsKey)));
             // The recall counters are the store's (recalls change them in place): a version written from an earlier read keeps them.
-            var placed = next with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance };
+            var placed = LinkTargets.Keep(next, data.Memories.ContainsKey) with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance };
             stored.Current = ImmutableCopy.OfCurrent(placed with { Strength = current.Strength, LastRecalledAt = current.LastRecalledAt, RecallCount = current.RecallCount });
             AppendChange(data, current.CubeId, current.Id, purged: false);
             data.Audit.Add(ImmutableCopy.Of(audit, tenant));

@@ -26,6 +26,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string LockRowsKeepingKey => " FOR NO KEY UPDATE";
 
+    public override string LockRowsFromDeletion => " FOR KEY SHARE";
+
     public override string OfMemory(string alias) => $"{alias}.tenant = m.tenant AND {alias}.memory_id = m.id";
 
     public override string MemoryIdTakenSql =>

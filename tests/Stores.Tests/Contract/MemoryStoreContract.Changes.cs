@@ -30,6 +30,41 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task A_cube_deleted_and_restored_under_its_id_keeps_the_purge_records_written_before_the_delete()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var purged = await s.AddAsync(cube, "a note purged before the delete");
+        var deleted = await s.AddAsync(cube, "a note the delete purges");
+
+        long seen = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
+        Assert.True(await s.PurgeAsync(purged));
+        await s.Store.DeleteCubeAsync(s.Tenant, cube.Id, s.Audit("cube.delete", cube.Id));
+        var back = s.Item(cube, "restored note");
+        await s.Store.RestoreCubeAsync(cube, [[back]], s.Audit("import"));
+
+        // A reader that had seen `seen` learns of the purge made after it too, not only of the delete's.
+        var after = await s.Store.ReadChangesAsync(s.Tenant, cube.Id, seen, 100);
+        Assert.Contains(after, c => c.MemoryId == purged.Id && c.Purged);
+        Assert.Contains(after, c => c.MemoryId == deleted.Id && c.Purged);
+        Assert.Contains(after, c => c.MemoryId == back.Id && !c.Purged);
+    }
+
+    [SkippableFact]
+    public async Task Deleting_a_cube_whose_memories_were_all_purged_does_not_take_its_change_sequence_back()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        Assert.True(await s.PurgeAsync(await s.AddAsync(cube, "a note purged before the delete")));
+        long seen = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
+        Assert.True(seen > 0);
+
+        Assert.Equal(0, await s.Store.DeleteCubeAsync(s.Tenant, cube.Id, s.Audit("cube.delete", cube.Id)));
+
+        Assert.True(await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id) >= seen);
+    }
+
+    [SkippableFact]
     public async Task The_change_feed_holds_every_add_update_state_change_recall_and_purge_in_order()
     {
         await using var s = await StartAsync();

@@ -98,7 +98,8 @@ public abstract partial class MemoryStoreContract
 
         string[] tags = ["work"];
         string[] keywords = ["budget"];
-        var links = new List<MemoryLink> { new(MemoryCore.Identity.MemoryId.NewId(), "related") };
+        var linked = await s.AddAsync(cube, "a linked note");
+        var links = new List<MemoryLink> { new(linked.Id, "related") };
         var item = s.Item(cube, "quarterly budget") with { Tags = tags, Keywords = keywords, Links = links };
         await s.AddAsync([item]);
         tags[0] = "changed";

@@ -1,3 +1,4 @@
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.Stores.Common;
@@ -63,7 +64,7 @@ public abstract partial class MemoryStoreContract
         archived = await s.SetStateAsync(archived, LifecycleState.Archived, "cold");
         var related = await s.AddAsync(notes, "merely related", m => m with { Links = [new MemoryLink(source.Id, "related")] });
         var elsewhere = await s.CreateCubeAsync("notes", tenant: StoreScenario.NewTenant());
-        await s.AddAsync([s.Item(elsewhere, "another tenant's summary") with { Links = [new MemoryLink(source.Id, "derived-from")] }]);
+        await s.AddAsync([s.Item(elsewhere, "another tenant's note") with { Links = [new MemoryLink(source.Id, "related")] }]);
 
         var found = await s.Store.FindLinkSourcesAsync(s.Tenant, [source.Id, summary.Id], ["encodes", "derived-from"]);
 
@@ -75,5 +76,85 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(new[] { summary.Id, archived.Id, related.Id }.Order(), (await s.Store.FindLinkSourcesAsync(s.Tenant, [source.Id], null)).Order());
         await s.ReplaceAsync(related, m => m with { Links = [] }, "unlinked");
         Assert.Equal(new[] { summary.Id, archived.Id }.Order(), (await s.Store.FindLinkSourcesAsync(s.Tenant, [source.Id], null)).Order());
+    }
+
+    [SkippableFact]
+    public async Task A_replace_written_from_a_read_taken_before_a_purge_does_not_bring_back_the_link_to_the_purged_memory()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        var gone = await s.AddAsync(notes, $"the {SharedWord} cabin at tahoe");
+        var newcomer = await s.AddAsync(notes, "a new neighbour");
+        var note = await s.AddAsync(notes, "a note", m => m with { Links = [new MemoryLink(gone.Id, "related", 0.8, $"shares {SharedWord}")] });
+        var stale = note; // a writer (a note keeper evolving its neighbours) read it, then took its time
+
+        Assert.True(await s.PurgeAsync(gone));
+        var (superseded, next) = s.NextVersion(stale, m => m with { Links = [.. m.Links, new MemoryLink(newcomer.Id, "related", 0.5, "shares neighbour")] });
+        await s.Store.ReplaceAsync(s.Tenant, superseded, next, s.Audit("update", notes.Id, note.Id, next.Version));
+
+        Assert.Equal([newcomer.Id], (await s.Store.GetAsync(s.Tenant, note.Id))!.Links.Select(l => l.Target));
+        Assert.Empty(await s.Store.FindLinkSourcesAsync(s.Tenant, [gone.Id], null));
+        var history = await s.Store.GetHistoryAsync(s.Tenant, note.Id);
+        Assert.Equal(2, history.Count);
+        Assert.All(history, v => Assert.DoesNotContain(v.Links, l => l.Target == gone.Id || (l.Reason ?? string.Empty).Contains(SharedWord, StringComparison.Ordinal)));
+    }
+
+    [SkippableFact]
+    public async Task A_replace_keeping_the_links_of_a_read_taken_before_a_purge_does_not_bring_back_the_link_to_the_purged_memory()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        var gone = await s.AddAsync(notes, $"the {SharedWord} cabin at tahoe");
+        var note = await s.AddAsync(notes, "a note", m => m with { Links = [new MemoryLink(gone.Id, "related", 0.8, $"shares {SharedWord}")] });
+        var stale = note;
+
+        Assert.True(await s.PurgeAsync(gone));
+        var (superseded, next) = s.NextVersion(stale, m => m with { Importance = 0.9 });
+        await s.Store.ReplaceAsync(s.Tenant, superseded, next, s.Audit("update", notes.Id, note.Id, next.Version));
+
+        var current = (await s.Store.GetAsync(s.Tenant, note.Id))!;
+        Assert.Equal(0.9, current.Importance);
+        Assert.Empty(current.Links);
+        Assert.Empty(await s.Store.FindLinkSourcesAsync(s.Tenant, [gone.Id], null));
+        Assert.All(await s.Store.GetHistoryAsync(s.Tenant, note.Id), v => Assert.DoesNotContain(v.Links, l => l.Target == gone.Id));
+    }
+
+    [SkippableFact]
+    public async Task An_add_drops_links_to_memories_not_in_the_tenant_and_keeps_links_within_its_batch()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        var gone = await s.AddAsync(notes, $"the {SharedWord} cabin at tahoe");
+        var kept = await s.AddAsync(notes, "a kept note");
+        Assert.True(await s.PurgeAsync(gone));
+
+        // A note linked from a read taken before the purge; a summary linking forward to a memory later in its batch.
+        var note = s.Item(notes, "a note") with { Links = [new MemoryLink(gone.Id, "related", 0.8, $"shares {SharedWord}"), new MemoryLink(kept.Id, "related")] };
+        var evidence = s.Item(notes, "the evidence");
+        var summary = s.Item(notes, "a summary") with { Links = [new MemoryLink(evidence.Id, "derived-from"), new MemoryLink(note.Id, "derived-from")] };
+        await s.AddAsync([note, summary, evidence]);
+
+        Assert.Equal([kept.Id], (await s.Store.GetAsync(s.Tenant, note.Id))!.Links.Select(l => l.Target));
+        Assert.Empty(await s.Store.FindLinkSourcesAsync(s.Tenant, [gone.Id], null));
+        Assert.Equal([evidence.Id, note.Id], (await s.Store.GetAsync(s.Tenant, summary.Id))!.Links.Select(l => l.Target));
+    }
+
+    [SkippableTheory]
+    [InlineData("derived-from")]
+    [InlineData("encodes")]
+    public async Task An_add_of_what_was_derived_from_a_memory_not_in_the_tenant_is_refused_and_stores_nothing(string type)
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        var gone = await s.AddAsync(notes, $"the {SharedWord} cabin at tahoe");
+        var kept = await s.AddAsync(notes, "a kept note");
+        Assert.True(await s.PurgeAsync(gone)); // purged while the summary was being built from it
+
+        var summary = s.Item(notes, $"summary: the {SharedWord} cabin") with { Links = [new MemoryLink(kept.Id, type), new MemoryLink(gone.Id, type)] };
+        var other = s.Item(notes, "another note in the batch");
+        await Assert.ThrowsAsync<MemoryStateException>(() => s.AddAsync([other, summary]));
+
+        Assert.Empty(await s.Store.GetManyAsync(s.Tenant, [summary.Id, other.Id]));
+        Assert.Empty(await s.Store.FindLinkSourcesAsync(s.Tenant, [kept.Id, gone.Id], null));
     }
 }
