@@ -25,7 +25,9 @@ public sealed partial class InMemoryMemoryStore
         }
 
         ScrubReferences(data, doomed);
-        data.Changes.Remove(cubeId);
+        // The feed keeps its purge records, as the SQL stores' do: a reader behind them learns of purges made before the
+        // delete too (also when the cube is restored under its id first), and the cube's sequence never goes back.
+        data.Changes.GetValueOrDefault(cubeId)?.RemoveAll(c => !c.Purged);
         foreach (var id in doomed.Ids)
         {
             AppendChange(data, cubeId, id, purged: true); // as the SQL stores keep them: other indexes learn the memories are gone
