@@ -18,6 +18,11 @@ public abstract partial class SqlMemoryStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
         ArgumentNullException.ThrowIfNull(audit);
+        return await AsOneWriteAsync(() => DeleteCubeOnceAsync(tenant, cubeId, audit, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async Task<int?> DeleteCubeOnceAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken)
+    {
         int? removed = await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
             using (var exists = Command(conn, tx, $"SELECT 1 FROM cubes WHERE tenant = @t AND id = @c{Dialect.LockRows};"))

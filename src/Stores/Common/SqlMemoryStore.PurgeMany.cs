@@ -65,6 +65,12 @@ public abstract partial class SqlMemoryStore
     private protected abstract Task AfterPurgeAsync(bool cubeDeleted, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Runs <paramref name="write"/> (a purge's transaction and the clean-up after its commit) as one write, for a store
+    /// whose disposal waits for the writes in flight (SQLite): a committed purge is not cut off before its clean-up.
+    /// </summary>
+    private protected virtual Task<T> AsOneWriteAsync<T>(Func<Task<T>> write) => write();
+
+    /// <summary>
     /// A step of a cube delete's transaction: deletes what the store keeps of the cube beyond its tables' rows
     /// (PostgreSQL: the write ledger's copies of it).
     /// </summary>
@@ -88,7 +94,10 @@ public abstract partial class SqlMemoryStore
         }
     }
 
-    private async Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null)
+    private Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null) =>
+        AsOneWriteAsync(() => PurgeAndScrubOnceAsync(tenant, ids, audit, auditWhenNone, unlessFrozen, cancellationToken));
+
+    private async Task<int> PurgeAndScrubOnceAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, IReadOnlyCollection<MemoryId>? unlessFrozen, CancellationToken cancellationToken)
     {
         int purged = await InWriteAsync(tenant, async (conn, tx, ct) =>
         {

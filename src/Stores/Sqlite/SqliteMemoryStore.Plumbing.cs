@@ -3,9 +3,13 @@ namespace AgentMem.Stores.Sqlite;
 /// <summary>Connections, transactions and the steps SQLite does its own way.</summary>
 public sealed partial class SqliteMemoryStore
 {
-    private SqliteConnection OpenConnection()
+    /// <summary>
+    /// A connection of the store's settings; refused once disposal has begun, but for the clean-up that follows a purge's
+    /// commit (<paramref name="afterCommit"/>), which disposal waits for.
+    /// </summary>
+    private SqliteConnection OpenConnection(bool afterCommit = false)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        ObjectDisposedException.ThrowIf(disposed && !afterCommit, this);
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         Execute(connection, (options.DurableCommits ? "PRAGMA synchronous = FULL; " : "PRAGMA synchronous = NORMAL; ") + BusyTimeoutPragma(options));
@@ -71,9 +75,23 @@ public sealed partial class SqliteMemoryStore
             throw new InvalidOperationException($"The store '{options.Path}' was opened read-only.");
         }
 
+        BeginWrite();
+        try
+        {
+            return await WriteInTurnAsync(work, durable, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndWrite();
+        }
+    }
+
+    private async Task<T> WriteInTurnAsync<T>(SqlWork<T> work, bool durable, CancellationToken cancellationToken)
+    {
         await writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A writer still waiting when disposal began fails here, before it writes anything.
             using var connection = OpenConnection();
             if (durable != options.DurableCommits)
             {

@@ -51,7 +51,7 @@ public sealed partial class SqliteMemoryStore
     /// </summary>
     private void ScrubWriteAheadLog()
     {
-        using var connection = OpenConnection();
+        using var connection = OpenConnection(afterCommit: true);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
         try
@@ -68,7 +68,7 @@ public sealed partial class SqliteMemoryStore
 
     private void Vacuum()
     {
-        using var connection = OpenConnection();
+        using var connection = OpenConnection(afterCommit: true);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "VACUUM;";
         try

@@ -13,8 +13,17 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
 {
     private readonly string connectionString;
     private readonly SqliteStoreOptions options;
+    // Never disposed: a writer may still wait on it or release it while the store closes (a disposed gate threw at the
+    // release of a committed write and left its waiters waiting for ever). It holds no handle unless one is asked for.
     private readonly SemaphoreSlim writeGate = new(1, 1);
-    private bool disposed;
+    private readonly Lock lifetime = new();
+    private volatile bool disposed;
+
+    /// <summary>Writes begun and not finished (a purge's clean-up after its commit included): disposal waits for them.</summary>
+    private int running;
+
+    /// <summary>Completed by the last of <see cref="running"/> to finish once disposal has begun.</summary>
+    private TaskCompletionSource? drained;
 
     private SqliteMemoryStore(SqliteStoreOptions options, string connectionString, int versionAtOpen)
         : base(SqliteDialect.Instance)
@@ -102,18 +111,66 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
         string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds};");
 
     /// <inheritdoc/>
-    public override ValueTask DisposeAsync()
+    /// <remarks>
+    /// Waits for the write in flight, which completes as it would have (a purge with its clean-up); writes still waiting
+    /// for their turn, and any begun later, fail with <see cref="ObjectDisposedException"/> having written nothing.
+    /// </remarks>
+    public override async ValueTask DisposeAsync()
     {
-        if (!disposed)
+        Task? pending;
+        lock (lifetime)
         {
-            disposed = true;
-            writeGate.Dispose();
+            if (disposed)
+            {
+                return;
+            }
 
-            // Pooled connections keep the file open; release them so the file can be moved or deleted.
-            using var connection = new SqliteConnection(connectionString);
-            SqliteConnection.ClearPool(connection);
+            disposed = true;
+            pending = running == 0 ? null : (drained = new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
 
-        return ValueTask.CompletedTask;
+        if (pending is not null)
+        {
+            await pending.ConfigureAwait(false);
+        }
+
+        // Pooled connections keep the file open; release them so the file can be moved or deleted.
+        using var connection = new SqliteConnection(connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    /// <summary>Counts a write in <see cref="running"/>; refused once disposal has begun.</summary>
+    private void BeginWrite()
+    {
+        lock (lifetime)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            running++;
+        }
+    }
+
+    private void EndWrite()
+    {
+        lock (lifetime)
+        {
+            if (--running == 0)
+            {
+                drained?.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>A purge's write and its clean-up after the commit as one write that disposal waits for.</summary>
+    private protected override async Task<T> AsOneWriteAsync<T>(Func<Task<T>> write)
+    {
+        BeginWrite();
+        try
+        {
+            return await write().ConfigureAwait(false);
+        }
+        finally
+        {
+            EndWrite();
+        }
     }
 }
