@@ -5,8 +5,9 @@ namespace AgentMem.Stores.InMemory;
 
 /// <summary>
 /// Splits text into index terms the way the SQLite store's FTS5 tokenizer (<c>porter unicode61 remove_diacritics 2</c>)
-/// does: letters and digits make tokens, everything else separates them, diacritics are dropped, tokens are lower-cased
-/// and plain ASCII words are Porter-stemmed. Stop words stay (FTS5 keeps them too), so both stores match the same words.
+/// does: letters, numbers and private-use characters make tokens (its categories <c>L* N* Co</c>, by code point, so a letter
+/// beyond the BMP is one too), everything else separates them, diacritics are dropped, tokens are lower-cased and plain
+/// ASCII words are Porter-stemmed. Stop words stay (FTS5 keeps them too), so both stores match the same words.
 /// </summary>
 internal static class LexicalAnalyzer
 {
@@ -23,17 +24,19 @@ internal static class LexicalAnalyzer
         }
 
         var token = new StringBuilder();
-        foreach (char c in SafeNormalization.Normalize(text, NormalizationForm.FormD))
+        Span<char> units = stackalloc char[2];
+        // By code point, not UTF-16 unit: the halves of a surrogate pair are no letters, and split the word they were in.
+        foreach (var rune in SafeNormalization.Normalize(text, NormalizationForm.FormD).EnumerateRunes())
         {
-            var category = CharUnicodeInfo.GetUnicodeCategory(c);
+            var category = Rune.GetUnicodeCategory(rune);
             if (category == UnicodeCategory.NonSpacingMark)
             {
                 continue; // a diacritic, decomposed off its letter: dropped without splitting the word
             }
 
-            if (char.IsLetterOrDigit(c) || category == UnicodeCategory.PrivateUse)
+            if (IsTokenCharacter(category))
             {
-                token.Append(char.ToLowerInvariant(c));
+                token.Append(units[..Rune.ToLowerInvariant(rune).EncodeToUtf16(units)]);
                 continue;
             }
 
@@ -43,6 +46,13 @@ internal static class LexicalAnalyzer
         Flush(token, terms);
         return terms;
     }
+
+    /// <summary>FTS5 unicode61's token characters: letters (L*), numbers of every kind (N*: Nd, Nl, No) and private use (Co).</summary>
+    private static bool IsTokenCharacter(UnicodeCategory category) => category is
+        UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
+        or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
+        or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber
+        or UnicodeCategory.PrivateUse;
 
     private static void Flush(StringBuilder token, List<string> terms)
     {

@@ -140,6 +140,22 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableTheory]
+    [InlineData("𐐷𐐸𐐮")] // Deseret letters, beyond the BMP (surrogate pairs in UTF-16)
+    [InlineData("𠀀")] // a CJK ideograph of Extension B, beyond the BMP too
+    [InlineData("ⅻ")] // a letter number (Nl)
+    public async Task Words_of_letters_beyond_the_bmp_and_of_letter_numbers_are_searchable(string word)
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var holder = await s.AddAsync(cube, $"The word {word} is here");
+        await s.AddAsync(cube, "Nothing to see here");
+
+        var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([word], new MemoryFilter { CubeId = cube.Id }, 10));
+
+        Assert.Equal([holder.Id], hits.Select(h => h.Item.Id));
+    }
+
+    [SkippableTheory]
     [InlineData("\"passport")]
     [InlineData("passport AND NOT (")]
     [InlineData("pass* OR NEAR(x y)")]
