@@ -90,6 +90,20 @@ public abstract partial class SqlMemoryStore : IMemoryStore
         ArgumentNullException.ThrowIfNull(cubeId);
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(audit);
+        try
+        {
+            return await UpdateCubeOnceAsync(tenant, cubeId, change, audit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CallerFault fault)
+        {
+            // The caller's exception, as thrown: not a damaged row, nor anything else the store would make of it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault.InnerException!);
+            throw;
+        }
+    }
+
+    private async Task<MemCube> UpdateCubeOnceAsync(string tenant, string cubeId, Func<MemCube, MemCube> change, AuditRecord audit, CancellationToken cancellationToken)
+    {
         return await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
             // The row is read (and, where writers run concurrently, locked) inside the write, so the change applies to the
@@ -104,7 +118,18 @@ public abstract partial class SqlMemoryStore : IMemoryStore
             }
 
             var stored = found[0];
-            var next = change(stored) with { Id = stored.Id, Owner = stored.Owner, Name = stored.Name, CreatedAt = stored.CreatedAt };
+            MemCube changed;
+            try
+            {
+                changed = change(stored);
+            }
+            catch (Exception ex)
+            {
+                // Carried past the store's own handling (SQLite reports a FormatException inside a write as a damaged row).
+                throw new CallerFault(ex);
+            }
+
+            var next = changed with { Id = stored.Id, Owner = stored.Owner, Name = stored.Name, CreatedAt = stored.CreatedAt };
             using var cmd = Command(conn, tx, """
                 UPDATE cubes SET description = @d, grants_json = @g, policy_json = @p, updated_at = @m
                 WHERE tenant = @t AND id = @id;
@@ -487,4 +512,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
 
     /// <inheritdoc/>
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>An exception of the caller's <see cref="UpdateCubeAsync"/> change, on its way out of the write to be rethrown as it was.</summary>
+    private sealed class CallerFault(Exception inner) : Exception(inner.Message, inner);
 }

@@ -69,6 +69,25 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(policy, (await s.Store.FindCubeAsync(s.Tenant, cube.Id))!.Policy);
     }
 
+    [SkippableTheory]
+    [InlineData(typeof(FormatException))]
+    [InlineData(typeof(InvalidCastException))]
+    [InlineData(typeof(InvalidOperationException))]
+    public async Task An_exception_from_the_callers_cube_change_aborts_the_update_and_reaches_the_caller_as_thrown(Type thrown)
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var before = await s.Store.FindCubeAsync(s.Tenant, cube.Id);
+        int auditBefore = (await s.Store.ReadAuditAsync(s.Tenant)).Count;
+        var fault = (Exception)Activator.CreateInstance(thrown, "the caller's own fault")!;
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => s.Store.UpdateCubeAsync(s.Tenant, cube.Id, _ => throw fault, s.Audit("cube.policy", cube.Id)));
+
+        Assert.Same(fault, ex);
+        Assert.Equal(before, await s.Store.FindCubeAsync(s.Tenant, cube.Id));
+        Assert.Equal(auditBefore, (await s.Store.ReadAuditAsync(s.Tenant)).Count);
+    }
+
     [SkippableFact]
     public async Task A_cube_name_is_unique_in_its_tenant_and_may_not_be_another_cubes_id()
     {
