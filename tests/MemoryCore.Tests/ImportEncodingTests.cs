@@ -164,6 +164,20 @@ public sealed class ImportEncodingTests : IDisposable
     }
 
     [Theory]
+    [InlineData(0)] // every vector of it empty: a store refuses them, after the import had restored the cube
+    [InlineData(-3)]
+    public async Task An_archive_whose_embeddings_have_no_dimensions_is_refused(int dimensions)
+    {
+        string jsonl = await ArchiveJsonl();
+        Assert.Contains("\"embeddings\":null", jsonl, StringComparison.Ordinal);
+        string cube = folder.File("dimensions.jsonl");
+        await File.WriteAllTextAsync(cube, jsonl.Replace("\"embeddings\":null", $"\"embeddings\":{{\"model\":\"hashing-1024\",\"dimensions\":{dimensions},\"encoding\":\"base64-float32-le\"}}", StringComparison.Ordinal));
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadFileAsync(cube, "acme"));
+        Assert.Contains("dimensions", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("line 1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("../..")] // the retrieval state's folder for the cube: the database's own folder, deleted with the cube
     [InlineData("cube1")]
     [InlineData("")]

@@ -65,8 +65,11 @@ public static class CubeArchiveReader
                 return ReadCube(root.GetProperty("cube"), tenant);
             });
             expected = Guard(lineNumber, () => root.GetProperty("memories").GetInt32());
+            // Dimensions of none are refused here, before an import restores the cube: a store takes no empty vector.
             embeddingHeader = Guard(lineNumber, () => root.GetProperty("embeddings") is { ValueKind: JsonValueKind.Object } e
-                ? new ArchivedEmbeddingsHeader(ScopeNames.Require(Str(e, "model"), "embedder"), e.GetProperty("dimensions").GetInt32())
+                ? new ArchivedEmbeddingsHeader(ScopeNames.Require(Str(e, "model"), "embedder"), e.GetProperty("dimensions").GetInt32() is > 0 and var dimensions
+                    ? dimensions
+                    : throw new MemoryValidationException($"the embeddings' dimensions are {e.GetProperty("dimensions").GetInt32()}; they must be at least 1."))
                 : null);
         }
 

@@ -111,14 +111,24 @@ internal static class StoreArguments
     }
 
     /// <summary>
-    /// The checks of an embedding write that the SQL stores make before anything else (the tenant is checked when the
-    /// write starts, so an empty batch never needs one).
+    /// The checks of an embedding write that the stores make before anything else (the tenant is checked when the
+    /// write starts, so an empty batch never needs one): every embedding given, with a vector of at least one component.
     /// </summary>
     public static void RequireEmbeddingWrite(string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
         ArgumentException.ThrowIfNullOrWhiteSpace(embedder);
         ArgumentNullException.ThrowIfNull(embeddings);
+        foreach (var embedding in embeddings)
+        {
+            ArgumentNullException.ThrowIfNull(embedding);
+            ArgumentNullException.ThrowIfNull(embedding.Vector, nameof(embeddings));
+            if (embedding.Vector.Length == 0)
+            {
+                // A vector of no dimension has no direction to compare, and SQLite's blob of one reads back as a damaged row.
+                throw new ArgumentException($"The embedding of memory {embedding.MemoryId} has no components.", nameof(embeddings));
+            }
+        }
     }
 
     /// <summary>The checks of a recall: every argument given.</summary>

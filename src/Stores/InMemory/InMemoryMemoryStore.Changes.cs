@@ -87,10 +87,6 @@ public sealed partial class InMemoryMemoryStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         StoreArguments.RequireEmbeddingWrite(cubeId, embedder, embeddings);
-        foreach (var embedding in embeddings)
-        {
-            ArgumentNullException.ThrowIfNull(embedding);
-        }
 
         if (Database.Find(tenant) is not { } data)
         {

@@ -58,6 +58,22 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task An_empty_vector_is_refused_and_the_cubes_embeddings_still_read_back()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var a = await s.AddAsync(cube, "a");
+        var b = await s.AddAsync(cube, "b");
+        await s.Store.PutEmbeddingsAsync(s.Tenant, cube.Id, "m1", [new StoredEmbedding(a.Id, "ha", [1f, 2f])]);
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => s.Store.PutEmbeddingsAsync(s.Tenant, cube.Id, "m1", [new StoredEmbedding(b.Id, "hb", [])]));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => s.Store.PutEmbeddingsAsync(s.Tenant, cube.Id, "m1", [new StoredEmbedding(b.Id, "hb", [3f, 4f]), new StoredEmbedding(a.Id, "ha", [])]));
+
+        // Nothing of a refused batch was stored, and what was there reads back (an empty vector stored made every read of the cube fail).
+        AssertEmbedding("ha", [1f, 2f], Assert.Single(await s.Store.GetEmbeddingsAsync(s.Tenant, cube.Id, "m1", null)));
+    }
+
+    [SkippableFact]
     public async Task Memories_without_a_vector_are_counted_per_cube_embedder_state_and_tenant()
     {
         await using var s = await StartAsync();
