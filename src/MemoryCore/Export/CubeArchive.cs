@@ -18,6 +18,6 @@ public sealed record CubeArchive(MemCube Cube, IReadOnlyList<IReadOnlyList<Memor
 
 /// <summary>Embeddings of a cube under one embedder.</summary>
 /// <param name="Embedder">The embedder identity (model, version and dimension) they were computed with.</param>
-/// <param name="Dimensions">The embedder's dimension: every vector's length is a whole multiple of it (a long memory's vector is its text's, then one per passage group).</param>
+/// <param name="Dimensions">A length every vector's length is a whole multiple of (a long memory's vector is its text's, then one per passage group): the embedder's dimension whenever any memory is short, a multiple of it when every memory is long, 0 when no vector is stored.</param>
 /// <param name="Vectors">The vectors, keyed by memory.</param>
 public sealed record ArchivedEmbeddings(string Embedder, int Dimensions, IReadOnlyDictionary<MemoryId, StoredEmbedding> Vectors);

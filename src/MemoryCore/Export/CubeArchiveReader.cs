@@ -65,11 +65,12 @@ public static class CubeArchiveReader
                 return ReadCube(root.GetProperty("cube"), tenant);
             });
             expected = Guard(lineNumber, () => root.GetProperty("memories").GetInt32());
-            // Dimensions of none are refused here, before an import restores the cube: a store takes no empty vector.
+            // Dimensions of 0 are what the writer records for a cube with no vector stored yet (embedded lazily, at the first
+            // search); a vector under such a header is refused where it is read, before an import restores the cube.
             embeddingHeader = Guard(lineNumber, () => root.GetProperty("embeddings") is { ValueKind: JsonValueKind.Object } e
-                ? new ArchivedEmbeddingsHeader(ScopeNames.Require(Str(e, "model"), "embedder"), e.GetProperty("dimensions").GetInt32() is > 0 and var dimensions
+                ? new ArchivedEmbeddingsHeader(ScopeNames.Require(Str(e, "model"), "embedder"), e.GetProperty("dimensions").GetInt32() is >= 0 and var dimensions
                     ? dimensions
-                    : throw new MemoryValidationException($"the embeddings' dimensions are {e.GetProperty("dimensions").GetInt32()}; they must be at least 1."))
+                    : throw new MemoryValidationException($"the embeddings' dimensions are {e.GetProperty("dimensions").GetInt32()}; they must not be negative."))
                 : null);
         }
 
