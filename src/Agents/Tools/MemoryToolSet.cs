@@ -128,7 +128,11 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
                     LogFilesLeft(logger, ex.Message);
                 }
 
-                return new MemoryDeleteResult(memoryId.ToString(), Purged: true, Version: null) { FilesLeft = ex.Files.Count };
+                return new MemoryDeleteResult(memoryId.ToString(), Purged: true, Version: null)
+                {
+                    FilesLeft = ex.Files.Count == 0 ? null : ex.Files.Count,
+                    LeftBehind = ex.LeftSummary,
+                };
             }
 
             return new MemoryDeleteResult(memoryId.ToString(), Purged: true, Version: null);

@@ -48,6 +48,12 @@ public sealed record MemoryDeleteResult(string Id, bool Purged, int? Version)
     /// not this result, names the files for an operator to delete.
     /// </summary>
     public int? FilesLeft { get; init; }
+
+    /// <summary>
+    /// After a purge, what was left behind in words (files not deleted, an index that could not drop what it derived from the
+    /// erased memories); null when nothing was. Like <see cref="FilesLeft"/>, it never names a path.
+    /// </summary>
+    public string? LeftBehind { get; init; }
 }
 
 /// <summary>One typed link between two memories.</summary>

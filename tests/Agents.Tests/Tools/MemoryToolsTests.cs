@@ -195,6 +195,38 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_purge_whose_index_could_not_drop_it_answers_purged_with_what_was_left_and_no_zero_count()
+    {
+        // A change listener failed and no file was left: the answer said FilesLeft 0, which reads as nothing wrong.
+        await temp.Memory.CreateCubeAsync(Ann, "notes");
+        var added = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("ann's locker code is wombat7731"));
+        using var listener = temp.Memory.AddChangeListener(new LockedSnapshotListener());
+        var tools = MemoryTools.Create(temp.Memory, Ann, "notes", new RecordingLogger());
+
+        var result = await Find(tools, "memory_delete").InvokeAsync(Args($$"""{"id":"{{added.Id}}","purge":true}"""));
+        var purged = JsonSerializer.Deserialize<MemoryDeleteResult>(JsonSerializer.Serialize(result), WebJson)!;
+
+        Assert.True(purged.Purged);
+        Assert.Null(purged.FilesLeft);
+        Assert.Contains("could not be dropped", purged.LeftBehind, StringComparison.Ordinal);
+        Assert.DoesNotContain("snapshot is locked", purged.LeftBehind, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => temp.Memory.GetAsync(Ann, added.Id));
+    }
+
+    private sealed class LockedSnapshotListener : AgentMem.MemoryCore.Ports.IMemoryChangeListener
+    {
+        public void OnMemoriesChanged(string tenant, string cubeId)
+        {
+        }
+
+        public void OnMemoryPurged(string tenant, string cubeId, MemoryId id) => throw new IOException("the index snapshot is locked");
+
+        public void OnCubeDeleted(string tenant, string cubeId)
+        {
+        }
+    }
+
     /// <summary>Keeps each message logged.</summary>
     private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
     {
