@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Unicode;
+using AgentMem.Common.IO;
 
 namespace AgentMem.MemoryCore.Text;
 
@@ -9,7 +10,7 @@ namespace AgentMem.MemoryCore.Text;
 /// does: the same byte, line and column). It lets a file too large to read whole (2 GiB and more) be checked as strictly,
 /// as it streams: every byte is checked before the read that reaches the end of <paramref name="inner"/> returns.
 /// </summary>
-internal sealed class Utf8ValidatingStream(Stream inner, Func<string, Exception> fail) : Stream
+internal sealed class Utf8ValidatingStream(Stream inner, Func<string, Exception> fail) : ForwardOnlyStream
 {
     // The start of a character cut off at the end of the last read (at most 3 bytes), checked with the next read's bytes.
     private readonly byte[] pending = new byte[4];
@@ -20,22 +21,6 @@ internal sealed class Utf8ValidatingStream(Stream inner, Func<string, Exception>
 
     /// <inheritdoc/>
     public override bool CanRead => true;
-
-    /// <inheritdoc/>
-    public override bool CanSeek => false;
-
-    /// <inheritdoc/>
-    public override bool CanWrite => false;
-
-    /// <inheritdoc/>
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -55,24 +40,6 @@ internal sealed class Utf8ValidatingStream(Stream inner, Func<string, Exception>
         Check(buffer.Span[..read]);
         return read;
     }
-
-    /// <inheritdoc/>
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    /// <inheritdoc/>
-    public override void Flush()
-    {
-    }
-
-    /// <inheritdoc/>
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
