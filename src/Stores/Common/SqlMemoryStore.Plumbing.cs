@@ -131,17 +131,28 @@ public abstract partial class SqlMemoryStore
     private async Task<HashSet<MemoryId>> FindPresentAsync(DbConnection conn, DbTransaction? tx, string tenant, IEnumerable<MemoryId> ids, CancellationToken ct)
     {
         var present = new HashSet<MemoryId>();
-        foreach (var chunk in ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(Dialect.MaxListLength))
+        foreach (var chunk in LockOrderChunks(ids))
         {
-            using var cmd = Command(conn, tx, string.Empty);
-            var sql = new StringBuilder("SELECT id FROM memories WHERE tenant = @t AND ");
-            Dialect.Add(cmd, "@t", tenant);
-            Dialect.AppendIn(sql, cmd, "id", "@id", chunk);
-            cmd.CommandText = sql.Append(" ORDER BY id").Append(Dialect.LockRowsFromDeletion).Append(';').ToString();
+            using var cmd = SelectMemoryRowsCommand(conn, tx, tenant, "id", chunk, Dialect.LockRowsFromDeletion);
             present.UnionWith(await ReadAllAsync(cmd, r => MemoryId.Parse(r.GetString(0)), ct).ConfigureAwait(false));
         }
 
         return present;
+    }
+
+    /// <summary>The distinct <paramref name="ids"/> in id order (the order rows are locked in, so two writers never deadlock), in chunks of the dialect's list length.</summary>
+    private IEnumerable<string[]> LockOrderChunks(IEnumerable<MemoryId> ids) =>
+        ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(Dialect.MaxListLength);
+
+    /// <summary>Selects <paramref name="columns"/> of the tenant's memories among <paramref name="ids"/>, in id order, with <paramref name="lockRows"/> appended.</summary>
+    private DbCommand SelectMemoryRowsCommand(DbConnection conn, DbTransaction? tx, string tenant, string columns, string[] ids, string lockRows)
+    {
+        var cmd = Command(conn, tx, string.Empty);
+        var sql = new StringBuilder($"SELECT {columns} FROM memories WHERE tenant = @t AND ");
+        Dialect.Add(cmd, "@t", tenant);
+        Dialect.AppendIn(sql, cmd, "id", "@id", ids);
+        cmd.CommandText = sql.Append(" ORDER BY id").Append(lockRows).Append(';').ToString();
+        return cmd;
     }
 
     private async Task WriteLinksAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct)

@@ -31,13 +31,9 @@ public abstract partial class SqlMemoryStore
     /// </summary>
     private async Task RequireNoneFrozenAsync(DbConnection conn, DbTransaction? tx, string tenant, IReadOnlyCollection<MemoryId> ids, CancellationToken ct)
     {
-        foreach (var chunk in ids.Select(i => i.ToString()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Chunk(Dialect.MaxListLength))
+        foreach (var chunk in LockOrderChunks(ids))
         {
-            using var cmd = Command(conn, tx, string.Empty);
-            var sql = new StringBuilder("SELECT id, state FROM memories WHERE tenant = @t AND ");
-            Dialect.Add(cmd, "@t", tenant);
-            Dialect.AppendIn(sql, cmd, "id", "@id", chunk);
-            cmd.CommandText = sql.Append(" ORDER BY id").Append(Dialect.LockRows).Append(';').ToString();
+            using var cmd = SelectMemoryRowsCommand(conn, tx, tenant, "id, state", chunk, Dialect.LockRows);
             var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await using (r.ConfigureAwait(false))
             {
