@@ -119,6 +119,26 @@ public sealed class ExportImportTests : IDisposable
     }
 
     [Fact]
+    public async Task An_archive_of_a_cube_named_dot_dot_is_restored_only_under_another_name()
+    {
+        // Import restored the archive's cube name as it was, so a cube named ".." (kept from before the rule) came back
+        // unreachable over REST; --cube gives it a name a URL can carry.
+        string exported = await SeedAsync();
+        string dotted = Path.Combine(target.Folder, "dotted.jsonl");
+        string text = await File.ReadAllTextAsync(exported);
+        Assert.Contains("\"name\":\"work\"", text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(dotted, text.Replace("\"name\":\"work\"", "\"name\":\"..\"", StringComparison.Ordinal));
+
+        var (code, _, err) = await target.RunAsync("import", "cube", dotted);
+        Assert.Equal(1, code);
+        Assert.Contains("--cube", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", (await target.RunAsync("cube", "list")).Out, StringComparison.Ordinal);
+
+        (code, _, err) = await target.RunAsync("import", "cube", dotted, "--cube", "work");
+        Assert.True(code == 0, err);
+    }
+
+    [Fact]
     public async Task Importing_into_the_same_database_is_refused_as_an_id_clash_and_writes_nothing()
     {
         string exported = await SeedAsync();

@@ -60,6 +60,11 @@ internal static class ImportCommand
             {
                 archive = archive.Renamed(ctx.Cube);
             }
+            else if (archive.Cube.Name is "." or "..")
+            {
+                // Kept from before the rule: restored so, the cube could not be reached over REST (a URL path drops it).
+                throw new MemoryCore.Errors.MemoryValidationException($"The archive's cube is named '{archive.Cube.Name}', which a URL path cannot carry; restore it under another name with --cube NEW_NAME.");
+            }
 
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var state);
