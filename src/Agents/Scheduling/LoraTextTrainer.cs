@@ -4,8 +4,8 @@ using AgentMem.ModelHost.Training;
 namespace AgentMem.Agents.Scheduling;
 
 /// <summary>
-/// The scheduler's adapter trainer over a local model: each text is one sequence from BOS (tokenised with the model's
-/// tokenizer), trained by <see cref="LoraAdapterTrainer"/> with <see cref="Options"/>. Training runs on the calling thread
+/// The scheduler's adapter trainer over a local model: each text is one sequence from BOS (tokenised as content
+/// with the model's tokenizer, <see cref="ITokenizer.EncodeText"/>), trained by <see cref="LoraAdapterTrainer"/> with <see cref="Options"/>. Training runs on the calling thread
 /// (CPU work, no I/O), so <see cref="TrainAsync"/> completes synchronously.
 /// </summary>
 public sealed class LoraTextTrainer : IAdapterTrainer
@@ -34,7 +34,8 @@ public sealed class LoraTextTrainer : IAdapterTrainer
     public Task<LoraAdapter> TrainAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var sequences = texts.Select(t => (IReadOnlyList<int>)tokenizer.EncodeToIds(t, bos: true)).ToList();
+        // Memory text, encoded as content: a spelled special token (<|im_start|>) must not be trained in as the real one.
+        var sequences = texts.Select(t => (IReadOnlyList<int>)tokenizer.EncodeText(t, bos: true)).ToList();
         return Task.FromResult(LoraAdapterTrainer.Train(model, sequences, Options, progress: Progress, cancellationToken: cancellationToken));
     }
 }

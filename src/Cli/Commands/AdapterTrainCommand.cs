@@ -104,7 +104,7 @@ internal static class AdapterTrainCommand
 
             // One sequence per memory, each from BOS: memories are independent texts, not one document.
             var model = modelFlags.Load(parse, ctx.Output.Err);
-            var trained = Train(model, [.. sources.Select(s => model.Tokenizer.EncodeToIds(s.Text, bos: true))], options, new ProgressLines(ctx.Output.Err, n), ct);
+            var trained = Train(model, [.. sources.Select(s => model.Tokenizer.EncodeText(s.Text, bos: true))], options, new ProgressLines(ctx.Output.Err, n), ct);
             var registered = await new ParametricMemories(memory, new ParametricMemoryOptions { Folder = parse.GetValue(folder)! })
                 .RegisterAsync(ctx.Scope, ctx.Cube, trained, sources, $"trained on request (adapter train) from the cube's {sources.Count} active plaintext memories", ct)
                 .ConfigureAwait(false);
