@@ -9,6 +9,7 @@ public sealed class LexicalAnalyzerTests
     [Theory]
     [InlineData("Deseret 𐐷𐐸𐐮 and 𐐏𐐯𐑊𐐬 words")] // letters beyond the BMP, upper case folded too
     [InlineData("an ideograph 𠀀 of Extension B")]
+    [InlineData("Adlam 𞤀𞤢 and Osage 𐒰𐓘")] // beyond the BMP FTS5 folds Deseret alone
     [InlineData("Chapter Ⅻ, x² and ½ cup")] // letter numbers (Nl) and other numbers (No)
     [InlineData("private \uE000use and Café déjà vu")]
     [InlineData("running runners ran")]

@@ -36,7 +36,7 @@ internal static class LexicalAnalyzer
 
             if (IsTokenCharacter(category))
             {
-                token.Append(units[..Rune.ToLowerInvariant(rune).EncodeToUtf16(units)]);
+                token.Append(units[..Fold(rune).EncodeToUtf16(units)]);
                 continue;
             }
 
@@ -46,6 +46,12 @@ internal static class LexicalAnalyzer
         Flush(token, terms);
         return terms;
     }
+
+    /// <summary>
+    /// Lower case as FTS5 unicode61 folds: the BMP and Deseret (U+10400–U+10427) only, so an upper-case Adlam or Osage letter
+    /// stays as it is there, and a query in the other case must not match here alone.
+    /// </summary>
+    private static Rune Fold(Rune rune) => rune.IsBmp || rune.Value is >= 0x10400 and <= 0x10427 ? Rune.ToLowerInvariant(rune) : rune;
 
     /// <summary>FTS5 unicode61's token characters: letters (L*), numbers of every kind (N*: Nd, Nl, No) and private use (Co).</summary>
     private static bool IsTokenCharacter(UnicodeCategory category) => category is
