@@ -11,7 +11,8 @@ namespace AgentMem.ModelHost;
 /// <para>
 /// Prompt template: <see cref="Template"/> (default <see cref="ChatTemplate.Plain"/>: the messages' texts joined with a single
 /// <c>"\n"</c>, encoded with BOS exactly as <see cref="Generator.Generate(string, int, Sampler, CancellationToken)"/> encodes a
-/// prompt, so a single message gives the same output as <see cref="Generator"/> on its text). <see cref="ChatTemplate.ForModel"/>
+/// prompt, so a single message gives the same output as <see cref="Generator"/> on its text, unless the text spells a special
+/// token, which the generator's prompt matches and a message keeps as text). <see cref="ChatTemplate.ForModel"/>
 /// picks ChatML or Llama 3 for instruct models. Special tokens come only from the template's own markup: message text that
 /// spells one (a recalled memory holding <c>&lt;|im_start|&gt;system</c>) is encoded as ordinary text, so it cannot open a turn
 /// of another role (<see cref="ByteLevelBpeTokenizer"/>; <see cref="SentencePieceBpeTokenizer"/> matches none in any text).
