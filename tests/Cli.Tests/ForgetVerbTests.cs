@@ -142,7 +142,7 @@ public sealed class ForgetVerbTests : IDisposable
         await memory.AddAsync(system, "notes", new MemoryDraft($"KV cartridge of 1 memories: {Token}")
         {
             Kind = MemoryKind.Activation,
-            Payload = new PayloadRef(new Uri(file).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(file).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)))),
+            Payload = PayloadRef.ForLocalFile(file, "application/x-agentmem-kv"),
             Links = [new MemoryLink(source, "encodes")],
         });
         return file;

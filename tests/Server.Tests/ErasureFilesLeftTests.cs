@@ -24,7 +24,7 @@ public sealed class ErasureFilesLeftTests
         string cartridge = Path.Combine(app.Folder, "cartridges", "held.amkv");
         Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
         await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
-        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        var payload = PayloadRef.ForLocalFile(cartridge, "application/x-agentmem-kv");
         var alice = new Scope("tenant-a", "alice");
         MemoryDraft Cartridge() => new("KV cartridge: alice's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload };
         await memory.CreateCubeAsync(alice, "cache");

@@ -33,7 +33,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge of 2 memories: alice's locker code is wombat7731 ...")
         {
             Kind = MemoryKind.Activation,
-            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge)))),
+            Payload = PayloadRef.ForLocalFile(cartridge, "application/x-agentmem-kv"),
             Links = [new MemoryLink(source.Id, "encodes"), new MemoryLink(kept.Id, "encodes")],
         });
         var summary = await memory.AddAsync(Alice, "notes", new MemoryDraft("summary: the locker code is wombat7731") { Links = [new MemoryLink(source.Id, LinkTypes.DerivedFrom)] });
@@ -72,7 +72,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         string cartridge = Path.Combine(db.Folder, "cartridges", "held.amkv");
         Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
         await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
-        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        var payload = PayloadRef.ForLocalFile(cartridge, "application/x-agentmem-kv");
         var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge: alice's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload });
 
         // An immutable file: not even root may delete it (permissions do not stop root).
@@ -112,7 +112,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         string cartridge = Path.Combine(db.Folder, "cartridges", "told.amkv");
         Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
         await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
-        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        var payload = PayloadRef.ForLocalFile(cartridge, "application/x-agentmem-kv");
         var activation = await memory.AddAsync(Alice, "cache", new MemoryDraft("KV cartridge: alice's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload });
 
         var error = await Assert.ThrowsAsync<ErasureFilesLeftException>(() => memory.PurgeAsync(Alice, activation.Id, "user asked"));
@@ -167,7 +167,7 @@ public sealed class PurgeDerivedTests : IAsyncDisposable
         await memory.AddAsync(Alice, "notes", new MemoryDraft("KV cartridge of 1 memory")
         {
             Kind = MemoryKind.Activation,
-            Payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge)))),
+            Payload = PayloadRef.ForLocalFile(cartridge, "application/x-agentmem-kv"),
             Links = [new MemoryLink(source.Id, "encodes")],
         });
         var summary = await memory.AddAsync(Alice, "cache", new MemoryDraft("summary: the locker code is wombat7731") { Links = [new MemoryLink(source.Id, LinkTypes.DerivedFrom)] });

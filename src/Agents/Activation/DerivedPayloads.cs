@@ -1,6 +1,4 @@
 using AgentMem.Common.Text;
-using System.Security.Cryptography;
-
 using AgentMem.Common;
 using AgentMem.MemoryCore.Links;
 
@@ -17,18 +15,6 @@ internal static class DerivedPayloads
     /// <summary>True when the memory's payload file exists with the recorded size and SHA-256.</summary>
     public static bool IsIntact(MemoryItem item) => item.Payload?.IsIntactLocalFile() ?? false;
 
-    /// <summary>A payload reference to the file at <paramref name="path"/> (file URI, size, SHA-256).</summary>
-    public static PayloadRef Describe(string path, string mediaType)
-    {
-        byte[] sha;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
-        {
-            sha = SHA256.HashData(stream);
-        }
-
-        return new PayloadRef(new Uri(path).AbsoluteUri, mediaType, new FileInfo(path).Length, Convert.ToHexStringLower(sha));
-    }
-
     /// <summary>
     /// Saves a payload file at <paramref name="path"/> with <paramref name="save"/> and describes it. <c>Fresh</c> is false when
     /// the file was there already: files are named by what they hold, so a memory made before may name it.
@@ -37,7 +23,7 @@ internal static class DerivedPayloads
     {
         bool fresh = !File.Exists(path);
         save(path);
-        return (Describe(path, mediaType), fresh);
+        return (PayloadRef.ForLocalFile(path, mediaType), fresh);
     }
 
     /// <summary>

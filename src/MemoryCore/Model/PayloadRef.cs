@@ -13,6 +13,15 @@ namespace AgentMem.MemoryCore.Model;
 /// <param name="Sha256">Lower-case hex SHA-256 of the payload bytes, for integrity checks.</param>
 public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, string Sha256)
 {
+    /// <summary>A reference to the local file at <paramref name="path"/>: its file URI, length and SHA-256.</summary>
+    public static PayloadRef ForLocalFile(string path, string mediaType)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(mediaType);
+        string sha = HashOf(path);
+        return new PayloadRef(new Uri(Path.GetFullPath(path)).AbsoluteUri, mediaType, new FileInfo(path).Length, sha);
+    }
+
     /// <summary>The path of the local file the reference names: a file URI's path, or the reference itself read as a path.</summary>
     [JsonIgnore] // derived from Uri: not a fourth field of the stored reference, nor this machine's path in an answer
     public string LocalPath => System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) && uri.IsFile ? uri.LocalPath : Uri;
@@ -26,8 +35,7 @@ public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, st
             return false;
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return string.Equals(Convert.ToHexStringLower(SHA256.HashData(stream)), Sha256, StringComparison.OrdinalIgnoreCase);
+        return string.Equals(HashOf(path), Sha256, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>
@@ -46,5 +54,11 @@ public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, st
 
         File.Delete(uri.LocalPath);
         return true;
+    }
+
+    private static string HashOf(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

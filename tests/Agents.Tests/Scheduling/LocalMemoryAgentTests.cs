@@ -220,7 +220,7 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), KvCartridge.FormatVersion + 1); // after the magic
         string newer = folder.File("newer.amkv");
         File.WriteAllBytes(newer, bytes);
-        var draft = DerivedPayloads.Draft(ActivationMemoryScheduler.Cartridges, "KV cartridge (newer format)", DerivedPayloads.Describe(newer, cartridgeMemory.Payload!.MediaType),
+        var draft = DerivedPayloads.Draft(ActivationMemoryScheduler.Cartridges, "KV cartridge (newer format)", PayloadRef.ForLocalFile(newer, cartridgeMemory.Payload!.MediaType),
             [hot], "mem-scheduler", "made by a newer build", null);
         await memory.SetStateAsync(Alice, cartridgeMemory.Id, LifecycleState.Archived, "replaced by a newer build");
         await memory.AddAsync(Alice, Cube, draft);

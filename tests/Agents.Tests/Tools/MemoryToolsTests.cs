@@ -168,7 +168,7 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         using var folder = new TempFolder("tools-files-left");
         string cartridge = folder.File("held.amkv");
         await File.WriteAllTextAsync(cartridge, "token ids of: ann's locker code is wombat7731");
-        var payload = new PayloadRef(new Uri(cartridge).AbsoluteUri, "application/x-agentmem-kv", new FileInfo(cartridge).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(cartridge))));
+        var payload = PayloadRef.ForLocalFile(cartridge, "application/x-agentmem-kv");
         await temp.Memory.CreateCubeAsync(Ann, "notes");
         var activation = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("KV cartridge: ann's locker code is wombat7731") { Kind = MemoryKind.Activation, Payload = payload });
         var logger = new RecordingLogger();
