@@ -387,21 +387,30 @@ public sealed class SpannIndexTests : IDisposable
             }
 
             grown = new FileInfo(Directory.GetFiles(dir, "postings.*.spp").Single()).Length;
-            want = queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList();
+            want = Top10(index, queries);
         }
 
         // Reopened with compaction allowed: the checkpoint writes the next generation, packed, and deletes the old one.
         using (var index = SpannIndex.Open(dir, options))
         {
             index.Checkpoint();
-            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+            Assert.Equal(want, Top10(index, queries));
         }
 
         var packed = new FileInfo(Directory.GetFiles(dir, "postings.*.spp").Single());
         Assert.True(packed.Length * 2 <= grown, $"{grown:N0} bytes before, {packed.Length:N0} after");
+        AssertReopensVerified(dir, options, 2000, queries, want);
+    }
+
+    /// <summary>The keys of the ten nearest to each query.</summary>
+    private static List<long[]> Top10(SpannIndex index, float[][] queries) => queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList();
+
+    /// <summary>Opens the index at <paramref name="dir"/> again, checking every posting, and asserts it holds <paramref name="count"/> vectors and answers <paramref name="want"/>.</summary>
+    private static void AssertReopensVerified(string dir, SpannOptions options, int count, float[][] queries, List<long[]> want)
+    {
         using var verified = SpannIndex.Open(dir, options with { VerifyPostingsOnOpen = true });
-        Assert.Equal(2000, verified.Count);
-        Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+        Assert.Equal(count, verified.Count);
+        Assert.Equal(want, Top10(verified, queries));
     }
 
     /// <summary>
@@ -424,7 +433,7 @@ public sealed class SpannIndexTests : IDisposable
             index.Remove(i);
         }
 
-        return (dir, options, data, queries, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+        return (dir, options, data, queries, Top10(index, queries));
     }
 
     [Fact]
@@ -439,18 +448,16 @@ public sealed class SpannIndexTests : IDisposable
             index.CompactionCopying = copied => { if (copied == 10) { throw new IOException("No space left on device"); } };
             Assert.Throws<IOException>(index.Checkpoint);
             Assert.Equal([before], Directory.GetFiles(dir, "postings.*.spp"));
-            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+            Assert.Equal(want, Top10(index, queries));
 
             // With room again the checkpoint compacts, from the postings as they were.
             index.CompactionCopying = null;
             index.Checkpoint();
             Assert.NotEqual([before], Directory.GetFiles(dir, "postings.*.spp"));
-            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+            Assert.Equal(want, Top10(index, queries));
         }
 
-        using var verified = SpannIndex.Open(dir, options with { VerifyPostingsOnOpen = true });
-        Assert.Equal(2000, verified.Count);
-        Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+        AssertReopensVerified(dir, options, 2000, queries, want);
     }
 
     [Theory]
@@ -625,16 +632,14 @@ public sealed class SpannIndexTests : IDisposable
             Directory.CreateDirectory(blocked);
             Assert.Throws<IOException>(index.Checkpoint);
             Assert.Equal(2, Directory.GetFiles(dir, "postings.*.spp").Length);
-            Assert.Equal(want, queries.Select(q => index.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+            Assert.Equal(want, Top10(index, queries));
 
             Directory.Delete(blocked);
             index.Checkpoint();
             Assert.NotEqual(before, Assert.Single(Directory.GetFiles(dir, "postings.*.spp")));
         }
 
-        using var verified = SpannIndex.Open(dir, options with { VerifyPostingsOnOpen = true });
-        Assert.Equal(2000, verified.Count);
-        Assert.Equal(want, queries.Select(q => verified.Search(q, 10).Select(m => m.Key).ToArray()).ToList());
+        AssertReopensVerified(dir, options, 2000, queries, want);
     }
 
     [Theory]
