@@ -93,6 +93,18 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("--conversations names more than 1,000,000 positions", err, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 120_000)] // a hang guard: the loop counter wrapped past int.MaxValue and the range never ended
+    [InlineData("2147483647")]
+    [InlineData("2147483000-2147483647")]
+    public async Task A_conversation_range_that_ends_at_the_largest_integer_ends_as_a_user_error(string spec)
+    {
+        // Small enough for the size guard, the range was enumerated with an int that wrapped to int.MinValue after
+        // int.MaxValue: the loop never ended and filled memory before the dataset was read.
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", spec);
+        Assert.Equal(1, code);
+        Assert.Contains("was asked for, but the dataset has 10", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task More_context_than_a_search_returns_is_a_user_error_before_the_ingest()
     {

@@ -354,15 +354,16 @@ internal static class BenchCommand
                 throw new MemoryValidationException($"--conversations takes 1-based positions and ranges such as 6-10 or 1,3,5; '{part}' is not one.");
             }
 
-            // Enumerated into a set: a range to int.MaxValue never ended (i <= to always held, i wrapped) and filled memory.
+            // Enumerated into a set: a huge range filled memory.
             if (to - from >= MaxListedPositions || positions.Count + (to - from) >= MaxListedPositions)
             {
                 throw new MemoryValidationException(string.Create(CultureInfo.InvariantCulture, $"--conversations names more than {MaxListedPositions:N0} positions ('{part}'); no dataset bench reads has that many conversations."));
             }
 
-            for (int i = from; i <= to; i++)
+            // A long counter: an int one wrapped after int.MaxValue, so a range ending there never ended (i <= to always held).
+            for (long i = from; i <= to; i++)
             {
-                positions.Add(i);
+                positions.Add((int)i);
             }
         }
 
