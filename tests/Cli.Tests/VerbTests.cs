@@ -184,6 +184,25 @@ public sealed class VerbTests : IDisposable
         Assert.True(top.GetProperty("components").GetProperty("vector").GetDouble() > search.GetProperty("hits")[1].GetProperty("components").GetProperty("vector").GetDouble());
     }
 
+    [Fact]
+    public async Task Stats_of_all_cubes_counts_the_memories_waiting_for_a_vector_only_in_cubes_the_user_can_read()
+    {
+        // The tenant's whole backlog was counted: bob saw how many memories alice's private cube holds, beside a memory
+        // count that (rightly) left them out.
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "a", "--user", "alice")).Code);
+        foreach (string text in new[] { "alice one", "alice two", "alice three" })
+        {
+            Assert.Equal(0, (await cli.RunAsync("add", text, "--cube", "a", "--user", "alice")).Code);
+        }
+
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "b", "--user", "bob")).Code);
+        Assert.Equal(0, (await cli.RunAsync("add", "bob one", "--cube", "b", "--user", "bob")).Code);
+
+        var result = await cli.JsonAsync("--user", "bob", "--embedder", "arctic", "stats", "--all-cubes");
+        Assert.Equal(1, result.GetProperty("stats").GetProperty("byState").GetProperty("active").GetInt64());
+        Assert.Equal(1, result.GetProperty("embeddings").GetProperty("waiting").GetInt64());
+    }
+
     [Theory]
     [InlineData("ftp://host/v1")]
     [InlineData("localhost:11434/v1")] // parses as a URL of scheme "localhost"

@@ -17,8 +17,9 @@ internal static class StatsCommand
             long? waiting = null;
             if (ctx.Embedder.IsSentenceModel)
             {
-                string? cubeId = parse.GetValue(all) ? null : (await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)).Id;
-                waiting = await store.CountWithoutEmbeddingAsync(ctx.Scope.Tenant, cubeId, retrieval.EmbedderId, Retrieval.State.RetrievalState.IndexedStates, ct);
+                waiting = parse.GetValue(all)
+                    ? await WaitingInReadableCubesAsync(ctx, store, memory, retrieval.EmbedderId, ct)
+                    : await store.CountWithoutEmbeddingAsync(ctx.Scope.Tenant, (await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)).Id, retrieval.EmbedderId, Retrieval.State.RetrievalState.IndexedStates, ct);
             }
 
             if (ctx.Output.IsJson)
@@ -54,5 +55,25 @@ internal static class StatsCommand
 
             ctx.Output.Console.Write(table);
         });
+    }
+
+    // As GetStatsAsync counts the tenant: the whole tenant only for a user who can read every cube, otherwise the sum over
+    // the cubes the user can read (the tenant's count told a user how many memories other users' cubes hold).
+    private static async Task<long> WaitingInReadableCubesAsync(CliContext ctx, IMemoryStore store, MemoryOS memory, string embedderId, CancellationToken ct)
+    {
+        var states = Retrieval.State.RetrievalState.IndexedStates;
+        var readable = await memory.ListCubesAsync(ctx.Scope, ct);
+        if (readable.Count == (await store.ListCubesAsync(ctx.Scope.Tenant, ct)).Count)
+        {
+            return await store.CountWithoutEmbeddingAsync(ctx.Scope.Tenant, null, embedderId, states, ct);
+        }
+
+        long waiting = 0;
+        foreach (var cube in readable)
+        {
+            waiting += await store.CountWithoutEmbeddingAsync(ctx.Scope.Tenant, cube.Id, embedderId, states, ct);
+        }
+
+        return waiting;
     }
 }
