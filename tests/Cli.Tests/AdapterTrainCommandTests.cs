@@ -81,11 +81,30 @@ public sealed class AdapterTrainCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("text")]
+    [InlineData("cube")]
+    public async Task An_out_file_in_a_folder_that_does_not_exist_yet_is_written_there(string source)
+    {
+        // The folder was needed only after training: the run failed at the end and the trained adapter was lost, and
+        // from a cube the parametric memory had been registered by then, so a command that had done its work exited 1.
+        Assert.Equal(0, (await cli.RunAsync("add", "Lily had a pet dog named Zorbo.")).Code);
+        string adapter = Path.Combine(cli.Folder, "new", "deeper", "a.amlora");
+        string[] data = source == "text" ? ["--text-file", await TextFileAsync("Lily had a pet dog.")] : ["--dir", Path.Combine(cli.Folder, "adapters")];
+        var (code, _, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, .. data, "--out", adapter, "--steps", "2", "--rank", "1", "--seq-len", "8"]);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(adapter));
+        var info = await cli.JsonAsync("model", "adapter", "info", adapter);
+        Assert.Equal("2", info.GetProperty("metadata").GetProperty("steps").GetString());
+    }
+
+    [Theory]
     [InlineData("missing", "could not find file")]
     [InlineData("empty", "the text is empty")]
     [InlineData("rank0", "rank must be between 1 and 4096; got 0.")]
     [InlineData("target", "--targets: unknown target 'x'")]
     [InlineData("noout", "--out FILE is required with --text-file.")]
+    [InlineData("emptyout", "--out needs a file name")]
+    [InlineData("blankout", "--out needs a file name")]
     [InlineData("seqlen1", "--seq-len must be 0 (the model's context, at most 512) or at least 2 tokens; got 1.")]
     [InlineData("seqlen-long", "the sequence length 513 exceeds the model's context of 512 tokens.")]
     public async Task Bad_inputs_exit_1_with_one_line(string kind, string expected)
@@ -100,6 +119,8 @@ public sealed class AdapterTrainCommandTests : IDisposable
             "target" => ["--text-file", text, "--out", adapter, "--targets", "q,x"],
             "seqlen1" => ["--text-file", text, "--out", adapter, "--seq-len", "1"],
             "seqlen-long" => ["--text-file", text, "--out", adapter, "--seq-len", "513"],
+            "emptyout" => ["--text-file", text, "--out", ""], // refused only by the save, after training, as an unexpected error
+            "blankout" => ["--text-file", text, "--out", "  "],
             _ => ["--text-file", text],
         };
         var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--steps", "2", .. args]);

@@ -174,6 +174,50 @@ public sealed class CartridgeCommandTests : IDisposable
         Assert.Contains("Archived", err, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("create")]
+    [InlineData("compress")]
+    [InlineData("train")]
+    public async Task An_out_file_in_a_folder_that_does_not_exist_yet_is_written_there(string verb)
+    {
+        // The folder was needed only when the cartridge was saved: the prefill, compression or training ran, then the
+        // command failed and its result was lost.
+        string textFile = Path.Combine(cli.Folder, "text.txt");
+        await File.WriteAllTextAsync(textFile, First + " " + Second);
+        string cart = Path.Combine(cli.Folder, "new", "deeper", "c.amkv");
+        string[] extra = verb switch
+        {
+            "compress" => ["--budget", "20", "--eval-steps", "0"],
+            "train" => ["--tokens", "6", "--steps", "2", "--seq-len", "12"],
+            _ => [],
+        };
+        var (code, _, err) = await cli.RunAsync(["model", "cartridge", verb, .. ModelArgs, "--text-file", textFile, "--out", cart, .. extra]);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(cart));
+        Assert.Equal(0, (await cli.RunAsync("model", "cartridge", "inspect", "--cartridge", cart)).Code);
+    }
+
+    [Theory]
+    [InlineData("create", "")]
+    [InlineData("compress", " ")]
+    [InlineData("train", "")]
+    public async Task A_blank_out_is_refused_before_the_model_loads(string verb, string path)
+    {
+        // The save refused it with an ArgumentException after the work, reported as an unexpected error (exit 2).
+        string textFile = Path.Combine(cli.Folder, "text.txt");
+        await File.WriteAllTextAsync(textFile, First);
+        string[] extra = verb switch
+        {
+            "compress" => ["--budget", "20"],
+            "train" => ["--tokens", "6", "--steps", "2", "--seq-len", "12"],
+            _ => [],
+        };
+        var (code, _, err) = await cli.RunAsync(["model", "cartridge", verb, .. ModelArgs, "--text-file", textFile, "--out", path, .. extra]);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: --out needs a file name", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("step", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Train_writes_a_trained_cartridge_that_inspect_marks_and_run_loads_and_refuses_bad_sizes()
     {

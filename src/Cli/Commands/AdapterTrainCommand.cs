@@ -41,6 +41,12 @@ internal static class AdapterTrainCommand
                 throw new MemoryValidationException("--out FILE is required with --text-file.");
             }
 
+            if (outPath is not null)
+            {
+                // Before training: from a cube, a copy that failed at the end made a run whose memory was registered exit 1.
+                Parsing.OutputFile(outPath);
+            }
+
             int n = parse.GetValue(steps);
             int window = parse.GetValue(seqLen);
             if (window is < 0 or 1)

@@ -87,6 +87,7 @@ internal static class CartridgeCommands
 
             KvCompressor compressor = null!;
             Verb.Validate(() => compressor = new KvCompressor(options));
+            string? path = parse.GetValue(output) is { } given ? Parsing.OutputFile(given) : null;
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct);
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             var llama = generator.Model;
@@ -99,7 +100,6 @@ internal static class CartridgeCommands
             var cache = llama.CreateCache();
             int[] kept = compressor.PrefillAndCompress(llama, tokens, cache, ct);
             var cart = KvCartridge.Export(llama, cache, [.. kept.Select(s => tokens[s])]);
-            string? path = parse.GetValue(output);
             if (path is not null)
             {
                 cart.Save(path);

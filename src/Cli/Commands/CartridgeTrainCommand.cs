@@ -38,6 +38,7 @@ internal static class CartridgeTrainCommand
                 ChunkSize = Math.Min(defaults.ChunkSize, parse.GetValue(seqLen) / 3),
             };
             Verb.Validate(options.Validate);
+            string path = Parsing.OutputFile(parse.GetValue(output));
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             var llama = generator.Model;
@@ -63,7 +64,6 @@ internal static class CartridgeTrainCommand
             }
 
             var cart = result.ToCartridge(llama);
-            string path = parse.GetValue(output)!;
             cart.Save(path);
             if (ctx.Output.IsJson)
             {

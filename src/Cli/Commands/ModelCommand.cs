@@ -38,6 +38,7 @@ internal static class ModelCommand
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, textFile, output, bases,
         ], async (ctx, parse, ct) =>
         {
+            string path = Parsing.OutputFile(parse.GetValue(output));
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             var chain = (parse.GetValue(bases) ?? []).Select(KvCartridge.Load).ToList();
@@ -53,7 +54,6 @@ internal static class ModelCommand
                 throw new MemoryValidationException(ex.Message);
             }
 
-            string path = parse.GetValue(output)!;
             cart.Save(path);
             string id = Convert.ToHexStringLower(cart.Id);
             if (ctx.Output.IsJson)
