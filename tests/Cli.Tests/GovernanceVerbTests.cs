@@ -1,3 +1,8 @@
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval;
+using AgentMem.Stores.Sqlite;
+
 namespace AgentMem.Cli.Tests;
 
 /// <summary>cube grants/grant/revoke, cube policy, cube delete and audit: what they print, who they refuse, and bad input.</summary>
@@ -80,6 +85,29 @@ public sealed class GovernanceVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Policy_show_and_set_cover_the_context_token_budget()
+    {
+        // A budget set through the library (or REST) capped `agentmem context`, but show had no row for it and set could
+        // not change it.
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);
+        await using (var store = SqliteMemoryStore.Open(cli.DbPath))
+        {
+            await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store));
+            await memory.SetPolicyAsync(new Scope(Scope.DefaultTenant), "notes", current => current with { ContextTokenBudget = 500 });
+        }
+
+        var (code, output, err) = await cli.RunAsync("cube", "policy", "show", "notes");
+        Assert.True(code == 0, err);
+        Assert.Contains(output.Split('\n'), line => line.Contains("context-budget", StringComparison.Ordinal) && line.Contains("500", StringComparison.Ordinal));
+
+        var set = await cli.JsonAsync("cube", "policy", "set", "notes", "--context-budget", "100");
+        Assert.Equal(100, set.GetProperty("policy").GetProperty("contextTokenBudget").GetInt32());
+        var shown = await cli.JsonAsync("cube", "policy", "show", "notes");
+        Assert.Equal(100, shown.GetProperty("policy").GetProperty("contextTokenBudget").GetInt32());
+        Assert.Equal(0, (await cli.JsonAsync("cube", "policy", "set", "notes", "--context-budget", "0")).GetProperty("policy").GetProperty("contextTokenBudget").GetInt32());
+    }
+
+    [Fact]
     public async Task Forget_below_0_means_never_forget_at_create_as_at_policy_set()
     {
         var created = await cli.RunAsync("cube", "create", "notes", "--forget-below", "0");
@@ -126,6 +154,7 @@ public sealed class GovernanceVerbTests : IDisposable
     [InlineData("cube", "policy", "set", "notes")]
     [InlineData("cube", "policy", "set", "notes", "--hard-delete-after-days", "-1")]
     [InlineData("cube", "policy", "set", "notes", "--forget-below", "2")]
+    [InlineData("cube", "policy", "set", "notes", "--context-budget", "8")]
     [InlineData("cube", "policy", "show", "missing")]
     [InlineData("cube", "delete", "missing", "--yes")]
     [InlineData("audit", "--limit", "0")]

@@ -1,6 +1,6 @@
 namespace AgentMem.Cli.Commands;
 
-/// <summary><c>cube policy show|set NAME</c>: retention (archive), the hard-delete TTL, forgetting, limits, de-duplication.</summary>
+/// <summary><c>cube policy show|set NAME</c>: retention (archive), the hard-delete TTL, forgetting, limits, de-duplication, the context token budget.</summary>
 internal static class CubePolicyCommands
 {
     public static Command Create(Verbs verbs)
@@ -18,14 +18,15 @@ internal static class CubePolicyCommands
         var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold between 0 and 1 (0: never forget)." };
         var maxItems = new Option<int?>("--max-items") { Description = "Most live memories the cube takes (0: no limit)." };
         var dedupe = new Option<bool?>("--dedupe") { Description = "true: identical content is stored once; false: kept as separate memories." };
-        var set = verbs.Create("set", "Change a cube's policy; options not given keep their value (write access; the TTL is the owner's).", [name, retention, hardDelete, forgetBelow, maxItems, dedupe], async (ctx, parse, ct) =>
+        var contextBudget = new Option<int?>("--context-budget") { Description = "Most tokens of context built from the cube, whatever the caller asks for (`agentmem context --budget` included): 16 to 1,000,000, or 0 for the caller's." };
+        var set = verbs.Create("set", "Change a cube's policy; options not given keep their value (write access; the TTL is the owner's).", [name, retention, hardDelete, forgetBelow, maxItems, dedupe, contextBudget], async (ctx, parse, ct) =>
         {
-            int? r = parse.GetValue(retention), h = parse.GetValue(hardDelete), m = parse.GetValue(maxItems);
+            int? r = parse.GetValue(retention), h = parse.GetValue(hardDelete), m = parse.GetValue(maxItems), c = parse.GetValue(contextBudget);
             double? f = parse.GetValue(forgetBelow);
             bool? d = parse.GetValue(dedupe);
-            if (r is null && h is null && m is null && f is null && d is null)
+            if (r is null && h is null && m is null && f is null && d is null && c is null)
             {
-                throw new MemoryValidationException("Nothing to change: give at least one of --retention-days, --hard-delete-after-days, --forget-below, --max-items, --dedupe.");
+                throw new MemoryValidationException("Nothing to change: give at least one of --retention-days, --hard-delete-after-days, --forget-below, --max-items, --dedupe, --context-budget.");
             }
 
             await using var memory = ctx.OpenMemory();
@@ -37,6 +38,7 @@ internal static class CubePolicyCommands
                 MaxItems = m ?? current.MaxItems,
                 ForgettingThreshold = f is null ? current.ForgettingThreshold : ForgettingThreshold(f),
                 Deduplicate = d ?? current.Deduplicate,
+                ContextTokenBudget = c ?? current.ContextTokenBudget,
             }, ct));
         });
 
@@ -58,6 +60,10 @@ internal static class CubePolicyCommands
             table.AddRow("forget-below", p.ForgettingThreshold?.ToString(CultureInfo.InvariantCulture) ?? "never");
             table.AddRow("max-items", p.MaxItems == 0 ? "no limit" : p.MaxItems.ToString(CultureInfo.InvariantCulture));
             table.AddRow("dedupe", p.Deduplicate ? "true" : "false");
+
+            // It caps every context built from the cube: without the row, a budget set over REST cut `agentmem context`
+            // short with nothing shown to say why.
+            table.AddRow("context-budget (tokens)", p.ContextTokenBudget == 0 ? "0 (the caller's)" : p.ContextTokenBudget.ToString(CultureInfo.InvariantCulture));
             console.Write(table);
         });
     }
