@@ -32,11 +32,17 @@ internal static class ChatCommand
         {
             string userId = ctx.Scope.User ?? DefaultUser;
             var scope = new Scope(ctx.Scope.Tenant, userId, ctx.Scope.Agent);
-            string cube = parse.GetResult(verbs.Global.Cube) is { Implicit: false } ? ctx.Cube : "chat-" + userId;
+            bool named = parse.GetResult(verbs.Global.Cube) is { Implicit: false };
+            string cube = named ? ctx.Cube : ChatCubeName(userId);
             var counter = ResolveCounter(parse.GetValue(tokenizer));
             var model = modelFlags.Create(parse);
             using var chat = model.Client;
             await using var memory = ctx.OpenMemory();
+            if (!named)
+            {
+                await DemandOwnChatCubeAsync(memory, scope, cube, ct);
+            }
+
             var options = AgentOptions(scope, cube, model);
             options.TokenCounter = counter;
             var agent = new MemoryAgent(chat, memory, options);
@@ -52,6 +58,39 @@ internal static class ChatCommand
             var commands = new ChatSlashCommands(memory, new CoreMemoryBlocks(memory), scope, cube, ctx.Output.Out);
             return await InteractiveAsync(ctx, session, commands, $"{userId} in cube {cube}", ct);
         });
+    }
+
+    /// <summary>
+    /// The user's own chat cube, <c>chat-USER</c>; for an id too long for that to be a cube name (over 123 characters), its
+    /// start, '-' and the first 16 hex digits of the SHA-256 of the id (UTF-8), 128 characters in all, as the agent shortens
+    /// its private cube's name. (Not the agent's <c>user-USER</c>: existing chat cubes keep their name.)
+    /// </summary>
+    private static string ChatCubeName(string user)
+    {
+        const int MaxName = 128, HashChars = 16;
+        string name = "chat-" + user;
+        if (name.Length <= MaxName)
+        {
+            return name;
+        }
+
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user)))[..HashChars];
+        return string.Concat(name.AsSpan(0, MaxName - HashChars - 1), "-", hash);
+    }
+
+    /// <summary>
+    /// The agent's owner check for its private cube, which it skips for a cube it is given by name (as the CLI gives this
+    /// one): another user who made <c>chat-USER</c> and granted the user access would read every turn and fact, and put
+    /// its own memories into the user's prompt. The same user under another agent name, or a cube with no owning user, is
+    /// not someone else.
+    /// </summary>
+    private static async Task DemandOwnChatCubeAsync(MemoryOS memory, Scope scope, string cube, CancellationToken ct)
+    {
+        var found = await memory.GetOrCreateCubeAsync(scope, cube, CubeAccess.ReadWrite, ct);
+        if (found.Owner.User is { } owner && owner != scope.User)
+        {
+            throw new AccessDeniedException($"The cube '{found.Name}' chat keeps for user '{scope.User}' belongs to {found.Owner}; chat will not use a cube of that name someone else owns (name one with --cube to use a shared cube).");
+        }
     }
 
     /// <summary>
