@@ -45,7 +45,7 @@ internal static class IndexCommand
             var reports = new List<IndexReport>();
             foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
             {
-                var progress = new Progress<(int Done, int Total)>(p => ctx.Output.Notice($"[grey]{Markup.Escape(cube.Name)}: embedded {p.Done:N0} / {p.Total:N0}[/]"));
+                var progress = new Reporter(p => ctx.Output.Notice($"[grey]{Markup.Escape(cube.Name)}: embedded {p.Done:N0} / {p.Total:N0}[/]"));
                 reports.Add(await state.RebuildAsync(ctx.Scope.Tenant, cube.Id, progress, ct));
             }
 
@@ -83,4 +83,13 @@ internal static class IndexCommand
     }
 
     private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Reports on the rebuild's own thread: Progress&lt;T&gt; posted each line to the thread pool, so lines came out of order,
+    /// from several threads at once, or after the command had returned.
+    /// </summary>
+    private sealed class Reporter(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => report(value);
+    }
 }

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval;
+using AgentMem.Stores.Sqlite;
+
+namespace AgentMem.Cli.Tests;
+
+/// <summary><c>index rebuild</c>'s progress on standard error.</summary>
+public sealed partial class IndexCommandTests : IDisposable
+{
+    private readonly CliRunner cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public async Task Rebuild_progress_is_written_in_order_by_the_rebuild_itself_before_the_command_returns()
+    {
+        // Reported through Progress<T>, each line was posted to the thread pool: lines came out of order, after the result,
+        // or after the command had returned (to a writer its host had disposed), from several threads at once.
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);
+        await using (var store = SqliteMemoryStore.Open(cli.DbPath))
+        {
+            await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store));
+            var scope = new Scope(Scope.DefaultTenant);
+            for (int start = 0; start < 3001; start += 1000)
+            {
+                var drafts = Enumerable.Range(start, Math.Min(1000, 3001 - start)).Select(i => new MemoryDraft($"note number {i} about item {i * 7}")).ToList();
+                await memory.AddBatchAsync(scope, "notes", drafts);
+            }
+        }
+
+        using var stdout = new StringWriter();
+        var stderr = new LineRecorder(); // never disposed: a late line must not throw on a pool thread
+        int code = await CliApp.RunAsync(["--db", cli.DbPath, "index", "rebuild", "--cube", "notes"], stdout, stderr, Output.TerminalKind.None);
+        var lines = stderr.Lines();
+        Assert.True(code == 0, string.Join('\n', lines.Select(l => l.Text)));
+
+        var progress = lines.Where(l => l.Text.Contains("embedded", StringComparison.Ordinal)).ToList();
+        var done = progress.Select(l => int.Parse(Embedded().Match(l.Text).Groups[1].Value.Replace(",", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal([1000, 2000, 3000, 3001], done);
+        Assert.All(progress, l => Assert.True(l.ByTheRebuild, $"'{l.Text}' was written outside the rebuild"));
+    }
+
+    [GeneratedRegex(@"embedded ([\d,]+) / 3,001")]
+    private static partial Regex Embedded();
+
+    /// <summary>Records the lines written, each with whether every write of it came from inside the rebuild (its stack).</summary>
+    private sealed class LineRecorder : TextWriter
+    {
+        private readonly Lock gate = new();
+        private readonly List<(string Text, bool ByTheRebuild)> lines = [];
+        private readonly StringBuilder current = new();
+        private bool currentByTheRebuild = true;
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value) => Append(value.ToString());
+
+        public override void Write(string? value) => Append(value ?? string.Empty);
+
+        public override void Write(char[] buffer, int index, int count) => Append(new string(buffer, index, count));
+
+        public List<(string Text, bool ByTheRebuild)> Lines()
+        {
+            lock (gate)
+            {
+                return [.. lines];
+            }
+        }
+
+        private void Append(string text)
+        {
+            bool inRebuild = new StackTrace().ToString().Contains("RebuildAsync", StringComparison.Ordinal);
+            lock (gate)
+            {
+                foreach (char c in text)
+                {
+                    if (c == '\n')
+                    {
+                        lines.Add((current.ToString().TrimEnd('\r'), currentByTheRebuild));
+                        current.Clear();
+                        currentByTheRebuild = true;
+                        continue;
+                    }
+
+                    current.Append(c);
+                    currentByTheRebuild &= inRebuild;
+                }
+            }
+        }
+    }
+}
