@@ -15,7 +15,7 @@ public static class LoraAdapterTrainer
     /// and returns the adapter, bound to <paramref name="model"/>'s fingerprint, with <paramref name="sources"/> as its source ids.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, a token is outside the vocabulary, no sequence has two tokens,
-    /// the window is longer than the model's context, or a window's activations would not fit the memory available.</exception>
+    /// the window is longer than the model's context or the context is under 2 tokens, or a window's activations would not fit the memory available.</exception>
     /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static LoraAdapter Train(
@@ -35,6 +35,13 @@ public static class LoraAdapterTrainer
         if (window > config.SeqLen)
         {
             throw new ArgumentException($"the sequence length {window} exceeds the model's context of {config.SeqLen} tokens.", nameof(options));
+        }
+
+        // Only the default window can be this short (Validate asks 2 of an explicit one): a 1-token window holds no target, and
+        // consecutive windows, sharing a token, would start 0 tokens apart, so cutting the data would never end.
+        if (window < 2)
+        {
+            throw new ArgumentException($"the model's context of {config.SeqLen} {(config.SeqLen == 1 ? "token" : "tokens")} cannot hold a next-token target; load the model with a context (MaxSequenceLength, the CLI's --context) of at least 2 tokens.", nameof(options));
         }
 
         var data = sequences.ToList();

@@ -112,6 +112,18 @@ public sealed class LoraAdapterTrainerTests
     }
 
     [Fact]
+    public void A_model_context_of_one_token_is_refused_as_it_cannot_hold_a_next_token_target()
+    {
+        // The default window is the model's context: 1 token here. Windows advanced by window − 1 = 0 tokens, so cutting the
+        // data added one-token windows until the process ran out of memory.
+        var config = TinyTrainingModel.Config() with { SeqLen = 1 };
+        var model = new LlamaModel(config, TinyTrainingModel.Weights(config));
+        var e = Assert.Throws<ArgumentException>(() => LoraAdapterTrainer.Train(model, [[1, 2, 3]], new LoraTrainingOptions()));
+        Assert.Equal("options", e.ParamName);
+        Assert.Contains("context of 1 token", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_cancel_during_the_last_step_stops_the_final_loss_pass_too()
     {
         // The final loss runs a forward pass per window after the last step: a cancel there used to be ignored.
