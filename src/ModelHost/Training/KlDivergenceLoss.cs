@@ -18,6 +18,13 @@ public sealed class KlDivergenceLoss : TrainingLoss
     /// </summary>
     /// <exception cref="ArgumentException">The array is not a whole number of rows, or a probability is negative.</exception>
     public KlDivergenceLoss(float[] teacherProbabilities, int vocabSize, int firstPosition = 0)
+        : this(teacherProbabilities, vocabSize, firstPosition, copy: true)
+    {
+    }
+
+    // copy: false takes the array over (FromLogits's own softmax, which nothing else holds), so the teacher of a long sequence
+    // over a large vocabulary is not held twice at once.
+    private KlDivergenceLoss(float[] teacherProbabilities, int vocabSize, int firstPosition, bool copy)
     {
         ArgumentNullException.ThrowIfNull(teacherProbabilities);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
@@ -32,7 +39,7 @@ public sealed class KlDivergenceLoss : TrainingLoss
             throw new ArgumentException("probabilities cannot be negative.", nameof(teacherProbabilities));
         }
 
-        teacher = (float[])teacherProbabilities.Clone();
+        teacher = copy ? (float[])teacherProbabilities.Clone() : teacherProbabilities;
         vocab = vocabSize;
         Positions = teacherProbabilities.Length / vocabSize;
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(firstPosition, Positions);
@@ -58,7 +65,7 @@ public sealed class KlDivergenceLoss : TrainingLoss
             Kernels.Softmax(p.AsSpan(row, vocabSize));
         }
 
-        return new KlDivergenceLoss(p, vocabSize, firstPosition);
+        return new KlDivergenceLoss(p, vocabSize, firstPosition, copy: false);
     }
 
     internal override T Evaluate<T>(ReadOnlySpan<T> logits, int positions, int vocab, Span<T> dLogits)

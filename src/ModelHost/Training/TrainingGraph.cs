@@ -149,9 +149,7 @@ internal sealed partial class TrainingGraph<T>
     /// </summary>
     internal static void EnsureTapeFits(LlamaConfig c, int n, int p, string paramName)
     {
-        long perLayer = (((6L * c.Dim) + (2L * c.KvDim) + (3L * c.HiddenDim) + 2) * n) + ((long)n * c.Heads * (p + n));
-        long values = (c.Layers * perLayer) + (((2L * c.Dim) + 1 + c.VocabSize) * n);
-        double bytes = (double)values * Unsafe.SizeOf<T>();
+        double bytes = TapeBytes(c, n, p);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (available > 0 && bytes > available)
         {
@@ -159,6 +157,14 @@ internal sealed partial class TrainingGraph<T>
                 string.Create(CultureInfo.InvariantCulture, $"a {n}-token training sequence (after a {p}-entry prefix) needs about {bytes / 1e9:F1} GB of activations over the model's {c.Layers} layers, more than the {available / 1e9:F1} GB this process can use. Use a shorter SequenceLength (the CLI's --seq-len)."),
                 paramName);
         }
+    }
+
+    /// <summary>Bytes of the tape <see cref="EnsureTapeFits"/> checks: an <paramref name="n"/>-token sequence after a <paramref name="p"/>-entry prefix.</summary>
+    internal static double TapeBytes(LlamaConfig c, int n, int p)
+    {
+        long perLayer = (((6L * c.Dim) + (2L * c.KvDim) + (3L * c.HiddenDim) + 2) * n) + ((long)n * c.Heads * (p + n));
+        long values = (c.Layers * perLayer) + (((2L * c.Dim) + 1 + c.VocabSize) * n);
+        return (double)values * Unsafe.SizeOf<T>();
     }
 
     /// <summary>y = W[layer]·x (+ bias) + scale·B·(A·x), keeping A·x on the tape for the LoRA gradients.</summary>

@@ -69,6 +69,29 @@ public sealed class SelfStudyTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => new SelfStudyTrainer(Stories.Model, options).Train(corpus, cancellationToken: cancelled.Token));
     }
 
+    [Fact]
+    public void A_pool_of_teacher_distributions_larger_than_the_memory_is_refused_before_the_corpus_prefill()
+    {
+        // Every synthetic sequence keeps the teacher's distribution at each position (sequence length × vocabulary floats):
+        // 128 sequences of 256 tokens of Qwen2.5's 151,936 tokens are about 20 GB. Only the student's tape was checked, so the
+        // run died out of memory after the corpus prefill and part of the synthesis. Here the pool is twice the memory there is.
+        int[] corpus = Stories.Tokenizer.Encode(Stories.Ball);
+        const int length = 8;
+        long perSequence = (long)length * Stories.Model.Config.VocabSize * sizeof(float);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        int sequences = (int)Math.Min(int.MaxValue, (2 * available / perSequence) + 1);
+        var options = new SelfStudyOptions { PrefixTokens = 4, SequenceLength = length, ChunkSize = 2, SyntheticSequences = sequences };
+
+        // Cancelled from the start: the prefill and the synthesis would throw OperationCanceledException, so an
+        // ArgumentException shows the pool was refused before either ran.
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var e = Assert.Throws<ArgumentException>(() => new SelfStudyTrainer(Stories.Model, options).Train(corpus, cancellationToken: cancelled.Token));
+        Assert.Equal("corpus", e.ParamName);
+        Assert.Contains("teacher distributions", e.Message, StringComparison.Ordinal);
+        Assert.Contains("SyntheticSequences", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0UL, 0)]
     [InlineData(2336937208910341525UL, 1)] // × 1_000_003 + 1 wraps to 0: the second sequence's sampler seed
