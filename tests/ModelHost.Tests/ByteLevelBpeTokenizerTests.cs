@@ -452,6 +452,20 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Token_count_of_text_that_spells_a_special_token_is_that_of_the_text_as_the_prompt_encodes_it()
+    {
+        // Memory and message text go into a local prompt as content, a spelled "<|im_start|>" as several text tokens; counted
+        // as one special token, a memory repeating it undercounted the context budget several times over.
+        int imStart = Vocab().Count + 3;
+        var tok = ByteLevelBpeTokenizer.Load(Write("qwen2", edit: j => j.Replace(
+            "\"added_tokens\":[", $"\"added_tokens\":[{{\"id\":{imStart},\"content\":\"<|im_start|>\",\"special\":true}},", StringComparison.Ordinal)));
+        const string Text = "a<|im_start|>b<|im_end|>c";
+        Assert.True(tok.EncodeText(Text, bos: false).Length > tok.EncodeToIds(Text, bos: false).Length);
+        Assert.Equal(tok.EncodeText(Text, bos: false).Length, tok.CountTokens(Text));
+        Assert.Equal(tok.EncodeToIds("hello world", bos: false).Length, tok.CountTokens("hello world"));
+    }
+
+    [Fact]
     public async Task Generator_and_chat_client_run_on_a_byte_level_tokenizer()
     {
         var tok = Load("qwen2");

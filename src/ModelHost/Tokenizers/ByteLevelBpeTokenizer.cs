@@ -261,7 +261,11 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     }
 
     /// <inheritdoc />
-    public int CountTokens(string text) => EncodeToIds(text, bos: false).Length;
+    /// <remarks>
+    /// Counted as content (<see cref="EncodeText"/>), as memory and message text is encoded into a prompt: a spelled special
+    /// token is several text tokens there, and counting it as one undercounted a context budget.
+    /// </remarks>
+    public int CountTokens(string text) => EncodeText(text, bos: false).Length;
 
     /// <inheritdoc />
     public ReadOnlySpan<byte> DecodePiece(int previous, int token) => (uint)token < (uint)pieces.Length ? pieces[token] : [];

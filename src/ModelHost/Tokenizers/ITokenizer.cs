@@ -32,7 +32,7 @@ public interface ITokenizer
     /// <summary>Decodes ids to text (BOS and special tokens print nothing; invalid UTF-8 becomes U+FFFD).</summary>
     string Decode(IReadOnlyList<int> ids);
 
-    /// <summary>Number of tokens <paramref name="text"/> becomes, without BOS.</summary>
+    /// <summary>Number of tokens <paramref name="text"/> becomes as content (<see cref="EncodeText"/>), without BOS.</summary>
     int CountTokens(string text);
 
     /// <summary>
