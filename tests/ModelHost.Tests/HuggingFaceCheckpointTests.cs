@@ -386,6 +386,14 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
         }
     }
 
+    /// <summary><paramref name="json"/> with top-level <paramref name="key"/>'s value replaced by <paramref name="value"/>.</summary>
+    private static string Setting(string json, string key, string value)
+    {
+        string edited = System.Text.RegularExpressions.Regex.Replace(json, $"\"{key}\": [^,\\n]+", $"\"{key}\": {value}");
+        Assert.NotEqual(json, edited);
+        return edited;
+    }
+
     [Fact]
     public void Invalid_folders_fail_with_messages_naming_the_problem()
     {
@@ -440,12 +448,25 @@ public sealed class HuggingFaceCheckpointTests : IDisposable
             (j => j.Replace("\"rope_scaling\": null", "\"rope_scaling\": null, \"head_dim\": 8", StringComparison.Ordinal), "head_dim 8"),
             (j => j.Replace("\"hidden_size\": 16,", string.Empty, StringComparison.Ordinal), "hidden_size"),
             (j => j[..^3], "not valid JSON"),
+
+            // Optional integers that are not an int32 (a bare FormatException naming no file escaped), and RoPE and norm
+            // settings that make every logit NaN or infinite (loaded without a word).
+            (j => Setting(j, "num_key_value_heads", $"{TinyHf.KvHeads}.0"), "non-integer 'num_key_value_heads'"),
+            (j => Setting(j, "max_position_embeddings", "4294967296"), "non-integer 'max_position_embeddings'"),
+            (j => j.Replace("\"rope_scaling\": null", $"\"rope_scaling\": null, \"head_dim\": {TinyHf.Dim / TinyHf.Heads}.0", StringComparison.Ordinal), "non-integer 'head_dim'"),
+            (j => Setting(j, "rope_theta", "0.0"), "rope_theta"),
+            (j => Setting(j, "rope_theta", "-10000"), "rope_theta"),
+            (j => Setting(j, "rope_theta", "1e39"), "rope_theta"),
+            (j => Setting(j, "rms_norm_eps", "-1e-05"), "rms_norm_eps"),
+            (j => Setting(j, "rms_norm_eps", "1e400"), "rms_norm_eps"),
         })
         {
             f = Good();
             string cfg = Path.Combine(f, "config.json");
             File.WriteAllText(cfg, edit(File.ReadAllText(cfg)));
-            Assert.Contains(expect, Fails(f).Message, StringComparison.Ordinal);
+            string message = Fails(f).Message;
+            Assert.Contains(expect, message, StringComparison.Ordinal);
+            Assert.Contains("config.json", message, StringComparison.Ordinal);
         }
 
         // No weights, no config.

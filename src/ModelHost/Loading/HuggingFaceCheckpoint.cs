@@ -80,10 +80,15 @@ public sealed class HuggingFaceCheckpoint
             int hidden = Int(root, "intermediate_size", path);
             int layers = Int(root, "num_hidden_layers", path);
             int heads = Int(root, "num_attention_heads", path);
-            int kvHeads = root.TryGetProperty("num_key_value_heads", out var kvh) && kvh.ValueKind == JsonValueKind.Number ? kvh.GetInt32() : heads;
+            int kvHeads = OptionalInt(root, "num_key_value_heads", path) ?? heads;
             int vocab = Int(root, "vocab_size", path);
-            int seqLen = root.TryGetProperty("max_position_embeddings", out var mpe) && mpe.ValueKind == JsonValueKind.Number ? mpe.GetInt32() : 2048;
-            float eps = Float(root, "rms_norm_eps", 1e-6f);
+            int seqLen = OptionalInt(root, "max_position_embeddings", path) ?? 2048;
+            float eps = (float)(Number(root, "rms_norm_eps", path) ?? 1e-6);
+            if (!float.IsFinite(eps) || eps < 0f)
+            {
+                throw new ModelFormatException($"{path}: rms_norm_eps {eps.ToString(CultureInfo.InvariantCulture)} is not a finite number, zero or more.");
+            }
+
             // transformers 5 saves rope_theta and the scaling only under rope_parameters; older configs at the top level.
             JsonElement? ropeParameters = root.TryGetProperty("rope_parameters", out var rp) && rp.ValueKind != JsonValueKind.Null ? rp : null;
             float theta = RopeTheta(root, ropeParameters, path);
@@ -94,9 +99,9 @@ public sealed class HuggingFaceCheckpoint
                 throw new ModelFormatException($"{path}: inconsistent shape (hidden_size={dim} intermediate_size={hidden} layers={layers} heads={heads} kv_heads={kvHeads} vocab={vocab} max_position_embeddings={seqLen}).");
             }
 
-            if (root.TryGetProperty("head_dim", out var hd) && hd.ValueKind == JsonValueKind.Number && hd.GetInt32() != dim / heads)
+            if (OptionalInt(root, "head_dim", path) is { } headDim && headDim != dim / heads)
             {
-                throw new ModelFormatException($"{path}: head_dim {hd.GetInt32()} differs from hidden_size/num_attention_heads = {dim / heads}; not supported.");
+                throw new ModelFormatException($"{path}: head_dim {headDim} differs from hidden_size/num_attention_heads = {dim / heads}; not supported.");
             }
 
             string act = String(root, "hidden_act") ?? "silu";
@@ -146,14 +151,21 @@ public sealed class HuggingFaceCheckpoint
     /// <summary>rope_theta from the top level and/or <paramref name="ropeParameters"/>; refused when the two disagree.</summary>
     private static float RopeTheta(JsonElement root, JsonElement? ropeParameters, string path)
     {
-        double? topLevel = Number(root, "rope_theta");
-        double? nested = ropeParameters is { ValueKind: JsonValueKind.Object } p ? Number(p, "rope_theta") : null;
+        double? topLevel = Number(root, "rope_theta", path);
+        double? nested = ropeParameters is { ValueKind: JsonValueKind.Object } p ? Number(p, "rope_theta", path) : null;
         if (topLevel is { } t && nested is { } n && t != n)
         {
             throw new ModelFormatException($"{path}: rope_theta {t.ToString(CultureInfo.InvariantCulture)} differs from rope_parameters' rope_theta {n.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        return (float)(nested ?? topLevel ?? 10000);
+        // 0, a negative or a float-overflowing base makes every RoPE frequency infinite or NaN, and so every logit.
+        float theta = (float)(nested ?? topLevel ?? 10000);
+        if (!float.IsFinite(theta) || theta <= 0f)
+        {
+            throw new ModelFormatException($"{path}: rope_theta {(nested ?? topLevel)?.ToString(CultureInfo.InvariantCulture)} is not a positive number a float holds.");
+        }
+
+        return theta;
     }
 
     /// <summary>The scaling a rope_scaling or rope_parameters entry (named <paramref name="key"/>) asks for; null for plain RoPE.</summary>
@@ -171,9 +183,7 @@ public sealed class HuggingFaceCheckpoint
 
     private static RopeScaling Llama3Scaling(JsonElement rs, string key, string path)
     {
-        double Required(string name) => rs.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
-            ? v.GetDouble()
-            : throw new ModelFormatException($"{path}: {key} 'llama3' needs a number '{name}'.");
+        double Required(string name) => Number(rs, name, path) ?? throw new ModelFormatException($"{path}: {key} 'llama3' needs a number '{name}'.");
 
         return new RopeScaling(Required("factor"), Required("low_freq_factor"), Required("high_freq_factor"), (int)Required("original_max_position_embeddings"))
             .ValidatedFrom(path);
@@ -325,9 +335,21 @@ public sealed class HuggingFaceCheckpoint
         return value;
     }
 
-    private static float Float(JsonElement e, string name, float fallback) =>
-        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? (float)p.GetDouble() : fallback;
+    /// <summary>
+    /// An integer that may be absent (or null): null then. Present, it must be an int32, as <see cref="Int"/> asks:
+    /// <c>2.0</c> or <c>4294967296</c> made <see cref="JsonElement.GetInt32"/> throw a FormatException naming no file.
+    /// </summary>
+    private static int? OptionalInt(JsonElement e, string name, string path) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind != JsonValueKind.Null ? Int(e, name, path) : null;
 
-    private static double? Number(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : null;
+    /// <summary>A number that may be absent (null then); one a double cannot hold (<c>1e400</c>) is refused naming the file.</summary>
+    private static double? Number(JsonElement e, string name, string path)
+    {
+        if (!e.TryGetProperty(name, out var p) || p.ValueKind != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        return p.TryGetDouble(out double value) && double.IsFinite(value) ? value : throw new ModelFormatException($"{path}: '{name}' is not a finite number.");
+    }
 }
