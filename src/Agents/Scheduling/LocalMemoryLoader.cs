@@ -13,7 +13,8 @@ namespace AgentMem.Agents.Scheduling;
 /// Only memories that are active, whose sources are unchanged (the staleness rule of <see cref="ActivationMemoryScheduler"/> and
 /// <see cref="ParametricMemories"/>), whose files are intact and readable by this build and that were made for this model are
 /// loaded: a stale cartridge would put old text in front of the prompt while its sources' new versions were left out of the
-/// context. Skipped memories leave their sources in the pasted context, so nothing is lost, only not accelerated.
+/// context. Adapters are loaded only for a model on the CPU backend, the one that can attach them. Skipped memories leave their
+/// sources in the pasted context, so nothing is lost, only not accelerated.
 /// </remarks>
 public static class LocalMemoryLoader
 {
@@ -62,7 +63,13 @@ public static class LocalMemoryLoader
 
         var adapters = new List<LoraAdapter>();
         var parametric = new List<MemoryItem>();
-        foreach (var item in await ListAsync(memory, actor, cube, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false))
+
+        // Adapters attach on the CPU backend only (LlamaModel.WithAdapters): loaded for an ILGPU model they failed every turn in
+        // LocalChatClient. Skipped, their sources stay in the pasted context.
+        var adapterItems = model.Backend == ComputeBackendKind.Cpu
+            ? await ListAsync(memory, actor, cube, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false)
+            : [];
+        foreach (var item in adapterItems)
         {
             if (!await IsCurrentAsync(memory, actor, item, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false))
             {

@@ -112,6 +112,8 @@ public sealed class MemScheduler
         return transitions;
     }
 
+    // Whether the adapter fits this model's weights, whatever the backend: on ILGPU the loader skips adapters, but answering
+    // false here would have every run train the set again into one more adapter it skips.
     private bool LoadsHere(MemoryItem adapter)
     {
         try

@@ -234,6 +234,33 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task On_a_backend_that_cannot_attach_adapters_the_adapter_is_skipped_and_its_sources_are_pasted()
+    {
+        // Adapters run on the CPU backend only. Loaded for an ILGPU model (same weights, so the same fingerprint), the adapter
+        // made LocalChatClient throw NotSupportedException on every turn until the memory was archived.
+        var (_, transitions, hot, _) = await ScheduleAsync();
+        var cartridgeMemory = transitions.Single(t => t.To == MemoryKind.Activation).Derived;
+        Environment.SetEnvironmentVariable("AGENTMEM_ILGPU_DEVICE", "cpu"); // ILGPU's CPU accelerator, as the backend tests run it
+        using var model = LlamaModel.Load(RepoPaths.StoriesModel, new ModelLoadOptions { Backend = ComputeBackendKind.Ilgpu });
+        Assert.Equal(ComputeBackendKind.Ilgpu, model.Backend);
+
+        var loaded = await LocalMemoryLoader.LoadAsync(memory, Alice, Cube, model);
+        Assert.Empty(loaded.Parametric);
+        Assert.Empty(loaded.State.Adapters);
+        Assert.Equal([cartridgeMemory.Id], loaded.Activation.Select(m => m.Id));
+        Assert.Equal([hot.Id], loaded.Sources);
+
+        // The turn goes on: the cartridge is loaded, the stable set's texts are pasted instead of the adapter.
+        using var client = new LocalChatClient(model, Stories.Tokenizer, "stories260K");
+        var turn = await new MemoryAgent(new GreedyClient(client), memory, AgentOptions()).ChatAsync("alice", "Lily and the dog");
+        Assert.Equal([cartridgeMemory.Id], turn.LoadedMemories);
+        string prompt = (string)turn.Response.AdditionalProperties![LocalChatClient.PromptKey]!;
+        Assert.All(Stable, text => Assert.Contains(text, prompt, StringComparison.Ordinal));
+        Assert.DoesNotContain(Hot, prompt, StringComparison.Ordinal);
+        Assert.Empty((string[])turn.Response.AdditionalProperties[LocalChatClient.AdapterIdsKey]!);
+    }
+
+    [Fact]
     public async Task Agent_over_a_remote_model_keeps_pasting_plaintext()
     {
         await ScheduleAsync();
