@@ -21,7 +21,9 @@ namespace AgentMem.Agents;
 /// Over a local model (a client that is, or exposes through <see cref="IChatClient.GetService"/>, a <see cref="LocalChatClient"/>)
 /// the cube's live activation memories (KV cartridges) and parametric memories (LoRA adapters) are loaded into the model before
 /// the prompt (<see cref="LocalMemoryLoader"/>), and the plaintext memories they encode, and the derived memories' own
-/// descriptions, are left out of the pasted context: the model already has them. Over any other client (a remote
+/// descriptions, are left out of the pasted context: the model already has them. A cartridge that leaves too little of the
+/// model's context for the prompt and a reply of <see cref="LocalChatClient.DefaultMaxOutputTokens"/> tokens (the agent asks for
+/// no other length) is not loaded, and its sources are pasted instead. Over any other client (a remote
 /// OpenAI-compatible model) the context is pasted as plaintext, as always. <see cref="MemoryAgentOptions.LoadLocalMemory"/> turns
 /// the local path off.
 /// </remarks>
@@ -145,25 +147,15 @@ public sealed class MemoryAgent
         var blocks = coreBlocks is null ? [] : await coreBlocks.ListAsync(scope, cube.Id, cancellationToken).ConfigureAwait(false);
         var local = options.LoadLocalMemory ? chatClient.GetService(typeof(LocalChatClient)) as LocalChatClient : null;
         var loaded = local is null ? LoadedMemoryState.Empty : await LocalMemoryLoader.LoadAsync(memory, scope, cube.Id, local.Model, cancellationToken).ConfigureAwait(false);
-        List<string> excludeTags = coreBlocks is null ? [] : [CoreMemoryBlocks.BlockTag]; // in the system message already
-        if (local is not null)
+        var (context, messages) = await RecallAsync(scope, cube.Id, message, blocks, local is not null, loaded, cancellationToken).ConfigureAwait(false);
+        if (local is not null && loaded.State.Cartridges.Count > 0 && !LeavesRoomForReply(local, loaded, messages))
         {
-            // A derived memory's text describes (and previews) what the model has loaded; pasting it would repeat the sources.
-            excludeTags.AddRange([ActivationMemoryScheduler.Tag, ParametricMemories.Tag]);
+            // A cartridge takes context positions before the prompt: one the scheduler filled to all but its reserve left too few
+            // for this prompt, and the model refused every turn (or had no room to answer). Its sources are pasted instead.
+            loaded = LocalMemoryLoader.WithoutCartridges(loaded);
+            (context, messages) = await RecallAsync(scope, cube.Id, message, blocks, true, loaded, cancellationToken).ConfigureAwait(false);
         }
 
-        var context = await memory.BuildContextAsync(scope, cube.Id, message, new ContextOptions
-        {
-            TokenBudget = options.ContextTokenBudget,
-            TokenCounter = options.TokenCounter, // null: the builder's default
-            ExcludeTags = excludeTags,
-            ExcludeIds = [.. loaded.Sources], // the model has these as cache entries or adapter weights
-        }, cancellationToken).ConfigureAwait(false);
-        List<ChatMessage> messages =
-        [
-            new(ChatRole.System, SystemMessage(blocks, context)),
-            new(ChatRole.User, message),
-        ];
         // Per request, so one client can serve several users' cubes; FunctionInvokingChatClient passes the options through.
         var chatOptions = loaded.State.IsEmpty ? null : new ChatOptions { AdditionalProperties = new() { [LocalChatClient.MemoryStateKey] = loaded.State } };
         if (!options.EnableTools)
@@ -191,6 +183,31 @@ public sealed class MemoryAgent
         chatOptions.Tools = tools;
         return new PreparedTurn(scope, cube.Id, context, messages, invoking, chatOptions, loaded);
     }
+
+    /// <summary>The recalled context, less what the model has loaded, and the messages of the turn that paste it.</summary>
+    private async Task<(BuiltContext Context, List<ChatMessage> Messages)> RecallAsync(
+        Scope scope, string cubeId, string message, IReadOnlyList<CoreBlock> blocks, bool local, LoadedMemoryState loaded, CancellationToken cancellationToken)
+    {
+        List<string> excludeTags = coreBlocks is null ? [] : [CoreMemoryBlocks.BlockTag]; // in the system message already
+        if (local)
+        {
+            // A derived memory's text describes (and previews) what the model has loaded; pasting it would repeat the sources.
+            excludeTags.AddRange([ActivationMemoryScheduler.Tag, ParametricMemories.Tag]);
+        }
+
+        var context = await memory.BuildContextAsync(scope, cubeId, message, new ContextOptions
+        {
+            TokenBudget = options.ContextTokenBudget,
+            TokenCounter = options.TokenCounter, // null: the builder's default
+            ExcludeTags = excludeTags,
+            ExcludeIds = [.. loaded.Sources], // the model has these as cache entries or adapter weights
+        }, cancellationToken).ConfigureAwait(false);
+        return (context, [new(ChatRole.System, SystemMessage(blocks, context)), new(ChatRole.User, message)]);
+    }
+
+    // The agent asks for no reply length, so the client's default is what a reply may take after the cartridge and the prompt.
+    private static bool LeavesRoomForReply(LocalChatClient local, LoadedMemoryState loaded, List<ChatMessage> messages) =>
+        loaded.State.Cartridges.Sum(c => c.Count) + local.CountPromptTokens(messages) + LocalChatClient.DefaultMaxOutputTokens <= local.Model.Config.SeqLen;
 
     private async Task<MemoryAgentTurn> WriteBackAsync(PreparedTurn prepared, string message, string? conversationId, ChatResponse response, CancellationToken cancellationToken)
     {

@@ -92,9 +92,18 @@ public static class LocalMemoryLoader
             return LoadedMemoryState.Empty;
         }
 
-        var sources = activation.Concat(parametric).SelectMany(ActivationSources.Of).Select(s => s.Id).ToHashSet();
-        return new LoadedMemoryState(new LocalMemoryState(cartridges, adapters), activation, parametric, sources);
+        return new LoadedMemoryState(new LocalMemoryState(cartridges, adapters), activation, parametric, SourcesOf(activation.Concat(parametric)));
     }
+
+    /// <summary>
+    /// <paramref name="loaded"/> without its cartridges, for a prompt they leave too little room: their sources go back into the
+    /// pasted context, and the adapters' (which take no context) stay out.
+    /// </summary>
+    internal static LoadedMemoryState WithoutCartridges(LoadedMemoryState loaded) => loaded.Parametric.Count == 0
+        ? LoadedMemoryState.Empty
+        : new LoadedMemoryState(new LocalMemoryState([], loaded.State.Adapters), [], loaded.Parametric, SourcesOf(loaded.Parametric));
+
+    private static HashSet<MemoryId> SourcesOf(IEnumerable<MemoryItem> derived) => derived.SelectMany(ActivationSources.Of).Select(s => s.Id).ToHashSet();
 
     private static async Task<List<MemoryItem>> ListAsync(MemoryOS memory, Scope actor, string cube, DerivedKind kind, CancellationToken cancellationToken)
     {

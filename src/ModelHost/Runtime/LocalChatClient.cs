@@ -161,6 +161,18 @@ public sealed class LocalChatClient : IChatClient
         };
     }
 
+    /// <summary>
+    /// How many tokens <paramref name="messages"/> take as this client's prompt: rendered with <see cref="Template"/> (the
+    /// options' instructions leading, as a request renders them) and encoded with the BOS a prompt gets when no cartridge is
+    /// loaded before it (after one, the prompt is a token shorter or the same). A request needs the cartridge's
+    /// <see cref="KvCartridge.Count"/>, this and the reply's tokens within the model's <see cref="LlamaConfig.SeqLen"/>.
+    /// </summary>
+    public int CountPromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return Render(messages, options).Encode(generator.Tokenizer, bos: !Template.IncludesBos).Length;
+    }
+
     /// <summary>The prompt: the options' instructions, when given, lead as a system message (as the OpenAI adapter sends them).</summary>
     private RenderedPrompt Render(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
         Template.RenderMarked(options?.Instructions is { } instructions && !string.IsNullOrWhiteSpace(instructions)

@@ -23,6 +23,19 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
     private static readonly string[] Stable = ["The dog liked to run.", "The dog had a red ball.", "The dog slept by the fire."];
     private static readonly Scope Alice = new("acme", "alice");
 
+    // Eight memories whose cartridge fills all but under 100 of stories260K's 512 positions; only the first is about Lily and the dog.
+    private static readonly string[] Long =
+    [
+        "Lily and the dog ran to the park with a big red ball. They played in the sun and laughed all day long with joy and fun.",
+        "The little bird sat in a tall tree and sang a happy song for the children who walked by the pond every day at noon.",
+        "Mom baked a warm cake with sweet apples. Ben and Sue shared it with their friends at the big wooden table at home.",
+        "A small frog jumped into the pond and swam to a green leaf. He liked to rest there in the warm sun all day.",
+        "The old man had a big truck. Every morning he drove it to the farm to help the cows and the little pink pigs.",
+        "Sara found a shiny stone near the river. She put it in her box with her other pretty things and smiled a lot.",
+        "The wind was strong and the kite flew very high in the sky. Tim held the string tight and smiled at it all day.",
+        "One night the moon was bright. The cat sat by the window and looked at the stars for a very long time that night.",
+    ];
+
     private readonly TempFolder folder = new("mem-scheduler");
     private readonly ShiftableTime time = new();
     private readonly TestAdapterTrainer trainer = new();
@@ -258,6 +271,34 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         Assert.All(Stable, text => Assert.Contains(text, prompt, StringComparison.Ordinal));
         Assert.DoesNotContain(Hot, prompt, StringComparison.Ordinal);
         Assert.Empty((string[])turn.Response.AdditionalProperties[LocalChatClient.AdapterIdsKey]!);
+    }
+
+    [Fact]
+    public async Task A_cartridge_that_leaves_no_room_for_the_prompt_and_a_reply_is_not_loaded_and_its_sources_are_pasted()
+    {
+        // The loader checked only that a cartridge fit the context alone: one promoted with the default 64 positions to spare
+        // left too few for the agent's prompt, and every local turn threw (or, just fitting, got an empty reply).
+        foreach (string text in Long)
+        {
+            SetRecallCount(await AddAsync(text), 5);
+        }
+
+        var scheduler = new ActivationMemoryScheduler(memory, Stories.Generator, new ActivationSchedulerOptions { TopN = 8, ReserveTokens = 64, Folder = folder.File("carts") });
+        var promotion = await scheduler.PromoteAsync(Alice, Cube);
+        Assert.True(promotion.Tokens > Stories.Model.Config.SeqLen - 100, $"{promotion.Tokens} tokens");
+
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer, "stories260K");
+        var options = AgentOptions();
+        options.Instructions = new MemoryAgentOptions().Instructions;
+        options.ContextTokenBudget = 64; // the pasted context must fit the model's context too
+        var turn = await new MemoryAgent(new GreedyClient(client), memory, options).ChatAsync("alice", "Lily and the dog");
+
+        Assert.Empty(turn.LoadedMemories);
+        var state = turn.Response.AdditionalProperties!;
+        string prompt = (string)state[LocalChatClient.PromptKey]!;
+        Assert.Equal(0, state[LocalChatClient.PrefixTokensKey]);
+        Assert.Contains(Long[0], prompt, StringComparison.Ordinal);
+        Assert.Equal(turn.Response.Usage!.InputTokenCount, client.CountPromptTokens([new ChatMessage(ChatRole.User, prompt)]));
     }
 
     [Fact]
