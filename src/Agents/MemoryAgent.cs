@@ -223,7 +223,10 @@ public sealed class MemoryAgent
 
         var turn = await memory.AddBatchAsync(scope, cubeId, exchange, cancellationToken).ConfigureAwait(false);
         var (facts, resolutions) = await WriteFactsAsync(scope, cubeId, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
-        var evidence = await StillLiveAsync(scope, ThoughtRecorder.Evidence(context.Memories, reply, options.MaxThoughtSources), cancellationToken).ConfigureAwait(false);
+        // What the model was given: the pasted context and the sources of the cartridges and adapters loaded in its place. Left
+        // out, a promoted memory the replies drew on was never reinforced, and the forgetting job archived it.
+        var given = context.Memories.Concat(await LoadedSourcesAsync(scope, prepared.Loaded, reply, cancellationToken).ConfigureAwait(false)).ToList();
+        var evidence = await StillLiveAsync(scope, ThoughtRecorder.Evidence(given, reply, options.MaxThoughtSources), cancellationToken).ConfigureAwait(false);
         MemoryId? thought = null;
         if (evidence.Count > 0)
         {
@@ -246,6 +249,30 @@ public sealed class MemoryAgent
             Evidence = [.. evidence.Select(e => e.Id)],
             LoadedMemories = [.. prepared.Loaded.Activation.Concat(prepared.Loaded.Parametric).Select(m => m.Id)],
         };
+    }
+
+    // The memories the loaded cartridges and adapters encode, as they are now (the loader checked they are unchanged); one
+    // purged since is left out, as StillLiveAsync leaves it out.
+    private async Task<List<MemoryItem>> LoadedSourcesAsync(Scope scope, LoadedMemoryState loaded, string reply, CancellationToken cancellationToken)
+    {
+        var sources = new List<MemoryItem>(loaded.Sources.Count);
+        if (string.IsNullOrWhiteSpace(reply))
+        {
+            return sources; // nothing can draw on them
+        }
+
+        foreach (var id in loaded.Sources)
+        {
+            try
+            {
+                sources.Add(await memory.GetAsync(scope, id, cancellationToken).ConfigureAwait(false));
+            }
+            catch (MemoryNotFoundException)
+            {
+            }
+        }
+
+        return sources;
     }
 
     // The context was read before the model ran, and its tools (or another request) may have deleted or purged a recalled

@@ -302,6 +302,22 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Memories_loaded_into_the_model_that_the_reply_drew_on_are_reinforced()
+    {
+        // Left out of the pasted context, the loaded sources were never evidence: a promoted memory's recalls froze, so the
+        // forgetting job archived it and other memories overtook it in the ranking.
+        var (_, transitions, hot, _) = await ScheduleAsync();
+        using var local = new LocalChatClient(Stories.Model, Stories.Tokenizer, "stories260K");
+        var turn = await new MemoryAgent(new FixedReplyClient(local, Hot), memory, AgentOptions()).ChatAsync("alice", "Lily and the dog");
+
+        Assert.Contains(transitions.Single(t => t.To == MemoryKind.Activation).Derived.Id, turn.LoadedMemories);
+        Assert.Contains(hot.Id, turn.Evidence);
+        var after = await memory.GetAsync(Alice, hot.Id);
+        Assert.Equal(6, after.RecallCount);
+        Assert.NotNull(after.LastRecalledAt); // never recalled before: the count was set in the file
+    }
+
+    [Fact]
     public async Task Agent_over_a_remote_model_keeps_pasting_plaintext()
     {
         await ScheduleAsync();
@@ -314,6 +330,13 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         Assert.All(Stable, text => Assert.Contains(text, system, StringComparison.Ordinal));
         Assert.Empty(turn.LoadedMemories);
         Assert.Null(remote.Requests.Single().Options);
+    }
+
+    /// <summary>Answers <paramref name="reply"/> without running the model; <see cref="IChatClient.GetService"/> still finds the local client.</summary>
+    private sealed class FixedReplyClient(IChatClient inner, string reply) : DelegatingChatClient(inner)
+    {
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, reply)));
     }
 
     /// <summary>Greedy, short replies: the agent passes only its own options, so the test pins decoding here.</summary>
