@@ -66,15 +66,16 @@ public sealed class MemoryAgent
     /// shows earlier turns grouped by conversation. A turn cancelled before the model has answered writes
     /// nothing back (see <see cref="ChatStreamingAsync"/> for the rule).
     /// </summary>
-    /// <exception cref="MemoryValidationException"><paramref name="conversationId"/> cannot be a session name (over 128
-    /// characters, or holding a control or surrogate character); thrown before the model is called.</exception>
+    /// <exception cref="MemoryValidationException"><paramref name="userId"/> cannot be the author of a memory (over 128 characters,
+    /// holding a control or surrogate character, or "." or ".."), <paramref name="conversationId"/> cannot be a session name (the
+    /// same rules but the dots), or <paramref name="message"/> cannot be stored as a memory; thrown before the model is called.</exception>
     /// <exception cref="CubeAccessDeniedException">The cube exists and the user may not both read and write it (see
     /// <see cref="MemoryAgentOptions.Cube"/>); thrown before the model is called.</exception>
     public async Task<MemoryAgentTurn> ChatAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
-        RequireSessionName(conversationId);
+        RequireStorable(userId, message, conversationId);
         var prepared = await PrepareAsync(userId, message, cancellationToken).ConfigureAwait(false);
         var response = await prepared.Client.GetResponseAsync(prepared.Messages, prepared.Options, cancellationToken).ConfigureAwait(false);
         return await WriteBackAsync(prepared, message, conversationId, response, cancellationToken).ConfigureAwait(false);
@@ -93,7 +94,7 @@ public sealed class MemoryAgent
     /// <c>core_memory_append</c>) are its own actions and have taken effect. Cancelling during write-back stops
     /// it between steps: the exchange is stored in one transaction, then the facts, then the thought.
     /// </remarks>
-    /// <exception cref="MemoryValidationException"><paramref name="conversationId"/> cannot be a session name; thrown at the call.</exception>
+    /// <exception cref="MemoryValidationException">The user, conversation or message cannot be stored (as for <see cref="ChatAsync"/>); thrown at the call.</exception>
     /// <exception cref="CubeAccessDeniedException">The cube exists and the user may not both read and write it; thrown at the
     /// first <c>MoveNext</c>, before the model is called.</exception>
     public IAsyncEnumerable<MemoryAgentUpdate> ChatStreamingAsync(string userId, string message, string? conversationId = null, CancellationToken cancellationToken = default)
@@ -101,14 +102,15 @@ public sealed class MemoryAgent
         // Checked here, not in the iterator, so bad arguments throw at the call rather than at the first MoveNext.
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentException.ThrowIfNullOrWhiteSpace(message);
-        RequireSessionName(conversationId);
+        RequireStorable(userId, message, conversationId);
         return StreamAsync(userId, message, conversationId, cancellationToken);
     }
 
-    // The conversation becomes the session of the memories written back, checked by the scope's rule (length, no control
-    // or surrogate characters) before the model runs: refused only at write-back, the model had answered and its tool
-    // calls had taken effect, and then the exchange was not stored.
-    private void RequireSessionName(string? conversationId) => _ = new Scope(options.Tenant, session: conversationId);
+    // The user's message as write-back stores it, by its author (no user or agent "." or ".."), session and text, checked
+    // before the model runs and before the cube is made: refused only at write-back, the model had answered and its tool calls
+    // had taken effect, then the exchange was not stored (and a cube such as "user-.." was left behind).
+    private void RequireStorable(string userId, string message, string? conversationId) =>
+        memory.ValidateDrafts(new Scope(options.Tenant, userId, options.AgentName), [Draft(message, UserSpeaker, conversationId, time.GetUtcNow(), "turn")]);
 
     private async IAsyncEnumerable<MemoryAgentUpdate> StreamAsync(string userId, string message, string? conversationId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -93,6 +93,31 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         Assert.Equal(0, await temp.Memory.ListAsync(Ann, "user-ann").CountAsync());
     }
 
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task A_user_id_no_author_can_have_is_refused_before_the_model_runs_and_leaves_no_cube(string user)
+    {
+        // Only write-back refused "." and ".." as an author: the model had answered and its tool calls had taken effect, then
+        // the exchange was lost and an empty cube "user-.." was left behind.
+        var model = new ScriptedChatClient(Call("memory_add", new() { ["text"] = "Ann likes tea." }), Say("Noted."));
+        var agent = new MemoryAgent(model, temp.Memory);
+
+        await Assert.ThrowsAsync<MemoryValidationException>(() => agent.ChatAsync(user, "I like tea."));
+        Assert.Throws<MemoryValidationException>(() => agent.ChatStreamingAsync(user, "I like tea."));
+        Assert.Empty(model.Requests);
+        await Assert.ThrowsAsync<CubeNotFoundException>(() => temp.Memory.OpenCubeAsync(new Scope(Scope.DefaultTenant, user), "user-" + user));
+    }
+
+    [Fact]
+    public void A_streamed_turn_refuses_a_user_id_no_scope_can_have_at_the_call()
+    {
+        // The user id was checked only inside the iterator, so a bad one threw at the first MoveNext, not at the call.
+        var agent = new MemoryAgent(new ScriptedChatClient(), temp.Memory);
+        Assert.Throws<MemoryValidationException>(() => agent.ChatStreamingAsync(new string('u', 129), "hi"));
+        Assert.Throws<MemoryValidationException>(() => agent.ChatStreamingAsync("ann\u0001", "hi"));
+    }
+
     [Fact]
     public async Task A_reply_holding_a_nul_is_stored_with_a_replacement_character_and_returned_as_said()
     {
