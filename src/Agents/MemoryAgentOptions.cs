@@ -97,15 +97,41 @@ public sealed class MemoryAgentOptions
     /// </summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> for settings that cannot work: among them a <see cref="Tenant"/> or
+    /// <see cref="AgentName"/> no scope can have (over 128 characters, a control or surrogate character; an agent "." or "..")
+    /// and a <see cref="ContextTokenBudget"/> outside 16 to <see cref="Retrieval.Context.ContextOptions.MaxTokenBudget"/>.
+    /// </summary>
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Tenant, nameof(Tenant));
+        RequireName(() => new Scope(Tenant), nameof(Tenant));
+        RequireName(() => new Scope(Scope.DefaultTenant, agent: AgentName), nameof(AgentName));
+        if (AgentName?.Trim() is "." or "..")
+        {
+            // Write-back refuses such an author; a URL path cannot carry the name.
+            throw new ArgumentException($"The agent name '{AgentName.Trim()}' cannot be used: a URL path cannot carry '.' or '..' as a segment.", nameof(AgentName));
+        }
+
         ArgumentNullException.ThrowIfNull(Instructions, nameof(Instructions));
         ArgumentOutOfRangeException.ThrowIfLessThan(ContextTokenBudget, 16, nameof(ContextTokenBudget));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ContextTokenBudget, Retrieval.Context.ContextOptions.MaxTokenBudget, nameof(ContextTokenBudget));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxToolIterations, 1, nameof(MaxToolIterations));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFactsPerTurn, 0, nameof(MaxFactsPerTurn));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxThoughtSources, 1, nameof(MaxThoughtSources));
         CoreBlocks?.Validate();
+    }
+
+    // Checked here by the scope's own rules, so a name every turn would refuse fails the agent's construction instead.
+    private static void RequireName(Func<Scope> scope, string paramName)
+    {
+        try
+        {
+            _ = scope();
+        }
+        catch (MemoryValidationException ex)
+        {
+            throw new ArgumentException(ex.Message, paramName, ex);
+        }
     }
 }

@@ -347,5 +347,12 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => agent.ChatAsync("ann", " "));
         await Assert.ThrowsAsync<ArgumentException>(() => agent.ChatAsync("", "hi"));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryAgent(new ScriptedChatClient(), temp.Memory, new MemoryAgentOptions { MaxToolIterations = 0 }));
+
+        // Settings every turn would have refused: the context builder's budget cap, names no scope or author can have.
+        var budget = Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryAgent(new ScriptedChatClient(), temp.Memory, new MemoryAgentOptions { ContextTokenBudget = 2_000_000 }));
+        Assert.Equal(nameof(MemoryAgentOptions.ContextTokenBudget), budget.ParamName);
+        Assert.Equal(nameof(MemoryAgentOptions.AgentName), Assert.ThrowsAny<ArgumentException>(() => new MemoryAgent(new ScriptedChatClient(), temp.Memory, new MemoryAgentOptions { AgentName = new string('a', 129) })).ParamName);
+        Assert.Equal(nameof(MemoryAgentOptions.AgentName), Assert.ThrowsAny<ArgumentException>(() => new MemoryAgent(new ScriptedChatClient(), temp.Memory, new MemoryAgentOptions { AgentName = ".." })).ParamName);
+        Assert.Equal(nameof(MemoryAgentOptions.Tenant), Assert.ThrowsAny<ArgumentException>(() => new MemoryAgent(new ScriptedChatClient(), temp.Memory, new MemoryAgentOptions { Tenant = "acme\u0007" })).ParamName);
     }
 }

@@ -45,6 +45,9 @@ internal static class ChatCommand
 
             var options = AgentOptions(scope, cube, model);
             options.TokenCounter = counter;
+
+            // An agent name no author can have ("..") is the user's error, in one line, not an unexpected one.
+            Verb.Validate(options.Validate, (nameof(MemoryAgentOptions.AgentName), "--agent"));
             var agent = new MemoryAgent(chat, memory, options);
             // Each run is its own conversation; the memories, not the process, carry what was said before.
             string conversation = "chat-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);

@@ -35,6 +35,17 @@ public sealed class ChatErrorTests
     }
 
     [Fact]
+    public async Task An_agent_name_no_author_can_have_is_a_user_error()
+    {
+        // The agent's options refuse it when the agent is made: let through, it was reported as an unexpected error (exit 2).
+        using var cli = new CliRunner();
+        var (code, _, error) = await cli.RunAsync("chat", "--agent", "..", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--message", "hello");
+        Assert.Equal(1, code);
+        Assert.Contains("The agent name '..' cannot be used", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task A_missing_local_model_is_named()
     {
         using var cli = new CliRunner();
