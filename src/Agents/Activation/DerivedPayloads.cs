@@ -134,8 +134,9 @@ internal static class DerivedPayloads
     public static string FileSafe(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 
     /// <summary>
-    /// Why <paramref name="derived"/> no longer reflects its sources, or null when it still does. <c>Purged</c> is true when a
-    /// source no longer exists at all, so the payload holds content that must go with it.
+    /// Why <paramref name="derived"/> no longer reflects its sources, or null when it still does (a source <paramref name="actor"/>
+    /// cannot read counts as not reflected). <c>Purged</c> is true when a source no longer exists at all, so the payload holds
+    /// content that must go with it.
     /// </summary>
     public static async Task<(string? Reason, bool Purged)> StaleReasonAsync(MemoryOS memory, Scope actor, MemoryItem derived, DerivedKind kind, CancellationToken cancellationToken)
     {
@@ -155,6 +156,12 @@ internal static class DerivedPayloads
             catch (MemoryNotFoundException)
             {
                 return ($"source memory {id} was purged", true);
+            }
+            catch (AccessDeniedException)
+            {
+                // In a cube the actor may not read (recorded before sources had to be in the derived memory's cube): it cannot
+                // be shown current, and throwing failed every local turn and scheduler run of the actor. Its file stays.
+                return ($"source memory {id} cannot be read by {actor}", false);
             }
 
             if (current.Version != version)

@@ -56,7 +56,7 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// Returns the new memory (or, for the same adapter file registered before, that memory, restored when it was archived);
     /// <paramref name="reason"/>, when given, is why it was made (its state reason).
     /// </summary>
-    /// <exception cref="MemoryValidationException">No sources.</exception>
+    /// <exception cref="MemoryValidationException">No sources, or a source that is not a memory of <paramref name="cube"/>.</exception>
     /// <exception cref="MemoryNotFoundException">A source does not exist (or the actor cannot read it).</exception>
     public async Task<MemoryItem> RegisterAsync(
         Scope actor, string cube, LoraAdapter adapter, IReadOnlyList<MemoryItem> sources, string? reason = null, CancellationToken cancellationToken = default)
@@ -69,14 +69,19 @@ public sealed class ParametricMemories : IMemoryChangeListener
             throw new MemoryValidationException("A parametric memory needs the memories its adapter was trained from.");
         }
 
+        // Files are named by the cube's id (what change notifications carry), not by the name the caller used.
+        var cubeInfo = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
         foreach (var source in sources)
         {
             // Existence and read access; the versions recorded are the ones the adapter was trained on, checked by RefreshAsync.
-            _ = await memory.GetAsync(actor, source.Id, cancellationToken).ConfigureAwait(false);
+            var current = await memory.GetAsync(actor, source.Id, cancellationToken).ConfigureAwait(false);
+            if (current.CubeId != cubeInfo.Id)
+            {
+                // The memory's text previews its sources to every reader of the cube, and a reader who cannot read a source
+                // could not check the adapter's staleness.
+                throw new MemoryValidationException($"Source memory {source.Id} is not in cube '{cubeInfo.Name}': an adapter is registered in the cube whose memories it was trained from.");
+            }
         }
-
-        // Files are named by the cube's id (what change notifications carry), not by the name the caller used.
-        var cubeInfo = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
 
         // Checked before the file is written: a refused add left the adapter file behind, named by no memory.
         CubeAccessPolicy.Demand(cubeInfo, actor, CubeAccess.Write);

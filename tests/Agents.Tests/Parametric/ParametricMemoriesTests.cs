@@ -296,6 +296,34 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sources_from_another_cube_are_refused_and_an_adapter_holding_one_is_stale_for_who_cannot_read_it()
+    {
+        // Registered in a shared cube from the registrant's private memories, an adapter showed their text in its description
+        // to every reader of that cube, and every local turn and scheduler run of a member who could not read them threw.
+        var bob = new Scope("acme", "bob");
+        await memory.CreateCubeAsync(Alice, "team");
+        await memory.SetGrantsAsync(Alice, "team", [new MemoryCore.Cubes.CubeGrant("bob", null, MemoryCore.Cubes.CubeAccess.ReadWrite)]);
+        var secret = await AddAsync(Stories.Lily); // in Alice's own cube
+        var parametric = Create(listen: false);
+
+        var refused = await Assert.ThrowsAsync<MemoryValidationException>(() => parametric.RegisterAsync(Alice, "team", RandomAdapter(seed: 13), secret));
+        Assert.Contains(secret[0].Id.ToString(), refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await parametric.ListAsync(Alice, "team"));
+        Assert.False(Directory.Exists(AdapterFolder) && Directory.EnumerateFiles(AdapterFolder).Any());
+
+        // One recorded before the check (older data): for Bob it is stale, neither loaded nor failing his turn or refresh.
+        var own = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 14), secret);
+        var draft = DerivedPayloads.Draft(ParametricMemories.Adapters, "LoRA adapter (older)", own.Payload!, secret, "mem-scheduler", "older", null);
+        var shared = await memory.AddAsync(Alice, "team", draft);
+        var loaded = await AgentMem.Agents.Scheduling.LocalMemoryLoader.LoadAsync(memory, bob, "team", Stories.Model);
+        Assert.Empty(loaded.Parametric);
+        var stale = Assert.Single(await parametric.RefreshAsync(bob, "team"));
+        Assert.Equal(shared.Id, stale.Id);
+        Assert.Contains($"source memory {secret[0].Id} cannot be read", stale.StateReason, StringComparison.Ordinal);
+        Assert.True(File.Exists(ParametricMemories.ResolveAdapterFile(own))); // its source is not purged: the file stays
+    }
+
+    [Fact]
     public async Task Registering_needs_sources()
     {
         var parametric = Create(listen: false);
