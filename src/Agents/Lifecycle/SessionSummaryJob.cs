@@ -211,12 +211,14 @@ public sealed class SessionSummaryJob : IMaintenanceJob
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MinMemories, 1, nameof(MinMemories));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSummaryChars, 1, nameof(MaxSummaryChars));
-        if (MaxTranscriptChars < 2 * (MaxSummaryChars + PartLabelChars))
+        // In long: in int, a MaxSummaryChars near int.MaxValue ("no cap") wrapped the bound round to a small number.
+        long least = 2 * ((long)MaxSummaryChars + PartLabelChars);
+        if (MaxTranscriptChars < least)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(MaxTranscriptChars),
                 MaxTranscriptChars,
-                $"MaxTranscriptChars must be at least twice MaxSummaryChars plus {2 * PartLabelChars} ({2 * (MaxSummaryChars + PartLabelChars)}), so that one request can merge two part summaries.");
+                $"MaxTranscriptChars must be at least twice MaxSummaryChars plus {2 * PartLabelChars} ({least}), so that one request can merge two part summaries.");
         }
     }
 }

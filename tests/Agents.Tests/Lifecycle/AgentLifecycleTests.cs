@@ -232,6 +232,18 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_summary_limit_of_int_max_value_does_not_overflow_the_transcript_limit_check()
+    {
+        // Twice the limit wrapped around to a small number, so any transcript limit passed and, once summaries outgrew half
+        // of it, the merge rounds never shrank and the model was called without end.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var job = new SessionSummaryJob(new ScriptedChatClient()) { MaxSummaryChars = int.MaxValue, MaxTranscriptChars = 100 };
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => new MaintenanceRunner([job]).RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal("MaxTranscriptChars", ex.ParamName);
+        Assert.Contains("(4294967326)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Transcript_dates_are_written_the_same_in_every_culture()
     {
         // On th-TH the current culture's Buddhist calendar wrote the year 2567 for 2024 into the model's transcript.
