@@ -158,6 +158,24 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal("svg", svg.Root!.Name.LocalName);
     }
 
+    [Fact]
+    public async Task No_full_context_asks_the_reader_only_about_the_retrieved_memories_and_reports_no_full_context_scores()
+    {
+        // A reader with a small context window refuses the whole conversation (about 31k tokens on LoCoMo); the baseline
+        // was always asked for, and the refusal ended the run.
+        await using var server = new AgentMem.Cli.Tests.Chat.ScriptedChatServer((_, request) => AgentMem.Cli.Tests.Chat.ChatScript.Say(request.UserMessage.Length > 20_000 ? "FULL" : "Not mentioned."));
+        string json = Path.Combine(cli.Folder, "qa.json");
+
+        var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", "--limit", "2", "--baseline", "none", "--qa-base-url", server.BaseUrl, "--qa-model", "scripted", "--no-full-context", "--json", json);
+
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        Assert.Equal(2, doc.RootElement.GetProperty("qa").GetProperty("n").GetInt32());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("qa_full_context").ValueKind);
+        Assert.Equal(4, server.Requests.Count); // a reader and a judge call per question, none with the whole conversation
+        Assert.All(server.Requests, r => Assert.True(r.UserMessage.Length < 20_000, r.UserMessage.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     [SkippableFact]
     public async Task Locomo_runs_on_a_postgres_database_of_its_own_with_the_same_hybrid_recall()
     {

@@ -24,4 +24,10 @@ public sealed record BenchmarkResult(
 
     /// <summary>Answer quality of the full-context baseline (whole conversation as context), when QA ran.</summary>
     public QaSummary? FullContextQa { get; init; }
+
+    /// <summary>
+    /// Questions whose full-context baseline answer could not be had (the endpoint refused the whole conversation or timed
+    /// out): left out of <see cref="FullContextQa"/>, which is null when every one was.
+    /// </summary>
+    public int FullContextQaSkipped { get; init; }
 }

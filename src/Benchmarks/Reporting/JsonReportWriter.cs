@@ -51,6 +51,7 @@ public static class JsonReportWriter
         WriteMetrics(w, result.Overall);
         WriteQa(w, result.Overall.Qa);
         WriteQa(w, result.FullContextQa, "qa_full_context");
+        w.WriteNumber("qa_full_context_skipped", result.FullContextQaSkipped);
 
         WriteGroups(w, "by_category", result.ByCategory);
         WriteGroups(w, "excluded", result.Excluded);

@@ -73,6 +73,7 @@ public sealed class BenchmarkRunner
         int maxK = options.Ks.Max();
         int searchK = options.HitsPerSearch;
         int done = 0;
+        int baselineSkipped = 0;
         foreach (var question in questions)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -101,8 +102,17 @@ public sealed class BenchmarkRunner
                 result = result with { F1 = f1, Bleu1 = bleu, JudgeScore = judge };
                 if (baseline is not null)
                 {
-                    var (bf1, bbleu, bjudge) = await AnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false);
-                    baseline.Add(result with { F1 = bf1, Bleu1 = bbleu, JudgeScore = bjudge });
+                    try
+                    {
+                        var (bf1, bbleu, bjudge) = await AnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false);
+                        baseline.Add(result with { F1 = bf1, Bleu1 = bbleu, JudgeScore = bjudge });
+                    }
+                    catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                    {
+                        // The whole conversation can outgrow the reader's context window (the endpoint refuses it) or its
+                        // timeout: that question's baseline is skipped and counted, where the run and every answer so far were lost.
+                        baselineSkipped++;
+                    }
                 }
             }
 
@@ -113,7 +123,7 @@ public sealed class BenchmarkRunner
         var built = accumulator.Build();
         if (baseline is not null)
         {
-            built = built with { FullContextQa = baseline.Build().Overall.Qa };
+            built = built with { FullContextQa = baseline.Build().Overall.Qa, FullContextQaSkipped = baselineSkipped };
         }
 
         return new BenchmarkRun(built, BuildManifest(dataset, questions.Count, conversations.Count, hostManifest)) { Baseline = retrieverBaseline?.Build() };

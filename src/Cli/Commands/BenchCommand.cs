@@ -42,6 +42,7 @@ internal static class BenchCommand
         var qaModel = new Option<string?>("--qa-model") { Description = "Reader model (env AGENTMEM_QA_MODEL)." };
         var qaKey = new Option<string?>("--qa-api-key") { Description = "API key (env AGENTMEM_QA_API_KEY)." };
         var judgeModel = new Option<string?>("--judge-model") { Description = "Judge model (env AGENTMEM_JUDGE_MODEL; default: the reader model)." };
+        var noFullContext = new Option<bool>("--no-full-context") { Description = "In QA mode, skip the full-context baseline (the whole conversation as the reader's context): half the reader calls, and no prompt the size of the conversation, which a model with a smaller context window refuses." };
         var conversations = new Option<string?>("--conversations") { Description = "Only these conversations, by 1-based position: e.g. 6-10 or 1,3,5." };
         var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
         var baseline = new Option<string>("--baseline") { Description = "A second retriever reported beside the first in the same run, or none (default: hybrid-hashing, the hybrid with the hashing embedder, when --embedder is a sentence model; else bm25)." };
@@ -53,7 +54,7 @@ internal static class BenchCommand
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
         return verbs.Create(kind, $"Benchmark on {kind}.", [
-            file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, postgres, qaUrl, qaModel, qaKey, judgeModel, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
+            file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, postgres, qaUrl, qaModel, qaKey, judgeModel, noFullContext, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
         ], async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -83,7 +84,7 @@ internal static class BenchCommand
             string path = parse.GetValue(file)!;
             ctx.Output.Notice(path.Length == 0 ? "[grey]generating longchat (seed 7)[/]" : $"[grey]loading {Markup.Escape(path)}[/]");
             var dataset = generated && path.Length == 0 ? LongChatGenerator.Generate(new LongChatOptions()) : await DatasetLoader.LoadAsync(kind, path, ct);
-            using var qa = QaSetup.FromOptions(parse.GetValue(qaUrl), parse.GetValue(qaModel), parse.GetValue(qaKey), parse.GetValue(judgeModel));
+            using var qa = QaSetup.FromOptions(parse.GetValue(qaUrl), parse.GetValue(qaModel), parse.GetValue(qaKey), parse.GetValue(judgeModel), fullContextBaseline: !parse.GetValue(noFullContext));
             if (qa.Options is null)
             {
                 ctx.Output.Notice("[yellow]QA mode skipped:[/] no chat endpoint configured (set --qa-base-url and --qa-model, or AGENTMEM_QA_BASE_URL and AGENTMEM_QA_MODEL). Retrieval metrics still run.");

@@ -12,7 +12,8 @@ internal sealed class QaSetup : IDisposable
     /// <summary>Null when no endpoint is configured (offline).</summary>
     public QaOptions? Options { get; private set; }
 
-    public static QaSetup FromOptions(string? baseUrl, string? model, string? apiKey, string? judgeModel)
+    /// <summary>The QA settings of the flags or environment; <paramref name="fullContextBaseline"/> false leaves out the full-context answers.</summary>
+    public static QaSetup FromOptions(string? baseUrl, string? model, string? apiKey, string? judgeModel, bool fullContextBaseline = true)
     {
         var setup = new QaSetup();
         baseUrl ??= CliContext.Env("AGENTMEM_QA_BASE_URL");
@@ -39,7 +40,7 @@ internal sealed class QaSetup : IDisposable
             setup.owned.Add(judge);
         }
 
-        setup.Options = new QaOptions { Reader = reader, ReaderModel = model, Judge = judge, JudgeModel = judgeModel };
+        setup.Options = new QaOptions { Reader = reader, ReaderModel = model, Judge = judge, JudgeModel = judgeModel, FullContextBaseline = fullContextBaseline };
         return setup;
     }
 

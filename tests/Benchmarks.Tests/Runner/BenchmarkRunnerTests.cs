@@ -144,6 +144,38 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("refused")]
+    [InlineData("timeout")]
+    public async Task A_full_context_answer_the_endpoint_cannot_give_is_skipped_and_counted_not_the_end_of_the_run(string failure)
+    {
+        // A reader whose context window holds the retrieved memories but not the whole conversation: a 400, or a timeout.
+        var reader = new ScriptedChat(prompt => prompt.Contains("I adopted a greyhound", StringComparison.Ordinal) && prompt.Contains("My sister moved to Oslo", StringComparison.Ordinal)
+            ? throw (failure == "refused" ? new HttpRequestException("400 (Bad Request): the prompt is longer than the model's context") : new TaskCanceledException("timed out", new TimeoutException()))
+            : "Oslo");
+        var qa = new QaOptions { Reader = reader, ReaderModel = "scripted-reader" };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 2, ContextK = 1 }, qa: qa).RunAsync(Toy());
+
+        // Every answer from the retrieved memories is kept; the baseline has none to report, and says how many it skipped.
+        Assert.Equal(2, run.Result.Overall.Qa!.Count);
+        Assert.Null(run.Result.FullContextQa);
+        Assert.Equal(2, run.Result.FullContextQaSkipped);
+    }
+
+    [Fact]
+    public async Task Without_the_full_context_baseline_the_reader_answers_only_from_the_retrieved_memories()
+    {
+        var reader = new ScriptedChat(_ => "Oslo");
+        var qa = new QaOptions { Reader = reader, ReaderModel = "scripted-reader", FullContextBaseline = false };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 2, ContextK = 1 }, qa: qa).RunAsync(Toy());
+
+        Assert.Equal(2, reader.Prompts.Count);
+        Assert.Null(run.Result.FullContextQa);
+        Assert.Equal(0, run.Result.FullContextQaSkipped);
+    }
+
+    [Theory]
     [InlineData("CORRECT", 1.0)]
     [InlineData("correct.", 1.0)]
     [InlineData("WRONG", 0.0)]
