@@ -1,13 +1,18 @@
 namespace AgentMem.Benchmarks.Reporting;
 
-/// <summary>Writes a human-readable Markdown report: recall tables, latency, tokens, QA and the run manifest.</summary>
+/// <summary>Writes a human-readable Markdown report: recall tables, latency, tokens, QA, the same run's baseline and the run manifest.</summary>
 public static class MarkdownReportWriter
 {
     /// <summary>Renders the report as Markdown.</summary>
     /// <param name="result">Aggregated result.</param>
     /// <param name="manifest">Run facts shown as a key/value table.</param>
+    /// <param name="baseline">
+    /// Metrics of a baseline from the same run (a second retriever, or the ablation's run without memory features), as
+    /// <see cref="JsonReportWriter"/> writes under <c>baseline</c>; named from the manifest's <c>ablation</c> or
+    /// <c>baseline_retriever</c>.
+    /// </param>
     /// <returns>The Markdown text.</returns>
-    public static string Render(BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    public static string Render(BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null, BenchmarkResult? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         var md = new StringBuilder();
@@ -55,6 +60,10 @@ public static class MarkdownReportWriter
         }
 
         AnswerQuality(md, result);
+        if (baseline is not null)
+        {
+            Baseline(md, baseline, manifest);
+        }
 
         LatencySummary latency = result.Latency;
         md.Append("\n## Latency\n\n| Operation | n | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|\n");
@@ -81,10 +90,38 @@ public static class MarkdownReportWriter
     /// <param name="path">Output file.</param>
     /// <param name="result">Aggregated result.</param>
     /// <param name="manifest">Run facts shown as a key/value table.</param>
-    public static void Write(string path, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null)
+    /// <param name="baseline">Metrics of a baseline from the same run, as for <see cref="Render"/>.</param>
+    public static void Write(string path, BenchmarkResult result, IReadOnlyDictionary<string, object?>? manifest = null, BenchmarkResult? baseline = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ReportFiles.WriteText(path, Render(result, manifest));
+        ReportFiles.WriteText(path, Render(result, manifest, baseline));
+    }
+
+    private static void Baseline(StringBuilder md, BenchmarkResult baseline, IReadOnlyDictionary<string, object?>? manifest)
+    {
+        string? what = manifest?.GetValueOrDefault("ablation") is string ablation ? ablation
+            : manifest?.GetValueOrDefault("baseline_retriever") is string retriever ? "baseline = retriever " + retriever
+            : null;
+        md.Append("\n## Baseline from the same run\n\n");
+        if (what is not null)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"Same questions; {Cell(what)}.\n\n");
+        }
+
+        md.Append("| Category | n | scored |");
+        foreach (int k in baseline.Ks)
+        {
+            md.Append(CultureInfo.InvariantCulture, $" R@{k} |");
+        }
+
+        md.Append(CultureInfo.InvariantCulture, $" MRR@{baseline.Ks.Max()} |\n|---|---:|---:|");
+        md.Append(string.Concat(Enumerable.Repeat("---:|", baseline.Ks.Count)));
+        md.Append("---:|\n");
+        RecallRow(md, "**overall**", baseline.Overall);
+        foreach ((string category, MetricGroup group) in baseline.ByCategory)
+        {
+            RecallRow(md, Cell(category), group);
+        }
     }
 
     private static void RecallRow(StringBuilder md, string label, MetricGroup group)
@@ -108,7 +145,14 @@ public static class MarkdownReportWriter
 
         rows.AddRange(result.ByCategory.Where(g => g.Value.Qa is not null).Select(g => (Cell(g.Key), g.Value.Qa!)));
         rows.AddRange(result.Excluded.Where(g => g.Value.Qa is not null).Select(g => (Cell(g.Key) + " (excluded)", g.Value.Qa!)));
-        if (rows.Count == 0)
+
+        // The run paid for the full-context answers (twice the reader calls): they are the figure the rows above compare to.
+        if (result.FullContextQa is { } full)
+        {
+            rows.Add(("full context (whole conversation)", full));
+        }
+
+        if (rows.Count == 0 && result.FullContextQaSkipped == 0)
         {
             return;
         }
@@ -117,6 +161,11 @@ public static class MarkdownReportWriter
         foreach ((string label, QaSummary qa) in rows)
         {
             md.Append(CultureInfo.InvariantCulture, $"| {label} | {qa.Count} | {ReportFormat.Score(qa.F1)} | {ReportFormat.Score(qa.Bleu1)} | {ReportFormat.Score(qa.Judge)} |\n");
+        }
+
+        if (result.FullContextQaSkipped > 0)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"\nFull context: {result.FullContextQaSkipped} question{(result.FullContextQaSkipped == 1 ? string.Empty : "s")} skipped (the endpoint refused the whole conversation or timed out).\n");
         }
     }
 

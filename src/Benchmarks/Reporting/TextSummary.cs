@@ -42,7 +42,7 @@ public static class TextSummary
     private static string Delta(double? a, double? b) =>
         a is { } x && b is { } y ? (x - y).ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "n/a";
 
-    /// <summary>Formats the summary: a recall@k table per category, then latency, tokens and QA lines.</summary>
+    /// <summary>Formats the summary: a recall@k table per category, then latency, tokens and QA lines (the full-context baseline's too).</summary>
     /// <param name="result">Aggregated result.</param>
     /// <returns>Multi-line text ending in a newline.</returns>
     public static string Format(BenchmarkResult result)
@@ -105,6 +105,17 @@ public static class TextSummary
         if (result.Overall.Qa is { } qa)
         {
             text.Append(CultureInfo.InvariantCulture, $"qa          F1 {ReportFormat.Score(qa.F1)}  BLEU-1 {ReportFormat.Score(qa.Bleu1)}  judge {ReportFormat.Score(qa.Judge)}  (n={qa.Count})\n");
+        }
+
+        // The full-context baseline doubles the reader calls; its scores are what the retrieved context is measured against.
+        string skipped = result.FullContextQaSkipped > 0 ? string.Create(CultureInfo.InvariantCulture, $"{result.FullContextQaSkipped} skipped: the endpoint refused the whole conversation or timed out") : string.Empty;
+        if (result.FullContextQa is { } full)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"qa full ctx F1 {ReportFormat.Score(full.F1)}  BLEU-1 {ReportFormat.Score(full.Bleu1)}  judge {ReportFormat.Score(full.Judge)}  (n={full.Count}{(skipped.Length > 0 ? ", " + skipped : "; the whole conversation as context")})\n");
+        }
+        else if (skipped.Length > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"qa full ctx n/a  ({skipped})\n");
         }
 
         return text.ToString();

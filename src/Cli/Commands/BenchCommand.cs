@@ -161,7 +161,7 @@ internal static class BenchCommand
                 {
                     Directory.CreateDirectory(reportDir);
                     JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, manifest, comparison);
-                    MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, manifest);
+                    MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, manifest, comparison);
                     SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), run.Result, $"{kind}: recall@k by category");
                     ctx.Output.Notice($"[grey]wrote report to {Markup.Escape(Path.GetFullPath(reportDir))}[/]");
                 }

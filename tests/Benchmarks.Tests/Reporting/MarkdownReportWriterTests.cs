@@ -23,6 +23,33 @@ public class MarkdownReportWriterTests
     }
 
     [Fact]
+    public void The_full_context_baseline_is_a_row_of_the_answer_quality_table()
+    {
+        // The run paid for these answers (twice the reader calls), and only result.json held them.
+        string md = MarkdownReportWriter.Render(SampleRun.Result() with { FullContextQa = new(3, 0.4, 0.3, 0.5), FullContextQaSkipped = 1 });
+
+        string table = md[md.IndexOf("## Answer quality", StringComparison.Ordinal)..md.IndexOf("## Latency", StringComparison.Ordinal)];
+        Assert.Contains("| full context (whole conversation) | 3 | 0.400 | 0.300 | 0.500 |", table, StringComparison.Ordinal);
+        Assert.Contains("1 question skipped", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_baseline_retriever_of_the_same_run_is_reported_beside_the_result()
+    {
+        var baseline = SampleRun.Result(); // the same figures: the table is the point
+        var manifest = new Dictionary<string, object?> { ["baseline_retriever"] = "bm25" };
+
+        string md = MarkdownReportWriter.Render(SampleRun.Result(), manifest, baseline);
+
+        int section = md.IndexOf("## Baseline from the same run", StringComparison.Ordinal);
+        Assert.True(section > 0, md);
+        string rest = md[section..];
+        Assert.Contains("bm25", rest[..rest.IndexOf('|', StringComparison.Ordinal)], StringComparison.Ordinal);
+        Assert.Contains("| **overall** | 3 | 2 | 0.250 | 1.000 | 0.750 |", rest, StringComparison.Ordinal);
+        Assert.DoesNotContain("## Baseline", MarkdownReportWriter.Render(SampleRun.Result(), manifest), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Write_creates_the_file()
     {
         using var dir = new TempDirectory();

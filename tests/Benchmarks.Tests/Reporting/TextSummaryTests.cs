@@ -23,4 +23,26 @@ public class TextSummaryTests
         Assert.Contains(lines, l => l.StartsWith("qa          F1 0.750", StringComparison.Ordinal));
         Assert.EndsWith("\n", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_full_context_baseline_has_its_own_qa_line_under_the_retrieved_contexts()
+    {
+        var result = SampleRun.Result() with { FullContextQa = new(3, 0.4, 0.3, 0.5) };
+
+        string[] lines = TextSummary.Format(result).Split('\n');
+
+        int qa = Array.FindIndex(lines, l => l.StartsWith("qa          F1 0.750", StringComparison.Ordinal));
+        Assert.StartsWith("qa full ctx F1 0.400  BLEU-1 0.300  judge 0.500  (n=3", lines[qa + 1], StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.StartsWith("qa full ctx", StringComparison.Ordinal) && l.Contains("skipped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Full_context_answers_the_endpoint_could_not_give_are_counted_on_the_line()
+    {
+        var some = TextSummary.Format(SampleRun.Result() with { FullContextQa = new(3, 0.4, 0.3, 0.5), FullContextQaSkipped = 2 });
+        var none = TextSummary.Format(SampleRun.Result() with { FullContextQaSkipped = 4 });
+
+        Assert.Contains("(n=3, 2 skipped:", some, StringComparison.Ordinal);
+        Assert.Contains("qa full ctx n/a  (4 skipped:", none, StringComparison.Ordinal);
+    }
 }
