@@ -98,7 +98,13 @@ public static partial class LocomoLoader
             Match match = SessionKey().Match(property.Name);
             if (match.Success)
             {
-                // session_1 and session_01 are one session number, and one past int's range is no session at all.
+                // session_1 and session_01 are one session number, and one past int's range is no session at all. \d also
+                // matches other scripts' digits (session_１), which int.Parse does not read: said so, not "out of range".
+                if (!match.Groups[1].Value.All(char.IsAsciiDigit))
+                {
+                    throw src.Error(JsonSource.Child(conversationPath, property.Name), "the session number is not written in the digits 0-9");
+                }
+
                 if (!int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
                 {
                     throw src.Error(JsonSource.Child(conversationPath, property.Name), "the session number is out of range");
@@ -267,6 +273,7 @@ public static partial class LocomoLoader
     [GeneratedRegex(@"[;,\s]+", RegexOptions.CultureInvariant)]
     private static partial Regex EvidenceSeparators();
 
-    [GeneratedRegex(@"^D\s*:?\s*(\d{1,6})\s*:\s*(\d{1,6})$", RegexOptions.CultureInvariant)]
+    // [0-9], not \d: \d matches every script's digits ("D1:３"), which int.Parse then refused with a FormatException.
+    [GeneratedRegex(@"^D\s*:?\s*([0-9]{1,6})\s*:\s*([0-9]{1,6})$", RegexOptions.CultureInvariant)]
     private static partial Regex LooseTurnId();
 }

@@ -109,6 +109,22 @@ public class LocomoLoaderTests
         Assert.Empty(q2.EvidenceTurnIds);
     }
 
+    [Theory]
+    [InlineData("D1:\uFF12")] // full-width 2
+    [InlineData("D\u0661:\u0662")] // Arabic-Indic 1 and 2
+    public void Evidence_in_other_scripts_digits_is_dropped_and_counted(string reference)
+    {
+        // .NET's \d matches every Unicode digit, and int.Parse then threw a FormatException, not a DatasetFormatException.
+        using var dir = new TempDirectory();
+        string file = dir.Write("digits.json", ValidSample.Replace("\"evidence\": [\"D1:2; D2:1\", \"D\", \"D1:02\"]", $"\"evidence\": [\"D1:1\", \"{reference}\"]", StringComparison.Ordinal));
+
+        BenchmarkDataset data = LocomoLoader.Load(file);
+
+        Assert.Equal(["D1:1"], data.Questions[0].EvidenceTurnIds);
+        Assert.Equal(1, data.Diagnostics.DroppedEvidenceReferences);
+        Assert.Equal(0, data.Diagnostics.RepairedEvidenceReferences);
+    }
+
     [Fact]
     public void A_byte_order_mark_is_accepted()
     {
@@ -135,6 +151,7 @@ public class LocomoLoaderTests
     [InlineData("duplicatesample", "$[1].sample_id", "duplicate sample id 'conv-x'")]
     [InlineData("hugesession", "$[0].conversation.session_99999999999", "out of range")]
     [InlineData("samesession", "$[0].conversation.session_1", "session 1 is given twice")] // session_01 comes first in the file
+    [InlineData("widesession", "$[0].conversation.session_\uFF12", "not written in the digits 0-9")] // was "out of range"
     public void Malformed_files_fail_with_file_path_and_problem(string variant, string jsonPath, string problem)
     {
         string content = variant switch
@@ -154,6 +171,7 @@ public class LocomoLoaderTests
             "duplicatesample" => "[" + ValidSample.Trim()[1..^1] + ", " + ValidSample.Trim()[1..^1] + "]",
             "hugesession" => ValidSample.Replace("\"session_2\":", "\"session_99999999999\":", StringComparison.Ordinal),
             "samesession" => ValidSample.Replace("\"session_2\":", "\"session_01\":", StringComparison.Ordinal),
+            "widesession" => ValidSample.Replace("\"session_2\":", "\"session_\uFF12\":", StringComparison.Ordinal),
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         using var dir = new TempDirectory();
