@@ -56,7 +56,8 @@ public sealed class WorkloadOptions
     /// <summary>
     /// With an embedder that works in the background: waits until no memory of the engine waits for a vector and returns
     /// how many the queue has embedded so far (a running total). The runner times it after each growth and reports the
-    /// drain; the timed rounds then start with every vector in place. Null: no background embedder.
+    /// drain; the timed rounds then start with every vector in place. It is also called, untimed, before each growth after
+    /// the first, so the memories of the rounds before are embedded and counted apart. Null: no background embedder.
     /// </summary>
     public Func<MemoryOS, CancellationToken, Task<long>>? DrainEmbeddings { get; set; }
 

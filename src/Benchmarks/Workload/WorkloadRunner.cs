@@ -102,6 +102,13 @@ public sealed class WorkloadRunner
         foreach (int size in sizes)
         {
             string label = $"{engineLabel} {size.ToString("N0", CultureInfo.InvariantCulture)}";
+            if (options.DrainEmbeddings is { } drainRounds && count > 0)
+            {
+                // The previous size's rounds added memories after its drain: embedded before this growth starts (off its
+                // clock) and left out of its count, or this growth's Embedded and memories/s counted them as its own.
+                embeddedBefore = await drainRounds(memory, ct).ConfigureAwait(false);
+            }
+
             var grow = Stopwatch.StartNew();
             int growTarget = size - iterations;
             while (count < growTarget)
@@ -129,7 +136,6 @@ public sealed class WorkloadRunner
                 long embedded = await drainEmbeddings(memory, ct).ConfigureAwait(false);
                 double drained = grow.Elapsed.TotalMilliseconds;
                 drain = new EmbeddingDrain(drained - growMs, drained, embedded - embeddedBefore);
-                embeddedBefore = embedded;
                 progress?.Report(new BenchmarkProgress($"embedding queue {label}", 1, 1));
             }
 

@@ -106,6 +106,22 @@ public sealed class WorkloadRunnerTests
     }
 
     [Fact]
+    public async Task Each_drain_counts_the_memories_of_its_own_growth_not_the_rounds_before_it()
+    {
+        // A queue that has embedded every memory the cube holds: the running total is the cube's size.
+        var options = OneSize();
+        options.Sizes = [4, 8];
+        options.DrainEmbeddings = async (memory, ct) =>
+            (await memory.GetStatsAsync(new Scope(options.Tenant), options.CubeName, ct)).ByState[LifecycleState.Active];
+
+        var rows = (await new WorkloadRunner(options).RunAsync(ConversationReplayTests.Toy())).Rows;
+
+        // 4 - 2 rounds = 2 grown, then from 4 to 8 - 2 = 6: 2 again. The second drain counted the 2 round memories of
+        // size 4 as well, and its memories/s was half as high again as the queue's.
+        Assert.Equal([2L, 2L], rows.Select(r => r.Drain!.Embedded));
+    }
+
+    [Fact]
     public void Sizes_must_leave_room_for_the_measured_rounds()
     {
         static MemoryOS Open(string db, HybridOptions hybrid) => throw new InvalidOperationException("not opened in this test");
