@@ -29,7 +29,7 @@ internal sealed class MixedLoad(Uri baseAddress, ApiKey key, int clients, int se
 
     private async Task ClientAsync(int client, Func<bool> expectFailures, CancellationToken stop)
     {
-        var random = new Random(HashCode.Combine(seed, client));
+        var random = new Random(LoadSeed.ForClient(seed, client));
         using var api = new ApiClient(baseAddress, key);
         var mine = new List<string>();
         int op = 0;
