@@ -10,6 +10,8 @@ namespace AgentMem.Benchmarks.Runner;
 /// <c>rerank.NAME</c>) with the question's gold turns, one JSON object per line: the training data of
 /// <c>bench/Reranker/train.py</c>. Lines: <c>{"question", "conversation" (1-based position), "category", "adversarial"
 /// (<see cref="BenchQuestion.IsAdversarial"/>), "gold": [turn ids], "candidates": [{"turns": [turn ids], "features": {NAME: value}}]}</c>.
+/// Turn ids that repeat gold evidence (<see cref="BenchQuestion.EvidenceCopies"/>) are written as the ids they repeat, gold
+/// and candidates alike, so the file's recall is the one bench reports.
 /// </summary>
 public sealed class RerankFeatureWriter
 {
@@ -71,13 +73,17 @@ public sealed class RerankFeatureWriter
     {
         ArgumentNullException.ThrowIfNull(question);
         ArgumentNullException.ThrowIfNull(hits);
+
+        // A copy of gold evidence (a repeated answer session) is labelled as the evidence it repeats, as bench scores it:
+        // with both copies gold, train.py divided by two where a retriever that collapses identical texts can find one.
+        string Same(string id) => question.EvidenceCopies.GetValueOrDefault(id, id);
         var candidates = new List<object>(hits.Count);
         foreach (var hit in hits)
         {
             var features = hit.Components.Where(c => c.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(c => c.Key[Prefix.Length..], c => c.Value, StringComparer.Ordinal);
             if (features.Count > 0)
             {
-                candidates.Add(new { turns = new[] { hit.Item.Provenance.SourceRef ?? string.Empty }, features });
+                candidates.Add(new { turns = new[] { Same(hit.Item.Provenance.SourceRef ?? string.Empty) }, features });
             }
         }
 
@@ -95,7 +101,7 @@ public sealed class RerankFeatureWriter
             // Which questions to leave out of training, for every dataset: train.py told them by LoCoMo's category 5 and
             // so dropped every question of the datasets whose categories are names.
             adversarial = question.IsAdversarial,
-            gold = question.EvidenceTurnIds,
+            gold = question.EvidenceTurnIds.Select(Same).Distinct(StringComparer.Ordinal).ToList(),
             candidates,
         });
         await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);

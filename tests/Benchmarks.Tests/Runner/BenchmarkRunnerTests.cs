@@ -327,6 +327,26 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reranker_features_label_a_repeated_answer_session_as_the_evidence_it_repeats()
+    {
+        // Gold s1:0 and its copy s1~2:0 are one piece of evidence (bench scores them so); train.py divided by two gold turns
+        // when the hybrid, collapsing identical texts, returned one, and printed recall 0.5 where bench printed 1.0.
+        string file = Datasets.LongMemEvalLoaderTests.RepeatedAnswerSessionFile().Replace("How far did I run?", "Who ran 5K?", StringComparison.Ordinal);
+        var dataset = LongMemEvalLoader.Load(temp.Write("lme.json", file));
+        var store = SqliteMemoryStore.Open(Path.Combine(temp.Path, "copies.db"));
+        await using var hybrid = new MemoryOS(store, new HybridRetriever(store, new HybridOptions { CollapseDuplicates = true, ReportRerankFeatures = true }));
+        string features = Path.Combine(temp.Path, "copies.jsonl");
+
+        await RerankFeatureWriter.WriteFileAsync(features, dataset, (dump, ct) => new BenchmarkRunner(hybrid, new BenchmarkOptions { Ks = [1, 5] }) { AfterSearch = dump.WriteAsync }.RunAsync(dataset, cancellationToken: ct));
+
+        using var line = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(features)));
+        Assert.Equal(["s1:0"], line.RootElement.GetProperty("gold").EnumerateArray().Select(g => g.GetString()));
+        var turns = line.RootElement.GetProperty("candidates").EnumerateArray().SelectMany(c => c.GetProperty("turns").EnumerateArray().Select(t => t.GetString())).ToList();
+        Assert.Contains("s1:0", turns);
+        Assert.DoesNotContain(turns, t => t!.StartsWith("s1~2:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Each_reranker_feature_line_says_whether_its_question_is_adversarial()
     {
         // train.py told adversarial questions by LoCoMo's category 5 and so dropped every question of the datasets whose
