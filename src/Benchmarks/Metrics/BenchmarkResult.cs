@@ -19,7 +19,11 @@ public sealed record BenchmarkResult(
     LatencySummary Latency,
     TokenSummary Tokens)
 {
-    /// <summary>Headline questions without gold evidence turns, left out of the turn-level metrics.</summary>
+    /// <summary>
+    /// Headline questions without gold evidence turns, left out of the turn-level metrics; one with gold sessions only (a
+    /// LongMemEval answer session without has_answer turns) is among them, and still scored by session
+    /// (<see cref="MetricGroup.SessionScored"/>). Reported as "without gold turns".
+    /// </summary>
     public int NoEvidence => Overall.Questions - Overall.Scored;
 
     /// <summary>Answer quality of the full-context baseline (whole conversation as context), when QA ran.</summary>

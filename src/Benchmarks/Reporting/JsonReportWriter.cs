@@ -40,7 +40,7 @@ public static class JsonReportWriter
         w.WriteNumber("questions", result.Overall.Scored);
         w.WriteNumber("questions_total", result.Questions);
         w.WriteNumber("headline_questions", result.Overall.Questions);
-        w.WriteNumber("no_evidence", result.NoEvidence);
+        w.WriteNumber("no_evidence", result.NoEvidence); // questions without gold turns; one with gold sessions alone is still in the session metrics
         w.WriteStartArray("ks");
         foreach (int k in result.Ks)
         {

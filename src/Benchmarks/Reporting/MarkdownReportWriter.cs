@@ -18,7 +18,7 @@ public static class MarkdownReportWriter
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"# Benchmark report: {Cell(result.Dataset)}\n\n");
         md.Append(CultureInfo.InvariantCulture, $"{result.Questions} questions; {result.Overall.Scored} scored for retrieval, ");
-        md.Append(CultureInfo.InvariantCulture, $"{result.NoEvidence} without gold evidence, {result.Excluded.Values.Sum(g => g.Questions)} adversarial reported separately.\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"{result.NoEvidence} without gold turns, {result.Excluded.Values.Sum(g => g.Questions)} adversarial reported separately.\n\n");
 
         md.Append("## Evidence recall@k by category\n\n");
         md.Append("| Category | n | scored |");

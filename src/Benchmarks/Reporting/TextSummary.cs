@@ -55,7 +55,7 @@ public static class TextSummary
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Dataset {result.Dataset}: {result.Questions} questions, {result.Overall.Scored} scored, ");
-        text.Append(CultureInfo.InvariantCulture, $"{result.NoEvidence} without evidence, {result.Excluded.Values.Sum(g => g.Questions)} excluded\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"{result.NoEvidence} without gold turns, {result.Excluded.Values.Sum(g => g.Questions)} excluded\n\n");
 
         text.Append("category".PadRight(labelWidth)).Append(Column("scored"));
         foreach (int k in result.Ks)

@@ -1,3 +1,4 @@
+using AgentMem.Benchmarks.Metrics;
 using AgentMem.Benchmarks.Reporting;
 
 namespace AgentMem.Benchmarks.Tests.Reporting;
@@ -47,6 +48,23 @@ public class MarkdownReportWriterTests
         Assert.Contains("bm25", rest[..rest.IndexOf('|', StringComparison.Ordinal)], StringComparison.Ordinal);
         Assert.Contains("| **overall** | 3 | 2 | 0.250 | 1.000 | 0.750 |", rest, StringComparison.Ordinal);
         Assert.DoesNotContain("## Baseline", MarkdownReportWriter.Render(SampleRun.Result(), manifest), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_question_with_gold_sessions_but_no_gold_turns_is_counted_as_without_gold_turns_not_without_evidence()
+    {
+        // LongMemEval items with answer_session_ids and no has_answer turn: scored by session, and reported as having no evidence.
+        var accumulator = new EvaluationAccumulator("longmemeval", [1]);
+        accumulator.Add(new QuestionResult("q", "single-session-user", false, ["s1:0"], [], ["s1"], 1, 10, 100));
+        var result = accumulator.Build();
+        Assert.Equal(1, result.Overall.SessionScored);
+
+        string md = MarkdownReportWriter.Render(result);
+        string text = TextSummary.Format(result);
+
+        Assert.Contains("0 scored for retrieval, 1 without gold turns", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("without gold evidence", md, StringComparison.Ordinal);
+        Assert.Contains("0 scored, 1 without gold turns", text, StringComparison.Ordinal);
     }
 
     [Fact]

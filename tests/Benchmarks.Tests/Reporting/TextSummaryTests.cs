@@ -10,7 +10,7 @@ public class TextSummaryTests
         string text = TextSummary.Format(SampleRun.Result());
         string[] lines = text.Split('\n');
 
-        Assert.StartsWith("Dataset toy: 4 questions, 2 scored, 1 without evidence, 1 excluded", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("Dataset toy: 4 questions, 2 scored, 1 without gold turns, 1 excluded", lines[0], StringComparison.Ordinal);
         string header = lines.Single(l => l.StartsWith("category", StringComparison.Ordinal));
         string overall = lines.Single(l => l.StartsWith("overall", StringComparison.Ordinal));
         string excluded = lines.Single(l => l.StartsWith("5 (excluded)", StringComparison.Ordinal));
