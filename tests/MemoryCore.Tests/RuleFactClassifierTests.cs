@@ -75,6 +75,14 @@ public sealed class RuleFactClassifierTests
     [InlineData("One of my sisters is a teacher.", "One of my sisters is a doctor.")] // one of many, not an attribute of the sisters
     [InlineData("Some of my friends are teachers.", "Some of my friends are doctors.")]
     [InlineData("2 of my cousins are in Rome.", "2 of my cousins are in Paris.")]
+    [InlineData("I called my mom yesterday.", "My name is Ann.")] // "called" names no one but in "is called"
+    [InlineData("I named my dog Rex.", "My name is Ann.")]
+    [InlineData("The user called their mom yesterday.", "The user's name is Ann.")]
+    [InlineData("Ann works on a novel.", "Ann works at Initech.")] // a relation verb without its preposition states no new value
+    [InlineData("I work from home on Fridays.", "I work at Google.")]
+    [InlineData("I live with my sister.", "I live in Paris.")]
+    [InlineData("I moved the couch to the bedroom.", "I live in Paris.")]
+    [InlineData("I drive to work every day.", "I drive a Tesla.")]
     public void Unrelated_or_compatible_facts_are_added(string fact, string old)
     {
         var decision = rules.Classify(fact, [Fact(old)]);

@@ -24,6 +24,18 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
         ["called"] = "name", ["named"] = "name",
     };
 
+    // What must follow a relation verb's plain or past form for the relation to hold: "works on a novel" names no employer,
+    // "lives with my sister" no city, "moved the couch" no home, "drives to work" no car, and "called my mom" or "named my
+    // dog Rex" no name of the subject (that takes "is called"). Verbs not listed ("married") take any object.
+    private static readonly Dictionary<string, string[]> Complements = new(StringComparer.Ordinal)
+    {
+        ["live"] = ["in", "at"], ["lives"] = ["in", "at"], ["lived"] = ["in", "at"], ["reside"] = ["in", "at"], ["resides"] = ["in", "at"],
+        ["move"] = ["to"], ["moved"] = ["to"], ["moves"] = ["to"],
+        ["work"] = ["at", "for"], ["works"] = ["at", "for"], ["worked"] = ["at", "for"],
+        ["drive"] = ["a", "an"], ["drives"] = ["a", "an"],
+        ["called"] = [], ["named"] = [],
+    };
+
     // Progressive forms after a copula ("I am living in Rome"), a relation only with a place preposition after them:
     // "working on a novel" names no employer, "driving to work" no car.
     private static readonly Dictionary<string, string> Progressives = new(StringComparer.Ordinal)
@@ -102,6 +114,11 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
                     continue;
                 }
 
+                if (relation is not null && !Completed(words, i))
+                {
+                    relation = null; // the verb without its complement: a many-valued statement, subject kept
+                }
+
                 return Make(subjectWords, relation, words.Skip(SkipNegation(words, i + 1)), negated, terms);
             }
         }
@@ -142,6 +159,22 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
     // "One of my sisters is a doctor" names one of many, not an attribute of "my sisters": a second such fact is no update.
     private static bool IsQuantifier(string word) =>
         Quantifiers.Contains(word) || (word.Length > 0 && word.All(char.IsAsciiDigit));
+
+    private static bool Completed(IReadOnlyList<string> words, int verb)
+    {
+        if (!Complements.TryGetValue(words[verb], out var complements))
+        {
+            return true;
+        }
+
+        int next = verb + 1;
+        while (next < words.Count && (FactText.IsNegationAt(words, next) || words[next] is "also" or "still" or "now" or "currently"))
+        {
+            next++;
+        }
+
+        return next < words.Count && complements.Contains(words[next], StringComparer.Ordinal);
+    }
 
     private static int SkipNegation(IReadOnlyList<string> words, int index)
     {
