@@ -91,6 +91,21 @@ public sealed class RuleFactClassifierTests
     }
 
     [Theory]
+    [InlineData("I live in Paris.", "My sister lives in Paris.")] // the relative's fact holds all of the user's terms
+    [InlineData("Ann works at Google.", "Ann's husband works at Google.")]
+    [InlineData("My sister lives in Paris.", "I live in Paris.")]
+    [InlineData("Ann's husband works at Google.", "Ann works at Google.")]
+    [InlineData("My sister doesn't live in Paris.", "I live in Paris.")]
+    [InlineData("I am a doctor.", "My sister is a doctor.")]
+    [InlineData("My name is Bea.", "My sister's name is Bea.")]
+    public void A_fact_about_another_subject_is_added_however_many_terms_it_shares(string fact, string old)
+    {
+        var decision = rules.Classify(fact, [Fact(old)]);
+        Assert.Equal(FactAction.Add, decision.Action);
+        Assert.Null(decision.Target);
+    }
+
+    [Theory]
     [InlineData("No, I still work at Google.")] // an interjection answers; it does not negate the statement
     [InlineData("I work longer hours at Google.")] // "longer" negates only in "no longer"
     public void A_no_or_longer_that_does_not_negate_the_statement_is_no_delete(string fact)

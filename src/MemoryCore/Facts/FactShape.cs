@@ -98,7 +98,10 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
 
                 var (owner, attribute) = SplitPossessive(subjectWords);
                 bool functional = attribute.Count > 0 && !attribute.Any(a => ManyValued.Contains(FactText.Canonical(a)));
-                return new FactShape(Join(owner), functional ? Join(attribute) : null, Join(words.Skip(next)), negated, terms);
+                // A many-valued noun is part of the subject: "my sister is a doctor" is about the sister, not about "i".
+                return functional
+                    ? new FactShape(Join(owner), Join(attribute), Join(words.Skip(next)), negated, terms)
+                    : new FactShape(Join(subjectWords), null, Join(words.Skip(next)), negated, terms);
             }
 
             if (w is "has" or "have" or "had" && i + 1 < words.Count && FunctionalVerbs.ContainsKey(words[i + 1]))

@@ -15,6 +15,8 @@ namespace AgentMem.MemoryCore.Facts;
 /// <c>I don't eat meat</c> → <c>I eat meat now</c>).</item>
 /// <item>Otherwise <b>ADD</b>.</item>
 /// </list>
+/// None of these applies to two facts whose subjects were both parsed and differ: <c>My sister lives in Paris</c> holds
+/// every term of <c>I live in Paris</c> (<c>my</c> is <c>i</c>), yet neither says the other.
 /// </summary>
 public sealed class RuleFactClassifier : IFactClassifier
 {
@@ -42,6 +44,11 @@ public sealed class RuleFactClassifier : IFactClassifier
         foreach (var candidate in candidates)
         {
             var old = FactShape.Parse(candidate.Text);
+            if (next.Subject.Length > 0 && old.Subject.Length > 0 && !string.Equals(next.Subject, old.Subject, StringComparison.Ordinal))
+            {
+                continue; // about someone else: shared terms do not make it known, refined or negated
+            }
+
             double similarity = FactText.Jaccard(next.Terms, old.Terms);
             string sim = similarity.ToString("0.00", CultureInfo.InvariantCulture);
             if (next.Negated == old.Negated)
