@@ -171,6 +171,21 @@ public sealed class RuleFactClassifierTests
         Assert.Equal(stored.Id, decision.Target);
     }
 
+    [Fact]
+    public void Letters_beyond_the_bmp_are_terms_and_facts_without_terms_are_not_alike()
+    {
+        // Each of these names is two surrogate pairs: read one UTF-16 unit at a time, they were no letters at all.
+        Assert.Equal(["ann", "lives", "in", "𠮷𠮟"], FactText.Words("Ann lives in 𠮷𠮟."));
+        Assert.NotEqual(FactAction.Noop, rules.Classify("Ann lives in 𠮷𠮟.", [Fact("Ann lives in 𪚥𧸽.")]).Action);
+
+        const string adlam = "𞤀𞤣𞤤𞤢𞤥 𞤆𞤵𞤤𞤢𞤪"; // Adlam, a living script (U+1E900...)
+        Assert.Equal(2, FactText.ContentTerms(adlam).Count);
+        Assert.Equal(FactAction.Add, rules.Classify("𞤆𞤵𞤤𞤢𞤪", [Fact("𞤀𞤣𞤤𞤢𞤥")]).Action);
+
+        Assert.Equal(0, FactText.Jaccard(new HashSet<string>(), new HashSet<string>()));
+        Assert.Equal(FactAction.Add, rules.Classify("😀", [Fact("🎉")]).Action); // no terms on either side
+    }
+
     private static MemoryItem Fact(string text) => ForgettingCurveTests.Item(1, null, text);
 
 }

@@ -51,21 +51,26 @@ public static partial class FactText
         });
         var words = new List<string>();
         var current = new StringBuilder();
-        for (int i = 0; i < s.Length; i++)
+        // By character, not UTF-16 unit: a letter beyond the BMP (Adlam, CJK Extension B) is a surrogate pair, neither half of
+        // which is a letter, and a word of such letters was dropped (two facts of nothing but them compared as the same).
+        for (int i = 0; i < s.Length;)
         {
-            char c = s[i];
-            if (char.IsLetterOrDigit(c))
+            int length = LetterOrDigitAt(s, i);
+            if (length > 0)
             {
-                current.Append(c);
+                current.Append(s, i, length);
+                i += length;
                 continue;
             }
 
             Flush();
-            if (c == '\'' && i + 1 < s.Length && s[i + 1] == 's' && (i + 2 == s.Length || !char.IsLetterOrDigit(s[i + 2])))
+            if (s[i] == '\'' && i + 1 < s.Length && s[i + 1] == 's' && (i + 2 == s.Length || LetterOrDigitAt(s, i + 2) == 0))
             {
                 words.Add("'s");
                 i++;
             }
+
+            i++;
         }
 
         Flush();
@@ -79,6 +84,13 @@ public static partial class FactText
                 current.Clear();
             }
         }
+    }
+
+    // The UTF-16 length of the letter or digit at index, or 0 when none is there (a lone surrogate decodes as U+FFFD, no letter).
+    private static int LetterOrDigitAt(string s, int index)
+    {
+        _ = Rune.DecodeFromUtf16(s.AsSpan(index), out var rune, out int length);
+        return Rune.IsLetterOrDigit(rune) ? length : 0;
     }
 
     /// <summary>The canonical form of one word: irregular forms unified, then a Porter stem.</summary>
@@ -124,14 +136,14 @@ public static partial class FactText
         return Words(AnswerNo().Replace(text, " ")).Any(NegationWords.Contains);
     }
 
-    /// <summary>Jaccard similarity |A∩B| / |A∪B| of two term sets; 1 for two empty sets.</summary>
+    /// <summary>Jaccard similarity |A∩B| / |A∪B| of two term sets; 0 for two empty sets (nothing shows them alike).</summary>
     public static double Jaccard(IReadOnlySet<string> a, IReadOnlySet<string> b)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Count == 0 && b.Count == 0)
         {
-            return 1.0;
+            return 0.0; // two texts without content terms ("😀", "🎉") are no known fact of each other
         }
 
         int common = a.Count <= b.Count ? a.Count(b.Contains) : b.Count(a.Contains);
