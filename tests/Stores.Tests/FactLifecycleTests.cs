@@ -250,6 +250,21 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consolidation_keeps_the_newer_of_two_near_duplicates_with_as_many_terms()
+    {
+        // The correction is one character shorter: a tie broken by text length kept the stale gate.
+        var older = await memory.AddAsync(Alice, "facts", Draft("My flight to Paris on Friday leaves from gate 12 at terminal two in the morning"));
+        clock.Advance(TimeSpan.FromHours(1));
+        var newer = await memory.AddAsync(Alice, "facts", Draft("My flight to Paris on Friday leaves from gate 7 at terminal two in the morning"));
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"]));
+
+        Assert.Equal(1, result.Counts["merged"]);
+        Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, newer.Id)).State);
+        Assert.Equal(LifecycleState.Superseded, (await memory.GetAsync(Alice, older.Id)).State);
+    }
+
+    [Fact]
     public async Task Consolidation_writes_merges_in_batches_and_skips_only_the_merge_that_meets_a_changed_memory()
     {
         // 300 pairs of restatements, more than one batch of pairs; the first pair's first memory is frozen after the

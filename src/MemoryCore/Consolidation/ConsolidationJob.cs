@@ -240,12 +240,7 @@ public sealed class ConsolidationJob : IMaintenanceJob
             return terms[i].Count > terms[j].Count ? (i, j) : (j, i);
         }
 
-        if (items[i].Text.Length != items[j].Text.Length)
-        {
-            return items[i].Text.Length > items[j].Text.Length ? (i, j) : (j, i);
-        }
-
-        // Ids are time-ordered: the larger is the newer.
+        // As many terms: the newer wins, whatever the length ("gate 7" corrects "gate 12"). Ids are time-ordered: the larger is the newer.
         return items[i].Id.CompareTo(items[j].Id) > 0 ? (i, j) : (j, i);
     }
 
