@@ -193,6 +193,22 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_whose_old_fact_is_purged_meanwhile_becomes_an_add()
+    {
+        // A TTL purge or a forget between the add and the supersede: the new fact was stored, yet the update threw NotFound.
+        var (racing, paris) = await RacingAfterAddAsync((os, old) => os.PurgeAsync(Alice, old, "gdpr"));
+
+        var berlin = await new FactResolver(racing).ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."));
+
+        Assert.Equal((FactAction.Add, (MemoryCore.Identity.MemoryId?)null), (berlin.Decision.Action, berlin.Invalidated));
+        Assert.Contains("purged", berlin.Decision.Reason, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<MemoryCore.Errors.MemoryNotFoundException>(() => racing.GetAsync(Alice, paris));
+        var added = await racing.GetAsync(Alice, berlin.Stored!.Value);
+        Assert.Equal(LifecycleState.Active, added.State);
+        Assert.DoesNotContain(added.Links, l => l.Type == LinkTypes.Supersedes);
+    }
+
+    [Fact]
     public async Task Decisions_naming_unknown_or_frozen_facts_become_adds()
     {
         var frozen = await memory.AddAsync(Alice, "facts", Draft("Ann lives in Paris."));

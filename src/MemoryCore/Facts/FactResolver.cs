@@ -36,7 +36,7 @@ public sealed record FactResolverOptions
 /// <see cref="LinkTypes.Supersedes"/> to the old, which becomes <see cref="LifecycleState.Superseded"/>
 /// (event end set, reason recorded, linked <see cref="LinkTypes.SupersededBy"/> back); DELETE only
 /// invalidates the old fact. Once an UPDATE's new fact is stored the rest of it is not cancelled; an old fact superseded
-/// meanwhile leaves the update standing, one frozen or deleted meanwhile makes it an ADD (the new fact keeps no
+/// meanwhile leaves the update standing, one frozen, deleted or purged meanwhile makes it an ADD (the new fact keeps no
 /// <see cref="LinkTypes.Supersedes"/> link to it). Nothing is hard-deleted: the chain stays in history
 /// (<see cref="FactChains.GetFactChainAsync"/>), and default search sees only the current fact.
 /// </summary>
@@ -121,7 +121,7 @@ public sealed class FactResolver
                 {
                     await memory.SupersedeAsync(actor, target, $"superseded by {added.Id}: \"{Clip(fact.Text)}\" ({decision.Reason}; {decision.Classifier})", [new MemoryLink(added.Id, LinkTypes.SupersededBy)], fact.ValidFrom ?? now, cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is MemoryStateException or MemoryFrozenException)
+                catch (Exception ex) when (ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException)
                 {
                     if (await TargetChangedAsync(actor, decision, added.Id, target, candidates.Count).ConfigureAwait(false) is { } changed)
                     {
@@ -145,19 +145,28 @@ public sealed class FactResolver
 
     /// <summary>
     /// The outcome of an UPDATE whose target changed between the classification and the supersede, which was refused: one
-    /// superseded meanwhile (another update) is retired all the same, so the update stands; one frozen or deleted meanwhile
-    /// is not replaced, so the new fact loses its supersedes link to it and the outcome is an ADD. Null when the target did
-    /// not change so (the refusal had another cause).
+    /// superseded meanwhile (another update) is retired all the same, so the update stands; one frozen, deleted or purged
+    /// meanwhile is not replaced, so the new fact loses its supersedes link to it and the outcome is an ADD. Null when the
+    /// target did not change so (the refusal had another cause).
     /// </summary>
     private async Task<FactResolution?> TargetChangedAsync(Scope actor, FactDecision decision, MemoryId added, MemoryId target, int candidates)
     {
-        var old = await memory.GetAsync(actor, target, CancellationToken.None).ConfigureAwait(false);
-        string state = old.State.ToString().ToLowerInvariant();
-        switch (old.State)
+        MemoryItem? old;
+        try
+        {
+            old = await memory.GetAsync(actor, target, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (MemoryNotFoundException)
+        {
+            old = null; // purged (a TTL sweep, a forget): gone for good, which a delete is too
+        }
+
+        string state = old?.State.ToString().ToLowerInvariant() ?? "purged";
+        switch (old?.State)
         {
             case LifecycleState.Superseded:
                 return new FactResolution(decision with { Reason = $"{decision.Reason}; it was superseded meanwhile" }, added, target, candidates);
-            case LifecycleState.Frozen or LifecycleState.Deleted:
+            case null or LifecycleState.Frozen or LifecycleState.Deleted:
             {
                 var item = await memory.GetAsync(actor, added, CancellationToken.None).ConfigureAwait(false);
                 if (item.State != LifecycleState.Frozen && item.Links.Any(l => IsSupersedes(l, target)))
