@@ -4,7 +4,8 @@ namespace AgentMem.Common.Traces;
 
 /// <summary>
 /// Scans files byte by byte for a token, as UTF-8 and UTF-16 (both byte orders), as given and lower-cased (full-text
-/// indexes fold case), and for a long token its lower-cased second half too: the check behind <c>forget --verify</c>, which must see what SQLite's free pages, its write-ahead
+/// indexes fold case), as UTF-8 lower-cased without the diacritics of its Latin letters (SQLite's full-text index removes
+/// them), and for a long token the second half of those lower-cased forms too: the check behind <c>forget --verify</c>, which must see what SQLite's free pages, its write-ahead
 /// log and the index files still hold, not what a query returns. Tests use it too (a purge's and PostgreSQL's data
 /// files), so there is one scanner.
 /// </summary>
@@ -57,18 +58,54 @@ public static class TraceScan
             result.Add(("utf-16be", Encoding.BigEndianUnicode.GetBytes(form)));
         }
 
+        // The FTS5 index ('unicode61 remove_diacritics 2') holds "Zoë" as "zoe": a leftover term has no diacritics.
+        string lower = token.ToLowerInvariant();
+        string bare = WithoutDiacritics(lower);
+        if (!string.Equals(bare, lower, StringComparison.Ordinal))
+        {
+            result.Add(("utf-8, without diacritics", Encoding.UTF8.GetBytes(bare)));
+        }
+
         // FTS5 stores a term prefix-compressed against the term before it on the page, so a lower-cased token may be there
         // only as its tail; a long token's second half is still specific enough to count.
-        string lower = token.ToLowerInvariant();
-        if (lower.Length >= MinTailScan)
+        foreach (string form in new[] { lower, bare }.Distinct(StringComparer.Ordinal).Where(f => f.Length >= MinTailScan))
         {
             // Cut at a character, not inside a surrogate pair: a lone low surrogate encodes as U+FFFD, which no file holds.
-            int half = lower.Length / 2;
-            half -= char.IsLowSurrogate(lower[half]) ? 1 : 0;
-            result.Add(("utf-8, tail", Encoding.UTF8.GetBytes(lower[half..])));
+            int half = form.Length / 2;
+            half -= char.IsLowSurrogate(form[half]) ? 1 : 0;
+            result.Add(("utf-8, tail", Encoding.UTF8.GetBytes(form[half..])));
         }
 
         return result;
+    }
+
+    // As SQLite's remove_diacritics 2 does, as far as .NET's decompositions go: a Latin letter with diacritics (its table
+    // covers U+00C0-U+024F and U+1E00-U+1EFF) becomes its ASCII base letter, and a combining diacritic is dropped. Other
+    // scripts keep theirs (FTS5 stores a Cyrillic "й" as it is).
+    private static string WithoutDiacritics(string lower)
+    {
+        var result = new StringBuilder(lower.Length);
+        foreach (char c in lower)
+        {
+            if (c is >= '\u0300' and <= '\u036F')
+            {
+                continue;
+            }
+
+            if (c is (>= '\u00C0' and <= '\u024F') or (>= '\u1E00' and <= '\u1EFF'))
+            {
+                string parts = c.ToString().Normalize(NormalizationForm.FormD);
+                if (parts.Length > 1 && char.IsAsciiLetter(parts[0]) && !parts.AsSpan(1).ContainsAnyExceptInRange('\u0300', '\u036F'))
+                {
+                    result.Append(parts[0]);
+                    continue;
+                }
+            }
+
+            result.Append(c);
+        }
+
+        return result.ToString();
     }
 
     private static IEnumerable<string> Files(IEnumerable<string> roots, List<string> unreadable)

@@ -33,6 +33,36 @@ public sealed class TraceScanTests : IDisposable
         Assert.Equal("utf-8, tail", Assert.Single(TraceScan.Find([folder], token)).Encoding);
     }
 
+    [Theory]
+    [InlineData("Zoë", "xx zoe yy")]
+    [InlineData("Zoe\u0308", "xx zoe yy")] // decomposed: FTS5 drops the combining mark itself
+    [InlineData("MÜLLER", "xx muller yy")]
+    [InlineData("Ǖber", "xx uber yy")] // two diacritics on one letter (remove_diacritics 2)
+    public void A_token_is_found_as_fts5_stores_it_without_its_diacritics(string token, string content)
+    {
+        // SQLite's index is 'unicode61 remove_diacritics 2': a leftover term of "Zoë" is "zoe" there.
+        File.WriteAllText(Path.Combine(folder, "fts.page"), content);
+
+        Assert.Equal("utf-8, without diacritics", Assert.Single(TraceScan.Find([folder], token)).Encoding);
+    }
+
+    [Fact]
+    public void A_long_token_is_found_by_the_tail_of_its_form_without_diacritics()
+    {
+        File.WriteAllText(Path.Combine(folder, "fts.page"), "xx koniginnen yy");
+
+        Assert.Equal("utf-8, tail", Assert.Single(TraceScan.Find([folder], "Schönheitsköniginnen")).Encoding);
+    }
+
+    [Fact]
+    public void Diacritics_are_kept_outside_latin_as_fts5_keeps_them()
+    {
+        // FTS5 strips them from Latin letters only: a Cyrillic "й" is stored as it is, and "и" is another letter.
+        File.WriteAllText(Path.Combine(folder, "fts.page"), "xx мои yy");
+
+        Assert.Empty(TraceScan.Find([folder], "мой"));
+    }
+
     [Fact]
     public void Utf16_copies_are_found_and_a_clean_folder_has_no_hits()
     {
