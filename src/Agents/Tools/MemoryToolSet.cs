@@ -80,8 +80,72 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         memory.ValidateDrafts(scope, [draft]); // before the cube is made on first write: a refused call must leave none
         var target = await memory.GetOrCreateCubeAsync(scope, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false); // write is all an add needs
         var outcome = await memory.AddAsync(scope, target.Id, draft, cancellationToken).ConfigureAwait(false);
+        if (!outcome.Created && await ReservedDuplicateAsync(outcome.Id, cancellationToken).ConfigureAwait(false) is { } reserved)
+        {
+            // De-duplicated against a memory the agent builds itself (a core block holding just this line): "already
+            // remembered" named the block, which memory_update refuses, and the fact went with the block's next edit.
+            outcome = await AddApartAsync(target.Id, draft, reserved, cancellationToken).ConfigureAwait(false);
+        }
+
         await memory.RestoreRestatedAsync(scope, [outcome], cancellationToken).ConfigureAwait(false); // "already remembered" must be true
         return new MemoryAddResult(outcome.Id.ToString(), outcome.Created);
+    }
+
+    /// <summary>The memory an add was de-duplicated to when it carries a reserved tag; null when it is an ordinary memory, or one the caller may not read.</summary>
+    private async Task<MemoryItem?> ReservedDuplicateAsync(MemoryId id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var item = await memory.GetAsync(scope, id, cancellationToken).ConfigureAwait(false);
+            return item.Tags.Any(ReservedTags.IsReserved) ? item : null;
+        }
+        catch (Exception ex) when (ex is AccessDeniedException or MemoryNotFoundException)
+        {
+            // A grantee who may only add cannot tell (nor edit a block there); a memory purged meanwhile holds nothing.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="draft"/> as a memory of its own beside <paramref name="reserved"/>, which holds the same content:
+    /// the copy stored by an earlier call when there is one, else a new memory (created as a unique placeholder, since the
+    /// cube would de-duplicate the text again, and given the text as version 2, as <see cref="CoreMemoryBlocks"/> does).
+    /// </summary>
+    private async Task<AddOutcome> AddApartAsync(string cubeId, MemoryDraft draft, MemoryItem reserved, CancellationToken cancellationToken)
+    {
+        // The cube's look-up names one memory of that content, the reserved one again here: the earlier copy is looked for
+        // among the caller's own (a rare scan: only a text equal to the whole of a block or summary gets here).
+        var states = new[] { LifecycleState.Active, LifecycleState.Frozen, LifecycleState.Archived };
+        var own = new MemoryFilter { User = scope.User, Agent = scope.Agent, States = states, Kind = reserved.Kind };
+        await foreach (var item in memory.ListAsync(scope, cubeId, own, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.ContentHash == reserved.ContentHash && item.Scope.User == scope.User && item.Scope.Agent == scope.Agent && !item.Tags.Any(ReservedTags.IsReserved))
+            {
+                return new AddOutcome(item.Id, false);
+            }
+        }
+
+        var created = await memory.AddAsync(scope, cubeId, draft with { Text = $"memory_add placeholder ({Guid.NewGuid():N})" }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var change = new MemoryChange { Text = draft.Text, Reason = "kept apart from a core block or summary of the same text", ExpectedVersion = 1 };
+            await memory.UpdateAsync(scope, created.Id, change, cancellationToken).ConfigureAwait(false);
+            return created;
+        }
+        catch
+        {
+            // Left, the placeholder would be remembered as a fact. Not cancellable (the caller's cancellation may be what failed
+            // the update); best effort: the update's own error is the one the caller sees.
+            try
+            {
+                await memory.DeleteAsync(scope, created.Id, "memory_add failed", 1, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AgentMemException or IOException or InvalidOperationException)
+            {
+            }
+
+            throw;
+        }
     }
 
     public async Task<MemoryVersionResult> UpdateAsync(

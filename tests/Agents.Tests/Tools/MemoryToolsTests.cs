@@ -381,4 +381,27 @@ public sealed class MemoryToolsTests : IAsyncLifetime
 
         Assert.Equal("Ann's diary entry", (await temp.Memory.GetAsync(Ann, secret.Id)).Text);
     }
+
+    [Fact]
+    public async Task A_fact_with_the_text_of_a_core_block_gets_a_memory_of_its_own()
+    {
+        // The add was de-duplicated against the block: "already remembered" named the block (which memory_update refuses),
+        // and the fact went with the block's next edit.
+        var blocks = new AgentMem.Agents.Blocks.CoreMemoryBlocks(temp.Memory);
+        var block = await blocks.AppendAsync(Ann, "notes", "human", "Ann's cat is Miso.");
+
+        var added = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's cat is Miso."}""");
+        Assert.True(added.Created);
+        Assert.NotEqual(block.Id.ToString(), added.Id);
+        Assert.Equal("Ann's cat is Miso.", (await temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id))).Text);
+
+        // Told again, it is the fact that is already remembered, not another copy.
+        var again = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's cat is Miso."}""");
+        Assert.Equal((added.Id, false), (again.Id, again.Created));
+
+        await blocks.ReplaceAsync(Ann, "notes", "human", "Ann's cat is Miso.", "Ann lives in Oslo.");
+        var hits = await CallAsync<List<MemoryHitResult>>(tools, "memory_search", """{"query":"cat Miso","mode":"bm25"}""");
+        Assert.Equal([added.Id], hits.Select(h => h.Id));
+        Assert.Equal("Ann lives in Oslo.", (await temp.Memory.GetAsync(Ann, block.Id)).Text);
+    }
 }
