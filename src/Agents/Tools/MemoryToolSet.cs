@@ -234,7 +234,10 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             string? text = null;
             try
             {
-                text = (await memory.GetAsync(scope, link.Target, cancellationToken).ConfigureAwait(false)).Text;
+                // Only a live memory's text is current: a deleted one (the user asked to forget it), an archived or a
+                // superseded one is given without text, as a purged one is (incoming links leave such sources out).
+                var target = await memory.GetAsync(scope, link.Target, cancellationToken).ConfigureAwait(false);
+                text = MemoryFilter.LiveStates.Contains(target.State) ? target.Text : null;
             }
             catch (MemoryNotFoundException)
             {

@@ -60,7 +60,7 @@ public sealed record MemoryDeleteResult(string Id, bool Purged, int? Version)
 /// <param name="Id">The memory at the other end of the link.</param>
 /// <param name="Type">The relation, e.g. related, supports, contradicts, follows.</param>
 /// <param name="Weight">Strength of the relation, 0..1.</param>
-/// <param name="Text">The other memory's text, when it is still readable.</param>
+/// <param name="Text">The other memory's text when it is live (active or frozen); null when it was deleted, archived, superseded or purged.</param>
 public sealed record MemoryLinkResult(string Id, string Type, double Weight, string? Text)
 {
     /// <summary>Characters in the other memory's whole text when <see cref="Text"/> is its beginning only; null when whole.</summary>

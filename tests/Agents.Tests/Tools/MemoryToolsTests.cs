@@ -404,4 +404,18 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         Assert.Equal([added.Id], hits.Select(h => h.Id));
         Assert.Equal("Ann lives in Oslo.", (await temp.Memory.GetAsync(Ann, block.Id)).Text);
     }
+
+    [Fact]
+    public async Task Links_give_no_text_for_a_target_that_was_deleted()
+    {
+        // The outgoing link showed the deleted memory's text as if it were current, with nothing to say it was forgotten.
+        var diagnosis = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann was diagnosed with cancer"}""");
+        var visit = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("Ann saw the oncologist") { Links = [new MemoryLink(MemoryId.Parse(diagnosis.Id), "follows")] });
+        await CallAsync<MemoryDeleteResult>(tools, "memory_delete", $$"""{"id":"{{diagnosis.Id}}","reason":"user asked to forget"}""");
+
+        var links = await CallAsync<MemoryLinksResult>(tools, "memory_links", $$"""{"id":"{{visit.Id}}"}""");
+        var link = Assert.Single(links.Outgoing);
+        Assert.Equal((diagnosis.Id, "follows", null), (link.Id, link.Type, link.Text));
+        Assert.Null(link.FullLength);
+    }
 }
