@@ -43,8 +43,16 @@ internal sealed class DrainingStdio
                 return read;
             }
 
-            // End of input: answer what was asked before reporting it (a final line without a newline counts too).
-            lines.Feed("\n"u8);
+            if (lines.HasPartialLine && !buffer.IsEmpty)
+            {
+                // A final line without a newline: the transport's line reader hands on a line only once its newline comes, so
+                // it is given one before the end of input waits for that line's answer (which could otherwise never come).
+                lines.Feed("\n"u8);
+                buffer.Span[0] = (byte)'\n';
+                return 1;
+            }
+
+            // End of input: answer what was asked before reporting it.
             try
             {
                 await ledger.AllAnswered.WaitAsync(DrainTimeout, cancellationToken).ConfigureAwait(false);

@@ -5,6 +5,9 @@ internal sealed class LineScanner(Action<byte[]> onLine)
 {
     private readonly List<byte> partial = [];
 
+    /// <summary>Whether bytes of a line whose newline has not arrived are held.</summary>
+    public bool HasPartialLine => partial.Count > 0;
+
     /// <summary>Feeds bytes as they pass; each complete line is handed to the callback.</summary>
     public void Feed(ReadOnlySpan<byte> bytes)
     {
