@@ -142,6 +142,12 @@ internal sealed class RequestLedger
         {
             return (Kind.Other, null); // the server answers a malformed line with a parse error that has no id to settle
         }
+        catch (InvalidOperationException)
+        {
+            // A string that escapes a lone surrogate ("\ud800") cannot be read as text: the SDK drops the line (its reader
+            // fails with a JsonException), so no answer will come. Uncaught, it ended the server, unanswered requests and all.
+            return (Kind.Other, null);
+        }
     }
 
     // By value: the server's writer escapes characters ('+', '<', non-ASCII) that the client may have sent as they are.

@@ -67,6 +67,9 @@ public sealed class RequestLedgerTests
     [InlineData("""{"jsonrpc":"2.0","id":1.5,"method":"ping"}""")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":7}""")]
     [InlineData("""{"jsonrpc":"2.0","id":null,"method":"ping"}""")] // MCP forbids it; the SDK answers with "id":""
+    [InlineData("""{"jsonrpc":"2.0","id":"\ud800","method":"ping"}""")] // a lone surrogate: the SDK drops the line
+    [InlineData("""{"jsonrpc":"\ud800","id":1,"method":"ping"}""")]
+    [InlineData("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"\ud800"}}""")]
     public void A_line_that_is_no_MCP_request_is_not_waited_for(string json)
     {
         var ledger = new RequestLedger();
