@@ -13,6 +13,8 @@ internal sealed class RequestLedger
     private const string JsonRpcVersion = "2.0";
     private const string CancelledMethod = "notifications/cancelled";
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     private readonly Lock gate = new();
     private readonly Dictionary<string, int> pending = new(StringComparer.Ordinal);
     private TaskCompletionSource settled = NewSettled(done: true);
@@ -99,6 +101,12 @@ internal sealed class RequestLedger
 
     private static (Kind Kind, string? Id) Classify(ReadOnlySpan<byte> line)
     {
+        // The SDK's parser skips a UTF-8 byte order mark (a file saved by Notepad, piped in) and answers; this reader does not.
+        if (line.StartsWith(Utf8Bom))
+        {
+            line = line[Utf8Bom.Length..];
+        }
+
         try
         {
             var reader = new Utf8JsonReader(line);

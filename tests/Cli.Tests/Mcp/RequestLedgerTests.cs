@@ -82,4 +82,16 @@ public sealed class RequestLedgerTests
         ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":1,"result":{}}"""));
         Assert.True(ledger.AllAnswered.IsCompleted);
     }
+
+    [Fact]
+    public void A_request_after_a_byte_order_mark_waits_for_its_answer()
+    {
+        // A file saved with a BOM (Notepad) and piped in: the SDK's parser skips the BOM and answers, but the line counted
+        // as no request, so the end of input did not wait for that answer.
+        var ledger = new RequestLedger();
+        ledger.OnClientLine([0xEF, 0xBB, 0xBF, .. Line("""{"jsonrpc":"2.0","id":1,"method":"ping"}""")]);
+        Assert.False(ledger.AllAnswered.IsCompleted);
+        ledger.OnServerLine(Line("""{"jsonrpc":"2.0","id":1,"result":{}}"""));
+        Assert.True(ledger.AllAnswered.IsCompleted);
+    }
 }
