@@ -14,7 +14,15 @@ internal static class AgentTool
         return cube.Trim();
     }
 
-    /// <summary>The tool <paramref name="name"/>, which calls <paramref name="method"/> and is described to the model by <paramref name="description"/>.</summary>
-    public static AIFunction Create(Delegate method, string name, string description) =>
-        AIFunctionFactory.Create(method, new AIFunctionFactoryOptions { Name = name, Description = description });
+    /// <summary>
+    /// The tool <paramref name="name"/>, which calls <paramref name="method"/> and is described to the model by <paramref name="description"/>;
+    /// <paramref name="describeParameter"/> gives the description of a parameter that depends on the host (null: its <see cref="System.ComponentModel.DescriptionAttribute"/>).
+    /// </summary>
+    public static AIFunction Create(Delegate method, string name, string description, Func<System.Reflection.ParameterInfo, string?>? describeParameter = null) =>
+        AIFunctionFactory.Create(method, new AIFunctionFactoryOptions
+        {
+            Name = name,
+            Description = description,
+            JsonSchemaCreateOptions = describeParameter is null ? null : AIJsonSchemaCreateOptions.Default with { ParameterDescriptionProvider = describeParameter },
+        });
 }

@@ -11,17 +11,36 @@ namespace AgentMem.Agents.Tools;
 
 /// <summary>
 /// The bodies of the memory tools, bound to one facade, acting scope and cube. The parameters'
-/// names and <see cref="DescriptionAttribute"/>s become the JSON schema the model sees, so they are
-/// written for a model to read. Bad arguments throw with a message that says how to fix the call.
+/// names and <see cref="DescriptionAttribute"/>s (for <c>mode</c>, <see cref="ModeDescription"/>, which names the
+/// facade's retrievers) become the JSON schema the model sees, so they are written for a model to read. Bad arguments throw with a message that says how to fix the call.
 /// </summary>
 internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string cube, ILogger? logger = null)
 {
-    private static readonly string[] Modes = ["hybrid", "bm25", "vector"];
+    private static readonly Dictionary<string, string> KnownModes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["hybrid"] = "keywords, neighbours and embeddings",
+        ["bm25"] = "keywords only",
+        ["vector"] = "embeddings only",
+    };
+
+    // The retrievers this memory was composed with, the default first: a host composed without a vector retriever (the
+    // README's hybrid and bm25) was offered "vector" all the same, and the call was refused.
+    private readonly string[] modes = [memory.DefaultRetrieverName, .. memory.RetrieverNames.Where(n => !string.Equals(n, memory.DefaultRetrieverName, StringComparison.OrdinalIgnoreCase))];
+
+    /// <summary>The description of <see cref="SearchAsync"/>'s <c>mode</c>: the retrievers there are, the default first.</summary>
+    public string ModeDescription =>
+        $"Ranking: {Either(modes.Select((m, i) => (i == 0, KnownModes.GetValueOrDefault(m)) switch
+        {
+            (true, { } gloss) => $"{m} (default; {gloss})",
+            (true, null) => $"{m} (default)",
+            (false, { } gloss) => $"{m} ({gloss})",
+            (false, null) => m,
+        }))}.";
 
     public async Task<IReadOnlyList<MemoryHitResult>> SearchAsync(
         [Description("What to look for, in natural language or keywords.")] string query,
         [Description("How many memories to return (1-50).")] int k = 5,
-        [Description("Ranking: hybrid (default; keywords, neighbours and embeddings), bm25 (keywords only) or vector (embeddings only).")] string? mode = null,
+        string? mode = null, // described by ModeDescription, which names the retrievers there are
         CancellationToken cancellationToken = default)
     {
         RequireText(query, "query");
@@ -33,14 +52,9 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         string? retriever = null;
         if (!string.IsNullOrWhiteSpace(mode))
         {
-            retriever = mode.Trim().ToLowerInvariant();
-            if (!Modes.Contains(retriever))
-            {
-                throw new ArgumentException($"mode must be hybrid, bm25 or vector; got '{mode}'.", nameof(mode));
-            }
-
-            // "hybrid" is the facade's default retriever; naming it explicitly would fail if it were registered under another name.
-            retriever = retriever == "hybrid" ? null : retriever;
+            // By its own name: "hybrid" meant the default retriever, which a host may have composed as bm25.
+            retriever = modes.FirstOrDefault(m => string.Equals(m, mode.Trim(), StringComparison.OrdinalIgnoreCase))
+                ?? throw new ArgumentException($"mode must be {Either(modes)}; got '{mode}'.", nameof(mode));
         }
 
         try
@@ -329,6 +343,13 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         return IsoDateTime.TryParse(value, out var parsed)
             ? parsed.ToUniversalTime()
             : throw new ArgumentException($"{name} '{value}' is not an ISO-8601 date or date-time; use e.g. 2024-05-07 or 2024-05-07T14:30:00Z.", name);
+    }
+
+    /// <summary>"a", "a or b", "a, b or c".</summary>
+    private static string Either(IEnumerable<string> items)
+    {
+        var list = items.ToList();
+        return list.Count <= 1 ? string.Concat(list) : $"{string.Join(", ", list[..^1])} or {list[^1]}";
     }
 
     private static string? Date(DateTimeOffset? value) => value?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

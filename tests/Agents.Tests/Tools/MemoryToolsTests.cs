@@ -418,4 +418,42 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         Assert.Equal((diagnosis.Id, "follows", null), (link.Id, link.Type, link.Text));
         Assert.Null(link.FullLength);
     }
+
+    [Fact]
+    public async Task Search_offers_the_modes_the_memory_was_composed_with_and_runs_the_one_named()
+    {
+        // Every host was offered vector, which a memory composed without it refused; and hybrid ran the default retriever,
+        // bm25 on a host that lists it first.
+        using var folder = new TempFolder("tools-modes");
+        var hybrid = new CountingRetriever("hybrid");
+        var store = AgentMem.Stores.Sqlite.SqliteMemoryStore.Open(folder.File("a.db"));
+        await using var memory = new MemoryCore.MemoryOS(store, [new AgentMem.Retrieval.Lexical.Bm25Retriever(store), hybrid]);
+        await memory.CreateCubeAsync(Ann, "notes");
+        var composed = MemoryTools.Create(memory, Ann, "notes");
+
+        string description = Find(composed, "memory_search").JsonSchema.GetProperty("properties").GetProperty("mode").GetProperty("description").GetString()!;
+        Assert.Equal("Ranking: bm25 (default; keywords only) or hybrid (keywords, neighbours and embeddings).", description);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Find(composed, "memory_search").InvokeAsync(Args("""{"query":"cat","mode":"vector"}""")));
+        Assert.Contains("mode must be bm25 or hybrid; got 'vector'", ex.Message, StringComparison.Ordinal);
+
+        await CallAsync<List<MemoryHitResult>>(composed, "memory_search", """{"query":"cat"}""");
+        Assert.Equal(0, hybrid.Searches);
+        await CallAsync<List<MemoryHitResult>>(composed, "memory_search", """{"query":"cat","mode":" Hybrid "}""");
+        Assert.Equal(1, hybrid.Searches);
+    }
+
+    /// <summary>A retriever that finds nothing and counts the searches it was asked for.</summary>
+    private sealed class CountingRetriever(string name) : AgentMem.MemoryCore.Ports.IRetriever
+    {
+        public string Name => name;
+
+        public int Searches { get; private set; }
+
+        public Task<IReadOnlyList<AgentMem.MemoryCore.Search.SearchHit>> SearchAsync(AgentMem.MemoryCore.Search.SearchRequest request, CancellationToken cancellationToken = default)
+        {
+            Searches++;
+            return Task.FromResult<IReadOnlyList<AgentMem.MemoryCore.Search.SearchHit>>([]);
+        }
+    }
 }
