@@ -352,7 +352,16 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         return list.Count <= 1 ? string.Concat(list) : $"{string.Join(", ", list[..^1])} or {list[^1]}";
     }
 
-    private static string? Date(DateTimeOffset? value) => value?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The event time for the model: the day alone for a date (kept as midnight UTC), else the instant in UTC. The offset the
+    /// caller wrote is not kept, so the UTC day of "2024-05-07T23:30-05:00" was given as its date: 8 May, a day late.
+    /// </summary>
+    private static string? Date(DateTimeOffset? value) => value?.UtcDateTime switch
+    {
+        null => null,
+        { TimeOfDay.Ticks: 0 } day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        { } instant => instant.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+    };
 
     private static MemoryVersionResult Version(MemoryItem item) =>
         new(item.Id.ToString(), item.Version, Clip(item.Text), item.State.ToString(), item.StateReason, item.UpdatedAt.ToString("O", CultureInfo.InvariantCulture)) { FullLength = FullLength(item.Text) };

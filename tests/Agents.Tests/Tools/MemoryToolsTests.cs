@@ -456,4 +456,16 @@ public sealed class MemoryToolsTests : IAsyncLifetime
             return Task.FromResult<IReadOnlyList<AgentMem.MemoryCore.Search.SearchHit>>([]);
         }
     }
+
+    [Fact]
+    public async Task Search_gives_an_event_time_as_the_instant_it_is_and_a_date_alone_as_its_day()
+    {
+        // The time was kept in UTC and its UTC day given as the event date: an evening west of UTC read as the next day.
+        await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's flight landed in Chicago","eventTime":"2024-05-07T23:30:00-05:00"}""");
+        await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's flight left Oslo","eventTime":"2024-05-07"}""");
+
+        var hits = await CallAsync<List<MemoryHitResult>>(tools, "memory_search", """{"query":"flight","k":5,"mode":"bm25"}""");
+        Assert.Equal("2024-05-08T04:30:00Z", hits.Single(h => h.Text.Contains("Chicago", StringComparison.Ordinal)).Date);
+        Assert.Equal("2024-05-07", hits.Single(h => h.Text.Contains("Oslo", StringComparison.Ordinal)).Date);
+    }
 }
