@@ -370,22 +370,11 @@ public sealed class MemoryAgent
     }
 
     /// <summary>
-    /// The private cube of <paramref name="user"/> (see <see cref="MemoryAgentOptions.Cube"/>): <c>user-{user}</c>, or for an id
-    /// too long for that to be a cube name (over 123 characters), its start, '-' and the first 16 hex digits of the SHA-256 of
-    /// the id (UTF-8), 128 characters in all. The owner check still applies: a cube of that name someone else made is refused.
+    /// The private cube of <paramref name="user"/> (see <see cref="MemoryAgentOptions.Cube"/>): <c>user-{user}</c>, shortened
+    /// with a hash of the id when too long (<see cref="CubeNames.Derived"/>). The owner check still applies: a cube of that
+    /// name someone else made is refused.
     /// </summary>
-    private static string PrivateCubeName(string user)
-    {
-        const int MaxName = 128, HashChars = 16;
-        string name = "user-" + user;
-        if (name.Length <= MaxName)
-        {
-            return name;
-        }
-
-        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user)))[..HashChars];
-        return string.Concat(name.AsSpan(0, MaxName - HashChars - 1), "-", hash);
-    }
+    private static string PrivateCubeName(string user) => CubeNames.Derived("user-", user);
 
     /// <summary>What one turn needs between recall and write-back.</summary>
     private sealed record PreparedTurn(Scope Scope, string CubeId, BuiltContext Context, List<ChatMessage> Messages, IChatClient Client, ChatOptions? Options, LoadedMemoryState Loaded);

@@ -64,22 +64,10 @@ internal static class ChatCommand
     }
 
     /// <summary>
-    /// The user's own chat cube, <c>chat-USER</c>; for an id too long for that to be a cube name (over 123 characters), its
-    /// start, '-' and the first 16 hex digits of the SHA-256 of the id (UTF-8), 128 characters in all, as the agent shortens
-    /// its private cube's name. (Not the agent's <c>user-USER</c>: existing chat cubes keep their name.)
+    /// The user's own chat cube, <c>chat-USER</c>, shortened with a hash of the id when too long, as the agent shortens its
+    /// private cube's name (<see cref="CubeNames.Derived"/>). (Not the agent's <c>user-USER</c>: existing chat cubes keep their name.)
     /// </summary>
-    private static string ChatCubeName(string user)
-    {
-        const int MaxName = 128, HashChars = 16;
-        string name = "chat-" + user;
-        if (name.Length <= MaxName)
-        {
-            return name;
-        }
-
-        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user)))[..HashChars];
-        return string.Concat(name.AsSpan(0, MaxName - HashChars - 1), "-", hash);
-    }
+    private static string ChatCubeName(string user) => CubeNames.Derived("chat-", user);
 
     /// <summary>
     /// The agent's owner check for its private cube, which it skips for a cube it is given by name (as the CLI gives this
