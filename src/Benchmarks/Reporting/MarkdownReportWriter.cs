@@ -21,20 +21,7 @@ public static class MarkdownReportWriter
         md.Append(CultureInfo.InvariantCulture, $"{result.NoEvidence} without gold turns, {result.Excluded.Values.Sum(g => g.Questions)} adversarial reported separately.\n\n");
 
         md.Append("## Evidence recall@k by category\n\n");
-        md.Append("| Category | n | scored |");
-        foreach (int k in result.Ks)
-        {
-            md.Append(CultureInfo.InvariantCulture, $" R@{k} |");
-        }
-
-        md.Append(CultureInfo.InvariantCulture, $" MRR@{result.Ks.Max()} |\n|---|---:|---:|");
-        md.Append(string.Concat(Enumerable.Repeat("---:|", result.Ks.Count)));
-        md.Append("---:|\n");
-        RecallRow(md, "**overall**", result.Overall);
-        foreach ((string category, MetricGroup group) in result.ByCategory)
-        {
-            RecallRow(md, Cell(category), group);
-        }
+        RecallTable(md, result);
 
         foreach ((string category, MetricGroup group) in result.Excluded)
         {
@@ -108,17 +95,23 @@ public static class MarkdownReportWriter
             md.Append(CultureInfo.InvariantCulture, $"Same questions; {Cell(what)}.\n\n");
         }
 
+        RecallTable(md, baseline);
+    }
+
+    /// <summary>The evidence recall table: header, the overall row and one row per category.</summary>
+    private static void RecallTable(StringBuilder md, BenchmarkResult result)
+    {
         md.Append("| Category | n | scored |");
-        foreach (int k in baseline.Ks)
+        foreach (int k in result.Ks)
         {
             md.Append(CultureInfo.InvariantCulture, $" R@{k} |");
         }
 
-        md.Append(CultureInfo.InvariantCulture, $" MRR@{baseline.Ks.Max()} |\n|---|---:|---:|");
-        md.Append(string.Concat(Enumerable.Repeat("---:|", baseline.Ks.Count)));
+        md.Append(CultureInfo.InvariantCulture, $" MRR@{result.Ks.Max()} |\n|---|---:|---:|");
+        md.Append(string.Concat(Enumerable.Repeat("---:|", result.Ks.Count)));
         md.Append("---:|\n");
-        RecallRow(md, "**overall**", baseline.Overall);
-        foreach ((string category, MetricGroup group) in baseline.ByCategory)
+        RecallRow(md, "**overall**", result.Overall);
+        foreach ((string category, MetricGroup group) in result.ByCategory)
         {
             RecallRow(md, Cell(category), group);
         }
