@@ -261,11 +261,11 @@ internal static class CubeIndexFile
         for (int n = 0; n < count; n++)
         {
             var id = r.ReadId();
-            string cube = Deref(r, strings)!;
+            string cube = Required(Deref(r, strings), "cube");
             var scopeRefs = (r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), r.Read7BitEncodedInt());
             if (scope is null || scopeRefs != lastScope)
             {
-                scope = index.SharedScope(Shared(scopeRefs.Item1)!, Shared(scopeRefs.Item2), Shared(scopeRefs.Item3), Shared(scopeRefs.Item4));
+                scope = index.SharedScope(Required(Shared(scopeRefs.Item1), "tenant"), Shared(scopeRefs.Item2), Shared(scopeRefs.Item3), Shared(scopeRefs.Item4));
                 lastScope = scopeRefs; // memories come in creation order: runs of one session
             }
 
@@ -278,7 +278,7 @@ internal static class CubeIndexFile
             string[] tags = tagCount == 0 ? [] : new string[tagCount];
             for (int t = 0; t < tags.Length; t++)
             {
-                tags[t] = Shared(r.Read7BitEncodedInt())!;
+                tags[t] = Required(Shared(r.Read7BitEncodedInt()), "tag");
             }
 
             double importance = r.ReadDouble();
@@ -289,7 +289,7 @@ internal static class CubeIndexFile
             MemoryLink[] links = linkCount == 0 ? [] : new MemoryLink[linkCount];
             for (int l = 0; l < links.Length; l++)
             {
-                links[l] = new MemoryLink(r.ReadId(), Deref(r, strings)!, r.ReadDouble(), Deref(r, strings));
+                links[l] = new MemoryLink(r.ReadId(), Required(Deref(r, strings), "link type"), r.ReadDouble(), Deref(r, strings));
             }
 
             var source = (SourceKind)r.ReadByte();
@@ -425,6 +425,12 @@ internal static class CubeIndexFile
         w.Write7BitEncodedInt(id + 1);
         return id;
     }
+
+    /// <summary>
+    /// A reference that may not be null (cube, tenant, tag, link type): a null one is a damaged file, refused here, not
+    /// read into the index, where a null tag threw NullReferenceException past <see cref="TryRead"/>'s catch.
+    /// </summary>
+    private static string Required(string? value, string what) => value ?? throw new FormatException($"A {what} is null.");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? Deref(SnapshotReader r, string[] strings)

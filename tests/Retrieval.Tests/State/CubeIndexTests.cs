@@ -53,6 +53,41 @@ public sealed class CubeIndexTests
         }
     }
 
+    [Fact]
+    public void A_snapshot_with_any_one_byte_zeroed_is_refused_or_restored_never_thrown()
+    {
+        // A zeroed string reference reads as null: a tag, link type or scope tenant that must not be null has to make
+        // TryRead refuse the file (the cube is then built from the store), not throw out of every later search.
+        using var folder = new TempFolder("snap");
+        using (var index = new CubeIndex(2))
+        {
+            var item = Item("tea in the garden", "s1") with
+            {
+                Tags = ["x"],
+                Links = [new MemoryLink(MemoryId.NewId(), "related", 0.5, "because")],
+            };
+            index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
+            CubeIndexFile.Write(folder.Path, index, "e", 2);
+        }
+
+        string path = Path.Combine(folder.Path, CubeIndexFile.FileName);
+        byte[] original = File.ReadAllBytes(path);
+        for (int i = 0; i < original.Length; i++)
+        {
+            if (original[i] == 0)
+            {
+                continue;
+            }
+
+            byte[] corrupt = (byte[])original.Clone();
+            corrupt[i] = 0;
+            File.WriteAllBytes(path, corrupt);
+            using var fresh = new CubeIndex(2);
+            var thrown = Record.Exception(() => CubeIndexFile.TryRead(folder.Path, fresh, "e", 2));
+            Assert.True(thrown is null, $"byte {i}: {thrown}");
+        }
+    }
+
     private static void AssertMatchesMaterialised(CubeIndex index, Dictionary<MemoryId, MemoryItem> live, List<string> query, int radius)
     {
         var ordered = live.Values.OrderBy(m => m.Id).ToList();
