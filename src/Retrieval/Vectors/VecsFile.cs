@@ -11,6 +11,7 @@ public static class VecsFile
     public const int MaxDimension = 1 << 16;
 
     /// <summary>Reads an .fvecs file; <paramref name="limit"/> keeps only the first rows. Non-finite values are refused.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is negative.</exception>
     public static VectorRows<float> ReadFvecs(string path, int? limit = null)
     {
         var rows = Read<float>(path, limit);
@@ -27,6 +28,7 @@ public static class VecsFile
     }
 
     /// <summary>Reads an .ivecs file (ground-truth neighbour ids); <paramref name="limit"/> keeps only the first rows.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is negative.</exception>
     public static VectorRows<int> ReadIvecs(string path, int? limit = null) => Read<int>(path, limit);
 
     /// <summary>Writes rows as an .fvecs file.</summary>
@@ -39,6 +41,11 @@ public static class VecsFile
         where T : unmanaged
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (limit is { } rowsWanted)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(rowsWanted, nameof(limit)); // else a negative row count overflowed the array size
+        }
+
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         if (stream.Length < 4)
         {

@@ -47,6 +47,16 @@ public sealed class VecsFileTests : IDisposable
         Assert.Contains("non-finite", Assert.Throws<VectorFormatException>(() => VecsFile.ReadFvecs(path)).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_negative_limit_is_refused_as_out_of_range()
+    {
+        string path = Path.Combine(folder, "a.fvecs");
+        VecsFile.WriteFvecs(path, new VectorRows<float>(3, 2, [1, 2, 3, 4, 5, 6]));
+        Assert.Equal("limit", Assert.Throws<ArgumentOutOfRangeException>(() => VecsFile.ReadFvecs(path, limit: -1)).ParamName);
+        Assert.Equal("limit", Assert.Throws<ArgumentOutOfRangeException>(() => VecsFile.ReadIvecs(path, limit: -1)).ParamName);
+        Assert.Equal(0, VecsFile.ReadFvecs(path, limit: 0).Count);
+    }
+
     private static byte[] Row(int dimension, int values)
     {
         var bytes = new byte[4 + (values * 4)];
