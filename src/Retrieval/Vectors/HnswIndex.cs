@@ -67,6 +67,10 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private int maxLevel = -1;
 
     /// <summary>Creates an empty index.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A parameter is out of range, or <see cref="HnswOptions.MaxElements"/> vectors of <paramref name="dimension"/> floats
+    /// do not fit in one array.
+    /// </exception>
     public HnswIndex(int dimension, VectorMetric metric, HnswOptions? options = null)
         : this(dimension, metric, options, capacity: null)
     {
@@ -89,6 +93,15 @@ public sealed unsafe class HnswIndex : IVectorIndex
         levelMultiplier = 1 / Math.Log(Options.M);
         random = new Random(Options.Seed);
         int slots = capacity ?? Options.MaxElements ?? 1024;
+
+        // The storage is sized by int products (rows times dimension, rows times stride): a capacity they would wrap left
+        // storage for a few rows, and a second Add a half-added node that searches read past the array's end.
+        long most = Math.Min((Array.MaxLength - 16L) / dimension, Array.MaxLength / Layer0Stride);
+        if (slots > most)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), slots, $"MaxElements {slots:N0} of {dimension} dimensions does not fit one array; at most {most:N0} (the index grows past a smaller MaxElements when needed).");
+        }
+
         slotOf = new Dictionary<long, int>(slots);
         vectors = [];
         links0 = [];

@@ -269,6 +269,18 @@ public sealed class HnswIndexTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(0, VectorMetric.L2));
     }
 
+    [Theory]
+    [InlineData(4096, 1_048_577)] // 2^32 + 4096 floats: wrapped to one row
+    [InlineData(1536, 3_000_000)] // wrapped to about 203,797 rows
+    [InlineData(4096, 600_000)] // wrapped to a negative length
+    public void A_capacity_whose_vectors_cannot_fit_one_array_is_refused_as_out_of_range(int dimension, int maxElements)
+    {
+        // Before, the rows times dimension product wrapped: storage for a few rows, and a second Add left a half-added node
+        // that searches read past the end of the vector array.
+        var thrown = Assert.Throws<ArgumentOutOfRangeException>(() => new HnswIndex(dimension, VectorMetric.L2, new HnswOptions { M = 2, MaxElements = maxElements }));
+        Assert.Equal("options", thrown.ParamName);
+    }
+
     [Fact]
     public void Keep_pruned_connections_builds_a_working_graph()
     {
