@@ -208,9 +208,22 @@ public sealed partial class SpannIndex : IVectorIndex
         }
     }
 
-    /// <inheritdoc/>
-    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null) =>
-        Search(query, k, Options.MaxProbes, Options.SearchEpsilon, filter);
+    /// <summary>
+    /// The <paramref name="k"/> nearest vectors, closest first, probing up to <see cref="SpannOptions.MaxProbes"/> postings
+    /// within <see cref="SpannOptions.SearchEpsilon"/>. With a filter, only keys it accepts are returned, and when those
+    /// postings hold fewer than k of them every posting is probed, as <see cref="IVectorIndex"/> promises.
+    /// </summary>
+    public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null)
+    {
+        var matches = Search(query, k, Options.MaxProbes, Options.SearchEpsilon, filter);
+        if (filter is not null && matches.Count < k && PostingCount > Options.MaxProbes)
+        {
+            // A filter that passes only far clusters found too few in the nearest heads; the matches may be in any posting.
+            matches = Search(query, k, PostingCount, Options.SearchEpsilon, filter);
+        }
+
+        return matches;
+    }
 
     /// <summary>
     /// The <paramref name="k"/> nearest vectors, probing at most <paramref name="maxProbes"/> postings

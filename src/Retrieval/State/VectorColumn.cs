@@ -244,11 +244,7 @@ internal sealed class VectorColumn : IDisposable
         FlushAnn();
         int wanted = Math.Max(1, Math.Min(k, Count));
         Func<long, bool>? filter = allowed is null ? null : key => slotOfKey.TryGetValue(key, out int slot) && allowed(slot);
-        var matches = ann!.Search(query, wanted, filter);
-        if (filter is not null && matches.Count < wanted && ann.PostingCount > ann.Options.MaxProbes)
-        {
-            matches = ann.Search(query, wanted, ann.PostingCount, ann.Options.SearchEpsilon, filter);
-        }
+        var matches = ann!.Search(query, wanted, filter); // a filter that passes too few in the nearest heads probes them all
 
         var result = new List<(int, float)>(matches.Count);
         foreach (var m in matches)

@@ -560,6 +560,25 @@ public sealed class SpannIndexTests : IDisposable
         Assert.Equal(exact.Search([0f, 0f], 10).Select(m => m.Key), found.Select(m => m.Key));
     }
 
+    [Fact]
+    public void A_filtered_search_through_the_interface_probes_past_max_probes_until_it_has_k()
+    {
+        // IVectorIndex promises a filtered search keeps going until it has k or has seen every candidate; SpannIndex stopped
+        // at MaxProbes heads, so a filter passing only a far cluster returned fewer than k, even none.
+        var random = new Random(7);
+        var data = Enumerable.Range(0, 500).Select(i => new[] { (i / 50 * 100f) + (float)random.NextDouble(), (float)random.NextDouble() }).ToArray();
+        using var index = SpannIndex.Build(Path.Combine(folder, "probes"), VectorMetric.L2, Rows(data), options: Small with { MaxProbes = 2 });
+        Assert.True(index.PostingCount > 2);
+        using var exact = new ExactVectorIndex(2, VectorMetric.L2);
+        for (int i = 450; i < data.Length; i++)
+        {
+            exact.Add(i, data[i]);
+        }
+
+        var found = index.Search(data[0], 5, key => key >= 450);
+        Assert.Equal(exact.Search(data[0], 5).Select(m => m.Key), found.Select(m => m.Key));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
