@@ -660,10 +660,13 @@ public sealed partial class RetrievalState : IDisposable
 
     /// <summary>
     /// A cube whose own vectors live in its SPANN index keeps its long memories' passage vectors in memory only: they are
-    /// read back from the persisted embeddings (the passage part of each) when the cube is reopened.
+    /// read back from the persisted embeddings (the passage part of each) when the cube is reopened, for the memories whose
+    /// own vector the index holds. One without (rewritten, its re-embedding deferred) may have in the store the embedding
+    /// of its old text, whose passage vectors fit the new passages by their number alone: it waits for its vectors whole.
     /// </summary>
     private async Task LoadPassageVectorsAsync(string tenant, string cubeId, CubeIndex index, List<MemoryId> ids, CancellationToken cancellationToken)
     {
+        ids = ids.FindAll(id => index.TryGetSlot(id, out int slot) && index.Vectors.Has(slot));
         if (ids.Count == 0 || !Options.PersistEmbeddings)
         {
             return;

@@ -187,6 +187,49 @@ public sealed class PassageIndexTests : TempStore
     }
 
     [Fact]
+    public async Task A_long_memory_rewritten_but_not_yet_re_embedded_reopens_through_spann_without_its_old_passage_vectors()
+    {
+        // Until the background embedder re-embeds it, the store holds the old text's embedding: a reopen through SPANN
+        // attached its passage vectors to the new text, ranking the memory by a meaning it no longer has.
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { AnnThreshold = 60, IndexDirectory = indexes, SnapshotMinimum = 50 };
+        var deferring = new RetrievalStateOptions { AnnThreshold = 60, IndexDirectory = indexes, SnapshotMinimum = 50, InlineEmbedLimit = 0 };
+        var embedder = new CountingEmbedder();
+        await using var writer = new MemoryOS(Store, new AgentMem.Retrieval.Lexical.Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(23);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 120).Select(_ => new MemoryDraft(ShortTurn(random))).ToList());
+        const string Fact = "the canary rollout owner is Priya Raman from the platform team";
+        string oldText = Log(random, 20_000, Fact);
+        var longOne = await writer.AddAsync(Me, "big", new MemoryDraft(oldText));
+        var request = new SearchRequest(Me.Tenant, "who owns the canary rollout, Priya Raman?", new MemoryFilter { CubeId = cube.Id }, 5);
+        using (var state = new RetrievalState(Store, embedder, options))
+        {
+            await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(request);
+            await state.WaitForIndexesAsync();
+            Assert.Equal(longOne.Id, (await new HybridRetriever(state, HybridOptions.VectorOnly()).SearchAsync(request))[0].Item.Id);
+            Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id)); // a build that ended before the wait is taken over by a search
+        }
+
+        // The same length and layout, so the new text splits into as many vector groups as the old one.
+        var rewritten = await writer.UpdateAsync(Me, longOne.Id, new MemoryChange { Text = oldText.Replace(Fact, "the nightly backup job of the staging cluster finished cleanly", StringComparison.Ordinal) });
+        Assert.Equal(longOne.Id, rewritten.Id);
+        embedder.Held = new TaskCompletionSource().Task; // the background embedder never gets to it
+        using (var state = new RetrievalState(Store, embedder, deferring))
+        {
+            await state.PrepareAsync(Me.Tenant, cube.Id); // restores, then catches up: the rewrite waits for its vectors
+            Assert.True(state.RestoredFromSnapshot(Me.Tenant, cube.Id));
+            Assert.Equal(1, state.PendingEmbeddingsIn(Me.Tenant, cube.Id));
+        }
+
+        using var reopened = new RetrievalState(Store, embedder, deferring);
+        var hits = await new HybridRetriever(reopened, HybridOptions.VectorOnly()).SearchAsync(request);
+        Assert.True(reopened.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.True(reopened.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        Assert.All(hits.Where(h => h.Item.Id == longOne.Id), h => Assert.Equal(0, h.Components["vector"]));
+    }
+
+    [Fact]
     public async Task Neighbour_signals_keep_their_weight_among_chat_turns_and_fade_among_long_texts()
     {
         using var hybrid = new HybridRetriever(Store);
@@ -249,11 +292,19 @@ public sealed class PassageIndexTests : TempStore
 
         public int Texts => Volatile.Read(ref texts);
 
-        public Task<Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>> GenerateAsync(IEnumerable<string> values, Microsoft.Extensions.AI.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        /// <summary>What a call with more than one text (memories, not a query) waits for first.</summary>
+        public Task Held { get; set; } = Task.CompletedTask;
+
+        public async Task<Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>> GenerateAsync(IEnumerable<string> values, Microsoft.Extensions.AI.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
             var list = values.ToList();
+            if (list.Count > 1)
+            {
+                await Held.WaitAsync(cancellationToken);
+            }
+
             Interlocked.Add(ref texts, list.Count);
-            return Task.FromResult(new Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>(list.Select(t => new Microsoft.Extensions.AI.Embedding<float>(Embed(t)))));
+            return new Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>(list.Select(t => new Microsoft.Extensions.AI.Embedding<float>(Embed(t))));
         }
 
         public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
