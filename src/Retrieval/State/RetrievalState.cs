@@ -62,6 +62,9 @@ public sealed partial class RetrievalState : IDisposable
     /// <summary>Reference mode for benchmarks: any change rebuilds the whole cube from the store and re-embeds it (the old engine).</summary>
     public bool RebuildOnWrite { get; init; }
 
+    /// <summary>For tests: what each background SPANN build waits for before it starts, so a test holds one running.</summary>
+    internal Task? AnnBuildGate { get; init; }
+
     /// <summary>Cubes whose indexes are in memory.</summary>
     public int CachedCubes => cubes.Values.Count(c => c.Index is not null);
 
@@ -214,8 +217,8 @@ public sealed partial class RetrievalState : IDisposable
         }
     }
 
-    /// <summary>Closes the cube unless a caller holds it; false when one does.</summary>
-    private bool TryClose((string Tenant, string Cube) key, CubeEntry entry)
+    /// <summary>Closes the cube unless a caller holds it, or, for an eviction, its SPANN build is running; false when it stays.</summary>
+    private bool TryClose((string Tenant, string Cube) key, CubeEntry entry, bool evicting = false)
     {
         if (!entry.Gate.Wait(0))
         {
@@ -224,6 +227,13 @@ public sealed partial class RetrievalState : IDisposable
 
         try
         {
+            if (evicting && entry.Index?.Vectors.Building == true)
+            {
+                // Closing waits for the build: an eviction did so on another cube's search (searches never wait), and then
+                // threw the build away. The cube stays over the budget until its build is done.
+                return false;
+            }
+
             Close(key, entry);
         }
         finally
@@ -684,6 +694,13 @@ public sealed partial class RetrievalState : IDisposable
         {
             try
             {
+                // A build that finished since the cube's last search is taken over, and checkpointed with it: disposing the
+                // column threw it away, and the next open built it again.
+                if (index.Vectors.BuildFinished)
+                {
+                    AdvanceVectors(key.Tenant, key.Cube, entry);
+                }
+
                 // Nothing applied since the last checkpoint (or the restore): the files on disk already say it all.
                 if (entry.UpdatesSinceCheckpoint > 0)
                 {
@@ -718,10 +735,18 @@ public sealed partial class RetrievalState : IDisposable
         }
     }
 
+    /// <summary>An empty index of a cube whose SPANN index lives in <paramref name="folder"/> (a temporary one when null).</summary>
+    private CubeIndex NewIndex(string? folder, long head)
+    {
+        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann"), Options.PassageChars, Options.VectorPassageChars) { Sequence = head };
+        index.Vectors.BuildGate = AnnBuildGate;
+        return index;
+    }
+
     private async Task<CubeIndex> BuildAsync(string tenant, string cubeId, long head, CancellationToken cancellationToken)
     {
         string? folder = RebuildOnWrite ? null : CubeFolder(tenant, cubeId);
-        var index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, folder is null ? null : Path.Combine(folder, "spann"), Options.PassageChars, Options.VectorPassageChars) { Sequence = head };
+        var index = NewIndex(folder, head);
         if (!index.Vectors.OwnsFolder)
         {
             folder = null; // another process owns the persisted index; this one keeps a private one
@@ -748,7 +773,7 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             index.Dispose();
-            index = new CubeIndex(Options.WindowRadius, Options.AnnThreshold, Path.Combine(folder, "spann"), Options.PassageChars, Options.VectorPassageChars) { Sequence = head };
+            index = NewIndex(folder, head);
             if (!index.Vectors.OwnsFolder)
             {
                 folder = null;
@@ -1064,7 +1089,7 @@ public sealed partial class RetrievalState : IDisposable
             }
 
             long bytes = entry.Bytes;
-            if (key != keep && entry.Index is not null && TryClose(key, entry))
+            if (key != keep && entry.Index is not null && TryClose(key, entry, evicting: true))
             {
                 total -= bytes;
             }

@@ -9,7 +9,7 @@ public sealed class RetrievalStateOptions
     /// <summary>
     /// Bytes all cached cube indexes may hold together; beyond it the least recently searched cubes are evicted (their
     /// embeddings stay persisted, so reopening one re-embeds nothing). The cube being searched is always kept, even
-    /// alone over budget.
+    /// alone over budget, and so is a cube whose SPANN build is running, until the build is done.
     /// </summary>
     public long CacheBytes { get; set; } = DefaultCacheBytes;
 

@@ -79,6 +79,12 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>SPANN builds this column started (0 when it reopened a persisted index).</summary>
     public int AnnBuilds { get; private set; }
 
+    /// <summary>Whether a SPANN build has finished and waits for <see cref="Advance"/> to take it over.</summary>
+    public bool BuildFinished => building is { IsCompleted: true };
+
+    /// <summary>For tests: what each background SPANN build waits for before it starts (null: nothing).</summary>
+    public Task? BuildGate { get; set; }
+
     /// <summary>The folder of the SPANN index.</summary>
     public string AnnFolder => annFolder;
 
@@ -320,7 +326,12 @@ internal sealed class VectorColumn : IDisposable
         string folder = annFolder;
         pendingDuringBuild = [];
         AnnBuilds++;
-        building = Task.Run(() => SpannIndex.Build(folder, VectorMetric.InnerProduct, new VectorRows<float>(dimension, keys.Count, data), keys, new SpannOptions { VerifyPostingsOnOpen = false }));
+        var gate = BuildGate ?? Task.CompletedTask;
+        building = Task.Run(async () =>
+        {
+            await gate.ConfigureAwait(false);
+            return SpannIndex.Build(folder, VectorMetric.InnerProduct, new VectorRows<float>(dimension, keys.Count, data), keys, new SpannOptions { VerifyPostingsOnOpen = false });
+        });
     }
 
     /// <summary>Every key the SPANN index holds a current entry for (reads every posting: verification only).</summary>

@@ -63,4 +63,37 @@ public sealed class EvictionTests : TempStore
 
         Assert.Equal(Cubes, unbounded.CachedCubes);
     }
+
+    [Fact]
+    public async Task A_cube_whose_spann_build_is_running_is_not_evicted_and_one_whose_build_finished_is_evicted_with_it()
+    {
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var big = await writer.CreateCubeAsync(Me, "big");
+        var small = await writer.CreateCubeAsync(Me, "small");
+        var random = new Random(29);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 800).Select(i => new MemoryDraft($"{Words[random.Next(Words.Length)]} {Words[random.Next(Words.Length)]} item{i}")).ToList());
+        await writer.AddAsync(Me, "small", new MemoryDraft("Ann likes tea"));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var state = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, CacheBytes = 1 << 20 }) { AnnBuildGate = gate.Task };
+        var retriever = new HybridRetriever(state);
+        Task<IReadOnlyList<SearchHit>> Search(string cubeId, string q) => retriever.SearchAsync(new SearchRequest(Me.Tenant, q, new MemoryFilter { CubeId = cubeId }, 5));
+
+        // The big cube's build starts and waits at the gate. Before, the small cube's search evicted the big one, and
+        // closing it waited for the whole build (here, for ever), then threw the build away.
+        await Search(big.Id, "tea");
+        Assert.True(state.CachedBytes > 1 << 20);
+        Assert.NotEmpty(await Search(small.Id, "tea"));
+        Assert.Equal(2, state.CachedCubes); // over the budget until the build is done
+
+        // Done but not yet taken over (no search of the big cube since): the eviction takes it over and checkpoints it, so
+        // the next open serves through it instead of building it again.
+        gate.SetResult();
+        await await state.WithCubeAsync(Me.Tenant, big.Id, index => index.Vectors.WaitForBuildAsync(), default);
+        Assert.NotEmpty(await Search(small.Id, "tea"));
+        Assert.Equal(1, state.CachedCubes);
+        await Search(big.Id, "tea");
+        Assert.True(state.ServesThroughAnn(Me.Tenant, big.Id));
+        Assert.Equal(0, state.AnnBuilds(Me.Tenant, big.Id)); // reopened, not built again
+    }
 }
