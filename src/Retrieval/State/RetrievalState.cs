@@ -265,11 +265,13 @@ public sealed partial class RetrievalState : IDisposable
     {
         foreach (var (key, entry) in cubes)
         {
-            if (entry.Index?.Vectors.Building == true)
+            // A build that already finished counts too: it waits for a search to take it over, and until then the cube
+            // still serves exactly.
+            if (entry.Index?.Vectors is { Building: true } or { BuildFinished: true })
             {
                 try
                 {
-                    await entry.Index.Vectors.WaitForBuildAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await entry.Index!.Vectors.WaitForBuildAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -238,6 +238,28 @@ public sealed class RetrievalStateTests : TempStore
         }
     }
 
+    [Fact]
+    public async Task Waiting_for_indexes_takes_over_a_spann_build_that_finished_before_the_wait()
+    {
+        // The wait looked only at running builds: one that had finished since the cube's last search was skipped, and the
+        // cube went on serving exactly after the wait had returned.
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(11);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 400).Select(i => new MemoryDraft($"{Sentence(random)} item{i}")).ToList());
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var state = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes }) { AnnBuildGate = gate.Task };
+        await new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 5));
+
+        gate.SetResult();
+        await await state.WithCubeAsync(Me.Tenant, cube.Id, index => index.Vectors.WaitForBuildAsync(), default);
+        Assert.False(state.ServesThroughAnn(Me.Tenant, cube.Id)); // finished, not yet taken over
+
+        await state.WaitForIndexesAsync();
+        Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
+    }
+
     /// <summary>A cube of 600 memories whose SPANN index is built, checked and persisted by a state that is then closed.</summary>
     private async Task<(MemoryOS Writer, MemoryCore.Cubes.MemCube Cube, RetrievalStateOptions Options, string Indexes, Random Random)> PersistedSpannCubeAsync()
     {
