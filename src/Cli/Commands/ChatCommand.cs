@@ -38,16 +38,16 @@ internal static class ChatCommand
             var model = modelFlags.Create(parse);
             using var chat = model.Client;
             await using var memory = ctx.OpenMemory();
-            if (!named)
-            {
-                await DemandOwnChatCubeAsync(memory, scope, cube, ct);
-            }
-
             var options = AgentOptions(scope, cube, model);
             options.TokenCounter = counter;
 
             // An agent name no author can have ("..") is the user's error, in one line, not an unexpected one.
             Verb.Validate(options.Validate, (nameof(MemoryAgentOptions.AgentName), "--agent"));
+            if (!named)
+            {
+                await DemandOwnChatCubeAsync(memory, scope, cube, ct);
+            }
+
             var agent = new MemoryAgent(chat, memory, options);
             // Each run is its own conversation; the memories, not the process, carry what was said before.
             string conversation = "chat-" + DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -77,7 +77,16 @@ internal static class ChatCommand
     /// </summary>
     private static async Task DemandOwnChatCubeAsync(MemoryOS memory, Scope scope, string cube, CancellationToken ct)
     {
-        var found = await memory.GetOrCreateCubeAsync(scope, cube, CubeAccess.ReadWrite, ct);
+        MemCube found;
+        try
+        {
+            found = await memory.OpenCubeAsync(scope, cube, ct);
+        }
+        catch (CubeNotFoundException)
+        {
+            return; // the agent makes it, owned by the user, at the first turn (after checking the user's name)
+        }
+
         if (found.Owner.User is { } owner && owner != scope.User)
         {
             throw new AccessDeniedException($"The cube '{found.Name}' chat keeps for user '{scope.User}' belongs to {found.Owner}; chat will not use a cube of that name someone else owns (name one with --cube to use a shared cube).");

@@ -51,4 +51,18 @@ public sealed class ChatCubeTests
         Assert.Equal(0, (await cli.RunAsync("chat", "--user", user, "--base-url", server.BaseUrl, "--model", "scripted", "--message", "again")).Code);
         Assert.Single((await cli.JsonAsync("cube", "list", "--user", user)).GetProperty("cubes").EnumerateArray());
     }
+
+    [Fact]
+    public async Task A_user_name_no_author_can_have_is_refused_before_the_chat_cube_is_made()
+    {
+        // The owner check made chat-USER before anything checked the user's name: "chat --user .." exited 1 and left a cube
+        // "chat-.." behind.
+        using var cli = new CliRunner();
+        await using var server = new ScriptedChatServer((_, _) => ChatScript.Say("Hello."));
+        var (code, _, err) = await cli.RunAsync("chat", "--user", "..", "--base-url", server.BaseUrl, "--model", "scripted", "--message", "hi");
+        Assert.Equal(1, code);
+        Assert.Contains("'..'", err, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+        Assert.Empty((await cli.JsonAsync("cube", "list", "--user", "..")).GetProperty("cubes").EnumerateArray());
+    }
 }
