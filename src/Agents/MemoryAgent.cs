@@ -7,6 +7,7 @@ using AgentMem.Agents.Tools;
 using AgentMem.MemoryCore.Validation;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Context;
+using Microsoft.Extensions.Logging;
 
 namespace AgentMem.Agents;
 
@@ -27,7 +28,7 @@ namespace AgentMem.Agents;
 /// OpenAI-compatible model) the context is pasted as plaintext, as always. <see cref="MemoryAgentOptions.LoadLocalMemory"/> turns
 /// the local path off.
 /// </remarks>
-public sealed class MemoryAgent
+public sealed partial class MemoryAgent
 {
     /// <summary>Speaker recorded on the user's messages.</summary>
     public const string UserSpeaker = "user";
@@ -154,6 +155,12 @@ public sealed class MemoryAgent
         {
             // A cartridge takes context positions before the prompt: one the scheduler filled to all but its reserve left too few
             // for this prompt, and the model refused every turn (or had no room to answer). Its sources are pasted instead.
+            if (options.Logger is { } logger)
+            {
+                int cartridgeTokens = loaded.State.Cartridges.Sum(c => c.Count);
+                LogCartridgesSkipped(logger, cartridgeTokens, local.Model.Config.SeqLen, MinimumReplyTokens);
+            }
+
             loaded = LocalMemoryLoader.WithoutCartridges(loaded);
             (context, messages) = await RecallAsync(scope, cube.Id, message, blocks, true, loaded, cancellationToken).ConfigureAwait(false);
         }
@@ -207,9 +214,16 @@ public sealed class MemoryAgent
         return (context, [new(ChatRole.System, SystemMessage(blocks, context)), new(ChatRole.User, message)]);
     }
 
-    // The agent asks for no reply length, so the client's default is what a reply may take after the cartridge and the prompt.
+    // The client shortens a reply to the positions left after the cartridge and the prompt; a cartridge that leaves fewer
+    // than this many is not worth a reply cut to a few words (the scheduler, not knowing the prompt, fills cartridges to
+    // all but its own small reserve).
+    private const int MinimumReplyTokens = 32;
+
     private static bool LeavesRoomForReply(LocalChatClient local, LoadedMemoryState loaded, List<ChatMessage> messages) =>
-        loaded.State.Cartridges.Sum(c => c.Count) + local.CountPromptTokens(messages) + LocalChatClient.DefaultMaxOutputTokens <= local.Model.Config.SeqLen;
+        loaded.State.Cartridges.Sum(c => c.Count) + local.CountPromptTokens(messages) + MinimumReplyTokens <= local.Model.Config.SeqLen;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cartridges of {CartridgeTokens} tokens leave too little of the model's {Context}-token context for the prompt and a {MinimumReply}-token reply; their sources are pasted instead.")]
+    private static partial void LogCartridgesSkipped(ILogger logger, int cartridgeTokens, int context, int minimumReply);
 
     private async Task<MemoryAgentTurn> WriteBackAsync(PreparedTurn prepared, string message, string? conversationId, ChatResponse response, CancellationToken cancellationToken)
     {

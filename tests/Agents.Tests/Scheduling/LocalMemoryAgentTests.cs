@@ -253,8 +253,7 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         // made LocalChatClient throw NotSupportedException on every turn until the memory was archived.
         var (_, transitions, hot, _) = await ScheduleAsync();
         var cartridgeMemory = transitions.Single(t => t.To == MemoryKind.Activation).Derived;
-        Environment.SetEnvironmentVariable("AGENTMEM_ILGPU_DEVICE", "cpu"); // ILGPU's CPU accelerator, as the backend tests run it
-        using var model = LlamaModel.Load(RepoPaths.StoriesModel, new ModelLoadOptions { Backend = ComputeBackendKind.Ilgpu });
+        using var model = LoadOnIlgpuCpu();
         Assert.Equal(ComputeBackendKind.Ilgpu, model.Backend);
 
         var loaded = await LocalMemoryLoader.LoadAsync(memory, Alice, Cube, model);
@@ -271,6 +270,24 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         Assert.All(Stable, text => Assert.Contains(text, prompt, StringComparison.Ordinal));
         Assert.DoesNotContain(Hot, prompt, StringComparison.Ordinal);
         Assert.Empty((string[])turn.Response.AdditionalProperties[LocalChatClient.AdapterIdsKey]!);
+    }
+
+    /// <summary>
+    /// The stories model on ILGPU's CPU accelerator, as the backend tests run it; the device variable is read when the
+    /// process's backend is first made, and put back so it reaches no other test or child process.
+    /// </summary>
+    private static LlamaModel LoadOnIlgpuCpu()
+    {
+        string? before = Environment.GetEnvironmentVariable("AGENTMEM_ILGPU_DEVICE");
+        Environment.SetEnvironmentVariable("AGENTMEM_ILGPU_DEVICE", "cpu");
+        try
+        {
+            return LlamaModel.Load(RepoPaths.StoriesModel, new ModelLoadOptions { Backend = ComputeBackendKind.Ilgpu });
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AGENTMEM_ILGPU_DEVICE", before);
+        }
     }
 
     [Fact]
@@ -291,6 +308,8 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         var options = AgentOptions();
         options.Instructions = new MemoryAgentOptions().Instructions;
         options.ContextTokenBudget = 64; // the pasted context must fit the model's context too
+        var logger = new RecordingLogger();
+        options.Logger = logger;
         var turn = await new MemoryAgent(new GreedyClient(client), memory, options).ChatAsync("alice", "Lily and the dog");
 
         Assert.Empty(turn.LoadedMemories);
@@ -299,6 +318,7 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         Assert.Equal(0, state[LocalChatClient.PrefixTokensKey]);
         Assert.Contains(Long[0], prompt, StringComparison.Ordinal);
         Assert.Equal(turn.Response.Usage!.InputTokenCount, client.CountPromptTokens([new ChatMessage(ChatRole.User, prompt)]));
+        Assert.Contains(logger.Lines, line => line.Contains("sources are pasted instead", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -228,18 +228,6 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     /// <summary>Keeps each message logged.</summary>
-    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add(formatter(state, exception));
-    }
 
     [Fact]
     public async Task Links_shows_outgoing_and_incoming_links()
