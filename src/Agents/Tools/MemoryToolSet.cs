@@ -353,8 +353,9 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
     }
 
     /// <summary>
-    /// The event time for the model: the day alone for a date (kept as midnight UTC), else the instant in UTC. The offset the
-    /// caller wrote is not kept, so the UTC day of "2024-05-07T23:30-05:00" was given as its date: 8 May, a day late.
+    /// The event time for the model: the day alone at midnight UTC (a date given alone is kept so; a time that falls exactly
+    /// there reads the same), else the instant in UTC. The offset the caller wrote is not kept, so the UTC day of
+    /// "2024-05-07T23:30-05:00" was given as its date: 8 May, a day late.
     /// </summary>
     private static string? Date(DateTimeOffset? value) => value?.UtcDateTime switch
     {
