@@ -98,11 +98,37 @@ public sealed class RuleFactClassifierTests
     [InlineData("My sister doesn't live in Paris.", "I live in Paris.")]
     [InlineData("I am a doctor.", "My sister is a doctor.")]
     [InlineData("My name is Bea.", "My sister's name is Bea.")]
+    [InlineData("My sister Eve lives in Berlin.", "My sister Ann lives in Paris.")] // two named sisters
+    [InlineData("Actually, my brother lives in Paris.", "I live in Paris.")]
+    [InlineData("Ann and I live in Paris.", "I live in Paris.")]
     public void A_fact_about_another_subject_is_added_however_many_terms_it_shares(string fact, string old)
     {
         var decision = rules.Classify(fact, [Fact(old)]);
         Assert.Equal(FactAction.Add, decision.Action);
         Assert.Null(decision.Target);
+    }
+
+    [Theory]
+    [InlineData("Actually, I don't live in Paris anymore.", "I live in Paris.")] // a leading adverb is no part of the subject
+    [InlineData("Unfortunately I no longer work at Google.", "I work at Google.")]
+    public void A_negation_after_a_leading_adverb_is_a_delete(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [existing]);
+        Assert.Equal(FactAction.Delete, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+    }
+
+    [Theory]
+    [InlineData("Since 2020 the user has worked at Google.", "The user works at Google.")] // a time phrase is no part of the subject
+    [InlineData("Honestly, I love sushi.", "I love sushi.")]
+    [InlineData("My sister Eve lives in Paris.", "My sister lives in Paris.")] // a name in apposition names the same sister
+    public void A_fact_whose_subject_is_set_off_by_other_words_still_updates(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [Fact("Ann likes jazz."), existing]);
+        Assert.Equal(FactAction.Update, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
     }
 
     [Theory]

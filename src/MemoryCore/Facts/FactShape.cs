@@ -13,6 +13,13 @@ namespace AgentMem.MemoryCore.Facts;
 /// <param name="Terms">All content terms (see <see cref="FactText.ContentTerms"/>).</param>
 public sealed record FactShape(string Subject, string? Attribute, string Value, bool Negated, IReadOnlySet<string> Terms)
 {
+    /// <summary>
+    /// Who the fact is about, for telling whether two facts share a subject: the subject's owner and relative noun only
+    /// (<c>My sister Eve</c> → <c>i sister</c>, <c>Ann's husband</c> → <c>ann husband</c>), so a name in apposition does not
+    /// make another person. Empty when no subject was parsed.
+    /// </summary>
+    internal string Referent { get; init; } = string.Empty;
+
     // Relation verbs whose object is single-valued, with the preposition that completes them.
     private static readonly Dictionary<string, string> FunctionalVerbs = new(StringComparer.Ordinal)
     {
@@ -57,6 +64,35 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
 
     private static readonly HashSet<string> Possessives = new(StringComparer.Ordinal) { "my", "his", "her", "their", "our", "your" };
 
+    // Words a subject begins with, unless a preposition or conjunction governs them ("in the summer I", "Ann and I").
+    private static readonly HashSet<string> SubjectStarts = new(StringComparer.Ordinal)
+    {
+        "i", "we", "you", "he", "she", "they", "my", "his", "her", "their", "our", "your", "the", "a", "an",
+    };
+
+    private static readonly HashSet<string> Governing = new(StringComparer.Ordinal)
+    {
+        "in", "on", "at", "of", "for", "with", "from", "to", "by", "about", "after", "before", "during", "since", "until", "and", "or", "nor", "than",
+    };
+
+    // Sentence adverbs and time words that may open a sentence before a named subject ("Unfortunately Ann ...", "Since 2020 Ann ...").
+    private static readonly HashSet<string> Openers = new(StringComparer.Ordinal)
+    {
+        "actually", "honestly", "unfortunately", "fortunately", "luckily", "sadly", "apparently", "basically", "frankly", "personally",
+        "seriously", "obviously", "clearly", "recently", "lately", "currently", "nowadays", "finally", "eventually", "originally",
+        "previously", "today", "yesterday", "now", "also", "still", "anyway", "well", "so", "yes", "ok", "okay", "oh",
+        "since", "in", "until", "as", "of", "last", "this", "year", "month", "week",
+    };
+
+    // Nouns naming a person or animal related to the owner: the referent of "my sister Eve" is the sister, "Eve" names her.
+    private static readonly HashSet<string> Relatives = new[]
+    {
+        "friend", "pet", "child", "kid", "sister", "brother", "sibling", "cousin", "colleague", "husband", "wife", "partner", "spouse",
+        "mom", "mum", "mother", "dad", "father", "parent", "son", "daughter", "boyfriend", "girlfriend", "fiance", "fiancee", "aunt",
+        "uncle", "niece", "nephew", "grandma", "grandmother", "grandpa", "grandfather", "boss", "neighbor", "neighbour", "roommate",
+        "dog", "cat",
+    }.Select(FactText.Canonical).ToHashSet(StringComparer.Ordinal);
+
     private static readonly HashSet<string> Quantifiers = new(StringComparer.Ordinal)
     {
         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "some", "most", "many", "few", "several",
@@ -82,7 +118,7 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
             string w = words[i];
             if (Copulas.Contains(w))
             {
-                var subjectWords = words.Take(i).Where(x => !Auxiliaries.Contains(x)).ToList();
+                var subjectWords = SubjectWords(words.Take(i));
                 int next = SkipNegation(words, i + 1);
 
                 // "Ann is called Bea", "I am married to Bo", "I am living in Rome": the participle is the relation.
@@ -100,8 +136,8 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
                 bool functional = attribute.Count > 0 && !attribute.Any(a => ManyValued.Contains(FactText.Canonical(a)));
                 // A many-valued noun is part of the subject: "my sister is a doctor" is about the sister, not about "i".
                 return functional
-                    ? new FactShape(Join(owner), Join(attribute), Join(words.Skip(next)), negated, terms)
-                    : new FactShape(Join(subjectWords), null, Join(words.Skip(next)), negated, terms);
+                    ? new FactShape(Join(owner), Join(attribute), Join(words.Skip(next)), negated, terms) { Referent = ReferentOf(owner) }
+                    : new FactShape(Join(subjectWords), null, Join(words.Skip(next)), negated, terms) { Referent = ReferentOf(subjectWords) };
             }
 
             if (w is "has" or "have" or "had" && i + 1 < words.Count && FunctionalVerbs.ContainsKey(words[i + 1]))
@@ -111,7 +147,7 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
 
             if (FunctionalVerbs.TryGetValue(w, out var relation) || OtherVerbs.Contains(w))
             {
-                var subjectWords = words.Take(i).Where(x => !Auxiliaries.Contains(x)).ToList();
+                var subjectWords = SubjectWords(words.Take(i));
                 if (subjectWords.Count == 0)
                 {
                     continue;
@@ -133,7 +169,37 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
     {
         // Prepositions after the verb belong to the relation ("lives in"), not the value.
         var value = rest.SkipWhile(x => x is "in" or "at" or "for" or "to" or "as" or "with" or "on").ToList();
-        return new FactShape(Join(subjectWords), relation, Join(value), negated, terms);
+        return new FactShape(Join(subjectWords), relation, Join(value), negated, terms) { Referent = ReferentOf(subjectWords) };
+    }
+
+    // The words before the verb that make its subject: an opening adverb or time phrase ("Actually, I", "Since 2020 the user")
+    // is no part of it, or "Actually, I don't live in Paris" was about someone other than "I live in Paris".
+    private static List<string> SubjectWords(IEnumerable<string> before)
+    {
+        var words = before.Where(x => !Auxiliaries.Contains(x)).ToList();
+        for (int j = 0; j < words.Count; j++)
+        {
+            if (SubjectStarts.Contains(words[j]) && (j == 0 || !Governing.Contains(words[j - 1])))
+            {
+                return words.Skip(j).ToList();
+            }
+        }
+
+        // A named subject has no such start: drop what opens the sentence before it, but never the last word.
+        int start = 0;
+        while (start < words.Count - 1 && (Openers.Contains(words[start]) || words[start].All(char.IsAsciiDigit)))
+        {
+            start++;
+        }
+
+        return words.Skip(start).ToList();
+    }
+
+    private static string ReferentOf(List<string> subjectWords)
+    {
+        var (owner, attribute) = SplitPossessive(subjectWords);
+        string? relative = attribute.Select(FactText.Canonical).FirstOrDefault(Relatives.Contains);
+        return relative is null ? Join(subjectWords) : $"{ReferentOf(owner)} {relative}".Trim();
     }
 
     private static (List<string> Owner, List<string> Attribute) SplitPossessive(List<string> subject)

@@ -16,7 +16,9 @@ namespace AgentMem.MemoryCore.Facts;
 /// <item>Otherwise <b>ADD</b>.</item>
 /// </list>
 /// None of these applies to two facts whose subjects were both parsed and differ: <c>My sister lives in Paris</c> holds
-/// every term of <c>I live in Paris</c> (<c>my</c> is <c>i</c>), yet neither says the other.
+/// every term of <c>I live in Paris</c> (<c>my</c> is <c>i</c>), yet neither says the other. Subjects are compared by owner and
+/// relative noun only, without an opening adverb or time phrase or a name in apposition: <c>Actually, I</c> is <c>I</c>, and
+/// <c>My sister Eve</c> is <c>my sister</c>.
 /// </summary>
 public sealed class RuleFactClassifier : IFactClassifier
 {
@@ -44,7 +46,7 @@ public sealed class RuleFactClassifier : IFactClassifier
         foreach (var candidate in candidates)
         {
             var old = FactShape.Parse(candidate.Text);
-            if (next.Subject.Length > 0 && old.Subject.Length > 0 && !string.Equals(next.Subject, old.Subject, StringComparison.Ordinal))
+            if (next.Referent.Length > 0 && old.Referent.Length > 0 && !string.Equals(next.Referent, old.Referent, StringComparison.Ordinal))
             {
                 continue; // about someone else: shared terms do not make it known, refined or negated
             }
