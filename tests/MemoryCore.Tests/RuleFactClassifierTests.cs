@@ -83,6 +83,8 @@ public sealed class RuleFactClassifierTests
     [InlineData("I live with my sister.", "I live in Paris.")]
     [InlineData("I moved the couch to the bedroom.", "I live in Paris.")]
     [InlineData("I drive to work every day.", "I drive a Tesla.")]
+    [InlineData("I work remotely on Fridays.", "I work at Google.")] // an adverb before a preposition that names no employer
+    [InlineData("I moved from Oslo last year.", "I live in Paris.")] // where from, but not where to
     public void Unrelated_or_compatible_facts_are_added(string fact, string old)
     {
         var decision = rules.Classify(fact, [Fact(old)]);
@@ -124,6 +126,20 @@ public sealed class RuleFactClassifierTests
     [InlineData("Honestly, I love sushi.", "I love sushi.")]
     [InlineData("My sister Eve lives in Paris.", "My sister lives in Paris.")] // a name in apposition names the same sister
     public void A_fact_whose_subject_is_set_off_by_other_words_still_updates(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [Fact("Ann likes jazz."), existing]);
+        Assert.Equal(FactAction.Update, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+    }
+
+    [Theory]
+    [InlineData("The user moved from Oslo to Bergen.", "The user lives in Oslo.")] // the preposition need not follow the verb
+    [InlineData("I work remotely for Acme.", "I work at Initech.")]
+    [InlineData("I drive my dad's Volvo.", "I drive a Tesla.")] // a car is named with any determiner or owner
+    [InlineData("I drive the family Volvo.", "I drive a Tesla.")]
+    [InlineData("I drive Ann's Volvo.", "I drive a Tesla.")]
+    public void A_relation_whose_complement_is_set_off_by_other_words_still_updates(string fact, string old)
     {
         var existing = Fact(old);
         var decision = rules.Classify(fact, [Fact("Ann likes jazz."), existing]);

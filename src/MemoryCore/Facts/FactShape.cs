@@ -33,13 +33,15 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
 
     // What must follow a relation verb's plain or past form for the relation to hold: "works on a novel" names no employer,
     // "lives with my sister" no city, "moved the couch" no home, "drives to work" no car, and "called my mom" or "named my
-    // dog Rex" no name of the subject (that takes "is called"). Verbs not listed ("married") take any object.
+    // dog Rex" no name of the subject (that takes "is called"). Verbs not listed ("married") take any object. A manner adverb
+    // may come between ("works remotely for"), a move may name where from first ("moved from Oslo to"), and a car may take
+    // any determiner or owner ("drives my dad's Volvo", see Completion).
     private static readonly Dictionary<string, string[]> Complements = new(StringComparer.Ordinal)
     {
         ["live"] = ["in", "at"], ["lives"] = ["in", "at"], ["lived"] = ["in", "at"], ["reside"] = ["in", "at"], ["resides"] = ["in", "at"],
         ["move"] = ["to"], ["moved"] = ["to"], ["moves"] = ["to"],
         ["work"] = ["at", "for"], ["works"] = ["at", "for"], ["worked"] = ["at", "for"],
-        ["drive"] = ["a", "an"], ["drives"] = ["a", "an"],
+        ["drive"] = ["a", "an", "the", "my", "his", "her", "their", "our", "your"], ["drives"] = ["a", "an", "the", "my", "his", "her", "their", "our", "your"],
         ["called"] = [], ["named"] = [],
     };
 
@@ -153,12 +155,14 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
                     continue;
                 }
 
-                if (relation is not null && !Completed(words, i))
+                int completion = relation is null ? -1 : Completion(words, i);
+                if (relation is not null && completion < 0)
                 {
                     relation = null; // the verb without its complement: a many-valued statement, subject kept
                 }
 
-                return Make(subjectWords, relation, words.Skip(SkipNegation(words, i + 1)), negated, terms);
+                // The value starts at the complement: "moved from Oslo to Bergen" is a move to Bergen.
+                return Make(subjectWords, relation, words.Skip(completion >= 0 ? completion : SkipNegation(words, i + 1)), negated, terms);
             }
         }
 
@@ -229,25 +233,45 @@ public sealed record FactShape(string Subject, string? Attribute, string Value, 
     private static bool IsQuantifier(string word) =>
         Quantifiers.Contains(word) || (word.Length > 0 && word.All(char.IsAsciiDigit));
 
-    private static bool Completed(IReadOnlyList<string> words, int verb)
+    // Where the complement that completes the relation verb at verb begins, or -1 when none does (see Complements).
+    private static int Completion(IReadOnlyList<string> words, int verb)
     {
+        int next = SkipNegation(words, verb + 1, articles: false);
         if (!Complements.TryGetValue(words[verb], out var complements))
         {
-            return true;
+            return next;
         }
 
-        int next = verb + 1;
-        while (next < words.Count && (FactText.IsNegationAt(words, next) || words[next] is "also" or "still" or "now" or "currently"))
+        // A manner adverb between verb and complement ("work remotely for Acme") leaves the relation whole.
+        while (next < words.Count - 1 && words[next].Length > 4 && words[next].EndsWith("ly", StringComparison.Ordinal))
         {
             next++;
         }
 
-        return next < words.Count && complements.Contains(words[next], StringComparer.Ordinal);
+        if (next >= words.Count)
+        {
+            return -1;
+        }
+
+        if (complements.Contains(words[next], StringComparer.Ordinal))
+        {
+            return next;
+        }
+
+        // "moved from Oslo to Bergen": the place left comes first, the new home after its "to" (a few words on at most).
+        if (words[next] == "from" && complements.Contains("to", StringComparer.Ordinal))
+        {
+            return Enumerable.Range(next + 2, Math.Max(0, Math.Min(4, words.Count - next - 2))).FirstOrDefault(j => words[j] == "to", -1);
+        }
+
+        // "drives Ann's Volvo": an owner's car.
+        return words[verb] is "drive" or "drives" && next + 1 < words.Count && words[next + 1] == "'s" ? next : -1;
     }
 
-    private static int SkipNegation(IReadOnlyList<string> words, int index)
+    private static int SkipNegation(IReadOnlyList<string> words, int index, bool articles = true)
     {
-        while (index < words.Count && (FactText.IsNegationAt(words, index) || words[index] is "also" or "still" or "now" or "currently" or "a" or "an"))
+        while (index < words.Count && (FactText.IsNegationAt(words, index) || words[index] is "also" or "still" or "now" or "currently"
+            || (articles && words[index] is "a" or "an")))
         {
             index++;
         }
