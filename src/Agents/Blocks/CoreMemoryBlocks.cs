@@ -188,34 +188,9 @@ public sealed class CoreMemoryBlocks
             return ToBlock(name, await memory.GetAsync(actor, outcome.Id, cancellationToken).ConfigureAwait(false));
         }
 
-        // The cube de-duplicated the text against another memory; a block needs its own memory, so it is
-        // created under a unique placeholder and given its text as version 2.
-        string placeholder = $"Core memory block '{name}' ({Guid.NewGuid():N})";
-        var created = await memory.AddAsync(actor, target.Id, Draft(name, placeholder), cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var next = await memory.UpdateAsync(actor, created.Id, new MemoryChange { Text = text, Reason = "core block append" }, cancellationToken).ConfigureAwait(false);
-            return ToBlock(name, next);
-        }
-        catch
-        {
-            await DeletePlaceholderAsync(actor, created.Id).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    // Left, the placeholder would be the block, shown in every prompt. Not cancellable (the caller's cancellation may be what
-    // failed the update), and of version 1 only: an update that committed before its answer was lost is the block. Best
-    // effort: the update's own error is the one the caller sees.
-    private async Task DeletePlaceholderAsync(Scope actor, MemoryId id)
-    {
-        try
-        {
-            await memory.DeleteAsync(actor, id, "core block append failed", 1, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AgentMemException or IOException or InvalidOperationException)
-        {
-        }
+        // The cube de-duplicated the text against another memory; a block needs its own memory.
+        var own = await OwnMemory.AddAsync(memory, actor, target.Id, Draft(name, text), $"Core memory block '{name}' ({Guid.NewGuid():N})", "core block append", cancellationToken).ConfigureAwait(false);
+        return ToBlock(name, own);
     }
 
     /// <summary>

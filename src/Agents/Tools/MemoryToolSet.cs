@@ -122,8 +122,8 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
 
     /// <summary>
     /// Stores <paramref name="draft"/> as a memory of its own beside <paramref name="reserved"/>, which holds the same content:
-    /// the copy stored by an earlier call when there is one, else a new memory (created as a unique placeholder, since the
-    /// cube would de-duplicate the text again, and given the text as version 2, as <see cref="CoreMemoryBlocks"/> does).
+    /// the copy stored by an earlier call when there is one, else a new memory (<see cref="OwnMemory"/>: the cube would
+    /// de-duplicate the text again).
     /// </summary>
     private async Task<AddOutcome> AddApartAsync(string cubeId, MemoryDraft draft, MemoryItem reserved, CancellationToken cancellationToken)
     {
@@ -139,27 +139,8 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             }
         }
 
-        var created = await memory.AddAsync(scope, cubeId, draft with { Text = $"memory_add placeholder ({Guid.NewGuid():N})" }, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var change = new MemoryChange { Text = draft.Text, Reason = "kept apart from a core block or summary of the same text", ExpectedVersion = 1 };
-            await memory.UpdateAsync(scope, created.Id, change, cancellationToken).ConfigureAwait(false);
-            return created;
-        }
-        catch
-        {
-            // Left, the placeholder would be remembered as a fact. Not cancellable (the caller's cancellation may be what failed
-            // the update); best effort: the update's own error is the one the caller sees.
-            try
-            {
-                await memory.DeleteAsync(scope, created.Id, "memory_add failed", 1, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AgentMemException or IOException or InvalidOperationException)
-            {
-            }
-
-            throw;
-        }
+        var stored = await OwnMemory.AddAsync(memory, scope, cubeId, draft, $"memory_add placeholder ({Guid.NewGuid():N})", "kept apart from a core block or summary of the same text", cancellationToken).ConfigureAwait(false);
+        return new AddOutcome(stored.Id, true);
     }
 
     public async Task<MemoryVersionResult> UpdateAsync(
