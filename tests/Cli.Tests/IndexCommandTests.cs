@@ -8,7 +8,7 @@ using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Cli.Tests;
 
-/// <summary><c>index rebuild</c>'s progress on standard error.</summary>
+/// <summary><c>index rebuild</c>'s progress on standard error, and what <c>index verify</c> counts as drift.</summary>
 public sealed partial class IndexCommandTests : IDisposable
 {
     private readonly CliRunner cli = new();
@@ -42,6 +42,22 @@ public sealed partial class IndexCommandTests : IDisposable
         var done = progress.Select(l => int.Parse(Embedded().Match(l.Text).Groups[1].Value.Replace(",", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal([1000, 2000, 3000, 3001], done);
         Assert.All(progress, l => Assert.True(l.ByTheRebuild, $"'{l.Text}' was written outside the rebuild"));
+    }
+
+    [Fact]
+    public async Task Verify_catches_up_before_it_compares_so_a_write_no_search_has_read_is_not_drift()
+    {
+        // The persisted embeddings were counted before the catch-up that embeds and stores them: every memory added or
+        // edited since the last search was "missing" or "stale" (exit 3), and the next verify, with no write between, was clean.
+        var added = await cli.JsonAsync("add", "Melanie paints sunsets");
+        var (code, output, error) = await cli.RunAsync("index", "verify", "--json");
+        Assert.True(code == 0, $"exit {code}: {output}{error}");
+        Assert.Contains("\"embeddings_missing\":0", output, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await cli.RunAsync("update", added.GetProperty("id").GetString()!, "Melanie paints sunrises")).Code);
+        (code, output, error) = await cli.RunAsync("index", "verify", "--json");
+        Assert.True(code == 0, $"exit {code}: {output}{error}");
+        Assert.Contains("\"embeddings_stale\":0", output, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"embedded ([\d,]+) / 3,001")]

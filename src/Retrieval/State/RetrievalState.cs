@@ -298,10 +298,39 @@ public sealed partial class RetrievalState : IDisposable
     /// Compares the cube's derived data with the store after catching up with the change feed: every searchable memory
     /// indexed, persisted embeddings present and current, and (for a SPANN-served cube) the index's keys equal to the
     /// searchable memories' keys. Reads every posting of the index: a maintenance operation, not a search-path one.
+    /// Memories queued for the background embedder count as missing until it has stored their embeddings
+    /// (<see cref="WaitForEmbeddingsAsync"/> first).
     /// </summary>
     public async Task<IndexReport> VerifyAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
     {
         var items = await ListIndexedAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
+        var expectedKeys = items.Select(i => CubeIndex.VectorKey(i.Id)).ToHashSet();
+        var report = await WithCubeAsync(tenant, cubeId, index =>
+        {
+            int indexed = items.Count(i => index.TryGetSlot(i.Id, out _));
+            if (!index.Vectors.UsesAnn)
+            {
+                return new IndexReport(cubeId, items.Count, indexed, 0, 0, index.Vectors.Building ? "building" : "exact", 0, 0)
+                {
+                    Damage = index.Vectors.BuildFailure is { } failed ? $"The SPANN build failed (searches are exact until a rebuild): {failed.Message}" : null,
+                };
+            }
+
+            HashSet<long> keys;
+            try
+            {
+                keys = index.Vectors.IndexedKeys();
+            }
+            catch (Exception ex) when (ex is Vectors.VectorFormatException or IOException or InvalidOperationException)
+            {
+                return new IndexReport(cubeId, items.Count, indexed, 0, 0, "spann", 0, 0) { Damage = ex.Message };
+            }
+
+            return new IndexReport(cubeId, items.Count, indexed, 0, 0, "spann", expectedKeys.Count(k => !keys.Contains(k)), keys.Count(k => !expectedKeys.Contains(k)));
+        }, cancellationToken).ConfigureAwait(false);
+
+        // Read after the catch-up above, which embeds and stores what was written since the last search: read before it,
+        // every memory added or edited since counted as drift, and the verify itself repaired it.
         var stored = (await store.GetEmbeddingsAsync(tenant, cubeId, EmbedderId, null, cancellationToken).ConfigureAwait(false)).ToDictionary(e => e.MemoryId);
         int missing = 0, stale = 0;
         foreach (var item in items)
@@ -316,30 +345,7 @@ public sealed partial class RetrievalState : IDisposable
             }
         }
 
-        var expectedKeys = items.Select(i => CubeIndex.VectorKey(i.Id)).ToHashSet();
-        return await WithCubeAsync(tenant, cubeId, index =>
-        {
-            int indexed = items.Count(i => index.TryGetSlot(i.Id, out _));
-            if (!index.Vectors.UsesAnn)
-            {
-                return new IndexReport(cubeId, items.Count, indexed, missing, stale, index.Vectors.Building ? "building" : "exact", 0, 0)
-                {
-                    Damage = index.Vectors.BuildFailure is { } failed ? $"The SPANN build failed (searches are exact until a rebuild): {failed.Message}" : null,
-                };
-            }
-
-            HashSet<long> keys;
-            try
-            {
-                keys = index.Vectors.IndexedKeys();
-            }
-            catch (Exception ex) when (ex is Vectors.VectorFormatException or IOException or InvalidOperationException)
-            {
-                return new IndexReport(cubeId, items.Count, indexed, missing, stale, "spann", 0, 0) { Damage = ex.Message };
-            }
-
-            return new IndexReport(cubeId, items.Count, indexed, missing, stale, "spann", expectedKeys.Count(k => !keys.Contains(k)), keys.Count(k => !expectedKeys.Contains(k)));
-        }, cancellationToken).ConfigureAwait(false);
+        return report with { EmbeddingsMissing = missing, EmbeddingsStale = stale };
     }
 
     /// <summary>
