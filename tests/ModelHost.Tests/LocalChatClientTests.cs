@@ -117,6 +117,21 @@ public sealed class LocalChatClientTests
     }
 
     [Fact]
+    public async Task Top_p_0_keeps_only_the_most_likely_token()
+    {
+        // llama2.c's "top-p 0 = no nucleus" leaked through: an OpenAI-style TopP = 0 (the narrowest nucleus) sampled from the
+        // whole distribution, the most random setting, while TopP = 0.01 was near greedy.
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        ChatMessage[] messages = [new(ChatRole.User, "Once upon a time")];
+        string greedy = (await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0, MaxOutputTokens = 60 })).Text;
+        for (long seed = 1; seed <= 3; seed++)
+        {
+            var response = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 1.5f, TopP = 0, Seed = seed, MaxOutputTokens = 60 });
+            Assert.Equal(greedy, response.Text);
+        }
+    }
+
+    [Fact]
     public async Task Streaming_yields_one_update_per_token_even_while_text_is_held_back_for_a_stop_sequence()
     {
         // A stop sequence that never occurs holds back up to its length less one character: those tokens' updates have

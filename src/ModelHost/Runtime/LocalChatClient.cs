@@ -29,7 +29,9 @@ namespace AgentMem.ModelHost;
 /// <para>
 /// Options: <see cref="ChatOptions.Instructions"/> (rendered as a system message before the messages, as the OpenAI adapter
 /// sends them), <see cref="ChatOptions.MaxOutputTokens"/> (default 256, capped by the context), <see cref="ChatOptions.Temperature"/>
-/// (default 1; 0 is greedy), <see cref="ChatOptions.TopP"/> (default 0.9), <see cref="ChatOptions.Seed"/> (default: derived from the
+/// (default 1; 0 is greedy), <see cref="ChatOptions.TopP"/> (default 0.9; 0 or less keeps only the most likely token, so it is
+/// greedy, the narrowest nucleus as OpenAI-style callers mean it, not llama2.c's "no nucleus" that <see cref="Sampler"/> keeps;
+/// 1 or more samples the whole distribution), <see cref="ChatOptions.Seed"/> (default: derived from the
 /// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state). Generation stops when the tokenizer's
 /// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face) (finish reason <see cref="ChatFinishReason.Stop"/>) or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
 /// </para>
@@ -240,6 +242,11 @@ public sealed class LocalChatClient : IChatClient
             int max = options?.MaxOutputTokens ?? DefaultMaxOutputTokens;
             float temperature = options?.Temperature ?? 1f;
             float topP = options?.TopP ?? 0.9f;
+            if (topP <= 0f)
+            {
+                // The narrowest nucleus is the top token alone; Sampler would read 0 as llama2.c's "no nucleus", the whole distribution.
+                temperature = 0f;
+            }
 
             // Stop sequences are matched on the decoded text, so one split across tokens is found; up to the longest one's
             // length less one character is held back until it is known not to start one.

@@ -13,7 +13,10 @@ public sealed class Sampler
     /// <summary>Creates a sampler for a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
     /// <param name="vocabSize">Number of logits per step.</param>
     /// <param name="temperature">0 for greedy; higher is more random.</param>
-    /// <param name="topP">Nucleus mass in (0, 1); 0 or ≥ 1 samples from the whole distribution.</param>
+    /// <param name="topP">
+    /// Nucleus mass in (0, 1); 0 or ≥ 1 samples from the whole distribution (llama2.c's rule, which the CLI's <c>--topp</c>
+    /// keeps: 0 means "no nucleus", not the narrowest one; <see cref="LocalChatClient"/> maps a <c>TopP</c> of 0 to greedy instead).
+    /// </param>
     /// <param name="seed">Random seed (non-zero; xorshift stays at zero forever).</param>
     public Sampler(int vocabSize, float temperature = 0f, float topP = 0.9f, ulong seed = 42)
     {
@@ -39,7 +42,7 @@ public sealed class Sampler
     /// <summary>The sampling temperature.</summary>
     public float Temperature { get; }
 
-    /// <summary>The nucleus mass.</summary>
+    /// <summary>The nucleus mass (0 or ≥ 1: none, the whole distribution is sampled).</summary>
     public float TopP { get; }
 
     /// <summary>Index of the largest value (the first on ties, as llama2.c).</summary>
