@@ -466,6 +466,43 @@ public sealed class ByteLevelBpeTokenizerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_chat_ends_when_the_model_closes_its_turn_though_the_tokenizers_EOS_is_another_token()
+    {
+        // Qwen2 base folders name <|endoftext|> as EOS with a ChatML template: the <|im_end|> the model samples after its answer
+        // did not stop the reply, which ran on into invented turns (special tokens print nothing) until the token budget.
+        int imStart = Vocab().Count + 3;
+        var tok = ByteLevelBpeTokenizer.Load(Write("qwen2", edit: j => j.Replace(
+            "\"added_tokens\":[", $"\"added_tokens\":[{{\"id\":{imStart},\"content\":\"<|im_start|>\",\"special\":true}},", StringComparison.Ordinal)), eosToken: "<|endoftext|>");
+        int imEnd = tok.TokenToId("<|im_end|>");
+        Microsoft.Extensions.AI.ChatMessage[] messages = [new(Microsoft.Extensions.AI.ChatRole.User, "hello world")];
+        var config = TinyHf.Config(tied: true, theta: 1e6f, eps: 1e-6f, bias: true) with { VocabSize = tok.VocabSize, SeqLen = 256 };
+        var model = new LlamaModel(config, TinyHf.Weights(config, 2057)); // a seed whose greedy reply closes its turn after 5 tokens
+
+        // The generator knows no template: it runs past <|im_end|> into more text.
+        var run = new Generator(model, tok).Generate(ChatTemplate.ChatML.Render(messages), 10, new Sampler(config.VocabSize, 0f));
+        Assert.Equal(5, run.Tokens.ToList().IndexOf(imEnd));
+        Assert.Equal(10, run.Tokens.Count);
+
+        using var client = new LocalChatClient(model, tok, ChatTemplate.ChatML, "tiny-qwen2");
+        var options = new Microsoft.Extensions.AI.ChatOptions { Temperature = 0, MaxOutputTokens = 10 };
+        var response = await client.GetResponseAsync(messages, options);
+        Assert.Equal(tok.Decode([.. run.Tokens.Take(5)]), response.Text);
+        Assert.Equal(Microsoft.Extensions.AI.ChatFinishReason.Stop, response.FinishReason);
+        Assert.Equal(5, response.Usage!.OutputTokenCount);
+
+        var streamed = new StringBuilder();
+        Microsoft.Extensions.AI.ChatFinishReason? finish = null;
+        await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+        {
+            streamed.Append(update.Text);
+            finish = update.FinishReason ?? finish;
+        }
+
+        Assert.Equal(response.Text, streamed.ToString());
+        Assert.Equal(Microsoft.Extensions.AI.ChatFinishReason.Stop, finish);
+    }
+
+    [Fact]
     public async Task Generator_and_chat_client_run_on_a_byte_level_tokenizer()
     {
         var tok = Load("qwen2");

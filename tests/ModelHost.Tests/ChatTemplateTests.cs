@@ -21,6 +21,7 @@ public sealed class ChatTemplateTests
             ChatTemplate.ChatML.Render(Conversation));
         Assert.Equal("<|im_start|>user\nHi<|im_end|>\n", ChatTemplate.ChatML.Render([new ChatMessage(ChatRole.User, "Hi")], addGenerationPrompt: false));
         Assert.False(ChatTemplate.ChatML.IncludesBos);
+        Assert.Equal("<|im_end|>", ChatTemplate.ChatML.EndOfTurnToken);
     }
 
     [Fact]
@@ -30,6 +31,7 @@ public sealed class ChatTemplateTests
             "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are kind.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nTell a story.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
             ChatTemplate.Llama3.Render(Conversation));
         Assert.True(ChatTemplate.Llama3.IncludesBos);
+        Assert.Equal("<|eot_id|>", ChatTemplate.Llama3.EndOfTurnToken);
     }
 
     [Fact]
@@ -38,6 +40,7 @@ public sealed class ChatTemplateTests
         ChatMessage[] messages = [new(ChatRole.System, "Lily had a red ball."), new(ChatRole.User, string.Empty), new(ChatRole.User, "One day")];
         Assert.Equal("Lily had a red ball.\nOne day", ChatTemplate.Plain.Render(messages));
         Assert.Equal("You are kind.\nHi\nHello!\nTell a story.", ChatTemplate.Plain.Render(Conversation));
+        Assert.Null(ChatTemplate.Plain.EndOfTurnToken);
         Assert.Equal(ChatTemplate.Plain.Render(messages), LocalChatClient.RenderPrompt(messages));
     }
 

@@ -13,11 +13,11 @@ public abstract class ChatTemplate
     public static ChatTemplate Plain { get; } = new PlainChatTemplate();
 
     /// <summary>ChatML (<c>&lt;|im_start|&gt;role\n…&lt;|im_end|&gt;\n</c>), as Qwen models use.</summary>
-    public static ChatTemplate ChatML { get; } = new MarkupChatTemplate("chatml", bos: string.Empty, "<|im_start|>", "\n", "<|im_end|>\n");
+    public static ChatTemplate ChatML { get; } = new MarkupChatTemplate("chatml", bos: string.Empty, "<|im_start|>", "\n", "<|im_end|>\n", "<|im_end|>");
 
     /// <summary>Llama 3 (<c>&lt;|begin_of_text|&gt;&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\n…&lt;|eot_id|&gt;</c>).</summary>
     public static ChatTemplate Llama3 { get; } =
-        new MarkupChatTemplate("llama3", bos: "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>\n\n", "<|eot_id|>");
+        new MarkupChatTemplate("llama3", bos: "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>\n\n", "<|eot_id|>", "<|eot_id|>");
 
     /// <summary>Short name: <c>plain</c>, <c>chatml</c> or <c>llama3</c>.</summary>
     public abstract string Name { get; }
@@ -26,6 +26,14 @@ public abstract class ChatTemplate
     /// Whether the rendered text already starts with the beginning-of-text token, so the tokenizer must not add BOS again.
     /// </summary>
     public virtual bool IncludesBos => false;
+
+    /// <summary>
+    /// The special token that closes a message in this format (<c>&lt;|im_end|&gt;</c> for ChatML, <c>&lt;|eot_id|&gt;</c> for
+    /// Llama 3), or null where messages have none (<see cref="Plain"/>). A model tuned on the format samples it when its reply is
+    /// over, so <see cref="LocalChatClient"/> stops there as at the tokenizer's end-of-text token, which may be another one
+    /// (Qwen2's <c>&lt;|endoftext|&gt;</c>, Llama 3's <c>&lt;|end_of_text|&gt;</c>).
+    /// </summary>
+    public virtual string? EndOfTurnToken => null;
 
     /// <summary>
     /// Renders <paramref name="messages"/> (messages with no text are skipped); with <paramref name="addGenerationPrompt"/> the

@@ -5,13 +5,16 @@ namespace AgentMem.ModelHost;
 /// <summary>
 /// A chat format that wraps each message in special-token markup: the text opens with <paramref name="bos"/> (empty where the
 /// tokenizer adds BOS), then per message <c>roleStart + role + roleEnd + text + messageEnd</c>, and for the generation prompt the
-/// assistant's header alone. ChatML and Llama 3 differ only in these strings, so one renderer serves both.
+/// assistant's header alone; <paramref name="endOfTurn"/> is the special token in <paramref name="messageEnd"/> that the model
+/// samples to close its reply. ChatML and Llama 3 differ only in these strings, so one renderer serves both.
 /// </summary>
-internal sealed class MarkupChatTemplate(string name, string bos, string roleStart, string roleEnd, string messageEnd) : ChatTemplate
+internal sealed class MarkupChatTemplate(string name, string bos, string roleStart, string roleEnd, string messageEnd, string endOfTurn) : ChatTemplate
 {
     public override string Name => name;
 
     public override bool IncludesBos => bos.Length > 0;
+
+    public override string? EndOfTurnToken => endOfTurn;
 
     public override string Render(IEnumerable<ChatMessage> messages, bool addGenerationPrompt = true) =>
         RenderMarked(messages, addGenerationPrompt).Text;

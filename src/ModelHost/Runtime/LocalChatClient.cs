@@ -33,7 +33,10 @@ namespace AgentMem.ModelHost;
 /// greedy, the narrowest nucleus as OpenAI-style callers mean it, not llama2.c's "no nucleus" that <see cref="Sampler"/> keeps;
 /// 1 or more samples the whole distribution), <see cref="ChatOptions.Seed"/> (default: derived from the
 /// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state). Generation stops when the tokenizer's
-/// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face) (finish reason <see cref="ChatFinishReason.Stop"/>) or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
+/// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face) or the
+/// template's end-of-turn token (<see cref="ChatTemplate.EndOfTurnToken"/>, where the tokenizer has it as one token: a ChatML
+/// model whose EOS is <c>&lt;|endoftext|&gt;</c> closes its reply with <c>&lt;|im_end|&gt;</c>) (finish reason
+/// <see cref="ChatFinishReason.Stop"/>), or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
 /// </para>
 /// <para>
 /// Streaming yields one update per generated token (text may be empty while a multi-byte UTF-8 character is incomplete, or
@@ -221,6 +224,7 @@ public sealed class LocalChatClient : IChatClient
         private readonly AdditionalPropertiesDictionary report;
         private readonly int promptTokens;
         private readonly int end;
+        private readonly int endOfTurn;
         private int token;
         private int position;
         private int slot;
@@ -255,6 +259,10 @@ public sealed class LocalChatClient : IChatClient
             ulong seed = options?.Seed is { } s ? (ulong)s : (ulong)DateTime.UtcNow.Ticks;
             ArgumentOutOfRangeException.ThrowIfNegative(max);
             sampler = new Sampler(model.Config.VocabSize, temperature, topP, seed == 0 ? 1 : seed);
+
+            // The template's end-of-turn marker ends the reply too: it need not be the tokenizer's EOS. A tokenizer that spells it
+            // in several tokens (SentencePiece) has no such id, and none is ever sampled (−1).
+            endOfTurn = owner.Template.EndOfTurnToken is { } marker && tokenizer.EncodeToIds(marker, bos: false) is [int id] ? id : -1;
             cache = model.CreateCache();
             try
             {
@@ -328,7 +336,7 @@ public sealed class LocalChatClient : IChatClient
 
             cancellationToken.ThrowIfCancellationRequested();
             int next = sampler.Sample(model.ForwardAt(token, position, slot, cache));
-            if (tokenizer.IsEndOfText(next))
+            if (tokenizer.IsEndOfText(next) || next == endOfTurn)
             {
                 FinishReason = ChatFinishReason.Stop;
                 done = true;
