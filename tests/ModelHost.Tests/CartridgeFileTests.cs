@@ -50,6 +50,29 @@ public sealed class CartridgeFileTests : IDisposable
     }
 
     [Fact]
+    public void A_recipe_entry_with_an_unpaired_surrogate_is_refused_where_it_is_given()
+    {
+        // UTF-8 cannot hold a lone surrogate: it was saved as U+FFFD, so "a\uD800" and "a\uDBFF" became one key twice and the
+        // saved file could not be loaded again; a value silently changed.
+        var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        foreach (var recipe in new[]
+        {
+            new Dictionary<string, string> { ["a\uD800"] = "1", ["a\uDBFF"] = "2" },
+            new Dictionary<string, string> { ["notes"] = "x\uDC00y" },
+            new Dictionary<string, string> { ["notes"] = "cut in an emoji \uD83D" },
+        })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => cartridge.AsTrained(recipe));
+            Assert.Contains("surrogate", ex.Message, StringComparison.Ordinal);
+        }
+
+        // A whole character outside the BMP (a surrogate pair) is stored and read back as it was.
+        string path = Path.Combine(folder, "emoji.amkv");
+        cartridge.AsTrained(new Dictionary<string, string> { ["note\uD83D\uDE00"] = "\uD83D\uDE00" }).Save(path);
+        Assert.Equal("\uD83D\uDE00", KvCartridge.Load(path).Recipe["note\uD83D\uDE00"]);
+    }
+
+    [Fact]
     public void LoadInto_fills_the_cache_like_Load_and_ImportInto()
     {
         var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());

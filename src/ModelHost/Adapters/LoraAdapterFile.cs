@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using AgentMem.Common.IO;
+using AgentMem.Common.Text;
 
 namespace AgentMem.ModelHost;
 
@@ -42,7 +43,8 @@ public static class LoraAdapterFile
     /// <exception cref="ArgumentException">
     /// The adapter exceeds a limit that <see cref="Load(string)"/> enforces (more than 65,536 sources or metadata entries, a
     /// string over 1 MiB of UTF-8, over 4,096 layers or a size over 2^20, a header over 256 MiB, a file over
-    /// <see cref="Array.MaxLength"/> bytes); nothing is written.
+    /// <see cref="Array.MaxLength"/> bytes), or a metadata key or value or a source id holds an unpaired UTF-16 surrogate
+    /// (text cut inside a character), which UTF-8 cannot store; nothing is written.
     /// </exception>
     public static void Save(LoraAdapter adapter, string path)
     {
@@ -261,6 +263,12 @@ public static class LoraAdapterFile
 
         static long StringBytes(string value, string what)
         {
+            // UTF-8 would write U+FFFD in its place: keys that differ only there would become one and a value would change.
+            if (SafeNormalization.FindLoneSurrogate(value, 0) >= 0)
+            {
+                throw new ArgumentException($"A LoRA adapter file holds UTF-8 strings; {what} holds an unpaired UTF-16 surrogate (text cut inside a character).", nameof(adapter));
+            }
+
             int bytes = Encoding.UTF8.GetByteCount(value);
             return bytes <= MaxStringBytes
                 ? 4L + bytes
@@ -353,7 +361,11 @@ public static class LoraAdapterFile
                 return null;
             }
 
-            metadata[key] = value;
+            if (!metadata.TryAdd(key, value))
+            {
+                // The writer stores each key once: a second entry would silently replace the first.
+                throw new ModelFormatException($"{source}: LoRA adapter metadata holds the key '{key}' twice; the file is corrupt.");
+            }
         }
 
         var sources = new List<string>();

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using AgentMem.Common.IO;
+using AgentMem.Common.Text;
 
 namespace AgentMem.ModelHost;
 
@@ -199,7 +200,8 @@ public sealed class KvCartridge
 
     /// <summary>
     /// The same entries marked trained, with <paramref name="recipe"/> (how they were made) saved alongside. Keys are non-empty
-    /// and hold neither '=' nor a line break; values hold no line break (the recipe is stored as "key=value" lines).
+    /// and hold neither '=' nor a line break; values hold no line break (the recipe is stored as "key=value" lines); neither
+    /// holds an unpaired UTF-16 surrogate (text cut inside a character), which UTF-8 cannot store.
     /// </summary>
     /// <exception cref="ArgumentException">A key or value cannot be stored.</exception>
     public KvCartridge AsTrained(IReadOnlyDictionary<string, string> recipe)
@@ -211,6 +213,12 @@ public sealed class KvCartridge
             if (string.IsNullOrEmpty(key) || key.AsSpan().IndexOfAny('=', '\n', '\r') >= 0 || value is null || value.AsSpan().IndexOfAny('\n', '\r') >= 0)
             {
                 throw new ArgumentException($"recipe entry '{key}' cannot be stored: keys need text without '=' or line breaks, values text without line breaks.", nameof(recipe));
+            }
+
+            // UTF-8 would write U+FFFD in its place: keys that differ only there collide (the file then fails to load) and values change.
+            if (SafeNormalization.FindLoneSurrogate(key, 0) >= 0 || SafeNormalization.FindLoneSurrogate(value, 0) >= 0)
+            {
+                throw new ArgumentException($"recipe entry '{key}' cannot be stored: it holds an unpaired UTF-16 surrogate (text cut inside a character), which UTF-8 cannot encode.", nameof(recipe));
             }
 
             sorted[key] = value;

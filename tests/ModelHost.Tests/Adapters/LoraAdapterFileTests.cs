@@ -181,6 +181,11 @@ public sealed class LoraAdapterFileTests : IDisposable
             (Small().WithSources(["ok", new string('s', (1 << 20) + 1)]), "source"),
             (LoraAdapter.Create(Stories.Model, 2, 2f, [LoraTarget.Q], new Dictionary<string, string> { ["recipe"] = new string('é', 600_000) }), "metadata"),
             (new LoraAdapter(4097, 1, 1, 1, 1, 1f, [LoraTarget.Q], new byte[32]), "4097 layers"),
+
+            // UTF-8 cannot hold a lone surrogate: it was written as U+FFFD, so two keys became one and a value changed.
+            (LoraAdapter.Create(Stories.Model, 2, 2f, [LoraTarget.Q], new Dictionary<string, string> { ["k\uD800"] = "a", ["k\uDBFF"] = "b" }), "surrogate"),
+            (LoraAdapter.Create(Stories.Model, 2, 2f, [LoraTarget.Q], new Dictionary<string, string> { ["v"] = "x\uDC00y" }), "surrogate"),
+            (Small().WithSources(["memory-a@1", "cut \uD83D"]), "surrogate"),
         };
         foreach (var (adapter, expect) in tooMany)
         {
@@ -193,6 +198,22 @@ public sealed class LoraAdapterFileTests : IDisposable
             Assert.Throws<ArgumentException>(() => LoraAdapterFile.WriteTo(adapter, stream));
             Assert.Equal(0, stream.Length);
         }
+    }
+
+    [Fact]
+    public void A_metadata_key_written_twice_is_refused_not_overwritten()
+    {
+        // The reader kept the last of two entries under one key: a file the writer never makes lost an entry without a word.
+        var adapter = LoraAdapter.Create(Stories.Model, 2, 2f, [LoraTarget.Q], new Dictionary<string, string> { ["ka"] = "1", ["kb"] = "2" });
+        byte[] bytes = File.ReadAllBytes(Save(adapter));
+        int at = bytes.AsSpan().IndexOf("kb"u8);
+        "ka"u8.CopyTo(bytes.AsSpan(at));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
+        string path = Path.Combine(folder, $"twice{LoraAdapterFile.Extension}");
+        File.WriteAllBytes(path, bytes);
+
+        Assert.Contains("'ka'", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path)).Message, StringComparison.Ordinal);
+        Assert.Contains("'ka'", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Inspect(path)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
