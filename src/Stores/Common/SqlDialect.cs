@@ -40,7 +40,10 @@ internal abstract class SqlDialect
     /// </summary>
     public abstract string InsertLinkSql { get; }
 
-    /// <summary>The most values one list parameter may carry; a longer list is sent in several statements.</summary>
+    /// <summary>
+    /// The most values a list that can be split puts in one statement (SQLite binds up to this many one by one); a longer
+    /// list is sent in several statements.
+    /// </summary>
     public abstract int MaxListLength { get; }
 
     /// <summary>Reads a non-null time column.</summary>
@@ -61,7 +64,10 @@ internal abstract class SqlDialect
     /// <summary>Binds an optional time (null as SQL NULL).</summary>
     public abstract void AddTime(DbCommand cmd, string name, DateTimeOffset? value);
 
-    /// <summary>Appends "<paramref name="column"/> is one of <paramref name="values"/>", binding them under <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Appends "<paramref name="column"/> is one of <paramref name="values"/>", binding them under <paramref name="name"/>,
+    /// however many there are.
+    /// </summary>
     public abstract void AppendIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<string> values);
 
     /// <summary>Appends "<paramref name="column"/> is one of <paramref name="values"/>" for enum numbers.</summary>

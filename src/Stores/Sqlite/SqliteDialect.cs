@@ -1,8 +1,8 @@
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>
-/// SQLite's side of <see cref="SqlDialect"/>: times as UTC ISO-8601 text, JSON as text, lists as one parameter per value,
-/// full-text search through the FTS5 table.
+/// SQLite's side of <see cref="SqlDialect"/>: times as UTC ISO-8601 text, JSON as text, lists as one parameter per value
+/// (a long one as one JSON array), full-text search through the FTS5 table.
 /// </summary>
 internal sealed class SqliteDialect : SqlDialect
 {
@@ -48,6 +48,15 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override void AppendIn(StringBuilder sql, DbCommand cmd, string column, string name, IReadOnlyList<string> values)
     {
+        // A list that one statement must hold whole (a filter's tags) may pass SQLite's 32,766 bound parameters: a long one
+        // goes as one JSON array, written as the stores write tags so each value reaches SQLite as a parameter of its own would.
+        if (values.Count > MaxListLength)
+        {
+            sql.Append(column).Append(" IN (SELECT value FROM json_each(").Append(name).Append("))");
+            Parameters(cmd).AddWithValue(name, StoreJson.SerializeLabels(values));
+            return;
+        }
+
         sql.Append(column).Append(" IN (");
         for (int i = 0; i < values.Count; i++)
         {

@@ -210,4 +210,39 @@ public abstract partial class MemoryStoreContract
         await Check(new MemoryFilter { AnyTags = ["core"], States = [LifecycleState.Archived] }, [archived]);
         await Check(new MemoryFilter { AnyTags = ["nobody has this"] }, []);
     }
+
+    /// <summary>
+    /// A tag filter may name any number of tags, far past SQLite's 32,766 bound parameters, and lists and counts as a short
+    /// one does: from the tag index (here over 600 ids, more than a SQLite statement lists one by one) and with no match.
+    /// SQLite bound one parameter per tag and failed with "too many SQL variables".
+    /// </summary>
+    [SkippableFact]
+    public async Task A_tag_filter_naming_tens_of_thousands_of_tags_lists_and_counts_as_a_short_one_does()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var items = Enumerable.Range(0, 603).Select(i => s.Item(cube, $"note {i}") with
+        {
+            Tags = i switch
+            {
+                600 => ["Ärger"],
+                601 => ["untouched"],
+                602 => ["tag 39999"],
+                _ => [i % 2 == 0 ? "turn" : "Turn"],
+            },
+        }).ToList();
+        await s.AddAsync(items);
+        string[] many = [.. Enumerable.Range(0, 40_000).Select(i => $"tag {i}")];
+
+        async Task Check(IReadOnlyList<string> tags, IEnumerable<MemoryItem> expected)
+        {
+            var filter = new MemoryFilter { AnyTags = tags };
+            Assert.Equal(expected.Select(i => i.Id).Order(), (await s.Store.ListAsync(s.Tenant, filter, 1_000)).Select(m => m.Id));
+            Assert.Equal(expected.Count(), await s.Store.CountAsync(s.Tenant, filter));
+        }
+
+        await Check([.. many, "TURN", "ärger"], items.Where(i => i.Tags[0] != "untouched"));
+        await Check(many, [items[602]]);
+        await Check([.. many.Select(t => t + " nobody has")], []);
+    }
 }
