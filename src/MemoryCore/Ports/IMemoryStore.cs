@@ -50,7 +50,9 @@ public interface IMemoryStore : IAsyncDisposable
     /// target was purged does not bring the purged memory (or its reason's words) back. A link of one of
     /// <see cref="Links.LinkTypes.Derivations"/> to a memory not there fails the whole call with
     /// <see cref="Errors.MemoryStateException"/> instead: what was made from a purged memory must not outlive it, and kept
-    /// without the link no later purge would find it.
+    /// without the link no later purge would find it. An item whose id a stored memory has (or an earlier item of the
+    /// batch) fails the whole call with <see cref="Errors.MemoryStateException"/>; a store that retries writes whose outcome
+    /// it lost may instead answer an item stored already with the same cube and content as not created.
     /// </remarks>
     Task<IReadOnlyList<AddOutcome>> AddAsync(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit, CancellationToken cancellationToken = default);
 

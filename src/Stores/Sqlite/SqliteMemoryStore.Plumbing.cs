@@ -152,6 +152,20 @@ public sealed partial class SqliteMemoryStore
         return cmd;
     }
 
+    // None is: a SQLite write is never retried after an unknown outcome. A reused id (ids are unique in the file, across
+    // tenants) is refused as the in-memory store refuses it, not with the insert's raw unique-constraint error.
+    private protected override async Task<bool> IsRepeatedAddAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct)
+    {
+        using var cmd = Command((SqliteConnection)conn, (SqliteTransaction?)tx, "SELECT 1 FROM memories WHERE id = @id;");
+        cmd.Parameters.AddWithValue("@id", item.Id.ToString());
+        if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
+        {
+            throw new MemoryStateException($"A memory with id {item.Id} already exists; ids are unique. Nothing from this batch was stored.");
+        }
+
+        return false;
+    }
+
     // The tags column is COLLATE NOCASE: INSERT OR IGNORE keeps the first spelling of a tag. Tag filters match the key.
     private protected override async Task WriteTagsAsync(DbConnection conn, DbTransaction? tx, string tenant, MemoryItem item, CancellationToken ct)
     {

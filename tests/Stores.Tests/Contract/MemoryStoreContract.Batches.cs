@@ -35,9 +35,35 @@ public abstract partial class MemoryStoreContract
         var second = s.Item(cube, "second");
         var batch = new[] { s.Item(cube, "first"), second, s.Item(cube, "third reuses an id") with { Id = second.Id } };
 
-        await Assert.ThrowsAnyAsync<Exception>(() => s.AddAsync(batch));
+        await Assert.ThrowsAsync<MemoryStateException>(() => s.AddAsync(batch));
 
         await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 0, expectedSequence: 0, "first");
+    }
+
+    /// <summary>
+    /// An add that reuses a stored memory's id, with other content or in another cube, is a <see cref="MemoryStateException"/>
+    /// and stores nothing of its batch; another tenant's add of the id is stored (ids unique per tenant) or refused the same
+    /// way (unique in the database), and leaves the first memory as it was. SQLite threw its unique constraint's raw error.
+    /// </summary>
+    [SkippableFact]
+    public async Task An_add_reusing_a_stored_memorys_id_is_refused_as_a_state_error_and_stores_nothing()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var other = await s.CreateCubeAsync("other");
+        var stored = await s.AddAsync(cube, "stored first");
+        long sequence = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
+
+        foreach (var reuse in new[] { s.Item(cube, "other words") with { Id = stored.Id }, s.Item(other, stored.Text) with { Id = stored.Id } })
+        {
+            await Assert.ThrowsAsync<MemoryStateException>(() => s.AddAsync([s.Item(cube, "fresh"), reuse]));
+            await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 1, sequence, "fresh");
+        }
+
+        var theirs = await s.CreateCubeAsync("notes", tenant: StoreScenario.NewTenant());
+        var error = await Record.ExceptionAsync(() => s.AddAsync([s.Item(theirs, "theirs") with { Id = stored.Id }]));
+        Assert.True(error is null or MemoryStateException, error?.ToString());
+        StoreScenario.AssertSameMemory(stored, (await s.Store.GetAsync(s.Tenant, stored.Id))!);
     }
 
     [SkippableFact]
