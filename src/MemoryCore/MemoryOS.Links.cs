@@ -61,4 +61,24 @@ public sealed partial class MemoryOS
             .OrderBy(m => m.Id)
             .SelectMany(m => m.Links.Where(l => l.Target == id).Select(l => new IncomingLink(l, m)))];
     }
+
+    /// <summary>
+    /// Refuses a write whose <paramref name="targets"/> include a memory the tenant does not hold (a mistyped id, one purged,
+    /// one of another tenant). The store drops such a link without a word (it must, for a target purged between a read and
+    /// the write), so the caller was told of a link never written, and a retry of the same update wrote a version each time.
+    /// </summary>
+    private async Task RequireLinkTargetsAsync(string tenant, HashSet<MemoryId> targets, CancellationToken cancellationToken)
+    {
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var stored = await store.GetManyAsync(tenant, [.. targets], cancellationToken).ConfigureAwait(false);
+        targets.ExceptWith(stored.Select(m => m.Id));
+        if (targets.Count > 0)
+        {
+            throw new MemoryValidationException($"A link points to memory {targets.Order().First()}, which is not stored (a mistyped id, or purged?); a link needs a memory of the tenant. Nothing was stored.");
+        }
+    }
 }

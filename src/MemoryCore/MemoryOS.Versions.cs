@@ -21,7 +21,7 @@ public sealed partial class MemoryOS
             ArgumentNullException.ThrowIfNull(update.Change, nameof(updates));
         }
 
-        return WriteVersionsAsync(actor, [.. updates.Select(u => u.Id)], "memory.update", (i, current, now) => Updating(current, updates[i].Change, now), cancellationToken);
+        return WriteVersionsAsync(actor, [.. updates.Select(u => u.Id)], "memory.update", (i, current, now) => Updating(current, updates[i].Change, now), linksFromCaller: true, cancellationToken);
     }
 
     /// <summary>
@@ -225,9 +225,18 @@ public sealed partial class MemoryOS
     /// <summary>
     /// Loads the memories (each must exist, in a cube the actor may write), asks <paramref name="plan"/> for the next version of
     /// each in order (null: leave it; an id named again sees its planned version) and writes them all in one transaction.
-    /// Returns each memory as it is after its step.
+    /// Returns each memory as it is after its step. Links to memories no longer stored are dropped by the store: for a job
+    /// whose links come from its own reads, a target purged since is no error.
     /// </summary>
-    internal async Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, CancellationToken cancellationToken)
+    internal Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, CancellationToken cancellationToken) =>
+        WriteVersionsAsync(actor, ids, activityName, plan, linksFromCaller: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="WriteVersionsAsync(Scope, IReadOnlyList{MemoryId}, string, Func{int, MemoryItem, DateTimeOffset, VersionPlan?}, CancellationToken)"/>;
+    /// with <paramref name="linksFromCaller"/>, a link a step adds to a memory that is not stored refuses the whole write
+    /// with <see cref="MemoryValidationException"/> instead (see <see cref="RequireLinkTargetsAsync"/>).
+    /// </summary>
+    private async Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, bool linksFromCaller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (ids.Count == 0)
@@ -276,6 +285,14 @@ public sealed partial class MemoryOS
 
         if (replacements.Count > 0)
         {
+            if (linksFromCaller)
+            {
+                // Only targets a step adds are read: the others were there when the memory was loaded.
+                var added = replacements.SelectMany(r => r.Next.Links.Select(l => l.Target).Except(r.Superseded.Links.Select(l => l.Target))).ToHashSet();
+                added.ExceptWith(current.Keys);
+                await RequireLinkTargetsAsync(actor.Tenant, added, cancellationToken).ConfigureAwait(false);
+            }
+
             await store.ReplaceManyAsync(actor.Tenant, replacements, cancellationToken).ConfigureAwait(false);
             foreach (string cubeId in replacements.Select(r => r.Next.CubeId).Distinct(StringComparer.Ordinal))
             {

@@ -330,6 +330,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         var items = BuildItems(actor, target, drafts, time.GetUtcNow());
+        await RequireLinkTargetsAsync(actor.Tenant, [.. items.SelectMany(i => i.Links).Select(l => l.Target)], cancellationToken).ConfigureAwait(false);
 
         using var activity = MemoryCoreTelemetry.Source.StartActivity("memory.add");
         if (activity is not null)
@@ -624,14 +625,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// Invalidates a fact: writes a new version in state <see cref="LifecycleState.Superseded"/> with the
     /// reason, its event end (<see cref="MemoryItem.ValidTo"/>) set to <paramref name="validTo"/> (default
     /// now, never before its start) and <paramref name="links"/> added (e.g. <see cref="LinkTypes.SupersededBy"/>
-    /// its successor). Superseded memories drop out of default retrieval but keep their history.
-    /// Frozen, deleted and already superseded memories are refused.
+    /// its successor, which must be stored: see <see cref="MemoryChange.Links"/>). Superseded memories drop out of default
+    /// retrieval but keep their history. Frozen, deleted and already superseded memories are refused.
     /// </summary>
     /// <remarks>With <paramref name="keepValidity"/> the event interval is left as it is: for a merge, where the fact still holds in its survivor.</remarks>
     public async Task<MemoryItem> SupersedeAsync(Scope actor, MemoryId id, string reason, IReadOnlyList<MemoryLink>? links = null, DateTimeOffset? validTo = null, bool keepValidity = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var after = await WriteVersionsAsync(actor, [id], "memory.supersede", (_, current, now) => Superseding(current, reason, links, validTo, keepValidity, now), cancellationToken).ConfigureAwait(false);
+        var after = await WriteVersionsAsync(actor, [id], "memory.supersede", (_, current, now) => Superseding(current, reason, links, validTo, keepValidity, now), linksFromCaller: true, cancellationToken).ConfigureAwait(false);
         return after[0];
     }
 

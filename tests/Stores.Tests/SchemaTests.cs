@@ -264,12 +264,13 @@ public sealed class SchemaTests
         var memory = db.OpenMemory();
         await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
         var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("alpha bravo kayak"))).Id;
+        var other = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("echo foxtrot paddle"))).Id;
         string before = FtsPages(db);
 
         // A new version that changes no indexed column (state, links) leaves the index's pages as they were ...
         await memory.SetStateAsync(TestDatabase.Alice, id, LifecycleState.Archived, "faded");
         await memory.SetStateAsync(TestDatabase.Alice, id, LifecycleState.Active, "needed again");
-        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Links = [new MemoryLink(MemoryId.NewId(), "related")] });
+        await memory.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { Links = [new MemoryLink(other, "related")] });
         Assert.Equal(before, FtsPages(db));
         AssertIndexInStep(db);
 

@@ -1,7 +1,7 @@
 namespace AgentMem.MemoryCore.Model;
 
 /// <summary>
-/// A partial update: null members keep the current value. Every update writes a new version.
+/// A partial update: null members keep the current value. Every update that changes something writes a new version.
 /// </summary>
 public sealed record MemoryChange
 {
@@ -26,7 +26,10 @@ public sealed record MemoryChange
     /// <summary>New event end, or null to keep it.</summary>
     public DateTimeOffset? ValidTo { get; init; }
 
-    /// <summary>New links, or null to keep them.</summary>
+    /// <summary>
+    /// New links, or null to keep them. A link to a memory that is not stored (a mistyped id, one purged, one of another
+    /// tenant) refuses the update with <see cref="Errors.MemoryValidationException"/>.
+    /// </summary>
     public IReadOnlyList<MemoryLink>? Links { get; init; }
 
     /// <summary>Why the memory changed; recorded on the superseded version and in the audit log.</summary>

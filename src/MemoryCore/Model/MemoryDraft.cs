@@ -50,7 +50,10 @@ public sealed record MemoryDraft
     /// <summary>Importance 0..1.</summary>
     public double Importance { get; init; } = 0.5;
 
-    /// <summary>Links to existing memories.</summary>
+    /// <summary>
+    /// Links to memories of the tenant. A link to a memory that is not stored (a mistyped id, one purged, one of another
+    /// tenant) refuses the add with <see cref="Errors.MemoryValidationException"/>.
+    /// </summary>
     public IReadOnlyList<MemoryLink> Links { get; init; } = [];
 
     /// <summary>
