@@ -844,16 +844,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             throw new MemoryValidationException($"A memory's kind is one of {string.Join(", ", Enum.GetNames<MemoryKind>())} and its source one of {string.Join(", ", Enum.GetNames<SourceKind>())}; got kind {draft.Kind}, source {draft.Source}.");
         }
 
-        if (draft.Kind != MemoryKind.Plaintext && draft.Payload is null)
-        {
-            throw new MemoryValidationException($"A {draft.Kind} memory needs a payload reference (PayloadRef); only plaintext memories are text alone.");
-        }
-
-        if (draft.Payload is { } payload && (string.IsNullOrWhiteSpace(payload.Uri) || string.IsNullOrWhiteSpace(payload.MediaType) || payload.SizeBytes < 0
-            || payload.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit)))
-        {
-            throw new MemoryValidationException("The payload reference needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256.");
-        }
+        ContentRules.ValidatePayload(draft.Kind, draft.Payload);
 
         // A start the caller gives is kept (a backwards interval refused); the default one, now, never after the end, as a
         // supersede's default end never comes before the start: "lived in Paris until 2024" was stored ending before it

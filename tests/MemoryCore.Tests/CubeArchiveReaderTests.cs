@@ -1,10 +1,13 @@
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore.Tests;
 
@@ -37,6 +40,51 @@ public sealed class CubeArchiveReaderTests
         Assert.Contains(id.ToString(), ex.Message, StringComparison.Ordinal);
         Assert.Contains($"has {vectorLength} values", ex.Message, StringComparison.Ordinal);
         Assert.Contains("4", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("activation", null)]
+    [InlineData("activation", """{"uri":"","mediaType":"","sizeBytes":-5,"sha256":"zz"}""")]
+    [InlineData("plaintext", """{"uri":"file:///a.bin","mediaType":"application/octet-stream","sizeBytes":-1,"sha256":"zz"}""")]
+    public async Task A_payload_reference_the_facade_refuses_is_refused(string kind, string? payload)
+    {
+        // Restored as written, a non-plaintext memory without a usable payload reference reached the code that loads, checks
+        // and erases payload files.
+        var (archive, _) = Archive(dimensions: 4, vectorLength: 4);
+        var line = FirstVersion(await WriteAsync(archive), out var lines);
+        line["kind"] = kind;
+        line["payload"] = payload is null ? null : JsonNode.Parse(payload);
+
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadAsync(new StringReader(string.Join('\n', lines())), "acme"));
+        Assert.Contains("line 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("payload", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_content_hash_is_computed_from_the_version_read_not_taken_from_the_file()
+    {
+        // A hash taken as written (edited, or stale after an edit of the text) made de-duplication miss the memory.
+        var (archive, id) = Archive(dimensions: 4, vectorLength: 4);
+        var payload = new PayloadRef("file:///cartridge.bin", "application/octet-stream", 42, new string('a', 64));
+        var line = FirstVersion(await WriteAsync(archive), out var lines);
+        line["kind"] = "activation";
+        line["payload"] = JsonSerializer.SerializeToNode(new { uri = payload.Uri, mediaType = payload.MediaType, sizeBytes = payload.SizeBytes, sha256 = payload.Sha256 });
+        line["contentHash"] = "not-the-hash";
+
+        var read = await CubeArchiveReader.ReadAsync(new StringReader(string.Join('\n', lines())), "acme");
+
+        var item = Assert.Single(Assert.Single(read.Memories));
+        Assert.Equal((id, MemoryKind.Activation, payload), (item.Id, item.Kind, item.Payload));
+        Assert.Equal(ContentRules.ComputeHash(MemoryKind.Activation, "Likes green tea", payload), item.ContentHash);
+    }
+
+    /// <summary>The first version of the archive's only memory, to edit; <paramref name="lines"/> gives the file with the edit.</summary>
+    private static JsonNode FirstVersion(string jsonl, out Func<string[]> lines)
+    {
+        var all = jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var memory = JsonNode.Parse(all[1])!;
+        lines = () => [all[0], memory.ToJsonString()];
+        return memory["versions"]![0]!;
     }
 
     private static async Task<string> WriteAsync(CubeArchive archive)

@@ -216,6 +216,7 @@ public static class CubeArchiveReader
     private static MemoryItem ReadVersion(JsonElement v, MemoryId id, string cubeId, string tenant)
     {
         var item = ReadVersionAsWritten(v, id, cubeId, tenant);
+        ContentRules.ValidatePayload(item.Kind, item.Payload); // code that loads, checks or erases payload files trusts it
         ContentRules.ValidateUnit(item.Importance, "importance");
         ContentRules.ValidateInterval(item.ValidFrom, item.ValidTo);
         if (item.Version < 1 || item.RecallCount < 0 || !double.IsFinite(item.Strength) || item.Strength <= 0)
@@ -234,7 +235,9 @@ public static class CubeArchiveReader
             ContentRules.ValidateLabel(keyword, "keyword");
         }
 
-        return item;
+        // Derived, so computed rather than trusted: a hash edited, or left stale by an edit of the text, made de-duplication
+        // miss the memory (or match another one).
+        return item with { ContentHash = ContentRules.ComputeHash(item.Kind, item.Text, item.Payload) };
     }
 
     private static MemoryItem ReadVersionAsWritten(JsonElement v, MemoryId id, string cubeId, string tenant)

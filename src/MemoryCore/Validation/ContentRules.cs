@@ -156,6 +156,24 @@ public static class ContentRules
         ValidateText(label, MaxLabelLength * 4, what);
     }
 
+    /// <summary>
+    /// Throws unless <paramref name="payload"/> suits a memory of <paramref name="kind"/>: every kind but plaintext needs
+    /// one, and one needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256.
+    /// </summary>
+    internal static void ValidatePayload(MemoryKind kind, PayloadRef? payload)
+    {
+        if (kind != MemoryKind.Plaintext && payload is null)
+        {
+            throw new MemoryValidationException($"A {kind} memory needs a payload reference (PayloadRef); only plaintext memories are text alone.");
+        }
+
+        if (payload is not null && (string.IsNullOrWhiteSpace(payload.Uri) || string.IsNullOrWhiteSpace(payload.MediaType) || payload.SizeBytes < 0
+            || payload.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit)))
+        {
+            throw new MemoryValidationException("The payload reference needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256.");
+        }
+    }
+
     /// <summary>Throws unless <paramref name="value"/> is a finite number in [0, 1].</summary>
     public static double ValidateUnit(double value, string what)
     {
