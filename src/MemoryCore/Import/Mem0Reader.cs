@@ -13,7 +13,9 @@ namespace AgentMem.MemoryCore.Import;
 /// actor <c>actor_id</c> when given, else <c>mem0</c>); <c>created_at</c> is the recorded time (and the new id's time),
 /// <c>updated_at</c> the version's time; <c>categories</c> become tags; each <c>metadata</c> entry becomes a tag
 /// <c>mem0.meta.KEY=VALUE</c> (non-string values as compact JSON); <c>hash</c> becomes the tag <c>mem0.hash=HASH</c>;
-/// every memory is tagged <c>mem0</c>.
+/// every memory is tagged <c>mem0</c>. A category or metadata entry longer than a tag may be
+/// (<see cref="ContentRules.MaxLabelLength"/> characters) is kept in the memory's context instead, one line each
+/// (<c>mem0.category=CATEGORY</c>, <c>mem0.meta.KEY=VALUE</c>), categories first, then metadata by key.
 /// </remarks>
 public static class Mem0Reader
 {
@@ -104,16 +106,30 @@ public static class Mem0Reader
         var created = Time(m, "created_at") ?? throw new MemoryValidationException($"'created_at' is missing (id {id}).");
         var updated = Time(m, "updated_at") ?? created;
         var tags = new List<string> { "mem0" };
+        // What is too long for a tag (a URL, a JSON object, a note) goes to the context, one line each: refused, it refused
+        // the whole file for how the importer maps metadata, not for anything wrong with the memory.
+        var context = new List<string>();
         if (m.TryGetProperty("categories", out var cats) && cats.ValueKind == JsonValueKind.Array)
         {
-            tags.AddRange(cats.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.String ? c.GetString() : null).Where(c => !string.IsNullOrWhiteSpace(c))!);
+            foreach (string category in cats.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.String ? c.GetString()!.Trim() : null).Where(c => !string.IsNullOrWhiteSpace(c))!)
+            {
+                if (category.Length <= ContentRules.MaxLabelLength)
+                {
+                    tags.Add(category);
+                }
+                else
+                {
+                    context.Add($"mem0.category={category}");
+                }
+            }
         }
 
         if (m.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
         {
             foreach (var p in meta.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
             {
-                tags.Add($"mem0.meta.{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}");
+                string entry = $"mem0.meta.{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}".Trim();
+                (entry.Length <= ContentRules.MaxLabelLength ? tags : context).Add(entry);
             }
         }
 
@@ -139,6 +155,7 @@ public static class Mem0Reader
                 ContentRules.Optional(Text(m, "actor_id"), ContentRules.MaxReferenceBytes, $"actor of Mem0 memory {id}") ?? "mem0",
                 created),
             Tags = ContentRules.NormalizeLabels(tags, $"tag of Mem0 memory {id}"),
+            Context = ContentRules.Optional(string.Join('\n', context), ContentRules.MaxNoteBytes, $"context of Mem0 memory {id}"),
             UpdatedAt = updated,
         };
     }

@@ -27,12 +27,34 @@ public sealed class Mem0ReaderTests
     }
 
     [Fact]
-    public void A_tag_longer_than_a_label_may_be_is_refused_naming_the_memory()
+    public void A_metadata_entry_or_category_too_long_for_a_tag_is_kept_in_the_context_instead_of_refusing_the_file()
     {
-        string json = $$$"""[{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","metadata":{"blob":"{{{new string('x', 300)}}}"}}]""";
+        // A URL, a JSON object or a note in the metadata is ordinary: one over the tag limit refused the whole file.
+        string url = "https://example.com/" + new string('x', 150);
+        string category = new string('c', 129);
+        string json = $$$"""
+            [{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","categories":["food","{{{category}}}"],
+              "metadata":{"page":{"n":1,"text":"{{{new string('p', 120)}}}"},"source_url":"{{{url}}}","source":"chat"}}]
+            """;
+
+        var item = Assert.Single(Mem0Reader.Read(json, "acme", "cube1"));
+
+        Assert.Equal(["mem0", "food", "mem0.meta.source=chat"], item.Tags);
+        Assert.Equal(
+            $$$"""
+            mem0.category={{{category}}}
+            mem0.meta.page={"n":1,"text":"{{{new string('p', 120)}}}"}
+            mem0.meta.source_url={{{url}}}
+            """.ReplaceLineEndings("\n"),
+            item.Context);
+    }
+
+    [Fact]
+    public void Metadata_too_long_even_for_the_context_is_refused_naming_the_memory()
+    {
+        string json = $$$"""[{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","metadata":{"blob":"{{{new string('x', 70_000)}}}"}}]""";
         var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read(json, "acme", "cube1"));
         Assert.Contains("m1", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("128", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
