@@ -51,6 +51,35 @@ public sealed class NoteKeeperTests
     }
 
     [Fact]
+    public async Task Without_evolution_a_new_note_links_to_its_neighbours_and_writes_none_of_them()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: new NoteKeeperOptions { MinLinkScore = 1.0, Evolve = false });
+        var first = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("We took the kids camping at Lake Tahoe yesterday.") { Actor = "Melanie", ValidFrom = May8 });
+
+        var second = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Camping at Lake Tahoe again, the kids loved the campfire.") { Actor = "Melanie", ValidFrom = May8.AddDays(30) });
+        Assert.Equal(first.Added.Id, Assert.Single(second.Links).Target);
+        Assert.Equal(0, second.Evolved);
+        var neighbour = await memory.GetAsync(TestDatabase.Alice, first.Added.Id);
+        Assert.Equal((1, 0), (neighbour.Version, neighbour.Links.Count));
+
+        // Linking a plain memory leaves its neighbours as they are too.
+        var plain = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Melanie says Lake Tahoe camping is the kids' favourite.") { Actor = "Melanie" });
+        var linked = await keeper.LinkExistingAsync(TestDatabase.Alice, plain.Id);
+        Assert.NotNull(linked);
+        Assert.NotEmpty(linked.Links);
+        Assert.Equal(0, linked.Evolved);
+        foreach (var link in linked.Links)
+        {
+            Assert.DoesNotContain((await memory.GetAsync(TestDatabase.Alice, link.Target)).Links, l => l.Target == plain.Id);
+        }
+
+        Assert.Equal(1, (await memory.GetAsync(TestDatabase.Alice, first.Added.Id)).Version);
+    }
+
+    [Fact]
     public async Task A_neighbourhood_counts_links_into_unreadable_cubes_instead_of_failing()
     {
         await using var db = new TestDatabase();

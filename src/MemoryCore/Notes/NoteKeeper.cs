@@ -291,6 +291,12 @@ public sealed class NoteKeeper : IDisposable
 
     private async Task<int> EvolveAllAsync(MemoryItem note, IReadOnlyList<string> topics, IReadOnlyList<MemoryLink> links, NoteLinker linker, NoteWrites writes, CancellationToken cancellationToken)
     {
+        if (!options.Evolve)
+        {
+            // Without evolution a note never writes another memory: no back-link, no tags, no new version.
+            return 0;
+        }
+
         int evolved = 0;
         foreach (var link in links)
         {
@@ -323,7 +329,7 @@ public sealed class NoteKeeper : IDisposable
 
         var back = new MemoryLink(note.Id, LinkTypes.Reverse(link.Type), link.Weight, link.Reason);
         var change = new MemoryChange { Links = [.. neighbour.Links, back], Reason = $"evolved: linked from {note.Id} ({link.Type}; {link.Reason})" };
-        if (options.Evolve && link.Weight >= options.EvolveMinWeight)
+        if (link.Weight >= options.EvolveMinWeight)
         {
             // Tags compare without case (as stored): "travel" is no gain for a neighbour tagged "Travel", and must not take
             // the free slot a topic it lacks would fill.

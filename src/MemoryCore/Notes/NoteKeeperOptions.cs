@@ -15,7 +15,10 @@ public sealed class NoteKeeperOptions
     /// </summary>
     public int MaxLinksPerNote { get; set; } = 12;
 
-    /// <summary>Let a new note evolve its neighbours: they gain the back-link and, when strongly linked, its topic tags, not the caller's own (a new version with the reason).</summary>
+    /// <summary>
+    /// Let a new note evolve its neighbours: they gain the back-link and, when strongly linked, its topic tags, not the caller's
+    /// own (a new version with the reason). When false a note only links to its neighbours, which are never written.
+    /// </summary>
     public bool Evolve { get; set; } = true;
 
     /// <summary>Least link weight for a neighbour to take over the new note's tags.</summary>
