@@ -80,6 +80,25 @@ public sealed class NoteKeeperTests
     }
 
     [Fact]
+    public async Task A_note_the_draft_links_to_already_is_not_suggested_again_and_leaves_the_slot_to_another()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        using var keeper = new NoteKeeper(memory, options: new NoteKeeperOptions { MinLinkScore = 1.0, MaxLinks = 1 });
+        var tahoe = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("We took the kids camping at Lake Tahoe yesterday.") { Actor = "Melanie", ValidFrom = May8 });
+        var campfire = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("The kids sang songs at the campfire.") { Actor = "Melanie", ValidFrom = May8 });
+
+        var mine = new MemoryLink(tahoe.Added.Id, LinkTypes.RelatesTo, 1.0, "mine");
+        var added = await keeper.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Camping at Lake Tahoe again, the kids loved the campfire.") { Actor = "Melanie", ValidFrom = May8.AddDays(30), Links = [mine] });
+
+        Assert.Equal(campfire.Added.Id, Assert.Single(added.Links).Target);
+        var stored = await memory.GetAsync(TestDatabase.Alice, added.Added.Id);
+        Assert.Equal([tahoe.Added.Id, campfire.Added.Id], stored.Links.Select(l => l.Target));
+        Assert.Equal(mine, stored.Links[0]);
+    }
+
+    [Fact]
     public async Task A_neighbourhood_counts_links_into_unreadable_cubes_instead_of_failing()
     {
         await using var db = new TestDatabase();

@@ -57,7 +57,10 @@ public sealed class NoteKeeper : IDisposable
         try
         {
             var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
-            var links = linker.Suggest(draft.Text, draft.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
+            // A note the draft links to already is not linked twice, and leaves its slot to the next best.
+            var linked = draft.Links.Select(l => l.Target).ToHashSet();
+            var links = linker.Suggest(draft.Text, draft.Actor, keywords, tags, options.MaxLinks + linked.Count, options.MinLinkScore)
+                .Where(l => !linked.Contains(l.Target)).Take(options.MaxLinks).ToList();
             var note = draft with
             {
                 Keywords = keywords,
