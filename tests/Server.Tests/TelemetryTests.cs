@@ -82,6 +82,56 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task Version_writes_produce_the_spans_and_store_operations_the_telemetry_doc_names()
+    {
+        var spans = new List<Activity>();
+        var metrics = new List<Metric>();
+        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(MemoryCoreTelemetry.Name).AddInMemoryExporter(spans).Build();
+        using var meter = Sdk.CreateMeterProviderBuilder().AddMeter(MemoryCoreTelemetry.Name).AddInMemoryExporter(metrics).Build();
+
+        var store = new InMemoryMemoryStore();
+        await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store));
+        var cube = await memory.CreateCubeAsync(Actor, "notes");
+        var id = (await memory.AddAsync(Actor, "notes", new MemoryDraft("Standup moved to ten."))).Id;
+        await memory.UpdateAsync(Actor, id, new MemoryChange { Text = "Standup moved to half past ten." });
+        await memory.SetStateAsync(Actor, id, LifecycleState.Archived);
+        await memory.DeleteAsync(Actor, id);
+
+        tracer.ForceFlush();
+        foreach (string name in new[] { "memory.update", "memory.state", "memory.delete" })
+        {
+            var span = Assert.Single(spans, s => s.OperationName == name);
+            Assert.Equal(id.ToString(), span.GetTagItem("agentmem.memory_id"));
+            Assert.Equal(cube.Id, span.GetTagItem(MemoryCoreTelemetry.CubeTag));
+        }
+
+        // Each version write is one ReplaceMany on the store.
+        meter.ForceFlush();
+        Assert.Equal(3, HistogramCount(metrics, "agentmem.store.operation.duration", (MemoryCoreTelemetry.StoreOperationTag, "ReplaceMany")));
+
+        // docs/telemetry.md lists every span seen, and names only store operations that are recorded.
+        string doc = File.ReadAllText(RepoPaths.File("docs", "telemetry.md"));
+        Assert.All(spans.Select(s => s.OperationName).Distinct(), name => Assert.Contains($"| `{name}`", doc, StringComparison.Ordinal));
+        var operations = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var point in Points(metrics, "agentmem.store.operation.duration"))
+        {
+            foreach (var t in point.Tags)
+            {
+                if (t.Key == MemoryCoreTelemetry.StoreOperationTag)
+                {
+                    operations.Add((string)t.Value!);
+                }
+            }
+        }
+
+        string row = doc.Split('\n').Single(l => l.Contains("`agentmem.store.operation.duration`", StringComparison.Ordinal) && l.StartsWith('|'));
+        string examples = row[row.IndexOf("(`", StringComparison.Ordinal)..row.IndexOf('…', StringComparison.Ordinal)];
+        var documented = System.Text.RegularExpressions.Regex.Matches(examples, "`([A-Za-z]+)`").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(documented);
+        Assert.All(documented, op => Assert.Contains(op, operations));
+    }
+
+    [Fact]
     public async Task Metrics_endpoint_answers_when_enabled()
     {
         string folder = TestApp.NewFolder();

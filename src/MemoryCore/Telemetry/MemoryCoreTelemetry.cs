@@ -32,7 +32,10 @@ public static class MemoryCoreTelemetry
 
     private static readonly string Version = typeof(MemoryCoreTelemetry).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
-    /// <summary>Spans <c>memory.add</c>, <c>memory.search</c>, <c>memory.update</c>, <c>memory.delete</c>.</summary>
+    /// <summary>
+    /// Spans <c>memory.add</c>, <c>memory.search</c>, <c>memory.update</c>, <c>memory.state</c>, <c>memory.delete</c>,
+    /// <c>memory.supersede</c>, <c>memory.consolidate</c> (docs/telemetry.md lists their tags).
+    /// </summary>
     public static ActivitySource Source { get; } = new(Name, Version);
 
     /// <summary>The meter every MemoryCore instrument belongs to.</summary>
