@@ -1,11 +1,14 @@
-// AgentMem in a Semantic Kernel app: one call adds the memory tools as a plugin, and with
-// FunctionChoiceBehavior.Auto() the model remembers and searches through them.
+// AgentMem in a Semantic Kernel app: one call adds the memory tools (and the core block tools) as a plugin, and with
+// FunctionChoiceBehavior.Auto() the model remembers and searches through them. The core blocks are put in the system
+// message of each request by the app.
 //
 //   AGENTMEM_CHAT_BASE_URL=http://127.0.0.1:11434/v1 AGENTMEM_CHAT_MODEL=llama3.2 \
 //     dotnet run --project examples/semantic-kernel -- [database file] [message ...]
 //
 // The key, if the server needs one, goes in AGENTMEM_CHAT_API_KEY, else OPENAI_API_KEY.
+using AgentMem.Agents.Blocks;
 using AgentMem.Agents.SemanticKernel;
+using AgentMem.Agents.Tools;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Hybrid;
@@ -35,17 +38,21 @@ IChatClient model = OpenAICompatibleClients.CreateChatClient(new OpenAICompatibl
 var store = SqliteMemoryStore.Open(dbPath);
 await using var memory = new MemoryOS(store, [new HybridRetriever(store), new Bm25Retriever(store)]);
 
+var ann = new Scope("acme", user: "ann");
+var blocks = new CoreMemoryBlocks(memory);
 var builder = Kernel.CreateBuilder();
 builder.Services.AddSingleton(new ChatClientBuilder(model).UseKernelFunctionInvocation().Build().AsChatCompletionService());
-builder.Plugins.AddAgentMem(memory, new Scope("acme", user: "ann"), cube: "ann"); // the one call
+builder.Plugins.AddAgentMem(memory, ann, cube: "ann", new AgentMemPluginOptions { CoreBlocks = blocks }); // the one call
 var kernel = builder.Build();
 
 var chat = kernel.GetRequiredService<IChatCompletionService>();
 var settings = new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
 foreach (string message in messages)
 {
-    // A fresh history per message: what carries over is in memory, not in the chat.
-    var history = new ChatHistory("You have a long-term memory. Remember facts the user tells you; search memory before answering questions about the user.");
+    // A fresh history per message: what carries over is in memory, not in the chat. The core blocks are read again for
+    // each message and shown in the system message: the plugin's block tools write them, the app shows them.
+    string core = await CoreBlockTools.RenderAsync(blocks, ann, "ann");
+    var history = new ChatHistory($"You have a long-term memory. Remember facts the user tells you; search memory before answering questions about the user.\n\n{core}");
     history.AddUserMessage(message);
     try
     {

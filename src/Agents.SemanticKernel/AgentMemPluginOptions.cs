@@ -17,7 +17,9 @@ public sealed class AgentMemPluginOptions
 
     /// <summary>
     /// When set, the core memory block tools (<c>core_memory_append</c>, <c>core_memory_replace</c>)
-    /// on these blocks are added to the plugin beside the six memory tools.
+    /// on these blocks are added to the plugin beside the six memory tools. The plugin does not show the blocks to the
+    /// model: the app puts <see cref="Tools.CoreBlockTools.RenderAsync"/> in the system message of every request
+    /// (examples/semantic-kernel does), as the replace tool needs a block's exact text.
     /// </summary>
     public CoreMemoryBlocks? CoreBlocks { get; set; }
 

@@ -369,19 +369,7 @@ public sealed partial class MemoryAgent
             : $"{options.Instructions}\n\n{CoreSection(blocks)}\n\n# What you remember about this user\n{recalled}";
     }
 
-    private string CoreSection(IReadOnlyList<CoreBlock> blocks)
-    {
-        string section = blocks.Count == 0 ? "# Core memory\n(empty)" : CoreMemoryBlocks.Render(blocks);
-        if (!options.EnableTools)
-        {
-            return section;
-        }
-
-        // Without a hint the model does not know the blocks it has never written exist.
-        var unwritten = coreBlocks!.Names.Where(n => blocks.All(b => b.Name != n)).ToList();
-        string hint = "Keep these blocks current with core_memory_append and core_memory_replace.";
-        return unwritten.Count == 0 ? $"{section}\n{hint}" : $"{section}\n{hint} Blocks not written yet: {string.Join(", ", unwritten)}.";
-    }
+    private string CoreSection(IReadOnlyList<CoreBlock> blocks) => CoreBlockTools.Render(coreBlocks!, blocks, hint: options.EnableTools);
 
     /// <summary>
     /// The private cube of <paramref name="user"/> (see <see cref="MemoryAgentOptions.Cube"/>): <c>user-{user}</c>, shortened

@@ -59,6 +59,38 @@ public sealed class ExampleTests
         Assert.Equal("Ann's cat is called Miso", Assert.Single(hits).Item.Text);
     }
 
+    [Fact]
+    public async Task A_core_block_written_in_one_message_is_in_the_system_message_of_the_next()
+    {
+        using var folder = new TempFolder("sk-example");
+        var bodies = new List<string>();
+        await using var server = new ScriptedHttpServer((call, request) =>
+        {
+            lock (bodies)
+            {
+                bodies.Add(request.Body);
+            }
+
+            return Task.FromResult(call switch
+            {
+                0 => ToolCall("c1", "agentmem_core_memory_append", """{"name":"human","text":"Has a cat called Miso"}"""),
+                1 => Text("Noted."),
+                _ => Text(request.Body.Contains("Has a cat called Miso", StringComparison.Ordinal) ? "Your cat is called Miso." : "I do not know."),
+            });
+        });
+
+        var (code, stdout, stderr) = await RunAsync(server.BaseUrl.ToString(), [folder.File("sk.db"), "My cat is called Miso.", "What is my cat called?"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(3, server.Calls);
+        Assert.Contains("Your cat is called Miso.", stdout, StringComparison.Ordinal);
+
+        // The first request already shows the (empty) blocks; the second message's request, a fresh chat, shows what was written.
+        Assert.Contains("# Core memory", bodies[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("My cat is called Miso", bodies[2], StringComparison.Ordinal);
+        Assert.Contains("Has a cat called Miso", bodies[2], StringComparison.Ordinal);
+    }
+
     private static ScriptedResponse Text(string text) => ScriptedHttpServer.Json(new
     {
         choices = new[] { new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "stop" } },
