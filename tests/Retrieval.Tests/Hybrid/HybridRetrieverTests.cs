@@ -224,6 +224,34 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Under_reciprocal_rank_fusion_a_recency_boost_weighs_as_much_as_under_weighted_fusion()
+    {
+        // RRF scores (at most Σ weight / 61) were some 60 times smaller than the weighted sum the boosts are sized for,
+        // so a recency weight of 0.1 lifted a weak match of yesterday over the best match of two months ago. Scaled so a
+        // signal's top memory gets its whole weight, the recency boost is again small beside a lead in relevance.
+        var old = DateTimeOffset.UtcNow.AddDays(-60);
+        var good = await memory.AddAsync(Me, "chat", new MemoryDraft("The adoption agency approved our adoption application last week.") { ValidFrom = old });
+        string[] others =
+        [
+            "The adoption agency called about our application.", "Adoption paperwork from the agency arrived.",
+            "We talked about adoption with the agency.", "The agency wants another adoption application.", "Adoption takes a long time, the agency says.",
+        ];
+        await memory.AddBatchAsync(Me, "chat", others.Select(t => new MemoryDraft(t) { ValidFrom = old }).ToList());
+        await memory.AddAsync(Me, "chat", new MemoryDraft("My car is at the dealer; the paperwork is an application form.") { ValidFrom = DateTimeOffset.UtcNow.AddDays(-1) });
+        await using var os = new MemoryOS(store,
+        [
+            new HybridRetriever(store, new HybridOptions { Name = "weighted", RecencyWeight = 0.1f }),
+            new HybridRetriever(store, new HybridOptions { Name = "rrf", Fusion = FusionMethod.ReciprocalRank, RecencyWeight = 0.1f }),
+        ]);
+
+        foreach (string fusion in new[] { "weighted", "rrf" })
+        {
+            var hits = await os.SearchAsync(Me, "chat", "Did the adoption agency approve the adoption application?", k: 10, retrieverName: fusion);
+            Assert.Equal(good.Id, hits[0].Item.Id);
+        }
+    }
+
+    [Fact]
     public async Task An_empty_cube_or_a_query_without_matches_returns_nothing()
     {
         Assert.Empty(await memory.SearchAsync(Me, "chat", "anything"));

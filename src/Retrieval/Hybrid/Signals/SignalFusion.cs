@@ -1,6 +1,9 @@
 namespace AgentMem.Retrieval.Hybrid.Signals;
 
-/// <summary>The one place relevance signals are combined: weighted sum of range-scaled scores, or reciprocal rank fusion.</summary>
+/// <summary>
+/// The one place relevance signals are combined: weighted sum of range-scaled scores, or reciprocal rank fusion scaled so
+/// a signal's best memory gets its whole weight under either (the boosts added afterwards weigh the same against both).
+/// </summary>
 internal static class SignalFusion
 {
     public static void Fuse(ScoringContext context, IReadOnlyList<(IRelevanceSignal Signal, float[] Scores, SignalRange Range)> signals)
@@ -52,9 +55,13 @@ internal static class SignalFusion
             // order differed between an index kept through writes and one rebuilt, and so did the ranking.
             var cube = context.Cube;
             ranked.Sort((a, b) => scores[b] != scores[a] ? scores[b].CompareTo(scores[a]) : cube.ItemAt(a)!.Id.CompareTo(cube.ItemAt(b)!.Id));
+            // weight · (k + 1) / (k + rank): the signal's top memory gets its whole weight, as under the weighted sum. Plain
+            // RRF scores were about k times smaller than the weighted sum the boosts are sized for, so an actor or recency
+            // boost outweighed every difference in relevance.
+            int k = context.Options.RrfK;
             for (int r = 0; r < ranked.Count; r++)
             {
-                fused[ranked[r]] += weight / (context.Options.RrfK + r + 1);
+                fused[ranked[r]] += weight * (k + 1) / (k + r + 1);
             }
         }
     }
