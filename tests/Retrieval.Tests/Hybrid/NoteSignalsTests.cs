@@ -53,6 +53,21 @@ public sealed class NoteSignalsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_memory_the_search_cannot_return_does_not_shrink_the_tag_boost_of_one_it_can()
+    {
+        // The tag signal was scaled by the best tag match of every indexed memory: a deleted note tagged only "pet"
+        // out-matched the live one with four tags, which then got well under the tag weight.
+        var live = await memory.AddAsync(Me, "chat", new MemoryDraft("Nate: this is Max, the new addition to our family!") { Tags = ["pet", "family", "home", "work"], Actor = "Nate" });
+        var alone = (await memory.SearchAsync(Me, "chat", "Which pets does Nate have?", retrieverName: "tags")).Single();
+        var deleted = await memory.AddAsync(Me, "chat", new MemoryDraft("The landlord allows no animals in the flat.") { Tags = ["pet"] });
+        await memory.DeleteAsync(Me, deleted.Id);
+
+        var hit = (await memory.SearchAsync(Me, "chat", "Which pets does Nate have?", retrieverName: "tags")).Single();
+        Assert.Equal(live.Id, hit.Item.Id);
+        Assert.Equal(alone.Score, hit.Score, 4);
+    }
+
+    [Fact]
     public async Task A_linked_note_is_pulled_in_one_hop_with_a_score_below_its_seed()
     {
         var far = await memory.AddAsync(Me, "chat", new MemoryDraft("The mechanic replaced the whole gearbox.") { Actor = "Mechanic" });

@@ -16,7 +16,10 @@ internal sealed class TagBoost : IScoreBoost
             return;
         }
 
-        float max = context.Cube.TagIndex.Score(queryTags, tag);
+        // Scaled by the best memory the search may return, as the relevance signals are: a deleted, archived or filtered-out
+        // memory with fewer tags took the scale and shrank every live memory's boost.
+        context.Cube.TagIndex.Score(queryTags, tag);
+        float max = context.BestAllowed(tag);
         if (max > 0)
         {
             TensorPrimitives.MultiplyAdd(tag.AsSpan(0, context.Slots), context.Options.TagWeight / max, context.Fused.AsSpan(0, context.Slots), context.Fused.AsSpan(0, context.Slots));
