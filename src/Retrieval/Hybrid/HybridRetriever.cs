@@ -85,6 +85,10 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     public void OnCubeDeleted(string tenant, string cubeId) => State.OnCubeDeleted(tenant, cubeId);
 
     /// <inheritdoc/>
+    /// <exception cref="VectorFormatException">
+    /// The query's embedding has another length than the cube's stored vectors, kept under the same embedder id: the
+    /// model behind the embedder changed, and the cube must be re-embedded (<see cref="RetrievalState.RebuildAsync"/>).
+    /// </exception>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -180,6 +184,14 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         if (cube.Count == 0)
         {
             return [];
+        }
+
+        if (rawQuery is not null && cube.Vectors.Dimension > 0 && rawQuery.Length != cube.Vectors.Dimension)
+        {
+            // Not skipped: the vector signal would be lost on every search without a word. The id has no dimension when the
+            // embedder reports none (an OpenAI-compatible one without Dimensions), so a new model under the same name
+            // finds the old model's vectors.
+            throw new VectorFormatException(string.Create(CultureInfo.InvariantCulture, $"The query's embedding has {rawQuery.Length} dimensions; the cube's stored vectors, under the same embedder id '{State.EmbedderId}', have {cube.Vectors.Dimension}. Was the model behind the embedder changed? Re-embed the cube (index rebuild) or give the new model another name."));
         }
 
         float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? VectorColumn.PrepareQuery(rawQuery) : null;

@@ -13,6 +13,12 @@ public sealed class OpenAICompatibleOptions
     public required Uri BaseUrl { get; set; }
 
     /// <summary>The model name sent with each request.</summary>
+    /// <remarks>
+    /// For embeddings, stored vectors are kept under this name and <see cref="Dimensions"/> (not the endpoint): a server
+    /// that ignores the name (llama.cpp server) and now serves another model needs another name here, or the cubes
+    /// re-embedded (<c>index rebuild</c>). A search whose query vector has another length than the stored ones fails and
+    /// says so; one of the same length cannot be told from the old model's.
+    /// </remarks>
     public required string Model { get; set; }
 
     /// <summary>Bearer key, or null for servers that need none (then no Authorization header is sent).</summary>

@@ -295,6 +295,28 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task A_query_vector_of_another_length_than_the_stored_vectors_fails_the_search_until_a_rebuild()
+    {
+        // An embedder whose id has no dimension (an OpenAI-compatible one without Dimensions) serving another model under
+        // the same name: the stored vectors were loaded as its own, and its queries, of another length, were skipped
+        // without a word, so every search quietly lost its vector signal.
+        using var before = new HybridRetriever(Store, new HybridOptions { Name = "before" }, new UnsizedEmbedder(64));
+        using var after = new HybridRetriever(Store, new HybridOptions { Name = "after" }, new UnsizedEmbedder(128));
+        Assert.Equal(before.State.EmbedderId, after.State.EmbedderId);
+        await using var os = new MemoryOS(Store, [before, after]);
+        var cube = await os.CreateCubeAsync(Me, "chat");
+        await os.AddBatchAsync(Me, "chat", [new MemoryDraft("Ann drinks green tea."), new MemoryDraft("Bob plays chess.")]);
+        Assert.NotEmpty(await os.SearchAsync(Me, "chat", "tea", retrieverName: "before"));
+
+        var request = new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10);
+        var error = await Assert.ThrowsAsync<AgentMem.Retrieval.Vectors.VectorFormatException>(() => after.SearchAsync(request));
+        Assert.Contains("index rebuild", error.Message, StringComparison.Ordinal);
+
+        await after.State.RebuildAsync(Me.Tenant, cube.Id);
+        Assert.True((await after.SearchAsync(request))[0].Components["vector"] > 0);
+    }
+
+    [Fact]
     public async Task Verify_reports_a_spann_posting_that_fails_its_crc_as_damage_and_a_rebuild_repairs_it()
     {
         var (writer, cube, annOptions, indexes, _) = await PersistedSpannCubeAsync();
@@ -793,6 +815,22 @@ public sealed class RetrievalStateTests : TempStore
 
     private static string Sentence(Random random) =>
         string.Join(' ', Enumerable.Range(0, 4 + random.Next(6)).Select(_ => Words[random.Next(Words.Length)]));
+
+    /// <summary>Hashed vectors of <paramref name="dimension"/> under an id without a dimension, as the OpenAI-compatible generator's without Dimensions.</summary>
+    private sealed class UnsizedEmbedder(int dimension) : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly AgentMem.Retrieval.Embeddings.HashingEmbedder hashing = new(dimension);
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-unsized", null, "same-name", null);
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(hashing.Embed(v)))));
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose()
+        {
+        }
+    }
 
     private sealed class DisposalCountingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
     {
