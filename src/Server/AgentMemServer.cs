@@ -99,6 +99,11 @@ public static class AgentMemServer
 
         app.UseMiddleware<ErrorMiddleware>();
         app.UseStatusCodePages();
+        if (!options.RequireAuth)
+        {
+            app.UseMiddleware<LoopbackRequestGuard>();
+        }
+
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<EnumQueryCasing>();
         app.UseMiddleware<EncodedSlashRouteValues>();

@@ -18,7 +18,9 @@ public sealed class ServerOptions
 
     /// <summary>
     /// When true (the default) every <c>/v1</c> call needs a key. When false, calls act for
-    /// <see cref="LocalTenant"/> without a key; <see cref="Validate"/> allows that on loopback addresses only.
+    /// <see cref="LocalTenant"/> without a key; <see cref="Validate"/> allows that on loopback addresses only, and the
+    /// service answers only requests addressed to a loopback host (400 otherwise) whose <c>Origin</c>, if any, is loopback
+    /// too (403 otherwise), so a web page another site serves cannot reach it through the browser.
     /// </summary>
     public bool RequireAuth { get; set; } = true;
 
@@ -121,16 +123,11 @@ public sealed class ServerOptions
     /// <summary>True when <paramref name="url"/> names a loopback host.</summary>
     public static bool IsLoopback(string url)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
-        {
-            return false;
-        }
-
-        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && IsLoopbackHost(uri.Host);
     }
+
+    /// <summary>True when <paramref name="host"/> (a host name or address, without port; IPv6 in brackets or not) is loopback.</summary>
+    internal static bool IsLoopbackHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 }

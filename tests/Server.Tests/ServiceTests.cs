@@ -125,4 +125,49 @@ public sealed class ServiceTests
         var keyless = new ServerOptions();
         Assert.Throws<ArgumentException>(keyless.Validate);
     }
+    [Fact]
+    public async Task Without_keys_a_request_naming_another_host_or_coming_from_another_site_is_refused()
+    {
+        // Bound to loopback, the keyless service still answered any Host: a page whose DNS name was rebound to 127.0.0.1 is
+        // same-origin with its own script, which could then read and purge the local memories without a key.
+        await using var app = await TestApp.StartAsync(configure: options =>
+        {
+            options.ApiKeys.Clear();
+            options.RequireAuth = false;
+        });
+        using var client = app.Client(key: null);
+        string id = await TestApp.AddAsync(client, "my bank PIN is 4321");
+
+        foreach (string host in new[] { "attacker.example:5080", "attacker.example", "localhost.attacker.example", "127.0.0.1.nip.io:5080" })
+        {
+            var read = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://{host}/v1/memories?cube=notes"));
+            Assert.Equal(HttpStatusCode.BadRequest, read.StatusCode);
+            Assert.Equal("application/problem+json", read.Content.Headers.ContentType?.MediaType);
+            Assert.DoesNotContain("4321", await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"http://{host}/v1/memories/{id}?purge=true"))).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://{host}/ui/"))).StatusCode);
+        }
+
+        // A page of another site posting to the loopback address itself (a form needs no preflight) names it as its Origin.
+        foreach (string origin in new[] { "http://attacker.example", "null", "http://127.0.0.1.nip.io:5080" })
+        {
+            var forget = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1:5080/v1/users/default/forget");
+            forget.Headers.Add("Origin", origin);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(forget)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/memories/{id}")).StatusCode);
+        foreach (string host in new[] { "localhost", "LOCALHOST:5080", "127.0.0.1:5080", "127.0.0.1", "[::1]:5080", "[::1]" })
+        {
+            var read = new HttpRequestMessage(HttpMethod.Get, $"http://{host}/v1/memories/{id}");
+            read.Headers.Add("Origin", $"http://{host}");
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(read)).StatusCode);
+        }
+
+        // With keys, the key is what admits a request, whatever names the host (a proxy in front of the service may).
+        await using var keyed = await TestApp.StartAsync();
+        using var withKey = keyed.Client();
+        string other = await TestApp.AddAsync(withKey, "behind a proxy");
+        Assert.Equal(HttpStatusCode.OK, (await withKey.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"http://memory.example.com/v1/memories/{other}"))).StatusCode);
+    }
 }
