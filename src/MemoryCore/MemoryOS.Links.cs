@@ -12,16 +12,35 @@ public sealed partial class MemoryOS
     /// </summary>
     /// <exception cref="MemoryNotFoundException">No memory <paramref name="id"/> in the actor's tenant.</exception>
     /// <exception cref="AccessDeniedException">The actor may not read the memory's cube.</exception>
-    public async Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default)
+    public Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
+        GetNeighborhoodAsync(actor, id, int.MaxValue, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetNeighborhoodAsync(Scope, MemoryId, CancellationToken)"/>, with at most <paramref name="limit"/> links
+    /// each way: reading stops once one more is found (<see cref="NoteNeighborhood.MoreNeighbours"/>,
+    /// <see cref="NoteNeighborhood.MoreLinkedFrom"/>), so a memory linked with thousands costs what the page holds.
+    /// </summary>
+    /// <exception cref="MemoryNotFoundException">No memory <paramref name="id"/> in the actor's tenant.</exception>
+    /// <exception cref="AccessDeniedException">The actor may not read the memory's cube.</exception>
+    public async Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, int limit, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var note = await GetAsync(actor, id, cancellationToken).ConfigureAwait(false);
-        var neighbours = new List<(MemoryLink Link, MemoryItem Target)>(note.Links.Count);
+        var neighbours = new List<(MemoryLink Link, MemoryItem Target)>(Math.Min(note.Links.Count, limit));
         int hidden = 0;
+        bool moreNeighbours = false;
         foreach (var link in note.Links)
         {
             try
             {
-                neighbours.Add((link, await GetAsync(actor, link.Target, cancellationToken).ConfigureAwait(false)));
+                var target = await GetAsync(actor, link.Target, cancellationToken).ConfigureAwait(false);
+                if (neighbours.Count == limit)
+                {
+                    moreNeighbours = true;
+                    break;
+                }
+
+                neighbours.Add((link, target));
             }
             catch (Exception ex) when (ex is MemoryNotFoundException or AccessDeniedException)
             {
@@ -29,8 +48,8 @@ public sealed partial class MemoryOS
             }
         }
 
-        var linkedFrom = await GetIncomingLinksAsync(actor, id, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new NoteNeighborhood(note, neighbours, linkedFrom, hidden);
+        var (linkedFrom, moreLinkedFrom) = await IncomingLinksAsync(actor, id, filter: null, limit, cancellationToken).ConfigureAwait(false);
+        return new NoteNeighborhood(note, neighbours, linkedFrom, hidden) { MoreNeighbours = moreNeighbours, MoreLinkedFrom = moreLinkedFrom };
     }
 
     /// <summary>
@@ -45,21 +64,42 @@ public sealed partial class MemoryOS
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <exception cref="MemoryNotFoundException">No memory <paramref name="id"/> in the actor's tenant.</exception>
     /// <exception cref="AccessDeniedException">The actor may not read the memory's cube.</exception>
-    public async Task<IReadOnlyList<IncomingLink>> GetIncomingLinksAsync(Scope actor, MemoryId id, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<IncomingLink>> GetIncomingLinksAsync(Scope actor, MemoryId id, MemoryFilter? filter = null, CancellationToken cancellationToken = default) =>
+        (await IncomingLinksAsync(actor, id, filter, int.MaxValue, cancellationToken).ConfigureAwait(false)).Links;
+
+    private const int IncomingLinkBatch = 256;
+
+    // The linking memories are read in id order a batch at a time, until limit links and one more are found: a hub memory
+    // linked from thousands loaded every one of them, in full, for a page of a few.
+    private async Task<(IReadOnlyList<IncomingLink> Links, bool More)> IncomingLinksAsync(Scope actor, MemoryId id, MemoryFilter? filter, int limit, CancellationToken cancellationToken)
     {
         var (item, _) = await LoadAsync(actor, id, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         var sources = await store.FindLinkSourcesAsync(actor.Tenant, [id], linkTypes: null, cancellationToken).ConfigureAwait(false);
-        if (sources.Count == 0)
+        var ordered = sources.Where(s => s != id).Order().ToList();
+        var scoped = (filter ?? new MemoryFilter()) with { CubeId = item.CubeId };
+        var links = new List<IncomingLink>();
+        for (int start = 0; start < ordered.Count;)
         {
-            return [];
+            // As many as the page still needs (each linking memory gives one link or more), at most IncomingLinkBatch.
+            int wanted = Math.Min(limit - links.Count, IncomingLinkBatch - 1) + 1;
+            var batch = ordered.GetRange(start, Math.Min(wanted, ordered.Count - start));
+            start += batch.Count;
+            var linking = await store.GetManyAsync(actor.Tenant, batch, cancellationToken).ConfigureAwait(false);
+            foreach (var m in linking.Where(m => MemoryFilterMatch.Matches(scoped, m)).OrderBy(m => m.Id))
+            {
+                foreach (var link in m.Links.Where(l => l.Target == id))
+                {
+                    if (links.Count == limit)
+                    {
+                        return (links, true);
+                    }
+
+                    links.Add(new IncomingLink(link, m));
+                }
+            }
         }
 
-        var scoped = (filter ?? new MemoryFilter()) with { CubeId = item.CubeId };
-        var linking = await store.GetManyAsync(actor.Tenant, sources, cancellationToken).ConfigureAwait(false);
-        return [.. linking
-            .Where(m => m.Id != id && MemoryFilterMatch.Matches(scoped, m))
-            .OrderBy(m => m.Id)
-            .SelectMany(m => m.Links.Where(l => l.Target == id).Select(l => new IncomingLink(l, m)))];
+        return (links, false);
     }
 
     /// <summary>

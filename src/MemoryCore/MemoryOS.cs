@@ -484,6 +484,18 @@ public sealed partial class MemoryOS : IAsyncDisposable
         return await store.GetHistoryAsync(actor.Tenant, id, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A page of a memory's versions, oldest first: those numbered above <paramref name="after"/> (the last version of a
+    /// previous page; 0 from the first), at most <paramref name="limit"/>. Only the page is read from the store.
+    /// </summary>
+    public async Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(Scope actor, MemoryId id, int limit, long after, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(after);
+        await LoadAsync(actor, id, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+        return await store.GetHistoryAsync(actor.Tenant, id, after, limit, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Streams the cube's memories in creation order.</summary>
     public IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter = null, CancellationToken cancellationToken = default) =>
         ListAsync(actor, cube, filter, after: null, cancellationToken);

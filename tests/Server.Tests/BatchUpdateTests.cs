@@ -77,6 +77,7 @@ public sealed class BatchUpdateTests
         Assert.Equal(new[] { 6, 7, 8, 9, 10 }, await Versions("?limit=5&after=5"));
         Assert.Equal(new[] { 31 }, await Versions("?after=30"));
         Assert.Empty(await Versions("?after=31"));
+        Assert.Empty(await Versions($"?after={long.MaxValue}"));
         foreach (string bad in new[] { "?limit=0", "?limit=1001", "?after=-1" })
         {
             Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/v1/memories/{id}/history{bad}")).StatusCode);

@@ -1,7 +1,10 @@
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.InMemory;
 
 namespace AgentMem.Stores.Tests;
 
@@ -37,5 +40,58 @@ public sealed partial class MemoryOSOverInMemoryStoreTests
 
         await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.GetIncomingLinksAsync(Bob, cat));
         await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetIncomingLinksAsync(new Scope("globex", "alice"), cat));
+    }
+    [Fact]
+    public async Task A_neighbourhood_with_a_limit_reads_only_that_many_linked_memories_each_way_and_one_more()
+    {
+        // The REST links endpoint capped only its answer: a hub memory's every target and every linking memory was read in full.
+        var inner = new InMemoryMemoryStore();
+        var read = new List<MemoryId>();
+        var counted = InterceptedStore.Over(inner, (method, args) =>
+        {
+            if (method == nameof(IMemoryStore.GetAsync))
+            {
+                read.Add((MemoryId)args[1]!);
+            }
+            else if (method == nameof(IMemoryStore.GetManyAsync))
+            {
+                read.AddRange((IReadOnlyList<MemoryId>)args[1]!);
+            }
+
+            return null;
+        });
+        await using var hubs = new MemoryOS(counted, new Bm25Retriever(inner));
+        await hubs.CreateCubeAsync(Alice, "notes");
+        var targets = new List<MemoryId>();
+        for (int i = 0; i < 20; i++)
+        {
+            targets.Add((await hubs.AddAsync(Alice, "notes", new MemoryDraft($"target {i}"))).Id);
+        }
+
+        var hub = (await hubs.AddAsync(Alice, "notes", new MemoryDraft("the hub") { Links = [.. targets.Select(t => new MemoryLink(t, "relates-to"))] })).Id;
+        var linking = new List<MemoryId>();
+        for (int i = 0; i < 20; i++)
+        {
+            linking.Add((await hubs.AddAsync(Alice, "notes", new MemoryDraft($"linking {i}") { Links = [new MemoryLink(hub, "elaborates")] })).Id);
+        }
+
+        read.Clear();
+        var page = await hubs.GetNeighborhoodAsync(Alice, hub, limit: 3);
+        Assert.Equal(targets[..3], page.Neighbours.Select(n => n.Target.Id));
+        Assert.Equal(linking[..3], page.LinkedFrom.Select(l => l.Source.Id));
+        Assert.True(page.MoreNeighbours);
+        Assert.True(page.MoreLinkedFrom);
+        Assert.Equal(0, page.Hidden);
+        Assert.InRange(read.Count(targets.Contains), 3, 4);
+        Assert.InRange(read.Count(linking.Contains), 3, 4);
+
+        var whole = await hubs.GetNeighborhoodAsync(Alice, hub, limit: 20);
+        Assert.Equal(targets, whole.Neighbours.Select(n => n.Target.Id));
+        Assert.Equal(linking, whole.LinkedFrom.Select(l => l.Source.Id));
+        Assert.False(whole.MoreNeighbours || whole.MoreLinkedFrom);
+        var unbounded = await hubs.GetNeighborhoodAsync(Alice, hub);
+        Assert.Equal(linking, unbounded.LinkedFrom.Select(l => l.Source.Id));
+        Assert.Equal(linking, (await hubs.GetIncomingLinksAsync(Alice, hub)).Select(l => l.Source.Id));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => hubs.GetNeighborhoodAsync(Alice, hub, limit: 0));
     }
 }

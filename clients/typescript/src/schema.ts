@@ -775,7 +775,7 @@ export interface components {
             links: components["schemas"]["MemoryLinkDto"][];
             /**
              * Format: int32
-             * @description Links left out: the target was purged, or lies in a cube the caller may not read.
+             * @description Links left out: the target was purged, or lies in a cube the caller may not read (when `moreLinks`, only those before the last link read are counted).
              */
             hidden: number;
             /**

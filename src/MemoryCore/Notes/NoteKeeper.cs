@@ -214,7 +214,7 @@ public sealed class NoteKeeper : IDisposable
         }
     }
 
-    /// <summary>A note with the notes it links to and the notes of its cube that link to it, one hop (for <c>agentmem links</c>); see <see cref="MemoryOS.GetNeighborhoodAsync"/>.</summary>
+    /// <summary>A note with the notes it links to and the notes of its cube that link to it, one hop (for <c>agentmem links</c>); see <see cref="MemoryOS.GetNeighborhoodAsync(Scope, MemoryId, CancellationToken)"/>.</summary>
     public Task<NoteNeighborhood> GetNeighborhoodAsync(Scope actor, MemoryId id, CancellationToken cancellationToken = default) =>
         memory.GetNeighborhoodAsync(actor, id, cancellationToken);
 

@@ -84,6 +84,13 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>All versions of a memory, oldest first (the last is the current one); empty if unknown.</summary>
     Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A page of a memory's versions: those numbered above <paramref name="afterVersion"/>, oldest first, at most
+    /// <paramref name="limit"/> (the current one last when reached); empty if unknown. Only the page is read: each version
+    /// is a full copy of the memory, and a memory may hold thousands.
+    /// </summary>
+    Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, long afterVersion, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Current versions matching the filter in id (creation) order, after <paramref name="after"/> if given.</summary>
     Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default);
 

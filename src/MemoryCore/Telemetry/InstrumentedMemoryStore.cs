@@ -39,6 +39,9 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, CancellationToken cancellationToken = default) =>
         Timed("GetHistory", Stopwatch.GetTimestamp(), inner.GetHistoryAsync(tenant, id, cancellationToken));
 
+    public Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, long afterVersion, int limit, CancellationToken cancellationToken = default) =>
+        Timed("GetHistory", Stopwatch.GetTimestamp(), inner.GetHistoryAsync(tenant, id, afterVersion, limit, cancellationToken));
+
     public Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default) =>
         Timed("List", Stopwatch.GetTimestamp(), inner.ListAsync(tenant, filter, limit, after, cancellationToken));
 

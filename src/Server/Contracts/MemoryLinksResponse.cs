@@ -3,7 +3,7 @@ namespace AgentMem.Server.Contracts;
 /// <summary>A memory's links both ways, one hop, as <c>GET /v1/memories/{id}/links</c> returns them.</summary>
 /// <param name="Id">The memory whose links these are.</param>
 /// <param name="Links">Each link whose target the caller may read, in the memory's order.</param>
-/// <param name="Hidden">Links left out: the target was purged, or lies in a cube the caller may not read.</param>
+/// <param name="Hidden">Links left out: the target was purged, or lies in a cube the caller may not read (when <c>moreLinks</c>, only those before the last link read are counted).</param>
 /// <param name="Incoming">
 /// Links to the memory from the live (active or frozen) memories of its own cube, oldest linking memory first; readable
 /// whenever the memory is.

@@ -171,13 +171,13 @@ internal static class MemoryEndpoints
         return TypedResults.Ok(MemoryDto.From(tombstone));
     }
 
-    // Paged: a memory updated in batches of up to MaxBatchItems a request holds thousands of versions, each a full copy.
+    // Paged in the store's read: a memory updated in batches of up to MaxBatchItems a request holds thousands of versions, each a full copy.
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> HistoryAsync(string id, MemoryOS memory, HttpContext context, int? limit, long? after, string? user, string? agent, CancellationToken cancellationToken)
     {
         int take = QueryLimit.History.Resolve(limit);
         long from = QueryLimit.After(after, "a version already read");
-        var versions = await memory.GetHistoryAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok<IReadOnlyList<MemoryDto>>(versions.Where(v => v.Version > from).Take(take).Select(MemoryDto.From).ToList());
+        var versions = await memory.GetHistoryAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), take, from, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok<IReadOnlyList<MemoryDto>>(versions.Select(MemoryDto.From).ToList());
     }
 
     private static async Task<Ok<IReadOnlyList<AuditEntryDto>>> AuditAsync(string id, MemoryOS memory, HttpContext context, int? limit, long? after, string? user, string? agent, CancellationToken cancellationToken)
@@ -189,16 +189,16 @@ internal static class MemoryEndpoints
         return TypedResults.Ok<IReadOnlyList<AuditEntryDto>>(records.Select(AuditEntryDto.From).ToList());
     }
 
-    // Bounded each way: a hub memory linked from thousands answered each with its full text in one response.
+    // Bounded each way, in the reads too: a hub memory linked from thousands answered each with its full text in one response.
     private static async Task<Ok<MemoryLinksResponse>> LinksAsync(string id, MemoryOS memory, HttpContext context, int? limit, string? user, string? agent, CancellationToken cancellationToken)
     {
         int take = QueryLimit.Links.Resolve(limit);
 
         // Each target is read as the caller: a link never reveals a memory its cube's grants would not (counted in hidden).
-        var hood = await memory.GetNeighborhoodAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), cancellationToken).ConfigureAwait(false);
-        var links = hood.Neighbours.Take(take).Select(n => new MemoryLinkDto(n.Link.Type, n.Link.Weight, n.Link.Reason, MemoryDto.From(n.Target))).ToList();
-        var incoming = hood.LinkedFrom.Take(take).Select(i => new IncomingLinkDto(i.Link.Type, i.Link.Weight, i.Link.Reason, MemoryDto.From(i.Source))).ToList();
-        return TypedResults.Ok(new MemoryLinksResponse(hood.Note.Id.ToString(), links, hood.Hidden, incoming, hood.Neighbours.Count > take, hood.LinkedFrom.Count > take));
+        var hood = await memory.GetNeighborhoodAsync(RequestScope.For(context, user, agent), RequestScope.ParseId(id), take, cancellationToken).ConfigureAwait(false);
+        var links = hood.Neighbours.Select(n => new MemoryLinkDto(n.Link.Type, n.Link.Weight, n.Link.Reason, MemoryDto.From(n.Target))).ToList();
+        var incoming = hood.LinkedFrom.Select(i => new IncomingLinkDto(i.Link.Type, i.Link.Weight, i.Link.Reason, MemoryDto.From(i.Source))).ToList();
+        return TypedResults.Ok(new MemoryLinksResponse(hood.Note.Id.ToString(), links, hood.Hidden, incoming, hood.MoreNeighbours, hood.MoreLinkedFrom));
     }
 
     private static async Task<Ok<IReadOnlyList<MemoryDto>>> ListAsync(MemoryOS memory, HttpContext context, string? cube, int? limit, string? after, LifecycleState? state, MemoryKind? kind, string? tag, string? user, string? agent, CancellationToken cancellationToken)

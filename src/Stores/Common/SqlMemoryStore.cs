@@ -351,6 +351,32 @@ public abstract partial class SqlMemoryStore : IMemoryStore
     }
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, long afterVersion, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.RequireHistoryPage(afterVersion, limit);
+        return await InReadAsync<IReadOnlyList<MemoryItem>>(tenant, async (conn, tx, ct) =>
+        {
+            using var current = Command(conn, tx, $"SELECT {memoryColumns} FROM memories m WHERE {Dialect.Unindexed("m.tenant")} = @t AND m.id = @id;");
+            Dialect.Add(current, "@t", tenant);
+            Dialect.Add(current, "@id", id.ToString());
+            var now = await ReadItemsAsync(conn, tx, current, tenant, ct).ConfigureAwait(false);
+            if (now.Count == 0 || now[0].Version <= afterVersion)
+            {
+                return [];
+            }
+
+            // The superseded versions are the snapshots; the current one closes the page when the page reaches it.
+            var cmd = Command(conn, tx, $"SELECT {Dialect.JsonText("snapshot_json")} FROM memory_versions WHERE tenant = @t AND memory_id = @id AND version > @after ORDER BY version LIMIT @n;");
+            Dialect.Add(cmd, "@t", tenant);
+            Dialect.Add(cmd, "@id", id.ToString());
+            Dialect.Add(cmd, "@after", afterVersion);
+            Dialect.Add(cmd, "@n", limit);
+            var versions = VersionHistory.Assemble(await ReadAllAsync(cmd, r => r.GetString(0), ct).ConfigureAwait(false), now[0]);
+            return versions.Count > limit ? versions[..limit] : versions;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);

@@ -15,6 +15,13 @@ internal static class StoreArguments
         }
     }
 
+    /// <summary>The checks of a page of history: a version number (0 from the first) and a positive page size.</summary>
+    public static void RequireHistoryPage(long afterVersion, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterVersion);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+    }
+
     /// <summary>The checks of an add: every argument given, every item of the call's tenant.</summary>
     public static void RequireAdd(string tenant, IReadOnlyList<MemoryItem> items, AddOptions options, AuditRecord audit)
     {

@@ -284,6 +284,17 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
         Database.Find(tenant) is { } data && data.Memories.TryGetValue(id, out var stored) ? [.. stored.History, stored.Current] : [], cancellationToken);
 
     /// <inheritdoc/>
+    public Task<IReadOnlyList<MemoryItem>> GetHistoryAsync(string tenant, MemoryId id, long afterVersion, int limit, CancellationToken cancellationToken = default)
+    {
+        StoreArguments.RequireHistoryPage(afterVersion, limit);
+        return Run<IReadOnlyList<MemoryItem>>(() =>
+            Database.Find(tenant) is { } data && data.Memories.TryGetValue(id, out var stored)
+                ? [.. stored.History.Append(stored.Current).Where(v => v.Version > afterVersion).Take(limit)]
+                : [],
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default) => Run<IReadOnlyList<MemoryItem>>(() =>
     {
         ArgumentNullException.ThrowIfNull(filter);

@@ -35,6 +35,33 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task A_page_of_history_holds_the_versions_after_the_one_given_oldest_first_at_most_the_limit()
+    {
+        // The REST history endpoint read every version (each a full copy of the memory) to answer a page of one.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var latest = await s.AddAsync(cube, "version 1");
+        for (int v = 2; v <= 5; v++)
+        {
+            latest = await s.ReplaceAsync(latest, m => m with { Text = $"version {v}" });
+        }
+
+        Assert.Equal(["version 1", "version 2"], (await s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: 0, limit: 2)).Select(h => h.Text));
+        Assert.Equal([3, 4], (await s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: 2, limit: 2)).Select(h => h.Version));
+        var end = await s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: 3, limit: 10);
+        Assert.Equal([4, 5], end.Select(h => h.Version));
+        Assert.Equal(LifecycleState.Superseded, end[0].State);
+        StoreScenario.AssertSameMemory(latest, end[1]);
+        StoreScenario.AssertSameMemory(latest, Assert.Single(await s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: 4, limit: 1)));
+        Assert.Empty(await s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: 5, limit: 10));
+        Assert.Empty(await s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: long.MaxValue, limit: 10));
+        Assert.Empty(await s.Store.GetHistoryAsync(s.Tenant, MemoryId.NewId(), afterVersion: 0, limit: 10));
+        Assert.Empty(await s.Store.GetHistoryAsync("another-tenant", latest.Id, afterVersion: 0, limit: 10));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: 0, limit: 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => s.Store.GetHistoryAsync(s.Tenant, latest.Id, afterVersion: -1, limit: 1));
+    }
+
+    [SkippableFact]
     public async Task A_replace_of_a_stale_version_is_refused_and_changes_nothing()
     {
         await using var s = await StartAsync();
