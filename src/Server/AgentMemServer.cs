@@ -121,7 +121,7 @@ public static class AgentMemServer
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
         CubeEndpoints.Map(v1);
-        MemoryEndpoints.Map(v1);
+        MemoryEndpoints.Map(v1, options.MaxBatchItems);
         SearchEndpoints.Map(v1);
         AuditEndpoints.Map(v1);
         UserEndpoints.Map(v1);

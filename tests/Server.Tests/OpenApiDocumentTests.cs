@@ -8,9 +8,9 @@ public sealed class OpenApiDocumentTests
 {
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch"];
 
-    private static async Task<JsonElement> DocumentAsync()
+    private static async Task<JsonElement> DocumentAsync(Action<ServerOptions>? configure = null)
     {
-        await using var app = await TestApp.StartAsync();
+        await using var app = await TestApp.StartAsync(configure: configure);
         using var client = app.Client(key: null);
         var response = await client.GetAsync("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -145,6 +145,21 @@ public sealed class OpenApiDocumentTests
         string description = cartridges.GetProperty("description").GetString()!;
         Assert.Contains("LoRA adapter", description, StringComparison.Ordinal);
         Assert.Contains("parametric", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Batch_operations_document_the_configured_item_limit()
+    {
+        // The descriptions said "at most 1,000 items" whatever ServerOptions.MaxBatchItems was set to.
+        var operations = Operations(await DocumentAsync(options => options.MaxBatchItems = 100)).ToDictionary(o => o.Operation.GetProperty("operationId").GetString()!, o => o.Operation.GetProperty("description").GetString()!);
+        foreach (string id in new[] { "AddMemories", "UpdateMemories", "SetMemoryStates" })
+        {
+            Assert.Contains("at most 100 items", operations[id], StringComparison.Ordinal);
+            Assert.DoesNotContain("1,000", operations[id], StringComparison.Ordinal);
+        }
+
+        var defaults = Operations(await DocumentAsync()).Single(o => o.Operation.GetProperty("operationId").GetString() == "AddMemories").Operation;
+        Assert.Contains("at most 1,000 items", defaults.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

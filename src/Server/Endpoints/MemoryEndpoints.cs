@@ -1,10 +1,14 @@
+using System.Globalization;
+
 namespace AgentMem.Server.Endpoints;
 
 /// <summary><c>/v1/memories</c>: add, batch add, get, update, batch update, state changes (single and batch), delete, purge, history, audit trail, links and list.</summary>
 internal static class MemoryEndpoints
 {
-    public static void Map(RouteGroupBuilder v1)
+    /// <summary>Maps the routes; <paramref name="maxBatchItems"/> (<see cref="ServerOptions.MaxBatchItems"/>) is the batch limit the document states.</summary>
+    public static void Map(RouteGroupBuilder v1, int maxBatchItems)
     {
+        string atMost = string.Create(CultureInfo.InvariantCulture, $"at most {maxBatchItems:N0} items");
         var memories = v1.MapGroup("/memories").WithTags("Memories");
         memories.MapPost("/", AddAsync)
             .Describe("AddMemory", "Add a memory", "Stores one plaintext memory in the cube (default `default`, created on first write). "
@@ -13,7 +17,7 @@ internal static class MemoryEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
         memories.MapPost("/batch", AddBatchAsync)
-            .Describe("AddMemories", "Add memories in one batch", "Stores every item atomically: all or none; at most 1,000 items. The outcomes come back in the items' order. "
+            .Describe("AddMemories", "Add memories in one batch", $"Stores every item atomically: all or none; {atMost}. The outcomes come back in the items' order. "
                 + "A batch is a copy (an import run again must not undo forgetting): an item de-duplicated to an archived memory leaves it archived (restore it with `PUT /v1/memories/{id}/state`).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
@@ -30,7 +34,7 @@ internal static class MemoryEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
         memories.MapPatch("/", UpdateBatchAsync)
-            .Describe("UpdateMemories", "Update memories in one batch", "Writes a new version of each memory in `items`, in order, in one transaction: all or none; at most 1,000 items. "
+            .Describe("UpdateMemories", "Update memories in one batch", $"Writes a new version of each memory in `items`, in order, in one transaction: all or none; {atMost}. "
                 + "An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, "
                 + "409 when any is frozen or deleted or changed meanwhile; the memories come back as they are after their edit, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
@@ -42,7 +46,7 @@ internal static class MemoryEndpoints
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"state":"frozen","reason":"legal hold"}""");
         memories.MapPut("/states", SetStatesAsync)
-            .Describe("SetMemoryStates", "Change the state of memories in one batch", "The state changes of `items`, in order, in one transaction: all or none; at most 1,000 items; "
+            .Describe("SetMemoryStates", "Change the state of memories in one batch", $"The state changes of `items`, in order, in one transaction: all or none; {atMost}; "
                 + "each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"items":[{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1W","state":"archived","reason":"stale"},{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1X","state":"frozen"}]}""");
