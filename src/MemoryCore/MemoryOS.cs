@@ -304,6 +304,19 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>
+    /// <see cref="AddAsync"/> of a job's draft (a fact's <see cref="LinkTypes.Supersedes"/>, a note's suggested links): a link
+    /// to one of <paramref name="jobTargets"/>, which come from the job's own earlier reads, is dropped by the store when its
+    /// target was purged since (during an LLM call of seconds), as <see cref="WriteVersionsAsync(Scope, IReadOnlyList{MemoryId}, string, Func{int, MemoryItem, DateTimeOffset, VersionPlan?}, CancellationToken)"/>
+    /// does; the draft's other links are checked as a caller's are.
+    /// </summary>
+    internal async Task<AddOutcome> AddFromJobAsync(Scope actor, string cube, MemoryDraft draft, IReadOnlySet<MemoryId> jobTargets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var outcomes = await AddBatchCoreAsync(actor, cube, [draft], matchSourceRef: false, jobTargets, cancellationToken).ConfigureAwait(false);
+        return outcomes[0];
+    }
+
+    /// <summary>
     /// Adds memories atomically: every draft is validated first, then all are written in one
     /// transaction, so a failure leaves none of them behind.
     /// </summary>
@@ -314,13 +327,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// add is a restatement (a user saying it again) brings a forgotten one back with <see cref="RestoreRestatedAsync"/>.
     /// </remarks>
     public Task<IReadOnlyList<AddOutcome>> AddBatchAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default) =>
-        AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: false, cancellationToken);
+        AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: false, jobTargets: null, cancellationToken);
 
     /// <summary>
     /// <see cref="AddBatchAsync"/>; with <paramref name="matchSourceRef"/>, de-duplication also needs the same source
-    /// reference (<see cref="AddOptions.MatchSourceRef"/>: a conversation import's turns).
+    /// reference (<see cref="AddOptions.MatchSourceRef"/>: a conversation import's turns); links to <paramref name="jobTargets"/>
+    /// are not checked (<see cref="AddFromJobAsync"/>).
     /// </summary>
-    internal async Task<IReadOnlyList<AddOutcome>> AddBatchCoreAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, bool matchSourceRef, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<AddOutcome>> AddBatchCoreAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, bool matchSourceRef, IReadOnlySet<MemoryId>? jobTargets, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(drafts);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
@@ -330,7 +344,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         var items = BuildItems(actor, target, drafts, time.GetUtcNow());
-        await RequireLinkTargetsAsync(actor.Tenant, [.. items.SelectMany(i => i.Links).Select(l => l.Target)], cancellationToken).ConfigureAwait(false);
+        await RequireLinkTargetsAsync(actor.Tenant, [.. items.SelectMany(i => i.Links).Select(l => l.Target).Where(t => jobTargets?.Contains(t) != true)], cancellationToken).ConfigureAwait(false);
 
         using var activity = MemoryCoreTelemetry.Source.StartActivity("memory.add");
         if (activity is not null)

@@ -209,6 +209,23 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_update_whose_old_fact_is_purged_while_it_is_classified_becomes_an_add()
+    {
+        // The purge lands before the add (the classifier is an LLM call of seconds): the Supersedes link the resolver adds
+        // names a memory no longer stored, which must not refuse the new fact.
+        var paris = await memory.AddAsync(Alice, "facts", Draft("Ann lives in Paris."));
+        var purging = new PurgingClassifier(memory, Alice, paris.Id);
+
+        var berlin = await new FactResolver(memory, purging).ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."));
+
+        Assert.Equal((FactAction.Add, (MemoryCore.Identity.MemoryId?)null), (berlin.Decision.Action, berlin.Invalidated));
+        Assert.Contains("purged", berlin.Decision.Reason, StringComparison.Ordinal);
+        var added = await memory.GetAsync(Alice, berlin.Stored!.Value);
+        Assert.Equal("Ann lives in Berlin.", added.Text);
+        Assert.DoesNotContain(added.Links, l => l.Type == LinkTypes.Supersedes);
+    }
+
+    [Fact]
     public async Task Decisions_naming_unknown_or_frozen_facts_become_adds()
     {
         var frozen = await memory.AddAsync(Alice, "facts", Draft("Ann lives in Paris."));
@@ -435,6 +452,17 @@ public sealed class FactLifecycleTests : IAsyncLifetime
     }
 
     private static MemoryDraft Draft(string text) => new(text) { Tags = ["fact"], Source = SourceKind.Agent };
+
+    private sealed class PurgingClassifier(MemoryOS os, Scope actor, MemoryCore.Identity.MemoryId target) : IFactClassifier
+    {
+        public string Name => "purging";
+
+        public async Task<FactDecision> ClassifyAsync(string fact, IReadOnlyList<MemoryItem> candidates, CancellationToken cancellationToken = default)
+        {
+            await os.PurgeAsync(actor, target, "gdpr", cancellationToken);
+            return new FactDecision(FactAction.Update, target, "the same place, moved", Name);
+        }
+    }
 
     private sealed class FixedClassifier(FactDecision decision) : IFactClassifier
     {

@@ -94,7 +94,8 @@ public sealed class FactResolver
             {
                 var target = decision.Target!.Value;
                 var draft = fact with { Links = [.. fact.Links, new MemoryLink(target, LinkTypes.Supersedes)] };
-                var added = await memory.AddAsync(actor, cube, draft, cancellationToken).ConfigureAwait(false);
+                // The target may be purged while the classifier ran: the link is dropped, and the supersede below finds out.
+                var added = await memory.AddFromJobAsync(actor, cube, draft, new HashSet<MemoryId> { target }, cancellationToken).ConfigureAwait(false);
                 if (added.Id == target)
                 {
                     // The "new" fact is the target's own text (de-duplicated to it): superseding it would point it at itself.

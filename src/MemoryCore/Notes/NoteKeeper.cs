@@ -68,7 +68,8 @@ public sealed class NoteKeeper : IDisposable
                 Context = draft.Context ?? attributes.Context,
                 Links = [.. draft.Links, .. links],
             };
-            var outcome = await memory.AddAsync(actor, target.Id, note, cancellationToken).ConfigureAwait(false);
+            // Suggestions come from the linker's view of the cube: one purged since is dropped, not a refusal of the note.
+            var outcome = await memory.AddFromJobAsync(actor, target.Id, note, links.Select(l => l.Target).ToHashSet(), cancellationToken).ConfigureAwait(false);
             if (!outcome.Created)
             {
                 return new NoteOutcome(outcome, [], 0);
