@@ -67,6 +67,18 @@ public sealed partial class MemoryOS
     public async Task<IReadOnlyList<IncomingLink>> GetIncomingLinksAsync(Scope actor, MemoryId id, MemoryFilter? filter = null, CancellationToken cancellationToken = default) =>
         (await IncomingLinksAsync(actor, id, filter, int.MaxValue, cancellationToken).ConfigureAwait(false)).Links;
 
+    /// <summary>
+    /// As <see cref="GetIncomingLinksAsync(Scope, MemoryId, MemoryFilter?, CancellationToken)"/>, the first
+    /// <paramref name="limit"/> links at most: only the linking memories that page needs are read (ask for one more than
+    /// you show to learn whether there are more).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is less than 1.</exception>
+    public async Task<IReadOnlyList<IncomingLink>> GetIncomingLinksAsync(Scope actor, MemoryId id, int limit, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return (await IncomingLinksAsync(actor, id, filter, limit, cancellationToken).ConfigureAwait(false)).Links;
+    }
+
     private const int IncomingLinkBatch = 256;
 
     // The linking memories are read in id order a batch at a time, until limit links and one more are found: a hub memory

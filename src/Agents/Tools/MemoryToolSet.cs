@@ -205,9 +205,13 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         [Description("Id of the memory (from memory_search).")] string id,
         CancellationToken cancellationToken = default)
     {
-        var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
-        var versions = await memory.GetHistoryAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
-        return new MemoryHistoryResult(memoryId.ToString(), [.. versions.TakeLast(MemoryTools.MaxListedItems).Select(Version)], versions.Count);
+        var item = await RequireItemInCubeAsync(id, cancellationToken).ConfigureAwait(false);
+        // Only the page and the first version are read (versions are numbered consecutively): a memory edited thousands
+        // of times loaded every version, in full, to list the latest 50.
+        var first = await memory.GetHistoryAsync(scope, item.Id, limit: 1, after: 0, cancellationToken).ConfigureAwait(false);
+        var versions = await memory.GetHistoryAsync(scope, item.Id, MemoryTools.MaxListedItems, Math.Max(0, item.Version - MemoryTools.MaxListedItems), cancellationToken).ConfigureAwait(false);
+        long total = first.Count == 0 ? versions.Count : item.Version - first[0].Version + 1;
+        return new MemoryHistoryResult(item.Id.ToString(), [.. versions.Select(Version)], (int)Math.Min(total, int.MaxValue));
     }
 
     public async Task<MemoryLinksResult> LinksAsync(
@@ -248,7 +252,8 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text is null ? null : Clip(text)) { FullLength = text is null ? null : FullLength(text) });
         }
 
-        var linkedFrom = await memory.GetIncomingLinksAsync(scope, memoryId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // One more than listed tells whether there are more; only the linking memories the page needs are read.
+        var linkedFrom = await memory.GetIncomingLinksAsync(scope, memoryId, MemoryTools.MaxListedItems + 1, cancellationToken: cancellationToken).ConfigureAwait(false);
         var incoming = linkedFrom.Take(MemoryTools.MaxListedItems)
             .Select(i => new MemoryLinkResult(i.Source.Id.ToString(), i.Link.Type, i.Link.Weight, Clip(i.Source.Text)) { FullLength = FullLength(i.Source.Text) }).ToList();
 
