@@ -2,8 +2,8 @@
 
 One method per operation of the OpenAPI document (``OPERATIONS`` maps its operation ids to the methods, and the
 round-trip test checks the document against it). Answers come back as the parsed JSON (dicts and lists); an error
-answer raises ``AgentMemError`` with the status and the RFC 7807 problem document. An empty id or name in a path raises
-``ValueError`` before anything is sent.
+answer raises ``AgentMemError`` with the status and the RFC 7807 problem document. An empty id or name in a path, or one
+that is "." or "..", raises ``ValueError`` before anything is sent.
 """
 
 from __future__ import annotations
@@ -136,6 +136,11 @@ class AgentMemClient:
         # An empty segment would name another operation's path: get("") would list memories, update("") patch a batch.
         if not value or not value.strip():
             raise ValueError(f"{what} must not be empty.")
+        # So would "." and "..": quote leaves them as they are, and URL parsing on either side removes them as dot
+        # segments (get_cube(".") would list cubes). The service refuses these names for new cubes and authors. A padded
+        # " . " is an ordinary segment (the service trims it), so it still reaches a cube stored under "." before that rule.
+        if value in (".", ".."):
+            raise ValueError(f"{what} must not be '.' or '..': a URL path cannot carry it as a segment.")
         return urllib.parse.quote(value, safe="")
 
     # --- operations --------------------------------------------------------------------------------------------------

@@ -81,6 +81,29 @@ class Client(unittest.TestCase):
         client.get("a b")
         self.assertEqual(self.server.calls, [("GET", "/v1/memories/a%20b")])
 
+    def test_a_dot_segment_id_or_name_is_refused_before_any_call(self):
+        # "." and ".." are removed from a URL path as dot segments: get_cube(".") would list cubes, update(".") patch a batch.
+        client = AgentMemClient(self.url)
+        calls = {
+            "get": lambda v: client.get(v),
+            "update": lambda v: client.update(v, text="x"),
+            "history": lambda v: client.history(v),
+            "get_cube": lambda v: client.get_cube(v),
+            "set_policy": lambda v: client.set_policy(v, retentionDays=30),
+            "forget_user": lambda v: client.forget_user(v),
+        }
+        for name, call in calls.items():
+            for value in (".", ".."):
+                with self.subTest(method=name, value=value), self.assertRaisesRegex(ValueError, "'.' or '..'"):
+                    call(value)
+        self.assertEqual(self.server.calls, [])
+        self.assertIsNone(client.last_status)
+        # Any other segment goes out, escaped: "..." and ".a" are no dot segments, and a padded " . " is not either.
+        client.get_cube("...")
+        client.get(".a")
+        client.get_cube(" . ")
+        self.assertEqual(self.server.calls, [("GET", "/v1/cubes/..."), ("GET", "/v1/memories/.a"), ("GET", "/v1/cubes/%20.%20")])
+
     def test_an_error_survives_pickle_and_copy(self):
         error = AgentMemError(404, {"title": "Not Found", "detail": "no memory 01J", "status": 404})
         for again in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):
