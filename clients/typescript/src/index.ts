@@ -1,6 +1,6 @@
 // The AgentMem REST client: openapi-fetch over the types openapi-typescript generates from /openapi/v1.json (src/schema.ts).
 // Every call is typed by path and method; `unwrap` turns a problem-details answer into an AgentMemError.
-import createClient, { type Client } from "openapi-fetch";
+import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { components, operations, paths } from "./schema.js";
 
 export type { components, operations, paths };
@@ -26,15 +26,38 @@ export interface AgentMemClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-/** Creates a client; calls look like `client.POST("/v1/search", { body: { query: "..." } })`. */
+/**
+ * Creates a client; calls look like `client.POST("/v1/search", { body: { query: "..." } })`. A path parameter (memory id,
+ * cube or user name) that is missing, empty, whitespace only, "." or ".." rejects the call with a TypeError before
+ * anything is sent; any other goes out as one percent-encoded segment.
+ */
 export function createAgentMemClient(options: AgentMemClientOptions): AgentMemClient {
-  return createClient<paths>({
+  const client = createClient<paths>({
     // Paths in the document start with '/': a trailing slash here would double it.
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     headers: options.apiKey === undefined ? {} : { Authorization: `Bearer ${options.apiKey}` },
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
+  client.use(pathSegmentGuard);
+  return client;
 }
+
+// openapi-fetch fills a path parameter in as given (encodeURIComponent), and URL parsing then removes "." and ".." as dot
+// segments: an empty or "." id makes GET /v1/memories/{id} the list and PATCH the batch update, ".." makes every path /v1/.
+// A middleware sees each call's parameters before fetch, so a bug upstream fails here instead of calling another operation.
+const pathSegmentGuard: Middleware = {
+  onRequest({ schemaPath, params }) {
+    for (const [, name] of schemaPath.matchAll(/\{([^}]+)\}/g)) {
+      const value: unknown = params.path?.[name!];
+      if (value === undefined || value === null || String(value).trim() === "") {
+        throw new TypeError(`The path parameter '${name}' of ${schemaPath} must not be empty.`);
+      }
+      if (value === "." || value === "..") {
+        throw new TypeError(`The path parameter '${name}' of ${schemaPath} must not be '.' or '..': a URL path cannot carry it as a segment.`);
+      }
+    }
+  },
+};
 
 /** A non-success answer: the HTTP status and the service's RFC 7807 problem document. */
 export class AgentMemError extends Error {
