@@ -23,7 +23,20 @@ internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, str
         [Description("The text to put in its place; empty to delete the old text.")] string new_text,
         CancellationToken cancellationToken = default)
     {
-        var block = await blocks.ReplaceAsync(scope, cube, name, old_text, new_text, cancellationToken).ConfigureAwait(false);
+        CoreBlock block;
+        try
+        {
+            block = await blocks.ReplaceAsync(scope, cube, name, old_text, new_text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CubeNotFoundException ex)
+        {
+            // The first session's state (only the append and memory_add create the cube). The facade's answer tells an
+            // operator to run `agentmem cube create`, which the model cannot; it can write the block instead.
+            throw new MemoryValidationException(
+                $"There is no text to replace: cube '{cube}' does not exist yet, so every core block is empty. Write the block with {CoreBlockTools.Append}, which creates the cube.",
+                ex);
+        }
+
         return Result(block);
     }
 
