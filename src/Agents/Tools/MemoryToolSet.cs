@@ -160,6 +160,16 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
                 nameof(id));
         }
 
+        // The facade's refusals name what a person does ("Restore it (set it Active) or purge it", "Unfreeze it first"); no
+        // tool sets a state, and a purge would erase what the user only deleted. The model is told what it can do instead.
+        switch (item.State)
+        {
+            case LifecycleState.Deleted:
+                throw new MemoryStateException($"Memory {item.Id} was deleted, so it cannot be changed; only a person can restore it. To remember a corrected fact, add it with memory_add.");
+            case LifecycleState.Frozen:
+                throw new MemoryFrozenException($"Memory {item.Id} is frozen: it is kept unchanged on purpose, and only a person can unfreeze it.");
+        }
+
         var memoryId = item.Id;
         var next = await memory.UpdateAsync(scope, memoryId, new MemoryChange { Text = text.Trim(), Reason = reason }, cancellationToken).ConfigureAwait(false);
         return Version(next);

@@ -161,6 +161,38 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         await Assert.ThrowsAsync<MemoryNotFoundException>(() => temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id)));
     }
 
+    [Fact]
+    public async Task Updating_a_deleted_or_frozen_memory_names_only_what_the_model_can_do()
+    {
+        // The refusal said "Restore it (set it Active) or purge it": no tool sets a state, and a purge erases what the user
+        // only deleted.
+        var deleted = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"I like black coffee"}""");
+        await CallAsync<MemoryDeleteResult>(tools, "memory_delete", $$"""{"id":"{{deleted.Id}}"}""");
+        var ex = await Assert.ThrowsAsync<MemoryStateException>(async () => await Find(tools, "memory_update").InvokeAsync(Args($$"""{"id":"{{deleted.Id}}","text":"I like white coffee"}""")));
+        Assert.Contains($"Memory {deleted.Id} was deleted", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("a person can restore it", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("memory_add", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("set it Active", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("purge", ex.Message, StringComparison.OrdinalIgnoreCase);
+
+        var frozen = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann signed the lease"}""");
+        await temp.Memory.SetStateAsync(Ann, MemoryId.Parse(frozen.Id), LifecycleState.Frozen, "legal hold");
+        var held = await Assert.ThrowsAsync<MemoryFrozenException>(async () => await Find(tools, "memory_update").InvokeAsync(Args($$"""{"id":"{{frozen.Id}}","text":"Ann tore up the lease"}""")));
+        Assert.Contains($"Memory {frozen.Id} is frozen", held.Message, StringComparison.Ordinal);
+        Assert.Contains("a person can unfreeze it", held.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unfreeze it first", held.Message, StringComparison.Ordinal);
+
+        // Neither was changed.
+        Assert.Equal(("I like black coffee", LifecycleState.Deleted), await TextAndStateAsync(deleted.Id));
+        Assert.Equal(("Ann signed the lease", LifecycleState.Frozen), await TextAndStateAsync(frozen.Id));
+    }
+
+    private async Task<(string Text, LifecycleState State)> TextAndStateAsync(string id)
+    {
+        var item = await temp.Memory.GetAsync(Ann, MemoryId.Parse(id));
+        return (item.Text, item.State);
+    }
+
     [SkippableFact]
     public async Task A_purge_that_left_a_cartridge_file_answers_purged_with_the_count_and_no_path()
     {
