@@ -29,6 +29,7 @@ public sealed class AdapterTrainCommandTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains($"wrote {adapter} (rank 2, o,w2, 4 steps on ", output, StringComparison.Ordinal);
         Assert.Contains("step 4/4", err, StringComparison.Ordinal);
+        Assert.Matches(@"final loss: window (\d+)/\1  loss ", err); // the pass over every window after the last step
 
         (code, output, err) = await cli.RunAsync("model", "adapter", "info", adapter);
         Assert.True(code == 0, err);

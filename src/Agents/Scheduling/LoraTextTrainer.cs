@@ -27,7 +27,7 @@ public sealed class LoraTextTrainer : IAdapterTrainer
     /// <summary>The training recipe (rank, targets, steps, learning rate, seed …).</summary>
     public LoraTrainingOptions Options { get; }
 
-    /// <summary>Receives each training step (loss, learning rate), when set.</summary>
+    /// <summary>Receives each training step (loss, learning rate), then each window of the final-loss pass (<see cref="TrainingPhase.FinalLoss"/>), when set.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
 
     /// <inheritdoc/>

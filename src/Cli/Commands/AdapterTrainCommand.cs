@@ -84,7 +84,7 @@ internal static class AdapterTrainCommand
             if (text is not null)
             {
                 var generator = modelFlags.Load(parse, ctx.Output.Err);
-                var adapter = Train(generator, [generator.Tokenizer.EncodeToIds(text, bos: true)], options, new ProgressLines(ctx.Output.Err, n), ct);
+                var adapter = Train(generator, [generator.Tokenizer.EncodeToIds(text, bos: true)], options, new ProgressLines(ctx.Output.Err), ct);
                 LoraAdapterFile.Save(adapter, outPath!);
                 Report(ctx, adapter, outPath!, null);
                 return 0;
@@ -110,7 +110,7 @@ internal static class AdapterTrainCommand
 
             // One sequence per memory, each from BOS: memories are independent texts, not one document.
             var model = modelFlags.Load(parse, ctx.Output.Err);
-            var trained = Train(model, [.. sources.Select(s => model.Tokenizer.EncodeText(s.Text, bos: true))], options, new ProgressLines(ctx.Output.Err, n), ct);
+            var trained = Train(model, [.. sources.Select(s => model.Tokenizer.EncodeText(s.Text, bos: true))], options, new ProgressLines(ctx.Output.Err), ct);
             var registered = await new ParametricMemories(memory, new ParametricMemoryOptions { Folder = parse.GetValue(folder)! })
                 .RegisterAsync(ctx.Scope, ctx.Cube, trained, sources, $"trained on request (adapter train) from the cube's {sources.Count} active plaintext memories", ct)
                 .ConfigureAwait(false);
@@ -171,16 +171,19 @@ internal static class AdapterTrainCommand
         return [.. result];
     }
 
-    /// <summary>A progress line on stderr about every tenth of the steps (and the last), written on the training thread.</summary>
-    private sealed class ProgressLines(TextWriter err, int total) : IProgress<TrainingProgress>
+    /// <summary>
+    /// A progress line on stderr about every tenth of the steps (and the last), then of the final-loss pass's windows, which on
+    /// a large cube takes longer than the steps; written on the training thread.
+    /// </summary>
+    private sealed class ProgressLines(TextWriter err) : IProgress<TrainingProgress>
     {
-        private readonly int every = Math.Max(1, total / 10);
-
         public void Report(TrainingProgress p)
         {
-            if (p.Step % every == 0 || p.Step == p.TotalSteps)
+            if (p.Step % Math.Max(1, p.TotalSteps / 10) == 0 || p.Step == p.TotalSteps)
             {
-                err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {p.Elapsed.TotalSeconds:F1} s"));
+                err.WriteLine(p.Phase == TrainingPhase.FinalLoss
+                    ? string.Create(CultureInfo.InvariantCulture, $"final loss: window {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  {p.Elapsed.TotalSeconds:F1} s")
+                    : string.Create(CultureInfo.InvariantCulture, $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  lr {p.LearningRate:G3}  {p.Elapsed.TotalSeconds:F1} s"));
                 err.Flush();
             }
         }

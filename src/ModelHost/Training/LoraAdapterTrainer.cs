@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -6,13 +7,15 @@ namespace AgentMem.ModelHost.Training;
 /// <summary>
 /// Trains a <see cref="LoraAdapter"/> on token sequences (it tokenises nothing): cross-entropy of every next token, through
 /// <see cref="TrainingLoop"/> (AdamW, cosine schedule, clipping; cancellable, reporting progress), over frozen float32 weights.
-/// The adapter's metadata records the recipe, the data's size and the final loss.
+/// The adapter's metadata records the recipe, the data's size and the final loss (over every window after the last step,
+/// reported window by window as <see cref="TrainingPhase.FinalLoss"/>).
 /// </summary>
 public static class LoraAdapterTrainer
 {
     /// <summary>
     /// Trains on <paramref name="sequences"/> (each cut into windows of <see cref="LoraTrainingOptions.SequenceLength"/> tokens)
     /// and returns the adapter, bound to <paramref name="model"/>'s fingerprint, with <paramref name="sources"/> as its source ids.
+    /// <paramref name="progress"/> receives each step, then each window of the final-loss pass (<see cref="TrainingPhase.FinalLoss"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, a token is outside the vocabulary, no sequence has two tokens,
     /// the window is longer than the model's context or the context is under 2 tokens, or a window's activations would not fit the memory available.</exception>
@@ -94,6 +97,7 @@ public static class LoraAdapterTrainer
             return sum;
         }
 
+        var clock = Stopwatch.StartNew();
         TrainingLoop.Run(
             StepLossAndGradients,
             gradients.Tensors,
@@ -102,14 +106,17 @@ public static class LoraAdapterTrainer
             progress,
             cancellationToken);
 
-        // The final loss is over all the data (not the last batch), token-weighted, so it is comparable between runs.
+        // The final loss is over all the data (not the last batch), token-weighted, so it is comparable between runs. It is a
+        // forward pass per window, so on a large data set it takes longer than the steps: each window is reported as a phase of
+        // its own, so a caller showing progress does not go silent after the last step, and a cancel stops it at the next.
         double total = 0;
         long counted = 0;
         for (int w = 0; w < windows.Length; w++)
         {
-            cancellationToken.ThrowIfCancellationRequested(); // a forward pass per window: as long as many steps on a big corpus
+            cancellationToken.ThrowIfCancellationRequested();
             total += (double)trainer.ComputeLoss(windows[w], 0, losses[w], lora) * losses[w].Count;
             counted += losses[w].Count;
+            progress?.Report(new TrainingProgress(w + 1, windows.Length, (float)(total / counted), 0f, 0f, clock.Elapsed) { Phase = TrainingPhase.FinalLoss });
         }
 
         var inv = CultureInfo.InvariantCulture;

@@ -17,7 +17,13 @@ internal sealed class TestAdapterTrainer : IAdapterTrainer
     public async Task<LoraAdapter> TrainAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         var losses = new List<float>();
-        var trainer = new LoraTextTrainer(Stories.Model, Stories.Tokenizer, Recipe) { Progress = new SynchronousProgress<TrainingProgress>(p => losses.Add(p.Loss)) };
+        var trainer = new LoraTextTrainer(Stories.Model, Stories.Tokenizer, Recipe) { Progress = new SynchronousProgress<TrainingProgress>(p =>
+        {
+            if (p.Phase == TrainingPhase.Steps)
+            {
+                losses.Add(p.Loss);
+            }
+        }) };
         var adapter = await trainer.TrainAsync(texts, cancellationToken);
         Calls.Add((texts, losses.ToArray()));
         return adapter;

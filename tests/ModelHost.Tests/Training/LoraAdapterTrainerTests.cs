@@ -38,7 +38,8 @@ public sealed class LoraAdapterTrainerTests
         var reports = new List<TrainingProgress>();
         var adapter = LoraAdapterTrainer.Train(model, [tokens], options, ["a@2"], new SynchronousProgress<TrainingProgress>(reports.Add));
 
-        Assert.Equal(3, reports.Count);
+        Assert.Equal(3, reports.Count(p => p.Phase == TrainingPhase.Steps));
+        Assert.Equal(2, reports.Count(p => p.Phase == TrainingPhase.FinalLoss)); // one per window after the steps
         Assert.Equal("3", adapter.Metadata["steps"]);
         Assert.Equal("v", adapter.Metadata["targets"]);
         Assert.Equal("2", adapter.Metadata["rank"]);
@@ -90,7 +91,7 @@ public sealed class LoraAdapterTrainerTests
             }
         }
 
-        var report = Assert.Single(reports);
+        var report = Assert.Single(reports, p => p.Phase == TrainingPhase.Steps);
         Assert.Equal(loss, report.Loss, 1e-5f);
         float norm = GradientClipping.GlobalNorm(expected.Tensors);
         Assert.Equal(norm, report.GradientNorm, norm * 1e-5f);
@@ -138,6 +139,40 @@ public sealed class LoraAdapterTrainerTests
             }
         });
         Assert.Throws<OperationCanceledException>(() => LoraAdapterTrainer.Train(Model.Value, windows, options, progress: progress, cancellationToken: cts.Token));
+    }
+
+    [Fact]
+    public void The_final_loss_pass_reports_each_window_as_its_own_phase_and_stops_when_cancelled()
+    {
+        // final_loss runs a forward pass per window over all the data after the last step: on a large cube far longer than
+        // the steps (3,000 memories: 186 s after 11 s of steps), and it reported nothing, so the CLI and the scheduler sat
+        // silent after "step N/N".
+        var sequences = Enumerable.Range(0, 12).Select(i => (IReadOnlyList<int>)[1, 2 + i, 3, 4 + i]).ToList();
+        var options = new LoraTrainingOptions { Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 2, WarmupSteps = 0 } };
+        var reports = new List<TrainingProgress>();
+        var adapter = LoraAdapterTrainer.Train(Model.Value, sequences, options, progress: new SynchronousProgress<TrainingProgress>(reports.Add));
+
+        Assert.Equal([1, 2], reports.TakeWhile(p => p.Phase == TrainingPhase.Steps).Select(p => p.Step));
+        var final = reports.Skip(2).ToList();
+        Assert.All(final, p => Assert.Equal(TrainingPhase.FinalLoss, p.Phase));
+        Assert.Equal(Enumerable.Range(1, 12), final.Select(p => p.Step));
+        Assert.All(final, p => Assert.Equal(12, p.TotalSteps));
+        Assert.Equal(double.Parse(adapter.Metadata["final_loss"], System.Globalization.CultureInfo.InvariantCulture), final[^1].Loss, 1e-5);
+
+        // A cancel seen in the pass stops it at the next window.
+        using var cts = new CancellationTokenSource();
+        var seen = new List<TrainingProgress>();
+        var cancelling = new SynchronousProgress<TrainingProgress>(p =>
+        {
+            seen.Add(p);
+            if (p.Phase == TrainingPhase.FinalLoss && p.Step == 3)
+            {
+                cts.Cancel();
+            }
+        });
+        Assert.Throws<OperationCanceledException>(() => LoraAdapterTrainer.Train(Model.Value, sequences, options, progress: cancelling, cancellationToken: cts.Token));
+        Assert.Equal(3, seen[^1].Step);
+        Assert.Equal(TrainingPhase.FinalLoss, seen[^1].Phase);
     }
 
     [Fact]
