@@ -74,7 +74,7 @@ public sealed class LlamaTrainer
     /// <see cref="KvPrefixParameters.CreateGradientBuffer"/> of <paramref name="prefix"/>), so several sequences can be summed
     /// into one step; clear them between steps. Either buffer may be null when its gradients are not wanted.
     /// </summary>
-    /// <exception cref="ArgumentException">A gradient buffer does not have its parameters' shape, a token is outside the vocabulary, or the sequence's activations would not fit the memory available.</exception>
+    /// <exception cref="ArgumentException">A gradient buffer does not have its parameters' shape, a token is outside the vocabulary, or the sequence's activations, beside the weights and the transposed copies of the matrices the backward pass keeps, would not fit the memory available.</exception>
     public float ComputeGradients(
         ReadOnlySpan<int> tokens,
         int startPosition,
@@ -101,6 +101,8 @@ public sealed class LlamaTrainer
             throw new ArgumentException("the prefix gradient buffer must have the prefix's shape.", nameof(prefixGradients));
         }
 
+        // Checked before the forward: the backward keeps transposed copies of the matrices beside the weights and the tape.
+        TrainingGraph<float>.EnsureTapeFits(Config, tokens.Length, prefix?.Length ?? 0, gradients: true, nameof(tokens));
         var logits = Run(tokens, startPosition, lora, prefix);
         var dLogits = new float[logits.Length];
         float value = loss.Evaluate<float>(logits, tokens.Length, Config.VocabSize, dLogits);

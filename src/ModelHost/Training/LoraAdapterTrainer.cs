@@ -18,7 +18,7 @@ public static class LoraAdapterTrainer
     /// <paramref name="progress"/> receives each step, then each window of the final-loss pass (<see cref="TrainingPhase.FinalLoss"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, a token is outside the vocabulary, no sequence has two tokens,
-    /// the window is longer than the model's context or the context is under 2 tokens, or a window's activations would not fit the memory available.</exception>
+    /// the window is longer than the model's context or the context is under 2 tokens, or a window's activations, beside the model's weights and the transposed copies of its matrices the backward pass keeps, would not fit the memory available.</exception>
     /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static LoraAdapter Train(
@@ -50,8 +50,9 @@ public static class LoraAdapterTrainer
         var data = sequences.ToList();
         var windows = Windows(data, window, config.VocabSize);
 
-        // The longest window's activations, checked before the pairs and the trainer are made and anything is trained.
-        TrainingGraph<float>.EnsureTapeFits(config, windows.Max(w => w.Length), 0, nameof(options));
+        // The longest window's activations, with the weights and the backward's transposed matrices, checked before the pairs and
+        // the trainer are made and anything is trained.
+        TrainingGraph<float>.EnsureTapeFits(config, windows.Max(w => w.Length), 0, gradients: true, nameof(options));
         var trainer = new LlamaTrainer(model);
         var lora = LoraParameters.Create(config, options.Rank, options.Alpha, options.Targets, options.Seed);
         var gradients = lora.CreateGradientBuffer();

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace AgentMem.ModelHost.Training;
 
@@ -124,6 +125,35 @@ internal sealed class ModelTensors<T>
     }
 
     private readonly Dictionary<T[], T[]> transposed = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Bytes of the frozen weights of a model of <paramref name="c"/> while it trains in <typeparamref name="T"/>: the model's
+    /// float32 arrays (biases and a separate classifier included), plus their converted copies in another precision.
+    /// </summary>
+    public static double WeightBytes(LlamaConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        long l = c.Layers, d = c.Dim, kv = c.KvDim, h = c.HiddenDim, v = c.VocabSize;
+        long values = (v * d * (c.SharedClassifier ? 1 : 2)) + (2 * l * d) + (2 * l * d * d) + (2 * l * kv * d) + (3 * l * h * d) + d
+            + (c.QkvBias ? l * (d + (2 * kv)) : 0);
+        return (double)values * (sizeof(float) + (typeof(T) == typeof(float) ? 0 : Unsafe.SizeOf<T>()));
+    }
+
+    /// <summary>
+    /// Bytes of the copies <see cref="Transposed"/> makes once the backward pass has run: every projection (q, k, v, o, w1, w2,
+    /// w3) and the classifier, as large as the matrices themselves; none in double.
+    /// </summary>
+    public static double TransposedBytes(LlamaConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (typeof(T) != typeof(float))
+        {
+            return 0;
+        }
+
+        long l = c.Layers, d = c.Dim, kv = c.KvDim, h = c.HiddenDim, v = c.VocabSize;
+        return (double)((v * d) + (l * ((2 * d * d) + (2 * kv * d) + (3 * h * d)))) * sizeof(float);
+    }
 
     private static T[] Convert(float[] source, long expected, string name)
     {

@@ -42,7 +42,7 @@ public sealed class SelfStudyTrainer
     /// Trains a prefix for <paramref name="corpus"/> (its tokens, BOS first as a prefill would have them). Deterministic for a
     /// given seed, corpus and model.
     /// </summary>
-    /// <exception cref="ArgumentException">The corpus is not longer than the prefix, corpus plus a sequence exceed the context, or a sequence's logits do not fit one array, or its activations or the synthetic sequences' teacher distributions the memory available.</exception>
+    /// <exception cref="ArgumentException">The corpus is not longer than the prefix, corpus plus a sequence exceed the context, or a sequence's logits do not fit one array, or its activations (beside the weights and the transposed copies of the matrices the backward pass keeps) or the synthetic sequences' teacher distributions the memory available.</exception>
     /// <exception cref="NotSupportedException">An adapter was merged into the model since this trainer was made.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (between sequences of the synthesis or between steps).</exception>
     public SelfStudyResult Train(IReadOnlyList<int> corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -73,8 +73,9 @@ public sealed class SelfStudyTrainer
             throw new ArgumentException($"chunks of {o.ChunkSize} tokens do not fit the {n}-token corpus.", nameof(corpus));
         }
 
-        // The student's activations per sequence, checked before the corpus prefill and the synthesis rather than at the first step.
-        TrainingGraph<float>.EnsureTapeFits(c, o.SequenceLength, o.PrefixTokens, nameof(corpus));
+        // The student's activations per sequence, with the weights and the backward's transposed matrices, checked before the
+        // corpus prefill and the synthesis rather than at the first step.
+        TrainingGraph<float>.EnsureTapeFits(c, o.SequenceLength, o.PrefixTokens, gradients: true, nameof(corpus));
 
         // The teacher's distributions of every synthetic sequence stay in memory for the whole training (sequence length ×
         // vocabulary floats each: 128 × 256 × 151,936 are 20 GB) beside the student's tape, and each sequence's logits sit in a
@@ -82,12 +83,12 @@ public sealed class SelfStudyTrainer
         // synthesis; refused here, nothing has run.
         double distribution = (double)o.SequenceLength * c.VocabSize * sizeof(float);
         double pool = o.SyntheticSequences * (distribution + ((double)o.SequenceLength * sizeof(int)));
-        double needed = pool + distribution + TrainingGraph<float>.TapeBytes(c, o.SequenceLength, o.PrefixTokens);
+        double needed = pool + distribution + TrainingGraph<float>.TapeBytes(c, o.SequenceLength, o.PrefixTokens) + TrainingGraph<float>.ModelBytes(c, gradients: true);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (available > 0 && needed > available)
         {
             throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"the teacher distributions of {o.SyntheticSequences} synthetic sequences of {o.SequenceLength} tokens over a vocabulary of {c.VocabSize} need about {pool / 1e9:F1} GB ({needed / 1e9:F1} GB with the training's activations), more than the {available / 1e9:F1} GB this process can use. Use fewer SyntheticSequences or a shorter SequenceLength (the CLI's --seq-len)."),
+                string.Create(CultureInfo.InvariantCulture, $"the teacher distributions of {o.SyntheticSequences} synthetic sequences of {o.SequenceLength} tokens over a vocabulary of {c.VocabSize} need about {pool / 1e9:F1} GB ({needed / 1e9:F1} GB with the training's activations, the weights and the transposed copies the backward pass makes), more than the {available / 1e9:F1} GB this process can use. Use fewer SyntheticSequences or a shorter SequenceLength (the CLI's --seq-len)."),
                 nameof(corpus));
         }
 

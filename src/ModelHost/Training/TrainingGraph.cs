@@ -73,7 +73,7 @@ internal sealed partial class TrainingGraph<T>
             throw new ArgumentException($"a {tokens.Length}-token training sequence (after a {prefix?.Length ?? 0}-entry prefix) needs arrays of {largest} values; one array holds at most {Array.MaxLength}. Train on shorter sequences.", nameof(tokens));
         }
 
-        EnsureTapeFits(c, tokens.Length, prefix?.Length ?? 0, nameof(tokens));
+        EnsureTapeFits(c, tokens.Length, prefix?.Length ?? 0, gradients: false, nameof(tokens));
         this.lora = lora;
         this.prefix = prefix;
         n = tokens.Length;
@@ -142,24 +142,45 @@ internal sealed partial class TrainingGraph<T>
     /// <summary>
     /// Throws <see cref="ArgumentException"/> when the tape of an <paramref name="n"/>-token sequence after a
     /// <paramref name="p"/>-entry prefix (every layer's activations and attention weights, n × heads × (p + n) of them per layer,
-    /// and the logits) would take more bytes than the process can use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>:
-    /// physical memory, or the container's or GC heap's limit). Each array alone fitting <see cref="Array.MaxLength"/> said
-    /// nothing about their sum: 8,192-token windows of SmolLM2-135M need about 80 GB (72 GB of attention weights) and ended in
-    /// an out-of-memory kill.
+    /// and the logits), beside the frozen weights and, when <paramref name="gradients"/> are taken, the transposed copies of the
+    /// matrices the backward pass makes (<see cref="ModelBytes"/>), would take more bytes than the process can use
+    /// (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>: physical memory, or the container's or GC heap's limit). Each
+    /// array alone fitting <see cref="Array.MaxLength"/> said nothing about their sum: 8,192-token windows of SmolLM2-135M need
+    /// about 80 GB (72 GB of attention weights) and ended in an out-of-memory kill; and with the tape alone counted, a run
+    /// whose weights and transposes filled the rest died out of memory at its first backward pass.
     /// </summary>
-    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, string paramName)
+    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, bool gradients, string paramName)
+        => EnsureTapeFits(c, n, p, gradients, paramName, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary>
+    /// <see cref="EnsureTapeFits(LlamaConfig, int, int, bool, string)"/> against <paramref name="available"/> bytes (0 or less:
+    /// unknown, nothing refused).
+    /// </summary>
+    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, bool gradients, string paramName, long available)
     {
-        double bytes = TapeBytes(c, n, p);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (available > 0 && bytes > available)
+        double tape = TapeBytes(c, n, p);
+        double model = ModelBytes(c, gradients);
+        if (available <= 0 || tape + model <= available)
         {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"a {n}-token training sequence (after a {p}-entry prefix) needs about {bytes / 1e9:F1} GB of activations over the model's {c.Layers} layers, more than the {available / 1e9:F1} GB this process can use. Use a shorter SequenceLength (the CLI's --seq-len)."),
-                paramName);
+            return;
         }
+
+        string held = gradients ? "the model's weights and the transposed copy of its matrices the backward pass makes" : "the model's weights";
+        throw new ArgumentException(
+            model > available
+                ? string.Create(CultureInfo.InvariantCulture, $"training needs {held}, about {model / 1e9:F1} GB whatever the sequence length, more than the {available / 1e9:F1} GB this process can use. Train with more memory (a larger container or GC heap limit) or a smaller model.")
+                : string.Create(CultureInfo.InvariantCulture, $"a {n}-token training sequence (after a {p}-entry prefix) needs about {tape / 1e9:F1} GB of activations over the model's {c.Layers} layers, beside {model / 1e9:F1} GB of {held}: more than the {available / 1e9:F1} GB this process can use. Use a shorter SequenceLength (the CLI's --seq-len)."),
+            paramName);
     }
 
-    /// <summary>Bytes of the tape <see cref="EnsureTapeFits"/> checks: an <paramref name="n"/>-token sequence after a <paramref name="p"/>-entry prefix.</summary>
+    /// <summary>
+    /// Bytes held beside the tape: the frozen weights (<see cref="ModelTensors{T}.WeightBytes"/>) and, when
+    /// <paramref name="gradients"/> are taken, the transposed copies the backward pass caches (<see cref="ModelTensors{T}.TransposedBytes"/>).
+    /// </summary>
+    internal static double ModelBytes(LlamaConfig c, bool gradients)
+        => ModelTensors<T>.WeightBytes(c) + (gradients ? ModelTensors<T>.TransposedBytes(c) : 0);
+
+    /// <summary>Bytes of the tape <see cref="EnsureTapeFits(LlamaConfig, int, int, bool, string)"/> checks: an <paramref name="n"/>-token sequence after a <paramref name="p"/>-entry prefix.</summary>
     internal static double TapeBytes(LlamaConfig c, int n, int p)
     {
         long perLayer = (((6L * c.Dim) + (2L * c.KvDim) + (3L * c.HiddenDim) + 2) * n) + ((long)n * c.Heads * (p + n));

@@ -134,6 +134,35 @@ public sealed class TrainingApiTests
     }
 
     [Fact]
+    public void The_memory_check_counts_the_weights_and_the_transposed_copies_the_backward_caches()
+    {
+        // The first backward pass transposes every projection and the classifier (a second copy of the matrices, kept for the
+        // trainer's life) beside the weights already loaded. The check compared the tape alone with the memory the process can
+        // use, so a run that passed it died out of memory at its first step (265 MB of weights, +200 MB of transposes, under a
+        // 470 MB heap limit). Here the check's own arithmetic, against the arrays it has to count.
+        var config = TinyTrainingModel.Config(tied: false, bias: true);
+        var w = TinyTrainingModel.Weights(config);
+        const int n = 16;
+        long tape = (long)TrainingGraph<float>.TapeBytes(config, n, 0);
+        long weights = sizeof(float) * new[] { w.TokenEmbedding, w.RmsAtt, w.Wq, w.Wk, w.Wv, w.Wo, w.RmsFfn, w.W1, w.W2, w.W3, w.RmsFinal, w.Classifier, w.Bq!, w.Bk!, w.Bv! }.Sum(a => (long)a.Length);
+        long transposed = sizeof(float) * new[] { w.Wq, w.Wk, w.Wv, w.Wo, w.W1, w.W2, w.W3, w.Classifier }.Sum(a => (long)a.Length);
+
+        // A forward pass holds the tape beside the weights; one with gradients the transposes too.
+        TrainingGraph<float>.EnsureTapeFits(config, n, 0, gradients: false, "tokens", tape + weights);
+        Assert.Throws<ArgumentException>(() => TrainingGraph<float>.EnsureTapeFits(config, n, 0, gradients: false, "tokens", tape + weights - 1));
+        TrainingGraph<float>.EnsureTapeFits(config, n, 0, gradients: true, "tokens", tape + weights + transposed);
+        var e = Assert.Throws<ArgumentException>(() => TrainingGraph<float>.EnsureTapeFits(config, n, 0, gradients: true, "tokens", tape + weights + transposed - 1));
+        Assert.Equal("tokens", e.ParamName);
+        Assert.Contains("transposed", e.Message, StringComparison.Ordinal);
+        Assert.Contains("shorter SequenceLength", e.Message, StringComparison.Ordinal);
+
+        // When the weights and their transposes alone do not fit, no window length helps: the message says so.
+        e = Assert.Throws<ArgumentException>(() => TrainingGraph<float>.EnsureTapeFits(config, 2, 0, gradients: true, "tokens", weights + transposed - 1));
+        Assert.Contains("weights", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("SequenceLength", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_quantised_model_cannot_be_trained()
     {
         var config = TinyTrainingModel.Config();
