@@ -146,6 +146,23 @@ public sealed class CompressionTests : IDisposable
     }
 
     [Fact]
+    public void Options_changed_after_construction_change_nothing()
+    {
+        // The compressor validated the options once and then read the caller's object: a RecentWindow of 0 set later (which the
+        // constructor refuses) dropped the cache's last slot, the one a cartridge's continuation starts from.
+        var options = new KvCompressionOptions { Budget = 8, Sinks = 2, RecentWindow = 2 };
+        var compressor = new KvCompressor(options);
+        options.RecentWindow = 0;
+        options.Budget = 4;
+        compressor.Options.Budget = 3; // a copy: the settings in use stay the validated ones
+
+        int[] kept = compressor.SelectSlots(compressor.CreateScores(20), 20);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 18, 19], kept); // equal scores: the earliest middle slots
+        Assert.Equal(8, compressor.Options.Budget);
+        Assert.Equal(2, compressor.Options.RecentWindow);
+    }
+
+    [Fact]
     public void Options_are_validated()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new KvCompressor(new KvCompressionOptions { Budget = 10, Sinks = 8, RecentWindow = 8 }));

@@ -21,6 +21,9 @@ public sealed class KvCompressionOptions
     /// <summary>SnapKV: width of the average pooling over slot scores, odd (default 7; 1 turns pooling off).</summary>
     public int PoolKernel { get; set; } = 7;
 
+    /// <summary>A copy of these settings (every member is a value), which changes to this object do not reach.</summary>
+    internal KvCompressionOptions Copy() => (KvCompressionOptions)MemberwiseClone();
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for settings that cannot work.</summary>
     public void Validate()
     {

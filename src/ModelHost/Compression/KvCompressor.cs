@@ -12,22 +12,31 @@ namespace AgentMem.ModelHost.Compression;
 /// </remarks>
 public sealed class KvCompressor
 {
-    /// <summary>Creates a compressor; the options are validated.</summary>
+    private readonly KvCompressionOptions settings;
+
+    /// <summary>
+    /// Creates a compressor with a validated copy of <paramref name="options"/>, taken here: changing the caller's object later
+    /// has no effect on this compressor (make a new one for other settings).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting cannot work.</exception>
     public KvCompressor(KvCompressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        Options = options;
+
+        // Copied, then validated: a setting changed later on the caller's object skipped validation (a RecentWindow of 0 dropped
+        // the cache's last slot, the one a cartridge's continuation starts from).
+        settings = options.Copy();
+        settings.Validate();
     }
 
-    /// <summary>The settings.</summary>
-    public KvCompressionOptions Options { get; }
+    /// <summary>A copy of the settings in use; changing it changes nothing.</summary>
+    public KvCompressionOptions Options => settings.Copy();
 
     /// <summary>The observer to pass to <see cref="LlamaModel.ForwardAt"/> while prefilling <paramref name="length"/> tokens.</summary>
     public AttentionScores CreateScores(int length)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
-        int firstVoting = Options.Method == KvCompressionMethod.SnapKv ? Math.Max(0, length - Options.ObservationWindow) : 0;
+        int firstVoting = settings.Method == KvCompressionMethod.SnapKv ? Math.Max(0, length - settings.ObservationWindow) : 0;
         return new AttentionScores(length, firstVoting);
     }
 
@@ -39,7 +48,7 @@ public sealed class KvCompressor
     {
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        if (length <= Options.Budget)
+        if (length <= settings.Budget)
         {
             return [.. Enumerable.Range(0, length)];
         }
@@ -49,15 +58,15 @@ public sealed class KvCompressor
             throw new ArgumentException($"scores cover {scores.Scores.Length} slots; the cache holds {length}.", nameof(scores));
         }
 
-        int sinks = Options.Sinks;
-        int windowStart = length - Options.RecentWindow;
+        int sinks = settings.Sinks;
+        int windowStart = length - settings.RecentWindow;
         double[] smoothed = Smooth(scores.Scores[..length]);
-        int free = Options.Budget - sinks - Options.RecentWindow;
+        int free = settings.Budget - sinks - settings.RecentWindow;
         var middle = Enumerable.Range(sinks, windowStart - sinks)
             .OrderByDescending(s => smoothed[s])
             .ThenBy(s => s)
             .Take(free);
-        return [.. Enumerable.Range(0, sinks).Concat(middle).Concat(Enumerable.Range(windowStart, Options.RecentWindow)).Order()];
+        return [.. Enumerable.Range(0, sinks).Concat(middle).Concat(Enumerable.Range(windowStart, settings.RecentWindow)).Order()];
     }
 
     /// <summary>Keeps <see cref="SelectSlots"/> of <paramref name="cache"/> and compacts it; returns the kept (former) slots.</summary>
@@ -100,7 +109,7 @@ public sealed class KvCompressor
 
     private double[] Smooth(ReadOnlySpan<double> raw)
     {
-        int half = Options.Method == KvCompressionMethod.SnapKv ? Options.PoolKernel / 2 : 0;
+        int half = settings.Method == KvCompressionMethod.SnapKv ? settings.PoolKernel / 2 : 0;
         var result = new double[raw.Length];
         for (int s = 0; s < raw.Length; s++)
         {

@@ -49,6 +49,12 @@ public sealed class SelfStudyOptions
     /// <summary>Seed of the chunk offsets and the samplers (any value, 0 included): the same seed, corpus and model give the same cartridge.</summary>
     public ulong Seed { get; set; } = 1;
 
+    /// <summary>
+    /// A copy of these settings, which changes to this object do not reach (every member is a value, or the immutable
+    /// <see cref="OptimizerSettings"/> record, shared).
+    /// </summary>
+    internal SelfStudyOptions Copy() => (SelfStudyOptions)MemberwiseClone();
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting that cannot work.</summary>
     public void Validate()
     {

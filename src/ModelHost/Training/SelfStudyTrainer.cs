@@ -15,15 +15,23 @@ namespace AgentMem.ModelHost.Training;
 public sealed class SelfStudyTrainer
 {
     private readonly LlamaModel model;
+    private readonly SelfStudyOptions settings;
 
-    /// <summary>A trainer for <paramref name="model"/> (float32 weights) with <paramref name="options"/> (validated here).</summary>
+    /// <summary>
+    /// A trainer for <paramref name="model"/> (float32 weights) with a validated copy of <paramref name="options"/>, taken here:
+    /// changing the caller's object later has no effect on this trainer (make a new one for other settings).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An option cannot work.</exception>
     /// <exception cref="NotSupportedException">The model's weights are quantised, or it has adapters attached or merged.</exception>
     public SelfStudyTrainer(LlamaModel model, SelfStudyOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+
+        // Copied, then validated: a setting changed later on the caller's object skipped validation (a ChunkSize as long as
+        // the sequence trained on corpus chunks alone, nothing sampled).
+        settings = options.Copy();
+        settings.Validate();
         if (model.Quantization != WeightQuantization.None)
         {
             throw new NotSupportedException("self-study needs the float32 weights; load the model without quantisation.");
@@ -32,11 +40,10 @@ public sealed class SelfStudyTrainer
         // Here, not when Train makes its LlamaTrainer: that comes after the corpus prefill and the synthesis.
         LlamaTrainer.RefuseAdapters(model);
         this.model = model;
-        Options = options;
     }
 
-    /// <summary>The settings.</summary>
-    public SelfStudyOptions Options { get; }
+    /// <summary>A copy of the settings in use; changing it changes nothing.</summary>
+    public SelfStudyOptions Options => settings.Copy();
 
     /// <summary>
     /// Trains a prefix for <paramref name="corpus"/> (its tokens, BOS first as a prefill would have them). Deterministic for a
@@ -49,7 +56,7 @@ public sealed class SelfStudyTrainer
     {
         ArgumentNullException.ThrowIfNull(corpus);
         LlamaTrainer.RefuseAdapters(model); // merged since the constructor checked
-        var o = Options;
+        var o = settings;
         var c = model.Config;
         int n = corpus.Count;
         if (n <= o.PrefixTokens)
@@ -151,7 +158,7 @@ public sealed class SelfStudyTrainer
     // distribution at every one of its positions, recorded on the way (the sequence sits at positions n, n+1, … after the corpus).
     private (int[][] Sequences, KlDivergenceLoss[] Losses) Synthesize(int[] text, KvCache teacher, CancellationToken cancellationToken)
     {
-        var o = Options;
+        var o = settings;
         var c = model.Config;
         int n = text.Length;
         var random = new Random(unchecked((int)o.Seed ^ (int)(o.Seed >> 32)));
@@ -201,7 +208,7 @@ public sealed class SelfStudyTrainer
 
     private Dictionary<string, string> Recipe(int[] text, float[] curve)
     {
-        var o = Options;
+        var o = settings;
         var inv = CultureInfo.InvariantCulture;
         var recipe = new Dictionary<string, string>(StringComparer.Ordinal)
         {

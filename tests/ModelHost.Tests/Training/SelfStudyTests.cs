@@ -92,6 +92,25 @@ public sealed class SelfStudyTests : IDisposable
         Assert.Contains("SyntheticSequences", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Options_changed_after_construction_change_nothing()
+    {
+        // The trainer validated the options once and then read the caller's object: a ChunkSize as long as the sequence (which
+        // the constructor refuses: nothing would be sampled) set later trained on corpus chunks alone, without an error.
+        int[] corpus = Stories.Tokenizer.Encode(Stories.Ball);
+        var options = new SelfStudyOptions { PrefixTokens = 4, Optimizer = SelfStudyOptions.DefaultOptimizer with { Steps = 1, WarmupSteps = 0 }, SequenceLength = 6, ChunkSize = 2, SyntheticSequences = 2, SequencesPerStep = 2, Seed = 5 };
+        var trainer = new SelfStudyTrainer(Stories.Model, options);
+        options.ChunkSize = options.SequenceLength;
+        options.Seed = 6;
+        trainer.Options.PrefixTokens = 1; // a copy: the settings in use stay the validated ones
+
+        var result = trainer.Train(corpus);
+        Assert.Equal("2", result.Recipe["chunk_size"]);
+        Assert.Equal("5", result.Recipe["seed"]);
+        Assert.Equal(4, result.Prefix.Length);
+        Assert.Equal(2, trainer.Options.ChunkSize);
+    }
+
     [Theory]
     [InlineData(0UL, 0)]
     [InlineData(2336937208910341525UL, 1)] // × 1_000_003 + 1 wraps to 0: the second sequence's sampler seed
