@@ -73,6 +73,67 @@ public sealed class CheckpointTests : IDisposable
         Assert.Throws<ModelFormatException>(() => Llama2cCheckpoint.Load(path));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_llama2c_versioned_export_is_named_with_how_to_re_export_it(int version)
+    {
+        // export.py --version 1 / 2 writes the magic "ak42" and a version before its own header: it was read as the legacy
+        // header and reported as garbage ("not a llama2.c checkpoint (header dim=1634415666 ...)").
+        byte[] bytes = new byte[256];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0), 0x616b3432u);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), version);
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), 64);
+        string path = Path.Combine(folder, $"v{version}.bin");
+        File.WriteAllBytes(path, bytes);
+        string message = Assert.Throws<ModelFormatException>(() => LlamaModel.Load(path)).Message;
+        Assert.Contains($"llama2.c version {version} checkpoint", message, StringComparison.Ordinal);
+        Assert.Contains("--version 0", message, StringComparison.Ordinal);
+        Assert.Contains("Hugging Face", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(24)] // the smallest GGUF header: shorter than llama2.c's
+    [InlineData(4096)]
+    public void A_GGUF_file_is_named_as_such_with_the_formats_that_load(int length)
+    {
+        byte[] bytes = new byte[length];
+        "GGUF"u8.CopyTo(bytes);
+        BitConverter.TryWriteBytes(bytes.AsSpan(4), 3);
+        string path = Path.Combine(folder, "m.gguf");
+        File.WriteAllBytes(path, bytes);
+        string message = Assert.Throws<ModelFormatException>(() => LlamaModel.Load(path)).Message;
+        Assert.Contains("GGUF", message, StringComparison.Ordinal);
+        Assert.Contains("llama2.c version-0", message, StringComparison.Ordinal);
+        Assert.Contains("Hugging Face", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("header dim=", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("model.safetensors")]
+    [InlineData("weights.bin")] // recognised by its content too
+    public void A_safetensors_file_given_for_its_folder_is_refused_asking_for_the_folder(string name)
+    {
+        byte[] header = """{"__metadata__":{"format":"pt"}}"""u8.ToArray();
+        byte[] bytes = [.. BitConverter.GetBytes((ulong)header.Length), .. header];
+        string path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, bytes);
+        string message = Assert.Throws<ModelFormatException>(() => LlamaModel.Load(path)).Message;
+        Assert.Contains("safetensors", message, StringComparison.Ordinal);
+        Assert.Contains("pass the model's folder", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("header dim=", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_file_names_the_formats_that_load()
+    {
+        string path = Path.Combine(folder, "garbage.bin");
+        File.WriteAllBytes(path, [.. Enumerable.Repeat((byte)0xFF, 64)]);
+        string message = Assert.Throws<ModelFormatException>(() => LlamaModel.Load(path)).Message;
+        Assert.Contains("not a llama2.c checkpoint", message, StringComparison.Ordinal);
+        Assert.Contains("Hugging Face", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Text_file_is_refused()
     {

@@ -2,7 +2,9 @@ namespace AgentMem.ModelHost;
 
 /// <summary>
 /// Reader of llama2.c (v0, "legacy") checkpoints: a 7×int32 header then float32 weights in llama2.c order.
-/// Every size is checked against the file length before anything is read, so a truncated or mismatched file fails fast and clearly.
+/// Every size is checked against the file length before anything is read, so a truncated or mismatched file fails fast and clearly;
+/// a file of another format it recognises (GGUF, llama2.c's versioned exports, a safetensors or JSON file of a Hugging Face folder)
+/// is refused naming that format and what loads instead.
 /// </summary>
 public sealed class Llama2cCheckpoint
 {
@@ -25,7 +27,7 @@ public sealed class Llama2cCheckpoint
     internal byte[] Header { get; }
 
     /// <summary>Loads a checkpoint from <paramref name="path"/>.</summary>
-    /// <exception cref="ModelFormatException">The header is invalid or the file length does not match it.</exception>
+    /// <exception cref="ModelFormatException">The file is of another format, the header is invalid or the file length does not match it.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     public static Llama2cCheckpoint Load(string path)
     {
@@ -36,13 +38,21 @@ public sealed class Llama2cCheckpoint
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (stream.Length < HeaderBytes)
+        byte[] header = new byte[HeaderBytes];
+        int read = stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false);
+
+        // Another format (GGUF, a later llama2.c export, a Hugging Face folder's file) is named before its bytes are read as a
+        // header, which reported them as garbage ("header dim=1634415666 ...") and said nothing of what to do.
+        if (CheckpointFormats.Unsupported(path, header.AsSpan(0, read), stream.Length) is { } other)
         {
-            throw new ModelFormatException($"{path}: {stream.Length} bytes is too short for a llama2.c checkpoint header ({HeaderBytes} bytes).");
+            throw new ModelFormatException(other);
         }
 
-        byte[] header = new byte[HeaderBytes];
-        stream.ReadExactly(header);
+        if (read < HeaderBytes)
+        {
+            throw new ModelFormatException($"{path}: {stream.Length} bytes is too short for a llama2.c checkpoint header ({HeaderBytes} bytes). {CheckpointFormats.Supported}.");
+        }
+
         var h = MemoryMarshal.Cast<byte, int>(header);
         int dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4], vocab = h[5], seqLen = h[6];
         bool shared = vocab > 0;
@@ -50,7 +60,7 @@ public sealed class Llama2cCheckpoint
         if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0
             || dim % heads != 0 || heads % kvHeads != 0 || (dim / heads) % 2 != 0)
         {
-            throw new ModelFormatException($"{path}: not a llama2.c checkpoint (header dim={dim} hidden={hidden} layers={layers} heads={heads} kv_heads={kvHeads} vocab={h[5]} seq_len={seqLen}).");
+            throw new ModelFormatException($"{path}: not a llama2.c checkpoint (header dim={dim} hidden={hidden} layers={layers} heads={heads} kv_heads={kvHeads} vocab={h[5]} seq_len={seqLen}). {CheckpointFormats.Supported}.");
         }
 
         var config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, shared);
