@@ -229,15 +229,19 @@ public sealed partial class MemoryAgent
     {
         var (scope, cubeId, context) = (prepared.Scope, prepared.CubeId, prepared.Context);
         var now = time.GetUtcNow();
-        List<MemoryDraft> exchange = [Draft(message, UserSpeaker, conversationId, now, "turn")];
+        // Each turn is its own memory, matched only by its own source reference: de-duplicated by its words, as a fact is, a
+        // "hi" or a stock reply said before (in another conversation or earlier in this one) was left out of this
+        // conversation, and a reply repeating the user's words became the user's memory.
+        string exchangeRef = "exchange:" + MemoryId.NewId(now);
+        List<MemoryDraft> exchange = [Draft(message, UserSpeaker, conversationId, now, "turn") with { SourceRef = $"{exchangeRef}/{UserSpeaker}" }];
         // What the model said, as a memory can hold it (a NUL decoded from a byte token would fail the whole turn's write).
         string reply = ContentRules.ReplaceUnstorable(response.Text);
         if (!string.IsNullOrWhiteSpace(reply))
         {
-            exchange.Add(Draft(reply, AssistantSpeaker, conversationId, now, "turn"));
+            exchange.Add(Draft(reply, AssistantSpeaker, conversationId, now, "turn") with { SourceRef = $"{exchangeRef}/{AssistantSpeaker}" });
         }
 
-        var turn = await memory.AddBatchAsync(scope, cubeId, exchange, cancellationToken).ConfigureAwait(false);
+        var turn = await memory.AddTurnsAsync(scope, cubeId, exchange, cancellationToken).ConfigureAwait(false);
         var (facts, resolutions) = await WriteFactsAsync(scope, cubeId, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
         // What the model was given: the pasted context and the sources of the cartridges and adapters loaded in its place. Left
         // out, a promoted memory the replies drew on was never reinforced, and the forgetting job archived it.
@@ -324,9 +328,8 @@ public sealed partial class MemoryAgent
 
         if (options.ExtractionClient is null)
         {
-            // Offline, the user's own words are the fact; they are already stored as the turn's first memory. Said again
-            // they are a restatement, as an extracted fact told again is: a forgotten copy comes back (the reply does not).
-            await memory.RestoreRestatedAsync(scope, [turn[0]], cancellationToken).ConfigureAwait(false);
+            // Offline, the user's own words are the fact; they are stored as the turn's first memory, a new live one each
+            // turn, so words said again are remembered again even when an earlier copy was forgotten (archived).
             return ([turn[0]], []);
         }
 

@@ -5,7 +5,10 @@ namespace AgentMem.Agents;
 /// <summary>The outcome of one <see cref="MemoryAgent.ChatAsync"/> turn.</summary>
 /// <param name="Response">The model's response, including any tool calls and results of the turn.</param>
 /// <param name="Context">The recalled context that was put in the system message.</param>
-/// <param name="Turn">The user message and the assistant reply as written back to memory.</param>
+/// <param name="Turn">
+/// The user message and the assistant reply as written back to memory: each a memory of its own, in the conversation's session,
+/// even when the same words were said before (its source reference is <c>exchange:{id}/user</c> or <c>exchange:{id}/assistant</c>).
+/// </param>
 /// <param name="Facts">The facts extracted from the exchange and written back (existing ids when already known).</param>
 public sealed record MemoryAgentTurn(ChatResponse Response, BuiltContext Context, IReadOnlyList<AddOutcome> Turn, IReadOnlyList<AddOutcome> Facts)
 {

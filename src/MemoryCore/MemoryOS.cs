@@ -330,8 +330,18 @@ public sealed partial class MemoryOS : IAsyncDisposable
         AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: false, jobTargets: null, cancellationToken);
 
     /// <summary>
+    /// <see cref="AddBatchAsync"/> of dialogue turns: with the cube's <see cref="CubePolicy.Deduplicate"/>, a draft is the same
+    /// as a stored memory (or an earlier draft of the batch) only if its <see cref="MemoryDraft.SourceRef"/> is the same too
+    /// (<see cref="AddOptions.MatchSourceRef"/>). Two turns with the same words ("yes", "thanks", a stock greeting), in two
+    /// conversations or in one, are two memories; the same turn written again (its own reference) is one. A conversation
+    /// import and <c>MemoryAgent</c> write their turns so; give each turn a reference of its own.
+    /// </summary>
+    public Task<IReadOnlyList<AddOutcome>> AddTurnsAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default) =>
+        AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: true, jobTargets: null, cancellationToken);
+
+    /// <summary>
     /// <see cref="AddBatchAsync"/>; with <paramref name="matchSourceRef"/>, de-duplication also needs the same source
-    /// reference (<see cref="AddOptions.MatchSourceRef"/>: a conversation import's turns); links to <paramref name="jobTargets"/>
+    /// reference (<see cref="AddTurnsAsync"/>); links to <paramref name="jobTargets"/>
     /// are not checked (<see cref="AddFromJobAsync"/>).
     /// </summary>
     internal async Task<IReadOnlyList<AddOutcome>> AddBatchCoreAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, bool matchSourceRef, IReadOnlySet<MemoryId>? jobTargets, CancellationToken cancellationToken)

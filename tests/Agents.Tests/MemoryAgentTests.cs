@@ -56,7 +56,7 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Offline_a_forgotten_fact_the_user_states_again_is_restored_but_not_the_reply()
+    public async Task Offline_a_forgotten_fact_the_user_states_again_is_remembered_again_as_the_new_turn()
     {
         var model = new ScriptedChatClient(Say("Noted."), Say("Noted."));
         var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { EnableTools = false });
@@ -65,13 +65,15 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         await temp.Memory.SetStateAsync(Ann, fact, LifecycleState.Archived, "forgotten");
         await temp.Memory.SetStateAsync(Ann, first.Turn[1].Id, LifecycleState.Archived, "forgotten");
 
-        // The add was matched to the archived memory, which stayed archived: the user's fact remained forgotten.
+        // Once the add was matched to the archived memory and the user's fact remained forgotten; now the turn is a memory of
+        // its own, live, and it is the fact. The forgotten copies stay as they were.
         var again = await agent.ChatAsync("ann", "I am allergic to peanuts.", "c2");
 
-        Assert.Equal(fact, Assert.Single(again.Facts).Id);
-        Assert.False(again.Facts[0].Created);
-        Assert.Equal(LifecycleState.Active, (await temp.Memory.GetAsync(Ann, fact)).State);
-        Assert.Equal(LifecycleState.Archived, (await temp.Memory.GetAsync(Ann, first.Turn[1].Id)).State); // the reply is no fact
+        var restated = Assert.Single(again.Facts);
+        Assert.Equal((again.Turn[0].Id, true), (restated.Id, restated.Created));
+        Assert.Equal((LifecycleState.Active, "c2"), ((await temp.Memory.GetAsync(Ann, restated.Id)).State, (await temp.Memory.GetAsync(Ann, restated.Id)).Scope.Session));
+        Assert.Equal(LifecycleState.Archived, (await temp.Memory.GetAsync(Ann, fact)).State);
+        Assert.Equal(LifecycleState.Archived, (await temp.Memory.GetAsync(Ann, first.Turn[1].Id)).State);
     }
 
     [Theory]
@@ -146,6 +148,32 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         Assert.Contains("assistant: Noted: you are vegetarian.", system, StringComparison.Ordinal);
         Assert.Null(model.Requests[1].Options?.Tools);
         Assert.True(second.Context.IsComplete);
+    }
+
+    [Fact]
+    public async Task Every_turn_is_its_own_memory_when_its_words_were_said_before_in_any_conversation()
+    {
+        // Turns were de-duplicated like facts: "hi" and the stock greeting were stored once, in c1, so conversation c2 had
+        // no memory of that exchange, and the second "yes" / "Sure." in c2 stored nothing.
+        const string greeting = "Hello! How can I help you today?";
+        var model = new ScriptedChatClient(Say(greeting), Say(greeting), Say("Sure."), Say("Sure."), Say("yes"));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        var turns = new List<MemoryAgentTurn>
+        {
+            await agent.ChatAsync("ann", "hi", "c1"),
+            await agent.ChatAsync("ann", "hi", "c2"),
+            await agent.ChatAsync("ann", "yes", "c2"),
+            await agent.ChatAsync("ann", "yes", "c2"),
+            await agent.ChatAsync("ann", "yes", "c3"), // the reply repeats the user's words in the same exchange
+        };
+
+        Assert.All(turns, t => Assert.Equal(2, t.Turn.Count(o => o.Created)));
+        Assert.Equal(10, turns.SelectMany(t => t.Turn).Select(o => o.Id).Distinct().Count());
+        var stored = await temp.Memory.ListAsync(Ann, "user-ann").Where(m => m.Tags.Contains("turn")).ToListAsync();
+        Assert.Equal(
+            ["c1 user hi", $"c1 assistant {greeting}", "c2 user hi", $"c2 assistant {greeting}", "c2 user yes", "c2 assistant Sure.", "c2 user yes", "c2 assistant Sure.", "c3 user yes", "c3 assistant yes"],
+            stored.OrderBy(m => m.Id).Select(m => $"{m.Scope.Session} {m.Provenance.Actor} {m.Text}"));
     }
 
     [Fact]

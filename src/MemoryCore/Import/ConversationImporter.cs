@@ -68,7 +68,7 @@ public static class ConversationImporter
             var batch = drafts.GetRange(start, Math.Min(batchSize, drafts.Count - start));
             // Every turn is written in the importer's scope, so content alone made two turns with the same words one memory
             // (the second speaker's turn "already known"): a turn is the same only as itself, by its source reference.
-            var outcomes = await memory.AddBatchCoreAsync(actor, cube, batch, matchSourceRef: true, jobTargets: null, cancellationToken).ConfigureAwait(false);
+            var outcomes = await memory.AddTurnsAsync(actor, cube, batch, cancellationToken).ConfigureAwait(false);
             all.AddRange(outcomes);
             if (onBatchCommitted is not null)
             {
