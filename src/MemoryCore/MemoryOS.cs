@@ -330,11 +330,12 @@ public sealed partial class MemoryOS : IAsyncDisposable
         AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: false, jobTargets: null, cancellationToken);
 
     /// <summary>
-    /// <see cref="AddBatchAsync"/> of dialogue turns: with the cube's <see cref="CubePolicy.Deduplicate"/>, a draft is the same
-    /// as a stored memory (or an earlier draft of the batch) only if its <see cref="MemoryDraft.SourceRef"/> is the same too
-    /// (<see cref="AddOptions.MatchSourceRef"/>). Two turns with the same words ("yes", "thanks", a stock greeting), in two
-    /// conversations or in one, are two memories; the same turn written again (its own reference) is one. A conversation
-    /// import and <c>MemoryAgent</c> write their turns so; give each turn a reference of its own.
+    /// <see cref="AddBatchAsync"/> of memories that are known by their source as well as their words, such as dialogue turns:
+    /// with the cube's <see cref="CubePolicy.Deduplicate"/>, a draft is the same as a stored memory (or an earlier draft of the
+    /// batch) only if its <see cref="MemoryDraft.SourceRef"/> is the same too (<see cref="AddOptions.MatchSourceRef"/>). Two
+    /// turns with the same words ("yes", "thanks", a stock greeting), in two conversations or in one, are two memories; the
+    /// same turn written again (its own reference) is one. A conversation import and <c>MemoryAgent</c> write their turns so
+    /// (give each turn a reference of its own), and the session summary job its summaries (<c>session:{id}</c>).
     /// </summary>
     public Task<IReadOnlyList<AddOutcome>> AddTurnsAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default) =>
         AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: true, jobTargets: null, cancellationToken);

@@ -6,16 +6,22 @@ using AgentMem.MemoryCore.Validation;
 namespace AgentMem.Agents.Lifecycle;
 
 /// <summary>
-/// <c>summaries</c>: writes one semantic memory per conversation session that has none yet, summarising it
-/// with a model. A session is a session id of one user and agent (<see cref="MemoryAgent"/> makes each user's conversation
-/// id the session, so two users of a shared cube may have the same one). The summary is tagged <see cref="SummaryTag"/> and
-/// <c>summary</c>, belongs to the session and is written in its owner's scope (so only by a run whose scope covers the
-/// owner's, while the owner may write the cube), has source <see cref="SourceKind.Agent"/> with reference <c>session:{id}</c>, starts when the session did,
-/// and links <see cref="LinkTypes.DerivedFrom"/> to every memory it summarises (its provenance). A session whose
-/// transcript is longer than <see cref="MaxTranscriptChars"/> is summarised in parts, in order (a turn longer than a part
-/// spans several), whose summaries are then merged (in rounds, each within the same limit), so nothing is left out. A reply that is empty or too long is not
-/// stored (counted as <c>failed</c>); a session summarised once is skipped after.
-/// Counters: <c>sessions</c>, <c>summarized</c>, <c>skipped</c> (too short, already summarised or another's), <c>failed</c>.
+/// <c>summaries</c>: keeps one semantic memory per conversation session summarising it with a model, written when the session
+/// has none and written again when it has memories its summary does not cover (a run in the middle of a conversation
+/// summarised only the turns so far). A session is a session id of one user and agent (<see cref="MemoryAgent"/> makes each
+/// user's conversation id the session, so two users of a shared cube may have the same one). The summary is tagged
+/// <see cref="SummaryTag"/> and <c>summary</c>, belongs to the session and is written in its owner's scope (so only by a run
+/// whose scope covers the owner's, while the owner may write the cube), has source <see cref="SourceKind.Agent"/> with
+/// reference <c>session:{id}</c>, starts when the session did, and links <see cref="LinkTypes.DerivedFrom"/> to every memory it
+/// summarises (its provenance). A summary written again covers the whole session, links <see cref="LinkTypes.Supersedes"/> to
+/// the one it replaces, and that one is then superseded (<see cref="LinkTypes.SupersededBy"/>, kept in history), so one summary
+/// of the session is live; one a stopped run left live beside its successor is superseded by the next run. A frozen summary is
+/// kept as it is: its session is not summarised again. A session whose transcript is longer than
+/// <see cref="MaxTranscriptChars"/> is summarised in parts, in order (a turn longer than a part spans several), whose summaries
+/// are then merged (in rounds, each within the same limit), so nothing is left out. A reply that is empty or too long is not
+/// stored (counted as <c>failed</c>; the summary before it stays).
+/// Counters: <c>sessions</c>, <c>summarized</c>, <c>skipped</c> (too short, covered by its summary, its summary frozen, or
+/// another's), <c>replaced</c> (summaries superseded by a newer one), <c>failed</c>.
 /// </summary>
 public sealed class SessionSummaryJob : IMaintenanceJob
 {
@@ -69,9 +75,9 @@ public sealed class SessionSummaryJob : IMaintenanceJob
     {
         ArgumentNullException.ThrowIfNull(context);
         Validate();
-        var run = new MaintenanceRun(Name, context, progress, "sessions", "summarized", "skipped", "failed");
+        var run = new MaintenanceRun(Name, context, progress, "sessions", "summarized", "skipped", "replaced", "failed");
         var sessions = new Dictionary<Scope, List<MemoryItem>>(); // by user, agent and session id
-        var summarized = new HashSet<MemoryId>();
+        var summaries = new List<MemoryItem>(); // live ones: a superseded summary is not listed
         var filter = new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Frozen, LifecycleState.Archived] };
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
@@ -83,9 +89,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
             var session = item.Scope;
             if (item.Tags.Contains(SummaryTag, StringComparer.OrdinalIgnoreCase))
             {
-                // A summary links to every memory it summarises, which tells its session whoever wrote it (one written in the
-                // job's own scope, before sessions were told apart by user and agent, too).
-                summarized.UnionWith(item.Links.Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target));
+                summaries.Add(item);
             }
             else if (item.State != LifecycleState.Archived)
             {
@@ -103,19 +107,62 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         {
             cancellationToken.ThrowIfCancellationRequested();
             run.Counters.Add("sessions");
-            if (members.Exists(m => summarized.Contains(m.Id)) || members.Count < MinMemories || !MayWriteFor(context, session))
+            if (members.Count < MinMemories || !MayWriteFor(context, session))
+            {
+                run.Counters.Add("skipped");
+                run.Report(++done, sessions.Count);
+                continue;
+            }
+
+            // A summary links to every memory it summarises, which tells its session whoever wrote it (one written in the
+            // job's own scope, before sessions were told apart by user and agent, too).
+            var ids = members.Select(m => m.Id).ToHashSet();
+            var own = summaries.Where(s => s.Scope == session || s.Links.Any(l => l.Type == LinkTypes.DerivedFrom && ids.Contains(l.Target))).ToList();
+            var stale = own.Where(old => own.Exists(s => Supersedes(s, old.Id))).ToList();
+            var current = own.Except(stale).ToList();
+            await ReplaceAsync(context, run, session, [.. stale.Select(old => (old, own.Find(s => Supersedes(s, old.Id))?.Id))], "a stopped run left it live", cancellationToken).ConfigureAwait(false);
+
+            var covered = current.SelectMany(s => s.Links).Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target).ToHashSet();
+            if (members.TrueForAll(m => covered.Contains(m.Id)) || current.Exists(s => s.State == LifecycleState.Frozen))
             {
                 run.Counters.Add("skipped");
             }
             else
             {
-                await SummarizeSessionAsync(context, run, session, members, cancellationToken).ConfigureAwait(false);
+                await SummarizeSessionAsync(context, run, session, members, current, cancellationToken).ConfigureAwait(false);
             }
 
             run.Report(++done, sessions.Count);
         }
 
         return run.Result();
+    }
+
+    private static bool Supersedes(MemoryItem newer, MemoryId older) =>
+        newer.Links.Any(l => l.Target == older && string.Equals(l.Type, LinkTypes.Supersedes, StringComparison.Ordinal));
+
+    // Supersedes each of the session's old summaries by its successor (written already; null in a dry run). One changed
+    // meanwhile (superseded by another run, deleted, frozen or purged) is left as it is: the successor stands either way.
+    private static async Task ReplaceAsync(MaintenanceContext context, MaintenanceRun run, Scope session, List<(MemoryItem Old, MemoryId? Successor)> replaced, string why, CancellationToken cancellationToken)
+    {
+        foreach (var (old, successor) in replaced)
+        {
+            if (!context.DryRun)
+            {
+                try
+                {
+                    IReadOnlyList<MemoryLink> links = successor is { } next ? [new MemoryLink(next, LinkTypes.SupersededBy)] : [];
+                    await context.Memory.SupersedeAsync(session.WithSession(null), old.Id, $"session summary replaced by {successor}: {why}", links, keepValidity: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is MemoryStateException or MemoryFrozenException or MemoryNotFoundException)
+                {
+                    continue;
+                }
+            }
+
+            run.Counters.Add("replaced");
+            run.Act("supersede", old.Id, successor, why);
+        }
     }
 
     // The summary is the session owner's memory, so the run writes it as them: only a run whose scope covers theirs (a user's
@@ -125,15 +172,18 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         && (context.Actor.Agent is null || string.Equals(context.Actor.Agent, session.Agent, StringComparison.Ordinal))
         && CubeAccessPolicy.Evaluate(context.Cube, session).HasFlag(CubeAccess.Write);
 
-    private async Task SummarizeSessionAsync(MaintenanceContext context, MaintenanceRun run, Scope session, List<MemoryItem> members, CancellationToken cancellationToken)
+    // The whole session, not only what its current summaries leave out: the new summary replaces them.
+    private async Task SummarizeSessionAsync(MaintenanceContext context, MaintenanceRun run, Scope session, List<MemoryItem> members, List<MemoryItem> replaced, CancellationToken cancellationToken)
     {
         var ordered = members.OrderBy(m => m.ValidFrom ?? m.Provenance.RecordedAt).ThenBy(m => m.Id).ToList();
         var parts = TranscriptParts.Split(ordered.Select(TranscriptLine), MaxTranscriptChars);
         string what = $"session {session.Session}: {members.Count} memories{(parts.Count > 1 ? $" in {parts.Count} parts" : string.Empty)}";
+        string why = $"the session has {members.Count} memories, the summary covered fewer";
         if (context.DryRun)
         {
             run.Counters.Add("summarized");
             run.Act("summarize", null, null, what);
+            await ReplaceAsync(context, run, session, [.. replaced.Select(old => (old, (MemoryId?)null))], why, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -153,11 +203,30 @@ public sealed class SessionSummaryJob : IMaintenanceJob
             Tags = ["summary", SummaryTag],
             ValidFrom = ordered[0].ValidFrom ?? ordered[0].Provenance.RecordedAt,
             Importance = 0.7,
-            Links = [.. ordered.Select(m => new MemoryLink(m.Id, LinkTypes.DerivedFrom))],
+            Links = [.. ordered.Select(m => new MemoryLink(m.Id, LinkTypes.DerivedFrom)), .. replaced.Select(s => new MemoryLink(s.Id, LinkTypes.Supersedes))],
         };
-        var added = await context.Memory.AddAsync(session.WithSession(null), context.Cube.Id, draft, cancellationToken).ConfigureAwait(false);
+        // Matched by its session reference as well as its words, as a turn is by its own: by words alone, the summary of
+        // another session in the same words stood in for this one, which was then summarised again every run.
+        var owner = session.WithSession(null);
+        var added = (await context.Memory.AddTurnsAsync(owner, context.Cube.Id, [draft], cancellationToken).ConfigureAwait(false))[0];
+        if (!added.Created)
+        {
+            // The session summarised again in the words of its summary: that one is brought up to date (linking every memory,
+            // restored if forgotten), not superseded by itself. The add has committed nothing, but the update must not be cut
+            // off half-way either.
+            var same = await context.Memory.GetAsync(owner, added.Id, CancellationToken.None).ConfigureAwait(false);
+            List<MemoryLink> links = [.. same.Links.Where(l => l.Type != LinkTypes.DerivedFrom).Concat(draft.Links.Where(l => l.Target != added.Id)).Distinct()];
+            await context.Memory.UpdateAsync(owner, added.Id, new MemoryChange { Links = links, Reason = why }, CancellationToken.None).ConfigureAwait(false);
+            await context.Memory.RestoreRestatedAsync(owner, [added], CancellationToken.None).ConfigureAwait(false);
+            replaced = replaced.FindAll(r => r.Id != added.Id);
+        }
+
         run.Counters.Add("summarized");
         run.Act("summarize", added.Id, null, what);
+
+        // The new summary has committed: what completes the replacement is not cancelled (a cancellation here left both live
+        // until the next run).
+        await ReplaceAsync(context, run, session, [.. replaced.Select(old => (old, (MemoryId?)added.Id))], why, CancellationToken.None).ConfigureAwait(false);
     }
 
     // Invariant: the current culture's calendar (th-TH's Buddhist era) gave the model another year.

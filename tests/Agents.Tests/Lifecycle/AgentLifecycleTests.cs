@@ -129,6 +129,127 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_session_that_gained_memories_since_its_summary_is_summarised_again_and_the_new_summary_supersedes_the_old()
+    {
+        // A session counted as summarised for good once any of its memories had a summary: a run in the middle of a
+        // conversation left the rest of it out of the summary, which is recalled as the conversation's gist.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var turns = new List<MemoryCore.Identity.MemoryId>();
+        async Task SayAsync(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                turns.Add((await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"Turn {i} about the trip to Japan.") { Session = "s1", Actor = "ann" })).Id);
+            }
+        }
+
+        await SayAsync(0, 4);
+        var model = new ScriptedChatClient(Say("Ann plans a trip to Japan."), Say("Ann plans a trip to Japan in April and booked flights."));
+        var runner = new MaintenanceRunner([new SessionSummaryJob(model)]);
+        var first = await temp.Memory.GetAsync(Ann, Assert.Single(Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes")).Actions).Id!.Value);
+        await SayAsync(4, 10);
+
+        var dry = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes", ["summaries"], dryRun: true));
+        Assert.Equal((1, 0), (dry.Counts["summarized"], dry.Counts["skipped"]));
+        var result = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal((1, 1, 0, 1), (result.Counts["sessions"], result.Counts["summarized"], result.Counts["skipped"], result.Counts["replaced"]));
+        Assert.Equal(2, model.Requests.Count);
+        Assert.Contains("Turn 9 about", model.Requests[1].Messages[1].Text, StringComparison.Ordinal);
+
+        // One live summary of the session, linking every turn; the old one is superseded by it, in history.
+        var live = Assert.Single(await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync());
+        Assert.Equal("Ann plans a trip to Japan in April and booked flights.", live.Text);
+        Assert.Equal(turns, live.Links.Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target));
+        Assert.Contains(new MemoryLink(first.Id, LinkTypes.Supersedes), live.Links);
+        var old = await temp.Memory.GetAsync(Ann, first.Id);
+        Assert.Equal(LifecycleState.Superseded, old.State);
+        Assert.Contains(new MemoryLink(live.Id, LinkTypes.SupersededBy), old.Links);
+
+        // Nothing new since: skipped, the model is not asked again.
+        var again = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal((0, 1), (again.Counts["summarized"], again.Counts["skipped"]));
+        Assert.Equal(2, model.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_session_summarised_again_in_the_same_words_keeps_its_summary_linking_every_memory()
+    {
+        // A summary in the words of the one it replaces was de-duplicated to it: it must not supersede itself.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var turns = new List<MemoryCore.Identity.MemoryId>();
+        async Task SayAsync(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                turns.Add((await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"Turn {i} about the garden shed.") { Session = "s1", Actor = "ann" })).Id);
+            }
+        }
+
+        await SayAsync(0, 4);
+        var runner = new MaintenanceRunner([new SessionSummaryJob(new ScriptedChatClient(Say("Ann is building a garden shed."), Say("Ann is building a garden shed.")))]);
+        var summary = Assert.Single(Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes")).Actions).Id!.Value;
+        await SayAsync(4, 6);
+
+        var result = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+
+        Assert.Equal((1, 0), (result.Counts["summarized"], result.Counts["replaced"]));
+        var live = Assert.Single(await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync());
+        Assert.Equal((summary, LifecycleState.Active), (live.Id, live.State));
+        Assert.Equal(turns, live.Links.Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target));
+        Assert.DoesNotContain(live.Links, l => l.Target == live.Id);
+    }
+
+    [Fact]
+    public async Task Two_sessions_summarised_in_the_same_words_each_get_their_summary()
+    {
+        // De-duplicated by words alone, the second session's summary was the first one's: the second was never covered and
+        // was summarised again every run.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        foreach (string session in new[] { "s1", "s2" })
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"Turn {i} of {session}: hello.") { Session = session, Actor = "ann" });
+            }
+        }
+
+        var model = new ScriptedChatClient(Say("Ann said hello."), Say("Ann said hello."));
+        var runner = new MaintenanceRunner([new SessionSummaryJob(model)]);
+        Assert.Equal(2, Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes")).Counts["summarized"]);
+
+        var summaries = await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync();
+        Assert.Equal(["s1", "s2"], summaries.Select(s => s.Scope.Session));
+        var again = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+        Assert.Equal((0, 2), (again.Counts["summarized"], again.Counts["skipped"]));
+        Assert.Equal(2, model.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_summary_a_stopped_run_left_live_beside_its_successor_is_superseded_by_the_next_run()
+    {
+        // The new summary is written before the old one is superseded: a run stopped between the two left both live.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var turns = new List<MemoryCore.Identity.MemoryId>();
+        for (int i = 0; i < 4; i++)
+        {
+            turns.Add((await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft($"Turn {i} about the garden shed.") { Session = "s1", Actor = "ann" })).Id);
+        }
+
+        MemoryDraft Summary(string text, IEnumerable<MemoryLink> links) =>
+            new(text) { Session = "s1", Source = SourceKind.Agent, SourceRef = "session:s1", Tags = ["summary", SessionSummaryJob.SummaryTag], Links = [.. links] };
+        var old = await temp.Memory.AddAsync(Ann, "notes", Summary("Ann talks about a shed.", turns.Take(2).Select(t => new MemoryLink(t, LinkTypes.DerivedFrom))));
+        var current = await temp.Memory.AddAsync(Ann, "notes", Summary("Ann is building a garden shed.", [.. turns.Select(t => new MemoryLink(t, LinkTypes.DerivedFrom)), new MemoryLink(old.Id, LinkTypes.Supersedes)]));
+
+        var model = new ScriptedChatClient();
+        var result = Assert.Single(await new MaintenanceRunner([new SessionSummaryJob(model)]).RunAsync(temp.Memory, Ann, "notes"));
+
+        Assert.Equal((0, 1, 1), (result.Counts["summarized"], result.Counts["skipped"], result.Counts["replaced"]));
+        Assert.Empty(model.Requests);
+        Assert.Equal(LifecycleState.Superseded, (await temp.Memory.GetAsync(Ann, old.Id)).State);
+        Assert.Equal(current.Id, Assert.Single(await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync()).Id);
+    }
+
+    [Fact]
     public async Task Two_users_sessions_of_one_id_in_a_shared_cube_are_summarised_apart_each_in_its_owners_scope()
     {
         // MemoryAgent makes the conversation id the session: Alice's "c1" and Bob's "c1" in a tenant's cube were one session,
