@@ -110,7 +110,8 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         ArgumentNullException.ThrowIfNull(actor);
 
         // Checked before anything is prefilled: a read-only grantee's promotion saved a cartridge that its add then refused.
-        CubeAccessPolicy.Demand(await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false), actor, CubeAccess.Write);
+        var target = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
+        CubeAccessPolicy.Demand(target, actor, CubeAccess.Write);
         var invalidated = new List<MemoryItem>(await RefreshAsync(actor, cube, cancellationToken).ConfigureAwait(false));
         var (sources, text, tokens) = Fit(await RankAsync(actor, cube, cancellationToken).ConfigureAwait(false));
         string wanted = ActivationSources.Format(sources);
@@ -153,7 +154,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
             cartridge = generator.CreateCartridge(text, cache, cancellationToken);
         }
 
-        var (payload, fresh) = Write(cartridge, actor, cube);
+        var (payload, fresh) = Write(cartridge, actor, target.Id);
         string described = $"KV cartridge of {sources.Count} memories ({cartridge.Count} tokens): {DerivedPayloads.Preview(text)}";
         var draft = DerivedPayloads.Draft(Cartridges, described, payload, sources, Options.Actor, ours, PromotionReason(sources));
         var added = await DerivedPayloads.AddAsync(memory, actor, cube, Cartridges, draft, fresh, cancellationToken).ConfigureAwait(false);
@@ -206,12 +207,15 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
         return (chosen, text, tokens);
     }
 
-    private (PayloadRef Payload, bool Fresh) Write(KvCartridge cartridge, Scope actor, string cube)
+    // Named by the cube's id, as adapters are: its name (up to 128 characters, beside a tenant of as many) made the file name,
+    // with the temporary suffix, too long for the file system once the prefill was done, and the cube's name and its id gave
+    // one cartridge two names. Files of earlier names still load: a memory's payload reference holds its path.
+    private (PayloadRef Payload, bool Fresh) Write(KvCartridge cartridge, Scope actor, string cubeId)
     {
         string folder = Path.GetFullPath(Options.Folder);
         Directory.CreateDirectory(folder);
         string id = Convert.ToHexStringLower(cartridge.Id)[..24];
-        string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cube)}-{id}.amkv");
+        string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cubeId)}-{id}.amkv");
 
         // Save writes beside the final name and renames, so a reader never sees half a file under the name a memory points at.
         return DerivedPayloads.Save(path, KvCartridge.MediaType, cartridge.Save);

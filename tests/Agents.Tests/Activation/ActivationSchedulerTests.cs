@@ -232,6 +232,34 @@ public sealed class ActivationSchedulerTests : IAsyncLifetime
         Assert.Empty(CartridgeFiles());
     }
 
+    [Fact]
+    public async Task A_cartridge_is_named_by_its_cubes_id_so_the_longest_tenant_and_cube_names_fit_and_name_or_id_give_one_file()
+    {
+        // The file was named by the tenant and the cube as the caller gave it: 64 + 128 characters, with the temporary
+        // suffix, went past the 255-byte file-name limit after the prefill (PathTooLongException), and the cube's name and
+        // its id made two names for one cartridge.
+        var owner = new Scope(new string('t', 128), "alice");
+        string name = new('c', 128);
+        var cube = await memory.CreateCubeAsync(owner, name);
+        var outcome = await memory.AddAsync(owner, name, new MemoryDraft(Stories.Lily));
+        SetRecallCount(await memory.GetAsync(owner, outcome.Id), 3);
+        var scheduler = CreateScheduler(top: 1);
+
+        var result = await scheduler.PromoteAsync(owner, name);
+
+        Assert.True(result.Built);
+        string file = Path.GetFileName(ActivationMemoryScheduler.ResolveCartridgeFile(result.Cartridge!));
+        Assert.StartsWith($"{owner.Tenant}-{cube.Id}-", file, StringComparison.Ordinal);
+        Assert.DoesNotContain(name, file, StringComparison.Ordinal);
+
+        // Rebuilt by the cube's id after a change, the cartridge lands under the same name as built by its name.
+        await memory.UpdateAsync(owner, outcome.Id, new MemoryChange { Text = Stories.Lily + " She smiled." });
+        SetRecallCount(await memory.GetAsync(owner, outcome.Id), 3);
+        var rebuilt = await scheduler.PromoteAsync(owner, cube.Id);
+        Assert.True(rebuilt.Built);
+        Assert.StartsWith($"{owner.Tenant}-{cube.Id}-", Path.GetFileName(ActivationMemoryScheduler.ResolveCartridgeFile(rebuilt.Cartridge!)), StringComparison.Ordinal);
+    }
+
     private string[] CartridgeFiles() => Directory.Exists(Path.Combine(folder, "carts")) ? Directory.GetFiles(Path.Combine(folder, "carts")) : [];
 
     [Fact]
