@@ -32,7 +32,7 @@ public static class AgentMemPlugin
         IEnumerable<AIFunction> tools = MemoryTools.Create(memory, scope, cube, options.Logger);
         if (options.CoreBlocks is not null)
         {
-            tools = tools.Concat(CoreBlockTools.Create(options.CoreBlocks, scope, cube));
+            tools = tools.Concat(CoreBlockTools.Create(options.CoreBlocks, scope, cube, options.Logger));
         }
 
         return KernelPluginFactory.CreateFromFunctions(options.PluginName, options.Description, tools.Select(t => t.AsKernelFunction()));

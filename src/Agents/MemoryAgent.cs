@@ -175,7 +175,7 @@ public sealed partial class MemoryAgent
         List<AITool> tools = [.. MemoryTools.Create(memory, scope, cube.Name, options.Logger)];
         if (coreBlocks is not null)
         {
-            tools.AddRange(CoreBlockTools.Create(coreBlocks, scope, cube.Name));
+            tools.AddRange(CoreBlockTools.Create(coreBlocks, scope, cube.Name, options.Logger));
         }
 
         // Not disposed on purpose: disposing a delegating client disposes the caller's inner client.
@@ -184,7 +184,9 @@ public sealed partial class MemoryAgent
         {
             MaximumIterationsPerRequest = options.MaxToolIterations,
 
-            // The tools' error messages say how to fix the call, so the model should see them.
+            // The tools' errors say how to fix the call, so the model should see them. The tools throw only errors meant for the
+            // model (ToolErrors): one inside the host (a store's, naming a path or a host) reaches it as a short error naming
+            // the tool, and is logged in full to options.Logger.
             IncludeDetailedErrors = true,
         };
 #pragma warning restore CA2000

@@ -92,8 +92,10 @@ public sealed class MemoryAgentOptions
     public bool LoadLocalMemory { get; set; } = true;
 
     /// <summary>
-    /// Where the memory tools log what is for the operator and not for the model (the local paths of files a committed purge
-    /// could not delete; the model is told their count). Default none: those paths are then recorded nowhere.
+    /// Where the memory and core block tools log what is for the operator and not for the model: the local paths of files a
+    /// committed purge could not delete (the model is told their count), and in full an error inside the host, such as the
+    /// store's (the model is told only which tool failed: <see cref="Tools.ToolErrors"/>). Default none: those are then
+    /// recorded nowhere.
     /// </summary>
     public Microsoft.Extensions.Logging.ILogger? Logger { get; set; }
 

@@ -358,6 +358,35 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tool_that_fails_inside_the_host_tells_the_model_only_which_tool_failed_and_the_error_is_logged()
+    {
+        // IncludeDetailedErrors sent every exception's message to the model, and through its reply to the user: a store's
+        // I/O error named the database's path, host and user.
+        const string secret = "Could not open '/srv/agentmem/tenants/acme/secret-prod.db' on host db-primary.internal.corp:5432 (user=agentmem_admin)";
+        using var folder = new TempFolder("agent-tool-error");
+        var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("a.db"));
+        var store = Stores.Tests.InterceptedStore.Over(inner, (method, args) =>
+            method == "AddAsync" && args[1] is IReadOnlyList<MemoryItem> items && items.Any(i => i.Text == "Ann likes tea.") ? throw new IOException(secret) : null);
+        await using var memory = new MemoryCore.MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store));
+        var model = new ScriptedChatClient(
+            Call("memory_add", new() { ["text"] = "Ann likes tea." }),
+            Call("memory_search", new() { ["query"] = "tea", ["k"] = 99 }),
+            Say("Sorry, I could not save that."));
+        var logger = new RecordingLogger();
+        var agent = new MemoryAgent(model, memory, new MemoryAgentOptions { Logger = logger });
+
+        await agent.ChatAsync("ann", "Remember that I like tea.");
+
+        var results = model.Requests[^1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Select(r => r.Result?.ToString() ?? string.Empty).ToList();
+        Assert.Equal(2, results.Count);
+        Assert.Contains("memory_add", results[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-prod", results[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("db-primary", results[0], StringComparison.Ordinal);
+        Assert.Contains("k must be between 1 and 50", results[1], StringComparison.Ordinal); // the tools' own errors still reach it
+        Assert.Contains(logger.Lines, line => line.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_configured_cube_is_created_on_first_use()
     {
         var agent = new MemoryAgent(new ScriptedChatClient(Say("hi")), temp.Memory, new MemoryAgentOptions { Cube = "assistant-memory", Tenant = "acme", EnableTools = false });

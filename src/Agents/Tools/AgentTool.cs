@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace AgentMem.Agents.Tools;
 
 /// <summary>
@@ -17,12 +19,15 @@ internal static class AgentTool
     /// <summary>
     /// The tool <paramref name="name"/>, which calls <paramref name="method"/> and is described to the model by <paramref name="description"/>;
     /// <paramref name="describeParameter"/> gives the description of a parameter that depends on the host (null: its <see cref="System.ComponentModel.DescriptionAttribute"/>).
+    /// Its errors are those <see cref="ToolErrors"/> lets the model see; any other is logged to <paramref name="logger"/>.
     /// </summary>
-    public static AIFunction Create(Delegate method, string name, string description, Func<System.Reflection.ParameterInfo, string?>? describeParameter = null) =>
-        AIFunctionFactory.Create(method, new AIFunctionFactoryOptions
-        {
-            Name = name,
-            Description = description,
-            JsonSchemaCreateOptions = describeParameter is null ? null : AIJsonSchemaCreateOptions.Default with { ParameterDescriptionProvider = describeParameter },
-        });
+    public static AIFunction Create(Delegate method, string name, string description, ILogger? logger, Func<System.Reflection.ParameterInfo, string?>? describeParameter = null) =>
+        new ReportedToolErrors(
+            AIFunctionFactory.Create(method, new AIFunctionFactoryOptions
+            {
+                Name = name,
+                Description = description,
+                JsonSchemaCreateOptions = describeParameter is null ? null : AIJsonSchemaCreateOptions.Default with { ParameterDescriptionProvider = describeParameter },
+            }),
+            logger);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace AgentMem.Agents.Tools;
 
 /// <summary>
@@ -14,16 +16,25 @@ public static class CoreBlockTools
     /// <summary>Name of the replace tool.</summary>
     public const string Replace = "core_memory_replace";
 
-    /// <summary>Creates the two block tools acting as <paramref name="scope"/> on <paramref name="cube"/>.</summary>
-    public static IReadOnlyList<AIFunction> Create(CoreMemoryBlocks blocks, Scope scope, string cube)
+    /// <summary>
+    /// Creates the two block tools acting as <paramref name="scope"/> on <paramref name="cube"/>. Without a logger, the errors
+    /// inside the host the model is told only the tool of (<see cref="ToolErrors"/>) are recorded nowhere: hosts should pass one.
+    /// </summary>
+    public static IReadOnlyList<AIFunction> Create(CoreMemoryBlocks blocks, Scope scope, string cube) => Create(blocks, scope, cube, logger: null);
+
+    /// <summary>
+    /// <see cref="Create(CoreMemoryBlocks, Scope, string)"/>, logging to <paramref name="logger"/> in full every error the model
+    /// is told only that the tool failed of (an error inside the host, not in the call: <see cref="ToolErrors"/>).
+    /// </summary>
+    public static IReadOnlyList<AIFunction> Create(CoreMemoryBlocks blocks, Scope scope, string cube, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(blocks);
         var set = new CoreBlockToolSet(blocks, scope, AgentTool.BoundCube(scope, cube));
         string names = string.Join(", ", blocks.Names);
         return
         [
-            AgentTool.Create(set.AppendAsync, Append, $"Add a line to one of your core memory blocks ({names}), which are kept across conversations. Use it for lasting facts about the user or yourself. Each block holds at most {blocks.Limit} characters."),
-            AgentTool.Create(set.ReplaceAsync, Replace, $"Edit one of your core memory blocks ({names}): replace text that occurs in it exactly with new text, or with empty text to delete it. Use it to correct facts or condense a full block."),
+            AgentTool.Create(set.AppendAsync, Append, $"Add a line to one of your core memory blocks ({names}), which are kept across conversations. Use it for lasting facts about the user or yourself. Each block holds at most {blocks.Limit} characters.", logger),
+            AgentTool.Create(set.ReplaceAsync, Replace, $"Edit one of your core memory blocks ({names}): replace text that occurs in it exactly with new text, or with empty text to delete it. Use it to correct facts or condense a full block.", logger),
         ];
     }
 

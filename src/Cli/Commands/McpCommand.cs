@@ -27,7 +27,9 @@ internal static class McpCommand
             };
             // The agent's core memory blocks are editable over MCP as in `agentmem chat` (and, being memories, searchable).
             // A purge that left files answers "purged" with their count; the paths are the operator's, on stderr.
-            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube, Output.StandardErrorLogger.Instance).Concat(CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), ctx.Scope, ctx.Cube)))
+            // An error inside the host (the store's) is logged there too, and the client is told only which tool failed.
+            var logger = Output.StandardErrorLogger.Instance;
+            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube, logger).Concat(CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), ctx.Scope, ctx.Cube, logger)))
             {
                 options.ToolCollection.Add(McpServerTool.Create(new ReportedErrors(tool)));
             }
@@ -51,9 +53,10 @@ internal static class McpCommand
     }
 
     /// <summary>
-    /// The MCP SDK hides the message of any exception but <see cref="McpException"/>; the tools' messages
-    /// say how to fix a call, so input errors are passed on as <see cref="McpException"/> (an argument of the wrong JSON
-    /// type fails in the argument's conversion, with a <see cref="JsonException"/> that says which type was wanted).
+    /// The MCP SDK hides the message of any exception but <see cref="McpException"/>. The tools throw only errors whose
+    /// message is meant for the model (<see cref="ToolErrors"/>: their own argument errors, an argument of the wrong JSON type,
+    /// the memory's domain errors, and for any other error a short one naming the tool, logged in full to stderr), so each is
+    /// passed on as an <see cref="McpException"/>; the rule itself is the tools', not repeated here.
     /// </summary>
     private sealed class ReportedErrors(AIFunction inner) : DelegatingAIFunction(inner)
     {
@@ -63,15 +66,9 @@ internal static class McpCommand
             {
                 return await base.InvokeCoreAsync(arguments, cancellationToken);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or JsonException or AgentMemException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 throw new McpException(ex.Message, ex);
-            }
-            catch (ErasureFilesLeftException ex)
-            {
-                // Committed: a client must not take it for a failure and retry (that answers "not found"). The paths go to stderr only.
-                await Console.Error.WriteLineAsync(ex.Message);
-                throw new McpException($"The erasure is committed (do not retry), but {ex.LeftSummary}; the server's error output names what.", ex);
             }
         }
     }

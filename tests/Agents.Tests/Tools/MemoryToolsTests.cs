@@ -193,6 +193,35 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         return (item.Text, item.State);
     }
 
+    [Fact]
+    public async Task An_error_inside_the_host_reaches_the_caller_as_a_short_error_naming_the_tool_and_is_logged_in_full()
+    {
+        // Every exception's message went to the model: a store's I/O error named the database's path, host and user.
+        const string secret = "Could not open '/srv/agentmem/tenants/acme/secret-prod.db' on host db-primary.internal.corp:5432 (user=agentmem_admin)";
+        using var folder = new TempFolder("tools-internal-error");
+        var inner = Stores.Sqlite.SqliteMemoryStore.Open(folder.File("t.db"));
+        var store = Stores.Tests.InterceptedStore.Over(inner, (method, _) => method == "AddAsync" ? throw new IOException(secret) : null);
+        await using var memory = new MemoryCore.MemoryOS(store, new Retrieval.Lexical.Bm25Retriever(store));
+        await memory.CreateCubeAsync(Ann, "notes");
+        var logger = new RecordingLogger();
+        List<Microsoft.Extensions.AI.AIFunction> all = [.. MemoryTools.Create(memory, Ann, "notes", logger), .. CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), Ann, "notes", logger)];
+
+        foreach (var (tool, json) in new[] { ("memory_add", """{"text":"Ann likes tea."}"""), ("core_memory_append", """{"name":"human","text":"Ann likes tea."}""") })
+        {
+            var ex = await Assert.ThrowsAsync<AgentMemException>(() => Find(all, tool).InvokeAsync(Args(json)).AsTask());
+            Assert.Contains(tool, ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret-prod", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("db-primary", ex.Message, StringComparison.Ordinal);
+            Assert.Contains(logger.Lines, line => line.Contains(tool, StringComparison.Ordinal) && line.Contains(secret, StringComparison.Ordinal));
+        }
+
+        // The tools' own errors still say how to fix the call, and the library's domain errors keep their message.
+        var bad = await Assert.ThrowsAsync<ArgumentException>(() => Find(all, "memory_search").InvokeAsync(Args("""{"query":"tea","k":99}""")).AsTask());
+        Assert.Contains("k must be between 1 and 50", bad.Message, StringComparison.Ordinal);
+        var missing = await Assert.ThrowsAsync<MemoryNotFoundException>(() => Find(all, "memory_history").InvokeAsync(Args("""{"id":"01JD3Z5Q8Y4V6N2K7M9P0R1S2T"}""")).AsTask());
+        Assert.Contains("01JD3Z5Q8Y4V6N2K7M9P0R1S2T", missing.Message, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public async Task A_purge_that_left_a_cartridge_file_answers_purged_with_the_count_and_no_path()
     {
