@@ -4,8 +4,10 @@ namespace AgentMem.Retrieval.Spann;
 /// The write-ahead log <c>wal.log</c>: a header (magic, index id) and one record per acknowledged
 /// update — length, CRC, sequence number, operation, key and, for inserts, the vector. An update is
 /// logged and flushed before it touches the postings, so reopening replays every acknowledged update
-/// after the last checkpoint. Replay stops at the first record that is short or fails its CRC: the
-/// tail a crash tore off mid-write, which was never acknowledged; the file is cut there.
+/// after the last checkpoint. Records are appended and flushed one at a time, so a crash can only tear
+/// the last: a record that is short or fails its CRC with nothing after it (or only zeros) is that
+/// tail, never acknowledged, and the file is cut there. One with more records after it is damage, and
+/// the open fails with the file left as it is.
 /// </summary>
 internal sealed class SpannWal : IDisposable
 {
@@ -43,7 +45,8 @@ internal sealed class SpannWal : IDisposable
     }
 
     /// <summary>Opens the log, returning the records after <paramref name="afterSequence"/>; cuts a torn tail.</summary>
-    /// <exception cref="VectorFormatException">The log belongs to another index or has a bad header.</exception>
+    /// <exception cref="VectorFormatException">The log belongs to another index, has a bad header, or is damaged before its
+    /// last record (it is then left as it is).</exception>
     public static SpannWal Open(string directory, Guid indexId, int dimension, bool fsync, long afterSequence, List<Entry> replay)
     {
         string path = Path.Combine(directory, FileName);
@@ -81,6 +84,7 @@ internal sealed class SpannWal : IDisposable
             long good = stream.Position;
             while (true)
             {
+                long start = stream.Position;
                 int read = stream.ReadAtLeast(buffer.AsSpan(0, 8), 8, throwOnEndOfStream: false);
                 if (read < 8)
                 {
@@ -88,14 +92,17 @@ internal sealed class SpannWal : IDisposable
                 }
 
                 int length = BinaryPrimitives.ReadInt32LittleEndian(buffer);
-                if (length < 17 || length > size - 8 || stream.ReadAtLeast(buffer.AsSpan(8, length), length, throwOnEndOfStream: false) < length)
+                if (length < 17 || length > size - 8)
                 {
+                    // The length itself is bad: the record could have spanned up to the largest one.
+                    CheckTornTail(stream, path, start, size);
                     break;
                 }
 
                 var body = buffer.AsSpan(8, length);
-                if (BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(4)) != Crc32.HashToUInt32(body))
+                if (stream.ReadAtLeast(body, length, throwOnEndOfStream: false) < length || BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(4)) != Crc32.HashToUInt32(body))
                 {
+                    CheckTornTail(stream, path, start, 8 + length);
                     break;
                 }
 
@@ -114,7 +121,8 @@ internal sealed class SpannWal : IDisposable
                 }
                 else if (op != Operation.Delete)
                 {
-                    break;
+                    // It passed its CRC, so it is no torn write: dropping it, and what follows, lost acknowledged updates.
+                    throw new VectorFormatException($"The write-ahead log '{path}' has a record of unknown operation {(byte)op} at offset {start}; the file is left as it is.");
                 }
 
                 if (sequence > afterSequence)
@@ -133,6 +141,27 @@ internal sealed class SpannWal : IDisposable
         {
             stream.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Accepts the bad record at <paramref name="start"/>, at most <paramref name="extent"/> bytes long, as the tail a crash
+    /// tore off when nothing follows it but zeros (a file system may extend a file before its data lands). Anything else
+    /// after it means sound records follow a damaged one (a flipped bit, a bad sector): cutting there would drop them.
+    /// </summary>
+    /// <exception cref="VectorFormatException">Data follows the bad record.</exception>
+    private static void CheckTornTail(FileStream stream, string path, long start, int extent)
+    {
+        long length = stream.Length;
+        stream.Position = Math.Min(length, start + extent);
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (chunk.AsSpan(0, read).ContainsAnyExcept((byte)0))
+            {
+                throw new VectorFormatException($"The write-ahead log '{path}' is damaged at offset {start}: the record there is unreadable (bad length or CRC) and {length - start} bytes follow from there, more than a torn last write leaves. The file is left as it is; rebuild the index to go on.");
+            }
         }
     }
 

@@ -38,6 +38,22 @@ public sealed class SpannIndexTests : IDisposable
         return new VectorRows<float>(data[0].Length, data.Length, flat);
     }
 
+    /// <summary>
+    /// A copy of <paramref name="dir"/> as a killed writer leaves it on disk, for a new instance to open: every file but
+    /// the lock files, whose locks die with the process (the writer here lives on and keeps its folder locked).
+    /// </summary>
+    internal static string Crashed(string dir)
+    {
+        string copy = $"{dir}-crashed-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(dir).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        return copy;
+    }
+
     [Theory]
     [InlineData(VectorMetric.L2, null, 8192)]
     [InlineData(VectorMetric.Cosine, null, 8192)]
@@ -174,7 +190,9 @@ public sealed class SpannIndexTests : IDisposable
         int expected = index.Count;
 
         // No Dispose, no checkpoint: like a killed process, only the flushed log survives.
-        using var reopened = SpannIndex.Open(dir, Small);
+        string crashed = Crashed(dir);
+        index.Dispose();
+        using var reopened = SpannIndex.Open(crashed, Small);
         Assert.Equal(expected, reopened.Count);
         for (int i = 0; i < 1200; i++)
         {
@@ -192,7 +210,6 @@ public sealed class SpannIndexTests : IDisposable
 
         Assert.Contains(reopened.Search(data[6], 2), m => m.Key == 5 && m.Distance == 0);
         Assert.Equal(Dim / 8, reopened.CodeBytes);
-        GC.KeepAlive(index);
     }
 
     [Fact]
@@ -323,6 +340,9 @@ public sealed class SpannIndexTests : IDisposable
         }
 
         // A crash in the middle of writing the next record: half a record of junk at the end.
+        string crashed = Crashed(dir);
+        index.Dispose();
+        dir = crashed;
         using (var log = new FileStream(Path.Combine(dir, "wal.log"), FileMode.Append))
         {
             log.Write(new byte[] { 200, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7 });
@@ -337,7 +357,6 @@ public sealed class SpannIndexTests : IDisposable
         using var again = SpannIndex.Open(dir, Small);
         Assert.Equal(601, again.Count);
         Assert.Equal(28, new FileInfo(Path.Combine(dir, "wal.log")).Length); // the clean close checkpointed and emptied the log
-        GC.KeepAlive(index);
     }
 
     [Fact]
@@ -353,17 +372,83 @@ public sealed class SpannIndexTests : IDisposable
 
         // Killed without a checkpoint: the next open replays 400 updates and checkpoints at once.
         var options = Small with { CheckpointAfterReplay = 100 };
-        var reopened = SpannIndex.Open(dir, options);
+        string first = Crashed(dir);
+        crashed.Dispose();
+        var reopened = SpannIndex.Open(first, options);
         Assert.Equal(900, reopened.Count);
-        Assert.Equal(28, new FileInfo(Path.Combine(dir, "wal.log")).Length);
+        Assert.Equal(28, new FileInfo(Path.Combine(first, "wal.log")).Length);
         var want = queries.Select(q => reopened.Search(q, 5).Select(m => m.Key).ToArray()).ToList();
 
         // Killed again before any new update: nothing is left to replay, and it answers the same.
-        using var again = SpannIndex.Open(dir, options);
+        string second = Crashed(first);
+        reopened.Dispose();
+        using var again = SpannIndex.Open(second, options);
         Assert.Equal(900, again.Count);
         Assert.Equal(want, queries.Select(q => again.Search(q, 5).Select(m => m.Key).ToArray()).ToList());
-        GC.KeepAlive(crashed);
-        GC.KeepAlive(reopened);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_damaged_record_with_sound_records_after_it_fails_the_open_and_the_log_is_left_as_it_is(bool badLength)
+    {
+        var (data, _) = TestVectors.DataAndQueries(600, 0, Dim, seed: 12);
+        string dir = Path.Combine(folder, "damaged-log");
+        var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..500]), options: Small);
+        for (int i = 500; i < 600; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        string crashed = Crashed(dir);
+        index.Dispose();
+
+        // The 4th of 100 acknowledged inserts is damaged (a flipped bit in its vector, or in its length), and 96 sound
+        // records follow it: records are appended one at a time, so a crash can only tear the last. Replay used to stop
+        // there, drop the 96 and cut the file.
+        string log = Path.Combine(crashed, "wal.log");
+        int record = 8 + 17 + (Dim * sizeof(float));
+        long offset = 28 + (3L * record);
+        byte[] damaged = File.ReadAllBytes(log);
+        Assert.Equal(28 + (100L * record), damaged.Length);
+        damaged[offset + (badLength ? 2 : 8 + 17 + 5)] ^= 0x40;
+        File.WriteAllBytes(log, damaged);
+
+        var error = Assert.Throws<VectorFormatException>(() => SpannIndex.Open(crashed, Small));
+        Assert.Contains(log, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"offset {offset}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(damaged, File.ReadAllBytes(log));
+
+        // The refused open let the folder go: a second try gets the same answer, not "in use".
+        Assert.Throws<VectorFormatException>(() => SpannIndex.Open(crashed, Small));
+    }
+
+    [Fact]
+    public void A_damaged_last_record_is_a_torn_write_and_is_cut_also_when_zeros_follow_it()
+    {
+        var (data, _) = TestVectors.DataAndQueries(600, 0, Dim, seed: 12);
+        string dir = Path.Combine(folder, "torn-last");
+        var index = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..500]), options: Small);
+        for (int i = 500; i < 600; i++)
+        {
+            index.Add(i, data[i]);
+        }
+
+        string crashed = Crashed(dir);
+        index.Dispose();
+
+        // The last record half written (a bad CRC), then zeros: a file system may extend a file before its data lands.
+        string log = Path.Combine(crashed, "wal.log");
+        int record = 8 + 17 + (Dim * sizeof(float));
+        byte[] bytes = File.ReadAllBytes(log);
+        bytes[^5] ^= 0x40;
+        File.WriteAllBytes(log, [.. bytes, .. new byte[4096]]);
+
+        using (var reopened = SpannIndex.Open(crashed, Small with { CheckpointAfterReplay = 1_000 }))
+        {
+            Assert.Equal(599, reopened.Count);
+            Assert.Equal(28 + (99L * record), new FileInfo(log).Length);
+        }
     }
 
     [Fact]

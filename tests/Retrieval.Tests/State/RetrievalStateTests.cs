@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
@@ -502,14 +503,7 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True(owner.RestoredFromSnapshot(Me.Tenant, cube.Id));
 
         // The owner is killed now: the next process finds the folder as it is on disk, with no checkpoint since the add.
-        string crashed = Path.Combine(Folder, "crashed.index");
-        foreach (string file in Directory.EnumerateFiles(indexes, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "owner.lock"))
-        {
-            string copy = Path.Combine(crashed, Path.GetRelativePath(indexes, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-
+        string crashed = CopyAsCrashed(indexes);
         await writer.PurgeAsync(Me, late.Id);
         using var next = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = annOptions.AnnThreshold, IndexDirectory = crashed, SnapshotMinimum = annOptions.SnapshotMinimum });
         var report = await next.VerifyAsync(Me.Tenant, cube.Id);
@@ -517,6 +511,53 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True(next.ServesThroughAnn(Me.Tenant, cube.Id));
         Assert.Equal(0, report.AnnExtra);
         Assert.False(report.Drift);
+    }
+
+    [Fact]
+    public async Task A_spann_log_damaged_before_its_end_is_refused_and_the_cube_is_built_again_from_the_store()
+    {
+        var (writer, cube, annOptions, indexes, _) = await PersistedSpannCubeAsync();
+        await using var owned = writer;
+        SearchRequest Request(string q) => new(Me.Tenant, q, new MemoryFilter { CubeId = cube.Id }, 10);
+        using var owner = new RetrievalState(Store, options: annOptions);
+        var vectors = new HybridRetriever(owner, HybridOptions.VectorOnly());
+        var quokka = await writer.AddAsync(Me, "big", new MemoryDraft("the quokka plays the theremin at midnight"));
+        var axolotl = await writer.AddAsync(Me, "big", new MemoryDraft("the axolotl hums a sea shanty at dawn"));
+        Assert.Equal(axolotl.Id, (await vectors.SearchAsync(Request("axolotl sea shanty dawn")))[0].Item.Id); // both logged by SPANN
+        Assert.True(owner.RestoredFromSnapshot(Me.Tenant, cube.Id));
+
+        // Killed, and then a bit of the log's first record flips, with sound records after it: damage, which the index
+        // refuses to open over. The cube's vectors come from the store, and its SPANN index is built again.
+        string crashed = CopyAsCrashed(indexes);
+        string log = Directory.EnumerateFiles(crashed, "wal.log", SearchOption.AllDirectories).Single();
+        byte[] bytes = File.ReadAllBytes(log);
+        int first = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(28));
+        Assert.True(28 + 8 + first < bytes.Length);
+        bytes[28 + 8 + first - 1] ^= 0x01;
+        File.WriteAllBytes(log, bytes);
+
+        using var next = new RetrievalState(Store, options: new RetrievalStateOptions { AnnThreshold = annOptions.AnnThreshold, IndexDirectory = crashed, SnapshotMinimum = annOptions.SnapshotMinimum });
+        var reopened = new HybridRetriever(next, HybridOptions.VectorOnly());
+        Assert.Equal(quokka.Id, (await reopened.SearchAsync(Request("quokka theremin midnight")))[0].Item.Id);
+        Assert.False(next.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        await next.WaitForIndexesAsync();
+        Assert.Equal(axolotl.Id, (await reopened.SearchAsync(Request("axolotl sea shanty dawn")))[0].Item.Id);
+        Assert.True(next.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.False((await next.VerifyAsync(Me.Tenant, cube.Id)).Drift);
+    }
+
+    /// <summary>A copy of the index folder as a killed owner leaves it for the next process: every file but the lock files, whose locks die with it.</summary>
+    private string CopyAsCrashed(string indexes)
+    {
+        string crashed = Path.Combine(Folder, "crashed.index");
+        foreach (string file in Directory.EnumerateFiles(indexes, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
+        {
+            string copy = Path.Combine(crashed, Path.GetRelativePath(indexes, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        return crashed;
     }
 
     [Fact]
