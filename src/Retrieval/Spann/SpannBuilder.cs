@@ -20,18 +20,36 @@ internal static class SpannBuilder
             throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
         }
 
-        int n = vectors.Count;
-        int d = vectors.Dimension;
-        if (keys is not null && keys.Count != n)
+        if (keys is not null && keys.Count != vectors.Count)
         {
-            throw new ArgumentException($"{keys.Count} keys for {n} vectors.", nameof(keys));
+            throw new ArgumentException($"{keys.Count} keys for {vectors.Count} vectors.", nameof(keys));
         }
 
+        int d = vectors.Dimension;
+        Parallel.For(0, vectors.Count, new ParallelOptions { MaxDegreeOfParallelism = options.BuildThreads ?? Environment.ProcessorCount }, i => VectorDistance.Validate(vectors.Row(i), d));
+
+        // Before the work, not only before Prepare deletes the folder's files: a folder in use fails at once.
+        Directory.CreateDirectory(directory);
+        var held = SpannIndex.LockFolder(directory);
+        try
+        {
+            return Build(directory, held, metric, vectors, keys, options);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static SpannIndex Build(string directory, FileStream folderLock, VectorMetric metric, VectorRows<float> vectors, IReadOnlyList<long>? keys, SpannOptions options)
+    {
+        int n = vectors.Count;
+        int d = vectors.Dimension;
         var phases = lastPhases = new Dictionary<string, double>(StringComparer.Ordinal);
         var watch = Stopwatch.StartNew();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.BuildThreads ?? Environment.ProcessorCount };
         float[] data = vectors.Data;
-        Parallel.For(0, n, parallel, i => VectorDistance.Validate(vectors.Row(i), d));
         if (metric == VectorMetric.Cosine)
         {
             data = (float[])data.Clone();
@@ -54,7 +72,7 @@ internal static class SpannBuilder
         var versions = new Dictionary<long, int>(n);
         if (n == 0)
         {
-            return Write(directory, d, metric, options, headIndex, table, versions, null, null);
+            return Write(directory, folderLock, d, metric, options, headIndex, table, versions, null, null);
         }
 
         // 1. Heads: leaves of the balanced k-means tree, each about 1/HeadFraction vectors.
@@ -319,11 +337,11 @@ internal static class SpannBuilder
         phases["heads"] = headCount;
         phases["replicas_per_vector"] = (double)kept.Sum(x => (long)x) / n;
         phases["entries_cut"] = cut;
-        return Write(directory, d, metric, options, headIndex, table, versions, (file, indexId), codes);
+        return Write(directory, folderLock, d, metric, options, headIndex, table, versions, (file, indexId), codes);
     }
 
-    /// <summary>The first checkpoint: head file, meta, empty log; returns the opened index.</summary>
-    public static SpannIndex Write(string directory, int dimension, VectorMetric metric, SpannOptions options, HnswIndex headIndex, PostingTable table, Dictionary<long, int> versions, (PostingFile File, Guid Id)? written, PostingCodes? codes)
+    /// <summary>The first checkpoint: head file, meta, empty log; returns the opened index, which takes over <paramref name="folderLock"/> (the caller's to release on failure).</summary>
+    public static SpannIndex Write(string directory, FileStream folderLock, int dimension, VectorMetric metric, SpannOptions options, HnswIndex headIndex, PostingTable table, Dictionary<long, int> versions, (PostingFile File, Guid Id)? written, PostingCodes? codes)
     {
         PostingFile file;
         Guid indexId;
@@ -356,7 +374,7 @@ internal static class SpannBuilder
             };
             meta.Write(directory);
             var wal = SpannWal.Create(directory, indexId, dimension, options.FsyncWrites);
-            return new SpannIndex(directory, options, meta, headIndex, file, wal, codes);
+            return new SpannIndex(directory, folderLock, options, meta, headIndex, file, wal, codes);
         }
         catch
         {

@@ -25,12 +25,18 @@ namespace AgentMem.Retrieval.Spann;
 /// bumps the version label, an over-full posting is split by 2-means with LIRE reassignment of boundary
 /// vectors, tiny postings are merged, and every update is in a write-ahead log before it is applied.</para>
 /// <para>Thread safety: many concurrent searches, one writer (a reader-writer lock), like
-/// <see cref="HnswIndex"/>.</para>
+/// <see cref="HnswIndex"/>. One instance per folder: <see cref="Create"/>, <see cref="Build"/> and
+/// <see cref="Open"/> hold the folder's lock file (<c>spann.lock</c>) until <see cref="Dispose"/>, and a
+/// second one, in this process or another, is refused with an <see cref="IOException"/>.</para>
 /// </remarks>
 public sealed partial class SpannIndex : IVectorIndex
 {
+    /// <summary>The lock file an open index holds in its folder.</summary>
+    internal const string LockFile = "spann.lock";
+
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
     private readonly string directory;
+    private readonly FileStream folderLock;
     private readonly Guid indexId;
     private readonly PostingTable postings;
     private readonly Dictionary<long, int> versions;
@@ -57,9 +63,10 @@ public sealed partial class SpannIndex : IVectorIndex
     private bool disposed;
     private int disposing;
 
-    internal SpannIndex(string directory, SpannOptions options, SpannMeta meta, HnswIndex heads, PostingFile file, SpannWal wal, PostingCodes? codes)
+    internal SpannIndex(string directory, FileStream folderLock, SpannOptions options, SpannMeta meta, HnswIndex heads, PostingFile file, SpannWal wal, PostingCodes? codes)
     {
         this.directory = directory;
+        this.folderLock = folderLock;
         this.codes = codes;
         Options = options;
         Dimension = meta.Dimension;
@@ -144,6 +151,7 @@ public sealed partial class SpannIndex : IVectorIndex
     public static IReadOnlyDictionary<string, double> LastBuildPhases => SpannBuilder.LastPhases;
 
     /// <summary>Creates an empty index in <paramref name="directory"/> (created if missing; any index there is replaced).</summary>
+    /// <exception cref="IOException">Another instance has the folder open (see <see cref="LockFolder"/>).</exception>
     public static SpannIndex Create(string directory, int dimension, VectorMetric metric, SpannOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
@@ -154,7 +162,17 @@ public sealed partial class SpannIndex : IVectorIndex
 
         options ??= new SpannOptions();
         options.Validate();
-        return SpannBuilder.Write(directory, dimension, metric, options, new HnswIndex(dimension, metric, options.HeadIndex), new PostingTable(), [], null, null);
+        Directory.CreateDirectory(directory);
+        var held = LockFolder(directory);
+        try
+        {
+            return SpannBuilder.Write(directory, held, dimension, metric, options, new HnswIndex(dimension, metric, options.HeadIndex), new PostingTable(), [], null, null);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -162,6 +180,8 @@ public sealed partial class SpannIndex : IVectorIndex
     /// in <paramref name="directory"/>: hierarchical balanced k-means, head HNSW, closure assignment,
     /// page-aligned postings. Multi-threaded where it pays (k-means, assignment).
     /// </summary>
+    /// <exception cref="VectorFormatException">A vector has a non-finite value.</exception>
+    /// <exception cref="IOException">Another instance has the folder open (nothing in it is touched).</exception>
     public static SpannIndex Build(string directory, VectorMetric metric, VectorRows<float> vectors, IReadOnlyList<long>? keys = null, SpannOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(vectors);
@@ -175,22 +195,29 @@ public sealed partial class SpannIndex : IVectorIndex
     /// <paramref name="expectedDimension"/>, an index of another dimension is refused.
     /// </summary>
     /// <exception cref="VectorFormatException">A file is missing, truncated, corrupt, of another index or format version, or of another dimension.</exception>
+    /// <exception cref="IOException">Another instance has the folder open.</exception>
     public static SpannIndex Open(string directory, SpannOptions? options = null, int? expectedDimension = null)
     {
         options ??= new SpannOptions();
         options.Validate();
-        var meta = SpannMeta.Read(directory, expectedDimension);
+        if (!Directory.Exists(directory))
+        {
+            throw new VectorFormatException($"'{directory}' holds no SPANN index (the folder is missing).");
+        }
+
+        var held = LockFolder(directory);
         PostingFile? file = null;
         SpannWal? wal = null;
         try
         {
+            var meta = SpannMeta.Read(directory, expectedDimension);
             file = PostingFile.Open(SpannMeta.PostingsFile(directory, meta.PostingsGeneration), meta.Dimension, meta.Metric, meta.IndexId, meta.PostingsEnd);
             var heads = LoadHeads(directory, meta);
             CheckPostings(meta, file, options.VerifyPostingsOnOpen, heads);
             var codes = meta.HasCodes ? PostingCodes.Read(PostingCodes.FileFor(directory, meta.HeadGeneration), meta.IndexId, meta.HeadGeneration, meta.Dimension, meta.Postings) : null;
             var replay = new List<SpannWal.Entry>();
             wal = SpannWal.Open(directory, meta.IndexId, meta.Dimension, options.FsyncWrites, meta.WalSequence, replay);
-            var index = new SpannIndex(directory, options, meta, heads, file, wal, codes);
+            var index = new SpannIndex(directory, held, options, meta, heads, file, wal, codes);
             index.Replay(replay);
             if (replay.Count >= options.CheckpointAfterReplay)
             {
@@ -204,7 +231,26 @@ public sealed partial class SpannIndex : IVectorIndex
         {
             file?.Dispose();
             wal?.Dispose();
+            held.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes the lock file of <paramref name="directory"/> (which must exist) for one instance's life. Two instances on one
+    /// folder would allocate extents from the same file end and append to one log, and the last checkpoint would drop every
+    /// acknowledged update of the other.
+    /// </summary>
+    /// <exception cref="IOException">Another instance, in this process or another, holds it.</exception>
+    internal static FileStream LockFolder(string directory)
+    {
+        try
+        {
+            return FolderLock.Take(directory, LockFile);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"The SPANN index folder '{directory}' is in use: another SpannIndex, in this process or another, holds its {LockFile} ({ex.Message}).", ex);
         }
     }
 
@@ -338,6 +384,7 @@ public sealed partial class SpannIndex : IVectorIndex
                     file.Dispose();
                     wal.Dispose();
                     heads.Dispose();
+                    folderLock.Dispose(); // last: the folder is free for the next instance once every file is closed
                 }
             }
         }

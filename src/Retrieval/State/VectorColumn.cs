@@ -18,6 +18,9 @@ namespace AgentMem.Retrieval.State;
 internal sealed class VectorColumn : IDisposable
 {
     private const int BlockRows = 256;
+
+    /// <summary>The lock file of the process that owns the folder (the SPANN index in it holds its own, <see cref="SpannIndex.LockFile"/>, while open).</summary>
+    private const string LockFile = "owner.lock";
     private readonly int? annThreshold;
     private readonly string annFolder;
     private readonly bool temporaryFolder;
@@ -390,12 +393,13 @@ internal sealed class VectorColumn : IDisposable
         try
         {
             Directory.CreateDirectory(folder);
-            return new FileStream(Path.Combine(folder, "owner.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {
             return null;
         }
+
+        return FolderLock.TryTake(folder, LockFile);
     }
 
     private void DisposeIndex()

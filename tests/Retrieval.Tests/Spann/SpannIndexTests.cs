@@ -452,6 +452,28 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_second_instance_on_a_folder_is_refused_and_a_refused_build_or_create_deletes_nothing()
+    {
+        var (data, _) = TestVectors.DataAndQueries(500, 0, Dim, seed: 3);
+        string dir = Path.Combine(folder, "locked");
+        var first = SpannIndex.Build(dir, VectorMetric.L2, Rows(data), options: Small);
+        first.Add(1_000, data[0]);
+
+        // Two writers of one folder allocated extents from the same file end and appended to one log: the last
+        // checkpoint won, and every acknowledged update of the other was lost.
+        var error = Assert.Throws<IOException>(() => SpannIndex.Open(dir, Small));
+        Assert.Contains(dir, error.Message, StringComparison.Ordinal);
+        Assert.Throws<IOException>(() => SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..10]), options: Small));
+        Assert.Throws<IOException>(() => SpannIndex.Create(dir, Dim, VectorMetric.L2, Small));
+
+        first.Add(1_001, data[1]);
+        first.Dispose();
+        using var reopened = SpannIndex.Open(dir, Small);
+        Assert.Equal(502, reopened.Count);
+        Assert.True(reopened.Contains(1_001));
+    }
+
+    [Fact]
     public void A_checkpoint_packs_the_postings_file_once_half_of_it_is_garbage()
     {
         var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);
