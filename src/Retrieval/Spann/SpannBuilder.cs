@@ -25,8 +25,19 @@ internal static class SpannBuilder
             throw new ArgumentException($"{keys.Count} keys for {vectors.Count} vectors.", nameof(keys));
         }
 
-        int d = vectors.Dimension;
-        Parallel.For(0, vectors.Count, new ParallelOptions { MaxDegreeOfParallelism = options.BuildThreads ?? Environment.ProcessorCount }, i => VectorDistance.Validate(vectors.Row(i), d));
+        // A plain loop, O(n·d) beside the k-means: inside a Parallel.For the error reached the caller as an
+        // AggregateException (not the VectorFormatException IVectorIndex promises), and without the row.
+        for (int i = 0; i < vectors.Count; i++)
+        {
+            try
+            {
+                VectorDistance.Validate(vectors.Row(i), vectors.Dimension);
+            }
+            catch (VectorFormatException ex)
+            {
+                throw new VectorFormatException($"Row {i} of the vectors to index: {ex.Message}", ex);
+            }
+        }
 
         // Before the work, not only before Prepare deletes the folder's files: a folder in use fails at once.
         Directory.CreateDirectory(directory);

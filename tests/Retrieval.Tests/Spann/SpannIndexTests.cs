@@ -473,6 +473,20 @@ public sealed class SpannIndexTests : IDisposable
         Assert.True(reopened.Contains(1_001));
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void A_build_over_a_non_finite_value_is_refused_naming_its_row(float bad)
+    {
+        var (data, _) = TestVectors.DataAndQueries(10, 0, Dim, seed: 2);
+        data[3][2] = bad;
+
+        // The check ran in a Parallel.For, which wrapped it in an AggregateException, and it could not name the row.
+        var error = Assert.Throws<VectorFormatException>(() => SpannIndex.Build(Path.Combine(folder, "nan"), VectorMetric.L2, Rows(data), options: Small));
+        Assert.Contains("row 3", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("position 2", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_checkpoint_packs_the_postings_file_once_half_of_it_is_garbage()
     {
