@@ -14,10 +14,17 @@ public sealed class ExactVectorIndex : IVectorIndex
     private int count;
 
     /// <summary>Creates an empty index.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The dimension or capacity is below 1, or the metric is not defined.</exception>
     public ExactVectorIndex(int dimension, VectorMetric metric, int initialCapacity = 1024)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(initialCapacity, 1);
+        if (!Enum.IsDefined(metric))
+        {
+            // As HnswIndex and SpannIndex do: taken, it failed every search later, deep in the distance code.
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric.");
+        }
+
         Dimension = dimension;
         Metric = metric;
         data = new float[checked(dimension * initialCapacity)];

@@ -113,4 +113,12 @@ public sealed class ExactIndexAndDistanceTests
         Assert.Throws<ArgumentOutOfRangeException>(() => index.Search([1, 2, 3, 4], 0));
         Assert.Empty(index.Search([1, 2, 3, 4], 3));
     }
+
+    [Fact]
+    public void An_undefined_metric_is_refused_when_the_index_is_made()
+    {
+        // It was taken, and every search then failed deep inside the distance code.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ExactVectorIndex(4, (VectorMetric)99));
+        Assert.Equal("metric", error.ParamName);
+    }
 }
