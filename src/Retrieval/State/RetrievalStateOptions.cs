@@ -84,7 +84,8 @@ public sealed class RetrievalStateOptions
     /// <summary>
     /// The data directory's index folder (e.g. <c>agentmem.db.index</c>): each big cube's SPANN index and the change-feed
     /// sequence of its last checkpoint live under it, so another process or a restart reopens the index instead of
-    /// rebuilding it. Null: indexes live in temporary folders and are rebuilt per process.
+    /// rebuilding it. Null: indexes live in temporary folders (<c>agentmem-ann-*</c> under the temp path) and are rebuilt per
+    /// process; each is deleted when its cube is closed, and one a killed process left behind by the next process that makes one.
     /// </summary>
     public string? IndexDirectory { get; set; }
 

@@ -21,10 +21,16 @@ internal sealed class VectorColumn : IDisposable
 
     /// <summary>The lock file of the process that owns the folder (the SPANN index in it holds its own, <see cref="SpannIndex.LockFile"/>, while open).</summary>
     private const string LockFile = "owner.lock";
+
+    /// <summary>The name of a private folder under the temp path, before its GUID.</summary>
+    private const string TemporaryPrefix = "agentmem-ann-";
     private readonly int? annThreshold;
     private readonly string annFolder;
     private readonly bool temporaryFolder;
-    private readonly FileStream? folderLock;
+
+    // The persisted folder's lock, taken at construction; a private folder's, taken when its SPANN build starts (the build
+    // task sets it, and Dispose reads it only after waiting for that task).
+    private FileStream? folderLock;
     private readonly List<float[]> blocks = [];
     private readonly Dictionary<long, int> slotOfKey = [];
     private bool[] present = [];
@@ -55,14 +61,15 @@ internal sealed class VectorColumn : IDisposable
         }
         else
         {
-            // No folder, or another process owns it (one writer per index): this process keeps a private index.
+            // No folder, or another process owns it (one writer per index): this process keeps a private index, in a
+            // folder made (and locked) only when a build needs it.
             temporaryFolder = true;
-            this.annFolder = Path.Combine(Path.GetTempPath(), "agentmem-ann-" + Guid.NewGuid().ToString("N"));
+            this.annFolder = Path.Combine(Path.GetTempPath(), TemporaryPrefix + Guid.NewGuid().ToString("N"));
         }
     }
 
-    /// <summary>Whether this column owns the persisted folder it was given (false: another process holds it).</summary>
-    public bool OwnsFolder => folderLock is not null;
+    /// <summary>Whether this column owns the persisted folder it was given (false: none given, or another process holds it).</summary>
+    public bool OwnsFolder => !temporaryFolder;
 
     /// <summary>Vector length, 0 until the first vector arrives.</summary>
     public int Dimension { get; private set; }
@@ -333,6 +340,11 @@ internal sealed class VectorColumn : IDisposable
         building = Task.Run(async () =>
         {
             await gate.ConfigureAwait(false);
+            if (temporaryFolder && folderLock is null)
+            {
+                TakeTemporaryFolder();
+            }
+
             return SpannIndex.Build(folder, VectorMetric.InnerProduct, new VectorRows<float>(dimension, keys.Count, data), keys, new SpannOptions { VerifyPostingsOnOpen = false });
         });
     }
@@ -402,6 +414,70 @@ internal sealed class VectorColumn : IDisposable
         return FolderLock.TryTake(folder, LockFile);
     }
 
+    /// <summary>Makes this column's private folder and takes its lock, after sweeping the private folders of dead processes.</summary>
+    /// <exception cref="IOException">The folder cannot be made or its lock taken (the build fails, and the column serves exactly).</exception>
+    private void TakeTemporaryFolder()
+    {
+        SweepAbandonedFolders();
+        Directory.CreateDirectory(annFolder);
+        folderLock = FolderLock.Take(annFolder, LockFile);
+    }
+
+    /// <summary>
+    /// Deletes the private folders under the temp path of processes that died without disposing their column (killed,
+    /// crashed, out of memory): each holds a cube's vectors, and nothing else would ever remove them. A live column holds
+    /// its folder's lock, which the system drops with its process; a folder holding nothing but its lock file may be one
+    /// a column is making this moment, before it takes the lock, and costs nothing. Both are left alone, and so are folders
+    /// without a lock file (not made by this code) and those this process may not touch (another user's).
+    /// </summary>
+    private static void SweepAbandonedFolders()
+    {
+        try
+        {
+            foreach (string candidate in Directory.EnumerateDirectories(Path.GetTempPath(), TemporaryPrefix + "*"))
+            {
+                TryDeleteAbandoned(candidate);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The temp path cannot be listed: nothing is swept, and the build goes on.
+        }
+    }
+
+    private static void TryDeleteAbandoned(string folder)
+    {
+        try
+        {
+            var files = Directory.GetFiles(folder).Where(f => Path.GetFileName(f) != LockFile).ToList();
+            if (files.Count == 0)
+            {
+                return;
+            }
+
+            using (var held = FolderLock.TryTake(folder, LockFile, FileMode.Open))
+            {
+                if (held is null)
+                {
+                    return; // its owner lives (or it has no lock file)
+                }
+
+                // Emptied while held, so that no other sweeper counts it as abandoned at the same time; the lock file
+                // itself goes after (Windows deletes no file held open), when a folder with only it is left alone.
+                foreach (string file in files)
+                {
+                    File.Delete(file);
+                }
+            }
+
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Another user's, or swept by another process meanwhile: left as it is.
+        }
+    }
+
     private void DisposeIndex()
     {
         if (ann is not null)
@@ -438,6 +514,8 @@ internal sealed class VectorColumn : IDisposable
         {
             if (temporaryFolder)
             {
+                // Released first (Windows deletes no file held open); a sweeper that finds the folder meanwhile deletes it too.
+                folderLock?.Dispose();
                 try
                 {
                     Directory.Delete(annFolder, recursive: true);

@@ -62,5 +62,65 @@ public sealed class VectorColumnTests : IDisposable
         Assert.Equal(vectors.Keys.Select(s => 1_000L + s).Order(), column.IndexedKeys().Order());
     }
 
+    [Fact]
+    public async Task A_private_index_folder_left_by_a_killed_process_is_swept_when_the_next_one_is_made()
+    {
+        // Left by a killed process: index files and a lock file nobody holds (the lock died with its holder).
+        string abandoned = TemporaryFolder("postings.1.spp");
+        File.WriteAllBytes(Path.Combine(abandoned, "owner.lock"), []);
+
+        // Alive: its lock is held. Being made: nothing but its lock file yet, which its maker is about to take.
+        string alive = TemporaryFolder("postings.1.spp");
+        string beingMade = TemporaryFolder();
+        File.WriteAllBytes(Path.Combine(beingMade, "owner.lock"), []);
+        try
+        {
+            using var held = new FileStream(Path.Combine(alive, "owner.lock"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+            var random = new Random(3);
+            string own;
+            using (var column = new VectorColumn(annThreshold: 20))
+            {
+                for (int slot = 0; slot < 40; slot++)
+                {
+                    column.Set(slot, slot, Vector(random));
+                }
+
+                column.Advance();
+                await column.WaitForBuildAsync();
+                column.Advance();
+                Assert.True(column.UsesAnn);
+                Assert.False(column.OwnsFolder);
+                own = column.AnnFolder;
+
+                Assert.False(Directory.Exists(abandoned));
+                Assert.True(File.Exists(Path.Combine(alive, "postings.1.spp")));
+                Assert.True(Directory.Exists(beingMade));
+
+                // Its own folder carries the lock while it lives, so that no other process sweeps it.
+                Assert.Throws<IOException>(() => new FileStream(Path.Combine(own, "owner.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None));
+            }
+
+            Assert.False(Directory.Exists(own));
+        }
+        finally
+        {
+            Directory.Delete(alive, recursive: true);
+            Directory.Delete(beingMade, recursive: true);
+        }
+    }
+
+    /// <summary>A folder named as a column's private index folder, holding <paramref name="files"/> (empty).</summary>
+    private static string TemporaryFolder(params string[] files)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "agentmem-ann-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        foreach (string file in files)
+        {
+            File.WriteAllBytes(Path.Combine(path, file), []);
+        }
+
+        return path;
+    }
+
     private static float[] Vector(Random random) => Enumerable.Range(0, Dim).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
 }
