@@ -424,18 +424,21 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     /// <summary>
     /// Imports memories exported from Mem0 (a JSON file, see <see cref="Import.Mem0Reader"/>) into a cube the actor may
-    /// write, in one transaction, keeping their Mem0 scopes, times and ids as provenance (no de-duplication: an import is
-    /// a copy). The cube's item limit applies.
+    /// write, in one transaction, keeping their Mem0 scopes, times and ids as provenance. The cube's policy applies as to
+    /// any add: with <see cref="CubePolicy.Deduplicate"/>, a memory whose text its user and agent already hold live in the
+    /// cube is not stored again (its outcome has <see cref="AddOutcome.Created"/> false and names the memory that holds
+    /// it), so importing the same file again adds nothing; and the item limit holds. One outcome per memory, in file order.
     /// </summary>
     public async Task<IReadOnlyList<AddOutcome>> ImportMem0Async(Scope actor, string cube, string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
         var items = Import.Mem0Reader.ReadFile(path, actor.Tenant, target.Id, options.MaxContentBytes);
-        var outcomes = await store.AddAsync(actor.Tenant, items, new AddOptions(Deduplicate: false, target.Policy.MaxItems), Audit(actor, "import", target.Id, null, null, "mem0"), cancellationToken).ConfigureAwait(false);
-        if (outcomes.Count > 0)
+        var outcomes = await store.AddAsync(actor.Tenant, items, new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems), Audit(actor, "import", target.Id, null, null, "mem0"), cancellationToken).ConfigureAwait(false);
+        int created = outcomes.Count(o => o.Created);
+        if (created > 0)
         {
-            MemoryCoreTelemetry.MemoriesAdded.Add(outcomes.Count);
+            MemoryCoreTelemetry.MemoriesAdded.Add(created);
             Notify(actor.Tenant, target.Id);
         }
 

@@ -239,6 +239,38 @@ public sealed class ExportImportTests : IDisposable
         Assert.Equal(0, (await target.JsonAsync("list", "--cube", "shared", "--user", "alice")).GetProperty("count").GetInt32());
     }
 
+    [Fact]
+    public async Task A_mem0_import_run_again_into_a_deduplicating_cube_adds_nothing_and_says_so()
+    {
+        // The import always stored a copy: a retried or repeated import doubled every memory of a cube that keeps identical
+        // content once, and said "imported 2" both times.
+        string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");
+        var first = await target.JsonAsync("import", "mem0", sample, "--cube", "mem0");
+        Assert.Equal(2, first.GetProperty("created").GetInt32());
+        Assert.Equal(0, first.GetProperty("duplicates").GetInt32());
+
+        var again = await target.JsonAsync("import", "mem0", sample, "--cube", "mem0");
+        Assert.Equal(2, again.GetProperty("imported").GetInt32());
+        Assert.Equal(0, again.GetProperty("created").GetInt32());
+        Assert.Equal(2, again.GetProperty("duplicates").GetInt32());
+        Assert.Equal(first.GetProperty("ids").EnumerateArray().Select(i => i.GetString()), again.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
+        Assert.Equal(2, (await target.JsonAsync("list", "--cube", "mem0")).GetProperty("count").GetInt32());
+
+        var (code, output, err) = await target.RunAsync("import", "mem0", sample, "--cube", "mem0");
+        Assert.True(code == 0, err);
+        Assert.Contains("0 new, 2 already known", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_mem0_import_into_a_cube_without_deduplication_stores_a_copy_each_time()
+    {
+        Assert.Equal(0, (await target.RunAsync("cube", "create", "copies", "--no-dedupe")).Code);
+        string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");
+        Assert.Equal(2, (await target.JsonAsync("import", "mem0", sample, "--cube", "copies")).GetProperty("created").GetInt32());
+        Assert.Equal(2, (await target.JsonAsync("import", "mem0", sample, "--cube", "copies")).GetProperty("created").GetInt32());
+        Assert.Equal(4, (await target.JsonAsync("list", "--cube", "copies")).GetProperty("count").GetInt32());
+    }
+
     [Theory]
     [InlineData("  ")]
     [InlineData("bad\u0001name")]

@@ -86,7 +86,7 @@ internal static class ImportCommand
     private static Command CreateMem0(Verbs verbs)
     {
         var file = new Argument<FileInfo>("file") { Description = "Mem0 memories as JSON (get_all/export: a list, or {\"results\": [...]})." };
-        return verbs.Create("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance).", [file], async (ctx, parse, ct) =>
+        return verbs.Create("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance); a de-duplicating cube keeps identical content once, so importing a file again adds nothing.", [file], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             string path = parse.GetValue(file)!.FullName;
@@ -96,7 +96,11 @@ internal static class ImportCommand
             _ = Mem0Reader.ReadFile(path, ctx.Scope.Tenant, "-", memory.Options.MaxContentBytes);
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
             var outcomes = await memory.ImportMem0Async(ctx.Scope, cube.Id, path, ct);
-            ctx.Output.Result(new { cube = cube.Name, imported = outcomes.Count, ids = outcomes.Select(o => o.Id.ToString()) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}'.")));
+            // ids: the memory holding each Mem0 memory, in file order (an existing one where the cube de-duplicated it).
+            int created = outcomes.Count(o => o.Created);
+            ctx.Output.Result(
+                new { cube = cube.Name, imported = outcomes.Count, created, duplicates = outcomes.Count - created, ids = outcomes.Select(o => o.Id.ToString()) },
+                console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}': {created:N0} new, {outcomes.Count - created:N0} already known.")));
         });
     }
 
