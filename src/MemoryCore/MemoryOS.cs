@@ -763,7 +763,9 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>
     /// The audit trail of one memory (which the actor must be able to read), or of the tenant: then only the records of
     /// cubes the actor can read, and the actor's own records that name no cube (the trail is checked like the data it
-    /// describes). Oldest first, from the record after <paramref name="after"/> (the <see cref="AuditRecord.Sequence"/>
+    /// describes). The trail of a memory that is gone (purged, forgotten, expired) is read as the tenant's is, its lines
+    /// shown by the cube each names; one of which the actor may see no line is refused as an id never stored is
+    /// (<see cref="MemoryNotFoundException"/>, word for word), so the refusal tells nothing of what was there. Oldest first, from the record after <paramref name="after"/> (the <see cref="AuditRecord.Sequence"/>
     /// of the last record of a previous page; 0 from the start), at most <paramref name="limit"/> records: fewer only at
     /// the end of the trail, so reading on from the last one's sequence reaches every record the actor may see.
     /// </summary>
@@ -774,10 +776,32 @@ public sealed partial class MemoryOS : IAsyncDisposable
         query.Validate();
         if (id is { } memoryId)
         {
-            await LoadAsync(actor, memoryId, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
-            return await store.ReadAuditAsync(actor.Tenant, query, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await LoadAsync(actor, memoryId, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
+                return await store.ReadAuditAsync(actor.Tenant, query, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MemoryNotFoundException)
+            {
+                // Gone (or never stored): see below.
+            }
+
+            // A purged memory's trail (the main use of an audit) is all that is left of it, and there is no memory to check
+            // access on. Its lines are checked as in the tenant's trail, which shows them already; whether any is visible is
+            // asked from the start, not of this page, so a page past the end is an empty page and not a refusal.
+            if ((await ReadVisibleAuditAsync(actor, query with { After = 0, Limit = 1 }, cancellationToken).ConfigureAwait(false)).Count == 0)
+            {
+                throw NotFound(memoryId);
+            }
         }
 
+        return await ReadVisibleAuditAsync(actor, query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The lines of <paramref name="query"/> the actor may see, by the rule of <see cref="GetAuditAsync"/>'s tenant trail.</summary>
+    private async Task<IReadOnlyList<AuditRecord>> ReadVisibleAuditAsync(Scope actor, AuditQuery query, CancellationToken cancellationToken)
+    {
+        int limit = query.Limit;
         var cubes = await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
         var existing = cubes.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         var readable = cubes

@@ -441,6 +441,31 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_purged_memorys_audit_trail_is_read_by_id_by_whoever_may_read_its_cube()
+    {
+        // The trail of one memory was read only after loading the memory for the access check: once purged, even the cube's
+        // owner got "not found" by id, while the same lines showed in the tenant and cube trails.
+        var bob = new Scope("acme", "bob");
+        var carol = new Scope("acme", "carol");
+        var id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("temp note"))).Id;
+        await memory.PurgeAsync(TestDatabase.Alice, id);
+        await memory.SetGrantsAsync(TestDatabase.Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Read)]);
+
+        Assert.Equal(["add", "purge"], (await memory.GetAuditAsync(TestDatabase.Alice, id)).Select(a => a.Action));
+        Assert.Equal(["add", "purge"], (await memory.GetAuditAsync(bob, id)).Select(a => a.Action));
+        var page = Assert.Single(await memory.GetAuditAsync(bob, id, limit: 1));
+        Assert.Equal("add", page.Action);
+        Assert.Equal("purge", Assert.Single(await memory.GetAuditAsync(bob, id, limit: 1, after: page.Sequence)).Action);
+
+        // Someone who may not read the cube is told what an id that never existed tells: nothing about the purged memory.
+        var refused = await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAuditAsync(carol, id));
+        Assert.Equal(MemoryNotFoundException.Unknown(id.ToString()).Message, refused.Message);
+        var never = MemoryId.NewId();
+        var unknown = await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAuditAsync(carol, never));
+        Assert.Equal(MemoryNotFoundException.Unknown(never.ToString()).Message, unknown.Message);
+    }
+
+    [Fact]
     public async Task Consolidation_does_not_merge_the_same_fact_of_two_users_in_a_shared_cube()
     {
         // The agent records every user's facts with the actor "user"; only the scope tells Alice's from Bob's.

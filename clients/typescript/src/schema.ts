@@ -265,7 +265,7 @@ export interface paths {
         };
         /**
          * Get a memory's audit trail
-         * @description Who did what to the memory and when (add, update, state changes, delete), oldest first; at most `limit` lines (1..1000, default 200), `after` (the `seq` of a previous page's last line) reads on. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.
+         * @description Who did what to the memory and when (add, update, state changes, delete), oldest first; at most `limit` lines (1..1000, default 200), `after` (the `seq` of a previous page's last line) reads on. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403; a purged memory's trail is shown by the cube each line names (as in the tenant's trail), and answers 404 as an unknown id does when the caller may see none of it.
          */
         get: operations["MemoryAudit"];
         put?: never;
@@ -345,7 +345,7 @@ export interface paths {
         };
         /**
          * Read the audit trail
-         * @description Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of every cube the caller can read and its own lines that name no cube or a deleted cube. At most `limit` lines (1..1000, default 200), fewer only at the end of the trail; `after` (the `seq` of the last line of a previous page) reads on from there.
+         * @description Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the memory is; a purged memory's lines by the cube each names, 404 as for an unknown id when none is visible); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of every cube the caller can read and its own lines that name no cube or a deleted cube. At most `limit` lines (1..1000, default 200), fewer only at the end of the trail; `after` (the `seq` of the last line of a previous page) reads on from there.
          */
         get: operations["ReadAudit"];
         put?: never;

@@ -2,7 +2,8 @@ namespace AgentMem.Cli.Commands;
 
 /// <summary>
 /// <c>audit [--memory ID] [--cube C] [--limit N] [--after SEQ]</c>: who did what, when, checked like the data it describes (a memory or
-/// cube you cannot read is refused; the tenant's trail shows the cubes you can read).
+/// cube you cannot read is refused; the tenant's trail shows the cubes you can read). A purged memory's trail stays readable by id,
+/// its lines checked as the tenant's trail checks them.
 /// </summary>
 internal static class AuditCommand
 {
@@ -10,7 +11,7 @@ internal static class AuditCommand
 
     public static Command Create(Verbs verbs)
     {
-        var memoryId = new Option<string?>("--memory") { Description = "Only this memory's trail." };
+        var memoryId = new Option<string?>("--memory") { Description = "Only this memory's trail (a purged memory's too, from the cubes you can read)." };
         var limit = new Option<int>("--limit") { Description = $"Most records shown, oldest first (1..{MaxLimit}).", DefaultValueFactory = _ => 1000 };
         var after = new Option<long>("--after") { Description = "Only records after this seq (the last seq of a previous page); 0 from the start." };
         return verbs.Create("audit", "Show the audit trail: of a memory (--memory), a cube (--cube given), or every cube you can read.", [memoryId, limit, after], async (ctx, parse, ct) =>

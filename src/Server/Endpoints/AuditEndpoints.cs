@@ -7,7 +7,7 @@ internal static class AuditEndpoints
     {
         v1.MapGet("/audit", ReadAsync).WithTags("Audit")
             .Describe("ReadAudit", "Read the audit trail", "Who did what, when, oldest first, never memory content. With `memory`, that memory's trail (readable exactly when the "
-                + "memory is); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of "
+                + "memory is; a purged memory's lines by the cube each names, 404 as for an unknown id when none is visible); with `cube`, that cube's (403 when the caller may not read it, 404 when unknown); with neither, the lines of "
                 + "every cube the caller can read and its own lines that name no cube or a deleted cube. At most `limit` lines (1..1000, "
                 + "default 200), fewer only at the end of the trail; `after` (the `seq` of the last line of a previous page) reads on from there.")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);

@@ -60,7 +60,8 @@ internal static class MemoryEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}/audit", AuditAsync)
             .Describe("MemoryAudit", "Get a memory's audit trail", "Who did what to the memory and when (add, update, state changes, delete), oldest first; at most `limit` lines (1..1000, default 200), "
-                + "`after` (the `seq` of a previous page's last line) reads on. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403.")
+                + "`after` (the `seq` of a previous page's last line) reads on. Readable exactly when the memory is: another tenant's id answers 404, a cube the caller may not read 403; a purged memory's "
+                + "trail is shown by the cube each line names (as in the tenant's trail), and answers 404 as an unknown id does when the caller may see none of it.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapGet("/{id}/links", LinksAsync)
             .Describe("MemoryLinks", "Get a memory's links, both ways", "The memory's typed links, one hop, each with the current version of the memory it points to; for an activation "
