@@ -43,6 +43,25 @@ public sealed class CubeArchiveReaderTests
     }
 
     [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public async Task A_vector_with_a_non_finite_value_is_refused_naming_the_memory(float value)
+    {
+        // Restored as read, such a vector matched its text hash (never recomputed) and gave the memory a vector score of 0
+        // in every search from then on, with no error at import.
+        var (archive, id) = Archive(dimensions: 4, vectorLength: 8);
+        archive.Embeddings!.Vectors[id].Vector[5] = value;
+        string jsonl = await WriteAsync(archive);
+
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadAsync(new StringReader(jsonl), "acme"));
+        Assert.Contains("line 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(id.ToString(), ex.Message, StringComparison.Ordinal);
+        Assert.Contains("non-finite", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("position 5", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("activation", null)]
     [InlineData("activation", """{"uri":"","mediaType":"","sizeBytes":-5,"sha256":"zz"}""")]
     [InlineData("plaintext", """{"uri":"file:///a.bin","mediaType":"application/octet-stream","sizeBytes":-1,"sha256":"zz"}""")]

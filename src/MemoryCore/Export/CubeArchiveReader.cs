@@ -127,6 +127,11 @@ public static class CubeArchiveReader
                         throw new MemoryValidationException($"memory {id}: the embedding has {vector.Length} values, not a whole positive multiple of the header's {embeddingHeader.Dimensions} dimensions.");
                     }
 
+                    if (VectorValues.DescribeNonFinite(vector) is { } bad)
+                    {
+                        throw new MemoryValidationException($"memory {id}: the embedding has {bad}.");
+                    }
+
                     vectors[id] = new StoredEmbedding(id, Str(e, "textHash"), vector);
                 }
 

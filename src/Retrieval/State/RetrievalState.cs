@@ -1073,7 +1073,18 @@ public sealed partial class RetrievalState : IDisposable
             throw new Vectors.VectorFormatException($"The embedder returned {generated.Count} vectors for {texts.Count} texts.");
         }
 
-        return generated.Select(g => g.Vector.ToArray()).ToArray();
+        var vectors = generated.Select(g => g.Vector.ToArray()).ToArray();
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            // Refused here, as the embedder's fault, before the store refuses it as a bad argument: stored, it would match
+            // its text hash and never be embedded again.
+            if (MemoryCore.Validation.VectorValues.DescribeNonFinite(vectors[i]) is { } bad)
+            {
+                throw new Vectors.VectorFormatException(string.Create(CultureInfo.InvariantCulture, $"The embedder '{EmbedderId}' returned a vector with {bad} (text {i + 1} of {texts.Count}); it is not stored."));
+            }
+        }
+
+        return vectors;
     }
 
     private void EvictOverBudget((string, string) keep)

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.Retrieval.Vectors;
 
@@ -154,12 +155,9 @@ public static partial class VectorDistance
             throw new VectorFormatException($"The {what} has {vector.Length} dimensions; the index holds {dimension}-dimensional vectors.");
         }
 
-        for (int i = 0; i < vector.Length; i++)
+        if (VectorValues.DescribeNonFinite(vector) is { } bad)
         {
-            if (!float.IsFinite(vector[i]))
-            {
-                throw new VectorFormatException($"The {what} has a non-finite value ({vector[i]}) at position {i}.");
-            }
+            throw new VectorFormatException($"The {what} has {bad}.");
         }
     }
 

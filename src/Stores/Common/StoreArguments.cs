@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Validation;
+
 namespace AgentMem.Stores.Common;
 
 /// <summary>
@@ -119,7 +121,8 @@ internal static class StoreArguments
 
     /// <summary>
     /// The checks of an embedding write that the stores make before anything else (the tenant is checked when the
-    /// write starts, so an empty batch never needs one): every embedding given, with a vector of at least one component.
+    /// write starts, so an empty batch never needs one): every embedding given, with a vector of at least one component, each
+    /// finite (<see cref="VectorValues.DescribeNonFinite"/>).
     /// </summary>
     public static void RequireEmbeddingWrite(string cubeId, string embedder, IReadOnlyList<StoredEmbedding> embeddings)
     {
@@ -134,6 +137,11 @@ internal static class StoreArguments
             {
                 // A vector of no dimension has no direction to compare, and SQLite's blob of one reads back as a damaged row.
                 throw new ArgumentException($"The embedding of memory {embedding.MemoryId} has no components.", nameof(embeddings));
+            }
+
+            if (VectorValues.DescribeNonFinite(embedding.Vector) is { } bad)
+            {
+                throw new ArgumentException($"The embedding of memory {embedding.MemoryId} has {bad}.", nameof(embeddings));
             }
         }
     }

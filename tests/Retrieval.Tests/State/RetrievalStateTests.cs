@@ -318,6 +318,21 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task An_embedder_vector_with_a_non_finite_value_fails_the_search_and_is_not_stored()
+    {
+        // Stored, the vector matched its text hash and was never embedded again: the memory scored 0 in every vector search.
+        using var retriever = new HybridRetriever(Store, new HybridOptions { Name = "nan" }, new NonFiniteEmbedder());
+        await using var os = new MemoryOS(Store, [retriever]);
+        var cube = await os.CreateCubeAsync(Me, "chat");
+        await os.AddAsync(Me, "chat", new MemoryDraft("Ann drinks green tea."));
+
+        var request = new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10);
+        var error = await Assert.ThrowsAsync<AgentMem.Retrieval.Vectors.VectorFormatException>(() => retriever.SearchAsync(request));
+        Assert.Contains("non-finite value (NaN) at position 3", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await Store.GetEmbeddingsAsync(Me.Tenant, cube.Id, retriever.State.EmbedderId, null));
+    }
+
+    [Fact]
     public async Task Verify_reports_a_spann_posting_that_fails_its_crc_as_damage_and_a_rebuild_repairs_it()
     {
         var (writer, cube, annOptions, indexes, _) = await PersistedSpannCubeAsync();
@@ -865,6 +880,21 @@ public sealed class RetrievalStateTests : TempStore
 
         public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
             Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(hashing.Embed(v)))));
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>Vectors of 8 whose fourth component is NaN, as a broken model might return.</summary>
+    private sealed class NonFiniteEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-nan", null, "nan-v1", 8);
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(_ => new Embedding<float>(new[] { 1f, 0f, 0f, float.NaN, 0f, 0f, 0f, 0f }))));
 
         public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
 

@@ -74,6 +74,26 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task A_vector_with_a_non_finite_value_is_refused_and_nothing_of_the_batch_is_stored()
+    {
+        // Stored, a NaN or infinite component matched its text hash (never recomputed) and scored the memory 0 in every search.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var a = await s.AddAsync(cube, "a");
+        var b = await s.AddAsync(cube, "b");
+        await s.Store.PutEmbeddingsAsync(s.Tenant, cube.Id, "m1", [new StoredEmbedding(a.Id, "ha", [1f, 2f])]);
+
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            var refused = await Assert.ThrowsAnyAsync<ArgumentException>(() => s.Store.PutEmbeddingsAsync(s.Tenant, cube.Id, "m1", [new StoredEmbedding(b.Id, "hb", [3f, 4f]), new StoredEmbedding(a.Id, "ha2", [1f, bad])]));
+            Assert.Contains(a.Id.ToString(), refused.Message, StringComparison.Ordinal);
+            Assert.Contains("non-finite", refused.Message, StringComparison.Ordinal);
+        }
+
+        AssertEmbedding("ha", [1f, 2f], Assert.Single(await s.Store.GetEmbeddingsAsync(s.Tenant, cube.Id, "m1", null)));
+    }
+
+    [SkippableFact]
     public async Task Memories_without_a_vector_are_counted_per_cube_embedder_state_and_tenant()
     {
         await using var s = await StartAsync();
