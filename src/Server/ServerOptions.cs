@@ -10,7 +10,10 @@ public sealed class ServerOptions
     /// <summary>The database: a SQLite file (created if missing; default <c>./agentmem.db</c>) or a <c>postgresql://</c> URI.</summary>
     public string Db { get; set; } = "./agentmem.db";
 
-    /// <summary>Addresses Kestrel listens on (default <c>http://127.0.0.1:5080</c>). Port 0 picks a free port.</summary>
+    /// <summary>
+    /// Addresses Kestrel listens on (default <c>http://127.0.0.1:5080</c>), each <c>http(s)://host:port</c> (checked by
+    /// <see cref="Validate"/>: <c>host:port</c> without the scheme is refused). Port 0 picks a free port.
+    /// </summary>
     public IList<string> Urls { get; } = ["http://127.0.0.1:5080"];
 
     /// <summary>API keys, stored only as SHA-256 hashes, each mapped to the tenant it acts for.</summary>
@@ -83,6 +86,14 @@ public sealed class ServerOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchItems, 1, nameof(MaxBatchItems));
+        foreach (string url in Urls)
+        {
+            if (DescribeBadListenAddress(url) is { } problem)
+            {
+                throw new ArgumentException($"Urls '{url}' is not an http(s) address to listen on (e.g. http://127.0.0.1:5080){problem}.", nameof(Urls));
+            }
+        }
+
         foreach (var entry in ApiKeys)
         {
             ArgumentNullException.ThrowIfNull(entry, nameof(ApiKeys));
@@ -118,6 +129,30 @@ public sealed class ServerOptions
                 throw new ArgumentException($"Refusing to serve without API keys on '{remote}': without keys only loopback addresses (127.0.0.1, [::1], localhost) are allowed.", nameof(RequireAuth));
             }
         }
+    }
+
+    /// <summary>
+    /// Null when <paramref name="url"/> is an address Kestrel binds over HTTP, <c>http(s)://host:port</c> with a name, an
+    /// address or a wildcard (<c>*</c>, <c>+</c>) as host; otherwise what is wrong, for the message. Checked by Kestrel's
+    /// own parser, so that the common <c>localhost:5080</c> (no scheme) is one clear error before anything starts: it
+    /// passed, and the host failed in its start with a logged stack trace (or, without keys, the loopback check called it
+    /// not loopback).
+    /// </summary>
+    private static string? DescribeBadListenAddress(string? url)
+    {
+        BindingAddress address;
+        try
+        {
+            address = BindingAddress.Parse(url ?? string.Empty);
+        }
+        catch (FormatException)
+        {
+            return "; 'host:port' lacks the scheme";
+        }
+
+        return string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase) || string.Equals(address.Scheme, "https", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"; the scheme is '{address.Scheme}'";
     }
 
     /// <summary>True when <paramref name="url"/> names a loopback host.</summary>

@@ -31,6 +31,32 @@ public sealed class ServeCommandTests
         Assert.StartsWith("error: --urls ", err, StringComparison.Ordinal);
     }
 
+    [Theory(Timeout = 120_000)]
+    [InlineData("localhost:0", false)]
+    [InlineData("127.0.0.1:0", false)]
+    [InlineData("127.0.0.1:0", true)]
+    [InlineData("http://127.0.0.1:0;localhost:0", true)]
+    [InlineData("ftp://127.0.0.1:0", true)]
+    public async Task Serve_refuses_an_address_without_an_http_scheme_in_one_line_before_starting(string urls, bool keys)
+    {
+        // Without keys the loopback guard said 'localhost:0' was not loopback; with keys the host failed in StartAsync and
+        // logged "Hosting failed to start" with a stack trace before the error.
+        using var cli = new CliRunner();
+        string[] args = ["serve", "--urls", urls];
+        if (keys)
+        {
+            string file = Path.Combine(cli.Folder, "keys.txt");
+            await File.WriteAllTextAsync(file, $"acme:{ApiKeyHasher.Hash(ApiKeyHasher.NewKey())}\n");
+            args = [.. args, "--api-key-file", file];
+        }
+
+        var (code, _, err) = await cli.RunAsync(args);
+        Assert.Equal(1, code);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        string bad = urls.Split(';')[^1];
+        Assert.StartsWith($"error: --urls '{bad}' is not an http(s) address to listen on", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Serve_refuses_a_body_limit_below_1024_in_one_line_naming_the_flag()
     {

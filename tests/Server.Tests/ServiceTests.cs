@@ -126,6 +126,36 @@ public sealed class ServiceTests
         Assert.Throws<ArgumentException>(keyless.Validate);
     }
     [Fact]
+    public void Every_address_must_be_one_kestrel_can_bind_with_an_http_scheme()
+    {
+        // 'host:port' passed validation and failed the host's start with a stack trace (with keys), or was refused as not
+        // loopback (without).
+        var options = new ServerOptions { Db = "unused.db" };
+        options.ApiKeys.Add(new Auth.ApiKeyEntry("acme", Auth.ApiKeyHasher.Hash("k")));
+        foreach (string bad in new[] { "127.0.0.1:5080", "localhost:5080", "ftp://127.0.0.1:21", "http//127.0.0.1:5080" })
+        {
+            options.Urls.Clear();
+            options.Urls.Add(bad);
+            var error = Assert.Throws<ArgumentException>(options.Validate);
+            Assert.Equal(nameof(ServerOptions.Urls), error.ParamName);
+            Assert.Contains($"'{bad}' is not an http(s) address", error.Message, StringComparison.Ordinal);
+        }
+
+        // What Kestrel binds stays allowed: every interface by wildcard, IPv6, https.
+        foreach (string good in new[] { "http://*:5080", "http://+:5080", "http://[::]:5080", "https://localhost:5443", "HTTP://127.0.0.1:0" })
+        {
+            options.Urls.Clear();
+            options.Urls.Add(good);
+            options.Validate();
+        }
+
+        var keyless = new ServerOptions { RequireAuth = false };
+        keyless.Urls.Clear();
+        keyless.Urls.Add("localhost:5080");
+        Assert.Contains("not an http(s) address", Assert.Throws<ArgumentException>(keyless.Validate).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_keys_a_request_naming_another_host_or_coming_from_another_site_is_refused()
     {
         // Bound to loopback, the keyless service still answered any Host: a page whose DNS name was rebound to 127.0.0.1 is

@@ -17,7 +17,7 @@ internal static class ServeCommand
 {
     public static Command Create(Verbs verbs)
     {
-        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated, each http(s)://HOST:PORT (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Without it: no auth, --tenant only, loopback only." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var metrics = new Option<bool>("--metrics") { Description = "Serve metrics for Prometheus at /metrics (no API key needed). OTLP export is on when OTEL_EXPORTER_OTLP_ENDPOINT is set." };
@@ -50,7 +50,7 @@ internal static class ServeCommand
                 options.RequireAuth = false;
             }
 
-            Verb.Validate(options.Validate, (nameof(ServerOptions.MaxRequestBodyBytes), "--max-body-bytes"));
+            Verb.Validate(options.Validate, (nameof(ServerOptions.MaxRequestBodyBytes), "--max-body-bytes"), (nameof(ServerOptions.Urls), "--urls"));
 
             // The CLI's composition, so --embedder applies; a factory registration lets the host dispose it on stop.
             // Logs go to stderr: stdout stays for command output, as with every other verb.
