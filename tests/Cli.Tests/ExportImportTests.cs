@@ -227,6 +227,27 @@ public sealed class ExportImportTests : IDisposable
     }
 
     [Fact]
+    public async Task An_export_goes_into_a_new_folder_and_under_a_long_valid_name()
+    {
+        // --out was not checked up front as other verbs' --out are: a missing folder failed after the cube was read, and both
+        // that error and a valid name over 218 characters (too long once ".GUID.tmp" was added) named a temporary file.
+        await AddAsync(source, "Dave lives in Ohio");
+        string nested = Path.Combine(source.Folder, "backups", "2025", "work.jsonl");
+        var (code, _, err) = await source.RunAsync("export", "--cube", "work", "--out", nested);
+        Assert.True(code == 0, err);
+        Assert.Equal(2, (await File.ReadAllLinesAsync(nested)).Length);
+
+        string longName = Path.Combine(source.Folder, new string('x', 230) + ".jsonl");
+        (code, _, err) = await source.RunAsync("export", "--cube", "work", "--out", longName);
+        Assert.True(code == 0, err);
+        Assert.Equal(await File.ReadAllBytesAsync(nested), await File.ReadAllBytesAsync(longName));
+
+        (code, _, err) = await source.RunAsync("export", "--cube", "work", "--out", " ");
+        Assert.Equal(1, code);
+        Assert.Contains("--out needs a file name", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_mem0_import_needs_write_access_to_the_cube()
     {
         // The import wrote through the store directly after opening the cube for reading: a read-only grantee filled it.

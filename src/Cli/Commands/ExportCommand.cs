@@ -11,18 +11,20 @@ internal static class ExportCommand
 {
     public static Command Create(Verbs verbs)
     {
-        var output = new Option<FileInfo?>("--out") { Description = "File to write (standard output when omitted)." };
+        var output = new Option<string?>("--out") { Description = "File to write, its folder created if missing (standard output when omitted)." };
         var embeddings = new Option<bool>("--embeddings") { Description = "Also export the persisted embeddings of the configured embedder (base64 float32)." };
         return verbs.Create("export", "Export a cube (all memories, versions, links, tags, notes) as agentmem.cube JSON Lines.", [output, embeddings], async (ctx, parse, ct) =>
         {
+            // Checked (and its folder made) before the cube is read, as every --out is: not after the work.
+            string? file = parse.GetResult(output) is { Implicit: false } ? Path.GetFullPath(Parsing.OutputFile(parse.GetValue(output))) : null;
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var state);
             var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
             var archive = await CubeArchiveWriter.ReadAsync(store, cube, parse.GetValue(embeddings) ? state.EmbedderId : null, ct);
-            if (parse.GetValue(output) is { } file)
+            if (file is not null)
             {
-                await CrashSafeFile.WriteAsync(file.FullName, (stream, token) => CubeArchiveWriter.WriteAsync(archive, stream, token), ct);
-                ctx.Output.Result(new { cube = cube.Name, file = file.FullName, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{Markup.Escape(cube.Name)}' to {Markup.Escape(file.FullName)}.")));
+                await CrashSafeFile.WriteAsync(file, (stream, token) => CubeArchiveWriter.WriteAsync(archive, stream, token), ct);
+                ctx.Output.Result(new { cube = cube.Name, file, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{Markup.Escape(cube.Name)}' to {Markup.Escape(file)}.")));
             }
             else
             {

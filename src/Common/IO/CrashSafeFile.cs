@@ -3,13 +3,19 @@ namespace AgentMem.Common.IO;
 /// <summary>
 /// Replaces a file whole or not at all: the content goes into a temporary file beside it, is flushed to disk, and the temporary
 /// file is then renamed over the name and the folder synced, so a reader (or a restart after a crash or a power loss) sees the old
-/// file or the whole new one, never half. A symbolic link is followed: its final target is replaced and the link kept.
+/// file or the whole new one, never half. A symbolic link is followed: its final target is replaced and the link kept. The
+/// temporary file is <c>.agentmem-GUID.tmp</c> in the target's folder: its name's length does not depend on the target's, so
+/// any name the file system takes can be written.
 /// </summary>
 public static class CrashSafeFile
 {
+    /// <summary>What starts the temporary file's name (a dot: hidden on Unix, as an editor's or rsync's).</summary>
+    private const string TempPrefix = ".agentmem-";
+
     /// <summary>
     /// Writes <paramref name="path"/> through <paramref name="write"/>, which gets a fresh stream over the temporary file. When
-    /// anything fails the temporary file is deleted, the old file is left as it was and the original exception propagates.
+    /// anything fails the temporary file is deleted, the old file is left as it was and the original exception propagates;
+    /// an I/O error that names the temporary file is thrown again, of the same type, naming <paramref name="path"/> instead.
     /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
@@ -33,8 +39,9 @@ public static class CrashSafeFile
         ArgumentNullException.ThrowIfNull(write);
         path = FinalTarget(path);
 
-        // A name of its own: two writers of one file must not share (and truncate) one temporary file.
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        // A name of its own: two writers of one file must not share (and truncate) one temporary file. Not the target's name
+        // plus a suffix: a valid name within the suffix's length of the file system's limit (255 bytes) could never be written.
+        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{TempPrefix}{Guid.NewGuid():N}.tmp");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16 };
@@ -53,13 +60,41 @@ public static class CrashSafeFile
             File.Move(temp, path, overwrite: true);
             FolderSync.TrySync(Path.GetDirectoryName(Path.GetFullPath(path))!); // the rename itself survives a power loss
         }
-        catch
+        catch (Exception ex)
         {
             // Here, not in an exception filter: a filter runs before the stream is closed, and an open file cannot be
             // deleted on Windows.
             TryDelete(temp);
+            if (NamingTarget(ex, temp, path) is { } named)
+            {
+                throw named;
+            }
+
             throw;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="ex"/> as the caller should see it when it names the temporary file, which the caller never gave ("could
+    /// not find a part of the path '….GUID.tmp'"): the same type, with <paramref name="path"/> in its place and the original
+    /// as the inner exception. Null for any other exception, which propagates as it is.
+    /// </summary>
+    private static Exception? NamingTarget(Exception ex, string temp, string path)
+    {
+        if (ex is not (IOException or UnauthorizedAccessException) || !ex.Message.Contains(temp, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string message = ex.Message.Replace(temp, path, StringComparison.Ordinal);
+        return ex switch
+        {
+            UnauthorizedAccessException => new UnauthorizedAccessException(message, ex),
+            DirectoryNotFoundException => new DirectoryNotFoundException(message, ex),
+            FileNotFoundException => new FileNotFoundException(message, path, ex),
+            PathTooLongException => new PathTooLongException(message, ex),
+            _ => new IOException(message, ex),
+        };
     }
 
     /// <summary>

@@ -20,6 +20,31 @@ public sealed class CrashSafeFileTests : IDisposable
         Assert.Equal([path], Directory.GetFiles(folder));
     }
 
+    [Theory]
+    [InlineData(219)]
+    [InlineData(240)]
+    [InlineData(255)] // the longest name most file systems take (NAME_MAX)
+    public void A_file_with_a_long_valid_name_is_written(int length)
+    {
+        // The temporary file was the name plus ".GUID.tmp" (37 more characters): a valid name of 219 or more could never be
+        // written, and the error named the temporary file.
+        string path = Path.Combine(folder, new string('x', length - ".jsonl".Length) + ".jsonl");
+        File.WriteAllBytes(path, [1]);
+        CrashSafeFile.Write(path, stream => stream.Write([4, 2]));
+        Assert.Equal(new byte[] { 4, 2 }, File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(folder));
+    }
+
+    [Fact]
+    public async Task A_failure_to_write_names_the_file_asked_for_not_the_temporary_one()
+    {
+        string path = Path.Combine(folder, "missing", "export.jsonl");
+        var error = await Assert.ThrowsAnyAsync<IOException>(() => CrashSafeFile.WriteAsync(path, (stream, token) => stream.WriteAsync(new byte[] { 1 }, token).AsTask()));
+        Assert.IsType<DirectoryNotFoundException>(error);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes are what this checks
     public void Replacing_a_private_file_keeps_it_private()
