@@ -51,6 +51,6 @@ public sealed partial class MemoryOS
         var (memories, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken, left: left).ConfigureAwait(false);
         return !left.Any
             ? new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files)
-            : throw FilesLeft($"Forgot user '{who}': purged {memories} memor{(memories == 1 ? "y" : "ies")}", left);
+            : throw FilesLeft($"Forgot user '{who}': purged {memories} memor{(memories == 1 ? "y" : "ies")}", memories, left);
     }
 }

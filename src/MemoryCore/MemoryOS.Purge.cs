@@ -165,7 +165,7 @@ public sealed partial class MemoryOS
         int files = DeletePayloadFiles(removed, leftovers.Files);
         if (left is null && leftovers.Any)
         {
-            throw FilesLeft($"Purged {memories} memor{(memories == 1 ? "y" : "ies")}", leftovers);
+            throw FilesLeft($"Purged {memories} memor{(memories == 1 ? "y" : "ies")}", memories, leftovers);
         }
 
         return (memories, files);
@@ -211,10 +211,10 @@ public sealed partial class MemoryOS
     }
 
     /// <summary>
-    /// The error of an erasure that committed but left <paramref name="left"/>: the files, named, and the listeners' errors
-    /// (as the inner exception: one, or an <see cref="AggregateException"/> of several).
+    /// The error of an erasure that committed <paramref name="erased"/> memories but left <paramref name="left"/>: the files,
+    /// named, and the listeners' errors (as the inner exception: one, or an <see cref="AggregateException"/> of several).
     /// </summary>
-    private static ErasureFilesLeftException FilesLeft(string done, ErasureLeft left)
+    private static ErasureFilesLeftException FilesLeft(string done, int erased, ErasureLeft left)
     {
         var parts = new List<string>(2);
         if (left.Files.Count > 0)
@@ -235,7 +235,7 @@ public sealed partial class MemoryOS
             1 => left.Listeners[0],
             _ => new AggregateException(left.Listeners),
         };
-        return new($"{done}: the erasure is committed, but {string.Join("; and ", parts)}", [.. left.Files.Select(f => f.Path)], inner);
+        return new($"{done}: the erasure is committed, but {string.Join("; and ", parts)}", [.. left.Files.Select(f => f.Path)], inner) { Erased = erased };
     }
 
     /// <summary>A payload file an erasure could not delete: the memory it was computed from, its local path and why.</summary>

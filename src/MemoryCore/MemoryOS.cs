@@ -248,10 +248,11 @@ public sealed partial class MemoryOS : IAsyncDisposable
         // A file that cannot be deleted does not stop the delete; it is named once everything else is done.
         // Nor does a listener that throws: the others are still told and the files still deleted.
         var left = new ErasureLeft();
+        int derivedPurged = 0;
         if (derived.Count > 0)
         {
             string detail = string.Create(CultureInfo.InvariantCulture, $"derived from cube {current.Name}, being deleted: {derived.Count} memor{(derived.Count == 1 ? "y" : "ies")}");
-            await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken, left: left).ConfigureAwait(false);
+            (derivedPurged, _) = await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken, left: left).ConfigureAwait(false);
         }
 
         int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cancellationToken).ConfigureAwait(false)
@@ -259,7 +260,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         TellAll(left, listener => listener.OnCubeDeleted(actor.Tenant, current.Id));
 
         DeletePayloadFiles(payloads, left.Files);
-        return !left.Any ? removed : throw FilesLeft($"Deleted cube '{current.Name}' and its {removed} memor{(removed == 1 ? "y" : "ies")}", left);
+        return !left.Any ? removed : throw FilesLeft($"Deleted cube '{current.Name}' and its {removed} memor{(removed == 1 ? "y" : "ies")}", removed + derivedPurged, left);
     }
 
     /// <summary>
@@ -267,12 +268,19 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <see cref="CubePolicy.HardDeleteAfterDays"/>, runs the <see cref="Forgetting.ExpiryJob"/> as the cube's owner (who
     /// set the TTL), so each purge is audited under the owner. Returns how many memories were purged in all.
     /// </summary>
-    /// <remarks>A system entry point: it acts for each owner, so only hosts call it, never on a request's behalf.</remarks>
+    /// <remarks>
+    /// A system entry point: it acts for each owner, so only hosts call it, never on a request's behalf. A cube whose sweep
+    /// fails (its purge committed but a file or index was left, the store refused) does not stop the cubes after it: each is
+    /// swept, and the failures are thrown together at the end.
+    /// </remarks>
+    /// <exception cref="ExpirySweepException">The sweep failed in one or more cubes (named, each with its error); the others were swept, and <see cref="ExpirySweepException.Purged"/> counts what was purged in all.</exception>
     public async Task<int> SweepExpiredAsync(string tenant, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         var job = new Forgetting.ExpiryJob();
         int purged = 0;
+        var failedCubes = new List<string>();
+        var errors = new List<Exception>();
         foreach (var cube in await store.ListCubesAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
             if (cube.Policy.HardDeleteAfterDays <= 0)
@@ -290,9 +298,21 @@ public sealed partial class MemoryOS : IAsyncDisposable
             {
                 // Deleted while the sweep ran: nothing left to expire.
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One cube's failure (a snapshot it cannot delete, again each round) must not keep the cubes after it
+                // from expiring, and an erasure that committed still counts.
+                purged += (ex as ErasureFilesLeftException)?.Erased ?? 0;
+                failedCubes.Add(cube.Name);
+                errors.Add(ex);
+            }
         }
 
-        return purged;
+        return errors.Count == 0 ? purged : throw new ExpirySweepException(
+            string.Create(CultureInfo.InvariantCulture, $"The hard-delete TTL sweep of tenant '{tenant}' purged {purged} memor{(purged == 1 ? "y" : "ies")}, but failed in {failedCubes.Count} cube(s): {string.Join(", ", failedCubes.Zip(errors, (c, e) => $"'{c}' ({e.GetType().Name})"))}"),
+            purged,
+            failedCubes,
+            errors);
     }
 
     /// <summary>Adds one memory; returns its id (or the existing id when de-duplicated).</summary>

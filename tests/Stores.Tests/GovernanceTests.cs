@@ -2,6 +2,7 @@ using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Forgetting;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
@@ -287,5 +288,44 @@ public sealed class GovernanceTests : IAsyncLifetime
         var purge = Assert.Single(await memory.GetAuditAsync(Bob), r => r.Action == "purge");
         Assert.Equal("bob", purge.User);
         Assert.Equal(0, await memory.SweepExpiredAsync("acme"));
+    }
+
+    [Fact]
+    public async Task A_cube_whose_purge_clean_up_fails_does_not_stop_the_sweep_of_the_cubes_after_it()
+    {
+        // The first cube's purge commits but its index listener throws: the sweep stopped there, so cube b (after it in
+        // name order) kept its expired memory, and the count of what cube a lost went with the exception.
+        var a = await memory.CreateCubeAsync(Bob, "a", policy: new CubePolicy { HardDeleteAfterDays = 1 });
+        await memory.CreateCubeAsync(Bob, "b", policy: new CubePolicy { HardDeleteAfterDays = 1 });
+        await memory.AddAsync(Bob, "a", new MemoryDraft("cube a secret expired"));
+        var inB = await memory.AddAsync(Bob, "b", new MemoryDraft("cube b secret expired"));
+        using var failing = memory.AddChangeListener(new PurgeFails(a.Id));
+        clock.Advance(TimeSpan.FromDays(3));
+
+        var failed = await Assert.ThrowsAsync<ExpirySweepException>(() => memory.SweepExpiredAsync("acme"));
+
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(Bob, inB.Id));
+        Assert.Equal(2, failed.Purged);
+        Assert.Equal(["a"], failed.Cubes);
+        Assert.IsType<ErasureFilesLeftException>(Assert.Single(failed.InnerExceptions));
+        Assert.Contains("purged 2 memories, but failed in 1 cube(s): 'a' (ErasureFilesLeftException)", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("lexical.snap is locked", failed.Message, StringComparison.Ordinal); // the cube's own error, once
+        Assert.Empty(await memory.ListAsync(Bob, "a").ToListAsync());
+    }
+
+    /// <summary>A listener whose index file of one cube cannot be deleted.</summary>
+    private sealed class PurgeFails(string failingCube) : IMemoryChangeListener
+    {
+        public void OnMemoriesChanged(string tenant, string cubeId)
+        {
+        }
+
+        public void OnMemoryPurged(string tenant, string cubeId, MemoryId id)
+        {
+            if (string.Equals(cubeId, failingCube, StringComparison.Ordinal))
+            {
+                throw new IOException("lexical.snap is locked");
+            }
+        }
     }
 }

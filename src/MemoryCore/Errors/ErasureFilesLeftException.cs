@@ -47,6 +47,12 @@ public class ErasureFilesLeftException : IOException
     public IReadOnlyList<string> Files { get; } = [];
 
     /// <summary>
+    /// How many memories the committed erasure removed (those derived from them included), for a caller that counts what
+    /// was erased, such as a TTL sweep; 0 when the thrower did not say.
+    /// </summary>
+    public int Erased { get; init; }
+
+    /// <summary>
     /// What was left behind, as a clause without paths or ids for a client that must not see them: the count of files, and
     /// whether a change listener failed (with no file left, a count of zero files said nothing had gone wrong).
     /// </summary>

@@ -3,7 +3,7 @@ namespace AgentMem.Server.Hosting;
 /// <summary>
 /// Applies the cubes' hard-delete TTL in the background (<see cref="MemoryOS.SweepExpiredAsync"/>): once at start, then
 /// every interval, tenant by tenant. It logs counts only, never ids or content; a failed sweep is logged and retried at
-/// the next interval.
+/// the next interval (a cube that fails does not stop the tenant's other cubes, and what they purged is counted).
 /// </summary>
 internal static class ExpirySweep
 {
@@ -24,6 +24,12 @@ internal static class ExpirySweep
                     try
                     {
                         purged += await memory.SweepExpiredAsync(tenant, stopping).ConfigureAwait(false);
+                    }
+                    catch (ExpirySweepException ex)
+                    {
+                        // The tenant's other cubes were swept: what they purged is counted, the failed cubes retried.
+                        purged += ex.Purged;
+                        log.LogWarning(ex, "The hard-delete TTL sweep failed in {Failed} cube(s) of one tenant; they are tried again in {Interval}.", ex.Cubes.Count, interval);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
