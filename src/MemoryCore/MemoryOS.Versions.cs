@@ -12,7 +12,12 @@ public sealed partial class MemoryOS
     /// first; a change that changes nothing writes no version. Each change is checked as <see cref="UpdateAsync"/> checks
     /// it, before anything is written; returns each memory as it is after its update, in order.
     /// </summary>
-    public Task<IReadOnlyList<MemoryItem>> UpdateManyAsync(Scope actor, IReadOnlyList<MemoryUpdate> updates, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A memory whose text changed is recorded as recalled once the write has committed, as
+    /// <see cref="RecordRecallAsync"/> records it and as a restore is: someone just used and corrected it, so the forgetting
+    /// curve starts again. A change of tags, keywords, context, importance, validity or links alone is not a recall.
+    /// </remarks>
+    public async Task<IReadOnlyList<MemoryItem>> UpdateManyAsync(Scope actor, IReadOnlyList<MemoryUpdate> updates, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(updates);
         foreach (var update in updates)
@@ -21,7 +26,21 @@ public sealed partial class MemoryOS
             ArgumentNullException.ThrowIfNull(update.Change, nameof(updates));
         }
 
-        return WriteVersionsAsync(actor, [.. updates.Select(u => u.Id)], "memory.update", (i, current, now) => Updating(current, updates[i].Change, now), linksFromCaller: true, cancellationToken);
+        var edited = new List<MemoryId>();
+        var after = await WriteVersionsAsync(actor, [.. updates.Select(u => u.Id)], "memory.update", (i, current, now) =>
+        {
+            var step = Updating(current, updates[i].Change, now);
+            if (step is { } write && !string.Equals(write.Next.Text, current.Text, StringComparison.Ordinal) && !edited.Contains(current.Id))
+            {
+                edited.Add(current.Id);
+            }
+
+            return step;
+        }, linksFromCaller: true, cancellationToken).ConfigureAwait(false);
+
+        // Only here, for a caller's edit: the jobs' own writes (a note's evolution, a merge) go through WriteVersionsAsync
+        // directly and are no recall, or every linked memory would be kept from fading by the links the jobs add to it.
+        return edited.Count == 0 ? after : await RecordRecalledAsync(actor, after, edited, "edit").ConfigureAwait(false);
     }
 
     /// <summary>
@@ -102,20 +121,21 @@ public sealed partial class MemoryOS
 
         // The forgetting clock runs from the last recall, else from the recording: a memory restored without one was
         // archived again by the next forgetting run. Its recall (in place, no version) comes after the change committed.
-        return restored.Count == 0 ? after : await RecordRestoredAsync(actor, after, restored).ConfigureAwait(false);
+        return restored.Count == 0 ? after : await RecordRecalledAsync(actor, after, restored, "restore").ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Records the recall of memories just restored and returns <paramref name="after"/> with their reinforced counters. Best
-    /// effort, and not cancelled: the restore has committed, so a store without recalls, a full disk or a cancellation
-    /// must not report it as failed (the memory then keeps its old clock, as search does on a full disk).
+    /// Records the recall of memories just restored or edited (<paramref name="why"/>, for the audit line) and returns
+    /// <paramref name="after"/> with their reinforced counters. Best effort, and not cancelled: the write has committed, so
+    /// a store without recalls, a full disk or a cancellation must not report it as failed (the memory then keeps its old
+    /// clock, as search does on a full disk).
     /// </summary>
-    private async Task<IReadOnlyList<MemoryItem>> RecordRestoredAsync(Scope actor, IReadOnlyList<MemoryItem> after, List<MemoryId> restored)
+    private async Task<IReadOnlyList<MemoryItem>> RecordRecalledAsync(Scope actor, IReadOnlyList<MemoryItem> after, List<MemoryId> recalled, string why)
     {
         IReadOnlyList<RecallRecord> recalls;
         try
         {
-            recalls = await store.RecordRecallsAsync(actor.Tenant, restored, time.GetUtcNow(), Audit(actor, "recall", null, null, null, "restore"), CancellationToken.None).ConfigureAwait(false);
+            recalls = await store.RecordRecallsAsync(actor.Tenant, recalled, time.GetUtcNow(), Audit(actor, "recall", null, null, null, why), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NotSupportedException or StorageFullException)
         {

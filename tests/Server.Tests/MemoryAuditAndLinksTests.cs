@@ -33,7 +33,8 @@ public sealed class MemoryAuditAndLinksTests
 
         await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Alice is allergic to peanuts and cashews", reason = "she added cashews" });
         var rows = (await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}/audit"))).EnumerateArray().ToList();
-        Assert.Equal([("add", "stated by the user"), ("update", "she added cashews")], rows.Select(r => (r.GetProperty("action").GetString(), r.GetProperty("detail").GetString())));
+        Assert.Equal([("add", "stated by the user"), ("update", "she added cashews")], rows.Take(2).Select(r => (r.GetProperty("action").GetString(), r.GetProperty("detail").GetString())));
+        Assert.Equal("recall", rows[2].GetProperty("action").GetString()); // a new text counts as a recall
     }
 
     [Fact]

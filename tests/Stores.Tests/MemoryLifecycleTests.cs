@@ -62,7 +62,8 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
         Assert.Null(edited.StateReason); // the reason belonged to the version written then
         Assert.Equal("name fixed", (await memory.GetHistoryAsync(TestDatabase.Alice, added.Id))[0].StateReason);
         var trail = await memory.GetAuditAsync(TestDatabase.Alice, added.Id);
-        Assert.Equal([("add", "from the onboarding form"), ("update", "name fixed")], trail.Select(a => (a.Action, a.Detail)));
+        Assert.Equal([("add", "from the onboarding form"), ("update", "name fixed")], trail.Take(2).Select(a => (a.Action, a.Detail)));
+        Assert.StartsWith("edit;", Assert.Single(trail, a => a.Action == "recall").Detail, StringComparison.Ordinal); // the edit's recall, not its reason
     }
 
     [Fact]
@@ -510,9 +511,9 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
         await memory.DeleteAsync(TestDatabase.Alice, id);
 
         var trail = await memory.GetAuditAsync(TestDatabase.Alice, id);
-        Assert.Equal(["add", "update", "delete"], trail.Select(a => a.Action));
+        Assert.Equal(["add", "update", "recall", "delete"], trail.Select(a => a.Action)); // a new text is a recall
         Assert.All(trail, a => Assert.Equal("alice", a.User));
-        Assert.Equal([1, 2, 3], trail.Select(a => a.Version ?? 0));
+        Assert.Equal([1, 2, 2, 3], trail.Select(a => a.Version ?? 0)); // the recall names the version it reinforced
 
         using var raw = db.Raw();
         using var cmd = raw.CreateCommand();
@@ -549,7 +550,7 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
         }
 
         var trail = await memory.GetAuditAsync(TestDatabase.Alice, id);
-        Assert.Equal(["add", "update"], trail.Select(a => a.Action));
+        Assert.Equal(["add", "update", "recall"], trail.Select(a => a.Action));
         Assert.Equal(AuditRecord.RedactedDetail, trail[1].Detail);
     }
 

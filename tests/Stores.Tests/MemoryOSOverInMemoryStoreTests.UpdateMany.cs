@@ -31,7 +31,7 @@ public sealed partial class MemoryOSOverInMemoryStoreTests
         var history = await memory.GetHistoryAsync(Alice, berlin);
         Assert.Equal(["she moved", "tagged", null], history.Select(h => h.StateReason));
         Assert.Equal(["deadline"], (await memory.GetAsync(Alice, report)).Tags);
-        Assert.Equal(["add", "update", "update"], (await memory.GetAuditAsync(Alice, berlin)).Select(a => a.Action));
+        Assert.Equal(["add", "update", "update", "recall"], (await memory.GetAuditAsync(Alice, berlin)).Select(a => a.Action)); // a new text is a recall, once per batch
         Assert.Equal(berlin, Assert.Single(await memory.SearchAsync(Alice, "notes", "Munich")).Item.Id);
         Assert.Empty(await memory.UpdateManyAsync(Alice, []));
     }

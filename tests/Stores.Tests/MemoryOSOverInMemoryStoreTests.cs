@@ -80,7 +80,7 @@ public sealed partial class MemoryOSOverInMemoryStoreTests : IAsyncLifetime
         Assert.Equal((LifecycleState.Superseded, "she moved"), (history[0].State, history[0].StateReason));
         Assert.Empty(await memory.SearchAsync(Alice, "notes", "Berlin"));
         Assert.Equal(id, Assert.Single(await memory.SearchAsync(Alice, "notes", "Munich")).Item.Id);
-        Assert.Equal(["add", "update"], (await memory.GetAuditAsync(Alice, id)).Select(a => a.Action));
+        Assert.Equal(["add", "update", "recall"], (await memory.GetAuditAsync(Alice, id)).Select(a => a.Action)); // a new text is a recall
     }
 
     [Fact]

@@ -214,6 +214,38 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Editing_a_memorys_text_counts_as_a_recall_so_the_next_forgetting_run_keeps_it()
+    {
+        // An edit wrote a new version but left the forgetting clock at the recording: an address corrected a minute ago was
+        // archived as "not recalled for 60 d". Only a new text counts, as a restore does: a change of tags alone is no use
+        // of the memory (a job's links and tags would otherwise keep every linked memory from fading).
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { RetentionDays = 30 });
+        var address = (await memory.AddAsync(Alice, "notes", new MemoryDraft("My address is 1 Old Street"))).Id;
+        var phone = (await memory.AddAsync(Alice, "notes", new MemoryDraft("My phone is 555 0100"))).Id;
+        var locker = (await memory.AddAsync(Alice, "notes", new MemoryDraft("My locker is 12"))).Id;
+        clock.Advance(TimeSpan.FromDays(60));
+
+        var edited = await memory.UpdateAsync(Alice, address, new MemoryChange { Text = "My address is 9 New Road" });
+        var batch = await memory.UpdateManyAsync(Alice, [new MemoryUpdate(phone, new MemoryChange { Text = "My phone is 555 0199" }), new MemoryUpdate(locker, new MemoryChange { Tags = ["locker"] })]);
+        var editedAt = clock.Now;
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "notes", ["forgetting"]));
+
+        Assert.Equal((1, editedAt), (edited.RecallCount, edited.LastRecalledAt)); // what the caller is shown
+        Assert.Equal([1, 0], batch.Select(m => m.RecallCount));
+        Assert.Equal((1, 2), (result.Counts["archived"], result.Counts["kept"]));
+        Assert.Equal(locker, Assert.Single(result.Actions).Id);
+        foreach (var id in new[] { address, phone })
+        {
+            var kept = await memory.GetAsync(Alice, id);
+            Assert.Equal((LifecycleState.Active, 2, 1, editedAt), (kept.State, kept.Version, kept.RecallCount, kept.LastRecalledAt!.Value));
+        }
+
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, locker)).State);
+    }
+
+    [Fact]
     public async Task A_restore_stands_when_its_recall_cannot_be_recorded()
     {
         // The recall of a restore is recorded after the restore committed: a store without recalls (the interface's
