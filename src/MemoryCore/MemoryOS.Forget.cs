@@ -11,7 +11,11 @@ public sealed partial class MemoryOS
     /// (linked <c>encodes</c> or <c>derived-from</c>), with the local cartridge and adapter files of the activation and parametric
     /// memories among them. Frozen
     /// memories are removed too: erasure is not something a freeze may hold back. Only a tenant-wide scope (no user, no
-    /// agent: the owner of the tenant) or the user themself may do it, whatever the cubes' grants say.
+    /// agent: the owner of the tenant) or the user themself (or an agent acting for them) may do it. The tenant-wide scope
+    /// may whatever the cubes' grants say; the user's own scope only where it may purge, as
+    /// <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> demands: read and write access to every cube that
+    /// holds the user's memories. Otherwise nothing is forgotten: an agent whom a cube's owner shut out must not erase there
+    /// what it may not even read.
     /// </summary>
     /// <remarks>
     /// One audit line, <c>user.forget</c>, outlives it, naming the user and the counts: the user id is an identifier the
@@ -21,7 +25,9 @@ public sealed partial class MemoryOS
     /// audit details, free pages, logs) and change listeners drop the persisted indexes of the affected cubes
     /// (<see cref="IMemoryChangeListener.OnMemoryPurged"/>).
     /// </remarks>
-    /// <exception cref="AccessDeniedException">The actor is neither tenant-wide nor <paramref name="user"/>.</exception>
+    /// <exception cref="AccessDeniedException">The actor is neither tenant-wide nor <paramref name="user"/>; or, as a
+    /// <see cref="CubeAccessDeniedException"/> naming the cube, it is the user's own scope but may not read and write a cube
+    /// that holds the user's memories. Nothing is forgotten.</exception>
     /// <exception cref="ErasureFilesLeftException">The user is forgotten, but a cartridge or adapter file computed from their memories could not be deleted (named), or a change listener threw (its error is the inner exception).</exception>
     public async Task<UserForgetResult> ForgetUserAsync(Scope actor, string user, CancellationToken cancellationToken = default)
     {
@@ -40,6 +46,11 @@ public sealed partial class MemoryOS
             written.Add(item);
         }
 
+        if (!tenantWide)
+        {
+            await DemandPurgeAsync(actor, who, written, cancellationToken).ConfigureAwait(false);
+        }
+
         var writtenIds = written.Select(i => i.Id).ToList();
         var doomed = await WithDerivationsAsync(actor.Tenant, writtenIds, cancellationToken).ConfigureAwait(false);
         doomed.ExceptWith(writtenIds);
@@ -52,5 +63,33 @@ public sealed partial class MemoryOS
         return !left.Any
             ? new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files)
             : throw FilesLeft($"Forgot user '{who}': purged {memories} memor{(memories == 1 ? "y" : "ies")}", memories, left);
+    }
+
+    /// <summary>
+    /// Refuses, before anything is erased, a forget by the user's own scope that reaches a cube where it may not purge
+    /// (read and write access, as <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> needs). Derived
+    /// memories follow their sources wherever they are, as they do in a purge.
+    /// </summary>
+    private async Task DemandPurgeAsync(Scope actor, string user, IReadOnlyList<MemoryItem> written, CancellationToken cancellationToken)
+    {
+        var holding = written.Select(i => i.CubeId).ToHashSet(StringComparer.Ordinal);
+        if (holding.Count == 0)
+        {
+            return;
+        }
+
+        // Listed after the memories: a cube missing here was deleted since, with the memories it held.
+        foreach (var cube in (await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false)).Where(c => holding.Contains(c.Id)))
+        {
+            var granted = CubeAccessPolicy.Evaluate(cube, actor);
+            if ((granted & CubeAccess.ReadWrite) != CubeAccess.ReadWrite)
+            {
+                throw new CubeAccessDeniedException(
+                    $"Scope {actor} may not purge in cube '{cube.Name}', which holds memories of user '{user}' (it needs read and write access there): nothing was forgotten. "
+                    + "The tenant's owner scope (no user, no agent), or a scope of the user with that access, may forget the user.",
+                    cube.Name,
+                    canRead: (granted & CubeAccess.Read) == CubeAccess.Read);
+            }
+        }
     }
 }

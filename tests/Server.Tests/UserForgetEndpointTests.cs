@@ -8,6 +8,7 @@ namespace AgentMem.Server.Tests;
 public sealed class UserForgetEndpointTests
 {
     private const string BobKey = "am_test_key_bound_to_bob";
+    private const string RogueKey = "am_test_key_bound_to_alice_and_rogue";
 
     [Fact]
     public async Task The_tenant_key_forgets_a_user_in_every_cube_and_a_key_bound_to_another_user_gets_403()
@@ -30,5 +31,24 @@ public sealed class UserForgetEndpointTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/memories/{kept.GetProperty("id").GetString()}")).StatusCode);
         var again = await TestApp.ReadJsonAsync(await bob.PostAsync("/v1/users/bob/forget", null));
         Assert.Equal(0, again.GetProperty("written").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_key_bound_to_one_agent_of_the_user_gets_403_and_forgets_nothing_while_a_cube_holding_their_memories_is_closed_to_it()
+    {
+        await using var app = await TestApp.StartAsync(configure: o => o.ApiKeys.Add(new ApiKeyEntry("tenant-a", ApiKeyHasher.Hash(RogueKey)) { User = "alice", Agent = "rogue" }));
+        using var client = app.Client();
+        using var rogue = app.Client(RogueKey);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/cubes", new { name = "vault", user = "alice", agent = "trusted" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { text = "alice's vault note", cube = "vault", user = "alice", agent = "trusted" })).StatusCode);
+
+        var refused = await rogue.PostAsync("/v1/users/alice/forget", null);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        string body = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("nothing was forgotten", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("vault", body, StringComparison.Ordinal); // a cube the key may not read is not named
+        var forgot = await TestApp.ReadJsonAsync(await client.PostAsync("/v1/users/alice/forget", null));
+        Assert.Equal(1, forgot.GetProperty("written").GetInt32()); // the note was still there for the tenant's key
     }
 }

@@ -69,4 +69,29 @@ public sealed class UserForgetTests : IAsyncLifetime
         Assert.DoesNotContain(await memory.GetAuditAsync(Owner), r => r.Action == "purge");
         Assert.Equal(0, (await memory.ForgetUserAsync(Owner, "bob")).Total);
     }
+
+    [Fact]
+    public async Task An_agent_acting_for_the_user_forgets_nothing_while_a_cube_holding_their_memories_is_closed_to_it()
+    {
+        // Only the actor's user was compared: an agent that may neither read nor purge in the cube of the user's other agent
+        // erased everything there for good.
+        var trusted = new Scope("acme", "alice", "trusted");
+        var rogue = new Scope("acme", "alice", "rogue");
+        await memory.CreateCubeAsync(trusted, "vault");
+        var secret = await memory.AddAsync(trusted, "vault", new MemoryDraft("alice's vault note"));
+        var own = await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's own note"));
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.PurgeAsync(rogue, secret.Id));
+
+        var refused = await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.ForgetUserAsync(rogue, "alice"));
+
+        Assert.Equal(("vault", false), (refused.CubeName, refused.CanRead));
+        Assert.Contains("nothing was forgotten", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("alice's vault note", (await memory.GetAsync(trusted, secret.Id)).Text);
+        Assert.Equal("alice's own note", (await memory.GetAsync(Alice, own.Id)).Text); // all or nothing
+        Assert.DoesNotContain(await memory.GetAuditAsync(Owner), r => r.Action == "user.forget");
+
+        // The agent that may purge there forgets the user everywhere, as the tenant's owner scope may whatever the grants say.
+        Assert.Equal(2, (await memory.ForgetUserAsync(trusted, "alice")).Written);
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(trusted, secret.Id));
+    }
 }

@@ -367,7 +367,7 @@ export interface paths {
         put?: never;
         /**
          * Forget a user
-         * @description Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key (the tenant's owner) may forget anyone, a key bound to a user only that user (403 otherwise). One audit line (`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.
+         * @description Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key (the tenant's owner) may forget anyone, a key bound to a user only that user, and only when it may read and write every cube that holds the user's memories (a key bound to one agent of the user may not erase in a cube closed to that agent); otherwise 403, and nothing is forgotten. One audit line (`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.
          */
         post: operations["ForgetUser"];
         delete?: never;

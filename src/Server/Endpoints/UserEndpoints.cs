@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Forgetting;
+
 namespace AgentMem.Server.Endpoints;
 
 /// <summary><c>/v1/users</c>: forgetting a user (the right to erasure).</summary>
@@ -10,14 +12,27 @@ internal static class UserEndpoints
             .Describe("ForgetUser", "Forget a user", "Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and "
                 + "index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; "
                 + "on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key "
-                + "(the tenant's owner) may forget anyone, a key bound to a user only that user (403 otherwise). One audit line "
+                + "(the tenant's owner) may forget anyone, a key bound to a user only that user, and only when it may read and write every cube "
+                + "that holds the user's memories (a key bound to one agent of the user may not erase in a cube closed to that agent); "
+                + "otherwise 403, and nothing is forgotten. One audit line "
                 + "(`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.");
     }
 
     // The acting scope is the key's alone: forgetting is not done on behalf of a user or agent a request names.
     private static async Task<Ok<UserForgottenDto>> ForgetAsync(string user, MemoryOS memory, HttpContext context, CancellationToken cancellationToken)
     {
-        var result = await memory.ForgetUserAsync(RequestScope.For(context, null, null), user, cancellationToken).ConfigureAwait(false);
+        UserForgetResult result;
+        try
+        {
+            result = await memory.ForgetUserAsync(RequestScope.For(context, null, null), user, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CubeAccessDeniedException denied) when (!denied.CanRead)
+        {
+            // A 403 as for any refusal, but without the name of a cube the key may not read: the request named no cube, so
+            // the 404 an unreadable cube gets elsewhere would both mislead and name it.
+            throw new AccessDeniedException($"This API key may not purge in a cube that holds memories of user '{user}' and that it may not read: nothing was forgotten. The tenant's key may forget the user.");
+        }
+
         return TypedResults.Ok(new UserForgottenDto(result.User, result.Written, result.Derived, result.Cubes, result.PayloadFiles));
     }
 }
