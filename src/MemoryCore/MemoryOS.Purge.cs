@@ -67,7 +67,16 @@ public sealed partial class MemoryOS
     /// </summary>
     /// <returns>The ids purged and the ids skipped.</returns>
     /// <exception cref="ErasureFilesLeftException">The purge is committed, but a cartridge or adapter file computed from the memories could not be deleted (named), or a change listener threw (its error is the inner exception).</exception>
-    public async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken = default)
+    public Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken = default) =>
+        PurgeManyAsync(actor, ids, reason, checkedSoFar: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="PurgeManyAsync(Scope, IReadOnlyList{MemoryId}, string?, CancellationToken)"/>, telling
+    /// <paramref name="checkedSoFar"/> how many of the ids have been loaded and checked (access, frozen) after each one: what
+    /// a job reports as progress before the one transaction that purges them all. An attempt redone after a hold set
+    /// meanwhile counts from zero again.
+    /// </summary>
+    internal async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, Action<int>? checkedSoFar, CancellationToken cancellationToken)
     {
         // The store checks frozen again inside its transaction; a memory frozen after the states were read (a legal hold set
         // during a long sweep) fails the attempt whole, and the next one reads the states again and skips it.
@@ -75,7 +84,7 @@ public sealed partial class MemoryOS
         {
             try
             {
-                return await PurgeManyOnceAsync(actor, ids, reason, cancellationToken).ConfigureAwait(false);
+                return await PurgeManyOnceAsync(actor, ids, reason, checkedSoFar, cancellationToken).ConfigureAwait(false);
             }
             catch (MemoryFrozenException) when (attempt < 3)
             {
@@ -83,7 +92,7 @@ public sealed partial class MemoryOS
         }
     }
 
-    private async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyOnceAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<MemoryId> Purged, IReadOnlyList<MemoryId> Skipped)> PurgeManyOnceAsync(Scope actor, IReadOnlyList<MemoryId> ids, string? reason, Action<int>? checkedSoFar, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var purged = new List<MemoryId>();
@@ -107,6 +116,8 @@ public sealed partial class MemoryOS
             {
                 skipped.Add(id);
             }
+
+            checkedSoFar?.Invoke(purged.Count + skipped.Count);
         }
 
         if (items.Count == 0)

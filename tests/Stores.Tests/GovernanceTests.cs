@@ -273,6 +273,29 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_ttl_job_reports_progress_while_it_lists_and_while_it_prepares_the_purge_not_only_at_the_end()
+    {
+        // The only report came after the whole cube was listed, every expired memory loaded, purged and vacuumed.
+        await memory.SetPolicyAsync(Alice, "notes", new CubePolicy { HardDeleteAfterDays = 1 });
+        await memory.AddBatchAsync(Alice, "notes", [.. Enumerable.Range(0, 1000).Select(i => new MemoryDraft($"expired note number {i}"))]);
+        clock.Advance(TimeSpan.FromDays(3));
+        var reports = new List<MaintenanceProgress>();
+        var progress = new SynchronousProgress<MaintenanceProgress>(reports.Add);
+
+        var done = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "notes", [ExpiryJob.JobName], progress: progress));
+
+        Assert.Equal(1000, done.Counts["purged"]);
+        var listing = reports.Where(r => r.Total is null).ToList();
+        var purging = reports.Where(r => r.Total is not null && r.Done < r.Total).ToList();
+        Assert.Equal([200, 400, 600, 800, 1000], listing.Select(r => r.Done));
+        Assert.True(purging.Count >= 5, $"{purging.Count} report(s) while the purge was prepared");
+        Assert.All(purging, r => Assert.Equal((2000, 0), (r.Total!.Value, r.Counts["purged"])));
+        Assert.Equal(purging.Select(r => r.Done).Order(), purging.Select(r => r.Done)); // never backwards
+        var last = reports[^1];
+        Assert.Equal((2000, 2000, 1000), (last.Done, last.Total, last.Counts["purged"]));
+    }
+
+    [Fact]
     public async Task The_service_sweep_applies_every_cubes_ttl_as_its_owner_and_counts_what_it_purged()
     {
         await memory.CreateCubeAsync(Bob, "bobs", policy: new CubePolicy { HardDeleteAfterDays = 1 });

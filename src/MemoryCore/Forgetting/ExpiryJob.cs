@@ -4,14 +4,19 @@ namespace AgentMem.MemoryCore.Forgetting;
 /// <c>expiry</c>: the cube's TTL. Hard-deletes (purges) every memory recorded more than the cube's
 /// <see cref="Cubes.CubePolicy.HardDeleteAfterDays"/> ago, in any state but frozen (a frozen memory is a legal hold and
 /// is kept until unfrozen), with what was derived from it, frozen memories again excepted
-/// (<see cref="MemoryOS.PurgeManyAsync"/>). The age runs from <see cref="Provenance.RecordedAt"/>, so updates, archiving
+/// (<see cref="MemoryOS.PurgeManyAsync(Scope, IReadOnlyList{MemoryId}, string?, CancellationToken)"/>). The age runs from <see cref="Provenance.RecordedAt"/>, so updates, archiving
 /// by <see cref="ForgettingJob"/> and recalls never postpone it. Each purge leaves one audit line without content.
 /// Counters: <c>examined</c>, <c>purged</c>, <c>exempt</c> (frozen), <c>kept</c>, <c>conflicts</c> (changed or gone meanwhile).
+/// Progress, every 200 memories: <see cref="MaintenanceProgress.Done"/> counts the memories listed (total not yet known),
+/// then, unless a dry run, the expired ones loaded and checked for the purge, out of a total of both; the purge itself is
+/// one transaction (with its VACUUM), reported when it has committed.
 /// </summary>
 public sealed class ExpiryJob : IMaintenanceJob
 {
     /// <summary>The job's name.</summary>
     public const string JobName = "expiry";
+
+    private const int ProgressEvery = 200;
 
     /// <summary>Every state a memory can be in: the TTL applies to all of them (frozen ones are counted as exempt).</summary>
     private static readonly LifecycleState[] AllStates = Enum.GetValues<LifecycleState>();
@@ -64,15 +69,35 @@ public sealed class ExpiryJob : IMaintenanceJob
             {
                 expired.Add(item);
             }
+
+            if (run.Counters["examined"] % ProgressEvery == 0)
+            {
+                run.Report(run.Counters["examined"], null);
+            }
         }
 
         string reason = string.Create(CultureInfo.InvariantCulture, $"expired: cube TTL {days} d");
         cancellationToken.ThrowIfCancellationRequested();
         IReadOnlyList<MemoryId> purged = expired.Select(i => i.Id).ToList();
+        int examined = run.Counters["examined"];
+        int total = context.DryRun ? examined : examined + purged.Count;
         if (!context.DryRun && purged.Count > 0)
         {
+            // Loading and checking each expired memory takes store reads of its own, before the one transaction: reported
+            // as it goes, never backwards (an attempt redone after a hold set meanwhile counts from zero again).
+            run.Report(examined, total);
+            int reported = 0;
+            void Checked(int count)
+            {
+                if (count % ProgressEvery == 0 && count > reported)
+                {
+                    reported = count;
+                    run.Report(examined + count, total);
+                }
+            }
+
             // One purge for the whole sweep: its clean-up (VACUUM) runs once, not once per expired memory.
-            var (done, skipped) = await context.Memory.PurgeManyAsync(context.Actor, purged, reason, cancellationToken).ConfigureAwait(false);
+            var (done, skipped) = await context.Memory.PurgeManyAsync(context.Actor, purged, reason, Checked, cancellationToken).ConfigureAwait(false);
             purged = done;
             for (int i = 0; i < skipped.Count; i++)
             {
@@ -86,7 +111,7 @@ public sealed class ExpiryJob : IMaintenanceJob
             run.Act("purge", id, null, reason);
         }
 
-        run.Report(run.Counters["examined"], run.Counters["examined"]);
+        run.Report(total, total);
         return run.Result();
     }
 }
