@@ -232,7 +232,8 @@ class AgentMemClient:
 
     def forget_user(self, user: str) -> dict[str, Any]:
         """Forgets ``user`` in every cube of the tenant (their memories and what was derived from them), for good; the key
-        must be the tenant's (unbound) or bound to that user. Returns ``{"user", "written", "derived", "cubes", "cartridges"}``."""
+        must be the tenant's (unbound) or bound to that user. Drops the grants to the user; the cubes they own are listed, not
+        deleted. Returns ``{"user", "written", "derived", "cubes", "cartridges", "grantsDropped", "ownedCubes"}``."""
         return self.request("POST", f"/v1/users/{self._segment(user, 'user')}/forget")
 
     def get_grants(self, cube: str, user: str | None = None, agent: str | None = None) -> dict[str, Any]:

@@ -16,6 +16,13 @@ public sealed partial class MemoryOS
     /// <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> demands: read and write access to every cube that
     /// holds the user's memories. Otherwise nothing is forgotten: an agent whom a cube's owner shut out must not erase there
     /// what it may not even read.
+    /// <para>
+    /// Right after the memories, every grant that names the user is dropped from the tenant's cubes
+    /// (<see cref="UserForgetResult.GrantsDropped"/>), so a user id given out again inherits no access. The cubes the user
+    /// owns are not deleted: with them would go what others wrote there, which is the caller's decision. Their ids are
+    /// returned (<see cref="UserForgetResult.OwnedCubes"/>); <see cref="DeleteCubeAsync"/> as their owner finishes the
+    /// erasure.
+    /// </para>
     /// </summary>
     /// <remarks>
     /// One audit line, <c>user.forget</c>, outlives it, naming the user and the counts: the user id is an identifier the
@@ -27,7 +34,8 @@ public sealed partial class MemoryOS
     /// </remarks>
     /// <exception cref="AccessDeniedException">The actor is neither tenant-wide nor <paramref name="user"/>; or, as a
     /// <see cref="CubeAccessDeniedException"/> naming the cube, it is the user's own scope but may not read and write a cube
-    /// that holds the user's memories. Nothing is forgotten.</exception>
+    /// that holds the user's memories, or it is an agent of the user and a cube grants another agent of the user access.
+    /// Nothing is forgotten.</exception>
     /// <exception cref="ErasureFilesLeftException">The user is forgotten, but a cartridge or adapter file computed from their memories could not be deleted (named), or a change listener threw (its error is the inner exception).</exception>
     public async Task<UserForgetResult> ForgetUserAsync(Scope actor, string user, CancellationToken cancellationToken = default)
     {
@@ -46,9 +54,11 @@ public sealed partial class MemoryOS
             written.Add(item);
         }
 
+        // Listed after the memories: a cube missing here was deleted since, with the memories it held.
+        var tenantCubes = await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
         if (!tenantWide)
         {
-            await DemandPurgeAsync(actor, who, written, cancellationToken).ConfigureAwait(false);
+            DemandErasable(actor, who, written, tenantCubes);
         }
 
         var writtenIds = written.Select(i => i.Id).ToList();
@@ -60,36 +70,80 @@ public sealed partial class MemoryOS
         string detail = $"user '{who}': {written.Count} written, {derived.Count} derived, {cubes.Count} cube(s)";
         var left = new ErasureLeft();
         var (memories, files) = await PurgeWithCleanUpAsync(actor, removed, Audit(actor, "user.forget", null, null, null, detail), cancellationToken, left: left).ConfigureAwait(false);
+        int grants = await DropGrantsAsync(actor, who, tenantCubes).ConfigureAwait(false);
+        var owned = tenantCubes.Where(c => string.Equals(c.Owner.User, who, StringComparison.Ordinal)).Select(c => c.Id).ToList();
         return !left.Any
-            ? new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files)
+            ? new UserForgetResult(who, written.Count, derived.Count, cubes.Count, files) { GrantsDropped = grants, OwnedCubes = owned }
             : throw FilesLeft($"Forgot user '{who}': purged {memories} memor{(memories == 1 ? "y" : "ies")}", memories, left);
     }
 
     /// <summary>
-    /// Refuses, before anything is erased, a forget by the user's own scope that reaches a cube where it may not purge
-    /// (read and write access, as <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> needs). Derived
-    /// memories follow their sources wherever they are, as they do in a purge.
+    /// Refuses, before anything is erased, a forget by the user's own scope that reaches further than it may: a cube that
+    /// holds the user's memories where it may not purge (read and write access, as
+    /// <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> needs; derived memories follow their sources
+    /// wherever they are, as in a purge), or, for an agent acting for the user, a grant to another agent of the user, which
+    /// that agent could not revoke otherwise.
     /// </summary>
-    private async Task DemandPurgeAsync(Scope actor, string user, IReadOnlyList<MemoryItem> written, CancellationToken cancellationToken)
+    private static void DemandErasable(Scope actor, string user, IReadOnlyList<MemoryItem> written, IReadOnlyList<MemCube> cubes)
     {
         var holding = written.Select(i => i.CubeId).ToHashSet(StringComparer.Ordinal);
-        if (holding.Count == 0)
-        {
-            return;
-        }
-
-        // Listed after the memories: a cube missing here was deleted since, with the memories it held.
-        foreach (var cube in (await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false)).Where(c => holding.Contains(c.Id)))
+        foreach (var cube in cubes)
         {
             var granted = CubeAccessPolicy.Evaluate(cube, actor);
-            if ((granted & CubeAccess.ReadWrite) != CubeAccess.ReadWrite)
+            bool canRead = (granted & CubeAccess.Read) == CubeAccess.Read;
+            if (holding.Contains(cube.Id) && (granted & CubeAccess.ReadWrite) != CubeAccess.ReadWrite)
             {
                 throw new CubeAccessDeniedException(
                     $"Scope {actor} may not purge in cube '{cube.Name}', which holds memories of user '{user}' (it needs read and write access there): nothing was forgotten. "
                     + "The tenant's owner scope (no user, no agent), or a scope of the user with that access, may forget the user.",
                     cube.Name,
-                    canRead: (granted & CubeAccess.Read) == CubeAccess.Read);
+                    canRead);
+            }
+
+            if (actor.Agent is not null && cube.Grants.FirstOrDefault(g => NamesUser(g, user) && g.Agent is not null && !string.Equals(g.Agent, actor.Agent, StringComparison.Ordinal)) is { } others)
+            {
+                throw new CubeAccessDeniedException(
+                    $"Scope {actor} may not drop the grant of cube '{cube.Name}' to agent '{others.Agent}' of user '{user}': nothing was forgotten. "
+                    + "The tenant's owner scope (no user, no agent), or the user's own scope without an agent, may forget the user.",
+                    cube.Name,
+                    canRead);
             }
         }
     }
+
+    /// <summary>
+    /// Drops every grant that names <paramref name="user"/> from the tenant's <paramref name="cubes"/>, each cube in a write
+    /// of its own applied to the cube as stored (a grant given meanwhile to someone else stays), audited <c>cube.grants</c>;
+    /// returns how many. The store offers no write of grants inside a purge, so it runs right after the purge committed, and
+    /// is not cancelled: a forget run again drops what a failure here left.
+    /// </summary>
+    private async Task<int> DropGrantsAsync(Scope actor, string user, IReadOnlyList<MemCube> cubes)
+    {
+        int dropped = 0;
+        var now = time.GetUtcNow();
+        foreach (var cube in cubes.Where(c => c.Grants.Any(g => NamesUser(g, user))))
+        {
+            int here = 0;
+            try
+            {
+                await store.UpdateCubeAsync(actor.Tenant, cube.Id, stored =>
+                {
+                    var kept = stored.Grants.Where(g => !NamesUser(g, user)).ToList();
+                    here = stored.Grants.Count - kept.Count;
+                    return stored with { Grants = kept, UpdatedAt = now };
+                }, Audit(actor, "cube.grants", cube.Id, null, null, $"user.forget: grants to user '{user}' dropped"), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (CubeNotFoundException)
+            {
+                // Deleted since it was listed, with its grants.
+                continue;
+            }
+
+            dropped += here;
+        }
+
+        return dropped;
+    }
+
+    private static bool NamesUser(CubeGrant grant, string user) => string.Equals(grant.User, user, StringComparison.Ordinal);
 }

@@ -28,6 +28,27 @@ public sealed class ForgetVerbTests : IDisposable
         Assert.Equal((1, true), (anonymous.Code, anonymous.Err.Contains("--user", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Forget_drops_the_grants_to_the_user_and_names_the_cubes_they_own_which_it_keeps()
+    {
+        var own = await cli.JsonAsync("cube", "create", "ursula-private", "--user", "ursula");
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "victor-shared", "--user", "victor")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "grant", "victor-shared", "--to-user", "ursula", "--access", "readwrite", "--user", "victor")).Code);
+        Assert.Equal(0, (await cli.RunAsync("add", "Ursula's note in Victor's cube", "--cube", "victor-shared", "--user", "ursula")).Code);
+        string id = own.GetProperty("id").GetString()!;
+
+        var forgot = await cli.JsonAsync("forget", "--user", "ursula", "--yes");
+        Assert.Equal((1, 1, id), (forgot.GetProperty("written").GetInt32(), forgot.GetProperty("grantsDropped").GetInt32(), Assert.Single(forgot.GetProperty("ownedCubes").EnumerateArray()).GetString()));
+        Assert.Empty((await cli.JsonAsync("cube", "grants", "victor-shared", "--user", "victor")).GetProperty("grants").EnumerateArray());
+
+        Assert.Equal(0, (await cli.RunAsync("cube", "grant", "victor-shared", "--to-user", "ursula", "--access", "read", "--user", "victor")).Code);
+        var text = await cli.RunAsync("forget", "--user", "ursula", "--yes");
+        Assert.Equal(0, text.Code);
+        Assert.Contains("1 grant(s) to them dropped", text.Out, StringComparison.Ordinal);
+        Assert.Contains(id, text.Out, StringComparison.Ordinal); // listed, not deleted
+        Assert.Equal(0, (await cli.RunAsync("cube", "delete", id, "--yes", "--user", "ursula")).Code);
+    }
+
     [Fact(Timeout = 180_000)]
     public async Task Forget_then_verify_finds_no_trace_of_the_user_s_token_in_any_file_and_the_other_user_keeps_theirs()
     {

@@ -28,6 +28,8 @@ public sealed class UserForgetEndpointTests
         var forgot = await TestApp.ReadJsonAsync(await client.PostAsync("/v1/users/carol/forget", null));
 
         Assert.Equal(("carol", 2, 0, 2), (forgot.GetProperty("user").GetString(), forgot.GetProperty("written").GetInt32(), forgot.GetProperty("derived").GetInt32(), forgot.GetProperty("cubes").GetInt32()));
+        Assert.Equal(0, forgot.GetProperty("grantsDropped").GetInt32());
+        Assert.Empty(forgot.GetProperty("ownedCubes").EnumerateArray()); // the tenant's cubes are nobody's
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/memories/{kept.GetProperty("id").GetString()}")).StatusCode);
         var again = await TestApp.ReadJsonAsync(await bob.PostAsync("/v1/users/bob/forget", null));
         Assert.Equal(0, again.GetProperty("written").GetInt32());
@@ -39,7 +41,8 @@ public sealed class UserForgetEndpointTests
         await using var app = await TestApp.StartAsync(configure: o => o.ApiKeys.Add(new ApiKeyEntry("tenant-a", ApiKeyHasher.Hash(RogueKey)) { User = "alice", Agent = "rogue" }));
         using var client = app.Client();
         using var rogue = app.Client(RogueKey);
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/cubes", new { name = "vault", user = "alice", agent = "trusted" })).StatusCode);
+        var vault = await client.PostAsJsonAsync("/v1/cubes", new { name = "vault", user = "alice", agent = "trusted" });
+        Assert.Equal(HttpStatusCode.Created, vault.StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { text = "alice's vault note", cube = "vault", user = "alice", agent = "trusted" })).StatusCode);
 
         var refused = await rogue.PostAsync("/v1/users/alice/forget", null);
@@ -50,5 +53,10 @@ public sealed class UserForgetEndpointTests
         Assert.DoesNotContain("vault", body, StringComparison.Ordinal); // a cube the key may not read is not named
         var forgot = await TestApp.ReadJsonAsync(await client.PostAsync("/v1/users/alice/forget", null));
         Assert.Equal(1, forgot.GetProperty("written").GetInt32()); // the note was still there for the tenant's key
+
+        // The cube alice owns is named for the caller to delete, not deleted.
+        string vaultId = (await TestApp.ReadJsonAsync(vault)).GetProperty("id").GetString()!;
+        Assert.Equal(vaultId, Assert.Single(forgot.GetProperty("ownedCubes").EnumerateArray()).GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/cubes/{vaultId}?user=alice&agent=trusted")).StatusCode);
     }
 }

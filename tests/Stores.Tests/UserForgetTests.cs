@@ -71,6 +71,36 @@ public sealed class UserForgetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forgetting_a_user_drops_the_grants_that_name_them_and_lists_the_cubes_they_own_for_the_caller_to_delete()
+    {
+        // The grants survived, so a new user given the same id got the old one's access; and nothing told the caller that
+        // the user's own cubes (name, description, what others wrote there) were still there.
+        var assistant = new Scope("acme", null, "assistant");
+        var alicePrivate = await memory.CreateCubeAsync(Alice, "alice-private", "Alice Smith, diabetes care notes");
+        await memory.SetGrantsAsync(Alice, "alice-private", [new CubeGrant(null, "assistant", CubeAccess.ReadWrite)]);
+        var note = await memory.AddAsync(assistant, "alice-private", new MemoryDraft("assistant note: patient alice takes insulin at 8pm"));
+        await memory.SetGrantsAsync(Bob, "diary", [new CubeGrant("alice", null, CubeAccess.ReadWrite), new CubeGrant("alice", "helper", CubeAccess.Read), new CubeGrant("carol", null, CubeAccess.Read)]);
+        await memory.AddAsync(Alice, "diary", new MemoryDraft("alice wrote in bob's diary"));
+
+        // One agent of the user may not drop what another agent of theirs was granted: refused before anything is erased.
+        var other = await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.ForgetUserAsync(new Scope("acme", "alice", "rogue"), "alice"));
+        Assert.Equal("diary", other.CubeName);
+        Assert.Equal(3, (await memory.OpenCubeAsync(Bob, "diary")).Grants.Count);
+
+        var result = await memory.ForgetUserAsync(Owner, "alice");
+
+        Assert.Equal((1, 2), (result.Written, result.GrantsDropped));
+        string notes = (await memory.OpenCubeAsync(Alice, "notes")).Id;
+        Assert.Equal(new[] { alicePrivate.Id, notes }.Order(StringComparer.Ordinal), result.OwnedCubes.Order(StringComparer.Ordinal));
+        Assert.Equal([new CubeGrant("carol", null, CubeAccess.Read)], (await memory.OpenCubeAsync(Bob, "diary")).Grants);
+        var newAlice = new Scope("acme", "alice");
+        await Assert.ThrowsAnyAsync<AccessDeniedException>(() => memory.ListAsync(newAlice, "diary").ToListAsync().AsTask());
+        // Listed, not deleted: the caller decides (a cube may hold what others wrote); deleting it as its owner finishes the erasure.
+        Assert.Equal(note.Id, (await memory.GetAsync(assistant, note.Id)).Id);
+        Assert.Single(await memory.GetAuditAsync(Bob), r => r.Action == "cube.grants" && r.User is null); // the forget's, as the owner scope
+    }
+
+    [Fact]
     public async Task An_agent_acting_for_the_user_forgets_nothing_while_a_cube_holding_their_memories_is_closed_to_it()
     {
         // Only the actor's user was compared: an agent that may neither read nor purge in the cube of the user's other agent

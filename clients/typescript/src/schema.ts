@@ -367,7 +367,7 @@ export interface paths {
         put?: never;
         /**
          * Forget a user
-         * @description Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key (the tenant's owner) may forget anyone, a key bound to a user only that user, and only when it may read and write every cube that holds the user's memories (a key bound to one agent of the user may not erase in a cube closed to that agent); otherwise 403, and nothing is forgotten. One audit line (`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.
+         * @description Removes, in every cube of the tenant, every memory the user wrote (with its versions, links, tags, embeddings and index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key (the tenant's owner) may forget anyone, a key bound to a user only that user, and only when it may read and write every cube that holds the user's memories (a key bound to one agent of the user may not erase in a cube closed to that agent, nor drop a grant to another agent of the user); otherwise 403, and nothing is forgotten. Then every grant to the user is dropped from the tenant's cubes (`grantsDropped`). The cubes the user owns are listed (`ownedCubes`, ids), not deleted: they keep what others wrote there; delete them as their owner to finish the erasure. One audit line (`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.
          */
         post: operations["ForgetUser"];
         delete?: never;
@@ -1040,7 +1040,7 @@ export interface components {
              */
             expectedVersion?: null | number;
         };
-        /** @description What `POST /v1/users/{user}/forget` removed: counts only. */
+        /** @description What `POST /v1/users/{user}/forget` removed (counts), and the cubes the user owns, which it keeps. */
         UserForgottenDto: {
             /** @description The user forgotten. */
             user: string;
@@ -1064,6 +1064,13 @@ export interface components {
              * @description Local payload files of the removed activation and parametric memories (KV cartridges, LoRA adapters) that were deleted.
              */
             cartridges: number;
+            /**
+             * Format: int32
+             * @description Grants to the user dropped from the tenant's cubes, so a user id given out again inherits no access.
+             */
+            grantsDropped: number;
+            /** @description Ids of the cubes the user owns: listed, not deleted (they keep their name, description and what others wrote there); delete them with `DELETE /v1/cubes/{cube}` as their owner to finish the erasure. */
+            ownedCubes: string[];
         };
     };
     responses: never;

@@ -1,4 +1,5 @@
 using AgentMem.Common.Traces;
+using AgentMem.MemoryCore.Forgetting;
 
 namespace AgentMem.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class ForgetCommand
     {
         var yes = new Option<bool>("--yes") { Description = "Confirm: the user's memories and everything derived from them are removed in every cube, for good." };
         var verify = new Option<string?>("--verify") { Description = $"After forgetting (or alone, without --yes), scan the SQLite database's files (the database, its write-ahead log, shared-memory and journal files), its index folder and the cartridges/ and derived/ folders beside it for this text as UTF-8 and UTF-16; exit {TraceExitCode} if any file holds it." };
-        return verbs.Create("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes). It acts as that user (and --agent): if that scope may not read and write a cube that holds the user's memories, it is refused and nothing is forgotten.", [yes, verify], async (ctx, parse, ct) =>
+        return verbs.Create("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes); drops the grants to them and lists (does not delete) the cubes they own. It acts as that user (and --agent): if that scope may not read and write a cube that holds the user's memories, it is refused and nothing is forgotten.", [yes, verify], async (ctx, parse, ct) =>
         {
             string? token = parse.GetValue(verify);
             if (token is not null && string.IsNullOrWhiteSpace(token))
@@ -35,15 +36,17 @@ internal static class ForgetCommand
             // seen at the scan, so a write-ahead log the forget itself made is read too.
             var files = token is null ? null : DataFiles(ctx);
             object? forgot = null;
+            string owned = string.Empty;
             if (forgetting)
             {
                 string user = ctx.Scope.User ?? throw new MemoryValidationException("Name the user to forget with --user.");
                 await using var memory = ctx.OpenMemory();
                 var result = await memory.ForgetUserAsync(ctx.Scope, user, ct);
-                forgot = new { user = result.User, written = result.Written, derived = result.Derived, cubes = result.Cubes, cartridges = result.PayloadFiles };
+                forgot = new { user = result.User, written = result.Written, derived = result.Derived, cubes = result.Cubes, cartridges = result.PayloadFiles, grantsDropped = result.GrantsDropped, ownedCubes = result.OwnedCubes };
+                owned = OwnedCubesLine(result);
                 if (token is null)
                 {
-                    ctx.Output.Result(forgot, $"Forgot user [bold]{Markup.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge or adapter file(s) deleted.");
+                    ctx.Output.Result(forgot, $"Forgot user [bold]{Markup.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge or adapter file(s) deleted; {result.GrantsDropped} grant(s) to them dropped.{owned}");
                     return 0;
                 }
             }
@@ -56,7 +59,7 @@ internal static class ForgetCommand
             {
                 if (forgot is not null)
                 {
-                    console.MarkupLine($"Forgot user [bold]{Markup.Escape(ctx.Scope.User!)}[/].");
+                    console.MarkupLine($"Forgot user [bold]{Markup.Escape(ctx.Scope.User!)}[/].{owned}");
                 }
 
                 foreach (var hit in hits)
@@ -76,6 +79,10 @@ internal static class ForgetCommand
             return hits.Count == 0 && unread.Count == 0 ? 0 : TraceExitCode;
         });
     }
+
+    // The user's own cubes stay (with what others wrote there): named by id, so the operator can finish the erasure.
+    private static string OwnedCubesLine(UserForgetResult result) => result.OwnedCubes.Count == 0 ? string.Empty
+        : $" Kept the {result.OwnedCubes.Count} cube(s) they own, with what others wrote there; 'agentmem cube delete ID --yes' as their owner deletes one: {Markup.Escape(string.Join(", ", result.OwnedCubes))}.";
 
     // The SQLite file with the files SQLite keeps beside it, the index folder wherever it is, and the folders beside the
     // database that cartridge and adapter files go to by default. Not the whole folder around the database: by default that

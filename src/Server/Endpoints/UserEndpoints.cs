@@ -13,8 +13,10 @@ internal static class UserEndpoints
                 + "index entries) and every memory derived from one of them (summaries, activation cartridges and their files), for good; "
                 + "on SQLite freed pages are zeroed and the write-ahead log truncated. The acting scope is the API key's: an unbound key "
                 + "(the tenant's owner) may forget anyone, a key bound to a user only that user, and only when it may read and write every cube "
-                + "that holds the user's memories (a key bound to one agent of the user may not erase in a cube closed to that agent); "
-                + "otherwise 403, and nothing is forgotten. One audit line "
+                + "that holds the user's memories (a key bound to one agent of the user may not erase in a cube closed to that agent, nor drop a grant to another agent of the user); "
+                + "otherwise 403, and nothing is forgotten. Then every grant to the user is dropped from the tenant's cubes (`grantsDropped`). "
+                + "The cubes the user owns are listed (`ownedCubes`, ids), not deleted: they keep what others wrote there; delete them as their owner "
+                + "to finish the erasure. One audit line "
                 + "(`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.");
     }
 
@@ -30,9 +32,9 @@ internal static class UserEndpoints
         {
             // A 403 as for any refusal, but without the name of a cube the key may not read: the request named no cube, so
             // the 404 an unreadable cube gets elsewhere would both mislead and name it.
-            throw new AccessDeniedException($"This API key may not purge in a cube that holds memories of user '{user}' and that it may not read: nothing was forgotten. The tenant's key may forget the user.");
+            throw new AccessDeniedException($"This API key may not forget user '{user}': a cube it may not read holds their memories or grants another agent of theirs access: nothing was forgotten. The tenant's key may forget the user.");
         }
 
-        return TypedResults.Ok(new UserForgottenDto(result.User, result.Written, result.Derived, result.Cubes, result.PayloadFiles));
+        return TypedResults.Ok(new UserForgottenDto(result.User, result.Written, result.Derived, result.Cubes, result.PayloadFiles, result.GrantsDropped, result.OwnedCubes));
     }
 }
