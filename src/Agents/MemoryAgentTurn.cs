@@ -9,7 +9,10 @@ namespace AgentMem.Agents;
 /// The user message and the assistant reply as written back to memory: each a memory of its own, in the conversation's session,
 /// even when the same words were said before (its source reference is <c>exchange:{id}/user</c> or <c>exchange:{id}/assistant</c>).
 /// </param>
-/// <param name="Facts">The facts extracted from the exchange and written back (existing ids when already known).</param>
+/// <param name="Facts">
+/// The facts extracted from the exchange and written back (existing ids when an extracted fact was already known); without
+/// an extraction model, the user's message itself, the turn's first memory: a new memory each turn.
+/// </param>
 public sealed record MemoryAgentTurn(ChatResponse Response, BuiltContext Context, IReadOnlyList<AddOutcome> Turn, IReadOnlyList<AddOutcome> Facts)
 {
     /// <summary>How each extracted fact was reconciled with the stored ones (empty when conflicts are not resolved).</summary>
