@@ -12,10 +12,10 @@ public sealed partial class MemoryOS
     /// memories among them. Frozen
     /// memories are removed too: erasure is not something a freeze may hold back. Only a tenant-wide scope (no user, no
     /// agent: the owner of the tenant) or the user themself (or an agent acting for them) may do it. The tenant-wide scope
-    /// may whatever the cubes' grants say; the user's own scope only where it may purge, as
-    /// <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> demands: read and write access to every cube that
-    /// holds the user's memories. Otherwise nothing is forgotten: an agent whom a cube's owner shut out must not erase there
-    /// what it may not even read.
+    /// and the user's own scope without an agent may whatever the cubes' grants say (erasure is the user's right); an agent
+    /// acting for the user only where it may purge, as <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/>
+    /// demands: read and write access to every cube that holds the user's memories. Otherwise nothing is forgotten: an agent
+    /// whom a cube's owner shut out must not erase there what it may not even read.
     /// <para>
     /// Right after the memories, every grant that names the user is dropped from the tenant's cubes
     /// (<see cref="UserForgetResult.GrantsDropped"/>), so a user id given out again inherits no access. The cubes the user
@@ -33,8 +33,8 @@ public sealed partial class MemoryOS
     /// (<see cref="IMemoryChangeListener.OnMemoryPurged"/>).
     /// </remarks>
     /// <exception cref="AccessDeniedException">The actor is neither tenant-wide nor <paramref name="user"/>; or, as a
-    /// <see cref="CubeAccessDeniedException"/> naming the cube, it is the user's own scope but may not read and write a cube
-    /// that holds the user's memories, or it is an agent of the user and a cube grants another agent of the user access.
+    /// <see cref="CubeAccessDeniedException"/> naming the cube, it is an agent acting for the user and may not read and write
+    /// a cube that holds the user's memories, or a cube grants another agent of the user access.
     /// Nothing is forgotten.</exception>
     /// <exception cref="ErasureFilesLeftException">The user is forgotten, but a cartridge or adapter file computed from their memories could not be deleted (named), or a change listener threw (its error is the inner exception).</exception>
     public async Task<UserForgetResult> ForgetUserAsync(Scope actor, string user, CancellationToken cancellationToken = default)
@@ -56,7 +56,7 @@ public sealed partial class MemoryOS
 
         // Listed after the memories: a cube missing here was deleted since, with the memories it held.
         var tenantCubes = await store.ListCubesAsync(actor.Tenant, cancellationToken).ConfigureAwait(false);
-        if (!tenantWide)
+        if (actor.Agent is not null)
         {
             DemandErasable(actor, who, written, tenantCubes);
         }
@@ -78,10 +78,10 @@ public sealed partial class MemoryOS
     }
 
     /// <summary>
-    /// Refuses, before anything is erased, a forget by the user's own scope that reaches further than it may: a cube that
+    /// Refuses, before anything is erased, a forget by an agent acting for the user that reaches further than it may: a cube that
     /// holds the user's memories where it may not purge (read and write access, as
     /// <see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/> needs; derived memories follow their sources
-    /// wherever they are, as in a purge), or, for an agent acting for the user, a grant to another agent of the user, which
+    /// wherever they are, as in a purge), or a grant to another agent of the user, which
     /// that agent could not revoke otherwise.
     /// </summary>
     private static void DemandErasable(Scope actor, string user, IReadOnlyList<MemoryItem> written, IReadOnlyList<MemCube> cubes)
@@ -95,7 +95,7 @@ public sealed partial class MemoryOS
             {
                 throw new CubeAccessDeniedException(
                     $"Scope {actor} may not purge in cube '{cube.Name}', which holds memories of user '{user}' (it needs read and write access there): nothing was forgotten. "
-                    + "The tenant's owner scope (no user, no agent), or a scope of the user with that access, may forget the user.",
+                    + "The tenant's owner scope (no user, no agent), the user's own scope without an agent, or an agent of the user with that access, may forget the user.",
                     cube.Name,
                     canRead);
             }

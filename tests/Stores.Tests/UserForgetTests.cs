@@ -124,4 +124,19 @@ public sealed class UserForgetTests : IAsyncLifetime
         Assert.Equal(2, (await memory.ForgetUserAsync(trusted, "alice")).Written);
         await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(trusted, secret.Id));
     }
+
+    [Fact]
+    public async Task The_user_themself_without_an_agent_forgets_their_memories_also_in_cubes_closed_to_that_scope()
+    {
+        // The erasure is the user's right: only an agent acting for them is held to its cubes' access. `agentmem forget
+        // --user alice` (no --agent) was refused for alice's memories in the cube of her agent "trusted".
+        var trusted = new Scope("acme", "alice", "trusted");
+        await memory.CreateCubeAsync(trusted, "vault");
+        var secret = await memory.AddAsync(trusted, "vault", new MemoryDraft("alice's vault note"));
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.GetAsync(Alice, secret.Id));
+
+        Assert.Equal(1, (await memory.ForgetUserAsync(Alice, "alice")).Written);
+
+        await Assert.ThrowsAsync<MemoryNotFoundException>(() => memory.GetAsync(trusted, secret.Id));
+    }
 }

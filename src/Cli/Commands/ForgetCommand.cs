@@ -17,7 +17,7 @@ internal static class ForgetCommand
     {
         var yes = new Option<bool>("--yes") { Description = "Confirm: the user's memories and everything derived from them are removed in every cube, for good." };
         var verify = new Option<string?>("--verify") { Description = $"After forgetting (or alone, without --yes), scan the SQLite database's files (the database, its write-ahead log, shared-memory and journal files), its index folder and the cartridges/ and derived/ folders beside it for this text as UTF-8 and UTF-16; exit {TraceExitCode} if any file holds it." };
-        return verbs.Create("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes); drops the grants to them and lists (does not delete) the cubes they own. It acts as that user (and --agent): if that scope may not read and write a cube that holds the user's memories, it is refused and nothing is forgotten.", [yes, verify], async (ctx, parse, ct) =>
+        return verbs.Create("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes); drops the grants to them and lists (does not delete) the cubes they own. It acts as that user, whatever the cubes' grants say; with --agent, as that agent acting for the user: if it may not read and write a cube that holds the user's memories, it is refused and nothing is forgotten.", [yes, verify], async (ctx, parse, ct) =>
         {
             string? token = parse.GetValue(verify);
             if (token is not null && string.IsNullOrWhiteSpace(token))
