@@ -101,21 +101,25 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     {
         ArgumentNullException.ThrowIfNull(store);
         var location = store is Stores.Sqlite.SqliteMemoryStore sqlite ? new SqliteLocation(sqlite.Path) : Db;
-        return Compose(store, IndexDirectoryFor(location), hybrid, hashingBaseline, out state);
+        return Compose(store, IndexDirectoryFor(location), hybrid, hashingBaseline, out state, out _);
     }
 
     /// <summary>Opens the store at <paramref name="location"/> (not necessarily <see cref="Db"/>: a benchmark's own database) and composes it, its indexes where that location keeps them.</summary>
     public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, out RetrievalState state) =>
-        Compose(location, hybrid, hashingBaseline: false, out state);
+        Compose(location, hybrid, hashingBaseline: false, out state, out _);
 
-    /// <summary><see cref="Compose(StoreLocation, Retrieval.Hybrid.HybridOptions?, out RetrievalState)"/>, with the <c>hybrid-hashing</c> reference when <paramref name="hashingBaseline"/> (see <see cref="Compose(IMemoryStore, Retrieval.Hybrid.HybridOptions?, bool, out RetrievalState)"/>).</summary>
-    public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
+    /// <summary>
+    /// <see cref="Compose(StoreLocation, Retrieval.Hybrid.HybridOptions?, out RetrievalState)"/>, with the <c>hybrid-hashing</c>
+    /// reference when <paramref name="hashingBaseline"/> (see <see cref="Compose(IMemoryStore, Retrieval.Hybrid.HybridOptions?, bool, out RetrievalState)"/>),
+    /// whose own state is <paramref name="baselineState"/> (null without it).
+    /// </summary>
+    public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state, out RetrievalState? baselineState)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return Compose(location.Open(new SchemaUpgradeNotices(Output)), IndexDirectoryFor(location), hybrid, hashingBaseline, out state);
+        return Compose(location.Open(new SchemaUpgradeNotices(Output)), IndexDirectoryFor(location), hybrid, hashingBaseline, out state, out baselineState);
     }
 
-    private MemoryOS Compose(IMemoryStore store, string indexDirectory, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state)
+    private MemoryOS Compose(IMemoryStore store, string indexDirectory, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state, out RetrievalState? baselineState)
     {
         var options = new RetrievalStateOptions
         {
@@ -131,9 +135,12 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
         };
         var retrievers = DefaultRetrievers.Create(store, Embedder.Create(), hybrid ?? DefaultHybrid(), options);
         state = ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State;
+        baselineState = null;
         if (hashingBaseline && Embedder.IsSentenceModel)
         {
-            retrievers = [.. retrievers, new Retrieval.Hybrid.HybridRetriever(store, new Retrieval.Hybrid.HybridOptions { Name = HashingBaselineName })];
+            var baseline = new Retrieval.Hybrid.HybridRetriever(store, new Retrieval.Hybrid.HybridOptions { Name = HashingBaselineName });
+            baselineState = baseline.State;
+            retrievers = [.. retrievers, baseline];
         }
 
         return new(store, retrievers);

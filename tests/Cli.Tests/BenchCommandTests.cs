@@ -227,6 +227,10 @@ public sealed class BenchCommandTests : IDisposable
             Assert.Equal(2, doc.RootElement.GetProperty("questions_total").GetInt32());
             Assert.StartsWith("cl100k_base", doc.RootElement.GetProperty("manifest").GetProperty("token_counter").GetString(), StringComparison.Ordinal);
             Assert.True(doc.RootElement.GetProperty("recall").TryGetProperty("10", out _));
+
+            // One cube per question: each one's index is built before its question, not timed as its (only) search.
+            Assert.Equal(2, doc.RootElement.GetProperty("latency_ms").GetProperty("prepare_count").GetInt32());
+            Assert.StartsWith("warm searches", doc.RootElement.GetProperty("manifest").GetProperty("search_latency").GetString(), StringComparison.Ordinal);
         }
 
         string cm = Path.Combine(cli.Folder, "cm.json");

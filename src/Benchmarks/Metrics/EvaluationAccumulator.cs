@@ -17,6 +17,7 @@ public sealed class EvaluationAccumulator
     private readonly Lock gate = new();
     private readonly List<Scored> results = [];
     private readonly List<double> ingestLatencies = [];
+    private readonly List<double> prepareLatencies = [];
     private readonly int[] ks;
     private readonly bool excludeAdversarial;
     private readonly Func<string, string> sessionOf;
@@ -90,6 +91,17 @@ public sealed class EvaluationAccumulator
         }
     }
 
+    /// <summary>Records the build of one cube's search indexes before its questions (<see cref="LatencySummary.PrepareCount"/>).</summary>
+    /// <param name="latencyMs">Its wall-clock time in milliseconds.</param>
+    public void RecordPrepare(double latencyMs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(latencyMs);
+        lock (gate)
+        {
+            prepareLatencies.Add(latencyMs);
+        }
+    }
+
     /// <summary>
     /// Sets the total wall-clock ingest time. Throughput is items over this time when set, and over
     /// the sum of recorded ingest latencies otherwise, which undercounts throughput for parallel ingest.
@@ -110,12 +122,14 @@ public sealed class EvaluationAccumulator
     {
         Scored[] all;
         double[] ingest;
+        double[] prepare;
         long items;
         TimeSpan? wall;
         lock (gate)
         {
             all = results.ToArray();
             ingest = ingestLatencies.ToArray();
+            prepare = prepareLatencies.ToArray();
             items = ingestItems;
             wall = ingestWallTime;
         }
@@ -130,7 +144,7 @@ public sealed class EvaluationAccumulator
             Group(headline),
             ByCategory(headline),
             ByCategory(excluded),
-            Latencies(all, ingest, items, wall),
+            Latencies(all, ingest, prepare, items, wall),
             new TokenSummary(
                 Mean(all.Select(s => (double?)s.Result.ContextTokens)),
                 Mean(all.Select(s => (double?)s.Result.FullContextTokens)))
@@ -267,11 +281,12 @@ public sealed class EvaluationAccumulator
             qa);
     }
 
-    private static LatencySummary Latencies(Scored[] all, double[] ingest, long items, TimeSpan? wall)
+    private static LatencySummary Latencies(Scored[] all, double[] ingest, double[] prepare, long items, TimeSpan? wall)
     {
         double[] search = all.Select(s => s.Result.SearchLatencyMs).ToArray();
         Array.Sort(search);
         Array.Sort(ingest);
+        Array.Sort(prepare);
         double seconds = wall?.TotalSeconds ?? (ingest.Sum() / 1000);
         return new LatencySummary(
             search.Length,
@@ -282,7 +297,13 @@ public sealed class EvaluationAccumulator
             Percentile(ingest, 50),
             Percentile(ingest, 95),
             Percentile(ingest, 99),
-            seconds > 0 ? items / seconds : null);
+            seconds > 0 ? items / seconds : null)
+        {
+            PrepareCount = prepare.Length,
+            PrepareP50 = Percentile(prepare, 50),
+            PrepareP95 = Percentile(prepare, 95),
+            PrepareP99 = Percentile(prepare, 99),
+        };
     }
 
     private static double? Percentile(double[] sorted, double p) =>

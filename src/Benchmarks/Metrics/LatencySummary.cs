@@ -22,6 +22,22 @@ public sealed record LatencySummary(
     double? IngestItemsPerSecond)
 {
     /// <summary>
+    /// Cubes whose search indexes were built before their questions (one sample per cube), timed apart from the searches:
+    /// a retriever that builds a cube's index on its first search would otherwise time that build as the search. 0 when the
+    /// run had no prepare step, and the searches then include each cube's first-search build.
+    /// </summary>
+    public int PrepareCount { get; init; }
+
+    /// <summary>Median time to build one cube's search indexes before its questions.</summary>
+    public double? PrepareP50 { get; init; }
+
+    /// <summary>95th-percentile time to build one cube's search indexes before its questions.</summary>
+    public double? PrepareP95 { get; init; }
+
+    /// <summary>99th-percentile time to build one cube's search indexes before its questions.</summary>
+    public double? PrepareP99 { get; init; }
+
+    /// <summary>
     /// Summarises raw samples (milliseconds); percentiles of an empty list are null. Throughput is items per second of the
     /// summed ingest time, since callers of this overload time each ingest alone.
     /// </summary>

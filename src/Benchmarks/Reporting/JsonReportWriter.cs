@@ -69,8 +69,10 @@ public static class JsonReportWriter
         w.WriteStartObject("latency_ms");
         ReportJson.Percentiles(w, "search_", latency.SearchP50, latency.SearchP95, latency.SearchP99);
         ReportJson.Percentiles(w, "ingest_", latency.IngestP50, latency.IngestP95, latency.IngestP99);
+        ReportJson.Percentiles(w, "prepare_", latency.PrepareP50, latency.PrepareP95, latency.PrepareP99);
         w.WriteNumber("search_count", latency.SearchCount);
         w.WriteNumber("ingest_count", latency.IngestCount);
+        w.WriteNumber("prepare_count", latency.PrepareCount); // cubes whose indexes were built before their questions
         w.WriteEndObject();
         ReportJson.Number(w, "ingest_items_per_s", latency.IngestItemsPerSecond);
 

@@ -55,7 +55,13 @@ public static class MarkdownReportWriter
         LatencySummary latency = result.Latency;
         md.Append("\n## Latency\n\n| Operation | n | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|\n");
         md.Append(CultureInfo.InvariantCulture, $"| search | {latency.SearchCount} | {ReportFormat.Millis(latency.SearchP50)} | {ReportFormat.Millis(latency.SearchP95)} | {ReportFormat.Millis(latency.SearchP99)} |\n");
-        md.Append(CultureInfo.InvariantCulture, $"| ingest | {latency.IngestCount} | {ReportFormat.Millis(latency.IngestP50)} | {ReportFormat.Millis(latency.IngestP95)} | {ReportFormat.Millis(latency.IngestP99)} |\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"| ingest | {latency.IngestCount} | {ReportFormat.Millis(latency.IngestP50)} | {ReportFormat.Millis(latency.IngestP95)} | {ReportFormat.Millis(latency.IngestP99)} |\n");
+        if (latency.PrepareCount > 0)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| prepare (index build, per cube) | {latency.PrepareCount} | {ReportFormat.Millis(latency.PrepareP50)} | {ReportFormat.Millis(latency.PrepareP95)} | {ReportFormat.Millis(latency.PrepareP99)} |\n");
+        }
+
+        md.Append('\n');
         md.Append(CultureInfo.InvariantCulture, $"Ingest throughput: {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s\n");
 
         md.Append("\n## Context tokens\n\n| Retrieved context, passages (mean) | Same memories whole (mean) | Full context (mean) |\n|---:|---:|---:|\n");

@@ -99,7 +99,12 @@ public static class TextSummary
 
         LatencySummary latency = result.Latency;
         text.Append('\n');
-        text.Append(CultureInfo.InvariantCulture, $"search ms   p50 {ReportFormat.Millis(latency.SearchP50)}  p95 {ReportFormat.Millis(latency.SearchP95)}  p99 {ReportFormat.Millis(latency.SearchP99)}  (n={latency.SearchCount})\n");
+        text.Append(CultureInfo.InvariantCulture, $"search ms   p50 {ReportFormat.Millis(latency.SearchP50)}  p95 {ReportFormat.Millis(latency.SearchP95)}  p99 {ReportFormat.Millis(latency.SearchP99)}  (n={latency.SearchCount}{(latency.PrepareCount > 0 ? ", indexes built beforehand" : string.Empty)})\n");
+        if (latency.PrepareCount > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"prepare ms  p50 {ReportFormat.Millis(latency.PrepareP50)}  p95 {ReportFormat.Millis(latency.PrepareP95)}  p99 {ReportFormat.Millis(latency.PrepareP99)}  (n={latency.PrepareCount} cubes: each one's index build before its questions)\n");
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"ingest ms   p50 {ReportFormat.Millis(latency.IngestP50)}  p95 {ReportFormat.Millis(latency.IngestP95)}  p99 {ReportFormat.Millis(latency.IngestP99)}  (n={latency.IngestCount}, {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s)\n");
         text.Append(CultureInfo.InvariantCulture, $"tokens      context {ReportFormat.Whole(result.Tokens.ContextMean)}  (whole memories {ReportFormat.Whole(result.Tokens.WholeMemoriesMean)})  full context {ReportFormat.Whole(result.Tokens.FullContextMean)}  (means)\n");
         if (result.Overall.Qa is { } qa)

@@ -49,7 +49,7 @@ internal static class BenchCommand
         var features = new Option<string>("--features") { Description = "Memory-intelligence features: none, all, or a comma list of notes (keywords, tags, context, links, evolution at ingest), tags (tag matching in ranking), links (one-hop link expansion), time (time-aware ranking of when-questions).", DefaultValueFactory = _ => "none" };
         var fusion = new Option<string?>("--fusion") { Description = "How the hybrid fuses its signals: weighted (default: each scaled by its best, then summed) or rrf (reciprocal rank)." };
         var vectorWeight = new Option<float?>("--vector-weight") { Description = "Weight of the vector signal in the hybrid's fusion (default: 0.2 with the hashing embedder, 0.5 with a sentence model)." };
-        var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), build every cube and wait for all vectors before the first question, so the run is repeatable." };
+        var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), wait for all vectors before the first question, so the run is repeatable. (Every cube's search index is built before its questions either way, timed apart as prepare ms.)" };
         var rerankFeatures = new Option<string?>("--rerank-features") { Description = "Write every question's reranker features (the hybrid's best candidates, each with its features) to this JSON-lines file, to train a reranker with bench/Reranker/train.py." };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
@@ -199,7 +199,6 @@ internal static class BenchCommand
         });
     }
 
-    /// <summary>Builds every cube's index and waits until the background embedder has given every memory its vector.</summary>
     private static void WriteSummary(CliContext ctx, BenchmarkOptions options, MemoryFeatures chosen, BenchmarkRun run, BenchmarkRun? retrievalOnly)
     {
         ctx.Output.Out.Write($"Retriever: {options.Retriever}{(chosen.IsNone ? string.Empty : $" with memory features: {chosen}")}\n");
@@ -222,16 +221,32 @@ internal static class BenchCommand
         }
     }
 
-    private static async Task WaitForEmbeddingsAsync(CliContext ctx, Retrieval.State.RetrievalState state, string tenant, IReadOnlyList<string> cubes, CancellationToken ct)
+    /// <summary>Waits until the background embedder has given every memory its vector.</summary>
+    private static async Task WaitForEmbeddingsAsync(CliContext ctx, Retrieval.State.RetrievalState state, IReadOnlyList<string> cubes, CancellationToken ct)
     {
+        // The runner has built every cube (PrepareCube), which queued the memories still without a vector.
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        foreach (string cube in cubes)
+        await state.WaitForEmbeddingsAsync(ct);
+        ctx.Output.Notice($"[grey]embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
+    }
+
+    /// <summary>
+    /// Builds a cube's in-memory search indexes in the states the run's retrievers search (the hybrid's and vector's, the
+    /// hybrid-hashing baseline's), which they would otherwise build on the cube's first search and time as that search.
+    /// bm25 searches the store's own full-text index and needs nothing.
+    /// </summary>
+    private static async Task PrepareCubeAsync(BenchmarkOptions options, Retrieval.State.RetrievalState state, Retrieval.State.RetrievalState? baselineState, string tenant, string cube, CancellationToken ct)
+    {
+        bool UsesState(string? name) => name is not null && !string.Equals(name, "bm25", StringComparison.OrdinalIgnoreCase) && name != CliContext.HashingBaselineName;
+        if (UsesState(options.Retriever) || UsesState(options.BaselineRetriever))
         {
             await state.PrepareAsync(tenant, cube, ct);
         }
 
-        await state.WaitForEmbeddingsAsync(ct);
-        ctx.Output.Notice($"[grey]indexed and embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
+        if (baselineState is not null)
+        {
+            await baselineState.PrepareAsync(tenant, cube, ct);
+        }
     }
 
     private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, StoreLocation database, bool waitForEmbeddings, float? vectorWeight, string? fusion, string? featureDump, CancellationToken ct)
@@ -268,7 +283,7 @@ internal static class BenchCommand
 
         // Before the database is made and the feature file is touched.
         Verb.Validate(() => options.ValidateFor(dataset));
-        await using var memory = ctx.Compose(database, hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state);
+        await using var memory = ctx.Compose(database, hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state, out var baselineState);
         Verb.Validate(() => options.ValidateFor(memory.Options)); // --context-k over what a search returns, before the ingest
         foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
         {
@@ -285,7 +300,8 @@ internal static class BenchCommand
             {
                 RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid, database) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
                 Notes = notes,
-                AfterIngest = waitForEmbeddings ? (tenant, cubes, t) => WaitForEmbeddingsAsync(ctx, state, tenant, cubes, t) : null,
+                PrepareCube = (tenant, cube, t) => PrepareCubeAsync(options, state, baselineState, tenant, cube, t),
+                AfterIngest = waitForEmbeddings ? (_, cubes, t) => WaitForEmbeddingsAsync(ctx, state, cubes, t) : null,
                 AfterSearch = dump is null ? null : dump.WriteAsync,
             };
             return WithProgressAsync(ctx.Output, (progress, t) => runner.RunAsync(dataset, Manifest(database), progress, t), token);
