@@ -10,7 +10,8 @@ namespace AgentMem.Benchmarks.Metrics;
 /// turns are kept in the counts but left out of the turn-level means (likewise for sessions);
 /// <see cref="MetricGroup.Scored"/> gives each mean's denominator. Latency and token means cover
 /// every recorded question. MRR is taken over the ranked list as scored, the top max(k) hits (MRR@max k, labelled so in
-/// the reports): a gold turn ranked below it counts 0, so runs compare only at the same largest k.
+/// the reports): a gold turn ranked below it counts 0, so runs compare only at the same largest k. The session metrics
+/// (mean, recall_any, recall_all) take @k as the first k distinct sessions of the ranking, LongMemEval's definition.
 /// </remarks>
 public sealed class EvaluationAccumulator
 {
@@ -203,12 +204,23 @@ public sealed class EvaluationAccumulator
 
         if (goldSessions.Count > 0)
         {
-            sessionRecall = ks.Select(k => RetrievalMetrics.SessionRecall(rankedSessions, goldSessions, k)).ToArray();
-            sessionAny = ks.Select(k => RetrievalMetrics.SessionRecallAny(rankedSessions, goldSessions, k)).ToArray();
-            sessionAll = ks.Select(k => RetrievalMetrics.SessionRecallAll(rankedSessions, goldSessions, k)).ToArray();
+            // @k is the first k distinct sessions in rank order, as LongMemEval's evaluate_retrieval_turn2session
+            // (src/retrieval/eval_utils.py) raises its effective k until the ranking holds k sessions: the first k turns of a
+            // turn ranking may hold one session, and scored lower than the same metric there.
+            IReadOnlyList<string> sessions = FirstSeen(rankedSessions);
+            sessionRecall = ks.Select(k => RetrievalMetrics.SessionRecall(sessions, goldSessions, k)).ToArray();
+            sessionAny = ks.Select(k => RetrievalMetrics.SessionRecallAny(sessions, goldSessions, k)).ToArray();
+            sessionAll = ks.Select(k => RetrievalMetrics.SessionRecallAll(sessions, goldSessions, k)).ToArray();
         }
 
         return new Scored(result, recall, anyHit, ndcg, sessionRecall, sessionAny, sessionAll, mrr);
+    }
+
+    /// <summary>Each id once, where it first appears.</summary>
+    private static List<string> FirstSeen(IReadOnlyList<string> ids)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return [.. ids.Where(seen.Add)];
     }
 
     /// <summary>Fraction of gold turns inside the first <paramref name="k"/> groups.</summary>

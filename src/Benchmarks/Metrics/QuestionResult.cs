@@ -23,7 +23,9 @@ public sealed record QuestionResult(
 {
     /// <summary>
     /// Session id of each retrieved item, best first, when the retriever knows it; when null,
-    /// sessions are derived from <see cref="RankedTurnIds"/> with the accumulator's mapper.
+    /// sessions are derived from <see cref="RankedTurnIds"/> with the accumulator's mapper. The session metrics take @k
+    /// as the first k distinct sessions, so for a turn ranking this list may run deeper than <see cref="RankedTurnIds"/>
+    /// (the runner searches on until it holds max(k) sessions).
     /// </summary>
     public IReadOnlyList<string>? RankedSessionIds { get; init; }
 

@@ -71,6 +71,7 @@ public static class RetrievalMetrics
 
     /// <summary>
     /// LongMemEval's recall_any@k on sessions: 1 when at least one gold session is among the first k entries, else 0.
+    /// LongMemEval's k counts distinct sessions: give each session once, in rank order (<see cref="EvaluationAccumulator"/> does).
     /// </summary>
     /// <param name="rankedSessionIds">Session id of each retrieved item, best first.</param>
     /// <param name="goldSessions">Gold evidence session ids (non-empty).</param>
@@ -82,6 +83,7 @@ public static class RetrievalMetrics
 
     /// <summary>
     /// LongMemEval's recall_all@k on sessions: 1 when every gold session is among the first k entries, else 0.
+    /// LongMemEval's k counts distinct sessions: give each session once, in rank order (<see cref="EvaluationAccumulator"/> does).
     /// </summary>
     /// <param name="rankedSessionIds">Session id of each retrieved item, best first.</param>
     /// <param name="goldSessions">Gold evidence session ids (non-empty).</param>

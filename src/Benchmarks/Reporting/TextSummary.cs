@@ -77,7 +77,8 @@ public static class TextSummary
 
         if (result.Overall.SessionScored > 0)
         {
-            // LongMemEval's own session metrics beside the mean: any (one gold session in the top k), all (every one).
+            // LongMemEval's own session metrics beside the mean: any (one gold session in the top k), all (every one), k
+            // counting distinct sessions in rank order as its turn2session evaluation does.
             text.Append('\n').Append(string.Create(CultureInfo.InvariantCulture, $"sessions, {result.Overall.SessionScored} scored").PadRight(labelWidth + NumberWidth));
             foreach (int k in result.Ks)
             {

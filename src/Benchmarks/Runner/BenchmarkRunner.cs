@@ -21,6 +21,7 @@ public sealed class BenchmarkRunner
     private readonly ITokenCounter tokens;
     private readonly QaOptions? qa;
     private readonly List<string> oversized = [];
+    private int shortSessionRankings;
 
     /// <summary>
     /// Creates a runner over a memory facade (normally on a fresh, throwaway database). Context sizes are counted with
@@ -64,6 +65,7 @@ public sealed class BenchmarkRunner
         var baseline = qa is { FullContextBaseline: true } ? new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial) : null;
         var retrieverBaseline = options.BaselineRetriever is null ? null : new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
         oversized.Clear();
+        shortSessionRankings = 0;
         var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
         if (PrepareCube is { } prepare)
         {
@@ -93,6 +95,7 @@ public sealed class BenchmarkRunner
             long started = Clock.GetTimestamp();
             var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
             double searchMs = Clock.GetElapsedTime(started).TotalMilliseconds;
+            var sessions = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.Retriever, hits, searchK, maxK, cancellationToken).ConfigureAwait(false);
             if (AfterSearch is { } afterSearch)
             {
                 await afterSearch(question, hits, cancellationToken).ConfigureAwait(false);
@@ -103,10 +106,11 @@ public sealed class BenchmarkRunner
                 started = Clock.GetTimestamp();
                 var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
                 double baseMs = Clock.GetElapsedTime(started).TotalMilliseconds;
-                retrieverBaseline.Add(Score(question, baseHits, conversation, maxK, baseMs));
+                var baseSessions = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.BaselineRetriever, baseHits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+                retrieverBaseline.Add(Score(question, baseHits, conversation, maxK, baseMs, baseSessions));
             }
 
-            var result = Score(question, hits, conversation, maxK, searchMs);
+            var result = Score(question, hits, conversation, maxK, searchMs, sessions);
             string context = FormatContext(hits.Take(options.ContextK), passages: true);
             if (qa is not null)
             {
@@ -201,14 +205,49 @@ public sealed class BenchmarkRunner
         return result;
     }
 
-    private QuestionResult Score(BenchQuestion question, IReadOnlyList<SearchHit> hits, IngestedConversation conversation, int maxK, double searchMs)
+    /// <summary>
+    /// At turn granularity, the session of each turn of a ranking deep enough to hold <paramref name="maxK"/> distinct
+    /// sessions (LongMemEval's turn2session takes @k as the first k distinct sessions, src/retrieval/eval_utils.py): the
+    /// timed search's hits, or, when they hold fewer sessions and the cube may hold more, an untimed search for twice as
+    /// many hits, again, up to <see cref="MemoryOSOptions.MaxSearchK"/> (a ranking still short there is counted in the
+    /// manifest's <c>session_rankings_short</c>). Null at session granularity, where each hit is a session.
+    /// </summary>
+    private async Task<IReadOnlyList<string>?> SessionRankingAsync(Scope scope, string cubeId, string query, string? retriever, IReadOnlyList<SearchHit> hits, int searchK, int maxK, CancellationToken cancellationToken)
+    {
+        if (options.Granularity != Granularity.Turn)
+        {
+            return null;
+        }
+
+        static List<string> SessionsOf(IReadOnlyList<SearchHit> ranked) => [.. ranked.Select(h => TurnIds.SessionOf(h.Item.Provenance.SourceRef ?? string.Empty))];
+        var sessions = SessionsOf(hits);
+        int k = searchK;
+        int max = memory.Options.MaxSearchK;
+        while (sessions.Distinct(StringComparer.Ordinal).Count() < maxK && hits.Count >= k)
+        {
+            if (k >= max)
+            {
+                shortSessionRankings++;
+                break;
+            }
+
+            // Not recorded as a recall: the deeper search only reads the ranking on, for scoring.
+            k = Math.Min(k * 2, max);
+            hits = await memory.SearchAsync(scope, cubeId, query, new SearchOptions { K = k, Retriever = retriever, RecordRecall = false }, cancellationToken).ConfigureAwait(false);
+            sessions = SessionsOf(hits);
+        }
+
+        return sessions;
+    }
+
+    private QuestionResult Score(BenchQuestion question, IReadOnlyList<SearchHit> hits, IngestedConversation conversation, int maxK, double searchMs, IReadOnlyList<string>? sessionRanking)
     {
         var top = hits.Take(maxK).Select(h => h.Item.Provenance.SourceRef ?? string.Empty).ToList();
         var context = hits.Take(options.ContextK).ToList();
         long contextTokens = tokens.CountTokens(FormatContext(context, passages: true));
         long wholeTokens = tokens.CountTokens(FormatContext(context, passages: false));
         var result = options.Granularity == Granularity.Turn
-            ? QuestionResult.ForQuestion(question, top, searchMs, contextTokens, conversation.FullContextTokens)
+            ? QuestionResult.ForQuestion(question, top, searchMs, contextTokens, conversation.FullContextTokens) with { RankedSessionIds = sessionRanking }
             : QuestionResult.ForQuestion(question, top.SelectMany(conversation.TurnsOf).ToList(), searchMs, contextTokens, conversation.FullContextTokens)
                 with { RankedSessionIds = top, RankedTurnGroups = top.Select(conversation.TurnsOf).ToList() };
         return result with { WholeContextTokens = wholeTokens };
@@ -387,6 +426,9 @@ public sealed class BenchmarkRunner
             ["max_content_bytes"] = memory.Options.MaxContentBytes,
             ["oversized_turns_skipped"] = oversized.Count,
             ["oversized_turns"] = oversized.Count == 0 ? null : string.Join("; ", oversized),
+
+            // Session metrics take @k as the first k distinct sessions; a turn ranking of MaxSearchK hits can hold fewer.
+            ["session_rankings_short"] = options.Granularity == Granularity.Turn ? shortSessionRankings : null,
         };
         if (host is not null)
         {

@@ -180,6 +180,23 @@ public class EvaluationAccumulatorTests
     }
 
     [Fact]
+    public void Session_metrics_of_a_turn_ranking_take_the_first_k_distinct_sessions_as_LongMemEval_does()
+    {
+        // LongMemEval's evaluate_retrieval_turn2session counts k distinct sessions: three turns of s1, then s2's, hold s1
+        // and s2 in the first 3 sessions. Counting the first 3 turns (s1 three times) scored recall_any@3 = 0.
+        var acc = new EvaluationAccumulator("lme", [1, 3]);
+        acc.Add(new QuestionResult("q", "c", false, ["s1:0", "s1:1", "s1:2", "s2:0"], ["s2:0"], ["s2"], 1, 1, 1));
+
+        MetricGroup overall = acc.Build().Overall;
+
+        Assert.Equal(0.0, overall.SessionRecallAny[1]!.Value, Tolerance);
+        Assert.Equal(1.0, overall.SessionRecallAny[3]!.Value, Tolerance);
+        Assert.Equal(1.0, overall.SessionRecallAll[3]!.Value, Tolerance);
+        Assert.Equal(1.0, overall.SessionRecall[3]!.Value, Tolerance);
+        Assert.Equal(0.0, overall.Recall[3]!.Value, Tolerance); // turn recall still counts the first 3 turns
+    }
+
+    [Fact]
     public void Rejects_cut_offs_below_one()
     {
         Assert.Throws<ArgumentException>(() => new EvaluationAccumulator("x", [0, 5]));

@@ -222,6 +222,27 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Turn_granularity_session_metrics_search_on_until_the_ranking_holds_k_distinct_sessions()
+    {
+        // Three hits (the largest k) were all turns of D1: the gold session D3, third among the sessions, was never seen,
+        // and session recall_any@3 read 0 where LongMemEval's turn2session (first 3 distinct sessions) gives 1.
+        var c = new BenchConversation("c",
+        [
+            new BenchSession("D1", May, [new("D1:1", "Ann", "violin violin violin"), new("D1:2", "Ann", "violin violin"), new("D1:3", "Ann", "violin practice violin")]),
+            new BenchSession("D2", May, [new("D2:1", "Ben", "violin and piano")]),
+            new BenchSession("D3", June, [new("D3:1", "Ben", "I sold the old violin at the market yesterday afternoon")]),
+            new BenchSession("D4", June, [new("D4:1", "Ann", "Nothing to see here.")]),
+        ]);
+        var dataset = new BenchmarkDataset("longmemeval", [c], [new("q", "c", "violin?", "sold", "4", false, ["D3:1"], ["D3"], null, null)], "toy.json") { Sha256 = new string('0', 64) };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1, 3], ContextK = 1 }).RunAsync(dataset);
+
+        Assert.Equal(0.0, run.Result.Overall.Recall[3]); // the first 3 turns are D1's
+        Assert.Equal(1.0, run.Result.Overall.SessionRecallAny[3]);
+        Assert.Equal(0, run.Manifest["session_rankings_short"]);
+    }
+
+    [Fact]
     public async Task Each_cubes_index_is_built_before_its_questions_and_timed_apart_from_the_searches()
     {
         // A retriever that builds a cube's index on the cube's first search, as the hybrid does, at a minute on this clock.
