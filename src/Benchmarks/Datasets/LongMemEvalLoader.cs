@@ -9,7 +9,9 @@ namespace AgentMem.Benchmarks.Datasets;
 /// <remarks>
 /// One conversation per question (id = <c>question_id</c>); session id = haystack session id;
 /// turn id = <c>{sessionId}:{index}</c>; evidence turns = turns with <c>has_answer: true</c>;
-/// evidence sessions = <c>answer_session_ids</c>, each with the copies of it a haystack repeats (a
+/// evidence sessions = the <c>answer_session_ids</c> holding an evidence turn (LongMemEval's own scoring makes one
+/// without any a non-answer session; each is counted in <see cref="DatasetDiagnostics.DroppedEvidenceReferences"/>),
+/// each with the copies of it a haystack repeats (a
 /// repeated session id is renamed <c>{id}~2</c>, <c>~3</c>, …, and a copy of an answer session is
 /// as much the answer as the first: <see cref="BenchQuestion.EvidenceCopies"/> maps it to the first, so a
 /// hit on either copy counts, once); category = <c>question_type</c>; <c>_abs</c>
@@ -178,11 +180,24 @@ public static partial class LongMemEvalLoader
 
         var evidenceSessions = new List<string>();
         var evidenceCopies = new Dictionary<string, string>(StringComparer.Ordinal);
+        var answering = evidenceTurns.Select(TurnIds.SessionOf).ToHashSet(StringComparer.Ordinal);
         foreach (string answerSession in src.OptionalStringArray(item, "answer_session_ids", path))
         {
             if (!sessionIds.Contains(answerSession))
             {
                 diagnostics.Drop($"{questionId}: answer session '{answerSession}' is not in the haystack; ignored");
+                continue;
+            }
+
+            // LongMemEval scores an answer session none of whose turns has has_answer as a non-answer session: its
+            // run_retrieval.py (process_item_flat_index) renames it 'noans', and at turn granularity the gold is the
+            // has_answer turns, whose sessions its evaluate_retrieval_turn2session scores. Gold here, it halved session
+            // recall and held recall_all at 0 however well the evidence ranked. (LongMemEval indexes user turns only;
+            // every turn is indexed and may be evidence here, so a has_answer turn of either role keeps its session.)
+            List<string> named = renamed.GetValueOrDefault(answerSession)?.Prepend(answerSession).ToList() ?? [answerSession];
+            if (!named.Any(answering.Contains))
+            {
+                diagnostics.Drop($"{questionId}: answer session '{answerSession}' has no has_answer turn; not gold (LongMemEval's 'noans')");
                 continue;
             }
 
@@ -192,9 +207,9 @@ public static partial class LongMemEvalLoader
             }
 
             // A repeated session is named once, by the id its copies share, and each copy's has_answer turns are gold.
-            foreach (string gold in renamed.GetValueOrDefault(answerSession)?.Prepend(answerSession) ?? [answerSession])
+            foreach (string gold in named)
             {
-                if (!evidenceSessions.Contains(gold))
+                if (answering.Contains(gold) && !evidenceSessions.Contains(gold))
                 {
                     evidenceSessions.Add(gold);
                 }

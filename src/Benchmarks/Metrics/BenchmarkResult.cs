@@ -21,7 +21,7 @@ public sealed record BenchmarkResult(
 {
     /// <summary>
     /// Headline questions without gold evidence turns, left out of the turn-level metrics; one with gold sessions only (a
-    /// LongMemEval answer session without has_answer turns) is among them, and still scored by session
+    /// dataset naming evidence sessions but none of their turns) is among them, and still scored by session
     /// (<see cref="MetricGroup.SessionScored"/>). Reported as "without gold turns".
     /// </summary>
     public int NoEvidence => Overall.Questions - Overall.Scored;

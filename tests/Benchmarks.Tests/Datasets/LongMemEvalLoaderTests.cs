@@ -1,4 +1,5 @@
 using AgentMem.Benchmarks.Datasets;
+using AgentMem.Benchmarks.Metrics;
 
 namespace AgentMem.Benchmarks.Tests.Datasets;
 
@@ -41,8 +42,9 @@ public class LongMemEvalLoaderTests
         BenchQuestion abstention = data.Questions[1];
         Assert.True(abstention.IsAdversarial);
         Assert.Equal("temporal-reasoning", abstention.Category);
+        Assert.Equal(["answer_b3070ec4_abs_1"], abstention.EvidenceSessionIds); // its _abs_2 has no has_answer turn
         Assert.Equal(DatasetHash.ComputeSha256(RepoPaths.LongMemEvalSample), data.Sha256);
-        Assert.Equal(DatasetDiagnostics.None, data.Diagnostics);
+        Assert.Equal(1, data.Diagnostics.DroppedEvidenceReferences);
     }
 
     [Fact]
@@ -82,6 +84,40 @@ public class LongMemEvalLoaderTests
 
         // ... as the same evidence, which a retriever may find as either copy.
         Assert.Equal(new Dictionary<string, string> { ["s1~2"] = "s1", ["s1~2:0"] = "s1:0", ["s1~2:1"] = "s1:1" }, q1.EvidenceCopies);
+    }
+
+    [Fact]
+    public void An_answer_session_without_a_has_answer_turn_is_not_gold_as_in_LongMemEval()
+    {
+        // LongMemEval's run_retrieval.py renames such a session 'noans' (a non-answer session), and at turn granularity its
+        // gold is the has_answer turns, whose sessions turn2session scores. Kept as gold, recall_all could never be 1.
+        const string File = """
+            [{
+              "question_id": "q1", "question_type": "multi-session", "question": "How far did I run?", "answer": "5K",
+              "haystack_session_ids": ["answer_x_1", "answer_x_2", "other_1"],
+              "haystack_dates": ["2023/05/20 (Sat) 02:21", "2023/05/21 (Sun) 10:00", "2023/05/22 (Mon) 10:00"],
+              "haystack_sessions": [
+                [{"role": "user", "content": "I ran 5K.", "has_answer": true}],
+                [{"role": "user", "content": "I like running.", "has_answer": false}, {"role": "assistant", "content": "Great."}],
+                [{"role": "user", "content": "Hello"}]],
+              "answer_session_ids": ["answer_x_1", "answer_x_2"]
+            }]
+            """;
+        using var dir = new TempDirectory();
+
+        BenchmarkDataset data = LongMemEvalLoader.Load(dir.Write("lme.json", File));
+
+        BenchQuestion q1 = Assert.Single(data.Questions);
+        Assert.Equal(["answer_x_1:0"], q1.EvidenceTurnIds);
+        Assert.Equal(["answer_x_1"], q1.EvidenceSessionIds);
+        Assert.Equal(1, data.Diagnostics.DroppedEvidenceReferences);
+        Assert.Contains(data.Diagnostics.Notes, n => n.Contains("'answer_x_2'", StringComparison.Ordinal) && n.Contains("has_answer", StringComparison.Ordinal));
+
+        var acc = new EvaluationAccumulator("longmemeval", [1, 2]);
+        acc.Add(QuestionResult.ForQuestion(q1, ["answer_x_1:0", "other_1:0"], 1, 1, 1));
+        var overall = acc.Build().Overall;
+        Assert.Equal(1.0, overall.SessionRecallAll[1]);
+        Assert.Equal(1.0, overall.SessionRecall[1]);
     }
 
     [Fact]
