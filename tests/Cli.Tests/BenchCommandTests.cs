@@ -217,6 +217,24 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_work_db_that_already_holds_a_bench_run_is_refused_by_name_before_the_ingest()
+    {
+        // The second run failed at its first cube with "A cube named 'conv-…' already exists", naming neither the option
+        // nor what to do.
+        string db = Path.Combine(cli.Folder, "work.db");
+        string[] args = ["bench", "longmemeval", Shared("longmemeval", "longmemeval_sample2.json"), "--baseline", "none", "--limit", "1", "--work-db", db];
+        var (code, _, err) = await cli.RunAsync(args);
+        Assert.True(code == 0, err);
+
+        (code, _, err) = await cli.RunAsync(args);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"--work-db {db} already holds a bench run", err, StringComparison.Ordinal);
+        Assert.Contains("new file", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("ingest", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LongMemEval_and_ConvoMem_samples_run_offline()
     {
         string lme = Path.Combine(cli.Folder, "lme.json");

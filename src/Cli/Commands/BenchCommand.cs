@@ -36,7 +36,7 @@ internal static class BenchCommand
         var report = new Option<string?>("--report") { Description = "Write report.md, recall.svg and result.json to this folder." };
         var includeAdversarial = new Option<bool>("--include-adversarial") { Description = "Count adversarial/abstention questions in the headline numbers." };
         var contextK = new Option<int>("--context-k") { Description = "Memories handed to the reader as context.", DefaultValueFactory = _ => 10 };
-        var workDb = new Option<string?>("--work-db") { Description = "Database file for the run (default: a temporary file, deleted afterwards)." };
+        var workDb = new Option<string?>("--work-db") { Description = "Database file for the run, kept afterwards (default: a temporary file, deleted afterwards); a new file, since one that already holds a bench run is refused." };
         var postgres = new Option<string?>("--postgres") { Description = "Run on a database of its own on this PostgreSQL server (a postgresql:// URI) instead of a temporary SQLite file: created, then dropped with the indexes derived from it (the role needs CREATEDB)." };
         var qaUrl = new Option<string?>("--qa-base-url") { Description = "OpenAI-compatible API base for QA mode (env AGENTMEM_QA_BASE_URL)." };
         var qaModel = new Option<string?>("--qa-model") { Description = "Reader model (env AGENTMEM_QA_MODEL)." };
@@ -127,11 +127,11 @@ internal static class BenchCommand
                 if (ablate)
                 {
                     ctx.Output.Notice("[grey]ablation 1/2: retrieval only[/]");
-                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, await DatabaseAsync("retrieval-only"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), null, ct);
+                    retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, await DatabaseAsync("retrieval-only"), null, parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), null, ct);
                     ctx.Output.Notice($"[grey]ablation 2/2: with {chosen}[/]");
                 }
 
-                var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, await DatabaseAsync("bench"), parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), parse.GetValue(rerankFeatures), ct);
+                var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, await DatabaseAsync("bench"), explicitDb, parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), parse.GetValue(rerankFeatures), ct);
                 var comparison = retrievalOnly?.Result ?? run.Baseline;
                 var manifest = run.Manifest;
                 if (!chosen.IsNone)
@@ -249,7 +249,7 @@ internal static class BenchCommand
         }
     }
 
-    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, StoreLocation database, bool waitForEmbeddings, float? vectorWeight, string? fusion, string? featureDump, CancellationToken ct)
+    private static async Task<BenchmarkRun> RunOnceAsync(CliContext ctx, BenchmarkDataset dataset, BenchmarkOptions options, MemoryCore.Ports.ITokenCounter counter, QaOptions? qa, MemoryFeatures features, StoreLocation database, string? workDb, bool waitForEmbeddings, float? vectorWeight, string? fusion, string? featureDump, CancellationToken ct)
     {
         if (database is SqliteLocation file)
         {
@@ -291,6 +291,13 @@ internal static class BenchCommand
             {
                 throw new MemoryValidationException($"Unknown retriever '{name}'; use one of {string.Join(", ", memory.RetrieverNames)}.");
             }
+        }
+
+        // A previous or interrupted run's cubes hold the names this run's conversations take: the first one failed as a
+        // bare store error ("a cube named 'conv-…' already exists") that named neither the option nor a way out.
+        if (workDb is not null && (await memory.ListCubesAsync(new Scope(options.Tenant), ct)).Count > 0)
+        {
+            throw new MemoryValidationException($"--work-db {workDb} already holds a bench run (cubes in tenant '{options.Tenant}'); delete that file or name a new file.");
         }
 
         using var notes = features.Notes ? new NoteKeeper(memory) : null;
