@@ -26,7 +26,7 @@ public static class AnnBenchmark
     /// <param name="beamWidths">HNSW search beam widths to sweep (flat: one pass).</param>
     /// <param name="baseFile">Base vectors (.fvecs).</param>
     /// <param name="queryFile">Query vectors (.fvecs).</param>
-    /// <param name="truthFile">Ground-truth ids, at least 10 per query (.ivecs).</param>
+    /// <param name="truthFile">Ground-truth ids, at least 10 per query (.ivecs), each a row of the base file.</param>
     /// <param name="cancellationToken">Stops the build or the sweep.</param>
     /// <exception cref="VectorFormatException">The files do not fit together.</exception>
     public static AnnResult Run(string index, VectorMetric metric, HnswOptions hnsw, IReadOnlyList<int> beamWidths, string baseFile, string queryFile, string truthFile, CancellationToken cancellationToken = default)
@@ -46,11 +46,7 @@ public static class AnnBenchmark
             throw new VectorFormatException($"The queries have {queries.Dimension} dimensions; the base vectors have {data.Dimension}.");
         }
 
-        if (truth.Count < queries.Count || truth.Dimension < K)
-        {
-            throw new VectorFormatException($"The ground truth has {truth.Count} rows of {truth.Dimension} ids; {queries.Count} rows of at least {K} are needed.");
-        }
-
+        GroundTruth.Check(truth, truthFile, queries.Count, K, data.Count);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         long workingSetBefore = Environment.WorkingSet;

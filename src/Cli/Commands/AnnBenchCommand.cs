@@ -14,7 +14,7 @@ internal static class AnnBenchCommand
     {
         var baseFile = new Option<string>("--base") { Description = "Base vectors (.fvecs).", Required = true };
         var queryFile = new Option<string>("--query") { Description = "Query vectors (.fvecs).", Required = true };
-        var truthFile = new Option<string>("--gt") { Description = "Ground-truth neighbour ids per query (.ivecs, at least 10 per row).", Required = true };
+        var truthFile = new Option<string>("--gt") { Description = "Ground-truth neighbour ids per query (.ivecs, at least 10 per row), each a row of --base: an id outside it is refused.", Required = true };
         var indexKind = new Option<string>("--index") { Description = "flat (exact), hnsw or spann (disk).", DefaultValueFactory = _ => "hnsw" };
         var m = new Option<int>("--M") { Description = "HNSW links per node (2M on layer 0).", DefaultValueFactory = _ => 16 };
         var efc = new Option<int>("--efc") { Description = "HNSW efConstruction.", DefaultValueFactory = _ => 200 };

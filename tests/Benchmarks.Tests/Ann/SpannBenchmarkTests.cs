@@ -60,6 +60,23 @@ public class SpannBenchmarkTests
         Assert.Equal(4, Assert.Single(root.GetProperty("results").EnumerateArray()).GetProperty("setting").GetInt32());
     }
 
+    [Fact]
+    public void A_search_with_ground_truth_naming_an_id_past_the_index_is_refused_with_the_file_and_the_id()
+    {
+        // Truth written for a bigger base (SIFT1M's, say, over a truncated base): its ids can never be found.
+        using var dir = new TempDirectory();
+        string truth = WriteTruth(dir.Path, "truth.ivecs", 10, firstId: 1995); // 1995..2004 over a 2000-vector index
+        var build = new SpannBenchmark.Settings(
+            "both", Path.Combine(dir.Path, "spann"), WriteVectors(dir.Path, "base.fvecs", 2000, seed: 1), WriteVectors(dir.Path, "query.fvecs", 10, seed: 2), truth,
+            Probes: [4], Epsilon: 0.6f, HeadFraction: 0.05, ReadsInFlight: 1, DropCaches: false, RngFactor: 2f, ClosureEpsilon: 0.5f, CodeBytes: null,
+            RerankDepth: 50, RefineIterations: 2, BalanceLambda: 0.25, PostingCap: 64, Branching: 8, KMeansSample: 1000, VectorMetric.L2, Json: null);
+
+        var ex = Assert.Throws<VectorFormatException>(() => SpannBenchmark.Run(build, TextWriter.Null, CancellationToken.None));
+
+        Assert.Contains(truth, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("id 2000", ex.Message, StringComparison.Ordinal);
+    }
+
     private static string WriteVectors(string folder, string name, int count, int seed)
     {
         var random = new Random(seed);
@@ -78,7 +95,7 @@ public class SpannBenchmarkTests
     }
 
     /// <summary>Ids only to satisfy the file's shape: recall is not what this test looks at.</summary>
-    private static string WriteTruth(string folder, string name, int count)
+    private static string WriteTruth(string folder, string name, int count, int firstId = 0)
     {
         string path = Path.Combine(folder, name);
         using var writer = new BinaryWriter(File.Create(path));
@@ -87,7 +104,7 @@ public class SpannBenchmarkTests
             writer.Write(10);
             for (int k = 0; k < 10; k++)
             {
-                writer.Write(k);
+                writer.Write(firstId + k);
             }
         }
 
