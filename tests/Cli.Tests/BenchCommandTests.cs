@@ -235,6 +235,22 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_report_labels_what_k_counts_and_the_baseline_block_shares_the_runs_ingest()
+    {
+        // recall.svg read "k (retrieved turns)" for session memories, and the bm25 block printed an ingest of n=0.
+        string report = Path.Combine(cli.Folder, "sessions");
+        var (code, output, err) = await cli.RunAsync("bench", "longmemeval", Shared("longmemeval", "longmemeval_sample2.json"), "--granularity", "session", "--report", report);
+
+        Assert.True(code == 0, err);
+        string svg = await File.ReadAllTextAsync(Path.Combine(report, "recall.svg"));
+        Assert.Contains("k (retrieved sessions)", svg, StringComparison.Ordinal);
+        Assert.DoesNotContain("retrieved turns", svg, StringComparison.Ordinal);
+        string baseline = output[output.IndexOf("Baseline from the same run", StringComparison.Ordinal)..];
+        Assert.Contains("ingest      shared with the run above", baseline, StringComparison.Ordinal);
+        Assert.DoesNotContain("ingest ms", baseline, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LongMemEval_and_ConvoMem_samples_run_offline()
     {
         string lme = Path.Combine(cli.Folder, "lme.json");

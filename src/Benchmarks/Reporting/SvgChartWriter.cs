@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using AgentMem.Benchmarks.Runner;
 
 namespace AgentMem.Benchmarks.Reporting;
 
@@ -22,8 +23,9 @@ public static class SvgChartWriter
     /// <summary>Renders the chart.</summary>
     /// <param name="result">Aggregated result.</param>
     /// <param name="title">Chart title; defaults to <c>Evidence recall@k: {dataset}</c>.</param>
+    /// <param name="granularity">What one retrieved memory held, so what k counts: the x axis says turns or sessions.</param>
     /// <returns>The SVG document text.</returns>
-    public static string Render(BenchmarkResult result, string? title = null)
+    public static string Render(BenchmarkResult result, string? title = null, Granularity granularity = Granularity.Turn)
     {
         ArgumentNullException.ThrowIfNull(result);
         var root = new XElement(
@@ -36,7 +38,7 @@ public static class SvgChartWriter
             new XElement(Svg + "rect", new XAttribute("width", "100%"), new XAttribute("height", "100%"), new XAttribute("fill", "white")),
             Text(Layout.Width / 2, 25, title ?? $"Evidence recall@k: {result.Dataset}", "middle", ("font-size", "16")));
 
-        AddAxes(root, result.Ks);
+        AddAxes(root, result.Ks, granularity);
 
         var series = new List<(string Name, IReadOnlyDictionary<int, double?> Values, bool Bold)>
         {
@@ -90,13 +92,14 @@ public static class SvgChartWriter
     /// <param name="path">Output file.</param>
     /// <param name="result">Aggregated result.</param>
     /// <param name="title">Chart title; defaults to <c>Evidence recall@k: {dataset}</c>.</param>
-    public static void Write(string path, BenchmarkResult result, string? title = null)
+    /// <param name="granularity">What one retrieved memory held (see <see cref="Render"/>).</param>
+    public static void Write(string path, BenchmarkResult result, string? title = null, Granularity granularity = Granularity.Turn)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        ReportFiles.WriteText(path, Render(result, title));
+        ReportFiles.WriteText(path, Render(result, title, granularity));
     }
 
-    private static void AddAxes(XElement root, IReadOnlyList<int> ks)
+    private static void AddAxes(XElement root, IReadOnlyList<int> ks, Granularity granularity)
     {
         for (int tick = 0; tick <= 5; tick++)
         {
@@ -114,7 +117,7 @@ public static class SvgChartWriter
             root.Add(Text(x, Layout.Top + Layout.PlotHeight + 20, ks[i].ToString(CultureInfo.InvariantCulture), "middle"));
         }
 
-        root.Add(Text(Layout.Left + (Layout.PlotWidth / 2), Layout.Height - 15, "k (retrieved turns)", "middle"));
+        root.Add(Text(Layout.Left + (Layout.PlotWidth / 2), Layout.Height - 15, granularity == Granularity.Session ? "k (retrieved sessions)" : "k (retrieved turns)", "middle"));
         var yLabel = Text(18, Layout.Top + (Layout.PlotHeight / 2), "recall@k", "middle");
         yLabel.Add(new XAttribute("transform", $"rotate(-90 18 {N(Layout.Top + (Layout.PlotHeight / 2))})"));
         root.Add(yLabel);

@@ -44,8 +44,12 @@ public static class TextSummary
 
     /// <summary>Formats the summary: a recall@k table per category, then latency, tokens and QA lines (the full-context baseline's too).</summary>
     /// <param name="result">Aggregated result.</param>
+    /// <param name="ingestShared">
+    /// The result is a second retriever's over the run's own cubes (a baseline from the same run): its ingest line, which
+    /// it has no figures of, says it shares the run's, rather than reading as an ingest of nothing.
+    /// </param>
     /// <returns>Multi-line text ending in a newline.</returns>
-    public static string Format(BenchmarkResult result)
+    public static string Format(BenchmarkResult result, bool ingestShared = false)
     {
         ArgumentNullException.ThrowIfNull(result);
         var rows = new List<(string Label, MetricGroup Group)> { ("overall", result.Overall) };
@@ -106,7 +110,9 @@ public static class TextSummary
             text.Append(CultureInfo.InvariantCulture, $"prepare ms  p50 {ReportFormat.Millis(latency.PrepareP50)}  p95 {ReportFormat.Millis(latency.PrepareP95)}  p99 {ReportFormat.Millis(latency.PrepareP99)}  (n={latency.PrepareCount} cubes: each one's index build before its questions)\n");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"ingest ms   p50 {ReportFormat.Millis(latency.IngestP50)}  p95 {ReportFormat.Millis(latency.IngestP95)}  p99 {ReportFormat.Millis(latency.IngestP99)}  (n={latency.IngestCount}, {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s)\n");
+        text.Append(ingestShared
+            ? "ingest      shared with the run above\n"
+            : string.Create(CultureInfo.InvariantCulture, $"ingest ms   p50 {ReportFormat.Millis(latency.IngestP50)}  p95 {ReportFormat.Millis(latency.IngestP95)}  p99 {ReportFormat.Millis(latency.IngestP99)}  (n={latency.IngestCount}, {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s)\n"));
         text.Append(CultureInfo.InvariantCulture, $"tokens      context {ReportFormat.Whole(result.Tokens.ContextMean)}  (whole memories {ReportFormat.Whole(result.Tokens.WholeMemoriesMean)})  full context {ReportFormat.Whole(result.Tokens.FullContextMean)}  (means)\n");
         if (result.Overall.Qa is { } qa)
         {

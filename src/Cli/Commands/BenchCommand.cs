@@ -162,7 +162,7 @@ internal static class BenchCommand
                     Directory.CreateDirectory(reportDir);
                     JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, manifest, comparison);
                     MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, manifest, comparison);
-                    SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), run.Result, $"{kind}: recall@k by category");
+                    SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), run.Result, $"{kind}: recall@k by category", options.Granularity);
                     ctx.Output.Notice($"[grey]wrote report to {Markup.Escape(Path.GetFullPath(reportDir))}[/]");
                 }
 
@@ -217,7 +217,7 @@ internal static class BenchCommand
         else if (run.Baseline is not null)
         {
             ctx.Output.Out.Write($"\nBaseline from the same run: {options.BaselineRetriever}\n");
-            ctx.Output.Out.Write(TextSummary.Format(run.Baseline));
+            ctx.Output.Out.Write(TextSummary.Format(run.Baseline, ingestShared: true));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using AgentMem.Benchmarks.Metrics;
 using AgentMem.Benchmarks.Reporting;
+using AgentMem.Benchmarks.Runner;
 
 namespace AgentMem.Benchmarks.Tests.Reporting;
 
@@ -28,6 +29,17 @@ public class SvgChartWriterTests
         Assert.Contains("0.0", labels);
         Assert.Contains("1.0", labels);
         Assert.Contains("overall", labels);
+    }
+
+    [Fact]
+    public void The_x_axis_names_what_k_counts()
+    {
+        // At session granularity k counts retrieved sessions; the axis always read "k (retrieved turns)".
+        var labels = (Granularity g) => XDocument.Parse(SvgChartWriter.Render(SampleRun.Result(), granularity: g)).Descendants(Svg + "text").Select(t => t.Value).ToList();
+
+        Assert.Contains("k (retrieved sessions)", labels(Granularity.Session));
+        Assert.DoesNotContain(labels(Granularity.Session), l => l.Contains("turns", StringComparison.Ordinal));
+        Assert.Contains("k (retrieved turns)", labels(Granularity.Turn));
     }
 
     [Fact]

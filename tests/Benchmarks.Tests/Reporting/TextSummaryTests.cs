@@ -1,3 +1,4 @@
+using AgentMem.Benchmarks.Metrics;
 using AgentMem.Benchmarks.Reporting;
 
 namespace AgentMem.Benchmarks.Tests.Reporting;
@@ -22,6 +23,20 @@ public class TextSummaryTests
         Assert.Contains(lines, l => l.StartsWith("tokens      context 250  (whole memories 450)  full context 1000", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("qa          F1 0.750", StringComparison.Ordinal));
         Assert.EndsWith("\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_baseline_retriever_over_the_same_ingest_says_so_instead_of_an_empty_ingest_line()
+    {
+        // "ingest ms p50 n/a ... (n=0, n/a items/s)" read as if the baseline had ingested nothing; it searched the run's cubes.
+        var baseline = new EvaluationAccumulator("toy", [1]);
+        baseline.Add(new QuestionResult("q1", "1", false, ["S1:0"], ["S1:0"], ["S1"], 2, 10, 100));
+
+        string[] lines = TextSummary.Format(baseline.Build(), ingestShared: true).Split('\n');
+
+        Assert.Contains("ingest      shared with the run above", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("ingest ms", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("search ms   p50 2.0", StringComparison.Ordinal));
     }
 
     [Fact]
