@@ -4,7 +4,7 @@ using Xunit;
 namespace AgentMem.TestSupport;
 
 /// <summary>
-/// Runs the independent numpy references (Debian's <c>/usr/bin/python3</c> with <c>python3-numpy</c>, which <c>.ci/run</c>
+/// Runs the independent python references (Debian's <c>/usr/bin/python3</c> with <c>python3-numpy</c>, and <c>python3-nltk</c> for the stemmer's, which <c>.ci/run</c>
 /// installs). A test that needs one calls <see cref="Require"/> first: without the interpreter or a module it is reported as
 /// skipped, with the reason, never passed.
 /// </summary>

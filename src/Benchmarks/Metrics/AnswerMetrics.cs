@@ -5,8 +5,9 @@ namespace AgentMem.Benchmarks.Metrics;
 /// <summary>
 /// LoCoMo-style answer scoring. Normalisation follows LoCoMo's <c>evaluation.py</c>: drop commas,
 /// lower-case, strip ASCII punctuation, remove the words <c>a</c>, <c>an</c>, <c>the</c> and
-/// <c>and</c>, collapse whitespace. F1 additionally Porter-stems each token (original 1980
-/// algorithm); BLEU-1 uses the unstemmed normalised tokens.
+/// <c>and</c>, collapse whitespace. F1 additionally Porter-stems each token as evaluation.py does, with NLTK's <c>PorterStemmer()</c> in
+/// its default mode (<see cref="PorterStemmerMode.NltkExtensions"/>: "dying" and "die" are one word there, not in the
+/// original algorithm the lexical indexes stem with); BLEU-1 uses the unstemmed normalised tokens.
 /// </summary>
 public static class AnswerMetrics
 {
@@ -35,7 +36,7 @@ public static class AnswerMetrics
             .Where(w => !DroppedWords.Contains(w)));
     }
 
-    /// <summary>Normalised tokens of an answer, optionally Porter-stemmed.</summary>
+    /// <summary>Normalised tokens of an answer, optionally Porter-stemmed as LoCoMo's evaluation.py stems them (NLTK's default mode).</summary>
     /// <param name="text">Raw answer.</param>
     /// <param name="stem">Whether to stem each token.</param>
     /// <returns>Tokens in order.</returns>
@@ -48,7 +49,7 @@ public static class AnswerMetrics
         }
 
         string[] tokens = normalized.Split(' ');
-        return stem ? Array.ConvertAll(tokens, PorterStemmer.Stem) : tokens;
+        return stem ? Array.ConvertAll(tokens, t => PorterStemmer.Stem(t, PorterStemmerMode.NltkExtensions)) : tokens;
     }
 
     /// <summary>

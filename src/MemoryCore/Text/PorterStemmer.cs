@@ -1,9 +1,9 @@
 namespace AgentMem.MemoryCore.Text;
 
 /// <summary>
-/// The original Porter (1980) suffix-stripping stemmer for lower-case English words, as used by
-/// LoCoMo's F1. NLTK's default mode adds a few extensions (irregular forms such as <c>dying</c>,
-/// <c>-logi</c>/<c>-bli</c> rules); those rare words may stem differently here.
+/// The Porter (1980) suffix-stripping stemmer for lower-case English words: the original algorithm (the lexical
+/// indexes' stems), or NLTK's default extensions of it (<see cref="PorterStemmerMode.NltkExtensions"/>, the stems of
+/// LoCoMo's answer F1).
 /// </summary>
 public static class PorterStemmer
 {
@@ -22,26 +22,64 @@ public static class PorterStemmer
         ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""), ("ness", ""),
     ];
 
+    // NLTK_EXTENSIONS' step 2: -abli gives way to -bli (so "possibli" -> "possible"), and -fulli joins; -logi, whose
+    // condition is on the stem with its "l", is applied on its own (Step2Nltk).
+    private static readonly (string Suffix, string Replacement)[] Step2NltkRules =
+    [
+        .. Step2Rules.Where(r => r.Suffix != "abli"), ("bli", "ble"), ("fulli", "ful"),
+    ];
+
+    // Porter's irregular forms, which NLTK_EXTENSIONS looks up before stemming (its "pool").
+    private static readonly Dictionary<string, string> NltkIrregular = new(StringComparer.Ordinal)
+    {
+        ["sky"] = "sky", ["skies"] = "sky", ["dying"] = "die", ["lying"] = "lie", ["tying"] = "tie", ["news"] = "news",
+        ["innings"] = "inning", ["inning"] = "inning", ["outings"] = "outing", ["outing"] = "outing",
+        ["cannings"] = "canning", ["canning"] = "canning", ["howe"] = "howe",
+        ["proceed"] = "proceed", ["exceed"] = "exceed", ["succeed"] = "succeed",
+    };
+
     private static readonly string[] Step4Suffixes =
     [
         "al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou",
         "ism", "ate", "iti", "ous", "ive", "ize",
     ];
 
-    /// <summary>The stem of a lower-case word; words of two letters or fewer are returned unchanged.</summary>
-    public static string Stem(string word)
+    /// <summary>The stem of a lower-case word by the original algorithm; words of two letters or fewer are returned unchanged.</summary>
+    public static string Stem(string word) => Stem(word, PorterStemmerMode.Original);
+
+    /// <summary>The stem of a lower-case word by <paramref name="mode"/>; words of two letters or fewer are returned unchanged.</summary>
+    public static string Stem(string word, PorterStemmerMode mode)
     {
         ArgumentNullException.ThrowIfNull(word);
+        bool nltk = mode switch
+        {
+            PorterStemmerMode.Original => false,
+            PorterStemmerMode.NltkExtensions => true,
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown Porter stemmer mode."),
+        };
+        if (nltk && NltkIrregular.TryGetValue(word, out string? irregular))
+        {
+            return irregular;
+        }
+
         if (word.Length <= 2)
         {
             return word;
         }
 
-        var w = new Word(word);
+        var w = new Word(word, nltk);
         Step1A(w);
         Step1B(w);
         Step1C(w);
-        ApplyLongest(w, Step2Rules, 0);
+        if (nltk)
+        {
+            Step2Nltk(w);
+        }
+        else
+        {
+            ApplyLongest(w, Step2Rules, 0);
+        }
+
         ApplyLongest(w, Step3Rules, 0);
         Step4(w);
         Step5(w);
@@ -50,7 +88,11 @@ public static class PorterStemmer
 
     private static void Step1A(Word w)
     {
-        if (w.EndsWith("sses") || w.EndsWith("ies"))
+        if (w.Nltk && w.Length == 4 && w.EndsWith("ies"))
+        {
+            w.Length -= 1; // "dies" -> "die", where the original gives "di" ("flies" -> "fli" either way)
+        }
+        else if (w.EndsWith("sses") || w.EndsWith("ies"))
         {
             w.Length -= 2;
         }
@@ -62,6 +104,13 @@ public static class PorterStemmer
 
     private static void Step1B(Word w)
     {
+        if (w.Nltk && w.EndsWith("ied"))
+        {
+            // "died" -> "die", "cried" -> "cri"; nothing else of step 1b follows.
+            w.Replace(3, w.Length == 4 ? "ie" : "i");
+            return;
+        }
+
         if (w.EndsWith("eed"))
         {
             if (w.Measure(w.Length - 3) > 0)
@@ -102,10 +151,35 @@ public static class PorterStemmer
 
     private static void Step1C(Word w)
     {
-        if (w.EndsWith("y") && w.HasVowel(w.Length - 1))
+        // NLTK: only after a consonant that is not the whole stem ("happy" -> "happi", "enjoy" and "by" kept, "spy" -> "spi").
+        if (w.EndsWith("y") && (w.Nltk ? w.Length > 2 && w.IsConsonant(w.Length - 2) : w.HasVowel(w.Length - 1)))
         {
             w.Replace(1, "i");
         }
+    }
+
+    private static void Step2Nltk(Word w)
+    {
+        // -alli first, and what it leaves goes through step 2 again.
+        if (w.EndsWith("alli") && w.Measure(w.Length - 4) > 0)
+        {
+            w.Replace(4, "al");
+            Step2Nltk(w);
+            return;
+        }
+
+        // -logi -> -log when the stem with its "l" has m > 0.
+        if (w.EndsWith("logi"))
+        {
+            if (w.Measure(w.Length - 3) > 0)
+            {
+                w.Length -= 1;
+            }
+
+            return;
+        }
+
+        ApplyLongest(w, Step2NltkRules, 0);
     }
 
     private static void ApplyLongest(Word w, (string Suffix, string Replacement)[] rules, int minMeasureExclusive)
@@ -171,10 +245,12 @@ public static class PorterStemmer
         }
     }
 
-    /// <summary>A word being stemmed: a buffer plus a current length.</summary>
-    private sealed class Word(string text)
+    /// <summary>A word being stemmed: a buffer plus a current length, and whether NLTK's extensions apply.</summary>
+    private sealed class Word(string text, bool nltk)
     {
         private char[] chars = text.ToCharArray();
+
+        public bool Nltk => nltk;
 
         public int Length { get; set; } = text.Length;
 
@@ -253,15 +329,19 @@ public static class PorterStemmer
         public bool EndsWithDoubleConsonant() =>
             Length >= 2 && chars[Length - 1] == chars[Length - 2] && IsConsonant(Length - 1);
 
-        /// <summary>Whether the first <paramref name="end"/> letters end consonant-vowel-consonant, the last not w, x or y.</summary>
+        /// <summary>
+        /// Whether the first <paramref name="end"/> letters end consonant-vowel-consonant, the last not w, x or y; with NLTK's
+        /// extensions, also two letters vowel-consonant ("us" of "use", "ag" of "aging").
+        /// </summary>
         public bool EndsCvc(int end) =>
-            end >= 3
-            && IsConsonant(end - 3) && !IsConsonant(end - 2) && IsConsonant(end - 1)
-            && chars[end - 1] is not ('w' or 'x' or 'y');
+            (end >= 3
+                && IsConsonant(end - 3) && !IsConsonant(end - 2) && IsConsonant(end - 1)
+                && chars[end - 1] is not ('w' or 'x' or 'y'))
+            || (nltk && end == 2 && !IsConsonant(0) && IsConsonant(1));
 
         public override string ToString() => new(chars, 0, Length);
 
-        private bool IsConsonant(int i) => chars[i] switch
+        public bool IsConsonant(int i) => chars[i] switch
         {
             'a' or 'e' or 'i' or 'o' or 'u' => false,
             'y' => i == 0 || !IsConsonant(i - 1),

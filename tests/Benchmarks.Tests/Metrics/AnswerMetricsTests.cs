@@ -32,6 +32,17 @@ public class AnswerMetricsTests
     }
 
     [Fact]
+    public void F1_stems_as_nltks_default_porter_stemmer_which_locomo_uses()
+    {
+        // LoCoMo's evaluation.py stems with NLTK's PorterStemmer(): "dying" and "die" are one word there ("die"); the
+        // original algorithm made them "dy" and "die", and F1 0.
+        Assert.Equal(1.0, AnswerMetrics.TokenF1("dying", "die"), 12);
+        Assert.Equal(1.0, AnswerMetrics.TokenF1("skies", "sky"), 12);
+        Assert.Equal(1.0, AnswerMetrics.TokenF1("She died.", "she dies"), 12);
+        Assert.Equal(["die", "sky"], AnswerMetrics.Tokenize("dying skies", stem: true));
+    }
+
+    [Fact]
     public void F1_without_overlap_is_zero_even_for_two_empty_answers()
     {
         Assert.Equal(0, AnswerMetrics.TokenF1("blue", "red"));
