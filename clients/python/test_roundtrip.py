@@ -100,7 +100,8 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual([v["version"] for v in history], [1, 2])
         self.assertEqual(history[0]["text"], "Caroline went to an LGBTQ support group")
         self.assertEqual(self.client.get(self.memory_id)["text"], "Caroline went to two LGBTQ support groups")
-        self.assertEqual([(a["action"], a["version"]) for a in self.client.audit(self.memory_id)], [("add", 1), ("update", 2)])
+        # A new text counts as a recall (the forgetting curve starts again), audited after the update.
+        self.assertEqual([(a["action"], a["version"]) for a in self.client.audit(self.memory_id)], [("add", 1), ("update", 2), ("recall", 2)])
         links = self.client.links(self.memory_id)
         self.assertEqual((links["id"], links["links"], links["hidden"], links["incoming"]), (self.memory_id, [], 0, []))
         plaintext = self.client.list_memories(self.cube, kind="plaintext")
@@ -203,10 +204,11 @@ class RoundTrip(unittest.TestCase):
         self.client.update(ids[0], text="paging note 0, third version")
         lines = self.client.audit(ids[0], limit=2)
         self.assertEqual([(a["action"], a["version"]) for a in lines], [("add", 1), ("update", 2)])
-        self.assertEqual([(a["action"], a["version"]) for a in self.client.audit(ids[0], limit=2, after=lines[-1]["seq"])], [("update", 3)])
+        # Each new text is also a recall, audited after its update.
+        self.assertEqual([(a["action"], a["version"]) for a in self.client.audit(ids[0], limit=2, after=lines[-1]["seq"])], [("recall", 2), ("update", 3)])
         read = self.client.read_audit(memory_id=ids[0], limit=2)
         self.assertEqual(read, lines)
-        self.assertEqual([a["version"] for a in self.client.read_audit(memory_id=ids[0], limit=2, after=read[-1]["seq"])], [3])
+        self.assertEqual([a["version"] for a in self.client.read_audit(memory_id=ids[0], limit=2, after=read[-1]["seq"])], [2, 3])
         whole = self.client.read_audit(cube=cube)
         self.assertEqual(self.client.read_audit(cube=cube, after=whole[0]["seq"]), whole[1:])
 

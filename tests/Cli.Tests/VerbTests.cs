@@ -109,7 +109,8 @@ public sealed class VerbTests : IDisposable
         Assert.Equal("course over", versions[0].GetProperty("stateReason").GetString());
         Assert.Equal("Melanie finished her pottery class", versions[1].GetProperty("text").GetString());
         var audit = (await cli.JsonAsync("audit", "--memory", id)).GetProperty("records");
-        Assert.Equal([("add", "she said so"), ("update", "course over")], audit.EnumerateArray().Select(r => (r.GetProperty("action").GetString(), r.GetProperty("detail").GetString())));
+        // A new text counts as a recall (the forgetting curve starts again), audited after the update.
+        Assert.Equal([("add", "she said so"), ("update", "course over"), ("recall", "edit; strength 1 -> 1 after 0 d; recalls 1")], audit.EnumerateArray().Select(r => (r.GetProperty("action").GetString(), r.GetProperty("detail").GetString())));
 
         var purged = await cli.JsonAsync("delete", id, "--purge");
         Assert.True(purged.GetProperty("purged").GetBoolean());
