@@ -167,7 +167,7 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             case LifecycleState.Deleted:
                 throw new MemoryStateException($"Memory {item.Id} was deleted, so it cannot be changed; only a person can restore it. To remember a corrected fact, add it with memory_add.");
             case LifecycleState.Frozen:
-                throw new MemoryFrozenException($"Memory {item.Id} is frozen: it is kept unchanged on purpose, and only a person can unfreeze it.");
+                throw Frozen(item.Id, refused: null);
         }
 
         var memoryId = item.Id;
@@ -188,6 +188,10 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             {
                 await memory.PurgeAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
             }
+            catch (MemoryFrozenException ex)
+            {
+                throw Frozen(memoryId, ex);
+            }
             catch (ErasureFilesLeftException ex)
             {
                 // Committed: reported as an error, it reached the model with local paths, and the model took it for a failure
@@ -207,8 +211,24 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             return new MemoryDeleteResult(memoryId.ToString(), Purged: true, Version: null);
         }
 
-        var tombstone = await memory.DeleteAsync(scope, memoryId, reason, cancellationToken).ConfigureAwait(false);
+        MemoryItem tombstone;
+        try
+        {
+            tombstone = await memory.DeleteAsync(scope, memoryId, reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MemoryFrozenException ex)
+        {
+            throw Frozen(memoryId, ex);
+        }
+
         return new MemoryDeleteResult(memoryId.ToString(), Purged: false, tombstone.Version);
+    }
+
+    // The facade's refusal says "Unfreeze it first", which no tool can do.
+    private static MemoryFrozenException Frozen(MemoryId id, MemoryFrozenException? refused)
+    {
+        string message = $"Memory {id} is frozen: it is kept unchanged on purpose, and only a person can unfreeze it.";
+        return refused is null ? new MemoryFrozenException(message) : new MemoryFrozenException(message, refused);
     }
 
     public async Task<MemoryHistoryResult> HistoryAsync(

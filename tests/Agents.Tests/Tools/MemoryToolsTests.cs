@@ -187,6 +187,24 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         Assert.Equal(("Ann signed the lease", LifecycleState.Frozen), await TextAndStateAsync(frozen.Id));
     }
 
+    [Fact]
+    public async Task Deleting_or_purging_a_frozen_memory_names_only_what_the_model_can_do()
+    {
+        // The refusal said "Unfreeze it first": no tool sets a state.
+        var frozen = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann signed the lease"}""");
+        await temp.Memory.SetStateAsync(Ann, MemoryId.Parse(frozen.Id), LifecycleState.Frozen, "legal hold");
+
+        foreach (var purge in new[] { "false", "true" })
+        {
+            var held = await Assert.ThrowsAsync<MemoryFrozenException>(async () => await Find(tools, "memory_delete").InvokeAsync(Args($$"""{"id":"{{frozen.Id}}","purge":{{purge}}}""")));
+            Assert.Contains($"Memory {frozen.Id} is frozen", held.Message, StringComparison.Ordinal);
+            Assert.Contains("only a person can unfreeze it", held.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unfreeze it first", held.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(("Ann signed the lease", LifecycleState.Frozen), await TextAndStateAsync(frozen.Id));
+    }
+
     private async Task<(string Text, LifecycleState State)> TextAndStateAsync(string id)
     {
         var item = await temp.Memory.GetAsync(Ann, MemoryId.Parse(id));
