@@ -77,6 +77,13 @@ internal sealed class ModelFlags
             throw new MemoryValidationException($"{flag} '{modelPath}' is neither a checkpoint file nor a model folder.");
         }
 
+        if (!folder && named is null)
+        {
+            // A file of another format (a Hugging Face folder's .safetensors, GGUF) is named for what it is before the
+            // tokenizer is asked for: that file's fix is to pass its folder, not to add --tokenizer.
+            Llama2cCheckpoint.ReadConfig(modelPath);
+        }
+
         string tokenizerPath = named ?? (folder
             ? Path.Combine(modelPath, "tokenizer.json")
             : throw new MemoryValidationException($"{tokenizerFlag} is needed with a llama2.c checkpoint: the tokenizer.bin matching its vocabulary."));

@@ -31,14 +31,67 @@ public sealed class Llama2cCheckpoint
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     public static Llama2cCheckpoint Load(string path)
     {
+        using var stream = Open(path);
+        byte[] header = new byte[HeaderBytes];
+        var config = ReadHeader(stream, path, header);
+        bool shared = config.SharedClassifier;
+        long d = config.Dim, hd = config.HiddenDim, l = config.Layers, kv = config.KvDim, v = config.VocabSize;
+        long freqCis = (long)config.SeqLen * config.HeadSize;
+        if (v * d > Array.MaxLength || l * hd * d > Array.MaxLength || l * d * d > Array.MaxLength)
+        {
+            throw new ModelFormatException($"{path}: tensors larger than one .NET array are not supported.");
+        }
+
+        float[] Read(long count)
+        {
+            var a = new float[count];
+            stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan()));
+            return a;
+        }
+
+        var tokenEmbedding = Read(v * d);
+        var rmsAtt = Read(l * d);
+        var wq = Read(l * d * d);
+        var wk = Read(l * kv * d);
+        var wv = Read(l * kv * d);
+        var wo = Read(l * d * d);
+        var rmsFfn = Read(l * d);
+        var w1 = Read(l * hd * d);
+        var w2 = Read(l * d * hd);
+        var w3 = Read(l * hd * d);
+        var rmsFinal = Read(d);
+        stream.Seek(freqCis * sizeof(float), SeekOrigin.Current); // legacy RoPE table: recomputed at run time
+        var classifier = shared ? tokenEmbedding : Read(v * d);
+        var weights = new LlamaWeights(tokenEmbedding, rmsAtt, wq, wk, wv, wo, rmsFfn, w1, w2, w3, rmsFinal, classifier);
+        return new Llama2cCheckpoint(config, weights, header);
+    }
+
+    /// <summary>
+    /// Reads and checks the header of the checkpoint at <paramref name="path"/>, as <see cref="Load"/> does, without reading its
+    /// weights: a cheap way to tell whether a file loads before asking for what goes with it (its tokenizer).
+    /// </summary>
+    /// <exception cref="ModelFormatException">The file is of another format, the header is invalid or the file length does not match it.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    public static LlamaConfig ReadConfig(string path)
+    {
+        using var stream = Open(path);
+        return ReadHeader(stream, path, new byte[HeaderBytes]);
+    }
+
+    private static FileStream Open(string path)
+    {
         ArgumentNullException.ThrowIfNull(path);
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("llama2.c checkpoints are little-endian; this platform is not.");
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        byte[] header = new byte[HeaderBytes];
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    }
+
+    // Leaves the stream at the first weight.
+    private static LlamaConfig ReadHeader(FileStream stream, string path, byte[] header)
+    {
         int read = stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false);
 
         // Another format (GGUF, a later llama2.c export, a Hugging Face folder's file) is named before its bytes are read as a
@@ -73,32 +126,6 @@ public sealed class Llama2cCheckpoint
             throw new ModelFormatException($"{path}: file is {stream.Length} bytes but its header (dim={dim} hidden={hidden} layers={layers} heads={heads} kv_heads={kvHeads} vocab={vocab} seq_len={seqLen}) needs {expected} bytes; truncated or not a llama2.c checkpoint.");
         }
 
-        if (v * d > Array.MaxLength || l * hd * d > Array.MaxLength || l * d * d > Array.MaxLength)
-        {
-            throw new ModelFormatException($"{path}: tensors larger than one .NET array are not supported.");
-        }
-
-        float[] Read(long count)
-        {
-            var a = new float[count];
-            stream.ReadExactly(MemoryMarshal.AsBytes(a.AsSpan()));
-            return a;
-        }
-
-        var tokenEmbedding = Read(v * d);
-        var rmsAtt = Read(l * d);
-        var wq = Read(l * d * d);
-        var wk = Read(l * kv * d);
-        var wv = Read(l * kv * d);
-        var wo = Read(l * d * d);
-        var rmsFfn = Read(l * d);
-        var w1 = Read(l * hd * d);
-        var w2 = Read(l * d * hd);
-        var w3 = Read(l * hd * d);
-        var rmsFinal = Read(d);
-        stream.Seek(freqCis * sizeof(float), SeekOrigin.Current); // legacy RoPE table: recomputed at run time
-        var classifier = shared ? tokenEmbedding : Read(v * d);
-        var weights = new LlamaWeights(tokenEmbedding, rmsAtt, wq, wk, wv, wo, rmsFfn, w1, w2, w3, rmsFinal, classifier);
-        return new Llama2cCheckpoint(config, weights, header);
+        return config;
     }
 }
