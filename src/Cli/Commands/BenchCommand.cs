@@ -354,12 +354,12 @@ internal static class BenchCommand
     {
         "bm25" when database is PostgresLocation => "PostgreSQL full-text search, english configuration, BM25 k1=1.2 b=0.5 over matched terms: idf ln(1 + (N - n + 0.5)/(n + 0.5)), tf = the term's weighted occurrence count, ts_rank_cd without normalisation (weights text=1.0 tags=keywords=0.8 actor=0.6 context=0.4), dl = word count (search_length), avgdl over the filtered memories; query: stop words removed, terms OR-ed",
         "bm25" => "SQLite FTS5 bm25, porter unicode61 tokenizer, column weights text=1.0 actor=0.6 tags=0.8 keywords=0.8 context=0.4; query: stop words removed, terms OR-ed",
-        "vector" => "hashing-v3 embedder (1024 dims: stemmed words, word pairs, char 3-5-grams; IDF fitted per cube), exact cosine",
+        "vector" => $"{Retrieval.Embeddings.HashingEmbedder.Version} embedder (1024 dims: stemmed words, word pairs, char 3-5-grams; IDF fitted per cube), exact cosine",
         _ => DescribeHybrid(hybrid),
     };
 
     private static string DescribeHybrid(Retrieval.Hybrid.HybridOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, hashing-v3 vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}, tags {o.TagWeight}, links {o.LinkWeight} (seeds {o.LinkSeeds}), time {o.TimeWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
+        $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, {Retrieval.Embeddings.HashingEmbedder.Version} vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}, tags {o.TagWeight}, links {o.LinkWeight} (seeds {o.LinkSeeds}), time {o.TimeWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
 
     // More positions than any dataset holds (ConvoMem, the largest, has tens of thousands of cases).
     private const int MaxListedPositions = 1_000_000;

@@ -16,9 +16,10 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
 
     /// <summary>
     /// The features' version, first in every id its vectors are stored under: bumped when the same text gives other
-    /// features (v3: letters outside the basic plane are letters in <see cref="TextAnalyzer"/>), so stored vectors are re-embedded.
+    /// features (v3: letters outside the basic plane are letters in <see cref="TextAnalyzer"/>; v4: combining marks continue
+    /// their word there), so stored vectors are re-embedded.
     /// </summary>
-    public const string Version = "hashing-v3";
+    public const string Version = "hashing-v4";
 
     private const float WordWeight = 1.0f;
     private const float PairWeight = 0.7f;

@@ -4,8 +4,8 @@ namespace AgentMem.Retrieval.Lexical;
 
 /// <summary>
 /// The analysis every lexical signal shares: Unicode compatibility normalisation, split on anything
-/// that is not a letter or digit, lower-case, drop English function words, Porter-stem. Queries and
-/// documents go through the same steps, so their terms meet.
+/// that is not a letter, a digit or a combining mark inside a word (a vowel sign, virama or haraka), lower-case,
+/// drop English function words, Porter-stem. Queries and documents go through the same steps, so their terms meet.
 /// </summary>
 public static class TextAnalyzer
 {
@@ -31,9 +31,14 @@ public static class TextAnalyzer
         // lexical.snap's format (its terms) and HashingEmbedder.Version (its vectors).
         foreach (var rune in SafeNormalization.Normalize(text, NormalizationForm.FormKC).EnumerateRunes())
         {
-            if (Rune.IsLetterOrDigit(rune))
+            if (Rune.IsLetterOrDigit(rune) || (sb.Length > 0 && IsCombiningMark(rune)))
             {
                 sb.Append(units[..Rune.ToLowerInvariant(rune).EncodeToUtf16(units)]);
+                continue;
+            }
+
+            if (IsVariationSelector(rune))
+            {
                 continue;
             }
 
@@ -76,6 +81,18 @@ public static class TextAnalyzer
 
         return stem;
     }
+
+    // Vowel signs, viramas and nuktas (Indic scripts, Thai) and harakat (Arabic, Hebrew points) are marks, not letters,
+    // and NFKC leaves them separate: they spell the word they sit in, so "किताब" (book) is one word and not the
+    // consonants it shares with "कुतुब". A mark with no word open (a stray one after a space or a symbol) is dropped.
+    private static bool IsCombiningMark(Rune rune) =>
+        (Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+        && !IsVariationSelector(rune);
+
+    // A variation selector (emoji or text presentation, CJK ideographic variants) picks a glyph and spells nothing: it
+    // neither ends a word nor joins it, so "TM" followed by U+FE0F is still the word "tm".
+    private static bool IsVariationSelector(Rune rune) =>
+        rune.Value is (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF);
 
     private static void Flush(StringBuilder sb, List<string> words)
     {

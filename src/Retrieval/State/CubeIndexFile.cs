@@ -23,8 +23,10 @@ internal static class CubeIndexFile
     // snapshots are rebuilt from the store once). The flag is no longer read (a restore checks each stored embedding
     // against its memory), only written, for format 5's readers. 6: letters outside the basic plane analysed as letters
     // (TextAnalyzer), so format 5's terms for such text no longer meet a query's. 7: "may"/"march" as verbs no longer set
-    // the time flag (TemporalCues), which format 6 stored as it was computed.
-    private const int Format = 7;
+    // the time flag (TemporalCues), which format 6 stored as it was computed. 8: combining marks (vowel signs, viramas,
+    // harakat) continue their word (TextAnalyzer), so format 7's terms for Indic, Thai or vowelled Arabic text (single
+    // consonants) no longer meet a query's.
+    internal const int Format = 8;
 
     // A memory's flags byte.
     private const byte MentionsTimeFlag = 1;

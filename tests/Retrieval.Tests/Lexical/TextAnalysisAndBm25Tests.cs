@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using AgentMem.Retrieval.Embeddings;
 using AgentMem.Retrieval.Lexical;
 
@@ -23,6 +24,29 @@ public sealed class TextAnalysisAndBm25Tests
         Assert.Equal(["𞤢𞤣𞤤𞤢𞤥"], TextAnalyzer.Words("𞤀𞤣𞤤𞤢𞤥"));
         Assert.Equal(["ab𞤢cd"], TextAnalyzer.Words("ab𞤀cd"));
         Assert.Equal(["𠮷野家", "𐐨𐐩"], TextAnalyzer.Words("𠮷野家 — 𐐀𐐁!"));
+    }
+
+    [Fact]
+    public void Combining_marks_continue_the_word_they_follow()
+    {
+        // Vowel signs and viramas (Devanagari, Thai) and harakat (Arabic) are marks, not letters: they ended the word, so
+        // "किताब" (book) and "कुतुब" (Qutub) both became the consonants क, त, ब and met each other's queries.
+        Assert.Equal(["किताब"], TextAnalyzer.Terms("किताब"));
+        Assert.NotEqual(TextAnalyzer.Terms("किताब"), TextAnalyzer.Terms("कुतुब"));
+        Assert.Equal(["मेरी", "किताब", "मेज़", "पर", "है"], TextAnalyzer.Words("मेरी किताब मेज़ पर है।"));
+        Assert.Equal(["สวัสดี"], TextAnalyzer.Words("สวัสดี"));
+        Assert.Equal(["ที่บ้าน"], TextAnalyzer.Words("ที่บ้าน"));
+        Assert.Equal(["كَتَبَ"], TextAnalyzer.Words("كَتَبَ"));
+
+        // A mark NFKC does not compose stays on its letter; one with no word open is dropped, as any symbol is. A variation
+        // selector picks a glyph, not a letter: it neither ends a word nor joins it.
+        Assert.Equal(["q\u0307x"], TextAnalyzer.Words("Q\u0307x"));
+        Assert.Equal(["ab"], TextAnalyzer.Words("\u0301ab"));
+        Assert.Equal(["tm", "1"], TextAnalyzer.Words("\u2122\uFE0F 1\uFE0F"));
+
+        // The same words reach the hashing embedder: the two words no longer share their word feature.
+        var embedder = new HashingEmbedder(256);
+        Assert.True(TensorPrimitives.CosineSimilarity(embedder.Embed("किताब"), embedder.Embed("कुतुब")) < 0.5f);
     }
 
     [Theory]

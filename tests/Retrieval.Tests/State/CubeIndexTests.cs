@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Lexical;
@@ -86,6 +87,35 @@ public sealed class CubeIndexTests
             var thrown = Record.Exception(() => CubeIndexFile.TryRead(folder.Path, fresh, "e", 2));
             Assert.True(thrown is null, $"byte {i}: {thrown}");
         }
+    }
+
+    [Fact]
+    public void A_snapshot_of_format_7_is_refused_so_its_terms_split_at_combining_marks_are_rebuilt()
+    {
+        // Format 7 was written by the analysis that ended a word at every vowel sign ("किताब" stored as क, त, ब): its terms
+        // must not be restored under the analysis that keeps the word whole.
+        using var folder = new TempFolder("snap");
+        using (var index = new CubeIndex(2))
+        {
+            var item = Item("मेरी किताब मेज़ पर है", "s1");
+            index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
+            CubeIndexFile.Write(folder.Path, index, "e", 2);
+        }
+
+        string path = Path.Combine(folder.Path, CubeIndexFile.FileName);
+        byte[] bytes = File.ReadAllBytes(path);
+        Assert.Equal(CubeIndexFile.Format, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4)));
+        using (var current = new CubeIndex(2))
+        {
+            Assert.NotNull(CubeIndexFile.TryRead(folder.Path, current, "e", 2));
+        }
+
+        // The same file as format 7 wrote it (only the format number differs; the checksum is made to fit).
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), 7);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
+        File.WriteAllBytes(path, bytes);
+        using var previous = new CubeIndex(2);
+        Assert.Null(CubeIndexFile.TryRead(folder.Path, previous, "e", 2));
     }
 
     private static void AssertMatchesMaterialised(CubeIndex index, Dictionary<MemoryId, MemoryItem> live, List<string> query, int radius)

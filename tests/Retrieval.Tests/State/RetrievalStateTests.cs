@@ -640,6 +640,67 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task A_snapshot_and_vectors_of_the_analysis_that_split_words_at_combining_marks_are_rebuilt_and_embedded_again()
+    {
+        // The previous release (lexical.snap format 7, hashing-v3) ended a word at every vowel sign: "किताब" (book) and
+        // "कुतुब" (Qutub) were both the consonants क, त, ब. Its snapshot and stored vectors must not be mixed with the
+        // new analysis: the cube is built from the store and every memory embedded again under the new id.
+        const string PreviousEmbedder = "hashing-v3-1024";
+        string indexes = Path.Combine(Folder, "s.db.index");
+        var options = new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 1 };
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        var book = await writer.AddAsync(Me, "c", new MemoryDraft("मेरी किताब मेज़ पर है"));
+        var minar = await writer.AddAsync(Me, "c", new MemoryDraft("मैंने कुतुब मीनार देखा"));
+        var request = new SearchRequest(Me.Tenant, "किताब", new MemoryFilter { CubeId = cube.Id }, 5);
+        string embedder;
+        using (var first = new RetrievalState(Store, options: options))
+        {
+            await new HybridRetriever(first).SearchAsync(request);
+            await first.WaitForEmbeddingsAsync();
+            embedder = first.EmbedderId;
+        }
+
+        // Make the files the previous release's: the snapshot's format and embedder id (same length) in its head, its
+        // checksum recomputed; the stored vectors relabelled and replaced by ones over the text as it split it.
+        Assert.Equal(PreviousEmbedder.Length, embedder.Length);
+        string snapshot = Directory.EnumerateFiles(indexes, CubeIndexFile.FileName, SearchOption.AllDirectories).Single();
+        var bytes = await File.ReadAllBytesAsync(snapshot);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), 7);
+        System.Text.Encoding.UTF8.GetBytes(PreviousEmbedder).CopyTo(bytes.AsSpan(16 + 1));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
+        await File.WriteAllBytesAsync(snapshot, bytes);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Folder, "s.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var relabel = connection.CreateCommand();
+            relabel.CommandText = "UPDATE memory_embeddings SET embedder = $old";
+            relabel.Parameters.AddWithValue("$old", PreviousEmbedder);
+            Assert.Equal(2, await relabel.ExecuteNonQueryAsync());
+        }
+
+        var previous = new AgentMem.Retrieval.Embeddings.HashingEmbedder();
+        var texts = new Dictionary<MemoryId, string> { [book.Id] = "मेरी किताब मेज़ पर है", [minar.Id] = "मैंने कुतुब मीनार देखा" };
+        var stored = await Store.GetEmbeddingsAsync(Me.Tenant, cube.Id, PreviousEmbedder, null);
+        await Store.PutEmbeddingsAsync(Me.Tenant, cube.Id, PreviousEmbedder, stored.Select(e => e with { Vector = previous.Embed(SplitAtMarks(texts[e.MemoryId])) }).ToList());
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        using var reopened = new RetrievalState(Store, options: options);
+        var hits = await new HybridRetriever(reopened).SearchAsync(request);
+        Assert.False(reopened.RestoredFromSnapshot(Me.Tenant, cube.Id));
+        await reopened.WaitForEmbeddingsAsync();
+        Assert.Equal(2, reopened.EmbeddedTexts);
+        Assert.Equal(2, (await Store.GetEmbeddingsAsync(Me.Tenant, cube.Id, reopened.EmbedderId, null)).Count);
+        Assert.Equal(book.Id, hits[0].Item.Id);
+        var lexical = await new HybridRetriever(reopened, new HybridOptions { Name = "lexical", VectorWeight = 0 }).SearchAsync(request);
+        Assert.Equal([book.Id], lexical.Select(h => h.Item.Id));
+
+        // The previous analysis: every combining mark ended its word.
+        static string SplitAtMarks(string text) => string.Concat(text.EnumerateRunes().Select(r =>
+            System.Text.Rune.GetUnicodeCategory(r) is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.SpacingCombiningMark ? " " : r.ToString()));
+    }
+
+    [Fact]
     public async Task The_default_retrievers_take_any_window_radius_for_their_shared_state()
     {
         // The vector retriever's options kept the default radius of 2, which the shared state refused for any other.
