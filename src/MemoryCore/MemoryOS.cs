@@ -342,9 +342,10 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// With the cube's <see cref="CubePolicy.Deduplicate"/>, a draft whose content the same user and agent already hold in
-    /// the cube is not stored again: its outcome names that memory (<see cref="AddOutcome.Created"/> false), in whatever
-    /// state it is (an archived one stays archived: an import run again must not undo forgetting). A caller for whom the
-    /// add is a restatement (a user saying it again) brings a forgotten one back with <see cref="RestoreRestatedAsync"/>.
+    /// the cube, from the same speaker (<see cref="MemoryDraft.Actor"/>; in any session), is not stored again: its outcome
+    /// names that memory (<see cref="AddOutcome.Created"/> false), in whatever state it is (an archived one stays archived:
+    /// an import run again must not undo forgetting). Another speaker's identical words are a memory of their own. A caller
+    /// for whom the add is a restatement (a user saying it again) brings a forgotten one back with <see cref="RestoreRestatedAsync"/>.
     /// </remarks>
     public Task<IReadOnlyList<AddOutcome>> AddBatchAsync(Scope actor, string cube, IReadOnlyList<MemoryDraft> drafts, CancellationToken cancellationToken = default) =>
         AddBatchCoreAsync(actor, cube, drafts, matchSourceRef: false, jobTargets: null, cancellationToken);
@@ -446,7 +447,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// Imports memories exported from Mem0 (a JSON file, see <see cref="Import.Mem0Reader"/>) into a cube the actor may
     /// write, in one transaction, keeping their Mem0 scopes, times and ids as provenance. The cube's policy applies as to
     /// any add: with <see cref="CubePolicy.Deduplicate"/>, a memory whose text its user and agent already hold live in the
-    /// cube is not stored again (its outcome has <see cref="AddOutcome.Created"/> false and names the memory that holds
+    /// cube from the same speaker is not stored again (its outcome has <see cref="AddOutcome.Created"/> false and names the memory that holds
     /// it), so importing the same file again adds nothing; and the item limit holds. One outcome per memory, in file order.
     /// </summary>
     public async Task<IReadOnlyList<AddOutcome>> ImportMem0Async(Scope actor, string cube, string path, CancellationToken cancellationToken = default)

@@ -345,6 +345,23 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Identical_words_of_two_speakers_are_two_memories_and_one_speaker_restating_them_in_another_session_is_one()
+    {
+        // An ingested chat: Bob's turn was folded into Alice's identical one, so his fact and his session were lost.
+        var alice = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("I just moved to Berlin.") { Actor = "Alice", Session = "s1" });
+        var bob = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("I just moved to Berlin.") { Actor = "Bob", Session = "s2" });
+        Assert.True(bob.Created);
+        Assert.NotEqual(alice.Id, bob.Id);
+        var stored = await memory.GetAsync(TestDatabase.Alice, bob.Id);
+        Assert.Equal(("Bob", "s2"), (stored.Provenance.Actor, stored.Scope.Session));
+
+        var restated = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("I just moved to Berlin.") { Actor = "Alice", Session = "s3" });
+        Assert.False(restated.Created);
+        Assert.Equal(alice.Id, restated.Id);
+        Assert.Equal(2, await memory.CountAsync(TestDatabase.Alice, "notes"));
+    }
+
+    [Fact]
     public async Task An_update_made_from_an_older_version_is_refused_and_writes_nothing()
     {
         var block = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Likes: tea"));

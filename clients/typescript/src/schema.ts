@@ -135,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Add a memory
-         * @description Stores one plaintext memory in the cube (default `default`, created on first write). 201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there (a restatement: an archived one is restored, when the caller may change it, as `memory_add` over MCP and `agentmem add` do).
+         * @description Stores one plaintext memory in the cube (default `default`, created on first write). 201 with a new id; 200 with the existing id when the cube de-duplicates and the same user, agent and speaker already hold identical text there (a restatement: an archived one is restored, when the caller may change it, as `memory_add` over MCP and `agentmem add` do).
          */
         post: operations["AddMemory"];
         delete?: never;
@@ -395,7 +395,7 @@ export interface components {
         AddedMemory: {
             /** @description The memory id (the existing one when the content was de-duplicated). */
             id: string;
-            /** @description False when identical content already existed in the cube. */
+            /** @description False when identical content of the same user, agent and speaker already existed in the cube. */
             created: boolean;
         };
         /** @description Body of `POST /v1/memories`: one memory, the cube (created on first write) and the acting user and agent. */
@@ -514,7 +514,7 @@ export interface components {
             name?: null | string;
             /** @description What the cube holds. */
             description?: null | string;
-            /** @description Whether identical content is stored once (default true). */
+            /** @description Whether identical content of one user, agent and speaker is stored once (default true). */
             deduplicate?: null | boolean;
             /** @description The owning user. */
             user?: null | string;
@@ -543,7 +543,7 @@ export interface components {
             ownerUser?: null | string;
             /** @description Owning agent. */
             ownerAgent?: null | string;
-            /** @description Whether identical content is stored once. */
+            /** @description Whether identical content of one user, agent and speaker is stored once. */
             deduplicate: boolean;
             /**
              * Format: date-time
@@ -573,7 +573,7 @@ export interface components {
         };
         /** @description A cube's policy. Limits of zero mean none. */
         CubePolicyDto: {
-            /** @description Whether identical content is stored once. */
+            /** @description Whether identical content of one user, agent and speaker is stored once. */
             deduplicate: boolean;
             /**
              * Format: int32
@@ -929,7 +929,7 @@ export interface components {
         };
         /** @description Body of `PUT /v1/cubes/{cube}/policy`: members left out keep their value. */
         SetPolicyRequest: {
-            /** @description Whether identical content is stored once. */
+            /** @description Whether identical content of one user, agent and speaker is stored once. */
             deduplicate?: null | boolean;
             /**
              * Format: int32

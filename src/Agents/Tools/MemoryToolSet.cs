@@ -133,7 +133,9 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         var own = new MemoryFilter { User = scope.User, Agent = scope.Agent, States = states, Kind = reserved.Kind };
         await foreach (var item in memory.ListAsync(scope, cubeId, own, cancellationToken).ConfigureAwait(false))
         {
-            if (item.ContentHash == reserved.ContentHash && item.Scope.User == scope.User && item.Scope.Agent == scope.Agent && !item.Tags.Any(ReservedTags.IsReserved))
+            // The same key as the cube's de-duplication: the reserved memory was found under the draft's speaker.
+            if (item.ContentHash == reserved.ContentHash && item.Scope.User == scope.User && item.Scope.Agent == scope.Agent
+                && item.Provenance.Actor == reserved.Provenance.Actor && !item.Tags.Any(ReservedTags.IsReserved))
             {
                 return new AddOutcome(item.Id, false);
             }

@@ -7,7 +7,7 @@ internal static class CubeCommands
     {
         var name = new Argument<string>("name") { Description = "Cube name, unique in the tenant." };
         var description = new Option<string?>("--description") { Description = "What the cube holds." };
-        var noDedupe = new Option<bool>("--no-dedupe") { Description = "Keep identical content as separate memories." };
+        var noDedupe = new Option<bool>("--no-dedupe") { Description = "Keep identical content as separate memories (by default the same user, agent and speaker's identical content is stored once)." };
         var forgetBelow = new Option<double?>("--forget-below") { Description = "Forgetting threshold: 'maintain' archives memories whose retention e^(-t/S) falls below it (0..1; default: never forget)." };
         var retentionDays = new Option<int>("--retention-days") { Description = "'maintain' archives memories not recalled for this many days (default 0: keep)." };
         var hardDelete = new Option<int>("--hard-delete-after-days") { Description = "TTL: 'maintain' and the service purge memories recorded more than this many days ago, frozen ones excepted (default 0: never)." };

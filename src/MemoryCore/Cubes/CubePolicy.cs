@@ -3,7 +3,12 @@ namespace AgentMem.MemoryCore.Cubes;
 /// <summary>Per-cube policies. Limits of zero mean "no limit".</summary>
 public sealed record CubePolicy
 {
-    /// <summary>Whether adding content the same user and agent already hold in the cube returns the existing memory instead of a copy (in whatever state it is; <see cref="MemoryOS.RestoreRestatedAsync"/> brings an archived one back).</summary>
+    /// <summary>
+    /// Whether adding content the same user and agent already hold in the cube, said by the same speaker
+    /// (<see cref="Model.Provenance.Actor"/>), returns the existing memory instead of a copy (in whatever state it is;
+    /// <see cref="MemoryOS.RestoreRestatedAsync"/> brings an archived one back). Another speaker's identical words are a
+    /// memory of their own; the same speaker's, in another session, are not.
+    /// </summary>
     public bool Deduplicate { get; init; } = true;
 
     /// <summary>Days after which unrecalled memories may be archived by maintenance; 0 keeps them forever.</summary>

@@ -6,7 +6,7 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Description">What it holds.</param>
 /// <param name="OwnerUser">Owning user.</param>
 /// <param name="OwnerAgent">Owning agent.</param>
-/// <param name="Deduplicate">Whether identical content is stored once.</param>
+/// <param name="Deduplicate">Whether identical content of one user, agent and speaker is stored once.</param>
 /// <param name="CreatedAt">When it was created.</param>
 public sealed record CubeDto(string Id, string Name, string? Description, string? OwnerUser, string? OwnerAgent, bool Deduplicate, DateTimeOffset CreatedAt)
 {

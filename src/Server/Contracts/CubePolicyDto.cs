@@ -1,7 +1,7 @@
 namespace AgentMem.Server.Contracts;
 
 /// <summary>A cube's policy. Limits of zero mean none.</summary>
-/// <param name="Deduplicate">Whether identical content is stored once.</param>
+/// <param name="Deduplicate">Whether identical content of one user, agent and speaker is stored once.</param>
 /// <param name="RetentionDays">Maintenance archives memories not recalled for this many days (0: keep).</param>
 /// <param name="HardDeleteAfterDays">TTL: memories recorded more than this many days ago are purged, frozen ones excepted (0: never).</param>
 /// <param name="MaxItems">Most live memories the cube takes.</param>

@@ -1,7 +1,7 @@
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>PUT /v1/cubes/{cube}/policy</c>: members left out keep their value.</summary>
-/// <param name="Deduplicate">Whether identical content is stored once.</param>
+/// <param name="Deduplicate">Whether identical content of one user, agent and speaker is stored once.</param>
 /// <param name="RetentionDays">Archive after this many days without recall (0: keep).</param>
 /// <param name="HardDeleteAfterDays">TTL in days (0: never); only the owner may change it.</param>
 /// <param name="MaxItems">Most live memories (0: no limit).</param>

@@ -12,7 +12,7 @@ internal static class MemoryEndpoints
         var memories = v1.MapGroup("/memories").WithTags("Memories");
         memories.MapPost("/", AddAsync)
             .Describe("AddMemory", "Add a memory", "Stores one plaintext memory in the cube (default `default`, created on first write). "
-                + "201 with a new id; 200 with the existing id when the cube de-duplicates and identical text is already there "
+                + "201 with a new id; 200 with the existing id when the cube de-duplicates and the same user, agent and speaker already hold identical text there "
                 + "(a restatement: an archived one is restored, when the caller may change it, as `memory_add` over MCP and `agentmem add` do).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");

@@ -2,13 +2,13 @@ namespace AgentMem.Stores.Common;
 
 /// <summary>
 /// The de-duplication decision of one add batch (<see cref="AddOptions.Deduplicate"/>): an item whose content is
-/// already live in its cube under the same user and agent, or came earlier in the same batch, is not stored; the outcome names the memory that holds
+/// already live in its cube under the same user, agent and speaker (actor), or came earlier in the same batch, is not stored; the outcome names the memory that holds
 /// that content. The look-up of stored content is the store's; the order of the checks and the batch's memory are here.
 /// </summary>
 /// <param name="matchSourceRef">Whether the source reference is part of what must match (<see cref="AddOptions.MatchSourceRef"/>).</param>
 internal sealed class BatchDeduplication(bool matchSourceRef = false)
 {
-    private readonly Dictionary<(string Cube, string Hash, string? User, string? Agent, string? SourceRef), MemoryId> firstInBatch = [];
+    private readonly Dictionary<(string Cube, string Hash, string? User, string? Agent, string? Actor, string? SourceRef), MemoryId> firstInBatch = [];
 
     /// <summary>
     /// The outcome for <paramref name="item"/> when it duplicates content, or null when it is to be stored (it is then
@@ -47,6 +47,8 @@ internal sealed class BatchDeduplication(bool matchSourceRef = false)
         return null;
     }
 
-    private (string, string, string?, string?, string?) Key(MemoryItem item) =>
-        (item.CubeId, item.ContentHash, item.Scope.User, item.Scope.Agent, matchSourceRef ? item.Provenance.SourceRef : null);
+    // The speaker is part of the key: in an ingested chat, Bob saying what Alice said is his fact, not hers. The session is
+    // not: the same speaker restating a fact in another conversation is the same fact.
+    private (string, string, string?, string?, string?, string?) Key(MemoryItem item) =>
+        (item.CubeId, item.ContentHash, item.Scope.User, item.Scope.Agent, item.Provenance.Actor, matchSourceRef ? item.Provenance.SourceRef : null);
 }

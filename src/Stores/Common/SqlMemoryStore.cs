@@ -159,7 +159,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
             var created = new List<MemoryItem>(items.Count);
             var deduplication = new BatchDeduplication(options.MatchSourceRef);
             string sameSource = options.MatchSourceRef ? " AND (source_ref = @r OR (source_ref IS NULL AND @r IS NULL))" : string.Empty;
-            using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND content_hash = @h AND state IN {LiveStatesSql} AND (user_id = @u OR (user_id IS NULL AND @u IS NULL)) AND (agent_id = @a OR (agent_id IS NULL AND @a IS NULL)){sameSource} LIMIT 1;");
+            using var findHash = Command(conn, tx, $"SELECT id FROM memories WHERE tenant = @t AND cube_id = @c AND content_hash = @h AND state IN {LiveStatesSql} AND (user_id = @u OR (user_id IS NULL AND @u IS NULL)) AND (agent_id = @a OR (agent_id IS NULL AND @a IS NULL)) AND (actor = @s OR (actor IS NULL AND @s IS NULL)){sameSource} LIMIT 1;");
             using var insert = Command(conn, tx, MemoryRows.InsertSql);
             for (int i = 0; i < items.Count; i++)
             {
@@ -213,6 +213,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                 Dialect.Add(findHash, "@h", item.ContentHash);
                 Dialect.AddText(findHash, "@u", item.Scope.User);
                 Dialect.AddText(findHash, "@a", item.Scope.Agent);
+                Dialect.AddText(findHash, "@s", item.Provenance.Actor);
                 if (options.MatchSourceRef)
                 {
                     Dialect.AddText(findHash, "@r", item.Provenance.SourceRef);

@@ -401,6 +401,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             var item = stored.Current;
             if (item.CubeId == candidate.CubeId && item.ContentHash == candidate.ContentHash && ContentStates.Contains(item.State)
                 && item.Scope.User == candidate.Scope.User && item.Scope.Agent == candidate.Scope.Agent
+                && item.Provenance.Actor == candidate.Provenance.Actor
                 && (!matchSourceRef || item.Provenance.SourceRef == candidate.Provenance.SourceRef))
             {
                 return item.Id;

@@ -156,6 +156,34 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task Deduplication_keeps_each_speaker_their_own_copy_and_finds_a_speaker_s_restatement_in_another_session()
+    {
+        // A chat ingested into one user's cube: Bob's "I just moved to Berlin." is his fact, not Alice's, whatever the
+        // words. The same speaker saying it again, in another session, is the same fact.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var dedupe = new AddOptions(Deduplicate: true);
+        const string text = "I just moved to Berlin.";
+        MemoryItem Said(string? speaker, string session) => s.Item(cube, text) with
+        {
+            Scope = new Scope(s.Tenant, "alice", session: session),
+            Provenance = new Provenance(SourceKind.Conversation, null, speaker, s.Now),
+        };
+
+        var alice = Said("Alice", "s1");
+        Assert.True(Assert.Single(await s.AddAsync([alice], dedupe)).Created);
+        var bob = Said("Bob", "s2");
+        var unnamed = Said(null, "s2");
+        Assert.Equal([new AddOutcome(bob.Id, true), new AddOutcome(unnamed.Id, true), new AddOutcome(bob.Id, false)], await s.AddAsync([bob, unnamed, Said("Bob", "s2")], dedupe));
+
+        // Each speaker's restatement in a later session finds their own copy, from the store.
+        var again = await s.AddAsync([Said("Alice", "s3"), Said("Bob", "s3"), Said(null, "s3")], dedupe);
+        Assert.Equal([alice.Id, bob.Id, unnamed.Id], again.Select(o => o.Id));
+        Assert.All(again, o => Assert.False(o.Created));
+        Assert.Equal(3, (await s.ListAllAsync(cube.Id)).Count);
+    }
+
+    [SkippableFact]
     public async Task Deduplication_by_source_reference_keeps_each_source_its_own_memory_and_finds_the_same_one_again()
     {
         // A conversation import: two turns with the same words are two memories; the same turn added again is one.
