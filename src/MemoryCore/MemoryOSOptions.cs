@@ -7,6 +7,9 @@ public sealed class MemoryOSOptions
     /// Largest memory text accepted, in UTF-8 bytes (default 4 MiB): a pasted log, file or long answer is stored whole;
     /// the retrieval state indexes a long text as passages, so a fact in its middle is still found. Anything larger is
     /// refused with <see cref="Errors.ContentTooLargeException"/>, never cut; importers skip or split such items by option.
+    /// PostgreSQL's own full-text index (the <c>bm25</c> retriever there) holds at most 1 MiB of a memory's words, which a text
+    /// of many distinct tokens can pass: such a text is stored whole and indexed there up to that point (docs/formats.md,
+    /// PostgreSQL step 8).
     /// </summary>
     public int MaxContentBytes { get; set; } = 4 * 1024 * 1024;
 

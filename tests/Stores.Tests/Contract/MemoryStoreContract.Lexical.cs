@@ -191,4 +191,29 @@ public abstract partial class MemoryStoreContract
         Assert.Equal([odd.Id], hits.Select(h => h.Item.Id));
         Assert.Equal(odd.Text, hits[0].Item.Text);
     }
+
+    [SkippableFact]
+    public async Task A_memory_of_megabytes_of_distinct_words_is_stored_and_found_by_a_word_from_its_start()
+    {
+        // The facade takes texts up to MaxContentBytes (4 MiB): a log or code paste of distinct tokens. PostgreSQL's tsvector
+        // holds at most 1 MiB, so the full-text column failed such an add, and an edit that made a memory that long, with
+        // a raw 54000 "string is too long for tsvector", where SQLite stored them.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("logs");
+        var random = new Random(56);
+        string Words(string first) => first + " " + string.Join(' ', Enumerable.Range(0, 150_000).Select(_ => new string(Enumerable.Range(0, 9).Select(_ => (char)('a' + random.Next(26))).ToArray())));
+        string log = Words("zeppelin");
+        Assert.True(log.Length > 1_500_000);
+        var inCube = new MemoryFilter { CubeId = cube.Id };
+
+        var added = await s.AddAsync(cube, log);
+        var note = await s.AddAsync(cube, "Tulips bloom in April.");
+        string edit = Words("tulips");
+        var edited = await s.ReplaceAsync(note, m => m with { Text = edit });
+
+        Assert.Equal(log, added.Text);
+        Assert.Equal(edit, edited.Text);
+        Assert.Equal([added.Id], (await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["zeppelin"], inCube, 10))).Select(h => h.Item.Id));
+        Assert.Equal([edited.Id], (await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["tulips"], inCube, 10))).Select(h => h.Item.Id));
+    }
 }

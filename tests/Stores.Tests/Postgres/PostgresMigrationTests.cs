@@ -100,7 +100,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutTagKeys);
+            """ + WithoutSearchVectorFunction + WithoutTagKeys);
 
         // Another session reading the table holds step 5's table rewrite back for longer than the command timeout, as a
         // rewrite of a large table would take: the step must wait it out, not be cancelled (and fail every open after it).
@@ -147,10 +147,10 @@ public sealed class PostgresMigrationTests
         await using var other = await otherOpen.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(4, migrated.SchemaVersionAtOpen);
 
-        // Steps 6 and 7, which follow at once, are each applied by whichever node takes the lock first once the step before
+        // Steps 6 to 8, which follow at once, are each applied by whichever node takes the lock first once the step before
         // has committed: each step is reported once as it starts and once as it commits, each node's in order.
         Assert.InRange(other.SchemaVersionAtOpen, 5, PostgresMemoryStore.LatestSchemaVersion);
-        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
+        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true), (8, false), (8, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
         Assert.All(new[] { steps, otherSteps }, reported => Assert.Equal(reported.Select(s => (s.Version, s.Done)).Order(), reported.Select(s => (s.Version, s.Done))));
         Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[s.Version - 1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
         var step5 = steps.Single(s => s is { Version: 5, Done: true });
@@ -176,7 +176,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutTagKeys);
+            """ + WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(4, reopened.SchemaVersionAtOpen);
         await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
@@ -218,7 +218,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 5, rows kept: the keys are lower(tag) again ("ärger", "k", "work"), as step 4 stored them.
-        await db.ExecuteAsync(WithoutTagKeys);
+        await db.ExecuteAsync(WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(5, reopened.SchemaVersionAtOpen);
         Assert.True(reopened.RowLevelSecurityEnforced);
@@ -252,7 +252,7 @@ public sealed class PostgresMigrationTests
         // Back to schema version 6, where tags were unique by lower(tag) and the Kelvin sign's row was dropped as "k"'s.
         // "σ" and "ς", which lower() keeps apart but which share a key, stand for the rows a database whose lower() folded
         // less than the key holds.
-        await db.ExecuteAsync(
+        await db.ExecuteAsync(WithoutSearchVectorFunction +
             """
             DROP INDEX ux_tags_memory_key;
             DELETE FROM schema_migrations WHERE version = 7;
@@ -309,6 +309,34 @@ public sealed class PostgresMigrationTests
     }
 
     [SkippableFact]
+    public async Task Migration_8_builds_the_search_vector_of_memories_stored_before_it_and_then_takes_texts_past_the_tsvector_limit()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        var old = Item(cube, "Caroline went to the pottery class", o => o.Tags = ["hobby"]);
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+            await store.AddAsync(tenant, [old], new AddOptions(true), Audit(tenant, "add"));
+        }
+
+        // Back to schema version 7, rows kept: the column is to_tsvector over the fields, as step 1 made it.
+        await db.ExecuteAsync(WithoutSearchVectorFunction);
+        await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
+        Assert.Equal(7, reopened.SchemaVersionAtOpen);
+        var inCube = new MemoryFilter { CubeId = cube.Id };
+        Assert.Equal([old.Id], (await reopened.SearchLexicalAsync(tenant, new LexicalQuery(["pottery"], inCube, 10))).Select(h => h.Item.Id));
+        Assert.Equal([old.Id], (await reopened.SearchLexicalAsync(tenant, new LexicalQuery(["hobby"], inCube, 10))).Select(h => h.Item.Id));
+
+        // 200,000 distinct words: about 2.6 MB of vector, where PostgreSQL's limit is 1 MiB.
+        var random = new Random(8);
+        var log = Item(cube, "zeppelin " + string.Join(' ', Enumerable.Range(0, 200_000).Select(_ => string.Concat(Enumerable.Range(0, 8).Select(_ => (char)('a' + random.Next(26)))))));
+        await reopened.AddAsync(tenant, [log], new AddOptions(true), Audit(tenant, "add"));
+        Assert.Equal([log.Id], (await reopened.SearchLexicalAsync(tenant, new LexicalQuery(["zeppelin"], inCube, 10))).Select(h => h.Item.Id));
+    }
+
+    [SkippableFact]
     public async Task Tables_of_another_application_are_refused()
     {
         await using (var db = await TempPostgresDatabase.CreateAsync())
@@ -342,6 +370,21 @@ public sealed class PostgresMigrationTests
             store.AddAsync(tenant, [Item(cube, $"fact {i}")], new AddOptions(true), Audit(tenant, "add"))));
         Assert.Equal(10, (await store.ListAsync(tenant, new MemoryFilter(), 100)).Count);
     }
+
+    /// <summary>Undoes step 8: the search vector is step 1's expression again, computed for the rows kept.</summary>
+    private const string WithoutSearchVectorFunction = """
+        ALTER TABLE memories DROP COLUMN search_vector;
+        ALTER TABLE memories ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('english'::regconfig, text), 'A') ||
+            setweight(to_tsvector('english'::regconfig, tags_json), 'B') ||
+            setweight(to_tsvector('english'::regconfig, keywords_json), 'B') ||
+            setweight(to_tsvector('english'::regconfig, coalesce(actor, '')), 'C') ||
+            setweight(to_tsvector('english'::regconfig, coalesce(context, '')), 'D')) STORED;
+        CREATE INDEX ix_memories_search ON memories USING gin(search_vector);
+        DROP FUNCTION agentmem_search_vector(text, jsonb, jsonb, text, text);
+        DELETE FROM schema_migrations WHERE version = 8;
+
+        """;
 
     /// <summary>
     /// Undoes steps 6 and 7 (the tag key is lower(tag) again, tags unique by lower(tag); dropping the column drops step 7's

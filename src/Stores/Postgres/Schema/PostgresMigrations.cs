@@ -279,10 +279,82 @@ internal static class PostgresMigrations
         // written again from the memories' tags (only a tag beyond ASCII can have been dropped: ASCII tags fold alike
         // both ways). Row-level security is unforced meanwhile, as in step 6, so the owner reaches every tenant's rows.
         new(7, "a memory's tags are unique by their key, not by lower(tag)", TagKeyUniqueStep()),
+
+        // A tsvector holds at most 1 MiB (of lexemes and positions), and the facade takes texts up to 4 MiB
+        // (MemoryOSOptions.MaxContentBytes): a log or code paste of distinct tokens passed it, and the generated column
+        // failed the add, an edit and a restore with 54000 "string is too long for tsvector". The vector is now built by a
+        // function: as before for any text whose vector fits; past that, the text is read in pieces of
+        // SearchVectorPieceChars (each small enough to fit whatever it holds: 10 bytes of vector a character at worst) and
+        // indexed up to the piece that would take the whole vector past SearchVectorBudget. The other fields always count,
+        // the text is stored whole and its word count (search_length) is the whole text's. Re-adding the column rewrites
+        // the table once (ALTER COLUMN ... SET EXPRESSION needs PostgreSQL 17).
+        new(8, "a memory's search vector stays within PostgreSQL's tsvector limit: a longer text is indexed up to it", SearchVectorStep()),
     ];
 
     /// <summary>The schema version this build writes.</summary>
     public static int Latest => All[^1].Version;
+
+    /// <summary>
+    /// How many bytes of vector (as <c>pg_column_size</c> counts them) step 8's function lets a memory's search vector reach
+    /// before it stops indexing the text: under PostgreSQL's 1,048,575 bytes of lexemes and positions, which the size
+    /// counted here exceeds (it adds the vector's header and entries).
+    /// </summary>
+    public const int SearchVectorBudget = 1_000_000;
+
+    /// <summary>
+    /// The piece of a long text step 8's function analyses at a time: small enough that its vector fits whatever it holds
+    /// (one-character words joined by hyphens, the most measured, take 10 bytes a character).
+    /// </summary>
+    public const int SearchVectorPieceChars = 32_768;
+
+    // A text and a context of at most 64 KiB together (of UTF-8 or any server encoding) give at most 655,360 bytes of vector
+    // plus the tags', keywords' and actor's: they are analysed as before without a subtransaction, the rest first whole
+    // (the exception block costs one only for them) and piece by piece where that passes the limit. A piece ends after
+    // its last white space, so no word is cut in two (a piece without any is cut where it ends).
+    private static string SearchVectorStep() => $$"""
+        CREATE FUNCTION agentmem_search_vector(body text, tags jsonb, keywords jsonb, actor text, context text) RETURNS tsvector
+        LANGUAGE plpgsql IMMUTABLE AS $$
+        DECLARE
+            fields tsvector := setweight(to_tsvector('english'::regconfig, tags), 'B') ||
+                               setweight(to_tsvector('english'::regconfig, keywords), 'B') ||
+                               setweight(to_tsvector('english'::regconfig, coalesce(actor, '')), 'C') ||
+                               setweight(to_tsvector('english'::regconfig, coalesce(context, '')), 'D');
+            words  tsvector := '';
+            piece  tsvector;
+            part   text;
+            total  integer;
+            at     integer := 1;
+            tail   integer;
+        BEGIN
+            IF octet_length(body) + coalesce(octet_length(context), 0) <= 65536 THEN
+                RETURN setweight(to_tsvector('english'::regconfig, body), 'A') || fields;
+            END IF;
+            BEGIN
+                RETURN setweight(to_tsvector('english'::regconfig, body), 'A') || fields;
+            EXCEPTION WHEN program_limit_exceeded THEN
+                NULL; -- past the limit: indexed piece by piece below
+            END;
+            total := length(body);
+            WHILE at <= total LOOP
+                part := substr(body, at, {{SearchVectorPieceChars}});
+                IF at + length(part) <= total THEN
+                    tail := regexp_instr(reverse(part), '\s') - 1;
+                    IF tail >= 0 AND tail < length(part) - 1 THEN
+                        part := left(part, length(part) - tail);
+                    END IF;
+                END IF;
+                piece := setweight(to_tsvector('english'::regconfig, part), 'A');
+                EXIT WHEN pg_column_size(words) + pg_column_size(piece) + pg_column_size(fields) > {{SearchVectorBudget}};
+                words := words || piece;
+                at := at + length(part);
+            END LOOP;
+            RETURN words || fields;
+        END $$;
+        ALTER TABLE memories DROP COLUMN search_vector;
+        ALTER TABLE memories ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+            agentmem_search_vector(text, tags_json, keywords_json, actor, context)) STORED;
+        CREATE INDEX ix_memories_search ON memories USING gin(search_vector);
+        """;
 
     private static string TagKeyStep() => $"""
         ALTER TABLE memory_tags ALTER COLUMN tag_key DROP EXPRESSION;
