@@ -92,6 +92,8 @@ public sealed partial class PostgresMemoryStore
     /// <summary>
     /// Runs <paramref name="attempt"/> (given its 0-based number) until it succeeds, trying again after a backoff with
     /// jitter when it fails transiently (see <see cref="PostgresTransientErrors"/>), at most <see cref="PostgresStoreOptions.MaxRetries"/> times.
+    /// A full disk on the server is <see cref="StorageFullException"/> at once, as on SQLite: the facade skips what it may
+    /// (a search's recall reinforcement) on it, and a host answers 507.
     /// </summary>
     private async Task<T> RetryTransientAsync<T>(Func<int, Task<T>> attempt, CancellationToken cancellationToken)
     {
@@ -102,12 +104,21 @@ public sealed partial class PostgresMemoryStore
             {
                 return await attempt(n).ConfigureAwait(false);
             }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DiskFull)
+            {
+                throw Full(ex);
+            }
             catch (Exception ex) when (n < options.MaxRetries && !cancellationToken.IsCancellationRequested && PostgresTransientErrors.IsTransient(ex))
             {
                 await Task.Delay(RetryDelay(n), cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    // 53100 (could not extend or write a file: ENOSPC, or a quota): the transaction was rolled back, so the database is as
+    // it was; the caller can free space and retry.
+    private StorageFullException Full(PostgresException ex) =>
+        new($"The disk of the PostgreSQL database {Location} is full; nothing was written. Free space on the server and retry. ({ex.Message})", ex);
 
     private Task<T> WriteAsync<T>(string tenant, TransactionWork<T> work, CancellationToken cancellationToken) =>
         RunAsync(tenant, work, TransactionKind.LedgeredWrite, cancellationToken);
