@@ -65,6 +65,8 @@ public sealed class CubeArchiveReaderTests
     [InlineData("activation", null)]
     [InlineData("activation", """{"uri":"","mediaType":"","sizeBytes":-5,"sha256":"zz"}""")]
     [InlineData("plaintext", """{"uri":"file:///a.bin","mediaType":"application/octet-stream","sizeBytes":-1,"sha256":"zz"}""")]
+    [InlineData("activation", """{"uri":"file:///a\u0000b.bin","mediaType":"application/octet-stream","sizeBytes":1,"sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}""")]
+    [InlineData("activation", """{"uri":"file:///a.bin","mediaType":"application/\u0000octet-stream","sizeBytes":1,"sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}""")]
     public async Task A_payload_reference_the_facade_refuses_is_refused(string kind, string? payload)
     {
         // Restored as written, a non-plaintext memory without a usable payload reference reached the code that loads, checks

@@ -158,8 +158,14 @@ public static class ContentRules
 
     /// <summary>
     /// Throws unless <paramref name="payload"/> suits a memory of <paramref name="kind"/>: every kind but plaintext needs
-    /// one, and one needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256.
+    /// one, and one needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256. The URI (at most
+    /// <see cref="MaxNoteBytes"/>) and the media type (at most <see cref="MaxReferenceBytes"/>) are storable text, as a
+    /// memory's other fields are: PostgreSQL refused a NUL in them as a server error, where SQLite stored it.
     /// </summary>
+    /// <remarks>
+    /// The URI's limit is not <see cref="MaxReferenceBytes"/>: a file URI is its path percent-encoded, and a path may be 4,096
+    /// bytes (PATH_MAX), thrice that once encoded.
+    /// </remarks>
     internal static void ValidatePayload(MemoryKind kind, PayloadRef? payload)
     {
         if (kind != MemoryKind.Plaintext && payload is null)
@@ -167,11 +173,19 @@ public static class ContentRules
             throw new MemoryValidationException($"A {kind} memory needs a payload reference (PayloadRef); only plaintext memories are text alone.");
         }
 
-        if (payload is not null && (string.IsNullOrWhiteSpace(payload.Uri) || string.IsNullOrWhiteSpace(payload.MediaType) || payload.SizeBytes < 0
-            || payload.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit)))
+        if (payload is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(payload.Uri) || string.IsNullOrWhiteSpace(payload.MediaType) || payload.SizeBytes < 0
+            || payload.Sha256 is not { Length: 64 } sha || !sha.All(char.IsAsciiHexDigit))
         {
             throw new MemoryValidationException("The payload reference needs a URI, a media type, a non-negative size and a 64-hex-digit SHA-256.");
         }
+
+        ValidateText(payload.Uri, MaxNoteBytes, "payload URI", ".");
+        ValidateText(payload.MediaType, MaxReferenceBytes, "payload media type", ".");
     }
 
     /// <summary>Throws unless <paramref name="value"/> is a finite number in [0, 1].</summary>

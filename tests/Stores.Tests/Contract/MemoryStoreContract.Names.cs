@@ -3,6 +3,7 @@ using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Validation;
 using AgentMem.Retrieval.Lexical;
 
 namespace AgentMem.Stores.Tests.Contract;
@@ -77,5 +78,35 @@ public abstract partial class MemoryStoreContract
         Assert.Equal(old.Id, (await memory.OpenCubeAsync(s.Alice, "..")).Id);
         Assert.Equal(old.Id, (await memory.GetOrCreateCubeAsync(s.Alice, "..", CubeAccess.Write)).Id);
         Assert.Equal(1, (await memory.ForgetUserAsync(owner, "..")).Written);
+    }
+
+    [SkippableFact]
+    public async Task A_payload_reference_holding_a_nul_or_past_its_limit_is_refused_as_invalid_on_every_store()
+    {
+        // A memory's text, tags, actor and context were refused with a NUL, its payload reference was not: SQLite stored it,
+        // PostgreSQL failed the add with a raw 22P05 (its jsonb cannot hold \u0000), and the SQLite cube's export could not
+        // be imported there. The URI and media type had no length limit either.
+        await using var s = await StartAsync();
+        var memory = new MemoryOS(s.Store, new Bm25Retriever(s.Store));
+        await memory.CreateCubeAsync(s.Alice, "notes");
+        string sha = new('a', 64);
+        MemoryDraft Picture(PayloadRef payload) => new("a picture of a cat") { Kind = MemoryKind.Activation, Payload = payload };
+
+        foreach (var payload in new[]
+        {
+            new PayloadRef("file:///tmp/a\0b.png", "image/png", 10, sha),
+            new PayloadRef("file:///tmp/a.png", "image/p\0ng", 10, sha),
+            new PayloadRef("file:///tmp/" + new string('a', ContentRules.MaxNoteBytes), "image/png", 10, sha),
+            new PayloadRef("file:///tmp/a.png", "image/" + new string('p', ContentRules.MaxReferenceBytes), 10, sha),
+        })
+        {
+            var ex = await Assert.ThrowsAnyAsync<MemoryValidationException>(() => memory.AddAsync(s.Alice, "notes", Picture(payload)));
+            Assert.Contains("payload", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, await memory.CountAsync(s.Alice, "notes"));
+        var usable = new PayloadRef("file:///tmp/a.png", "image/png", 10, sha);
+        var added = await memory.AddAsync(s.Alice, "notes", Picture(usable));
+        Assert.Equal(usable, (await memory.GetAsync(s.Alice, added.Id)).Payload);
     }
 }
