@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Telemetry;
+using AgentMem.MemoryCore.Time;
 using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore;
@@ -160,8 +161,8 @@ public sealed partial class MemoryOS
             // Only a new text: one stored before today's rules (a NUL kept by SQLite) must not block edits of its tags.
             ContentRules.ValidateText(text, options.MaxContentBytes);
         }
-        var validFrom = change.ValidFrom ?? current.ValidFrom;
-        var validTo = change.ValidTo ?? current.ValidTo;
+        var validFrom = StoredTime.Of(change.ValidFrom) ?? current.ValidFrom;
+        var validTo = StoredTime.Of(change.ValidTo) ?? current.ValidTo;
         ContentRules.ValidateInterval(validFrom, validTo);
         return current with
         {
@@ -194,7 +195,7 @@ public sealed partial class MemoryOS
             throw new MemoryStateException($"Memory {current.Id} is already superseded ({current.StateReason}).");
         }
 
-        var end = validTo ?? now;
+        var end = StoredTime.Of(validTo) ?? now;
         if (current.ValidFrom is { } from && end < from)
         {
             end = from;
@@ -232,14 +233,16 @@ public sealed partial class MemoryOS
         }
     }
 
+    // Times compare as stored (to the microsecond): a memory SQLite kept with ticks, before the facade stamped whole
+    // microseconds, must not take a caller's copy of its own time for a change.
     private static bool ChangesNothing(MemoryItem current, MemoryItem next) =>
         string.Equals(current.Text, next.Text, StringComparison.Ordinal)
         && current.Tags.SequenceEqual(next.Tags, StringComparer.Ordinal)
         && current.Keywords.SequenceEqual(next.Keywords, StringComparer.Ordinal)
         && string.Equals(current.Context, next.Context, StringComparison.Ordinal)
         && current.Importance.Equals(next.Importance)
-        && current.ValidFrom == next.ValidFrom
-        && current.ValidTo == next.ValidTo
+        && StoredTime.Of(current.ValidFrom) == StoredTime.Of(next.ValidFrom)
+        && StoredTime.Of(current.ValidTo) == StoredTime.Of(next.ValidTo)
         && current.Links.SequenceEqual(next.Links);
 
     /// <summary>

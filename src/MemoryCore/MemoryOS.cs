@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Telemetry;
+using AgentMem.MemoryCore.Time;
 using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore;
@@ -60,7 +61,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
         this.options = options ?? new MemoryOSOptions();
         this.options.Validate();
-        time = timeProvider ?? TimeProvider.System;
+        time = StoredTime.Over(timeProvider ?? TimeProvider.System); // whole microseconds, which every store keeps
     }
 
     /// <summary>The name of the default retriever (the one <see cref="SearchAsync(Scope, string, string, SearchOptions, CancellationToken)"/> uses unless told otherwise).</summary>
@@ -736,7 +737,10 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }, Audit(actor, "cube.policy", current.Id, null, null, null), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The time source this facade stamps writes with (maintenance jobs use it for "now").</summary>
+    /// <summary>
+    /// The time source this facade stamps writes with (maintenance jobs use it for "now"): the clock it was given, read to
+    /// whole microseconds, the precision every store keeps.
+    /// </summary>
     public TimeProvider TimeProvider => time;
 
     /// <summary>Counts for one cube the actor can read, or without a cube for the tenant (as far as the actor can read it).</summary>
@@ -936,7 +940,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
         // supersede's default end never comes before the start: "lived in Paris until 2024" was stored ending before it
         // began, and every later edit of it (a tag) was refused, as was the import of its cube's export.
         ContentRules.ValidateInterval(draft.ValidFrom, draft.ValidTo);
-        var validFrom = draft.ValidFrom ?? (draft.ValidTo is { } end && end < now ? end : now);
+        var validTo = StoredTime.Of(draft.ValidTo);
+        var validFrom = StoredTime.Of(draft.ValidFrom) ?? (validTo is { } end && end < now ? end : now);
         return new MemoryItem
         {
             Id = MemoryId.NewId(now),
@@ -948,7 +953,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
             ContentHash = ContentRules.ComputeHash(draft.Kind, draft.Text, draft.Payload),
             Provenance = new Provenance(draft.Source, ContentRules.Optional(draft.SourceRef, ContentRules.MaxReferenceBytes, "source reference"), ContentRules.Optional(draft.Actor, ContentRules.MaxReferenceBytes, "actor"), now),
             ValidFrom = validFrom,
-            ValidTo = draft.ValidTo,
+            ValidTo = validTo,
             Tags = ContentRules.NormalizeLabels(draft.Tags, "tag"),
             Keywords = ContentRules.NormalizeLabels(draft.Keywords, "keyword"),
             Context = ContentRules.Optional(draft.Context, ContentRules.MaxNoteBytes, "context"),

@@ -5,7 +5,8 @@ internal static class PgValues
 {
     /// <summary>
     /// A time for a <c>timestamptz</c> parameter: Npgsql writes only UTC offsets. The server keeps microseconds, so the
-    /// last tick (100 ns) of a .NET time does not survive a round trip.
+    /// last tick (100 ns) of a .NET time does not survive a round trip; the facade's times are whole microseconds
+    /// (<c>StoredTime</c>), so only a finer time written through the store alone loses it.
     /// </summary>
     public static DateTimeOffset Time(DateTimeOffset value) => value.ToUniversalTime();
 
