@@ -1,4 +1,6 @@
+using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Hybrid;
 
 namespace AgentMem.Stores.Tests.Contract;
 
@@ -106,5 +108,29 @@ public abstract partial class MemoryStoreContract
         var otherChange = Assert.Single(await s.Store.ReadChangesAsync(s.Tenant, other.Id, 0, 100));
         Assert.Equal((elsewhere.Id, other.Id, false), (otherChange.MemoryId, otherChange.CubeId, otherChange.Purged));
         Assert.True(otherChange.Sequence > 0);
+    }
+
+    [SkippableFact]
+    public async Task A_recall_reaches_an_index_ranking_by_retention_through_the_change_feed()
+    {
+        // The hybrid retriever's strength boost ranks by forgetting-curve retention, from the memories its index holds. The
+        // facade tells no listener of a recall (it updates counters in place, no version): the index learns of one from the
+        // feed alone, so a feed that left out recall-only updates would keep ranking a recalled memory by its old clock.
+        await using var s = await StartAsync();
+        var clock = new ManualTime(StoreScenario.Start);
+        using var hybrid = new HybridRetriever(s.Store, new HybridOptions { StrengthWeight = 1 }, timeProvider: clock);
+        var memory = new MemoryOS(s.Store, hybrid, timeProvider: clock);
+        await memory.CreateCubeAsync(s.Alice, "notes");
+        await memory.AddAsync(s.Alice, "notes", new MemoryDraft("Alice keeps bees in the garden"));
+        var recalled = await memory.AddAsync(s.Alice, "notes", new MemoryDraft("Alice keeps bees in the orchard"));
+        clock.Advance(TimeSpan.FromDays(30)); // retention e^(-30/1): both all but forgotten
+        var before = await memory.SearchAsync(s.Alice, "notes", "bees", k: 2); // builds the index
+
+        await memory.RecordRecallAsync(s.Alice, [recalled.Id]);
+        var after = await memory.SearchAsync(s.Alice, "notes", "bees", k: 2);
+
+        Assert.Equal(recalled.Id, after[0].Item.Id);
+        Assert.Equal(1, after[0].Item.RecallCount);
+        Assert.True(after[0].Score > before.Single(h => h.Item.Id == recalled.Id).Score + 0.5, $"scores {before.Single(h => h.Item.Id == recalled.Id).Score} -> {after[0].Score}");
     }
 }
