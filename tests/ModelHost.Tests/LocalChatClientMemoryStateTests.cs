@@ -47,23 +47,34 @@ public sealed class LocalChatClientMemoryStateTests
         Assert.Equal(Stories.Generator.Generate("Once upon a time", 40, new Sampler(512, 0f)).Text, response.Text);
     }
 
-    [Fact]
-    public async Task Adapters_are_attached_for_the_request_and_reported_by_id()
+    // A rank-2 adapter on Q and V whose weights (a phase apart for another adapter) change stories260K's greedy reply.
+    private static LoraAdapter Adapter(int phase = 0)
     {
         var adapter = LoraAdapter.Create(Stories.Model, 2, 4f, [LoraTarget.Q, LoraTarget.V]);
         for (int l = 0; l < adapter.Layers; l++)
         {
-            var a = Enumerable.Range(0, 2 * adapter.Dim).Select(i => MathF.Sin(i + l) * 0.5f).ToArray();
-            adapter.SetWeights(LoraTarget.Q, l, a, Enumerable.Range(0, adapter.Dim * 2).Select(i => MathF.Cos(i) * 0.5f).ToArray());
-            adapter.SetWeights(LoraTarget.V, l, a, Enumerable.Range(0, adapter.KvDim * 2).Select(i => MathF.Cos(i * 3) * 0.5f).ToArray());
+            var a = Enumerable.Range(0, 2 * adapter.Dim).Select(i => MathF.Sin(i + l + phase) * 0.5f).ToArray();
+            adapter.SetWeights(LoraTarget.Q, l, a, Enumerable.Range(0, adapter.Dim * 2).Select(i => MathF.Cos(i + phase) * 0.5f).ToArray());
+            adapter.SetWeights(LoraTarget.V, l, a, Enumerable.Range(0, adapter.KvDim * 2).Select(i => MathF.Cos((i * 3) + phase) * 0.5f).ToArray());
         }
 
+        return adapter;
+    }
+
+    private static string[] AdapterIds(ChatResponse response) => (string[])response.AdditionalProperties![LocalChatClient.AdapterIdsKey]!;
+
+    private static string Id(LoraAdapter adapter) => Convert.ToHexStringLower(adapter.ComputeId());
+
+    [Fact]
+    public async Task Adapters_are_attached_for_the_request_and_reported_by_id()
+    {
+        var adapter = Adapter();
         using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer);
         ChatMessage[] prompt = [new(ChatRole.User, "Once upon a time")];
         var session = client.WithMemoryState(new LocalMemoryState([], [adapter]));
         var adapted = await session.GetResponseAsync(prompt, Greedy());
 
-        Assert.Equal([Convert.ToHexStringLower(adapter.ComputeId())], (string[])adapted.AdditionalProperties![LocalChatClient.AdapterIdsKey]!);
+        Assert.Equal([Id(adapter)], AdapterIds(adapted));
         var expected = new Generator(Stories.Model.WithAdapters(adapter), Stories.Tokenizer).Generate("Once upon a time", 40, new Sampler(512, 0f));
         Assert.Equal(expected.Text, adapted.Text);
 
@@ -72,6 +83,32 @@ public sealed class LocalChatClientMemoryStateTests
         Assert.Empty((string[])plain.AdditionalProperties![LocalChatClient.AdapterIdsKey]!);
         Assert.Equal(Stories.Generator.Generate("Once upon a time", 40, new Sampler(512, 0f)).Text, plain.Text);
         Assert.True(client.MemoryState.IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_client_over_an_adapted_model_keeps_its_adapters_under_a_requests_own_and_reports_them_all()
+    {
+        // The client's own adapter was replaced by the request's (WithAdapters replaces a view's adapters), and the report
+        // listed only the state's: an adapted client without a state reported no adapter at all.
+        LoraAdapter persona = Adapter(), memory = Adapter(phase: 5);
+        using var plain = new LocalChatClient(Stories.Model, Stories.Tokenizer);
+        using var adapted = new LocalChatClient(Stories.Model.WithAdapters(persona), Stories.Tokenizer);
+        ChatMessage[] prompt = [new(ChatRole.User, "Once upon a time")];
+
+        var alone = await adapted.GetResponseAsync(prompt, Greedy());
+        Assert.Equal([Id(persona)], AdapterIds(alone));
+        Assert.Equal((await plain.GetResponseAsync(prompt, Greedy(new LocalMemoryState([], [persona])))).Text, alone.Text);
+
+        var both = await adapted.GetResponseAsync(prompt, Greedy(new LocalMemoryState([], [memory])));
+        var expected = await plain.GetResponseAsync(prompt, Greedy(new LocalMemoryState([], [persona, memory])));
+        Assert.Equal([Id(persona), Id(memory)], AdapterIds(both));
+        Assert.Equal(expected.Text, both.Text);
+        Assert.NotEqual((await plain.GetResponseAsync(prompt, Greedy(new LocalMemoryState([], [memory])))).Text, both.Text);
+
+        // A session over the adapted client stacks the same way.
+        var session = await adapted.WithMemoryState(new LocalMemoryState([], [memory])).GetResponseAsync(prompt, Greedy());
+        Assert.Equal(expected.Text, session.Text);
+        Assert.Equal([Id(persona), Id(memory)], AdapterIds(session));
     }
 
     [Fact]

@@ -21,9 +21,11 @@ namespace AgentMem.ModelHost;
 /// Memory state: the client's <see cref="MemoryState"/> (see <see cref="WithMemoryState"/>), replaced for one request by a
 /// <see cref="LocalMemoryState"/> under <see cref="MemoryStateKey"/> in <see cref="ChatOptions.AdditionalProperties"/>. Its
 /// cartridges are imported into the cache and the prompt follows them without BOS (as <see cref="Generator.Resume"/>); its
-/// adapters are attached to a view of the model for the request. Every response reports what the model's input was in
-/// <see cref="ChatResponse.AdditionalProperties"/>: <see cref="PrefixTokensKey"/> (cache entries before the prompt),
-/// <see cref="AdapterIdsKey"/> (hex ids of the adapters attached), <see cref="PromptKey"/> (the rendered prompt text) and
+/// adapters are attached to a view of the model for the request, after those of the client's model when it is itself a view
+/// with adapters (<see cref="LlamaModel.WithAdapters"/>): the request adds to them, never replaces them. Every response
+/// reports what the model's input was in <see cref="ChatResponse.AdditionalProperties"/>: <see cref="PrefixTokensKey"/> (cache
+/// entries before the prompt), <see cref="AdapterIdsKey"/> (hex ids of every adapter the request ran with, the model's own
+/// first), <see cref="PromptKey"/> (the rendered prompt text) and
 /// <see cref="TemplateKey"/>; streaming puts the same on the final update.
 /// </para>
 /// <para>
@@ -56,7 +58,10 @@ public sealed class LocalChatClient : IChatClient
     /// <summary>Response property: number of cache entries loaded before the prompt (an <see cref="int"/>; 0 without cartridges).</summary>
     public const string PrefixTokensKey = "agentmem.prefix_tokens";
 
-    /// <summary>Response property: lower-case hex ids (<see cref="LoraAdapter.ComputeId"/>) of the adapters attached (a <see cref="string"/> array).</summary>
+    /// <summary>
+    /// Response property: lower-case hex ids (<see cref="LoraAdapter.ComputeId"/>) of every adapter attached for the request (a
+    /// <see cref="string"/> array): those of the client's model, then those of the memory state.
+    /// </summary>
     public const string AdapterIdsKey = "agentmem.adapter_ids";
 
     /// <summary>Response property: the prompt text the template rendered (a <see cref="string"/>).</summary>
@@ -96,7 +101,10 @@ public sealed class LocalChatClient : IChatClient
     /// <summary>The memory loaded before every request's prompt unless the request names its own (default: none).</summary>
     public LocalMemoryState MemoryState { get; }
 
-    /// <summary>The model this client runs (without adapters).</summary>
+    /// <summary>
+    /// The model this client runs, as given: a view with adapters keeps them (<see cref="LlamaModel.Adapters"/>), and a
+    /// request's memory state attaches its adapters after them.
+    /// </summary>
     public LlamaModel Model => generator.Model;
 
     /// <summary>A client over the same model, tokenizer and template that loads <paramref name="state"/> before every prompt (a session).</summary>
@@ -242,7 +250,8 @@ public sealed class LocalChatClient : IChatClient
             var state = options?.AdditionalProperties?.TryGetValue(MemoryStateKey, out object? value) == true && value is LocalMemoryState requested
                 ? requested
                 : owner.MemoryState;
-            model = state.Adapters.Count == 0 ? baseModel : baseModel.WithAdapters(state.Adapters);
+            // WithAdapters replaces a view's adapters, so the client's own (a model given as a view with adapters) go first.
+            model = state.Adapters.Count == 0 ? baseModel : baseModel.WithAdapters([.. baseModel.Adapters, .. state.Adapters]);
             int max = options?.MaxOutputTokens ?? DefaultMaxOutputTokens;
             float temperature = options?.Temperature ?? 1f;
             float topP = options?.TopP ?? 0.9f;
@@ -270,7 +279,7 @@ public sealed class LocalChatClient : IChatClient
                 var loaded = state.PrefixFor(baseModel.Config);
                 if (loaded is { } cartridge)
                 {
-                    // Imported through the plain model: the cartridge is bound to the weights it was made with, not an adapted view.
+                    // Imported through the client's model, not the request's adapted view: the cartridge is bound to the weights it was made with.
                     cartridge.ImportInto(baseModel, cache);
                     prefix = cache.Length;
                 }
@@ -308,7 +317,7 @@ public sealed class LocalChatClient : IChatClient
                 report = new AdditionalPropertiesDictionary
                 {
                     [PrefixTokensKey] = prefix,
-                    [AdapterIdsKey] = state.Adapters.Select(a => Convert.ToHexStringLower(a.ComputeId())).ToArray(),
+                    [AdapterIdsKey] = model.Adapters.Select(a => Convert.ToHexStringLower(a.ComputeId())).ToArray(),
                     [PromptKey] = prompt.Text,
                     [TemplateKey] = owner.Template.Name,
                 };
