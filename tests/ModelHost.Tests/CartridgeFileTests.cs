@@ -126,6 +126,32 @@ public sealed class CartridgeFileTests : IDisposable
     }
 
     [Fact]
+    public void A_cartridge_longer_than_a_capped_models_context_is_an_argument_error_naming_both_and_leaves_the_cache_untouched()
+    {
+        // It was a ModelFormatException saying the cartridge's "shape" did not fit, as if the file were foreign or corrupt,
+        // and it never said the context. A capped model keeps its fingerprint, so the cartridge is otherwise accepted.
+        var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        string path = Path.Combine(folder, "c.amkv");
+        cartridge.Save(path);
+        int context = cartridge.Count - 1;
+        var small = LlamaModel.Load(RepoPaths.StoriesModel, new ModelLoadOptions { MaxSequenceLength = context });
+        var cache = small.CreateCache();
+        small.Forward(1, 0, cache);
+
+        foreach (var refused in new Action[] { () => KvCartridge.LoadInto(path, small, cache), () => cartridge.ImportInto(small, cache) })
+        {
+            string message = Assert.Throws<ArgumentException>(refused).Message;
+            Assert.Contains($"{cartridge.Count} entries", message, StringComparison.Ordinal);
+            Assert.Contains($"context of {context}", message, StringComparison.Ordinal);
+            Assert.Equal(1, cache.Length);
+        }
+
+        // A real shape mismatch (a cache of another layer count) stays a format error.
+        using var other = new KvCache(Stories.Model.Config with { Layers = 4 });
+        Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(path, Stories.Model, other));
+    }
+
+    [Fact]
     public void Version_1_files_still_load_as_roots_and_decode_the_same()
     {
         var generator = Stories.Generator;

@@ -112,6 +112,29 @@ public sealed class LocalChatClientMemoryStateTests
     }
 
     [Fact]
+    public async Task Cartridges_that_together_exceed_the_context_are_an_argument_error_naming_the_context_and_the_entries()
+    {
+        // Composed past the context, they failed at each request with a ModelFormatException about the cartridge's "shape".
+        string text = string.Join(" ", Stories.Lily, Stories.Ball, Stories.Night, Stories.Tom);
+        KvCartridge first = Cartridge(text), second = Cartridge(Stories.Tom + " " + text);
+        int total = first.Count + second.Count;
+        Assert.True(total > Stories.Model.Config.SeqLen && second.Count <= Stories.Model.Config.SeqLen, $"{first.Count} + {second.Count}");
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer);
+        var state = new LocalMemoryState([first, second], []);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "One day")], Greedy(state)));
+        Assert.Contains($"{total} entries", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"context of {Stories.Model.Config.SeqLen}", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var update in client.WithMemoryState(state).GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "One day")], Greedy()))
+            {
+                Assert.Fail($"no update expected: {update.Text}");
+            }
+        });
+    }
+
+    [Fact]
     public async Task Streaming_reports_the_loaded_state_on_the_final_update()
     {
         var cartridge = Cartridge(Memory);

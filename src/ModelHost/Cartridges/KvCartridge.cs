@@ -255,6 +255,7 @@ public sealed class KvCartridge
     /// so decoding continues at <see cref="NextPosition"/> in slot Count.
     /// </summary>
     /// <exception cref="ModelFormatException">The cartridge was made by another model or for another shape.</exception>
+    /// <exception cref="ArgumentException">The cartridge holds more entries than the model's (or cache's) context.</exception>
     public void ImportInto(LlamaModel model, KvCache cache)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -525,6 +526,7 @@ public sealed class KvCartridge
     /// A file that does not fit leaves the cache untouched; one that fails while reading leaves it empty.
     /// </summary>
     /// <exception cref="ModelFormatException">Malformed, corrupt, or made by another model or for another shape.</exception>
+    /// <exception cref="ArgumentException">The cartridge holds more entries than the model's (or cache's) context.</exception>
     public static KvCartridgeHeader LoadInto(string path, LlamaModel model, KvCache cache)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -618,10 +620,17 @@ public sealed class KvCartridge
             throw new ModelFormatException($"{source}: KV cartridge was made by another model (fingerprint {Convert.ToHexString(fingerprint)[..16]}…, this model {Convert.ToHexString(model.GetFingerprint())[..16]}…).");
         }
 
-        if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || !rope.Fits(c) || count > c.SeqLen
-            || cache.Config.Layers != c.Layers || cache.Config.KvDim != c.KvDim || cache.Config.SeqLen < count)
+        if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || !rope.Fits(c)
+            || cache.Config.Layers != c.Layers || cache.Config.KvDim != c.KvDim)
         {
-            throw new ModelFormatException($"{source}: KV cartridge shape (layers {layers}, kv heads {kvHeads}, head size {headSize}, {count} entries) does not fit the model or cache.");
+            throw new ModelFormatException($"{source}: KV cartridge shape (layers {layers}, kv heads {kvHeads}, head size {headSize}) does not fit the model or cache.");
+        }
+
+        // Not a format error: the same cartridge fits the model loaded with a larger context (a capped model keeps its fingerprint).
+        int context = Math.Min(c.SeqLen, cache.Config.SeqLen);
+        if (count > context)
+        {
+            throw new ArgumentException($"{source}: the cartridge's {count} entries exceed the model's context of {context}; load the model with a larger context or compress the cartridge to fewer entries.");
         }
     }
 

@@ -7,7 +7,9 @@ namespace AgentMem.ModelHost;
 /// </summary>
 /// <remarks>
 /// Several cartridges are composed in order (<see cref="KvCartridge.Compose(IReadOnlyList{KvCartridge}, LlamaConfig?)"/>, with
-/// the model's RoPE): exact when they form a chain, an approximation otherwise. Cartridges are made by the model without
+/// the model's RoPE): exact when they form a chain, an approximation otherwise. Together they must fit the model's context,
+/// which a state does not know until a request: one past it is refused there with an <see cref="ArgumentException"/> naming
+/// the entries and the context. Cartridges are made by the model without
 /// adapters and are imported as they are, so with adapters attached the prefix keeps the plain model's keys and values while
 /// the prompt and reply run through the adapted model.
 /// </remarks>
@@ -44,8 +46,17 @@ public sealed class LocalMemoryState
     public bool IsEmpty => Cartridges.Count == 0 && Adapters.Count == 0;
 
     /// <summary>The cartridges as one prefix for a model of <paramref name="model"/> (null when there are none); composed once.</summary>
+    /// <exception cref="ArgumentException">The cartridges hold more entries than the model's context.</exception>
     internal KvCartridge? PrefixFor(LlamaConfig model)
     {
+        // Checked before composing: a prefix past the context cannot be loaded (the cache has SeqLen slots), whatever the prompt.
+        long entries = Cartridges.Sum(c => (long)c.Count);
+        if (entries > model.SeqLen)
+        {
+            string parts = Cartridges.Count == 1 ? string.Empty : $" ({string.Join(" + ", Cartridges.Select(c => c.Count))})";
+            throw new ArgumentException($"the memory state's cartridges hold {entries} entries{parts}, more than the model's context of {model.SeqLen}; load fewer or smaller cartridges, or the model with a larger context.");
+        }
+
         if (Cartridges.Count < 2)
         {
             return Cartridges.Count == 0 ? null : Cartridges[0];
