@@ -174,6 +174,55 @@ public sealed class LocalChatClientTests
         Assert.Equal(Expected, last!.AdditionalProperties![LocalChatClient.PromptKey]);
     }
 
+    // stories260K with a classifier of its own whose row for token `id` is 1.5 times that of " little": greedy samples `id`
+    // where the model would write " little" (its embeddings, and so everything before, are unchanged).
+    private static LlamaModel Boosted(int id)
+    {
+        var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+        int little = Assert.Single(Tokenizer.Value.EncodeToIds("little", bos: false));
+        int dim = checkpoint.Config.Dim;
+        float[] classifier = (float[])checkpoint.Weights.Classifier.Clone();
+        System.Numerics.Tensors.TensorPrimitives.Multiply(classifier.AsSpan(little * dim, dim), 1.5f, classifier.AsSpan(id * dim, dim));
+        return new LlamaModel(checkpoint.Config with { SharedClassifier = false }, checkpoint.Weights with { Classifier = classifier });
+    }
+
+    [Fact]
+    public async Task A_sampled_EOS_ends_the_reply_and_control_tokens_never_print_as_text()
+    {
+        // llama2.c's tokenizer prints EOS as "\n</s>\n" and UNK as "<unk>" (run.c's generate mode, which Generator keeps): the
+        // reply held them as text and went on after EOS, where run.c's chat mode ends the assistant's turn.
+        ChatMessage[] messages = [new(ChatRole.User, "Once upon a time")];
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 40 };
+        var endsEarly = Boosted(SentencePieceBpeTokenizer.Eos);
+        string generated = new Generator(endsEarly, Tokenizer.Value).Generate("Once upon a time", 40, new Sampler(512, 0f)).Text;
+        int eos = generated.IndexOf("\n</s>\n", StringComparison.Ordinal);
+        Assert.True(eos > 0, generated);
+
+        using var client = new LocalChatClient(endsEarly, Tokenizer.Value);
+        var response = await client.GetResponseAsync(messages, options);
+        Assert.Equal(generated[..eos], response.Text);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+        var streamed = new System.Text.StringBuilder();
+        ChatFinishReason? finish = null;
+        await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+        {
+            streamed.Append(update.Text);
+            finish = update.FinishReason ?? finish;
+        }
+
+        Assert.Equal(response.Text, streamed.ToString());
+        Assert.Equal(ChatFinishReason.Stop, finish);
+
+        // UNK does not end a turn: the reply goes on, without its piece.
+        var unknown = Boosted(0);
+        string withUnk = new Generator(unknown, Tokenizer.Value).Generate("Once upon a time", 40, new Sampler(512, 0f)).Text;
+        Assert.Contains("<unk>", withUnk, StringComparison.Ordinal);
+        using var unkClient = new LocalChatClient(unknown, Tokenizer.Value);
+        var reply = await unkClient.GetResponseAsync(messages, options);
+        Assert.Equal(withUnk.Replace("<unk>", string.Empty, StringComparison.Ordinal), reply.Text);
+        Assert.Equal(ChatFinishReason.Length, reply.FinishReason);
+    }
+
     [Fact]
     public void Metadata_and_services()
     {

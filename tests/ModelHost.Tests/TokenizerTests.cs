@@ -37,6 +37,20 @@ public sealed class TokenizerTests
         Assert.Equal(new[] { 1, 403, 407, 261, 378 }, t.Encode("Once upon a time"));
     }
 
+    [Fact]
+    public void Decode_prints_nothing_for_the_control_tokens_while_DecodePiece_keeps_llama2c_output()
+    {
+        // ITokenizer.Decode promises that special tokens print nothing, but EOS printed "\n</s>\n" and UNK "<unk>".
+        ITokenizer t = Tok512.Value;
+        Assert.Equal(t.Decode([300, 301]), t.Decode([300, 2, 0, 301]));
+        Assert.DoesNotContain("</s>", t.Decode([300, 2, 301]), StringComparison.Ordinal);
+        Assert.Equal([true, true, true, false], new[] { 0, 1, 2, 300 }.Select(t.IsSpecial));
+
+        // DecodePiece is run.c's stream, which Generator prints byte for byte: EOS and UNK keep their pieces there.
+        Assert.Equal("\n</s>\n", System.Text.Encoding.UTF8.GetString(t.DecodePiece(300, 2)));
+        Assert.Equal("<unk>", System.Text.Encoding.UTF8.GetString(t.DecodePiece(300, 0)));
+    }
+
     [Theory]
     [InlineData("Once upon a time, there was a little girl named Lily.")]
     [InlineData("Lily's mom said, \"Lily, let's go to the park.\"\nShe was sad.")]

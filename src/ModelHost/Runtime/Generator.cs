@@ -3,6 +3,8 @@ namespace AgentMem.ModelHost;
 /// <summary>
 /// Prompt → text with llama2.c's loop: BOS at position 0, the prompt prefilled in one batch (<see cref="LlamaModel.Prefill"/>), then sampling until
 /// the requested number of new tokens, the context end, or a sampled end-of-text token (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c).
+/// The text is what run.c prints (<see cref="ITokenizer.DecodePiece"/>), a sampled EOS or UNK included as its piece
+/// (<c>"\n&lt;/s&gt;\n"</c>, <c>&lt;unk&gt;</c>); <see cref="LocalChatClient"/> ends a reply at EOS and prints no special token.
 /// </summary>
 public sealed class Generator
 {

@@ -35,10 +35,13 @@ namespace AgentMem.ModelHost;
 /// greedy, the narrowest nucleus as OpenAI-style callers mean it, not llama2.c's "no nucleus" that <see cref="Sampler"/> keeps;
 /// 1 or more samples the whole distribution), <see cref="ChatOptions.Seed"/> (default: derived from the
 /// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state). Generation stops when the tokenizer's
-/// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face) or the
+/// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face), its
+/// EOS (<see cref="ITokenizer.EosId"/>: a llama2.c chat model ends its turn with EOS, as run.c's chat mode reads it), or the
 /// template's end-of-turn token (<see cref="ChatTemplate.EndOfTurnToken"/>, where the tokenizer has it as one token: a ChatML
 /// model whose EOS is <c>&lt;|endoftext|&gt;</c> closes its reply with <c>&lt;|im_end|&gt;</c>) (finish reason
-/// <see cref="ChatFinishReason.Stop"/>), or after the token budget or context (<see cref="ChatFinishReason.Length"/>).
+/// <see cref="ChatFinishReason.Stop"/>), or after the token budget or context (<see cref="ChatFinishReason.Length"/>). Special
+/// tokens (<see cref="ITokenizer.IsSpecial"/>) never print in a reply: llama2.c's UNK is sampled and fed back as any token, but
+/// its piece <c>&lt;unk&gt;</c> is not written (<see cref="Generator"/> writes it, as run.c).
 /// </para>
 /// <para>
 /// Streaming yields one update per generated token (text may be empty while a multi-byte UTF-8 character is incomplete, or
@@ -345,14 +348,17 @@ public sealed class LocalChatClient : IChatClient
 
             cancellationToken.ThrowIfCancellationRequested();
             int next = sampler.Sample(model.ForwardAt(token, position, slot, cache));
-            if (tokenizer.IsEndOfText(next) || next == endOfTurn)
+            // EOS ends the turn too: a llama2.c chat model closes its reply with EOS (run.c's chat mode reads it so), while
+            // IsEndOfText is BOS there, which run.c's generate mode stops at.
+            if (tokenizer.IsEndOfText(next) || next == endOfTurn || next == tokenizer.EosId)
             {
                 FinishReason = ChatFinishReason.Stop;
                 done = true;
                 return null;
             }
 
-            string text = Release(Decode(tokenizer.DecodePiece(token, next), flush: false));
+            // A special token has no text: llama2.c's tokenizer would print UNK's piece "<unk>" (as run.c), which is no reply text.
+            string text = Release(Decode(tokenizer.IsSpecial(next) ? [] : tokenizer.DecodePiece(token, next), flush: false));
             generated++;
             token = next;
             position++;

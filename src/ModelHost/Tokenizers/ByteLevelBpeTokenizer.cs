@@ -172,8 +172,8 @@ public sealed partial class ByteLevelBpeTokenizer : ITokenizer
     /// <inheritdoc />
     public bool IsEndOfText(int token) => token >= 0 && token == EosId;
 
-    /// <summary>Whether <paramref name="id"/> is an added token marked special (prints nothing).</summary>
-    public bool IsSpecial(int id) => (uint)id < (uint)special.Length && special[id];
+    /// <summary>Whether <paramref name="token"/> is an added token marked special (prints nothing).</summary>
+    public bool IsSpecial(int token) => (uint)token < (uint)special.Length && special[token];
 
     /// <summary>Id of a vocabulary or added token's exact string, or −1.</summary>
     public int TokenToId(string token)

@@ -29,7 +29,7 @@ public interface ITokenizer
     /// </summary>
     int[] EncodeText(string text, bool bos) => EncodeToIds(text, bos);
 
-    /// <summary>Decodes ids to text (BOS and special tokens print nothing; invalid UTF-8 becomes U+FFFD).</summary>
+    /// <summary>Decodes ids to text (BOS and the other special tokens, <see cref="IsSpecial"/>, print nothing; invalid UTF-8 becomes U+FFFD).</summary>
     string Decode(IReadOnlyList<int> ids);
 
     /// <summary>Number of tokens <paramref name="text"/> becomes as content (<see cref="EncodeText"/>), without BOS.</summary>
@@ -37,9 +37,18 @@ public interface ITokenizer
 
     /// <summary>
     /// The bytes <paramref name="token"/> prints as after <paramref name="previous"/> (UTF-8; a character may span several tokens,
-    /// so callers decode incrementally). Ids outside the vocabulary print nothing.
+    /// so callers decode incrementally). Ids outside the vocabulary print nothing. A special token (<see cref="IsSpecial"/>)
+    /// prints as the tokenizer's reference prints it: nothing for a Hugging Face one, its piece for llama2.c's (run.c prints
+    /// EOS as <c>"\n&lt;/s&gt;\n"</c> and UNK as <c>&lt;unk&gt;</c>, and <see cref="Generator"/> keeps run.c's output), so text
+    /// meant for a reader leaves special tokens out, as <see cref="Decode"/> and <see cref="LocalChatClient"/> do.
     /// </summary>
     ReadOnlySpan<byte> DecodePiece(int previous, int token);
+
+    /// <summary>
+    /// Whether <paramref name="token"/> is a special (control) token, which has no text of its own: SentencePiece's UNK, BOS
+    /// and EOS, a Hugging Face added token marked special. False unless the tokenizer says otherwise.
+    /// </summary>
+    bool IsSpecial(int token) => false;
 
     /// <summary>
     /// Whether sampling <paramref name="token"/> ends a generation: BOS for llama2.c's story models (as run.c), the EOS token for

@@ -6,6 +6,9 @@ namespace AgentMem.ModelHost;
 /// </summary>
 public sealed class SentencePieceBpeTokenizer : ITokenizer
 {
+    /// <summary>Id of the unknown token.</summary>
+    public const int Unk = 0;
+
     /// <summary>Id of the beginning-of-sequence token.</summary>
     public const int Bos = 1;
 
@@ -170,6 +173,9 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
     /// <summary>True for BOS: llama2.c's run.c stops when the model starts a new sequence.</summary>
     public bool IsEndOfText(int token) => token == Bos;
 
+    /// <summary>True for UNK, BOS and EOS (ids 0 to 2, SentencePiece's control tokens): they have no text of their own.</summary>
+    public bool IsSpecial(int token) => token is >= Unk and <= Eos;
+
     /// <inheritdoc />
     string ITokenizer.Decode(IReadOnlyList<int> ids) => Decode(ids);
 
@@ -178,7 +184,8 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
 
     /// <summary>
     /// The bytes token <paramref name="token"/> prints as after <paramref name="previous"/>, like llama2.c's <c>decode</c>:
-    /// a leading space is dropped right after BOS, and <c>&lt;0xHH&gt;</c> pieces become the raw byte.
+    /// a leading space is dropped right after BOS, and <c>&lt;0xHH&gt;</c> pieces become the raw byte. The control tokens print
+    /// their pieces as run.c does (EOS <c>"\n&lt;/s&gt;\n"</c>, UNK <c>&lt;unk&gt;</c>); <see cref="Decode"/> leaves them out.
     /// </summary>
     public ReadOnlySpan<byte> DecodePiece(int previous, int token)
     {
@@ -202,17 +209,21 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
         return piece;
     }
 
-    /// <summary>Decodes a token sequence to text, as llama2.c prints it (each token after its predecessor; the first after BOS unless <paramref name="previous"/> says otherwise).</summary>
+    /// <summary>
+    /// Decodes a token sequence to text, as llama2.c prints it (each token after its predecessor; the first after BOS unless
+    /// <paramref name="previous"/> says otherwise) except that the control tokens (<see cref="IsSpecial"/>: UNK, BOS, EOS)
+    /// print nothing: run.c never prints BOS, and EOS's and UNK's pieces are markers, not text.
+    /// </summary>
     public string Decode(IReadOnlyList<int> ids, int previous = Bos)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var buffer = new List<byte>(ids.Count * 4);
         foreach (int id in ids)
         {
-            if (id == Bos)
+            if (IsSpecial(id))
             {
                 previous = id;
-                continue; // llama2.c never prints BOS
+                continue; // no text: llama2.c never prints BOS, and UNK's and EOS's pieces are markers
             }
 
             foreach (byte b in DecodePiece(previous, id))
