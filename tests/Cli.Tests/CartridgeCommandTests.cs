@@ -35,8 +35,9 @@ public sealed class CartridgeCommandTests : IDisposable
 
         var chained = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", root, "--cartridge", link, "--steps", "30", "--temperature", "0"]);
         Assert.True(chained.GetProperty("exact").GetBoolean());
-        // The link's tokens are the prompt's tokens (no BOS), so the chain must decode as the root followed by that prompt.
-        var prompted = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", root, "--prompt", Second, "--steps", "30", "--temperature", "0"]);
+        // The link's tokens are the prompt's tokens (no BOS; a link's text starts a new word, a prompt continues the text as
+        // written, so it takes the space), so the chain must decode as the root followed by that prompt.
+        var prompted = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", root, "--prompt", " " + Second, "--steps", "30", "--temperature", "0"]);
         Assert.Equal(prompted.GetProperty("text").GetString(), chained.GetProperty("text").GetString());
         Assert.Equal(prompted.GetProperty("promptTokens").GetInt32(), chained.GetProperty("promptTokens").GetInt32());
 

@@ -142,7 +142,7 @@ public sealed class ModelCartridgeCommandTests : IDisposable
         Assert.Equal(first, second);
         using var doc = JsonDocument.Parse(first);
         int cartTokens = ModelHost.SentencePieceBpeTokenizer.Load(Stories("tok512.bin"), 512).Encode(Text).Length;
-        int promptTokens = ModelHost.SentencePieceBpeTokenizer.Load(Stories("tok512.bin"), 512).Encode("She liked", bos: false).Length;
+        int promptTokens = ModelHost.SentencePieceBpeTokenizer.Load(Stories("tok512.bin"), 512).EncodeContinuation("She liked").Length;
         Assert.Equal(cartTokens + promptTokens, doc.RootElement.GetProperty("promptTokens").GetInt32());
     }
 

@@ -32,8 +32,9 @@ public sealed class LocalChatClientMemoryStateTests
         Assert.Empty((string[])response.AdditionalProperties[LocalChatClient.AdapterIdsKey]!);
         Assert.Equal("plain", response.AdditionalProperties[LocalChatClient.TemplateKey]);
 
-        // The prompt follows the cartridge without BOS, exactly as Generator.Resume continues a cartridge.
-        var expected = Stories.Generator.Resume(cartridge, "One day", 40, new Sampler(512, 0f), Stories.Model.CreateCache());
+        // The prompt follows the cartridge without BOS as a new text (a new word: the dummy-prefix space), exactly as
+        // Generator.Resume continues a cartridge with the prompt after a space.
+        var expected = Stories.Generator.Resume(cartridge, " One day", 40, new Sampler(512, 0f), Stories.Model.CreateCache());
         Assert.Equal(expected.Text, response.Text);
         Assert.Equal(Stories.Tokenizer.EncodeToIds("One day", bos: false).Length, response.Usage!.InputTokenCount);
     }

@@ -27,7 +27,7 @@ public sealed class ResumeTests
     {
         var generator = new Generator(Model.Value, Tokenizer.Value);
         var cartridge = generator.CreateCartridge("Tom was happy.", Model.Value.CreateCache());
-        var resumed = generator.Resume(cartridge, "He ran", 30, new Sampler(512, 0f), Model.Value.CreateCache());
+        var resumed = generator.Resume(cartridge, " He ran", 30, new Sampler(512, 0f), Model.Value.CreateCache());
 
         int[] history = [.. Tokenizer.Value.Encode("Tom was happy."), .. Tokenizer.Value.Encode("He ran", bos: false)];
         var cache = Model.Value.CreateCache();
@@ -39,5 +39,22 @@ public sealed class ResumeTests
         var direct = generator.Continue(history, history.Length - 1, 30, new Sampler(512, 0f), cache);
         Assert.Equal(history, resumed.PromptTokens);
         Assert.Equal(direct.Tokens, resumed.Tokens);
+    }
+
+    [Theory]
+    [InlineData("Once upon a time", ", there was")]
+    [InlineData("Once upon a time", " there was")]
+    [InlineData("Tom said", "\"hi\"")]
+    public void A_prompt_continues_the_cartridges_text_as_written(string text, string prompt)
+    {
+        // The prompt was encoded as a new sequence, after SentencePiece's dummy-prefix space: ", there" read "time , there"
+        // and " there" "time  there", so no spelling of a prompt starting with punctuation, a quote or a space gave the
+        // joined text. Now it continues the text as written: where no token spans the join, resuming equals generating.
+        var generator = new Generator(Model.Value, Tokenizer.Value);
+        var cartridge = generator.CreateCartridge(text, Model.Value.CreateCache());
+        var resumed = generator.Resume(cartridge, prompt, 30, new Sampler(512, 0f), Model.Value.CreateCache());
+        var joined = generator.Generate(text + prompt, 30, new Sampler(512, 0f));
+        Assert.Equal(joined.PromptTokens, resumed.PromptTokens);
+        Assert.Equal(joined.Text, resumed.Text);
     }
 }

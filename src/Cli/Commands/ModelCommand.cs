@@ -80,10 +80,10 @@ internal static class ModelCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var memoryId = new Option<string?>("--memory") { Description = "Id of an activation memory (from `model cartridge promote`) whose cartridge to run, instead of --cartridge." };
-        var prompt = new Option<string>("--prompt") { Description = "Text appended after the cartridge's tokens (no BOS); without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
+        var prompt = new Option<string>("--prompt") { Description = "Text that continues the cartridge's text as written, after its tokens: no BOS and no space added (start it with a space to begin a new word). Without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
-        return verbs.Create("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text + prompt>` would; prints only the generated text.", [
+        return verbs.Create("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text><prompt>` would (the prompt joined to the text as written; exact for a chain wherever no token spans the join); prints only the generated text.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         ], async (ctx, parse, ct) =>
         {

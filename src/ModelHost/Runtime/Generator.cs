@@ -94,8 +94,11 @@ public sealed class Generator
     }
 
     /// <summary>
-    /// Imports <paramref name="cartridge"/> into <paramref name="cache"/>, appends <paramref name="prompt"/>'s tokens (no BOS) after
-    /// the cartridge's tokens, and decodes up to <paramref name="steps"/> new tokens. With an empty prompt the result equals
+    /// Imports <paramref name="cartridge"/> into <paramref name="cache"/>, appends <paramref name="prompt"/>'s tokens after the
+    /// cartridge's tokens, and decodes up to <paramref name="steps"/> new tokens. The prompt continues the cartridge's text as
+    /// written (<see cref="ITokenizer.EncodeContinuation"/>: no BOS and no space added; start it with a space to begin a new
+    /// word), so the result equals <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the joined text wherever
+    /// no token would span the join (and the cartridge is exact, not an approximation). With an empty prompt the result equals
     /// <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the cartridge's text (one spelling no special token): the cartridge's last token is fed
     /// again at its own position (rewriting the identical key and value) to get the logits that follow it.
     /// The cartridge is a root, a composed chain, or detached (re-based or composed approximately, which is accepted as an
@@ -118,7 +121,7 @@ public sealed class Generator
             throw new ArgumentException($"the cartridge is a link of a chain (made on top of {Convert.ToHexStringLower(cartridge.BaseId)[..16]}…) and lacks the entries before it; compose the chain from its root (KvCartridge.Compose) and resume that.", nameof(cartridge));
         }
 
-        int[] extra = prompt.Length == 0 ? [] : Tokenizer.EncodeToIds(prompt, bos: false);
+        int[] extra = prompt.Length == 0 ? [] : Tokenizer.EncodeContinuation(prompt);
         if (cartridge.Count + extra.Length > Model.Config.SeqLen)
         {
             throw new ArgumentException($"the cartridge ({cartridge.Count} tokens) and the prompt ({extra.Length} tokens) exceed the model's context of {Model.Config.SeqLen}.", nameof(prompt));
@@ -139,7 +142,8 @@ public sealed class Generator
 
     /// <summary>
     /// Imports the chain <paramref name="baseChain"/> (a root followed by its links, in order; often just one root), prefills
-    /// <paramref name="text"/> (no BOS) after it, and exports only the new entries as a link whose <see cref="KvCartridge.BaseId"/>
+    /// <paramref name="text"/> (no BOS; encoded as a new text, so SentencePiece's dummy-prefix space starts it as a new word, as
+    /// <see cref="Resume"/> with the text after a space would) after it, and exports only the new entries as a link whose <see cref="KvCartridge.BaseId"/>
     /// is the last part's id. Composing the chain and the link (<see cref="KvCartridge.Compose(IReadOnlyList{KvCartridge})"/>) then equals prefilling all
     /// their tokens in one go.
     /// </summary>

@@ -20,7 +20,9 @@ namespace AgentMem.ModelHost;
 /// <para>
 /// Memory state: the client's <see cref="MemoryState"/> (see <see cref="WithMemoryState"/>), replaced for one request by a
 /// <see cref="LocalMemoryState"/> under <see cref="MemoryStateKey"/> in <see cref="ChatOptions.AdditionalProperties"/>. Its
-/// cartridges are imported into the cache and the prompt follows them without BOS (as <see cref="Generator.Resume"/>); its
+/// cartridges are imported into the cache and the prompt follows them without BOS, as a new text, not a continuation of the
+/// memory's: SentencePiece's dummy-prefix space starts it as a new word (<see cref="Generator.Resume"/> with the prompt after a
+/// space); its
 /// adapters are attached to a view of the model for the request, after those of the client's model when it is itself a view
 /// with adapters (<see cref="LlamaModel.WithAdapters"/>): the request adds to them, never replaces them. Every response
 /// reports what the model's input was in <see cref="ChatResponse.AdditionalProperties"/>: <see cref="PrefixTokensKey"/> (cache
@@ -287,7 +289,8 @@ public sealed class LocalChatClient : IChatClient
                     prefix = cache.Length;
                 }
 
-                // After a prefix the prompt continues it, so no second BOS (as Generator.Resume); a template that writes its own BOS adds none.
+                // After a prefix no second BOS (as Generator.Resume); a template that writes its own BOS adds none. The prompt is a
+                // new message, not the memory's text continued, so it keeps the tokenizer's start of a text (a new word).
                 int[] tokens = prompt.Encode(tokenizer, bos: prefix == 0 && !owner.Template.IncludesBos);
                 if (prefix > 0 && owner.Template.IncludesBos && tokens.Length > 0 && tokens[0] == tokenizer.BosId)
                 {

@@ -29,6 +29,14 @@ public interface ITokenizer
     /// </summary>
     int[] EncodeText(string text, bool bos) => EncodeToIds(text, bos);
 
+    /// <summary>
+    /// Encodes <paramref name="text"/> as it continues a sequence, as written: no BOS, and nothing a tokenizer adds at the start
+    /// of a sequence (SentencePiece's dummy-prefix space, which would start the text as a new word). These are the text's
+    /// tokens inside the joined text wherever no token would span the join. Special tokens are matched as by
+    /// <see cref="EncodeToIds(string, bool)"/>; tokenizers that add nothing at the start encode as it does without BOS.
+    /// </summary>
+    int[] EncodeContinuation(string text) => EncodeToIds(text, bos: false);
+
     /// <summary>Decodes ids to text (BOS and the other special tokens, <see cref="IsSpecial"/>, print nothing; invalid UTF-8 becomes U+FFFD).</summary>
     string Decode(IReadOnlyList<int> ids);
 

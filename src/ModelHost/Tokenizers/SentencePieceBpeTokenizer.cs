@@ -103,7 +103,15 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
     /// Encodes like llama2.c's <c>encode</c>: optional BOS, a dummy-prefix space for non-empty text, one token per UTF-8
     /// code point (byte fallback to <c>&lt;0xHH&gt;</c> = byte + 3), then greedy merging of the best-scoring adjacent pair.
     /// </summary>
-    public int[] Encode(string text, bool bos = true, bool eos = false)
+    public int[] Encode(string text, bool bos = true, bool eos = false) => EncodeCore(text, bos, eos, dummyPrefix: true);
+
+    /// <summary>
+    /// Encodes text that continues a sequence as written: no BOS and no dummy-prefix space, so <c>", there"</c> after
+    /// <c>"Once upon a time"</c> becomes the tokens it has in <c>"Once upon a time, there"</c> (where no merge spans the join).
+    /// </summary>
+    public int[] EncodeContinuation(string text) => EncodeCore(text, bos: false, eos: false, dummyPrefix: false);
+
+    private int[] EncodeCore(string text, bool bos, bool eos, bool dummyPrefix)
     {
         ArgumentNullException.ThrowIfNull(text);
         byte[] bytes = Encoding.UTF8.GetBytes(text);
@@ -113,7 +121,7 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
             tokens.Add(Bos);
         }
 
-        if (bytes.Length > 0 && lookup.TryGetValue(" ", out int space))
+        if (dummyPrefix && bytes.Length > 0 && lookup.TryGetValue(" ", out int space))
         {
             tokens.Add(space);
         }
