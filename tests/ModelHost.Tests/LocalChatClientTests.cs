@@ -132,6 +132,57 @@ public sealed class LocalChatClientTests
     }
 
     [Fact]
+    public async Task Top_k_is_honoured_and_top_k_1_is_greedy()
+    {
+        // TopK was ignored: TopK = 1, which callers set for a deterministic reply, sampled a different story per seed.
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        ChatMessage[] messages = [new(ChatRole.User, "Once upon a time")];
+        string greedy = (await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0, MaxOutputTokens = 40 })).Text;
+        for (long seed = 1; seed <= 3; seed++)
+        {
+            var response = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 1.5f, TopK = 1, Seed = seed, MaxOutputTokens = 40 });
+            Assert.Equal(greedy, response.Text);
+        }
+
+        // Any k samples as Sampler does with that k.
+        var sampled = await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0.9f, TopP = 0.95f, TopK = 5, Seed = 11, MaxOutputTokens = 40 });
+        var expected = new Generator(Model.Value, Tokenizer.Value).Generate("Once upon a time", 40, new Sampler(512, 0.9f, 0.95f, 11, topK: 5));
+        Assert.Equal(expected.Text, sampled.Text);
+    }
+
+    [Theory]
+    [InlineData(-1, null, "MaxOutputTokens")]
+    [InlineData(null, -1, "TopK")]
+    public async Task An_option_out_of_range_is_refused_naming_the_option(int? maxOutputTokens, int? topK, string option)
+    {
+        // MaxOutputTokens = -1 was refused as "max ('-1') must be a non-negative value", naming a local variable.
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        var options = new ChatOptions { MaxOutputTokens = maxOutputTokens, TopK = topK };
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options));
+        Assert.Equal(option, ex.ParamName);
+    }
+
+    [Fact]
+    public async Task Options_this_client_cannot_act_on_are_ignored_as_documented_not_refused()
+    {
+        // MemoryAgent hands its memory tools through FunctionInvokingChatClient, and StructuredPrompt asks for a JSON schema:
+        // a local model can do neither, and answers as it would without them (as other clients that lack a feature do).
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        ChatMessage[] messages = [new(ChatRole.User, "Once upon a time")];
+        string plain = (await client.GetResponseAsync(messages, new ChatOptions { Temperature = 0, MaxOutputTokens = 20 })).Text;
+        var options = new ChatOptions
+        {
+            Temperature = 0,
+            MaxOutputTokens = 20,
+            Tools = [AIFunctionFactory.Create(() => "sunny", "weather")],
+            ResponseFormat = ChatResponseFormat.Json,
+            FrequencyPenalty = 1,
+            PresencePenalty = 1,
+        };
+        Assert.Equal(plain, (await client.GetResponseAsync(messages, options)).Text);
+    }
+
+    [Fact]
     public async Task Streaming_yields_one_update_per_token_even_while_text_is_held_back_for_a_stop_sequence()
     {
         // A stop sequence that never occurs holds back up to its length less one character: those tokens' updates have

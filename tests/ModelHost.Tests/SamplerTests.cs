@@ -49,6 +49,28 @@ public sealed class SamplerTests
         }
     }
 
+    [Fact]
+    public void Top_k_keeps_only_the_k_most_likely_tokens_and_top_k_1_is_greedy()
+    {
+        float[] logits = [1f, 3f, 2f, 2.5f, 0.5f];
+        var greedy = new Sampler(5, temperature: 5f, topP: 1f, seed: 7, topK: 1);
+        Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal(1, greedy.Sample(logits)));
+
+        // At a high temperature all five tokens are likely; top-k 3 draws only the three best, top-k 0 (no limit) all of them.
+        var three = new Sampler(5, temperature: 5f, topP: 1f, seed: 7, topK: 3);
+        Assert.Equal([1, 2, 3], Enumerable.Range(0, 400).Select(_ => three.Sample(logits)).ToHashSet().Order());
+        var nucleus = new Sampler(5, temperature: 5f, topP: 0.99f, seed: 7, topK: 3);
+        Assert.Equal([1, 2, 3], Enumerable.Range(0, 400).Select(_ => nucleus.Sample(logits)).ToHashSet().Order());
+        var all = new Sampler(5, temperature: 5f, topP: 1f, seed: 7, topK: 0);
+        Assert.Equal([0, 1, 2, 3, 4], Enumerable.Range(0, 400).Select(_ => all.Sample(logits)).ToHashSet().Order());
+
+        // A k of the vocabulary or more limits nothing: the same draws as without it.
+        var wide = new Sampler(5, temperature: 5f, topP: 1f, seed: 7, topK: 9);
+        var none = new Sampler(5, temperature: 5f, topP: 1f, seed: 7);
+        Assert.Equal(Enumerable.Range(0, 50).Select(_ => none.Sample(logits)), Enumerable.Range(0, 50).Select(_ => wide.Sample(logits)));
+        Assert.Equal("topK", Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(5, topK: -1)).ParamName);
+    }
+
     [Theory]
     [InlineData(float.NaN, 0.9f)]
     [InlineData(float.PositiveInfinity, 0.9f)]

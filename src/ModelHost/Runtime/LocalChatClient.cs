@@ -35,8 +35,16 @@ namespace AgentMem.ModelHost;
 /// sends them), <see cref="ChatOptions.MaxOutputTokens"/> (default 256, capped by the context), <see cref="ChatOptions.Temperature"/>
 /// (default 1; 0 is greedy), <see cref="ChatOptions.TopP"/> (default 0.9; 0 or less keeps only the most likely token, so it is
 /// greedy, the narrowest nucleus as OpenAI-style callers mean it, not llama2.c's "no nucleus" that <see cref="Sampler"/> keeps;
-/// 1 or more samples the whole distribution), <see cref="ChatOptions.Seed"/> (default: derived from the
-/// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state). Generation stops when the tokenizer's
+/// 1 or more samples the whole distribution), <see cref="ChatOptions.TopK"/> (default none; the k most likely tokens are kept
+/// before top-p, so 1 is greedy; 0 keeps all), <see cref="ChatOptions.Seed"/> (default: derived from the
+/// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state) and
+/// <see cref="ChatOptions.StopSequences"/>; a negative <see cref="ChatOptions.MaxOutputTokens"/> or <see cref="ChatOptions.TopK"/>
+/// is refused with an <see cref="ArgumentOutOfRangeException"/> naming the option. Ignored, as by other clients whose model
+/// lacks the feature (the reply is what the model writes without them): <see cref="ChatOptions.Tools"/> and
+/// <see cref="ChatOptions.ToolMode"/> (the model cannot call tools; <c>MemoryAgent</c> passes its memory tools through
+/// regardless), <see cref="ChatOptions.ResponseFormat"/> (no constrained decoding: a JSON schema is only what the prompt asks
+/// for), <see cref="ChatOptions.FrequencyPenalty"/> and <see cref="ChatOptions.PresencePenalty"/>, and
+/// <see cref="ChatOptions.ModelId"/> (the client runs its one model). Generation stops when the tokenizer's
 /// end-of-text token is sampled (<see cref="ITokenizer.IsEndOfText"/>: BOS for llama2.c, as run.c; EOS for Hugging Face), its
 /// EOS (<see cref="ITokenizer.EosId"/>: a llama2.c chat model ends its turn with EOS, as run.c's chat mode reads it), or the
 /// template's end-of-turn token (<see cref="ChatTemplate.EndOfTurnToken"/>, where the tokenizer has it as one token: a ChatML
@@ -258,6 +266,13 @@ public sealed class LocalChatClient : IChatClient
             // WithAdapters replaces a view's adapters, so the client's own (a model given as a view with adapters) go first.
             model = state.Adapters.Count == 0 ? baseModel : baseModel.WithAdapters([.. baseModel.Adapters, .. state.Adapters]);
             int max = options?.MaxOutputTokens ?? DefaultMaxOutputTokens;
+            int topK = options?.TopK ?? 0;
+            if (max < 0 || topK < 0)
+            {
+                (string option, int actual) = max < 0 ? (nameof(ChatOptions.MaxOutputTokens), max) : (nameof(ChatOptions.TopK), topK);
+                throw new ArgumentOutOfRangeException(option, actual, $"ChatOptions.{option} must be 0 or more.");
+            }
+
             float temperature = options?.Temperature ?? 1f;
             float topP = options?.TopP ?? 0.9f;
             if (topP <= 0f)
@@ -271,8 +286,7 @@ public sealed class LocalChatClient : IChatClient
             stops = options?.StopSequences?.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToArray() ?? [];
             held = stops.Length == 0 ? 0 : stops.Max(s => s.Length) - 1;
             ulong seed = options?.Seed is { } s ? (ulong)s : (ulong)DateTime.UtcNow.Ticks;
-            ArgumentOutOfRangeException.ThrowIfNegative(max);
-            sampler = new Sampler(model.Config.VocabSize, temperature, topP, seed == 0 ? 1 : seed);
+            sampler = new Sampler(model.Config.VocabSize, temperature, topP, seed == 0 ? 1 : seed, topK);
 
             // The template's end-of-turn marker ends the reply too: it need not be the tokenizer's EOS. A tokenizer that spells it
             // in several tokens (SentencePiece) has no such id, and none is ever sampled (−1).

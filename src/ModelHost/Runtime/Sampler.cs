@@ -3,11 +3,13 @@ namespace AgentMem.ModelHost;
 /// <summary>
 /// Picks the next token from logits like llama2.c: argmax at temperature 0, otherwise softmax(logits / T) then
 /// nucleus (top-p) or plain multinomial sampling, with llama2.c's xorshift generator so a seed reproduces its samples.
+/// An optional top-k (not in llama2.c) first keeps only the k most likely tokens, renormalised, as Hugging Face's does.
 /// </summary>
 public sealed class Sampler
 {
     private readonly float[] probs;
     private readonly (float Prob, int Index)[] candidates;
+    private readonly PriorityQueue<float, float>? best; // the k largest probabilities so far, smallest on top (top-k only)
     private ulong state;
 
     /// <summary>Creates a sampler for a vocabulary of <paramref name="vocabSize"/> tokens.</summary>
@@ -18,9 +20,14 @@ public sealed class Sampler
     /// keeps: 0 means "no nucleus", not the narrowest one; <see cref="LocalChatClient"/> maps a <c>TopP</c> of 0 to greedy instead).
     /// </param>
     /// <param name="seed">Random seed (non-zero; xorshift stays at zero forever).</param>
-    public Sampler(int vocabSize, float temperature = 0f, float topP = 0.9f, ulong seed = 42)
+    /// <param name="topK">
+    /// Keep only the <paramref name="topK"/> most likely tokens (and any tied with the last of them) before top-p and the draw;
+    /// 1 is greedy; 0, the default, or the vocabulary size and above keep them all (llama2.c has no top-k).
+    /// </param>
+    public Sampler(int vocabSize, float temperature = 0f, float topP = 0.9f, ulong seed = 42, int topK = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(topK);
         if (!(temperature >= 0f) || float.IsInfinity(temperature))
         {
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be a finite number, 0 or more.");
@@ -34,9 +41,11 @@ public sealed class Sampler
         ArgumentOutOfRangeException.ThrowIfZero(seed);
         Temperature = temperature;
         TopP = topP;
+        TopK = topK >= vocabSize ? 0 : topK; // every token is among the k best: no limit
         state = seed;
         probs = new float[vocabSize];
         candidates = new (float, int)[vocabSize];
+        best = TopK > 1 ? new PriorityQueue<float, float>(TopK) : null;
     }
 
     /// <summary>The sampling temperature.</summary>
@@ -44,6 +53,9 @@ public sealed class Sampler
 
     /// <summary>The nucleus mass (0 or ≥ 1: none, the whole distribution is sampled).</summary>
     public float TopP { get; }
+
+    /// <summary>How many of the most likely tokens are kept before sampling (0: all; 1: greedy).</summary>
+    public int TopK { get; }
 
     /// <summary>Index of the largest value (the first on ties, as llama2.c).</summary>
     public static int ArgMax(ReadOnlySpan<float> values)
@@ -68,7 +80,7 @@ public sealed class Sampler
             throw new ArgumentException($"expected {probs.Length} logits, got {logits.Length}.", nameof(logits));
         }
 
-        if (Temperature == 0f)
+        if (Temperature == 0f || TopK == 1)
         {
             return ArgMax(logits);
         }
@@ -83,8 +95,48 @@ public sealed class Sampler
         }
 
         Kernels.Softmax(p);
+        if (TopK > 1)
+        {
+            KeepTopK(p);
+        }
+
         float coin = NextFloat();
         return TopP <= 0f || TopP >= 1f ? SampleMultinomial(p, coin) : SampleTopP(p, coin);
+    }
+
+    // Zeroes every probability below the k-th largest and renormalises the rest (ties with the k-th stay, as Hugging Face's
+    // top-k keeps them), so top-p and the draw see only the k best. A heap of the k largest: O(V log k), no sort of V.
+    private void KeepTopK(Span<float> p)
+    {
+        var heap = best!;
+        heap.Clear();
+        foreach (float x in p)
+        {
+            if (heap.Count < TopK)
+            {
+                heap.Enqueue(x, x);
+            }
+            else if (x > heap.Peek())
+            {
+                heap.DequeueEnqueue(x, x);
+            }
+        }
+
+        float kth = heap.Peek();
+        float kept = 0f;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] < kth)
+            {
+                p[i] = 0f;
+            }
+            else
+            {
+                kept += p[i];
+            }
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Divide(p, kept, p);
     }
 
     private static int SampleMultinomial(ReadOnlySpan<float> p, float coin)
