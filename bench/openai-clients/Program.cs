@@ -2,7 +2,7 @@
 // from git history by compare.sh) against the OpenAI SDK stack (OpenAICompatibleClients), both talking to the same
 // scripted loopback server in one process. Rounds alternate old/new so drift on a shared machine hits both alike.
 //
-//   bench/openai-clients/compare.sh [requests per round] [rounds]
+//   bench/openai-clients/compare.sh [requests per round] [rounds] [git rev with the old clients (707f3c8^, the commit before their removal)]
 using System.Diagnostics;
 using System.Globalization;
 using AgentMem.Agents.Clients;

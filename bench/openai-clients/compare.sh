@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds bench/openai-clients/Program.cs in a temporary project with the hand-written clients taken from git (the commit
-# before they were removed, default main) next to the current OpenAICompatibleClients, and runs it in Release.
-#   bench/openai-clients/compare.sh [requests per round (500)] [rounds (5)] [git rev with the old clients (main)]
+# Builds bench/openai-clients/Program.cs in a temporary project with the hand-written clients taken from git next to the
+# current OpenAICompatibleClients, and runs it in Release. The old clients were deleted in 707f3c8 ("One OpenAI-compatible
+# client stack"), so the default rev is the commit before it; any rev that still has the five files below works.
+#   bench/openai-clients/compare.sh [requests per round (500)] [rounds (5)] [git rev with the old clients (707f3c8^)]
 set -euo pipefail
 repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
-rev=${3:-main}
+rev=${3:-707f3c8^}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/old"
