@@ -106,6 +106,16 @@ public sealed class CartridgeFileTests : IDisposable
     }
 
     [Fact]
+    public void The_format_version_docs_formats_md_gives_is_the_one_written()
+    {
+        // A reader written from the field table must expect what this build writes at offset 8.
+        string path = Path.Combine(folder, "doc.amkv");
+        Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache()).Save(path);
+        int written = BinaryPrimitives.ReadInt32LittleEndian(File.ReadAllBytes(path).AsSpan(8));
+        Assert.Equal(written, FormatsDoc.FormatVersion("## KV cartridge"));
+    }
+
+    [Fact]
     public void Corrupt_file_leaves_the_cache_empty_and_foreign_model_leaves_it_untouched()
     {
         var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());

@@ -172,6 +172,15 @@ public sealed class SpannFileTests : IDisposable
     }
 
     [Fact]
+    public void The_format_version_docs_formats_md_gives_is_the_one_written()
+    {
+        // A reader written from the field table must expect what this build writes at offset 8.
+        string dir = BuildIndex("doc");
+        int written = BinaryPrimitives.ReadInt32LittleEndian(File.ReadAllBytes(Meta(dir)).AsSpan(8));
+        Assert.Equal(written, FormatsDoc.FormatVersion("### `spann.meta`"));
+    }
+
+    [Fact]
     public void Another_format_version_is_refused()
     {
         string dir = BuildIndex("v");
