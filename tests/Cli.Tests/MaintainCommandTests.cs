@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using AgentMem.Agents.Lifecycle;
+using AgentMem.Cli.Output;
+using AgentMem.MemoryCore.Maintenance;
 
 namespace AgentMem.Cli.Tests;
 
@@ -8,6 +11,18 @@ public sealed class MaintainCommandTests : IDisposable
     private readonly CliRunner cli = new();
 
     public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public void The_verb_description_names_every_default_job_in_the_order_they_run()
+    {
+        // The one line `agentmem --help` lists is all many users read: expiry runs first and purges for good, so it must be named.
+        var maintain = CliApp.Build(TextWriter.Null, TextWriter.Null, TerminalKind.None).Subcommands.Single(c => c.Name == "maintain");
+        string description = maintain.Description!;
+        var positions = MaintenanceRunner.CreateDefault().Jobs.Select(j => j.Name).Append(SessionSummaryJob.JobName)
+            .Select(name => (name, at: description.IndexOf(name, StringComparison.Ordinal))).ToList();
+        Assert.All(positions, p => Assert.True(p.at >= 0, $"'{p.name}' is not in: {description}"));
+        Assert.Equal(positions.OrderBy(p => p.at).Select(p => p.name), positions.Select(p => p.name));
+    }
 
     [Fact]
     public async Task Forgetting_previews_with_dry_run_then_archives_faded_memories_and_spares_frozen_ones()

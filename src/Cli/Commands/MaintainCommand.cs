@@ -1,12 +1,16 @@
 using AgentMem.Agents.Lifecycle;
+using AgentMem.MemoryCore.Consolidation;
+using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
+using AgentMem.MemoryCore.Notes;
 
 namespace AgentMem.Cli.Commands;
 
 /// <summary>
-/// <c>maintain</c>: runs maintenance jobs (forgetting, consolidation, and summaries with a chat model) on the <c>--cube</c> cube, or on every
-/// cube with <c>--all-cubes</c>. With <c>--json</c> it prints NDJSON: <c>progress</c> events, one <c>job</c>
-/// line per job and cube (counts and actions), and a final <c>done</c> line with the totals.
+/// <c>maintain</c>: runs maintenance jobs (expiry, which purges past the cube's TTL, then forgetting, consolidation, linking,
+/// and summaries with a chat model) on the <c>--cube</c> cube, or on every cube with <c>--all-cubes</c>. With <c>--json</c>
+/// it prints NDJSON: <c>progress</c> events, one <c>job</c> line per job and cube (counts and actions), and a final
+/// <c>done</c> line with the totals.
 /// </summary>
 internal static class MaintainCommand
 {
@@ -22,7 +26,12 @@ internal static class MaintainCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Report what would change; write nothing." };
         var allCubes = new Option<bool>("--all-cubes") { Description = "Run on every cube you can write instead of the --cube cube (cubes you can only read are skipped, with a notice)." };
         var asOf = new Option<string?>("--as-of") { Description = "Evaluate as of this date/time (ISO 8601) instead of now, e.g. to preview forgetting." };
-        return verbs.Create("maintain", "Run maintenance jobs: forgetting (archive faded memories), consolidation (merge near-duplicates), linking (build notes and Zettelkasten links).", [jobs, dryRun, allCubes, asOf, chatUrl, chatModel], async (ctx, parse, ct) =>
+        // The one line `agentmem --help` lists for the verb: it names every job in the order they run, expiry first, since
+        // that one erases for good.
+        string description = $"Run maintenance jobs, in this order: {ExpiryJob.JobName} (purge memories past the cube's TTL, for good), "
+            + $"{ForgettingJob.JobName} (archive faded memories), {ConsolidationJob.JobName} (merge near-duplicates), "
+            + $"{LinkingJob.JobName} (build notes and Zettelkasten links), and {SessionSummaryJob.JobName} with a chat model.";
+        return verbs.Create("maintain", description, [jobs, dryRun, allCubes, asOf, chatUrl, chatModel], async (ctx, parse, ct) =>
         {
             var names = (parse.GetValue(jobs) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
             if (names.Count == 0 && parse.GetResult(jobs) is not null)
