@@ -258,6 +258,33 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task A_store_left_open_while_a_newer_build_migrates_the_file_writes_nothing_more()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("written before the upgrade") { Tags = ["x"] });
+        long audit = db.Scalar("SELECT COUNT(*) FROM audit_log");
+
+        // What a newer build's Open does to the file (a CLI upgraded beside a running server) while this store holds it.
+        int newer = SqliteMemoryStore.LatestSchemaVersion + 1;
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = $"PRAGMA user_version = {newer};";
+            cmd.ExecuteNonQuery();
+        }
+
+        // Rows in this build's layout would be misread by the newer one (a tag written without the key a later step adds).
+        var ex = await Assert.ThrowsAsync<SchemaVersionException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("written after the upgrade") { Tags = ["x"] }));
+        Assert.Contains($"schema version {newer}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(db.FilePath, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, db.Scalar("SELECT COUNT(*) FROM memories"));
+        Assert.Equal(1, db.Scalar("SELECT COUNT(*) FROM memory_tags"));
+        Assert.Equal(audit, db.Scalar("SELECT COUNT(*) FROM audit_log"));
+    }
+
+    [Fact]
     public async Task The_full_text_index_is_rewritten_only_when_an_indexed_column_changes()
     {
         await using var db = new TestDatabase();

@@ -1,3 +1,5 @@
+using AgentMem.Stores.Sqlite.Schema;
+
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>Connections, transactions and the steps SQLite does its own way.</summary>
@@ -99,6 +101,7 @@ public sealed partial class SqliteMemoryStore
             }
 
             using var tx = connection.BeginTransaction(deferred: false);
+            RequireSchemaNotNewer(connection, tx);
             var result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             tx.Commit();
@@ -119,6 +122,23 @@ public sealed partial class SqliteMemoryStore
         finally
         {
             writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="SchemaVersionException"/> when a newer AgentMem has migrated the file since this store opened it
+    /// (a CLI upgraded beside a running server): rows written in this build's layout would be misread by the newer one (a
+    /// tag written without the key step 10 added was never found by a tag filter). Read under the write lock that
+    /// <paramref name="tx"/> holds, so no migration can commit between this check and the write. It costs one read of
+    /// the header page, which the write's own statements read anyway.
+    /// </summary>
+    private void RequireSchemaNotNewer(SqliteConnection connection, SqliteTransaction tx)
+    {
+        using var cmd = Command(connection, tx, "PRAGMA user_version;");
+        long version = (long)cmd.ExecuteScalar()!;
+        if (version > Migrations.Latest)
+        {
+            throw new SchemaVersionException($"'{options.Path}' was migrated to schema version {version} by a newer AgentMem while this store had it open; this build writes version {Migrations.Latest}, so the write was not made. Upgrade AgentMem here too and open the file again.");
         }
     }
 
