@@ -2,6 +2,7 @@ using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 using AgentMem.Retrieval.Lexical;
 using AgentMem.Stores.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -115,6 +116,43 @@ public sealed class StorageFullTests : IAsyncDisposable
 
         SqliteConnection.ClearAllPools();
         Assert.Equal("ok", IntegrityCheck());
+    }
+
+    [Fact]
+    public async Task A_disk_that_fills_while_migrating_stops_at_a_committed_step_that_the_next_open_continues_from()
+    {
+        // A version 1 file with enough memories that seeding the change feed (step 5) needs many new pages.
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "schema_v1.sql")) + """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                INSERT INTO memories(tenant, id, cube_id, kind, text, content_hash, source_kind, recorded_at, version, state, tags_json, keywords_json, importance, updated_at)
+                SELECT 'acme', printf('01J%023d', i), '01HZX3Q8Y0AAAAAAAAAAAAAAAA', 0, printf('Alice noted fact number %d about the garden', i),
+                    printf('%064d', i), 0, '2024-06-01T10:00:00.0000000+00:00', 1, 0, '[]', '[]', 0.5, '2024-06-01T10:00:00.0000000+00:00'
+                FROM n;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        long memories = db.Scalar("SELECT COUNT(*) FROM memories");
+        long pages = db.Scalar("PRAGMA page_count");
+        var full = Assert.Throws<StorageFullException>(() => SqliteMemoryStore.Open(new SqliteStoreOptions { Path = db.FilePath, MaxPageCount = pages + 12 }));
+
+        // Each step commits on its own: the file is at the last one that committed, whole, and the message says which.
+        SqliteConnection.ClearAllPools();
+        long reached = db.Scalar("PRAGMA user_version");
+        Assert.InRange(reached, 1, SqliteMemoryStore.LatestSchemaVersion - 1);
+        Assert.Equal(reached, db.Scalar("SELECT MAX(version) FROM schema_migrations"));
+        Assert.Contains(db.FilePath, full.Message, StringComparison.Ordinal);
+        Assert.Contains($"at schema version {reached}", full.Message, StringComparison.Ordinal);
+        Assert.Equal("ok", IntegrityCheck());
+
+        // With room again, the next open migrates on from there and every memory is still there.
+        await using var store = SqliteMemoryStore.Open(db.FilePath);
+        Assert.Equal(reached, store.SchemaVersionAtOpen);
+        Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("PRAGMA user_version"));
+        Assert.Equal(memories, await store.CountAsync("acme", new MemoryFilter()));
     }
 
     private MemoryOS Open(long? maxPages, bool reinforce = false)

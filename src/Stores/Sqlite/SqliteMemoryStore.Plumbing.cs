@@ -17,7 +17,7 @@ public sealed partial class SqliteMemoryStore
         Execute(connection, (options.DurableCommits ? "PRAGMA synchronous = FULL; " : "PRAGMA synchronous = NORMAL; ") + BusyTimeoutPragma(options));
         if (options.MaxPageCount is { } pages)
         {
-            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count = {pages};"));
+            Execute(connection, MaxPageCountPragma(pages));
         }
 
         return connection;

@@ -47,7 +47,9 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
 
     /// <summary>
     /// Opens the database, creating and migrating it as needed. Throws <see cref="StoreFormatException"/>
-    /// for a file that is not an AgentMem database and <see cref="SchemaVersionException"/> for a newer schema.
+    /// for a file that is not an AgentMem database, <see cref="SchemaVersionException"/> for a newer schema, and
+    /// <see cref="StorageFullException"/> when the disk fills while migrating: the file is then left at the last step that
+    /// committed (each commits whole on its own), named in the message, and the next open goes on from there.
     /// </summary>
     public static SqliteMemoryStore Open(SqliteStoreOptions options)
     {
@@ -77,6 +79,11 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
             using var connection = new SqliteConnection(cs);
             connection.Open();
             Execute(connection, BusyTimeoutPragma(resolved));
+            if (resolved.MaxPageCount is { } pages)
+            {
+                Execute(connection, MaxPageCountPragma(pages));
+            }
+
             int version = SchemaManager.EnsureSchema(connection, resolved.Path, resolved.ReadOnly, resolved.SchemaProgress);
             if (!resolved.ReadOnly)
             {
@@ -109,6 +116,9 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
 
     private static string BusyTimeoutPragma(SqliteStoreOptions options) =>
         string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds};");
+
+    private static string MaxPageCountPragma(long pages) =>
+        string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count = {pages};");
 
     /// <inheritdoc/>
     /// <remarks>

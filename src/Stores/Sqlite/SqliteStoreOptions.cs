@@ -22,8 +22,9 @@ public sealed class SqliteStoreOptions
     public IProgress<SchemaStepProgress>? SchemaProgress { get; set; }
 
     /// <summary>
-    /// A cap on the database's size in pages (SQLite <c>max_page_count</c>), set on every connection; a write that needs
-    /// more fails as on a full disk (SQLITE_FULL). For tests of the disk-full path that cannot fill a real disk.
+    /// A cap on the database's size in pages (SQLite <c>max_page_count</c>), set on every connection (the one that migrates
+    /// at open too); a write that needs more fails as on a full disk (SQLITE_FULL). For tests of the disk-full path that
+    /// cannot fill a real disk.
     /// </summary>
     internal long? MaxPageCount { get; set; }
 

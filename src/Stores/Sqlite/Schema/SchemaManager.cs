@@ -71,6 +71,7 @@ internal static class SchemaManager
     {
         // Step 10 keys the tags already stored as the store keys new ones.
         connection.CreateFunction("agentmem_tag_key", (string tag) => TagKey.Of(tag), isDeterministic: true);
+        int reached = from;
         foreach (var migration in Migrations.All)
         {
             if (migration.Version <= from)
@@ -78,45 +79,61 @@ internal static class SchemaManager
                 continue;
             }
 
-            progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Elapsed: null));
-            long started = Stopwatch.GetTimestamp();
-            using var tx = connection.BeginTransaction();
-
-            // Read again under the write lock: another process opening the file at the same time (a CLI and a server
-            // started together) may have applied the step since the version was read, and the steps are not idempotent.
-            if (ScalarInt(connection, "PRAGMA user_version;", tx) >= migration.Version)
+            try
             {
-                tx.Rollback();
-                progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Stopwatch.GetElapsedTime(started)));
-                continue;
+                reached = Apply(connection, path, from, migration, progress);
             }
-
-            using (var cmd = connection.CreateCommand())
+            catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Full)
             {
-                cmd.Transaction = tx;
-                cmd.CommandText = migration.Sql;
-                cmd.ExecuteNonQuery();
+                // The step's transaction was rolled back; those before it committed, each whole, so the file is a sound
+                // database at the version reached, and the next open goes on from there.
+                throw new StorageFullException($"The disk holding '{path}' filled while migrating it to schema version {Migrations.Latest}: step {migration.Version} ({migration.Name}) was not made, and the file is at schema version {reached}, whole and consistent (each step commits on its own). Free space and open it again: the migration goes on from version {reached}. ({ex.Message})", ex);
             }
-
-            using (var cmd = connection.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
-                    INSERT INTO schema_migrations(version, name, applied_at) VALUES ($v, $n, $t);
-                    PRAGMA application_id = {Migrations.ApplicationId};
-                    PRAGMA user_version = {migration.Version};
-                    """);
-                cmd.Parameters.AddWithValue("$v", migration.Version);
-                cmd.Parameters.AddWithValue("$n", migration.Name);
-                cmd.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-                cmd.ExecuteNonQuery();
-            }
-
-            tx.Commit();
-            progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Stopwatch.GetElapsedTime(started)));
         }
     }
 
+    /// <summary>Applies one step in its own transaction (unless another process has since); returns the file's version after it.</summary>
+    private static int Apply(SqliteConnection connection, string path, int from, Migration migration, IProgress<SchemaStepProgress>? progress)
+    {
+        progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Elapsed: null));
+        long started = Stopwatch.GetTimestamp();
+        using var tx = connection.BeginTransaction();
+
+        // Read again under the write lock: another process opening the file at the same time (a CLI and a server
+        // started together) may have applied the step since the version was read, and the steps are not idempotent.
+        int current = ScalarInt(connection, "PRAGMA user_version;", tx);
+        if (current >= migration.Version)
+        {
+            tx.Rollback();
+            progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Stopwatch.GetElapsedTime(started)));
+            return current;
+        }
+
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = migration.Sql;
+            cmd.ExecuteNonQuery();
+        }
+
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+                INSERT INTO schema_migrations(version, name, applied_at) VALUES ($v, $n, $t);
+                PRAGMA application_id = {Migrations.ApplicationId};
+                PRAGMA user_version = {migration.Version};
+                """);
+            cmd.Parameters.AddWithValue("$v", migration.Version);
+            cmd.Parameters.AddWithValue("$n", migration.Name);
+            cmd.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            cmd.ExecuteNonQuery();
+        }
+
+        tx.Commit();
+        progress?.Report(new SchemaStepProgress(path, from, migration.Version, Migrations.Latest, migration.Name, Stopwatch.GetElapsedTime(started)));
+        return migration.Version;
+    }
     private static int ScalarInt(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
         using var cmd = connection.CreateCommand();
