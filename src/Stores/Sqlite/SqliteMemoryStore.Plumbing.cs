@@ -95,17 +95,25 @@ public sealed partial class SqliteMemoryStore
         {
             // A writer still waiting when disposal began fails here, before it writes anything.
             using var connection = OpenConnection();
-            if (durable != options.DurableCommits)
+            try
             {
-                Execute(connection, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
-            }
+                if (durable != options.DurableCommits)
+                {
+                    Execute(connection, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+                }
 
-            using var tx = connection.BeginTransaction(deferred: false);
-            RequireSchemaNotNewer(connection, tx);
-            var result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            tx.Commit();
-            return result;
+                using var tx = connection.BeginTransaction(deferred: false);
+                RequireSchemaNotNewer(connection, tx);
+                var result = await work(connection, tx, cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                tx.Commit();
+                return result;
+            }
+            finally
+            {
+                // The transaction has ended (committed or rolled back): the connection goes back to the pool as it came.
+                EndSecureDelete(connection);
+            }
         }
         catch (SqliteException ex) when (SqliteErrors.IsDamagedFile(ex))
         {

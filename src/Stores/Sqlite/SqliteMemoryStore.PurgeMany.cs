@@ -2,7 +2,7 @@ namespace AgentMem.Stores.Sqlite;
 
 /// <summary>
 /// What a purge does in SQLite besides deleting and scrubbing rows (<see cref="SqlMemoryStore.PurgeManyAsync"/>): the
-/// transaction runs with <c>secure_delete</c> (freed pages and cells are zeroed), and ends by merging the full-text index
+/// transaction runs with <c>secure_delete</c> (freed pages and cells are zeroed; off again once it ends), and ends by merging the full-text index
 /// into one segment: FTS5 records a delete as a marker in a new segment and may keep the term in the old one until a
 /// merge, so without it the purged words could stay in <c>memories_fts_data</c>. Then <c>VACUUM</c> rebuilds the file:
 /// <c>secure_delete</c> zeroes only what this transaction frees, while pages freed earlier (segments FTS5 merged away,
@@ -24,11 +24,33 @@ public sealed partial class SqliteMemoryStore
     /// <summary>Whether the write-ahead log was emptied after the last purge (false while another connection held it).</summary>
     public bool LastPurgeCheckpointComplete { get; private set; } = true;
 
-    /// <summary>Freed pages and cells are zeroed for the rest of the transaction, so deleted text does not linger in the file's free list.</summary>
+    /// <summary>
+    /// Whether the write connection in use has <c>secure_delete</c> on (<see cref="BeginPurgeAsync"/>). Writes are serialised,
+    /// so there is at most one; it is turned off again when its transaction ends (<see cref="EndSecureDelete"/>).
+    /// </summary>
+    private bool secureDeleting;
+
+    /// <summary>
+    /// Freed pages and cells are zeroed from here on, so deleted text does not linger in the file's free list.
+    /// <c>secure_delete</c> is a setting of the connection, not of the transaction: <see cref="EndSecureDelete"/> turns it
+    /// off once the transaction has ended, committed or not, or the pool would hand it on to ordinary writes, which would
+    /// zero what they free too (extra write I/O for as long as the pool lives).
+    /// </summary>
     private protected override async Task BeginPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct)
     {
+        secureDeleting = true;
         using var secure = Command(conn, tx, "PRAGMA secure_delete = ON;");
         await secure.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Turns <c>secure_delete</c> off on <paramref name="connection"/> if a purge turned it on, before it goes back to the pool.</summary>
+    private void EndSecureDelete(SqliteConnection connection)
+    {
+        if (secureDeleting)
+        {
+            secureDeleting = false;
+            Execute(connection, "PRAGMA secure_delete = OFF;");
+        }
     }
 
     private protected override async Task EndPurgeAsync(DbConnection conn, DbTransaction? tx, CancellationToken ct)

@@ -36,6 +36,9 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
     /// <summary>The full path of the database file.</summary>
     public string Path => options.Path;
 
+    /// <summary>The connection string of the store's pool, for tests of what a pooled connection carries from one use to the next.</summary>
+    internal string ConnectionString => connectionString;
+
     /// <summary>The schema version the file had when opened (0 for a file this call created).</summary>
     public int SchemaVersionAtOpen { get; }
 
