@@ -18,7 +18,7 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
         Assert.DoesNotContain("schema", err, StringComparison.Ordinal);
 
         // Back to schema 7 (step 8 only adds an index, step 9 rewrites escaped tags, of which there are none, step 10 keys
-        // the tags), as a file written by an earlier release would be.
+        // the tags, step 11 makes the change feed keep a memory's newest entry), as a file written by an earlier release would be.
         using (var raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = cli.DbPath, Pooling = false }.ToString()))
         {
             raw.Open();
@@ -28,7 +28,16 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
                 DROP INDEX ix_tags_key;
                 ALTER TABLE memory_tags DROP COLUMN tag_key;
                 CREATE INDEX ix_tags_tag ON memory_tags(tenant, tag);
-                DELETE FROM schema_migrations WHERE version IN (8, 9, 10);
+                DROP INDEX ix_changes_memory;
+                DROP TRIGGER memory_changes_update;
+                CREATE TRIGGER memory_changes_update AFTER UPDATE ON memories BEGIN
+                    INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (new.tenant, new.cube_id, new.id, 0);
+                END;
+                DROP TRIGGER memory_changes_delete;
+                CREATE TRIGGER memory_changes_delete AFTER DELETE ON memories BEGIN
+                    INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (old.tenant, old.cube_id, old.id, 1);
+                END;
+                DELETE FROM schema_migrations WHERE version IN (8, 9, 10, 11);
                 PRAGMA user_version = 7;
                 """;
             rewind.ExecuteNonQuery();
@@ -38,12 +47,14 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("pottery", output, StringComparison.Ordinal);
         string said = Regex.Replace(err, @"\s+", " ");
-        Assert.Contains($"upgrading {cli.DbPath} from schema 7: schema step 8 of 10, an index to count a cube's memories by state", said, StringComparison.Ordinal);
-        Assert.Matches(@"schema step 8 of 10 done in \d+\.\d s", said);
-        Assert.Contains("schema step 9 of 10, tags and keywords indexed as text, not JSON escapes", said, StringComparison.Ordinal);
-        Assert.Matches(@"schema step 9 of 10 done in \d+\.\d s", said);
-        Assert.Contains("schema step 10 of 10, tags match by a case-folded key, beyond ASCII too", said, StringComparison.Ordinal);
-        Assert.Matches(@"schema step 10 of 10 done in \d+\.\d s", said);
+        Assert.Contains($"upgrading {cli.DbPath} from schema 7: schema step 8 of 11, an index to count a cube's memories by state", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 8 of 11 done in \d+\.\d s", said);
+        Assert.Contains("schema step 9 of 11, tags and keywords indexed as text, not JSON escapes", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 9 of 11 done in \d+\.\d s", said);
+        Assert.Contains("schema step 10 of 11, tags match by a case-folded key, beyond ASCII too", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 10 of 11 done in \d+\.\d s", said);
+        Assert.Contains("schema step 11 of 11, a memory's newest change-feed entry in a cube replaces its older ones", said, StringComparison.Ordinal);
+        Assert.Matches(@"schema step 11 of 11 done in \d+\.\d s", said);
 
         (code, _, err) = await cli.RunAsync("search", "pottery");
         Assert.Equal(0, code);

@@ -126,7 +126,7 @@ public sealed class SchemaTests
                 UPDATE memories SET tags_json = '["caf\u00E9","o\u0027brien"]', keywords_json = '["Z\u00FCrich"]';
                 DELETE FROM schema_migrations WHERE version = 9;
                 PRAGMA user_version = 8;
-                """ + WithoutTagKeys;
+                """ + WithoutFeedCompaction + WithoutTagKeys;
             cmd.ExecuteNonQuery();
         }
 
@@ -157,7 +157,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = WithoutTagKeys + "PRAGMA user_version = 9;";
+            cmd.CommandText = WithoutFeedCompaction + WithoutTagKeys + "PRAGMA user_version = 9;";
             cmd.ExecuteNonQuery();
         }
 
@@ -285,6 +285,70 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public async Task Recalls_move_the_change_feed_on_but_leave_one_entry_per_memory()
+    {
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        var store = db.OpenStore();
+        var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        var recalled = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("the boat is blue"));
+        var other = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("the car is red"));
+        long before = await store.GetChangeSequenceAsync("acme", cube.Id);
+
+        for (int i = 0; i < 10; i++)
+        {
+            await memory.RecordRecallAsync(TestDatabase.Alice, [recalled.Id]);
+        }
+
+        // Readers still learn of the recalls (the hybrid retriever's strength boost reads a cached copy of the counters),
+        // from the memory's newest entry: the older ones name nothing a reader would not re-read from it.
+        long head = await store.GetChangeSequenceAsync("acme", cube.Id);
+        Assert.True(head > before, $"head {head}, before {before}");
+        var feed = await store.ReadChangesAsync("acme", cube.Id, 0, 100);
+        Assert.Equal([other.Id, recalled.Id], feed.Select(c => c.MemoryId));
+        Assert.Equal(head, feed[^1].Sequence);
+        Assert.Equal([recalled.Id], (await store.ReadChangesAsync("acme", cube.Id, before, 100)).Select(c => c.MemoryId));
+        Assert.Equal(2, db.Scalar("SELECT COUNT(*) FROM memory_changes"));
+
+        // A purge's entry is the memory's newest too.
+        await memory.PurgeAsync(TestDatabase.Alice, recalled.Id);
+        feed = await store.ReadChangesAsync("acme", cube.Id, 0, 100);
+        Assert.Equal([(other.Id, false), (recalled.Id, true)], feed.Select(c => (c.MemoryId, c.Purged)));
+    }
+
+    [Fact]
+    public async Task A_change_feed_grown_before_the_upgrade_keeps_each_memorys_newest_entry()
+    {
+        await using var db = new TestDatabase();
+        AddOutcome recalled, other;
+        string cubeId;
+        await using (var memory = db.OpenMemory())
+        {
+            cubeId = (await memory.CreateCubeAsync(TestDatabase.Alice, "notes")).Id;
+            recalled = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("the boat is blue"));
+            other = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("the car is red"));
+        }
+
+        // The file back at version 10, where every update of a row appended an entry: five recalls' worth.
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = WithoutFeedCompaction + "PRAGMA user_version = 10;"
+                + string.Concat(Enumerable.Repeat($"UPDATE memories SET recall_count = recall_count + 1 WHERE id = '{recalled.Id}';", 5));
+            cmd.ExecuteNonQuery();
+        }
+
+        Assert.Equal(7, db.Scalar("SELECT COUNT(*) FROM memory_changes"));
+        long head = db.Scalar("SELECT MAX(seq) FROM memory_changes");
+
+        var store = db.OpenStore();
+        var feed = await store.ReadChangesAsync("acme", cubeId, 0, 100);
+        Assert.Equal([other.Id, recalled.Id], feed.Select(c => c.MemoryId));
+        Assert.Equal(head, feed[^1].Sequence);
+        Assert.Equal(head, await store.GetChangeSequenceAsync("acme", cubeId));
+    }
+
+    [Fact]
     public async Task The_full_text_index_is_rewritten_only_when_an_indexed_column_changes()
     {
         await using var db = new TestDatabase();
@@ -320,6 +384,20 @@ public sealed class SchemaTests
         cmd.CommandText = "SELECT group_concat(id || ':' || hex(block), ',') FROM (SELECT id, block FROM memories_fts_data ORDER BY id);";
         return (string)cmd.ExecuteScalar()!;
     }
+
+    /// <summary>Undoes step 11 on a file (its change feed appends an entry per write again), for a test that takes the file back to an earlier version.</summary>
+    private const string WithoutFeedCompaction = """
+        DROP INDEX ix_changes_memory;
+        DROP TRIGGER memory_changes_update;
+        CREATE TRIGGER memory_changes_update AFTER UPDATE ON memories BEGIN
+            INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (new.tenant, new.cube_id, new.id, 0);
+        END;
+        DROP TRIGGER memory_changes_delete;
+        CREATE TRIGGER memory_changes_delete AFTER DELETE ON memories BEGIN
+            INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (old.tenant, old.cube_id, old.id, 1);
+        END;
+        DELETE FROM schema_migrations WHERE version = 11;
+        """;
 
     /// <summary>Undoes step 10 on a file (its tags lose their keys), for a test that takes the file back to an earlier version.</summary>
     private const string WithoutTagKeys = """

@@ -236,6 +236,30 @@ internal static class Migrations
             CREATE INDEX ix_tags_key ON memory_tags(tenant, tag_key);
             DROP INDEX ix_tags_tag;
             """),
+
+        // Every update of a row appended a feed entry, recalls included (strength, last recall and count, which the hybrid
+        // retriever's strength boost reads from its cached copy, so readers need them), and nothing ever removed one: the
+        // feed grew with every recall over the agent's life. An entry names only the memory, and every reader re-reads the
+        // memory as it is now, so an older op-0 entry of a memory in a cube tells no reader anything its newer entry there
+        // does not (a reader before the older one is before the newer one too): an update or a purge now drops them. The
+        // feed keeps one entry per memory, plus one per purged memory; the sequence still moves on with every write.
+        new(11, "a memory's newest change-feed entry in a cube replaces its older ones", """
+            CREATE INDEX ix_changes_memory ON memory_changes(memory_id);
+            DELETE FROM memory_changes WHERE op = 0 AND EXISTS (
+                SELECT 1 FROM memory_changes newer
+                WHERE newer.memory_id = memory_changes.memory_id AND newer.tenant = memory_changes.tenant
+                    AND newer.cube_id = memory_changes.cube_id AND newer.seq > memory_changes.seq);
+            DROP TRIGGER memory_changes_update;
+            CREATE TRIGGER memory_changes_update AFTER UPDATE ON memories BEGIN
+                DELETE FROM memory_changes WHERE memory_id = new.id AND tenant = new.tenant AND cube_id = new.cube_id AND op = 0;
+                INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (new.tenant, new.cube_id, new.id, 0);
+            END;
+            DROP TRIGGER memory_changes_delete;
+            CREATE TRIGGER memory_changes_delete AFTER DELETE ON memories BEGIN
+                DELETE FROM memory_changes WHERE memory_id = old.id AND tenant = old.tenant AND cube_id = old.cube_id AND op = 0;
+                INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (old.tenant, old.cube_id, old.id, 1);
+            END;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
