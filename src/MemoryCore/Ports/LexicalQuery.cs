@@ -2,7 +2,8 @@ namespace AgentMem.MemoryCore.Ports;
 
 /// <summary>
 /// A keyword query for a store's full-text index. Terms are plain words (never index syntax): the store
-/// quotes them, so user text cannot inject operators. A memory matches if it contains any term.
+/// quotes them, so user text cannot inject operators; a control character in a term separates words as a space does.
+/// A memory matches if it contains any term.
 /// </summary>
 /// <param name="Terms">Analysed query terms.</param>
 /// <param name="Filter">Which memories may match.</param>

@@ -35,6 +35,27 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task Control_characters_in_a_term_separate_its_words_as_spaces_do()
+    {
+        // A NUL ends SQLite's MATCH text where it stands, so a quoted term cut there failed as "unterminated string".
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("chat");
+        var office = s.Item(cube, "The passport office opens at nine.");
+        await s.AddAsync([office, s.Item(cube, "We talked about the weather and lunch.")]);
+        var inCube = new MemoryFilter { CubeId = cube.Id };
+
+        foreach (string term in new[] { "passport\0office", "passport\u0001office", "\0passport\u0007" })
+        {
+            var hits = await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery([term, "zeppelin"], inCube, 10));
+            Assert.Equal([office.Id], hits.Select(h => h.Item.Id));
+        }
+
+        // Words, not one word: "pass" and "port" are not "passport", and a term of control characters alone is none.
+        Assert.Empty(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["pass\0port"], inCube, 10)));
+        Assert.Empty(await s.Store.SearchLexicalAsync(s.Tenant, new LexicalQuery(["\0", "\u0001\n"], inCube, 10)));
+    }
+
+    [SkippableFact]
     public async Task A_rare_query_word_outweighs_a_common_one_as_in_bm25()
     {
         // Every memory but one says "coffee"; the one that says "espresso" is long, so only the words' rarity ranks it first.
