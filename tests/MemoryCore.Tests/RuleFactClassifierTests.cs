@@ -67,6 +67,19 @@ public sealed class RuleFactClassifierTests
     }
 
     [Theory]
+    [InlineData("My meeting is at 10 am.", "My meeting is at 10 pm.")] // "am" is a stop word, yet it is the value here
+    [InlineData("I live in York.", "I live in New York.")]
+    [InlineData("I work at Google.", "I work at Google Cloud.")]
+    [InlineData("My favourite colour is blue.", "My favourite colour is light blue.")]
+    public void A_new_value_whose_words_are_all_in_the_old_one_is_an_update_not_a_noop(string fact, string old)
+    {
+        var existing = Fact(old);
+        var decision = rules.Classify(fact, [existing]);
+        Assert.Equal(FactAction.Update, decision.Action);
+        Assert.Equal(existing.Id, decision.Target);
+    }
+
+    [Theory]
     [InlineData("Ann likes tennis.", "Ann likes jazz.")] // many-valued relation
     [InlineData("Ann's friend is Carl.", "Ann's friend is Bob.")] // many-valued attribute
     [InlineData("Bob lives in Berlin.", "Ann lives in Paris.")] // another subject

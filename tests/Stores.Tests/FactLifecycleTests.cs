@@ -73,6 +73,19 @@ public sealed class FactLifecycleTests : IAsyncLifetime
         Assert.Equal(3, all.Count);
     }
 
+    [Theory]
+    [InlineData("My meeting is at 10 pm.", "My meeting is at 10 am.")]
+    [InlineData("I live in New York.", "I live in York.")]
+    public async Task A_new_value_made_of_the_old_value_s_words_becomes_the_current_fact(string first, string second)
+    {
+        var resolver = new FactResolver(memory);
+        var a = await resolver.ResolveAsync(Alice, "facts", Draft(first));
+        var b = await resolver.ResolveAsync(Alice, "facts", Draft(second));
+
+        Assert.Equal((FactAction.Update, a.Stored), (b.Decision.Action, b.Invalidated));
+        Assert.Equal(second, (await memory.GetCurrentFactAsync(Alice, a.Stored!.Value))!.Text);
+    }
+
     [Fact]
     public async Task A_delete_leaves_no_active_fact_and_a_repeat_is_a_noop_that_reinforces()
     {

@@ -5,7 +5,8 @@ namespace AgentMem.MemoryCore.Facts;
 /// candidate, strongest verdict first:
 /// <list type="number">
 /// <item><b>NOOP</b>: same polarity and near-identical content (term Jaccard ≥ <see cref="NoopSimilarity"/>),
-/// or the new fact's terms (at least two) are all in the old one: it adds nothing.</item>
+/// or the new fact's terms (at least two) are all in the old one: it adds nothing. Never when both give the same subject
+/// and single-valued attribute a different value (<c>at 10 am</c> after <c>at 10 pm</c>, <c>York</c> after <c>New York</c>).</item>
 /// <item><b>DELETE</b>: the new fact is negated, the old one is not, and without the negation they say the
 /// same thing (Jaccard ≥ <see cref="NegationSimilarity"/>, or the same subject and attribute with the same or no value).</item>
 /// <item><b>UPDATE</b>: neither is negated and they share subject and a single-valued attribute with a different
@@ -53,7 +54,15 @@ public sealed class RuleFactClassifier : IFactClassifier
 
             double similarity = FactText.Jaccard(next.Terms, old.Terms);
             string sim = similarity.ToString("0.00", CultureInfo.InvariantCulture);
-            if (next.Negated == old.Negated)
+            bool sameSlot = next.Subject.Length > 0 && next.Attribute is not null
+                && string.Equals(next.Subject, old.Subject, StringComparison.Ordinal)
+                && string.Equals(next.Attribute, old.Attribute, StringComparison.Ordinal);
+
+            // A new value of the same single-valued attribute is never "already known", however many terms it shares: its
+            // words can all be in the old fact ("at 10 am" after "at 10 pm", where "am" is a stop word; "York" after
+            // "New York"). The value keeps every word of the parse, so the rules below compare it as said.
+            bool newValue = sameSlot && next.Value.Length > 0 && !string.Equals(next.Value, old.Value, StringComparison.Ordinal);
+            if (next.Negated == old.Negated && !newValue)
             {
                 if (similarity >= NoopSimilarity || (next.Terms.Count >= 2 && next.Terms.IsSubsetOf(old.Terms)))
                 {
@@ -61,9 +70,6 @@ public sealed class RuleFactClassifier : IFactClassifier
                 }
             }
 
-            bool sameSlot = next.Subject.Length > 0 && next.Attribute is not null
-                && string.Equals(next.Subject, old.Subject, StringComparison.Ordinal)
-                && string.Equals(next.Attribute, old.Attribute, StringComparison.Ordinal);
             if (next.Negated && !old.Negated && delete is null
                 && (similarity >= NegationSimilarity || (sameSlot && (next.Value.Length == 0 || next.Value == old.Value))))
             {
@@ -72,7 +78,7 @@ public sealed class RuleFactClassifier : IFactClassifier
 
             if (!next.Negated && !old.Negated && update is null)
             {
-                if (sameSlot && !string.Equals(next.Value, old.Value, StringComparison.Ordinal) && next.Value.Length > 0)
+                if (newValue)
                 {
                     update = new FactDecision(FactAction.Update, candidate.Id, $"new value of '{next.Subject} {next.Attribute}': '{old.Value}' -> '{next.Value}'", Name);
                 }
