@@ -174,7 +174,7 @@ public sealed partial class MemoryOS
             Importance = change.Importance is { } imp ? ContentRules.ValidateUnit(imp, "importance") : current.Importance,
             ValidFrom = validFrom,
             ValidTo = validTo,
-            Links = change.Links is null ? current.Links : ContentRules.ValidateLinks(change.Links),
+            Links = change.Links is null ? current.Links : ContentRules.ValidateLinks(change.Links, current.Links),
             Version = current.Version + 1,
             StateReason = null,
             UpdatedAt = now,

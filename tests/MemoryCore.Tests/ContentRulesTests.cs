@@ -46,6 +46,19 @@ public sealed class ContentRulesTests
     public void Importance_outside_zero_to_one_is_rejected(double value) =>
         Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateUnit(value, "importance"));
 
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.000001)]
+    [InlineData(1e300)]
+    [InlineData(double.NaN)]
+    public void A_link_weight_outside_zero_to_one_is_rejected(double weight)
+    {
+        var target = MemoryCore.Identity.MemoryId.NewId();
+        var ex = Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateLinks([new MemoryLink(target, "related", weight)]));
+        Assert.Contains(target.ToString(), ex.Message, StringComparison.Ordinal);
+        Assert.Equal([0.0, 1.0], ContentRules.ValidateLinks([new MemoryLink(target, "related", 0), new MemoryLink(target, "related", 1)]).Select(l => l.Weight));
+    }
+
     [Fact]
     public void An_interval_may_not_end_before_it_starts()
     {

@@ -81,6 +81,21 @@ public sealed class CubeArchiveReaderTests
         Assert.Contains("payload", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1000.0)]
+    [InlineData(-1.0)]
+    public async Task A_link_weight_outside_zero_to_one_is_refused(double weight)
+    {
+        // Restored as written, one link of weight 1000 put its target first in every search that found the linking memory.
+        var (archive, _) = Archive(dimensions: 4, vectorLength: 4);
+        var line = FirstVersion(await WriteAsync(archive), out var lines);
+        line["links"] = new JsonArray(new JsonObject { ["target"] = MemoryId.NewId(At).ToString(), ["type"] = "related", ["weight"] = weight, ["reason"] = null });
+
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadAsync(new StringReader(string.Join('\n', lines())), "acme"));
+        Assert.Contains("line 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("between 0 and 1", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_content_hash_is_computed_from_the_version_read_not_taken_from_the_file()
     {

@@ -130,7 +130,7 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
     public async Task Links_and_payload_references_are_checked_so_the_cube_stays_exportable()
     {
         var target = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice lives in Berlin"))).Id;
-        foreach (var link in new[] { new MemoryLink(target, null!), new MemoryLink(target, " "), new MemoryLink(target, "related", double.NaN), new MemoryLink(target, "related", double.PositiveInfinity) })
+        foreach (var link in new[] { new MemoryLink(target, null!), new MemoryLink(target, " "), new MemoryLink(target, "related", double.NaN), new MemoryLink(target, "related", double.PositiveInfinity), new MemoryLink(target, "related", 2), new MemoryLink(target, "related", -0.5), new MemoryLink(target, "related", 1e300) })
         {
             await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("a") { Links = [link] }));
             await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateAsync(TestDatabase.Alice, target, new MemoryChange { Links = [link] }));
@@ -148,7 +148,30 @@ public sealed class MemoryLifecycleTests : IAsyncLifetime
 
         var linked = await memory.GetAsync(TestDatabase.Alice, (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("b") { Links = [new MemoryLink(target, " related ", 0.5)] })).Id);
         Assert.Equal("related", Assert.Single(linked.Links).Type);
+        var bounds = await memory.GetAsync(TestDatabase.Alice, (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("c") { Links = [new MemoryLink(target, "related", 0), new MemoryLink(target, "supports", 1)] })).Id);
+        Assert.Equal([0.0, 1.0], bounds.Links.Select(l => l.Weight));
         Assert.Equal(1, (await memory.GetAsync(TestDatabase.Alice, target)).Version);
+    }
+
+    [Fact]
+    public async Task A_link_stored_before_weights_were_checked_does_not_block_edits_but_a_new_one_is_checked()
+    {
+        var target = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice lives in Berlin"))).Id;
+        var other = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice works in Potsdam"))).Id;
+        var source = await memory.GetAsync(TestDatabase.Alice, (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Alice commutes by train"))).Id);
+        var legacy = new MemoryLink(target, "related", 5);
+        await using (var store = db.OpenStore())
+        {
+            var next = source with { Links = [legacy], Version = source.Version + 1, UpdatedAt = source.UpdatedAt.AddSeconds(1) };
+            await store.ReplaceAsync("acme", source, next, new AuditRecord(next.UpdatedAt, "acme", "alice", null, "update", cube.Id, source.Id.ToString(), next.Version, null));
+        }
+
+        // Writers that carry a memory's links over (a tag edit, a note's back-link, a restated fact) must still work.
+        var tagged = await memory.UpdateAsync(TestDatabase.Alice, source.Id, new MemoryChange { Tags = ["travel"] });
+        var linked = await memory.UpdateAsync(TestDatabase.Alice, source.Id, new MemoryChange { Links = [.. tagged.Links, new MemoryLink(other, "related", 0.5)] });
+        Assert.Equal([legacy, new MemoryLink(other, "related", 0.5)], linked.Links);
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateAsync(TestDatabase.Alice, source.Id, new MemoryChange { Links = [legacy with { Weight = 6 }] }));
+        await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateAsync(TestDatabase.Alice, source.Id, new MemoryChange { Links = [legacy with { Type = "supports" }] }));
     }
 
     [Fact]

@@ -85,10 +85,18 @@ public static class ContentRules
 
     /// <summary>
     /// Checks links a caller gives: each present, with a type (a label: trimmed, at most <see cref="MaxLabelLength"/>
-    /// characters), a finite weight and an optional reason. A link without a type or with a NaN weight was stored, and
-    /// then the cube could not be exported (the writer threw) or its archive not imported (the reader refused it).
+    /// characters), a weight in [0, 1] and an optional reason. A link without a type or with a NaN weight was stored, and
+    /// then the cube could not be exported (the writer threw) or its archive not imported (the reader refused it); a
+    /// weight above 1 let one link lift an unrelated memory to the top of every search that found the linking one.
     /// </summary>
-    public static IReadOnlyList<MemoryLink> ValidateLinks(IReadOnlyList<MemoryLink>? links)
+    public static IReadOnlyList<MemoryLink> ValidateLinks(IReadOnlyList<MemoryLink>? links) => ValidateLinks(links, stored: []);
+
+    /// <summary>
+    /// <see cref="ValidateLinks(IReadOnlyList{MemoryLink}?)"/> of a memory's new links, where one identical to a link it
+    /// holds (<paramref name="stored"/>) is kept as it is: one stored before today's rules (a weight above 1) must not block
+    /// the writers that carry a memory's links over (a note's back-link, a restated fact).
+    /// </summary>
+    internal static IReadOnlyList<MemoryLink> ValidateLinks(IReadOnlyList<MemoryLink>? links, IReadOnlyList<MemoryLink> stored)
     {
         if (links is null || links.Count == 0)
         {
@@ -103,11 +111,17 @@ public static class ContentRules
                 throw new MemoryValidationException("A link is null.");
             }
 
+            if (stored.Contains(link))
+            {
+                valid.Add(link);
+                continue;
+            }
+
             string type = string.IsNullOrWhiteSpace(link.Type) ? throw new MemoryValidationException($"The link to {link.Target} has no type.") : link.Type.Trim();
             ValidateText(type, MaxLabelLength * 4, "link type", ".");
-            if (!double.IsFinite(link.Weight))
+            if (!double.IsFinite(link.Weight) || link.Weight < 0 || link.Weight > 1)
             {
-                throw new MemoryValidationException($"The link to {link.Target} has weight {link.Weight}; a weight is a finite number.");
+                throw new MemoryValidationException($"The link to {link.Target} has weight {link.Weight.ToString(CultureInfo.InvariantCulture)}; a link's weight is between 0 and 1.");
             }
 
             valid.Add(link with { Type = type, Reason = Optional(link.Reason, MaxNoteBytes, "link reason") });

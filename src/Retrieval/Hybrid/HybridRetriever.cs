@@ -319,7 +319,9 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
                 }
 
                 double score = (lambda * fused[c] / top) - ((1 - lambda) * redundancy);
-                if (score > bestScore)
+                // Never none: a score that is not a number (an infinite relevance over an infinite top) would leave best at
+                // -1, and the search failed on slot -1; the pool is best first, so its first candidate stands in.
+                if (best < 0 || score > bestScore)
                 {
                     bestScore = score;
                     best = c;

@@ -23,6 +23,7 @@ public sealed class NoteSignalsTests : IAsyncLifetime
             new HybridRetriever(store, new HybridOptions { Name = "plain" }),
             new HybridRetriever(store, new HybridOptions { Name = "tags", TagWeight = 0.5f }),
             new HybridRetriever(store, new HybridOptions { Name = "links", LinkWeight = 0.5f }),
+            new HybridRetriever(store, new HybridOptions { Name = "linksmmr", LinkWeight = 0.1f, MmrLambda = 0.7 }),
         ]);
         await memory.CreateCubeAsync(Me, "chat");
     }
@@ -86,6 +87,28 @@ public sealed class NoteSignalsTests : IAsyncLifetime
         var pulled = Assert.Single(expanded, h => h.Item.Id == far.Id);
         Assert.True(pulled.Components["links"] > 0);
         Assert.True(pulled.Score < expanded[0].Score);
+    }
+
+    [Theory]
+    [InlineData("links")]
+    [InlineData("linksmmr")]
+    public async Task A_link_stored_with_a_weight_above_one_counts_as_one_and_no_score_is_infinite(string retriever)
+    {
+        // The library refuses such weights now; a link stored before (or written to the store directly) is read as weight 1.
+        // Its weight of 1e40 gave the target a score of +Infinity: MMR then chose no candidate and indexed slot -1.
+        var far = await memory.AddAsync(Me, "chat", new MemoryDraft("The baker sold bread on Sunday.") { Actor = "Baker" });
+        var seed = await memory.AddAsync(Me, "chat", new MemoryDraft("Dave restored a vintage Mustang over the summer.") { Actor = "Dave" });
+        await memory.AddAsync(Me, "chat", new MemoryDraft("Dave's Mustang restoration: vintage Mustang, Dave restored it.") { Actor = "Dave" });
+        var stored = await store.GetAsync(Me.Tenant, seed.Id);
+        var linked = stored! with { Links = [new MemoryLink(far.Id, LinkTypes.Elaborates, 1e40)], Version = stored.Version + 1, UpdatedAt = stored.UpdatedAt.AddSeconds(1) };
+        await store.ReplaceAsync(Me.Tenant, stored, linked, new MemoryCore.Ports.AuditRecord(DateTimeOffset.UtcNow, Me.Tenant, Me.User, null, "update", stored.CubeId, seed.Id.ToString(), linked.Version, "test"));
+
+        var hits = await memory.SearchAsync(Me, "chat", "Dave vintage Mustang restored", k: 3, retrieverName: retriever);
+        Assert.All(hits, h => Assert.True(double.IsFinite(h.Score) && h.Components.Values.All(double.IsFinite), $"{h.Item.Text}: {h.Score}"));
+        var pulled = Assert.Single(hits, h => h.Item.Id == far.Id);
+        var seedHit = Assert.Single(hits, h => h.Item.Id == seed.Id);
+        Assert.True(pulled.Components["links"] <= 0.5 * seedHit.Score + 1e-6, $"links {pulled.Components["links"]}, seed {seedHit.Score}");
+        Assert.True(pulled.Score < seedHit.Score);
     }
 
     [Fact]

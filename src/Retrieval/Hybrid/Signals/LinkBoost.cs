@@ -2,7 +2,8 @@ namespace AgentMem.Retrieval.Hybrid.Signals;
 
 /// <summary>
 /// One hop along links from the best results: each linked memory gains LinkWeight × seed score × link weight (the
-/// best such contribution, not the sum, so a hub linked from many seeds does not swamp the ranking).
+/// best such contribution, not the sum, so a hub linked from many seeds does not swamp the ranking). A link's weight counts
+/// as at most 1, so the boost stays below LinkWeight × its seed's score.
 /// </summary>
 internal sealed class LinkBoost : IScoreBoost
 {
@@ -19,11 +20,15 @@ internal sealed class LinkBoost : IScoreBoost
             {
                 if (context.Cube.TryGetSlot(link.Target, out int t) && t != s)
                 {
-                    added[t] = Math.Max(added[t], (float)(context.Options.LinkWeight * fused[s] * link.Weight));
+                    added[t] = Math.Max(added[t], (float)(context.Options.LinkWeight * fused[s] * Weight(link)));
                 }
             }
         }
 
         TensorPrimitives.Add(fused.AsSpan(0, context.Slots), added.AsSpan(0, context.Slots), fused.AsSpan(0, context.Slots));
     }
+
+    // Writes refuse weights outside [0, 1] (ContentRules.ValidateLinks), but a link stored before they did, or written to
+    // the store directly, may hold any number: one of 1e40 put an unrelated memory first with a score of +Infinity.
+    private static double Weight(MemoryLink link) => double.IsFinite(link.Weight) ? Math.Clamp(link.Weight, 0, 1) : 0;
 }
