@@ -156,6 +156,12 @@ public sealed partial class MemoryOS
         ArgumentNullException.ThrowIfNull(change);
         EnsureWritable(current, "update");
         string text = change.Text ?? current.Text;
+        if (current.State == LifecycleState.Superseded && !string.Equals(text, current.Text, StringComparison.Ordinal))
+        {
+            // Its text is what the fact said when it was replaced (its chain's history); a new one would rewrite that record.
+            throw new MemoryStateException($"Memory {current.Id} is superseded ({current.StateReason}); its text stays what it said when it was replaced. Restore it (set it Active) first to change its text, or change the memory that replaced it.");
+        }
+
         if (change.Text is not null)
         {
             // Only a new text: one stored before today's rules (a NUL kept by SQLite) must not block edits of its tags.
@@ -176,7 +182,9 @@ public sealed partial class MemoryOS
             ValidTo = validTo,
             Links = change.Links is null ? current.Links : ContentRules.ValidateLinks(change.Links, current.Links),
             Version = current.Version + 1,
-            StateReason = null,
+            // An edit keeps the state, so an archived or superseded memory keeps why it is out of retrieval ("faded: ...",
+            // "superseded by ..."); an active one's reason was about its last state change and goes.
+            StateReason = current.State == LifecycleState.Active ? null : current.StateReason,
             UpdatedAt = now,
         };
     }

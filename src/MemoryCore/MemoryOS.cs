@@ -476,9 +476,10 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     /// <summary>
     /// Writes a new version with the given changes; the previous version is kept as
-    /// <see cref="LifecycleState.Superseded"/> with the reason. Frozen and deleted memories are refused. A change that
-    /// changes nothing writes no version and returns the memory as it is. A new text counts as a recall (see
-    /// <see cref="UpdateManyAsync"/>).
+    /// <see cref="LifecycleState.Superseded"/> with the reason. Frozen and deleted memories are refused, and so is a new text
+    /// of a superseded memory (restore it first: its text is what it said when it was replaced). An archived or superseded
+    /// memory keeps its state and the reason for it. A change that changes nothing writes no version and returns the
+    /// memory as it is. A new text counts as a recall (see <see cref="UpdateManyAsync"/>).
     /// </summary>
     public async Task<MemoryItem> UpdateAsync(Scope actor, MemoryId id, MemoryChange change, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Consolidation;
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Maintenance;
@@ -84,6 +85,36 @@ public sealed class FactLifecycleTests : IAsyncLifetime
 
         Assert.Equal((FactAction.Update, a.Stored), (b.Decision.Action, b.Invalidated));
         Assert.Equal(second, (await memory.GetCurrentFactAsync(Alice, a.Stored!.Value))!.Text);
+    }
+
+    [Fact]
+    public async Task Editing_a_superseded_or_archived_memory_keeps_why_it_is_out_and_a_superseded_text_is_not_rewritten()
+    {
+        var resolver = new FactResolver(memory);
+        var paris = await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Paris."));
+        await resolver.ResolveAsync(Alice, "facts", Draft("Ann lives in Berlin."));
+        var replaced = await memory.GetAsync(Alice, paris.Stored!.Value);
+        Assert.StartsWith("superseded by ", replaced.StateReason, StringComparison.Ordinal);
+
+        // A tag edit kept the state but wiped the reason: show, the REST DTO and the tools then said nothing.
+        var tagged = await memory.UpdateAsync(Alice, replaced.Id, new MemoryChange { Tags = ["fact", "home"] });
+        Assert.Equal((LifecycleState.Superseded, replaced.StateReason, replaced.Version + 1), (tagged.State, tagged.StateReason, tagged.Version));
+
+        // Its text is what the chain's history says was replaced: a new one would put words in its mouth.
+        var ex = await Assert.ThrowsAsync<MemoryStateException>(() => memory.UpdateAsync(Alice, replaced.Id, new MemoryChange { Text = "Ann lives in Lyon." }));
+        Assert.Contains("superseded", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Restore it", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("Ann lives in Paris.", (await memory.GetAsync(Alice, replaced.Id)).Text);
+
+        var faded = (await memory.AddAsync(Alice, "facts", Draft("Ann once owned a red bicycle."))).Id;
+        await memory.SetStateAsync(Alice, faded, LifecycleState.Archived, "faded: strength 0.02");
+        var edited = await memory.UpdateAsync(Alice, faded, new MemoryChange { Tags = ["fact", "bike"], Text = "Ann once owned a blue bicycle." });
+        Assert.Equal((LifecycleState.Archived, "faded: strength 0.02"), (edited.State, edited.StateReason));
+
+        // Restored, it is active and an edit is a plain one.
+        await memory.SetStateAsync(Alice, replaced.Id, LifecycleState.Active, "still true");
+        var rewritten = await memory.UpdateAsync(Alice, replaced.Id, new MemoryChange { Text = "Ann lives in Lyon." });
+        Assert.Equal((LifecycleState.Active, (string?)null, "Ann lives in Lyon."), (rewritten.State, rewritten.StateReason, rewritten.Text));
     }
 
     [Fact]

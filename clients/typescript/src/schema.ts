@@ -143,7 +143,7 @@ export interface paths {
         head?: never;
         /**
          * Update memories in one batch
-         * @description Writes a new version of each memory in `items`, in order, in one transaction: all or none; at most 1,000 items. An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, 409 when any is frozen or deleted or changed meanwhile; the memories come back as they are after their edit, in the items' order.
+         * @description Writes a new version of each memory in `items`, in order, in one transaction: all or none; at most 1,000 items. An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, 409 when any is frozen or deleted or changed meanwhile, or a superseded one is given a new text; the memories come back as they are after their edit, in the items' order.
          */
         patch: operations["UpdateMemories"];
         trace?: never;
@@ -191,7 +191,7 @@ export interface paths {
         head?: never;
         /**
          * Update a memory
-         * @description Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. An edit that changes nothing writes no version and returns the memory as it is. Frozen and deleted memories cannot be updated (409).
+         * @description Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. An edit that changes nothing writes no version and returns the memory as it is. Frozen and deleted memories cannot be updated (409), nor can a superseded memory's text (409: restore it first); an archived or superseded memory keeps its state and the reason for it.
          */
         patch: operations["UpdateMemory"];
         trace?: never;

@@ -170,6 +170,8 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
                 throw new MemoryStateException($"Memory {item.Id} was deleted, so it cannot be changed; only a person can restore it. To remember a corrected fact, add it with memory_add.");
             case LifecycleState.Frozen:
                 throw Frozen(item.Id, refused: null);
+            case LifecycleState.Superseded:
+                throw new MemoryStateException($"Memory {item.Id} was replaced ({item.StateReason}), so its text stays what it said then; only a person can restore it. To correct the fact, update the memory that replaced it, or add the corrected fact with memory_add.");
         }
 
         var memoryId = item.Id;

@@ -30,13 +30,13 @@ internal static class MemoryEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         memories.MapPatch("/{id}", UpdateAsync)
             .Describe("UpdateMemory", "Update a memory", "Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. "
-                + "An edit that changes nothing writes no version and returns the memory as it is. Frozen and deleted memories cannot be updated (409).")
+                + "An edit that changes nothing writes no version and returns the memory as it is. Frozen and deleted memories cannot be updated (409), nor can a superseded memory's text (409: restore it first); an archived or superseded memory keeps its state and the reason for it.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
         memories.MapPatch("/", UpdateBatchAsync)
             .Describe("UpdateMemories", "Update memories in one batch", $"Writes a new version of each memory in `items`, in order, in one transaction: all or none; {atMost}. "
                 + "An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, "
-                + "409 when any is frozen or deleted or changed meanwhile; the memories come back as they are after their edit, in the items' order.")
+                + "409 when any is frozen or deleted or changed meanwhile, or a superseded one is given a new text; the memories come back as they are after their edit, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
             .WithJsonBody("""{"items":[{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1W","text":"Caroline moved to Sweden","reason":"the plan happened"},{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1X","tags":["plan","done"]}]}""");
         memories.MapPut("/{id}/state", SetStateAsync)

@@ -188,6 +188,21 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Updating_a_superseded_memory_is_refused_and_names_what_the_model_can_do()
+    {
+        // Its text is what the fact said when it was replaced; the facade's refusal says "Restore it (set it Active)",
+        // which no tool does.
+        var old = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann lives in Paris"}""");
+        await temp.Memory.SupersedeAsync(Ann, MemoryId.Parse(old.Id), "superseded by a newer fact: Ann lives in Berlin");
+        var ex = await Assert.ThrowsAsync<MemoryStateException>(async () => await Find(tools, "memory_update").InvokeAsync(Args($$"""{"id":"{{old.Id}}","text":"Ann lives in Lyon"}""")));
+        Assert.Contains($"Memory {old.Id} was replaced", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("a person can restore it", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("memory_add", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("set it Active", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(("Ann lives in Paris", LifecycleState.Superseded), await TextAndStateAsync(old.Id));
+    }
+
+    [Fact]
     public async Task Deleting_or_purging_a_frozen_memory_names_only_what_the_model_can_do()
     {
         // The refusal said "Unfreeze it first": no tool sets a state.
