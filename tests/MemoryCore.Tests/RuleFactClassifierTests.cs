@@ -163,6 +163,7 @@ public sealed class RuleFactClassifierTests
     [Theory]
     [InlineData("No, I still work at Google.")] // an interjection answers; it does not negate the statement
     [InlineData("I work longer hours at Google.")] // "longer" negates only in "no longer"
+    [InlineData("No doubt I work at Google.")] // "no doubt" affirms
     public void A_no_or_longer_that_does_not_negate_the_statement_is_no_delete(string fact)
     {
         var decision = rules.Classify(fact, [Fact("I work at Google.")]);

@@ -10,7 +10,8 @@ public static partial class FactText
     /// <summary>
     /// Words that turn a statement into its negation. <c>longer</c> is not one (<c>I work longer hours</c>):
     /// it belongs to the negation only after <c>no</c> (see <see cref="IsNegationAt"/>); and a <c>no</c> standing
-    /// alone before punctuation answers someone rather than negating the statement (see <see cref="IsNegated"/>).
+    /// alone before punctuation answers someone, and one in <c>no doubt</c>, <c>no wonder</c> or <c>no matter</c> affirms,
+    /// rather than negating the statement (see <see cref="IsNegated"/>).
     /// </summary>
     public static readonly IReadOnlySet<string> NegationWords = new HashSet<string>(StringComparer.Ordinal) { "not", "no", "never", "anymore", "nobody", "nothing", "neither", "nor" };
 
@@ -127,13 +128,14 @@ public static partial class FactText
     }
 
     /// <summary>
-    /// Whether <paramref name="text"/> negates what it states (<c>not</c>, <c>never</c>, <c>no longer</c>, …).
-    /// A <c>no</c> followed by punctuation is an answer (<c>No, I still work there</c>) and does not count.
+    /// Whether <paramref name="text"/> negates what it states (<c>not</c>, any <c>n't</c>, <c>never</c>, <c>no longer</c>, …).
+    /// A <c>no</c> followed by punctuation is an answer (<c>No, I still work there</c>) and does not count, nor does one
+    /// that affirms (<c>No doubt I still work there</c>, <c>no wonder</c>, <c>no matter</c>).
     /// </summary>
     public static bool IsNegated(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Words(AnswerNo().Replace(text, " ")).Any(NegationWords.Contains);
+        return Words(NonNegatingNo().Replace(text, " ")).Any(NegationWords.Contains);
     }
 
     /// <summary>Jaccard similarity |A∩B| / |A∪B| of two term sets; 0 for two empty sets (nothing shows them alike).</summary>
@@ -154,7 +156,8 @@ public static partial class FactText
     [GeneratedRegex(@"\b(?:cannot|can't|won't)\b|(?<=\p{L})(?:n't|'(?:m|re|ve|ll|d|s))\b", RegexOptions.CultureInvariant)]
     private static partial Regex Contraction();
 
-    // "No," "No." "no!": the word answers a question; a hyphen is left alone ("no-one" negates).
-    [GeneratedRegex(@"\bno\b(?=[ \t]*[,.!?;:\u2013\u2014])", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
-    private static partial Regex AnswerNo();
+    // "No," "No." "no!": the word answers a question; a hyphen is left alone ("no-one" negates). "No doubt", "no wonder" and
+    // "no matter" affirm what follows ("No doubt Bob went" says he went).
+    [GeneratedRegex(@"\bno\b(?=[ \t]*[,.!?;:\u2013\u2014]|\s+(?:doubt|wonder|matter)\b)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex NonNegatingNo();
 }

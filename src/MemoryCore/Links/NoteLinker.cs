@@ -1,10 +1,12 @@
+using AgentMem.MemoryCore.Facts;
+
 namespace AgentMem.MemoryCore.Links;
 
 /// <summary>
 /// Finds the notes a new note should link to within one cube: an inverted index from keyword stems and tags to notes,
 /// scored by the inverse document frequency of what they share (rare shared keywords mean a real connection, "today"
 /// does not). Link types come from simple rules: same speaker and ≥ 2 shared keywords → elaborates; a negation on one side
-/// only → contradicts; otherwise relates-to. Not thread-safe; <see cref="Notes.NoteKeeper"/> serialises access per cube.
+/// only (<see cref="FactText.IsNegated"/>, or an ending verb: <c>stopped</c>, <c>quit</c>) → contradicts; otherwise relates-to. Not thread-safe; <see cref="Notes.NoteKeeper"/> serialises access per cube.
 /// </summary>
 /// <remarks>
 /// Re-indexing a note (every update and evolution does) appends a new entry and leaves the old one dead in the posting
@@ -17,7 +19,9 @@ public sealed class NoteLinker
     /// <summary>Dead entries tolerated below this however small the index, so tiny cubes do not rebuild on every write.</summary>
     internal const int CompactionMinimum = 64;
 
-    private static readonly string[] Negations = ["not", "never", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "won't", "can't", "cannot", "no longer", "anymore", "stopped", "quit"];
+    // Cues that a note negates what a neighbour says beyond the fact rules' negation words: "Bob stopped visiting" undoes
+    // "Bob visits". The rest (not, any n't, never, no longer, ...) is FactText.IsNegated's, one rule for facts and notes.
+    private static readonly string[] EndingVerbs = ["stopped", "quit"];
     private readonly Dictionary<string, List<int>> postings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> liveCounts = new(StringComparer.Ordinal);
     private readonly List<Entry> notes = [];
@@ -227,11 +231,8 @@ public sealed class NoteLinker
         return shown;
     }
 
-    private static bool HasNegation(string text)
-    {
-        string lower = " " + text.ToLowerInvariant().Replace('’', '\'') + " ";
-        return Negations.Any(n => lower.Contains(" " + n + " ", StringComparison.Ordinal) || lower.Contains(" " + n + ".", StringComparison.Ordinal));
-    }
+    private static bool HasNegation(string text) =>
+        FactText.IsNegated(text) || FactText.Words(text).Any(w => EndingVerbs.Contains(w, StringComparer.Ordinal));
 
     private sealed record Entry(MemoryId Id, int Version, string? Actor, HashSet<string> Features, bool Negated, bool Live);
 }

@@ -86,6 +86,22 @@ public sealed class NoteLinkerTests
         Assert.Equal((can.Id, LinkTypes.Contradicts), (link.Target, link.Type));
     }
 
+    [Theory]
+    [InlineData("Bob could join the trip to the Kyoto temples.", "Bob couldn't join the trip to the Kyoto temples.", LinkTypes.Contradicts)] // any n't, not only the listed ones
+    [InlineData("Bob has seen the Kyoto temples.", "Bob hasn\u2019t seen the Kyoto temples.", LinkTypes.Contradicts)]
+    [InlineData("Bob goes to the Kyoto temples.", "Bob no longer goes to the Kyoto temples.", LinkTypes.Contradicts)]
+    [InlineData("Bob visits the Kyoto temples.", "Bob stopped visiting the Kyoto temples.", LinkTypes.Contradicts)] // cues beyond the fact rules' negation words
+    [InlineData("Bob went to the Kyoto temples.", "No doubt Bob went to the Kyoto temples.", LinkTypes.Elaborates)] // "no doubt" affirms
+    [InlineData("Bob went to the Kyoto temples.", "No, Bob went to the Kyoto temples.", LinkTypes.Elaborates)] // an answering "No," negates nothing
+    public void A_link_is_a_contradiction_when_one_note_only_negates_the_other(string indexed, string text, string type)
+    {
+        var linker = new NoteLinker();
+        var first = Note(MemoryId.NewId(At), "bob", ["kyoto", "temples"], [], indexed);
+        linker.Index(first);
+        var link = Assert.Single(linker.Suggest(text, "bob", ["kyoto", "temples"], [], 5, 0.1));
+        Assert.Equal((first.Id, type), (link.Target, link.Type));
+    }
+
     private static MemoryItem RandomNote(Random random, MemoryId id)
     {
         var keywords = Enumerable.Range(0, random.Next(1, 5)).Select(_ => Words[(int)(Words.Length * Math.Pow(random.NextDouble(), 2))]).ToList();
