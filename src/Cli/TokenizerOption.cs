@@ -1,3 +1,4 @@
+using AgentMem.Common.Validation;
 using AgentMem.Retrieval.Tokens;
 
 namespace AgentMem.Cli;
@@ -29,7 +30,7 @@ internal static class TokenizerOption
         catch (ArgumentException e)
         {
             // The message without the " (Parameter 'spec')" suffix, which is for programmers.
-            throw new MemoryValidationException($"--tokenizer: {Verb.OneLine(e)}", e);
+            throw new MemoryValidationException($"--tokenizer: {OptionsMessage.OneLine(e)}", e);
         }
         catch (FormatException e)
         {

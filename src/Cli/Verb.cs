@@ -1,3 +1,5 @@
+using AgentMem.Common.Validation;
+
 namespace AgentMem.Cli;
 
 /// <summary>Wires a verb's body to System.CommandLine with uniform error reporting and exit codes.</summary>
@@ -75,33 +77,8 @@ internal static class Verb
         }
         catch (ArgumentException ex)
         {
-            throw new MemoryValidationException(OneLine(ex, flags), ex);
+            throw new MemoryValidationException(OptionsMessage.OneLine(ex, flags), ex);
         }
-    }
-
-    // The message as .NET writes it names the property, "(Parameter 'TokenBudget')", and an out-of-range value adds a line
-    // "Actual value was -1.": the user typed --budget, and an error is one line.
-    internal static string OneLine(ArgumentException ex, params (string Property, string Flag)[] flags)
-    {
-        string message = ex.Message;
-        if (ex is ArgumentOutOfRangeException { ActualValue: not null } && message.LastIndexOf('\n') is int end and > 0)
-        {
-            message = message[..end].TrimEnd('\r');
-        }
-
-        if (ex.ParamName is { Length: > 0 } property)
-        {
-            message = message.Replace($" (Parameter '{property}')", string.Empty, StringComparison.Ordinal);
-            foreach (var (name, flag) in flags)
-            {
-                if (string.Equals(name, property, StringComparison.Ordinal))
-                {
-                    message = message.Replace(property, flag, StringComparison.Ordinal);
-                }
-            }
-        }
-
-        return message;
     }
 
     /// <summary>

@@ -71,6 +71,26 @@ public sealed class BadInputTests
         Assert.Equal(1, list.GetArrayLength());
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(2_000_000)]
+    public async Task A_context_budget_out_of_range_names_the_budget_field_and_its_range(int budget)
+    {
+        // The options' own message came through: "TokenBudget ('5') must be ... (Parameter 'TokenBudget')" and "Actual value was 5.".
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        await TestApp.AddAsync(client, "something");
+
+        var refused = await client.PostAsJsonAsync("/v1/context", new { cube = "notes", query = "x", budget });
+        await AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+        string detail = (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString()!;
+        Assert.StartsWith("budget ", detail, StringComparison.Ordinal);
+        Assert.Contains("between 16 and 1000000", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("TokenBudget", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', detail);
+    }
+
     [Fact]
     public async Task A_refused_add_leaves_no_cube_behind()
     {

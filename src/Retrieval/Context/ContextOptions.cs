@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using AgentMem.Common.Validation;
 using AgentMem.Retrieval.Tokens;
 
 namespace AgentMem.Retrieval.Context;
@@ -84,8 +85,8 @@ public sealed class ContextOptions
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(TokenBudget, 16, nameof(TokenBudget));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(TokenBudget, MaxTokenBudget, nameof(TokenBudget));
+        // One check for both ends, so whoever set the budget learns the whole range from either refusal.
+        OptionsGuard.Between(TokenBudget, 16, MaxTokenBudget);
         ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 1, nameof(Candidates));
         ArgumentNullException.ThrowIfNull(ExcludeTags, nameof(ExcludeTags));
         ArgumentNullException.ThrowIfNull(ExcludeIds, nameof(ExcludeIds));

@@ -1,3 +1,4 @@
+using AgentMem.Common.Validation;
 using AgentMem.Retrieval.Context;
 using AgentMem.Server.Hosting;
 
@@ -57,7 +58,8 @@ internal static class SearchEndpoints
         }
         catch (ArgumentException ex)
         {
-            throw new MemoryValidationException(ex.Message, ex);
+            // The client sent `budget`, not the C# property, and gets the message without .NET's parameter suffix.
+            throw new MemoryValidationException(OptionsMessage.OneLine(ex, (nameof(ContextOptions.TokenBudget), "budget")), ex);
         }
 
         var built = await memory.BuildContextAsync(scope, RequestScope.Cube(request.Cube), request.Query ?? string.Empty, options, cancellationToken).ConfigureAwait(false);
