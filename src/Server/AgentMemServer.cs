@@ -115,7 +115,8 @@ public static class AgentMemServer
         app.MapOpenApi();
         app.MapAgentMemMetrics(options);
 
-        // What any /v1 call can answer; each route adds the problems only it can cause (404, 409, 413 for bodies).
+        // What any /v1 call can answer; each route adds the problems only it can cause (404, 409, 413 for bodies, 507 for writes,
+        // 500 "erasure committed" for erasures).
         var v1 = app.MapGroup("/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

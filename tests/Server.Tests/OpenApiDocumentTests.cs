@@ -138,6 +138,35 @@ public sealed class OpenApiDocumentTests
     }
 
     [Fact]
+    public async Task Writes_document_507_and_erasures_the_committed_500()
+    {
+        // The service answered both (ProblemMapping: StorageFullException, ErasureFilesLeftException) but the document listed
+        // neither, so a generated client had no type for them and a caller could not learn that this 500 must not be retried.
+        var v1 = Operations(await DocumentAsync()).Where(o => o.Path.StartsWith("/v1/", StringComparison.Ordinal)).ToList();
+        string[] reads = ["/v1/search", "/v1/context"]; // POSTs that only read: a recall they record is skipped on a full disk
+        var writes = v1.Where(o => o.Method != "get" && !reads.Contains(o.Path)).ToList();
+        Assert.True(writes.Count >= 12, $"only {writes.Count} writes");
+        foreach (var (path, method, operation) in writes)
+        {
+            Assert.True(operation.GetProperty("responses").TryGetProperty("507", out var full), $"{method} {path}: no 507");
+            Assert.Equal("#/components/schemas/ProblemDetails", full.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+            Assert.Contains("full", full.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        string[] erasures = ["DeleteMemory", "DeleteCube", "ForgetUser"];
+        foreach (var (path, method, operation) in v1)
+        {
+            bool erases = erasures.Contains(operation.GetProperty("operationId").GetString());
+            bool declared = operation.GetProperty("responses").TryGetProperty("500", out var committed);
+            Assert.True(erases == declared, $"{method} {path}: 500 declared {declared}");
+            if (declared)
+            {
+                Assert.Contains("do not retry", committed.GetProperty("description").GetString(), StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_forgotten_users_file_count_includes_lora_adapters()
     {
         // The count is of every payload file deleted: LoRA adapters of parametric memories too, not only cartridges.

@@ -1226,6 +1226,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     GetCube: {
@@ -1341,6 +1350,24 @@ export interface operations {
             };
             /** @description No such memory or cube in this tenant (another tenant's data answers the same). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Titled `Erasure committed, files left`: the erasure is done and a retry finds nothing, so do not retry; files it could not delete are left for an operator, whom the server log tells which. Any other 500 is an unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1492,6 +1519,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     GetCubePolicy: {
@@ -1624,6 +1660,15 @@ export interface operations {
             };
             /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1795,6 +1840,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     UpdateMemories: {
@@ -1891,6 +1945,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     AddMemories: {
@@ -1980,6 +2043,15 @@ export interface operations {
             };
             /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2127,6 +2199,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description Titled `Erasure committed, files left`: the erasure is done and a retry finds nothing, so do not retry; files it could not delete are left for an operator, whom the server log tells which. Any other 500 is an unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     UpdateMemory: {
@@ -2210,6 +2300,15 @@ export interface operations {
             };
             /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2303,6 +2402,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
         };
     };
     SetMemoryStates: {
@@ -2389,6 +2497,15 @@ export interface operations {
             };
             /** @description The request body is over the service's limit, or a memory's text is over the content limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2843,6 +2960,24 @@ export interface operations {
             };
             /** @description The cube's grants do not allow the acting user or agent, or the key is bound to another user or agent. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Titled `Erasure committed, files left`: the erasure is done and a retry finds nothing, so do not retry; files it could not delete are left for an operator, whom the server log tells which. Any other 500 is an unexpected error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The disk holding the store is full: nothing was written. Retry once space is freed. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ internal static class CubeEndpoints
             .Describe("CreateCube", "Create a cube", "Creates a named cube owned by the acting user and agent. Names are unique within the tenant. "
                 + "Adding a memory to a cube that does not exist creates it too, with the default policy.")
             .ProducesProblems(StatusCodes.Status409Conflict)
+            .Writes()
             .WithJsonBody("""{"name":"support","description":"Facts from support conversations","deduplicate":true,"user":"caroline"}""");
         cubes.MapGet("/", ListAsync)
             .Describe("ListCubes", "List cubes", "The tenant's cubes that the acting user and agent may read.");
@@ -17,17 +18,20 @@ internal static class CubeEndpoints
         cubes.MapDelete("/{cube}", DeleteAsync)
             .Describe("DeleteCube", "Delete a cube", "Deletes the cube (id or name) with every memory in it, their history, links, embeddings and change feed, for good. "
                 + "Only the owner may (403 otherwise); an unknown cube answers 404. One audit line without content outlives the cube.")
-            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
+            .Erases();
         MapRead(cubes, "/{cube}/grants", GetGrantsAsync, "GetCubeGrants", "Get a cube's grants", "The cube's owner and the access given to others.");
         cubes.MapPut("/{cube}/grants", SetGrantsAsync)
             .Describe("SetCubeGrants", "Replace a cube's grants", "Replaces the whole list of grants (empty revokes all). Only the owner may: a grantee, even a writer, gets 403.")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
+            .Writes()
             .WithJsonBody("""{"grants":[{"user":"bob","agent":null,"access":"read"}],"user":"caroline"}""");
         MapRead(cubes, "/{cube}/policy", GetPolicyAsync, "GetCubePolicy", "Get a cube's policy", "Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication.");
         cubes.MapPut("/{cube}/policy", SetPolicyAsync)
             .Describe("SetCubePolicy", "Change a cube's policy", "Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories "
                 + "are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
+            .Writes()
             .WithJsonBody("""{"retentionDays":90,"hardDeleteAfterDays":365,"user":"caroline"}""");
     }
 

@@ -15,11 +15,13 @@ internal static class MemoryEndpoints
                 + "201 with a new id; 200 with the existing id when the cube de-duplicates and the same user, agent and speaker already hold identical text there "
                 + "(a restatement: an archived one is restored, when the caller may change it, as `memory_add` over MCP and `agentmem add` do).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Writes()
             .WithJsonBody("""{"cube":"support","text":"Caroline went to an LGBTQ support group","actor":"Caroline","session":"s1","tags":["event"],"importance":0.7}""");
         memories.MapPost("/batch", AddBatchAsync)
             .Describe("AddMemories", "Add memories in one batch", $"Stores every item atomically: all or none; {atMost}. The outcomes come back in the items' order. "
                 + "A batch is a copy (an import run again must not undo forgetting): an item de-duplicated to an archived memory leaves it archived (restore it with `PUT /v1/memories/{id}/state`).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Writes()
             .WithJsonBody("""{"cube":"support","items":[{"text":"Melanie paints sunsets","actor":"Melanie"},{"text":"Caroline is moving to Sweden","actor":"Caroline","tags":["plan"]}]}""");
         memories.MapGet("/", ListAsync)
             .Describe("ListMemories", "List memories", "The cube's memories, current versions only, oldest first; `limit` 1..1000 (default 100); `after` (the last id of a previous page) reads on from there. Without `state`, active and frozen ones. "
@@ -32,28 +34,33 @@ internal static class MemoryEndpoints
             .Describe("UpdateMemory", "Update a memory", "Writes a new version; members left out keep their value. The superseded version stays in the history with the `reason`. "
                 + "An edit that changes nothing writes no version and returns the memory as it is. Frozen and deleted memories cannot be updated (409), nor can a superseded memory's text (409: restore it first); an archived or superseded memory keeps its state and the reason for it.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Writes()
             .WithJsonBody("""{"text":"Caroline went to two LGBTQ support groups","reason":"corrected by the user","tags":["event","corrected"]}""");
         memories.MapPatch("/", UpdateBatchAsync)
             .Describe("UpdateMemories", "Update memories in one batch", $"Writes a new version of each memory in `items`, in order, in one transaction: all or none; {atMost}. "
                 + "An id may come more than once; each edit applies to the version the one before it made, and one that changes nothing writes none. 404 when any memory is missing, "
                 + "409 when any is frozen or deleted or changed meanwhile, or a superseded one is given a new text; the memories come back as they are after their edit, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Writes()
             .WithJsonBody("""{"items":[{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1W","text":"Caroline moved to Sweden","reason":"the plan happened"},{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1X","tags":["plan","done"]}]}""");
         memories.MapPut("/{id}/state", SetStateAsync)
             .Describe("SetMemoryState", "Freeze, unfreeze, archive or restore a memory", "Moves the memory to `state` (`active`, `archived` or `frozen`) as a new version "
                 + "with the `reason`; `active` also restores an archived or soft-deleted memory. A memory already in that state is returned unchanged. "
                 + "A frozen memory moves only to `active` (409). Updates go through PATCH, deletes through DELETE (400 for other states).")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Writes()
             .WithJsonBody("""{"state":"frozen","reason":"legal hold"}""");
         memories.MapPut("/states", SetStatesAsync)
             .Describe("SetMemoryStates", "Change the state of memories in one batch", $"The state changes of `items`, in order, in one transaction: all or none; {atMost}; "
                 + "each as `PUT /v1/memories/{id}/state` would make it. The memories come back as they are after their change, in the items' order.")
             .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Writes()
             .WithJsonBody("""{"items":[{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1W","state":"archived","reason":"stale"},{"id":"01JH5Q8X9Z3M4N6P7R8S9T0V1X","state":"frozen"}]}""");
         memories.MapDelete("/{id}", DeleteAsync)
             .Describe("DeleteMemory", "Delete or purge a memory", "By default a soft delete: a tombstone version (returned) that keeps the history. "
                 + "With `purge=true` every version is removed for good (204); frozen memories cannot be purged (409).")
-            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .Erases();
         memories.MapGet("/{id}/history", HistoryAsync)
             .Describe("MemoryHistory", "Get a memory's history", "The memory's versions, oldest first, tombstone included; at most `limit` (1..1000, default 100), "
                 + "`after` (the `version` of a previous page's last one) reads on.")

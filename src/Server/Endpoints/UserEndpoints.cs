@@ -17,7 +17,8 @@ internal static class UserEndpoints
                 + "otherwise 403, and nothing is forgotten. Then every grant to the user is dropped from the tenant's cubes (`grantsDropped`). "
                 + "The cubes the user owns are listed (`ownedCubes`, ids), not deleted: they keep what others wrote there; delete them as their owner "
                 + "to finish the erasure. One audit line "
-                + "(`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.");
+                + "(`user.forget`, the user id and counts, no content) remains. Forgetting a user with no memories answers zeros.")
+            .Erases();
     }
 
     // The acting scope is the key's alone: forgetting is not done on behalf of a user or agent a request names.

@@ -20,4 +20,18 @@ internal static class OperationDocsExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// Declares what a route that writes may answer beyond its own problems: 507 when the store's disk is full (the write was
+    /// rolled back; ProblemMapping maps <c>StorageFullException</c>).
+    /// </summary>
+    public static RouteHandlerBuilder Writes(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status507InsufficientStorage);
+
+    /// <summary>
+    /// Declares what a route that erases for good may answer: a write's 507, and the 500 that says the erasure is committed
+    /// but left files (<c>ErasureFilesLeftException</c>), which a client must not retry; the document is where it learns that.
+    /// </summary>
+    public static RouteHandlerBuilder Erases(this RouteHandlerBuilder builder) =>
+        builder.Writes().ProducesProblem(StatusCodes.Status500InternalServerError);
 }
