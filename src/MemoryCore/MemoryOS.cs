@@ -71,6 +71,26 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public IReadOnlyCollection<string> RetrieverNames => retrievers.Keys;
 
     /// <summary>
+    /// The name of the retriever that <paramref name="name"/> selects, as the retriever spells it (names match ignoring case),
+    /// or the default's for null: what a host reports as the retriever that ranked, whatever spelling the caller used.
+    /// </summary>
+    /// <exception cref="MemoryValidationException">No retriever has that name.</exception>
+    public string ResolveRetrieverName(string? name) => Retriever(name).Name;
+
+    // The one lookup of a retriever by name, so a search and what is reported about it agree.
+    private IRetriever Retriever(string? name)
+    {
+        if (name is null)
+        {
+            return retriever;
+        }
+
+        return retrievers.TryGetValue(name, out var chosen)
+            ? chosen
+            : throw new MemoryValidationException($"No retriever named '{name}'; available: {string.Join(", ", retrievers.Keys)}.");
+    }
+
+    /// <summary>
     /// Adds a listener told after every committed write (e.g. an external index), until the returned handle is disposed.
     /// Safe from any thread: a write tells the listeners registered when it committed. Recalls are not told: they update
     /// counters in place (strength, last recall, count) on every recorded search, and reach followers through the change
@@ -609,11 +629,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(Scope actor, string cube, string query, SearchOptions search, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(search);
-        IRetriever chosen = retriever;
-        if (search.Retriever is { } retrieverName && !retrievers.TryGetValue(retrieverName, out chosen!))
-        {
-            throw new MemoryValidationException($"No retriever named '{retrieverName}'; available: {string.Join(", ", retrievers.Keys)}.");
-        }
+        IRetriever chosen = Retriever(search.Retriever);
 
         ContentRules.ValidateText(query, options.MaxQueryBytes, "query");
         ValidateFilter(search.Filter);

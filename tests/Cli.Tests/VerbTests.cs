@@ -140,6 +140,18 @@ public sealed class VerbTests : IDisposable
         Assert.Equal(1, (await cli.RunAsync("search", "pottery", "--mode", "telepathy")).Code);
     }
 
+    [Theory]
+    [InlineData("BM25", "bm25")]
+    [InlineData("Hybrid", "hybrid")]
+    public async Task A_search_names_the_retriever_that_ranked_as_it_spells_itself(string mode, string ranked)
+    {
+        // --mode matches ignoring case, and the JSON echoed the spelling given ("BM25"), as REST did.
+        await cli.RunAsync("add", "Caroline went to a support group");
+        var search = await cli.JsonAsync("search", "support", "--mode", mode);
+        Assert.Equal(ranked, search.GetProperty("retriever").GetString());
+        Assert.Equal(1, search.GetProperty("count").GetInt32());
+    }
+
     [Fact]
     public async Task Context_returns_the_whole_cube_when_it_fits_and_a_budgeted_selection_otherwise()
     {

@@ -67,6 +67,22 @@ public sealed class RoundTripTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/memories/{id}/history")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("BM25", "bm25")]
+    [InlineData("Vector", "vector")]
+    [InlineData(null, "hybrid")]
+    public async Task A_search_names_the_retriever_that_ranked_as_it_spells_itself(string? mode, string ranked)
+    {
+        // Names match ignoring case, and the answer echoed the request's spelling ("BM25"), a name outside hybrid|bm25|vector.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        await TestApp.AddAsync(client, "Caroline went to a support group");
+
+        var search = await client.PostAsJsonAsync("/v1/search", new { query = "support", cube = "notes", mode });
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        Assert.Equal(ranked, (await TestApp.ReadJsonAsync(search)).GetProperty("retriever").GetString());
+    }
+
     [Fact]
     public async Task A_long_memory_comes_back_with_the_passage_that_matched()
     {

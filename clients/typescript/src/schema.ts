@@ -907,7 +907,7 @@ export interface components {
         SearchResponse: {
             /** @description The query. */
             query: string;
-            /** @description The retriever that ranked the hits. */
+            /** @description The retriever that ranked the hits, by its own name (`hybrid`, `bm25` or `vector`), whatever the case of the `mode` asked for. */
             retriever: string;
             /** @description Best first. */
             hits: components["schemas"]["SearchHitDto"][];

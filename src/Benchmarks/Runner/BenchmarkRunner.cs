@@ -404,7 +404,7 @@ public sealed class BenchmarkRunner
             ["conversations"] = options.ConversationPositions is null ? "all" : string.Join(",", options.ConversationPositions.Order()),
             ["adversarial_included_in_headline"] = options.IncludeAdversarial,
             ["category_mapping"] = CategoryNames(dataset.Name),
-            ["retriever"] = options.Retriever ?? memory.DefaultRetrieverName,
+            ["retriever"] = memory.ResolveRetrieverName(options.Retriever),
             ["baseline_retriever"] = options.BaselineRetriever,
             ["retriever_config"] = RetrieverConfiguration,
             ["token_counter"] = tokens.Name,

@@ -18,7 +18,7 @@ internal static class SearchCommand
             string? retriever = parse.GetValue(mode);
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), retrieverName: retriever, cancellationToken: ct);
             long pending = state.PendingEmbeddings > 0 ? state.PendingEmbeddingsIn(ctx.Scope.Tenant, (await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)).Id) : 0;
-            Write(ctx.Output, retriever ?? memory.DefaultRetrieverName, text, hits, parse.GetValue(explain), pending);
+            Write(ctx.Output, memory.ResolveRetrieverName(retriever), text, hits, parse.GetValue(explain), pending);
         });
     }
 

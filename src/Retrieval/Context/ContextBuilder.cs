@@ -22,10 +22,7 @@ public static class ContextBuilder
 
         // Checked as the search would, before knowing whether it runs: otherwise a request that works on a small cube
         // (returned whole, the query unused) starts failing once the cube outgrows the budget.
-        if (options.Retriever is { } name && !memory.RetrieverNames.Contains(name))
-        {
-            throw new MemoryValidationException($"No retriever named '{name}'; available: {string.Join(", ", memory.RetrieverNames)}.");
-        }
+        _ = memory.ResolveRetrieverName(options.Retriever);
 
         MemoryCore.Validation.ContentRules.ValidateText(query, memory.Options.MaxQueryBytes, "query");
 

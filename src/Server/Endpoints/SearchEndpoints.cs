@@ -40,7 +40,7 @@ internal static class SearchEndpoints
             pending = state.PendingEmbeddingsIn(scope.Tenant, cube.Id);
         }
 
-        return TypedResults.Ok(new SearchResponse(query, request.Mode ?? memory.DefaultRetrieverName, dtos, pending));
+        return TypedResults.Ok(new SearchResponse(query, memory.ResolveRetrieverName(request.Mode), dtos, pending));
     }
 
     private static async Task<Ok<ContextResponse>> ContextAsync(ContextRequest request, MemoryOS memory, ServerOptions server, HttpContext context, CancellationToken cancellationToken)
