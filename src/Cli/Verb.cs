@@ -36,6 +36,12 @@ internal static class Verb
                 Report(output, "Timeout", ex.Message);
                 return UserError;
             }
+            catch (CubeNotFoundException ex) when (ex.Cube is { } cube)
+            {
+                // The core's answer suits every host; here the way to make the cube is a command.
+                Report(output, ex.GetType().Name, $"{ex.Message} Create it first (agentmem cube create {cube}).");
+                return UserError;
+            }
             catch (AgentMemException ex)
             {
                 Report(output, ex.GetType().Name, ex.Message);

@@ -129,6 +129,7 @@ public sealed class GovernanceVerbTests : IDisposable
         Assert.Equal(1, deleted.GetProperty("memories").GetInt32());
 
         AssertUserError(await cli.RunAsync("search", "doomed", "--cube", "notes", "--user", "alice"), "No cube");
+        AssertUserError(await cli.RunAsync("search", "doomed", "--cube", "notes", "--user", "alice"), "(agentmem cube create notes)");
         var audit = await cli.JsonAsync("audit", "--user", "alice");
         Assert.Contains(audit.GetProperty("records").EnumerateArray(), r => r.GetProperty("action").GetString() == "cube.delete");
     }

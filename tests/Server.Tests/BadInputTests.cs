@@ -71,6 +71,21 @@ public sealed class BadInputTests
         Assert.Equal(1, list.GetArrayLength());
     }
 
+    [Fact]
+    public async Task An_unknown_cube_is_404_without_advice_for_another_host()
+    {
+        // The core's answer told the HTTP client to run `agentmem cube create nope`.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        foreach (var response in new[] { await client.GetAsync("/v1/cubes/nope"), await client.PostAsJsonAsync("/v1/search", new { cube = "nope", query = "x" }) })
+        {
+            await AssertProblemAsync(response, HttpStatusCode.NotFound);
+            string detail = (await TestApp.ReadJsonAsync(response)).GetProperty("detail").GetString()!;
+            Assert.StartsWith("No cube 'nope' in tenant ", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("agentmem", detail, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData(5)]
     [InlineData(2_000_000)]

@@ -65,6 +65,12 @@ public sealed class BoundKeyTests
         static async Task<string> Detail(HttpResponseMessage response, string asked) =>
             (await TestApp.ReadJsonAsync(response)).GetProperty("detail").GetString()!.Replace(asked, "NAME", StringComparison.Ordinal);
         Assert.Equal(await Detail(nobody, "no-such-cube"), await Detail(bobs, "bob-diary"));
+
+        // And it gives no advice: an HTTP client has no `agentmem cube create`, and creating bob-diary would be refused as a taken name (409).
+        string hidden = await Detail(bobs, "bob-diary");
+        Assert.DoesNotContain("agentmem", hidden, StringComparison.Ordinal);
+        Assert.DoesNotContain("reate", hidden, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await alice.PostAsJsonAsync("/v1/cubes", new { name = "bob-diary" })).StatusCode);
         foreach (var byCubeId in new[] { await alice.GetAsync($"/v1/memories?cube={bobCubeId}"), await alice.PostAsJsonAsync("/v1/memories", new { text = "x", cube = bobCubeId }) })
         {
             Assert.Equal(HttpStatusCode.NotFound, byCubeId.StatusCode);

@@ -30,8 +30,8 @@ internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, str
         }
         catch (CubeNotFoundException ex)
         {
-            // The first session's state (only the append and memory_add create the cube). The facade's answer tells an
-            // operator to run `agentmem cube create`, which the model cannot; it can write the block instead.
+            // The first session's state (only the append and memory_add create the cube). The facade's answer says only that
+            // there is no such cube; the model can write the block instead, which creates it.
             throw new MemoryValidationException(
                 $"There is no text to replace: cube '{cube}' does not exist yet, so every core block is empty. Write the block with {CoreBlockTools.Append}, which creates the cube.",
                 ex);
