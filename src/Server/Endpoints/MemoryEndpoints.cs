@@ -152,7 +152,8 @@ internal static class MemoryEndpoints
 
         if (items.Count > maxItems)
         {
-            throw new MemoryValidationException($"The batch has {items.Count} items; the limit is {maxItems} (ServerOptions.MaxBatchItems). Send it in parts.");
+            // Worded for the client, who can split the batch; the setting is the host's (ServerOptions.MaxBatchItems).
+            throw new MemoryValidationException($"The batch has {items.Count} items; a request may hold at most {maxItems}. Send it in parts.");
         }
 
         return [.. items.Select(i => convert(i ?? throw new MemoryValidationException("Batch items must not be null.")))];
