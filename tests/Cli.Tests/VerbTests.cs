@@ -128,7 +128,7 @@ public sealed class VerbTests : IDisposable
     {
         string id = (await cli.RunAsync("add", "Melanie signed up for a pottery class", "--session", "s1")).Out.Trim();
         await cli.RunAsync("add", "Caroline went to a support group", "--session", "s1");
-        var search = await cli.JsonAsync("search", "pottery classes", "--mode", mode);
+        var search = await cli.JsonAsync("search", "pottery classes", "--mode", mode, "--explain");
         Assert.Equal(mode, search.GetProperty("retriever").GetString());
         var top = search.GetProperty("hits")[0];
         Assert.Equal(id, top.GetProperty("memory").GetProperty("id").GetString());
@@ -138,6 +138,19 @@ public sealed class VerbTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains(mode == "bm25" ? "bm25" : "fused", output, StringComparison.Ordinal);
         Assert.Equal(1, (await cli.RunAsync("search", "pottery", "--mode", "telepathy")).Code);
+    }
+
+    [Fact]
+    public async Task Json_search_carries_score_components_only_with_explain_as_rest_does()
+    {
+        // --explain did nothing under --json: every hit carried its components, where REST leaves them out without `explain`.
+        string id = (await cli.RunAsync("add", "Melanie signed up for a pottery class")).Out.Trim();
+        var plain = (await cli.JsonAsync("search", "pottery")).GetProperty("hits")[0];
+        Assert.Equal(id, plain.GetProperty("memory").GetProperty("id").GetString());
+        Assert.False(plain.TryGetProperty("components", out _));
+
+        var explained = (await cli.JsonAsync("search", "pottery", "--explain")).GetProperty("hits")[0];
+        Assert.True(explained.GetProperty("components").EnumerateObject().Any());
     }
 
     [Theory]
@@ -191,7 +204,7 @@ public sealed class VerbTests : IDisposable
     {
         await cli.RunAsync("add", "My dog Rex passed away last spring.");
         await cli.RunAsync("add", "The pasta recipe needs fresh basil and garlic.");
-        var search = await cli.JsonAsync("--embedder", "arctic", "search", "When did the pet die?", "--mode", "vector");
+        var search = await cli.JsonAsync("--embedder", "arctic", "search", "When did the pet die?", "--mode", "vector", "--explain");
         var top = search.GetProperty("hits")[0];
         Assert.Equal("My dog Rex passed away last spring.", top.GetProperty("memory").GetProperty("text").GetString());
         Assert.True(top.GetProperty("components").GetProperty("vector").GetDouble() > search.GetProperty("hits")[1].GetProperty("components").GetProperty("vector").GetDouble());

@@ -10,7 +10,7 @@ internal static class SearchCommand
         var query = new Argument<string>("query") { Description = "What to look for." };
         var k = new Option<int>("--k") { Description = "How many results.", DefaultValueFactory = _ => 10 };
         var mode = RetrieverOption.Create();
-        var explain = new Option<bool>("--explain") { Description = "Show every component of each score." };
+        var explain = new Option<bool>("--explain") { Description = "Show every component of each score (in the table, and as each hit's components with --json)." };
         return verbs.Create("search", "Search the cube: hybrid (BM25 + neighbours + session + embeddings) by default.", [query, k, mode, explain], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
@@ -22,7 +22,10 @@ internal static class SearchCommand
         });
     }
 
-    /// <summary>Prints hits as JSON or as a table (with how many memories still wait for a vector); shared with the demo.</summary>
+    /// <summary>
+    /// Prints hits as JSON or as a table (with how many memories still wait for a vector); shared with the demo. Each hit's
+    /// score components are shown only when <paramref name="explain"/> is set.
+    /// </summary>
     public static void Write(CliOutput output, string retriever, string query, IReadOnlyList<SearchHit> hits, bool explain = false, long pendingEmbeddings = 0)
     {
         if (output.IsJson)
@@ -37,7 +40,8 @@ internal static class SearchCommand
                 {
                     rank = i + 1,
                     score = h.Score,
-                    components = h.Components,
+                    // As in REST: the components are what --explain asks for, in JSON as in the table.
+                    components = explain ? h.Components : null,
                     passage = h.Passage is { } p ? new { start = p.Start, length = p.Length, text = h.Excerpt } : null,
                     memory = h.Item,
                 }),
