@@ -150,8 +150,8 @@ public interface IMemoryStore : IAsyncDisposable
     /// <paramref name="limit"/>. Every committed add, update, state change, recall, delete and purge is told here: a reader
     /// that has read up to any position finds, after it, an entry for each memory written since, and the last entry of a
     /// memory says what it is now (written or purged). A store may drop an entry once a later one names the same memory in
-    /// the same cube (SQLite does, so recalls do not grow the feed for ever): entries carry no content, and a reader re-reads
-    /// the memory as it is now whichever entry told it.
+    /// the same cube (the SQLite, PostgreSQL and in-memory stores drop every earlier one but purges, so recalls do not grow
+    /// the feed for ever): entries carry no content, and a reader re-reads the memory as it is now whichever entry told it.
     /// </summary>
     Task<IReadOnlyList<MemoryChangeRecord>> ReadChangesAsync(string tenant, string cubeId, long afterSequence, int limit, CancellationToken cancellationToken = default);
 

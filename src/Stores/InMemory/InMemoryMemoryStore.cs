@@ -418,6 +418,10 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             data.Changes[cubeId] = feed = [];
         }
 
+        // As the SQL stores do: the memory's earlier entries in the cube, purge records aside, go, since the new one tells every
+        // reader positioned before them (entries carry no content, a reader re-reads the memory); recalls no longer grow the
+        // feed for ever.
+        feed.RemoveAll(c => c.MemoryId == id && !c.Purged);
         feed.Add(new MemoryChangeRecord(++Database.LastChangeSequence, cubeId, id, purged));
     }
 }

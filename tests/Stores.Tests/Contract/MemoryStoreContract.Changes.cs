@@ -123,6 +123,40 @@ public abstract partial class MemoryStoreContract
     }
 
     [SkippableFact]
+    public async Task Recalls_leave_one_entry_per_memory_in_the_change_feed_and_still_move_it_on()
+    {
+        // Every recall updates the memory's counters and so writes a feed entry: kept all, the feed grew with use for ever.
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("notes");
+        var recalled = await s.AddAsync(cube, "a note recalled again and again");
+        var purged = await s.AddAsync(cube, "a note edited, then purged");
+        long beforeRecalls = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
+
+        var sequences = new List<long>();
+        for (int i = 1; i <= 20; i++)
+        {
+            await s.Store.RecordRecallsAsync(s.Tenant, [recalled.Id], s.Now.AddDays(i), s.Audit("recall"));
+            sequences.Add(await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
+        }
+
+        await s.ReplaceAsync(purged, m => m with { Text = "a note edited" });
+        Assert.True(await s.PurgeAsync(purged));
+        sequences.Add(await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id));
+
+        // The sequence moves on with every write, and the feed holds each memory once: its last entry, the purge as such.
+        Assert.True(sequences.Prepend(beforeRecalls).Zip(sequences).All(p => p.Second > p.First), $"sequences must grow: {string.Join(", ", sequences)}");
+        var feed = await s.Store.ReadChangesAsync(s.Tenant, cube.Id, 0, 100);
+        Assert.Equal([(recalled.Id, false), (purged.Id, true)], feed.Select(c => (c.MemoryId, c.Purged)));
+        Assert.Equal(sequences[^1], feed[^1].Sequence);
+
+        // A reader positioned before a dropped entry is before its replacement: it still learns of the memory.
+        foreach (long seen in sequences.SkipLast(2).Prepend(beforeRecalls))
+        {
+            Assert.Contains(await s.Store.ReadChangesAsync(s.Tenant, cube.Id, seen, 100), c => c.MemoryId == recalled.Id && !c.Purged);
+        }
+    }
+
+    [SkippableFact]
     public async Task A_recall_reaches_an_index_ranking_by_retention_through_the_change_feed()
     {
         // The hybrid retriever's strength boost ranks by forgetting-curve retention, from the memories its index holds. The

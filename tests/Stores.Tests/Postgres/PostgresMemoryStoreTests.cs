@@ -126,10 +126,11 @@ public sealed class PostgresMemoryStoreTests
         Assert.Equal(item.Id, purge.MemoryId);
         Assert.Equal(before + 1, await store.GetChangeSequenceAsync(tenant, cube.Id));
 
-        // add target, add item, replace item, recall item, purge item: one entry each, numbered from 1.
+        // add target, add item, replace item, recall item, purge item: numbered from 1, each memory's last entry kept (step 9).
         var feed = await store.ReadChangesAsync(tenant, cube.Id, 0, 100);
-        Assert.Equal([1L, 2, 3, 4, 5], feed.Select(c => c.Sequence));
-        Assert.Equal([target.Id, item.Id, item.Id, item.Id, item.Id], feed.Select(c => c.MemoryId));
+        Assert.Equal((target.Id, 1L, false), (feed[0].MemoryId, feed[0].Sequence, feed[0].Purged));
+        Assert.Equal(feed.Count, feed.Select(c => c.MemoryId).Distinct().Count());
+        Assert.Equal((item.Id, before + 1, true), (feed[^1].MemoryId, feed[^1].Sequence, feed[^1].Purged));
         Assert.Equal(0, await store.GetChangeSequenceAsync(tenant, MemoryId.NewId().ToString()));
 
         // Audit lines of the purged memory stay (they hold no content), in order.

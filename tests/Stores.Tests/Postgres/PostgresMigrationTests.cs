@@ -100,7 +100,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutSearchVectorFunction + WithoutTagKeys);
+            """ + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
 
         // Another session reading the table holds step 5's table rewrite back for longer than the command timeout, as a
         // rewrite of a large table would take: the step must wait it out, not be cancelled (and fail every open after it).
@@ -147,10 +147,10 @@ public sealed class PostgresMigrationTests
         await using var other = await otherOpen.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(4, migrated.SchemaVersionAtOpen);
 
-        // Steps 6 to 8, which follow at once, are each applied by whichever node takes the lock first once the step before
+        // Steps 6 to 9, which follow at once, are each applied by whichever node takes the lock first once the step before
         // has committed: each step is reported once as it starts and once as it commits, each node's in order.
         Assert.InRange(other.SchemaVersionAtOpen, 5, PostgresMemoryStore.LatestSchemaVersion);
-        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true), (8, false), (8, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
+        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true), (8, false), (8, true), (9, false), (9, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
         Assert.All(new[] { steps, otherSteps }, reported => Assert.Equal(reported.Select(s => (s.Version, s.Done)).Order(), reported.Select(s => (s.Version, s.Done))));
         Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[s.Version - 1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
         var step5 = steps.Single(s => s is { Version: 5, Done: true });
@@ -176,7 +176,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutSearchVectorFunction + WithoutTagKeys);
+            """ + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(4, reopened.SchemaVersionAtOpen);
         await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
@@ -218,7 +218,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 5, rows kept: the keys are lower(tag) again ("ärger", "k", "work"), as step 4 stored them.
-        await db.ExecuteAsync(WithoutSearchVectorFunction + WithoutTagKeys);
+        await db.ExecuteAsync(WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(5, reopened.SchemaVersionAtOpen);
         Assert.True(reopened.RowLevelSecurityEnforced);
@@ -252,7 +252,7 @@ public sealed class PostgresMigrationTests
         // Back to schema version 6, where tags were unique by lower(tag) and the Kelvin sign's row was dropped as "k"'s.
         // "σ" and "ς", which lower() keeps apart but which share a key, stand for the rows a database whose lower() folded
         // less than the key holds.
-        await db.ExecuteAsync(WithoutSearchVectorFunction +
+        await db.ExecuteAsync(WithoutFeedCompaction + WithoutSearchVectorFunction +
             """
             DROP INDEX ux_tags_memory_key;
             DELETE FROM schema_migrations WHERE version = 7;
@@ -322,7 +322,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 7, rows kept: the column is to_tsvector over the fields, as step 1 made it.
-        await db.ExecuteAsync(WithoutSearchVectorFunction);
+        await db.ExecuteAsync(WithoutFeedCompaction + WithoutSearchVectorFunction);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(7, reopened.SchemaVersionAtOpen);
         var inCube = new MemoryFilter { CubeId = cube.Id };
@@ -370,6 +370,97 @@ public sealed class PostgresMigrationTests
             store.AddAsync(tenant, [Item(cube, $"fact {i}")], new AddOptions(true), Audit(tenant, "add"))));
         Assert.Equal(10, (await store.ListAsync(tenant, new MemoryFilter(), 100)).Count);
     }
+
+    [SkippableFact]
+    public async Task Migration_9_leaves_one_change_feed_entry_per_memory_of_every_tenant_and_keeps_the_cubes_sequence()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        var memories = new[] { PostgresTestServer.NewTenant(), PostgresTestServer.NewTenant() }.Select(tenant =>
+        {
+            var cube = Cube(tenant);
+            return (Tenant: tenant, Cube: cube, Item: Item(cube, "recalled often"));
+        }).ToArray();
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            foreach (var (tenant, cube, item) in memories)
+            {
+                await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+                await store.AddAsync(tenant, [item], new AddOptions(true), Audit(tenant, "add"));
+            }
+        }
+
+        // Back to schema version 8, where every write appended an entry: each memory is recalled three times (as the
+        // store records a recall, an update of its counters), which left four entries.
+        await db.ExecuteAsync(WithoutFeedCompaction);
+        var seen = new List<long>();
+        await using (var raw8 = await PostgresTestServer.RawAsync(db.ConnectionString))
+        {
+            foreach (var (tenant, cube, item) in memories)
+            {
+                await using var recall = new Npgsql.NpgsqlCommand(
+                    """
+                    SELECT set_config('agentmem.tenant', @t, false);
+                    UPDATE memories SET recall_count = recall_count + 1 WHERE tenant = @t AND id = @m;
+                    UPDATE memories SET recall_count = recall_count + 1 WHERE tenant = @t AND id = @m;
+                    UPDATE memories SET recall_count = recall_count + 1 WHERE tenant = @t AND id = @m;
+                    SELECT count(*) FROM memory_changes WHERE tenant = @t AND cube_id = @c;
+                    SELECT seq FROM change_counters WHERE tenant = @t AND cube_id = @c;
+                    """,
+                    raw8);
+                recall.Parameters.AddWithValue("t", tenant);
+                recall.Parameters.AddWithValue("m", item.Id.ToString());
+                recall.Parameters.AddWithValue("c", cube.Id);
+                await using var r = await recall.ExecuteReaderAsync();
+                await r.NextResultAsync();
+                Assert.True(await r.ReadAsync());
+                Assert.Equal(4L, r.GetInt64(0));
+                await r.NextResultAsync();
+                Assert.True(await r.ReadAsync());
+                seen.Add(r.GetInt64(0));
+            }
+        }
+
+        await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
+        Assert.Equal(8, reopened.SchemaVersionAtOpen);
+        Assert.True(reopened.RowLevelSecurityEnforced);
+        foreach (var ((tenant, cube, item), last) in memories.Zip(seen))
+        {
+            var entry = Assert.Single(await reopened.ReadChangesAsync(tenant, cube.Id, 0, 100));
+            Assert.Equal((item.Id, false, last), (entry.MemoryId, entry.Purged, entry.Sequence));
+            Assert.Equal(last, await reopened.GetChangeSequenceAsync(tenant, cube.Id));
+        }
+
+        await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using var forced = new Npgsql.NpgsqlCommand("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'memory_changes';", raw);
+        Assert.True((bool)(await forced.ExecuteScalarAsync())!);
+    }
+
+    /// <summary>Undoes step 9: every write appends a change-feed entry and deletes none, as step 1's function did.</summary>
+    private const string WithoutFeedCompaction = """
+        DROP INDEX ix_changes_memory;
+        CREATE OR REPLACE FUNCTION agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            row_tenant text;
+            row_cube   text;
+            row_id     text;
+            next_seq   bigint;
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                row_tenant := OLD.tenant; row_cube := OLD.cube_id; row_id := OLD.id;
+            ELSE
+                row_tenant := NEW.tenant; row_cube := NEW.cube_id; row_id := NEW.id;
+            END IF;
+            INSERT INTO change_counters AS c(tenant, cube_id, seq) VALUES (row_tenant, row_cube, 1)
+                ON CONFLICT (tenant, cube_id) DO UPDATE SET seq = c.seq + 1
+                RETURNING c.seq INTO next_seq;
+            INSERT INTO memory_changes(tenant, cube_id, seq, memory_id, op)
+                VALUES (row_tenant, row_cube, next_seq, row_id, CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END);
+            PERFORM pg_notify('agentmem_changes', row_tenant || ':' || row_cube);
+            RETURN NULL;
+        END $$;
+        DELETE FROM schema_migrations WHERE version = 9;
+
+        """;
 
     /// <summary>Undoes step 8: the search vector is step 1's expression again, computed for the rows kept.</summary>
     private const string WithoutSearchVectorFunction = """

@@ -289,6 +289,45 @@ internal static class PostgresMigrations
         // the text is stored whole and its word count (search_length) is the whole text's. Re-adding the column rewrites
         // the table once (ALTER COLUMN ... SET EXPRESSION needs PostgreSQL 17).
         new(8, "a memory's search vector stays within PostgreSQL's tsvector limit: a longer text is indexed up to it", SearchVectorStep()),
+
+        // Every update of a memory appended a feed entry, recalls included (the hybrid retriever's strength boost reads the
+        // counters from its cached copy, so readers need them), and nothing removed one: the feed grew with every recall
+        // for the life of the deployment. An entry names only the memory and every reader re-reads it as it is now, so a
+        // memory's older op-0 entries in a cube tell no reader anything its newest there does not (a reader before an older
+        // one is before the newest too): a write now deletes them before appending its own, as SQLite's step 11 does. The
+        // counter still moves on with every write, so a cube's last number never goes down. Concurrent writes of one memory
+        // already wait for each other on its row, and writes of one cube on the counter row. The index is made before the
+        // compaction, which runs once over every tenant (row-level security unforced, as in step 6).
+        new(9, "a memory's newest change-feed entry in a cube replaces its older ones", """
+            CREATE INDEX ix_changes_memory ON memory_changes(tenant, cube_id, memory_id);
+            ALTER TABLE memory_changes NO FORCE ROW LEVEL SECURITY;
+            DELETE FROM memory_changes c WHERE c.op = 0 AND EXISTS (
+                SELECT 1 FROM memory_changes newer
+                WHERE newer.tenant = c.tenant AND newer.cube_id = c.cube_id AND newer.memory_id = c.memory_id AND newer.seq > c.seq);
+            ALTER TABLE memory_changes FORCE ROW LEVEL SECURITY;
+            CREATE OR REPLACE FUNCTION agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                row_tenant text;
+                row_cube   text;
+                row_id     text;
+                next_seq   bigint;
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    row_tenant := OLD.tenant; row_cube := OLD.cube_id; row_id := OLD.id;
+                ELSE
+                    row_tenant := NEW.tenant; row_cube := NEW.cube_id; row_id := NEW.id;
+                END IF;
+                INSERT INTO change_counters AS c(tenant, cube_id, seq) VALUES (row_tenant, row_cube, 1)
+                    ON CONFLICT (tenant, cube_id) DO UPDATE SET seq = c.seq + 1
+                    RETURNING c.seq INTO next_seq;
+                DELETE FROM memory_changes
+                    WHERE tenant = row_tenant AND cube_id = row_cube AND memory_id = row_id AND op = 0;
+                INSERT INTO memory_changes(tenant, cube_id, seq, memory_id, op)
+                    VALUES (row_tenant, row_cube, next_seq, row_id, CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END);
+                PERFORM pg_notify('agentmem_changes', row_tenant || ':' || row_cube);
+                RETURN NULL;
+            END $$;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
