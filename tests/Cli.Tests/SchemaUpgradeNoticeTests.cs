@@ -23,21 +23,9 @@ public sealed class SchemaUpgradeNoticeTests : IDisposable
         {
             raw.Open();
             using var rewind = raw.CreateCommand();
-            rewind.CommandText = """
+            rewind.CommandText = SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys + """
                 DROP INDEX ix_memories_state;
-                DROP INDEX ix_tags_key;
-                ALTER TABLE memory_tags DROP COLUMN tag_key;
-                CREATE INDEX ix_tags_tag ON memory_tags(tenant, tag);
-                DROP INDEX ix_changes_memory;
-                DROP TRIGGER memory_changes_update;
-                CREATE TRIGGER memory_changes_update AFTER UPDATE ON memories BEGIN
-                    INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (new.tenant, new.cube_id, new.id, 0);
-                END;
-                DROP TRIGGER memory_changes_delete;
-                CREATE TRIGGER memory_changes_delete AFTER DELETE ON memories BEGIN
-                    INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (old.tenant, old.cube_id, old.id, 1);
-                END;
-                DELETE FROM schema_migrations WHERE version IN (8, 9, 10, 11);
+                DELETE FROM schema_migrations WHERE version IN (8, 9);
                 PRAGMA user_version = 7;
                 """;
             rewind.ExecuteNonQuery();

@@ -126,7 +126,7 @@ public sealed class SchemaTests
                 UPDATE memories SET tags_json = '["caf\u00E9","o\u0027brien"]', keywords_json = '["Z\u00FCrich"]';
                 DELETE FROM schema_migrations WHERE version = 9;
                 PRAGMA user_version = 8;
-                """ + WithoutFeedCompaction + WithoutTagKeys;
+                """ + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys;
             cmd.ExecuteNonQuery();
         }
 
@@ -157,7 +157,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = WithoutFeedCompaction + WithoutTagKeys + "PRAGMA user_version = 9;";
+            cmd.CommandText = SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys + "PRAGMA user_version = 9;";
             cmd.ExecuteNonQuery();
         }
 
@@ -333,7 +333,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = WithoutFeedCompaction + "PRAGMA user_version = 10;"
+            cmd.CommandText = SqliteSchemaRewinds.WithoutFeedCompaction + "PRAGMA user_version = 10;"
                 + string.Concat(Enumerable.Repeat($"UPDATE memories SET recall_count = recall_count + 1 WHERE id = '{recalled.Id}';", 5));
             cmd.ExecuteNonQuery();
         }
@@ -384,28 +384,6 @@ public sealed class SchemaTests
         cmd.CommandText = "SELECT group_concat(id || ':' || hex(block), ',') FROM (SELECT id, block FROM memories_fts_data ORDER BY id);";
         return (string)cmd.ExecuteScalar()!;
     }
-
-    /// <summary>Undoes step 11 on a file (its change feed appends an entry per write again), for a test that takes the file back to an earlier version.</summary>
-    private const string WithoutFeedCompaction = """
-        DROP INDEX ix_changes_memory;
-        DROP TRIGGER memory_changes_update;
-        CREATE TRIGGER memory_changes_update AFTER UPDATE ON memories BEGIN
-            INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (new.tenant, new.cube_id, new.id, 0);
-        END;
-        DROP TRIGGER memory_changes_delete;
-        CREATE TRIGGER memory_changes_delete AFTER DELETE ON memories BEGIN
-            INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (old.tenant, old.cube_id, old.id, 1);
-        END;
-        DELETE FROM schema_migrations WHERE version = 11;
-        """;
-
-    /// <summary>Undoes step 10 on a file (its tags lose their keys), for a test that takes the file back to an earlier version.</summary>
-    private const string WithoutTagKeys = """
-        DROP INDEX ix_tags_key;
-        ALTER TABLE memory_tags DROP COLUMN tag_key;
-        CREATE INDEX ix_tags_tag ON memory_tags(tenant, tag);
-        DELETE FROM schema_migrations WHERE version = 10;
-        """;
 
     /// <summary>FTS5's own check that the index holds exactly the content table's rows (rank 1: compare with the content).</summary>
     private static void AssertIndexInStep(TestDatabase db)
