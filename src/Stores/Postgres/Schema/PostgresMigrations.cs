@@ -149,26 +149,7 @@ internal static class PostgresMigrations
                 memory_id text COLLATE "C" NOT NULL,
                 op        integer NOT NULL,
                 PRIMARY KEY (tenant, cube_id, seq));
-            CREATE FUNCTION agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
-            DECLARE
-                row_tenant text;
-                row_cube   text;
-                row_id     text;
-                next_seq   bigint;
-            BEGIN
-                IF TG_OP = 'DELETE' THEN
-                    row_tenant := OLD.tenant; row_cube := OLD.cube_id; row_id := OLD.id;
-                ELSE
-                    row_tenant := NEW.tenant; row_cube := NEW.cube_id; row_id := NEW.id;
-                END IF;
-                INSERT INTO change_counters AS c(tenant, cube_id, seq) VALUES (row_tenant, row_cube, 1)
-                    ON CONFLICT (tenant, cube_id) DO UPDATE SET seq = c.seq + 1
-                    RETURNING c.seq INTO next_seq;
-                INSERT INTO memory_changes(tenant, cube_id, seq, memory_id, op)
-                    VALUES (row_tenant, row_cube, next_seq, row_id, CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END);
-                PERFORM pg_notify('agentmem_changes', row_tenant || ':' || row_cube);
-                RETURN NULL;
-            END $$;
+            """ + "\n" + RecordChangeFunction("CREATE FUNCTION", dropsOlderEntries: false) + "\n" + """
             CREATE TRIGGER memories_change_feed AFTER INSERT OR UPDATE OR DELETE ON memories
                 FOR EACH ROW EXECUTE FUNCTION agentmem_record_change();
 
@@ -305,29 +286,7 @@ internal static class PostgresMigrations
                 SELECT 1 FROM memory_changes newer
                 WHERE newer.tenant = c.tenant AND newer.cube_id = c.cube_id AND newer.memory_id = c.memory_id AND newer.seq > c.seq);
             ALTER TABLE memory_changes FORCE ROW LEVEL SECURITY;
-            CREATE OR REPLACE FUNCTION agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
-            DECLARE
-                row_tenant text;
-                row_cube   text;
-                row_id     text;
-                next_seq   bigint;
-            BEGIN
-                IF TG_OP = 'DELETE' THEN
-                    row_tenant := OLD.tenant; row_cube := OLD.cube_id; row_id := OLD.id;
-                ELSE
-                    row_tenant := NEW.tenant; row_cube := NEW.cube_id; row_id := NEW.id;
-                END IF;
-                INSERT INTO change_counters AS c(tenant, cube_id, seq) VALUES (row_tenant, row_cube, 1)
-                    ON CONFLICT (tenant, cube_id) DO UPDATE SET seq = c.seq + 1
-                    RETURNING c.seq INTO next_seq;
-                DELETE FROM memory_changes
-                    WHERE tenant = row_tenant AND cube_id = row_cube AND memory_id = row_id AND op = 0;
-                INSERT INTO memory_changes(tenant, cube_id, seq, memory_id, op)
-                    VALUES (row_tenant, row_cube, next_seq, row_id, CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END);
-                PERFORM pg_notify('agentmem_changes', row_tenant || ':' || row_cube);
-                RETURN NULL;
-            END $$;
-            """),
+            """ + "\n" + RecordChangeFunction("CREATE OR REPLACE FUNCTION", dropsOlderEntries: true)),
     ];
 
     /// <summary>The schema version this build writes.</summary>
@@ -345,6 +304,32 @@ internal static class PostgresMigrations
     /// (one-character words joined by hyphens, the most measured, take 10 bytes a character).
     /// </summary>
     public const int SearchVectorPieceChars = 32_768;
+
+    // The change-feed trigger's function, written by step 1 and rewritten by step 9 (which first drops a memory's older
+    // op-0 entries in its cube): one text, so the two can differ only where the flag says.
+    private static string RecordChangeFunction(string createStatement, bool dropsOlderEntries) => $$"""
+        {{createStatement}} agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            row_tenant text;
+            row_cube   text;
+            row_id     text;
+            next_seq   bigint;
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                row_tenant := OLD.tenant; row_cube := OLD.cube_id; row_id := OLD.id;
+            ELSE
+                row_tenant := NEW.tenant; row_cube := NEW.cube_id; row_id := NEW.id;
+            END IF;
+            INSERT INTO change_counters AS c(tenant, cube_id, seq) VALUES (row_tenant, row_cube, 1)
+                ON CONFLICT (tenant, cube_id) DO UPDATE SET seq = c.seq + 1
+                RETURNING c.seq INTO next_seq;
+            {{(dropsOlderEntries ? "DELETE FROM memory_changes WHERE tenant = row_tenant AND cube_id = row_cube AND memory_id = row_id AND op = 0;" : "")}}
+            INSERT INTO memory_changes(tenant, cube_id, seq, memory_id, op)
+                VALUES (row_tenant, row_cube, next_seq, row_id, CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END);
+            PERFORM pg_notify('agentmem_changes', row_tenant || ':' || row_cube);
+            RETURN NULL;
+        END $$;
+        """;
 
     // A text and a context of at most 64 KiB together (of UTF-8 or any server encoding) give at most 655,360 bytes of vector
     // plus the tags', keywords' and actor's: they are analysed as before without a subtransaction, the rest first whole
