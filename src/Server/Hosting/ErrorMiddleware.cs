@@ -40,7 +40,11 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             }
 
             var mapped = ProblemMapping.Map(ex);
-            if (ex is ErasureFilesLeftException)
+            if (ex is StorageFullException)
+            {
+                logger.LogError(ex, "{Method} {Path} found the store's disk full", context.Request.Method, context.Request.Path);
+            }
+            else if (ex is ErasureFilesLeftException)
             {
                 logger.LogError(ex, "{Method} {Path} committed an erasure but left files it could not delete", context.Request.Method, context.Request.Path);
             }
@@ -56,6 +60,11 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
                 // Paths, other cubes' ids and IO errors stay in the log: a cube delete or user forget also erases derived
                 // memories of cubes the caller may not read, and the server's folders are none of a client's business.
                 detail = $"The erasure is committed (do not retry), but {left.LeftSummary}; an operator must clean up by hand: the server log names what.";
+            }
+            else if (ex is StorageFullException)
+            {
+                // The store's message names the database file or server, which is the operator's business, not a client's.
+                detail = "The server's storage is full; nothing from this request was written. Retry after an operator frees space: the server log names where.";
             }
 
             context.Response.Clear();
