@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using AgentMem.Agents.Activation;
 using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.Agents.Tools;
+using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Validation;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Context;
@@ -65,7 +67,9 @@ public sealed partial class MemoryAgent
     /// Runs one turn for <paramref name="userId"/>: recall, respond (with tool calls if enabled), write back.
     /// <paramref name="conversationId"/> becomes the session of the memories written, so the context
     /// shows earlier turns grouped by conversation. A turn cancelled before the model has answered writes
-    /// nothing back (see <see cref="ChatStreamingAsync"/> for the rule).
+    /// nothing back (see <see cref="ChatStreamingAsync"/> for the rule). A message longer than a search query may be
+    /// (<see cref="MemoryOSOptions.MaxQueryBytes"/>) is recalled by its start and end; the model is given it whole, and it is
+    /// stored whole.
     /// </summary>
     /// <exception cref="MemoryValidationException"><paramref name="userId"/> cannot be the author of a memory (over 128 characters,
     /// holding a control or surrogate character, or "." or ".."), <paramref name="conversationId"/> cannot be a session name (the
@@ -206,7 +210,7 @@ public sealed partial class MemoryAgent
             excludeTags.AddRange([ActivationMemoryScheduler.Tag, ParametricMemories.Tag]);
         }
 
-        var context = await memory.BuildContextAsync(scope, cubeId, message, new ContextOptions
+        var context = await memory.BuildContextAsync(scope, cubeId, RecallQuery(message), new ContextOptions
         {
             TokenBudget = options.ContextTokenBudget,
             TokenCounter = options.TokenCounter, // null: the builder's default
@@ -214,6 +218,26 @@ public sealed partial class MemoryAgent
             ExcludeIds = [.. loaded.Sources], // the model has these as cache entries or adapter weights
         }, cancellationToken).ConfigureAwait(false);
         return (context, [new(ChatRole.System, SystemMessage(blocks, context)), new(ChatRole.User, message)]);
+    }
+
+    // Between the start and the end of a message too long to be a search query whole.
+    private const string QueryGap = "\n…\n";
+
+    // The message as a search query: whole when a search may take it, otherwise its start and end (where a pasted document's
+    // request usually is) within MemoryOSOptions.MaxQueryBytes. The whole message was the query, so one over that limit, though
+    // within MaxContentBytes and storable, was refused as a "query" every turn, after the user's cube had been made.
+    private string RecallQuery(string message)
+    {
+        string text = message.Trim();
+        int maxBytes = memory.Options.MaxQueryBytes;
+        if (Encoding.UTF8.GetByteCount(text) <= maxBytes)
+        {
+            return text;
+        }
+
+        // A UTF-16 character is at most 3 UTF-8 bytes (a surrogate pair, 2 characters, is 4), so this many always fit.
+        int chars = (maxBytes - Encoding.UTF8.GetByteCount(QueryGap)) / 3;
+        return string.Concat(TextClip.Prefix(text, chars - (chars / 2)), QueryGap, TextClip.Suffix(text, chars / 2));
     }
 
     // The client shortens a reply to the positions left after the cartridge and the prompt; a cartridge that leaves fewer

@@ -1,3 +1,4 @@
+using System.Text;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Facts;
@@ -132,6 +133,35 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         Assert.Equal("Noted.\0 Bye.", result.Text);
         var stored = await temp.Memory.ListAsync(Ann, "user-ann").ToListAsync();
         Assert.Single(stored, m => m.Text == "Noted.\uFFFD Bye.");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_message_longer_than_a_search_query_is_recalled_by_its_start_and_end_and_stored_whole(bool stream)
+    {
+        // The whole message was the recall query: one over MemoryOSOptions.MaxQueryBytes (64 KiB), though storable, failed every
+        // turn with a "query" error after the user's cube had been made, so a user who pasted a long document never got a turn.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "user-ann");
+        await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft("Ann adopted a cat named Miso") { Actor = "Ann" });
+        for (int i = 0; i < 20; i++)
+        {
+            await temp.Memory.AddAsync(Ann, "user-ann", new MemoryDraft($"Ann's dentist appointment number {i} is on a Tuesday") { Actor = "Ann" });
+        }
+
+        // The question comes after the pasted log, so the recall must read the message's end, not only its start.
+        string message = "Here is the build log:\n" + string.Concat(Enumerable.Repeat("step ok; compiling module\n", 3000)) + "What is my cat called?";
+        Assert.True(Encoding.UTF8.GetByteCount(message) > temp.Memory.Options.MaxQueryBytes);
+        var model = new ScriptedChatClient(Say("Your cat is called Miso."));
+        var agent = new MemoryAgent(model, temp.Memory, new MemoryAgentOptions { EnableTools = false, ContextTokenBudget = 64 });
+
+        var turn = stream ? (await agent.ChatStreamingAsync("ann", message, "c1").LastAsync()).Completed! : await agent.ChatAsync("ann", message, "c1");
+
+        Assert.False(turn.Context.IsComplete); // the cube is over the budget: the query picked what was pasted
+        Assert.Contains("Ann: Ann adopted a cat named Miso", model.Requests[0].Messages[0].Text, StringComparison.Ordinal);
+        Assert.Equal(message, model.Requests[0].Messages[^1].Text);
+        Assert.Equal(message, (await temp.Memory.GetAsync(Ann, turn.Turn[0].Id)).Text);
+        Assert.Equal("Your cat is called Miso.", (await temp.Memory.GetAsync(Ann, turn.Turn[1].Id)).Text);
     }
 
     [Fact]

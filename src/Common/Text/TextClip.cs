@@ -19,6 +19,19 @@ public static class TextClip
         return text[..(maxChars > 0 && char.IsHighSurrogate(text[maxChars - 1]) ? maxChars - 1 : maxChars)];
     }
 
+    /// <summary>The last <paramref name="maxChars"/> characters of <paramref name="text"/>, or one fewer where that would split a pair.</summary>
+    public static ReadOnlySpan<char> Suffix(ReadOnlySpan<char> text, int maxChars)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxChars);
+        if (text.Length <= maxChars)
+        {
+            return text;
+        }
+
+        int start = text.Length - maxChars;
+        return text[(maxChars > 0 && char.IsLowSurrogate(text[start]) ? start + 1 : start)..];
+    }
+
     /// <summary>
     /// <paramref name="text"/> when it has at most <paramref name="maxChars"/> characters; otherwise its <see cref="Prefix"/>
     /// of <paramref name="maxChars"/> less the marker's length, followed by <paramref name="marker"/>.

@@ -17,6 +17,20 @@ public sealed class TextClipTests
         Assert.Equal(expected, TextClip.Prefix(text, max).ToString());
     }
 
+    [Theory]
+    [InlineData("abcdef", 3, "def")]
+    [InlineData("abc", 3, "abc")]
+    [InlineData("ab", 5, "ab")]
+    [InlineData("ab😀cd", 3, "cd")] // the cut would fall inside the pair
+    [InlineData("ab😀cd", 4, "😀cd")]
+    [InlineData("😀", 1, "")]
+    [InlineData("abc", 0, "")]
+    public void A_suffix_never_starts_inside_a_surrogate_pair(string text, int max, string expected)
+    {
+        Assert.Equal(expected, TextClip.Suffix(text, max).ToString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => TextClip.Suffix(text, -1));
+    }
+
     [Fact]
     public void Shortened_text_keeps_the_marker_within_the_length()
     {
