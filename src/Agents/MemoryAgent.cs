@@ -6,6 +6,7 @@ using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.Agents.Tools;
 using AgentMem.Common.Text;
+using AgentMem.MemoryCore.Import;
 using AgentMem.MemoryCore.Validation;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Context;
@@ -260,14 +261,17 @@ public sealed partial class MemoryAgent
         // conversation, and a reply repeating the user's words became the user's memory.
         string exchangeRef = "exchange:" + MemoryId.NewId(now);
         List<MemoryDraft> exchange = [Draft(message, UserSpeaker, conversationId, now, "turn") with { SourceRef = $"{exchangeRef}/{UserSpeaker}" }];
-        // What the model said, as a memory can hold it (a NUL decoded from a byte token would fail the whole turn's write).
+        // What the model said, as memories can hold it: a NUL decoded from a byte token would fail the whole turn's write, and
+        // a reply over MemoryOSOptions.MaxContentBytes had the whole batch refused, the user's message with it, after the
+        // model's tool calls had taken effect. A reply that long is stored in parts, as an import stores a long turn.
         string reply = ContentRules.ReplaceUnstorable(response.Text);
         if (!string.IsNullOrWhiteSpace(reply))
         {
             exchange.Add(Draft(reply, AssistantSpeaker, conversationId, now, "turn") with { SourceRef = $"{exchangeRef}/{AssistantSpeaker}" });
         }
 
-        var turn = await memory.AddTurnsAsync(scope, cubeId, exchange, cancellationToken).ConfigureAwait(false);
+        var fitted = ConversationImporter.FitToLimit(exchange, memory.Options.MaxContentBytes, OversizePolicy.Split).Drafts;
+        var turn = await memory.AddTurnsAsync(scope, cubeId, fitted, cancellationToken).ConfigureAwait(false);
         var (facts, resolutions) = await WriteFactsAsync(scope, cubeId, message, reply, conversationId, now, turn, cancellationToken).ConfigureAwait(false);
         // What the model was given: the pasted context and the sources of the cartridges and adapters loaded in its place. Left
         // out, a promoted memory the replies drew on was never reinforced, and the forgetting job archived it.

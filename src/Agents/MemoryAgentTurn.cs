@@ -8,6 +8,8 @@ namespace AgentMem.Agents;
 /// <param name="Turn">
 /// The user message and the assistant reply as written back to memory: each a memory of its own, in the conversation's session,
 /// even when the same words were said before (its source reference is <c>exchange:{id}/user</c> or <c>exchange:{id}/assistant</c>).
+/// A reply over <see cref="MemoryOSOptions.MaxContentBytes"/> is stored as several memories in order, cut at paragraph or sentence
+/// boundaries, each within the limit (<c>exchange:{id}/assistant#part{n}</c>), as an import splits a long turn.
 /// </param>
 /// <param name="Facts">
 /// The facts extracted from the exchange and written back (existing ids when an extracted fact was already known); without

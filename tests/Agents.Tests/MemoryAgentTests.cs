@@ -1,4 +1,5 @@
 using System.Text;
+using AgentMem.MemoryCore;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Facts;
@@ -162,6 +163,39 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         Assert.Equal(message, model.Requests[0].Messages[^1].Text);
         Assert.Equal(message, (await temp.Memory.GetAsync(Ann, turn.Turn[0].Id)).Text);
         Assert.Equal("Your cat is called Miso.", (await temp.Memory.GetAsync(Ann, turn.Turn[1].Id)).Text);
+    }
+
+    [Fact]
+    public async Task A_reply_longer_than_a_memory_may_be_is_stored_in_parts_beside_the_users_message()
+    {
+        // The reply went into the exchange's batch as it came: one over MemoryOSOptions.MaxContentBytes had the whole batch
+        // refused, the user's message with it, after the model's tool calls had taken effect, and the caller was told to split
+        // a memory it never wrote.
+        await using var small = new TempMemory(new MemoryOSOptions { MaxContentBytes = 4096 });
+        string reply = string.Join(' ', Enumerable.Range(1, 300).Select(i => $"Cats sleep a lot, point {i}."));
+        Assert.True(Encoding.UTF8.GetByteCount(reply) > 4096);
+        var model = new ScriptedChatClient(
+            Call("core_memory_append", new() { ["name"] = "human", ["text"] = "Ann has a cat named Miso." }),
+            Say(reply));
+        var agent = new MemoryAgent(model, small.Memory);
+
+        var turn = await agent.ChatAsync("ann", "Tell me everything about cats.", "c1");
+
+        Assert.Equal(reply, turn.Text);
+        var stored = new List<MemoryItem>();
+        foreach (var outcome in turn.Turn)
+        {
+            stored.Add(await small.Memory.GetAsync(Ann, outcome.Id));
+        }
+
+        Assert.Equal(("Tell me everything about cats.", "user"), (stored[0].Text, stored[0].Provenance.Actor));
+        var parts = stored[1..];
+        Assert.True(parts.Count > 1, $"{parts.Count} part(s)");
+        Assert.All(parts, p => Assert.True(Encoding.UTF8.GetByteCount(p.Text) <= 4096));
+        Assert.All(parts, p => Assert.Equal(("assistant", "c1"), (p.Provenance.Actor, p.Scope.Session)));
+        Assert.Equal(reply, string.Join(' ', parts.Select(p => p.Text.Trim())));
+        string exchange = stored[0].Provenance.SourceRef![..^"/user".Length];
+        Assert.Equal(parts.Select((_, i) => $"{exchange}/assistant#part{i + 1}"), parts.Select(p => p.Provenance.SourceRef));
     }
 
     [Fact]

@@ -10,10 +10,10 @@ internal sealed class TempMemory : IAsyncDisposable
 {
     private readonly TempFolder folder = new("agents");
 
-    public TempMemory()
+    public TempMemory(MemoryOSOptions? options = null)
     {
         var store = SqliteMemoryStore.Open(folder.File("a.db"));
-        Memory = new MemoryOS(store, [new HybridRetriever(store), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly())]);
+        Memory = new MemoryOS(store, [new HybridRetriever(store), new Bm25Retriever(store), new HybridRetriever(store, HybridOptions.VectorOnly())], options);
     }
 
     public MemoryOS Memory { get; }
