@@ -10,7 +10,7 @@ namespace AgentMem.Agents.Lifecycle;
 /// has none and written again when it has memories its summary does not cover (a run in the middle of a conversation
 /// summarised only the turns so far). A session is a session id of one user and agent (<see cref="MemoryAgent"/> makes each
 /// user's conversation id the session, so two users of a shared cube may have the same one). The summary is tagged
-/// <see cref="SummaryTag"/> and <c>summary</c>, belongs to the session and is written in its owner's scope (so only by a run
+/// <see cref="SummaryTag"/> and <see cref="KindTag"/>, belongs to the session and is written in its owner's scope (so only by a run
 /// whose scope covers the owner's, while the owner may write the cube), has source <see cref="SourceKind.Agent"/> with
 /// reference <c>session:{id}</c>, starts when the session did, and links <see cref="LinkTypes.DerivedFrom"/> to every memory it
 /// summarises (its provenance). A summary written again covers the whole session, links <see cref="LinkTypes.Supersedes"/> to
@@ -30,6 +30,9 @@ public sealed class SessionSummaryJob : IMaintenanceJob
 
     /// <summary>The tag that marks a session summary.</summary>
     public const string SummaryTag = "session-summary";
+
+    /// <summary>The tag a session summary carries beside <see cref="SummaryTag"/>: it is a summary.</summary>
+    public const string KindTag = "summary";
 
     private const string Prompt =
         "Summarise this conversation session for long-term memory: the durable facts, decisions, events with their dates, and preferences it reveals, " +
@@ -200,7 +203,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
             Session = session.Session,
             Source = SourceKind.Agent,
             SourceRef = "session:" + session.Session,
-            Tags = ["summary", SummaryTag],
+            Tags = [KindTag, SummaryTag],
             ValidFrom = ordered[0].ValidFrom ?? ordered[0].Provenance.RecordedAt,
             Importance = 0.7,
             Links = [.. ordered.Select(m => new MemoryLink(m.Id, LinkTypes.DerivedFrom)), .. replaced.Select(s => new MemoryLink(s.Id, LinkTypes.Supersedes))],

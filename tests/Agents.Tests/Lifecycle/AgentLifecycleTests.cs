@@ -236,7 +236,7 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
         }
 
         MemoryDraft Summary(string text, IEnumerable<MemoryLink> links) =>
-            new(text) { Session = "s1", Source = SourceKind.Agent, SourceRef = "session:s1", Tags = ["summary", SessionSummaryJob.SummaryTag], Links = [.. links] };
+            new(text) { Session = "s1", Source = SourceKind.Agent, SourceRef = "session:s1", Tags = [SessionSummaryJob.KindTag, SessionSummaryJob.SummaryTag], Links = [.. links] };
         var old = await temp.Memory.AddAsync(Ann, "notes", Summary("Ann talks about a shed.", turns.Take(2).Select(t => new MemoryLink(t, LinkTypes.DerivedFrom))));
         var current = await temp.Memory.AddAsync(Ann, "notes", Summary("Ann is building a garden shed.", [.. turns.Select(t => new MemoryLink(t, LinkTypes.DerivedFrom)), new MemoryLink(old.Id, LinkTypes.Supersedes)]));
 

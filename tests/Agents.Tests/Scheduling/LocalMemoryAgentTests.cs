@@ -1,4 +1,5 @@
 using AgentMem.Agents.Activation;
+using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.MemoryCore;
@@ -178,6 +179,43 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
 
         // Ours now covers the set, whatever order the two are listed in.
         Assert.DoesNotContain(await scheduler.RunAsync(Alice, Cube), t => t.To == MemoryKind.Parametric || t.From == MemoryKind.Parametric);
+    }
+
+    [Fact]
+    public async Task Only_topical_tags_relate_memories_not_the_tags_every_fact_or_session_summary_carries()
+    {
+        // Every extracted fact carries the agent's fact tag and every summary the summary job's tags, and none of them was an
+        // unrelated tag: a user's facts a week old made one set, trained again into a new adapter whenever another fact aged
+        // in, and a fact with a topic tag sorting after 'fact' joined that set instead of its topic's.
+        var pets = new List<MemoryItem>();
+        foreach (string text in Stable)
+        {
+            pets.Add(await AddAsync(text, MemoryAgent.FactTag, "pets"));
+        }
+
+        foreach (string text in (string[])["Tom had a red hat.", "Sue lived by the sea.", "Ben liked to sing."])
+        {
+            await AddAsync(text, MemoryAgent.FactTag);
+        }
+
+        foreach (string text in (string[])["Lily and Tom played in the park.", "Sue told Ben about the sea.", "Mom baked a cake."])
+        {
+            await AddAsync(text, SessionSummaryJob.KindTag, SessionSummaryJob.SummaryTag);
+        }
+
+        time.Offset = TimeSpan.FromDays(10);
+        var scheduler = new MemScheduler(memory, Stories.Generator, trainer, new MemSchedulerOptions { Folder = folder.File("derived") });
+
+        var set = Assert.Single(await scheduler.RunAsync(Alice, Cube), t => t.To == MemoryKind.Parametric);
+        Assert.Equal(pets.Select(p => p.Id).Order(), set.Sources.Order());
+        Assert.Contains("3 memories tagged 'pets'", set.Reason, StringComparison.Ordinal);
+        Assert.Single(trainer.Calls);
+
+        // A fact that ages in later joins no set: the adapter stays and nothing is trained again.
+        await AddAsync("The dog had a big bone.", MemoryAgent.FactTag);
+        time.Offset = TimeSpan.FromDays(20);
+        Assert.DoesNotContain(await scheduler.RunAsync(Alice, Cube), t => t.To == MemoryKind.Parametric || t.From == MemoryKind.Parametric);
+        Assert.Single(trainer.Calls);
     }
 
     [Fact]
