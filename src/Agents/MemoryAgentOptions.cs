@@ -41,7 +41,9 @@ public sealed class MemoryAgentOptions
     /// <summary>
     /// Model used to extract durable facts from each exchange as a JSON list; null stores the user's
     /// message itself as the fact (the offline default). A reply that holds no valid JSON array yields no
-    /// facts; a failing call to the model throws, after the turn itself has been stored.
+    /// facts, and an entry of the list that is not a string, or is blank or over 1,000 characters once cleaned, is left out
+    /// (a fact is one sentence; the exchange itself is stored as the turn); a failing call to the model throws, after the
+    /// turn itself has been stored.
     /// </summary>
     public IChatClient? ExtractionClient { get; set; }
 
