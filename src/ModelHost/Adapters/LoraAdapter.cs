@@ -21,6 +21,12 @@ public sealed class LoraAdapter
     /// <summary>Bytes of a model fingerprint.</summary>
     public const int FingerprintBytes = 32;
 
+    /// <summary>
+    /// Why a non-finite value is refused wherever one can enter: attached, it makes every logit NaN (and greedy decoding then
+    /// picks token 0 without a word); merged, it writes NaN into the weights every view shares, which unmerging cannot take out.
+    /// </summary>
+    internal const string NonFinite = "holds NaN or an infinity: such an adapter makes every logit NaN, and merged it leaves NaN in the model's weights for good (a diverged training run?).";
+
     private readonly float[][] a;
     private readonly float[][] b;
     private readonly byte[] baseFingerprint;
@@ -187,13 +193,25 @@ public sealed class LoraAdapter
     public float[] GetB(LoraTarget target, int layer) => b[Index(target, layer)];
 
     /// <summary>Copies A ([rank × in]) and B ([out × rank]) of <paramref name="target"/> in <paramref name="layer"/> into the adapter.</summary>
-    /// <exception cref="ArgumentException">Unknown target or layer, or a matrix of the wrong size.</exception>
+    /// <exception cref="ArgumentException">Unknown target or layer, a matrix of the wrong size, or a value that is NaN or infinite
+    /// (nothing is copied).</exception>
     public void SetWeights(LoraTarget target, int layer, ReadOnlySpan<float> aValues, ReadOnlySpan<float> bValues)
     {
         int i = Index(target, layer);
         if (aValues.Length != a[i].Length || bValues.Length != b[i].Length)
         {
             throw new ArgumentException($"{target} in layer {layer} needs A of {Rank}×{InputSize(target)} = {a[i].Length} and B of {OutputSize(target)}×{Rank} = {b[i].Length} values; got {aValues.Length} and {bValues.Length}.");
+        }
+
+        // Checked before anything is copied, so a refused call leaves the adapter as it was.
+        if (!TensorPrimitives.IsFiniteAll(aValues))
+        {
+            throw new ArgumentException($"A of {target} in layer {layer} {NonFinite}", nameof(aValues));
+        }
+
+        if (!TensorPrimitives.IsFiniteAll(bValues))
+        {
+            throw new ArgumentException($"B of {target} in layer {layer} {NonFinite}", nameof(bValues));
         }
 
         aValues.CopyTo(a[i]);
@@ -233,6 +251,35 @@ public sealed class LoraAdapter
         if (!model.AcceptsAdapterFingerprint(baseFingerprint))
         {
             throw new ModelFormatException($"{Origin}: LoRA adapter was trained on another model (fingerprint {Convert.ToHexStringLower(baseFingerprint)[..16]}…, this model {Convert.ToHexStringLower(model.AdapterFingerprint())[..16]}…).");
+        }
+    }
+
+    /// <summary>
+    /// The first A or B that holds NaN or an infinity, named as "B of Q in layer 3", or null when every value is finite. The
+    /// tensors are the adapter's own arrays, filled in place by trainers, so what <see cref="SetWeights"/> checks can still be
+    /// broken afterwards: the file and the model check again (one pass over the adapter, as saving or hashing it is).
+    /// </summary>
+    internal string? FindNonFinite()
+    {
+        for (int i = 0; i < a.Length; i++)
+        {
+            string? matrix = !TensorPrimitives.IsFiniteAll<float>(a[i]) ? "A" : !TensorPrimitives.IsFiniteAll<float>(b[i]) ? "B" : null;
+            if (matrix is not null)
+            {
+                return $"{matrix} of {targets[i / Layers]} in layer {i % Layers}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Throws unless every value of every A and B is finite (see <see cref="NonFinite"/> for why).</summary>
+    /// <exception cref="ArgumentException">A value is NaN or infinite; the message names the matrix, target and layer.</exception>
+    internal void EnsureFinite(string paramName)
+    {
+        if (FindNonFinite() is { } where)
+        {
+            throw new ArgumentException($"{Origin}: {where} {NonFinite}", paramName);
         }
     }
 

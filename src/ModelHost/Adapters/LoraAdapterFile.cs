@@ -44,7 +44,8 @@ public static class LoraAdapterFile
     /// The adapter exceeds a limit that <see cref="Load(string)"/> enforces (more than 65,536 sources or metadata entries, a
     /// string over 1 MiB of UTF-8, over 4,096 layers or a size over 2^20, a header over 256 MiB, a file over
     /// <see cref="Array.MaxLength"/> bytes), or a metadata key or value or a source id holds an unpaired UTF-16 surrogate
-    /// (text cut inside a character), which UTF-8 cannot store; nothing is written.
+    /// (text cut inside a character), which UTF-8 cannot store, or an A or B holds NaN or an infinity (which Load refuses);
+    /// nothing is written.
     /// </exception>
     public static void Save(LoraAdapter adapter, string path)
     {
@@ -106,8 +107,9 @@ public static class LoraAdapterFile
         file.WriteChecksum();
     }
 
-    /// <summary>Reads the adapter at <paramref name="path"/>, checking its checksum.</summary>
-    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated, inconsistent or corrupt.</exception>
+    /// <summary>Reads the adapter at <paramref name="path"/>, checking its checksum and that every value is finite.</summary>
+    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated, inconsistent or corrupt, or a value
+    /// is NaN or infinite (the message names the matrix, target and layer).</exception>
     public static LoraAdapter Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -135,7 +137,8 @@ public static class LoraAdapterFile
     }
 
     /// <summary>Parses an adapter from its bytes; <paramref name="source"/> names it in error messages.</summary>
-    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated, inconsistent or corrupt.</exception>
+    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated, inconsistent or corrupt, or a value
+    /// is NaN or infinite.</exception>
     public static LoraAdapter Read(ReadOnlySpan<byte> data, string source = "LoRA adapter")
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -173,6 +176,12 @@ public static class LoraAdapterFile
             int bytes = tensor.Length * 4;
             MemoryMarshal.Cast<byte, float>(data.Slice(o, bytes)).CopyTo(tensor);
             o += bytes;
+        }
+
+        // The checksum holds for NaN that was saved (older builds wrote them): refused here, before a model sees one.
+        if (adapter.FindNonFinite() is { } where)
+        {
+            throw new ModelFormatException($"{source}: LoRA adapter's {where} {LoraAdapter.NonFinite}");
         }
 
         return adapter;
@@ -260,6 +269,9 @@ public static class LoraAdapterFile
         {
             throw new ArgumentException($"This LoRA adapter would be a file of {fileBytes} bytes; at most {Array.MaxLength} can be loaded.", nameof(adapter));
         }
+
+        // Last, as it reads every tensor: Load refuses a NaN or an infinity, since one makes every logit NaN.
+        adapter.EnsureFinite(nameof(adapter));
 
         static long StringBytes(string value, string what)
         {

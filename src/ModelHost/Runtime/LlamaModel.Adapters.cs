@@ -52,6 +52,7 @@ public sealed partial class LlamaModel
     /// KV cartridges made with adapters are not mistaken for plain ones.
     /// </summary>
     /// <exception cref="ModelFormatException">An adapter was trained on another model or for another shape.</exception>
+    /// <exception cref="ArgumentException">An adapter holds NaN or an infinity (every logit would be NaN).</exception>
     /// <exception cref="NotSupportedException">The model runs on the ILGPU backend (adapters are CPU-only for now).</exception>
     public LlamaModel WithAdapters(params IReadOnlyList<LoraAdapter> attached)
     {
@@ -65,6 +66,7 @@ public sealed partial class LlamaModel
         {
             ArgumentNullException.ThrowIfNull(adapter, nameof(attached));
             adapter.EnsureFits(this);
+            adapter.EnsureFinite(nameof(attached));
         }
 
         return new LlamaModel(this, [.. attached]);
@@ -76,6 +78,8 @@ public sealed partial class LlamaModel
     /// <see cref="Unmerge"/> takes it out again (to float rounding: each weight comes back within one rounding step).
     /// </summary>
     /// <exception cref="ModelFormatException">The adapter was trained on another model or for another shape.</exception>
+    /// <exception cref="ArgumentException">The adapter holds NaN or an infinity: merged, it would leave NaN in the weights for
+    /// good (unmerging cannot take it out); the weights are left as they are.</exception>
     /// <exception cref="NotSupportedException">The weights are int8 (they cannot hold the sum), or the backend is ILGPU.</exception>
     public void Merge(LoraAdapter adapter) => Fold(adapter, merge: true);
 
@@ -135,6 +139,12 @@ public sealed partial class LlamaModel
         }
 
         adapter.EnsureFits(this);
+        if (merge)
+        {
+            // NaN − NaN is NaN: once folded in, no unmerge gives the weights back.
+            adapter.EnsureFinite(nameof(adapter));
+        }
+
         byte[] id = adapter.ComputeId();
         lock (shared)
         {

@@ -217,6 +217,44 @@ public sealed class LoraAdapterFileTests : IDisposable
     }
 
     [Fact]
+    public void A_NaN_or_an_infinity_is_refused_by_SetWeights_Save_and_Load()
+    {
+        // One NaN in one B made every logit NaN (greedy decoding then picked token 0 without a word), and the file's checksum
+        // held, since the NaN was saved with it.
+        var adapter = LoraAdapter.Create(Stories.Model, 2, 4f, [LoraTarget.Q]);
+        float[] a = [.. Enumerable.Repeat(0.1f, 2 * 64)], b = [.. Enumerable.Repeat(0.1f, 64 * 2)];
+        b[3] = float.NaN;
+        var ex = Assert.Throws<ArgumentException>(() => adapter.SetWeights(LoraTarget.Q, 0, a, b));
+        Assert.Equal("bValues", ex.ParamName);
+        Assert.Contains("B of Q in layer 0 holds NaN or an infinity", ex.Message, StringComparison.Ordinal);
+        Assert.All(adapter.GetA(LoraTarget.Q, 0), x => Assert.Equal(0f, x)); // nothing copied
+        b[3] = 0.1f;
+        a[7] = float.PositiveInfinity;
+        Assert.Equal("aValues", Assert.Throws<ArgumentException>(() => adapter.SetWeights(LoraTarget.Q, 1, a, b)).ParamName);
+
+        // Filled in place, as a trainer does: Save refuses it and writes nothing.
+        adapter.GetB(LoraTarget.Q, 2)[5] = float.NegativeInfinity;
+        string refused = Path.Combine(folder, $"nan{LoraAdapterFile.Extension}");
+        Assert.Contains("B of Q in layer 2", Assert.Throws<ArgumentException>(() => LoraAdapterFile.Save(adapter, refused)).Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(folder));
+        using (var stream = new MemoryStream())
+        {
+            Assert.Throws<ArgumentException>(() => LoraAdapterFile.WriteTo(adapter, stream));
+            Assert.Equal(0, stream.Length);
+        }
+
+        // A file holding one with a checksum of its own (an older build saved it): Load names where, before a model sees it.
+        byte[] bytes = File.ReadAllBytes(Save(Small()));
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(bytes.Length - 8), float.NaN); // the last value of B of O, layer 4
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
+        string path = Path.Combine(folder, $"saved-nan{LoraAdapterFile.Extension}");
+        File.WriteAllBytes(path, bytes);
+        var fx = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path, Stories.Model));
+        Assert.Contains(path, fx.Message, StringComparison.Ordinal);
+        Assert.Contains("B of O in layer 4 holds NaN or an infinity", fx.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Missing_file_is_a_format_error()
     {
         var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(Path.Combine(folder, "none.amlora")));

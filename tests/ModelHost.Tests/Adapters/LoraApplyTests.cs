@@ -182,6 +182,25 @@ public sealed class LoraApplyTests
     }
 
     [Fact]
+    public void An_adapter_holding_NaN_is_neither_attached_nor_merged_and_the_weights_stay_clean()
+    {
+        // Merged, one NaN went into the weights every view shares; unmerging "succeeded" (NaN − NaN is NaN) and left them NaN
+        // for good, while the fingerprint still named the clean base.
+        var model = LlamaModel.Load(RepoPaths.StoriesModel); // its own weights: a merge would change them
+        var adapter = Random(model, 2, seed: 43, targets: [LoraTarget.Q], range: 0.1f);
+        adapter.GetB(LoraTarget.Q, 1)[3] = float.NaN; // filled in place, past SetWeights' check
+        var baseLogits = DecodeLogits(model, Prompt);
+
+        var attach = Assert.Throws<ArgumentException>(() => model.WithAdapters(adapter));
+        Assert.Contains("B of Q in layer 1", attach.Message, StringComparison.Ordinal);
+        var merge = Assert.Throws<ArgumentException>(() => model.Merge(adapter));
+        Assert.Contains("B of Q in layer 1", merge.Message, StringComparison.Ordinal);
+
+        Assert.Empty(model.MergedAdapters);
+        Assert.Equal(0, MaxDiff(baseLogits, DecodeLogits(model, Prompt)));
+    }
+
+    [Fact]
     public void Int8_weights_take_attached_adapters_but_refuse_merging()
     {
         var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
