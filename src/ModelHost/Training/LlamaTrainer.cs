@@ -55,12 +55,14 @@ public sealed class LlamaTrainer
     /// The logits [tokens × vocab] of every position of <paramref name="tokens"/>, run at positions
     /// <paramref name="startPosition"/>, +1, … after <paramref name="prefix"/> (when given) with <paramref name="lora"/> applied.
     /// </summary>
-    /// <exception cref="ArgumentException">A token is outside the vocabulary, or the sequence's activations would not fit the memory available.</exception>
+    /// <exception cref="ArgumentException">A token is outside the vocabulary, the positions lie outside the model's context (an
+    /// <see cref="ArgumentOutOfRangeException"/>), or the sequence's activations would not fit the memory available.</exception>
     public float[] Logits(ReadOnlySpan<int> tokens, int startPosition, LoraParameters? lora = null, KvPrefixParameters? prefix = null)
         => (float[])Run(tokens, startPosition, lora, prefix).Clone();
 
     /// <summary>The loss of the sequence (forward only).</summary>
-    /// <exception cref="ArgumentException">A token is outside the vocabulary, or the sequence's activations would not fit the memory available.</exception>
+    /// <exception cref="ArgumentException">A token is outside the vocabulary, the positions lie outside the model's context (an
+    /// <see cref="ArgumentOutOfRangeException"/>), or the sequence's activations would not fit the memory available.</exception>
     public float ComputeLoss(ReadOnlySpan<int> tokens, int startPosition, TrainingLoss loss, LoraParameters? lora = null, KvPrefixParameters? prefix = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -74,7 +76,7 @@ public sealed class LlamaTrainer
     /// <see cref="KvPrefixParameters.CreateGradientBuffer"/> of <paramref name="prefix"/>), so several sequences can be summed
     /// into one step; clear them between steps. Either buffer may be null when its gradients are not wanted.
     /// </summary>
-    /// <exception cref="ArgumentException">A gradient buffer does not have its parameters' shape, a token is outside the vocabulary, or the sequence's activations, beside the weights and the transposed copies of the matrices the backward pass keeps, would not fit the memory available.</exception>
+    /// <exception cref="ArgumentException">A gradient buffer does not have its parameters' shape, a token is outside the vocabulary, the positions lie outside the model's context (an <see cref="ArgumentOutOfRangeException"/>), or the sequence's activations, beside the weights and the transposed copies of the matrices the backward pass keeps, would not fit the memory available.</exception>
     public float ComputeGradients(
         ReadOnlySpan<int> tokens,
         int startPosition,
@@ -112,9 +114,11 @@ public sealed class LlamaTrainer
 
     private float[] Run(ReadOnlySpan<int> tokens, int startPosition, LoraParameters? lora, KvPrefixParameters? prefix)
     {
-        if (startPosition + tokens.Length > Config.SeqLen)
+        // In long: near int.MaxValue the int sum wrapped negative, passed, and RoPE ran at wrapped positions.
+        long last = (long)startPosition + tokens.Length - 1;
+        if (startPosition < 0 || last >= Config.SeqLen)
         {
-            throw new ArgumentOutOfRangeException(nameof(startPosition), startPosition, $"positions {startPosition}..{startPosition + tokens.Length - 1} exceed the context of {Config.SeqLen}.");
+            throw new ArgumentOutOfRangeException(nameof(startPosition), startPosition, $"positions {startPosition}..{last} lie outside the context of {Config.SeqLen} (positions 0..{Config.SeqLen - 1}).");
         }
 
         return graph.Forward(tokens, startPosition, lora?.Set, prefix?.Set);

@@ -100,6 +100,26 @@ public sealed class TrainingApiTests
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Logits(tokens, config.SeqLen - 4));
     }
 
+    [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(int.MaxValue - 1)]
+    [InlineData(-1)]
+    public void A_start_position_outside_the_context_is_refused_even_where_the_last_position_overflows(int start)
+    {
+        // start + length was summed in int: near int.MaxValue it wrapped negative, passed the context check, and the pass ran
+        // at wrapped RoPE positions, returning finite logits, loss and gradients for positions the model does not have.
+        var config = TinyTrainingModel.Config();
+        var trainer = new LlamaTrainer(config, TinyTrainingModel.Weights(config));
+        int[] tokens = [1, 2, 3];
+        var loss = CrossEntropyLoss.ForNextTokens(tokens);
+        foreach (var pass in new Action[] { () => trainer.Logits(tokens, start), () => trainer.ComputeLoss(tokens, start, loss), () => trainer.ComputeGradients(tokens, start, loss) })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(pass);
+            Assert.Equal("startPosition", e.ParamName);
+            Assert.Contains($"context of {config.SeqLen}", e.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Perplexity_refuses_a_token_outside_the_vocabulary_the_last_one_too()
     {
