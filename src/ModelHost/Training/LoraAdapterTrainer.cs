@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace AgentMem.ModelHost.Training;
 
@@ -58,34 +57,18 @@ public static class LoraAdapterTrainer
         var gradients = lora.CreateGradientBuffer();
         var losses = windows.Select(w => CrossEntropyLoss.ForNextTokens(w)).ToArray();
 
-        // Windows are visited in a seeded shuffled order, reshuffled each pass, so a batch smaller than the data still sees all of it.
-        var random = new Random(options.Seed);
-        var order = new List<int>();
-        int next = 0;
-        int Take()
-        {
-            if (next == order.Count)
-            {
-                order = [.. Enumerable.Range(0, windows.Length)];
-                random.Shuffle(CollectionsMarshal.AsSpan(order));
-                next = 0;
-            }
-
-            return order[next++];
-        }
-
-        int batch = Math.Min(options.Batch, windows.Length);
-        var picked = new int[batch];
+        var sampler = new WindowSampler(windows.Length, options.Batch, options.Seed);
+        int batch = sampler.Batch;
         float StepLossAndGradients()
         {
             // The mean over all the batch's targets, each window weighted by its share of them: the loss final_loss reports,
             // so a short tail window does not weigh per token as much as a full one, and the learning rate does not depend on
             // the batch size.
+            var picked = sampler.Next();
             int targets = 0;
-            for (int i = 0; i < batch; i++)
+            foreach (int w in picked)
             {
-                picked[i] = Take();
-                targets += losses[picked[i]].Count;
+                targets += losses[w].Count;
             }
 
             float sum = 0f;

@@ -44,7 +44,10 @@ public sealed record LoraTrainingOptions
     /// </summary>
     public int SequenceLength { get; init; }
 
-    /// <summary>Windows per step; their gradients are averaged. Default 1.</summary>
+    /// <summary>
+    /// Windows per step; their gradients are averaged. Default 1. A step never holds a window twice: with fewer windows than
+    /// this, each step trains on every window once, and the adapter's <c>batch</c> metadata records that number.
+    /// </summary>
     public int Batch { get; init; } = 1;
 
     /// <summary>Seed of A's initialisation and of the order windows are visited in. Default 0.</summary>

@@ -98,6 +98,29 @@ public sealed class LoraAdapterTrainerTests
     }
 
     [Fact]
+    public void A_batch_larger_than_the_data_trains_each_step_on_every_window_once_and_records_the_batch_used()
+    {
+        // 3 windows, batch 5: each step holds the three once (not a window twice to make up five), and the recipe says 3.
+        var model = Model.Value;
+        int[] tokens = [1, 403, 407, 261, 378, 395, 30, 280, 365, 42];
+        var options = new LoraTrainingOptions { Rank = 2, Alpha = 2f, Targets = [LoraTarget.V], Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = 1, WarmupSteps = 0 }, Seed = 5, SequenceLength = 4, Batch = 5 };
+        var reports = new List<TrainingProgress>();
+        var adapter = LoraAdapterTrainer.Train(model, [tokens], options, progress: new SynchronousProgress<TrainingProgress>(reports.Add));
+        Assert.Equal("3", adapter.Metadata["windows"]);
+        Assert.Equal("3", adapter.Metadata["batch"]);
+
+        // B starts at zero, so the first step's loss is the base model's token mean over all the data, each window once.
+        var trainer = new LlamaTrainer(model);
+        double sum = 0;
+        foreach (var window in new[] { tokens[..4], tokens[3..7], tokens[6..] })
+        {
+            sum += (double)trainer.ComputeLoss(window, 0, CrossEntropyLoss.ForNextTokens(window)) * (window.Length - 1);
+        }
+
+        Assert.Equal((float)(sum / 9), Assert.Single(reports, p => p.Phase == TrainingPhase.Steps).Loss, 1e-5f);
+    }
+
+    [Fact]
     public void The_default_window_is_the_model_context_at_most_512_tokens()
     {
         // A 4,096-position model trained with the defaults: 512-token windows, not the whole context (the activations grow with
