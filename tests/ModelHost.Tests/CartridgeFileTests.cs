@@ -30,6 +30,28 @@ public sealed class CartridgeFileTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_file_or_a_folder_is_a_format_error_naming_the_path_for_every_reader()
+    {
+        // Load, Inspect and LoadInto threw a raw FileNotFoundException (a folder: UnauthorizedAccessException), which a caller
+        // catching the ModelFormatException the docs promise did not catch; the adapter loader already reported "not found".
+        var cache = Stories.Model.CreateCache();
+        foreach (var (path, expect) in new[]
+        {
+            (Path.Combine(folder, "none.amkv"), "KV cartridge file not found"),
+            (Path.Combine(folder, "no-such-folder", "none.amkv"), "KV cartridge file not found"),
+            (folder, "is a folder, not a KV cartridge file"),
+        })
+        {
+            foreach (var read in new Action[] { () => KvCartridge.Load(path), () => KvCartridge.Inspect(path), () => KvCartridge.LoadInto(path, Stories.Model, cache) })
+            {
+                var ex = Assert.Throws<ModelFormatException>(read);
+                Assert.StartsWith($"{path}: ", ex.Message, StringComparison.Ordinal);
+                Assert.Contains(expect, ex.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public void A_cartridge_the_reader_would_refuse_is_not_written()
     {
         var cartridge = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());

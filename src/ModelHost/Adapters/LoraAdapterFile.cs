@@ -108,22 +108,12 @@ public static class LoraAdapterFile
     }
 
     /// <summary>Reads the adapter at <paramref name="path"/>, checking its checksum and that every value is finite.</summary>
-    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated, inconsistent or corrupt, or a value
-    /// is NaN or infinite (the message names the matrix, target and layer).</exception>
+    /// <exception cref="ModelFormatException">No file at the path (missing, or a folder), not an adapter file, unknown version,
+    /// truncated, inconsistent or corrupt, or a value is NaN or infinite (the message names the matrix, target and layer).</exception>
     public static LoraAdapter Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) // a missing folder is a missing file too
-        {
-            throw new ModelFormatException($"{path}: LoRA adapter file not found.");
-        }
-
-        return Read(data, path);
+        return Read(PayloadFile.Open(path, "LoRA adapter", File.ReadAllBytes), path);
     }
 
     /// <summary>Reads the adapter at <paramref name="path"/> and checks it was trained on <paramref name="model"/> and fits its shape.</summary>
@@ -191,16 +181,12 @@ public static class LoraAdapterFile
     /// Reads only the header, metadata and sources of the adapter at <paramref name="path"/> (not the tensors, not the checksum):
     /// cheap whatever the adapter's size. <see cref="Load(string)"/> is what checks a file whole.
     /// </summary>
-    /// <exception cref="ModelFormatException">Not an adapter file, unknown version, truncated or implausible header.</exception>
+    /// <exception cref="ModelFormatException">No file at the path (missing, or a folder), not an adapter file, unknown version,
+    /// truncated or implausible header.</exception>
     public static LoraAdapterHeader Inspect(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-        {
-            throw new ModelFormatException($"{path}: LoRA adapter file not found.");
-        }
-
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var handle = PayloadFile.Open(path, "LoRA adapter", p => File.OpenHandle(p, FileMode.Open, FileAccess.Read, FileShare.Read));
         long length = RandomAccess.GetLength(handle);
 
         // The header's length is not known before it is parsed: read a prefix, and a longer one when that was not enough.

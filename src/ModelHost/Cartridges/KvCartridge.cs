@@ -494,7 +494,8 @@ public sealed class KvCartridge
     }
 
     /// <summary>Reads a cartridge from <paramref name="path"/> with large reads straight into its arrays, checksumming as it reads.</summary>
-    /// <exception cref="ModelFormatException">Wrong magic or version, truncated, inconsistent or failing its checksum.</exception>
+    /// <exception cref="ModelFormatException">No file at the path (missing, or a folder), wrong magic or version, truncated,
+    /// inconsistent or failing its checksum.</exception>
     public static KvCartridge Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -525,7 +526,8 @@ public sealed class KvCartridge
     /// to resume: no copy of the payload is kept), after checking it fits <paramref name="model"/>. Returns its tokens and positions.
     /// A file that does not fit leaves the cache untouched; one that fails while reading leaves it empty.
     /// </summary>
-    /// <exception cref="ModelFormatException">Malformed, corrupt, or made by another model or for another shape.</exception>
+    /// <exception cref="ModelFormatException">No file at the path (missing, or a folder), malformed, corrupt, or made by another
+    /// model or for another shape.</exception>
     /// <exception cref="ArgumentException">The cartridge holds more entries than the model's (or cache's) context.</exception>
     public static KvCartridgeHeader LoadInto(string path, LlamaModel model, KvCache cache)
     {
@@ -554,7 +556,8 @@ public sealed class KvCartridge
     }
 
     /// <summary>Reads only the header, tokens and positions of the cartridge at <paramref name="path"/> (no payload, no checksum).</summary>
-    /// <exception cref="ModelFormatException">Wrong magic or version, or inconsistent sizes.</exception>
+    /// <exception cref="ModelFormatException">No file at the path (missing, or a folder), wrong magic or version, or inconsistent
+    /// sizes.</exception>
     public static KvCartridgeHeader Inspect(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -914,7 +917,7 @@ public sealed class KvCartridge
         public ChecksummedFile(string path)
         {
             this.path = path;
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            stream = PayloadFile.Open(path, "KV cartridge", p => new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan));
             checksummed = new ChecksummedStream(stream);
             Length = stream.Length;
         }

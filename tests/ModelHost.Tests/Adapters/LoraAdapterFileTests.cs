@@ -264,6 +264,10 @@ public sealed class LoraAdapterFileTests : IDisposable
         string inMissingFolder = Path.Combine(folder, "no-such-folder", "none.amlora");
         Assert.Contains("not found", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(inMissingFolder)).Message, StringComparison.Ordinal);
         Assert.Contains("not found", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Inspect(inMissingFolder)).Message, StringComparison.Ordinal);
+
+        // A folder at the path: Load threw a raw UnauthorizedAccessException, Inspect called it missing.
+        Assert.Contains("is a folder, not a LoRA adapter file", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(folder)).Message, StringComparison.Ordinal);
+        Assert.Contains("is a folder, not a LoRA adapter file", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Inspect(folder)).Message, StringComparison.Ordinal);
     }
 
     private static LoraAdapter Small() => LoraTestAdapters.Random(Stories.Model, 2, seed: 7, targets: [LoraTarget.Q, LoraTarget.O]);
