@@ -18,11 +18,12 @@ namespace AgentMem.Agents.Parametric;
 /// purged source, or a missing or altered file. <see cref="RefreshAsync"/> archives a stale adapter memory with the reason.
 /// </para>
 /// <para>
-/// An adapter holds what it was trained from, so it must not outlive a purged source. Registered as a change listener
-/// (<see cref="MemoryOS.AddChangeListener"/>), this class deletes, when a memory is purged, every adapter file of the tenant
-/// whose header lists that memory among its sources; <see cref="RefreshAsync"/> deletes it too (for a purge done by another
-/// process); forgetting a user (<see cref="MemoryOS.ForgetUserAsync"/>) removes the adapter memories derived from the user's
-/// memories with their files. Adapters of a deleted cube are deleted with it.
+/// An adapter holds what it was trained from, so it must not outlive a purged source. Its memory <c>encodes</c> each source,
+/// so <see cref="MemoryOS.PurgeAsync(Scope, MemoryId, CancellationToken)"/> purges it with the source and deletes its file
+/// (the file still holding the bytes its payload records) in the same call, listener or not; <see cref="RefreshAsync"/>
+/// deletes that file too when it finds a source gone. Forgetting a user (<see cref="MemoryOS.ForgetUserAsync"/>) removes the
+/// adapter memories derived from the user's memories with their files. Registered as a change listener
+/// (<see cref="MemoryOS.AddChangeListener"/>), this class deletes a deleted cube's adapter files with it.
 /// </para>
 /// </remarks>
 public sealed class ParametricMemories : IMemoryChangeListener
