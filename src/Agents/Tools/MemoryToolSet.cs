@@ -252,8 +252,8 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         [Description("Id of the memory (from memory_search).")] string id,
         CancellationToken cancellationToken = default)
     {
-        var memoryId = await RequireInCubeAsync(id, cancellationToken).ConfigureAwait(false);
-        var item = await memory.GetAsync(scope, memoryId, cancellationToken).ConfigureAwait(false);
+        var item = await RequireItemInCubeAsync(id, cancellationToken).ConfigureAwait(false);
+        var memoryId = item.Id;
         var outgoing = new List<MemoryLinkResult>(Math.Min(item.Links.Count, MemoryTools.MaxListedItems));
         bool moreOutgoing = false;
         foreach (var link in item.Links)
@@ -265,12 +265,22 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             }
 
             string? text = null;
+            bool? inOtherCube = null;
             try
             {
                 // Only a live memory's text is current: a deleted one (the user asked to forget it), an archived or a
                 // superseded one is given without text, as a purged one is (incoming links leave such sources out).
                 var target = await memory.GetAsync(scope, link.Target, cancellationToken).ConfigureAwait(false);
-                text = MemoryFilter.LiveStates.Contains(target.State) ? target.Text : null;
+                if (target.CubeId != item.CubeId)
+                {
+                    // Links may cross cubes of the tenant, but the tools reach only their own: a host binds them to one cube
+                    // to keep the others out of the model's context, so the link is listed with nothing of its target.
+                    inOtherCube = true;
+                }
+                else
+                {
+                    text = MemoryFilter.LiveStates.Contains(target.State) ? target.Text : null;
+                }
             }
             catch (MemoryNotFoundException)
             {
@@ -283,7 +293,11 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
                 continue;
             }
 
-            outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text is null ? null : Clip(text)) { FullLength = text is null ? null : FullLength(text) });
+            outgoing.Add(new MemoryLinkResult(link.Target.ToString(), link.Type, link.Weight, text is null ? null : Clip(text))
+            {
+                FullLength = text is null ? null : FullLength(text),
+                InOtherCube = inOtherCube,
+            });
         }
 
         // One more than listed tells whether there are more; only the linking memories the page needs are read.

@@ -65,7 +65,7 @@ public static class MemoryTools
             AgentTool.Create(set.UpdateAsync, Update, "Correct a remembered fact: replaces the text of the memory with this id and returns the new version. The old version is kept in the history with the reason.", logger),
             AgentTool.Create(set.DeleteAsync, Delete, "Forget a memory by id. By default keeps a tombstone version in the history; with purge=true erases the memory and all its versions for good.", logger),
             AgentTool.Create(set.HistoryAsync, History, $"List the versions of a memory (the latest {MaxListedItems} at most, with the total), oldest first, with its state and the reason each version was replaced.", logger),
-            AgentTool.Create(set.LinksAsync, Links, "Show a memory's typed links: outgoing links to other memories (with their text while they are current; none once deleted or forgotten), and incoming links from current memories of the same cube that point to it.", logger),
+            AgentTool.Create(set.LinksAsync, Links, "Show a memory's typed links: outgoing links to other memories (with their text while they are current memories of this cube; none once deleted or forgotten, and only the id for one in another cube, marked inOtherCube), and incoming links from current memories of the same cube that point to it.", logger),
         ];
     }
 }

@@ -60,11 +60,17 @@ public sealed record MemoryDeleteResult(string Id, bool Purged, int? Version)
 /// <param name="Id">The memory at the other end of the link.</param>
 /// <param name="Type">The relation, e.g. related, supports, contradicts, follows.</param>
 /// <param name="Weight">Strength of the relation, 0..1.</param>
-/// <param name="Text">The other memory's text when it is live (active or frozen); null when it was deleted, archived, superseded or purged.</param>
+/// <param name="Text">The other memory's text when it is live (active or frozen) and in the same cube; null when it was deleted, archived, superseded or purged, or is in another cube.</param>
 public sealed record MemoryLinkResult(string Id, string Type, double Weight, string? Text)
 {
     /// <summary>Characters in the other memory's whole text when <see cref="Text"/> is its beginning only; null when whole.</summary>
     public int? FullLength { get; init; }
+
+    /// <summary>
+    /// True when an outgoing link's target is in another cube than the one the tools are bound to: it is listed by id, type and
+    /// weight only, as the tools give nothing else of another cube. Null for a target in the same cube (and for one purged).
+    /// </summary>
+    public bool? InOtherCube { get; init; }
 }
 
 /// <summary>What <c>memory_links</c> returns.</summary>

@@ -502,6 +502,34 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Links_into_another_cube_give_only_the_link_and_say_the_target_is_elsewhere()
+    {
+        // A tool set bound to one cube gave an outgoing link's target in any cube the user may read with its text: a host that
+        // binds the tools to "notes" to keep "private" out of the model's context leaked it. Every other tool answers that id
+        // "No memory ... in cube 'notes'".
+        var secret = await temp.Memory.AddAsync(Ann, (await temp.Memory.GetOrCreateCubeAsync(Ann, "private")).Id, new MemoryDraft("Ann's bank PIN is 4821"));
+        var cat = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's cat is Miso"}""");
+        var launch = await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft("Ann leads the Q3 launch")
+        {
+            Links = [new MemoryLink(secret.Id, "related", 0.5), new MemoryLink(MemoryId.Parse(cat.Id), "about")],
+        });
+
+        var result = await Find(tools, "memory_links").InvokeAsync(Args($$"""{"id":"{{launch.Id}}"}"""));
+        string json = JsonSerializer.Serialize(result, WebJson);
+        Assert.DoesNotContain("4821", json, StringComparison.Ordinal);
+
+        var links = JsonSerializer.Deserialize<MemoryLinksResult>(json, WebJson)!;
+        var elsewhere = Assert.Single(links.Outgoing, l => l.Id == secret.Id.ToString());
+        Assert.Equal(("related", 0.5, null, null, true), (elsewhere.Type, elsewhere.Weight, elsewhere.Text, elsewhere.FullLength, elsewhere.InOtherCube));
+        var here = Assert.Single(links.Outgoing, l => l.Id == cat.Id);
+        Assert.Equal(("Ann's cat is Miso", null), (here.Text, here.InOtherCube));
+
+        // Seen from the other cube's tools, the link into it is an incoming link of another cube: not listed, as before.
+        var privateTools = MemoryTools.Create(temp.Memory, Ann, "private");
+        Assert.Empty((await CallAsync<MemoryLinksResult>(privateTools, "memory_links", $$"""{"id":"{{secret.Id}}"}""")).Incoming);
+    }
+
+    [Fact]
     public async Task Search_offers_the_modes_the_memory_was_composed_with_and_runs_the_one_named()
     {
         // Every host was offered vector, which a memory composed without it refused; and hybrid ran the default retriever,
