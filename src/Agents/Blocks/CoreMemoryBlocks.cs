@@ -68,7 +68,7 @@ public sealed class CoreMemoryBlocks
     /// <summary>
     /// Appends <paramref name="text"/> as a new line of the block <paramref name="name"/>, creating the block
     /// (and the cube) if missing. Throws <see cref="MemoryValidationException"/> for an unknown name, empty
-    /// text, or a result longer than the limit.
+    /// text, or a result longer than the limit, and <see cref="MemoryFrozenException"/> for a frozen block.
     /// </summary>
     public async Task<CoreBlock> AppendAsync(Scope actor, string cube, string name, string text, CancellationToken cancellationToken = default)
     {
@@ -108,7 +108,8 @@ public sealed class CoreMemoryBlocks
     /// with <paramref name="newText"/>, as a new version. An empty <paramref name="newText"/> deletes the
     /// passage; a block left empty is deleted (a tombstone version) and returned with empty text. Throws
     /// <see cref="MemoryValidationException"/> for an unknown name, text not found, or a result over the limit and longer than
-    /// the block was (a block over a lowered limit may still be shortened, step by step).
+    /// the block was (a block over a lowered limit may still be shortened, step by step), and
+    /// <see cref="MemoryFrozenException"/> for a frozen block.
     /// </summary>
     public async Task<CoreBlock> ReplaceAsync(Scope actor, string cube, string name, string oldText, string newText, CancellationToken cancellationToken = default)
     {
@@ -250,7 +251,8 @@ public sealed class CoreMemoryBlocks
 
     private CoreBlock ToBlock(string name, MemoryItem item) => new(name, item.Text, options.Limit, item.Id, item.Version);
 
-    private string RequireName(string? name)
+    /// <summary>The block name <paramref name="name"/> stands for (case and spaces aside); throws <see cref="MemoryValidationException"/> for none.</summary>
+    internal string RequireName(string? name)
     {
         string wanted = name?.Trim() ?? string.Empty;
         return options.Names.FirstOrDefault(n => string.Equals(n, wanted, StringComparison.OrdinalIgnoreCase))

@@ -4,7 +4,8 @@ namespace AgentMem.Agents.Tools;
 
 /// <summary>
 /// The bodies of the core block tools, bound to one set of blocks, acting scope and cube. Errors
-/// (unknown block, text not found, over the limit) throw with a message that says how to fix the call.
+/// (unknown block, text not found, over the limit) throw with a message that says how to fix the call; a frozen block's
+/// refusal says that only a person can unfreeze it.
 /// </summary>
 internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, string cube)
 {
@@ -13,7 +14,16 @@ internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, str
         [Description("The text to add as a new line of the block: a short, self-contained statement.")] string text,
         CancellationToken cancellationToken = default)
     {
-        var block = await blocks.AppendAsync(scope, cube, name, text, cancellationToken).ConfigureAwait(false);
+        CoreBlock block;
+        try
+        {
+            block = await blocks.AppendAsync(scope, cube, name, text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MemoryFrozenException ex)
+        {
+            throw Frozen(name, ex);
+        }
+
         return Result(block);
     }
 
@@ -36,9 +46,17 @@ internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, str
                 $"There is no text to replace: cube '{cube}' does not exist yet, so every core block is empty. Write the block with {CoreBlockTools.Append}, which creates the cube.",
                 ex);
         }
+        catch (MemoryFrozenException ex)
+        {
+            throw Frozen(name, ex);
+        }
 
         return Result(block);
     }
+
+    // The facade's refusal names the block's memory id, which the model never saw, and says "Unfreeze it first". The name
+    // was checked before the block was read, so it is a block's.
+    private MemoryFrozenException Frozen(string name, MemoryFrozenException refused) => FrozenRefusal.Of($"Core block '{blocks.RequireName(name)}'", refused);
 
     private static CoreBlockResult Result(CoreBlock block) => new(block.Name, block.Text, block.Text.Length, block.Limit, block.Version);
 }

@@ -228,12 +228,7 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         return new MemoryDeleteResult(memoryId.ToString(), Purged: false, tombstone.Version);
     }
 
-    // The facade's refusal says "Unfreeze it first", which no tool can do.
-    private static MemoryFrozenException Frozen(MemoryId id, MemoryFrozenException? refused)
-    {
-        string message = $"Memory {id} is frozen: it is kept unchanged on purpose, and only a person can unfreeze it.";
-        return refused is null ? new MemoryFrozenException(message) : new MemoryFrozenException(message, refused);
-    }
+    private static MemoryFrozenException Frozen(MemoryId id, MemoryFrozenException? refused) => FrozenRefusal.Of($"Memory {id}", refused);
 
     public async Task<MemoryHistoryResult> HistoryAsync(
         [Description("Id of the memory (from memory_search).")] string id,

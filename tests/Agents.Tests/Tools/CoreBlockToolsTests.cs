@@ -39,4 +39,30 @@ public sealed class CoreBlockToolsTests : IAsyncLifetime
         var human = await CallAsync<CoreBlockResult>(tools, CoreBlockTools.Append, """{"name":"human","text":"Lives in Berlin."}""");
         Assert.Equal("Lives in Berlin.", human.Text);
     }
+
+    [Fact]
+    public async Task A_frozen_block_is_refused_naming_the_block_and_that_only_a_person_can_unfreeze_it()
+    {
+        // An operator freezes the persona block to pin it; the tools passed on the facade's "Memory 01... is frozen ...
+        // Unfreeze it first", which names an id the model never saw and asks for what no tool can do.
+        await CallAsync<CoreBlockResult>(tools, CoreBlockTools.Append, """{"name":"persona","text":"I am a helpful assistant."}""");
+        var block = Assert.Single(await new CoreMemoryBlocks(temp.Memory).ListAsync(Ann, "notes"));
+        await temp.Memory.SetStateAsync(Ann, block.Id, LifecycleState.Frozen, "pinned by the operator");
+
+        foreach (var (tool, json) in new[]
+        {
+            (CoreBlockTools.Append, """{"name":"Persona","text":"I like jokes."}"""),
+            (CoreBlockTools.Replace, """{"name":"persona","old_text":"helpful","new_text":"funny"}"""),
+            (CoreBlockTools.Replace, """{"name":"persona","old_text":"I am a helpful assistant.","new_text":""}"""), // empties it: a delete
+        })
+        {
+            var ex = await Assert.ThrowsAsync<MemoryFrozenException>(async () => await Find(tools, tool).InvokeAsync(Args(json)));
+            Assert.Contains("Core block 'persona' is frozen", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("only a person can unfreeze it", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unfreeze it first", ex.Message, StringComparison.Ordinal);
+        }
+
+        var kept = await temp.Memory.GetAsync(Ann, block.Id);
+        Assert.Equal(("I am a helpful assistant.", LifecycleState.Frozen), (kept.Text, kept.State));
+    }
 }
