@@ -176,7 +176,33 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
 
         var memoryId = item.Id;
         var next = await memory.UpdateAsync(scope, memoryId, new MemoryChange { Text = text.Trim(), Reason = reason }, cancellationToken).ConfigureAwait(false);
+        if (next.State == LifecycleState.Archived)
+        {
+            next = await RestoreCorrectedAsync(next, reason, cancellationToken).ConfigureAwait(false);
+        }
+
         return Version(next);
+    }
+
+    /// <summary>
+    /// Brings a forgotten memory that was just corrected back into recall. An edit keeps the state, so the correction was
+    /// stored where no search finds it, while memory_add of an archived memory's words brings it back
+    /// (<see cref="MemoryOS.RestoreRestatedAsync"/>): a correction is a restatement too. Restored after the edit and at the
+    /// version it wrote, so a failure between the two leaves the correction stored (archived, as before), never the stale
+    /// text current; a memory changed meanwhile by another writer is left as that writer left it.
+    /// </summary>
+    private async Task<MemoryItem> RestoreCorrectedAsync(MemoryItem corrected, string? reason, CancellationToken cancellationToken)
+    {
+        string why = string.IsNullOrWhiteSpace(reason) ? "corrected: restored from the archive" : reason.Trim();
+        try
+        {
+            var restore = new MemoryStateChange(corrected.Id, LifecycleState.Active, why) { ExpectedVersion = corrected.Version };
+            return (await memory.SetStateManyAsync(scope, [restore], cancellationToken).ConfigureAwait(false))[0];
+        }
+        catch (MemoryStateException)
+        {
+            return corrected;
+        }
     }
 
     public async Task<MemoryDeleteResult> DeleteAsync(

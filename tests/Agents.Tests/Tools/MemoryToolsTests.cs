@@ -188,6 +188,29 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Updating_a_forgotten_memory_brings_the_corrected_fact_back_into_search()
+    {
+        // The edit kept the state: the tool answered with a new version, still archived and with the old "faded" reason, and
+        // no search found the correction (memory_add of the same words would have brought the memory back).
+        var added = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann works at Contoso as a nurse"}""");
+        await temp.Memory.SetStateAsync(Ann, MemoryId.Parse(added.Id), LifecycleState.Archived, "faded");
+
+        var updated = await CallAsync<MemoryVersionResult>(tools, "memory_update", $$"""{"id":"{{added.Id}}","text":"Ann works at Fabrikam as a doctor","reason":"user changed jobs"}""");
+
+        Assert.Equal(("Ann works at Fabrikam as a doctor", "Active", "user changed jobs"), (updated.Text, updated.State, updated.Reason));
+        Assert.Equal(("Ann works at Fabrikam as a doctor", LifecycleState.Active), await TextAndStateAsync(added.Id));
+        foreach (var mode in new[] { "hybrid", "bm25" })
+        {
+            var hits = await CallAsync<List<MemoryHitResult>>(tools, "memory_search", $$"""{"query":"Where does Ann work? Fabrikam doctor","mode":"{{mode}}"}""");
+            Assert.Equal(added.Id, hits[0].Id);
+        }
+
+        // The archived text is kept in the history, replaced with the caller's reason.
+        var history = (await CallAsync<MemoryHistoryResult>(tools, "memory_history", $$"""{"id":"{{added.Id}}"}""")).Versions;
+        Assert.Contains(history, v => v.Text == "Ann works at Contoso as a nurse" && v.Reason == "user changed jobs");
+    }
+
+    [Fact]
     public async Task Updating_a_superseded_memory_is_refused_and_names_what_the_model_can_do()
     {
         // Its text is what the fact said when it was replaced; the facade's refusal says "Restore it (set it Active)",
