@@ -717,10 +717,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
     }
 
     /// <summary>
-    /// Replaces a cube's policy (forgetting threshold, limits, de-duplication); only a scope with write access may do it,
-    /// and only the owner may change <see cref="CubePolicy.HardDeleteAfterDays"/>: a TTL destroys data, as deleting the
-    /// cube does.
+    /// Replaces a cube's policy (forgetting threshold, limits, de-duplication); only a scope with read and write access may
+    /// do it, and only the owner may change <see cref="CubePolicy.HardDeleteAfterDays"/>: a TTL destroys data, as deleting
+    /// the cube does. Write access alone is not enough, as it is not for a state change or a purge: the policy decides what
+    /// becomes of every memory in the cube (a forgetting threshold archives them, an item limit refuses the owner's adds),
+    /// which a grantee that may not read them must not decide; and the cube returned, grants included, is what a read shows.
     /// </summary>
+    /// <exception cref="CubeAccessDeniedException">The actor may not both read and write the cube.</exception>
+    /// <exception cref="AccessDeniedException">The policy changes the hard-delete TTL and the actor is not the owner.</exception>
     public Task<MemCube> SetPolicyAsync(Scope actor, string cube, CubePolicy policy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -736,14 +740,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public async Task<MemCube> SetPolicyAsync(Scope actor, string cube, Func<CubePolicy, CubePolicy> change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var current = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
+        var current = await ResolveCubeAsync(actor, cube, CubeAccess.ReadWrite, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
 
         // Only the policy changes, on the cube as stored at the write: grants changed since the read above (a revoked
         // grant above all) stay as they are, and access is checked again against them.
         return await store.UpdateCubeAsync(actor.Tenant, current.Id, stored =>
         {
-            Demand(stored, actor, CubeAccess.Write, cube);
+            Demand(stored, actor, CubeAccess.ReadWrite, cube);
             var valid = ValidatePolicy(change(stored.Policy) ?? throw new MemoryValidationException("The policy change returned no policy."));
             if (valid.HardDeleteAfterDays != stored.Policy.HardDeleteAfterDays)
             {

@@ -35,14 +35,16 @@ public sealed class GovernanceEndpointTests
         await using var app = await TestApp.StartAsync();
         using var client = app.Client();
         await CreateAsync(client);
-        await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { grants = new[] { new { user = "bob", access = "readwrite" } }, user = "alice" });
+        await client.PutAsJsonAsync("/v1/cubes/shared/grants", new { grants = new[] { new { user = "bob", access = "readwrite" }, new { user = "dave", access = "write" } }, user = "alice" });
 
+        // A grantee that may only add may not decide what becomes of the memories it cannot read (forgetting, the limit).
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { forgettingThreshold = 0.99, maxItems = 1, user = "dave" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { hardDeleteAfterDays = 1, user = "bob" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { retentionDays = 30, user = "bob" })).StatusCode);
         var set = await TestApp.ReadJsonAsync(await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { hardDeleteAfterDays = 365, user = "alice" }));
         Assert.Equal((30, 365), (set.GetProperty("retentionDays").GetInt32(), set.GetProperty("hardDeleteAfterDays").GetInt32()));
         var shown = await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes/shared/policy?user=bob"));
-        Assert.Equal(365, shown.GetProperty("hardDeleteAfterDays").GetInt32());
+        Assert.Equal((365, 0), (shown.GetProperty("hardDeleteAfterDays").GetInt32(), shown.GetProperty("maxItems").GetInt32()));
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PutAsJsonAsync("/v1/cubes/shared/policy", new { retentionDays = -1, user = "alice" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/v1/cubes/shared/policy?user=carol")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/cubes/missing/policy")).StatusCode);

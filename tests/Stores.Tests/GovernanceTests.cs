@@ -218,6 +218,32 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_grantee_that_may_not_read_the_cube_cannot_change_its_policy_but_a_reader_and_writer_can()
+    {
+        // A write-only grantee set the forgetting threshold (so the next run archived the owner's every memory) and the
+        // item limit (so the owner's adds were refused), and got the cube back with its grants.
+        await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's first note"));
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.ReadWrite), new CubeGrant("carol", null, CubeAccess.Write), new CubeGrant("dave", null, CubeAccess.Read)]);
+        var before = (await memory.OpenCubeAsync(Alice, "notes")).Policy;
+
+        var writer = await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.SetPolicyAsync(Carol, "notes", p => p with { ForgettingThreshold = 0.999999, MaxItems = 1 }));
+        Assert.False(writer.CanRead);
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.SetPolicyAsync(Carol, "notes", new CubePolicy { Deduplicate = false }));
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.SetPolicyAsync(new Scope("acme", "dave"), "notes", p => p with { RetentionDays = 1 }));
+        Assert.Equal(before, (await memory.OpenCubeAsync(Alice, "notes")).Policy);
+        Assert.True((await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's second note"))).Created);
+
+        // Who may read and write the cube still may, and is answered with the cube as a read shows it to them.
+        var byBob = await memory.SetPolicyAsync(Bob, "notes", p => p with { MaxItems = 10 });
+        Assert.Equal(10, byBob.Policy.MaxItems);
+        Assert.Equal((await memory.OpenCubeAsync(Bob, "notes")).Grants, byBob.Grants);
+        Assert.Equal(20, (await memory.SetPolicyAsync(Alice, "notes", p => p with { MaxItems = 20 })).Policy.MaxItems);
+        var tenant = new Scope("acme");
+        await memory.CreateCubeAsync(tenant, "shared");
+        Assert.Equal(5, (await memory.SetPolicyAsync(tenant, "shared", p => p with { RetentionDays = 5 })).Policy.RetentionDays);
+    }
+
+    [Fact]
     public async Task Only_the_owner_sets_the_hard_delete_ttl_and_negative_days_are_refused()
     {
         await memory.SetPolicyAsync(Bob, "notes", new CubePolicy { RetentionDays = 30 });

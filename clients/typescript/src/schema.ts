@@ -110,7 +110,7 @@ export interface paths {
         get: operations["GetCubePolicy"];
         /**
          * Change a cube's policy
-         * @description Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).
+         * @description Members left out keep their value. Needs read and write access (a grantee that may only add may not change it); changing `hardDeleteAfterDays` (the TTL after which memories are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).
          */
         put: operations["SetCubePolicy"];
         post?: never;

@@ -19,7 +19,7 @@ internal static class CubePolicyCommands
         var maxItems = new Option<int?>("--max-items") { Description = "Most live memories the cube takes (0: no limit)." };
         var dedupe = new Option<bool?>("--dedupe") { Description = "true: identical content is stored once; false: kept as separate memories." };
         var contextBudget = new Option<int?>("--context-budget") { Description = "Most tokens of context built from the cube, whatever the caller asks for (`agentmem context --budget` included): 16 to 1,000,000, or 0 for the caller's." };
-        var set = verbs.Create("set", "Change a cube's policy; options not given keep their value (write access; the TTL is the owner's).", [name, retention, hardDelete, forgetBelow, maxItems, dedupe, contextBudget], async (ctx, parse, ct) =>
+        var set = verbs.Create("set", "Change a cube's policy; options not given keep their value (read and write access; the TTL is the owner's).", [name, retention, hardDelete, forgetBelow, maxItems, dedupe, contextBudget], async (ctx, parse, ct) =>
         {
             int? r = parse.GetValue(retention), h = parse.GetValue(hardDelete), m = parse.GetValue(maxItems), c = parse.GetValue(contextBudget);
             double? f = parse.GetValue(forgetBelow);

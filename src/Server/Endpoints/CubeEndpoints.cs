@@ -28,7 +28,7 @@ internal static class CubeEndpoints
             .WithJsonBody("""{"grants":[{"user":"bob","agent":null,"access":"read"}],"user":"caroline"}""");
         MapRead(cubes, "/{cube}/policy", GetPolicyAsync, "GetCubePolicy", "Get a cube's policy", "Retention (archive), the hard-delete TTL, forgetting, limits and de-duplication.");
         cubes.MapPut("/{cube}/policy", SetPolicyAsync)
-            .Describe("SetCubePolicy", "Change a cube's policy", "Members left out keep their value. Needs write access; changing `hardDeleteAfterDays` (the TTL after which memories "
+            .Describe("SetCubePolicy", "Change a cube's policy", "Members left out keep their value. Needs read and write access (a grantee that may only add may not change it); changing `hardDeleteAfterDays` (the TTL after which memories "
                 + "are purged by maintenance and the service's background sweep) needs the owner. Negative limits are refused (400).")
             .ProducesProblems(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
             .Writes()
