@@ -408,7 +408,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         var addOptions = new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems, matchSourceRef);
-        var outcomes = await store.AddAsync(actor.Tenant, items, addOptions, Audit(actor, "add", target.Id, null, 1, null), cancellationToken).ConfigureAwait(false);
+        var outcomes = await StoreAddAsync(actor, cube, target, items, addOptions, Audit(actor, "add", target.Id, null, 1, null), cancellationToken).ConfigureAwait(false);
         int created = outcomes.Count(o => o.Created);
         if (created > 0)
         {
@@ -420,6 +420,24 @@ public sealed partial class MemoryOS : IAsyncDisposable
         activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, created);
 
         return outcomes;
+    }
+
+    /// <summary>
+    /// <see cref="IMemoryStore.AddAsync"/> into <paramref name="target"/> (named <paramref name="cube"/> by the caller). The
+    /// store's <see cref="CubeFullException"/> names how many live memories the cube would hold; a caller that may not read
+    /// the cube (a grantee that may only add) is told only the limit, as <see cref="CountAsync"/> would tell it nothing.
+    /// </summary>
+    private async Task<IReadOnlyList<AddOutcome>> StoreAddAsync(Scope actor, string cube, MemCube target, IReadOnlyList<MemoryItem> items, AddOptions addOptions, AuditRecord audit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.AddAsync(actor.Tenant, items, addOptions, audit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CubeFullException) when ((CubeAccessPolicy.Evaluate(target, actor) & CubeAccess.Read) != CubeAccess.Read)
+        {
+            // Not wrapped: the store's exception, as an inner one, would carry the count to whoever logs or shows it.
+            throw new CubeFullException(string.Create(CultureInfo.InvariantCulture, $"Cube '{cube}' is full: its policy allows {addOptions.MaxLiveItems:N0} live memories. Nothing from this batch was stored."));
+        }
     }
 
     /// <summary>
@@ -476,7 +494,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
         var items = Import.Mem0Reader.ReadFile(path, actor.Tenant, target.Id, options.MaxContentBytes);
-        var outcomes = await store.AddAsync(actor.Tenant, items, new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems), Audit(actor, "import", target.Id, null, null, "mem0"), cancellationToken).ConfigureAwait(false);
+        var outcomes = await StoreAddAsync(actor, cube, target, items, new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems), Audit(actor, "import", target.Id, null, null, "mem0"), cancellationToken).ConfigureAwait(false);
         int created = outcomes.Count(o => o.Created);
         if (created > 0)
         {

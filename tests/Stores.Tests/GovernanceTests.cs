@@ -244,6 +244,27 @@ public sealed class GovernanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_full_cube_names_its_live_count_only_to_a_caller_that_may_count_it()
+    {
+        // A write-only grantee, refused CountAsync, read the cube's live count from the refusal of an add over the limit.
+        await memory.AddBatchAsync(Alice, "notes", [.. Enumerable.Range(0, 7).Select(i => new MemoryDraft($"alice's note {i}"))]);
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.ReadWrite), new CubeGrant("carol", null, CubeAccess.Write)]);
+        await memory.SetPolicyAsync(Alice, "notes", p => p with { MaxItems = 7 });
+        await Assert.ThrowsAsync<CubeAccessDeniedException>(() => memory.CountAsync(Carol, "notes"));
+
+        var writer = await Assert.ThrowsAsync<CubeFullException>(() => memory.AddBatchAsync(Carol, "notes", [new MemoryDraft("carol's note"), new MemoryDraft("carol's other note")]));
+        Assert.DoesNotMatch(@"\b9\b", writer.Message);
+        Assert.Contains("allows 7", writer.Message, StringComparison.Ordinal);
+
+        // Whoever may read the cube is told how full it would be, as CountAsync would tell them.
+        var reader = await Assert.ThrowsAsync<CubeFullException>(() => memory.AddBatchAsync(Bob, "notes", [new MemoryDraft("bob's note"), new MemoryDraft("bob's other note")]));
+        Assert.Contains("would hold 9 live memories", reader.Message, StringComparison.Ordinal);
+        var owner = await Assert.ThrowsAsync<CubeFullException>(() => memory.AddAsync(Alice, "notes", new MemoryDraft("alice's eighth note")));
+        Assert.Contains("would hold 8 live memories", owner.Message, StringComparison.Ordinal);
+        Assert.Equal(7, await memory.CountAsync(Alice, "notes"));
+    }
+
+    [Fact]
     public async Task Only_the_owner_sets_the_hard_delete_ttl_and_negative_days_are_refused()
     {
         await memory.SetPolicyAsync(Bob, "notes", new CubePolicy { RetentionDays = 30 });
