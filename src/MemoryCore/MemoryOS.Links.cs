@@ -118,16 +118,27 @@ public sealed partial class MemoryOS
     /// Refuses a write whose <paramref name="targets"/> include a memory the tenant does not hold (a mistyped id, one purged,
     /// one of another tenant). The store drops such a link without a word (it must, for a target purged between a read and
     /// the write), so the caller was told of a link never written, and a retry of the same update wrote a version each time.
+    /// A memory in a cube <paramref name="actor"/> may not read is refused in the same words: a link to it told the caller
+    /// which ids exist behind the answer an unknown id gets, and a derived-from link made its owner's purge take the
+    /// caller's memory too.
     /// </summary>
-    private async Task RequireLinkTargetsAsync(string tenant, HashSet<MemoryId> targets, CancellationToken cancellationToken)
+    private async Task RequireLinkTargetsAsync(Scope actor, HashSet<MemoryId> targets, CancellationToken cancellationToken)
     {
         if (targets.Count == 0)
         {
             return;
         }
 
-        var stored = await store.GetManyAsync(tenant, [.. targets], cancellationToken).ConfigureAwait(false);
-        targets.ExceptWith(stored.Select(m => m.Id));
+        var stored = await store.GetManyAsync(actor.Tenant, [.. targets], cancellationToken).ConfigureAwait(false);
+        foreach (var inCube in stored.GroupBy(m => m.CubeId, StringComparer.Ordinal))
+        {
+            var cube = await store.FindCubeAsync(actor.Tenant, inCube.Key, cancellationToken).ConfigureAwait(false);
+            if (cube is not null && (CubeAccessPolicy.Evaluate(cube, actor) & CubeAccess.Read) == CubeAccess.Read)
+            {
+                targets.ExceptWith(inCube.Select(m => m.Id));
+            }
+        }
+
         if (targets.Count > 0)
         {
             throw new MemoryValidationException($"A link points to memory {targets.Order().First()}, which is not stored (a mistyped id, or purged?); a link needs a memory of the tenant. Nothing was stored.");

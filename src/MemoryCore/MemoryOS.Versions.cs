@@ -321,7 +321,7 @@ public sealed partial class MemoryOS
                 // Only targets a step adds are read: the others were there when the memory was loaded.
                 var added = replacements.SelectMany(r => r.Next.Links.Select(l => l.Target).Except(r.Superseded.Links.Select(l => l.Target))).ToHashSet();
                 added.ExceptWith(current.Keys);
-                await RequireLinkTargetsAsync(actor.Tenant, added, cancellationToken).ConfigureAwait(false);
+                await RequireLinkTargetsAsync(actor, added, cancellationToken).ConfigureAwait(false);
             }
 
             await store.ReplaceManyAsync(actor.Tenant, replacements, cancellationToken).ConfigureAwait(false);

@@ -397,7 +397,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         var items = BuildItems(actor, target, drafts, time.GetUtcNow());
-        await RequireLinkTargetsAsync(actor.Tenant, [.. items.SelectMany(i => i.Links).Select(l => l.Target).Where(t => jobTargets?.Contains(t) != true)], cancellationToken).ConfigureAwait(false);
+        await RequireLinkTargetsAsync(actor, [.. items.SelectMany(i => i.Links).Select(l => l.Target).Where(t => jobTargets?.Contains(t) != true)], cancellationToken).ConfigureAwait(false);
 
         using var activity = MemoryCoreTelemetry.Source.StartActivity("memory.add");
         if (activity is not null)

@@ -108,11 +108,12 @@ public sealed class MemoryAuditAndLinksTests
         await using var _ = app;
         var memory = app.App.Services.GetRequiredService<MemoryOS>();
 
-        // Bob's private cube in the same tenant, and a note in the shared cube that links into it.
+        // Bob's private cube in the same tenant, and a note in the shared cube that links into it, written by Bob (a link
+        // needs read access to its target's cube).
         var bob = new Scope("tenant-a", "bob");
         await memory.CreateCubeAsync(bob, "bob-private");
         var secret = (await memory.AddAsync(bob, "bob-private", new MemoryDraft("Bob's surprise party is on Friday"))).Id;
-        var pointer = (await memory.AddAsync(new Scope("tenant-a"), InspectorSeed.Cube, new MemoryDraft("Something is planned for Friday")
+        var pointer = (await memory.AddAsync(bob, InspectorSeed.Cube, new MemoryDraft("Something is planned for Friday")
         {
             Links = [new MemoryLink(secret, "relates-to"), new MemoryLink(seed.Shed, "relates-to")],
         })).Id;

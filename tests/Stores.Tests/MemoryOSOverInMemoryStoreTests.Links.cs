@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Identity;
@@ -93,5 +94,42 @@ public sealed partial class MemoryOSOverInMemoryStoreTests
         Assert.Equal(linking, unbounded.LinkedFrom.Select(l => l.Source.Id));
         Assert.Equal(linking, (await hubs.GetIncomingLinksAsync(Alice, hub)).Select(l => l.Source.Id));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => hubs.GetNeighborhoodAsync(Alice, hub, limit: 0));
+    }
+
+    [Fact]
+    public async Task A_link_into_a_cube_the_writer_may_not_read_is_refused_as_a_link_to_an_unknown_memory()
+    {
+        // A link to a memory of a cube the caller may not read was stored, while one to an unknown id was refused: the
+        // answer told which ids exist behind a 404, and a derived-from link made the owner's purge take the caller's memory.
+        var secret = (await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's secret"))).Id;
+        await memory.CreateCubeAsync(Bob, "bobs");
+        var own = (await memory.AddAsync(Bob, "bobs", new MemoryDraft("bob's note"))).Id;
+        var never = MemoryId.NewId();
+        var unknown = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(Bob, "bobs", new MemoryDraft("bob's guess") { Links = [new MemoryLink(never, "derived-from")] }));
+        string Expected(MemoryId target) => unknown.Message.Replace(never.ToString(), target.ToString(), StringComparison.Ordinal);
+
+        var link = new[] { new MemoryLink(secret, "derived-from") };
+        var adding = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(Bob, "bobs", new MemoryDraft("bob's probe") { Links = link }));
+        var batch = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddBatchAsync(Bob, "bobs", [new MemoryDraft("first"), new MemoryDraft("second") { Links = link }]));
+        var updating = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateAsync(Bob, own, new MemoryChange { Links = link }));
+        var many = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.UpdateManyAsync(Bob, [new MemoryUpdate(own, new MemoryChange { Importance = 0.9 }), new MemoryUpdate(own, new MemoryChange { Links = link })]));
+        var superseding = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.SupersedeAsync(Bob, own, "replaced", link));
+        Assert.All(new[] { adding, batch, updating, many, superseding }, ex => Assert.Equal(Expected(secret), ex.Message));
+        Assert.Equal(1, await memory.CountAsync(Bob, "bobs"));
+        var untouched = await memory.GetAsync(Bob, own);
+        Assert.Equal(1, untouched.Version);
+        Assert.Empty(untouched.Links);
+
+        // Writing alone is not reading: a grantee that may only add to Alice's cube cannot link to what it holds.
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Write)]);
+        var inCube = await Assert.ThrowsAsync<MemoryValidationException>(() => memory.AddAsync(Bob, "notes", new MemoryDraft("bob's note to alice") { Links = link }));
+        Assert.Equal(Expected(secret), inCube.Message);
+
+        // Whoever may read the target links to it: the owner, and a grantee once it may read the cube.
+        Assert.True((await memory.AddAsync(Alice, "notes", new MemoryDraft("alice's follow-up") { Links = link })).Created);
+        await memory.SetGrantsAsync(Alice, "notes", [new CubeGrant("bob", null, CubeAccess.Read)]);
+        Assert.Equal([secret], (await memory.UpdateAsync(Bob, own, new MemoryChange { Links = link })).Links.Select(l => l.Target));
+        var derived = (await memory.AddAsync(Bob, "bobs", new MemoryDraft("bob's summary") { Links = link })).Id;
+        Assert.Equal([secret], (await memory.GetAsync(Bob, derived)).Links.Select(l => l.Target));
     }
 }

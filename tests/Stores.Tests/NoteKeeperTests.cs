@@ -109,10 +109,14 @@ public sealed class NoteKeeperTests
         await memory.CreateCubeAsync(bob, "private");
         var secret = (await memory.AddAsync(bob, "private", new MemoryDraft("Bob's surprise party is on Friday"))).Id;
         var plan = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Something is planned for Friday"))).Id;
+
+        // Alice links to Bob's memory while she may read his cube (a link needs that), and then he takes the grant back.
+        await memory.SetGrantsAsync(bob, "private", [new CubeGrant("alice", null, CubeAccess.Read)]);
         var pointer = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Friday plans")
         {
             Links = [new MemoryLink(secret, LinkTypes.RelatesTo), new MemoryLink(plan, LinkTypes.RelatesTo)],
         })).Id;
+        await memory.SetGrantsAsync(bob, "private", []);
         using var keeper = new NoteKeeper(memory);
 
         var alices = await keeper.GetNeighborhoodAsync(TestDatabase.Alice, pointer);

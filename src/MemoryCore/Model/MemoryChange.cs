@@ -28,7 +28,8 @@ public sealed record MemoryChange
 
     /// <summary>
     /// New links, or null to keep them. A link to a memory that is not stored (a mistyped id, one purged, one of another
-    /// tenant) refuses the update with <see cref="Errors.MemoryValidationException"/>.
+    /// tenant), or to one in a cube the writer may not read (told in the same words), refuses the update with
+    /// <see cref="Errors.MemoryValidationException"/>.
     /// </summary>
     public IReadOnlyList<MemoryLink>? Links { get; init; }
 

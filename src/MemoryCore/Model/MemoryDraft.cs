@@ -51,8 +51,9 @@ public sealed record MemoryDraft
     public double Importance { get; init; } = 0.5;
 
     /// <summary>
-    /// Links to memories of the tenant. A link to a memory that is not stored (a mistyped id, one purged, one of another
-    /// tenant) refuses the add with <see cref="Errors.MemoryValidationException"/>.
+    /// Links to memories of the tenant the writer may read. A link to a memory that is not stored (a mistyped id, one
+    /// purged, one of another tenant), or to one in a cube the writer may not read (told in the same words), refuses the
+    /// add with <see cref="Errors.MemoryValidationException"/>.
     /// </summary>
     public IReadOnlyList<MemoryLink> Links { get; init; } = [];
 
