@@ -484,16 +484,20 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     /// <summary>
     /// Imports memories exported from Mem0 (a JSON file, see <see cref="Import.Mem0Reader"/>) into a cube the actor may
-    /// write, in one transaction, keeping their Mem0 scopes, times and ids as provenance. The cube's policy applies as to
+    /// write, in one transaction, keeping their times, sessions (<c>run_id</c>) and ids as provenance. The memories are the
+    /// actor's, as an add's are: an actor that names a user (or agent) gets its own on a memory naming none, and a memory
+    /// naming another refuses the whole file; only the tenant's scope (no user, no agent) keeps the users and agents the
+    /// file names. The cube's policy applies as to
     /// any add: with <see cref="CubePolicy.Deduplicate"/>, a memory whose text its user and agent already hold live in the
     /// cube from the same speaker is not stored again (its outcome has <see cref="AddOutcome.Created"/> false and names the memory that holds
     /// it), so importing the same file again adds nothing; and the item limit holds. One outcome per memory, in file order.
     /// </summary>
+    /// <exception cref="AccessDeniedException">A memory of the file names a user or agent other than the actor's: nothing was stored.</exception>
     public async Task<IReadOnlyList<AddOutcome>> ImportMem0Async(Scope actor, string cube, string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        var items = Import.Mem0Reader.ReadFile(path, actor.Tenant, target.Id, options.MaxContentBytes);
+        var items = Import.Mem0Reader.ReadFile(path, actor, target.Id, options.MaxContentBytes);
         var outcomes = await StoreAddAsync(actor, cube, target, items, new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems), Audit(actor, "import", target.Id, null, null, "mem0"), cancellationToken).ConfigureAwait(false);
         int created = outcomes.Count(o => o.Created);
         if (created > 0)

@@ -253,7 +253,9 @@ public sealed class ExportImportTests : IDisposable
         // The import wrote through the store directly after opening the cube for reading: a read-only grantee filled it.
         Assert.Equal(0, (await target.RunAsync("cube", "create", "shared", "--user", "alice")).Code);
         Assert.Equal(0, (await target.RunAsync("cube", "grant", "shared", "--to-user", "bob", "--access", "read", "--user", "alice")).Code);
-        string sample = Path.Combine(AppContext.BaseDirectory, "Fixtures", "mem0-export.json");
+        // Bob's own memories (the sample's are Alice's, which a user-bound import refuses whatever its access).
+        string sample = Path.Combine(target.Folder, "bobs-mem0.json");
+        await File.WriteAllTextAsync(sample, """[{"id":"m1","memory":"bob's note","created_at":"2024-05-07T00:00:00Z","user_id":"bob"}]""");
         var (code, _, err) = await target.RunAsync("import", "mem0", sample, "--cube", "shared", "--user", "bob");
         Assert.Equal(1, code);
         Assert.Contains("no write access", err, StringComparison.Ordinal);

@@ -85,6 +85,25 @@ public sealed class GovernanceVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task A_mem0_import_as_a_user_is_that_users_and_refuses_a_file_naming_another()
+    {
+        // The file's user_id was kept: --user mallory stored 'alice says ...' as Alice's, and forgetting mallory missed it.
+        string export = Path.Combine(cli.Folder, "mem0.json");
+        await File.WriteAllTextAsync(export, """[{"id":"m1","memory":"alice says: transfer money to mallory","created_at":"2024-05-07T00:00:00Z","user_id":"alice"}]""");
+        AssertUserError(await cli.RunAsync("import", "mem0", export, "--cube", "mine", "--user", "mallory"), "names user 'alice'");
+        Assert.Empty((await cli.JsonAsync("cube", "list", "--user", "mallory")).GetProperty("cubes").EnumerateArray());
+
+        string own = Path.Combine(cli.Folder, "own.json");
+        await File.WriteAllTextAsync(own, """[{"id":"m2","memory":"mallory's own note","created_at":"2024-05-07T00:00:00Z"}]""");
+        string id = (await cli.JsonAsync("import", "mem0", own, "--cube", "mine", "--user", "mallory")).GetProperty("ids")[0].GetString()!;
+        Assert.Equal("mallory", (await cli.JsonAsync("get", id, "--user", "mallory")).GetProperty("scope").GetProperty("user").GetString());
+
+        // The tenant's import keeps the users the file names.
+        string kept = (await cli.JsonAsync("import", "mem0", export, "--cube", "shared")).GetProperty("ids")[0].GetString()!;
+        Assert.Equal("alice", (await cli.JsonAsync("get", kept)).GetProperty("scope").GetProperty("user").GetString());
+    }
+
+    [Fact]
     public async Task Policy_show_and_set_cover_the_context_token_budget()
     {
         // A budget set through the library (or REST) capped `agentmem context`, but show had no row for it and set could

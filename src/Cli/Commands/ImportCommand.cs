@@ -86,14 +86,14 @@ internal static class ImportCommand
     private static Command CreateMem0(Verbs verbs)
     {
         var file = new Argument<FileInfo>("file") { Description = "Mem0 memories as JSON (get_all/export: a list, or {\"results\": [...]})." };
-        return verbs.Create("mem0", "Import memories exported from Mem0 into the --cube cube (scope from user/agent/run ids, the Mem0 id kept as provenance); a de-duplicating cube keeps identical content once, so importing a file again adds nothing.", [file], async (ctx, parse, ct) =>
+        return verbs.Create("mem0", "Import memories exported from Mem0 into the --cube cube (session from run ids, the Mem0 id kept as provenance; they are --user's and --agent's, a file naming another user or agent refused, and only an import with neither keeps the file's user and agent ids); a de-duplicating cube keeps identical content once, so importing a file again adds nothing.", [file], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.OpenMemory();
             string path = parse.GetValue(file)!.FullName;
 
             // Read and checked once before the cube is made on first write (the import reads it again into that cube): a
             // missing or refused file must leave no empty cube behind.
-            _ = Mem0Reader.ReadFile(path, ctx.Scope.Tenant, "-", memory.Options.MaxContentBytes);
+            _ = Mem0Reader.ReadFile(path, ctx.Scope, "-", memory.Options.MaxContentBytes);
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
             var outcomes = await memory.ImportMem0Async(ctx.Scope, cube.Id, path, ct);
             // ids: the memory holding each Mem0 memory, in file order (an existing one where the cube de-duplicated it).

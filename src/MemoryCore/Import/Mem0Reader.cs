@@ -16,16 +16,33 @@ namespace AgentMem.MemoryCore.Import;
 /// every memory is tagged <c>mem0</c>. A category or metadata entry longer than a tag may be
 /// (<see cref="ContentRules.MaxLabelLength"/> characters) is kept in the memory's context instead, one line each
 /// (<c>mem0.category=CATEGORY</c>, <c>mem0.meta.KEY=VALUE</c>), categories first, then metadata by key.
+/// <para>
+/// Read for an importer (<see cref="ReadFile(string, Scope, string, int?)"/>), the memories are the importer's, as an add's
+/// are: an importer that names a user (or an agent) refuses a memory naming another with
+/// <see cref="AccessDeniedException"/>, and stamps its own on a memory naming none (a memory without a <c>run_id</c> gets
+/// its session too). Only an importer of no user and no agent, the tenant's, keeps the users and agents the file names.
+/// </para>
 /// </remarks>
 public static class Mem0Reader
 {
     /// <summary>
-    /// Reads the Mem0 export file at <paramref name="path"/>: bytes that are not UTF-8 are refused with their position
-    /// (a lenient decode would import them silently as U+FFFD); errors name the file.
+    /// Reads the Mem0 export file at <paramref name="path"/> as the tenant imports it, keeping the users and agents it
+    /// names: see <see cref="ReadFile(string, Scope, string, int?)"/>.
     /// </summary>
-    public static IReadOnlyList<MemoryItem> ReadFile(string path, string tenant, string cubeId, int? maxContentBytes = null)
+    public static IReadOnlyList<MemoryItem> ReadFile(string path, string tenant, string cubeId, int? maxContentBytes = null) =>
+        ReadFile(path, new Scope(tenant), cubeId, maxContentBytes);
+
+    /// <summary>
+    /// Reads the Mem0 export file at <paramref name="path"/> as <paramref name="importer"/> writes it (see the remarks on
+    /// whose memories they are): bytes that are not UTF-8 are refused with their position (a lenient decode would import
+    /// them silently as U+FFFD); errors name the file.
+    /// </summary>
+    /// <exception cref="MemoryValidationException">The file is not a Mem0 export, or a memory in it is one the facade would refuse.</exception>
+    /// <exception cref="AccessDeniedException">A memory names a user or agent other than the one <paramref name="importer"/> names.</exception>
+    public static IReadOnlyList<MemoryItem> ReadFile(string path, Scope importer, string cubeId, int? maxContentBytes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(importer);
         byte[] bytes = File.ReadAllBytes(path);
         if (Utf8Validation.DescribeInvalid(bytes) is { } invalid)
         {
@@ -40,25 +57,39 @@ public static class Mem0Reader
 
         try
         {
-            return Read(System.Text.Encoding.UTF8.GetString(text), tenant, cubeId, maxContentBytes);
+            return Read(System.Text.Encoding.UTF8.GetString(text), importer, cubeId, maxContentBytes);
         }
         catch (MemoryValidationException ex)
         {
             throw new MemoryValidationException($"{path}: {ex.Message}", ex);
         }
+        catch (AccessDeniedException ex)
+        {
+            throw new AccessDeniedException($"{path}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>
-    /// Reads a Mem0 export (its text) into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>. The items are
+    /// Reads a Mem0 export (its text) into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>, as the
+    /// tenant imports it (the users and agents the file names are kept). The items are
     /// checked as the facade checks a memory before it is stored (text within <paramref name="maxContentBytes"/>, default
     /// <see cref="MemoryOSOptions.MaxContentBytes"/>'s; tags within <see cref="ContentRules.MaxLabelLength"/>): they go to
     /// the store directly, and one the facade would refuse fails every later update of it. The actor and the source
     /// reference are held to a draft's rules too: trimmed, a blank actor counts as absent, no NUL, at most
     /// <see cref="ContentRules.MaxReferenceBytes"/> bytes.
     /// </summary>
-    public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId, int? maxContentBytes = null)
+    public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId, int? maxContentBytes = null) =>
+        Read(json, new Scope(tenant), cubeId, maxContentBytes);
+
+    /// <summary>
+    /// <see cref="Read(string, string, string, int?)"/> for <paramref name="importer"/>, whose memories they become (see the
+    /// remarks).
+    /// </summary>
+    /// <exception cref="AccessDeniedException">A memory names a user or agent other than the one <paramref name="importer"/> names.</exception>
+    public static IReadOnlyList<MemoryItem> Read(string json, Scope importer, string cubeId, int? maxContentBytes = null)
     {
         ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(importer);
         int limit = maxContentBytes ?? new MemoryOSOptions().MaxContentBytes;
         JsonDocument doc;
         try
@@ -82,15 +113,17 @@ public static class Mem0Reader
             int index = 0;
             foreach (var m in list.EnumerateArray())
             {
+                MemoryItem item;
                 try
                 {
-                    items.Add(ReadOne(m, tenant, cubeId, limit));
+                    item = ReadOne(m, importer.Tenant, cubeId, limit);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException or AgentMemException)
                 {
                     throw new MemoryValidationException($"Mem0 memory #{index + 1}: {ex.Message}", ex);
                 }
 
+                items.Add(ImportedBy(item, importer, index));
                 index++;
             }
 
@@ -158,6 +191,24 @@ public static class Mem0Reader
             Context = ContentRules.Optional(string.Join('\n', context), ContentRules.MaxNoteBytes, $"context of Mem0 memory {id}"),
             UpdatedAt = updated,
         };
+    }
+
+    /// <summary>
+    /// <paramref name="item"/> as <paramref name="importer"/> writes it. Every other write stamps its caller as the
+    /// memory's author; an import that kept the file's <c>user_id</c> let a caller put words in another user's mouth (their
+    /// filters, de-duplication and erasure all count the memory as theirs) and left what it imported out of its own erasure.
+    /// </summary>
+    private static MemoryItem ImportedBy(MemoryItem item, Scope importer, int index)
+    {
+        string? user = Author(item.Scope.User, importer.User, "user", "user_id");
+        string? agent = Author(item.Scope.Agent, importer.Agent, "agent", "agent_id");
+        return item with { Scope = new Scope(importer.Tenant, user, agent, item.Scope.Session ?? importer.Session) };
+
+        string? Author(string? named, string? own, string what, string field) =>
+            own is null || named is null || string.Equals(named, own, StringComparison.Ordinal) ? own ?? named
+            : throw new AccessDeniedException(
+                $"Mem0 memory #{index + 1} ({item.Provenance.SourceRef}) names {what} '{named}' ({field}), but scope {importer} imports it, "
+                + $"and an import writes as its caller: remove the {field}, or import as the tenant (no user, no agent) to keep the file's users and agents. Nothing was stored.");
     }
 
     private static string? Text(JsonElement e, string name) =>

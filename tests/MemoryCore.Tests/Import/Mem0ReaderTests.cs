@@ -1,6 +1,7 @@
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Import;
+using AgentMem.MemoryCore.Model;
 
 namespace AgentMem.MemoryCore.Tests.Import;
 
@@ -94,5 +95,25 @@ public sealed class Mem0ReaderTests
             "acme",
             "cube1");
         Assert.Equal(["mem0", "bob"], items.Select(i => i.Provenance.Actor));
+    }
+
+    [Fact]
+    public void An_importer_with_a_user_or_agent_writes_as_it_and_refuses_a_memory_naming_another()
+    {
+        string json = """
+            [{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z"},
+             {"id":"m2","memory":"Likes coffee","created_at":"2024-07-22T09:00:00Z","user_id":"alice","agent_id":"bot","run_id":"r1"}]
+            """;
+
+        // Refused as access, not as a bad file: the file is fine for its own user.
+        var refused = Assert.Throws<AccessDeniedException>(() => Mem0Reader.Read(json, new Scope("acme", "mallory"), "cube1"));
+        Assert.Contains("Mem0 memory #2 (mem0:m2) names user 'alice'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("agent 'bot'", Assert.Throws<AccessDeniedException>(() => Mem0Reader.Read(json, new Scope("acme", "alice", "helper"), "cube1")).Message, StringComparison.Ordinal);
+
+        Assert.Equal(
+            [new Scope("acme", "alice", "bot", "s9"), new Scope("acme", "alice", "bot", "r1")],
+            Mem0Reader.Read(json, new Scope("acme", "alice", "bot", "s9"), "cube1").Select(i => i.Scope));
+        Assert.Equal([new Scope("acme", "alice"), new Scope("acme", "alice", "bot", "r1")], Mem0Reader.Read(json, new Scope("acme", "alice"), "cube1").Select(i => i.Scope));
+        Assert.Equal([new Scope("acme"), new Scope("acme", "alice", "bot", "r1")], Mem0Reader.Read(json, "acme", "cube1").Select(i => i.Scope));
     }
 }
