@@ -9,7 +9,7 @@ internal static class DatasetCommand
     public static Command Create(Verbs verbs)
     {
         var defaults = new LongChatOptions();
-        var output = new Option<string>("--out") { Description = "The JSON file to write (LoCoMo's schema; `bench longchat FILE` and `bench workload --dataset FILE` read it).", Required = true };
+        var output = new Option<string>("--out") { Description = "The JSON file to write, its folder created if missing (LoCoMo's schema; `bench longchat FILE` and `bench workload --dataset FILE` read it).", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of every random choice: one seed, one dataset, byte for byte.", DefaultValueFactory = _ => defaults.Seed };
         var conversations = new Option<int>("--conversations") { Description = "Conversations (projects) to generate.", DefaultValueFactory = _ => defaults.Conversations };
         var sessions = new Option<int>("--sessions") { Description = "Sessions per conversation.", DefaultValueFactory = _ => defaults.SessionsPerConversation };
@@ -22,8 +22,8 @@ internal static class DatasetCommand
                 SessionsPerConversation = parse.GetValue(sessions),
             };
             Verb.Validate(options.Validate);
+            string path = Path.GetFullPath(Parsing.OutputFile(ctx, parse.GetValue(output)));
             var dataset = LongChatGenerator.Generate(options);
-            string path = Path.GetFullPath(parse.GetValue(output)!);
             CrashSafeFile.Write(path, file => LocomoJsonWriter.Write(dataset, file));
             ctx.Output.Result(
                 new { file = path, conversations = dataset.Conversations.Count, sessions = dataset.SessionCount, turns = dataset.TurnCount, questions = dataset.Questions.Count, sha256 = dataset.Sha256 },

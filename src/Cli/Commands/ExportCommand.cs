@@ -16,7 +16,7 @@ internal static class ExportCommand
         return verbs.Create("export", "Export a cube (all memories, versions, links, tags, notes) as agentmem.cube JSON Lines.", [output, embeddings], async (ctx, parse, ct) =>
         {
             // Checked (and its folder made) before the cube is read, as every --out is: not after the work.
-            string? file = parse.GetResult(output) is { Implicit: false } ? Path.GetFullPath(Parsing.OutputFile(parse.GetValue(output))) : null;
+            string? file = parse.GetResult(output) is { Implicit: false } ? Path.GetFullPath(Parsing.OutputFile(ctx, parse.GetValue(output))) : null;
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var state);
             var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);

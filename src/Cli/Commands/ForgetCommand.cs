@@ -95,7 +95,7 @@ internal static class ForgetCommand
             throw new MemoryValidationException("--verify scans the files of an embedded SQLite database; a PostgreSQL server's files are out of its reach.");
         }
 
-        string database = Path.GetFullPath(sqlite.Path);
+        string database = sqlite.Path;
         if (!File.Exists(database))
         {
             // Nothing to scan is no proof of erasure: a mistyped --db answered "No trace" and exit 0.
@@ -103,6 +103,6 @@ internal static class ForgetCommand
         }
 
         string folder = Path.GetDirectoryName(database)!;
-        return [database, database + "-wal", database + "-shm", database + "-journal", ctx.IndexDirectoryFor(ctx.Db), Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived")];
+        return [.. sqlite.Files, ctx.IndexDirectoryFor(ctx.Db), Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived")];
     }
 }

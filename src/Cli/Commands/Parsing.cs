@@ -1,3 +1,4 @@
+using AgentMem.Common.IO;
 using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Time;
@@ -48,11 +49,15 @@ internal static class Parsing
     /// <summary>
     /// Checks an output file option (<c>--out</c>) before the work that fills it, and creates its folder as the benchmark
     /// reports do: a blank path or a missing folder failed only at the save, after minutes (or hours) of prefill or
-    /// training, and the result was lost.
+    /// training, and the result was lost. A file of the <c>--db</c> database (the SQLite file, its write-ahead log,
+    /// shared-memory and journal files) or one inside its index folder is refused, symbolic links followed: the save renames
+    /// its file over the target, so <c>export --out agentmem.db</c> replaced every cube of the database with one cube's
+    /// export and exited 0.
     /// </summary>
     /// <returns><paramref name="path"/> as given.</returns>
-    public static string OutputFile(string? path, string option = "--out")
+    public static string OutputFile(CliContext ctx, string? path, string option = "--out")
     {
+        ArgumentNullException.ThrowIfNull(ctx);
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new MemoryValidationException($"{option} needs a file name; got '{path}'.");
@@ -68,6 +73,8 @@ internal static class Parsing
             throw new MemoryValidationException($"{option} '{path}' is not a usable file path: {ex.Message}", ex);
         }
 
+        RefuseDatabaseFiles(ctx, full, path, option);
+
         // An I/O failure here (a file where a folder should be, no permission) is reported as such, exit 1.
         if (Path.GetDirectoryName(full) is { Length: > 0 } folder)
         {
@@ -76,6 +83,37 @@ internal static class Parsing
 
         return path;
     }
+
+    // The file the save would replace, compared with the database's files and index folder as each is named and as its links
+    // resolve: SQLite opens a linked database at its target and keeps the write-ahead log beside that.
+    private static void RefuseDatabaseFiles(CliContext ctx, string full, string path, string option)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        string target = Followed(full);
+        if (ctx.Db is SqliteLocation sqlite)
+        {
+            var files = new SqliteLocation(Followed(sqlite.Path)).Files.Concat(sqlite.Files);
+            if (files.Any(f => string.Equals(f, target, comparison)))
+            {
+                throw new MemoryValidationException($"{option} '{path}' is a file of the database --db names ({sqlite.Path}); writing it would destroy the database. Name another file.");
+            }
+        }
+
+        // A PostgreSQL database has no file here, but this process's indexes of it do.
+        string index = Path.GetFullPath(ctx.IndexDirectoryFor(ctx.Db));
+        foreach (string folder in new[] { index, Followed(index) }.Select(f => Path.TrimEndingDirectorySeparator(f)))
+        {
+            if (string.Equals(target, folder, comparison) || target.StartsWith(folder + Path.DirectorySeparatorChar, comparison))
+            {
+                throw new MemoryValidationException($"{option} '{path}' is inside the index folder of the database ({index}), which AgentMem manages and rebuilds. Name a file elsewhere.");
+            }
+        }
+    }
+
+    // A full path with every symbolic link on it followed, its folders' as well as its own: a link to the database's folder
+    // names the database too.
+    private static string Followed(string full) =>
+        Path.GetDirectoryName(full) is { } parent ? CrashSafeFile.FinalTarget(Path.Combine(Followed(parent), Path.GetFileName(full))) : full;
 
     /// <summary>
     /// Parses an option's comma-separated list of positive integers (<c>--k 1,5,10</c>), in the order given; with

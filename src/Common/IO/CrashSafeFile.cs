@@ -99,10 +99,13 @@ public static class CrashSafeFile
 
     /// <summary>
     /// The file a symbolic link at <paramref name="path"/> finally names, so the link (to a file kept on another disk, say)
-    /// stays a link and its target gets the content; the path itself when it is no link.
+    /// stays a link and its target gets the content; the path itself when it is no link, or when the link cannot be followed
+    /// (a loop, an unreadable link: the write then reports what is wrong). It is the file <see cref="WriteAsync"/> replaces,
+    /// so a host can check that file before writing (the CLI refuses an output that would replace its own database).
     /// </summary>
-    private static string FinalTarget(string path)
+    public static string FinalTarget(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         try
         {
             var file = new FileInfo(path);
