@@ -130,4 +130,19 @@ public sealed class ImportAndDemoTests : IDisposable
         Assert.DoesNotContain("seagulls", Top(3), StringComparison.Ordinal);
         Assert.DoesNotContain("rabies", Top(4), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_demo_for_people_writes_its_headings_as_lines_when_standard_output_is_no_terminal()
+    {
+        // Results are not wrapped when standard output is no terminal, so nothing may fill the console's width there: a
+        // heading rule as wide as an unbounded console could never be written.
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await CliApp.RunAsync(["--embedder", "hashing", "demo"], stdout, stderr, Output.TerminalKind.None);
+        Assert.True(code == 0, stderr.ToString());
+        var lines = stdout.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("── Imported 35 turns of 'Maya and Leo catch up over three months' ──", lines);
+        Assert.Contains(lines, l => l.StartsWith("Done. ", StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.True(l.Length < 400, l));
+    }
 }

@@ -474,6 +474,22 @@ public sealed class VerbTests : IDisposable
         Assert.Contains("frozen", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Results_are_written_whole_on_one_line_when_standard_output_is_no_terminal()
+    {
+        // Redirected to a log, a pipe or $(...), results were wrapped at 80 columns: a path cut mid-name, a space left before
+        // each break. Errors were already written unwrapped.
+        string id = (await cli.RunAsync("add", "Maya moved to Lisbon in 2024")).Out.Trim();
+        string file = Path.Combine(cli.Folder, "some", "rather", "long", "folder", "name", "for", "the", "exports", "cube-default-2026-03-01.jsonl");
+        var export = await cli.RunAsync("export", "--out", file);
+        Assert.True(export.Code == 0, export.Err);
+        Assert.Equal($"Exported 1 memories (1 versions) of cube 'default' to {file}.", Assert.Single(export.Out.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)));
+
+        var deleted = await cli.RunAsync("delete", id);
+        Assert.Equal(0, deleted.Code);
+        Assert.Equal($"Deleted {id} (soft: version 2 is a tombstone; use --purge to remove it for good).", Assert.Single(deleted.Out.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)));
+    }
+
     /// <summary>Runs a verb bound by <see cref="Verb.Bind"/> whose body throws <paramref name="error"/>, after the global <paramref name="flags"/>.</summary>
     private async Task<(int Code, string Err)> RunThrowingVerbAsync(Exception error, string[] flags)
     {

@@ -53,14 +53,14 @@ internal static class DemoCommand
                 }
                 else
                 {
-                    demo.Output.Console.Write(new Rule($"[bold]Imported {summary.Turns} turns of '{Markup.Escape(document.Title ?? document.Id)}'[/]").LeftJustified());
+                    demo.Output.Heading($"[bold]Imported {summary.Turns} turns of '{Markup.Escape(document.Title ?? document.Id)}'[/]");
                 }
 
                 foreach (string query in Queries)
                 {
                     if (!demo.Output.IsJson)
                     {
-                        demo.Output.Console.Write(new Rule($"search: [italic]{Markup.Escape(query)}[/]").LeftJustified());
+                        demo.Output.Heading($"search: [italic]{Markup.Escape(query)}[/]");
                     }
 
                     var hits = await memory.SearchAsync(demo.Scope, demo.Cube, query, 3, cancellationToken: ct);
