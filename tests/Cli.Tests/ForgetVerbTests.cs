@@ -49,6 +49,26 @@ public sealed class ForgetVerbTests : IDisposable
         Assert.Equal(0, (await cli.RunAsync("cube", "delete", id, "--yes", "--user", "ursula")).Code);
     }
 
+    [Fact]
+    public async Task Forget_json_keeps_its_counts_at_the_top_level_and_adds_verify_only_when_asked()
+    {
+        // With --verify the counts moved under "forgot": a script reading .written got nothing once --verify was added.
+        Assert.Equal(0, (await cli.RunAsync("add", $"Ursula's locker code is {Token}", "--user", "ursula")).Code);
+        var plain = await cli.JsonAsync("forget", "--user", "ursula", "--yes");
+        Assert.Equal(0, (await cli.RunAsync("add", $"Ursula's bike code is {Token}", "--user", "ursula")).Code);
+        var verified = await cli.JsonAsync("forget", "--user", "ursula", "--yes", "--verify", Token);
+
+        string[] counts = ["user", "written", "derived", "cubes", "cartridges", "grantsDropped", "ownedCubes"];
+        Assert.Equal(counts, plain.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([.. counts, "verify"], verified.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((1, 1), (plain.GetProperty("written").GetInt32(), verified.GetProperty("written").GetInt32()));
+        Assert.Empty(verified.GetProperty("verify").GetProperty("traces").EnumerateArray());
+
+        // A scan alone (no --yes) forgets nothing and says only what it found.
+        var scan = await cli.JsonAsync("forget", "--verify", Token);
+        Assert.Equal(["verify"], scan.EnumerateObject().Select(p => p.Name));
+    }
+
     [Fact(Timeout = 180_000)]
     public async Task Forget_then_verify_finds_no_trace_of_the_user_s_token_in_any_file_and_the_other_user_keeps_theirs()
     {
@@ -65,8 +85,7 @@ public sealed class ForgetVerbTests : IDisposable
         Assert.Equal(3, (await cli.RunAsync("forget", "--verify", Token)).Code);
         var done = await cli.JsonAsync("forget", "--user", "ursula", "--yes", "--verify", Token);
 
-        var forgot = done.GetProperty("forgot");
-        Assert.Equal((2, 2, 2, 1), (forgot.GetProperty("written").GetInt32(), forgot.GetProperty("derived").GetInt32(), forgot.GetProperty("cubes").GetInt32(), forgot.GetProperty("cartridges").GetInt32()));
+        Assert.Equal((2, 2, 2, 1), (done.GetProperty("written").GetInt32(), done.GetProperty("derived").GetInt32(), done.GetProperty("cubes").GetInt32(), done.GetProperty("cartridges").GetInt32()));
         Assert.Empty(done.GetProperty("verify").GetProperty("traces").EnumerateArray());
         Assert.False(File.Exists(cartridge));
         Assert.Empty(RawScan(cli.Folder));

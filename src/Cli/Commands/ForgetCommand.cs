@@ -16,7 +16,7 @@ internal static class ForgetCommand
     public static Command Create(Verbs verbs)
     {
         var yes = new Option<bool>("--yes") { Description = "Confirm: the user's memories and everything derived from them are removed in every cube, for good." };
-        var verify = new Option<string?>("--verify") { Description = $"After forgetting (or alone, without --yes), scan the SQLite database's files (the database, its write-ahead log, shared-memory and journal files), its index folder and the cartridges/ and derived/ folders beside it for this text as UTF-8 and UTF-16; exit {TraceExitCode} if any file holds it." };
+        var verify = new Option<string?>("--verify") { Description = $"After forgetting (or alone, without --yes), scan the SQLite database's files (the database, its write-ahead log, shared-memory and journal files), its index folder and the cartridges/ and derived/ folders beside it for this text as UTF-8 and UTF-16; exit {TraceExitCode} if any file holds it. With --json the findings are a 'verify' object beside the forget's counts." };
         return verbs.Create("forget", "Forget the user named by --user: their memories, versions, links, embeddings and index entries, and the memories derived from them, in every cube (needs --yes); drops the grants to them and lists (does not delete) the cubes they own. It acts as that user, whatever the cubes' grants say; with --agent, as that agent acting for the user: if it may not read and write a cube that holds the user's memories, it is refused and nothing is forgotten.", [yes, verify], async (ctx, parse, ct) =>
         {
             string? token = parse.GetValue(verify);
@@ -35,18 +35,18 @@ internal static class ForgetCommand
             // after the erasure, reported a failure for work that was done and lost its counts); which of those files exist is
             // seen at the scan, so a write-ahead log the forget itself made is read too.
             var files = token is null ? null : DataFiles(ctx);
-            object? forgot = null;
+            UserForgetResult? forgot = null;
             string owned = string.Empty;
             if (forgetting)
             {
                 string user = ctx.Scope.User ?? throw new MemoryValidationException("Name the user to forget with --user.");
                 await using var memory = ctx.OpenMemory();
                 var result = await memory.ForgetUserAsync(ctx.Scope, user, ct);
-                forgot = new { user = result.User, written = result.Written, derived = result.Derived, cubes = result.Cubes, cartridges = result.PayloadFiles, grantsDropped = result.GrantsDropped, ownedCubes = result.OwnedCubes };
+                forgot = result;
                 owned = OwnedCubesLine(result);
                 if (token is null)
                 {
-                    ctx.Output.Result(forgot, $"Forgot user [bold]{Markup.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge or adapter file(s) deleted; {result.GrantsDropped} grant(s) to them dropped.{owned}");
+                    ctx.Output.Result(Json(result, verify: null), $"Forgot user [bold]{Markup.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge or adapter file(s) deleted; {result.GrantsDropped} grant(s) to them dropped.{owned}");
                     return 0;
                 }
             }
@@ -55,7 +55,8 @@ internal static class ForgetCommand
             var found = TraceScan.Find([.. files!.Where(p => File.Exists(p) || Directory.Exists(p))], token!);
             var hits = found.Where(h => !h.Unreadable).ToList();
             var unread = found.Where(h => h.Unreadable).Select(h => h.Path).ToList();
-            ctx.Output.Result(new { forgot, verify = new { traces = hits.Select(h => new { path = h.Path, encoding = h.Encoding }), unreadable = unread } }, console =>
+            var verified = new { traces = hits.Select(h => new { path = h.Path, encoding = h.Encoding }), unreadable = unread };
+            ctx.Output.Result(forgot is null ? new { verify = verified } : Json(forgot, verified), console =>
             {
                 if (forgot is not null)
                 {
@@ -79,6 +80,14 @@ internal static class ForgetCommand
             return hits.Count == 0 && unread.Count == 0 ? 0 : TraceExitCode;
         });
     }
+
+    // The counts at the top level, --verify's findings beside them only when it was given (a null is not written): with
+    // --verify the counts moved under "forgot", and a script reading .written got nothing once --verify was added.
+    private static object Json(UserForgetResult result, object? verify) => new
+    {
+        user = result.User, written = result.Written, derived = result.Derived, cubes = result.Cubes, cartridges = result.PayloadFiles,
+        grantsDropped = result.GrantsDropped, ownedCubes = result.OwnedCubes, verify,
+    };
 
     // The user's own cubes stay (with what others wrote there): named by id, so the operator can finish the erasure.
     private static string OwnedCubesLine(UserForgetResult result) => result.OwnedCubes.Count == 0 ? string.Empty
