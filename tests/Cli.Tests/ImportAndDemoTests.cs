@@ -145,4 +145,28 @@ public sealed class ImportAndDemoTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith("Done. ", StringComparison.Ordinal));
         Assert.All(lines, l => Assert.True(l.Length < 400, l));
     }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("1")]
+    [InlineData("skip,split")]
+    [InlineData("bogus")]
+    public async Task Oversize_takes_only_skip_or_split_and_anything_else_imports_nothing(string value)
+    {
+        // Enum.TryParse took numbers and comma lists: '7' and 'skip,split' imported, storing oversized turns in parts, and a
+        // real typo was refused naming the CLR type.
+        var (code, output, err) = await cli.RunAsync("import", "conversation", RepoPaths.File("examples", "conversations", "sample-conversation.json"), "--oversize", value, "--cube", "c7");
+        Assert.True(code == 1, $"exit {code}: {output}{err}");
+        Assert.Equal($"error: Unknown --oversize '{value}'; use one of skip, split.", Assert.Single(err.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)));
+        Assert.DoesNotContain((await cli.JsonAsync("cube", "list")).GetProperty("cubes").EnumerateArray(), c => c.GetProperty("name").GetString() == "c7");
+    }
+
+    [Theory]
+    [InlineData("split")]
+    [InlineData(" SKIP ")]
+    public async Task Oversize_takes_its_names_in_any_case(string value)
+    {
+        var (code, _, err) = await cli.RunAsync("import", "conversation", RepoPaths.File("examples", "conversations", "sample-conversation.json"), "--oversize", value, "--cube", "c8");
+        Assert.True(code == 0, err);
+    }
 }

@@ -14,10 +14,12 @@ internal static class ImportCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "A conversation file in the agentmem.conversation.v1 format (see docs/conversation-format.md)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Turns per transaction.", DefaultValueFactory = _ => 100 };
-        var oversize = new Option<OversizePolicy>("--oversize")
+        // Read as text and parsed by name: as an enum, System.CommandLine took '7' and 'skip,split' (and stored oversized
+        // turns in parts) and refused a typo naming the CLR type.
+        var oversize = new Option<string>("--oversize")
         {
-            Description = "What to do with a turn over the content limit (4 MiB by default): skip it and say so, or split it at paragraph boundaries.",
-            DefaultValueFactory = _ => OversizePolicy.Skip,
+            Description = "What to do with a turn over the content limit (4 MiB by default): skip (it is left out and reported) or split (stored in parts cut at paragraph boundaries).",
+            DefaultValueFactory = _ => "skip",
         };
         var conversation = verbs.Create("conversation", "Import a conversation: one memory per turn.", [file, batchSize, oversize], async (ctx, parse, ct) =>
         {
@@ -27,9 +29,11 @@ internal static class ImportCommand
                 throw new MemoryCore.Errors.MemoryValidationException("--batch-size must be at least 1.");
             }
 
+            var policy = Parsing.Oversize(parse.GetValue(oversize));
+
             var document = await ConversationReader.ReadFileAsync(parse.GetValue(file)!.FullName, ct);
             await using var memory = ctx.OpenMemory();
-            var summary = await RunAsync(memory, ctx, document, size, parse.GetValue(oversize), ct);
+            var summary = await RunAsync(memory, ctx, document, size, policy, ct);
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(summary);

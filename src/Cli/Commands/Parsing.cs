@@ -1,6 +1,7 @@
 using AgentMem.Common.IO;
 using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Import;
 using AgentMem.MemoryCore.Time;
 
 namespace AgentMem.Cli.Commands;
@@ -45,6 +46,12 @@ internal static class Parsing
         EnumNames.TryParse<LifecycleState>(text, out var state)
             ? state
             : throw new MemoryValidationException($"Unknown state '{text}'; use one of {EnumNames.Choices<LifecycleState>()}.");
+
+    /// <summary><c>--oversize</c>: <c>skip</c> or <c>split</c>, by name only (not a number, not a list).</summary>
+    public static OversizePolicy Oversize(string? text) =>
+        EnumNames.TryParse<OversizePolicy>(text, out var policy)
+            ? policy
+            : throw new MemoryValidationException($"Unknown --oversize '{text}'; use one of {EnumNames.Choices<OversizePolicy>()}.");
 
     /// <summary>
     /// Checks an output file option (<c>--out</c>) before the work that fills it, and creates its folder as the benchmark

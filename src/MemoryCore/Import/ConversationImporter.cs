@@ -112,9 +112,16 @@ public static class ConversationImporter
     /// The drafts with every text over <paramref name="maxBytes"/> skipped or split, and the list of those turns. A part
     /// keeps the turn's speaker, session and time, and its source reference gains <c>#part{n}</c>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> is no member of <see cref="OversizePolicy"/>.</exception>
     public static (List<MemoryDraft> Drafts, List<OversizedTurn> Oversized) FitToLimit(List<MemoryDraft> drafts, int maxBytes, OversizePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(drafts);
+        if (!Enum.IsDefined(policy))
+        {
+            // Tested as "Skip, else split", an undefined value (a number cast or parsed from text) split without a word.
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, $"The oversize policy is {nameof(OversizePolicy.Skip)} or {nameof(OversizePolicy.Split)}.");
+        }
+
         var kept = new List<MemoryDraft>(drafts.Count);
         var oversized = new List<OversizedTurn>();
         foreach (var draft in drafts)
