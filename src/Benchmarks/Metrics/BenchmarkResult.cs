@@ -26,6 +26,13 @@ public sealed record BenchmarkResult(
     /// </summary>
     public int NoEvidence => Overall.Questions - Overall.Scored;
 
+    /// <summary>
+    /// Questions whose answer from the retrieved memories could not be had (the reader or the judge endpoint refused the
+    /// request, gave up after its retries, or timed out): still scored for retrieval, left out of every
+    /// <see cref="MetricGroup.Qa"/>.
+    /// </summary>
+    public int QaSkipped { get; init; }
+
     /// <summary>Answer quality of the full-context baseline (whole conversation as context), when QA ran.</summary>
     public QaSummary? FullContextQa { get; init; }
 

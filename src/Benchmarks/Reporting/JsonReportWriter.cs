@@ -50,6 +50,7 @@ public static class JsonReportWriter
         w.WriteEndArray();
         WriteMetrics(w, result.Overall);
         WriteQa(w, result.Overall.Qa);
+        w.WriteNumber("qa_skipped", result.QaSkipped); // questions the endpoint could not answer: scored for retrieval only
         WriteQa(w, result.FullContextQa, "qa_full_context");
         w.WriteNumber("qa_full_context_skipped", result.FullContextQaSkipped);
 

@@ -151,7 +151,7 @@ public static class MarkdownReportWriter
             rows.Add(("full context (whole conversation)", full));
         }
 
-        if (rows.Count == 0 && result.FullContextQaSkipped == 0)
+        if (rows.Count == 0 && result.FullContextQaSkipped == 0 && result.QaSkipped == 0)
         {
             return;
         }
@@ -160,6 +160,11 @@ public static class MarkdownReportWriter
         foreach ((string label, QaSummary qa) in rows)
         {
             md.Append(CultureInfo.InvariantCulture, $"| {label} | {qa.Count} | {ReportFormat.Score(qa.F1)} | {ReportFormat.Score(qa.Bleu1)} | {ReportFormat.Score(qa.Judge)} |\n");
+        }
+
+        if (result.QaSkipped > 0)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"\nRetrieved memories: {result.QaSkipped} question{(result.QaSkipped == 1 ? string.Empty : "s")} skipped (the reader or judge endpoint refused the request or timed out); still scored for retrieval.\n");
         }
 
         if (result.FullContextQaSkipped > 0)

@@ -114,9 +114,15 @@ public static class TextSummary
             ? "ingest      shared with the run above\n"
             : string.Create(CultureInfo.InvariantCulture, $"ingest ms   p50 {ReportFormat.Millis(latency.IngestP50)}  p95 {ReportFormat.Millis(latency.IngestP95)}  p99 {ReportFormat.Millis(latency.IngestP99)}  (n={latency.IngestCount}, {ReportFormat.Millis(latency.IngestItemsPerSecond)} items/s)\n"));
         text.Append(CultureInfo.InvariantCulture, $"tokens      context {ReportFormat.Whole(result.Tokens.ContextMean)}  (whole memories {ReportFormat.Whole(result.Tokens.WholeMemoriesMean)})  full context {ReportFormat.Whole(result.Tokens.FullContextMean)}  (means)\n");
+        // A question the endpoint could not answer is still scored for retrieval; the QA line says how many went unanswered.
+        string qaSkipped = result.QaSkipped > 0 ? string.Create(CultureInfo.InvariantCulture, $"{result.QaSkipped} skipped: the reader or judge endpoint refused or timed out") : string.Empty;
         if (result.Overall.Qa is { } qa)
         {
-            text.Append(CultureInfo.InvariantCulture, $"qa          F1 {ReportFormat.Score(qa.F1)}  BLEU-1 {ReportFormat.Score(qa.Bleu1)}  judge {ReportFormat.Score(qa.Judge)}  (n={qa.Count})\n");
+            text.Append(CultureInfo.InvariantCulture, $"qa          F1 {ReportFormat.Score(qa.F1)}  BLEU-1 {ReportFormat.Score(qa.Bleu1)}  judge {ReportFormat.Score(qa.Judge)}  (n={qa.Count}{(qaSkipped.Length > 0 ? ", " + qaSkipped : string.Empty)})\n");
+        }
+        else if (qaSkipped.Length > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"qa          n/a  ({qaSkipped})\n");
         }
 
         // The full-context baseline doubles the reader calls; its scores are what the retrieved context is measured against.

@@ -87,6 +87,7 @@ public sealed class BenchmarkRunner
         int maxK = options.Ks.Max();
         int searchK = options.HitsPerSearch;
         int done = 0;
+        int qaSkipped = 0;
         int baselineSkipped = 0;
         foreach (var question in questions)
         {
@@ -114,19 +115,24 @@ public sealed class BenchmarkRunner
             string context = FormatContext(hits.Take(options.ContextK), passages: true);
             if (qa is not null)
             {
-                var (f1, bleu, judge) = await AnswerAsync(dataset.Name, question, context, cancellationToken).ConfigureAwait(false);
-                result = result with { F1 = f1, Bleu1 = bleu, JudgeScore = judge };
+                // Scored for retrieval either way: a question the endpoint cannot answer goes without QA scores, counted.
+                if (await TryAnswerAsync(dataset.Name, question, context, cancellationToken).ConfigureAwait(false) is { } answer)
+                {
+                    result = result with { F1 = answer.F1, Bleu1 = answer.Bleu, JudgeScore = answer.Judge };
+                }
+                else
+                {
+                    qaSkipped++;
+                }
+
                 if (baseline is not null)
                 {
-                    try
+                    if (await TryAnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false) is { } full)
                     {
-                        var (bf1, bbleu, bjudge) = await AnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false);
-                        baseline.Add(result with { F1 = bf1, Bleu1 = bbleu, JudgeScore = bjudge });
+                        baseline.Add(result with { F1 = full.F1, Bleu1 = full.Bleu, JudgeScore = full.Judge });
                     }
-                    catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                    else
                     {
-                        // The whole conversation can outgrow the reader's context window (the endpoint refuses it) or its
-                        // timeout: that question's baseline is skipped and counted, where the run and every answer so far were lost.
                         baselineSkipped++;
                     }
                 }
@@ -136,7 +142,7 @@ public sealed class BenchmarkRunner
             progress?.Report(new BenchmarkProgress("search", ++done, questions.Count));
         }
 
-        var built = accumulator.Build();
+        var built = accumulator.Build() with { QaSkipped = qaSkipped };
         if (baseline is not null)
         {
             built = built with { FullContextQa = baseline.Build().Overall.Qa, FullContextQaSkipped = baselineSkipped };
@@ -280,6 +286,25 @@ public sealed class BenchmarkRunner
             }
 
             yield return new MemoryDraft(turn.Text) { Actor = turn.Speaker, SourceRef = turn.Id, Session = session.Id, ValidFrom = session.Date };
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AnswerAsync"/>, or null when the endpoint could not give the answer: the reader or the judge refused the
+    /// request or gave up after its retries (<see cref="HttpRequestException"/>: a 400 for a prompt over the model's context
+    /// window, a content filter, a 502 that outlasted the retries) or timed out. The caller skips that question's answer
+    /// and counts it; one failure ended the run, and every question answered so far, the retrieval metrics and the ingest
+    /// were lost with it. Cancelling the run still cancels it.
+    /// </summary>
+    private async Task<(double? F1, double? Bleu, double? Judge)?> TryAnswerAsync(string datasetKind, BenchQuestion question, string context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AnswerAsync(datasetKind, question, context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
         }
     }
 

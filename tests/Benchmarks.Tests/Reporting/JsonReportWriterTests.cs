@@ -56,6 +56,14 @@ public class JsonReportWriterTests
     }
 
     [Fact]
+    public void Questions_the_endpoint_could_not_answer_are_counted_beside_the_qa_scores()
+    {
+        using JsonDocument doc = JsonDocument.Parse(JsonReportWriter.Render(SampleRun.Result() with { QaSkipped = 3 }));
+        Assert.Equal(3, doc.RootElement.GetProperty("qa_skipped").GetInt32());
+        Assert.Equal(0.75, doc.RootElement.GetProperty("qa").GetProperty("f1").GetDouble());
+    }
+
+    [Fact]
     public void Numbers_round_trip_exactly_whatever_the_current_culture()
     {
         CultureInfo original = CultureInfo.CurrentCulture;

@@ -35,6 +35,15 @@ public class MarkdownReportWriterTests
     }
 
     [Fact]
+    public void Questions_the_endpoint_could_not_answer_are_counted_under_the_answer_quality_table()
+    {
+        string md = MarkdownReportWriter.Render(SampleRun.Result() with { QaSkipped = 2 });
+
+        string table = md[md.IndexOf("## Answer quality", StringComparison.Ordinal)..md.IndexOf("## Latency", StringComparison.Ordinal)];
+        Assert.Contains("Retrieved memories: 2 questions skipped", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_baseline_retriever_of_the_same_run_is_reported_beside_the_result()
     {
         var baseline = SampleRun.Result(); // the same figures: the table is the point

@@ -60,4 +60,15 @@ public class TextSummaryTests
         Assert.Contains("(n=3, 2 skipped:", some, StringComparison.Ordinal);
         Assert.Contains("qa full ctx n/a  (4 skipped:", none, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Questions_the_endpoint_could_not_answer_are_counted_on_the_qa_line()
+    {
+        var some = TextSummary.Format(SampleRun.Result() with { QaSkipped = 1 });
+        var all = TextSummary.Format(SampleRun.Result() with { Overall = SampleRun.Result().Overall with { Qa = null }, QaSkipped = 4 });
+
+        Assert.Contains("qa          F1 0.750", some, StringComparison.Ordinal);
+        Assert.Contains(", 1 skipped: the reader or judge endpoint refused or timed out)", some, StringComparison.Ordinal);
+        Assert.Contains("qa          n/a  (4 skipped:", all, StringComparison.Ordinal);
+    }
 }

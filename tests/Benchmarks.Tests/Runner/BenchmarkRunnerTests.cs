@@ -162,6 +162,29 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Equal(2, run.Result.FullContextQaSkipped);
     }
 
+    [Theory]
+    [InlineData("reader")]
+    [InlineData("judge")]
+    public async Task A_question_the_endpoint_cannot_answer_is_skipped_and_counted_and_the_run_goes_on(string failing)
+    {
+        // The reader's or the judge's third call gives up after its retries: the exception left RunAsync, and the two
+        // questions already answered, the retrieval metrics and the whole ingest were lost.
+        int calls = 0;
+        var flaky = new ScriptedChat(_ => ++calls == 3 ? throw new HttpRequestException("502 Bad Gateway (after retries)") : failing == "reader" ? "Oslo" : "CORRECT");
+        var steady = new ScriptedChat(_ => failing == "reader" ? "CORRECT" : "Oslo");
+        var qa = failing == "reader"
+            ? new QaOptions { Reader = flaky, ReaderModel = "scripted-reader", Judge = steady, JudgeModel = "scripted-judge", FullContextBaseline = false }
+            : new QaOptions { Reader = steady, ReaderModel = "scripted-reader", Judge = flaky, JudgeModel = "scripted-judge", FullContextBaseline = false };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 4, ContextK = 1 }, qa: qa).RunAsync(Toy());
+
+        // Every question is scored for retrieval; the one without an answer is left out of the QA means, and counted.
+        Assert.Equal(4, run.Result.Questions);
+        Assert.Equal(4, run.Result.Latency.SearchCount);
+        Assert.Equal(3, run.Result.Overall.Qa!.Count);
+        Assert.Equal(1, run.Result.QaSkipped);
+    }
+
     [Fact]
     public async Task Without_the_full_context_baseline_the_reader_answers_only_from_the_retrieved_memories()
     {
