@@ -176,6 +176,28 @@ public sealed class BenchCommandTests : IDisposable
         Assert.All(server.Requests, r => Assert.True(r.UserMessage.Length < 20_000, r.UserMessage.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    [Fact]
+    public async Task A_judge_reply_without_a_verdict_is_counted_apart_and_the_judge_token_cap_is_an_option_named_in_the_manifest()
+    {
+        // A reasoning judge spends its 8 output tokens thinking and replies nothing: each such reply read as WRONG, the
+        // judge mean fell to 0, and nothing said why or what to change.
+        await using var server = new AgentMem.Cli.Tests.Chat.ScriptedChatServer((_, request) => AgentMem.Cli.Tests.Chat.ChatScript.Say(request.Messages[0].Content == AgentMem.Benchmarks.Qa.QaPrompts.JudgeSystem ? string.Empty : "Not mentioned."));
+        string json = Path.Combine(cli.Folder, "judge.json");
+
+        var (code, output, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", "--limit", "2", "--baseline", "none", "--qa-base-url", server.BaseUrl, "--qa-model", "scripted", "--no-full-context", "--judge-max-tokens", "40", "--json", json);
+
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var qa = doc.RootElement.GetProperty("qa");
+        Assert.Equal(JsonValueKind.Null, qa.GetProperty("judge").ValueKind);
+        Assert.Equal(2, qa.GetProperty("judge_unparsed").GetInt32());
+        Assert.Equal(40, doc.RootElement.GetProperty("manifest").GetProperty("judge_max_output_tokens").GetInt32());
+        Assert.Contains("2 replies held neither CORRECT nor WRONG within 40 tokens", output, StringComparison.Ordinal);
+        var judged = server.Requests.Where(r => r.Messages[0].Content == AgentMem.Benchmarks.Qa.QaPrompts.JudgeSystem).ToList();
+        Assert.Equal(2, judged.Count);
+        Assert.All(judged, r => Assert.Contains("_tokens\":40", r.Body.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
+    }
+
     [SkippableFact]
     public async Task Locomo_runs_on_a_postgres_database_of_its_own_with_the_same_hybrid_recall()
     {
@@ -293,6 +315,7 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("--fusion", "bogus")]
     [InlineData("--vector-weight", "-1")]
     [InlineData("--tokenizer", "gpt5")]
+    [InlineData("--judge-max-tokens", "0")]
     public async Task Bad_options_fail_with_a_message(string option, string value)
     {
         var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), option, value);

@@ -277,7 +277,10 @@ public sealed class EvaluationAccumulator
                 withQa.Length,
                 Mean(withQa.Select(s => s.Result.F1)),
                 Mean(withQa.Select(s => s.Result.Bleu1)),
-                Mean(withQa.Select(s => s.Result.JudgeScore)));
+                Mean(withQa.Select(s => s.Result.JudgeScore)))
+            {
+                JudgeUnparsed = withQa.Count(s => s.Result.JudgeUnparsed),
+            };
 
         return new MetricGroup(
             questions.Length,

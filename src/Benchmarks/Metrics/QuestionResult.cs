@@ -54,6 +54,9 @@ public sealed record QuestionResult(
     /// <summary>LLM-judge score in [0, 1] of the generated answer, if judged.</summary>
     public double? JudgeScore { get; init; }
 
+    /// <summary>The judge replied without a verdict (<see cref="JudgeScore"/> is then null); counted in <see cref="QaSummary.JudgeUnparsed"/>.</summary>
+    public bool JudgeUnparsed { get; init; }
+
     /// <summary>Builds a result for a dataset question, taking id, category and gold evidence from it.</summary>
     /// <param name="question">The question.</param>
     /// <param name="rankedTurnIds">Retrieved turn ids, best first.</param>

@@ -25,4 +25,15 @@ public sealed class QaOptions
 
     /// <summary>Longest answer requested from the reader, in tokens (default 64).</summary>
     public int MaxAnswerTokens { get; init; } = 64;
+
+    /// <summary>
+    /// Longest reply requested from the judge, in tokens (default 8: its prompt asks for one word, CORRECT or WRONG, and
+    /// a judge that follows it stops there). A reasoning model spends its output tokens thinking before it answers and
+    /// needs far more; a reply cut off before its verdict is counted as without one (<see cref="Metrics.QaSummary.JudgeUnparsed"/>).
+    /// Recorded in the manifest as <c>judge_max_output_tokens</c>.
+    /// </summary>
+    public int MaxJudgeTokens { get; init; } = DefaultMaxJudgeTokens;
+
+    /// <summary>Default <see cref="MaxJudgeTokens"/>.</summary>
+    public const int DefaultMaxJudgeTokens = 8;
 }

@@ -33,10 +33,13 @@ public static partial class QaPrompts
         $"Question: {question}\nGold answer: {gold}\nGenerated answer: {generated}\nGrade:";
 
     /// <summary>
-    /// Reads the judge's verdict: 1 for CORRECT, 0 otherwise. Word by word: WRONG or INCORRECT anywhere, or a negation just
-    /// before CORRECT ("NOT CORRECT.", "isn't correct"), is 0; a bare substring test read those as correct.
+    /// Reads the judge's verdict: 1 for CORRECT, 0 for WRONG, null for a reply that holds neither (empty, as from a
+    /// reasoning model that spent its output tokens thinking; cut off at the token cap; off the prompt, as "Yes"). Word by
+    /// word: WRONG or INCORRECT anywhere, or a negation just before CORRECT ("NOT CORRECT.", "isn't correct"), is 0; a bare
+    /// substring test read those as correct. A reply without a verdict used to read as WRONG, so a judge that could not
+    /// answer pulled the judge mean down unseen: the runner counts it instead and leaves it out of the mean.
     /// </summary>
-    public static double ParseVerdict(string reply)
+    public static double? ParseVerdict(string reply)
     {
         ArgumentNullException.ThrowIfNull(reply);
         var words = Words().Matches(reply.ToUpperInvariant()).Select(m => m.Value).ToList();
@@ -45,7 +48,7 @@ public static partial class QaPrompts
             return 0.0;
         }
 
-        bool correct = false;
+        double? verdict = null;
         for (int i = 0; i < words.Count; i++)
         {
             if (words[i] == "CORRECT")
@@ -55,11 +58,11 @@ public static partial class QaPrompts
                     return 0.0; // "T" is what is left of "n't"
                 }
 
-                correct = true;
+                verdict = 1.0;
             }
         }
 
-        return correct ? 1.0 : 0.0;
+        return verdict;
     }
 
     [GeneratedRegex("[A-Z]+", RegexOptions.CultureInvariant)]

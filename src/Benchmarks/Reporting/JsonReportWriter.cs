@@ -128,6 +128,7 @@ public static class JsonReportWriter
             ReportJson.Number(w, "f1", qa.F1);
             ReportJson.Number(w, "bleu1", qa.Bleu1);
             ReportJson.Number(w, "judge", qa.Judge);
+            w.WriteNumber("judge_unparsed", qa.JudgeUnparsed); // replies with neither CORRECT nor WRONG: not in "judge"
         });
 
     private static void PerK(Utf8JsonWriter w, string name, IReadOnlyDictionary<int, double?> values)

@@ -156,10 +156,11 @@ public static class MarkdownReportWriter
             return;
         }
 
-        md.Append("\n## Answer quality\n\n| Category | n | F1 | BLEU-1 | Judge |\n|---|---:|---:|---:|---:|\n");
+        // "No verdict": judge replies with neither CORRECT nor WRONG (empty, cut off), left out of the judge mean.
+        md.Append("\n## Answer quality\n\n| Category | n | F1 | BLEU-1 | Judge | No verdict |\n|---|---:|---:|---:|---:|---:|\n");
         foreach ((string label, QaSummary qa) in rows)
         {
-            md.Append(CultureInfo.InvariantCulture, $"| {label} | {qa.Count} | {ReportFormat.Score(qa.F1)} | {ReportFormat.Score(qa.Bleu1)} | {ReportFormat.Score(qa.Judge)} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| {label} | {qa.Count} | {ReportFormat.Score(qa.F1)} | {ReportFormat.Score(qa.Bleu1)} | {ReportFormat.Score(qa.Judge)} | {qa.JudgeUnparsed} |\n");
         }
 
         if (result.QaSkipped > 0)

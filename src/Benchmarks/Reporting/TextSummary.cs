@@ -118,7 +118,7 @@ public static class TextSummary
         string qaSkipped = result.QaSkipped > 0 ? string.Create(CultureInfo.InvariantCulture, $"{result.QaSkipped} skipped: the reader or judge endpoint refused or timed out") : string.Empty;
         if (result.Overall.Qa is { } qa)
         {
-            text.Append(CultureInfo.InvariantCulture, $"qa          F1 {ReportFormat.Score(qa.F1)}  BLEU-1 {ReportFormat.Score(qa.Bleu1)}  judge {ReportFormat.Score(qa.Judge)}  (n={qa.Count}{(qaSkipped.Length > 0 ? ", " + qaSkipped : string.Empty)})\n");
+            text.Append(CultureInfo.InvariantCulture, $"qa          F1 {ReportFormat.Score(qa.F1)}  BLEU-1 {ReportFormat.Score(qa.Bleu1)}  judge {ReportFormat.Score(qa.Judge)}  (n={qa.Count}{NoVerdict(qa)}{(qaSkipped.Length > 0 ? ", " + qaSkipped : string.Empty)})\n");
         }
         else if (qaSkipped.Length > 0)
         {
@@ -129,7 +129,7 @@ public static class TextSummary
         string skipped = result.FullContextQaSkipped > 0 ? string.Create(CultureInfo.InvariantCulture, $"{result.FullContextQaSkipped} skipped: the endpoint refused the whole conversation or timed out") : string.Empty;
         if (result.FullContextQa is { } full)
         {
-            text.Append(CultureInfo.InvariantCulture, $"qa full ctx F1 {ReportFormat.Score(full.F1)}  BLEU-1 {ReportFormat.Score(full.Bleu1)}  judge {ReportFormat.Score(full.Judge)}  (n={full.Count}{(skipped.Length > 0 ? ", " + skipped : "; the whole conversation as context")})\n");
+            text.Append(CultureInfo.InvariantCulture, $"qa full ctx F1 {ReportFormat.Score(full.F1)}  BLEU-1 {ReportFormat.Score(full.Bleu1)}  judge {ReportFormat.Score(full.Judge)}  (n={full.Count}{NoVerdict(full)}{(skipped.Length > 0 ? ", " + skipped : "; the whole conversation as context")})\n");
         }
         else if (skipped.Length > 0)
         {
@@ -140,4 +140,8 @@ public static class TextSummary
     }
 
     private static string Column(string value) => value.PadLeft(NumberWidth);
+
+    // A judge reply without a verdict is out of the judge mean, whose n it would otherwise seem to be part of.
+    private static string NoVerdict(QaSummary qa) =>
+        qa.JudgeUnparsed > 0 ? string.Create(CultureInfo.InvariantCulture, $", {qa.JudgeUnparsed} judge repl{(qa.JudgeUnparsed == 1 ? "y" : "ies")} without a verdict, not in the judge mean") : string.Empty;
 }

@@ -35,6 +35,12 @@ public sealed class BenchmarkRunner
         this.memory = memory;
         this.options = options;
         tokens = tokenCounter ?? TokenCounters.Create(TokenCounters.DefaultSpec);
+        if (qa is not null)
+        {
+            OptionsGuard.Positive(qa.MaxAnswerTokens, nameof(QaOptions.MaxAnswerTokens));
+            OptionsGuard.Positive(qa.MaxJudgeTokens, nameof(QaOptions.MaxJudgeTokens));
+        }
+
         this.qa = qa;
     }
 
@@ -118,7 +124,7 @@ public sealed class BenchmarkRunner
                 // Scored for retrieval either way: a question the endpoint cannot answer goes without QA scores, counted.
                 if (await TryAnswerAsync(dataset.Name, question, context, cancellationToken).ConfigureAwait(false) is { } answer)
                 {
-                    result = result with { F1 = answer.F1, Bleu1 = answer.Bleu, JudgeScore = answer.Judge };
+                    result = answer.Score(result);
                 }
                 else
                 {
@@ -129,7 +135,7 @@ public sealed class BenchmarkRunner
                 {
                     if (await TryAnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false) is { } full)
                     {
-                        baseline.Add(result with { F1 = full.F1, Bleu1 = full.Bleu, JudgeScore = full.Judge });
+                        baseline.Add(full.Score(result));
                     }
                     else
                     {
@@ -296,7 +302,7 @@ public sealed class BenchmarkRunner
     /// and counts it; one failure ended the run, and every question answered so far, the retrieval metrics and the ingest
     /// were lost with it. Cancelling the run still cancels it.
     /// </summary>
-    private async Task<(double? F1, double? Bleu, double? Judge)?> TryAnswerAsync(string datasetKind, BenchQuestion question, string context, CancellationToken cancellationToken)
+    private async Task<Answer?> TryAnswerAsync(string datasetKind, BenchQuestion question, string context, CancellationToken cancellationToken)
     {
         try
         {
@@ -314,7 +320,7 @@ public sealed class BenchmarkRunner
     /// LoCoMo's own rule): its gold, when it has one, explains why there is no answer. LoCoMo's other categories are scored
     /// by its per-category rules (<see cref="AnswerMetrics.LocomoF1"/>).
     /// </summary>
-    private async Task<(double? F1, double? Bleu, double? Judge)> AnswerAsync(string datasetKind, BenchQuestion question, string context, CancellationToken cancellationToken)
+    private async Task<Answer> AnswerAsync(string datasetKind, BenchQuestion question, string context, CancellationToken cancellationToken)
     {
         string? gold = question.Answer;
         var reply = await qa!.Reader.GetResponseAsync(
@@ -325,21 +331,23 @@ public sealed class BenchmarkRunner
         double? declined = question.IsAdversarial ? (AnswerMetrics.Declines(answer) ? 1 : 0) : null;
         if (gold is null)
         {
-            return (declined, null, null);
+            return new Answer(declined, null, null, JudgeUnparsed: false);
         }
 
         double? judge = null;
+        bool unparsed = false;
         if (qa.Judge is not null)
         {
             var verdict = await qa.Judge.GetResponseAsync(
                 [new ChatMessage(ChatRole.System, QaPrompts.JudgeSystem), new ChatMessage(ChatRole.User, QaPrompts.JudgeUser(question.Question, gold, answer))],
-                new ChatOptions { Temperature = 0, MaxOutputTokens = 8, ModelId = qa.JudgeModel },
+                new ChatOptions { Temperature = 0, MaxOutputTokens = qa.MaxJudgeTokens, ModelId = qa.JudgeModel },
                 cancellationToken).ConfigureAwait(false);
             judge = QaPrompts.ParseVerdict(verdict.Text);
+            unparsed = judge is null;
         }
 
         double f1 = declined ?? (datasetKind == LocomoLoader.Kind ? AnswerMetrics.LocomoF1(answer, gold, question.Category) : AnswerMetrics.TokenF1(answer, gold));
-        return (f1, declined is null ? AnswerMetrics.Bleu1(answer, gold) : null, judge);
+        return new Answer(f1, declined is null ? AnswerMetrics.Bleu1(answer, gold) : null, judge, unparsed);
     }
 
     /// <summary>The reader's context: each hit on a line, a long memory as its matched passage when <paramref name="passages"/>.</summary>
@@ -442,6 +450,10 @@ public sealed class BenchmarkRunner
             ["judge_model"] = qa?.JudgeModel,
             ["reader_prompt"] = qa is null ? null : QaPrompts.ReaderSystem,
             ["judge_prompt"] = qa?.Judge is null ? null : QaPrompts.JudgeSystem,
+            ["reader_max_output_tokens"] = qa?.MaxAnswerTokens,
+
+            // A reply cut off at the cap holds no verdict and is counted apart (judge_unparsed in result.json), not as wrong.
+            ["judge_max_output_tokens"] = qa?.Judge is null ? null : qa.MaxJudgeTokens,
             ["evidence_dropped"] = dataset.Diagnostics.DroppedEvidenceReferences,
             ["evidence_repaired"] = dataset.Diagnostics.RepairedEvidenceReferences,
 
@@ -474,6 +486,13 @@ public sealed class BenchmarkRunner
         "longchat" => "assistant-fact, user-fact, updated-fact, two-facts, giant-message (docs/longchat.md)",
         _ => null,
     };
+
+    /// <summary>One answer's scores; a judge reply without a verdict leaves <paramref name="Judge"/> null and says so.</summary>
+    private sealed record Answer(double? F1, double? Bleu, double? Judge, bool JudgeUnparsed)
+    {
+        /// <summary>The question's result with these scores.</summary>
+        public QuestionResult Score(QuestionResult result) => result with { F1 = F1, Bleu1 = Bleu, JudgeScore = Judge, JudgeUnparsed = JudgeUnparsed };
+    }
 
     private sealed record IngestedConversation(string CubeId, IReadOnlyDictionary<string, IReadOnlyList<string>> SessionTurns, string FullContext, long FullContextTokens)
     {

@@ -42,6 +42,7 @@ internal static class BenchCommand
         var qaModel = new Option<string?>("--qa-model") { Description = "Reader model (env AGENTMEM_QA_MODEL)." };
         var qaKey = new Option<string?>("--qa-api-key") { Description = "API key (env AGENTMEM_QA_API_KEY)." };
         var judgeModel = new Option<string?>("--judge-model") { Description = "Judge model (env AGENTMEM_JUDGE_MODEL; default: the reader model)." };
+        var judgeMaxTokens = new Option<int>("--judge-max-tokens") { Description = "Longest reply asked of the judge, in tokens (default 8: it is asked for one word, CORRECT or WRONG). A reasoning model thinks first and needs far more; a reply with no verdict is counted apart (judge_unparsed), not as wrong.", DefaultValueFactory = _ => QaOptions.DefaultMaxJudgeTokens };
         var noFullContext = new Option<bool>("--no-full-context") { Description = "In QA mode, skip the full-context baseline (the whole conversation as the reader's context): half the reader calls, and no prompt the size of the conversation, which a model with a smaller context window refuses." };
         var conversations = new Option<string?>("--conversations") { Description = "Only these conversations, by 1-based position: e.g. 6-10 or 1,3,5." };
         var retriever = new Option<string>("--retriever") { Description = "hybrid, bm25 or vector.", DefaultValueFactory = _ => "hybrid" };
@@ -54,7 +55,7 @@ internal static class BenchCommand
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
         return verbs.Create(kind, $"Benchmark on {kind}.", [
-            file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, postgres, qaUrl, qaModel, qaKey, judgeModel, noFullContext, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
+            file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, postgres, qaUrl, qaModel, qaKey, judgeModel, judgeMaxTokens, noFullContext, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
         ], async (ctx, parse, ct) =>
         {
             var options = new BenchmarkOptions
@@ -84,7 +85,7 @@ internal static class BenchCommand
             string path = parse.GetValue(file)!;
             ctx.Output.Notice(path.Length == 0 ? "[grey]generating longchat (seed 7)[/]" : $"[grey]loading {Markup.Escape(path)}[/]");
             var dataset = generated && path.Length == 0 ? LongChatGenerator.Generate(new LongChatOptions()) : await DatasetLoader.LoadAsync(kind, path, ct);
-            using var qa = QaSetup.FromOptions(parse.GetValue(qaUrl), parse.GetValue(qaModel), parse.GetValue(qaKey), parse.GetValue(judgeModel), fullContextBaseline: !parse.GetValue(noFullContext));
+            using var qa = QaSetup.FromOptions(parse.GetValue(qaUrl), parse.GetValue(qaModel), parse.GetValue(qaKey), parse.GetValue(judgeModel), fullContextBaseline: !parse.GetValue(noFullContext), judgeMaxTokens: parse.GetValue(judgeMaxTokens));
             if (qa.Options is null)
             {
                 ctx.Output.Notice("[yellow]QA mode skipped:[/] no chat endpoint configured (set --qa-base-url and --qa-model, or AGENTMEM_QA_BASE_URL and AGENTMEM_QA_MODEL). Retrieval metrics still run.");
@@ -206,6 +207,13 @@ internal static class BenchCommand
         if (run.Manifest.TryGetValue("oversized_turns_skipped", out var skipped) && skipped is int count && count > 0)
         {
             ctx.Output.Out.Write(string.Create(CultureInfo.InvariantCulture, $"skipped     {count} turn(s) over the {run.Manifest["max_content_bytes"]:N0}-byte content limit: {run.Manifest["oversized_turns"]}\n"));
+        }
+
+        int noVerdict = (run.Result.Overall.Qa?.JudgeUnparsed ?? 0) + (run.Result.FullContextQa?.JudgeUnparsed ?? 0);
+        if (noVerdict > 0 && run.Manifest.TryGetValue("judge_max_output_tokens", out var cap))
+        {
+            // An empty or cut-off verdict is most often a reasoning judge out of output tokens: say which knob gives it more.
+            ctx.Output.Out.Write(string.Create(CultureInfo.InvariantCulture, $"judge       {noVerdict} repl{(noVerdict == 1 ? "y" : "ies")} held neither CORRECT nor WRONG within {cap} tokens (left out of the judge mean); a reasoning judge needs a larger --judge-max-tokens\n"));
         }
 
         if (retrievalOnly is not null)

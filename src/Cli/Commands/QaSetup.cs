@@ -12,9 +12,17 @@ internal sealed class QaSetup : IDisposable
     /// <summary>Null when no endpoint is configured (offline).</summary>
     public QaOptions? Options { get; private set; }
 
-    /// <summary>The QA settings of the flags or environment; <paramref name="fullContextBaseline"/> false leaves out the full-context answers.</summary>
-    public static QaSetup FromOptions(string? baseUrl, string? model, string? apiKey, string? judgeModel, bool fullContextBaseline = true)
+    /// <summary>
+    /// The QA settings of the flags or environment; <paramref name="fullContextBaseline"/> false leaves out the full-context
+    /// answers, and <paramref name="judgeMaxTokens"/> caps the judge's reply (<see cref="QaOptions.MaxJudgeTokens"/>).
+    /// </summary>
+    public static QaSetup FromOptions(string? baseUrl, string? model, string? apiKey, string? judgeModel, bool fullContextBaseline = true, int judgeMaxTokens = QaOptions.DefaultMaxJudgeTokens)
     {
+        if (judgeMaxTokens < 1)
+        {
+            throw new MemoryValidationException($"--judge-max-tokens must be at least 1; {judgeMaxTokens} is not.");
+        }
+
         var setup = new QaSetup();
         baseUrl ??= CliContext.Env("AGENTMEM_QA_BASE_URL");
         model ??= CliContext.Env("AGENTMEM_QA_MODEL");
@@ -40,7 +48,7 @@ internal sealed class QaSetup : IDisposable
             setup.owned.Add(judge);
         }
 
-        setup.Options = new QaOptions { Reader = reader, ReaderModel = model, Judge = judge, JudgeModel = judgeModel, FullContextBaseline = fullContextBaseline };
+        setup.Options = new QaOptions { Reader = reader, ReaderModel = model, Judge = judge, JudgeModel = judgeModel, FullContextBaseline = fullContextBaseline, MaxJudgeTokens = judgeMaxTokens };
         return setup;
     }
 

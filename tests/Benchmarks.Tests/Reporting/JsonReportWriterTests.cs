@@ -64,6 +64,14 @@ public class JsonReportWriterTests
     }
 
     [Fact]
+    public void Judge_replies_without_a_verdict_are_counted_in_each_qa_object()
+    {
+        var result = SampleRun.Result();
+        using JsonDocument doc = JsonDocument.Parse(JsonReportWriter.Render(result with { Overall = result.Overall with { Qa = result.Overall.Qa! with { JudgeUnparsed = 2 } } }));
+        Assert.Equal(2, doc.RootElement.GetProperty("qa").GetProperty("judge_unparsed").GetInt32());
+    }
+
+    [Fact]
     public void Numbers_round_trip_exactly_whatever_the_current_culture()
     {
         CultureInfo original = CultureInfo.CurrentCulture;

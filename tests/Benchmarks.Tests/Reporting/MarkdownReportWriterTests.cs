@@ -44,6 +44,15 @@ public class MarkdownReportWriterTests
     }
 
     [Fact]
+    public void Judge_replies_without_a_verdict_have_a_column_of_the_answer_quality_table()
+    {
+        string md = MarkdownReportWriter.Render(SampleRun.Result() with { FullContextQa = new QaSummary(3, 0.4, 0.3, 0.5) { JudgeUnparsed = 2 } });
+
+        Assert.Contains("| Category | n | F1 | BLEU-1 | Judge | No verdict |", md, StringComparison.Ordinal);
+        Assert.Contains("| full context (whole conversation) | 3 | 0.400 | 0.300 | 0.500 | 2 |", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_baseline_retriever_of_the_same_run_is_reported_beside_the_result()
     {
         var baseline = SampleRun.Result(); // the same figures: the table is the point

@@ -71,4 +71,19 @@ public class TextSummaryTests
         Assert.Contains(", 1 skipped: the reader or judge endpoint refused or timed out)", some, StringComparison.Ordinal);
         Assert.Contains("qa          n/a  (4 skipped:", all, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Judge_replies_without_a_verdict_are_counted_on_their_qa_line()
+    {
+        var result = SampleRun.Result();
+        string text = TextSummary.Format(result with
+        {
+            Overall = result.Overall with { Qa = result.Overall.Qa! with { JudgeUnparsed = 2 } },
+            FullContextQa = new QaSummary(3, 0.4, 0.3, 0.5) { JudgeUnparsed = 1 },
+        });
+
+        string[] lines = text.Split('\n');
+        Assert.Contains(", 2 judge replies without a verdict, not in the judge mean", Assert.Single(lines, l => l.StartsWith("qa          F1", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains(", 1 judge reply without a verdict, not in the judge mean", Assert.Single(lines, l => l.StartsWith("qa full ctx F1", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
 }

@@ -208,10 +208,30 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     [InlineData("Not correct", 0.0)]
     [InlineData("The answer isn't correct", 0.0)]
     [InlineData("Grade: CORRECT", 1.0)]
-    [InlineData("Incorrectly dated", 0.0)]
-    [InlineData("", 0.0)]
-    public void Judge_verdicts_are_parsed_strictly(string reply, double expected) =>
+    [InlineData("Incorrectly dated", null)] // not read as CORRECT, and no verdict word either
+    [InlineData("", null)]
+    [InlineData("Yes", null)]
+    [InlineData("The generated answer is", null)]
+    public void Judge_verdicts_are_parsed_strictly(string reply, double? expected) =>
         Assert.Equal(expected, QaPrompts.ParseVerdict(reply));
+
+    [Fact]
+    public async Task A_judge_reply_without_a_verdict_is_counted_and_left_out_of_the_judge_mean()
+    {
+        // A reasoning model spends its few output tokens thinking and replies nothing: that read as WRONG, and a right
+        // answer ("greyhound", the gold) pulled the judge mean down to 0 with no trace.
+        var reader = new ScriptedChat(_ => "greyhound");
+        var judge = new ScriptedChat(_ => string.Empty);
+        var qa = new QaOptions { Reader = reader, ReaderModel = "scripted-reader", Judge = judge, JudgeModel = "scripted-judge", FullContextBaseline = false };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 1, ContextK = 1 }, qa: qa).RunAsync(Toy());
+
+        var summary = run.Result.Overall.Qa!;
+        Assert.Equal(1.0, summary.F1);
+        Assert.Null(summary.Judge);
+        Assert.Equal(1, summary.JudgeUnparsed);
+        Assert.Equal(qa.MaxJudgeTokens, run.Manifest["judge_max_output_tokens"]);
+    }
 
     [Fact]
     public async Task An_adversarial_question_is_right_when_the_reader_declines_and_counts_in_the_excluded_group()
