@@ -21,6 +21,7 @@ public sealed class BenchmarkRunner
     private readonly ITokenCounter tokens;
     private readonly QaOptions? qa;
     private readonly List<string> oversized = [];
+    private readonly List<string> blank = [];
     private int shortSessionRankings;
 
     /// <summary>
@@ -71,6 +72,7 @@ public sealed class BenchmarkRunner
         var baseline = qa is { FullContextBaseline: true } ? new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial) : null;
         var retrieverBaseline = options.BaselineRetriever is null ? null : new EvaluationAccumulator(dataset.Name, options.Ks, excludeAdversarial: !options.IncludeAdversarial);
         oversized.Clear();
+        blank.Clear();
         shortSessionRankings = 0;
         var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
         if (PrepareCube is { } prepare)
@@ -177,9 +179,18 @@ public sealed class BenchmarkRunner
                     AppendLine(full, session.Date, turn.Speaker, turn.Text);
                 }
 
-                foreach (var draft in Drafts(session))
+                foreach (var (reference, draft) in Drafts(session))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (draft is null)
+                    {
+                        // Nothing to store, yet a gold turn among these still counts against its question's recall:
+                        // listed in the manifest, as oversized ones are, and counted in the progress, whose total holds it.
+                        blank.Add($"{conversation.Id}/{reference}");
+                        progress?.Report(new BenchmarkProgress("ingest", ++done, total));
+                        continue;
+                    }
+
                     int bytes = Encoding.UTF8.GetByteCount(draft.Text);
                     if (bytes > memory.Options.MaxContentBytes)
                     {
@@ -265,12 +276,18 @@ public sealed class BenchmarkRunner
         return result with { WholeContextTokens = wholeTokens };
     }
 
-    private IEnumerable<MemoryDraft> Drafts(BenchSession session)
+    /// <summary>
+    /// The memories of a session, one per turn or one for the whole session, each with the reference it is listed by when
+    /// skipped; an item with nothing to store (a turn without text, e.g. an image without caption, or a session without
+    /// turns) comes without a draft. One item per turn or session, as the ingest progress counts them.
+    /// </summary>
+    private IEnumerable<(string Reference, MemoryDraft? Draft)> Drafts(BenchSession session)
     {
         if (options.Granularity == Granularity.Session)
         {
             if (session.Turns.Count == 0)
             {
+                yield return (session.Id + " (no turns)", null);
                 yield break;
             }
 
@@ -280,18 +297,15 @@ public sealed class BenchmarkRunner
                 text.Append(turn.Speaker).Append(": ").Append(turn.Text).Append('\n');
             }
 
-            yield return new MemoryDraft(text.ToString()) { SourceRef = session.Id, Session = session.Id, ValidFrom = session.Date };
+            yield return (session.Id, new MemoryDraft(text.ToString()) { SourceRef = session.Id, Session = session.Id, ValidFrom = session.Date });
             yield break;
         }
 
         foreach (var turn in session.Turns)
         {
-            if (string.IsNullOrWhiteSpace(turn.Text))
-            {
-                continue; // a turn with no text (e.g. an image without caption) holds nothing to retrieve
-            }
-
-            yield return new MemoryDraft(turn.Text) { Actor = turn.Speaker, SourceRef = turn.Id, Session = session.Id, ValidFrom = session.Date };
+            yield return (turn.Id, string.IsNullOrWhiteSpace(turn.Text)
+                ? null
+                : new MemoryDraft(turn.Text) { Actor = turn.Speaker, SourceRef = turn.Id, Session = session.Id, ValidFrom = session.Date });
         }
     }
 
@@ -463,6 +477,10 @@ public sealed class BenchmarkRunner
             ["max_content_bytes"] = memory.Options.MaxContentBytes,
             ["oversized_turns_skipped"] = oversized.Count,
             ["oversized_turns"] = oversized.Count == 0 ? null : string.Join("; ", oversized),
+
+            // Turns without text (sessions without turns at session granularity): nothing stored, still gold if they were.
+            ["blank_turns_skipped"] = blank.Count,
+            ["blank_turns"] = blank.Count == 0 ? null : string.Join("; ", blank),
 
             // Session metrics take @k as the first k distinct sessions; a turn ranking of MaxSearchK hits can hold fewer.
             ["session_rankings_short"] = options.Granularity == Granularity.Turn ? shortSessionRankings : null,

@@ -209,6 +209,11 @@ internal static class BenchCommand
             ctx.Output.Out.Write(string.Create(CultureInfo.InvariantCulture, $"skipped     {count} turn(s) over the {run.Manifest["max_content_bytes"]:N0}-byte content limit: {run.Manifest["oversized_turns"]}\n"));
         }
 
+        if (run.Manifest.TryGetValue("blank_turns_skipped", out var blank) && blank is int blanks && blanks > 0)
+        {
+            ctx.Output.Out.Write(string.Create(CultureInfo.InvariantCulture, $"skipped     {blanks} blank turn(s) or empty session(s), nothing to store: {run.Manifest["blank_turns"]}\n"));
+        }
+
         int noVerdict = (run.Result.Overall.Qa?.JudgeUnparsed ?? 0) + (run.Result.FullContextQa?.JudgeUnparsed ?? 0);
         if (noVerdict > 0 && run.Manifest.TryGetValue("judge_max_output_tokens", out var cap))
         {

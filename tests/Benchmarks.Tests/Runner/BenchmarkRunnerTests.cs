@@ -102,6 +102,34 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Equal(new BenchmarkProgress("search", 2, 2), progress[^1]);
     }
 
+    [Theory]
+    [InlineData(Granularity.Turn, "a/D1:2; b/D2:1")]
+    [InlineData(Granularity.Session, "b/D3 (no turns)")]
+    public async Task Blank_turns_and_empty_sessions_are_counted_in_the_manifest_and_progress_reaches_its_total(Granularity granularity, string skipped)
+    {
+        // A turn with no text (an image without caption) and a session with no turns were dropped without a trace: the
+        // blank turn stayed gold for its question, and ingest progress stopped short of its total.
+        var toy = Toy();
+        var a = toy.Conversations[0];
+        var b = toy.Conversations[1];
+        var data = toy with
+        {
+            Conversations =
+            [
+                a with { Sessions = [a.Sessions[0] with { Turns = [a.Sessions[0].Turns[0], new("D1:2", "Ben", "  ")] }, a.Sessions[1]] },
+                b with { Sessions = [.. b.Sessions, new BenchSession("D2", June, [new("D2:1", "Cy", string.Empty)]), new BenchSession("D3", June, [])] },
+            ],
+        };
+        var progress = new List<BenchmarkProgress>();
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Granularity = granularity }).RunAsync(data, progress: new SynchronousProgress<BenchmarkProgress>(progress.Add));
+
+        var last = progress.Last(p => p.Phase == "ingest");
+        Assert.Equal(last.Total, last.Done);
+        Assert.Equal(skipped.Split("; ").Length, run.Manifest["blank_turns_skipped"]);
+        Assert.Equal(skipped, run.Manifest["blank_turns"]);
+    }
+
     [Fact]
     public async Task Session_granularity_stores_one_memory_per_session_and_scores_turns_inside_sessions()
     {
