@@ -2,7 +2,8 @@ namespace AgentMem.Benchmarks.Datasets;
 
 /// <summary>
 /// A dataset file is not in the expected format. The message names the file, the JSON path
-/// (e.g. <c>$[3].qa[12].category</c>) and what is wrong.
+/// (e.g. <c>$[3].qa[12].category</c>) and what is wrong; a file that is not valid JSON at all is at <c>$</c>, and the
+/// message gives the line and byte of the error (both counted from 1).
 /// </summary>
 public sealed class DatasetFormatException : AgentMem.MemoryCore.Errors.AgentMemException
 {

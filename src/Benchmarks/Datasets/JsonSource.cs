@@ -18,8 +18,31 @@ internal sealed class JsonSource(string filePath)
         }
         catch (JsonException ex)
         {
-            throw new DatasetFormatException(filePath, "$", "not valid JSON: " + ex.Message, ex);
+            throw NotValidJson(filePath, ex);
         }
+    }
+
+    /// <summary>
+    /// A syntax error, placed by the reader's line and byte within that line (both counted from 1, as editors count) and
+    /// put at the root (<c>$</c>): the reader's own JSON path is no position in a streamed array, whose elements it parses
+    /// a buffer at a time before yielding any (it named the first question of that buffer, relative to the buffer).
+    /// </summary>
+    public static DatasetFormatException NotValidJson(string filePath, JsonException ex)
+    {
+        // System.Text.Json appends " Path: … | LineNumber: … | BytePositionInLine: …." (or only the last two) to its reason:
+        // that suffix is given here as the line and byte, once, and without the misleading path.
+        string reason = ex.Message;
+        int suffix = reason.IndexOf(" Path: ", StringComparison.Ordinal);
+        suffix = suffix >= 0 ? suffix : reason.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        if (suffix >= 0)
+        {
+            reason = reason[..suffix];
+        }
+
+        string at = ex.LineNumber is { } line
+            ? string.Create(CultureInfo.InvariantCulture, $" at line {line + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}")
+            : string.Empty;
+        return new DatasetFormatException(filePath, "$", $"not valid JSON{at}: {reason}", ex);
     }
 
     public static string Child(string path, string name) => path + "." + name;

@@ -73,7 +73,9 @@ public static partial class LongMemEvalLoader
             }
             catch (JsonException ex)
             {
-                throw new DatasetFormatException(path, JsonSource.Index("$", index), "not valid JSON: " + ex.Message, ex);
+                // By line and byte: the questions yielded so far are no position, since the reader parses a buffer of them
+                // before yielding any (a stray quote in $[200] blamed $[175], and text after the array blamed $[0]).
+                throw JsonSource.NotValidJson(path, ex);
             }
 
             if (questions.Count == 0)

@@ -137,7 +137,7 @@ public class LocomoLoaderTests
 
     [Theory]
     [InlineData("truncated", "$", "not valid JSON")]
-    [InlineData("notjson", "$", "not valid JSON")]
+    [InlineData("notjson", "$", "not valid JSON at line 1, byte ")]
     [InlineData("empty", "$", "array is empty")]
     [InlineData("rootobject", "$", "expected an array but found an object")]
     [InlineData("noqa", "$[0]", "missing required field 'qa'")]

@@ -130,8 +130,34 @@ public class LongMemEvalLoaderTests
         Assert.Single(LongMemEvalLoader.Load(file).Questions);
     }
 
+    [Fact]
+    public async Task A_syntax_error_names_its_line_and_byte_and_blames_no_question()
+    {
+        // The streaming reader parses a buffer of questions before yielding any: the error blamed the first question of
+        // that buffer ($[175] for a stray quote in $[200]), with a Path relative to the buffer, and trailing text after the
+        // array blamed $[0], a valid question.
+        string broken = Question("q200").Replace("\"How far did I run?\"", "\"How far did \"I run?\"", StringComparison.Ordinal);
+        string content = "[\n" + string.Join(",\n", Enumerable.Range(0, 300).Select(i => i == 200 ? broken : Question($"q{i}"))) + "\n]\n";
+        string[] lines = content.Split('\n');
+        int line = Array.FindIndex(lines, l => l.Contains("did \"I run", StringComparison.Ordinal)) + 1;
+        int column = lines[line - 1].IndexOf("I run", StringComparison.Ordinal) + 1;
+        using var dir = new TempDirectory();
+        string file = dir.Write("lme-big.json", content);
+
+        var ex = await Assert.ThrowsAsync<DatasetFormatException>(() => LongMemEvalLoader.LoadAsync(file));
+
+        Assert.Contains($"line {line}, byte {column}:", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("$[", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("$", ex.JsonPath);
+
+        string trailing = dir.Write("trailing.json", $"[{Question("q1")}]\ngarbage");
+        ex = await Assert.ThrowsAsync<DatasetFormatException>(() => LongMemEvalLoader.LoadAsync(trailing));
+        Assert.Contains($"line {File.ReadAllLines(trailing).Length}, byte 1:", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("$[", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData("truncated", "$[0]", "not valid JSON")]
+    [InlineData("truncated", "$", "not valid JSON at line 2, byte ")] // a syntax error is placed by line and byte, not by question
     [InlineData("rootobject", "$", "expected a JSON array of questions")]
     [InlineData("emptyfile", "$", "file is empty")]
     [InlineData("empty", "$", "array is empty")]
