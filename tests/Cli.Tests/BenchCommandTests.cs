@@ -1,5 +1,12 @@
 using System.Text.Json;
 using System.Xml.Linq;
+using AgentMem.Benchmarks.Runner;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Model;
+using AgentMem.Retrieval.Embeddings;
+using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.State;
+using Microsoft.Extensions.AI;
 
 namespace AgentMem.Cli.Tests;
 
@@ -333,6 +340,58 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("broken.json", err, StringComparison.Ordinal);
         Assert.Contains("error: ", err, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Waiting_for_embeddings_reports_an_embed_phase_that_reaches_its_total()
+    {
+        // --wait-for-embeddings printed nothing until every vector was in: with a sentence model on CPU, long enough for
+        // the run to look hung.
+        var store = Stores.Sqlite.SqliteMemoryStore.Open(Path.Combine(cli.Folder, "embed.db"));
+        var embedder = new GatedEmbedder();
+        using var state = new RetrievalState(store, embedder, new RetrievalStateOptions { InlineEmbedLimit = 0, EmbedBatch = 4 });
+        await using var memory = new MemoryOS(store, new HybridRetriever(state));
+        var scope = new Scope("bench");
+        var cube = await memory.CreateCubeAsync(scope, "conv-a");
+        foreach (int i in Enumerable.Range(0, 10))
+        {
+            await memory.AddAsync(scope, cube.Id, new MemoryDraft($"Turn {i}: the violin lesson moved."));
+        }
+
+        await state.PrepareAsync(scope.Tenant, cube.Id); // queues every memory for the held embedder
+        Assert.Equal(10, state.PendingEmbeddings);
+        var reports = new List<BenchmarkProgress>();
+
+        var wait = Commands.BenchCommand.WaitForEmbeddingsAsync(state, new SynchronousProgress<BenchmarkProgress>(reports.Add), CancellationToken.None);
+        embedder.Open.SetResult();
+        await wait;
+
+        Assert.Equal(new BenchmarkProgress("embed", 0, 10), reports[0]);
+        Assert.Equal(new BenchmarkProgress("embed", 10, 10), reports[^1]);
+        Assert.True(reports.Count >= 5, string.Join(", ", reports)); // the start, each batch of 4 as it lands, the end
+        Assert.All(reports, r => Assert.Equal(10, r.Total));
+        Assert.Null(state.Options.EmbeddingProgress); // the state's own reporter (none) is back
+    }
+
+    /// <summary>A model embedder (so vectors come in the background) that holds every batch until <see cref="Open"/> is set.</summary>
+    private sealed class GatedEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly HashingEmbedder inner = new(64);
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-gated", null, "gated-v1", 64);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            await Open.Task.WaitAsync(cancellationToken);
+            return new GeneratedEmbeddings<Embedding<float>>(values.Select(t => new Embedding<float>(inner.Embed(t))));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]

@@ -78,12 +78,15 @@ public sealed class BenchmarkRunner
         if (PrepareCube is { } prepare)
         {
             // Off the search clock: the hybrid builds a cube's indexes on its first search, and with one question per cube
-            // (LongMemEval, ConvoMem) every search timed was that build. Timed apart, one sample per cube.
+            // (LongMemEval, ConvoMem) every search timed was that build. Timed apart, one sample per cube, and reported as a
+            // phase of its own: with a model embedder it can take longer than the ingest, and nothing was reported meanwhile.
+            int prepared = 0;
             foreach (var cube in cubes.Values)
             {
                 long started = Clock.GetTimestamp();
                 await prepare(scope.Tenant, cube.CubeId, cancellationToken).ConfigureAwait(false);
                 accumulator.RecordPrepare(Clock.GetElapsedTime(started).TotalMilliseconds); // shared by the baseline, as the ingest is
+                progress?.Report(new BenchmarkProgress("prepare", ++prepared, cubes.Count));
             }
         }
 
@@ -416,7 +419,8 @@ public sealed class BenchmarkRunner
     /// <summary>
     /// Called with the tenant and the cubes once every conversation is ingested (and prepared, <see cref="PrepareCube"/>),
     /// before the first question: a host whose embedder works in the background waits here for every vector
-    /// (<c>--wait-for-embeddings</c>), so runs are repeatable.
+    /// (<c>--wait-for-embeddings</c>), so runs are repeatable. The runner reports no progress of its own meanwhile; a host
+    /// whose wait is long reports it (the CLI as an <c>embed</c> phase).
     /// </summary>
     public Func<string, IReadOnlyList<string>, CancellationToken, Task>? AfterIngest { get; init; }
 

@@ -50,7 +50,7 @@ internal static class BenchCommand
         var features = new Option<string>("--features") { Description = "Memory-intelligence features: none, all, or a comma list of notes (keywords, tags, context, links, evolution at ingest), tags (tag matching in ranking), links (one-hop link expansion), time (time-aware ranking of when-questions).", DefaultValueFactory = _ => "none" };
         var fusion = new Option<string?>("--fusion") { Description = "How the hybrid fuses its signals: weighted (default: each scaled by its best, then summed) or rrf (reciprocal rank)." };
         var vectorWeight = new Option<float?>("--vector-weight") { Description = "Weight of the vector signal in the hybrid's fusion (default: 0.2 with the hashing embedder, 0.5 with a sentence model)." };
-        var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), wait for all vectors before the first question, so the run is repeatable. (Every cube's search index is built before its questions either way, timed apart as prepare ms.)" };
+        var waitForEmbeddings = new Option<bool>("--wait-for-embeddings") { Description = "With a model embedder (vectors computed in the background), wait for all vectors before the first question, so the run is repeatable; progress shows it as the phase embed. (Every cube's search index is built before its questions either way, timed apart as prepare ms.)" };
         var rerankFeatures = new Option<string?>("--rerank-features") { Description = "Write every question's reranker features (the hybrid's best candidates, each with its features) to this JSON-lines file, to train a reranker with bench/Reranker/train.py." };
         var ablation = new Option<bool>("--ablation") { Description = "Run twice in one go, retrieval-only and with --features (all when none is given), and report both with per-category differences." };
         var tokenizer = TokenizerOption.Create("the context sizes the report gives (named in its manifest as token_counter)");
@@ -234,13 +234,47 @@ internal static class BenchCommand
         }
     }
 
-    /// <summary>Waits until the background embedder has given every memory its vector.</summary>
-    private static async Task WaitForEmbeddingsAsync(CliContext ctx, Retrieval.State.RetrievalState state, IReadOnlyList<string> cubes, CancellationToken ct)
+    /// <summary>Waits until the background embedder has given every memory its vector, with an <c>embed</c> progress phase.</summary>
+    private static async Task WaitForEmbeddingsAsync(CliContext ctx, Retrieval.State.RetrievalState state, IReadOnlyList<string> cubes, IProgress<BenchmarkProgress> progress, CancellationToken ct)
     {
         // The runner has built every cube (PrepareCube), which queued the memories still without a vector.
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        await state.WaitForEmbeddingsAsync(ct);
+        await WaitForEmbeddingsAsync(state, progress, ct);
         ctx.Output.Notice($"[grey]embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
+    }
+
+    /// <summary>
+    /// Waits for the background embedder, reporting the phase <c>embed</c>: the vectors added since the wait began, of those
+    /// then waiting and any queued since. The state's own <see cref="Retrieval.State.RetrievalStateOptions.EmbeddingProgress"/>
+    /// is told as before, and put back afterwards. The run printed nothing until every vector was in, on CPU with a
+    /// sentence model long enough to look hung.
+    /// </summary>
+    internal static async Task WaitForEmbeddingsAsync(Retrieval.State.RetrievalState state, IProgress<BenchmarkProgress> progress, CancellationToken ct)
+    {
+        long before = state.BackgroundEmbedded;
+        void Report(Retrieval.State.EmbeddingProgress now)
+        {
+            long done = Math.Max(0, now.Embedded - before);
+            progress.Report(new BenchmarkProgress("embed", (int)Math.Min(done, int.MaxValue), (int)Math.Min(done + now.Pending, int.MaxValue)));
+        }
+
+        Report(new(state.PendingEmbeddings, before));
+        var own = state.Options.EmbeddingProgress;
+        state.Options.EmbeddingProgress = new SynchronousProgress<Retrieval.State.EmbeddingProgress>(now =>
+        {
+            own?.Report(now);
+            Report(now);
+        });
+        try
+        {
+            await state.WaitForEmbeddingsAsync(ct);
+        }
+        finally
+        {
+            state.Options.EmbeddingProgress = own;
+        }
+
+        Report(new(state.PendingEmbeddings, state.BackgroundEmbedded));
     }
 
     /// <summary>
@@ -314,18 +348,15 @@ internal static class BenchCommand
         }
 
         using var notes = features.Notes ? new NoteKeeper(memory) : null;
-        Task<BenchmarkRun> RunAsync(RerankFeatureWriter? dump, CancellationToken token)
-        {
-            var runner = new BenchmarkRunner(memory, options, counter, qa)
+        Task<BenchmarkRun> RunAsync(RerankFeatureWriter? dump, CancellationToken token) =>
+            WithProgressAsync(ctx.Output, (progress, t) => new BenchmarkRunner(memory, options, counter, qa)
             {
                 RetrieverConfiguration = RetrieverConfiguration(options.Retriever, hybrid, database) + $"; embedder {ctx.Embedder.Kind}{(ctx.Embedder.Model is { } m ? " " + m : string.Empty)}",
                 Notes = notes,
-                PrepareCube = (tenant, cube, t) => PrepareCubeAsync(options, state, baselineState, tenant, cube, t),
-                AfterIngest = waitForEmbeddings ? (_, cubes, t) => WaitForEmbeddingsAsync(ctx, state, cubes, t) : null,
+                PrepareCube = (tenant, cube, cancel) => PrepareCubeAsync(options, state, baselineState, tenant, cube, cancel),
+                AfterIngest = waitForEmbeddings ? (_, cubes, cancel) => WaitForEmbeddingsAsync(ctx, state, cubes, progress, cancel) : null,
                 AfterSearch = dump is null ? null : dump.WriteAsync,
-            };
-            return WithProgressAsync(ctx.Output, (progress, t) => runner.RunAsync(dataset, Manifest(database), progress, t), token);
-        }
+            }.RunAsync(dataset, Manifest(database), progress, t), token);
 
         if (featureDump is null)
         {
@@ -418,7 +449,7 @@ internal static class BenchCommand
             return await output.ErrorConsole.Progress().AutoClear(true).StartAsync(async context =>
             {
                 var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-                var progress = new SynchronousProgress(p =>
+                var progress = new SynchronousProgress<BenchmarkProgress>(p =>
                 {
                     if (!tasks.TryGetValue(p.Phase, out var task))
                     {
@@ -433,7 +464,7 @@ internal static class BenchCommand
 
         // Redirected: a line every 10% of each phase.
         var last = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lines = new SynchronousProgress(p =>
+        var lines = new SynchronousProgress<BenchmarkProgress>(p =>
         {
             int decile = p.Done * 10 / Math.Max(1, p.Total);
             if (!last.TryGetValue(p.Phase, out int seen) || seen != decile)
@@ -446,8 +477,8 @@ internal static class BenchCommand
     }
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
-    private sealed class SynchronousProgress(Action<BenchmarkProgress> report) : IProgress<BenchmarkProgress>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(BenchmarkProgress value) => report(value);
+        public void Report(T value) => report(value);
     }
 }

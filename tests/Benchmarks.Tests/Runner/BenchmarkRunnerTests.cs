@@ -335,6 +335,21 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Preparing_the_cubes_reports_progress_before_the_first_question()
+    {
+        // After "ingest 100%" nothing was reported until every cube was prepared (and, with a model embedder, embedded),
+        // which on LongMemEval can take long enough for the run to look hung.
+        var progress = new List<BenchmarkProgress>();
+        var runner = new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1] }) { PrepareCube = (_, _, _) => Task.CompletedTask };
+
+        await runner.RunAsync(Toy(), progress: new SynchronousProgress<BenchmarkProgress>(progress.Add));
+
+        Assert.Equal([new("prepare", 1, 2), new("prepare", 2, 2)], progress.Where(p => p.Phase == "prepare"));
+        Assert.True(progress.IndexOf(new("prepare", 2, 2)) < progress.FindIndex(p => p.Phase == "search"));
+        Assert.True(progress.FindLastIndex(p => p.Phase == "ingest") < progress.IndexOf(new("prepare", 1, 2)));
+    }
+
+    [Fact]
     public async Task Without_a_prepare_step_the_manifest_says_a_cubes_first_search_builds_its_index()
     {
         var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1], Limit = 1 }).RunAsync(Toy());
