@@ -23,6 +23,7 @@ public sealed class BenchmarkRunner
     private readonly List<string> oversized = [];
     private readonly List<string> blank = [];
     private int shortSessionRankings;
+    private int baselineShortSessionRankings;
 
     /// <summary>
     /// Creates a runner over a memory facade (normally on a fresh, throwaway database). Context sizes are counted with
@@ -74,6 +75,7 @@ public sealed class BenchmarkRunner
         oversized.Clear();
         blank.Clear();
         shortSessionRankings = 0;
+        baselineShortSessionRankings = 0;
         var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
         if (PrepareCube is { } prepare)
         {
@@ -107,7 +109,8 @@ public sealed class BenchmarkRunner
             long started = Clock.GetTimestamp();
             var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
             double searchMs = Clock.GetElapsedTime(started).TotalMilliseconds;
-            var sessions = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.Retriever, hits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+            var (sessions, isShort) = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.Retriever, hits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+            shortSessionRankings += isShort ? 1 : 0;
             if (AfterSearch is { } afterSearch)
             {
                 await afterSearch(question, hits, cancellationToken).ConfigureAwait(false);
@@ -118,7 +121,8 @@ public sealed class BenchmarkRunner
                 started = Clock.GetTimestamp();
                 var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
                 double baseMs = Clock.GetElapsedTime(started).TotalMilliseconds;
-                var baseSessions = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.BaselineRetriever, baseHits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+                var (baseSessions, baseShort) = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.BaselineRetriever, baseHits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+                baselineShortSessionRankings += baseShort ? 1 : 0;
                 retrieverBaseline.Add(Score(question, baseHits, conversation, maxK, baseMs, baseSessions));
             }
 
@@ -235,14 +239,15 @@ public sealed class BenchmarkRunner
     /// At turn granularity, the session of each turn of a ranking deep enough to hold <paramref name="maxK"/> distinct
     /// sessions (LongMemEval's turn2session takes @k as the first k distinct sessions, src/retrieval/eval_utils.py): the
     /// timed search's hits, or, when they hold fewer sessions and the cube may hold more, an untimed search for twice as
-    /// many hits, again, up to <see cref="MemoryOSOptions.MaxSearchK"/> (a ranking still short there is counted in the
-    /// manifest's <c>session_rankings_short</c>). Null at session granularity, where each hit is a session.
+    /// many hits, again, up to <see cref="MemoryOSOptions.MaxSearchK"/>, and whether the ranking is still short there
+    /// (counted per retriever: the manifest's <c>session_rankings_short</c> and <c>baseline_session_rankings_short</c>).
+    /// Null at session granularity, where each hit is a session.
     /// </summary>
-    private async Task<IReadOnlyList<string>?> SessionRankingAsync(Scope scope, string cubeId, string query, string? retriever, IReadOnlyList<SearchHit> hits, int searchK, int maxK, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<string>? Sessions, bool Short)> SessionRankingAsync(Scope scope, string cubeId, string query, string? retriever, IReadOnlyList<SearchHit> hits, int searchK, int maxK, CancellationToken cancellationToken)
     {
         if (options.Granularity != Granularity.Turn)
         {
-            return null;
+            return (null, false);
         }
 
         static List<string> SessionsOf(IReadOnlyList<SearchHit> ranked) => [.. ranked.Select(h => TurnIds.SessionOf(h.Item.Provenance.SourceRef ?? string.Empty))];
@@ -253,8 +258,7 @@ public sealed class BenchmarkRunner
         {
             if (k >= max)
             {
-                shortSessionRankings++;
-                break;
+                return (sessions, true);
             }
 
             // Not recorded as a recall: the deeper search only reads the ranking on, for scoring.
@@ -263,7 +267,7 @@ public sealed class BenchmarkRunner
             sessions = SessionsOf(hits);
         }
 
-        return sessions;
+        return (sessions, false);
     }
 
     private QuestionResult Score(BenchQuestion question, IReadOnlyList<SearchHit> hits, IngestedConversation conversation, int maxK, double searchMs, IReadOnlyList<string>? sessionRanking)
@@ -487,7 +491,9 @@ public sealed class BenchmarkRunner
             ["blank_turns"] = blank.Count == 0 ? null : string.Join("; ", blank),
 
             // Session metrics take @k as the first k distinct sessions; a turn ranking of MaxSearchK hits can hold fewer.
+            // One count per retriever: together, one question could count twice, and neither's session metrics were known.
             ["session_rankings_short"] = options.Granularity == Granularity.Turn ? shortSessionRankings : null,
+            ["baseline_session_rankings_short"] = options.Granularity == Granularity.Turn && options.BaselineRetriever is not null ? baselineShortSessionRankings : null,
         };
         if (host is not null)
         {

@@ -314,6 +314,22 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_retriever_counts_its_own_rankings_too_short_to_hold_the_largest_k_sessions()
+    {
+        // Twelve turns of one session: no ranking, however deep, holds 3 sessions. Both retrievers called the same counter,
+        // so one question read as two short rankings, and nothing said whose session metrics they were.
+        var c = new BenchConversation("c", [new BenchSession("D1", May, [.. Enumerable.Range(1, 12).Select(i => new BenchTurn($"D1:{i}", "Ann", $"violin lesson number {i}"))])]);
+        var dataset = new BenchmarkDataset("longmemeval", [c], [new("q", "c", "violin lesson?", "yes", "4", false, ["D1:1"], ["D1"], null, null)], "toy.json") { Sha256 = new string('0', 64) };
+        var store = SqliteMemoryStore.Open(Path.Combine(temp.Path, "short.db"));
+        await using var os = new MemoryOS(store, [new Bm25Retriever(store), new HybridRetriever(store)], new MemoryOSOptions { MaxSearchK = 10 });
+
+        var run = await new BenchmarkRunner(os, new BenchmarkOptions { Ks = [1, 3], ContextK = 1, Retriever = "bm25", BaselineRetriever = "hybrid" }).RunAsync(dataset);
+
+        Assert.Equal(1, run.Manifest["session_rankings_short"]);
+        Assert.Equal(1, run.Manifest["baseline_session_rankings_short"]);
+    }
+
+    [Fact]
     public async Task Each_cubes_index_is_built_before_its_questions_and_timed_apart_from_the_searches()
     {
         // A retriever that builds a cube's index on the cube's first search, as the hybrid does, at a minute on this clock.
