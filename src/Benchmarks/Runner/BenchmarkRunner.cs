@@ -1,3 +1,4 @@
+using System.Net;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Notes;
@@ -321,7 +322,8 @@ public sealed class BenchmarkRunner
     /// request or gave up after its retries (<see cref="HttpRequestException"/>: a 400 for a prompt over the model's context
     /// window, a content filter, a 502 that outlasted the retries) or timed out. The caller skips that question's answer
     /// and counts it; one failure ended the run, and every question answered so far, the retrieval metrics and the ingest
-    /// were lost with it. Cancelling the run still cancels it.
+    /// were lost with it. Cancelling the run still cancels it. A refusal that every question would meet (401, 403: the key;
+    /// 404: the model or URL) still ends the run at once, instead of after one failed call per question.
     /// </summary>
     private async Task<Answer?> TryAnswerAsync(string datasetKind, BenchQuestion question, string context, CancellationToken cancellationToken)
     {
@@ -329,7 +331,8 @@ public sealed class BenchmarkRunner
         {
             return await AnswerAsync(datasetKind, question, context, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException { StatusCode: not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound) }
+                                  || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return null;
         }

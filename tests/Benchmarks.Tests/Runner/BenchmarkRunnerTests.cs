@@ -1,3 +1,4 @@
+using System.Net;
 using AgentMem.Benchmarks.Datasets;
 using AgentMem.Benchmarks.Qa;
 using AgentMem.Benchmarks.Runner;
@@ -211,6 +212,24 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Equal(4, run.Result.Latency.SearchCount);
         Assert.Equal(3, run.Result.Overall.Qa!.Count);
         Assert.Equal(1, run.Result.QaSkipped);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Unauthorized)]
+    [InlineData(HttpStatusCode.Forbidden)]
+    [InlineData(HttpStatusCode.NotFound)]
+    public async Task A_refusal_every_question_would_meet_ends_the_run_at_once(HttpStatusCode status)
+    {
+        // A wrong key, model or URL: skipping each question would make one failed call per question and report a run
+        // with no answers at all.
+        int calls = 0;
+        var reader = new ScriptedChat(_ => { calls++; throw new HttpRequestException($"{(int)status} (no retry)", null, status); });
+        var qa = new QaOptions { Reader = reader, ReaderModel = "scripted-reader", FullContextBaseline = false };
+
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 4, ContextK = 1 }, qa: qa).RunAsync(Toy()));
+
+        Assert.Equal(status, thrown.StatusCode);
+        Assert.Equal(1, calls);
     }
 
     [Fact]
