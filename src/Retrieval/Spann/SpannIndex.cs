@@ -256,15 +256,18 @@ public sealed partial class SpannIndex : IVectorIndex
 
     /// <summary>
     /// The <paramref name="k"/> nearest vectors, closest first, probing up to <see cref="SpannOptions.MaxProbes"/> postings
-    /// within <see cref="SpannOptions.SearchEpsilon"/>. With a filter, only keys it accepts are returned, and when those
-    /// postings hold fewer than k of them every posting is probed, as <see cref="IVectorIndex"/> promises.
+    /// within <see cref="SpannOptions.SearchEpsilon"/>. With a filter, only keys it accepts are returned. When those
+    /// postings hold fewer than k matches (with a filter), or fewer than k and fewer than <see cref="Count"/> (without),
+    /// every posting is probed, as <see cref="IVectorIndex"/> promises.
     /// </summary>
     public IReadOnlyList<VectorMatch> Search(ReadOnlySpan<float> query, int k, Func<long, bool>? filter = null)
     {
         var matches = Search(query, k, Options.MaxProbes, Options.SearchEpsilon, filter);
-        if (filter is not null && matches.Count < k && PostingCount > Options.MaxProbes)
+        if (matches.Count < k && PostingCount > Options.MaxProbes && (filter is not null || matches.Count < Count))
         {
-            // A filter that passes only far clusters found too few in the nearest heads; the matches may be in any posting.
+            // The nearest heads held too few: a filter that passes only far clusters, or deletes that left the postings
+            // around the query stale (a search only queues them for merging, which the next write does). The matches may be
+            // in any posting.
             matches = Search(query, k, PostingCount, Options.SearchEpsilon, filter);
         }
 

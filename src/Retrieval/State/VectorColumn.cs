@@ -252,15 +252,15 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>
     /// The <paramref name="k"/> nearest slots to the prepared query through SPANN, with their (exact) similarities; with
     /// <paramref name="allowed"/>, the nearest among the slots it accepts. The index probes its usual number of postings
-    /// first; when those hold fewer than k accepted slots (a narrow filter whose memories lie away from the query), it
-    /// probes every posting, a full scan, rather than answer with fewer.
+    /// first; when those hold fewer than k accepted slots (a narrow filter whose memories lie away from the query, or
+    /// deletes that emptied the postings near it), it probes every posting, a full scan, rather than answer with fewer.
     /// </summary>
     public List<(int Slot, float Similarity)> SearchAnn(ReadOnlySpan<float> query, int k, Func<int, bool>? allowed = null)
     {
         FlushAnn();
         int wanted = Math.Max(1, Math.Min(k, Count));
         Func<long, bool>? filter = allowed is null ? null : key => slotOfKey.TryGetValue(key, out int slot) && allowed(slot);
-        var matches = ann!.Search(query, wanted, filter); // a filter that passes too few in the nearest heads probes them all
+        var matches = ann!.Search(query, wanted, filter); // too few in the nearest heads probes them all
 
         var result = new List<(int, float)>(matches.Count);
         foreach (var m in matches)

@@ -702,6 +702,38 @@ public sealed class SpannIndexTests : IDisposable
 
     [Theory]
     [InlineData(0)]
+    [InlineData(null)]
+    public void An_unfiltered_search_after_mass_deletes_probes_past_max_probes_until_it_has_k(int? codeBytes)
+    {
+        // Deletes only mark entries stale, and the postings they empty are merged away only by a later write: a search
+        // whose MaxProbes nearest postings held no live entry stopped there and returned fewer than k, even none, though
+        // live vectors were left elsewhere.
+        var (data, queries) = TestVectors.DataAndQueries(2000, 20, 16, seed: 41);
+        using var index = SpannIndex.Build(Path.Combine(folder, "mass-delete"), VectorMetric.L2, Rows(data), options: Small with { CodeBytes = codeBytes });
+        Assert.True(index.PostingCount > Small.MaxProbes);
+        using var exact = new ExactVectorIndex(16, VectorMetric.L2);
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (i % 200 == 0)
+            {
+                exact.Add(i, data[i]);
+            }
+            else
+            {
+                Assert.True(index.Remove(i));
+            }
+        }
+
+        Assert.Equal(10, index.Count);
+        foreach (var q in queries)
+        {
+            Assert.Equal(exact.Search(q, 10).Select(m => m.Key), index.Search(q, 10).Select(m => m.Key));
+            Assert.Equal(10, index.Search(q, 50).Count); // k past the live count: every live vector
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
     [InlineData(1)]
     public void A_checkpoint_after_the_last_posting_was_merged_away_writes_its_codes(int emptied)
     {
