@@ -79,6 +79,23 @@ internal sealed class PostingCodes
         }
     }
 
+    /// <summary>
+    /// Keeps only the posting's entries at <paramref name="entries"/> (ascending), in that order, as a compaction that
+    /// left the others behind wrote them to disk.
+    /// </summary>
+    public void Retain(int posting, ReadOnlySpan<int> entries)
+    {
+        for (int j = 0; j < entries.Length; j++)
+        {
+            int i = entries[j]; // i >= j: each entry moves down, over one already moved or dropped
+            keys[posting][j] = keys[posting][i];
+            labels[posting][j] = labels[posting][i];
+            codes[posting].AsSpan(i * CodeSize, CodeSize).CopyTo(codes[posting].AsSpan(j * CodeSize, CodeSize));
+        }
+
+        counts[posting] = entries.Length;
+    }
+
     /// <summary>Room for <paramref name="entries"/> entries in the posting (capacity doubles).</summary>
     public void Reserve(int posting, int entries)
     {

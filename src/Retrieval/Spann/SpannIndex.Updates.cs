@@ -8,7 +8,9 @@ namespace AgentMem.Retrieval.Spann;
 /// reopening after a crash replays the log on top of it.</para>
 /// <para>Inserts run the closure assignment against the current heads and append to each chosen
 /// posting (moving it to a larger extent when its pages are full). Deletes only change the key's
-/// version label; postings drop stale entries when they are next rewritten. A posting with more entries
+/// version label; postings drop stale entries when they are next rewritten, and a compaction drops them
+/// all. A deleted key's label is kept while a posting may hold its entries, then forgotten (see
+/// <see cref="ForgetDeletedKeys"/>). A posting with more entries
 /// than <see cref="SpannOptions.SplitThreshold"/> is rewritten without its stale entries and, if still
 /// too big, split by 2-means into two new postings; then LIRE reassigns only the boundary vectors —
 /// those of the split posting now closer to another head than to their new one, and those of nearby
@@ -72,7 +74,8 @@ public sealed partial class SpannIndex
 
     /// <summary>
     /// Reads every posting, dissolves those with fewer than <see cref="SpannOptions.MergeThreshold"/>
-    /// live entries and rewrites those that are mostly stale; returns the number of postings merged.
+    /// live entries and rewrites those that are mostly stale, then forgets the deleted keys that no posting
+    /// holds an entry of any more; returns the number of postings merged.
     /// </summary>
     public int MergeSmallPostings()
     {
@@ -80,6 +83,8 @@ public sealed partial class SpannIndex
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             int merged = 0;
+            var stillHeld = new HashSet<long>();
+            var deletedHere = new HashSet<long>();
             for (int p = 0; p < postings.Length; p++)
             {
                 if (!postings.IsAlive(p))
@@ -87,7 +92,8 @@ public sealed partial class SpannIndex
                     continue;
                 }
 
-                var live = ReadLive(p);
+                deletedHere.Clear();
+                var live = ReadLive(p, deletedHere);
                 if (live.Count < Options.MergeThreshold && heads.Count > 1)
                 {
                     Merge(p, live);
@@ -97,8 +103,15 @@ public sealed partial class SpannIndex
                 {
                     Rewrite(p, live);
                 }
+                else
+                {
+                    // Kept as it is, stale entries and all. Postings visited later are read as they are then, and what a
+                    // merge or split adds to one visited earlier is live: no deleted key's entry is missed.
+                    stillHeld.UnionWith(deletedHere);
+                }
             }
 
+            ForgetDeletedKeys(stillHeld);
             return merged;
         }
     }
@@ -280,8 +293,11 @@ public sealed partial class SpannIndex
 
     private readonly record struct LiveEntry(long Key, int Version, float[] Vector);
 
-    /// <summary>The posting's entries that carry their key's current version, one per key.</summary>
-    private List<LiveEntry> ReadLive(int p)
+    /// <summary>
+    /// The posting's entries that carry their key's current version, one per key; the deleted keys whose entries it holds
+    /// are added to <paramref name="deleted"/>.
+    /// </summary>
+    private List<LiveEntry> ReadLive(int p, HashSet<long>? deleted = null)
     {
         int count = postings.Count(p);
         var buffer = new byte[count * entrySize];
@@ -293,13 +309,53 @@ public sealed partial class SpannIndex
             var entry = buffer.AsSpan(i * entrySize, entrySize);
             long key = PostingLayout.Key(entry);
             int version = PostingLayout.Version(entry);
-            if (versions.TryGetValue(key, out int current) && current == version && seen.Add(key))
+            if (IsLive(key, version, seen))
             {
                 live.Add(new LiveEntry(key, version, PostingLayout.Vector(entry, Dimension).ToArray()));
+            }
+            else if (deleted is not null && versions.GetValueOrDefault(key) <= 0)
+            {
+                deleted.Add(key);
             }
         }
 
         return live;
+    }
+
+    /// <summary>Whether an entry of <paramref name="key"/> at <paramref name="version"/> is live and the first of its key in <paramref name="seen"/> (one posting's keys).</summary>
+    private bool IsLive(long key, int version, HashSet<long> seen) =>
+        versions.TryGetValue(key, out int current) && current == version && seen.Add(key);
+
+    /// <summary>
+    /// Forgets the deleted keys not in <paramref name="stillHeld"/> (every deleted key when it is null): those whose entries
+    /// no live posting holds any more. A deleted key keeps its label, negated, only so that its stale entries are never
+    /// taken for live ones; kept for good, the labels of every key ever deleted filled memory and every checkpoint's meta
+    /// file. A key added again afterwards starts over at version 1, which no entry of a live posting carries. Nothing
+    /// else reads the old labels: a crash before the next checkpoint reopens the last one, labels, postings and all.
+    /// </summary>
+    private void ForgetDeletedKeys(HashSet<long>? stillHeld)
+    {
+        var forgotten = new List<long>();
+        foreach (var (key, version) in versions)
+        {
+            if (version <= 0 && stillHeld?.Contains(key) != true)
+            {
+                forgotten.Add(key);
+            }
+        }
+
+        if (forgotten.Count == 0)
+        {
+            return;
+        }
+
+        foreach (long key in forgotten)
+        {
+            versions.Remove(key);
+        }
+
+        versions.TrimExcess(); // the dictionary keeps its capacity otherwise: a purge's worth of empty slots for good
+        postingsDirty = true; // the next checkpoint writes the shorter label list
     }
 
     /// <summary>Writes the live entries to a new extent (garbage collection of stale replicas).</summary>
@@ -549,9 +605,10 @@ public sealed partial class SpannIndex
     /// <summary>
     /// Grown postings move to new extents and leave the old ones behind (they must stay intact until the next
     /// checkpoint, for crash recovery), so the file only grows. When at least half of it is such garbage, the live
-    /// extents are copied, packed, into the next postings generation; the checkpoint's meta then names it, and the old
-    /// file is deleted after that (<see cref="replacedPostings"/>). A crash before the meta is written leaves the old
-    /// generation in force.
+    /// postings' live entries are copied, packed, into the next postings generation (their stale entries left behind, and
+    /// with them the labels of deleted keys: <see cref="ForgetDeletedKeys"/>); the checkpoint's meta then names it, and
+    /// the old file is deleted after that (<see cref="replacedPostings"/>). A crash before the meta is written leaves the
+    /// old generation, and the labels it needs, in force.
     /// </summary>
     private void CompactPostingsIfDue()
     {
@@ -566,10 +623,13 @@ public sealed partial class SpannIndex
 
         // The table changes only once the whole copy is on disk: a failure part-way (a full disk, say) must leave every
         // posting where it was, in the file still in use, not some of them at offsets of a file that is then dropped.
-        var moved = new List<(int Posting, long Offset, int Capacity, int Count, uint Checksum)>();
+        var moved = new List<(int Posting, long Offset, int Capacity, int Count, uint Checksum, int[]? Kept)>();
         try
         {
             var buffer = Array.Empty<byte>();
+            var read = Array.Empty<byte>();
+            var kept = new List<int>();
+            var seen = new HashSet<long>();
             for (int p = 0; p < postings.Length; p++)
             {
                 if (!postings.IsAlive(p))
@@ -580,7 +640,27 @@ public sealed partial class SpannIndex
                 CompactionCopying?.Invoke(moved.Count);
 
                 int count = postings.Count(p);
-                long capacity = PostingLayout.ExtentBytes(count, entrySize);
+                if (read.Length < count * entrySize)
+                {
+                    read = new byte[count * entrySize];
+                }
+
+                ReadPosting(p, read.AsSpan(0, count * entrySize));
+
+                // Only the live entries are copied: the stale ones (deleted or replaced keys) are what every later search
+                // would skip, and with none left anywhere no deleted key's label is needed any more (below).
+                kept.Clear();
+                seen.Clear();
+                for (int i = 0; i < count; i++)
+                {
+                    var entry = read.AsSpan(i * entrySize, entrySize);
+                    if (IsLive(PostingLayout.Key(entry), PostingLayout.Version(entry), seen))
+                    {
+                        kept.Add(i);
+                    }
+                }
+
+                long capacity = PostingLayout.ExtentBytes(kept.Count, entrySize);
                 if (buffer.Length < capacity)
                 {
                     buffer = new byte[capacity];
@@ -588,10 +668,15 @@ public sealed partial class SpannIndex
 
                 var extent = buffer.AsSpan(0, (int)capacity);
                 extent.Clear();
-                ReadPosting(p, extent[..(count * entrySize)]);
+                for (int j = 0; j < kept.Count; j++)
+                {
+                    read.AsSpan(kept[j] * entrySize, entrySize).CopyTo(extent[(j * entrySize)..]);
+                }
+
                 long offset = packed.Allocate(capacity);
                 packed.Write(extent, offset);
-                moved.Add((p, offset, (int)capacity, count, Crc32.HashToUInt32(extent[..(count * entrySize)])));
+                var entries = extent[..(kept.Count * entrySize)];
+                moved.Add((p, offset, (int)capacity, kept.Count, Crc32.HashToUInt32(entries), kept.Count < count ? [.. kept] : null));
             }
 
             packed.Flush();
@@ -603,10 +688,19 @@ public sealed partial class SpannIndex
             throw;
         }
 
-        foreach (var (p, offset, capacity, count, checksum) in moved)
+        foreach (var (p, offset, capacity, count, checksum, keptEntries) in moved)
         {
             postings.Move(p, offset, capacity, count);
             postings.MarkClean(p, checksum);
+            if (keptEntries is not null)
+            {
+                codes?.Retain(p, keptEntries);
+            }
+
+            if (count < Options.MergeThreshold)
+            {
+                QueueMerge(p); // no search probes an emptied posting, so none would queue it: the next write dissolves it
+            }
         }
 
         replacedPostings.Add(file.Path);
@@ -614,6 +708,7 @@ public sealed partial class SpannIndex
         file = packed;
         postingsGeneration = generation;
         garbageBytes = 0;
+        ForgetDeletedKeys(stillHeld: null); // every live posting now holds live entries only
     }
 
     /// <summary>Test hook: called before each posting a compaction copies, with the number copied so far.</summary>

@@ -664,6 +664,18 @@ public sealed partial class SpannIndex : IVectorIndex
         }
     }
 
+    /// <summary>Keys with a version label, live or deleted (tests and diagnostics).</summary>
+    internal int LabelledKeys
+    {
+        get
+        {
+            using (gate.Read())
+            {
+                return versions.Count;
+            }
+        }
+    }
+
     /// <summary>Postings queued for a merge check (tests and diagnostics).</summary>
     internal int QueuedMerges => mergeCandidates.Count;
 

@@ -732,6 +732,114 @@ public sealed class SpannIndexTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_merge_pass_forgets_the_deleted_keys_no_posting_holds_and_a_key_added_again_is_found_only_where_it_is()
+    {
+        // A delete keeps the key's label, negated, so that its stale entries are never taken for live ones; nothing ever
+        // dropped it, so every key ever deleted stayed in memory and in every checkpoint's meta file.
+        var random = new Random(3);
+        float[] Point(float centre) => Enumerable.Range(0, 8).Select(_ => centre + (float)random.NextDouble()).ToArray();
+        string dir = Path.Combine(folder, "forget-merged");
+        var options = Small with { SplitThreshold = 400 };
+        var current = new Dictionary<long, float[]>();
+        var old = new Dictionary<long, float[]>();
+        using (var index = SpannIndex.Create(dir, 8, VectorMetric.L2, options))
+        {
+            for (int i = 0; i < 600; i++)
+            {
+                current[i] = Point(i % 2 == 0 ? 0f : 100f);
+                index.Add(i, current[i]);
+            }
+
+            index.Checkpoint();
+
+            // The cluster at 0 goes whole, and its postings are merged away; five keys of the other go from a posting that
+            // keeps most of its entries, so their stale entries stay on disk and so must their labels.
+            foreach (long key in current.Keys.Where(k => k % 2 == 0 || k < 10).ToList())
+            {
+                Assert.True(index.Remove(key));
+                old[key] = current[key];
+                current.Remove(key);
+            }
+
+            Assert.True(index.MergeSmallPostings() > 0);
+            Assert.Equal(295, index.Count);
+            Assert.Equal(300, index.LabelledKeys);
+
+            for (long key = 0; key < 10; key++)
+            {
+                current[key] = Point(50f);
+                index.Add(key, current[key]);
+            }
+
+            Assert.Equal(305, index.LabelledKeys);
+            AssertFoundOnlyWhereTheyAre(index, current, old.Where(e => e.Key < 10).ToDictionary());
+            index.Checkpoint();
+        }
+
+        using var reopened = SpannIndex.Open(dir, options);
+        Assert.Equal(305, reopened.Count);
+        Assert.Equal(305, reopened.LabelledKeys);
+        AssertFoundOnlyWhereTheyAre(reopened, current, old.Where(e => e.Key < 10).ToDictionary());
+    }
+
+    [Fact]
+    public void A_compaction_keeps_only_live_entries_and_forgets_every_deleted_key_and_a_key_added_again_is_found_only_where_it_is()
+    {
+        var (dir, options, data, queries, want) = IndexWithGarbage("forget-compacted");
+        var current = Enumerable.Range(0, 3000).Where(i => i % 3 != 0).ToDictionary(i => (long)i, i => data[i]);
+        var old = Enumerable.Range(0, 3000).Where(i => i % 3 == 0).Take(100).ToDictionary(i => (long)i, i => data[i]);
+        string meta = Path.Combine(dir, SpannMeta.FileName);
+        long metaBefore = new FileInfo(meta).Length;
+        using (var index = SpannIndex.Open(dir, options))
+        {
+            Assert.Equal(3000, index.LabelledKeys);
+            index.Checkpoint(); // half the postings file is garbage: compacted
+            Assert.Equal(2000, index.LabelledKeys);
+            Assert.Equal(want, Top10(index, queries));
+            Assert.Equal(current.Keys.Order(), index.KeysInPostings().Order());
+
+            foreach (long key in old.Keys)
+            {
+                current[key] = data[key + 1].Select(x => x + 0.25f).ToArray();
+                index.Add(key, current[key]);
+            }
+
+            AssertFoundOnlyWhereTheyAre(index, current, old);
+            index.Checkpoint();
+        }
+
+        Assert.True(new FileInfo(meta).Length <= metaBefore - (900 * 12), $"{metaBefore:N0} bytes before, {new FileInfo(meta).Length:N0} after");
+        using var reopened = SpannIndex.Open(dir, options with { VerifyPostingsOnOpen = true });
+        Assert.Equal(2100, reopened.Count);
+        Assert.Equal(2100, reopened.LabelledKeys);
+        AssertFoundOnlyWhereTheyAre(reopened, current, old);
+    }
+
+    /// <summary>
+    /// Asserts that each key of <paramref name="moved"/> (its old vector) is found at its <paramref name="current"/> one, and
+    /// that a search at its old vector finds only live keys, each once, at the distance of its current vector: a stale
+    /// entry taken for a live one would be found at the old place.
+    /// </summary>
+    private static void AssertFoundOnlyWhereTheyAre(SpannIndex index, Dictionary<long, float[]> current, Dictionary<long, float[]> moved)
+    {
+        foreach (var (key, was) in moved)
+        {
+            var hit = index.Search(current[key], 1)[0];
+            Assert.Equal(key, hit.Key);
+            Assert.Equal(0f, hit.Distance, 4);
+            var near = index.Search(was, 10);
+            Assert.Equal(10, near.Count);
+            Assert.Equal(near.Count, near.Select(m => m.Key).Distinct().Count());
+            foreach (var m in near)
+            {
+                Assert.True(current.TryGetValue(m.Key, out var v), $"deleted key {m.Key} found");
+                float expected = VectorDistance.Compute(VectorMetric.L2, was, v);
+                Assert.InRange(m.Distance, expected - (1e-4f * (1 + expected)), expected + (1e-4f * (1 + expected)));
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
