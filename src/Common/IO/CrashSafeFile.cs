@@ -5,12 +5,16 @@ namespace AgentMem.Common.IO;
 /// file is then renamed over the name and the folder synced, so a reader (or a restart after a crash or a power loss) sees the old
 /// file or the whole new one, never half. A symbolic link is followed: its final target is replaced and the link kept. The
 /// temporary file is <c>.agentmem-GUID.tmp</c> in the target's folder: its name's length does not depend on the target's, so
-/// any name the file system takes can be written.
+/// any name the file system takes can be written. A process killed before the rename leaves it behind;
+/// <see cref="CrashSafeLeftovers"/> deletes such files.
 /// </summary>
 public static class CrashSafeFile
 {
     /// <summary>What starts the temporary file's name (a dot: hidden on Unix, as an editor's or rsync's).</summary>
-    private const string TempPrefix = ".agentmem-";
+    internal const string TempPrefix = ".agentmem-";
+
+    /// <summary>What ends the temporary file's name, after the GUID's 32 hex digits.</summary>
+    internal const string TempSuffix = ".tmp";
 
     /// <summary>
     /// Writes <paramref name="path"/> through <paramref name="write"/>, which gets a fresh stream over the temporary file. When
@@ -41,7 +45,7 @@ public static class CrashSafeFile
 
         // A name of its own: two writers of one file must not share (and truncate) one temporary file. Not the target's name
         // plus a suffix: a valid name within the suffix's length of the file system's limit (255 bytes) could never be written.
-        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{TempPrefix}{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{TempPrefix}{Guid.NewGuid():N}{TempSuffix}");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16 };

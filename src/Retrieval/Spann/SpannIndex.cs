@@ -1,3 +1,5 @@
+using AgentMem.Common.IO;
+
 namespace AgentMem.Retrieval.Spann;
 
 /// <summary>
@@ -239,19 +241,24 @@ public sealed partial class SpannIndex : IVectorIndex
     /// <summary>
     /// Takes the lock file of <paramref name="directory"/> (which must exist) for one instance's life. Two instances on one
     /// folder would allocate extents from the same file end and append to one log, and the last checkpoint would drop every
-    /// acknowledged update of the other.
+    /// acknowledged update of the other. Holding it, deletes the temporary files of checkpoints whose process was killed
+    /// before their rename: every writer of the folder holds this lock, so none of them can be a save under way.
     /// </summary>
     /// <exception cref="IOException">Another instance, in this process or another, holds it.</exception>
     internal static FileStream LockFolder(string directory)
     {
+        FileStream held;
         try
         {
-            return FolderLock.Take(directory, LockFile);
+            held = FolderLock.Take(directory, LockFile);
         }
         catch (IOException ex)
         {
             throw new IOException($"The SPANN index folder '{directory}' is in use: another SpannIndex, in this process or another, holds its {LockFile} ({ex.Message}).", ex);
         }
+
+        CrashSafeLeftovers.SweepLocked(directory);
+        return held;
     }
 
     /// <summary>

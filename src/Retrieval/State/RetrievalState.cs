@@ -1,3 +1,4 @@
+using AgentMem.Common.IO;
 using AgentMem.Retrieval.Embeddings;
 
 namespace AgentMem.Retrieval.State;
@@ -762,6 +763,8 @@ public sealed partial class RetrievalState : IDisposable
 
         if (folder is not null)
         {
+            // Only the abandoned ones: another process, or this one's closing copy of the cube, may be saving here now.
+            CrashSafeLeftovers.SweepAbandoned(folder);
             bool restored;
             try
             {

@@ -488,6 +488,40 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void Opening_creating_or_building_deletes_the_temporary_files_a_killed_checkpoint_left()
+    {
+        // A process killed during a checkpoint leaves the head, codes or meta file's temporary copy in the folder; nothing
+        // deleted one. The folder's lock shuts out every other writer, so none of them can be a save under way.
+        var (data, _) = TestVectors.DataAndQueries(300, 0, Dim, seed: 8);
+        string dir = Path.Combine(folder, "leftovers");
+        string Leftover()
+        {
+            string path = Path.Combine(dir, $".agentmem-{Guid.NewGuid():N}.tmp");
+            File.WriteAllBytes(path, new byte[4096]);
+            return path;
+        }
+
+        Directory.CreateDirectory(dir);
+        string beforeBuild = Leftover();
+        SpannIndex.Build(dir, VectorMetric.L2, Rows(data), options: Small).Dispose();
+        Assert.False(File.Exists(beforeBuild));
+
+        string beforeOpen = Leftover();
+        string kept = Path.Combine(dir, "notes.tmp");
+        File.WriteAllBytes(kept, [1]);
+        using (var index = SpannIndex.Open(dir, Small))
+        {
+            Assert.False(File.Exists(beforeOpen));
+            Assert.True(File.Exists(kept));
+            Assert.Equal(300, index.Count);
+        }
+
+        string beforeCreate = Leftover();
+        SpannIndex.Create(dir, Dim, VectorMetric.L2, Small).Dispose();
+        Assert.False(File.Exists(beforeCreate));
+    }
+
+    [Fact]
     public void A_checkpoint_packs_the_postings_file_once_half_of_it_is_garbage()
     {
         var (data, queries) = TestVectors.DataAndQueries(3000, 20, Dim, seed: 22);

@@ -409,6 +409,35 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     [Fact]
+    public async Task Opening_a_cube_deletes_the_temporary_files_a_killed_save_left_in_its_folder_and_keeps_a_recent_one()
+    {
+        // A process killed while it saved a snapshot leaves the temporary copy, up to the snapshot's size, beside it; nothing
+        // deleted one, so each kill grew the folder by a snapshot. One written to within the hour may be another save's.
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        await writer.AddAsync(Me, "c", new MemoryDraft("Ann likes tea"));
+        using var state = new RetrievalState(Store, options: new RetrievalStateOptions { IndexDirectory = indexes, SnapshotMinimum = 1 });
+        string folder = state.CubeFolder(Me.Tenant, cube.Id)!;
+        Directory.CreateDirectory(folder);
+        string killed = Path.Combine(folder, $".agentmem-{Guid.NewGuid():N}.tmp");
+        string recent = Path.Combine(folder, $".agentmem-{Guid.NewGuid():N}.tmp");
+        string other = Path.Combine(folder, ".agentmem-notes.tmp"); // not a name CrashSafeFile gives
+        foreach (string file in new[] { killed, recent, other })
+        {
+            await File.WriteAllBytesAsync(file, new byte[100]);
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-2));
+        }
+
+        File.SetLastWriteTimeUtc(recent, DateTime.UtcNow.AddMinutes(-30));
+
+        Assert.NotEmpty(await new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 5)));
+        Assert.False(File.Exists(killed));
+        Assert.True(File.Exists(recent));
+        Assert.True(File.Exists(other));
+    }
+
+    [Fact]
     public async Task Evicting_a_cube_whose_spann_checkpoint_fails_fails_no_other_search_and_frees_the_cube_s_folder()
     {
         string indexes = Path.Combine(Folder, "s.db.index");
