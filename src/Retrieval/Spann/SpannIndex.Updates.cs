@@ -122,6 +122,7 @@ public sealed partial class SpannIndex
     {
         using (gate.Read())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             return versions.TryGetValue(key, out int version) && version > 0;
         }
     }
@@ -130,6 +131,7 @@ public sealed partial class SpannIndex
     {
         using (gate.Read())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             var found = new HashSet<long>();
             for (int p = 0; p < postings.Length; p++)
             {

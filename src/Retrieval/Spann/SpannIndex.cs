@@ -119,6 +119,7 @@ public sealed partial class SpannIndex : IVectorIndex
         {
             using (gate.Read())
             {
+                ObjectDisposedException.ThrowIf(disposed, this);
                 return liveCount;
             }
         }
@@ -144,6 +145,7 @@ public sealed partial class SpannIndex : IVectorIndex
         {
             using (gate.Read())
             {
+                ObjectDisposedException.ThrowIf(disposed, this);
                 return heads.MemoryBytes + postings.MemoryBytes + (versions.Count * 24L) + (codes?.MemoryBytes ?? 0);
             }
         }
@@ -366,7 +368,10 @@ public sealed partial class SpannIndex : IVectorIndex
         }
     }
 
-    /// <summary>Writes a checkpoint (if anything changed) and closes the files, also when that checkpoint fails; a second call does nothing.</summary>
+    /// <summary>
+    /// Writes a checkpoint (if anything changed) and closes the files, also when that checkpoint fails; a second call does
+    /// nothing. A call still waiting for the index then, or made later, throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
     /// <exception cref="IOException">The final checkpoint could not be written. The index is closed all the same, and its
     /// write-ahead log keeps every update since the last checkpoint for the next <see cref="Open"/> to replay.</exception>
     public void Dispose()
@@ -376,31 +381,27 @@ public sealed partial class SpannIndex : IVectorIndex
             return;
         }
 
-        try
+        // The reader-writer lock is not disposed: its Dispose throws SynchronizationLockException while any thread waits on
+        // it (a search that came during the final checkpoint), and the flag already refuses every call that gets it. It
+        // holds no handle until contention makes it create its events, and their own finalizers release those.
+        using (gate.Write())
         {
-            using (gate.Write())
+            try
             {
-                try
+                if (walSequence != checkpointSequence || postingsDirty)
                 {
-                    if (walSequence != checkpointSequence || postingsDirty)
-                    {
-                        CheckpointLocked();
-                    }
-                }
-                finally
-                {
-                    // A failed checkpoint left the index open: it went on answering, and its files stayed held.
-                    disposed = true;
-                    file.Dispose();
-                    wal.Dispose();
-                    heads.Dispose();
-                    folderLock.Dispose(); // last: the folder is free for the next instance once every file is closed
+                    CheckpointLocked();
                 }
             }
-        }
-        finally
-        {
-            gate.Dispose();
+            finally
+            {
+                // A failed checkpoint left the index open: it went on answering, and its files stayed held.
+                disposed = true;
+                file.Dispose();
+                wal.Dispose();
+                heads.Dispose();
+                folderLock.Dispose(); // last: the folder is free for the next instance once every file is closed
+            }
         }
     }
 
@@ -678,6 +679,7 @@ public sealed partial class SpannIndex : IVectorIndex
         {
             using (gate.Read())
             {
+                ObjectDisposedException.ThrowIf(disposed, this);
                 return versions.Count;
             }
         }

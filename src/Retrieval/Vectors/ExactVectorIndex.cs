@@ -12,6 +12,7 @@ public sealed class ExactVectorIndex : IVectorIndex
     private float[] data;
     private long[] keys;
     private int count;
+    private bool disposed;
 
     /// <summary>Creates an empty index.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The dimension or capacity is below 1, or the metric is not defined.</exception>
@@ -44,6 +45,7 @@ public sealed class ExactVectorIndex : IVectorIndex
         {
             using (gate.Read())
             {
+                ObjectDisposedException.ThrowIf(disposed, this);
                 return count;
             }
         }
@@ -55,6 +57,7 @@ public sealed class ExactVectorIndex : IVectorIndex
         VectorDistance.Validate(vector, Dimension);
         using (gate.Write())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (!slots.TryGetValue(key, out int slot))
             {
                 if (count == keys.Length)
@@ -78,6 +81,7 @@ public sealed class ExactVectorIndex : IVectorIndex
     {
         using (gate.Write())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (!slots.Remove(key, out int slot))
             {
                 return false;
@@ -103,6 +107,7 @@ public sealed class ExactVectorIndex : IVectorIndex
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         using (gate.Read())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             var nearest = new NearestMatches(k, count);
             for (int i = 0; i < count; i++)
             {
@@ -116,6 +121,17 @@ public sealed class ExactVectorIndex : IVectorIndex
         }
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => gate.Dispose();
+    /// <summary>
+    /// Closes the index once the calls under way have finished; a call still waiting then, or made later, throws
+    /// <see cref="ObjectDisposedException"/>. A second call does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        // The reader-writer lock is not disposed: its Dispose throws SynchronizationLockException while any thread waits on
+        // it, and the flag already refuses every call that gets it (see HnswIndex.Dispose).
+        using (gate.Write())
+        {
+            disposed = true;
+        }
+    }
 }

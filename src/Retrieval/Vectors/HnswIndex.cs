@@ -65,6 +65,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private int nodeCount;
     private int entryPoint = -1;
     private int maxLevel = -1;
+    private bool disposed;
 
     /// <summary>Creates an empty index.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -128,6 +129,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         {
             using (gate.Read())
             {
+                ObjectDisposedException.ThrowIf(disposed, this);
                 return slotOf.Count;
             }
         }
@@ -143,6 +145,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         {
             using (gate.Read())
             {
+                ObjectDisposedException.ThrowIf(disposed, this);
                 long bytes = (vectors.LongLength * sizeof(float)) + (links0.LongLength * sizeof(int))
                     + (keys.LongLength * sizeof(long)) + (levels.LongLength * sizeof(int)) + deleted.LongLength
                     + (upperLinks.LongLength * IntPtr.Size) + (slotOf.Count * 24L);
@@ -176,6 +179,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         using (gate.Read())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             HnswFile.Write(this, path);
         }
     }
@@ -186,6 +190,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         VectorDistance.Validate(vector, Dimension);
         using (gate.Write())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             var scratch = HnswScratch.Current;
             if (slotOf.TryGetValue(key, out int slot))
             {
@@ -230,6 +235,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         using (gate.Write())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (!slotOf.Remove(key, out int slot))
             {
                 return false;
@@ -275,6 +281,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         gate.EnterReadLock();
         try
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             // No search finds more than the graph's nodes, and k and the beam size its heaps: capped there, int.MaxValue
             // (every match) is no OutOfMemoryException, and a beam past every node walks the same graph as one of them.
             int nodes = Math.Max(nodeCount, 1);
@@ -290,8 +297,20 @@ public sealed unsafe class HnswIndex : IVectorIndex
         }
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => gate.Dispose();
+    /// <summary>
+    /// Closes the index once the calls under way have finished; a call still waiting then, or made later, throws
+    /// <see cref="ObjectDisposedException"/>. A second call does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        // The reader-writer lock is not disposed: its Dispose throws SynchronizationLockException while any thread waits on
+        // it (a search behind a write), and the flag already refuses every call that gets it. It holds no handle until
+        // contention makes it create its events, and their own finalizers release those.
+        using (gate.Write())
+        {
+            disposed = true;
+        }
+    }
 
     /// <summary>
     /// The <paramref name="k"/> nearest live vectors by scanning every stored row (no graph walk), with the distance
@@ -304,6 +323,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         using (gate.Read())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             var nearest = new NearestMatches(k, nodeCount);
             for (int node = 0; node < nodeCount; node++)
             {
@@ -326,6 +346,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         using (gate.Read())
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (!slotOf.TryGetValue(key, out int slot))
             {
                 return false;

@@ -932,6 +932,35 @@ public sealed class SpannIndexTests : IDisposable
     }
 
     [Fact]
+    public void Dispose_during_searches_and_writes_throws_nothing_and_every_later_call_is_refused_as_disposed()
+    {
+        // Dispose disposed the reader-writer lock while searches waited on it behind its final checkpoint:
+        // SynchronizationLockException ("being disposed while still being used"), which no caller expects from a close.
+        var (data, queries) = TestVectors.DataAndQueries(300, 3, Dim, seed: 19);
+        for (int trial = 0; trial < 10; trial++)
+        {
+            var index = SpannIndex.Create(Path.Combine(folder, $"race-{trial}"), Dim, VectorMetric.L2, Small);
+            for (int i = 0; i < data.Length; i++)
+            {
+                index.Add(i, data[i]); // so that Dispose has a checkpoint to write
+            }
+
+            int next = 0;
+            var (disposeError, ended) = DisposeRace.Run(
+                index,
+                () => index.Search(queries[0], 10),
+                () => index.Search(queries[1], 10),
+                () => index.Search(queries[2], 10),
+                () => index.Add(next++ % data.Length, data[(next * 7) % data.Length]));
+            Assert.Null(disposeError);
+            Assert.All(ended, e => Assert.IsType<ObjectDisposedException>(e));
+            Assert.Throws<ObjectDisposedException>(() => index.Search(queries[0], 1));
+            Assert.Throws<ObjectDisposedException>(() => index.Count);
+            index.Dispose(); // a second call does nothing
+        }
+    }
+
+    [Fact]
     public void A_checkpoint_that_fails_after_compacting_leaves_one_postings_file_once_a_later_one_succeeds()
     {
         var (dir, options, data, queries, want) = IndexWithGarbage("compact-then-fail");

@@ -121,4 +121,32 @@ public sealed class ExactIndexAndDistanceTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ExactVectorIndex(4, (VectorMetric)99));
         Assert.Equal("metric", error.ParamName);
     }
+
+    [Fact]
+    public void Dispose_during_searches_and_writes_throws_nothing_and_every_later_call_is_refused_as_disposed()
+    {
+        // Dispose disposed the reader-writer lock while calls waited on it: SynchronizationLockException.
+        var (data, queries) = TestVectors.DataAndQueries(2000, 3, 16, seed: 23);
+        for (int trial = 0; trial < 10; trial++)
+        {
+            var index = new ExactVectorIndex(16, VectorMetric.L2);
+            for (int i = 0; i < data.Length; i++)
+            {
+                index.Add(i, data[i]);
+            }
+
+            int next = 0;
+            var (disposeError, ended) = DisposeRace.Run(
+                index,
+                () => index.Search(queries[0], 10),
+                () => index.Search(queries[1], 10),
+                () => index.Search(queries[2], 10),
+                () => index.Add(next++ % data.Length, data[(next * 7) % data.Length]));
+            Assert.Null(disposeError);
+            Assert.All(ended, e => Assert.IsType<ObjectDisposedException>(e));
+            Assert.Throws<ObjectDisposedException>(() => index.Search(queries[0], 1));
+            Assert.Throws<ObjectDisposedException>(() => index.Count);
+            index.Dispose(); // a second call does nothing
+        }
+    }
 }

@@ -389,4 +389,33 @@ public sealed class HnswIndexTests
             Assert.Equal(b.Select(m => m.Distance), a.Select(m => m.Distance));
         }
     }
+
+    [Fact]
+    public void Dispose_during_searches_and_writes_throws_nothing_and_every_later_call_is_refused_as_disposed()
+    {
+        // Dispose disposed the reader-writer lock while calls waited on it: SynchronizationLockException ("being disposed
+        // while still being used"), which no caller expects from a close.
+        var (data, queries) = TestVectors.DataAndQueries(500, 3, Dim, seed: 13);
+        for (int trial = 0; trial < 10; trial++)
+        {
+            var index = new HnswIndex(Dim, VectorMetric.L2, new HnswOptions { M = 8, EfConstruction = 32, Seed = trial });
+            for (int i = 0; i < data.Length; i++)
+            {
+                index.Add(i, data[i]);
+            }
+
+            int next = 0;
+            var (disposeError, ended) = DisposeRace.Run(
+                index,
+                () => index.Search(queries[0], 10),
+                () => index.Search(queries[1], 10),
+                () => index.Search(queries[2], 10),
+                () => index.Add(next++ % data.Length, data[(next * 7) % data.Length]));
+            Assert.Null(disposeError);
+            Assert.All(ended, e => Assert.IsType<ObjectDisposedException>(e));
+            Assert.Throws<ObjectDisposedException>(() => index.Search(queries[0], 1));
+            Assert.Throws<ObjectDisposedException>(() => index.Count);
+            index.Dispose(); // a second call does nothing
+        }
+    }
 }
