@@ -200,12 +200,20 @@ public static class Mem0Reader
     /// </summary>
     private static MemoryItem ImportedBy(MemoryItem item, Scope importer, int index)
     {
+        if (importer.User is null && importer.Agent is null)
+        {
+            // The tenant's scope keeps the users and agents the file names.
+            return item with { Scope = new Scope(importer.Tenant, item.Scope.User, item.Scope.Agent, item.Scope.Session ?? importer.Session) };
+        }
+
         string? user = Author(item.Scope.User, importer.User, "user", "user_id");
         string? agent = Author(item.Scope.Agent, importer.Agent, "agent", "agent_id");
         return item with { Scope = new Scope(importer.Tenant, user, agent, item.Scope.Session ?? importer.Session) };
 
+        // Both fields are the importer's once it names either: an agent-only importer keeping the file's user_id would still
+        // write as another user, and a user keeping the file's agent_id as an agent it is not.
         string? Author(string? named, string? own, string what, string field) =>
-            own is null || named is null || string.Equals(named, own, StringComparison.Ordinal) ? own ?? named
+            named is null || string.Equals(named, own, StringComparison.Ordinal) ? own
             : throw new AccessDeniedException(
                 $"Mem0 memory #{index + 1} ({item.Provenance.SourceRef}) names {what} '{named}' ({field}), but scope {importer} imports it, "
                 + $"and an import writes as its caller: remove the {field}, or import as the tenant (no user, no agent) to keep the file's users and agents. Nothing was stored.");

@@ -113,7 +113,11 @@ public sealed class Mem0ReaderTests
         Assert.Equal(
             [new Scope("acme", "alice", "bot", "s9"), new Scope("acme", "alice", "bot", "r1")],
             Mem0Reader.Read(json, new Scope("acme", "alice", "bot", "s9"), "cube1").Select(i => i.Scope));
-        Assert.Equal([new Scope("acme", "alice"), new Scope("acme", "alice", "bot", "r1")], Mem0Reader.Read(json, new Scope("acme", "alice"), "cube1").Select(i => i.Scope));
+        // An importer naming only a user (an agent) writes as no agent (no user) either: the file's other field is refused.
+        Assert.Contains("agent 'bot'", Assert.Throws<AccessDeniedException>(() => Mem0Reader.Read(json, new Scope("acme", "alice"), "cube1")).Message, StringComparison.Ordinal);
+        Assert.Contains("user 'alice'", Assert.Throws<AccessDeniedException>(() => Mem0Reader.Read(json, new Scope("acme", null, "bot"), "cube1")).Message, StringComparison.Ordinal);
+        string own = """[{"id":"m3","memory":"Likes cocoa","created_at":"2024-07-22T09:00:00Z","user_id":"alice","run_id":"r2"}]""";
+        Assert.Equal([new Scope("acme", "alice", null, "r2")], Mem0Reader.Read(own, new Scope("acme", "alice"), "cube1").Select(i => i.Scope));
         Assert.Equal([new Scope("acme"), new Scope("acme", "alice", "bot", "r1")], Mem0Reader.Read(json, "acme", "cube1").Select(i => i.Scope));
     }
 }
