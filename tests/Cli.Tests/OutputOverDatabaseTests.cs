@@ -88,4 +88,32 @@ public sealed class OutputOverDatabaseTests : IDisposable
         Assert.StartsWith($"error: --out '{cli.DbPath}' is a file of the database", line, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllBytesAsync(cli.DbPath));
     }
+
+    [Theory]
+    [InlineData("--json")]
+    [InlineData("--rerank-features")]
+    [InlineData("--report")]
+    [InlineData("workload")]
+    [InlineData("ann")]
+    public async Task A_bench_result_over_the_database_is_refused_before_the_run(string option)
+    {
+        // bench --json agentmem.db replaced the default database once the run was over.
+        Assert.Equal(0, (await cli.RunAsync("add", "Maya moved to Lisbon in 2024")).Code);
+        string locomo = Path.GetFullPath(RepoPaths.File("..", "shared", "datasets", "locomo", "locomo10.json"));
+        string sift = Path.GetFullPath(RepoPaths.File("..", "shared", "ann", "siftsmall"));
+        string[] args = option switch
+        {
+            "workload" => ["bench", "workload", "--json", cli.DbPath],
+            "ann" => ["bench", "ann", "--base", Path.Combine(sift, "siftsmall_base.fvecs"), "--query", Path.Combine(sift, "siftsmall_query.fvecs"), "--gt", Path.Combine(sift, "siftsmall_groundtruth.ivecs"), "--json", cli.DbPath],
+            "--report" => ["bench", "locomo", locomo, "--conversations", "1", "--report", cli.DbPath + ".index"], // its files would land in the index folder
+            _ => ["bench", "locomo", locomo, "--conversations", "1", option, cli.DbPath],
+        };
+        byte[] before = await File.ReadAllBytesAsync(cli.DbPath);
+
+        var (code, output, err) = await cli.RunAsync(args);
+
+        Assert.True(code == 1, $"exit {code}: {output}{err}");
+        Assert.Contains(option == "--report" ? "is inside the index folder" : "is a file of the database", err, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(cli.DbPath));
+    }
 }

@@ -41,6 +41,11 @@ internal static class AnnBenchCommand
             baseFile, queryFile, truthFile, indexKind, m, efc, efs, metricName, json, spannDir, spannMode, probes, eps, headFraction, inFlight, dropCaches, rngFactor, closureEps, codeBytes, rerank, refine, balance, postingCap, branching, kmeansSample,
         ], (ctx, parse, ct) =>
         {
+            if (parse.GetValue(json) is { } jsonOut)
+            {
+                Parsing.OutputFile(ctx, jsonOut, "--json"); // before the run, not after it: never over the database
+            }
+
             string kind = parse.GetValue(indexKind)!.ToLowerInvariant();
             if (kind is not ("flat" or "hnsw" or "spann"))
             {

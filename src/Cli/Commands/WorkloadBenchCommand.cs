@@ -28,6 +28,11 @@ internal static class WorkloadBenchCommand
             dataset, sizes, iterations, referenceMax, referenceIterations, coldProbes, batch, k, minChars, work, json, postgres,
         ], async (ctx, parse, ct) =>
         {
+            if (parse.GetValue(json) is { } jsonOut)
+            {
+                Parsing.OutputFile(ctx, jsonOut, "--json"); // before the run, not after it: never over the database
+            }
+
             var states = new System.Runtime.CompilerServices.ConditionalWeakTable<AgentMem.MemoryCore.MemoryOS, Retrieval.State.RetrievalState>();
             var host = ctx with { EmbedInBackground = true };
             var options = new WorkloadOptions
