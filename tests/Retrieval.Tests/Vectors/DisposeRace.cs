@@ -1,3 +1,5 @@
+using AgentMem.Retrieval.Vectors;
+
 namespace AgentMem.Retrieval.Tests.Vectors;
 
 /// <summary>Disposes an index while threads keep using it, and reports what Dispose and each thread saw.</summary>
@@ -9,6 +11,28 @@ internal static class DisposeRace
     /// call and then stops. Returns what Dispose threw (null: nothing) and, per thread, the exception that ended its loop
     /// (null: its call after Dispose went through).
     /// </summary>
+    /// <summary>
+    /// Races Dispose of a filled <paramref name="index"/> against three searching threads and one adding thread (<see cref="Run"/>)
+    /// and asserts that Dispose threw nothing, every thread ended on <see cref="ObjectDisposedException"/>, later calls are
+    /// refused as disposed, and a second Dispose does nothing.
+    /// </summary>
+    public static void AssertCleanDispose<TIndex>(TIndex index, float[][] data, float[][] queries)
+        where TIndex : IVectorIndex, IDisposable
+    {
+        int next = 0;
+        var (disposeError, ended) = Run(
+            index,
+            () => index.Search(queries[0], 10),
+            () => index.Search(queries[1], 10),
+            () => index.Search(queries[2], 10),
+            () => index.Add(next++ % data.Length, data[(next * 7) % data.Length]));
+        Assert.Null(disposeError);
+        Assert.All(ended, e => Assert.IsType<ObjectDisposedException>(e));
+        Assert.Throws<ObjectDisposedException>(() => index.Search(queries[0], 1));
+        Assert.Throws<ObjectDisposedException>(() => index.Count);
+        index.Dispose(); // a second call does nothing
+    }
+
     public static (Exception? Dispose, Exception?[] Threads) Run(IDisposable index, params Action[] operations)
     {
         var ended = new Exception?[operations.Length];

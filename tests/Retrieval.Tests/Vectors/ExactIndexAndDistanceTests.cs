@@ -135,18 +135,7 @@ public sealed class ExactIndexAndDistanceTests
                 index.Add(i, data[i]);
             }
 
-            int next = 0;
-            var (disposeError, ended) = DisposeRace.Run(
-                index,
-                () => index.Search(queries[0], 10),
-                () => index.Search(queries[1], 10),
-                () => index.Search(queries[2], 10),
-                () => index.Add(next++ % data.Length, data[(next * 7) % data.Length]));
-            Assert.Null(disposeError);
-            Assert.All(ended, e => Assert.IsType<ObjectDisposedException>(e));
-            Assert.Throws<ObjectDisposedException>(() => index.Search(queries[0], 1));
-            Assert.Throws<ObjectDisposedException>(() => index.Count);
-            index.Dispose(); // a second call does nothing
+            DisposeRace.AssertCleanDispose(index, data, queries);
         }
     }
 }
