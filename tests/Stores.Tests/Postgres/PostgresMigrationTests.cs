@@ -436,31 +436,10 @@ public sealed class PostgresMigrationTests
     }
 
     /// <summary>Undoes step 9: every write appends a change-feed entry and deletes none, as step 1's function did.</summary>
-    private const string WithoutFeedCompaction = """
-        DROP INDEX ix_changes_memory;
-        CREATE OR REPLACE FUNCTION agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            row_tenant text;
-            row_cube   text;
-            row_id     text;
-            next_seq   bigint;
-        BEGIN
-            IF TG_OP = 'DELETE' THEN
-                row_tenant := OLD.tenant; row_cube := OLD.cube_id; row_id := OLD.id;
-            ELSE
-                row_tenant := NEW.tenant; row_cube := NEW.cube_id; row_id := NEW.id;
-            END IF;
-            INSERT INTO change_counters AS c(tenant, cube_id, seq) VALUES (row_tenant, row_cube, 1)
-                ON CONFLICT (tenant, cube_id) DO UPDATE SET seq = c.seq + 1
-                RETURNING c.seq INTO next_seq;
-            INSERT INTO memory_changes(tenant, cube_id, seq, memory_id, op)
-                VALUES (row_tenant, row_cube, next_seq, row_id, CASE WHEN TG_OP = 'DELETE' THEN 1 ELSE 0 END);
-            PERFORM pg_notify('agentmem_changes', row_tenant || ':' || row_cube);
-            RETURN NULL;
-        END $$;
-        DELETE FROM schema_migrations WHERE version = 9;
-
-        """;
+    private static readonly string WithoutFeedCompaction =
+        "DROP INDEX ix_changes_memory;\n"
+        + PostgresMigrations.RecordChangeFunction("CREATE OR REPLACE FUNCTION", dropsOlderEntries: false)
+        + "\nDELETE FROM schema_migrations WHERE version = 9;\n\n";
 
     /// <summary>Undoes step 8: the search vector is step 1's expression again, computed for the rows kept.</summary>
     private const string WithoutSearchVectorFunction = """

@@ -307,7 +307,7 @@ internal static class PostgresMigrations
 
     // The change-feed trigger's function, written by step 1 and rewritten by step 9 (which first drops a memory's older
     // op-0 entries in its cube): one text, so the two can differ only where the flag says.
-    private static string RecordChangeFunction(string createStatement, bool dropsOlderEntries) => $$"""
+    internal static string RecordChangeFunction(string createStatement, bool dropsOlderEntries) => $$"""
         {{createStatement}} agentmem_record_change() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             row_tenant text;
