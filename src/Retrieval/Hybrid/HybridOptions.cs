@@ -163,14 +163,22 @@ public sealed class HybridOptions
     internal bool RerankerFits(int memories, float meanLength) =>
         memories >= RerankMinimumMemories && (RerankMaximumMeanLength <= 0 || meanLength <= RerankMaximumMeanLength);
 
+    /// <summary>The largest weight <see cref="Validate"/> accepts (weights are relative: scale them all down instead).</summary>
+    public const float MaxWeight = 1_000_000f;
+
     /// <summary>Throws <see cref="ArgumentException"/> for settings that cannot work.</summary>
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Name, nameof(Name));
-        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight), (nameof(TimeWeight), TimeWeight), (nameof(NeighbourReferenceLength), NeighbourReferenceLength), (nameof(RerankMaximumMeanLength), RerankMaximumMeanLength) })
+        // Weights are relative, so a cap costs nothing; without it a weight near float.MaxValue made the fused sum infinite and
+        // every memory tied.
+        foreach (var (name, value) in new[] { (nameof(ItemWeight), ItemWeight), (nameof(WindowWeight), WindowWeight), (nameof(SessionWeight), SessionWeight), (nameof(VectorWeight), VectorWeight), (nameof(ActorWeight), ActorWeight), (nameof(RecencyWeight), RecencyWeight), (nameof(StrengthWeight), StrengthWeight), (nameof(TagWeight), TagWeight), (nameof(LinkWeight), LinkWeight), (nameof(TimeWeight), TimeWeight) })
         {
-            OptionsGuard.NonNegative(value, name);
+            OptionsGuard.Between(value, 0f, MaxWeight, name);
         }
+
+        OptionsGuard.NonNegative(NeighbourReferenceLength);
+        OptionsGuard.NonNegative(RerankMaximumMeanLength);
 
         if (ItemWeight + WindowWeight + SessionWeight + VectorWeight == 0)
         {

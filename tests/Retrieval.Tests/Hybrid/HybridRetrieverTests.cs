@@ -263,6 +263,10 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
     public void Options_are_validated()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { VectorWeight = -1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { ItemWeight = float.MaxValue }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { TimeWeight = float.NaN }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { NeighbourReferenceLength = float.PositiveInfinity }.Validate());
+        new HybridOptions { ItemWeight = HybridOptions.MaxWeight }.Validate();
         Assert.Throws<ArgumentException>(() => new HybridOptions { ItemWeight = 0, WindowWeight = 0, SessionWeight = 0, VectorWeight = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { MmrLambda = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new HybridOptions { RecencyHalfLifeDays = 0 }.Validate());
