@@ -85,6 +85,13 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     public void OnCubeDeleted(string tenant, string cubeId) => State.OnCubeDeleted(tenant, cubeId);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A query of English function words only ("The Who", "It") has no term the cube's lexical indexes hold (they keep
+    /// content terms); its words are looked up in the store's full-text index instead (<see cref="IMemoryStore.SearchLexicalAsync"/>,
+    /// as the bm25 retriever does), and the store's best max(5k, 50) matches, scored by the store's BM25, are the item
+    /// signal; the window and session signals score nothing. A store whose full-text search drops stop words too
+    /// (PostgreSQL's English configuration) finds none of them, as its bm25 retriever does not.
+    /// </remarks>
     /// <exception cref="VectorFormatException">
     /// The query's embedding has another length than the cube's stored vectors, kept under the same embedder id: the
     /// model behind the embedder changed, and the cube must be re-embedded (<see cref="RetrievalState.RebuildAsync"/>).
@@ -122,10 +129,14 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     {
 
         var terms = TextAnalyzer.Terms(request.Query);
-        if (terms.Count == 0)
-        {
-            terms = TextAnalyzer.Words(request.Query);
-        }
+
+        // A query of function words only ("The Who", "It") has no term the cube's indexes hold: they keep content terms
+        // alone, and indexing stop words would change every other query's lengths and scores. Its words are looked up in the
+        // store's full-text index, which keeps them, as the bm25 retriever does (QueryAnalyzer: all words when all are stop
+        // words); its best matches there become the item signal.
+        var plainWordMatches = terms.Count == 0 && options.ItemWeight > 0 && QueryAnalyzer.Terms(request.Query) is { Count: > 0 } words
+            ? await State.Store.SearchLexicalAsync(request.Tenant, new LexicalQuery(words, request.Filter, CandidatePool(request.K)), cancellationToken).ConfigureAwait(false)
+            : null;
 
         bool vectors = options.VectorWeight > 0 || options.MmrLambda is not null;
         float[]? rawQuery = null;
@@ -153,7 +164,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         var scored = await State.WithCubeAsync(request.Tenant, request.Filter.CubeId!, cube =>
         {
             candidates = cube.Count;
-            return Score(cube, request, terms, rawQuery, rawTopic, now);
+            return Score(cube, request, terms, plainWordMatches, rawQuery, rawTopic, now);
         }, cancellationToken).ConfigureAwait(false);
         RetrievalTelemetry.Candidates.Record(candidates);
         activity?.SetTag(RetrievalTelemetry.CandidateCountTag, candidates);
@@ -179,7 +190,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
         return hits;
     }
 
-    private List<SearchHit> Score(CubeIndex cube, SearchRequest request, IReadOnlyList<string> terms, float[]? rawQuery, float[]? rawTopic, DateTimeOffset now)
+    private List<SearchHit> Score(CubeIndex cube, SearchRequest request, IReadOnlyList<string> terms, IReadOnlyList<LexicalMatch>? plainWordMatches, float[]? rawQuery, float[]? rawTopic, DateTimeOffset now)
     {
         if (cube.Count == 0)
         {
@@ -196,7 +207,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
 
         float[]? query = rawQuery is not null && cube.Vectors.Dimension > 0 ? VectorColumn.PrepareQuery(rawQuery) : null;
         float[]? topic = query is not null && rawTopic is not null ? (ReferenceEquals(rawTopic, rawQuery) ? query : VectorColumn.PrepareQuery(rawTopic)) : null;
-        using var context = new ScoringContext(cube, request, options, terms, query, now) { TopicVector = topic };
+        using var context = new ScoringContext(cube, request, options, terms, query, now) { TopicVector = topic, PlainWordMatches = plainWordMatches };
         var scored = new List<(IRelevanceSignal, float[], SignalRange)>(RelevanceSignals.Length);
         foreach (var signal in RelevanceSignals)
         {
@@ -289,12 +300,15 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
 
     private List<int> Select(ScoringContext context, int k)
     {
-        int pool = options.MmrLambda is null ? k : Math.Max(k * 5, 50);
+        int pool = options.MmrLambda is null ? k : CandidatePool(k);
         var candidates = TopSlots.Best(context, pool, options.CollapseDuplicates);
         return options.MmrLambda is { } lambda && context.Cube.Vectors.Dimension > 0
             ? Mmr(context, candidates, k, lambda)
             : candidates.Count > k ? candidates.GetRange(0, k) : candidates;
     }
+
+    /// <summary>How many candidates a search for <paramref name="k"/> hits weighs beyond the first k: MMR's pool, and the store's matches of a query of function words only.</summary>
+    private static int CandidatePool(int k) => (int)Math.Min(int.MaxValue, Math.Max(5L * k, 50));
 
     /// <summary>MMR over the candidates: relevance (scaled to [0,1]) against similarity to what is already chosen.</summary>
     private static List<int> Mmr(ScoringContext context, List<int> pool, int k, double lambda)

@@ -53,6 +53,27 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("hybrid")]
+    [InlineData("rrf")]
+    [InlineData("mmr")]
+    public async Task A_query_of_function_words_only_finds_the_memories_that_hold_them(string retriever)
+    {
+        // "The Who" and "It" are all stop words, which the cube's indexes leave out: the hybrid searched them anyway and
+        // found nothing, where bm25 (the store's full-text index, which keeps them) found the memories.
+        var ids = await Conversation("s1",
+            ("Jon", "Last summer we saw The Who play at Wembley."),
+            ("Gina", "Our favourite film is It, the one with the clown."),
+            ("Jon", "Rain on Monday, snow on Tuesday."));
+
+        var who = await memory.SearchAsync(Me, "chat", "The Who", k: 5, retrieverName: retriever);
+        Assert.Equal([ids[0].Id, ids[1].Id], who.Select(h => h.Item.Id)); // both hold "the"; only the first "who"
+        Assert.True(who[0].Components["bm25_item"] > who[1].Components["bm25_item"]);
+
+        var it = await memory.SearchAsync(Me, "chat", "It?", k: 5, retrieverName: retriever);
+        Assert.Equal([ids[1].Id], it.Select(h => h.Item.Id));
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_memory_deleted_or_superseded_between_scoring_and_reading_back_is_not_returned(bool supersede)

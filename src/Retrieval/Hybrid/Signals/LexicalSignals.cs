@@ -3,7 +3,8 @@ namespace AgentMem.Retrieval.Hybrid.Signals;
 /// <summary>
 /// BM25 of each memory alone. In a cube with long memories the corpus is their passages plus the short memories, and a
 /// long memory scores as its best passage (a fact in one paragraph of a long answer is not buried by the rest), which
-/// is remembered for the hit.
+/// is remembered for the hit. A query of function words only, which no term of the index matches, is scored by the
+/// store's full-text matches of its words (<see cref="ScoringContext.PlainWordMatches"/>).
 /// </summary>
 internal sealed class ItemSignal : IRelevanceSignal
 {
@@ -14,7 +15,19 @@ internal sealed class ItemSignal : IRelevanceSignal
     public SignalRange Score(ScoringContext context, float[] scores)
     {
         var cube = context.Cube;
-        if (cube.Passages.Count == 0)
+        if (context.PlainWordMatches is { } matches)
+        {
+            // Function words only: the store's full-text index found them. A match not yet in this index (written after the
+            // look-up) waits for the next search; one scored 0 by the store still contains the words, so it counts.
+            foreach (var match in matches)
+            {
+                if (cube.TryGetSlot(match.Item.Id, out int slot))
+                {
+                    scores[slot] = MathF.Max((float)match.Score, float.Epsilon);
+                }
+            }
+        }
+        else if (cube.Passages.Count == 0)
         {
             cube.ItemIndex.Score(context.Terms, scores);
         }

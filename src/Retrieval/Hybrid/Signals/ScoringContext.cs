@@ -67,8 +67,14 @@ internal sealed class ScoringContext : IDisposable
 
     public HybridOptions Options { get; }
 
-    /// <summary>Stemmed content terms of the query (its plain words when it has no content word).</summary>
+    /// <summary>Stemmed content terms of the query; none when every word of it is a function word (see <see cref="PlainWordMatches"/>).</summary>
     public IReadOnlyList<string> Terms { get; }
+
+    /// <summary>
+    /// For a query of function words only, which the cube's indexes (content terms alone) cannot match: the store's
+    /// full-text matches of its words, best first, scored by the store; null for any other query.
+    /// </summary>
+    public IReadOnlyList<LexicalMatch>? PlainWordMatches { get; init; }
 
     /// <summary>The query vector prepared for the cube's column, or null when vectors are off.</summary>
     public float[]? QueryVector { get; }
