@@ -17,9 +17,9 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
     /// <summary>
     /// The features' version, first in every id its vectors are stored under: bumped when the same text gives other
     /// features (v3: letters outside the basic plane are letters in <see cref="TextAnalyzer"/>; v4: combining marks continue
-    /// their word there), so stored vectors are re-embedded.
+    /// their word there; v5: a Greek final sigma is folded to the medial one there), so stored vectors are re-embedded.
     /// </summary>
-    public const string Version = "hashing-v4";
+    public const string Version = "hashing-v5";
 
     private const float WordWeight = 1.0f;
     private const float PairWeight = 0.7f;

@@ -4,7 +4,8 @@ namespace AgentMem.Retrieval.Lexical;
 
 /// <summary>
 /// The analysis every lexical signal shares: Unicode compatibility normalisation, split on anything
-/// that is not a letter, a digit or a combining mark inside a word (a vowel sign, virama or haraka), lower-case,
+/// that is not a letter, a digit or a combining mark inside a word (a vowel sign, virama or haraka), fold case (lower
+/// case, and a Greek final sigma as the medial one; accents are kept),
 /// drop English function words, Porter-stem. Queries and documents go through the same steps, so their terms meet.
 /// </summary>
 public static class TextAnalyzer
@@ -18,7 +19,7 @@ public static class TextAnalyzer
     /// <summary>Whether <paramref name="word"/> (lower-case) is an English function word.</summary>
     public static bool IsStopWord(string word) => EnglishStopWords.Contains(word);
 
-    /// <summary>Lower-case word tokens of <paramref name="text"/>, in order, stop words included, unstemmed.</summary>
+    /// <summary>Case-folded word tokens of <paramref name="text"/>, in order, stop words included, unstemmed.</summary>
     public static List<string> Words(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -33,7 +34,7 @@ public static class TextAnalyzer
         {
             if (Rune.IsLetterOrDigit(rune) || (sb.Length > 0 && IsCombiningMark(rune)))
             {
-                sb.Append(units[..Rune.ToLowerInvariant(rune).EncodeToUtf16(units)]);
+                sb.Append(units[..CaseFold(rune).EncodeToUtf16(units)]);
                 continue;
             }
 
@@ -81,6 +82,19 @@ public static class TextAnalyzer
 
         return stem;
     }
+
+    // Lower case, and the final sigma as the medial one (Unicode case folding maps 'ς' to 'σ'): lower-casing turns every
+    // 'Σ' into 'σ', while Greek typed in lower case ends a word with 'ς', so "ΟΔΟΣ" and "οδος" would be two words. Only
+    // case is folded: accents stay ("κλειστός" is not "κλειστοσ"). NFKC has already mapped the other Greek letter
+    // variants ('ϐ', 'ϑ', 'ϕ', 'ϖ', 'ϰ', 'ϱ', 'ϵ') to their plain letters.
+    private static Rune CaseFold(Rune rune)
+    {
+        var lower = Rune.ToLowerInvariant(rune);
+        return lower.Value == FinalSigma ? MedialSigma : lower;
+    }
+
+    private const int FinalSigma = 0x03C2;
+    private static readonly Rune MedialSigma = new(0x03C3);
 
     // Vowel signs, viramas and nuktas (Indic scripts, Thai) and harakat (Arabic, Hebrew points) are marks, not letters,
     // and NFKC leaves them separate: they spell the word they sit in, so "किताब" (book) is one word and not the

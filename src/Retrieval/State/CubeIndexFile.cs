@@ -25,8 +25,9 @@ internal static class CubeIndexFile
     // (TextAnalyzer), so format 5's terms for such text no longer meet a query's. 7: "may"/"march" as verbs no longer set
     // the time flag (TemporalCues), which format 6 stored as it was computed. 8: combining marks (vowel signs, viramas,
     // harakat) continue their word (TextAnalyzer), so format 7's terms for Indic, Thai or vowelled Arabic text (single
-    // consonants) no longer meet a query's.
-    internal const int Format = 8;
+    // consonants) no longer meet a query's. 9: a Greek final sigma is folded to the medial one (TextAnalyzer), so format
+    // 8's terms for lower-case Greek words ending in 'ς' no longer meet a query's.
+    internal const int Format = 9;
 
     // A memory's flags byte.
     private const byte MentionsTimeFlag = 1;

@@ -52,8 +52,8 @@ public sealed class HashingEmbedderTests
         string[] second = ["Melanie ran a marathon", "Melanie bought a piano"];
         Assert.NotEqual(Id(plain.Fit(first)), Id(plain.Fit(second)));
         Assert.Equal(Id(plain.Fit(first)), Id(plain.Fit(first)));
-        Assert.StartsWith("hashing-v4-256-idf-", Id(plain.Fit(first)), StringComparison.Ordinal);
-        Assert.Equal("hashing-v4-256", Id(plain));
+        Assert.StartsWith("hashing-v5-256-idf-", Id(plain.Fit(first)), StringComparison.Ordinal);
+        Assert.Equal("hashing-v5-256", Id(plain));
     }
 
     [Fact]

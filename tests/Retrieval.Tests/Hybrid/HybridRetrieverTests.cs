@@ -378,4 +378,22 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         Assert.Equal(want.Count, got.Count);
         Assert.All(got, h => Assert.Equal("b", h.Item.Scope.Session));
     }
+
+    [Fact]
+    public async Task Greek_in_capitals_meets_the_same_words_in_lower_case()
+    {
+        // Lower-casing 'Σ' gives the medial 'σ', where lower-case Greek ends a word with 'ς': "ΟΔΟΣ" and "οδος" (street)
+        // were two terms, so a headline in capitals was never found by the word typed normally, nor the reverse.
+        var ids = await Conversation("s1",
+            ("Jon", "Η ΟΔΟΣ ΠΑΤΗΣΙΩΝ ΕΙΝΑΙ ΚΛΕΙΣΤΗ ΣΗΜΕΡΑ."),
+            ("Gina", "Ο καιρός είναι καλός για τους φίλους μας."));
+
+        var lower = await memory.SearchAsync(Me, "chat", "οδος", k: 5);
+        Assert.Equal(ids[0].Id, lower[0].Item.Id);
+        Assert.True(lower[0].Components["bm25_item"] > 0);
+
+        var capitals = await memory.SearchAsync(Me, "chat", "ΤΟΥΣ", k: 5); // "τους" (them), unaccented as capitals are
+        Assert.Equal(ids[1].Id, capitals[0].Item.Id);
+        Assert.True(capitals[0].Components["bm25_item"] > 0);
+    }
 }

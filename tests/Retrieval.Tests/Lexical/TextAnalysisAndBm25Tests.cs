@@ -49,6 +49,25 @@ public sealed class TextAnalysisAndBm25Tests
         Assert.True(TensorPrimitives.CosineSimilarity(embedder.Embed("किताब"), embedder.Embed("कुतुब")) < 0.5f);
     }
 
+    [Fact]
+    public void A_final_sigma_is_case_folded_to_the_medial_form_and_accents_stay()
+    {
+        // Lower-casing maps 'Σ' to the medial 'σ' wherever it stands, while Greek typed in lower case ends a word with 'ς':
+        // "ΟΔΟΣ" (street, in capitals) was οδοσ and "οδος" was οδος, and the two never met. Case folding maps 'ς' to 'σ'.
+        Assert.Equal(["οδοσ"], TextAnalyzer.Words("ΟΔΟΣ"));
+        Assert.Equal(TextAnalyzer.Terms("ΟΔΟΣ"), TextAnalyzer.Terms("οδος"));
+        Assert.Equal(TextAnalyzer.Terms("Οδός"), TextAnalyzer.Terms("οδός"));
+        Assert.Equal(["σοσ", "σπασμένοσ"], TextAnalyzer.Words("ΣΟΣ, σπασμένος!"));
+        Assert.Equal(["φωσ"], TextAnalyzer.Words("ϕωϲ")); // NFKC makes the symbol forms letters (the lunate sigma a final one)
+
+        // Folding is of case only: an accent stays on its letter ("κλειστός" and "κλειστοσ" are still two words).
+        Assert.Equal(["κλειστόσ", "κλειστοσ"], TextAnalyzer.Words("κλειστός ΚΛΕΙΣΤΟΣ"));
+
+        // The same words reach the hashing embedder: the word in capitals is the same vector.
+        var embedder = new HashingEmbedder(256);
+        Assert.Equal(embedder.Embed("οδος"), embedder.Embed("ΟΔΟΣ"));
+    }
+
     [Theory]
     [InlineData(0xFFFE)]
     [InlineData(0xFFFF)]

@@ -89,15 +89,18 @@ public sealed class CubeIndexTests
         }
     }
 
-    [Fact]
-    public void A_snapshot_of_format_7_is_refused_so_its_terms_split_at_combining_marks_are_rebuilt()
+    [Theory]
+    [InlineData(7, "मेरी किताब मेज़ पर है")]
+    [InlineData(8, "Η ΟΔΟΣ ΠΑΤΗΣΙΩΝ ΕΙΝΑΙ ΚΛΕΙΣΤΗ")]
+    public void A_snapshot_of_an_earlier_analysis_is_refused_so_its_terms_are_rebuilt(int format, string text)
     {
-        // Format 7 was written by the analysis that ended a word at every vowel sign ("किताब" stored as क, त, ब): its terms
-        // must not be restored under the analysis that keeps the word whole.
+        // Format 7 was written by the analysis that ended a word at every vowel sign ("किताब" stored as क, त, ब), format 8
+        // by the one that kept a final sigma apart ("ΟΔΟΣ" stored as οδοσ, "οδος" as οδος): their terms must not be
+        // restored under an analysis that would give the same text other terms.
         using var folder = new TempFolder("snap");
         using (var index = new CubeIndex(2))
         {
-            var item = Item("मेरी किताब मेज़ पर है", "s1");
+            var item = Item(text, "s1");
             index.Upsert(item, IndexedText.Describe(item), default, hasVector: false);
             CubeIndexFile.Write(folder.Path, index, "e", 2);
         }
@@ -110,8 +113,8 @@ public sealed class CubeIndexTests
             Assert.NotNull(CubeIndexFile.TryRead(folder.Path, current, "e", 2));
         }
 
-        // The same file as format 7 wrote it (only the format number differs; the checksum is made to fit).
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), 7);
+        // The same file as that format wrote it (only the format number differs; the checksum is made to fit).
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), format);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
         File.WriteAllBytes(path, bytes);
         using var previous = new CubeIndex(2);
