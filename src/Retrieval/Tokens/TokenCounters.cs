@@ -93,7 +93,10 @@ public static class TokenCounters
     private static TokenizerTokenCounter WordPieceFromJson(string path)
     {
         using var doc = Parse(path);
-        if (!doc.RootElement.GetProperty("model").TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Object)
+        // Each element's kind is checked before it is read: JsonElement's getters throw InvalidOperationException (without
+        // the file's name) for an element of another kind, and the file may have changed since ModelType read it.
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object
+            || !model.TryGetProperty("vocab", out var vocab) || vocab.ValueKind != JsonValueKind.Object)
         {
             throw new ModelFormatException($"{path}: model.vocab is missing or not an object.");
         }
@@ -101,7 +104,7 @@ public static class TokenCounters
         var byId = new SortedDictionary<int, string>();
         foreach (var entry in vocab.EnumerateObject())
         {
-            if (!entry.Value.TryGetInt32(out int id) || id < 0 || !byId.TryAdd(id, entry.Name))
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0 || !byId.TryAdd(id, entry.Name))
             {
                 throw new ModelFormatException($"{path}: vocab entry '{entry.Name}' has no valid, unique id.");
             }

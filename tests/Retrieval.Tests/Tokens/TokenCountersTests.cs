@@ -128,6 +128,40 @@ public sealed class TokenCountersTests
         }
     }
 
+    [Theory]
+    [InlineData("\"0\"")]
+    [InlineData("null")]
+    [InlineData("{}")]
+    [InlineData("[0]")]
+    [InlineData("true")]
+    [InlineData("1.5")]
+    [InlineData("-1")]
+    public void A_vocab_id_that_is_no_whole_number_is_refused_naming_the_file(string id)
+    {
+        // JsonElement.TryGetInt32 throws for an element that is not a number at all (a string, null, an object): the
+        // caller got System.Text.Json's InvalidOperationException without the file, not the documented ModelFormatException.
+        using var folder = new TempFolder("wp-id");
+        string json = Path.Combine(folder.Path, "tokenizer.json");
+        File.WriteAllText(json, """{"model": {"type": "WordPiece", "vocab": {"[UNK]": """ + id + """, "a": 1}}}""");
+
+        var e = Assert.Throws<ModelFormatException>(() => TokenCounters.Create(folder.Path));
+
+        Assert.Contains(json, e.Message, StringComparison.Ordinal);
+        Assert.Contains("'[UNK]'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"model": {"type": "WordPiece", "vocab": ["a", "b"]}}""")]
+    [InlineData("""{"model": {"type": "WordPiece"}}""")]
+    public void A_vocab_that_is_no_object_is_refused_naming_the_file(string text)
+    {
+        using var folder = new TempFolder("wp-vocab");
+        string json = Path.Combine(folder.Path, "tokenizer.json");
+        File.WriteAllText(json, text);
+
+        Assert.Contains(json + ": model.vocab", Assert.Throws<ModelFormatException>(() => TokenCounters.Create(json)).Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A WordPiece tokenizer.json with <paramref name="normalizer"/> over a vocabulary that has "hello" and H ##E ##L ##O.</summary>
     private static string TokenizerJson(string normalizer) =>
         """{"normalizer": """ + normalizer + """, "model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "hello": 5, "H": 6, "##E": 7, "##L": 8, "##O": 9}}}""";
