@@ -5,7 +5,8 @@ namespace AgentMem.Retrieval.Hybrid.Reranking;
 /// <summary>
 /// The reranking stage: takes the hybrid's best <see cref="HybridOptions.RerankDepth"/> candidates, computes their
 /// <see cref="RerankFeatureNames"/>, and, with a model, replaces their fused scores by the model's (as e^(s − best), so the
-/// order is the model's and every score stays in (0, 1]); memories outside the candidates drop out. With
+/// order is the model's and every score stays in (0, 1]); memories outside the candidates drop out. When the model scores
+/// any candidate as infinite or not a number (its weights overflow float on the features), the fused order stands. With
 /// <see cref="HybridOptions.ReportRerankFeatures"/> each feature is reported as a score component <c>rerank.NAME</c>.
 /// </summary>
 internal static class LearnedRerank
@@ -59,6 +60,13 @@ internal static class LearnedRerank
         for (int c = 0; c < candidates.Count; c++)
         {
             scores[c] = model.Score(features.AsSpan(c * width, width));
+            if (!float.IsFinite(scores[c]))
+            {
+                // Finite weights can still overflow float on these features (a tiny scale, huge weights): e^(s − best) of an
+                // infinite best is NaN, and an infinite score has no place among finite ones. Such scores order nothing, so
+                // the fused order and scores stand, as for a cube the model does not fit.
+                return;
+            }
         }
 
         float best = TensorPrimitives.Max(scores);

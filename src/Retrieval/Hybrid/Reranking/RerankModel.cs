@@ -102,7 +102,11 @@ public sealed class RerankModel
         return new RerankModel(string.IsNullOrWhiteSpace(file.Name) ? Path.GetFileNameWithoutExtension(source) : file.Name, features, mean, scale, linear, hidden, hiddenBias, output);
     }
 
-    /// <summary>The model's score for one candidate whose features (indexed as <see cref="RerankFeatureNames.All"/>) are given.</summary>
+    /// <summary>
+    /// The model's score for one candidate whose features (indexed as <see cref="RerankFeatureNames.All"/>) are given:
+    /// infinite or not a number where the weights over the scales overflow float (the hybrid then keeps its fused order;
+    /// the load checks no bound, since whether a score overflows depends on the features a search gives).
+    /// </summary>
     public float Score(ReadOnlySpan<float> allFeatures)
     {
         if (allFeatures.Length != RerankFeatureNames.All.Length)

@@ -52,6 +52,28 @@ public sealed class LearnedRerankTests : TempStore
         }
     }
 
+    [Theory]
+    [InlineData("""{"features":["hybrid"],"mean":[0],"scale":[1e-38],"linear":[1e30]}""")] // +Infinity for every candidate
+    [InlineData("""{"features":["hybrid"],"mean":[0],"scale":[1e-38],"linear":[-1e30]}""")] // -Infinity
+    [InlineData("""{"features":["hybrid","item"],"mean":[0,0],"scale":[1e-38,1e-38],"linear":[1e30,-1e30]}""")] // Infinity minus Infinity: NaN
+    public async Task A_model_whose_score_is_not_finite_leaves_the_fused_order_and_scores(string json)
+    {
+        // Finite weights over a tiny scale overflow float: e^(s − best) with s = best = +Infinity is NaN, so every hit scored
+        // NaN, came back in no meaningful order, and NaN reached the explanation.
+        var overflowing = RerankModel.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), "overflowing");
+        await using var os = await SeedAsync(
+            new HybridRetriever(Store, new HybridOptions { Name = "plain" }),
+            new HybridRetriever(Store, new HybridOptions { Name = "reranked", Reranker = overflowing, RerankMinimumMemories = 1 }));
+
+        var plain = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "plain");
+        var reranked = await os.SearchAsync(Me, "chat", "garden tomatoes", 10, retrieverName: "reranked");
+
+        Assert.True(plain.Count >= 4);
+        Assert.Equal(plain.Select(h => h.Item.Id), reranked.Select(h => h.Item.Id));
+        Assert.Equal(plain.Select(h => h.Score), reranked.Select(h => h.Score));
+        Assert.All(reranked, h => Assert.All(h.Components.Values, v => Assert.True(double.IsFinite(v), $"{h.Item.Text}: {v}")));
+    }
+
     [Fact]
     public async Task Reported_features_describe_each_candidate()
     {
