@@ -200,6 +200,53 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task An_empty_or_null_body_is_400_asking_for_the_json_body_the_route_takes()
+    {
+        // The framework's words came through: "Implicit body inferred for parameter "request" but no body was provided.
+        // Did you mean to use a Service instead?", about the server's code, not the client's request.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "stays as it is");
+        var schemas = (await TestApp.ReadJsonAsync(await client.GetAsync("/openapi/v1.json"))).GetProperty("components").GetProperty("schemas");
+        var routes = new (string Method, string Path, string Shape)[]
+        {
+            ("POST", "/v1/cubes", "CreateCubeRequest"),
+            ("PUT", "/v1/cubes/notes/grants", "SetGrantsRequest"),
+            ("PUT", "/v1/cubes/notes/policy", "SetPolicyRequest"),
+            ("POST", "/v1/memories", "AddMemoryRequest"),
+            ("POST", "/v1/memories/batch", "AddBatchRequest"),
+            ("PATCH", $"/v1/memories/{id}", "UpdateMemoryRequest"),
+            ("PATCH", "/v1/memories", "UpdateBatchRequest"),
+            ("PUT", $"/v1/memories/{id}/state", "SetStateRequest"),
+            ("PUT", "/v1/memories/states", "SetStatesRequest"),
+            ("POST", "/v1/search", "SearchMemoriesRequest"),
+            ("POST", "/v1/context", "ContextRequest"),
+        };
+        foreach (var (method, path, shape) in routes)
+        {
+            foreach (string? body in new[] { null, "", "null", " null\n" })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                if (body is not null)
+                {
+                    request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+                }
+
+                var refused = await client.SendAsync(request);
+                await AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+                string detail = (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString()!;
+                Assert.Equal($"A JSON body is required: an object of the {shape} schema in /openapi/v1.json.", detail);
+            }
+
+            // The schema the answer names is the one the document has for the route.
+            Assert.True(schemas.TryGetProperty(shape, out _), shape);
+        }
+
+        var memory = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"));
+        Assert.Equal(("stays as it is", 1), (memory.GetProperty("text").GetString(), memory.GetProperty("version").GetInt32()));
+    }
+
+    [Fact]
     public async Task Content_over_the_memory_limit_is_413()
     {
         await using var app = await TestApp.StartAsync(maxBody: 16L * 1024 * 1024);

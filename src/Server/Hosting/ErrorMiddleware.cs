@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace AgentMem.Server.Hosting;
 
@@ -54,7 +55,7 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             }
 
             var (status, title) = mapped ?? (StatusCodes.Status500InternalServerError, "Internal error");
-            string detail = mapped is null ? "An unexpected error occurred; see the server log." : Detail(ex);
+            string detail = mapped is null ? "An unexpected error occurred; see the server log." : Detail(ex, context);
             if (ex is ErasureFilesLeftException left)
             {
                 // Paths, other cubes' ids and IO errors stay in the log: a cube delete or user forget also erases derived
@@ -78,7 +79,15 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             title: "Request body too large",
             detail: $"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes.").ExecuteAsync(context);
 
-    // Malformed JSON arrives wrapped: the JsonException underneath says where the document broke.
-    private static string Detail(Exception ex) =>
-        ex is BadHttpRequestException && ex.InnerException is System.Text.Json.JsonException json ? $"Malformed JSON: {json.Message}" : ex.Message;
+    // Malformed JSON arrives wrapped: the JsonException underneath says where the document broke. On a route that takes a
+    // JSON body, the binder's one other 400 is a body left out or sent as null (the routes' other parameters are path strings,
+    // which always bind); its own words ("Implicit body inferred for parameter ... Did you mean to use a Service instead?")
+    // are about the handler's code, so the client is told the schema the route takes instead.
+    private static string Detail(Exception ex, HttpContext context) => ex switch
+    {
+        BadHttpRequestException { InnerException: System.Text.Json.JsonException json } => $"Malformed JSON: {json.Message}",
+        BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
+            when context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } shape => ProblemMapping.BodyRequired(shape),
+        _ => ex.Message,
+    };
 }

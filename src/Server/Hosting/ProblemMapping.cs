@@ -19,4 +19,10 @@ internal static class ProblemMapping
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request"),
         _ => null,
     };
+
+    /// <summary>
+    /// The detail for a route that takes a JSON body of <paramref name="shape"/> but got none (an empty body or the literal
+    /// <c>null</c>): the schema's name, as the OpenAPI document lists it.
+    /// </summary>
+    public static string BodyRequired(Type shape) => $"A JSON body is required: an object of the {shape.Name} schema in /openapi/v1.json.";
 }
