@@ -46,7 +46,8 @@ public static class AgentMemServer
             json.SerializerOptions.Converters.Add(new UtcDateTimeOffsetJsonConverter());
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        builder.Services.AddProblemDetails();
+        // A streamed body over the limit and a body that is not JSON are answered by status alone: their problems get words here.
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = problem => ProblemMapping.ExplainStatus(problem, options.MaxRequestBodyBytes));
         builder.Services.AddAgentMemOpenApi();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => Compose(options.Db, new SchemaUpgradeLog(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer)))));

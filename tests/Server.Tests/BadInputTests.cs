@@ -187,13 +187,22 @@ public sealed class BadInputTests
     {
         await using var app = await TestApp.StartAsync(maxBody: 4096);
         using var client = app.Client();
+
+        // Streamed (no Content-Length, as JSON content goes): refused once the limit is read, in the same words as a declared one.
         var big = await client.PostAsJsonAsync("/v1/memories", new { text = new string('a', 10_000) });
         await AssertProblemAsync(big, HttpStatusCode.RequestEntityTooLarge);
+        var streamed = await TestApp.ReadJsonAsync(big);
+        Assert.Equal("Request body too large", streamed.GetProperty("title").GetString());
+        Assert.Equal("The request body is larger than the limit of 4096 bytes.", streamed.GetProperty("detail").GetString());
 
         // With a declared Content-Length the body is refused before it is read.
         using var declared = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"text\":\"" + new string('b', 10_000) + "\"}"));
         declared.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        await AssertProblemAsync(await client.PostAsync("/v1/memories", declared), HttpStatusCode.RequestEntityTooLarge);
+        var refused = await client.PostAsync("/v1/memories", declared);
+        await AssertProblemAsync(refused, HttpStatusCode.RequestEntityTooLarge);
+        var problem = await TestApp.ReadJsonAsync(refused);
+        Assert.Equal(streamed.GetProperty("title").GetString(), problem.GetProperty("title").GetString());
+        Assert.Equal(streamed.GetProperty("detail").GetString(), problem.GetProperty("detail").GetString());
 
         // Nothing was written: not even the default cube was created.
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/memories?cube=default")).StatusCode);
@@ -244,6 +253,28 @@ public sealed class BadInputTests
 
         var memory = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"));
         Assert.Equal(("stays as it is", 1), (memory.GetProperty("text").GetString(), memory.GetProperty("version").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_415_naming_application_json()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+
+        // The status-code page answered {"title":"Unsupported Media Type","status":415} and no more; a body without a type got
+        // "Bad request" and the binder's "Expected a supported JSON media type but got """.
+        using var text = new StringContent("{\"text\":\"plain\"}", Encoding.UTF8, "text/plain");
+        using var untyped = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"text\":\"untyped\"}"));
+        foreach (var content in new HttpContent[] { text, untyped })
+        {
+            var refused = await client.PostAsync("/v1/memories", content);
+            await AssertProblemAsync(refused, HttpStatusCode.UnsupportedMediaType);
+            var problem = await TestApp.ReadJsonAsync(refused);
+            Assert.Equal("Unsupported media type", problem.GetProperty("title").GetString());
+            Assert.Equal("The request body must be JSON: send it with Content-Type: application/json.", problem.GetProperty("detail").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/v1/memories?cube=default")).StatusCode);
     }
 
     [Fact]

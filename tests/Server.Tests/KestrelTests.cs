@@ -36,6 +36,11 @@ public sealed class KestrelTests
             request.Headers.TransferEncodingChunked = true;
             var tooLarge = await client.SendAsync(request);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+
+            // In the words a declared Content-Length over the limit gets: a bare "Content Too Large" did not tell the limit.
+            var problem = await TestApp.ReadJsonAsync(tooLarge);
+            Assert.Equal("Request body too large", problem.GetProperty("title").GetString());
+            Assert.Equal($"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes.", problem.GetProperty("detail").GetString());
         }
         finally
         {

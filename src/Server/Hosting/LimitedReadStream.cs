@@ -27,7 +27,7 @@ internal sealed class LimitedReadStream(Stream inner, long limit) : ForwardOnlyS
     {
         read += n;
         return read > limit
-            ? throw new BadHttpRequestException($"The request body is larger than the limit of {limit} bytes.", StatusCodes.Status413PayloadTooLarge)
+            ? throw new BadHttpRequestException(ProblemMapping.BodyTooLarge(limit), StatusCodes.Status413PayloadTooLarge)
             : n;
     }
 }
