@@ -54,8 +54,10 @@ public sealed partial class LlamaModel
     /// <exception cref="ModelFormatException">An adapter was trained on another model or for another shape.</exception>
     /// <exception cref="ArgumentException">An adapter holds NaN or an infinity (every logit would be NaN).</exception>
     /// <exception cref="NotSupportedException">The model runs on the ILGPU backend (adapters are CPU-only for now).</exception>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public LlamaModel WithAdapters(params IReadOnlyList<LoraAdapter> attached)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(attached);
         if (!backend.IsHostMemory)
         {
@@ -81,11 +83,13 @@ public sealed partial class LlamaModel
     /// <exception cref="ArgumentException">The adapter holds NaN or an infinity: merged, it would leave NaN in the weights for
     /// good (unmerging cannot take it out); the weights are left as they are.</exception>
     /// <exception cref="NotSupportedException">The weights are int8 (they cannot hold the sum), or the backend is ILGPU.</exception>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public void Merge(LoraAdapter adapter) => Fold(adapter, merge: true);
 
     /// <summary>Takes a merged adapter (this one, or one with the same content) back out of the weights: W -= (alpha/r)·B·A.</summary>
     /// <exception cref="InvalidOperationException">No adapter with this content is merged.</exception>
     /// <exception cref="NotSupportedException">The weights are int8, or the backend is ILGPU.</exception>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public void Unmerge(LoraAdapter adapter) => Fold(adapter, merge: false);
 
     /// <summary>The fingerprint an adapter trained on this model carries: that of the weights as loaded, without adapters.</summary>
@@ -100,6 +104,7 @@ public sealed partial class LlamaModel
 
     private byte[] BaseFingerprint()
     {
+        ThrowIfDisposed();
         lock (shared)
         {
             return shared.BaseFingerprint ??= ComputeFingerprint();
@@ -127,6 +132,7 @@ public sealed partial class LlamaModel
 
     private void Fold(LoraAdapter adapter, bool merge)
     {
+        ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(adapter);
         if (!backend.IsHostMemory)
         {

@@ -13,6 +13,7 @@ public sealed partial class LlamaModel
     /// for each token in turn (within float rounding: the same dot products, batched), but each weight matrix is read once per
     /// chunk of <see cref="PrefillChunk"/> tokens instead of once per token, and causal attention runs in parallel over tokens and heads.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public ReadOnlySpan<float> Prefill(ReadOnlySpan<int> tokens, int startPosition, KvCache cache, CancellationToken cancellationToken = default)
         => PrefillAt(tokens, startPosition, startPosition, cache, null, cancellationToken);
 
@@ -23,6 +24,7 @@ public sealed partial class LlamaModel
     /// (attention then runs on the calling thread). Filled slots from <paramref name="startSlot"/> on are dropped before they are
     /// rewritten, so a call that is cancelled or fails leaves only slots 0 .. startSlot-1 and the chunks it completed.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public ReadOnlySpan<float> PrefillAt(ReadOnlySpan<int> tokens, int startPosition, int startSlot, KvCache cache, IAttentionObserver? observer = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cache);
@@ -32,23 +34,32 @@ public sealed partial class LlamaModel
 
         if (tokens.IsEmpty)
         {
+            ThrowIfDisposed();
             return [];
         }
 
         var c = Config;
         int chunk = Math.Min(PrefillChunk, tokens.Length);
-        var state = cache.Bind(backend);
-        cache.PrepareDevice(startSlot);
-        using var scratch = state.Rent(c, chunk);
-        int lastChunkRows = 0;
-        for (int done = 0; done < tokens.Length; done += chunk)
+        EnterPass();
+        try
         {
-            int n = Math.Min(chunk, tokens.Length - done);
-            RunBlock(tokens.Slice(done, n), startPosition + done, startSlot + done, cache, state, scratch, observer, cancellationToken);
-            lastChunkRows = n;
-        }
+            var state = cache.Bind(backend);
+            cache.PrepareDevice(startSlot);
+            using var scratch = state.Rent(c, chunk);
+            int lastChunkRows = 0;
+            for (int done = 0; done < tokens.Length; done += chunk)
+            {
+                int n = Math.Min(chunk, tokens.Length - done);
+                RunBlock(tokens.Slice(done, n), startPosition + done, startSlot + done, cache, state, scratch, observer, cancellationToken);
+                lastChunkRows = n;
+            }
 
-        // Logits of the last token only.
-        return FinishLogits(cache, state, scratch.X.Slice((long)(lastChunkRows - 1) * c.Dim, c.Dim));
+            // Logits of the last token only.
+            return FinishLogits(cache, state, scratch.X.Slice((long)(lastChunkRows - 1) * c.Dim, c.Dim));
+        }
+        finally
+        {
+            ExitPass();
+        }
     }
 }

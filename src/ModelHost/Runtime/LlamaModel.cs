@@ -20,6 +20,12 @@ public sealed partial class LlamaModel : IDisposable
     private readonly DeviceBuffer rmsAtt, rmsFfn, rmsFinal;
     private readonly DeviceBuffer? qkvBias;
 
+    // Lifetime: disposed is set once by Dispose; passes counts forward passes inside the model. The device copies are freed by
+    // whichever comes last, Dispose or the last pass running when it was called, so a pass in flight never reads freed memory.
+    private int disposed;
+    private int passes;
+    private int freed;
+
     /// <summary>Wraps loaded weights (float32).</summary>
     public LlamaModel(LlamaConfig config, LlamaWeights weights)
         : this(config, weights, WeightQuantization.None)
@@ -104,10 +110,49 @@ public sealed partial class LlamaModel : IDisposable
     /// <summary>What runs the kernels, for people (e.g. "ILGPU on Cuda: NVIDIA H200", or ILGPU's CPU accelerator).</summary>
     public string BackendDescription => backend.Device;
 
-    /// <summary>Frees the weights' device copies (nothing for the CPU backend); the model is unusable afterwards on a device.</summary>
+    /// <summary>
+    /// Ends the model's use: every later call that runs it (<see cref="Forward"/>, <see cref="ForwardAt"/>, <see cref="Prefill"/>,
+    /// <see cref="PrefillAt"/>, <see cref="CreateCache"/>, <see cref="GetFingerprint"/>, <see cref="WithAdapters"/>,
+    /// <see cref="Merge"/>, <see cref="Unmerge"/>) throws <see cref="ObjectDisposedException"/>, and the weights' device copies
+    /// are freed (nothing to free on the CPU backend). A forward pass already running finishes first: its buffers go when it
+    /// returns. Calling it again does nothing. <see cref="Config"/> and the other descriptions stay readable; adapter views
+    /// (<see cref="WithAdapters"/>, CPU only) are models of their own and stay usable.
+    /// </summary>
     public void Dispose()
     {
-        if (backend.IsHostMemory)
+        // Interlocked on both sides (here and in EnterPass): either this sees the pass, or the pass sees the flag.
+        if (Interlocked.Exchange(ref disposed, 1) == 0 && Volatile.Read(ref passes) == 0)
+        {
+            FreeDeviceCopies();
+        }
+    }
+
+    /// <summary>Refuses a call on a disposed model (one check per call, never per element).</summary>
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+
+    /// <summary>Starts a forward pass: refused once disposed; the device copies stay until <see cref="ExitPass"/>.</summary>
+    private void EnterPass()
+    {
+        Interlocked.Increment(ref passes);
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            ExitPass();
+            ThrowIfDisposed();
+        }
+    }
+
+    /// <summary>Ends a forward pass; the last one out after <see cref="Dispose"/> frees the device copies.</summary>
+    private void ExitPass()
+    {
+        if (Interlocked.Decrement(ref passes) == 0 && Volatile.Read(ref disposed) != 0)
+        {
+            FreeDeviceCopies();
+        }
+    }
+
+    private void FreeDeviceCopies()
+    {
+        if (backend.IsHostMemory || Interlocked.Exchange(ref freed, 1) != 0)
         {
             return;
         }
@@ -127,7 +172,14 @@ public sealed partial class LlamaModel : IDisposable
     public LlamaConfig Config { get; }
 
     /// <summary>The weights the model runs on (large matrices emptied when quantised): what the training graph reads.</summary>
-    internal LlamaWeights Weights => w;
+    internal LlamaWeights Weights
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return w;
+        }
+    }
 
     /// <summary>How the large matrices are stored.</summary>
     public WeightQuantization Quantization { get; }
@@ -189,16 +241,23 @@ public sealed partial class LlamaModel : IDisposable
     /// biases, a non-default θ or ε, or int8 weights hash those in as well, so their caches are never mistaken for another's;
     /// so do attached and merged LoRA adapters (by content, in any order: attaching an adapter or merging it gives the same).
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public byte[] GetFingerprint() => EffectiveFingerprint();
 
     /// <summary>A fresh cache sized for this model.</summary>
-    public KvCache CreateCache() => new(Config);
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
+    public KvCache CreateCache()
+    {
+        ThrowIfDisposed();
+        return new(Config);
+    }
 
     /// <summary>
     /// Runs <paramref name="token"/> at <paramref name="position"/>, storing its keys and values in <paramref name="cache"/>,
     /// and returns the next-token logits. The span is the cache's buffer: valid until the next call on the same cache.
     /// Positions 0 .. position-1 of the cache must already be filled. Same as <see cref="ForwardAt"/> with slot = position.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public ReadOnlySpan<float> Forward(int token, int position, KvCache cache) => ForwardAt(token, position, position, cache);
 
     /// <summary>
@@ -208,6 +267,7 @@ public sealed partial class LlamaModel : IDisposable
     /// Slots 0 .. slot-1 must already be filled; filled slots from <paramref name="slot"/> on are dropped (they would hold
     /// other tokens' entries). <paramref name="observer"/>, when given, sees every head's attention weights.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public ReadOnlySpan<float> ForwardAt(int token, int position, int slot, KvCache cache, IAttentionObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
@@ -217,11 +277,19 @@ public sealed partial class LlamaModel : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         CheckCache(cache, slot, 1);
 
-        var state = cache.Bind(backend);
-        cache.PrepareDevice(slot);
-        ReadOnlySpan<int> one = [token];
-        RunBlock(one, position, slot, cache, state, state.Decode, observer);
-        return FinishLogits(cache, state, state.Decode.X.Slice(0, c.Dim));
+        EnterPass();
+        try
+        {
+            var state = cache.Bind(backend);
+            cache.PrepareDevice(slot);
+            ReadOnlySpan<int> one = [token];
+            RunBlock(one, position, slot, cache, state, state.Decode, observer);
+            return FinishLogits(cache, state, state.Decode.X.Slice(0, c.Dim));
+        }
+        finally
+        {
+            ExitPass();
+        }
     }
 
     /// <summary>

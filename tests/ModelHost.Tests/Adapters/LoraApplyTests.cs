@@ -224,6 +224,24 @@ public sealed class LoraApplyTests
     }
 
     [Fact]
+    public void A_disposed_cpu_model_refuses_adapters_and_forward_passes()
+    {
+        // Dispose freed nothing on the CPU backend and marked nothing, so a disposed model went on merging and decoding.
+        var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+        var model = new LlamaModel(checkpoint.Config, checkpoint.Weights);
+        var adapter = Random(model, 2, seed: 53);
+        model.Merge(adapter);
+        model.Dispose();
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => model.Unmerge(adapter));
+        Assert.Throws<ObjectDisposedException>(() => model.Merge(adapter));
+        Assert.Throws<ObjectDisposedException>(() => model.WithAdapters(adapter));
+        Assert.Throws<ObjectDisposedException>(() => model.Forward(1, 0, Stories.Model.CreateCache()));
+        Assert.Throws<ObjectDisposedException>(() => LoraAdapter.Create(model, 2, 16f, All));
+        Assert.Single(model.MergedAdapters);
+    }
+
+    [Fact]
     public void Throughput_of_a_rank8_adapter_on_all_targets()
     {
         var model = Stories.Model;

@@ -1,5 +1,6 @@
 using AgentMem.ModelHost;
 using AgentMem.ModelHost.Backends.Ilgpu;
+using Microsoft.Extensions.AI;
 
 namespace AgentMem.ModelHost.Tests.Backends;
 
@@ -137,6 +138,64 @@ public sealed class IlgpuModelTests : IClassFixture<IlgpuModelTests.Models>, IDi
         }
 
         Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task A_disposed_model_refuses_every_call_with_ObjectDisposedException()
+    {
+        // Disposed, an ILGPU model launched its kernels on views of freed device buffers: only ILGPU's own bounds assertion
+        // stopped it, and on CUDA an illegal access poisons the context every model in the process shares.
+        using var backend = IlgpuBackend.Create("cpu");
+        var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+        var gpu = new LlamaModel(checkpoint.Config, checkpoint.Weights, WeightQuantization.None, backend);
+        var cache = gpu.CreateCache();
+        gpu.Forward(1, 0, cache);
+        using var client = new LocalChatClient(gpu, Stories.Tokenizer, "stories260K");
+        gpu.Dispose();
+        gpu.Dispose(); // a second time: nothing
+
+        Assert.Throws<ObjectDisposedException>(() => gpu.Forward(5, 1, cache));
+        Assert.Throws<ObjectDisposedException>(() => gpu.ForwardAt(5, 1, 1, cache));
+        Assert.Throws<ObjectDisposedException>(() => gpu.Prefill([1, 5], 0, gpu.CreateCache()));
+        Assert.Throws<ObjectDisposedException>(() => gpu.PrefillAt([5], 1, 1, cache));
+        Assert.Throws<ObjectDisposedException>(() => gpu.CreateCache());
+        Assert.Throws<ObjectDisposedException>(() => gpu.GetFingerprint());
+        Assert.Throws<ObjectDisposedException>(() => gpu.WithAdapters());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Once upon a time")], new ChatOptions { Temperature = 0, MaxOutputTokens = 4 }));
+        Assert.Equal(1, cache.Length); // the refused calls wrote nothing
+    }
+
+    [Fact]
+    public void A_model_disposed_during_a_forward_pass_frees_its_buffers_once_the_pass_ends()
+    {
+        // A host that disposes (or reloads) its model while a request runs: the pass in flight finishes on live buffers, and
+        // every later call is refused.
+        using var backend = IlgpuBackend.Create("cpu");
+        var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+        var gpu = new LlamaModel(checkpoint.Config, checkpoint.Weights, WeightQuantization.None, backend);
+        int[] tokens = Stories.Tokenizer.Encode(Stories.Lily, bos: true, eos: false).ToArray();
+        float[] expected = models.Cpu.Prefill(tokens, 0, models.Cpu.CreateCache()).ToArray();
+
+        var observer = new DisposingObserver(gpu);
+        float[] actual = gpu.PrefillAt(tokens, 0, 0, gpu.CreateCache(), observer).ToArray();
+
+        Assert.True(observer.Calls > 1, $"{observer.Calls} observer calls");
+        AssertLogitsClose(expected, actual, "prefill disposed midway");
+        Assert.Throws<ObjectDisposedException>(() => gpu.Forward(1, 0, models.Cpu.CreateCache()));
+    }
+
+    /// <summary>Disposes <paramref name="model"/> from inside its own forward pass, at the first attention weights it sees.</summary>
+    private sealed class DisposingObserver(LlamaModel model) : IAttentionObserver
+    {
+        public int Calls { get; private set; }
+
+        public void OnAttention(int layer, int head, int slot, ReadOnlySpan<float> weights)
+        {
+            if (Calls++ == 0)
+            {
+                model.Dispose();
+            }
+        }
     }
 
     private static void AssertLogitsClose(float[] expected, float[] actual, string where)
