@@ -15,7 +15,11 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
     /// <summary>Environment variable forcing the device: <c>cuda</c> or <c>cpu</c> (the CPU accelerator); unset picks CUDA when present.</summary>
     public const string DeviceVariable = "AGENTMEM_ILGPU_DEVICE";
 
-    private static readonly Lazy<IlgpuBackend> SharedInstance = new(() => Create(Environment.GetEnvironmentVariable(DeviceVariable)), LazyThreadSafetyMode.ExecutionAndPublication);
+    // Set only by a start that succeeded, under SharedGate: a failed start (a wrong device name, a CUDA context that could not be
+    // made while the device was busy) is tried again by the next load, not kept for the life of the process as Lazy<T> keeps
+    // its factory's exception. One start at a time, so no second context is made and leaked.
+    private static readonly object SharedGate = new();
+    private static IlgpuBackend? sharedInstance;
 
     private readonly Context context;
     private readonly Accelerator accelerator;
@@ -70,8 +74,21 @@ internal sealed class IlgpuBackend : IComputeBackend, IDisposable
         swiGlu = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(IlgpuKernels.SwiGlu);
     }
 
-    /// <summary>The process-wide backend on the preferred device (created on first use; <see cref="DeviceVariable"/> can force one).</summary>
-    public static IlgpuBackend Shared => SharedInstance.Value;
+    /// <summary>
+    /// The process-wide backend on the preferred device (created on first use; <see cref="DeviceVariable"/> can force one). A
+    /// start that fails throws and is tried again on the next use.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The device asked for is not available, or ILGPU cannot start.</exception>
+    public static IlgpuBackend Shared
+    {
+        get
+        {
+            lock (SharedGate)
+            {
+                return sharedInstance ??= Create(Environment.GetEnvironmentVariable(DeviceVariable));
+            }
+        }
+    }
 
     public string Device { get; }
 
