@@ -7,9 +7,11 @@ namespace AgentMem.ModelHost;
 /// <summary>
 /// Minimal reader of the safetensors format (8-byte little-endian header length, a JSON header of
 /// <c>name → {dtype, shape, data_offsets}</c> with offsets relative to the end of the header, then raw little-endian data).
-/// The header is validated on open — every tensor's byte range must match its dtype and shape and lie inside the file — so a
-/// truncated or corrupt file fails there, naming the file and tensor. F32 reads straight into the destination; F16 and BF16 are
-/// widened to float32.
+/// The header is validated on open — every tensor's byte range must match its dtype and shape (a size that overflows is
+/// refused), each name appears once, and the ranges tile the data section exactly, without overlap, gap or bytes left over
+/// (the reference safetensors library's rule, its guard against one byte range read as two tensors) — so a truncated or
+/// corrupt file fails there, naming the file and tensor. F32 reads straight into the destination; F16 and BF16 are widened to
+/// float32.
 /// </summary>
 internal sealed class SafetensorsReader : IDisposable
 {
@@ -197,26 +199,16 @@ internal sealed class SafetensorsReader : IDisposable
                     long[] shape = [.. p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64())];
                     var offsets = p.Value.GetProperty("data_offsets");
                     long begin = offsets[0].GetInt64(), end = offsets[1].GetInt64();
-                    long count = 1;
-                    foreach (long d in shape)
-                    {
-                        if (d < 0)
-                        {
-                            throw new ModelFormatException($"{path}: tensor '{p.Name}' has a negative dimension.");
-                        }
-
-                        count = checked(count * d);
-                    }
-
                     int size = DTypeSize(dtype);
                     if (size == 0)
                     {
                         throw new ModelFormatException($"{path}: tensor '{p.Name}' has unknown dtype '{dtype}'.");
                     }
 
-                    if (begin < 0 || end < begin || end - begin != count * size)
+                    long bytes = ByteSize(path, p.Name, dtype, shape, size);
+                    if (begin < 0 || end < begin || end - begin != bytes)
                     {
-                        throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"{path}: tensor '{p.Name}' ({dtype} [{string.Join(", ", shape)}]) has data_offsets [{begin}, {end}], which do not hold {count * size} bytes."));
+                        throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"{path}: tensor '{p.Name}' ({dtype} [{string.Join(", ", shape)}]) has data_offsets [{begin}, {end}], which do not hold {bytes} bytes."));
                     }
 
                     if (end > dataLength)
@@ -224,7 +216,10 @@ internal sealed class SafetensorsReader : IDisposable
                         throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"{path}: tensor '{p.Name}' ends at byte {end} of the data but the file holds only {dataLength}; the file is truncated."));
                     }
 
-                    tensors[p.Name] = new TensorEntry(dtype, shape, begin, end);
+                    if (!tensors.TryAdd(p.Name, new TensorEntry(dtype, shape, begin, end)))
+                    {
+                        throw new ModelFormatException($"{path}: tensor '{p.Name}' appears twice in the header; which entry is meant is unknown.");
+                    }
                 }
                 catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException or OverflowException && e is not ModelFormatException)
                 {
@@ -232,7 +227,64 @@ internal sealed class SafetensorsReader : IDisposable
                 }
             }
 
+            CheckTiling(path, tensors, dataLength);
             return tensors;
+        }
+    }
+
+    /// <summary>count × dtype size in bytes, refusing a negative dimension and a size no file can hold (64-bit overflow).</summary>
+    private static long ByteSize(string path, string name, string dtype, long[] shape, int size)
+    {
+        try
+        {
+            long count = 1;
+            foreach (long d in shape)
+            {
+                if (d < 0)
+                {
+                    throw new ModelFormatException($"{path}: tensor '{name}' has a negative dimension.");
+                }
+
+                count = checked(count * d);
+            }
+
+            return checked(count * size);
+        }
+        catch (OverflowException e)
+        {
+            // Unchecked, 2^62 F32 elements came to 4 bytes: a tensor far larger than the file passed as 4 bytes long.
+            throw new ModelFormatException($"{path}: tensor '{name}' ({dtype} [{string.Join(", ", shape)}]) has more bytes than a 64-bit size holds (the element count overflows).", e);
+        }
+    }
+
+    /// <summary>
+    /// The tensors, by first byte, must follow one another from byte 0 to the end of the data: overlapping ranges would read
+    /// the same bytes as two tensors, and bytes between or after them belong to no tensor.
+    /// </summary>
+    private static void CheckTiling(string path, Dictionary<string, TensorEntry> tensors, long dataLength)
+    {
+        long next = 0;
+        string? previous = null;
+        foreach (var (name, t) in tensors.OrderBy(kv => kv.Value.Begin).ThenBy(kv => kv.Value.End))
+        {
+            if (t.Begin < next)
+            {
+                throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"{path}: tensor '{name}' (data_offsets [{t.Begin}, {t.End}]) overlaps tensor '{previous}', which ends at byte {next}; tensors must not share bytes."));
+            }
+
+            if (t.Begin > next)
+            {
+                string before = previous is null ? "the data starts at byte 0" : $"tensor '{previous}' ends at byte {next}";
+                throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"{path}: tensor '{name}' starts at byte {t.Begin} but {before}: a gap of {t.Begin - next} bytes that belong to no tensor."));
+            }
+
+            (next, previous) = (t.End, name);
+        }
+
+        if (next != dataLength)
+        {
+            string last = previous is null ? "there are no tensors" : $"the last tensor, tensor '{previous}', ends at byte {next}";
+            throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"{path}: the data holds {dataLength} bytes but {last}: {dataLength - next} bytes belong to no tensor."));
         }
     }
 
