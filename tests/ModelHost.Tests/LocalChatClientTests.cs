@@ -162,6 +162,43 @@ public sealed class LocalChatClientTests
         Assert.Equal(option, ex.ParamName);
     }
 
+    [Theory]
+    [InlineData(-1f, null, "Temperature")]
+    [InlineData(float.PositiveInfinity, null, "Temperature")]
+    [InlineData(float.NaN, null, "Temperature")]
+    [InlineData(-1f, 0f, "Temperature")]
+    [InlineData(null, float.NaN, "TopP")]
+    public async Task A_sampling_option_that_is_no_usable_number_is_refused_naming_the_option(float? temperature, float? topP, string option)
+    {
+        // Refused by Sampler, they named its parameters 'temperature' and 'topP', which ChatOptions does not have (and a negative
+        // temperature passed unseen when TopP was 0, since that makes the reply greedy).
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        var options = new ChatOptions { Temperature = temperature, TopP = topP, MaxOutputTokens = 4 };
+        var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Hi")], options));
+        Assert.Equal(option, ex.ParamName);
+        Assert.Contains($"ChatOptions.{option}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_prompt_past_the_context_is_refused_naming_the_messages()
+    {
+        // The parameter named was 'prompt', which neither GetResponseAsync nor GetStreamingResponseAsync has.
+        using var client = new LocalChatClient(Model.Value, Tokenizer.Value, "stories260K");
+        ChatMessage[] messages = [new ChatMessage(ChatRole.User, string.Join(" ", Enumerable.Repeat(Stories.Tom, 12)))];
+        Assert.True(client.CountPromptTokens(messages) > Model.Value.Config.SeqLen);
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages));
+        Assert.Equal("messages", ex.ParamName);
+        Assert.Contains($"context of {Model.Value.Config.SeqLen}", ex.Message, StringComparison.Ordinal);
+        var streamed = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(messages))
+            {
+                Assert.Fail($"no update expected: {update.Text}");
+            }
+        });
+        Assert.Equal("messages", streamed.ParamName);
+    }
+
     [Fact]
     public async Task Options_this_client_cannot_act_on_are_ignored_as_documented_not_refused()
     {

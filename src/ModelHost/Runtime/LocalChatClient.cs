@@ -38,8 +38,11 @@ namespace AgentMem.ModelHost;
 /// 1 or more samples the whole distribution), <see cref="ChatOptions.TopK"/> (default none; the k most likely tokens are kept
 /// before top-p, so 1 is greedy; 0 keeps all), <see cref="ChatOptions.Seed"/> (default: derived from the
 /// clock, as llama2.c; 0 is replaced by 1 because the generator needs a non-zero state) and
-/// <see cref="ChatOptions.StopSequences"/>; a negative <see cref="ChatOptions.MaxOutputTokens"/> or <see cref="ChatOptions.TopK"/>
-/// is refused with an <see cref="ArgumentOutOfRangeException"/> naming the option. Ignored, as by other clients whose model
+/// <see cref="ChatOptions.StopSequences"/>. Refused with an <see cref="ArgumentOutOfRangeException"/> whose
+/// <see cref="ArgumentException.ParamName"/> is the option's name (e.g. <c>"Temperature"</c>): a negative
+/// <see cref="ChatOptions.MaxOutputTokens"/> or <see cref="ChatOptions.TopK"/>, a <see cref="ChatOptions.Temperature"/> that is
+/// negative, infinite or NaN, and a NaN <see cref="ChatOptions.TopP"/>; a prompt that does not fit the context after the memory
+/// loaded before it is refused with an <see cref="ArgumentException"/> naming <c>messages</c>. Ignored, as by other clients whose model
 /// lacks the feature (the reply is what the model writes without them): <see cref="ChatOptions.Tools"/> and
 /// <see cref="ChatOptions.ToolMode"/> (the model cannot call tools; <c>MemoryAgent</c> passes its memory tools through
 /// regardless), <see cref="ChatOptions.ResponseFormat"/> (no constrained decoding: a JSON schema is only what the prompt asks
@@ -267,14 +270,15 @@ public sealed class LocalChatClient : IChatClient
             model = state.Adapters.Count == 0 ? baseModel : baseModel.WithAdapters([.. baseModel.Adapters, .. state.Adapters]);
             int max = options?.MaxOutputTokens ?? DefaultMaxOutputTokens;
             int topK = options?.TopK ?? 0;
-            if (max < 0 || topK < 0)
-            {
-                (string option, int actual) = max < 0 ? (nameof(ChatOptions.MaxOutputTokens), max) : (nameof(ChatOptions.TopK), topK);
-                throw new ArgumentOutOfRangeException(option, actual, $"ChatOptions.{option} must be 0 or more.");
-            }
-
             float temperature = options?.Temperature ?? 1f;
             float topP = options?.TopP ?? 0.9f;
+
+            // Checked here, not left to Sampler, so the exception names the option the caller set ("Temperature", not Sampler's
+            // 'temperature'), and before TopP 0 makes the temperature moot.
+            CheckOption(max >= 0, nameof(ChatOptions.MaxOutputTokens), max, "must be 0 or more.");
+            CheckOption(topK >= 0, nameof(ChatOptions.TopK), topK, "must be 0 or more.");
+            CheckOption(temperature >= 0f && !float.IsInfinity(temperature), nameof(ChatOptions.Temperature), temperature, "must be a finite number, 0 or more (0 is greedy).");
+            CheckOption(!float.IsNaN(topP), nameof(ChatOptions.TopP), topP, "must be a number (0 or less is greedy; 1 or more samples the whole distribution).");
             if (topP <= 0f)
             {
                 // The narrowest nucleus is the top token alone; Sampler would read 0 as llama2.c's "no nucleus", the whole distribution.
@@ -310,9 +314,12 @@ public sealed class LocalChatClient : IChatClient
                 {
                     tokens = tokens[1..]; // the template's own BOS: the cartridge already starts the sequence
                 }
+                // The prompt is rendered from the 'messages' argument of GetResponseAsync and GetStreamingResponseAsync: a prompt
+                // that cannot run is reported as that argument, which this constructor does not have.
+#pragma warning disable CA2208
                 if (prefix + tokens.Length > model.Config.SeqLen)
                 {
-                    throw new ArgumentException($"the loaded memory ({prefix} tokens) and the prompt ({tokens.Length} tokens) exceed the model's context of {model.Config.SeqLen}.", nameof(prompt));
+                    throw new ArgumentException($"the loaded memory ({prefix} tokens) and the prompt ({tokens.Length} tokens) exceed the model's context of {model.Config.SeqLen}.", "messages");
                 }
 
                 promptTokens = tokens.Length;
@@ -320,8 +327,9 @@ public sealed class LocalChatClient : IChatClient
                 {
                     if (prefix == 0)
                     {
-                        throw new ArgumentException("the prompt is empty and the tokenizer starts sequences with no BOS token.", nameof(prompt));
+                        throw new ArgumentException("the prompt is empty and the tokenizer starts sequences with no BOS token.", "messages");
                     }
+#pragma warning restore CA2208
 
                     // Nothing after the prefix: its last token is fed again at its own slot to get the logits that follow it.
                     (token, position, slot) = (loaded!.Tokens[^1], cache.NextPosition - 1, cache.Length - 1);
@@ -350,6 +358,15 @@ public sealed class LocalChatClient : IChatClient
         }
 
         public ChatFinishReason FinishReason { get; private set; } = ChatFinishReason.Length;
+
+        /// <summary>Refuses an option with an <see cref="ArgumentOutOfRangeException"/> whose ParamName is the <see cref="ChatOptions"/> property's name.</summary>
+        private static void CheckOption(bool valid, string option, object actual, string rule)
+        {
+            if (!valid)
+            {
+                throw new ArgumentOutOfRangeException(option, actual, $"ChatOptions.{option} {rule}");
+            }
+        }
 
         /// <summary>Frees the cache: on a device backend its buffers go now, not whenever the GC runs.</summary>
         public void Dispose() => cache.Dispose();
