@@ -3,7 +3,8 @@
 One method per operation of the OpenAPI document (``OPERATIONS`` maps its operation ids to the methods, and the
 round-trip test checks the document against it). Answers come back as the parsed JSON (dicts and lists); an error
 answer raises ``AgentMemError`` with the status and the RFC 7807 problem document. An empty id or name in a path, or one
-that is "." or "..", raises ``ValueError`` before anything is sent.
+that is "." or "..", raises ``ValueError`` before anything is sent, and a keyword that names no body member (a typo, or a
+snake_case ``expected_version`` for ``expectedVersion``) raises ``TypeError``.
 """
 
 from __future__ import annotations
@@ -62,9 +63,28 @@ class AgentMemError(Exception):
         return type(self), (self.status, self.problem), self.__dict__
 
 
+# The body members the methods taking **keywords pass on, as the OpenAPI document names them (camelCase); the members
+# they take as parameters of their own are not repeated here.
+_NEW_MEMORY_MEMBERS = frozenset({"reason", "actor", "session", "source", "sourceRef", "validFrom", "validTo", "tags",
+                                 "keywords", "context", "importance"})
+_MEMORY_CHANGE_MEMBERS = frozenset({"text", "reason", "tags", "keywords", "context", "importance", "validFrom", "validTo",
+                                    "expectedVersion"})
+_POLICY_MEMBERS = frozenset({"deduplicate", "retentionDays", "hardDeleteAfterDays", "maxItems", "contextTokenBudget",
+                             "forgettingThreshold"})
+
+
 def _fields(**values: Any) -> dict[str, Any]:
     # Members left as None are left out: the service treats an absent member as "default" / "unchanged".
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _members(method: str, given: dict[str, Any], members: frozenset[str]) -> dict[str, Any]:
+    # The service refuses a member it does not know (400); a typo or a snake_case name (expected_version) fails here first,
+    # as an unknown keyword does for any Python function, before anything is sent.
+    for name in given:
+        if name not in members:
+            raise TypeError(f"{method}() got an unexpected keyword argument '{name}'; it takes {', '.join(sorted(members))}")
+    return given
 
 
 class AgentMemClient:
@@ -160,8 +180,9 @@ class AgentMemClient:
         return self.request("GET", f"/v1/cubes/{self._segment(cube, 'cube')}", query={"user": user, "agent": agent})
 
     def add(self, text: str, cube: str | None = None, user: str | None = None, agent: str | None = None, **memory: Any) -> dict[str, Any]:
-        """Adds one memory; ``memory`` takes the other members of NewMemory (reason, actor, session, tags, importance, ...)."""
-        return self.request("POST", "/v1/memories", _fields(text=text, cube=cube, user=user, agent=agent, **memory))
+        """Adds one memory; ``memory`` takes the other members of NewMemory by their names in the API (reason, actor, session,
+        source, sourceRef, validFrom, validTo, tags, keywords, context, importance); any other keyword raises ``TypeError``."""
+        return self.request("POST", "/v1/memories", _fields(text=text, cube=cube, user=user, agent=agent, **_members("add", memory, _NEW_MEMORY_MEMBERS)))
 
     def add_batch(self, items: list[dict[str, Any]], cube: str | None = None, user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         return self.request("POST", "/v1/memories/batch", _fields(items=items, cube=cube, user=user, agent=agent))
@@ -179,7 +200,9 @@ class AgentMemClient:
 
     def update(self, memory_id: str, user: str | None = None, agent: str | None = None, **changes: Any) -> dict[str, Any]:
         """Writes a new version; ``changes`` takes text, reason, tags, keywords, context, importance, validFrom, validTo, and
-        expectedVersion (the version read: a memory changed since is refused with 409 instead of overwritten)."""
+        expectedVersion (the version read: a memory changed since is refused with 409 instead of overwritten); any other
+        keyword (``expected_version`` too) raises ``TypeError``."""
+        changes = _members("update", changes, _MEMORY_CHANGE_MEMBERS)
         return self.request("PATCH", f"/v1/memories/{self._segment(memory_id, 'memory_id')}", _fields(user=user, agent=agent, **changes))
 
     def update_batch(self, items: list[dict[str, Any]], user: str | None = None, agent: str | None = None) -> list[dict[str, Any]]:
@@ -248,7 +271,9 @@ class AgentMemClient:
         return self.request("GET", f"/v1/cubes/{self._segment(cube, 'cube')}/policy", query={"user": user, "agent": agent})
 
     def set_policy(self, cube: str, user: str | None = None, agent: str | None = None, **policy: Any) -> dict[str, Any]:
-        """Changes the members given (retentionDays, hardDeleteAfterDays, maxItems, contextTokenBudget, forgettingThreshold, deduplicate)."""
+        """Changes the members given (retentionDays, hardDeleteAfterDays, maxItems, contextTokenBudget, forgettingThreshold,
+        deduplicate); any other keyword raises ``TypeError``."""
+        policy = _members("set_policy", policy, _POLICY_MEMBERS)
         return self.request("PUT", f"/v1/cubes/{self._segment(cube, 'cube')}/policy", _fields(user=user, agent=agent, **policy))
 
     def read_audit(self, cube: str | None = None, memory_id: str | None = None, limit: int | None = None,

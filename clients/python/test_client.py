@@ -104,6 +104,28 @@ class Client(unittest.TestCase):
         client.get_cube(" . ")
         self.assertEqual(self.server.calls, [("GET", "/v1/cubes/..."), ("GET", "/v1/memories/.a"), ("GET", "/v1/cubes/%20.%20")])
 
+    def test_a_keyword_that_names_no_body_member_is_refused_before_any_call(self):
+        # The service dropped unknown members: expected_version= turned the 409 guard off, eventTime= stored no time.
+        client = AgentMemClient(self.url)
+        calls = {
+            ("add", "eventTime"): lambda: client.add("Ann moved to Oslo", eventTime="2024-05-07"),
+            ("add", "links"): lambda: client.add("Ann likes tea", links=[]),
+            ("update", "expected_version"): lambda: client.update("01J", text="x", expected_version=1),
+            ("update", "txt"): lambda: client.update("01J", txt="x"),
+            ("set_policy", "retention_days"): lambda: client.set_policy("notes", retention_days=30),
+        }
+        for (method, keyword), call in calls.items():
+            with self.subTest(method=method, keyword=keyword), \
+                    self.assertRaisesRegex(TypeError, f"^{method}\\(\\) got an unexpected keyword argument '{keyword}'; it takes "):
+                call()
+        self.assertEqual(self.server.calls, [])
+        self.assertIsNone(client.last_status)
+        # The API's names go out as given.
+        client.update("01J", text="x", expectedVersion=1)
+        client.set_policy("notes", retentionDays=30, deduplicate=False)
+        client.add("Ann moved to Oslo", validFrom="2024-05-07", sourceRef="t1")
+        self.assertEqual([c[0] for c in self.server.calls], ["PATCH", "PUT", "POST"])
+
     def test_an_error_survives_pickle_and_copy(self):
         error = AgentMemError(404, {"title": "Not Found", "detail": "no memory 01J", "status": 404})
         for again in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):

@@ -12,7 +12,7 @@ import time
 import unittest
 import urllib.request
 
-from agentmem_client import OPERATIONS, AgentMemClient, AgentMemError
+from agentmem_client import _MEMORY_CHANGE_MEMBERS, _NEW_MEMORY_MEMBERS, _POLICY_MEMBERS, OPERATIONS, AgentMemClient, AgentMemError
 
 BASE_URL = os.environ.get("AGENTMEM_URL")
 API_KEY = os.environ.get("AGENTMEM_KEY")
@@ -49,6 +49,18 @@ class RoundTrip(unittest.TestCase):
                     if parameter["in"] != "query" or (op["operationId"], parameter["name"]) == ("DeleteMemory", "purge"):
                         continue
                     self.assertIn(renamed.get(parameter["name"], parameter["name"]), taken, f"{op['operationId']}: {parameter['name']}")
+
+    def test_00_every_keyword_method_takes_exactly_its_body_members(self):
+        with urllib.request.urlopen(BASE_URL.rstrip("/") + "/openapi/v1.json", timeout=30) as response:
+            document = json.load(response)
+        operations = {op["operationId"]: op for item in document["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op}
+        # The members each method takes as parameters of its own; the rest go through its **keywords.
+        for operation, own, members in (("AddMemory", {"text", "cube", "user", "agent"}, _NEW_MEMORY_MEMBERS),
+                                        ("UpdateMemory", {"user", "agent"}, _MEMORY_CHANGE_MEMBERS),
+                                        ("SetCubePolicy", {"user", "agent"}, _POLICY_MEMBERS)):
+            reference = operations[operation]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            schema = document["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+            self.assertEqual(set(schema["properties"]) - own, members, operation)
 
     def test_01_health_needs_no_key(self):
         self.assertEqual(AgentMemClient(BASE_URL).health()["status"], "ok")
@@ -212,6 +224,22 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual([a["version"] for a in self.client.read_audit(memory_id=ids[0], limit=2, after=read[-1]["seq"])], [2, 3])
         whole = self.client.read_audit(cube=cube)
         self.assertEqual(self.client.read_audit(cube=cube, after=whole[0]["seq"]), whole[1:])
+
+    def test_15_a_member_the_service_does_not_take_is_refused(self):
+        cube = self.cube + "-members"
+        added = self.client.add("Ann works at Contoso", cube=cube)["id"]
+        self.client.update(added, text="Ann works at Fabrikam")
+        # The keyword fails in the client; the same member sent as is, in the service (it dropped it and overwrote version 2).
+        with self.assertRaisesRegex(TypeError, "'expected_version'"):
+            self.client.update(added, text="Ann works at Initech", expected_version=1)
+        with self.assertRaises(AgentMemError) as refused:
+            self.client.request("PATCH", f"/v1/memories/{added}", {"text": "Ann works at Initech", "expected_version": 1})
+        self.assertEqual(refused.exception.status, 400)
+        self.assertIn("'expected_version' (at $.expected_version)", refused.exception.detail)
+        with self.assertRaises(AgentMemError) as stale:
+            self.client.update(added, text="Ann works at Initech", expectedVersion=1)
+        self.assertEqual(stale.exception.status, 409)
+        self.assertEqual((self.client.get(added)["text"], self.client.get(added)["version"]), ("Ann works at Fabrikam", 2))
 
 
 if __name__ == "__main__":

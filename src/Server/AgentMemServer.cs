@@ -45,6 +45,10 @@ public static class AgentMemServer
             json.SerializerOptions.Converters.Add(new StrictEnumJsonConverter());
             json.SerializerOptions.Converters.Add(new UtcDateTimeOffsetJsonConverter());
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+
+            // Request contracts (and only they) carry [JsonUnmappedMemberHandling(Disallow)]: a member a body's contract does
+            // not have is refused with 400 naming it instead of dropped. Not set here for every type: the document would then
+            // declare every answer closed too (additionalProperties: false), problem details with their traceId included.
         });
         // A streamed body over the limit and a body that is not JSON are answered by status alone: their problems get words here.
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = problem => ProblemMapping.ExplainStatus(problem, options.MaxRequestBodyBytes));

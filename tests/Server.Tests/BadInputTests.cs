@@ -170,6 +170,46 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_body_member_the_operation_does_not_take_is_400_naming_it()
+    {
+        // Unknown members were dropped: expected_version (a Python-style name) turned the 409 guard off and overwrote
+        // another writer's change, a misspelt member answered 200 having changed nothing, eventTime stored no time.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string id = await TestApp.AddAsync(client, "Ann works at Contoso", cube: "default");
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Ann works at Fabrikam" })).StatusCode);
+
+        var refusals = new (Func<Task<HttpResponseMessage>> Call, string Member, string Path)[]
+        {
+            (() => client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Ann works at Initech", expected_version = 1 }), "expected_version", "$.expected_version"),
+            (() => client.PatchAsJsonAsync($"/v1/memories/{id}", new { txt = "Ann works at Globex" }), "txt", "$.txt"),
+            (() => client.PatchAsJsonAsync("/v1/memories", new { items = new object[] { new { id, text = "Ann works at Umbrella", expectedVersion2 = 2 } } }), "expectedVersion2", "$.items[0].expectedVersion2"),
+            (() => client.PostAsJsonAsync("/v1/memories", new { text = "Ann moved to Oslo", eventTime = "2024-05-07" }), "eventTime", "$.eventTime"),
+            (() => client.PostAsJsonAsync("/v1/memories/batch", new { items = new object[] { new { text = "fine" }, new { text = "Ann likes tea", links = Array.Empty<string>() } } }), "links", "$.items[1].links"),
+            (() => client.PutAsJsonAsync("/v1/cubes/default/policy", new { retention_days = 30 }), "retention_days", "$.retention_days"),
+            (() => client.PostAsJsonAsync("/v1/search", new { query = "Ann", top_k = 3 }), "top_k", "$.top_k"),
+        };
+        foreach (var (call, member, path) in refusals)
+        {
+            var refused = await call();
+            await AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+            string detail = (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString()!;
+            Assert.Equal($"The request body has a member '{member}' (at {path}) that this operation does not take; the members it takes are in /openapi/v1.json (camelCase).", detail);
+        }
+
+        // Nothing was written: the memory is still at the second writer's version, the policy unchanged, no memory added.
+        var memory = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}"));
+        Assert.Equal(("Ann works at Fabrikam", 2), (memory.GetProperty("text").GetString(), memory.GetProperty("version").GetInt32()));
+        Assert.Equal(0, (await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes/default/policy"))).GetProperty("retentionDays").GetInt32());
+        Assert.Equal(1, (await TestApp.ReadJsonAsync(await client.GetAsync("/v1/memories?cube=default"))).GetArrayLength());
+
+        // The camelCase names still go through, in any case as before.
+        var stale = await client.PatchAsJsonAsync($"/v1/memories/{id}", new { text = "Ann works at Initech", expectedVersion = 1 });
+        await AssertProblemAsync(stale, HttpStatusCode.Conflict);
+        Assert.Equal(30, (await TestApp.ReadJsonAsync(await client.PutAsJsonAsync("/v1/cubes/default/policy", new { RetentionDays = 30 }))).GetProperty("retentionDays").GetInt32());
+    }
+
+    [Fact]
     public async Task Unknown_id_is_404_and_frozen_or_deleted_conflicts_are_409()
     {
         await using var app = await TestApp.StartAsync();

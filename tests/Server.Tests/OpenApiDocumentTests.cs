@@ -208,6 +208,104 @@ public sealed class OpenApiDocumentTests
         Assert.All(ids, id => Assert.True(AgentMem.MemoryCore.Identity.MemoryId.TryParse(id.Id, out _), $"{id.Where}: '{id.Id}' is not a memory id"));
     }
 
+    [Fact]
+    public async Task Request_bodies_are_documented_closed_and_answers_open()
+    {
+        // The service refuses a body member its contract does not have (400), so the document says so for every request
+        // schema and a generated client may check before it sends. Answers stay open: a later service may add members, and
+        // problem details carry extensions (traceId).
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var requests = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, _, operation) in Operations(document))
+        {
+            if (operation.TryGetProperty("requestBody", out var body))
+            {
+                CollectSchemas(schemas, body.GetProperty("content").GetProperty("application/json").GetProperty("schema"), requests);
+            }
+        }
+
+        Assert.Superset(new HashSet<string>(["AddMemoryRequest", "NewMemory", "UpdateMemoryRequest", "MemoryEdit", "SetPolicyRequest", "CubeGrantDto", "StateEdit"], StringComparer.Ordinal), requests);
+        foreach (string name in requests.Where(n => schemas.GetProperty(n).TryGetProperty("properties", out _)))
+        {
+            Assert.True(schemas.GetProperty(name).TryGetProperty("additionalProperties", out var more) && more.ValueKind == JsonValueKind.False, $"{name}: not closed");
+        }
+
+        foreach (string answer in new[] { "MemoryDto", "SearchResponse", "CubeDto", "ProblemDetails" })
+        {
+            Assert.DoesNotContain(answer, requests);
+            Assert.False(schemas.GetProperty(answer).TryGetProperty("additionalProperties", out var more) && more.ValueKind == JsonValueKind.False, $"{answer}: closed");
+        }
+    }
+
+    [Fact]
+    public async Task Request_examples_hold_only_members_of_their_schema()
+    {
+        // The service refuses any other member, so an example holding one would be refused as it stands.
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        int checkedMembers = 0;
+        foreach (var (path, method, operation) in Operations(document))
+        {
+            if (operation.TryGetProperty("requestBody", out var body) && body.GetProperty("content").GetProperty("application/json") is var json && json.TryGetProperty("example", out var example))
+            {
+                checkedMembers += CheckMembers($"{method} {path}", schemas, json.GetProperty("schema"), example);
+            }
+        }
+
+        Assert.True(checkedMembers > 20, $"only {checkedMembers} members checked");
+    }
+
+    // The schema a reference names, and those its members name in turn.
+    private static void CollectSchemas(JsonElement schemas, JsonElement schema, HashSet<string> names)
+    {
+        if (schema.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in schema.EnumerateObject())
+            {
+                if (property.Name == "$ref" && property.Value.GetString()!.Split('/')[^1] is var name && names.Add(name))
+                {
+                    CollectSchemas(schemas, schemas.GetProperty(name), names);
+                }
+                else
+                {
+                    CollectSchemas(schemas, property.Value, names);
+                }
+            }
+        }
+        else if (schema.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in schema.EnumerateArray())
+            {
+                CollectSchemas(schemas, item, names);
+            }
+        }
+    }
+
+    private static int CheckMembers(string where, JsonElement schemas, JsonElement schema, JsonElement value)
+    {
+        if (schema.TryGetProperty("$ref", out var reference))
+        {
+            schema = schemas.GetProperty(reference.GetString()!.Split('/')[^1]);
+        }
+
+        int count = 0;
+        if (value.ValueKind == JsonValueKind.Object && schema.TryGetProperty("properties", out var properties))
+        {
+            foreach (var member in value.EnumerateObject())
+            {
+                Assert.True(properties.TryGetProperty(member.Name, out var memberSchema), $"{where}: the example's '{member.Name}' is no member of its schema");
+                count += 1 + CheckMembers(where, schemas, memberSchema, member.Value);
+            }
+        }
+        else if (value.ValueKind == JsonValueKind.Array && schema.TryGetProperty("items", out var items))
+        {
+            count += value.EnumerateArray().Sum(item => CheckMembers(where, schemas, items, item));
+        }
+
+        return count;
+    }
+
     private static void CollectIds(string where, JsonElement element, List<(string Where, string Id)> ids)
     {
         if (element.ValueKind == JsonValueKind.Array)

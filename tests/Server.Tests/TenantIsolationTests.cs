@@ -35,9 +35,11 @@ public sealed class TenantIsolationTests
         var list = await TestApp.ReadJsonAsync(await a.GetAsync("/v1/memories?cube=default"));
         Assert.Equal(0, list.GetArrayLength());
 
-        // A body naming another tenant is ignored: the tenant comes from the key only.
+        // A body naming a tenant is refused (no request has that member): the tenant comes from the key only.
         var smuggled = await a.PostAsJsonAsync("/v1/memories", new { text = "written by A", cube = "default", tenant = "tenant-b" });
-        Assert.Equal(HttpStatusCode.Created, smuggled.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, smuggled.StatusCode);
+        Assert.Contains("'tenant'", (await TestApp.ReadJsonAsync(smuggled)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await a.PostAsJsonAsync("/v1/memories", new { text = "written by A", cube = "default" })).StatusCode);
         var bSearch = await TestApp.ReadJsonAsync(await b.PostAsJsonAsync("/v1/search", new { query = "written by A", cube = "default" }));
         Assert.Equal(0, bSearch.GetProperty("hits").GetArrayLength());
 

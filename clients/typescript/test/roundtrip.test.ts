@@ -88,6 +88,15 @@ test("update makes a new version, history keeps both", async () => {
   assert.equal(current.text, "Caroline went to two LGBTQ support groups");
 });
 
+test("a body member the service does not take is refused, naming it", async () => {
+  // The types name the members, so only a cast gets another past tsc; the service dropped it and wrote the change.
+  const body = { text: "Caroline went to no support group", expected_version: 1 } as { text: string };
+  const refused = await client.PATCH("/v1/memories/{id}", { params: { path: { id } }, body });
+  assert.equal(refused.response.status, 400);
+  assert.match(refused.error?.detail ?? "", /'expected_version' \(at \$\.expected_version\)/);
+  assert.equal(unwrap(await client.GET("/v1/memories/{id}", { params: { path: { id } } })).version, 2);
+});
+
 test("batch update writes every version in one transaction, in order", async () => {
   const written = unwrap(await client.PATCH("/v1/memories", {
     body: { items: [{ id, tags: ["event", "corrected"] }, { id, importance: 0.8, reason: "weighed" }] },

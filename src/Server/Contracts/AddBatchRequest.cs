@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>POST /v1/memories/batch</c>: memories stored atomically (all or none).</summary>
@@ -5,4 +7,5 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Cube">Cube id or name (default <c>default</c>); created if missing.</param>
 /// <param name="User">The acting user.</param>
 /// <param name="Agent">The acting agent.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AddBatchRequest(IReadOnlyList<NewMemory>? Items, string? Cube = null, string? User = null, string? Agent = null);

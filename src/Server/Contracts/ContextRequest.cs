@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>POST /v1/context</c>.</summary>
@@ -7,4 +9,5 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Mode">Retriever used when the cube does not fit.</param>
 /// <param name="User">The acting user.</param>
 /// <param name="Agent">The acting agent.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ContextRequest(string? Query, string? Cube = null, int? Budget = null, string? Mode = null, string? User = null, string? Agent = null);

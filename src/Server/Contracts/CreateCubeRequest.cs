@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>POST /v1/cubes</c>.</summary>
@@ -6,4 +8,5 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Deduplicate">Whether identical content of one user, agent and speaker is stored once (default true).</param>
 /// <param name="User">The owning user.</param>
 /// <param name="Agent">The owning agent.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateCubeRequest(string? Name, string? Description = null, bool? Deduplicate = null, string? User = null, string? Agent = null);

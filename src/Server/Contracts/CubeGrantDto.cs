@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Access given to a user and/or agent besides the cube's owner.</summary>
 /// <param name="User">The user granted, or null for any user.</param>
 /// <param name="Agent">The agent granted, or null for any agent.</param>
 /// <param name="Access"><c>read</c>, <c>write</c> or <c>readwrite</c>.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CubeGrantDto(string? User, string? Agent, string Access)
 {
     /// <summary>The API view of a grant.</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>One memory to add (plaintext; binary kinds are not offered over REST yet).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public record NewMemory
 {
     /// <summary>The memory text (required, non-empty).</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>POST /v1/search</c>.</summary>
@@ -8,4 +10,5 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Explain">Return every component of each score.</param>
 /// <param name="User">The acting user.</param>
 /// <param name="Agent">The acting agent.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SearchMemoriesRequest(string? Query, string? Cube = null, int? K = null, string? Mode = null, bool Explain = false, string? User = null, string? Agent = null);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>PUT /v1/cubes/{cube}/policy</c>: members left out keep their value.</summary>
@@ -9,6 +11,7 @@ namespace AgentMem.Server.Contracts;
 /// <param name="ForgettingThreshold">Forgetting threshold between 0 and 1; 0 turns forgetting off.</param>
 /// <param name="User">The acting user.</param>
 /// <param name="Agent">The acting agent.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SetPolicyRequest(bool? Deduplicate = null, int? RetentionDays = null, int? HardDeleteAfterDays = null, int? MaxItems = null, int? ContextTokenBudget = null, double? ForgettingThreshold = null, string? User = null, string? Agent = null)
 {
     /// <summary><paramref name="current"/> with the members this request sets.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>Body of <c>PUT /v1/memories/{id}/state</c>: freeze, unfreeze, archive or restore, as a new version.</summary>
@@ -5,4 +7,5 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Reason">Why; kept on the new version and in the audit log.</param>
 /// <param name="User">The acting user.</param>
 /// <param name="Agent">The acting agent.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record SetStateRequest(LifecycleState? State, string? Reason = null, string? User = null, string? Agent = null);

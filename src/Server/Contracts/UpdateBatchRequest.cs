@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentMem.Server.Contracts;
 
 /// <summary>
@@ -7,4 +9,5 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Items">The edits.</param>
 /// <param name="User">The acting user.</param>
 /// <param name="Agent">The acting agent.</param>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record UpdateBatchRequest(IReadOnlyList<MemoryEdit>? Items, string? User = null, string? Agent = null);

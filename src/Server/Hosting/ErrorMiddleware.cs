@@ -79,14 +79,16 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             title: ProblemMapping.BodyTooLargeTitle,
             detail: ProblemMapping.BodyTooLarge(options.MaxRequestBodyBytes)).ExecuteAsync(context);
 
-    // Malformed JSON arrives wrapped: the JsonException underneath says where the document broke. A body without a content
+    // Malformed JSON arrives wrapped: the JsonException underneath says where the document broke, or which member the
+    // body's contract does not have. A body without a content
     // type gets the 415 a body of another type gets (the binder's words only say which type it got). On a route that takes a
     // JSON body, the binder's one other 400 is a body left out or sent as null (the routes' other parameters are path strings,
     // which always bind); its own words ("Implicit body inferred for parameter ... Did you mean to use a Service instead?")
     // are about the handler's code, so the client is told the schema the route takes instead.
     private static string Detail(Exception ex, HttpContext context) => ex switch
     {
-        BadHttpRequestException { InnerException: System.Text.Json.JsonException json } => $"Malformed JSON: {json.Message}",
+        BadHttpRequestException { InnerException: System.Text.Json.JsonException json } =>
+            UnknownBodyMember.TryDescribe(json, out string unknown) ? unknown : $"Malformed JSON: {json.Message}",
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => ProblemMapping.BodyNotJson,
         BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
             when context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } shape => ProblemMapping.BodyRequired(shape),
