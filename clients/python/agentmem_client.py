@@ -49,18 +49,34 @@ OPERATIONS = {
 
 
 class AgentMemError(Exception):
-    """A non-success answer: ``status`` and the problem document (``title``, ``detail``, ...)."""
+    """A non-success answer: ``status`` and the problem document (``title``, ``detail``, ...); for a redirect, which the
+    client does not follow, ``location`` is where it pointed."""
 
-    def __init__(self, status: int, problem: dict[str, Any] | None):
+    def __init__(self, status: int, problem: dict[str, Any] | None, location: str | None = None):
         self.status = status
         self.problem = problem or {}
         self.title = self.problem.get("title")
         self.detail = self.problem.get("detail")
-        super().__init__(f"AgentMem answered {status}: {self.title or 'error'}" + (f" ({self.detail})" if self.detail else ""))
+        self.location = location
+        if location is not None and not self.title:
+            message = f"AgentMem answered {status}: a redirect to {location}, not followed (point base_url at the service itself)"
+        else:
+            message = f"AgentMem answered {status}: {self.title or 'error'}" + (f" ({self.detail})" if self.detail else "")
+        super().__init__(message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # args holds only the message, so the default would call AgentMemError(message) on unpickling (and in copy).
-        return type(self), (self.status, self.problem), self.__dict__
+        return type(self), (self.status, self.problem, self.location), self.__dict__
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect is answered as an error instead of followed: urllib resends a POST as a GET (add() "succeeded" with the
+    # memory list and stored nothing) and copies the Authorization header to whatever host the Location names.
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 # The body members the methods taking **keywords pass on, as the OpenAPI document names them (camelCase); the members
@@ -133,14 +149,16 @@ class AgentMemClient:
             headers["Authorization"] = f"Bearer {self.api_key}"
         req = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as response:
+            with _OPENER.open(req, timeout=self.timeout) as response:
                 self.last_status = response.status
                 return self._parse(response.read())
         except urllib.error.HTTPError as error:
             self.last_status = error.code
             with error:
                 problem = self._parse(error.read())
-            raise AgentMemError(error.code, problem if isinstance(problem, dict) else None) from None
+            location = error.headers.get("Location") if 300 <= error.code < 400 else None
+            raise AgentMemError(error.code, problem if isinstance(problem, dict) else None,
+                                None if location is None else urllib.parse.urljoin(url, location)) from None
 
     @staticmethod
     def _parse(raw: bytes) -> Any:

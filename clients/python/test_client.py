@@ -20,6 +20,15 @@ class _Stub(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
+        if self.server.redirect is not None:
+            # (status, Location), once: as a proxy in front of the service would answer, say http -> https; where it
+            # points, the call is answered as any other.
+            (status, location), self.server.redirect = self.server.redirect, None
+            self.send_response(status)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         last = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         body = b"{}"
         self.send_response(int(last) if last.isdigit() else 200)
@@ -39,6 +48,7 @@ class Client(unittest.TestCase):
     def setUpClass(cls):
         cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
         cls.server.calls = []
+        cls.server.redirect = None
         cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
         cls.thread.start()
         cls.url = f"http://127.0.0.1:{cls.server.server_address[1]}"
@@ -51,6 +61,7 @@ class Client(unittest.TestCase):
 
     def setUp(self):
         self.server.calls.clear()
+        self.server.redirect = None
 
     def test_an_empty_id_or_name_is_refused_before_any_call(self):
         client = AgentMemClient(self.url)
@@ -125,6 +136,22 @@ class Client(unittest.TestCase):
         client.set_policy("notes", retentionDays=30, deduplicate=False)
         client.add("Ann moved to Oslo", validFrom="2024-05-07", sourceRef="t1")
         self.assertEqual([c[0] for c in self.server.calls], ["PATCH", "PUT", "POST"])
+
+    def test_a_redirect_is_an_error_not_followed(self):
+        # urllib followed it: add() went out again as a GET of the list and "succeeded", the key going along to any host.
+        client = AgentMemClient(self.url, "am_key")
+        for status in (301, 302, 303, 307, 308):
+            for location, resolved in ((f"{self.url}/elsewhere", f"{self.url}/elsewhere"), ("/v1/other", f"{self.url}/v1/other")):
+                with self.subTest(status=status, location=location):
+                    self.server.calls.clear()
+                    self.server.redirect = (status, location)
+                    with self.assertRaises(AgentMemError) as redirected:
+                        client.add("Ann's new phone number is 555-0100")
+                    self.assertEqual((redirected.exception.status, redirected.exception.location, client.last_status), (status, resolved, status))
+                    self.assertEqual(str(redirected.exception), f"AgentMem answered {status}: a redirect to {resolved}, not followed (point base_url at the service itself)")
+                    self.assertEqual(self.server.calls, [("POST", "/v1/memories")])
+        again = pickle.loads(pickle.dumps(redirected.exception))
+        self.assertEqual((again.status, again.location, str(again)), (308, f"{self.url}/v1/other", str(redirected.exception)))
 
     def test_an_error_survives_pickle_and_copy(self):
         error = AgentMemError(404, {"title": "Not Found", "detail": "no memory 01J", "status": 404})
