@@ -115,7 +115,8 @@ class AgentMemClient:
 
     @property
     def last_status(self) -> int | None:
-        """The HTTP status of this thread's last call through this client (None before its first)."""
+        """The HTTP status of this thread's last call through this client (None before its first, and after one that got
+        no answer: a refused connection, a timeout, a connection closed while sending)."""
         return getattr(self._local, "status", None)
 
     @last_status.setter
@@ -148,6 +149,8 @@ class AgentMemClient:
         if self.api_key is not None:
             headers["Authorization"] = f"Bearer {self.api_key}"
         req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        # Until an answer comes: a call that gets none must not leave the previous call's status behind.
+        self.last_status = None
         try:
             with _OPENER.open(req, timeout=self.timeout) as response:
                 self.last_status = response.status

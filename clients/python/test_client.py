@@ -7,8 +7,10 @@ import contextlib
 import copy
 import http.server
 import pickle
+import socket
 import threading
 import unittest
+import urllib.error
 
 from agentmem_client import AgentMemClient, AgentMemError
 
@@ -152,6 +154,19 @@ class Client(unittest.TestCase):
                     self.assertEqual(self.server.calls, [("POST", "/v1/memories")])
         again = pickle.loads(pickle.dumps(redirected.exception))
         self.assertEqual((again.status, again.location, str(again)), (308, f"{self.url}/v1/other", str(redirected.exception)))
+
+    def test_a_call_without_an_answer_leaves_no_status(self):
+        # last_status kept the previous call's 200, so a check after a failed call read a success.
+        client = AgentMemClient(self.url)
+        client.get_cube("200")
+        self.assertEqual(client.last_status, 200)
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            port = closed.getsockname()[1]
+        client.base_url = f"http://127.0.0.1:{port}"
+        with self.assertRaises(urllib.error.URLError):
+            client.get_cube("201")
+        self.assertIsNone(client.last_status)
 
     def test_an_error_survives_pickle_and_copy(self):
         error = AgentMemError(404, {"title": "Not Found", "detail": "no memory 01J", "status": 404})
