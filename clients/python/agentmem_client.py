@@ -49,24 +49,33 @@ OPERATIONS = {
 
 
 class AgentMemError(Exception):
-    """A non-success answer: ``status`` and the problem document (``title``, ``detail``, ...); for a redirect, which the
-    client does not follow, ``location`` is where it pointed."""
+    """A non-success answer, or one that is not JSON: ``status`` and the problem document (``title``, ``detail``, ...;
+    empty when the answer held none); for a redirect, which the client does not follow, ``location`` is where it pointed;
+    for an answer that is not JSON (a proxy's or gateway's page, a login page, another server at ``base_url``), ``body`` is
+    its text and ``content_type`` its type."""
 
-    def __init__(self, status: int, problem: dict[str, Any] | None, location: str | None = None):
+    def __init__(self, status: int, problem: dict[str, Any] | None, location: str | None = None, body: str | None = None,
+                 content_type: str | None = None):
         self.status = status
         self.problem = problem or {}
         self.title = self.problem.get("title")
         self.detail = self.problem.get("detail")
         self.location = location
+        self.body = body
+        self.content_type = content_type
         if location is not None and not self.title:
             message = f"AgentMem answered {status}: a redirect to {location}, not followed (point base_url at the service itself)"
+        elif body and not self.title:
+            # The page's first words, on one line: enough to tell a proxy's error page or a login page from anything else.
+            text = " ".join(body.split())
+            message = f"AgentMem answered {status} with {content_type or 'no content type'}, not JSON: {text[:200]}" + ("..." if len(text) > 200 else "")
         else:
             message = f"AgentMem answered {status}: {self.title or 'error'}" + (f" ({self.detail})" if self.detail else "")
         super().__init__(message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # args holds only the message, so the default would call AgentMemError(message) on unpickling (and in copy).
-        return type(self), (self.status, self.problem, self.location), self.__dict__
+        return type(self), (self.status, self.problem, self.location, self.body, self.content_type), self.__dict__
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -136,7 +145,8 @@ class AgentMemClient:
     # --- transport -------------------------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
-        """Sends one call; returns the parsed JSON (None for an empty answer) and sets ``last_status`` (for this thread)."""
+        """Sends one call; returns the parsed JSON (None for an empty answer) and sets ``last_status`` (for this thread).
+        An error answer, a redirect or an answer that is not JSON raises ``AgentMemError``."""
         url = self.base_url + path
         params = {k: ("true" if v is True else "false" if v is False else v) for k, v in (query or {}).items() if v is not None}
         if params:
@@ -154,23 +164,35 @@ class AgentMemClient:
         try:
             with _OPENER.open(req, timeout=self.timeout) as response:
                 self.last_status = response.status
-                return self._parse(response.read())
+                raw, content_type = response.read(), response.headers.get("Content-Type")
         except urllib.error.HTTPError as error:
             self.last_status = error.code
             with error:
-                problem = self._parse(error.read())
+                raw, content_type = error.read(), error.headers.get("Content-Type")
             location = error.headers.get("Location") if 300 <= error.code < 400 else None
+            is_json, problem = self._parse(raw, content_type)
             raise AgentMemError(error.code, problem if isinstance(problem, dict) else None,
-                                None if location is None else urllib.parse.urljoin(url, location)) from None
+                                None if location is None else urllib.parse.urljoin(url, location),
+                                None if is_json else raw.decode("utf-8", "replace"), content_type) from None
+        is_json, answer = self._parse(raw, content_type)
+        if not is_json:
+            # A success that is not the service's JSON is not a success: a captive portal's or login page's 200 made add()
+            # "return" None with nothing stored.
+            raise AgentMemError(self.last_status, None, None, raw.decode("utf-8", "replace"), content_type)
+        return answer
 
     @staticmethod
-    def _parse(raw: bytes) -> Any:
+    def _parse(raw: bytes, content_type: str | None) -> tuple[bool, Any]:
+        # (whether the answer is JSON, the parsed value); an empty answer (204) is JSON's None.
         if not raw:
-            return None
+            return True, None
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            return False, None
         try:
-            return json.loads(raw)
+            return True, json.loads(raw)
         except ValueError:
-            return None
+            return False, None
 
     @staticmethod
     def _segment(value: str, what: str) -> str:

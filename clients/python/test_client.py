@@ -31,6 +31,15 @@ class _Stub(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if self.server.answer is not None:
+            # (status, Content-Type, body), once: a page from a proxy, a gateway or another web server.
+            (status, content_type, page), self.server.answer = self.server.answer, None
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         last = self.path.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         body = b"{}"
         self.send_response(int(last) if last.isdigit() else 200)
@@ -51,6 +60,7 @@ class Client(unittest.TestCase):
         cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
         cls.server.calls = []
         cls.server.redirect = None
+        cls.server.answer = None
         cls.thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
         cls.thread.start()
         cls.url = f"http://127.0.0.1:{cls.server.server_address[1]}"
@@ -64,6 +74,7 @@ class Client(unittest.TestCase):
     def setUp(self):
         self.server.calls.clear()
         self.server.redirect = None
+        self.server.answer = None
 
     def test_an_empty_id_or_name_is_refused_before_any_call(self):
         client = AgentMemClient(self.url)
@@ -167,6 +178,38 @@ class Client(unittest.TestCase):
         with self.assertRaises(urllib.error.URLError):
             client.get_cube("201")
         self.assertIsNone(client.last_status)
+
+    def test_an_answer_that_is_not_json_raises_with_its_text(self):
+        # A 200 page came back as None (add() "returned" with nothing stored); a gateway's 502 page was thrown away.
+        client = AgentMemClient(self.url)
+        portal = "<html>\n<body>Sign in to the guest Wi-Fi " + "to continue. " * 30 + "</body></html>"
+        cases = {
+            "200 page": (lambda: client.add("x"), 200, "text/html; charset=utf-8", portal),
+            "200 not JSON though it says so": (lambda: client.search("x"), 200, "application/json", "{\"hits\": ["),
+            "201 text": (lambda: client.create_cube("x"), 201, "text/plain", "Created"),
+            "502 page": (lambda: client.search("x"), 502, "text/html", "<html><h1>502 Bad Gateway</h1></html>"),
+            "503 text": (lambda: client.get("01J"), 503, "text/plain", "upstream connect error"),
+        }
+        for name, (call, status, content_type, page) in cases.items():
+            with self.subTest(name):
+                self.server.answer = (status, content_type, page.encode("utf-8"))
+                with self.assertRaises(AgentMemError) as raised:
+                    call()
+                error = raised.exception
+                self.assertEqual((error.status, error.body, error.content_type, error.problem, client.last_status), (status, page, content_type, {}, status))
+                flat = " ".join(page.split())
+                self.assertEqual(str(error), f"AgentMem answered {status} with {content_type}, not JSON: {flat[:200]}" + ("..." if len(flat) > 200 else ""))
+        again = pickle.loads(pickle.dumps(error))
+        self.assertEqual((again.status, again.body, again.content_type, str(again)), (503, "upstream connect error", "text/plain", str(error)))
+        # JSON, problem JSON and an empty answer are still answers.
+        self.server.answer = (200, "application/json; charset=utf-8", b'{"status": "ok"}')
+        self.assertEqual(client.health(), {"status": "ok"})
+        self.server.answer = (204, "text/plain", b"")
+        self.assertIsNone(client.purge("01J"))
+        self.server.answer = (404, "application/problem+json", b'{"title": "Not found", "status": 404}')
+        with self.assertRaises(AgentMemError) as missing:
+            client.get("01J")
+        self.assertEqual((missing.exception.title, missing.exception.body), ("Not found", None))
 
     def test_an_error_survives_pickle_and_copy(self):
         error = AgentMemError(404, {"title": "Not Found", "detail": "no memory 01J", "status": 404})
