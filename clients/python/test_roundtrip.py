@@ -241,6 +241,16 @@ class RoundTrip(unittest.TestCase):
         self.assertEqual(stale.exception.status, 409)
         self.assertEqual((self.client.get(added)["text"], self.client.get(added)["version"]), ("Ann works at Fabrikam", 2))
 
+    def test_16_a_body_over_the_limit_is_answered_413(self):
+        # 17 MiB, over the default --max-body-bytes of the service .ci/clients starts (16 MiB). It answered 413 without
+        # reading the body, and urllib, which sends a whole body before it reads, met a closed connection (Broken pipe).
+        with self.assertRaises(AgentMemError) as refused:
+            self.client.add("x" * (17 * 1024 * 1024), cube=self.cube)
+        self.assertEqual((refused.exception.status, refused.exception.title), (413, "Request body too large"))
+        self.assertRegex(refused.exception.detail, r"^The request body is larger than the limit of \d+ bytes\.$")
+        # The connection is fine for the next call.
+        self.assertEqual(self.client.get_cube(self.cube)["name"], self.cube)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

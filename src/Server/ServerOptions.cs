@@ -30,7 +30,12 @@ public sealed class ServerOptions
     /// <summary>The tenant used when <see cref="RequireAuth"/> is false (default <c>default</c>, the CLI's tenant).</summary>
     public string LocalTenant { get; set; } = Scope.DefaultTenant;
 
-    /// <summary>Largest request body accepted, in bytes (default 16 MiB: room for a memory at the 4 MiB content limit, JSON-escaped); larger bodies get 413.</summary>
+    /// <summary>
+    /// Largest request body accepted, in bytes (default 16 MiB: room for a memory at the 4 MiB content limit, JSON-escaped);
+    /// larger bodies get 413. One declared (Content-Length) at up to four times the limit is read and dropped first, so a
+    /// client that sends its whole body before reading (Python's urllib, Node's fetch) gets the 413; a larger one, or one
+    /// sent streamed past the limit, gets it with the connection closed, which such a client may see as a broken pipe.
+    /// </summary>
     public long MaxRequestBodyBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>

@@ -1,6 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -49,6 +53,116 @@ public sealed class KestrelTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_client_that_sends_a_whole_body_over_the_limit_before_reading_gets_the_413()
+    {
+        // Python's http.client and Node's fetch send the whole body, then read the answer: the 413, answered before the body
+        // was read and with the connection closed behind it, reached them as a broken pipe. A raw connection does the same here.
+        const long limit = 8 * 1024 * 1024;
+        await WithRawConnectionAsync(limit, async (stream, reader, authority) =>
+        {
+            // Four times the limit, the most that is read: far more than the socket buffers between the two ends hold.
+            long length = limit * Hosting.ErrorMiddleware.DrainFactor;
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/memories HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {TestApp.KeyA}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"));
+            var chunk = new byte[64 * 1024];
+            Array.Fill(chunk, (byte)' ');
+            for (long sent = 0; sent < length; sent += chunk.Length)
+            {
+                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, length - sent)));
+            }
+
+            var (status, body) = await ReadResponseAsync(reader);
+            Assert.Equal(413, status);
+            using var problem = JsonDocument.Parse(body);
+            Assert.Equal("Request body too large", problem.RootElement.GetProperty("title").GetString());
+            Assert.Equal($"The request body is larger than the limit of {limit} bytes.", problem.RootElement.GetProperty("detail").GetString());
+
+            // The body was read to its end, so the connection serves the next request.
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /v1/cubes HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {TestApp.KeyA}\r\n\r\n"));
+            Assert.Equal(200, (await ReadResponseAsync(reader)).Status);
+        });
+    }
+
+    [Fact]
+    public async Task A_client_waiting_for_100_continue_gets_the_413_before_sending_a_body_over_the_limit()
+    {
+        // curl waits for "100 Continue" before a large body: the 413 comes instead, and the body is never sent or read.
+        const long limit = 1024 * 1024;
+        await WithRawConnectionAsync(limit, async (stream, reader, authority) =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/memories HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {TestApp.KeyA}\r\nContent-Type: application/json\r\nContent-Length: {limit + 1}\r\nExpect: 100-continue\r\n\r\n"));
+            var (status, body) = await ReadResponseAsync(reader);
+            Assert.Equal(413, status);
+            Assert.Contains($"larger than the limit of {limit} bytes", body, StringComparison.Ordinal);
+        });
+    }
+
+    // The service on real Kestrel with the given body limit, and one raw connection to it (its stream, a reader over it,
+    // and the host:port for the Host header).
+    private static async Task WithRawConnectionAsync(long limit, Func<NetworkStream, StreamReader, string, Task> body)
+    {
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder, limit);
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
+        try
+        {
+            await app.StartAsync();
+            var address = new Uri(Assert.Single(app.Urls));
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(address.Host, address.Port);
+            using var stream = tcp.GetStream();
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            await body(stream, reader, address.Authority);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // One HTTP/1.1 answer read off a raw connection: its status and its body (sized by Content-Length or chunked; ASCII).
+    private static async Task<(int Status, string Body)> ReadResponseAsync(StreamReader reader)
+    {
+        string statusLine = await reader.ReadLineAsync() ?? throw new EndOfStreamException("The connection closed before an answer.");
+        int status = int.Parse(statusLine.Split(' ')[1], CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (string? line = await reader.ReadLineAsync(); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync())
+        {
+            int colon = line.IndexOf(':', StringComparison.Ordinal);
+            headers[line[..colon]] = line[(colon + 1)..].Trim();
+        }
+
+        var body = new StringBuilder();
+        if (headers.TryGetValue("Content-Length", out string? length))
+        {
+            body.Append(await ReadCharsAsync(reader, int.Parse(length, CultureInfo.InvariantCulture)));
+        }
+        else if (headers.TryGetValue("Transfer-Encoding", out string? encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            for (int size; (size = int.Parse(await reader.ReadLineAsync() ?? "0", NumberStyles.HexNumber, CultureInfo.InvariantCulture)) > 0;)
+            {
+                body.Append(await ReadCharsAsync(reader, size));
+                await reader.ReadLineAsync(); // the CRLF after the chunk
+            }
+
+            await reader.ReadLineAsync(); // the empty line that ends the trailers
+        }
+
+        return (status, body.ToString());
+    }
+
+    private static async Task<string> ReadCharsAsync(StreamReader reader, int count)
+    {
+        var buffer = new char[count];
+        int read = await reader.ReadBlockAsync(buffer, 0, count);
+        return new string(buffer, 0, read);
     }
 
     [Fact]

@@ -142,6 +142,15 @@ test("401 without a key and with a wrong key", async () => {
   assert.match(wrong.error?.detail ?? "", /not valid/);
 });
 
+test("a body over the service's limit is answered 413, not a broken connection", async () => {
+  // 17 MiB, over the default --max-body-bytes of the service .ci/clients starts (16 MiB). It answered 413 without reading
+  // the body, and fetch, which sends a whole body before it reads, failed with EPIPE ("fetch failed").
+  const refused = await client.POST("/v1/memories", { body: { cube, text: "x".repeat(17 * 1024 * 1024) } });
+  assert.equal(refused.response.status, 413);
+  assert.equal(refused.error?.title, "Request body too large");
+  assert.match(refused.error?.detail ?? "", /^The request body is larger than the limit of \d+ bytes\.$/);
+});
+
 test("the X-Api-Key header works as well as a bearer token", async () => {
   const viaHeader = createAgentMemClient({ baseUrl });
   const cubes = unwrap(await viaHeader.GET("/v1/cubes", { headers: { "X-Api-Key": apiKey } }));

@@ -19,7 +19,7 @@ internal static class ServeCommand
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated, each http(s)://HOST:PORT (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Without it: no auth, --tenant only, loopback only." };
-        var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
+        var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it; a body declared at up to four times this is read and dropped first, so clients that send it whole still read the 413).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var metrics = new Option<bool>("--metrics") { Description = "Serve metrics for Prometheus at /metrics (no API key needed). OTLP export is on when OTEL_EXPORTER_OTLP_ENDPOINT is set." };
         var tokenizer = TokenizerOption.Create("the token budget of /v1/context");
         return verbs.Create("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).", [urls, keyFile, maxBody, metrics, tokenizer], async (ctx, parse, ct) =>
