@@ -29,13 +29,17 @@ export interface AgentMemClientOptions {
 /**
  * Creates a client; calls look like `client.POST("/v1/search", { body: { query: "..." } })`. A path parameter (memory id,
  * cube or user name) that is missing, empty, whitespace only, "." or ".." rejects the call with a TypeError before
- * anything is sent; any other goes out as one percent-encoded segment.
+ * anything is sent; any other goes out as one percent-encoded segment. Redirects are not followed: a 3xx answer is an
+ * error for {@link unwrap}, as it is for the Python client.
  */
 export function createAgentMemClient(options: AgentMemClientOptions): AgentMemClient {
   const client = createClient<paths>({
     // Paths in the document start with '/': a trailing slash here would double it.
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     headers: options.apiKey === undefined ? {} : { Authorization: `Bearer ${options.apiKey}` },
+    // The service never redirects: a 3xx comes from something in front of it, and following it turned a POST into a GET
+    // that "succeeded" with another operation's answer. "manual" hands the 3xx back, so `unwrap` raises AgentMemError.
+    redirect: "manual",
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   client.use(pathSegmentGuard);

@@ -1,19 +1,22 @@
 // The client on its own, without a service: a stub fetch records the calls and answers each with 200 and {}.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { createAgentMemClient } from "../src/index.js";
+import { AgentMemError, createAgentMemClient, unwrap } from "../src/index.js";
 
 const calls: string[] = [];
+const redirects: RequestRedirect[] = [];
 const stub: typeof globalThis.fetch = async (input, init) => {
   const request = input instanceof Request ? input : new Request(input, init);
   const url = new URL(request.url);
   calls.push(`${request.method} ${url.pathname}`);
+  redirects.push(request.redirect);
   return new Response("{}", { status: 200, headers: { "Content-Type": "application/json" } });
 };
 const client = createAgentMemClient({ baseUrl: "http://127.0.0.1:9", fetch: stub });
 
 beforeEach(() => {
   calls.length = 0;
+  redirects.length = 0;
 });
 
 // Each value would make the path another operation's: "" and "." give /v1/memories/ (list, or the batch PATCH), ".." /v1/.
@@ -58,4 +61,15 @@ test("any other path parameter goes out as one escaped segment", async () => {
     "POST /v1/users/%252e/forget",
     "GET /v1/cubes",
   ]);
+});
+
+test("a redirect is handed back as an error, not followed", async () => {
+  await client.GET("/v1/cubes");
+  assert.deepEqual(redirects, ["manual"]);
+  // What fetch gives back for a 301 under redirect: "manual" (Node's fetch keeps the status and Location).
+  const proxy: typeof globalThis.fetch = async () =>
+    new Response(null, { status: 301, headers: { Location: "http://elsewhere.example/v1/cubes" } });
+  const moved = createAgentMemClient({ baseUrl: "http://127.0.0.1:9", fetch: proxy });
+  const result = await moved.POST("/v1/cubes", { body: { name: "work" } });
+  assert.throws(() => unwrap(result), (e: unknown) => e instanceof AgentMemError && e.status === 301);
 });
