@@ -15,6 +15,9 @@ internal static class SqliteErrors
     /// <summary>SQLITE_FULL: the disk (or <c>max_page_count</c>) is full; the transaction was rolled back.</summary>
     public const int Full = 13;
 
+    /// <summary>SQLITE_CONSTRAINT: a row broke a key or check (in a migration: the step's own row was there already).</summary>
+    public const int Constraint = 19;
+
     /// <summary>SQLITE_NOTADB: the header is not a SQLite header.</summary>
     public const int NotADatabase = 26;
 

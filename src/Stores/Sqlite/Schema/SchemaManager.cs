@@ -56,10 +56,12 @@ internal static class SchemaManager
             {
                 Migrate(connection, path, version, progress);
             }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteErrors.Error || SqliteErrors.IsDamagedFile(ex))
+            catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteErrors.Error or SqliteErrors.Constraint || SqliteErrors.IsDamagedFile(ex))
             {
                 // The migrations are tested from every version; one failing on a file that says it is version N means
                 // the file is not what its header claims (a damaged user_version, or tables changed outside AgentMem).
+                // A step that changes no table (step 9's rewrite of rows that are right already) fails only on its own
+                // schema_migrations row, which a file really at version N does not hold yet.
                 throw new StoreFormatException($"'{path}' says it has schema version {version}, but migrating it to {Migrations.Latest} failed ({ex.Message}); the file is damaged or was changed outside AgentMem.", ex);
             }
         }
