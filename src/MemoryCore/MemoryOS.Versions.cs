@@ -242,7 +242,8 @@ public sealed partial class MemoryOS
     }
 
     // Times compare as stored (to the microsecond): a memory SQLite kept with ticks, before the facade stamped whole
-    // microseconds, must not take a caller's copy of its own time for a change.
+    // microseconds, must not take a caller's copy of its own time for a change. The event start's offset is kept with it,
+    // so the same instant at another offset is a change: it moves the day the memory is dated by.
     private static bool ChangesNothing(MemoryItem current, MemoryItem next) =>
         string.Equals(current.Text, next.Text, StringComparison.Ordinal)
         && current.Tags.SequenceEqual(next.Tags, StringComparer.Ordinal)
@@ -250,6 +251,7 @@ public sealed partial class MemoryOS
         && string.Equals(current.Context, next.Context, StringComparison.Ordinal)
         && current.Importance.Equals(next.Importance)
         && StoredTime.Of(current.ValidFrom) == StoredTime.Of(next.ValidFrom)
+        && current.ValidFrom?.Offset == next.ValidFrom?.Offset
         && StoredTime.Of(current.ValidTo) == StoredTime.Of(next.ValidTo)
         && current.Links.SequenceEqual(next.Links);
 

@@ -114,6 +114,27 @@ public sealed class CubeArchiveReaderTests
         Assert.Equal(ContentRules.ComputeHash(MemoryKind.Activation, "Likes green tea", payload), item.ContentHash);
     }
 
+    [Fact]
+    public async Task An_event_start_keeps_its_offset_through_an_archive_and_one_written_in_utc_reads_as_before()
+    {
+        // The writer wrote every time in UTC, so an export and import made 8 pm on 7 May in Hawaii 6 am on 8 May for good.
+        var (archive, _) = Archive(dimensions: 4, vectorLength: 4);
+        var hawaii = new DateTimeOffset(2024, 5, 7, 20, 0, 0, TimeSpan.FromHours(-10));
+        archive = archive with { Memories = [[archive.Memories[0][0] with { ValidFrom = hawaii, ValidTo = hawaii.AddDays(1) }]] };
+        string jsonl = await WriteAsync(archive);
+        var line = FirstVersion(jsonl, out var lines);
+        Assert.Equal("2024-05-07T20:00:00.0000000-10:00", (string?)line["validFrom"]);
+        Assert.Equal("2024-05-09T06:00:00.0000000Z", (string?)line["validTo"]);
+
+        var item = Assert.Single(Assert.Single((await CubeArchiveReader.ReadAsync(new StringReader(jsonl), "acme")).Memories));
+        Assert.Equal((hawaii, hawaii.Offset), (item.ValidFrom, item.ValidFrom!.Value.Offset));
+
+        // An archive of a build that wrote UTC alone reads back in UTC, the instant unchanged.
+        line["validFrom"] = "2024-05-08T06:00:00.0000000Z";
+        item = Assert.Single(Assert.Single((await CubeArchiveReader.ReadAsync(new StringReader(string.Join('\n', lines())), "acme")).Memories));
+        Assert.Equal((hawaii, TimeSpan.Zero), (item.ValidFrom, item.ValidFrom!.Value.Offset));
+    }
+
     /// <summary>The first version of the archive's only memory, to edit; <paramref name="lines"/> gives the file with the edit.</summary>
     private static JsonNode FirstVersion(string jsonl, out Func<string[]> lines)
     {

@@ -33,7 +33,8 @@ public sealed class LocalTimeZoneTests
             Assert.Equal("2024-05-07T00:00:00+00:00", got.GetProperty("validFrom").GetString());
             Assert.Equal("2024-06-01T12:30:00+00:00", got.GetProperty("validTo").GetString());
 
-            // The same rule for an update and a batch; an offset given is kept as the instant it names.
+            // The same rule for an update and a batch; an offset given is kept as the instant it names, and an event start
+            // is given back at its offset (the day it names is the speaker's, which the context shows).
             var updated = await client.PatchAsJsonAsync($"/v1/memories/{id}", new { validTo = "2024-06-02" });
             Assert.Equal("2024-06-02T00:00:00+00:00", (await TestApp.ReadJsonAsync(updated)).GetProperty("validTo").GetString());
             var batch = await TestApp.ReadJsonAsync(await client.PostAsJsonAsync("/v1/memories/batch", new { items = new[] { new { text = "Melanie painted a sunrise", validFrom = "2024-05-08T09:00:00" }, new { text = "Melanie ran a charity race", validFrom = "2024-05-09T09:00:00+02:00" } } }));
@@ -41,6 +42,7 @@ public sealed class LocalTimeZoneTests
             Assert.Equal("2024-05-08T09:00:00+00:00", first.GetProperty("validFrom").GetString());
             var second = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{batch[1].GetProperty("id").GetString()}"));
             Assert.Equal(new DateTimeOffset(2024, 5, 9, 7, 0, 0, TimeSpan.Zero), second.GetProperty("validFrom").GetDateTimeOffset());
+            Assert.Equal("2024-05-09T09:00:00+02:00", second.GetProperty("validFrom").GetString());
 
             // Not a date: still a bad request.
             Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/v1/memories", new { text = "x", validFrom = "07/05/2024" })).StatusCode);

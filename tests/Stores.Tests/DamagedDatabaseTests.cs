@@ -54,6 +54,24 @@ public sealed class DamagedDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task An_event_start_offset_that_no_time_can_have_is_a_typed_error_naming_the_file()
+    {
+        string path = Write("offset.db", valid);
+        using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            raw.Open();
+            using var cmd = raw.CreateCommand();
+            cmd.CommandText = "UPDATE memories SET valid_from_offset = 100000;";
+            Assert.True(cmd.ExecuteNonQuery() > 0);
+        }
+
+        await using var store = SqliteMemoryStore.Open(path);
+        var ex = await Assert.ThrowsAsync<StoreFormatException>(() => store.ListAsync("acme", new MemoryFilter(), 10));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("offset of 100000 minutes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Flipped_header_bits_read_or_are_refused_with_a_typed_error() =>
         AssertEachCaseTyped(64, seed: 8, (random, bytes) => FlipBits(random, bytes, span: 100));
 

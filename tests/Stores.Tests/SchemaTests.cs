@@ -126,7 +126,7 @@ public sealed class SchemaTests
                 UPDATE memories SET tags_json = '["caf\u00E9","o\u0027brien"]', keywords_json = '["Z\u00FCrich"]';
                 DELETE FROM schema_migrations WHERE version = 9;
                 PRAGMA user_version = 8;
-                """ + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys;
+                """ + SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys;
             cmd.ExecuteNonQuery();
         }
 
@@ -157,7 +157,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys + "PRAGMA user_version = 9;";
+            cmd.CommandText = SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys + "PRAGMA user_version = 9;";
             cmd.ExecuteNonQuery();
         }
 
@@ -169,6 +169,47 @@ public sealed class SchemaTests
         }
 
         Assert.Equal(["Ärger", "home"], (await upgraded.GetAsync(TestDatabase.Alice, id)).Tags);
+    }
+
+    [Fact]
+    public async Task Event_starts_stored_before_they_kept_an_offset_read_back_in_utc_and_later_ones_keep_theirs()
+    {
+        await using var db = new TestDatabase();
+        var hawaii = new DateTimeOffset(2024, 5, 7, 20, 0, 0, TimeSpan.FromHours(-10));
+        MemoryId id;
+        await using (var memory = db.OpenMemory())
+        {
+            await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+            id = (await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("We went to the beach together") { ValidFrom = hawaii })).Id;
+        }
+
+        // The row as a version-11 file holds it: the instant in UTC, no offset.
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = SqliteSchemaRewinds.WithoutValidFromOffsets + "PRAGMA user_version = 11;";
+            cmd.ExecuteNonQuery();
+        }
+
+        string StoredText()
+        {
+            using var raw = db.Raw();
+            using var cmd = raw.CreateCommand();
+            cmd.CommandText = "SELECT valid_from FROM memories";
+            return (string)cmd.ExecuteScalar()!;
+        }
+
+        Assert.Equal("2024-05-08T06:00:00.0000000+00:00", StoredText());
+        await using var upgraded = db.OpenMemory();
+        var old = await upgraded.GetAsync(TestDatabase.Alice, id);
+        Assert.Equal((hawaii, TimeSpan.Zero), (old.ValidFrom, old.ValidFrom!.Value.Offset));
+
+        // The column keeps the sortable UTC text; the offset goes beside it, in minutes.
+        var kept = await upgraded.UpdateAsync(TestDatabase.Alice, id, new MemoryChange { ValidFrom = hawaii });
+        Assert.Equal((2, hawaii.Offset), (kept.Version, kept.ValidFrom!.Value.Offset));
+        Assert.Equal(hawaii.Offset, (await upgraded.GetAsync(TestDatabase.Alice, id)).ValidFrom!.Value.Offset);
+        Assert.Equal("2024-05-08T06:00:00.0000000+00:00", StoredText());
+        Assert.Equal(-600, db.Scalar("SELECT valid_from_offset FROM memories"));
     }
 
     [Fact]
@@ -333,7 +374,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = SqliteSchemaRewinds.WithoutFeedCompaction + "PRAGMA user_version = 10;"
+            cmd.CommandText = SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + "PRAGMA user_version = 10;"
                 + string.Concat(Enumerable.Repeat($"UPDATE memories SET recall_count = recall_count + 1 WHERE id = '{recalled.Id}';", 5));
             cmd.ExecuteNonQuery();
         }

@@ -6,6 +6,12 @@ namespace AgentMem.TestSupport;
 /// </summary>
 public static class SqliteSchemaRewinds
 {
+    /// <summary>Undoes step 12 on a file (event starts lose their offsets and read back in UTC), for a test that takes the file back to an earlier version.</summary>
+    public const string WithoutValidFromOffsets = """
+        ALTER TABLE memories DROP COLUMN valid_from_offset;
+        DELETE FROM schema_migrations WHERE version = 12;
+        """;
+
     /// <summary>Undoes step 11 on a file (its change feed appends an entry per write again), for a test that takes the file back to an earlier version.</summary>
     public const string WithoutFeedCompaction = """
         DROP INDEX ix_changes_memory;

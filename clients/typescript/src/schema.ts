@@ -674,7 +674,7 @@ export interface components {
             sourceRef?: null | string;
             /**
              * Format: date-time
-             * @description Event time from which it holds.
+             * @description Event time from which it holds, at the offset it was given with (UTC when none was).
              */
             validFrom?: null | string;
             /**

@@ -395,8 +395,9 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
             return null;
         }
 
+        // The offset is kept: the memory's day is the speaker's, which the context shows and notes date relative times by.
         return IsoDateTime.TryParse(value, out var parsed)
-            ? parsed.ToUniversalTime()
+            ? parsed
             : throw new ArgumentException($"{name} '{value}' is not an ISO-8601 date or date-time; use e.g. 2024-05-07 or 2024-05-07T14:30:00Z.", name);
     }
 
@@ -409,8 +410,8 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
 
     /// <summary>
     /// The event time for the model: the day alone at midnight UTC (a date given alone is kept so; a time that falls exactly
-    /// there reads the same), else the instant in UTC. The offset the caller wrote is not kept, so the UTC day of
-    /// "2024-05-07T23:30-05:00" was given as its date: 8 May, a day late.
+    /// there reads the same), else the instant in UTC: the UTC day of "2024-05-07T23:30-05:00" was given as its date, 8 May,
+    /// a day late.
     /// </summary>
     private static string? Date(DateTimeOffset? value) => value?.UtcDateTime switch
     {

@@ -264,7 +264,7 @@ public static class CubeArchiveReader
             ContentHash = Str(v, "contentHash"),
             Scope = ReadScope(v.GetProperty("scope"), tenant),
             Provenance = new Provenance(Enum<SourceKind>(prov, "source"), Checked(OptStr(prov, "sourceRef"), "source reference"), Checked(OptStr(prov, "actor"), "actor"), Time(prov, "recordedAt")!.Value),
-            ValidFrom = Time(v, "validFrom"),
+            ValidFrom = TimeAtOffset(v, "validFrom"),
             ValidTo = Time(v, "validTo"),
             Tags = [.. Strings(v, "tags").Select(t => Checked(t, "tag")!)],
             Keywords = [.. Strings(v, "keywords").Select(k => Checked(k, "keyword")!)],
@@ -298,6 +298,10 @@ public static class CubeArchiveReader
 
     private static List<string> Strings(JsonElement e, string name) =>
         [.. e.GetProperty(name).EnumerateArray().Select(s => s.GetString() ?? throw new MemoryValidationException($"'{name}' holds a null."))];
+
+    /// <summary>An event start at the offset the file gives it (<c>Z</c>, or none, is UTC: what an archive of earlier builds holds).</summary>
+    private static DateTimeOffset? TimeAtOffset(JsonElement e, string name) =>
+        e.GetProperty(name).GetString() is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : null;
 
     private static DateTimeOffset? Time(JsonElement e, string name) =>
         e.GetProperty(name).GetString() is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : null;

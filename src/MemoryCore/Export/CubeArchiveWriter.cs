@@ -217,7 +217,7 @@ public static class CubeArchiveWriter
         w.WriteString("actor", v.Provenance.Actor);
         WriteTime(w, "recordedAt", v.Provenance.RecordedAt);
         w.WriteEndObject();
-        WriteTime(w, "validFrom", v.ValidFrom);
+        WriteTimeAtOffset(w, "validFrom", v.ValidFrom);
         WriteTime(w, "validTo", v.ValidTo);
         WriteStrings(w, "tags", v.Tags);
         WriteStrings(w, "keywords", v.Keywords);
@@ -261,6 +261,22 @@ public static class CubeArchiveWriter
         }
 
         w.WriteEndArray();
+    }
+
+    /// <summary>
+    /// A memory's event start at the offset it was given with (its day is the speaker's, which the context shows and relative
+    /// times are resolved against), in UTC's form (<c>Z</c>) when that is UTC, so an archive of UTC times stays as before.
+    /// </summary>
+    private static void WriteTimeAtOffset(Utf8JsonWriter w, string name, DateTimeOffset? time)
+    {
+        if (time is { Offset.Ticks: not 0 } t)
+        {
+            w.WriteString(name, t.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffffzzz", CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            WriteTime(w, name, time);
+        }
     }
 
     private static void WriteTime(Utf8JsonWriter w, string name, DateTimeOffset? time)

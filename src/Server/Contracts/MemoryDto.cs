@@ -13,7 +13,7 @@ namespace AgentMem.Server.Contracts;
 /// <param name="Actor">Who said or wrote it.</param>
 /// <param name="Source">Source kind.</param>
 /// <param name="SourceRef">Reference inside the source.</param>
-/// <param name="ValidFrom">Event time from which it holds.</param>
+/// <param name="ValidFrom">Event time from which it holds, at the offset it was given with (UTC when none was).</param>
 /// <param name="ValidTo">Event time until which it holds.</param>
 /// <param name="RecordedAt">When it was first recorded.</param>
 /// <param name="UpdatedAt">When this version was written.</param>

@@ -6,7 +6,8 @@ namespace AgentMem.Server.Hosting;
 /// <summary>
 /// Reads a date-time as System.Text.Json does (the same ISO 8601 shapes), except that one without an offset
 /// (<c>2024-05-07</c>, <c>2024-05-07T14:30</c>) is taken as UTC, as <c>agentmem</c> and the MCP tools read it
-/// (<see cref="MemoryCore.Time.IsoDateTime"/>); writes as System.Text.Json does.
+/// (<see cref="MemoryCore.Time.IsoDateTime"/>); writes as System.Text.Json does, at the time's own offset: a memory's
+/// event start at the one it was given with (UTC when none was), every other time in UTC.
 /// </summary>
 /// <remarks>
 /// The default reader takes such a time in the server's own time zone, so the same request stored another instant on a

@@ -16,7 +16,7 @@ internal static class MemoryRows
     /// </summary>
     public const string MutableAssignments = """
         text = @text, payload_json = @payload, content_hash = @hash, valid_from = @valid_from,
-        valid_to = @valid_to, version = @version, state = @state, state_reason = @state_reason,
+        valid_from_offset = @valid_from_offset, valid_to = @valid_to, version = @version, state = @state, state_reason = @state_reason,
         tags_json = @tags, keywords_json = @keywords, context = @context, importance = @importance,
         updated_at = @updated_at
         """;
@@ -25,10 +25,10 @@ internal static class MemoryRows
         INSERT INTO memories(tenant, id, cube_id, user_id, agent_id, session_id, kind, text, payload_json,
             content_hash, source_kind, source_ref, actor, recorded_at, valid_from, valid_to, version, state,
             state_reason, tags_json, keywords_json, context, importance, strength, last_recalled_at,
-            recall_count, updated_at)
+            recall_count, updated_at, valid_from_offset)
         VALUES (@tenant, @id, @cube, @user, @agent, @session, @kind, @text, @payload, @hash, @source_kind,
             @source_ref, @actor, @recorded_at, @valid_from, @valid_to, @version, @state, @state_reason, @tags,
-            @keywords, @context, @importance, @strength, @last_recalled, @recall_count, @updated_at);
+            @keywords, @context, @importance, @strength, @last_recalled, @recall_count, @updated_at, @valid_from_offset);
         """;
 
     /// <summary>Column list for SELECTs over <c>memories m</c>, JSON read as text; <see cref="MemoryRowReader"/> depends on this order.</summary>
@@ -36,7 +36,7 @@ internal static class MemoryRows
         m.id, m.cube_id, m.tenant, m.user_id, m.agent_id, m.session_id, m.kind, m.text, {d.JsonText("m.payload_json")},
         m.content_hash, m.source_kind, m.source_ref, m.actor, m.recorded_at, m.valid_from, m.valid_to,
         m.version, m.state, m.state_reason, {d.JsonText("m.tags_json")}, {d.JsonText("m.keywords_json")}, m.context, m.importance,
-        m.strength, m.last_recalled_at, m.recall_count, m.updated_at
+        m.strength, m.last_recalled_at, m.recall_count, m.updated_at, m.valid_from_offset
         """;
 
     /// <summary>Binds every column of <paramref name="item"/> as named parameters (clearing the command's others).</summary>
@@ -58,6 +58,7 @@ internal static class MemoryRows
         d.AddText(cmd, "@actor", item.Provenance.Actor);
         d.AddTime(cmd, "@recorded_at", item.Provenance.RecordedAt);
         d.AddTime(cmd, "@valid_from", item.ValidFrom);
+        d.AddNumber(cmd, "@valid_from_offset", MemoryRowReader.OffsetMinutes(item.ValidFrom));
         d.AddTime(cmd, "@valid_to", item.ValidTo);
         d.Add(cmd, "@version", item.Version);
         d.Add(cmd, "@state", (int)item.State);

@@ -3,9 +3,9 @@ using System.Collections.Immutable;
 namespace AgentMem.Stores.InMemory;
 
 /// <summary>
-/// Copies of what callers hand the store, with every list made immutable and every time in UTC (as the SQLite store
-/// reads them back). The store keeps only such copies, so it can return them as they are: neither the caller who wrote
-/// an item nor one who read it can change what the store holds.
+/// Copies of what callers hand the store, with every list made immutable and every time in UTC but a memory's event start,
+/// which keeps the offset it was given with (as the SQL stores read them back). The store keeps only such copies, so it can
+/// return them as they are: neither the caller who wrote an item nor one who read it can change what the store holds.
 /// </summary>
 internal static class ImmutableCopy
 {
@@ -13,7 +13,8 @@ internal static class ImmutableCopy
     public static MemoryItem Of(MemoryItem item) => item with
     {
         Provenance = item.Provenance with { RecordedAt = item.Provenance.RecordedAt.ToUniversalTime() },
-        ValidFrom = item.ValidFrom?.ToUniversalTime(),
+        // ValidFrom stays as given, offset and all: its day is the speaker's, which the context shows and relative times
+        // ("yesterday") are resolved against.
         ValidTo = item.ValidTo?.ToUniversalTime(),
         LastRecalledAt = item.LastRecalledAt?.ToUniversalTime(),
         UpdatedAt = item.UpdatedAt.ToUniversalTime(),

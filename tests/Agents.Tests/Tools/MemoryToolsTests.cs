@@ -601,4 +601,15 @@ public sealed class MemoryToolsTests : IAsyncLifetime
         Assert.Equal("2024-05-08T04:30:00Z", hits.Single(h => h.Text.Contains("Chicago", StringComparison.Ordinal)).Date);
         Assert.Equal("2024-05-07", hits.Single(h => h.Text.Contains("Oslo", StringComparison.Ordinal)).Date);
     }
+
+    [Fact]
+    public async Task An_event_time_added_through_the_tool_keeps_its_offset_so_the_context_dates_it_by_the_speakers_day()
+    {
+        // The tool put the time in UTC before storing it, so the context dated an evening of 7 May in Chicago 8 May.
+        var added = await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's flight landed in Chicago","eventTime":"2024-05-07T23:30:00-05:00"}""");
+
+        var stored = await temp.Memory.GetAsync(Ann, MemoryId.Parse(added.Id));
+        Assert.Equal(TimeSpan.FromHours(-5), stored.ValidFrom!.Value.Offset);
+        Assert.Equal(new DateTimeOffset(2024, 5, 8, 4, 30, 0, TimeSpan.Zero), stored.ValidFrom);
+    }
 }

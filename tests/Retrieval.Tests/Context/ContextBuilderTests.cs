@@ -3,6 +3,8 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
 using AgentMem.Retrieval.Context;
 using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.Lexical;
+using AgentMem.Stores.InMemory;
 using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Retrieval.Tests.Context;
@@ -218,5 +220,22 @@ public sealed class ContextBuilderTests : IAsyncLifetime
         // Five live memories; the tagged one and the sink are excluded, the other ids are not live memories of the cube.
         Assert.Equal(3, built.CubeMemories);
         Assert.False(built.IsComplete);
+    }
+
+    [Fact]
+    public async Task Dates_are_the_days_at_the_offsets_the_event_times_were_given_with_not_their_utc_days()
+    {
+        // The stores kept ValidFrom in UTC: an evening of 7 May in Hawaii (-10:00) headed its session and dated its line
+        // 8 May, where the speaker (and the note the linking job wrote for it) said 7 May.
+        var hawaii = new DateTimeOffset(2024, 5, 7, 20, 0, 0, TimeSpan.FromHours(-10));
+        var store = new InMemoryMemoryStore();
+        await using var inMemory = new MemoryOS(store, new Bm25Retriever(store));
+        foreach (var m in new[] { memory, inMemory })
+        {
+            await m.CreateCubeAsync(Me, "trip");
+            await m.AddAsync(Me, "trip", new MemoryDraft("We went to the beach together") { Session = "s1", ValidFrom = hawaii });
+            var built = await m.BuildContextAsync(Me, "trip", "beach", new ContextOptions { TokenBudget = 1000 });
+            Assert.Contains("## Session s1 (2024-05-07)\n[2024-05-07] We went to the beach together", built.Text, StringComparison.Ordinal);
+        }
     }
 }

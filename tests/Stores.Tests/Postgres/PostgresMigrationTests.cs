@@ -100,7 +100,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
+            """ + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
 
         // Another session reading the table holds step 5's table rewrite back for longer than the command timeout, as a
         // rewrite of a large table would take: the step must wait it out, not be cancelled (and fail every open after it).
@@ -147,10 +147,10 @@ public sealed class PostgresMigrationTests
         await using var other = await otherOpen.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(4, migrated.SchemaVersionAtOpen);
 
-        // Steps 6 to 9, which follow at once, are each applied by whichever node takes the lock first once the step before
+        // Steps 6 to 10, which follow at once, are each applied by whichever node takes the lock first once the step before
         // has committed: each step is reported once as it starts and once as it commits, each node's in order.
         Assert.InRange(other.SchemaVersionAtOpen, 5, PostgresMemoryStore.LatestSchemaVersion);
-        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true), (8, false), (8, true), (9, false), (9, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
+        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true), (8, false), (8, true), (9, false), (9, true), (10, false), (10, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
         Assert.All(new[] { steps, otherSteps }, reported => Assert.Equal(reported.Select(s => (s.Version, s.Done)).Order(), reported.Select(s => (s.Version, s.Done))));
         Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[s.Version - 1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
         var step5 = steps.Single(s => s is { Version: 5, Done: true });
@@ -176,7 +176,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
+            """ + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(4, reopened.SchemaVersionAtOpen);
         await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
@@ -218,7 +218,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 5, rows kept: the keys are lower(tag) again ("ärger", "k", "work"), as step 4 stored them.
-        await db.ExecuteAsync(WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
+        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(5, reopened.SchemaVersionAtOpen);
         Assert.True(reopened.RowLevelSecurityEnforced);
@@ -252,7 +252,7 @@ public sealed class PostgresMigrationTests
         // Back to schema version 6, where tags were unique by lower(tag) and the Kelvin sign's row was dropped as "k"'s.
         // "σ" and "ς", which lower() keeps apart but which share a key, stand for the rows a database whose lower() folded
         // less than the key holds.
-        await db.ExecuteAsync(WithoutFeedCompaction + WithoutSearchVectorFunction +
+        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction +
             """
             DROP INDEX ux_tags_memory_key;
             DELETE FROM schema_migrations WHERE version = 7;
@@ -322,7 +322,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 7, rows kept: the column is to_tsvector over the fields, as step 1 made it.
-        await db.ExecuteAsync(WithoutFeedCompaction + WithoutSearchVectorFunction);
+        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(7, reopened.SchemaVersionAtOpen);
         var inCube = new MemoryFilter { CubeId = cube.Id };
@@ -391,7 +391,7 @@ public sealed class PostgresMigrationTests
 
         // Back to schema version 8, where every write appended an entry: each memory is recalled three times (as the
         // store records a recall, an update of its counters), which left four entries.
-        await db.ExecuteAsync(WithoutFeedCompaction);
+        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction);
         var seen = new List<long>();
         await using (var raw8 = await PostgresTestServer.RawAsync(db.ConnectionString))
         {
@@ -434,6 +434,39 @@ public sealed class PostgresMigrationTests
         await using var forced = new Npgsql.NpgsqlCommand("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'memory_changes';", raw);
         Assert.True((bool)(await forced.ExecuteScalarAsync())!);
     }
+
+    [SkippableFact]
+    public async Task Migration_10_reads_event_starts_stored_before_it_in_utc_and_keeps_the_offsets_of_later_ones()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        string tenant = PostgresTestServer.NewTenant();
+        var cube = Cube(tenant);
+        var hawaii = new DateTimeOffset(2024, 5, 7, 20, 0, 0, TimeSpan.FromHours(-10));
+        var old = Item(cube, "We went to the beach together") with { ValidFrom = hawaii };
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+            await store.AddAsync(tenant, [old], new AddOptions(true), Audit(tenant, "add"));
+        }
+
+        // Back to schema version 9, rows kept: the instant alone, as timestamptz holds it.
+        await db.ExecuteAsync(WithoutValidFromOffsets);
+        await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
+        Assert.Equal(9, reopened.SchemaVersionAtOpen);
+        var read = (await reopened.GetAsync(tenant, old.Id))!;
+        Assert.Equal((hawaii, TimeSpan.Zero), (read.ValidFrom, read.ValidFrom!.Value.Offset));
+
+        var later = Item(cube, "We watched the sunset") with { ValidFrom = hawaii.AddHours(1) };
+        await reopened.AddAsync(tenant, [later], new AddOptions(true), Audit(tenant, "add"));
+        Assert.Equal(hawaii.Offset, (await reopened.GetAsync(tenant, later.Id))!.ValidFrom!.Value.Offset);
+    }
+
+    /// <summary>Undoes step 10: event starts lose their offsets and read back in UTC.</summary>
+    private const string WithoutValidFromOffsets = """
+        ALTER TABLE memories DROP COLUMN valid_from_offset;
+        DELETE FROM schema_migrations WHERE version = 10;
+
+        """;
 
     /// <summary>Undoes step 9: every write appends a change-feed entry and deletes none, as step 1's function did.</summary>
     private static readonly string WithoutFeedCompaction =

@@ -287,6 +287,13 @@ internal static class PostgresMigrations
                 WHERE newer.tenant = c.tenant AND newer.cube_id = c.cube_id AND newer.memory_id = c.memory_id AND newer.seq > c.seq);
             ALTER TABLE memory_changes FORCE ROW LEVEL SECURITY;
             """ + "\n" + RecordChangeFunction("CREATE OR REPLACE FUNCTION", dropsOlderEntries: true)),
+
+        // timestamptz keeps the instant alone, so the offset a caller gave was lost (as SQLite's step 12 says): it goes
+        // beside it in minutes east of UTC; a row written before has none and reads in UTC. No rewrite: a column without a
+        // default is added to the catalogue alone.
+        new(10, "an event start keeps the offset it was given with", """
+            ALTER TABLE memories ADD COLUMN valid_from_offset integer;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -260,6 +260,13 @@ internal static class Migrations
                 INSERT INTO memory_changes(tenant, cube_id, memory_id, op) VALUES (old.tenant, old.cube_id, old.id, 1);
             END;
             """),
+
+        // valid_from holds the instant as UTC text, which sorts and filters in time order, and so lost the offset a caller
+        // gave: 8 pm on 7 May in Hawaii read back as 6 am on 8 May, the day the context showed and the linking job dated
+        // "yesterday" from. The offset (minutes east of UTC) goes beside it; a row written before has none and reads in UTC.
+        new(12, "an event start keeps the offset it was given with", """
+            ALTER TABLE memories ADD COLUMN valid_from_offset INTEGER;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
