@@ -244,6 +244,27 @@ public sealed class NoteKeeperTests
     }
 
     [Fact]
+    public async Task Linking_a_plain_memory_dates_its_relative_times_by_the_speakers_day_as_adding_a_note_does()
+    {
+        // The store kept ValidFrom in UTC, so the linking job read 8 pm on 7 May at -07:00 back as 3 am on 8 May and
+        // dated "yesterday" 7 May, where the add had dated it by the speaker's day, 6 May.
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        await memory.CreateCubeAsync(TestDatabase.Alice, "plain");
+        using var keeper = new NoteKeeper(memory);
+        var draft = new MemoryDraft("We went hiking in the hills yesterday.") { ValidFrom = new DateTimeOffset(2023, 5, 7, 20, 0, 0, TimeSpan.FromHours(-7)) };
+
+        var added = await memory.GetAsync(TestDatabase.Alice, (await keeper.AddAsync(TestDatabase.Alice, "notes", draft)).Added.Id);
+        var plain = await memory.AddAsync(TestDatabase.Alice, "plain", draft);
+        Assert.NotNull(await keeper.LinkExistingAsync(TestDatabase.Alice, plain.Id));
+        var linked = await memory.GetAsync(TestDatabase.Alice, plain.Id);
+
+        Assert.Contains("yesterday = 6 May 2023", added.Context, StringComparison.Ordinal);
+        Assert.Equal(added.Context, linked.Context);
+    }
+
+    [Fact]
     public async Task Unrelated_notes_stay_unlinked_and_bad_options_are_refused()
     {
         await using var db = new TestDatabase();

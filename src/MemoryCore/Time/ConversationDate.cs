@@ -2,7 +2,8 @@ namespace AgentMem.MemoryCore.Time;
 
 /// <summary>
 /// Parses the date stamps conversation datasets and chat exports put on sessions, e.g. LoCoMo's
-/// "1:56 pm on 8 May, 2023", LongMemEval's "2023/05/20 (Sat) 02:21" and ISO 8601. Times are taken as UTC.
+/// "1:56 pm on 8 May, 2023", LongMemEval's "2023/05/20 (Sat) 02:21" and ISO 8601. A stamp without an offset is taken as
+/// UTC; one with an offset keeps it, so relative times said then ("yesterday") resolve against the speaker's day.
 /// </summary>
 public static class ConversationDate
 {
@@ -27,7 +28,7 @@ public static class ConversationDate
         string normalized = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Replace(" am ", " AM ", StringComparison.Ordinal).Replace(" pm ", " PM ", StringComparison.Ordinal)
             .Replace("am on", "AM on", StringComparison.Ordinal).Replace("pm on", "PM on", StringComparison.Ordinal);
-        return DateTimeOffset.TryParseExact(normalized, Formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+        return DateTimeOffset.TryParseExact(normalized, Formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
     }
 
     /// <summary>Parses <paramref name="text"/> or throws <see cref="FormatException"/> naming the expected formats.</summary>

@@ -20,6 +20,16 @@ public sealed class RelativeTimeResolverTests
         Assert.Equal(new DateTimeOffset(y, mo, d, h, mi, 0, TimeSpan.Zero), date);
     }
 
+    [Fact]
+    public void A_date_stamp_with_an_offset_keeps_it_so_relative_times_resolve_against_the_speakers_day()
+    {
+        // Parsed into UTC, 8 pm on 7 May at -07:00 became 3 am on 8 May, and "yesterday" said then resolved to 7 May.
+        var evening = ConversationDate.Parse("2023-05-07T20:00:00-07:00");
+        Assert.Equal((new DateTimeOffset(2023, 5, 8, 3, 0, 0, TimeSpan.Zero), TimeSpan.FromHours(-7)), (evening, evening.Offset));
+        Assert.Equal(new DateOnly(2023, 5, 6), Assert.Single(RelativeTimeResolver.Resolve("We went hiking yesterday.", evening)).From);
+        Assert.Equal(TimeSpan.Zero, ConversationDate.Parse("1:56 pm on 8 May, 2023").Offset);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("sometime last spring")]
