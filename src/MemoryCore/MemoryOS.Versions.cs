@@ -304,7 +304,7 @@ public sealed partial class MemoryOS
             if (step is { } write)
             {
                 var superseded = before with { State = LifecycleState.Superseded, StateReason = write.Reason };
-                replacements.Add(new MemoryReplacement(superseded, write.Next, Audit(actor, write.Action, before.CubeId, before.Id, write.Next.Version, write.Reason)));
+                replacements.Add(new MemoryReplacement(superseded, write.Next, Audit(actor, write.Action, before.CubeId, before.Id, write.Next.Version, write.Reason)) { AbsorbsRecallsOf = write.AbsorbsRecallsOf });
                 current[ids[i]] = write.Next;
             }
 
@@ -384,6 +384,10 @@ public sealed partial class MemoryOS
         return current;
     }
 
-    /// <summary>What a planned write makes of one memory: its next version, the reason the superseded one keeps, the audit action.</summary>
-    internal readonly record struct VersionPlan(MemoryItem Next, string Reason, string Action);
+    /// <summary>
+    /// What a planned write makes of one memory: its next version, the reason the superseded one keeps, the audit action,
+    /// and for a merge the memory whose recall counters it takes over (<see cref="MemoryReplacement.AbsorbsRecallsOf"/>;
+    /// the store combines them as stored, so the version returned still has the counters as loaded).
+    /// </summary>
+    internal readonly record struct VersionPlan(MemoryItem Next, string Reason, string Action, MemoryId? AbsorbsRecallsOf = null);
 }

@@ -246,6 +246,40 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_merged_survivor_keeps_the_recalls_of_the_memory_it_absorbed_so_forgetting_keeps_it()
+    {
+        // The survivor is chosen by its terms, not by its use: the absorbed duplicate was the one recalled, and the merge
+        // left the survivor its own old clock, so the next forgetting run archived the fact (the recalled copy superseded,
+        // the surviving one archived: gone from retrieval both ways).
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        var fuller = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice keeps her locker code 4711 written inside the blue notebook"))).Id;
+        var recalled = (await memory.AddAsync(Alice, "notes", new MemoryDraft("Alice keeps her locker code 4711 written inside the notebook"))).Id;
+        clock.Advance(TimeSpan.FromDays(5));
+        await memory.RecordRecallAsync(Alice, [fuller]);
+        clock.Advance(TimeSpan.FromDays(15));
+        await memory.RecordRecallAsync(Alice, [recalled]);
+        clock.Advance(TimeSpan.FromHours(1));
+        await memory.RecordRecallAsync(Alice, [recalled]);
+        clock.Advance(TimeSpan.FromDays(1));
+        var (survivorBefore, absorbedBefore) = (await memory.GetAsync(Alice, fuller), await memory.GetAsync(Alice, recalled));
+        Assert.True(absorbedBefore.Strength > survivorBefore.Strength, "the absorbed copy is the stronger one");
+
+        var runner = MaintenanceRunner.CreateDefault();
+        var merged = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["consolidation"]));
+        var forgetting = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["forgetting"]));
+
+        Assert.Equal((recalled, fuller), (Assert.Single(merged.Actions).Id!.Value, merged.Actions[0].Other!.Value));
+        Assert.Equal(0, forgetting.Counts["archived"]);
+        var survivor = await memory.GetAsync(Alice, fuller);
+        Assert.Equal((LifecycleState.Active, 2), (survivor.State, survivor.Version));
+        Assert.Equal((absorbedBefore.Strength, absorbedBefore.LastRecalledAt, 3), (survivor.Strength, survivor.LastRecalledAt, survivor.RecallCount));
+        var absorbed = await memory.GetAsync(Alice, recalled);
+        Assert.Equal((LifecycleState.Superseded, absorbedBefore.RecallCount), (absorbed.State, absorbed.RecallCount));
+        Assert.Equal(fuller, Assert.Single(await memory.SearchAsync(Alice, "notes", "locker code")).Item.Id);
+    }
+
+    [Fact]
     public async Task A_restore_stands_when_its_recall_cannot_be_recorded()
     {
         // The recall of a restore is recorded after the restore committed: a store without recalls (the interface's

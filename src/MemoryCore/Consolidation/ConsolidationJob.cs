@@ -42,7 +42,8 @@ public sealed record ConsolidationOptions
 /// The survivor is the one with more content (more terms; on a tie, the newer). The other becomes
 /// <see cref="LifecycleState.Superseded"/> with the reason and a <see cref="LinkTypes.SupersededBy"/> link, its
 /// event interval untouched; the survivor gets a new version with a <see cref="LinkTypes.Supersedes"/> link
-/// to it, the union of both memories' tags and keywords, the higher importance and the earlier event start.
+/// to it, the union of both memories' tags and keywords, the higher importance, the earlier event start and the recalls of
+/// both (the larger strength, the later last recall, the summed recall count: the fact was in use through either copy).
 /// The absorbed memory keeps its own provenance, reachable through that link. Frozen memories are left alone.
 /// Counters: <c>examined</c>, <c>pairs</c> (compared), <c>merged</c>, <c>conflicts</c>.
 /// </summary>
@@ -291,7 +292,8 @@ public sealed class ConsolidationJob : IMaintenanceJob
     /// <summary>
     /// Writes <paramref name="merges"/> in one transaction: each absorbed memory is superseded (linked to its survivor, its
     /// event interval kept), then its survivor, as the earlier merges of the batch left it, gets the absorbed one's tags,
-    /// keywords, the higher importance, the earlier event start and the link back.
+    /// keywords, the higher importance, the earlier event start, the link back and its recall history (the larger strength,
+    /// the later last recall and both recall counts).
     /// </summary>
     private static async Task WriteAsync(MaintenanceContext context, List<MemoryItem> items, List<Merge> merges, CancellationToken cancellationToken)
     {
@@ -351,7 +353,11 @@ public sealed class ConsolidationJob : IMaintenanceJob
                 Links = [.. current.Links, new MemoryLink(drop.Id, LinkTypes.Supersedes)],
                 Reason = $"consolidated: absorbed near-duplicate {drop.Id}",
             };
-            return memory.Updating(current, change, now);
+
+            // The fact was recalled through either copy: the survivor takes over the absorbed one's recalls (in the same
+            // transaction, from the counters as stored), or a survivor never recalled itself was archived by the next
+            // forgetting run while its recalled duplicate lay superseded.
+            return memory.Updating(current, change, now) is { } update ? update with { AbsorbsRecallsOf = drop.Id } : null;
         }
     }
 

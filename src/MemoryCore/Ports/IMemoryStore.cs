@@ -66,7 +66,8 @@ public interface IMemoryStore : IAsyncDisposable
     /// Writes <paramref name="next"/> as the current version and keeps <paramref name="superseded"/> in the
     /// history, atomically. Fails with <see cref="Errors.MemoryStateException"/> if the stored version is no
     /// longer <paramref name="superseded"/>'s (a concurrent writer got there first). The recall counters (strength,
-    /// last recall, count) stay as stored: <see cref="RecordRecallsAsync"/> changes them without a new version. Links of
+    /// last recall, count) stay as stored: <see cref="RecordRecallsAsync"/> changes them without a new version (only a
+    /// merge, <see cref="MemoryReplacement.AbsorbsRecallsOf"/> in <see cref="ReplaceManyAsync"/>, combines them). Links of
     /// either version to a memory no longer in the tenant are dropped: versions written from a read taken before a purge
     /// must not bring back the links the purge removed.
     /// </summary>
@@ -76,8 +77,9 @@ public interface IMemoryStore : IAsyncDisposable
     /// <summary>
     /// Writes several new versions in one transaction, in order, each as <see cref="ReplaceAsync"/> writes one: all are
     /// stored, or none. An id may come more than once; each later replacement follows the one before it (its
-    /// superseded version is the earlier one's next). Fails with <see cref="Errors.MemoryStateException"/>, writing
-    /// nothing, if any stored version is not the one its replacement expects.
+    /// superseded version is the earlier one's next). A replacement that names <see cref="MemoryReplacement.AbsorbsRecallsOf"/>
+    /// also takes over that memory's recall counters, in the same transaction. Fails with
+    /// <see cref="Errors.MemoryStateException"/>, writing nothing, if any stored version is not the one its replacement expects.
     /// </summary>
     Task ReplaceManyAsync(string tenant, IReadOnlyList<MemoryReplacement> replacements, CancellationToken cancellationToken = default);
 

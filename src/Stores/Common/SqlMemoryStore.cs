@@ -298,6 +298,12 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                 // Sent with the update, so it cannot wait for the update's count: when a concurrent writer got there
                 // first, its snapshot of this version is already in, this one is skipped, and the count rolls back.
                 BindSnapshot(writes.Add(InsertSnapshotIfAbsentSql), tenant, superseded, next.UpdatedAt);
+                if (replacement.AbsorbsRecallsOf is { } from)
+                {
+                    // Read after the update has run: both rows are this transaction's now, their counters as committed.
+                    await writes.FlushAsync(ct).ConfigureAwait(false);
+                    await AbsorbRecallsAsync(conn, tx, tenant, next.Id, from, ct).ConfigureAwait(false);
+                }
 
                 // Tags and links live in rows of their own, written from the version: one that keeps them (a state
                 // change, most evolutions) leaves those rows as they are. One that changes them runs the update first,

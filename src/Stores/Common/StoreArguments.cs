@@ -54,10 +54,21 @@ internal static class StoreArguments
     public static void RequireReplacements(string tenant, IReadOnlyList<MemoryReplacement> replacements)
     {
         ArgumentNullException.ThrowIfNull(replacements);
+        var states = new Dictionary<MemoryId, LifecycleState>();
+        var absorbed = new HashSet<MemoryId>();
         foreach (var replacement in replacements)
         {
             ArgumentNullException.ThrowIfNull(replacement, nameof(replacements));
             RequireReplace(tenant, replacement.Superseded, replacement.Next, replacement.Audit);
+            // Only a memory this call retires gives its recalls away, and only once: its row is then written (and, where
+            // rows are locked, locked) by this transaction, and nothing recalls it after, so no recall is counted twice.
+            if (replacement.AbsorbsRecallsOf is { } from
+                && (from == replacement.Next.Id || !states.TryGetValue(from, out var state) || state != LifecycleState.Superseded || !absorbed.Add(from)))
+            {
+                throw new ArgumentException($"Memory {replacement.Next.Id} may absorb the recalls of {from} only when an earlier replacement of the same call supersedes {from}, and no other replacement absorbs them.", nameof(replacements));
+            }
+
+            states[replacement.Next.Id] = replacement.Next.State;
         }
     }
 

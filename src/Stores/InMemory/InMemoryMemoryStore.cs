@@ -262,16 +262,24 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             expected[next.Id] = next.Version;
         }
 
-        foreach (var (superseded, next, audit) in replacements)
+        foreach (var replacement in replacements)
         {
+            var (superseded, next, audit) = replacement;
             // A new version changes content and state, never where the memory lives, whose it is or where it came from.
             var stored = data!.Memories[next.Id];
             var current = stored.Current;
             // Both versions lose their links to memories purged since the writer read them, as in the SQL stores.
             stored.History.Add(ImmutableCopy.Of(LinkTargets.Keep(superseded, data.Memories.ContainsKey)));
-            // The recall counters are the store's (recalls change them in place): a version written from an earlier read keeps them.
+            // The recall counters are the store's (recalls change them in place): a version written from an earlier read keeps
+            // them, or, for a merge, combines them with those of the memory it absorbs (superseded earlier in this call).
+            var counters = (current.Strength, current.LastRecalledAt, current.RecallCount);
+            if (replacement.AbsorbsRecallsOf is { } from && data.Memories[from].Current is var absorbed)
+            {
+                counters = AbsorbedRecalls.Combine(counters, (absorbed.Strength, absorbed.LastRecalledAt, absorbed.RecallCount));
+            }
+
             var placed = LinkTargets.Keep(next, data.Memories.ContainsKey) with { CubeId = current.CubeId, Scope = current.Scope, Kind = current.Kind, Provenance = current.Provenance };
-            stored.Current = ImmutableCopy.OfCurrent(placed with { Strength = current.Strength, LastRecalledAt = current.LastRecalledAt, RecallCount = current.RecallCount });
+            stored.Current = ImmutableCopy.OfCurrent(placed with { Strength = counters.Strength, LastRecalledAt = counters.LastRecalledAt, RecallCount = counters.RecallCount });
             AppendChange(data, current.CubeId, current.Id, purged: false);
             data.Audit.Add(ImmutableCopy.Of(audit, tenant));
         }

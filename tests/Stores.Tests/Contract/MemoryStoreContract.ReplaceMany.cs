@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 
@@ -44,6 +45,44 @@ public abstract partial class MemoryStoreContract
 
         await s.Store.ReplaceManyAsync(s.Tenant, []);
         Assert.Equal(3, (await s.Store.GetAsync(s.Tenant, a.Id))!.Version);
+    }
+
+    [SkippableFact]
+    public async Task A_merge_gives_the_survivor_the_recalls_of_the_memory_it_absorbs_as_stored()
+    {
+        await using var s = await StartAsync();
+        var cube = await s.CreateCubeAsync("merges");
+        var keep = await s.AddAsync(cube, "Alice keeps her locker code written inside the blue notebook");
+        var drop = await s.AddAsync(cube, "Alice keeps her locker code written inside the notebook");
+        var other = await s.AddAsync(cube, "Bob parks on level three");
+
+        // The merge is built from reads taken before the recalls: the store combines the counters as they are at the write.
+        await s.Store.RecordRecallsAsync(s.Tenant, [keep.Id], s.Now.AddDays(1), s.Audit("recall"));
+        await s.Store.RecordRecallsAsync(s.Tenant, [drop.Id], s.Now.AddDays(3), s.Audit("recall"));
+        await s.Store.RecordRecallsAsync(s.Tenant, [drop.Id], s.Now.AddDays(3).AddHours(1), s.Audit("recall"));
+        var (keptBefore, droppedBefore) = ((await s.Store.GetAsync(s.Tenant, keep.Id))!, (await s.Store.GetAsync(s.Tenant, drop.Id))!);
+        var (drop1, drop2) = s.NextVersion(drop, m => m with { State = LifecycleState.Superseded, StateReason = "consolidated" }, "consolidated");
+        var (keep1, keep2) = s.NextVersion(keep, m => m with { Links = [new MemoryLink(drop.Id, "supersedes")] }, "absorbed");
+        MemoryReplacement Supersede() => new(drop1, drop2, s.Audit("supersede", cube.Id, drop.Id, 2));
+        MemoryReplacement Absorb(MemoryId from) => new(keep1, keep2, s.Audit("update", cube.Id, keep.Id, 2)) { AbsorbsRecallsOf = from };
+
+        // Only a memory the same call supersedes, and only once: otherwise nothing is written.
+        foreach (var refused in new MemoryReplacement[][] { [Absorb(drop.Id)], [Absorb(other.Id)], [Absorb(keep.Id)], [Supersede(), Absorb(drop.Id), Absorb(drop.Id)] })
+        {
+            await Assert.ThrowsAsync<ArgumentException>(() => s.Store.ReplaceManyAsync(s.Tenant, refused));
+        }
+
+        Assert.Equal(1, (await s.Store.GetAsync(s.Tenant, drop.Id))!.Version);
+        await s.Store.ReplaceManyAsync(s.Tenant, [Supersede(), Absorb(drop.Id)]);
+
+        var survivor = (await s.Store.GetAsync(s.Tenant, keep.Id))!;
+        Assert.Equal(2, survivor.Version);
+        Assert.True(droppedBefore.Strength > keptBefore.Strength);
+        Assert.Equal((droppedBefore.Strength, droppedBefore.LastRecalledAt, 3), (survivor.Strength, survivor.LastRecalledAt, survivor.RecallCount));
+        var absorbed = (await s.Store.GetAsync(s.Tenant, drop.Id))!;
+        Assert.Equal((LifecycleState.Superseded, droppedBefore.Strength, 2), (absorbed.State, absorbed.Strength, absorbed.RecallCount));
+        var untouched = (await s.Store.GetAsync(s.Tenant, other.Id))!;
+        Assert.Equal((1.0, 0), (untouched.Strength, untouched.RecallCount));
     }
 
     [SkippableFact]
