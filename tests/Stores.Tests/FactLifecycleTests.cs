@@ -360,10 +360,11 @@ public sealed class FactLifecycleTests : IAsyncLifetime
 
         var first = listed.OrderBy(i => i.Id).First();
         bool reported = false;
-        var progress = new SynchronousProgress<MaintenanceProgress>(_ =>
+        var progress = new SynchronousProgress<MaintenanceProgress>(report =>
         {
-            // At the first report, on the job's own thread: the memory changes while the job runs.
-            if (!reported)
+            // At the first report with a total (after pairing, before any write), on the job's own thread: the memory
+            // changes while the job runs.
+            if (!reported && report.Total is not null)
             {
                 reported = true;
                 memory.SetStateAsync(Alice, first.Id, LifecycleState.Frozen, "legal hold").GetAwaiter().GetResult();
@@ -387,6 +388,28 @@ public sealed class FactLifecycleTests : IAsyncLifetime
 
         Assert.Equal(new Dictionary<LifecycleState, int> { [LifecycleState.Active] = 300, [LifecycleState.Superseded] = 299, [LifecycleState.Frozen] = 1 }, states);
         Assert.DoesNotContain(result.Actions, a => a.Id == first.Id || a.Other == first.Id);
+    }
+
+    [Fact]
+    public async Task Consolidation_reports_its_listing_and_each_batch_of_merges_without_reading_done_before_the_end()
+    {
+        // The first report came after pairing and already said done == total, and every batch repeated it: a bar read 100%
+        // for the whole write phase, and nothing was reported while the cube was listed.
+        await memory.AddBatchAsync(Alice, "facts", [.. Enumerable.Range(0, 300).SelectMany(k => new[]
+        {
+            Draft($"Person{k} adopted a grey cat named Miso{k}"),
+            Draft($"Person{k} adopted a grey cat named Miso{k} yesterday"),
+        })]);
+        var reports = new List<MaintenanceProgress>();
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "facts", ["consolidation"], progress: new SynchronousProgress<MaintenanceProgress>(reports.Add)));
+
+        Assert.Equal(300, result.Counts["merged"]);
+        Assert.Equal([200, 400, 600], reports.Where(r => r.Total is null).Select(r => r.Done));
+        var writing = reports.Where(r => r.Total is not null).ToList();
+        Assert.All(writing, r => Assert.Equal(900, r.Total)); // 600 listed, 300 pairs
+        Assert.Equal([600, 850, 900], writing.Select(r => r.Done)); // one report a batch of 250 pairs, none at the total before the end
+        Assert.Equal([0, 250, 300], writing.Select(r => r.Counts["merged"]));
     }
 
     [Fact]

@@ -165,7 +165,7 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         var result = Assert.Single(await runner.RunAsync(memory, Alice, "notes", ["FORGETTING"], progress: new SynchronousProgress<MaintenanceProgress>(reports.Add)));
         Assert.Equal((3, 1, 1, 1), (result.Counts["examined"], result.Counts["archived"], result.Counts["exempt"], result.Counts["kept"]));
         Assert.Equal(faded, Assert.Single(result.Actions).Id);
-        Assert.Equal(3, reports[^1].Done);
+        Assert.Equal((4, 4), (reports[^1].Done, reports[^1].Total)); // 3 listed, 1 archived
 
         var archived = await memory.GetAsync(Alice, faded);
         Assert.Equal(LifecycleState.Archived, archived.State);
@@ -353,6 +353,41 @@ public sealed class RecallAndForgettingTests : IAsyncLifetime
         var stats = await memory.GetStatsAsync(Alice, "many");
         Assert.Equal(648, stats.ByState[LifecycleState.Archived]);
         Assert.Equal(650 - 1, stats.ByState.Values.Sum());
+    }
+
+    [Fact]
+    public async Task Forgetting_reports_its_archive_batches_as_they_commit_out_of_a_total_of_listing_and_writing()
+    {
+        // Only the listing was reported (no total), then nothing until the end: the archive transactions, most of the run,
+        // were silent, and a bar drawn from the reports stood still.
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "many", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        await memory.AddBatchAsync(Alice, "many", [.. Enumerable.Range(0, 1200).Select(i => new MemoryDraft($"parking note number {i}"))]);
+        clock.Advance(TimeSpan.FromDays(30));
+        var reports = new List<MaintenanceProgress>();
+
+        var result = Assert.Single(await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "many", ["forgetting"], progress: new SynchronousProgress<MaintenanceProgress>(reports.Add)));
+
+        Assert.Equal(1200, result.Counts["archived"]);
+        Assert.Equal([200, 400, 600, 800, 1000, 1200], reports.Where(r => r.Total is null).Select(r => r.Done));
+        var writing = reports.Where(r => r.Total is not null).ToList();
+        Assert.All(writing, r => Assert.Equal(2400, r.Total));
+        Assert.Equal([1200, 1700, 2200, 2400], writing.Select(r => r.Done)); // one report a batch of 500, none at the total before the end
+        Assert.Equal([0, 500, 1000, 1200], writing.Select(r => r.Counts["archived"]));
+    }
+
+    [Fact]
+    public async Task A_forgetting_dry_run_reports_its_listing_only_and_ends_at_its_total()
+    {
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(Alice, "notes", policy: new CubePolicy { ForgettingThreshold = 0.1 });
+        await memory.AddBatchAsync(Alice, "notes", [.. Enumerable.Range(0, 3).Select(i => new MemoryDraft($"parking note number {i}"))]);
+        clock.Advance(TimeSpan.FromDays(30));
+        var reports = new List<MaintenanceProgress>();
+
+        await MaintenanceRunner.CreateDefault().RunAsync(memory, Alice, "notes", ["forgetting"], dryRun: true, progress: new SynchronousProgress<MaintenanceProgress>(reports.Add));
+
+        Assert.Equal((3, 3, 3), (Assert.Single(reports).Done, reports[0].Total!.Value, reports[0].Counts["archived"]));
     }
 
     [Fact]

@@ -46,6 +46,8 @@ public sealed record ConsolidationOptions
 /// both (the larger strength, the later last recall, the summed recall count: the fact was in use through either copy).
 /// The absorbed memory keeps its own provenance, reachable through that link. Frozen memories are left alone.
 /// Counters: <c>examined</c>, <c>pairs</c> (compared), <c>merged</c>, <c>conflicts</c>.
+/// Progress: <see cref="MaintenanceProgress.Done"/> counts the memories listed, every 200 (total not yet known), then,
+/// unless a dry run, also the near-duplicate pairs walked, as each batch of merges commits, out of a total of both.
 /// </summary>
 public sealed class ConsolidationJob : IMaintenanceJob
 {
@@ -54,6 +56,8 @@ public sealed class ConsolidationJob : IMaintenanceJob
 
     // Pairs walked per transaction (each merge writes two versions).
     private const int PairsPerBatch = 250;
+
+    private const int ProgressEvery = 200;
 
     private readonly ConsolidationOptions options;
 
@@ -95,10 +99,23 @@ public sealed class ConsolidationJob : IMaintenanceJob
                 items.Add(item);
                 terms.Add(t);
             }
+
+            if (run.Counters["examined"] % ProgressEvery == 0)
+            {
+                run.Report(run.Counters["examined"], null);
+            }
         }
 
+        // Then the pairs, walked and written a batch at a time: each batch is reported as it commits, out of a total of
+        // the memories listed and the pairs found (never at the total before the end, so a bar does not read done while
+        // the merges are written).
         var pairs = FindPairs(items, terms, run.Counters, cancellationToken);
-        run.Report(run.Counters["examined"], run.Counters["examined"]);
+        int examined = run.Counters["examined"];
+        int total = context.DryRun ? examined : examined + pairs.Count;
+        if (!context.DryRun && pairs.Count > 0)
+        {
+            run.Report(examined, total);
+        }
 
         // Merges are planned a batch of pairs at a time and each batch is written in one transaction. When a batch meets
         // a memory changed since it was listed, it is walked again from the state before it, one merge per transaction,
@@ -128,9 +145,14 @@ public sealed class ConsolidationJob : IMaintenanceJob
                 run.Act("merge", items[merge.Drop].Id, items[merge.Keep].Id, merge.Reason);
             }
 
-            run.Report(run.Counters["examined"], run.Counters["examined"]);
+            int walked = from + batch.Count;
+            if (!context.DryRun && walked < pairs.Count)
+            {
+                run.Report(examined + walked, total);
+            }
         }
 
+        run.Report(total, total);
         return run.Result();
     }
 

@@ -19,6 +19,8 @@ public sealed record ForgettingOptions
 /// <see cref="ForgettingOptions.ExcludeTags"/> are exempt.
 /// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen or excluded), <c>kept</c> (not faded, or recalled
 /// since it was listed), <c>conflicts</c> (changed meanwhile).
+/// Progress: <see cref="MaintenanceProgress.Done"/> counts the memories listed, every 200 (total not yet known), then,
+/// unless a dry run, also the faded ones written, as each archive transaction commits, out of a total of both.
 /// </summary>
 public sealed class ForgettingJob : IMaintenanceJob
 {
@@ -78,6 +80,16 @@ public sealed class ForgettingJob : IMaintenanceJob
             }
         }
 
+        // The archive transactions take most of the run: each is reported as it commits, out of a total of the memories
+        // listed and those to archive, as the expiry job reports its purge (never at the total before the end).
+        int examined = run.Counters["examined"];
+        int total = context.DryRun ? examined : examined + faded.Count;
+        if (!context.DryRun && faded.Count > 0)
+        {
+            run.Report(examined, total);
+        }
+
+        int written = 0;
         foreach (var batch in faded.Chunk(BatchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -87,9 +99,15 @@ public sealed class ForgettingJob : IMaintenanceJob
                 run.Counters.Add("archived");
                 run.Act("archive", item.Id, null, reason);
             }
+
+            written += batch.Length;
+            if (!context.DryRun && written < faded.Count)
+            {
+                run.Report(examined + written, total);
+            }
         }
 
-        run.Report(run.Counters["examined"], run.Counters["examined"]);
+        run.Report(total, total);
         return run.Result();
     }
 
