@@ -2,8 +2,9 @@ namespace AgentMem.MemoryCore.Time;
 
 /// <summary>
 /// Parses the date stamps conversation datasets and chat exports put on sessions, e.g. LoCoMo's
-/// "1:56 pm on 8 May, 2023", LongMemEval's "2023/05/20 (Sat) 02:21" and ISO 8601. A stamp without an offset is taken as
-/// UTC; one with an offset keeps it, so relative times said then ("yesterday") resolve against the speaker's day.
+/// "1:56 pm on 8 May, 2023", LongMemEval's "2023/05/20 (Sat) 02:21" and ISO 8601. A stamp without an offset (the
+/// datasets' own) is taken as UTC; one with an offset keeps it, since <see cref="RelativeTimeResolver"/> resolves
+/// "yesterday" on the calendar day at the anchor's own offset: the speaker's day, not the UTC one.
 /// </summary>
 public static class ConversationDate
 {
@@ -28,6 +29,7 @@ public static class ConversationDate
         string normalized = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Replace(" am ", " AM ", StringComparison.Ordinal).Replace(" pm ", " PM ", StringComparison.Ordinal)
             .Replace("am on", "AM on", StringComparison.Ordinal).Replace("pm on", "PM on", StringComparison.Ordinal);
+        // No AdjustToUniversal: it turned "20:00 -07:00 on 7 May" into 03:00 on 8 May, a day later for every relative time.
         return DateTimeOffset.TryParseExact(normalized, Formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
     }
 

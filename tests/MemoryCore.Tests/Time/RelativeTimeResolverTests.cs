@@ -18,6 +18,17 @@ public sealed class RelativeTimeResolverTests
     {
         Assert.True(ConversationDate.TryParse(text, out var date));
         Assert.Equal(new DateTimeOffset(y, mo, d, h, mi, 0, TimeSpan.Zero), date);
+        Assert.Equal(TimeSpan.Zero, date.Offset); // a stamp without an offset is UTC
+    }
+
+    [Fact]
+    public void A_stamp_with_an_offset_keeps_it_so_relative_times_resolve_on_the_speakers_day()
+    {
+        // The offset was turned into UTC: "yesterday" said at 20:00 -07:00 on 7 May resolved against 8 May (UTC) to 7 May.
+        var date = ConversationDate.Parse("2023-05-07T20:00:00-07:00");
+
+        Assert.Equal((new DateTime(2023, 5, 7, 20, 0, 0), TimeSpan.FromHours(-7)), (date.DateTime, date.Offset));
+        Assert.Equal(new DateOnly(2023, 5, 6), Assert.Single(RelativeTimeResolver.Resolve("We went hiking yesterday.", date)).From);
     }
 
     [Fact]
