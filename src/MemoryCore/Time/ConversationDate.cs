@@ -8,15 +8,19 @@ namespace AgentMem.MemoryCore.Time;
 /// </summary>
 public static class ConversationDate
 {
+    // The datasets' own shapes; ISO 8601 is read by IsoDateTime, as everywhere else in the project.
     private static readonly string[] Formats =
     [
         "h:mm tt 'on' d MMMM, yyyy", "h:mm tt 'on' d MMM, yyyy", "h:mm tt 'on' d MMMM yyyy", "h:mm tt 'on' d MMM yyyy",
         "h:mmtt 'on' d MMMM, yyyy", "h tt 'on' d MMMM, yyyy",
-        "yyyy/MM/dd '('ddd')' HH:mm", "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd",
+        "yyyy/MM/dd '('ddd')' HH:mm", "yyyy/MM/dd HH:mm",
         "d MMMM, yyyy", "d MMMM yyyy", "MMMM d, yyyy",
     ];
 
-    /// <summary>Parses <paramref name="text"/>; false when it matches none of the known formats.</summary>
+    /// <summary>
+    /// Parses <paramref name="text"/>: a dataset's format or any ISO 8601 form <see cref="IsoDateTime"/> reads (fractional
+    /// seconds, minutes only, a space for the <c>T</c>, an offset or <c>Z</c>); false when it matches none.
+    /// </summary>
     public static bool TryParse(string? text, out DateTimeOffset value)
     {
         value = default;
@@ -29,7 +33,13 @@ public static class ConversationDate
         string normalized = string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Replace(" am ", " AM ", StringComparison.Ordinal).Replace(" pm ", " PM ", StringComparison.Ordinal)
             .Replace("am on", "AM on", StringComparison.Ordinal).Replace("pm on", "PM on", StringComparison.Ordinal);
-        // No AdjustToUniversal: it turned "20:00 -07:00 on 7 May" into 03:00 on 8 May, a day later for every relative time.
+        if (IsoDateTime.TryParse(normalized, out value))
+        {
+            return true;
+        }
+
+        // The datasets' formats name no offset: they are UTC. (IsoDateTime keeps an offset a stamp names, where converting
+        // it to UTC turned "20:00 -07:00 on 7 May" into 8 May, a day later for every relative time.)
         return DateTimeOffset.TryParseExact(normalized, Formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
     }
 

@@ -21,6 +21,22 @@ public sealed class RelativeTimeResolverTests
         Assert.Equal(TimeSpan.Zero, date.Offset); // a stamp without an offset is UTC
     }
 
+    [Theory]
+    [InlineData("2024-05-07T14:30:00.5Z")]
+    [InlineData("2024-05-07T14:30Z")]
+    [InlineData("2024-05-07T14:30")]
+    [InlineData("2024-05-07 14:30:00")]
+    [InlineData("2024-05-07t14:30:00+02:00")]
+    [InlineData("2024-05-07  14:30")]
+    public void Reads_every_ISO_8601_form_IsoDateTime_reads(string text)
+    {
+        // Only three ISO shapes were known, and the error for the others said "(expected ... or ISO 8601)".
+        Assert.True(ConversationDate.TryParse(text, out var date), text);
+        Assert.True(IsoDateTime.TryParse(text.Replace("  ", " ", StringComparison.Ordinal), out var iso));
+        Assert.Equal((iso, iso.Offset), (date, date.Offset));
+        Assert.Equal((2024, 5, 7, 14, 30), (date.Year, date.Month, date.Day, date.Hour, date.Minute));
+    }
+
     [Fact]
     public void A_stamp_with_an_offset_keeps_it_so_relative_times_resolve_on_the_speakers_day()
     {
