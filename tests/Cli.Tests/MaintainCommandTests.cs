@@ -171,6 +171,82 @@ public sealed class MaintainCommandTests : IDisposable
         Assert.Equal(4, summary.GetProperty("links").GetArrayLength());
     }
 
+    [Fact]
+    public async Task A_table_run_that_fails_on_a_later_cube_still_prints_what_the_jobs_before_it_did()
+    {
+        // The table was printed only once every cube and job had run: a job failing on the second cube left the user the
+        // error alone, though the jobs before it had committed (a TTL purge among them would be for good).
+        var (output, error, code) = await FailingSummariesRunAsync(cancel: false);
+
+        Assert.True(code == 1, $"exit {code}: {error}");
+        Assert.Contains("401", error, StringComparison.Ordinal);
+        AssertRowsBeforeTheFailure(output);
+    }
+
+    [Fact]
+    public async Task A_table_run_cancelled_on_a_later_cube_still_prints_what_the_jobs_before_it_did()
+    {
+        var (output, error, code) = await FailingSummariesRunAsync(cancel: true);
+
+        Assert.True(code == Verb.Cancelled, $"exit {code}: {error}");
+        AssertRowsBeforeTheFailure(output);
+    }
+
+    /// <summary>
+    /// Runs forgetting and summaries on cubes a and b (in that order) in table mode; only b has a session to summarise, and its
+    /// chat call is refused with 401 or, with <paramref name="cancel"/>, the run is cancelled while the call waits.
+    /// </summary>
+    private async Task<(string Output, string Error, int Code)> FailingSummariesRunAsync(bool cancel)
+    {
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "a", "--forget-below", "0.1")).Code);
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "b", "--forget-below", "0.1")).Code);
+        await cli.RunAsync("add", "Parked on level 3", "--cube", "a");
+        for (int i = 0; i < 4; i++)
+        {
+            await cli.RunAsync("add", $"Planning the garden, step {i}: tomatoes along the south wall", "--cube", "b", "--session", "s1", "--actor", "ann");
+        }
+
+        using var listener = new System.Net.HttpListener();
+        int port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        using var cancellation = new CancellationTokenSource();
+        var server = Task.Run(async () =>
+        {
+            var ctx = await listener.GetContextAsync();
+            if (cancel)
+            {
+                cancellation.Cancel();
+                return ctx;
+            }
+
+            byte[] body = System.Text.Encoding.UTF8.GetBytes("{\"error\":{\"message\":\"bad key\"}}");
+            ctx.Response.StatusCode = 401;
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.OutputStream.WriteAsync(body);
+            ctx.Response.Close();
+            return null;
+        });
+
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await CliApp.RunAsync(
+            ["--db", cli.DbPath, "maintain", "--all-cubes", "--jobs", "forgetting,summaries", "--chat-url", $"http://127.0.0.1:{port}/v1", "--chat-model", "test-model"],
+            stdout, stderr, TerminalKind.None, cancellation.Token);
+        (await server)?.Response.Abort();
+        return (stdout.ToString(), stderr.ToString(), code);
+    }
+
+    private static void AssertRowsBeforeTheFailure(string output)
+    {
+        var rows = output.Split('\n').Select(l => l.Split('│', StringSplitOptions.TrimEntries)).Where(c => c.Length == 5).Select(c => (c[1], c[2], c[3])).ToList();
+        Assert.True(rows.Contains(("a", "forgetting", "archived 0, conflicts 0, examined 1, exempt 0, kept 1")), output);
+        Assert.Contains(rows, r => r.Item1 == "a" && r.Item2 == "summaries");
+        Assert.True(rows.Contains(("b", "forgetting", "archived 0, conflicts 0, examined 4, exempt 0, kept 4")), output);
+        Assert.DoesNotContain(rows, r => r.Item1 == "b" && r.Item2 == "summaries");
+        Assert.Contains("Stopped after 3 of 4 job run(s)", output, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

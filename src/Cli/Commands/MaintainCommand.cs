@@ -10,7 +10,8 @@ namespace AgentMem.Cli.Commands;
 /// <c>maintain</c>: runs maintenance jobs (expiry, which purges past the cube's TTL, then forgetting, consolidation, linking,
 /// and summaries with a chat model) on the <c>--cube</c> cube, or on every cube with <c>--all-cubes</c>. With <c>--json</c>
 /// it prints NDJSON: <c>progress</c> events, one <c>job</c> line per job and cube (counts and actions), and a final
-/// <c>done</c> line with the totals.
+/// <c>done</c> line with the totals. For people it prints a table of each job's counts and its actions; when a job fails
+/// or the run is cancelled, the table of the jobs that completed comes before the error (exit code unchanged).
 /// </summary>
 internal static class MaintainCommand
 {
@@ -61,9 +62,20 @@ internal static class MaintainCommand
                 : [await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)];
             var watch = Stopwatch.StartNew();
             var results = new List<MaintenanceJobResult>();
-            foreach (var cube in cubes)
+            try
             {
-                results.AddRange(await RunCubeAsync(memory, ctx, runner, selected.Select(j => j.Name).ToList(), cube, dry, instant, ct));
+                foreach (var cube in cubes)
+                {
+                    await RunCubeAsync(memory, ctx, runner, selected.Select(j => j.Name).ToList(), cube, dry, instant, results, ct);
+                }
+            }
+            catch (Exception) when (!ctx.Output.IsJson && results.Count > 0)
+            {
+                // What the jobs before the failure or the cancellation did has committed (a TTL purge for good): the table
+                // is shown before the error, which alone said nothing of it. (--json has written a line per job already.)
+                WriteResults(ctx, results, dry);
+                ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[yellow]Stopped after {results.Count:N0} of {cubes.Count * selected.Count:N0} job run(s)[/]: {(dry ? "a dry run, nothing written." : "the results above are stored, as is any batch the stopped job committed.")}"));
+                throw;
             }
 
             var totals = results.SelectMany(r => r.Counts)
@@ -76,33 +88,38 @@ internal static class MaintainCommand
                 return;
             }
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("cube", "job", "counts");
-            foreach (var r in results)
-            {
-                table.AddRow(Markup.Escape(r.Cube), r.Job, string.Join(", ", r.Counts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:N0}"))));
-            }
-
-            ctx.Output.Console.Write(table);
-            foreach (var r in results)
-            {
-                foreach (var a in r.Actions.Take(50))
-                {
-                    ctx.Output.Console.MarkupLine($"{(dry ? "would " : string.Empty)}{a.Kind} {a.Id?.ToString() ?? "(new)"}{(a.Other is { } o ? " -> " + o : string.Empty)}: {Markup.Escape(a.Reason)}");
-                }
-
-                if (r.Actions.Count > 50)
-                {
-                    ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]… {r.Actions.Count - 50:N0} more {Markup.Escape(r.Job)} actions (use --json for all)[/]"));
-                }
-            }
-
+            WriteResults(ctx, results, dry);
             ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"{(dry ? "Dry run: nothing written. " : string.Empty)}{cubes.Count:N0} cube(s), {selected.Count} job(s) in {watch.Elapsed.TotalSeconds:0.00} s."));
         });
     }
 
-    private static async Task<IReadOnlyList<MaintenanceJobResult>> RunCubeAsync(MemoryOS memory, CliContext ctx, MaintenanceRunner runner, List<string> jobNames, MemCube cube, bool dryRun, DateTimeOffset? asOf, CancellationToken ct)
+    /// <summary>The table of each job's counts, then its actions (the first 50 of each job), for people.</summary>
+    private static void WriteResults(CliContext ctx, List<MaintenanceJobResult> results, bool dry)
     {
-        var results = new List<MaintenanceJobResult>();
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("cube", "job", "counts");
+        foreach (var r in results)
+        {
+            table.AddRow(Markup.Escape(r.Cube), r.Job, string.Join(", ", r.Counts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:N0}"))));
+        }
+
+        ctx.Output.Console.Write(table);
+        foreach (var r in results)
+        {
+            foreach (var a in r.Actions.Take(50))
+            {
+                ctx.Output.Console.MarkupLine($"{(dry ? "would " : string.Empty)}{a.Kind} {a.Id?.ToString() ?? "(new)"}{(a.Other is { } o ? " -> " + o : string.Empty)}: {Markup.Escape(a.Reason)}");
+            }
+
+            if (r.Actions.Count > 50)
+            {
+                ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]… {r.Actions.Count - 50:N0} more {Markup.Escape(r.Job)} actions (use --json for all)[/]"));
+            }
+        }
+    }
+
+    /// <summary>Runs the jobs on one cube, adding each job's result to <paramref name="results"/> as it completes.</summary>
+    private static async Task RunCubeAsync(MemoryOS memory, CliContext ctx, MaintenanceRunner runner, List<string> jobNames, MemCube cube, bool dryRun, DateTimeOffset? asOf, List<MaintenanceJobResult> results, CancellationToken ct)
+    {
         foreach (string job in jobNames)
         {
             MaintenanceJobResult result;
@@ -135,8 +152,6 @@ internal static class MaintainCommand
 
             results.Add(result);
         }
-
-        return results;
     }
 
     private static IChatClient? ChatClient(string? url, string? model)
