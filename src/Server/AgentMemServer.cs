@@ -110,6 +110,7 @@ public static class AgentMemServer
         }
 
         app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseMiddleware<OversizedBodyGuard>();
         app.UseMiddleware<EnumQueryCasing>();
         app.UseMiddleware<EncodedSlashRouteValues>();
         app.UseInspector();

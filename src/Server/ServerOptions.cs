@@ -32,9 +32,10 @@ public sealed class ServerOptions
 
     /// <summary>
     /// Largest request body accepted, in bytes (default 16 MiB: room for a memory at the 4 MiB content limit, JSON-escaped);
-    /// larger bodies get 413. One declared (Content-Length) at up to four times the limit is read and dropped first, so a
-    /// client that sends its whole body before reading (Python's urllib, Node's fetch) gets the 413; a larger one, or one
-    /// sent streamed past the limit, gets it with the connection closed, which such a client may see as a broken pipe.
+    /// larger bodies get 413. One declared (Content-Length) at up to four times the limit is read and dropped first (for a
+    /// caller past the key check, for at most 30 s), so a client that sends its whole body before reading (Python's urllib,
+    /// Node's fetch) gets the 413; a larger one, or one sent streamed past the limit, gets it with the connection closed,
+    /// which such a client may see as a broken pipe.
     /// </summary>
     public long MaxRequestBodyBytes { get; set; } = 16L * 1024 * 1024;
 

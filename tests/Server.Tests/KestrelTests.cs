@@ -64,7 +64,7 @@ public sealed class KestrelTests
         await WithRawConnectionAsync(limit, async (stream, reader, authority) =>
         {
             // Four times the limit, the most that is read: far more than the socket buffers between the two ends hold.
-            long length = limit * Hosting.ErrorMiddleware.DrainFactor;
+            long length = limit * Hosting.OversizedBodyGuard.DrainFactor;
             await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/memories HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {TestApp.KeyA}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"));
             var chunk = new byte[64 * 1024];
             Array.Fill(chunk, (byte)' ');
@@ -82,6 +82,20 @@ public sealed class KestrelTests
             // The body was read to its end, so the connection serves the next request.
             await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /v1/cubes HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {TestApp.KeyA}\r\n\r\n"));
             Assert.Equal(200, (await ReadResponseAsync(reader)).Status);
+        });
+    }
+
+    [Fact]
+    public async Task A_caller_without_a_key_gets_its_401_at_once_and_its_body_over_the_limit_is_never_read()
+    {
+        // The 413's drain read up to four times the limit from anyone, before the key check: a caller without a key could
+        // keep the service reading for as long as it cared to trickle bytes. It gets its 401 now, with nothing sent.
+        const long limit = 1024 * 1024;
+        await WithRawConnectionAsync(limit, async (stream, reader, authority) =>
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST /v1/memories HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {limit * 2}\r\n\r\n"));
+            var (status, _) = await ReadResponseAsync(reader);
+            Assert.Equal(401, status);
         });
     }
 

@@ -6,28 +6,13 @@ namespace AgentMem.Server.Hosting;
 /// <summary>
 /// Turns exceptions into RFC 7807 problem details (<c>application/problem+json</c>): typed AgentMem
 /// errors and bad requests with their mapped status and message, anything else as a 500 whose
-/// details stay in the log. Also refuses declared bodies over the limit up front (413), which the
-/// test host, unlike Kestrel, does not enforce, reading and dropping one of up to
-/// <see cref="DrainFactor"/> times the limit first so that a client still sending it reads the answer.
+/// details stay in the log. Also caps a streamed body at the limit where the host does not (the test host, unlike
+/// Kestrel); a declared body over it is <see cref="OversizedBodyGuard"/>'s, after the key check.
 /// </summary>
 internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions options, ILogger<ErrorMiddleware> logger)
 {
-    /// <summary>A declared body over the limit is read and dropped before the 413 when it is at most this many times the limit.</summary>
-    public const int DrainFactor = 4;
-
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.ContentLength is long declared && declared > options.MaxRequestBodyBytes)
-        {
-            await DrainAsync(context, declared).ConfigureAwait(false);
-            if (!context.RequestAborted.IsCancellationRequested)
-            {
-                await TooLarge(context).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is null)
         {
             context.Request.Body = new LimitedReadStream(context.Request.Body, options.MaxRequestBodyBytes);
@@ -81,43 +66,6 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             await Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context).ConfigureAwait(false);
         }
     }
-
-    // Python's http.client and Node's fetch send the whole body before they read the answer: a 413 sent at once, the
-    // connection closed behind it, reached them as a broken pipe with no word of the limit. Reading the body costs the
-    // service no memory (it is dropped as it comes, at Kestrel's minimum data rate); past DrainFactor times the limit the
-    // connection is closed after the answer, as before, rather than read for as long as a client cares to send. A client
-    // that waits for "100 Continue" (curl on a large body) has sent nothing yet: the 413 tells it not to.
-    private async Task DrainAsync(HttpContext context, long declared)
-    {
-        bool waiting = context.Request.Headers.Expect.Any(e => e is not null && e.Contains("100-continue", StringComparison.OrdinalIgnoreCase));
-        if (waiting || declared / DrainFactor > options.MaxRequestBodyBytes)
-        {
-            context.Response.Headers.Connection = "close";
-            return;
-        }
-
-        // Kestrel refuses to read a body declared over its limit; this request's limit can still be raised, since nothing has read it.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = declared;
-        }
-
-        try
-        {
-            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
-        {
-            // The client went away, stopped short of what it declared or sent too slowly: the 413 is all that is left to say.
-            context.Response.Headers.Connection = "close";
-        }
-    }
-
-    private Task TooLarge(HttpContext context) =>
-        Results.Problem(
-            statusCode: StatusCodes.Status413PayloadTooLarge,
-            title: ProblemMapping.BodyTooLargeTitle,
-            detail: ProblemMapping.BodyTooLarge(options.MaxRequestBodyBytes)).ExecuteAsync(context);
 
     // Malformed JSON arrives wrapped: the JsonException underneath says where the document broke, or which member the
     // body's contract does not have. A body without a content
