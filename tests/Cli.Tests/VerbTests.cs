@@ -78,6 +78,21 @@ public sealed class VerbTests : IDisposable
     }
 
     [Fact]
+    public async Task List_and_get_show_an_event_start_on_the_clock_it_was_given_with()
+    {
+        // Shown in UTC, an evening of 7 May at -10:00 read as 8 May, while the context dated it 7 May.
+        var (code, output, _) = await cli.RunAsync("add", "We went to the beach together", "--time", "2024-05-07T20:00-10:00");
+        Assert.Equal(0, code);
+        string id = output.Trim();
+
+        var (_, list, _) = await cli.RunAsync("list");
+        Assert.Contains("2024-05-07 20:00 -10:00", list, StringComparison.Ordinal);
+        var (_, details, _) = await cli.RunAsync("get", id);
+        Assert.Contains("2024-05-07 20:00 -10:00", details, StringComparison.Ordinal);
+        Assert.DoesNotContain("2024-05-08", details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Add_search_get_update_history_and_purge_work_end_to_end()
     {
         var (code, output, _) = await cli.RunAsync("add", "Melanie signed up for a pottery class", "--tag", "hobby", "--time", "2023-07-03", "--source", "conversation:D4:2", "--actor", "Melanie", "--reason", "she said so");

@@ -409,15 +409,16 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
     }
 
     /// <summary>
-    /// The event time for the model: the day alone at midnight UTC (a date given alone is kept so; a time that falls exactly
-    /// there reads the same), else the instant in UTC: the UTC day of "2024-05-07T23:30-05:00" was given as its date, 8 May,
-    /// a day late.
+    /// The event time for the model, at the offset it was given with (the speaker's clock): the day alone when it is
+    /// midnight there (a date given alone is kept so), else the instant with its offset ("Z" for UTC). In UTC, an evening
+    /// of 7 May at -05:00 read as 8 May, a day late.
     /// </summary>
-    private static string? Date(DateTimeOffset? value) => value?.UtcDateTime switch
+    private static string? Date(DateTimeOffset? value) => value switch
     {
         null => null,
         { TimeOfDay.Ticks: 0 } day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        { } instant => instant.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        { Offset.Ticks: 0 } instant => instant.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        { } instant => instant.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture),
     };
 
     private static MemoryVersionResult Version(MemoryItem item) =>

@@ -59,7 +59,7 @@ public static class MemoryTools
         var set = new MemoryToolSet(memory, scope, AgentTool.BoundCube(scope, cube), logger);
         return
         [
-            AgentTool.Create(set.SearchAsync, Search, "Search long-term memory for facts and past conversation relevant to a query. Returns the best matches, best first, with id, text, speaker, date (the event's day, or its instant in UTC when it is not midnight UTC) and score. Search before answering questions about the user or the past.", logger,
+            AgentTool.Create(set.SearchAsync, Search, "Search long-term memory for facts and past conversation relevant to a query. Returns the best matches, best first, with id, text, speaker, date (the event's day, or its instant with the offset it was given when it is not midnight there) and score. Search before answering questions about the user or the past.", logger,
                 parameter => parameter.Name == "mode" ? set.ModeDescription : null),
             AgentTool.Create(set.AddAsync, Add, "Remember a new fact or event for later conversations. Returns the memory id and whether it was new (false when the same text was already remembered).", logger),
             AgentTool.Create(set.UpdateAsync, Update, "Correct a remembered fact: replaces the text of the memory with this id and returns the new version. The old version is kept in the history with the reason; a forgotten (archived) memory is current again with the correction.", logger),

@@ -4,7 +4,7 @@ namespace AgentMem.Agents.Tools;
 /// <param name="Id">The memory id (26-character ULID).</param>
 /// <param name="Text">The memory's text; for a long memory, the passage that matched, between "…" marks.</param>
 /// <param name="Speaker">Who said or wrote it, if known.</param>
-/// <param name="Date">When the event happened, if known: its day (yyyy-MM-dd) at midnight UTC, which is how a date given alone is kept, else the instant in UTC (yyyy-MM-ddTHH:mm:ssZ); the offset the caller wrote is not kept.</param>
+/// <param name="Date">When the event happened, if known: its day (yyyy-MM-dd) when it is midnight at the offset it was given with (a date given alone is kept as midnight UTC), else the instant at that offset (yyyy-MM-ddTHH:mm:ss±hh:mm, or Z for UTC).</param>
 /// <param name="Score">Relevance; larger is better, comparable only within one result list.</param>
 public sealed record MemoryHitResult(string Id, string Text, string? Speaker, string? Date, double Score)
 {

@@ -33,8 +33,13 @@ internal static class MemoryView
         return table;
     }
 
-    public static string Time(DateTimeOffset? value) =>
-        value is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture) : string.Empty;
+    public static string Time(DateTimeOffset? value) => value switch
+    {
+        null => string.Empty,
+        // At the offset it was given with: in UTC an evening of 7 May at -05:00 read as 8 May.
+        { Offset.Ticks: 0 } v => v.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        { } v => v.ToString("yyyy-MM-dd HH:mm zzz", System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public static string Clip(string text, int max)
     {

@@ -594,12 +594,17 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     public async Task Search_gives_an_event_time_as_the_instant_it_is_and_a_date_alone_as_its_day()
     {
         // The time was kept in UTC and its UTC day given as the event date: an evening west of UTC read as the next day.
+        // Now the store keeps the offset, and the tool gives the time on the speaker's clock.
         await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's flight landed in Chicago","eventTime":"2024-05-07T23:30:00-05:00"}""");
         await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's flight left Oslo","eventTime":"2024-05-07"}""");
+        await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's flight stopped in Reykjavik","eventTime":"2024-05-07T12:15:00Z"}""");
+        await CallAsync<MemoryAddResult>(tools, "memory_add", """{"text":"Ann's flight was booked in Tokyo","eventTime":"2024-05-01T00:00:00+09:00"}""");
 
         var hits = await CallAsync<List<MemoryHitResult>>(tools, "memory_search", """{"query":"flight","k":5,"mode":"bm25"}""");
-        Assert.Equal("2024-05-08T04:30:00Z", hits.Single(h => h.Text.Contains("Chicago", StringComparison.Ordinal)).Date);
+        Assert.Equal("2024-05-07T23:30:00-05:00", hits.Single(h => h.Text.Contains("Chicago", StringComparison.Ordinal)).Date);
         Assert.Equal("2024-05-07", hits.Single(h => h.Text.Contains("Oslo", StringComparison.Ordinal)).Date);
+        Assert.Equal("2024-05-07T12:15:00Z", hits.Single(h => h.Text.Contains("Reykjavik", StringComparison.Ordinal)).Date);
+        Assert.Equal("2024-05-01", hits.Single(h => h.Text.Contains("Tokyo", StringComparison.Ordinal)).Date);
     }
 
     [Fact]
