@@ -615,7 +615,7 @@ export interface components {
              * @description Memories given a vector in the background since the service started.
              */
             embedded: number;
-            /** @description That the background embedder stopped, and the kind of failure (it retries on the next write; the service log has the details), or null. */
+            /** @description That the background embedder stopped, and the kind of failure (it tries again after a back-off, and this clears once a batch succeeds; the service log has the details), or null. */
             error?: null | string;
         };
         /** @description Body of `GET /health`. */

@@ -260,6 +260,11 @@ internal static class BenchCommand
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await WaitForEmbeddingsAsync(state, progress, ct);
         ctx.Output.Notice($"[grey]embedded {cubes.Count} cubes in {watch.Elapsed.TotalSeconds:F1} s before the questions[/]");
+        if (state.RefusedEmbeddings > 0)
+        {
+            // Set aside rather than failing the run: those memories are scored by their words alone.
+            ctx.Output.Notice($"[yellow]{state.RefusedEmbeddings} memories have no vector:[/] the embedder refused them ({Markup.Escape(state.LastEmbeddingRefusal?.Message ?? "no reason given")}); they are searched by their words only");
+        }
     }
 
     /// <summary>

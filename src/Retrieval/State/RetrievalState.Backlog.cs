@@ -1,10 +1,16 @@
+using AgentMem.Common.Http;
+using AgentMem.Retrieval.Embeddings;
+
 namespace AgentMem.Retrieval.State;
 
 /// <summary>
 /// The background embedder of <see cref="RetrievalState"/>: memories whose embedding a build or catch-up did not compute
 /// inline (more than <see cref="RetrievalStateOptions.InlineEmbedLimit"/> at once, e.g. every memory after the embedder
 /// changed) are indexed lexically at once and queued here; one pool task embeds them in batches, persists the vectors,
-/// and adds them to the cube's vector signal if the memory still has the text that was embedded.
+/// and adds them to the cube's vector signal if the memory still has the text that was embedded. A failed batch is tried
+/// again after a back-off (<see cref="RetrievalStateOptions.FirstEmbedRetryDelay"/>, doubling up to
+/// <see cref="RetrievalStateOptions.MaxEmbedRetryDelay"/>); a memory the embedder refuses as bad input is set aside
+/// (<see cref="RefusedEmbeddings"/>) so that it does not hold back the others.
 /// </summary>
 public sealed partial class RetrievalState
 {
@@ -21,14 +27,44 @@ public sealed partial class RetrievalState
     private Task catchUpTask = Task.CompletedTask;
     private long backgroundEmbedded;
 
+    // Failed batches in a row (the back-off's exponent) and in all (so a wait knows whether its own run failed), and
+    // whether a retry is scheduled: until it fires, a deferral only queues, so an endpoint that is down is not called per write.
+    private int backlogFailures;
+    private long failedBatches;
+    private bool retryWaiting;
+    private int retryGeneration;
+    private Task retryTask = Task.CompletedTask;
+
+    // Memories the embedder refused as bad input: searchable by their words only, until their text changes or their cube
+    // is opened again (a restart, an eviction), which queues them once more.
+    private readonly ConcurrentDictionary<(string Tenant, string Cube), ConcurrentDictionary<MemoryId, byte>> refused = new();
+
     /// <summary>Searchable memories waiting for the background embedder (all cubes).</summary>
     public long PendingEmbeddings => backlog.Values.Sum(s => (long)s.Count);
 
     /// <summary>Memories the background embedder has added to the vector signal since this state was created.</summary>
     public long BackgroundEmbedded => Interlocked.Read(ref backgroundEmbedded);
 
-    /// <summary>Why the background embedder stopped (the embedder or the store failed), or null; pending memories stay queued and are retried by <see cref="WaitForEmbeddingsAsync"/> or the next deferral.</summary>
+    /// <summary>
+    /// Why the last background batch (or catch-up) failed (the embedder or the store), or null once a batch has succeeded
+    /// since. Its memories stay queued and are tried again after a back-off (<see cref="RetrievalStateOptions.FirstEmbedRetryDelay"/>,
+    /// doubling up to <see cref="RetrievalStateOptions.MaxEmbedRetryDelay"/>), or at once by <see cref="WaitForEmbeddingsAsync"/>.
+    /// </summary>
     public Exception? BackgroundEmbeddingError { get; private set; }
+
+    /// <summary>
+    /// Memories the embedder refused as bad input (<see cref="EmbeddingInputException"/>, or an endpoint's 400, 413 or 422
+    /// for their text), over all cubes: they are searchable by their words only, and no longer wait. One is queued again
+    /// when its text changes or its cube is next opened (a restart, an eviction).
+    /// </summary>
+    public long RefusedEmbeddings => refused.Values.Sum(s => (long)s.Count);
+
+    /// <summary>The memories of one cube the embedder refused (see <see cref="RefusedEmbeddings"/>).</summary>
+    public IReadOnlyCollection<MemoryId> RefusedEmbeddingsIn(string tenant, string cubeId) =>
+        refused.TryGetValue((tenant, cubeId), out var set) ? [.. set.Keys] : [];
+
+    /// <summary>Why the embedder refused the last memory it refused (see <see cref="RefusedEmbeddings"/>), or null.</summary>
+    public Exception? LastEmbeddingRefusal { get; private set; }
 
     /// <summary>
     /// Told after a committed write to the cube. With <see cref="RetrievalStateOptions.QueueAfterWrites"/> and a model
@@ -81,9 +117,13 @@ public sealed partial class RetrievalState
             {
                 break;
             }
+            catch (CubeNotFoundException)
+            {
+                // Deleted since the write (its delete told this state, or another process deleted it): nothing to catch up.
+            }
             catch (Exception ex)
             {
-                // The next search of the cube catches up (and reports) instead; a purged cube simply has nothing to do.
+                // The next search of the cube catches up (and reports) instead.
                 BackgroundEmbeddingError ??= ex;
             }
         }
@@ -124,22 +164,26 @@ public sealed partial class RetrievalState
     public Task PrepareAsync(string tenant, string cubeId, CancellationToken cancellationToken = default) =>
         WithCubeAsync(tenant, cubeId, _ => 0, cancellationToken);
 
-    /// <summary>Waits until no memory waits for the background embedder.</summary>
-    /// <exception cref="InvalidOperationException">The background embedder failed; the memories it could not embed stay queued.</exception>
+    /// <summary>
+    /// Waits until no memory waits for the background embedder, trying a failed batch again at once rather than after its
+    /// back-off. Memories the embedder refuses (<see cref="RefusedEmbeddings"/>) do not wait.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A batch failed while waiting; the memories it could not embed stay queued (and are tried again after the back-off).</exception>
     public async Task WaitForEmbeddingsAsync(CancellationToken cancellationToken = default)
     {
         while (PendingEmbeddings > 0)
         {
             Task running;
+            long failedBefore;
             lock (backlogLock)
             {
-                BackgroundEmbeddingError = null; // a wait is a retry
-                StartBacklogLocked();
+                failedBefore = failedBatches;
+                StartBacklogLocked(); // a wait is a retry
                 running = backlogTask;
             }
 
             await running.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (BackgroundEmbeddingError is { } error)
+            if (Interlocked.Read(ref failedBatches) != failedBefore && BackgroundEmbeddingError is { } error)
             {
                 throw new InvalidOperationException($"The background embedder failed with {PendingEmbeddings} memories still waiting: {error.Message}", error);
             }
@@ -150,14 +194,18 @@ public sealed partial class RetrievalState
     private void Defer(string tenant, string cubeId, IEnumerable<MemoryId> ids)
     {
         var pending = backlog.GetOrAdd((tenant, cubeId), _ => new ConcurrentDictionary<MemoryId, long>());
+        refused.TryGetValue((tenant, cubeId), out var setAside);
         foreach (var id in ids)
         {
             pending[id] = Interlocked.Increment(ref backlogStamp);
+            setAside?.TryRemove(id, out _); // waiting again: a new text, or its cube opened again
         }
 
         lock (backlogLock)
         {
-            if (BackgroundEmbeddingError is null)
+            // After a failure the scheduled retry drains what was queued meanwhile: starting now would call an endpoint
+            // that is down once per write.
+            if (!retryWaiting)
             {
                 StartBacklogLocked();
             }
@@ -205,9 +253,10 @@ public sealed partial class RetrievalState
             }
 
             var taken = next.Value.Take(Options.EmbedBatch).ToList();
+            bool embedded;
             try
             {
-                await EmbedPendingAsync(next.Key.Tenant, next.Key.Cube, next.Value, taken, cancellationToken).ConfigureAwait(false);
+                embedded = await EmbedOrSetAsideAsync(next.Key.Tenant, next.Key.Cube, next.Value, taken, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -216,6 +265,9 @@ public sealed partial class RetrievalState
                     if (!cancellationToken.IsCancellationRequested)
                     {
                         BackgroundEmbeddingError = ex;
+                        backlogFailures++;
+                        Interlocked.Increment(ref failedBatches);
+                        ScheduleRetryLocked();
                     }
 
                     backlogRunning = false;
@@ -224,7 +276,94 @@ public sealed partial class RetrievalState
                 return;
             }
 
+            if (embedded)
+            {
+                lock (backlogLock)
+                {
+                    // Working again: a retry still scheduled (a wait retried first) must not hold later deferrals back.
+                    BackgroundEmbeddingError = null;
+                    backlogFailures = 0;
+                    retryWaiting = false;
+                    retryGeneration++;
+                }
+            }
+
             Options.EmbeddingProgress?.Report(new EmbeddingProgress(PendingEmbeddings, BackgroundEmbedded));
+        }
+    }
+
+    /// <summary>Starts the drain again after the back-off of the failures in a row so far (not while disposed, or already scheduled).</summary>
+    private void ScheduleRetryLocked()
+    {
+        if (retryWaiting || disposed)
+        {
+            return;
+        }
+
+        retryWaiting = true;
+        var delay = RetryTiming.Delay(Math.Max(0, backlogFailures - 1), Options.FirstEmbedRetryDelay, Options.MaxEmbedRetryDelay, null, Random.Shared);
+        retryTask = RetryAfterAsync(delay, ++retryGeneration, backlogStop.Token);
+    }
+
+    private async Task RetryAfterAsync(TimeSpan delay, int generation, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        lock (backlogLock)
+        {
+            if (generation == retryGeneration) // not superseded by a batch that succeeded meanwhile
+            {
+                retryWaiting = false;
+                StartBacklogLocked();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Embeds a batch; when the embedder refuses it as bad input, embeds each half on its own, down to the single memory it
+    /// refuses, which is set aside (<see cref="RefusedEmbeddings"/>) rather than failing its batch at every try, and every
+    /// batch queued behind it. True when some memory was embedded (or needed nothing); any other failure propagates.
+    /// </summary>
+    private async Task<bool> EmbedOrSetAsideAsync(string tenant, string cubeId, ConcurrentDictionary<MemoryId, long> pending, List<KeyValuePair<MemoryId, long>> taken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EmbedPendingAsync(tenant, cubeId, pending, taken, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            if (taken.Count == 1)
+            {
+                // Unless it was queued again meanwhile (a new text, which gets its own try).
+                if (pending.TryRemove(taken[0]))
+                {
+                    refused.GetOrAdd((tenant, cubeId), _ => new ConcurrentDictionary<MemoryId, byte>()).TryAdd(taken[0].Key, 0);
+                }
+
+                LastEmbeddingRefusal = ex;
+                return false;
+            }
+
+            int half = taken.Count / 2;
+            bool first = await EmbedOrSetAsideAsync(tenant, cubeId, pending, taken.GetRange(0, half), cancellationToken).ConfigureAwait(false);
+            bool second = await EmbedOrSetAsideAsync(tenant, cubeId, pending, taken.GetRange(half, taken.Count - half), cancellationToken).ConfigureAwait(false);
+            return first || second;
+        }
+    }
+
+    /// <summary>
+    /// Whether the embedder refused the texts themselves, so that sending them again cannot succeed: bad input, or an
+    /// endpoint's 400, 413 or 422. A 401, 403 or 404 (a wrong key, model or URL) fails every text alike and is retried.
+    /// </summary>
+    private static bool IsRefusal(Exception ex) => ex is EmbeddingInputException
+        || (ex is EmbeddingServiceException { StatusCode: HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.UnprocessableEntity });
+
+    /// <summary>Forgets that the embedder refused a memory that is gone (purged, or no longer searchable).</summary>
+    private void ForgetRefused(string tenant, string cubeId, MemoryId id)
+    {
+        if (refused.TryGetValue((tenant, cubeId), out var set))
+        {
+            set.TryRemove(id, out _);
         }
     }
 
@@ -335,18 +474,29 @@ public sealed partial class RetrievalState
     private void StopBacklog()
     {
         backlogStop.Cancel();
-        foreach (var task in new[] { catchUpTask, backlogTask })
+        AwaitStopped(catchUpTask);
+        AwaitStopped(backlogTask);
+
+        // Read after the drain ended: a batch failing as the stop began may have scheduled it (its delay ends at the cancel).
+        Task retry;
+        lock (backlogLock)
         {
-            try
-            {
-                task.Wait();
-            }
-            catch (AggregateException)
-            {
-                // Cancelled mid-batch: nothing half-applied (vectors are added under the cube's gate, after persisting).
-            }
+            retry = retryTask;
         }
 
+        AwaitStopped(retry);
         backlogStop.Dispose();
+    }
+
+    private static void AwaitStopped(Task task)
+    {
+        try
+        {
+            task.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Cancelled mid-batch: nothing half-applied (vectors are added under the cube's gate, after persisting).
+        }
     }
 }

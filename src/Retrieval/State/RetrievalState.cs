@@ -454,6 +454,7 @@ public sealed partial class RetrievalState : IDisposable
         var key = (tenant, cubeId);
         deleted.TryAdd(key, 0);
         backlog.TryRemove(key, out _);
+        refused.TryRemove(key, out _);
         written.TryRemove(key, out _);
         if (cubes.TryGetValue(key, out var entry))
         {
@@ -899,6 +900,7 @@ public sealed partial class RetrievalState : IDisposable
                 if (gone)
                 {
                     index.RemoveGone(id);
+                    ForgetRefused(tenant, cubeId, id);
                     purged = true;
                 }
                 else
@@ -917,6 +919,7 @@ public sealed partial class RetrievalState : IDisposable
                     if (!found.Contains(id))
                     {
                         index.RemoveGone(id); // purged after this feed entry was written; its purge entry follows
+                        ForgetRefused(tenant, cubeId, id);
                     }
                 }
 
@@ -1003,6 +1006,7 @@ public sealed partial class RetrievalState : IDisposable
             if (!CubeIndex.IsIndexed(items[i].State))
             {
                 index.RemoveGone(items[i].Id);
+                ForgetRefused(tenant, cubeId, items[i].Id);
                 continue;
             }
 

@@ -62,6 +62,19 @@ public sealed class RetrievalStateOptions
     /// </summary>
     public bool QueueAfterWrites { get; set; }
 
+    /// <summary>
+    /// How long the background embedder waits after a failed batch before it tries again (the embedder or the store was
+    /// down): each failure in a row doubles the wait, up to <see cref="MaxEmbedRetryDelay"/>, drawn from its upper half so
+    /// that processes that failed together do not retry in step. Memories queued meanwhile wait for that try.
+    /// </summary>
+    public TimeSpan FirstEmbedRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between background embedding tries after failures in a row (see <see cref="FirstEmbedRetryDelay"/>).</summary>
+    public TimeSpan MaxEmbedRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest <see cref="MaxEmbedRetryDelay"/> accepted: one day.</summary>
+    public static readonly TimeSpan MaxEmbedRetryDelayLimit = TimeSpan.FromDays(1);
+
     /// <summary>Told after every background batch (and each deferral) how many memories wait and how many were embedded.</summary>
     public IProgress<EmbeddingProgress>? EmbeddingProgress { get; set; }
 
@@ -108,6 +121,9 @@ public sealed class RetrievalStateOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(ChangeBatch, 1, nameof(ChangeBatch));
         ArgumentOutOfRangeException.ThrowIfLessThan(EmbedBatch, 1, nameof(EmbedBatch));
         ArgumentOutOfRangeException.ThrowIfNegative(InlineEmbedLimit, nameof(InlineEmbedLimit));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FirstEmbedRetryDelay, TimeSpan.Zero, nameof(FirstEmbedRetryDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxEmbedRetryDelay, FirstEmbedRetryDelay, nameof(MaxEmbedRetryDelay));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxEmbedRetryDelay, MaxEmbedRetryDelayLimit, nameof(MaxEmbedRetryDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointEvery, 1, nameof(CheckpointEvery));
         ArgumentOutOfRangeException.ThrowIfLessThan(SnapshotMinimum, 1, nameof(SnapshotMinimum));
         if (AnnThreshold is { } threshold)

@@ -19,7 +19,7 @@ internal sealed class EmbeddingErrorReport(ILogger<EmbeddingErrorReport> log)
 
         if (!ReferenceEquals(Interlocked.Exchange(ref logged, error), error))
         {
-            log.LogError(error, "The background embedder stopped; it tries again on the next write.");
+            log.LogError(error, "A background embedding batch failed; the embedder tries again after a back-off, and the error clears once a batch succeeds.");
         }
 
         return $"the background embedder stopped ({error.GetType().Name}); the service log has the details";
