@@ -25,6 +25,10 @@ public sealed partial class RetrievalState : IDisposable
     // which recreated its folder and took its lock after the delete. A cube restored from its archive (same id) is let back.
     private readonly ConcurrentDictionary<(string Tenant, string Cube), byte> deleted = new();
     private volatile bool disposed;
+
+    // Calls into the embedder under way, plus one for the state itself, signalled by Dispose: an embedder the state owns is
+    // disposed only once none runs (a search's query embedding, a build's inline embedding).
+    private readonly CountdownEvent embedderCalls = new(1);
     private long clock;
     private int failedCheckpoints;
 
@@ -66,6 +70,9 @@ public sealed partial class RetrievalState : IDisposable
     /// <summary>For tests: what each background SPANN build waits for before it starts, so a test holds one running.</summary>
     internal Task? AnnBuildGate { get; init; }
 
+    /// <summary>For tests: called when <see cref="Dispose"/> begins waiting for the embedder calls under way.</summary>
+    internal Action? EmbedderCallsAwaited { get; init; }
+
     /// <summary>Cubes whose indexes are in memory.</summary>
     public int CachedCubes => cubes.Values.Count(c => c.Index is not null);
 
@@ -93,8 +100,12 @@ public sealed partial class RetrievalState : IDisposable
         // exported an index being changed, or missed the index a build was about to hand over, and its folder lock.
         Clear();
 
+        embedderCalls.Signal();
         if (ownsEmbedder)
         {
+            // A search still running may be inside the embedder: disposing it under the call freed what the call was using.
+            EmbedderCallsAwaited?.Invoke();
+            embedderCalls.Wait();
             embedder?.Dispose();
         }
     }
@@ -110,8 +121,24 @@ public sealed partial class RetrievalState : IDisposable
             return [.. queries.Select(hashing.Embed)];
         }
 
-        var generated = await embedder!.GenerateAsync(queries, QueryOptions, cancellationToken).ConfigureAwait(false);
+        var generated = await GenerateAsync(queries, QueryOptions, cancellationToken).ConfigureAwait(false);
         return [.. generated.Select(g => g.Vector.ToArray())];
+    }
+
+    /// <summary>Calls the model embedder, counted in <see cref="embedderCalls"/> so that <see cref="Dispose"/> waits for it.</summary>
+    /// <exception cref="ObjectDisposedException">The state is disposed.</exception>
+    private async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> texts, EmbeddingGenerationOptions? options, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed || !embedderCalls.TryAddCount(), this);
+
+        try
+        {
+            return await embedder!.GenerateAsync(texts, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            embedderCalls.Signal();
+        }
     }
 
     /// <summary>Tells embedders that prefix queries differently from stored texts (arctic-embed) that this is a query.</summary>
@@ -1074,7 +1101,7 @@ public sealed partial class RetrievalState : IDisposable
             return rows;
         }
 
-        var generated = await embedder!.GenerateAsync(texts, null, cancellationToken).ConfigureAwait(false);
+        var generated = await GenerateAsync(texts, null, cancellationToken).ConfigureAwait(false);
         if (generated.Count != texts.Count)
         {
             throw new Vectors.VectorFormatException($"The embedder returned {generated.Count} vectors for {texts.Count} texts.");

@@ -73,6 +73,46 @@ public sealed class OnnxSentenceEmbedderTests
     }
 
     [Fact]
+    public async Task A_disposed_embedder_refuses_every_call_with_ObjectDisposedException()
+    {
+        // It ran on the freed session: ONNX Runtime's "input name cannot be empty", which named no cause.
+        var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm");
+        embedder.Dispose();
+        embedder.Dispose(); // a second call does nothing
+        Assert.Throws<ObjectDisposedException>(() => embedder.Embed(["hello"]));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => embedder.GenerateAsync(["hello"]));
+    }
+
+    [Fact]
+    public async Task Disposing_during_a_run_waits_for_it_and_the_rest_of_the_call_throws_ObjectDisposedException()
+    {
+        // The session was freed under the run: the process died with SIGSEGV, no exception, no log.
+        var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm", new OnnxEmbedderOptions { BatchSize = 1 });
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        embedder.RunStarting = () =>
+        {
+            running.TrySetResult();
+            release.Wait(TimeSpan.FromMinutes(2));
+        };
+        var embedding = Task.Run(() => embedder.Embed(["the first text", "the second text", "the third text"]));
+        await running.Task.WaitAsync(TimeSpan.FromMinutes(2)); // the first of three runs is under way
+
+        var disposing = Task.Run(embedder.Dispose);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!embedder.DisposeWaiting)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Dispose never waited for the run");
+            await Task.Delay(10);
+        }
+
+        Assert.False(disposing.IsCompleted);
+        release.Set();
+        await disposing.WaitAsync(TimeSpan.FromMinutes(2));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => embedding); // the next run found the encoder closed
+    }
+
+    [Fact]
     public async Task Empty_text_is_refused_as_embedding_input_like_every_embedder_refuses_it()
     {
         using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm");

@@ -634,6 +634,30 @@ public sealed class RetrievalStateTests : TempStore
         }
     }
 
+    [Fact]
+    public async Task Disposing_the_state_waits_for_a_query_being_embedded_before_it_disposes_the_embedder_it_owns()
+    {
+        // The state disposed the embedder it owns under a search's running query embedding: an ONNX session freed under
+        // its run took the process down.
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "c");
+        await writer.AddAsync(Me, "c", new MemoryDraft("Ann likes tea"));
+        var embedder = new HeldQueryEmbedder();
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var state = new RetrievalState(Store, embedder, ownsEmbedder: true) { EmbedderCallsAwaited = () => waiting.TrySetResult() };
+        var search = new HybridRetriever(state).SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 5));
+        await embedder.Entered.Task.WaitAsync(TimeSpan.FromMinutes(2)); // the query is inside the embedder
+
+        var disposing = Task.Run(state.Dispose);
+        await Task.WhenAny(waiting.Task, embedder.Disposed.Task).WaitAsync(TimeSpan.FromMinutes(2)); // waiting for the call, or not
+        embedder.Open.SetResult();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => search); // the state is closed by the time the search goes on
+        await disposing.WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.False(embedder.DisposedDuringCall);
+        Assert.True(embedder.Disposed.Task.IsCompleted);
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
@@ -961,6 +985,37 @@ public sealed class RetrievalStateTests : TempStore
 
     private static string Sentence(Random random) =>
         string.Join(' ', Enumerable.Range(0, 4 + random.Next(6)).Select(_ => Words[random.Next(Words.Length)]));
+
+    /// <summary>A model-like embedder whose queries wait for <see cref="Open"/>, and which notes being disposed under one.</summary>
+    private sealed class HeldQueryEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly AgentMem.Retrieval.Embeddings.HashingEmbedder hashing = new(16);
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-held", null, "held-v1", 16);
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Disposed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool DisposedDuringCall { get; private set; }
+
+        public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (options is not null) // a query (stored texts are embedded without options)
+            {
+                Entered.TrySetResult();
+                await Open.Task;
+                DisposedDuringCall |= Disposed.Task.IsCompleted;
+            }
+
+            return new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(hashing.Embed(v))));
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
+
+        public void Dispose() => Disposed.TrySetResult();
+    }
 
     /// <summary>Hashed vectors of <paramref name="dimension"/> under an id without a dimension, as the OpenAI-compatible generator's without Dimensions.</summary>
     private sealed class UnsizedEmbedder(int dimension) : IEmbeddingGenerator<string, Embedding<float>>

@@ -1,5 +1,6 @@
 using System.Reflection;
 using AgentMem.Common;
+using AgentMem.Retrieval.Vectors;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AgentMem.Retrieval.Embeddings.Onnx;
@@ -13,7 +14,8 @@ namespace AgentMem.Retrieval.Embeddings.Onnx;
 /// <remarks>
 /// Queries and stored texts can need different prefixes (arctic-embed's retrieval instruction): a call whose
 /// <see cref="EmbeddingGenerationOptions.AdditionalProperties"/> has <see cref="InputTypeKey"/> = <see cref="QueryInputType"/>
-/// embeds queries, any other call stored texts. Thread-safe: ONNX Runtime sessions accept concurrent runs.
+/// embeds queries, any other call stored texts. Thread-safe: ONNX Runtime sessions accept concurrent runs, and
+/// <see cref="Dispose"/> waits for the runs under way (freeing the session under one crashed the process).
 /// </remarks>
 public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -34,6 +36,10 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     private readonly OnnxEmbedderOptions options;
     private readonly EmbeddingGeneratorMetadata metadata;
     private readonly bool takesTokenTypes;
+
+    // Encoder runs hold it to read, Dispose to write: the native session is freed only when no run uses it.
+    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+    private volatile bool disposed;
 
     /// <summary>Changes whenever the same weights would see different token ids for the same text.</summary>
     internal const string TokenizationRevision = "t2";
@@ -258,8 +264,31 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             : null;
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => session.Dispose();
+    /// <summary>
+    /// Frees the encoder once the runs under way have finished; a call that comes later, or whose next run had not begun,
+    /// throws <see cref="ObjectDisposedException"/>. A second call does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        // The reader-writer lock is not disposed: its Dispose throws while a thread waits on it, and the flag refuses
+        // every run that gets it (as the vector indexes do).
+        using (gate.Write())
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            session.Dispose();
+        }
+    }
+
+    /// <summary>For tests: called inside each encoder run, before the session runs (so a test can hold one under way).</summary>
+    internal Action? RunStarting { get; set; }
+
+    /// <summary>For tests: whether <see cref="Dispose"/> is waiting for a run to finish.</summary>
+    internal bool DisposeWaiting => gate.WaitingWriteCount > 0;
 
     private static byte[] ReadResource(Assembly assembly, string name)
     {
@@ -271,6 +300,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
 
     private float[][] Embed(IReadOnlyList<string> texts, string prefix, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var tokens = new IReadOnlyList<int>[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
@@ -340,6 +370,9 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         }
 
         using var run = new RunOptions();
+        using var reading = gate.Read();
+        ObjectDisposedException.ThrowIf(disposed, this);
+        RunStarting?.Invoke();
         using var outputs = session.Run(run, names, inputs, [OutputName]);
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
         pooled = new float[rows][];
