@@ -66,9 +66,16 @@ internal sealed class BatchedEmbeddingGenerator : IEmbeddingGenerator<string, Em
         for (int start = 0; start < inputs.Count; start += _options.BatchSize)
         {
             int count = Math.Min(_options.BatchSize, inputs.Count - start);
-            OpenAIEmbeddingCollection batch = await SendAsync(inputs.GetRange(start, count), dimensions, cancellationToken).ConfigureAwait(false);
+            var (batch, response) = await SendAsync(inputs.GetRange(start, count), dimensions, cancellationToken).ConfigureAwait(false);
             if (batch.Count != count)
             {
+                // Some proxies and servers answer 200 with an error object, which the SDK reads as no embeddings: their
+                // message ("model not found") says what is wrong, a count mismatch does not.
+                if (ErrorIn(response) is { } error)
+                {
+                    throw new EmbeddingServiceException(string.Create(CultureInfo.InvariantCulture, $"The embedding endpoint {_endpoint} answered {response.Status} with an error: {EndpointFailure.OneLine(error)}."));
+                }
+
                 throw Bad(string.Create(CultureInfo.InvariantCulture, $"has {batch.Count} embeddings for {count} inputs"));
             }
 
@@ -115,12 +122,13 @@ internal sealed class BatchedEmbeddingGenerator : IEmbeddingGenerator<string, Em
         // The SDK client holds no resources of its own: its pipeline shares a process-wide HttpClient.
     }
 
-    private async Task<OpenAIEmbeddingCollection> SendAsync(List<string> batch, int? dimensions, CancellationToken cancellationToken)
+    private async Task<(OpenAIEmbeddingCollection Batch, PipelineResponse Response)> SendAsync(List<string> batch, int? dimensions, CancellationToken cancellationToken)
     {
         try
         {
             var request = new OpenAI.Embeddings.EmbeddingGenerationOptions { Dimensions = dimensions };
-            return (await _client.GenerateEmbeddingsAsync(batch, request, cancellationToken).ConfigureAwait(false)).Value;
+            var answer = await _client.GenerateEmbeddingsAsync(batch, request, cancellationToken).ConfigureAwait(false);
+            return (answer.Value, answer.GetRawResponse());
         }
         catch (Exception ex) when (EndpointFailure.From(ex, _endpoint, _options, cancellationToken) is { } failure)
         {
@@ -130,6 +138,31 @@ internal sealed class BatchedEmbeddingGenerator : IEmbeddingGenerator<string, Em
         {
             // The SDK could not read a successful answer's body.
             throw new EmbeddingServiceException($"The embedding endpoint {_endpoint} answered something unusable: {EndpointFailure.OneLine(ex.Message)}", ex);
+        }
+    }
+
+    /// <summary>
+    /// The <c>error</c> member of an answer's body: its <c>message</c> when it has one, the string itself, or its JSON;
+    /// null when the body has none (or is not a JSON object).
+    /// </summary>
+    private static string? ErrorIn(PipelineResponse response)
+    {
+        try
+        {
+            using var body = System.Text.Json.JsonDocument.Parse(response.Content.ToMemory());
+            if (body.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !body.RootElement.TryGetProperty("error", out var error)
+                || error.ValueKind == System.Text.Json.JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            return error.ValueKind == System.Text.Json.JsonValueKind.String ? error.GetString()
+                : error.ValueKind == System.Text.Json.JsonValueKind.Object && error.TryGetProperty("message", out var message) && message.ValueKind == System.Text.Json.JsonValueKind.String ? message.GetString()
+                : error.GetRawText();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 

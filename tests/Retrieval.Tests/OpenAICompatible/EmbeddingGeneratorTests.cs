@@ -142,7 +142,9 @@ public sealed class EmbeddingGeneratorTests
     [InlineData("""{"data":[{"index":3,"embedding":[1,2]}]}""", "index 3")]
     [InlineData("""{"data":[{"index":0,"embedding":"AAAA"}]}""", "not a valid Base64 string")]
     [InlineData("""{"data":[{"index":0,"embedding":[1,"x"]}]}""", "not a valid JSON array of float values")]
-    [InlineData("""{"error":"x"}""", "0 embeddings for 1 inputs")]
+    [InlineData("""{"error":"x"}""", "answered 200 with an error: x.")]
+    [InlineData("""{"error":{"message":"model not found","type":"invalid_request_error"}}""", "answered 200 with an error: model not found.")] // some proxies answer so
+    [InlineData("""{"object":"list","data":[],"error":{"code":7}}""", "answered 200 with an error: {\"code\":7}.")]
     [InlineData("""{"data":[{"index":0,"embedding":[1,2]},{"index":0,"embedding":[3,4]}]}""", "2 embeddings for 1 inputs")]
     public async Task Unusable_answers_are_errors(string body, string expectedText)
     {
