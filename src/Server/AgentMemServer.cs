@@ -89,6 +89,8 @@ public static class AgentMemServer
 
         if (composition.Embeddings is { } state)
         {
+            // A failed batch is logged when it fails: /health, which logged it before, may never be asked.
+            state.Options.EmbeddingFailures = app.Services.GetRequiredService<EmbeddingErrorReport>();
             // Work a previous run left (stopped or killed before every memory had its vector) resumes without waiting for a search.
             app.Lifetime.ApplicationStarted.Register(() => _ = EmbeddingQueue.ResumeAsync(state, tenants, log, app.Lifetime.ApplicationStopping));
             if (state.Store is Stores.Postgres.PostgresMemoryStore shared)

@@ -56,6 +56,64 @@ public sealed class ServiceTests
         Assert.DoesNotContain("sk-XYZ", body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_failed_background_batch_is_logged_when_it_fails_without_anyone_asking_health()
+    {
+        // Only /health wrote the failure to the log: a service nobody polled stopped embedding without a word.
+        string folder = TestApp.NewFolder();
+        var options = TestApp.Options(folder);
+        var store = Stores.Locations.StoreLocation.Parse(options.Db).Open();
+        using var state = new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
+        var composition = new ServerComposition(new MemoryOS(store, new HybridRetriever(state)), state);
+        var logged = new CapturedErrors();
+        await using var app = AgentMemServer.Build(options, b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Logging.ClearProviders();
+            b.Logging.AddProvider(logged);
+            b.Services.AddSingleton(composition);
+        });
+        await app.StartAsync();
+        using var client = app.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "Alice likes tea" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/search", new { cube = "notes", query = "tea" })).StatusCode); // queues the vector
+
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (logged.Errors.IsEmpty)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the failed batch was never logged");
+            await Task.Delay(20);
+        }
+
+        Assert.Contains(logged.Errors, e => e is HttpRequestException && e.Message.Contains("secret-host", StringComparison.Ordinal));
+    }
+
+    // Keeps the exceptions logged at Error or above.
+    private sealed class CapturedErrors : ILoggerProvider, ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<Exception> Errors { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error && exception is not null)
+            {
+                Errors.Enqueue(exception);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
     private sealed class FailingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
     {
         private readonly EmbeddingGeneratorMetadata metadata = new("test-failing", null, "failing-v1", 8);

@@ -125,6 +125,7 @@ public sealed partial class RetrievalState
             {
                 // The next search of the cube catches up (and reports) instead.
                 BackgroundEmbeddingError ??= ex;
+                Options.EmbeddingFailures?.Report(ex);
             }
         }
 
@@ -271,6 +272,11 @@ public sealed partial class RetrievalState
                     }
 
                     backlogRunning = false;
+                }
+
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    Options.EmbeddingFailures?.Report(ex);
                 }
 
                 return;

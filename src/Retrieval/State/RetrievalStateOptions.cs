@@ -79,6 +79,12 @@ public sealed class RetrievalStateOptions
     public IProgress<EmbeddingProgress>? EmbeddingProgress { get; set; }
 
     /// <summary>
+    /// Told of each failed background batch or catch-up as it fails (the error <see cref="RetrievalState.BackgroundEmbeddingError"/>
+    /// then holds), so a long-running host can log it when it happens rather than when someone asks.
+    /// </summary>
+    public IProgress<Exception>? EmbeddingFailures { get; set; }
+
+    /// <summary>
     /// Persist computed embeddings in the store (keyed by memory, embedder identity and text hash) so another process
     /// or a restart never re-embeds unchanged text. On by default.
     /// </summary>
