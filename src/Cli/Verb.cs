@@ -101,12 +101,12 @@ internal static class Verb
 
         if (output.ErrorConsole.Profile.Capabilities.Ansi)
         {
-            output.ErrorConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+            output.ErrorConsole.MarkupLine($"[red]error:[/] {TerminalText.Escape(message)}");
         }
         else
         {
             // Unwrapped, so scripts and logs see the message whole.
-            output.Err.WriteLine($"error: {message}");
+            output.Err.WriteLine($"error: {TerminalText.Safe(message)}");
         }
 
         if (stack is not null)

@@ -111,7 +111,7 @@ internal static class AnnBenchCommand
             if (parse.GetValue(json) is { } jsonPath)
             {
                 AnnBenchmark.WriteJson(jsonPath, result);
-                ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
+                ctx.Output.Notice($"[grey]wrote {TerminalText.Escape(Path.GetFullPath(jsonPath))}[/]");
             }
 
             return Task.FromResult(0);

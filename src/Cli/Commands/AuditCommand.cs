@@ -41,8 +41,8 @@ internal static class AuditCommand
                 var table = new Table().Border(TableBorder.Rounded).AddColumns("seq", "at", "user", "agent", "action", "cube", "memory", "version", "detail");
                 foreach (var r in records)
                 {
-                    table.AddRow(r.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), r.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.User ?? ""), Markup.Escape(r.Agent ?? ""), Markup.Escape(r.Action),
-                        r.CubeId ?? "", r.MemoryId ?? "", r.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", Markup.Escape(r.Detail ?? ""));
+                    table.AddRow(r.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), r.At.ToString("u", System.Globalization.CultureInfo.InvariantCulture), TerminalText.Escape(r.User ?? ""), TerminalText.Escape(r.Agent ?? ""), TerminalText.Escape(r.Action),
+                        r.CubeId ?? "", r.MemoryId ?? "", r.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", TerminalText.Escape(r.Detail ?? ""));
                 }
 
                 console.Write(table);

@@ -102,7 +102,7 @@ internal static class BenchCommand
             var counter = TokenizerOption.Resolve(parse.GetValue(tokenizer));
 
             string path = parse.GetValue(file)!;
-            ctx.Output.Notice(path.Length == 0 ? "[grey]generating longchat (seed 7)[/]" : $"[grey]loading {Markup.Escape(path)}[/]");
+            ctx.Output.Notice(path.Length == 0 ? "[grey]generating longchat (seed 7)[/]" : $"[grey]loading {TerminalText.Escape(path)}[/]");
             var dataset = generated && path.Length == 0 ? LongChatGenerator.Generate(new LongChatOptions()) : await DatasetLoader.LoadAsync(kind, path, ct);
             using var qa = QaSetup.FromOptions(parse.GetValue(qaUrl), parse.GetValue(qaModel), parse.GetValue(qaKey), parse.GetValue(judgeModel), fullContextBaseline: !parse.GetValue(noFullContext), judgeMaxTokens: parse.GetValue(judgeMaxTokens));
             if (qa.Options is null)
@@ -174,7 +174,7 @@ internal static class BenchCommand
                 if (parse.GetValue(json) is { } jsonPath)
                 {
                     JsonReportWriter.Write(jsonPath, run.Result, manifest, comparison);
-                    ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
+                    ctx.Output.Notice($"[grey]wrote {TerminalText.Escape(Path.GetFullPath(jsonPath))}[/]");
                 }
 
                 if (parse.GetValue(report) is { } reportDir)
@@ -183,7 +183,7 @@ internal static class BenchCommand
                     JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, manifest, comparison);
                     MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, manifest, comparison);
                     SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), run.Result, $"{kind}: recall@k by category", options.Granularity);
-                    ctx.Output.Notice($"[grey]wrote report to {Markup.Escape(Path.GetFullPath(reportDir))}[/]");
+                    ctx.Output.Notice($"[grey]wrote report to {TerminalText.Escape(Path.GetFullPath(reportDir))}[/]");
                 }
 
                 return 0;
@@ -200,7 +200,7 @@ internal static class BenchCommand
                     catch (Exception e) when (e is StoreUnavailableException or IOException or UnauthorizedAccessException)
                     {
                         // The run's result stands; say what is left behind rather than hide it behind this error.
-                        ctx.Output.Notice($"[yellow]could not drop the run's database {Markup.Escape(database.Display)}:[/] {Markup.Escape(e.Message)} (drop it by hand)");
+                        ctx.Output.Notice($"[yellow]could not drop the run's database {TerminalText.Escape(database.Display)}:[/] {TerminalText.Escape(e.Message)} (drop it by hand)");
                     }
                 }
 
@@ -263,7 +263,7 @@ internal static class BenchCommand
         if (state.RefusedEmbeddings > 0)
         {
             // Set aside rather than failing the run: those memories are scored by their words alone.
-            ctx.Output.Notice($"[yellow]{state.RefusedEmbeddings} memories have no vector:[/] the embedder refused them ({Markup.Escape(state.LastEmbeddingRefusal?.Message ?? "no reason given")}); they are searched by their words only");
+            ctx.Output.Notice($"[yellow]{state.RefusedEmbeddings} memories have no vector:[/] the embedder refused them ({TerminalText.Escape(state.LastEmbeddingRefusal?.Message ?? "no reason given")}); they are searched by their words only");
         }
     }
 
@@ -389,7 +389,7 @@ internal static class BenchCommand
 
         BenchmarkRun? run = null;
         int questions = await RerankFeatureWriter.WriteFileAsync(featureDump, dataset, async (dump, token) => run = await RunAsync(dump, token), ct);
-        ctx.Output.Notice($"[grey]reranker features of {questions} questions written to {Markup.Escape(featureDump)}[/]");
+        ctx.Output.Notice($"[grey]reranker features of {questions} questions written to {TerminalText.Escape(featureDump)}[/]");
         return run!;
     }
 

@@ -187,12 +187,12 @@ internal static class CartridgeCommands
                 var o = ctx.Output.Out;
                 foreach (var i in result.Invalidated)
                 {
-                    o.WriteLine($"archived {i.Id}: {i.StateReason}");
+                    o.WriteLine($"archived {i.Id}: {TerminalText.Safe(i.StateReason ?? string.Empty)}");
                 }
 
                 o.WriteLine(id is null
                     ? "no plaintext memory fits the model's context; nothing promoted"
-                    : string.Create(CultureInfo.InvariantCulture, $"{id} {(result.Built ? "built" : "still valid")}: {result.Sources.Count} memories, {result.Tokens} tokens, {result.Cartridge!.Payload!.Uri} ({result.Cartridge.StateReason})"));
+                    : string.Create(CultureInfo.InvariantCulture, $"{id} {(result.Built ? "built" : "still valid")}: {result.Sources.Count} memories, {result.Tokens} tokens, {result.Cartridge!.Payload!.Uri} ({TerminalText.Safe(result.Cartridge.StateReason ?? string.Empty)})"));
                 o.Flush();
             }
 

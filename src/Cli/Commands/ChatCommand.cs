@@ -217,7 +217,7 @@ internal static class ChatCommand
             catch (Exception ex) when (ex is HttpRequestException or MemoryCore.Errors.AgentMemException)
             {
                 // The endpoint may come back, and a shorter message may fit: say so and keep the chat open.
-                await errors.WriteLineAsync($"error: {ex.Message}");
+                await errors.WriteLineAsync($"error: {TerminalText.Safe(ex.Message)}");
             }
             finally
             {

@@ -39,7 +39,7 @@ internal sealed class ChatSlashCommands(MemoryOS memory, CoreMemoryBlocks blocks
                     break;
                 case "/blocks":
                     var written = await blocks.ListAsync(scope, cube, cancellationToken).ConfigureAwait(false);
-                    await output.WriteLineAsync(written.Count == 0 ? "(no core memory blocks written yet)" : CoreMemoryBlocks.Render(written)).ConfigureAwait(false);
+                    await output.WriteLineAsync(written.Count == 0 ? "(no core memory blocks written yet)" : TerminalText.Safe(CoreMemoryBlocks.Render(written))).ConfigureAwait(false);
                     break;
                 default:
                     await output.WriteLineAsync(Help).ConfigureAwait(false);
@@ -49,7 +49,7 @@ internal sealed class ChatSlashCommands(MemoryOS memory, CoreMemoryBlocks blocks
         catch (Exception ex) when (ex is AgentMemException or FormatException)
         {
             // A mistyped id should not end the chat.
-            await output.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            await output.WriteLineAsync($"error: {TerminalText.Safe(ex.Message)}").ConfigureAwait(false);
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -75,7 +75,7 @@ internal sealed class ChatSlashCommands(MemoryOS memory, CoreMemoryBlocks blocks
 
         foreach (var item in recent)
         {
-            await output.WriteLineAsync($"{item.Id}  {item.Provenance.Actor,-9}  {MemoryView.Clip(item.Text, 70)}").ConfigureAwait(false);
+            await output.WriteLineAsync($"{item.Id}  {TerminalText.Safe(item.Provenance.Actor ?? string.Empty),-9}  {MemoryView.Clip(item.Text, 70)}").ConfigureAwait(false);
         }
     }
 

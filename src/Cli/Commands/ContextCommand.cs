@@ -11,7 +11,7 @@ internal static class ContextCommand
         var budget = new Option<int>("--budget") { Description = "Token budget.", DefaultValueFactory = _ => 2000 };
         var mode = RetrieverOption.Create("when the cube does not fit");
         var tokenizer = TokenizerOption.Create();
-        return verbs.Create("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time.", [query, budget, mode, tokenizer], async (ctx, parse, ct) =>
+        return verbs.Create("context", "Build a token-budgeted context: the whole cube if it fits, else the best memories, by session and time (controls shown as \\xNN; --json gives the exact text).", [query, budget, mode, tokenizer], async (ctx, parse, ct) =>
         {
             var options = new ContextOptions { TokenBudget = parse.GetValue(budget), Retriever = parse.GetValue(mode), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
             Verb.Validate(options.Validate, (nameof(ContextOptions.TokenBudget), "--budget"));
@@ -24,8 +24,9 @@ internal static class ContextCommand
                 return;
             }
 
-            ctx.Output.Out.Write(built.Text);
-            ctx.Output.Notice($"[grey]{built.Tokens} tokens by {Markup.Escape(options.TokenCounter.Name)}, {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
+            // For people, as every other verb's text: --json carries the text exactly as a reader model gets it.
+            ctx.Output.Out.Write(TerminalText.Safe(built.Text));
+            ctx.Output.Notice($"[grey]{built.Tokens} tokens by {TerminalText.Escape(options.TokenCounter.Name)}, {built.Memories.Count} of {built.CubeMemories} memories{(built.IsComplete ? ", the whole cube" : string.Empty)}[/]");
         });
     }
 }

@@ -15,7 +15,7 @@ internal static class CubeCommands
         {
             var policy = new CubePolicy { Deduplicate = !parse.GetValue(noDedupe), ForgettingThreshold = CubePolicyCommands.ForgettingThreshold(parse.GetValue(forgetBelow)), RetentionDays = parse.GetValue(retentionDays), HardDeleteAfterDays = parse.GetValue(hardDelete) };
             var cube = await memory.CreateCubeAsync(ctx.Scope, parse.GetValue(name)!, parse.GetValue(description), policy, cancellationToken: ct);
-            ctx.Output.Result(cube, $"Created cube [bold]{Markup.Escape(cube.Name)}[/] ({cube.Id}).");
+            ctx.Output.Result(cube, $"Created cube [bold]{TerminalText.Escape(cube.Name)}[/] ({cube.Id}).");
         });
 
         var list = verbs.CreateOverMemory("list", "List the cubes you can read.", [], async (ctx, memory, parse, ct) =>
@@ -30,7 +30,7 @@ internal static class CubeCommands
             var table = new Table().Border(TableBorder.Rounded).AddColumns("name", "id", "owner", "description");
             foreach (var c in cubes)
             {
-                table.AddRow(Markup.Escape(c.Name), c.Id, Markup.Escape(c.Owner.ToString()), Markup.Escape(c.Description ?? string.Empty));
+                table.AddRow(TerminalText.Escape(c.Name), c.Id, TerminalText.Escape(c.Owner.ToString()), TerminalText.Escape(c.Description ?? string.Empty));
             }
 
             ctx.Output.Console.Write(table);
@@ -55,7 +55,7 @@ internal static class CubeCommands
         catch (CubeNotFoundException)
         {
             var cube = await memory.GetOrCreateCubeAsync(ctx.Scope, ctx.Cube, ct);
-            ctx.Output.Notice($"[grey]created cube '{Markup.Escape(cube.Name)}' in tenant '{Markup.Escape(ctx.Scope.Tenant)}'[/]");
+            ctx.Output.Notice($"[grey]created cube '{TerminalText.Escape(cube.Name)}' in tenant '{TerminalText.Escape(ctx.Scope.Tenant)}'[/]");
             return cube;
         }
         catch (CubeAccessDeniedException)

@@ -17,7 +17,7 @@ internal static class CubeDeleteCommand
 
             await using var memory = ctx.OpenMemory();
             int removed = await memory.DeleteCubeAsync(ctx.Scope, cube, ct);
-            ctx.Output.Result(new { cube, deleted = true, memories = removed }, $"Deleted cube [bold]{Markup.Escape(cube)}[/] and its {removed} memories.");
+            ctx.Output.Result(new { cube, deleted = true, memories = removed }, $"Deleted cube [bold]{TerminalText.Escape(cube)}[/] and its {removed} memories.");
         });
     }
 }

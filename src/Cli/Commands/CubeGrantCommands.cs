@@ -89,7 +89,7 @@ internal static class CubeGrantCommands
         var grants = cube.Grants.Select(x => new { user = x.User, agent = x.Agent, access = x.Access.ToString().ToLowerInvariant() }).ToList();
         ctx.Output.Result(new { cube = cube.Name, id = cube.Id, owner = new { user = cube.Owner.User, agent = cube.Owner.Agent }, grants }, console =>
         {
-            console.MarkupLine($"Cube [bold]{Markup.Escape(cube.Name)}[/], owner {Markup.Escape(Describe(cube.Owner.User, cube.Owner.Agent))}.");
+            console.MarkupLine($"Cube [bold]{TerminalText.Escape(cube.Name)}[/], owner {TerminalText.Escape(Describe(cube.Owner.User, cube.Owner.Agent))}.");
             if (cube.Grants.Count == 0)
             {
                 console.MarkupLine("No grants: only the owner has access.");
@@ -99,7 +99,7 @@ internal static class CubeGrantCommands
             var table = new Table().Border(TableBorder.Rounded).AddColumns("user", "agent", "access");
             foreach (var x in cube.Grants)
             {
-                table.AddRow(Markup.Escape(x.User ?? "*"), Markup.Escape(x.Agent ?? "*"), x.Access.ToString().ToLowerInvariant());
+                table.AddRow(TerminalText.Escape(x.User ?? "*"), TerminalText.Escape(x.Agent ?? "*"), x.Access.ToString().ToLowerInvariant());
             }
 
             console.Write(table);

@@ -53,7 +53,7 @@ internal static class CubePolicyCommands
         var p = cube.Policy;
         ctx.Output.Result(new { cube = cube.Name, id = cube.Id, policy = p }, console =>
         {
-            console.MarkupLine($"Cube [bold]{Markup.Escape(cube.Name)}[/]:");
+            console.MarkupLine($"Cube [bold]{TerminalText.Escape(cube.Name)}[/]:");
             var table = new Table().Border(TableBorder.Rounded).AddColumns("setting", "value");
             table.AddRow("retention-days (archive)", Days(p.RetentionDays, "keep"));
             table.AddRow("hard-delete-after-days (TTL)", Days(p.HardDeleteAfterDays, "never"));

@@ -27,7 +27,7 @@ internal static class DatasetCommand
             CrashSafeFile.Write(path, file => LocomoJsonWriter.Write(dataset, file));
             ctx.Output.Result(
                 new { file = path, conversations = dataset.Conversations.Count, sessions = dataset.SessionCount, turns = dataset.TurnCount, questions = dataset.Questions.Count, sha256 = dataset.Sha256 },
-                console => console.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]: {dataset.Conversations.Count} conversations, {dataset.SessionCount} sessions, {dataset.TurnCount:N0} turns, {dataset.Questions.Count} questions (sha256 {dataset.Sha256[..12]}…)."));
+                console => console.MarkupLine($"Wrote [bold]{TerminalText.Escape(path)}[/]: {dataset.Conversations.Count} conversations, {dataset.SessionCount} sessions, {dataset.TurnCount:N0} turns, {dataset.Questions.Count} questions (sha256 {dataset.Sha256[..12]}…)."));
             return Task.FromResult(0);
         });
         return new Command("dataset", "Generate evaluation datasets.") { longchat };

@@ -45,7 +45,7 @@ internal static class DemoCommand
                 }
 
                 await using var memory = demo.OpenMemory();
-                demo.Output.Notice($"[grey]demo database: {Markup.Escape(demo.Db.Display)}[/]");
+                demo.Output.Notice($"[grey]demo database: {TerminalText.Escape(demo.Db.Display)}[/]");
                 var summary = await ImportCommand.RunAsync(memory, demo, document, 16, MemoryCore.Import.OversizePolicy.Skip, ct);
                 if (demo.Output.IsJson)
                 {
@@ -53,14 +53,14 @@ internal static class DemoCommand
                 }
                 else
                 {
-                    demo.Output.Heading($"[bold]Imported {summary.Turns} turns of '{Markup.Escape(document.Title ?? document.Id)}'[/]");
+                    demo.Output.Heading($"[bold]Imported {summary.Turns} turns of '{TerminalText.Escape(document.Title ?? document.Id)}'[/]");
                 }
 
                 foreach (string query in Queries)
                 {
                     if (!demo.Output.IsJson)
                     {
-                        demo.Output.Heading($"search: [italic]{Markup.Escape(query)}[/]");
+                        demo.Output.Heading($"search: [italic]{TerminalText.Escape(query)}[/]");
                     }
 
                     var hits = await memory.SearchAsync(demo.Scope, demo.Cube, query, 3, cancellationToken: ct);
@@ -71,7 +71,7 @@ internal static class DemoCommand
                 if (!demo.Output.IsJson)
                 {
                     string next = parse.GetValue(keep)
-                        ? $"Explore it: agentmem --db {Markup.Escape(demo.Db.Display)} --embedder {Markup.Escape(demo.Embedder.Kind)} search \"Biscuit\""
+                        ? $"Explore it: agentmem --db {TerminalText.Escape(demo.Db.Display)} --embedder {TerminalText.Escape(demo.Embedder.Kind)} search \"Biscuit\""
                         : "Run 'agentmem demo --keep' to keep the database and explore it.";
                     demo.Output.Console.MarkupLine($"[green]Done.[/] {stats.ByState.Values.Sum()} memories in the cube, {stats.AuditRecords} audit records. {next}");
                 }
@@ -82,7 +82,7 @@ internal static class DemoCommand
             {
                 if (parse.GetValue(keep))
                 {
-                    demo.Output.Notice($"kept {Markup.Escape(demo.Db.Display)}");
+                    demo.Output.Notice($"kept {TerminalText.Escape(demo.Db.Display)}");
                 }
                 else
                 {

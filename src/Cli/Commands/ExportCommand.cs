@@ -24,7 +24,7 @@ internal static class ExportCommand
             if (file is not null)
             {
                 await CrashSafeFile.WriteAsync(file, (stream, token) => CubeArchiveWriter.WriteAsync(archive, stream, token), ct);
-                ctx.Output.Result(new { cube = cube.Name, file, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{Markup.Escape(cube.Name)}' to {Markup.Escape(file)}.")));
+                ctx.Output.Result(new { cube = cube.Name, file, memories = archive.Memories.Count, versions = archive.Memories.Sum(h => h.Count) }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Exported [bold]{archive.Memories.Count:N0}[/] memories ({archive.Memories.Sum(h => h.Count):N0} versions) of cube '{TerminalText.Escape(cube.Name)}' to {TerminalText.Escape(file)}.")));
             }
             else
             {

@@ -46,7 +46,7 @@ internal static class ForgetCommand
                 owned = OwnedCubesLine(result);
                 if (token is null)
                 {
-                    ctx.Output.Result(Json(result, verify: null), $"Forgot user [bold]{Markup.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge or adapter file(s) deleted; {result.GrantsDropped} grant(s) to them dropped.{owned}");
+                    ctx.Output.Result(Json(result, verify: null), $"Forgot user [bold]{TerminalText.Escape(user)}[/]: {result.Written} memories written, {result.Derived} derived, in {result.Cubes} cube(s); {result.PayloadFiles} cartridge or adapter file(s) deleted; {result.GrantsDropped} grant(s) to them dropped.{owned}");
                     return 0;
                 }
             }
@@ -60,17 +60,17 @@ internal static class ForgetCommand
             {
                 if (forgot is not null)
                 {
-                    console.MarkupLine($"Forgot user [bold]{Markup.Escape(ctx.Scope.User!)}[/].{owned}");
+                    console.MarkupLine($"Forgot user [bold]{TerminalText.Escape(ctx.Scope.User!)}[/].{owned}");
                 }
 
                 foreach (var hit in hits)
                 {
-                    console.MarkupLine($"trace: {Markup.Escape(hit.Path)} ({hit.Encoding})");
+                    console.MarkupLine($"trace: {TerminalText.Escape(hit.Path)} ({hit.Encoding})");
                 }
 
                 foreach (string path in unread)
                 {
-                    console.MarkupLine($"[yellow]not read:[/] {Markup.Escape(path)}");
+                    console.MarkupLine($"[yellow]not read:[/] {TerminalText.Escape(path)}");
                 }
 
                 console.MarkupLine(hits.Count > 0 ? $"[red]{hits.Count} file(s) still hold the token.[/]"
@@ -91,7 +91,7 @@ internal static class ForgetCommand
 
     // The user's own cubes stay (with what others wrote there): named by id, so the operator can finish the erasure.
     private static string OwnedCubesLine(UserForgetResult result) => result.OwnedCubes.Count == 0 ? string.Empty
-        : $" Kept the {result.OwnedCubes.Count} cube(s) they own, with what others wrote there; 'agentmem cube delete ID --yes' as their owner deletes one: {Markup.Escape(string.Join(", ", result.OwnedCubes))}.";
+        : $" Kept the {result.OwnedCubes.Count} cube(s) they own, with what others wrote there; 'agentmem cube delete ID --yes' as their owner deletes one: {TerminalText.Escape(string.Join(", ", result.OwnedCubes))}.";
 
     // The SQLite file with the files SQLite keeps beside it, the index folder wherever it is, and the folders beside the
     // database that cartridge and adapter files go to by default. Not the whole folder around the database: by default that

@@ -40,12 +40,12 @@ internal static class ImportCommand
             }
             else
             {
-                ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{summary.Turns:N0}[/] turns of '{Markup.Escape(summary.Conversation)}' into cube '{Markup.Escape(summary.Cube)}': {summary.Created:N0} new, {summary.Duplicates:N0} already known, in {summary.Seconds:0.00} s."));
+                ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{summary.Turns:N0}[/] turns of '{TerminalText.Escape(summary.Conversation)}' into cube '{TerminalText.Escape(summary.Cube)}': {summary.Created:N0} new, {summary.Duplicates:N0} already known, in {summary.Seconds:0.00} s."));
                 foreach (var turn in summary.Oversized)
                 {
                     ctx.Output.Console.MarkupLine(turn.Parts == 0
-                        ? string.Create(CultureInfo.InvariantCulture, $"[yellow]Skipped[/] turn '{Markup.Escape(turn.TurnId)}': {turn.Bytes:N0} bytes, over the {memory.Options.MaxContentBytes:N0}-byte content limit (--oversize split stores it in parts).")
-                        : string.Create(CultureInfo.InvariantCulture, $"Split turn '{Markup.Escape(turn.TurnId)}' ({turn.Bytes:N0} bytes) into {turn.Parts} memories."));
+                        ? string.Create(CultureInfo.InvariantCulture, $"[yellow]Skipped[/] turn '{TerminalText.Escape(turn.TurnId)}': {turn.Bytes:N0} bytes, over the {memory.Options.MaxContentBytes:N0}-byte content limit (--oversize split stores it in parts).")
+                        : string.Create(CultureInfo.InvariantCulture, $"Split turn '{TerminalText.Escape(turn.TurnId)}' ({turn.Bytes:N0} bytes) into {turn.Parts} memories."));
                 }
             }
         });
@@ -82,7 +82,7 @@ internal static class ImportCommand
             }
 
             int versions = archive.Memories.Sum(h => h.Count);
-            ctx.Output.Result(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Restored cube '{Markup.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.")));
+            ctx.Output.Result(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Restored cube '{TerminalText.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.")));
         });
     }
 
@@ -104,7 +104,7 @@ internal static class ImportCommand
             int created = outcomes.Count(o => o.Created);
             ctx.Output.Result(
                 new { cube = cube.Name, imported = outcomes.Count, created, duplicates = outcomes.Count - created, ids = outcomes.Select(o => o.Id.ToString()) },
-                console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{Markup.Escape(cube.Name)}': {created:N0} new, {outcomes.Count - created:N0} already known.")));
+                console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Imported [bold]{outcomes.Count:N0}[/] Mem0 memories into cube '{TerminalText.Escape(cube.Name)}': {created:N0} new, {outcomes.Count - created:N0} already known.")));
         });
     }
 
@@ -134,7 +134,7 @@ internal static class ImportCommand
         {
             outcomes = await ctx.Output.ErrorConsole.Progress().AutoClear(true).StartAsync(async progress =>
             {
-                var task = progress.AddTask($"importing {Markup.Escape(document.Id)}", maxValue: Math.Max(1, document.TurnCount));
+                var task = progress.AddTask($"importing {TerminalText.Escape(document.Id)}", maxValue: Math.Max(1, document.TurnCount));
                 return await ConversationImporter.ImportAsync(memory, ctx.Scope, cube.Id, document, batchSize, (batch, _) =>
                 {
                     task.Value = batch.TurnsDone;

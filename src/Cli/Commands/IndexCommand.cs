@@ -45,7 +45,7 @@ internal static class IndexCommand
             var reports = new List<IndexReport>();
             foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
             {
-                var progress = new Reporter(p => ctx.Output.Notice($"[grey]{Markup.Escape(cube.Name)}: embedded {p.Done:N0} / {p.Total:N0}[/]"));
+                var progress = new Reporter(p => ctx.Output.Notice($"[grey]{TerminalText.Escape(cube.Name)}: embedded {p.Done:N0} / {p.Total:N0}[/]"));
                 reports.Add(await state.RebuildAsync(ctx.Scope.Tenant, cube.Id, progress, ct));
             }
 
@@ -72,13 +72,13 @@ internal static class IndexCommand
         var table = new Table().Border(TableBorder.Rounded).AddColumns("cube", "memories", "indexed", "embeddings missing", "embeddings stale", "vector tier", "ann missing", "ann extra", "drift");
         foreach (var r in reports)
         {
-            table.AddRow(Markup.Escape(r.CubeId), N(r.Memories), N(r.Indexed), N(r.EmbeddingsMissing), N(r.EmbeddingsStale), r.Tier, N(r.AnnMissing), N(r.AnnExtra), r.Drift ? "[red]yes[/]" : "no");
+            table.AddRow(TerminalText.Escape(r.CubeId), N(r.Memories), N(r.Indexed), N(r.EmbeddingsMissing), N(r.EmbeddingsStale), r.Tier, N(r.AnnMissing), N(r.AnnExtra), r.Drift ? "[red]yes[/]" : "no");
         }
 
         ctx.Output.Console.Write(table);
         foreach (var r in reports.Where(r => r.Damage is not null))
         {
-            ctx.Output.Console.MarkupLine($"[red]{Markup.Escape(r.CubeId)}: {Markup.Escape(r.Damage!)}[/] Run 'agentmem index rebuild' to build it again from the store.");
+            ctx.Output.Console.MarkupLine($"[red]{TerminalText.Escape(r.CubeId)}: {TerminalText.Escape(r.Damage!)}[/] Run 'agentmem index rebuild' to build it again from the store.");
         }
     }
 

@@ -25,13 +25,13 @@ internal static class LinksCommand
                 return;
             }
 
-            ctx.Output.Console.MarkupLine($"[bold]{hood.Note.Id}[/] {Markup.Escape(MemoryView.Clip(hood.Note.Text, 100))}");
+            ctx.Output.Console.MarkupLine($"[bold]{hood.Note.Id}[/] {TerminalText.Escape(MemoryView.Clip(hood.Note.Text, 100))}");
             if (hood.Note.Context is { } context)
             {
-                ctx.Output.Console.MarkupLine($"[grey]context:[/] {Markup.Escape(context)}");
+                ctx.Output.Console.MarkupLine($"[grey]context:[/] {TerminalText.Escape(context)}");
             }
 
-            ctx.Output.Console.MarkupLine($"[grey]keywords:[/] {Markup.Escape(string.Join(", ", hood.Note.Keywords))}  [grey]tags:[/] {Markup.Escape(string.Join(", ", hood.Note.Tags))}");
+            ctx.Output.Console.MarkupLine($"[grey]keywords:[/] {TerminalText.Escape(string.Join(", ", hood.Note.Keywords))}  [grey]tags:[/] {TerminalText.Escape(string.Join(", ", hood.Note.Tags))}");
             Write(ctx, "links", "target", "no links", hood.Neighbours);
             if (hood.Hidden > 0)
             {
@@ -54,11 +54,11 @@ internal static class LinksCommand
         foreach (var (link, memory) in links)
         {
             table.AddRow(
-                Markup.Escape(link.Type),
+                TerminalText.Escape(link.Type),
                 link.Weight.ToString("0.00", CultureInfo.InvariantCulture),
                 memory.Id.ToString(),
-                Markup.Escape(link.Reason ?? string.Empty),
-                Markup.Escape(MemoryView.Clip(memory.Text, 60)));
+                TerminalText.Escape(link.Reason ?? string.Empty),
+                TerminalText.Escape(MemoryView.Clip(memory.Text, 60)));
         }
 
         ctx.Output.Console.Write(table);

@@ -50,7 +50,7 @@ internal static class ListCommand
             var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "state", "when", "actor", "text");
             foreach (var item in items)
             {
-                table.AddRow(item.Id.ToString(), item.State.ToString(), MemoryView.Time(item.ValidFrom), Markup.Escape(item.Provenance.Actor ?? string.Empty), Markup.Escape(MemoryView.Clip(item.Text, 70)));
+                table.AddRow(item.Id.ToString(), item.State.ToString(), MemoryView.Time(item.ValidFrom), TerminalText.Escape(item.Provenance.Actor ?? string.Empty), TerminalText.Escape(MemoryView.Clip(item.Text, 70)));
             }
 
             ctx.Output.Console.Write(table);

@@ -99,7 +99,7 @@ internal static class MaintainCommand
         var table = new Table().Border(TableBorder.Rounded).AddColumns("cube", "job", "counts");
         foreach (var r in results)
         {
-            table.AddRow(Markup.Escape(r.Cube), r.Job, string.Join(", ", r.Counts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:N0}"))));
+            table.AddRow(TerminalText.Escape(r.Cube), r.Job, string.Join(", ", r.Counts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:N0}"))));
         }
 
         ctx.Output.Console.Write(table);
@@ -107,12 +107,12 @@ internal static class MaintainCommand
         {
             foreach (var a in r.Actions.Take(50))
             {
-                ctx.Output.Console.MarkupLine($"{(dry ? "would " : string.Empty)}{a.Kind} {a.Id?.ToString() ?? "(new)"}{(a.Other is { } o ? " -> " + o : string.Empty)}: {Markup.Escape(a.Reason)}");
+                ctx.Output.Console.MarkupLine($"{(dry ? "would " : string.Empty)}{a.Kind} {a.Id?.ToString() ?? "(new)"}{(a.Other is { } o ? " -> " + o : string.Empty)}: {TerminalText.Escape(a.Reason)}");
             }
 
             if (r.Actions.Count > 50)
             {
-                ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]… {r.Actions.Count - 50:N0} more {Markup.Escape(r.Job)} actions (use --json for all)[/]"));
+                ctx.Output.Console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[grey]… {r.Actions.Count - 50:N0} more {TerminalText.Escape(r.Job)} actions (use --json for all)[/]"));
             }
         }
     }
@@ -133,7 +133,7 @@ internal static class MaintainCommand
             {
                 result = await ctx.Output.ErrorConsole.Progress().AutoClear(true).StartAsync(async progress =>
                 {
-                    var task = progress.AddTask($"{Markup.Escape(job)} on {Markup.Escape(cube.Name)}", maxValue: 1);
+                    var task = progress.AddTask($"{TerminalText.Escape(job)} on {TerminalText.Escape(cube.Name)}", maxValue: 1);
                     var reporter = new Reporter(p =>
                     {
                         task.MaxValue = Math.Max(1, p.Total ?? p.Done);
@@ -179,7 +179,7 @@ internal static class MaintainCommand
         var writable = readable.Where(c => (CubeAccessPolicy.Evaluate(c, ctx.Scope) & CubeAccess.Write) == CubeAccess.Write).ToList();
         if (writable.Count < readable.Count)
         {
-            ctx.Output.Notice($"[grey]skipped {readable.Count - writable.Count} cube(s) you can only read: {Markup.Escape(string.Join(", ", readable.Except(writable).Select(c => c.Name)))}[/]");
+            ctx.Output.Notice($"[grey]skipped {readable.Count - writable.Count} cube(s) you can only read: {TerminalText.Escape(string.Join(", ", readable.Except(writable).Select(c => c.Name)))}[/]");
         }
 
         return writable;

@@ -46,7 +46,7 @@ internal static class McpCommand
             var stdio = new Mcp.DrainingStdio(Console.OpenStandardInput(), Console.OpenStandardOutput());
             await using var transport = new StreamServerTransport(stdio.Input, stdio.Output, "agentmem");
             await using var server = McpServer.Create(transport, options);
-            ctx.Output.Notice($"[grey]agentmem MCP server on stdio: db {Spectre.Console.Markup.Escape(ctx.Db.Display)}, cube '{Spectre.Console.Markup.Escape(ctx.Cube)}'[/]");
+            ctx.Output.Notice($"[grey]agentmem MCP server on stdio: db {TerminalText.Escape(ctx.Db.Display)}, cube '{TerminalText.Escape(ctx.Cube)}'[/]");
             await server.RunAsync(ct);
             return 0;
         });

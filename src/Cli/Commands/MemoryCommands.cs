@@ -54,7 +54,7 @@ internal static class MemoryCommands
                 ctx.Output.Out.WriteLine(outcome.Id.ToString());
                 foreach (var link in links)
                 {
-                    ctx.Output.Notice($"[grey]linked:[/] {link.Type} {link.Target} ({Markup.Escape(link.Reason ?? string.Empty)})");
+                    ctx.Output.Notice($"[grey]linked:[/] {TerminalText.Escape(link.Type)} {link.Target} ({TerminalText.Escape(link.Reason ?? string.Empty)})");
                 }
 
                 if (!outcome.Created)
@@ -108,9 +108,9 @@ internal static class MemoryCommands
                 table.AddRow(
                     v.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     v.State.ToString(),
-                    Markup.Escape(v.StateReason ?? string.Empty),
+                    TerminalText.Escape(v.StateReason ?? string.Empty),
                     MemoryView.Time(v.UpdatedAt),
-                    Markup.Escape(MemoryView.Clip(v.Text, 80)));
+                    TerminalText.Escape(MemoryView.Clip(v.Text, 80)));
             }
 
             ctx.Output.Console.Write(table);

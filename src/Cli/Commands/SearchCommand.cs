@@ -73,8 +73,8 @@ internal static class SearchCommand
                 (i + 1).ToString(CultureInfo.InvariantCulture),
                 hits[i].Score.ToString("0.00", CultureInfo.InvariantCulture),
                 MemoryView.Time(item.ValidFrom),
-                Markup.Escape(item.Provenance.Actor ?? string.Empty),
-                Markup.Escape(MemoryView.Clip(hits[i].MarkedExcerpt, 70)),
+                TerminalText.Escape(item.Provenance.Actor ?? string.Empty),
+                TerminalText.Escape(MemoryView.Clip(hits[i].MarkedExcerpt, 70)),
                 item.Id.ToString());
             if (explain)
             {

@@ -29,7 +29,7 @@ internal static class StatsCommand
             }
 
             var table = new Table().Border(TableBorder.Rounded).AddColumns("measure", "value");
-            table.AddRow("database", Markup.Escape(ctx.Db.Display));
+            table.AddRow("database", TerminalText.Escape(ctx.Db.Display));
             table.AddRow("cubes", stats.Cubes.ToString(CultureInfo.InvariantCulture));
             foreach (var (state, n) in stats.ByState.OrderBy(p => p.Key))
             {
@@ -43,7 +43,7 @@ internal static class StatsCommand
 
             if (waiting is { } pending)
             {
-                table.AddRow($"waiting for a vector ({Markup.Escape(retrieval.EmbedderId)})", pending.ToString("N0", CultureInfo.InvariantCulture));
+                table.AddRow($"waiting for a vector ({TerminalText.Escape(retrieval.EmbedderId)})", pending.ToString("N0", CultureInfo.InvariantCulture));
             }
 
             table.AddRow("superseded versions", stats.SupersededVersions.ToString("N0", CultureInfo.InvariantCulture));

@@ -83,7 +83,7 @@ internal static class WorkloadBenchCommand
             Verb.Validate(options.Validate);
 
             string path = parse.GetValue(dataset)!;
-            ctx.Output.Notice($"[grey]loading {Markup.Escape(path)}[/]");
+            ctx.Output.Notice($"[grey]loading {TerminalText.Escape(path)}[/]");
             var data = await LocomoLoader.LoadAsync(path, ct);
             var environment = RunEnvironment.Describe();
             string embedder = ctx.Embedder.Kind + (ctx.Embedder.Model is { } m ? " " + m : string.Empty);
@@ -106,7 +106,7 @@ internal static class WorkloadBenchCommand
             if (parse.GetValue(json) is { } jsonPath)
             {
                 WorkloadJsonWriter.Write(jsonPath, result);
-                ctx.Output.Notice($"[grey]wrote {Markup.Escape(Path.GetFullPath(jsonPath))}[/]");
+                ctx.Output.Notice($"[grey]wrote {TerminalText.Escape(Path.GetFullPath(jsonPath))}[/]");
             }
 
             return 0;

@@ -10,7 +10,7 @@ internal static class MemoryView
         {
             if (!string.IsNullOrEmpty(value))
             {
-                table.AddRow(Markup.Escape(name), Markup.Escape(value));
+                table.AddRow(TerminalText.Escape(name), TerminalText.Escape(value));
             }
         }
 
@@ -41,9 +41,10 @@ internal static class MemoryView
         { } v => v.ToString("yyyy-MM-dd HH:mm zzz", System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary><paramref name="text"/> on one line, safe for a terminal (<see cref="TerminalText.Safe"/>), cut to <paramref name="max"/> characters with "…".</summary>
     public static string Clip(string text, int max)
     {
-        string flat = text.ReplaceLineEndings(" ");
+        string flat = TerminalText.Safe(text).Replace('\n', ' ');
         return flat.Length <= max ? flat : string.Concat(flat.AsSpan(0, max - 1), "…");
     }
 }

@@ -21,6 +21,6 @@ internal sealed class SchemaUpgradeNotices(CliOutput output) : IProgress<SchemaS
         string step = string.Create(CultureInfo.InvariantCulture, $"schema step {value.Version} of {value.LatestVersion}");
         output.Notice(value.Elapsed is { } took
             ? string.Create(CultureInfo.InvariantCulture, $"[grey]{step} done in {took.TotalSeconds:0.0} s[/]")
-            : $"[grey]upgrading {Markup.Escape(value.Location)} from schema {value.FromVersion}: {step}, {Markup.Escape(value.Name)}[/]");
+            : $"[grey]upgrading {TerminalText.Escape(value.Location)} from schema {value.FromVersion}: {step}, {TerminalText.Escape(value.Name)}[/]");
     }
 }
