@@ -1,3 +1,5 @@
+using AgentMem.Common.Text;
+
 namespace AgentMem.Cli.Output;
 
 /// <summary>Human-readable renderings of memories.</summary>
@@ -44,7 +46,7 @@ internal static class MemoryView
     /// <summary><paramref name="text"/> on one line, safe for a terminal (<see cref="TerminalText.Safe"/>), cut to <paramref name="max"/> characters with "…".</summary>
     public static string Clip(string text, int max)
     {
-        string flat = TerminalText.Safe(text).Replace('\n', ' ');
-        return flat.Length <= max ? flat : string.Concat(flat.AsSpan(0, max - 1), "…");
+        // TextClip: a cut at a fixed index split an emoji's surrogate pair, and the terminal showed U+FFFD for its half.
+        return TextClip.Shorten(TerminalText.Safe(text).Replace('\n', ' '), max, "…");
     }
 }
