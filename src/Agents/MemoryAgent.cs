@@ -265,7 +265,7 @@ public sealed partial class MemoryAgent
         // a reply over MemoryOSOptions.MaxContentBytes had the whole batch refused, the user's message with it, after the
         // model's tool calls had taken effect. A reply that long is stored in parts, as an import stores a long turn.
         string reply = ContentRules.ReplaceUnstorable(response.Text);
-        if (!string.IsNullOrWhiteSpace(reply))
+        if (!ContentRules.IsBlank(reply)) // a reply of a zero width space alone, stored, failed the whole turn's write
         {
             exchange.Add(Draft(reply, AssistantSpeaker, conversationId, now, "turn") with { SourceRef = $"{exchangeRef}/{AssistantSpeaker}" });
         }
@@ -285,7 +285,7 @@ public sealed partial class MemoryAgent
                 await memory.RecordRecallAsync(scope, [.. evidence.Select(e => e.Id)], cancellationToken).ConfigureAwait(false);
             }
 
-            if (options.RecordThoughts && !string.IsNullOrWhiteSpace(reply))
+            if (options.RecordThoughts && !ContentRules.IsBlank(reply))
             {
                 var draft = ThoughtRecorder.Draft(message, reply, evidence, conversationId, now, turn[0].Id) with { Actor = AssistantSpeaker };
                 thought = (await memory.AddAsync(scope, cubeId, draft, cancellationToken).ConfigureAwait(false)).Id;
@@ -306,7 +306,7 @@ public sealed partial class MemoryAgent
     private async Task<List<MemoryItem>> LoadedSourcesAsync(Scope scope, LoadedMemoryState loaded, string reply, CancellationToken cancellationToken)
     {
         var sources = new List<MemoryItem>(loaded.Sources.Count);
-        if (string.IsNullOrWhiteSpace(reply))
+        if (ContentRules.IsBlank(reply))
         {
             return sources; // nothing can draw on them
         }

@@ -394,6 +394,7 @@ public sealed class MemoryAgentTests : IAsyncLifetime
     [InlineData("{\"facts\": oops]")]
     [InlineData("I could not find any facts.")]
     [InlineData("")]
+    [InlineData("[\"\u200B\", \"\uFEFF \"]")] // invisible characters alone: no fact the store could keep
     public async Task Broken_extraction_json_is_skipped_and_the_turn_is_kept(string extractorReply)
     {
         var agent = new MemoryAgent(new ScriptedChatClient(Say("Sure.")), temp.Memory,
@@ -404,6 +405,20 @@ public sealed class MemoryAgentTests : IAsyncLifetime
         Assert.Empty(result.Facts);
         Assert.Equal(2, result.Turn.Count);
         Assert.Equal(2, await temp.Memory.ListAsync(Ann, "user-ann").CountAsync());
+    }
+
+    [Theory]
+    [InlineData("\u200B")]
+    [InlineData(" \uFEFF\u2060 ")]
+    public async Task A_reply_of_invisible_characters_alone_is_no_memory_and_the_users_message_is_kept(string reply)
+    {
+        // Not white space, such a reply was stored; once the store refused it as blank, it failed the turn's whole write.
+        var agent = new MemoryAgent(new ScriptedChatClient(Say(reply)), temp.Memory, new MemoryAgentOptions { EnableTools = false });
+
+        var result = await agent.ChatAsync("ann", "Remember that I like tea.");
+
+        var stored = Assert.Single(await temp.Memory.ListAsync(Ann, "user-ann").ToListAsync());
+        Assert.Equal(("Remember that I like tea.", stored.Id), (stored.Text, Assert.Single(result.Turn).Id));
     }
 
     [Fact]

@@ -40,6 +40,31 @@ public sealed class ContentRulesTests
     }
 
     [Theory]
+    [InlineData("\u200B")] // zero width space
+    [InlineData("\uFEFF")] // a byte order mark
+    [InlineData("\u2060\u200C\u200D")] // word joiner, zero width non-joiner and joiner
+    [InlineData(" \u200B\t\uFEFF\n")]
+    [InlineData("\u00AD")] // soft hyphen
+    [InlineData("\u3164\uFE0F")] // Hangul filler, variation selector: default-ignorable, though not format characters
+    public void Text_of_white_space_and_invisible_characters_alone_is_blank(string text)
+    {
+        // Format characters are not white space: a memory of "\u200B" was stored, and rendered as an empty line.
+        var ex = Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateText(text, 100));
+        Assert.Contains("empty", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateText(text, 100, "query"));
+        Assert.Null(ContentRules.Optional(text, 100, "actor"));
+        Assert.Throws<MemoryValidationException>(() => ContentRules.NormalizeLabels(["ok", text], "tag"));
+    }
+
+    [Fact]
+    public void Text_with_a_visible_character_beside_invisible_ones_is_not_blank()
+    {
+        ContentRules.ValidateText("\uFEFFword\u200B", 100);
+        Assert.Equal("\u200Bann", ContentRules.Optional(" \u200Bann ", 100, "actor"));
+        ContentRules.ValidateText("e\u0301", 100);
+    }
+
+    [Theory]
     [InlineData(-0.1)]
     [InlineData(1.5)]
     [InlineData(double.NaN)]

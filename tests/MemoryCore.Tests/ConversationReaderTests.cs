@@ -40,6 +40,7 @@ public sealed class ConversationReaderTests
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"sessions\":[]}", "$.id")]
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\"}", "$.sessions")]
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"turns\":[{\"speaker\":\"A\"}]}]}", "$.sessions[0].turns[0].text")]
+    [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"turns\":[{\"speaker\":\"A\",\"text\":\"\\u200B\\uFEFF\"}]}]}", "$.sessions[0].turns[0].text")] // invisible alone: blank
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"date\":\"last tuesday\",\"turns\":[]}]}", "not an ISO-8601")]
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"date\":\"05/07/2023\",\"turns\":[]}]}", "not an ISO-8601")] // 7 May or 5 July?
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"turns\":[{\"id\":\"t\",\"speaker\":\"A\",\"text\":\"a\"},{\"id\":\"t\",\"speaker\":\"B\",\"text\":\"b\"}]}]}", "duplicate turn id")]

@@ -135,6 +135,23 @@ public sealed class CubeArchiveReaderTests
         Assert.Equal((hawaii, TimeSpan.Zero), (item.ValidFrom, item.ValidFrom!.Value.Offset));
     }
 
+    [Fact]
+    public async Task A_text_of_invisible_characters_alone_stored_before_the_facade_refused_it_is_restored_as_written()
+    {
+        // The facade refuses "\u200B" as blank now, but a cube that holds one from before must still restore from its export.
+        var (archive, id) = Archive(dimensions: 4, vectorLength: 4);
+        var line = FirstVersion(await WriteAsync(archive), out var lines);
+        line["text"] = "\u200B";
+        line["provenance"]!["actor"] = "\uFEFF";
+
+        var item = Assert.Single(Assert.Single((await CubeArchiveReader.ReadAsync(new StringReader(string.Join('\n', lines())), "acme")).Memories));
+        Assert.Equal((id, "\u200B", "\uFEFF"), (item.Id, item.Text, item.Provenance.Actor));
+
+        line["text"] = " \t";
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadAsync(new StringReader(string.Join('\n', lines())), "acme"));
+        Assert.Contains("empty", ex.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The first version of the archive's only memory, to edit; <paramref name="lines"/> gives the file with the edit.</summary>
     private static JsonNode FirstVersion(string jsonl, out Func<string[]> lines)
     {

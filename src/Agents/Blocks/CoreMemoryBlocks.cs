@@ -1,4 +1,5 @@
 using AgentMem.Common.Text;
+using AgentMem.MemoryCore.Validation;
 using System.Text;
 
 namespace AgentMem.Agents.Blocks;
@@ -75,7 +76,7 @@ public sealed class CoreMemoryBlocks
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentException.ThrowIfNullOrWhiteSpace(cube);
         string canonical = RequireName(name);
-        if (string.IsNullOrWhiteSpace(text))
+        if (ContentRules.IsBlank(text))
         {
             throw new MemoryValidationException($"Nothing to append to core block '{canonical}': the text is empty.");
         }

@@ -276,7 +276,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
     {
         var response = await client.GetResponseAsync([new(ChatRole.System, instructions), new(ChatRole.User, data)], cancellationToken: cancellationToken).ConfigureAwait(false);
         string text = ContentRules.ReplaceUnstorable(response.Text).Trim(); // model output: a NUL must not fail the job
-        return text.Length == 0 || text.Length > MaxSummaryChars ? null : text;
+        return ContentRules.IsBlank(text) || text.Length > MaxSummaryChars ? null : text; // invisible characters alone are no summary
     }
 
     private void Validate()

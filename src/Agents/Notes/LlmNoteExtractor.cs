@@ -67,7 +67,7 @@ public sealed class LlmNoteExtractor : ModelWithFallback<INoteExtractor>, INoteE
             return (null, problem);
         }
 
-        if (!root.TryGetProperty("context", out var c) || c.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(c.GetString()))
+        if (!root.TryGetProperty("context", out var c) || c.ValueKind != JsonValueKind.String || StructuredReply.Clean(c.GetString(), 300).Length == 0)
         {
             return (null, "\"context\" must be a non-empty string");
         }

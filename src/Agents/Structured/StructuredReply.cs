@@ -1,4 +1,5 @@
 using AgentMem.Common.Text;
+using AgentMem.MemoryCore.Validation;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -226,10 +227,15 @@ public static partial class StructuredReply
     [GeneratedRegex(@"<think>.*?(</think>|$)", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex ThinkBlock();
 
-    /// <summary>Control characters removed and cut to <paramref name="max"/> characters: model text is untrusted.</summary>
+    /// <summary>
+    /// Control characters removed and cut to <paramref name="max"/> characters: model text is untrusted. Empty when nothing
+    /// visible is left (<see cref="ContentRules.IsBlank"/>): a fact or label of a zero width space alone, which the store
+    /// refuses, failed the write it was part of.
+    /// </summary>
     public static string Clean(string? text, int max)
     {
         string clean = new((text ?? string.Empty).Where(c => !char.IsControl(c)).ToArray());
-        return TextClip.Prefix(clean, max).Trim().ToString();
+        string cut = TextClip.Prefix(clean, max).Trim().ToString();
+        return ContentRules.IsBlank(cut) ? string.Empty : cut;
     }
 }

@@ -311,7 +311,7 @@ public sealed class BenchmarkRunner
 
         foreach (var turn in session.Turns)
         {
-            yield return (turn.Id, string.IsNullOrWhiteSpace(turn.Text)
+            yield return (turn.Id, MemoryCore.Validation.ContentRules.IsBlank(turn.Text) // as the store counts blank: invisible characters too
                 ? null
                 : new MemoryDraft(turn.Text) { Actor = turn.Speaker, SourceRef = turn.Id, Session = session.Id, ValidFrom = session.Date });
         }

@@ -25,7 +25,7 @@ public sealed class ConversationReplay
             {
                 foreach (var turn in session.Turns)
                 {
-                    if (!string.IsNullOrWhiteSpace(turn.Text) && turn.Text.Length >= minChars)
+                    if (!MemoryCore.Validation.ContentRules.IsBlank(turn.Text) && turn.Text.Length >= minChars)
                     {
                         turns.Add((conversation.Id, session, turn));
                     }

@@ -278,12 +278,19 @@ public static class CubeArchiveReader
         };
     }
 
-    // Kept exactly as written, but checked as the facade checks what it stores (a NUL failed later on PostgreSQL).
+    // Kept exactly as written, but checked as the facade checks what it stores (a NUL failed later on PostgreSQL). Blank is
+    // white space alone here, not ContentRules.IsBlank: text of invisible characters alone ("\u200B") was stored before the
+    // facade refused it, and a cube holding such a memory must still restore from its archive.
     private static string? Checked(string? value, string what)
     {
         if (value is not null)
         {
-            ContentRules.ValidateText(value, int.MaxValue, what);
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new MemoryValidationException($"The {what} is empty or whitespace.");
+            }
+
+            ContentRules.ValidateStorable(value, what);
         }
 
         return value;

@@ -1,3 +1,5 @@
+using AgentMem.MemoryCore.Validation;
+
 namespace AgentMem.MemoryCore.Import;
 
 /// <summary>A batch the importer has committed: its turns are durably stored once this is reported.</summary>
@@ -146,7 +148,7 @@ public static class ConversationImporter
             foreach (var part in PassageSplitter.Split(draft.Text, Math.Max(16, maxBytes / 6)))
             {
                 string text = part.Of(draft.Text)!;
-                if (!string.IsNullOrWhiteSpace(text))
+                if (!ContentRules.IsBlank(text))
                 {
                     kept.Add(draft with { Text = text, SourceRef = $"{turn}#part{++written}" });
                 }

@@ -1,4 +1,5 @@
 using AgentMem.MemoryCore.Time;
+using AgentMem.MemoryCore.Validation;
 
 namespace AgentMem.MemoryCore.Import;
 
@@ -166,7 +167,7 @@ public static class ConversationReader
         }
 
         string? text = value.GetString();
-        return string.IsNullOrWhiteSpace(text) ? null : text;
+        return ContentRules.IsBlank(text) ? null : text; // as the store counts blank, so a turn of "\u200B" is refused here, by its path
     }
 
     private static DateTimeOffset? OptionalDate(JsonElement obj, string name, string source, string path)

@@ -1,4 +1,5 @@
 using AgentMem.Common.Text;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace AgentMem.MemoryCore.Validation;
@@ -16,7 +17,35 @@ public static class ContentRules
     public const int MaxNoteBytes = 64 * 1024;
 
     /// <summary>
-    /// Throws unless <paramref name="text"/> is non-blank, well-formed UTF-16 without NUL characters and at most
+    /// Whether <paramref name="text"/> is null or shows nothing: white space, format characters (Cf: a byte order mark, a zero
+    /// width space or joiner, a direction mark) and the other default-ignorable code points (a variation selector, a Hangul
+    /// filler) alone.
+    /// </summary>
+    /// <remarks>
+    /// Format characters are not white space, so <see cref="string.IsNullOrWhiteSpace"/> let a memory of "\u200B" or
+    /// "\uFEFF" through: stored, indexed and counted, it took a line of every context with nothing on it, and such a query
+    /// answered "no matches" instead of being refused as empty.
+    /// </remarks>
+    public static bool IsBlank([NotNullWhen(false)] string? text)
+    {
+        if (text is null)
+        {
+            return true;
+        }
+
+        foreach (Rune rune in text.EnumerateRunes()) // a lone surrogate is U+FFFD here: not blank, and ValidateStorable names it
+        {
+            if (!Rune.IsWhiteSpace(rune) && Rune.GetUnicodeCategory(rune) != UnicodeCategory.Format && !IsIgnorableNonFormat(rune.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="text"/> is non-blank (<see cref="IsBlank"/>), well-formed UTF-16 without NUL characters and at most
     /// <paramref name="maxUtf8Bytes"/> bytes once encoded as UTF-8.
     /// </summary>
     /// <remarks>NUL is refused because PostgreSQL's text cannot hold it: a memory must be storable in every store.</remarks>
@@ -25,9 +54,9 @@ public static class ContentRules
 
     private static void ValidateText(string? text, int maxUtf8Bytes, string what, string limitNote)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        if (IsBlank(text))
         {
-            throw new MemoryValidationException($"The {what} is empty or whitespace; there is nothing to remember.");
+            throw new MemoryValidationException($"The {what} is empty or whitespace (invisible characters alone count as none); there is nothing to remember.");
         }
 
         ValidateStorable(text, what);
@@ -68,12 +97,12 @@ public static class ContentRules
     }
 
     /// <summary>
-    /// An optional text (a context sentence, a reason, an actor): null when blank, otherwise trimmed and checked as
+    /// An optional text (a context sentence, a reason, an actor): null when blank (<see cref="IsBlank"/>), otherwise trimmed and checked as
     /// <see cref="ValidateText(string?, int, string)"/> checks a memory's text, within <paramref name="maxUtf8Bytes"/>.
     /// </summary>
     public static string? Optional(string? value, int maxUtf8Bytes, string what)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (IsBlank(value))
         {
             return null;
         }
@@ -153,11 +182,11 @@ public static class ContentRules
         return result;
     }
 
-    /// <summary>Throws unless <paramref name="label"/> (a tag or keyword) is not blank, at most <see cref="MaxLabelLength"/> characters and storable text.</summary>
+    /// <summary>Throws unless <paramref name="label"/> (a tag or keyword) is not blank (<see cref="IsBlank"/>), at most <see cref="MaxLabelLength"/> characters and storable text.</summary>
     public static void ValidateLabel(string label, string what)
     {
         ArgumentNullException.ThrowIfNull(label);
-        if (string.IsNullOrWhiteSpace(label))
+        if (IsBlank(label))
         {
             throw new MemoryValidationException($"A {what} is empty.");
         }
@@ -236,4 +265,11 @@ public static class ContentRules
             payload?.Sha256 ?? string.Empty);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
+
+    // Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties) outside category Cf: the combining grapheme joiner, the
+    // Hangul fillers, the Khmer inherent vowels, the Mongolian variation selectors, the variation selectors and the
+    // unassigned code points reserved as ignorable.
+    private static bool IsIgnorableNonFormat(int c) =>
+        c is 0x034F or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or (>= 0x180B and <= 0x180F) or 0x2065 or 0x3164
+            or (>= 0xFE00 and <= 0xFE0F) or 0xFFA0 or (>= 0xFFF0 and <= 0xFFF8) or (>= 0xE0000 and <= 0xE0FFF);
 }
