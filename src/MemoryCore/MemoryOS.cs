@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using AgentMem.Common.Text;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Telemetry;
 using AgentMem.MemoryCore.Time;
@@ -600,7 +601,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// </summary>
     public async IAsyncEnumerable<MemoryItem> ListAsync(Scope actor, string cube, MemoryFilter? filter, MemoryId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ValidateFilter(filter);
+        filter = ValidateFilter(filter);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         await foreach (var item in ListPagedAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, after, cancellationToken).ConfigureAwait(false))
         {
@@ -611,7 +612,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>How many memories <see cref="ListAsync(Scope, string, MemoryFilter?, CancellationToken)"/> would stream for the same arguments, counted by the store without reading them.</summary>
     public async Task<long> CountAsync(Scope actor, string cube, MemoryFilter? filter = null, CancellationToken cancellationToken = default)
     {
-        ValidateFilter(filter);
+        filter = ValidateFilter(filter);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Read, cancellationToken).ConfigureAwait(false);
         return await store.CountAsync(actor.Tenant, (filter ?? new MemoryFilter()) with { CubeId = target.Id }, cancellationToken).ConfigureAwait(false);
     }
@@ -654,7 +655,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         IRetriever chosen = Retriever(search.Retriever);
 
         ContentRules.ValidateText(query, options.MaxQueryBytes, "query");
-        ValidateFilter(search.Filter);
+        var filter = ValidateFilter(search.Filter);
         int take = search.K ?? options.DefaultSearchK;
         if (take < 1 || take > options.MaxSearchK)
         {
@@ -672,7 +673,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         }
 
         MemoryCoreTelemetry.Searches.Add(1, new KeyValuePair<string, object?>(MemoryCoreTelemetry.RetrieverTag, chosen.Name));
-        var scoped = (search.Filter ?? new MemoryFilter()) with { CubeId = target.Id };
+        var scoped = (filter ?? new MemoryFilter()) with { CubeId = target.Id };
         var hits = await chosen.SearchAsync(new SearchRequest(actor.Tenant, query, scoped, take), cancellationToken).ConfigureAwait(false);
         activity?.SetTag(MemoryCoreTelemetry.ResultCountTag, hits.Count);
         if ((search.RecordRecall ?? options.ReinforceOnSearch) && hits.Count > 0)
@@ -1075,13 +1076,14 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     /// <summary>
     /// Refuses a filter naming a tag, user, agent or session no memory can carry (a NUL, an unpaired surrogate), alike on
-    /// every store: PostgreSQL refused the query as a server error, where the other stores matched nothing.
+    /// every store: PostgreSQL refused the query as a server error, where the other stores matched nothing. Returns the
+    /// filter with the NFC spelling of each tag added beside the one given (<see cref="ComposedTags"/>).
     /// </summary>
-    private static void ValidateFilter(MemoryFilter? filter)
+    private static MemoryFilter? ValidateFilter(MemoryFilter? filter)
     {
         if (filter is null)
         {
-            return;
+            return null;
         }
 
         Storable(filter.User, "user filter");
@@ -1099,6 +1101,27 @@ public sealed partial class MemoryOS : IAsyncDisposable
                 ContentRules.ValidateStorable(value, what);
             }
         }
+
+        return ComposedTags(filter.AnyTags) is { } composed ? filter with { AnyTags = composed } : filter;
+    }
+
+    /// <summary>
+    /// <paramref name="tags"/> and, beside each not in NFC, its NFC spelling, which tags are stored in (ContentRules
+    /// .NormalizeLabels): a filter typed decomposed finds a tag stored composed, and the spelling given still finds a tag
+    /// stored so before tags were composed. Null when every tag is in NFC already.
+    /// </summary>
+    private static List<string>? ComposedTags(IReadOnlyList<string>? tags)
+    {
+        List<string>? all = null;
+        foreach (string? tag in tags ?? [])
+        {
+            if (tag is not null && SafeNormalization.Normalize(tag, NormalizationForm.FormC) is var composed && !string.Equals(composed, tag, StringComparison.Ordinal))
+            {
+                (all ??= [.. tags!]).Add(composed);
+            }
+        }
+
+        return all;
     }
 
     private static void EnsureWritable(MemoryItem item, string operation)

@@ -39,6 +39,13 @@ public sealed class ContentRulesTests
         Assert.Throws<MemoryValidationException>(() => ContentRules.NormalizeLabels([new string('t', 129)], "tag"));
     }
 
+    [Fact]
+    public void Labels_are_kept_composed_so_two_spellings_that_look_alike_are_one()
+    {
+        // "Ä" typed composed (NFC) and sent decomposed (NFD, as macOS file names are) were kept as two tags that look the same.
+        Assert.Equal(["\u00C4rger", "caf\u00E9"], ContentRules.NormalizeLabels(["A\u0308rger", "\u00C4rger", " cafe\u0301 "], "tag"));
+    }
+
     [Theory]
     [InlineData("\u200B")] // zero width space
     [InlineData("\uFEFF")] // a byte order mark

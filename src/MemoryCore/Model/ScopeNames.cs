@@ -1,3 +1,5 @@
+using AgentMem.Common.Text;
+
 namespace AgentMem.MemoryCore.Model;
 
 /// <summary>Validation of tenant, user, agent, session and cube names.</summary>
@@ -22,18 +24,33 @@ internal static class ScopeNames
     /// <summary>
     /// <see cref="Require"/> for a name given to something new (a cube created): "." and ".." are refused too. A URL path
     /// cannot carry them (clients and Kestrel remove them as dot segments), so such a cube could not be reached over REST.
-    /// Lookups keep to <see cref="Require"/>, so a name stored before this rule stays reachable.
+    /// So is a name not in Unicode NFC (<see cref="Composed"/>). Lookups keep to <see cref="Require"/>, so a name stored
+    /// before these rules stays reachable.
     /// </summary>
-    public static string RequireNew(string? value, string what) => NotDotSegment(Require(value, what), what)!;
+    public static string RequireNew(string? value, string what) => Composed(NotDotSegment(Require(value, what), what), what)!;
 
     /// <summary>
     /// Refuses "." and ".." as the user or agent of <paramref name="author"/>, who is writing new memories: a user so
-    /// named could not be forgotten over REST (<c>POST /v1/users/../forget</c> is <c>POST /v1/forget</c>).
+    /// named could not be forgotten over REST (<c>POST /v1/users/../forget</c> is <c>POST /v1/forget</c>). So is a name not
+    /// in Unicode NFC (<see cref="Composed"/>).
     /// </summary>
     public static void RequireNewAuthor(Scope author)
     {
-        NotDotSegment(author.User, "user");
-        NotDotSegment(author.Agent, "agent");
+        Composed(NotDotSegment(author.User, "user"), "user");
+        Composed(NotDotSegment(author.Agent, "agent"), "agent");
+    }
+
+    // Names match exactly (ordinal), so "café" typed composed (NFC, as most keyboards do) and decomposed (as macOS file
+    // names and some clients send it) were two cubes, or two users, that look the same in every list, each lookup reaching
+    // one of them. Refused rather than normalised: a lookup normalised would miss a name stored decomposed before.
+    private static string? Composed(string? value, string what)
+    {
+        if (value is not null && SafeNormalization.Normalize(value, NormalizationForm.FormC) is var composed && !string.Equals(composed, value, StringComparison.Ordinal))
+        {
+            throw new MemoryValidationException($"The {what} name '{value}' is not in Unicode normalization form C (NFC): it looks like '{composed}', which is another name. Use '{composed}', the NFC spelling.");
+        }
+
+        return value;
     }
 
     private static string? NotDotSegment(string? value, string what) => value is "." or ".."

@@ -159,7 +159,11 @@ public static class ContentRules
         return valid;
     }
 
-    /// <summary>Trims labels, drops duplicates (case-insensitive) and rejects blank or overlong ones.</summary>
+    /// <summary>
+    /// Trims labels, puts them in Unicode NFC, drops duplicates (case-insensitive) and rejects blank or overlong ones. NFC,
+    /// as memory text is hashed: "Ä" typed composed and sent decomposed (as macOS file names are) were two tags that look
+    /// the same, and a filter in one spelling missed the other.
+    /// </summary>
     public static IReadOnlyList<string> NormalizeLabels(IReadOnlyList<string>? labels, string what)
     {
         if (labels is null || labels.Count == 0)
@@ -171,7 +175,7 @@ public static class ContentRules
         var result = new List<string>(labels.Count);
         foreach (string raw in labels)
         {
-            string label = raw?.Trim() ?? string.Empty;
+            string label = SafeNormalization.Normalize(raw?.Trim() ?? string.Empty, NormalizationForm.FormC);
             ValidateLabel(label, what);
             if (seen.Add(label))
             {
