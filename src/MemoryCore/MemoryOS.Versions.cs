@@ -174,8 +174,10 @@ public sealed partial class MemoryOS
         {
             Text = text,
             ContentHash = ContentRules.ComputeHash(current.Kind, text, current.Payload),
-            Tags = change.Tags is null ? current.Tags : ContentRules.NormalizeLabels(change.Tags, "tag"),
-            Keywords = change.Keywords is null ? current.Keywords : ContentRules.NormalizeLabels(change.Keywords, "keyword"),
+            // Within the limit, or within what the memory holds already (one restored, or stored before the limit, with more):
+            // an update may keep or drop such labels, not add to them.
+            Tags = change.Tags is null ? current.Tags : ContentRules.NormalizeLabels(change.Tags, "tag", Math.Max(options.MaxLabels, current.Tags.Count)),
+            Keywords = change.Keywords is null ? current.Keywords : ContentRules.NormalizeLabels(change.Keywords, "keyword", Math.Max(options.MaxLabels, current.Keywords.Count)),
             Context = change.Context is null ? current.Context : ContentRules.Optional(change.Context, ContentRules.MaxNoteBytes, "context"),
             Importance = change.Importance is { } imp ? ContentRules.ValidateUnit(imp, "importance") : current.Importance,
             ValidFrom = validFrom,

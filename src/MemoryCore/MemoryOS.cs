@@ -498,7 +498,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var target = await ResolveCubeAsync(actor, cube, CubeAccess.Write, cancellationToken).ConfigureAwait(false);
-        var items = Import.Mem0Reader.ReadFile(path, actor, target.Id, options.MaxContentBytes);
+        var items = Import.Mem0Reader.ReadFile(path, actor, target.Id, options.MaxContentBytes, options.MaxLabels);
         var outcomes = await StoreAddAsync(actor, cube, target, items, new AddOptions(target.Policy.Deduplicate, target.Policy.MaxItems), Audit(actor, "import", target.Id, null, null, "mem0"), cancellationToken).ConfigureAwait(false);
         int created = outcomes.Count(o => o.Created);
         if (created > 0)
@@ -998,8 +998,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
             Provenance = new Provenance(draft.Source, ContentRules.Optional(draft.SourceRef, ContentRules.MaxReferenceBytes, "source reference"), ContentRules.Optional(draft.Actor, ContentRules.MaxReferenceBytes, "actor"), now),
             ValidFrom = validFrom,
             ValidTo = validTo,
-            Tags = ContentRules.NormalizeLabels(draft.Tags, "tag"),
-            Keywords = ContentRules.NormalizeLabels(draft.Keywords, "keyword"),
+            Tags = ContentRules.NormalizeLabels(draft.Tags, "tag", options.MaxLabels),
+            Keywords = ContentRules.NormalizeLabels(draft.Keywords, "keyword", options.MaxLabels),
             Context = ContentRules.Optional(draft.Context, ContentRules.MaxNoteBytes, "context"),
             Importance = ContentRules.ValidateUnit(draft.Importance, "importance"),
             Links = ContentRules.ValidateLinks(draft.Links),

@@ -13,6 +13,15 @@ public sealed class MemoryOSOptions
     /// </summary>
     public int MaxContentBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Most tags a memory may carry, and most keywords (each list on its own; default 100, each label at most
+    /// <see cref="Validation.ContentRules.MaxLabelLength"/> characters). More are refused with
+    /// <see cref="Errors.MemoryValidationException"/>, never cut: a memory's text is held to <see cref="MaxContentBytes"/>,
+    /// but its labels were not, and every version keeps them all (one request stored 30,000 tags on a two-byte text). A
+    /// memory restored from an archive, or stored before this limit, with more keeps them; an update may not add to them.
+    /// </summary>
+    public int MaxLabels { get; set; } = 100;
+
     /// <summary>Largest search query accepted, in UTF-8 bytes (default 64 KiB).</summary>
     public int MaxQueryBytes { get; set; } = 64 * 1024;
 
@@ -34,6 +43,7 @@ public sealed class MemoryOSOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxContentBytes, 16, nameof(MaxContentBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueryBytes, 16, nameof(MaxQueryBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxLabels, 1, nameof(MaxLabels));
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultSearchK, 1, nameof(DefaultSearchK));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSearchK, DefaultSearchK, nameof(MaxSearchK));
     }

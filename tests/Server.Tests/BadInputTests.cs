@@ -72,6 +72,25 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task More_tags_or_keywords_than_a_memory_may_carry_are_400_naming_the_limit()
+    {
+        // Each memory's text is held to 4 MiB; its labels were not, so one request of two bytes of text stored 30,000 tags.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        string[] many = [.. Enumerable.Range(0, 101).Select(i => $"tag{i}")];
+        foreach (var body in new object[] { new { text = "hi", tags = many }, new { text = "hi", keywords = many } })
+        {
+            var response = await client.PostAsJsonAsync("/v1/memories", body);
+            await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+            Assert.Contains("MaxLabels", (await TestApp.ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        string id = await TestApp.AddAsync(client, "hi", cube: "default");
+        await AssertProblemAsync(await client.PatchAsJsonAsync($"/v1/memories/{id}", new { tags = many }), HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsJsonAsync($"/v1/memories/{id}", new { tags = many[..100] })).StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_cube_is_404_without_advice_for_another_host()
     {
         // The core's answer told the HTTP client to run `agentmem cube create nope`.

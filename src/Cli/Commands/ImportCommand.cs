@@ -97,7 +97,7 @@ internal static class ImportCommand
 
             // Read and checked once before the cube is made on first write (the import reads it again into that cube): a
             // missing or refused file must leave no empty cube behind.
-            _ = Mem0Reader.ReadFile(path, ctx.Scope, "-", memory.Options.MaxContentBytes);
+            _ = Mem0Reader.ReadFile(path, ctx.Scope, "-", memory.Options.MaxContentBytes, memory.Options.MaxLabels);
             var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
             var outcomes = await memory.ImportMem0Async(ctx.Scope, cube.Id, path, ct);
             // ids: the memory holding each Mem0 memory, in file order (an existing one where the cube de-duplicated it).

@@ -15,9 +15,11 @@ namespace AgentMem.MemoryCore.Import;
 /// <c>mem0.meta.KEY=VALUE</c> (non-string values as compact JSON); <c>hash</c> becomes the tag <c>mem0.hash=HASH</c>;
 /// every memory is tagged <c>mem0</c>. A category or metadata entry longer than a tag may be
 /// (<see cref="ContentRules.MaxLabelLength"/> characters) is kept in the memory's context instead, one line each
-/// (<c>mem0.category=CATEGORY</c>, <c>mem0.meta.KEY=VALUE</c>), categories first, then metadata by key.
+/// (<c>mem0.category=CATEGORY</c>, <c>mem0.meta.KEY=VALUE</c>), categories first, then metadata by key; so is each past
+/// the most tags a memory may carry (<see cref="MemoryOSOptions.MaxLabels"/>, which counts the <c>mem0</c> and hash tags,
+/// always kept).
 /// <para>
-/// Read for an importer (<see cref="ReadFile(string, Scope, string, int?)"/>), the memories are the importer's, as an add's
+/// Read for an importer (<see cref="ReadFile(string, Scope, string, int?, int?)"/>), the memories are the importer's, as an add's
 /// are: an importer that names a user (or an agent) refuses a memory naming another with
 /// <see cref="AccessDeniedException"/>, and stamps its own on a memory naming none (a memory without a <c>run_id</c> gets
 /// its session too). Only an importer of no user and no agent, the tenant's, keeps the users and agents the file names.
@@ -27,10 +29,10 @@ public static class Mem0Reader
 {
     /// <summary>
     /// Reads the Mem0 export file at <paramref name="path"/> as the tenant imports it, keeping the users and agents it
-    /// names: see <see cref="ReadFile(string, Scope, string, int?)"/>.
+    /// names: see <see cref="ReadFile(string, Scope, string, int?, int?)"/>.
     /// </summary>
-    public static IReadOnlyList<MemoryItem> ReadFile(string path, string tenant, string cubeId, int? maxContentBytes = null) =>
-        ReadFile(path, new Scope(tenant), cubeId, maxContentBytes);
+    public static IReadOnlyList<MemoryItem> ReadFile(string path, string tenant, string cubeId, int? maxContentBytes = null, int? maxLabels = null) =>
+        ReadFile(path, new Scope(tenant), cubeId, maxContentBytes, maxLabels);
 
     /// <summary>
     /// Reads the Mem0 export file at <paramref name="path"/> as <paramref name="importer"/> writes it (see the remarks on
@@ -39,7 +41,7 @@ public static class Mem0Reader
     /// </summary>
     /// <exception cref="MemoryValidationException">The file is not a Mem0 export, or a memory in it is one the facade would refuse.</exception>
     /// <exception cref="AccessDeniedException">A memory names a user or agent other than the one <paramref name="importer"/> names.</exception>
-    public static IReadOnlyList<MemoryItem> ReadFile(string path, Scope importer, string cubeId, int? maxContentBytes = null)
+    public static IReadOnlyList<MemoryItem> ReadFile(string path, Scope importer, string cubeId, int? maxContentBytes = null, int? maxLabels = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(importer);
@@ -57,7 +59,7 @@ public static class Mem0Reader
 
         try
         {
-            return Read(System.Text.Encoding.UTF8.GetString(text), importer, cubeId, maxContentBytes);
+            return Read(System.Text.Encoding.UTF8.GetString(text), importer, cubeId, maxContentBytes, maxLabels);
         }
         catch (MemoryValidationException ex)
         {
@@ -73,24 +75,28 @@ public static class Mem0Reader
     /// Reads a Mem0 export (its text) into items for cube <paramref name="cubeId"/> of <paramref name="tenant"/>, as the
     /// tenant imports it (the users and agents the file names are kept). The items are
     /// checked as the facade checks a memory before it is stored (text within <paramref name="maxContentBytes"/>, default
-    /// <see cref="MemoryOSOptions.MaxContentBytes"/>'s; tags within <see cref="ContentRules.MaxLabelLength"/>): they go to
+    /// <see cref="MemoryOSOptions.MaxContentBytes"/>'s; tags within <see cref="ContentRules.MaxLabelLength"/>, at most
+    /// <paramref name="maxLabels"/> of them, default <see cref="MemoryOSOptions.MaxLabels"/>'s): they go to
     /// the store directly, and one the facade would refuse fails every later update of it. The actor and the source
     /// reference are held to a draft's rules too: trimmed, a blank actor counts as absent, no NUL, at most
     /// <see cref="ContentRules.MaxReferenceBytes"/> bytes.
     /// </summary>
-    public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId, int? maxContentBytes = null) =>
-        Read(json, new Scope(tenant), cubeId, maxContentBytes);
+    public static IReadOnlyList<MemoryItem> Read(string json, string tenant, string cubeId, int? maxContentBytes = null, int? maxLabels = null) =>
+        Read(json, new Scope(tenant), cubeId, maxContentBytes, maxLabels);
 
     /// <summary>
-    /// <see cref="Read(string, string, string, int?)"/> for <paramref name="importer"/>, whose memories they become (see the
+    /// <see cref="Read(string, string, string, int?, int?)"/> for <paramref name="importer"/>, whose memories they become (see the
     /// remarks).
     /// </summary>
     /// <exception cref="AccessDeniedException">A memory names a user or agent other than the one <paramref name="importer"/> names.</exception>
-    public static IReadOnlyList<MemoryItem> Read(string json, Scope importer, string cubeId, int? maxContentBytes = null)
+    public static IReadOnlyList<MemoryItem> Read(string json, Scope importer, string cubeId, int? maxContentBytes = null, int? maxLabels = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(importer);
-        int limit = maxContentBytes ?? new MemoryOSOptions().MaxContentBytes;
+        var defaults = new MemoryOSOptions();
+        int limit = maxContentBytes ?? defaults.MaxContentBytes;
+        int labels = maxLabels ?? defaults.MaxLabels;
+        ArgumentOutOfRangeException.ThrowIfLessThan(labels, 1, nameof(maxLabels));
         JsonDocument doc;
         try
         {
@@ -116,7 +122,7 @@ public static class Mem0Reader
                 MemoryItem item;
                 try
                 {
-                    item = ReadOne(m, importer.Tenant, cubeId, limit);
+                    item = ReadOne(m, importer.Tenant, cubeId, limit, labels);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException or AgentMemException)
                 {
@@ -131,7 +137,7 @@ public static class Mem0Reader
         }
     }
 
-    private static MemoryItem ReadOne(JsonElement m, string tenant, string cubeId, int maxContentBytes)
+    private static MemoryItem ReadOne(JsonElement m, string tenant, string cubeId, int maxContentBytes, int maxLabels)
     {
         string id = Text(m, "id") ?? throw new MemoryValidationException("'id' is missing.");
         string text = Text(m, "memory") ?? throw new MemoryValidationException($"'memory' is missing (id {id}).");
@@ -139,14 +145,17 @@ public static class Mem0Reader
         var created = Time(m, "created_at") ?? throw new MemoryValidationException($"'created_at' is missing (id {id}).");
         var updated = Time(m, "updated_at") ?? created;
         var tags = new List<string> { "mem0" };
-        // What is too long for a tag (a URL, a JSON object, a note) goes to the context, one line each: refused, it refused
-        // the whole file for how the importer maps metadata, not for anything wrong with the memory.
+        string? hash = Text(m, "hash");
+        // What is too long for a tag (a URL, a JSON object, a note), or past the most tags a memory may carry (the mem0 and
+        // hash tags kept), goes to the context, one line each: refused, it refused the whole file for how the importer maps
+        // metadata, not for anything wrong with the memory.
+        int room = maxLabels - 1 - (hash is null ? 0 : 1);
         var context = new List<string>();
         if (m.TryGetProperty("categories", out var cats) && cats.ValueKind == JsonValueKind.Array)
         {
             foreach (string category in cats.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.String ? c.GetString()!.Trim() : null).Where(c => !string.IsNullOrWhiteSpace(c))!)
             {
-                if (category.Length <= ContentRules.MaxLabelLength)
+                if (category.Length <= ContentRules.MaxLabelLength && tags.Count <= room)
                 {
                     tags.Add(category);
                 }
@@ -162,11 +171,11 @@ public static class Mem0Reader
             foreach (var p in meta.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
             {
                 string entry = $"mem0.meta.{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}".Trim();
-                (entry.Length <= ContentRules.MaxLabelLength ? tags : context).Add(entry);
+                (entry.Length <= ContentRules.MaxLabelLength && tags.Count <= room ? tags : context).Add(entry);
             }
         }
 
-        if (Text(m, "hash") is { } hash)
+        if (hash is not null)
         {
             tags.Add($"mem0.hash={hash}");
         }
@@ -187,7 +196,7 @@ public static class Mem0Reader
                 ContentRules.Optional($"mem0:{id}", ContentRules.MaxReferenceBytes, $"source reference of Mem0 memory {id}"),
                 ContentRules.Optional(Text(m, "actor_id"), ContentRules.MaxReferenceBytes, $"actor of Mem0 memory {id}") ?? "mem0",
                 created),
-            Tags = ContentRules.NormalizeLabels(tags, $"tag of Mem0 memory {id}"),
+            Tags = ContentRules.NormalizeLabels(tags, $"tag of Mem0 memory {id}", maxLabels),
             Context = ContentRules.Optional(string.Join('\n', context), ContentRules.MaxNoteBytes, $"context of Mem0 memory {id}"),
             UpdatedAt = updated,
         };

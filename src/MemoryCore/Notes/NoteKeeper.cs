@@ -29,6 +29,12 @@ public sealed class NoteKeeper : IDisposable
     /// <summary>How often <see cref="AddAsync"/> evolves the new note's neighbours when another writer changes one meanwhile.</summary>
     public const int MaxEvolveAttempts = 3;
 
+    // The extractor's labels join a memory's own only up to the facade's limit (MemoryOSOptions.MaxLabels): past it, the
+    // note's add, its linking or a neighbour's evolution was refused.
+    private int MaxKeywords => memory.Options.MaxLabels;
+
+    private int MaxTags => Math.Min(options.MaxTags, memory.Options.MaxLabels);
+
     /// <summary>Adds notes to <paramref name="memory"/>, extracting attributes with <paramref name="extractor"/> (the rule-based one when null).</summary>
     public NoteKeeper(MemoryOS memory, INoteExtractor? extractor = null, NoteKeeperOptions? options = null)
     {
@@ -51,8 +57,8 @@ public sealed class NoteKeeper : IDisposable
         var target = await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false);
         // Without a time of its own the memory is valid from when it is recorded, as the store will make it: now.
         var attributes = await extractor.ExtractAsync(Input(draft.Text, draft.Actor, actor, draft.ValidFrom ?? memory.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        var keywords = Union(draft.Keywords, attributes.Keywords, int.MaxValue);
-        var tags = Union(draft.Tags, attributes.Tags, options.MaxTags);
+        var keywords = Union(draft.Keywords, attributes.Keywords, MaxKeywords);
+        var tags = Union(draft.Tags, attributes.Tags, MaxTags);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -258,8 +264,8 @@ public sealed class NoteKeeper : IDisposable
 
     private async Task<NoteOutcome?> LinkOneAsync(MemoryItem item, NoteLinker linker, NoteAttributes? attributes, NoteWrites writes, CancellationToken cancellationToken)
     {
-        var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, int.MaxValue);
-        var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, options.MaxTags);
+        var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, MaxKeywords);
+        var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, MaxTags);
         string? context = item.Context ?? attributes?.Context;
         linker.Remove(item.Id); // never link a note to itself
         var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
@@ -337,7 +343,7 @@ public sealed class NoteKeeper : IDisposable
         {
             // Tags compare without case (as stored): "travel" is no gain for a neighbour tagged "Travel", and must not take
             // the free slot a topic it lacks would fill.
-            var gained = topics.Where(t => !neighbour.Tags.Contains(t, StringComparer.OrdinalIgnoreCase)).Take(Math.Max(0, options.MaxTags - neighbour.Tags.Count)).ToList();
+            var gained = topics.Where(t => !neighbour.Tags.Contains(t, StringComparer.OrdinalIgnoreCase)).Take(Math.Max(0, MaxTags - neighbour.Tags.Count)).ToList();
             if (gained.Count > 0)
             {
                 change = change with { Tags = [.. neighbour.Tags, .. gained], Reason = change.Reason + $"; tags += {string.Join(", ", gained)}" };

@@ -164,7 +164,13 @@ public static class ContentRules
     /// as memory text is hashed: "Ä" typed composed and sent decomposed (as macOS file names are) were two tags that look
     /// the same, and a filter in one spelling missed the other.
     /// </summary>
-    public static IReadOnlyList<string> NormalizeLabels(IReadOnlyList<string>? labels, string what)
+    public static IReadOnlyList<string> NormalizeLabels(IReadOnlyList<string>? labels, string what) => NormalizeLabels(labels, what, int.MaxValue);
+
+    /// <summary>
+    /// <see cref="NormalizeLabels(IReadOnlyList{string}?, string)"/>, refusing more than <paramref name="maxCount"/> distinct
+    /// labels (<see cref="MemoryOSOptions.MaxLabels"/>) with <see cref="MemoryValidationException"/>.
+    /// </summary>
+    public static IReadOnlyList<string> NormalizeLabels(IReadOnlyList<string>? labels, string what, int maxCount)
     {
         if (labels is null || labels.Count == 0)
         {
@@ -181,6 +187,11 @@ public static class ContentRules
             {
                 result.Add(label);
             }
+        }
+
+        if (result.Count > maxCount)
+        {
+            throw new MemoryValidationException($"{result.Count:N0} distinct {what}s were given; a memory may carry at most {maxCount:N0} (MemoryOSOptions.MaxLabels).");
         }
 
         return result;

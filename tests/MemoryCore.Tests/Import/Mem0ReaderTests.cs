@@ -51,6 +51,25 @@ public sealed class Mem0ReaderTests
     }
 
     [Fact]
+    public void Metadata_past_the_limit_on_tags_is_kept_in_the_context_and_the_mem0_and_hash_tags_stay()
+    {
+        // Every metadata entry became a tag, so an export with a large metadata object gave a memory more tags than any
+        // write may give it (MemoryOSOptions.MaxLabels).
+        string metadata = string.Join(",", Enumerable.Range(0, 150).Select(i => $"\"k{i:D3}\":\"v\""));
+        string json = $$$"""[{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","hash":"abc","categories":["food"],"metadata":{{{{metadata}}}}}]""";
+
+        var item = Assert.Single(Mem0Reader.Read(json, "acme", "cube1"));
+
+        Assert.Equal(new MemoryOSOptions().MaxLabels, item.Tags.Count);
+        Assert.Equal(["mem0", "food"], item.Tags.Take(2));
+        Assert.Equal("mem0.hash=abc", item.Tags[^1]);
+        string[] moved = item.Context!.Split('\n');
+        Assert.Equal(150 - (item.Tags.Count - 3), moved.Length);
+        Assert.Equal("mem0.meta.k149=v", moved[^1]);
+        Assert.Equal(10, Assert.Single(Mem0Reader.Read(json, new Scope("acme"), "cube1", maxLabels: 10)).Tags.Count);
+    }
+
+    [Fact]
     public void Metadata_too_long_even_for_the_context_is_refused_naming_the_memory()
     {
         string json = $$$"""[{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","metadata":{"blob":"{{{new string('x', 70_000)}}}"}}]""";
