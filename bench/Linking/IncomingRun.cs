@@ -5,7 +5,7 @@ using AgentMem.MemoryCore.Model;
 
 /// <summary>
 /// The incoming links of a memory (what the <c>memory_links</c> tool shows) on a cube of N memories: by scanning the cube
-/// for links to it, as the tool did, beside <see cref="MemoryOS.GetIncomingLinksAsync"/> (the store's link-target index).
+/// for links to it, as the tool did, beside <c>MemoryOS.GetIncomingLinksAsync</c> (the store's link-target index).
 /// Both must find the same memories for every memory asked about.
 /// </summary>
 internal static class IncomingRun
