@@ -143,13 +143,8 @@ public sealed class HashingEmbedder : IEmbeddingGenerator<string, Embedding<floa
     }
 
     /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is null && serviceType.IsInstanceOfType(metadata) ? metadata
-            : serviceKey is null && serviceType.IsInstanceOfType(this) ? this
-            : null;
-    }
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        EmbedderServices.Get(this, metadata, serviceType, serviceKey);
 
     /// <inheritdoc/>
     public void Dispose()

@@ -269,13 +269,8 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         Embed(texts, query ? Card.QueryPrefix : Card.DocumentPrefix, cancellationToken);
 
     /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is null && serviceType.IsInstanceOfType(metadata) ? metadata
-            : serviceKey is null && serviceType.IsInstanceOfType(this) ? this
-            : null;
-    }
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        EmbedderServices.Get(this, metadata, serviceType, serviceKey);
 
     /// <summary>
     /// Frees the encoder once the runs under way have finished; a call that comes later, or whose next run had not begun,
