@@ -15,15 +15,8 @@ public sealed class KestrelTests
     [Fact]
     public async Task Real_kestrel_on_loopback_port_0_serves_add_and_search()
     {
-        string folder = TestApp.NewFolder();
-        var options = TestApp.Options(folder);
-        options.Urls.Clear();
-        options.Urls.Add("http://127.0.0.1:0");
-        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
-        try
+        await WithKestrelAsync(async (address, options) =>
         {
-            await app.StartAsync();
-            var address = new Uri(Assert.Single(app.Urls));
             Assert.True(IPAddress.IsLoopback(IPAddress.Parse(address.Host)));
             Assert.NotEqual(0, address.Port);
 
@@ -45,14 +38,7 @@ public sealed class KestrelTests
             var problem = await TestApp.ReadJsonAsync(tooLarge);
             Assert.Equal("Request body too large", problem.GetProperty("title").GetString());
             Assert.Equal($"The request body is larger than the limit of {options.MaxRequestBodyBytes} bytes.", problem.GetProperty("detail").GetString());
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -113,9 +99,9 @@ public sealed class KestrelTests
         });
     }
 
-    // The service on real Kestrel with the given body limit, and one raw connection to it (its stream, a reader over it,
-    // and the host:port for the Host header).
-    private static async Task WithRawConnectionAsync(long limit, Func<NetworkStream, StreamReader, string, Task> body)
+    // The service on real Kestrel on a free loopback port (TestApp's options, with the given body limit), handed its address
+    // and options; stopped and its folder removed afterwards.
+    private static async Task WithKestrelAsync(Func<Uri, ServerOptions, Task> body, long limit = 1024 * 1024)
     {
         string folder = TestApp.NewFolder();
         var options = TestApp.Options(folder, limit);
@@ -125,12 +111,7 @@ public sealed class KestrelTests
         try
         {
             await app.StartAsync();
-            var address = new Uri(Assert.Single(app.Urls));
-            using var tcp = new TcpClient();
-            await tcp.ConnectAsync(address.Host, address.Port);
-            using var stream = tcp.GetStream();
-            using var reader = new StreamReader(stream, Encoding.ASCII);
-            await body(stream, reader, address.Authority);
+            await body(new Uri(Assert.Single(app.Urls)), options);
         }
         finally
         {
@@ -140,6 +121,18 @@ public sealed class KestrelTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    // The service on real Kestrel with the given body limit, and one raw connection to it (its stream, a reader over it,
+    // and the host:port for the Host header).
+    private static Task WithRawConnectionAsync(long limit, Func<NetworkStream, StreamReader, string, Task> body) =>
+        WithKestrelAsync(async (address, _) =>
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(address.Host, address.Port);
+            using var stream = tcp.GetStream();
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            await body(stream, reader, address.Authority);
+        }, limit);
 
     // One HTTP/1.1 answer read off a raw connection: its status and its body (sized by Content-Length or chunked; ASCII).
     private static async Task<(int Status, string Body)> ReadResponseAsync(StreamReader reader)
@@ -182,15 +175,8 @@ public sealed class KestrelTests
     [Fact]
     public async Task Real_kestrel_keeps_tenants_apart_and_refuses_bad_requests()
     {
-        string folder = TestApp.NewFolder();
-        var options = TestApp.Options(folder);
-        options.Urls.Clear();
-        options.Urls.Add("http://127.0.0.1:0");
-        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
-        try
+        await WithKestrelAsync(async (address, _) =>
         {
-            await app.StartAsync();
-            var address = new Uri(Assert.Single(app.Urls));
             using var a = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
             a.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
             using var b = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
@@ -211,14 +197,7 @@ public sealed class KestrelTests
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health")).StatusCode);
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -226,15 +205,9 @@ public sealed class KestrelTests
     {
         // Kestrel leaves %2F encoded in a route value: the Location a create answered was not found, and forgetting
         // user "org/alice" erased nothing and answered 200.
-        string folder = TestApp.NewFolder();
-        var options = TestApp.Options(folder);
-        options.Urls.Clear();
-        options.Urls.Add("http://127.0.0.1:0");
-        var app = AgentMemServer.Build(options, b => b.Logging.ClearProviders());
-        try
+        await WithKestrelAsync(async (address, _) =>
         {
-            await app.StartAsync();
-            using var client = new HttpClient { BaseAddress = new Uri(Assert.Single(app.Urls)), Timeout = TimeSpan.FromSeconds(30) };
+            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.KeyA);
 
             foreach (string name in new[] { "team/alpha", "50%2Foff" })
@@ -249,14 +222,7 @@ public sealed class KestrelTests
             Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "Alice's locker is 12", user = "org/alice" })).StatusCode);
             var forgotten = await TestApp.ReadJsonAsync(await client.PostAsync("/v1/users/org%2Falice/forget", null));
             Assert.Equal(("org/alice", 1), (forgotten.GetProperty("user").GetString(), forgotten.GetProperty("written").GetInt32()));
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     [Fact]

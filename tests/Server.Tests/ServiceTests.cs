@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using AgentMem.MemoryCore;
 using AgentMem.Retrieval.Hybrid;
 using AgentMem.Retrieval.State;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,22 +27,9 @@ public sealed class ServiceTests
     public async Task Health_says_that_the_background_embedder_stopped_but_not_what_its_error_said()
     {
         // /health needs no key, and it showed the failure's message: an endpoint's address and whatever its answer held.
-        string folder = TestApp.NewFolder();
-        var options = TestApp.Options(folder);
-        var store = Stores.Locations.StoreLocation.Parse(options.Db).Open();
-        using var state = new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
-        var composition = new ServerComposition(new MemoryOS(store, new HybridRetriever(state)), state);
-        await using var app = AgentMemServer.Build(options, b =>
-        {
-            b.WebHost.UseTestServer();
-            b.Logging.ClearProviders();
-            b.Services.AddSingleton(composition);
-        });
-        await app.StartAsync();
+        using var state = NewFailingState(out var options);
+        await using var app = await StartWithQueuedVectorAsync(state, options, log: null);
         using var client = app.GetTestClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestApp.KeyA);
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "Alice likes tea" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/search", new { cube = "notes", query = "tea" })).StatusCode); // queues the vector
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (state.BackgroundEmbeddingError is null)
         {
@@ -49,7 +37,6 @@ public sealed class ServiceTests
             await Task.Delay(20);
         }
 
-        client.DefaultRequestHeaders.Authorization = null;
         string body = await (await client.GetAsync("/health")).Content.ReadAsStringAsync();
         Assert.Contains("stopped (HttpRequestException)", body, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-host", body, StringComparison.Ordinal);
@@ -60,24 +47,9 @@ public sealed class ServiceTests
     public async Task A_failed_background_batch_is_logged_when_it_fails_without_anyone_asking_health()
     {
         // Only /health wrote the failure to the log: a service nobody polled stopped embedding without a word.
-        string folder = TestApp.NewFolder();
-        var options = TestApp.Options(folder);
-        var store = Stores.Locations.StoreLocation.Parse(options.Db).Open();
-        using var state = new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
-        var composition = new ServerComposition(new MemoryOS(store, new HybridRetriever(state)), state);
+        using var state = NewFailingState(out var options);
         var logged = new CapturedErrors();
-        await using var app = AgentMemServer.Build(options, b =>
-        {
-            b.WebHost.UseTestServer();
-            b.Logging.ClearProviders();
-            b.Logging.AddProvider(logged);
-            b.Services.AddSingleton(composition);
-        });
-        await app.StartAsync();
-        using var client = app.GetTestClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestApp.KeyA);
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "Alice likes tea" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/search", new { cube = "notes", query = "tea" })).StatusCode); // queues the vector
+        await using var app = await StartWithQueuedVectorAsync(state, options, logged);
 
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (logged.Errors.IsEmpty)
@@ -87,6 +59,37 @@ public sealed class ServiceTests
         }
 
         Assert.Contains(logged.Errors, e => e is HttpRequestException && e.Message.Contains("secret-host", StringComparison.Ordinal));
+    }
+
+    // A state over a fresh database whose embedder fails every memory (the background's work) and embeds queries.
+    private static RetrievalState NewFailingState(out ServerOptions options)
+    {
+        options = TestApp.Options(TestApp.NewFolder());
+        var store = Stores.Locations.StoreLocation.Parse(options.Db).Open();
+        return new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
+    }
+
+    // The service over that state (logging to log, or nowhere), once a memory is added and searched so its vector is queued.
+    private static async Task<WebApplication> StartWithQueuedVectorAsync(RetrievalState state, ServerOptions options, ILoggerProvider? log)
+    {
+        var composition = new ServerComposition(new MemoryOS(state.Store, new HybridRetriever(state)), state);
+        var app = AgentMemServer.Build(options, b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Logging.ClearProviders();
+            if (log is not null)
+            {
+                b.Logging.AddProvider(log);
+            }
+
+            b.Services.AddSingleton(composition);
+        });
+        await app.StartAsync();
+        using var client = app.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestApp.KeyA);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/memories", new { cube = "notes", text = "Alice likes tea" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/v1/search", new { cube = "notes", query = "tea" })).StatusCode); // queues the vector
+        return app;
     }
 
     // Keeps the exceptions logged at Error or above.
