@@ -151,6 +151,6 @@ public static class AgentMemServer
 
     // Liveness, and the embedding queue's counts: no tenant, no key, nothing about the data.
     private static Ok<HealthStatus> Health(ServerComposition composition, EmbeddingErrorReport errors) => TypedResults.Ok(new HealthStatus("ok", composition.Embeddings is { } state
-        ? new EmbeddingHealth(state.EmbedderId, state.PendingEmbeddings, state.BackgroundEmbedded, errors.Describe(state.BackgroundEmbeddingError))
+        ? new EmbeddingHealth(state.EmbedderId, state.PendingEmbeddings, state.BackgroundEmbedded, state.RefusedEmbeddings, errors.Describe(state.BackgroundEmbeddingError))
         : null));
 }

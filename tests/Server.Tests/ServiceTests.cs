@@ -61,12 +61,33 @@ public sealed class ServiceTests
         Assert.Contains(logged.Errors, e => e is HttpRequestException && e.Message.Contains("secret-host", StringComparison.Ordinal));
     }
 
-    // A state over a fresh database whose embedder fails every memory (the background's work) and embeds queries.
-    private static RetrievalState NewFailingState(out ServerOptions options)
+    [Fact]
+    public async Task Health_counts_the_memories_the_embedder_refused()
+    {
+        // A memory refused as bad input is searched by its words only and no longer counts as pending or as an error:
+        // /health showed nothing of it, so an operator could not tell that some memories will never have a vector.
+        using var state = NewFailingState(out var options, refuse: true);
+        await using var app = await StartWithQueuedVectorAsync(state, options, log: null);
+        using var client = app.GetTestClient();
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (state.RefusedEmbeddings == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the embedder's refusal was never recorded");
+            await Task.Delay(20);
+        }
+
+        var embeddings = (await TestApp.ReadJsonAsync(await client.GetAsync("/health"))).GetProperty("embeddings");
+        Assert.Equal(1, embeddings.GetProperty("refused").GetInt64());
+        Assert.Equal(0, embeddings.GetProperty("pending").GetInt64());
+    }
+
+    // A state over a fresh database whose embedder fails every memory (the background's work), or refuses it as bad input,
+    // and embeds queries.
+    private static RetrievalState NewFailingState(out ServerOptions options, bool refuse = false)
     {
         options = TestApp.Options(TestApp.NewFolder());
         var store = Stores.Locations.StoreLocation.Parse(options.Db).Open();
-        return new RetrievalState(store, new FailingEmbedder(), new RetrievalStateOptions { InlineEmbedLimit = 0 });
+        return new RetrievalState(store, new FailingEmbedder(refuse), new RetrievalStateOptions { InlineEmbedLimit = 0 });
     }
 
     // The service over that state (logging to log, or nowhere), once a memory is added and searched so its vector is queued.
@@ -117,7 +138,7 @@ public sealed class ServiceTests
         }
     }
 
-    private sealed class FailingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    private sealed class FailingEmbedder(bool refuse) : IEmbeddingGenerator<string, Embedding<float>>
     {
         private readonly EmbeddingGeneratorMetadata metadata = new("test-failing", null, "failing-v1", 8);
 
@@ -126,7 +147,7 @@ public sealed class ServiceTests
         {
             var texts = values.ToList();
             return texts.Any(t => t.Contains("Alice", StringComparison.Ordinal))
-                ? throw new HttpRequestException("http://secret-host:9999/v1/embeddings answered 401: invalid key sk-XYZ")
+                ? throw (refuse ? new Retrieval.Embeddings.EmbeddingInputException("too long for this model") : (Exception)new HttpRequestException("http://secret-host:9999/v1/embeddings answered 401: invalid key sk-XYZ"))
                 : Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(texts.Select(_ => new Embedding<float>(new float[] { 1, 0, 0, 0, 0, 0, 0, 0 }))));
         }
 

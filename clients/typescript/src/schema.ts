@@ -615,6 +615,11 @@ export interface components {
              * @description Memories given a vector in the background since the service started.
              */
             embedded: number;
+            /**
+             * Format: int64
+             * @description Memories the embedder refused as bad input (too long, or text its endpoint rejects): searchable by their words only, and tried again when their text changes or the service restarts. Not an error: the others are embedded.
+             */
+            refused: number;
             /** @description That the background embedder stopped, and the kind of failure (it tries again after a back-off, and this clears once a batch succeeds; the service log has the details), or null. */
             error?: null | string;
         };
