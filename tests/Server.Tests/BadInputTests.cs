@@ -106,6 +106,32 @@ public sealed class BadInputTests
     }
 
     [Theory]
+    [InlineData("/v1/memories?cube=notes&limit=abc", "GET", "limit must be a whole number from -2147483648 to 2147483647; got 'abc'.")]
+    [InlineData("/v1/memories?cube=notes&limit=99999999999", "GET", "limit must be a whole number from -2147483648 to 2147483647; got '99999999999'.")]
+    [InlineData("/v1/memories/1?purge=yes", "DELETE", "purge must be true or false; got 'yes'.")]
+    public async Task A_query_value_of_the_wrong_type_names_the_parameter_and_the_values_it_takes(string url, string method, string expected)
+    {
+        // The binder's own words named the handler's CLR type: "Failed to bind parameter \"Nullable<int> limit\" from \"abc\"."
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(expected, (await TestApp.ReadJsonAsync(response)).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_long_query_value_of_the_wrong_type_is_not_echoed_whole()
+    {
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        var response = await client.GetAsync("/v1/memories?cube=notes&limit=" + new string('x', 5000));
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        string detail = (await TestApp.ReadJsonAsync(response)).GetProperty("detail").GetString()!;
+        Assert.StartsWith("limit must be a whole number", detail, StringComparison.Ordinal);
+        Assert.True(detail.Length < 200, detail);
+    }
+
+    [Theory]
     [InlineData(5)]
     [InlineData(2_000_000)]
     public async Task A_context_budget_out_of_range_names_the_budget_field_and_its_range(int budget)

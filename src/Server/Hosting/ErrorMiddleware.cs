@@ -72,12 +72,14 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
     // type gets the 415 a body of another type gets (the binder's words only say which type it got). On a route that takes a
     // JSON body, the binder's one other 400 is a body left out or sent as null (the routes' other parameters are path strings,
     // which always bind); its own words ("Implicit body inferred for parameter ... Did you mean to use a Service instead?")
-    // are about the handler's code, so the client is told the schema the route takes instead.
+    // are about the handler's code, so the client is told the schema the route takes instead. A query value its typed parameter
+    // cannot take is described by the parameter and the values it takes (QueryBindFailure).
     private static string Detail(Exception ex, HttpContext context) => ex switch
     {
         BadHttpRequestException { InnerException: System.Text.Json.JsonException json } =>
             UnknownBodyMember.TryDescribe(json, out string unknown) ? unknown : $"Malformed JSON: {json.Message}",
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => ProblemMapping.BodyNotJson,
+        BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } when QueryBindFailure.TryDescribe(ex.Message, out string query) => query,
         BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
             when context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } shape => ProblemMapping.BodyRequired(shape),
         _ => ex.Message,

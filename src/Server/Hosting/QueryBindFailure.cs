@@ -1,0 +1,41 @@
+using System.Text.RegularExpressions;
+
+namespace AgentMem.Server.Hosting;
+
+/// <summary>
+/// The problem detail for a query value the route's typed parameter cannot take (<c>?limit=abc</c>, <c>?purge=yes</c>):
+/// the parameter and the values it takes, in the words the service's own validation uses, instead of the binder's, which
+/// name the handler's CLR type ("Failed to bind parameter "Nullable&lt;int&gt; limit"").
+/// </summary>
+internal static partial class QueryBindFailure
+{
+    // Long enough to recognise a value, short enough that a megabyte of query string is not echoed back.
+    private const int MaxEchoedLength = 64;
+
+    /// <summary>The detail for the binder's refusal in <paramref name="message"/>; false for any other message.</summary>
+    public static bool TryDescribe(string message, out string detail)
+    {
+        var match = BindMessage().Match(message);
+        if (!match.Success)
+        {
+            detail = string.Empty;
+            return false;
+        }
+
+        string type = match.Groups["type"].Value;
+        string expected = (type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type) switch
+        {
+            "int" or "Int32" => $"a whole number from {int.MinValue} to {int.MaxValue}",
+            "long" or "Int64" => $"a whole number from {long.MinValue} to {long.MaxValue}",
+            "bool" or "Boolean" => "true or false",
+            var other => $"a valid {other}",
+        };
+        string value = match.Groups["value"].Value;
+        string echoed = value.Length <= MaxEchoedLength ? value : string.Concat(value.AsSpan(0, MaxEchoedLength), "…");
+        detail = $"{match.Groups["name"].Value} must be {expected}; got '{echoed}'.";
+        return true;
+    }
+
+    [GeneratedRegex(@"^Failed to bind parameter ""(?<type>[^""]+) (?<name>[^"" ]+)"" from ""(?<value>.*)""\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex BindMessage();
+}
