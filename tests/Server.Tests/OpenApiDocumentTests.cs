@@ -58,6 +58,8 @@ public sealed class OpenApiDocumentTests
             {
                 Assert.True(body.GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _), $"{where}: no request example");
                 Assert.True(operation.GetProperty("responses").TryGetProperty("413", out _), $"{where}: no 413");
+                Assert.True(operation.GetProperty("responses").TryGetProperty("415", out var unsupported), $"{where}: no 415");
+                Assert.Contains("application/json", unsupported.GetProperty("description").GetString(), StringComparison.Ordinal);
             }
         }
     }

@@ -16,6 +16,7 @@ internal sealed class ProblemResponseTransformer : IOpenApiOperationTransformer
         [Code(StatusCodes.Status404NotFound)] = "No such memory or cube in this tenant (another tenant's data answers the same).",
         [Code(StatusCodes.Status409Conflict)] = "The memory is frozen or deleted, the cube name is taken, or the cube is full.",
         [Code(StatusCodes.Status413PayloadTooLarge)] = "The request body is over the service's limit, or a memory's text is over the content limit.",
+        [Code(StatusCodes.Status415UnsupportedMediaType)] = "The request body was not sent as JSON: send it with `Content-Type: application/json`.",
         [Code(StatusCodes.Status500InternalServerError)] = "Titled `Erasure committed, files left`: the erasure is done and a retry finds nothing, so do not retry; "
             + "files it could not delete are left for an operator, whom the server log tells which. Any other 500 is an unexpected error.",
         [Code(StatusCodes.Status507InsufficientStorage)] = "The disk holding the store is full: nothing was written. Retry once space is freed.",
