@@ -73,9 +73,12 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
     // JSON body, the binder's one other 400 is a body left out or sent as null (the routes' other parameters are path strings,
     // which always bind); its own words ("Implicit body inferred for parameter ... Did you mean to use a Service instead?")
     // are about the handler's code, so the client is told the schema the route takes instead. A query value its typed parameter
-    // cannot take is described by the parameter and the values it takes (QueryBindFailure).
+    // cannot take is described by the parameter and the values it takes (QueryBindFailure). An empty body sent without a
+    // length (chunked), or one of white space only, reaches the parser instead of the binder: it is the same missing body.
     private static string Detail(Exception ex, HttpContext context) => ex switch
     {
+        BadHttpRequestException { InnerException: System.Text.Json.JsonException json }
+            when IsNoJsonAtAll(json) && context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } none => ProblemMapping.BodyRequired(none),
         BadHttpRequestException { InnerException: System.Text.Json.JsonException json } =>
             UnknownBodyMember.TryDescribe(json, out string unknown) ? unknown : $"Malformed JSON: {json.Message}",
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => ProblemMapping.BodyNotJson,
@@ -84,4 +87,8 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
             when context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } shape => ProblemMapping.BodyRequired(shape),
         _ => ex.Message,
     };
+
+    // System.Text.Json's words for a document with no token at all (empty, or white space only).
+    private static bool IsNoJsonAtAll(System.Text.Json.JsonException json) =>
+        json.Message.StartsWith("The input does not contain any JSON tokens", StringComparison.Ordinal);
 }
