@@ -146,6 +146,37 @@ public sealed class ImportAndDemoTests : IDisposable
         Assert.All(lines, l => Assert.True(l.Length < 400, l));
     }
 
+    [Fact]
+    public async Task The_kept_demo_tells_a_command_that_finds_its_memories_and_says_it_did_not_use_db()
+    {
+        // The command left out --cube and --user, so it searched the default cube ("No cube 'default'"), and a --db the user
+        // gave was replaced by a temporary file without a word.
+        string mine = Path.Combine(Path.GetTempPath(), "agentmem-demo-test-" + Guid.NewGuid().ToString("N") + ".db");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await CliApp.RunAsync(["--embedder", "hashing", "--db", mine, "--user", "alice", "--cube", "trip", "demo", "--keep"], stdout, stderr, Output.TerminalKind.None);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("--db is not used by demo", stderr.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(mine));
+
+        string done = Assert.Single(stdout.ToString().Split(Environment.NewLine), l => l.StartsWith("Done. ", StringComparison.Ordinal));
+        string[] words = done[(done.IndexOf("Explore it: agentmem ", StringComparison.Ordinal) + "Explore it: agentmem ".Length)..].Split(' ');
+        string kept = Path.GetDirectoryName(words[Array.IndexOf(words, "--db") + 1])!;
+        try
+        {
+            Assert.Equal(["--user", "alice", "--cube", "trip", "--embedder", "hashing", "search", "Biscuit"], words[2..]);
+            using var searchOut = new StringWriter();
+            using var searchErr = new StringWriter();
+            Assert.True(await CliApp.RunAsync([.. words, "--json"], searchOut, searchErr, Output.TerminalKind.None) == 0, searchErr.ToString());
+            var hits = JsonDocument.Parse(searchOut.ToString()).RootElement.GetProperty("hits");
+            Assert.Contains(hits.EnumerateArray(), h => h.GetProperty("memory").GetProperty("text").GetString()!.Contains("Biscuit", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(kept, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("7")]
     [InlineData("1")]

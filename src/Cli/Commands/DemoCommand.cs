@@ -44,6 +44,13 @@ internal static class DemoCommand
                     document = await ConversationReader.ReadAsync(stream, "examples/conversations/sample-conversation.json", ct);
                 }
 
+                if (parse.GetResult(verbs.Global.Db) is { Implicit: false })
+                {
+                    // Said, not refused: the demo works the same whatever --db holds, and a user who named a file must not
+                    // believe the sample went into it.
+                    demo.Output.Notice("[yellow]--db is not used by demo:[/] it always imports into a temporary database (--keep keeps it).");
+                }
+
                 await using var memory = demo.OpenMemory();
                 demo.Output.Notice($"[grey]demo database: {TerminalText.Escape(demo.Db.Display)}[/]");
                 var summary = await ImportCommand.RunAsync(memory, demo, document, 16, MemoryCore.Import.OversizePolicy.Skip, ct);
@@ -71,7 +78,7 @@ internal static class DemoCommand
                 if (!demo.Output.IsJson)
                 {
                     string next = parse.GetValue(keep)
-                        ? $"Explore it: agentmem --db {TerminalText.Escape(demo.Db.Display)} --embedder {TerminalText.Escape(demo.Embedder.Kind)} search \"Biscuit\""
+                        ? $"Explore it: {TerminalText.Escape(ExploreCommand(demo))}"
                         : "Run 'agentmem demo --keep' to keep the database and explore it.";
                     demo.Output.Console.MarkupLine($"[green]Done.[/] {stats.ByState.Values.Sum()} memories in the cube, {stats.AuditRecords} audit records. {next}");
                 }
@@ -91,6 +98,36 @@ internal static class DemoCommand
             }
         });
     }
+
+    // The command line that searches the kept database as the demo wrote it: the tenant, user, agent and cube it imported
+    // into and the embedder it used (without them the search looked in the default cube and failed).
+    private static string ExploreCommand(CliContext demo)
+    {
+        var words = new List<string> { "agentmem", "--db", demo.Db.Display };
+        void Add(string option, string? value, string? unless = null)
+        {
+            if (value is not null && value != unless)
+            {
+                words.AddRange([option, value]);
+            }
+        }
+
+        Add("--tenant", demo.Scope.Tenant, unless: MemoryCore.Model.Scope.DefaultTenant);
+        Add("--user", demo.Scope.User);
+        Add("--agent", demo.Scope.Agent);
+        Add("--cube", demo.Cube, unless: "default");
+        Add("--embedder", demo.Embedder.Kind);
+        Add("--embedder-model", demo.Embedder.Model);
+        Add("--embedder-url", demo.Embedder.Url);
+        words.AddRange(["search", "Biscuit"]);
+        return string.Join(' ', words.Select(ShellWord));
+    }
+
+    // A word as a POSIX shell reads it back: plain when it holds nothing the shell treats specially, else single-quoted.
+    private static string ShellWord(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '/' or ':' or '-' or '=' or '@' or '+' or ',')
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static void TryDelete(string dir)
     {
