@@ -233,6 +233,8 @@ public sealed class BadInputTests
             (() => client.PostAsJsonAsync("/v1/memories/batch", new { items = new object[] { new { text = "fine" }, new { text = "Ann likes tea", links = Array.Empty<string>() } } }), "links", "$.items[1].links"),
             (() => client.PutAsJsonAsync("/v1/cubes/default/policy", new { retention_days = 30 }), "retention_days", "$.retention_days"),
             (() => client.PostAsJsonAsync("/v1/search", new { query = "Ann", top_k = 3 }), "top_k", "$.top_k"),
+            // The tenant comes only from the key; the Server README promised a body's tenant was ignored.
+            (() => client.PostAsJsonAsync("/v1/memories", new { text = "Ann moved to Rome", tenant = "other" }), "tenant", "$.tenant"),
         };
         foreach (var (call, member, path) in refusals)
         {
