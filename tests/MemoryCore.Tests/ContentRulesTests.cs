@@ -31,6 +31,27 @@ public sealed class ContentRulesTests
         Assert.NotEqual(ContentRules.ComputeHash(MemoryKind.Plaintext, "Café", null), ContentRules.ComputeHash(MemoryKind.Plaintext, composed, null));
     }
 
+    [Theory]
+    [InlineData("line one\r\nline two")] // Windows
+    [InlineData("line one\rline two")] // classic Mac
+    [InlineData("line one\u2028line two")] // a line separator
+    [InlineData("\uFEFFline one\nline two")] // a byte order mark a tool kept
+    [InlineData(" \u200B\uFEFF line one\nline two \r\n")]
+    public void Hash_ignores_line_ending_style_and_leading_invisible_characters(string copy)
+    {
+        // The same note from a Windows file and a Unix one was stored twice, and both took places in every context.
+        Assert.Equal(ContentRules.ComputeHash(MemoryKind.Plaintext, "line one\nline two", null), ContentRules.ComputeHash(MemoryKind.Plaintext, copy, null));
+    }
+
+    [Fact]
+    public void Hash_still_tells_apart_texts_that_differ_in_what_shows()
+    {
+        string hash = ContentRules.ComputeHash(MemoryKind.Plaintext, "line one\nline two", null);
+        Assert.NotEqual(hash, ContentRules.ComputeHash(MemoryKind.Plaintext, "line one\n\nline two", null));
+        Assert.NotEqual(hash, ContentRules.ComputeHash(MemoryKind.Plaintext, "line one line two", null));
+        Assert.NotEqual(hash, ContentRules.ComputeHash(MemoryKind.Plaintext, "line\u200Bone\nline two", null)); // inside the text, it is kept
+    }
+
     [Fact]
     public void Labels_are_trimmed_and_deduplicated_and_blank_ones_rejected()
     {

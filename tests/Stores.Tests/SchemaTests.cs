@@ -2,6 +2,7 @@ using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Validation;
 using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Stores.Tests;
@@ -126,7 +127,7 @@ public sealed class SchemaTests
                 UPDATE memories SET tags_json = '["caf\u00E9","o\u0027brien"]', keywords_json = '["Z\u00FCrich"]';
                 DELETE FROM schema_migrations WHERE version = 9;
                 PRAGMA user_version = 8;
-                """ + SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys;
+                """ + SqliteSchemaRewinds.WithoutCanonicalContentHashes + SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys;
             cmd.ExecuteNonQuery();
         }
 
@@ -157,7 +158,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys + "PRAGMA user_version = 9;";
+            cmd.CommandText = SqliteSchemaRewinds.WithoutCanonicalContentHashes + SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + SqliteSchemaRewinds.WithoutTagKeys + "PRAGMA user_version = 9;";
             cmd.ExecuteNonQuery();
         }
 
@@ -187,7 +188,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = SqliteSchemaRewinds.WithoutValidFromOffsets + "PRAGMA user_version = 11;";
+            cmd.CommandText = SqliteSchemaRewinds.WithoutCanonicalContentHashes + SqliteSchemaRewinds.WithoutValidFromOffsets + "PRAGMA user_version = 11;";
             cmd.ExecuteNonQuery();
         }
 
@@ -211,6 +212,109 @@ public sealed class SchemaTests
         Assert.Equal("2024-05-08T06:00:00.0000000+00:00", StoredText());
         Assert.Equal(-600, db.Scalar("SELECT valid_from_offset FROM memories"));
     }
+
+    [Fact]
+    public async Task Hashes_stored_before_line_breaks_and_a_leading_byte_order_mark_were_normalised_match_their_copies_after_the_upgrade()
+    {
+        await using var db = new TestDatabase();
+        string[] texts = ["line one\r\nline two", "\uFEFFfirst\nsecond", "\u00A0\u200Bspaced\rout", "plain words"];
+        var ids = new List<MemoryId>();
+        await using (var memory = db.OpenMemory())
+        {
+            await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+            foreach (string text in texts)
+            {
+                ids.Add((await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(text))).Id);
+            }
+        }
+
+        // The hashes as a version-12 file holds them: the text trimmed and in NFC, line breaks and a byte order mark as written.
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = SqliteSchemaRewinds.WithoutCanonicalContentHashes + "PRAGMA user_version = 12;"
+                + string.Concat(texts.Zip(ids, (text, id) => $"UPDATE memories SET content_hash = '{LegacyHash(text)}' WHERE id = '{id}';"));
+            cmd.ExecuteNonQuery();
+        }
+
+        Assert.Equal(1, db.Scalar("SELECT COUNT(*) FROM memories WHERE content_hash = @h", ("@h", LegacyHash(texts[0]))));
+        await using var upgraded = db.OpenMemory();
+        foreach (var (copy, id) in new[] { "line one\nline two", "first\nsecond", "spaced\nout", "plain words" }.Zip(ids))
+        {
+            var again = await upgraded.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(copy));
+            Assert.Equal((false, id), (again.Created, again.Id));
+        }
+
+        foreach (var (text, id) in texts.Zip(ids))
+        {
+            Assert.Equal(1, db.Scalar("SELECT COUNT(*) FROM memories WHERE id = @id AND content_hash = @h", ("@id", id.ToString()), ("@h", ContentRules.ComputeHash(MemoryKind.Plaintext, text, null))));
+        }
+    }
+
+    [Fact]
+    public async Task The_hash_upgrade_keeps_two_copies_stored_before_as_two_memories_and_a_second_run_writes_nothing()
+    {
+        await using var db = new TestDatabase();
+        string[] texts = ["line one\r\nline two", "line one\nline two"];
+        var ids = new List<MemoryId>();
+
+        // A version-12 file held both copies, as two memories: their hashes differed then (the first one's is set as it was
+        // before the second is written, which is a duplicate now).
+        void SetLegacyHash(int i)
+        {
+            using var raw = db.Raw();
+            using var cmd = raw.CreateCommand();
+            cmd.CommandText = $"UPDATE memories SET content_hash = '{LegacyHash(texts[i])}' WHERE id = '{ids[i]}';";
+            cmd.ExecuteNonQuery();
+        }
+
+        await using (var memory = db.OpenMemory())
+        {
+            await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+            ids.Add((await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(texts[0]))).Id);
+            SetLegacyHash(0);
+            ids.Add((await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft(texts[1]))).Id);
+        }
+
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = SqliteSchemaRewinds.WithoutCanonicalContentHashes + "PRAGMA user_version = 12;";
+            cmd.ExecuteNonQuery();
+        }
+
+        Assert.NotEqual(ids[0], ids[1]);
+        string canonical = ContentRules.ComputeHash(MemoryKind.Plaintext, texts[1], null);
+        await using (var upgraded = db.OpenMemory())
+        {
+            // Both stay (the step writes hashes, it does not merge memories); a third copy is one of them.
+            Assert.Equal(2, db.Scalar("SELECT COUNT(*) FROM memories WHERE content_hash = @h", ("@h", canonical)));
+            var again = await upgraded.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("line one\rline two"));
+            Assert.False(again.Created);
+            Assert.Contains(again.Id, ids);
+            Assert.Equal(2, (await upgraded.ListAsync(TestDatabase.Alice, "notes").ToListAsync()).Count);
+        }
+
+        // The step run again over the rows it rewrote writes none of them: a written row would add a change-feed entry.
+        long lastChange = db.Scalar("SELECT MAX(seq) FROM memory_changes");
+        using (var raw = db.Raw())
+        using (var cmd = raw.CreateCommand())
+        {
+            cmd.CommandText = SqliteSchemaRewinds.WithoutCanonicalContentHashes + "PRAGMA user_version = 12;";
+            cmd.ExecuteNonQuery();
+        }
+
+        await using (var rerun = db.OpenMemory())
+        {
+            Assert.Equal(SqliteMemoryStore.LatestSchemaVersion, db.Scalar("PRAGMA user_version"));
+            Assert.Equal(lastChange, db.Scalar("SELECT MAX(seq) FROM memory_changes"));
+            Assert.Equal(2, db.Scalar("SELECT COUNT(*) FROM memories WHERE content_hash = @h", ("@h", canonical)));
+        }
+    }
+
+    /// <summary>The content hash of a plaintext memory as schema version 12 and before stored it.</summary>
+    internal static string LegacyHash(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{(int)MemoryKind.Plaintext}\n{text.Trim().Normalize(System.Text.NormalizationForm.FormC)}\n")));
 
     [Fact]
     public async Task Two_openers_migrating_a_new_file_at_once_both_open_it()
@@ -374,7 +478,7 @@ public sealed class SchemaTests
         using (var raw = db.Raw())
         using (var cmd = raw.CreateCommand())
         {
-            cmd.CommandText = SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + "PRAGMA user_version = 10;"
+            cmd.CommandText = SqliteSchemaRewinds.WithoutCanonicalContentHashes + SqliteSchemaRewinds.WithoutValidFromOffsets + SqliteSchemaRewinds.WithoutFeedCompaction + "PRAGMA user_version = 10;"
                 + string.Concat(Enumerable.Repeat($"UPDATE memories SET recall_count = recall_count + 1 WHERE id = '{recalled.Id}';", 5));
             cmd.ExecuteNonQuery();
         }

@@ -6,6 +6,14 @@ namespace AgentMem.TestSupport;
 /// </summary>
 public static class SqliteSchemaRewinds
 {
+    /// <summary>
+    /// Undoes step 13 on a file: its record only, since the step rewrites a hash only where it differs from the one the
+    /// store computes now (a test that wants the hashes an earlier release stored writes them itself).
+    /// </summary>
+    public const string WithoutCanonicalContentHashes = """
+        DELETE FROM schema_migrations WHERE version = 13;
+        """;
+
     /// <summary>Undoes step 12 on a file (event starts lose their offsets and read back in UTC), for a test that takes the file back to an earlier version.</summary>
     public const string WithoutValidFromOffsets = """
         ALTER TABLE memories DROP COLUMN valid_from_offset;

@@ -35,7 +35,7 @@ public static class ContentRules
 
         foreach (Rune rune in text.EnumerateRunes()) // a lone surrogate is U+FFFD here: not blank, and ValidateStorable names it
         {
-            if (!Rune.IsWhiteSpace(rune) && Rune.GetUnicodeCategory(rune) != UnicodeCategory.Format && !IsIgnorableNonFormat(rune.Value))
+            if (!ShowsNothing(rune))
             {
                 return false;
             }
@@ -267,19 +267,37 @@ public static class ContentRules
     }
 
     /// <summary>
-    /// SHA-256 over kind, normalised text (trimmed, Unicode NFC) and payload hash, as lower-case hex.
-    /// Normalising makes visually identical text count as a duplicate.
+    /// SHA-256 over kind, normalised text and payload hash, as lower-case hex. The text is normalised so that visually
+    /// identical text counts as a duplicate: what shows nothing is dropped at its start (white space, a byte order mark, a
+    /// zero width space: <see cref="IsBlank"/>'s characters) and white space at its end, every line break is "\n" (CRLF, CR,
+    /// NEL, LS, PS, FF: <see cref="string.ReplaceLineEndings(string)"/>), and the whole is in Unicode NFC.
     /// </summary>
+    /// <remarks>
+    /// Line breaks and a leading invisible character are normalised since schema step 13 (SQLite) and 11 (PostgreSQL), which
+    /// recompute the hashes stored before: the same note from a Windows file and from a Unix one, or through a tool that keeps
+    /// the byte order mark, was stored twice.
+    /// </remarks>
     public static string ComputeHash(MemoryKind kind, string text, PayloadRef? payload)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        int start = 0;
+        while (start < text.Length && Rune.DecodeFromUtf16(text.AsSpan(start), out Rune rune, out int used) == System.Buffers.OperationStatus.Done && ShowsNothing(rune))
+        {
+            start += used;
+        }
+
         string canonical = string.Concat(
             ((int)kind).ToString(System.Globalization.CultureInfo.InvariantCulture),
             "\n",
-            SafeNormalization.Normalize(text.Trim(), NormalizationForm.FormC), // U+FFFE is text a store keeps: Normalize alone threw on it
+            SafeNormalization.Normalize(text[start..].TrimEnd().ReplaceLineEndings("\n"), NormalizationForm.FormC), // U+FFFE is text a store keeps: Normalize alone threw on it
             "\n",
             payload?.Sha256 ?? string.Empty);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
+
+    // White space, a format character (Cf) or another default-ignorable code point: a character a reader does not see.
+    private static bool ShowsNothing(Rune rune) =>
+        Rune.IsWhiteSpace(rune) || Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format || IsIgnorableNonFormat(rune.Value);
 
     // Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties) outside category Cf: the combining grapheme joiner, the
     // Hangul fillers, the Khmer inherent vowels, the Mongolian variation selectors, the variation selectors and the

@@ -1,5 +1,8 @@
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.MemoryCore.Validation;
 using AgentMem.Stores.Postgres;
 using AgentMem.Stores.Postgres.Schema;
 using static AgentMem.Stores.Tests.Postgres.PostgresTestData;
@@ -100,7 +103,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
+            """ + WithoutCanonicalContentHashes + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
 
         // Another session reading the table holds step 5's table rewrite back for longer than the command timeout, as a
         // rewrite of a large table would take: the step must wait it out, not be cancelled (and fail every open after it).
@@ -147,10 +150,10 @@ public sealed class PostgresMigrationTests
         await using var other = await otherOpen.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(4, migrated.SchemaVersionAtOpen);
 
-        // Steps 6 to 10, which follow at once, are each applied by whichever node takes the lock first once the step before
+        // Steps 6 to 11, which follow at once, are each applied by whichever node takes the lock first once the step before
         // has committed: each step is reported once as it starts and once as it commits, each node's in order.
         Assert.InRange(other.SchemaVersionAtOpen, 5, PostgresMemoryStore.LatestSchemaVersion);
-        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true), (8, false), (8, true), (9, false), (9, true), (10, false), (10, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
+        Assert.Equal([(5, false), (5, true), (6, false), (6, true), (7, false), (7, true), (8, false), (8, true), (9, false), (9, true), (10, false), (10, true), (11, false), (11, true)], steps.Concat(otherSteps).Select(s => (s.Version, s.Done)).Order());
         Assert.All(new[] { steps, otherSteps }, reported => Assert.Equal(reported.Select(s => (s.Version, s.Done)).Order(), reported.Select(s => (s.Version, s.Done))));
         Assert.All(steps, s => Assert.Equal((4, PostgresMemoryStore.LatestSchemaVersion, PostgresMigrations.All[s.Version - 1].Name), (s.FromVersion, s.LatestVersion, s.Name)));
         var step5 = steps.Single(s => s is { Version: 5, Done: true });
@@ -176,7 +179,7 @@ public sealed class PostgresMigrationTests
             ALTER TABLE memories DROP COLUMN search_length;
             CREATE INDEX ix_memories_state ON memories(tenant, cube_id, state);
             DELETE FROM schema_migrations WHERE version = 5;
-            """ + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
+            """ + WithoutCanonicalContentHashes + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(4, reopened.SchemaVersionAtOpen);
         await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
@@ -218,7 +221,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 5, rows kept: the keys are lower(tag) again ("ärger", "k", "work"), as step 4 stored them.
-        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
+        await db.ExecuteAsync(WithoutCanonicalContentHashes + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction + WithoutTagKeys);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(5, reopened.SchemaVersionAtOpen);
         Assert.True(reopened.RowLevelSecurityEnforced);
@@ -252,7 +255,7 @@ public sealed class PostgresMigrationTests
         // Back to schema version 6, where tags were unique by lower(tag) and the Kelvin sign's row was dropped as "k"'s.
         // "σ" and "ς", which lower() keeps apart but which share a key, stand for the rows a database whose lower() folded
         // less than the key holds.
-        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction +
+        await db.ExecuteAsync(WithoutCanonicalContentHashes + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction +
             """
             DROP INDEX ux_tags_memory_key;
             DELETE FROM schema_migrations WHERE version = 7;
@@ -322,7 +325,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 7, rows kept: the column is to_tsvector over the fields, as step 1 made it.
-        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction);
+        await db.ExecuteAsync(WithoutCanonicalContentHashes + WithoutValidFromOffsets + WithoutFeedCompaction + WithoutSearchVectorFunction);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(7, reopened.SchemaVersionAtOpen);
         var inCube = new MemoryFilter { CubeId = cube.Id };
@@ -391,7 +394,7 @@ public sealed class PostgresMigrationTests
 
         // Back to schema version 8, where every write appended an entry: each memory is recalled three times (as the
         // store records a recall, an update of its counters), which left four entries.
-        await db.ExecuteAsync(WithoutValidFromOffsets + WithoutFeedCompaction);
+        await db.ExecuteAsync(WithoutCanonicalContentHashes + WithoutValidFromOffsets + WithoutFeedCompaction);
         var seen = new List<long>();
         await using (var raw8 = await PostgresTestServer.RawAsync(db.ConnectionString))
         {
@@ -450,7 +453,7 @@ public sealed class PostgresMigrationTests
         }
 
         // Back to schema version 9, rows kept: the instant alone, as timestamptz holds it.
-        await db.ExecuteAsync(WithoutValidFromOffsets);
+        await db.ExecuteAsync(WithoutCanonicalContentHashes + WithoutValidFromOffsets);
         await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
         Assert.Equal(9, reopened.SchemaVersionAtOpen);
         var read = (await reopened.GetAsync(tenant, old.Id))!;
@@ -465,6 +468,117 @@ public sealed class PostgresMigrationTests
     private const string WithoutValidFromOffsets = """
         ALTER TABLE memories DROP COLUMN valid_from_offset;
         DELETE FROM schema_migrations WHERE version = 10;
+
+        """;
+
+    [SkippableFact]
+    public async Task Migration_11_recomputes_the_content_hashes_of_every_tenant_that_line_breaks_or_a_byte_order_mark_changed()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+        string[] texts = ["line one\r\nline two", "\uFEFFfirst\nsecond", "plain words"];
+        var memories = texts.Select(text =>
+        {
+            string tenant = PostgresTestServer.NewTenant();
+            var cube = Cube(tenant);
+            return (Tenant: tenant, Cube: cube, Item: Item(cube, text) with { ContentHash = ContentRules.ComputeHash(MemoryKind.Plaintext, text, null) });
+        }).ToArray();
+        await using (var store = await PostgresMemoryStore.OpenAsync(db.Options()))
+        {
+            foreach (var (tenant, cube, item) in memories)
+            {
+                await store.CreateCubeAsync(cube, Audit(tenant, "cube.create"));
+                await store.AddAsync(tenant, [item], new AddOptions(true), Audit(tenant, "add"));
+            }
+        }
+
+        // Back to schema version 10, with the hashes it stored: the text trimmed and in NFC, line breaks and a byte order
+        // mark as written.
+        await db.ExecuteAsync(WithoutCanonicalContentHashes + string.Concat(memories.Select(m =>
+            $"SELECT set_config('agentmem.tenant', '{m.Tenant}', false); UPDATE memories SET content_hash = '{SchemaTests.LegacyHash(m.Item.Text)}' WHERE id = '{m.Item.Id}';\n")));
+        await using var reopened = await PostgresMemoryStore.OpenAsync(db.Options());
+        Assert.Equal(10, reopened.SchemaVersionAtOpen);
+        Assert.True(reopened.RowLevelSecurityEnforced);
+
+        foreach (var ((tenant, cube, item), copy) in memories.Zip(new[] { "line one\nline two", "first\nsecond", "plain words" }))
+        {
+            var again = Item(cube, copy) with { ContentHash = ContentRules.ComputeHash(MemoryKind.Plaintext, copy, null) };
+            var outcome = Assert.Single(await reopened.AddAsync(tenant, [again], new AddOptions(true), Audit(tenant, "add")));
+            Assert.Equal((false, item.Id), (outcome.Created, outcome.Id));
+        }
+
+        await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
+        await using var forced = new Npgsql.NpgsqlCommand("SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN ('memories', 'change_counters', 'memory_changes');", raw);
+        Assert.True((bool)(await forced.ExecuteScalarAsync())!);
+    }
+
+    [SkippableFact]
+    public async Task The_content_hash_rewrite_walks_every_page_writes_only_the_hashes_that_changed_and_keeps_copies_stored_twice()
+    {
+        await using var db = await TempPostgresDatabase.CreateAsync();
+
+        // Per tenant, with the hashes a version-10 database stored: a CRLF and an LF copy of one note (two memories then), a
+        // text after a byte order mark, one after a no-break space and a zero width space, and two whose hashes stay.
+        string[] texts = ["line one\r\nline two", "line one\nline two", "\uFEFFfirst\nsecond", "\u00A0\u200Bspaced\rout", "Ärger im Büro", "plain words"];
+        var rows = new List<(string Tenant, MemCube Cube, MemoryItem Item)>();
+        await using var store = await PostgresMemoryStore.OpenAsync(db.Options());
+        for (int t = 0; t < 2; t++)
+        {
+            var (tenant, cube) = await PostgresTestServer.NewCubeAsync(store);
+            foreach (string text in texts)
+            {
+                var item = Item(cube, text) with { ContentHash = SchemaTests.LegacyHash(text) };
+                Assert.True(Assert.Single(await store.AddAsync(tenant, [item], new AddOptions(true), Audit(tenant, "add"))).Created);
+                rows.Add((tenant, cube, item));
+            }
+        }
+
+        // The step's SQL and its rewrite, in pages of a few rows: 6 candidate rows (the last two texts of each tenant hash as
+        // before; an ASCII text with LF line breaks is not read at all).
+        await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
+        async Task RewriteAsync(int pageSize)
+        {
+            await using var tx = await raw.BeginTransactionAsync();
+            await using (var unforce = new Npgsql.NpgsqlCommand(PostgresMigrations.All[10].Sql, raw, tx))
+            {
+                await unforce.ExecuteNonQueryAsync();
+            }
+
+            await PostgresContentHashStep.RewriteAsync(raw, tx, pageSize, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        async Task<long[]> ChangeSequencesAsync() =>
+            await Task.WhenAll(rows.DistinctBy(r => r.Cube.Id).Select(r => store.GetChangeSequenceAsync(r.Tenant, r.Cube.Id)));
+
+        long[] before = await ChangeSequencesAsync();
+        await RewriteAsync(pageSize: 2);
+        long[] after = await ChangeSequencesAsync();
+        Assert.All(before.Zip(after), p => Assert.Equal(p.First + 3, p.Second)); // three rows of each tenant written
+
+        foreach (var (tenant, _, item) in rows)
+        {
+            var stored = (await store.GetAsync(tenant, item.Id))!;
+            Assert.Equal(ContentRules.ComputeHash(MemoryKind.Plaintext, item.Text, null), stored.ContentHash);
+        }
+
+        // Both copies of the note stay memories of their own, with one hash now.
+        foreach (var tenantRows in rows.GroupBy(r => r.Tenant))
+        {
+            var copies = await Task.WhenAll(tenantRows.Take(2).Select(r => store.GetAsync(tenantRows.Key, r.Item.Id)));
+            Assert.Equal(2, copies.Select(m => m!.Id).Distinct().Count());
+            Assert.Single(copies.Select(m => m!.ContentHash).Distinct());
+        }
+
+        // Run again, a row a page: nothing is written, and row-level security is forced again.
+        await RewriteAsync(pageSize: 1);
+        Assert.Equal(after, await ChangeSequencesAsync());
+        await using var forced = new Npgsql.NpgsqlCommand("SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN ('memories', 'change_counters', 'memory_changes');", raw);
+        Assert.True((bool)(await forced.ExecuteScalarAsync())!);
+    }
+
+    /// <summary>Undoes step 11's record: the step rewrites a hash only where it differs from the one the store computes now.</summary>
+    private const string WithoutCanonicalContentHashes = """
+        DELETE FROM schema_migrations WHERE version = 11;
 
         """;
 

@@ -294,6 +294,18 @@ internal static class PostgresMigrations
         new(10, "an event start keeps the offset it was given with", """
             ALTER TABLE memories ADD COLUMN valid_from_offset integer;
             """),
+
+        // The content hash, which de-duplication matches, took line breaks as written and counted a leading byte order mark
+        // or zero width space, so the same note from a Windows file and a Unix one was stored twice. ContentRules.ComputeHash
+        // now normalises both, which SQL cannot compute as .NET does: the step's rewrite recomputes in .NET the hashes of the
+        // only rows whose hash can change (ContentHashUpgrade), for every tenant, as SQLite's step 13 does: row-level security
+        // is unforced meanwhile, as in step 6, on the memories and on the change feed's tables, which the update's trigger
+        // writes. Versions already written keep their hash.
+        new(11, "content hashes ignore line-ending style and leading invisible characters", """
+            ALTER TABLE memories NO FORCE ROW LEVEL SECURITY;
+            ALTER TABLE change_counters NO FORCE ROW LEVEL SECURITY;
+            ALTER TABLE memory_changes NO FORCE ROW LEVEL SECURITY;
+            """, PostgresContentHashStep.RewriteAsync),
     ];
 
     /// <summary>The schema version this build writes.</summary>

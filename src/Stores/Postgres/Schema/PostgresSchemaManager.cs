@@ -60,6 +60,11 @@ internal static class PostgresSchemaManager
                 await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            if (step.Rewrite is { } rewrite)
+            {
+                await rewrite(connection, tx, cancellationToken).ConfigureAwait(false);
+            }
+
             using (var record = new NpgsqlCommand("INSERT INTO schema_migrations(version, name, applied_at) VALUES (@v, @n, now());", connection, tx))
             {
                 record.Parameters.AddWithValue("v", step.Version);

@@ -267,6 +267,22 @@ internal static class Migrations
         new(12, "an event start keeps the offset it was given with", """
             ALTER TABLE memories ADD COLUMN valid_from_offset INTEGER;
             """),
+
+        // The content hash, which de-duplication matches, took line breaks as written and counted a leading byte order mark
+        // or zero width space, so the same note from a Windows file and a Unix one was stored twice. ContentRules.ComputeHash
+        // now normalises both; the hashes stored before are recomputed (agentmem_content_hash, which SchemaManager
+        // registers) for the only rows whose hash can change (ContentHashUpgrade): a text holding a CR, FF, NEL, LS or PS,
+        // or whose first character past ASCII white space lies beyond ASCII. Versions already written keep their hash. One
+        // statement in the step's transaction: SQLite passes the rows through the function one at a time (no page of them is
+        // held in .NET), and a row whose hash is right already is not written, so a rerun writes nothing. Only the hash is
+        // written: two rows stored before whose texts now hash alike stay two memories.
+        new(13, "content hashes ignore line-ending style and leading invisible characters", """
+            UPDATE memories SET content_hash = agentmem_content_hash(kind, text, payload_json)
+            WHERE (instr(text, char(13)) > 0 OR instr(text, char(12)) > 0 OR instr(text, char(133)) > 0
+                    OR instr(text, char(8232)) > 0 OR instr(text, char(8233)) > 0
+                    OR unicode(ltrim(text, ' ' || char(9, 10, 11, 12, 13))) > 126)
+                AND content_hash IS NOT agentmem_content_hash(kind, text, payload_json);
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -71,8 +71,9 @@ internal static class SchemaManager
 
     private static void Migrate(SqliteConnection connection, string path, int from, IProgress<SchemaStepProgress>? progress)
     {
-        // Step 10 keys the tags already stored as the store keys new ones.
+        // Step 10 keys the tags already stored as the store keys new ones; step 13 hashes their texts as the facade does.
         connection.CreateFunction("agentmem_tag_key", (string tag) => TagKey.Of(tag), isDeterministic: true);
+        connection.CreateFunction("agentmem_content_hash", (long kind, string text, string? payload) => ContentHashUpgrade.Of(kind, text, payload), isDeterministic: true);
         int reached = from;
         foreach (var migration in Migrations.All)
         {
