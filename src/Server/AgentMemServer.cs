@@ -57,6 +57,7 @@ public static class AgentMemServer
         builder.Services.AddSingleton(services => Compose(options.Db, new SchemaUpgradeLog(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer)))));
         builder.Services.AddSingleton(services => services.GetRequiredService<ServerComposition>().Memory);
         builder.Services.AddSingleton<EmbeddingErrorReport>();
+        builder.Services.AddSingleton(services => new ApiKeyTable(options, services.GetRequiredService<ILoggerFactory>().CreateLogger<ApiKeyTable>()));
         if (!options.RequireAuth)
         {
             builder.Services.AddHostedService<LoopbackOnlyGuard>();
@@ -77,10 +78,13 @@ public static class AgentMemServer
         }
 
         var app = builder.Build();
+        var keys = app.Services.GetRequiredService<ApiKeyTable>(); // the key file read now, before the database opens: a bad one fails here
         var composition = app.Services.GetRequiredService<ServerComposition>();
         _ = app.Services.GetRequiredService<MemoryOS>(); // opened now (a bad database fails here), and disposed with the application
         _ = options.TokenCounter; // loaded now, so the first /v1/context does not wait for the vocabulary
-        var tenants = options.RequireAuth ? options.ApiKeys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal).ToList() : [options.LocalTenant];
+
+        // The tenants of the keys in force: a tenant whose key is added to the key file later is swept from then on.
+        Func<IReadOnlyList<string>> tenants = options.RequireAuth ? () => keys.Tenants : () => [options.LocalTenant];
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AgentMemServer));
         if (options.ExpirySweepInterval > TimeSpan.Zero)
         {
@@ -92,7 +96,7 @@ public static class AgentMemServer
             // A failed batch is logged when it fails: /health, which logged it before, may never be asked.
             state.Options.EmbeddingFailures = app.Services.GetRequiredService<EmbeddingErrorReport>();
             // Work a previous run left (stopped or killed before every memory had its vector) resumes without waiting for a search.
-            app.Lifetime.ApplicationStarted.Register(() => _ = EmbeddingQueue.ResumeAsync(state, tenants, log, app.Lifetime.ApplicationStopping));
+            app.Lifetime.ApplicationStarted.Register(() => _ = EmbeddingQueue.ResumeAsync(state, tenants(), log, app.Lifetime.ApplicationStopping));
             if (state.Store is Stores.Postgres.PostgresMemoryStore shared)
             {
                 // Other nodes write to the same database: their notices bring this node's indexes into step between searches.

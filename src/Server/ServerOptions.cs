@@ -20,6 +20,21 @@ public sealed class ServerOptions
     public IList<ApiKeyEntry> ApiKeys { get; } = [];
 
     /// <summary>
+    /// A key file (the format <see cref="ApiKeyHasher.ParseKeyFile"/> reads) whose keys are accepted beside
+    /// <see cref="ApiKeys"/>, or null. It is read when the application is built (a line it refuses, or a file without keys,
+    /// stops the build with a <see cref="FormatException"/>), and read again while the service runs: on a request, at most
+    /// every <see cref="ApiKeyFileCheckInterval"/>, so a line added is a key that works and a line removed is a key revoked,
+    /// without a restart. A changed file that cannot be read or parsed keeps the keys read before and logs an error.
+    /// </summary>
+    public string? ApiKeyFile { get; set; }
+
+    /// <summary>
+    /// How often, at most, a request checks <see cref="ApiKeyFile"/> for changes (default one second, so a revoked key stops
+    /// working within a second of the edit); <see cref="TimeSpan.Zero"/> checks on every request.
+    /// </summary>
+    public TimeSpan ApiKeyFileCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// When true (the default) every <c>/v1</c> call needs a key. When false, calls act for
     /// <see cref="LocalTenant"/> without a key; <see cref="Validate"/> allows that on loopback addresses only, and the
     /// service answers only requests addressed to a loopback host (400 otherwise) whose <c>Origin</c>, if any, is loopback
@@ -106,20 +121,18 @@ public sealed class ServerOptions
             entry.Validate();
         }
 
-        // A key stands for one identity: listed twice with different bindings, whichever came first won, silently (a key
-        // meant for alice alone could act as the whole tenant, or for another tenant).
-        foreach (var listed in ApiKeys.GroupBy(k => k.Sha256.ToLowerInvariant(), StringComparer.Ordinal))
+        if (IdentityConflict(ApiKeys) is { } conflict)
         {
-            var identities = listed.Select(k => (k.Tenant, k.User, k.Agent)).Distinct().ToList();
-            if (identities.Count > 1)
-            {
-                throw new ArgumentException(
-                    $"The key hash {listed.Key[..12]}… is listed for {identities.Count} identities ({string.Join("; ", identities.Select(i => $"tenant '{i.Tenant}'{(i.User is null ? string.Empty : $" user={i.User}")}{(i.Agent is null ? string.Empty : $" agent={i.Agent}")}"))}); a key must stand for one.",
-                    nameof(ApiKeys));
-            }
+            throw new ArgumentException(conflict, nameof(ApiKeys));
         }
 
-        if (RequireAuth && ApiKeys.Count == 0)
+        if (ApiKeyFile is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(ApiKeyFile, nameof(ApiKeyFile));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(ApiKeyFileCheckInterval, TimeSpan.Zero, nameof(ApiKeyFileCheckInterval));
+        if (RequireAuth && ApiKeys.Count == 0 && ApiKeyFile is null)
         {
             throw new ArgumentException("Authentication is required but no API keys are configured; add keys or disable auth on a loopback address.", nameof(ApiKeys));
         }
@@ -135,6 +148,25 @@ public sealed class ServerOptions
                 throw new ArgumentException($"Refusing to serve without API keys on '{remote}': without keys only loopback addresses (127.0.0.1, [::1], localhost) are allowed.", nameof(RequireAuth));
             }
         }
+    }
+
+    /// <summary>
+    /// Null when every hash in <paramref name="keys"/> stands for one identity (tenant, user, agent); otherwise what is wrong,
+    /// for the message. Listed twice with different bindings, whichever came first won, silently (a key meant for alice
+    /// alone could act as the whole tenant, or for another tenant).
+    /// </summary>
+    internal static string? IdentityConflict(IEnumerable<ApiKeyEntry> keys)
+    {
+        foreach (var listed in keys.GroupBy(k => k.Sha256.ToLowerInvariant(), StringComparer.Ordinal))
+        {
+            var identities = listed.Select(k => (k.Tenant, k.User, k.Agent)).Distinct().ToList();
+            if (identities.Count > 1)
+            {
+                return $"The key hash {listed.Key[..12]}… is listed for {identities.Count} identities ({string.Join("; ", identities.Select(i => $"tenant '{i.Tenant}'{(i.User is null ? string.Empty : $" user={i.User}")}{(i.Agent is null ? string.Empty : $" agent={i.Agent}")}"))}); a key must stand for one.";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

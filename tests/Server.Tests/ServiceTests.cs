@@ -113,31 +113,6 @@ public sealed class ServiceTests
         return app;
     }
 
-    // Keeps the exceptions logged at Error or above.
-    private sealed class CapturedErrors : ILoggerProvider, ILogger
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<Exception> Errors { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel >= LogLevel.Error && exception is not null)
-            {
-                Errors.Enqueue(exception);
-            }
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
     private sealed class FailingEmbedder(bool refuse) : IEmbeddingGenerator<string, Embedding<float>>
     {
         private readonly EmbeddingGeneratorMetadata metadata = new("test-failing", null, "failing-v1", 8);

@@ -18,7 +18,7 @@ internal static class ServeCommand
     public static Command Create(Verbs verbs)
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated, each http(s)://HOST:PORT (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Without it: no auth, --tenant only, loopback only." };
+        var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Re-read when it changes (checked at most once a second), so a line added or removed takes effect without a restart; a changed file that does not parse keeps the keys read before. Without it: no auth, --tenant only, loopback only." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it; a body declared at up to four times this is read and dropped first, so clients that send it whole still read the 413).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var metrics = new Option<bool>("--metrics") { Description = "Serve metrics for Prometheus at /metrics (no API key needed). OTLP export is on when OTEL_EXPORTER_OTLP_ENDPOINT is set." };
         var tokenizer = TokenizerOption.Create("the token budget of /v1/context");
@@ -40,10 +40,8 @@ internal static class ServeCommand
 
             if (parse.GetValue(keyFile) is { } file)
             {
-                foreach (var entry in ApiKeyHasher.ParseKeyFile(await File.ReadAllLinesAsync(file.FullName, ct)))
-                {
-                    options.ApiKeys.Add(entry);
-                }
+                // The service reads it (a bad line stops it here, naming the line) and reads it again when it changes.
+                options.ApiKeyFile = file.FullName;
             }
             else
             {
@@ -64,7 +62,7 @@ internal static class ServeCommand
                 b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             });
             await app.StartAsync(ct);
-            string mode = options.RequireAuth ? $"{options.ApiKeys.Count} API key(s)" : $"no auth, tenant '{options.LocalTenant}', loopback only";
+            string mode = options.RequireAuth ? $"API keys from {options.ApiKeyFile}, re-read when it changes" : $"no auth, tenant '{options.LocalTenant}', loopback only";
             ctx.Output.Err.WriteLine($"agentmem serving {ctx.Db.Display} on {string.Join(", ", app.Urls)} ({mode}; tokens counted by {options.TokenCounter.Name}); Ctrl-C stops.");
             ctx.Output.Err.Flush();
 

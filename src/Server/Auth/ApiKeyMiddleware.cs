@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace AgentMem.Server.Auth;
 
 /// <summary>
@@ -7,23 +5,9 @@ namespace AgentMem.Server.Auth;
 /// for every <c>/v1</c> request. The tenant comes only from here, never from the request body, so a
 /// key can never act for another tenant. Missing or unknown keys get 401 before any body is read.
 /// </summary>
-internal sealed class ApiKeyMiddleware
+internal sealed class ApiKeyMiddleware(RequestDelegate next, ServerOptions options, ApiKeyTable keys)
 {
     private const string KeyItem = "agentmem.key";
-    private readonly RequestDelegate next;
-    private readonly FrozenDictionary<string, ApiKeyEntry> keysByHash;
-    private readonly ServerOptions options;
-
-    public ApiKeyMiddleware(RequestDelegate next, ServerOptions options)
-    {
-        this.next = next;
-        this.options = options;
-
-        // Looking up the hash, not the key, means timing differences reveal nothing about a valid key.
-        keysByHash = options.ApiKeys
-            .GroupBy(k => k.Sha256.ToLowerInvariant(), StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-    }
 
     /// <summary>The key (tenant, and the user and agent it may be bound to) the current request acts with; only set on <c>/v1</c> requests.</summary>
     /// <summary>The request's authenticated key, or null before (or without) authentication.</summary>
@@ -32,31 +16,34 @@ internal sealed class ApiKeyMiddleware
     public static ApiKeyEntry KeyOf(HttpContext context) =>
         context.Items[KeyItem] as ApiKeyEntry ?? throw new InvalidOperationException("The request has no authenticated tenant.");
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase))
         {
-            return next(context);
+            await next(context).ConfigureAwait(false);
+            return;
         }
 
         string? key = ReadKey(context.Request);
-        if (key is not null && keysByHash.TryGetValue(ApiKeyHasher.Hash(key), out var entry))
+        if (key is not null && await keys.FindAsync(key).ConfigureAwait(false) is { } entry)
         {
             context.Items[KeyItem] = entry;
-            return next(context);
+            await next(context).ConfigureAwait(false);
+            return;
         }
 
         if (key is null && !options.RequireAuth)
         {
             context.Items[KeyItem] = new ApiKeyEntry(options.LocalTenant, new string('0', 64));
-            return next(context);
+            await next(context).ConfigureAwait(false);
+            return;
         }
 
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        return Results.Problem(
+        await Results.Problem(
             statusCode: StatusCodes.Status401Unauthorized,
             title: "Unauthorized",
-            detail: key is null ? "An API key is required: 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'." : "The API key is not valid.").ExecuteAsync(context);
+            detail: key is null ? "An API key is required: 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'." : "The API key is not valid.").ExecuteAsync(context).ConfigureAwait(false);
     }
 
     private static string? ReadKey(HttpRequest request)

@@ -7,8 +7,8 @@ namespace AgentMem.Server.Hosting;
 /// </summary>
 internal static class ExpirySweep
 {
-    /// <summary>Sweeps until <paramref name="stopping"/> fires.</summary>
-    public static async Task RunAsync(MemoryOS memory, IReadOnlyList<string> tenants, TimeSpan interval, ILogger log, CancellationToken stopping)
+    /// <summary>Sweeps the tenants <paramref name="tenants"/> names at each run (the keys in force change) until <paramref name="stopping"/> fires.</summary>
+    public static async Task RunAsync(MemoryOS memory, Func<IReadOnlyList<string>> tenants, TimeSpan interval, ILogger log, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(tenants);
@@ -19,7 +19,7 @@ internal static class ExpirySweep
             do
             {
                 int purged = 0;
-                foreach (string tenant in tenants)
+                foreach (string tenant in tenants())
                 {
                     try
                     {
