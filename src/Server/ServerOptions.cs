@@ -46,6 +46,17 @@ public sealed class ServerOptions
     public string LocalTenant { get; set; } = Scope.DefaultTenant;
 
     /// <summary>
+    /// The user a call without a key acts as when it names none (<see cref="RequireAuth"/> false; default none, the
+    /// tenant's owner scope), as <c>agentmem --user</c> does for the CLI's own commands, so both see the same cubes; a
+    /// request may still name another user. With keys it must stay null (<see cref="Validate"/>): a key acts as the user its
+    /// key file line binds, or an unbound key's request names one.
+    /// </summary>
+    public string? LocalUser { get; set; }
+
+    /// <summary>The agent a call without a key acts as when it names none; as <see cref="LocalUser"/>, for agents.</summary>
+    public string? LocalAgent { get; set; }
+
+    /// <summary>
     /// Largest request body accepted, in bytes (default 16 MiB: room for a memory at the 4 MiB content limit, JSON-escaped);
     /// larger bodies get 413. One declared (Content-Length) at up to four times the limit is read and dropped first (for a
     /// caller past the key check, for at most 30 s), so a client that sends its whole body before reading (Python's urllib,
@@ -137,9 +148,29 @@ public sealed class ServerOptions
             throw new ArgumentException("Authentication is required but no API keys are configured; add keys or disable auth on a loopback address.", nameof(ApiKeys));
         }
 
+        if (RequireAuth && (LocalUser is not null || LocalAgent is not null))
+        {
+            // Ignored, the service acted as each key's binding without a word, never as the user the operator named.
+            string member = LocalUser is not null ? nameof(LocalUser) : nameof(LocalAgent);
+            throw new ArgumentException($"{member} applies only without API keys: with keys, a key acts as the user and agent its key file line binds (' user=NAME agent=NAME'), or an unbound key's request names them.", member);
+        }
+
         if (!RequireAuth)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(LocalTenant, nameof(LocalTenant));
+
+            // Every keyless request that names no user acts as these: a name no scope takes failed each of them (400).
+            string member = nameof(LocalUser);
+            try
+            {
+                _ = new Scope(LocalTenant, LocalUser);
+                member = nameof(LocalAgent);
+                _ = new Scope(LocalTenant, LocalUser, LocalAgent);
+            }
+            catch (MemoryValidationException ex)
+            {
+                throw new ArgumentException(ex.Message, member, ex);
+            }
 
             // Without keys anyone who can reach the port owns the data: only this machine may.
             var remote = Urls.FirstOrDefault(u => !IsLoopback(u));

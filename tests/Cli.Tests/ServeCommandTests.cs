@@ -88,6 +88,55 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_without_keys_acts_as_the_global_user_for_requests_that_name_none()
+    {
+        // --user was neither applied nor refused: every keyless call acted as the tenant's no-user scope, so the cube alice
+        // made with the CLI answered her REST calls with 403 and the cube list was empty.
+        using var cli = new CliRunner();
+        Assert.Equal(0, (await cli.RunAsync("--user", "alice", "add", "alice likes green tea")).Code);
+        int port = LocalService.FreePort();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var serving = Task.Run(() => CliApp.RunAsync(["--db", cli.DbPath, "--user", "alice", "serve", "--urls", $"http://127.0.0.1:{port}"], stdout, stderr, TerminalKind.None, cts.Token));
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        await LocalService.WaitForHealthAsync(client, () => serving.IsCompleted);
+        var cubes = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/cubes");
+        Assert.Equal("alice", Assert.Single(cubes.EnumerateArray()).GetProperty("ownerUser").GetString());
+        var search = await client.PostAsJsonAsync("/v1/search", new { query = "green tea" });
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        Assert.Equal(1, (await search.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("hits").GetArrayLength());
+
+        // A request that names a user still acts as that user: bob may not read alice's cube.
+        Assert.Empty((await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/cubes?user=bob")).EnumerateArray());
+
+        await cts.CancelAsync();
+        Assert.Equal(0, await serving.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("user 'alice'", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData("--user")]
+    [InlineData("--agent")]
+    public async Task Serve_with_a_key_file_refuses_the_global_user_or_agent_in_one_line(string flag)
+    {
+        // It was ignored without a word: every key acted as its own binding (or the request's), never as the flag's.
+        using var cli = new CliRunner();
+        string file = Path.Combine(cli.Folder, "keys.txt");
+        await File.WriteAllTextAsync(file, $"acme:{ApiKeyHasher.Hash(ApiKeyHasher.NewKey())}\n");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = await CliApp.RunAsync(["--db", cli.DbPath, flag, "alice", "serve", "--urls", "http://127.0.0.1:0", "--api-key-file", file], stdout, stderr, TerminalKind.None, cts.Token);
+        Assert.Equal(1, code);
+        string err = stderr.ToString();
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.StartsWith($"error: {flag} applies only without API keys", err, StringComparison.Ordinal);
+        Assert.Contains($"{flag[2..]}=NAME", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_with_a_key_file_answers_until_cancelled_and_data_lands_in_the_db()
     {
         using var cli = new CliRunner();

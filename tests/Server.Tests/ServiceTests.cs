@@ -183,6 +183,53 @@ public sealed class ServiceTests
         Assert.Throws<ArgumentException>(keyless.Validate);
     }
     [Fact]
+    public async Task Without_keys_a_request_that_names_no_user_acts_as_the_local_user_and_one_that_names_a_user_as_that_user()
+    {
+        // The keyless identity was the tenant alone: the service `agentmem --user alice serve` runs answered alice's own
+        // cubes with 403 and listed none of them.
+        await using var app = await TestApp.StartAsync(configure: options =>
+        {
+            options.ApiKeys.Clear();
+            options.RequireAuth = false;
+            options.LocalUser = "alice";
+            options.LocalAgent = "notebook";
+        });
+        using var client = app.Client(key: null);
+        string id = await TestApp.AddAsync(client, "alice likes green tea");
+        var cube = Assert.Single((await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes"))).EnumerateArray());
+        Assert.Equal("alice", cube.GetProperty("ownerUser").GetString());
+        Assert.Equal("notebook", cube.GetProperty("ownerAgent").GetString());
+        var memory = await TestApp.ReadJsonAsync(await client.GetAsync($"/v1/memories/{id}?user="));
+        Assert.Equal("alice", memory.GetProperty("user").GetString());
+
+        // Unlike a key's binding, it is a default: a request naming bob acts as bob, who may not read alice's cube.
+        Assert.Equal(0, (await TestApp.ReadJsonAsync(await client.GetAsync("/v1/cubes?user=bob"))).GetArrayLength());
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync($"/v1/memories/{id}?user=bob")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(nameof(ServerOptions.LocalUser))]
+    [InlineData(nameof(ServerOptions.LocalAgent))]
+    public void With_keys_a_local_user_or_agent_is_refused(string member)
+    {
+        // With keys it was ignored: every call acted as its key's binding or the request's user.
+        var options = new ServerOptions { LocalUser = member == nameof(ServerOptions.LocalUser) ? "alice" : null, LocalAgent = member == nameof(ServerOptions.LocalAgent) ? "notebook" : null };
+        options.ApiKeys.Add(new Auth.ApiKeyEntry("acme", Auth.ApiKeyHasher.Hash("k")));
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+        Assert.Equal(member, error.ParamName);
+        Assert.Contains("only without API keys", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_keys_a_local_user_no_scope_takes_is_refused()
+    {
+        var options = new ServerOptions { RequireAuth = false, LocalUser = "bad\u0007name" };
+        options.Urls.Clear();
+        options.Urls.Add("http://127.0.0.1:0");
+        Assert.Equal(nameof(ServerOptions.LocalUser), Assert.Throws<ArgumentException>(options.Validate).ParamName);
+    }
+
+    [Fact]
     public void Every_address_must_be_one_kestrel_can_bind_with_an_http_scheme()
     {
         // 'host:port' passed validation and failed the host's start with a stack trace (with keys), or was refused as not

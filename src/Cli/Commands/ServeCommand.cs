@@ -9,22 +9,23 @@ namespace AgentMem.Cli.Commands;
 
 /// <summary>
 /// <c>serve --urls URL [--api-key-file F] [--metrics] [--tokenizer SPEC]</c>: runs the REST service over the <c>--db</c> database.
-/// With a key file every <c>/v1</c> call needs a key and acts for the key's tenant. Without one, auth is
-/// off and every call acts for <c>--tenant</c>; that is allowed on loopback addresses only, so an
-/// unauthenticated service is never reachable from another machine.
+/// With a key file every <c>/v1</c> call needs a key and acts for the key's tenant (and <c>--user</c>/<c>--agent</c> are
+/// refused: a key binds them). Without one, auth is off and every call acts for <c>--tenant</c>, and as <c>--user</c> and
+/// <c>--agent</c> unless it names others; that is allowed on loopback addresses only, so an unauthenticated service is
+/// never reachable from another machine.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create(Verbs verbs)
     {
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated, each http(s)://HOST:PORT (port 0 picks a free port).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Re-read when it changes (checked at most once a second), so a line added or removed takes effect without a restart; a changed file that does not parse keeps the keys read before. Without it: no auth, --tenant only, loopback only." };
+        var keyFile = new Option<FileInfo?>("--api-key-file") { Description = "API keys, one 'tenant:sha256hex' per line, optionally ' user=NAME agent=NAME' to bind the key ('#' comments). Re-read when it changes (checked at most once a second), so a line added or removed takes effect without a restart; a changed file that does not parse keeps the keys read before. Without it: no auth, loopback only, every call acts for --tenant, and as --user and --agent unless it names its own; with it, --user and --agent are refused (a key file line binds its user and agent)." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body accepted (413 above it; a body declared at up to four times this is read and dropped first, so clients that send it whole still read the 413).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var metrics = new Option<bool>("--metrics") { Description = "Serve metrics for Prometheus at /metrics (no API key needed). OTLP export is on when OTEL_EXPORTER_OTLP_ENDPOINT is set." };
         var tokenizer = TokenizerOption.Create("the token budget of /v1/context");
         return verbs.Create("serve", "Run the REST service (API under /v1, OpenAPI at /openapi/v1.json, /health).", [urls, keyFile, maxBody, metrics, tokenizer], async (ctx, parse, ct) =>
         {
-            var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, MaxRequestBodyBytes = parse.GetValue(maxBody), PrometheusMetrics = parse.GetValue(metrics), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
+            var options = new ServerOptions { Db = ctx.Db.Display, LocalTenant = ctx.Scope.Tenant, LocalUser = ctx.Scope.User, LocalAgent = ctx.Scope.Agent, MaxRequestBodyBytes = parse.GetValue(maxBody), PrometheusMetrics = parse.GetValue(metrics), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
             options.Urls.Clear();
             foreach (string url in (parse.GetValue(urls) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -48,7 +49,7 @@ internal static class ServeCommand
                 options.RequireAuth = false;
             }
 
-            Verb.Validate(options.Validate, (nameof(ServerOptions.MaxRequestBodyBytes), "--max-body-bytes"), (nameof(ServerOptions.Urls), "--urls"));
+            Verb.Validate(options.Validate, (nameof(ServerOptions.MaxRequestBodyBytes), "--max-body-bytes"), (nameof(ServerOptions.Urls), "--urls"), (nameof(ServerOptions.LocalUser), "--user"), (nameof(ServerOptions.LocalAgent), "--agent"));
 
             // The CLI's composition, so --embedder applies; a factory registration lets the host dispose it on stop.
             // Logs go to stderr: stdout stays for command output, as with every other verb.
@@ -62,7 +63,7 @@ internal static class ServeCommand
                 b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             });
             await app.StartAsync(ct);
-            string mode = options.RequireAuth ? $"API keys from {options.ApiKeyFile}, re-read when it changes" : $"no auth, tenant '{options.LocalTenant}', loopback only";
+            string mode = options.RequireAuth ? $"API keys from {options.ApiKeyFile}, re-read when it changes" : $"no auth, tenant '{options.LocalTenant}'{Named("user", options.LocalUser)}{Named("agent", options.LocalAgent)}, loopback only";
             ctx.Output.Err.WriteLine($"agentmem serving {ctx.Db.Display} on {string.Join(", ", app.Urls)} ({mode}; tokens counted by {options.TokenCounter.Name}); Ctrl-C stops.");
             ctx.Output.Err.Flush();
 
@@ -71,4 +72,6 @@ internal static class ServeCommand
             return 0;
         });
     }
+
+    private static string Named(string what, string? name) => name is null ? string.Empty : $", {what} '{name}'";
 }

@@ -15,6 +15,15 @@ public sealed record ApiKeyEntry(string Tenant, string Sha256)
     public string? Agent { get; init; }
 
     /// <summary>
+    /// The user a request that names none acts as: only the identity of a call without a key has one
+    /// (<see cref="ServerOptions.LocalUser"/>). Unlike <see cref="User"/>, a request may name another.
+    /// </summary>
+    internal string? DefaultUser { get; init; }
+
+    /// <summary>The agent a request that names none acts as (<see cref="ServerOptions.LocalAgent"/>); as <see cref="DefaultUser"/>.</summary>
+    internal string? DefaultAgent { get; init; }
+
+    /// <summary>
     /// Throws <see cref="ArgumentException"/> when the tenant is blank, the hash is not 64 hex digits, the key is bound
     /// to a blank user or agent (which a scope reads as none: the key would act for the whole tenant), or a name breaks
     /// the rules of a <see cref="Scope"/> (too long, control or surrogate characters), which every request would refuse,

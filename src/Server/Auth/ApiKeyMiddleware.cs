@@ -34,7 +34,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ServerOptions optio
 
         if (key is null && !options.RequireAuth)
         {
-            context.Items[KeyItem] = new ApiKeyEntry(options.LocalTenant, new string('0', 64));
+            context.Items[KeyItem] = new ApiKeyEntry(options.LocalTenant, new string('0', 64)) { DefaultUser = options.LocalUser, DefaultAgent = options.LocalAgent };
             await next(context).ConfigureAwait(false);
             return;
         }

@@ -4,7 +4,7 @@ namespace AgentMem.Server.Endpoints;
 
 /// <summary>
 /// Builds the acting scope of a request: the tenant from the API key; user and agent from the key when it is bound to
-/// them (a request naming others is refused), else from the request.
+/// them (a request naming others is refused), else from the request, else, without keys, the service's local user and agent.
 /// </summary>
 internal static class RequestScope
 {
@@ -14,8 +14,10 @@ internal static class RequestScope
     public static Scope For(HttpContext context, string? user, string? agent)
     {
         var key = ApiKeyMiddleware.KeyOf(context);
-        return new(key.Tenant, Bound(key.User, user, "user"), Bound(key.Agent, agent, "agent"));
+        return new(key.Tenant, OrDefault(Bound(key.User, user, "user"), key.DefaultUser), OrDefault(Bound(key.Agent, agent, "agent"), key.DefaultAgent));
     }
+
+    private static string? OrDefault(string? named, string? fallback) => string.IsNullOrWhiteSpace(named) ? fallback : named;
 
     private static string? Bound(string? bound, string? asked, string what)
     {
