@@ -188,6 +188,60 @@ public sealed class InspectorBrowserTests(ITestOutputHelper output)
         });
     }
 
+    [SkippableFact]
+    public async Task A_key_not_bound_to_a_user_acts_as_the_user_the_page_names_and_the_page_remembers_it()
+    {
+        // The page sent no user: with the tenant's unbound key it acted as the no-user scope, showed "No cubes yet" while
+        // alice's cube held memories, and a link to one of them answered 403.
+        RequireChromium();
+        await TestApp.WithKestrelAsync(async (app, baseUrl) =>
+        {
+            var memory = app.Services.GetRequiredService<MemoryOS>();
+            var alice = new Scope("tenant-a", "alice");
+            await memory.CreateCubeAsync(alice, "alicecube");
+            var tea = (await memory.AddAsync(alice, "alicecube", new MemoryDraft("alice likes green tea in the morning"))).Id;
+
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
+            await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-GB", TimezoneId = "UTC" });
+            await context.AddInitScriptAsync($"sessionStorage.setItem('agentmem.apiKey', '{TestApp.KeyA}');"); // no key prompt
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout(15_000);
+            var problems = new List<string>();
+            page.PageError += (_, error) => problems.Add("page error: " + error);
+
+            // As the whole tenant the cube is not listed, and the page says how to see a user's cubes.
+            await page.GotoAsync(baseUrl + "/ui/");
+            await Expect(page.GetByTestId("no-cubes")).ToContainTextAsync("act as that user");
+
+            // Acting as alice: her cube, its memory, a search in it (a POST: the user goes in the body) and the memory's page.
+            await page.GetByTestId("user-input").FillAsync("alice");
+            await page.GetByTestId("user-apply").ClickAsync();
+            await Expect(page.GetByTestId("cube-row")).ToHaveCountAsync(1);
+            await page.GetByTestId("cube-link").ClickAsync();
+            await Expect(page.GetByTestId("memory-row")).ToHaveAttributeAsync("data-id", tea.ToString());
+            await page.GetByTestId("search-input").FillAsync("green tea");
+            await page.GetByTestId("search-submit").ClickAsync();
+            await Expect(page.GetByTestId("search-hit")).ToHaveCountAsync(1);
+            await page.GetByTestId("hit-link").ClickAsync();
+            await Expect(page.GetByTestId("memory-text")).ToHaveTextAsync("alice likes green tea in the morning");
+            await Expect(page.GetByTestId("audit-row")).ToHaveCountAsync(1);
+
+            // Remembered for the tab: a reload (or a bookmarked address) still acts as alice.
+            await page.ReloadAsync();
+            await Expect(page.GetByTestId("user-input")).ToHaveValueAsync("alice");
+            await Expect(page.GetByTestId("memory-text")).ToHaveTextAsync("alice likes green tea in the morning");
+
+            // Cleared: the whole tenant again.
+            await page.GetByTestId("user-input").FillAsync(string.Empty);
+            await page.GetByTestId("user-apply").ClickAsync();
+            await Expect(page.GetByTestId("error")).ToContainTextAsync("403");
+            await page.GotoAsync(baseUrl + "/ui/#/");
+            await Expect(page.GetByTestId("no-cubes")).ToBeVisibleAsync();
+            Assert.Empty(problems);
+        });
+    }
+
     private static void RequireChromium()
     {
         if (File.Exists(ChromiumPath))

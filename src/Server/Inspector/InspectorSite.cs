@@ -7,7 +7,8 @@ namespace AgentMem.Server.Inspector;
 /// <summary>
 /// The web memory inspector at <c>/ui</c>: plain HTML, CSS and JavaScript embedded in this assembly (no CDN, no build step).
 /// The files carry no data and need no key; the page asks the user for an API key and sends it on every <c>/v1</c> call,
-/// so the inspector sees exactly what any other client with that key sees.
+/// with the user its User field names (a key not bound to a user reads a user's cubes only as that user), so the inspector
+/// sees exactly what any other client with that key, naming that user, sees.
 /// </summary>
 internal static class InspectorSite
 {

@@ -1,6 +1,7 @@
 // Calls to the REST API (/v1), with the key exactly as other clients send it. A 401 asks for the key again and retries.
 
 import { askForKey, currentKey, forgetKey } from './key.js';
+import { currentUser } from './user.js';
 
 /** A problem the service answered with (RFC 7807), or a network failure (status 0). */
 export class ApiError extends Error {
@@ -21,6 +22,10 @@ function apiUrl(path, query) {
 }
 
 async function call(method, path, { query, body } = {}) {
+  // The acting user (user.js) as the API takes it: in the body of a POST, in the query of a GET.
+  const user = currentUser();
+  if (user && body !== undefined) body = { ...body, user };
+  else if (user) query = { ...query, user };
   for (;;) {
     const key = currentKey();
     const headers = { Accept: 'application/json' };

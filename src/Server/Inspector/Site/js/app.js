@@ -7,6 +7,7 @@ import { clear, el } from './dom.js';
 import { askForKey, forgetKey } from './key.js';
 import { memoryPage } from './memory.js';
 import { cubesHref, currentRoute } from './routes.js';
+import { currentUser, setUser } from './user.js';
 
 const view = document.getElementById('view');
 const crumbs = document.getElementById('crumbs');
@@ -51,6 +52,14 @@ function problem(error) {
 document.getElementById('change-key').addEventListener('click', async () => {
   forgetKey();
   await askForKey('Enter the API key to use.');
+  render();
+});
+const userInput = document.getElementById('user-input');
+userInput.value = currentUser() ?? '';
+document.getElementById('user-form').addEventListener('submit', event => {
+  event.preventDefault();
+  setUser(userInput.value);
+  userInput.value = currentUser() ?? '';
   render();
 });
 window.addEventListener('hashchange', render);
