@@ -242,6 +242,27 @@ public sealed class CartridgeFileTests : IDisposable
         Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(path, Stories.Model, cache));
     }
 
+    [Theory]
+    [InlineData(56, 1, "dtype 1", "RoPE")]
+    [InlineData(64, 7, "RoPE style 7", "dtype")]
+    public void A_bad_dtype_and_a_bad_rope_style_are_refused_each_by_its_own_name(int offset, int value, string named, string notNamed)
+    {
+        // Both went into one message, "unsupported dtype 1 or RoPE style 0", which blamed a valid RoPE style for a bad dtype.
+        using var stream = new MemoryStream();
+        Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache()).WriteTo(stream);
+        byte[] bytes = stream.ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(offset), value);
+        string path = Path.Combine(folder, "field.amkv");
+        File.WriteAllBytes(path, bytes);
+
+        foreach (var read in new Action[] { () => KvCartridge.Read(bytes), () => KvCartridge.Load(path), () => KvCartridge.Inspect(path) })
+        {
+            string message = Assert.Throws<ModelFormatException>(read).Message;
+            Assert.Contains(named, message, StringComparison.Ordinal);
+            Assert.DoesNotContain(notNamed, message, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The version-1 layout: an untrained version-3 file without its two 32-byte ids, flags and recipe length, with the checksum recomputed.</summary>
     private static byte[] ToVersion1(byte[] v3)
     {

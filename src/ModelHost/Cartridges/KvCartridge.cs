@@ -776,9 +776,15 @@ public sealed class KvCartridge
             throw new ModelFormatException($"{source}: implausible KV cartridge header (layers {layers}, kv heads {kvHeads}, head size {headSize}, count {count}).");
         }
 
-        if (dtype != 0 || ropeStyle is not (0 or 1))
+        // Two checks, two messages: one naming both fields blamed a valid RoPE style for a bad dtype.
+        if (dtype != 0)
         {
-            throw new ModelFormatException($"{source}: unsupported dtype {dtype} or RoPE style {ropeStyle}; this build reads float32 with RoPE style 0 (adjacent pairs) or 1 (halves).");
+            throw new ModelFormatException($"{source}: KV cartridge dtype {dtype} is not supported; this build reads dtype 0 (float32) only.");
+        }
+
+        if (ropeStyle is not (0 or 1))
+        {
+            throw new ModelFormatException($"{source}: KV cartridge RoPE style {ropeStyle} is not supported; this build reads style 0 (adjacent pairs) and 1 (halves).");
         }
 
         byte[]? id = null;
