@@ -263,6 +263,42 @@ public sealed class CartridgeFileTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_damaged_fingerprint_is_reported_by_LoadInto_as_a_corrupt_file_not_as_another_model()
+    {
+        // LoadInto compared the fingerprint before the checksum: one flipped bit past the eighth byte was blamed on "another
+        // model" with two identical (cut) fingerprints, while Load called the same file corrupt.
+        string path = Path.Combine(folder, "c.amkv");
+        Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache()).Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[12 + 9] ^= 1;
+        string bad = Path.Combine(folder, "bad.amkv");
+        File.WriteAllBytes(bad, bytes);
+
+        var cache = Stories.Model.CreateCache();
+        Stories.Model.Forward(1, 0, cache);
+        string message = Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(bad, Stories.Model, cache)).Message;
+        Assert.Contains("checksum mismatch", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("another model", message, StringComparison.Ordinal);
+        Assert.Equal(1, cache.Length); // refused before anything was read into it
+        Assert.Equal(Assert.Throws<ModelFormatException>(() => KvCartridge.Load(bad)).Message, message);
+    }
+
+    [Fact]
+    public void A_file_of_another_model_names_both_fingerprints_in_full()
+    {
+        // Only the first 8 bytes were shown, so fingerprints differing later read as identical.
+        string path = Path.Combine(folder, "c.amkv");
+        Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache()).Save(path);
+        var other = LlamaModel.Load(RepoPaths.StoriesModel, new ModelLoadOptions { Quantization = WeightQuantization.Int8PerRow });
+        var cache = other.CreateCache();
+        string message = Assert.Throws<ModelFormatException>(() => KvCartridge.LoadInto(path, other, cache)).Message;
+        Assert.Contains("another model", message, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToHexStringLower(Stories.Model.GetFingerprint()), message, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToHexStringLower(other.GetFingerprint()), message, StringComparison.Ordinal);
+        Assert.Equal(0, cache.Length);
+    }
+
     /// <summary>The version-1 layout: an untrained version-3 file without its two 32-byte ids, flags and recipe length, with the checksum recomputed.</summary>
     private static byte[] ToVersion1(byte[] v3)
     {

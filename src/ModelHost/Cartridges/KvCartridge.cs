@@ -524,7 +524,8 @@ public sealed class KvCartridge
     /// <summary>
     /// Reads the cartridge at <paramref name="path"/> straight into slots 0 .. Count-1 of <paramref name="cache"/> (the fastest way
     /// to resume: no copy of the payload is kept), after checking it fits <paramref name="model"/>. Returns its tokens and positions.
-    /// A file that does not fit leaves the cache untouched; one that fails while reading leaves it empty.
+    /// A file that does not fit leaves the cache untouched; one that fails while reading leaves it empty. A file that does not
+    /// seem to fit is read to its end and checksummed first, so a damaged header is reported as corrupt, not as another model's.
     /// </summary>
     /// <exception cref="ModelFormatException">No file at the path (missing, or a folder), malformed, corrupt, or made by another
     /// model or for another shape.</exception>
@@ -536,7 +537,18 @@ public sealed class KvCartridge
         ArgumentNullException.ThrowIfNull(cache);
         using var file = new ChecksummedFile(path);
         var h = ReadHeader(file, path);
-        EnsureFits(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Rope, h.Count, model, cache, path);
+        try
+        {
+            EnsureFits(h.Fingerprint, h.Layers, h.KvHeads, h.HeadSize, h.Rope, h.Count, model, cache, path);
+        }
+        catch (Exception ex) when (ex is ModelFormatException or ArgumentException)
+        {
+            // The fit is checked before the checksum can be, and a damaged header reads as another model's or another
+            // shape: the rest of the file, read and dropped, tells a corrupt file (the checksum error then wins) from a foreign one.
+            file.VerifyRest();
+            throw;
+        }
+
         var (recipe, tokens, positions) = ReadTokens(file, h, path);
         cache.Clear();
         int n = h.LayerFloats;
@@ -620,7 +632,8 @@ public sealed class KvCartridge
         var c = model.Config;
         if (!CryptographicOperations.FixedTimeEquals(fingerprint, model.GetFingerprint()))
         {
-            throw new ModelFormatException($"{source}: KV cartridge was made by another model (fingerprint {Convert.ToHexString(fingerprint)[..16]}…, this model {Convert.ToHexString(model.GetFingerprint())[..16]}…).");
+            // In full and in inspect's spelling: cut to a prefix, fingerprints that differ further on read as identical.
+            throw new ModelFormatException($"{source}: KV cartridge was made by another model (fingerprint {Convert.ToHexStringLower(fingerprint)}, this model {Convert.ToHexStringLower(model.GetFingerprint())}).");
         }
 
         if (layers != c.Layers || kvHeads != c.KvHeads || headSize != c.HeadSize || !rope.Fits(c)
@@ -943,6 +956,19 @@ public sealed class KvCartridge
             {
                 throw new ModelFormatException($"{path}: KV cartridge is truncated at byte {stream.Position}.");
             }
+        }
+
+        /// <summary>Reads the rest of the payload without keeping it, then verifies the checksum.</summary>
+        public void VerifyRest()
+        {
+            long left = Length - sizeof(uint) - stream.Position;
+            byte[] scratch = new byte[(int)Math.Clamp(left, 0, ReadChunkBytes)];
+            for (; left > 0; left -= scratch.Length)
+            {
+                Read(scratch.AsSpan(0, (int)Math.Min(left, scratch.Length)));
+            }
+
+            VerifyChecksum();
         }
 
         public void VerifyChecksum()
