@@ -128,6 +128,46 @@ public sealed class CartridgeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compressed_cartridge_and_a_link_made_on_it_run_as_approximate_and_inspect_says_so()
+    {
+        // A compressed cartridge is a root, so run reported "exact": true with no notice, though its output is not that of
+        // generate on its text; a link made on it with --base passed as exact too.
+        string textFile = Path.Combine(cli.Folder, "long.txt");
+        await File.WriteAllTextAsync(textFile, string.Join(" ", Enumerable.Repeat(First + " " + Second, 3)));
+        string small = Path.Combine(cli.Folder, "small.amkv");
+        var (code, _, err) = await cli.RunAsync(["model", "cartridge", "compress", .. ModelArgs, "--text-file", textFile, "--budget", "40", "--out", small, "--eval-steps", "0"]);
+        Assert.True(code == 0, err);
+
+        var run = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", small, "--steps", "5", "--temperature", "0"]);
+        Assert.False(run.GetProperty("exact").GetBoolean());
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", small, "--steps", "5", "--temperature", "0"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("approximate", err, StringComparison.Ordinal);
+        Assert.Contains("compressed", err, StringComparison.Ordinal);
+
+        var inspect = await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", small);
+        Assert.True(inspect.GetProperty("root").GetBoolean());
+        Assert.True(inspect.GetProperty("compressed").GetBoolean());
+        string text;
+        (code, text, err) = await cli.RunAsync("model", "cartridge", "inspect", "--cartridge", small);
+        Assert.True(code == 0, err);
+        Assert.Contains("root, compressed", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("root (computed from BOS)", text, StringComparison.Ordinal);
+
+        string link = await CreateAsync("link", Second, "--base", small);
+        var chained = await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", small, "--cartridge", link, "--steps", "5", "--temperature", "0"]);
+        Assert.False(chained.GetProperty("exact").GetBoolean());
+        (code, _, err) = await cli.RunAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", small, "--cartridge", link, "--steps", "5", "--temperature", "0"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("approximate", err, StringComparison.Ordinal);
+
+        // An uncompressed root stays exact and says nothing.
+        string full = await CreateAsync("full", First);
+        Assert.False((await cli.JsonAsync("model", "cartridge", "inspect", "--cartridge", full)).GetProperty("compressed").GetBoolean());
+        Assert.True((await cli.JsonAsync(["model", "cartridge", "run", .. ModelArgs, "--cartridge", full, "--steps", "5", "--temperature", "0"])).GetProperty("exact").GetBoolean());
+    }
+
+    [Fact]
     public async Task Compress_of_a_text_that_fills_the_context_measures_the_one_step_that_fits()
     {
         string textFile = Path.Combine(cli.Folder, "long.txt");

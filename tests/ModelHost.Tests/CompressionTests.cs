@@ -100,6 +100,40 @@ public sealed class CompressionTests : IDisposable
     }
 
     [Fact]
+    public void A_compressed_cartridge_and_a_link_made_on_it_are_not_exact_while_a_complete_chain_is()
+    {
+        // Compression leaves a root, so IsChain held and the CLI called running it exact, though decoding after the kept
+        // entries is not decoding after the text; a link made on it passed as exact too.
+        int[] tokens = Prompt;
+        var compressor = new KvCompressor(new KvCompressionOptions { Budget = 24, Sinks = 4, RecentWindow = 8 });
+        var cache = Stories.Model.CreateCache();
+        int[] kept = compressor.PrefillAndCompress(Stories.Model, tokens, cache);
+        string path = Path.Combine(folder, "compressed.amkv");
+        KvCartridge.Export(Stories.Model, cache, [.. kept.Select(s => tokens[s])]).Save(path);
+        var compressed = KvCartridge.Load(path);
+        Assert.True(compressed.IsRoot);
+        Assert.True(compressed.IsCompressed);
+        Assert.True(KvCartridge.Inspect(path).IsCompressed);
+        Assert.False(KvCartridge.IsExact([compressed]));
+
+        var link = Stories.Generator.CreateCartridge(Stories.Ball, [compressed], Stories.Model.CreateCache());
+        Assert.True(KvCartridge.IsChain([compressed, link]));
+        Assert.False(link.IsCompressed);
+        Assert.False(KvCartridge.IsExact([compressed, link]));
+        Assert.True(KvCartridge.Compose(compressed, link).IsCompressed);
+
+        var root = Stories.Generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        var next = Stories.Generator.CreateCartridge(Stories.Ball, [root], Stories.Model.CreateCache());
+        Assert.False(root.IsCompressed);
+        Assert.True(KvCartridge.IsExact([root, next]));
+        Assert.False(KvCartridge.IsExact([root.AsTrained(new Dictionary<string, string> { ["method"] = "test" })]));
+
+        // Within the budget nothing is dropped, and the cartridge stays exact.
+        int[] all = new KvCompressor(new KvCompressionOptions { Budget = tokens.Length }).PrefillAndCompress(Stories.Model, tokens, cache);
+        Assert.True(KvCartridge.IsExact([KvCartridge.Export(Stories.Model, cache, [.. all.Select(s => tokens[s])])]));
+    }
+
+    [Fact]
     public void Quality_of_an_identical_cache_is_perfect_and_a_tiny_budget_costs_something()
     {
         int[] tokens = Prompt;

@@ -20,7 +20,7 @@ internal static class CartridgeCommands
                 ctx.Output.WriteJson(new
                 {
                     cartridge = path, version = h.Version, entries = h.Count, firstPosition = first, nextPosition = h.NextPosition, contiguous,
-                    id = h.Id, baseId = h.IsRoot ? null : h.BaseId, root = h.IsRoot, detached = h.IsDetached, layers = h.Layers, kvHeads = h.KvHeads, headSize = h.HeadSize,
+                    id = h.Id, baseId = h.IsRoot ? null : h.BaseId, root = h.IsRoot, detached = h.IsDetached, compressed = h.IsCompressed, layers = h.Layers, kvHeads = h.KvHeads, headSize = h.HeadSize,
                     rope = RopeText(h), fingerprint = h.Fingerprint, bytes = h.FileBytes, trained = h.IsTrained, recipe = h.IsTrained ? h.Recipe : null,
                 });
             }
@@ -31,7 +31,7 @@ internal static class CartridgeCommands
                 o.WriteLine(string.Create(inv, $"version      {h.Version}"));
                 o.WriteLine(string.Create(inv, $"entries      {h.Count} (positions {first} .. {h.NextPosition - 1}, {(contiguous ? "contiguous" : "compressed: gaps")})"));
                 o.WriteLine($"id           {h.Id ?? "(version 1: not stored)"}");
-                o.WriteLine(h.IsRoot ? "chain        root (computed from BOS)" : h.IsDetached ? "chain        detached (re-based or composed approximately)" : $"chain        link on {h.BaseId}");
+                o.WriteLine(ChainText(h));
                 o.WriteLine(string.Create(inv, $"shape        {h.Layers} layers, {h.KvHeads} kv heads × {h.HeadSize}"));
                 o.WriteLine($"rope         {RopeText(h)}");
                 o.WriteLine($"model        {h.Fingerprint}");
@@ -198,6 +198,15 @@ internal static class CartridgeCommands
 
             return 0;
         });
+    }
+
+    // Where the entries come from, and whether decoding after them is exact.
+    private static string ChainText(KvCartridgeHeader h)
+    {
+        const string Dropped = ", compressed (entries dropped: runs are approximate)";
+        return h.IsDetached ? "chain        detached (re-based or composed approximately)"
+            : h.IsRoot ? (h.IsCompressed ? $"chain        root{Dropped}" : "chain        root (computed from BOS)")
+            : $"chain        link on {h.BaseId}{(h.IsCompressed ? Dropped : string.Empty)}";
     }
 
     // The RoPE the keys were rotated with, in words.

@@ -31,7 +31,7 @@ internal static class ModelCommand
         var output = new Option<string>("--out") { Description = "Cartridge file to write.", Required = true };
         var bases = new Option<string[]>("--base")
         {
-            Description = "Make a chain link: the text is prefilled after these cartridges (a root, then its links in order; repeatable) and only its own entries are saved. Running the chain plus the link equals prefilling all the texts.",
+            Description = "Make a chain link: the text is prefilled after these cartridges (a root, then its links in order; repeatable) and only its own entries are saved. Running the chain plus the link equals prefilling all the texts, unless the base holds compressed or trained entries (a notice says so).",
             AllowMultipleArgumentsPerToken = false,
         };
         return verbs.Create("create", "Prefill a text (from BOS, or on top of a base chain) and save its KV entries as a cartridge.", [
@@ -56,9 +56,17 @@ internal static class ModelCommand
 
             cart.Save(path);
             string id = Convert.ToHexStringLower(cart.Id);
+
+            // A link on compressed (or trained) entries is computed exactly on them, but the chain no longer equals its texts.
+            bool exact = KvCartridge.IsExact([.. chain, cart]);
+            if (!exact)
+            {
+                ctx.Output.Notice(ApproximateNotice(chain));
+            }
+
             if (ctx.Output.IsJson)
             {
-                ctx.Output.WriteJson(new { cartridge = path, tokens = cart.Count, id, baseId = cart.IsRoot ? null : Convert.ToHexStringLower(cart.BaseId) });
+                ctx.Output.WriteJson(new { cartridge = path, tokens = cart.Count, id, baseId = cart.IsRoot ? null : Convert.ToHexStringLower(cart.BaseId), exact });
             }
             else
             {
@@ -76,14 +84,14 @@ internal static class ModelCommand
         var modelFlags = new ModelFlags("the cartridge was made with");
         var cartridge = new Option<string[]>("--cartridge")
         {
-            Description = "A cartridge from `model cartridge create` (repeatable: composed in order). A chain (root, then links made with --base) composes exactly, and a link needs the cartridges before it; independent cartridges are re-based, which is exact only in layer 0, so the result approximates prefilling the joined texts (a notice says so).",
+            Description = "A cartridge from `model cartridge create` (repeatable: composed in order). A chain (root, then links made with --base) composes exactly, and a link needs the cartridges before it; independent cartridges are re-based, which is exact only in layer 0, so the result approximates prefilling the joined texts, as does a compressed or trained cartridge (a notice says so).",
             AllowMultipleArgumentsPerToken = false,
         };
         var memoryId = new Option<string?>("--memory") { Description = "Id of an activation memory (from `model cartridge promote`) whose cartridge to run, instead of --cartridge." };
         var prompt = new Option<string>("--prompt") { Description = "Text that continues the cartridge's text as written, after its tokens: no BOS and no space added (start it with a space to begin a new word). Without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
         var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
-        return verbs.Create("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text><prompt>` would (the prompt joined to the text as written; exact for a chain wherever no token spans the join); prints only the generated text.", [
+        return verbs.Create("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text><prompt>` would (the prompt joined to the text as written; exact for a chain of uncompressed cartridges wherever no token spans the join); prints only the generated text.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,
         ], async (ctx, parse, ct) =>
         {
@@ -109,13 +117,12 @@ internal static class ModelCommand
                 throw new MemoryValidationException($"{files[0]} is a link of a chain and lacks the entries before it; give the chain from its root: --cartridge <root> then each link in order.");
             }
 
-            // Exact only for a chain (a lone root is one): a lone detached cartridge was itself re-based or composed approximately.
-            bool exact = KvCartridge.IsChain(parts);
+            // Exact only for a chain (a lone root is one) of complete entries: a lone detached cartridge was itself re-based or
+            // composed approximately, and a compressed root (or a chain on one) lacks the entries compression dropped.
+            bool exact = KvCartridge.IsExact(parts);
             if (!exact)
             {
-                ctx.Output.Notice(parts.Count == 1
-                    ? "[yellow]approximate:[/] this cartridge was re-based or composed from cartridges that are not one chain; only layer 0 is exact."
-                    : "[yellow]approximate:[/] these cartridges are not one chain, so they were re-based; only layer 0 is exact (make links with `cartridge create --base` for an exact composition).");
+                ctx.Output.Notice(ApproximateNotice(parts));
             }
 
             if (parts.Count > 1)
@@ -138,6 +145,21 @@ internal static class ModelCommand
             Write(ctx, result, exact);
             return 0;
         });
+    }
+
+    /// <summary>Why decoding after <paramref name="parts"/> is not what generating after their text gives (they are not <see cref="KvCartridge.IsExact"/>).</summary>
+    private static string ApproximateNotice(List<KvCartridge> parts)
+    {
+        if (KvCartridge.IsChain(parts))
+        {
+            return parts.Any(p => p.IsTrained)
+                ? "[yellow]approximate:[/] a trained cartridge's entries stand for its corpus, not for its tokens, so generating after them is not generating after its text."
+                : "[yellow]approximate:[/] compressed entries (`cartridge compress` dropped some of the text's), so generating after them approximates generating after the whole text.";
+        }
+
+        return parts.Count == 1
+            ? "[yellow]approximate:[/] this cartridge was re-based or composed from cartridges that are not one chain; only layer 0 is exact."
+            : "[yellow]approximate:[/] these cartridges are not one chain, so they were re-based; only layer 0 is exact (make links with `cartridge create --base` for an exact composition).";
     }
 
     private static void Write(CliContext ctx, GenerationResult result, bool? exact = null)

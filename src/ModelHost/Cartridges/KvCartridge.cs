@@ -12,9 +12,10 @@ namespace AgentMem.ModelHost;
 /// <para>
 /// A cartridge is either a root (its entries were computed from BOS) or a link of a chain: made on top of a base cartridge, it holds
 /// only its own tokens' entries, computed after importing the base, and records the base's <see cref="Id"/> in <see cref="BaseId"/>.
-/// Composing a whole chain in order (<see cref="IsChain"/>) is exact: it equals prefilling the concatenated tokens. Composing
-/// independently made cartridges re-bases their positions (exact for layer 0 only; deeper layers keep the context they were
-/// computed in), which is an approximation.
+/// Composing a whole chain in order (<see cref="IsChain"/>) lays it as it was computed; that is exact (<see cref="IsExact"/>),
+/// equal to prefilling the concatenated tokens, unless entries were dropped by compression (<see cref="IsCompressed"/>) or
+/// trained. Composing independently made cartridges re-bases their positions (exact for layer 0 only; deeper layers keep the
+/// context they were computed in), which is an approximation.
 /// </para>
 /// <para>
 /// File layout (little-endian), version 3:
@@ -128,8 +129,16 @@ public sealed class KvCartridge
     /// </summary>
     public ReadOnlySpan<byte> BaseId => baseId;
 
-    /// <summary>True when the entries were computed from BOS (possibly compressed since), not on top of a base.</summary>
+    /// <summary>True when the entries were computed from BOS (possibly compressed since: <see cref="IsCompressed"/>), not on top of a base.</summary>
     public bool IsRoot => !baseId.AsSpan().ContainsAnyExcept((byte)0);
+
+    /// <summary>
+    /// True when entries are missing from the sequence they were computed in: the positions skip some (a compressed cache keeps
+    /// its most attended entries at their own positions, <see cref="Compression.KvCompressor"/>) or a root does not start at
+    /// position 0. Decoding after them only approximates decoding after the whole text (<see cref="IsExact"/>). Told by the
+    /// positions, which every file version stores, so compressed files of earlier builds are recognised too.
+    /// </summary>
+    public bool IsCompressed => MissesEntries(positions, IsRoot);
 
     /// <summary>True when the entries were moved or composed approximately: neither a root nor a chain link.</summary>
     public bool IsDetached => !baseId.AsSpan().ContainsAnyExcept((byte)0xFF);
@@ -229,7 +238,8 @@ public sealed class KvCartridge
 
     /// <summary>
     /// True when <paramref name="parts"/> form a chain in order: the first a root, each next one made on top of the previous.
-    /// Composing such parts is exact; anything else is re-based and approximate.
+    /// Such parts compose as they were computed; anything else is re-based and approximate. A chain is exact only when its
+    /// entries are also complete (<see cref="IsExact"/>): a link made on a compressed root continues the compressed entries.
     /// </summary>
     public static bool IsChain(IReadOnlyList<KvCartridge> parts)
     {
@@ -249,6 +259,39 @@ public sealed class KvCartridge
 
         return true;
     }
+
+    /// <summary>
+    /// True when composing <paramref name="parts"/> equals prefilling their tokens from BOS, so decoding after them is what
+    /// generating after their text gives: a chain (<see cref="IsChain"/>) whose parts hold every position from 0 on, none
+    /// <see cref="IsCompressed"/> or <see cref="IsTrained"/> (trained entries stand for a corpus, not for their tokens).
+    /// </summary>
+    public static bool IsExact(IReadOnlyList<KvCartridge> parts)
+    {
+        if (!IsChain(parts))
+        {
+            return false;
+        }
+
+        int next = 0;
+        foreach (var part in parts)
+        {
+            if (part.IsTrained || part.IsCompressed || (part.Count > 0 && part.positions[0] != next))
+            {
+                return false;
+            }
+
+            next = part.Count > 0 ? part.NextPosition : next;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when entries are missing from strictly increasing <paramref name="positions"/>: a gap between two of them, or a
+    /// root's first not at 0. Shared by <see cref="IsCompressed"/> and <see cref="KvCartridgeHeader.IsCompressed"/>.
+    /// </summary>
+    internal static bool MissesEntries(IReadOnlyList<int> positions, bool root) =>
+        positions.Count > 0 && (positions[^1] - positions[0] != positions.Count - 1 || (root && positions[0] != 0));
 
     /// <summary>
     /// Loads the entries into slots 0 .. Count-1 of <paramref name="cache"/> (replacing its contents), keeping their positions,
@@ -403,7 +446,7 @@ public sealed class KvCartridge
             at += part.Count;
         }
 
-        // An exact chain is as good as a root prefilled from BOS; anything else is detached.
+        // A chain is as good as a root prefilled from BOS (a compressed one stays IsCompressed by its positions); anything else is detached.
         byte[] link = chain ? new byte[IdBytes] : (byte[])DetachedId.Clone();
         var composed = new KvCartridge(first.fingerprint, first.Layers, first.KvHeads, first.HeadSize, first.rope, tokens, positions, keys, values, link, null);
         if (!parts.Any(p => p.IsTrained))

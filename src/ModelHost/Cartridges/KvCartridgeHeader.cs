@@ -19,8 +19,11 @@ public sealed record KvCartridgeHeader(int Version, IReadOnlyList<int> Tokens, I
     /// <summary>The position a continuation starts at.</summary>
     public int NextPosition => Count == 0 ? 0 : Positions[^1] + 1;
 
-    /// <summary>True when the entries were computed from BOS, not on top of a base.</summary>
+    /// <summary>True when the entries were computed from BOS (possibly compressed since: <see cref="IsCompressed"/>), not on top of a base.</summary>
     public bool IsRoot => BaseId.All(c => c == '0');
+
+    /// <summary>True when entries are missing, dropped by compression (<see cref="KvCartridge.IsCompressed"/>): decoding after them is approximate.</summary>
+    public bool IsCompressed => KvCartridge.MissesEntries(Positions, IsRoot);
 
     /// <summary>True when the entries were moved or composed approximately (<see cref="KvCartridge.IsDetached"/>).</summary>
     public bool IsDetached => BaseId.All(c => c == 'f');

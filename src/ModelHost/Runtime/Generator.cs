@@ -98,7 +98,8 @@ public sealed class Generator
     /// cartridge's tokens, and decodes up to <paramref name="steps"/> new tokens. The prompt continues the cartridge's text as
     /// written (<see cref="ITokenizer.EncodeContinuation"/>: no BOS and no space added; start it with a space to begin a new
     /// word), so the result equals <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the joined text wherever
-    /// no token would span the join (and the cartridge is exact, not an approximation). With an empty prompt the result equals
+    /// no token would span the join (and the cartridge is exact, <see cref="KvCartridge.IsExact"/>: not compressed, trained,
+    /// re-based or composed approximately). With an empty prompt the result equals
     /// <see cref="Generate(string, int, Sampler, CancellationToken)"/> on the cartridge's text (one spelling no special token): the cartridge's last token is fed
     /// again at its own position (rewriting the identical key and value) to get the logits that follow it.
     /// The cartridge is a root, a composed chain, or detached (re-based or composed approximately, which is accepted as an
@@ -145,7 +146,8 @@ public sealed class Generator
     /// <paramref name="text"/> (no BOS; encoded as a new text, so SentencePiece's dummy-prefix space starts it as a new word, as
     /// <see cref="Resume"/> with the text after a space would) after it, and exports only the new entries as a link whose <see cref="KvCartridge.BaseId"/>
     /// is the last part's id. Composing the chain and the link (<see cref="KvCartridge.Compose(IReadOnlyList{KvCartridge})"/>) then equals prefilling all
-    /// their tokens in one go.
+    /// their tokens in one go, unless the base holds compressed or trained entries: the link is then computed on those, and
+    /// the chain is not <see cref="KvCartridge.IsExact"/>.
     /// </summary>
     /// <exception cref="ModelFormatException">The base was made by another model or does not fit it.</exception>
     /// <exception cref="ArgumentException">The parts are not a chain, the text is empty, or they do not fit the model's context.</exception>

@@ -7,7 +7,8 @@ namespace AgentMem.ModelHost;
 /// </summary>
 /// <remarks>
 /// Several cartridges are composed in order (<see cref="KvCartridge.Compose(IReadOnlyList{KvCartridge}, LlamaConfig?)"/>, with
-/// the model's RoPE): exact when they form a chain, an approximation otherwise. Together they must fit the model's context,
+/// the model's RoPE): exact when they form a chain of complete entries (<see cref="KvCartridge.IsExact"/>), an approximation
+/// otherwise. Together they must fit the model's context,
 /// which a state does not know until a request: one past it is refused there with an <see cref="ArgumentException"/> naming
 /// the entries and the context. Cartridges are made by the model without
 /// adapters and are imported as they are, so with adapters attached the prefix keeps the plain model's keys and values while
