@@ -125,6 +125,25 @@ public sealed class CompositionTests : IDisposable
         Assert.Throws<ArgumentException>(() => generator.CreateCartridge(Stories.Night, [c2], Stories.Model.CreateCache()));
     }
 
+    [Fact]
+    public void A_cartridge_moved_to_the_end_of_the_context_decodes_only_up_to_it_and_one_moved_past_it_is_refused()
+    {
+        // Rebase takes any offset, and Resume counted only slots: a cartridge moved to position 100,000 decoded there, at
+        // positions the model was never run at, without a word.
+        var generator = Stories.Generator;
+        var cartridge = generator.CreateCartridge(Stories.Lily, Stories.Model.CreateCache());
+        int seqLen = Stories.Model.Config.SeqLen;
+        var far = cartridge.Rebase(100_000);
+        var e = Assert.Throws<ArgumentException>(() => generator.Resume(far, string.Empty, 5, new Sampler(512, 0f), Stories.Model.CreateCache()));
+        Assert.Contains($"position {far.NextPosition}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"context of {seqLen}", e.Message, StringComparison.Ordinal);
+
+        // Its last entry 6 positions before the end: fed again there, it leaves room for 6 tokens.
+        var near = cartridge.Rebase(seqLen - 5 - cartridge.NextPosition);
+        var result = generator.Resume(near, string.Empty, int.MaxValue, new Sampler(512, 0f), Stories.Model.CreateCache());
+        Assert.True(result.Tokens.Count == 6 || (result.StoppedAtBos && result.Tokens.Count < 6), $"{result.Tokens.Count} tokens");
+    }
+
     private static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float max = 0;

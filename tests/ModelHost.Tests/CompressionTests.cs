@@ -158,6 +158,45 @@ public sealed class CompressionTests : IDisposable
     }
 
     [Fact]
+    public void Decoding_after_a_compressed_cartridge_stops_where_its_positions_reach_the_context()
+    {
+        // A compressed cartridge keeps its entries' positions: the slots it freed are no positions to decode at. The end was
+        // counted in slots, so a cartridge of 64 entries that ended 10 positions before the context decoded hundreds of
+        // tokens at positions the model has none for, and a prompt past the context was accepted.
+        int seqLen = Stories.Model.Config.SeqLen;
+        string text = string.Join(" ", Enumerable.Repeat(Stories.Lily + " " + Stories.Tom, 6));
+        int[] tokens = Stories.Tokenizer.Encode(text)[..(seqLen - 10)];
+        var compressor = new KvCompressor(new KvCompressionOptions { Budget = 64, Sinks = 4, RecentWindow = 16 });
+        var cache = Stories.Model.CreateCache();
+        int[] kept = compressor.PrefillAndCompress(Stories.Model, tokens, cache);
+        var cartridge = KvCartridge.Export(Stories.Model, cache, [.. kept.Select(s => tokens[s])]);
+        Assert.Equal(seqLen - 10, cartridge.NextPosition);
+
+        // The last entry is fed again at its own position, seqLen - 11: 11 positions are left, as after the whole text.
+        var generator = Stories.Generator;
+        var resumed = generator.Resume(cartridge, string.Empty, int.MaxValue, new Sampler(512, 0f), Stories.Model.CreateCache());
+        Assert.True(resumed.Tokens.Count == 11 || (resumed.StoppedAtBos && resumed.Tokens.Count < 11), $"{resumed.Tokens.Count} tokens");
+        var whole = generator.Continue(tokens, tokens.Length - 1, int.MaxValue, new Sampler(512, 0f), Stories.PrefillAllButLast(tokens));
+        Assert.True(whole.Tokens.Count <= 11);
+
+        // A model capped to fewer slots keeps the checkpoint's positions: the cartridge resumes there to the same end.
+        using var capped = LlamaModel.Load(RepoPaths.StoriesModel, new ModelLoadOptions { MaxSequenceLength = 128 });
+        var onCapped = new Generator(capped, Stories.Tokenizer).Resume(cartridge, string.Empty, int.MaxValue, new Sampler(512, 0f), capped.CreateCache());
+        Assert.Equal(resumed.Tokens, onCapped.Tokens);
+
+        var withPrompt = generator.Resume(cartridge, " The cat ran.", int.MaxValue, new Sampler(512, 0f), Stories.Model.CreateCache());
+        int promptTokens = withPrompt.PromptTokens.Count - cartridge.Count;
+        Assert.True(withPrompt.Tokens.Count <= 11 - promptTokens, $"{withPrompt.Tokens.Count} tokens after a prompt of {promptTokens}");
+
+        string longPrompt = " " + string.Join(" ", Enumerable.Repeat("The cat ran.", 10));
+        var e = Assert.Throws<ArgumentException>(() => generator.Resume(cartridge, longPrompt, 5, new Sampler(512, 0f), Stories.Model.CreateCache()));
+        Assert.Contains($"position {seqLen - 10}", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"context of {seqLen}", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => generator.CreateCartridge(longPrompt, [cartridge], Stories.Model.CreateCache()));
+        Assert.Contains($"position {seqLen - 10}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compare_disposes_every_cache_it_asks_for()
     {
         // Disposing a cache frees its backend state (device buffers on a GPU), so binding it again makes a new one; the state

@@ -136,6 +136,25 @@ public sealed class LocalChatClientMemoryStateTests
     }
 
     [Fact]
+    public async Task A_reply_after_a_cartridge_near_the_end_of_the_context_stops_at_its_end_and_one_past_it_is_refused()
+    {
+        // The reply's end was counted in cache slots: after a cartridge whose positions run past its entry count (moved,
+        // or compressed) it ran on to positions the model has none for.
+        int seqLen = Stories.Model.Config.SeqLen;
+        var cartridge = Cartridge(Memory);
+        var near = cartridge.Rebase(seqLen - 10 - cartridge.NextPosition);
+        using var client = new LocalChatClient(Stories.Model, Stories.Tokenizer);
+        var options = new ChatOptions { Temperature = 0, AdditionalProperties = new() { [LocalChatClient.MemoryStateKey] = new LocalMemoryState([near], []) } };
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "One day")], options);
+        long prompt = response.Usage!.InputTokenCount!.Value;
+        Assert.True(response.Usage.OutputTokenCount <= 10 - prompt + 1, $"{response.Usage.OutputTokenCount} tokens after a prompt of {prompt}");
+
+        options.AdditionalProperties[LocalChatClient.MemoryStateKey] = new LocalMemoryState([cartridge.Rebase(seqLen)], []);
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "One day")], options));
+        Assert.Contains($"context of {seqLen}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Streaming_reports_the_loaded_state_on_the_final_update()
     {
         var cartridge = Cartridge(Memory);

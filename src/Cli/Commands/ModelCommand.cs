@@ -89,7 +89,7 @@ internal static class ModelCommand
         };
         var memoryId = new Option<string?>("--memory") { Description = "Id of an activation memory (from `model cartridge promote`) whose cartridge to run, instead of --cartridge." };
         var prompt = new Option<string>("--prompt") { Description = "Text that continues the cartridge's text as written, after its tokens: no BOS and no space added (start it with a space to begin a new word). Without it generation continues right after the cartridge.", DefaultValueFactory = _ => string.Empty };
-        var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context).", DefaultValueFactory = _ => 256 };
+        var steps = new Option<int>("--steps") { Description = "New tokens to generate (capped by the model's context, in positions: a compressed cartridge continues at its last entry's position, not at its entry count).", DefaultValueFactory = _ => 256 };
         var sampling = new SamplingFlags();
         return verbs.Create("run", "Generate after saved cartridges, as `model generate --prompt <cartridge text><prompt>` would (the prompt joined to the text as written; exact for a chain of uncompressed cartridges wherever no token spans the join); prints only the generated text.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, cartridge, memoryId, prompt, steps, sampling.Temperature, sampling.TopP, sampling.Seed,

@@ -21,7 +21,9 @@ public static class CacheComparison
 
         using var refCache = reference();
         using var candCache = candidate();
+        // Slots and positions both run out (a compressed cache's positions run ahead of its slots).
         int n = Math.Min(steps, Math.Min(model.Config.SeqLen - refCache.Length, model.Config.SeqLen - candCache.Length));
+        n = Math.Min(n, model.Config.PositionLimit - Math.Max(refCache.NextPosition, candCache.NextPosition));
         if (n < 1)
         {
             throw new ArgumentException("no room left in the caches to decode.", nameof(steps));

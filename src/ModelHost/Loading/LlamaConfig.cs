@@ -52,6 +52,13 @@ public sealed record LlamaConfig(int Dim, int HiddenDim, int Layers, int Heads, 
     /// </summary>
     public int CheckpointSeqLen { get; init; }
 
+    /// <summary>
+    /// The RoPE positions the model knows, 0 .. PositionLimit-1: the checkpoint's own context (<see cref="CheckpointSeqLen"/>
+    /// when <see cref="SeqLen"/> was capped at load, else <see cref="SeqLen"/>). A cache holds <see cref="SeqLen"/> slots, but
+    /// the entries of a compressed or moved cartridge sit at positions past their slots, so decoding stops where either runs out.
+    /// </summary>
+    public int PositionLimit => CheckpointSeqLen > 0 ? CheckpointSeqLen : SeqLen;
+
     /// <summary>Llama 3.1-style scaling of the RoPE frequencies, or null for plain RoPE.</summary>
     public RopeScaling? RopeScaling { get; init; }
 

@@ -128,6 +128,13 @@ public sealed class Generator
             throw new ArgumentException($"the cartridge ({cartridge.Count} tokens) and the prompt ({extra.Length} tokens) exceed the model's context of {Model.Config.SeqLen}.", nameof(prompt));
         }
 
+        // Positions too: a compressed or moved cartridge's entries sit past their slots, and the model has no position from its limit on.
+        int limit = Model.Config.PositionLimit;
+        if ((long)cartridge.NextPosition + extra.Length > limit)
+        {
+            throw new ArgumentException($"the cartridge continues at position {cartridge.NextPosition}, so it and the prompt ({extra.Length} tokens) run past the model's context of {limit} positions.", extra.Length == 0 ? nameof(cartridge) : nameof(prompt));
+        }
+
         cartridge.ImportInto(Model, cache);
         int[] history = [.. cartridge.Tokens, .. extra];
         // Entries may sit at positions other than their slots (a compressed or composed cartridge): the prompt follows the last one.
@@ -173,6 +180,12 @@ public sealed class Generator
             throw new ArgumentException($"the base ({context.Count} tokens) and the text ({tokens.Length} tokens) exceed the model's context of {Model.Config.SeqLen}.", nameof(text));
         }
 
+        // A compressed base continues at its last entry's position, not at its entry count.
+        if ((long)context.NextPosition + tokens.Length > Model.Config.PositionLimit)
+        {
+            throw new ArgumentException($"the base continues at position {context.NextPosition}, so the text ({tokens.Length} tokens) runs past the model's context of {Model.Config.PositionLimit} positions.", nameof(text));
+        }
+
         context.ImportInto(Model, cache);
         foreach (int token in tokens)
         {
@@ -188,8 +201,10 @@ public sealed class Generator
     /// <paramref name="cache"/> and <paramref name="history"/>[^1] is the token to feed at <paramref name="position"/>
     /// (for example after importing a cartridge). The token goes into the slot that already holds <paramref name="position"/>
     /// (rewriting it and dropping later slots) or, for a position past the cache's last, into the next free slot, so compressed
-    /// caches whose slots and positions differ continue correctly. Decoding stops when the cache's slots run out.
+    /// caches whose slots and positions differ continue correctly. Decoding stops when the cache's slots or the model's positions
+    /// (<see cref="LlamaConfig.PositionLimit"/>) run out, whichever comes first.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is past the model's positions, or neither held by a slot nor past the cache's last.</exception>
     public GenerationResult Continue(IReadOnlyList<int> history, int position, int steps, Sampler sampler, KvCache cache, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(history);
@@ -201,11 +216,18 @@ public sealed class Generator
             throw new ArgumentException("history needs at least the token to feed next.", nameof(history));
         }
 
+        int limit = Model.Config.PositionLimit;
+        if (position >= limit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), position, $"past the model's context of {limit} positions.");
+        }
+
         int token = history[^1];
         bool stoppedAtBos = false;
         int slot = SlotFor(cache, position);
-        // The token sampled in slot s sits in s + 1, so a cache of SeqLen slots allows sampling up to slot SeqLen - 1.
-        int end = Math.Min(steps, Model.Config.SeqLen - slot);
+        // The token sampled in slot s sits in s + 1, so a cache of SeqLen slots allows sampling up to slot SeqLen - 1; likewise
+        // positions, which run ahead of slots after a compressed or moved cartridge: counting slots alone ran past the context.
+        int end = Math.Min(steps, Math.Min(Model.Config.SeqLen - slot, limit - position));
 
         // Sized by what the context allows, not by the steps asked for ("no limit" is int.MaxValue).
         var generated = new List<int>(Math.Max(end, 0));

@@ -194,7 +194,9 @@ public sealed class LocalChatClient : IChatClient
     /// How many tokens <paramref name="messages"/> take as this client's prompt: rendered with <see cref="Template"/> (the
     /// options' instructions leading, as a request renders them) and encoded with the BOS a prompt gets when no cartridge is
     /// loaded before it (after one, the prompt is a token shorter or the same). A request needs the cartridge's
-    /// <see cref="KvCartridge.Count"/>, this and the reply's tokens within the model's <see cref="LlamaConfig.SeqLen"/>.
+    /// <see cref="KvCartridge.Count"/>, this and the reply's tokens within the model's <see cref="LlamaConfig.SeqLen"/>, and
+    /// this and the reply's tokens after the cartridge's <see cref="KvCartridge.NextPosition"/> within
+    /// <see cref="LlamaConfig.PositionLimit"/> (the two differ for a compressed or moved cartridge).
     /// </summary>
     public int CountPromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options = null)
     {
@@ -322,6 +324,13 @@ public sealed class LocalChatClient : IChatClient
                     throw new ArgumentException($"the loaded memory ({prefix} tokens) and the prompt ({tokens.Length} tokens) exceed the model's context of {model.Config.SeqLen}.", "messages");
                 }
 
+                // Positions too: a compressed or moved cartridge's entries sit past their slots, and the model has no position from its limit on.
+                int limit = model.Config.PositionLimit;
+                if ((long)cache.NextPosition + tokens.Length > limit)
+                {
+                    throw new ArgumentException($"the loaded memory continues at position {cache.NextPosition}, so it and the prompt ({tokens.Length} tokens) run past the model's context of {limit} positions.", "messages");
+                }
+
                 promptTokens = tokens.Length;
                 if (tokens.Length == 0)
                 {
@@ -340,8 +349,9 @@ public sealed class LocalChatClient : IChatClient
                     (token, position, slot) = (tokens[^1], cache.NextPosition, cache.Length);
                 }
 
-                // "No limit" (int.MaxValue) means up to the context's end, not an overflow before it.
-                end = slot + Math.Min(max, model.Config.SeqLen - slot);
+                // "No limit" (int.MaxValue) means up to the context's end, not an overflow before it: the cache's last slot or the
+                // model's last position, whichever comes first (positions run ahead of slots after a compressed or moved cartridge).
+                end = slot + Math.Min(max, Math.Min(model.Config.SeqLen - slot, limit - position));
                 report = new AdditionalPropertiesDictionary
                 {
                     [PrefixTokensKey] = prefix,
