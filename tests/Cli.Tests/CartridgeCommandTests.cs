@@ -168,6 +168,48 @@ public sealed class CartridgeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Compress_measures_the_quality_of_the_cartridge_it_writes()
+    {
+        // The measured cache was a second compression of all but the last token (another vote window, one entry more), not
+        // the written file. Measured here the way a run of the file decodes: its entries but the last, then the last token.
+        string textFile = Path.Combine(cli.Folder, "long.txt");
+        string longText = string.Join(" ", Enumerable.Repeat(First + " " + Second, 3));
+        await File.WriteAllTextAsync(textFile, longText);
+        string small = Path.Combine(cli.Folder, "small.amkv");
+        var result = await cli.JsonAsync(["model", "cartridge", "compress", .. ModelArgs, "--text-file", textFile, "--budget", "24", "--sinks", "4", "--window", "8", "--out", small, "--eval-steps", "16"]);
+        var quality = result.GetProperty("quality");
+
+        using var model = LlamaModel.Load(Stories("stories260K.bin"));
+        var written = KvCartridge.Load(small);
+        var tokens = KvCartridge.Load(await CreateAsync("full", longText)).Tokens;
+        Assert.Equal(tokens.Count - 1, written.Positions[^1]);
+        KvCache Reference()
+        {
+            var cache = model.CreateCache();
+            for (int p = 0; p < tokens.Count - 1; p++)
+            {
+                model.Forward(tokens[p], p, cache);
+            }
+
+            return cache;
+        }
+
+        KvCache WrittenButLast()
+        {
+            var cache = model.CreateCache();
+            written.ImportInto(model, cache);
+            cache.Compact([.. Enumerable.Range(0, written.Count - 1)]); // the window keeps position n - 2 before the last
+            return cache;
+        }
+
+        var expected = CacheComparison.Compare(model, Reference, WrittenButLast, tokens[^1], 16);
+        Assert.Equal(expected.Steps, quality.GetProperty("steps").GetInt32());
+        Assert.Equal(expected.MeanKl, quality.GetProperty("meanKl").GetDouble(), 12);
+        Assert.Equal(expected.Top1Agreement, quality.GetProperty("top1Agreement").GetDouble(), 12);
+        Assert.Equal(expected.CandidatePerplexity, quality.GetProperty("candidatePerplexity").GetDouble(), 12);
+    }
+
+    [Fact]
     public async Task Compress_of_a_text_that_fills_the_context_measures_the_one_step_that_fits()
     {
         string textFile = Path.Combine(cli.Folder, "long.txt");

@@ -197,6 +197,30 @@ public sealed class CompressionTests : IDisposable
     }
 
     [Fact]
+    public void Compare_from_a_position_feeds_the_slot_that_holds_it_as_a_resumed_cartridge_does()
+    {
+        // A cache holding every token, the last fed again at its own position (rewriting an identical entry), decodes as one
+        // holding all but the last: so a cartridge imported whole is measured the way it runs.
+        int[] tokens = Prompt;
+        KvCache Whole()
+        {
+            var cache = Stories.PrefillAllButLast(tokens);
+            Stories.Model.Forward(tokens[^1], tokens.Length - 1, cache);
+            return cache;
+        }
+
+        var same = CacheComparison.Compare(Stories.Model, () => Stories.PrefillAllButLast(tokens), Whole, tokens[^1], tokens.Length - 1, 20);
+        Assert.Equal(20, same.Steps);
+        Assert.Equal(1.0, same.Top1Agreement);
+        Assert.Equal(0.0, same.MeanKl, 12);
+        Assert.Equal(20, same.GreedyCommonPrefix);
+
+        // Fed after the last entry instead, the whole cache sees the last token twice.
+        Assert.True(CacheComparison.Compare(Stories.Model, () => Stories.PrefillAllButLast(tokens), Whole, tokens[^1], 20).MeanKl > 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CacheComparison.Compare(Stories.Model, () => Stories.PrefillAllButLast(tokens), Whole, tokens[^1], -1, 20));
+    }
+
+    [Fact]
     public void Compare_disposes_every_cache_it_asks_for()
     {
         // Disposing a cache frees its backend state (device buffers on a GPU), so binding it again makes a new one; the state

@@ -108,8 +108,10 @@ internal static class CartridgeCommands
             ContinuationQuality? quality = null;
             if (steps > 0)
             {
-                // Same setting as a resumed cartridge: everything but the last token cached, the last one fed first. Compare
-                // decodes as many steps as the context leaves room for, at least that first one (the text fits the context).
+                // Measured on the cartridge written, as `cartridge run` decodes it: its entries imported and the last token fed
+                // again at its own position (rewriting its entry, so the context is the other kept entries), against the whole
+                // text but that token. A second compression of all but the last token kept another set (its vote window moved by
+                // one, one entry more). Compare decodes as many steps as the context leaves room for, at least that first one.
                 quality = CacheComparison.Compare(
                     llama,
                     () =>
@@ -125,10 +127,11 @@ internal static class CartridgeCommands
                     () =>
                     {
                         var c = llama.CreateCache();
-                        compressor.PrefillAndCompress(llama, tokens[..^1], c, ct);
+                        cart.ImportInto(llama, c);
                         return c;
                     },
                     tokens[^1],
+                    tokens.Length - 1,
                     steps);
             }
 

@@ -12,7 +12,23 @@ public static class CacheComparison
     /// twice (teacher-forced run on the reference's greedy tokens, then free-running greedy runs). The caches are disposed
     /// when done with (a device model's copies are freed then, not at garbage collection).
     /// </summary>
-    public static ContinuationQuality Compare(LlamaModel model, Func<KvCache> reference, Func<KvCache> candidate, int firstToken, int steps)
+    public static ContinuationQuality Compare(LlamaModel model, Func<KvCache> reference, Func<KvCache> candidate, int firstToken, int steps) =>
+        Compare(model, reference, candidate, firstToken, null, steps);
+
+    /// <summary>
+    /// <see cref="Compare(LlamaModel, Func{KvCache}, Func{KvCache}, int, int)"/> with <paramref name="firstToken"/> fed at
+    /// <paramref name="firstPosition"/> in both caches: into the slot that holds that position (rewriting its entry and dropping
+    /// later slots, as <see cref="Generator.Resume"/> feeds a cartridge's last token again) or, past a cache's last position, into
+    /// its next free slot. So a cartridge imported whole is measured as it runs.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="firstPosition"/> is neither held by a slot of a cache nor past its last.</exception>
+    public static ContinuationQuality Compare(LlamaModel model, Func<KvCache> reference, Func<KvCache> candidate, int firstToken, int firstPosition, int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstPosition);
+        return Compare(model, reference, candidate, firstToken, (int?)firstPosition, steps);
+    }
+
+    private static ContinuationQuality Compare(LlamaModel model, Func<KvCache> reference, Func<KvCache> candidate, int firstToken, int? firstPosition, int steps)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(reference);
@@ -21,9 +37,12 @@ public static class CacheComparison
 
         using var refCache = reference();
         using var candCache = candidate();
+        var (refPosition, refSlot) = Start(refCache, firstPosition);
+        var (candPosition, candSlot) = Start(candCache, firstPosition);
+
         // Slots and positions both run out (a compressed cache's positions run ahead of its slots).
-        int n = Math.Min(steps, Math.Min(model.Config.SeqLen - refCache.Length, model.Config.SeqLen - candCache.Length));
-        n = Math.Min(n, model.Config.PositionLimit - Math.Max(refCache.NextPosition, candCache.NextPosition));
+        int n = Math.Min(steps, Math.Min(model.Config.SeqLen - refSlot, model.Config.SeqLen - candSlot));
+        n = Math.Min(n, model.Config.PositionLimit - Math.Max(refPosition, candPosition));
         if (n < 1)
         {
             throw new ArgumentException("no room left in the caches to decode.", nameof(steps));
@@ -37,10 +56,11 @@ public static class CacheComparison
         int token = firstToken;
         for (int i = 0; i < n; i++)
         {
-            var refLogits = model.ForwardAt(token, refCache.NextPosition, refCache.Length, refCache);
+            // The first token where the caller said; each later one after the entry the step before wrote.
+            var refLogits = i == 0 ? model.ForwardAt(token, refPosition, refSlot, refCache) : model.ForwardAt(token, refCache.NextPosition, refCache.Length, refCache);
             int next = Sampler.ArgMax(refLogits);
             LogSoftmax(refLogits, p);
-            var candLogits = model.ForwardAt(token, candCache.NextPosition, candCache.Length, candCache);
+            var candLogits = i == 0 ? model.ForwardAt(token, candPosition, candSlot, candCache) : model.ForwardAt(token, candCache.NextPosition, candCache.Length, candCache);
             if (Sampler.ArgMax(candLogits) == next)
             {
                 agree++;
@@ -57,8 +77,8 @@ public static class CacheComparison
             token = next;
         }
 
-        int[] a = Greedy(model, reference, firstToken, n);
-        int[] b = Greedy(model, candidate, firstToken, n);
+        int[] a = Greedy(model, reference, firstToken, firstPosition, n);
+        int[] b = Greedy(model, candidate, firstToken, firstPosition, n);
         int matches = 0, prefix = 0;
         bool diverged = false;
         for (int i = 0; i < n; i++)
@@ -77,13 +97,19 @@ public static class CacheComparison
         return new ContinuationQuality(n, (double)agree / n, kl / n, Math.Exp(refNll / n), Math.Exp(candNll / n), (double)matches / n, prefix);
     }
 
-    private static int[] Greedy(LlamaModel model, Func<KvCache> create, int token, int n)
+    // Where a cache takes the first token: at the given position (the slot holding it, or the next free one past the last),
+    // else after its last entry.
+    private static (int Position, int Slot) Start(KvCache cache, int? firstPosition) =>
+        firstPosition is { } p ? (p, cache.SlotFor(p)) : (cache.NextPosition, cache.Length);
+
+    private static int[] Greedy(LlamaModel model, Func<KvCache> create, int token, int? firstPosition, int n)
     {
         using var cache = create();
+        var (position, slot) = Start(cache, firstPosition);
         var tokens = new int[n];
         for (int i = 0; i < n; i++)
         {
-            token = Sampler.ArgMax(model.ForwardAt(token, cache.NextPosition, cache.Length, cache));
+            token = Sampler.ArgMax(model.ForwardAt(token, position + i, slot + i, cache));
             tokens[i] = token;
         }
 

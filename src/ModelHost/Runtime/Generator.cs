@@ -224,7 +224,7 @@ public sealed class Generator
 
         int token = history[^1];
         bool stoppedAtBos = false;
-        int slot = SlotFor(cache, position);
+        int slot = cache.SlotFor(position);
         // The token sampled in slot s sits in s + 1, so a cache of SeqLen slots allows sampling up to slot SeqLen - 1; likewise
         // positions, which run ahead of slots after a compressed or moved cartridge: counting slots alone ran past the context.
         int end = Math.Min(steps, Math.Min(Model.Config.SeqLen - slot, limit - position));
@@ -253,31 +253,5 @@ public sealed class Generator
         }
 
         return new GenerationResult([.. history], generated, System.Text.Encoding.UTF8.GetString([.. bytes]), stoppedAtBos);
-    }
-
-    /// <summary>The slot that holds <paramref name="position"/>, or the next free slot for a position past the last one.</summary>
-    private static int SlotFor(KvCache cache, int position)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
-        if (position >= cache.NextPosition)
-        {
-            return cache.Length;
-        }
-
-        for (int s = cache.Length - 1; s >= 0; s--)
-        {
-            int p = cache.PositionOf(s);
-            if (p == position)
-            {
-                return s;
-            }
-
-            if (p < position)
-            {
-                break;
-            }
-        }
-
-        throw new ArgumentOutOfRangeException(nameof(position), position, "the position is neither held by a slot of the cache nor past its last one.");
     }
 }

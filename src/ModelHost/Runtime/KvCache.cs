@@ -69,6 +69,36 @@ public sealed class KvCache : IDisposable
     /// <summary>The position the next token continues from: one past the last filled slot's position (0 when empty).</summary>
     public int NextPosition => Length == 0 ? 0 : slotPositions[Length - 1] + 1;
 
+    /// <summary>
+    /// The slot a token at <paramref name="position"/> goes into: the one that holds that position (feeding it again rewrites the
+    /// entry), or the next free slot for a position past the last one.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The position is negative, or neither held by a slot nor past the last.</exception>
+    internal int SlotFor(int position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (position >= NextPosition)
+        {
+            return Length;
+        }
+
+        for (int s = Length - 1; s >= 0; s--)
+        {
+            int p = slotPositions[s];
+            if (p == position)
+            {
+                return s;
+            }
+
+            if (p < position)
+            {
+                break;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(position), position, "the position is neither held by a slot of the cache nor past its last one.");
+    }
+
     /// <summary>Keys of layer <paramref name="layer"/> at <paramref name="position"/> (kvDim floats).</summary>
     public Span<float> Key(int layer, int position) => Keys[layer].AsSpan(position * Config.KvDim, Config.KvDim);
 
