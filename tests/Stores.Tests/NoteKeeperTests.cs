@@ -1,6 +1,9 @@
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Consolidation;
 using AgentMem.MemoryCore.Cubes;
+using AgentMem.MemoryCore.Facts;
 using AgentMem.MemoryCore.Links;
+using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Notes;
 using AgentMem.MemoryCore.Time;
@@ -404,6 +407,117 @@ public sealed class LinkingJobTests
         Assert.Equal(batched.Counts, dry.Counts);
         Assert.Equal(batched.Actions, dry.Actions);
         Assert.Equal(await NotesAsync(memory, one), await NotesAsync(memory, seven));
+    }
+
+    [Fact]
+    public async Task A_consolidation_survivor_becomes_a_note_though_its_supersedes_link_came_first()
+    {
+        // "Has a link" was read as "is a note": the survivor of a merge (its supersedes link) got no keywords, context or
+        // note links, on this run or any later one.
+        await using var db = new TestDatabase();
+        var clock = new ManualTime(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
+        var memory = db.OpenMemory(time: clock);
+        await memory.CreateCubeAsync(TestDatabase.Alice, "facts");
+        var absorbed = await memory.AddAsync(TestDatabase.Alice, "facts", new MemoryDraft("Ann adopted a grey cat named Miso") { Actor = "Ann", Tags = ["fact"] });
+        clock.Advance(TimeSpan.FromHours(1));
+        var survivor = await memory.AddAsync(TestDatabase.Alice, "facts", new MemoryDraft("Ann adopted a grey cat named Miso yesterday") { Actor = "Ann", Tags = ["fact"] });
+        clock.Advance(TimeSpan.FromHours(1));
+        var vet = await memory.AddAsync(TestDatabase.Alice, "facts", new MemoryDraft("Ann took Miso the grey cat to the vet in Boston") { Actor = "Ann", Tags = ["fact"] });
+        var runner = new MaintenanceRunner([new ConsolidationJob(), new LinkingJob(options: new NoteKeeperOptions { MinLinkScore = 2.0 })]);
+
+        var results = await runner.RunAsync(memory, TestDatabase.Alice, "facts", ["consolidation", "linking"]);
+
+        Assert.Equal(1, results[0].Counts["merged"]);
+        Assert.Equal(2, results[1].Counts["noted"]);
+        var note = await memory.GetAsync(TestDatabase.Alice, survivor.Id);
+        Assert.Contains("miso", note.Keywords);
+        Assert.NotNull(note.Context);
+        Assert.Contains(note.Links, l => l.Type == LinkTypes.Supersedes && l.Target == absorbed.Id); // kept beside the note links
+        Assert.Contains(note.Links, l => l.Target == vet.Id && l.Type != LinkTypes.Supersedes);
+
+        // Built once: the next run leaves it as it is.
+        var again = Assert.Single(await runner.RunAsync(memory, TestDatabase.Alice, "facts", ["linking"]));
+        Assert.Equal(0, again.Counts["noted"]);
+        Assert.Equal(note.Version, (await memory.GetAsync(TestDatabase.Alice, survivor.Id)).Version);
+    }
+
+    [Fact]
+    public async Task The_current_fact_of_an_update_becomes_a_note_and_keeps_its_supersedes_link()
+    {
+        await using var db = new TestDatabase();
+        var clock = new ManualTime(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
+        var memory = db.OpenMemory(time: clock);
+        var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "facts");
+        var resolver = new FactResolver(memory);
+        var paris = await resolver.ResolveAsync(TestDatabase.Alice, "facts", new MemoryDraft("Ann lives in Paris with Miso the grey cat") { Tags = ["fact"], Source = SourceKind.Agent });
+        clock.Advance(TimeSpan.FromDays(10));
+        var oslo = await resolver.ResolveAsync(TestDatabase.Alice, "facts", new MemoryDraft("Ann lives in Oslo with Miso the grey cat") { Tags = ["fact"], Source = SourceKind.Agent });
+        Assert.Equal((FactAction.Update, paris.Stored), (oslo.Decision.Action, oslo.Invalidated));
+
+        var run = await new LinkingJob().RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, clock.Now, DryRun: false));
+
+        Assert.Equal(1, run.Counts["noted"]);
+        var current = await memory.GetAsync(TestDatabase.Alice, oslo.Stored!.Value);
+        Assert.Contains("oslo", current.Keywords);
+        Assert.NotNull(current.Context);
+        Assert.Equal(paris.Stored, Assert.Single(current.Links, l => l.Type == LinkTypes.Supersedes).Target);
+    }
+
+    [Fact]
+    public async Task A_memory_that_got_a_back_link_earlier_in_the_run_is_still_built_as_a_note()
+    {
+        // The older note linked to the newer memory through its tags alone, the evolution gave the newer one a back-link,
+        // and at its turn it counted as a note already: no keywords, no context, no links of its own, for good.
+        await using var db = new TestDatabase();
+        var clock = new ManualTime(new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero));
+        var memory = db.OpenMemory(time: clock);
+        var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        for (int i = 0; i < 60; i++)
+        {
+            await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft($"Reminder number {i} for the week."));
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        string[] tags = ["camping", "tahoe", "outdoors", "family"];
+        var x = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("We went camping at Lake Tahoe with the kids.") { Tags = tags });
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var y = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Melanie bought a new Subaru Outback for the Lake Tahoe camping trips.") { Tags = tags });
+        var job = new LinkingJob();
+
+        await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, clock.Now, DryRun: false));
+
+        Assert.Contains((await memory.GetAsync(TestDatabase.Alice, x.Id)).Links, l => l.Target == y.Id);
+        var note = await memory.GetAsync(TestDatabase.Alice, y.Id);
+        Assert.Contains("subaru outback", note.Keywords);
+        Assert.NotNull(note.Context);
+        Assert.Single(note.Links, l => l.Target == x.Id); // the back-link kept, not linked a second time
+
+        var again = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, clock.Now, DryRun: false));
+        Assert.Equal(0, again.Counts["noted"]);
+        Assert.Equal(note.Version, (await memory.GetAsync(TestDatabase.Alice, y.Id)).Version);
+    }
+
+    [Fact]
+    public async Task A_linked_memory_without_keywords_is_built_once_and_not_again()
+    {
+        // Nothing in "Ok, sure." is a keyword: its context marks it as a note, so later runs do not build it again.
+        await using var db = new TestDatabase();
+        var memory = db.OpenMemory();
+        var cube = await memory.CreateCubeAsync(TestDatabase.Alice, "notes");
+        var question = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Can you book the Lisbon offsite for September?") { Actor = "Deb" });
+        var answer = await memory.AddAsync(TestDatabase.Alice, "notes", new MemoryDraft("Ok, sure.") { Actor = "Omar", Links = [new MemoryLink(question.Id, "answers")] });
+        var job = new LinkingJob();
+
+        var first = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
+        var note = await memory.GetAsync(TestDatabase.Alice, answer.Id);
+        Assert.Equal(2, first.Counts["noted"]);
+        Assert.Empty(note.Keywords);
+        Assert.StartsWith("Omar states a fact", note.Context, StringComparison.Ordinal);
+        Assert.Equal(new MemoryLink(question.Id, "answers"), Assert.Single(note.Links));
+
+        var second = await job.RunAsync(new AgentMem.MemoryCore.Maintenance.MaintenanceContext(memory, TestDatabase.Alice, cube, DateTimeOffset.UtcNow, DryRun: false));
+        Assert.Equal(0, second.Counts["noted"]);
+        Assert.Equal(note.Version, (await memory.GetAsync(TestDatabase.Alice, answer.Id)).Version);
     }
 
     /// <summary>Every memory of the cube as text: version, keywords, tags, context and links (targets by their text).</summary>

@@ -37,6 +37,13 @@ public static class LinkTypes
     /// </summary>
     public static IReadOnlyList<string> Derivations { get; } = [Encodes, DerivedFrom];
 
+    /// <summary>
+    /// The types of the Zettelkasten links between notes (<see cref="RelatesTo"/>, <see cref="Elaborates"/>,
+    /// <see cref="Contradicts"/>): a memory with one of them is in the note graph. The others (a supersede chain, a
+    /// provenance link, a caller's own type) say nothing about whether a memory is a linked note.
+    /// </summary>
+    public static IReadOnlyList<string> Notes { get; } = [RelatesTo, Elaborates, Contradicts];
+
     /// <summary>The type the other end of a note link of <paramref name="type"/> gets, so links read the same from both sides.</summary>
     public static string Reverse(string type) => type switch
     {

@@ -1,8 +1,11 @@
 namespace AgentMem.MemoryCore.Notes;
 
 /// <summary>
-/// The <c>linking</c> maintenance job: every active memory of the cube without links becomes a Zettelkasten note (keywords,
-/// tags, context where missing) linked to its related notes, in creation order, with neighbours evolving (see <see cref="NoteKeeper"/>).
+/// The <c>linking</c> maintenance job: every active memory of the cube that is not a linked note yet becomes a Zettelkasten
+/// note (keywords, tags, context where missing) linked to its related notes, in creation order, with neighbours evolving
+/// (see <see cref="NoteKeeper"/>). A memory whose only links are not note links (a merge's survivor or an updated fact
+/// with its <c>supersedes</c> link, a caller's own) or whose only note links are back-links it got before its note was
+/// built is built and linked too (<see cref="NoteKeeper.NeedsLinking"/>).
 /// </summary>
 public sealed class LinkingJob : IMaintenanceJob
 {
@@ -33,7 +36,7 @@ public sealed class LinkingJob : IMaintenanceJob
     public string Name => JobName;
 
     /// <inheritdoc />
-    public string Description => "Turn unlinked memories into notes (keywords, tags, context) and link them to related notes; neighbours evolve as new versions.";
+    public string Description => "Turn memories that are not linked notes yet into notes (keywords, tags, context) and link them to related notes; neighbours evolve as new versions.";
 
     /// <inheritdoc />
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -43,7 +46,7 @@ public sealed class LinkingJob : IMaintenanceJob
         var pending = new List<MemoryItem>();
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, new MemoryFilter { States = [LifecycleState.Active] }, cancellationToken).ConfigureAwait(false))
         {
-            if (item.Links.Count == 0)
+            if (NoteKeeper.NeedsLinking(item))
             {
                 pending.Add(item);
             }

@@ -115,9 +115,9 @@ public sealed class NoteKeeper : IDisposable
 
     /// <summary>
     /// Turns an existing memory into a linked note (the maintenance path for memories added without <see cref="AddAsync"/>):
-    /// missing keywords, tags and context are extracted, links to related notes are added, neighbours evolve. One new version
-    /// with the reason; null when it is not active, already has links, or is already a note with nothing to link to (no
-    /// version that would change nothing). With <paramref name="dryRun"/>, nothing is written and the links it would get
+    /// missing keywords, tags and context are extracted, links to related notes are added beside the links it has, neighbours
+    /// evolve. One new version with the reason; null when it is not active, is a note with note links already
+    /// (<see cref="NeedsLinking"/>), or is already a note with nothing to link to (no version that would change nothing). With <paramref name="dryRun"/>, nothing is written and the links it would get
     /// are returned.
     /// </summary>
     public async Task<NoteOutcome?> LinkExistingAsync(Scope actor, MemoryId id, bool dryRun = false, CancellationToken cancellationToken = default)
@@ -155,13 +155,13 @@ public sealed class NoteKeeper : IDisposable
         ArgumentNullException.ThrowIfNull(ids);
 
         // Read and extract first, outside the gate: an LLM extractor is slow and needs no index. A dry run reads through
-        // what it planned: a memory an earlier call evolved is linked already.
+        // what it planned: a memory an earlier call built is a note already.
         var items = await memory.GetManyAsync(actor, ids, cancellationToken).ConfigureAwait(false);
         var extracted = new NoteAttributes?[ids.Count];
         for (int i = 0; i < ids.Count; i++)
         {
             var item = dryRun?.Planned(ids[i]) ?? items[i];
-            if (Linkable(item) && item.Keywords.Count == 0 && item.Context is null)
+            if (NeedsLinking(item) && !IsBuilt(item))
             {
                 extracted[i] = await extractor.ExtractAsync(Input(item.Text, item.Provenance.Actor, item.Scope, item.ValidFrom ?? item.Provenance.RecordedAt), cancellationToken).ConfigureAwait(false);
             }
@@ -180,9 +180,10 @@ public sealed class NoteKeeper : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // An earlier note of this call (or of the dry run) may have evolved it (a back-link): then it is linked already.
+                // An earlier note of this call (or of the dry run) may have evolved it: a back-link makes it linked, not a
+                // note, so one whose note is not built yet is still built (keeping the back-link) and gets its own links.
                 var item = writes.Planned(ids[i]) ?? items[i];
-                if (!Linkable(item))
+                if (!NeedsLinking(item))
                 {
                     continue;
                 }
@@ -260,7 +261,21 @@ public sealed class NoteKeeper : IDisposable
     private static NoteInput Input(string text, string? actor, Scope writer, DateTimeOffset validFrom) =>
         new(text, actor ?? writer.Agent ?? writer.User, validFrom);
 
-    private static bool Linkable(MemoryItem item) => item.State == LifecycleState.Active && item.Links.Count == 0;
+    /// <summary>
+    /// Whether linking has work for <paramref name="item"/>: it is active and either its note is not built
+    /// (<see cref="IsBuilt"/>) or it has no note link yet (<see cref="LinkTypes.Notes"/>; one without is looked at again
+    /// by each linking run, as a later note may relate to it). Its other links decide nothing: a merge's survivor and an
+    /// updated fact get a <c>supersedes</c> link before they are ever notes, and a memory an earlier note linked to got
+    /// its back-link before its own note was built.
+    /// </summary>
+    internal static bool NeedsLinking(MemoryItem item) =>
+        item.State == LifecycleState.Active && (!IsBuilt(item) || !item.Links.Any(l => LinkTypes.Notes.Contains(l.Type)));
+
+    /// <summary>
+    /// Whether the note of <paramref name="item"/> is built: it has keywords or a context. A built note always has a
+    /// context (the extractors give one for any text), so a text without a single keyword is built once, not every run.
+    /// </summary>
+    private static bool IsBuilt(MemoryItem item) => item.Keywords.Count > 0 || item.Context is not null;
 
     private async Task<NoteOutcome?> LinkOneAsync(MemoryItem item, NoteLinker linker, NoteAttributes? attributes, NoteWrites writes, CancellationToken cancellationToken)
     {
@@ -268,7 +283,12 @@ public sealed class NoteKeeper : IDisposable
         var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, MaxTags);
         string? context = item.Context ?? attributes?.Context;
         linker.Remove(item.Id); // never link a note to itself
-        var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks, options.MinLinkScore);
+
+        // A memory it links to already (a back-link, a supersede chain's, a caller's own) is not linked twice, and leaves
+        // its slot to the next best.
+        var linked = item.Links.Select(l => l.Target).ToHashSet();
+        var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks + linked.Count, options.MinLinkScore)
+            .Where(l => !linked.Contains(l.Target)).Take(options.MaxLinks).ToList();
         if (links.Count == 0 && keywords.SequenceEqual(item.Keywords, StringComparer.Ordinal) && tags.SequenceEqual(item.Tags, StringComparer.Ordinal) && context == item.Context)
         {
             // Already a note, and still nothing to link to: a version would change nothing (a later note may link to it).
@@ -281,7 +301,7 @@ public sealed class NoteKeeper : IDisposable
             Keywords = keywords,
             Tags = tags,
             Context = context,
-            Links = links,
+            Links = [.. item.Links, .. links],
             Reason = links.Count == 0 ? "note built: keywords, tags, context" : $"note built and linked to {links.Count} note(s)",
         };
         var updated = writes.Plan(item, change);
