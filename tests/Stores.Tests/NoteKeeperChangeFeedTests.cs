@@ -46,6 +46,28 @@ public sealed class NoteKeeperChangeFeedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_note_frozen_around_the_keeper_is_still_linked_to_and_left_as_it_is()
+    {
+        // Frozen is live (searched, pinned): it was dropped from the index, so no later note linked to it. It gets the
+        // forward link; the back-link, a new version of it, is what freezing forbids.
+        var frozen = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("We took the kids camping at Lake Tahoe with Melanie and the Subaru yesterday."));
+        await memory.SetStateAsync(TestDatabase.Alice, frozen.Added.Id, LifecycleState.Frozen);
+        var pinned = await memory.GetAsync(TestDatabase.Alice, frozen.Added.Id);
+
+        var cached = await keeper.AddAsync(TestDatabase.Alice, "notes", Draft("Camping at Lake Tahoe again with Melanie and the Subaru, the kids loved it."));
+        using var fresh = new NoteKeeper(memory, options: Options); // an index read from the store, not caught up
+        var built = await fresh.AddAsync(TestDatabase.Alice, "notes", Draft("Lake Tahoe camping with the Subaru is the kids' favourite."));
+        var plain = await memory.AddAsync(TestDatabase.Alice, "notes", Draft("Melanie drove the Subaru to Lake Tahoe for camping."));
+        var linked = await fresh.LinkExistingAsync(TestDatabase.Alice, plain.Id);
+
+        Assert.Contains(cached.Links, l => l.Target == frozen.Added.Id);
+        Assert.Contains(built.Links, l => l.Target == frozen.Added.Id);
+        Assert.Contains(linked!.Links, l => l.Target == frozen.Added.Id);
+        var after = await memory.GetAsync(TestDatabase.Alice, frozen.Added.Id);
+        Assert.Equal((LifecycleState.Frozen, pinned.Version, pinned.Links.Count), (after.State, after.Version, after.Links.Count));
+    }
+
+    [Fact]
     public async Task A_memory_edited_while_its_note_is_extracted_keeps_the_edit()
     {
         // The note was planned on the memory as read before the (slow) extraction and written as whole lists: the tags

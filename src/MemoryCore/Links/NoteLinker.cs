@@ -40,19 +40,20 @@ public sealed class NoteLinker
         Remove(item.Id);
         var features = Features(item.Keywords, item.Tags);
         int slot = notes.Count;
-        notes.Add(new Entry(item.Id, item.Version, item.Provenance.Actor, features, HasNegation(item.Text), item.State == LifecycleState.Active));
+        notes.Add(new Entry(item.Id, item.Version, item.Provenance.Actor, features, HasNegation(item.Text), Linkable(item.State)));
         slots[item.Id] = slot;
         Post(slot);
     }
 
     /// <summary>
-    /// Brings the index in step with <paramref name="item"/> as the store holds it now: re-indexed when active and not
-    /// indexed at this version already (the keeper indexes its own writes as it plans them), removed otherwise.
+    /// Brings the index in step with <paramref name="item"/> as the store holds it now: re-indexed when linkable (active or
+    /// frozen, see <see cref="Linkable"/>) and not indexed at this version already (the keeper indexes its own writes as it
+    /// plans them), removed otherwise.
     /// </summary>
     public void Apply(MemoryItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        if (item.State != LifecycleState.Active)
+        if (!Linkable(item.State))
         {
             Remove(item.Id);
         }
@@ -61,6 +62,13 @@ public sealed class NoteLinker
             Index(item);
         }
     }
+
+    /// <summary>
+    /// Whether a note in <paramref name="state"/> may be linked to: an active one, and a frozen one, which is live and
+    /// searched (pinned, often what matters most); only its back-link, a new version of it, is refused by the store.
+    /// Deleted, archived and superseded notes get no new links.
+    /// </summary>
+    internal static bool Linkable(LifecycleState state) => state is LifecycleState.Active or LifecycleState.Frozen;
 
     /// <summary>Stops linking to <paramref name="id"/> (deleted, archived or superseded notes get no new links).</summary>
     public void Remove(MemoryId id)

@@ -352,6 +352,7 @@ public sealed class NoteKeeper : IDisposable
             return null;
         }
 
+        // A frozen neighbour is linked to but not written: a back-link would be a new version of a pinned memory.
         if (neighbour.State != LifecycleState.Active || neighbour.Links.Count >= options.MaxLinksPerNote || neighbour.Links.Any(l => l.Target == note.Id))
         {
             return null;
@@ -401,7 +402,8 @@ public sealed class NoteKeeper : IDisposable
 
         // The position is taken before reading: a write that lands during the read is applied again next time, never missed.
         var fresh = new CubeLinks(new NoteLinker(), await memory.ChangeSequenceAsync(actor, cube, cancellationToken).ConfigureAwait(false));
-        await foreach (var item in memory.ListAsync(actor, cube.Id, new MemoryFilter { States = [LifecycleState.Active] }, cancellationToken).ConfigureAwait(false))
+        // Frozen notes too: they are link targets (only their evolution, a new version, is skipped).
+        await foreach (var item in memory.ListAsync(actor, cube.Id, new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Frozen] }, cancellationToken).ConfigureAwait(false))
         {
             fresh.Linker.Index(item);
         }
