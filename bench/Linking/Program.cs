@@ -9,22 +9,40 @@ using AgentMem.MemoryCore.Model;
 // The note-linking index of a cube lives as long as its NoteKeeper and is re-indexed on every update and every evolution
 // of a neighbour. This harness rewrites each of N notes R times (one keyword changed each time, as evolution does) and
 // then measures the heap the index holds and the time of a link suggestion, beside an index built fresh from the same
-// current notes in the same run: the fresh one is what the long-lived one should cost. A second table times finding a
-// memory's incoming links on SQLite (and PostgreSQL with --postgres), see IncomingRun.
+// current notes in the same run: the fresh one is what the long-lived one should cost. With --grow, a table times
+// linking a cube note by note (see GrowthRun). A last table times finding a memory's incoming links on SQLite (and
+// PostgreSQL with --postgres), see IncomingRun.
 if (HarnessArguments.ParseOrReport(() => LinkingOptions.Parse(args)) is not { } options)
 {
     return 2;
 }
 
 HarnessReport.PrintHeader("Note-linking index after rewrites", "Linking", args);
-Console.WriteLine();
-Console.WriteLine("| notes | rewrites per note | rewrite µs/op | heap MB (long-lived) | heap MB (fresh) | heap ratio | suggest µs (long-lived) | suggest µs (fresh) | time ratio |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-foreach (int rewrites in options.Rewrites)
+if (options.Rewrites.Count > 0)
 {
-    var row = LinkingRun.Measure(options.Notes, rewrites, options.Queries);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {options.Notes:N0} | {rewrites} | {row.RewriteMicros:F2} | {row.LongLivedMb:F1} | {row.FreshMb:F1} | {row.LongLivedMb / row.FreshMb:F2} | {row.LongLivedSuggestMicros:F0} | {row.FreshSuggestMicros:F0} | {row.LongLivedSuggestMicros / row.FreshSuggestMicros:F2} |"));
+    Console.WriteLine();
+    Console.WriteLine("| notes | rewrites per note | rewrite µs/op | heap MB (long-lived) | heap MB (fresh) | heap ratio | suggest µs (long-lived) | suggest µs (fresh) | time ratio |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (int rewrites in options.Rewrites)
+    {
+        var row = LinkingRun.Measure(options.Notes, rewrites, options.Queries);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {options.Notes:N0} | {rewrites} | {row.RewriteMicros:F2} | {row.LongLivedMb:F1} | {row.FreshMb:F1} | {row.LongLivedMb / row.FreshMb:F2} | {row.LongLivedSuggestMicros:F0} | {row.FreshSuggestMicros:F0} | {row.LongLivedSuggestMicros / row.FreshSuggestMicros:F2} |"));
+    }
+}
+
+if (options.Grow.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("## A cube linked note by note: suggest, then index, for each note");
+    Console.WriteLine();
+    Console.WriteLine("| notes | seconds | CPU seconds | CPU µs per note | links suggested | checksum |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---|");
+    foreach (int size in options.Grow)
+    {
+        var (seconds, cpuSeconds, links, checksum) = GrowthRun.Measure(size);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {size:N0} | {seconds:F2} | {cpuSeconds:F2} | {cpuSeconds * 1e6 / size:F0} | {links:N0} | {checksum} |"));
+    }
 }
 
 if (options.CubeSizes.Count > 0)
@@ -51,22 +69,25 @@ static async Task PrintIncomingAsync(string backend, MemoryOS memory, int size)
         $"| {backend} | {size:N0} | {linking:N0} ({Lookups}) | {scanMs:F1} | {indexMs:F2} | {scanMs / indexMs:F0}× |"));
 }
 
-/// <summary>Sizes of the run: <c>[notes] [--rewrites 0,5,20] [--queries 2000] [--cube-sizes 1000,10000] [--postgres URI]</c>.</summary>
-internal sealed record LinkingOptions(int Notes, IReadOnlyList<int> Rewrites, int Queries, IReadOnlyList<int> CubeSizes, string? Postgres)
+/// <summary>Sizes of the run: <c>[notes] [--rewrites 0,5,20] [--queries 2000] [--grow 2000,8000] [--cube-sizes 1000,10000] [--postgres URI]</c>.</summary>
+internal sealed record LinkingOptions(int Notes, IReadOnlyList<int> Rewrites, int Queries, IReadOnlyList<int> Grow, IReadOnlyList<int> CubeSizes, string? Postgres)
 {
-    private const string Usage = "usage: [notes] [--rewrites 0,5,20] [--queries 2000] [--cube-sizes 1000,10000 (none: 0)] [--postgres URI]";
+    private const string Usage = "usage: [notes] [--rewrites 0,5,20 (none: none)] [--queries 2000] [--grow 2000,8000 (default: none)] [--cube-sizes 1000,10000 (none: 0)] [--postgres URI]";
 
     public static LinkingOptions Parse(string[] args)
     {
         int notes = 10_000, queries = 2_000;
-        IReadOnlyList<int> rewrites = [0, 5, 20], cubeSizes = [1_000, 10_000];
+        IReadOnlyList<int> rewrites = [0, 5, 20], grow = [], cubeSizes = [1_000, 10_000];
         string? postgres = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--rewrites" when i + 1 < args.Length:
-                    rewrites = [.. args[++i].Split(',').Select(s => Whole(s, "--rewrites", allowZero: true))];
+                    rewrites = args[++i] == "none" ? [] : [.. args[i].Split(',').Select(s => Whole(s, "--rewrites", allowZero: true))];
+                    break;
+                case "--grow" when i + 1 < args.Length:
+                    grow = [.. args[++i].Split(',').Select(s => Whole(s, "--grow", allowZero: false))];
                     break;
                 case "--queries" when i + 1 < args.Length:
                     queries = Whole(args[++i], "--queries", allowZero: false);
@@ -83,7 +104,7 @@ internal sealed record LinkingOptions(int Notes, IReadOnlyList<int> Rewrites, in
             }
         }
 
-        return new LinkingOptions(notes, rewrites, queries, cubeSizes, postgres);
+        return new LinkingOptions(notes, rewrites, queries, grow, cubeSizes, postgres);
     }
 
     private static int Whole(string text, string name, bool allowZero) =>

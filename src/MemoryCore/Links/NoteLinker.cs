@@ -19,6 +19,15 @@ public sealed class NoteLinker
     /// <summary>Dead entries tolerated below this however small the index, so tiny cubes do not rebuild on every write.</summary>
     internal const int CompactionMinimum = 64;
 
+    /// <summary>
+    /// A feature held by more notes than this, and by more than one in <see cref="CommonShare"/>, makes no note a link
+    /// candidate (see <see cref="Suggest"/>); a cube of up to this many notes is scored in full.
+    /// </summary>
+    public const int CommonMinimum = 1000;
+
+    /// <summary>The share of the notes (one in this many) beyond which a feature of a large cube is common (<see cref="CommonMinimum"/>).</summary>
+    public const int CommonShare = 10;
+
     // Cues that a note negates what a neighbour says beyond the fact rules' negation words: "Bob stopped visiting" undoes
     // "Bob visits". The rest (not, any n't, never, no longer, ...) is FactText.IsNegated's, one rule for facts and notes.
     private static readonly string[] EndingVerbs = ["stopped", "quit"];
@@ -32,6 +41,9 @@ public sealed class NoteLinker
 
     /// <summary>Entries held, the indexed notes and the dead ones a rebuild has not dropped yet (for tests).</summary>
     internal int EntryCount => notes.Count;
+
+    /// <summary>Posting entries <see cref="Suggest"/> has read (for tests: what a suggestion costs).</summary>
+    internal long PostingsRead { get; private set; }
 
     /// <summary>Indexes (or re-indexes) <paramref name="item"/> by its keywords and tags.</summary>
     public void Index(MemoryItem item)
@@ -89,6 +101,14 @@ public sealed class NoteLinker
     /// Up to <paramref name="max"/> links for a note with these attributes, best first, each with its type, a weight in (0, 1]
     /// and the reason (what the notes share). Only candidates scoring at least <paramref name="minScore"/> (summed IDF) qualify.
     /// </summary>
+    /// <remarks>
+    /// The cost follows the notes that share the note's rarer features, not the cube: the features' posting lists are read
+    /// rarest first, and reading stops once the features not read yet could not, all together, lift a note not met yet
+    /// into the suggestions. In a cube of more than <see cref="CommonMinimum"/> notes a feature held by more than one note
+    /// in <see cref="CommonShare"/> and more than <see cref="CommonMinimum"/> notes ("user", "today", a coarse tag) is not
+    /// read at all: it still counts towards the score of a note met through a rarer feature, but a note that shares nothing
+    /// else is no candidate (such a link says little, and reading those lists made linking a cube quadratic).
+    /// </remarks>
     public IReadOnlyList<MemoryLink> Suggest(string text, string? actor, IReadOnlyList<string> keywords, IReadOnlyList<string> tags, int max, double minScore)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -99,50 +119,21 @@ public sealed class NoteLinker
             return [];
         }
 
-        var features = Features(keywords, tags);
-        var shown = Display(keywords);
-        var scores = new Dictionary<int, (double Score, List<string> Shared)>();
-        double n = slots.Count;
-        foreach (string f in features)
-        {
-            if (!postings.TryGetValue(f, out var list))
-            {
-                continue;
-            }
-
-            int live = liveCounts.GetValueOrDefault(f);
-            if (live == 0)
-            {
-                continue;
-            }
-
-            // Smoothed IDF (ln((N+1)/df) + 1) so a tiny cube can still link; tags are coarse topics and count for less.
-            double idf = (Math.Log((n + 1) / live) + 1) * (f.StartsWith('#') ? 0.3 : 1.0);
-            foreach (int s in list)
-            {
-                if (!notes[s].Live)
-                {
-                    continue;
-                }
-
-                var (score, shared) = scores.GetValueOrDefault(s, (0, []));
-                shared.Add(f);
-                scores[s] = (score + idf, shared);
-            }
-        }
-
-        bool negated = HasNegation(text);
-        var best = scores.Where(p => p.Value.Score >= minScore).OrderByDescending(p => p.Value.Score).ThenBy(p => p.Key).Take(max).ToList();
+        var terms = Weigh(Features(keywords, tags));
+        var best = Best(terms, max, minScore);
         if (best.Count == 0)
         {
             return [];
         }
 
-        double top = best[0].Value.Score;
+        var shown = Display(keywords);
+        bool negated = HasNegation(text);
+        double top = best[0].Score;
         var links = new List<MemoryLink>(best.Count);
-        foreach (var (slot, (score, shared)) in best)
+        foreach (var (slot, score) in best)
         {
             var other = notes[slot];
+            var shared = terms.Where(t => other.Features.Contains(t.Feature)).Select(t => t.Feature).ToList();
             int sharedKeywords = shared.Count(f => !f.StartsWith('#'));
             string type = negated != other.Negated && sharedKeywords >= 2 ? LinkTypes.Contradicts
                 : sharedKeywords >= 2 && actor is not null && string.Equals(actor, other.Actor, StringComparison.Ordinal) ? LinkTypes.Elaborates
@@ -152,6 +143,112 @@ public sealed class NoteLinker
         }
 
         return links;
+    }
+
+    /// <summary>
+    /// The features of a note that indexed notes hold, in the note's order, each with its weight: the smoothed IDF
+    /// (ln((N+1)/df) + 1, so a tiny cube can still link), less for tags, which are coarse topics.
+    /// </summary>
+    private List<Term> Weigh(HashSet<string> features)
+    {
+        double n = slots.Count;
+        var terms = new List<Term>(features.Count);
+        foreach (string f in features)
+        {
+            int live = liveCounts.GetValueOrDefault(f);
+            if (live > 0)
+            {
+                terms.Add(new Term(f, (Math.Log((n + 1) / live) + 1) * (f.StartsWith('#') ? 0.3 : 1.0), live));
+            }
+        }
+
+        return terms;
+    }
+
+    /// <summary>
+    /// The <paramref name="max"/> best notes scoring at least <paramref name="minScore"/>, best first (ties in indexing
+    /// order), read through the posting lists of the rarer terms only (see <see cref="Suggest"/>).
+    /// </summary>
+    private List<(int Slot, double Score)> Best(List<Term> terms, int max, double minScore)
+    {
+        int common = Math.Max(CommonMinimum, slots.Count / CommonShare);
+        var read = new bool[terms.Count];
+        var met = new HashSet<int>();
+
+        // The worst of the best so far on top, to be pushed out by a better one: lower score, or the same and indexed later.
+        var kept = new PriorityQueue<int, (double Score, int Slot)>(Comparer<(double Score, int Slot)>.Create(
+            (a, b) => a.Score != b.Score ? a.Score.CompareTo(b.Score) : b.Slot.CompareTo(a.Slot)));
+        foreach (int t in Enumerable.Range(0, terms.Count).OrderByDescending(i => terms[i].Weight).ThenBy(i => i))
+        {
+            if (terms[t].Live > common)
+            {
+                continue;
+            }
+
+            // A note not met yet shares none of the terms read: the rest, common ones included, is the most it can score.
+            // It has to reach the threshold, and once the suggestions are full, the worst of them (a tie may still win
+            // by indexing order); the small slack keeps a sum taken in another order from stopping a read it needs.
+            double rest = 0;
+            for (int i = 0; i < terms.Count; i++)
+            {
+                rest += read[i] ? 0 : terms[i].Weight;
+            }
+
+            double bar = kept.Count == max && kept.TryPeek(out _, out var worst) ? worst.Score : minScore;
+            if (rest * (1 + 1e-9) < bar)
+            {
+                break;
+            }
+
+            read[t] = true;
+            foreach (int slot in postings[terms[t].Feature])
+            {
+                PostingsRead++;
+                if (!notes[slot].Live || !met.Add(slot))
+                {
+                    continue;
+                }
+
+                double score = Score(terms, notes[slot]);
+                if (score < minScore)
+                {
+                    continue;
+                }
+
+                if (kept.Count < max)
+                {
+                    kept.Enqueue(slot, (score, slot));
+                }
+                else
+                {
+                    kept.EnqueueDequeue(slot, (score, slot));
+                }
+            }
+        }
+
+        var best = new List<(int Slot, double Score)>(kept.Count);
+        while (kept.TryDequeue(out int slot, out var priority))
+        {
+            best.Add((slot, priority.Score));
+        }
+
+        best.Reverse();
+        return best;
+    }
+
+    /// <summary>The summed weights of the terms <paramref name="entry"/> has, added in the note's order.</summary>
+    private static double Score(List<Term> terms, Entry entry)
+    {
+        double score = 0;
+        foreach (var term in terms)
+        {
+            if (entry.Features.Contains(term.Feature))
+            {
+                score += term.Weight;
+            }
+        }
+
+        return score;
     }
 
     /// <summary>Rebuilds the entries and posting lists from the indexed notes once the dead entries outnumber them.</summary>
@@ -243,4 +340,7 @@ public sealed class NoteLinker
         FactText.IsNegated(text) || FactText.Words(text).Any(w => EndingVerbs.Contains(w, StringComparer.Ordinal));
 
     private sealed record Entry(MemoryId Id, int Version, string? Actor, HashSet<string> Features, bool Negated, bool Live);
+
+    /// <summary>A feature of the note a suggestion is for, its weight and how many indexed notes hold it.</summary>
+    private readonly record struct Term(string Feature, double Weight, int Live);
 }
