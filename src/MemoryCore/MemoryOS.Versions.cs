@@ -17,6 +17,10 @@ public sealed partial class MemoryOS
     /// A memory whose text changed is recorded as recalled once the write has committed, as
     /// <see cref="RecordRecallAsync"/> records it and as a restore is: someone just used and corrected it, so the forgetting
     /// curve starts again. A change of tags, keywords, context, importance, validity or links alone is not a recall.
+    /// When another writer (another node, another request) stores a version of a memory between this call's read and its
+    /// write, the call is made again from a fresh read, a few times at most (then <see cref="MemoryVersionConflictException"/>):
+    /// a change without <see cref="MemoryChange.ExpectedVersion"/> is applied to the version that writer stored, and one
+    /// with it is refused as changed meanwhile.
     /// </remarks>
     public async Task<IReadOnlyList<MemoryItem>> UpdateManyAsync(Scope actor, IReadOnlyList<MemoryUpdate> updates, CancellationToken cancellationToken = default)
     {
@@ -37,7 +41,7 @@ public sealed partial class MemoryOS
             }
 
             return step;
-        }, linksFromCaller: true, cancellationToken).ConfigureAwait(false);
+        }, linksFromCaller: true, onRetry: edited.Clear, cancellationToken).ConfigureAwait(false);
 
         // Only here, for a caller's edit: the jobs' own writes (a note's evolution, a merge) go through WriteVersionsAsync
         // directly and are no recall, or every linked memory would be kept from fading by the links the jobs add to it.
@@ -52,7 +56,9 @@ public sealed partial class MemoryOS
     /// <remarks>
     /// A memory restored (moved from <see cref="LifecycleState.Archived"/>, <see cref="LifecycleState.Deleted"/> or
     /// <see cref="LifecycleState.Superseded"/> to <see cref="LifecycleState.Active"/>) is recorded as recalled once the
-    /// change has committed, as <see cref="RecordRecallAsync"/> records it: someone asked for it back.
+    /// change has committed, as <see cref="RecordRecallAsync"/> records it: someone asked for it back. A call that meets
+    /// another writer's version between its read and its write is decided again from a fresh read, as
+    /// <see cref="UpdateManyAsync"/> is: two archives of one memory both return it archived.
     /// </remarks>
     public Task<IReadOnlyList<MemoryItem>> SetStateManyAsync(Scope actor, IReadOnlyList<MemoryStateChange> changes, CancellationToken cancellationToken = default) =>
         SetStateManyAsync(actor, changes, stillDue: null, cancellationToken);
@@ -118,7 +124,7 @@ public sealed partial class MemoryOS
             }
 
             return new VersionPlan(next, reason ?? $"state {current.State} -> {state}", "state");
-        }, cancellationToken).ConfigureAwait(false);
+        }, linksFromCaller: false, onRetry: restored.Clear, cancellationToken).ConfigureAwait(false);
 
         // The forgetting clock runs from the last recall, else from the recording: a memory restored without one was
         // archived again by the next forgetting run. Its recall (in place, no version) comes after the change committed.
@@ -264,14 +270,23 @@ public sealed partial class MemoryOS
     /// whose links come from its own reads, a target purged since is no error.
     /// </summary>
     internal Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, CancellationToken cancellationToken) =>
-        WriteVersionsAsync(actor, ids, activityName, plan, linksFromCaller: false, cancellationToken);
+        WriteVersionsAsync(actor, ids, activityName, plan, linksFromCaller: false, onRetry: null, cancellationToken);
+
+    /// <summary>
+    /// How many times a caller's update, state change or soft delete is made when each attempt loses its memory to another
+    /// writer between its read and its write; the last loss is the caller's <see cref="MemoryVersionConflictException"/>.
+    /// </summary>
+    private const int MaxWriteAttempts = 5;
 
     /// <summary>
     /// <see cref="WriteVersionsAsync(Scope, IReadOnlyList{MemoryId}, string, Func{int, MemoryItem, DateTimeOffset, VersionPlan?}, CancellationToken)"/>;
     /// with <paramref name="linksFromCaller"/>, a link a step adds to a memory that is not stored refuses the whole write
-    /// with <see cref="MemoryValidationException"/> instead (see <see cref="RequireLinkTargetsAsync"/>).
+    /// with <see cref="MemoryValidationException"/> instead (see <see cref="RequireLinkTargetsAsync"/>). With
+    /// <paramref name="onRetry"/>, a write that loses a memory to another writer after its read (the store's
+    /// <see cref="MemoryVersionConflictException"/>) is made again from a fresh read, up to <see cref="MaxWriteAttempts"/>
+    /// times: <paramref name="onRetry"/> first drops what <paramref name="plan"/> noted on the attempt that lost.
     /// </summary>
-    private async Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, bool linksFromCaller, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<MemoryItem>> WriteVersionsAsync(Scope actor, IReadOnlyList<MemoryId> ids, string activityName, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, bool linksFromCaller, Action? onRetry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (ids.Count == 0)
@@ -286,6 +301,26 @@ public sealed partial class MemoryOS
             activity.SetTag("agentmem.batch_size", ids.Count);
         }
 
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteVersionsOnceAsync(actor, ids, plan, linksFromCaller, activity, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MemoryVersionConflictException) when (onRetry is not null && attempt < MaxWriteAttempts)
+            {
+                // Another writer (another node, another request) stored a version after this read; nothing of this one was
+                // stored. A caller's change is made again on the memory as that writer left it, as the caller would retry
+                // it: the plan checks an expected version the caller gave again (a 409 naming it), and a state asked for
+                // that the memory is now in leaves it unchanged. Jobs pass no onRetry: their plans were judged on a read.
+                onRetry();
+            }
+        }
+    }
+
+    /// <summary>One attempt of <see cref="WriteVersionsAsync(Scope, IReadOnlyList{MemoryId}, string, Func{int, MemoryItem, DateTimeOffset, VersionPlan?}, bool, Action?, CancellationToken)"/>: read, plan, write.</summary>
+    private async Task<IReadOnlyList<MemoryItem>> WriteVersionsOnceAsync(Scope actor, IReadOnlyList<MemoryId> ids, Func<int, MemoryItem, DateTimeOffset, VersionPlan?> plan, bool linksFromCaller, Activity? activity, CancellationToken cancellationToken)
+    {
         var current = await LoadForWriteAsync(actor, ids, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var replacements = new List<MemoryReplacement>(ids.Count);

@@ -543,7 +543,10 @@ public sealed partial class MemoryOS : IAsyncDisposable
         return after[0];
     }
 
-    /// <summary>Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op.</summary>
+    /// <summary>
+    /// Soft delete: writes a <see cref="LifecycleState.Deleted"/> tombstone version. Deleting twice is a no-op, also when
+    /// another writer's delete (or edit) lands between this call's read and its write: it is decided again from a fresh read.
+    /// </summary>
     public Task<MemoryItem> DeleteAsync(Scope actor, MemoryId id, string? reason = null, CancellationToken cancellationToken = default) =>
         DeleteAsync(actor, id, reason, expectedVersion: null, cancellationToken);
 
@@ -568,7 +571,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
             EnsureWritable(current, "delete");
             return new VersionPlan(current with { State = LifecycleState.Deleted, StateReason = why, Version = current.Version + 1, UpdatedAt = now }, why, "delete");
-        }, cancellationToken).ConfigureAwait(false);
+        }, linksFromCaller: false, onRetry: static () => { }, cancellationToken).ConfigureAwait(false); // the plan notes nothing to drop
         return after[0];
     }
 
@@ -735,7 +738,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     public async Task<MemoryItem> SupersedeAsync(Scope actor, MemoryId id, string reason, IReadOnlyList<MemoryLink>? links = null, DateTimeOffset? validTo = null, bool keepValidity = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var after = await WriteVersionsAsync(actor, [id], "memory.supersede", (_, current, now) => Superseding(current, reason, links, validTo, keepValidity, now), linksFromCaller: true, cancellationToken).ConfigureAwait(false);
+        var after = await WriteVersionsAsync(actor, [id], "memory.supersede", (_, current, now) => Superseding(current, reason, links, validTo, keepValidity, now), linksFromCaller: true, onRetry: null, cancellationToken).ConfigureAwait(false);
         return after[0];
     }
 

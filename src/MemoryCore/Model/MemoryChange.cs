@@ -39,7 +39,8 @@ public sealed record MemoryChange
     /// <summary>
     /// The version the change was made from (null: any). When the memory has moved on since, the update is refused with a
     /// <see cref="Errors.MemoryStateException"/> instead of overwriting what another writer stored: a read-modify-write
-    /// (appending to a text) from two processes loses neither.
+    /// (appending to a text) from two processes loses neither. Without it, a change that meets another writer's between
+    /// its read and its write is made again on the version that writer stored.
     /// </summary>
     public int? ExpectedVersion { get; init; }
 }

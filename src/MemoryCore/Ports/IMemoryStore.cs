@@ -64,7 +64,7 @@ public interface IMemoryStore : IAsyncDisposable
 
     /// <summary>
     /// Writes <paramref name="next"/> as the current version and keeps <paramref name="superseded"/> in the
-    /// history, atomically. Fails with <see cref="Errors.MemoryStateException"/> if the stored version is no
+    /// history, atomically. Fails with <see cref="Errors.MemoryVersionConflictException"/> if the stored version is no
     /// longer <paramref name="superseded"/>'s (a concurrent writer got there first). The recall counters (strength,
     /// last recall, count) stay as stored: <see cref="RecordRecallsAsync"/> changes them without a new version (only a
     /// merge, <see cref="MemoryReplacement.AbsorbsRecallsOf"/> in <see cref="ReplaceManyAsync"/>, combines them). Links of
@@ -79,7 +79,7 @@ public interface IMemoryStore : IAsyncDisposable
     /// stored, or none. An id may come more than once; each later replacement follows the one before it (its
     /// superseded version is the earlier one's next). A replacement that names <see cref="MemoryReplacement.AbsorbsRecallsOf"/>
     /// also takes over that memory's recall counters, in the same transaction. Fails with
-    /// <see cref="Errors.MemoryStateException"/>, writing nothing, if any stored version is not the one its replacement expects.
+    /// <see cref="Errors.MemoryVersionConflictException"/>, writing nothing, if any stored version is not the one its replacement expects.
     /// </summary>
     Task ReplaceManyAsync(string tenant, IReadOnlyList<MemoryReplacement> replacements, CancellationToken cancellationToken = default);
 

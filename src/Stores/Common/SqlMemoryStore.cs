@@ -291,7 +291,7 @@ public abstract partial class SqlMemoryStore : IMemoryStore
                 // updates nothing; the exception rolls the whole transaction back.
                 var update = writes.Add(
                     $"UPDATE memories SET {MemoryRows.MutableAssignments} WHERE tenant = @tenant AND id = @id AND version = @expected;",
-                    () => new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry."));
+                    () => new MemoryVersionConflictException($"Memory {next.Id} changed while this write was being made: another writer stored a version after version {superseded.Version}, the one this write read; read it again and retry."));
                 MemoryRows.Bind(update, Dialect, next);
                 Dialect.Add(update, "@expected", superseded.Version);
 

@@ -256,7 +256,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
 
             if (version != superseded.Version)
             {
-                throw new MemoryStateException($"Memory {next.Id} changed while this update was being made (expected version {superseded.Version}); read it again and retry.");
+                throw new MemoryVersionConflictException($"Memory {next.Id} changed while this write was being made: another writer stored a version after version {superseded.Version}, the one this write read; read it again and retry.");
             }
 
             expected[next.Id] = next.Version;

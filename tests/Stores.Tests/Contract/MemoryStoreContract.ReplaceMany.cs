@@ -100,7 +100,7 @@ public abstract partial class MemoryStoreContract
                 : throw new InvalidOperationException();
 
         var stale = Archive(stored[^1] with { Version = 7 });
-        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceManyAsync(s.Tenant, [.. stored.Take(399).Select(Archive), stale]));
+        await Assert.ThrowsAsync<MemoryVersionConflictException>(() => s.Store.ReplaceManyAsync(s.Tenant, [.. stored.Take(399).Select(Archive), stale]));
         Assert.All(await s.ListAllAsync(cube.Id), m => Assert.Equal((1, LifecycleState.Active), (m.Version, m.State)));
         Assert.DoesNotContain(await s.Store.ReadAuditAsync(s.Tenant, new AuditQuery { Limit = 10_000 }), a => a.Action == "state");
 
@@ -123,7 +123,7 @@ public abstract partial class MemoryStoreContract
 
         var (a1, a2) = s.NextVersion(a, m => m with { Text = "first, edited in the batch" });
         var (staleB, staleNext) = s.NextVersion(b with { Version = 1 }, m => m with { Text = "second, from a stale read" });
-        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceManyAsync(s.Tenant,
+        await Assert.ThrowsAsync<MemoryVersionConflictException>(() => s.Store.ReplaceManyAsync(s.Tenant,
         [
             new MemoryReplacement(a1, a2, s.Audit("update", cube.Id, a.Id, 2)),
             new MemoryReplacement(staleB, staleNext, s.Audit("update", cube.Id, b.Id, 2)),
@@ -140,7 +140,7 @@ public abstract partial class MemoryStoreContract
 
         // A chain that skips a version is refused before anything is written.
         var (skipped, skippedNext) = s.NextVersion(a with { Version = 2 }, m => m with { Text = "skips version 2" });
-        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceManyAsync(s.Tenant, [new MemoryReplacement(skipped, skippedNext, s.Audit("update", cube.Id, a.Id, 3))]));
+        await Assert.ThrowsAsync<MemoryVersionConflictException>(() => s.Store.ReplaceManyAsync(s.Tenant, [new MemoryReplacement(skipped, skippedNext, s.Audit("update", cube.Id, a.Id, 3))]));
         Assert.Equal(1, (await s.Store.GetAsync(s.Tenant, a.Id))!.Version);
     }
 }

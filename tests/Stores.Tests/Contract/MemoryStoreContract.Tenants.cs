@@ -52,7 +52,7 @@ public abstract partial class MemoryStoreContract
         var (superseded, next) = s.NextVersion(secret, m => m with { Text = "hijacked" });
         await Assert.ThrowsAnyAsync<AccessDeniedException>(() => s.Store.ReplaceAsync(evil, superseded, next, evilAudit));
         var rescoped = new Scope(evil);
-        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceAsync(evil, superseded with { Scope = rescoped }, next with { Scope = rescoped }, evilAudit));
+        await Assert.ThrowsAsync<MemoryVersionConflictException>(() => s.Store.ReplaceAsync(evil, superseded with { Scope = rescoped }, next with { Scope = rescoped }, evilAudit));
         await Assert.ThrowsAnyAsync<AccessDeniedException>(() => s.Store.AddAsync(evil, [s.Item(cube, "planted")], new AddOptions(false), evilAudit));
         await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.AddAsync(evil, [s.Item(cube, "planted") with { Scope = rescoped }], new AddOptions(false), evilAudit));
         await Assert.ThrowsAsync<CubeNotFoundException>(() => s.Store.UpdateCubeAsync(evil, cube.Id, c => c with { Description = "pwned" }, evilAudit));

@@ -71,9 +71,9 @@ public abstract partial class MemoryStoreContract
         var v2 = await s.ReplaceAsync(v1, m => m with { Text = "the meeting is on Tuesday" });
         long sequence = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
 
-        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceAsync(s.Tenant, staleSuperseded, staleNext, s.Audit("update", cube.Id, v1.Id, 2)));
+        await Assert.ThrowsAsync<MemoryVersionConflictException>(() => s.Store.ReplaceAsync(s.Tenant, staleSuperseded, staleNext, s.Audit("update", cube.Id, v1.Id, 2)));
         var unknown = MemoryId.NewId();
-        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.ReplaceAsync(s.Tenant, staleSuperseded with { Id = unknown }, staleNext with { Id = unknown }, s.Audit("update")));
+        await Assert.ThrowsAsync<MemoryVersionConflictException>(() => s.Store.ReplaceAsync(s.Tenant, staleSuperseded with { Id = unknown }, staleNext with { Id = unknown }, s.Audit("update")));
 
         StoreScenario.AssertSameMemory(v2, (await s.Store.GetAsync(s.Tenant, v1.Id))!);
         Assert.Equal(2, (await s.Store.GetHistoryAsync(s.Tenant, v1.Id)).Count);

@@ -185,7 +185,7 @@ public sealed class PostgresConcurrencyTests
                 Capture(Task.Run(() => Replace(nodeA, $"A wins {round}"))),
                 Capture(Task.Run(() => Replace(nodeB, $"B wins {round}"))));
             Assert.Single(results, r => r is null);
-            Assert.IsType<MemoryStateException>(Assert.Single(results, r => r is not null));
+            Assert.IsType<MemoryVersionConflictException>(Assert.Single(results, r => r is not null));
 
             var history = await nodeB.GetHistoryAsync(tenant, item.Id);
             Assert.Equal([1, 2], history.Select(h => h.Version));

@@ -66,7 +66,7 @@ public sealed class PostgresMemoryStoreTests
         var superseded = got with { State = LifecycleState.Superseded, StateReason = "edited" };
         var next = got with { Version = 2, Text = "Alice prefers green tea", ContentHash = Hash("Alice prefers green tea"), Tags = ["drinks"], Links = [], UpdatedAt = Now.AddMinutes(1) };
         await store.ReplaceAsync(tenant, superseded, next, Audit(tenant, "update", cube.Id));
-        await Assert.ThrowsAsync<MemoryStateException>(() => store.ReplaceAsync(tenant, superseded, next, Audit(tenant, "update", cube.Id)));
+        await Assert.ThrowsAsync<MemoryVersionConflictException>(() => store.ReplaceAsync(tenant, superseded, next, Audit(tenant, "update", cube.Id)));
         var history = await store.GetHistoryAsync(tenant, item.Id);
         Assert.Equal([1, 2], history.Select(h => h.Version));
         Assert.Equal(LifecycleState.Superseded, history[0].State);
