@@ -166,6 +166,15 @@ public sealed partial class RetrievalState
         WithCubeAsync(tenant, cubeId, _ => 0, cancellationToken);
 
     /// <summary>
+    /// Catches the cube's index up with the store's latest change (queueing what it must embed) when this state holds one,
+    /// as after another node's change notice; returns false, loading nothing, for a cube not held (never searched here, or
+    /// evicted), which its next search loads. It is no search: the cube keeps its place among the least recently searched
+    /// (<see cref="RetrievalStateOptions.CacheBytes"/>) and may be evicted for the bytes the catch-up added.
+    /// </summary>
+    public Task<bool> CatchUpHeldAsync(string tenant, string cubeId, CancellationToken cancellationToken = default) =>
+        WithCubeAsync(tenant, cubeId, _ => true, search: false, cancellationToken);
+
+    /// <summary>
     /// Waits until no memory waits for the background embedder, trying a failed batch again at once rather than after its
     /// back-off. Memories the embedder refuses (<see cref="RefusedEmbeddings"/>) do not wait.
     /// </summary>

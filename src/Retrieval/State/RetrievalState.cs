@@ -151,16 +151,36 @@ public sealed partial class RetrievalState : IDisposable
     /// Brings the cube's index up to the store's latest change, then runs <paramref name="work"/> on it while no other
     /// caller can change it. Builds the index on first use (from the store and its persisted embeddings).
     /// </summary>
-    internal async Task<T> WithCubeAsync<T>(string tenant, string cubeId, Func<CubeIndex, T> work, CancellationToken cancellationToken)
+    internal Task<T> WithCubeAsync<T>(string tenant, string cubeId, Func<CubeIndex, T> work, CancellationToken cancellationToken) =>
+        WithCubeAsync(tenant, cubeId, work, search: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="WithCubeAsync{T}(string, string, Func{CubeIndex, T}, CancellationToken)"/>; unless <paramref name="search"/>,
+    /// only for a cube whose index is held (default otherwise: nothing is loaded), and no use of it: the cube keeps its
+    /// place in the eviction order and is not spared by the eviction that follows.
+    /// </summary>
+    private async Task<T> WithCubeAsync<T>(string tenant, string cubeId, Func<CubeIndex, T> work, bool search, CancellationToken cancellationToken)
     {
         var key = (tenant, cubeId);
-        var entry = cubes.GetOrAdd(key, _ => new CubeEntry());
+        CubeEntry? held = null;
+        if (!search && !cubes.TryGetValue(key, out held))
+        {
+            return default!;
+        }
+
+        var entry = held ?? cubes.GetOrAdd(key, _ => new CubeEntry());
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         T result;
         bool applying = false;
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
+            if (!search && entry.Index is null)
+            {
+                // Evicted (or deleted) since the caller looked: its next search loads it.
+                return default!;
+            }
+
             if (deleted.ContainsKey(key))
             {
                 // Restored since (an import of its archive keeps its id), by this process or another: searchable again.
@@ -172,7 +192,12 @@ public sealed partial class RetrievalState : IDisposable
                 deleted.TryRemove(key, out _);
             }
 
-            entry.LastUsed = Interlocked.Increment(ref clock);
+            if (search)
+            {
+                // Only a search counts as a use (CacheBytes evicts the least recently searched): a background catch-up
+                // after another node's write kept a cube this node no longer searches and evicted the ones it serves.
+                entry.LastUsed = Interlocked.Increment(ref clock);
+            }
 
             // Read before the head: each purge counted was committed before OnPurged counted it, so this catch-up applies it.
             int purgesTold = Volatile.Read(ref entry.PurgesTold);
@@ -232,7 +257,7 @@ public sealed partial class RetrievalState : IDisposable
             ReleaseCube(key, entry);
         }
 
-        EvictOverBudget(key);
+        EvictOverBudget(search ? key : null);
         return result;
     }
 
@@ -1121,7 +1146,8 @@ public sealed partial class RetrievalState : IDisposable
         return vectors;
     }
 
-    private void EvictOverBudget((string, string) keep)
+    /// <summary>Closes the least recently searched cubes, except <paramref name="keep"/>, until the cache fits its budget.</summary>
+    private void EvictOverBudget((string, string)? keep)
     {
         long total = 0;
         foreach (var (_, entry) in cubes)

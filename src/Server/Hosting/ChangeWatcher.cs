@@ -66,14 +66,15 @@ internal static class ChangeWatcher
                 foreach (var key in pending.Keys)
                 {
                     // Removed before the catch-up, so a notice arriving during it schedules another pass.
-                    if (!pending.TryRemove(key, out _) || state.AppliedSequence(key.Tenant, key.CubeId) is null)
+                    if (!pending.TryRemove(key, out _))
                     {
                         continue;
                     }
 
                     try
                     {
-                        await state.PrepareAsync(key.Tenant, key.CubeId, stopping).ConfigureAwait(false);
+                        // Only a cube held, and no search: it must not keep a cube here that only other nodes use.
+                        await state.CatchUpHeldAsync(key.Tenant, key.CubeId, stopping).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {

@@ -96,4 +96,49 @@ public sealed class EvictionTests : TempStore
         Assert.True(state.ServesThroughAnn(Me.Tenant, big.Id));
         Assert.Equal(0, state.AnnBuilds(Me.Tenant, big.Id)); // reopened, not built again
     }
+
+    [Fact]
+    public async Task A_catch_up_after_another_nodes_change_notice_is_no_search_and_the_least_recently_searched_cube_is_evicted()
+    {
+        // The watcher caught cubes up as a search would: each notice made its cube the most recently used and spared it
+        // the eviction, so a cube this node searched once but others kept writing stayed and the ones it served went.
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cubeIds = new Dictionary<string, string>();
+        foreach (string name in new[] { "x", "y", "z" })
+        {
+            cubeIds[name] = (await writer.CreateCubeAsync(Me, name)).Id;
+            await writer.AddBatchAsync(Me, name, Enumerable.Range(0, 100).Select(i => new MemoryDraft($"cube {name} says {Words[i % Words.Length]} note{i}")).ToList());
+        }
+
+        long oneCube;
+        using (var measuring = new RetrievalState(Store, options: new RetrievalStateOptions { CacheBytes = 1L << 40 }))
+        {
+            await measuring.PrepareAsync(Me.Tenant, cubeIds["x"]);
+            oneCube = measuring.CachedBytes;
+        }
+
+        Assert.True(oneCube * 5 / 2 >= 1 << 20, $"{oneCube} bytes a cube: too small for the least budget"); // two of the three
+        using var state = new RetrievalState(Store, options: new RetrievalStateOptions { CacheBytes = oneCube * 5 / 2 });
+        var retriever = new HybridRetriever(state);
+        Task<IReadOnlyList<SearchHit>> Search(string name) => retriever.SearchAsync(new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cubeIds[name] }, 5));
+        await Search("x");
+        await Search("y");
+        Assert.Equal(2, state.CachedCubes);
+
+        // Another node writes to x, and its notice has this node catch x up in the background, as ChangeWatcher does.
+        await writer.AddAsync(Me, "x", new MemoryDraft("cube x learns about chess"));
+        Assert.True(await state.CatchUpHeldAsync(Me.Tenant, cubeIds["x"]));
+        Assert.Equal(await Store.GetChangeSequenceAsync(Me.Tenant, cubeIds["x"]), state.AppliedSequence(Me.Tenant, cubeIds["x"]));
+
+        await Search("z");
+        Assert.Null(state.AppliedSequence(Me.Tenant, cubeIds["x"])); // searched least recently: evicted
+        Assert.NotNull(state.AppliedSequence(Me.Tenant, cubeIds["y"]));
+        Assert.NotNull(state.AppliedSequence(Me.Tenant, cubeIds["z"]));
+
+        // A notice for a cube this node does not hold (evicted meanwhile) loads nothing: its next search will.
+        await writer.AddAsync(Me, "x", new MemoryDraft("cube x learns about sailing"));
+        Assert.False(await state.CatchUpHeldAsync(Me.Tenant, cubeIds["x"]));
+        Assert.Null(state.AppliedSequence(Me.Tenant, cubeIds["x"]));
+        Assert.Equal(2, state.CachedCubes);
+    }
 }
