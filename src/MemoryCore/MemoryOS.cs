@@ -426,7 +426,8 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>
     /// <see cref="IMemoryStore.AddAsync"/> into <paramref name="target"/> (named <paramref name="cube"/> by the caller). The
     /// store's <see cref="CubeFullException"/> names how many live memories the cube would hold; a caller that may not read
-    /// the cube (a grantee that may only add) is told only the limit, as <see cref="CountAsync"/> would tell it nothing.
+    /// the cube (a grantee that may only add) is told only the limit, as <see cref="CountAsync"/> would tell it nothing. A
+    /// cube deleted since it was found is named as the caller named it: the store knows it by its id only.
     /// </summary>
     private async Task<IReadOnlyList<AddOutcome>> StoreAddAsync(Scope actor, string cube, MemCube target, IReadOnlyList<MemoryItem> items, AddOptions addOptions, AuditRecord audit, CancellationToken cancellationToken)
     {
@@ -438,6 +439,10 @@ public sealed partial class MemoryOS : IAsyncDisposable
         {
             // Not wrapped: the store's exception, as an inner one, would carry the count to whoever logs or shows it.
             throw new CubeFullException(string.Create(CultureInfo.InvariantCulture, $"Cube '{cube}' is full: its policy allows {addOptions.MaxLiveItems:N0} live memories. Nothing from this batch was stored."));
+        }
+        catch (CubeNotFoundException ex)
+        {
+            throw new CubeNotFoundException($"No cube '{cube}' in tenant '{actor.Tenant}' (deleted meanwhile?).", ex);
         }
     }
 

@@ -9,12 +9,13 @@ internal static class LiveItemLimit
     /// <summary>Whether the options set a limit at all (0 is none), so a store can skip counting.</summary>
     public static bool Applies(AddOptions options) => options.MaxLiveItems > 0;
 
-    /// <summary>Throws <see cref="CubeFullException"/> when <paramref name="live"/>, the cube's count with the batch, is over the limit.</summary>
-    public static void Check(string cubeId, long live, AddOptions options)
-    {
-        if (live > options.MaxLiveItems)
-        {
-            throw new CubeFullException($"Cube {cubeId} would hold {live:N0} live memories; its policy allows {options.MaxLiveItems:N0}. Nothing from this batch was stored.");
-        }
-    }
+    /// <summary>Whether <paramref name="live"/>, the cube's count with the batch, is over the limit.</summary>
+    public static bool Exceeded(long live, AddOptions options) => live > options.MaxLiveItems;
+
+    /// <summary>
+    /// The refusal of a batch that would leave the cube with <paramref name="live"/> live memories, naming it by
+    /// <paramref name="cubeName"/>: callers name cubes, and its internal id told them nothing.
+    /// </summary>
+    public static CubeFullException Full(string cubeName, long live, AddOptions options) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"Cube '{cubeName}' would hold {live:N0} live memories; its policy allows {options.MaxLiveItems:N0}. Nothing from this batch was stored."));
 }

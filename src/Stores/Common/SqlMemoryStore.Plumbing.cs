@@ -115,6 +115,15 @@ public abstract partial class SqlMemoryStore
         }
     }
 
+    /// <summary>The name of the tenant's cube <paramref name="cubeId"/>, which the transaction has found, for a message to its callers.</summary>
+    private async Task<string> CubeNameAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
+    {
+        using var cmd = Command(conn, tx, "SELECT name FROM cubes WHERE tenant = @t AND id = @c;");
+        Dialect.Add(cmd, "@t", tenant);
+        Dialect.Add(cmd, "@c", cubeId);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string ?? cubeId;
+    }
+
     private async Task<long> CountLiveAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, CancellationToken ct)
     {
         using var cmd = Command(conn, tx, $"SELECT count(*) FROM memories WHERE tenant = @t AND cube_id = @c AND state IN {LiveStatesSql};");

@@ -199,7 +199,11 @@ public abstract partial class SqlMemoryStore : IMemoryStore
             {
                 foreach (string cube in cubes)
                 {
-                    LiveItemLimit.Check(cube, await CountLiveAsync(conn, tx, tenant, cube, ct).ConfigureAwait(false), options);
+                    long live = await CountLiveAsync(conn, tx, tenant, cube, ct).ConfigureAwait(false);
+                    if (LiveItemLimit.Exceeded(live, options))
+                    {
+                        throw LiveItemLimit.Full(await CubeNameAsync(conn, tx, tenant, cube, ct).ConfigureAwait(false), live, options);
+                    }
                 }
             }
 

@@ -149,7 +149,10 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             {
                 long live = data!.Memories.Values.Count(m => m.Current.CubeId == cube && ContentStates.Contains(m.Current.State))
                     + created.Count(m => m.CubeId == cube && ContentStates.Contains(m.State));
-                LiveItemLimit.Check(cube, live, options);
+                if (LiveItemLimit.Exceeded(live, options))
+                {
+                    throw LiveItemLimit.Full(data!.Cubes[cube].Name, live, options);
+                }
             }
         }
 

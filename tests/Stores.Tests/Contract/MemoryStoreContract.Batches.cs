@@ -17,7 +17,10 @@ public abstract partial class MemoryStoreContract
         await s.AddAsync([s.Item(cube, "one"), s.Item(cube, "two")], limit);
         long sequence = await s.Store.GetChangeSequenceAsync(s.Tenant, cube.Id);
 
-        await Assert.ThrowsAsync<CubeFullException>(() => s.AddAsync([s.Item(cube, "three"), s.Item(cube, "four")], limit));
+        var full = await Assert.ThrowsAsync<CubeFullException>(() => s.AddAsync([s.Item(cube, "three"), s.Item(cube, "four")], limit));
+        // Named as its callers name it: the internal id told a caller of a name-based API nothing.
+        Assert.StartsWith("Cube 'small' would hold 4 live memories; its policy allows 3.", full.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(cube.Id, full.Message, StringComparison.Ordinal);
 
         await AssertBatchLeftNothingAsync(s, cube, expectedMemories: 2, sequence, "four");
 

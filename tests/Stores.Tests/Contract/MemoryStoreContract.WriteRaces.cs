@@ -9,7 +9,8 @@ namespace AgentMem.Stores.Tests.Contract;
 
 /// <summary>
 /// A facade write that loses the race for a memory to another writer (another node, another request) between its read and
-/// its write, alike on every store: without an expected version it is made again on the memory as the winner left it.
+/// its write, alike on every store: without an expected version it is made again on the memory as the winner left it. An
+/// add whose cube goes meanwhile is refused naming the cube as the caller did.
 /// </summary>
 public abstract partial class MemoryStoreContract
 {
@@ -79,6 +80,21 @@ public abstract partial class MemoryStoreContract
         Assert.Equal((1 + edits, LifecycleState.Active), (stored.Version, stored.State));
     }
 
+    [SkippableFact]
+    public async Task An_add_to_a_cube_deleted_after_the_add_found_it_is_refused_naming_the_cube_as_the_caller_did()
+    {
+        // The store knows the cube by its id only: the caller of a name-based API was told of a cube it never named.
+        await using var s = await StartAsync();
+        var (other, _) = await RacedMemoryAsync(s);
+        string cubeId = (await other.OpenCubeAsync(s.Alice, "notes")).Id;
+        var racing = new MemoryOS(WriteFirst(s.Store, () => other.DeleteCubeAsync(s.Alice, "notes"), method: nameof(IMemoryStore.AddAsync)), new Bm25Retriever(s.Store));
+
+        var gone = await Assert.ThrowsAsync<CubeNotFoundException>(() => racing.AddAsync(s.Alice, "notes", new MemoryDraft("Ann bought a paddle")));
+
+        Assert.StartsWith($"No cube 'notes' in tenant '{s.Tenant}'", gone.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(cubeId, gone.Message, StringComparison.Ordinal);
+    }
+
     // A facade over a second store of the same database (another node) and a memory of Alice's for the race. The facades
     // here are not disposed: each would dispose the store it was given, which the backend disposes.
     private static async Task<(MemoryOS Other, MemoryId Id)> RacedMemoryAsync(StoreScenario s)
@@ -89,13 +105,14 @@ public abstract partial class MemoryStoreContract
     }
 
     // The store as a facade's write meets it when another writer gets there between its read and its write: the first
-    // <paramref name="times"/> version writes are each preceded by <paramref name="write"/>.
-    private static IMemoryStore WriteFirst(IMemoryStore inner, Func<Task> write, int times = 1)
+    // <paramref name="times"/> calls of <paramref name="method"/> (a version write unless named) are each preceded by
+    // <paramref name="write"/>.
+    private static IMemoryStore WriteFirst(IMemoryStore inner, Func<Task> write, int times = 1, string method = nameof(IMemoryStore.ReplaceManyAsync))
     {
         int raced = 0;
-        return InterceptedStore.Over(inner, (method, _) =>
+        return InterceptedStore.Over(inner, (called, _) =>
         {
-            if (method == nameof(IMemoryStore.ReplaceManyAsync) && raced < times)
+            if (called == method && raced < times)
             {
                 raced++;
                 write().GetAwaiter().GetResult();
