@@ -3,7 +3,7 @@ using AgentMem.MemoryCore;
 namespace AgentMem.Retrieval.Context;
 
 /// <summary>
-/// Builds a token-budgeted context. When the whole cube fits, it returns everything: on short
+/// Builds a token-budgeted context. When the whole cube fits (its rendered text counted whole), it returns everything: on short
 /// histories the full context beats any retrieval (as the ConvoMem study found). Otherwise it takes the
 /// best-ranked memories that fit, and renders them grouped by session and ordered by time, with dates; a long memory
 /// found by one of its passages is given as that passage (<see cref="ContextOptions.Passages"/>). The cube is read only
@@ -34,6 +34,7 @@ public static class ContextBuilder
         long allTokens = 0;
         int excluded = 0;
         bool fits = true;
+        (string Text, int Tokens, List<MemoryItem> Ordered)? counted = null; // the rendering of all, when it was counted since the last read
         await foreach (var item in memory.ListAsync(actor, cube, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (options.Excludes(item))
@@ -43,17 +44,32 @@ public static class ContextBuilder
             }
 
             all.Add(item);
-            allTokens += options.TokenCounter.CountTokens(Line(item, item.Text)) + 1;
+            counted = null;
+
+            // Each line is counted with its newline, as Select counts it: o200k and cl100k join a line's closing "." with
+            // the newline, so a line plus one token over-counted every memory, and a cube that fit went to the search. Lines
+            // counted apart need not add up to their text (a tokenizer may join pieces across a newline, an estimate rounds
+            // each up), so a sum over the budget is checked on the text itself, and reading goes on from the text's count
+            // while it fits: only the rendered text decides that the cube does not fit. It is counted again only once the
+            // lines read since pass the budget anew, which is rare: the sum is exact for lines that do not join.
+            allTokens += options.TokenCounter.CountTokens(Line(item, item.Text) + "\n");
             if (allTokens > options.TokenBudget)
             {
-                fits = false;
-                break;
+                var read = Render(all.Select(i => (i, i.Text)).ToList(), options);
+                if (read.Tokens > options.TokenBudget)
+                {
+                    fits = false;
+                    break;
+                }
+
+                allTokens = read.Tokens;
+                counted = read;
             }
         }
 
         if (fits)
         {
-            var whole = Render(all.Select(i => (i, i.Text)).ToList(), options);
+            var whole = counted ?? Render(all.Select(i => (i, i.Text)).ToList(), options);
             if (whole.Tokens <= options.TokenBudget)
             {
                 return new BuiltContext(whole.Text, whole.Tokens, whole.Ordered, all.Count, IsComplete: true);

@@ -6,7 +6,9 @@ using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Search;
 using AgentMem.Retrieval.Context;
 using AgentMem.Retrieval.Hybrid;
+using AgentMem.Retrieval.Lexical;
 using AgentMem.Retrieval.Tokens;
+using AgentMem.Stores.InMemory;
 using AgentMem.Stores.Sqlite;
 
 namespace AgentMem.Retrieval.Tests.Context;
@@ -158,6 +160,31 @@ public sealed class ContextBudgetPropertyTests
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_cube_whose_lines_count_more_apart_than_together_is_returned_whole_when_its_text_fits()
+    {
+        // Each line counted on its own rounds up (by length in tens here; a BPE can join pieces across a newline too): the
+        // lines' sum passes a budget the cube's text fits in, which only counting the text itself shows.
+        var counter = new LengthCounter();
+        var store = new InMemoryMemoryStore();
+        await using var memory = new MemoryOS(store, new Bm25Retriever(store));
+        var me = new Scope("acme");
+        await memory.CreateCubeAsync(me, "c");
+        await memory.AddBatchAsync(me, "c", [.. Enumerable.Range(10, 40).Select(i => new MemoryDraft($"Turn {i} ok"))]); // a dated line of 24 characters: 3 tokens apart, 2.4 together
+        var whole = await memory.BuildContextAsync(me, "c", "zebra", new ContextOptions { TokenBudget = 100_000, TokenCounter = counter });
+        Assert.True(whole.IsComplete);
+        Assert.True(whole.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Sum(line => counter.CountTokens(line + "\n")) > whole.Tokens, "the lines add up to no more than their text");
+
+        var exact = await memory.BuildContextAsync(me, "c", "zebra", new ContextOptions { TokenBudget = whole.Tokens, TokenCounter = counter });
+
+        Assert.True(exact.IsComplete);
+        Assert.Equal(40, exact.Memories.Count);
+        Assert.Equal(whole.Text, exact.Text);
+        var under = await memory.BuildContextAsync(me, "c", "turn", new ContextOptions { TokenBudget = whole.Tokens - 1, TokenCounter = counter });
+        Assert.False(under.IsComplete);
+        Assert.True(counter.CountTokens(under.Text) <= whole.Tokens - 1);
     }
 
     private static int Budget(Random random) => random.Next(10) switch

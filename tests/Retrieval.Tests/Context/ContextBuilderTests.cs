@@ -52,6 +52,34 @@ public sealed class ContextBuilderTests : IAsyncLifetime
         Assert.True(built.Tokens <= 1000);
     }
 
+    [Theory]
+    [InlineData("o200k")]
+    [InlineData("cl100k")]
+    public async Task A_cube_whose_whole_context_fits_the_budget_exactly_is_returned_whole(string spec)
+    {
+        // Each memory was estimated as its line plus one token for the newline, but these tokenizers join a line's closing
+        // "." with the newline: the estimate passed the budget of a cube that fits by a small margin, and the search path
+        // then returned the one memory that matched (or none).
+        var counter = AgentMem.Retrieval.Tokens.TokenCounters.Create(spec);
+        await memory.CreateCubeAsync(Me, "turns");
+        var june = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        await memory.AddBatchAsync(Me, "turns", [.. Enumerable.Range(1, 100).Select(i => new MemoryDraft($"Fact number {i} is about topic {i}.") { Actor = "Ann", Session = "s1", ValidFrom = june })]);
+        var whole = await memory.BuildContextAsync(Me, "turns", "zebra", new ContextOptions { TokenBudget = 100_000, TokenCounter = counter });
+        Assert.True(whole.IsComplete);
+
+        var exact = await memory.BuildContextAsync(Me, "turns", "zebra", new ContextOptions { TokenBudget = whole.Tokens, TokenCounter = counter });
+
+        Assert.True(exact.IsComplete);
+        Assert.Equal(100, exact.Memories.Count);
+        Assert.Equal(whole.Text, exact.Text);
+        Assert.Equal(whole.Tokens, counter.CountTokens(exact.Text));
+
+        // One token less and the cube no longer fits: searched, within the budget.
+        var under = await memory.BuildContextAsync(Me, "turns", "topic 7", new ContextOptions { TokenBudget = whole.Tokens - 1, TokenCounter = counter });
+        Assert.False(under.IsComplete);
+        Assert.True(counter.CountTokens(under.Text) <= whole.Tokens - 1);
+    }
+
     [Fact]
     public async Task An_actor_or_session_name_cannot_add_lines_to_the_context()
     {
