@@ -11,7 +11,12 @@ public sealed record MemoryFilter
     /// <summary>Only memories of this cube (id).</summary>
     public string? CubeId { get; init; }
 
-    /// <summary>Only these lifecycle states; defaults to <see cref="LiveStates"/>.</summary>
+    /// <summary>Only these lifecycle states; defaults to <see cref="LiveStates"/>, and an empty list filters nothing.</summary>
+    /// <remarks>
+    /// A search whose states let <see cref="LifecycleState.Superseded"/> memories through finds them with every retriever
+    /// of AgentMem; the hybrid and vector retrievers, whose indexes leave superseded versions out, answer it from the
+    /// store's full-text index, by words, as the bm25 retriever does.
+    /// </remarks>
     public IReadOnlyList<LifecycleState> States { get; init; } = LiveStates;
 
     /// <summary>Only memories of this user.</summary>

@@ -20,6 +20,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     private readonly HybridOptions options;
     private readonly TimeProvider time;
     private readonly bool ownsState;
+    private readonly Bm25Retriever storeSearch;
 
     /// <summary>
     /// Creates the retriever with a state of its own; with no embedder, the model-free <see cref="Embeddings.HashingEmbedder"/>
@@ -48,6 +49,7 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
 
         time = timeProvider ?? TimeProvider.System;
         this.ownsState = ownsState;
+        storeSearch = new Bm25Retriever(state.Store);
     }
 
     /// <inheritdoc/>
@@ -91,6 +93,11 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     /// as the bm25 retriever does), and the store's best max(5k, 50) matches, scored by the store's BM25, are the item
     /// signal; the window and session signals score nothing. A store whose full-text search drops stop words too
     /// (PostgreSQL's English configuration) finds none of them, as its bm25 retriever does not.
+    /// <para>
+    /// The cube's indexes hold no <see cref="LifecycleState.Superseded"/> memory: a filter that lets one through
+    /// (<see cref="MemoryFilter.States"/> naming that state, or empty for every state) is answered by the store's full-text
+    /// index as the bm25 retriever answers it, by words only, rather than without the superseded memories.
+    /// </para>
     /// </remarks>
     /// <exception cref="VectorFormatException">
     /// The query's embedding has another length than the cube's stored vectors, kept under the same embedder id: the
@@ -127,6 +134,15 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
 
     private async Task<IReadOnlyList<SearchHit>> SearchCoreAsync(SearchRequest request, Activity? activity, CancellationToken cancellationToken)
     {
+        // Superseded versions are history, left out of the indexes (they would weigh in every search's statistics and
+        // take an embedding each), so the index cannot answer a filter that asks for them: answered without them, a
+        // "what did the user believe before?" found nothing, where the bm25 retriever found it.
+        if (AdmitsUnindexed(request.Filter))
+        {
+            var found = await storeSearch.SearchAsync(request, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(RetrievalTelemetry.HitCountTag, found.Count);
+            return found;
+        }
 
         var terms = TextAnalyzer.Terms(request.Query);
 
@@ -306,6 +322,9 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
             ? Mmr(context, candidates, k, lambda)
             : candidates.Count > k ? candidates.GetRange(0, k) : candidates;
     }
+
+    /// <summary>Whether <paramref name="filter"/> lets through a state whose memories the cube's indexes do not hold (an empty list lets every state through).</summary>
+    private static bool AdmitsUnindexed(MemoryFilter filter) => filter.States.Count == 0 || filter.States.Any(s => !CubeIndex.IsIndexed(s));
 
     /// <summary>How many candidates a search for <paramref name="k"/> hits weighs beyond the first k: MMR's pool, and the store's matches of a query of function words only.</summary>
     private static int CandidatePool(int k) => (int)Math.Min(int.MaxValue, Math.Max(5L * k, 50));

@@ -200,6 +200,34 @@ public sealed class HybridRetrieverTests : IAsyncLifetime
         Assert.Equal([b.Id], (await memory.SearchAsync(Me, "chat", "coffee", filter: new MemoryFilter { States = [LifecycleState.Archived] })).Select(h => h.Item.Id));
     }
 
+    [Theory]
+    [InlineData("hybrid")]
+    [InlineData("bm25")]
+    [InlineData("vector")]
+    public async Task A_filter_asking_for_superseded_memories_finds_them_with_every_retriever(string retriever)
+    {
+        // The cube's indexes hold no superseded memory: the hybrid and vector retrievers answered a filter for superseded
+        // memories with nothing, and one for every state (an empty list) without them, where bm25 (the store's full-text
+        // index) found them. "What did the user believe before?" found nothing through the default retriever.
+        var other = SqliteMemoryStore.Open(Path.Combine(folder, "states.db"));
+        await using var every = new MemoryOS(other, DefaultRetrievers.Create(other));
+        await every.CreateCubeAsync(Me, "facts");
+        var berlin = await every.AddAsync(Me, "facts", new MemoryDraft("The user lives in Berlin."));
+        var lisbon = await every.AddAsync(Me, "facts", new MemoryDraft("The user moved to Lisbon."));
+        await every.SupersedeAsync(Me, berlin.Id, "moved", [new MemoryLink(lisbon.Id, MemoryCore.Links.LinkTypes.SupersededBy)]);
+
+        var before = await every.SearchAsync(Me, "facts", "Where does the user live?", filter: new MemoryFilter { States = [LifecycleState.Superseded] }, retrieverName: retriever);
+        var both = await every.SearchAsync(Me, "facts", "Where does the user live?", filter: new MemoryFilter { States = [] }, retrieverName: retriever);
+        var mixed = await every.SearchAsync(Me, "facts", "Where does the user live?", filter: new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Superseded] }, retrieverName: retriever);
+        var now = await every.SearchAsync(Me, "facts", "Where does the user live?", retrieverName: retriever);
+
+        Assert.Equal([berlin.Id], before.Select(h => h.Item.Id));
+        Assert.Equal(LifecycleState.Superseded, before[0].Item.State);
+        Assert.Equal(new[] { berlin.Id, lisbon.Id }.Order(), both.Select(h => h.Item.Id).Order());
+        Assert.Equal(new[] { berlin.Id, lisbon.Id }.Order(), mixed.Select(h => h.Item.Id).Order());
+        Assert.Equal([lisbon.Id], now.Select(h => h.Item.Id));
+    }
+
     [Fact]
     public async Task Duplicates_collapse_and_mmr_diversifies()
     {
