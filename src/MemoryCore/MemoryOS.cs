@@ -1084,14 +1084,22 @@ public sealed partial class MemoryOS : IAsyncDisposable
 
     /// <summary>
     /// Refuses a filter naming a tag, user, agent or session no memory can carry (a NUL, an unpaired surrogate), alike on
-    /// every store: PostgreSQL refused the query as a server error, where the other stores matched nothing. Returns the
-    /// filter with the NFC spelling of each tag added beside the one given (<see cref="ComposedTags"/>).
+    /// every store: PostgreSQL refused the query as a server error, where the other stores matched nothing. Refuses an
+    /// event-time range that starts at or after its end, which no memory can fall in: bounds passed the wrong way round
+    /// answered "nothing then" with no error. Returns the filter with the NFC spelling of each tag added beside the one
+    /// given (<see cref="ComposedTags"/>).
     /// </summary>
     private static MemoryFilter? ValidateFilter(MemoryFilter? filter)
     {
         if (filter is null)
         {
             return null;
+        }
+
+        if (filter.ValidFromOrAfter is { } from && filter.ValidFromBefore is { } before && from >= before)
+        {
+            throw new MemoryValidationException(string.Create(CultureInfo.InvariantCulture,
+                $"The filter's time range is empty: ValidFromOrAfter ({from:O}) must be before ValidFromBefore ({before:O}). Were the bounds swapped?"));
         }
 
         Storable(filter.User, "user filter");

@@ -34,7 +34,7 @@ public sealed record MemoryFilter
     /// <summary>Only memories carrying at least one of these tags.</summary>
     public IReadOnlyList<string>? AnyTags { get; init; }
 
-    /// <summary>Only memories whose event time starts at or after this instant.</summary>
+    /// <summary>Only memories whose event time starts at or after this instant; with <see cref="ValidFromBefore"/>, it must be the earlier (the facade refuses an empty range).</summary>
     public DateTimeOffset? ValidFromOrAfter { get; init; }
 
     /// <summary>Only memories whose event time starts before this instant.</summary>
