@@ -662,7 +662,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(search);
         IRetriever chosen = Retriever(search.Retriever);
 
-        ContentRules.ValidateText(query, options.MaxQueryBytes, "query");
+        ContentRules.ValidateQuery(query, options.MaxQueryBytes);
         var filter = ValidateFilter(search.Filter);
         int take = search.K ?? options.DefaultSearchK;
         if (take < 1 || take > options.MaxSearchK)

@@ -79,7 +79,9 @@ public sealed class ContentRulesTests
         // Format characters are not white space: a memory of "\u200B" was stored, and rendered as an empty line.
         var ex = Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateText(text, 100));
         Assert.Contains("empty", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateText(text, 100, "query"));
+        var query = Assert.Throws<MemoryValidationException>(() => ContentRules.ValidateQuery(text, 100));
+        Assert.StartsWith("The query is empty", query.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("remember", query.Message, StringComparison.Ordinal); // a search has nothing to search for, not to remember
         Assert.Null(ContentRules.Optional(text, 100, "actor"));
         Assert.Throws<MemoryValidationException>(() => ContentRules.NormalizeLabels(["ok", text], "tag"));
     }

@@ -46,6 +46,26 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public async Task A_missing_or_blank_query_is_refused_as_a_query_with_nothing_to_search_for()
+    {
+        // The refusal was the one for adding a memory ("there is nothing to remember"), which misled a caller who searched.
+        await using var app = await TestApp.StartAsync();
+        using var client = app.Client();
+        foreach (string path in new[] { "/v1/search", "/v1/context" })
+        {
+            foreach (object body in new object[] { new { cube = "notes" }, new { cube = "notes", query = " \u200B " } })
+            {
+                var refused = await client.PostAsJsonAsync(path, body);
+                await AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+                string detail = (await TestApp.ReadJsonAsync(refused)).GetProperty("detail").GetString()!;
+                Assert.StartsWith("The query is empty", detail, StringComparison.Ordinal);
+                Assert.Contains("nothing to search for", detail, StringComparison.Ordinal);
+                Assert.DoesNotContain("remember", detail, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Malformed_json_empty_text_bad_k_and_bad_ids_are_400()
     {
         await using var app = await TestApp.StartAsync();

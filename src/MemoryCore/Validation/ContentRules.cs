@@ -50,13 +50,22 @@ public static class ContentRules
     /// </summary>
     /// <remarks>NUL is refused because PostgreSQL's text cannot hold it: a memory must be storable in every store.</remarks>
     public static void ValidateText(string? text, int maxUtf8Bytes, string what = "memory text") =>
-        ValidateText(text, maxUtf8Bytes, what, what == "query" ? " (MemoryOSOptions.MaxQueryBytes)." : " (MemoryOSOptions.MaxContentBytes). Split it into smaller memories.");
+        ValidateText(text, maxUtf8Bytes, what, " (MemoryOSOptions.MaxContentBytes). Split it into smaller memories.");
 
-    private static void ValidateText(string? text, int maxUtf8Bytes, string what, string limitNote)
+    /// <summary>
+    /// Throws unless <paramref name="query"/>, a search's or a context's, is text <see cref="ValidateText(string?, int, string)"/>
+    /// would accept within <paramref name="maxUtf8Bytes"/> (<see cref="MemoryOSOptions.MaxQueryBytes"/>); a blank one is
+    /// refused as a query with nothing to search for.
+    /// </summary>
+    public static void ValidateQuery(string? query, int maxUtf8Bytes) =>
+        ValidateText(query, maxUtf8Bytes, "query", " (MemoryOSOptions.MaxQueryBytes).", "there is nothing to search for");
+
+    // The blank refusal says what the text was for: a search refused as "nothing to remember" misled its caller.
+    private static void ValidateText(string? text, int maxUtf8Bytes, string what, string limitNote, string blankNote = "there is nothing to remember")
     {
         if (IsBlank(text))
         {
-            throw new MemoryValidationException($"The {what} is empty or whitespace (invisible characters alone count as none); there is nothing to remember.");
+            throw new MemoryValidationException($"The {what} is empty or whitespace (invisible characters alone count as none); {blankNote}.");
         }
 
         ValidateStorable(text, what);

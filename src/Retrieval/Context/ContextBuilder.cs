@@ -24,7 +24,7 @@ public static class ContextBuilder
         // (returned whole, the query unused) starts failing once the cube outgrows the budget.
         _ = memory.ResolveRetrieverName(options.Retriever);
 
-        MemoryCore.Validation.ContentRules.ValidateText(query, memory.Options.MaxQueryBytes, "query");
+        MemoryCore.Validation.ContentRules.ValidateQuery(query, memory.Options.MaxQueryBytes);
 
         // The cube's own budget, when its policy sets one, caps the caller's: every host builds within it.
         options = options.CappedAt((await memory.OpenCubeAsync(actor, cube, cancellationToken).ConfigureAwait(false)).Policy.ContextTokenBudget);
