@@ -63,10 +63,7 @@ public sealed class NoteKeeper : IDisposable
         try
         {
             var linker = await LinkerAsync(actor, target, cancellationToken).ConfigureAwait(false);
-            // A note the draft links to already is not linked twice, and leaves its slot to the next best.
-            var linked = draft.Links.Select(l => l.Target).ToHashSet();
-            var links = linker.Suggest(draft.Text, draft.Actor, keywords, tags, options.MaxLinks + linked.Count, options.MinLinkScore)
-                .Where(l => !linked.Contains(l.Target)).Take(options.MaxLinks).ToList();
+            var links = SuggestNew(linker, draft.Text, draft.Actor, keywords, tags, draft.Links);
             var note = draft with
             {
                 Keywords = keywords,
@@ -277,18 +274,21 @@ public sealed class NoteKeeper : IDisposable
     /// </summary>
     private static bool IsBuilt(MemoryItem item) => item.Keywords.Count > 0 || item.Context is not null;
 
+    // The best links for a note besides those it has: a memory it links to already (a draft's own link, a back-link, a
+    // supersede chain's) is not linked twice, and leaves its slot to the next best.
+    private List<MemoryLink> SuggestNew(NoteLinker linker, string text, string? actor, IReadOnlyList<string> keywords, IReadOnlyList<string> tags, IReadOnlyList<MemoryLink> existing)
+    {
+        var linked = existing.Select(l => l.Target).ToHashSet();
+        return [.. linker.Suggest(text, actor, keywords, tags, options.MaxLinks + linked.Count, options.MinLinkScore).Where(l => !linked.Contains(l.Target)).Take(options.MaxLinks)];
+    }
+
     private async Task<NoteOutcome?> LinkOneAsync(MemoryItem item, NoteLinker linker, NoteAttributes? attributes, NoteWrites writes, CancellationToken cancellationToken)
     {
         var keywords = attributes is null ? item.Keywords.ToList() : Union(item.Keywords, attributes.Keywords, MaxKeywords);
         var tags = attributes is null ? item.Tags.ToList() : Union(item.Tags, attributes.Tags, MaxTags);
         string? context = item.Context ?? attributes?.Context;
         linker.Remove(item.Id); // never link a note to itself
-
-        // A memory it links to already (a back-link, a supersede chain's, a caller's own) is not linked twice, and leaves
-        // its slot to the next best.
-        var linked = item.Links.Select(l => l.Target).ToHashSet();
-        var links = linker.Suggest(item.Text, item.Provenance.Actor, keywords, tags, options.MaxLinks + linked.Count, options.MinLinkScore)
-            .Where(l => !linked.Contains(l.Target)).Take(options.MaxLinks).ToList();
+        var links = SuggestNew(linker, item.Text, item.Provenance.Actor, keywords, tags, item.Links);
         if (links.Count == 0 && keywords.SequenceEqual(item.Keywords, StringComparer.Ordinal) && tags.SequenceEqual(item.Tags, StringComparer.Ordinal) && context == item.Context)
         {
             // Already a note, and still nothing to link to: a version would change nothing (a later note may link to it).

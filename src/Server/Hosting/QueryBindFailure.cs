@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Numerics;
 using System.Text.RegularExpressions;
 
 namespace AgentMem.Server.Hosting;
@@ -23,16 +25,21 @@ internal static partial class QueryBindFailure
         }
 
         string type = match.Groups["type"].Value;
+        string name = match.Groups["name"].Value;
+        string value = match.Groups["value"].Value;
+        string echoed = value.Length <= MaxEchoedLength ? value : string.Concat(value.AsSpan(0, MaxEchoedLength), "…");
         string expected = (type.StartsWith("Nullable<", StringComparison.Ordinal) ? type[9..^1] : type) switch
         {
-            "int" or "Int32" => $"a whole number from {int.MinValue} to {int.MaxValue}",
-            "long" or "Int64" => $"a whole number from {long.MinValue} to {long.MaxValue}",
+            "int" or "Int32" or "long" or "Int64" => "a whole number",
             "bool" or "Boolean" => "true or false",
             var other => $"a valid {other}",
         };
-        string value = match.Groups["value"].Value;
-        string echoed = value.Length <= MaxEchoedLength ? value : string.Concat(value.AsSpan(0, MaxEchoedLength), "…");
-        detail = $"{match.Groups["name"].Value} must be {expected}; got '{echoed}'.";
+
+        // The range a route takes (limit: 1 to 1,000) is its handler's to say; here only the type is known, so a whole
+        // number too large for it is called out of range rather than told the type's own bounds, which the route refuses.
+        detail = expected == "a whole number" && BigInteger.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+            ? $"{name} is out of range; got '{echoed}'."
+            : $"{name} must be {expected}; got '{echoed}'.";
         return true;
     }
 

@@ -532,8 +532,8 @@ public sealed class PostgresMigrationTests
             }
         }
 
-        // The step's SQL and its rewrite, in pages of a few rows: 6 candidate rows (the last two texts of each tenant hash as
-        // before; an ASCII text with LF line breaks is not read at all).
+        // The step's SQL and its rewrite, in pages of a few rows: 8 candidate rows, 6 of them rewritten (of each tenant's,
+        // "Ärger im Büro" is read but hashes as before; "plain words" and the ASCII text with LF line breaks are not read at all).
         await using var raw = await PostgresTestServer.RawAsync(db.ConnectionString);
         async Task RewriteAsync(int pageSize)
         {
