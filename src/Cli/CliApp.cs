@@ -40,7 +40,7 @@ internal static class CliApp
         return root;
     }
 
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TerminalKind? terminal = null, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TerminalKind? terminal = null, CancellationToken cancellationToken = default)
     {
         var root = Build(stdout, stderr, terminal ?? TerminalKind.None);
         // No response files: System.CommandLine would read any "@..." argument as one, so `add "@maya moved"` failed and
@@ -51,13 +51,23 @@ internal static class CliApp
         // could not read "--k ten" the way it reads "--k 0".
         if (parse.Errors.Count > 0 && args.Contains("--json", StringComparer.Ordinal))
         {
-            Verb.Report(new CliOutput(stdout, stderr, json: true, terminal ?? TerminalKind.None), "ParseError", string.Join(" ", parse.Errors.Select(e => e.Message)));
-            return Task.FromResult(Verb.UserError);
+            return Verb.Report(new CliOutput(stdout, stderr, json: true, terminal ?? TerminalKind.None), "ParseError", string.Join(" ", parse.Errors.Select(e => e.Message)))
+                ? Verb.UserError
+                : Verb.OutputFailed;
         }
 
         // Ctrl-C cancels the token; allow longer than the service's 30 s drain so in-flight writes finish. An interactive
         // chat handles Ctrl-C itself (it stops a reply, not the program).
         TimeSpan? termination = ChatCommand.HandlesCtrlC(parse) ? null : TimeSpan.FromSeconds(35);
-        return parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = termination }, cancellationToken);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = termination }, cancellationToken);
+        }
+        catch (IOException)
+        {
+            // Help, a parse error or System.CommandLine's own report of an error could not be written (a full disk, a closed
+            // pipe): let through, it ended the process with SIGABRT.
+            return Verb.OutputFailed;
+        }
     }
 }

@@ -14,6 +14,12 @@ internal static class Verb
     /// <summary>Exit code for an error the user did not cause (a bug or the environment): reported in one paragraph, the stack only with --debug.</summary>
     public const int InternalError = 2;
 
+    /// <summary>
+    /// Exit code when nothing could be written to standard error (a full disk, a closed pipe), so the error, or the output
+    /// that failed before it, reached nobody: 74, sysexits' EX_IOERR. A write the verb had made before stays made.
+    /// </summary>
+    public const int OutputFailed = 74;
+
     public static void Bind(Command command, GlobalOptions global, TextWriter stdout, TextWriter stderr, Func<CliContext, ParseResult, CancellationToken, Task<int>> body)
     {
         command.SetAction(async (parse, cancellationToken) =>
@@ -26,45 +32,38 @@ internal static class Verb
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Report(output, "Cancelled", "Cancelled; every batch reported as committed is stored.");
-                return Cancelled;
+                return Report(output, "Cancelled", "Cancelled; every batch reported as committed is stored.") ? Cancelled : OutputFailed;
             }
             catch (OperationCanceledException ex)
             {
                 // Not asked for: an endpoint's timeout (HttpClient and the endpoint clients throw TaskCanceledException).
                 // Left alone, System.CommandLine ends a cancellation with exit 1 and says nothing.
-                Report(output, "Timeout", ex.Message);
-                return UserError;
+                return Report(output, "Timeout", ex.Message) ? UserError : OutputFailed;
             }
             catch (CubeNotFoundException ex) when (ex.Cube is { } cube)
             {
                 // The core's answer suits every host; here the way to make the cube is a command.
-                Report(output, ex.GetType().Name, $"{ex.Message} Create it first (agentmem cube create {cube}).");
-                return UserError;
+                return Report(output, ex.GetType().Name, $"{ex.Message} Create it first (agentmem cube create {cube}).") ? UserError : OutputFailed;
             }
             catch (AgentMemException ex)
             {
-                Report(output, ex.GetType().Name, ex.Message);
-                return UserError;
+                return Report(output, ex.GetType().Name, ex.Message) ? UserError : OutputFailed;
             }
             // An I/O failure is the machine's state, not a bug (an --out that names a folder, a full disk for an output file).
             catch (Exception ex) when (ex is FormatException or (IOException and not FileLoadException) or UnauthorizedAccessException or JsonException or HttpRequestException)
             {
-                Report(output, ex.GetType().Name, ex.Message);
-                return UserError;
+                return Report(output, ex.GetType().Name, ex.Message) ? UserError : OutputFailed;
             }
             // --debug adds the stack trace and keeps the exit code (let through, System.CommandLine printed it as text, JSON or
             // not, and exited 1).
             catch (Microsoft.Data.Sqlite.SqliteException ex)
             {
                 // The database file cannot be opened or used (not a database, a device, read-only, locked, corrupt).
-                Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message}{(debug ? "" : " (--debug shows where).")}", DebugStack(ex));
-                return UserError;
+                return Report(output, "DatabaseError", $"The database '{parse.GetValue(global.Db)}' cannot be used: {ex.Message}{(debug ? "" : " (--debug shows where).")}", DebugStack(ex)) ? UserError : OutputFailed;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Report(output, ex.GetType().Name, $"Unexpected error: {ex.Message} ({(debug ? "" : "--debug prints the stack trace; ")}please report it).", DebugStack(ex));
-                return InternalError;
+                return Report(output, ex.GetType().Name, $"Unexpected error: {ex.Message} ({(debug ? "" : "--debug prints the stack trace; ")}please report it).", DebugStack(ex)) ? InternalError : OutputFailed;
             }
 
             string? DebugStack(Exception ex) => debug ? ex.ToString() : null;
@@ -90,8 +89,23 @@ internal static class Verb
     /// <summary>
     /// Writes an error as the output mode asks: one JSON line <c>{"error":{"type","message"}}</c> with --json, a line of text otherwise;
     /// a <paramref name="stack"/> trace (--debug) goes in the JSON as <c>stack</c>, else on the lines after the message.
+    /// False when standard error cannot be written (a full disk, a closed pipe): the caller then exits with
+    /// <see cref="OutputFailed"/>, where the failure escaped the verb and the runtime aborted the process.
     /// </summary>
-    public static void Report(Output.CliOutput output, string type, string message, string? stack = null)
+    public static bool Report(Output.CliOutput output, string type, string message, string? stack = null)
+    {
+        try
+        {
+            Write(output, type, message, stack);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static void Write(Output.CliOutput output, string type, string message, string? stack)
     {
         if (output.IsJson)
         {
