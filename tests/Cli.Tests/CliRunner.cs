@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using AgentMem.Cli.Output;
+using Microsoft.Data.Sqlite;
 
 namespace AgentMem.Cli.Tests;
 
@@ -28,6 +30,31 @@ internal sealed class CliRunner : IDisposable
         Assert.True(code == 0, $"exit {code}: {error}");
         using var doc = JsonDocument.Parse(output);
         return doc.RootElement.Clone();
+    }
+
+    /// <summary>
+    /// Makes the database full without a full disk: a pooled connection, opened with the very connection string
+    /// SqliteMemoryStore.Open(path) builds, is given SQLite's <c>max_page_count</c> at the current size plus
+    /// <paramref name="spare"/> pages; the in-process CLI's store takes it from the pool, so a write that needs more pages
+    /// fails with SQLITE_FULL as ENOSPC would. <see cref="SqliteConnection.ClearAllPools"/> gives the room back.
+    /// </summary>
+    public void CapAtCurrentSize(int spare = 0)
+    {
+        string cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(DbPath),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 10,
+        }.ToString();
+        using var connection = new SqliteConnection(cs);
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "PRAGMA page_count;";
+        long pages = (long)count.ExecuteScalar()!;
+        using var cap = connection.CreateCommand();
+        cap.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count = {pages + spare};");
+        cap.ExecuteNonQuery();
     }
 
     public void Dispose() => folder.Dispose();

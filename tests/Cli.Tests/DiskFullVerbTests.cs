@@ -23,7 +23,7 @@ public sealed class DiskFullVerbTests : IDisposable
     {
         Assert.Equal(0, (await cli.RunAsync("add", "Alice planted tomatoes in the garden")).Code);
         SqliteConnection.ClearAllPools();
-        CapAtCurrentSize();
+        cli.CapAtCurrentSize();
 
         var (code, output, err) = await cli.RunAsync("add", "Alice's long diary entry: " + new string('d', 6000));
 
@@ -39,25 +39,5 @@ public sealed class DiskFullVerbTests : IDisposable
         Assert.Equal(0, search.Code);
         Assert.Contains("tomatoes", search.Out, StringComparison.Ordinal);
         Assert.Equal(0, (await cli.RunAsync("add", "Alice's long diary entry: " + new string('d', 6000))).Code);
-    }
-
-    // The same connection string SqliteMemoryStore.Open(path) builds, so the capped connection lands in its pool.
-    private void CapAtCurrentSize()
-    {
-        string cs = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.GetFullPath(cli.DbPath),
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 10,
-        }.ToString();
-        using var connection = new SqliteConnection(cs);
-        connection.Open();
-        using var count = connection.CreateCommand();
-        count.CommandText = "PRAGMA page_count;";
-        long pages = (long)count.ExecuteScalar()!;
-        using var cap = connection.CreateCommand();
-        cap.CommandText = $"PRAGMA max_page_count = {pages};";
-        cap.ExecuteNonQuery();
     }
 }

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using AgentMem.MemoryCore.Export;
+using AgentMem.MemoryCore.Ports;
+using Microsoft.Data.Sqlite;
 
 namespace AgentMem.Cli.Tests;
 
@@ -10,6 +13,7 @@ public sealed class ExportImportTests : IDisposable
 
     public void Dispose()
     {
+        SqliteConnection.ClearAllPools();
         source.Dispose();
         target.Dispose();
     }
@@ -116,6 +120,42 @@ public sealed class ExportImportTests : IDisposable
         Assert.Contains(dimensions, lengths);
         Assert.All(lengths, n => Assert.Equal(0, n % dimensions));
         Assert.Contains(lengths, n => n >= 2 * dimensions);
+    }
+
+    [Fact]
+    public async Task A_restore_whose_embeddings_do_not_fit_writes_nothing_and_can_be_run_again()
+    {
+        // The cube and its memories committed in one transaction and the archive's embeddings in a second: when the second
+        // failed (a full disk) the command said "the write was not made", yet the cube was there without its embeddings,
+        // and running it again was refused because the cube already existed.
+        string exported = await SeedAsync();
+        var archive = await CubeArchiveReader.ReadFileAsync(exported, "default");
+        float[] Dense(int seed) => [.. Enumerable.Range(0, 4096).Select(i => 1f + ((i + seed) % 7))]; // every component stored: 16 KiB
+        var vectors = archive.Memories.Select((h, i) => new StoredEmbedding(h[0].Id, $"hash{i}", Dense(i))).ToDictionary(e => e.MemoryId);
+        string withVectors = Path.Combine(source.Folder, "dense.jsonl");
+        await using (var file = File.Create(withVectors))
+        {
+            await CubeArchiveWriter.WriteAsync(archive with { Embeddings = new ArchivedEmbeddings("test-dense-4096", 4096, vectors) }, file);
+        }
+
+        Assert.Equal(0, (await target.RunAsync("cube", "list")).Code); // the database, made before it is capped
+        SqliteConnection.ClearAllPools();
+        target.CapAtCurrentSize(spare: 4); // room for the memories' rows (measured: none needed), not for 80 KiB of vectors
+
+        var (code, _, err) = await target.RunAsync("import", "cube", withVectors);
+
+        Assert.Equal(1, code);
+        Assert.Contains("full", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("work", (await target.RunAsync("cube", "list")).Out, StringComparison.Ordinal);
+
+        SqliteConnection.ClearAllPools(); // room again
+        var restored = await target.JsonAsync("import", "cube", withVectors);
+        Assert.Equal(vectors.Count, restored.GetProperty("embeddings").GetInt32());
+        using var db = new SqliteConnection($"Data Source={target.DbPath};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var count = db.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM memory_embeddings WHERE embedder = 'test-dense-4096';";
+        Assert.Equal(vectors.Count, Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture));
     }
 
     [Fact]

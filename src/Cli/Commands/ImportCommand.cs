@@ -73,13 +73,9 @@ internal static class ImportCommand
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var state);
             var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", archive.Cube.Id, null, null, $"agentmem.cube v{CubeArchive.FormatVersion}");
-            await store.RestoreCubeAsync(archive.Cube, archive.Memories, audit, ct);
-            int embedded = 0;
-            if (archive.Embeddings is { Vectors.Count: > 0 } e)
-            {
-                await store.PutEmbeddingsAsync(ctx.Scope.Tenant, archive.Cube.Id, e.Embedder, [.. e.Vectors.Values], ct);
-                embedded = e.Vectors.Count;
-            }
+            // The embeddings in the same transaction: a restore that fails leaves nothing, so it can be run again as it was.
+            await store.RestoreCubeAsync(archive.Cube, archive.Memories, audit, archive.Embeddings, ct);
+            int embedded = archive.Embeddings?.Vectors.Count ?? 0;
 
             int versions = archive.Memories.Sum(h => h.Count);
             ctx.Output.Result(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Restored cube '{TerminalText.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.")));

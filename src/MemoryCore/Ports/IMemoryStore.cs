@@ -222,11 +222,14 @@ public interface IMemoryStore : IAsyncDisposable
 
     /// <summary>
     /// Restores a cube exactly as exported, in one transaction: creates <paramref name="cube"/> and writes every memory's
-    /// versions (oldest first, the last the current one) with their ids, version numbers, states and timestamps as given.
+    /// versions (oldest first, the last the current one) with their ids, version numbers, states and timestamps as given,
+    /// and the archive's <paramref name="embeddings"/> (each of a memory among <paramref name="histories"/>) when given.
     /// Refuses the whole batch, writing nothing, if the cube's name or id is taken in the tenant
-    /// (<see cref="Errors.CubeAlreadyExistsException"/>) or any memory id is already stored (<see cref="Errors.MemoryStateException"/>).
+    /// (<see cref="Errors.CubeAlreadyExistsException"/>) or any memory id is already stored (<see cref="Errors.MemoryStateException"/>);
+    /// a failure of any part (a full disk while the embeddings are written) leaves nothing of it either, so the same
+    /// restore can simply be run again.
     /// </summary>
-    Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default);
+    Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, Export.ArchivedEmbeddings? embeddings = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Audit lines of the tenant, oldest first, as <paramref name="query"/> selects them (null: the first 1,000), each

@@ -1,12 +1,12 @@
 namespace AgentMem.Stores.Common;
 
-/// <summary>Restoring an exported cube: every row written as given, in one transaction.</summary>
+/// <summary>Restoring an exported cube: every row written as given, its embeddings with them, in one transaction.</summary>
 public abstract partial class SqlMemoryStore
 {
     /// <inheritdoc/>
-    public async Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default)
+    public async Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, MemoryCore.Export.ArchivedEmbeddings? embeddings = null, CancellationToken cancellationToken = default)
     {
-        StoreArguments.RequireRestore(cube, histories, audit);
+        StoreArguments.RequireRestore(cube, histories, audit, embeddings);
         string tenant = cube.Owner.Tenant;
         await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
@@ -59,8 +59,33 @@ public abstract partial class SqlMemoryStore
                 await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = cube.Id, MemoryId = current.Id.ToString(), Version = current.Version }, ct).ConfigureAwait(false);
             }
 
+            // In the same transaction: written after it, a failure (a full disk) left the cube restored without them, and the
+            // restore could not be run again (the cube's name and id were taken by then).
+            if (embeddings is { Vectors.Count: > 0 })
+            {
+                await InsertEmbeddingsAsync(conn, tx, tenant, cube.Id, embeddings, ct).ConfigureAwait(false);
+            }
+
             return 0;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Inserts the restored memories' embeddings (every memory is new in this transaction: nothing to replace).</summary>
+    private async Task InsertEmbeddingsAsync(DbConnection conn, DbTransaction? tx, string tenant, string cubeId, MemoryCore.Export.ArchivedEmbeddings embeddings, CancellationToken ct)
+    {
+        using var insert = Command(conn, tx, "INSERT INTO memory_embeddings(tenant, cube_id, memory_id, embedder, text_hash, vector) VALUES (@t, @c, @id, @e, @h, @v);");
+        foreach (var embedding in embeddings.Vectors.Values)
+        {
+            ct.ThrowIfCancellationRequested();
+            insert.Parameters.Clear();
+            Dialect.Add(insert, "@t", tenant);
+            Dialect.Add(insert, "@c", cubeId);
+            Dialect.Add(insert, "@id", embedding.MemoryId.ToString());
+            Dialect.Add(insert, "@e", embeddings.Embedder);
+            Dialect.Add(insert, "@h", embedding.TextHash);
+            Dialect.Add(insert, "@v", EmbeddingBlob.Encode(embedding.Vector));
+            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
     }
 
     private static MemoryStateException AlreadyStored(MemoryItem memory, Exception? cause)

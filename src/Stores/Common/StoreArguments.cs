@@ -74,9 +74,9 @@ internal static class StoreArguments
 
     /// <summary>
     /// The checks of a restore: every history non-empty, of the cube's tenant and cube, one id, consecutive versions oldest
-    /// first; no id twice.
+    /// first; no id twice; each embedding a usable vector (<see cref="RequireEmbeddingWrite"/>) of one of the memories.
     /// </summary>
-    public static void RequireRestore(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit)
+    public static void RequireRestore(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, MemoryCore.Export.ArchivedEmbeddings? embeddings)
     {
         ArgumentNullException.ThrowIfNull(cube);
         ArgumentNullException.ThrowIfNull(histories);
@@ -100,6 +100,19 @@ internal static class StoreArguments
                 if (history[i].Id != history[0].Id || history[i].CubeId != cube.Id || history[i].Version != history[0].Version + i)
                 {
                     throw new ArgumentException($"Memory {history[0].Id}: versions must share the id and cube and be consecutive, oldest first.", nameof(histories));
+                }
+            }
+        }
+
+        if (embeddings is not null)
+        {
+            ArgumentNullException.ThrowIfNull(embeddings.Vectors, nameof(embeddings));
+            RequireEmbeddingWrite(cube.Id, embeddings.Embedder, [.. embeddings.Vectors.Values]);
+            foreach (var embedding in embeddings.Vectors.Values)
+            {
+                if (!ids.Contains(embedding.MemoryId))
+                {
+                    throw new ArgumentException($"The embedding of memory {embedding.MemoryId} is of no memory restored with it.", nameof(embeddings));
                 }
             }
         }

@@ -169,9 +169,9 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    public Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, MemoryCore.Export.ArchivedEmbeddings? embeddings = null, CancellationToken cancellationToken = default) => Run(() =>
     {
-        StoreArguments.RequireRestore(cube, histories, audit);
+        StoreArguments.RequireRestore(cube, histories, audit, embeddings);
         string tenant = cube.Owner.Tenant;
         var data = Database.Require(tenant);
 
@@ -200,6 +200,10 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             Database.MemoriesById[current.Id] = stored;
             AppendChange(data, cube.Id, current.Id, purged: false);
             data.Audit.Add(ImmutableCopy.Of(audit with { CubeId = cube.Id, MemoryId = current.Id.ToString(), Version = current.Version }, tenant));
+            if (embeddings is not null && embeddings.Vectors.TryGetValue(current.Id, out var embedding))
+            {
+                stored.Embeddings[embeddings.Embedder] = ImmutableCopy.Of(embedding);
+            }
         }
 
         return 0;

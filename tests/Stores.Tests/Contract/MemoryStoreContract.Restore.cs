@@ -1,7 +1,9 @@
 using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Errors;
+using AgentMem.MemoryCore.Export;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using AgentMem.MemoryCore.Ports;
 
 namespace AgentMem.Stores.Tests.Contract;
 
@@ -32,5 +34,35 @@ public abstract partial class MemoryStoreContract
         await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.RestoreCubeAsync(second, [[fresh], [other with { CubeId = second.Id }]], s.Audit("import")));
         Assert.Null(await s.Store.FindCubeAsync(s.Tenant, "second"));
         Assert.Null(await s.Store.GetAsync(s.Tenant, fresh.Id));
+    }
+
+    [SkippableFact]
+    public async Task Restore_writes_the_archive_embeddings_in_its_transaction_and_none_when_refused()
+    {
+        await using var s = await StartAsync();
+        var cube = new MemCube { Id = MemoryId.NewId().ToString(), Owner = s.Alice, Name = "restored", CreatedAt = s.Now, UpdatedAt = s.Now };
+        var a = s.Item(cube, "Alice lives in Munich");
+        var b = s.Item(cube, "Bob likes tea");
+        var vectors = new ArchivedEmbeddings("m1", 2, new Dictionary<MemoryId, StoredEmbedding> { [a.Id] = new(a.Id, "ha", [1f, 0f]), [b.Id] = new(b.Id, "hb", [0f, 1f]) });
+        await s.Store.RestoreCubeAsync(cube, [[a], [b]], s.Audit("import"), vectors);
+
+        var stored = (await s.Store.GetEmbeddingsAsync(s.Tenant, cube.Id, "m1", null)).ToDictionary(e => e.MemoryId);
+        Assert.Equal(2, stored.Count);
+        Assert.Equal("ha", stored[a.Id].TextHash);
+        Assert.Equal([0f, 1f], stored[b.Id].Vector);
+
+        // Refused as a whole: the clash comes after nothing, and nothing of the second restore is there.
+        var second = cube with { Id = MemoryId.NewId().ToString(), Name = "second" };
+        var fresh = s.Item(second, "a fresh memory");
+        var clash = new ArchivedEmbeddings("m2", 2, new Dictionary<MemoryId, StoredEmbedding> { [fresh.Id] = new(fresh.Id, "hf", [1f, 1f]) });
+        await Assert.ThrowsAsync<MemoryStateException>(() => s.Store.RestoreCubeAsync(second, [[fresh], [a with { CubeId = second.Id }]], s.Audit("import"), clash));
+        Assert.Empty(await s.Store.GetEmbeddingsAsync(s.Tenant, second.Id, "m2", null));
+
+        // An embedding of no memory in the archive is refused before anything is written.
+        var third = cube with { Id = MemoryId.NewId().ToString(), Name = "third" };
+        var lone = s.Item(third, "a lone memory");
+        var stray = new ArchivedEmbeddings("m1", 2, new Dictionary<MemoryId, StoredEmbedding> { [a.Id] = new(a.Id, "ha", [1f, 0f]) });
+        await Assert.ThrowsAsync<ArgumentException>(() => s.Store.RestoreCubeAsync(third, [[lone]], s.Audit("import"), stray));
+        Assert.Null(await s.Store.FindCubeAsync(s.Tenant, "third"));
     }
 }
