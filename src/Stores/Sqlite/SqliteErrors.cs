@@ -9,11 +9,17 @@ internal static class SqliteErrors
     /// <summary>SQLITE_ERROR: generic; also what SQLite answers for a header whose schema format it does not know.</summary>
     public const int Error = 1;
 
+    /// <summary>SQLITE_READONLY: a write (or, in WAL mode, setting up the shared-memory file to read) was refused as read-only.</summary>
+    public const int ReadOnly = 8;
+
     /// <summary>SQLITE_CORRUPT: a page or the schema does not parse.</summary>
     public const int Corrupt = 11;
 
     /// <summary>SQLITE_FULL: the disk (or <c>max_page_count</c>) is full; the transaction was rolled back.</summary>
     public const int Full = 13;
+
+    /// <summary>SQLITE_CANTOPEN: the file, or one SQLite keeps beside it (<c>-wal</c>, <c>-shm</c>), could not be opened or created.</summary>
+    public const int CantOpen = 14;
 
     /// <summary>SQLITE_CONSTRAINT: a row broke a key or check (in a migration: the step's own row was there already).</summary>
     public const int Constraint = 19;

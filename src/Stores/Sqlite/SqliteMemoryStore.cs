@@ -52,7 +52,9 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
     /// Opens the database, creating and migrating it as needed. Throws <see cref="StoreFormatException"/>
     /// for a file that is not an AgentMem database, <see cref="SchemaVersionException"/> for a newer schema, and
     /// <see cref="StorageFullException"/> when the disk fills while migrating: the file is then left at the last step that
-    /// committed (each commits whole on its own), named in the message, and the next open goes on from there.
+    /// committed (each commits whole on its own), named in the message, and the next open goes on from there. Throws
+    /// <see cref="StoreUnavailableException"/> when the file's folder cannot be written (a read-only file system): SQLite
+    /// creates <c>FILE-shm</c> beside a database in WAL mode even to read it.
     /// </summary>
     public static SqliteMemoryStore Open(SqliteStoreOptions options)
     {
@@ -99,6 +101,17 @@ public sealed partial class SqliteMemoryStore : SqlMemoryStore
         {
             SqliteConnection.ClearAllPools();
             throw new StoreFormatException($"'{resolved.Path}' is not an AgentMem database or is damaged: {ex.Message}", ex);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteErrors.CantOpen or SqliteErrors.ReadOnly
+            && System.IO.Path.GetDirectoryName(resolved.Path) is { Length: > 0 } folder && WritableFolder.Refusal(folder) is { } refusal)
+        {
+            // SQLite says only "unable to open database file" (a read-only mount) or "attempt to write a readonly database"
+            // (a folder without write permission), naming neither the folder nor what to do.
+            SqliteConnection.ClearAllPools();
+            throw new StoreUnavailableException(
+                $"'{resolved.Path}' cannot be opened: its folder '{folder}' is read-only ({refusal}), and SQLite must create "
+                + $"'{System.IO.Path.GetFileName(resolved.Path)}-shm' beside a database in WAL mode even to read it. Copy the database, with its "
+                + $"-wal file if there is one, to a writable folder and open the copy, or make the folder writable. (SQLite: {ex.Message})", ex);
         }
         catch
         {
