@@ -21,6 +21,14 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     /// <summary>Whether model embeddings are computed in the background (the service), rather than before a command answers.</summary>
     public bool EmbedInBackground { get; init; }
 
+    /// <summary>
+    /// Whether a search of a cube past the ANN threshold builds its SPANN index in the background: for the processes that
+    /// live on (serve, mcp, chat, the benchmarks). A one-shot command exited long before such a build finished, waited for
+    /// it when closing and then threw it away, so it searches such a cube exactly instead (<c>agentmem index build</c>
+    /// saves an index every later command opens).
+    /// </summary>
+    public bool BuildAnnInBackground { get; init; }
+
     /// <summary>A setting from the environment, or null when unset or empty (as a compose file's <c>X=</c> or <c>${X}</c> leaves it).</summary>
     internal static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { } text && !string.IsNullOrWhiteSpace(text) ? text : null;
 
@@ -128,6 +136,7 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
             AnnThreshold = EnvInt("AGENTMEM_ANN_THRESHOLD") ?? RetrievalStateOptions.DefaultAnnThreshold,
             CheckpointEvery = EnvInt("AGENTMEM_CHECKPOINT_EVERY") ?? new RetrievalStateOptions().CheckpointEvery,
             SnapshotMinimum = EnvInt("AGENTMEM_SNAPSHOT_MINIMUM") ?? new RetrievalStateOptions().SnapshotMinimum,
+            BuildAnnInBackground = BuildAnnInBackground,
             // A long-running service keeps a local model off the write path (vectors arrive in the background); a one-shot
             // command has no background to wait for, so it embeds what it needs before answering.
             InlineEmbedLimit = EmbedInBackground && Embedder.IsSentenceModel ? 0 : int.MaxValue,

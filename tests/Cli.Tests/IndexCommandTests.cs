@@ -45,6 +45,44 @@ public sealed partial class IndexCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_one_shot_search_past_the_ann_threshold_builds_no_index_and_says_index_build_saves_one()
+    {
+        // The first search of a cube past the threshold started a SPANN build in the background; closing waited for the
+        // build and then threw it away unsaved, so a one-shot search of a large cube went on for minutes after printing its
+        // hits, and every later run built it again.
+        Assert.Equal(0, (await cli.RunAsync("cube", "create", "notes")).Code);
+        await using (var store = SqliteMemoryStore.Open(cli.DbPath))
+        {
+            await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store));
+            var drafts = Enumerable.Range(0, 150).Select(i => new MemoryDraft($"note number {i} about item {i * 7}")).ToList();
+            await memory.AddBatchAsync(new Scope(Scope.DefaultTenant), "notes", drafts);
+        }
+
+        var threshold = new Dictionary<string, string> { ["AGENTMEM_ANN_THRESHOLD"] = "100" }; // process-wide: a process of its own
+        string indexes = cli.DbPath + ".index";
+        Task<(int Code, string Out, string Err)> Run(params string[] args) => LocalService.RunCliAsync(["--db", cli.DbPath, "--cube", "notes", .. args], threshold, TimeSpan.FromMinutes(5));
+
+        var (code, output, err) = await Run("search", "note number 7");
+        Assert.True(code == 0, err);
+        Assert.Contains("note number 7 ", output, StringComparison.Ordinal);
+        Assert.Contains("more than 100 embeddings and was searched exactly", err, StringComparison.Ordinal);
+        Assert.Contains("'agentmem index build --cube notes'", err, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(indexes, "postings.*", SearchOption.AllDirectories)); // no build was started
+
+        (code, output, err) = await Run("index", "build", "--json");
+        Assert.True(code == 0, err);
+        Assert.Contains("\"action\":\"build\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"tier\":\"spann\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"drift\":false", output, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(indexes, "vectors.json", SearchOption.AllDirectories)); // saved, for the next process
+
+        (code, output, err) = await Run("search", "note number 7");
+        Assert.True(code == 0, err);
+        Assert.Contains("note number 7 ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("searched exactly", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_catches_up_before_it_compares_so_a_write_no_search_has_read_is_not_drift()
     {
         // The persisted embeddings were counted before the catch-up that embeds and stores them: every memory added or

@@ -354,7 +354,7 @@ internal static class BenchCommand
 
         // Before the database is made and the feature file is touched.
         Verb.Validate(() => options.ValidateFor(dataset));
-        await using var memory = ctx.Compose(database, hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state, out var baselineState);
+        await using var memory = (ctx with { BuildAnnInBackground = true }).Compose(database, hybrid, hashingBaseline: options.BaselineRetriever == CliContext.HashingBaselineName, out var state, out var baselineState);
         Verb.Validate(() => options.ValidateFor(memory.Options)); // --context-k over what a search returns, before the ingest
         foreach (string? name in new[] { options.Retriever, options.BaselineRetriever })
         {

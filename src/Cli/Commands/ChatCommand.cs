@@ -37,7 +37,7 @@ internal static class ChatCommand
             var counter = ResolveCounter(parse.GetValue(tokenizer));
             var model = modelFlags.Create(parse);
             using var chat = model.Client;
-            await using var memory = ctx.OpenMemory();
+            await using var memory = (ctx with { BuildAnnInBackground = true }).OpenMemory(); // a session lives on
             var options = AgentOptions(scope, cube, model);
             options.TokenCounter = counter;
 

@@ -15,9 +15,10 @@ internal static class ContextCommand
         {
             var options = new ContextOptions { TokenBudget = parse.GetValue(budget), Retriever = parse.GetValue(mode), TokenCounter = TokenizerOption.Resolve(parse.GetValue(tokenizer)) };
             Verb.Validate(options.Validate, (nameof(ContextOptions.TokenBudget), "--budget"));
-            await using var memory = ctx.OpenMemory();
+            await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
 
             var built = await memory.BuildContextAsync(ctx.Scope, ctx.Cube, parse.GetValue(query) ?? string.Empty, options, ct);
+            SearchCommand.AnnNotice(ctx, state, await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct));
             if (ctx.Output.IsJson)
             {
                 ctx.Output.WriteJson(new { tokens = built.Tokens, tokenizer = options.TokenCounter.Name, complete = built.IsComplete, memories = built.Memories.Count, cubeMemories = built.CubeMemories, text = built.Text, ids = built.Memories.Select(m => m.Id.ToString()) });

@@ -3,8 +3,9 @@ using AgentMem.Retrieval.State;
 namespace AgentMem.Cli.Commands;
 
 /// <summary>
-/// <c>index verify</c> and <c>index rebuild</c>: the derived search data (persisted embeddings, the index folder beside the
-/// database) compared with, or rebuilt from, the store, for the <c>--cube</c> cube or every cube of the tenant.
+/// <c>index verify</c>, <c>index build</c> and <c>index rebuild</c>: the derived search data (persisted embeddings, the index
+/// folder beside the database) compared with, completed from or rebuilt from the store, for the <c>--cube</c> cube or every
+/// cube of the tenant.
 /// </summary>
 internal static class IndexCommand
 {
@@ -15,6 +16,7 @@ internal static class IndexCommand
     {
         var command = new Command("index", "Check or rebuild the search indexes derived from the store (embeddings and the index folder beside the database).");
         command.Subcommands.Add(Verify(verbs));
+        command.Subcommands.Add(Build(verbs));
         command.Subcommands.Add(Rebuild(verbs));
         return command;
     }
@@ -32,6 +34,23 @@ internal static class IndexCommand
             }
 
             Write(ctx, reports, "verify");
+            return reports.Any(r => r.Drift) ? DriftExitCode : 0;
+        });
+    }
+
+    private static Command Build(Verbs verbs)
+    {
+        var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
+        return verbs.Create("build", "Bring the cube's indexes up to the store and, past the ANN threshold, build and save its ANN (SPANN) index now, which one-shot commands do not start (they search such a cube exactly); re-embeds nothing.", [all], async (ctx, parse, ct) =>
+        {
+            await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
+            var reports = new List<IndexReport>();
+            foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
+            {
+                reports.Add(await state.BuildIndexAsync(ctx.Scope.Tenant, cube.Id, ct));
+            }
+
+            Write(ctx, reports, "build");
             return reports.Any(r => r.Drift) ? DriftExitCode : 0;
         });
     }

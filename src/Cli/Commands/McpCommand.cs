@@ -16,8 +16,10 @@ internal static class McpCommand
 
     public static Command Create(Verbs verbs)
     {
-        return verbs.CreateOverMemory("mcp", "Serve the memory tools (memory_search, memory_add, ...) to an MCP client over stdio.", [], async (ctx, memory, parse, ct) =>
+        return verbs.Create("mcp", "Serve the memory tools (memory_search, memory_add, ...) to an MCP client over stdio.", [], async (ctx, parse, ct) =>
         {
+            // A server lives on: a cube past the ANN threshold gets its SPANN index built in the background.
+            await using var memory = (ctx with { BuildAnnInBackground = true }).OpenMemory();
             var options = new McpServerOptions
             {
                 ServerInfo = new Implementation { Name = "agentmem", Version = typeof(McpCommand).Assembly.GetName().Version?.ToString(3) ?? "0.0.0" },

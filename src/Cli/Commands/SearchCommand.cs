@@ -17,9 +17,23 @@ internal static class SearchCommand
             string text = parse.GetValue(query) ?? string.Empty;
             string? retriever = parse.GetValue(mode);
             var hits = await memory.SearchAsync(ctx.Scope, ctx.Cube, text, parse.GetValue(k), retrieverName: retriever, cancellationToken: ct);
-            long pending = state.PendingEmbeddings > 0 ? state.PendingEmbeddingsIn(ctx.Scope.Tenant, (await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct)).Id) : 0;
+            var cube = await memory.OpenCubeAsync(ctx.Scope, ctx.Cube, ct);
+            long pending = state.PendingEmbeddings > 0 ? state.PendingEmbeddingsIn(ctx.Scope.Tenant, cube.Id) : 0;
             Write(ctx.Output, memory.ResolveRetrieverName(retriever), text, hits, parse.GetValue(explain), pending);
+            AnnNotice(ctx, state, cube);
         });
+    }
+
+    /// <summary>
+    /// Says, on standard error, that a cube past the ANN threshold was scored exactly: a one-shot command builds no SPANN
+    /// index in the background (it would exit before the build finished and throw it away), and none was saved yet.
+    /// </summary>
+    public static void AnnNotice(CliContext ctx, Retrieval.State.RetrievalState state, MemoryCore.Cubes.MemCube cube)
+    {
+        if (state.AnnBuildDeferred(ctx.Scope.Tenant, cube.Id))
+        {
+            ctx.Output.Notice(string.Create(CultureInfo.InvariantCulture, $"[grey]cube '{TerminalText.Escape(cube.Name)}' has more than {state.Options.AnnThreshold:N0} embeddings and was searched exactly; 'agentmem index build --cube {TerminalText.Escape(cube.Name)}' saves its ANN index for faster searches[/]"));
+        }
     }
 
     /// <summary>

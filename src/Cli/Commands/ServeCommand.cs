@@ -57,7 +57,7 @@ internal static class ServeCommand
             {
                 b.Services.AddSingleton(_ =>
                 {
-                    var memory = (ctx with { EmbedInBackground = true }).Compose(ctx.OpenStore(), null, out var state);
+                    var memory = (ctx with { EmbedInBackground = true, BuildAnnInBackground = true }).Compose(ctx.OpenStore(), null, out var state);
                     return new ServerComposition(memory, state);
                 });
                 b.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);

@@ -34,7 +34,7 @@ internal static class WorkloadBenchCommand
             }
 
             var states = new System.Runtime.CompilerServices.ConditionalWeakTable<AgentMem.MemoryCore.MemoryOS, Retrieval.State.RetrievalState>();
-            var host = ctx with { EmbedInBackground = true };
+            var host = ctx with { EmbedInBackground = true, BuildAnnInBackground = true };
             var options = new WorkloadOptions
             {
                 Sizes = Parsing.PositiveIntegers(parse.GetValue(sizes)!, "--sizes", "1000,10000,100000", digitSeparators: true),

@@ -437,10 +437,33 @@ public sealed partial class RetrievalState : IDisposable
             entry.Gate.Release();
         }
 
-        await WithCubeAsync<int>(tenant, cubeId, _ => 0, cancellationToken).ConfigureAwait(false);
+        return await BuildIndexAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Brings the cube's index up to the store and, above the threshold without a SPANN index, builds one now (also where
+    /// <see cref="RetrievalStateOptions.BuildAnnInBackground"/> is off), waits for it and checkpoints it into the index
+    /// folder, so a later process (a one-shot command) reopens it instead of scoring exactly. Re-embeds nothing: the
+    /// persisted embeddings are used. Returns the cube's <see cref="VerifyAsync"/> report.
+    /// </summary>
+    public async Task<IndexReport> BuildIndexAsync(string tenant, string cubeId, CancellationToken cancellationToken = default)
+    {
+        await WithCubeAsync(tenant, cubeId, index =>
+        {
+            index.Vectors.Advance(startBuild: true);
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
         await WaitForIndexesAsync(cancellationToken).ConfigureAwait(false);
         return await VerifyAsync(tenant, cubeId, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Whether this instance scored the cube exactly although it has more embeddings than
+    /// <see cref="RetrievalStateOptions.AnnThreshold"/>, because <see cref="RetrievalStateOptions.BuildAnnInBackground"/>
+    /// is off and no SPANN index was saved for it: <see cref="BuildIndexAsync"/> makes one (a host can say so).
+    /// </summary>
+    public bool AnnBuildDeferred(string tenant, string cubeId) =>
+        !Options.BuildAnnInBackground && cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Vectors.BuildDue == true;
 
     private async Task<List<MemoryItem>> ListIndexedAsync(string tenant, string cubeId, CancellationToken cancellationToken)
     {
@@ -578,7 +601,7 @@ public sealed partial class RetrievalState : IDisposable
     {
         var index = entry.Index!;
         bool served = index.Vectors.UsesAnn;
-        index.Vectors.Advance();
+        index.Vectors.Advance(Options.BuildAnnInBackground);
         bool tookOver = !served && index.Vectors.UsesAnn;
         if (tookOver || entry.UpdatesSinceCheckpoint >= Options.CheckpointEvery)
         {

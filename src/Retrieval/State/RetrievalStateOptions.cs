@@ -101,6 +101,16 @@ public sealed class RetrievalStateOptions
     public int? AnnThreshold { get; set; } = DefaultAnnThreshold;
 
     /// <summary>
+    /// Whether the first search of a cube past <see cref="AnnThreshold"/> starts its SPANN build in the background (on by
+    /// default). A short-lived process (a one-shot command) turns it off: it would exit long before the build of a large
+    /// cube finished, and closing waited for the build and then threw it away unsaved, so every run paid for it again.
+    /// Off, such a cube is scored exactly (<see cref="RetrievalState.AnnBuildDeferred"/> says so), a SPANN index saved in
+    /// <see cref="IndexDirectory"/> is still reopened and kept in step, and <see cref="RetrievalState.BuildIndexAsync"/>
+    /// or <see cref="RetrievalState.RebuildAsync"/> builds and saves one on request.
+    /// </summary>
+    public bool BuildAnnInBackground { get; set; } = true;
+
+    /// <summary>
     /// The data directory's index folder (e.g. <c>agentmem.db.index</c>): each big cube's SPANN index and the change-feed
     /// sequence of its last checkpoint live under it, so another process or a restart reopens the index instead of
     /// rebuilding it. Null: indexes live in temporary folders (<c>agentmem-ann-*</c> under the temp path) and are rebuilt per

@@ -89,6 +89,12 @@ internal sealed class VectorColumn : IDisposable
     /// <summary>SPANN builds this column started (0 when it reopened a persisted index).</summary>
     public int AnnBuilds { get; private set; }
 
+    /// <summary>
+    /// Whether the column is past its threshold with no SPANN index serving, being built or failed: the next
+    /// <see cref="Advance"/> that may start a build starts one.
+    /// </summary>
+    public bool BuildDue => ann is null && building is null && BuildFailure is null && annThreshold is { } threshold && Count > threshold;
+
     /// <summary>Whether a SPANN build has finished and waits for <see cref="Advance"/> to take it over.</summary>
     public bool BuildFinished => building is { IsCompleted: true };
 
@@ -275,10 +281,11 @@ internal sealed class VectorColumn : IDisposable
     }
 
     /// <summary>
-    /// Advances the tier: starts the background SPANN build once past the threshold, and when a build has finished,
-    /// replays the writes made meanwhile onto it, makes it serve and drops the rows. Called by the owner under its lock.
+    /// Advances the tier: starts the background SPANN build once past the threshold (unless <paramref name="startBuild"/> is
+    /// false), and when a build has finished, replays the writes made meanwhile onto it, makes it serve and drops the rows.
+    /// Called by the owner under its lock.
     /// </summary>
-    public void Advance()
+    public void Advance(bool startBuild = true)
     {
         if (building is { IsCompleted: true } done)
         {
@@ -316,7 +323,7 @@ internal sealed class VectorColumn : IDisposable
             return;
         }
 
-        if (ann is not null || building is not null || BuildFailure is not null || annThreshold is not { } threshold || Count <= threshold)
+        if (!startBuild || !BuildDue)
         {
             return;
         }

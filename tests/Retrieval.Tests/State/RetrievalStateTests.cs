@@ -261,6 +261,48 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True(state.ServesThroughAnn(Me.Tenant, cube.Id));
     }
 
+    [Fact]
+    public async Task A_state_without_background_ann_builds_searches_exactly_and_builds_an_index_on_request_that_later_states_reopen()
+    {
+        // For a one-shot process: the first search past the threshold started a SPANN build, and closing the state waited for
+        // it and threw it away unsaved. Here no build starts (one would wait on the gate), closing returns, and the index
+        // BuildIndexAsync saves is what the next state with the same options opens.
+        string indexes = Path.Combine(Folder, "s.db.index");
+        await using var writer = new MemoryOS(Store, new Bm25Retriever(Store));
+        var cube = await writer.CreateCubeAsync(Me, "big");
+        var random = new Random(13);
+        await writer.AddBatchAsync(Me, "big", Enumerable.Range(0, 400).Select(i => new MemoryDraft($"{Sentence(random)} item{i}")).ToList());
+        var oneShot = new RetrievalStateOptions { AnnThreshold = 300, IndexDirectory = indexes, BuildAnnInBackground = false };
+        var request = new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 5);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var state = new RetrievalState(Store, options: oneShot) { AnnBuildGate = gate.Task };
+        try
+        {
+            Assert.NotEmpty(await new HybridRetriever(state).SearchAsync(request));
+            Assert.True(state.AnnBuildDeferred(Me.Tenant, cube.Id));
+            Assert.False(state.ServesThroughAnn(Me.Tenant, cube.Id));
+            Assert.Equal(0, await state.WithCubeAsync(Me.Tenant, cube.Id, index => index.Vectors.AnnBuilds, default));
+        }
+        finally
+        {
+            gate.TrySetResult(); // a build started against the option would otherwise hold the close below for ever
+            state.Dispose();
+        }
+
+        using (var builder = new RetrievalState(Store, options: oneShot))
+        {
+            var report = await builder.BuildIndexAsync(Me.Tenant, cube.Id);
+            Assert.Equal("spann", report.Tier);
+            Assert.False(report.Drift);
+            Assert.True(builder.ServesThroughAnn(Me.Tenant, cube.Id));
+        }
+
+        using var later = new RetrievalState(Store, options: oneShot);
+        Assert.NotEmpty(await new HybridRetriever(later).SearchAsync(request));
+        Assert.True(later.ServesThroughAnn(Me.Tenant, cube.Id));
+        Assert.False(later.AnnBuildDeferred(Me.Tenant, cube.Id));
+    }
+
     /// <summary>A cube of 600 memories whose SPANN index is built, checked and persisted by a state that is then closed.</summary>
     private async Task<(MemoryOS Writer, MemoryCore.Cubes.MemCube Cube, RetrievalStateOptions Options, string Indexes, Random Random)> PersistedSpannCubeAsync()
     {
