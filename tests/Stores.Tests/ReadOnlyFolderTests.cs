@@ -13,15 +13,35 @@ namespace AgentMem.Stores.Tests;
 public sealed class ReadOnlyFolderTests : IDisposable
 {
     private readonly TempFolder folder = new("read-only-db");
+    private bool mounted;
 
     public void Dispose()
     {
-        if (!OperatingSystem.IsWindows())
+        if (mounted)
+        {
+            Run("umount", Data);
+        }
+        else if (!OperatingSystem.IsWindows() && Directory.Exists(Data))
         {
             File.SetUnixFileMode(Data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
         folder.Dispose();
+    }
+
+    // Runs a system command; false when it cannot be run or fails.
+    private static bool Run(string command, params string[] arguments)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     private string Data => Path.Combine(folder.Path, "data");
@@ -30,8 +50,16 @@ public sealed class ReadOnlyFolderTests : IDisposable
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes make the folder read-only
     public async Task Opening_a_database_whose_folder_cannot_be_written_names_the_read_only_folder_and_the_way_round()
     {
-        Skip.If(Environment.IsPrivilegedProcess, "root writes into a folder whatever its mode; a read-only mount is what stops it");
         Directory.CreateDirectory(Data);
+
+        // Root writes into a folder whatever its mode (CI runs as root): there, the folder becomes a small file system that
+        // is remounted read-only below, as a read-only volume is.
+        if (Environment.IsPrivilegedProcess)
+        {
+            mounted = Run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", Data);
+            Skip.IfNot(mounted, "running as root, and a tmpfs could not be mounted to make a read-only folder");
+        }
+
         string path = Path.Combine(Data, "memory.db");
         await using (var store = SqliteMemoryStore.Open(path))
         {
@@ -40,7 +68,14 @@ public sealed class ReadOnlyFolderTests : IDisposable
 
         SqliteConnection.ClearAllPools(); // the last connection closes: SQLite removes -wal and -shm
         Assert.False(File.Exists(path + "-shm"));
-        File.SetUnixFileMode(Data, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        if (mounted)
+        {
+            Assert.True(Run("mount", "-o", "remount,ro", Data), "the tmpfs could not be remounted read-only");
+        }
+        else
+        {
+            File.SetUnixFileMode(Data, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        }
 
         var error = Assert.Throws<StoreUnavailableException>(() => SqliteMemoryStore.Open(path));
 
