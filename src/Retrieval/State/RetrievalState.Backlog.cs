@@ -430,6 +430,9 @@ public sealed partial class RetrievalState
             }
         }
 
+        // Counted before the batch leaves the queue: a caller that finds nothing pending (WaitForEmbeddingsAsync returns at
+        // once then) must read the count with this batch in it, not just before the drain adds it.
+        Interlocked.Add(ref backgroundEmbedded, items.Count);
         if (cubes.TryGetValue((tenant, cubeId), out var entry))
         {
             await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -461,8 +464,6 @@ public sealed partial class RetrievalState
         {
             Forget(pending, taken, null);
         }
-
-        Interlocked.Add(ref backgroundEmbedded, items.Count);
     }
 
     /// <summary>
