@@ -28,7 +28,7 @@ public sealed partial class MemoryOS
     /// One audit line, <c>user.forget</c>, outlives it, naming the user and the counts: the user id is an identifier the
     /// caller chose, not content, and a record of erasure must say whose data was erased. No memory id, text or cube name
     /// of the forgotten data is written. The removal itself is a purge's (<see cref="PurgeAsync(Scope, MemoryId, string?, CancellationToken)"/>
-    /// shares it): the store scrubs what the memories left (<see cref="IMemoryStore.PurgeManyAsync"/>: neighbours' snapshots,
+    /// shares it): the store scrubs what the memories left (<see cref="IMemoryStore.PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/>: neighbours' snapshots,
     /// audit details, free pages, logs) and change listeners drop the persisted indexes of the affected cubes
     /// (<see cref="IMemoryChangeListener.OnMemoryPurged"/>).
     /// </remarks>

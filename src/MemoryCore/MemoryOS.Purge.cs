@@ -26,7 +26,7 @@ public sealed partial class MemoryOS
     /// model that built them; deleting them is complete, and the scheduler builds a new one from the sources still there.
     /// The audit line (<c>purge</c>, naming the memory) counts them, without their ids or text. The store also strips
     /// the memory from the neighbours' version snapshots and redacts audit details that held or named it
-    /// (<see cref="IMemoryStore.PurgeManyAsync"/>).
+    /// (<see cref="IMemoryStore.PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/>).
     /// </remarks>
     /// <exception cref="ErasureFilesLeftException">The purge is committed, but a cartridge or adapter file computed from the memories could not be deleted (named), or a change listener threw (its error is the inner exception): every listener is still told and every file still deleted first.</exception>
     public async Task PurgeAsync(Scope actor, MemoryId id, string? reason, CancellationToken cancellationToken = default)
@@ -159,21 +159,42 @@ public sealed partial class MemoryOS
     /// <see cref="ErasureFilesLeftException"/> naming it, after everything else is done: the erasure is then incomplete,
     /// and the caller must know.
     /// </summary>
+    /// <remarks>
+    /// The files and the listeners' snapshots go inside the store's transaction, just before its commit
+    /// (<see cref="PurgeCleanUp"/>), and the listeners learn of the commit right after it: done once the store's purge had
+    /// returned, all of it waited for the rebuild of the database file (minutes for a large one), and a crash meanwhile
+    /// left the files of a committed purge for good. Should the commit itself fail, a deleted file leaves its memory stale
+    /// (a missing payload), which the schedulers make again.
+    /// </remarks>
     private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, ErasureLeft? left = null)
     {
-        int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, unlessFrozen, cancellationToken).ConfigureAwait(false);
-
-        // Listeners first: they drop the purged text's index entries, which a file that cannot be deleted must not keep.
         var leftovers = left ?? new ErasureLeft();
-        foreach (var cube in removed.GroupBy(i => i.CubeId, StringComparer.Ordinal))
-        {
-            TellAll(leftovers, listener => listener.OnMemoriesChanged(actor.Tenant, cube.Key));
+        var cubes = removed.GroupBy(i => i.CubeId, StringComparer.Ordinal).ToList();
+        var handled = new HashSet<MemoryId>(); // a store that retries its transaction runs the step again: each file once
+        int files = 0;
+        var cleanUp = new PurgeCleanUp(
+            BeforeCommit: ids =>
+            {
+                // Listeners first: they drop the purged text's snapshot, which a file that cannot be deleted must not keep.
+                var gone = ids.ToHashSet();
+                foreach (var cube in cubes.Where(c => c.Any(i => gone.Contains(i.Id))))
+                {
+                    TellAll(leftovers, listener => listener.OnMemoriesPurging(actor.Tenant, cube.Key));
+                }
 
-            // One call per cube is enough: a listener drops the cube's persisted index, not one memory's entry.
-            TellAll(leftovers, listener => listener.OnMemoryPurged(actor.Tenant, cube.Key, cube.First().Id));
-        }
+                files += DeletePayloadFiles(removed.Where(i => gone.Contains(i.Id) && handled.Add(i.Id)), leftovers.Files);
+            },
+            AfterCommit: _ =>
+            {
+                foreach (var cube in cubes)
+                {
+                    TellAll(leftovers, listener => listener.OnMemoriesChanged(actor.Tenant, cube.Key));
 
-        int files = DeletePayloadFiles(removed, leftovers.Files);
+                    // One call per cube is enough: a listener drops the cube's persisted index, not one memory's entry.
+                    TellAll(leftovers, listener => listener.OnMemoryPurged(actor.Tenant, cube.Key, cube.First().Id));
+                }
+            });
+        int memories = await store.PurgeManyAsync(actor.Tenant, [.. removed.Select(i => i.Id)], audit, unlessFrozen, cleanUp, cancellationToken).ConfigureAwait(false);
         if (left is null && leftovers.Any)
         {
             throw FilesLeft($"Purged {memories} memor{(memories == 1 ? "y" : "ies")}", memories, leftovers);
@@ -183,7 +204,7 @@ public sealed partial class MemoryOS
     }
 
     /// <summary>
-    /// Tells every listener of a committed erasure; one that throws (a snapshot it cannot delete) is kept in
+    /// Tells every listener of an erasure, committed or about to commit; one that throws (a snapshot it cannot delete) is kept in
     /// <paramref name="left"/> and the rest are still told, so neither they nor the file clean-up after them are skipped.
     /// </summary>
     private void TellAll(ErasureLeft left, Action<IMemoryChangeListener> tell)
@@ -196,7 +217,8 @@ public sealed partial class MemoryOS
             }
             catch (Exception ex)
             {
-                // The erasure has committed: whatever a listener throws is reported with the rest once the clean-up is done.
+                // The erasure goes on (it has committed, or only its commit is left): whatever a listener throws is reported
+                // with the rest once the clean-up is done.
                 left.Listeners.Add(ex);
             }
         }

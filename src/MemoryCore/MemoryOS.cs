@@ -233,7 +233,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
     /// <summary>
     /// Deletes a cube for good: its memories with their versions, links, embeddings and change feed, and the cube itself,
     /// scrubbing what other cubes and the audit log say of those memories as a purge would
-    /// (<see cref="IMemoryStore.DeleteCubeAsync"/>). Only the owner may: a grantee cannot destroy what it was lent. One
+    /// (<see cref="IMemoryStore.DeleteCubeAsync(string, string, AuditRecord, CancellationToken)"/>). Only the owner may: a grantee cannot destroy what it was lent. One
     /// audit line (<c>cube.delete</c>, naming the cube, no content) outlives it. Frozen memories do not hold the cube back:
     /// deleting a cube is the owner's explicit decision about all of it. As a purge does, it also purges what was derived
     /// from those memories in other cubes (summaries, cartridges) and deletes the cartridge and adapter files of its own
@@ -277,11 +277,18 @@ public sealed partial class MemoryOS : IAsyncDisposable
             (derivedPurged, _) = await PurgeWithCleanUpAsync(actor, derived, Audit(actor, "purge", null, null, null, detail), cancellationToken, left: left).ConfigureAwait(false);
         }
 
-        int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cancellationToken).ConfigureAwait(false)
+        // As a purge's: the cube's snapshot and payload files go inside the transaction, just before its commit, and the
+        // listeners learn of the delete right after it, before the store rebuilds the file (minutes for a large one).
+        var handled = new HashSet<MemoryId>(); // a store that retries its transaction runs the step again: each file once
+        var cleanUp = new PurgeCleanUp(
+            BeforeCommit: _ =>
+            {
+                TellAll(left, listener => listener.OnMemoriesPurging(actor.Tenant, current.Id));
+                DeletePayloadFiles(payloads.Where(p => handled.Add(p.Id)), left.Files);
+            },
+            AfterCommit: _ => TellAll(left, listener => listener.OnCubeDeleted(actor.Tenant, current.Id)));
+        int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cleanUp, cancellationToken).ConfigureAwait(false)
             ?? throw new CubeNotFoundException($"No cube '{cube}' in tenant '{actor.Tenant}' (deleted meanwhile?).");
-        TellAll(left, listener => listener.OnCubeDeleted(actor.Tenant, current.Id));
-
-        DeletePayloadFiles(payloads, left.Files);
         return !left.Any ? removed : throw FilesLeft($"Deleted cube '{current.Name}' and its {removed} memor{(removed == 1 ? "y" : "ies")}", removed + derivedPurged, left);
     }
 

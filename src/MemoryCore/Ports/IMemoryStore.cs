@@ -32,13 +32,33 @@ public interface IMemoryStore : IAsyncDisposable
     /// link (in both directions, so memories of other cubes lose their links into it), embedding and change-feed entry
     /// but one purge record per memory it held (so an index another process keeps learns they are gone, even when a cube
     /// of the same id is restored before it looks), then the cube row itself. What the rest of the tenant says of those memories is scrubbed as
-    /// <see cref="PurgeManyAsync"/> scrubs it (links in other memories' version snapshots, state reasons naming them, the
+    /// <see cref="PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/> scrubs it (links in other memories' version snapshots, state reasons naming them, the
     /// details of audit lines about or naming them), and the store clears what it keeps of the old text outside its live
     /// rows as after a purge. The audit log keeps its lines; <paramref name="audit"/> (which must hold no memory content)
     /// is appended and outlives the cube. Returns how many memories were removed, or null when the tenant has no cube
     /// <paramref name="cubeId"/> (then nothing is written).
     /// </summary>
     Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="DeleteCubeAsync(string, string, AuditRecord, CancellationToken)"/>, running <paramref name="cleanUp"/>'s
+    /// steps as a purge does (<see cref="PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, PurgeCleanUp, CancellationToken)"/>),
+    /// when the cube is there: inside the transaction just before its commit (with no ids: every memory of the cube goes)
+    /// and right after the commit, before the store scrubs what it keeps of the old text. The default, for a store with no
+    /// such moments, runs both after its delete.
+    /// </summary>
+    async Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cleanUp);
+        int? removed = await DeleteCubeAsync(tenant, cubeId, audit, cancellationToken).ConfigureAwait(false);
+        if (removed is { } count)
+        {
+            cleanUp.BeforeCommit?.Invoke([]);
+            cleanUp.AfterCommit?.Invoke(count);
+        }
+
+        return removed;
+    }
 
     /// <summary>
     /// Adds memories in one transaction: all are stored, or none. Items must all belong to
@@ -97,7 +117,7 @@ public interface IMemoryStore : IAsyncDisposable
     Task<IReadOnlyList<MemoryItem>> ListAsync(string tenant, MemoryFilter filter, int limit, MemoryId? after = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes a memory and all its versions from every table and index, as <see cref="PurgeManyAsync"/> does with one id.
+    /// Removes a memory and all its versions from every table and index, as <see cref="PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/> does with one id.
     /// False if it was not there.
     /// </summary>
     Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default);
@@ -114,6 +134,22 @@ public interface IMemoryStore : IAsyncDisposable
     /// <see cref="Errors.MemoryFrozenException"/> names it.
     /// </summary>
     Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/>,
+    /// running <paramref name="cleanUp"/>'s steps inside the transaction just before its commit and right after the
+    /// commit, before the store scrubs what it keeps of the old text (which can take minutes). The default, for a store with
+    /// no such moments, runs both after its purge.
+    /// </summary>
+    async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(cleanUp);
+        int removed = await PurgeManyAsync(tenant, ids, audit, unlessFrozen, cancellationToken).ConfigureAwait(false);
+        cleanUp.BeforeCommit?.Invoke([.. ids.Distinct()]);
+        cleanUp.AfterCommit?.Invoke(removed);
+        return removed;
+    }
 
     /// <summary>
     /// Ids of the tenant's memories (any state, any cube) with a link of one of <paramref name="linkTypes"/> to one of

@@ -48,11 +48,17 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("DeleteCube", Stopwatch.GetTimestamp(), inner.DeleteCubeAsync(tenant, cubeId, audit, cancellationToken));
 
+    public Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default) =>
+        Timed("DeleteCube", Stopwatch.GetTimestamp(), inner.DeleteCubeAsync(tenant, cubeId, audit, cleanUp, cancellationToken));
+
     public Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("Purge", Stopwatch.GetTimestamp(), inner.PurgeAsync(tenant, id, audit, cancellationToken));
 
     public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default) =>
         Timed("PurgeMany", Stopwatch.GetTimestamp(), inner.PurgeManyAsync(tenant, ids, audit, unlessFrozen, cancellationToken));
+
+    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default) =>
+        Timed("PurgeMany", Stopwatch.GetTimestamp(), inner.PurgeManyAsync(tenant, ids, audit, unlessFrozen, cleanUp, cancellationToken));
 
     public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string>? linkTypes, CancellationToken cancellationToken = default) =>
         Timed("FindLinkSources", Stopwatch.GetTimestamp(), inner.FindLinkSourcesAsync(tenant, targets, linkTypes, cancellationToken));

@@ -81,6 +81,10 @@ public sealed class HybridRetriever : IRetriever, IMemoryChangeListener, IDispos
     public void OnMemoriesChanged(string tenant, string cubeId) => State.OnCubeWritten(tenant, cubeId);
 
     /// <inheritdoc/>
+    /// <remarks>The cube's snapshot is deleted before the purge commits: the next open builds it again if the purge fails.</remarks>
+    public void OnMemoriesPurging(string tenant, string cubeId) => State.OnPurged(tenant, cubeId);
+
+    /// <inheritdoc/>
     public void OnMemoryPurged(string tenant, string cubeId, MemoryCore.Identity.MemoryId id) => State.OnPurged(tenant, cubeId);
 
     /// <inheritdoc/>

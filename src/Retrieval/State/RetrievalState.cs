@@ -498,7 +498,8 @@ public sealed partial class RetrievalState : IDisposable
     public bool ServesThroughAnn(string tenant, string cubeId) => cubes.TryGetValue((tenant, cubeId), out var e) && e.Index?.Vectors.UsesAnn == true;
 
     /// <summary>
-    /// Told by this process's <see cref="MemoryCore.MemoryOS"/> that a memory of the cube was purged: the cube's snapshot
+    /// Told by this process's <see cref="MemoryCore.MemoryOS"/> that a memory of the cube was purged, and just before the
+    /// purge commits (so a crash after the commit leaves no snapshot): the cube's snapshot
     /// on disk still holds the memory's analysed terms, so it is deleted now (the next open builds from the store, or the
     /// owning process writes a fresh one at its next search, which applies the purge and checkpoints at once). Until a
     /// catch-up has applied the purge, no snapshot is written from this process's index of the cube, not even when it is closed.

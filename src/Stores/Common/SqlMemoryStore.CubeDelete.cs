@@ -18,10 +18,20 @@ public abstract partial class SqlMemoryStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
         ArgumentNullException.ThrowIfNull(audit);
-        return await AsOneWriteAsync(() => DeleteCubeOnceAsync(tenant, cubeId, audit, cancellationToken)).ConfigureAwait(false);
+        return await AsOneWriteAsync(() => DeleteCubeOnceAsync(tenant, cubeId, audit, null, cancellationToken)).ConfigureAwait(false);
     }
 
-    private async Task<int?> DeleteCubeOnceAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    /// <remarks>The clean-up's steps run as in a purge's transaction (<see cref="PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, PurgeCleanUp, CancellationToken)"/>).</remarks>
+    public async Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(cleanUp);
+        return await AsOneWriteAsync(() => DeleteCubeOnceAsync(tenant, cubeId, audit, cleanUp, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async Task<int?> DeleteCubeOnceAsync(string tenant, string cubeId, AuditRecord audit, PurgeCleanUp? cleanUp, CancellationToken cancellationToken)
     {
         int? removed = await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
@@ -42,11 +52,19 @@ public abstract partial class SqlMemoryStore
             await DeleteCubeRowsAsync(conn, tx, "DELETE FROM cubes WHERE tenant = @t AND id = @c;", tenant, cubeId, ct).ConfigureAwait(false);
             await DeleteCubeCopiesAsync(conn, tx, tenant, cubeId, ct).ConfigureAwait(false);
             await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
+            cleanUp?.BeforeCommit?.Invoke([]); // last, as in a purge: only the commit can still fail
             return memories;
         }, cancellationToken).ConfigureAwait(false);
-        if (removed is not null)
+        if (removed is { } count)
         {
-            await AfterPurgeAsync(cubeDeleted: true, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                cleanUp?.AfterCommit?.Invoke(count);
+            }
+            finally
+            {
+                await AfterPurgeAsync(cubeDeleted: true, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return removed;

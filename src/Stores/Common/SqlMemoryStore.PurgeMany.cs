@@ -4,7 +4,7 @@ namespace AgentMem.Stores.Common;
 public abstract partial class SqlMemoryStore
 {
     /// <inheritdoc/>
-    /// <remarks>The same transaction and scrubbing as <see cref="PurgeManyAsync"/>; nothing is written when the memory is not there.</remarks>
+    /// <remarks>The same transaction and scrubbing as <see cref="PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/>; nothing is written when the memory is not there.</remarks>
     public async Task<bool> PurgeAsync(string tenant, MemoryId id, AuditRecord audit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audit);
@@ -22,6 +22,20 @@ public abstract partial class SqlMemoryStore
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(audit);
         return await PurgeAndScrubAsync(tenant, ids, audit, auditWhenNone: true, cancellationToken, unlessFrozen).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <see cref="PurgeCleanUp.BeforeCommit"/> runs as the last step of the transaction (again if it is retried), and
+    /// <see cref="PurgeCleanUp.AfterCommit"/> right after the commit, before the rebuild of the file (see the class remarks
+    /// of each store), which runs even when it throws.
+    /// </remarks>
+    public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(cleanUp);
+        return await PurgeAndScrubAsync(tenant, ids, audit, auditWhenNone: true, cancellationToken, unlessFrozen, cleanUp).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -90,10 +104,10 @@ public abstract partial class SqlMemoryStore
         }
     }
 
-    private Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null) =>
-        AsOneWriteAsync(() => PurgeAndScrubOnceAsync(tenant, ids, audit, auditWhenNone, unlessFrozen, cancellationToken));
+    private Task<int> PurgeAndScrubAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, PurgeCleanUp? cleanUp = null) =>
+        AsOneWriteAsync(() => PurgeAndScrubOnceAsync(tenant, ids, audit, auditWhenNone, unlessFrozen, cleanUp, cancellationToken));
 
-    private async Task<int> PurgeAndScrubOnceAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, IReadOnlyCollection<MemoryId>? unlessFrozen, CancellationToken cancellationToken)
+    private async Task<int> PurgeAndScrubOnceAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, bool auditWhenNone, IReadOnlyCollection<MemoryId>? unlessFrozen, PurgeCleanUp? cleanUp, CancellationToken cancellationToken)
     {
         int purged = await InWriteAsync(tenant, async (conn, tx, ct) =>
         {
@@ -123,11 +137,22 @@ public abstract partial class SqlMemoryStore
                 await InsertAuditAsync(conn, tx, tenant, audit, ct).ConfigureAwait(false);
             }
 
+            // Last, so that only the commit can still fail: the caller's derived files go before it, and a crash after the
+            // commit leaves none of them (nothing durable would say they were owed).
+            cleanUp?.BeforeCommit?.Invoke(removed);
             return removed.Count;
         }, cancellationToken).ConfigureAwait(false);
-        if (purged > 0)
+        try
         {
-            await AfterPurgeAsync(cubeDeleted: false, cancellationToken).ConfigureAwait(false);
+            // Before the rebuild of the file, which can take minutes: the caller's listeners learn of the purge at once.
+            cleanUp?.AfterCommit?.Invoke(purged);
+        }
+        finally
+        {
+            if (purged > 0)
+            {
+                await AfterPurgeAsync(cubeDeleted: false, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return purged;

@@ -4,16 +4,36 @@ namespace AgentMem.Stores.InMemory;
 public sealed partial class InMemoryMemoryStore
 {
     /// <inheritdoc/>
-    public Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, CancellationToken cancellationToken = default) =>
+        DeleteCubeAsync(tenant, cubeId, audit, new PurgeCleanUp(null, null), cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks><see cref="PurgeCleanUp.BeforeCommit"/> runs under the store's lock once the cube is found, before anything changes.</remarks>
+    public async Task<int?> DeleteCubeAsync(string tenant, string cubeId, AuditRecord audit, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cleanUp);
+        int? removed = await Run(() => DeleteCube(tenant, cubeId, audit, cleanUp), cancellationToken).ConfigureAwait(false);
+        if (removed is { } count)
+        {
+            cleanUp.AfterCommit?.Invoke(count);
+        }
+
+        return removed;
+    }
+
+    private int? DeleteCube(string tenant, string cubeId, AuditRecord audit, PurgeCleanUp cleanUp)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(cubeId);
         ArgumentNullException.ThrowIfNull(audit);
         var data = Database.Find(tenant);
-        if (data is null || !data.Cubes.Remove(cubeId))
+        if (data is null || !data.Cubes.ContainsKey(cubeId))
         {
-            return (int?)null;
+            return null;
         }
+
+        cleanUp.BeforeCommit?.Invoke([]);
+        data.Cubes.Remove(cubeId);
 
         // Versions, tags and embeddings live on the stored memory and go with it; what the rest of the tenant keeps of
         // the cube's memories (links, snapshots, reasons, audit details) is scrubbed as a purge of them would.
@@ -34,6 +54,6 @@ public sealed partial class InMemoryMemoryStore
         }
 
         data.Audit.Add(ImmutableCopy.Of(audit, tenant));
-        return (int?)doomed.Count;
-    }, cancellationToken);
+        return doomed.Count;
+    }
 }

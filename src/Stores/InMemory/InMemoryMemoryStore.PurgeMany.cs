@@ -11,24 +11,38 @@ public sealed partial class InMemoryMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default) => Run(() =>
+    public Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen = null, CancellationToken cancellationToken = default) =>
+        PurgeManyAsync(tenant, ids, audit, unlessFrozen, new PurgeCleanUp(null, null), cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks><see cref="PurgeCleanUp.BeforeCommit"/> runs under the store's lock once the checks have passed, before anything changes.</remarks>
+    public async Task<int> PurgeManyAsync(string tenant, IReadOnlyList<MemoryId> ids, AuditRecord audit, IReadOnlyCollection<MemoryId>? unlessFrozen, PurgeCleanUp cleanUp, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(audit);
-        // Under the store's lock, as the SQL stores check inside their transaction.
-        if (unlessFrozen is { Count: > 0 } && Database.Find(tenant) is { } data)
+        ArgumentNullException.ThrowIfNull(cleanUp);
+        int purged = await Run(() =>
         {
-            foreach (var id in unlessFrozen)
+            var data = Database.Find(tenant);
+
+            // Under the store's lock, as the SQL stores check inside their transaction.
+            if (unlessFrozen is { Count: > 0 } && data is not null)
             {
-                if (data.Memories.TryGetValue(id, out var stored) && stored.Current.State == LifecycleState.Frozen)
+                foreach (var id in unlessFrozen)
                 {
-                    throw FrozenPurge.Refusal(id);
+                    if (data.Memories.TryGetValue(id, out var stored) && stored.Current.State == LifecycleState.Frozen)
+                    {
+                        throw FrozenPurge.Refusal(id);
+                    }
                 }
             }
-        }
 
-        return PurgeAndScrub(tenant, ids, audit, auditWhenNone: true);
-    }, cancellationToken);
+            cleanUp.BeforeCommit?.Invoke(data is null ? [] : [.. ids.Distinct().Where(data.Memories.ContainsKey)]);
+            return PurgeAndScrub(tenant, ids, audit, auditWhenNone: true);
+        }, cancellationToken).ConfigureAwait(false);
+        cleanUp.AfterCommit?.Invoke(purged);
+        return purged;
+    }
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<MemoryId>> FindLinkSourcesAsync(string tenant, IReadOnlyCollection<MemoryId> targets, IReadOnlyCollection<string>? linkTypes, CancellationToken cancellationToken = default) => Run(() =>

@@ -1,7 +1,7 @@
 namespace AgentMem.Stores.Postgres;
 
 /// <summary>
-/// What a purge does in PostgreSQL besides deleting and scrubbing rows (<see cref="SqlMemoryStore.PurgeManyAsync"/>).
+/// What a purge does in PostgreSQL besides deleting and scrubbing rows (<see cref="SqlMemoryStore.PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/>).
 /// PostgreSQL keeps the deleted and rewritten rows' old versions in the table files until a vacuum, so after the commit
 /// the store runs <see cref="PostgresStoreOptions.PurgeVacuum"/> on the tables it touched (it cannot run inside a
 /// transaction). A vacuum removes only what no open transaction can still see, and only a table's owner may vacuum it

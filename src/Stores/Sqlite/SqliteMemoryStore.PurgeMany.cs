@@ -1,7 +1,7 @@
 namespace AgentMem.Stores.Sqlite;
 
 /// <summary>
-/// What a purge does in SQLite besides deleting and scrubbing rows (<see cref="SqlMemoryStore.PurgeManyAsync"/>): the
+/// What a purge does in SQLite besides deleting and scrubbing rows (<see cref="SqlMemoryStore.PurgeManyAsync(string, IReadOnlyList{MemoryId}, AuditRecord, IReadOnlyCollection{MemoryId}?, CancellationToken)"/>): the
 /// transaction runs with <c>secure_delete</c> (freed pages and cells are zeroed; off again once it ends), and ends by merging the full-text index
 /// into one segment: FTS5 records a delete as a marker in a new segment and may keep the term in the old one until a
 /// merge, so without it the purged words could stay in <c>memories_fts_data</c>. Then <c>VACUUM</c> rebuilds the file:

@@ -9,6 +9,35 @@ namespace AgentMem.Stores.Tests.Contract;
 public abstract partial class MemoryStoreContract
 {
     [SkippableFact]
+    public async Task A_purge_runs_its_clean_up_before_and_after_its_commit_and_none_of_it_when_refused()
+    {
+        await using var s = await StartAsync();
+        var notes = await s.CreateCubeAsync("notes");
+        var a = await s.AddAsync(notes, "forgotten note about otters");
+        var held = await s.AddAsync(notes, "held note about otters");
+        held = await s.ReplaceAsync(held, m => m with { State = LifecycleState.Frozen }, "legal hold");
+        var steps = new List<string>();
+        var cleanUp = new PurgeCleanUp(ids => steps.Add($"before: {string.Join(",", ids.Order())}"), n => steps.Add($"after: {n}"));
+
+        await Assert.ThrowsAsync<MemoryFrozenException>(() => s.Store.PurgeManyAsync(s.Tenant, [a.Id, held.Id], s.Audit("purge"), [a.Id, held.Id], cleanUp));
+        Assert.Empty(steps); // refused: nothing of the clean-up ran, and the memories stay
+        Assert.NotNull(await s.Store.GetAsync(s.Tenant, a.Id));
+
+        Assert.Equal(1, await s.Store.PurgeManyAsync(s.Tenant, [a.Id, MemoryId.NewId(s.Now)], s.Audit("purge"), [a.Id], cleanUp));
+        Assert.Equal(2, steps.Count);
+        Assert.Equal([$"before: {a.Id}", "after: 1"], steps[^2..]);
+
+        var doomed = await s.CreateCubeAsync("doomed");
+        await s.AddAsync(doomed, "a memory of the doomed cube");
+        steps.Clear();
+        Assert.Equal(1, await s.Store.DeleteCubeAsync(s.Tenant, doomed.Id, s.Audit("cube.delete"), cleanUp));
+        Assert.Equal(["before: ", "after: 1"], steps);
+        steps.Clear();
+        Assert.Null(await s.Store.DeleteCubeAsync(s.Tenant, doomed.Id, s.Audit("cube.delete"), cleanUp));
+        Assert.Empty(steps); // no cube: nothing to clean up
+    }
+
+    [SkippableFact]
     public async Task Purging_many_removes_each_memory_with_its_versions_links_and_embeddings_under_one_audit_line()
     {
         await using var s = await StartAsync();
