@@ -21,54 +21,36 @@ internal static class IndexCommand
         return command;
     }
 
-    private static Command Verify(Verbs verbs)
-    {
-        var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
-        return verbs.Create("verify", $"Compare index contents with the store and report drift (exit code {DriftExitCode} when there is any).", [all], async (ctx, parse, ct) =>
-        {
-            await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
-            var reports = new List<IndexReport>();
-            foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
-            {
-                reports.Add(await state.VerifyAsync(ctx.Scope.Tenant, cube.Id, ct));
-            }
+    private static Command Verify(Verbs verbs) =>
+        PerCube(verbs, "verify", $"Compare index contents with the store and report drift (exit code {DriftExitCode} when there is any).",
+            (ctx, state, cube, ct) => state.VerifyAsync(ctx.Scope.Tenant, cube.Id, ct));
 
-            Write(ctx, reports, "verify");
-            return reports.Any(r => r.Drift) ? DriftExitCode : 0;
+    private static Command Build(Verbs verbs) =>
+        PerCube(verbs, "build", "Bring the cube's indexes up to the store and, past the ANN threshold, build and save its ANN (SPANN) index now, which one-shot commands do not start (they search such a cube exactly); re-embeds nothing.",
+            (ctx, state, cube, ct) => state.BuildIndexAsync(ctx.Scope.Tenant, cube.Id, ct));
+
+    private static Command Rebuild(Verbs verbs) =>
+        PerCube(verbs, "rebuild", "Re-embed every memory and rebuild the cube's indexes from the store (the store is the truth).", (ctx, state, cube, ct) =>
+        {
+            var progress = new Reporter(p => ctx.Output.Notice($"[grey]{TerminalText.Escape(cube.Name)}: embedded {p.Done:N0} / {p.Total:N0}[/]"));
+            return state.RebuildAsync(ctx.Scope.Tenant, cube.Id, progress, ct);
         });
-    }
 
-    private static Command Build(Verbs verbs)
+    // A verb that runs one index operation on the --cube cube (or, with --all-cubes, each cube of the tenant), writes the
+    // reports and exits with DriftExitCode when any shows drift.
+    private static Command PerCube(Verbs verbs, string name, string description, Func<CliContext, RetrievalState, MemoryCore.Cubes.MemCube, CancellationToken, Task<IndexReport>> run)
     {
         var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
-        return verbs.Create("build", "Bring the cube's indexes up to the store and, past the ANN threshold, build and save its ANN (SPANN) index now, which one-shot commands do not start (they search such a cube exactly); re-embeds nothing.", [all], async (ctx, parse, ct) =>
+        return verbs.Create(name, description, [all], async (ctx, parse, ct) =>
         {
             await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
             var reports = new List<IndexReport>();
             foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
             {
-                reports.Add(await state.BuildIndexAsync(ctx.Scope.Tenant, cube.Id, ct));
+                reports.Add(await run(ctx, state, cube, ct));
             }
 
-            Write(ctx, reports, "build");
-            return reports.Any(r => r.Drift) ? DriftExitCode : 0;
-        });
-    }
-
-    private static Command Rebuild(Verbs verbs)
-    {
-        var all = new Option<bool>("--all-cubes") { Description = "Every cube of the tenant instead of the --cube cube." };
-        return verbs.Create("rebuild", "Re-embed every memory and rebuild the cube's indexes from the store (the store is the truth).", [all], async (ctx, parse, ct) =>
-        {
-            await using var memory = ctx.Compose(ctx.OpenStore(), null, out var state);
-            var reports = new List<IndexReport>();
-            foreach (var cube in await CubesAsync(ctx, memory, parse.GetValue(all), ct))
-            {
-                var progress = new Reporter(p => ctx.Output.Notice($"[grey]{TerminalText.Escape(cube.Name)}: embedded {p.Done:N0} / {p.Total:N0}[/]"));
-                reports.Add(await state.RebuildAsync(ctx.Scope.Tenant, cube.Id, progress, ct));
-            }
-
-            Write(ctx, reports, "rebuild");
+            Write(ctx, reports, name);
             return reports.Any(r => r.Drift) ? DriftExitCode : 0;
         });
     }
