@@ -78,15 +78,18 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerOptions option
     private static string Detail(Exception ex, HttpContext context) => ex switch
     {
         BadHttpRequestException { InnerException: System.Text.Json.JsonException json }
-            when IsNoJsonAtAll(json) && context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } none => ProblemMapping.BodyRequired(none),
+            when IsNoJsonAtAll(json) && BodyShape(context) is { } none => ProblemMapping.BodyRequired(none),
         BadHttpRequestException { InnerException: System.Text.Json.JsonException json } =>
             UnknownBodyMember.TryDescribe(json, out string unknown) ? unknown : $"Malformed JSON: {json.Message}",
         BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => ProblemMapping.BodyNotJson,
         BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } when QueryBindFailure.TryDescribe(ex.Message, out string query) => query,
         BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest, InnerException: null }
-            when context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } shape => ProblemMapping.BodyRequired(shape),
+            when BodyShape(context) is { } shape => ProblemMapping.BodyRequired(shape),
         _ => ex.Message,
     };
+
+    // The contract type of the JSON body the route takes, or null for a route without one.
+    private static Type? BodyShape(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
 
     // System.Text.Json's words for a document with no token at all (empty, or white space only).
     private static bool IsNoJsonAtAll(System.Text.Json.JsonException json) =>
