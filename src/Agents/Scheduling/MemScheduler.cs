@@ -22,6 +22,8 @@ namespace AgentMem.Agents.Scheduling;
 /// Reversible: sources are never changed or removed, so demoting (<see cref="DemoteAsync"/>, or a set that stopped qualifying) only
 /// archives the derived memory with the reason (kept in its history and the audit log) and its sources are plaintext again,
 /// pasted into the context as before. A source edited or deleted makes its derived memory stale, archived on the next run.
+/// The forgetting job leaves derived memories alone (nothing recalls them; a turn reinforces their sources): their lifetime
+/// is the scheduler's.
 /// </para>
 /// <para>
 /// A memory is in one kind at a time: a hot memory is not also trained into an adapter.

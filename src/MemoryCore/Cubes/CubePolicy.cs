@@ -34,8 +34,8 @@ public sealed record CubePolicy
     /// <summary>
     /// Retention (0..1, exclusive) below which the forgetting job archives an active memory, with
     /// retention <c>e^(−t/S)</c> from <see cref="Forgetting.ForgettingCurve"/>; null (the default) never
-    /// forgets. Frozen memories and core blocks are exempt (<see cref="Forgetting.ForgettingOptions.ExcludeTags"/>), and
-    /// forgetting archives: it never deletes.
+    /// forgets. Frozen memories, core blocks (<see cref="Forgetting.ForgettingOptions.ExcludeTags"/>) and activation and
+    /// parametric memories (their lifetime follows their sources) are exempt, and forgetting archives: it never deletes.
     /// </summary>
     public double? ForgettingThreshold { get; init; }
 }

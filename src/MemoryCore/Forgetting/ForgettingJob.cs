@@ -16,8 +16,10 @@ public sealed record ForgettingOptions
 /// <see cref="Cubes.CubePolicy.ForgettingThreshold"/>, or when it has not been recalled for more than the
 /// cube's <see cref="Cubes.CubePolicy.RetentionDays"/>. Archiving is a new version with the reason; the
 /// memory leaves default retrieval but can be restored, and nothing is deleted. Frozen memories and those with a tag of
-/// <see cref="ForgettingOptions.ExcludeTags"/> are exempt.
-/// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen or excluded), <c>kept</c> (not faded, or recalled
+/// <see cref="ForgettingOptions.ExcludeTags"/> are exempt, and so are activation and parametric memories (a KV cartridge, a
+/// LoRA adapter): their lifetime follows their sources, which a turn recalls in their place, and their scheduler archives
+/// them once those sources change or stop qualifying.
+/// Counters: <c>examined</c>, <c>archived</c>, <c>exempt</c> (frozen, excluded or derived), <c>kept</c> (not faded, or recalled
 /// since it was listed), <c>conflicts</c> (changed meanwhile).
 /// Progress: <see cref="MaintenanceProgress.Done"/> counts the memories listed, every 200 (total not yet known), then,
 /// unless a dry run, also the faded ones written, as each archive transaction commits, out of a total of both.
@@ -41,7 +43,7 @@ public sealed class ForgettingJob : IMaintenanceJob
     public string Name => JobName;
 
     /// <inheritdoc/>
-    public string Description => "Archive memories whose forgetting-curve retention fell below the cube's threshold (frozen and core-block ones exempt).";
+    public string Description => "Archive memories whose forgetting-curve retention fell below the cube's threshold (frozen, core-block, cartridge and adapter ones exempt).";
 
     /// <inheritdoc/>
     public async Task<MaintenanceJobResult> RunAsync(MaintenanceContext context, IProgress<MaintenanceProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -61,7 +63,7 @@ public sealed class ForgettingJob : IMaintenanceJob
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
             run.Counters.Add("examined");
-            if (item.State == LifecycleState.Frozen || item.Tags.Any(t => options.ExcludeTags.Contains(t, StringComparer.OrdinalIgnoreCase)))
+            if (Exempt(item))
             {
                 run.Counters.Add("exempt");
             }
@@ -110,6 +112,13 @@ public sealed class ForgettingJob : IMaintenanceJob
         run.Report(total, total);
         return run.Result();
     }
+
+    // Nothing recalls a cartridge or an adapter (a turn reinforces their sources), so the curve faded them days after they
+    // were made while their sources were used every day: the model lost them and the scheduler made them again each time.
+    private bool Exempt(MemoryItem item) =>
+        item.State == LifecycleState.Frozen
+        || item.Kind is MemoryKind.Activation or MemoryKind.Parametric
+        || item.Tags.Any(t => options.ExcludeTags.Contains(t, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>The archive of a listed memory, refused if it changed since it was listed (deleted, superseded, edited).</summary>
     private static MemoryStateChange Archiving((MemoryItem Item, string Reason) faded) =>

@@ -3,6 +3,8 @@ using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Forgetting;
+using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
 using AgentMem.ModelHost;
 using AgentMem.Retrieval.Lexical;
@@ -151,6 +153,32 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         var stale = next.Single(t => t.From == MemoryKind.Activation);
         Assert.Equal((toActivation.Derived.Id, MemoryKind.Plaintext), (stale.Derived.Id, stale.To));
         Assert.Contains("changed", stale.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_forgetting_job_leaves_the_schedulers_cartridge_and_adapter_to_the_scheduler()
+    {
+        // Nothing recalls a derived memory (its sources are what a turn reinforces), so under any forgetting threshold the
+        // job archived the cartridge and the adapter days after they were made: the model lost them, and every scheduler
+        // run after it built the cartridge and trained the adapter again.
+        var (scheduler, transitions, hot, stable) = await ScheduleAsync();
+        Assert.Single(trainer.Calls);
+        await memory.SetPolicyAsync(Alice, Cube, policy => policy with { ForgettingThreshold = 0.3 });
+        time.Offset = TimeSpan.FromDays(12); // two days after the scheduler run: a never-recalled memory's retention is e^-2
+        await memory.RecordRecallAsync(Alice, [hot.Id, .. stable.Select(s => s.Id)]); // the sources are in use
+
+        var result = Assert.Single(await new MaintenanceRunner([new ForgettingJob()]).RunAsync(memory, Alice, Cube));
+
+        // Of the seven, only the unused plaintext memory fades; the cartridge and the adapter are exempt.
+        Assert.Equal((7, 1, 2, 4), (result.Counts["examined"], result.Counts["archived"], result.Counts["exempt"], result.Counts["kept"]));
+        Assert.Equal(Plain, (await memory.GetAsync(Alice, Assert.Single(result.Actions).Id!.Value)).Text);
+        foreach (var derived in transitions.Select(t => t.Derived))
+        {
+            Assert.Equal(LifecycleState.Active, (await memory.GetAsync(Alice, derived.Id)).State);
+        }
+
+        Assert.Empty(await scheduler.RunAsync(Alice, Cube));
+        Assert.Single(trainer.Calls);
     }
 
     [Fact]
