@@ -1,5 +1,6 @@
 using AgentMem.Agents.Lifecycle;
 using AgentMem.MemoryCore.Facts;
+using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Links;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
@@ -169,6 +170,92 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
         var again = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
         Assert.Equal((0, 1), (again.Counts["summarized"], again.Counts["skipped"]));
         Assert.Equal(2, model.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_session_summarised_again_after_forgetting_archived_its_early_turns_keeps_what_its_summary_held()
+    {
+        // Archived turns are no members of their session: the summary written again was made from the recent turns alone and
+        // superseded the one that held the early ones, the only live record of them.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var day = new DateTimeOffset(2024, 6, 1, 10, 0, 0, TimeSpan.Zero);
+        var early = await SayInS1Async(day, "My sister lives in Lisbon.", "I am allergic to peanuts.", "I fly to Oslo in July.", "I work as a nurse.");
+        var model = new ScriptedChatClient(
+            Say("Ann's sister lives in Lisbon; Ann is allergic to peanuts, flies to Oslo in July and works as a nurse."),
+            Say("Ann, a nurse allergic to peanuts whose sister lives in Lisbon, likes jazz, bought a piano and has a cat, Mimi."),
+            Say("Ann also started singing lessons."));
+        var runner = new MaintenanceRunner([new SessionSummaryJob(model)]);
+        var first = await temp.Memory.GetAsync(Ann, Assert.Single(Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes")).Actions).Id!.Value);
+        foreach (var id in early)
+        {
+            await temp.Memory.SetStateAsync(Ann, id, LifecycleState.Archived, "forgotten: not recalled"); // as the forgetting job does
+        }
+
+        var later = await SayInS1Async(day.AddDays(14), "I like jazz.", "I bought a piano.", "Lessons are on Tuesdays.", "My cat is called Mimi.");
+
+        var result = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+
+        Assert.Equal((1, 1, 0), (result.Counts["summarized"], result.Counts["replaced"], result.Counts["failed"]));
+        // The earlier summary is the session so far, before the live turns; the archived turns are not read again.
+        string sent = model.Requests[1].Messages[1].Text;
+        Assert.StartsWith("2024-06-01 summary of the session so far: " + first.Text + "\n2024-06-15 ann: I like jazz.", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("My sister lives in Lisbon.", sent, StringComparison.Ordinal);
+        Assert.Equal("session s1: 4 memories and 1 earlier summary", result.Actions.Single(a => a.Kind == "summarize").Reason);
+
+        // The new summary starts when the session did and derives from the earlier one, which it supersedes.
+        var second = Assert.Single(await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync());
+        Assert.Equal(day, second.ValidFrom);
+        Assert.Equal([first.Id, .. later], second.Links.Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target));
+        Assert.Equal(LifecycleState.Superseded, (await temp.Memory.GetAsync(Ann, first.Id)).State);
+
+        // Written again while those turns are live, it still carries what the summary it replaces got from its own earlier one.
+        later.AddRange(await SayInS1Async(day.AddDays(15), "I started singing lessons."));
+        Assert.Equal(1, Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes")).Counts["summarized"]);
+        Assert.StartsWith("2024-06-01 summary of the session so far: " + second.Text + "\n", model.Requests[2].Messages[1].Text, StringComparison.Ordinal);
+        var third = Assert.Single(await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync());
+        Assert.Equal([second.Id, .. later], third.Links.Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target));
+
+        // Its provenance reaches the forgotten turns through the earlier summaries: erasing one of them erases it too.
+        await temp.Memory.PurgeAsync(Ann, early[1]);
+        Assert.Empty(await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_summary_written_again_in_the_words_of_the_earlier_one_keeps_its_links_to_the_forgotten_turns()
+    {
+        // Brought up to date, the summary's derived-from links were replaced by the live turns': a purge of a forgotten turn
+        // it was made from no longer reached it.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var day = new DateTimeOffset(2024, 6, 1, 10, 0, 0, TimeSpan.Zero);
+        var early = await SayInS1Async(day, "My sister lives in Lisbon.", "I am allergic to peanuts.", "I fly to Oslo in July.", "I work as a nurse.");
+        var runner = new MaintenanceRunner([new SessionSummaryJob(new ScriptedChatClient(Say("Ann is a nurse allergic to peanuts."), Say("Ann is a nurse allergic to peanuts.")))]);
+        var summary = Assert.Single(Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes")).Actions).Id!.Value;
+        foreach (var id in early)
+        {
+            await temp.Memory.SetStateAsync(Ann, id, LifecycleState.Archived, "forgotten: not recalled");
+        }
+
+        var later = await SayInS1Async(day.AddDays(14), "I like jazz.", "I bought a piano.", "Lessons are on Tuesdays.", "My cat is called Mimi.");
+
+        var result = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+
+        Assert.Equal((1, 0), (result.Counts["summarized"], result.Counts["replaced"]));
+        var live = Assert.Single(await temp.Memory.ListAsync(Ann, "notes").Where(m => m.Tags.Contains(SessionSummaryJob.SummaryTag)).ToListAsync());
+        Assert.Equal((summary, LifecycleState.Active), (live.Id, live.State));
+        Assert.Equal([.. early, .. later], live.Links.Where(l => l.Type == LinkTypes.DerivedFrom).Select(l => l.Target));
+        Assert.DoesNotContain(live.Links, l => l.Target == live.Id);
+    }
+
+    // Ann's lines in session s1, a minute apart from `start`.
+    private async Task<List<MemoryId>> SayInS1Async(DateTimeOffset start, params string[] lines)
+    {
+        var ids = new List<MemoryId>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            ids.Add((await temp.Memory.AddAsync(Ann, "notes", new MemoryDraft(lines[i]) { Session = "s1", Actor = "ann", ValidFrom = start.AddMinutes(i) })).Id);
+        }
+
+        return ids;
     }
 
     [Fact]
