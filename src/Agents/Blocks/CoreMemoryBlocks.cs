@@ -37,6 +37,10 @@ public sealed class CoreMemoryBlocks
     /// <summary>The tag that marks the block named <paramref name="name"/>.</summary>
     public static string NameTag(string name) => BlockTag + ":" + name;
 
+    /// <summary>Whether <paramref name="item"/> is a block: it carries <see cref="BlockTag"/> or a <c>core-block:NAME</c> tag (any case).</summary>
+    internal static bool IsBlock(MemoryItem item) =>
+        item.Tags.Any(t => string.Equals(t, BlockTag, StringComparison.OrdinalIgnoreCase) || t.StartsWith(BlockTag + ":", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>
     /// The existing blocks of <paramref name="actor"/> (its user and agent) in <paramref name="cube"/>, in the
     /// order of <see cref="CoreBlockOptions.Names"/>; blocks never written are left out, and none when the cube

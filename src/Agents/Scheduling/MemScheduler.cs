@@ -10,7 +10,8 @@ namespace AgentMem.Agents.Scheduling;
 /// least <see cref="MemSchedulerOptions.HotRecallCount"/> times are hot and kept as activation memory (a KV cartridge, through
 /// <see cref="ActivationMemoryScheduler"/>); sets of at least <see cref="MemSchedulerOptions.StableMinMemories"/> related memories
 /// (sharing a tag) unedited for <see cref="MemSchedulerOptions.StableMinAge"/> are stable and trained into parametric memory (a
-/// LoRA adapter, through <see cref="IAdapterTrainer"/> and <see cref="ParametricMemories"/>).
+/// LoRA adapter, through <see cref="IAdapterTrainer"/> and <see cref="ParametricMemories"/>). Core memory blocks
+/// (<see cref="CoreMemoryBlocks"/>) are never part of a stable set: each is one user's and agent's own, in their every prompt.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -151,7 +152,7 @@ public sealed class MemScheduler
     private static MemTransition Demoted(MemoryItem archived) =>
         new(archived.Kind, MemoryKind.Plaintext, archived, [.. ActivationSources.Of(archived).Select(s => s.Id)], archived.StateReason ?? "archived");
 
-    /// <summary>Active, unedited, old enough plaintext memories grouped by a shared tag; a memory joins its first qualifying tag only.</summary>
+    /// <summary>Active, unedited, old enough plaintext memories but core blocks, grouped by a shared tag; a memory joins its first qualifying tag only.</summary>
     private async Task<List<(string Tag, List<MemoryItem> Members)>> StableSetsAsync(Scope actor, string cube, HashSet<MemoryId> hot, CancellationToken cancellationToken)
     {
         var cutoff = memory.TimeProvider.GetUtcNow() - Options.StableMinAge;
@@ -159,8 +160,10 @@ public sealed class MemScheduler
         var filter = new MemoryFilter { Kind = MemoryKind.Plaintext, States = [LifecycleState.Active] };
         await foreach (var item in memory.ListAsync(actor, cube, filter, cancellationToken).ConfigureAwait(false))
         {
-            // Edited memories are still changing, and hot ones are activation memory already.
-            if (item.Version == 1 && item.UpdatedAt <= cutoff && !hot.Contains(item.Id) && item.RecallCount < Options.HotRecallCount)
+            // Edited memories are still changing, and hot ones are activation memory already. A core block is its user's and
+            // agent's own and in their every prompt already: trained into an adapter, which every user of the cube loads, it
+            // put one user's private text into another's model.
+            if (item.Version == 1 && item.UpdatedAt <= cutoff && !hot.Contains(item.Id) && item.RecallCount < Options.HotRecallCount && !CoreMemoryBlocks.IsBlock(item))
             {
                 candidates.Add(item);
             }

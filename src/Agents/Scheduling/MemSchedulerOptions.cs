@@ -22,13 +22,14 @@ public sealed class MemSchedulerOptions
     /// Tags that do not make memories related (compared ignoring case). The default holds the tags that say what kind of memory
     /// one is rather than what it is about, each carried by every memory of its kind: conversation turns (<c>turn</c>) and
     /// thoughts (<see cref="MemoryAgent.ThoughtTag"/>), which every exchange leaves, the facts extracted from exchanges
-    /// (<see cref="MemoryAgent.FactTag"/>), and session summaries (<see cref="Lifecycle.SessionSummaryJob.KindTag"/> and
-    /// <see cref="Lifecycle.SessionSummaryJob.SummaryTag"/>). Counted as related, all of a user's facts a week old made one
-    /// set, trained again into a new adapter whenever another fact aged in, and a fact tagged with a topic joined that set
-    /// rather than its topic's.
+    /// (<see cref="MemoryAgent.FactTag"/>), session summaries (<see cref="Lifecycle.SessionSummaryJob.KindTag"/> and
+    /// <see cref="Lifecycle.SessionSummaryJob.SummaryTag"/>) and core memory blocks (<see cref="CoreMemoryBlocks.BlockTag"/>).
+    /// Counted as related, all of a user's facts a week old made one set, trained again into a new adapter whenever another
+    /// fact aged in, and a fact tagged with a topic joined that set rather than its topic's. Core blocks join no set
+    /// whatever this holds: each is one user's and agent's own.
     /// </summary>
     public IReadOnlyCollection<string> UnrelatedTags { get; set; } =
-        ["turn", MemoryAgent.ThoughtTag, MemoryAgent.FactTag, Lifecycle.SessionSummaryJob.KindTag, Lifecycle.SessionSummaryJob.SummaryTag];
+        ["turn", MemoryAgent.ThoughtTag, MemoryAgent.FactTag, Lifecycle.SessionSummaryJob.KindTag, Lifecycle.SessionSummaryJob.SummaryTag, CoreMemoryBlocks.BlockTag];
 
     /// <summary>Folder the cartridge and adapter files are written to (default <c>./derived</c>).</summary>
     public string Folder { get; set; } = "derived";

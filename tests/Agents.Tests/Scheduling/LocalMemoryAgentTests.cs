@@ -1,8 +1,10 @@
 using AgentMem.Agents.Activation;
+using AgentMem.Agents.Blocks;
 using AgentMem.Agents.Lifecycle;
 using AgentMem.Agents.Parametric;
 using AgentMem.Agents.Scheduling;
 using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Cubes;
 using AgentMem.MemoryCore.Forgetting;
 using AgentMem.MemoryCore.Maintenance;
 using AgentMem.MemoryCore.Model;
@@ -243,6 +245,38 @@ public sealed class LocalMemoryAgentTests : IAsyncLifetime
         await AddAsync("The dog had a big bone.", MemoryAgent.FactTag);
         time.Offset = TimeSpan.FromDays(20);
         Assert.DoesNotContain(await scheduler.RunAsync(Alice, Cube), t => t.To == MemoryKind.Parametric || t.From == MemoryKind.Parametric);
+        Assert.Single(trainer.Calls);
+    }
+
+    [Fact]
+    public async Task Users_core_blocks_in_a_shared_cube_never_make_a_stable_set_nor_join_an_adapter()
+    {
+        // 'core-block' counted as a topic: three unedited blocks of any users of a shared cube made a stable set, and their
+        // private texts were trained into one adapter, which the loader loads for every user of the cube.
+        var bob = new Scope(Alice.Tenant, "bob");
+        await memory.SetGrantsAsync(Alice, Cube, [new CubeGrant("bob", null, CubeAccess.ReadWrite)]);
+        var blocks = new CoreMemoryBlocks(memory);
+        await blocks.AppendAsync(Alice, Cube, "persona", "You are Alice's helper.");
+        await blocks.AppendAsync(Alice, Cube, "human", "Alice is pregnant and has not told anyone.");
+        await blocks.AppendAsync(bob, Cube, "human", "Bob is in debt.");
+        var stable = new List<MemoryItem>();
+        foreach (string text in Stable)
+        {
+            stable.Add(await AddAsync(text, "dog"));
+        }
+
+        time.Offset = TimeSpan.FromDays(10);
+        var scheduler = new MemScheduler(memory, Stories.Generator, trainer, new MemSchedulerOptions { Folder = folder.File("derived") });
+
+        // The topical set alone is trained.
+        var set = Assert.Single(await scheduler.RunAsync(Alice, Cube));
+        Assert.Equal(MemoryKind.Parametric, set.To);
+        Assert.Equal(stable.Select(s => s.Id).Order(), set.Sources.Order());
+        Assert.Equal(stable.OrderBy(s => s.Id.ToString(), StringComparer.Ordinal).Select(s => s.Text), Assert.Single(trainer.Calls).Texts);
+
+        // Not for want of the default unrelated tags: with none, a block still joins no set.
+        var untagged = new MemScheduler(memory, Stories.Generator, trainer, new MemSchedulerOptions { Folder = folder.File("derived"), UnrelatedTags = [] });
+        Assert.Empty(await untagged.RunAsync(Alice, Cube));
         Assert.Single(trainer.Calls);
     }
 
