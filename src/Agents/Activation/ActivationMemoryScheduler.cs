@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 
+using AgentMem.Agents.Blocks;
 using AgentMem.Common;
 using AgentMem.MemoryCore.Links;
 using AgentMem.ModelHost;
@@ -58,7 +59,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
 
     /// <summary>
     /// The plaintext memories that would be promoted (recalled at least <see cref="ActivationSchedulerOptions.MinRecallCount"/>
-    /// times), best first (before fitting them into the context).
+    /// times; core memory blocks never), best first (before fitting them into the context).
     /// </summary>
     public async Task<IReadOnlyList<MemoryItem>> RankAsync(Scope actor, string cube, CancellationToken cancellationToken = default)
     {
@@ -68,9 +69,10 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
             all.Add(item);
         }
 
-        // Recall count first (what agents actually use), then strength of the forgetting curve, then recency.
+        // Recall count first (what agents actually use), then strength of the forgetting curve, then recency. Core blocks are
+        // left out: each is in its user's prompt already, and a cartridge of a shared cube is loaded for every user of it.
         return [.. all
-            .Where(m => m.RecallCount >= Options.MinRecallCount)
+            .Where(m => m.RecallCount >= Options.MinRecallCount && !CoreMemoryBlocks.IsBlock(m))
             .OrderByDescending(m => m.RecallCount)
             .ThenByDescending(m => m.Strength)
             .ThenByDescending(m => m.LastRecalledAt ?? DateTimeOffset.MinValue)

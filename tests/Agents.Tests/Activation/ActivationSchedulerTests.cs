@@ -1,4 +1,5 @@
 using AgentMem.Agents.Activation;
+using AgentMem.Agents.Blocks;
 using AgentMem.Common;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Model;
@@ -80,6 +81,20 @@ public sealed class ActivationSchedulerTests : IAsyncLifetime
         // Each model then finds its own as current.
         Assert.False((await otherScheduler.PromoteAsync(Alice, "stories")).Built);
         Assert.False((await CreateScheduler(top: 1).PromoteAsync(Alice, "stories")).Built);
+    }
+
+    [Fact]
+    public async Task A_core_block_recalled_most_is_never_promoted_into_the_cubes_cartridge()
+    {
+        // A block is in its own user's prompt already, and a cartridge of a shared cube is loaded for every user of it.
+        var items = await AddAsync(Stories.Lily, Stories.Ball);
+        var block = await new CoreMemoryBlocks(memory).AppendAsync(Alice, "stories", "human", "Alice is afraid of the dark.");
+        SetRecallCount(await memory.GetAsync(Alice, block.Id), 9);
+        SetRecallCount(items[1], 2);
+
+        var ranked = await CreateScheduler(top: 2).RankAsync(Alice, "stories");
+
+        Assert.Equal([items[1].Id, items[0].Id], ranked.Select(m => m.Id));
     }
 
     [Fact]
