@@ -19,6 +19,15 @@ namespace AgentMem.MemoryCore.Import;
 /// the most tags a memory may carry (<see cref="MemoryOSOptions.MaxLabels"/>, which counts the <c>mem0</c> and hash tags,
 /// always kept).
 /// <para>
+/// A field the file has must be of its type, or the memory is refused naming the field, the memory (its position and
+/// id) and the JSON type found: read as absent, <c>"categories":"finance"</c> vanished and a numeric <c>user_id</c> made a
+/// user's memory the whole cube's. The exceptions are what other exporters write: a number for <c>id</c>,
+/// <c>user_id</c>, <c>agent_id</c> or <c>run_id</c> is taken as its text, and a number for <c>created_at</c> or
+/// <c>updated_at</c> as seconds since 1970 (milliseconds are not detected: a millisecond time after 1978 read as seconds
+/// lies past the year 9999 and is refused). JSON <c>null</c> counts as absent for every field but <c>id</c>, <c>memory</c>
+/// and <c>created_at</c>, which a memory must have.
+/// </para>
+/// <para>
 /// Read for an importer (<see cref="ReadFile(string, Scope, string, int?, int?)"/>), the memories are the importer's, as an add's
 /// are: an importer that names a user (or an agent) refuses a memory naming another with
 /// <see cref="AccessDeniedException"/>, and stamps its own on a memory naming none (a memory without a <c>run_id</c> gets
@@ -27,6 +36,9 @@ namespace AgentMem.MemoryCore.Import;
 /// </remarks>
 public static class Mem0Reader
 {
+    private const decimal MinEpochSeconds = -62_135_596_800; // 0001-01-01T00:00:00Z
+    private const decimal MaxEpochSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+
     /// <summary>
     /// Reads the Mem0 export file at <paramref name="path"/> as the tenant imports it, keeping the users and agents it
     /// names: see <see cref="ReadFile(string, Scope, string, int?, int?)"/>.
@@ -126,7 +138,7 @@ public static class Mem0Reader
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException or AgentMemException)
                 {
-                    throw new MemoryValidationException($"Mem0 memory #{index + 1}: {ex.Message}", ex);
+                    throw new MemoryValidationException($"Mem0 memory #{index + 1}{IdLabel(m)}: {ex.Message}", ex);
                 }
 
                 items.Add(ImportedBy(item, importer, index));
@@ -139,10 +151,15 @@ public static class Mem0Reader
 
     private static MemoryItem ReadOne(JsonElement m, string tenant, string cubeId, int maxContentBytes, int maxLabels)
     {
-        string id = Text(m, "id") ?? throw new MemoryValidationException("'id' is missing.");
-        string text = Text(m, "memory") ?? throw new MemoryValidationException($"'memory' is missing (id {id}).");
+        if (m.ValueKind != JsonValueKind.Object)
+        {
+            throw new MemoryValidationException($"a memory must be a JSON object (found {JsonTypeNames.Of(m)}).");
+        }
+
+        string id = Text(m, "id", required: true, numbers: true)!;
+        string text = Text(m, "memory", required: true)!;
         ContentRules.ValidateText(text, maxContentBytes, $"text of Mem0 memory {id}");
-        var created = Time(m, "created_at") ?? throw new MemoryValidationException($"'created_at' is missing (id {id}).");
+        var created = Time(m, "created_at", required: true).GetValueOrDefault();
         var updated = Time(m, "updated_at") ?? created;
         var tags = new List<string> { "mem0" };
         string? hash = Text(m, "hash");
@@ -151,23 +168,25 @@ public static class Mem0Reader
         // metadata, not for anything wrong with the memory.
         int room = maxLabels - 1 - (hash is null ? 0 : 1);
         var context = new List<string>();
-        if (m.TryGetProperty("categories", out var cats) && cats.ValueKind == JsonValueKind.Array)
+        foreach (string category in Categories(m))
         {
-            foreach (string category in cats.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.String ? c.GetString()!.Trim() : null).Where(c => !string.IsNullOrWhiteSpace(c))!)
+            if (category.Length <= ContentRules.MaxLabelLength && tags.Count <= room)
             {
-                if (category.Length <= ContentRules.MaxLabelLength && tags.Count <= room)
-                {
-                    tags.Add(category);
-                }
-                else
-                {
-                    context.Add($"mem0.category={category}");
-                }
+                tags.Add(category);
+            }
+            else
+            {
+                context.Add($"mem0.category={category}");
             }
         }
 
-        if (m.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+        if (Field(m, "metadata", required: false) is { } meta)
         {
+            if (meta.ValueKind != JsonValueKind.Object)
+            {
+                throw new MemoryValidationException($"'metadata' must be an object (found {JsonTypeNames.Of(meta)}).");
+            }
+
             foreach (var p in meta.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
             {
                 string entry = $"mem0.meta.{p.Name}={(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}".Trim();
@@ -180,7 +199,7 @@ public static class Mem0Reader
             tags.Add($"mem0.hash={hash}");
         }
 
-        var scope = new Scope(tenant, Text(m, "user_id"), Text(m, "agent_id"), Text(m, "run_id"));
+        var scope = new Scope(tenant, Text(m, "user_id", numbers: true), Text(m, "agent_id", numbers: true), Text(m, "run_id", numbers: true));
         ScopeNames.RequireNewAuthor(scope); // new names here, as for an add through the facade
         return new MemoryItem
         {
@@ -228,9 +247,112 @@ public static class Mem0Reader
                 + $"and an import writes as its caller: remove the {field}, or import as the tenant (no user, no agent) to keep the file's users and agents. Nothing was stored.");
     }
 
-    private static string? Text(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+    /// <summary>" (id ID)" for a memory whose id can be read, to name it in an error; empty otherwise.</summary>
+    private static string IdLabel(JsonElement m) =>
+        m.ValueKind == JsonValueKind.Object && m.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number
+            && (id.ValueKind == JsonValueKind.Number ? id.GetRawText() : id.GetString()) is { Length: > 0 } text
+            ? $" (id {text})"
+            : string.Empty;
 
-    private static DateTimeOffset? Time(JsonElement e, string name) =>
-        Text(e, name) is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : null;
+    /// <summary>
+    /// The field's value; null when the memory has no such field, or (an optional field) has it as JSON null, which Mem0
+    /// writes for what a memory has not (<c>agent_id</c>, <c>run_id</c>, <c>updated_at</c>, <c>metadata</c>).
+    /// </summary>
+    private static JsonElement? Field(JsonElement m, string name, bool required)
+    {
+        if (!m.TryGetProperty(name, out var value))
+        {
+            return required ? throw new MemoryValidationException($"'{name}' is missing.") : null;
+        }
+
+        return value.ValueKind == JsonValueKind.Null && !required ? null : value;
+    }
+
+    /// <summary>
+    /// A text field: a string, or (<paramref name="numbers"/>, for ids) a number as it is written; an empty string counts
+    /// as absent for an optional field. Any other type is refused naming it.
+    /// </summary>
+    private static string? Text(JsonElement m, string name, bool required = false, bool numbers = false)
+    {
+        if (Field(m, name, required) is not { } value)
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String when value.GetString() is { Length: > 0 } text => text,
+            JsonValueKind.String => required ? throw new MemoryValidationException($"'{name}' is an empty string.") : null,
+            JsonValueKind.Number when numbers => value.GetRawText(),
+            _ => throw new MemoryValidationException($"'{name}' must be a string{(numbers ? " or a number" : string.Empty)} (found {JsonTypeNames.Of(value)})."),
+        };
+    }
+
+    /// <summary>A time field: an ISO 8601 string (UTC unless it has an offset), or a number of seconds since 1970.</summary>
+    private static DateTimeOffset? Time(JsonElement m, string name, bool required = false)
+    {
+        if (Field(m, name, required) is not { } value)
+        {
+            return null;
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                string text = value.GetString()!;
+                if (text.Length == 0 && !required)
+                {
+                    return null;
+                }
+
+                return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+                    ? time
+                    : throw new MemoryValidationException($"'{name}' is '{text}', not a date and time (such as 2024-07-01T10:00:00Z).");
+            case JsonValueKind.Number:
+                // Seconds, as Unix tools and Python's time.time() write them. Milliseconds are not guessed at: one after 1978,
+                // read as seconds, is past the year 9999 and refused here, so none is ever misread as a far-future time.
+                if (value.TryGetDecimal(out decimal seconds) && seconds >= MinEpochSeconds && seconds <= MaxEpochSeconds)
+                {
+                    return DateTimeOffset.UnixEpoch.AddTicks((long)decimal.Round(seconds * TimeSpan.TicksPerSecond));
+                }
+
+                throw new MemoryValidationException($"'{name}' is {value.GetRawText()}, which read as seconds since 1970 is not a time in the years 1 to 9999 (a time in milliseconds must be divided by 1,000).");
+            default:
+                throw new MemoryValidationException($"'{name}' must be a date and time string or a number of seconds since 1970 (found {JsonTypeNames.Of(value)}).");
+        }
+    }
+
+    /// <summary>The categories, trimmed, blank and null ones skipped; a category of any other type is refused.</summary>
+    private static List<string> Categories(JsonElement m)
+    {
+        if (Field(m, "categories", required: false) is not { } categories)
+        {
+            return [];
+        }
+
+        if (categories.ValueKind != JsonValueKind.Array)
+        {
+            throw new MemoryValidationException($"'categories' must be an array of strings (found {JsonTypeNames.Of(categories)}).");
+        }
+
+        var read = new List<string>();
+        int position = 0;
+        foreach (var category in categories.EnumerateArray())
+        {
+            position++;
+            if (category.ValueKind == JsonValueKind.String)
+            {
+                if (category.GetString()!.Trim() is { Length: > 0 } text)
+                {
+                    read.Add(text);
+                }
+            }
+            else if (category.ValueKind != JsonValueKind.Null)
+            {
+                throw new MemoryValidationException($"'categories' must be an array of strings: item {position} is not (found {JsonTypeNames.Of(category)}).");
+            }
+        }
+
+        return read;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Import;
@@ -86,7 +87,7 @@ public sealed class Mem0ReaderTests
 
         Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read("""[{"id":"m2","memory":"   ","created_at":"2024-07-22T09:00:00Z"}]""", "acme", "cube1"));
 
-        var item = Assert.Single(Mem0Reader.Read("""[{"id":"m3","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","categories":["food","", " ", 7]}]""", "acme", "cube1"));
+        var item = Assert.Single(Mem0Reader.Read("""[{"id":"m3","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","categories":["food","", " ", null]}]""", "acme", "cube1"));
         Assert.Equal(["mem0", "food"], item.Tags);
     }
 
@@ -138,5 +139,87 @@ public sealed class Mem0ReaderTests
         string own = """[{"id":"m3","memory":"Likes cocoa","created_at":"2024-07-22T09:00:00Z","user_id":"alice","run_id":"r2"}]""";
         Assert.Equal([new Scope("acme", "alice", null, "r2")], Mem0Reader.Read(own, new Scope("acme", "alice"), "cube1").Select(i => i.Scope));
         Assert.Equal([new Scope("acme"), new Scope("acme", "alice", "bot", "r1")], Mem0Reader.Read(json, "acme", "cube1").Select(i => i.Scope));
+    }
+
+    [Fact]
+    public void A_number_for_an_id_user_agent_or_run_is_taken_as_its_text()
+    {
+        // Many exports that are not Python's write numeric ids: a user_id of 12345 read as absent made the user's memory one
+        // every user of the cube could read, and one 'forget --user 12345' missed.
+        var item = Assert.Single(Mem0Reader.Read("""[{"id":17,"memory":"Bob's PIN is 4321","created_at":"2024-07-01T10:00:00Z","user_id":12345,"agent_id":7,"run_id":3}]""", "acme", "cube1"));
+
+        Assert.Equal(new Scope("acme", "12345", "7", "3"), item.Scope);
+        Assert.Equal("mem0:17", item.Provenance.SourceRef);
+        Assert.Throws<AccessDeniedException>(() => Mem0Reader.Read("""[{"id":1,"memory":"Likes tea","created_at":"2024-07-01T10:00:00Z","user_id":12345}]""", new Scope("acme", "carol"), "cube1"));
+    }
+
+    [Fact]
+    public void An_epoch_number_for_a_time_is_read_as_seconds_and_a_millisecond_one_is_refused()
+    {
+        var item = Assert.Single(Mem0Reader.Read("""[{"id":"m1","memory":"Likes tea","created_at":1719828000,"updated_at":1719828060.5}]""", "acme", "cube1"));
+        var created = new DateTimeOffset(2024, 7, 1, 10, 0, 0, TimeSpan.Zero);
+        Assert.Equal((created, created.AddSeconds(60.5)), (item.Provenance.RecordedAt, item.UpdatedAt));
+
+        // Milliseconds are not guessed at: read as seconds, today's lie past the year 9999, so they are refused, never misread.
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read("""[{"id":"m1","memory":"Likes tea","created_at":1719828000000}]""", "acme", "cube1"));
+        Assert.Contains("'created_at'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("seconds", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("user_id", "true", "boolean")]
+    [InlineData("agent_id", "{}", "object")]
+    [InlineData("run_id", "[1]", "array")]
+    [InlineData("memory", "5", "number")]
+    [InlineData("memory", "null", "null")]
+    [InlineData("hash", "12", "number")]
+    [InlineData("actor_id", "false", "boolean")]
+    [InlineData("categories", "\"finance\"", "string")]
+    [InlineData("categories", "[\"food\",7]", "number")]
+    [InlineData("metadata", "\"note\"", "string")]
+    [InlineData("metadata", "[]", "array")]
+    [InlineData("created_at", "{}", "object")]
+    [InlineData("updated_at", "true", "boolean")]
+    public void A_field_of_the_wrong_json_type_is_refused_naming_it_the_memory_and_the_type_found(string field, string value, string type)
+    {
+        // Read as absent, "categories":"finance" and "metadata":"note" vanished without a word, and a memory of no text was
+        // called "missing" though the file has one.
+        var second = new JsonObject { ["id"] = "m2", ["memory"] = "Likes coffee", ["created_at"] = "2024-07-22T09:00:00Z" };
+        second[field] = JsonNode.Parse(value);
+        string json = $$"""[{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z"},{{second.ToJsonString()}}]""";
+
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read(json, "acme", "cube1"));
+
+        Assert.StartsWith("Mem0 memory #2 (id m2): ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{field}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"(found {type})", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("missing", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("true", "boolean")]
+    [InlineData("null", "null")]
+    [InlineData("\"\"", "an empty string")]
+    public void An_id_of_the_wrong_json_type_is_refused_naming_the_memory_by_its_position(string value, string found)
+    {
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read($$"""[{"id":{{value}},"memory":"Likes tea","created_at":"2024-07-22T09:00:00Z"}]""", "acme", "cube1"));
+        Assert.StartsWith("Mem0 memory #1: 'id'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(found, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("missing", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_an_absent_field_is_missing_and_null_optional_fields_are_absent()
+    {
+        // Mem0 writes null for what a memory has not (agent_id, run_id, updated_at, metadata).
+        var item = Assert.Single(Mem0Reader.Read("""[{"id":"m1","memory":"Likes tea","created_at":"2024-07-22T09:00:00Z","user_id":null,"agent_id":null,"run_id":null,"updated_at":null,"hash":null,"metadata":null,"categories":null}]""", "acme", "cube1"));
+        Assert.Equal((new Scope("acme"), item.Provenance.RecordedAt), (item.Scope, item.UpdatedAt));
+        Assert.Equal(["mem0"], item.Tags);
+
+        var ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read("""[{"id":"m1","memory":"Likes tea"}]""", "acme", "cube1"));
+        Assert.Equal("Mem0 memory #1 (id m1): 'created_at' is missing.", ex.Message);
+        ex = Assert.Throws<MemoryValidationException>(() => Mem0Reader.Read("""[{"id":"m1","memory":"Likes tea","created_at":"yesterday"}]""", "acme", "cube1"));
+        Assert.Contains("'created_at'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("yesterday", ex.Message, StringComparison.Ordinal);
     }
 }
