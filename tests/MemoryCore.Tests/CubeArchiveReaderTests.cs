@@ -152,6 +152,71 @@ public sealed class CubeArchiveReaderTests
         Assert.Contains("empty", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("no importance", "line 2, version 1: 'importance' is missing.")]
+    [InlineData("recallCount as text", "line 2, version 1: 'recallCount' must be an integer (found string).")]
+    [InlineData("recallCount past int", "line 2, version 1: 'recallCount' is 3000000000, out of range (from -2147483648 to 2147483647).")]
+    [InlineData("recallCount fractional", "line 2, version 1: 'recallCount' must be an integer (found 1.5).")]
+    [InlineData("no recordedAt", "line 2, version 1: 'provenance.recordedAt' is missing.")]
+    [InlineData("bad updatedAt", "line 2, version 1: 'updatedAt' is 'soon', not a date and time")]
+    [InlineData("weight as text", "line 2, version 1: 'links[0].weight' must be a number (found string).")]
+    [InlineData("null tag", "line 2, version 1: 'tags[1]' must be a string (found null).")]
+    [InlineData("payload as text", "line 2, version 1: 'payload' must be an object or null (found string).")]
+    [InlineData("state unknown", "line 2, version 1: 'state' is 'gone', not one of ")]
+    [InlineData("second version without importance", "line 2, version 2: 'importance' is missing.")]
+    [InlineData("no versions", "line 2: 'versions' is missing.")]
+    [InlineData("embedding as text", "line 2: 'embedding' must be an object or null (found string).")]
+    [InlineData("vector not base64", "line 2: 'embedding.vector' is not base64.")]
+    [InlineData("memories as text", "line 1: 'memories' must be an integer (found string).")]
+    [InlineData("no maxItems", "line 1: 'cube.policy.maxItems' is missing.")]
+    [InlineData("threshold as text", "line 1: 'cube.policy.forgettingThreshold' must be a number or null (found string).")]
+    [InlineData("grant access as number", "line 1: 'cube.grants[0].access' must be a string (found number).")]
+    public async Task A_missing_mistyped_or_out_of_range_field_is_refused_naming_it_its_version_and_the_type_found(string edit, string expected)
+    {
+        // The BCL's messages ("The given key was not present in the dictionary.") named the line alone: one of some 30
+        // fields in any of the versions of a line that may be megabytes long.
+        var (archive, _) = Archive(dimensions: 4, vectorLength: 4);
+        var all = (await WriteAsync(archive)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = JsonNode.Parse(all[0])!;
+        var memory = JsonNode.Parse(all[1])!;
+        var version = memory["versions"]![0]!;
+        version["tags"] = new JsonArray("tea", "drinks");
+        version["links"] = new JsonArray(new JsonObject { ["target"] = MemoryId.NewId(At).ToString(), ["type"] = "related", ["weight"] = 0.5, ["reason"] = null });
+        header["cube"]!["grants"] = new JsonArray(new JsonObject { ["user"] = "bob", ["agent"] = null, ["access"] = "read" });
+        Assert.Single(Assert.Single((await CubeArchiveReader.ReadAsync(new StringReader($"{header.ToJsonString()}\n{memory.ToJsonString()}"), "acme")).Memories)); // valid as edited so far
+
+        switch (edit)
+        {
+            case "no importance": version.AsObject().Remove("importance"); break;
+            case "recallCount as text": version["recallCount"] = "0"; break;
+            case "recallCount past int": version["recallCount"] = 3_000_000_000L; break;
+            case "recallCount fractional": version["recallCount"] = 1.5; break;
+            case "no recordedAt": version["provenance"]!.AsObject().Remove("recordedAt"); break;
+            case "bad updatedAt": version["updatedAt"] = "soon"; break;
+            case "weight as text": version["links"]![0]!["weight"] = "heavy"; break;
+            case "null tag": version["tags"]![1] = null; break;
+            case "payload as text": version["payload"] = "file:///a.bin"; break;
+            case "state unknown": version["state"] = "gone"; break;
+            case "second version without importance":
+                var second = version.DeepClone();
+                second["version"] = 2;
+                second.AsObject().Remove("importance");
+                memory["versions"]!.AsArray().Add(second);
+                break;
+            case "no versions": memory.AsObject().Remove("versions"); break;
+            case "embedding as text": memory["embedding"] = "AAAA"; break;
+            case "vector not base64": memory["embedding"]!["vector"] = "not base64!"; break;
+            case "memories as text": header["memories"] = "1"; break;
+            case "no maxItems": header["cube"]!["policy"]!.AsObject().Remove("maxItems"); break;
+            case "threshold as text": header["cube"]!["policy"]!["forgettingThreshold"] = "0.5"; break;
+            case "grant access as number": header["cube"]!["grants"]![0]!["access"] = 1; break;
+            default: throw new ArgumentException(edit, nameof(edit));
+        }
+
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadAsync(new StringReader($"{header.ToJsonString()}\n{memory.ToJsonString()}"), "acme"));
+        Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The first version of the archive's only memory, to edit; <paramref name="lines"/> gives the file with the edit.</summary>
     private static JsonNode FirstVersion(string jsonl, out Func<string[]> lines)
     {

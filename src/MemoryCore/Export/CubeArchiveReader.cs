@@ -5,7 +5,10 @@ namespace AgentMem.MemoryCore.Export;
 
 /// <summary>
 /// Reads the <c>agentmem.cube</c> JSON Lines format back into a <see cref="CubeArchive"/>. Any problem (bad JSON, a
-/// missing or mistyped field, an unknown format version) is a <see cref="MemoryValidationException"/> naming the line.
+/// missing or mistyped field, an unknown format version) is a <see cref="MemoryValidationException"/> naming the line,
+/// and for a problem in a memory's version that version (its position in the line's <c>versions</c>, from 1); a field
+/// missing, of another JSON type or out of range is named by its path with the type found
+/// (<c>line 3, version 2: 'recallCount' must be an integer (found string).</c>).
 /// </summary>
 public static class CubeArchiveReader
 {
@@ -48,30 +51,37 @@ public static class CubeArchiveReader
         using (var header = Parse(line, lineNumber))
         {
             var root = header.RootElement;
-            cube = Guard(lineNumber, () =>
+            (cube, expected, embeddingHeader) = Guard(() => "line 1", () =>
             {
-                string format = Str(root, "format");
+                var fields = ArchiveFields.Of(root, "the header");
+                string format = fields.String("format");
                 if (format != CubeArchive.FormatName)
                 {
                     throw new MemoryValidationException($"the format is '{format}', not '{CubeArchive.FormatName}'.");
                 }
 
-                int version = root.GetProperty("version").GetInt32();
+                int version = fields.Int32("version");
                 if (version != CubeArchive.FormatVersion)
                 {
                     throw new MemoryValidationException($"format version {version} is not supported (this build reads version {CubeArchive.FormatVersion}).");
                 }
 
-                return ReadCube(root.GetProperty("cube"), tenant);
+                var read = ReadCube(fields.Object("cube"), tenant);
+                int memories = fields.Int32("memories");
+                // Dimensions of 0 are what the writer records for a cube with no vector stored yet (embedded lazily, at the
+                // first search); a vector under such a header is refused where it is read, before an import restores the cube.
+                ArchivedEmbeddingsHeader? embeddings = null;
+                if (fields.OptionalObject("embeddings") is { } e)
+                {
+                    string model = ScopeNames.Require(e.String("model"), "embedder");
+                    int dimensions = e.Int32("dimensions");
+                    embeddings = dimensions >= 0
+                        ? new ArchivedEmbeddingsHeader(model, dimensions)
+                        : throw new MemoryValidationException($"'embeddings.dimensions' is {dimensions}; it must not be negative.");
+                }
+
+                return (read, memories, embeddings);
             });
-            expected = Guard(lineNumber, () => root.GetProperty("memories").GetInt32());
-            // Dimensions of 0 are what the writer records for a cube with no vector stored yet (embedded lazily, at the first
-            // search); a vector under such a header is refused where it is read, before an import restores the cube.
-            embeddingHeader = Guard(lineNumber, () => root.GetProperty("embeddings") is { ValueKind: JsonValueKind.Object } e
-                ? new ArchivedEmbeddingsHeader(ScopeNames.Require(Str(e, "model"), "embedder"), e.GetProperty("dimensions").GetInt32() is >= 0 and var dimensions
-                    ? dimensions
-                    : throw new MemoryValidationException($"the embeddings' dimensions are {e.GetProperty("dimensions").GetInt32()}; they must not be negative."))
-                : null);
         }
 
         var memories = new List<IReadOnlyList<MemoryItem>>();
@@ -87,19 +97,23 @@ public static class CubeArchiveReader
 
             using var doc = Parse(line, lineNumber);
             var root = doc.RootElement;
-            int n = lineNumber;
-            var history = Guard(n, () =>
+            string at = Line(lineNumber);
+            var history = Guard(() => at, () =>
             {
-                var id = MemoryId.Parse(Str(root, "id"));
+                var fields = ArchiveFields.Of(root, "a memory line");
+                var id = fields.Id("id");
                 if (previous is { } p && id.CompareTo(p) <= 0)
                 {
                     throw new MemoryValidationException($"memory {id} is out of order or repeated (memories are sorted by id).");
                 }
 
                 var versions = new List<MemoryItem>();
-                foreach (var v in root.GetProperty("versions").EnumerateArray())
+                string whole = at;
+                foreach (var v in fields.Array("versions"))
                 {
-                    var item = ReadVersion(v, id, cube.Id, tenant);
+                    // A problem in a version is named with it: a memory may have many, and its line many megabytes.
+                    at = string.Create(CultureInfo.InvariantCulture, $"{whole}, version {versions.Count + 1}");
+                    var item = ReadVersion(ArchiveFields.Of(v, "a version"), id, cube.Id, tenant);
                     if (item.Version != (versions.Count == 0 ? item.Version : versions[^1].Version + 1) || item.Version < 1)
                     {
                         throw new MemoryValidationException($"memory {id}: versions must be consecutive and ascending from 1 or more.");
@@ -108,12 +122,14 @@ public static class CubeArchiveReader
                     versions.Add(item);
                 }
 
+                at = whole;
                 if (versions.Count == 0)
                 {
                     throw new MemoryValidationException($"memory {id} has no versions.");
                 }
 
-                if (root.TryGetProperty("embedding", out var e) && e.ValueKind == JsonValueKind.Object)
+                // Only written with --embeddings, so it may be absent.
+                if ((fields.Has("embedding") ? fields.OptionalObject("embedding") : null) is { } e)
                 {
                     if (embeddingHeader is null)
                     {
@@ -121,7 +137,7 @@ public static class CubeArchiveReader
                     }
 
                     // A long memory's vector holds its text's vector, then one per passage group: a whole multiple.
-                    var vector = Decode(Str(e, "vector"));
+                    var vector = Decode(e.String("vector"));
                     if (vector.Length == 0 || embeddingHeader.Dimensions < 1 || vector.Length % embeddingHeader.Dimensions != 0)
                     {
                         throw new MemoryValidationException($"memory {id}: the embedding has {vector.Length} values, not a whole positive multiple of the header's {embeddingHeader.Dimensions} dimensions.");
@@ -132,7 +148,7 @@ public static class CubeArchiveReader
                         throw new MemoryValidationException($"memory {id}: the embedding has {bad}.");
                     }
 
-                    vectors[id] = new StoredEmbedding(id, Str(e, "textHash"), vector);
+                    vectors[id] = new StoredEmbedding(id, e.String("textHash"), vector);
                 }
 
                 previous = id;
@@ -164,7 +180,10 @@ public static class CubeArchiveReader
         }
     }
 
-    private static T Guard<T>(int lineNumber, Func<T> read)
+    private static string Line(int lineNumber) => string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}");
+
+    /// <summary>Runs <paramref name="read"/>, prefixing a refusal with where it was (<paramref name="at"/>, asked only then).</summary>
+    private static T Guard<T>(Func<string> at, Func<T> read)
     {
         try
         {
@@ -172,41 +191,41 @@ public static class CubeArchiveReader
         }
         catch (MemoryValidationException ex)
         {
-            throw new MemoryValidationException($"line {lineNumber}: {ex.Message}", ex);
+            throw new MemoryValidationException($"{at()}: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or AgentMemException)
         {
-            throw new MemoryValidationException($"line {lineNumber}: {ex.Message}", ex);
+            throw new MemoryValidationException($"{at()}: {ex.Message}", ex);
         }
     }
 
-    private static MemCube ReadCube(JsonElement c, string tenant)
+    private static MemCube ReadCube(ArchiveFields c, string tenant)
     {
-        var grants = c.GetProperty("grants").EnumerateArray()
-            .Select(g => new CubeGrant(OptStr(g, "user"), OptStr(g, "agent"), Enum<CubeAccess>(g, "access")))
+        var grants = c.Objects("grants")
+            .Select(g => new CubeGrant(g.OptionalString("user"), g.OptionalString("agent"), g.Enum<CubeAccess>("access")))
             .ToList();
-        var p = c.GetProperty("policy");
+        var p = c.Object("policy");
         return new MemCube
         {
-            Id = CubeId(Str(c, "id")),
-            Name = ScopeNames.Require(Str(c, "name"), "cube"),
+            Id = CubeId(c.String("id")),
+            Name = ScopeNames.Require(c.String("name"), "cube"),
             // Checked as a new cube's is; a NUL, which older stores kept, is replaced rather than refusing the whole restore.
-            Description = ContentRules.Optional(OptStr(c, "description") is { } d ? ContentRules.ReplaceUnstorable(d) : null, ContentRules.MaxNoteBytes, "cube description"),
-            Owner = ReadScope(c.GetProperty("owner"), tenant),
+            Description = ContentRules.Optional(c.OptionalString("description") is { } d ? ContentRules.ReplaceUnstorable(d) : null, ContentRules.MaxNoteBytes, "cube description"),
+            Owner = ReadScope(c.Object("owner"), tenant),
             Grants = CubeAccessPolicy.ValidateGrants(grants), // an archive is data: the rules a host applies hold for it too
             Policy = MemoryOS.ValidatePolicy(new CubePolicy
             {
-                Deduplicate = p.GetProperty("deduplicate").GetBoolean(),
-                RetentionDays = p.GetProperty("retentionDays").GetInt32(),
+                Deduplicate = p.Boolean("deduplicate"),
+                RetentionDays = p.Int32("retentionDays"),
 
                 // Added later: archives written before it have no such field and never hard-delete.
-                HardDeleteAfterDays = p.TryGetProperty("hardDeleteAfterDays", out var ttl) ? ttl.GetInt32() : 0,
-                MaxItems = p.GetProperty("maxItems").GetInt32(),
-                ContextTokenBudget = p.GetProperty("contextTokenBudget").GetInt32(),
-                ForgettingThreshold = p.GetProperty("forgettingThreshold") is { ValueKind: JsonValueKind.Number } f ? f.GetDouble() : null,
+                HardDeleteAfterDays = p.Has("hardDeleteAfterDays") ? p.Int32("hardDeleteAfterDays") : 0,
+                MaxItems = p.Int32("maxItems"),
+                ContextTokenBudget = p.Int32("contextTokenBudget"),
+                ForgettingThreshold = p.OptionalDouble("forgettingThreshold"),
             }),
-            CreatedAt = Time(c, "createdAt")!.Value,
-            UpdatedAt = Time(c, "updatedAt")!.Value,
+            CreatedAt = c.Time("createdAt"),
+            UpdatedAt = c.Time("updatedAt"),
         };
     }
 
@@ -218,7 +237,7 @@ public static class CubeArchiveReader
 
     // A value the facade refuses, restored as is, failed later: every update of the memory re-validates it (a tag edit, a
     // merge, a note's evolution), and a forgetting threshold of 1.5 archived the whole cube on the next run.
-    private static MemoryItem ReadVersion(JsonElement v, MemoryId id, string cubeId, string tenant)
+    private static MemoryItem ReadVersion(ArchiveFields v, MemoryId id, string cubeId, string tenant)
     {
         var item = ReadVersionAsWritten(v, id, cubeId, tenant);
         ContentRules.ValidatePayload(item.Kind, item.Payload); // code that loads, checks or erases payload files trusts it
@@ -245,36 +264,36 @@ public static class CubeArchiveReader
         return item with { ContentHash = ContentRules.ComputeHash(item.Kind, item.Text, item.Payload) };
     }
 
-    private static MemoryItem ReadVersionAsWritten(JsonElement v, MemoryId id, string cubeId, string tenant)
+    private static MemoryItem ReadVersionAsWritten(ArchiveFields v, MemoryId id, string cubeId, string tenant)
     {
-        var prov = v.GetProperty("provenance");
-        var payload = v.GetProperty("payload") is { ValueKind: JsonValueKind.Object } p
-            ? new PayloadRef(Str(p, "uri"), Str(p, "mediaType"), p.GetProperty("sizeBytes").GetInt64(), Str(p, "sha256"))
+        var prov = v.Object("provenance");
+        var payload = v.OptionalObject("payload") is { } p
+            ? new PayloadRef(p.String("uri"), p.String("mediaType"), p.Int64("sizeBytes"), p.String("sha256"))
             : null;
         return new MemoryItem
         {
             Id = id,
             CubeId = cubeId,
-            Version = v.GetProperty("version").GetInt32(),
-            State = Enum<LifecycleState>(v, "state"),
-            StateReason = Checked(OptStr(v, "stateReason"), "state reason"),
-            Kind = Enum<MemoryKind>(v, "kind"),
-            Text = Checked(Str(v, "text"), "memory text")!,
+            Version = v.Int32("version"),
+            State = v.Enum<LifecycleState>("state"),
+            StateReason = Checked(v.OptionalString("stateReason"), "state reason"),
+            Kind = v.Enum<MemoryKind>("kind"),
+            Text = Checked(v.String("text"), "memory text")!,
             Payload = payload,
-            ContentHash = Str(v, "contentHash"),
-            Scope = ReadScope(v.GetProperty("scope"), tenant),
-            Provenance = new Provenance(Enum<SourceKind>(prov, "source"), Checked(OptStr(prov, "sourceRef"), "source reference"), Checked(OptStr(prov, "actor"), "actor"), Time(prov, "recordedAt")!.Value),
-            ValidFrom = TimeAtOffset(v, "validFrom"),
-            ValidTo = Time(v, "validTo"),
-            Tags = [.. Strings(v, "tags").Select(t => Checked(t, "tag")!)],
-            Keywords = [.. Strings(v, "keywords").Select(k => Checked(k, "keyword")!)],
-            Context = Checked(OptStr(v, "context"), "context"),
-            Importance = v.GetProperty("importance").GetDouble(),
-            Strength = v.GetProperty("strength").GetDouble(),
-            LastRecalledAt = Time(v, "lastRecalledAt"),
-            RecallCount = v.GetProperty("recallCount").GetInt32(),
-            Links = ContentRules.ValidateLinks([.. v.GetProperty("links").EnumerateArray().Select(l => new MemoryLink(MemoryId.Parse(Str(l, "target")), Str(l, "type"), l.GetProperty("weight").GetDouble(), OptStr(l, "reason")))]),
-            UpdatedAt = Time(v, "updatedAt")!.Value,
+            ContentHash = v.String("contentHash"),
+            Scope = ReadScope(v.Object("scope"), tenant),
+            Provenance = new Provenance(prov.Enum<SourceKind>("source"), Checked(prov.OptionalString("sourceRef"), "source reference"), Checked(prov.OptionalString("actor"), "actor"), prov.Time("recordedAt")),
+            ValidFrom = v.OptionalTime("validFrom", keepOffset: true), // at the offset the file gives it: the speaker's day
+            ValidTo = v.OptionalTime("validTo"),
+            Tags = [.. v.Strings("tags").Select(t => Checked(t, "tag")!)],
+            Keywords = [.. v.Strings("keywords").Select(k => Checked(k, "keyword")!)],
+            Context = Checked(v.OptionalString("context"), "context"),
+            Importance = v.Double("importance"),
+            Strength = v.Double("strength"),
+            LastRecalledAt = v.OptionalTime("lastRecalledAt"),
+            RecallCount = v.Int32("recallCount"),
+            Links = ContentRules.ValidateLinks([.. v.Objects("links").Select(l => new MemoryLink(l.Id("target"), l.String("type"), l.Double("weight"), l.OptionalString("reason")))]),
+            UpdatedAt = v.Time("updatedAt"),
         };
     }
 
@@ -296,35 +315,20 @@ public static class CubeArchiveReader
         return value;
     }
 
-    private static Scope ReadScope(JsonElement s, string tenant) => new(tenant, OptStr(s, "user"), OptStr(s, "agent"), OptStr(s, "session"));
-
-    private static string Str(JsonElement e, string name) =>
-        e.GetProperty(name).GetString() ?? throw new MemoryValidationException($"'{name}' must not be null.");
-
-    private static string? OptStr(JsonElement e, string name) => e.GetProperty(name).GetString();
-
-    private static List<string> Strings(JsonElement e, string name) =>
-        [.. e.GetProperty(name).EnumerateArray().Select(s => s.GetString() ?? throw new MemoryValidationException($"'{name}' holds a null."))];
-
-    /// <summary>An event start at the offset the file gives it (<c>Z</c>, or none, is UTC: what an archive of earlier builds holds).</summary>
-    private static DateTimeOffset? TimeAtOffset(JsonElement e, string name) =>
-        e.GetProperty(name).GetString() is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : null;
-
-    private static DateTimeOffset? Time(JsonElement e, string name) =>
-        e.GetProperty(name).GetString() is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal) : null;
-
-    private static T Enum<T>(JsonElement e, string name)
-        where T : struct, Enum
-    {
-        string s = Str(e, name);
-        return EnumNames.TryParse<T>(s, out var value)
-            ? value
-            : throw new MemoryValidationException($"'{name}' is '{s}', not a known {typeof(T).Name}.");
-    }
+    private static Scope ReadScope(ArchiveFields s, string tenant) => new(tenant, s.OptionalString("user"), s.OptionalString("agent"), s.OptionalString("session"));
 
     private static float[] Decode(string base64)
     {
-        var bytes = Convert.FromBase64String(base64);
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(base64);
+        }
+        catch (FormatException ex)
+        {
+            throw new MemoryValidationException("'embedding.vector' is not base64.", ex);
+        }
+
         if (bytes.Length % sizeof(float) != 0)
         {
             throw new MemoryValidationException("the embedding's length is not a whole number of float32 values.");
