@@ -149,13 +149,72 @@ public sealed class ExportImportTests : IDisposable
         Assert.DoesNotContain("work", (await target.RunAsync("cube", "list")).Out, StringComparison.Ordinal);
 
         SqliteConnection.ClearAllPools(); // room again
-        var restored = await target.JsonAsync("import", "cube", withVectors);
+        (code, var output, err) = await target.RunAsync("import", "cube", withVectors, "--json");
+        Assert.True(code == 0, err);
+        var restored = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement; // after the progress events
         Assert.Equal(vectors.Count, restored.GetProperty("embeddings").GetInt32());
         using var db = new SqliteConnection($"Data Source={target.DbPath};Mode=ReadOnly;Pooling=False");
         db.Open();
         using var count = db.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM memory_embeddings WHERE embedder = 'test-dense-4096';";
         Assert.Equal(vectors.Count, Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Export_and_import_of_a_cube_report_read_and_written_events_before_their_result_with_json()
+    {
+        // A cube of 200,000 memories took 70 s to export and 100 s to import with nothing on either output until the end.
+        string exported = await SeedAsync();
+        string again = Path.Combine(source.Folder, "again.jsonl");
+        var (code, output, err) = await source.RunAsync("export", "--cube", "work", "--out", again, "--json");
+        Assert.True(code == 0, err);
+        AssertProgressThenResult(output, memories: 5);
+
+        (code, output, err) = await target.RunAsync("import", "cube", exported, "--json");
+        Assert.True(code == 0, err);
+        AssertProgressThenResult(output, memories: 5);
+
+        // Standard output carries the archive without --out: no event may go into it.
+        (code, output, err) = await source.RunAsync("export", "--cube", "work", "--json");
+        Assert.True(code == 0, err);
+        Assert.Equal(await File.ReadAllTextAsync(exported), output);
+    }
+
+    [Fact]
+    public async Task Export_and_import_of_a_cube_redirected_tell_their_progress_on_standard_error()
+    {
+        string exported = await SeedAsync();
+        var (code, output, err) = await source.RunAsync("export", "--cube", "work");
+        Assert.True(code == 0, err);
+        Assert.Equal(await File.ReadAllTextAsync(exported), output);
+        Assert.Contains("read 5/5 memories", err, StringComparison.Ordinal);
+        Assert.Contains("written 5/5 memories", err, StringComparison.Ordinal);
+
+        (code, output, err) = await target.RunAsync("import", "cube", exported);
+        Assert.True(code == 0, err);
+        Assert.StartsWith("Restored cube 'work'", output, StringComparison.Ordinal);
+        string[] lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("read 5/5 memories", lines.Last(l => l.StartsWith("read ", StringComparison.Ordinal)));
+        Assert.Equal("written 5/5 memories", lines[^1]);
+    }
+
+    /// <summary>NDJSON: "read" events, then "written" events, each counting up to <paramref name="memories"/>, then the result.</summary>
+    private static void AssertProgressThenResult(string output, int memories)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var events = lines[..^1].Select(l => (Event: l.GetProperty("event").GetString(), Done: l.GetProperty("done").GetInt32(), Total: l.GetProperty("total").GetInt32())).ToList();
+        Assert.Equal(["read", "written"], events.Select(e => e.Event).Distinct());
+        Assert.True(events.FindLastIndex(e => e.Event == "read") < events.FindIndex(e => e.Event == "written"));
+        foreach (string phase in new[] { "read", "written" })
+        {
+            var done = events.Where(e => e.Event == phase).ToList();
+            Assert.All(done, e => Assert.Equal(memories, e.Total));
+            Assert.Equal(done.Select(e => e.Done).Order(), done.Select(e => e.Done));
+            Assert.Equal(memories, done[^1].Done);
+        }
+
+        Assert.Equal(memories, lines[^1].GetProperty("memories").GetInt32());
+        Assert.False(lines[^1].TryGetProperty("event", out _));
     }
 
     [Fact]

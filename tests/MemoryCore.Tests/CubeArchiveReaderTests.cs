@@ -8,6 +8,7 @@ using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
 using AgentMem.MemoryCore.Validation;
+using AgentMem.TestSupport;
 
 namespace AgentMem.MemoryCore.Tests;
 
@@ -150,6 +151,24 @@ public sealed class CubeArchiveReaderTests
         line["text"] = " \t";
         var ex = await Assert.ThrowsAsync<MemoryValidationException>(() => CubeArchiveReader.ReadAsync(new StringReader(string.Join('\n', lines())), "acme"));
         Assert.Contains("empty", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reading_and_writing_an_archive_tell_their_progress_after_each_memory()
+    {
+        // An archive of 200,000 memories took minutes to import or export with nothing to show how far it was.
+        var (one, _) = Archive(dimensions: 4, vectorLength: 4);
+        var first = one.Memories[0][0];
+        var archive = one with { Embeddings = null, Memories = [.. Enumerable.Range(0, 3).Select(i => (IReadOnlyList<MemoryItem>)[first with { Id = MemoryId.NewId(At.AddSeconds(i)) }])] };
+        var written = new List<(int Done, int Total)>();
+        using var stream = new MemoryStream();
+        await CubeArchiveWriter.WriteAsync(archive, stream, new SynchronousProgress<(int Done, int Total)>(written.Add));
+
+        var read = new List<(int Done, int Total)>();
+        await CubeArchiveReader.ReadAsync(new StringReader(Encoding.UTF8.GetString(stream.ToArray())), "acme", new SynchronousProgress<(int Done, int Total)>(read.Add));
+
+        Assert.Equal([(1, 3), (2, 3), (3, 3)], written);
+        Assert.Equal([(1, 3), (2, 3), (3, 3)], read);
     }
 
     [Theory]

@@ -6,7 +6,8 @@ namespace AgentMem.Cli.Commands;
 /// <summary>
 /// <c>import conversation FILE</c>: one memory per turn, committed in batches. With <c>--json</c> it
 /// prints one JSON line per committed batch (with its ids) and a final summary line, so a caller
-/// always knows exactly what is stored, even if the import is interrupted.
+/// always knows exactly what is stored, even if the import is interrupted. <c>import cube</c> shows its progress the
+/// same way (<see cref="ProgressDisplay"/>): <c>read</c> and <c>written</c> events, nothing committed before the result.
 /// </summary>
 internal static class ImportCommand
 {
@@ -56,9 +57,10 @@ internal static class ImportCommand
     private static Command CreateCube(Verbs verbs)
     {
         var file = new Argument<FileInfo>("file") { Description = "A file written by 'agentmem export' (format agentmem.cube, see docs/formats.md)." };
-        return verbs.Create("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused.", [file], async (ctx, parse, ct) =>
+        return verbs.Create("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused. Progress goes to standard error (with --json, 'read' and 'written' events before the result).", [file], async (ctx, parse, ct) =>
         {
-            var archive = await CubeArchiveReader.ReadFileAsync(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, ct);
+            // A large archive takes minutes to read and to restore: both show how far they are, as a conversation import does.
+            var archive = await ProgressDisplay.RunAsync(ctx.Output, progress => CubeArchiveReader.ReadFileAsync(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, ProgressDisplay.Phase(progress, "read", "memories"), ct));
 
             if (parse.GetResult(verbs.Global.Cube) is { Implicit: false })
             {
@@ -74,7 +76,7 @@ internal static class ImportCommand
             await using var memory = ctx.Compose(store, null, out var state);
             var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", archive.Cube.Id, null, null, $"agentmem.cube v{CubeArchive.FormatVersion}");
             // The embeddings in the same transaction: a restore that fails leaves nothing, so it can be run again as it was.
-            await store.RestoreCubeAsync(archive.Cube, archive.Memories, audit, archive.Embeddings, ct);
+            await ProgressDisplay.RunAsync(ctx.Output, progress => store.RestoreCubeAsync(archive.Cube, archive.Memories, audit, archive.Embeddings, ProgressDisplay.Phase(progress, "written", "memories"), ct));
             int embedded = archive.Embeddings?.Vectors.Count ?? 0;
 
             int versions = archive.Memories.Sum(h => h.Count);
@@ -110,50 +112,19 @@ internal static class ImportCommand
         ConversationImporter.Validate(memory, ctx.Scope, document, oversize); // before the cube: a refused file leaves no empty cube
         var cube = await CubeCommands.OpenForWriteAsync(memory, ctx, ct);
         var watch = Stopwatch.StartNew();
-        ImportResult outcomes;
-        if (ctx.Output.IsJson)
+        // Each committed batch's own event (with --json) carries its ids, so a caller always knows what is stored.
+        var outcomes = await ProgressDisplay.RunAsync(ctx.Output, progress => ConversationImporter.ImportAsync(memory, ctx.Scope, cube.Id, document, batchSize, (batch, _) =>
         {
-            outcomes = await ConversationImporter.ImportAsync(memory, ctx.Scope, cube.Id, document, batchSize, (batch, _) =>
+            progress.Report(new ProgressStep("imported", batch.TurnsDone, batch.TurnsTotal, "turns", new
             {
-                ctx.Output.WriteJson(new
-                {
-                    @event = "batch",
-                    batch = batch.BatchIndex,
-                    done = batch.TurnsDone,
-                    total = batch.TurnsTotal,
-                    ids = batch.Outcomes.Select(o => o.Id.ToString()),
-                });
-                return Task.CompletedTask;
-            }, oversize, ct);
-        }
-        else if (ctx.Output.ErrorConsole.Profile.Capabilities.Interactive)
-        {
-            outcomes = await ctx.Output.ErrorConsole.Progress().AutoClear(true).StartAsync(async progress =>
-            {
-                var task = progress.AddTask($"importing {TerminalText.Escape(document.Id)}", maxValue: Math.Max(1, document.TurnCount));
-                return await ConversationImporter.ImportAsync(memory, ctx.Scope, cube.Id, document, batchSize, (batch, _) =>
-                {
-                    task.Value = batch.TurnsDone;
-                    return Task.CompletedTask;
-                }, oversize, ct);
-            });
-        }
-        else
-        {
-            // Redirected output: a line every ~10% instead of a redrawn bar.
-            int lastDecile = -1;
-            outcomes = await ConversationImporter.ImportAsync(memory, ctx.Scope, cube.Id, document, batchSize, (batch, _) =>
-            {
-                int decile = batch.TurnsDone * 10 / Math.Max(1, batch.TurnsTotal);
-                if (decile != lastDecile)
-                {
-                    lastDecile = decile;
-                    ctx.Output.Err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"imported {batch.TurnsDone:N0}/{batch.TurnsTotal:N0} turns"));
-                }
-
-                return Task.CompletedTask;
-            }, oversize, ct);
-        }
+                @event = "batch",
+                batch = batch.BatchIndex,
+                done = batch.TurnsDone,
+                total = batch.TurnsTotal,
+                ids = batch.Outcomes.Select(o => o.Id.ToString()),
+            }));
+            return Task.CompletedTask;
+        }, oversize, ct));
 
         int created = outcomes.Outcomes.Count(o => o.Created);
         return new ImportSummary("done", document.Id, cube.Name, outcomes.Outcomes.Count, created, outcomes.Outcomes.Count - created, watch.Elapsed.TotalSeconds)

@@ -13,11 +13,16 @@ namespace AgentMem.MemoryCore.Export;
 public static class CubeArchiveReader
 {
     /// <summary>
-    /// Reads the archive file at <paramref name="path"/>, as it streams (an export may be 2 GiB or more, which no array
-    /// holds): bytes that are not UTF-8 are refused with their position (a lenient decode would restore them silently as
-    /// U+FFFD, not "exactly"); errors name the file.
+    /// Reads the archive file at <paramref name="path"/>: its bytes are checked as they stream (an export may be 2 GiB or
+    /// more, which no array holds), bytes that are not UTF-8 refused with their position (a lenient decode would restore
+    /// them silently as U+FFFD, not "exactly"); errors name the file. The archive it returns holds every memory, so it
+    /// takes memory in proportion to the file (about 1.8 times its size).
     /// </summary>
-    public static async Task<CubeArchive> ReadFileAsync(string path, string tenant, CancellationToken cancellationToken = default)
+    /// <param name="path">The archive file.</param>
+    /// <param name="tenant">Replaces the tenant the file names.</param>
+    /// <param name="progress">Told after each memory line is read: the memories read and the number the header announces.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    public static async Task<CubeArchive> ReadFileAsync(string path, string tenant, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -25,7 +30,7 @@ public static class CubeArchiveReader
         using var reader = new StreamReader(checkedBytes, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
         try
         {
-            return await ReadAsync(reader, tenant, cancellationToken).ConfigureAwait(false);
+            return await ReadAsync(reader, tenant, progress, cancellationToken).ConfigureAwait(false);
         }
         catch (MemoryValidationException ex)
         {
@@ -33,8 +38,12 @@ public static class CubeArchiveReader
         }
     }
 
-    /// <summary>Reads an archive. <paramref name="tenant"/> replaces the tenant the file names (imports land in the caller's tenant).</summary>
-    public static async Task<CubeArchive> ReadAsync(TextReader reader, string tenant, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Reads an archive. <paramref name="tenant"/> replaces the tenant the file names (imports land in the caller's tenant);
+    /// <paramref name="progress"/> is told after each memory line, with the memories read and the number the header
+    /// announces.
+    /// </summary>
+    public static async Task<CubeArchive> ReadAsync(TextReader reader, string tenant, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         int lineNumber = 0;
@@ -155,6 +164,7 @@ public static class CubeArchiveReader
                 return (IReadOnlyList<MemoryItem>)versions;
             });
             memories.Add(history);
+            progress?.Report((memories.Count, expected));
         }
 
         if (memories.Count != expected)

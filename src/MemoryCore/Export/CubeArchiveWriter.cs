@@ -10,14 +10,20 @@ public static class CubeArchiveWriter
 {
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
-    /// <summary>Reads a cube and all its memories (every state, every version) from a store.</summary>
-    public static async Task<CubeArchive> ReadAsync(IMemoryStore store, MemCube cube, string? embedder, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Reads a cube and all its memories (every state, every version) from a store, into memory: the archive takes memory
+    /// in proportion to the cube. <paramref name="progress"/> is told after each memory read, with the memories read and
+    /// the cube's count when the read began (others may write meanwhile, so the last may differ).
+    /// </summary>
+    public static async Task<CubeArchive> ReadAsync(IMemoryStore store, MemCube cube, string? embedder, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(cube);
         string tenant = cube.Owner.Tenant;
         var filter = new MemoryFilter { CubeId = cube.Id, States = Enum.GetValues<LifecycleState>() };
         var memories = new List<IReadOnlyList<MemoryItem>>();
+        int total = progress is null ? 0 : (int)Math.Min(int.MaxValue, await store.CountAsync(tenant, filter, cancellationToken).ConfigureAwait(false));
+        int read = 0;
         Identity.MemoryId? after = null;
         while (true)
         {
@@ -29,6 +35,9 @@ public static class CubeArchiveWriter
                 {
                     memories.Add(history);
                 }
+
+                read++;
+                progress?.Report((read, Math.Max(read, total)));
             }
 
             if (page.Count < 500)
@@ -69,14 +78,18 @@ public static class CubeArchiveWriter
         return unit;
     }
 
-    /// <summary>Writes the archive to <paramref name="stream"/>, one JSON object per line, each ending in <c>\n</c>.</summary>
-    public static async Task WriteAsync(CubeArchive archive, Stream stream, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes the archive to <paramref name="stream"/>, one JSON object per line, each ending in <c>\n</c>;
+    /// <paramref name="progress"/> is told after each memory, with the memories written and the archive's count.
+    /// </summary>
+    public static async Task WriteAsync(CubeArchive archive, Stream stream, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archive);
         ArgumentNullException.ThrowIfNull(stream);
         using var buffer = new MemoryStream();
         WriteLine(buffer, w => WriteHeader(w, archive));
         await Flush(buffer, stream, cancellationToken).ConfigureAwait(false);
+        int written = 0;
         foreach (var history in archive.Memories)
         {
             WriteLine(buffer, w => WriteMemory(w, history, archive.Embeddings));
@@ -84,6 +97,8 @@ public static class CubeArchiveWriter
             {
                 await Flush(buffer, stream, cancellationToken).ConfigureAwait(false);
             }
+
+            progress?.Report((++written, archive.Memories.Count));
         }
 
         await Flush(buffer, stream, cancellationToken).ConfigureAwait(false);

@@ -263,9 +263,11 @@ public interface IMemoryStore : IAsyncDisposable
     /// Refuses the whole batch, writing nothing, if the cube's name or id is taken in the tenant
     /// (<see cref="Errors.CubeAlreadyExistsException"/>) or any memory id is already stored (<see cref="Errors.MemoryStateException"/>);
     /// a failure of any part (a full disk while the embeddings are written) leaves nothing of it either, so the same
-    /// restore can simply be run again.
+    /// restore can simply be run again. <paramref name="progress"/> is told after each memory is written into the
+    /// transaction, with the memories written and <paramref name="histories"/>' count: nothing is committed before the
+    /// restore returns.
     /// </summary>
-    Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, Export.ArchivedEmbeddings? embeddings = null, CancellationToken cancellationToken = default);
+    Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, Export.ArchivedEmbeddings? embeddings = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Audit lines of the tenant, oldest first, as <paramref name="query"/> selects them (null: the first 1,000), each

@@ -12,8 +12,8 @@ internal sealed class InstrumentedMemoryStore(IMemoryStore inner) : IMemoryStore
     public Task CreateCubeAsync(MemCube cube, AuditRecord audit, CancellationToken cancellationToken = default) =>
         Timed("CreateCube", Stopwatch.GetTimestamp(), inner.CreateCubeAsync(cube, audit, cancellationToken));
 
-    public Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, Export.ArchivedEmbeddings? embeddings = null, CancellationToken cancellationToken = default) =>
-        Timed("RestoreCube", Stopwatch.GetTimestamp(), inner.RestoreCubeAsync(cube, histories, audit, embeddings, cancellationToken));
+    public Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, Export.ArchivedEmbeddings? embeddings = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
+        Timed("RestoreCube", Stopwatch.GetTimestamp(), inner.RestoreCubeAsync(cube, histories, audit, embeddings, progress, cancellationToken));
 
     public Task<MemCube?> FindCubeAsync(string tenant, string idOrName, CancellationToken cancellationToken = default) =>
         Timed("FindCube", Stopwatch.GetTimestamp(), inner.FindCubeAsync(tenant, idOrName, cancellationToken));

@@ -4,7 +4,7 @@ namespace AgentMem.Stores.Common;
 public abstract partial class SqlMemoryStore
 {
     /// <inheritdoc/>
-    public async Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, MemoryCore.Export.ArchivedEmbeddings? embeddings = null, CancellationToken cancellationToken = default)
+    public async Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, MemoryCore.Export.ArchivedEmbeddings? embeddings = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         StoreArguments.RequireRestore(cube, histories, audit, embeddings);
         string tenant = cube.Owner.Tenant;
@@ -27,6 +27,7 @@ public abstract partial class SqlMemoryStore
             using var clash = Command(conn, tx, Dialect.MemoryIdTakenSql);
             using var insert = Command(conn, tx, MemoryRows.InsertSql);
             using var snapshot = SnapshotCommand(conn, tx);
+            int written = 0;
             foreach (var history in histories)
             {
                 ct.ThrowIfCancellationRequested();
@@ -57,6 +58,7 @@ public abstract partial class SqlMemoryStore
                 await WriteTagsAsync(conn, tx, tenant, current, ct).ConfigureAwait(false);
                 await WriteLinksAsync(conn, tx, tenant, current, ct).ConfigureAwait(false);
                 await InsertAuditAsync(conn, tx, tenant, audit with { CubeId = cube.Id, MemoryId = current.Id.ToString(), Version = current.Version }, ct).ConfigureAwait(false);
+                progress?.Report((++written, histories.Count));
             }
 
             // In the same transaction: written after it, a failure (a full disk) left the cube restored without them, and the

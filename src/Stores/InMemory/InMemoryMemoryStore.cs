@@ -169,7 +169,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, MemoryCore.Export.ArchivedEmbeddings? embeddings = null, CancellationToken cancellationToken = default) => Run(() =>
+    public Task RestoreCubeAsync(MemCube cube, IReadOnlyList<IReadOnlyList<MemoryItem>> histories, AuditRecord audit, MemoryCore.Export.ArchivedEmbeddings? embeddings = null, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) => Run(() =>
     {
         StoreArguments.RequireRestore(cube, histories, audit, embeddings);
         string tenant = cube.Owner.Tenant;
@@ -191,6 +191,7 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
 
         data.Cubes[cube.Id] = ImmutableCopy.Of(cube);
         data.Audit.Add(ImmutableCopy.Of(audit with { CubeId = cube.Id }, tenant));
+        int written = 0;
         foreach (var history in histories)
         {
             var current = history[^1];
@@ -204,6 +205,8 @@ public sealed partial class InMemoryMemoryStore : IMemoryStore
             {
                 stored.Embeddings[embeddings.Embedder] = ImmutableCopy.Of(embedding);
             }
+
+            progress?.Report((++written, histories.Count));
         }
 
         return 0;

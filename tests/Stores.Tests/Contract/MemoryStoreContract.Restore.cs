@@ -65,4 +65,18 @@ public abstract partial class MemoryStoreContract
         await Assert.ThrowsAsync<ArgumentException>(() => s.Store.RestoreCubeAsync(third, [[lone]], s.Audit("import"), stray));
         Assert.Null(await s.Store.FindCubeAsync(s.Tenant, "third"));
     }
+
+    [SkippableFact]
+    public async Task Restore_tells_its_progress_after_each_memory_it_writes()
+    {
+        // A restore of 200,000 memories ran for minutes with nothing to show how far it was.
+        await using var s = await StartAsync();
+        var cube = new MemCube { Id = MemoryId.NewId().ToString(), Owner = s.Alice, Name = "restored", CreatedAt = s.Now, UpdatedAt = s.Now };
+        IReadOnlyList<IReadOnlyList<MemoryItem>> histories = [.. Enumerable.Range(0, 3).Select(i => (IReadOnlyList<MemoryItem>)[s.Item(cube, $"memory {i}")])];
+        var reports = new List<(int Done, int Total)>();
+
+        await s.Store.RestoreCubeAsync(cube, histories, s.Audit("import"), progress: new SynchronousProgress<(int Done, int Total)>(reports.Add));
+
+        Assert.Equal([(1, 3), (2, 3), (3, 3)], reports);
+    }
 }
