@@ -7,7 +7,9 @@
 #   bench/Spann/run.sh                       # 1,000,000 x 384 (about 1.5 GB of data under WORK)
 #   N=100000 CLUSTERS=1000 bench/Spann/run.sh # quick iteration
 # Environment: N, CLUSTERS, WORK (default /tmp/spann-bench), HEAD_FRACTION, PROBES, EPS, CODE_BYTES, RERANK,
-# REFINE, BALANCE, POSTING_CAP (ours), NPROBE (FAISS), EF, HNSW_EFC (hnswlib).
+# REFINE, BALANCE, POSTING_CAP, RNG_FACTOR, CLOSURE_EPS (ours), NPROBE (FAISS), EF, HNSW_EFC (hnswlib).
+# Ours runs at the settings of the published run (bench/Spann/README.md), not at SpannOptions' defaults, which
+# `bench ann` uses for every flag not given.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -24,6 +26,8 @@ RERANK=${RERANK:-150}
 REFINE=${REFINE:-2}
 BALANCE=${BALANCE:-0.5}
 POSTING_CAP=${POSTING_CAP:-1024}
+RNG_FACTOR=${RNG_FACTOR:-4}
+CLOSURE_EPS=${CLOSURE_EPS:-1}
 NPROBE=${NPROBE:-4,16,64,128,256}
 EF=${EF:-32,64,128,256,512}
 HNSW_EFC=${HNSW_EFC:-100}
@@ -41,7 +45,7 @@ if [ ! -f "$WORK/groundtruth.ivecs" ]; then
 fi
 
 dotnet build src/Cli -c Release -v q -nologo >&2
-CLI=(dotnet src/Cli/bin/Release/net10.0/AgentMem.Cli.dll bench ann --index spann --base "$WORK/base.fvecs" --query "$WORK/query.fvecs" --gt "$WORK/groundtruth.ivecs" --metric l2 --spann-dir "$WORK/spann" --head-fraction "$HEAD_FRACTION" --probes "$PROBES" --eps "$EPS" --code-bytes "$CODE_BYTES" --rerank "$RERANK" --refine "$REFINE" --balance "$BALANCE" --posting-cap "$POSTING_CAP" --json "$WORK/ours.json")
+CLI=(dotnet src/Cli/bin/Release/net10.0/AgentMem.Cli.dll bench ann --index spann --base "$WORK/base.fvecs" --query "$WORK/query.fvecs" --gt "$WORK/groundtruth.ivecs" --metric l2 --spann-dir "$WORK/spann" --head-fraction "$HEAD_FRACTION" --probes "$PROBES" --eps "$EPS" --code-bytes "$CODE_BYTES" --rerank "$RERANK" --refine "$REFINE" --balance "$BALANCE" --posting-cap "$POSTING_CAP" --rng-factor "$RNG_FACTOR" --closure-eps "$CLOSURE_EPS" --json "$WORK/ours.json")
 # The build writes ours.json with its figures and the search adds "results" to it, so each step has its own test: a run
 # cut off during the search resumes with the search (it used to skip it, and compare failed on the missing results).
 if [ ! -f "$WORK/ours.json" ]; then

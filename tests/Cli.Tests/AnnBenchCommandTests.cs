@@ -66,6 +66,19 @@ public sealed class AnnBenchCommandTests : IDisposable
         Assert.True(root.GetProperty("index_memory_bytes").GetInt64() > 0);
         Assert.True(root.GetProperty("disk_bytes").GetInt64() > 10_000L * 128 * 4);
 
+        // Flags not given are the library's defaults, the settings a cube past the ANN threshold runs: the bench used RNG
+        // factor 4 and closure ε 1 of its own, so what it measured was not what the product builds.
+        var defaults = new AgentMem.Retrieval.Spann.SpannOptions();
+        Assert.Equal(defaults.RngFactor, root.GetProperty("rng_factor").GetSingle());
+        Assert.Equal(defaults.ClosureEpsilon, root.GetProperty("closure_epsilon").GetSingle());
+        Assert.Equal(defaults.SearchEpsilon, root.GetProperty("search_epsilon").GetSingle());
+        Assert.Equal(defaults.RerankDepth, root.GetProperty("rerank_depth").GetInt32());
+        Assert.Equal(defaults.RefineIterations, root.GetProperty("refine_iterations").GetInt32());
+        Assert.Equal(defaults.BalanceLambda, root.GetProperty("balance_lambda").GetDouble());
+        Assert.Equal(defaults.PostingCap, root.GetProperty("posting_cap").GetInt32());
+        Assert.Equal(defaults.KMeansBranching, root.GetProperty("kmeans_branching").GetInt32());
+        Assert.Equal(defaults.KMeansSample, root.GetProperty("kmeans_sample").GetInt32());
+
         // The global --json: the result document on stdout and nothing else, as for hnsw (here a search of the built index).
         (code, output, err) = await cli.RunAsync(
             "--json", "bench", "ann", "--base", Sift("siftsmall_base.fvecs"), "--query", Sift("siftsmall_query.fvecs"), "--gt", Sift("siftsmall_groundtruth.ivecs"),

@@ -1,4 +1,5 @@
 using AgentMem.Benchmarks.Ann;
+using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Cli.Commands;
@@ -21,21 +22,24 @@ internal static class AnnBenchCommand
         var efs = new Option<string>("--ef") { Description = "HNSW search beam widths to sweep, comma-separated.", DefaultValueFactory = _ => "16,32,64,128" };
         var metricName = new Option<string>("--metric") { Description = "l2, cosine or ip.", DefaultValueFactory = _ => "l2" };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
+        // The SPANN flags default to SpannOptions' defaults, what a cube past the ANN threshold builds and searches with: the
+        // bench had its own (RNG factor 4, closure ε 1), so its recall was of a configuration the product never ran.
+        var spann = new SpannOptions();
         var spannDir = new Option<string?>("--spann-dir") { Description = "SPANN: index folder (default: a temporary folder)." };
         var spannMode = new Option<string>("--spann-mode") { Description = "SPANN: build, search (open an existing index) or both.", DefaultValueFactory = _ => "both" };
-        var probes = new Option<string>("--probes") { Description = "SPANN: most postings probed per query, comma-separated sweep.", DefaultValueFactory = _ => "8,16,32,64" };
-        var eps = new Option<float>("--eps") { Description = "SPANN: query-aware pruning ε on the index distance (squared for l2).", DefaultValueFactory = _ => 0.6f };
-        var headFraction = new Option<double>("--head-fraction") { Description = "SPANN: heads as a fraction of the vectors.", DefaultValueFactory = _ => 0.1 };
-        var inFlight = new Option<int>("--reads-in-flight") { Description = "SPANN: posting reads in flight per query (1: synchronous).", DefaultValueFactory = _ => 1 };
-        var rngFactor = new Option<float>("--rng-factor") { Description = "SPANN: factor of the RNG rule in closure assignment (squared distances for l2).", DefaultValueFactory = _ => 4f };
-        var closureEps = new Option<float>("--closure-eps") { Description = "SPANN: closure ε: replicas only in heads within d1 + ε·d1 (squared for l2).", DefaultValueFactory = _ => 1f };
+        var probes = new Option<string>("--probes") { Description = "SPANN: most postings probed per query, comma-separated sweep; the last default is SpannOptions.MaxProbes, what a search probes.", DefaultValueFactory = _ => string.Join(',', spann.MaxProbes / 8, spann.MaxProbes / 4, spann.MaxProbes / 2, spann.MaxProbes) };
+        var eps = new Option<float>("--eps") { Description = "SPANN: query-aware pruning ε on the index distance (squared for l2).", DefaultValueFactory = _ => spann.SearchEpsilon };
+        var headFraction = new Option<double>("--head-fraction") { Description = "SPANN: heads as a fraction of the vectors.", DefaultValueFactory = _ => spann.HeadFraction };
+        var inFlight = new Option<int>("--reads-in-flight") { Description = "SPANN: posting reads in flight per query (1: synchronous, so the latency is one thread's; the library's default is more).", DefaultValueFactory = _ => 1 };
+        var rngFactor = new Option<float>("--rng-factor") { Description = "SPANN: factor of the RNG rule in closure assignment (squared distances for l2).", DefaultValueFactory = _ => spann.RngFactor };
+        var closureEps = new Option<float>("--closure-eps") { Description = "SPANN: closure ε: replicas only in heads within d1 + ε·d1 (squared for l2).", DefaultValueFactory = _ => spann.ClosureEpsilon };
         var codeBytes = new Option<int?>("--code-bytes") { Description = "SPANN: bytes of the in-memory PQ code per entry (default dimension/8; 0: none, scan postings from disk)." };
-        var rerank = new Option<int>("--rerank") { Description = "SPANN: candidates by code distance re-ranked on full vectors read from disk.", DefaultValueFactory = _ => 100 };
-        var refine = new Option<int>("--refine") { Description = "SPANN: flat Lloyd passes over all vectors after the hierarchical k-means.", DefaultValueFactory = _ => 1 };
-        var balance = new Option<double>("--balance") { Description = "SPANN: λ of the balanced k-means (0: plain k-means).", DefaultValueFactory = _ => 0.5 };
-        var postingCap = new Option<int>("--posting-cap") { Description = "SPANN: most entries a posting keeps at build time.", DefaultValueFactory = _ => 256 };
-        var branching = new Option<int>("--branching") { Description = "SPANN: children per k-means node (at least N / leaf size: one flat k-means level).", DefaultValueFactory = _ => 32 };
-        var kmeansSample = new Option<int>("--kmeans-sample") { Description = "SPANN: vectors sampled to fit one k-means node.", DefaultValueFactory = _ => 50_000 };
+        var rerank = new Option<int>("--rerank") { Description = "SPANN: candidates by code distance re-ranked on full vectors read from disk.", DefaultValueFactory = _ => spann.RerankDepth };
+        var refine = new Option<int>("--refine") { Description = "SPANN: flat Lloyd passes over all vectors after the hierarchical k-means.", DefaultValueFactory = _ => spann.RefineIterations };
+        var balance = new Option<double>("--balance") { Description = "SPANN: λ of the balanced k-means (0: plain k-means).", DefaultValueFactory = _ => spann.BalanceLambda };
+        var postingCap = new Option<int>("--posting-cap") { Description = "SPANN: most entries a posting keeps at build time.", DefaultValueFactory = _ => spann.PostingCap };
+        var branching = new Option<int>("--branching") { Description = "SPANN: children per k-means node (at least N / leaf size: one flat k-means level).", DefaultValueFactory = _ => spann.KMeansBranching };
+        var kmeansSample = new Option<int>("--kmeans-sample") { Description = "SPANN: vectors sampled to fit one k-means node.", DefaultValueFactory = _ => spann.KMeansSample };
         var dropCaches = new Option<bool>("--drop-caches") { Description = "SPANN: drop the OS page cache after opening (root) and report a cold pass." };
         return verbs.Create("ann", "Vector-index benchmark: recall@10, single-thread QPS, build time and memory on .fvecs/.ivecs data.", [
             baseFile, queryFile, truthFile, indexKind, m, efc, efs, metricName, json, spannDir, spannMode, probes, eps, headFraction, inFlight, dropCaches, rngFactor, closureEps, codeBytes, rerank, refine, balance, postingCap, branching, kmeansSample,

@@ -15,8 +15,8 @@ namespace AgentMem.Retrieval.Spann;
 /// </summary>
 /// <remarks>
 /// <para>Search: the nearest heads from the HNSW, pruned query-aware — postings whose head distance
-/// exceeds d₁ + ε·|d₁| (d₁ the nearest head's distance; for L2 the <em>squared</em> distance, so ε=0.6
-/// is a radius factor of √1.6 ≈ 1.26) are skipped, and at most <see cref="SpannOptions.MaxProbes"/> are
+/// exceeds d₁ + ε·|d₁| (d₁ the nearest head's distance; for L2 the <em>squared</em> distance, so the
+/// default ε=1 is a radius factor of √2 ≈ 1.41) are skipped, and at most <see cref="SpannOptions.MaxProbes"/> are
 /// read, several in flight. Entries whose version label is not the key's current one (deleted or
 /// replaced) are skipped, replicas are de-duplicated by key, and the survivors are ranked by their exact
 /// distance on the full-precision vectors read from disk. With codes, the probed entries are instead
