@@ -3,10 +3,15 @@ namespace AgentMem.Retrieval.Spann;
 /// <summary>
 /// The offline build of a <see cref="SpannIndex"/>: heads from hierarchical balanced k-means, the head
 /// HNSW, closure assignment of every vector (parallel), the posting cap, and the page-aligned postings
-/// file; then the first checkpoint.
+/// file; then the first checkpoint. Every file is written under a new generation number, beside an index already in the
+/// folder, which is deleted only once the new <c>spann.meta</c> names the new files: a build that fails or is killed part
+/// way leaves the old index as it was.
 /// </summary>
 internal static class SpannBuilder
 {
+    /// <summary>The names of the files that carry a generation: head graph, postings, codes (SpannMeta.HeadFile, PostingsFile, PostingCodes.FileFor).</summary>
+    private static readonly (string Prefix, string Suffix)[] GenerationFiles = [("heads.", ".hnsw"), ("postings.", ".spp"), ("codes.", ".pq")];
+
     /// <summary>Seconds per build phase of the last build on this thread (for benchmarks).</summary>
     [ThreadStatic]
     private static Dictionary<string, double>? lastPhases;
@@ -39,7 +44,7 @@ internal static class SpannBuilder
             }
         }
 
-        // Before the work, not only before Prepare deletes the folder's files: a folder in use fails at once.
+        // Before the work, not only before the commit replaces the folder's index: a folder in use fails at once.
         Directory.CreateDirectory(directory);
         var held = SpannIndex.LockFolder(directory);
         try
@@ -59,6 +64,12 @@ internal static class SpannBuilder
         int d = vectors.Dimension;
         var phases = lastPhases = new Dictionary<string, double>(StringComparer.Ordinal);
         var watch = Stopwatch.StartNew();
+        void Ended(string phase, double seconds)
+        {
+            phases[phase] = seconds;
+            options.BuildPhaseDone?.Invoke(phase);
+        }
+
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.BuildThreads ?? Environment.ProcessorCount };
         float[] data = vectors.Data;
         if (metric == VectorMetric.Cosine)
@@ -156,7 +167,7 @@ internal static class SpannBuilder
             }
         }
 
-        phases["kmeans"] = watch.Elapsed.TotalSeconds;
+        Ended("kmeans", watch.Elapsed.TotalSeconds);
 
         // 2. Head index (the HNSW takes one writer at a time), searched exactly while small (see HeadIndex).
         for (int h = 0; h < headCount; h++)
@@ -170,7 +181,7 @@ internal static class SpannBuilder
             exactHeads.Add(h, centroids.AsSpan(h * d, d));
         }
 
-        phases["head_hnsw"] = watch.Elapsed.TotalSeconds - phases["kmeans"];
+        Ended("head_hnsw", watch.Elapsed.TotalSeconds - phases["kmeans"]);
 
         // 3. Closure assignment, in parallel over vectors.
         int r = options.MaxReplicas;
@@ -198,7 +209,7 @@ internal static class SpannBuilder
             replicas[i] = (byte)count;
             return scratch;
         }, _ => { });
-        phases["assign"] = watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"];
+        Ended("assign", watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"]);
 
         // 4. Posting lists: closest first, capped; an entry is only cut while its vector keeps another replica.
         var sizes = new int[headCount];
@@ -249,17 +260,20 @@ internal static class SpannBuilder
             kept[h] = keep;
         }
 
-        phases["cap"] = watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"] - phases["assign"];
+        Ended("cap", watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"] - phases["assign"]);
 
-        // 5. The postings file, serialised in parallel (extents are allocated atomically at the end).
-        string postingsPath = Prepare(directory, out var indexId);
-        var file = PostingFile.Create(postingsPath, d, metric, indexId);
-        var offsets = new long[headCount];
-        var capacities = new int[headCount];
-        var checksums = new uint[headCount];
-        int entrySize = PostingLayout.EntrySize(d);
+        // 5. The postings file, serialised in parallel (extents are allocated atomically at the end), as a new generation:
+        // an index already in the folder stays in force until Write commits this one.
+        long generation = NextGeneration(directory);
+        var indexId = Guid.NewGuid();
+        var file = PostingFile.Create(SpannMeta.PostingsFile(directory, generation), d, metric, indexId);
+        PostingCodes? codes = null;
         try
         {
+            var offsets = new long[headCount];
+            var capacities = new int[headCount];
+            var checksums = new uint[headCount];
+            int entrySize = PostingLayout.EntrySize(d);
             Parallel.For(0, headCount, parallel, () => Array.Empty<byte>(), (h, _, buffer) =>
             {
                 long bytes = PostingLayout.ExtentBytes(kept[h], entrySize);
@@ -287,129 +301,204 @@ internal static class SpannBuilder
                 checksums[h] = Crc32.HashToUInt32(span[..at]);
                 return buffer;
             }, _ => { });
+
+            for (int h = 0; h < headCount; h++)
+            {
+                bool alive = kept[h] > 0;
+                table.Add(offsets[h], capacities[h], kept[h], checksums[h], alive, isDirty: false, isVerified: true);
+                if (!alive)
+                {
+                    headIndex.Remove(h);
+                }
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                versions[keys?[i] ?? i] = 1;
+            }
+
+            Ended("write", watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"] - phases["assign"] - phases["cap"]);
+
+            // 6. In-memory PQ codes, entry for entry in the postings' disk order.
+            int m = options.CodeBytesFor(d);
+            if (m > 0 && n >= options.MinCodeTrainingVectors)
+            {
+                double before = watch.Elapsed.TotalSeconds;
+                var sample = new int[n];
+                for (int i = 0; i < n; i++)
+                {
+                    sample[i] = i;
+                }
+
+                new Random(BalancedKMeans.DeterministicSeed(options.Seed, 11, n)).Shuffle(sample);
+                sample = sample[..Math.Min(n, options.CodeTrainingSample)];
+                var quantizer = ProductQuantizer.Train(data, d, sample, m, options.KMeansIterations, options.Seed, parallel);
+                var trained = codes = new PostingCodes(quantizer);
+                for (int h = 0; h < headCount; h++)
+                {
+                    trained.Reserve(h, kept[h]); // the shared arrays grow here; the parallel fill touches one posting each
+                }
+
+                Parallel.For(0, headCount, parallel, h =>
+                {
+                    foreach (var (row, _) in members[h])
+                    {
+                        if (row >= 0)
+                        {
+                            trained.Append(h, keys?[row] ?? row, 1, data.AsSpan(row * d, d));
+                        }
+                    }
+                });
+                Ended("codes", watch.Elapsed.TotalSeconds - before);
+            }
         }
         catch
         {
             file.Dispose();
+            DeleteGeneration(directory, generation);
             throw;
-        }
-
-        for (int h = 0; h < headCount; h++)
-        {
-            bool alive = kept[h] > 0;
-            table.Add(offsets[h], capacities[h], kept[h], checksums[h], alive, isDirty: false, isVerified: true);
-            if (!alive)
-            {
-                headIndex.Remove(h);
-            }
-        }
-
-        for (int i = 0; i < n; i++)
-        {
-            versions[keys?[i] ?? i] = 1;
-        }
-
-        phases["write"] = watch.Elapsed.TotalSeconds - phases["kmeans"] - phases["head_hnsw"] - phases["assign"] - phases["cap"];
-
-        // 6. In-memory PQ codes, entry for entry in the postings' disk order.
-        PostingCodes? codes = null;
-        int m = options.CodeBytesFor(d);
-        if (m > 0 && n >= options.MinCodeTrainingVectors)
-        {
-            double before = watch.Elapsed.TotalSeconds;
-            var sample = new int[n];
-            for (int i = 0; i < n; i++)
-            {
-                sample[i] = i;
-            }
-
-            new Random(BalancedKMeans.DeterministicSeed(options.Seed, 11, n)).Shuffle(sample);
-            sample = sample[..Math.Min(n, options.CodeTrainingSample)];
-            var quantizer = ProductQuantizer.Train(data, d, sample, m, options.KMeansIterations, options.Seed, parallel);
-            codes = new PostingCodes(quantizer);
-            for (int h = 0; h < headCount; h++)
-            {
-                codes.Reserve(h, kept[h]); // the shared arrays grow here; the parallel fill touches one posting each
-            }
-
-            Parallel.For(0, headCount, parallel, h =>
-            {
-                foreach (var (row, _) in members[h])
-                {
-                    if (row >= 0)
-                    {
-                        codes.Append(h, keys?[row] ?? row, 1, data.AsSpan(row * d, d));
-                    }
-                }
-            });
-            phases["codes"] = watch.Elapsed.TotalSeconds - before;
         }
 
         phases["heads"] = headCount;
         phases["replicas_per_vector"] = (double)kept.Sum(x => (long)x) / n;
         phases["entries_cut"] = cut;
-        return Write(directory, folderLock, d, metric, options, headIndex, table, versions, (file, indexId), codes);
+        return Write(directory, folderLock, d, metric, options, headIndex, table, versions, (file, indexId, generation), codes);
     }
 
-    /// <summary>The first checkpoint: head file, meta, empty log; returns the opened index, which takes over <paramref name="folderLock"/> (the caller's to release on failure).</summary>
-    public static SpannIndex Write(string directory, FileStream folderLock, int dimension, VectorMetric metric, SpannOptions options, HnswIndex headIndex, PostingTable table, Dictionary<long, int> versions, (PostingFile File, Guid Id)? written, PostingCodes? codes)
+    /// <summary>
+    /// The first checkpoint: postings flushed, head file, codes, meta, empty log, all of generation <c>written.Generation</c>
+    /// (without <paramref name="written"/>, an empty postings file of a new generation is made first); then the files of
+    /// any other index in the folder are deleted. Returns the opened index, which takes over <paramref name="folderLock"/>
+    /// (the caller's to release on failure).
+    /// </summary>
+    /// <remarks>
+    /// The new <c>spann.meta</c>, renamed into place whole, is the commit: a failure or a kill before it leaves the old index
+    /// in force (its own generation's files untouched; this generation's are deleted on failure), and after it the new one.
+    /// </remarks>
+    public static SpannIndex Write(string directory, FileStream folderLock, int dimension, VectorMetric metric, SpannOptions options, HnswIndex headIndex, PostingTable table, Dictionary<long, int> versions, (PostingFile File, Guid Id, long Generation)? written, PostingCodes? codes)
     {
-        PostingFile file;
-        Guid indexId;
-        if (written is { } w)
-        {
-            (file, indexId) = w;
-        }
-        else
-        {
-            file = PostingFile.Create(Prepare(directory, out indexId), dimension, metric, indexId);
-        }
-
+        var (file, indexId, generation) = written ?? NewPostings(directory, dimension, metric);
+        bool committed = false;
+        SpannWal? wal = null;
         try
         {
             file.Flush();
-            headIndex.Save(SpannMeta.HeadFile(directory, 1));
-            codes?.Write(PostingCodes.FileFor(directory, 1), indexId, 1, table.Length);
+            headIndex.Save(SpannMeta.HeadFile(directory, generation));
+            codes?.Write(PostingCodes.FileFor(directory, generation), indexId, generation, table.Length);
             var meta = new SpannMeta
             {
                 Dimension = dimension,
                 Metric = metric,
                 IndexId = indexId,
-                HeadGeneration = 1,
-                PostingsGeneration = 1,
+                HeadGeneration = generation,
+                PostingsGeneration = generation,
                 WalSequence = 0,
                 PostingsEnd = file.End,
                 Postings = table,
                 Versions = versions,
                 HasCodes = codes is not null,
             };
+
+            // The old index's log goes just before the commit: a new meta beside it would fail every open (the log belongs to
+            // another index), while the old meta without a log opens as its last checkpoint (SpannWal.Open starts a new log).
+            // Only updates a killed writer of the old index logged after its last checkpoint could be lost, and only if this
+            // build dies in the moment between the two.
+            File.Delete(Path.Combine(directory, SpannWal.FileName));
             meta.Write(directory);
-            var wal = SpannWal.Create(directory, indexId, dimension, options.FsyncWrites);
+            committed = true;
+            wal = SpannWal.Create(directory, indexId, dimension, options.FsyncWrites);
+            DeleteOtherGenerations(directory, generation);
             return new SpannIndex(directory, folderLock, options, meta, headIndex, file, wal, codes);
         }
         catch
         {
             file.Dispose();
+            wal?.Dispose();
+            if (!committed)
+            {
+                DeleteGeneration(directory, generation);
+            }
+
             throw;
         }
     }
 
-    /// <summary>Creates the folder, removes an earlier index's files, and names the first postings file.</summary>
     /// <summary>Heads up to which the build assigns vectors by an exact scan: done once, offline, it can afford more than a query.</summary>
     private static int ExactAssignmentLimit(SpannOptions options) => Math.Max(options.ExactHeadLimit, 8_192);
 
-    private static string Prepare(string directory, out Guid indexId)
+    /// <summary>An empty postings file of a new generation and index id (an empty index).</summary>
+    private static (PostingFile File, Guid Id, long Generation) NewPostings(string directory, int dimension, VectorMetric metric)
     {
-        Directory.CreateDirectory(directory);
-        foreach (string pattern in new[] { SpannMeta.FileName, "heads.*.hnsw", "postings.*.spp", "codes.*.pq", SpannWal.FileName, "*.tmp" })
+        long generation = NextGeneration(directory);
+        var indexId = Guid.NewGuid();
+        return (PostingFile.Create(SpannMeta.PostingsFile(directory, generation), dimension, metric, indexId), indexId, generation);
+    }
+
+    /// <summary>One past the highest generation of any head, postings or codes file in the folder (1 in an empty one).</summary>
+    private static long NextGeneration(string directory)
+    {
+        long highest = 0;
+        foreach (string path in Directory.EnumerateFiles(directory))
         {
-            foreach (string old in Directory.EnumerateFiles(directory, pattern))
+            if (GenerationOf(Path.GetFileName(path)) is { } generation)
             {
-                File.Delete(old);
+                highest = Math.Max(highest, generation);
             }
         }
 
-        indexId = Guid.NewGuid();
-        return SpannMeta.PostingsFile(directory, 1);
+        return highest + 1;
+    }
+
+    /// <summary>The generation in a head, postings or codes file's name (<c>heads.G.hnsw</c>, <c>postings.P.spp</c>, <c>codes.G.pq</c>); null for any other name.</summary>
+    private static long? GenerationOf(string name)
+    {
+        foreach (var (prefix, suffix) in GenerationFiles)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal) && name.EndsWith(suffix, StringComparison.Ordinal)
+                && long.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - suffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long generation))
+            {
+                return generation;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Deletes what a build that failed before its commit wrote (the build's own error is the one to report).</summary>
+    private static void DeleteGeneration(string directory, long generation)
+    {
+        TryDelete(SpannMeta.PostingsFile(directory, generation));
+        TryDelete(SpannMeta.HeadFile(directory, generation));
+        TryDelete(PostingCodes.FileFor(directory, generation));
+    }
+
+    /// <summary>After the commit: every head, postings and codes file of another generation (the replaced index), and old temporary files.</summary>
+    private static void DeleteOtherGenerations(string directory, long generation)
+    {
+        foreach (string path in Directory.EnumerateFiles(directory))
+        {
+            string name = Path.GetFileName(path);
+            if ((GenerationOf(name) is { } other && other != generation) || name.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                TryDelete(path);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Best effort: a file left behind is never read (the meta names the generations in force), the next build's commit
+    /// deletes it, and the next build's generation is past it; failing a build that committed for it would report an index
+    /// that is there as missing.
+    /// </summary>
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next build, as above.
+        }
     }
 }

@@ -154,7 +154,10 @@ public sealed partial class SpannIndex : IVectorIndex
     /// <summary>Seconds per phase (and head/replica counts) of the last <see cref="Build"/> on this thread.</summary>
     public static IReadOnlyDictionary<string, double> LastBuildPhases => SpannBuilder.LastPhases;
 
-    /// <summary>Creates an empty index in <paramref name="directory"/> (created if missing; any index there is replaced).</summary>
+    /// <summary>
+    /// Creates an empty index in <paramref name="directory"/> (created if missing; any index there is replaced, and deleted
+    /// only once the new one is in place).
+    /// </summary>
     /// <exception cref="IOException">Another instance has the folder open (see <see cref="LockFolder"/>).</exception>
     public static SpannIndex Create(string directory, int dimension, VectorMetric metric, SpannOptions? options = null)
     {
@@ -182,7 +185,9 @@ public sealed partial class SpannIndex : IVectorIndex
     /// <summary>
     /// Builds an index over <paramref name="vectors"/> (keys: <paramref name="keys"/>, or the row numbers)
     /// in <paramref name="directory"/>: hierarchical balanced k-means, head HNSW, closure assignment,
-    /// page-aligned postings. Multi-threaded where it pays (k-means, assignment).
+    /// page-aligned postings. Multi-threaded where it pays (k-means, assignment). An index already in the folder is
+    /// replaced: the new one is written beside it under new file generations, and the old one's files are deleted only
+    /// once the new <c>spann.meta</c> is in place, so a build that fails or is killed part way leaves the old index as it was.
     /// </summary>
     /// <exception cref="VectorFormatException">A vector has a non-finite value.</exception>
     /// <exception cref="IOException">Another instance has the folder open (nothing in it is touched).</exception>

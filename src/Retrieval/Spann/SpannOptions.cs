@@ -156,6 +156,9 @@ public sealed record SpannOptions
     /// <summary>Seed of the k-means sampling, so a build is reproducible.</summary>
     public int Seed { get; init; } = 42;
 
+    /// <summary>Test hook: called on the building thread with each build phase's name as it ends (the names of <see cref="SpannIndex.LastBuildPhases"/>).</summary>
+    internal Action<string>? BuildPhaseDone { get; init; }
+
     /// <summary>Code bytes per entry for vectors of <paramref name="dimension"/> dimensions (0: none).</summary>
     public int CodeBytesFor(int dimension) => Math.Min(dimension, CodeBytes ?? Math.Max(1, dimension / 8));
 

@@ -591,6 +591,44 @@ public sealed class SpannIndexTests : IDisposable
         return (dir, options, data, queries, Top10(index, queries));
     }
 
+    [Theory]
+    [InlineData("write")] // the new postings are on disk, the codes are being trained
+    [InlineData("codes")]
+    public void A_build_over_an_index_that_fails_part_way_leaves_the_old_index_as_it_was(string failingAfter)
+    {
+        var (data, queries) = TestVectors.DataAndQueries(2000, 20, Dim, seed: 31);
+        string dir = Path.Combine(folder, "rebuild-" + failingAfter);
+        List<long[]> want;
+        using (var old = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[..600]), options: Small))
+        {
+            old.Add(10_000, data[1999]);
+            want = Top10(old, queries);
+        }
+
+        var files = Directory.GetFiles(dir).Order().ToArray();
+
+        // Killed, or failed (a full disk), after the new postings were written: before, the old index's files were deleted
+        // first, and the folder then held no index ("spann.meta is missing").
+        var failing = Small with { BuildPhaseDone = phase => { if (phase == failingAfter) { throw new IOException("No space left on device"); } } };
+        Assert.Throws<IOException>(() => SpannIndex.Build(dir, VectorMetric.L2, Rows(data[600..]), options: failing));
+
+        Assert.Equal(files, Directory.GetFiles(dir).Order().ToArray()); // the new generation's files are gone
+        AssertReopensVerified(dir, Small, 601, queries, want);
+
+        // A build that completes replaces it, and leaves only its own files.
+        using (var rebuilt = SpannIndex.Build(dir, VectorMetric.L2, Rows(data[600..]), options: Small))
+        {
+            Assert.Equal(1400, rebuilt.Count);
+            Assert.Equal(0L, rebuilt.Search(data[600], 1)[0].Key);
+        }
+
+        Assert.Single(Directory.GetFiles(dir, "postings.*.spp"));
+        Assert.Single(Directory.GetFiles(dir, "heads.*.hnsw"));
+        Assert.Single(Directory.GetFiles(dir, "codes.*.pq"));
+        using var reopened = SpannIndex.Open(dir, Small);
+        Assert.Equal(1400, reopened.Count);
+    }
+
     [Fact]
     public void A_compaction_that_fails_part_way_leaves_every_posting_where_it_was()
     {
