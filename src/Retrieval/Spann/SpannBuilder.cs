@@ -192,8 +192,8 @@ internal static class SpannBuilder
         float Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
         {
             VectorMetric.L2 => VectorDistance.SquaredL2(a, b),
-            VectorMetric.Cosine => 1f - VectorDistance.Dot(a, b),
-            _ => -VectorDistance.Dot(a, b),
+            VectorMetric.Cosine => 1f + VectorDistance.NegatedDot(a, b),
+            _ => VectorDistance.NegatedDot(a, b),
         };
         bool HeadVector(long key, Span<float> into)
         {

@@ -189,7 +189,7 @@ public sealed partial class SpannIndex : IVectorIndex
     /// replaced: the new one is written beside it under new file generations, and the old one's files are deleted only
     /// once the new <c>spann.meta</c> is in place, so a build that fails or is killed part way leaves the old index as it was.
     /// </summary>
-    /// <exception cref="VectorFormatException">A vector has a non-finite value.</exception>
+    /// <exception cref="VectorFormatException">A vector has a non-finite value or a squared length past <see cref="VectorDistance.MaxSquaredLength"/>.</exception>
     /// <exception cref="IOException">Another instance has the folder open (nothing in it is touched).</exception>
     public static SpannIndex Build(string directory, VectorMetric metric, VectorRows<float> vectors, IReadOnlyList<long>? keys = null, SpannOptions? options = null)
     {
@@ -742,7 +742,7 @@ public sealed partial class SpannIndex : IVectorIndex
 
     /// <summary>Distance on stored vectors: squared L2, or −dot (cosine vectors are normalised, reported as 1 − dot).</summary>
     private float Kernel(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
-        Metric == VectorMetric.L2 ? VectorDistance.SquaredL2(a, b) : -VectorDistance.Dot(a, b);
+        Metric == VectorMetric.L2 ? VectorDistance.SquaredL2(a, b) : VectorDistance.NegatedDot(a, b);
 
     private float ReportedDistance(float kernel) => Metric == VectorMetric.Cosine ? 1f + kernel : kernel;
 }

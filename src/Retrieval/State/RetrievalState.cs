@@ -1159,9 +1159,9 @@ public sealed partial class RetrievalState : IDisposable
         var vectors = generated.Select(g => g.Vector.ToArray()).ToArray();
         for (int i = 0; i < vectors.Length; i++)
         {
-            // Refused here, as the embedder's fault, before the store refuses it as a bad argument: stored, it would match
-            // its text hash and never be embedded again.
-            if (MemoryCore.Validation.VectorValues.DescribeNonFinite(vectors[i]) is { } bad)
+            // Refused here, as the embedder's fault, before the store refuses it as a bad argument (or, one too long for
+            // single-precision distances, the index): stored, it would match its text hash and never be embedded again.
+            if (Vectors.VectorDistance.DescribeUnindexable(vectors[i]) is { } bad)
             {
                 throw new Vectors.VectorFormatException(string.Create(CultureInfo.InvariantCulture, $"The embedder '{EmbedderId}' returned a vector with {bad} (text {i + 1} of {texts.Count}); it is not stored."));
             }

@@ -949,7 +949,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private float Distance(ref float query, int node) => kernelIsL2
         ? VectorDistance.SquaredL2(ref query, ref *VectorPointer(node), Dimension)
-        : -VectorDistance.Dot(ref query, ref *VectorPointer(node), Dimension);
+        : VectorDistance.NegatedDot(ref query, ref *VectorPointer(node), Dimension);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(void* address)
@@ -977,6 +977,6 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private readonly struct NegatedDotKernel : IDistanceKernel
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static float Distance(ref float a, ref float b, int length) => -VectorDistance.Dot(ref a, ref b, length);
+        public static float Distance(ref float a, ref float b, int length) => VectorDistance.NegatedDot(ref a, ref b, length);
     }
 }

@@ -3,7 +3,8 @@ namespace AgentMem.Retrieval.Vectors;
 /// <summary>
 /// A k-nearest-neighbour index over fixed-dimension float vectors keyed by <see cref="long"/>.
 /// Implementations allow many concurrent readers with one writer, and reject vectors of the wrong
-/// dimension or with NaN/infinity with <see cref="VectorFormatException"/>.
+/// dimension, with NaN/infinity or with a squared length past <see cref="VectorDistance.MaxSquaredLength"/> with
+/// <see cref="VectorFormatException"/> (<see cref="VectorDistance.Validate"/>).
 /// </summary>
 public interface IVectorIndex : IDisposable
 {

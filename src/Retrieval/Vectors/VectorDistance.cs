@@ -6,14 +6,36 @@ namespace AgentMem.Retrieval.Vectors;
 /// <summary>Distance kernels (one FMA loop per kernel, run at 512 or 256 bits, <see cref="TensorPrimitives"/> for cosine), each with a scalar reference twin for tests.</summary>
 public static partial class VectorDistance
 {
+    /// <summary>
+    /// The largest squared Euclidean length a vector may have (<see cref="Validate"/>): a quarter of
+    /// <see cref="float.MaxValue"/>, a length of about 9.2·10¹⁸. Then every distance between two accepted vectors is
+    /// finite in single precision: |a − b|² ≤ (|a| + |b|)² ≤ float.MaxValue, and |a·b| ≤ |a|·|b|. Past it, cosine
+    /// normalised a vector to zeros (its norm was +∞) and an inner product could sum +∞ and −∞ to NaN.
+    /// </summary>
+    public const float MaxSquaredLength = float.MaxValue / 4;
+
     /// <summary>Distance between two vectors of equal length under <paramref name="metric"/>; smaller is closer.</summary>
     public static float Compute(VectorMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b) => metric switch
     {
         VectorMetric.L2 => SquaredL2(a, b),
         VectorMetric.Cosine => CosineDistance(a, b),
-        VectorMetric.InnerProduct => -Dot(a, b),
+        VectorMetric.InnerProduct => NegatedDot(a, b),
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
     };
+
+    /// <summary>
+    /// −a·b, the inner-product distance (smaller is closer), and +∞ where the sum is NaN (+∞ and −∞ terms, possible only
+    /// past <see cref="MaxSquaredLength"/>): a NaN compares false with everything, so it sorted as the nearest match and
+    /// was never displaced.
+    /// </summary>
+    internal static float NegatedDot(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => AsDistance(Dot(a, b));
+
+    /// <summary><see cref="NegatedDot(ReadOnlySpan{float}, ReadOnlySpan{float})"/> on two references, unchecked (see <see cref="SquaredL2(ref float, ref float, int)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float NegatedDot(ref float a, ref float b, int length) => AsDistance(Dot(ref a, ref b, length));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float AsDistance(float dot) => float.IsNaN(dot) ? float.PositiveInfinity : -dot;
 
     /// <summary>
     /// 1 − cosine similarity; 1 (orthogonal) when either vector is zero, as the scalar twin and the normalised HNSW path
@@ -147,7 +169,10 @@ public static partial class VectorDistance
         };
     }
 
-    /// <summary>Throws <see cref="VectorFormatException"/> unless the vector has the dimension and only finite values.</summary>
+    /// <summary>
+    /// Throws <see cref="VectorFormatException"/> unless the vector has the dimension, only finite values and a squared
+    /// length of at most <see cref="MaxSquaredLength"/> (<see cref="DescribeUnindexable"/>).
+    /// </summary>
     public static void Validate(ReadOnlySpan<float> vector, int dimension, string what = "vector")
     {
         if (vector.Length != dimension)
@@ -155,10 +180,35 @@ public static partial class VectorDistance
             throw new VectorFormatException($"The {what} has {vector.Length} dimensions; the index holds {dimension}-dimensional vectors.");
         }
 
-        if (VectorValues.DescribeNonFinite(vector) is { } bad)
+        if (DescribeUnindexable(vector) is { } bad)
         {
             throw new VectorFormatException($"The {what} has {bad}.");
         }
+    }
+
+    /// <summary>
+    /// Null when every index takes the vector's values; otherwise what is wrong with them: a non-finite value
+    /// (<see cref="VectorValues.DescribeNonFinite"/>) or "a squared length of L, past <see cref="MaxSquaredLength"/> …".
+    /// </summary>
+    public static string? DescribeUnindexable(ReadOnlySpan<float> vector)
+    {
+        if (VectorValues.DescribeNonFinite(vector) is { } bad)
+        {
+            return bad;
+        }
+
+        if (TensorPrimitives.SumOfSquares(vector) <= MaxSquaredLength)
+        {
+            return null;
+        }
+
+        double squared = 0;
+        foreach (float x in vector)
+        {
+            squared += (double)x * x; // in double for the message: the float sum may have overflowed to +∞
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"a squared length of {squared:G4}, past {MaxSquaredLength} (a quarter of float.MaxValue): distances to it would overflow single precision; scale the vectors down");
     }
 
     /// <summary>Scales <paramref name="vector"/> in place to unit length (left as is if it is all zeros).</summary>

@@ -359,18 +359,20 @@ public sealed class RetrievalStateTests : TempStore
         Assert.True((await after.SearchAsync(request))[0].Components["vector"] > 0);
     }
 
-    [Fact]
-    public async Task An_embedder_vector_with_a_non_finite_value_fails_the_search_and_is_not_stored()
+    [Theory]
+    [InlineData(float.NaN, "non-finite value (NaN) at position 3")]
+    [InlineData(3e19f, "a squared length of 9E+38, past 8.5070587E+37")] // finite, but its distances overflow a float
+    public async Task An_embedder_vector_that_no_index_takes_fails_the_search_and_is_not_stored(float bad, string why)
     {
         // Stored, the vector matched its text hash and was never embedded again: the memory scored 0 in every vector search.
-        using var retriever = new HybridRetriever(Store, new HybridOptions { Name = "nan" }, new NonFiniteEmbedder());
+        using var retriever = new HybridRetriever(Store, new HybridOptions { Name = "bad" }, new UnindexableEmbedder(bad));
         await using var os = new MemoryOS(Store, [retriever]);
         var cube = await os.CreateCubeAsync(Me, "chat");
         await os.AddAsync(Me, "chat", new MemoryDraft("Ann drinks green tea."));
 
         var request = new SearchRequest(Me.Tenant, "tea", new MemoryFilter { CubeId = cube.Id }, 10);
         var error = await Assert.ThrowsAsync<AgentMem.Retrieval.Vectors.VectorFormatException>(() => retriever.SearchAsync(request));
-        Assert.Contains("non-finite value (NaN) at position 3", error.Message, StringComparison.Ordinal);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
         Assert.Empty(await Store.GetEmbeddingsAsync(Me.Tenant, cube.Id, retriever.State.EmbedderId, null));
     }
 
@@ -1076,12 +1078,13 @@ public sealed class RetrievalStateTests : TempStore
     }
 
     /// <summary>Vectors of 8 whose fourth component is NaN, as a broken model might return.</summary>
-    private sealed class NonFiniteEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    /// <summary>Embeds every text as (1, 0, 0, <c>bad</c>, 0, 0, 0, 0).</summary>
+    private sealed class UnindexableEmbedder(float bad) : IEmbeddingGenerator<string, Embedding<float>>
     {
-        private readonly EmbeddingGeneratorMetadata metadata = new("test-nan", null, "nan-v1", 8);
+        private readonly EmbeddingGeneratorMetadata metadata = new("test-bad", null, "bad-v1", 8);
 
         public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(_ => new Embedding<float>(new[] { 1f, 0f, 0f, float.NaN, 0f, 0f, 0f, 0f }))));
+            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(_ => new Embedding<float>(new[] { 1f, 0f, 0f, bad, 0f, 0f, 0f, 0f }))));
 
         public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(metadata) ? metadata : null;
 

@@ -1,3 +1,4 @@
+using AgentMem.Retrieval.Spann;
 using AgentMem.Retrieval.Vectors;
 
 namespace AgentMem.Retrieval.Tests.Vectors;
@@ -112,6 +113,53 @@ public sealed class ExactIndexAndDistanceTests
         Assert.Throws<VectorFormatException>(() => index.Search([1, 2, 3, float.PositiveInfinity], 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => index.Search([1, 2, 3, 4], 0));
         Assert.Empty(index.Search([1, 2, 3, 4], 3));
+    }
+
+    [Theory]
+    [InlineData(VectorMetric.L2)]
+    [InlineData(VectorMetric.Cosine)]
+    [InlineData(VectorMetric.InnerProduct)]
+    public void A_vector_whose_squared_length_overflows_a_float_is_refused_by_every_index(VectorMetric metric)
+    {
+        // Finite, but its squared length (1.8e39) is past float.MaxValue: cosine normalised it to zeros and found nothing
+        // like it, and an inner product could sum +inf and -inf to a NaN that ranked first.
+        float[] huge = [3e19f, 3e19f, 0, 0];
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-huge-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var exact = new ExactVectorIndex(4, metric);
+            using var hnsw = new HnswIndex(4, metric);
+            using var spann = SpannIndex.Create(folder, 4, metric);
+            foreach (IVectorIndex index in new IVectorIndex[] { exact, hnsw, spann })
+            {
+                index.Add(1, [1, 1, 0, 0]);
+                var add = Assert.Throws<VectorFormatException>(() => index.Add(2, huge));
+                Assert.Contains("squared length", add.Message, StringComparison.Ordinal);
+                Assert.Contains("8.5070587E+37", add.Message, StringComparison.Ordinal); // the limit, float.MaxValue / 4
+                Assert.Throws<VectorFormatException>(() => index.Search(huge, 1));
+                Assert.Equal(1, index.Count);
+            }
+
+            // Just inside the limit every distance between two accepted vectors is finite, whichever way they point.
+            float[] big = [6e18f, -6e18f, 0, 0], opposite = [-6e18f, 6e18f, 0, 0];
+            exact.Add(3, big);
+            exact.Add(4, opposite);
+            Assert.All(exact.Search(opposite, 3), m => Assert.True(float.IsFinite(m.Distance), $"{m.Key}: {m.Distance}"));
+            Assert.Equal(4L, exact.Search(opposite, 1)[0].Key);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_inner_product_that_overflows_to_nan_is_the_farthest_distance_not_the_nearest()
+    {
+        // Products of +1e40 and -1e40 sum to NaN, which sorted as the nearest match and was never displaced.
+        float[] a = [1e20f, -1e20f], b = [1e20f, 1e20f];
+        Assert.Equal(float.PositiveInfinity, VectorDistance.Compute(VectorMetric.InnerProduct, a, b));
+        Assert.Equal(float.PositiveInfinity, VectorDistance.Compute(VectorMetric.InnerProduct, [.. a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [.. b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
     }
 
     [Fact]
