@@ -109,7 +109,7 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     {
         ArgumentNullException.ThrowIfNull(store);
         var location = store is Stores.Sqlite.SqliteMemoryStore sqlite ? new SqliteLocation(sqlite.Path) : Db;
-        return Compose(store, IndexDirectoryFor(location), hybrid, hashingBaseline, out state, out _);
+        return Compose(store, location, hybrid, hashingBaseline, out state, out _);
     }
 
     /// <summary>Opens the store at <paramref name="location"/> (not necessarily <see cref="Db"/>: a benchmark's own database) and composes it, its indexes where that location keeps them.</summary>
@@ -124,14 +124,14 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
     public MemoryOS Compose(StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state, out RetrievalState? baselineState)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return Compose(location.Open(new SchemaUpgradeNotices(Output)), IndexDirectoryFor(location), hybrid, hashingBaseline, out state, out baselineState);
+        return Compose(location.Open(new SchemaUpgradeNotices(Output)), location, hybrid, hashingBaseline, out state, out baselineState);
     }
 
-    private MemoryOS Compose(IMemoryStore store, string indexDirectory, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state, out RetrievalState? baselineState)
+    private MemoryOS Compose(IMemoryStore store, StoreLocation location, Retrieval.Hybrid.HybridOptions? hybrid, bool hashingBaseline, out RetrievalState state, out RetrievalState? baselineState)
     {
         var options = new RetrievalStateOptions
         {
-            IndexDirectory = indexDirectory,
+            IndexDirectory = IndexDirectoryFor(location),
             CacheBytes = (long)CacheMb << 20,
             AnnThreshold = EnvInt("AGENTMEM_ANN_THRESHOLD") ?? RetrievalStateOptions.DefaultAnnThreshold,
             CheckpointEvery = EnvInt("AGENTMEM_CHECKPOINT_EVERY") ?? new RetrievalStateOptions().CheckpointEvery,
@@ -152,6 +152,7 @@ internal sealed record CliContext(StoreLocation Db, Scope Scope, string Cube, Cl
             retrievers = [.. retrievers, baseline];
         }
 
-        return new(store, retrievers);
+        // The database's own payload folder: the cartridges and adapters written for it go there, and a purge deletes none elsewhere.
+        return new(store, retrievers, new MemoryOSOptions { PayloadFolder = Path.GetFullPath(location.PayloadDirectory) });
     }
 }

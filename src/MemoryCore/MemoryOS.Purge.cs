@@ -169,6 +169,7 @@ public sealed partial class MemoryOS
     private async Task<(int Memories, int Files)> PurgeWithCleanUpAsync(Scope actor, IReadOnlyList<MemoryItem> removed, AuditRecord audit, CancellationToken cancellationToken, IReadOnlyCollection<MemoryId>? unlessFrozen = null, ErasureLeft? left = null)
     {
         var leftovers = left ?? new ErasureLeft();
+        audit = NotingForeignPayloads(audit, removed);
         var cubes = removed.GroupBy(i => i.CubeId, StringComparer.Ordinal).ToList();
         var handled = new HashSet<MemoryId>(); // a store that retries its transaction runs the step again: each file once
         int files = 0;
@@ -224,8 +225,41 @@ public sealed partial class MemoryOS
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="payload"/> names one of this database's own payload files, which an erasure deletes: a file
+    /// inside <see cref="MemoryOSOptions.PayloadFolder"/>, or, without one, any local file (see there).
+    /// </summary>
+    public bool OwnsPayloadFile(PayloadRef payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        return options.PayloadFolder is not { } folder || payload.IsLocalFileIn(folder);
+    }
+
+    /// <summary>
+    /// <paramref name="audit"/>, its detail noting the cartridge and adapter files of <paramref name="items"/> that the erasure
+    /// leaves because they lie outside the payload folder (counted by folder): they may be another database's, so they are
+    /// not deleted, and the log must say that files computed from the erased text may still be there.
+    /// </summary>
+    private AuditRecord NotingForeignPayloads(AuditRecord audit, IEnumerable<MemoryItem> items)
+    {
+        var foreign = items
+            .Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric && i.Payload is { } p && !OwnsPayloadFile(p) && File.Exists(p.LocalPath))
+            .Select(i => Path.GetFullPath(i.Payload!.LocalPath))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (foreign.Count == 0)
+        {
+            return audit;
+        }
+
+        string where = string.Join(", ", foreign.GroupBy(f => Path.GetDirectoryName(f) ?? f, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} ({g.Count()})")));
+        string note = string.Create(CultureInfo.InvariantCulture, $"{foreign.Count} payload file(s) outside the payload folder {options.PayloadFolder} left (not this database's to delete), in {where}");
+        return audit with { Detail = audit.Detail is null ? note : $"{audit.Detail}; {note}" };
+    }
+
     /// <summary>Deletes the cartridge and adapter files of the activation and parametric memories among <paramref name="items"/>; returns how many, adding those it cannot delete to <paramref name="left"/>.</summary>
-    private static int DeletePayloadFiles(IEnumerable<MemoryItem> items, List<FileLeft> left)
+    private int DeletePayloadFiles(IEnumerable<MemoryItem> items, List<FileLeft> left)
     {
         int files = 0;
         foreach (var item in items.Where(i => i.Kind is MemoryKind.Activation or MemoryKind.Parametric))
@@ -287,6 +321,7 @@ public sealed partial class MemoryOS
     // Only for an activation or parametric memory: its KV cartridge or LoRA adapter was computed from the purged text. Other
     // payloads (an image, a document the memory points at) are files the user owns, not copies. And only a local file that
     // still holds the bytes the memory recorded (PayloadRef.DeleteIfIntactLocalFile): a reference naming any other file
-    // (the database, another tenant's cartridge) must not make a purge delete that file.
-    private static bool DeleteLocalPayload(PayloadRef? payload) => payload?.DeleteIfIntactLocalFile() ?? false;
+    // (the database, another tenant's cartridge) must not make a purge delete that file. And only one in the payload folder:
+    // a cube restored from an archive of another database named that database's files, and deleting them emptied its copy.
+    private bool DeleteLocalPayload(PayloadRef? payload) => payload is not null && OwnsPayloadFile(payload) && payload.DeleteIfIntactLocalFile();
 }

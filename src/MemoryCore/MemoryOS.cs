@@ -287,7 +287,7 @@ public sealed partial class MemoryOS : IAsyncDisposable
                 DeletePayloadFiles(payloads.Where(p => handled.Add(p.Id)), left.Files);
             },
             AfterCommit: _ => TellAll(left, listener => listener.OnCubeDeleted(actor.Tenant, current.Id)));
-        int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, Audit(actor, "cube.delete", current.Id, null, null, current.Name), cleanUp, cancellationToken).ConfigureAwait(false)
+        int removed = await store.DeleteCubeAsync(actor.Tenant, current.Id, NotingForeignPayloads(Audit(actor, "cube.delete", current.Id, null, null, current.Name), payloads), cleanUp, cancellationToken).ConfigureAwait(false)
             ?? throw new CubeNotFoundException($"No cube '{cube}' in tenant '{actor.Tenant}' (deleted meanwhile?).");
         return !left.Any ? removed : throw FilesLeft($"Deleted cube '{current.Name}' and its {removed} memor{(removed == 1 ? "y" : "ies")}", removed + derivedPurged, left);
     }

@@ -38,9 +38,26 @@ public sealed class MemoryOSOptions
     /// </summary>
     public bool ReinforceOnSearch { get; set; }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for settings that cannot work.</summary>
+    /// <summary>
+    /// The folder this database's payload files belong in (its payload folder: the KV cartridges of activation memories and
+    /// the LoRA adapters of parametric ones), a full path; null (the default) for none. With one, a purge, a cube delete and
+    /// a user forget delete such a file only inside it: a file elsewhere (another database's, such as the original of a cube
+    /// imported before import copied the files, or one the caller put there) is left, and the erasure's audit line says so;
+    /// the schedulers resolve a relative folder of theirs inside it, and a cube import copies the archive's files into it.
+    /// Without one, every intact local file a payload names is taken as this database's, so two databases must not share
+    /// payload files.
+    /// </summary>
+    public string? PayloadFolder { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> (or <see cref="ArgumentException"/> for a payload folder that is no full path) for settings that cannot work.</summary>
     public void Validate()
     {
+        if (PayloadFolder is not null && !Path.IsPathFullyQualified(PayloadFolder))
+        {
+            // Resolved against the working directory when used, one process's payload folder would move with each cd.
+            throw new ArgumentException($"The payload folder must be a full path; got '{PayloadFolder}'.", nameof(PayloadFolder));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxContentBytes, 16, nameof(MaxContentBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueryBytes, 16, nameof(MaxQueryBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLabels, 1, nameof(MaxLabels));

@@ -144,13 +144,17 @@ public static class AgentMemServer
     /// <summary>
     /// The default composition, as in the CLI: the store at <paramref name="db"/> (a SQLite file or a <c>postgresql://</c> URI),
     /// with the hybrid retriever (default), plain BM25 (<c>bm25</c>) and embedding similarity alone (<c>vector</c>), on the
-    /// model-free embedder. Schema steps applied while the store opens are told to <paramref name="schemaProgress"/>.
+    /// model-free embedder, and the database's payload folder (<see cref="Stores.Locations.StoreLocation.PayloadDirectory"/>), the
+    /// one folder a purge deletes cartridge and adapter files from. Schema steps applied while the store opens are told to
+    /// <paramref name="schemaProgress"/>.
     /// </summary>
     public static ServerComposition Compose(string db, IProgress<Stores.SchemaStepProgress>? schemaProgress = null)
     {
-        var store = Stores.Locations.StoreLocation.Parse(db).Open(schemaProgress);
+        var location = Stores.Locations.StoreLocation.Parse(db);
+        var store = location.Open(schemaProgress);
         var retrievers = DefaultRetrievers.Create(store);
-        return new ServerComposition(new MemoryOS(store, retrievers), ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State);
+        var options = new MemoryOSOptions { PayloadFolder = Path.GetFullPath(location.PayloadDirectory) }; // a purge deletes no other database's files
+        return new ServerComposition(new MemoryOS(store, retrievers, options), ((Retrieval.Hybrid.HybridRetriever)retrievers[0]).State);
     }
 
     // Liveness, and the embedding queue's counts: no tenant, no key, nothing about the data.

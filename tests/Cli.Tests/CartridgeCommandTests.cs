@@ -257,6 +257,23 @@ public sealed class CartridgeCommandTests : IDisposable
         Assert.Contains("Archived", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Promote_without_dir_writes_into_the_databases_payload_folder_which_a_purge_empties()
+    {
+        // The default was cartridges/ in the working directory, whatever the database; a purge deletes a cartridge only in
+        // the database's own payload folder (another database may name a file elsewhere), so the default lies in it.
+        var first = await cli.JsonAsync("add", First);
+        await cli.JsonAsync("add", Second);
+        var promoted = await cli.JsonAsync(["model", "cartridge", "promote", .. ModelArgs, "--top", "2"]);
+        string file = new Uri(promoted.GetProperty("file").GetString()!).LocalPath;
+        Assert.StartsWith(Path.Combine(cli.DbPath + ".payloads", "cartridges") + Path.DirectorySeparatorChar, file, StringComparison.Ordinal);
+        Assert.True(File.Exists(file));
+
+        var (code, _, err) = await cli.RunAsync("delete", first.GetProperty("id").GetString()!, "--purge");
+        Assert.True(code == 0, err);
+        Assert.False(File.Exists(file));
+    }
+
     [Theory]
     [InlineData("create")]
     [InlineData("compress")]

@@ -1,7 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using AgentMem.MemoryCore;
+using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Export;
+using AgentMem.MemoryCore.Identity;
+using AgentMem.MemoryCore.Model;
 using AgentMem.MemoryCore.Ports;
+using AgentMem.Retrieval;
+using AgentMem.Stores.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace AgentMem.Cli.Tests;
@@ -442,5 +448,98 @@ public sealed class ExportImportTests : IDisposable
         Assert.Equal(JsonValueKind.Null, second.GetProperty("scope").GetProperty("agent").ValueKind);
         Assert.Equal(JsonValueKind.Null, second.GetProperty("scope").GetProperty("session").ValueKind);
         Assert.Equal("2024-07-22T09:00:00.0000000Z", second.GetProperty("updatedAt").GetString());
+    }
+
+    [Fact]
+    public async Task A_cube_restored_into_another_database_keeps_its_cartridge_when_the_original_cube_is_deleted()
+    {
+        // The archive names the cartridge file, not its bytes: restored as it was, both databases named one file, and the
+        // cube delete in the first deleted the file the copy's memory still named (its memory Active, its payload gone).
+        var (id, original) = await AddCartridgeAsync(source, Path.Combine(source.DbPath + ".payloads", "cartridges"));
+        string exported = await ExportWorkAsync(source);
+        var restored = await target.JsonAsync("import", "cube", exported);
+
+        Assert.Equal(0, (await source.RunAsync("cube", "delete", "work", "--yes")).Code);
+
+        Assert.False(File.Exists(original)); // the first database's own file goes with its cube
+        var copy = (await GetAsync(target, id)).Payload!;
+        Assert.True(copy.IsIntactLocalFile());
+        Assert.StartsWith(target.DbPath + ".payloads" + Path.DirectorySeparatorChar, copy.LocalPath, StringComparison.Ordinal);
+        Assert.Equal((1, 0), (restored.GetProperty("payloadFiles").GetInt32(), restored.GetProperty("stalePayloads").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Purging_the_restored_copy_leaves_the_original_its_cartridge()
+    {
+        var (id, original) = await AddCartridgeAsync(source, Path.Combine(source.DbPath + ".payloads", "cartridges"));
+        Assert.Equal(0, (await target.RunAsync("import", "cube", await ExportWorkAsync(source))).Code);
+        string copy = (await GetAsync(target, id)).Payload!.LocalPath;
+
+        var (code, _, err) = await target.RunAsync("delete", id, "--purge", "--cube", "work");
+        Assert.True(code == 0, err);
+
+        Assert.True((await GetAsync(source, id)).Payload!.IsIntactLocalFile());
+        Assert.True(File.Exists(original));
+        Assert.False(File.Exists(copy)); // the copy was the second database's own: erased with its memory
+    }
+
+    [Fact]
+    public async Task A_cartridge_outside_the_payload_folder_is_left_by_a_cube_delete_and_the_audit_says_so()
+    {
+        // A file elsewhere may be another database's (a cube restored before import copied the files): not this one's to delete.
+        string elsewhere = Path.Combine(source.Folder, "shared-cartridges");
+        var (_, file) = await AddCartridgeAsync(source, elsewhere);
+        Assert.Equal(0, (await source.RunAsync("cube", "delete", "work", "--yes")).Code);
+
+        Assert.True(File.Exists(file));
+        await using var store = SqliteMemoryStore.Open(source.DbPath);
+        var delete = Assert.Single(await store.ReadAuditAsync(Scope.DefaultTenant), a => a.Action == "cube.delete");
+        Assert.Contains("1 payload file(s) outside the payload folder", delete.Detail, StringComparison.Ordinal);
+        Assert.Contains(elsewhere, delete.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_cartridge_keeps_its_reference_on_import_and_is_counted_stale()
+    {
+        var (id, original) = await AddCartridgeAsync(source, Path.Combine(source.DbPath + ".payloads", "cartridges"));
+        string exported = await ExportWorkAsync(source);
+        File.Delete(original);
+
+        var restored = await target.JsonAsync("import", "cube", exported);
+
+        Assert.Equal((0, 1), (restored.GetProperty("payloadFiles").GetInt32(), restored.GetProperty("stalePayloads").GetInt32()));
+        Assert.Equal(new Uri(original).AbsoluteUri, (await GetAsync(target, id)).Payload!.Uri); // as written: its scheduler sees it stale
+        Assert.False(Directory.Exists(target.DbPath + ".payloads"));
+    }
+
+    // An activation memory in cube "work" (with a plaintext one), its cartridge file in folder: where the scheduler writes.
+    private static async Task<(string Id, string File)> AddCartridgeAsync(CliRunner cli, string folder)
+    {
+        await AddAsync(cli, "Dave lives in Ohio");
+        string file = Path.Combine(folder, "default-work-0001.amkv");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(file, "kv cache of: Dave lives in Ohio");
+        await using var store = SqliteMemoryStore.Open(cli.DbPath);
+        await using var memory = new MemoryOS(store, DefaultRetrievers.Create(store));
+        var added = await memory.AddAsync(new Scope(Scope.DefaultTenant), "work", new MemoryDraft("KV cartridge of 1 memories: Dave lives in Ohio")
+        {
+            Kind = MemoryKind.Activation,
+            Payload = PayloadRef.ForLocalFile(file, "application/x-agentmem-kv"),
+        });
+        return (added.Id.ToString(), file);
+    }
+
+    private static async Task<string> ExportWorkAsync(CliRunner cli)
+    {
+        string file = Path.Combine(cli.Folder, "work.jsonl");
+        var (code, _, err) = await cli.RunAsync("export", "--cube", "work", "--out", file);
+        Assert.True(code == 0, err);
+        return file;
+    }
+
+    private static async Task<MemoryItem> GetAsync(CliRunner cli, string id)
+    {
+        await using var store = SqliteMemoryStore.Open(cli.DbPath);
+        return await store.GetAsync(Scope.DefaultTenant, MemoryId.Parse(id)) ?? throw new MemoryNotFoundException(id);
     }
 }

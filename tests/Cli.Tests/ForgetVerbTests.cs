@@ -173,7 +173,7 @@ public sealed class ForgetVerbTests : IDisposable
     private async Task<string> AddDerivedAsync(MemoryId source)
     {
         var system = new Scope(Scope.DefaultTenant, agent: "summarizer");
-        string file = Path.Combine(cli.Folder, "cartridges", "default-notes-0001.amkv");
+        string file = Path.Combine(cli.DbPath + ".payloads", "cartridges", "default-notes-0001.amkv"); // the database's payload folder
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         await File.WriteAllTextAsync(file, $"kv cache of: {Token}");
         await using var store = SqliteMemoryStore.Open(cli.DbPath);

@@ -21,7 +21,7 @@ public sealed class ErasureFilesLeftTests
         await using var app = await TestApp.StartAsync();
         var memory = app.App.Services.GetRequiredService<MemoryOS>();
         using var client = app.Client();
-        string cartridge = Path.Combine(app.Folder, "cartridges", "held.amkv");
+        string cartridge = Path.Combine(app.Folder, "server.db.payloads", "cartridges", "held.amkv"); // the database's payload folder
         Directory.CreateDirectory(Path.GetDirectoryName(cartridge)!);
         await File.WriteAllTextAsync(cartridge, "token ids of: alice's locker code is wombat7731");
         var payload = PayloadRef.ForLocalFile(cartridge, "application/x-agentmem-kv");

@@ -214,7 +214,7 @@ public sealed class ActivationMemoryScheduler : IMemoryChangeListener
     // one cartridge two names. Files of earlier names still load: a memory's payload reference holds its path.
     private (PayloadRef Payload, bool Fresh) Write(KvCartridge cartridge, Scope actor, string cubeId)
     {
-        string folder = Path.GetFullPath(Options.Folder);
+        string folder = DerivedPayloads.FolderFor(memory, Options.Folder);
         Directory.CreateDirectory(folder);
         string id = Convert.ToHexStringLower(cartridge.Id)[..24];
         string path = Path.Combine(folder, $"{DerivedPayloads.FileSafe(actor.Tenant)}-{DerivedPayloads.FileSafe(cubeId)}-{id}.amkv");

@@ -9,7 +9,11 @@ public sealed class ActivationSchedulerOptions
     /// <summary>Fewest recalls a memory needs to be promoted at all (default 0: the top memories whatever their counts).</summary>
     public int MinRecallCount { get; set; }
 
-    /// <summary>Folder the cartridge files are written to (created if missing; default <c>./cartridges</c>).</summary>
+    /// <summary>
+    /// Folder the cartridge files are written to (created if missing; default <c>cartridges</c>): a relative one inside the
+    /// memory's payload folder (<see cref="MemoryCore.MemoryOSOptions.PayloadFolder"/>), else the working directory. A purge
+    /// deletes a cartridge only inside the payload folder, when there is one.
+    /// </summary>
     public string Folder { get; set; } = "cartridges";
 
     /// <summary>Context positions left free after the cartridge for the prompt and the answer (default 64).</summary>

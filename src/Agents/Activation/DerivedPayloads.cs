@@ -12,6 +12,14 @@ namespace AgentMem.Agents.Activation;
 /// </summary>
 internal static class DerivedPayloads
 {
+    /// <summary>
+    /// The full path of a scheduler's <paramref name="folder"/>: a relative one inside the payload folder of
+    /// <paramref name="memory"/> (<see cref="MemoryOSOptions.PayloadFolder"/>), the only place an erasure deletes payload files
+    /// from, or the working directory without one.
+    /// </summary>
+    public static string FolderFor(MemoryOS memory, string folder) =>
+        Path.GetFullPath(folder, memory.Options.PayloadFolder ?? Environment.CurrentDirectory);
+
     /// <summary>True when the memory's payload file exists with the recorded size and SHA-256.</summary>
     public static bool IsIntact(MemoryItem item) => item.Payload?.IsIntactLocalFile() ?? false;
 

@@ -117,7 +117,8 @@ public sealed class ParametricMemories : IMemoryChangeListener
 
             // Only the adapter's own file, still the bytes recorded: a reference is data (an imported archive carries it), and
             // one naming the database with a source that never existed made a refresh delete the database.
-            if (purged && item.Payload is { } payload)
+            // Nor one outside the payload folder, which may be another database's (restored from an archive of it).
+            if (purged && item.Payload is { } payload && memory.OwnsPayloadFile(payload))
             {
                 payload.DeleteIfIntactLocalFile();
             }
@@ -181,13 +182,13 @@ public sealed class ParametricMemories : IMemoryChangeListener
 
     private string[] AdapterFiles()
     {
-        string folder = Path.GetFullPath(Options.Folder);
+        string folder = DerivedPayloads.FolderFor(memory, Options.Folder);
         return Directory.Exists(folder) ? Directory.GetFiles(folder, "*" + LoraAdapterFile.Extension) : [];
     }
 
     private (PayloadRef Payload, bool Fresh) Write(LoraAdapter adapter, Scope actor, string cubeId, string sourceRef)
     {
-        string folder = Path.GetFullPath(Options.Folder);
+        string folder = DerivedPayloads.FolderFor(memory, Options.Folder);
         Directory.CreateDirectory(folder);
 
         // Content and sources both name the file: the same weights registered from other memories are another memory.

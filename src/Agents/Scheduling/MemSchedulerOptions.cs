@@ -31,7 +31,10 @@ public sealed class MemSchedulerOptions
     public IReadOnlyCollection<string> UnrelatedTags { get; set; } =
         ["turn", MemoryAgent.ThoughtTag, MemoryAgent.FactTag, Lifecycle.SessionSummaryJob.KindTag, Lifecycle.SessionSummaryJob.SummaryTag, CoreMemoryBlocks.BlockTag];
 
-    /// <summary>Folder the cartridge and adapter files are written to (default <c>./derived</c>).</summary>
+    /// <summary>
+    /// Folder the cartridge and adapter files are written to (default <c>derived</c>): a relative one inside the memory's
+    /// payload folder (<see cref="MemoryCore.MemoryOSOptions.PayloadFolder"/>), else the working directory.
+    /// </summary>
     public string Folder { get; set; } = "derived";
 
     /// <summary>Who the derived memories are recorded as written by (default <c>mem-scheduler</c>).</summary>

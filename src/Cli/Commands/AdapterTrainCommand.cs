@@ -18,7 +18,7 @@ internal static class AdapterTrainCommand
         var modelFlags = new ModelFlags();
         var textFile = new Option<string?>("--text-file") { Description = "UTF-8 text to train on (read whole). Without it, trains on the --cube cube's active plaintext memories and registers a parametric memory." };
         var output = new Option<string?>("--out") { Description = "Adapter file (.amlora) to write; required with --text-file. With --cube the memory's own file goes in --dir, and --out, when given, gets a copy." };
-        var folder = new Option<string>("--dir") { Description = "With --cube: folder for the parametric memory's adapter file.", DefaultValueFactory = _ => new ParametricMemoryOptions().Folder };
+        var folder = new Option<string>("--dir") { Description = "With --cube: folder for the parametric memory's adapter file (default: adapters in the database's payload folder, DB.payloads beside a SQLite file; a purge deletes no adapter outside that folder).", DefaultValueFactory = _ => new ParametricMemoryOptions().Folder };
         var rank = new Option<int>("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => defaults.Rank };
         var alpha = new Option<float>("--alpha") { Description = "LoRA alpha (the update is scaled by alpha / rank).", DefaultValueFactory = _ => defaults.Alpha };
         var targets = new Option<string>("--targets") { Description = "Projections to adapt, comma-separated: q, k, v, o, w1, w2, w3.", DefaultValueFactory = _ => string.Join(',', defaults.Targets).ToLowerInvariant() };
@@ -111,7 +111,7 @@ internal static class AdapterTrainCommand
             // One sequence per memory, each from BOS: memories are independent texts, not one document.
             var model = modelFlags.Load(parse, ctx.Output.Err);
             var trained = Train(model, [.. sources.Select(s => model.Tokenizer.EncodeText(s.Text, bos: true))], options, new ProgressLines(ctx.Output.Err), ct);
-            var registered = await new ParametricMemories(memory, new ParametricMemoryOptions { Folder = parse.GetValue(folder)! })
+            var registered = await new ParametricMemories(memory, new ParametricMemoryOptions { Folder = Parsing.PayloadDir(parse, folder) })
                 .RegisterAsync(ctx.Scope, ctx.Cube, trained, sources, $"trained on request (adapter train) from the cube's {sources.Count} active plaintext memories", ct)
                 .ConfigureAwait(false);
             if (outPath is not null)

@@ -162,13 +162,13 @@ internal static class CartridgeCommands
         var modelFlags = new ModelFlags();
         var defaults = new ActivationSchedulerOptions();
         var top = new Option<int>("--top") { Description = "Plaintext memories to promote (by recall count, then strength, then recency).", DefaultValueFactory = _ => defaults.TopN };
-        var folder = new Option<string>("--dir") { Description = "Folder for cartridge files.", DefaultValueFactory = _ => defaults.Folder };
+        var folder = new Option<string>("--dir") { Description = "Folder for cartridge files (default: cartridges in the database's payload folder, DB.payloads beside a SQLite file; a purge deletes no cartridge outside that folder).", DefaultValueFactory = _ => defaults.Folder };
         var reserve = new Option<int>("--reserve") { Description = "Context positions left free after the cartridge.", DefaultValueFactory = _ => defaults.ReserveTokens };
         return verbs.Create("promote", "Encode the --cube cube's most recalled memories as a cartridge activation memory; archives a stale one (a source changed) and rebuilds.", [
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, top, folder, reserve,
         ], async (ctx, parse, ct) =>
         {
-            var options = new ActivationSchedulerOptions { TopN = parse.GetValue(top), Folder = parse.GetValue(folder)!, ReserveTokens = parse.GetValue(reserve) };
+            var options = new ActivationSchedulerOptions { TopN = parse.GetValue(top), Folder = Parsing.PayloadDir(parse, folder), ReserveTokens = parse.GetValue(reserve) };
             Verb.Validate(options.Validate);
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             await using var memory = ctx.OpenMemory();

@@ -93,8 +93,8 @@ internal static class ForgetCommand
     private static string OwnedCubesLine(UserForgetResult result) => result.OwnedCubes.Count == 0 ? string.Empty
         : $" Kept the {result.OwnedCubes.Count} cube(s) they own, with what others wrote there; 'agentmem cube delete ID --yes' as their owner deletes one: {TerminalText.Escape(string.Join(", ", result.OwnedCubes))}.";
 
-    // The SQLite file with the files SQLite keeps beside it, the index folder wherever it is, and the folders beside the
-    // database that cartridge and adapter files go to by default. Not the whole folder around the database: by default that
+    // The SQLite file with the files SQLite keeps beside it, the index folder wherever it is, the payload folder (cartridge
+    // and adapter files), and the folders beside the database that such files went to by default before it. Not the whole folder around the database: by default that
     // is the working directory, and the scan read a project tree (or a home folder) and reported its files.
     // A PostgreSQL server's files are not this process's to read.
     private static List<string> DataFiles(CliContext ctx)
@@ -112,6 +112,6 @@ internal static class ForgetCommand
         }
 
         string folder = Path.GetDirectoryName(database)!;
-        return [.. sqlite.Files, ctx.IndexDirectoryFor(ctx.Db), Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived")];
+        return [.. sqlite.Files, ctx.IndexDirectoryFor(ctx.Db), sqlite.PayloadDirectory, Path.Combine(folder, "cartridges"), Path.Combine(folder, "derived")];
     }
 }

@@ -74,13 +74,32 @@ internal static class ImportCommand
 
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var state);
-            var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", archive.Cube.Id, null, null, $"agentmem.cube v{CubeArchive.FormatVersion}");
-            // The embeddings in the same transaction: a restore that fails leaves nothing, so it can be run again as it was.
-            await ProgressDisplay.RunAsync(ctx.Output, progress => store.RestoreCubeAsync(archive.Cube, archive.Memories, audit, archive.Embeddings, ProgressDisplay.Phase(progress, "written", "memories"), ct));
+
+            // The archive names its cartridge and adapter files, not their bytes: restored as they were, both databases named
+            // one file, and a purge in either deleted what the other's memory needed. They become this database's own copies.
+            var payloads = await ArchivePayloads.CopyIntoAsync(archive, memory.Options.PayloadFolder!, ct);
+            archive = payloads.Archive;
+            string detail = string.Create(CultureInfo.InvariantCulture, $"agentmem.cube v{CubeArchive.FormatVersion}; {payloads.Files} payload file(s) copied, {payloads.Stale} missing or altered");
+            var audit = new AuditRecord(memory.TimeProvider.GetUtcNow(), ctx.Scope.Tenant, ctx.Scope.User, ctx.Scope.Agent, "import", archive.Cube.Id, null, null, detail);
+            try
+            {
+                // The embeddings in the same transaction: a restore that fails leaves nothing, so it can be run again as it was.
+                await ProgressDisplay.RunAsync(ctx.Output, progress => store.RestoreCubeAsync(archive.Cube, archive.Memories, audit, archive.Embeddings, ProgressDisplay.Phase(progress, "written", "memories"), ct));
+            }
+            catch
+            {
+                payloads.DeleteMade(); // nothing names them
+                throw;
+            }
+
             int embedded = archive.Embeddings?.Vectors.Count ?? 0;
 
             int versions = archive.Memories.Sum(h => h.Count);
-            ctx.Output.Result(new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded }, console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Restored cube '{TerminalText.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings.")));
+            string copied = payloads.Files == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", {payloads.Files:N0} payload files copied into {TerminalText.Escape(memory.Options.PayloadFolder!)}");
+            string stale = payloads.Stale == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" {payloads.Stale:N0} payload file(s) missing or altered: their memories are stale, and their scheduler builds them again.");
+            ctx.Output.Result(
+                new { cube = archive.Cube.Name, id = archive.Cube.Id, memories = archive.Memories.Count, versions, embeddings = embedded, payloadFiles = payloads.Files, stalePayloads = payloads.Stale },
+                console => console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"Restored cube '{TerminalText.Escape(archive.Cube.Name)}': [bold]{archive.Memories.Count:N0}[/] memories, {versions:N0} versions, {embedded:N0} embeddings{copied}.{stale}")));
         });
     }
 

@@ -9,6 +9,15 @@ namespace AgentMem.Cli.Commands;
 /// <summary>Parsing of verb arguments into domain values, with messages a person can act on.</summary>
 internal static class Parsing
 {
+    /// <summary>
+    /// A payload writer's <c>--dir</c>: given, the user's folder, read from the working directory; left out, the option's
+    /// relative default, which the writer puts in the database's payload folder, the one folder a purge deletes its files from.
+    /// </summary>
+    public static string PayloadDir(ParseResult parse, Option<string> dir) =>
+        parse.GetResult(dir) is { Implicit: false } && parse.GetValue(dir) is { } given && !string.IsNullOrWhiteSpace(given)
+            ? Path.GetFullPath(given)
+            : parse.GetValue(dir)!;
+
     public static MemoryId Id(string? text) =>
         MemoryId.TryParse(text?.Trim(), out var id)
             ? id

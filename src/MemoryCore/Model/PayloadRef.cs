@@ -39,6 +39,24 @@ public sealed record PayloadRef(string Uri, string MediaType, long SizeBytes, st
     }
 
     /// <summary>
+    /// True when the reference is a <c>file:</c> URI naming a file inside <paramref name="folder"/> (at any depth, the path
+    /// normalised first, so <c>..</c> cannot step out): a database's own payload files lie in its payload folder
+    /// (<see cref="MemoryOSOptions.PayloadFolder"/>), and one elsewhere may be another database's or the user's.
+    /// </summary>
+    public bool IsLocalFileIn(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (!System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) || !uri.IsFile)
+        {
+            return false;
+        }
+
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return Path.GetFullPath(uri.LocalPath).StartsWith(root, comparison);
+    }
+
+    /// <summary>
     /// Deletes the local file the reference names, and only when it is a <c>file:</c> URI whose file still holds the recorded
     /// bytes (<see cref="IsIntactLocalFile"/>); returns whether it did. A reference is data (an imported archive carries it as
     /// is), so one naming any other file (the database, another tenant's cartridge) must not get that file deleted.

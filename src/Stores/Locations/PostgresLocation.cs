@@ -43,18 +43,29 @@ public sealed record PostgresLocation : StoreLocation
     /// machine naming the same database share it as processes share a SQLite file's folder, and different databases never
     /// meet.
     /// </summary>
-    public override string DefaultIndexDirectory
+    public override string DefaultIndexDirectory => Path.Combine(UserFolder("XDG_CACHE_HOME", ".cache"), "agentmem", "indexes", FolderName);
+
+    /// <summary>
+    /// <c>$XDG_DATA_HOME/agentmem/payloads/HOST-PORT-DB-HASH</c> (or under <c>~/.local/share</c>): per database, as the
+    /// index folder is, but among the user's data rather than a cache (a cartridge or adapter costs a model run to make).
+    /// </summary>
+    public override string PayloadDirectory => Path.Combine(UserFolder("XDG_DATA_HOME", Path.Combine(".local", "share")), "agentmem", "payloads", FolderName);
+
+    // The database as a folder name: readable, and told apart by a hash of the whole location.
+    private string FolderName
     {
         get
         {
-            string cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
-                ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? home : Path.GetTempPath(), ".cache");
             string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Display)))[..12];
             string readable = new([.. Display["postgresql://".Length..].Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-')]);
-            return Path.Combine(cache, "agentmem", "indexes", $"{readable.Trim('-')}-{hash}");
+            return $"{readable.Trim('-')}-{hash}";
         }
     }
+
+    private static string UserFolder(string variable, string underHome) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? home : Path.GetTempPath(), underHome);
 
     /// <summary>The name of the database this location names.</summary>
     public string Database => new NpgsqlConnectionStringBuilder(PostgresConnectionString.ToKeywordForm(ConnectionString)).Database

@@ -12,6 +12,9 @@ public sealed record SqliteLocation(string Path) : StoreLocation
     /// <inheritdoc/>
     public override string DefaultIndexDirectory => Path + ".index";
 
+    /// <inheritdoc/>
+    public override string PayloadDirectory => Path + ".payloads";
+
     /// <summary>
     /// The database file and the files SQLite keeps beside it, under its name plus a suffix, while it is open: the
     /// write-ahead log (<c>-wal</c>), its shared-memory index (<c>-shm</c>) and the rollback journal (<c>-journal</c>).

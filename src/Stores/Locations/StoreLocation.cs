@@ -48,6 +48,14 @@ public abstract record StoreLocation
     /// </summary>
     public abstract string DefaultIndexDirectory { get; }
 
+    /// <summary>
+    /// The store's payload folder (<see cref="MemoryCore.MemoryOSOptions.PayloadFolder"/>): where the KV cartridges and LoRA
+    /// adapters of its activation and parametric memories are written, and the only place a purge deletes them from. One
+    /// per database, so two databases never share a file: beside a SQLite file; in a per-database folder of the user's data
+    /// folder for a server database.
+    /// </summary>
+    public abstract string PayloadDirectory { get; }
+
     /// <summary>Opens (creating and migrating as needed) the store at this location.</summary>
     public IMemoryStore Open() => Open(schemaProgress: null);
 
