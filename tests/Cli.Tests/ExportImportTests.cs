@@ -512,6 +512,35 @@ public sealed class ExportImportTests : IDisposable
         Assert.False(Directory.Exists(target.DbPath + ".payloads"));
     }
 
+    [Fact]
+    public async Task A_cube_import_writes_as_its_caller_and_refuses_an_archive_naming_another_user()
+    {
+        // Restored as --user bob, an archive edited to name alice made a cube "owned by" alice, full of her "memories", that
+        // bob could not read and his own forget missed; the Mem0 import has always refused a file naming another user.
+        Assert.Equal(0, (await source.RunAsync("add", "I owe bob 500 dollars", "--cube", "diary", "--user", "bob")).Code);
+        string own = Path.Combine(source.Folder, "diary.jsonl");
+        Assert.Equal(0, (await source.RunAsync("export", "--cube", "diary", "--user", "bob", "--out", own)).Code);
+        string text = await File.ReadAllTextAsync(own);
+        Assert.Contains("\"user\":\"bob\"", text, StringComparison.Ordinal);
+        string forged = Path.Combine(target.Folder, "forged.jsonl");
+        await File.WriteAllTextAsync(forged, text.Replace("\"user\":\"bob\"", "\"user\":\"alice\"", StringComparison.Ordinal));
+
+        var (code, _, err) = await target.RunAsync("import", "cube", forged, "--user", "bob");
+
+        Assert.Equal(1, code);
+        Assert.Contains("names user 'alice'", err, StringComparison.Ordinal);
+        Assert.Contains("Nothing was restored", err, StringComparison.Ordinal);
+        Assert.Empty((await target.JsonAsync("cube", "list")).GetProperty("cubes").EnumerateArray());
+
+        // Bob's own archive is his to restore; the tenant (no --user) keeps the users an archive names.
+        Assert.Equal(0, (await target.RunAsync("import", "cube", own, "--user", "bob")).Code);
+        Assert.Equal(1, (await target.JsonAsync("list", "--cube", "diary", "--user", "bob")).GetProperty("count").GetInt32());
+        using var tenantWide = new CliRunner();
+        Assert.Equal(0, (await tenantWide.RunAsync("import", "cube", forged)).Code);
+        var listed = await tenantWide.JsonAsync("list", "--cube", "diary", "--user", "alice");
+        Assert.Equal("alice", listed.GetProperty("items")[0].GetProperty("scope").GetProperty("user").GetString());
+    }
+
     // An activation memory in cube "work" (with a plaintext one), its cartridge file in folder: where the scheduler writes.
     private static async Task<(string Id, string File)> AddCartridgeAsync(CliRunner cli, string folder)
     {

@@ -57,7 +57,7 @@ internal static class ImportCommand
     private static Command CreateCube(Verbs verbs)
     {
         var file = new Argument<FileInfo>("file") { Description = "A file written by 'agentmem export' (format agentmem.cube, see docs/formats.md)." };
-        return verbs.Create("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused. Progress goes to standard error (with --json, 'read' and 'written' events before the result).", [file], async (ctx, parse, ct) =>
+        return verbs.Create("cube", "Restore an exported cube (ids, versions, timestamps kept) into a new cube; --cube renames it. Nothing is written if any line is refused. The cube and its memories are --user's and --agent's: an archive naming another user or agent is refused, and only an import with neither keeps the archive's users and agents. Progress goes to standard error (with --json, 'read' and 'written' events before the result).", [file], async (ctx, parse, ct) =>
         {
             // A large archive takes minutes to read and to restore: both show how far they are, as a conversation import does.
             var archive = await ProgressDisplay.RunAsync(ctx.Output, progress => CubeArchiveReader.ReadFileAsync(parse.GetValue(file)!.FullName, ctx.Scope.Tenant, ProgressDisplay.Phase(progress, "read", "memories"), ct));
@@ -71,6 +71,8 @@ internal static class ImportCommand
                 // Kept from before the rule: restored so, the cube could not be reached over REST (a URL path drops it).
                 throw new MemoryCore.Errors.MemoryValidationException($"The archive's cube is named '{archive.Cube.Name}', which a URL path cannot carry; restore it under another name with --cube NEW_NAME.");
             }
+
+            archive = archive.ImportedBy(ctx.Scope); // written as its caller, as every import is: refused before anything is written
 
             var store = ctx.OpenStore();
             await using var memory = ctx.Compose(store, null, out var state);

@@ -221,31 +221,14 @@ public static class Mem0Reader
         };
     }
 
-    /// <summary>
-    /// <paramref name="item"/> as <paramref name="importer"/> writes it. Every other write stamps its caller as the
-    /// memory's author; an import that kept the file's <c>user_id</c> let a caller put words in another user's mouth (their
-    /// filters, de-duplication and erasure all count the memory as theirs) and left what it imported out of its own erasure.
-    /// </summary>
-    private static MemoryItem ImportedBy(MemoryItem item, Scope importer, int index)
-    {
-        if (importer.User is null && importer.Agent is null)
+    /// <summary><paramref name="item"/> as <paramref name="importer"/> writes it (<see cref="ImportAuthor"/>).</summary>
+    private static MemoryItem ImportedBy(MemoryItem item, Scope importer, int index) =>
+        item with
         {
-            // The tenant's scope keeps the users and agents the file names.
-            return item with { Scope = new Scope(importer.Tenant, item.Scope.User, item.Scope.Agent, item.Scope.Session ?? importer.Session) };
-        }
-
-        string? user = Author(item.Scope.User, importer.User, "user", "user_id");
-        string? agent = Author(item.Scope.Agent, importer.Agent, "agent", "agent_id");
-        return item with { Scope = new Scope(importer.Tenant, user, agent, item.Scope.Session ?? importer.Session) };
-
-        // Both fields are the importer's once it names either: an agent-only importer keeping the file's user_id would still
-        // write as another user, and a user keeping the file's agent_id as an agent it is not.
-        string? Author(string? named, string? own, string what, string field) =>
-            named is null || string.Equals(named, own, StringComparison.Ordinal) ? own
-            : throw new AccessDeniedException(
-                $"Mem0 memory #{index + 1} ({item.Provenance.SourceRef}) names {what} '{named}' ({field}), but scope {importer} imports it, "
-                + $"and an import writes as its caller: remove the {field}, or import as the tenant (no user, no agent) to keep the file's users and agents. Nothing was stored.");
-    }
+            Scope = ImportAuthor.Stamp(item.Scope, importer, (what, named) => new AccessDeniedException(
+                $"Mem0 memory #{index + 1} ({item.Provenance.SourceRef}) names {what} '{named}' ({what}_id), but scope {importer} imports it, "
+                + $"and an import writes as its caller: remove the {what}_id, or import as the tenant (no user, no agent) to keep the file's users and agents. Nothing was stored.")),
+        };
 
     /// <summary>" (id ID)" for a memory whose id can be read, to name it in an error; empty otherwise.</summary>
     private static string IdLabel(JsonElement m) =>
