@@ -44,7 +44,7 @@ internal static class AdapterTrainCommand
             if (outPath is not null)
             {
                 // Before training: from a cube, a copy that failed at the end made a run whose memory was registered exit 1.
-                Parsing.OutputFile(ctx, outPath);
+                Parsing.OutputFile(ctx, outPath, "--out", [.. modelFlags.Inputs(parse), (textFile.Name, file)]);
             }
 
             int n = parse.GetValue(steps);

@@ -47,7 +47,8 @@ internal static class AnnBenchCommand
         {
             if (parse.GetValue(json) is { } jsonOut)
             {
-                Parsing.OutputFile(ctx, jsonOut, "--json"); // before the run, not after it: never over the database
+                // Before the run, not after it: never over the database, the vectors or the index it reads.
+                Parsing.OutputFile(ctx, jsonOut, "--json", [.. new[] { baseFile, queryFile, truthFile }.Select(o => (o.Name, (string?)parse.GetValue(o))), (spannDir.Name, parse.GetValue(spannDir))]);
             }
 
             string kind = parse.GetValue(indexKind)!.ToLowerInvariant();

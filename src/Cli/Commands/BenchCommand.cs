@@ -58,23 +58,25 @@ internal static class BenchCommand
             file, ks, granularity, limit, json, report, includeAdversarial, contextK, workDb, postgres, qaUrl, qaModel, qaKey, judgeModel, judgeMaxTokens, noFullContext, retriever, baseline, conversations, features, ablation, waitForEmbeddings, vectorWeight, fusion, tokenizer, rerankFeatures,
         ], async (ctx, parse, ct) =>
         {
-            // Before the run (minutes to hours): a result written over the database or into its index folder would replace it.
+            // Before the run (minutes to hours): a result written over the database, into its index folder or over the dataset
+            // would replace it.
+            (string, string?) datasetFile = ("dataset", parse.GetValue(file));
             if (parse.GetValue(json) is { } jsonOut)
             {
-                Parsing.OutputFile(ctx, jsonOut, "--json");
+                Parsing.OutputFile(ctx, jsonOut, "--json", datasetFile);
             }
 
             if (parse.GetValue(report) is { } reportOut)
             {
                 foreach (string name in (string[])["result.json", "report.md", "recall.svg"])
                 {
-                    Parsing.OutputFile(ctx, Path.Combine(reportOut, name), "--report");
+                    Parsing.OutputFile(ctx, Path.Combine(reportOut, name), "--report", datasetFile);
                 }
             }
 
             if (parse.GetValue(rerankFeatures) is { } featuresOut)
             {
-                Parsing.OutputFile(ctx, featuresOut, "--rerank-features");
+                Parsing.OutputFile(ctx, featuresOut, "--rerank-features", datasetFile);
             }
 
             var options = new BenchmarkOptions

@@ -87,7 +87,7 @@ internal static class CartridgeCommands
 
             KvCompressor compressor = null!;
             Verb.Validate(() => compressor = new KvCompressor(options));
-            string? path = parse.GetValue(output) is { } given ? Parsing.OutputFile(ctx, given) : null;
+            string? path = parse.GetValue(output) is { } given ? Parsing.OutputFile(ctx, given, "--out", [.. modelFlags.Inputs(parse), (textFile.Name, parse.GetValue(textFile))]) : null;
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct);
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             var llama = generator.Model;

@@ -38,7 +38,7 @@ internal static class CartridgeTrainCommand
                 ChunkSize = Math.Min(defaults.ChunkSize, parse.GetValue(seqLen) / 3),
             };
             Verb.Validate(options.Validate);
-            string path = Parsing.OutputFile(ctx, parse.GetValue(output));
+            string path = Parsing.OutputFile(ctx, parse.GetValue(output), "--out", [.. modelFlags.Inputs(parse), (textFile.Name, parse.GetValue(textFile))]);
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             var llama = generator.Model;

@@ -38,7 +38,7 @@ internal static class ModelCommand
             modelFlags.Model, modelFlags.Tokenizer, modelFlags.Backend, modelFlags.Context, textFile, output, bases,
         ], async (ctx, parse, ct) =>
         {
-            string path = Parsing.OutputFile(ctx, parse.GetValue(output));
+            string path = Parsing.OutputFile(ctx, parse.GetValue(output), "--out", [.. modelFlags.Inputs(parse), (textFile.Name, parse.GetValue(textFile)), .. (parse.GetValue(bases) ?? []).Select(b => (bases.Name, (string?)b))]);
             string text = await File.ReadAllTextAsync(parse.GetValue(textFile)!, ct).ConfigureAwait(false);
             var generator = modelFlags.Load(parse, ctx.Output.Err);
             var chain = (parse.GetValue(bases) ?? []).Select(KvCartridge.Load).ToList();

@@ -37,6 +37,12 @@ internal sealed class ModelFlags
 
     public Option<int?> Context { get; }
 
+    /// <summary>
+    /// The model and tokenizer these flags name, each with its flag: the inputs a verb's output file must not replace
+    /// (<see cref="Parsing.OutputFile"/>).
+    /// </summary>
+    public (string Option, string? Path)[] Inputs(ParseResult parse) => [(Model.Name, parse.GetValue(Model)), (Tokenizer.Name, parse.GetValue(Tokenizer))];
+
     /// <summary>The <c>--context</c> option under <paramref name="name"/>.</summary>
     public static Option<int?> ContextOption(string name) => new(name)
     {

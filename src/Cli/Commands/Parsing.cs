@@ -68,10 +68,17 @@ internal static class Parsing
     /// training, and the result was lost. A file of the <c>--db</c> database (the SQLite file, its write-ahead log,
     /// shared-memory and journal files) or one inside its index folder is refused, symbolic links followed: the save renames
     /// its file over the target, so <c>export --out agentmem.db</c> replaced every cube of the database with one cube's
-    /// export and exited 0.
+    /// export and exited 0. So is a file the command reads (<paramref name="inputs"/>: its model checkpoint or a file of its
+    /// model folder, its tokenizer, its text or dataset), links followed too: <c>adapter train --out</c> naming the
+    /// <c>--model</c> checkpoint replaced the model the adapter is bound to, read-only or not (a rename needs only the folder).
     /// </summary>
+    /// <param name="ctx">The verb's context (its database).</param>
+    /// <param name="path">The output file as given.</param>
+    /// <param name="option">The option that names it, for messages.</param>
+    /// <param name="inputs">The files the command reads, each with the option that names it; a folder stands for every file
+    /// under it; a null or blank path is skipped.</param>
     /// <returns><paramref name="path"/> as given.</returns>
-    public static string OutputFile(CliContext ctx, string? path, string option = "--out")
+    public static string OutputFile(CliContext ctx, string? path, string option = "--out", params ReadOnlySpan<(string Option, string? Path)> inputs)
     {
         ArgumentNullException.ThrowIfNull(ctx);
         if (string.IsNullOrWhiteSpace(path))
@@ -90,6 +97,7 @@ internal static class Parsing
         }
 
         RefuseDatabaseFiles(ctx, full, path, option);
+        RefuseInputFiles(full, path, option, inputs);
 
         // An I/O failure here (a file where a folder should be, no permission) is reported as such, exit 1.
         if (Path.GetDirectoryName(full) is { Length: > 0 } folder)
@@ -123,6 +131,57 @@ internal static class Parsing
             {
                 throw new MemoryValidationException($"{option} '{path}' is inside the index folder of the database ({index}), which AgentMem manages and rebuilds. Name a file elsewhere.");
             }
+        }
+    }
+
+    // The file the save would replace, compared with each file the command reads as its links resolve (the input's and the
+    // output's): the save renames over its target, so an input named as the output was gone once the work was done.
+    private static void RefuseInputFiles(string full, string path, string option, ReadOnlySpan<(string Option, string? Path)> inputs)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        string target = Followed(full);
+        foreach (var (name, input) in inputs)
+        {
+            if (string.IsNullOrWhiteSpace(input))
+            {
+                continue;
+            }
+
+            string inputFull;
+            try
+            {
+                inputFull = Path.GetFullPath(input);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                continue; // not a path anything could be read from: the command reports it when it reads
+            }
+
+            if (Directory.Exists(inputFull))
+            {
+                // Each file on its own, followed: a Hugging Face cache's snapshot folder holds links to its blobs.
+                if (FilesUnder(inputFull).Any(f => string.Equals(Followed(f), target, comparison)))
+                {
+                    throw new MemoryValidationException($"{option} '{path}' is a file of the {name} folder this command reads ({input}); writing it would replace it. Name another file.");
+                }
+            }
+            else if (string.Equals(Followed(inputFull), target, comparison))
+            {
+                throw new MemoryValidationException($"{option} '{path}' is the {name} file this command reads ({input}); writing it would replace it. Name another file.");
+            }
+        }
+    }
+
+    // Every file under a folder; a folder that cannot be listed has nothing this command could read either.
+    private static string[] FilesUnder(string folder)
+    {
+        try
+        {
+            return Directory.GetFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
         }
     }
 

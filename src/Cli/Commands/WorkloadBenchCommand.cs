@@ -30,7 +30,7 @@ internal static class WorkloadBenchCommand
         {
             if (parse.GetValue(json) is { } jsonOut)
             {
-                Parsing.OutputFile(ctx, jsonOut, "--json"); // before the run, not after it: never over the database
+                Parsing.OutputFile(ctx, jsonOut, "--json", (dataset.Name, parse.GetValue(dataset))); // before the run, not after it: never over the database or the dataset
             }
 
             var states = new System.Runtime.CompilerServices.ConditionalWeakTable<AgentMem.MemoryCore.MemoryOS, Retrieval.State.RetrievalState>();
