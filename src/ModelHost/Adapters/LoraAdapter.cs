@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace AgentMem.ModelHost;
 
 /// <summary>
@@ -22,6 +24,14 @@ public sealed class LoraAdapter
     public const int FingerprintBytes = 32;
 
     /// <summary>
+    /// The largest magnitude an A or B value, and the scale alpha / rank, may have (10,000). An entry of the update scale·B·A is
+    /// then at most scale × rank × max|B| × max|A| ≈ 4·10¹⁵, which neither overflows float32 (3.4·10³⁸) when attached nor
+    /// when folded into the weights; a finite 1e38 passed every NaN check and made every logit NaN. Trained adapters hold
+    /// values far below it (LoRA starts from B = 0 and A within ±1/√in).
+    /// </summary>
+    public const float MaxMagnitude = 10_000f;
+
+    /// <summary>
     /// Why a non-finite value is refused wherever one can enter: attached, it makes every logit NaN (and greedy decoding then
     /// picks token 0 without a word); merged, it writes NaN into the weights every view shares, which unmerging cannot take out.
     /// </summary>
@@ -38,8 +48,9 @@ public sealed class LoraAdapter
     /// <paramref name="layers"/> layers, width <paramref name="dim"/>, key/value width <paramref name="kvDim"/> and feed-forward
     /// width <paramref name="hiddenDim"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">A size is not positive, the rank is above <see cref="MaxRank"/>, alpha is not finite,
-    /// the targets are empty or repeated, or the fingerprint is not 32 bytes.</exception>
+    /// <exception cref="ArgumentException">A size is not positive, the rank is above <see cref="MaxRank"/>, alpha is not a
+    /// positive finite number or alpha / rank is above <see cref="MaxMagnitude"/>, the targets are empty or repeated, or the
+    /// fingerprint is not 32 bytes.</exception>
     public LoraAdapter(
         int layers,
         int dim,
@@ -63,6 +74,12 @@ public sealed class LoraAdapter
         {
             // Zero does nothing and a negative alpha turns the update round; training refuses both, so must a loaded file.
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be a positive finite number.");
+        }
+
+        if (alpha / rank > MaxMagnitude)
+        {
+            // The scale multiplies every update: with alpha 1e38 no value of A or B was small enough not to overflow.
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, string.Create(CultureInfo.InvariantCulture, $"alpha / rank (the update's scale) must be at most {MaxMagnitude}; got {alpha} / {rank}."));
         }
 
         if (baseFingerprint.Length != FingerprintBytes)
@@ -193,8 +210,8 @@ public sealed class LoraAdapter
     public float[] GetB(LoraTarget target, int layer) => b[Index(target, layer)];
 
     /// <summary>Copies A ([rank × in]) and B ([out × rank]) of <paramref name="target"/> in <paramref name="layer"/> into the adapter.</summary>
-    /// <exception cref="ArgumentException">Unknown target or layer, a matrix of the wrong size, or a value that is NaN or infinite
-    /// (nothing is copied).</exception>
+    /// <exception cref="ArgumentException">Unknown target or layer, a matrix of the wrong size, or a value that is NaN, infinite
+    /// or beyond ±<see cref="MaxMagnitude"/> (nothing is copied).</exception>
     public void SetWeights(LoraTarget target, int layer, ReadOnlySpan<float> aValues, ReadOnlySpan<float> bValues)
     {
         int i = Index(target, layer);
@@ -204,14 +221,14 @@ public sealed class LoraAdapter
         }
 
         // Checked before anything is copied, so a refused call leaves the adapter as it was.
-        if (!TensorPrimitives.IsFiniteAll(aValues))
+        if (Unusable(aValues) is { } badA)
         {
-            throw new ArgumentException($"A of {target} in layer {layer} {NonFinite}", nameof(aValues));
+            throw new ArgumentException($"A of {target} in layer {layer} {badA}", nameof(aValues));
         }
 
-        if (!TensorPrimitives.IsFiniteAll(bValues))
+        if (Unusable(bValues) is { } badB)
         {
-            throw new ArgumentException($"B of {target} in layer {layer} {NonFinite}", nameof(bValues));
+            throw new ArgumentException($"B of {target} in layer {layer} {badB}", nameof(bValues));
         }
 
         aValues.CopyTo(a[i]);
@@ -255,32 +272,54 @@ public sealed class LoraAdapter
     }
 
     /// <summary>
-    /// The first A or B that holds NaN or an infinity, named as "B of Q in layer 3", or null when every value is finite. The
-    /// tensors are the adapter's own arrays, filled in place by trainers, so what <see cref="SetWeights"/> checks can still be
-    /// broken afterwards: the file and the model check again (one pass over the adapter, as saving or hashing it is).
+    /// The first A or B that holds NaN, an infinity or a value beyond ±<see cref="MaxMagnitude"/>, named with the problem, as
+    /// "B of Q in layer 3 holds 1E+38, beyond …", or null when every value is usable. The tensors are the adapter's own
+    /// arrays, filled in place by trainers, so what <see cref="SetWeights"/> checks can still be broken afterwards: the file
+    /// and the model check again (one pass over the adapter, as saving or hashing it is).
     /// </summary>
-    internal string? FindNonFinite()
+    internal string? FindUnusable()
     {
         for (int i = 0; i < a.Length; i++)
         {
-            string? matrix = !TensorPrimitives.IsFiniteAll<float>(a[i]) ? "A" : !TensorPrimitives.IsFiniteAll<float>(b[i]) ? "B" : null;
+            var (matrix, why) = Unusable(a[i]) is { } badA ? ("A", badA) : Unusable(b[i]) is { } badB ? ("B", badB) : (null, null);
             if (matrix is not null)
             {
-                return $"{matrix} of {targets[i / Layers]} in layer {i % Layers}";
+                return $"{matrix} of {targets[i / Layers]} in layer {i % Layers} {why}";
             }
         }
 
         return null;
     }
 
-    /// <summary>Throws unless every value of every A and B is finite (see <see cref="NonFinite"/> for why).</summary>
-    /// <exception cref="ArgumentException">A value is NaN or infinite; the message names the matrix, target and layer.</exception>
-    internal void EnsureFinite(string paramName)
+    /// <summary>Throws unless every value of every A and B is finite and within ±<see cref="MaxMagnitude"/> (see there for why).</summary>
+    /// <exception cref="ArgumentException">A value is NaN, infinite or too large; the message names the matrix, target and layer.</exception>
+    internal void EnsureUsable(string paramName)
     {
-        if (FindNonFinite() is { } where)
+        if (FindUnusable() is { } where)
         {
-            throw new ArgumentException($"{Origin}: {where} {NonFinite}", paramName);
+            throw new ArgumentException($"{Origin}: {where}", paramName);
         }
+    }
+
+    /// <summary>
+    /// What is wrong with <paramref name="values"/> as an A or B, after the words naming the matrix ("holds NaN or an infinity:
+    /// …", "holds 1E+38, beyond …"), or null when every value is finite and within ±<see cref="MaxMagnitude"/>.
+    /// </summary>
+    internal static string? Unusable(ReadOnlySpan<float> values)
+    {
+        // One pass for the common case: the largest magnitude is NaN when any value is, and NaN fails the comparison.
+        if (values.IsEmpty || MathF.Abs(TensorPrimitives.MaxMagnitude(values)) <= MaxMagnitude)
+        {
+            return null;
+        }
+
+        if (!TensorPrimitives.IsFiniteAll(values))
+        {
+            return NonFinite;
+        }
+
+        float largest = values[TensorPrimitives.IndexOfMaxMagnitude(values)];
+        return string.Create(CultureInfo.InvariantCulture, $"holds {largest}, beyond the ±{MaxMagnitude} an adapter value may reach (LoraAdapter.MaxMagnitude): its update scale·B·A could overflow to an infinity, which makes every logit NaN and, merged, leaves the weights unrecoverable (a diverged training run?).");
     }
 
     /// <summary>Bit i set when the adapter adapts target i (the file's target mask).</summary>

@@ -168,10 +168,11 @@ public static class LoraAdapterFile
             o += bytes;
         }
 
-        // The checksum holds for NaN that was saved (older builds wrote them): refused here, before a model sees one.
-        if (adapter.FindNonFinite() is { } where)
+        // The checksum holds for a NaN or a huge value that was saved (older builds wrote them): refused here, before a model
+        // sees one.
+        if (adapter.FindUnusable() is { } where)
         {
-            throw new ModelFormatException($"{source}: LoRA adapter's {where} {LoraAdapter.NonFinite}");
+            throw new ModelFormatException($"{source}: LoRA adapter's {where}");
         }
 
         return adapter;
@@ -256,8 +257,9 @@ public static class LoraAdapterFile
             throw new ArgumentException($"This LoRA adapter would be a file of {fileBytes} bytes; at most {Array.MaxLength} can be loaded.", nameof(adapter));
         }
 
-        // Last, as it reads every tensor: Load refuses a NaN or an infinity, since one makes every logit NaN.
-        adapter.EnsureFinite(nameof(adapter));
+        // Last, as it reads every tensor: Load refuses a NaN, an infinity or a value beyond LoraAdapter.MaxMagnitude, since
+        // one makes every logit NaN.
+        adapter.EnsureUsable(nameof(adapter));
 
         static long StringBytes(string value, string what)
         {
@@ -335,7 +337,7 @@ public static class LoraAdapterFile
         int mask = ReadInt(data, ref o), dtype = ReadInt(data, ref o);
         const int Limit = 1 << 20;
         if (layers is <= 0 or > 4096 || dim is <= 0 or > Limit || kvDim is <= 0 or > Limit || hidden is <= 0 or > Limit || rank is <= 0 or > LoraAdapter.MaxRank
-            || mask is <= 0 or >= 1 << 7 || !float.IsFinite(alpha) || alpha <= 0)
+            || mask is <= 0 or >= 1 << 7 || !float.IsFinite(alpha) || alpha <= 0 || alpha / rank > LoraAdapter.MaxMagnitude)
         {
             throw new ModelFormatException($"{source}: implausible LoRA adapter header (layers {layers}, dim {dim}, kv dim {kvDim}, hidden {hidden}, rank {rank}, alpha {alpha}, target mask {mask}); the file is corrupt.");
         }

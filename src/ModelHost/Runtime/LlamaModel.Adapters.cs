@@ -52,7 +52,8 @@ public sealed partial class LlamaModel
     /// KV cartridges made with adapters are not mistaken for plain ones.
     /// </summary>
     /// <exception cref="ModelFormatException">An adapter was trained on another model or for another shape.</exception>
-    /// <exception cref="ArgumentException">An adapter holds NaN or an infinity (every logit would be NaN).</exception>
+    /// <exception cref="ArgumentException">An adapter holds NaN, an infinity or a value beyond ±<see cref="LoraAdapter.MaxMagnitude"/>
+    /// (every logit would be NaN).</exception>
     /// <exception cref="NotSupportedException">The model runs on the ILGPU backend (adapters are CPU-only for now).</exception>
     /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public LlamaModel WithAdapters(params IReadOnlyList<LoraAdapter> attached)
@@ -68,7 +69,7 @@ public sealed partial class LlamaModel
         {
             ArgumentNullException.ThrowIfNull(adapter, nameof(attached));
             adapter.EnsureFits(this);
-            adapter.EnsureFinite(nameof(attached));
+            adapter.EnsureUsable(nameof(attached));
         }
 
         return new LlamaModel(this, [.. attached]);
@@ -77,11 +78,14 @@ public sealed partial class LlamaModel
     /// <summary>
     /// Folds <paramref name="adapter"/> into the weights: W += (alpha/r)·B·A for each target and layer, so it costs nothing per
     /// token afterwards. Changes the weights every view of this model shares; do not run it while a forward pass is running.
-    /// <see cref="Unmerge"/> takes it out again (to float rounding: each weight comes back within one rounding step).
+    /// <see cref="Unmerge"/> takes it out again to float rounding: each weight comes back within one rounding step of the merged
+    /// weight W + (alpha/r)·B·A, which for an update the size of the weights (a trained adapter's) is within a rounding step
+    /// of W; an update far larger than the weights takes their low bits with it, so attach such an adapter instead.
     /// </summary>
     /// <exception cref="ModelFormatException">The adapter was trained on another model or for another shape.</exception>
-    /// <exception cref="ArgumentException">The adapter holds NaN or an infinity: merged, it would leave NaN in the weights for
-    /// good (unmerging cannot take it out); the weights are left as they are.</exception>
+    /// <exception cref="ArgumentException">The adapter holds NaN, an infinity or a value beyond ±<see cref="LoraAdapter.MaxMagnitude"/>,
+    /// or a merged weight would not be finite (the model's own weight there is not): merged, it would leave NaN or an infinity
+    /// in the weights for good (unmerging cannot take it out); the weights are left as they are.</exception>
     /// <exception cref="NotSupportedException">The weights are int8 (they cannot hold the sum), or the backend is ILGPU.</exception>
     /// <exception cref="ObjectDisposedException">The model is disposed.</exception>
     public void Merge(LoraAdapter adapter) => Fold(adapter, merge: true);
@@ -148,7 +152,7 @@ public sealed partial class LlamaModel
         if (merge)
         {
             // NaN − NaN is NaN: once folded in, no unmerge gives the weights back.
-            adapter.EnsureFinite(nameof(adapter));
+            adapter.EnsureUsable(nameof(adapter));
         }
 
         byte[] id = adapter.ComputeId();
@@ -160,6 +164,21 @@ public sealed partial class LlamaModel
             if (!merge && index < 0)
             {
                 throw new InvalidOperationException("this LoRA adapter is not merged into the model (or its tensors changed since it was merged).");
+            }
+
+            if (merge)
+            {
+                // Every target before the first row changes, so a refused merge leaves the weights as they were. With A, B and the
+                // scale within LoraAdapter.MaxMagnitude an entry of the update is finite and at most about 4e15, and a finite
+                // float plus that rounds to a finite float (float.MaxValue's rounding step is 2e31): a folded row is finite
+                // exactly when the row is, so the weights are checked rather than the update computed twice.
+                foreach (var target in adapter.Targets)
+                {
+                    if (NonFiniteLayer(Matrix(target)) is int layer)
+                    {
+                        throw new ArgumentException($"{adapter.Origin}: cannot merge it: the model's weights of {target} in layer {layer} hold NaN or an infinity, so W + scale·B·A there would not be finite either, and no unmerge could take it out again. The weights are left as they are.", nameof(adapter));
+                    }
+                }
             }
 
             foreach (var target in adapter.Targets)
@@ -189,6 +208,22 @@ public sealed partial class LlamaModel
         LoraTarget.W3 => w3,
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
+
+    /// <summary>The first layer of <paramref name="m"/> holding a weight that is NaN or infinite, or null.</summary>
+    private static int? NonFiniteLayer(WeightMatrix m)
+    {
+        float[] weights = m.Floats!;
+        int size = m.Rows * m.Cols;
+        for (int l = 0; l < m.Layers; l++)
+        {
+            if (!TensorPrimitives.IsFiniteAll<float>(weights.AsSpan((int)((long)l * size), size)))
+            {
+                return l;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>W[layer] ± scale·B·A, row by row: the same update row is computed both ways, so unmerging undoes merging to rounding.</summary>
     private static void FoldTarget(WeightMatrix m, LoraAdapter adapter, LoraTarget target, bool merge)

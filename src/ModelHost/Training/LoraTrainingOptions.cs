@@ -8,7 +8,7 @@ public sealed record LoraTrainingOptions
     /// <summary>LoRA rank r (rows of A, columns of B). Default 4.</summary>
     public int Rank { get; init; } = 4;
 
-    /// <summary>LoRA alpha; the update is scaled by alpha / rank. Default 8.</summary>
+    /// <summary>LoRA alpha; the update is scaled by alpha / rank, at most <see cref="LoraAdapter.MaxMagnitude"/>. Default 8.</summary>
     public float Alpha { get; init; } = 8f;
 
     /// <summary>The projections adapted in every layer. Default q and v (the original LoRA paper's choice).</summary>
@@ -59,6 +59,9 @@ public sealed record LoraTrainingOptions
     {
         Require(Rank is > 0 and <= LoraAdapter.MaxRank, $"rank must be between 1 and {LoraAdapter.MaxRank}; got {Rank}.");
         Require(float.IsFinite(Alpha) && Alpha > 0f, $"alpha must be a positive number; got {Show(Alpha)}.");
+
+        // An adapter refuses a larger scale (LoraAdapter.MaxMagnitude): checked here, not after the training.
+        Require(Alpha / Rank <= LoraAdapter.MaxMagnitude, $"alpha / rank (the update's scale) must be at most {Show(LoraAdapter.MaxMagnitude)}; got {Show(Alpha)} / {Rank}.");
         Require(Targets is { Count: > 0 }, "give at least one LoRA target (q, k, v, o, w1, w2, w3).");
         Require(Targets.All(Enum.IsDefined), "a LoRA target is not one of q, k, v, o, w1, w2, w3.");
         Require(Targets.Distinct().Count() == Targets.Count, "give each LoRA target once.");

@@ -255,6 +255,56 @@ public sealed class LoraAdapterFileTests : IDisposable
     }
 
     [Fact]
+    public void A_finite_value_too_large_for_the_update_is_refused_by_SetWeights_Save_and_Load()
+    {
+        // One B value of 1e38 is finite, so it passed every NaN check: scale·B·A overflowed to an infinity in the projection,
+        // every logit was NaN (greedy decoding printed <unk> with exit 0), and merged it wiped out the weights it touched.
+        var adapter = LoraAdapter.Create(Stories.Model, 2, 4f, [LoraTarget.Q]);
+        float[] a = [.. Enumerable.Repeat(0.1f, 2 * 64)], b = [.. Enumerable.Repeat(0.1f, 64 * 2)];
+        b[3] = 1e38f;
+        var ex = Assert.Throws<ArgumentException>(() => adapter.SetWeights(LoraTarget.Q, 0, a, b));
+        Assert.Equal("bValues", ex.ParamName);
+        Assert.Contains("B of Q in layer 0 holds 1E+38", ex.Message, StringComparison.Ordinal);
+        Assert.All(adapter.GetB(LoraTarget.Q, 0), x => Assert.Equal(0f, x)); // nothing copied
+        b[3] = 1e4f; // the bound itself is accepted
+        a[7] = -2e4f;
+        Assert.Equal("aValues", Assert.Throws<ArgumentException>(() => adapter.SetWeights(LoraTarget.Q, 1, a, b)).ParamName);
+        a[7] = -1e4f;
+        adapter.SetWeights(LoraTarget.Q, 1, a, b);
+
+        // Filled in place, as a trainer does: Save refuses it and writes nothing.
+        adapter.GetA(LoraTarget.Q, 2)[5] = 3e5f;
+        string refused = Path.Combine(folder, $"huge{LoraAdapterFile.Extension}");
+        Assert.Contains("A of Q in layer 2 holds 300000", Assert.Throws<ArgumentException>(() => LoraAdapterFile.Save(adapter, refused)).Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(folder));
+
+        // A file holding one with a checksum of its own (an older build saved it): Load names where, before a model sees it.
+        byte[] bytes = File.ReadAllBytes(Save(Small()));
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(bytes.Length - 8), 1e38f); // the last value of B of O, layer 4
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
+        string path = Path.Combine(folder, $"saved-huge{LoraAdapterFile.Extension}");
+        File.WriteAllBytes(path, bytes);
+        var fx = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path, Stories.Model));
+        Assert.Contains(path, fx.Message, StringComparison.Ordinal);
+        Assert.Contains("B of O in layer 4 holds 1E+38", fx.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_scale_too_large_for_the_update_is_refused()
+    {
+        // alpha / rank multiplies every update: with alpha 1e38, values of any size overflowed.
+        var c = Stories.Model.Config;
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LoraAdapter(c.Layers, c.Dim, c.KvDim, c.HiddenDim, 2, 1e38f, [LoraTarget.Q], Stories.Model.GetFingerprint()));
+        _ = new LoraAdapter(c.Layers, c.Dim, c.KvDim, c.HiddenDim, 2, 2e4f, [LoraTarget.Q], Stories.Model.GetFingerprint()); // scale 1e4: the bound
+
+        string path = Save(Small());
+        var bytes = File.ReadAllBytes(path);
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(8 + 4 + 32 + 20), 1e38f);
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("implausible", Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Missing_file_is_a_format_error()
     {
         var ex = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(Path.Combine(folder, "none.amlora")));

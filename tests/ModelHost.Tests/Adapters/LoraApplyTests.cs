@@ -201,6 +201,42 @@ public sealed class LoraApplyTests
     }
 
     [Fact]
+    public void An_adapter_whose_update_would_overflow_is_neither_attached_nor_merged_and_the_base_comes_back()
+    {
+        // One finite B value of 1e38: attached, every logit was NaN; merged, the weights it touched were infinite, and the
+        // unmerge that followed did not give the base model back.
+        var model = LlamaModel.Load(RepoPaths.StoriesModel); // its own weights: a merge would change them
+        var adapter = Random(model, 2, seed: 47, targets: [LoraTarget.Q], range: 0.1f);
+        adapter.GetB(LoraTarget.Q, 3)[1] = 1e38f; // filled in place, past SetWeights' check
+        var baseLogits = DecodeLogits(model, Prompt);
+
+        var attach = Assert.Throws<ArgumentException>(() => model.WithAdapters(adapter));
+        Assert.Contains("B of Q in layer 3 holds 1E+38", attach.Message, StringComparison.Ordinal);
+        var merge = Assert.Throws<ArgumentException>(() => model.Merge(adapter));
+        Assert.Contains("B of Q in layer 3 holds 1E+38", merge.Message, StringComparison.Ordinal);
+
+        Assert.Empty(model.MergedAdapters);
+        Assert.Equal(0, MaxDiff(baseLogits, DecodeLogits(model, Prompt)));
+    }
+
+    [Fact]
+    public void A_merge_that_would_leave_a_weight_that_is_not_finite_is_refused_and_changes_no_weight()
+    {
+        // The check runs before any row is folded: layers 0 to 3 are not changed when layer 4's row would not be finite.
+        var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);
+        var config = checkpoint.Config;
+        checkpoint.Weights.Wq[(4L * config.Dim * config.Dim) + 5] = float.PositiveInfinity; // a weight of Q in layer 4
+        float[] before = [.. checkpoint.Weights.Wq];
+        var model = new LlamaModel(config, checkpoint.Weights);
+        var adapter = Random(model, 2, seed: 53, targets: [LoraTarget.Q, LoraTarget.V], range: 0.1f);
+
+        var ex = Assert.Throws<ArgumentException>(() => model.Merge(adapter));
+        Assert.Contains("Q in layer 4", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, checkpoint.Weights.Wq);
+        Assert.Empty(model.MergedAdapters);
+    }
+
+    [Fact]
     public void Int8_weights_take_attached_adapters_but_refuse_merging()
     {
         var checkpoint = Llama2cCheckpoint.Load(RepoPaths.StoriesModel);

@@ -198,6 +198,23 @@ public sealed class LoraAdapterTrainerTests
         Assert.Equal(TrainingPhase.FinalLoss, seen[^1].Phase);
     }
 
+    [Theory]
+    [InlineData(4, 40_000f, true)]
+    [InlineData(4, 40_004f, false)]
+    public void Validate_bounds_the_scale_alpha_over_rank(int rank, float alpha, bool valid)
+    {
+        // An adapter refuses a scale beyond LoraAdapter.MaxMagnitude: refused before training, not by the adapter after it.
+        var o = new LoraTrainingOptions { Rank = rank, Alpha = alpha };
+        if (valid)
+        {
+            o.Validate();
+        }
+        else
+        {
+            Assert.Equal("alpha / rank (the update's scale) must be at most 10000; got 40004 / 4.", Assert.Throws<ArgumentException>(o.Validate).Message);
+        }
+    }
+
     [Fact]
     public void Training_stops_when_cancelled()
     {
