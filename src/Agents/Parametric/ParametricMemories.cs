@@ -57,6 +57,13 @@ public sealed class ParametricMemories : IMemoryChangeListener
     /// Returns the new memory (or, for the same adapter file registered before, that memory, restored when it was archived);
     /// <paramref name="reason"/>, when given, is why it was made (its state reason).
     /// </summary>
+    /// <remarks>
+    /// The newest adapter covers its sources: the cube's other active parametric memories written by the same
+    /// <see cref="ParametricMemoryOptions.Actor"/> for the same base model that were trained on any of the same memories are
+    /// archived, with a reason naming the new one (another model's adapter is still right for that model). They are not stale (their sources did not change), and attached together two adapters trained on
+    /// the same text sum their updates, which wrecks what each one alone recalls. Another writer's adapters are left to
+    /// that writer; <see cref="Scheduling.LocalMemoryLoader"/> attaches only the newest of adapters that share a source.
+    /// </remarks>
     /// <exception cref="MemoryValidationException">No sources, or a source that is not a memory of <paramref name="cube"/>.</exception>
     /// <exception cref="MemoryNotFoundException">A source does not exist (or the actor cannot read it).</exception>
     public async Task<MemoryItem> RegisterAsync(
@@ -94,7 +101,13 @@ public sealed class ParametricMemories : IMemoryChangeListener
         string described = $"LoRA adapter (rank {adapter.Rank}, {string.Join(",", adapter.Targets).ToLowerInvariant()}) trained on {sources.Count} memories: {DerivedPayloads.Preview(text)}";
         string context = string.Create(CultureInfo.InvariantCulture, $"base model fingerprint {Convert.ToHexStringLower(adapter.BaseFingerprint)[..16]}; alpha {adapter.Alpha}{recipe}");
         var draft = DerivedPayloads.Draft(Adapters, described, payload, sources, Options.Actor, context, reason);
-        return await DerivedPayloads.AddAsync(memory, actor, cube, Adapters, draft, fresh, cancellationToken).ConfigureAwait(false);
+        var registered = await DerivedPayloads.AddAsync(memory, actor, cube, Adapters, draft, fresh, cancellationToken).ConfigureAwait(false);
+        if (registered.State == LifecycleState.Active)
+        {
+            await SupersedeAsync(actor, cube, registered, Convert.ToHexStringLower(adapter.BaseFingerprint), cancellationToken).ConfigureAwait(false);
+        }
+
+        return registered;
     }
 
     /// <summary>
@@ -177,6 +190,46 @@ public sealed class ParametricMemories : IMemoryChangeListener
             {
                 File.Delete(path);
             }
+        }
+    }
+
+    // Archives this writer's other active adapters of the cube for the same base model (fingerprint) trained on any memory the
+    // new one was: after the add, so a failed registration supersedes nothing; a crash in between leaves both active, and the
+    // loader attaches the newest only.
+    private async Task SupersedeAsync(Scope actor, string cube, MemoryItem registered, string fingerprint, CancellationToken cancellationToken)
+    {
+        var covered = ActivationSources.Of(registered).Select(s => s.Id).ToHashSet();
+        foreach (var item in await ListAsync(actor, cube, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Id == registered.Id || item.Provenance.Actor != Options.Actor || !ActivationSources.Of(item).Any(s => covered.Contains(s.Id))
+                || BaseFingerprintOf(item) != fingerprint)
+            {
+                continue;
+            }
+
+            string reason = $"superseded by parametric memory {registered.Id}, trained on {covered.Count} memories including some this one was trained on";
+            try
+            {
+                await memory.SetStateManyAsync(actor, [new MemoryStateChange(item.Id, LifecycleState.Archived, reason) { ExpectedVersion = item.Version }], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MemoryStateException or MemoryNotFoundException)
+            {
+                // Changed since it was listed (archived, deleted or purged by another writer): that writer's state stands.
+            }
+        }
+    }
+
+    // The base model an adapter memory's file was trained on (its header only), or null when the file cannot be read: such a
+    // memory is stale, for RefreshAsync to archive.
+    private static string? BaseFingerprintOf(MemoryItem item)
+    {
+        try
+        {
+            return item.Payload is { } payload ? LoraAdapterFile.Inspect(payload.LocalPath).Fingerprint : null;
+        }
+        catch (Exception ex) when (ex is ModelFormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -13,8 +13,10 @@ namespace AgentMem.Agents.Scheduling;
 /// Only memories that are active, whose sources are unchanged (the staleness rule of <see cref="ActivationMemoryScheduler"/> and
 /// <see cref="ParametricMemories"/>), whose files are intact and readable by this build and that were made for this model are
 /// loaded: a stale cartridge would put old text in front of the prompt while its sources' new versions were left out of the
-/// context. Adapters are loaded only for a model on the CPU backend, the one that can attach them. Skipped memories leave their
-/// sources in the pasted context, so nothing is lost, only not accelerated.
+/// context. Adapters are loaded only for a model on the CPU backend, the one that can attach them, and of adapters trained on
+/// a common memory only the newest: attached together their updates for it are summed, which wrecks what each one alone
+/// recalls (<see cref="ParametricMemories.RegisterAsync"/> archives its own writer's older ones; other writers' can remain).
+/// Skipped memories leave their sources in the pasted context, so nothing is lost, only not accelerated.
 /// </remarks>
 public static class LocalMemoryLoader
 {
@@ -69,17 +71,22 @@ public static class LocalMemoryLoader
         var adapterItems = model.Backend == ComputeBackendKind.Cpu
             ? await ListAsync(memory, actor, cube, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false)
             : [];
-        foreach (var item in adapterItems)
+        // Newest first (ids grow with creation time), so an older adapter sharing a source with one loaded is the one left out.
+        var attachedSources = new HashSet<MemoryId>();
+        foreach (var item in Enumerable.Reverse(adapterItems))
         {
-            if (!await IsCurrentAsync(memory, actor, item, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false))
+            var sources = ActivationSources.Of(item).Select(s => s.Id).ToList();
+            if (sources.Any(attachedSources.Contains)
+                || !await IsCurrentAsync(memory, actor, item, ParametricMemories.Adapters, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
 
             try
             {
-                adapters.Add(ParametricMemories.LoadAdapter(item, model));
-                parametric.Add(item);
+                adapters.Insert(0, ParametricMemories.LoadAdapter(item, model)); // kept oldest first, as listed
+                parametric.Insert(0, item);
+                attachedSources.UnionWith(sources);
             }
             catch (Exception ex) when (ex is ModelFormatException or IOException)
             {

@@ -150,11 +150,12 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
         Assert.Equal(item.Provenance.SourceRef, twice.Provenance.SourceRef);
         Assert.Equal(40, ActivationSources.Of(twice).Count);
         Assert.Empty(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Equal([twice.Id], (await parametric.ListAsync(Alice, "stories")).Select(m => m.Id)); // the same sources: superseded
 
         await memory.UpdateAsync(Alice, sources[17].Id, new MemoryChange { Text = "Lily counted many stars.", Reason = "fixed" });
-        var stale = await parametric.RefreshAsync(Alice, "stories");
-        Assert.Equal(2, stale.Count);
-        Assert.All(stale, s => Assert.Contains($"source memory {sources[17].Id} changed (v1 -> v2", s.StateReason, StringComparison.Ordinal));
+        var stale = Assert.Single(await parametric.RefreshAsync(Alice, "stories"));
+        Assert.Equal(twice.Id, stale.Id);
+        Assert.Contains($"source memory {sources[17].Id} changed (v1 -> v2", stale.StateReason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -321,6 +322,51 @@ public sealed class ParametricMemoriesTests : IAsyncLifetime
         Assert.Equal(shared.Id, stale.Id);
         Assert.Contains($"source memory {secret[0].Id} cannot be read", stale.StateReason, StringComparison.Ordinal);
         Assert.True(File.Exists(ParametricMemories.ResolveAdapterFile(own))); // its source is not purged: the file stays
+    }
+
+    [Fact]
+    public async Task A_new_adapter_supersedes_the_same_writers_adapters_over_any_of_its_sources()
+    {
+        // Trained on {Lily, Ball}, then again on {Lily, Ball, Night} after Night was added: the first was not stale (its
+        // sources had not changed), so both stayed active and a local turn attached both, summing two updates for Lily and Ball.
+        var sources = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night, Stories.Tom);
+        var parametric = Create(listen: false);
+        var first = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 21), sources[..2]);
+        var unrelated = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 22), sources[3..]);
+
+        var second = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 23), sources[..3]);
+
+        var archived = await memory.GetAsync(Alice, first.Id);
+        Assert.Equal(LifecycleState.Archived, archived.State);
+        Assert.Contains($"superseded by parametric memory {second.Id}", archived.StateReason, StringComparison.Ordinal);
+        Assert.True(File.Exists(new Uri(archived.Payload!.Uri).LocalPath)); // archived, not purged: its history still points at it
+        Assert.Equal([unrelated.Id, second.Id], (await parametric.ListAsync(Alice, "stories")).Select(m => m.Id).Order());
+
+        // A smaller set registered later supersedes the larger one in turn: the newest covers its sources.
+        var third = await parametric.RegisterAsync(Alice, "stories", RandomAdapter(seed: 24), sources[1..2]);
+        Assert.Equal(LifecycleState.Archived, (await memory.GetAsync(Alice, second.Id)).State);
+        Assert.Equal([unrelated.Id, third.Id], (await parametric.ListAsync(Alice, "stories")).Select(m => m.Id).Order());
+    }
+
+    [Fact]
+    public async Task The_loader_attaches_one_adapter_per_source_the_newest_even_from_other_writers()
+    {
+        // Another writer's adapter (the scheduler's, another host's) is not superseded by a registration: the loader must not
+        // attach two adapters that share a source, or their updates for it are summed.
+        var sources = await AddAsync(Stories.Lily, Stories.Ball, Stories.Night, Stories.Tom);
+        var cli = new ParametricMemories(memory, new ParametricMemoryOptions { Folder = AdapterFolder, Actor = "writer-a" });
+        var scheduler = new ParametricMemories(memory, new ParametricMemoryOptions { Folder = AdapterFolder, Actor = "writer-b" });
+        var older = await cli.RegisterAsync(Alice, "stories", RandomAdapter(seed: 31), sources[..2]);
+        var unrelated = await cli.RegisterAsync(Alice, "stories", RandomAdapter(seed: 32), sources[3..]);
+        var newer = await scheduler.RegisterAsync(Alice, "stories", RandomAdapter(seed: 33), sources[1..3]);
+        Assert.Equal(3, (await cli.ListAsync(Alice, "stories")).Count); // each writer's own stand
+
+        var loaded = await AgentMem.Agents.Scheduling.LocalMemoryLoader.LoadAsync(memory, Alice, "stories", Stories.Model);
+
+        Assert.Equal([unrelated.Id, newer.Id], loaded.Parametric.Select(m => m.Id).Order());
+        Assert.Equal(2, loaded.State.Adapters.Count);
+        Assert.Equal(new[] { sources[1].Id, sources[2].Id, sources[3].Id }.Order(), loaded.Sources.Order()); // Lily stays pasted
+        Assert.DoesNotContain(older.Id, loaded.Parametric.Select(m => m.Id));
     }
 
     [Fact]
