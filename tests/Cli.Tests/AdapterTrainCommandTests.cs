@@ -99,6 +99,26 @@ public sealed class AdapterTrainCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("3")] // the loss is NaN at step 2
+    [InlineData("1")] // one step leaves values the adapter cannot hold, and a final loss that is not finite
+    public async Task A_run_that_diverges_is_a_user_error_naming_the_step_and_the_learning_rate(string steps)
+    {
+        // Reported as an internal error ("Unexpected error: the loss at step 2 is NaN. ... please report it", exit 2), without a
+        // word about the learning rate that caused it.
+        string text = await TextFileAsync("Lily had a pet dog. The dog's name was Zorbo.");
+        string adapter = Path.Combine(cli.Folder, "diverged.amlora");
+        var (code, output, err) = await cli.RunAsync(["model", "adapter", "train", .. ModelArgs, "--text-file", text, "--out", adapter, "--steps", steps, "--lr", "1e30", "--rank", "2", "--seq-len", "8"]);
+        Assert.True(code == 1, $"exit {code}: {output}{err}");
+        Assert.Equal(string.Empty, output);
+        string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Matches("training diverged (at|by) step [1-3]: ", line);
+        Assert.Contains("lower --lr (1E+30)", line, StringComparison.Ordinal);
+        Assert.Contains("--alpha", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("please report", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(adapter));
+    }
+
+    [Theory]
     [InlineData("missing", "could not find file")]
     [InlineData("empty", "the text is empty")]
     [InlineData("rank0", "rank must be between 1 and 4096; got 0.")]

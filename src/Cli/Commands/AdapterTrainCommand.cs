@@ -23,7 +23,7 @@ internal static class AdapterTrainCommand
         var alpha = new Option<float>("--alpha") { Description = "LoRA alpha (the update is scaled by alpha / rank).", DefaultValueFactory = _ => defaults.Alpha };
         var targets = new Option<string>("--targets") { Description = "Projections to adapt, comma-separated: q, k, v, o, w1, w2, w3.", DefaultValueFactory = _ => string.Join(',', defaults.Targets).ToLowerInvariant() };
         var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Optimizer.Steps };
-        var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay).", DefaultValueFactory = _ => defaults.Optimizer.LearningRate };
+        var lr = new Option<float>("--lr") { Description = "Peak learning rate (linear warm-up, cosine decay); one too large makes the training diverge, which is refused naming the step.", DefaultValueFactory = _ => defaults.Optimizer.LearningRate };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and of the data order.", DefaultValueFactory = _ => defaults.Seed };
         var seqLen = new Option<int>("--seq-len")
         {
@@ -152,6 +152,11 @@ internal static class AdapterTrainCommand
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
         {
             throw new MemoryValidationException(ex.Message, ex);
+        }
+        catch (TrainingDivergedException ex)
+        {
+            // The user's learning rate or alpha, not a bug: the step, and what to change.
+            throw new MemoryValidationException(string.Create(CultureInfo.InvariantCulture, $"{ex.Message.TrimEnd('.')}; lower --lr ({options.Optimizer.LearningRate}) or --alpha ({options.Alpha}) and train again."), ex);
         }
     }
 

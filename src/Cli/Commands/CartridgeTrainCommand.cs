@@ -62,6 +62,11 @@ internal static class CartridgeTrainCommand
             {
                 throw new MemoryValidationException(ex.Message);
             }
+            catch (TrainingDivergedException ex)
+            {
+                // The user's learning rate, not a bug: the step, and what to change.
+                throw new MemoryValidationException(string.Create(CultureInfo.InvariantCulture, $"{ex.Message.TrimEnd('.')}; lower --lr ({options.Optimizer.LearningRate}) and train again."), ex);
+            }
 
             var cart = result.ToCartridge(llama);
             cart.Save(path);

@@ -19,6 +19,10 @@ public static class LoraAdapterTrainer
     /// <exception cref="ArgumentException">The options are invalid, a token is outside the vocabulary, no sequence has two tokens,
     /// the window is longer than the model's context or the context is under 2 tokens, or a window's activations, beside the model's weights and the transposed copies of its matrices the backward pass keeps, would not fit the memory available.</exception>
     /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
+    /// <exception cref="TrainingDivergedException">The training diverged (an <see cref="ArithmeticException"/>): a step's loss or
+    /// gradients came back NaN or infinite, or the trained pairs hold a value no adapter may
+    /// (<see cref="LoraAdapter.MaxMagnitude"/>), or the final loss is not finite. The learning rate (or alpha) is too large for
+    /// the data: train again with a lower one. <see cref="TrainingDivergedException.Step"/> names the step.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static LoraAdapter Train(
         LlamaModel model,
@@ -90,6 +94,14 @@ public static class LoraAdapterTrainer
             progress,
             cancellationToken);
 
+        // Every loss of the steps was finite, but the last step can still leave values no adapter holds (a learning rate of
+        // 1e30 does so in one step): refused as the divergence it is before the final-loss pass, not by the adapter after it.
+        int steps = options.Optimizer.Steps;
+        if (lora.Tensors.Select(t => LoraAdapter.Unusable(t)).FirstOrDefault(why => why is not null) is { } problem)
+        {
+            throw new TrainingDivergedException(steps, $"training diverged by step {steps}: a trained matrix {problem}");
+        }
+
         // The final loss is over all the data (not the last batch), token-weighted, so it is comparable between runs. It is a
         // forward pass per window, so on a large data set it takes longer than the steps: each window is reported as a phase of
         // its own, so a caller showing progress does not go silent after the last step, and a cancel stops it at the next.
@@ -104,6 +116,11 @@ public static class LoraAdapterTrainer
         }
 
         var inv = CultureInfo.InvariantCulture;
+        if (!double.IsFinite(total))
+        {
+            throw new TrainingDivergedException(steps, string.Create(inv, $"training diverged by step {steps}: the final loss over the data is {total / counted}."));
+        }
+
         var metadata = new Dictionary<string, string>
         {
             ["trainer"] = "AgentMem LoraAdapterTrainer (cross-entropy on next tokens, AdamW, cosine schedule)",

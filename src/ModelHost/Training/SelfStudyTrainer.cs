@@ -51,6 +51,8 @@ public sealed class SelfStudyTrainer
     /// </summary>
     /// <exception cref="ArgumentException">The corpus is not longer than the prefix, corpus plus a sequence exceed the context, or a sequence's logits do not fit one array, or its activations (beside the weights and the transposed copies of the matrices the backward pass keeps) or the synthetic sequences' teacher distributions the memory available.</exception>
     /// <exception cref="NotSupportedException">An adapter was merged into the model since this trainer was made.</exception>
+    /// <exception cref="TrainingDivergedException">A step's loss or gradients came back NaN or infinite: the learning rate is too
+    /// large for the data.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (between sequences of the synthesis or between steps).</exception>
     public SelfStudyResult Train(IReadOnlyList<int> corpus, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {

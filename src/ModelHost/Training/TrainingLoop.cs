@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace AgentMem.ModelHost.Training;
 
@@ -13,7 +14,8 @@ public static class TrainingLoop
     /// schedule (steps, warm-up, learning rate) and its gradient clip, through the loop below.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (parameters keep the steps done).</exception>
-    /// <exception cref="ArithmeticException">A loss or a gradient came back NaN or infinite (the parameters keep the steps before).</exception>
+    /// <exception cref="TrainingDivergedException">A loss or a gradient came back NaN or infinite (the parameters keep the steps
+    /// before); <see cref="TrainingDivergedException.Step"/> names the step.</exception>
     public static float[] Run(
         Func<float> computeLossAndGradients,
         IReadOnlyList<float[]> gradients,
@@ -32,7 +34,8 @@ public static class TrainingLoop
     /// e.g. through <see cref="LlamaTrainer.ComputeGradients"/>. Returns each step's loss.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (parameters keep the steps done).</exception>
-    /// <exception cref="ArithmeticException">A loss or a gradient came back NaN or infinite (the parameters keep the steps before).</exception>
+    /// <exception cref="TrainingDivergedException">A loss or a gradient came back NaN or infinite (the parameters keep the steps
+    /// before); <see cref="TrainingDivergedException.Step"/> names the step.</exception>
     public static float[] Run(
         Func<float> computeLossAndGradients,
         IReadOnlyList<float[]> gradients,
@@ -59,10 +62,19 @@ public static class TrainingLoop
             float loss = computeLossAndGradients();
             if (!float.IsFinite(loss))
             {
-                throw new ArithmeticException($"the loss at step {step + 1} is {loss}.");
+                throw new TrainingDivergedException(step + 1, string.Create(CultureInfo.InvariantCulture, $"training diverged at step {step + 1}: the loss is {loss}."));
             }
 
-            float norm = GradientClipping.ClipByGlobalNorm(gradients, maxGradientNorm);
+            float norm;
+            try
+            {
+                norm = GradientClipping.ClipByGlobalNorm(gradients, maxGradientNorm);
+            }
+            catch (ArithmeticException ex)
+            {
+                throw new TrainingDivergedException(step + 1, string.Create(CultureInfo.InvariantCulture, $"training diverged at step {step + 1}: {ex.Message}"), ex);
+            }
+
             float lr = schedule.LearningRate(step);
             optimizer.Step(gradients, lr);
             losses[step] = loss;

@@ -199,6 +199,19 @@ public sealed class LoraAdapterTrainerTests
     }
 
     [Theory]
+    [InlineData(3)] // a loss is NaN during the steps
+    [InlineData(1)] // the one step leaves values beyond what an adapter holds
+    public void A_learning_rate_that_makes_the_training_diverge_is_a_divergence_naming_its_step(int steps)
+    {
+        int[] tokens = [1, 403, 407, 261, 378, 395, 30, 280, 365];
+        var options = new LoraTrainingOptions { Rank = 2, Targets = [LoraTarget.Q, LoraTarget.V], Optimizer = LoraTrainingOptions.DefaultOptimizer with { Steps = steps, WarmupSteps = 0, LearningRate = 1e30f }, SequenceLength = 8 };
+        var ex = Assert.Throws<TrainingDivergedException>(() => LoraAdapterTrainer.Train(Model.Value, [tokens], options));
+        Assert.InRange(ex.Step, 1, steps);
+        Assert.StartsWith("training diverged ", ex.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<ArithmeticException>(ex); // what the loop threw before, for callers that catch that
+    }
+
+    [Theory]
     [InlineData(4, 40_000f, true)]
     [InlineData(4, 40_004f, false)]
     public void Validate_bounds_the_scale_alpha_over_rank(int rank, float alpha, bool valid)

@@ -126,7 +126,9 @@ public sealed class TrainingOptimizerTests
             return 1f;
         }
 
-        Assert.Throws<ArithmeticException>(() => TrainingLoop.Run(Compute, [g], optimizer, new CosineSchedule(0.1f, 0, 3), 1f));
+        var ex = Assert.Throws<TrainingDivergedException>(() => TrainingLoop.Run(Compute, [g], optimizer, new CosineSchedule(0.1f, 0, 3), 1f));
+        Assert.Equal(1, ex.Step);
+        Assert.StartsWith("training diverged at step 1: the gradients' global norm is NaN", ex.Message, StringComparison.Ordinal);
         Assert.Equal([1f, 2f], p);
         Assert.Equal(0, optimizer.StepCount);
     }
