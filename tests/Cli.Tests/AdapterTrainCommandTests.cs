@@ -118,6 +118,25 @@ public sealed class AdapterTrainCommandTests : IDisposable
         Assert.False(File.Exists(adapter));
     }
 
+    [Fact]
+    public async Task A_rank_whose_training_state_would_not_fit_the_memory_is_refused_before_training()
+    {
+        // The memory check counted the activations, the weights and their transposes, not the LoRA pairs with their gradients,
+        // AdamW moments and the adapter's copy: rank 4096 on every target (about 470 MB on stories260K) under a 256 MB heap
+        // passed it and died with "Unexpected error: ... OutOfMemoryException ... please report it", exit 2.
+        string text = await TextFileAsync("Lily had a pet dog. The dog's name was Zorbo.");
+        string adapter = Path.Combine(cli.Folder, "big.amlora");
+        string[] args = ["--db", cli.DbPath, "model", "adapter", "train", .. ModelArgs, "--text-file", text, "--out", adapter, "--steps", "2", "--rank", "4096", "--targets", "q,k,v,o,w1,w2,w3", "--seq-len", "8"];
+        var (code, output, err) = await LocalService.RunCliAsync(args, new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x10000000" }, TimeSpan.FromMinutes(3));
+        Assert.True(code == 1, $"exit {code}: {output}{err}");
+        string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("rank-4096 LoRA pairs", line, StringComparison.Ordinal);
+        Assert.Contains("--rank", line, StringComparison.Ordinal);
+        Assert.Contains("--targets", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("step 1", err, StringComparison.Ordinal); // refused before any training
+        Assert.False(File.Exists(adapter));
+    }
+
     [Theory]
     [InlineData("missing", "could not find file")]
     [InlineData("empty", "the text is empty")]

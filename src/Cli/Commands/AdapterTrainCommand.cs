@@ -19,7 +19,7 @@ internal static class AdapterTrainCommand
         var textFile = new Option<string?>("--text-file") { Description = "UTF-8 text to train on (read whole). Without it, trains on the --cube cube's active plaintext memories and registers a parametric memory." };
         var output = new Option<string?>("--out") { Description = "Adapter file (.amlora) to write; required with --text-file. With --cube the memory's own file goes in --dir, and --out, when given, gets a copy." };
         var folder = new Option<string>("--dir") { Description = "With --cube: folder for the parametric memory's adapter file (default: adapters in the database's payload folder, DB.payloads beside a SQLite file; a purge deletes no adapter outside that folder).", DefaultValueFactory = _ => new ParametricMemoryOptions().Folder };
-        var rank = new Option<int>("--rank") { Description = "LoRA rank.", DefaultValueFactory = _ => defaults.Rank };
+        var rank = new Option<int>("--rank") { Description = "LoRA rank. Memory grows with rank × targets: pairs whose gradients and optimiser state would not fit are refused before training.", DefaultValueFactory = _ => defaults.Rank };
         var alpha = new Option<float>("--alpha") { Description = "LoRA alpha (the update is scaled by alpha / rank).", DefaultValueFactory = _ => defaults.Alpha };
         var targets = new Option<string>("--targets") { Description = "Projections to adapt, comma-separated: q, k, v, o, w1, w2, w3.", DefaultValueFactory = _ => string.Join(',', defaults.Targets).ToLowerInvariant() };
         var steps = new Option<int>("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => defaults.Optimizer.Steps };

@@ -17,7 +17,7 @@ public static class LoraAdapterTrainer
     /// <paramref name="progress"/> receives each step, then each window of the final-loss pass (<see cref="TrainingPhase.FinalLoss"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, a token is outside the vocabulary, no sequence has two tokens,
-    /// the window is longer than the model's context or the context is under 2 tokens, or a window's activations, beside the model's weights and the transposed copies of its matrices the backward pass keeps, would not fit the memory available.</exception>
+    /// the window is longer than the model's context or the context is under 2 tokens, or a window's activations, beside the model's weights, the transposed copies of its matrices the backward pass keeps and the LoRA pairs with their gradients, AdamW moments and the adapter's copy (5 × 4 bytes × layers × Σ rank × (in + out) over the targets), would not fit the memory available.</exception>
     /// <exception cref="NotSupportedException">The model's weights are quantised.</exception>
     /// <exception cref="TrainingDivergedException">The training diverged (an <see cref="ArithmeticException"/>): a step's loss or
     /// gradients came back NaN or infinite, or the trained pairs hold a value no adapter may
@@ -53,9 +53,9 @@ public static class LoraAdapterTrainer
         var data = sequences.ToList();
         var windows = Windows(data, window, config.VocabSize);
 
-        // The longest window's activations, with the weights and the backward's transposed matrices, checked before the pairs and
-        // the trainer are made and anything is trained.
-        TrainingGraph<float>.EnsureTapeFits(config, windows.Max(w => w.Length), 0, gradients: true, nameof(options));
+        // The longest window's activations, with the weights, the backward's transposed matrices and the LoRA state, checked
+        // before the pairs and the trainer are made and anything is trained.
+        TrainingGraph<float>.EnsureTapeFits(config, windows.Max(w => w.Length), 0, gradients: true, nameof(options), StateBytes(config, options));
         var trainer = new LlamaTrainer(model);
         var lora = LoraParameters.Create(config, options.Rank, options.Alpha, options.Targets, options.Seed);
         var gradients = lora.CreateGradientBuffer();
@@ -136,6 +136,20 @@ public static class LoraAdapterTrainer
         metadata["tokens"] = data.Sum(s => (long)s.Count).ToString(inv);
         metadata["final_loss"] = (total / counted).ToString("0.######", inv);
         return lora.ToAdapter(model.AdapterFingerprint(), metadata, sources);
+    }
+
+    /// <summary>
+    /// What the run holds for the pairs it trains: five float arrays of every pair (A [r × in] and B [out × r] per target and
+    /// layer): the pairs, their gradients, AdamW's two moments and the adapter's copy made at the end.
+    /// </summary>
+    internal static TrainedStateBytes StateBytes(LlamaConfig config, LoraTrainingOptions options)
+    {
+        double perLayer = options.Targets.Sum(t => (double)options.Rank * (LoraParameters.InputSize(config, t) + LoraParameters.OutputSize(config, t)));
+        string targets = string.Join(", ", options.Targets.Select(t => t.ToString().ToLowerInvariant()));
+        return new TrainedStateBytes(
+            5 * sizeof(float) * perLayer * config.Layers,
+            $"the rank-{options.Rank} LoRA pairs on {targets} with their gradients, AdamW moments and the adapter's copy",
+            "Use a smaller Rank or fewer Targets (the CLI's --rank, --targets).");
     }
 
     /// <summary>Cuts each sequence into windows of at most <paramref name="window"/> tokens, consecutive ones sharing a token.</summary>

@@ -147,30 +147,46 @@ internal sealed partial class TrainingGraph<T>
     /// (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>: physical memory, or the container's or GC heap's limit). Each
     /// array alone fitting <see cref="Array.MaxLength"/> said nothing about their sum: 8,192-token windows of SmolLM2-135M need
     /// about 80 GB (72 GB of attention weights) and ended in an out-of-memory kill; and with the tape alone counted, a run
-    /// whose weights and transposes filled the rest died out of memory at its first backward pass.
+    /// whose weights and transposes filled the rest died out of memory at its first backward pass. <paramref name="trained"/>,
+    /// when given, is what the trained parameters hold beside them (a LoRA run's pairs with their gradients and optimiser state:
+    /// rank 4096 on every target of SmolLM2-135M is about 25 GB, which passed the check and then ran out of memory).
     /// </summary>
-    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, bool gradients, string paramName)
-        => EnsureTapeFits(c, n, p, gradients, paramName, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, bool gradients, string paramName, TrainedStateBytes? trained = null)
+        => EnsureTapeFits(c, n, p, gradients, paramName, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, trained);
 
     /// <summary>
-    /// <see cref="EnsureTapeFits(LlamaConfig, int, int, bool, string)"/> against <paramref name="available"/> bytes (0 or less:
-    /// unknown, nothing refused).
+    /// <see cref="EnsureTapeFits(LlamaConfig, int, int, bool, string, TrainedStateBytes?)"/> against <paramref name="available"/>
+    /// bytes (0 or less: unknown, nothing refused).
     /// </summary>
-    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, bool gradients, string paramName, long available)
+    internal static void EnsureTapeFits(LlamaConfig c, int n, int p, bool gradients, string paramName, long available, TrainedStateBytes? trained = null)
     {
         double tape = TapeBytes(c, n, p);
         double model = ModelBytes(c, gradients);
-        if (available <= 0 || tape + model <= available)
+        double state = trained?.Bytes ?? 0;
+        if (available <= 0 || tape + model + state <= available)
         {
             return;
         }
 
+        var inv = CultureInfo.InvariantCulture;
         string held = gradients ? "the model's weights and the transposed copy of its matrices the backward pass makes" : "the model's weights";
-        throw new ArgumentException(
-            model > available
-                ? string.Create(CultureInfo.InvariantCulture, $"training needs {held}, about {model / 1e9:F1} GB whatever the sequence length, more than the {available / 1e9:F1} GB this process can use. Train with more memory (a larger container or GC heap limit) or a smaller model.")
-                : string.Create(CultureInfo.InvariantCulture, $"a {n}-token training sequence (after a {p}-entry prefix) needs about {tape / 1e9:F1} GB of activations over the model's {c.Layers} layers, beside {model / 1e9:F1} GB of {held}: more than the {available / 1e9:F1} GB this process can use. Use a shorter SequenceLength (the CLI's --seq-len)."),
-            paramName);
+        string message;
+        if (model > available)
+        {
+            message = string.Create(inv, $"training needs {held}, about {model / 1e9:F1} GB whatever the sequence length, more than the {available / 1e9:F1} GB this process can use. Train with more memory (a larger container or GC heap limit) or a smaller model.");
+        }
+        else if (trained is { } t && model + state > available)
+        {
+            // No sequence length helps: what the run trains is too large beside the weights.
+            message = string.Create(inv, $"training needs {t.Description}, about {state / 1e9:F1} GB whatever the sequence length, beside {model / 1e9:F1} GB of {held}: more than the {available / 1e9:F1} GB this process can use. {t.Remedy}");
+        }
+        else
+        {
+            string beside = trained is { } s ? $"{(model + state) / 1e9:F1} GB of {held} and {s.Description}" : $"{model / 1e9:F1} GB of {held}";
+            message = string.Create(inv, $"a {n}-token training sequence (after a {p}-entry prefix) needs about {tape / 1e9:F1} GB of activations over the model's {c.Layers} layers, beside {beside}: more than the {available / 1e9:F1} GB this process can use. Use a shorter SequenceLength (the CLI's --seq-len).");
+        }
+
+        throw new ArgumentException(message, paramName);
     }
 
     /// <summary>
@@ -180,7 +196,7 @@ internal sealed partial class TrainingGraph<T>
     internal static double ModelBytes(LlamaConfig c, bool gradients)
         => ModelTensors<T>.WeightBytes(c) + (gradients ? ModelTensors<T>.TransposedBytes(c) : 0);
 
-    /// <summary>Bytes of the tape <see cref="EnsureTapeFits(LlamaConfig, int, int, bool, string)"/> checks: an <paramref name="n"/>-token sequence after a <paramref name="p"/>-entry prefix.</summary>
+    /// <summary>Bytes of the tape <see cref="EnsureTapeFits(LlamaConfig, int, int, bool, string, TrainedStateBytes?)"/> checks: an <paramref name="n"/>-token sequence after a <paramref name="p"/>-entry prefix.</summary>
     internal static double TapeBytes(LlamaConfig c, int n, int p)
     {
         long perLayer = (((6L * c.Dim) + (2L * c.KvDim) + (3L * c.HiddenDim) + 2) * n) + ((long)n * c.Heads * (p + n));

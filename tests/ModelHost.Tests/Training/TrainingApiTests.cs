@@ -183,6 +183,33 @@ public sealed class TrainingApiTests
     }
 
     [Fact]
+    public void The_memory_check_of_a_lora_run_counts_the_pairs_their_gradients_moments_and_copy()
+    {
+        // The LoRA state was left out: rank 4096 on every target passed the check and died out of memory (about 25 GB on
+        // SmolLM2-135M). Here the check's own arithmetic, against the pairs LoraParameters makes.
+        var config = TinyTrainingModel.Config(tied: false, bias: true);
+        var options = new LoraTrainingOptions { Rank = 64, Targets = Enum.GetValues<LoraTarget>() };
+        var pairs = LoraParameters.Create(config, options.Rank, options.Alpha, options.Targets, seed: 1);
+        long copy = sizeof(float) * pairs.Tensors.Sum(t => (long)t.Length);
+        var state = LoraAdapterTrainer.StateBytes(config, options);
+        Assert.Equal(5 * copy, state.Bytes); // the pairs, their gradients, AdamW's two moments, the adapter's copy
+
+        const int n = 16;
+        long rest = (long)(TrainingGraph<float>.TapeBytes(config, n, 0) + TrainingGraph<float>.ModelBytes(config, gradients: true));
+        TrainingGraph<float>.EnsureTapeFits(config, n, 0, gradients: true, "options", rest + (5 * copy), state);
+        var e = Assert.Throws<ArgumentException>(() => TrainingGraph<float>.EnsureTapeFits(config, n, 0, gradients: true, "options", rest + (5 * copy) - 1, state));
+        Assert.Equal("options", e.ParamName);
+        Assert.Contains("shorter SequenceLength", e.Message, StringComparison.Ordinal); // the tape is what tips it over
+
+        // Where the state beside the weights alone does not fit, no window helps: the message names the rank and the targets.
+        long weights = (long)TrainingGraph<float>.ModelBytes(config, gradients: true);
+        e = Assert.Throws<ArgumentException>(() => TrainingGraph<float>.EnsureTapeFits(config, 2, 0, gradients: true, "options", weights + (5 * copy) - 1, state));
+        Assert.StartsWith("training needs the rank-64 LoRA pairs on q, k, v, o, w1, w2, w3 with their gradients, AdamW moments and the adapter's copy", e.Message, StringComparison.Ordinal);
+        Assert.Contains("smaller Rank or fewer Targets (the CLI's --rank, --targets)", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("SequenceLength", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_quantised_model_cannot_be_trained()
     {
         var config = TinyTrainingModel.Config();
