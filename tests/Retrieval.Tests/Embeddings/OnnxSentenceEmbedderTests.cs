@@ -70,7 +70,37 @@ public sealed class OnnxSentenceEmbedderTests
         Assert.Equal(prefixed, asQuery[0].Vector.ToArray());
         Assert.NotEqual(asText[0].Vector.ToArray(), asQuery[0].Vector.ToArray());
         Assert.StartsWith("snowflake-arctic-embed-xs@", embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId);
-        Assert.EndsWith("+t2", embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId); // vectors from the older token split are keyed apart
+        Assert.EndsWith("+t3", embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId); // vectors from the older token split are keyed apart
+    }
+
+    [Theory]
+    [InlineData("I moved to Paris last year\nMy sister lives in Berlin", "I moved to Paris last year My sister lives in Berlin")]
+    [InlineData("Dear team,\r\nthe meeting is moved\r\nto Friday", "Dear team, the meeting is moved to Friday")]
+    [InlineData("tab\tnew\nline\rcr", "tab new line cr")]
+    [InlineData("\uFEFFHello world", "Hello world")]
+    [InlineData("co\u00ADoperation is key", "cooperation is key")]
+    [InlineData("a\u200Bb and \u2060wj", "ab and wj")]
+    [InlineData("lone \uD800surrogate", "lone surrogate")]
+    public void Line_breaks_split_words_and_format_characters_vanish_as_bert_cleans_its_text(string text, string clean)
+    {
+        // The library's normaliser deleted tabs and line breaks ("year\nMy" was the one word "yearmy") and kept format
+        // characters inside their word, which then became [UNK]: multi-line texts and pasted text got other vectors.
+        using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm");
+        Assert.Equal(embedder.TokenIds(clean), embedder.TokenIds(text));
+        Assert.Equal(embedder.Embed([clean])[0], embedder.Embed([text])[0]);
+    }
+
+    [Fact]
+    public void Hangul_is_split_into_its_jamo_as_uncased_bert_splits_it()
+    {
+        // NFD then NFC put every syllable back together: no Korean word was in the vocabulary, so each was [UNK] and any
+        // two Korean sentences of as many words had the same vector.
+        using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm");
+        var ids = embedder.TokenIds("서울에 살아요");
+        Assert.DoesNotContain(100, ids); // [UNK]
+        Assert.Equal(16, ids.Count); // [CLS] ᄉ ##ᅥ ##ᄋ ##ᅮ ##ᆯ ##ᄋ ##ᅦ ᄉ ##ᅡ ##ᆯ ##ᄋ ##ᅡ ##ᄋ ##ᅭ [SEP]
+        var v = embedder.Embed(["저는 고양이를 좋아해요", "주식 시장이 폭락했다"]);
+        Assert.True(Dot(v[0], v[1]) < 0.99f, $"cos {Dot(v[0], v[1])}");
     }
 
     [Fact]
@@ -287,20 +317,20 @@ public sealed class OnnxSentenceEmbedderTests
 
             // The packaged models and a plain folder as they were configured before: ids as before, so vectors already
             // persisted under them stay in use.
-            Assert.Matches("^all-MiniLM-L6-v2@[0-9a-f]{16}\\+t2$", ids[0]);
-            Assert.Matches("^all-MiniLM-L6-v2@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadPackaged("minilm")));
-            Assert.Matches("^snowflake-arctic-embed-xs@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadPackaged("arctic")));
+            Assert.Matches("^all-MiniLM-L6-v2@[0-9a-f]{16}\\+t3$", ids[0]);
+            Assert.Matches("^all-MiniLM-L6-v2@[^+]+\\+t3$", Id(OnnxSentenceEmbedder.LoadPackaged("minilm")));
+            Assert.Matches("^snowflake-arctic-embed-xs@[^+]+\\+t3$", Id(OnnxSentenceEmbedder.LoadPackaged("arctic")));
             Assert.EndsWith("@" + ids[0].Split('@')[1], Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder))));
 
             // A folder that asks for [CLS] pooling, loaded as it asks (what the CLI does), keeps its id too; loaded pooled
             // otherwise, it gets a new one.
             Directory.CreateDirectory(Path.Combine(folder, "1_Pooling"));
             File.WriteAllText(Path.Combine(folder, "1_Pooling", "config.json"), """{"pooling_mode_cls_token": true}""");
-            Assert.Matches("^[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder))));
+            Assert.Matches("^[^+]+\\+t3$", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder))));
             Assert.Contains("+s", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.FromFolder(folder) with { Pooling = SentencePooling.Mean })), StringComparison.Ordinal);
 
             // So does a folder loaded with a packaged model's card (an exported arctic folder, [CLS] and prefixed as packaged).
-            Assert.Matches("^snowflake-arctic-embed-xs@[^+]+\\+t2$", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.ArcticXs)));
+            Assert.Matches("^snowflake-arctic-embed-xs@[^+]+\\+t3$", Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.ArcticXs)));
         }
         finally
         {

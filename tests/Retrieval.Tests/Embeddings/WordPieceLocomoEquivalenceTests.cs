@@ -48,4 +48,53 @@ public sealed class WordPieceLocomoEquivalenceTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Texts LoCoMo's turns lack: line breaks and tabs (dropped by the library's own normaliser, gluing the words on either
+    /// side: "year\nMy" was "year ##my"), Hangul (recomposed after NFD, so every Korean word was [UNK]), and format
+    /// characters (a BOM, a soft hyphen, zero-width spaces, kept inside the word, which then became [UNK]).
+    /// </summary>
+    [SkippableFact]
+    public void Line_breaks_format_characters_and_hangul_get_the_reference_ids()
+    {
+        PythonReference.Require();
+        string[] texts =
+        [
+            "I moved to Paris last year\nMy sister lives in Berlin",
+            "Dear team,\r\nthe meeting is moved\r\nto Friday",
+            "tab\tnew\nline\rcr",
+            "a\u000Bb\u000Cc\u0085d", // other C0/C1 controls are dropped, as BERT drops them
+            "one\u2028two\u2029three", // line and paragraph separators split words
+            "서울에 살아요",
+            "저는 고양이를 좋아해요",
+            "\uFEFFHello world",
+            "co\u00ADoperation is key",
+            "a\u200Bb \u2060wj \u200Dzwj",
+            "private \uE000use",
+            "Café naïve ǅemal ⅫⒶ",
+            "東京で会いましょう",
+        ];
+
+        string folder = Path.Combine(Path.GetTempPath(), "agentmem-wordpiece-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var options = new OnnxEmbedderOptions();
+            string input = Path.Combine(folder, "texts.json"), output = Path.Combine(folder, "ids.json");
+            File.WriteAllText(input, JsonSerializer.Serialize(texts));
+            PythonReference.Run(RepoPaths.File("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "wordpiece_ids.py"), RepoPaths.Shared("models", "all-MiniLM-L6-v2-tokenizer", "vocab.txt"), input, options.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), output);
+            var expected = JsonSerializer.Deserialize<int[][]>(File.ReadAllText(output))!;
+
+            using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm", options);
+            for (int i = 0; i < texts.Length; i++)
+            {
+                var ids = embedder.TokenIds(texts[i]);
+                Assert.True(expected[i].SequenceEqual(ids), $"text {i} ({texts[i]}): reference {string.Join(",", expected[i])}, library {string.Join(",", ids)}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

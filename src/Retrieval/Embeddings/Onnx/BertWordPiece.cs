@@ -5,17 +5,17 @@ using AgentMem.Common;
 namespace AgentMem.Retrieval.Embeddings.Onnx;
 
 /// <summary>
-/// Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/> set up as BERT (lower-cased and accents stripped, as uncased BERT, or
-/// as the tokenizer's <see cref="WordPieceCasing"/> says) with BERT's own word split: whitespace, and every punctuation
-/// character on its own, where punctuation is Unicode's P* categories plus all ASCII symbols (<c>$ + &lt; = &gt; ^ ` | ~</c>).
-/// The library's default split keeps those symbols out and drops them ("LGBTQ+" lost its "+" against BERT's reference), so
-/// the split is given here.
+/// Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/> set up as BERT: BERT's text clean-up (<see cref="BertTextNormalizer"/>:
+/// lower-cased and accents stripped, as uncased BERT, or as the tokenizer's <see cref="WordPieceCasing"/> says) and BERT's
+/// own word split: whitespace, and every punctuation character on its own, where punctuation is Unicode's P* categories
+/// plus all ASCII symbols (<c>$ + &lt; = &gt; ^ ` | ~</c>). The library's default split keeps those symbols out and drops
+/// them ("LGBTQ+" lost its "+" against BERT's reference), so the split is given here.
 /// </summary>
 internal static partial class BertWordPiece
 {
     /// <summary>A tokenizer over the WordPiece vocabulary in <paramref name="vocabulary"/> (vocab.txt, one token a line).</summary>
     public static BertTokenizer Create(Stream vocabulary, WordPieceCasing casing) =>
-        BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = casing.LowerCase, RemoveNonSpacingMarks = casing.StripAccents, PreTokenizer = new RegexPreTokenizer(WordOrPunctuation(), null) });
+        BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = casing.LowerCase, RemoveNonSpacingMarks = casing.StripAccents, Normalizer = new BertTextNormalizer(casing), PreTokenizer = new RegexPreTokenizer(WordOrPunctuation(), null) });
 
     /// <summary>A run of characters that are neither BERT whitespace (space, tab, CR, LF, Zs) nor punctuation, or one punctuation character.</summary>
     [GeneratedRegex(@"[^ \t\n\r\p{Zs}!-/:-@\[-`{-~\p{P}]+|[!-/:-@\[-`{-~\p{P}]", RegexOptions.CultureInvariant)]

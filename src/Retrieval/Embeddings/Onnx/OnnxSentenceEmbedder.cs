@@ -42,7 +42,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     private volatile bool disposed;
 
     /// <summary>Changes whenever the same weights would see different token ids for the same text.</summary>
-    internal const string TokenizationRevision = "t2";
+    internal const string TokenizationRevision = "t3";
 
     private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, WordPieceCasing casing, SentenceModelCard card, SentenceModelCard usual, string version, OnnxEmbedderOptions options, string source)
     {
@@ -92,7 +92,9 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
 
         // The tokenisation revision is part of the model id, so vectors persisted under an older split are keyed apart and
         // recomputed by the background queue instead of being mixed with new ones (t2: BERT's punctuation split, which keeps
-        // ASCII symbols such as '+' that the library's default split dropped). So are the settings that change a vector.
+        // ASCII symbols such as '+' that the library's default split dropped; t3: BERT's text clean-up, which splits words at
+        // tabs and line breaks, drops format characters and leaves Hangul in the jamo the vocabulary holds). So are the
+        // settings that change a vector.
         // A cased folder's vectors were made from lower-cased tokens under the plain id: its own casing gets ids of its own.
         metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{CasingSuffix(casing)}{SettingsSuffix(card, usual, options.MaxTokens)}", Dimension);
     }

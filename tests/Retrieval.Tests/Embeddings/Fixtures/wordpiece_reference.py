@@ -10,13 +10,16 @@ import unicodedata
 
 # ---------------------------------------------------------------- tokenizer
 def is_whitespace(ch):
-    return ch in " \t\n\r" or unicodedata.category(ch) == "Zs"
+    # Line and paragraph separators too: Hugging Face's BERT splits words at them (str.split, Rust's is_whitespace).
+    return ch in " \t\n\r" or unicodedata.category(ch) in ("Zs", "Zl", "Zp")
 
 
 def is_control(ch):
+    # Every other-category character (control, format, private use, unassigned, surrogate) is dropped, as Hugging Face's
+    # BERT tokenizers drop them; tab, CR and LF are whitespace.
     if ch in "\t\n\r":
         return False
-    return unicodedata.category(ch) in ("Cc", "Cf")
+    return unicodedata.category(ch).startswith("C")
 
 
 def is_punctuation(ch):
