@@ -37,7 +37,7 @@ public sealed class OnnxSentenceEmbedderTests
         using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm", new OnnxEmbedderOptions { BatchSize = 8, MaxBatchTokens = 256 });
         string[] texts =
         [
-            string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes, basil and a broken hose", 30)), // cut at 512 tokens
+            string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes, basil and a broken hose", 30)), // cut at 256 tokens (MiniLM's card)
             "ok",
             string.Join(' ', Enumerable.Repeat("Melanie painted the lake at dawn", 12)),
             "Caroline went to the LGBTQ support group",
@@ -144,9 +144,9 @@ public sealed class OnnxSentenceEmbedderTests
     }
 
     [Theory]
-    [InlineData("minilm", 1024)]
-    [InlineData("arctic", 600)]
-    public void MaxTokens_beyond_the_models_positions_is_refused_at_load_naming_the_limit(string name, int maxTokens)
+    [InlineData("minilm", 1024, 256)]
+    [InlineData("arctic", 600, 512)]
+    public void MaxTokens_beyond_the_models_positions_is_refused_at_load_naming_the_limit(string name, int maxTokens, int cardTokens)
     {
         // It loaded, short texts embedded, and the first text over 512 tokens failed deep in the encoder.
         var refused = Assert.Throws<ArgumentException>(() => OnnxSentenceEmbedder.LoadPackaged(name, new OnnxEmbedderOptions { MaxTokens = maxTokens }));
@@ -154,8 +154,56 @@ public sealed class OnnxSentenceEmbedderTests
         Assert.Contains($"MaxTokens {maxTokens} is more than the 512 positions", refused.Message, StringComparison.Ordinal);
 
         using var atTheLimit = OnnxSentenceEmbedder.LoadPackaged(name, new OnnxEmbedderOptions { MaxTokens = 512 });
-        Assert.Equal(512, atTheLimit.CountTokens(string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes", 200))));
+        Assert.Equal(cardTokens, atTheLimit.CountTokens(string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes", 200)))); // at most the card's
         Assert.Null(OnnxPositionTable.Positions("not an ONNX model"u8)); // no table found: not checked, and no failure
+    }
+
+    [Theory]
+    [InlineData("minilm", 256)]
+    [InlineData("arctic", 512)]
+    public void A_packaged_model_reads_at_most_its_cards_max_seq_length(string name, int limit)
+    {
+        // all-MiniLM-L6-v2 read 512 tokens, though its card (sentence_bert_config.json) says 256: positions 257-512, which
+        // it barely saw in training, made long texts' vectors other than sentence-transformers' (cos 0.93 at 402 tokens).
+        string text = string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes", 120));
+        using var embedder = OnnxSentenceEmbedder.LoadPackaged(name);
+        Assert.Equal(limit, embedder.CountTokens(text));
+        Assert.Equal(limit, embedder.MaxTokens);
+        Assert.Equal(limit, embedder.Card.MaxTokens);
+        using var shorter = OnnxSentenceEmbedder.LoadPackaged(name, new OnnxEmbedderOptions { MaxTokens = 128 });
+        Assert.Equal(128, shorter.CountTokens(text)); // the smaller of the card's and the options'
+        Assert.Equal(128, shorter.MaxTokens);
+    }
+
+    [Fact]
+    public void A_folder_reads_at_most_the_max_seq_length_of_its_sentence_bert_config()
+    {
+        string text = string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes", 120));
+        Assert.Equal(256, SentenceModelCard.FromFolder(RepoPaths.Shared("models", "all-MiniLM-L6-v2-tokenizer")).MaxTokens); // the published folder's own
+        using var folder = new TempFolder("onnx");
+        OnnxSentenceEmbedder.ExportPackaged("minilm", folder.Path);
+        Assert.Null(SentenceModelCard.FromFolder(folder.Path).MaxTokens);
+        File.WriteAllText(folder.File("sentence_bert_config.json"), """{"max_seq_length": 100, "do_lower_case": false}""");
+        Assert.Equal(100, SentenceModelCard.FromFolder(folder.Path).MaxTokens);
+
+        using (var asItSays = OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.FromFolder(folder.Path)))
+        using (var asMiniLM = OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM))
+        using (var shorter = OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM, new OnnxEmbedderOptions { MaxTokens = 50 }))
+        {
+            Assert.Equal(100, asItSays.CountTokens(text));
+            Assert.Equal(100, asMiniLM.CountTokens(text)); // the card says 256, the folder 100: the smaller
+            Assert.Equal(100, asMiniLM.Card.MaxTokens);
+            Assert.Equal(50, shorter.CountTokens(text));
+        }
+
+        foreach (string config in new[] { """{"max_seq_length": "long"}""", """{"max_seq_length": 2}""", """{"max_seq_length": 1.5}""", "[]" })
+        {
+            File.WriteAllText(folder.File("sentence_bert_config.json"), config);
+            Assert.Contains("sentence_bert_config.json", Assert.Throws<ModelFormatException>(() => OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM)).Message, StringComparison.Ordinal);
+            Assert.Throws<ModelFormatException>(() => SentenceModelCard.FromFolder(folder.Path));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => SentenceModelCard.MiniLM with { MaxTokens = 2 });
     }
 
     [Fact]
@@ -307,12 +355,14 @@ public sealed class OnnxSentenceEmbedderTests
                 Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { QueryPrefix = "query: " })),
                 Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { DocumentPrefix = "passage: " })),
                 Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { Normalize = false })),
-                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM, new OnnxEmbedderOptions { MaxTokens = 256 })),
+                Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM, new OnnxEmbedderOptions { MaxTokens = 128 })),
             };
             Assert.Equal(ids.Length, ids.Distinct().Count());
             Assert.All(ids.Skip(1), id => Assert.StartsWith(ids[0], id, StringComparison.Ordinal));
 
-            // Settings that do not touch a vector (batching, threads) leave it; so does loading the same card again.
+            // Settings that do not touch a vector (batching, threads) leave it; so does loading the same card again, and
+            // an options' MaxTokens above the card's 256, which reads no more tokens.
+            Assert.Equal(ids[0], Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM, new OnnxEmbedderOptions { MaxTokens = 300 })));
             Assert.Equal(ids[1], Id(OnnxSentenceEmbedder.LoadFolder(folder, SentenceModelCard.MiniLM with { Pooling = SentencePooling.Cls }, new OnnxEmbedderOptions { BatchSize = 4, Threads = 1 })));
 
             // The packaged models and a plain folder as they were configured before: ids as before, so vectors already

@@ -24,13 +24,12 @@ public sealed class WordPieceLocomoEquivalenceTests
             Assert.Equal(File.ReadAllLines(vocab), File.ReadAllLines(Path.Combine(folder, "vocab.txt"))); // same tokens, line endings aside
 
             var texts = LocomoTurns.Texts;
-            var options = new OnnxEmbedderOptions();
+            using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm");
             string input = Path.Combine(folder, "texts.json"), output = Path.Combine(folder, "ids.json");
             File.WriteAllText(input, JsonSerializer.Serialize(texts));
-            PythonReference.Run(RepoPaths.File("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "wordpiece_ids.py"), vocab, input, options.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), output);
+            PythonReference.Run(RepoPaths.File("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "wordpiece_ids.py"), vocab, input, embedder.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), output);
             var expected = JsonSerializer.Deserialize<int[][]>(File.ReadAllText(output))!;
 
-            using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm", options);
             Assert.Equal(texts.Count, expected.Length);
             long tokens = 0;
             for (int i = 0; i < texts.Count; i++)
@@ -79,13 +78,12 @@ public sealed class WordPieceLocomoEquivalenceTests
         Directory.CreateDirectory(folder);
         try
         {
-            var options = new OnnxEmbedderOptions();
+            using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm");
             string input = Path.Combine(folder, "texts.json"), output = Path.Combine(folder, "ids.json");
             File.WriteAllText(input, JsonSerializer.Serialize(texts));
-            PythonReference.Run(RepoPaths.File("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "wordpiece_ids.py"), RepoPaths.Shared("models", "all-MiniLM-L6-v2-tokenizer", "vocab.txt"), input, options.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), output);
+            PythonReference.Run(RepoPaths.File("tests", "Retrieval.Tests", "Embeddings", "Fixtures", "wordpiece_ids.py"), RepoPaths.Shared("models", "all-MiniLM-L6-v2-tokenizer", "vocab.txt"), input, embedder.MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), output);
             var expected = JsonSerializer.Deserialize<int[][]>(File.ReadAllText(output))!;
 
-            using var embedder = OnnxSentenceEmbedder.LoadPackaged("minilm", options);
             for (int i = 0; i < texts.Length; i++)
             {
                 var ids = embedder.TokenIds(texts[i]);

@@ -4,8 +4,11 @@ namespace AgentMem.Retrieval.Embeddings.Onnx;
 public sealed class OnnxEmbedderOptions
 {
     /// <summary>
-    /// Tokens per text, [CLS] and [SEP] included; longer texts are cut. At most the model's positions (512 for BERT-family
-    /// encoders, both packaged models included): a larger value is refused when the model is loaded, with the model's limit.
+    /// Tokens per text, [CLS] and [SEP] included; longer texts are cut, at the smaller of this and the model card's own
+    /// limit (<see cref="SentenceModelCard.MaxTokens"/>, its max_seq_length: 256 for all-MiniLM-L6-v2, 512 for
+    /// arctic-embed-xs; <see cref="OnnxSentenceEmbedder.MaxTokens"/> says which). At most the model's positions (512 for
+    /// BERT-family encoders, both packaged models included): a larger value is refused when the model is loaded, with the
+    /// model's limit.
     /// </summary>
     public int MaxTokens { get; set; } = 512;
 

