@@ -207,6 +207,29 @@ public sealed class OnnxSentenceEmbedderTests
     }
 
     [Fact]
+    public void A_folder_whose_vocabulary_changed_over_the_same_weights_gets_another_model_id()
+    {
+        // The id hashed model.onnx alone: a vocab.txt replaced under the same weights kept the id, so vectors made from the
+        // old token ids were kept and scored against queries made from the new ones.
+        using var folder = new TempFolder("onnx");
+        string first = Path.Combine(folder.Path, "first"), second = Path.Combine(folder.Path, "second");
+        OnnxSentenceEmbedder.ExportPackaged("minilm", first);
+        OnnxSentenceEmbedder.ExportPackaged("minilm", second);
+        var lines = File.ReadAllLines(Path.Combine(second, "vocab.txt"));
+        (lines[2000], lines[3000]) = (lines[3000], lines[2000]);
+        File.WriteAllLines(Path.Combine(second, "vocab.txt"), lines);
+
+        using var one = OnnxSentenceEmbedder.LoadFolder(first, SentenceModelCard.MiniLM);
+        using var other = OnnxSentenceEmbedder.LoadFolder(second, SentenceModelCard.MiniLM);
+        using var again = OnnxSentenceEmbedder.LoadFolder(first, SentenceModelCard.MiniLM);
+        Assert.NotEqual(Id(one), Id(other));
+        Assert.Equal(Id(one), Id(again)); // the same files, the same id
+        Assert.Matches("^all-MiniLM-L6-v2@[0-9a-f]{16}\\+t3$", Id(other));
+
+        static string Id(OnnxSentenceEmbedder embedder) => embedder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId!;
+    }
+
+    [Fact]
     public void An_encoder_failure_is_an_embedding_service_exception_of_one_line()
     {
         // A vocabulary with more words than the model's table: the new word's id is past the table, and ONNX Runtime's

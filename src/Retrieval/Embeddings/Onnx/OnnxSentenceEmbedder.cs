@@ -235,10 +235,26 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             card = card with { MaxTokens = limit };
         }
 
-        using var stream = File.OpenRead(vocabulary);
+        byte[] words = File.ReadAllBytes(vocabulary);
+        using var stream = new MemoryStream(words, writable: false);
         byte[] weights = File.ReadAllBytes(model);
-        string version = Convert.ToHexString(System.IO.Hashing.XxHash64.Hash(weights)).ToLowerInvariant(); // the weights' identity, not the folder's name
-        return new OnnxSentenceEmbedder(weights, stream, casing, card, FolderCard(folder, card.Name), version, options ?? new OnnxEmbedderOptions(), model);
+        return new OnnxSentenceEmbedder(weights, stream, casing, card, FolderCard(folder, card.Name), FolderVersion(weights, words), options ?? new OnnxEmbedderOptions(), model);
+    }
+
+    /// <summary>
+    /// A folder model's identity in its id: a hash of its weights and its vocabulary, not the folder's name. The vocabulary
+    /// is in it because the same weights given another vocab.txt see other token ids for the same text, and the vectors
+    /// persisted under the old one must not be scored against the new one's queries.
+    /// </summary>
+    private static string FolderVersion(byte[] weights, byte[] vocabulary)
+    {
+        var hash = new System.IO.Hashing.XxHash64();
+        Span<byte> length = stackalloc byte[sizeof(long)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(length, weights.LongLength); // where the weights end
+        hash.Append(length);
+        hash.Append(weights);
+        hash.Append(vocabulary);
+        return Convert.ToHexString(hash.GetCurrentHash()).ToLowerInvariant();
     }
 
     // How the folder says it is pooled (under the caller's name): a folder that asks for [CLS] pooling and is loaded so kept
