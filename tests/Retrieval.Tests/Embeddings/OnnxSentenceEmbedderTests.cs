@@ -155,7 +155,7 @@ public sealed class OnnxSentenceEmbedderTests
 
         using var atTheLimit = OnnxSentenceEmbedder.LoadPackaged(name, new OnnxEmbedderOptions { MaxTokens = 512 });
         Assert.Equal(cardTokens, atTheLimit.CountTokens(string.Join(' ', Enumerable.Repeat("the garden log lists tomatoes", 200)))); // at most the card's
-        Assert.Null(OnnxPositionTable.Positions("not an ONNX model"u8)); // no table found: not checked, and no failure
+        Assert.Null(OnnxEmbeddingTables.Positions("not an ONNX model"u8)); // no table found: not checked, and no failure
     }
 
     [Theory]
@@ -230,12 +230,47 @@ public sealed class OnnxSentenceEmbedderTests
     }
 
     [Fact]
-    public void An_encoder_failure_is_an_embedding_service_exception_of_one_line()
+    public void A_vocabulary_larger_than_the_models_word_table_is_refused_at_load_naming_both_counts()
     {
-        // A vocabulary with more words than the model's table: the new word's id is past the table, and ONNX Runtime's
-        // failure of the run reached the caller raw, over several lines.
+        // It loaded, and the first text with a word past the table failed deep in the encoder (per batch, after a
+        // background embedder had queued work under the model's id), with ONNX Runtime's Gather error.
         using var folder = new TempFolder("onnx");
         OnnxSentenceEmbedder.ExportPackaged("minilm", folder.Path);
+        var lines = File.ReadAllLines(folder.File("vocab.txt"));
+        Assert.Equal(30522, lines.Length);
+        File.WriteAllLines(folder.File("vocab.txt"), [.. lines, "zorblax"]);
+
+        var refused = Assert.Throws<ModelFormatException>(() => OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM));
+        Assert.Contains(folder.File("vocab.txt"), refused.Message, StringComparison.Ordinal);
+        Assert.Contains("30523 token ids", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("30522 rows", refused.Message, StringComparison.Ordinal);
+
+        // Blank lines take an id too: a vocabulary whose last token is past the table is refused, one with blank lines at
+        // its end is not; neither is one with fewer tokens than the table (exports pad the table past the vocabulary).
+        File.WriteAllLines(folder.File("vocab.txt"), [.. lines[..^1], "", "zorblax"]);
+        Assert.Throws<ModelFormatException>(() => OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM));
+        File.WriteAllLines(folder.File("vocab.txt"), [.. lines, "", ""]);
+        OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM).Dispose();
+        File.WriteAllLines(folder.File("vocab.txt"), lines[..^10]);
+        using var smaller = OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM);
+        Assert.Single(smaller.Embed(["a cat on a mat"]));
+    }
+
+    [Fact]
+    public void An_encoder_failure_is_an_embedding_service_exception_of_one_line()
+    {
+        // A model whose word table the loader cannot find (renamed here) is not checked against its vocabulary: a word past
+        // the table fails the run, and ONNX Runtime's failure reached the caller raw, over several lines.
+        using var folder = new TempFolder("onnx");
+        OnnxSentenceEmbedder.ExportPackaged("minilm", folder.Path);
+        byte[] model = File.ReadAllBytes(folder.File("model.onnx"));
+        byte[] table = "embeddings.word_embeddings.weight"u8.ToArray(), renamed = "embeddings.word_embeddingz.weight"u8.ToArray();
+        for (int at = model.AsSpan().IndexOf(table); at >= 0; at = model.AsSpan().IndexOf(table))
+        {
+            renamed.CopyTo(model, at);
+        }
+
+        File.WriteAllBytes(folder.File("model.onnx"), model);
         File.WriteAllLines(folder.File("vocab.txt"), [.. File.ReadAllLines(folder.File("vocab.txt")), "zorblax"]);
         using var embedder = OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM);
 

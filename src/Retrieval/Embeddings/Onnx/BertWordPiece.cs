@@ -17,6 +17,25 @@ internal static partial class BertWordPiece
     public static BertTokenizer Create(Stream vocabulary, WordPieceCasing casing) =>
         BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = casing.LowerCase, RemoveNonSpacingMarks = casing.StripAccents, Normalizer = new BertTextNormalizer(casing), PreTokenizer = new RegexPreTokenizer(WordOrPunctuation(), null) });
 
+    /// <summary>
+    /// How many token ids <paramref name="vocabulary"/> (vocab.txt) gives: its last token's line number plus one. A token's
+    /// id is its line number, and a blank line is no token but keeps its number.
+    /// </summary>
+    public static int IdCount(byte[] vocabulary)
+    {
+        using var reader = new StreamReader(new MemoryStream(vocabulary, writable: false));
+        int count = 0, line = 0;
+        for (string? token = reader.ReadLine(); token is not null; token = reader.ReadLine(), line++)
+        {
+            if (token.Length != 0)
+            {
+                count = line + 1;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>A run of characters that are neither BERT whitespace (space, tab, CR, LF, Zs) nor punctuation, or one punctuation character.</summary>
     [GeneratedRegex(@"[^ \t\n\r\p{Zs}!-/:-@\[-`{-~\p{P}]+|[!-/:-@\[-`{-~\p{P}]", RegexOptions.CultureInvariant)]
     private static partial Regex WordOrPunctuation();

@@ -45,7 +45,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <summary>Changes whenever the same weights would see different token ids for the same text.</summary>
     internal const string TokenizationRevision = "t3";
 
-    private OnnxSentenceEmbedder(byte[] model, Stream vocabulary, WordPieceCasing casing, SentenceModelCard card, SentenceModelCard usual, string version, OnnxEmbedderOptions options, string source)
+    private OnnxSentenceEmbedder(byte[] model, byte[] vocabulary, string vocabularySource, WordPieceCasing casing, SentenceModelCard card, SentenceModelCard usual, string version, OnnxEmbedderOptions options, string source)
     {
         options.Validate();
         this.options = options;
@@ -76,7 +76,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
 
             // Refused here rather than at the first text that long, deep in the encoder (and, in a background embedder,
             // after everything was queued under the model id this setting makes).
-            if (OnnxPositionTable.Positions(model) is { } positions && options.MaxTokens > positions)
+            if (OnnxEmbeddingTables.Positions(model) is { } positions && options.MaxTokens > positions)
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"MaxTokens {options.MaxTokens} is more than the {positions} positions of the model in '{source}'; use {positions} or fewer (longer texts are cut)."), nameof(options));
             }
@@ -84,7 +84,17 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             takesTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
             OutputName = output.Key;
             Dimension = output.Value.Dimensions[2];
-            tokenizer = BertWordPiece.Create(vocabulary, casing);
+            using (var words = new MemoryStream(vocabulary, writable: false))
+            {
+                tokenizer = BertWordPiece.Create(words, casing);
+            }
+
+            // Likewise a vocabulary with more tokens than the model's word table: its last tokens' ids are past the table.
+            // Fewer is not refused: exports often pad the table past the vocabulary.
+            if (OnnxEmbeddingTables.Words(model) is { } rows && BertWordPiece.IdCount(vocabulary) is var ids && ids > rows)
+            {
+                throw new ModelFormatException(string.Create(CultureInfo.InvariantCulture, $"'{vocabularySource}' has {ids} token ids, more than the {rows} rows of the word table of the model in '{source}' (one row per id): ids from {rows} on would fail in the encoder. Use the vocab.txt the model was exported with."));
+            }
         }
         catch
         {
@@ -159,9 +169,9 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     {
         var (assembly, prefix, card) = PackagedAssembly(name);
         byte[] model = ReadResource(assembly, $"{prefix}.Resources.model.onnx");
-        using var vocabulary = new MemoryStream(ReadResource(assembly, $"{prefix}.Resources.vocab.txt"));
+        string vocabulary = $"{prefix}.Resources.vocab.txt";
         string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? assembly.GetName().Version?.ToString() ?? "0";
-        return new OnnxSentenceEmbedder(model, vocabulary, WordPieceCasing.Uncased, card, card, version, options ?? new OnnxEmbedderOptions(), prefix);
+        return new OnnxSentenceEmbedder(model, ReadResource(assembly, vocabulary), vocabulary, WordPieceCasing.Uncased, card, card, version, options ?? new OnnxEmbedderOptions(), prefix);
     }
 
     private static (Assembly Assembly, string ResourcePrefix, SentenceModelCard Card) PackagedAssembly(string name)
@@ -211,7 +221,10 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// and reading at most the <c>max_seq_length</c> of its <c>sentence_bert_config.json</c> when it has one (or the card's
     /// <see cref="SentenceModelCard.MaxTokens"/>, if smaller).
     /// </summary>
-    /// <exception cref="ModelFormatException">The folder or a file is missing or malformed, or the model is not a BERT-style encoder.</exception>
+    /// <exception cref="ModelFormatException">
+    /// The folder or a file is missing or malformed, the model is not a BERT-style encoder, or vocab.txt holds more tokens
+    /// than the model's word table.
+    /// </exception>
     /// <exception cref="ArgumentException">The options' MaxTokens is more than the model's positions.</exception>
     public static OnnxSentenceEmbedder LoadFolder(string folder, SentenceModelCard card, OnnxEmbedderOptions? options = null)
     {
@@ -236,9 +249,8 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
         }
 
         byte[] words = File.ReadAllBytes(vocabulary);
-        using var stream = new MemoryStream(words, writable: false);
         byte[] weights = File.ReadAllBytes(model);
-        return new OnnxSentenceEmbedder(weights, stream, casing, card, FolderCard(folder, card.Name), FolderVersion(weights, words), options ?? new OnnxEmbedderOptions(), model);
+        return new OnnxSentenceEmbedder(weights, words, vocabulary, casing, card, FolderCard(folder, card.Name), FolderVersion(weights, words), options ?? new OnnxEmbedderOptions(), model);
     }
 
     /// <summary>

@@ -1,21 +1,27 @@
 namespace AgentMem.Retrieval.Embeddings.Onnx;
 
 /// <summary>
-/// How many token positions a BERT-style ONNX encoder has: the rows of its position-embedding table (the initializer named
-/// <c>…position_embeddings.weight</c>, as Hugging Face exports name it), read from the model's protobuf, since ONNX Runtime
-/// does not expose initializers. A text of more tokens than that fails inside the encoder, at its first long text.
+/// How many token positions and token ids a BERT-style ONNX encoder has: the rows of its position- and word-embedding tables
+/// (the initializers named <c>…position_embeddings.weight</c> and <c>…word_embeddings.weight</c>, as Hugging Face exports
+/// name them), read from the model's protobuf, since ONNX Runtime does not expose initializers. A text of more tokens, or
+/// with a token id past the word table, fails inside the encoder, at the first such text.
 /// </summary>
-internal static class OnnxPositionTable
+internal static class OnnxEmbeddingTables
 {
     // onnx.proto field numbers: ModelProto.graph, GraphProto.initializer, TensorProto.dims and TensorProto.name.
     private const int GraphField = 7;
     private const int InitializerField = 5;
     private const int DimsField = 1;
     private const int NameField = 8;
-    private const string TableSuffix = "position_embeddings.weight";
 
     /// <summary>The rows of <paramref name="model"/>'s position table, or null when it has none by that name (or the bytes do not parse).</summary>
-    public static int? Positions(ReadOnlySpan<byte> model)
+    public static int? Positions(ReadOnlySpan<byte> model) => Rows(model, "position_embeddings.weight");
+
+    /// <summary>The rows of <paramref name="model"/>'s word table (one per token id), or null when it has none by that name (or the bytes do not parse).</summary>
+    public static int? Words(ReadOnlySpan<byte> model) => Rows(model, "word_embeddings.weight");
+
+    /// <summary>The rows of the first two-dimensional initializer whose name ends in <paramref name="suffix"/>, or null.</summary>
+    private static int? Rows(ReadOnlySpan<byte> model, string suffix)
     {
         try
         {
@@ -35,7 +41,7 @@ internal static class OnnxPositionTable
                     {
                         graph.Skip(graphWire);
                     }
-                    else if (Table(graph.Bytes()) is { } rows)
+                    else if (Table(graph.Bytes(), suffix) is { } rows)
                     {
                         return rows;
                     }
@@ -50,8 +56,8 @@ internal static class OnnxPositionTable
         return null;
     }
 
-    /// <summary>The rows of a tensor that is the position table (two dimensions, named so), else null.</summary>
-    private static int? Table(ReadOnlySpan<byte> tensor)
+    /// <summary>The rows of a tensor that is the table sought (two dimensions, its name ending in <paramref name="suffix"/>), else null.</summary>
+    private static int? Table(ReadOnlySpan<byte> tensor, string suffix)
     {
         var dims = new List<ulong>(2);
         string? name = null;
@@ -80,7 +86,7 @@ internal static class OnnxPositionTable
             }
         }
 
-        return name is not null && name.EndsWith(TableSuffix, StringComparison.Ordinal) && dims.Count == 2 && dims[0] is > 0 and <= int.MaxValue
+        return name is not null && name.EndsWith(suffix, StringComparison.Ordinal) && dims.Count == 2 && dims[0] is > 0 and <= int.MaxValue
             ? (int)dims[0]
             : null;
     }
