@@ -83,7 +83,7 @@ public static class TokenCounters
     {
         var casing = WordPieceCasing.FromFolder(Path.GetDirectoryName(Path.GetFullPath(vocab))!);
         using var stream = File.OpenRead(vocab);
-        return new(BertWordPiece.Create(stream, casing), $"wordpiece ({Path.GetFullPath(vocab)})");
+        return new(BertWordPiece.Create(stream, casing, Path.GetFullPath(vocab)), $"wordpiece ({Path.GetFullPath(vocab)})");
     }
 
     /// <summary>
@@ -116,7 +116,7 @@ public static class TokenCounters
         }
 
         using var lines = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', byId.Values) + "\n"));
-        return new TokenizerTokenCounter(BertWordPiece.Create(lines, WordPieceCasing.FromTokenizerJson(doc.RootElement, path)), $"wordpiece ({Path.GetFullPath(path)})");
+        return new TokenizerTokenCounter(BertWordPiece.Create(lines, WordPieceCasing.FromTokenizerJson(doc.RootElement, path), path), $"wordpiece ({Path.GetFullPath(path)})");
     }
 
     private static string ModelType(string path)

@@ -256,6 +256,23 @@ public sealed class OnnxSentenceEmbedderTests
         Assert.Single(smaller.Embed(["a cat on a mat"]));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("[PAD]\n[UNK]\n[SEP]\nhello\n")]
+    [InlineData("[PAD]\n[UNK]\n[CLS]\n[SEP]\nhello\nhello\n")]
+    public void A_vocabulary_without_the_special_tokens_is_refused_as_a_malformed_folder_naming_vocab_txt(string vocabulary)
+    {
+        // It threw a bare ArgumentException ("The special token '[UNK]' is not in the vocabulary.") naming neither the
+        // file nor the folder, which callers catching the documented ModelFormatException missed.
+        using var folder = new TempFolder("onnx");
+        OnnxSentenceEmbedder.ExportPackaged("minilm", folder.Path);
+        File.WriteAllText(folder.File("vocab.txt"), vocabulary);
+
+        var refused = Assert.Throws<ModelFormatException>(() => OnnxSentenceEmbedder.LoadFolder(folder.Path, SentenceModelCard.MiniLM));
+        Assert.Contains(folder.File("vocab.txt"), refused.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<ArgumentException>(refused.InnerException);
+    }
+
     [Fact]
     public void An_encoder_failure_is_an_embedding_service_exception_of_one_line()
     {

@@ -162,6 +162,20 @@ public sealed class TokenCountersTests
         Assert.Contains(json + ": model.vocab", Assert.Throws<ModelFormatException>(() => TokenCounters.Create(json)).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_wordpiece_vocabulary_without_its_special_tokens_is_refused_naming_the_file()
+    {
+        // Microsoft.ML.Tokenizers' bare ArgumentException ("The special token '[UNK]' is not in the vocabulary.") named
+        // no file, and read as a wrong spec rather than the documented ModelFormatException of a malformed tokenizer.
+        using var folder = new TempFolder("wp-special");
+        string vocab = Path.Combine(folder.Path, "vocab.txt"), json = Path.Combine(folder.Path, "tokenizer.json");
+        File.WriteAllLines(vocab, ["[PAD]", "hello"]);
+        Assert.Contains(vocab, Assert.Throws<ModelFormatException>(() => TokenCounters.Create(vocab)).Message, StringComparison.Ordinal);
+
+        File.WriteAllText(json, """{"model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "hello": 1}}}""");
+        Assert.Contains(json, Assert.Throws<ModelFormatException>(() => TokenCounters.Create(json)).Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A WordPiece tokenizer.json with <paramref name="normalizer"/> over a vocabulary that has "hello" and H ##E ##L ##O.</summary>
     private static string TokenizerJson(string normalizer) =>
         """{"normalizer": """ + normalizer + """, "model": {"type": "WordPiece", "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "hello": 5, "H": 6, "##E": 7, "##L": 8, "##O": 9}}}""";

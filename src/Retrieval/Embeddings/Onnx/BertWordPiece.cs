@@ -13,9 +13,21 @@ namespace AgentMem.Retrieval.Embeddings.Onnx;
 /// </summary>
 internal static partial class BertWordPiece
 {
-    /// <summary>A tokenizer over the WordPiece vocabulary in <paramref name="vocabulary"/> (vocab.txt, one token a line).</summary>
-    public static BertTokenizer Create(Stream vocabulary, WordPieceCasing casing) =>
-        BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = casing.LowerCase, RemoveNonSpacingMarks = casing.StripAccents, Normalizer = new BertTextNormalizer(casing), PreTokenizer = new RegexPreTokenizer(WordOrPunctuation(), null) });
+    /// <summary>A tokenizer over the WordPiece vocabulary in <paramref name="vocabulary"/> (vocab.txt, one token a line), read from <paramref name="source"/>.</summary>
+    /// <exception cref="ModelFormatException">The vocabulary lacks one of BERT's special tokens or holds a token twice (the message names <paramref name="source"/>).</exception>
+    public static BertTokenizer Create(Stream vocabulary, WordPieceCasing casing, string source)
+    {
+        try
+        {
+            return BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = casing.LowerCase, RemoveNonSpacingMarks = casing.StripAccents, Normalizer = new BertTextNormalizer(casing), PreTokenizer = new RegexPreTokenizer(WordOrPunctuation(), null) });
+        }
+        catch (ArgumentException e)
+        {
+            // The library's message names the token but not the file, and callers expect a malformed tokenizer or model
+            // folder to be a ModelFormatException.
+            throw new ModelFormatException($"'{source}' is not a BERT WordPiece vocabulary: {e.Message} (one token a line, each once, with [UNK], [CLS], [SEP], [PAD] and [MASK] among them).", e);
+        }
+    }
 
     /// <summary>
     /// How many token ids <paramref name="vocabulary"/> (vocab.txt) gives: its last token's line number plus one. A token's

@@ -86,7 +86,7 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
             Dimension = output.Value.Dimensions[2];
             using (var words = new MemoryStream(vocabulary, writable: false))
             {
-                tokenizer = BertWordPiece.Create(words, casing);
+                tokenizer = BertWordPiece.Create(words, casing, vocabularySource);
             }
 
             // Likewise a vocabulary with more tokens than the model's word table: its last tokens' ids are past the table.
@@ -222,8 +222,8 @@ public sealed class OnnxSentenceEmbedder : IEmbeddingGenerator<string, Embedding
     /// <see cref="SentenceModelCard.MaxTokens"/>, if smaller).
     /// </summary>
     /// <exception cref="ModelFormatException">
-    /// The folder or a file is missing or malformed, the model is not a BERT-style encoder, or vocab.txt holds more tokens
-    /// than the model's word table.
+    /// The folder or a file is missing or malformed (a vocab.txt without BERT's special tokens included), the model is not
+    /// a BERT-style encoder, or vocab.txt holds more tokens than the model's word table.
     /// </exception>
     /// <exception cref="ArgumentException">The options' MaxTokens is more than the model's positions.</exception>
     public static OnnxSentenceEmbedder LoadFolder(string folder, SentenceModelCard card, OnnxEmbedderOptions? options = null)
