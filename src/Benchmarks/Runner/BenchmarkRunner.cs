@@ -110,7 +110,7 @@ public sealed class BenchmarkRunner
             long started = Clock.GetTimestamp();
             var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
             double searchMs = Clock.GetElapsedTime(started).TotalMilliseconds;
-            var (sessions, isShort) = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.Retriever, hits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+            var (sessions, isShort) = await SessionRankingAsync(scope, conversation, question.Question, options.Retriever, hits, searchK, maxK, cancellationToken).ConfigureAwait(false);
             shortSessionRankings += isShort ? 1 : 0;
             if (AfterSearch is { } afterSearch)
             {
@@ -122,7 +122,7 @@ public sealed class BenchmarkRunner
                 started = Clock.GetTimestamp();
                 var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
                 double baseMs = Clock.GetElapsedTime(started).TotalMilliseconds;
-                var (baseSessions, baseShort) = await SessionRankingAsync(scope, conversation.CubeId, question.Question, options.BaselineRetriever, baseHits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+                var (baseSessions, baseShort) = await SessionRankingAsync(scope, conversation, question.Question, options.BaselineRetriever, baseHits, searchK, maxK, cancellationToken).ConfigureAwait(false);
                 baselineShortSessionRankings += baseShort ? 1 : 0;
                 retrieverBaseline.Add(Score(question, baseHits, conversation, maxK, baseMs, baseSessions));
             }
@@ -242,16 +242,18 @@ public sealed class BenchmarkRunner
     /// timed search's hits, or, when they hold fewer sessions and the cube may hold more, an untimed search for twice as
     /// many hits, again, up to <see cref="MemoryOSOptions.MaxSearchK"/>, and whether the ranking is still short there
     /// (counted per retriever: the manifest's <c>session_rankings_short</c> and <c>baseline_session_rankings_short</c>).
-    /// Null at session granularity, where each hit is a session.
+    /// Null at session granularity, where each hit is a session. A turn's session is the one the dataset put it in
+    /// (<see cref="IngestedConversation.SessionOf"/>), as the gold sessions are.
     /// </summary>
-    private async Task<(IReadOnlyList<string>? Sessions, bool Short)> SessionRankingAsync(Scope scope, string cubeId, string query, string? retriever, IReadOnlyList<SearchHit> hits, int searchK, int maxK, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<string>? Sessions, bool Short)> SessionRankingAsync(Scope scope, IngestedConversation conversation, string query, string? retriever, IReadOnlyList<SearchHit> hits, int searchK, int maxK, CancellationToken cancellationToken)
     {
         if (options.Granularity != Granularity.Turn)
         {
             return (null, false);
         }
 
-        static List<string> SessionsOf(IReadOnlyList<SearchHit> ranked) => [.. ranked.Select(h => TurnIds.SessionOf(h.Item.Provenance.SourceRef ?? string.Empty))];
+        string cubeId = conversation.CubeId;
+        List<string> SessionsOf(IReadOnlyList<SearchHit> ranked) => [.. ranked.Select(h => conversation.SessionOf(h.Item.Provenance.SourceRef ?? string.Empty))];
         var sessions = SessionsOf(hits);
         int k = searchK;
         int max = memory.Options.MaxSearchK;
@@ -527,7 +529,30 @@ public sealed class BenchmarkRunner
 
     private sealed record IngestedConversation(string CubeId, IReadOnlyDictionary<string, IReadOnlyList<string>> SessionTurns, string FullContext, long FullContextTokens)
     {
+        private readonly Dictionary<string, string> sessionOfTurn = SessionOfTurn(SessionTurns);
+
         /// <summary>The turns a session-level memory stands for, in order.</summary>
         public IReadOnlyList<string> TurnsOf(string sessionId) => SessionTurns.TryGetValue(sessionId, out var ids) ? ids : [];
+
+        /// <summary>
+        /// The session the dataset put a turn in, as its gold sessions name it. Read from the turn id's text
+        /// (<see cref="TurnIds.SessionOf"/>) only for an id the conversation lacks: a LoCoMo-schema file whose dia_ids are not
+        /// "D&lt;N&gt;:&lt;i&gt;" ("S2-1") scored every hit a miss on every session metric.
+        /// </summary>
+        public string SessionOf(string turnId) => sessionOfTurn.TryGetValue(turnId, out string? session) ? session : TurnIds.SessionOf(turnId);
+
+        private static Dictionary<string, string> SessionOfTurn(IReadOnlyDictionary<string, IReadOnlyList<string>> sessionTurns)
+        {
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (session, turns) in sessionTurns)
+            {
+                foreach (string turn in turns)
+                {
+                    map.TryAdd(turn, session);
+                }
+            }
+
+            return map;
+        }
     }
 }

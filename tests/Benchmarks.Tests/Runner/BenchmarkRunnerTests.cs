@@ -312,6 +312,27 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_turns_session_is_the_session_the_dataset_put_it_in_whatever_its_id_says()
+    {
+        // A LoCoMo-schema file whose dia_ids are not "D<N>:<i>" (a converted set, "S2-1"): the ranked sessions were read
+        // from the text of the ids ("S2-1", no colon: the whole id) and the gold ones were the loader's (D2), so every hit
+        // was a miss and session recall read 0 at every k.
+        var c = new BenchConversation("c",
+        [
+            new BenchSession("D1", May, [new("S1-1", "Ann", "I adopted a greyhound called Comet."), new("S1-2", "Ben", "Lovely, I prefer cats.")]),
+            new BenchSession("D2", June, [new("S2-1", "Ben", "My sister moved to Oslo."), new("S2-2", "Ann", "Comet won a ribbon.")]),
+        ]);
+        var dataset = new BenchmarkDataset("locomo", [c], [new("q", "c", "Where did Ben's sister move?", "Oslo", "4", false, ["S2-1"], ["D2"], null, null)], "converted.json") { Sha256 = new string('0', 64) };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1, 2], ContextK = 1 }).RunAsync(dataset);
+
+        Assert.Equal(1.0, run.Result.Overall.Recall[1]);
+        Assert.Equal(1.0, run.Result.Overall.SessionRecall[1]);
+        Assert.Equal(1.0, run.Result.Overall.SessionRecallAll[1]);
+        Assert.Equal(1, run.Result.Overall.SessionScored);
+    }
+
+    [Fact]
     public async Task Turn_granularity_session_metrics_search_on_until_the_ranking_holds_k_distinct_sessions()
     {
         // Three hits (the largest k) were all turns of D1: the gold session D3, third among the sessions, was never seen,
