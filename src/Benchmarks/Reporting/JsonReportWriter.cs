@@ -38,6 +38,9 @@ public static class JsonReportWriter
         w.WriteString("dataset", result.Dataset);
         // "questions" is what the headline metrics average over: scored (with gold evidence), non-excluded.
         w.WriteNumber("questions", result.Overall.Scored);
+
+        // What the session metrics average over: questions with gold sessions, which can outnumber those with gold turns.
+        w.WriteNumber("session_scored", result.Overall.SessionScored);
         w.WriteNumber("questions_total", result.Questions);
         w.WriteNumber("headline_questions", result.Overall.Questions);
         w.WriteNumber("no_evidence", result.NoEvidence); // questions without gold turns; one with gold sessions alone is still in the session metrics
@@ -60,6 +63,7 @@ public static class JsonReportWriter
         {
             w.WriteStartObject("baseline");
             w.WriteNumber("questions", baseline.Overall.Scored);
+            w.WriteNumber("session_scored", baseline.Overall.SessionScored);
             WriteMetrics(w, baseline.Overall);
             WriteGroups(w, "by_category", baseline.ByCategory);
             ReportJson.Number(w, "search_p50_ms", baseline.Latency.SearchP50);
@@ -103,6 +107,7 @@ public static class JsonReportWriter
             w.WriteStartObject(category);
             w.WriteNumber("n", group.Questions);
             w.WriteNumber("scored", group.Scored);
+            w.WriteNumber("session_scored", group.SessionScored);
             WriteMetrics(w, group);
             WriteQa(w, group.Qa);
             w.WriteEndObject();

@@ -46,6 +46,10 @@ public static class MarkdownReportWriter
             md.Append('\n');
         }
 
+        // Two denominators: a question can have gold sessions without gold turns (evidence that matched no turn).
+        md.Append(CultureInfo.InvariantCulture, $"\nEvidence recall, any-hit recall and NDCG average over {Questions(result.Overall.Scored)} with gold turns; ");
+        md.Append(CultureInfo.InvariantCulture, $"the session metrics over {Questions(result.Overall.SessionScored)} with gold sessions.\n");
+
         AnswerQuality(md, result);
         if (baseline is not null)
         {
@@ -173,6 +177,8 @@ public static class MarkdownReportWriter
             md.Append(CultureInfo.InvariantCulture, $"\nFull context: {result.FullContextQaSkipped} question{(result.FullContextQaSkipped == 1 ? string.Empty : "s")} skipped (the endpoint refused the whole conversation or timed out).\n");
         }
     }
+
+    private static string Questions(int n) => string.Create(CultureInfo.InvariantCulture, $"{n} question{(n == 1 ? string.Empty : "s")}");
 
     /// <summary>Makes text safe inside a table cell.</summary>
     private static string Cell(string text) =>

@@ -56,6 +56,27 @@ public class JsonReportWriterTests
     }
 
     [Fact]
+    public void The_session_metrics_denominator_is_written_beside_the_turn_metrics_one()
+    {
+        // The session metrics average over the questions with gold sessions, which can outnumber those with gold turns (a
+        // ConvoMem item whose message evidence matched no turn): "questions" gave the turn count, and nothing gave theirs.
+        var accumulator = new EvaluationAccumulator("convomem", [1]);
+        accumulator.Add(new QuestionResult("q1", "user", false, ["s1:0"], ["s1:0"], ["s1"], 1, 10, 100));
+        accumulator.Add(new QuestionResult("q2", "user", false, ["s1:0"], [], ["s2"], 1, 10, 100));
+        accumulator.Add(new QuestionResult("q3", "user", false, ["s3:0"], [], ["s3"], 1, 10, 100));
+        var result = accumulator.Build();
+
+        using JsonDocument doc = JsonDocument.Parse(JsonReportWriter.Render(result, baseline: result));
+        JsonElement root = doc.RootElement;
+
+        Assert.Equal(1, root.GetProperty("questions").GetInt32());
+        Assert.Equal(3, root.GetProperty("session_scored").GetInt32());
+        Assert.Equal(3, root.GetProperty("by_category").GetProperty("user").GetProperty("session_scored").GetInt32());
+        Assert.Equal(3, root.GetProperty("baseline").GetProperty("session_scored").GetInt32());
+        Assert.Equal(3, root.GetProperty("baseline").GetProperty("by_category").GetProperty("user").GetProperty("session_scored").GetInt32());
+    }
+
+    [Fact]
     public void Questions_the_endpoint_could_not_answer_are_counted_beside_the_qa_scores()
     {
         using JsonDocument doc = JsonDocument.Parse(JsonReportWriter.Render(SampleRun.Result() with { QaSkipped = 3 }));

@@ -81,6 +81,10 @@ public class MarkdownReportWriterTests
         string text = TextSummary.Format(result);
 
         Assert.Contains("0 scored for retrieval, 1 without gold turns", md, StringComparison.Ordinal);
+
+        // The session metrics' own denominator, which differs here from the turn metrics' (0).
+        string overall = md[md.IndexOf("## Overall metrics by cut-off", StringComparison.Ordinal)..];
+        Assert.Contains("session metrics over 1 question with gold sessions", overall, StringComparison.Ordinal);
         Assert.DoesNotContain("without gold evidence", md, StringComparison.Ordinal);
         Assert.Contains("0 scored, 1 without gold turns", text, StringComparison.Ordinal);
     }
