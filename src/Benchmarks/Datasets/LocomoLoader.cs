@@ -11,7 +11,7 @@ namespace AgentMem.Benchmarks.Datasets;
 /// questions are adversarial. Evidence
 /// strings holding several ids (<c>"D8:6; D9:17"</c>) are split; ids that only match after
 /// canonicalisation (<c>D:11:26</c>, <c>D30:05</c>) are repaired; ids matching no turn are dropped.
-/// Both are counted in <see cref="BenchmarkDataset.Diagnostics"/>.
+/// Both are counted in <see cref="BenchmarkDataset.Diagnostics"/>. A sample may have no questions; a file must have some.
 /// </remarks>
 public static partial class LocomoLoader
 {
@@ -77,6 +77,13 @@ public static partial class LocomoLoader
                 BenchConversation conversation = ReadConversation(src, sample, samplePath, sampleId);
                 conversations.Add(conversation);
                 ReadQuestions(src, sample, samplePath, conversation, diagnostics, questions);
+            }
+
+            // A conversation without questions is fine (it can be left out with --conversations); a file without any ran as a
+            // success of 0 questions, every metric n/a.
+            if (questions.Count == 0)
+            {
+                throw src.Error("$", "no sample has a question (every 'qa' list is empty)");
             }
         }
 

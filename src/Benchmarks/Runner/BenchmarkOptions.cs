@@ -36,7 +36,10 @@ public sealed class BenchmarkOptions
     /// <summary>Tenant the run writes in (each conversation gets its own cube).</summary>
     public string Tenant { get; set; } = "bench";
 
-    /// <summary><see cref="Validate"/>, and then settings that cannot work on <paramref name="dataset"/>.</summary>
+    /// <summary>
+    /// <see cref="Validate"/>, and then settings that cannot work on <paramref name="dataset"/>: a conversation position past
+    /// its end, or a selection (the whole dataset, or the chosen conversations) without questions.
+    /// </summary>
     public void ValidateFor(BenchmarkDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -47,6 +50,27 @@ public sealed class BenchmarkOptions
         {
             throw new ArgumentException($"Conversation {beyond} was asked for, but the dataset has {dataset.Conversations.Count}.", nameof(dataset));
         }
+
+        // Nothing to ask: the run ingested nothing and reported its 0 questions as done, every metric n/a.
+        if (Select(dataset).Count == 0)
+        {
+            throw new ArgumentException(ConversationPositions is { } positions
+                ? $"Conversation{(positions.Count == 1 ? string.Empty : "s")} {string.Join(",", positions.Order())} of {dataset.SourcePath} hold{(positions.Count == 1 ? "s" : string.Empty)} no questions; choose others."
+                : $"The dataset {dataset.SourcePath} holds no questions.", nameof(dataset));
+        }
+    }
+
+    /// <summary>The questions a run of these options asks of <paramref name="dataset"/>: those of the chosen conversations, up to <see cref="Limit"/>.</summary>
+    internal List<BenchQuestion> Select(BenchmarkDataset dataset)
+    {
+        IEnumerable<BenchQuestion> selected = dataset.Questions;
+        if (ConversationPositions is { } positions)
+        {
+            var chosen = dataset.Conversations.Where((_, i) => positions.Contains(i + 1)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+            selected = selected.Where(q => chosen.Contains(q.ConversationId));
+        }
+
+        return Limit is { } limit ? selected.Take(limit).ToList() : selected.ToList();
     }
 
     /// <summary>

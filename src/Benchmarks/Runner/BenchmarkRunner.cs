@@ -51,16 +51,9 @@ public sealed class BenchmarkRunner
     public async Task<BenchmarkRun> RunAsync(BenchmarkDataset dataset, IReadOnlyDictionary<string, object?>? hostManifest = null, IProgress<BenchmarkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        IEnumerable<BenchQuestion> selected = dataset.Questions;
         options.ValidateFor(dataset);
         options.ValidateFor(memory.Options);
-        if (options.ConversationPositions is { } positions)
-        {
-            var chosen = dataset.Conversations.Where((_, i) => positions.Contains(i + 1)).Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-            selected = selected.Where(q => chosen.Contains(q.ConversationId));
-        }
-
-        var questions = options.Limit is { } limit ? selected.Take(limit).ToList() : selected.ToList();
+        var questions = options.Select(dataset);
         var needed = questions.Select(q => q.ConversationId).ToHashSet(StringComparer.Ordinal);
         var conversations = dataset.Conversations.Where(c => needed.Contains(c.Id)).ToList();
         var missing = needed.Except(conversations.Select(c => c.Id), StringComparer.Ordinal).FirstOrDefault();

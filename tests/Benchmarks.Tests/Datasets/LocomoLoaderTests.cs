@@ -152,6 +152,7 @@ public class LocomoLoaderTests
     [InlineData("hugesession", "$[0].conversation.session_99999999999", "out of range")]
     [InlineData("samesession", "$[0].conversation.session_1", "session 1 is given twice")] // session_01 comes first in the file
     [InlineData("widesession", "$[0].conversation.session_\uFF12", "not written in the digits 0-9")] // was "out of range"
+    [InlineData("noquestions", "$", "no sample has a question")] // ran as a success of 0 questions
     public void Malformed_files_fail_with_file_path_and_problem(string variant, string jsonPath, string problem)
     {
         string content = variant switch
@@ -172,6 +173,7 @@ public class LocomoLoaderTests
             "hugesession" => ValidSample.Replace("\"session_2\":", "\"session_99999999999\":", StringComparison.Ordinal),
             "samesession" => ValidSample.Replace("\"session_2\":", "\"session_01\":", StringComparison.Ordinal),
             "widesession" => ValidSample.Replace("\"session_2\":", "\"session_\uFF12\":", StringComparison.Ordinal),
+            "noquestions" => """[{"sample_id": "s", "conversation": {"session_1": [{"speaker": "A", "dia_id": "D1:1", "text": "Hi"}]}, "qa": []}]""",
             _ => throw new ArgumentOutOfRangeException(nameof(variant)),
         };
         using var dir = new TempDirectory();

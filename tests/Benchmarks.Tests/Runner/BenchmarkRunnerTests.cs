@@ -519,6 +519,21 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_selection_or_a_dataset_without_questions_is_refused_naming_it_before_any_cube_is_made()
+    {
+        // Conversation 2 has no questions here: the run ingested nothing, scored nothing and reported 0 questions as done.
+        var toy = Toy();
+        var onlyA = toy with { Questions = [.. toy.Questions.Where(q => q.ConversationId == "a")] };
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => new BenchmarkRunner(memory, new BenchmarkOptions { ConversationPositions = new HashSet<int> { 2 } }).RunAsync(onlyA));
+        Assert.Contains("Conversation 2 of toy.json holds no questions", ex.Message, StringComparison.Ordinal);
+
+        var none = toy with { Questions = [] };
+        ex = await Assert.ThrowsAsync<ArgumentException>(() => new BenchmarkRunner(memory, new BenchmarkOptions()).RunAsync(none));
+        Assert.Contains("toy.json holds no questions", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(await memory.ListCubesAsync(new Scope("bench")));
+    }
+
+    [Fact]
     public async Task More_hits_per_search_than_the_memory_returns_are_refused_before_the_ingest()
     {
         // The first search failed (MemoryOSOptions.MaxSearchK, 1000) only after every conversation was ingested.
