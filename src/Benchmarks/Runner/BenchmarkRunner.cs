@@ -315,7 +315,7 @@ public sealed class BenchmarkRunner
     /// <summary>
     /// <see cref="AnswerAsync"/>, or null when the endpoint could not give the answer: the reader or the judge refused the
     /// request or gave up after its retries (<see cref="HttpRequestException"/>: a 400 for a prompt over the model's context
-    /// window, a content filter, a 502 that outlasted the retries) or timed out. The caller skips that question's answer
+    /// window, a content filter, a 502 that outlasted the retries, a 200 whose body is not a chat completion) or timed out. The caller skips that question's answer
     /// and counts it; one failure ended the run, and every question answered so far, the retrieval metrics and the ingest
     /// were lost with it. Cancelling the run still cancels it. A refusal that every question would meet (401, 403: the key;
     /// 404: the model or URL) still ends the run at once, instead of after one failed call per question.

@@ -5,7 +5,8 @@ namespace AgentMem.Retrieval.OpenAICompatible;
 
 /// <summary>
 /// What went wrong with a call to an OpenAI-compatible endpoint, read from the exception the OpenAI SDK threw, in one
-/// line: the status and the start of the body it answered, or that it timed out or could not be reached. The chat client
+/// line: the status and the start of the body it answered (an error, or a success whose body could not be read), or that it
+/// timed out or could not be reached. The chat client
 /// and the embedding generator each turn it into the exception their callers already handle.
 /// </summary>
 /// <param name="Message">One line naming the endpoint and the failure.</param>
@@ -39,6 +40,8 @@ internal sealed record EndpointFailure(string Message, HttpStatusCode? Status, b
             : string.Empty;
         switch (exception)
         {
+            case UnusableAnswerException unusable:
+                return new($"{endpoint} {unusable.Message}.", (HttpStatusCode)unusable.Status, false);
             case ClientResultException { Status: > 0 } answered:
                 var status = (HttpStatusCode)answered.Status;
                 var response = answered.GetRawResponse();

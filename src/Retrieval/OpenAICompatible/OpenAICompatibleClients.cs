@@ -15,7 +15,8 @@ public static class OpenAICompatibleClients
 {
     /// <summary>
     /// A chat client for <c>{BaseUrl}/chat/completions</c>: plain and streamed answers, tools and tool calls. Failures
-    /// surface as <see cref="HttpRequestException"/> (with the status when the server answered) after the retries, and a
+    /// surface as <see cref="HttpRequestException"/> (with the status when the server answered, 200 included when its body
+    /// is not a chat completion, as a web UI's page is) after the retries, and a
     /// timeout as <see cref="TaskCanceledException"/>; the caller's cancellation as <see cref="OperationCanceledException"/>.
     /// </summary>
     /// <param name="options">The endpoint, model, key, timeout and retries; validated here.</param>
@@ -24,7 +25,7 @@ public static class OpenAICompatibleClients
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var client = CreateClient(options).GetChatClient(options.Model).AsIChatClient();
+        var client = CreateClient(options, ChatCompletionBodyPolicy.Instance).GetChatClient(options.Model).AsIChatClient();
         return new EndpointChatClient(client, Endpoint(options, "chat/completions"), options);
     }
 
@@ -42,7 +43,7 @@ public static class OpenAICompatibleClients
         return new BatchedEmbeddingGenerator(CreateClient(options).GetEmbeddingClient(options.Model), Endpoint(options, "embeddings"), options);
     }
 
-    private static OpenAIClient CreateClient(OpenAICompatibleOptions options)
+    private static OpenAIClient CreateClient(OpenAICompatibleOptions options, PipelinePolicy? perCall = null)
     {
         var clientOptions = new OpenAIClientOptions
         {
@@ -51,6 +52,11 @@ public static class OpenAICompatibleClients
             RetryPolicy = new RetryTimingPolicy(options),
             NetworkTimeout = options.Timeout,
         };
+        if (perCall is not null)
+        {
+            clientOptions.AddPolicy(perCall, PipelinePosition.PerCall);
+        }
+
         AuthenticationPolicy authentication = string.IsNullOrEmpty(options.ApiKey)
             ? NoAuthenticationPolicy.Instance
             : ApiKeyAuthenticationPolicy.CreateBearerAuthorizationPolicy(new System.ClientModel.ApiKeyCredential(options.ApiKey));

@@ -214,6 +214,24 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Equal(1, run.Result.QaSkipped);
     }
 
+    [Fact]
+    public async Task An_answer_that_is_not_a_chat_completion_is_skipped_and_counted_like_other_endpoint_failures()
+    {
+        // A web UI's page answered 200 to the second question (as the chat client reports it): the run ended there, with
+        // the first answer, the retrieval metrics and the ingest lost.
+        int calls = 0;
+        var reader = new ScriptedChat(_ => ++calls == 2
+            ? throw new HttpRequestException("The chat endpoint http://127.0.0.1:1/v1/chat/completions answered 200 with a body that is not a chat completion: <html>", null, HttpStatusCode.OK)
+            : "Oslo");
+        var qa = new QaOptions { Reader = reader, ReaderModel = "scripted-reader", FullContextBaseline = false };
+
+        var run = await new BenchmarkRunner(memory, new BenchmarkOptions { Limit = 4, ContextK = 1 }, qa: qa).RunAsync(Toy());
+
+        Assert.Equal(4, run.Result.Questions);
+        Assert.Equal(3, run.Result.Overall.Qa!.Count);
+        Assert.Equal(1, run.Result.QaSkipped);
+    }
+
     [Theory]
     [InlineData(HttpStatusCode.Unauthorized)]
     [InlineData(HttpStatusCode.Forbidden)]

@@ -96,6 +96,24 @@ public sealed class ChatClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_200_whose_body_is_not_a_chat_completion_names_the_endpoint_and_the_body()
+    {
+        // A web UI or a proxy at the configured URL answers its HTML page: the SDK's JsonException ("'<' is an invalid start
+        // of a value. LineNumber: 0") named neither the endpoint nor the answer, and read like a problem in the caller's file.
+        await using var server = new ScriptedHttpServer((_, _) => Task.FromResult(new ScriptedResponse(200, "<!doctype html>\n<html><head><title>Open WebUI</title></head></html>")));
+        using var client = ChatClientFactory.Create(server.BaseUrl);
+
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]));
+
+        Assert.Equal(1, server.Calls); // the same page again would not help
+        Assert.Equal(HttpStatusCode.OK, ex.StatusCode);
+        Assert.Contains(new Uri(server.BaseUrl, "chat/completions").ToString(), ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not a chat completion", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("<title>Open WebUI</title>", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
     public async Task Retries_stop_after_max_retries_with_the_status()
     {
         await using var server = new ScriptedHttpServer((_, _) => Task.FromResult(new ScriptedResponse(502, "{}")));
