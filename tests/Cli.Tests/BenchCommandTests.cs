@@ -406,7 +406,66 @@ public sealed class BenchCommandTests : IDisposable
         int code = await CliApp.RunAsync(["--db", cli.DbPath, "bench", "locomo", Shared("locomo", "locomo10.json"), "--json", json], stdout, stderr, Output.TerminalKind.None, cts.Token);
         Assert.Equal(130, code);
         Assert.False(File.Exists(json));
-        Assert.Contains("Cancelled", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Cancelled with 0 of 1,986 questions scored; nothing was written.", stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("is stored", stderr.ToString(), StringComparison.Ordinal); // the scratch database is deleted
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_part_way_through_the_questions_writes_what_it_scored_marked_interrupted()
+    {
+        // Ctrl-C at question 596 of 1,986 threw every score away (paid reader and judge calls in QA mode), wrote no --json,
+        // and said "every batch reported as committed is stored" of a scratch database it then deleted.
+        string json = Path.Combine(cli.Folder, "partial.json");
+        using var stdout = new StringWriter();
+        using var cts = new CancellationTokenSource();
+        using var stderr = new CancelOnText("search", cts);
+
+        int code = await CliApp.RunAsync(["--db", cli.DbPath, "bench", "locomo", Shared("locomo", "locomo10.json"), "--conversations", "1", "--retriever", "bm25", "--json", json], stdout, stderr, Output.TerminalKind.None, cts.Token);
+
+        Assert.Equal(130, code);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+        var manifest = doc.RootElement.GetProperty("manifest");
+        Assert.True(manifest.GetProperty("interrupted").GetBoolean());
+        int evaluated = manifest.GetProperty("questions_evaluated").GetInt32();
+        int selected = manifest.GetProperty("questions_selected").GetInt32();
+        Assert.InRange(evaluated, 1, selected - 1);
+        Assert.Equal(evaluated, doc.RootElement.GetProperty("questions_total").GetInt32());
+        Assert.Contains($"Cancelled with {evaluated} of {selected} questions scored; the partial result (manifest: interrupted) was written to {json}.", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, stdout.ToString()); // no summary of a run that did not finish
+    }
+
+    [Fact]
+    public async Task A_scratch_folder_whose_run_was_killed_is_swept_by_the_next_run()
+    {
+        // A run killed outright (SIGKILL) left /tmp/agentmem-bench-<id> with its database, and nothing ever deleted it.
+        string killed = Path.Combine(Path.GetTempPath(), "agentmem-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(killed);
+        await File.WriteAllBytesAsync(Path.Combine(killed, "bench.db"), new byte[4096]);
+        await File.WriteAllBytesAsync(Path.Combine(killed, "owner.lock"), []); // nobody holds it: its run is gone
+
+        // A run alive in another process holds its lock: left alone.
+        string alive = Path.Combine(Path.GetTempPath(), "agentmem-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(alive);
+        await File.WriteAllBytesAsync(Path.Combine(alive, "bench.db"), new byte[4096]);
+        try
+        {
+            using (var held = new FileStream(Path.Combine(alive, "owner.lock"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            {
+                var (code, _, err) = await cli.RunAsync("bench", "locomo", Shared("locomo", "locomo10.json"), "--limit", "1", "--retriever", "bm25");
+                Assert.True(code == 0, err);
+            }
+
+            Assert.False(Directory.Exists(killed));
+            Assert.True(File.Exists(Path.Combine(alive, "bench.db")));
+        }
+        finally
+        {
+            Directory.Delete(alive, recursive: true);
+            if (Directory.Exists(killed))
+            {
+                Directory.Delete(killed, recursive: true);
+            }
+        }
     }
 
     /// <summary>Standard error that cancels a token the first time a text is written to it.</summary>

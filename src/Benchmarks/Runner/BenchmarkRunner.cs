@@ -25,6 +25,7 @@ public sealed class BenchmarkRunner
     private readonly List<string> blank = [];
     private int shortSessionRankings;
     private int baselineShortSessionRankings;
+    private int ingested;
 
     /// <summary>
     /// Creates a runner over a memory facade (normally on a fresh, throwaway database). Context sizes are counted with
@@ -48,6 +49,10 @@ public sealed class BenchmarkRunner
     }
 
     /// <summary>Ingests, searches and scores; <paramref name="hostManifest"/> entries (git commit, machine) are added to the manifest.</summary>
+    /// <exception cref="BenchmarkInterruptedException">
+    /// <paramref name="cancellationToken"/> was cancelled: an <see cref="OperationCanceledException"/> holding the questions
+    /// scored before it (<see cref="BenchmarkInterruptedException.Partial"/>, marked <c>interrupted</c> in its manifest).
+    /// </exception>
     public async Task<BenchmarkRun> RunAsync(BenchmarkDataset dataset, IReadOnlyDictionary<string, object?>? hostManifest = null, IProgress<BenchmarkProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -70,94 +75,120 @@ public sealed class BenchmarkRunner
         blank.Clear();
         shortSessionRankings = 0;
         baselineShortSessionRankings = 0;
-        var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
-        if (PrepareCube is { } prepare)
-        {
-            // Off the search clock: the hybrid builds a cube's indexes on its first search, and with one question per cube
-            // (LongMemEval, ConvoMem) every search timed was that build. Timed apart, one sample per cube, and reported as a
-            // phase of its own: with a model embedder it can take longer than the ingest, and nothing was reported meanwhile.
-            int prepared = 0;
-            foreach (var cube in cubes.Values)
-            {
-                long started = Clock.GetTimestamp();
-                await prepare(scope.Tenant, cube.CubeId, cancellationToken).ConfigureAwait(false);
-                accumulator.RecordPrepare(Clock.GetElapsedTime(started).TotalMilliseconds); // shared by the baseline, as the ingest is
-                progress?.Report(new BenchmarkProgress("prepare", ++prepared, cubes.Count));
-            }
-        }
-
-        if (AfterIngest is { } afterIngest)
-        {
-            await afterIngest(scope.Tenant, cubes.Values.Select(c => c.CubeId).ToList(), cancellationToken).ConfigureAwait(false);
-        }
-
-        int maxK = options.Ks.Max();
-        int searchK = options.HitsPerSearch;
-        int done = 0;
+        ingested = 0;
         int qaSkipped = 0;
         int baselineSkipped = 0;
-        foreach (var question in questions)
+        BenchmarkRun Finish(bool interrupted)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var conversation = cubes[question.ConversationId];
-            long started = Clock.GetTimestamp();
-            var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
-            double searchMs = Clock.GetElapsedTime(started).TotalMilliseconds;
-            var (sessions, isShort) = await SessionRankingAsync(scope, conversation, question.Question, options.Retriever, hits, searchK, maxK, cancellationToken).ConfigureAwait(false);
-            shortSessionRankings += isShort ? 1 : 0;
-            if (AfterSearch is { } afterSearch)
+            var built = accumulator.Build() with { QaSkipped = qaSkipped };
+            if (baseline is not null)
             {
-                await afterSearch(question, hits, cancellationToken).ConfigureAwait(false);
+                built = built with { FullContextQa = baseline.Build().Overall.Qa, FullContextQaSkipped = baselineSkipped };
             }
 
-            if (retrieverBaseline is not null)
+            return new BenchmarkRun(built, BuildManifest(dataset, built.Questions, questions.Count, interrupted, hostManifest)) { Baseline = retrieverBaseline?.Build() };
+        }
+
+        try
+        {
+            var cubes = await IngestAsync(conversations, scope, accumulator, progress, cancellationToken).ConfigureAwait(false);
+            if (PrepareCube is { } prepare)
             {
-                started = Clock.GetTimestamp();
-                var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
-                double baseMs = Clock.GetElapsedTime(started).TotalMilliseconds;
-                var (baseSessions, baseShort) = await SessionRankingAsync(scope, conversation, question.Question, options.BaselineRetriever, baseHits, searchK, maxK, cancellationToken).ConfigureAwait(false);
-                baselineShortSessionRankings += baseShort ? 1 : 0;
-                retrieverBaseline.Add(Score(question, baseHits, conversation, maxK, baseMs, baseSessions));
+                // Off the search clock: the hybrid builds a cube's indexes on its first search, and with one question per cube
+                // (LongMemEval, ConvoMem) every search timed was that build. Timed apart, one sample per cube, and reported as a
+                // phase of its own: with a model embedder it can take longer than the ingest, and nothing was reported meanwhile.
+                int prepared = 0;
+                foreach (var cube in cubes.Values)
+                {
+                    long started = Clock.GetTimestamp();
+                    await prepare(scope.Tenant, cube.CubeId, cancellationToken).ConfigureAwait(false);
+                    accumulator.RecordPrepare(Clock.GetElapsedTime(started).TotalMilliseconds); // shared by the baseline, as the ingest is
+                    progress?.Report(new BenchmarkProgress("prepare", ++prepared, cubes.Count));
+                }
             }
 
-            var result = Score(question, hits, conversation, maxK, searchMs, sessions);
-            string context = FormatContext(hits.Take(options.ContextK), passages: true);
-            if (qa is not null)
+            if (AfterIngest is { } afterIngest)
             {
-                // Scored for retrieval either way: a question the endpoint cannot answer goes without QA scores, counted.
-                if (await TryAnswerAsync(dataset.Name, question, context, cancellationToken).ConfigureAwait(false) is { } answer)
+                await afterIngest(scope.Tenant, cubes.Values.Select(c => c.CubeId).ToList(), cancellationToken).ConfigureAwait(false);
+            }
+
+            int maxK = options.Ks.Max();
+            int searchK = options.HitsPerSearch;
+            int done = 0;
+            foreach (var question in questions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var conversation = cubes[question.ConversationId];
+                long started = Clock.GetTimestamp();
+                var hits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.Retriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+                double searchMs = Clock.GetElapsedTime(started).TotalMilliseconds;
+                var (sessions, isShort) = await SessionRankingAsync(scope, conversation, question.Question, options.Retriever, hits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+                if (AfterSearch is { } afterSearch)
                 {
-                    result = answer.Score(result);
-                }
-                else
-                {
-                    qaSkipped++;
+                    await afterSearch(question, hits, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (baseline is not null)
+                // Each count and result is kept only once the whole question is done: a run cancelled part way through one
+                // reports the questions before it, every figure over the same questions.
+                QuestionResult? baseResult = null;
+                bool baseShort = false;
+                if (retrieverBaseline is not null)
                 {
-                    if (await TryAnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false) is { } full)
+                    started = Clock.GetTimestamp();
+                    var baseHits = await memory.SearchAsync(scope, conversation.CubeId, question.Question, searchK, retrieverName: options.BaselineRetriever, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    double baseMs = Clock.GetElapsedTime(started).TotalMilliseconds;
+                    (var baseSessions, baseShort) = await SessionRankingAsync(scope, conversation, question.Question, options.BaselineRetriever, baseHits, searchK, maxK, cancellationToken).ConfigureAwait(false);
+                    baseResult = Score(question, baseHits, conversation, maxK, baseMs, baseSessions);
+                }
+
+                var result = Score(question, hits, conversation, maxK, searchMs, sessions);
+                string context = FormatContext(hits.Take(options.ContextK), passages: true);
+                bool skipped = false;
+                Answer? full = null;
+                bool fullSkipped = false;
+                if (qa is not null)
+                {
+                    // Scored for retrieval either way: a question the endpoint cannot answer goes without QA scores, counted.
+                    if (await TryAnswerAsync(dataset.Name, question, context, cancellationToken).ConfigureAwait(false) is { } answer)
                     {
-                        baseline.Add(full.Score(result));
+                        result = answer.Score(result);
                     }
                     else
                     {
-                        baselineSkipped++;
+                        skipped = true;
+                    }
+
+                    if (baseline is not null)
+                    {
+                        full = await TryAnswerAsync(dataset.Name, question, conversation.FullContext, cancellationToken).ConfigureAwait(false);
+                        fullSkipped = full is null;
                     }
                 }
+
+                shortSessionRankings += isShort ? 1 : 0;
+                baselineShortSessionRankings += baseShort ? 1 : 0;
+                qaSkipped += skipped ? 1 : 0;
+                baselineSkipped += fullSkipped ? 1 : 0;
+                if (baseResult is not null)
+                {
+                    retrieverBaseline!.Add(baseResult);
+                }
+
+                if (full is not null)
+                {
+                    baseline!.Add(full.Score(result));
+                }
+
+                accumulator.Add(result);
+                progress?.Report(new BenchmarkProgress("search", ++done, questions.Count));
             }
-
-            accumulator.Add(result);
-            progress?.Report(new BenchmarkProgress("search", ++done, questions.Count));
         }
-
-        var built = accumulator.Build() with { QaSkipped = qaSkipped };
-        if (baseline is not null)
+        catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
         {
-            built = built with { FullContextQa = baseline.Build().Overall.Qa, FullContextQaSkipped = baselineSkipped };
+            throw new BenchmarkInterruptedException(Finish(interrupted: true), questions.Count, cancelled);
         }
 
-        return new BenchmarkRun(built, BuildManifest(dataset, questions.Count, conversations.Count, hostManifest)) { Baseline = retrieverBaseline?.Build() };
+        return Finish(interrupted: false);
     }
 
     private async Task<Dictionary<string, IngestedConversation>> IngestAsync(List<BenchConversation> conversations, Scope scope, EvaluationAccumulator accumulator, IProgress<BenchmarkProgress>? progress, CancellationToken cancellationToken)
@@ -222,6 +253,7 @@ public sealed class BenchmarkRunner
             ingestTime += Clock.GetElapsedTime(segment);
             string fullContext = full.ToString();
             result[conversation.Id] = new IngestedConversation(cube.Id, sessionTurns, fullContext, tokens.CountTokens(fullContext));
+            ingested++;
             segment = Clock.GetTimestamp();
         }
 
@@ -441,15 +473,19 @@ public sealed class BenchmarkRunner
     /// </summary>
     public NoteKeeper? Notes { get; init; }
 
-    private Dictionary<string, object?> BuildManifest(BenchmarkDataset dataset, int questions, int conversations, IReadOnlyDictionary<string, object?>? host)
+    private Dictionary<string, object?> BuildManifest(BenchmarkDataset dataset, int evaluated, int selected, bool interrupted, IReadOnlyDictionary<string, object?>? host)
     {
         var manifest = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["dataset_kind"] = dataset.Name,
             ["dataset_file"] = Path.GetFileName(dataset.SourcePath),
             ["dataset_sha256"] = dataset.Sha256,
-            ["questions_evaluated"] = questions,
-            ["conversations_ingested"] = conversations,
+            ["questions_evaluated"] = evaluated,
+
+            // Cancelled part way (BenchmarkInterruptedException.Partial): the figures cover the questions scored before it.
+            ["questions_selected"] = selected,
+            ["interrupted"] = interrupted,
+            ["conversations_ingested"] = ingested,
             ["granularity"] = options.Granularity.ToString().ToLowerInvariant(),
             ["ks"] = string.Join(",", options.Ks),
             ["context_k"] = options.ContextK,

@@ -1,7 +1,9 @@
 using AgentMem.Benchmarks.Datasets;
 using AgentMem.Benchmarks.Datasets.Synthetic;
+using AgentMem.Benchmarks.Metrics;
 using AgentMem.Benchmarks.Reporting;
 using AgentMem.Benchmarks.Runner;
+using AgentMem.Common.IO;
 using AgentMem.MemoryCore.Notes;
 
 namespace AgentMem.Cli.Commands;
@@ -32,11 +34,11 @@ internal static class BenchCommand
         var ks = new Option<string>("--k") { Description = "Cut-offs for recall@k, comma-separated.", DefaultValueFactory = _ => "1,5,10,20" };
         var granularity = new Option<string>("--granularity") { Description = "turn or session: what one memory holds.", DefaultValueFactory = _ => "turn" };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N questions." };
-        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file." };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (a cancelled run writes the questions it scored, marked interrupted in the manifest)." };
         var report = new Option<string?>("--report") { Description = "Write report.md, recall.svg and result.json to this folder." };
         var includeAdversarial = new Option<bool>("--include-adversarial") { Description = "Count adversarial/abstention questions in the headline numbers." };
         var contextK = new Option<int>("--context-k") { Description = "Memories handed to the reader as context.", DefaultValueFactory = _ => 10 };
-        var workDb = new Option<string?>("--work-db") { Description = "Database file for the run, kept afterwards (default: a temporary file, deleted afterwards); a new file, since one that already holds a bench run is refused." };
+        var workDb = new Option<string?>("--work-db") { Description = "Database file for the run, kept afterwards (default: a temporary file, deleted afterwards, or by the next run when this one is killed); a new file, since one that already holds a bench run is refused." };
         var postgres = new Option<string?>("--postgres") { Description = "Run on a database of its own on this PostgreSQL server (a postgresql:// URI) instead of a temporary SQLite file: created, then dropped with the indexes derived from it (the role needs CREATEDB)." };
         var qaUrl = new Option<string?>("--qa-base-url") { Description = "OpenAI-compatible API base for QA mode (env AGENTMEM_QA_BASE_URL)." };
         var qaModel = new Option<string?>("--qa-model") { Description = "Reader model (env AGENTMEM_QA_MODEL)." };
@@ -125,8 +127,11 @@ internal static class BenchCommand
                 throw new MemoryValidationException("--ablation runs twice on fresh databases; it cannot be combined with --work-db.");
             }
 
+            // A run killed outright (SIGKILL, out of memory) left its scratch folder, database and all, with nothing to
+            // delete it; the next run does, for every such folder whose run is gone.
+            AbandonedFolders.Sweep(ScratchPrefix, ScratchLock);
             string runId = Guid.NewGuid().ToString("N")[..8];
-            string dir = Path.Combine(Path.GetTempPath(), "agentmem-bench-" + runId);
+            string dir = Path.Combine(Path.GetTempPath(), ScratchPrefix + runId);
             var server = parse.GetValue(postgres) is not { } uri ? null
                 : explicitDb is not null ? throw new MemoryValidationException("--postgres makes a database of its own; it cannot be combined with --work-db.")
                 : ScratchDatabases.Server(uri);
@@ -143,23 +148,54 @@ internal static class BenchCommand
                 return database;
             }
 
+            IReadOnlyDictionary<string, object?> ManifestOf(BenchmarkRun run, bool ablationBaseline) => chosen.IsNone ? run.Manifest
+                : new Dictionary<string, object?>(run.Manifest, StringComparer.Ordinal) { ["memory_features"] = chosen.ToString(), ["ablation"] = ablationBaseline ? "baseline = same retriever without memory features" : null };
+
+            // The files --json and --report name, and where they went.
+            List<string> WriteFiles(BenchmarkResult result, IReadOnlyDictionary<string, object?> manifest, BenchmarkResult? comparison)
+            {
+                var written = new List<string>();
+                if (parse.GetValue(json) is { } jsonPath)
+                {
+                    JsonReportWriter.Write(jsonPath, result, manifest, comparison);
+                    written.Add(Path.GetFullPath(jsonPath));
+                }
+
+                if (parse.GetValue(report) is { } reportDir)
+                {
+                    Directory.CreateDirectory(reportDir);
+                    JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), result, manifest, comparison);
+                    MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), result, manifest, comparison);
+                    SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), result, $"{kind}: recall@k by category", options.Granularity);
+                    written.Add("the report folder " + Path.GetFullPath(reportDir));
+                }
+
+                return written;
+            }
+
+            bool firstAblationPass = ablate;
+            FileStream? scratchLock = null;
             try
             {
+                if (server is null && explicitDb is null)
+                {
+                    // Held for the run: a sweep by another run leaves the folder alone while this process lives.
+                    Directory.CreateDirectory(dir);
+                    scratchLock = FolderLock.Take(dir, ScratchLock);
+                }
+
                 BenchmarkRun? retrievalOnly = null;
                 if (ablate)
                 {
                     ctx.Output.Notice("[grey]ablation 1/2: retrieval only[/]");
                     retrievalOnly = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, MemoryFeatures.None, await DatabaseAsync("retrieval-only"), null, parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), null, ct);
+                    firstAblationPass = false;
                     ctx.Output.Notice($"[grey]ablation 2/2: with {chosen}[/]");
                 }
 
                 var run = await RunOnceAsync(ctx, dataset, options, counter, qa.Options, chosen, await DatabaseAsync("bench"), explicitDb, parse.GetValue(waitForEmbeddings), parse.GetValue(vectorWeight), parse.GetValue(fusion), parse.GetValue(rerankFeatures), ct);
                 var comparison = retrievalOnly?.Result ?? run.Baseline;
-                var manifest = run.Manifest;
-                if (!chosen.IsNone)
-                {
-                    manifest = new Dictionary<string, object?>(manifest, StringComparer.Ordinal) { ["memory_features"] = chosen.ToString(), ["ablation"] = ablate ? "baseline = same retriever without memory features" : null };
-                }
+                var manifest = ManifestOf(run, ablationBaseline: ablate);
 
                 if (ctx.Output.IsJson)
                 {
@@ -173,25 +209,51 @@ internal static class BenchCommand
                 }
 
                 ctx.Output.Out.Flush();
-                if (parse.GetValue(json) is { } jsonPath)
+                foreach (string written in WriteFiles(run.Result, manifest, comparison))
                 {
-                    JsonReportWriter.Write(jsonPath, run.Result, manifest, comparison);
-                    ctx.Output.Notice($"[grey]wrote {TerminalText.Escape(Path.GetFullPath(jsonPath))}[/]");
-                }
-
-                if (parse.GetValue(report) is { } reportDir)
-                {
-                    Directory.CreateDirectory(reportDir);
-                    JsonReportWriter.Write(Path.Combine(reportDir, "result.json"), run.Result, manifest, comparison);
-                    MarkdownReportWriter.Write(Path.Combine(reportDir, "report.md"), run.Result, manifest, comparison);
-                    SvgChartWriter.Write(Path.Combine(reportDir, "recall.svg"), run.Result, $"{kind}: recall@k by category", options.Granularity);
-                    ctx.Output.Notice($"[grey]wrote report to {TerminalText.Escape(Path.GetFullPath(reportDir))}[/]");
+                    ctx.Output.Notice($"[grey]wrote {TerminalText.Escape(written)}[/]");
                 }
 
                 return 0;
             }
+            catch (OperationCanceledException cancelled) when (ct.IsCancellationRequested)
+            {
+                // The generic "every batch reported as committed is stored" said the opposite of what happened: the scratch
+                // database is deleted, and the questions scored (paid reader and judge calls in QA mode) were thrown away.
+                string message;
+                if (cancelled is not BenchmarkInterruptedException { Partial: { } partial } interrupted)
+                {
+                    message = "Cancelled before any question was scored; nothing was written.";
+                }
+                else
+                {
+                    string done = string.Create(CultureInfo.InvariantCulture, $"{partial.Result.Questions:N0} of {interrupted.Selected:N0} questions scored");
+                    if (firstAblationPass)
+                    {
+                        // The retrieval-only pass is the ablation's baseline, not the result asked for.
+                        message = $"Cancelled in the ablation's first pass (retrieval only) with {done}; nothing was written.";
+                    }
+                    else if (partial.Result.Questions == 0)
+                    {
+                        message = $"Cancelled with {done}; nothing was written.";
+                    }
+                    else
+                    {
+                        // Compared with the same run's baseline retriever, which answered the same questions (the ablation's
+                        // retrieval-only pass answered them all).
+                        var written = WriteFiles(partial.Result, ManifestOf(partial, ablationBaseline: false), partial.Baseline);
+                        message = written.Count == 0
+                            ? $"Cancelled with {done}; nothing was written (no --json or --report given)."
+                            : $"Cancelled with {done}; the partial result (manifest: interrupted) was written to {string.Join(" and ", written)}.";
+                    }
+                }
+
+                string kept = explicitDb is null ? string.Empty : $" The memories ingested so far stay in {explicitDb}.";
+                return Verb.Report(ctx.Output, "Cancelled", message + kept) ? Verb.Cancelled : Verb.OutputFailed;
+            }
             finally
             {
+                scratchLock?.Dispose();
                 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
                 foreach (var database in created)
                 {
@@ -430,6 +492,12 @@ internal static class BenchCommand
 
     private static string DescribeHybrid(Retrieval.Hybrid.HybridOptions o) => string.Create(CultureInfo.InvariantCulture,
         $"hybrid {o.Fusion}: bm25 item {o.ItemWeight}, bm25 window(±{o.WindowRadius} in session) {o.WindowWeight}, bm25 session {o.SessionWeight}, {Retrieval.Embeddings.HashingEmbedder.Version} vector {o.VectorWeight}, named-actor boost {o.ActorWeight}, recency {o.RecencyWeight}, strength {o.StrengthWeight}, tags {o.TagWeight}, links {o.LinkWeight} (seeds {o.LinkSeeds}), time {o.TimeWeight}; in-memory BM25 k1=1.2 b=0.75 with Porter stemming and stop words");
+
+    /// <summary>What starts the name of a run's scratch folder under the temp path (its SQLite databases), before the run's id.</summary>
+    internal const string ScratchPrefix = "agentmem-bench-";
+
+    /// <summary>The lock file a run holds in its scratch folder while it lives (<see cref="AbandonedFolders"/>).</summary>
+    internal const string ScratchLock = "owner.lock";
 
     // More positions than any dataset holds (ConvoMem, the largest, has tens of thousands of cases).
     private const int MaxListedPositions = 1_000_000;

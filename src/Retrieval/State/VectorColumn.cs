@@ -1,3 +1,4 @@
+using AgentMem.Common.IO;
 using AgentMem.Retrieval.Spann;
 
 namespace AgentMem.Retrieval.State;
@@ -425,64 +426,10 @@ internal sealed class VectorColumn : IDisposable
     /// <exception cref="IOException">The folder cannot be made or its lock taken (the build fails, and the column serves exactly).</exception>
     private void TakeTemporaryFolder()
     {
-        SweepAbandonedFolders();
+        // A column's folder holds a cube's vectors: one its dead process left would stay for good.
+        AbandonedFolders.Sweep(TemporaryPrefix, LockFile);
         Directory.CreateDirectory(annFolder);
         folderLock = FolderLock.Take(annFolder, LockFile);
-    }
-
-    /// <summary>
-    /// Deletes the private folders under the temp path of processes that died without disposing their column (killed,
-    /// crashed, out of memory): each holds a cube's vectors, and nothing else would ever remove them. A live column holds
-    /// its folder's lock, which the system drops with its process; a folder holding nothing but its lock file may be one
-    /// a column is making this moment, before it takes the lock, and costs nothing. Both are left alone, and so are folders
-    /// without a lock file (not made by this code) and those this process may not touch (another user's).
-    /// </summary>
-    private static void SweepAbandonedFolders()
-    {
-        try
-        {
-            foreach (string candidate in Directory.EnumerateDirectories(Path.GetTempPath(), TemporaryPrefix + "*"))
-            {
-                TryDeleteAbandoned(candidate);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The temp path cannot be listed: nothing is swept, and the build goes on.
-        }
-    }
-
-    private static void TryDeleteAbandoned(string folder)
-    {
-        try
-        {
-            var files = Directory.GetFiles(folder).Where(f => Path.GetFileName(f) != LockFile).ToList();
-            if (files.Count == 0)
-            {
-                return;
-            }
-
-            using (var held = FolderLock.TryTake(folder, LockFile, FileMode.Open))
-            {
-                if (held is null)
-                {
-                    return; // its owner lives (or it has no lock file)
-                }
-
-                // Emptied while held, so that no other sweeper counts it as abandoned at the same time; the lock file
-                // itself goes after (Windows deletes no file held open), when a folder with only it is left alone.
-                foreach (string file in files)
-                {
-                    File.Delete(file);
-                }
-            }
-
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Another user's, or swept by another process meanwhile: left as it is.
-        }
     }
 
     private void DisposeIndex()

@@ -80,6 +80,10 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Equal(new string('0', 64), run.Manifest["dataset_sha256"]);
         Assert.Equal("1=multi-hop, 2=temporal, 3=open-domain, 4=single-hop, 5=adversarial", run.Manifest["category_mapping"]);
         Assert.Equal(false, run.Manifest["adversarial_included_in_headline"]);
+        Assert.Equal(false, run.Manifest["interrupted"]);
+        Assert.Equal(5, run.Manifest["questions_evaluated"]);
+        Assert.Equal(5, run.Manifest["questions_selected"]);
+        Assert.Equal(2, run.Manifest["conversations_ingested"]);
     }
 
     [Fact]
@@ -101,6 +105,52 @@ public sealed class BenchmarkRunnerTests : IAsyncLifetime
         Assert.Single(await memory.ListCubesAsync(new Scope("bench")));
         Assert.Equal(new BenchmarkProgress("ingest", 4, 4), progress.Last(p => p.Phase == "ingest"));
         Assert.Equal(new BenchmarkProgress("search", 2, 2), progress[^1]);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_hands_over_the_questions_scored_before_it_marked_interrupted()
+    {
+        // Ctrl-C at question 596 of 1,986 threw every score away, paid reader and judge calls included.
+        using var cts = new CancellationTokenSource();
+        var progress = new SynchronousProgress<BenchmarkProgress>(p =>
+        {
+            if (p is { Phase: "search", Done: 2 })
+            {
+                cts.Cancel();
+            }
+        });
+        var runner = new BenchmarkRunner(memory, new BenchmarkOptions { Ks = [1, 2], BaselineRetriever = "bm25" });
+
+        var ex = await Assert.ThrowsAsync<BenchmarkInterruptedException>(() => runner.RunAsync(Toy(), progress: progress, cancellationToken: cts.Token));
+
+        // Still a cancellation, of the caller's token, for whoever catches one.
+        Assert.IsAssignableFrom<OperationCanceledException>(ex);
+        Assert.Equal(cts.Token, ex.CancellationToken);
+        var partial = ex.Partial!;
+        Assert.Equal(2, partial.Result.Questions);
+        Assert.Equal(2, partial.Result.Latency.SearchCount);
+        Assert.Equal(2, partial.Baseline!.Questions); // the same questions
+        Assert.Equal(1.0, partial.Result.Overall.Recall[1]);
+        Assert.Equal(true, partial.Manifest["interrupted"]);
+        Assert.Equal(2, partial.Manifest["questions_evaluated"]);
+        Assert.Equal(5, partial.Manifest["questions_selected"]);
+        Assert.Equal(5, ex.Selected);
+        Assert.Contains("2 of 5 questions scored", ex.Message, StringComparison.Ordinal);
+
+        // Cancelled in the ingest: nothing scored, and the manifest says how far the ingest got.
+        using var early = new CancellationTokenSource();
+        var store = SqliteMemoryStore.Open(Path.Combine(temp.Path, "early.db"));
+        await using var os = new MemoryOS(store, new Bm25Retriever(store));
+        var ingest = new SynchronousProgress<BenchmarkProgress>(p =>
+        {
+            if (p is { Phase: "ingest", Done: 1 })
+            {
+                early.Cancel();
+            }
+        });
+        var none = await Assert.ThrowsAsync<BenchmarkInterruptedException>(() => new BenchmarkRunner(os, new BenchmarkOptions()).RunAsync(Toy(), progress: ingest, cancellationToken: early.Token));
+        Assert.Equal(0, none.Partial!.Result.Questions);
+        Assert.Equal(0, none.Partial.Manifest["conversations_ingested"]);
     }
 
     [Theory]
