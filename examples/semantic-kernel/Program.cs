@@ -41,7 +41,10 @@ await using var memory = new MemoryOS(store, [new HybridRetriever(store), new Bm
 var ann = new Scope("acme", user: "ann");
 var blocks = new CoreMemoryBlocks(memory);
 var builder = Kernel.CreateBuilder();
-builder.Services.AddSingleton(new ChatClientBuilder(model).UseKernelFunctionInvocation().Build().AsChatCompletionService());
+IChatClient client = new ChatClientBuilder(model).UseKernelFunctionInvocation().Build();
+// The model reads how to fix a bad call, not only "Error: Function failed." (SK's invoking client is a FunctionInvokingChatClient).
+client.GetService<FunctionInvokingChatClient>()!.IncludeDetailedErrors = true;
+builder.Services.AddSingleton(client.AsChatCompletionService());
 builder.Plugins.AddAgentMem(memory, ann, cube: "ann", new AgentMemPluginOptions { CoreBlocks = blocks }); // the one call
 var kernel = builder.Build();
 

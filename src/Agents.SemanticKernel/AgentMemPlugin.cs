@@ -9,7 +9,10 @@ namespace AgentMem.Agents.SemanticKernel;
 /// <summary>
 /// AgentMem's memory tools (<see cref="MemoryTools"/>, and optionally <see cref="CoreBlockTools"/>) as a
 /// Semantic Kernel <see cref="KernelPlugin"/>, bound to one memory, acting scope and cube. With
-/// <c>FunctionChoiceBehavior.Auto()</c> the model calls them like any other kernel function.
+/// <c>FunctionChoiceBehavior.Auto()</c> the model calls them like any other kernel function. A bad call's error says how
+/// to fix it; an <see cref="IChatClient"/> pipeline built with <c>UseKernelFunctionInvocation()</c> sends it to the model
+/// only once <c>GetService&lt;FunctionInvokingChatClient&gt;()</c> of the built client has <c>IncludeDetailedErrors</c> set
+/// (as examples/semantic-kernel does), else the model reads "Error: Function failed.".
 /// </summary>
 public static class AgentMemPlugin
 {

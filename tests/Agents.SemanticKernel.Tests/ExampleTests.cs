@@ -91,6 +91,36 @@ public sealed class ExampleTests
         Assert.Contains("Has a cat called Miso", bodies[2], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_bad_tool_call_reaches_the_model_with_the_tools_message()
+    {
+        using var folder = new TempFolder("sk-example");
+        var bodies = new List<string>();
+        await using var server = new ScriptedHttpServer((call, request) =>
+        {
+            lock (bodies)
+            {
+                bodies.Add(request.Body);
+            }
+
+            return Task.FromResult(call switch
+            {
+                0 => ToolCall("c1", "agentmem_memory_search", """{"query":"cat","mode":"psychic"}"""),
+                _ => Text("Sorry."),
+            });
+        });
+
+        var (code, stdout, stderr) = await RunAsync(server.BaseUrl.ToString(), [folder.File("sk.db"), "What is my cat called?"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Sorry.", stdout, StringComparison.Ordinal);
+        Assert.Equal(2, server.Calls);
+
+        // The second request carries the tool's result: the message that says how to fix the call (the example's memory has
+        // the hybrid and bm25 retrievers), not only that it failed.
+        Assert.Contains("mode must be hybrid or bm25; got", bodies[1], StringComparison.Ordinal);
+    }
+
     private static ScriptedResponse Text(string text) => ScriptedHttpServer.Json(new
     {
         choices = new[] { new { index = 0, message = new { role = "assistant", content = text }, finish_reason = "stop" } },

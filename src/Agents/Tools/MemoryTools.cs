@@ -8,6 +8,8 @@ namespace AgentMem.Agents.Tools;
 /// MCP server, or to Semantic Kernel. Invalid calls throw exceptions whose messages tell the model how
 /// to fix the call; an error inside the host (the store's, an embedding service's) is logged to the tools' logger and thrown
 /// with a message that only names the tool (<see cref="ToolErrors"/>), so a host may pass every error's message to the model.
+/// A <see cref="FunctionInvokingChatClient"/> passes it only with <see cref="FunctionInvokingChatClient.IncludeDetailedErrors"/>
+/// set; without it the model reads "Error: Function failed." and cannot tell how to fix its call.
 /// </summary>
 public static class MemoryTools
 {

@@ -3,6 +3,7 @@ using AgentMem.Agents.Tools;
 using AgentMem.MemoryCore.Errors;
 using AgentMem.MemoryCore.Identity;
 using AgentMem.MemoryCore.Model;
+using Microsoft.Extensions.AI;
 using static AgentMem.Agents.Tests.Tools.ToolJson;
 
 namespace AgentMem.Agents.Tests.Tools;
@@ -418,6 +419,23 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     {
         var ex = await Assert.ThrowsAsync<ArgumentException>(async () => await Find(tools, tool).InvokeAsync(Args(json)));
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Through_the_readmes_function_invoking_client_the_model_reads_the_tools_message()
+    {
+        // The README's Microsoft.Extensions.AI snippet: without IncludeDetailedErrors the model read only
+        // "Error: Function failed." and could not tell how to fix its call.
+        using var model = new ScriptedChatClient(
+            ScriptedChatClient.Call("call-1", "memory_search", new() { ["query"] = "cat", ["mode"] = "psychic" }),
+            ScriptedChatClient.Say("Sorry."));
+        using var client = new ChatClientBuilder(model).UseFunctionInvocation(configure: c => c.IncludeDetailedErrors = true).Build();
+        await client.GetResponseAsync("What is my cat called?", new ChatOptions { Tools = [.. tools] });
+
+        // Result is what goes back to the model; Exception stays in the host.
+        var result = Assert.Single(model.Requests[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>());
+        Assert.Equal("call-1", result.CallId);
+        Assert.Contains("mode must be hybrid, bm25 or vector; got 'psychic'", result.Result?.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
