@@ -109,10 +109,11 @@ public sealed class CoreMemoryBlocks
     internal static int GateUsers(Scope actor, string cube, string name) => BlockGate.Users((actor.Tenant, actor.User, actor.Agent, cube, name));
 
     /// <summary>
-    /// Replaces every occurrence of <paramref name="oldText"/> (ordinal match) in the block <paramref name="name"/>
+    /// Replaces <paramref name="oldText"/> (ordinal match), which must occur exactly once in the block <paramref name="name"/>,
     /// with <paramref name="newText"/>, as a new version. An empty <paramref name="newText"/> deletes the
     /// passage; a block left empty is deleted (a tombstone version) and returned with empty text. Throws
-    /// <see cref="MemoryValidationException"/> for an unknown name, text not found, or a result over the limit and longer than
+    /// <see cref="MemoryValidationException"/> for an unknown name, text not found, text that occurs more than once (the
+    /// caller quotes more of it), or a result over the limit and longer than
     /// the block was (a block over a lowered limit may still be shortened, step by step), and
     /// <see cref="MemoryFrozenException"/> for a frozen block.
     /// </summary>
@@ -134,6 +135,15 @@ public sealed class CoreMemoryBlocks
             {
                 string where = current is null ? "the block is empty" : $"the block holds: \"{Clip(current.Text)}\"";
                 throw new MemoryValidationException($"The text \"{Clip(oldText)}\" does not occur in core block '{canonical}' ({where}). Quote the old text exactly.");
+            }
+
+            // A short quote can match other lines too ("likes tea" in "Ann likes tea.\nBob likes tea."): replacing them all
+            // would edit lines the caller never meant, and the new block alone would not show it. Overlapping matches count.
+            int occurrences = CountOccurrences(current.Text, oldText);
+            if (occurrences > 1)
+            {
+                throw new MemoryValidationException(
+                    $"The text \"{Clip(oldText)}\" occurs {occurrences} times in core block '{canonical}'; quote more of the line around it so that it occurs once. The block is unchanged.");
             }
 
             string next = current.Text.Replace(oldText, newText ?? string.Empty, StringComparison.Ordinal).Trim();
@@ -177,6 +187,18 @@ public sealed class CoreMemoryBlocks
         }
 
         return text.ToString().TrimEnd();
+    }
+
+    /// <summary>Where <paramref name="value"/> occurs in <paramref name="text"/> (ordinal), overlapping matches included.</summary>
+    private static int CountOccurrences(string text, string value)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private async Task<CoreBlock?> FindAsync(Scope actor, string cube, string name, CancellationToken cancellationToken)

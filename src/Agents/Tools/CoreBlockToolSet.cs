@@ -4,7 +4,7 @@ namespace AgentMem.Agents.Tools;
 
 /// <summary>
 /// The bodies of the core block tools, bound to one set of blocks, acting scope and cube. Errors
-/// (unknown block, text not found, over the limit) throw with a message that says how to fix the call; a frozen block's
+/// (unknown block, text not found or found more than once, over the limit) throw with a message that says how to fix the call; a frozen block's
 /// refusal says that only a person can unfreeze it.
 /// </summary>
 internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, string cube)
@@ -29,7 +29,7 @@ internal sealed class CoreBlockToolSet(CoreMemoryBlocks blocks, Scope scope, str
 
     public async Task<CoreBlockResult> ReplaceAsync(
         [Description("Name of the block to edit.")] string name,
-        [Description("The exact text in the block to replace, copied from the block.")] string old_text,
+        [Description("The exact text in the block to replace, copied from the block; it must occur in the block only once (quote more of the line if it occurs more often).")] string old_text,
         [Description("The text to put in its place; empty to delete the old text.")] string new_text,
         CancellationToken cancellationToken = default)
     {

@@ -34,7 +34,7 @@ public static class CoreBlockTools
         return
         [
             AgentTool.Create(set.AppendAsync, Append, $"Add a line to one of your core memory blocks ({names}), which are kept across conversations. Use it for lasting facts about the user or yourself. Each block holds at most {blocks.Limit} characters.", logger),
-            AgentTool.Create(set.ReplaceAsync, Replace, $"Edit one of your core memory blocks ({names}): replace text that occurs in it exactly with new text, or with empty text to delete it. Use it to correct facts or condense a full block.", logger),
+            AgentTool.Create(set.ReplaceAsync, Replace, $"Edit one of your core memory blocks ({names}): replace text that occurs in it exactly once with new text, or with empty text to delete it; text that occurs more than once is refused, so quote enough of the line to pick one. Use it to correct facts or condense a full block.", logger),
         ];
     }
 

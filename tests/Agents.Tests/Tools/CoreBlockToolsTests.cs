@@ -41,6 +41,26 @@ public sealed class CoreBlockToolsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replace_refuses_text_that_occurs_more_than_once_and_leaves_the_block_unchanged()
+    {
+        // Every occurrence was replaced: a model quoting "likes tea" to correct one line rewrote both, and the result,
+        // only the new block, did not say so.
+        await CallAsync<CoreBlockResult>(tools, CoreBlockTools.Append, """{"name":"human","text":"Ann likes tea."}""");
+        await CallAsync<CoreBlockResult>(tools, CoreBlockTools.Append, """{"name":"human","text":"Bob likes tea."}""");
+
+        var ex = await Assert.ThrowsAsync<MemoryValidationException>(async () =>
+            await Find(tools, CoreBlockTools.Replace).InvokeAsync(Args("""{"name":"human","old_text":"likes tea","new_text":"likes coffee"}""")));
+        Assert.Contains("\"likes tea\" occurs 2 times in core block 'human'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("quote more", ex.Message, StringComparison.Ordinal);
+        var kept = Assert.Single(await new CoreMemoryBlocks(temp.Memory).ListAsync(Ann, "notes"));
+        Assert.Equal(("Ann likes tea.\nBob likes tea.", 2), (kept.Text, kept.Version));
+
+        // Quoting more of the line picks the one occurrence meant.
+        var edited = await CallAsync<CoreBlockResult>(tools, CoreBlockTools.Replace, """{"name":"human","old_text":"Bob likes tea","new_text":"Bob likes coffee"}""");
+        Assert.Equal("Ann likes tea.\nBob likes coffee.", edited.Text);
+    }
+
+    [Fact]
     public async Task A_frozen_block_is_refused_naming_the_block_and_that_only_a_person_can_unfreeze_it()
     {
         // An operator freezes the persona block to pin it; the tools passed on the facade's "Memory 01... is frozen ...
