@@ -43,6 +43,7 @@ public sealed class ConversationReaderTests
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"turns\":[{\"speaker\":\"A\",\"text\":\"\\u200B\\uFEFF\"}]}]}", "$.sessions[0].turns[0].text")] // invisible alone: blank
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"date\":\"last tuesday\",\"turns\":[]}]}", "not an ISO-8601")]
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"date\":\"05/07/2023\",\"turns\":[]}]}", "not an ISO-8601")] // 7 May or 5 July?
+    [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"date\":\"9999-12-31T23:00-05:00\",\"turns\":[]}]}", "outside the supported range")]
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"turns\":[{\"id\":\"t\",\"speaker\":\"A\",\"text\":\"a\"},{\"id\":\"t\",\"speaker\":\"B\",\"text\":\"b\"}]}]}", "duplicate turn id")]
     [InlineData("{\"format\":\"agentmem.conversation.v1\",\"id\":\"x\",\"sessions\":[{\"turns\":[{\"speaker\":\"A\",\"text\":5}]}]}", "must be a string")]
     public async Task Broken_files_name_the_path_at_fault(string json, string expected)

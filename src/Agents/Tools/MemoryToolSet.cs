@@ -396,9 +396,16 @@ internal sealed partial class MemoryToolSet(MemoryOS memory, Scope scope, string
         }
 
         // The offset is kept: the memory's day is the speaker's, which the context shows and notes date relative times by.
-        return IsoDateTime.TryParse(value, out var parsed)
-            ? parsed
-            : throw new ArgumentException($"{name} '{value}' is not an ISO-8601 date or date-time; use e.g. 2024-05-07 or 2024-05-07T14:30:00Z.", name);
+        if (IsoDateTime.TryParse(value, out var parsed))
+        {
+            return parsed;
+        }
+
+        throw new ArgumentException(
+            IsoDateTime.IsOutOfRange(value)
+                ? $"{name} '{value}' is outside the supported range ({IsoDateTime.SupportedRange}); give a time within it."
+                : $"{name} '{value}' is not an ISO-8601 date or date-time; use e.g. 2024-05-07 or 2024-05-07T14:30:00Z.",
+            name);
     }
 
     /// <summary>"a", "a or b", "a, b or c".</summary>

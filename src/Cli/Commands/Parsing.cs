@@ -30,9 +30,14 @@ internal static class Parsing
             return null;
         }
 
-        return IsoDateTime.TryParse(text, out var value)
-            ? value
-            : throw new MemoryValidationException($"'{text}' is not an ISO-8601 date/time (e.g. 2026-03-01 or 2026-03-01T14:30:00Z).");
+        if (IsoDateTime.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        throw new MemoryValidationException(IsoDateTime.IsOutOfRange(text)
+            ? $"'{text}' is outside the supported range ({IsoDateTime.SupportedRange})."
+            : $"'{text}' is not an ISO-8601 date/time (e.g. 2026-03-01 or 2026-03-01T14:30:00Z).");
     }
 
     /// <summary>Parses <c>kind</c> or <c>kind:reference</c>, e.g. <c>document:notes.md</c>.</summary>

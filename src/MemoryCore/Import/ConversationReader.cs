@@ -178,9 +178,14 @@ public static class ConversationReader
             return null;
         }
 
-        return IsoDateTime.TryParse(text, out var date)
-            ? date
-            : throw Fail(source, $"{path}.{name}", $"\"{text}\" is not an ISO-8601 date/time");
+        if (IsoDateTime.TryParse(text, out var date))
+        {
+            return date;
+        }
+
+        throw Fail(source, $"{path}.{name}", IsoDateTime.IsOutOfRange(text)
+            ? $"\"{text}\" is outside the supported range ({IsoDateTime.SupportedRange})"
+            : $"\"{text}\" is not an ISO-8601 date/time");
     }
 
     private static ConversationFormatException Fail(string source, string path, string problem) =>

@@ -409,6 +409,7 @@ public sealed class MemoryToolsTests : IAsyncLifetime
     [InlineData("memory_history", """{"id":""}""", "id is required")]
     [InlineData("memory_add", """{"text":"   "}""", "text must not be empty")]
     [InlineData("memory_add", """{"text":"x","eventTime":"last tuesday"}""", "not an ISO-8601 date")]
+    [InlineData("memory_add", """{"text":"x","eventTime":"9999-12-31T23:59:59-05:00"}""", "is outside the supported range (0001-01-01 to 9999-12-31 in UTC)")] // was "not an ISO-8601 date"
     [InlineData("memory_search", """{"query":""}""", "query must not be empty")]
     [InlineData("memory_search", """{"query":"x","mode":"fuzzy"}""", "mode must be hybrid, bm25 or vector")]
     [InlineData("memory_search", """{"query":"x","k":0}""", "k must be between 1 and 50")]

@@ -26,10 +26,34 @@ public sealed class IsoDateTimeTests
     [InlineData("2023-02-30")]
     [InlineData("2023-5-7")]
     [InlineData("2024-05-07Z")]
+    [InlineData("2024-05-07T10:00+15:00")] // no offset is over 14 hours: not a range problem
     [InlineData("")]
     [InlineData(null)]
     public void Anything_else_is_refused(string? text)
     {
         Assert.False(IsoDateTime.TryParse(text, out _));
+        Assert.False(IsoDateTime.IsOutOfRange(text));
+    }
+
+    [Theory]
+    [InlineData("9999-12-31T23:59:59-05:00")] // 05:00 on 10000-01-01 in UTC
+    [InlineData("0001-01-01T00:30+01:00")]
+    [InlineData("0001-01-01 00:00:00+14:00")]
+    public void A_real_date_time_whose_instant_is_past_the_supported_range_is_told_apart(string text)
+    {
+        // It has the ISO shape and names a real day, so "not an ISO-8601 date" told the caller to write what it had written.
+        Assert.False(IsoDateTime.TryParse(text, out _));
+        Assert.True(IsoDateTime.IsOutOfRange(text));
+    }
+
+    [Theory]
+    [InlineData("9999-12-31")]
+    [InlineData("9999-12-31T23:59:59Z")]
+    [InlineData("9999-12-31T08:00+09:00")]
+    [InlineData("0001-01-01T00:30-01:00")]
+    public void The_ends_of_the_range_are_in_it(string text)
+    {
+        Assert.True(IsoDateTime.TryParse(text, out _));
+        Assert.False(IsoDateTime.IsOutOfRange(text));
     }
 }
