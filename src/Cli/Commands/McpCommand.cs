@@ -31,10 +31,7 @@ internal static class McpCommand
             // A purge that left files answers "purged" with their count; the paths are the operator's, on stderr.
             // An error inside the host (the store's) is logged there too, and the client is told only which tool failed.
             var logger = Output.StandardErrorLogger.Instance;
-            foreach (var tool in MemoryTools.Create(memory, ctx.Scope, ctx.Cube, logger).Concat(CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), ctx.Scope, ctx.Cube, logger)))
-            {
-                options.ToolCollection.Add(McpServerTool.Create(new ReportedErrors(tool)));
-            }
+            var tools = MemoryTools.Create(memory, ctx.Scope, ctx.Cube, logger).Concat(CoreBlockTools.Create(new Agents.Blocks.CoreMemoryBlocks(memory), ctx.Scope, ctx.Cube, logger));
 
             options.ResourceCollection.Add(McpServerResource.Create(
                 async (CancellationToken token) =>
@@ -44,14 +41,32 @@ internal static class McpCommand
                 },
                 new McpServerResourceCreateOptions { UriTemplate = CubesUri, Name = "cubes", Description = "The cubes of this tenant the acting user can read, as JSON.", MimeType = "application/json" }));
 
-            // stdio, but the end of input waits for the answers to what was read before it (a piped client closes at once).
-            var stdio = new Mcp.DrainingStdio(Console.OpenStandardInput(), Console.OpenStandardOutput());
-            await using var transport = new StreamServerTransport(stdio.Input, stdio.Output, "agentmem");
-            await using var server = McpServer.Create(transport, options);
             ctx.Output.Notice($"[grey]agentmem MCP server on stdio: db {TerminalText.Escape(ctx.Db.Display)}, cube '{TerminalText.Escape(ctx.Cube)}'[/]");
-            await server.RunAsync(ct);
+            await ServeAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(), options, tools, Mcp.DrainingStdio.DrainTimeout, ct);
             return 0;
         });
+    }
+
+    /// <summary>
+    /// Serves <paramref name="tools"/> (each reporting its errors to the client) and the resources of
+    /// <paramref name="options"/> over <paramref name="input"/> and <paramref name="output"/>, one JSON-RPC message a line,
+    /// until the client ends its input; the end of input first waits for the answers to what was read before it (a piped
+    /// client closes at once), at most <paramref name="drainTimeout"/>; requests still running then are stopped and answered
+    /// with an error.
+    /// </summary>
+    internal static async Task ServeAsync(Stream input, Stream output, McpServerOptions options, IEnumerable<AIFunction> tools, TimeSpan drainTimeout, CancellationToken ct)
+    {
+        options.ToolCollection ??= [];
+        foreach (var tool in tools)
+        {
+            options.ToolCollection.Add(McpServerTool.Create(new ReportedErrors(tool)));
+        }
+
+        using var stdio = new Mcp.DrainingStdio(input, output, drainTimeout);
+        (options.Filters.Message.IncomingFilters ??= []).Add(Mcp.OverdueRequests.Stop(drainTimeout, stdio.Overdue));
+        await using var transport = new StreamServerTransport(stdio.Input, stdio.Output, "agentmem");
+        await using var server = McpServer.Create(transport, options);
+        await server.RunAsync(ct);
     }
 
     /// <summary>
