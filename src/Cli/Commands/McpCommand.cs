@@ -63,7 +63,9 @@ internal static class McpCommand
         }
 
         using var stdio = new Mcp.DrainingStdio(input, output, drainTimeout);
-        (options.Filters.Message.IncomingFilters ??= []).Add(Mcp.OverdueRequests.Stop(drainTimeout, stdio.Overdue));
+        var incoming = options.Filters.Message.IncomingFilters ??= [];
+        incoming.Add(Mcp.UnreadableArguments.Refuse());
+        incoming.Add(Mcp.OverdueRequests.Stop(drainTimeout, stdio.Overdue));
         await using var transport = new StreamServerTransport(stdio.Input, stdio.Output, "agentmem");
         await using var server = McpServer.Create(transport, options);
         await server.RunAsync(ct);

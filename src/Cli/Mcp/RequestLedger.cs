@@ -152,8 +152,9 @@ internal sealed class RequestLedger
         }
         catch (InvalidOperationException)
         {
-            // A string that escapes a lone surrogate ("\ud800") cannot be read as text: the SDK drops the line (its reader
-            // fails with a JsonException), so no answer will come. Uncaught, it ended the server, unanswered requests and all.
+            // A string read here (the version, the method, an id) that escapes a lone surrogate ("\ud800") cannot be read as
+            // text: the SDK drops the line (its reader fails with a JsonException), so no answer will come. Uncaught, it ended
+            // the server, unanswered requests and all. (One inside a tool's arguments is answered: UnreadableArguments.)
             return (Kind.Other, null);
         }
     }
