@@ -85,6 +85,7 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         var run = new MaintenanceRun(Name, context, progress, "sessions", "summarized", "skipped", "replaced", "failed");
         var sessions = new Dictionary<Scope, List<MemoryItem>>(); // by user, agent and session id
         var summaries = new List<MemoryItem>(); // live ones: a superseded summary is not listed
+        var archived = new HashSet<MemoryId>(); // turns the forgetting job (or a user) archived: kept, no longer members
         var filter = new MemoryFilter { States = [LifecycleState.Active, LifecycleState.Frozen, LifecycleState.Archived] };
         await foreach (var item in context.Memory.ListAsync(context.Actor, context.Cube.Id, filter, cancellationToken).ConfigureAwait(false))
         {
@@ -98,7 +99,11 @@ public sealed class SessionSummaryJob : IMaintenanceJob
             {
                 summaries.Add(item);
             }
-            else if (item.State != LifecycleState.Archived)
+            else if (item.State == LifecycleState.Archived)
+            {
+                archived.Add(item.Id);
+            }
+            else
             {
                 if (!sessions.TryGetValue(session, out var list))
                 {
@@ -136,9 +141,10 @@ public sealed class SessionSummaryJob : IMaintenanceJob
             }
             else
             {
-                // A summary made from what is no live member (archived turns, an earlier summary) holds the only live record
-                // of it: its text goes in as the session so far, or the new summary superseding it would drop it.
-                var earlier = current.Where(s => s.Links.Any(l => l.Type == LinkTypes.DerivedFrom && !ids.Contains(l.Target))).ToList();
+                // A summary made from what is no live member (archived turns, an earlier summary it superseded) holds the only
+                // live record of it: its text goes in as the session so far, or the new summary superseding it would drop it.
+                // Not one made from a turn deleted since (listed in no state here): what the user deleted is not carried on.
+                var earlier = current.Where(s => FromKeptPast(s, ids, archived)).ToList();
                 await SummarizeSessionAsync(context, run, session, members, current, earlier, cancellationToken).ConfigureAwait(false);
             }
 
@@ -146,6 +152,13 @@ public sealed class SessionSummaryJob : IMaintenanceJob
         }
 
         return run.Result();
+    }
+
+    // Whether the summary derives from something no member holds, all of it archived turns or summaries it superseded.
+    private static bool FromKeptPast(MemoryItem summary, HashSet<MemoryId> members, HashSet<MemoryId> archived)
+    {
+        var past = summary.Links.Where(l => l.Type == LinkTypes.DerivedFrom && !members.Contains(l.Target)).Select(l => l.Target).ToList();
+        return past.Count > 0 && past.TrueForAll(target => archived.Contains(target) || Supersedes(summary, target));
     }
 
     private static bool Supersedes(MemoryItem newer, MemoryId older) =>

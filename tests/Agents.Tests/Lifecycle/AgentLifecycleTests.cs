@@ -221,6 +221,30 @@ public sealed class AgentLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_summary_written_again_after_a_turn_was_deleted_does_not_carry_the_deleted_turn_on()
+    {
+        // Only archived turns and superseded summaries make the old summary the session so far: a turn the user deleted is
+        // no member either, and feeding the old summary in kept what it said in every later summary.
+        await temp.Memory.GetOrCreateCubeAsync(Ann, "notes");
+        var day = new DateTimeOffset(2024, 6, 1, 10, 0, 0, TimeSpan.Zero);
+        var early = await SayInS1Async(day, "My sister lives in Lisbon.", "I am allergic to peanuts.", "I fly to Oslo in July.", "I work as a nurse.");
+        var model = new ScriptedChatClient(
+            Say("Ann's sister lives in Lisbon; Ann is allergic to peanuts, flies to Oslo in July and works as a nurse."),
+            Say("Ann is allergic to peanuts, flies to Oslo in July, works as a nurse and likes jazz."));
+        var runner = new MaintenanceRunner([new SessionSummaryJob(model)]);
+        var first = await temp.Memory.GetAsync(Ann, Assert.Single(Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes")).Actions).Id!.Value);
+        await temp.Memory.DeleteAsync(Ann, early[0], "the user deleted it");
+        await SayInS1Async(day.AddDays(14), "I like jazz.");
+
+        var result = Assert.Single(await runner.RunAsync(temp.Memory, Ann, "notes"));
+
+        Assert.Equal(1, result.Counts["summarized"]);
+        string sent = model.Requests[1].Messages[1].Text;
+        Assert.DoesNotContain(first.Text, sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("Lisbon", sent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_summary_written_again_in_the_words_of_the_earlier_one_keeps_its_links_to_the_forgotten_turns()
     {
         // Brought up to date, the summary's derived-from links were replaced by the live turns': a purge of a forgotten turn
