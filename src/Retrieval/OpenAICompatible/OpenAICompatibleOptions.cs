@@ -60,7 +60,8 @@ public sealed class OpenAICompatibleOptions
     /// </summary>
     /// <remarks>
     /// Little is lost by the cut: a long memory also gets one vector per passage (each far under the limit with the
-    /// default passage sizes), and the local ONNX embedder reads only 512 tokens, about 2,000 characters of English.
+    /// default passage sizes), and the local ONNX embedders read at most 512 tokens (all-MiniLM-L6-v2 256, its card's max_seq_length), about 1,000 to
+    /// 2,000 characters of English.
     /// Raise it for a model with a larger window or text known to be English (about 4 characters a token); lower it for a
     /// shorter window, such as a 512-token model behind vLLM or llama.cpp server, which refuse longer inputs too.
     /// </remarks>
