@@ -32,6 +32,15 @@ internal sealed class CliRunner : IDisposable
         return doc.RootElement.Clone();
     }
 
+    /// <summary>The result line of a verb whose <c>--json</c> output puts progress events before it (import cube, export).</summary>
+    public async Task<JsonElement> JsonResultAsync(params string[] args)
+    {
+        var (code, output, error) = await RunAsync([.. args, "--json"]);
+        Assert.True(code == 0, $"exit {code}: {error}");
+        using var doc = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        return doc.RootElement.Clone();
+    }
+
     /// <summary>
     /// Makes the database full without a full disk: a pooled connection, opened with the very connection string
     /// SqliteMemoryStore.Open(path) builds, is given SQLite's <c>max_page_count</c> at the current size plus

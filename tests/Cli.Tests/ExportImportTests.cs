@@ -457,7 +457,7 @@ public sealed class ExportImportTests : IDisposable
         // cube delete in the first deleted the file the copy's memory still named (its memory Active, its payload gone).
         var (id, original) = await AddCartridgeAsync(source, Path.Combine(source.DbPath + ".payloads", "cartridges"));
         string exported = await ExportWorkAsync(source);
-        var restored = await target.JsonAsync("import", "cube", exported);
+        var restored = await target.JsonResultAsync("import", "cube", exported);
 
         Assert.Equal(0, (await source.RunAsync("cube", "delete", "work", "--yes")).Code);
 
@@ -505,7 +505,7 @@ public sealed class ExportImportTests : IDisposable
         string exported = await ExportWorkAsync(source);
         File.Delete(original);
 
-        var restored = await target.JsonAsync("import", "cube", exported);
+        var restored = await target.JsonResultAsync("import", "cube", exported);
 
         Assert.Equal((0, 1), (restored.GetProperty("payloadFiles").GetInt32(), restored.GetProperty("stalePayloads").GetInt32()));
         Assert.Equal(new Uri(original).AbsoluteUri, (await GetAsync(target, id)).Payload!.Uri); // as written: its scheduler sees it stale
