@@ -64,19 +64,11 @@ public sealed class ExampleTests
     {
         using var folder = new TempFolder("sk-example");
         var bodies = new List<string>();
-        await using var server = new ScriptedHttpServer((call, request) =>
+        await using var server = Recording(bodies, (call, body) => call switch
         {
-            lock (bodies)
-            {
-                bodies.Add(request.Body);
-            }
-
-            return Task.FromResult(call switch
-            {
-                0 => ToolCall("c1", "agentmem_core_memory_append", """{"name":"human","text":"Has a cat called Miso"}"""),
-                1 => Text("Noted."),
-                _ => Text(request.Body.Contains("Has a cat called Miso", StringComparison.Ordinal) ? "Your cat is called Miso." : "I do not know."),
-            });
+            0 => ToolCall("c1", "agentmem_core_memory_append", """{"name":"human","text":"Has a cat called Miso"}"""),
+            1 => Text("Noted."),
+            _ => Text(body.Contains("Has a cat called Miso", StringComparison.Ordinal) ? "Your cat is called Miso." : "I do not know."),
         });
 
         var (code, stdout, stderr) = await RunAsync(server.BaseUrl.ToString(), [folder.File("sk.db"), "My cat is called Miso.", "What is my cat called?"]);
@@ -96,18 +88,10 @@ public sealed class ExampleTests
     {
         using var folder = new TempFolder("sk-example");
         var bodies = new List<string>();
-        await using var server = new ScriptedHttpServer((call, request) =>
+        await using var server = Recording(bodies, (call, _) => call switch
         {
-            lock (bodies)
-            {
-                bodies.Add(request.Body);
-            }
-
-            return Task.FromResult(call switch
-            {
-                0 => ToolCall("c1", "agentmem_memory_search", """{"query":"cat","mode":"psychic"}"""),
-                _ => Text("Sorry."),
-            });
+            0 => ToolCall("c1", "agentmem_memory_search", """{"query":"cat","mode":"psychic"}"""),
+            _ => Text("Sorry."),
         });
 
         var (code, stdout, stderr) = await RunAsync(server.BaseUrl.ToString(), [folder.File("sk.db"), "What is my cat called?"]);
@@ -120,6 +104,17 @@ public sealed class ExampleTests
         // the hybrid and bm25 retrievers), not only that it failed.
         Assert.Contains("mode must be hybrid or bm25; got", bodies[1], StringComparison.Ordinal);
     }
+
+    // A chat endpoint that keeps every request body in `bodies` and answers the call with `reply(call, body)`.
+    private static ScriptedHttpServer Recording(List<string> bodies, Func<int, string, ScriptedResponse> reply) => new((call, request) =>
+    {
+        lock (bodies)
+        {
+            bodies.Add(request.Body);
+        }
+
+        return Task.FromResult(reply(call, request.Body));
+    });
 
     private static ScriptedResponse Text(string text) => ScriptedHttpServer.Json(new
     {
