@@ -244,14 +244,22 @@ public sealed class LoraAdapterFileTests : IDisposable
         }
 
         // A file holding one with a checksum of its own (an older build saved it): Load names where, before a model sees it.
-        byte[] bytes = File.ReadAllBytes(Save(Small()));
-        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(bytes.Length - 8), float.NaN); // the last value of B of O, layer 4
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
-        string path = Path.Combine(folder, $"saved-nan{LoraAdapterFile.Extension}");
-        File.WriteAllBytes(path, bytes);
+        string path = SavedWithLastValue(float.NaN, "saved-nan");
         var fx = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path, Stories.Model));
         Assert.Contains(path, fx.Message, StringComparison.Ordinal);
         Assert.Contains("B of O in layer 4 holds NaN or an infinity", fx.Message, StringComparison.Ordinal);
+    }
+
+    // A small adapter saved, its last value (B of O, layer 4) set to `value` and its checksum made right again, as an older
+    // build that checked no value would have saved it.
+    private string SavedWithLastValue(float value, string name)
+    {
+        byte[] bytes = File.ReadAllBytes(Save(Small()));
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(bytes.Length - 8), value);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
+        string path = Path.Combine(folder, $"{name}{LoraAdapterFile.Extension}");
+        File.WriteAllBytes(path, bytes);
+        return path;
     }
 
     [Fact]
@@ -279,11 +287,7 @@ public sealed class LoraAdapterFileTests : IDisposable
         Assert.Empty(Directory.GetFiles(folder));
 
         // A file holding one with a checksum of its own (an older build saved it): Load names where, before a model sees it.
-        byte[] bytes = File.ReadAllBytes(Save(Small()));
-        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(bytes.Length - 8), 1e38f); // the last value of B of O, layer 4
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)));
-        string path = Path.Combine(folder, $"saved-huge{LoraAdapterFile.Extension}");
-        File.WriteAllBytes(path, bytes);
+        string path = SavedWithLastValue(1e38f, "saved-huge");
         var fx = Assert.Throws<ModelFormatException>(() => LoraAdapterFile.Load(path, Stories.Model));
         Assert.Contains(path, fx.Message, StringComparison.Ordinal);
         Assert.Contains("B of O in layer 4 holds 1E+38", fx.Message, StringComparison.Ordinal);
